@@ -1,0 +1,85 @@
+// Bundles every entry point with esbuild into dist/: the extension, the CLI, the snapshot
+// worker, the webview (browser), the bench, and each test file (kept at its relative path).
+// Type checking is separate (`npm run typecheck`): esbuild only strips types.
+import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const watch = process.argv.includes('--watch');
+// `node scripts/build.mjs cli test/unit` builds only entries whose source path contains an argument.
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const wanted = (src) => only.length === 0 || only.some((o) => src.includes(o));
+
+function walk(dir, pred) {
+  const out = [];
+  if (!fs.existsSync(dir)) return out;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...walk(p, pred));
+    else if (pred(p)) out.push(p);
+  }
+  return out;
+}
+
+const nodeCommon = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  external: ['vscode', 'mocha', 'playwright-core', 'systeminformation', '*.node'],
+};
+
+const exists = (p) => fs.existsSync(path.join(root, p));
+const nodeEntries = [
+  ['src/extension.ts', 'dist/extension.js'],
+  ['src/cli.ts', 'dist/cli.js'],
+  ['src/core/snapshotWorker.ts', 'dist/snapshotWorker.js'],
+  ['bench/bench.ts', 'dist/bench.js'],
+].filter(([src]) => exists(src));
+
+// Tests and harness files: every .ts under test/ except fixtures written in other languages.
+const testEntries = walk(path.join(root, 'test'), (p) => p.endsWith('.ts') && !p.endsWith('.d.ts'))
+  .map((p) => [path.relative(root, p), path.join('dist', path.relative(root, p)).replace(/\.ts$/, '.js')]);
+
+const builds = [];
+for (const [src, out] of [...nodeEntries, ...testEntries]) {
+  if (!wanted(src)) continue;
+  builds.push({ ...nodeCommon, entryPoints: [path.join(root, src)], outfile: path.join(root, out) });
+}
+if (exists('webview/main.ts') && wanted('webview/main.ts')) {
+  builds.push({
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    entryPoints: [path.join(root, 'webview/main.ts')],
+    outfile: path.join(root, 'dist/webview.js'),
+    loader: { '.css': 'text' },
+  });
+}
+
+const started = Date.now();
+if (watch) {
+  for (const b of builds) (await esbuild.context(b)).watch();
+  console.log(`[build] watching ${builds.length} entry points`);
+} else {
+  // One broken entry must not stop the others from building (several people work at once).
+  const results = await Promise.allSettled(builds.map((b) => esbuild.build(b)));
+  const failed = results
+    .map((r, i) => (r.status === 'rejected' ? path.relative(root, builds[i].entryPoints[0]) : null))
+    .filter(Boolean);
+  if (failed.length) process.exitCode = 1;
+  // codicons for the webview (font + css), copied so localResourceRoots can stay within dist/
+  const codicons = path.join(root, 'node_modules/@vscode/codicons/dist');
+  if (fs.existsSync(codicons)) {
+    fs.mkdirSync(path.join(root, 'dist/codicons'), { recursive: true });
+    for (const f of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join(codicons, f), path.join(root, 'dist/codicons', f));
+  }
+  console.log(`[build] ${builds.length - failed.length}/${builds.length} bundles in ${Date.now() - started} ms` + (failed.length ? `; FAILED: ${failed.join(', ')}` : ''));
+}

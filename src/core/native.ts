@@ -1,0 +1,283 @@
+// The native addon's interface (native/src/*.cc) and its loader. The addon returns facts or
+// throws errors carrying the errno name (`code`), `errno` and `syscall`; it never decides policy.
+// A missing or broken addon yields `null` plus the reason, and callers degrade (see capabilities).
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** fd kinds the walk reports (everything else, e.g. regular files and ttys, is skipped). */
+export const enum FdKind {
+  Pipe = 1,
+  Socket = 2,
+  Fifo = 3,
+  Mqueue = 4,
+  /** A file under /dev/shm (POSIX shm object or `sem.NAME`). */
+  DevShm = 5,
+}
+
+/** Mode bits as the walk reports them: 1 = read, 2 = write, 3 = both. */
+export const MODE_R = 1;
+export const MODE_W = 2;
+
+export interface ProcWalkOptions {
+  /** Root of the proc filesystem (tests point it at captured trees). Default `/proc`. */
+  procRoot: string;
+  /** Worker threads for the walk; 0 = one per core. */
+  threads: number;
+  /** Only these pids (empty = all). */
+  pids?: number[];
+  /** Read /proc/PID/maps and keep only SysV shm and /dev/shm lines. */
+  readMaps: boolean;
+  /** Read /proc/PID/timers. */
+  readTimers: boolean;
+  /** readlink cwd and exe. */
+  readLinks: boolean;
+  /** FIONREAD + F_GETPIPE_SZ once per distinct pipe/FIFO inode (FIFOs only through a read-mode fd). */
+  measurePipes: boolean;
+}
+
+/** Raw per-process text, parsed in TypeScript (core/parsers). Missing fields = vanished or unreadable. */
+export interface ProcWalkProcess {
+  pid: number;
+  /** errno name when the process vanished (ENOENT/ESRCH) or could not be read (EACCES) at all. */
+  error?: string;
+  /** errno name when only the fd directory was unreadable (other users' processes without root). */
+  fdError?: string;
+  stat?: string;
+  status?: string;
+  /** NUL-separated, as in the file. */
+  cmdline?: string;
+  /** Only the maps lines naming `/SYSV` or `/dev/shm/`, newline-joined. */
+  maps?: string;
+  timers?: string;
+  /** `readlink /proc/PID/ns/net`, e.g. `net:[4026531840]`. */
+  netns?: string;
+  cwd?: string;
+  exe?: string;
+}
+
+/** IPC-relevant fds in columns (one row per fd); regular files, ttys, anon inodes are skipped. */
+export interface ProcWalkFds {
+  pid: Int32Array;
+  fd: Int32Array;
+  /** FdKind */
+  kind: Uint8Array;
+  /** MODE_R | MODE_W */
+  mode: Uint8Array;
+  inode: Float64Array;
+  /** st_dev of the target (FIFOs, mqueue, /dev/shm), 0 otherwise. */
+  dev: Float64Array;
+  /** Index into `paths` for FIFO / mqueue / shm rows, -1 otherwise. */
+  pathIndex: Int32Array;
+  /** FIONREAD result for pipes/FIFOs when measured, -1 otherwise. */
+  buffered: Float64Array;
+  /** F_GETPIPE_SZ for pipes/FIFOs when measured, -1 otherwise. */
+  capacity: Float64Array;
+}
+
+export interface ProcWalk {
+  processes: ProcWalkProcess[];
+  fds: ProcWalkFds;
+  /** readlink text of FIFO/mqueue/shm fds (may end in ` (deleted)`). */
+  paths: string[];
+  /** Wall time inside the walk, ms. */
+  elapsedMs: number;
+  threads: number;
+}
+
+export interface SysvMsgStat {
+  msqid: number;
+  key: number;
+  uid: number;
+  gid: number;
+  cuid: number;
+  mode: number;
+  qnum: number;
+  cbytes: number;
+  qbytes: number;
+  lspid: number;
+  lrpid: number;
+  /** Seconds since the epoch, 0 = never. */
+  stime: number;
+  rtime: number;
+  ctime: number;
+}
+
+export interface SysvShmStat {
+  shmid: number;
+  key: number;
+  uid: number;
+  gid: number;
+  cuid: number;
+  mode: number;
+  size: number;
+  nattch: number;
+  cpid: number;
+  lpid: number;
+  atime: number;
+  dtime: number;
+  ctime: number;
+  /** SHM_DEST set: removed, lives until the last detach. */
+  dest: boolean;
+}
+
+export interface SysvSemStat {
+  semid: number;
+  key: number;
+  uid: number;
+  gid: number;
+  cuid: number;
+  mode: number;
+  nsems: number;
+  otime: number;
+  ctime: number;
+  /** GETALL / GETNCNT / GETZCNT / GETPID per semaphore; absent when not permitted (`error`). */
+  values?: number[];
+  ncnt?: number[];
+  zcnt?: number[];
+  pids?: number[];
+  error?: string;
+}
+
+/** Unix sockets from sock_diag, in columns. */
+export interface UnixDiag {
+  inode: Float64Array;
+  /** SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_SEQPACKET 5 */
+  type: Uint8Array;
+  /** TCP_* state numbers as the kernel reports them for unix sockets (1 ESTABLISHED, 7 CLOSE, 10 LISTEN, 2 SYN_SENT). */
+  state: Uint8Array;
+  /** Peer inode, 0 when none. */
+  peer: Float64Array;
+  rqueue: Float64Array;
+  wqueue: Float64Array;
+  /** 0 unnamed, 1 path, 2 abstract */
+  nameKind: Uint8Array;
+  /** Path or abstract name (without the leading NUL), '' when unnamed. */
+  name: string[];
+}
+
+/** TCP/UDP sockets from inet_diag, in columns. */
+export interface InetDiag {
+  family: Uint8Array;
+  /** TCP state numbers (1 ESTABLISHED … 10 LISTEN, 12 NEW_SYN_RECV). */
+  state: Uint8Array;
+  localAddr: string[];
+  localPort: Uint16Array;
+  remoteAddr: string[];
+  remotePort: Uint16Array;
+  rqueue: Float64Array;
+  wqueue: Float64Array;
+  inode: Float64Array;
+  uid: Float64Array;
+}
+
+export interface MsgCopyMessage {
+  index: number;
+  type: number;
+  size: number;
+  data: Buffer;
+  truncated: boolean;
+}
+
+export interface PipePeekResult {
+  buffered: number;
+  capacity: number;
+  data: Buffer;
+}
+
+export interface NativeAddon {
+  walkProc(options: ProcWalkOptions): Promise<ProcWalk>;
+
+  sysvMsgList(): SysvMsgStat[];
+  sysvShmList(): SysvShmStat[];
+  /** With values/ncnt/zcnt/pids where permitted. */
+  sysvSemList(): SysvSemStat[];
+
+  /** sock_diag in the caller's netns, or in the netns of `nsPath` (e.g. /proc/PID/ns/net; needs CAP_SYS_ADMIN). */
+  unixDiag(nsPath?: string): Promise<UnixDiag>;
+  inetDiag(protocol: 'tcp' | 'udp', family: 4 | 6, nsPath?: string): Promise<InetDiag>;
+
+  /** MSG_COPY | IPC_NOWAIT from index 0 up to `maxMessages`; never consumes. Throws ENOSYS without CONFIG_CHECKPOINT_RESTORE. */
+  msgPeek(msqid: number, maxMessages: number, maxBytesPerMessage: number): MsgCopyMessage[];
+  /** shmat(SHM_RDONLY), copy [offset, offset+length), shmdt. */
+  shmRead(shmid: number, offset: number, length: number): Buffer;
+  /** Opens `fdPath` (/proc/PID/fd/N) O_RDONLY|O_NONBLOCK, tee()s up to maxBytes into a private pipe and reads that. */
+  pipePeek(fdPath: string, maxBytes: number): PipePeekResult;
+  /** pidfd_open + pidfd_getfd + recv(MSG_PEEK|MSG_DONTWAIT); the duplicate is closed at once. */
+  socketPeek(pid: number, fd: number, maxBytes: number): Buffer;
+
+  pidfdOpen(pid: number): number;
+  /** pidfd_send_signal; with `value` a siginfo SI_QUEUE carrying sival_int (like sigqueue). */
+  pidfdSendSignal(pidfd: number, signal: number, value?: number): void;
+  closeFd(fd: number): void;
+
+  /** mq_open(O_RDONLY) + mq_getattr on `/NAME`. */
+  mqGetattr(name: string): { maxmsg: number; msgsize: number; curmsgs: number; flags: number };
+  /** Consuming mq_receive(O_NONBLOCK) — only ever called after the user confirmed. */
+  mqReceive(name: string): { priority: number; data: Buffer };
+  /** sem_open (no O_CREAT) + sem_getvalue + sem_close on `/NAME`. */
+  semGetValue(name: string): number;
+}
+
+export interface NativeLoad {
+  addon: NativeAddon | null;
+  /** Why the addon is missing, for capabilities.nativeError. */
+  error?: string;
+  path?: string;
+}
+
+let cached: NativeLoad | undefined;
+
+/** Candidate locations: env override, then native/build/Release found by walking up from this bundle. */
+function candidates(): string[] {
+  const out: string[] = [];
+  const env = process.env.IPC_INSPECTOR_NATIVE;
+  if (env !== undefined) return env === '' ? [] : [env];
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    out.push(path.join(dir, 'native', 'build', 'Release', 'ipc_inspector.node'));
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return out;
+}
+
+/** Loads the addon once per thread. `IPC_INSPECTOR_NATIVE=` (empty) forces the pure-TypeScript path. */
+export function loadNative(): NativeLoad {
+  if (cached) return cached;
+  if (process.platform !== 'linux') {
+    cached = { addon: null, error: `not supported on ${process.platform}` };
+    return cached;
+  }
+  const list = candidates();
+  if (list.length === 0) {
+    cached = { addon: null, error: 'disabled (IPC_INSPECTOR_NATIVE is empty)' };
+    return cached;
+  }
+  let lastError = 'not built (run `npm run build:native`)';
+  for (const p of list) {
+    if (!fs.existsSync(p)) continue;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const addon = require(p) as NativeAddon;
+      cached = { addon, path: p };
+      return cached;
+    } catch (e) {
+      lastError = `failed to load ${p}: ${(e as Error).message}`;
+    }
+  }
+  cached = { addon: null, error: lastError };
+  return cached;
+}
+
+/** Error shape the addon throws. */
+export interface NativeError extends Error {
+  code?: string;
+  errno?: number;
+  syscall?: string;
+}
+
+export function errnoName(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && typeof (e as NativeError).code === 'string' ? (e as NativeError).code : undefined;
+}
