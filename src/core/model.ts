@@ -293,4 +293,7 @@ export interface SnapshotDiff {
   capabilities: Capabilities;
   warnings: string[];
   durationMs: number;
+  /** Snapshot-level host facts (so applyDiff(null, diff) can build a whole snapshot). */
+  host?: Snapshot['host'];
+  version?: number;
 }

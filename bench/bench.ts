@@ -1,0 +1,359 @@
+// `npm run bench`: times, in one run and interleaved, our snapshot (native path, the pure-TS path
+// once, and the SnapshotService worker with its main-thread cost) against `lsof -n -P`,
+// `ss -a -p -n`, `ipcs -a` and a raw syscall floor, at three workload sizes (~5k, ~20k, ~50k fds).
+// Prints median ms, ratios, and what each returned. A program that prints: no thresholds, no
+// exit code on "slow". Cleans up (processes, SysV/POSIX objects, temp files) also on Ctrl-C.
+//
+//   node dist/bench.js [--reps N] [--sizes 5k,20k,50k] [--json FILE] [--no-ts] [--no-lsof]
+//   node [--cpu-prof] dist/bench.js --profile 50k [--reps N]   (where a snapshot's time goes; bench/profile.ts)
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Snapshot } from '../src/core/model';
+import { loadNative } from '../src/core/native';
+import { takeSnapshot } from '../src/core/snapshot';
+import { SnapshotService } from '../src/core/snapshotService';
+import { Floor } from './floor';
+import { profile } from './profile';
+import { SIZES, WorkloadBuilder, stopAllWorkloads, type WorkloadSize } from './workload';
+
+interface Args {
+  reps: number;
+  sizes: WorkloadSize[];
+  json?: string;
+  profile?: WorkloadSize;
+  ts: boolean;
+  lsof: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { reps: 5, sizes: SIZES, ts: true, lsof: true };
+  for (let i = 0; i < argv.length; i++) {
+    const v = argv[i];
+    if (v === '--reps') a.reps = Math.max(1, Number(argv[++i]) || 5);
+    else if (v === '--sizes') {
+      const want = (argv[++i] ?? '').split(',');
+      a.sizes = SIZES.filter((s) => want.includes(s.label));
+      if (a.sizes.length === 0) throw new Error(`--sizes: pick from ${SIZES.map((s) => s.label).join(',')}`);
+    } else if (v === '--json') a.json = argv[++i];
+    else if (v === '--profile') {
+      const want = argv[++i] ?? '50k';
+      a.profile = SIZES.find((s) => s.label === want);
+      if (!a.profile) throw new Error(`--profile: pick from ${SIZES.map((s) => s.label).join(',')}`);
+    }
+    else if (v === '--no-ts') a.ts = false;
+    else if (v === '--no-lsof') a.lsof = false;
+    else if (v === '--help' || v === '-h') {
+      console.log('usage: node dist/bench.js [--reps N] [--sizes 5k,20k,50k] [--json FILE] [--no-ts] [--no-lsof] | --profile SIZE [--reps N]');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${v}`);
+  }
+  return a;
+}
+
+const median = (xs: number[]): number => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Runs a command with stdout into a file (no pipe to drain); returns wall ms and the output. */
+function timeCommand(cmd: string, args: string[], outFile: string): { ms: number; out: string; ok: boolean } {
+  const fd = fs.openSync(outFile, 'w');
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', fd, 'ignore'] });
+  const ms = performance.now() - t0;
+  fs.closeSync(fd);
+  return { ms, out: fs.readFileSync(outFile, 'utf8'), ok: r.status === 0 && !r.error };
+}
+
+function has(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+// ---- what each tool returned -------------------------------------------------------------
+
+interface OurCounts {
+  processes: number;
+  channels: number;
+  endpoints: number;
+  sockets: number;
+  unixWithPeer: number;
+  byKind: Record<string, number>;
+}
+
+function countOurs(s: Snapshot): OurCounts {
+  const byKind: Record<string, number> = {};
+  let endpoints = 0;
+  let sockets = 0;
+  let unixWithPeer = 0;
+  for (const c of s.channels) {
+    byKind[c.kind] = (byKind[c.kind] ?? 0) + 1;
+    endpoints += c.endpoints.length;
+    if (c.kind === 'unix' || c.kind === 'tcp' || c.kind === 'udp') sockets++;
+    if (c.kind === 'unix' && c.peer) unixWithPeer++;
+  }
+  return { processes: s.processes.length, channels: s.channels.length, endpoints, sockets, unixWithPeer, byKind };
+}
+
+/** ss -a -p -n: sockets listed (all families), and those with an owner. */
+function countSs(out: string): { sockets: number; withOwner: number } {
+  const lines = out.split('\n').filter((l) => l.trim() !== '');
+  const body = lines.filter((l) => !l.startsWith('Netid'));
+  return { sockets: body.length, withOwner: body.filter((l) => l.includes('users:(')).length };
+}
+
+/** lsof -n -P: all lines, and distinct (pid, fd) of IPC types (pipes, FIFOs, sockets). */
+function countLsof(out: string): { lines: number; ipcFds: number } {
+  const lines = out.split('\n');
+  const ipc = new Set<string>();
+  const types = new Set(['FIFO', 'unix', 'IPv4', 'IPv6', 'sock']);
+  let n = 0;
+  for (const l of lines) {
+    if (l === '' || l.startsWith('COMMAND')) continue;
+    n++;
+    const t = l.split(/\s+/);
+    // COMMAND PID [TID TASKCMD] USER FD TYPE …: find TYPE, the FD is the token before it
+    for (let i = 3; i < Math.min(t.length, 9); i++) {
+      if (types.has(t[i])) {
+        if (/^\d+[rwuR]?$/.test(t[i - 1]) || /^\d+[rwu]/.test(t[i - 1])) ipc.add(`${t[1]}:${t[i - 1]}`);
+        break;
+      }
+    }
+  }
+  return { lines: n, ipcFds: ipc.size };
+}
+
+function countIpcs(out: string): number {
+  return out.split('\n').filter((l) => /^0x[0-9a-f]+\s/.test(l)).length;
+}
+
+// ---- the run -----------------------------------------------------------------------------
+
+interface SizeResult {
+  size: string;
+  fds: number;
+  times: Record<string, number[]>;
+  mainThreadMs: number[];
+  ourDurationMs: number[];
+  counts: Record<string, unknown>;
+}
+
+type Step = { name: string; run: () => Promise<number> };
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipcbench-'));
+  let service: SnapshotService | undefined;
+  let cleaning = false;
+  const cleanup = async (): Promise<void> => {
+    if (cleaning) return;
+    cleaning = true;
+    try {
+      await disposeService(service);
+    } catch {
+      /* best effort */
+    }
+    await stopAllWorkloads();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      console.error(`\n[bench] ${sig}: cleaning up…`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+
+  try {
+    const builder = new WorkloadBuilder(tmp);
+    const floor = new Floor(tmp);
+    if (args.profile) {
+      await profile(builder, floor, args.profile, args.reps);
+      return;
+    }
+    const native = loadNative();
+    const tools = { lsof: args.lsof && has('lsof'), ss: has('ss'), ipcs: has('ipcs') };
+    const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+    console.log(`IPC Inspector bench — ${os.hostname()}, Linux ${os.release()}, ${os.cpus().length} cores, node ${process.version}, load ${load}`);
+    console.log(`native addon: ${native.addon ? 'loaded' : `MISSING (${native.error})`}; tools: ${Object.entries(tools).map(([k, v]) => `${k}${v ? '' : ' (missing)'}`).join(', ')}`);
+    console.log(`${args.reps} interleaved repetitions per size; medians in ms. Floor = C readdir+readlink walk timed inside the program.\n`);
+
+    service = new SnapshotService();
+    const results: SizeResult[] = [];
+
+    for (const size of args.sizes) {
+      const t0 = performance.now();
+      const wl = await builder.start(size);
+      console.log(`[${size.label}] workload: ${size.pairs * 2} processes, ${wl.fds} fds, ready in ${(performance.now() - t0).toFixed(0)} ms`);
+      const out = path.join(tmp, 'out.txt');
+      const res: SizeResult = { size: size.label, fds: wl.fds, times: {}, mainThreadMs: [], ourDurationMs: [], counts: {} };
+      const rec = (name: string, ms: number): void => {
+        (res.times[name] ??= []).push(ms);
+      };
+      let lastOurs: Snapshot | undefined;
+      let lastSvc: Snapshot | undefined;
+      const outputs: Record<string, string> = {};
+      let floorCounts: unknown;
+      const svc = service;
+
+      const steps: Step[] = [
+        {
+          name: 'ours',
+          run: async () => {
+            const t = performance.now();
+            lastOurs = await takeSnapshot();
+            const ms = performance.now() - t;
+            res.ourDurationMs.push(lastOurs.durationMs);
+            return ms;
+          },
+        },
+        {
+          name: 'service',
+          run: async () => {
+            const t = performance.now();
+            const r = await svc.next();
+            const ms = performance.now() - t;
+            lastSvc = r.snapshot;
+            res.mainThreadMs.push(svc.lastMainThreadMs);
+            return ms;
+          },
+        },
+        {
+          name: 'floor-1t',
+          run: async () => {
+            const f = floor.run(1);
+            floorCounts = f;
+            return f.ms;
+          },
+        },
+        { name: 'floor-2t', run: async () => floor.run(2).ms },
+      ];
+      const cmd = (name: string, c: string, a: string[]): Step => ({
+        name,
+        run: async () => {
+          const r = timeCommand(c, a, out);
+          outputs[name] = r.out;
+          return r.ms;
+        },
+      });
+      if (tools.lsof) steps.push(cmd('lsof', 'lsof', ['-n', '-P']));
+      if (tools.ss) steps.push(cmd('ss', 'ss', ['-a', '-p', '-n']));
+      if (tools.ipcs) steps.push(cmd('ipcs', 'ipcs', ['-a']));
+
+      // warm-up: one of each, not recorded (JIT, dentry cache, the service's worker start)
+      for (const s of steps) await s.run();
+      res.ourDurationMs.length = 0;
+      res.mainThreadMs.length = 0;
+      // interleaved: rotate the order each repetition so no tool always runs first
+      for (let r = 0; r < args.reps; r++) {
+        for (let i = 0; i < steps.length; i++) {
+          const s = steps[(i + r) % steps.length];
+          rec(s.name, await s.run());
+        }
+      }
+      if (args.ts) {
+        const t = performance.now();
+        const snap = await takeSnapshot({ useNative: false });
+        rec('ours-ts (once)', performance.now() - t);
+        res.counts['ours-ts'] = countOurs(snap);
+      }
+      await wl.stop();
+
+      if (lastOurs) res.counts.ours = countOurs(lastOurs);
+      if (lastSvc) res.counts.service = countOurs(lastSvc);
+      if (outputs.ss !== undefined) res.counts.ss = countSs(outputs.ss);
+      if (outputs.lsof !== undefined) res.counts.lsof = countLsof(outputs.lsof);
+      if (outputs.ipcs !== undefined) res.counts.ipcs = { objects: countIpcs(outputs.ipcs) };
+      res.counts.floor = floorCounts;
+      results.push(res);
+      printSize(res, lastOurs);
+    }
+
+    printSummary(results);
+    if (args.json) fs.writeFileSync(args.json, JSON.stringify({ host: os.hostname(), kernel: os.release(), cores: os.cpus().length, results }, null, 2));
+  } finally {
+    await cleanup();
+  }
+}
+
+async function disposeService(s: SnapshotService | undefined): Promise<void> {
+  if (!s) return;
+  const anyS = s as unknown as Record<string, unknown>;
+  for (const m of ['dispose', 'close', 'stop', 'terminate']) {
+    if (typeof anyS[m] === 'function') {
+      await (anyS[m] as () => unknown).call(s);
+      return;
+    }
+  }
+}
+
+const fmt = (n: number): string => (Number.isFinite(n) ? (n >= 100 ? n.toFixed(0) : n.toFixed(1)) : '—');
+const pad = (s: string, n: number): string => s.padStart(n);
+
+function printSize(r: SizeResult, ours: Snapshot | undefined): void {
+  const names = Object.keys(r.times);
+  console.log(`  ${'tool'.padEnd(16)}${pad('median', 9)}${pad('min', 9)}${pad('max', 9)}  runs`);
+  for (const n of names) {
+    const xs = r.times[n];
+    console.log(`  ${n.padEnd(16)}${pad(fmt(median(xs)), 9)}${pad(fmt(Math.min(...xs)), 9)}${pad(fmt(Math.max(...xs)), 9)}  ${xs.length}`);
+  }
+  console.log(`  main-thread ms per service snapshot (lastMainThreadMs): median ${fmt(median(r.mainThreadMs))}, max ${fmt(Math.max(...r.mainThreadMs))}`);
+  console.log(`  snapshot.durationMs (ours, self-reported): median ${fmt(median(r.ourDurationMs))}`);
+  const c = r.counts as Record<string, Record<string, unknown>>;
+  if (c.ours) {
+    const o = c.ours as unknown as OurCounts;
+    console.log(`  ours: ${o.processes} processes, ${o.channels} channels, ${o.endpoints} endpoints, ${o.sockets} sockets (${o.unixWithPeer} unix with peer); ${Object.entries(o.byKind).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
+  if (c['ours-ts']) {
+    const o = c['ours-ts'] as unknown as OurCounts;
+    console.log(`  ours-ts: ${o.processes} processes, ${o.channels} channels, ${o.endpoints} endpoints, ${o.sockets} sockets (${o.unixWithPeer} unix with peer)`);
+  }
+  if (c.ss) console.log(`  ss: ${c.ss.sockets} sockets, ${c.ss.withOwner} with an owner process; no pipes, FIFOs, SysV/POSIX objects`);
+  if (c.lsof) console.log(`  lsof: ${c.lsof.lines} lines (threads repeat their process's fds), ${c.lsof.ipcFds} distinct pipe/FIFO/socket fds; no unix peers, no queue sizes`);
+  if (c.ipcs) console.log(`  ipcs: ${c.ipcs.objects} SysV objects`);
+  if (c.floor) {
+    const f = c.floor as unknown as { fds: number; sockets: number; pipes: number; procs: number };
+    console.log(`  floor: ${f.procs} processes, ${f.fds} fds (${f.sockets} sockets, ${f.pipes} pipe fds), nothing joined`);
+  }
+  if (ours?.warnings.length) console.log(`  our warnings: ${ours.warnings.slice(0, 3).join(' | ')}`);
+  console.log('');
+}
+
+function printSummary(results: SizeResult[]): void {
+  const m = (r: SizeResult, n: string): number => median(r.times[n] ?? []);
+  const ratio = (a: number, b: number): string => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : '—');
+  const cols = ['size', 'fds', 'ours', 'service', 'main-thr', 'ts-once', 'floor1t', 'floor2t', 'lsof', 'ss', 'ipcs', 'ours/floor1t', 'lsof/ours', 'ss/ours'];
+  const w = [6, 7, 7, 8, 9, 8, 8, 8, 7, 7, 6, 13, 10, 8];
+  console.log('Summary (median ms; targets: ours/floor1t ≤ 1, lsof/ours ≥ 5, ss/ours ≥ 2)');
+  console.log(cols.map((c, i) => pad(c, w[i])).join(' '));
+  for (const r of results) {
+    const ours = m(r, 'ours');
+    const row = [
+      r.size,
+      String(r.fds),
+      fmt(ours),
+      fmt(m(r, 'service')),
+      fmt(median(r.mainThreadMs)),
+      fmt(m(r, 'ours-ts (once)')),
+      fmt(m(r, 'floor-1t')),
+      fmt(m(r, 'floor-2t')),
+      fmt(m(r, 'lsof')),
+      fmt(m(r, 'ss')),
+      fmt(m(r, 'ipcs')),
+      ratio(ours, m(r, 'floor-1t')),
+      ratio(m(r, 'lsof'), ours),
+      ratio(m(r, 'ss'), ours),
+    ];
+    console.log(row.map((c, i) => pad(c, w[i])).join(' '));
+  }
+  console.log('lsof, ss, ipcs are timed as commands (fork+exec included, output to a file); ours in-process; floor inside the C program.');
+}
+
+main().catch(async (e) => {
+  console.error(`[bench] ${(e as Error).stack ?? e}`);
+  await stopAllWorkloads();
+  process.exitCode = 1;
+});

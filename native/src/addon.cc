@@ -1,0 +1,45 @@
+// Module init: one export per syscall-family entry point. No mutable globals, so the addon loads
+// in any number of worker_threads.
+#include <napi.h>
+
+namespace ipci {
+Napi::Value WalkProc(const Napi::CallbackInfo& info);
+Napi::Value SysvMsgList(const Napi::CallbackInfo& info);
+Napi::Value SysvShmList(const Napi::CallbackInfo& info);
+Napi::Value SysvSemList(const Napi::CallbackInfo& info);
+Napi::Value MsgPeek(const Napi::CallbackInfo& info);
+Napi::Value ShmRead(const Napi::CallbackInfo& info);
+Napi::Value UnixDiag(const Napi::CallbackInfo& info);
+Napi::Value InetDiag(const Napi::CallbackInfo& info);
+Napi::Value PipePeek(const Napi::CallbackInfo& info);
+Napi::Value SocketPeek(const Napi::CallbackInfo& info);
+Napi::Value PidfdOpen(const Napi::CallbackInfo& info);
+Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info);
+Napi::Value CloseFd(const Napi::CallbackInfo& info);
+Napi::Value MqGetattr(const Napi::CallbackInfo& info);
+Napi::Value MqReceive(const Napi::CallbackInfo& info);
+Napi::Value SemGetValue(const Napi::CallbackInfo& info);
+}  // namespace ipci
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  using namespace ipci;
+  exports.Set("walkProc", Napi::Function::New(env, WalkProc, "walkProc"));
+  exports.Set("sysvMsgList", Napi::Function::New(env, SysvMsgList, "sysvMsgList"));
+  exports.Set("sysvShmList", Napi::Function::New(env, SysvShmList, "sysvShmList"));
+  exports.Set("sysvSemList", Napi::Function::New(env, SysvSemList, "sysvSemList"));
+  exports.Set("msgPeek", Napi::Function::New(env, MsgPeek, "msgPeek"));
+  exports.Set("shmRead", Napi::Function::New(env, ShmRead, "shmRead"));
+  exports.Set("unixDiag", Napi::Function::New(env, UnixDiag, "unixDiag"));
+  exports.Set("inetDiag", Napi::Function::New(env, InetDiag, "inetDiag"));
+  exports.Set("pipePeek", Napi::Function::New(env, PipePeek, "pipePeek"));
+  exports.Set("socketPeek", Napi::Function::New(env, SocketPeek, "socketPeek"));
+  exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
+  exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
+  exports.Set("closeFd", Napi::Function::New(env, CloseFd, "closeFd"));
+  exports.Set("mqGetattr", Napi::Function::New(env, MqGetattr, "mqGetattr"));
+  exports.Set("mqReceive", Napi::Function::New(env, MqReceive, "mqReceive"));
+  exports.Set("semGetValue", Napi::Function::New(env, SemGetValue, "semGetValue"));
+  return exports;
+}
+
+NODE_API_MODULE(ipc_inspector, Init)

@@ -1,0 +1,307 @@
+// sock_diag netlink dumps (unix_diag, inet_diag) on a worker; with nsPath the dump runs on a
+// fresh std::thread that first setns()es into that network namespace (only that thread moves).
+#include "errors.h"
+
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <sys/socket.h>
+
+namespace ipci {
+namespace {
+
+struct UnixCols {
+  std::vector<double> inode, peer, rqueue, wqueue;
+  std::vector<uint8_t> type, state, nameKind;
+  std::vector<std::string> name;
+};
+
+struct InetCols {
+  std::vector<uint8_t> family, state;
+  std::vector<std::string> localAddr, remoteAddr;
+  std::vector<uint16_t> localPort, remotePort;
+  std::vector<double> rqueue, wqueue, inode, uid;
+};
+
+// Sends one dump request and feeds every reply message to onMsg. Returns 0 or sets err.
+template <typename OnMsg>
+bool Dump(const void* req, size_t reqLen, PendingError& err, OnMsg&& onMsg) {
+  Fd sock(socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
+  if (!sock.ok()) {
+    err.set(errno, "socket");
+    return false;
+  }
+  int rcv = 1 << 20;
+  setsockopt(sock.get(), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+  struct {
+    nlmsghdr nlh;
+    char body[128];
+  } msg;
+  memset(&msg, 0, sizeof msg);
+  msg.nlh.nlmsg_len = NLMSG_LENGTH(reqLen);
+  msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  msg.nlh.nlmsg_seq = 1;
+  memcpy(NLMSG_DATA(&msg.nlh), req, reqLen);
+  sockaddr_nl sa;
+  memset(&sa, 0, sizeof sa);
+  sa.nl_family = AF_NETLINK;
+  ssize_t s;
+  do {
+    s = sendto(sock.get(), &msg, msg.nlh.nlmsg_len, 0, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+  } while (s < 0 && errno == EINTR);
+  if (s < 0) {
+    err.set(errno, "sendto");
+    return false;
+  }
+  std::vector<char> buf(256 * 1024);
+  for (;;) {
+    ssize_t n = recv(sock.get(), buf.data(), buf.size(), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      err.set(errno, "recv");
+      return false;
+    }
+    if (n == 0) {
+      err.set(EPROTO, "recv");
+      return false;
+    }
+    size_t len = static_cast<size_t>(n);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+      if (h->nlmsg_seq != 1) continue;
+      if (h->nlmsg_type == NLMSG_DONE) return true;
+      if (h->nlmsg_type == NLMSG_ERROR) {
+        auto* e = static_cast<nlmsgerr*>(NLMSG_DATA(h));
+        if (h->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) {
+          err.set(EPROTO, "recv");
+        } else {
+          err.set(e->error ? -e->error : EPROTO, "sock_diag");
+        }
+        return false;
+      }
+      if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY) onMsg(h);
+    }
+  }
+}
+
+void UnixDump(UnixCols& c, PendingError& err) {
+  unix_diag_req req;
+  memset(&req, 0, sizeof req);
+  req.sdiag_family = AF_UNIX;
+  req.udiag_states = ~0u;
+  req.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN;
+  req.udiag_cookie[0] = req.udiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  Dump(&req, sizeof req, err, [&](nlmsghdr* h) {
+    if (h->nlmsg_len < NLMSG_LENGTH(sizeof(unix_diag_msg))) return;
+    auto* m = static_cast<unix_diag_msg*>(NLMSG_DATA(h));
+    double peer = 0, rq = 0, wq = 0;
+    uint8_t kind = 0;
+    std::string name;
+    auto* a = reinterpret_cast<rtattr*>(m + 1);
+    unsigned int alen = h->nlmsg_len - NLMSG_LENGTH(sizeof *m);
+    for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+      const char* d = static_cast<const char*>(RTA_DATA(a));
+      size_t dl = RTA_PAYLOAD(a);
+      switch (a->rta_type) {
+        case UNIX_DIAG_NAME:
+          if (dl > 0 && d[0] == '\0') {
+            kind = 2;
+            name.assign(d + 1, dl - 1);
+          } else if (dl > 0) {
+            kind = 1;
+            while (dl > 0 && d[dl - 1] == '\0') dl--;
+            name.assign(d, dl);
+          }
+          break;
+        case UNIX_DIAG_PEER:
+          if (dl >= 4) {
+            uint32_t v;
+            memcpy(&v, d, 4);
+            peer = v;
+          }
+          break;
+        case UNIX_DIAG_RQLEN:
+          if (dl >= sizeof(unix_diag_rqlen)) {
+            unix_diag_rqlen r;
+            memcpy(&r, d, sizeof r);
+            rq = r.udiag_rqueue;
+            wq = r.udiag_wqueue;
+          }
+          break;
+      }
+    }
+    c.inode.push_back(m->udiag_ino);
+    c.type.push_back(m->udiag_type);
+    c.state.push_back(m->udiag_state);
+    c.peer.push_back(peer);
+    c.rqueue.push_back(rq);
+    c.wqueue.push_back(wq);
+    c.nameKind.push_back(kind);
+    c.name.push_back(std::move(name));
+  });
+}
+
+void InetDump(int proto, int family, InetCols& c, PendingError& err) {
+  inet_diag_req_v2 req;
+  memset(&req, 0, sizeof req);
+  req.sdiag_family = static_cast<uint8_t>(family);
+  req.sdiag_protocol = static_cast<uint8_t>(proto);
+  req.idiag_states = ~0u;
+  req.id.idiag_cookie[0] = req.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  Dump(&req, sizeof req, err, [&](nlmsghdr* h) {
+    if (h->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) return;
+    auto* m = static_cast<inet_diag_msg*>(NLMSG_DATA(h));
+    char a[INET6_ADDRSTRLEN];
+    int fam = m->idiag_family;
+    c.family.push_back(fam == AF_INET6 ? 6 : 4);
+    c.state.push_back(m->idiag_state);
+    inet_ntop(fam, m->id.idiag_src, a, sizeof a);
+    c.localAddr.emplace_back(a);
+    inet_ntop(fam, m->id.idiag_dst, a, sizeof a);
+    c.remoteAddr.emplace_back(a);
+    c.localPort.push_back(ntohs(m->id.idiag_sport));
+    c.remotePort.push_back(ntohs(m->id.idiag_dport));
+    c.rqueue.push_back(m->idiag_rqueue);
+    c.wqueue.push_back(m->idiag_wqueue);
+    c.inode.push_back(m->idiag_inode);
+    c.uid.push_back(m->idiag_uid);
+  });
+}
+
+// Runs fn in the caller's netns, or on a fresh thread moved into nsPath's netns.
+template <typename Fn>
+void InNetns(const std::string& nsPath, PendingError& err, Fn&& fn) {
+  if (nsPath.empty()) {
+    fn();
+    return;
+  }
+  std::thread t([&] {
+    Fd ns(open(nsPath.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!ns.ok()) {
+      err.set(errno, "open", nsPath);
+      return;
+    }
+    if (setns(ns.get(), CLONE_NEWNET) != 0) {
+      err.set(errno, "setns", nsPath);
+      return;
+    }
+    fn();
+  });
+  t.join();
+}
+
+template <typename TA, typename T>
+TA Typed(Napi::Env env, const std::vector<T>& v) {
+  TA a = TA::New(env, v.size());
+  if (!v.empty()) memcpy(a.Data(), v.data(), v.size() * sizeof(T));
+  return a;
+}
+
+Napi::Array Strings(Napi::Env env, const std::vector<std::string>& v) {
+  Napi::Array a = Napi::Array::New(env, v.size());
+  for (uint32_t i = 0; i < v.size(); i++) a.Set(i, Napi::String::New(env, v[i].data(), v[i].size()));
+  return a;
+}
+
+class DiagWorker : public Napi::AsyncWorker {
+ public:
+  DiagWorker(Napi::Env env, bool isUnix, int proto, int family, std::string nsPath)
+      : Napi::AsyncWorker(env, "ipcInspectorSockDiag"), deferred_(env), unix_(isUnix), proto_(proto), family_(family), ns_(std::move(nsPath)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      InNetns(ns_, err_, [this] {
+        if (unix_) UnixDump(u_, err_);
+        else InetDump(proto_, family_, i_, err_);
+      });
+    } catch (const std::exception&) {
+      err_.set(EAGAIN, "pthread_create");
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    if (err_) {
+      deferred_.Reject(SyscallError(env, err_.err, err_.syscall, err_.path).Value());
+      return;
+    }
+    Napi::Object o = Napi::Object::New(env);
+    if (unix_) {
+      o.Set("inode", Typed<Napi::Float64Array>(env, u_.inode));
+      o.Set("type", Typed<Napi::Uint8Array>(env, u_.type));
+      o.Set("state", Typed<Napi::Uint8Array>(env, u_.state));
+      o.Set("peer", Typed<Napi::Float64Array>(env, u_.peer));
+      o.Set("rqueue", Typed<Napi::Float64Array>(env, u_.rqueue));
+      o.Set("wqueue", Typed<Napi::Float64Array>(env, u_.wqueue));
+      o.Set("nameKind", Typed<Napi::Uint8Array>(env, u_.nameKind));
+      o.Set("name", Strings(env, u_.name));
+    } else {
+      o.Set("family", Typed<Napi::Uint8Array>(env, i_.family));
+      o.Set("state", Typed<Napi::Uint8Array>(env, i_.state));
+      o.Set("localAddr", Strings(env, i_.localAddr));
+      o.Set("localPort", Typed<Napi::Uint16Array>(env, i_.localPort));
+      o.Set("remoteAddr", Strings(env, i_.remoteAddr));
+      o.Set("remotePort", Typed<Napi::Uint16Array>(env, i_.remotePort));
+      o.Set("rqueue", Typed<Napi::Float64Array>(env, i_.rqueue));
+      o.Set("wqueue", Typed<Napi::Float64Array>(env, i_.wqueue));
+      o.Set("inode", Typed<Napi::Float64Array>(env, i_.inode));
+      o.Set("uid", Typed<Napi::Float64Array>(env, i_.uid));
+    }
+    deferred_.Resolve(o);
+  }
+
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  bool unix_;
+  int proto_, family_;
+  std::string ns_;
+  PendingError err_;
+  UnixCols u_;
+  InetCols i_;
+};
+
+std::string OptNsPath(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || info[i].IsUndefined() || info[i].IsNull()) return std::string();
+  return ArgString(info, i, "nsPath");
+}
+
+}  // namespace
+
+Napi::Value UnixDiag(const Napi::CallbackInfo& info) {
+  auto* w = new DiagWorker(info.Env(), true, 0, AF_UNIX, OptNsPath(info, 0));
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value InetDiag(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string proto = ArgString(info, 0, "protocol");
+  int fam = ArgInt(info, 1, "family");
+  int p;
+  if (proto == "tcp") p = IPPROTO_TCP;
+  else if (proto == "udp") p = IPPROTO_UDP;
+  else ThrowType(env, "protocol must be 'tcp' or 'udp'");
+  if (fam != 4 && fam != 6) ThrowType(env, "family must be 4 or 6");
+  auto* w = new DiagWorker(env, false, p, fam == 4 ? AF_INET : AF_INET6, OptNsPath(info, 2));
+  Napi::Promise pr = w->Promise();
+  w->Queue();
+  return pr;
+}
+
+}  // namespace ipci

@@ -1,0 +1,241 @@
+// SysV IPC: *_STAT_ANY walks (fallback *_STAT), semctl GETALL/GETNCNT/GETZCNT/GETPID,
+// msgrcv(MSG_COPY) peeks that never consume, shmat(SHM_RDONLY) reads.
+#include "errors.h"
+
+#include <cstring>
+#include <vector>
+
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+
+#ifndef MSG_STAT_ANY
+#define MSG_STAT_ANY 13
+#endif
+#ifndef SHM_STAT_ANY
+#define SHM_STAT_ANY 15
+#endif
+#ifndef SEM_STAT_ANY
+#define SEM_STAT_ANY 20
+#endif
+#ifndef MSG_COPY
+#define MSG_COPY 040000
+#endif
+
+namespace ipci {
+namespace {
+
+union semun {
+  int val;
+  struct semid_ds* buf;
+  unsigned short* array;
+  struct seminfo* __buf;
+};
+
+void Perm(Napi::Object& o, const struct ipc_perm& p) {
+  Napi::Env env = o.Env();
+  o.Set("key", Napi::Number::New(env, static_cast<int32_t>(p.__key)));
+  o.Set("uid", Napi::Number::New(env, p.uid));
+  o.Set("gid", Napi::Number::New(env, p.gid));
+  o.Set("cuid", Napi::Number::New(env, p.cuid));
+  o.Set("mode", Napi::Number::New(env, p.mode & 0777));
+}
+
+// Calls stat(index, anyCmd) and falls back to plainCmd on EINVAL (kernels < 4.17 have no *_STAT_ANY;
+// EINVAL is also what an empty slot gives, so the fallback is tried per index).
+template <typename F>
+int StatIndex(F&& stat, int index, int anyCmd, int plainCmd, bool& anyOk) {
+  if (anyOk) {
+    int id = stat(index, anyCmd);
+    if (id >= 0 || errno != EINVAL) return id;
+  }
+  int id = stat(index, plainCmd);
+  if (id >= 0) anyOk = false;  // *_STAT worked where *_STAT_ANY said EINVAL: no *_STAT_ANY here
+  return id;
+}
+
+Napi::Array Numbers(Napi::Env env, const std::vector<double>& v) {
+  Napi::Array a = Napi::Array::New(env, v.size());
+  for (uint32_t i = 0; i < v.size(); i++) a.Set(i, Napi::Number::New(env, v[i]));
+  return a;
+}
+
+}  // namespace
+
+Napi::Value SysvMsgList(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  struct msginfo mi;
+  int maxIdx = msgctl(0, MSG_INFO, reinterpret_cast<struct msqid_ds*>(&mi));
+  if (maxIdx < 0) ThrowSyscall(env, errno, "msgctl");
+  Napi::Array out = Napi::Array::New(env);
+  bool anyOk = true;
+  uint32_t n = 0;
+  for (int i = 0; i <= maxIdx; i++) {
+    struct msqid_ds ds;
+    int id = StatIndex([&](int idx, int cmd) { return msgctl(idx, cmd, &ds); }, i, MSG_STAT_ANY, MSG_STAT, anyOk);
+    if (id < 0) continue;
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("msqid", Napi::Number::New(env, id));
+    Perm(o, ds.msg_perm);
+    o.Set("qnum", Napi::Number::New(env, static_cast<double>(ds.msg_qnum)));
+    o.Set("cbytes", Napi::Number::New(env, static_cast<double>(ds.__msg_cbytes)));
+    o.Set("qbytes", Napi::Number::New(env, static_cast<double>(ds.msg_qbytes)));
+    o.Set("lspid", Napi::Number::New(env, ds.msg_lspid));
+    o.Set("lrpid", Napi::Number::New(env, ds.msg_lrpid));
+    o.Set("stime", Napi::Number::New(env, static_cast<double>(ds.msg_stime)));
+    o.Set("rtime", Napi::Number::New(env, static_cast<double>(ds.msg_rtime)));
+    o.Set("ctime", Napi::Number::New(env, static_cast<double>(ds.msg_ctime)));
+    out.Set(n++, o);
+  }
+  return out;
+}
+
+Napi::Value SysvShmList(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  struct shm_info si;
+  int maxIdx = shmctl(0, SHM_INFO, reinterpret_cast<struct shmid_ds*>(&si));
+  if (maxIdx < 0) ThrowSyscall(env, errno, "shmctl");
+  Napi::Array out = Napi::Array::New(env);
+  bool anyOk = true;
+  uint32_t n = 0;
+  for (int i = 0; i <= maxIdx; i++) {
+    struct shmid_ds ds;
+    int id = StatIndex([&](int idx, int cmd) { return shmctl(idx, cmd, &ds); }, i, SHM_STAT_ANY, SHM_STAT, anyOk);
+    if (id < 0) continue;
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("shmid", Napi::Number::New(env, id));
+    Perm(o, ds.shm_perm);
+    o.Set("size", Napi::Number::New(env, static_cast<double>(ds.shm_segsz)));
+    o.Set("nattch", Napi::Number::New(env, static_cast<double>(ds.shm_nattch)));
+    o.Set("cpid", Napi::Number::New(env, ds.shm_cpid));
+    o.Set("lpid", Napi::Number::New(env, ds.shm_lpid));
+    o.Set("atime", Napi::Number::New(env, static_cast<double>(ds.shm_atime)));
+    o.Set("dtime", Napi::Number::New(env, static_cast<double>(ds.shm_dtime)));
+    o.Set("ctime", Napi::Number::New(env, static_cast<double>(ds.shm_ctime)));
+    o.Set("dest", Napi::Boolean::New(env, (ds.shm_perm.mode & SHM_DEST) != 0));
+    out.Set(n++, o);
+  }
+  return out;
+}
+
+Napi::Value SysvSemList(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  struct seminfo si;
+  semun arg;
+  arg.__buf = &si;
+  int maxIdx = semctl(0, 0, SEM_INFO, arg);
+  if (maxIdx < 0) ThrowSyscall(env, errno, "semctl");
+  Napi::Array out = Napi::Array::New(env);
+  bool anyOk = true;
+  uint32_t n = 0;
+  for (int i = 0; i <= maxIdx; i++) {
+    struct semid_ds ds;
+    int id = StatIndex(
+        [&](int idx, int cmd) {
+          semun a;
+          a.buf = &ds;
+          return semctl(idx, 0, cmd, a);
+        },
+        i, SEM_STAT_ANY, SEM_STAT, anyOk);
+    if (id < 0) continue;
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("semid", Napi::Number::New(env, id));
+    Perm(o, ds.sem_perm);
+    unsigned long nsems = ds.sem_nsems;
+    o.Set("nsems", Napi::Number::New(env, static_cast<double>(nsems)));
+    o.Set("otime", Napi::Number::New(env, static_cast<double>(ds.sem_otime)));
+    o.Set("ctime", Napi::Number::New(env, static_cast<double>(ds.sem_ctime)));
+    std::vector<unsigned short> vals(nsems ? nsems : 1);
+    semun ga;
+    ga.array = vals.data();
+    int err = 0;
+    if (semctl(id, 0, GETALL, ga) < 0) err = errno;
+    std::vector<double> values, ncnt, zcnt, pids;
+    for (unsigned long s = 0; !err && s < nsems; s++) {
+      int nc = semctl(id, static_cast<int>(s), GETNCNT);
+      int zc = nc < 0 ? -1 : semctl(id, static_cast<int>(s), GETZCNT);
+      int pid = zc < 0 ? -1 : semctl(id, static_cast<int>(s), GETPID);
+      if (pid < 0) {
+        err = errno;
+        break;
+      }
+      values.push_back(vals[s]);
+      ncnt.push_back(nc);
+      zcnt.push_back(zc);
+      pids.push_back(pid);
+    }
+    if (err) {
+      o.Set("error", Napi::String::New(env, ErrnoName(err)));
+    } else {
+      o.Set("values", Numbers(env, values));
+      o.Set("ncnt", Numbers(env, ncnt));
+      o.Set("zcnt", Numbers(env, zcnt));
+      o.Set("pids", Numbers(env, pids));
+    }
+    out.Set(n++, o);
+  }
+  return out;
+}
+
+Napi::Value MsgPeek(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int msqid = ArgInt(info, 0, "msqid");
+  int maxMessages = ArgInt(info, 1, "maxMessages");
+  int maxBytes = ArgInt(info, 2, "maxBytesPerMessage");
+  if (maxMessages < 0 || maxBytes < 0) ThrowType(env, "maxMessages and maxBytesPerMessage must be >= 0");
+  struct msqid_ds ds;
+  if (msgctl(msqid, IPC_STAT, &ds) < 0) ThrowSyscall(env, errno, "msgctl");
+  // Copy into a buffer as large as one message can be (bounded by the queue's byte limit, capped),
+  // so the real size is known even when the caller wants fewer bytes.
+  size_t bufBytes = static_cast<size_t>(maxBytes);
+  size_t qb = ds.msg_qbytes < (1u << 20) ? ds.msg_qbytes : (1u << 20);
+  if (qb > bufBytes) bufBytes = qb;
+  std::vector<char> buf(sizeof(long) + bufBytes);
+  Napi::Array out = Napi::Array::New(env);
+  for (int index = 0; index < maxMessages; index++) {
+    ssize_t n;
+    do {
+      n = msgrcv(msqid, buf.data(), bufBytes, index, MSG_COPY | IPC_NOWAIT | MSG_NOERROR);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      if (errno == ENOMSG) break;
+      ThrowSyscall(env, errno, "msgrcv");
+    }
+    long type;
+    memcpy(&type, buf.data(), sizeof type);
+    size_t size = static_cast<size_t>(n);
+    size_t take = size < static_cast<size_t>(maxBytes) ? size : static_cast<size_t>(maxBytes);
+    bool truncated = size > take || (size == bufBytes && bufBytes < ds.msg_qbytes);
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("index", Napi::Number::New(env, index));
+    o.Set("type", Napi::Number::New(env, static_cast<double>(type)));
+    o.Set("size", Napi::Number::New(env, static_cast<double>(size)));
+    o.Set("data", Napi::Buffer<char>::Copy(env, buf.data() + sizeof(long), take));
+    o.Set("truncated", Napi::Boolean::New(env, truncated));
+    out.Set(static_cast<uint32_t>(index), o);
+  }
+  return out;
+}
+
+Napi::Value ShmRead(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int shmid = ArgInt(info, 0, "shmid");
+  double offD = ArgNumber(info, 1, "offset");
+  double lenD = ArgNumber(info, 2, "length");
+  if (offD < 0 || lenD < 0) ThrowType(env, "offset and length must be >= 0");
+  struct shmid_ds ds;
+  if (shmctl(shmid, IPC_STAT, &ds) < 0) ThrowSyscall(env, errno, "shmctl");
+  size_t size = ds.shm_segsz;
+  size_t off = offD > static_cast<double>(size) ? size : static_cast<size_t>(offD);
+  size_t len = static_cast<size_t>(lenD < static_cast<double>(size - off) ? lenD : static_cast<double>(size - off));
+  void* addr = shmat(shmid, nullptr, SHM_RDONLY);
+  if (addr == reinterpret_cast<void*>(-1)) ThrowSyscall(env, errno, "shmat");
+  struct Detach {
+    void* a;
+    ~Detach() { shmdt(a); }
+  } detach{addr};
+  return Napi::Buffer<char>::Copy(env, static_cast<const char*>(addr) + off, len);
+}
+
+}  // namespace ipci

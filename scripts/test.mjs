@@ -1,0 +1,148 @@
+// `npm test`: every layer, one command, on a fresh machine.
+// Installs what it needs (code-server into ~/.cache/ipc-inspector, Chromium), builds, then runs
+// typecheck, lint, unit, integration, the extension tests inside code-server, the browser e2e
+// tests and the .vsix test. Every layer runs even if an earlier one failed; the summary lists
+// each layer and ends with `N passed, N failed` counted over the extension, e2e and vsix tests.
+// Exit code is non-zero if anything failed (or a layer could not run).
+//
+//   node scripts/test.mjs [--only typecheck,lint,unit,integration,extension,e2e,vsix] [--skip e2e,vsix]
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const argOf = (n) => {
+  const i = process.argv.indexOf(`--${n}`);
+  return i >= 0 ? process.argv[i + 1].split(',') : null;
+};
+const only = argOf('only');
+const skip = argOf('skip') ?? [];
+const want = (layer) => (!only || only.includes(layer)) && !skip.includes(layer);
+const bin = (n) => path.join(root, 'node_modules/.bin', n);
+const t0 = Date.now();
+const results = []; // {layer, ok, detail, ms, passed?, failed?}
+
+function log(msg) {
+  console.log(`\n[test] ${msg}`);
+}
+
+/** Runs a command with inherited stdout/stderr echoed, returns {code, out}. */
+function run(cmd, args, opts = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+    let out = '';
+    child.stdout.on('data', (b) => {
+      out += b;
+      process.stdout.write(b);
+    });
+    child.stderr.on('data', (b) => {
+      out += b;
+      process.stderr.write(b);
+    });
+    child.on('error', (e) => resolve({ code: 127, out: out + String(e) }));
+    child.on('close', (code, sig) => resolve({ code: code ?? (sig ? 128 : 1), out }));
+  });
+}
+
+async function layer(name, fn) {
+  if (!want(name)) return;
+  log(`── ${name} ──`);
+  const s = Date.now();
+  let r;
+  try {
+    r = await fn();
+  } catch (e) {
+    r = { ok: false, detail: String(e?.message ?? e) };
+  }
+  results.push({ layer: name, ms: Date.now() - s, ...r });
+}
+
+const listTests = (dir) =>
+  fs.existsSync(path.join(root, dir))
+    ? fs.readdirSync(path.join(root, dir)).filter((f) => f.endsWith('.test.js')).sort().map((f) => path.join(dir, f))
+    : [];
+
+// ── prerequisites ───────────────────────────────────────────────────────────────────────────────
+const needsBrowser = ['extension', 'e2e', 'vsix'].some(want);
+if (needsBrowser) {
+  log('code-server: installing into the cache on first run (a minute or two), reused afterwards');
+  const s = Date.now();
+  const r = spawnSync('bash', [path.join(root, 'scripts/install-code-server.sh')], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  if (r.status !== 0) {
+    results.push({ layer: 'code-server install', ok: false, detail: `install-code-server.sh exited ${r.status}`, ms: Date.now() - s });
+  } else console.log(`[test] code-server at ${r.stdout.trim()} (${Date.now() - s} ms)`);
+
+  const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser', process.env.IPC_CHROMIUM].find((p) => p && fs.existsSync(p));
+  if (!chromium) {
+    if (process.getuid?.() === 0) {
+      log('Chromium missing: apt-get install -y chromium');
+      spawnSync('apt-get', ['update'], { stdio: 'inherit' });
+      const a = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      if (a.status !== 0 || !fs.existsSync('/usr/bin/chromium')) results.push({ layer: 'chromium install', ok: false, detail: 'apt-get install chromium failed', ms: 0 });
+    } else {
+      results.push({
+        layer: 'chromium',
+        ok: false,
+        detail: 'Chromium not found. Install it (Debian: sudo apt-get install chromium) or set IPC_CHROMIUM=/path/to/chrome',
+        ms: 0,
+      });
+    }
+  }
+}
+
+// ── build ───────────────────────────────────────────────────────────────────────────────────────
+await layer('build', async () => {
+  const r = await run(process.execPath, ['scripts/build.mjs']);
+  return { ok: r.code === 0, detail: r.code === 0 ? '' : 'some bundles failed (see above)' };
+});
+
+await layer('typecheck', async () => {
+  const r = await run(bin('tsc'), ['-p', '.', '--noEmit']);
+  return { ok: r.code === 0, detail: r.code === 0 ? '' : `${(r.out.match(/error TS/g) ?? []).length} type errors` };
+});
+
+await layer('lint', async () => {
+  const r = await run(bin('eslint'), ['.']);
+  return { ok: r.code === 0, detail: r.code === 0 ? '' : (r.out.match(/✖ .*problems?.*/)?.[0] ?? 'lint errors') };
+});
+
+const nodeTest = async (dir, extra) => {
+  const files = listTests(dir);
+  if (files.length === 0) return { ok: true, detail: `no tests in ${dir}` };
+  const r = await run(process.execPath, ['--test', '--test-reporter=spec', ...extra, ...files]);
+  const pass = Number(r.out.match(/ℹ pass (\d+)/)?.[1] ?? 0);
+  const fail = Number(r.out.match(/ℹ fail (\d+)/)?.[1] ?? 0);
+  return { ok: r.code === 0, detail: `${pass} passed, ${fail} failed (${files.length} files)` };
+};
+await layer('unit', () => nodeTest('dist/test/unit', []));
+await layer('integration', () => nodeTest('dist/test/integration', ['--test-concurrency=1']));
+
+// The VS Code layers: counted in the final `N passed, N failed`.
+const counted = async (script, args) => {
+  const r = await run(process.execPath, [script, ...args]);
+  const m = [...r.out.matchAll(/\[(?:extension-tests|e2e)\] (\d+) passed, (\d+) failed/g)].pop();
+  const passed = Number(m?.[1] ?? 0);
+  const failed = Number(m?.[2] ?? 0);
+  const problem = r.out.match(/PROBLEM: (.*)/)?.[1];
+  return {
+    ok: r.code === 0,
+    passed,
+    failed: r.code !== 0 && failed === 0 ? 1 : failed, // a layer that could not run counts as a failure
+    detail: `${passed} passed, ${failed} failed` + (problem ? ` — ${problem}` : r.code !== 0 && !m ? ' — did not run (see above)' : ''),
+  };
+};
+await layer('extension', () => counted('dist/test/harness/runExtensionTests.js', []));
+await layer('e2e', () => counted('dist/test/harness/runE2e.js', ['--exclude-file', 'vsix']));
+await layer('vsix', () => counted('dist/test/harness/runE2e.js', ['--grep-file', 'vsix']));
+
+// ── summary ─────────────────────────────────────────────────────────────────────────────────────
+const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
+console.log('\n[test] ════════ summary ════════');
+for (const r of results) console.log(`[test] ${r.ok ? 'PASS' : 'FAIL'}  ${r.layer.padEnd(12)} ${secs(r.ms ?? 0).padStart(8)}  ${r.detail ?? ''}`);
+const passed = results.reduce((a, r) => a + (r.passed ?? 0), 0);
+const failed = results.reduce((a, r) => a + (r.failed ?? 0), 0);
+const bad = results.filter((r) => !r.ok);
+console.log(`[test] total ${secs(Date.now() - t0)}; ${bad.length ? `FAILED layers: ${bad.map((r) => r.layer).join(', ')}` : 'all layers green'}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(bad.length ? 1 : 0);

@@ -1,0 +1,101 @@
+// `ipc-inspector` — the command line on top of src/core (bundled to dist/cli.js, run by
+// bin/ipc-inspector.js). Subcommands: snapshot, watch, peek, signal, help; --version.
+// Exit codes: 0 ok, 1 runtime failure, 2 usage error (one line on stderr), 130 interrupted.
+import { UsageError } from './cli/args';
+import * as peek from './cli/peek';
+import * as signal from './cli/signal';
+import * as snapshot from './cli/snapshot';
+import * as watch from './cli/watch';
+
+declare const __IPC_INSPECTOR_VERSION__: string | undefined;
+
+function version(): string {
+  if (typeof __IPC_INSPECTOR_VERSION__ === 'string') return __IPC_INSPECTOR_VERSION__;
+  try {
+    // dist/cli.js → ../package.json (also works from the source tree through esbuild's bundle).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('../package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+interface Command {
+  summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  snapshot: { summary: 'list every IPC channel once (table, or --json for the snapshot contract)', run: snapshot.run },
+  watch: { summary: 'print added / removed / changed channels live until Ctrl-C', run: watch.run },
+  peek: { summary: 'show queued data of a channel without consuming it', run: peek.run },
+  signal: { summary: 'send a signal to a process, bound to its start time (pidfd)', run: signal.run },
+};
+
+export const HELP = `ipc-inspector ${version()} — every IPC channel on this Linux machine
+
+usage: ipc-inspector <command> [options]
+
+commands:
+${Object.entries(COMMANDS)
+  .map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`)
+  .join('\n')}
+  help       show this help (\`ipc-inspector <command> --help\` for a command's options)
+
+options:
+  --version  print the version
+
+examples:
+  ipc-inspector snapshot --kind unix,tcp
+  ipc-inspector snapshot --json --pid 1234
+  ipc-inspector watch --interval 500
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    if (cmd === 'help' && rest.length > 0) {
+      const c = COMMANDS[rest[0]];
+      if (!c) return usageError(`unknown command ${JSON.stringify(rest[0])}`);
+      return c.run(['--help']);
+    }
+    process.stdout.write(HELP);
+    return cmd === undefined ? 2 : 0;
+  }
+  if (cmd === '--version' || cmd === '-V' || cmd === 'version') {
+    process.stdout.write(version() + '\n');
+    return 0;
+  }
+  const c = Object.prototype.hasOwnProperty.call(COMMANDS, cmd) ? COMMANDS[cmd] : undefined;
+  if (!c) return usageError(`unknown command ${JSON.stringify(cmd)} (commands: ${Object.keys(COMMANDS).join(', ')}, help)`);
+  try {
+    return await c.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) return usageError(e.message, cmd);
+    process.stderr.write(`ipc-inspector ${cmd}: ${((e as Error)?.stack ?? String(e)).split('\n')[0]}\n`);
+    return 1;
+  }
+}
+
+export function usageError(message: string, cmd?: string): number {
+  process.stderr.write(`ipc-inspector${cmd ? ' ' + cmd : ''}: ${message.replace(/[\r\n]+/g, ' ')} (see \`ipc-inspector help\`)\n`);
+  return 2;
+}
+
+// Run when this bundle is the program (node dist/cli.js) or bin/ipc-inspector.js required it.
+if (require.main === module || /[\\/]bin[\\/]ipc-inspector(\.js)?$/.test(require.main?.filename ?? '')) {
+  // stdout closed early (`| head`): exit quietly instead of throwing EPIPE.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`ipc-inspector: ${(e as Error)?.message ?? String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

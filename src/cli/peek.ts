@@ -1,0 +1,84 @@
+// `ipc-inspector peek <channel-id> [--json] [--max-bytes N] [--offset N]`: takes a snapshot to
+// find the channel, then the non-destructive peek for its kind (core/actions/peek).
+import { isChannelKind, type Channel, type ProcessInfo, type Snapshot } from '../core/model';
+import { peekChannel, DEFAULT_PEEK_MAX_BYTES, type PeekResult } from '../core/actions/peek';
+import { ActionError } from '../core/actions/errors';
+import { takeSnapshot } from '../core/snapshot';
+import { fail, hexdump, intFlag, parseArgs, rejectUnknown } from './common';
+
+export const PEEK_USAGE = 'usage: ipc-inspector peek <channel-id> [--json] [--max-bytes N] [--offset N]';
+
+/** A snapshot restricted to the channel's kind (the id starts with it): cheaper than a full one. */
+async function snapshot(id: string): Promise<Snapshot> {
+  const kind = id.slice(0, id.indexOf(':'));
+  return takeSnapshot(isChannelKind(kind) ? { kinds: [kind] } : {});
+}
+
+/** JSON form: Buffers become hex (plus their length); everything else as is. */
+export function peekToJson(r: PeekResult): unknown {
+  switch (r.type) {
+    case 'messages':
+      return { ...r, messages: r.messages.map((m) => ({ index: m.index, type: m.type, size: m.size, truncated: m.truncated, hex: m.data.toString('hex') })) };
+    case 'bytes': {
+      const { data, ...rest } = r;
+      return { ...rest, length: data.length, hex: data.toString('hex') };
+    }
+    default:
+      return r;
+  }
+}
+
+function printText(ch: Channel, r: PeekResult): void {
+  const w = (s: string) => process.stdout.write(s + '\n');
+  w(`${ch.id} (${ch.kind}) read ${r.at} via ${r.method}`);
+  switch (r.type) {
+    case 'messages':
+      if (r.before) w(`before: ${r.before.messages} messages, ${r.before.bytes} bytes`);
+      if (r.after) w(`after:  ${r.after.messages} messages, ${r.after.bytes} bytes`);
+      for (const m of r.messages) {
+        w(`message #${m.index} type=${m.type} size=${m.size}${m.truncated ? ` (first ${m.data.length} bytes)` : ''}`);
+        for (const l of hexdump(m.data)) w('  ' + l);
+      }
+      if (r.messages.length === 0) w('(queue is empty)');
+      break;
+    case 'bytes':
+      w(`offset ${r.offset}, ${r.data.length} bytes${r.total !== null ? ` of ${r.total}` : ''}${r.capacity ? `, capacity ${r.capacity}` : ''}`);
+      for (const l of hexdump(r.data, r.offset)) w(l);
+      break;
+    case 'semaphores':
+      for (const s of r.semaphores) {
+        w(`sem[${s.index}] value=${s.value ?? '?'} waiting-for-increase=${s.waitingForIncrease ?? '?'} waiting-for-zero=${s.waitingForZero ?? '?'} last-pid=${s.lastPid ?? '?'}`);
+      }
+      break;
+    case 'mq-attributes':
+      w(`messages=${r.messages ?? '?'} max=${r.maxMessages ?? '?'} message-size=${r.messageSize ?? '?'} bytes=${r.bytes ?? '?'} notify-pid=${r.notifyPid ?? '-'}`);
+      w(r.explanation);
+      break;
+  }
+  for (const n of r.notes) w(`note: ${n}`);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  try {
+    const args = parseArgs(argv, ['json', 'help']);
+    if (args.flags.has('help')) {
+      process.stdout.write(PEEK_USAGE + '\n');
+      return 0;
+    }
+    rejectUnknown(args, ['json', 'help', 'max-bytes', 'offset']);
+    if (args.positional.length !== 1) throw new ActionError('EINVAL', PEEK_USAGE);
+    const id = args.positional[0];
+    const maxBytes = intFlag(args, 'max-bytes', 1, 256 * 1024 * 1024) ?? DEFAULT_PEEK_MAX_BYTES;
+    const offset = intFlag(args, 'offset', 0, Number.MAX_SAFE_INTEGER) ?? 0;
+    const snap = await snapshot(id);
+    const ch = snap.channels.find((c) => c.id === id);
+    if (!ch) throw new ActionError('ENOENT', `no channel ${id} (list them with \`ipc-inspector snapshot\`)`);
+    const procs = new Map<number, ProcessInfo>(snap.processes.map((p) => [p.pid, p]));
+    const r = await peekChannel(ch, procs, { maxBytes, offset });
+    if (args.flags.has('json')) process.stdout.write(JSON.stringify(peekToJson(r), null, 2) + '\n');
+    else printText(ch, r);
+    return 0;
+  } catch (e) {
+    return fail('peek', e);
+  }
+}

@@ -1,0 +1,113 @@
+// `ipc-inspector snapshot [--json] [--kind K…] [--pid P…] [--no-native] [--all-processes]`:
+// one snapshot, as a table grouped by kind (like `ss` / `lsipc`; the columns come from
+// core/columns.ts) or as the snapshot contract JSON. Every string that comes from a process
+// (comm, paths, names) goes through escapeControl: the table is always one line per channel.
+import type { Channel, ChannelKind, ProcessInfo, Snapshot } from '../core/model';
+import { CHANNEL_KINDS } from '../core/model';
+import { COLUMNS, columnValue, type Column } from '../core/columns';
+import { endpointLabel, escapeControl, kindTitle } from '../core/format';
+import { takeSnapshot, type SnapshotOptions } from '../core/snapshot';
+import { parseKinds, parseOptions, parsePids, SELECT_OPTIONS, usageLines, type Parsed } from './args';
+
+export const SNAPSHOT_USAGE = 'usage: ipc-inspector snapshot [--json] [--kind KIND]... [--pid PID]... [--no-native] [--all-processes]';
+
+export function snapshotHelp(): string {
+  return `${SNAPSHOT_USAGE}\n\nLists every IPC channel on this machine once, grouped by kind.\n\noptions:\n${usageLines(SELECT_OPTIONS).join('\n')}\n`;
+}
+
+/** takeSnapshot options from the shared --kind/--pid/--no-native/--all-processes options. */
+export function snapshotOptions(p: Parsed): SnapshotOptions {
+  const opts: SnapshotOptions = {};
+  const kinds = parseKinds(p.lists.get('kind'));
+  const pids = parsePids(p.lists.get('pid'));
+  if (kinds) opts.kinds = kinds;
+  if (pids) opts.pids = pids;
+  if (p.flags.has('no-native')) opts.useNative = false;
+  if (p.flags.has('all-processes')) opts.processes = 'all';
+  return opts;
+}
+
+// Columns the table leaves out (still in --json): per-object details that make rows too wide.
+const HIDDEN = new Set(['uid', 'netns', 'lastSendTime', 'lastRecvTime', 'dev', 'deleted', 'peerInode', 'family', 'lastPid', 'orphaned']);
+
+/** Columns of the table for one kind: ID, the kind's columns from core/columns, ENDPOINTS last. */
+export function tableColumns(kind: ChannelKind): Column[] {
+  const own = COLUMNS[kind].filter((c) => !HIDDEN.has(c.id) && !(c.id === 'inode' && kind !== 'fifo'));
+  return [
+    { id: 'id', label: 'ID', type: 'string', help: 'Stable id' },
+    ...own,
+    { id: 'endpoints', label: 'ENDPOINTS', type: 'string', help: 'Processes holding an end' },
+  ];
+}
+
+/** One cell: text, never more than one line. */
+export function cell(ch: Channel, col: Column, procs: ReadonlyMap<number, ProcessInfo>): string {
+  if (col.id === 'endpoints') {
+    if (ch.endpoints.length === 0) return '-';
+    return ch.endpoints.map((e) => endpointLabel(e, procs.get(e.pid))).join(', ');
+  }
+  const v = columnValue(ch, col.id);
+  if (v === undefined || v === null) return '-';
+  if (col.id === 'key' && typeof v === 'number') return '0x' + (v >>> 0).toString(16).padStart(8, '0');
+  if (col.id === 'abstract' && typeof v === 'string') return '@' + escapeControl(v);
+  if (Array.isArray(v)) return v.map((x) => escapeControl(String(x))).join(',');
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  return escapeControl(String(v));
+}
+
+function pad(s: string, w: number, right: boolean): string {
+  // Width in code points (escapeControl leaves no control characters).
+  const len = [...s].length;
+  return right ? ' '.repeat(Math.max(0, w - len)) + s : s + ' '.repeat(Math.max(0, w - len));
+}
+
+/** The human table: one section per kind that has channels, in contract order. */
+export function renderTable(snap: Snapshot): string {
+  const procs = new Map(snap.processes.map((p) => [p.pid, p]));
+  const out: string[] = [];
+  for (const kind of CHANNEL_KINDS) {
+    const rows = snap.channels.filter((c) => c.kind === kind);
+    if (rows.length === 0) continue;
+    const cols = tableColumns(kind);
+    const cells = rows.map((ch) => cols.map((col) => cell(ch, col, procs)));
+    const widths = cols.map((col, i) => Math.max(col.label.length, ...cells.map((r) => [...r[i]].length)));
+    const numeric = cols.map((col) => col.type.startsWith('number') && !col.type.endsWith('[]') && !col.type.endsWith('[]|null'));
+    if (out.length) out.push('');
+    out.push(`${kindTitle(kind)} (${rows.length})`);
+    const line = (r: string[]) =>
+      r
+        .map((s, i) => (i === r.length - 1 ? s : pad(s, widths[i], numeric[i])))
+        .join('  ')
+        .trimEnd();
+    out.push(line(cols.map((c) => c.label)));
+    for (const r of cells) out.push(line(r));
+  }
+  if (out.length === 0) out.push('no IPC channels found' + (snap.warnings.length ? ' (see warnings)' : ''));
+  return out.join('\n') + '\n';
+}
+
+/** Notes for stderr: warnings and missing capabilities, escaped, one line each. */
+export function notes(snap: Snapshot): string[] {
+  const n = snap.warnings.map((w) => `warning: ${escapeControl(w)}`);
+  if (!snap.capabilities.native) {
+    n.push(`note: native addon not used (${escapeControl(snap.capabilities.nativeError ?? 'unknown reason')}): pipe buffers, SysV semaphore values and Unix socket peers may be missing`);
+  }
+  return n;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const p = parseOptions(argv, SELECT_OPTIONS);
+  if (p.flags.has('help')) {
+    process.stdout.write(snapshotHelp());
+    return 0;
+  }
+  const opts = snapshotOptions(p);
+  const snap = await takeSnapshot(opts);
+  if (p.flags.has('json')) {
+    process.stdout.write(JSON.stringify(snap, null, 2) + '\n');
+    return 0;
+  }
+  process.stdout.write(renderTable(snap));
+  for (const line of notes(snap)) process.stderr.write(line + '\n');
+  return 0;
+}

@@ -1,0 +1,154 @@
+// `ipc-inspector watch [--interval MS] [--json] [--kind K…] [--pid P…] [--no-native]`: takes a
+// snapshot every MS milliseconds (the next one starts MS after the previous finished, never
+// overlapping) and prints what changed (core/diff) until Ctrl-C / SIGTERM (exit 0).
+//   text: one line per change: `HH:MM:SS.mmm + <kind> <label>  <facts>` (added), `-` removed,
+//         `~` changed (with `field: old → new`); processes as `+ process comm[pid]`.
+//   --json: one SnapshotDiff per line (NDJSON); the first is relative to nothing (everything
+//         added), later ones are printed only when something changed.
+import type { Channel, ProcessInfo, Snapshot, SnapshotDiff } from '../core/model';
+import { diffSnapshots } from '../core/diff';
+import { channelDescription, channelLabel, escapeControl, processLabel } from '../core/format';
+import { takeSnapshot } from '../core/snapshot';
+import { parseInteger, parseOptions, SELECT_OPTIONS, usageLines, type OptionSpec } from './args';
+import { snapshotOptions } from './snapshot';
+
+export const WATCH_USAGE = 'usage: ipc-inspector watch [--interval MS] [--json] [--kind KIND]... [--pid PID]... [--no-native]';
+
+const WATCH_OPTIONS: readonly OptionSpec[] = [
+  { name: 'interval', type: 'value', short: 'i', metavar: 'MS', help: 'pause between snapshots in ms (100..3600000, default 1000)' },
+  ...SELECT_OPTIONS.map((o) => (o.name === 'json' ? { ...o, help: 'one SnapshotDiff JSON object per line' } : o)),
+];
+
+function time(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toISOString().slice(11, 23);
+}
+
+function short(v: unknown): string {
+  if (v === null || v === undefined) return '-';
+  if (Array.isArray(v)) return `[${v.map((x) => escapeControl(String(x))).join(',')}]`;
+  return escapeControl(String(v));
+}
+
+const epText = (e: Channel['endpoints'][number], procs: ReadonlyMap<number, ProcessInfo>) =>
+  `${processLabel(e.pid, procs.get(e.pid))} ${e.fd !== undefined ? 'fd ' + e.fd : 'map ' + escapeControl(e.map ?? '?')} (${e.mode})`;
+
+/** `field: old → new` for every top-level field that differs; endpoints as +/- entries. */
+export function channelChanges(prev: Channel, next: Channel, procs: ReadonlyMap<number, ProcessInfo>): string[] {
+  const out: string[] = [];
+  const a = prev as unknown as Record<string, unknown>;
+  const b = next as unknown as Record<string, unknown>;
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (k === 'endpoints') continue;
+    if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) out.push(`${k}: ${short(a[k])} → ${short(b[k])}`);
+  }
+  const key = (e: Channel['endpoints'][number]) => `${e.pid}/${e.fd ?? ''}/${e.map ?? ''}/${e.mode}`;
+  const before = new Set(prev.endpoints.map(key));
+  const after = new Set(next.endpoints.map(key));
+  for (const e of next.endpoints) if (!before.has(key(e))) out.push(`+${epText(e, procs)}`);
+  for (const e of prev.endpoints) if (!after.has(key(e))) out.push(`-${epText(e, procs)}`);
+  return out;
+}
+
+const SIGNAL_SETS = ['pending', 'shdPending', 'blocked', 'ignored', 'caught'] as const;
+
+export function processChanges(prev: ProcessInfo, next: ProcessInfo): string[] {
+  const out: string[] = [];
+  if (prev.comm !== next.comm) out.push(`comm: ${escapeControl(prev.comm)} → ${escapeControl(next.comm)}`);
+  if (prev.state !== next.state) out.push(`state: ${prev.state} → ${next.state}`);
+  if (prev.tracerPid !== next.tracerPid) out.push(`tracer: ${prev.tracerPid || '-'} → ${next.tracerPid || '-'}`);
+  for (const s of SIGNAL_SETS) {
+    const added = next.signals[s].filter((x) => !prev.signals[s].includes(x));
+    const removed = prev.signals[s].filter((x) => !next.signals[s].includes(x));
+    if (added.length || removed.length) out.push(`${s}: ${[...added.map((x) => '+' + x), ...removed.map((x) => '-' + x)].join(' ')}`);
+  }
+  if (JSON.stringify(prev.timers) !== JSON.stringify(next.timers)) out.push(`timers: ${prev.timers.length} → ${next.timers.length}`);
+  return out;
+}
+
+/** Text lines for one diff; `prev` supplies labels of removed things. */
+export function renderDiff(prev: Snapshot | null, next: Snapshot, diff: SnapshotDiff): string[] {
+  const t = time(next.takenAt);
+  const procs = new Map(next.processes.map((p) => [p.pid, p]));
+  const prevProcs = new Map((prev?.processes ?? []).map((p) => [p.pid, p]));
+  const prevChannels = new Map((prev?.channels ?? []).map((c) => [c.id, c]));
+  const lines: string[] = [];
+  const facts = (c: Channel) => {
+    const d = channelDescription(c);
+    return d ? `  ${escapeControl(d)}` : '';
+  };
+  for (const p of diff.addedProcesses) lines.push(`${t} + process ${processLabel(p.pid, p)}`);
+  for (const c of diff.addedChannels) lines.push(`${t} + ${c.kind} ${channelLabel(c, procs)}${facts(c)}`);
+  for (const c of diff.changedChannels) {
+    const old = prevChannels.get(c.id);
+    const what = old ? channelChanges(old, c, procs) : [];
+    lines.push(`${t} ~ ${c.kind} ${channelLabel(c, procs)}${what.length ? '  ' + what.join(', ') : ''}`);
+  }
+  for (const id of diff.removedChannels) {
+    const old = prevChannels.get(id);
+    lines.push(`${t} - ${old ? `${old.kind} ${channelLabel(old, prevProcs)}` : escapeControl(id)}`);
+  }
+  for (const p of diff.changedProcesses) {
+    const old = prevProcs.get(p.pid);
+    const what = old ? processChanges(old, p) : [];
+    if (what.length) lines.push(`${t} ~ process ${processLabel(p.pid, p)}  ${what.join(', ')}`);
+  }
+  for (const pid of diff.removedProcesses) lines.push(`${t} - process ${processLabel(pid, prevProcs.get(pid))}`);
+  return lines;
+}
+
+function isEmpty(d: SnapshotDiff): boolean {
+  return (
+    d.addedChannels.length + d.removedChannels.length + d.changedChannels.length + d.addedProcesses.length + d.removedProcesses.length + d.changedProcesses.length === 0
+  );
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const p = parseOptions(argv, WATCH_OPTIONS);
+  if (p.flags.has('help')) {
+    process.stdout.write(`${WATCH_USAGE}\n\nPrints added (+), removed (-) and changed (~) channels and processes until Ctrl-C.\n\noptions:\n${usageLines(WATCH_OPTIONS).join('\n')}\n`);
+    return 0;
+  }
+  const interval = parseInteger('interval', p.values.get('interval'), 100, 3_600_000) ?? 1000;
+  const opts = snapshotOptions(p);
+  const json = p.flags.has('json');
+
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const stop = () => {
+    stopped = true;
+    wake?.();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    let prev: Snapshot | null = null;
+    while (!stopped) {
+      const next = await takeSnapshot(opts);
+      if (stopped) break;
+      const diff = diffSnapshots(prev, next);
+      if (json) {
+        if (prev === null || !isEmpty(diff)) process.stdout.write(JSON.stringify(diff) + '\n');
+      } else if (prev === null) {
+        process.stdout.write(`${time(next.takenAt)} watching ${next.channels.length} channels of ${next.processes.length} processes every ${interval} ms (Ctrl-C to stop)\n`);
+        for (const w of next.warnings) process.stderr.write(`warning: ${escapeControl(w)}\n`);
+      } else {
+        const lines = renderDiff(prev, next, diff);
+        if (lines.length) process.stdout.write(lines.join('\n') + '\n');
+      }
+      prev = next;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, interval);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  } finally {
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+  }
+  return 0;
+}

@@ -1,0 +1,83 @@
+// What every command file gets: the live source, the view model and trees, the filter controller,
+// the log, and the confirmation seam (a test hook replaces the modal only in test mode).
+
+import * as vscode from 'vscode';
+import type { Channel } from '../core/model';
+import type { LiveSnapshots } from '../liveSnapshots';
+import type { InspectorTarget } from '../snapshotSource';
+import type { ChannelsTree } from '../views/channelsTree';
+import type { FilterController } from '../views/filterController';
+import { ChannelNode, EndpointNode, IpcNode, ProcessNode, SignalsNode } from '../views/nodes';
+import type { ProcessesTree } from '../views/processesTree';
+import type { ViewModel } from '../views/viewModel';
+
+export interface TestHooks {
+  /** Replaces modal confirmations (test mode only): return true to confirm. */
+  confirm?: (message: string, detail: string) => boolean | Promise<boolean>;
+  /** Replaces quick picks (test mode only): receives the items, returns the chosen one(s). */
+  pick?: (title: string, items: readonly vscode.QuickPickItem[]) => vscode.QuickPickItem | vscode.QuickPickItem[] | undefined;
+}
+
+export interface Services {
+  context: vscode.ExtensionContext;
+  log: vscode.LogOutputChannel;
+  source: LiveSnapshots;
+  model: ViewModel;
+  filters: FilterController;
+  channelsTree: ChannelsTree;
+  processesTree: ProcessesTree;
+  channelsView: vscode.TreeView<IpcNode>;
+  processesView: vscode.TreeView<IpcNode>;
+  testHooks: TestHooks;
+  /** The inspector panel, once the webview module is there. */
+  openInspector?: (target: InspectorTarget) => void;
+}
+
+/** A modal yes/no naming the action; the test hook answers instead in test mode. */
+export async function confirm(s: Services, message: string, detail: string, action: string): Promise<boolean> {
+  if (s.testHooks.confirm) return s.testHooks.confirm(message, detail);
+  const answer = await vscode.window.showWarningMessage(message, { modal: true, detail }, action);
+  return answer === action;
+}
+
+export async function pick<T extends vscode.QuickPickItem>(s: Services, title: string, items: T[], options: vscode.QuickPickOptions = {}): Promise<T | undefined> {
+  if (s.testHooks.pick) return s.testHooks.pick(title, items) as T | undefined;
+  return vscode.window.showQuickPick(items, { title, matchOnDescription: true, matchOnDetail: true, ...options });
+}
+
+/** The node a context-menu / title command applies to: its argument, else the focused view's selection. */
+export function targetNode(s: Services, arg: unknown): IpcNode | undefined {
+  if (arg instanceof ChannelNode || arg instanceof EndpointNode || arg instanceof ProcessNode || arg instanceof SignalsNode) return arg;
+  if (arg && typeof arg === 'object' && 'id' in arg && 'parent' in arg) return arg as IpcNode;
+  if (arg !== undefined) return undefined;
+  return s.channelsView.selection[0] ?? s.processesView.selection[0];
+}
+
+/** A channel from a node, a channel id, or a channel object. */
+export function resolveChannel(s: Services, arg: unknown): Channel | undefined {
+  if (typeof arg === 'string') return s.model.channelsById.get(arg);
+  const node = targetNode(s, arg);
+  if (node instanceof ChannelNode || node instanceof EndpointNode) return s.model.channelsById.get(node.channel.id) ?? node.channel;
+  if (arg && typeof arg === 'object' && 'kind' in arg && 'id' in arg && typeof (arg as Channel).id === 'string')
+    return s.model.channelsById.get((arg as Channel).id);
+  return undefined;
+}
+
+/** A pid from a node (process, endpoint, signals) or a number. */
+export function resolvePid(s: Services, arg: unknown): number | undefined {
+  if (typeof arg === 'number' && Number.isInteger(arg) && arg > 0) return arg;
+  const node = targetNode(s, arg);
+  if (node instanceof ProcessNode) return node.proc.pid;
+  if (node instanceof SignalsNode) return node.parent.proc.pid;
+  if (node instanceof EndpointNode) return node.endpoint.pid;
+  return undefined;
+}
+
+/** Make sure there is a snapshot (commands from the palette before any view was shown). */
+export async function ensureSnapshot(s: Services) {
+  return s.source.current ?? (await s.source.refresh());
+}
+
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

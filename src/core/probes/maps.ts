@@ -1,0 +1,45 @@
+// Memory-mapping holders (SysV shm and /dev/shm mappings) from the walk's filtered maps text,
+// parsed once per snapshot and shared by the sysv and posix probes.
+import type { Endpoint } from '../model';
+import { mapMode, parseMapsLine, sysvKeyFromMapPath } from '../parsers/procPid';
+import type { ProbeContext } from './context';
+
+export interface MapHolders {
+  /** SysV shm attachers by shmid (the mapping's inode). */
+  sysvByInode: Map<number, Endpoint[]>;
+  sysvByKey: Map<number, Endpoint[]>;
+  /** /dev/shm/NAME mappings by NAME. */
+  devShm: Map<string, Endpoint[]>;
+}
+
+const cache = new WeakMap<ProbeContext, MapHolders>();
+
+function add<K>(m: Map<K, Endpoint[]>, k: K, ep: Endpoint) {
+  const l = m.get(k);
+  if (l) l.push(ep);
+  else m.set(k, [ep]);
+}
+
+export function mapHolders(ctx: ProbeContext): MapHolders {
+  let h = cache.get(ctx);
+  if (h) return h;
+  h = { sysvByInode: new Map(), sysvByKey: new Map(), devShm: new Map() };
+  for (const p of ctx.raw.values()) {
+    if (!p.maps || !ctx.processes.has(p.pid)) continue;
+    // one endpoint per distinct mapping object per process range
+    for (const line of p.maps.split('\n')) {
+      const m = parseMapsLine(line);
+      if (!m) continue;
+      const ep: Endpoint = { pid: p.pid, map: m.range, mode: mapMode(m.perms) };
+      const key = sysvKeyFromMapPath(m.path);
+      if (key !== null) {
+        add(h.sysvByInode, m.inode, ep);
+        add(h.sysvByKey, key, ep);
+      } else if (m.path.startsWith('/dev/shm/')) {
+        add(h.devShm, m.path.slice('/dev/shm/'.length), ep);
+      }
+    }
+  }
+  cache.set(ctx, h);
+  return h;
+}

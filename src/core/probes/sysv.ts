@@ -1,0 +1,123 @@
+// SysV message queues, shared memory and semaphore sets: the addon's *_STAT walk when present
+// (sem values need it), else /proc/sysvipc/*. SysV objects have no fds: shm attachers come from
+// maps (`/SYSV%08x (deleted)`, inode = shmid); msg/sem carry last-pid facts only.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { SysvMsgChannel, SysvSemChannel, SysvShmChannel } from '../model';
+import type { SysvMsgStat, SysvSemStat, SysvShmStat } from '../native';
+import { parseSysvMsg, parseSysvSem, parseSysvShm } from '../parsers/sysvipc';
+import { byPidFd, octalMode, type Probe, type ProbeContext } from './context';
+import { mapHolders } from './maps';
+
+function readText(p: string): string | null {
+  try {
+    return fs.readFileSync(p, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function list<T>(ctx: ProbeContext, nativeCall: (() => T[]) | null, file: string, parse: (t: string) => T[]): T[] {
+  if (nativeCall) {
+    try {
+      return nativeCall();
+    } catch (e) {
+      ctx.warnings.push(`native ${file} listing failed (${(e as Error).message}); using /proc/sysvipc/${file}`);
+    }
+  }
+  const text = readText(path.join(ctx.procRoot, 'sysvipc', file));
+  return text === null ? [] : parse(text);
+}
+
+const time = (s: number) => (s > 0 ? new Date(s * 1000).toISOString() : null);
+
+function alive(ctx: ProbeContext, pid: number): boolean {
+  if (pid <= 0) return false;
+  if (ctx.processes.has(pid)) return true;
+  if (!ctx.pidFilter && ctx.raw.size > 0) return false; // full walk: not seen = gone (or hidden, see below)
+  return fs.existsSync(path.join(ctx.procRoot, String(pid)));
+}
+
+export const sysvProbe: Probe = {
+  kinds: ['sysv-msg', 'sysv-shm', 'sysv-sem'],
+  run(ctx) {
+    const n = ctx.native;
+    if (ctx.kinds.has('sysv-msg')) {
+      const rows: SysvMsgStat[] = list(ctx, n ? () => n.sysvMsgList() : null, 'msg', parseSysvMsg);
+      let msgmnb: number | null = null;
+      for (const r of rows) {
+        let maxBytes = r.qbytes;
+        if (!maxBytes) {
+          // /proc/sysvipc/msg has no msg_qbytes: the creation-time default is kernel.msgmnb
+          if (msgmnb === null) msgmnb = Number(readText(path.join(ctx.procRoot, 'sys/kernel/msgmnb')) ?? 0) || 0;
+          maxBytes = msgmnb;
+        }
+        const ch: SysvMsgChannel = {
+          id: 'sysv-msg:' + r.msqid,
+          kind: 'sysv-msg',
+          endpoints: [],
+          key: r.key,
+          msqid: r.msqid,
+          messages: r.qnum,
+          bytes: r.cbytes,
+          maxBytes,
+          lastSendPid: r.lspid,
+          lastRecvPid: r.lrpid,
+          uid: r.uid,
+          owner: ctx.user(r.uid),
+          mode: octalMode(r.mode),
+          lastSendTime: time(r.stime),
+          lastRecvTime: time(r.rtime),
+        };
+        ctx.out.push(ch);
+      }
+    }
+    if (ctx.kinds.has('sysv-shm')) {
+      const rows: SysvShmStat[] = list(ctx, n ? () => n.sysvShmList() : null, 'shm', parseSysvShm);
+      const holders = mapHolders(ctx);
+      for (const r of rows) {
+        let eps = holders.sysvByInode.get(r.shmid);
+        if (!eps && r.key !== 0) eps = holders.sysvByKey.get(r.key);
+        const endpoints = eps ? eps.slice().sort(byPidFd) : [];
+        const ch: SysvShmChannel = {
+          id: 'sysv-shm:' + r.shmid,
+          kind: 'sysv-shm',
+          endpoints,
+          key: r.key,
+          shmid: r.shmid,
+          size: r.size,
+          attachCount: r.nattch,
+          creatorPid: r.cpid,
+          lastPid: r.lpid,
+          uid: r.uid,
+          owner: ctx.user(r.uid),
+          mode: octalMode(r.mode),
+          destroyed: r.dest,
+          orphaned: r.nattch === 0 && !alive(ctx, r.cpid),
+        };
+        ctx.out.push(ch);
+      }
+    }
+    if (ctx.kinds.has('sysv-sem')) {
+      const rows: SysvSemStat[] = list(ctx, n ? () => n.sysvSemList() : null, 'sem', parseSysvSem);
+      for (const r of rows) {
+        const ch: SysvSemChannel = {
+          id: 'sysv-sem:' + r.semid,
+          kind: 'sysv-sem',
+          endpoints: [],
+          key: r.key,
+          semid: r.semid,
+          nsems: r.nsems,
+          values: r.values ?? null,
+          waitingForIncrease: r.ncnt ?? null,
+          waitingForZero: r.zcnt ?? null,
+          lastPid: r.pids ?? null,
+          uid: r.uid,
+          owner: ctx.user(r.uid),
+          mode: octalMode(r.mode),
+        };
+        ctx.out.push(ch);
+      }
+    }
+  },
+};

@@ -1,0 +1,222 @@
+// The snapshot: one call returns every IPC channel on the machine and who holds which end.
+//
+//   walk (native walkProc on worker threads, or procWalk.ts)  → raw per-process text + fd rows
+//   parse processes (parsers/procPid.ts)                       → ProcessInfo
+//   index fd rows by kernel identity (probes/context.ts)       → O(fds) Maps keyed by inode
+//   probes per family (pipes, sysv, posix, sockets)            → channels with endpoints
+//   keep processes holding an endpoint + their ancestors       → connected process tree
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { compareChannels } from './diff';
+import { CHANNEL_KINDS, SNAPSHOT_VERSION, type Capabilities, type Channel, type ChannelKind, type ProcessInfo, type Snapshot } from './model';
+import { loadNative, type NativeAddon, type ProcWalk, type ProcWalkOptions, type ProcWalkProcess } from './native';
+import { parseCmdline, parseStat, parseStatus, parseTimers } from './parsers/procPid';
+import { FdIndex, type Probe, type ProbeContext } from './probes/context';
+import { pipeProbe } from './probes/pipes';
+import { posixProbe } from './probes/posix';
+import { socketProbe } from './probes/sockets';
+import { sysvProbe } from './probes/sysv';
+import { walkProcTs } from './procWalk';
+import { userResolver } from './users';
+
+export interface SnapshotOptions {
+  /** Root of the proc filesystem (captured trees in tests). Default `/proc`. */
+  procRoot?: string;
+  /** Only these channel kinds (default: all). Work for other kinds is skipped. */
+  kinds?: ChannelKind[];
+  /** Only these processes (and channels they hold). */
+  pids?: number[];
+  /** Threads for the native walk; 0/undefined = one per core. */
+  threads?: number;
+  /** false forces the TS path. */
+  useNative?: boolean;
+  /** default 'ipc': only processes holding at least one channel endpoint, plus their ancestors so the tree is connected. */
+  processes?: 'ipc' | 'all';
+  /** Where passwd lives (user names). Default `/etc`. */
+  etcRoot?: string;
+  /** Where `mqueue/` and `shm/` live. Default `/dev`. */
+  devRoot?: string;
+}
+
+export { compareChannels };
+
+export const PROBES: readonly Probe[] = [pipeProbe, sysvProbe, posixProbe, socketProbe];
+
+function readOpt(p: string): string | null {
+  try {
+    return fs.readFileSync(p, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function toProcess(p: ProcWalkProcess, user: (uid: number) => string): ProcessInfo | null {
+  if (p.error || p.stat === undefined || p.status === undefined) return null;
+  const st = parseStat(p.stat);
+  if (!st) return null;
+  const status = parseStatus(p.status);
+  if (status.uid === null) return null; // truncated status: never report half-read garbage
+  return {
+    pid: st.pid,
+    ppid: st.ppid,
+    comm: st.comm,
+    cmdline: parseCmdline(p.cmdline ?? ''),
+    uid: status.uid,
+    user: user(status.uid),
+    startTime: st.startTime,
+    state: st.state,
+    tracerPid: status.tracerPid,
+    signals: status.signals,
+    timers: p.timers ? parseTimers(p.timers) : [],
+    threads: status.threads ?? st.threads,
+    cwd: p.cwd ?? null,
+    exe: p.exe ?? null,
+  };
+}
+
+async function walk(native: NativeAddon | null, o: ProcWalkOptions, warnings: string[]): Promise<ProcWalk> {
+  if (native) {
+    try {
+      return await native.walkProc(o);
+    } catch (e) {
+      warnings.push(`native fd walk failed (${(e as Error).message}); used the TypeScript walk`);
+    }
+  }
+  return walkProcTs(o);
+}
+
+export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot> {
+  const t0 = performance.now();
+  const takenAt = new Date().toISOString();
+  const procRoot = opts.procRoot ?? '/proc';
+  const kinds = new Set<ChannelKind>(opts.kinds && opts.kinds.length > 0 ? opts.kinds : CHANNEL_KINDS);
+  const pidFilter = opts.pids && opts.pids.length > 0 ? new Set(opts.pids) : null;
+  const warnings: string[] = [];
+
+  let native: NativeAddon | null = null;
+  let nativeError: string | undefined;
+  if (opts.useNative === false) nativeError = 'disabled (useNative: false)';
+  else {
+    const l = loadNative();
+    native = l.addon;
+    nativeError = l.error;
+  }
+
+  const euid = typeof process.geteuid === 'function' ? process.geteuid() : -1;
+  const scope = readOpt(path.join(procRoot, 'sys/kernel/yama/ptrace_scope'));
+  const capabilities: Capabilities = {
+    native: native !== null,
+    ...(nativeError && !native ? { nativeError } : {}),
+    mqueueMounted: false,
+    sockDiag: false,
+    msgCopy: null,
+    pidfd: native !== null && kernelAtLeast(5, 6),
+    root: euid === 0,
+    euid,
+    ptraceScope: scope === null ? null : Number(scope.trim()),
+    threads: 1,
+  };
+
+  const wantMaps = kinds.has('sysv-shm') || kinds.has('posix-shm') || kinds.has('posix-sem');
+  const w = await walk(
+    native,
+    {
+      procRoot,
+      threads: opts.threads ?? 0,
+      pids: opts.pids,
+      readMaps: wantMaps,
+      readTimers: true,
+      readLinks: true,
+      measurePipes: kinds.has('pipe') || kinds.has('fifo'),
+    },
+    warnings,
+  );
+  capabilities.threads = w.threads;
+
+  const user = userResolver(opts.etcRoot ?? '/etc');
+  const processes = new Map<number, ProcessInfo>();
+  const raw = new Map<number, ProcWalkProcess>();
+  let hidden = 0;
+  for (const p of w.processes) {
+    if (!p) continue;
+    const info = toProcess(p, user);
+    if (!info) continue; // vanished or unreadable: silently dropped
+    processes.set(info.pid, info);
+    raw.set(info.pid, p);
+    if (p.fdError === 'EACCES' || p.fdError === 'EPERM') hidden++;
+  }
+  if (hidden > 0) warnings.push(`processes hidden: ${hidden} (permission denied)`);
+
+  const ctx: ProbeContext = {
+    procRoot,
+    devRoot: opts.devRoot ?? '/dev',
+    native,
+    kinds,
+    pidFilter,
+    walk: w,
+    index: new FdIndex(w),
+    processes,
+    raw,
+    user,
+    capabilities,
+    warnings,
+    out: [],
+  };
+  await Promise.all(PROBES.filter((p) => p.kinds.some((k) => kinds.has(k))).map((p) => p.run(ctx)));
+
+  let channels = ctx.out;
+  if (pidFilter) channels = channels.filter((c) => c.endpoints.some((e) => pidFilter.has(e.pid)) || sysvMentions(c, pidFilter));
+  channels.sort(compareChannels);
+
+  let procList: ProcessInfo[];
+  if (opts.processes === 'all') procList = [...processes.values()];
+  else {
+    const keep = new Set<number>();
+    for (const c of channels) for (const e of c.endpoints) keep.add(e.pid);
+    for (const pid of [...keep]) {
+      let p = processes.get(pid);
+      let guard = 0;
+      while (p && p.ppid > 0 && !keep.has(p.ppid) && guard++ < 4096) {
+        keep.add(p.ppid);
+        p = processes.get(p.ppid);
+      }
+    }
+    procList = [];
+    for (const p of processes.values()) if (keep.has(p.pid)) procList.push(p);
+  }
+  procList.sort((a, b) => a.pid - b.pid);
+
+  const bootId = readOpt(path.join(procRoot, 'sys/kernel/random/boot_id'))?.trim();
+  return {
+    version: SNAPSHOT_VERSION,
+    takenAt,
+    durationMs: Math.round((performance.now() - t0) * 100) / 100,
+    host: { kernel: os.release(), hostname: os.hostname(), ...(bootId ? { bootId } : {}) },
+    capabilities,
+    warnings,
+    processes: procList,
+    channels,
+  };
+}
+
+function sysvMentions(c: Channel, pids: ReadonlySet<number>): boolean {
+  switch (c.kind) {
+    case 'sysv-msg':
+      return pids.has(c.lastSendPid) || pids.has(c.lastRecvPid);
+    case 'sysv-shm':
+      return pids.has(c.creatorPid) || pids.has(c.lastPid);
+    case 'sysv-sem':
+      return (c.lastPid ?? []).some((p) => pids.has(p));
+    default:
+      return false;
+  }
+}
+
+function kernelAtLeast(major: number, minor: number): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(os.release());
+  if (!m) return false;
+  const a = Number(m[1]);
+  const b = Number(m[2]);
+  return a > major || (a === major && b >= minor);
+}

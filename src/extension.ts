@@ -1,0 +1,145 @@
+// Activation: wires the live poller, the view model, the two tree views, the status bar, the
+// commands and the debug-session scope. Nothing scans until a view becomes visible (or a
+// command needs a snapshot). Every disposable goes to context.subscriptions; no module state.
+// Returns a small API (tree providers, source, model) for the extension tests.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import * as commands from './commands';
+import type { Services, TestHooks } from './commands/services';
+import { SnapshotService } from './core/snapshotService';
+import { DebugScope } from './debugScope';
+import { HostFacts } from './hostFacts';
+import { LiveSnapshots } from './liveSnapshots';
+import { StatusBar } from './statusBar';
+import { ChannelsTree } from './views/channelsTree';
+import { FilterController } from './views/filterController';
+import type { IpcNode } from './views/nodes';
+import { ProcessesTree } from './views/processesTree';
+import { ViewModel } from './views/viewModel';
+
+export interface IpcInspectorApi {
+  source: LiveSnapshots;
+  model: ViewModel;
+  filters: FilterController;
+  channelsTree: ChannelsTree;
+  processesTree: ProcessesTree;
+  channelsView: vscode.TreeView<IpcNode>;
+  processesView: vscode.TreeView<IpcNode>;
+  debugScope: DebugScope;
+  hostFacts: HostFacts;
+  statusBar: StatusBar;
+  /** Milliseconds activate() took. */
+  activationMs: number;
+  /** Only in test mode (ExtensionMode.Test): replace modals and quick picks. */
+  testHooks?: TestHooks;
+}
+
+const VIEW_IDS = ['ipcInspector.channels', 'ipcInspector.processes'] as const;
+
+export function isSupportedHost(): boolean {
+  return process.platform === 'linux' && fs.existsSync('/proc/self/status');
+}
+
+export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
+  const t0 = performance.now();
+  const subs = context.subscriptions;
+  const log = vscode.window.createOutputChannel('IPC Inspector', { log: true });
+  subs.push(log);
+  const supported = isSupportedHost();
+  void vscode.commands.executeCommand('setContext', 'ipcInspector.unsupported', !supported);
+  void vscode.commands.executeCommand('setContext', 'ipcInspector.paused', false);
+  const cfg = () => vscode.workspace.getConfiguration('ipcInspector');
+
+  const source = new LiveSnapshots({
+    log,
+    interval: () => cfg().get<number>('refreshInterval', 1000),
+    createService: () => {
+      if (!supported) throw new Error('IPC Inspector reads /proc, which this machine does not have (it runs on Linux).');
+      const service = new SnapshotService({ workerPath: path.join(context.extensionPath, 'dist', 'snapshotWorker.js') });
+      if (service.fallbackReason) log.warn(service.fallbackReason);
+      else log.debug('snapshots are taken in a worker thread');
+      return service;
+    },
+  });
+  const model = new ViewModel(() => cfg().get<number>('newMarkerRefreshes', 3));
+  const filters = new FilterController(model);
+  const channelsTree = new ChannelsTree(model);
+  const processesTree = new ProcessesTree(model);
+  const hostFacts = new HostFacts(log);
+  processesTree.usageProvider = (pid) => hostFacts.processUsageText(pid);
+  subs.push(source, model, filters, channelsTree, processesTree, hostFacts);
+  subs.push(source.onDidUpdate((u) => model.update(u)));
+
+  const channelsView = vscode.window.createTreeView<IpcNode>('ipcInspector.channels', { treeDataProvider: channelsTree, showCollapseAll: true });
+  const processesView = vscode.window.createTreeView<IpcNode>('ipcInspector.processes', { treeDataProvider: processesTree, showCollapseAll: true });
+  subs.push(channelsView, processesView);
+  filters.views = [channelsView, processesView];
+
+  const statusBar = new StatusBar(model, source);
+  subs.push(statusBar);
+
+  // First scan: a progress indicator on the views until the first snapshot arrives.
+  let firstShown = false;
+  const onFirstVisible = () => {
+    if (firstShown || !supported) return;
+    firstShown = true;
+    const first = new Promise<void>((resolve) => {
+      const d = source.onDidUpdate(() => {
+        d.dispose();
+        resolve();
+      });
+      const e = source.onDidError(() => {
+        e.dispose();
+        resolve();
+      });
+    });
+    for (const viewId of VIEW_IDS) void vscode.window.withProgress({ location: { viewId } }, () => first);
+    // Host facts (spawns commands): once, off the refresh path.
+    void hostFacts.hostSummary().then((h) => {
+      if (!h) return;
+      const line = `${h.distro} · kernel ${h.kernel} · ${h.cpus} CPU${h.cpus === 1 ? '' : 's'}`;
+      channelsView.description = line;
+      statusBar.hostLine = `${line} · ${h.cpuBrand}`;
+    });
+  };
+  for (const [id, view] of [
+    [VIEW_IDS[0], channelsView],
+    [VIEW_IDS[1], processesView],
+  ] as const) {
+    subs.push(
+      view.onDidChangeVisibility((e) => {
+        if (e.visible) onFirstVisible();
+        if (supported) source.setVisible(id, e.visible);
+      }),
+    );
+    if (view.visible) {
+      onFirstVisible();
+      if (supported) source.setVisible(id, true);
+    }
+  }
+  subs.push(
+    source.onDidChangeState(() => void vscode.commands.executeCommand('setContext', 'ipcInspector.paused', source.paused)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('ipcInspector.refreshInterval') && source.active) void source.refresh().catch(() => undefined);
+    }),
+  );
+
+  const debugScope = new DebugScope(filters, log);
+  subs.push(debugScope);
+
+  const testHooks: TestHooks = {};
+  const services: Services = { context, log, source, model, filters, channelsTree, processesTree, channelsView, processesView, testHooks };
+  for (const register of commands.all) subs.push(register(services));
+
+  const activationMs = performance.now() - t0;
+  log.info(`activated in ${activationMs.toFixed(1)} ms (${supported ? 'Linux /proc found' : 'unsupported host: no /proc'}); no scan until a view is visible`);
+  const api: IpcInspectorApi = { source, model, filters, channelsTree, processesTree, channelsView, processesView, debugScope, hostFacts, statusBar, activationMs };
+  if (context.extensionMode === vscode.ExtensionMode.Test) api.testHooks = testHooks;
+  return api;
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions.
+}

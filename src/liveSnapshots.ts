@@ -1,0 +1,179 @@
+// The live poller: implements SnapshotSource over core's SnapshotService (scan in a worker, diff
+// applied on the main thread). Polls every `ipcInspector.refreshInterval` ms only while a view is
+// visible or someone holds it (an open inspector panel), and not while paused. Nothing is scanned
+// (nor the service created) before the first demand.
+
+import * as vscode from 'vscode';
+import type { Snapshot, SnapshotDiff } from './core/model';
+import type { SnapshotSource, SnapshotUpdate } from './snapshotSource';
+
+/** What the poller needs from core's SnapshotService (injectable for tests). */
+export interface ScanService {
+  next(): Promise<{ diff: SnapshotDiff; snapshot: Snapshot }>;
+  readonly lastMainThreadMs?: number;
+  dispose(): void;
+}
+
+export interface LiveSnapshotsOptions {
+  createService: () => ScanService;
+  log: vscode.LogOutputChannel;
+  /** Refresh interval in ms (read on every tick so setting changes apply at once). */
+  interval: () => number;
+}
+
+export interface ScanStats {
+  scans: number;
+  lastScanMs: number;
+  lastMainThreadMs: number;
+  maxMainThreadMs: number;
+  totalMainThreadMs: number;
+  errors: number;
+}
+
+export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
+  private service: ScanService | undefined;
+  private latest: Snapshot | undefined;
+  private inFlight: Promise<Snapshot> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly visible = new Set<string>();
+  private holds = 0;
+  private _paused = false;
+  private disposed = false;
+  private readonly updateEmitter = new vscode.EventEmitter<SnapshotUpdate>();
+  private readonly stateEmitter = new vscode.EventEmitter<void>();
+  private readonly errorEmitter = new vscode.EventEmitter<Error>();
+  readonly onDidUpdate = this.updateEmitter.event;
+  /** Fires when paused/active changes. */
+  readonly onDidChangeState = this.stateEmitter.event;
+  readonly onDidError = this.errorEmitter.event;
+  readonly stats: ScanStats = { scans: 0, lastScanMs: 0, lastMainThreadMs: 0, maxMainThreadMs: 0, totalMainThreadMs: 0, errors: 0 };
+  lastError: Error | undefined;
+
+  constructor(private readonly opts: LiveSnapshotsOptions) {}
+
+  get current(): Snapshot | undefined {
+    return this.latest;
+  }
+
+  get paused(): boolean {
+    return this._paused;
+  }
+
+  /** Polling is wanted: a view is visible or held, and not paused. */
+  get active(): boolean {
+    return !this.disposed && !this._paused && (this.visible.size > 0 || this.holds > 0);
+  }
+
+  /** A view (by id) became visible or hidden. */
+  setVisible(viewId: string, visible: boolean): void {
+    if (visible) this.visible.add(viewId);
+    else this.visible.delete(viewId);
+    this.reschedule(true);
+  }
+
+  hold(): vscode.Disposable {
+    this.holds++;
+    this.reschedule(true);
+    let released = false;
+    return new vscode.Disposable(() => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      this.reschedule(false);
+    });
+  }
+
+  pause(): void {
+    if (this._paused) return;
+    this._paused = true;
+    this.reschedule(false);
+    this.stateEmitter.fire();
+    this.opts.log.info('live updates paused');
+  }
+
+  resume(): void {
+    if (!this._paused) return;
+    this._paused = false;
+    this.reschedule(true);
+    this.stateEmitter.fire();
+    this.opts.log.info('live updates resumed');
+  }
+
+  refresh(): Promise<Snapshot> {
+    if (this.disposed) return Promise.reject(new Error('IPC Inspector is shutting down'));
+    if (this.inFlight) return this.inFlight;
+    this.inFlight = this.scan().finally(() => {
+      this.inFlight = undefined;
+      this.reschedule(false);
+    });
+    return this.inFlight;
+  }
+
+  private async scan(): Promise<Snapshot> {
+    const started = performance.now();
+    try {
+      this.service ??= this.opts.createService();
+      const { diff, snapshot } = await this.service.next();
+      if (this.disposed) return snapshot;
+      const scanMs = performance.now() - started;
+      const mainMs = this.service.lastMainThreadMs ?? 0;
+      this.latest = snapshot;
+      const s = this.stats;
+      s.scans++;
+      s.lastScanMs = scanMs;
+      s.lastMainThreadMs = mainMs;
+      s.maxMainThreadMs = Math.max(s.maxMainThreadMs, mainMs);
+      s.totalMainThreadMs += mainMs;
+      const fds = snapshot.channels.reduce((n, c) => n + c.endpoints.length, 0);
+      const changes = diff.addedChannels.length + diff.removedChannels.length + diff.changedChannels.length;
+      const line =
+        `scan #${s.scans}: ${scanMs.toFixed(1)} ms (worker ${Number(snapshot.durationMs).toFixed(1)} ms, ` +
+        `main thread ${mainMs.toFixed(2)} ms), ${snapshot.channels.length} channels, ${fds} endpoints, ` +
+        `${snapshot.processes.length} processes, ${changes} channel changes`;
+      if (s.scans === 1 || changes > 0) this.opts.log.debug(line);
+      else this.opts.log.trace(line);
+      for (const w of diff.warnings) if (s.scans === 1) this.opts.log.warn(w);
+      this.lastError = undefined;
+      const t0 = performance.now();
+      this.updateEmitter.fire({ snapshot, diff });
+      this.opts.log.trace(`views updated in ${(performance.now() - t0).toFixed(2)} ms`);
+      return snapshot;
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      this.stats.errors++;
+      this.lastError = err;
+      this.opts.log.error('scan failed:', err);
+      this.errorEmitter.fire(err);
+      throw err;
+    }
+  }
+
+  private reschedule(soon: boolean): void {
+    if (!this.active) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      return;
+    }
+    if (this.inFlight) return; // rescheduled when it settles
+    if (this.timer && !soon) return;
+    if (this.timer) clearTimeout(this.timer);
+    // First scan (nothing yet) runs at once; afterwards one interval after the last one settled.
+    const delay = soon && !this.latest ? 0 : Math.max(250, this.opts.interval());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.active) this.refresh().catch(() => undefined /* logged */);
+    }, delay);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.service?.dispose();
+    this.service = undefined;
+    this.updateEmitter.dispose();
+    this.stateEmitter.dispose();
+    this.errorEmitter.dispose();
+  }
+}
+

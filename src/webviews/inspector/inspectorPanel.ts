@@ -1,0 +1,512 @@
+// The inspector panel's host side: one class owns the WebviewPanel and its disposables. It
+// serves the bundled UI under a strict CSP, holds its posts until the webview says `ready`,
+// pushes the target's live state on every poll, and validates every message from the webview
+// (structure in protocol.ts; here: the channel/pid is one it showed and still exists) before
+// acting — peeks, signals (with the shared confirmation policy), the consuming POSIX mq receive.
+import * as vscode from 'vscode';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import type { Channel, ProcessInfo, Snapshot } from '../../core/model';
+import type { InspectorTarget, SnapshotSource } from '../../snapshotSource';
+import { SIGNALS, signalName } from '../../core/signals';
+import { peekChannel, receivePosixMq, type PeekResult } from '../../core/actions/peek';
+import { sendSignal } from '../../core/actions/signal';
+import { takeSnapshot } from '../../core/snapshot';
+import { signalRisk, vscodeProcessesFromProc } from '../../core/actions/policy';
+import { errnoOf, messageOf, ActionError } from '../../core/actions/errors';
+import {
+  INSPECTOR_VIEW_TYPE, PROTOCOL_VERSION, LIMITS, validateWebviewMessage, checkShown, depthOf,
+  type ChannelView, type HostMessage, type ProcessView, type WebviewMessage, type WirePeek, type WireError,
+  type RenderedMessage, type SignalRow, type TestDriveMessage,
+} from './protocol';
+
+export interface InspectorLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface InspectorDeps {
+  context: vscode.ExtensionContext;
+  source: SnapshotSource;
+  log: InspectorLog;
+}
+
+/** Test hooks: what the webview rendered, and a way to answer confirmations without a modal. */
+export interface InspectorTestHooks {
+  rendered: RenderedMessage[];
+  rejected: string[];
+  confirm?: (message: string, detail: string) => boolean;
+}
+
+export function getWebviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return {
+    enableScripts: true,
+    enableCommandUris: false,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist')],
+  };
+}
+
+export function isTestMode(context: vscode.ExtensionContext): boolean {
+  return context.extensionMode === vscode.ExtensionMode.Test || process.env.IPC_INSPECTOR_TEST === '1';
+}
+
+function sanitizeTarget(t: unknown): InspectorTarget | undefined {
+  if (typeof t !== 'object' || t === null) return undefined;
+  const { channelId, pid } = t as Record<string, unknown>;
+  if (typeof channelId === 'string' && channelId.length <= LIMITS.channelId && /^[a-z0-9-]+:[\x21-\x7e]+$/.test(channelId)) return { channelId };
+  if (typeof pid === 'number' && Number.isSafeInteger(pid) && pid > 0 && pid <= LIMITS.pid) return { pid };
+  return undefined;
+}
+
+/** Short title of a channel (plain text; rendered with textContent). */
+export function channelTitle(c: Channel): string {
+  switch (c.kind) {
+    case 'pipe': return `pipe ${c.inode}`;
+    case 'fifo': return `FIFO ${c.path}`;
+    case 'sysv-msg': return `SysV message queue ${c.msqid}${c.key ? ` (key 0x${(c.key >>> 0).toString(16).padStart(8, '0')})` : ''}`;
+    case 'posix-mq': return `POSIX message queue /${c.name}`;
+    case 'sysv-shm': return `SysV shared memory ${c.shmid}${c.key ? ` (key 0x${(c.key >>> 0).toString(16).padStart(8, '0')})` : ''}`;
+    case 'posix-shm': return `POSIX shared memory /${c.name}`;
+    case 'sysv-sem': return `SysV semaphore set ${c.semid}`;
+    case 'posix-sem': return `POSIX semaphore /${c.name}`;
+    case 'unix': return `Unix ${c.type} socket ${c.path ?? (c.abstract !== undefined ? '@' + c.abstract : c.inode)}`;
+    case 'tcp':
+    case 'udp': return `${c.kind.toUpperCase()} ${c.local} → ${c.remote}`;
+  }
+}
+
+const KIND_DESCRIPTIONS: Record<string, string> = {
+  pipe: 'Anonymous pipe: a one-way byte stream between related processes; the kernel buffers up to its capacity, writers block when it is full.',
+  fifo: 'Named pipe (FIFO): a pipe with a name in the filesystem, so unrelated processes can open it.',
+  'sysv-msg': 'System V message queue: a kernel-held list of typed messages; receivers pick by type, messages persist until read or the queue is removed.',
+  'posix-mq': 'POSIX message queue: prioritised messages, bounded count and size; readers get the oldest message of the highest priority.',
+  'sysv-shm': 'System V shared memory: a segment mapped into several processes; no synchronisation of its own (pair it with semaphores).',
+  'posix-shm': 'POSIX shared memory: a file in /dev/shm mapped by several processes; no synchronisation of its own.',
+  'sysv-sem': 'System V semaphore set: non-negative counters; processes block decreasing below zero or waiting for zero.',
+  'posix-sem': 'POSIX named semaphore: one non-negative counter in /dev/shm/sem.NAME.',
+  unix: 'Unix domain socket: local, bidirectional; stream (bytes), datagram (records) or seqpacket (records over a connection).',
+  tcp: 'TCP socket: a reliable, ordered, connection-oriented byte stream.',
+  udp: 'UDP socket: unordered datagrams, each delivered whole or not at all.',
+};
+
+export function toWirePeek(r: PeekResult): WirePeek {
+  switch (r.type) {
+    case 'messages':
+      return { ...r, messages: r.messages.map((m) => ({ index: m.index, type: m.type, size: m.size, truncated: m.truncated, data: Buffer.from(m.data).toString('base64') })) };
+    case 'bytes':
+      return { ...r, data: Buffer.from(r.data).toString('base64') };
+    default:
+      return r;
+  }
+}
+
+function wireError(e: unknown): WireError {
+  return { code: errnoOf(e), message: messageOf(e), hint: e instanceof ActionError ? e.hint : undefined };
+}
+
+export class InspectorPanel {
+  static current: InspectorPanel | undefined;
+  static readonly testHooks: InspectorTestHooks = { rendered: [], rejected: [] };
+
+  private readonly disposables: vscode.Disposable[] = [];
+  private ready = false;
+  private readonly pending: HostMessage[] = [];
+  private target: InspectorTarget;
+  /** pid → start time of every process the webview was shown (the target, holders). */
+  private shownPids = new Map<number, number>();
+  private shownChannels = new Set<string>();
+  private lastPeek: PeekResult | undefined;
+  private live = true;
+  private readonly testMode: boolean;
+  private readonly vscodePids: Map<number, string>;
+  private disposed = false;
+  private extra: ProcessInfo | undefined;
+  private extraInFlight = false;
+
+  static createOrShow(deps: InspectorDeps, target: InspectorTarget): InspectorPanel {
+    const t = sanitizeTarget(target);
+    if (!t) throw new Error('inspector: invalid target');
+    if (InspectorPanel.current) {
+      InspectorPanel.current.retarget(t);
+      InspectorPanel.current.panel.reveal(undefined, false);
+      return InspectorPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, 'IPC Inspector', vscode.ViewColumn.Active, {
+      ...getWebviewOptions(deps.context.extensionUri),
+    });
+    InspectorPanel.current = new InspectorPanel(panel, deps, t);
+    return InspectorPanel.current;
+  }
+
+  /** For the WebviewPanelSerializer: `state` is what the webview stored with setState (untrusted). */
+  static revive(panel: vscode.WebviewPanel, deps: InspectorDeps, state: unknown): InspectorPanel {
+    const t = sanitizeTarget((state as { target?: unknown } | undefined)?.target) ?? {};
+    InspectorPanel.current?.dispose();
+    InspectorPanel.current = new InspectorPanel(panel, deps, t);
+    return InspectorPanel.current;
+  }
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly deps: InspectorDeps,
+    target: InspectorTarget,
+  ) {
+    this.target = target;
+    this.testMode = isTestMode(deps.context);
+    this.vscodePids = vscodeProcessesFromProc(process.pid);
+    panel.webview.options = getWebviewOptions(deps.context.extensionUri);
+    panel.iconPath = vscode.Uri.joinPath(deps.context.extensionUri, 'media', 'ipc-inspector.svg');
+    panel.webview.html = this.html();
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
+      deps.source.onDidUpdate(({ snapshot }) => this.onSnapshot(snapshot)),
+      deps.source.hold(),
+    );
+    this.post({ type: 'init', protocol: PROTOCOL_VERSION, target: this.target, testMode: this.testMode, maxBytes: this.maxBytes() });
+    if (deps.source.current) this.onSnapshot(deps.source.current);
+    else void deps.source.refresh().catch((e) => deps.log.warn(`inspector: refresh failed: ${messageOf(e)}`));
+  }
+
+  get currentTarget(): InspectorTarget {
+    return { ...this.target };
+  }
+
+  retarget(t: InspectorTarget): void {
+    this.target = t;
+    this.lastPeek = undefined;
+    this.post({ type: 'init', protocol: PROTOCOL_VERSION, target: t, testMode: this.testMode, maxBytes: this.maxBytes() });
+    if (this.deps.source.current) this.onSnapshot(this.deps.source.current);
+  }
+
+  /** Test mode: ask the webview to drive its own UI. */
+  drive(msg: Omit<TestDriveMessage, 'type'>): void {
+    if (!this.testMode) throw new Error('inspector: testDrive is only available in test mode');
+    this.post({ type: 'testDrive', ...msg });
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (InspectorPanel.current === this) InspectorPanel.current = undefined;
+    this.panel.dispose();
+    while (this.disposables.length) {
+      try {
+        this.disposables.pop()?.dispose();
+      } catch {
+        /* keep disposing */
+      }
+    }
+  }
+
+  private maxBytes(): number {
+    const v = vscode.workspace.getConfiguration('ipcInspector').get<number>('peekMaxBytes', 65536);
+    return Number.isSafeInteger(v) && v >= 16 && v <= LIMITS.maxBytes ? v : 65536;
+  }
+
+  private post(msg: HostMessage): void {
+    if (this.disposed) return;
+    if (!this.ready) {
+      // Keep the newest update only; everything else in order.
+      if (msg.type === 'update') {
+        const i = this.pending.findIndex((m) => m.type === 'update');
+        if (i >= 0) this.pending.splice(i, 1);
+      }
+      this.pending.push(msg);
+      return;
+    }
+    void this.panel.webview.postMessage(msg);
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const nonce = crypto.randomBytes(18).toString('base64');
+    const dist = vscode.Uri.joinPath(this.deps.context.extensionUri, 'dist');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js'));
+    const codicons = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'codicons', 'codicon.css'));
+    const csp = [
+      "default-src 'none'",
+      `script-src 'nonce-${nonce}'`,
+      `style-src ${webview.cspSource}`,
+      `font-src ${webview.cspSource}`,
+      `img-src ${webview.cspSource}`,
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${codicons.toString()}" id="vscode-codicon-stylesheet">
+<title>IPC Inspector</title>
+</head>
+<body>
+<main id="app" aria-live="polite"></main>
+<script nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Snapshot → view
+  // -------------------------------------------------------------------------------------------
+
+  private onSnapshot(snap: Snapshot): void {
+    if (!this.live && this.ready) return;
+    const procs = new Map(snap.processes.map((p) => [p.pid, p]));
+    const shownPids = new Map<number, number>();
+    const shownChannels = new Set<string>();
+    const msg: Extract<HostMessage, { type: 'update' }> = {
+      type: 'update', at: snap.takenAt, target: this.target, gone: false, capabilities: snap.capabilities, paused: !this.live,
+    };
+    if (this.target.channelId) {
+      const ch = snap.channels.find((c) => c.id === this.target.channelId);
+      if (!ch) msg.gone = true;
+      else {
+        msg.channel = this.channelView(ch, procs);
+        shownChannels.add(ch.id);
+        for (const h of msg.channel.holders) if (h.startTime !== null) shownPids.set(h.pid, h.startTime);
+        const values = depthOf(ch);
+        if (values) msg.sample = { t: Date.parse(snap.takenAt) || Date.now(), values };
+        this.panel.title = `Inspector: ${msg.channel.title}`;
+      }
+    } else if (this.target.pid) {
+      const p = procs.get(this.target.pid) ?? this.readProcess(this.target.pid);
+      if (!p) msg.gone = true;
+      else {
+        msg.process = this.processView(p, snap);
+        shownPids.set(p.pid, p.startTime);
+        for (const c of msg.process.channels) shownChannels.add(c.id);
+        this.panel.title = `Inspector: ${p.comm} (${p.pid})`;
+      }
+    }
+    this.shownPids = shownPids;
+    this.shownChannels = shownChannels;
+    this.post(msg);
+  }
+
+  /**
+   * A process outside the poller's snapshot (e.g. one that holds no IPC channel): the latest
+   * result of a small snapshot of that pid alone, refreshed after every poll.
+   */
+  private readProcess(pid: number): ProcessInfo | undefined {
+    if (!this.extraInFlight) {
+      this.extraInFlight = true;
+      takeSnapshot({ pids: [pid], processes: 'all' })
+        .then((s) => {
+          const p = s.processes.find((x) => x.pid === pid);
+          const before = this.extra;
+          this.extra = p;
+          if (this.target.pid === pid && (p?.startTime !== before?.startTime || JSON.stringify(p?.signals) !== JSON.stringify(before?.signals))) {
+            if (this.deps.source.current) this.onSnapshot(this.deps.source.current);
+          }
+        })
+        .catch((e) => this.deps.log.warn(`inspector: cannot read process ${pid}: ${messageOf(e)}`))
+        .finally(() => (this.extraInFlight = false));
+    }
+    return this.extra?.pid === pid ? this.extra : undefined;
+  }
+
+  private processFor(pid: number): ProcessInfo | undefined {
+    return this.deps.source.current?.processes.find((p) => p.pid === pid) ?? (this.extra?.pid === pid ? this.extra : undefined);
+  }
+
+  private channelView(ch: Channel, procs: ReadonlyMap<number, ProcessInfo>): ChannelView {
+    return {
+      channel: ch,
+      title: channelTitle(ch),
+      description: KIND_DESCRIPTIONS[ch.kind] ?? '',
+      holders: ch.endpoints.map((e) => {
+        const p = procs.get(e.pid);
+        return { pid: e.pid, fd: e.fd, map: e.map, mode: e.mode, comm: p?.comm ?? '?', user: p?.user ?? '?', startTime: p?.startTime ?? null };
+      }),
+    };
+  }
+
+  private processView(p: ProcessInfo, snap: Snapshot): ProcessView {
+    const has = (list: readonly string[], name: string) => list.includes(name);
+    const s = p.signals;
+    const signals: SignalRow[] = SIGNALS.map((sig) => ({
+      number: sig.number,
+      name: sig.name,
+      action: sig.action,
+      description: sig.description,
+      catchable: sig.catchable,
+      realtime: sig.realtime,
+      caught: has(s.caught, sig.name),
+      ignored: has(s.ignored, sig.name),
+      blocked: has(s.blocked, sig.name),
+      pending: has(s.pending, sig.name) || has(s.shdPending, sig.name),
+    }));
+    const channels: ProcessView['channels'] = [];
+    for (const c of snap.channels) {
+      for (const e of c.endpoints) if (e.pid === p.pid) channels.push({ id: c.id, kind: c.kind, title: channelTitle(c), fd: e.fd, mode: e.mode });
+    }
+    return {
+      pid: p.pid, ppid: p.ppid, comm: p.comm, cmdline: p.cmdline, uid: p.uid, user: p.user, startTime: p.startTime, state: p.state,
+      tracerPid: p.tracerPid, threads: p.threads, queued: s.queued, queueLimit: s.queueLimit, signals, channels,
+      vscodeLabel: this.vscodePids.get(p.pid),
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Webview → host
+  // -------------------------------------------------------------------------------------------
+
+  private reject(reason: string): void {
+    this.deps.log.warn(`inspector: rejected a message from the webview: ${reason}`);
+    if (this.testMode) InspectorPanel.testHooks.rejected.push(reason);
+  }
+
+  /** Entry point for every message; public for the tests (the same path the webview uses). */
+  async onMessage(raw: unknown): Promise<void> {
+    const v = validateWebviewMessage(raw);
+    if (!v.ok) return this.reject(v.reason);
+    const m: WebviewMessage = v.message;
+    try {
+      switch (m.type) {
+        case 'ready': {
+          this.ready = true;
+          const queued = this.pending.splice(0);
+          for (const q of queued) void this.panel.webview.postMessage(q);
+          return;
+        }
+        case 'rendered':
+          if (!this.testMode) return this.reject('rendered: only accepted in test mode');
+          InspectorPanel.testHooks.rendered.push(m);
+          if (InspectorPanel.testHooks.rendered.length > 200) InspectorPanel.testHooks.rendered.shift();
+          return;
+        case 'setLive':
+          this.live = m.live;
+          if (m.live && this.deps.source.current) this.onSnapshot(this.deps.source.current);
+          return;
+        case 'inspect': {
+          const why = checkShown(m, { pids: this.shownPids, channels: this.shownChannels });
+          if (why) return this.reject(why);
+          this.retarget(m.pid !== undefined ? { pid: m.pid } : { channelId: m.channelId });
+          return;
+        }
+        case 'peek':
+          return await this.onPeek(m);
+        case 'sendSignal':
+          return await this.onSendSignal(m);
+        case 'receiveMq':
+          return await this.onReceiveMq(m);
+        case 'copy':
+        case 'save':
+          return await this.onCopyOrSave(m);
+      }
+    } catch (e) {
+      this.deps.log.error(`inspector: ${m.type} failed: ${messageOf(e)}`);
+    }
+  }
+
+  private currentChannel(id: string): Channel | undefined {
+    return this.deps.source.current?.channels.find((c) => c.id === id);
+  }
+
+  private async onPeek(m: Extract<WebviewMessage, { type: 'peek' }>): Promise<void> {
+    const why = checkShown(m, { pids: this.shownPids, channels: this.shownChannels });
+    if (why) {
+      this.reject(why);
+      return this.post({ type: 'peekResult', requestId: m.requestId, error: { code: 'EINVAL', message: 'that channel is not shown in this panel' } });
+    }
+    const ch = this.currentChannel(m.channelId);
+    if (!ch) return this.post({ type: 'peekResult', requestId: m.requestId, error: { code: 'ENOENT', message: `${m.channelId} no longer exists` } });
+    const maxBytes = Math.min(m.maxBytes ?? this.maxBytes(), this.maxBytes());
+    try {
+      const r = await peekChannel(ch, this.deps.source.current?.processes ?? [], { maxBytes, offset: m.offset });
+      this.lastPeek = r;
+      this.post({ type: 'peekResult', requestId: m.requestId, result: toWirePeek(r) });
+    } catch (e) {
+      this.post({ type: 'peekResult', requestId: m.requestId, error: wireError(e) });
+    }
+  }
+
+  private async confirm(message: string, detail: string, action: string): Promise<boolean> {
+    if (this.testMode && InspectorPanel.testHooks.confirm) return InspectorPanel.testHooks.confirm(message, detail);
+    const choice = await vscode.window.showWarningMessage(message, { modal: true, detail }, action);
+    return choice === action;
+  }
+
+  private async onSendSignal(m: Extract<WebviewMessage, { type: 'sendSignal' }>): Promise<void> {
+    const fail = (code: string, message: string) => this.post({ type: 'signalResult', requestId: m.requestId, ok: false, code, message });
+    const proc = this.processFor(m.pid);
+    const why = checkShown(m, { pids: this.shownPids, channels: this.shownChannels, isLive: (pid) => !!proc && fs.existsSync(`/proc/${pid}`) });
+    if (why) {
+      this.reject(why);
+      const code = /start time/.test(why) ? 'ESTALE' : /live/.test(why) ? 'ESRCH' : 'EINVAL';
+      return fail(code, code === 'ESTALE' ? `process ${m.pid} was replaced (pid recycled)` : code === 'ESRCH' ? `process ${m.pid} has exited` : `process ${m.pid} is not shown in this panel`);
+    }
+    if (!proc) return fail('ESRCH', `process ${m.pid} has exited`);
+    const name = signalName(m.signal);
+    const risk = signalRisk(proc, m.signal, { euid: process.geteuid?.() ?? -1, protectedPids: new Set(this.vscodePids.keys()), protectedLabels: this.vscodePids });
+    if (risk.confirm.length || risk.warnings.length) {
+      const detail = [...risk.confirm, ...risk.warnings].join('\n');
+      const ok = await this.confirm(`Send ${name}${m.value !== undefined ? ` (value ${m.value})` : ''} to ${proc.comm} (${proc.pid})?`, detail, `Send ${name}`);
+      if (!ok) return this.post({ type: 'signalResult', requestId: m.requestId, ok: false, cancelled: true, message: 'cancelled' });
+    }
+    try {
+      const r = await sendSignal({ pid: m.pid, startTime: m.startTime, signal: m.signal, value: m.value });
+      const text = `sent ${r.signalName}${r.value !== undefined ? ` (value ${r.value})` : ''} to ${proc.comm} (${proc.pid}) via ${r.method}` + (r.weakerGuarantee ? ` — ${r.weakerGuarantee}` : '');
+      this.deps.log.info(`inspector: ${text}`);
+      this.post({ type: 'signalResult', requestId: m.requestId, ok: true, message: text });
+      void this.deps.source.refresh().catch(() => undefined);
+    } catch (e) {
+      const we = wireError(e);
+      this.post({ type: 'signalResult', requestId: m.requestId, ok: false, code: we.code, message: we.message + (we.hint ? ` (${we.hint})` : '') });
+    }
+  }
+
+  private async onReceiveMq(m: Extract<WebviewMessage, { type: 'receiveMq' }>): Promise<void> {
+    const ch = this.shownChannels.has(m.channelId) ? this.currentChannel(m.channelId) : undefined;
+    if (!ch || ch.kind !== 'posix-mq') {
+      this.reject(`receiveMq: ${m.channelId} is not a POSIX queue shown in this panel`);
+      return this.post({ type: 'mqReceived', requestId: m.requestId, error: { code: 'EINVAL', message: 'not a POSIX message queue shown here' } });
+    }
+    const holders = ch.endpoints.filter((e) => e.mode !== 'w').map((e) => e.pid);
+    const ok = await this.confirm(
+      `Receive one message from /${ch.name}? This CONSUMES it.`,
+      'Linux has no way to read a POSIX message queue without removing the message. The process that waits for it will never get it' +
+        (holders.length ? ` (readers: ${[...new Set(holders)].join(', ')}).` : '.'),
+      'Receive and Consume',
+    );
+    if (!ok) return this.post({ type: 'mqReceived', requestId: m.requestId, cancelled: true });
+    try {
+      const r = receivePosixMq(ch);
+      this.deps.log.info(`inspector: received (consumed) one message of ${r.data.length} bytes from /${ch.name}`);
+      this.post({ type: 'mqReceived', requestId: m.requestId, priority: r.priority, data: r.data.toString('base64') });
+      void this.deps.source.refresh().catch(() => undefined);
+    } catch (e) {
+      this.post({ type: 'mqReceived', requestId: m.requestId, error: wireError(e) });
+    }
+  }
+
+  private peekBytes(channelId: string, index: number | undefined): Buffer | undefined {
+    const r = this.lastPeek;
+    if (!r || r.channelId !== channelId) return undefined;
+    if (r.type === 'bytes') return r.data;
+    if (r.type === 'messages') {
+      if (index === undefined) return Buffer.concat(r.messages.map((x) => x.data));
+      return r.messages.find((x) => x.index === index)?.data;
+    }
+    return undefined;
+  }
+
+  private async onCopyOrSave(m: Extract<WebviewMessage, { type: 'copy' | 'save' }>): Promise<void> {
+    const data = this.peekBytes(m.channelId, m.index);
+    if (!data) return this.reject(`${m.type}: nothing peeked for ${m.channelId}${m.index !== undefined ? ` #${m.index}` : ''}`);
+    if (m.type === 'copy') {
+      await vscode.env.clipboard.writeText(m.format === 'hex' ? data.toString('hex').replace(/(.{2})(?!$)/g, '$1 ') : data.toString('utf8'));
+      this.post({ type: 'notice', level: 'info', message: `copied ${data.length} bytes as ${m.format}` });
+      return;
+    }
+    const name = `${m.channelId.replace(/[^A-Za-z0-9._-]+/g, '_')}${m.index !== undefined ? `-msg${m.index}` : ''}.bin`;
+    const base = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.env.HOME ?? '/tmp');
+    const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(base, name), saveLabel: 'Save Peeked Bytes' });
+    if (!uri) return;
+    await vscode.workspace.fs.writeFile(uri, data);
+    this.post({ type: 'notice', level: 'info', message: `saved ${data.length} bytes to ${uri.fsPath}` });
+  }
+}

@@ -1,0 +1,368 @@
+// The one message protocol between the inspector panel's host (extension) and its webview.
+// Imported by both sides (the webview bundle too: no Node or vscode imports here).
+//
+// webview → host: commands (`WebviewMessage`), each validated by `validateWebviewMessage` — the
+// webview is untrusted: unknown types, extra or prototype-polluting keys, wrong types, non-integers,
+// out-of-range numbers are all rejected with a reason the host logs.
+// host → webview: notifications (`HostMessage`), guarded by `isHostMessage`.
+import type { Capabilities, Channel, ChannelKind } from '../../core/model';
+
+export const INSPECTOR_VIEW_TYPE = 'ipcInspector.inspector';
+export const PROTOCOL_VERSION = 1;
+
+/** Bounds shared by the validators and the UI. */
+export const LIMITS = {
+  requestId: 2 ** 31 - 1,
+  pid: 4194304, // PID_MAX_LIMIT
+  signal: 64,
+  maxBytes: 16 * 1024 * 1024, // the setting's maximum
+  channelId: 512,
+  renderedTexts: 2000,
+  renderedText: 1024 * 1024,
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Shapes
+// ---------------------------------------------------------------------------------------------
+
+export interface InspectTarget {
+  channelId?: string;
+  pid?: number;
+}
+
+/** A signal and this process's disposition of it. */
+export interface SignalRow {
+  number: number;
+  name: string;
+  action: 'terminate' | 'core' | 'stop' | 'continue' | 'ignore';
+  description: string;
+  catchable: boolean;
+  realtime: boolean;
+  caught: boolean;
+  ignored: boolean;
+  blocked: boolean;
+  pending: boolean;
+}
+
+export interface HolderView {
+  pid: number;
+  fd?: number;
+  map?: string;
+  mode: string;
+  comm: string;
+  user: string;
+  startTime: number | null;
+}
+
+export interface ProcessView {
+  pid: number;
+  ppid: number;
+  comm: string;
+  cmdline: string[];
+  uid: number;
+  user: string;
+  startTime: number;
+  state: string;
+  tracerPid: number;
+  threads: number;
+  queued: number | null;
+  queueLimit: number | null;
+  signals: SignalRow[];
+  channels: Array<{ id: string; kind: ChannelKind; title: string; fd?: number; mode: string }>;
+  /** This process is VS Code itself (extension host or an ancestor): signalling it needs a confirmation. */
+  vscodeLabel?: string;
+}
+
+export interface ChannelView {
+  channel: Channel;
+  title: string;
+  description: string;
+  holders: HolderView[];
+}
+
+/** One point of the live depth chart. */
+export interface DepthSample {
+  t: number;
+  /** Named series: `messages`, `bytes`, `sem[0]`, … */
+  values: Record<string, number>;
+}
+
+export interface WireMessage {
+  index: number;
+  type: number;
+  size: number;
+  truncated: boolean;
+  /** base64 */
+  data: string;
+}
+
+interface WirePeekBase {
+  channelId: string;
+  kind: ChannelKind;
+  at: string;
+  method: string;
+  notes: string[];
+}
+
+export type WirePeek =
+  | (WirePeekBase & { type: 'messages'; messages: WireMessage[]; before: { messages: number; bytes: number } | null; after: { messages: number; bytes: number } | null; truncated: boolean })
+  | (WirePeekBase & { type: 'bytes'; offset: number; data: string; total: number | null; truncated: boolean; capacity?: number | null; via?: { pid: number; fd: number } })
+  | (WirePeekBase & { type: 'semaphores'; semaphores: Array<{ index: number; value: number | null; waitingForIncrease: number | null; waitingForZero: number | null; lastPid: number | null }> })
+  | (WirePeekBase & { type: 'mq-attributes'; messages: number | null; maxMessages: number | null; messageSize: number | null; bytes: number | null; notifyPid: number | null; nonDestructiveReadUnavailable: true; explanation: string });
+
+export interface WireError {
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// webview → host
+// ---------------------------------------------------------------------------------------------
+
+export interface ReadyMessage { type: 'ready' }
+export interface PeekMessage { type: 'peek'; requestId: number; channelId: string; offset: number; maxBytes?: number }
+export interface SendSignalMessage { type: 'sendSignal'; requestId: number; pid: number; startTime: number; signal: number; value?: number }
+export interface ReceiveMqMessage { type: 'receiveMq'; requestId: number; channelId: string }
+export interface CopyMessage { type: 'copy'; channelId: string; format: 'hex' | 'text'; index?: number }
+export interface SaveMessage { type: 'save'; channelId: string; index?: number }
+export interface InspectMessage { type: 'inspect'; channelId?: string; pid?: number }
+export interface SetLiveMessage { type: 'setLive'; live: boolean }
+/** Test mode only: what the webview rendered, as text, for the extension tests. */
+export interface RenderedMessage { type: 'rendered'; view: string; texts: string[]; elementCount: number; imgCount: number; scriptCount: number }
+
+export type WebviewMessage =
+  | ReadyMessage
+  | PeekMessage
+  | SendSignalMessage
+  | ReceiveMqMessage
+  | CopyMessage
+  | SaveMessage
+  | InspectMessage
+  | SetLiveMessage
+  | RenderedMessage;
+
+// ---------------------------------------------------------------------------------------------
+// host → webview
+// ---------------------------------------------------------------------------------------------
+
+export interface InitMessage { type: 'init'; protocol: number; target: InspectTarget; testMode: boolean; maxBytes: number }
+export interface UpdateMessage {
+  type: 'update';
+  at: string;
+  target: InspectTarget;
+  /** The target no longer exists (process exited, object removed). */
+  gone: boolean;
+  process?: ProcessView;
+  channel?: ChannelView;
+  sample?: DepthSample;
+  capabilities: Capabilities;
+  paused: boolean;
+}
+export interface PeekResultMessage { type: 'peekResult'; requestId: number; result?: WirePeek; error?: WireError }
+export interface SignalResultMessage { type: 'signalResult'; requestId: number; ok: boolean; message: string; code?: string; cancelled?: boolean }
+export interface MqReceivedMessage { type: 'mqReceived'; requestId: number; priority?: number; data?: string; error?: WireError; cancelled?: boolean }
+export interface NoticeMessage { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string }
+/** Test mode only: ask the webview to drive its own UI (fill the form, press the button). */
+export interface TestDriveMessage { type: 'testDrive'; action: 'sendSignal' | 'peek' | 'report'; signal?: string; value?: string; pid?: number }
+
+export type HostMessage = InitMessage | UpdateMessage | PeekResultMessage | SignalResultMessage | MqReceivedMessage | NoticeMessage | TestDriveMessage;
+
+const HOST_TYPES: ReadonlySet<string> = new Set(['init', 'update', 'peekResult', 'signalResult', 'mqReceived', 'notice', 'testDrive']);
+
+/** Guard for the webview side (the host is trusted, but a stray message must not crash the UI). */
+export function isHostMessage(v: unknown): v is HostMessage {
+  return isRecord(v) && typeof v.type === 'string' && HOST_TYPES.has(v.type);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation of webview → host messages
+// ---------------------------------------------------------------------------------------------
+
+type Check = (v: unknown) => string | null;
+interface Field { check: Check; optional?: boolean }
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+const int = (min: number, max: number): Check => (v) =>
+  typeof v !== 'number' ? `expected an integer, got ${typeof v}`
+  : !Number.isSafeInteger(v) ? `expected an integer, got ${String(v)}`
+  : v < min || v > max ? `${v} is out of range [${min}, ${max}]`
+  : null;
+
+const str = (maxLen: number, pattern?: RegExp): Check => (v) =>
+  typeof v !== 'string' ? `expected a string, got ${typeof v}`
+  : v.length > maxLen ? `string longer than ${maxLen}`
+  : pattern && !pattern.test(v) ? `malformed value`
+  : null;
+
+const oneOf = (...values: string[]): Check => (v) => (typeof v === 'string' && values.includes(v) ? null : `expected one of ${values.join(', ')}`);
+const bool: Check = (v) => (typeof v === 'boolean' ? null : `expected a boolean, got ${typeof v}`);
+const stringArray = (maxItems: number, maxLen: number): Check => (v) => {
+  if (!Array.isArray(v)) return 'expected an array';
+  if (v.length > maxItems) return `more than ${maxItems} items`;
+  for (const x of v) if (typeof x !== 'string' || x.length > maxLen) return 'expected short strings';
+  return null;
+};
+
+/** Channel ids look like `kind:rest` with printable ASCII only. */
+const CHANNEL_ID = /^(pipe|fifo|sysv-msg|posix-mq|sysv-shm|posix-shm|sysv-sem|posix-sem|unix|tcp|udp):[\x21-\x7e]{1,500}$/;
+const channelId = str(LIMITS.channelId, CHANNEL_ID);
+const requestId = int(0, LIMITS.requestId);
+const pid = int(1, LIMITS.pid);
+
+const SCHEMAS: Record<WebviewMessage['type'], Record<string, Field>> = {
+  ready: {},
+  peek: { requestId: { check: requestId }, channelId: { check: channelId }, offset: { check: int(0, Number.MAX_SAFE_INTEGER) }, maxBytes: { check: int(1, LIMITS.maxBytes), optional: true } },
+  sendSignal: {
+    requestId: { check: requestId },
+    pid: { check: pid },
+    startTime: { check: int(0, Number.MAX_SAFE_INTEGER) },
+    signal: { check: int(1, LIMITS.signal) },
+    value: { check: int(-2147483648, 2147483647), optional: true },
+  },
+  receiveMq: { requestId: { check: requestId }, channelId: { check: channelId } },
+  copy: { channelId: { check: channelId }, format: { check: oneOf('hex', 'text') }, index: { check: int(0, 1 << 20), optional: true } },
+  save: { channelId: { check: channelId }, index: { check: int(0, 1 << 20), optional: true } },
+  inspect: { channelId: { check: channelId, optional: true }, pid: { check: pid, optional: true } },
+  setLive: { live: { check: bool } },
+  rendered: {
+    view: { check: str(64) },
+    texts: { check: stringArray(LIMITS.renderedTexts, LIMITS.renderedText) },
+    elementCount: { check: int(0, 1e7) },
+    imgCount: { check: int(0, 1e7) },
+    scriptCount: { check: int(0, 1e7) },
+  },
+};
+
+export type Validation = { ok: true; message: WebviewMessage } | { ok: false; reason: string };
+
+/** Structural validation of anything the webview posted. Semantic checks (pid shown, live) are the host's. */
+export function validateWebviewMessage(v: unknown): Validation {
+  if (!isRecord(v)) return { ok: false, reason: 'not a plain object' };
+  const keys = Object.getOwnPropertyNames(v);
+  for (const k of keys) if (FORBIDDEN_KEYS.has(k)) return { ok: false, reason: `forbidden key ${JSON.stringify(k)}` };
+  if (Object.getOwnPropertySymbols(v).length > 0) return { ok: false, reason: 'symbol keys' };
+  const type = v.type;
+  if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(SCHEMAS, type)) {
+    return { ok: false, reason: `unknown message type ${JSON.stringify(typeof type === 'string' ? type.slice(0, 40) : typeof type)}` };
+  }
+  const schema = SCHEMAS[type as WebviewMessage['type']];
+  for (const k of keys) {
+    if (k === 'type') continue;
+    if (!Object.prototype.hasOwnProperty.call(schema, k)) return { ok: false, reason: `${type}: unexpected field ${JSON.stringify(k.slice(0, 40))}` };
+  }
+  for (const [k, f] of Object.entries(schema)) {
+    const present = Object.prototype.hasOwnProperty.call(v, k) && v[k] !== undefined;
+    if (!present) {
+      if (f.optional) continue;
+      return { ok: false, reason: `${type}: missing field ${k}` };
+    }
+    const err = f.check(v[k]);
+    if (err) return { ok: false, reason: `${type}.${k}: ${err}` };
+  }
+  if (type === 'inspect' && (v.channelId === undefined) === (v.pid === undefined)) {
+    return { ok: false, reason: 'inspect: exactly one of channelId and pid' };
+  }
+  return { ok: true, message: v as unknown as WebviewMessage };
+}
+
+/** `is()` guards, one per command, for dispatching validated messages. */
+export const Msg = {
+  is<T extends WebviewMessage['type']>(m: WebviewMessage, type: T): m is Extract<WebviewMessage, { type: T }> {
+    return m.type === type;
+  },
+  isValid(v: unknown): v is WebviewMessage {
+    return validateWebviewMessage(v).ok;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Helpers used on both sides
+// ---------------------------------------------------------------------------------------------
+
+export function base64FromBytes(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+export function bytesFromBase64(s: string): Uint8Array {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Series a channel contributes to the depth chart (queued messages, bytes, semaphore values). */
+export function depthOf(ch: Channel): Record<string, number> | undefined {
+  const v: Record<string, number> = {};
+  switch (ch.kind) {
+    case 'sysv-msg':
+      v.messages = ch.messages;
+      v.bytes = ch.bytes;
+      break;
+    case 'posix-mq':
+      if (ch.messages !== null) v.messages = ch.messages;
+      if (ch.bytes !== null) v.bytes = ch.bytes;
+      break;
+    case 'pipe':
+    case 'fifo':
+      if (ch.bufferedBytes !== null) v.bytes = ch.bufferedBytes;
+      break;
+    case 'unix':
+      if (ch.recvQueue !== null) v.bytes = ch.recvQueue;
+      break;
+    case 'tcp':
+    case 'udp':
+      v.bytes = ch.recvQueue;
+      break;
+    case 'sysv-sem':
+      (ch.values ?? []).slice(0, 8).forEach((x, i) => (v[`sem[${i}]`] = x));
+      break;
+    case 'posix-sem':
+      if (ch.value !== null) v.value = ch.value;
+      break;
+    default:
+      return undefined;
+  }
+  return Object.keys(v).length ? v : undefined;
+}
+
+/** What the host has shown in the panel: the only pids and channels a message may refer to. */
+export interface Shown {
+  /** pid → start time shown. */
+  pids: ReadonlyMap<number, number>;
+  channels: ReadonlySet<string>;
+  /** Is the pid a live process right now (the host checks /proc and the latest snapshot)? */
+  isLive?: (pid: number) => boolean;
+}
+
+/** Semantic check of a structurally valid message: it may only name what the panel showed. Null = fine. */
+export function checkShown(m: WebviewMessage, shown: Shown): string | null {
+  switch (m.type) {
+    case 'peek':
+    case 'receiveMq':
+    case 'copy':
+    case 'save':
+      return shown.channels.has(m.channelId) ? null : `${m.type}: channel ${m.channelId} was not shown in this panel`;
+    case 'inspect':
+      if (m.pid !== undefined) return shown.pids.has(m.pid) ? null : `inspect: pid ${m.pid} was not shown in this panel`;
+      return m.channelId !== undefined && shown.channels.has(m.channelId) ? null : `inspect: channel ${m.channelId} was not shown in this panel`;
+    case 'sendSignal': {
+      const st = shown.pids.get(m.pid);
+      if (st === undefined) return `sendSignal: pid ${m.pid} was not shown in this panel`;
+      if (st !== m.startTime) return `sendSignal: start time ${m.startTime} of pid ${m.pid} differs from the one shown (${st})`;
+      if (shown.isLive && !shown.isLive(m.pid)) return `sendSignal: pid ${m.pid} is not a live process`;
+      return null;
+    }
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,51 @@
+// Runs inside the real extension host of code-server (see test/extension/index.ts).
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+
+const EXT_ID = 'ipc-inspector.ipc-inspector';
+
+async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('activation', () => {
+  it('the extension is installed from this workspace and activates', async () => {
+    const ext = vscode.extensions.getExtension(EXT_ID);
+    assert.ok(ext, `${EXT_ID} is not loaded; loaded: ${vscode.extensions.all.map((e) => e.id).filter((id) => !id.startsWith('vscode.')).join(', ')}`);
+    await ext.activate();
+    assert.equal(ext.isActive, true);
+  });
+
+  it('registers every command the manifest contributes', async () => {
+    const ext = vscode.extensions.getExtension(EXT_ID)!;
+    await ext.activate();
+    const contributed: string[] = (ext.packageJSON.contributes?.commands ?? []).map((c: { command: string }) => c.command);
+    assert.ok(contributed.length > 0, 'manifest contributes no commands');
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const missing = contributed.filter((c) => !registered.has(c));
+    assert.deepEqual(missing, [], `contributed but not registered: ${missing.join(', ')}`);
+  });
+
+  it('contributes the Channels and Processes views in the IPC Inspector container', async () => {
+    const ext = vscode.extensions.getExtension(EXT_ID)!;
+    const views = ext.packageJSON.contributes?.views?.ipcInspector ?? [];
+    assert.deepEqual(
+      views.map((v: { id: string }) => v.id),
+      ['ipcInspector.channels', 'ipcInspector.processes'],
+    );
+    // VS Code generates a focus command per view; running it opens the container and resolves the view.
+    const registered = new Set(await vscode.commands.getCommands(true));
+    for (const id of ['ipcInspector.channels', 'ipcInspector.processes']) {
+      assert.ok(registered.has(`${id}.focus`), `no view ${id} in the workbench`);
+    }
+    await vscode.commands.executeCommand('workbench.view.extension.ipcInspector');
+    await vscode.commands.executeCommand('ipcInspector.channels.focus');
+    await waitFor('extension active after focusing the view', () => ext.isActive);
+  });
+});

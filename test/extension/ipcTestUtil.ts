@@ -1,0 +1,72 @@
+// Helpers for the IPC Inspector extension tests (views.test.ts, commands.test.ts): activate the
+// extension, open its views, scan now, walk the trees through the real providers.
+import * as vscode from 'vscode';
+import type { Channel } from '../../src/core/model';
+import type { IpcInspectorApi } from '../../src/extension';
+import type { IpcNode } from '../../src/views/nodes';
+
+export const EXT_ID = 'ipc-inspector.ipc-inspector';
+
+export async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Activates, opens the Channels view (which starts the poller) and waits for the first snapshot. */
+export async function openApi(): Promise<IpcInspectorApi> {
+  const ext = vscode.extensions.getExtension<IpcInspectorApi>(EXT_ID);
+  if (!ext) throw new Error(`${EXT_ID} not loaded`);
+  const api = await ext.activate();
+  await vscode.commands.executeCommand('ipcInspector.channels.focus');
+  await waitFor('first snapshot', () => api.source.current, 30_000);
+  return api;
+}
+
+/** Scans now and applies the result to the views. */
+export async function scan(api: IpcInspectorApi) {
+  await api.source.refresh();
+  return api.model;
+}
+
+/** Every node of a tree, depth-first, through getChildren (as the workbench would). */
+export async function walk(provider: vscode.TreeDataProvider<IpcNode>, maxDepth = 6): Promise<IpcNode[]> {
+  const out: IpcNode[] = [];
+  const visit = async (el: IpcNode | undefined, depth: number) => {
+    if (depth > maxDepth) return;
+    const children = ((await provider.getChildren(el)) ?? []) as IpcNode[];
+    for (const c of children) {
+      out.push(c);
+      await visit(c, depth + 1);
+    }
+  };
+  await visit(undefined, 0);
+  return out;
+}
+
+export async function treeItem(provider: vscode.TreeDataProvider<IpcNode>, node: IpcNode): Promise<vscode.TreeItem> {
+  const item = await provider.getTreeItem(node);
+  return provider.resolveTreeItem ? ((await provider.resolveTreeItem(item, node, new vscode.CancellationTokenSource().token)) ?? item) : item;
+}
+
+export function labelOf(item: vscode.TreeItem): string {
+  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+}
+
+export function tooltipText(item: vscode.TreeItem): string {
+  const t = item.tooltip;
+  return typeof t === 'string' ? t : (t?.value ?? '');
+}
+
+/** The snapshot channel matching `pred`, after scanning until it appears. */
+export async function channelWhere(api: IpcInspectorApi, what: string, pred: (c: Channel) => boolean, ms = 10_000): Promise<Channel> {
+  return waitFor(what, async () => (await api.source.refresh()).channels.find(pred), ms);
+}
+
+export function heldBy(pids: number[]) {
+  return (c: Channel) => c.endpoints.some((e) => pids.includes(e.pid));
+}

@@ -1,0 +1,204 @@
+// The Channels and Processes views inside the real extension host, on real IPC objects made by
+// fixtures/ipcFixture.ts: every kind shows under its group with its holders; a channel made after
+// activation appears on the next refresh (marked new) and vanishes when closed; only changed
+// nodes refresh; tooltips are safe Markdown; Reveal Peer finds the other end; the Processes view
+// shows the tree, signal state and tracer.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
+import type { Channel } from '../../src/core/model';
+import type { IpcInspectorApi } from '../../src/extension';
+import type { ChannelNode, EndpointNode, GroupNode, ProcessNode, SignalsNode } from '../../src/views/nodes';
+import { channelWhere, heldBy, labelOf, openApi, scan, tooltipText, treeItem, waitFor, walk } from './ipcTestUtil';
+
+interface KindCase {
+  fixture: string;
+  group: string;
+  pred: (info: Fixture['info'], f: Fixture) => (c: Channel) => boolean;
+}
+
+const held = (kind: Channel['kind']) => (i: Fixture['info'], f: Fixture) => (c: Channel) =>
+  c.kind === kind && ((c.kind === 'pipe' || c.kind === 'fifo') && typeof i.inode === 'number' ? c.inode === i.inode : heldBy(f.pids)(c));
+const CASES: KindCase[] = [
+  { fixture: 'pipe', group: 'group:pipes', pred: held('pipe') },
+  { fixture: 'fifo', group: 'group:fifos', pred: held('fifo') },
+  { fixture: 'sysv-msg', group: 'group:mq/sysv-msg', pred: (i) => (c) => c.kind === 'sysv-msg' && c.msqid === i.msqid },
+  { fixture: 'posix-mq', group: 'group:mq/posix-mq', pred: held('posix-mq') },
+  { fixture: 'sysv-shm', group: 'group:shm/sysv-shm', pred: (i) => (c) => c.kind === 'sysv-shm' && c.shmid === i.shmid },
+  { fixture: 'posix-shm', group: 'group:shm/posix-shm', pred: held('posix-shm') },
+  { fixture: 'sysv-sem', group: 'group:sem/sysv-sem', pred: (i) => (c) => c.kind === 'sysv-sem' && c.semid === i.semid },
+  { fixture: 'posix-sem', group: 'group:sem/posix-sem', pred: held('posix-sem') },
+  { fixture: 'unix-stream', group: 'group:sockets/unix', pred: held('unix') },
+  { fixture: 'tcp4', group: 'group:sockets/tcp', pred: held('tcp') },
+  { fixture: 'udp4', group: 'group:sockets/udp', pred: held('udp') },
+];
+
+describe('IPC views', function () {
+  this.timeout(60_000);
+  let api: IpcInspectorApi;
+  const fixtures: Fixture[] = [];
+
+  before(async () => {
+    api = await openApi();
+  });
+  after(async () => {
+    await closeAll(fixtures);
+  });
+
+  it('activates fast and does not scan before a view is visible (logged numbers)', () => {
+    assert.ok(api.activationMs < 500, `activation took ${api.activationMs} ms`);
+    console.log(`IPC-METRIC activationMs=${api.activationMs.toFixed(1)}`);
+  });
+
+  for (const k of CASES) {
+    it(`the Channels view shows a ${k.fixture} fixture under ${k.group}, with its holders`, async () => {
+      const f = await makeFixture(k.fixture, { comm: `iv-${k.fixture}`.slice(0, 15) });
+      fixtures.push(f);
+      const ch = await channelWhere(api, `${k.fixture} channel`, k.pred(f.info, f));
+      const nodes = await walk(api.channelsTree);
+      const node = nodes.find((n): n is ChannelNode => n.type === 'channel' && n.channel.id === ch.id);
+      assert.ok(node, `${k.fixture}: ${ch.id} not in the Channels view`);
+      assert.equal(node.parent?.id, k.group, `${k.fixture}: wrong group`);
+      const item = await treeItem(api.channelsTree, node);
+      assert.equal(item.id, `ch:${ch.id}`);
+      assert.match(String(item.contextValue), new RegExp(`^ipc\\.channel\\.${ch.kind}\\b`));
+      if (k.fixture.startsWith('sysv') || k.fixture.startsWith('posix')) assert.match(String(item.contextValue), /\bremovable\b/);
+      else assert.doesNotMatch(String(item.contextValue), /\bremovable\b/);
+      assert.ok(tooltipText(item).length > 20, `${k.fixture}: empty tooltip`);
+      if (ch.endpoints.length) {
+        assert.ok(labelOf(item).includes('iv-'), `${k.fixture}: label "${labelOf(item)}" does not name the holder`);
+        const eps = await api.channelsTree.getChildren(node);
+        assert.equal(eps.length, ch.endpoints.length);
+        assert.ok(eps.every((e) => e.type === 'endpoint' && e.parent === node));
+      }
+      const gItem = await treeItem(api.channelsTree, node.parent as GroupNode);
+      assert.match(String(gItem.description), /^\d+/, 'group shows no count');
+    });
+  }
+
+  it('a pipe shows who is on each end, and Reveal Peer selects the other end', async () => {
+    const f = await makeFixture('pipe', { comm: 'iv-peer', bytes: 100 });
+    fixtures.push(f);
+    const ch = await channelWhere(api, 'peer pipe', (c) => c.kind === 'pipe' && heldBy([f.info.writer.pid])(c) && heldBy([f.info.reader.pid])(c));
+    const node = api.channelsTree.findChannel(ch.id)!;
+    const item = await treeItem(api.channelsTree, node);
+    assert.match(labelOf(item), /iv-peer\[\d+\].*→.*iv-peer\[\d+\]/, labelOf(item));
+    const eps = api.channelsTree.getChildren(node) as EndpointNode[];
+    const writer = eps.find((e) => e.endpoint.pid === f.info.writer.pid && e.endpoint.fd === f.info.writer.fd)!;
+    assert.ok(writer, 'writer endpoint');
+    assert.match(String((await treeItem(api.channelsTree, writer)).contextValue), /^ipc\.endpoint\.pipe\b.*\bhasPeer\b/);
+    const peer = (await vscode.commands.executeCommand('ipcInspector.revealPeer', writer)) as EndpointNode;
+    assert.ok(peer.type === 'endpoint', 'revealPeer returned no node');
+    assert.equal(peer.endpoint.pid, f.info.reader.pid);
+    assert.deepEqual(api.channelsView.selection.map((n) => n.id), [peer.id]);
+  });
+
+  it('Reveal Peer on a connected Unix socket goes to the other socket', async () => {
+    const f = await makeFixture('socketpair', { comm: 'iv-sockpair' });
+    fixtures.push(f);
+    const a = await channelWhere(api, 'socketpair a', (c) => c.kind === 'unix' && c.inode === f.info.a.inode);
+    if (a.kind !== 'unix' || !a.peer) return; // no sock_diag here: peers unknown (capability shown in the group)
+    const node = api.channelsTree.findChannel(a.id)!;
+    assert.match(String((await treeItem(api.channelsTree, node)).contextValue), /\bhasPeer\b/);
+    const peer = (await vscode.commands.executeCommand('ipcInspector.revealPeer', node)) as ChannelNode;
+    assert.ok(peer.type === 'channel');
+    assert.equal(peer.channel.id, a.peer);
+  });
+
+  it('a channel created after activation appears on the next refresh, marked new, and disappears when closed', async () => {
+    const f = await makeFixture('fifo', { comm: 'iv-late' });
+    const ch = await channelWhere(api, 'late fifo', held('fifo')(f.info, f));
+    const node = api.channelsTree.findChannel(ch.id);
+    assert.ok(node, 'new fifo not in the tree');
+    assert.ok(api.model.ctx.isNew(ch.id), 'not marked new');
+    assert.match(String((await treeItem(api.channelsTree, node)).description), /new/);
+    const fired = api.channelsTree.lastFired;
+    assert.ok(fired === 'all' || fired.some((n) => n.id === 'group:fifos'), 'the FIFOs group was not refreshed');
+    await f.close();
+    await waitFor('fifo gone', async () => (await scan(api)) && !api.channelsTree.findChannel(ch.id));
+    const children = api.channelsTree.getChildren(node!.parent as GroupNode);
+    assert.ok(!children.some((n) => n.id === node!.id), 'vanished channel still listed');
+  });
+
+  it('the new marker expires after ipcInspector.newMarkerRefreshes refreshes', async () => {
+    const f = await makeFixture('pipe', { comm: 'iv-marker' });
+    fixtures.push(f);
+    const ch = await channelWhere(api, 'marker pipe', held('pipe')(f.info, f));
+    const n = vscode.workspace.getConfiguration('ipcInspector').get<number>('newMarkerRefreshes', 3);
+    assert.ok(api.model.ctx.isNew(ch.id));
+    for (let i = 0; i < n; i++) await scan(api);
+    assert.equal(api.model.ctx.isNew(ch.id), false);
+    assert.doesNotMatch(String((await treeItem(api.channelsTree, api.channelsTree.findChannel(ch.id)!)).description), /new/);
+  });
+
+  it('refreshes fire only changed nodes and keep node objects (expansion, selection) stable', async () => {
+    const before = await walk(api.channelsTree);
+    await scan(api);
+    await scan(api);
+    const fired = api.channelsTree.lastFired;
+    assert.notEqual(fired, 'all', 'an unchanged refresh re-rendered the whole tree');
+    const after = await walk(api.channelsTree);
+    const byId = new Map(before.map((n) => [n.id, n]));
+    const same = after.filter((n) => byId.get(n.id) === n).length;
+    assert.ok(same / Math.max(1, after.length) > 0.9, `only ${same}/${after.length} node objects kept`);
+    console.log(`IPC-METRIC refreshMainThreadMs=${api.source.stats.lastMainThreadMs.toFixed(2)} scanMs=${api.source.stats.lastScanMs.toFixed(1)} nodes=${after.length}`);
+  });
+
+  it('tooltips are untrusted Markdown: hostile process names render as literal text', async () => {
+    for (const comm of ['<img src=x oner', '**bold**[x](y)']) {
+      const f = await makeFixture('pipe', { comm });
+      fixtures.push(f);
+      const ch = await channelWhere(api, `pipe of ${comm}`, held('pipe')(f.info, f));
+      const node = api.channelsTree.findChannel(ch.id)!;
+      const item = await treeItem(api.channelsTree, node);
+      const md = item.tooltip as vscode.MarkdownString;
+      assert.ok(md instanceof vscode.MarkdownString);
+      assert.equal(md.isTrusted, false);
+      assert.ok(!md.supportHtml);
+      assert.ok(!md.value.includes('<img'), 'raw <img in tooltip');
+      assert.ok(!md.value.includes('**bold**'), 'raw **bold** in tooltip');
+      assert.ok(labelOf(item).includes(f.info.comm), 'label keeps the literal name');
+    }
+  });
+
+  it('the Processes view shows the process tree, signal state and channels', async () => {
+    const f = await makeFixture('signals', { comm: 'iv-signals' });
+    fixtures.push(f);
+    const pipeF = await makeFixture('pipe', { comm: 'iv-proc' });
+    fixtures.push(pipeF);
+    await channelWhere(api, 'proc pipe', held('pipe')(pipeF.info, pipeF));
+    const nodes = await walk(api.processesTree, 12);
+    const writer = nodes.find((n): n is ProcessNode => n.type === 'process' && n.proc.pid === pipeF.info.writer.pid);
+    assert.ok(writer, 'pipe writer not in the Processes view');
+    const reader = nodes.find((n): n is ProcessNode => n.type === 'process' && n.proc.pid === pipeF.info.reader.pid);
+    assert.ok(reader, 'pipe reader not in the Processes view');
+    if (pipeF.info.reader.pid !== pipeF.info.writer.pid) assert.equal(reader.parent, writer, 'child process not under its parent');
+    const kids = api.processesTree.getChildren(writer);
+    assert.ok(kids.some((k) => k.type === 'channel' && k.channel.kind === 'pipe'), 'no pipe under the writer');
+    const item = await treeItem(api.processesTree, writer);
+    assert.equal(item.contextValue, 'ipc.process');
+    assert.match(tooltipText(item), /iv\\-proc\\[\d+\\]/);
+    // Signal state of the signals fixture's target (it holds IPC only if the snapshot lists it).
+    const target = nodes.find((n): n is ProcessNode => n.type === 'process' && n.proc.pid === f.info.target);
+    if (target) {
+      const sig = api.processesTree.getChildren(target).find((k): k is SignalsNode => k.type === 'signals')!;
+      const rows = api.processesTree.getChildren(sig);
+      const text = (await Promise.all(rows.map(async (r) => { const i = await treeItem(api.processesTree, r); return `${labelOf(i)}: ${i.description}`; }))).join('\n');
+      assert.match(text, /Caught: .*SIGUSR1/);
+      assert.match(text, /Ignored: .*SIGTERM/);
+      assert.match(text, /Blocked: .*SIGUSR2/);
+      assert.match(text, /Pending: .*SIGUSR2/);
+    }
+  });
+
+  it('shows a warning on the status bar data for a sysv semaphore with waiters', async () => {
+    const f = await makeFixture('sysv-sem', { comm: 'iv-semwait', values: [0], waitIncrease: 0 });
+    fixtures.push(f);
+    const ch = await channelWhere(api, 'waited semaphore', (c) => c.kind === 'sysv-sem' && c.semid === f.info.semid);
+    if (ch.kind === 'sysv-sem' && ch.waitingForIncrease) {
+      const { summarize } = await import('../../src/statusBar');
+      const s = summarize(api.model.result.channels);
+      assert.ok(s.warnings.some((w) => w.channel.id === ch.id), 'no warning for semaphore waiters');
+    }
+  });
+});

@@ -1,0 +1,342 @@
+// Core actions on real kernel objects: peeks return exactly what is queued and never consume it
+// (1,000 repeated peeks leave every queue, pipe and socket as it was, checked by reading the
+// data out afterwards), signals reach exactly the process they were meant for (a recorder
+// written in C logs signo and si_value), a recycled pid (wrong start time) is refused.
+// Objects are created in-test: perl for SysV (msgsnd/shmwrite/semop are perl builtins), Node
+// children for pipes and sockets, a tiny C program for the signal recorder.
+import { test, describe, before, after } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as crypto from 'node:crypto';
+import { loadNative } from '../../src/core/native';
+import type { Channel, ProcessInfo } from '../../src/core/model';
+import {
+  peekChannel, removeObject, sendSignal, readStartTime, signalRisk, vscodeProcesses, ActionError,
+  type BytesPeek, type MessagesPeek, type SemaphoresPeek,
+} from '../../src/core/actions';
+
+const native = loadNative().addon;
+const noNative = native ? false : `native addon not loaded (${loadNative().error})`;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-actions-'));
+const children: ChildProcess[] = [];
+const REPEATS = 1000;
+
+after(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function perl(code: string, ...args: string[]): string {
+  return execFileSync('perl', ['-MIPC::SysV=:all', '-e', code, ...args], { encoding: 'latin1' });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(fn: () => T | undefined | null | false, what: string, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+function fakeProc(pid: number, over: Partial<ProcessInfo> = {}): ProcessInfo {
+  return {
+    pid, ppid: 1, comm: 'x', cmdline: [], uid: process.geteuid!(), user: 'root', startTime: 0, state: 'S', tracerPid: 0,
+    signals: { pending: [], shdPending: [], blocked: [], ignored: [], caught: [], queued: null, queueLimit: null },
+    timers: [], threads: 1, cwd: null, exe: null, ...over,
+  };
+}
+
+function pattern(n: number, seed: string): Buffer {
+  const out = Buffer.alloc(n);
+  let h = crypto.createHash('sha256').update(seed).digest();
+  for (let i = 0; i < n; i += h.length) {
+    h.copy(out, i, 0, Math.min(h.length, n - i));
+    h = crypto.createHash('sha256').update(h).digest();
+  }
+  return out;
+}
+
+describe('SysV message queue', () => {
+  let msqid = -1;
+  const msgs: Array<[number, Buffer]> = [
+    [1, Buffer.from('first message')],
+    [7, Buffer.from([0, 1, 2, 255, 254, 10, 13])],
+    [2, Buffer.from('<img src=x onerror=alert(1)>')],
+    [42, pattern(3000, 'big')],
+  ];
+  before(() => {
+    msqid = Number(perl('print msgget(IPC_PRIVATE, 0600)'));
+    for (const [t, b] of msgs) perl('msgsnd($ARGV[0], pack("l! a*", $ARGV[1], pack("H*", $ARGV[2])), 0) or die $!', String(msqid), String(t), b.toString('hex'));
+  });
+  after(() => {
+    if (msqid >= 0) try { perl('msgctl($ARGV[0], IPC_RMID, 0)', String(msqid)); } catch { /* removed by the test */ }
+  });
+  const channel = (): Channel => ({
+    id: `sysv-msg:${msqid}`, kind: 'sysv-msg', endpoints: [], key: 0, msqid, messages: msgs.length, bytes: 0, maxBytes: 16384,
+    lastSendPid: 0, lastRecvPid: 0, uid: 0, owner: 'root', mode: '0600', lastSendTime: null, lastRecvTime: null,
+  });
+
+  test('peek returns exactly the queued messages, in order, with counters unchanged', { skip: noNative }, async () => {
+    const r = (await peekChannel(channel(), [], { maxBytes: 65536 })) as MessagesPeek;
+    assert.equal(r.type, 'messages');
+    assert.deepEqual(r.messages.map((m) => [m.type, m.size]), msgs.map(([t, b]) => [t, b.length]));
+    r.messages.forEach((m, i) => assert.ok(m.data.equals(msgs[i][1]), `message ${i} bytes`));
+    assert.deepEqual(r.before, { messages: 4, bytes: msgs.reduce((a, [, b]) => a + b.length, 0) });
+    assert.deepEqual(r.after, r.before);
+  });
+
+  test('maxBytes cuts messages and says so', { skip: noNative }, async () => {
+    const r = (await peekChannel(channel(), [], { maxBytes: 4 })) as MessagesPeek;
+    assert.equal(r.messages[0].data.toString(), 'firs');
+    assert.equal(r.messages[0].truncated, true);
+    assert.equal(r.messages[0].size, 13);
+  });
+
+  test(`${REPEATS} peeks leave the queue intact (read out afterwards)`, { skip: noNative }, async () => {
+    for (let i = 0; i < REPEATS; i++) {
+      const r = (await peekChannel(channel(), [], {})) as MessagesPeek;
+      assert.equal(r.messages.length, msgs.length);
+    }
+    const out = perl('for (1..4) { msgrcv($ARGV[0], my $b, 65536, 0, IPC_NOWAIT) or die $!; my ($t, $d) = unpack("l! a*", $b); print "$t:", unpack("H*", $d), "\\n" }', String(msqid));
+    assert.deepEqual(out.trim().split('\n'), msgs.map(([t, b]) => `${t}:${b.toString('hex')}`));
+  });
+
+  test('removeObject runs ipcrm -q', async () => {
+    const r = await removeObject(channel());
+    assert.equal(r.action, `ipcrm -q ${msqid}`);
+    assert.ok(!fs.readFileSync('/proc/sysvipc/msg', 'utf8').split('\n').some((l) => l.trim().split(/\s+/)[1] === String(msqid)));
+    msqid = -1;
+  });
+});
+
+describe('pipe', () => {
+  test('peek returns the buffered bytes; 1,000 peeks leave them in place', { skip: noNative }, async () => {
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    children.push(child);
+    const data = pattern(5000, 'pipe');
+    await new Promise<void>((res, rej) => child.stdin!.write(data, (e) => (e ? rej(e) : res())));
+    const inode = Number(/pipe:\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${child.pid}/fd/0`))![1]);
+    const ch: Channel = { id: `pipe:${inode}`, kind: 'pipe', inode, endpoints: [{ pid: child.pid!, fd: 0, mode: 'r' }], bufferedBytes: null, capacity: null };
+    const r = (await peekChannel(ch, [fakeProc(child.pid!)], { maxBytes: 65536 })) as BytesPeek;
+    assert.equal(r.total, data.length);
+    assert.ok(r.data.equals(data));
+    const part = (await peekChannel(ch, [], { maxBytes: 100, offset: 10 })) as BytesPeek;
+    assert.ok(part.data.equals(data.subarray(10, 110)));
+    assert.equal(part.truncated, true);
+    for (let i = 0; i < REPEATS; i++) await peekChannel(ch, [], { maxBytes: 65536 });
+    // Read the pipe out (this consumes it) and compare.
+    const fd = fs.openSync(`/proc/${child.pid}/fd/0`, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const buf = Buffer.alloc(65536);
+    const n = fs.readSync(fd, buf, 0, buf.length, null);
+    fs.closeSync(fd);
+    assert.ok(buf.subarray(0, n).equals(data), 'pipe contents unchanged after peeks');
+    child.kill('SIGKILL');
+  });
+});
+
+// A child that accepts one connection, never reads until told to on stdin, then prints the hex of what it got.
+const SOCKET_CHILD = `
+const net = require('net');
+const mode = process.argv[1], where = process.argv[2];
+const srv = net.createServer({ pauseOnConnect: true }, (s) => {
+  process.stdout.write(JSON.stringify({ fd: s._handle.fd }) + '\\n');
+  process.stdin.once('data', () => {
+    const chunks = [];
+    s.on('data', (c) => chunks.push(c));
+    s.resume();
+    setTimeout(() => { process.stdout.write(Buffer.concat(chunks).toString('hex') + '\\n'); process.exit(0); }, 300);
+  });
+});
+srv.listen(mode === 'unix' ? where : { host: '127.0.0.1', port: 0 }, () => process.stdout.write(JSON.stringify({ port: srv.address().port || 0 }) + '\\n'));
+`;
+
+for (const mode of ['unix', 'tcp'] as const) {
+  describe(`${mode} socket`, () => {
+    test('peek returns exactly the unread bytes; 1,000 peeks leave them in place', { skip: noNative }, async () => {
+      const net = await import('node:net');
+      const sockPath = path.join(tmp, `s-${mode}.sock`);
+      const child = spawn(process.execPath, ['-e', SOCKET_CHILD, mode, sockPath], { stdio: ['pipe', 'pipe', 'inherit'] });
+      children.push(child);
+      const lines: string[] = [];
+      let acc = '';
+      child.stdout!.on('data', (c: Buffer) => {
+        acc += c.toString();
+        let i;
+        while ((i = acc.indexOf('\n')) >= 0) { lines.push(acc.slice(0, i)); acc = acc.slice(i + 1); }
+      });
+      const hello = JSON.parse(await waitFor(() => lines[0], 'listen')) as { port: number };
+      const data = pattern(20000, mode);
+      const client = mode === 'unix' ? net.connect(sockPath) : net.connect(hello.port, '127.0.0.1');
+      await new Promise<void>((res) => client.once('connect', () => res()));
+      client.write(data);
+      const { fd } = JSON.parse(await waitFor(() => lines[1], 'accept')) as { fd: number };
+      const ch = {
+        id: `${mode}:x`, kind: mode, endpoints: [{ pid: child.pid!, fd, mode: 'rw' }], state: 'ESTAB',
+        recvQueue: data.length, sendQueue: 0, inode: 0, netns: '', type: 'stream', family: 4, local: '', remote: '', uid: 0,
+      } as unknown as Channel;
+      await waitFor(async () => true, 'x');
+      // Wait until every byte arrived in the receive queue.
+      let r = (await peekChannel(ch, [], { maxBytes: 65536 })) as BytesPeek;
+      const end = Date.now() + 5000;
+      while (r.data.length < data.length && Date.now() < end) { await sleep(20); r = (await peekChannel(ch, [], { maxBytes: 65536 })) as BytesPeek; }
+      assert.ok(r.data.equals(data), 'peeked bytes equal the sent bytes');
+      for (let i = 0; i < REPEATS; i++) {
+        const again = (await peekChannel(ch, [], { maxBytes: 65536 })) as BytesPeek;
+        if (i % 250 === 0) assert.ok(again.data.equals(data));
+      }
+      child.stdin!.write('go\n');
+      const hex = await waitFor(() => lines[2], 'read-out');
+      assert.equal(hex, data.toString('hex'), 'the process still reads every byte, in order');
+      client.destroy();
+    });
+  });
+}
+
+describe('shared memory', () => {
+  test('SysV shm: bytes at an offset', { skip: noNative }, async () => {
+    const data = pattern(10000, 'shm');
+    const shmid = Number(perl('my $id = shmget(IPC_PRIVATE, 10000, 0600) // die $!; shmwrite($id, pack("H*", $ARGV[0]), 0, 10000) or die $!; print $id', data.toString('hex')));
+    try {
+      const ch: Channel = { id: `sysv-shm:${shmid}`, kind: 'sysv-shm', endpoints: [], key: 0, shmid, size: 10000, attachCount: 0, creatorPid: 0, lastPid: 0, uid: 0, owner: 'root', mode: '0600', destroyed: false, orphaned: true };
+      const r = (await peekChannel(ch, [], { offset: 4096, maxBytes: 1000 })) as BytesPeek;
+      assert.ok(r.data.equals(data.subarray(4096, 5096)));
+      assert.equal(r.total, 10000);
+      await assert.rejects(peekChannel(ch, [], { offset: 20000 }), (e: ActionError) => e.code === 'EINVAL');
+      const rm = await removeObject(ch);
+      assert.equal(rm.action, `ipcrm -m ${shmid}`);
+    } finally {
+      try { perl('shmctl($ARGV[0], IPC_RMID, 0)', String(shmid)); } catch { /* removed */ }
+    }
+  });
+
+  test('POSIX shm: bytes at an offset, then unlink', async () => {
+    const name = `ipc-actions-${process.pid}`;
+    const data = pattern(9000, 'pshm');
+    fs.writeFileSync(`/dev/shm/${name}`, data);
+    const ch: Channel = { id: `posix-shm:${name}`, kind: 'posix-shm', endpoints: [], name, size: 9000, uid: 0, owner: 'root', mode: '0600' };
+    const r = (await peekChannel(ch, [], { offset: 8000, maxBytes: 5000 })) as BytesPeek;
+    assert.ok(r.data.equals(data.subarray(8000)));
+    assert.equal(r.truncated, false);
+    await assert.rejects(peekChannel({ ...ch, name: '../etc/passwd' }, []), (e: ActionError) => e.code === 'EINVAL');
+    await removeObject(ch);
+    assert.equal(fs.existsSync(`/dev/shm/${name}`), false);
+  });
+});
+
+describe('semaphores and POSIX queues', () => {
+  test('SysV semaphore values', async () => {
+    const semid = Number(perl('my $id = semget(IPC_PRIVATE, 3, 0600) // die $!; semop($id, pack("s!3", 0, 5, 0)) or die $!; semop($id, pack("s!3", 2, 9, 0)) or die $!; print $id'));
+    try {
+      const ch: Channel = { id: `sysv-sem:${semid}`, kind: 'sysv-sem', endpoints: [], key: 0, semid, nsems: 3, values: [5, 0, 9], waitingForIncrease: [0, 0, 0], waitingForZero: [0, 0, 0], lastPid: null, uid: 0, owner: 'root', mode: '0600' };
+      const r = (await peekChannel(ch, [])) as SemaphoresPeek;
+      assert.deepEqual(r.semaphores.map((s) => s.value), [5, 0, 9]);
+      await removeObject(ch);
+    } finally {
+      try { perl('semctl($ARGV[0], 0, IPC_RMID, 0)', String(semid)); } catch { /* removed */ }
+    }
+  });
+
+  test('POSIX mq: attributes only, with the explanation', async () => {
+    const ch: Channel = { id: 'posix-mq:none', kind: 'posix-mq', endpoints: [], name: `ipc-actions-missing-${process.pid}`, messages: 3, maxMessages: 10, messageSize: 8192, bytes: 30, notifyPid: null, uid: 0, owner: 'root', mode: '0600' };
+    const r = await peekChannel(ch, [], { native: null });
+    assert.equal(r.type, 'mq-attributes');
+    assert.equal((r as { nonDestructiveReadUnavailable: boolean }).nonDestructiveReadUnavailable, true);
+    assert.match((r as { explanation: string }).explanation, /no non-destructive read/);
+  });
+});
+
+describe('signals', () => {
+  const RECORDER = `
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+static int out;
+static void h(int sig, siginfo_t *si, void *uc) {
+  (void)uc; char b[96];
+  int n = snprintf(b, sizeof b, "%d %d %d\\n", sig, si->si_code == SI_QUEUE ? si->si_value.sival_int : 0, si->si_code);
+  write(out, b, n);
+}
+int main(int argc, char **argv) {
+  out = open(argv[1], O_WRONLY | O_CREAT | O_APPEND, 0600);
+  struct sigaction sa; memset(&sa, 0, sizeof sa); sa.sa_sigaction = h; sa.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigaction(SIGUSR1, &sa, 0); sigaction(SIGRTMIN + 3, &sa, 0);
+  write(out, "ready\\n", 6);
+  for (;;) pause();
+}`;
+  let exe = '';
+  before(() => {
+    fs.writeFileSync(path.join(tmp, 'rec.c'), RECORDER);
+    exe = path.join(tmp, 'rec');
+    execFileSync('cc', ['-O1', '-o', exe, path.join(tmp, 'rec.c')]);
+  });
+
+  async function recorder(): Promise<{ pid: number; log: string; startTime: number; lines: () => string[] }> {
+    const log = path.join(tmp, `rec-${Math.random().toString(36).slice(2)}.log`);
+    const child = spawn(exe, [log], { stdio: 'ignore' });
+    children.push(child);
+    const lines = () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean) : []);
+    await waitFor(() => lines().includes('ready'), 'recorder ready');
+    return { pid: child.pid!, log, startTime: readStartTime(child.pid!), lines };
+  }
+
+  test('SIGUSR1 arrives', async () => {
+    const r = await recorder();
+    const res = await sendSignal({ pid: r.pid, startTime: r.startTime, signal: 'SIGUSR1' });
+    assert.equal(res.signal, 10);
+    assert.equal(res.method, native ? 'pidfd_send_signal' : 'kill');
+    await waitFor(() => r.lines().some((l) => l.startsWith('10 ')), 'SIGUSR1 logged');
+  });
+
+  test('SIGRTMIN+3 with value 42 arrives with its value', { skip: noNative }, async () => {
+    const r = await recorder();
+    const res = await sendSignal({ pid: r.pid, startTime: r.startTime, signal: 'SIGRTMIN+3', value: 42 });
+    assert.equal(res.signal, 37);
+    const line = await waitFor(() => r.lines().find((l) => l.startsWith('37 ')), 'SIGRTMIN+3 logged');
+    assert.equal(line.split(' ')[1], '42');
+  });
+
+  test('a recycled pid (other start time) is refused and nothing is sent', async () => {
+    const r = await recorder();
+    await assert.rejects(sendSignal({ pid: r.pid, startTime: r.startTime - 1, signal: 'SIGUSR1' }), (e: ActionError) => {
+      assert.equal(e.code, 'ESTALE');
+      assert.match(e.message, /replaced \(pid recycled\)/);
+      return true;
+    });
+    await sleep(150);
+    assert.deepEqual(r.lines(), ['ready']);
+  });
+
+  test('a gone pid is ESRCH; bad input is EINVAL', async () => {
+    const child = spawn('true');
+    await new Promise((res) => child.once('exit', res));
+    await assert.rejects(sendSignal({ pid: child.pid!, startTime: 1, signal: 15 }), (e: ActionError) => e.code === 'ESRCH');
+    await assert.rejects(sendSignal({ pid: 1, startTime: 1, signal: 'SIGNOPE' }), (e: ActionError) => e.code === 'EINVAL');
+    await assert.rejects(sendSignal({ pid: -5, startTime: 1, signal: 15 }), (e: ActionError) => e.code === 'EINVAL');
+  });
+
+  test('signalRisk: ignored, SIGKILL, PID 1, VS Code processes, other users', () => {
+    const euid = process.geteuid!();
+    const p = fakeProc(1234, { signals: { pending: [], shdPending: [], blocked: ['SIGUSR2'], ignored: ['SIGTERM'], caught: ['SIGUSR1'], queued: 0, queueLimit: 0 } });
+    assert.deepEqual(signalRisk(p, 'SIGTERM', { euid }).warnings, ['SIGTERM is ignored by this process — it will have no effect']);
+    assert.equal(signalRisk(p, 'SIGTERM', { euid }).confirm.length, 0);
+    assert.match(signalRisk(p, 'SIGUSR2', { euid }).warnings[0], /blocked/);
+    assert.equal(signalRisk(p, 'SIGUSR1', { euid }).warnings.length, 0);
+    assert.equal(signalRisk(p, 9, { euid }).confirm.length, 1);
+    assert.equal(signalRisk(p, 'STOP', { euid }).confirm.length, 1);
+    assert.equal(signalRisk(fakeProc(1, { signals: p.signals }), 'SIGUSR1', { euid }).confirm.length, 1);
+    assert.match(signalRisk({ ...p, uid: euid + 1, user: 'bob' }, 'SIGUSR1', { euid }).confirm[0], /another user \(bob\)/);
+    const procs = [fakeProc(100, { ppid: 50 }), fakeProc(50, { ppid: 10 }), fakeProc(10, { ppid: 1 })];
+    const vs = vscodeProcesses(procs, 100);
+    assert.deepEqual([...vs.keys()], [100, 50, 10]);
+    assert.match(signalRisk({ ...procs[1], signals: p.signals }, 'SIGUSR1', { euid, protectedPids: new Set(vs.keys()), protectedLabels: vs }).confirm[0], /VS Code server/);
+  });
+});

@@ -1,0 +1,661 @@
+// Integration tests of the native addon on real kernel objects: pipes, FIFOs, sockets, SysV and
+// POSIX IPC made by child processes; `ss`, `ipcs` and readlink(/proc/PID/fd/N) are the oracles.
+// Run: node scripts/build.mjs test/integration/native && node --test dist/test/integration/native.test.js
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { FdKind, loadNative, MODE_R, MODE_W, NativeAddon, NativeError, ProcWalk } from '../../src/core/native';
+
+const load = loadNative();
+const addon = load.addon as NativeAddon;
+const skipAll = addon ? false : `native addon not loaded: ${load.error}`;
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-native-'));
+const tag = `ipci${process.pid}`;
+const children: ChildProcess[] = [];
+const cleanups: Array<() => void> = [];
+
+function has(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+}
+
+/** Reads lines from a child's stdout; `next()` resolves with the next line. */
+function lines(child: ChildProcess): () => Promise<string> {
+  let buf = '';
+  const queue: string[] = [];
+  const waiters: Array<(l: string) => void> = [];
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (d: string) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const l = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      const w = waiters.shift();
+      if (w) w(l);
+      else queue.push(l);
+    }
+  });
+  return () => {
+    const l = queue.shift();
+    if (l !== undefined) return Promise.resolve(l);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('timed out waiting for child output')), 10_000);
+      waiters.push((x) => {
+        clearTimeout(t);
+        resolve(x);
+      });
+    });
+  };
+}
+
+function start(cmd: string, args: string[]): { child: ChildProcess; next: () => Promise<string> } {
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  children.push(child);
+  return { child, next: lines(child) };
+}
+
+function rows(w: ProcWalk, pid: number) {
+  const out: Array<{ fd: number; kind: number; mode: number; inode: number; dev: number; path?: string; buffered: number; capacity: number }> = [];
+  const f = w.fds;
+  for (let i = 0; i < f.pid.length; i++) {
+    if (f.pid[i] !== pid) continue;
+    out.push({
+      fd: f.fd[i],
+      kind: f.kind[i],
+      mode: f.mode[i],
+      inode: f.inode[i],
+      dev: f.dev[i],
+      path: f.pathIndex[i] >= 0 ? w.paths[f.pathIndex[i]] : undefined,
+      buffered: f.buffered[i],
+      capacity: f.capacity[i],
+    });
+  }
+  return out;
+}
+
+function linkInode(pid: number, fd: number): number {
+  const l = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+  const m = /\[(\d+)\]$/.exec(l);
+  assert.ok(m, `unexpected link ${l}`);
+  return Number(m[1]);
+}
+
+function expectCode(fn: () => unknown, code: string, syscall?: string): void {
+  assert.throws(fn, (e: NativeError) => {
+    assert.equal(e.code, code, `code of ${e.message}`);
+    assert.equal(typeof e.errno, 'number');
+    if (syscall) assert.equal(e.syscall, syscall);
+    return true;
+  });
+}
+
+// A small C fixture compiled at test time: msgsnd, shm write, sigwaitinfo, POSIX mq and sem.
+const FIXTURE_C = String.raw`
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <mqueue.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/msg.h>
+#include <sys/shm.h>
+#include <unistd.h>
+int main(int argc, char** argv) {
+  if (argc < 2) return 2;
+  if (!strcmp(argv[1], "msgsnd")) {            /* msgsnd ID TYPE:TEXT... */
+    int id = atoi(argv[2]);
+    for (int i = 3; i < argc; i++) {
+      struct { long t; char b[65536]; } m;
+      char* c = strchr(argv[i], ':');
+      m.t = strtol(argv[i], NULL, 10);
+      size_t n = strlen(c + 1);
+      memcpy(m.b, c + 1, n);
+      if (msgsnd(id, &m, n, IPC_NOWAIT) != 0) { perror("msgsnd"); return 1; }
+    }
+    return 0;
+  }
+  if (!strcmp(argv[1], "shmwrite")) {          /* shmwrite ID OFFSET TEXT */
+    char* p = shmat(atoi(argv[2]), NULL, 0);
+    if (p == (char*)-1) { perror("shmat"); return 1; }
+    memcpy(p + atoi(argv[3]), argv[4], strlen(argv[4]));
+    shmdt(p);
+    return 0;
+  }
+  if (!strcmp(argv[1], "sigwait")) {           /* prints signo code value pid of one SIGUSR1 */
+    sigset_t s; sigemptyset(&s); sigaddset(&s, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &s, NULL);
+    printf("ready\n"); fflush(stdout);
+    siginfo_t si;
+    if (sigwaitinfo(&s, &si) < 0) { perror("sigwaitinfo"); return 1; }
+    printf("%d %d %d %d\n", si.si_signo, si.si_code, si.si_value.sival_int, (int)si.si_pid); fflush(stdout);
+    return 0;
+  }
+  if (!strcmp(argv[1], "mq")) {                /* mq NAME: create, send one message, hold the fd */
+    struct mq_attr a = {0}; a.mq_maxmsg = 4; a.mq_msgsize = 64;
+    mqd_t q = mq_open(argv[2], O_CREAT | O_RDWR, 0600, &a);
+    if (q == (mqd_t)-1) { perror("mq_open"); return 1; }
+    if (mq_send(q, "mq-hello", 8, 3) != 0) { perror("mq_send"); return 1; }
+    printf("%d\n", (int)q); fflush(stdout);
+    pause();
+    return 0;
+  }
+  if (!strcmp(argv[1], "mqunlink")) return mq_unlink(argv[2]) == 0 ? 0 : 1;
+  if (!strcmp(argv[1], "sem")) {               /* sem NAME VALUE */
+    sem_t* s = sem_open(argv[2], O_CREAT, 0600, atoi(argv[3]));
+    if (s == SEM_FAILED) { perror("sem_open"); return 1; }
+    sem_close(s);
+    return 0;
+  }
+  return 2;
+}
+`;
+
+// Python fixture: a pipe and a socketpair with queued bytes, a FIFO opened three ways, a /dev/shm file.
+const FIXTURE_PY = String.raw`
+import json, os, socket, sys
+fifo, shm = sys.argv[1], sys.argv[2]
+r, w = os.pipe()
+os.write(w, b'pipe-bytes-123')
+a, b = socket.socketpair()
+a.send(b'sock-bytes-456')
+frw = os.open(fifo, os.O_RDWR)
+fr = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+fw = os.open(fifo, os.O_WRONLY)
+os.write(fw, b'fifo-data')
+sfd = os.open(shm, os.O_RDWR | os.O_CREAT, 0o600)
+print(json.dumps(dict(r=r, w=w, a=a.fileno(), b=b.fileno(), frw=frw, fr=fr, fw=fw, shm=sfd)), flush=True)
+while True:
+    line = sys.stdin.readline()
+    if not line:
+        break
+    if line.strip() == 'read':
+        print(json.dumps(dict(pipe=os.read(r, 100).decode(), sock=b.recv(100).decode())), flush=True)
+`;
+
+const haveCc = has('cc');
+let fixtureBin = '';
+function fixture(...args: string[]): string {
+  return execFileSync(fixtureBin, args, { encoding: 'utf8' });
+}
+
+describe('native addon', { skip: skipAll }, () => {
+  before(() => {
+    if (haveCc) {
+      const src = path.join(tmp, 'fixture.c');
+      fs.writeFileSync(src, FIXTURE_C);
+      fixtureBin = path.join(tmp, 'fixture');
+      execFileSync('cc', ['-O1', '-o', fixtureBin, src, '-lrt', '-pthread']);
+    }
+  });
+
+  after(() => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    for (const f of cleanups.reverse()) {
+      try {
+        f();
+      } catch {
+        /* already gone */
+      }
+    }
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  describe('walkProc', () => {
+    let pid = 0;
+    let fds: Record<string, number> = {};
+    let next: () => Promise<string>;
+    let child: ChildProcess;
+    const fifo = path.join(tmp, 'walk.fifo');
+    const shm = `/dev/shm/${tag}-walk`;
+
+    before(async () => {
+      execFileSync('mkfifo', [fifo]);
+      cleanups.push(() => fs.unlinkSync(shm));
+      ({ child, next } = start('python3', ['-c', FIXTURE_PY, fifo, shm]));
+      fds = JSON.parse(await next());
+      pid = child.pid!;
+    });
+
+    it('finds pipes, FIFOs, sockets and /dev/shm fds with inode, dev, mode and path', async () => {
+      const w = await addon.walkProc({ procRoot: '/proc', threads: 0, pids: [pid], readMaps: true, readTimers: true, readLinks: true, measurePipes: true });
+      assert.equal(w.processes.length, 1);
+      const p = w.processes[0];
+      assert.equal(p.pid, pid);
+      assert.equal(p.error, undefined);
+      assert.match(p.stat!, new RegExp(`^${pid} \\(python3?[^)]*\\) `));
+      assert.match(p.status!, /^Name:\s/m);
+      assert.ok(p.cmdline!.split('\0').includes('-c'), 'cmdline keeps NUL separators');
+      assert.equal(p.netns, fs.readlinkSync(`/proc/${pid}/ns/net`));
+      assert.equal(p.cwd, process.cwd());
+      assert.equal(p.exe, fs.readlinkSync(`/proc/${pid}/exe`));
+      assert.equal(typeof p.timers, 'string');
+      assert.equal(typeof p.maps, 'string');
+
+      const byFd = new Map(rows(w, pid).map((r) => [r.fd, r]));
+      const pipeIno = linkInode(pid, fds.r);
+      for (const [fd, mode] of [[fds.r, MODE_R], [fds.w, MODE_W]] as const) {
+        const r = byFd.get(fd);
+        assert.ok(r, `pipe fd ${fd} found`);
+        assert.equal(r.kind, FdKind.Pipe);
+        assert.equal(r.inode, pipeIno);
+        assert.equal(r.mode, mode);
+        assert.equal(r.dev, 0);
+        assert.equal(r.path, undefined);
+        assert.equal(r.buffered, 'pipe-bytes-123'.length);
+        assert.equal(r.capacity, 65536);
+      }
+      for (const fd of [fds.a, fds.b]) {
+        const r = byFd.get(fd)!;
+        assert.equal(r.kind, FdKind.Socket);
+        assert.equal(r.inode, linkInode(pid, fd));
+        assert.equal(r.mode, MODE_R | MODE_W);
+      }
+      const st = fs.statSync(fifo);
+      for (const [fd, mode] of [[fds.frw, MODE_R | MODE_W], [fds.fr, MODE_R], [fds.fw, MODE_W]] as const) {
+        const r = byFd.get(fd)!;
+        assert.ok(r, `fifo fd ${fd} found`);
+        assert.equal(r.kind, FdKind.Fifo);
+        assert.equal(r.path, fifo);
+        assert.equal(r.inode, st.ino);
+        assert.equal(r.dev, st.dev);
+        assert.equal(r.mode, mode);
+        // measured through a read-mode fd; every row of the inode carries the numbers
+        assert.equal(r.buffered, 'fifo-data'.length);
+      }
+      const s = byFd.get(fds.shm)!;
+      assert.equal(s.kind, FdKind.DevShm);
+      assert.equal(s.path, shm);
+      assert.equal(s.inode, fs.statSync(shm).ino);
+      assert.equal(s.mode, MODE_R | MODE_W);
+      // the child's stdio (from node: socketpairs) shows as sockets
+      assert.equal(byFd.get(0)?.kind, FdKind.Socket);
+      // everything found agrees with readlink; nothing else is reported
+      for (const r of byFd.values()) {
+        const l = fs.readlinkSync(`/proc/${pid}/fd/${r.fd}`);
+        if (r.kind === FdKind.Pipe) assert.equal(l, `pipe:[${r.inode}]`);
+        if (r.kind === FdKind.Socket) assert.equal(l, `socket:[${r.inode}]`);
+      }
+    });
+
+    it('leaves pipes unmeasured (-1) unless asked', async () => {
+      const w = await addon.walkProc({ procRoot: '/proc', threads: 1, pids: [pid], readMaps: false, readTimers: false, readLinks: false, measurePipes: false });
+      const r = rows(w, pid).find((x) => x.fd === fds.r)!;
+      assert.equal(r.buffered, -1);
+      assert.equal(r.capacity, -1);
+      assert.equal(w.processes[0].maps, undefined);
+      assert.equal(w.processes[0].cwd, undefined);
+      assert.equal(w.threads, 1);
+    });
+
+    it('reports vanished processes and honours procRoot', async () => {
+      const gone = 0x3ffffe;
+      const w = await addon.walkProc({ procRoot: '/proc', threads: 2, pids: [gone, pid], readMaps: false, readTimers: false, readLinks: false, measurePipes: false });
+      assert.equal(w.processes[0].pid, gone);
+      assert.equal(w.processes[0].error, 'ENOENT');
+      assert.equal(w.processes[1].error, undefined);
+      await assert.rejects(addon.walkProc({ procRoot: path.join(tmp, 'nope'), threads: 1, readMaps: false, readTimers: false, readLinks: false, measurePipes: false }), { code: 'ENOENT' });
+      // a captured tree: a plain directory with stat and fd symlinks
+      const root = path.join(tmp, 'proc');
+      fs.mkdirSync(path.join(root, '42', 'fd'), { recursive: true });
+      fs.writeFileSync(path.join(root, '42', 'stat'), '42 (x) S 1');
+      fs.symlinkSync('pipe:[777]', path.join(root, '42', 'fd', '3'));
+      fs.symlinkSync('socket:[888]', path.join(root, '42', 'fd', '4'));
+      fs.symlinkSync('/dev/null', path.join(root, '42', 'fd', '5'));
+      fs.mkdirSync(path.join(root, 'self'));
+      const c = await addon.walkProc({ procRoot: root, threads: 0, readMaps: true, readTimers: true, readLinks: true, measurePipes: false });
+      assert.deepEqual(c.processes.map((p) => [p.pid, p.stat]), [[42, '42 (x) S 1']]);
+      assert.deepEqual(Array.from(c.fds.inode), [777, 888]);
+      assert.deepEqual(Array.from(c.fds.kind), [FdKind.Pipe, FdKind.Socket]);
+    });
+
+    it('walks the whole machine (timing printed, not asserted)', async () => {
+      const opts = { procRoot: '/proc', threads: 0, readMaps: true, readTimers: true, readLinks: true, measurePipes: true };
+      await addon.walkProc(opts);
+      const t0 = process.hrtime.bigint();
+      const w = await addon.walkProc(opts);
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const one = await addon.walkProc({ ...opts, threads: 1 });
+      console.log(`# walkProc: ${w.processes.length} processes, ${w.fds.pid.length} fds in ${ms.toFixed(1)} ms (inner ${w.elapsedMs.toFixed(1)} ms, ${w.threads} threads; 1 thread: ${one.elapsedMs.toFixed(1)} ms)`);
+      assert.ok(w.processes.some((p) => p.pid === process.pid));
+      assert.ok(w.threads >= 1);
+    });
+
+    it('pipePeek returns the buffered bytes without consuming them', () => {
+      for (const fd of [fds.r, fds.w]) {
+        const r = addon.pipePeek(`/proc/${pid}/fd/${fd}`, 1 << 20);
+        assert.equal(r.buffered, 14);
+        assert.equal(r.capacity, 65536);
+        assert.equal(r.data.toString(), 'pipe-bytes-123');
+      }
+      assert.equal(addon.pipePeek(`/proc/${pid}/fd/${fds.r}`, 4).data.toString(), 'pipe');
+      const f = addon.pipePeek(fifo, 100); // a FIFO by path: a reader exists, so no one is woken
+      assert.equal(f.data.toString(), 'fifo-data');
+      expectCode(() => addon.pipePeek(`/proc/${pid}/fd/9999`, 10), 'ENOENT', 'open');
+    });
+
+    it('socketPeek returns queued bytes without consuming them', async () => {
+      for (let i = 0; i < 3; i++) assert.equal(addon.socketPeek(pid, fds.b, 100).toString(), 'sock-bytes-456');
+      assert.equal(addon.socketPeek(pid, fds.b, 4).toString(), 'sock');
+      assert.equal(addon.socketPeek(pid, fds.a, 100).length, 0, 'empty queue → empty buffer');
+      child.stdin!.write('read\n');
+      const got = JSON.parse(await next());
+      assert.deepEqual(got, { pipe: 'pipe-bytes-123', sock: 'sock-bytes-456' }, 'the peeked bytes were still there');
+      assert.equal(addon.pipePeek(`/proc/${pid}/fd/${fds.r}`, 100).data.length, 0);
+      expectCode(() => addon.socketPeek(pid, 9999, 10), 'EBADF', 'pidfd_getfd');
+      expectCode(() => addon.socketPeek(0x3ffffe, 0, 10), 'ESRCH', 'pidfd_open');
+    });
+  });
+
+  describe('sock_diag', () => {
+    const servers: net.Server[] = [];
+    const sockets: net.Socket[] = [];
+    const sockPath = path.join(tmp, 'diag.sock');
+    const abstract = `${tag}-abstract`;
+
+    async function listen(s: net.Server, ...args: unknown[]): Promise<void> {
+      servers.push(s);
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        (s.listen as (...a: unknown[]) => void)(...args, () => resolve());
+      });
+    }
+    async function connect(opts: net.NetConnectOpts): Promise<net.Socket> {
+      const c = net.connect(opts);
+      sockets.push(c);
+      await new Promise<void>((resolve, reject) => c.once('connect', resolve).once('error', reject));
+      return c;
+    }
+    after(() => {
+      for (const s of sockets) s.destroy();
+      for (const s of servers) s.close();
+    });
+
+    it('unixDiag finds path and abstract listeners and connected pairs with peers', async () => {
+      const accepted: net.Socket[] = [];
+      const srv = net.createServer((c) => accepted.push(c));
+      await listen(srv, sockPath);
+      const asrv = net.createServer((c) => accepted.push(c));
+      await listen(asrv, `\0${abstract}`);
+      const client = await connect({ path: sockPath });
+      client.write('x'.repeat(10));
+      await connect({ path: `\0${abstract}` });
+      await new Promise((r) => setTimeout(r, 50));
+      sockets.push(...accepted);
+
+      const u = await addon.unixDiag();
+      const n = u.inode.length;
+      assert.ok(n > 0);
+      for (const col of [u.type, u.state, u.peer, u.rqueue, u.wqueue, u.nameKind, u.name]) assert.equal(col.length, n);
+      const find = (name: string, kind: number) => {
+        // Node binds abstract names with the whole sun_path (NUL-padded): the kernel's bytes are kept.
+        for (let i = 0; i < n; i++) if (u.name[i].replace(/\0+$/, '') === name && u.nameKind[i] === kind && u.state[i] === 10) return i;
+        return -1;
+      };
+      const li = find(sockPath, 1);
+      const ai = find(abstract, 2);
+      assert.ok(li >= 0, 'path listener found');
+      assert.ok(ai >= 0, 'abstract listener found (name without the leading NUL)');
+      assert.equal(u.type[li], 1);
+
+      // the client fd in this process: its inode (readlink) has a peer that points back at it
+      const self = await addon.walkProc({ procRoot: '/proc', threads: 1, pids: [process.pid], readMaps: false, readTimers: false, readLinks: false, measurePipes: false });
+      const mine = new Set(Array.from(self.fds.inode).filter((_, i) => self.fds.kind[i] === FdKind.Socket));
+      const clientFd = (client as unknown as { _handle: { fd: number } })._handle.fd;
+      const clientIno = linkInode(process.pid, clientFd);
+      assert.ok(mine.has(clientIno));
+      const ci = Array.from(u.inode).indexOf(clientIno);
+      assert.ok(ci >= 0, 'client socket in the dump');
+      assert.equal(u.state[ci], 1);
+      const peer = u.peer[ci];
+      const pi = Array.from(u.inode).indexOf(peer);
+      assert.ok(pi >= 0, 'peer in the dump');
+      assert.equal(u.peer[pi], clientIno, 'peers point at each other');
+      assert.equal(u.name[pi], sockPath, 'the accepted end carries the listener name');
+
+      if (has('ss')) {
+        const ss = execFileSync('ss', ['-xap'], { encoding: 'utf8' });
+        const line = ss.split('\n').find((l) => l.includes(` ${sockPath} `) && l.includes('LISTEN'));
+        assert.ok(line, 'ss sees the listener');
+        const tok = line.trim().split(/\s+/);
+        assert.equal(Number(tok[5]), u.inode[li], 'ss and sock_diag agree on the listener inode');
+        const pair = ss.split('\n').find((l) => l.includes(` ${clientIno} `));
+        assert.ok(pair && pair.includes(` ${peer} `), 'ss agrees on the peer');
+      }
+    });
+
+    it('unixDiag in a netns by path; bad paths fail with an errno code', async () => {
+      const u = await addon.unixDiag(`/proc/${process.pid}/ns/net`);
+      assert.ok(u.inode.length > 0);
+      await assert.rejects(addon.unixDiag(path.join(tmp, 'no-such-ns')), { code: 'ENOENT', syscall: 'open' });
+      await assert.rejects(addon.unixDiag('/dev/null'), { code: 'EINVAL', syscall: 'setns' });
+    });
+
+    it('inetDiag finds 127.0.0.1 and ::1 listeners, connections and UDP sockets', async () => {
+      const s4 = net.createServer((c) => sockets.push(c));
+      await listen(s4, 0, '127.0.0.1');
+      const port4 = (s4.address() as net.AddressInfo).port;
+      const c4 = await connect({ host: '127.0.0.1', port: port4 });
+      const t4 = await addon.inetDiag('tcp', 4);
+      const li = t4.localPort.findIndex((p, i) => p === port4 && t4.state[i] === 10);
+      assert.ok(li >= 0, 'tcp4 listener');
+      assert.equal(t4.localAddr[li], '127.0.0.1');
+      assert.equal(t4.family[li], 4);
+      assert.ok(t4.inode[li] > 0);
+      const ci = t4.localPort.findIndex((p, i) => p === c4.localPort && t4.remotePort[i] === port4);
+      assert.ok(ci >= 0, 'client connection');
+      assert.equal(t4.state[ci], 1);
+      assert.equal(t4.inode[ci], linkInode(process.pid, (c4 as unknown as { _handle: { fd: number } })._handle.fd));
+
+      const u4 = dgram.createSocket('udp4');
+      await new Promise<void>((r) => u4.bind(0, '127.0.0.1', r));
+      cleanups.push(() => u4.close());
+      const ud = await addon.inetDiag('udp', 4);
+      assert.ok(ud.localPort.some((p, i) => p === u4.address().port && ud.localAddr[i] === '127.0.0.1'), 'udp4 socket');
+
+      const s6 = net.createServer();
+      let have6 = true;
+      await listen(s6, 0, '::1').catch(() => (have6 = false));
+      if (have6) {
+        const port6 = (s6.address() as net.AddressInfo).port;
+        const t6 = await addon.inetDiag('tcp', 6);
+        const i6 = t6.localPort.findIndex((p, i) => p === port6 && t6.state[i] === 10);
+        assert.ok(i6 >= 0, 'tcp6 listener');
+        assert.equal(t6.localAddr[i6], '::1');
+        assert.equal(t6.family[i6], 6);
+      }
+      if (has('ss')) {
+        const ss = execFileSync('ss', ['-tlnH'], { encoding: 'utf8' });
+        assert.ok(ss.includes(`127.0.0.1:${port4}`), 'ss sees the tcp4 listener');
+      }
+      assert.throws(() => addon.inetDiag('sctp' as 'tcp', 4), TypeError);
+    });
+  });
+
+  describe('SysV IPC', { skip: has('ipcmk') ? false : 'ipcmk (util-linux) missing' }, () => {
+    const mk = (...args: string[]) => {
+      const out = execFileSync('ipcmk', args, { encoding: 'utf8' });
+      const id = Number(/id: (\d+)/.exec(out)![1]);
+      const flag = args[0] === '-Q' ? '-q' : args[0] === '-M' ? '-m' : '-s';
+      cleanups.push(() => execFileSync('ipcrm', [flag, String(id)]));
+      return id;
+    };
+    let msqid = 0;
+    let shmid = 0;
+    let semid = 0;
+    before(() => {
+      msqid = mk('-Q', '-p', '0640');
+      shmid = mk('-M', '8192', '-p', '0600');
+      semid = mk('-S', '3');
+    });
+
+    it('lists queues, segments and semaphore sets like ipcs', () => {
+      const q = addon.sysvMsgList().find((x) => x.msqid === msqid);
+      assert.ok(q, 'queue listed');
+      assert.equal(q.mode, 0o640);
+      assert.equal(q.qnum, 0);
+      assert.equal(q.uid, process.getuid!());
+      assert.ok(q.qbytes > 0);
+      const m = addon.sysvShmList().find((x) => x.shmid === shmid);
+      assert.ok(m, 'segment listed');
+      assert.equal(m.size, 8192);
+      assert.equal(m.nattch, 0);
+      assert.equal(m.dest, false);
+      assert.ok(m.cpid > 0);
+      const s = addon.sysvSemList().find((x) => x.semid === semid);
+      assert.ok(s, 'semaphore set listed');
+      assert.equal(s.nsems, 3);
+      assert.deepEqual(s.values, [0, 0, 0]);
+      assert.deepEqual(s.ncnt, [0, 0, 0]);
+      assert.deepEqual(s.zcnt, [0, 0, 0]);
+      assert.equal(s.pids!.length, 3);
+      assert.equal(s.error, undefined);
+      // ipcs is the oracle for the ids
+      const ipcs = execFileSync('ipcs', ['-a'], { encoding: 'utf8' });
+      for (const id of [msqid, shmid, semid]) assert.match(ipcs, new RegExp(`\\s${id}\\s`));
+    });
+
+    it('msgPeek copies messages (types, bytes, sizes) and never consumes', { skip: haveCc ? false : 'no cc' }, () => {
+      fixture('msgsnd', String(msqid), '1:hello', '7:second message', '3:' + 'z'.repeat(300));
+      const before = addon.sysvMsgList().find((x) => x.msqid === msqid)!;
+      assert.equal(before.qnum, 3);
+      const msgs = addon.msgPeek(msqid, 100, 1024);
+      assert.deepEqual(msgs.map((m) => [m.index, m.type, m.size, m.data.toString(), m.truncated]), [
+        [0, 1, 5, 'hello', false],
+        [1, 7, 14, 'second message', false],
+        [2, 3, 300, 'z'.repeat(300), false],
+      ]);
+      const cut = addon.msgPeek(msqid, 2, 4);
+      assert.equal(cut.length, 2);
+      assert.equal(cut[1].data.toString(), 'seco');
+      assert.equal(cut[1].size, 14, 'real size before truncation');
+      assert.equal(cut[1].truncated, true);
+      for (let i = 0; i < 1000; i++) addon.msgPeek(msqid, 3, 64);
+      const after = addon.sysvMsgList().find((x) => x.msqid === msqid)!;
+      assert.equal(after.qnum, 3, 'qnum unchanged after 1,000 peeks');
+      assert.equal(after.cbytes, before.cbytes);
+      expectCode(() => addon.msgPeek(0x7ffffff0, 1, 1), 'EINVAL');
+    });
+
+    it('shmRead returns the bytes written, clamped to the segment', { skip: haveCc ? false : 'no cc' }, () => {
+      fixture('shmwrite', String(shmid), '100', 'shared-bytes');
+      assert.equal(addon.shmRead(shmid, 100, 12).toString(), 'shared-bytes');
+      assert.equal(addon.shmRead(shmid, 8190, 100).length, 2);
+      assert.equal(addon.shmRead(shmid, 9000, 100).length, 0);
+      const m = addon.sysvShmList().find((x) => x.shmid === shmid)!;
+      assert.equal(m.nattch, 0, 'detached again');
+      expectCode(() => addon.shmRead(0x7ffffff0, 0, 1), 'EINVAL', 'shmctl');
+    });
+  });
+
+  describe('POSIX mq and semaphores', { skip: haveCc ? false : 'no cc' }, () => {
+    const mq = `/${tag}-mq`;
+    const sem = `/${tag}-sem`;
+    it('walkProc sees the mq fd; mqGetattr counts; mqReceive consumes', async () => {
+      const { child, next } = start(fixtureBin, ['mq', mq]);
+      cleanups.push(() => fixture('mqunlink', mq));
+      const qfd = Number(await next());
+      const w = await addon.walkProc({ procRoot: '/proc', threads: 0, pids: [child.pid!], readMaps: false, readTimers: false, readLinks: false, measurePipes: true });
+      const r = rows(w, child.pid!).find((x) => x.fd === qfd);
+      assert.ok(r, 'mq fd found');
+      assert.equal(r.kind, FdKind.Mqueue);
+      assert.equal(r.path, mq);
+      assert.equal(r.mode, MODE_R | MODE_W);
+      assert.ok(r.inode > 0 && r.dev > 0);
+      assert.deepEqual(addon.mqGetattr(mq), { maxmsg: 4, msgsize: 64, curmsgs: 1, flags: 0 });
+      const got = addon.mqReceive(mq);
+      assert.equal(got.priority, 3);
+      assert.equal(got.data.toString(), 'mq-hello');
+      assert.equal(addon.mqGetattr(mq).curmsgs, 0);
+      expectCode(() => addon.mqReceive(mq), 'EAGAIN', 'mq_receive');
+      expectCode(() => addon.mqGetattr(`/${tag}-none`), 'ENOENT', 'mq_open');
+    });
+    it('semGetValue reads a named semaphore', () => {
+      fixture('sem', sem, '5');
+      cleanups.push(() => fs.unlinkSync(`/dev/shm/sem.${sem.slice(1)}`));
+      assert.equal(addon.semGetValue(sem), 5);
+      expectCode(() => addon.semGetValue(`/${tag}-none`), 'ENOENT', 'sem_open');
+    });
+  });
+
+  describe('pidfd', () => {
+    it('pidfdSendSignal delivers SIGUSR1 to exactly that process', async () => {
+      const { child, next } = start(process.execPath, ['-e', "process.on('SIGUSR1', () => { console.log('got SIGUSR1'); process.exit(0); }); console.log('ready'); setInterval(() => {}, 1000);"]);
+      assert.equal(await next(), 'ready');
+      const fd = addon.pidfdOpen(child.pid!);
+      try {
+        assert.ok(fd >= 0);
+        addon.pidfdSendSignal(fd, os.constants.signals.SIGUSR1);
+        assert.equal(await next(), 'got SIGUSR1');
+      } finally {
+        addon.closeFd(fd);
+      }
+    });
+
+    it('pidfdSendSignal with a value is an SI_QUEUE siginfo (like sigqueue)', { skip: haveCc ? false : 'no cc' }, async () => {
+      const { child, next } = start(fixtureBin, ['sigwait']);
+      assert.equal(await next(), 'ready');
+      const fd = addon.pidfdOpen(child.pid!);
+      try {
+        addon.pidfdSendSignal(fd, os.constants.signals.SIGUSR1, 4242);
+      } finally {
+        addon.closeFd(fd);
+      }
+      const [signo, code, value, from] = (await next()).split(' ').map(Number);
+      assert.equal(signo, os.constants.signals.SIGUSR1);
+      assert.equal(code, -1, 'SI_QUEUE');
+      assert.equal(value, 4242);
+      assert.equal(from, process.pid);
+    });
+
+    it('errors carry errno names', async () => {
+      expectCode(() => addon.pidfdOpen(0x3ffffe), 'ESRCH', 'pidfd_open');
+      expectCode(() => addon.closeFd(0x7ffff0), 'EBADF', 'close');
+      expectCode(() => addon.pidfdSendSignal(0x7ffff0, 10), 'EBADF', 'pidfd_send_signal');
+      // a pidfd of a process that exited: ESRCH
+      const c = spawn('true');
+      const fd = addon.pidfdOpen(c.pid!);
+      await new Promise((r) => c.once('exit', r));
+      try {
+        expectCode(() => addon.pidfdSendSignal(fd, 0), 'ESRCH', 'pidfd_send_signal');
+      } finally {
+        addon.closeFd(fd);
+      }
+      assert.throws(() => addon.pidfdOpen('1' as unknown as number), TypeError);
+    });
+  });
+
+  it('loads and works in worker_threads', async () => {
+    const src = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const a = require(workerData);
+      a.walkProc({ procRoot: '/proc', threads: 2, pids: [process.pid], readMaps: false, readTimers: false, readLinks: false, measurePipes: false })
+        .then((w) => a.unixDiag().then((u) => parentPort.postMessage({ procs: w.processes.length, unix: u.inode.length, msg: a.sysvMsgList().length })));
+    `;
+    const results = await Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise<{ procs: number; unix: number }>((resolve, reject) => {
+            const w = new Worker(src, { eval: true, workerData: load.path });
+            w.once('message', (m) => {
+              resolve(m);
+              void w.terminate();
+            });
+            w.once('error', reject);
+          }),
+      ),
+    );
+    for (const r of results) {
+      assert.equal(r.procs, 1);
+      assert.ok(r.unix > 0);
+    }
+  });
+});

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { applyDiff, compareChannels, deepEqual, diffSnapshots, isEmptyDiff } from '../../src/core/diff';
+import type { Channel, ProcessInfo, Snapshot } from '../../src/core/model';
+
+function proc(pid: number, comm = 'p' + pid, extra: Partial<ProcessInfo> = {}): ProcessInfo {
+  return {
+    pid,
+    ppid: 1,
+    comm,
+    cmdline: [comm],
+    uid: 0,
+    user: 'root',
+    startTime: pid * 10,
+    state: 'S',
+    tracerPid: 0,
+    signals: { pending: [], shdPending: [], blocked: [], ignored: [], caught: ['SIGTERM'], queued: 0, queueLimit: 100 },
+    timers: [],
+    threads: 1,
+    cwd: '/',
+    exe: null,
+    ...extra,
+  };
+}
+
+const pipe = (inode: number, eps: Array<[number, number, 'r' | 'w']>, buffered: number | null = null): Channel => ({
+  id: 'pipe:' + inode,
+  kind: 'pipe',
+  endpoints: eps.map(([pid, fd, mode]) => ({ pid, fd, mode })),
+  inode,
+  bufferedBytes: buffered,
+  capacity: null,
+});
+
+function snap(takenAt: string, channels: Channel[], processes: ProcessInfo[]): Snapshot {
+  return {
+    version: 1,
+    takenAt,
+    durationMs: 3,
+    host: { kernel: '6.1', hostname: 'h' },
+    capabilities: { native: false, mqueueMounted: false, sockDiag: false, msgCopy: null, pidfd: false, root: true, euid: 0, ptraceScope: null, threads: 1 },
+    warnings: [],
+    processes: processes.sort((a, b) => a.pid - b.pid),
+    channels: channels.sort(compareChannels),
+  };
+}
+
+const shm: Channel = {
+  id: 'sysv-shm:7',
+  kind: 'sysv-shm',
+  endpoints: [{ pid: 10, map: '7f00-7f10', mode: 'rw' }],
+  key: 0,
+  shmid: 7,
+  size: 4096,
+  attachCount: 1,
+  creatorPid: 10,
+  lastPid: 10,
+  uid: 0,
+  owner: 'root',
+  mode: '0600',
+  destroyed: false,
+  orphaned: false,
+};
+
+test('diff/applyDiff round trip: add, remove, change channels and processes', () => {
+  const a = snap('t1', [pipe(100, [[10, 3, 'w'], [11, 0, 'r']]), pipe(200, [[10, 4, 'w']]), shm], [proc(10), proc(11), proc(12)]);
+  const b = snap(
+    't2',
+    [pipe(100, [[10, 3, 'w'], [11, 0, 'r']], 42), pipe(50, [[13, 1, 'w'], [12, 0, 'r']]), { ...shm, attachCount: 2 } as Channel, pipe(300, [])],
+    [proc(10), proc(11, 'renamed'), proc(13)],
+  );
+  const d = diffSnapshots(a, b);
+  assert.deepEqual(d.removedChannels, ['pipe:200']);
+  assert.deepEqual(d.addedChannels.map((c) => c.id).sort(), ['pipe:300', 'pipe:50']);
+  assert.deepEqual(d.changedChannels.map((c) => c.id).sort(), ['pipe:100', 'sysv-shm:7']);
+  assert.deepEqual(d.removedProcesses, [12]);
+  assert.deepEqual(d.addedProcesses.map((p) => p.pid), [13]);
+  assert.deepEqual(d.changedProcesses.map((p) => p.pid), [11]);
+  assert.equal(d.fromTakenAt, 't1');
+  assert.deepEqual(applyDiff(a, d), b);
+  // from nothing
+  assert.deepEqual(applyDiff(null, diffSnapshots(null, b)), b);
+  // identical → empty diff, unchanged objects reused
+  const same = diffSnapshots(b, b);
+  assert.ok(isEmptyDiff(same));
+  const c = applyDiff(b, same);
+  assert.equal(c.channels[0], b.channels[0]);
+});
+
+test('round trip on many random snapshots', () => {
+  let seed = 7;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const make = (t: string) => {
+    const chans: Channel[] = [];
+    const seen = new Set<number>();
+    for (let i = 0; i < 40; i++) {
+      const ino = rnd(60) + 1;
+      if (seen.has(ino)) continue;
+      seen.add(ino);
+      chans.push(pipe(ino, [[rnd(5) + 1, rnd(4), rnd(2) ? 'r' : 'w']], rnd(3) ? null : rnd(100)));
+    }
+    const procs: ProcessInfo[] = [];
+    for (let p = 1; p <= 5; p++) if (rnd(3)) procs.push(proc(p, 'c' + rnd(2)));
+    return snap(t, chans, procs);
+  };
+  let prev = make('t0');
+  for (let i = 1; i < 50; i++) {
+    const next = make('t' + i);
+    assert.deepEqual(applyDiff(prev, diffSnapshots(prev, next)), next);
+    prev = next;
+  }
+});
+
+test('deepEqual treats undefined properties as absent and compares arrays by order', () => {
+  assert.ok(deepEqual({ a: 1, b: undefined }, { a: 1 }));
+  assert.ok(!deepEqual({ a: [1, 2] }, { a: [2, 1] }));
+  assert.ok(!deepEqual({ a: null }, { a: 0 }));
+  assert.ok(deepEqual(NaN, NaN));
+  assert.ok(!deepEqual([1], { 0: 1 }));
+});
+
+test('compareChannels: total order (inode channels first, then by id)', () => {
+  const tw: Channel = { id: 'tcp:4026531840:127.0.0.1:1->127.0.0.1:2', kind: 'tcp', endpoints: [], family: 4, local: '', remote: '', state: 'TIME-WAIT', recvQueue: 0, sendQueue: 0, inode: 0, netns: '', uid: 0 };
+  const t10 = { ...tw, id: 'tcp:10', inode: 10 } as Channel;
+  const t9 = { ...tw, id: 'tcp:9', inode: 9 } as Channel;
+  const sorted = [tw, t10, t9].sort(compareChannels).map((c) => c.id);
+  assert.deepEqual(sorted, ['tcp:9', 'tcp:10', tw.id]);
+});

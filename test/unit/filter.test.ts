@@ -1,0 +1,108 @@
+// The views' filter (src/views/filter.ts): pure functions over a hand-built snapshot.
+import { describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import type { Channel, ProcessInfo } from '../../src/core/model';
+import { allowedPids, applyFilter, descendants, EMPTY_FILTER, FilterState, isFiltering, matchesText, portOf } from '../../src/views/filter';
+
+function proc(pid: number, ppid: number, comm: string, extra: Partial<ProcessInfo> = {}): ProcessInfo {
+  return {
+    pid, ppid, comm, cmdline: [`/usr/bin/${comm}`], uid: 1000, user: 'dev', startTime: pid * 10, state: 'S', tracerPid: 0,
+    signals: { pending: [], shdPending: [], blocked: [], ignored: [], caught: [], queued: 0, queueLimit: 100 },
+    timers: [], threads: 1, cwd: '/home/dev', exe: `/usr/bin/${comm}`, ...extra,
+  };
+}
+
+const processes: ProcessInfo[] = [
+  proc(1, 0, 'init', { uid: 0, user: 'root', cwd: '/', exe: '/sbin/init' }),
+  proc(100, 1, 'bash', { cwd: '/work/app' }),
+  proc(812, 100, 'nginx', { cwd: '/work/app' }),
+  proc(901, 812, 'php-fpm'),
+  proc(8080, 1, 'postgres', { uid: 999, user: 'postgres', cwd: '/var/lib/postgresql' }),
+  proc(777, 1, '<img src=x onerror=alert(1)>'),
+];
+
+const channels: Channel[] = [
+  { id: 'pipe:4901', kind: 'pipe', inode: 4901, bufferedBytes: 10, capacity: 65536, endpoints: [{ pid: 812, fd: 5, mode: 'w' }, { pid: 901, fd: 0, mode: 'r' }] },
+  { id: 'fifo:0:12:77', kind: 'fifo', inode: 77, dev: '0:12', path: '/tmp/app.fifo', deleted: false, bufferedBytes: 0, capacity: 65536, endpoints: [{ pid: 8080, fd: 3, mode: 'r' }] },
+  {
+    id: 'sysv-msg:32768', kind: 'sysv-msg', key: 0x1234abcd, msqid: 32768, messages: 2, bytes: 20, maxBytes: 16384, lastSendPid: 0, lastRecvPid: 0,
+    uid: 999, owner: 'postgres', mode: '0600', lastSendTime: null, lastRecvTime: null, endpoints: [],
+  },
+  {
+    id: 'tcp:1', kind: 'tcp', family: 4, local: '127.0.0.1:8080', remote: '0.0.0.0:0', state: 'LISTEN', recvQueue: 0, sendQueue: 0, inode: 555,
+    netns: '4026531840', uid: 999, endpoints: [{ pid: 8080, fd: 7, mode: 'rw' }],
+  },
+  {
+    id: 'unix:99', kind: 'unix', inode: 99, type: 'stream', path: '/run/app.sock', state: 'listen', recvQueue: 0, sendQueue: 0, netns: 'x',
+    endpoints: [{ pid: 777, fd: 4, mode: 'rw' }],
+  },
+];
+const snapshot = { channels, processes };
+const f = (patch: Partial<FilterState>): FilterState => ({ ...EMPTY_FILTER, uid: 1000, ...patch });
+const ids = (patch: Partial<FilterState>) => applyFilter(snapshot, f(patch)).channels.map((c) => c.id);
+const procs = new Map(processes.map((p) => [p.pid, p]));
+
+describe('views filter', () => {
+  it('no filter shows everything and reports not filtering', () => {
+    assert.deepEqual(ids({}), channels.map((c) => c.id));
+    assert.equal(isFiltering(f({})), false);
+    assert.equal(allowedPids(processes, f({})), null);
+  });
+
+  it('text matches process name, path, SysV key (hex and decimal), names', () => {
+    assert.deepEqual(ids({ text: 'php' }), ['pipe:4901']);
+    assert.deepEqual(ids({ text: 'NGINX' }), ['pipe:4901']);
+    assert.deepEqual(ids({ text: '/tmp/app' }), ['fifo:0:12:77']);
+    assert.deepEqual(ids({ text: '0x1234abcd' }), ['sysv-msg:32768']);
+    assert.deepEqual(ids({ text: String(0x1234abcd) }), ['sysv-msg:32768']);
+    assert.deepEqual(ids({ text: 'app.sock' }), ['unix:99']);
+    assert.equal(isFiltering(f({ text: 'x' })), true);
+  });
+
+  it('a number matches pid, port, msqid exactly (80 does not find 8080)', () => {
+    assert.deepEqual(ids({ text: '812' }), ['pipe:4901']);
+    assert.deepEqual(ids({ text: '80' }), []);
+    assert.deepEqual(ids({ text: '8080' }), ['fifo:0:12:77', 'tcp:1']); // pid 8080 holds the fifo; port 8080
+    assert.deepEqual(ids({ text: ':8080' }), ['tcp:1']);
+    assert.deepEqual(ids({ text: '32768' }), ['sysv-msg:32768']);
+    assert.equal(portOf('[::1]:443'), 443);
+    assert.equal(portOf('nothing'), null);
+  });
+
+  it('hostile names are plain text for matching', () => {
+    assert.deepEqual(ids({ text: '<img' }), ['unix:99']);
+    assert.equal(matchesText(channels[4], 'onerror', procs), true);
+    assert.equal(matchesText(channels[0], '(', procs), false);
+  });
+
+  it('hidden kinds', () => {
+    assert.deepEqual(ids({ hiddenKinds: ['pipe', 'tcp', 'unix'] }), ['fifo:0:12:77', 'sysv-msg:32768']);
+  });
+
+  it('scope keeps the process tree of the root only, and unheld objects go', () => {
+    assert.deepEqual([...descendants(processes, [812])].sort((a, b) => a - b), [812, 901]);
+    const r = applyFilter(snapshot, f({ scopePid: 100 }));
+    assert.deepEqual(r.channels.map((c) => c.id), ['pipe:4901']);
+    assert.deepEqual(r.processes.map((p) => p.pid), [100, 812, 901]);
+  });
+
+  it('hide other users: other uids and their unheld objects go', () => {
+    assert.deepEqual(ids({ hideOtherUsers: true }), ['pipe:4901', 'unix:99']);
+  });
+
+  it('workspace only: cwd/exe under a folder, or descendants of terminal pids', () => {
+    assert.deepEqual(ids({ workspaceOnly: true, workspaceFolders: ['/work/app'] }), ['pipe:4901']);
+    assert.deepEqual(ids({ workspaceOnly: true, workspaceFolders: ['/work/ap'] }), []); // prefix is not "under"
+    assert.deepEqual(ids({ workspaceOnly: true, workspaceFolders: [], workspaceRootPids: [8080] }), ['fifo:0:12:77', 'tcp:1']);
+  });
+
+  it('filters combine', () => {
+    assert.deepEqual(ids({ text: 'nginx', hiddenKinds: ['pipe'] }), []);
+    assert.deepEqual(ids({ text: '8080', hideOtherUsers: true }), []);
+  });
+
+  it('ppid cycles do not hang descendants()', () => {
+    const cyc = [proc(5, 6, 'a'), proc(6, 5, 'b')];
+    assert.deepEqual([...descendants(cyc, [5])].sort(), [5, 6]);
+  });
+});

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { COLUMNS, columnValue, columnsFor } from '../../src/core/columns';
+import { channelDescription, channelLabel, channelTooltipLines, endpointLabel, escapeControl, formatBytes, kindTeaching, kindTitle } from '../../src/core/format';
+import { CHANNEL_KINDS, type Channel, type ProcessInfo } from '../../src/core/model';
+
+test('escapeControl makes hostile names printable and keeps markup as text', () => {
+  assert.equal(escapeControl('plain name'), 'plain name');
+  assert.equal(escapeControl('a\nb'), 'a\\nb');
+  assert.equal(escapeControl('a\0b'), 'a\\x00b');
+  assert.equal(escapeControl('\t\r\x1b[31m'), '\\t\\r\\x1b[31m');
+  assert.equal(escapeControl('\x7f\x85'), '\\x7f\\x85');
+  assert.equal(escapeControl('abc\u202Eexe.txt'), 'abc\\u202eexe.txt');
+  assert.equal(escapeControl('x\u2028y'), 'x\\u2028y');
+  assert.equal(escapeControl('<script>alert(1)</script>'), '<script>alert(1)</script>');
+  assert.equal(escapeControl('emoji 😀 ünïcode'), 'emoji 😀 ünïcode');
+  assert.equal(escapeControl('lone \ud800 x'), 'lone \\ud800 x');
+  for (const s of ['a\nb', '\0', '\x1b', 'x\u2029']) assert.ok(!/[\x00-\x1f\x7f\u2028\u2029]/.test(escapeControl(s)));
+});
+
+const procs = new Map<number, ProcessInfo>([[812, { pid: 812, comm: 'nginx\n<b>' } as ProcessInfo], [813, { pid: 813, comm: 'worker' } as ProcessInfo]]);
+
+test('endpoint and channel labels', () => {
+  assert.equal(endpointLabel({ pid: 812, fd: 5, mode: 'w' }, procs.get(812)), 'nginx\\n<b>[812] fd 5 (w)');
+  assert.equal(endpointLabel({ pid: 9, map: '7f00-7f10', mode: 'rw' }), '[9] map 7f00-7f10 (rw)');
+  const p: Channel = { id: 'pipe:4901', kind: 'pipe', inode: 4901, bufferedBytes: 12, capacity: 65536, endpoints: [{ pid: 812, fd: 5, mode: 'w' }, { pid: 813, fd: 0, mode: 'r' }] };
+  assert.equal(channelLabel(p, procs), 'pipe:[4901]  nginx\\n<b>[812] → worker[813]');
+  assert.equal(channelDescription(p), '12 B buffered / 64 KiB');
+  const lines = channelTooltipLines(p, procs);
+  assert.ok(lines[0].startsWith('Pipe'));
+  assert.ok(lines.some((l) => l.includes('half-duplex')));
+  assert.ok(lines.every((l) => !l.includes('\n')));
+  const u: Channel = { id: 'unix:5', kind: 'unix', inode: 5, type: 'stream', path: '/run/a\nb', state: 'listen', recvQueue: 0, sendQueue: 128, netns: '1', endpoints: [] };
+  assert.equal(channelLabel(u), '/run/a\\nb');
+  assert.ok(channelTooltipLines(u).includes('no process holds it open'));
+});
+
+test('kind titles/teaching and columns cover every kind', () => {
+  for (const k of CHANNEL_KINDS) {
+    assert.ok(kindTitle(k).length > 0);
+    assert.ok(kindTeaching(k).length > 20);
+    assert.ok(COLUMNS[k].length > 0, k);
+    assert.equal(columnsFor(k)[0].id, 'id');
+    for (const c of COLUMNS[k]) assert.ok(c.help && c.label && c.type);
+  }
+  assert.ok(kindTeaching('sysv-shm').includes('no built-in synchronisation'));
+  assert.equal(formatBytes(1536), '1.5 KiB');
+  assert.equal(formatBytes(null), '?');
+  assert.equal(columnValue({ id: 'pipe:1', kind: 'pipe', inode: 1, endpoints: [], bufferedBytes: null, capacity: null }, 'inode'), 1);
+});

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { SnapshotService, findWorkerScript } from '../../src/core/snapshotService';
+
+let procRoot = '';
+function write(pid: number, fds: Record<number, string>) {
+  const d = path.join(procRoot, String(pid));
+  fs.mkdirSync(path.join(d, 'fd'), { recursive: true });
+  fs.writeFileSync(path.join(d, 'stat'), `${pid} (p${pid}) S 1 ${pid} ${pid} 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 ${pid} 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n`);
+  fs.writeFileSync(path.join(d, 'status'), `Name:\tp${pid}\nPPid:\t1\nUid:\t0\t0\t0\t0\nThreads:\t1\n`);
+  fs.writeFileSync(path.join(d, 'cmdline'), '');
+  for (const [fd, t] of Object.entries(fds)) fs.symlinkSync(t, path.join(d, 'fd', fd));
+}
+
+before(() => {
+  procRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-svc-'));
+  write(1, {});
+  write(10, { 3: 'pipe:[7]' });
+  write(11, { 4: 'pipe:[7]' });
+});
+after(() => fs.rmSync(procRoot, { recursive: true, force: true }));
+
+async function exercise(svc: SnapshotService) {
+  const a = await svc.next();
+  assert.deepEqual(a.snapshot.channels.map((c) => c.id), ['pipe:7']);
+  assert.equal(a.diff.fromTakenAt, null);
+  write(12, { 0: 'pipe:[8]' });
+  const b = await svc.next();
+  assert.deepEqual(b.snapshot.channels.map((c) => c.id), ['pipe:7', 'pipe:8']);
+  assert.deepEqual(b.diff.addedChannels.map((c) => c.id), ['pipe:8']);
+  assert.ok(svc.lastMainThreadMs >= 0);
+  fs.rmSync(path.join(procRoot, '12'), { recursive: true });
+}
+
+test('SnapshotService falls back to in-thread scans when the worker is missing', async () => {
+  const svc = new SnapshotService({ procRoot, useNative: false, kinds: ['pipe'], workerPath: path.join(procRoot, 'nope.js') });
+  assert.equal(svc.usingWorker, false);
+  assert.match(svc.fallbackReason!, /not found/);
+  await exercise(svc);
+  svc.dispose();
+});
+
+test('SnapshotService runs scans in the worker and applies diffs', { skip: findWorkerScript() === null ? 'dist/snapshotWorker.js not built' : false }, async () => {
+  const svc = new SnapshotService({ procRoot, useNative: false, kinds: ['pipe'] });
+  assert.equal(svc.usingWorker, true);
+  await exercise(svc);
+  assert.equal(svc.fallbackReason, null);
+  assert.ok(svc.lastWorkerMs > 0);
+  svc.dispose();
+});
