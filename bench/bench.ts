@@ -6,11 +6,12 @@
 //
 //   node dist/bench.js [--reps N] [--sizes 5k,20k,50k] [--json FILE] [--no-ts] [--no-lsof]
 //   node [--cpu-prof] dist/bench.js --profile 50k [--reps N]   (where a snapshot's time goes; bench/profile.ts)
+//   node dist/bench.js --hold 50k    (keeps a workload up until Ctrl-C, for perf/strace/--cpu-prof)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { Snapshot } from '../src/core/model';
 import { loadNative } from '../src/core/native';
 import { takeSnapshot } from '../src/core/snapshot';
@@ -24,6 +25,7 @@ interface Args {
   sizes: WorkloadSize[];
   json?: string;
   profile?: WorkloadSize;
+  hold?: WorkloadSize;
   ts: boolean;
   lsof: boolean;
 }
@@ -38,7 +40,11 @@ function parseArgs(argv: string[]): Args {
       a.sizes = SIZES.filter((s) => want.includes(s.label));
       if (a.sizes.length === 0) throw new Error(`--sizes: pick from ${SIZES.map((s) => s.label).join(',')}`);
     } else if (v === '--json') a.json = argv[++i];
-    else if (v === '--profile') {
+    else if (v === '--hold') {
+      const want = argv[++i] ?? '50k';
+      a.hold = SIZES.find((s) => s.label === want);
+      if (!a.hold) throw new Error(`--hold: pick from ${SIZES.map((s) => s.label).join(',')}`);
+    } else if (v === '--profile') {
       const want = argv[++i] ?? '50k';
       a.profile = SIZES.find((s) => s.label === want);
       if (!a.profile) throw new Error(`--profile: pick from ${SIZES.map((s) => s.label).join(',')}`);
@@ -46,7 +52,7 @@ function parseArgs(argv: string[]): Args {
     else if (v === '--no-ts') a.ts = false;
     else if (v === '--no-lsof') a.lsof = false;
     else if (v === '--help' || v === '-h') {
-      console.log('usage: node dist/bench.js [--reps N] [--sizes 5k,20k,50k] [--json FILE] [--no-ts] [--no-lsof] | --profile SIZE [--reps N]');
+      console.log('usage: node dist/bench.js [--reps N] [--sizes 5k,20k,50k] [--json FILE] [--no-ts] [--no-lsof] | --profile SIZE [--reps N] | --hold SIZE');
       process.exit(0);
     } else throw new Error(`unknown argument ${v}`);
   }
@@ -138,6 +144,9 @@ interface SizeResult {
   fds: number;
   times: Record<string, number[]>;
   mainThreadMs: number[];
+  /** Longest event-loop stall on this thread while service.next() ran (structured-clone of the diff included). */
+  loopStallMs: number[];
+  workerMs: number[];
   ourDurationMs: number[];
   counts: Record<string, unknown>;
 }
@@ -170,6 +179,17 @@ async function main(): Promise<void> {
   try {
     const builder = new WorkloadBuilder(tmp);
     const floor = new Floor(tmp);
+    if (args.hold) {
+      // keep one workload up for ad-hoc measurements (perf, strace, --cpu-prof of a script) until Ctrl-C / EOF on stdin
+      const wl = await builder.start(args.hold);
+      console.log(`holding ${args.hold.label}: ${wl.fds} fds in ${wl.pids.length} processes; Ctrl-C or EOF on stdin to tear down`);
+      await new Promise<void>((resolve) => {
+        process.stdin.resume();
+        process.stdin.once('end', resolve);
+        process.stdin.once('close', resolve);
+      });
+      return;
+    }
     if (args.profile) {
       await profile(builder, floor, args.profile, args.reps);
       return;
@@ -182,6 +202,7 @@ async function main(): Promise<void> {
     console.log(`${args.reps} interleaved repetitions per size; medians in ms. Floor = C readdir+readlink walk timed inside the program.\n`);
 
     service = new SnapshotService();
+    if (!service.usingWorker) console.log(`SnapshotService: ${service.fallbackReason}`);
     const results: SizeResult[] = [];
 
     for (const size of args.sizes) {
@@ -189,7 +210,7 @@ async function main(): Promise<void> {
       const wl = await builder.start(size);
       console.log(`[${size.label}] workload: ${size.pairs * 2} processes, ${wl.fds} fds, ready in ${(performance.now() - t0).toFixed(0)} ms`);
       const out = path.join(tmp, 'out.txt');
-      const res: SizeResult = { size: size.label, fds: wl.fds, times: {}, mainThreadMs: [], ourDurationMs: [], counts: {} };
+      const res: SizeResult = { size: size.label, fds: wl.fds, times: {}, mainThreadMs: [], loopStallMs: [], workerMs: [], ourDurationMs: [], counts: {} };
       const rec = (name: string, ms: number): void => {
         (res.times[name] ??= []).push(ms);
       };
@@ -213,11 +234,17 @@ async function main(): Promise<void> {
         {
           name: 'service',
           run: async () => {
+            const h = monitorEventLoopDelay({ resolution: 1 });
+            h.enable();
             const t = performance.now();
             const r = await svc.next();
             const ms = performance.now() - t;
+            h.disable();
             lastSvc = r.snapshot;
             res.mainThreadMs.push(svc.lastMainThreadMs);
+            res.workerMs.push(svc.lastWorkerMs);
+            // the histogram counts delay beyond its 1 ms resolution; a stall shorter than that reads as ~0
+            res.loopStallMs.push(Math.max(0, h.max / 1e6 - 1));
             return ms;
           },
         },
@@ -247,6 +274,8 @@ async function main(): Promise<void> {
       for (const s of steps) await s.run();
       res.ourDurationMs.length = 0;
       res.mainThreadMs.length = 0;
+      res.loopStallMs.length = 0;
+      res.workerMs.length = 0;
       // interleaved: rotate the order each repetition so no tool always runs first
       for (let r = 0; r < args.reps; r++) {
         for (let i = 0; i < steps.length; i++) {
@@ -300,7 +329,7 @@ function printSize(r: SizeResult, ours: Snapshot | undefined): void {
     const xs = r.times[n];
     console.log(`  ${n.padEnd(16)}${pad(fmt(median(xs)), 9)}${pad(fmt(Math.min(...xs)), 9)}${pad(fmt(Math.max(...xs)), 9)}  ${xs.length}`);
   }
-  console.log(`  main-thread ms per service snapshot (lastMainThreadMs): median ${fmt(median(r.mainThreadMs))}, max ${fmt(Math.max(...r.mainThreadMs))}`);
+  console.log(`  service: main-thread ms per snapshot (lastMainThreadMs, applyDiff) median ${fmt(median(r.mainThreadMs))}, max ${fmt(Math.max(...r.mainThreadMs))}; longest event-loop stall during next() median ${fmt(median(r.loopStallMs))}, max ${fmt(Math.max(...r.loopStallMs))}; worker ms median ${fmt(median(r.workerMs))}`);
   console.log(`  snapshot.durationMs (ours, self-reported): median ${fmt(median(r.ourDurationMs))}`);
   const c = r.counts as Record<string, Record<string, unknown>>;
   if (c.ours) {
@@ -325,8 +354,8 @@ function printSize(r: SizeResult, ours: Snapshot | undefined): void {
 function printSummary(results: SizeResult[]): void {
   const m = (r: SizeResult, n: string): number => median(r.times[n] ?? []);
   const ratio = (a: number, b: number): string => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : '—');
-  const cols = ['size', 'fds', 'ours', 'service', 'main-thr', 'ts-once', 'floor1t', 'floor2t', 'lsof', 'ss', 'ipcs', 'ours/floor1t', 'lsof/ours', 'ss/ours'];
-  const w = [6, 7, 7, 8, 9, 8, 8, 8, 7, 7, 6, 13, 10, 8];
+  const cols = ['size', 'wl fds', 'all fds', 'ours', 'service', 'main-thr', 'ts-once', 'floor1t', 'floor2t', 'lsof', 'ss', 'ipcs', 'ours/floor1t', 'lsof/ours', 'ss/ours'];
+  const w = [6, 7, 8, 7, 8, 9, 8, 8, 8, 7, 7, 6, 13, 10, 8];
   console.log('Summary (median ms; targets: ours/floor1t ≤ 1, lsof/ours ≥ 5, ss/ours ≥ 2)');
   console.log(cols.map((c, i) => pad(c, w[i])).join(' '));
   for (const r of results) {
@@ -334,6 +363,7 @@ function printSummary(results: SizeResult[]): void {
     const row = [
       r.size,
       String(r.fds),
+      String((r.counts.floor as { fds?: number } | undefined)?.fds ?? '—'),
       fmt(ours),
       fmt(m(r, 'service')),
       fmt(median(r.mainThreadMs)),
@@ -349,6 +379,8 @@ function printSummary(results: SizeResult[]): void {
     ];
     console.log(row.map((c, i) => pad(c, w[i])).join(' '));
   }
+  console.log('wl fds = the workload\'s own fds; all fds = every fd on the machine (what each tool walks; other users\' processes included).');
+  console.log('main-thr = SnapshotService.lastMainThreadMs (applyDiff on the caller\'s thread); ts-once = the pure-TS path, one run.');
   console.log('lsof, ss, ipcs are timed as commands (fork+exec included, output to a file); ours in-process; floor inside the C program.');
 }
 

@@ -18,6 +18,7 @@ import { FilterController } from './views/filterController';
 import type { IpcNode } from './views/nodes';
 import { ProcessesTree } from './views/processesTree';
 import { ViewModel } from './views/viewModel';
+import { registerInspector } from './webviews/inspector';
 
 export interface IpcInspectorApi {
   source: LiveSnapshots;
@@ -131,6 +132,8 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
 
   const testHooks: TestHooks = {};
   const services: Services = { context, log, source, model, filters, channelsTree, processesTree, channelsView, processesView, testHooks };
+  const inspector = registerInspector(context, source, log);
+  services.openInspector = (target) => inspector.open(target);
   for (const register of commands.all) subs.push(register(services));
 
   const activationMs = performance.now() - t0;

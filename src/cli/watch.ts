@@ -34,7 +34,12 @@ const epText = (e: Channel['endpoints'][number], procs: ReadonlyMap<number, Proc
   `${processLabel(e.pid, procs.get(e.pid))} ${e.fd !== undefined ? 'fd ' + e.fd : 'map ' + escapeControl(e.map ?? '?')} (${e.mode})`;
 
 /** `field: old → new` for every top-level field that differs; endpoints as +/- entries. */
-export function channelChanges(prev: Channel, next: Channel, procs: ReadonlyMap<number, ProcessInfo>): string[] {
+export function channelChanges(
+  prev: Channel,
+  next: Channel,
+  procs: ReadonlyMap<number, ProcessInfo>,
+  prevProcs: ReadonlyMap<number, ProcessInfo> = procs,
+): string[] {
   const out: string[] = [];
   const a = prev as unknown as Record<string, unknown>;
   const b = next as unknown as Record<string, unknown>;
@@ -46,7 +51,7 @@ export function channelChanges(prev: Channel, next: Channel, procs: ReadonlyMap<
   const before = new Set(prev.endpoints.map(key));
   const after = new Set(next.endpoints.map(key));
   for (const e of next.endpoints) if (!before.has(key(e))) out.push(`+${epText(e, procs)}`);
-  for (const e of prev.endpoints) if (!after.has(key(e))) out.push(`-${epText(e, procs)}`);
+  for (const e of prev.endpoints) if (!after.has(key(e))) out.push(`-${epText(e, prevProcs)}`);
   return out;
 }
 
@@ -81,7 +86,7 @@ export function renderDiff(prev: Snapshot | null, next: Snapshot, diff: Snapshot
   for (const c of diff.addedChannels) lines.push(`${t} + ${c.kind} ${channelLabel(c, procs)}${facts(c)}`);
   for (const c of diff.changedChannels) {
     const old = prevChannels.get(c.id);
-    const what = old ? channelChanges(old, c, procs) : [];
+    const what = old ? channelChanges(old, c, procs, prevProcs) : [];
     lines.push(`${t} ~ ${c.kind} ${channelLabel(c, procs)}${what.length ? '  ' + what.join(', ') : ''}`);
   }
   for (const id of diff.removedChannels) {

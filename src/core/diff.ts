@@ -17,6 +17,69 @@ export function compareChannels(a: Channel, b: Channel): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+/**
+ * Sorts channels into the canonical order (same result as sort(compareChannels)) without a JS
+ * comparator for the bulk: bucket by kind, then inode channels by a packed `inode * 2^20 + index`
+ * key in a Float64Array (native numeric sort); the rest (SysV, POSIX, TIME-WAIT) by comparator.
+ */
+export function sortChannels(channels: Channel[]): Channel[] {
+  const n = channels.length;
+  if (n >= 1 << 20 || n < 64) return channels.sort(compareChannels);
+  const buckets: Channel[][] = CHANNEL_KINDS.map(() => []);
+  for (let i = 0; i < n; i++) buckets[KIND_ORDER.get(channels[i].kind)!].push(channels[i]);
+  const out: Channel[] = [];
+  for (const b of buckets) {
+    if (b.length === 0) continue;
+    const keyed: number[] = [];
+    const rest: Channel[] = [];
+    let maxInode = 0;
+    for (let i = 0; i < b.length; i++) {
+      const ino = (b[i] as { inode?: number }).inode || 0;
+      if (ino > 0) {
+        keyed.push(i);
+        if (ino > maxInode) maxInode = ino;
+      } else rest.push(b[i]);
+    }
+    if (maxInode * 1048576 + 1048576 > Number.MAX_SAFE_INTEGER) {
+      out.push(...b.sort(compareChannels));
+      continue;
+    }
+    const keys = new Float64Array(keyed.length);
+    for (let j = 0; j < keyed.length; j++) keys[j] = ((b[keyed[j]] as { inode: number }).inode) * 1048576 + keyed[j];
+    keys.sort();
+    const start = out.length;
+    for (let j = 0; j < keys.length; j++) out.push(b[keys[j] % 1048576]);
+    // equal inodes (FIFOs on different devices): order those runs by id
+    for (let j = start + 1; j < out.length; j++) {
+      if ((out[j] as { inode: number }).inode === (out[j - 1] as { inode: number }).inode) {
+        let k = j;
+        while (k > start && compareChannels(out[k - 1], out[k]) > 0) {
+          const t = out[k];
+          out[k] = out[k - 1];
+          out[k - 1] = t;
+          k--;
+        }
+      }
+    }
+    if (rest.length > 0) out.push(...rest.sort(compareChannels));
+  }
+  return out;
+}
+
+/** Merges two arrays each sorted by cmp. */
+function merge<T>(a: T[], b: T[], cmp: (x: T, y: T) => number): T[] {
+  const out: T[] = new Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = cmp(a[i], b[j]) <= 0 ? a[i++] : b[j++];
+  while (i < a.length) out[k++] = a[i++];
+  while (j < b.length) out[k++] = b[j++];
+  return out;
+}
+
+const byPid = (a: ProcessInfo, b: ProcessInfo) => a.pid - b.pid;
+
 /** Structural equality for plain JSON-like data (objects, arrays, primitives, typed arrays not expected). */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -114,33 +177,31 @@ export function applyDiff(prev: Snapshot | null, diff: SnapshotDiff): Snapshot {
   let channels: Channel[];
   let processes: ProcessInfo[];
   if (!prev) {
-    channels = diff.addedChannels.slice().sort(compareChannels);
-    processes = diff.addedProcesses.slice().sort((a, b) => a.pid - b.pid);
+    channels = sortChannels(diff.addedChannels.slice());
+    processes = diff.addedProcesses.slice().sort(byPid);
   } else {
-    const removed = new Set(diff.removedChannels);
-    const changed = new Map<string, Channel>();
-    for (const c of diff.changedChannels) changed.set(c.id, c);
-    channels = [];
-    for (const c of prev.channels) {
-      if (removed.has(c.id)) continue;
-      channels.push(changed.get(c.id) ?? c);
+    // Changed channels keep their place (the id fixes kind and inode, hence the sort key).
+    const removed = diff.removedChannels.length > 0 ? new Set(diff.removedChannels) : null;
+    const changed = diff.changedChannels.length > 0 ? new Map<string, Channel>() : null;
+    if (changed) for (const c of diff.changedChannels) changed.set(c.id, c);
+    if (!removed && !changed) channels = prev.channels.slice();
+    else {
+      channels = [];
+      for (const c of prev.channels) {
+        if (removed !== null && removed.has(c.id)) continue;
+        channels.push(changed === null ? c : (changed.get(c.id) ?? c));
+      }
     }
-    if (diff.addedChannels.length > 0) {
-      channels.push(...diff.addedChannels);
-      channels.sort(compareChannels);
-    }
-    const gone = new Set(diff.removedProcesses);
+    if (diff.addedChannels.length > 0) channels = merge(channels, diff.addedChannels.slice().sort(compareChannels), compareChannels);
+    const gone = diff.removedProcesses.length > 0 ? new Set(diff.removedProcesses) : null;
     const pchanged = new Map<number, ProcessInfo>();
     for (const p of diff.changedProcesses) pchanged.set(p.pid, p);
     processes = [];
     for (const p of prev.processes) {
-      if (gone.has(p.pid)) continue;
+      if (gone !== null && gone.has(p.pid)) continue;
       processes.push(pchanged.get(p.pid) ?? p);
     }
-    if (diff.addedProcesses.length > 0) {
-      processes.push(...diff.addedProcesses);
-      processes.sort((a, b) => a.pid - b.pid);
-    }
+    if (diff.addedProcesses.length > 0) processes = merge(processes, diff.addedProcesses.slice().sort(byPid), byPid);
   }
   return {
     version: diff.version ?? prev?.version ?? SNAPSHOT_VERSION,

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { compareChannels } from './diff';
+import { compareChannels, sortChannels } from './diff';
 import { CHANNEL_KINDS, SNAPSHOT_VERSION, type Capabilities, type Channel, type ChannelKind, type ProcessInfo, type Snapshot } from './model';
 import { loadNative, type NativeAddon, type ProcWalk, type ProcWalkOptions, type ProcWalkProcess } from './native';
 import { parseCmdline, parseStat, parseStatus, parseTimers } from './parsers/procPid';
@@ -37,9 +37,13 @@ export interface SnapshotOptions {
   etcRoot?: string;
   /** Where `mqueue/` and `shm/` live. Default `/dev`. */
   devRoot?: string;
+  /** Tests and benchmarks: use this addon (or none) instead of loadNative(). Not for worker options (not cloneable). */
+  nativeAddon?: NativeAddon | null;
 }
 
 export { compareChannels };
+
+const PROFILE = !!process.env.IPC_INSPECTOR_PROFILE;
 
 export const PROBES: readonly Probe[] = [pipeProbe, sysvProbe, posixProbe, socketProbe];
 
@@ -97,7 +101,10 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   let native: NativeAddon | null = null;
   let nativeError: string | undefined;
   if (opts.useNative === false) nativeError = 'disabled (useNative: false)';
-  else {
+  else if (opts.nativeAddon !== undefined) {
+    native = opts.nativeAddon;
+    if (!native) nativeError = 'disabled (nativeAddon: null)';
+  } else {
     const l = loadNative();
     native = l.addon;
     nativeError = l.error;
@@ -148,6 +155,7 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   }
   if (hidden > 0) warnings.push(`processes hidden: ${hidden} (permission denied)`);
 
+  const tWalk = performance.now();
   const ctx: ProbeContext = {
     procRoot,
     devRoot: opts.devRoot ?? '/dev',
@@ -163,11 +171,20 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
     warnings,
     out: [],
   };
-  await Promise.all(PROBES.filter((p) => p.kinds.some((k) => kinds.has(k))).map((p) => p.run(ctx)));
+  const tIndex = performance.now();
+  const probeMs: Record<string, number> = {};
+  await Promise.all(
+    PROBES.filter((p) => p.kinds.some((k) => kinds.has(k))).map(async (p) => {
+      const s0 = performance.now();
+      await p.run(ctx);
+      probeMs[p.kinds[0]] = performance.now() - s0;
+    }),
+  );
+  const tProbes = performance.now();
 
   let channels = ctx.out;
   if (pidFilter) channels = channels.filter((c) => c.endpoints.some((e) => pidFilter.has(e.pid)) || sysvMentions(c, pidFilter));
-  channels.sort(compareChannels);
+  channels = sortChannels(channels);
 
   let procList: ProcessInfo[];
   if (opts.processes === 'all') procList = [...processes.values()];
@@ -187,6 +204,11 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   }
   procList.sort((a, b) => a.pid - b.pid);
 
+  if (PROFILE) {
+    process.stderr.write(
+      `[snapshot] walk ${(tWalk - t0).toFixed(1)} (native inner ${w.elapsedMs.toFixed(1)}) index ${(tIndex - tWalk).toFixed(1)} probes ${(tProbes - tIndex).toFixed(1)} ${JSON.stringify(probeMs)} finish ${(performance.now() - tProbes).toFixed(1)} ms; fds ${w.fds.pid.length}\n`,
+    );
+  }
   const bootId = readOpt(path.join(procRoot, 'sys/kernel/random/boot_id'))?.trim();
   return {
     version: SNAPSHOT_VERSION,

@@ -52,6 +52,10 @@ export class SnapshotService {
   constructor(opts: SnapshotServiceOptions = {}) {
     const { workerPath, ...options } = opts;
     this.options = options;
+    if (options.nativeAddon !== undefined) {
+      this.fallbackReason = 'an injected nativeAddon cannot cross to a worker; scanning on the calling thread';
+      return;
+    }
     const script = workerPath ?? findWorkerScript();
     if (!script || !fs.existsSync(script)) {
       this.fallbackReason = `snapshot worker not found (${script ?? 'dist/snapshotWorker.js'}); scanning on the calling thread`;
@@ -80,6 +84,7 @@ export class SnapshotService {
   setOptions(options: SnapshotOptions): void {
     this.options = options;
     this.current = null;
+    if (options.nativeAddon !== undefined && this.worker) this.fail('an injected nativeAddon cannot cross to a worker');
     this.worker?.postMessage({ type: 'options', options } satisfies ToWorker);
   }
 

@@ -51,7 +51,16 @@ describe('vsix', function () {
   });
 
   it('the installed extension activates and registers its commands and views (tests in its extension host)', async () => {
-    const r = await runExtensionTests({ extensionsDir, developmentPath: false, grepFile: 'activation' });
+    // The payload route needs an extensionDevelopmentPath to run tests: point it at the directory
+    // --install-extension unpacked the .vsix into, so the installed files are what runs.
+    const installed = fs.readdirSync(extensionsDir).find((d) => d.startsWith(`${extId}-`));
+    assert.ok(installed, `nothing installed in ${extensionsDir}`);
+    const r = await runExtensionTests({
+      extensionsDir,
+      extensionPath: path.join(extensionsDir, installed),
+      grepFile: 'activation',
+      timeoutMs: 120_000,
+    });
     assert.equal(r.problem, undefined);
     assert.deepEqual(r.failed, []);
     assert.ok(r.passed.length > 0, 'no test ran');

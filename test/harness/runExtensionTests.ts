@@ -36,20 +36,18 @@ export async function runExtensionTests(opts: {
   verbose?: boolean;
   /** Extensions dir to start code-server with (e.g. one a .vsix was installed into). */
   extensionsDir?: string;
-  /** false: test the installed extension (no extensionDevelopmentPath in the payload). */
-  developmentPath?: boolean;
 }): Promise<ExtensionTestResult> {
   const t0 = Date.now();
   const extensionPath = path.resolve(opts.extensionPath ?? process.env.IPC_EXTENSION_PATH ?? repoRoot);
   const testsIndex = path.join(repoRoot, 'dist/test/extension/index.js');
   const result: ExtensionTestResult = { passed: [], failed: [], skipped: [], exitCode: undefined, codeServerStartMs: 0, totalMs: 0 };
-  for (const p of opts.developmentPath === false ? [testsIndex] : [testsIndex, path.join(extensionPath, 'package.json')]) {
+  for (const p of [testsIndex, path.join(extensionPath, 'package.json')]) {
     if (!fs.existsSync(p)) {
       result.problem = `${p} does not exist (run npm run build)`;
       return result;
     }
   }
-  const main = opts.developmentPath === false ? undefined : JSON.parse(fs.readFileSync(path.join(extensionPath, 'package.json'), 'utf8')).main as string | undefined;
+  const main = JSON.parse(fs.readFileSync(path.join(extensionPath, 'package.json'), 'utf8')).main as string | undefined;
   if (main && !fs.existsSync(path.resolve(extensionPath, main))) {
     result.problem = `the extension's main ${path.resolve(extensionPath, main)} does not exist (is src/extension.ts written and built?)`;
     return result;
@@ -106,9 +104,10 @@ export async function runExtensionTests(opts: {
       }
     });
     if (opts.verbose) page.on('console', (m) => console.log(`  [page ${m.type()}] ${m.text()}`));
-    const payload: [string, string][] = [['extensionTestsPath', remoteUri(cs, testsIndex)]];
-    if (opts.developmentPath !== false) payload.unshift(['extensionDevelopmentPath', remoteUri(cs, extensionPath)]);
-    const url = workbenchUrl(cs, repoRoot, payload);
+    const url = workbenchUrl(cs, repoRoot, [
+      ['extensionDevelopmentPath', remoteUri(cs, extensionPath)],
+      ['extensionTestsPath', remoteUri(cs, testsIndex)],
+    ]);
     await page.goto(url);
     const timeoutMs = opts.timeoutMs ?? 300_000;
     let timer: NodeJS.Timeout | undefined;

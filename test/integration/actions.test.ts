@@ -6,15 +6,16 @@
 // children for pipes and sockets, a tiny C program for the signal recorder.
 import { test, describe, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import { loadNative } from '../../src/core/native';
+import { makeFixture } from '../../fixtures/ipcFixture';
 import type { Channel, ProcessInfo } from '../../src/core/model';
 import {
-  peekChannel, removeObject, sendSignal, readStartTime, signalRisk, vscodeProcesses, ActionError,
+  peekChannel, receivePosixMq, removeObject, sendSignal, readStartTime, signalRisk, vscodeProcesses, ActionError,
   type BytesPeek, type MessagesPeek, type SemaphoresPeek,
 } from '../../src/core/actions';
 
@@ -116,29 +117,41 @@ describe('SysV message queue', () => {
   });
 });
 
-describe('pipe', () => {
-  test('peek returns the buffered bytes; 1,000 peeks leave them in place', { skip: noNative }, async () => {
-    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: ['pipe', 'ignore', 'ignore'] });
-    children.push(child);
-    const data = pattern(5000, 'pipe');
-    await new Promise<void>((res, rej) => child.stdin!.write(data, (e) => (e ? rej(e) : res())));
-    const inode = Number(/pipe:\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${child.pid}/fd/0`))![1]);
-    const ch: Channel = { id: `pipe:${inode}`, kind: 'pipe', inode, endpoints: [{ pid: child.pid!, fd: 0, mode: 'r' }], bufferedBytes: null, capacity: null };
-    const r = (await peekChannel(ch, [fakeProc(child.pid!)], { maxBytes: 65536 })) as BytesPeek;
-    assert.equal(r.total, data.length);
-    assert.ok(r.data.equals(data));
-    const part = (await peekChannel(ch, [], { maxBytes: 100, offset: 10 })) as BytesPeek;
-    assert.ok(part.data.equals(data.subarray(10, 110)));
-    assert.equal(part.truncated, true);
-    for (let i = 0; i < REPEATS; i++) await peekChannel(ch, [], { maxBytes: 65536 });
-    // Read the pipe out (this consumes it) and compare.
-    const fd = fs.openSync(`/proc/${child.pid}/fd/0`, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-    const buf = Buffer.alloc(65536);
-    const n = fs.readSync(fd, buf, 0, buf.length, null);
-    fs.closeSync(fd);
-    assert.ok(buf.subarray(0, n).equals(data), 'pipe contents unchanged after peeks');
-    child.kill('SIGKILL');
-  });
+const payload = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => 97 + (i % 26)));
+
+describe('pipe and FIFO (ipc-fixture)', () => {
+  for (const kind of ['pipe', 'fifo'] as const) {
+    test(`${kind}: peek returns the buffered bytes; 1,000 peeks leave them in place`, { skip: noNative }, async () => {
+      const fx = await makeFixture(kind, { bytes: 5000 });
+      try {
+        const { reader, writer, inode } = fx.info as { reader: { pid: number; fd: number }; writer: { pid: number; fd: number }; inode: number };
+        const data = payload(5000);
+        const endpoints = [{ pid: writer.pid, fd: writer.fd, mode: 'w' as const }, { pid: reader.pid, fd: reader.fd, mode: 'r' as const }];
+        const ch = (kind === 'pipe'
+          ? { id: `pipe:${inode}`, kind, inode, endpoints, bufferedBytes: null, capacity: null }
+          : { id: `fifo:x:${inode}`, kind, inode, dev: '', path: fx.info.path, deleted: false, endpoints, bufferedBytes: null, capacity: null }) as Channel;
+        const r = (await peekChannel(ch, [], { maxBytes: 65536 })) as BytesPeek;
+        assert.equal(r.total, data.length);
+        assert.ok(r.data.equals(data), 'peeked bytes equal the written bytes');
+        const part = (await peekChannel(ch, [], { maxBytes: 100, offset: 10 })) as BytesPeek;
+        assert.ok(part.data.equals(data.subarray(10, 110)));
+        assert.equal(part.truncated, true);
+        for (let i = 0; i < REPEATS; i++) await peekChannel(ch, [], { maxBytes: 65536 });
+        // Read the pipe out (this consumes it) and compare: same bytes, same order.
+        const fd = fs.openSync(`/proc/${reader.pid}/fd/${reader.fd}`, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+        const buf = Buffer.alloc(65536);
+        let n = 0;
+        try {
+          n = fs.readSync(fd, buf, 0, buf.length, null);
+        } finally {
+          fs.closeSync(fd);
+        }
+        assert.ok(buf.subarray(0, n).equals(data), 'pipe contents unchanged after 1,000 peeks');
+      } finally {
+        await fx.close();
+      }
+    });
+  }
 });
 
 // A child that accepts one connection, never reads until told to on stdin, then prints the hex of what it got.
@@ -338,5 +351,136 @@ int main(int argc, char **argv) {
     const vs = vscodeProcesses(procs, 100);
     assert.deepEqual([...vs.keys()], [100, 50, 10]);
     assert.match(signalRisk({ ...procs[1], signals: p.signals }, 'SIGUSR1', { euid, protectedPids: new Set(vs.keys()), protectedLabels: vs }).confirm[0], /VS Code server/);
+  });
+});
+
+describe('more kinds through ipc-fixture', () => {
+  test('POSIX mq: attributes through mq_getattr; receivePosixMq consumes exactly one', { skip: noNative }, async () => {
+    const fx = await makeFixture('posix-mq', { msgs: [{ priority: 1, text: 'one' }, { priority: 5, text: 'urgent' }] });
+    try {
+      const ch: Channel = { id: `posix-mq:${fx.info.name}`, kind: 'posix-mq', endpoints: [], name: fx.info.name, messages: null, maxMessages: null, messageSize: null, bytes: null, notifyPid: null, uid: 0, owner: 'root', mode: '0600' };
+      const r = await peekChannel(ch, []);
+      assert.equal(r.type, 'mq-attributes');
+      if (r.type !== 'mq-attributes') return;
+      assert.equal(r.messages, 2);
+      assert.equal(r.maxMessages, fx.info.maxMessages);
+      assert.equal(r.nonDestructiveReadUnavailable, true);
+      for (let i = 0; i < 100; i++) await peekChannel(ch, []);
+      assert.equal(((await peekChannel(ch, [])) as { messages: number }).messages, 2, 'peeking does not consume');
+      const got = receivePosixMq(ch);
+      assert.equal(got.priority, 5);
+      assert.equal(got.data.toString(), 'urgent');
+      assert.equal(((await peekChannel(ch, [])) as { messages: number }).messages, 1);
+    } finally {
+      await fx.close();
+    }
+  });
+
+  test('unix datagram socket: the first datagram, with a note', { skip: noNative }, async () => {
+    const fx = await makeFixture('unix-dgram', { bytes: 100, datagrams: 3 });
+    try {
+      const s = fx.info.server as { pid: number; fd: number; inode: number };
+      const ch = { id: `unix:${s.inode}`, kind: 'unix', type: 'dgram', state: 'unconnected', inode: s.inode, endpoints: [{ pid: s.pid, fd: s.fd, mode: 'rw' }], recvQueue: null, sendQueue: null, netns: '' } as Channel;
+      const r = (await peekChannel(ch, [])) as BytesPeek;
+      assert.ok(r.data.length > 0 && r.data.length <= 100);
+      assert.ok(r.notes.some((n) => /first queued datagram/.test(n)));
+    } finally {
+      await fx.close();
+    }
+  });
+
+  test('SysV semaphores: values and waiters, live', { skip: noNative }, async () => {
+    const fx = await makeFixture('sysv-sem', { values: [3, 0, 7], waitIncrease: [0, 1, 0] });
+    try {
+      const ch = { id: `sysv-sem:${fx.info.semid}`, kind: 'sysv-sem', endpoints: [], semid: fx.info.semid, nsems: 3, values: null, waitingForIncrease: null, waitingForZero: null, lastPid: null } as unknown as Channel;
+      const r = (await peekChannel(ch, [])) as SemaphoresPeek;
+      assert.deepEqual(r.semaphores.map((s) => s.value), fx.info.values);
+      assert.deepEqual(r.semaphores.map((s) => s.waitingForIncrease), fx.info.waitingForIncrease);
+    } finally {
+      await fx.close();
+    }
+  });
+
+  test('POSIX semaphore value', { skip: noNative }, async () => {
+    const fx = await makeFixture('posix-sem', { value: 4 });
+    try {
+      const ch = { id: `posix-sem:${fx.info.name}`, kind: 'posix-sem', endpoints: [], name: fx.info.name, value: null, uid: 0, owner: 'root', mode: '0600' } as Channel;
+      assert.equal(((await peekChannel(ch, [])) as SemaphoresPeek).semaphores[0].value, 4);
+      // The fallback without the addon reads glibc's sem_t and agrees.
+      assert.equal(((await peekChannel(ch, [], { native: null })) as SemaphoresPeek).semaphores[0].value, 4);
+    } finally {
+      await fx.close();
+    }
+  });
+
+  test('signals fixture: the snapshot drives signalRisk, SIGUSR1 and SIGRTMIN with a value are recorded', { skip: noNative }, async () => {
+    const record = path.join(tmp, 'signals.log');
+    const fx = await makeFixture('signals', { record });
+    try {
+      const pid = fx.info.target as number;
+      const { takeSnapshot } = await import('../../src/core/snapshot');
+      const snap = await takeSnapshot({ pids: [pid], processes: 'all' });
+      const proc = snap.processes.find((p) => p.pid === pid)!;
+      assert.ok(proc, 'target in the snapshot');
+      const euid = process.geteuid!();
+      assert.deepEqual(signalRisk(proc, 'SIGTERM', { euid }).warnings, ['SIGTERM is ignored by this process — it will have no effect']);
+      assert.match(signalRisk(proc, 'SIGUSR2', { euid }).warnings.join('\n'), /blocked/);
+      await sendSignal({ pid, startTime: proc.startTime, signal: 'SIGUSR1' });
+      await sendSignal({ pid, startTime: proc.startTime, signal: 'SIGRTMIN', value: 42 });
+      const lines = await waitFor(() => {
+        const t = fs.existsSync(record) ? fs.readFileSync(record, 'utf8') : '';
+        return /signo=10\b/.test(t) && /signo=34\b/.test(t) ? t : undefined;
+      }, 'both signals recorded');
+      assert.match(lines, /signo=34 .*value=42/);
+      await assert.rejects(sendSignal({ pid, startTime: proc.startTime + 1, signal: 'SIGUSR1' }), (e: ActionError) => e.code === 'ESTALE');
+    } finally {
+      await fx.close();
+    }
+  });
+});
+
+describe('permission errors are explained (as user nobody)', () => {
+  const cli = path.resolve(__dirname, '../../cli.js');
+  const asNobody = (args: string[]) => {
+    const env = { ...process.env, IPC_INSPECTOR_NATIVE: process.env.IPC_INSPECTOR_NATIVE ?? '' };
+    const r = spawnSync('su', ['nobody', '-s', '/bin/sh', '-c', `"${process.execPath}" "${cli}" ${args.map((a) => `'${a}'`).join(' ')}`], { encoding: 'utf8', env });
+    return { code: r.status, err: r.stderr.trim() };
+  };
+  const canSu = fs.existsSync(cli) && process.geteuid?.() === 0 && spawnSync('su', ['nobody', '-s', '/bin/sh', '-c', 'true']).status === 0;
+
+  test('signal to a root process: EPERM, names the owner', { skip: canSu ? false : 'needs root, su and dist/cli.js' }, async () => {
+    const child = spawn('sleep', ['30']);
+    children.push(child);
+    const r = asNobody(['signal', String(child.pid), 'SIGUSR1']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /^ipc-inspector signal: EPERM: .*not permitted — the process belongs to root/);
+    assert.equal(r.err.split('\n').length, 1, 'one line');
+    child.kill();
+  });
+
+  test('socket peek without ptrace permission: EPERM with what is needed', { skip: canSu && !noNative ? false : 'needs root, su, dist/cli.js and the addon' }, async () => {
+    const fx = await makeFixture('tcp4', { bytes: 10 });
+    try {
+      const a = fx.info.accepted as { pid: number; fd: number; inode: number };
+      const ch = { id: `tcp:${a.inode}`, kind: 'tcp', endpoints: [{ pid: a.pid, fd: a.fd, mode: 'rw' }], state: 'ESTAB', recvQueue: 10 } as unknown as Channel;
+      // In-process check of the explanation (the CLI path needs a snapshot taken as nobody).
+      const orig = process.geteuid;
+      process.geteuid = () => 65534;
+      try {
+        const fakeNative = { socketPeek: () => { throw Object.assign(new Error('EPERM'), { code: 'EPERM' }); } } as never;
+        await assert.rejects(peekChannel(ch, [fakeProc(a.pid, { uid: 0, user: 'root' })], { native: fakeNative }), (e: ActionError) => {
+          assert.equal(e.code, 'EPERM');
+          assert.match(e.hint ?? '', /ptrace/);
+          return true;
+        });
+      } finally {
+        process.geteuid = orig;
+      }
+      const r = asNobody(['peek', `tcp:${a.inode}`]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.err, /^ipc-inspector peek: (EPERM|EACCES|ENOENT): /);
+    } finally {
+      await fx.close();
+    }
   });
 });

@@ -286,6 +286,38 @@ describe('native addon', { skip: skipAll }, () => {
       }
     });
 
+    it('the pidfd_getfd fast path and the readlink path agree row for row', async () => {
+      const base = { procRoot: '/proc', threads: 2, pids: [pid], readMaps: false, readTimers: false, readLinks: false, measurePipes: true };
+      const fast = await addon.walkProc(base);
+      const slow = await addon.walkProc({ ...base, noGetfd: true } as typeof base);
+      const key = (w: ProcWalk) => rows(w, pid).map((r) => JSON.stringify(r));
+      assert.deepEqual(key(fast), key(slow));
+      assert.ok(key(fast).length >= 8);
+    });
+
+    it('splits a large fd table across threads and keeps fd order', async () => {
+      const big = start('python3', ['-c', [
+        'import os, resource, sys',
+        'h = resource.getrlimit(resource.RLIMIT_NOFILE)[1]',
+        'resource.setrlimit(resource.RLIMIT_NOFILE, (min(h, 20000), h))',
+        'ps = [os.pipe() for _ in range(3000)]',
+        'print(len(ps), flush=True)',
+        'sys.stdin.readline()',
+      ].join('\n')]);
+      assert.equal(await big.next(), '3000');
+      const bpid = big.child.pid!;
+      const expected = fs.readdirSync(`/proc/${bpid}/fd`).map(Number).filter((fd) => fs.readlinkSync(`/proc/${bpid}/fd/${fd}`).startsWith('pipe:')).sort((x, y) => x - y);
+      assert.ok(expected.length >= 6000);
+      for (const extra of [{}, { noGetfd: true }]) {
+        const w = await addon.walkProc({ procRoot: '/proc', threads: 2, pids: [bpid], readMaps: false, readTimers: false, readLinks: false, measurePipes: true, ...extra });
+        const got = rows(w, bpid).filter((r) => r.kind === FdKind.Pipe);
+        assert.deepEqual(got.map((r) => r.fd), expected);
+        for (const r of got.filter((_, i) => i % 397 === 0)) assert.equal(r.inode, linkInode(bpid, r.fd));
+        assert.ok(got.every((r) => r.buffered === 0 && r.capacity === 65536 && (r.mode === MODE_R || r.mode === MODE_W)));
+      }
+      big.child.kill();
+    });
+
     it('leaves pipes unmeasured (-1) unless asked', async () => {
       const w = await addon.walkProc({ procRoot: '/proc', threads: 1, pids: [pid], readMaps: false, readTimers: false, readLinks: false, measurePipes: false });
       const r = rows(w, pid).find((x) => x.fd === fds.r)!;
@@ -422,7 +454,7 @@ describe('native addon', { skip: skipAll }, () => {
       assert.equal(u.name[pi], sockPath, 'the accepted end carries the listener name');
 
       if (has('ss')) {
-        const ss = execFileSync('ss', ['-xap'], { encoding: 'utf8' });
+        const ss = execFileSync('ss', ['-xa'], { encoding: 'utf8', maxBuffer: 1 << 30 });
         const line = ss.split('\n').find((l) => l.includes(` ${sockPath} `) && l.includes('LISTEN'));
         assert.ok(line, 'ss sees the listener');
         const tok = line.trim().split(/\s+/);

@@ -129,3 +129,16 @@ test('compareChannels: total order (inode channels first, then by id)', () => {
   const sorted = [tw, t10, t9].sort(compareChannels).map((c) => c.id);
   assert.deepEqual(sorted, ['tcp:9', 'tcp:10', tw.id]);
 });
+
+test('sortChannels gives the same order as sort(compareChannels)', async () => {
+  const { sortChannels } = await import('../../src/core/diff');
+  const list: Channel[] = [];
+  for (let i = 0; i < 500; i++) list.push(pipe(((i * 7919) % 1000) + 1, []));
+  for (let i = 0; i < 20; i++) list.push({ ...shm, id: 'sysv-shm:' + (i * 37) % 11 + i, shmid: i } as Channel);
+  for (let i = 0; i < 30; i++)
+    list.push({ id: `fifo:0:${i % 3}:${(i % 5) + 1}`, kind: 'fifo', endpoints: [], inode: (i % 5) + 1, dev: `0:${i % 3}`, path: '/x', deleted: false, bufferedBytes: null, capacity: null });
+  const tw = (n: number): Channel => ({ id: `tcp:1:a:${n}->b`, kind: 'tcp', endpoints: [], family: 4, local: '', remote: '', state: 'TIME-WAIT', recvQueue: 0, sendQueue: 0, inode: 0, netns: '1', uid: 0 });
+  for (let i = 0; i < 30; i++) list.push(tw(i), { ...tw(i), id: 'tcp:' + (i + 1) * 13, inode: (i + 1) * 13 } as Channel);
+  const expected = list.slice().sort(compareChannels).map((c) => c.id);
+  assert.deepEqual(sortChannels(list.slice().reverse()).map((c) => c.id), expected);
+});

@@ -386,7 +386,7 @@ export async function peekChannel(
       let method: string;
       if (native) {
         try {
-          value = native.semGetValue(name);
+          value = native.semGetValue('/' + name);
           method = 'sem_open + sem_getvalue';
         } catch (e) {
           throw explain(e, { what, ...ownerOf(channel) });
@@ -430,7 +430,7 @@ export async function peekChannel(
       }
       if (native) {
         try {
-          const a = native.mqGetattr(name);
+          const a = native.mqGetattr('/' + name);
           messages = a.curmsgs;
           maxMessages = a.maxmsg;
           messageSize = a.msgsize;
@@ -472,7 +472,7 @@ export function receivePosixMq(channel: Channel, opts: { native?: NativeAddon | 
   const what = `receive one message from /${name}`;
   const addon = needNative(opts.native !== undefined ? opts.native : loadNative().addon, what);
   try {
-    const r = addon.mqReceive(name);
+    const r = addon.mqReceive('/' + name);
     return { channelId: channel.id, at: new Date().toISOString(), priority: r.priority, data: Buffer.from(r.data) };
   } catch (e) {
     if ((e as { code?: string }).code === 'EAGAIN') throw new ActionError('EAGAIN', `${what}: the queue is empty (EAGAIN)`);

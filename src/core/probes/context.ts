@@ -2,6 +2,7 @@
 // processes, and the helpers every probe uses. One Probe per IPC family (probes/*.ts).
 import type { Capabilities, Channel, ChannelKind, Endpoint, Mode, ProcessInfo } from '../model';
 import type { NativeAddon, ProcWalk, ProcWalkProcess } from '../native';
+import { InodeTable } from './inodeTable';
 
 export interface ProbeContext {
   procRoot: string;
@@ -34,37 +35,51 @@ export function modeOf(bits: number): Mode {
 }
 
 /**
- * fd rows by kernel identity, as linked lists over row indices (no per-fd arrays):
- * `head.get(inode)` is the first row, `next[row]` the following one (-1 = end).
+ * fd rows by kernel identity (FdKind + inode) as linked lists over row indices: `head(kind,
+ * inode)` is the first row, `next[row]` the following one (-1 = end). Built in one O(fds) pass
+ * over the walk's columns with typed-array hash tables (no per-fd allocation).
  */
 export class FdIndex {
   readonly next: Int32Array;
-  readonly byKind = new Map<number, Map<number, number>>();
+  private readonly tables: (InodeTable | undefined)[] = [];
+  private readonly headRows: number[][] = [];
   constructor(readonly walk: ProcWalk) {
     const f = walk.fds;
     const n = f.pid.length;
-    this.next = new Int32Array(n);
-    // build in reverse so each list is in walk order
-    for (let i = n - 1; i >= 0; i--) {
+    const next = (this.next = new Int32Array(n).fill(-1));
+    const tail = new Int32Array(n);
+    const counts: number[] = [];
+    for (let i = 0; i < n; i++) counts[f.kind[i]] = (counts[f.kind[i]] ?? 0) + 1;
+    for (let i = 0; i < n; i++) {
       const k = f.kind[i];
-      let m = this.byKind.get(k);
-      if (!m) {
-        m = new Map();
-        this.byKind.set(k, m);
+      let t = this.tables[k];
+      if (t === undefined) {
+        t = this.tables[k] = new InodeTable(counts[k]);
+        this.headRows[k] = [];
       }
       const ino = f.inode[i];
-      const h = m.get(ino);
-      this.next[i] = h === undefined ? -1 : h;
-      m.set(ino, i);
+      const h = t.get(ino);
+      if (h < 0) {
+        t.set(ino, i);
+        tail[i] = i;
+        this.headRows[k].push(i);
+      } else {
+        next[tail[h]] = i;
+        tail[h] = i;
+      }
     }
   }
   head(kind: number, inode: number): number {
-    const m = this.byKind.get(kind);
-    const h = m === undefined ? undefined : m.get(inode);
-    return h === undefined ? -1 : h;
+    const t = this.tables[kind];
+    return t === undefined ? -1 : t.get(inode);
+  }
+  /** First row of every distinct inode of this kind, in walk order. */
+  heads(kind: number): readonly number[] {
+    return this.headRows[kind] ?? [];
   }
   /** Endpoints of the rows starting at `row`, sorted by pid then fd. */
   endpoints(row: number): Endpoint[] {
+    if (row < 0) return [];
     const f = this.walk.fds;
     const out: Endpoint[] = [];
     for (let i = row; i >= 0; i = this.next[i]) out.push({ pid: f.pid[i], fd: f.fd[i], mode: MODES[f.mode[i] & 3] });

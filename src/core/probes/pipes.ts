@@ -18,9 +18,10 @@ export const pipeProbe: Probe = {
   kinds: ['pipe', 'fifo'],
   run(ctx) {
     if (ctx.kinds.has('pipe')) {
-      const heads = ctx.index.byKind.get(FdKind.Pipe);
-      if (heads) {
-        for (const [inode, row] of heads) {
+      const f = ctx.walk.fds;
+      {
+        for (const row of ctx.index.heads(FdKind.Pipe)) {
+          const inode = f.inode[row];
           const m = measured(ctx, row);
           const ch: PipeChannel = {
             id: 'pipe:' + inode,
@@ -35,11 +36,10 @@ export const pipeProbe: Probe = {
       }
     }
     if (ctx.kinds.has('fifo')) {
-      const heads = ctx.index.byKind.get(FdKind.Fifo);
-      if (!heads) return;
       const f = ctx.walk.fds;
       // The index is keyed by inode alone; split by device here (FIFOs are few).
-      for (const [inode, row] of heads) {
+      for (const row of ctx.index.heads(FdKind.Fifo)) {
+        const inode = f.inode[row];
         const byDev = new Map<number, number[]>();
         for (let i = row; i >= 0; i = ctx.index.next[i]) {
           const list = byDev.get(f.dev[i]);

@@ -12,9 +12,7 @@ import { mapHolders } from './maps';
 function fdHoldersByName(ctx: ProbeContext, kind: number, prefix: string): Map<string, Endpoint[]> {
   const out = new Map<string, Endpoint[]>();
   const f = ctx.walk.fds;
-  const heads = ctx.index.byKind.get(kind);
-  if (!heads) return out;
-  for (const row of heads.values()) {
+  for (const row of ctx.index.heads(kind)) {
     for (let i = row; i >= 0; i = ctx.index.next[i]) {
       const pi = f.pathIndex[i];
       if (pi < 0) continue;

@@ -2,7 +2,7 @@
 // survives a reload) and returns `open(target)` for the commands and tree views.
 import * as vscode from 'vscode';
 import type { InspectorTarget, SnapshotSource } from '../../snapshotSource';
-import { InspectorPanel, getWebviewOptions, type InspectorLog } from './inspectorPanel';
+import { InspectorPanel, getWebviewOptions, isTestMode, type InspectorLog } from './inspectorPanel';
 import { INSPECTOR_VIEW_TYPE } from './protocol';
 
 export { InspectorPanel, getWebviewOptions };
@@ -23,6 +23,7 @@ export function registerInspector(context: vscode.ExtensionContext, source: Snap
     }),
     { dispose: () => InspectorPanel.current?.dispose() },
   );
+  if (isTestMode(context)) context.subscriptions.push(registerTestCommand());
   return {
     open(target: InspectorTarget) {
       try {
@@ -32,4 +33,43 @@ export function registerInspector(context: vscode.ExtensionContext, source: Snap
       }
     },
   };
+}
+
+/** The command the extension tests drive the panel with (registered only in test mode). */
+export const INSPECTOR_TEST_COMMAND = 'ipcInspector.test.inspector';
+
+export interface InspectorTestState {
+  open: boolean;
+  target?: InspectorTarget;
+  rendered: unknown[];
+  rejected: string[];
+}
+
+function registerTestCommand(): vscode.Disposable {
+  return vscode.commands.registerCommand(INSPECTOR_TEST_COMMAND, async (action: string, arg?: unknown): Promise<InspectorTestState | undefined> => {
+    const hooks = InspectorPanel.testHooks;
+    const panel = InspectorPanel.current;
+    switch (action) {
+      case 'state':
+        return { open: !!panel, target: panel?.currentTarget, rendered: [...hooks.rendered], rejected: [...hooks.rejected] };
+      case 'reset':
+        hooks.rendered.length = 0;
+        hooks.rejected.length = 0;
+        return undefined;
+      case 'drive':
+        panel?.drive(arg as Parameters<InspectorPanel['drive']>[0]);
+        return undefined;
+      case 'post':
+        // As if the webview had posted `arg`: the same validation path.
+        await panel?.onMessage(arg);
+        return undefined;
+      case 'confirm':
+        hooks.confirm = typeof arg === 'boolean' ? () => arg : undefined;
+        return undefined;
+      case 'close':
+        panel?.dispose();
+        return undefined;
+    }
+    return undefined;
+  });
 }

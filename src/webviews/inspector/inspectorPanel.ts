@@ -15,7 +15,7 @@ import { takeSnapshot } from '../../core/snapshot';
 import { signalRisk, vscodeProcessesFromProc } from '../../core/actions/policy';
 import { errnoOf, messageOf, ActionError } from '../../core/actions/errors';
 import {
-  INSPECTOR_VIEW_TYPE, PROTOCOL_VERSION, LIMITS, validateWebviewMessage, checkShown, depthOf,
+  INSPECTOR_VIEW_TYPE, PROTOCOL_VERSION, LIMITS, validateWebviewMessage, checkShown, depthOf, CHANNEL_ID,
   type ChannelView, type HostMessage, type ProcessView, type WebviewMessage, type WirePeek, type WireError,
   type RenderedMessage, type SignalRow, type TestDriveMessage,
 } from './protocol';
@@ -54,7 +54,7 @@ export function isTestMode(context: vscode.ExtensionContext): boolean {
 function sanitizeTarget(t: unknown): InspectorTarget | undefined {
   if (typeof t !== 'object' || t === null) return undefined;
   const { channelId, pid } = t as Record<string, unknown>;
-  if (typeof channelId === 'string' && channelId.length <= LIMITS.channelId && /^[a-z0-9-]+:[\x21-\x7e]+$/.test(channelId)) return { channelId };
+  if (typeof channelId === 'string' && channelId.length <= LIMITS.channelId && CHANNEL_ID.test(channelId)) return { channelId };
   if (typeof pid === 'number' && Number.isSafeInteger(pid) && pid > 0 && pid <= LIMITS.pid) return { pid };
   return undefined;
 }

@@ -211,8 +211,11 @@ const stringArray = (maxItems: number, maxLen: number): Check => (v) => {
   return null;
 };
 
-/** Channel ids look like `kind:rest` with printable ASCII only. */
-const CHANNEL_ID = /^(pipe|fifo|sysv-msg|posix-mq|sysv-shm|posix-shm|sysv-sem|posix-sem|unix|tcp|udp):[\x21-\x7e]{1,500}$/;
+/**
+ * Channel ids are `kind:rest`; POSIX ids carry the object's name, which may hold any byte but NUL
+ * (spaces, newlines, markup). Only the shape is checked here; the host accepts only ids it showed.
+ */
+export const CHANNEL_ID = /^(pipe|fifo|sysv-msg|posix-mq|sysv-shm|posix-shm|sysv-sem|posix-sem|unix|tcp|udp):[^\0]{1,500}$/s;
 const channelId = str(LIMITS.channelId, CHANNEL_ID);
 const requestId = int(0, LIMITS.requestId);
 const pid = int(1, LIMITS.pid);

@@ -1,0 +1,108 @@
+// The inspector panel inside the real VS Code: opened through the real command on real fixtures;
+// what the webview rendered is read back through the test-mode report it posts to the host
+// (ipcInspector.test.inspector 'state'); the webview's own form sends the signal.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { makeFixture, closeAll, type Fixture } from '../../fixtures/ipcFixture';
+import { openApi, channelWhere, waitFor } from './ipcTestUtil';
+import type { IpcInspectorApi } from '../../src/extension';
+
+const CMD = 'ipcInspector.test.inspector';
+const XSS = '<img src=x onerror=alert(1)>';
+
+interface Rendered { view: string; texts: string[]; elementCount: number; imgCount: number; scriptCount: number }
+interface TestState { open: boolean; target?: { channelId?: string; pid?: number }; rendered: Rendered[]; rejected: string[] }
+
+const state = async () => (await vscode.commands.executeCommand<TestState>(CMD, 'state'))!;
+
+async function rendered(what: string, pred: (r: Rendered) => boolean, ms = 15_000): Promise<Rendered> {
+  return waitFor(what, async () => {
+    await vscode.commands.executeCommand(CMD, 'drive', { action: 'report' });
+    const s = await state();
+    return [...s.rendered].reverse().find(pred);
+  }, ms);
+}
+
+describe('Inspector panel', function () {
+  this.timeout(60_000);
+  let api: IpcInspectorApi;
+  const fixtures: Fixture[] = [];
+
+  before(async () => {
+    api = await openApi();
+    await vscode.commands.executeCommand(CMD, 'reset');
+  });
+  after(async () => {
+    await vscode.commands.executeCommand(CMD, 'close');
+    await closeAll(fixtures);
+  });
+
+  it('shows the messages of a SysV queue without consuming them; markup renders as text', async function () {
+    const fx = await makeFixture('sysv-msg', { comm: 'x<img src=x>', msgs: [{ type: 1, text: 'hello inspector' }, { type: 7, text: XSS }] });
+    fixtures.push(fx);
+    const msqid = fx.info.msqid as number;
+    const ch = await channelWhere(api, `sysv-msg ${msqid}`, (c) => c.kind === 'sysv-msg' && c.msqid === msqid);
+    await vscode.commands.executeCommand(CMD, 'reset');
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
+    const s = await state();
+    assert.equal(s.open, true);
+    assert.equal(s.target?.channelId, ch.id);
+    const title = await rendered('channel view', (r) => r.texts.some((t) => t.startsWith('title:SysV message queue')));
+    assert.equal(title.imgCount, 0);
+    if (!api.source.current?.capabilities.native) {
+      // Without the addon there is no MSG_COPY: the panel must say so instead of reading destructively.
+      return this.skip();
+    }
+    const peek = await rendered('messages', (r) => r.view === 'peek' && r.texts.some((t) => t.startsWith('message:')));
+    const msgs = peek.texts.filter((t) => t.startsWith('message:'));
+    assert.equal(msgs.length, 2);
+    assert.match(msgs[0], /^message:0:#0type 115 bytes:hello inspector$/);
+    assert.ok(msgs[1].includes(XSS), `markup shown as text: ${msgs[1]}`);
+    assert.equal(peek.imgCount, 0, 'no element was created from the queue contents');
+    assert.ok(peek.texts.some((t) => /counters:.*before: 2 messages.*after: 2 messages.*unchanged/.test(t)));
+    // Still there: the queue was not consumed.
+    const again = await api.source.refresh();
+    const q = again.channels.find((c) => c.id === ch.id);
+    assert.equal(q && q.kind === 'sysv-msg' ? q.messages : -1, 2);
+  });
+
+  it('a POSIX shm object named with markup renders its name as text', async () => {
+    const fx = await makeFixture('posix-shm', { name: `ipcinsp ${XSS}` });
+    fixtures.push(fx);
+    const ch = await channelWhere(api, 'posix-shm fixture', (c) => c.kind === 'posix-shm' && c.name === fx.info.name);
+    await vscode.commands.executeCommand(CMD, 'reset');
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
+    const r = await rendered('posix-shm view', (x) => x.texts.some((t) => t.startsWith('title:POSIX shared memory') && t.includes(XSS)));
+    assert.equal(r.imgCount, 0);
+  });
+
+  it('sends SIGUSR1 from the webview form and the fixture receives it', async () => {
+    const record = path.join(os.tmpdir(), `ipc-inspector-sig-${process.pid}-${Date.now()}.log`);
+    const fx = await makeFixture('signals', { record });
+    fixtures.push(fx);
+    const pid = fx.info.target as number;
+    await api.source.refresh();
+    await vscode.commands.executeCommand(CMD, 'reset');
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { pid });
+    const view = await rendered('process view', (r) => r.texts.some((t) => t.startsWith('title:') && t.includes(`(${pid})`)) && r.texts.some((t) => /^signals:[1-9]/.test(t)));
+    assert.equal(view.imgCount, 0);
+    await vscode.commands.executeCommand(CMD, 'drive', { action: 'sendSignal', signal: 'SIGUSR1' });
+    await waitFor('SIGUSR1 recorded', () => fs.existsSync(record) && /signo=10\b/.test(fs.readFileSync(record, 'utf8')), 15_000);
+    const done = await rendered('signal result', (r) => r.texts.some((t) => t.startsWith('signalResult:sent SIGUSR1')));
+    assert.ok(done);
+  });
+
+  it('rejects hostile messages on the webview path (pid not shown, bad types, pollution)', async () => {
+    await vscode.commands.executeCommand(CMD, 'reset');
+    await vscode.commands.executeCommand(CMD, 'post', { type: 'sendSignal', requestId: 1, pid: 1, startTime: 1, signal: 9 });
+    await vscode.commands.executeCommand(CMD, 'post', { type: 'sendSignal', requestId: 2, pid: '1', startTime: 1, signal: 9 });
+    await vscode.commands.executeCommand(CMD, 'post', JSON.parse('{"type":"ready","__proto__":{"x":1}}'));
+    await vscode.commands.executeCommand(CMD, 'post', { type: 'peek', requestId: 3, channelId: 'sysv-msg:999999', offset: -1 });
+    const s = await state();
+    assert.equal(s.rejected.length, 4, s.rejected.join('\n'));
+    assert.match(s.rejected[0], /not shown/);
+  });
+});

@@ -1,0 +1,53 @@
+// Numbers, not thresholds (except sanity): activation time, and main-thread time per refresh
+// (SnapshotService applying the diff + view model + trees + status bar), plus the cost of
+// rendering every tree item once. Written to test-results/extension-metrics.json; run with a
+// held bench workload (`node dist/bench.js --hold 50k`) for the 50,000-fd figure.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { IpcNode } from '../../src/views/nodes';
+import { openApi, walk } from './ipcTestUtil';
+
+describe('IPC perf', function () {
+  this.timeout(300_000);
+  it('measures activation and main-thread time per refresh', async () => {
+    const api = await openApi();
+    const scans: Array<{ scanMs: number; serviceMainMs: number; listenersMs: number }> = [];
+    for (let i = 0; i < 6; i++) {
+      await api.source.refresh();
+      const s = api.source.stats;
+      scans.push({ scanMs: s.lastScanMs, serviceMainMs: s.lastMainThreadMs, listenersMs: s.lastListenersMs });
+    }
+    const steady = scans.slice(1);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const snap = api.source.current!;
+    const fds = snap.channels.reduce((n, c) => n + c.endpoints.length, 0);
+    const t0 = performance.now();
+    const nodes: IpcNode[] = await walk(api.channelsTree, 3);
+    for (const n of nodes) api.channelsTree.getTreeItem(n);
+    const renderAllMs = performance.now() - t0;
+    await api.hostFacts.hostSummary();
+    await api.hostFacts.processUsage(process.pid);
+    const metrics = {
+      at: new Date().toISOString(),
+      activationMs: api.activationMs,
+      channels: snap.channels.length,
+      endpoints: fds,
+      processes: snap.processes.length,
+      nativeAddon: snap.capabilities.native,
+      scanMsMedian: median(steady.map((s) => s.scanMs)),
+      mainThreadMsMedian: median(steady.map((s) => s.serviceMainMs + s.listenersMs)),
+      serviceApplyDiffMsMedian: median(steady.map((s) => s.serviceMainMs)),
+      viewsUpdateMsMedian: median(steady.map((s) => s.listenersMs)),
+      firstScan: scans[0],
+      renderAllTreeItemsMs: renderAllMs,
+      treeNodes: nodes.length,
+      hostFacts: api.hostFacts.costs,
+    };
+    const dir = path.resolve(__dirname, '../../../test-results');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'extension-metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+    console.log(`IPC-METRIC ${JSON.stringify(metrics)}`);
+    assert.ok(metrics.activationMs < 1000);
+  });
+});

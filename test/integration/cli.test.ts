@@ -1,0 +1,228 @@
+// The real CLI (node bin/ipc-inspector.js → dist/cli.js) on real objects: `snapshot --json`
+// follows the contract and finds the fixture's pipe, FIFO and socket pair; usage errors exit 2
+// with exactly one line on stderr and nothing on stdout; the table prints hostile names (newline,
+// markup) escaped on one line; `watch --json` reports a fixture appearing and disappearing.
+//
+//   node scripts/build.mjs test/integration cli && node --test --test-concurrency=1 dist/test/integration/cli.test.js
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
+import { CHANNEL_KINDS, type Channel, type Snapshot, type SnapshotDiff } from '../../src/core/model';
+import { escapeControl } from '../../src/core/format';
+
+function repoRoot(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 8; i++) {
+    if (fs.existsSync(path.join(dir, 'bin', 'ipc-inspector.js')) && fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    dir = path.dirname(dir);
+  }
+  throw new Error('repository root not found above ' + __dirname);
+}
+const ROOT = repoRoot();
+const BIN = path.join(ROOT, 'bin', 'ipc-inspector.js');
+const cliBuilt = fs.existsSync(path.join(ROOT, 'dist', 'cli.js')) ? false : 'dist/cli.js not built (node scripts/build.mjs cli)';
+
+function cli(args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-cli-'));
+const HOSTILE_COMM = 'ev\n<script>';
+const HOSTILE_PATH = path.join(tmp, 'fifo\nline2 <script>alert(1)</script>');
+let pipe: Fixture;
+let fifo: Fixture;
+let pair: Fixture;
+
+before(async () => {
+  [pipe, fifo, pair] = await Promise.all([
+    makeFixture('pipe', { bytes: 3 }),
+    makeFixture('fifo', { path: HOSTILE_PATH, comm: HOSTILE_COMM }),
+    makeFixture('socketpair', { bytes: 4 }),
+  ]);
+});
+
+after(async () => {
+  try {
+    await closeAll([pipe, fifo, pair]);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+describe('ipc-inspector CLI', { skip: cliBuilt }, () => {
+  test('snapshot --json --pid P: the contract, filtered to P', () => {
+    const r = cli(['snapshot', '--json', '--pid', String(pipe.info.reader.pid)]);
+    assert.equal(r.code, 0, r.stderr);
+    const snap = JSON.parse(r.stdout) as Snapshot;
+    assert.equal(snap.version, 1);
+    for (const k of ['takenAt', 'durationMs', 'host', 'capabilities', 'warnings', 'processes', 'channels']) assert.ok(k in snap, `missing ${k}`);
+    assert.equal(typeof snap.capabilities.native, 'boolean');
+    for (const c of snap.channels) {
+      assert.ok((CHANNEL_KINDS as readonly string[]).includes(c.kind), c.kind);
+      assert.equal(typeof c.id, 'string');
+      assert.ok(c.endpoints.some((e) => e.pid === pipe.info.reader.pid), `${c.id} not held by the filtered pid`);
+    }
+    const ch = snap.channels.find((c) => c.kind === 'pipe' && c.inode === pipe.info.inode);
+    assert.ok(ch, 'the fixture pipe is missing');
+    assert.deepEqual(
+      ch.endpoints.map((e) => `${e.pid}/${e.fd}/${e.mode}`).sort(),
+      [pipe.info.writer, pipe.info.reader].map((e) => `${e.pid}/${e.fd}/${e.mode}`).sort(),
+    );
+    assert.ok(snap.processes.some((p) => p.pid === pipe.info.reader.pid));
+  });
+
+  test('snapshot --json --kind unix --pid A,B: socket pair peers, nothing of another kind', () => {
+    const { a, b } = pair.info;
+    const r = cli(['snapshot', '--json', '--kind', 'unix', '--pid', `${a.pid},${b.pid}`]);
+    assert.equal(r.code, 0, r.stderr);
+    const snap = JSON.parse(r.stdout) as Snapshot;
+    assert.ok(snap.channels.every((c) => c.kind === 'unix'));
+    const ca = snap.channels.find((c) => c.kind === 'unix' && c.inode === a.inode) as Extract<Channel, { kind: 'unix' }> | undefined;
+    const cb = snap.channels.find((c) => c.kind === 'unix' && c.inode === b.inode) as Extract<Channel, { kind: 'unix' }> | undefined;
+    assert.ok(ca && cb, 'socket pair missing');
+    if (snap.capabilities.sockDiag) {
+      assert.equal(ca.peer, cb.id);
+      assert.equal(cb.peer, ca.id);
+    }
+  });
+
+  test('snapshot --no-native --json reports that the addon was not used', () => {
+    const r = cli(['snapshot', '--no-native', '--json', '--kind', 'fifo', '--pid', String(fifo.info.reader.pid)]);
+    assert.equal(r.code, 0, r.stderr);
+    const snap = JSON.parse(r.stdout) as Snapshot;
+    assert.equal(snap.capabilities.native, false);
+    const ch = snap.channels.find((c) => c.kind === 'fifo' && c.inode === fifo.info.inode);
+    assert.ok(ch && ch.kind === 'fifo');
+    assert.equal(ch.path, HOSTILE_PATH);
+  });
+
+  test('the table escapes hostile names: one line per channel, no raw newline or markup break-out', () => {
+    const r = cli(['snapshot', '--pid', String(fifo.info.reader.pid), '--pid', String(fifo.info.writer.pid), '--kind', 'fifo']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!r.stdout.includes(HOSTILE_PATH), 'raw path with a newline printed');
+    assert.ok(!r.stdout.includes(HOSTILE_COMM), 'raw comm with a newline printed');
+    assert.ok(r.stdout.includes(escapeControl(HOSTILE_PATH)), 'escaped path missing:\n' + r.stdout);
+    assert.ok(r.stdout.includes(escapeControl(HOSTILE_COMM)), 'escaped comm missing:\n' + r.stdout);
+    const lines = r.stdout.trimEnd().split('\n');
+    // title, header, exactly one row for the one FIFO
+    assert.equal(lines.length, 3, r.stdout);
+    assert.match(lines[0], /FIFO/);
+    assert.match(lines[1], /^ID\s+PATH\b/);
+    assert.ok(lines[2].includes(String(fifo.info.inode)));
+    assert.ok(lines[2].includes(`[${fifo.info.reader.pid}] fd ${fifo.info.reader.fd} (r)`));
+    assert.ok(lines[2].includes(`[${fifo.info.writer.pid}] fd ${fifo.info.writer.fd} (w)`));
+    // eslint-disable-next-line no-control-regex
+    assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f]/.test(r.stdout), 'control characters in the table');
+  });
+
+  test('the table groups by kind with one header per kind', () => {
+    const pids = [pipe.info.reader.pid, pair.info.a.pid];
+    const r = cli(['snapshot', ...pids.flatMap((p) => ['--pid', String(p)]), '--kind', 'pipe,unix']);
+    assert.equal(r.code, 0, r.stderr);
+    const titles = r.stdout.split('\n').filter((l) => /^\S.*\(\d+\)$/.test(l));
+    assert.deepEqual(titles.map((t) => t.replace(/ \(\d+\)$/, '')), ['Pipe', 'Unix socket']);
+    assert.ok(r.stdout.includes(`pipe:${pipe.info.inode}`) || r.stdout.includes(String(pipe.info.inode)));
+    assert.ok(r.stdout.includes(String(pair.info.a.inode)));
+  });
+
+  const BAD: [string, string[], RegExp][] = [
+    ['unknown option', ['snapshot', '--bogus'], /unknown option --bogus/],
+    ['missing value', ['snapshot', '--pid'], /--pid needs a value/],
+    ['bad kind', ['snapshot', '--kind', 'pipes'], /unknown kind pipes/],
+    ['bad pid', ['snapshot', '--pid', 'abc'], /invalid pid abc/],
+    ['negative pid', ['snapshot', '--pid', '-4'], /invalid pid -4/],
+    ['zero pid', ['snapshot', '--pid', '0'], /invalid pid 0/],
+    ['flag with a value', ['snapshot', '--json=yes'], /--json takes no value/],
+    ['stray argument', ['snapshot', 'extra'], /unexpected argument extra/],
+    ['bad interval', ['watch', '--interval', '10ms'], /--interval must be an integer/],
+    ['interval too small', ['watch', '--interval', '5'], /--interval must be an integer/],
+    ['unknown command', ['snapsh0t'], /unknown command/],
+    ['hostile option name', ['snapshot', '--a\nb'], /unknown option --a\\nb/],
+  ];
+  for (const [what, args, re] of BAD) {
+    test(`usage error (${what}) → exit 2, one line on stderr, nothing on stdout`, () => {
+      const r = cli(args);
+      assert.equal(r.code, 2, `exit ${r.code}; stderr: ${r.stderr}`);
+      assert.equal(r.stdout, '');
+      assert.ok(r.stderr.endsWith('\n'));
+      assert.equal(r.stderr.split('\n').length, 2, `not one line: ${JSON.stringify(r.stderr)}`);
+      assert.match(r.stderr, re);
+      assert.match(r.stderr, /^ipc-inspector/);
+    });
+  }
+
+  test('help, --version, <command> --help', () => {
+    const h = cli(['help']);
+    assert.equal(h.code, 0);
+    for (const c of ['snapshot', 'watch', 'peek', 'signal']) assert.match(h.stdout, new RegExp(`^  ${c} `, 'm'));
+    const v = cli(['--version']);
+    assert.equal(v.code, 0);
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    assert.equal(v.stdout.trim(), pkg.version);
+    const s = cli(['snapshot', '--help']);
+    assert.equal(s.code, 0);
+    assert.match(s.stdout, /--kind/);
+    assert.match(s.stdout, /--no-native/);
+    const w = cli(['watch', '--help']);
+    assert.equal(w.code, 0);
+    assert.match(w.stdout, /--interval/);
+    const none = cli([]);
+    assert.equal(none.code, 2);
+    assert.match(none.stdout, /usage:/);
+  });
+
+  test('watch --json: a new fixture shows up as added, then as removed after close', async () => {
+    const w = spawn(process.execPath, [BIN, 'watch', '--json', '--interval', '100', '--kind', 'fifo'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let waiter: (() => void) | undefined;
+    w.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) =>
+      w.on('close', (code) => {
+        resolve(code);
+        waiter?.();
+      }),
+    );
+    const diffs: SnapshotDiff[] = [];
+    let buf = '';
+    w.stdout.setEncoding('utf8').on('data', (d: string) => {
+      buf += d;
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        diffs.push(JSON.parse(buf.slice(0, nl)) as SnapshotDiff);
+        buf = buf.slice(nl + 1);
+      }
+      waiter?.();
+    });
+    const until = async (pred: () => boolean) => {
+      while (!pred()) {
+        if (w.exitCode !== null) throw new Error(`watch exited early (${w.exitCode}): ${stderr}`);
+        await new Promise<void>((r) => (waiter = r));
+      }
+    };
+    let extra: Fixture | undefined;
+    try {
+      await until(() => diffs.length >= 1); // the first diff: everything there is
+      assert.equal(diffs[0].fromTakenAt, null);
+      assert.ok(diffs[0].addedChannels.every((c) => c.kind === 'fifo'));
+      assert.ok(diffs[0].addedChannels.some((c) => c.kind === 'fifo' && c.inode === fifo.info.inode));
+      extra = await makeFixture('fifo', { path: path.join(tmp, 'watched fifo') });
+      const inode = extra.info.inode as number;
+      const isIt = (c: Channel) => c.kind === 'fifo' && c.inode === inode;
+      await until(() => diffs.slice(1).some((d) => d.addedChannels.some(isIt)));
+      const added = diffs.slice(1).find((d) => d.addedChannels.some(isIt))!;
+      const id = added.addedChannels.find(isIt)!.id;
+      assert.ok(diffs.slice(1).every((d) => d.fromTakenAt !== null));
+      await extra.close();
+      await until(() => diffs.some((d) => d.removedChannels.includes(id)));
+    } finally {
+      w.kill('SIGINT');
+      await extra?.close().catch(() => {});
+    }
+    assert.equal(await exited, 0, stderr);
+  });
+});
