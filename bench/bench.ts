@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import type { Snapshot } from '../src/core/model';
 import { loadNative } from '../src/core/native';
 import { takeSnapshot } from '../src/core/snapshot';
@@ -66,14 +66,39 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+// ---- CPU time: on a busy machine wall time swings with other load; CPU time per run does not.
+
+/** user+sys ms of this process, every thread (main, native walk threads, the service's worker). */
+const selfCpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+/** On-CPU ms of this process's main thread (schedstat, ns resolution). */
+const mainThreadCpuMs = (): number => {
+  try {
+    return Number(fs.readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return NaN;
+  }
+};
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+/** user+sys ms of waited-for children (cutime+cstime, clock-tick resolution). */
+const childCpuMs = (): number => {
+  const st = fs.readFileSync('/proc/self/stat', 'utf8');
+  const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[13]) + Number(f[14])) * 1000) / CLK_TCK;
+};
+
 /** Runs a command with stdout into a file (no pipe to drain); returns wall ms and the output. */
-function timeCommand(cmd: string, args: string[], outFile: string): { ms: number; out: string; ok: boolean } {
+function timeCommand(cmd: string, args: string[], outFile: string): { ms: number; cpuMs: number; out: string; ok: boolean } {
   const fd = fs.openSync(outFile, 'w');
+  const c0 = childCpuMs();
   const t0 = performance.now();
   const r = spawnSync(cmd, args, { stdio: ['ignore', fd, 'ignore'] });
   const ms = performance.now() - t0;
+  const cpuMs = childCpuMs() - c0;
   fs.closeSync(fd);
-  return { ms, out: fs.readFileSync(outFile, 'utf8'), ok: r.status === 0 && !r.error };
+  return { ms, cpuMs, out: fs.readFileSync(outFile, 'utf8'), ok: r.status === 0 && !r.error };
 }
 
 function has(cmd: string): boolean {
@@ -143,15 +168,20 @@ interface SizeResult {
   size: string;
   fds: number;
   times: Record<string, number[]>;
+  /** user+sys CPU ms per run (all threads of the tool). */
+  cpu: Record<string, number[]>;
+  /** SnapshotService.lastMainThreadMs (applyDiff). */
   mainThreadMs: number[];
-  /** Longest event-loop stall on this thread while service.next() ran (structured-clone of the diff included). */
-  loopStallMs: number[];
+  /** On-CPU ms of the caller's main thread during service.next(): receiving (structured clone) + applyDiff. */
+  serviceMainCpuMs: number[];
+  /** On-CPU ms of the main thread during an in-thread takeSnapshot(): the JS side of the snapshot. */
+  oursMainCpuMs: number[];
   workerMs: number[];
   ourDurationMs: number[];
   counts: Record<string, unknown>;
 }
 
-type Step = { name: string; run: () => Promise<number> };
+type Step = { name: string; run: () => Promise<{ ms: number; cpuMs: number }> };
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -210,9 +240,10 @@ async function main(): Promise<void> {
       const wl = await builder.start(size);
       console.log(`[${size.label}] workload: ${size.pairs * 2} processes, ${wl.fds} fds, ready in ${(performance.now() - t0).toFixed(0)} ms`);
       const out = path.join(tmp, 'out.txt');
-      const res: SizeResult = { size: size.label, fds: wl.fds, times: {}, mainThreadMs: [], loopStallMs: [], workerMs: [], ourDurationMs: [], counts: {} };
-      const rec = (name: string, ms: number): void => {
-        (res.times[name] ??= []).push(ms);
+      const res: SizeResult = { size: size.label, fds: wl.fds, times: {}, cpu: {}, mainThreadMs: [], serviceMainCpuMs: [], oursMainCpuMs: [], workerMs: [], ourDurationMs: [], counts: {} };
+      const rec = (name: string, r: { ms: number; cpuMs: number }): void => {
+        (res.times[name] ??= []).push(r.ms);
+        (res.cpu[name] ??= []).push(r.cpuMs);
       };
       let lastOurs: Snapshot | undefined;
       let lastSvc: Snapshot | undefined;
@@ -224,28 +255,29 @@ async function main(): Promise<void> {
         {
           name: 'ours',
           run: async () => {
+            const c = selfCpuMs();
+            const m = mainThreadCpuMs();
             const t = performance.now();
             lastOurs = await takeSnapshot();
             const ms = performance.now() - t;
+            res.oursMainCpuMs.push(mainThreadCpuMs() - m);
             res.ourDurationMs.push(lastOurs.durationMs);
-            return ms;
+            return { ms, cpuMs: selfCpuMs() - c };
           },
         },
         {
           name: 'service',
           run: async () => {
-            const h = monitorEventLoopDelay({ resolution: 1 });
-            h.enable();
+            const c = selfCpuMs();
+            const m = mainThreadCpuMs();
             const t = performance.now();
             const r = await svc.next();
             const ms = performance.now() - t;
-            h.disable();
+            res.serviceMainCpuMs.push(mainThreadCpuMs() - m);
             lastSvc = r.snapshot;
             res.mainThreadMs.push(svc.lastMainThreadMs);
             res.workerMs.push(svc.lastWorkerMs);
-            // the histogram counts delay beyond its 1 ms resolution; a stall shorter than that reads as ~0
-            res.loopStallMs.push(Math.max(0, h.max / 1e6 - 1));
-            return ms;
+            return { ms, cpuMs: selfCpuMs() - c };
           },
         },
         {
@@ -253,40 +285,45 @@ async function main(): Promise<void> {
           run: async () => {
             const f = floor.run(1);
             floorCounts = f;
-            return f.ms;
+            return f;
           },
         },
-        { name: 'floor-2t', run: async () => floor.run(2).ms },
+        { name: 'floor-2t', run: async () => floor.run(2) },
       ];
       const cmd = (name: string, c: string, a: string[]): Step => ({
         name,
         run: async () => {
           const r = timeCommand(c, a, out);
           outputs[name] = r.out;
-          return r.ms;
+          return r;
         },
       });
       if (tools.lsof) steps.push(cmd('lsof', 'lsof', ['-n', '-P']));
       if (tools.ss) steps.push(cmd('ss', 'ss', ['-a', '-p', '-n']));
       if (tools.ipcs) steps.push(cmd('ipcs', 'ipcs', ['-a']));
 
-      // warm-up: one of each, not recorded (JIT, dentry cache, the service's worker start)
-      for (const s of steps) await s.run();
+      // warm-up: one of each, not recorded (JIT, dentry cache, the service's worker start);
+      // a tool slower than 5 s here runs at most 3 times, so the bench stays within minutes
+      const cap = new Map<string, number>();
+      for (const s of steps) cap.set(s.name, (await s.run()).ms > 5000 ? Math.min(3, args.reps) : args.reps);
       res.ourDurationMs.length = 0;
       res.mainThreadMs.length = 0;
-      res.loopStallMs.length = 0;
+      res.serviceMainCpuMs.length = 0;
+      res.oursMainCpuMs.length = 0;
       res.workerMs.length = 0;
       // interleaved: rotate the order each repetition so no tool always runs first
       for (let r = 0; r < args.reps; r++) {
         for (let i = 0; i < steps.length; i++) {
           const s = steps[(i + r) % steps.length];
+          if ((res.times[s.name]?.length ?? 0) >= (cap.get(s.name) ?? args.reps)) continue;
           rec(s.name, await s.run());
         }
       }
       if (args.ts) {
+        const c = selfCpuMs();
         const t = performance.now();
         const snap = await takeSnapshot({ useNative: false });
-        rec('ours-ts (once)', performance.now() - t);
+        rec('ours-ts (once)', { ms: performance.now() - t, cpuMs: selfCpuMs() - c });
         res.counts['ours-ts'] = countOurs(snap);
       }
       await wl.stop();
@@ -324,12 +361,13 @@ const pad = (s: string, n: number): string => s.padStart(n);
 
 function printSize(r: SizeResult, ours: Snapshot | undefined): void {
   const names = Object.keys(r.times);
-  console.log(`  ${'tool'.padEnd(16)}${pad('median', 9)}${pad('min', 9)}${pad('max', 9)}  runs`);
+  console.log(`  ${'tool'.padEnd(16)}${pad('wall med', 9)}${pad('min', 9)}${pad('max', 9)}${pad('cpu med', 9)}  runs`);
   for (const n of names) {
     const xs = r.times[n];
-    console.log(`  ${n.padEnd(16)}${pad(fmt(median(xs)), 9)}${pad(fmt(Math.min(...xs)), 9)}${pad(fmt(Math.max(...xs)), 9)}  ${xs.length}`);
+    console.log(`  ${n.padEnd(16)}${pad(fmt(median(xs)), 9)}${pad(fmt(Math.min(...xs)), 9)}${pad(fmt(Math.max(...xs)), 9)}${pad(fmt(median(r.cpu[n] ?? [])), 9)}  ${xs.length}`);
   }
-  console.log(`  service: main-thread ms per snapshot (lastMainThreadMs, applyDiff) median ${fmt(median(r.mainThreadMs))}, max ${fmt(Math.max(...r.mainThreadMs))}; longest event-loop stall during next() median ${fmt(median(r.loopStallMs))}, max ${fmt(Math.max(...r.loopStallMs))}; worker ms median ${fmt(median(r.workerMs))}`);
+  console.log(`  service: lastMainThreadMs (applyDiff) median ${fmt(median(r.mainThreadMs))}, max ${fmt(Math.max(...r.mainThreadMs))}; main-thread CPU per next() (receive + applyDiff) median ${fmt(median(r.serviceMainCpuMs))}, max ${fmt(Math.max(...r.serviceMainCpuMs))}; worker ms median ${fmt(median(r.workerMs))}`);
+  console.log(`  ours in-thread: main-thread CPU per takeSnapshot() (the JS side) median ${fmt(median(r.oursMainCpuMs))}`);
   console.log(`  snapshot.durationMs (ours, self-reported): median ${fmt(median(r.ourDurationMs))}`);
   const c = r.counts as Record<string, Record<string, unknown>>;
   if (c.ours) {
@@ -352,35 +390,46 @@ function printSize(r: SizeResult, ours: Snapshot | undefined): void {
 }
 
 function printSummary(results: SizeResult[]): void {
-  const m = (r: SizeResult, n: string): number => median(r.times[n] ?? []);
   const ratio = (a: number, b: number): string => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : '—');
   const cols = ['size', 'wl fds', 'all fds', 'ours', 'service', 'main-thr', 'ts-once', 'floor1t', 'floor2t', 'lsof', 'ss', 'ipcs', 'ours/floor1t', 'lsof/ours', 'ss/ours'];
   const w = [6, 7, 8, 7, 8, 9, 8, 8, 8, 7, 7, 6, 13, 10, 8];
-  console.log('Summary (median ms; targets: ours/floor1t ≤ 1, lsof/ours ≥ 5, ss/ours ≥ 2)');
-  console.log(cols.map((c, i) => pad(c, w[i])).join(' '));
-  for (const r of results) {
-    const ours = m(r, 'ours');
-    const row = [
-      r.size,
-      String(r.fds),
-      String((r.counts.floor as { fds?: number } | undefined)?.fds ?? '—'),
-      fmt(ours),
-      fmt(m(r, 'service')),
-      fmt(median(r.mainThreadMs)),
-      fmt(m(r, 'ours-ts (once)')),
-      fmt(m(r, 'floor-1t')),
-      fmt(m(r, 'floor-2t')),
-      fmt(m(r, 'lsof')),
-      fmt(m(r, 'ss')),
-      fmt(m(r, 'ipcs')),
-      ratio(ours, m(r, 'floor-1t')),
-      ratio(m(r, 'lsof'), ours),
-      ratio(m(r, 'ss'), ours),
-    ];
-    console.log(row.map((c, i) => pad(c, w[i])).join(' '));
-  }
+  const table = (title: string, m: (r: SizeResult, n: string) => number, mainThr: (r: SizeResult) => number): void => {
+    console.log(title);
+    console.log(cols.map((c, i) => pad(c, w[i])).join(' '));
+    for (const r of results) {
+      const ours = m(r, 'ours');
+      const row = [
+        r.size,
+        String(r.fds),
+        String((r.counts.floor as { fds?: number } | undefined)?.fds ?? '—'),
+        fmt(ours),
+        fmt(m(r, 'service')),
+        fmt(mainThr(r)),
+        fmt(m(r, 'ours-ts (once)')),
+        fmt(m(r, 'floor-1t')),
+        fmt(m(r, 'floor-2t')),
+        fmt(m(r, 'lsof')),
+        fmt(m(r, 'ss')),
+        fmt(m(r, 'ipcs')),
+        ratio(ours, m(r, 'floor-1t')),
+        ratio(m(r, 'lsof'), ours),
+        ratio(m(r, 'ss'), ours),
+      ];
+      console.log(row.map((c, i) => pad(c, w[i])).join(' '));
+    }
+  };
+  table(
+    'Summary — wall time, median ms (targets: ours/floor1t ≤ 1, lsof/ours ≥ 5, ss/ours ≥ 2); main-thr = SnapshotService.lastMainThreadMs',
+    (r, n) => median(r.times[n] ?? []),
+    (r) => median(r.mainThreadMs),
+  );
+  table(
+    'Summary — CPU time (user+sys, all threads), median ms; main-thr = main-thread CPU per service.next() (receive + applyDiff)',
+    (r, n) => median(r.cpu[n] ?? []),
+    (r) => median(r.serviceMainCpuMs),
+  );
   console.log('wl fds = the workload\'s own fds; all fds = every fd on the machine (what each tool walks; other users\' processes included).');
-  console.log('main-thr = SnapshotService.lastMainThreadMs (applyDiff on the caller\'s thread); ts-once = the pure-TS path, one run.');
+  console.log('ts-once = the pure-TS path, one run. CPU of commands = cutime+cstime (10 ms ticks); of the floor = its getrusage.');
   console.log('lsof, ss, ipcs are timed as commands (fork+exec included, output to a file); ours in-process; floor inside the C program.');
 }
 

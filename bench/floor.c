@@ -3,7 +3,7 @@
 // /proc/net/{unix,tcp,tcp6,udp,udp6} and /proc/sysvipc/{msg,shm,sem} once. Nothing is parsed,
 // stat'ed or joined. Compiled by bench/floor.ts with `cc -O2 -pthread`; not part of the extension.
 //
-//   floor [THREADS]  -> one JSON line: {"ms":…,"threads":…,"procs":…,"fds":…,"sockets":…,"pipes":…,"textBytes":…}
+//   floor [THREADS]  -> one JSON line: {"ms":…,"cpuMs":…,"threads":…,"procs":…,"fds":…,"sockets":…,"pipes":…,"textBytes":…}
 //
 // With THREADS > 1 the pids are shared out through an atomic counter; the main thread reads the
 // /proc/net and /proc/sysvipc files first, then joins the walk.
@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -117,7 +118,10 @@ int main(int argc, char **argv) {
     s.pipes += c[t].pipes;
   }
   double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
-  printf("{\"ms\":%.3f,\"threads\":%d,\"procs\":%ld,\"fds\":%ld,\"sockets\":%ld,\"pipes\":%ld,\"textBytes\":%ld}\n", ms,
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  double cpuMs = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+  printf("{\"ms\":%.3f,\"cpuMs\":%.3f,\"threads\":%d,\"procs\":%ld,\"fds\":%ld,\"sockets\":%ld,\"pipes\":%ld,\"textBytes\":%ld}\n", ms, cpuMs,
          threads, s.procs, s.fds, s.sockets, s.pipes, textBytes);
   return 0;
 }

@@ -6,6 +6,8 @@ import { compileC } from './cc';
 
 export interface FloorResult {
   ms: number;
+  /** user+sys CPU of the floor process (getrusage), all threads. */
+  cpuMs: number;
   threads: number;
   procs: number;
   fds: number;

@@ -147,7 +147,7 @@ const valueField = textfield(state.value, { label: 'Integer value (sigqueue)', p
 const signalHint = h('div', { class: 'muted', id: 'signal-hint' });
 const signalResult = h('div', { id: 'signal-result' });
 const sendButton = button('Send', () => sendSignalFromForm(), { icon: 'zap', id: 'send-signal', title: 'Send the signal (the host asks for confirmation when needed)' });
-const filterBox = h('vscode-checkbox', { label: 'Only signals with a disposition', id: 'signal-filter' }) as HTMLElement & { checked: boolean };
+const filterBox = h('vscode-checkbox', { label: 'Hide real-time signals this process does not handle', id: 'signal-filter' }) as HTMLElement & { checked: boolean };
 filterBox.checked = state.filter === 'interesting';
 filterBox.addEventListener('change', () => {
   state.filter = filterBox.checked ? 'interesting' : 'all';
@@ -229,8 +229,10 @@ function render(): void {
     statusEl.replaceChildren('Waiting for the first scan\u2026');
     return report('empty');
   }
-  const live = h('span', {}, u.paused ? 'paused' : 'live');
-  statusEl.replaceChildren(live, h('span', {}, `updated ${new Date(u.at).toLocaleTimeString()}`));
+  const live = u.paused
+    ? button('Resume live updates', () => post({ type: 'setLive', live: true }), { icon: 'play', secondary: true, id: 'live-toggle' })
+    : button('Pause live updates', () => post({ type: 'setLive', live: false }), { icon: 'debug-pause', secondary: true, id: 'live-toggle' });
+  statusEl.replaceChildren(live, h('span', {}, `${u.paused ? 'paused' : 'live'} \u00b7 updated ${new Date(u.at).toLocaleTimeString()}`));
   if (!u.capabilities.native) statusEl.append(h('span', { title: u.capabilities.nativeError ?? '' }, 'native addon not loaded: peeks and pidfd signals are unavailable'));
   if (u.gone) {
     titleEl.textContent = u.target.pid ? `Process ${u.target.pid} has exited` : `${u.target.channelId ?? ''} no longer exists`;
@@ -253,7 +255,7 @@ function renderProcess(p: ProcessView): void {
   descEl.textContent = p.vscodeLabel ? `This is ${p.vscodeLabel}: signalling it can break this editor session.` : 'A process: its signal dispositions, and the channels it holds.';
   factsRows(procFacts, [
     ['PID', String(p.pid)],
-    ['Parent', p.ppid ? linkOrText(p.ppid) : '0'],
+    ['Parent', String(p.ppid)],
     ['Command line', p.cmdline.length ? h('span', { class: 'mono' }, visible(p.cmdline.join(' '))) : '(none: kernel thread or zombie)'],
     ['User', `${p.user} (uid ${p.uid})`],
     ['State', p.state],
@@ -288,10 +290,6 @@ function renderProcess(p: ProcessView): void {
           h('td', {}, c.mode))))),
   );
   updateSignalHint();
-}
-
-function linkOrText(pid: number): Child {
-  return String(pid);
 }
 
 function selectSignal(s: SignalRow): void {
@@ -354,7 +352,9 @@ function renderChannel(v: ChannelView): void {
   for (const [k, val] of Object.entries(c)) {
     if (k === 'id' || k === 'kind' || k === 'endpoints') continue;
     if (val === null || val === undefined) continue;
-    const text = Array.isArray(val) ? val.join(', ') : typeof val === 'object' ? JSON.stringify(val) : String(val);
+    const text = k === 'key' && typeof val === 'number'
+      ? `0x${(val >>> 0).toString(16).padStart(8, '0')}${val === 0 ? ' (IPC_PRIVATE)' : ''}`
+      : Array.isArray(val) ? val.join(', ') : typeof val === 'object' ? JSON.stringify(val) : String(val);
     rows.push([k, h('span', { class: 'mono' }, visible(text))]);
   }
   factsRows(chanFacts, rows);
@@ -532,7 +532,7 @@ function renderPeek(p: WirePeek): void {
         h('div', { class: 'notice warning' }, p.explanation),
         h('div', { class: 'row' }, button('Receive one message (consumes it)\u2026', () => {
           post({ type: 'receiveMq', requestId: nextRequest++, channelId: p.channelId });
-        }, { icon: 'warning', secondary: true, title: 'Takes one message off the queue, after a confirmation' })));
+        }, { icon: 'warning', secondary: true, id: 'receive-mq', title: 'Takes one message off the queue, after a confirmation' })));
       break;
     }
   }
@@ -552,6 +552,9 @@ function report(view: string): void {
     const text = a.querySelector('pre.text')?.textContent ?? '';
     texts.push(`message:${i}:${header}:${text}`);
   }
+  for (const r of peekOut.querySelectorAll('.received')) texts.push(`received:${r.querySelector('header')?.textContent ?? ''}:${r.querySelector('pre.text')?.textContent ?? ''}`);
+  for (const n of noticeEl.querySelectorAll('.notice')) texts.push(`notice:${n.textContent ?? ''}`);
+  for (const n of peekOut.querySelectorAll('.notice')) texts.push(`peekNotice:${n.textContent ?? ''}`);
   const counters = peekOut.querySelector('#counters');
   if (counters) texts.push(`counters:${counters.textContent ?? ''}`);
   const sr = signalResult.textContent;
@@ -576,6 +579,7 @@ function testDrive(m: Extract<HostMessage, { type: 'testDrive' }>): void {
     valueField.value = m.value ?? '';
     sendButton.click();
   } else if (m.action === 'peek') peekButton.click();
+  else if (m.action === 'receiveMq') document.getElementById('receive-mq')?.click();
   else report('report');
 }
 
@@ -640,10 +644,11 @@ window.addEventListener('message', (ev: MessageEvent) => {
       else if (m.error) notice('error', `${m.error.code}: ${m.error.message}`);
       else if (m.data !== undefined) {
         const bytes = bytesFromBase64(m.data);
-        const box = h('div', { class: 'message' }, h('header', {}, h('strong', {}, 'Received (removed from the queue)'), h('span', {}, `priority ${m.priority ?? '?'}`), h('span', {}, `${bytes.length} bytes`)));
+        const box = h('div', { class: 'message received' }, h('header', {}, h('strong', {}, 'Received (removed from the queue)'), h('span', {}, `priority ${m.priority ?? '?'}`), h('span', {}, `${bytes.length} bytes`)));
         append(box, dataBlock(lastPeek?.channelId ?? '', bytes, 0));
         peekOut.append(box);
       }
+      report('mqReceived');
       break;
     }
     case 'notice':

@@ -281,7 +281,8 @@ class Walker {
 
   // With the fast path, a dense fd table is cheaper to probe with pidfd_getfd (EBADF for holes)
   // than to list: readdir of /proc/PID/fd instantiates a dentry per fd. Dense = the table size
-  // (status FDSize) is within 2x of the open count (st_size of /proc/PID/fd, Linux >= 6.2).
+  // (status FDSize) is within 2x of the open count (st_size of /proc/PID/fd, Linux >= 6.2) and
+  // the table is not small (small ones are cheaper to list).
   // Returns the number of fd slots to probe, 0 to list with getdents64.
   size_t ProbeCount(ProcOut& p, int fdDir) {
     if (!useGetfd_ || !(p.has & F_STATUS) || !OpenPidfd(p.pid)) return 0;
@@ -295,7 +296,7 @@ class Walker {
     uint64_t size = 0;
     while (f < end && *f >= '0' && *f <= '9') size = size * 10 + static_cast<uint64_t>(*f++ - '0');
     uint64_t count = static_cast<uint64_t>(st.st_size);
-    if (size == 0 || size > (1u << 24) || size > 2 * count + 256) return 0;
+    if (count < 128 || size == 0 || size > (1u << 24) || size > 2 * count) return 0;
     return static_cast<size_t>(size);
   }
 
@@ -454,6 +455,8 @@ class Walker {
       if (fstatat(fdDir, nm, &st, 0) != 0) return;
       if (S_ISFIFO(st.st_mode)) {
         kind = kFifo;
+      } else if (!S_ISREG(st.st_mode)) {
+        return;  // directories, devices: same rule as the fast path
       } else if (n > 9 && memcmp(link_, "/dev/shm/", 9) == 0) {
         kind = kDevShm;
       } else if (n > 1 && memchr(link_ + 1, '/', n - 1) == nullptr && IsMqueue(p.pid, nm)) {

@@ -32,7 +32,6 @@ export interface Parsed {
 
 /** One line for the user: control characters in echoed input are shown escaped. */
 function show(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return JSON.stringify(s).slice(1, -1).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

@@ -14,7 +14,7 @@ const CMD = 'ipcInspector.test.inspector';
 const XSS = '<img src=x onerror=alert(1)>';
 
 interface Rendered { view: string; texts: string[]; elementCount: number; imgCount: number; scriptCount: number }
-interface TestState { open: boolean; target?: { channelId?: string; pid?: number }; rendered: Rendered[]; rejected: string[] }
+interface TestState { open: boolean; target?: { channelId?: string; pid?: number }; rendered: Rendered[]; rejected: string[]; confirmations: string[] }
 
 const state = async () => (await vscode.commands.executeCommand<TestState>(CMD, 'state'))!;
 
@@ -93,6 +93,48 @@ describe('Inspector panel', function () {
     await waitFor('SIGUSR1 recorded', () => fs.existsSync(record) && /signo=10\b/.test(fs.readFileSync(record, 'utf8')), 15_000);
     const done = await rendered('signal result', (r) => r.texts.some((t) => t.startsWith('signalResult:sent SIGUSR1')));
     assert.ok(done);
+    assert.equal((await state()).confirmations.length, 0, 'a caught signal to an own process needs no confirmation');
+
+    // SIGTERM is ignored by the fixture: the host asks first (the same policy as the quick pick); declined = not sent.
+    await vscode.commands.executeCommand(CMD, 'confirm', false);
+    try {
+      await vscode.commands.executeCommand(CMD, 'drive', { action: 'sendSignal', signal: 'SIGTERM' });
+      await rendered('cancelled', (r) => r.texts.some((t) => t.startsWith('signalResult:Not sent (cancelled)')));
+      const asked = (await state()).confirmations;
+      assert.equal(asked.length, 1);
+      assert.match(asked[0], /SIGTERM is ignored by this process — it will have no effect/);
+      // SIGRTMIN with a value (caught by the fixture) arrives with it.
+      await vscode.commands.executeCommand(CMD, 'drive', { action: 'sendSignal', signal: 'SIGRTMIN', value: '42' });
+      if (api.source.current?.capabilities.native) {
+        await waitFor('SIGRTMIN recorded', () => /signo=34 .*value=42/.test(fs.readFileSync(record, 'utf8')), 15_000);
+      }
+    } finally {
+      await vscode.commands.executeCommand(CMD, 'confirm', undefined);
+    }
+  });
+
+  it('POSIX mq: attributes, the explanation, and a receive only after confirming', async function () {
+    if (!api.source.current?.capabilities.native) return this.skip();
+    const fx = await makeFixture('posix-mq', { msgs: [{ priority: 2, text: 'take me' }] });
+    fixtures.push(fx);
+    const ch = await channelWhere(api, 'posix-mq fixture', (c) => c.kind === 'posix-mq' && c.name === fx.info.name);
+    await vscode.commands.executeCommand(CMD, 'reset');
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
+    await rendered('mq attributes', (r) => r.texts.some((t) => t.startsWith('peekNotice:Linux has no non-destructive read')));
+    await vscode.commands.executeCommand(CMD, 'confirm', false);
+    try {
+      await vscode.commands.executeCommand(CMD, 'drive', { action: 'receiveMq' });
+      await rendered('declined', (r) => r.texts.some((t) => t === 'notice:Not received (cancelled).'));
+      await vscode.commands.executeCommand(CMD, 'confirm', true);
+      await vscode.commands.executeCommand(CMD, 'drive', { action: 'receiveMq' });
+      const r = await rendered('received', (x) => x.texts.some((t) => t.startsWith('received:')));
+      assert.ok(r.texts.some((t) => /^received:.*priority 2.*:take me$/.test(t)), r.texts.filter((t) => t.startsWith('received')).join('|'));
+      const asked = (await state()).confirmations;
+      assert.equal(asked.length, 2);
+      assert.match(asked[0], /CONSUMES/);
+    } finally {
+      await vscode.commands.executeCommand(CMD, 'confirm', undefined);
+    }
   });
 
   it('rejects hostile messages on the webview path (pid not shown, bad types, pollution)', async () => {

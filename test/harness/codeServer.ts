@@ -52,6 +52,10 @@ export interface LaunchOptions {
   timeoutMs?: number;
   /** Print code-server's output as it comes (otherwise kept for failure reports). */
   verbose?: boolean;
+  /** Port to bind on 127.0.0.1 (default: a free one). */
+  port?: number;
+  /** false: the caller handles SIGINT/SIGTERM itself (and calls stop()); default true. */
+  handleSignals?: boolean;
 }
 
 export interface CodeServer {
@@ -68,13 +72,14 @@ export interface CodeServer {
 
 const live = new Set<CodeServer>();
 let hooked = false;
-function hookExit(): void {
+function hookExit(handleSignals: boolean): void {
   if (hooked) return;
   hooked = true;
   // Kill whole process groups (code-server forks its extension host and pty host).
   process.on('exit', () => {
     for (const cs of live) killGroup(cs.proc, 'SIGKILL');
   });
+  if (!handleSignals) return;
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => {
       for (const cs of live) killGroup(cs.proc, 'SIGKILL');
@@ -103,9 +108,9 @@ export function codeServerCli(args: string[], env?: NodeJS.ProcessEnv): string {
 }
 
 export async function launchCodeServer(opts: LaunchOptions): Promise<CodeServer> {
-  hookExit();
+  hookExit(opts.handleSignals !== false);
   const install = locateCodeServer();
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-cs-'));
   const userDataDir = path.join(tmp, 'user-data');
   const extensionsDir = opts.extensionsDir ?? path.join(tmp, 'extensions');

@@ -328,6 +328,16 @@ int main(int argc, char **argv) {
     assert.deepEqual(r.lines(), ['ready']);
   });
 
+  test('without the addon: kill() after the same start-time check, and it says the guarantee is weaker', async () => {
+    const r = await recorder();
+    const res = await sendSignal({ pid: r.pid, startTime: r.startTime, signal: 'SIGUSR1' }, { native: null });
+    assert.equal(res.method, 'kill');
+    assert.match(res.weakerGuarantee ?? '', /weaker|recycled/);
+    await waitFor(() => r.lines().some((l) => l.startsWith('10 ')), 'SIGUSR1 logged');
+    await assert.rejects(sendSignal({ pid: r.pid, startTime: r.startTime + 7, signal: 'SIGUSR1' }, { native: null }), (e: ActionError) => e.code === 'ESTALE');
+    await assert.rejects(sendSignal({ pid: r.pid, startTime: r.startTime, signal: 'SIGRTMIN+3', value: 42 }, { native: null }), (e: ActionError) => e.code === 'ENOTSUP');
+  });
+
   test('a gone pid is ESRCH; bad input is EINVAL', async () => {
     const child = spawn('true');
     await new Promise((res) => child.once('exit', res));
@@ -442,7 +452,8 @@ describe('more kinds through ipc-fixture', () => {
 describe('permission errors are explained (as user nobody)', () => {
   const cli = path.resolve(__dirname, '../../cli.js');
   const asNobody = (args: string[]) => {
-    const env = { ...process.env, IPC_INSPECTOR_NATIVE: process.env.IPC_INSPECTOR_NATIVE ?? '' };
+    // The CLI as nobody loads the same addon this process loaded.
+    const env = { ...process.env, ...(loadNative().path ? { IPC_INSPECTOR_NATIVE: loadNative().path } : {}) };
     const r = spawnSync('su', ['nobody', '-s', '/bin/sh', '-c', `"${process.execPath}" "${cli}" ${args.map((a) => `'${a}'`).join(' ')}`], { encoding: 'utf8', env });
     return { code: r.status, err: r.stderr.trim() };
   };
@@ -456,6 +467,18 @@ describe('permission errors are explained (as user nobody)', () => {
     assert.match(r.err, /^ipc-inspector signal: EPERM: .*not permitted — the process belongs to root/);
     assert.equal(r.err.split('\n').length, 1, 'one line');
     child.kill();
+  });
+
+  test('SysV queue peek without read permission: EACCES, names the mode and owner', { skip: canSu && !noNative ? false : 'needs root, su, dist/cli.js and the addon' }, async () => {
+    const msqid = Number(perl('my $id = msgget(IPC_PRIVATE, 0600); msgsnd($id, pack("l! a*", 1, "secret"), 0) or die $!; print $id'));
+    try {
+      const r = asNobody(['peek', `sysv-msg:${msqid}`]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.err, /^ipc-inspector peek: EACCES: .*permission denied.*mode is 0600: only its owner \(root\) may read it/);
+      assert.equal(r.err.split('\n').length, 1);
+    } finally {
+      perl('msgctl($ARGV[0], IPC_RMID, 0)', String(msqid));
+    }
   });
 
   test('socket peek without ptrace permission: EPERM with what is needed', { skip: canSu && !noNative ? false : 'needs root, su, dist/cli.js and the addon' }, async () => {

@@ -33,22 +33,30 @@ function cli(args: string[]) {
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-cli-'));
 const HOSTILE_COMM = 'ev\n<script>';
-const HOSTILE_PATH = path.join(tmp, 'fifo\nline2 <script>alert(1)</script>');
+// (no '/' in the file name: it must stay inside tmp)
+const HOSTILE_PATH = path.join(tmp, 'fifo\nline2 <script>alert(1)<\\script> \u202e');
 let pipe: Fixture;
 let fifo: Fixture;
 let pair: Fixture;
+const made: Fixture[] = [];
 
 before(async () => {
+  // Each fixture is recorded as soon as it exists, so `after` closes it even if another failed.
+  const keep = async (p: Promise<Fixture>) => {
+    const f = await p;
+    made.push(f);
+    return f;
+  };
   [pipe, fifo, pair] = await Promise.all([
-    makeFixture('pipe', { bytes: 3 }),
-    makeFixture('fifo', { path: HOSTILE_PATH, comm: HOSTILE_COMM }),
-    makeFixture('socketpair', { bytes: 4 }),
+    keep(makeFixture('pipe', { bytes: 3 })),
+    keep(makeFixture('fifo', { path: HOSTILE_PATH, comm: HOSTILE_COMM })),
+    keep(makeFixture('socketpair', { bytes: 4 })),
   ]);
 });
 
 after(async () => {
   try {
-    await closeAll([pipe, fifo, pair]);
+    await closeAll(made);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -69,10 +77,11 @@ describe('ipc-inspector CLI', { skip: cliBuilt }, () => {
     }
     const ch = snap.channels.find((c) => c.kind === 'pipe' && c.inode === pipe.info.inode);
     assert.ok(ch, 'the fixture pipe is missing');
-    assert.deepEqual(
-      ch.endpoints.map((e) => `${e.pid}/${e.fd}/${e.mode}`).sort(),
-      [pipe.info.writer, pipe.info.reader].map((e) => `${e.pid}/${e.fd}/${e.mode}`).sort(),
-    );
+    // With --pid the core walks only the given pids, so the other end (the writer) may be absent;
+    // the filtered pid's own end must be exact.
+    const mine = ch.endpoints.filter((e) => e.pid === pipe.info.reader.pid);
+    assert.deepEqual(mine, [pipe.info.reader]);
+    for (const e of ch.endpoints) assert.ok([pipe.info.reader.pid, pipe.info.writer.pid].includes(e.pid), `foreign endpoint ${e.pid}`);
     assert.ok(snap.processes.some((p) => p.pid === pipe.info.reader.pid));
   });
 
@@ -96,6 +105,10 @@ describe('ipc-inspector CLI', { skip: cliBuilt }, () => {
     assert.equal(r.code, 0, r.stderr);
     const snap = JSON.parse(r.stdout) as Snapshot;
     assert.equal(snap.capabilities.native, false);
+    assert.equal(r.stderr, '', 'JSON mode prints notes only inside the JSON');
+    const t = cli(['snapshot', '--no-native', '--kind', 'fifo', '--pid', String(fifo.info.reader.pid)]);
+    assert.equal(t.code, 0);
+    assert.match(t.stderr, /^note: native addon not used/m);
     const ch = snap.channels.find((c) => c.kind === 'fifo' && c.inode === fifo.info.inode);
     assert.ok(ch && ch.kind === 'fifo');
     assert.equal(ch.path, HOSTILE_PATH);
@@ -116,7 +129,6 @@ describe('ipc-inspector CLI', { skip: cliBuilt }, () => {
     assert.ok(lines[2].includes(String(fifo.info.inode)));
     assert.ok(lines[2].includes(`[${fifo.info.reader.pid}] fd ${fifo.info.reader.fd} (r)`));
     assert.ok(lines[2].includes(`[${fifo.info.writer.pid}] fd ${fifo.info.writer.fd} (w)`));
-    // eslint-disable-next-line no-control-regex
     assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f]/.test(r.stdout), 'control characters in the table');
   });
 
@@ -174,6 +186,52 @@ describe('ipc-inspector CLI', { skip: cliBuilt }, () => {
     const none = cli([]);
     assert.equal(none.code, 2);
     assert.match(none.stdout, /usage:/);
+  });
+
+  test('watch (text): a hostile-named FIFO appears as one escaped "+ fifo" line, then as "- fifo"', async () => {
+    const w = spawn(process.execPath, [BIN, 'watch', '--interval', '100', '--kind', 'fifo'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let stderr = '';
+    let waiter: (() => void) | undefined;
+    w.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    w.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      waiter?.();
+    });
+    const exited = new Promise<number | null>((resolve) =>
+      w.on('close', (code) => {
+        resolve(code);
+        waiter?.();
+      }),
+    );
+    const until = async (pred: () => boolean) => {
+      while (!pred()) {
+        if (w.exitCode !== null) throw new Error(`watch exited early (${w.exitCode}): ${stderr}`);
+        await new Promise<void>((r) => (waiter = r));
+      }
+    };
+    const name = path.join(tmp, 'watched\n<img src=x onerror=alert(1)>');
+    let f: Fixture | undefined;
+    try {
+      await until(() => /watching \d+ channels/.test(out));
+      f = await makeFixture('fifo', { path: name, comm: 'w\nx' });
+      const shown = escapeControl(name);
+      await until(() => out.split('\n').some((l) => / \+ fifo /.test(l) && l.includes(shown)));
+      await f.close();
+      await until(() => out.split('\n').some((l) => / - fifo /.test(l) && l.includes(shown)));
+      // '+' first, '-' last; a '~' between only if a snapshot caught the reader before the writer
+      const lines = out.split('\n').filter((l) => l.includes(shown));
+      assert.match(lines[0], / \+ fifo /);
+      assert.match(lines[lines.length - 1], / - fifo /);
+      assert.ok(lines.slice(1, -1).every((l) => / ~ fifo /.test(l)), out);
+      // the reader child is named before it opens the FIFO, so the first line already shows it
+      assert.ok(lines[0].includes(`${escapeControl('w\nx')}[${f.info.reader.pid}]`), lines[0]);
+      assert.ok(!out.includes(name), 'raw name printed');
+    } finally {
+      w.kill('SIGINT');
+      await f?.close().catch(() => {});
+    }
+    assert.equal(await exited, 0, stderr);
   });
 
   test('watch --json: a new fixture shows up as added, then as removed after close', async () => {

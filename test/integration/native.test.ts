@@ -17,6 +17,7 @@ const addon = load.addon as NativeAddon;
 const skipAll = addon ? false : `native addon not loaded: ${load.error}`;
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-native-'));
+process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true })); // also when the suite is skipped
 const tag = `ipci${process.pid}`;
 const children: ChildProcess[] = [];
 const cleanups: Array<() => void> = [];
@@ -316,6 +317,23 @@ describe('native addon', { skip: skipAll }, () => {
         assert.ok(got.every((r) => r.buffered === 0 && r.capacity === 65536 && (r.mode === MODE_R || r.mode === MODE_W)));
       }
       big.child.kill();
+    });
+
+    it('without privileges: fdError EACCES for other users, own fds through the readlink path', { skip: process.getuid!() === 0 ? false : 'needs root to drop to nobody' }, async () => {
+      const src = `
+        const a = require(${JSON.stringify(load.path)});
+        a.walkProc({ procRoot: '/proc', threads: 2, pids: [1, process.pid], readMaps: true, readTimers: true, readLinks: true, measurePipes: true })
+          .then((x) => { console.log(JSON.stringify({ procs: x.processes.map((p) => ({ pid: p.pid, error: p.error, fdError: p.fdError, stat: !!p.stat, maps: p.maps !== undefined })), kinds: Array.from(x.fds.kind), pids: Array.from(x.fds.pid), buffered: Array.from(x.fds.buffered) })); })
+          .catch((e) => { console.log(JSON.stringify({ error: e.code })); });`;
+      const out = spawnSync(process.execPath, ['-e', src], { uid: 65534, gid: 65534, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+      assert.equal(out.status, 0, out.stderr);
+      const res = JSON.parse(out.stdout);
+      const [init, self] = res.procs;
+      assert.deepEqual(init, { pid: 1, fdError: 'EACCES', stat: true, maps: false });
+      assert.equal(self.error, undefined);
+      assert.equal(self.fdError, undefined);
+      assert.ok(res.pids.every((p: number) => p !== 1));
+      assert.ok(res.kinds.includes(FdKind.Socket) || res.kinds.includes(FdKind.Pipe), 'own stdio pipes found');
     });
 
     it('leaves pipes unmeasured (-1) unless asked', async () => {

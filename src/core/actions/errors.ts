@@ -44,6 +44,8 @@ export interface PermissionContext {
   /** The operation needs ptrace-attach permission (pidfd_getfd). */
   ptrace?: boolean;
   pid?: number;
+  /** Permission bits of a SysV/POSIX object as octal text (e.g. `0600`). */
+  mode?: string | null;
 }
 
 /** Explains a permission error (EPERM/EACCES) with what would be needed. */
@@ -51,6 +53,13 @@ export function permissionHint(ctx: PermissionContext): string {
   const euid = typeof process.geteuid === 'function' ? process.geteuid() : -1;
   const who = ctx.owner ? `${ctx.owner}${ctx.ownerUid != null ? ` (uid ${ctx.ownerUid})` : ''}` : 'another user';
   const parts: string[] = [];
+  if (ctx.mode) {
+    const m = parseInt(ctx.mode, 8);
+    if (Number.isInteger(m)) {
+      const readers = m & 0o004 ? 'everyone' : m & 0o040 ? `its owner (${ctx.owner ?? 'uid ' + ctx.ownerUid}) and its group` : `only its owner (${ctx.owner ?? 'uid ' + ctx.ownerUid})`;
+      parts.push(`its mode is ${ctx.mode}: ${readers} may read it`);
+    }
+  }
   if (ctx.ownerUid != null && ctx.ownerUid !== euid && euid !== 0) {
     parts.push(`it belongs to ${who}; run as the same user or as root`);
   } else if (euid !== 0) {

@@ -164,9 +164,9 @@ export function sysvMsgCounters(msqid: number, native: NativeAddon | null, procR
   }
 }
 
-function ownerOf(channel: Channel): { owner: string | null; ownerUid: number | null } {
-  const c = channel as { owner?: string | null; uid?: number | null };
-  return { owner: c.owner ?? null, ownerUid: c.uid ?? null };
+function ownerOf(channel: Channel): { owner: string | null; ownerUid: number | null; mode: string | null } {
+  const c = channel as { owner?: string | null; uid?: number | null; mode?: unknown };
+  return { owner: c.owner ?? null, ownerUid: c.uid ?? null, mode: typeof c.mode === 'string' ? c.mode : null };
 }
 
 /** Holders with an fd, the caller's own processes first (more likely permitted), then by pid. */

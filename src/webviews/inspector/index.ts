@@ -43,6 +43,7 @@ export interface InspectorTestState {
   target?: InspectorTarget;
   rendered: unknown[];
   rejected: string[];
+  confirmations: string[];
 }
 
 function registerTestCommand(): vscode.Disposable {
@@ -51,10 +52,11 @@ function registerTestCommand(): vscode.Disposable {
     const panel = InspectorPanel.current;
     switch (action) {
       case 'state':
-        return { open: !!panel, target: panel?.currentTarget, rendered: [...hooks.rendered], rejected: [...hooks.rejected] };
+        return { open: !!panel, target: panel?.currentTarget, rendered: [...hooks.rendered], rejected: [...hooks.rejected], confirmations: [...hooks.confirmations] };
       case 'reset':
         hooks.rendered.length = 0;
         hooks.rejected.length = 0;
+        hooks.confirmations.length = 0;
         return undefined;
       case 'drive':
         panel?.drive(arg as Parameters<InspectorPanel['drive']>[0]);

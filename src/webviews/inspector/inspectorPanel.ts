@@ -36,6 +36,8 @@ export interface InspectorDeps {
 export interface InspectorTestHooks {
   rendered: RenderedMessage[];
   rejected: string[];
+  /** Every confirmation asked (message + detail), in order. */
+  confirmations: string[];
   confirm?: (message: string, detail: string) => boolean;
 }
 
@@ -107,7 +109,7 @@ function wireError(e: unknown): WireError {
 
 export class InspectorPanel {
   static current: InspectorPanel | undefined;
-  static readonly testHooks: InspectorTestHooks = { rendered: [], rejected: [] };
+  static readonly testHooks: InspectorTestHooks = { rendered: [], rejected: [], confirmations: [] };
 
   private readonly disposables: vscode.Disposable[] = [];
   private ready = false;
@@ -160,6 +162,10 @@ export class InspectorPanel {
     panel.webview.html = this.html();
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
+      // A hidden webview is torn down (its state survives in getState); hold posts until it is back and ready.
+      panel.onDidChangeViewState((e) => {
+        if (!e.webviewPanel.visible) this.ready = false;
+      }),
       panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
       deps.source.onDidUpdate(({ snapshot }) => this.onSnapshot(snapshot)),
       deps.source.hold(),
@@ -252,8 +258,8 @@ export class InspectorPanel {
   // Snapshot → view
   // -------------------------------------------------------------------------------------------
 
-  private onSnapshot(snap: Snapshot): void {
-    if (!this.live && this.ready) return;
+  private onSnapshot(snap: Snapshot, force = false): void {
+    if (!this.live && this.ready && !force) return;
     const procs = new Map(snap.processes.map((p) => [p.pid, p]));
     const shownPids = new Map<number, number>();
     const shownChannels = new Set<string>();
@@ -367,9 +373,13 @@ export class InspectorPanel {
     try {
       switch (m.type) {
         case 'ready': {
+          // Also after the webview was hidden and re-created (no retainContextWhenHidden): it has
+          // its state (getState) but needs init and the latest data again.
           this.ready = true;
-          const queued = this.pending.splice(0);
+          const queued = this.pending.splice(0).filter((q) => q.type !== 'init' && q.type !== 'update');
+          void this.panel.webview.postMessage({ type: 'init', protocol: PROTOCOL_VERSION, target: this.target, testMode: this.testMode, maxBytes: this.maxBytes() } satisfies HostMessage);
           for (const q of queued) void this.panel.webview.postMessage(q);
+          if (this.deps.source.current) this.onSnapshot(this.deps.source.current, true);
           return;
         }
         case 'rendered':
@@ -379,7 +389,7 @@ export class InspectorPanel {
           return;
         case 'setLive':
           this.live = m.live;
-          if (m.live && this.deps.source.current) this.onSnapshot(this.deps.source.current);
+          if (this.deps.source.current) this.onSnapshot(this.deps.source.current, true);
           return;
         case 'inspect': {
           const why = checkShown(m, { pids: this.shownPids, channels: this.shownChannels });
@@ -425,7 +435,10 @@ export class InspectorPanel {
   }
 
   private async confirm(message: string, detail: string, action: string): Promise<boolean> {
-    if (this.testMode && InspectorPanel.testHooks.confirm) return InspectorPanel.testHooks.confirm(message, detail);
+    if (this.testMode) {
+      InspectorPanel.testHooks.confirmations.push(`${message}\n${detail}`);
+      if (InspectorPanel.testHooks.confirm) return InspectorPanel.testHooks.confirm(message, detail);
+    }
     const choice = await vscode.window.showWarningMessage(message, { modal: true, detail }, action);
     return choice === action;
   }

@@ -164,7 +164,7 @@ export interface SignalResultMessage { type: 'signalResult'; requestId: number; 
 export interface MqReceivedMessage { type: 'mqReceived'; requestId: number; priority?: number; data?: string; error?: WireError; cancelled?: boolean }
 export interface NoticeMessage { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string }
 /** Test mode only: ask the webview to drive its own UI (fill the form, press the button). */
-export interface TestDriveMessage { type: 'testDrive'; action: 'sendSignal' | 'peek' | 'report'; signal?: string; value?: string; pid?: number }
+export interface TestDriveMessage { type: 'testDrive'; action: 'sendSignal' | 'peek' | 'receiveMq' | 'report'; signal?: string; value?: string; pid?: number }
 
 export type HostMessage = InitMessage | UpdateMessage | PeekResultMessage | SignalResultMessage | MqReceivedMessage | NoticeMessage | TestDriveMessage;
 

@@ -1,0 +1,284 @@
+// The demo workload (`npm run demo`, and `npm start` runs it too): a small set of local services
+// that together use every IPC kind, with readable process names (ipc-demo-*), so the inspector
+// is full at once. Ctrl-C / SIGTERM stops every process and removes every object; a stale run
+// (killed with SIGKILL) is cleaned up at the next start.
+//
+//   ingest ──anonymous pipe + FIFO──▶ worker
+//   web ──SysV msg queue (jobs)──▶ queue-worker      web ──POSIX mq (nobody reads: fills up)──▶
+//   ring: SysV shm buffer + SysV sem set (with a blocked waiter) + POSIX shm + POSIX named sem
+//   rpc-server ◀─Unix stream─ rpc-client ×2          logger ◀─Unix dgram─ log-client ×2
+//   registry: abstract-namespace socket @ipc-demo-registry with a client
+//   http: 127.0.0.1 and [::1] with a polling client   metrics: UDP 127.0.0.1 sender → collector
+//   signals: ignore-term (SIG_IGN SIGTERM), catch-usr1 (logs each SIGUSR1), blocked-pending (SIGUSR2)
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { makeFixture, type Fixture } from '../fixtures/ipcFixture';
+
+export const DEMO_DIR = process.env.IPC_DEMO_DIR ?? '/tmp/ipc-inspector-demo';
+const ROLES_PY = path.resolve(__dirname, '..', '..', 'demo', 'roles.py');
+// Fixed SysV keys ("IPD" + n) and POSIX names, so a stale run's objects are found and removed.
+const KEY = { msg: 0x49504401, shm: 0x49504402, sem: 0x49504403 };
+const POSIX = { mq: 'ipc-demo-notify', shm: 'ipc-demo-frames', sem: 'ipc-demo-ring-lock' };
+
+const log = (m: string): void => console.log(`[demo] ${m}`);
+
+// ── child roles (this same file, run as `node main.js ROLE`) ──────────────────────────────────
+function dieWithParent(): void {
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.on('error', () => process.exit(0));
+  process.stdin.resume();
+}
+
+const roles: Record<string, (...a: string[]) => void> = {
+  ingest() {
+    // Feeds the worker: records over an anonymous pipe (its stdin) and over a FIFO.
+    const worker = spawn(process.execPath, [__filename, 'worker'], { stdio: ['pipe', 'inherit', 'inherit'] });
+    const fifo = fs.openSync(path.join(DEMO_DIR, 'ingest.fifo'), 'r+');
+    let n = 0;
+    setInterval(() => {
+      n++;
+      worker.stdin!.write(JSON.stringify({ seq: n, sensor: `s${n % 4}`, value: Math.round(Math.random() * 1000) }) + '\n');
+      fs.write(fifo, `batch ${n}\n`, () => undefined);
+    }, 700);
+    process.stdin.on('end', () => {
+      worker.kill('SIGKILL');
+      process.exit(0);
+    });
+    process.stdin.resume();
+  },
+  worker() {
+    // stdin is ingest's pipe; when ingest goes, so does this process.
+    const fifo = fs.openSync(path.join(DEMO_DIR, 'ingest.fifo'), 'r+');
+    const buf = Buffer.alloc(4096);
+    setInterval(() => fs.read(fifo, buf, 0, buf.length, null, () => undefined), 1500); // a slow reader
+    process.stdin.on('data', () => undefined);
+    process.stdin.on('end', () => process.exit(0));
+  },
+  'rpc-server'() {
+    dieWithParent();
+    net.createServer((c) => c.on('data', (d) => c.write(`ok ${d.length}\n`))).listen(path.join(DEMO_DIR, 'rpc.sock'));
+  },
+  'rpc-client'(id: string) {
+    dieWithParent();
+    const c = net.connect(path.join(DEMO_DIR, 'rpc.sock'));
+    c.on('error', () => process.exit(1));
+    c.on('data', () => undefined);
+    setInterval(() => c.write(JSON.stringify({ id, method: 'getUser', params: [Math.floor(Math.random() * 100)] })), 1000);
+  },
+  registry() {
+    dieWithParent();
+    // Abstract namespace: no file on disk, the name lives only in the kernel.
+    net.createServer((c) => c.on('data', () => c.write('registered\n'))).listen('\0ipc-demo-registry');
+  },
+  'registry-client'() {
+    dieWithParent();
+    const c = net.connect('\0ipc-demo-registry');
+    c.on('error', () => process.exit(1));
+    c.on('data', () => undefined);
+    c.write('hello from ipc-demo-regcli\n');
+  },
+  http() {
+    dieWithParent();
+    const handler: http.RequestListener = (_req, res) => res.end(JSON.stringify({ status: 'ok', time: Date.now() }));
+    const v4 = http.createServer(handler).listen(0, '127.0.0.1', () => {
+      const v6 = http.createServer(handler).listen(0, '::1', () => {
+        fs.writeFileSync(path.join(DEMO_DIR, 'http-ports.json'), JSON.stringify({ v4: (v4.address() as net.AddressInfo).port, v6: (v6.address() as net.AddressInfo).port }));
+      });
+      v6.on('error', (e) => log(`no IPv6 loopback (${e.message}); HTTP on 127.0.0.1 only`));
+    });
+  },
+  'http-client'() {
+    dieWithParent();
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const poll = (): void => {
+      let ports: { v4?: number; v6?: number } = {};
+      try {
+        ports = JSON.parse(fs.readFileSync(path.join(DEMO_DIR, 'http-ports.json'), 'utf8'));
+      } catch {
+        /* not yet */
+      }
+      for (const [host, port] of [['127.0.0.1', ports.v4], ['::1', ports.v6]] as const) {
+        if (port) http.get({ host, port, path: '/health', agent }, (r) => r.resume()).on('error', () => undefined);
+      }
+    };
+    setInterval(poll, 1000);
+  },
+  'metrics-collector'() {
+    dieWithParent();
+    const s = dgram.createSocket('udp4');
+    s.bind(0, '127.0.0.1', () => fs.writeFileSync(path.join(DEMO_DIR, 'metrics-port'), String(s.address().port)));
+    s.on('message', () => undefined);
+  },
+  'metrics-sender'() {
+    dieWithParent();
+    const s = dgram.createSocket('udp4');
+    let connected = false;
+    let ready = false;
+    setInterval(() => {
+      if (!connected) {
+        try {
+          const port = Number(fs.readFileSync(path.join(DEMO_DIR, 'metrics-port'), 'utf8'));
+          connected = true;
+          s.connect(port, '127.0.0.1', () => (ready = true));
+        } catch {
+          return;
+        }
+      }
+      if (ready) s.send(`requests_total ${Date.now() % 1000}\n`, () => undefined);
+    }, 1000);
+  },
+};
+
+// Process names as the kernel keeps them (comm: 15 bytes).
+const TITLES: Record<string, string> = {
+  'rpc-server': 'ipc-demo-rpcsrv',
+  'rpc-client': 'ipc-demo-rpccli',
+  registry: 'ipc-demo-regsrv',
+  'registry-client': 'ipc-demo-regcli',
+  'http-client': 'ipc-demo-httpcl',
+  'metrics-collector': 'ipc-demo-metric',
+  'metrics-sender': 'ipc-demo-metsnd',
+};
+
+// ── the demo's main process ───────────────────────────────────────────────────────────────────
+const children: ChildProcess[] = [];
+const fixtures: Fixture[] = [];
+
+function spawnRole(name: string, cmd: string, args: string[]): ChildProcess {
+  const c = spawn(cmd, args, {
+    stdio: ['pipe', 'inherit', 'inherit'],
+    env: { ...process.env, DEMO_NAME: name },
+  });
+  c.stdin!.on('error', () => undefined);
+  children.push(c);
+  return c;
+}
+const nodeRole = (role: string, ...args: string[]): ChildProcess => {
+  const c = spawnRole(TITLES[role] ?? `ipc-demo-${role}`, process.execPath, [__filename, role, ...args]);
+  return c;
+};
+const pyRole = (name: string, role: string, ...args: string[]): ChildProcess => spawnRole(name, 'python3', [ROLES_PY, role, ...args]);
+
+function quiet(cmd: string, args: string[]): void {
+  try {
+    execFileSync(cmd, args, { stdio: 'ignore' });
+  } catch {
+    /* not there */
+  }
+}
+
+/** Removes whatever a previous run left behind (it was killed before it could clean up). */
+export function removeStale(): void {
+  const pidFile = path.join(DEMO_DIR, 'pids.json');
+  try {
+    for (const pid of JSON.parse(fs.readFileSync(pidFile, 'utf8')) as number[]) {
+      try {
+        if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('ipc-')) process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  } catch {
+    /* no previous run */
+  }
+  const hex = (k: number): string => '0x' + k.toString(16);
+  quiet('ipcrm', ['-Q', hex(KEY.msg)]);
+  quiet('ipcrm', ['-M', hex(KEY.shm)]);
+  quiet('ipcrm', ['-S', hex(KEY.sem)]);
+  for (const p of [`/dev/shm/${POSIX.shm}`, `/dev/shm/sem.${POSIX.sem}`]) fs.rmSync(p, { force: true });
+  // POSIX message queues exist without /dev/mqueue mounted: mq_unlink through ctypes.
+  quiet('python3', [ROLES_PY, 'mq-unlink', POSIX.mq]);
+  fs.rmSync(DEMO_DIR, { recursive: true, force: true });
+}
+
+let stopping: Promise<void> | undefined;
+function stop(code: number): Promise<void> {
+  stopping ??= (async () => {
+    log('stopping: killing demo processes and removing every object');
+    for (const c of children) c.kill('SIGKILL'); // SIGKILL: ignore-term ignores SIGTERM on purpose
+    const results = await Promise.allSettled(fixtures.map((f) => f.close()));
+    for (const r of results) if (r.status === 'rejected') log(`fixture cleanup: ${r.reason?.message ?? r.reason}`);
+    // A terminal's Ctrl-C reaches the fixtures too (same process group) and may end them before
+    // they clean up: remove the demo's objects by their fixed keys and names regardless.
+    removeStale();
+    log('stopped; nothing left behind');
+    process.exit(code);
+  })();
+  return stopping;
+}
+
+async function main(): Promise<void> {
+  process.title = 'ipc-demo';
+  removeStale();
+  fs.mkdirSync(DEMO_DIR, { recursive: true });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void stop(0));
+  process.on('uncaughtException', (e) => {
+    log(`error: ${e.stack ?? e}`);
+    void stop(1);
+  });
+
+  // Kernel-held objects the fixture program makes (Node has no API for them).
+  const fx = async (kind: string, opts: Parameters<typeof makeFixture>[1]): Promise<Fixture> => {
+    const f = await makeFixture(kind, opts);
+    fixtures.push(f);
+    return f;
+  };
+  const jobs = await fx('sysv-msg', { key: KEY.msg, comm: 'ipc-demo-jobs', msgs: [{ type: 1, text: 'job 0: warm cache' }] });
+  const notify = await fx('posix-mq', { name: POSIX.mq, comm: 'ipc-demo-notify', maxmsg: 10, msgsize: 128 });
+  await fx('sysv-shm', { key: KEY.shm, comm: 'ipc-demo-ring', size: 65536, attach: 2 });
+  await fx('sysv-sem', { key: KEY.sem, comm: 'ipc-demo-ring', values: [1, 0, 8], waitIncrease: 1 });
+  await fx('posix-shm', { name: POSIX.shm, comm: 'ipc-demo-frames', size: 1 << 20 });
+  await fx('posix-sem', { name: POSIX.sem, comm: 'ipc-demo-ring', value: 1 });
+
+  execFileSync('mkfifo', [path.join(DEMO_DIR, 'ingest.fifo')]);
+  nodeRole('ingest');
+  nodeRole('rpc-server');
+  nodeRole('registry');
+  nodeRole('http');
+  nodeRole('metrics-collector');
+  pyRole('ipc-demo-logger', 'logger', path.join(DEMO_DIR, 'log.sock'));
+  await new Promise((r) => setTimeout(r, 500)); // servers listening
+  nodeRole('rpc-client', 'a');
+  nodeRole('rpc-client', 'b');
+  nodeRole('registry-client');
+  nodeRole('http-client');
+  nodeRole('metrics-sender');
+  pyRole('ipc-demo-log-a', 'log-client', path.join(DEMO_DIR, 'log.sock'), 'api');
+  pyRole('ipc-demo-log-b', 'log-client', path.join(DEMO_DIR, 'log.sock'), 'worker');
+  pyRole('ipc-demo-web', 'web', String(jobs.info.msqid), notify.info.name, '6');
+  pyRole('ipc-demo-qworkr', 'queue-worker', String(jobs.info.msqid));
+  pyRole('ipc-demo-noterm', 'ignore-term');
+  pyRole('ipc-demo-usr1', 'catch-usr1', path.join(DEMO_DIR, 'usr1.log'));
+  pyRole('ipc-demo-sigblk', 'blocked-pending');
+  await new Promise((r) => setTimeout(r, 300));
+  const pids = [...children.map((c) => c.pid!), ...fixtures.flatMap((f) => f.pids)];
+  fs.writeFileSync(path.join(DEMO_DIR, 'pids.json'), JSON.stringify(pids));
+  for (const c of children) {
+    c.on('exit', (code, sig) => {
+      if (!stopping) log(`a demo process (pid ${c.pid}) exited (${sig ?? code})`);
+    });
+  }
+  log(`running: ${children.length} processes + ${fixtures.length} fixtures (${pids.length} pids), files in ${DEMO_DIR}`);
+  log(`SysV jobs queue msqid ${jobs.info.msqid}; POSIX mq /${notify.info.name} fills up (one message / 6 s, nobody reads)`);
+  log('try: send SIGUSR1 to ipc-demo-usr1, SIGTERM to ipc-demo-noterm; Ctrl-C stops the demo');
+  console.log('IPC-DEMO-READY');
+}
+
+const role = process.argv[2];
+if (role) {
+  if (!roles[role]) {
+    console.error(`unknown demo role ${role}`);
+    process.exit(2);
+  }
+  process.title = TITLES[role] ?? `ipc-demo-${role}`.slice(0, 15);
+  roles[role](...process.argv.slice(3));
+} else {
+  main().catch((e) => {
+    log(`failed to start: ${e?.stack ?? e}`);
+    void stop(1);
+  });
+}

@@ -1,0 +1,286 @@
+// Other tools as oracles on the same real objects: every socket `ss` shows for a fixture process
+// must be in our snapshot with the same inode, holder (pid, fd), state, queues, addresses and peer
+// — and every socket we attribute to a fixture process must be in ss; `lsof` pipe/FIFO fds of
+// the fixture processes must be our pipe/fifo endpoints (same inode, fd, mode); `ipcs` must show
+// our SysV ids with the same counts (and `ipcs -s -i` the same semaphore values). Each oracle is
+// skipped, with the reason, when the tool is not installed. Only fixture processes are compared.
+//
+//   node scripts/build.mjs test/integration && node --test --test-concurrency=1 dist/test/integration/oracles.test.js
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { closeAll, makeFixture, type Fixture, type FixtureKind, type FixtureOptions } from '../../fixtures/ipcFixture';
+import type { Channel, InetChannel, Snapshot, UnixChannel } from '../../src/core/model';
+import { loadNative } from '../../src/core/native';
+import { takeSnapshot } from '../../src/core/snapshot';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-oracle-'));
+// Plain names here: ss and lsof print paths unquoted, so a space or newline would break their columns.
+const SPECS: [FixtureKind, FixtureOptions][] = [
+  ['unix-stream', { path: path.join(tmp, 'stream.sock'), bytes: 9 }],
+  ['unix-seqpacket', { abstract: `ipc-oracle-${process.pid}`, bytes: 4 }],
+  ['unix-dgram', { path: path.join(tmp, 'dgram.sock'), bytes: 12, datagrams: 2 }],
+  ['socketpair', { type: 'dgram', bytes: 3 }],
+  ['tcp4', { bytes: 77 }],
+  ['tcp6', { bytes: 5 }],
+  ['udp4', { bytes: 10, datagrams: 1 }],
+  ['udp6', { bytes: 10, datagrams: 2 }],
+  ['pipe', { bytes: 1 }],
+  ['fifo', { path: path.join(tmp, 'oracle.fifo'), bytes: 2 }],
+  ['sysv-msg', { count: 3 }],
+  ['sysv-shm', { size: 10000, attach: 3 }],
+  ['sysv-sem', { values: [4, 0, 1], waitIncrease: [1, 1], waitZero: 2 }],
+];
+const fixtures: Fixture[] = [];
+
+before(async () => {
+  const r = await Promise.allSettled(SPECS.map(async ([k, o]) => fixtures.push(await makeFixture(k, o))));
+  const bad = r.filter((x): x is PromiseRejectedResult => x.status === 'rejected');
+  if (bad.length) throw new Error(bad.map((x) => x.reason?.message).join('; '));
+});
+
+after(async () => {
+  try {
+    await closeAll(fixtures);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+function tool(name: string): string | false {
+  try {
+    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
+    return false;
+  } catch {
+    return `${name} is not installed`;
+  }
+}
+const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
+const fixturePids = () => new Set(fixtures.flatMap((f) => f.pids));
+const of = (kind: FixtureKind) => fixtures.find((f) => f.info.kind === kind)!;
+
+interface SsRow {
+  netid: string;
+  state: string;
+  recvQ: number;
+  sendQ: number;
+  local: string;
+  peer: string;
+  inode: number;
+  peerInode: number;
+  users: { pid: number; fd: number }[];
+}
+
+function users(line: string): { pid: number; fd: number }[] {
+  return [...line.matchAll(/pid=(\d+),fd=(\d+)/g)].map((m) => ({ pid: Number(m[1]), fd: Number(m[2]) }));
+}
+
+/** `ss -xapnH`: Netid State Recv-Q Send-Q LocalAddr LocalPort(=inode) PeerAddr PeerPort(=peer inode) users:… */
+function ssUnix(): SsRow[] {
+  const rows: SsRow[] = [];
+  for (const line of run('ss', ['-xapnH']).split('\n')) {
+    if (!line.includes('users:(')) continue;
+    const t = line.trim().split(/\s+/);
+    rows.push({ netid: t[0], state: t[1], recvQ: Number(t[2]), sendQ: Number(t[3]), local: t[4], inode: Number(t[5]), peer: t[6], peerInode: Number(t[7]), users: users(line) });
+  }
+  return rows;
+}
+
+/** `ss -tanpeH` / `ss -uanpeH`: State Recv-Q Send-Q Local Peer users:… ino:N … */
+function ssInet(proto: 't' | 'u'): SsRow[] {
+  const rows: SsRow[] = [];
+  for (const line of run('ss', [`-${proto}anpeH`]).split('\n')) {
+    if (!line.includes('users:(')) continue;
+    const t = line.trim().split(/\s+/);
+    const ino = /\bino:(\d+)/.exec(line);
+    rows.push({ netid: proto === 't' ? 'tcp' : 'udp', state: t[0], recvQ: Number(t[1]), sendQ: Number(t[2]), local: t[3], peer: t[4], inode: ino ? Number(ino[1]) : 0, peerInode: 0, users: users(line) });
+  }
+  return rows;
+}
+
+const UNIX_STATE: Record<string, string> = { ESTAB: 'connected', LISTEN: 'listen', UNCONN: 'unconnected', SYN_SENT: 'connecting' };
+const UNIX_TYPE: Record<string, string> = { u_str: 'stream', u_dgr: 'dgram', u_seq: 'seqpacket' };
+
+const nativeLoad = loadNative();
+const MODES = [
+  { name: 'native addon', useNative: true, skip: nativeLoad.addon ? false : `native addon not available: ${nativeLoad.error}` },
+  { name: 'pure /proc (useNative: false)', useNative: false, skip: false as const },
+];
+
+for (const mode of MODES) {
+  describe(`oracles — ${mode.name}`, { skip: mode.skip }, () => {
+    let snap: Snapshot;
+    let byId: Map<string, Channel>;
+    before(async () => {
+      snap = await takeSnapshot({ useNative: mode.useNative });
+      byId = new Map(snap.channels.map((c) => [c.id, c]));
+    });
+    const unixByInode = (ino: number) => snap.channels.find((c): c is UnixChannel => c.kind === 'unix' && c.inode === ino);
+    const inetByInode = (kind: string, ino: number) => snap.channels.find((c): c is InetChannel => (c.kind === 'tcp' || c.kind === 'udp') && c.kind === kind && c.inode === ino);
+
+    test('ss -xapn: every Unix socket of a fixture process, same inode, holders, state, queues, peer', { skip: tool('ss') }, () => {
+      const pids = fixturePids();
+      const rows = ssUnix().filter((r) => r.users.some((u) => pids.has(u.pid)));
+      // Listener + accepted + client, ×2; dgram server + client; the pair; stdio of every fixture.
+      assert.ok(rows.length >= 10, `only ${rows.length} ss rows for fixture processes`);
+      for (const r of rows) {
+        const ch = unixByInode(r.inode);
+        assert.ok(ch, `ss inode ${r.inode} (${r.netid} ${r.state} ${r.local}) missing from the snapshot`);
+        for (const u of r.users) assert.ok(ch.endpoints.some((e) => e.pid === u.pid && e.fd === u.fd && e.mode === 'rw'), `${ch.id}: no endpoint ${u.pid}/${u.fd}`);
+        assert.equal(ch.endpoints.length, r.users.length, `${ch.id}: endpoints ${JSON.stringify(ch.endpoints)} vs ss ${JSON.stringify(r.users)}`);
+        assert.equal(ch.type, UNIX_TYPE[r.netid], `${ch.id} type`);
+        if (UNIX_STATE[r.state]) assert.equal(ch.state, UNIX_STATE[r.state], `${ch.id} state (ss ${r.state})`);
+        if (r.local === '*') assert.ok(ch.path === undefined && ch.abstract === undefined, `${ch.id} has a name, ss none`);
+        else if (r.local.startsWith('@')) assert.equal(ch.abstract, r.local.slice(1));
+        else assert.equal(ch.path, r.local);
+        if (snap.capabilities.sockDiag) {
+          assert.equal(ch.peerInode ?? 0, r.peerInode, `${ch.id} peer`);
+          assert.equal(ch.recvQueue, r.recvQ, `${ch.id} Recv-Q`);
+          assert.equal(ch.sendQueue, r.sendQ, `${ch.id} Send-Q`);
+        }
+      }
+      // …and the other way round: every Unix socket we attribute to a fixture process is in ss.
+      const ssInodes = new Set(rows.map((r) => r.inode));
+      for (const c of snap.channels) {
+        if (c.kind === 'unix' && c.endpoints.some((e) => pids.has(e.pid))) assert.ok(ssInodes.has(c.inode), `${c.id} is not in ss`);
+      }
+    });
+
+    for (const proto of ['t', 'u'] as const) {
+      const kind = proto === 't' ? 'tcp' : 'udp';
+      test(`ss -${proto}anpe: every ${kind} socket of a fixture process, same inode, ports, state, queues`, { skip: tool('ss') }, () => {
+        const pids = fixturePids();
+        const rows = ssInet(proto).filter((r) => r.users.some((u) => pids.has(u.pid)));
+        assert.equal(rows.length, proto === 't' ? 6 : 4, `ss rows: ${JSON.stringify(rows)}`);
+        for (const r of rows) {
+          const ch = inetByInode(kind, r.inode);
+          assert.ok(ch, `ss ${kind} inode ${r.inode} ${r.local} missing`);
+          assert.equal(ch.local, r.local);
+          if (!/:\*$/.test(r.peer)) assert.equal(ch.remote, r.peer);
+          else assert.match(ch.remote, /:0$/);
+          assert.equal(ch.state, r.state);
+          assert.equal(ch.recvQueue, r.recvQ, `${ch.id} Recv-Q`);
+          if (r.state !== 'LISTEN') assert.equal(ch.sendQueue, r.sendQ, `${ch.id} Send-Q`);
+          assert.deepEqual(
+            ch.endpoints.map((e) => `${e.pid}/${e.fd}`).sort(),
+            r.users.map((u) => `${u.pid}/${u.fd}`).sort(),
+          );
+        }
+        for (const c of snap.channels) {
+          if ((c.kind === 'tcp' || c.kind === 'udp') && c.kind === kind && c.endpoints.some((e) => pids.has(e.pid))) assert.ok(rows.some((r) => r.inode === c.inode), `${c.id} is not in ss`);
+        }
+        if (proto === 't') {
+          // loopback pairs: ss shows both ends; we link them
+          for (const f of fixtures.filter((x) => x.info.kind === 'tcp4' || x.info.kind === 'tcp6')) {
+            const a = inetByInode('tcp', f.info.accepted.inode)!;
+            const c = inetByInode('tcp', f.info.client.inode)!;
+            assert.equal(a.peer, c.id);
+            assert.equal(c.peer, a.id);
+          }
+        }
+      });
+    }
+
+    test('lsof: pipe and FIFO fds of fixture processes are our endpoints', { skip: tool('lsof') }, () => {
+      const pids = [...fixturePids()];
+      const out = run('lsof', ['-w', '-n', '-P', '-p', pids.join(','), '-F', 'pfatin']);
+      let pid = 0;
+      let cur: { fd?: number; a?: string; t?: string; i?: number; n?: string } = {};
+      const fds: { pid: number; fd: number; a: string; i: number; n: string }[] = [];
+      const flush = () => {
+        if (cur.t === 'FIFO' && cur.fd !== undefined && cur.i !== undefined) fds.push({ pid, fd: cur.fd, a: cur.a ?? '', i: cur.i, n: cur.n ?? '' });
+        cur = {};
+      };
+      for (const line of out.split('\n')) {
+        const tag = line[0];
+        const v = line.slice(1);
+        if (tag === 'p') {
+          flush();
+          pid = Number(v);
+        } else if (tag === 'f') {
+          flush();
+          cur.fd = /^\d+$/.test(v) ? Number(v) : undefined;
+        } else if (tag === 'a') cur.a = v;
+        else if (tag === 't') cur.t = v;
+        else if (tag === 'i') cur.i = Number(v);
+        else if (tag === 'n') cur.n = v;
+      }
+      flush();
+      const pipeF = of('pipe');
+      const fifoF = of('fifo');
+      // at least the fixture pipe's two ends and the FIFO's two ends
+      for (const e of [pipeF.info.writer, pipeF.info.reader, fifoF.info.reader, fifoF.info.writer]) {
+        assert.ok(fds.some((f) => f.pid === e.pid && f.fd === e.fd), `lsof lacks ${e.pid}/${e.fd}: ${JSON.stringify(fds)}`);
+      }
+      const modeOf = (a: string) => (a === 'r' ? 'r' : a === 'w' ? 'w' : 'rw');
+      for (const f of fds) {
+        const ch = snap.channels.find((c) => (c.kind === 'pipe' || c.kind === 'fifo') && c.inode === f.i);
+        assert.ok(ch, `lsof ${f.pid}/${f.fd} ${f.n} inode ${f.i} missing`);
+        assert.equal(ch.kind, f.n === 'pipe' ? 'pipe' : 'fifo');
+        if (ch.kind === 'fifo') assert.equal(ch.path, f.n);
+        assert.ok(
+          ch.endpoints.some((e) => e.pid === f.pid && e.fd === f.fd && e.mode === modeOf(f.a)),
+          `${ch.id}: no endpoint ${f.pid}/${f.fd}/${modeOf(f.a)} in ${JSON.stringify(ch.endpoints)}`,
+        );
+      }
+    });
+
+    test('ipcs -q/-m/-s (and -p, -i): same ids, counts, pids, semaphore values', { skip: tool('ipcs') }, () => {
+      const table = (args: string[]) =>
+        run('ipcs', args)
+          .split('\n')
+          .map((l) => l.trim().split(/\s+/))
+          .filter((t) => /^\d+$/.test(t[1] ?? '') || /^\d+$/.test(t[0] ?? ''));
+      const msg = of('sysv-msg').info;
+      const q = table(['-q']).find((t) => t[0].startsWith('0x') && Number(t[1]) === msg.msqid);
+      assert.ok(q, `ipcs -q lacks ${msg.msqid}`);
+      const ours = byId.get(`sysv-msg:${msg.msqid}`) ?? snap.channels.find((c) => c.kind === 'sysv-msg' && c.msqid === msg.msqid);
+      assert.ok(ours && ours.kind === 'sysv-msg');
+      assert.equal(ours.bytes, Number(q[4]));
+      assert.equal(ours.messages, Number(q[5]));
+      assert.equal(ours.mode, '0' + q[3].padStart(3, '0'));
+      const qp = table(['-q', '-p']).find((t) => Number(t[0]) === msg.msqid)!;
+      assert.equal(ours.lastSendPid, Number(qp[2]));
+      assert.equal(ours.lastRecvPid, Number(qp[3]));
+
+      const shm = of('sysv-shm').info;
+      const m = table(['-m']).find((t) => t[0].startsWith('0x') && Number(t[1]) === shm.shmid);
+      assert.ok(m, `ipcs -m lacks ${shm.shmid}`);
+      const oshm = snap.channels.find((c) => c.kind === 'sysv-shm' && c.shmid === shm.shmid);
+      assert.ok(oshm && oshm.kind === 'sysv-shm');
+      assert.equal(oshm.size, Number(m[4]));
+      assert.equal(oshm.attachCount, Number(m[5]));
+      assert.equal(oshm.attachCount, 3);
+      const mp = table(['-m', '-p']).find((t) => Number(t[0]) === shm.shmid)!;
+      assert.equal(oshm.creatorPid, Number(mp[2]));
+      assert.equal(oshm.lastPid, Number(mp[3]));
+
+      const sem = of('sysv-sem').info;
+      const s = table(['-s']).find((t) => t[0].startsWith('0x') && Number(t[1]) === sem.semid);
+      assert.ok(s, `ipcs -s lacks ${sem.semid}`);
+      const osem = snap.channels.find((c) => c.kind === 'sysv-sem' && c.semid === sem.semid);
+      assert.ok(osem && osem.kind === 'sysv-sem');
+      assert.equal(osem.nsems, Number(s[4]));
+      const detail = run('ipcs', ['-s', '-i', String(sem.semid)])
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/).map(Number))
+        .filter((t) => t.length === 5 && t.every((n) => Number.isInteger(n)));
+      assert.equal(detail.length, 3, 'ipcs -s -i rows');
+      if (mode.useNative) {
+        assert.deepEqual(osem.values, detail.map((t) => t[1]));
+        assert.deepEqual(osem.waitingForIncrease, detail.map((t) => t[2]));
+        assert.deepEqual(osem.waitingForZero, detail.map((t) => t[3]));
+        assert.deepEqual(osem.lastPid, detail.map((t) => t[4]));
+        assert.deepEqual(osem.waitingForIncrease, [0, 2, 0]);
+        assert.deepEqual(osem.waitingForZero, [0, 0, 1]);
+      }
+
+      // every SysV object of our fixtures, in both views
+      const ids = (flag: string) => new Set(table([flag]).filter((t) => t[0].startsWith('0x')).map((t) => Number(t[1])));
+      assert.ok(ids('-q').has(msg.msqid) && ids('-m').has(shm.shmid) && ids('-s').has(sem.semid));
+    });
+  });
+}
