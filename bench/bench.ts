@@ -114,33 +114,46 @@ interface OurCounts {
   sockets: number;
   unixWithPeer: number;
   byKind: Record<string, number>;
+  /** Only the workload's processes (immune to other processes coming and going meanwhile). */
+  wl: { endpoints: number; socketEndpoints: number; pipeFifoEndpoints: number; unixPeers: number };
 }
 
-function countOurs(s: Snapshot): OurCounts {
+function countOurs(s: Snapshot, wlPids: ReadonlySet<number>): OurCounts {
   const byKind: Record<string, number> = {};
   let endpoints = 0;
   let sockets = 0;
   let unixWithPeer = 0;
+  const wl = { endpoints: 0, socketEndpoints: 0, pipeFifoEndpoints: 0, unixPeers: 0 };
   for (const c of s.channels) {
     byKind[c.kind] = (byKind[c.kind] ?? 0) + 1;
     endpoints += c.endpoints.length;
-    if (c.kind === 'unix' || c.kind === 'tcp' || c.kind === 'udp') sockets++;
+    const sock = c.kind === 'unix' || c.kind === 'tcp' || c.kind === 'udp';
+    if (sock) sockets++;
     if (c.kind === 'unix' && c.peer) unixWithPeer++;
+    let mine = 0;
+    for (const e of c.endpoints) if (wlPids.has(e.pid) && e.fd !== undefined) mine++;
+    wl.endpoints += mine;
+    if (sock) wl.socketEndpoints += mine;
+    if (c.kind === 'pipe' || c.kind === 'fifo') wl.pipeFifoEndpoints += mine;
+    if (c.kind === 'unix' && c.peer && mine > 0) wl.unixPeers++;
   }
-  return { processes: s.processes.length, channels: s.channels.length, endpoints, sockets, unixWithPeer, byKind };
+  return { processes: s.processes.length, channels: s.channels.length, endpoints, sockets, unixWithPeer, byKind, wl };
 }
 
-/** ss -a -p -n: sockets listed (all families), and those with an owner. */
-function countSs(out: string): { sockets: number; withOwner: number } {
+/** ss -a -p -n: sockets listed (all families), those with an owner, and the workload's (pid, fd) pairs. */
+function countSs(out: string, wlPids: ReadonlySet<number>): { sockets: number; withOwner: number; wlSocketFds: number } {
   const lines = out.split('\n').filter((l) => l.trim() !== '');
   const body = lines.filter((l) => !l.startsWith('Netid'));
-  return { sockets: body.length, withOwner: body.filter((l) => l.includes('users:(')).length };
+  let wlSocketFds = 0;
+  for (const l of body) for (const m of l.matchAll(/pid=(\d+),fd=\d+/g)) if (wlPids.has(Number(m[1]))) wlSocketFds++;
+  return { sockets: body.length, withOwner: body.filter((l) => l.includes('users:(')).length, wlSocketFds };
 }
 
-/** lsof -n -P: all lines, and distinct (pid, fd) of IPC types (pipes, FIFOs, sockets). */
-function countLsof(out: string): { lines: number; ipcFds: number } {
+/** lsof -n -P: all lines, distinct (pid, fd) of IPC types (pipes, FIFOs, sockets), and the workload's. */
+function countLsof(out: string, wlPids: ReadonlySet<number>): { lines: number; ipcFds: number; wlIpcFds: number } {
   const lines = out.split('\n');
   const ipc = new Set<string>();
+  let wlIpcFds = 0;
   const types = new Set(['FIFO', 'unix', 'IPv4', 'IPv6', 'sock']);
   let n = 0;
   for (const l of lines) {
@@ -150,12 +163,16 @@ function countLsof(out: string): { lines: number; ipcFds: number } {
     // COMMAND PID [TID TASKCMD] USER FD TYPE …: find TYPE, the FD is the token before it
     for (let i = 3; i < Math.min(t.length, 9); i++) {
       if (types.has(t[i])) {
-        if (/^\d+[rwuR]?$/.test(t[i - 1]) || /^\d+[rwu]/.test(t[i - 1])) ipc.add(`${t[1]}:${t[i - 1]}`);
+        const key = `${t[1]}:${t[i - 1]}`;
+        if (/^\d+[rwu]?$/.test(t[i - 1]) && !ipc.has(key)) {
+          ipc.add(key);
+          if (wlPids.has(Number(t[1]))) wlIpcFds++;
+        }
         break;
       }
     }
   }
-  return { lines: n, ipcFds: ipc.size };
+  return { lines: n, ipcFds: ipc.size, wlIpcFds };
 }
 
 function countIpcs(out: string): number {
@@ -249,6 +266,8 @@ async function main(): Promise<void> {
       let lastSvc: Snapshot | undefined;
       const outputs: Record<string, string> = {};
       let floorCounts: unknown;
+      const wlPids = new Set(wl.pids);
+      const machineFds: number[] = [];
       const svc = service;
 
       const steps: Step[] = [
@@ -285,6 +304,7 @@ async function main(): Promise<void> {
           run: async () => {
             const f = floor.run(1);
             floorCounts = f;
+            machineFds.push(f.fds);
             return f;
           },
         },
@@ -324,14 +344,15 @@ async function main(): Promise<void> {
         const t = performance.now();
         const snap = await takeSnapshot({ useNative: false });
         rec('ours-ts (once)', { ms: performance.now() - t, cpuMs: selfCpuMs() - c });
-        res.counts['ours-ts'] = countOurs(snap);
+        res.counts['ours-ts'] = countOurs(snap, wlPids);
       }
       await wl.stop();
 
-      if (lastOurs) res.counts.ours = countOurs(lastOurs);
-      if (lastSvc) res.counts.service = countOurs(lastSvc);
-      if (outputs.ss !== undefined) res.counts.ss = countSs(outputs.ss);
-      if (outputs.lsof !== undefined) res.counts.lsof = countLsof(outputs.lsof);
+      if (lastOurs) res.counts.ours = countOurs(lastOurs, wlPids);
+      if (lastSvc) res.counts.service = countOurs(lastSvc, wlPids);
+      if (outputs.ss !== undefined) res.counts.ss = countSs(outputs.ss, wlPids);
+      if (outputs.lsof !== undefined) res.counts.lsof = countLsof(outputs.lsof, wlPids);
+      res.counts.machineFds = { min: Math.min(...machineFds), max: Math.max(...machineFds) };
       if (outputs.ipcs !== undefined) res.counts.ipcs = { objects: countIpcs(outputs.ipcs) };
       res.counts.floor = floorCounts;
       results.push(res);
@@ -374,11 +395,21 @@ function printSize(r: SizeResult, ours: Snapshot | undefined): void {
     const o = c.ours as unknown as OurCounts;
     console.log(`  ours: ${o.processes} processes, ${o.channels} channels, ${o.endpoints} endpoints, ${o.sockets} sockets (${o.unixWithPeer} unix with peer); ${Object.entries(o.byKind).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
+  const mf = c.machineFds as unknown as { min: number; max: number } | undefined;
+  if (mf && mf.max > mf.min * 1.05) console.log(`  NOTE: fds on the machine varied ${mf.min}..${mf.max} during this size (other processes): machine-wide counts below are from different moments`);
+  if (c.ours && c.ss && c.lsof) {
+    const o = c.ours as unknown as OurCounts;
+    const ss = c.ss as unknown as { wlSocketFds: number };
+    const ls = c.lsof as unknown as { wlIpcFds: number };
+    console.log(
+      `  workload's own fds (${r.fds} open): ours ${o.wl.endpoints} endpoints (${o.wl.socketEndpoints} socket, ${o.wl.pipeFifoEndpoints} pipe/FIFO, ${o.wl.unixPeers} unix peers linked) | ss ${ss.wlSocketFds} socket fds | lsof ${ls.wlIpcFds} pipe/FIFO/socket fds`,
+    );
+  }
   if (c['ours-ts']) {
     const o = c['ours-ts'] as unknown as OurCounts;
     console.log(`  ours-ts: ${o.processes} processes, ${o.channels} channels, ${o.endpoints} endpoints, ${o.sockets} sockets (${o.unixWithPeer} unix with peer)`);
   }
-  if (c.ss) console.log(`  ss: ${c.ss.sockets} sockets, ${c.ss.withOwner} with an owner process; no pipes, FIFOs, SysV/POSIX objects`);
+  if (c.ss) console.log(`  ss: ${c.ss.sockets} sockets, ${c.ss.withOwner} with an owner process; no pipes, FIFOs, SysV/POSIX objects; only its own netns`);
   if (c.lsof) console.log(`  lsof: ${c.lsof.lines} lines (threads repeat their process's fds), ${c.lsof.ipcFds} distinct pipe/FIFO/socket fds; no unix peers, no queue sizes`);
   if (c.ipcs) console.log(`  ipcs: ${c.ipcs.objects} SysV objects`);
   if (c.floor) {

@@ -1,12 +1,15 @@
-// `node dist/bench.js --profile 50k`: where a snapshot's time goes at one workload size. Times
-// the pieces the snapshot is made of, each on its own (median of N): the native walk with the
-// options takeSnapshot uses, the same walk with each optional read switched off, one thread vs
-// all cores, sock_diag queries, SysV lists, and the whole snapshot; the difference is the JS
-// side (parsing, join). Run under `node --cpu-prof` to split the JS side further.
+// `node dist/bench.js --profile 50k`: where a snapshot's time goes at one workload size.
+// Times the pieces a snapshot is made of, each on its own (median of N, wall and CPU): the native
+// walk with the options takeSnapshot uses and with each optional read off, one thread vs all
+// cores, sock_diag queries, SysV lists, the whole snapshot with some kinds only; then one
+// snapshot's timeline (when each native call started and ended). On a shared machine trust the
+// CPU columns: wall time swings with other load, CPU per run does not.
+// Run under `node --cpu-prof dist/bench.js --profile 50k` to split the JS side further.
+import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { loadNative, type NativeAddon, type ProcWalkOptions } from '../src/core/native';
 import { takeSnapshot } from '../src/core/snapshot';
-import { Floor } from './floor';
+import type { Floor } from './floor';
 import type { WorkloadBuilder, WorkloadSize } from './workload';
 
 const median = (xs: number[]): number => {
@@ -14,16 +17,56 @@ const median = (xs: number[]): number => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const mainCpuMs = (): number => Number(fs.readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
 
-async function timeIt(reps: number, f: () => Promise<unknown> | unknown): Promise<{ ms: number; min: number }> {
+interface Timing {
+  wall: number;
+  cpu: number;
+  main: number;
+}
+
+async function timeIt(reps: number, f: () => Promise<unknown> | unknown): Promise<Timing> {
   await f(); // warm
-  const xs: number[] = [];
+  const r: Record<keyof Timing, number[]> = { wall: [], cpu: [], main: [] };
   for (let i = 0; i < reps; i++) {
+    const c = cpuMs();
+    const m = mainCpuMs();
     const t = performance.now();
     await f();
-    xs.push(performance.now() - t);
+    r.wall.push(performance.now() - t);
+    r.cpu.push(cpuMs() - c);
+    r.main.push(mainCpuMs() - m);
   }
-  return { ms: median(xs), min: Math.min(...xs) };
+  return { wall: median(r.wall), cpu: median(r.cpu), main: median(r.main) };
+}
+
+/** Wraps the addon's calls to record when each started and ended during one snapshot. */
+function instrument(a: NativeAddon, t0: () => number, log: string[]): () => void {
+  const names = ['walkProc', 'unixDiag', 'inetDiag', 'sysvMsgList', 'sysvShmList', 'sysvSemList'] as const;
+  const rec = a as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const saved = names.map((n) => [n, rec[n]] as const);
+  for (const [n, orig] of saved) {
+    rec[n] = (...args: unknown[]) => {
+      const s = performance.now() - t0();
+      const tag = `${n}(${args.filter((x) => typeof x !== 'object').join(',')})`;
+      const r = orig.apply(a, args);
+      if (r && typeof (r as Promise<unknown>).then === 'function') {
+        return (r as Promise<unknown>).then((v) => {
+          log.push(`${tag.padEnd(36)} ${s.toFixed(0).padStart(5)} → ${(performance.now() - t0()).toFixed(0).padStart(5)} ms`);
+          return v;
+        });
+      }
+      log.push(`${tag.padEnd(36)} ${s.toFixed(0).padStart(5)} → ${(performance.now() - t0()).toFixed(0).padStart(5)} ms (sync)`);
+      return r;
+    };
+  }
+  return () => {
+    for (const [n, orig] of saved) rec[n] = orig;
+  };
 }
 
 export async function profile(builder: WorkloadBuilder, floor: Floor, size: WorkloadSize, reps: number): Promise<void> {
@@ -32,55 +75,71 @@ export async function profile(builder: WorkloadBuilder, floor: Floor, size: Work
   try {
     const f = floor.run(1);
     console.log(`profile at ${size.label}: workload ${wl.fds} fds; machine ${f.procs} processes, ${f.fds} fds (${f.sockets} sockets, ${f.pipes} pipe fds)`);
-    const rows: [string, { ms: number; min: number }][] = [];
+    console.log(`  ${'what'.padEnd(60)} ${'wall'.padStart(7)} ${'cpu'.padStart(7)} ${'main'.padStart(7)}   (medians of ${reps}, ms; cpu = all threads, main = main thread)`);
     const row = async (name: string, fn: () => Promise<unknown> | unknown): Promise<void> => {
       const r = await timeIt(reps, fn);
-      rows.push([name, r]);
-      console.log(`  ${name.padEnd(58)} ${r.ms.toFixed(1).padStart(8)} ms  (min ${r.min.toFixed(1)})`);
+      console.log(`  ${name.padEnd(60)} ${r.wall.toFixed(1).padStart(7)} ${r.cpu.toFixed(1).padStart(7)} ${r.main.toFixed(1).padStart(7)}`);
     };
-    await row('floor 1 thread (C, readdir+readlink + /proc/net)', () => floor.run(1).ms);
-    await row('floor 2 threads', () => floor.run(2).ms);
+    const floorRow = (name: string, threads: number): void => {
+      const xs = Array.from({ length: reps }, () => floor.run(threads));
+      console.log(`  ${name.padEnd(60)} ${median(xs.map((x) => x.ms)).toFixed(1).padStart(7)} ${median(xs.map((x) => x.cpuMs)).toFixed(1).padStart(7)}`);
+    };
+    floorRow('floor, 1 thread (C: readdir+readlink, /proc/net, sysvipc)', 1);
+    floorRow('floor, 2 threads', 2);
     if (native) {
       const full: ProcWalkOptions = { procRoot: '/proc', threads: 0, readMaps: true, readTimers: true, readLinks: true, measurePipes: true };
-      const bare: ProcWalkOptions = { procRoot: '/proc', threads: 0, readMaps: false, readTimers: false, readLinks: false, measurePipes: false };
-      const a = native as NativeAddon;
-      await row('native walkProc, as takeSnapshot calls it (all cores)', () => a.walkProc(full));
-      await row('native walkProc, full, threads=1', () => a.walkProc({ ...full, threads: 1 }));
-      await row('native walkProc, measurePipes off', () => a.walkProc({ ...full, measurePipes: false }));
-      await row('native walkProc, readMaps off', () => a.walkProc({ ...full, readMaps: false }));
-      await row('native walkProc, readLinks off', () => a.walkProc({ ...full, readLinks: false }));
-      await row('native walkProc, readTimers off', () => a.walkProc({ ...full, readTimers: false }));
-      await row('native walkProc, all optional reads off', () => a.walkProc(bare));
-      await row('native walkProc, all off, threads=1', () => a.walkProc({ ...bare, threads: 1 }));
-      let inner = 0;
-      await row('native walkProc full: elapsedMs reported inside', async () => {
-        inner = (await a.walkProc(full)).elapsedMs;
-        return inner;
-      });
-      rows[rows.length - 1][1] = { ms: inner, min: inner };
-      await row('unixDiag()', () => a.unixDiag());
+      const bare: ProcWalkOptions = { ...full, readMaps: false, readTimers: false, readLinks: false, measurePipes: false };
+      await row('walkProc as takeSnapshot calls it (threads: one per core)', () => native.walkProc(full));
+      await row('walkProc, threads=1', () => native.walkProc({ ...full, threads: 1 }));
+      await row('walkProc, pidfd_getfd fast path off (noGetfd)', () => native.walkProc({ ...full, noGetfd: true } as ProcWalkOptions));
+      await row('walkProc, measurePipes off', () => native.walkProc({ ...full, measurePipes: false }));
+      await row('walkProc, readMaps off', () => native.walkProc({ ...full, readMaps: false }));
+      await row('walkProc, readLinks off', () => native.walkProc({ ...full, readLinks: false }));
+      await row('walkProc, readTimers off', () => native.walkProc({ ...full, readTimers: false }));
+      await row('walkProc, all optional reads off', () => native.walkProc(bare));
+      await row('unixDiag()', () => native.unixDiag());
       await row('inetDiag tcp4+tcp6+udp4+udp6 (in parallel)', () =>
-        Promise.all([a.inetDiag('tcp', 4), a.inetDiag('tcp', 6), a.inetDiag('udp', 4), a.inetDiag('udp', 6)]),
+        Promise.all([native.inetDiag('tcp', 4), native.inetDiag('tcp', 6), native.inetDiag('udp', 4), native.inetDiag('udp', 6)]),
       );
       await row('sysvMsgList+sysvShmList+sysvSemList', () => {
-        a.sysvMsgList();
-        a.sysvShmList();
-        a.sysvSemList();
+        native.sysvMsgList();
+        native.sysvShmList();
+        native.sysvSemList();
       });
     } else {
       console.log('  (native addon missing: only the TS path)');
     }
     await row('takeSnapshot() (native path, whole)', () => takeSnapshot());
-    await row("takeSnapshot({processes:'all'})", () => takeSnapshot({ processes: 'all' }));
-    await row("takeSnapshot({kinds:['pipe']})", () => takeSnapshot({ kinds: ['pipe'] }));
-    await row("takeSnapshot({kinds:['unix']})", () => takeSnapshot({ kinds: ['unix'] }));
-    await row("takeSnapshot({kinds:['tcp','udp']})", () => takeSnapshot({ kinds: ['tcp', 'udp'] }));
-    await row("takeSnapshot({kinds:['sysv-msg','sysv-sem']})", () => takeSnapshot({ kinds: ['sysv-msg', 'sysv-sem'] }));
-    await row('takeSnapshot({useNative:false}) (TS path)', () => takeSnapshot({ useNative: false }));
+    await row('takeSnapshot({threads: 1})', () => takeSnapshot({ threads: 1 }));
+    await row("takeSnapshot({processes: 'all'})", () => takeSnapshot({ processes: 'all' }));
+    await row("takeSnapshot({kinds: ['pipe', 'fifo']})", () => takeSnapshot({ kinds: ['pipe', 'fifo'] }));
+    await row("takeSnapshot({kinds: ['unix']})", () => takeSnapshot({ kinds: ['unix'] }));
+    await row("takeSnapshot({kinds: ['tcp', 'udp']})", () => takeSnapshot({ kinds: ['tcp', 'udp'] }));
+    await row("takeSnapshot({kinds: ['sysv-msg', 'sysv-sem']})", () => takeSnapshot({ kinds: ['sysv-msg', 'sysv-sem'] }));
+    await row('takeSnapshot({useNative: false}) (TS path)', () => takeSnapshot({ useNative: false }));
     const snap = await takeSnapshot();
     const t = performance.now();
     const json = JSON.stringify(snap);
     console.log(`  JSON.stringify of the snapshot: ${(performance.now() - t).toFixed(1)} ms, ${(json.length / 1e6).toFixed(1)} MB, ${snap.channels.length} channels`);
+    if (native) {
+      const log: string[] = [];
+      let start = 0;
+      const undo = instrument(native, () => start, log);
+      try {
+        for (let i = 0; i < 3; i++) {
+          log.length = 0;
+          start = performance.now();
+          await takeSnapshot();
+          const total = performance.now() - start;
+          if (i === 2) {
+            console.log(`  timeline of one snapshot (${total.toFixed(0)} ms; native calls, start → end):`);
+            for (const l of log) console.log(`    ${l}`);
+          }
+        }
+      } finally {
+        undo();
+      }
+    }
   } finally {
     await wl.stop();
   }

@@ -66,8 +66,11 @@ const listTests = (dir) =>
 // ── prerequisites ───────────────────────────────────────────────────────────────────────────────
 const needsBrowser = ['extension', 'e2e', 'vsix'].some(want);
 if (needsBrowser) {
-  log('code-server: installing into the cache on first run (a minute or two), reused afterwards');
   const s = Date.now();
+  const cache = process.env.IPC_INSPECTOR_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(process.env.HOME ?? '/root', '.cache'), 'ipc-inspector');
+  if (!fs.existsSync(path.join(cache, `code-server-${process.env.IPC_CODE_SERVER_VERSION ?? '4.139.1'}`, '.complete'))) {
+    log(`code-server: first run, installing it into ${cache} (a minute or two; cached afterwards)`);
+  }
   const r = spawnSync('bash', [path.join(root, 'scripts/install-code-server.sh')], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
   if (r.status !== 0) {
     results.push({ layer: 'code-server install', ok: false, detail: `install-code-server.sh exited ${r.status}`, ms: Date.now() - s });

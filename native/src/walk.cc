@@ -1,7 +1,27 @@
 // walkProc: the bulk /proc walk on a worker (AsyncWorker::Execute is plain C++), split across
 // std::threads that pull pids from a shared counter. Per process: stat, status, cmdline, optional
-// maps/timers/links, then one readlinkat per fd relative to the /proc/PID/fd dirfd. Results are
-// columns (typed arrays) so the main thread never builds one JS object per fd.
+// maps/timers/links, then the fd table. Results are columns (typed arrays) so the main thread
+// never builds one JS object per fd.
+//
+// The walk is passive by default: it only reads /proc. Per fd one readlinkat("N") relative to the
+// /proc/PID/fd dirfd; an lstat of that link (its mode bits are the fd's read/write mode) only for
+// pipes and for FIFO / mqueue / /dev/shm candidates; an fstatat that follows the link only for path
+// targets (a FIFO can live anywhere). Sockets and everything else (anon inodes, ttys) cost just
+// the readlink. `measurePipes` opens /proc/PID/fd/N O_RDONLY|O_NONBLOCK once per distinct pipe or
+// FIFO inode, and only through a read-mode fd: the open then never takes a pipe from zero readers
+// to one (which would hide EPIPE from a writer) nor wakes a FIFO writer blocked in open().
+// Dense fd tables are probed by number (no getdents64); sparse ones are listed with getdents64,
+// from an lseek(fd + 2) position when a probe gives up. Tables larger than kChunk fds are split
+// into fd ranges walked by every thread, so one huge process does not serialise the walk.
+//
+// Option `useGetfd: true` (opt-in, not for the periodic walk) classifies each fd by duplicating it
+// into this process with pidfd_getfd (root / ptrace rights, real /proc only) and fstat-ing the copy.
+// It is cheaper in CPU but NOT passive: pidfd_getfd on a socket runs the kernel's __receive_sock(),
+// which re-tags the target's socket with this process's cgroup v1 net_cls classid / net_prio index
+// (silently changing how the observed process's traffic is classified); each copy briefly holds an
+// extra reference (a pipe reader whose last writer just closed sees EOF late); and every copy runs
+// the LSM file_receive hook and may emit audit events. Single-fd peeks (peek.cc) may use
+// pidfd_getfd because the user asked for that one fd; the bulk walk does not unless asked.
 #include "errors.h"
 
 #include <atomic>
@@ -38,7 +58,7 @@ struct Options {
   bool pidsGiven = false;
   std::vector<int32_t> pids;
   bool readMaps = false, readTimers = false, readLinks = false, measurePipes = false;
-  bool fastPath = true;  // pidfd_getfd classification where permitted (undocumented option `noGetfd` turns it off)
+  bool useGetfd = false;  // opt-in pidfd_getfd classification (see the header comment); off = passive
 };
 
 struct ProcOut {
@@ -49,19 +69,23 @@ struct ProcOut {
   std::string stat, status, cmdline, maps, timers, netns, cwd, exe;
   uint32_t thread = 0;
   size_t fdStart = 0, fdCount = 0;
-  // fds of a large fd table beyond the first chunk, walked in phase 2 by every thread.
-  std::vector<int32_t> deferred;
-  Fd pdir;  // kept open while deferred fds remain, so phase 2 cannot walk a recycled pid
+  // fd-number ranges of a large fd table beyond the first one, walked in phase 2 by every thread.
+  std::vector<std::pair<uint32_t, uint32_t>> deferred;
+  bool probe = false;  // walk the deferred ranges by probing fd numbers (dense table)
+  Fd pdir;  // kept open while deferred ranges remain, so phase 2 cannot walk a recycled pid
 };
 
-// A slice of one process's deferred fds (phase 2).
+// One deferred fd range [lo, hi) of one process (phase 2).
 struct Chunk {
-  size_t proc = 0, begin = 0, end = 0;
+  size_t proc = 0;
+  uint32_t lo = 0, hi = 0;
   uint32_t thread = 0;
   size_t rowStart = 0, rowCount = 0;
 };
 
-constexpr size_t kChunk = 1024;
+// fds walked inline per process; bigger tables are split into ranges of about this many fds.
+constexpr uint32_t kChunk = 1024;
+constexpr uint32_t kNoLimit = 0xffffffffu;
 
 struct FdCols {
   std::vector<int32_t> pid, fd;
@@ -90,6 +114,7 @@ struct Meas {
 struct Shared {
   const Options* opt;
   int rootFd;
+  bool procfs = false;  // procRoot is a procfs mount (not a captured tree)
   std::vector<ProcOut>* procs;
   std::vector<Chunk> chunks;
   std::atomic<size_t> next{0};
@@ -168,19 +193,53 @@ void KeepMapsLines(const char* p, size_t n, std::string& out) {
   }
 }
 
+// "123" into out (NUL-terminated); returns the length.
+inline size_t FormatUint(uint32_t v, char* out) {
+  char t[12];
+  size_t n = 0;
+  do {
+    t[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v);
+  for (size_t i = 0; i < n; i++) out[i] = t[n - 1 - i];
+  out[n] = '\0';
+  return n;
+}
+
+// The value of a "Key:\t123" line of /proc/PID/status, 0 when absent.
+uint64_t StatusField(const std::string& status, const char* key, size_t keyLen) {
+  const char* s = status.data();
+  const char* end = s + status.size();
+  const char* f = static_cast<const char*>(memmem(s, status.size(), key, keyLen));
+  if (!f) return 0;
+  f += keyLen;
+  while (f < end && (*f == ' ' || *f == '\t')) f++;
+  uint64_t v = 0;
+  while (f < end && *f >= '0' && *f <= '9' && v < (1ull << 40)) v = v * 10 + static_cast<uint64_t>(*f++ - '0');
+  return v;
+}
+
+inline uint8_t ModeOfFlags(int fl) {
+  if (fl & O_PATH) return 0;
+  int acc = fl & O_ACCMODE;
+  return static_cast<uint8_t>((acc == O_RDONLY || acc == O_RDWR ? 1 : 0) | (acc == O_WRONLY || acc == O_RDWR ? 2 : 0));
+}
+
 class Walker {
  public:
-  Walker(Shared& sh, uint32_t index) : sh_(sh), index_(index), buf_(64 * 1024), dents_(32 * 1024) {
-    // pidfd_getfd only on the real /proc (a captured tree's pids are not this machine's).
-    useGetfd_ = sh.opt->procRoot == "/proc" && sh.opt->fastPath;
+  Walker(Shared& sh, uint32_t index) : sh_(sh), index_(index), buf_(64 * 1024), dents_(256 * 1024) {
+    cols.reserve(8192);
+    names_.reserve(4096);
+    // pidfd_getfd only when asked, and only on the real /proc (a captured tree's pids are not this machine's).
+    getfd_ = sh.opt->useGetfd && sh.opt->procRoot == "/proc";
     int pp[2];
-    if (useGetfd_ && pipe2(pp, O_CLOEXEC) == 0) {
+    if (getfd_ && pipe2(pp, O_CLOEXEC) == 0) {
       struct stat st;
       if (fstat(pp[0], &st) == 0) pipefsDev_ = st.st_dev;  // every anonymous pipe lives on the one pipefs
       close(pp[0]);
       close(pp[1]);
     } else {
-      useGetfd_ = false;
+      getfd_ = false;
     }
   }
 
@@ -197,7 +256,7 @@ class Walker {
     }
   }
 
-  // Phase 2: slices of large fd tables, so one process with 50k fds still uses every thread.
+  // Phase 2: ranges of large fd tables, so one process with 50k fds still uses every thread.
   void RunChunks() {
     std::vector<ProcOut>& procs = *sh_.procs;
     for (;;) {
@@ -207,15 +266,12 @@ class Walker {
       ProcOut& p = procs[c.proc];
       c.thread = index_;
       c.rowStart = cols.pid.size();
+      // A dirfd of our own: the listing position (lseek) is per open file.
       int fdDir = p.pdir.ok() ? openat(p.pdir.get(), "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
       if (fdDir >= 0) {
         Fd closer(fdDir);
-        curPdir_ = p.pdir.get();
-        char nm[16];
-        for (size_t k = c.begin; k < c.end; k++) {
-          snprintf(nm, sizeof nm, "%d", p.deferred[k]);
-          OneFd(p, fdDir, nm, p.deferred[k]);
-        }
+        BeginProcess(p, p.pdir.get());
+        Enumerate(p, fdDir, c.lo, c.hi, kNoLimit, p.probe);
       }
       c.rowCount = cols.pid.size() - c.rowStart;
     }
@@ -227,14 +283,13 @@ class Walker {
   void WalkOne(ProcOut& p) {
     const Options& opt = *sh_.opt;
     char name[24];
-    snprintf(name, sizeof name, "%d", p.pid);
+    FormatUint(static_cast<uint32_t>(p.pid), name);
     int pdir = openat(sh_.rootFd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (pdir < 0) {
       p.error = errno;
       return;
     }
     Fd pdirCloser(pdir);
-    curPdir_ = pdir;
 
     ssize_t n = ReadAt(pdir, "stat", buf_);
     if (n < 0) {
@@ -279,27 +334,9 @@ class Walker {
     return true;
   }
 
-  // With the fast path, a dense fd table is cheaper to probe with pidfd_getfd (EBADF for holes)
-  // than to list: readdir of /proc/PID/fd instantiates a dentry per fd. Dense = the table size
-  // (status FDSize) is within 2x of the open count (st_size of /proc/PID/fd, Linux >= 6.2) and
-  // the table is not small (small ones are cheaper to list).
-  // Returns the number of fd slots to probe, 0 to list with getdents64.
-  size_t ProbeCount(ProcOut& p, int fdDir) {
-    if (!useGetfd_ || !(p.has & F_STATUS) || !OpenPidfd(p.pid)) return 0;
-    struct stat st;
-    if (fstat(fdDir, &st) != 0 || st.st_size <= 0) return 0;
-    const char* f = static_cast<const char*>(memmem(p.status.data(), p.status.size(), "\nFDSize:", 8));
-    if (!f) return 0;
-    f += 8;
-    const char* end = p.status.data() + p.status.size();
-    while (f < end && (*f == ' ' || *f == '\t')) f++;
-    uint64_t size = 0;
-    while (f < end && *f >= '0' && *f <= '9') size = size * 10 + static_cast<uint64_t>(*f++ - '0');
-    uint64_t count = static_cast<uint64_t>(st.st_size);
-    if (count < 128 || size == 0 || size > (1u << 24) || size > 2 * count) return 0;
-    return static_cast<size_t>(size);
-  }
-
+  // The fd table: `count` open fds (st_size of /proc/PID/fd, Linux >= 6.2) below `size` (status
+  // FDSize). A mostly full table is probed by number, which skips getdents64 (whose per-entry cost
+  // is a good part of a readlink); a sparse one, or one whose count is unknown, is listed.
   void WalkFds(ProcOut& p, int pdir) {
     int fdDir = openat(pdir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fdDir < 0) {
@@ -307,69 +344,221 @@ class Walker {
       return;
     }
     Fd closer(fdDir);
-    names_.clear();
-    size_t probe = ProbeCount(p, fdDir);
-    for (size_t i = 0; i < probe; i++) names_.push_back(static_cast<int32_t>(i));
-    for (; probe == 0;) {
-      long nread = syscall(SYS_getdents64, fdDir, dents_.data(), dents_.size());
-      if (nread < 0) {
-        if (errno == EINTR) continue;
-        if (names_.empty()) p.fdError = errno;
-        break;
+    BeginProcess(p, pdir);
+    struct stat st;
+    // st_size of a procfs fd dir is the open count (Linux >= 6.2; 0 before). Not on captured trees.
+    uint64_t count = sh_.procfs && fstat(fdDir, &st) == 0 && st.st_size > 0 ? static_cast<uint64_t>(st.st_size) : 0;
+    uint64_t size = (p.has & F_STATUS) ? StatusField(p.status, "\nFDSize:", 8) : 0;
+    if (size > (1u << 30)) size = 0;
+    if (count > 0 && size >= count) {
+      // Probing costs a failed lookup per hole (several times a getdents entry): only for tables at
+      // least half full, and Enumerate gives up on a probe that meets too many holes.
+      bool probe = count >= 8 && size - count <= count;
+      if (count <= kChunk + kChunk / 2) {
+        Enumerate(p, fdDir, 0, static_cast<uint32_t>(size), static_cast<uint32_t>(count), probe);
+        return;
       }
-      if (nread == 0) break;
-      for (long off = 0; off < nread;) {
-        auto* d = reinterpret_cast<linux_dirent64*>(dents_.data() + off);
-        off += d->d_reclen;
-        uint64_t fdnum;
-        if (ParseUint(d->d_name, strlen(d->d_name), fdnum) && fdnum <= 0x7fffffff) names_.push_back(static_cast<int32_t>(fdnum));
+      // Split [0, size) into ranges of about kChunk open fds each; the first is walked now.
+      uint64_t width = kChunk * size / count;
+      if (width < kChunk) width = kChunk;
+      Enumerate(p, fdDir, 0, static_cast<uint32_t>(width), kNoLimit, probe);
+      for (uint64_t lo = width; lo < size; lo += width) {
+        uint64_t hi = lo + width < size ? lo + width : size;
+        p.deferred.emplace_back(static_cast<uint32_t>(lo), static_cast<uint32_t>(hi));
       }
+      p.probe = probe;
+      p.pdir.reset(fcntl(pdir, F_DUPFD_CLOEXEC, 0));
+      return;
     }
-    size_t inl = names_.size() < kChunk ? names_.size() : kChunk;
+    // Count unknown (older kernels, captured trees): list the names.
+    names_.clear();
+    if (!ListNames(fdDir, 0, kNoLimit)) {
+      if (names_.empty()) p.fdError = errno;
+    }
+    size_t n = names_.size();
+    // Deferred ranges are listed again from lseek(fd + 2), which only procfs understands.
+    size_t inl = n <= kChunk + kChunk / 2 || !sh_.procfs ? n : kChunk;
     char nm[16];
     for (size_t k = 0; k < inl; k++) {
-      snprintf(nm, sizeof nm, "%d", names_[k]);
-      OneFd(p, fdDir, nm, names_[k]);
+      FormatUint(names_[k], nm);
+      Visit(p, fdDir, nm, names_[k]);
     }
-    if (names_.size() > inl) {
-      p.deferred.assign(names_.begin() + inl, names_.end());
+    if (inl < n) {
+      for (size_t k = inl; k < n; k += kChunk) {
+        uint32_t hi = k + kChunk < n ? names_[k + kChunk] : kNoLimit;
+        p.deferred.emplace_back(names_[k], hi);
+      }
+      p.probe = false;
       p.pdir.reset(fcntl(pdir, F_DUPFD_CLOEXEC, 0));
     }
   }
 
-  void OneFd(ProcOut& p, int fdDir, const char* nm, int32_t fdnum) {
-    if (useGetfd_ && OpenPidfd(p.pid)) {
-      int r = OneFdGetfd(p, fdDir, nm, fdnum);
-      if (r >= 0) return;
+  // Appends the fd numbers in [lo, hi) to names_, in order. False on a getdents64 error (errno set).
+  bool ListNames(int fdDir, uint32_t lo, uint32_t hi) {
+    // /proc/PID/fd positions are fd + 2 (0 and 1 are "." and "..").
+    if (lseek(fdDir, static_cast<off_t>(lo) + (lo ? 2 : 0), SEEK_SET) < 0) return false;
+    for (;;) {
+      long nread = syscall(SYS_getdents64, fdDir, dents_.data(), dents_.size());
+      if (nread < 0) {
+        if (errno == EINTR) continue;
+        return false;
+      }
+      if (nread == 0) return true;
+      for (long off = 0; off < nread;) {
+        auto* d = reinterpret_cast<linux_dirent64*>(dents_.data() + off);
+        off += d->d_reclen;
+        uint64_t fdnum;
+        if (!ParseUint(d->d_name, strlen(d->d_name), fdnum) || fdnum < lo) continue;
+        if (fdnum >= hi) return true;
+        names_.push_back(static_cast<uint32_t>(fdnum));
+      }
+    }
+  }
+
+  // Visits the open fds in [lo, hi) in increasing order, at most `want` of them when probing.
+  // A probe gives up after 2 + found/8 holes and lists the rest from there.
+  void Enumerate(ProcOut& p, int fdDir, uint32_t lo, uint32_t hi, uint32_t want, bool probe) {
+    char nm[16];
+    uint32_t fd = lo;
+    if (probe) {
+      uint32_t found = 0, holes = 0;
+      for (; fd < hi && found < want; fd++) {
+        FormatUint(fd, nm);
+        if (Visit(p, fdDir, nm, fd)) {
+          found++;
+        } else if (++holes > 2 + found / 8 && !pidfd_.ok()) {  // pidfd_getfd holes (EBADF) are cheap
+          fd++;
+          break;
+        }
+      }
+      if (fd >= hi || found >= want) return;
+    }
+    names_.clear();
+    ListNames(fdDir, fd, hi);
+    for (uint32_t f : names_) {
+      FormatUint(f, nm);
+      Visit(p, fdDir, nm, f);
+    }
+  }
+
+  // One fd; false when it is not open (a hole, or closed meanwhile).
+  bool Visit(ProcOut& p, int fdDir, const char* nm, uint32_t fdnum) {
+    if (pidfd_.ok()) {
+      int r = VisitGetfd(p, fdDir, nm, static_cast<int32_t>(fdnum));
+      if (r >= 0) return r > 0;
       pidfd_.reset();  // no pidfd_getfd rights over this process: readlink path from now on
     }
-    OneFdLink(p, fdDir, nm, fdnum);
+    return VisitLink(p, fdDir, nm, static_cast<int32_t>(fdnum));
   }
 
-  // pidfd for the process being walked; verified against its /proc dir so a recycled pid is never used.
-  bool OpenPidfd(int32_t pid) {
-    if (pidfdPid_ == pid && pidfdDir_ == curPdir_) return pidfd_.ok();
-    pidfdPid_ = pid;
-    pidfdDir_ = curPdir_;
-    pidfd_.reset(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
-    if (pidfd_.ok() && faccessat(curPdir_, "fd", F_OK, 0) != 0) pidfd_.reset();
-    return pidfd_.ok();
+  // Passive path: any procRoot, any permissions.
+  bool VisitLink(ProcOut& p, int fdDir, const char* nm, int32_t fdnum) {
+    ssize_t n = readlinkat(fdDir, nm, link_, sizeof link_ - 1);
+    if (n <= 0) return false;
+    const bool measure = sh_.opt->measurePipes;
+    uint64_t ino = 0, dev = 0;
+    uint8_t kind, mode;
+    int32_t pathIndex = -1;
+    const char c0 = link_[0];
+    if (c0 == 's') {
+      if (n <= 9 || memcmp(link_, "socket:[", 8) != 0 || link_[n - 1] != ']' || !ParseUint(link_ + 8, n - 9, ino)) return true;
+      Push(p.pid, fdnum, kSocket, 3, ino, 0, -1);
+      return true;
+    }
+    if (c0 == 'p') {
+      if (n <= 7 || memcmp(link_, "pipe:[", 6) != 0 || link_[n - 1] != ']' || !ParseUint(link_ + 6, n - 7, ino)) return true;
+      mode = LinkMode(fdDir, nm);
+      if (measure && (mode & 1) && Claim(Key{0, ino})) MeasureOpen(fdDir, nm, Key{0, ino});
+      Push(p.pid, fdnum, kPipe, mode, ino, 0, -1);
+      return true;
+    }
+    if (c0 != '/') return true;  // anon_inode:…, and other pseudo files
+    if (n > 9 && memcmp(link_, "/dev/pts/", 9) == 0) return true;  // devpts holds only terminals
+    struct stat st;
+    if (fstatat(fdDir, nm, &st, 0) != 0) return true;  // follows the link to the open file
+    if (S_ISFIFO(st.st_mode)) {
+      kind = kFifo;
+    } else if (!S_ISREG(st.st_mode)) {
+      return true;  // directories, devices
+    } else if (n > 9 && memcmp(link_, "/dev/shm/", 9) == 0) {
+      kind = kDevShm;
+    } else if (n > 1 && memchr(link_ + 1, '/', n - 1) == nullptr && IsMqueueDev(st.st_dev, p.pid, nm)) {
+      kind = kMqueue;
+    } else {
+      return true;
+    }
+    ino = st.st_ino;
+    dev = st.st_dev;
+    mode = LinkMode(fdDir, nm);
+    if (kind == kFifo && measure && (mode & 1) && Claim(Key{dev, ino})) MeasureOpen(fdDir, nm, Key{dev, ino});
+    pathIndex = static_cast<int32_t>(cols.paths.size());
+    cols.paths.emplace_back(link_, static_cast<size_t>(n));
+    Push(p.pid, fdnum, kind, mode, ino, dev, pathIndex);
+    return true;
   }
 
-  // Fast path (root / ptrace rights on the real /proc): pidfd_getfd a duplicate and fstat it — about
-  // half the cost of readlink + lstat, and the pipe numbers come from the same duplicate (the pipe is
-  // never opened, so reader/writer counts never change). readlink only for FIFOs and regular files.
-  // Returns 0 when handled (row pushed or fd skipped), -1 when pidfd_getfd is not permitted.
-  int OneFdGetfd(ProcOut& p, int fdDir, const char* nm, int32_t fdnum) {
+  // The link's permission bits are the fd's f_mode: S_IRUSR read, S_IWUSR write.
+  static uint8_t LinkMode(int fdDir, const char* nm) {
+    struct stat lst;
+    if (fstatat(fdDir, nm, &lst, AT_SYMLINK_NOFOLLOW) != 0) return 0;
+    return static_cast<uint8_t>(((lst.st_mode & S_IRUSR) ? 1 : 0) | ((lst.st_mode & S_IWUSR) ? 2 : 0));
+  }
+
+  // Single-component regular-file paths are mqueue candidates; the answer is cached per st_dev
+  // (memfds, "/memfd:x (deleted)", share one dev and would otherwise cost a statfs each).
+  bool IsMqueueDev(uint64_t dev, int32_t pid, const char* nm) {
+    for (const auto& d : mqDevs_)
+      if (d.first == dev) return d.second;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%d/fd/%s", sh_.opt->procRoot.c_str(), pid, nm);
+    struct statfs sf;
+    if (statfs(path, &sf) != 0) return false;
+    bool mq = static_cast<unsigned long>(sf.f_type) == MQUEUE_MAGIC;
+    if (mqDevs_.size() < 64) mqDevs_.emplace_back(dev, mq);
+    return mq;
+  }
+
+  // open(/proc/PID/fd/N, O_RDONLY|O_NONBLOCK) through a read-mode fd; the inode is checked, so an
+  // fd replaced since the readlink is not measured by mistake.
+  void MeasureOpen(int fdDir, const char* nm, const Key& key) {
+    int fd = openat(fdDir, nm, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    int avail = -1;
+    int cap = -1;
+    if (fd >= 0) {
+      struct stat st;
+      if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) && st.st_ino == key.ino) {
+        if (ioctl(fd, FIONREAD, &avail) != 0) avail = -1;
+        cap = fcntl(fd, F_GETPIPE_SZ);
+      }
+      close(fd);
+    }
+    Store(key, avail, cap);
+  }
+
+  // ---- opt-in pidfd_getfd path (useGetfd) ----
+
+  // With useGetfd: a pidfd for the process whose fds are walked next, verified against its /proc
+  // dir (still alive after pidfd_open) so a recycled pid is never used. Without: none, ever.
+  void BeginProcess(ProcOut& p, int pdir) {
+    pidfd_.reset();
+    if (!getfd_) return;
+    pidfd_.reset(static_cast<int>(syscall(SYS_pidfd_open, p.pid, 0)));
+    if (pidfd_.ok() && faccessat(pdir, "fd", F_OK, 0) != 0) pidfd_.reset();
+  }
+
+  // pidfd_getfd a duplicate and fstat it; readlink only for FIFOs and regular files. Pipe numbers
+  // come from the duplicate (through read-mode fds only, as on the passive path, so both paths give
+  // the same rows). Returns 1 when the fd exists (row pushed or fd skipped), 0 for a hole (EBADF),
+  // -1 when pidfd_getfd is not permitted.
+  int VisitGetfd(ProcOut& p, int fdDir, const char* nm, int32_t fdnum) {
     int d = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd_.get(), fdnum, 0));
-    if (d < 0) return errno == EBADF ? 0 : -1;  // EBADF: closed meanwhile
+    if (d < 0) return errno == EBADF ? 0 : -1;
     Fd dup(d);
     struct stat st;
-    if (fstat(d, &st) != 0) return 0;
+    if (fstat(d, &st) != 0) return 1;
     int fl = fcntl(d, F_GETFL);
-    if (fl < 0) return 0;
-    int acc = fl & O_ACCMODE;
-    uint8_t mode = (fl & O_PATH) ? 0 : static_cast<uint8_t>((acc == O_RDONLY || acc == O_RDWR ? 1 : 0) | (acc == O_WRONLY || acc == O_RDWR ? 2 : 0));
+    if (fl < 0) return 1;
+    uint8_t mode = ModeOfFlags(fl);
     const bool measure = sh_.opt->measurePipes;
     int32_t pathIndex = -1;
     uint8_t kind;
@@ -379,11 +568,10 @@ class Walker {
       mode = 3;
     } else if (S_ISFIFO(st.st_mode) && st.st_dev == pipefsDev_) {
       kind = kPipe;
-      if (measure && Claim(Key{0, st.st_ino})) MeasureFd(d, Key{0, st.st_ino});
+      if (measure && (mode & 1) && Claim(Key{0, st.st_ino})) MeasureFd(d, Key{0, st.st_ino});
     } else if (S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode)) {
       ssize_t n = readlinkat(fdDir, nm, link_, sizeof link_ - 1);
-      if (n <= 0 || link_[0] != '/') return 0;
-      link_[n] = '\0';
+      if (n <= 0 || link_[0] != '/') return 1;
       if (S_ISFIFO(st.st_mode)) {
         kind = kFifo;
         if (measure && (mode & 1) && Claim(Key{st.st_dev, st.st_ino})) MeasureFd(d, Key{st.st_dev, st.st_ino});
@@ -392,26 +580,16 @@ class Walker {
       } else if (n > 1 && memchr(link_ + 1, '/', n - 1) == nullptr && IsMqueueFd(d)) {
         kind = kMqueue;
       } else {
-        return 0;
+        return 1;
       }
       dev = st.st_dev;
       pathIndex = static_cast<int32_t>(cols.paths.size());
       cols.paths.emplace_back(link_, static_cast<size_t>(n));
     } else {
-      return 0;  // ttys, directories, anon inodes …
+      return 1;  // ttys, directories, anon inodes …
     }
     Push(p.pid, fdnum, kind, mode, st.st_ino, dev, pathIndex);
-    return 0;
-  }
-
-  void Push(int32_t pid, int32_t fdnum, uint8_t kind, uint8_t mode, uint64_t ino, uint64_t dev, int32_t pathIndex) {
-    cols.pid.push_back(pid);
-    cols.fd.push_back(fdnum);
-    cols.kind.push_back(kind);
-    cols.mode.push_back(mode);
-    cols.inode.push_back(static_cast<double>(ino));
-    cols.dev.push_back(static_cast<double>(dev));
-    cols.pathIndex.push_back(pathIndex);
+    return 1;
   }
 
   static bool IsMqueueFd(int fd) {
@@ -425,73 +603,16 @@ class Walker {
     Store(key, avail, fcntl(fd, F_GETPIPE_SZ));
   }
 
-  // Readlink path: any procRoot, any permissions.
-  void OneFdLink(ProcOut& p, int fdDir, const char* nm, int32_t fdnum) {
-    ssize_t n = readlinkat(fdDir, nm, link_, sizeof link_ - 1);
-    if (n <= 0) return;  // closed meanwhile
-    link_[n] = '\0';
-    uint8_t kind;
-    uint64_t ino = 0, dev = 0;
-    int32_t pathIndex = -1;
-    uint8_t mode = 3;
-    const bool measure = sh_.opt->measurePipes;
-    if (link_[0] == 'p' && n > 7 && memcmp(link_, "pipe:[", 6) == 0 && link_[n - 1] == ']') {
-      if (!ParseUint(link_ + 6, n - 7, ino)) return;
-      kind = kPipe;
-      if (measure && Claim(Key{0, ino})) {
-        // First fd of this pipe: one pidfd_getfd duplicate gives mode and numbers.
-        if (!MeasureGetfd(p.pid, fdnum, Key{0, ino}, &mode)) {
-          mode = LinkMode(fdDir, nm);
-          MeasureOpen(fdDir, nm, Key{0, ino});
-        }
-      } else {
-        mode = LinkMode(fdDir, nm);
-      }
-    } else if (link_[0] == 's' && n > 9 && memcmp(link_, "socket:[", 8) == 0 && link_[n - 1] == ']') {
-      if (!ParseUint(link_ + 8, n - 9, ino)) return;
-      kind = kSocket;
-    } else if (link_[0] == '/') {
-      struct stat st;
-      if (fstatat(fdDir, nm, &st, 0) != 0) return;
-      if (S_ISFIFO(st.st_mode)) {
-        kind = kFifo;
-      } else if (!S_ISREG(st.st_mode)) {
-        return;  // directories, devices: same rule as the fast path
-      } else if (n > 9 && memcmp(link_, "/dev/shm/", 9) == 0) {
-        kind = kDevShm;
-      } else if (n > 1 && memchr(link_ + 1, '/', n - 1) == nullptr && IsMqueue(p.pid, nm)) {
-        kind = kMqueue;
-      } else {
-        return;
-      }
-      ino = st.st_ino;
-      dev = st.st_dev;
-      mode = LinkMode(fdDir, nm);
-      // FIFOs only through a read-mode fd: opening one for read could wake a writer blocked in open().
-      if (kind == kFifo && measure && (mode & 1) && Claim(Key{dev, ino})) {
-        uint8_t ignored;
-        if (!MeasureGetfd(p.pid, fdnum, Key{dev, ino}, &ignored)) MeasureOpen(fdDir, nm, Key{dev, ino});
-      }
-      pathIndex = static_cast<int32_t>(cols.paths.size());
-      cols.paths.emplace_back(link_, static_cast<size_t>(n));
-    } else {
-      return;
-    }
-    Push(p.pid, fdnum, kind, mode, ino, dev, pathIndex);
-  }
+  // ---- shared ----
 
-  static uint8_t LinkMode(int fdDir, const char* nm) {
-    struct stat lst;
-    if (fstatat(fdDir, nm, &lst, AT_SYMLINK_NOFOLLOW) != 0) return 0;
-    return static_cast<uint8_t>(((lst.st_mode & S_IRUSR) ? 1 : 0) | ((lst.st_mode & S_IWUSR) ? 2 : 0));
-  }
-
-  bool IsMqueue(int32_t pid, const char* nm) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%d/fd/%s", sh_.opt->procRoot.c_str(), pid, nm);
-    struct statfs sf;
-    if (statfs(path, &sf) != 0) return false;
-    return static_cast<unsigned long>(sf.f_type) == MQUEUE_MAGIC;
+  void Push(int32_t pid, int32_t fdnum, uint8_t kind, uint8_t mode, uint64_t ino, uint64_t dev, int32_t pathIndex) {
+    cols.pid.push_back(pid);
+    cols.fd.push_back(fdnum);
+    cols.kind.push_back(kind);
+    cols.mode.push_back(mode);
+    cols.inode.push_back(static_cast<double>(ino));
+    cols.dev.push_back(static_cast<double>(dev));
+    cols.pathIndex.push_back(pathIndex);
   }
 
   // True when this thread should measure the pipe/FIFO (nobody else has or is measuring it).
@@ -513,58 +634,15 @@ class Walker {
     }
   }
 
-  // pidfd_getfd duplicate (root or ptrace rights, real /proc only): FIONREAD + F_GETPIPE_SZ +
-  // F_GETFL without opening the pipe, so reader/writer counts never change. Verifies the inode, so
-  // a recycled pid cannot be measured by mistake. Stores the numbers under key.
-  bool MeasureGetfd(int32_t pid, int32_t fdnum, const Key& key, uint8_t* mode) {
-    if (!useGetfd_) return false;
-    if (pidfdPid_ != pid) {
-      pidfdPid_ = pid;
-      pidfd_.reset(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
-    }
-    if (!pidfd_.ok()) return false;
-    Fd d(static_cast<int>(syscall(SYS_pidfd_getfd, pidfd_.get(), fdnum, 0)));
-    if (!d.ok()) {
-      if (errno == EPERM || errno == ENOSYS || errno == ESRCH) pidfd_.reset();  // fall back for this process
-      return false;
-    }
-    struct stat st;
-    if (fstat(d.get(), &st) != 0 || !S_ISFIFO(st.st_mode) || st.st_ino != key.ino) return false;
-    int fl = fcntl(d.get(), F_GETFL);
-    if (fl < 0) return false;
-    int acc = fl & O_ACCMODE;
-    *mode = static_cast<uint8_t>((acc == O_RDONLY || acc == O_RDWR ? 1 : 0) | (acc == O_WRONLY || acc == O_RDWR ? 2 : 0));
-    int avail = -1;
-    if (ioctl(d.get(), FIONREAD, &avail) != 0) avail = -1;
-    int cap = fcntl(d.get(), F_GETPIPE_SZ);
-    Store(key, avail, cap);
-    return true;
-  }
-
-  // open(/proc/PID/fd/N, O_RDONLY|O_NONBLOCK) fallback.
-  void MeasureOpen(int fdDir, const char* nm, const Key& key) {
-    int fd = openat(fdDir, nm, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-    int avail = -1;
-    int cap = -1;
-    if (fd >= 0) {
-      if (ioctl(fd, FIONREAD, &avail) != 0) avail = -1;
-      cap = fcntl(fd, F_GETPIPE_SZ);
-      close(fd);
-    }
-    Store(key, avail, cap);
-  }
-
   Shared& sh_;
   uint32_t index_;
-  bool useGetfd_ = false;
+  bool getfd_ = false;
   uint64_t pipefsDev_ = 0;
-  int curPdir_ = -1;
-  int32_t pidfdPid_ = 0;
-  int pidfdDir_ = -1;
-  Fd pidfd_;
+  Fd pidfd_;  // only ever open with useGetfd
   std::vector<char> buf_;
   std::vector<char> dents_;
-  std::vector<int32_t> names_;
+  std::vector<uint32_t> names_;
+  std::vector<std::pair<uint64_t, bool>> mqDevs_;
   char link_[4097];
 };
 
@@ -581,12 +659,12 @@ class WalkWorker : public Napi::AsyncWorker {
       return;
     }
     Fd rootCloser(rootFd);
-    // The pidfd_getfd fast path needs this /proc to be of our pid namespace (/proc/self == getpid()).
-    if (opt_.fastPath) {
+    // The opt-in pidfd_getfd path needs this /proc to be of our pid namespace (/proc/self == getpid()).
+    if (opt_.useGetfd) {
       char self[32], mine[32];
       ssize_t n = readlinkat(rootFd, "self", self, sizeof self - 1);
       int m = snprintf(mine, sizeof mine, "%d", static_cast<int>(getpid()));
-      opt_.fastPath = n == m && memcmp(self, mine, static_cast<size_t>(m)) == 0;
+      opt_.useGetfd = n == m && memcmp(self, mine, static_cast<size_t>(m)) == 0;
     }
     if (opt_.pidsGiven && !opt_.pids.empty()) {
       for (int32_t pid : opt_.pids) procs_.emplace_back().pid = pid;
@@ -602,17 +680,20 @@ class WalkWorker : public Napi::AsyncWorker {
     Shared sh;
     sh.opt = &opt_;
     sh.rootFd = rootFd;
+    {
+      struct statfs sf;
+      sh.procfs = fstatfs(rootFd, &sf) == 0 && static_cast<unsigned long>(sf.f_type) == 0x9fa0;  // PROC_SUPER_MAGIC
+    }
     sh.procs = &procs_;
     std::vector<std::unique_ptr<Walker>> walkers;
     for (unsigned i = 0; i < n; i++) walkers.emplace_back(new Walker(sh, i));
     threads_ = RunPool(walkers, [](Walker& w) { w.Run(); });
     for (size_t i = 0; i < procs_.size(); i++) {
-      const ProcOut& p = procs_[i];
-      for (size_t b = 0; b < p.deferred.size(); b += kChunk) {
+      for (const auto& r : procs_[i].deferred) {
         Chunk c;
         c.proc = i;
-        c.begin = b;
-        c.end = b + kChunk < p.deferred.size() ? b + kChunk : p.deferred.size();
+        c.lo = r.first;
+        c.hi = r.second;
         sh.chunks.push_back(c);
       }
     }
@@ -809,7 +890,7 @@ Napi::Value WalkProc(const Napi::CallbackInfo& info) {
     opt.readTimers = GetBool(o, "readTimers");
     opt.readLinks = GetBool(o, "readLinks");
     opt.measurePipes = GetBool(o, "measurePipes");
-    opt.fastPath = !GetBool(o, "noGetfd");
+    opt.useGetfd = GetBool(o, "useGetfd");
   }
   auto* w = new WalkWorker(env, std::move(opt));
   Napi::Promise p = w->Promise();

@@ -1,20 +1,73 @@
 // Snapshot diff: added / removed / changed channels (by id) and processes (by pid), deep-equal
 // per object. applyDiff(prev, diffSnapshots(prev, next)) deep-equals next when next is in the
 // canonical order takeSnapshot produces (channels by kind then id, processes by pid).
-import type { Channel, ProcessInfo, Snapshot, SnapshotDiff } from './model';
+import type { Channel, Endpoint, ProcessInfo, Snapshot, SnapshotDiff } from './model';
 import { CHANNEL_KINDS, SNAPSHOT_VERSION } from './model';
 
 const KIND_ORDER = new Map<string, number>(CHANNEL_KINDS.map((k, i) => [k, i]));
 
 /** Canonical channel order (kind, then inode / id) shared by takeSnapshot and applyDiff. */
 export function compareChannels(a: Channel, b: Channel): number {
-  const d = KIND_ORDER.get(a.kind)! - KIND_ORDER.get(b.kind)!;
-  if (d !== 0) return d;
+  if (a.kind !== b.kind) return KIND_ORDER.get(a.kind)! - KIND_ORDER.get(b.kind)!;
   // inode-keyed channels first, by inode (numeric); then the rest (TIME-WAIT, SysV, POSIX) by id
   const ai = (a as { inode?: number }).inode || 0;
   const bi = (b as { inode?: number }).inode || 0;
   if (ai !== bi) return ai === 0 ? 1 : bi === 0 ? -1 : ai - bi;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  return a.id === b.id ? 0 : a.id < b.id ? -1 : 1;
+}
+
+/** A stand-in with the sort key of the channel whose id this is (for binary search by id). */
+function probeFor(id: string): Channel {
+  const colon = id.indexOf(':');
+  const kind = id.slice(0, colon);
+  const last = id.slice(id.lastIndexOf(':') + 1);
+  let inode = 0;
+  if (kind === 'pipe' || kind === 'fifo' || kind === 'unix' || kind === 'tcp' || kind === 'udp') {
+    const n = Number(last);
+    if (Number.isInteger(n) && n > 0 && (kind === 'fifo' || colon === id.lastIndexOf(':'))) inode = n;
+  }
+  return { id, kind, inode } as unknown as Channel;
+}
+
+/** Index of the channel with this id in a canonically sorted array, or -1. */
+export function findChannel(sorted: readonly Channel[], id: string): number {
+  const probe = probeFor(id);
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = compareChannels(sorted[mid], probe);
+    if (c === 0) return sorted[mid].id === id ? mid : -1;
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Channel arrays known to be in canonical order (built here), so applyDiff need not re-check them. */
+const canonical = new WeakSet<readonly Channel[]>();
+
+/** Marks a channel array as canonical (takeSnapshot output). */
+export function markCanonical(list: readonly Channel[]): void {
+  canonical.add(list);
+}
+
+/** First index whose channel sorts after `c` (binary search). */
+function insertionPoint(sorted: readonly Channel[], c: Channel): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareChannels(sorted[mid], c) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** True when the array is in canonical order. */
+export function isSortedChannels(list: readonly Channel[]): boolean {
+  for (let i = 1; i < list.length; i++) if (compareChannels(list[i - 1], list[i]) >= 0) return false;
+  return true;
 }
 
 /**
@@ -48,7 +101,10 @@ export function sortChannels(channels: Channel[]): Channel[] {
     for (let j = 0; j < keyed.length; j++) keys[j] = ((b[keyed[j]] as { inode: number }).inode) * 1048576 + keyed[j];
     keys.sort();
     const start = out.length;
-    for (let j = 0; j < keys.length; j++) out.push(b[keys[j] % 1048576]);
+    for (let j = 0; j < keys.length; j++) {
+      const k = keys[j];
+      out.push(b[k - Math.floor(k / 1048576) * 1048576]); // no float modulo (a C call in V8)
+    }
     // equal inodes (FIFOs on different devices): order those runs by id
     for (let j = start + 1; j < out.length; j++) {
       if ((out[j] as { inode: number }).inode === (out[j - 1] as { inode: number }).inode) {
@@ -106,6 +162,36 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return nx === ny;
 }
 
+function endpointsEqual(a: Endpoint[], b: Endpoint[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x.pid !== y.pid || x.fd !== y.fd || x.mode !== y.mode || x.map !== y.map) return false;
+  }
+  return true;
+}
+
+/** Channel equality: endpoints compared field by field (monomorphic), other fields generically. */
+export function channelsEqual(a: Channel, b: Channel): boolean {
+  if (a === b) return true;
+  if (a.kind !== b.kind || !endpointsEqual(a.endpoints, b.endpoints)) return false;
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  let nx = 0;
+  for (const k in x) {
+    const v = x[k];
+    if (v === undefined) continue;
+    nx++;
+    if (k === 'endpoints') continue;
+    const w = y[k];
+    if (v !== w && (typeof v !== 'object' || !deepEqual(v, w))) return false;
+  }
+  let ny = 0;
+  for (const k in y) if (y[k] !== undefined) ny++;
+  return nx === ny;
+}
+
 export function diffSnapshots(prev: Snapshot | null, next: Snapshot): SnapshotDiff {
   const addedChannels: Channel[] = [];
   const changedChannels: Channel[] = [];
@@ -117,17 +203,37 @@ export function diffSnapshots(prev: Snapshot | null, next: Snapshot): SnapshotDi
     addedChannels.push(...next.channels);
     addedProcesses.push(...next.processes);
   } else {
-    const before = new Map<string, Channel>();
-    for (const c of prev.channels) before.set(c.id, c);
-    for (const c of next.channels) {
-      const old = before.get(c.id);
-      if (old === undefined) addedChannels.push(c);
-      else {
-        before.delete(c.id);
-        if (!deepEqual(old, c)) changedChannels.push(c);
+    const a = prev.channels;
+    const b = next.channels;
+    if ((canonical.has(a) || isSortedChannels(a)) && (canonical.has(b) || isSortedChannels(b))) {
+      // both canonical (as takeSnapshot makes them): one merge walk, no id hashing
+      let i = 0;
+      let j = 0;
+      while (i < a.length && j < b.length) {
+        const c = compareChannels(a[i], b[j]);
+        if (c < 0) removedChannels.push(a[i++].id);
+        else if (c > 0) addedChannels.push(b[j++]);
+        else {
+          if (!channelsEqual(a[i], b[j])) changedChannels.push(b[j]);
+          i++;
+          j++;
+        }
       }
+      while (i < a.length) removedChannels.push(a[i++].id);
+      while (j < b.length) addedChannels.push(b[j++]);
+    } else {
+      const before = new Map<string, Channel>();
+      for (const c of a) before.set(c.id, c);
+      for (const c of b) {
+        const old = before.get(c.id);
+        if (old === undefined) addedChannels.push(c);
+        else {
+          before.delete(c.id);
+          if (!channelsEqual(old, c)) changedChannels.push(c);
+        }
+      }
+      for (const id of before.keys()) removedChannels.push(id);
     }
-    for (const id of before.keys()) removedChannels.push(id);
     const pb = new Map<number, ProcessInfo>();
     for (const p of prev.processes) pb.set(p.pid, p);
     for (const p of next.processes) {
@@ -177,22 +283,51 @@ export function applyDiff(prev: Snapshot | null, diff: SnapshotDiff): Snapshot {
   let channels: Channel[];
   let processes: ProcessInfo[];
   if (!prev) {
-    channels = sortChannels(diff.addedChannels.slice());
+    channels = diff.addedChannels.slice();
+    if (!isSortedChannels(channels)) channels = sortChannels(channels);
     processes = diff.addedProcesses.slice().sort(byPid);
   } else {
-    // Changed channels keep their place (the id fixes kind and inode, hence the sort key).
-    const removed = diff.removedChannels.length > 0 ? new Set(diff.removedChannels) : null;
-    const changed = diff.changedChannels.length > 0 ? new Map<string, Channel>() : null;
-    if (changed) for (const c of diff.changedChannels) changed.set(c.id, c);
-    if (!removed && !changed) channels = prev.channels.slice();
-    else {
-      channels = [];
-      for (const c of prev.channels) {
-        if (removed !== null && removed.has(c.id)) continue;
-        channels.push(changed === null ? c : (changed.get(c.id) ?? c));
+    // Changed channels keep their place (the id fixes kind and inode, hence the sort key):
+    // find them (and removed ones) by binary search instead of hashing every id. Small
+    // insertions/removals splice (memmove); large ones merge/filter in one pass.
+    channels = prev.channels.slice();
+    const touched = diff.changedChannels.length + diff.removedChannels.length + diff.addedChannels.length > 0;
+    const sorted = touched && (canonical.has(prev.channels) || isSortedChannels(channels));
+    if (!touched) {
+      /* nothing to do */
+    } else if (sorted) {
+      for (const c of diff.changedChannels) {
+        const at = findChannel(channels, c.id);
+        if (at >= 0) channels[at] = c;
       }
+      if (diff.removedChannels.length > 0) {
+        if (diff.removedChannels.length <= 64) {
+          for (const id of diff.removedChannels) {
+            const at = findChannel(channels, id);
+            if (at >= 0) channels.splice(at, 1);
+          }
+        } else {
+          const drop = new Uint8Array(channels.length);
+          for (const id of diff.removedChannels) {
+            const at = findChannel(channels, id);
+            if (at >= 0) drop[at] = 1;
+          }
+          channels = channels.filter((_, i) => drop[i] === 0);
+        }
+      }
+      if (diff.addedChannels.length > 0) {
+        const added = diff.addedChannels.slice().sort(compareChannels);
+        if (added.length <= 64) for (const c of added) channels.splice(insertionPoint(channels, c), 0, c);
+        else channels = merge(channels, added, compareChannels);
+      }
+    } else {
+      const removed = new Set(diff.removedChannels);
+      const changed = new Map<string, Channel>();
+      for (const c of diff.changedChannels) changed.set(c.id, c);
+      channels = [];
+      for (const c of prev.channels) if (!removed.has(c.id)) channels.push(changed.get(c.id) ?? c);
+      channels = sortChannels(channels.concat(diff.addedChannels));
     }
-    if (diff.addedChannels.length > 0) channels = merge(channels, diff.addedChannels.slice().sort(compareChannels), compareChannels);
     const gone = diff.removedProcesses.length > 0 ? new Set(diff.removedProcesses) : null;
     const pchanged = new Map<number, ProcessInfo>();
     for (const p of diff.changedProcesses) pchanged.set(p.pid, p);
@@ -203,6 +338,7 @@ export function applyDiff(prev: Snapshot | null, diff: SnapshotDiff): Snapshot {
     }
     if (diff.addedProcesses.length > 0) processes = merge(processes, diff.addedProcesses.slice().sort(byPid), byPid);
   }
+  canonical.add(channels);
   return {
     version: diff.version ?? prev?.version ?? SNAPSHOT_VERSION,
     takenAt: diff.toTakenAt,

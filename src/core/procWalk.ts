@@ -179,7 +179,8 @@ async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColum
     } else if (c0 === 115 /* s */ && link.startsWith('socket:')) {
       const ino = bracketInode(link, 7);
       if (ino < 0) continue;
-      cols.push(pid, fd, FdKind.Socket, await fdMode(io, fdDir + name, base + '/fdinfo/' + name), ino, 0, null);
+      // socket fds are always O_RDWR (socket/accept/socketpair): no lstat needed
+      cols.push(pid, fd, FdKind.Socket, MODE_R | MODE_W, ino, 0, null);
     } else if (c0 === 47 /* / */) {
       if (link.startsWith('/dev/pts/') || link === '/dev/null' || link.startsWith('/dev/tty')) continue;
       let st: fs.Stats;

@@ -8,14 +8,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { compareChannels, sortChannels } from './diff';
+import { compareChannels, markCanonical, sortChannels } from './diff';
 import { CHANNEL_KINDS, SNAPSHOT_VERSION, type Capabilities, type Channel, type ChannelKind, type ProcessInfo, type Snapshot } from './model';
 import { loadNative, type NativeAddon, type ProcWalk, type ProcWalkOptions, type ProcWalkProcess } from './native';
 import { parseCmdline, parseStat, parseStatus, parseTimers } from './parsers/procPid';
 import { FdIndex, type Probe, type ProbeContext } from './probes/context';
 import { pipeProbe } from './probes/pipes';
 import { posixProbe } from './probes/posix';
-import { socketProbe } from './probes/sockets';
+import { prefetchSockets, socketProbe } from './probes/sockets';
 import { sysvProbe } from './probes/sysv';
 import { walkProcTs } from './procWalk';
 import { userResolver } from './users';
@@ -125,6 +125,8 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
     threads: 1,
   };
 
+  // The netlink socket dumps do not depend on the walk: start them now so they overlap it.
+  const prefetch = prefetchSockets(native, procRoot, kinds);
   const wantMaps = kinds.has('sysv-shm') || kinds.has('posix-shm') || kinds.has('posix-sem');
   const w = await walk(
     native,
@@ -169,7 +171,9 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
     user,
     capabilities,
     warnings,
-    out: [],
+    out: new Map(),
+    presorted: new Set(),
+    prefetch,
   };
   const tIndex = performance.now();
   const probeMs: Record<string, number> = {};
@@ -182,9 +186,17 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   );
   const tProbes = performance.now();
 
-  let channels = ctx.out;
+  // canonical order: kinds in CHANNEL_KINDS order; presorted kinds as emitted, others sorted
+  let channels: Channel[] = [];
+  for (const k of CHANNEL_KINDS) {
+    const list = ctx.out.get(k);
+    if (!list) continue;
+    const sorted = ctx.presorted.has(k) ? list : sortChannels(list);
+    for (let i = 0; i < sorted.length; i++) channels.push(sorted[i]);
+  }
   if (pidFilter) channels = channels.filter((c) => c.endpoints.some((e) => pidFilter.has(e.pid)) || sysvMentions(c, pidFilter));
-  channels = sortChannels(channels);
+  markCanonical(channels);
+  const tSort = performance.now();
 
   let procList: ProcessInfo[];
   if (opts.processes === 'all') procList = [...processes.values()];
@@ -206,7 +218,7 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
 
   if (PROFILE) {
     process.stderr.write(
-      `[snapshot] walk ${(tWalk - t0).toFixed(1)} (native inner ${w.elapsedMs.toFixed(1)}) index ${(tIndex - tWalk).toFixed(1)} probes ${(tProbes - tIndex).toFixed(1)} ${JSON.stringify(probeMs)} finish ${(performance.now() - tProbes).toFixed(1)} ms; fds ${w.fds.pid.length}\n`,
+      `[snapshot] walk ${(tWalk - t0).toFixed(1)} (native inner ${w.elapsedMs.toFixed(1)}) index ${(tIndex - tWalk).toFixed(1)} probes ${(tProbes - tIndex).toFixed(1)} ${JSON.stringify(probeMs)} sort ${(tSort - tProbes).toFixed(1)} finish ${(performance.now() - tSort).toFixed(1)} ms; fds ${w.fds.pid.length}\n`,
     );
   }
   const bootId = readOpt(path.join(procRoot, 'sys/kernel/random/boot_id'))?.trim();

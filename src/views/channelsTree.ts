@@ -21,6 +21,8 @@ import * as fmt from '../core/format';
 
 /** Above this many changed elements one full refresh is cheaper than many partial ones. */
 const MAX_PARTIAL = 200;
+/** A group lists at most this many channels (the workbench fetches all children of an expanded node). */
+export const MAX_CHILDREN = 2000;
 
 export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<IpcNode | IpcNode[] | undefined>();
@@ -31,10 +33,10 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
   private readonly channelNodes = new Map<string, ChannelNode>();
   private readonly endpointNodes = new Map<string, EndpointNode>();
   private readonly infoNodes = new Map<string, InfoNode>();
-  /** Leaf group id → shown channels in display order. */
-  private members = new Map<string, Channel[]>();
-  private memberSig = new Map<string, string>();
-  private totals = new Map<ChannelKind, number>();
+  /** Leaf group id → its shown channels in display order (with their sort keys). */
+  private readonly members = new Map<string, Array<{ k: string; id: string }>>();
+  /** Sort key each listed channel was placed with (to find it again on removal). */
+  private readonly keyOf = new Map<string, string>();
   private readonly disposables: vscode.Disposable[] = [];
   /** Elements fired on the last update (tests and logs). */
   lastFired: IpcNode[] | 'all' = [];
@@ -52,77 +54,107 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     this.disposables.push(this.emitter, model.onDidChange((c) => this.onModelChange(c)));
   }
 
-  private regroup(): Set<string> {
-    const byKind = new Map<ChannelKind, Channel[]>();
-    for (const ch of this.model.result.channels) {
-      const list = byKind.get(ch.kind);
-      if (list) list.push(ch);
-      else byKind.set(ch.kind, [ch]);
-    }
-    this.totals = new Map();
-    for (const ch of this.model.snapshot?.channels ?? []) this.totals.set(ch.kind, (this.totals.get(ch.kind) ?? 0) + 1);
-    const changedGroups = new Set<string>();
-    const members = new Map<string, Channel[]>();
-    for (const [kind, group] of this.kindGroup) {
-      const list = (byKind.get(kind) ?? []).slice();
-      list.sort((a, b) => compareChannels(a, b, this.model));
-      members.set(group.id, list);
-      const sig = list.map((c) => c.id).join('\n') + `|${this.totals.get(kind) ?? 0}`;
-      if (this.memberSig.get(group.id) !== sig) changedGroups.add(group.id);
-      this.memberSig.set(group.id, sig);
-    }
-    this.members = members;
-    for (const top of this.topGroups) {
-      const groups = this.leafGroupsOf(top);
-      top.count = groups.reduce((n, g) => n + (members.get(g.id)?.length ?? 0), 0);
-      top.total = top.kinds.reduce((n, k) => n + (this.totals.get(k) ?? 0), 0);
-      for (const g of groups) {
-        if (g !== top) {
-          g.count = members.get(g.id)?.length ?? 0;
-          g.total = this.totals.get(g.kinds[0]) ?? 0;
+  /** Recomputes the member lists of `kinds` (all when undefined) and the counts; returns the top groups whose rendering changed. */
+  private regroup(change: ModelChange | undefined): Set<GroupNode> {
+    const model = this.model;
+    const changed = new Set<GroupNode>();
+    if (!change || change.full || change.entered.length + change.left.length > 5000) {
+      this.keyOf.clear();
+      const byKind = new Map<ChannelKind, Channel[]>();
+      for (const ch of model.result.channels) {
+        const list = byKind.get(ch.kind);
+        if (list) list.push(ch);
+        else byKind.set(ch.kind, [ch]);
+      }
+      for (const [kind, group] of this.kindGroup) {
+        // Decorate-sort: one key per channel, not one per comparison.
+        const keyed = (byKind.get(kind) ?? []).map((c) => ({ k: sortKey(c, model), id: c.id }));
+        keyed.sort(compareKeyed);
+        for (const x of keyed) this.keyOf.set(x.id, x.k);
+        this.members.set(group.id, keyed);
+        changed.add(group.parent ?? group);
+      }
+    } else if (change.membership.size) {
+      // Incremental: drop the channels that left, binary-insert those that entered.
+      const leftIds = new Set(change.left.map((l) => l.id));
+      for (const kind of change.membership) {
+        const group = this.kindGroup.get(kind)!;
+        let list = this.members.get(group.id) ?? [];
+        const at = (item: { k: string; id: string }) => {
+          let lo = 0;
+          let hi = list.length;
+          while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (compareKeyed(list[mid], item) < 0) lo = mid + 1;
+            else hi = mid;
+          }
+          return lo;
+        };
+        if (leftIds.size > 64) list = list.filter((x) => !leftIds.has(x.id));
+        else {
+          // Few removals: find each by its stored key (binary search) instead of scanning the group.
+          for (const l of change.left) {
+            if (l.kind !== kind) continue;
+            const k = this.keyOf.get(l.id);
+            if (k === undefined) continue;
+            const i = at({ k, id: l.id });
+            if (list[i]?.id === l.id) list.splice(i, 1);
+          }
         }
+        for (const l of change.left) if (l.kind === kind) this.keyOf.delete(l.id);
+        for (const ch of change.entered) {
+          if (ch.kind !== kind) continue;
+          const item = { k: sortKey(ch, model), id: ch.id };
+          this.keyOf.set(ch.id, item.k);
+          list.splice(at(item), 0, item);
+        }
+        this.members.set(group.id, list);
+        changed.add(group.parent ?? group);
       }
     }
-    // Forget nodes of channels no longer shown (they are re-created if they come back).
+    const totals = model.totals;
+    for (const top of this.topGroups) {
+      const before = `${top.count}/${top.total}`;
+      let count = 0;
+      for (const g of this.leafGroupsOf(top)) {
+        const n = this.members.get(g.id)?.length ?? 0;
+        count += n;
+        if (g !== top) {
+          g.count = n;
+          g.total = totals.get(g.kinds[0]) ?? 0;
+        }
+      }
+      top.count = count;
+      top.total = top.kinds.reduce((n, k) => n + (totals.get(k) ?? 0), 0);
+      if (`${top.count}/${top.total}` !== before) changed.add(top);
+    }
+    // Forget nodes of channels no longer shown (re-created if they come back).
     for (const [id, node] of this.channelNodes) {
-      if (!this.isShown(node.channel.id)) {
+      if (!model.isShown(node.channel.id)) {
         this.channelNodes.delete(id);
         for (const ep of node.channel.endpoints) this.endpointNodes.delete(endpointNodeId(id, ep));
       }
     }
-    return changedGroups;
-  }
-
-  private shownIds = new Set<string>();
-  private isShown(channelId: string): boolean {
-    return this.shownIds.has(channelId);
+    return changed;
   }
 
   private onModelChange(change: ModelChange): void {
-    this.shownIds = new Set(this.model.result.channels.map((c) => c.id));
-    const changedGroups = this.regroup();
+    const topsFired = this.regroup(change);
     if (change.full) {
       this.lastFired = 'all';
       this.emitter.fire(undefined);
       return;
     }
-    const fire = new Set<IpcNode>();
-    const topsFired = new Set<GroupNode>();
-    for (const gid of changedGroups) {
-      const g = [...this.kindGroup.values()].find((x) => x.id === gid)!;
-      const top = g.parent ?? g;
-      topsFired.add(top);
-      fire.add(top);
-    }
+    const fire = new Set<IpcNode>(topsFired);
     for (const id of change.channels) {
       const node = this.channelNodes.get(`ch:${id}`);
       const ch = this.model.channelsById.get(id);
       if (!node || !ch) continue;
       node.channel = ch;
-      const top = this.kindGroup.get(ch.kind)!.parent ?? this.kindGroup.get(ch.kind)!;
-      if (!topsFired.has(top)) fire.add(node);
+      const g = this.kindGroup.get(ch.kind)!;
+      if (!topsFired.has(g.parent ?? g)) fire.add(node);
     }
-    // Channels whose facts changed but were not fired still need their data swapped in.
+    // Rendered channels keep their node object; swap in this snapshot's data.
     for (const node of this.channelNodes.values()) {
       const ch = this.model.channelsById.get(node.channel.id);
       if (ch) node.channel = ch;
@@ -161,9 +193,15 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     if (element instanceof GroupNode) {
       const leafs = this.leafGroupsOf(element);
       if (leafs.length > 1 || leafs[0] !== element) return leafs.filter((g) => !hidden.has(g.kinds[0]));
-      const list = this.members.get(element.id) ?? [];
-      if (list.length === 0) return [this.emptyNode(element)];
-      return list.map((ch) => this.channelNode(ch));
+      const ids = this.members.get(element.id) ?? [];
+      if (ids.length === 0) return [this.emptyNode(element)];
+      const out: IpcNode[] = [];
+      for (const { id } of ids.length > MAX_CHILDREN ? ids.slice(0, MAX_CHILDREN) : ids) {
+        const ch = this.model.channelsById.get(id);
+        if (ch) out.push(this.channelNode(ch));
+      }
+      if (ids.length > MAX_CHILDREN) out.push(this.moreNode(element, ids.length - MAX_CHILDREN));
+      return out;
     }
     if (element instanceof ChannelNode) return element.channel.endpoints.map((ep) => this.endpointNode(element, ep));
     return [];
@@ -171,6 +209,19 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
 
   getParent(element: IpcNode): IpcNode | undefined {
     return element.parent;
+  }
+
+  private moreNode(group: GroupNode, more: number): InfoNode {
+    const id = `${group.id}/more`;
+    let node = this.infoNodes.get(id);
+    if (!node) {
+      node = new InfoNode(id, group, '', '', '', 'ellipsis');
+      this.infoNodes.set(id, node);
+    }
+    node.label = `… ${more.toLocaleString('en-US')} more`;
+    node.description = 'narrow with Filter… or Find';
+    node.tooltip = `Only the first ${MAX_CHILDREN} channels of a group are listed; Filter… (name, pid, path, :port, key) or Find narrows the rest.`;
+    return node;
   }
 
   private emptyNode(group: GroupNode): InfoNode {
@@ -223,11 +274,14 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     return node;
   }
 
-  /** Node for a channel id if it is shown. */
+  /** Node for a channel id if it is shown (and listed: within the first MAX_CHILDREN of its group). */
   findChannel(channelId: string): ChannelNode | undefined {
-    if (!this.shownIds.has(channelId)) return undefined;
+    if (!this.model.isShown(channelId)) return undefined;
     const ch = this.model.channelsById.get(channelId);
-    return ch ? this.channelNode(ch) : undefined;
+    if (!ch) return undefined;
+    const ids = this.members.get(this.kindGroup.get(ch.kind)!.id) ?? [];
+    if (ids.length > MAX_CHILDREN && ids.findIndex((x) => x.id === channelId) >= MAX_CHILDREN) return undefined;
+    return this.channelNode(ch);
   }
 
   /** The node Reveal Peer should select for `node`, or undefined (peer absent or filtered out). */
@@ -252,10 +306,8 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
   }
 }
 
-function compareChannels(a: Channel, b: Channel, model: ViewModel): number {
-  const ka = sortKey(a, model);
-  const kb = sortKey(b, model);
-  return ka < kb ? -1 : ka > kb ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+function compareKeyed(a: { k: string; id: string }, b: { k: string; id: string }): number {
+  return a.k < b.k ? -1 : a.k > b.k ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 function sortKey(ch: Channel, model: ViewModel): string {

@@ -211,6 +211,11 @@ function channelOwnerUid(ch: Channel): number | null {
 }
 
 export function applyFilter(snapshot: Pick<Snapshot, 'channels' | 'processes'>, f: FilterState): FilterResult {
+  if (!isFiltering(f) && f.scopePid === undefined) {
+    // Fast path (every refresh without a filter): no copies. The snapshot's processes are those
+    // holding IPC plus their ancestors, which keeps the process tree connected.
+    return { channels: snapshot.channels, processes: snapshot.processes, pids: new Set(snapshot.processes.map((p) => p.pid)) };
+  }
   const procs = new Map(snapshot.processes.map((p) => [p.pid, p]));
   const allowed = allowedPids(snapshot.processes, f);
   const hidden = new Set(f.hiddenKinds);

@@ -5,7 +5,7 @@
 // channels whose facts changed, fire.
 
 import * as vscode from 'vscode';
-import type { Channel, Endpoint, ProcessInfo } from '../core/model';
+import type { Endpoint, ProcessInfo } from '../core/model';
 import {
   ChannelNode,
   channelTooltip,
@@ -32,8 +32,6 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
   private readonly otherNodes = new Map<string, IpcNode>();
   /** Parent pid (0 = root) → child pids in display order. */
   private childPids = new Map<number, number[]>();
-  /** Pid → shown channels it holds. */
-  private held = new Map<number, Channel[]>();
   private sig = new Map<number, string>();
   private readonly disposables: vscode.Disposable[] = [];
   lastFired: IpcNode[] | 'all' = [];
@@ -43,20 +41,56 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
     this.disposables.push(this.emitter, model.onDidChange((c) => this.onModelChange(c)));
   }
 
-  private rebuild(): Set<number> {
+  /** Channel id → distinct pids holding it (shown channels only). */
+  private readonly chanPids = new Map<string, number[]>();
+  /** Pid → ids of the shown channels it holds (insertion order). */
+  private readonly pidHeld = new Map<number, Set<string>>();
+
+  /** Moves the holder index on by the change (all of it on a full change); returns pids whose channel list changed. */
+  private updateHeld(change: ModelChange): Set<number> {
+    const touched = new Set<number>();
+    const setPids = (id: string, pids: number[] | undefined) => {
+      const old = this.chanPids.get(id) ?? [];
+      for (const p of old) {
+        if (pids?.includes(p)) continue;
+        this.pidHeld.get(p)?.delete(id);
+        touched.add(p);
+      }
+      for (const p of pids ?? []) {
+        if (old.includes(p)) continue;
+        let set = this.pidHeld.get(p);
+        if (!set) this.pidHeld.set(p, (set = new Set()));
+        set.add(id);
+        touched.add(p);
+      }
+      if (pids) this.chanPids.set(id, pids);
+      else this.chanPids.delete(id);
+    };
+    const uniq = (ch: { endpoints: ReadonlyArray<{ pid: number }> }): number[] => {
+      const out: number[] = [];
+      for (const e of ch.endpoints) if (!out.includes(e.pid)) out.push(e.pid);
+      return out;
+    };
+    if (change.full) {
+      this.chanPids.clear();
+      this.pidHeld.clear();
+      for (const ch of this.model.result.channels) setPids(ch.id, uniq(ch));
+      return touched;
+    }
+    for (const l of change.left) setPids(l.id, undefined);
+    for (const ch of change.entered) setPids(ch.id, uniq(ch));
+    for (const id of change.channels) {
+      const ch = this.model.channelsById.get(id);
+      if (ch && this.model.isShown(id)) setPids(id, uniq(ch));
+    }
+    return touched;
+  }
+
+  private rebuild(change: ModelChange): Set<number> {
     const { result, procs } = this.model;
     const shown = new Set(result.processes.map((p) => p.pid));
-    const held = new Map<number, Channel[]>();
-    for (const ch of result.channels) {
-      const seen = new Set<number>();
-      for (const ep of ch.endpoints) {
-        if (!shown.has(ep.pid) || seen.has(ep.pid)) continue;
-        seen.add(ep.pid);
-        const list = held.get(ep.pid);
-        if (list) list.push(ch);
-        else held.set(ep.pid, [ch]);
-      }
-    }
+    const touched = this.updateHeld(change);
+    const held = this.pidHeld;
     const childPids = new Map<number, number[]>();
     for (const p of result.processes) {
       // Nearest shown ancestor (guard against ppid cycles in hostile/odd data).
@@ -73,14 +107,13 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
     }
     for (const list of childPids.values()) list.sort((a, b) => a - b);
     this.childPids = childPids;
-    this.held = held;
-    // Which parents' child lists changed (0 = root).
+    // Which parents' child lists changed (0 = root), plus processes whose channels changed.
     const changed = new Set<number>();
     const sig = new Map<number, string>();
     for (const pid of [0, ...shown]) {
-      const s = (childPids.get(pid) ?? []).join(',') + '|' + (held.get(pid) ?? []).map((c) => c.id).join(',');
+      const s = (childPids.get(pid) ?? []).join(',');
       sig.set(pid, s);
-      if (this.sig.get(pid) !== s) changed.add(pid);
+      if (this.sig.get(pid) !== s || touched.has(pid)) changed.add(pid);
     }
     this.sig = sig;
     // Update or drop cached process nodes.
@@ -91,7 +124,7 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
         continue;
       }
       node.proc = p;
-      node.channelCount = held.get(pid)?.length ?? 0;
+      node.channelCount = held.get(pid)?.size ?? 0;
     }
     for (const [pid, list] of childPids) {
       for (const c of list) {
@@ -111,7 +144,8 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
   }
 
   private onModelChange(change: ModelChange): void {
-    const changedParents = this.rebuild();
+    // The tree's shape depends only on who holds what: skip the rebuild when that did not move.
+    const changedParents = this.rebuild(change);
     if (change.full || changedParents.has(0)) {
       this.lastFired = 'all';
       this.emitter.fire(undefined);
@@ -152,7 +186,7 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
       node = new ProcessNode(p, undefined);
       this.procNodes.set(p.pid, node);
     } else node.proc = p;
-    node.channelCount = this.held.get(p.pid)?.length ?? 0;
+    node.channelCount = this.pidHeld.get(p.pid)?.size ?? 0;
     return node;
   }
 
@@ -216,7 +250,9 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
         child.parent = element;
         out.push(child);
       }
-      for (const ch of this.held.get(p.pid) ?? []) {
+      for (const cid of this.pidHeld.get(p.pid) ?? []) {
+        const ch = this.model.channelsById.get(cid);
+        if (!ch) continue;
         const id = `${element.id}/ch:${ch.id}`;
         const n = this.cached(id, () => new ChannelNode(id, element, ch));
         n.channel = ch;

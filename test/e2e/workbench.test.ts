@@ -1,11 +1,17 @@
 // The workbench as a person uses it: the activity bar icon, the trees, the command palette,
 // the inspector webview. Runs through test/harness/runE2e.ts.
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { e2e, openContainer, poll, runCommand, screenshot, viewRows, waitForWorkbench } from './workbench';
 
 describe('workbench', () => {
   before(async () => {
     await waitForWorkbench(e2e().page);
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      await screenshot(e2e().page, `e2e-FAILED-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
+    }
   });
 
   it('opens IPC Inspector from the activity bar and shows both views', async () => {
@@ -18,25 +24,39 @@ describe('workbench', () => {
     await screenshot(page, 'e2e-01-channels');
   });
 
-  it("shows the workload's unix socket and FIFO in the Channels tree", async () => {
+  it("filters the tree like a person and finds the workload's unix socket and FIFO", async () => {
     const { page, workload } = e2e();
     await openContainer(page);
     const names = [workload.unixSocket, workload.fifo].map((p) => p.split('/').pop()!);
+    // IPC Inspector: Filter… — an input box that filters live while typing.
+    await runCommand(page, 'IPC Inspector: Filter');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(path.basename(path.dirname(workload.unixSocket))); // the workload's unique temp dir
+    await page.keyboard.press('Enter');
+    // Give Channels the whole side bar: collapse the Processes pane.
+    const procHeader = page.locator('.part.sidebar .pane-header', { hasText: /^\s*Processes/i }).first();
+    if ((await procHeader.getAttribute('aria-expanded')) === 'true') await procHeader.click();
     const rows = viewRows(page, 'Channels');
-    // Expand collapsed groups (kinds, processes) until the names show up or nothing is left to open.
+    const seen = new Set<string>();
+    // Expand collapsed groups, scrolling the (virtualised) list, until both names were seen.
     const found = await poll(
       `rows naming ${names.join(' and ')}`,
       async () => {
-        const text = (await rows.allTextContents()).join('\n');
-        if (names.every((n) => text.includes(n))) return true;
+        for (const t of await rows.allTextContents()) seen.add(t);
+        if (names.every((n) => [...seen].some((t) => t.includes(n)))) return true;
+        // One twistie per round: the list re-renders after each expansion.
         const collapsed = rows.and(page.locator('[aria-expanded="false"]'));
-        const n = await collapsed.count();
-        for (let i = 0; i < Math.min(n, 20); i++) await collapsed.nth(0).click().catch(() => undefined);
+        if ((await collapsed.count()) > 0) await collapsed.first().locator('.monaco-tl-twistie').click({ timeout: 2_000 }).catch(() => undefined);
+        else {
+          await rows.first().hover().catch(() => undefined);
+          await page.mouse.wheel(0, 300);
+        }
         return false;
       },
-      30_000,
+      45_000,
     ).catch((e) => e as Error);
-    await screenshot(page, 'e2e-02-workload-in-tree');
+    await screenshot(page, 'e2e-02-filtered-tree');
     if (found instanceof Error) throw found;
   });
 
@@ -50,25 +70,36 @@ describe('workbench', () => {
     assert.ok((await viewRows(page, 'Channels').count()) > 0, 'Channels view is empty after Refresh');
   });
 
-  it('opens the inspector webview from the palette', async () => {
-    const { page } = e2e();
+  it("opens the inspector webview on the workload's socket from the palette", async () => {
+    const { page, workload } = e2e();
+    const sock = workload.unixSocket.split('/').pop()!;
     await runCommand(page, 'IPC Inspector: Open Inspector');
-    // The panel: an editor tab and the webview's iframe inside the editor area.
-    await page.locator('.part.editor .tab', { hasText: /Inspector/i }).first().waitFor({ timeout: 20_000 });
+    // It asks which channel: type part of the socket path into the quick pick and take the match.
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(sock);
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: sock }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.part.editor .tab', { hasText: /Inspector|unix/i }).first().waitFor({ timeout: 20_000 });
+    // The content lives in an iframe inside the webview's iframe.
     const frame = await poll(
-      'webview content frame with a body',
+      `webview content naming ${sock}`,
       async () => {
         for (const f of page.frames()) {
-          if (f === page.mainFrame() || !/webview/i.test(f.url())) continue;
-          const n = await f.locator('body *').count().catch(() => 0);
-          if (n > 0 && !/index\.html/.test(f.url())) return f;
+          if (f === page.mainFrame()) continue;
+          const text = await f.locator('body').innerText({ timeout: 1_000 }).catch(() => '');
+          if (text.includes(sock)) return f;
         }
         return false;
       },
-      20_000,
-    );
-    const text = (await frame.locator('body').innerText()).trim();
-    assert.ok(text.length > 0, 'the inspector webview rendered no text');
+      30_000,
+    ).catch((e) => e as Error);
     await screenshot(page, 'e2e-03-inspector');
+    if (frame instanceof Error) throw frame;
+  });
+
+  after(async () => {
+    // Leave the workbench unfiltered for whatever runs next.
+    await runCommand(e2e().page, 'IPC Inspector: Clear Filter').catch(() => undefined);
   });
 });

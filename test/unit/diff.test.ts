@@ -96,8 +96,9 @@ test('round trip on many random snapshots', () => {
   const make = (t: string) => {
     const chans: Channel[] = [];
     const seen = new Set<number>();
-    for (let i = 0; i < 40; i++) {
-      const ino = rnd(60) + 1;
+    const count = rnd(2) ? 40 : 400;
+    for (let i = 0; i < count; i++) {
+      const ino = rnd(count + 20) + 1;
       if (seen.has(ino)) continue;
       seen.add(ino);
       chans.push(pipe(ino, [[rnd(5) + 1, rnd(4), rnd(2) ? 'r' : 'w']], rnd(3) ? null : rnd(100)));
@@ -141,4 +142,23 @@ test('sortChannels gives the same order as sort(compareChannels)', async () => {
   for (let i = 0; i < 30; i++) list.push(tw(i), { ...tw(i), id: 'tcp:' + (i + 1) * 13, inode: (i + 1) * 13 } as Channel);
   const expected = list.slice().sort(compareChannels).map((c) => c.id);
   assert.deepEqual(sortChannels(list.slice().reverse()).map((c) => c.id), expected);
+});
+
+test('diff works on unsorted snapshots too; findChannel finds by id', async () => {
+  const { findChannel, sortChannels } = await import('../../src/core/diff');
+  const a = snap('t1', [pipe(5, []), pipe(3, [[1, 1, 'w']]), shm], [proc(1)]);
+  const b = snap('t2', [pipe(3, [[1, 1, 'r']]), pipe(9, [])], [proc(1)]);
+  a.channels.reverse();
+  b.channels.reverse();
+  const d = diffSnapshots(a, b);
+  assert.deepEqual(d.removedChannels.sort(), ['pipe:5', 'sysv-shm:7']);
+  assert.deepEqual(d.addedChannels.map((c) => c.id), ['pipe:9']);
+  assert.deepEqual(d.changedChannels.map((c) => c.id), ['pipe:3']);
+  assert.deepEqual(applyDiff(a, d).channels, sortChannels(b.channels.slice()));
+  const fifo: Channel = { id: 'fifo:0:26:77', kind: 'fifo', endpoints: [], inode: 77, dev: '0:26', path: '/x', deleted: false, bufferedBytes: null, capacity: null };
+  const tw: Channel = { id: 'tcp:4026531840:[::1]:5->[::1]:6', kind: 'tcp', endpoints: [], family: 6, local: '[::1]:5', remote: '[::1]:6', state: 'TIME-WAIT', recvQueue: 0, sendQueue: 0, inode: 0, netns: '4026531840', uid: 0 };
+  const list = sortChannels([pipe(1, []), pipe(70, []), fifo, shm, tw, { ...tw, id: 'tcp:12', inode: 12 } as Channel]);
+  for (let i = 0; i < list.length; i++) assert.equal(findChannel(list, list[i].id), i, list[i].id);
+  assert.equal(findChannel(list, 'pipe:2'), -1);
+  assert.equal(findChannel(list, 'nonsense'), -1);
 });

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { FifoChannel, PipeChannel, PosixSemChannel, PosixShmChannel, SysvShmChannel, UnixChannel } from '../../src/core/model';
+import { isSortedChannels } from '../../src/core/diff';
 import { takeSnapshot } from '../../src/core/snapshot';
 
 let root = '';
@@ -97,6 +98,7 @@ test('fake /proc: pipe with writer → reader endpoints', async () => {
 
 test('fake /proc: FIFO, unix sockets, SysV shm attach, POSIX shm/sem', async () => {
   const s = await takeSnapshot(opts());
+  assert.ok(isSortedChannels(s.channels), 'canonical channel order');
   const st = fs.statSync(fifoPath);
   const fifo = s.channels.find((c) => c.kind === 'fifo') as FifoChannel;
   assert.ok(fifo);

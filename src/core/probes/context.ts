@@ -21,12 +21,22 @@ export interface ProbeContext {
   user(uid: number): string;
   capabilities: Capabilities;
   warnings: string[];
-  out: Channel[];
+  /** Channels by kind; `presorted` kinds were emitted in canonical order (no sort needed). */
+  out: Map<ChannelKind, Channel[]>;
+  presorted: Set<ChannelKind>;
+  /** Own-namespace socket tables requested before the walk (native only). */
+  prefetch?: import('./sockets').SocketPrefetch;
 }
 
 export interface Probe {
   kinds: readonly ChannelKind[];
   run(ctx: ProbeContext): Promise<void> | void;
+}
+
+export function emit(ctx: ProbeContext, ch: Channel): void {
+  const list = ctx.out.get(ch.kind);
+  if (list) list.push(ch);
+  else ctx.out.set(ch.kind, [ch]);
 }
 
 const MODES: Mode[] = ['rw', 'r', 'w', 'rw'];
@@ -83,7 +93,14 @@ export class FdIndex {
     const f = this.walk.fds;
     const out: Endpoint[] = [];
     for (let i = row; i >= 0; i = this.next[i]) out.push({ pid: f.pid[i], fd: f.fd[i], mode: MODES[f.mode[i] & 3] });
-    if (out.length > 1) out.sort(byPidFd);
+    if (out.length === 2) {
+      const a = out[0];
+      const b = out[1];
+      if (a.pid > b.pid || (a.pid === b.pid && a.fd! > b.fd!)) {
+        out[0] = b;
+        out[1] = a;
+      }
+    } else if (out.length > 2) out.sort(byPidFd);
     return out;
   }
 }

@@ -10,6 +10,8 @@ export interface MapHolders {
   sysvByKey: Map<number, Endpoint[]>;
   /** /dev/shm/NAME mappings by NAME. */
   devShm: Map<string, Endpoint[]>;
+  /** /dev/shm mappings by inode (glibc's sem_open maps a temp file `sem.XXXXXX (deleted)` that it then links to the real name). */
+  devShmByInode: Map<number, Endpoint[]>;
 }
 
 const cache = new WeakMap<ProbeContext, MapHolders>();
@@ -23,7 +25,7 @@ function add<K>(m: Map<K, Endpoint[]>, k: K, ep: Endpoint) {
 export function mapHolders(ctx: ProbeContext): MapHolders {
   let h = cache.get(ctx);
   if (h) return h;
-  h = { sysvByInode: new Map(), sysvByKey: new Map(), devShm: new Map() };
+  h = { sysvByInode: new Map(), sysvByKey: new Map(), devShm: new Map(), devShmByInode: new Map() };
   for (const p of ctx.raw.values()) {
     if (!p.maps || !ctx.processes.has(p.pid)) continue;
     // one endpoint per distinct mapping object per process range
@@ -37,6 +39,7 @@ export function mapHolders(ctx: ProbeContext): MapHolders {
         add(h.sysvByKey, key, ep);
       } else if (m.path.startsWith('/dev/shm/')) {
         add(h.devShm, m.path.slice('/dev/shm/'.length), ep);
+        add(h.devShmByInode, m.inode, ep);
       }
     }
   }

@@ -1,7 +1,8 @@
 // Anonymous pipes (`pipe:[INODE]` fds) and FIFOs (fds whose target is S_ISFIFO), joined by inode.
 import type { FifoChannel, PipeChannel } from '../model';
 import { FdKind } from '../native';
-import { devName, type Probe, type ProbeContext } from './context';
+import { orderByInode } from './inodeTable';
+import { devName, emit, type Probe, type ProbeContext } from './context';
 
 function measured(ctx: ProbeContext, row: number): { buffered: number | null; capacity: number | null } {
   const f = ctx.walk.fds;
@@ -19,9 +20,14 @@ export const pipeProbe: Probe = {
   run(ctx) {
     if (ctx.kinds.has('pipe')) {
       const f = ctx.walk.fds;
+      const heads = ctx.index.heads(FdKind.Pipe);
+      const order = orderByInode(heads.length, (i) => f.inode[heads[i]]);
+      ctx.presorted.add('pipe');
       {
-        for (const row of ctx.index.heads(FdKind.Pipe)) {
-          const inode = f.inode[row];
+        for (let h = 0; h < order.length; h++) {
+          const row = heads[order[h]];
+          const raw = f.inode[row];
+          const inode = raw <= 0x7fffffff ? raw | 0 : raw;
           const m = measured(ctx, row);
           const ch: PipeChannel = {
             id: 'pipe:' + inode,
@@ -31,7 +37,7 @@ export const pipeProbe: Probe = {
             bufferedBytes: m.buffered,
             capacity: m.capacity,
           };
-          ctx.out.push(ch);
+          emit(ctx, ch);
         }
       }
     }
@@ -74,7 +80,7 @@ export const pipeProbe: Probe = {
             bufferedBytes: buffered,
             capacity,
           };
-          ctx.out.push(ch);
+          emit(ctx, ch);
         }
       }
     }

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { Endpoint, PosixMqChannel, PosixSemChannel, PosixShmChannel } from '../model';
 import { FdKind } from '../native';
 import { parseMqueueFile } from '../parsers/net';
-import { byPidFd, modeOf, octalMode, type Probe, type ProbeContext } from './context';
+import { byPidFd, modeOf, octalMode, emit, type Probe, type ProbeContext } from './context';
 import { mapHolders } from './maps';
 
 /** fd holders of one FdKind grouped by the name after `prefix` (` (deleted)` links are skipped: the name is gone). */
@@ -118,13 +118,13 @@ export const posixProbe: Probe = {
             /* no permission or gone */
           }
         }
-        ctx.out.push(ch);
+        emit(ctx, ch);
       }
     }
     if (ctx.kinds.has('posix-shm') || ctx.kinds.has('posix-sem')) {
       const shmDir = path.join(ctx.devRoot, 'shm');
-      const fdHolders = fdHoldersByName(ctx, FdKind.DevShm, '/dev/shm/');
-      const maps = mapHolders(ctx).devShm;
+      const maps = mapHolders(ctx);
+      const realShm = ctx.devRoot === '/dev';
       for (const file of listDir(shmDir)) {
         let st: fs.Stats;
         try {
@@ -133,7 +133,12 @@ export const posixProbe: Probe = {
           continue;
         }
         if (!st.isFile()) continue;
-        const eps = [...(fdHolders.get(file) ?? []), ...(maps.get(file) ?? [])].sort(byPidFd);
+        // Holders by inode (names can differ: sem_open's temp file, renamed objects); in a captured
+        // tree (devRoot not /dev) inodes do not match the maps, so by name.
+        const eps = realShm
+          ? [...ctx.index.endpoints(ctx.index.head(FdKind.DevShm, st.ino)), ...(maps.devShmByInode.get(st.ino) ?? [])]
+          : [...(maps.devShm.get(file) ?? [])];
+        eps.sort(byPidFd);
         if (file.startsWith('sem.') && file.length > 4) {
           if (!ctx.kinds.has('posix-sem')) continue;
           const name = file.slice(4);
@@ -156,7 +161,7 @@ export const posixProbe: Probe = {
             owner: ctx.user(st.uid),
             mode: octalMode(st.mode),
           };
-          ctx.out.push(ch);
+          emit(ctx, ch);
         } else {
           if (!ctx.kinds.has('posix-shm')) continue;
           const ch: PosixShmChannel = {
@@ -169,7 +174,7 @@ export const posixProbe: Probe = {
             owner: ctx.user(st.uid),
             mode: octalMode(st.mode),
           };
-          ctx.out.push(ch);
+          emit(ctx, ch);
         }
       }
     }

@@ -5,9 +5,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { InetChannel, UnixChannel, UnixType } from '../model';
-import { FdKind, type InetDiag, type UnixDiag } from '../native';
+import { FdKind, type InetDiag, type NativeAddon, type UnixDiag } from '../native';
 import { hostPort, inetStateName, parseProcNetInet, parseProcNetUnix, unixStateName } from '../parsers/net';
-import { netnsId, type Probe, type ProbeContext } from './context';
+import { netnsId, emit, type Probe, type ProbeContext } from './context';
+import { InodeTable, orderByInode } from './inodeTable';
 
 interface Netns {
   id: string;
@@ -55,8 +56,43 @@ function netFile(ctx: ProbeContext, ns: Netns, name: string): string | null {
 
 const UNIX_TYPES: Record<number, UnixType> = { 1: 'stream', 2: 'dgram', 5: 'seqpacket' };
 
+/** Socket tables of the caller's own namespace, requested before the fd walk so the netlink dumps overlap it. */
+export interface SocketPrefetch {
+  unix?: Promise<UnixDiag | null>;
+  tcp4?: Promise<InetDiag | null>;
+  tcp6?: Promise<InetDiag | null>;
+  udp4?: Promise<InetDiag | null>;
+  udp6?: Promise<InetDiag | null>;
+}
+
+export function prefetchSockets(native: NativeAddon | null, procRoot: string, kinds: ReadonlySet<string>): SocketPrefetch {
+  const out: SocketPrefetch = {};
+  if (!native || procRoot !== '/proc') return out;
+  const safe = <T>(f: () => Promise<T>): Promise<T | null> => {
+    try {
+      return f().catch(() => null);
+    } catch {
+      return Promise.resolve(null);
+    }
+  };
+  if (kinds.has('unix')) out.unix = safe(() => native.unixDiag());
+  if (kinds.has('tcp')) {
+    out.tcp4 = safe(() => native.inetDiag('tcp', 4));
+    out.tcp6 = safe(() => native.inetDiag('tcp', 6));
+  }
+  if (kinds.has('udp')) {
+    out.udp4 = safe(() => native.inetDiag('udp', 4));
+    out.udp6 = safe(() => native.inetDiag('udp', 6));
+  }
+  return out;
+}
+
 async function unixTable(ctx: ProbeContext, ns: Netns): Promise<{ diag: UnixDiag; native: boolean } | null> {
   const n = ctx.native;
+  if (ns.own && ctx.prefetch?.unix) {
+    const d = await ctx.prefetch.unix;
+    if (d) return { diag: d, native: true };
+  }
   if (n && ctx.procRoot === '/proc') {
     try {
       return { diag: await n.unixDiag(ns.own ? undefined : `/proc/${ns.pid}/ns/net`), native: true };
@@ -70,6 +106,11 @@ async function unixTable(ctx: ProbeContext, ns: Netns): Promise<{ diag: UnixDiag
 
 async function inetTable(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', family: 4 | 6): Promise<InetDiag | null> {
   const n = ctx.native;
+  const pre = ns.own && ctx.prefetch ? ctx.prefetch[`${proto}${family}`] : undefined;
+  if (pre) {
+    const d = await pre;
+    if (d) return d;
+  }
   if (n && ctx.procRoot === '/proc') {
     try {
       return await n.inetDiag(proto, family, ns.own ? undefined : `/proc/${ns.pid}/ns/net`);
@@ -81,10 +122,15 @@ async function inetTable(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', fam
   return t === null ? null : parseProcNetInet(t);
 }
 
-function addUnix(ctx: ProbeContext, ns: Netns, d: UnixDiag) {
+function addUnix(ctx: ProbeContext, ns: Netns, d: UnixDiag, seen: InodeTable) {
   const n = d.inode.length;
-  for (let i = 0; i < n; i++) {
-    const inode = d.inode[i];
+  const order = orderByInode(n, (i) => d.inode[i]);
+  for (let o = 0; o < n; o++) {
+    const i = order[o];
+    const raw = d.inode[i];
+    const inode = raw <= 0x7fffffff ? raw | 0 : raw; // small integer: cheaper keys and id strings
+    // socket inodes are unique machine-wide: a table read twice (namespace fallback) adds nothing
+    if (seen.set(inode, 1) >= 0) continue;
     const ch: UnixChannel = {
       id: 'unix:' + inode,
       kind: 'unix',
@@ -98,22 +144,25 @@ function addUnix(ctx: ProbeContext, ns: Netns, d: UnixDiag) {
     };
     if (d.nameKind[i] === 1) ch.path = d.name[i];
     else if (d.nameKind[i] === 2) ch.abstract = d.name[i];
-    const peer = d.peer[i];
+    const peerRaw = d.peer[i];
+    const peer = peerRaw <= 0x7fffffff ? peerRaw | 0 : peerRaw;
     if (peer > 0) {
       ch.peerInode = peer;
       ch.peer = 'unix:' + peer;
     }
-    ctx.out.push(ch);
+    emit(ctx, ch);
   }
 }
 
-function addInet(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', d: InetDiag, byPair: Map<string, InetChannel>) {
+function addInet(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', d: InetDiag, byPair: Map<string, InetChannel>, seen: InodeTable) {
   const n = d.inode.length;
   for (let i = 0; i < n; i++) {
     const fam = d.family[i] === 6 ? 6 : 4;
     const local = hostPort(fam, d.localAddr[i], d.localPort[i]);
     const remote = hostPort(fam, d.remoteAddr[i], d.remotePort[i]);
-    const inode = d.inode[i];
+    const raw = d.inode[i];
+    const inode = raw <= 0x7fffffff ? raw | 0 : raw;
+    if (inode > 0 && seen.set(inode, 1) >= 0) continue;
     let state = inetStateName(d.state[i]);
     if (proto === 'udp' && d.state[i] !== 1) state = 'UNCONN';
     const ch: InetChannel = {
@@ -131,7 +180,7 @@ function addInet(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', d: InetDiag
       uid: d.uid[i],
     };
     if (proto === 'tcp' && d.remotePort[i] !== 0 && d.state[i] !== 10) byPair.set(local + '|' + remote, ch);
-    ctx.out.push(ch);
+    emit(ctx, ch);
   }
 }
 
@@ -143,6 +192,9 @@ export const socketProbe: Probe = {
     const wantUdp = ctx.kinds.has('udp');
     if (!wantUnix && !wantTcp && !wantUdp) return;
     let sockDiag = ctx.native !== null;
+    const seenUnix = new InodeTable(ctx.walk.fds.pid.length);
+    const seenInet = new InodeTable(1024);
+    let unixTables = 0;
     await Promise.all(
       namespaces(ctx).map(async (ns) => {
         const [unix, tcp4, tcp6, udp4, udp6] = await Promise.all([
@@ -154,13 +206,14 @@ export const socketProbe: Probe = {
         ]);
         if (unix) {
           if (!unix.native) sockDiag = false;
-          addUnix(ctx, ns, unix.diag);
+          if (unix.diag.inode.length > 0) unixTables++;
+          addUnix(ctx, ns, unix.diag, seenUnix);
         }
         const pairs = new Map<string, InetChannel>();
-        if (tcp4) addInet(ctx, ns, 'tcp', tcp4, pairs);
-        if (tcp6) addInet(ctx, ns, 'tcp', tcp6, pairs);
-        if (udp4) addInet(ctx, ns, 'udp', udp4, pairs);
-        if (udp6) addInet(ctx, ns, 'udp', udp6, pairs);
+        if (tcp4) addInet(ctx, ns, 'tcp', tcp4, pairs, seenInet);
+        if (tcp6) addInet(ctx, ns, 'tcp', tcp6, pairs, seenInet);
+        if (udp4) addInet(ctx, ns, 'udp', udp4, pairs, seenInet);
+        if (udp6) addInet(ctx, ns, 'udp', udp6, pairs, seenInet);
         // loopback pairs: both ends in this namespace, local↔remote swapped
         for (const [key, ch] of pairs) {
           const bar = key.indexOf('|');
@@ -170,5 +223,6 @@ export const socketProbe: Probe = {
       }),
     );
     if (wantUnix) ctx.capabilities.sockDiag = sockDiag;
+    if (unixTables <= 1) ctx.presorted.add('unix'); // one table, emitted in inode order
   },
 };

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { SysvMsgChannel, SysvSemChannel, SysvShmChannel } from '../model';
 import type { SysvMsgStat, SysvSemStat, SysvShmStat } from '../native';
 import { parseSysvMsg, parseSysvSem, parseSysvShm } from '../parsers/sysvipc';
-import { byPidFd, octalMode, type Probe, type ProbeContext } from './context';
+import { byPidFd, octalMode, emit, type Probe, type ProbeContext } from './context';
 import { mapHolders } from './maps';
 
 function readText(p: string): string | null {
@@ -69,7 +69,7 @@ export const sysvProbe: Probe = {
           lastSendTime: time(r.stime),
           lastRecvTime: time(r.rtime),
         };
-        ctx.out.push(ch);
+        emit(ctx, ch);
       }
     }
     if (ctx.kinds.has('sysv-shm')) {
@@ -95,7 +95,7 @@ export const sysvProbe: Probe = {
           destroyed: r.dest,
           orphaned: r.nattch === 0 && !alive(ctx, r.cpid),
         };
-        ctx.out.push(ch);
+        emit(ctx, ch);
       }
     }
     if (ctx.kinds.has('sysv-sem')) {
@@ -116,7 +116,7 @@ export const sysvProbe: Probe = {
           owner: ctx.user(r.uid),
           mode: octalMode(r.mode),
         };
-        ctx.out.push(ch);
+        emit(ctx, ch);
       }
     }
   },

@@ -1,0 +1,87 @@
+// The demo workload (npm run demo / npm start) as a new user sees it: its services appear in the
+// trees, and stopping it removes every object. Also takes the README screenshot
+// (test-results/screenshot-demo.png).
+import * as assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { e2e, openContainer, poll, runCommand, screenshot, viewRows } from './workbench';
+
+describe('demo workload', function () {
+  this.timeout(180_000);
+  let demo: ChildProcess | undefined;
+
+  before(async () => {
+    demo = spawn(process.execPath, [path.join(e2e().repoRoot, 'scripts/demo.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      demo!.stdout!.on('data', (b) => {
+        out += b;
+        if (out.includes('IPC-DEMO-READY')) resolve();
+      });
+      demo!.once('exit', (c) => reject(new Error(`demo exited (${c}) before it was ready:\n${out}`)));
+    });
+  });
+
+  after(async () => {
+    if (demo && demo.exitCode === null) {
+      const gone = new Promise((r) => demo!.once('exit', r));
+      demo.kill('SIGTERM');
+      await gone;
+    }
+    await runCommand(e2e().page, 'IPC Inspector: Clear Filter').catch(() => undefined);
+  });
+
+  it("shows the demo's processes and channels when filtered by name", async () => {
+    const { page } = e2e();
+    await openContainer(page);
+    await runCommand(page, 'IPC Inspector: Filter');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill('ipc-demo');
+    await page.keyboard.press('Enter');
+    // Both panes open, Processes lists the demo's services by name.
+    for (const name of ['Channels', 'Processes']) {
+      const header = page.locator('.part.sidebar .pane-header', { hasText: new RegExp(`^\\s*${name}`, 'i') }).first();
+      if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+    }
+    const procs = viewRows(page, 'Processes');
+    await poll(
+      'demo processes in the Processes view',
+      async () => {
+        const text = (await procs.allTextContents()).join('\n');
+        return ['ipc-demo-web', 'ipc-demo-rpcsrv'].every((n) => text.includes(n));
+      },
+      30_000,
+    );
+    const channels = (await viewRows(page, 'Channels').allTextContents()).join('\n');
+    assert.match(channels, /Pipes|FIFOs|Message Queues|Sockets/);
+    await screenshot(page, 'screenshot-demo');
+  });
+
+  it('stopping the demo removes every object it made', async () => {
+    const gone = new Promise<number | null>((r) => demo!.once('exit', (c) => r(c)));
+    demo!.kill('SIGTERM');
+    assert.equal(await gone, 0);
+    const comms = fs
+      .readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .map((d) => {
+        try {
+          return fs.readFileSync(`/proc/${d}/comm`, 'utf8').trim();
+        } catch {
+          return '';
+        }
+      })
+      .filter((c) => c.startsWith('ipc-demo'));
+    assert.deepEqual(comms, [], 'demo processes left running');
+    const sysv = ['msg', 'shm', 'sem'].flatMap((f) =>
+      // column 1 is the key in decimal: the demo's keys are 0x49504401..03
+      fs.readFileSync(`/proc/sysvipc/${f}`, 'utf8').split('\n').slice(1).filter((l) => [0x49504401, 0x49504402, 0x49504403].includes(Number(l.trim().split(/\s+/)[0]))),
+    );
+    assert.deepEqual(sysv, [], 'demo SysV objects left');
+    const posix = fs.readdirSync('/dev/shm').filter((f) => f.includes('ipc-demo'));
+    assert.deepEqual(posix, [], 'demo POSIX shm/sem left');
+    assert.equal(fs.existsSync('/tmp/ipc-inspector-demo'), false, 'demo directory left');
+  });
+});
