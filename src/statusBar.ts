@@ -7,7 +7,7 @@ import type { Channel, ChannelKind } from './core/model';
 import * as fmt from './core/format';
 import type { LiveSnapshots } from './liveSnapshots';
 import { channelWarnings, mdEscape, safeMarkdown } from './views/nodes';
-import type { ViewModel } from './views/viewModel';
+import type { ModelChange, ViewModel } from './views/viewModel';
 
 export interface StatusSummary {
   total: number;
@@ -43,16 +43,53 @@ export class StatusBar implements vscode.Disposable {
     this.disposables.push(
       this.item,
       this.pauseItem,
-      model.onDidChange(() => this.render()),
+      model.onDidChange((c) => this.onChange(c)),
       source.onDidChangeState(() => this.renderPause()),
     );
     this.renderPause();
     this.item.show();
   }
 
+  /** Channel id → its warnings (shown channels with any), kept up to date from the change sets. */
+  private readonly warnings = new Map<string, { channel: Channel; texts: string[] }>();
+  lastRenderMs = 0;
+
+  private onChange(c: ModelChange): void {
+    const t0 = performance.now();
+    if (c.full) {
+      this.warnings.clear();
+      for (const ch of this.model.result.channels) this.track(ch);
+    } else {
+      for (const l of c.left) this.warnings.delete(l.id);
+      for (const ch of c.entered) this.track(ch);
+      for (const id of c.channels) {
+        const ch = this.model.channelsById.get(id);
+        this.warnings.delete(id);
+        if (ch && this.model.isShown(id)) this.track(ch);
+      }
+    }
+    this.render();
+    this.lastRenderMs = performance.now() - t0;
+  }
+
+  private track(ch: Channel): void {
+    const texts = channelWarnings(ch);
+    if (texts.length) this.warnings.set(ch.id, { channel: ch, texts });
+  }
+
   render(): void {
-    const channels = this.model.result.channels;
-    const s = summarize(channels);
+    const byKind = new Map<ChannelKind, number>();
+    let total = 0;
+    if (this.model.filtering || this.model.filter.scopePid !== undefined) {
+      for (const ch of this.model.result.channels) byKind.set(ch.kind, (byKind.get(ch.kind) ?? 0) + 1);
+      total = this.model.result.channels.length;
+    } else {
+      for (const [k, n] of this.model.totals) if (n > 0) byKind.set(k, n);
+      total = [...byKind.values()].reduce((a, b) => a + b, 0);
+    }
+    const warnings: StatusSummary['warnings'] = [];
+    for (const w of this.warnings.values()) for (const text of w.texts) warnings.push({ channel: w.channel, text });
+    const s: StatusSummary = { total, byKind, warnings };
     const warn = s.warnings.length > 0;
     this.item.text = `${warn ? '$(warning)' : '$(pulse)'} ${s.total} IPC${warn ? ` · ${s.warnings.length} warning${s.warnings.length === 1 ? '' : 's'}` : ''}`;
     this.item.backgroundColor = warn ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;

@@ -34,6 +34,14 @@ export interface ProcWalkOptions {
   readLinks: boolean;
   /** FIONREAD + F_GETPIPE_SZ once per distinct pipe/FIFO inode (FIFOs only through a read-mode fd). */
   measurePipes: boolean;
+  /**
+   * Opt-in, default false: classify fds by duplicating each one into this process with pidfd_getfd
+   * (root / ptrace rights, real /proc only). Cheaper in CPU but not passive — on every socket it
+   * re-tags the target's socket with our cgroup v1 net_cls classid / net_prio index, each copy holds
+   * an extra reference (delayed pipe EOF) and runs LSM file_receive hooks / audit. Never for the
+   * periodic walk; the default is readlink-only (see native/src/walk.cc).
+   */
+  useGetfd?: boolean;
 }
 
 /** Raw per-process text, parsed in TypeScript (core/parsers). Missing fields = vanished or unreadable. */

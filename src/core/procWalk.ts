@@ -3,8 +3,8 @@
 //
 // Cost per fd: one readlink; an lstat only for IPC fds (mode bits of the /proc link: r-x read,
 // -wx write, rwx both); a stat only for fds whose link is a path (FIFO / mqueue detection).
-// In a worker thread the calls are synchronous (faster, and nothing else runs there); on the main
-// thread they are fs.promises calls with bounded concurrency.
+// The calls are synchronous (2-3× cheaper than fs.promises here); on the main thread the walk
+// yields to the event loop (setImmediate) every few milliseconds so it never blocks for long.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
@@ -25,13 +25,6 @@ const syncIo: Io = {
   readdir: (p) => fs.readdirSync(p),
   lstatMode: (p) => fs.lstatSync(p).mode,
   stat: (p) => fs.statSync(p),
-};
-const asyncIo: Io = {
-  readFile: (p) => fs.promises.readFile(p, 'utf8'),
-  readlink: (p) => fs.promises.readlink(p),
-  readdir: (p) => fs.promises.readdir(p),
-  lstatMode: async (p) => (await fs.promises.lstat(p)).mode,
-  stat: (p) => fs.promises.stat(p),
 };
 
 const code = (e: unknown) => ((e as NodeJS.ErrnoException)?.code ?? 'EIO') as string;
@@ -90,6 +83,16 @@ async function fdMode(io: Io, fdPath: string, fdinfoPath: string): Promise<numbe
     return MODE_R | MODE_W;
   }
   return (m & 0o400 ? MODE_R : 0) | (m & 0o200 ? MODE_W : 0);
+}
+
+/** On the main thread: yield to the event loop after this much synchronous work. */
+const yieldEveryMs = isMainThread ? 8 : 0;
+let lastYield = 0;
+async function maybeYield(): Promise<void> {
+  const now = performance.now();
+  if (now - lastYield < yieldEveryMs) return;
+  await new Promise<void>((r) => setImmediate(r));
+  lastYield = performance.now();
 }
 
 let mqueueDev: number | null | undefined;
@@ -171,6 +174,7 @@ async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColum
     } catch {
       continue; // closed meanwhile
     }
+    if (yieldEveryMs > 0 && (i & 63) === 63) await maybeYield();
     const c0 = link.charCodeAt(0);
     if (c0 === 112 /* p */ && link.startsWith('pipe:')) {
       const ino = bracketInode(link, 5);
@@ -218,21 +222,14 @@ export function listPids(procRoot: string, pids?: number[]): number[] {
 
 export async function walkProcTs(opts: ProcWalkOptions): Promise<ProcWalk> {
   const t0 = performance.now();
-  const io = isMainThread ? asyncIo : syncIo;
+  const io = syncIo;
   const pids = listPids(opts.procRoot, opts.pids);
   const cols = new FdColumns();
   const processes: ProcWalkProcess[] = new Array(pids.length);
-  if (io === syncIo) {
-    for (let i = 0; i < pids.length; i++) processes[i] = await walkOne(io, opts, pids[i], cols);
-  } else {
-    let next = 0;
-    const lane = async () => {
-      while (next < pids.length) {
-        const i = next++;
-        processes[i] = await walkOne(io, opts, pids[i], cols);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(16, pids.length) }, lane));
+  lastYield = performance.now();
+  for (let i = 0; i < pids.length; i++) {
+    processes[i] = await walkOne(io, opts, pids[i], cols);
+    if (yieldEveryMs > 0) await maybeYield();
   }
   const n = cols.pid.length;
   return {

@@ -25,7 +25,10 @@ export interface SnapshotOptions {
   procRoot?: string;
   /** Only these channel kinds (default: all). Work for other kinds is skipped. */
   kinds?: ChannelKind[];
-  /** Only these processes (and channels they hold). */
+  /**
+   * Only these processes: only their fds/maps are walked, channels are those they hold (plus SysV
+   * objects naming them as creator/last pid), and ancestors are not added (they were not read).
+   */
   pids?: number[];
   /** Threads for the native walk; 0/undefined = one per core. */
   threads?: number;
@@ -165,7 +168,7 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
     kinds,
     pidFilter,
     walk: w,
-    index: new FdIndex(w),
+    index: new FdIndex(w, (pid) => processes.has(pid)),
     processes,
     raw,
     user,

@@ -51,6 +51,8 @@ export class ViewModel implements vscode.Disposable {
   readonly onDidChange = this.emitter.event;
   /** Main-thread ms spent in the last update (filter + change sets, not the trees' rendering). */
   lastUpdateMs = 0;
+  /** Main-thread ms of this model's listeners (trees, status bar) on the last update. */
+  lastListenersMs = 0;
 
   constructor(private readonly newMarkerRefreshes: () => number) {}
 
@@ -134,7 +136,9 @@ export class ViewModel implements vscode.Disposable {
     for (const ch of change.entered) change.membership.add(ch.kind);
     for (const l of change.left) change.membership.add(l.kind);
     this.lastUpdateMs = performance.now() - t0;
+    const t1 = performance.now();
     this.emitter.fire(change);
+    this.lastListenersMs = performance.now() - t1;
   }
 
   setFilter(patch: Partial<FilterState>): void {

@@ -12,11 +12,18 @@ describe('IPC perf', function () {
   this.timeout(300_000);
   it('measures activation and main-thread time per refresh', async () => {
     const api = await openApi();
-    const scans: Array<{ scanMs: number; serviceMainMs: number; listenersMs: number }> = [];
+    const scans: Array<{ scanMs: number; serviceMainMs: number; listenersMs: number; modelMs: number; treesAndStatusMs: number; statusMs: number }> = [];
     for (let i = 0; i < 6; i++) {
       await api.source.refresh();
       const s = api.source.stats;
-      scans.push({ scanMs: s.lastScanMs, serviceMainMs: s.lastMainThreadMs, listenersMs: s.lastListenersMs });
+      scans.push({
+        scanMs: s.lastScanMs,
+        serviceMainMs: s.lastMainThreadMs,
+        listenersMs: s.lastListenersMs,
+        modelMs: api.model.lastUpdateMs,
+        treesAndStatusMs: api.model.lastListenersMs,
+        statusMs: api.statusBar.lastRenderMs,
+      });
     }
     const steady = scans.slice(1);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -39,6 +46,11 @@ describe('IPC perf', function () {
       mainThreadMsMedian: median(steady.map((s) => s.serviceMainMs + s.listenersMs)),
       serviceApplyDiffMsMedian: median(steady.map((s) => s.serviceMainMs)),
       viewsUpdateMsMedian: median(steady.map((s) => s.listenersMs)),
+      viewModelMsMedian: median(steady.map((s) => s.modelMs)),
+      treesAndStatusBarMsMedian: median(steady.map((s) => s.treesAndStatusMs)),
+      statusBarMsMedian: median(steady.map((s) => s.statusMs)),
+      otherListenersMsMedian: median(steady.map((s) => s.listenersMs - s.modelMs - s.treesAndStatusMs)),
+      steady,
       firstScan: scans[0],
       renderAllTreeItemsMs: renderAllMs,
       treeNodes: nodes.length,

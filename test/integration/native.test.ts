@@ -287,13 +287,33 @@ describe('native addon', { skip: skipAll }, () => {
       }
     });
 
-    it('the pidfd_getfd fast path and the readlink path agree row for row', async () => {
+    it('the passive default and the opt-in pidfd_getfd path (useGetfd) agree row for row', async () => {
       const base = { procRoot: '/proc', threads: 2, pids: [pid], readMaps: false, readTimers: false, readLinks: false, measurePipes: true };
-      const fast = await addon.walkProc(base);
-      const slow = await addon.walkProc({ ...base, noGetfd: true } as typeof base);
+      const passive = await addon.walkProc(base);
+      const getfd = await addon.walkProc({ ...base, useGetfd: true });
       const key = (w: ProcWalk) => rows(w, pid).map((r) => JSON.stringify(r));
-      assert.deepEqual(key(fast), key(slow));
-      assert.ok(key(fast).length >= 8);
+      assert.deepEqual(key(passive), key(getfd));
+      assert.ok(key(passive).length >= 8);
+    });
+
+    it('the default walk is passive: no pidfd_getfd (strace), our fd table does not grow', async () => {
+      const before = fs.readdirSync('/proc/self/fd').length;
+      const opts = { procRoot: '/proc', threads: 0, readMaps: true, readTimers: true, readLinks: true, measurePipes: true };
+      for (let i = 0; i < 3; i++) await addon.walkProc(opts);
+      assert.equal(fs.readdirSync('/proc/self/fd').length, before, 'no fd left behind');
+      if (!has('strace')) return;
+      // A child that loads the addon and walks the whole machine once (including the fixture child's fds).
+      const calls = (extra: object): number => {
+        const out = path.join(tmp, `strace-${Object.keys(extra).join('')}.txt`);
+        const script = `require(${JSON.stringify(load.path)}).walkProc(Object.assign(${JSON.stringify(opts)}, ${JSON.stringify(extra)})).then((w) => console.log(w.fds.pid.length))`;
+        const r = spawnSync('strace', ['-f', '-qq', '-c', '-e', 'trace=pidfd_getfd', '-o', out, process.execPath, '-e', script], { encoding: 'utf8' });
+        assert.equal(r.status, 0, r.stderr);
+        assert.ok(Number(r.stdout) > 0, 'the walk found fds');
+        const m = /^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?pidfd_getfd$/m.exec(fs.readFileSync(out, 'utf8'));
+        return m ? Number(m[1]) : 0;
+      };
+      assert.equal(calls({}), 0, 'default walk: zero pidfd_getfd calls');
+      assert.ok(calls({ useGetfd: true }) > 0, 'useGetfd: true does call pidfd_getfd (the strace count works)');
     });
 
     it('splits a large fd table across threads and keeps fd order', async () => {
@@ -309,7 +329,7 @@ describe('native addon', { skip: skipAll }, () => {
       const bpid = big.child.pid!;
       const expected = fs.readdirSync(`/proc/${bpid}/fd`).map(Number).filter((fd) => fs.readlinkSync(`/proc/${bpid}/fd/${fd}`).startsWith('pipe:')).sort((x, y) => x - y);
       assert.ok(expected.length >= 6000);
-      for (const extra of [{}, { noGetfd: true }]) {
+      for (const extra of [{}, { useGetfd: true }]) {
         const w = await addon.walkProc({ procRoot: '/proc', threads: 2, pids: [bpid], readMaps: false, readTimers: false, readLinks: false, measurePipes: true, ...extra });
         const got = rows(w, bpid).filter((r) => r.kind === FdKind.Pipe);
         assert.deepEqual(got.map((r) => r.fd), expected);

@@ -53,14 +53,25 @@ export class FdIndex {
   readonly next: Int32Array;
   private readonly tables: (InodeTable | undefined)[] = [];
   private readonly headRows: number[][] = [];
-  constructor(readonly walk: ProcWalk) {
+  /** `keepPid(pid)` false drops that process's rows (it vanished mid-walk: no half-read endpoints). */
+  constructor(
+    readonly walk: ProcWalk,
+    keepPid?: (pid: number) => boolean,
+  ) {
     const f = walk.fds;
     const n = f.pid.length;
     const next = (this.next = new Int32Array(n).fill(-1));
     const tail = new Int32Array(n);
     const counts: number[] = [];
     for (let i = 0; i < n; i++) counts[f.kind[i]] = (counts[f.kind[i]] ?? 0) + 1;
+    let lastPid = -1;
+    let keep = true;
     for (let i = 0; i < n; i++) {
+      if (keepPid !== undefined && f.pid[i] !== lastPid) {
+        lastPid = f.pid[i];
+        keep = keepPid(lastPid);
+      }
+      if (!keep) continue;
       const k = f.kind[i];
       let t = this.tables[k];
       if (t === undefined) {

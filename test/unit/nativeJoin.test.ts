@@ -1,0 +1,120 @@
+// The native join path with an injected fake addon: walk rows → channels, unix peers from
+// sock_diag, loopback TCP pairs, TIME-WAIT ids, vanished processes dropped, SysV sem values.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isSortedChannels } from '../../src/core/diff';
+import type { InetChannel, PipeChannel, SysvSemChannel, UnixChannel } from '../../src/core/model';
+import type { InetDiag, NativeAddon, ProcWalk, ProcWalkProcess, UnixDiag } from '../../src/core/native';
+import { takeSnapshot } from '../../src/core/snapshot';
+
+const stat = (pid: number, ppid: number, comm: string) => `${pid} (${comm}) S ${ppid} ${pid} ${pid} 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 ${pid * 3} 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n`;
+const status = (ppid: number) => `Name:\tx\nPPid:\t${ppid}\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nThreads:\t2\nSigCgt:\t0000000000004000\n`;
+const proc = (pid: number, ppid: number, comm: string): ProcWalkProcess => ({ pid, stat: stat(pid, ppid, comm), status: status(ppid), cmdline: comm + '\0', netns: 'net:[4026531840]' });
+
+// rows: pid, fd, kind, mode, inode
+const rows: Array<[number, number, number, number, number]> = [
+  [20, 3, 1, 2, 9001], // pipe writer
+  [21, 0, 1, 1, 9001], // pipe reader
+  [20, 4, 2, 3, 7001], // unix a
+  [21, 5, 2, 3, 7002], // unix b (peer of a)
+  [20, 6, 2, 3, 8001], // tcp client
+  [21, 7, 2, 3, 8002], // tcp server side
+  [22, 1, 1, 2, 9001], // vanished process: must not appear
+];
+const walk: ProcWalk = {
+  processes: [proc(1, 0, 'init'), proc(20, 1, 'client'), proc(21, 1, 'server'), { pid: 22, error: 'ENOENT' }],
+  fds: {
+    pid: Int32Array.from(rows.map((r) => r[0])),
+    fd: Int32Array.from(rows.map((r) => r[1])),
+    kind: Uint8Array.from(rows.map((r) => r[2])),
+    mode: Uint8Array.from(rows.map((r) => r[3])),
+    inode: Float64Array.from(rows.map((r) => r[4])),
+    dev: new Float64Array(rows.length),
+    pathIndex: new Int32Array(rows.length).fill(-1),
+    buffered: Float64Array.from(rows.map((r) => (r[4] === 9001 && r[0] === 21 ? 17 : -1))),
+    capacity: Float64Array.from(rows.map((r) => (r[4] === 9001 ? 65536 : -1))),
+  },
+  paths: [],
+  elapsedMs: 1,
+  threads: 2,
+};
+const unix: UnixDiag = {
+  inode: Float64Array.from([7002, 7001, 7003]),
+  type: Uint8Array.from([1, 1, 2]),
+  state: Uint8Array.from([1, 1, 7]),
+  peer: Float64Array.from([7001, 7002, 0]),
+  rqueue: Float64Array.from([5, 0, 0]),
+  wqueue: Float64Array.from([0, 0, 0]),
+  nameKind: Uint8Array.from([0, 1, 2]),
+  name: ['', '/run/app.sock', 'abs\nname'],
+};
+const emptyInet = (): InetDiag => ({ family: new Uint8Array(), state: new Uint8Array(), localAddr: [], localPort: new Uint16Array(), remoteAddr: [], remotePort: new Uint16Array(), rqueue: new Float64Array(), wqueue: new Float64Array(), inode: new Float64Array(), uid: new Float64Array() });
+const tcp4: InetDiag = {
+  family: Uint8Array.from([4, 4, 4, 4]),
+  state: Uint8Array.from([1, 1, 10, 6]),
+  localAddr: ['127.0.0.1', '127.0.0.1', '127.0.0.1', '127.0.0.1'],
+  localPort: Uint16Array.from([40000, 8080, 8080, 40001]),
+  remoteAddr: ['127.0.0.1', '127.0.0.1', '0.0.0.0', '127.0.0.1'],
+  remotePort: Uint16Array.from([8080, 40000, 0, 8080]),
+  rqueue: Float64Array.from([0, 3, 0, 0]),
+  wqueue: Float64Array.from([0, 0, 128, 0]),
+  inode: Float64Array.from([8001, 8002, 8003, 0]),
+  uid: Float64Array.from([0, 0, 0, 0]),
+};
+const fake = {
+  walkProc: async () => walk,
+  unixDiag: async () => unix,
+  inetDiag: async (p: string, f: number) => (p === 'tcp' && f === 4 ? tcp4 : emptyInet()),
+  sysvMsgList: () => [],
+  sysvShmList: () => [],
+  sysvSemList: () => [{ semid: 5, key: 0x10, uid: 0, gid: 0, cuid: 0, mode: 0o600, nsems: 2, otime: 0, ctime: 0, values: [1, 0], ncnt: [0, 1], zcnt: [0, 0], pids: [20, 0] }],
+  mqGetattr: () => {
+    throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+  },
+  semGetValue: () => 0,
+} as unknown as NativeAddon;
+
+test('native join: pipes with measured bytes, unix peers, loopback TCP pairs, TIME-WAIT, sem values', async () => {
+  const s = await takeSnapshot({ nativeAddon: fake, kinds: ['pipe', 'unix', 'tcp', 'sysv-sem'] });
+  assert.equal(s.capabilities.native, true);
+  assert.equal(s.capabilities.threads, 2);
+  assert.ok(isSortedChannels(s.channels));
+  const pipe = s.channels.find((c) => c.id === 'pipe:9001') as PipeChannel;
+  assert.deepEqual(pipe.endpoints, [
+    { pid: 20, fd: 3, mode: 'w' },
+    { pid: 21, fd: 0, mode: 'r' },
+  ]);
+  assert.equal(pipe.bufferedBytes, 17);
+  assert.equal(pipe.capacity, 65536);
+  const a = s.channels.find((c) => c.id === 'unix:7001') as UnixChannel;
+  const b = s.channels.find((c) => c.id === 'unix:7002') as UnixChannel;
+  assert.equal(a.path, '/run/app.sock');
+  assert.equal(a.peer, 'unix:7002');
+  assert.equal(b.peer, 'unix:7001');
+  assert.equal(b.recvQueue, 5);
+  assert.deepEqual(b.endpoints, [{ pid: 21, fd: 5, mode: 'rw' }]);
+  const lonely = s.channels.find((c) => c.id === 'unix:7003') as UnixChannel;
+  assert.equal(lonely.abstract, 'abs\nname');
+  assert.equal(lonely.type, 'dgram');
+  assert.deepEqual(lonely.endpoints, []);
+  const cli = s.channels.find((c) => c.id === 'tcp:8001') as InetChannel;
+  const srv = s.channels.find((c) => c.id === 'tcp:8002') as InetChannel;
+  assert.equal(cli.peer, 'tcp:8002');
+  assert.equal(srv.peer, 'tcp:8001');
+  assert.equal(cli.local, '127.0.0.1:40000');
+  assert.equal(cli.state, 'ESTAB');
+  const listen = s.channels.find((c) => c.id === 'tcp:8003') as InetChannel;
+  assert.equal(listen.state, 'LISTEN');
+  assert.equal(listen.peer, undefined);
+  const tw = s.channels.find((c) => (c as InetChannel).state === 'TIME-WAIT') as InetChannel;
+  assert.equal(tw.id, 'tcp:4026531840:127.0.0.1:40001->127.0.0.1:8080');
+  assert.equal(tw.peer, undefined, 'TIME-WAIT has no peer socket');
+  const sem = s.channels.find((c) => c.id === 'sysv-sem:5') as SysvSemChannel;
+  assert.deepEqual(sem.values, [1, 0]);
+  assert.deepEqual(sem.waitingForIncrease, [0, 1]);
+  assert.deepEqual(sem.lastPid, [20, 0]);
+  // vanished pid 22 appears nowhere
+  assert.ok(s.channels.every((c) => c.endpoints.every((e) => e.pid !== 22)));
+  assert.deepEqual(s.processes.map((p) => p.pid), [1, 20, 21]);
+  assert.equal(s.processes[1].threads, 2);
+});
