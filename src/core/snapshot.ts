@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { compareChannels, markCanonical, sortChannels } from './diff';
 import { CHANNEL_KINDS, SNAPSHOT_VERSION, type Capabilities, type Channel, type ChannelKind, type ProcessInfo, type Snapshot } from './model';
-import { loadNative, type NativeAddon, type ProcWalk, type ProcWalkOptions, type ProcWalkProcess } from './native';
+import { errnoName, loadNative, type NativeAddon, type ProcWalk, type ProcWalkOptions, type ProcWalkProcess } from './native';
 import { parseCmdline, parseStat, parseStatus, parseTimers } from './parsers/procPid';
 import { FdIndex, type Probe, type ProbeContext } from './probes/context';
 import { pipeProbe } from './probes/pipes';
@@ -120,7 +120,7 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
     ...(nativeError && !native ? { nativeError } : {}),
     mqueueMounted: false,
     sockDiag: false,
-    msgCopy: null,
+    msgCopy: native ? probeMsgCopy(native) : null,
     pidfd: native !== null && kernelAtLeast(5, 6),
     root: euid === 0,
     euid,
@@ -136,7 +136,8 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
     {
       procRoot,
       threads: opts.threads ?? 0,
-      pids: opts.pids,
+      // Always the whole machine: a pid filter selects channels, but each selected channel must
+      // still show its other ends (the writer of the reader's pipe, the peer of its socket).
       readMaps: wantMaps,
       readTimers: true,
       readLinks: true,
@@ -166,7 +167,6 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
     devRoot: opts.devRoot ?? '/dev',
     native,
     kinds,
-    pidFilter,
     walk: w,
     index: new FdIndex(w, (pid) => processes.has(pid)),
     processes,
@@ -247,6 +247,20 @@ function sysvMentions(c: Channel, pids: ReadonlySet<number>): boolean {
       return (c.lastPid ?? []).some((p) => pids.has(p));
     default:
       return false;
+  }
+}
+
+/**
+ * MSG_COPY needs CONFIG_CHECKPOINT_RESTORE: the kernel checks for it before it looks up the
+ * queue, so a copy from the invalid id -1 answers ENOSYS without it and EINVAL with it.
+ */
+function probeMsgCopy(native: NativeAddon): boolean | null {
+  try {
+    native.msgPeek(-1, 1, 1);
+    return true;
+  } catch (e) {
+    const code = errnoName(e);
+    return code === 'ENOSYS' ? false : code === 'EINVAL' ? true : null;
   }
 }
 

@@ -11,7 +11,6 @@ export interface ProbeContext {
   native: NativeAddon | null;
   kinds: ReadonlySet<ChannelKind>;
   /** Only these pids were walked (empty = all). */
-  pidFilter: ReadonlySet<number> | null;
   walk: ProcWalk;
   index: FdIndex;
   /** Parsed processes by pid (all walked processes that were readable). */

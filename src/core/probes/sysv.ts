@@ -34,7 +34,7 @@ const time = (s: number) => (s > 0 ? new Date(s * 1000).toISOString() : null);
 function alive(ctx: ProbeContext, pid: number): boolean {
   if (pid <= 0) return false;
   if (ctx.processes.has(pid)) return true;
-  if (!ctx.pidFilter && ctx.raw.size > 0) return false; // full walk: not seen = gone (or hidden, see below)
+  if (ctx.raw.size > 0) return false; // the walk saw every process: not seen = gone (or hidden)
   return fs.existsSync(path.join(ctx.procRoot, String(pid)));
 }
 
