@@ -152,6 +152,7 @@ function spawnRole(name: string, cmd: string, args: string[]): ChildProcess {
   const c = spawn(cmd, args, {
     stdio: ['pipe', 'inherit', 'inherit'],
     env: { ...process.env, DEMO_NAME: name },
+    detached: true, // own process group: stop() kills it with its children (ingest's worker)
   });
   c.stdin!.on('error', () => undefined);
   children.push(c);
@@ -199,7 +200,16 @@ let stopping: Promise<void> | undefined;
 function stop(code: number): Promise<void> {
   stopping ??= (async () => {
     log('stopping: killing demo processes and removing every object');
-    for (const c of children) c.kill('SIGKILL'); // SIGKILL: ignore-term ignores SIGTERM on purpose
+    // SIGKILL to each role's process group (ignore-term ignores SIGTERM on purpose).
+    const exits = children.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => new Promise((r) => c.once('exit', r)));
+    for (const c of children) {
+      try {
+        process.kill(-c.pid!, 'SIGKILL');
+      } catch {
+        c.kill('SIGKILL');
+      }
+    }
+    await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 3000))]);
     const results = await Promise.allSettled(fixtures.map((f) => f.close()));
     for (const r of results) if (r.status === 'rejected') log(`fixture cleanup: ${r.reason?.message ?? r.reason}`);
     // A terminal's Ctrl-C reaches the fixtures too (same process group) and may end them before

@@ -45,17 +45,21 @@ describe('demo workload', function () {
       const header = page.locator('.part.sidebar .pane-header', { hasText: new RegExp(`^\\s*${name}`, 'i') }).first();
       if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
     }
-    const procs = viewRows(page, 'Processes');
+    // Every group has demo channels (group rows read "Pipes 71 of 24410").
+    const rows = viewRows(page, 'Channels');
     await poll(
-      'demo processes in the Processes view',
+      'demo channels in every group of the Channels view',
       async () => {
-        const text = (await procs.allTextContents()).join('\n');
-        return ['ipc-demo-web', 'ipc-demo-rpcsrv'].every((n) => text.includes(n));
+        const text = (await rows.allTextContents()).join('\n');
+        return ['Pipes', 'FIFOs', 'Message Queues', 'Shared Memory', 'Sockets'].every((g) => new RegExp(`${g}\\s*[1-9]\\d* of`).test(text));
       },
       30_000,
     );
-    const channels = (await viewRows(page, 'Channels').allTextContents()).join('\n');
-    assert.match(channels, /Pipes|FIFOs|Message Queues|Sockets/);
+    // Open the queues and FIFOs for the picture.
+    for (const g of ['Message Queues', 'FIFOs']) {
+      await rows.filter({ hasText: g }).first().locator('.monaco-tl-twistie').click({ timeout: 2_000 }).catch(() => undefined);
+    }
+    await page.waitForTimeout(500);
     await screenshot(page, 'screenshot-demo');
   });
 
@@ -63,7 +67,7 @@ describe('demo workload', function () {
     const gone = new Promise<number | null>((r) => demo!.once('exit', (c) => r(c)));
     demo!.kill('SIGTERM');
     assert.equal(await gone, 0);
-    const comms = fs
+    const demoComms = (): string[] => fs
       .readdirSync('/proc')
       .filter((d) => /^\d+$/.test(d))
       .map((d) => {
@@ -74,7 +78,9 @@ describe('demo workload', function () {
         }
       })
       .filter((c) => c.startsWith('ipc-demo'));
-    assert.deepEqual(comms, [], 'demo processes left running');
+    // orphaned grandchildren may take a moment to be reaped
+    await poll('demo processes to be gone', async () => demoComms().length === 0, 5_000).catch(() => undefined);
+    assert.deepEqual(demoComms(), [], 'demo processes left running');
     const sysv = ['msg', 'shm', 'sem'].flatMap((f) =>
       // column 1 is the key in decimal: the demo's keys are 0x49504401..03
       fs.readFileSync(`/proc/sysvipc/${f}`, 'utf8').split('\n').slice(1).filter((l) => [0x49504401, 0x49504402, 0x49504403].includes(Number(l.trim().split(/\s+/)[0]))),

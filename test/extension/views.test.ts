@@ -139,8 +139,10 @@ describe('IPC views', function () {
     assert.notEqual(fired, 'all', 'an unchanged refresh re-rendered the whole tree');
     const after = await walk(api.channelsTree);
     const byId = new Map(before.map((n) => [n.id, n]));
-    const same = after.filter((n) => byId.get(n.id) === n).length;
-    assert.ok(same / Math.max(1, after.length) > 0.9, `only ${same}/${after.length} node objects kept`);
+    // Other processes on the machine come and go: judge only nodes present in both walks.
+    const both = after.filter((n) => byId.has(n.id));
+    const same = both.filter((n) => byId.get(n.id) === n).length;
+    assert.ok(same >= both.length * 0.99, `only ${same}/${both.length} node objects kept`);
     console.log(`IPC-METRIC refreshMainThreadMs=${api.source.stats.lastMainThreadMs.toFixed(2)} scanMs=${api.source.stats.lastScanMs.toFixed(1)} nodes=${after.length}`);
   });
 
