@@ -4,7 +4,7 @@
 // Arguments (all optional): a node or pid, then a signal name/number.
 import * as vscode from 'vscode';
 import type { ProcessInfo } from '../core/model';
-import { describeRisk, sendSignal, signalRisk, vscodeProcesses } from '../core/actions';
+import { describeRisk, sendSignal, signalRisk, vscodeProcessesFromProc } from '../core/actions';
 import { SIGNALS } from '../core/signals';
 import { processLabel } from '../views/nodes';
 import { confirm, ensureSnapshot, errorText, pick, resolvePid, Services } from './services';
@@ -53,7 +53,7 @@ export function register(s: Services): vscode.Disposable {
     }
     let risk;
     try {
-      const protectedLabels = vscodeProcesses(snapshot.processes, process.pid);
+      const protectedLabels = vscodeProcessesFromProc(process.pid);
       risk = signalRisk(proc, signal, { euid: process.geteuid?.() ?? 0, protectedPids: new Set(protectedLabels.keys()), protectedLabels });
     } catch (e) {
       void vscode.window.showErrorMessage(`IPC Inspector: ${errorText(e)}`);
