@@ -96,6 +96,19 @@ if (needsBrowser) {
 
 // ── build ───────────────────────────────────────────────────────────────────────────────────────
 await layer('build', async () => {
+  // A deleted test/**.ts must not keep running from a stale dist/test/**.js.
+  const prune = (dir) => {
+    if (!fs.existsSync(dir)) return;
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) prune(p);
+      else if (/\.js$/.test(e.name)) {
+        const src = path.join(root, path.relative(path.join(root, 'dist'), p)).replace(/\.js$/, '.ts');
+        if (!fs.existsSync(src)) for (const f of [p, `${p}.map`]) fs.rmSync(f, { force: true });
+      }
+    }
+  };
+  prune(path.join(root, 'dist/test'));
   const r = await run(process.execPath, ['scripts/build.mjs']);
   return { ok: r.code === 0, detail: r.code === 0 ? '' : 'some bundles failed (see above)' };
 });

@@ -5,9 +5,9 @@
 //
 // The walk is passive by default: it only reads /proc. Per fd one readlinkat("N") relative to the
 // /proc/PID/fd dirfd; an lstat of that link (its mode bits are the fd's read/write mode) only for
-// pipes and for FIFO / mqueue / /dev/shm candidates; an fstatat that follows the link only for path
-// targets (a FIFO can live anywhere). Sockets and everything else (anon inodes, ttys) cost just
-// the readlink. `measurePipes` opens /proc/PID/fd/N O_RDONLY|O_NONBLOCK once per distinct pipe or
+// pipes and for FIFO / mqueue / /dev/shm candidates; a statx(AT_STATX_DONT_SYNC) that follows the
+// link only for path targets (a FIFO can live anywhere; DONT_SYNC: no FUSE/NFS round trip).
+// Sockets and everything else (anon inodes, ttys) cost just the readlink. `measurePipes` opens /proc/PID/fd/N O_RDONLY|O_NONBLOCK once per distinct pipe or
 // FIFO inode, and only through a read-mode fd: the open then never takes a pipe from zero readers
 // to one (which would hide EPIPE from a writer) nor wakes a FIFO writer blocked in open().
 // Dense fd tables are probed by number (no getdents64); sparse ones are listed with getdents64,
@@ -19,7 +19,8 @@
 // It is cheaper in CPU but NOT passive: pidfd_getfd on a socket runs the kernel's __receive_sock(),
 // which re-tags the target's socket with this process's cgroup v1 net_cls classid / net_prio index
 // (silently changing how the observed process's traffic is classified); each copy briefly holds an
-// extra reference (a pipe reader whose last writer just closed sees EOF late); and every copy runs
+// extra reference (a pipe reader whose last writer just closed sees EOF late); closing a copy of a
+// FUSE / NFS file runs its ->flush (FUSE_FLUSH to the daemon, NFS writeback); and every copy runs
 // the LSM file_receive hook and may emit audit events. Single-fd peeks (peek.cc) may use
 // pidfd_getfd because the user asked for that one fd; the bulk walk does not unless asked.
 #include "errors.h"
@@ -39,6 +40,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -474,21 +476,23 @@ class Walker {
     }
     if (c0 != '/') return true;  // anon_inode:…, and other pseudo files
     if (n > 9 && memcmp(link_, "/dev/pts/", 9) == 0) return true;  // devpts holds only terminals
-    struct stat st;
-    if (fstatat(fdDir, nm, &st, 0) != 0) return true;  // follows the link to the open file
-    if (S_ISFIFO(st.st_mode)) {
+    // Follows the link to the open file. AT_STATX_DONT_SYNC: FUSE / NFS answer from their attribute
+    // cache (type and inode never change) instead of a round trip that would hang on a dead server.
+    struct statx sx;
+    if (statx(fdDir, nm, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO, &sx) != 0) return true;
+    dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+    if (S_ISFIFO(sx.stx_mode)) {
       kind = kFifo;
-    } else if (!S_ISREG(st.st_mode)) {
+    } else if (!S_ISREG(sx.stx_mode)) {
       return true;  // directories, devices
     } else if (n > 9 && memcmp(link_, "/dev/shm/", 9) == 0) {
       kind = kDevShm;
-    } else if (n > 1 && memchr(link_ + 1, '/', n - 1) == nullptr && IsMqueueDev(st.st_dev, p.pid, nm)) {
+    } else if (n > 1 && memchr(link_ + 1, '/', n - 1) == nullptr && IsMqueueDev(dev, p.pid, nm)) {
       kind = kMqueue;
     } else {
       return true;
     }
-    ino = st.st_ino;
-    dev = st.st_dev;
+    ino = sx.stx_ino;
     mode = LinkMode(fdDir, nm);
     if (kind == kFifo && measure && (mode & 1) && Claim(Key{dev, ino})) MeasureOpen(fdDir, nm, Key{dev, ino});
     pathIndex = static_cast<int32_t>(cols.paths.size());
@@ -525,8 +529,8 @@ class Walker {
     int avail = -1;
     int cap = -1;
     if (fd >= 0) {
-      struct stat st;
-      if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) && st.st_ino == key.ino) {
+      struct statx sx;  // DONT_SYNC: a FIFO on NFS / FUSE is checked from the attribute cache
+      if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO, &sx) == 0 && S_ISFIFO(sx.stx_mode) && sx.stx_ino == key.ino) {
         if (ioctl(fd, FIONREAD, &avail) != 0) avail = -1;
         cap = fcntl(fd, F_GETPIPE_SZ);
       }

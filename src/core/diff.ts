@@ -124,6 +124,8 @@ export function sortChannels(channels: Channel[]): Channel[] {
 
 /** Merges two arrays each sorted by cmp. */
 function merge<T>(a: T[], b: T[], cmp: (x: T, y: T) => number): T[] {
+  // b entirely after a (a big diff applied in parts, each part after the previous): append
+  if (a.length === 0 || b.length === 0 || cmp(a[a.length - 1], b[0]) <= 0) return a.concat(b);
   const out: T[] = new Array(a.length + b.length);
   let i = 0;
   let j = 0;

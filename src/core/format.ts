@@ -130,7 +130,7 @@ export function channelName(ch: Channel): string {
       return ch.path !== undefined ? escapeControl(ch.path) : ch.abstract !== undefined ? '@' + escapeControl(ch.abstract) : `unix:[${ch.inode}]`;
     case 'tcp':
     case 'udp':
-      return ch.state === 'LISTEN' || ch.remote.endsWith(':0') ? ch.local : `${ch.local} → ${ch.remote}`;
+      return ch.state === 'LISTEN' || ch.remote.endsWith(':*') || ch.remote.endsWith(':0') ? ch.local : `${ch.local} → ${ch.remote}`;
   }
 }
 

@@ -16,7 +16,7 @@ import { FdIndex, type Probe, type ProbeContext } from './probes/context';
 import { pipeProbe } from './probes/pipes';
 import { posixProbe } from './probes/posix';
 import { prefetchSockets, socketProbe } from './probes/sockets';
-import { sysvProbe } from './probes/sysv';
+import { prefetchSysv, sysvProbe } from './probes/sysv';
 import { walkProcTs } from './procWalk';
 import { userResolver } from './users';
 
@@ -131,7 +131,7 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   // The netlink socket dumps do not depend on the walk: start them now so they overlap it.
   const prefetch = prefetchSockets(native, procRoot, kinds);
   const wantMaps = kinds.has('sysv-shm') || kinds.has('posix-shm') || kinds.has('posix-sem');
-  const w = await walk(
+  const walking = walk(
     native,
     {
       procRoot,
@@ -145,6 +145,10 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
     },
     warnings,
   );
+  // SysV lists do not depend on the walk either: read them while its threads run
+  const sysvPrefetch = kinds.has('sysv-msg') || kinds.has('sysv-shm') || kinds.has('sysv-sem') ? prefetchSysv(native, procRoot, kinds) : undefined;
+  sysvPrefetch?.catch(() => undefined);
+  const w = await walking;
   capabilities.threads = w.threads;
 
   const user = userResolver(opts.etcRoot ?? '/etc');
@@ -177,6 +181,7 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
     out: new Map(),
     presorted: new Set(),
     prefetch,
+    sysvPrefetch,
   };
   const tIndex = performance.now();
   const probeMs: Record<string, number> = {};
@@ -190,13 +195,14 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   const tProbes = performance.now();
 
   // canonical order: kinds in CHANNEL_KINDS order; presorted kinds as emitted, others sorted
-  let channels: Channel[] = [];
+  const parts: Channel[][] = [];
   for (const k of CHANNEL_KINDS) {
     const list = ctx.out.get(k);
-    if (!list) continue;
-    const sorted = ctx.presorted.has(k) ? list : sortChannels(list);
-    for (let i = 0; i < sorted.length; i++) channels.push(sorted[i]);
+    if (!list || list.length === 0) continue;
+    parts.push(ctx.presorted.has(k) ? list : sortChannels(list));
   }
+  // Array.prototype.concat copies whole backing stores (no per-element push)
+  let channels: Channel[] = parts.length === 0 ? [] : parts.length === 1 ? parts[0] : ([] as Channel[]).concat(...parts);
   if (pidFilter) channels = channels.filter((c) => c.endpoints.some((e) => pidFilter.has(e.pid)) || sysvMentions(c, pidFilter));
   markCanonical(channels);
   const tSort = performance.now();
@@ -205,7 +211,17 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   if (opts.processes === 'all') procList = [...processes.values()];
   else {
     const keep = new Set<number>();
-    for (const c of channels) for (const e of c.endpoints) keep.add(e.pid);
+    let last = -1;
+    for (let i = 0; i < channels.length; i++) {
+      const eps = channels[i].endpoints;
+      for (let j = 0; j < eps.length; j++) {
+        const pid = eps[j].pid;
+        if (pid !== last) {
+          keep.add(pid);
+          last = pid;
+        }
+      }
+    }
     for (const pid of [...keep]) {
       let p = processes.get(pid);
       let guard = 0;

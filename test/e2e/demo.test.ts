@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { e2e, openContainer, poll, runCommand, screenshot, viewRows } from './workbench';
+import { commandInput, e2e, openContainer, poll, runCommand, screenshot, viewRows } from './workbench';
 
 describe('demo workload', function () {
   this.timeout(180_000);
@@ -36,8 +36,7 @@ describe('demo workload', function () {
     const { page } = e2e();
     await openContainer(page);
     await runCommand(page, 'IPC Inspector: Filter');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    const input = await commandInput(page);
     await input.fill('ipc-demo');
     await page.keyboard.press('Enter');
     // Both panes open, Processes lists the demo's services by name.

@@ -2,7 +2,7 @@
 // the inspector webview. Runs through test/harness/runE2e.ts.
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { e2e, openContainer, poll, runCommand, screenshot, viewRows, waitForWorkbench } from './workbench';
+import { commandInput, e2e, openContainer, poll, runCommand, screenshot, viewRows, waitForWorkbench } from './workbench';
 
 describe('workbench', () => {
   before(async () => {
@@ -30,8 +30,7 @@ describe('workbench', () => {
     const names = [workload.unixSocket, workload.fifo].map((p) => p.split('/').pop()!);
     // IPC Inspector: Filter… — an input box that filters live while typing.
     await runCommand(page, 'IPC Inspector: Filter');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    const input = await commandInput(page);
     await input.fill(path.basename(path.dirname(workload.unixSocket))); // the workload's unique temp dir
     await page.keyboard.press('Enter');
     // Give Channels the whole side bar: collapse the Processes pane.
@@ -45,10 +44,18 @@ describe('workbench', () => {
       async () => {
         for (const t of await rows.allTextContents()) seen.add(t);
         if (names.every((n) => [...seen].some((t) => t.includes(n)))) return true;
-        // One twistie per round: the list re-renders after each expansion.
-        const collapsed = rows.and(page.locator('[aria-expanded="false"]'));
-        if ((await collapsed.count()) > 0) await collapsed.first().locator('.monaco-tl-twistie').click({ timeout: 2_000 }).catch(() => undefined);
-        else {
+        // One twistie per round (the list re-renders after each expansion), skipping groups with
+        // no match ("0 of 12"); when nothing can be expanded here, scroll the virtualised list.
+        const collapsed = rows.and(page.locator('[aria-expanded="false"]')).filter({ hasNotText: /\b0 of \d/ });
+        const expanded =
+          (await collapsed.count()) > 0 &&
+          (await collapsed
+            .first()
+            .locator('.monaco-tl-twistie')
+            .click({ timeout: 2_000 })
+            .then(() => true)
+            .catch(() => false));
+        if (!expanded) {
           await rows.first().hover().catch(() => undefined);
           await page.mouse.wheel(0, 300);
         }
@@ -75,8 +82,7 @@ describe('workbench', () => {
     const sock = workload.unixSocket.split('/').pop()!;
     await runCommand(page, 'IPC Inspector: Open Inspector');
     // It asks which channel: type part of the socket path into the quick pick and take the match.
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    const input = await commandInput(page);
     await input.fill(sock);
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: sock }).first().waitFor({ timeout: 15_000 });
     await page.keyboard.press('Enter');

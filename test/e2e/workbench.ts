@@ -2,7 +2,7 @@
 // person-like actions on the VS Code workbench. Selectors are the workbench's own DOM.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { repoRoot } from '../harness/codeServer';
 
 export interface E2eContext {
@@ -60,9 +60,36 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 10_000 });
   await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+  // Click the row whose label is exactly the title (plus an optional "…"): Enter would take the
+  // first row, which may be a "recently used" near-match (Clear Filter for Filter).
+  const esc = title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const row = page
+    .locator('.quick-input-widget .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${esc}(…|\\.\\.\\.)?\\s*$`) }) })
+    .first();
   await row.waitFor({ timeout: 10_000 });
-  await page.keyboard.press('Enter');
+  await row.click();
+  // The palette is gone once its input no longer holds the ">command" text (the command may
+  // open its own input box or quick pick in the same widget).
+  await poll(
+    'the command palette to close',
+    async () => !(await input.isVisible()) || !(await input.inputValue().catch(() => '')).startsWith('>'),
+    10_000,
+  );
+}
+
+/** The input of the box or quick pick a command opened (not the command palette's). */
+export async function commandInput(page: Page): Promise<Locator> {
+  const input = page.locator('.quick-input-widget input');
+  await poll(
+    "the command's input box",
+    async () =>
+      (await input.isVisible()) &&
+      (await input.isEditable().catch(() => false)) &&
+      (await input.getAttribute('placeholder')) !== 'Type the name of a command to run.',
+    10_000,
+  );
+  return input;
 }
 
 export async function poll<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {

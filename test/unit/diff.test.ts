@@ -162,3 +162,25 @@ test('diff works on unsorted snapshots too; findChannel finds by id', async () =
   assert.equal(findChannel(list, 'pipe:2'), -1);
   assert.equal(findChannel(list, 'nonsense'), -1);
 });
+
+test('splitDiff: applying the parts in order (through JSON) equals applying the whole diff', async () => {
+  const { splitDiff } = await import('../../src/core/snapshotWorker');
+  const a = snap('t1', Array.from({ length: 40 }, (_, i) => pipe(100 + i, [[10, i, 'r']])), [proc(1), proc(10)]);
+  const b = snap(
+    't2',
+    Array.from({ length: 50 }, (_, i) => pipe(110 + i, [[10, i, i % 3 === 0 ? 'w' : 'r']], i % 5 === 0 ? 7 : null)),
+    [proc(1), proc(11)],
+  );
+  for (const prev of [null, a]) {
+    const d = diffSnapshots(prev, b);
+    const parts = splitDiff(d, 7);
+    assert.ok(parts.length > 3);
+    for (const p of parts) assert.ok(p.addedChannels.length + p.changedChannels.length + p.removedChannels.length <= 7);
+    let s = prev;
+    for (const p of parts) s = applyDiff(s, JSON.parse(JSON.stringify(p)));
+    assert.deepEqual(s, applyDiff(prev, d));
+    assert.deepEqual(s!.channels, b.channels);
+    assert.deepEqual(s!.processes, b.processes);
+  }
+  assert.equal(splitDiff(diffSnapshots(a, a)).length, 1);
+});

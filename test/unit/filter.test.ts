@@ -29,7 +29,7 @@ const channels: Channel[] = [
     uid: 999, owner: 'postgres', mode: '0600', lastSendTime: null, lastRecvTime: null, endpoints: [],
   },
   {
-    id: 'tcp:1', kind: 'tcp', family: 4, local: '127.0.0.1:8080', remote: '0.0.0.0:0', state: 'LISTEN', recvQueue: 0, sendQueue: 0, inode: 555,
+    id: 'tcp:1', kind: 'tcp', family: 4, local: '127.0.0.1:8080', remote: '0.0.0.0:*', state: 'LISTEN', recvQueue: 0, sendQueue: 0, inode: 555,
     netns: '4026531840', uid: 999, endpoints: [{ pid: 8080, fd: 7, mode: 'rw' }],
   },
   {

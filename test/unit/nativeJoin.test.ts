@@ -105,6 +105,8 @@ test('native join: pipes with measured bytes, unix peers, loopback TCP pairs, TI
   assert.equal(cli.state, 'ESTAB');
   const listen = s.channels.find((c) => c.id === 'tcp:8003') as InetChannel;
   assert.equal(listen.state, 'LISTEN');
+  assert.equal(listen.remote, '0.0.0.0:*');
+  assert.equal(cli.remote, '127.0.0.1:8080');
   assert.equal(listen.peer, undefined);
   const tw = s.channels.find((c) => (c as InetChannel).state === 'TIME-WAIT') as InetChannel;
   assert.equal(tw.id, 'tcp:4026531840:127.0.0.1:40001->127.0.0.1:8080');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { hexToIPv4, hexToIPv6, inetStateName, parseMqueueFile, parseProcNetInet, parseProcNetUnix, unixStateName } from '../../src/core/parsers/net';
+import { hexToIPv4, hexToIPv6, hostPort, inetStateName, remoteHostPort, parseMqueueFile, parseProcNetInet, parseProcNetUnix, unixStateName } from '../../src/core/parsers/net';
 import { filterMaps, mapMode, parseCmdline, parseMapsLine, parseStat, parseStatus, parseTimers, sysvKeyFromMapPath } from '../../src/core/parsers/procPid';
 import { parseSysvMsg, parseSysvSem, parseSysvShm } from '../../src/core/parsers/sysvipc';
 import { parsePasswd } from '../../src/core/users';
@@ -198,6 +198,15 @@ test('IPv4/IPv6 hex decoding', () => {
   assert.equal(hexToIPv6('00000000000000000000000000000000'), '::');
   assert.equal(hexToIPv6('0000000000000000FFFF00000100007F'), '::ffff:127.0.0.1');
   assert.equal(hexToIPv6('000080FE00000000FF000002FE030201'), 'fe80::200:ff:102:3fe');
+});
+
+test('remote addresses as ss -n prints them', () => {
+  assert.equal(remoteHostPort(4, '0.0.0.0', 0), '0.0.0.0:*');
+  assert.equal(remoteHostPort(6, '::', 0), '*:*');
+  assert.equal(remoteHostPort(6, '::1', 0), '[::1]:*');
+  assert.equal(remoteHostPort(4, '127.0.0.1', 8080), '127.0.0.1:8080');
+  assert.equal(remoteHostPort(6, '::1', 8080), '[::1]:8080');
+  assert.equal(hostPort(6, '::', 0), '[::]:0');
 });
 
 test('mqueue file and passwd', () => {

@@ -51,3 +51,24 @@ test('SnapshotService runs scans in the worker and applies diffs', { skip: findW
   assert.ok(svc.lastWorkerMs > 0);
   svc.dispose();
 });
+
+test('SnapshotService receives a big diff in parts and applies them incrementally', { skip: findWorkerScript() === null ? 'dist/snapshotWorker.js not built' : false }, async () => {
+  write(13, { 0: 'pipe:[20]', 1: 'pipe:[21]', 2: 'pipe:[22]' });
+  try {
+    const svc = new SnapshotService({ procRoot, useNative: false, kinds: ['pipe'], partChannels: 1 });
+    const a = await svc.next();
+    assert.equal(svc.lastParts, 4);
+    assert.deepEqual(a.snapshot.channels.map((c) => c.id), ['pipe:7', 'pipe:20', 'pipe:21', 'pipe:22']);
+    assert.deepEqual(a.diff.addedChannels.map((c) => c.id), ['pipe:7', 'pipe:20', 'pipe:21', 'pipe:22']);
+    assert.deepEqual(a.snapshot.processes.map((p) => p.pid), [1, 10, 11, 13]);
+    assert.ok(svc.lastMaxStallMs <= svc.lastMainThreadMs);
+    fs.rmSync(path.join(procRoot, '13'), { recursive: true });
+    const b = await svc.next();
+    assert.deepEqual(b.snapshot.channels.map((c) => c.id), ['pipe:7']);
+    assert.deepEqual(b.diff.removedChannels.sort(), ['pipe:20', 'pipe:21', 'pipe:22']);
+    assert.deepEqual(b.diff.removedProcesses, [13]);
+    svc.dispose();
+  } finally {
+    fs.rmSync(path.join(procRoot, '13'), { recursive: true, force: true });
+  }
+});

@@ -208,6 +208,18 @@ export function hostPort(family: number, addr: string, port: number): string {
   return family === 6 ? `[${addr}]:${port}` : `${addr}:${port}`;
 }
 
+/**
+ * A remote (peer) address as `ss -n` prints it: port 0 (not connected: listeners, unconnected
+ * UDP) as `*`, so `0.0.0.0:*`; the IPv6 wildcard as `*` (`*:*`), which is what ss prints for
+ * sockets without IPV6_V6ONLY (the default; ss shows `[::]:*` only for V6ONLY sockets, a flag
+ * neither sock_diag as read here nor /proc/net/tcp6 reports). Connected ends: hostPort().
+ */
+export function remoteHostPort(family: number, addr: string, port: number): string {
+  if (port !== 0) return hostPort(family, addr, port);
+  if (family !== 6) return addr + ':*';
+  return addr === '::' ? '*:*' : `[${addr}]:*`;
+}
+
 /** /dev/mqueue/NAME content: `QSIZE:129 NOTIFY:2 SIGNO:0 NOTIFY_PID:8260`. */
 export function parseMqueueFile(text: string): { qsize: number | null; notifyPid: number | null } {
   const q = /QSIZE:\s*(\d+)/.exec(text);

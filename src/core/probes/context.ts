@@ -2,7 +2,6 @@
 // processes, and the helpers every probe uses. One Probe per IPC family (probes/*.ts).
 import type { Capabilities, Channel, ChannelKind, Endpoint, Mode, ProcessInfo } from '../model';
 import type { NativeAddon, ProcWalk, ProcWalkProcess } from '../native';
-import { InodeTable } from './inodeTable';
 
 export interface ProbeContext {
   procRoot: string;
@@ -25,6 +24,8 @@ export interface ProbeContext {
   presorted: Set<ChannelKind>;
   /** Own-namespace socket tables requested before the walk (native only). */
   prefetch?: import('./sockets').SocketPrefetch;
+  /** SysV lists read while the walk ran. */
+  sysvPrefetch?: Promise<import('./sysv').SysvPrefetch>;
 }
 
 export interface Probe {
@@ -38,20 +39,44 @@ export function emit(ctx: ProbeContext, ch: Channel): void {
   else ctx.out.set(ch.kind, [ch]);
 }
 
+/** Adds a whole list of one kind (appended to what is there). */
+export function emitAll(ctx: ProbeContext, kind: ChannelKind, list: Channel[]): void {
+  const have = ctx.out.get(kind);
+  if (have === undefined) ctx.out.set(kind, list);
+  else for (let i = 0; i < list.length; i++) have.push(list[i]);
+}
+
 const MODES: Mode[] = ['rw', 'r', 'w', 'rw'];
 export function modeOf(bits: number): Mode {
   return MODES[bits & 3];
 }
 
+const SHIFT = 1048576; // 2^20: packed sort keys `inode * 2^20 + row`
+const MAX_PACKED_INODE = Math.floor(Number.MAX_SAFE_INTEGER / SHIFT) - 1;
+
+/** Per FdKind: the distinct inodes in ascending order and the first row (in `next` order) of each. */
+export interface FdGroups {
+  /** Distinct inodes, ascending. */
+  inode: Float64Array;
+  /** First row of each inode's rows; the rest follow through `next`. */
+  first: Int32Array;
+  count: number;
+}
+
+const NO_GROUPS: FdGroups = { inode: new Float64Array(0), first: new Int32Array(0), count: 0 };
+
 /**
- * fd rows by kernel identity (FdKind + inode) as linked lists over row indices: `head(kind,
- * inode)` is the first row, `next[row]` the following one (-1 = end). Built in one O(fds) pass
- * over the walk's columns with typed-array hash tables (no per-fd allocation).
+ * fd rows by kernel identity (FdKind + inode): per kind, the rows sorted by inode (a packed
+ * `inode * 2^20 + row` Float64Array and its native numeric sort — no JS comparator, no hash
+ * table), cut into groups of equal inode. `head(kind, inode)` is a group's first row,
+ * `next[row]` the following one (-1 = end); `groups(kind)` gives every group in inode order, so
+ * probes merge-join against other inode-sorted tables instead of probing a hash per row.
  */
 export class FdIndex {
   readonly next: Int32Array;
-  private readonly tables: (InodeTable | undefined)[] = [];
-  private readonly headRows: number[][] = [];
+  private readonly byKind: (FdGroups | undefined)[] = [];
+  /** Rows are in (pid, fd) order (the walk emits them so): a group's rows are its endpoints' order. */
+  private readonly ordered: boolean;
   /** `keepPid(pid)` false drops that process's rows (it vanished mid-walk: no half-read endpoints). */
   constructor(
     readonly walk: ProcWalk,
@@ -60,57 +85,119 @@ export class FdIndex {
     const f = walk.fds;
     const n = f.pid.length;
     const next = (this.next = new Int32Array(n).fill(-1));
-    const tail = new Int32Array(n);
-    const counts: number[] = [];
-    for (let i = 0; i < n; i++) counts[f.kind[i]] = (counts[f.kind[i]] ?? 0) + 1;
+    const pids = f.pid;
+    const fds = f.fd;
+    const kinds = f.kind;
+    const inodes = f.inode;
+    // rows kept (process still there) and their count per kind; (pid, fd) order check
+    const keep = new Uint8Array(n);
+    const counts = new Int32Array(256);
     let lastPid = -1;
-    let keep = true;
+    let keepIt = true;
+    let ordered = true;
+    let maxInode = 0;
     for (let i = 0; i < n; i++) {
-      if (keepPid !== undefined && f.pid[i] !== lastPid) {
-        lastPid = f.pid[i];
-        keep = keepPid(lastPid);
+      const pid = pids[i];
+      if (pid !== lastPid) {
+        if (pid < lastPid) ordered = false;
+        lastPid = pid;
+        keepIt = keepPid === undefined || keepPid(pid);
+      } else if (fds[i] <= fds[i - 1]) ordered = false;
+      if (!keepIt) continue;
+      keep[i] = 1;
+      counts[kinds[i]]++;
+      if (inodes[i] > maxInode) maxInode = inodes[i];
+    }
+    this.ordered = ordered;
+    const packed = n < SHIFT && maxInode <= MAX_PACKED_INODE;
+    // one pass scatters the kept rows into per-kind slices, each then sorted by inode
+    const start = new Int32Array(257);
+    for (let k = 0; k < 256; k++) start[k + 1] = start[k] + counts[k];
+    const fill = start.slice(0, 256);
+    const total = start[256];
+    const keys = packed ? new Float64Array(total) : null;
+    const all = new Int32Array(total);
+    for (let i = 0; i < n; i++) {
+      if (keep[i] === 0) continue;
+      const at = fill[kinds[i]]++;
+      if (keys !== null) keys[at] = inodes[i] * SHIFT + i;
+      else all[at] = i;
+    }
+    for (let k = 0; k < 256; k++) {
+      const c = counts[k];
+      if (c === 0) continue;
+      const rows = all.subarray(start[k], start[k] + c);
+      if (keys !== null) {
+        const ks = keys.subarray(start[k], start[k] + c);
+        ks.sort();
+        for (let i = 0; i < c; i++) {
+          const key = ks[i];
+          rows[i] = key - Math.floor(key / SHIFT) * SHIFT; // no float modulo (a C call in V8)
+        }
+      } else rows.sort((a, b) => inodes[a] - inodes[b] || a - b);
+      // cut into groups of equal inode, linking rows through next
+      const gInode = new Float64Array(c);
+      const gFirst = new Int32Array(c);
+      let g = -1;
+      let prevInode = -1;
+      let prevRow = -1;
+      for (let i = 0; i < c; i++) {
+        const row = rows[i];
+        const ino = inodes[row];
+        if (ino !== prevInode || g < 0) {
+          g++;
+          gInode[g] = ino;
+          gFirst[g] = row;
+          prevInode = ino;
+        } else next[prevRow] = row;
+        prevRow = row;
       }
-      if (!keep) continue;
-      const k = f.kind[i];
-      let t = this.tables[k];
-      if (t === undefined) {
-        t = this.tables[k] = new InodeTable(counts[k]);
-        this.headRows[k] = [];
-      }
-      const ino = f.inode[i];
-      const h = t.get(ino);
-      if (h < 0) {
-        t.set(ino, i);
-        tail[i] = i;
-        this.headRows[k].push(i);
-      } else {
-        next[tail[h]] = i;
-        tail[h] = i;
-      }
+      this.byKind[k] = { inode: gInode, first: gFirst, count: g + 1 };
     }
   }
-  head(kind: number, inode: number): number {
-    const t = this.tables[kind];
-    return t === undefined ? -1 : t.get(inode);
+  /** Every distinct inode of this kind with its first row, in ascending inode order. */
+  groups(kind: number): FdGroups {
+    return this.byKind[kind] ?? NO_GROUPS;
   }
-  /** First row of every distinct inode of this kind, in walk order. */
+  /** First row of this (kind, inode), or -1 (binary search). */
+  head(kind: number, inode: number): number {
+    const g = this.byKind[kind];
+    if (g === undefined) return -1;
+    const a = g.inode;
+    let lo = 0;
+    let hi = g.count - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = a[mid];
+      if (v < inode) lo = mid + 1;
+      else if (v > inode) hi = mid - 1;
+      else return g.first[mid];
+    }
+    return -1;
+  }
+  /** First row of every distinct inode of this kind, in ascending inode order. */
   heads(kind: number): readonly number[] {
-    return this.headRows[kind] ?? [];
+    const g = this.byKind[kind];
+    if (g === undefined) return [];
+    return Array.from(g.first.subarray(0, g.count));
   }
   /** Endpoints of the rows starting at `row`, sorted by pid then fd. */
   endpoints(row: number): Endpoint[] {
     if (row < 0) return [];
     const f = this.walk.fds;
-    const out: Endpoint[] = [];
-    for (let i = row; i >= 0; i = this.next[i]) out.push({ pid: f.pid[i], fd: f.fd[i], mode: MODES[f.mode[i] & 3] });
-    if (out.length === 2) {
-      const a = out[0];
-      const b = out[1];
-      if (a.pid > b.pid || (a.pid === b.pid && a.fd! > b.fd!)) {
-        out[0] = b;
-        out[1] = a;
-      }
-    } else if (out.length > 2) out.sort(byPidFd);
+    const next = this.next;
+    const a: Endpoint = { pid: f.pid[row], fd: f.fd[row], mode: MODES[f.mode[row] & 3] };
+    const r2 = next[row];
+    if (r2 < 0) return [a];
+    const b: Endpoint = { pid: f.pid[r2], fd: f.fd[r2], mode: MODES[f.mode[r2] & 3] };
+    let r = next[r2];
+    if (r < 0) {
+      if (this.ordered || a.pid < b.pid || (a.pid === b.pid && a.fd! < b.fd!)) return [a, b];
+      return [b, a];
+    }
+    const out: Endpoint[] = [a, b];
+    for (; r >= 0; r = next[r]) out.push({ pid: f.pid[r], fd: f.fd[r], mode: MODES[f.mode[r] & 3] });
+    if (!this.ordered) out.sort(byPidFd);
     return out;
   }
 }

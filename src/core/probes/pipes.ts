@@ -1,45 +1,41 @@
 // Anonymous pipes (`pipe:[INODE]` fds) and FIFOs (fds whose target is S_ISFIFO), joined by inode.
 import type { FifoChannel, PipeChannel } from '../model';
 import { FdKind } from '../native';
-import { orderByInode } from './inodeTable';
-import { devName, emit, type Probe, type ProbeContext } from './context';
-
-function measured(ctx: ProbeContext, row: number): { buffered: number | null; capacity: number | null } {
-  const f = ctx.walk.fds;
-  let buffered: number | null = null;
-  let capacity: number | null = null;
-  for (let i = row; i >= 0; i = ctx.index.next[i]) {
-    if (buffered === null && f.buffered[i] >= 0) buffered = f.buffered[i];
-    if (capacity === null && f.capacity[i] >= 0) capacity = f.capacity[i];
-  }
-  return { buffered, capacity };
-}
+import { devName, emit, emitAll, type Probe } from './context';
 
 export const pipeProbe: Probe = {
   kinds: ['pipe', 'fifo'],
   run(ctx) {
     if (ctx.kinds.has('pipe')) {
+      // groups come in ascending inode order: the canonical order, no sort
       const f = ctx.walk.fds;
-      const heads = ctx.index.heads(FdKind.Pipe);
-      const order = orderByInode(heads.length, (i) => f.inode[heads[i]]);
-      ctx.presorted.add('pipe');
-      {
-        for (let h = 0; h < order.length; h++) {
-          const row = heads[order[h]];
-          const raw = f.inode[row];
-          const inode = raw <= 0x7fffffff ? raw | 0 : raw;
-          const m = measured(ctx, row);
-          const ch: PipeChannel = {
-            id: 'pipe:' + inode,
-            kind: 'pipe',
-            endpoints: ctx.index.endpoints(row),
-            inode,
-            bufferedBytes: m.buffered,
-            capacity: m.capacity,
-          };
-          emit(ctx, ch);
+      const index = ctx.index;
+      const next = index.next;
+      const g = index.groups(FdKind.Pipe);
+      const out: PipeChannel[] = new Array(g.count);
+      for (let h = 0; h < g.count; h++) {
+        const row = g.first[h];
+        const raw = g.inode[h];
+        const inode = raw <= 0x7fffffff ? raw | 0 : raw;
+        let buffered: number | null = null;
+        let capacity: number | null = null;
+        for (let i = row; i >= 0; i = next[i]) {
+          const b = f.buffered[i];
+          const c = f.capacity[i];
+          if (buffered === null && b >= 0) buffered = b <= 0x7fffffff ? b | 0 : b;
+          if (capacity === null && c >= 0) capacity = c <= 0x7fffffff ? c | 0 : c;
         }
+        out[h] = {
+          id: 'pipe:' + inode,
+          kind: 'pipe',
+          endpoints: index.endpoints(row),
+          inode,
+          bufferedBytes: buffered,
+          capacity,
+        };
       }
+      emitAll(ctx, 'pipe', out);
+      ctx.presorted.add('pipe');
     }
     if (ctx.kinds.has('fifo')) {
       const f = ctx.walk.fds;

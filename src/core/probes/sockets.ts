@@ -4,11 +4,11 @@
 // process holds are still channels (endpoints []), as ss shows them.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { InetChannel, UnixChannel, UnixType } from '../model';
+import type { Endpoint, InetChannel, UnixChannel, UnixType } from '../model';
 import { FdKind, type InetDiag, type NativeAddon, type UnixDiag } from '../native';
-import { hostPort, inetStateName, parseProcNetInet, parseProcNetUnix, unixStateName } from '../parsers/net';
-import { netnsId, emit, type Probe, type ProbeContext } from './context';
-import { InodeTable, orderByInode } from './inodeTable';
+import { hostPort, inetStateName, remoteHostPort, parseProcNetInet, parseProcNetUnix, unixStateName } from '../parsers/net';
+import { netnsId, emit, emitAll, type Probe, type ProbeContext } from './context';
+import { InodeTable } from './inodeTable';
 
 interface Netns {
   id: string;
@@ -122,44 +122,154 @@ async function inetTable(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', fam
   return t === null ? null : parseProcNetInet(t);
 }
 
-function addUnix(ctx: ProbeContext, ns: Netns, d: UnixDiag, seen: InodeTable) {
+const SHIFT = 1048576; // 2^20: packed sort keys `inode * 2^20 + position`
+
+/** Positions 0..n-1 of a sock_diag table by ascending inode (packed Float64Array sort, no comparator). */
+function unixOrder(inodes: Float64Array): Int32Array {
+  const n = inodes.length;
+  const order = new Int32Array(n);
+  let max = 0;
+  for (let i = 0; i < n; i++) if (inodes[i] > max) max = inodes[i];
+  if (n < SHIFT && max * SHIFT + SHIFT <= Number.MAX_SAFE_INTEGER) {
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = inodes[i] * SHIFT + i;
+    keys.sort();
+    for (let i = 0; i < n; i++) {
+      const k = keys[i];
+      order[i] = k - Math.floor(k / SHIFT) * SHIFT;
+    }
+    return order;
+  }
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => inodes[a] - inodes[b] || a - b);
+  return order;
+}
+
+function unixChannel(id: string, endpoints: Endpoint[], inode: number, type: UnixType, state: string, rq: number | null, sq: number | null, netns: string): UnixChannel {
+  // one literal: every unnamed, unpaired channel has the same hidden class
+  return { id, kind: 'unix', endpoints, inode, type, state, recvQueue: rq, sendQueue: sq, netns };
+}
+
+/**
+ * One sock_diag (or /proc/net/unix) table → channels, in inode order: the table is sorted once
+ * and merge-joined with the fd index's socket groups (also inode-sorted) — no hash lookups.
+ * `seen` (several namespaces only) skips sockets an earlier table already produced.
+ */
+function addUnix(ctx: ProbeContext, ns: Netns, d: UnixDiag, seen: InodeTable | null): UnixChannel[] {
   const n = d.inode.length;
-  const order = orderByInode(n, (i) => d.inode[i]);
+  const order = unixOrder(d.inode);
+  const index = ctx.index;
+  const g = index.groups(FdKind.Socket);
+  const gInode = g.inode;
+  const gFirst = g.first;
+  const gCount = g.count;
+  const out: UnixChannel[] = [];
+  const nsId = ns.id;
+  const dInode = d.inode;
+  const dType = d.type;
+  const dState = d.state;
+  const dRq = d.rqueue;
+  const dWq = d.wqueue;
+  const dPeer = d.peer;
+  const dNameKind = d.nameKind;
+  /** Inode and peer inode of out[k]. */
+  const sorted = new Float64Array(n);
+  const peers = new Float64Array(n);
+  let j = 0;
+  let lastInode = -1;
   for (let o = 0; o < n; o++) {
     const i = order[o];
-    const raw = d.inode[i];
+    const raw = dInode[i];
+    if (raw === lastInode) continue; // a table listing a socket twice
+    lastInode = raw;
     const inode = raw <= 0x7fffffff ? raw | 0 : raw; // small integer: cheaper keys and id strings
     // socket inodes are unique machine-wide: a table read twice (namespace fallback) adds nothing
-    if (seen.set(inode, 1) >= 0) continue;
-    const ch: UnixChannel = {
-      id: 'unix:' + inode,
-      kind: 'unix',
-      endpoints: ctx.index.endpoints(ctx.index.head(FdKind.Socket, inode)),
+    if (seen !== null && seen.set(inode, 1) >= 0) continue;
+    while (j < gCount && gInode[j] < raw) j++;
+    const endpoints = j < gCount && gInode[j] === raw ? index.endpoints(gFirst[j]) : [];
+    const t = dType[i];
+    const rq = dRq[i];
+    const wq = dWq[i];
+    const ch = unixChannel(
+      'unix:' + inode,
+      endpoints,
       inode,
-      type: UNIX_TYPES[d.type[i]] ?? ('stream' as UnixType),
-      state: unixStateName(d.state[i]),
-      recvQueue: d.rqueue[i] >= 0 ? d.rqueue[i] : null,
-      sendQueue: d.wqueue[i] >= 0 ? d.wqueue[i] : null,
-      netns: ns.id,
-    };
-    if (d.nameKind[i] === 1) ch.path = d.name[i];
-    else if (d.nameKind[i] === 2) ch.abstract = d.name[i];
-    const peerRaw = d.peer[i];
+      t === 1 ? 'stream' : t === 2 ? 'dgram' : t === 5 ? 'seqpacket' : (UNIX_TYPES[t] ?? 'stream'),
+      unixStateName(dState[i]),
+      rq >= 0 ? (rq <= 0x7fffffff ? rq | 0 : rq) : null,
+      wq >= 0 ? (wq <= 0x7fffffff ? wq | 0 : wq) : null,
+      nsId,
+    );
+    const nk = dNameKind[i];
+    if (nk === 1) ch.path = d.name[i];
+    else if (nk === 2) ch.abstract = d.name[i];
+    sorted[out.length] = raw;
+    peers[out.length] = dPeer[i];
+    out.push(ch);
+  }
+  // peers: the other end's id string is already built when it is in this table (binary search)
+  const m = out.length;
+  for (let k = 0; k < m; k++) {
+    const peerRaw = peers[k];
+    if (!(peerRaw > 0)) continue;
     const peer = peerRaw <= 0x7fffffff ? peerRaw | 0 : peerRaw;
-    if (peer > 0) {
-      ch.peerInode = peer;
-      ch.peer = 'unix:' + peer;
+    let lo = 0;
+    let hi = m - 1;
+    let at = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = sorted[mid];
+      if (v < peerRaw) lo = mid + 1;
+      else if (v > peerRaw) hi = mid - 1;
+      else {
+        at = mid;
+        break;
+      }
     }
-    emit(ctx, ch);
+    const ch = out[k];
+    ch.peerInode = peer;
+    ch.peer = at >= 0 ? out[at].id : 'unix:' + peer;
+  }
+  return out;
+}
+
+/** Connected TCP channels of one namespace and their `localPort * 65536 + remotePort` keys (loopback pairing). */
+interface PairCandidates {
+  ch: InetChannel[];
+  key: number[];
+}
+
+/** Loopback pairs: both ends in this namespace, local↔remote swapped (numeric port keys, addresses compared on a hit). */
+function linkPairs(p: PairCandidates): void {
+  const n = p.ch.length;
+  const last = new Map<number, number>();
+  const prev = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const h = last.get(p.key[i]);
+    if (h !== undefined) prev[i] = h;
+    last.set(p.key[i], i);
+  }
+  for (let i = 0; i < n; i++) {
+    const c = p.ch[i];
+    const k = p.key[i];
+    const hi = Math.floor(k / 65536);
+    const swapped = (k - hi * 65536) * 65536 + hi;
+    for (let j = last.get(swapped) ?? -1; j >= 0; j = prev[j]) {
+      const o = p.ch[j];
+      if (o !== c && o.local === c.remote && o.remote === c.local) {
+        c.peer = o.id;
+        break;
+      }
+    }
   }
 }
 
-function addInet(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', d: InetDiag, byPair: Map<string, InetChannel>, seen: InodeTable) {
+function addInet(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', d: InetDiag, pairs: PairCandidates, seen: InodeTable) {
   const n = d.inode.length;
   for (let i = 0; i < n; i++) {
     const fam = d.family[i] === 6 ? 6 : 4;
     const local = hostPort(fam, d.localAddr[i], d.localPort[i]);
-    const remote = hostPort(fam, d.remoteAddr[i], d.remotePort[i]);
+    const remote = remoteHostPort(fam, d.remoteAddr[i], d.remotePort[i]);
     const raw = d.inode[i];
     const inode = raw <= 0x7fffffff ? raw | 0 : raw;
     if (inode > 0 && seen.set(inode, 1) >= 0) continue;
@@ -179,7 +289,10 @@ function addInet(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', d: InetDiag
       netns: ns.id,
       uid: d.uid[i],
     };
-    if (proto === 'tcp' && d.remotePort[i] !== 0 && d.state[i] !== 10) byPair.set(local + '|' + remote, ch);
+    if (proto === 'tcp' && d.remotePort[i] !== 0 && d.state[i] !== 10) {
+      pairs.ch.push(ch);
+      pairs.key.push(d.localPort[i] * 65536 + d.remotePort[i]);
+    }
     emit(ctx, ch);
   }
 }
@@ -192,11 +305,12 @@ export const socketProbe: Probe = {
     const wantUdp = ctx.kinds.has('udp');
     if (!wantUnix && !wantTcp && !wantUdp) return;
     let sockDiag = ctx.native !== null;
-    const seenUnix = new InodeTable(ctx.walk.fds.pid.length);
+    const nss = namespaces(ctx);
+    const seenUnix = nss.length > 1 ? new InodeTable(ctx.walk.fds.pid.length) : null;
     const seenInet = new InodeTable(1024);
     let unixTables = 0;
     await Promise.all(
-      namespaces(ctx).map(async (ns) => {
+      nss.map(async (ns) => {
         const [unix, tcp4, tcp6, udp4, udp6] = await Promise.all([
           wantUnix ? unixTable(ctx, ns) : null,
           wantTcp ? inetTable(ctx, ns, 'tcp', 4) : null,
@@ -207,19 +321,14 @@ export const socketProbe: Probe = {
         if (unix) {
           if (!unix.native) sockDiag = false;
           if (unix.diag.inode.length > 0) unixTables++;
-          addUnix(ctx, ns, unix.diag, seenUnix);
+          emitAll(ctx, 'unix', addUnix(ctx, ns, unix.diag, seenUnix));
         }
-        const pairs = new Map<string, InetChannel>();
+        const pairs: PairCandidates = { ch: [], key: [] };
         if (tcp4) addInet(ctx, ns, 'tcp', tcp4, pairs, seenInet);
         if (tcp6) addInet(ctx, ns, 'tcp', tcp6, pairs, seenInet);
         if (udp4) addInet(ctx, ns, 'udp', udp4, pairs, seenInet);
         if (udp6) addInet(ctx, ns, 'udp', udp6, pairs, seenInet);
-        // loopback pairs: both ends in this namespace, local↔remote swapped
-        for (const [key, ch] of pairs) {
-          const bar = key.indexOf('|');
-          const other = pairs.get(key.slice(bar + 1) + '|' + key.slice(0, bar));
-          if (other && other !== ch) ch.peer = other.id;
-        }
+        linkPairs(pairs);
       }),
     );
     if (wantUnix) ctx.capabilities.sockDiag = sockDiag;

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SysvMsgChannel, SysvSemChannel, SysvShmChannel } from '../model';
-import type { SysvMsgStat, SysvSemStat, SysvShmStat } from '../native';
+import type { NativeAddon, SysvMsgStat, SysvSemStat, SysvShmStat } from '../native';
 import { parseSysvMsg, parseSysvSem, parseSysvShm } from '../parsers/sysvipc';
 import { byPidFd, octalMode, emit, type Probe, type ProbeContext } from './context';
 import { mapHolders } from './maps';
@@ -29,6 +29,51 @@ function list<T>(ctx: ProbeContext, nativeCall: (() => T[]) | null, file: string
   return text === null ? [] : parse(text);
 }
 
+/** SysV lists read while the fd walk runs (they do not depend on it); a missing entry is read by the probe. */
+export interface SysvPrefetch {
+  msg?: SysvMsgStat[];
+  shm?: SysvShmStat[];
+  sem?: SysvSemStat[];
+  /** Warnings of the prefetch (a failed native list that fell back to text). */
+  warnings: string[];
+}
+
+async function readTextAsync(p: string): Promise<string | null> {
+  try {
+    return await fs.promises.readFile(p, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Lists the SysV objects now, to overlap the walk: natively (synchronous calls on this thread
+ * while the walk's threads run) or by reading /proc/sysvipc/* asynchronously.
+ */
+export async function prefetchSysv(native: NativeAddon | null, procRoot: string, kinds: ReadonlySet<string>): Promise<SysvPrefetch> {
+  const out: SysvPrefetch = { warnings: [] };
+  const one = async <T>(file: string, call: (() => T[]) | null, parse: (t: string) => T[]): Promise<T[]> => {
+    if (call) {
+      try {
+        return call();
+      } catch (e) {
+        out.warnings.push(`native ${file} listing failed (${(e as Error).message}); using /proc/sysvipc/${file}`);
+      }
+    }
+    const text = await readTextAsync(path.join(procRoot, 'sysvipc', file));
+    return text === null ? [] : parse(text);
+  };
+  const [msg, shm, sem] = await Promise.all([
+    kinds.has('sysv-msg') ? one('msg', native ? () => native.sysvMsgList() : null, parseSysvMsg) : undefined,
+    kinds.has('sysv-shm') ? one('shm', native ? () => native.sysvShmList() : null, parseSysvShm) : undefined,
+    kinds.has('sysv-sem') ? one('sem', native ? () => native.sysvSemList() : null, parseSysvSem) : undefined,
+  ]);
+  out.msg = msg;
+  out.shm = shm;
+  out.sem = sem;
+  return out;
+}
+
 const time = (s: number) => (s > 0 ? new Date(s * 1000).toISOString() : null);
 
 function alive(ctx: ProbeContext, pid: number): boolean {
@@ -40,10 +85,12 @@ function alive(ctx: ProbeContext, pid: number): boolean {
 
 export const sysvProbe: Probe = {
   kinds: ['sysv-msg', 'sysv-shm', 'sysv-sem'],
-  run(ctx) {
+  async run(ctx) {
     const n = ctx.native;
+    const pre = ctx.sysvPrefetch ? await ctx.sysvPrefetch : undefined;
+    if (pre) for (const w of pre.warnings) ctx.warnings.push(w);
     if (ctx.kinds.has('sysv-msg')) {
-      const rows: SysvMsgStat[] = list(ctx, n ? () => n.sysvMsgList() : null, 'msg', parseSysvMsg);
+      const rows: SysvMsgStat[] = pre?.msg ?? list(ctx, n ? () => n.sysvMsgList() : null, 'msg', parseSysvMsg);
       let msgmnb: number | null = null;
       for (const r of rows) {
         let maxBytes = r.qbytes;
@@ -73,7 +120,7 @@ export const sysvProbe: Probe = {
       }
     }
     if (ctx.kinds.has('sysv-shm')) {
-      const rows: SysvShmStat[] = list(ctx, n ? () => n.sysvShmList() : null, 'shm', parseSysvShm);
+      const rows: SysvShmStat[] = pre?.shm ?? list(ctx, n ? () => n.sysvShmList() : null, 'shm', parseSysvShm);
       const holders = mapHolders(ctx);
       for (const r of rows) {
         let eps = holders.sysvByInode.get(r.shmid);
@@ -99,7 +146,7 @@ export const sysvProbe: Probe = {
       }
     }
     if (ctx.kinds.has('sysv-sem')) {
-      const rows: SysvSemStat[] = list(ctx, n ? () => n.sysvSemList() : null, 'sem', parseSysvSem);
+      const rows: SysvSemStat[] = pre?.sem ?? list(ctx, n ? () => n.sysvSemList() : null, 'sem', parseSysvSem);
       for (const r of rows) {
         const ch: SysvSemChannel = {
           id: 'sysv-sem:' + r.semid,
