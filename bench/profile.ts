@@ -91,7 +91,7 @@ export async function profile(builder: WorkloadBuilder, floor: Floor, size: Work
       const bare: ProcWalkOptions = { ...full, readMaps: false, readTimers: false, readLinks: false, measurePipes: false };
       await row('walkProc as takeSnapshot calls it (threads: one per core)', () => native.walkProc(full));
       await row('walkProc, threads=1', () => native.walkProc({ ...full, threads: 1 }));
-      await row('walkProc, pidfd_getfd fast path off (noGetfd)', () => native.walkProc({ ...full, noGetfd: true } as ProcWalkOptions));
+      await row('walkProc, opt-in pidfd_getfd path (useGetfd, not the default: side effects)', () => native.walkProc({ ...full, useGetfd: true }));
       await row('walkProc, measurePipes off', () => native.walkProc({ ...full, measurePipes: false }));
       await row('walkProc, readMaps off', () => native.walkProc({ ...full, readMaps: false }));
       await row('walkProc, readLinks off', () => native.walkProc({ ...full, readLinks: false }));

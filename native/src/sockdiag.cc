@@ -232,6 +232,24 @@ class DiagWorker : public Napi::AsyncWorker {
   }
 
   void OnOK() override {
+    // At environment teardown (the extension host exiting) N-API calls fail and node-addon-api
+    // throws; a C++ exception escaping a completion callback aborts the whole process, so a
+    // promise nobody can observe any more is dropped instead.
+    try {
+      Settle();
+    } catch (...) {
+    }
+  }
+
+  void OnError(const Napi::Error& e) override {
+    try {
+      deferred_.Reject(e.Value());
+    } catch (...) {
+    }
+  }
+
+ private:
+  void Settle() {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     if (err_) {
@@ -263,7 +281,6 @@ class DiagWorker : public Napi::AsyncWorker {
     deferred_.Resolve(o);
   }
 
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
   Napi::Promise::Deferred deferred_;

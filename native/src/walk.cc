@@ -767,6 +767,24 @@ class WalkWorker : public Napi::AsyncWorker {
   }
 
   void OnOK() override {
+    // At environment teardown (the extension host exiting) N-API calls fail and node-addon-api
+    // throws; a C++ exception escaping a completion callback aborts the whole process, so a
+    // promise nobody can observe any more is dropped instead.
+    try {
+      Settle();
+    } catch (...) {
+    }
+  }
+
+  void OnError(const Napi::Error& e) override {
+    try {
+      deferred_.Reject(e.Value());
+    } catch (...) {
+    }
+  }
+
+ private:
+  void Settle() {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     if (err_) {
@@ -814,7 +832,6 @@ class WalkWorker : public Napi::AsyncWorker {
     deferred_.Resolve(res);
   }
 
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
   template <typename TA, typename T>

@@ -32,7 +32,7 @@ export interface ProcWalkOptions {
   readTimers: boolean;
   /** readlink cwd and exe. */
   readLinks: boolean;
-  /** FIONREAD + F_GETPIPE_SZ once per distinct pipe/FIFO inode (FIFOs only through a read-mode fd). */
+  /** FIONREAD + F_GETPIPE_SZ once per distinct pipe/FIFO inode, opened only through a read-mode fd (so the open never makes a reader appear where there was none). */
   measurePipes: boolean;
   /**
    * Opt-in, default false: classify fds by duplicating each one into this process with pidfd_getfd

@@ -138,5 +138,12 @@ test('fake /proc: processes all, pids filter', async () => {
   assert.deepEqual(all.processes.map((x) => x.pid), [1, 100, 101, 102, 103]);
   const only = await takeSnapshot({ ...opts(), pids: [102], kinds: ['pipe', 'fifo'] });
   assert.deepEqual(only.channels.map((c) => c.kind).sort(), ['fifo', 'pipe']);
-  assert.deepEqual(only.processes.map((x) => x.pid), [102]);
+  // the filter selects 102's channels, but each keeps its other end (101 writes the pipe and the
+  // FIFO), and the process list keeps those holders and their ancestors so the tree is connected
+  const pipe = only.channels.find((c) => c.kind === 'pipe')!;
+  assert.deepEqual(pipe.endpoints.map((e) => [e.pid, e.mode]), [
+    [101, 'w'],
+    [102, 'r'],
+  ]);
+  assert.deepEqual(only.processes.map((x) => x.pid), [1, 100, 101, 102]);
 });
