@@ -47,12 +47,14 @@ describe('workbench', () => {
         // One twistie per round (the list re-renders after each expansion), skipping groups with
         // no match ("0 of 12"); when nothing can be expanded here, scroll the virtualised list.
         const collapsed = rows.and(page.locator('[aria-expanded="false"]')).filter({ hasNotText: /\b0 of \d/ });
+        // Select the row and expand it with the keyboard, as a person would: the list scrolls
+        // the focused row into view, where a click on a half-hidden twistie may miss.
         const expanded =
           (await collapsed.count()) > 0 &&
           (await collapsed
             .first()
-            .locator('.monaco-tl-twistie')
             .click({ timeout: 2_000 })
+            .then(() => page.keyboard.press('ArrowRight'))
             .then(() => true)
             .catch(() => false));
         if (!expanded) {
