@@ -187,7 +187,11 @@ void KeepMapsLines(const char* p, size_t n, std::string& out) {
     const char* nl = static_cast<const char*>(memchr(p, '\n', end - p));
     const char* le = nl ? nl : end;
     size_t ll = le - p;
-    if (memmem(p, ll, "/SYSV", 5) || memmem(p, ll, "/dev/shm/", 9)) {
+    const char* sp = static_cast<const char*>(memchr(p, ' ', ll));
+    // shared (perms "rw-s") unnamed shmem: MAP_SHARED|MAP_ANONYMOUS, hugetlb, memfd
+    bool anonShm = sp && sp + 4 < le && sp[4] == 's' &&
+                   (memmem(p, ll, " /dev/zero", 10) || memmem(p, ll, " /anon_hugepage", 15) || memmem(p, ll, " /memfd:", 8));
+    if (anonShm || memmem(p, ll, "/SYSV", 5) || memmem(p, ll, "/dev/shm/", 9)) {
       if (!out.empty()) out.push_back('\n');
       out.append(p, ll);
     }

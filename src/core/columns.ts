@@ -18,7 +18,7 @@ const c = (id: string, label: string, type: ColumnType, help: string): Column =>
 /** Columns every channel has. */
 export const COMMON_COLUMNS: readonly Column[] = [
   c('id', 'ID', 'string', 'Stable id of the kernel object (kind:identity)'),
-  c('kind', 'KIND', 'string', 'pipe, fifo, sysv-msg, posix-mq, sysv-shm, posix-shm, sysv-sem, posix-sem, unix, tcp, udp'),
+  c('kind', 'KIND', 'string', 'pipe, fifo, sysv-msg, posix-mq, sysv-shm, posix-shm, anon-shm, sysv-sem, posix-sem, unix, tcp, udp'),
   c('endpoints', 'ENDPOINTS', 'string', 'Processes holding an end: pid, fd or mapping, mode r/w/rw'),
 ];
 
@@ -76,6 +76,12 @@ export const COLUMNS: Readonly<Record<ChannelKind, readonly Column[]>> = {
     ...SYSV_OWNER,
   ],
   'posix-shm': [c('name', 'NAME', 'string', 'Object name in /dev/shm'), c('size', 'SIZE', 'number', 'Size in bytes'), ...SYSV_OWNER],
+  'anon-shm': [
+    c('name', 'NAME', 'string', '/dev/zero (MAP_SHARED|MAP_ANONYMOUS), anon_hugepage (shared hugetlb) or memfd:NAME'),
+    c('size', 'SIZE', 'number', 'Largest mapping length seen, in bytes'),
+    c('dev', 'DEV', 'string', 'Device (major:minor) of the shmem/hugetlbfs object, as in /proc/PID/maps'),
+    c('inode', 'INODE', 'number', 'Inode of the object (identifies it across processes)'),
+  ],
   'sysv-sem': [
     c('key', 'KEY', 'number', 'IPC key (0 = IPC_PRIVATE)'),
     c('semid', 'SEMID', 'number', 'Set id'),

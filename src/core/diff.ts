@@ -22,9 +22,9 @@ function probeFor(id: string): Channel {
   const kind = id.slice(0, colon);
   const last = id.slice(id.lastIndexOf(':') + 1);
   let inode = 0;
-  if (kind === 'pipe' || kind === 'fifo' || kind === 'unix' || kind === 'tcp' || kind === 'udp') {
+  if (kind === 'pipe' || kind === 'fifo' || kind === 'anon-shm' || kind === 'unix' || kind === 'tcp' || kind === 'udp') {
     const n = Number(last);
-    if (Number.isInteger(n) && n > 0 && (kind === 'fifo' || colon === id.lastIndexOf(':'))) inode = n;
+    if (Number.isInteger(n) && n > 0 && (kind === 'fifo' || kind === 'anon-shm' || colon === id.lastIndexOf(':'))) inode = n;
   }
   return { id, kind, inode } as unknown as Channel;
 }

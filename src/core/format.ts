@@ -58,6 +58,7 @@ export const KIND_TITLES: Record<ChannelKind, string> = {
   'posix-mq': 'POSIX message queue',
   'sysv-shm': 'SysV shared memory',
   'posix-shm': 'POSIX shared memory',
+  'anon-shm': 'Shared anonymous memory',
   'sysv-sem': 'SysV semaphore set',
   'posix-sem': 'POSIX named semaphore',
   unix: 'Unix socket',
@@ -73,6 +74,7 @@ export const KIND_TEACHING: Record<ChannelKind, string> = {
   'posix-mq': 'POSIX message queue: a named kernel queue of messages with priorities (highest first); can notify a process when a message arrives; lives until mq_unlink.',
   'sysv-shm': 'SysV shared memory: a segment mapped into several address spaces; the fastest IPC, with no built-in synchronisation (pair it with a semaphore); persists until removed and detached.',
   'posix-shm': 'POSIX shared memory: a named file in /dev/shm mapped by several processes; no built-in synchronisation; lives until shm_unlink.',
+  'anon-shm': 'Shared anonymous memory: memory shared by mapping the same anonymous region or memfd: inherited across fork() or passed as an fd; no built-in synchronisation.',
   'sysv-sem': 'SysV semaphore set: an array of non-negative counters changed atomically (semop); processes block waiting for a value to rise or to reach zero.',
   'posix-sem': 'POSIX named semaphore: a non-negative counter (sem_t in /dev/shm/sem.NAME); sem_wait decrements or blocks at zero, sem_post increments.',
   unix: 'Unix domain socket: a local bidirectional socket named by a path or an abstract name; stream (connection-oriented bytes) or datagram (record-preserving messages); can pass fds and credentials.',
@@ -126,6 +128,8 @@ export function channelName(ch: Channel): string {
     case 'posix-shm':
     case 'posix-sem':
       return '/' + escapeControl(ch.name);
+    case 'anon-shm':
+      return escapeControl(ch.name) + ` [${ch.dev}:${ch.inode}]`;
     case 'unix':
       return ch.path !== undefined ? escapeControl(ch.path) : ch.abstract !== undefined ? '@' + escapeControl(ch.abstract) : `unix:[${ch.inode}]`;
     case 'tcp':
@@ -170,6 +174,10 @@ export function channelDescription(ch: Channel): string {
       return `${formatBytes(ch.size)}, ${ch.attachCount} attached` + (ch.destroyed ? ', removed' : '') + (ch.orphaned ? ', orphaned' : '');
     case 'posix-shm':
       return formatBytes(ch.size);
+    case 'anon-shm': {
+      const n = new Set(ch.endpoints.map((e) => e.pid)).size;
+      return `${formatBytes(ch.size)}, ${n} process${n === 1 ? '' : 'es'}`;
+    }
     case 'sysv-sem':
       return ch.values ? `values [${ch.values.join(', ')}]` : `${ch.nsems} sem`;
     case 'posix-sem':

@@ -11,6 +11,7 @@ export const CHANNEL_KINDS = [
   'posix-mq',
   'sysv-shm',
   'posix-shm',
+  'anon-shm',
   'sysv-sem',
   'posix-sem',
   'unix',
@@ -168,6 +169,25 @@ export interface PosixShmChannel extends ChannelBase {
   mode: string;
 }
 
+/**
+ * Shared memory with no name in /dev/shm or SysV: a MAP_SHARED|MAP_ANONYMOUS region inherited
+ * across fork() (maps path `/dev/zero (deleted)`, e.g. PostgreSQL's shared buffers), a shared
+ * anonymous hugetlb mapping (`/anon_hugepage (deleted)`) or a memfd (`/memfd:NAME (deleted)`,
+ * often passed over a Unix socket). Only shared (`s`) mappings count, grouped by dev:inode; it is
+ * a channel only when at least two distinct processes map it.
+ */
+export interface AnonShmChannel extends ChannelBase {
+  kind: 'anon-shm';
+  /** `/dev/zero`, `anon_hugepage` or `memfd:NAME` (NAME is program-chosen text: escape at display). */
+  name: string;
+  /** Inode of the shmem/hugetlbfs object (the maps line's inode column). */
+  inode: number;
+  /** Device `major:minor` as in the maps line (e.g. `00:01` for shmem). */
+  dev: string;
+  /** Largest mapping length seen in bytes (a process may map only part of the object). */
+  size: number;
+}
+
 export interface SysvSemChannel extends ChannelBase {
   kind: 'sysv-sem';
   key: number;
@@ -242,6 +262,7 @@ export type Channel =
   | PosixMqChannel
   | SysvShmChannel
   | PosixShmChannel
+  | AnonShmChannel
   | SysvSemChannel
   | PosixSemChannel
   | UnixChannel

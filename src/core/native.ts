@@ -26,7 +26,7 @@ export interface ProcWalkOptions {
   threads: number;
   /** Only these pids (empty = all). */
   pids?: number[];
-  /** Read /proc/PID/maps and keep only SysV shm and /dev/shm lines. */
+  /** Read /proc/PID/maps and keep only SysV shm, /dev/shm and shared (`s`) /dev/zero, /anon_hugepage, /memfd: lines. */
   readMaps: boolean;
   /** Read /proc/PID/timers. */
   readTimers: boolean;
@@ -55,7 +55,7 @@ export interface ProcWalkProcess {
   status?: string;
   /** NUL-separated, as in the file. */
   cmdline?: string;
-  /** Only the maps lines naming `/SYSV` or `/dev/shm/`, newline-joined. */
+  /** Only the maps lines naming `/SYSV` or `/dev/shm/`, or shared (`s`) unnamed shmem (`/dev/zero`, `/anon_hugepage`, `/memfd:`), newline-joined. */
   maps?: string;
   timers?: string;
   /** `readlink /proc/PID/ns/net`, e.g. `net:[4026531840]`. */

@@ -15,6 +15,7 @@ import { parseCmdline, parseStat, parseStatus, parseTimers } from './parsers/pro
 import { FdIndex, type Probe, type ProbeContext } from './probes/context';
 import { pipeProbe } from './probes/pipes';
 import { posixProbe } from './probes/posix';
+import { anonShmProbe } from './probes/anonShm';
 import { prefetchSockets, socketProbe } from './probes/sockets';
 import { prefetchSysv, sysvProbe } from './probes/sysv';
 import { walkProcTs } from './procWalk';
@@ -48,7 +49,7 @@ export { compareChannels };
 
 const PROFILE = !!process.env.IPC_INSPECTOR_PROFILE;
 
-export const PROBES: readonly Probe[] = [pipeProbe, sysvProbe, posixProbe, socketProbe];
+export const PROBES: readonly Probe[] = [pipeProbe, sysvProbe, posixProbe, anonShmProbe, socketProbe];
 
 function readOpt(p: string): string | null {
   try {
@@ -130,7 +131,7 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
 
   // The netlink socket dumps do not depend on the walk: start them now so they overlap it.
   const prefetch = prefetchSockets(native, procRoot, kinds);
-  const wantMaps = kinds.has('sysv-shm') || kinds.has('posix-shm') || kinds.has('posix-sem');
+  const wantMaps = kinds.has('sysv-shm') || kinds.has('posix-shm') || kinds.has('posix-sem') || kinds.has('anon-shm');
   const walking = walk(
     native,
     {

@@ -104,6 +104,9 @@ function channelNumbers(ch: Channel): number[] {
     case 'fifo':
       out.push(ch.inode);
       break;
+    case 'anon-shm':
+      out.push(ch.inode);
+      break;
     case 'sysv-msg':
       out.push(ch.key, ch.msqid);
       break;
@@ -150,6 +153,9 @@ export function channelTexts(ch: Channel): string[] {
     case 'posix-shm':
     case 'posix-sem':
       out.push(ch.name, '/' + ch.name);
+      break;
+    case 'anon-shm':
+      out.push(ch.name, ch.dev);
       break;
     case 'unix':
       if (ch.path) out.push(ch.path);
@@ -247,7 +253,7 @@ export const KIND_GROUPS: ReadonlyArray<{ id: string; label: string; kinds: read
   { id: 'pipes', label: 'Pipes', kinds: ['pipe'] },
   { id: 'fifos', label: 'FIFOs', kinds: ['fifo'] },
   { id: 'mq', label: 'Message Queues', kinds: ['sysv-msg', 'posix-mq'], sub: { 'sysv-msg': 'System V', 'posix-mq': 'POSIX' } },
-  { id: 'shm', label: 'Shared Memory', kinds: ['sysv-shm', 'posix-shm'], sub: { 'sysv-shm': 'System V', 'posix-shm': 'POSIX' } },
+  { id: 'shm', label: 'Shared Memory', kinds: ['sysv-shm', 'posix-shm', 'anon-shm'], sub: { 'sysv-shm': 'System V', 'posix-shm': 'POSIX', 'anon-shm': 'Anonymous/memfd' } },
   { id: 'sem', label: 'Semaphores', kinds: ['sysv-sem', 'posix-sem'], sub: { 'sysv-sem': 'System V', 'posix-sem': 'POSIX' } },
   { id: 'sockets', label: 'Sockets', kinds: ['unix', 'tcp', 'udp'], sub: { unix: 'Unix', tcp: 'TCP', udp: 'UDP' } },
 ];

@@ -28,6 +28,7 @@ const KIND_ICONS: Record<ChannelKind, string> = {
   'posix-mq': 'mail',
   'sysv-shm': 'database',
   'posix-shm': 'database',
+  'anon-shm': 'database',
   'sysv-sem': 'symbol-numeric',
   'posix-sem': 'symbol-numeric',
   unix: 'plug',

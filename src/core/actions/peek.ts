@@ -349,6 +349,16 @@ export async function peekChannel(
       }
     }
 
+    case 'anon-shm':
+      // No name to open: the bytes are only reachable through a holder's address space.
+      return {
+        ...base, type: 'bytes', at: at(), method: 'none', offset: 0, data: Buffer.alloc(0), total: channel.size, truncated: false,
+        notes: [
+          `${channel.name === '/dev/zero' ? 'shared anonymous memory' : channel.name} has no name to open: its contents can only be read by ` +
+            'attaching to a process that maps it (/proc/PID/mem or ptrace), which is not supported yet',
+        ],
+      };
+
     case 'sysv-sem': {
       let values = channel.values;
       let ncnt = channel.waitingForIncrease;

@@ -218,11 +218,18 @@ export function parseMapsLine(line: string): MapsLine | null {
   return { range: fields[0], perms: fields[1], dev: fields[3], inode, path, deleted };
 }
 
-/** Keeps only the maps lines that matter (SysV shm and /dev/shm), as the native walk does. */
+/** Shared (`s` perms) mapping of an unnamed shmem object: `/dev/zero`, `/anon_hugepage`, `/memfd:`. */
+export function isSharedAnonMapsLine(line: string): boolean {
+  const sp = line.indexOf(' ');
+  if (sp < 0 || line.charCodeAt(sp + 4) !== 115 /* s */) return false;
+  return line.includes(' /dev/zero') || line.includes(' /anon_hugepage') || line.includes(' /memfd:');
+}
+
+/** Keeps only the maps lines that matter (SysV shm, /dev/shm, shared anonymous/memfd), as the native walk does. */
 export function filterMaps(text: string): string {
   const out: string[] = [];
   for (const line of text.split('\n')) {
-    if (line.includes(' /SYSV') || line.includes(' /dev/shm/')) out.push(line);
+    if (line.includes(' /SYSV') || line.includes(' /dev/shm/') || isSharedAnonMapsLine(line)) out.push(line);
   }
   return out.join('\n');
 }

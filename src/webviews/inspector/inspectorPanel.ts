@@ -70,6 +70,7 @@ export function channelTitle(c: Channel): string {
     case 'posix-mq': return `POSIX message queue /${c.name}`;
     case 'sysv-shm': return `SysV shared memory ${c.shmid}${c.key ? ` (key 0x${(c.key >>> 0).toString(16).padStart(8, '0')})` : ''}`;
     case 'posix-shm': return `POSIX shared memory /${c.name}`;
+    case 'anon-shm': return `Shared anonymous memory ${c.name} (${c.dev}:${c.inode})`;
     case 'sysv-sem': return `SysV semaphore set ${c.semid}`;
     case 'posix-sem': return `POSIX semaphore /${c.name}`;
     case 'unix': return `Unix ${c.type} socket ${c.path ?? (c.abstract !== undefined ? '@' + c.abstract : c.inode)}`;
@@ -85,6 +86,7 @@ const KIND_DESCRIPTIONS: Record<string, string> = {
   'posix-mq': 'POSIX message queue: prioritised messages, bounded count and size; readers get the oldest message of the highest priority.',
   'sysv-shm': 'System V shared memory: a segment mapped into several processes; no synchronisation of its own (pair it with semaphores).',
   'posix-shm': 'POSIX shared memory: a file in /dev/shm mapped by several processes; no synchronisation of its own.',
+  'anon-shm': 'Shared anonymous memory: the same anonymous region or memfd mapped by several processes (inherited across fork() or passed as an fd); no synchronisation of its own.',
   'sysv-sem': 'System V semaphore set: non-negative counters; processes block decreasing below zero or waiting for zero.',
   'posix-sem': 'POSIX named semaphore: one non-negative counter in /dev/shm/sem.NAME.',
   unix: 'Unix domain socket: local, bidirectional; stream (bytes), datagram (records) or seqpacket (records over a connection).',

@@ -215,7 +215,7 @@ const stringArray = (maxItems: number, maxLen: number): Check => (v) => {
  * Channel ids are `kind:rest`; POSIX ids carry the object's name, which may hold any byte but NUL
  * (spaces, newlines, markup). Only the shape is checked here; the host accepts only ids it showed.
  */
-export const CHANNEL_ID = /^(pipe|fifo|sysv-msg|posix-mq|sysv-shm|posix-shm|sysv-sem|posix-sem|unix|tcp|udp):[^\0]{1,500}$/s;
+export const CHANNEL_ID = /^(pipe|fifo|sysv-msg|posix-mq|sysv-shm|posix-shm|anon-shm|sysv-sem|posix-sem|unix|tcp|udp):[^\0]{1,500}$/s;
 const channelId = str(LIMITS.channelId, CHANNEL_ID);
 const requestId = int(0, LIMITS.requestId);
 const pid = int(1, LIMITS.pid);

@@ -1,0 +1,161 @@
+// anon-shm on real kernel objects: a C helper compiled at test time maps 1 MiB MAP_SHARED|
+// MAP_ANONYMOUS (or a memfd with MAP_SHARED), forks, and parent and child both hold the mapping
+// until their stdin closes. takeSnapshot must show one channel with both pids, native and TS paths.
+// Run: node scripts/build.mjs test/integration/anonShm && node --test dist/test/integration/anonShm.test.js
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { AnonShmChannel } from '../../src/core/model';
+import { loadNative } from '../../src/core/native';
+import { takeSnapshot } from '../../src/core/snapshot';
+
+const HELPER_C = String.raw`
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int main(int argc, char** argv) {
+  size_t len = 1 << 20;
+  void* p;
+  if (argc > 2 && strcmp(argv[1], "memfd") == 0) {
+    int fd = memfd_create(argv[2], MFD_CLOEXEC);
+    if (fd < 0 || ftruncate(fd, (off_t)len) != 0) { perror("memfd"); return 1; }
+    p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd); /* only the mappings hold it now */
+  } else {
+    p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  }
+  if (p == MAP_FAILED) { perror("mmap"); return 1; }
+  memset(p, 0x5a, len);
+  fflush(stdout);
+  pid_t child = fork();
+  if (child < 0) { perror("fork"); return 1; }
+  if (child == 0) {
+    char b[64];
+    while (read(0, b, sizeof b) > 0) {}
+    _exit(0);
+  }
+  printf("%d %d\n", (int)getpid(), (int)child);
+  fflush(stdout);
+  char b[64];
+  while (read(0, b, sizeof b) > 0) {}
+  waitpid(child, NULL, 0);
+  return 0;
+}
+`;
+
+const haveCc = spawnSync('sh', ['-c', 'command -v cc']).status === 0;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-anonshm-'));
+process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
+const children: ChildProcess[] = [];
+const forked: number[] = [];
+const MEMFD_NAME = `ipci${process.pid} a <b>&"x"`;
+
+interface Pair {
+  parent: number;
+  child: number;
+}
+
+function firstLine(c: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const t = setTimeout(() => reject(new Error('timed out waiting for helper')), 10_000);
+    c.stdout!.setEncoding('utf8');
+    c.stdout!.on('data', (d: string) => {
+      buf += d;
+      const i = buf.indexOf('\n');
+      if (i >= 0) {
+        clearTimeout(t);
+        resolve(buf.slice(0, i));
+      }
+    });
+    c.on('exit', (code) => reject(new Error(`helper exited ${code}`)));
+  });
+}
+
+async function startHelper(bin: string, args: string[]): Promise<Pair> {
+  const c = spawn(bin, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  children.push(c);
+  const [parent, child] = (await firstLine(c)).split(' ').map(Number);
+  forked.push(child);
+  assert.equal(parent, c.pid);
+  return { parent, child };
+}
+
+function findFor(chs: AnonShmChannel[], pair: Pair): AnonShmChannel | undefined {
+  return chs.find((c) => c.endpoints.some((e) => e.pid === pair.parent) && c.endpoints.some((e) => e.pid === pair.child));
+}
+
+describe('anon-shm (real shared anonymous memory and memfd)', { skip: haveCc ? false : 'no cc' }, () => {
+  let anon: Pair;
+  let memfd: Pair;
+  before(async () => {
+    const src = path.join(tmp, 'anonshm.c');
+    const bin = path.join(tmp, 'anonshm');
+    fs.writeFileSync(src, HELPER_C);
+    execFileSync('cc', ['-O1', '-o', bin, src]);
+    anon = await startHelper(bin, ['anon']);
+    memfd = await startHelper(bin, ['memfd', MEMFD_NAME]);
+  });
+
+  after(async () => {
+    for (const c of children) c.stdin?.end(); // EOF ends parent and child
+    await new Promise((r) => setTimeout(r, 200));
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    for (const pid of forked) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const paths: Array<[string, boolean]> = [
+    ['native', true],
+    ['TypeScript (useNative: false)', false],
+  ];
+  for (const [label, useNative] of paths) {
+    const skip = useNative && !loadNative().addon ? 'native addon not loaded' : false;
+    it(`${label}: finds both regions with both pids and the right size`, { skip }, async () => {
+      const snap = await takeSnapshot({ kinds: ['anon-shm'], useNative });
+      assert.equal(snap.capabilities.native, useNative);
+      const chs = snap.channels.filter((c): c is AnonShmChannel => c.kind === 'anon-shm');
+      assert.ok(chs.every((c) => new Set(c.endpoints.map((e) => e.pid)).size >= 2), 'single-process mappings are not channels');
+
+      const a = findFor(chs, anon);
+      assert.ok(a, `no anon-shm channel with pids ${anon.parent} and ${anon.child}: ${JSON.stringify(chs.map((c) => c.id))}`);
+      assert.equal(a.name, '/dev/zero');
+      assert.equal(a.size, 1 << 20);
+      assert.match(a.id, /^anon-shm:[0-9a-f]+:[0-9a-f]+:\d+$/);
+      assert.equal(a.id, `anon-shm:${a.dev}:${a.inode}`);
+      const ae = a.endpoints.filter((e) => e.pid === anon.parent || e.pid === anon.child);
+      assert.equal(ae.length, 2);
+      for (const e of ae) {
+        assert.equal(e.mode, 'rw');
+        assert.match(e.map!, /^[0-9a-f]+-[0-9a-f]+$/);
+      }
+      assert.equal(ae[0].map, ae[1].map, 'inherited across fork: same address');
+
+      const m = findFor(chs, memfd);
+      assert.ok(m, `no memfd channel with pids ${memfd.parent} and ${memfd.child}`);
+      assert.equal(m.name, 'memfd:' + MEMFD_NAME);
+      assert.equal(m.size, 1 << 20);
+      assert.deepEqual(m.endpoints.map((e) => e.pid).sort((x, y) => x - y), [memfd.parent, memfd.child].sort((x, y) => x - y));
+      assert.notEqual(a.id, m.id);
+    });
+  }
+
+  it('--kind anon-shm alone does not report other kinds', async () => {
+    const snap = await takeSnapshot({ kinds: ['anon-shm'] });
+    assert.ok(snap.channels.every((c) => c.kind === 'anon-shm'));
+  });
+});
