@@ -368,7 +368,7 @@ function renderChannel(v: ChannelView): void {
           h('td', { class: 'mono' }, x.fd !== undefined ? `fd ${x.fd}` : x.map ?? ''),
           h('td', {}, x.mode))))),
   );
-  const paged = c.kind === 'sysv-shm' || c.kind === 'posix-shm';
+  const paged = c.kind === 'sysv-shm' || c.kind === 'posix-shm' || c.kind === 'anon-shm';
   offsetNav.hidden = !paged;
   renderChart();
   if (!lastPeek || lastPeek.channelId !== c.id) {
@@ -422,13 +422,13 @@ function requestPeek(offset = state.offset): void {
   const requestId = nextRequest++;
   pendingPeek.clear();
   pendingPeek.add(requestId);
-  post({ type: 'peek', requestId, channelId: c.id, offset: c.kind === 'sysv-shm' || c.kind === 'posix-shm' ? Math.max(0, offset) : 0 });
+  post({ type: 'peek', requestId, channelId: c.id, offset: c.kind === 'sysv-shm' || c.kind === 'posix-shm' || c.kind === 'anon-shm' ? Math.max(0, offset) : 0 });
 }
 
 function goOffset(o: number): void {
   if (!Number.isSafeInteger(o) || o < 0) o = 0;
   const c = lastUpdate?.channel?.channel;
-  const size = c && (c.kind === 'sysv-shm' || c.kind === 'posix-shm') ? c.size : undefined;
+  const size = c && (c.kind === 'sysv-shm' || c.kind === 'posix-shm' || c.kind === 'anon-shm') ? c.size : undefined;
   if (size !== undefined && o >= size) o = Math.max(0, size - (size % 16 || 16));
   o -= o % 16;
   state.offset = o;

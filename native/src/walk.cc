@@ -624,21 +624,27 @@ class Walker {
   }
 
   // True when this thread should measure the pipe/FIFO (nobody else has or is measuring it).
+  // The claimed entry is remembered for Store (unordered_map nodes never move), saving a lookup.
   bool Claim(const Key& key) {
     Shared::Shard& shard = sh_.ShardOf(key);
     std::lock_guard<std::mutex> lock(shard.mu);
-    return shard.meas.try_emplace(key).second;
+    auto r = shard.meas.try_emplace(key);
+    claimed_ = r.second ? &r.first->second : nullptr;
+    return r.second;
   }
 
+  // Follows the Claim of the same key on this thread. Only this thread writes the claimed entry's
+  // values and nobody reads them before the threads are joined, so success needs no lock.
   void Store(const Key& key, int avail, int cap) {
-    Shared::Shard& shard = sh_.ShardOf(key);
-    std::lock_guard<std::mutex> lock(shard.mu);
+    Meas* m = claimed_;
+    claimed_ = nullptr;
     if (avail < 0 && cap < 0) {
+      Shared::Shard& shard = sh_.ShardOf(key);
+      std::lock_guard<std::mutex> lock(shard.mu);
       shard.meas.erase(key);  // let another fd of the same pipe try
-    } else {
-      Meas& m = shard.meas[key];
-      m.buffered = avail;
-      m.capacity = cap;
+    } else if (m) {
+      m->buffered = avail;
+      m->capacity = cap;
     }
   }
 
@@ -647,6 +653,7 @@ class Walker {
   bool getfd_ = false;
   uint64_t pipefsDev_ = 0;
   Fd pidfd_;  // only ever open with useGetfd
+  Meas* claimed_ = nullptr;  // the entry of the last successful Claim, until its Store
   std::vector<char> buf_;
   std::vector<char> dents_;
   std::vector<uint32_t> names_;
@@ -693,6 +700,8 @@ class WalkWorker : public Napi::AsyncWorker {
       sh.procfs = fstatfs(rootFd, &sf) == 0 && static_cast<unsigned long>(sf.f_type) == 0x9fa0;  // PROC_SUPER_MAGIC
     }
     sh.procs = &procs_;
+    if (opt_.measurePipes)
+      for (auto& s : sh.shards) s.meas.reserve(128);  // 8k pipes before a shard rehashes
     std::vector<std::unique_ptr<Walker>> walkers;
     for (unsigned i = 0; i < n; i++) walkers.emplace_back(new Walker(sh, i));
     threads_ = RunPool(walkers, [](Walker& w) { w.Run(); });

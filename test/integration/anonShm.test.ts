@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { AnonShmChannel } from '../../src/core/model';
 import { loadNative } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
+import { peekChannel } from '../../src/core/actions/peek';
 
 const HELPER_C = String.raw`
 #define _GNU_SOURCE
@@ -153,6 +154,22 @@ describe('anon-shm (real shared anonymous memory and memfd)', { skip: haveCc ? f
       assert.notEqual(a.id, m.id);
     });
   }
+
+  it('peeks the shared bytes through a holder\'s /proc/PID/mem, at an offset, bounded', async () => {
+    const snap = await takeSnapshot({ kinds: ['anon-shm'] });
+    const chs = snap.channels.filter((c): c is AnonShmChannel => c.kind === 'anon-shm');
+    const a = findFor(chs, anon);
+    assert.ok(a);
+    const r = await peekChannel(a, snap.processes, { maxBytes: 4096, offset: 1000 });
+    assert.equal(r.type, 'bytes');
+    if (r.type !== 'bytes') return;
+    assert.equal(r.total, 1 << 20);
+    assert.equal(r.offset, 1000);
+    assert.equal(r.data.length, 4096);
+    assert.ok(r.data.every((b) => b === 0x5a), 'the helper filled the region with 0x5a');
+    assert.equal(r.truncated, true);
+    await assert.rejects(peekChannel(a, snap.processes, { maxBytes: 16, offset: (1 << 20) + 1 }), /past the end/);
+  });
 
   it('--kind anon-shm alone does not report other kinds', async () => {
     const snap = await takeSnapshot({ kinds: ['anon-shm'] });

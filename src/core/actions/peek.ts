@@ -349,15 +349,36 @@ export async function peekChannel(
       }
     }
 
-    case 'anon-shm':
-      // No name to open: the bytes are only reachable through a holder's address space.
-      return {
-        ...base, type: 'bytes', at: at(), method: 'none', offset: 0, data: Buffer.alloc(0), total: channel.size, truncated: false,
-        notes: [
-          `${channel.name === '/dev/zero' ? 'shared anonymous memory' : channel.name} has no name to open: its contents can only be read by ` +
-            'attaching to a process that maps it (/proc/PID/mem or ptrace), which is not supported yet',
-        ],
-      };
+    case 'anon-shm': {
+      // No name to open: read through a holder's address space (/proc/PID/mem at the mapping's
+      // address). Same permission as ptrace-attach; nothing in the holder changes.
+      const ep = channel.endpoints.find((e) => e.map !== undefined && /^[0-9a-f]+-[0-9a-f]+$/.test(e.map));
+      if (!ep || ep.map === undefined) throw new ActionError('ENOENT', `no process maps ${channel.id} any more`, 'refresh');
+      const [lo, hi] = ep.map.split('-').map((h) => parseInt(h, 16));
+      const size = hi - lo;
+      const file = `${procRoot}/${ep.pid}/mem`;
+      const what = `read ${file} at 0x${ep.map.split('-')[0]}`;
+      if (offset > size) throw new ActionError('EINVAL', `${what}: offset ${offset} is past the end (${size} bytes)`);
+      let fd: number | undefined;
+      try {
+        fd = fs.openSync(file, fs.constants.O_RDONLY);
+        const buf = Buffer.alloc(Math.min(maxBytes, size - offset));
+        let got = 0;
+        while (got < buf.length) {
+          const n = fs.readSync(fd, buf, got, buf.length - got, lo + offset + got);
+          if (n === 0) break;
+          got += n;
+        }
+        return {
+          ...base, type: 'bytes', at: at(), method: `pread(${file}) of pid ${ep.pid}'s mapping`, offset, data: buf.subarray(0, got), total: size,
+          truncated: offset + got < size,
+        };
+      } catch (e) {
+        throw explain(e, { what });
+      } finally {
+        if (fd !== undefined) fs.closeSync(fd);
+      }
+    }
 
     case 'sysv-sem': {
       let values = channel.values;
