@@ -37,30 +37,28 @@ describe('workbench', () => {
     const procHeader = page.locator('.part.sidebar .pane-header', { hasText: /^\s*Processes/i }).first();
     if ((await procHeader.getAttribute('aria-expanded')) === 'true') await procHeader.click();
     const rows = viewRows(page, 'Channels');
+    // Start from the group rows alone (earlier tests may have left groups open), then open the
+    // groups that hold a FIFO and a Unix socket, as a person would: FIFOs, Sockets → Unix.
+    const channelsHeader = page.locator('.part.sidebar .pane-header', { hasText: /^\s*Channels/i }).first();
+    await channelsHeader.hover();
+    await channelsHeader.locator('.action-label[aria-label^="Collapse All"]').click({ timeout: 5_000 });
     const seen = new Set<string>();
-    // Expand collapsed groups, scrolling the (virtualised) list, until both names were seen.
     const found = await poll(
       `rows naming ${names.join(' and ')}`,
       async () => {
         for (const t of await rows.allTextContents()) seen.add(t);
         if (names.every((n) => [...seen].some((t) => t.includes(n)))) return true;
-        // One twistie per round (the list re-renders after each expansion), skipping groups with
-        // no match ("0 of 12"); when nothing can be expanded here, scroll the virtualised list.
-        const collapsed = rows.and(page.locator('[aria-expanded="false"]')).filter({ hasNotText: /\b0 of \d/ });
-        // Select the row and expand it with the keyboard, as a person would: the list scrolls
-        // the focused row into view, where a click on a half-hidden twistie may miss.
-        const expanded =
-          (await collapsed.count()) > 0 &&
-          (await collapsed
-            .first()
-            .click({ timeout: 2_000 })
-            .then(() => page.keyboard.press('ArrowRight'))
-            .then(() => true)
-            .catch(() => false));
-        if (!expanded) {
-          await rows.first().hover().catch(() => undefined);
-          await page.mouse.wheel(0, 300);
+        // One group per round (the list re-renders after each expansion); select it and expand
+        // it with the keyboard, which also scrolls it into view.
+        for (const group of [/^\s*FIFOs\s*\d/, /^\s*Sockets\s*\d/, /^\s*Unix\s*\d/]) {
+          const row = rows.filter({ hasText: group }).and(page.locator('[aria-expanded="false"]')).first();
+          if ((await row.count()) === 0) continue;
+          await row.click({ timeout: 2_000 }).catch(() => undefined);
+          await page.keyboard.press('ArrowRight');
+          return false;
         }
+        await rows.first().hover().catch(() => undefined);
+        await page.mouse.wheel(0, 300);
         return false;
       },
       45_000,
