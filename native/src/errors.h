@@ -71,6 +71,44 @@ struct PendingError {
   explicit operator bool() const { return err != 0; }
 };
 
+/**
+ * An AsyncWorker that settles a promise: Execute() (plain C++, off the JS thread) fills the
+ * result or `err_`; Settle() turns the result into JS and resolves. A captured errno rejects with
+ * the Node-style error. At environment teardown (the extension host exiting) N-API calls fail and
+ * node-addon-api throws; an exception escaping a completion callback would abort the whole
+ * process, so a promise nobody can observe any more is dropped instead.
+ */
+class PromiseWorker : public Napi::AsyncWorker {
+ public:
+  PromiseWorker(Napi::Env env, const char* name) : Napi::AsyncWorker(env, name), deferred_(env) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void OnOK() override {
+    try {
+      Napi::Env env = Env();
+      Napi::HandleScope scope(env);
+      if (err_) deferred_.Reject(SyscallError(env, err_.err, err_.syscall, err_.path).Value());
+      else deferred_.Resolve(Settle(env));
+    } catch (...) {
+    }
+  }
+
+  void OnError(const Napi::Error& e) override {
+    try {
+      deferred_.Reject(e.Value());
+    } catch (...) {
+    }
+  }
+
+ protected:
+  /** Builds the resolved value (main thread). */
+  virtual Napi::Value Settle(Napi::Env env) = 0;
+  PendingError err_;
+
+ private:
+  Napi::Promise::Deferred deferred_;
+};
+
 // Argument helpers (throw TypeError).
 int32_t ArgInt(const Napi::CallbackInfo& info, size_t i, const char* name);
 double ArgNumber(const Napi::CallbackInfo& info, size_t i, const char* name);

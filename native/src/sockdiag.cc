@@ -214,11 +214,10 @@ Napi::Array Strings(Napi::Env env, const std::vector<std::string>& v) {
   return a;
 }
 
-class DiagWorker : public Napi::AsyncWorker {
+class DiagWorker : public PromiseWorker {
  public:
   DiagWorker(Napi::Env env, bool isUnix, int proto, int family, std::string nsPath)
-      : Napi::AsyncWorker(env, "ipcInspectorSockDiag"), deferred_(env), unix_(isUnix), proto_(proto), family_(family), ns_(std::move(nsPath)) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
+      : PromiseWorker(env, "ipcInspectorSockDiag"), unix_(isUnix), proto_(proto), family_(family), ns_(std::move(nsPath)) {}
 
   void Execute() override {
     try {
@@ -231,31 +230,8 @@ class DiagWorker : public Napi::AsyncWorker {
     }
   }
 
-  void OnOK() override {
-    // At environment teardown (the extension host exiting) N-API calls fail and node-addon-api
-    // throws; a C++ exception escaping a completion callback aborts the whole process, so a
-    // promise nobody can observe any more is dropped instead.
-    try {
-      Settle();
-    } catch (...) {
-    }
-  }
-
-  void OnError(const Napi::Error& e) override {
-    try {
-      deferred_.Reject(e.Value());
-    } catch (...) {
-    }
-  }
-
- private:
-  void Settle() {
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    if (err_) {
-      deferred_.Reject(SyscallError(env, err_.err, err_.syscall, err_.path).Value());
-      return;
-    }
+ protected:
+  Napi::Value Settle(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
     if (unix_) {
       o.Set("inode", Typed<Napi::Float64Array>(env, u_.inode));
@@ -278,16 +254,14 @@ class DiagWorker : public Napi::AsyncWorker {
       o.Set("inode", Typed<Napi::Float64Array>(env, i_.inode));
       o.Set("uid", Typed<Napi::Float64Array>(env, i_.uid));
     }
-    deferred_.Resolve(o);
+    return o;
   }
 
 
  private:
-  Napi::Promise::Deferred deferred_;
   bool unix_;
   int proto_, family_;
   std::string ns_;
-  PendingError err_;
   UnixCols u_;
   InetCols i_;
 };

@@ -666,10 +666,9 @@ class Walker {
   char link_[4097];
 };
 
-class WalkWorker : public Napi::AsyncWorker {
+class WalkWorker : public PromiseWorker {
  public:
-  WalkWorker(Napi::Env env, Options opt) : Napi::AsyncWorker(env, "ipcInspectorWalkProc"), deferred_(env), opt_(std::move(opt)) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
+  WalkWorker(Napi::Env env, Options opt) : PromiseWorker(env, "ipcInspectorWalkProc"), opt_(std::move(opt)) {}
 
   void Execute() override {
     auto t0 = std::chrono::steady_clock::now();
@@ -784,31 +783,8 @@ class WalkWorker : public Napi::AsyncWorker {
     }
   }
 
-  void OnOK() override {
-    // At environment teardown (the extension host exiting) N-API calls fail and node-addon-api
-    // throws; a C++ exception escaping a completion callback aborts the whole process, so a
-    // promise nobody can observe any more is dropped instead.
-    try {
-      Settle();
-    } catch (...) {
-    }
-  }
-
-  void OnError(const Napi::Error& e) override {
-    try {
-      deferred_.Reject(e.Value());
-    } catch (...) {
-    }
-  }
-
- private:
-  void Settle() {
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    if (err_) {
-      deferred_.Reject(SyscallError(env, err_.err, err_.syscall, err_.path).Value());
-      return;
-    }
+ protected:
+  Napi::Value Settle(Napi::Env env) override {
     Napi::Array procs = Napi::Array::New(env, procs_.size());
     uint32_t i = 0;
     for (const ProcOut& p : procs_) {
@@ -847,7 +823,7 @@ class WalkWorker : public Napi::AsyncWorker {
     res.Set("paths", paths);
     res.Set("elapsedMs", Napi::Number::New(env, elapsedMs_));
     res.Set("threads", Napi::Number::New(env, threads_));
-    deferred_.Resolve(res);
+    return res;
   }
 
 
@@ -885,9 +861,7 @@ class WalkWorker : public Napi::AsyncWorker {
     return true;
   }
 
-  Napi::Promise::Deferred deferred_;
   Options opt_;
-  PendingError err_;
   std::vector<ProcOut> procs_;
   FdCols out_;
   double elapsedMs_ = 0;
