@@ -56,7 +56,7 @@ describe('IPC commands', function () {
     assert.ok(ids.includes(`pipe:${pipeF.info.inode}`) || api.model.result.channels.some((c) => c.kind === 'pipe' && c.inode === pipeF.info.inode));
     assert.ok(api.model.result.channels.every((c) => c.endpoints.some((e) => api.model.procs.get(e.pid)?.comm.includes('ic-pipe'))), 'a channel without ic-pipe passed the filter');
     assert.ok(api.model.filtering);
-    const procs = (await walk(api.processesTree, 10)).filter((n) => n.type === 'process');
+    const procs = (await walk(api.processesTree, 64)).filter((n) => n.type === 'process');
     assert.ok(procs.length > 0);
     await vscode.commands.executeCommand('ipcInspector.clearFilter');
     assert.equal(api.model.filtering, false);

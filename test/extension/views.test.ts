@@ -170,7 +170,9 @@ describe('IPC views', function () {
     const pipeF = await makeFixture('pipe', { comm: 'iv-proc' });
     fixtures.push(pipeF);
     await channelWhere(api, 'proc pipe', held('pipe')(pipeF.info, pipeF));
-    const nodes = await walk(api.processesTree, 12);
+    // Deep enough for any ancestry: under CI the fixture sits ~15 processes below PID 1 (runner, npm,
+    // code-server, extension host, fixture, writer) and the view keeps every ancestor.
+    const nodes = await walk(api.processesTree, 64);
     const writer = nodes.find((n): n is ProcessNode => n.type === 'process' && n.proc.pid === pipeF.info.writer.pid);
     assert.ok(writer, 'pipe writer not in the Processes view');
     const reader = nodes.find((n): n is ProcessNode => n.type === 'process' && n.proc.pid === pipeF.info.reader.pid);
