@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import * as commands from './commands';
-import type { Services, TestHooks } from './commands/services';
+import type { Services, TestHooks, ViewParts } from './commands/services';
 import { SnapshotService } from './core/snapshotService';
 import { DebugScope } from './debugScope';
 import { HostFacts } from './hostFacts';
@@ -20,14 +20,7 @@ import { ProcessesTree } from './views/processesTree';
 import { ViewModel } from './views/viewModel';
 import { registerInspector } from './webviews/inspector';
 
-export interface IpcInspectorApi {
-  source: LiveSnapshots;
-  model: ViewModel;
-  filters: FilterController;
-  channelsTree: ChannelsTree;
-  processesTree: ProcessesTree;
-  channelsView: vscode.TreeView<IpcNode>;
-  processesView: vscode.TreeView<IpcNode>;
+export interface IpcInspectorApi extends ViewParts {
   debugScope: DebugScope;
   hostFacts: HostFacts;
   statusBar: StatusBar;

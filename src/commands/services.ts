@@ -18,9 +18,8 @@ export interface TestHooks {
   pick?: (title: string, items: readonly vscode.QuickPickItem[]) => vscode.QuickPickItem | vscode.QuickPickItem[] | undefined;
 }
 
-export interface Services {
-  context: vscode.ExtensionContext;
-  log: vscode.LogOutputChannel;
+/** The live source and the view parts built at activation: what commands use and the test API exposes. */
+export interface ViewParts {
   source: LiveSnapshots;
   model: ViewModel;
   filters: FilterController;
@@ -28,6 +27,11 @@ export interface Services {
   processesTree: ProcessesTree;
   channelsView: vscode.TreeView<IpcNode>;
   processesView: vscode.TreeView<IpcNode>;
+}
+
+export interface Services extends ViewParts {
+  context: vscode.ExtensionContext;
+  log: vscode.LogOutputChannel;
   testHooks: TestHooks;
   /** The inspector panel, once the webview module is there. */
   openInspector?: (target: InspectorTarget) => void;
