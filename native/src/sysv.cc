@@ -185,7 +185,16 @@ Napi::Value MsgPeek(const Napi::CallbackInfo& info) {
   int maxBytes = ArgInt(info, 2, "maxBytesPerMessage");
   if (maxMessages < 0 || maxBytes < 0) ThrowType(env, "maxMessages and maxBytesPerMessage must be >= 0");
   struct msqid_ds ds;
-  if (msgctl(msqid, IPC_STAT, &ds) < 0) ThrowSyscall(env, errno, "msgctl");
+  if (msgctl(msqid, IPC_STAT, &ds) < 0) {
+    // Say what MSG_COPY itself would: the kernel rejects it (ENOSYS, no CONFIG_CHECKPOINT_RESTORE)
+    // before it looks the queue up, so a caller can tell "no MSG_COPY here" from "no such queue".
+    int statErr = errno;
+    long probe[2];
+    if (msgrcv(msqid, probe, sizeof(long), 0, MSG_COPY | IPC_NOWAIT | MSG_NOERROR) < 0 && errno == ENOSYS) {
+      ThrowSyscall(env, ENOSYS, "msgrcv");
+    }
+    ThrowSyscall(env, statErr, "msgctl");
+  }
   // Copy into a buffer as large as one message can be (bounded by the queue's byte limit, capped),
   // so the real size is known even when the caller wants fewer bytes.
   size_t bufBytes = static_cast<size_t>(maxBytes);

@@ -269,11 +269,13 @@ function sysvMentions(c: Channel, pids: ReadonlySet<number>): boolean {
 
 /**
  * MSG_COPY needs CONFIG_CHECKPOINT_RESTORE: the kernel checks for it before it looks up the
- * queue, so a copy from the invalid id -1 answers ENOSYS without it and EINVAL with it.
+ * queue, so a copy from an id no queue has answers ENOSYS without it and EINVAL with it. (A
+ * negative id would be refused with EINVAL before that check.)
  */
+const UNUSED_MSQID = 0x7fffffff;
 function probeMsgCopy(native: NativeAddon): boolean | null {
   try {
-    native.msgPeek(-1, 1, 1);
+    native.msgPeek(UNUSED_MSQID, 1, 1);
     return true;
   } catch (e) {
     const code = errnoName(e);

@@ -120,3 +120,23 @@ test('native join: pipes with measured bytes, unix peers, loopback TCP pairs, TI
   assert.deepEqual(s.processes.map((p) => p.pid), [1, 20, 21]);
   assert.equal(s.processes[1].threads, 2);
 });
+
+test('capabilities.msgCopy comes from what MSG_COPY answers on an id no queue has', async () => {
+  const answering = (code: string, seen: number[]) =>
+    ({
+      ...fake,
+      msgPeek: (id: number) => {
+        seen.push(id);
+        throw Object.assign(new Error(code), { code, syscall: 'msgrcv' });
+      },
+    }) as unknown as NativeAddon;
+  const ids: number[] = [];
+  const without = await takeSnapshot({ nativeAddon: answering('ENOSYS', ids), kinds: ['sysv-msg'] });
+  assert.equal(without.capabilities.msgCopy, false, 'ENOSYS: kernel built without CONFIG_CHECKPOINT_RESTORE');
+  const withIt = await takeSnapshot({ nativeAddon: answering('EINVAL', ids), kinds: ['sysv-msg'] });
+  assert.equal(withIt.capabilities.msgCopy, true, 'EINVAL: MSG_COPY accepted, the queue does not exist');
+  const unknown = await takeSnapshot({ nativeAddon: answering('EPERM', ids), kinds: ['sysv-msg'] });
+  assert.equal(unknown.capabilities.msgCopy, null);
+  // a negative id would be refused before the kernel's MSG_COPY check, proving nothing
+  assert.ok(ids.every((id) => id >= 0));
+});
