@@ -41,9 +41,10 @@ function conditions(channels: readonly Channel[], pathNow: (ch: FifoChannel) => 
     // stdin at EOF is how background jobs and daemons run: not worth a word
     else if (writers.length === 0 && ch.kind === 'pipe' && !ch.endpoints.every((e) => e.fd === 0)) out.push({ cond: 'no-writer', ch, writers, readers });
     if (ch.kind === 'fifo') {
-      const now = ch.deleted ? null : pathNow(ch);
-      if (ch.deleted || now?.state === 'missing') out.push({ cond: 'fifo-deleted', ch, writers, readers });
-      else if (now?.state === 'other') out.push({ cond: 'fifo-replaced', ch, writers, readers, now: now.text });
+      // the fd link says " (deleted)" once the held inode lost its name; the path may since name another file
+      const now = pathNow(ch);
+      if (now?.state === 'other') out.push({ cond: 'fifo-replaced', ch, writers, readers, now: now.text });
+      else if (ch.deleted || now?.state === 'missing') out.push({ cond: 'fifo-deleted', ch, writers, readers });
     }
   }
   return out;
@@ -82,7 +83,7 @@ export const otherEnd = defineRule<Memo>({
   wants(ctx) {
     const paths = [];
     for (const ch of ctx.snapshot.channels) {
-      if (ch.kind === 'fifo' && !ch.deleted && ch.endpoints.length > 0 && ch.path) paths.push({ path: ch.path, pid: ch.endpoints[0].pid });
+      if (ch.kind === 'fifo' && ch.endpoints.length > 0 && ch.path) paths.push({ path: ch.path, pid: ch.endpoints[0].pid });
     }
     return paths.length ? { paths } : null;
   },
@@ -165,6 +166,7 @@ function pathNow(ev: Evidence, ch: FifoChannel): PathNow | null {
   if (!p || p.type === 'unchecked') return null;
   if (p.type === 'missing') return { state: 'missing', text: 'no file at that path' };
   if (p.type !== 'fifo') return { state: 'other', text: `a ${p.type} (dev ${p.dev} inode ${p.inode}, owner uid ${p.uid})` };
-  if (p.dev !== ch.dev || p.inode !== ch.inode) return { state: 'other', text: `another FIFO (dev ${p.dev} inode ${p.inode}, owner uid ${p.uid}); the held one is dev ${ch.dev} inode ${ch.inode}` };
+  // deleted: the held inode has no name, so whatever has the path now is another file
+  if (ch.deleted || p.dev !== ch.dev || p.inode !== ch.inode) return { state: 'other', text: `another FIFO (dev ${p.dev} inode ${p.inode}, owner uid ${p.uid}); the held one is dev ${ch.dev} inode ${ch.inode}` };
   return { state: 'same', text: '' };
 }
