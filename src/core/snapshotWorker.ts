@@ -3,7 +3,8 @@
 //   main → worker: { type: 'next', seq } | { type: 'options', options } | { type: 'reset' } | { type: 'ack', seq }
 //   worker → main: { type: 'ready' }
 //                | { type: 'part', seq, json }            (a piece of the diff; the main thread acks it)
-//                | { type: 'diff', seq, json, workerMs, parts } (the last piece: processes + snapshot facts)
+//                | { type: 'diff', seq, json, workerMs, parts, diagnosis? } (the last piece: processes + snapshot
+//                  facts; with workerData.diagnose, the diagnosis of this snapshot as JSON — see diagnose/workerHook.ts)
 //                | { type: 'error', seq, message }
 // Why parts and JSON: receiving a message deserializes it on the main thread before any listener
 // runs, so one 50k-channel diff would stall it for hundreds of ms, unmeasured. A string arrives
@@ -13,6 +14,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { diffSnapshots } from './diff';
 import type { Snapshot, SnapshotDiff } from './model';
 import { takeSnapshot, type SnapshotOptions } from './snapshot';
+import { diagnosisHook } from './diagnose/workerHook';
 
 /** Channels (added + changed) or removed ids per part. */
 export const DIFF_PART_CHANNELS = 2000;
@@ -21,7 +23,7 @@ export type ToWorker = { type: 'next'; seq: number } | { type: 'options'; option
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'part'; seq: number; json: string }
-  | { type: 'diff'; seq: number; json: string; workerMs: number; parts: number }
+  | { type: 'diff'; seq: number; json: string; workerMs: number; parts: number; diagnosis?: string }
   | { type: 'error'; seq: number; message: string };
 
 /**
@@ -65,6 +67,8 @@ if (parentPort) {
   const partChannels: number = typeof workerData?.partChannels === 'number' && workerData.partChannels > 0 ? workerData.partChannels : DIFF_PART_CHANNELS;
   let prev: Snapshot | null = null;
   let chain: Promise<void> = Promise.resolve();
+  // the diagnosis rules (workerData.diagnose), run here after each snapshot: never on the main thread
+  const diagnose = diagnosisHook(workerData?.diagnose);
   /** The part being waited on: its seq and what to do when the main thread acks it. */
   let waiting: { seq: number; go: () => void } | null = null;
   port.on('message', (m: ToWorker) => {
@@ -80,8 +84,10 @@ if (parentPort) {
       if (m.type === 'options') {
         options = m.options;
         prev = null; // a different view of the machine: start over with a full diff
+        diagnose?.reset();
       } else if (m.type === 'reset') {
         prev = null;
+        diagnose?.reset();
       } else if (m.type === 'next') {
         const t0 = performance.now();
         try {
@@ -94,7 +100,8 @@ if (parentPort) {
             await acked;
           }
           const json = JSON.stringify(parts[parts.length - 1]);
-          port.postMessage({ type: 'diff', seq: m.seq, json, workerMs: performance.now() - t0, parts: parts.length } satisfies FromWorker);
+          const diagnosis = diagnose?.run(snap);
+          port.postMessage({ type: 'diff', seq: m.seq, json, workerMs: performance.now() - t0, parts: parts.length, ...(diagnosis ? { diagnosis } : {}) } satisfies FromWorker);
           prev = snap; // only once the main thread has every part (on an error both sides keep the old one)
         } catch (e) {
           port.postMessage({ type: 'error', seq: m.seq, message: (e as Error)?.stack ?? String(e) } satisfies FromWorker);
