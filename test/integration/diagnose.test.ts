@@ -222,7 +222,7 @@ describe('rule 3: stale or hijacked Unix socket path', { skip: noNative }, () =>
       for (let i = 0; i < 3; i++) {
         const d = await s.sample();
         assert.ok(!d.problems.some((p) => p.title.includes('hidden.sock') || p.evidence.some((e) => e.text.includes('hidden.sock'))), 'looked through the symlink');
-        assert.equal(touching(d, { pids: [svc.pid] }).length, 0, 'compared a path through the symlink');
+        assert.equal(touching(d, { rule: 'socket-path', pids: [svc.pid] }).length, 0, 'compared a path through the symlink');
       }
       await svc.stop();
     } finally {

@@ -117,8 +117,13 @@ export async function helper(cmd: string, args: string[], opts: SpawnOptions = {
   return h;
 }
 
-export const python = (code: string, args: string[] = [], opts: SpawnOptions = {}) => helper('python3', ['-c', code, ...args], opts);
-export const perl = (code: string, args: string[] = [], opts: SpawnOptions = {}) => helper('perl', ['-e', code, ...args], opts);
+/**
+ * Helpers first close every fd they inherited beyond stdio: a test runner that leaks a pipe into
+ * its children (some do) would otherwise make each helper hold a pipe with nobody at the other end.
+ */
+export const python = (code: string, args: string[] = [], opts: SpawnOptions = {}) => helper('python3', ['-c', `import os\nos.closerange(3, 65536)\n${code}`, ...args], opts);
+export const perl = (code: string, args: string[] = [], opts: SpawnOptions = {}) =>
+  helper('perl', ['-e', `use POSIX (); POSIX::close($_) for 3..1023; ${code}`, ...args], opts);
 
 /** Stops every helper still running (after hooks). */
 export async function stopHelpers(): Promise<void> {
