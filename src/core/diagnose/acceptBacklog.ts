@@ -14,12 +14,12 @@ type Memo = ReadonlyMap<string, number>;
 type Listener = UnixChannel | InetChannel;
 
 function listeners(ctx: RuleContext): Listener[] {
-  const out: Listener[] = [];
-  for (const c of ctx.snapshot.channels) {
-    if (c.kind === 'unix' && c.state === 'listen' && c.recvQueue !== null && c.recvQueue > 0) out.push(c);
-    else if (c.kind === 'tcp' && c.state === 'LISTEN' && c.recvQueue > 0) out.push(c);
-  }
-  return out;
+  return ctx.index.cached('busy-listeners', () => {
+    const out: Listener[] = [];
+    for (const c of ctx.index.ofKind('unix')) if (c.state === 'listen' && c.recvQueue !== null && c.recvQueue > 0) out.push(c);
+    for (const c of ctx.index.ofKind('tcp')) if (c.state === 'LISTEN' && c.recvQueue > 0) out.push(c);
+    return out;
+  });
 }
 
 /** The backlog when the snapshot knows it (sock_diag), else null. */

@@ -19,15 +19,17 @@ type Memo = ReadonlySet<string>;
 
 /** Channels a writer could be blocked on now, and the processes on both sides of each. */
 export function fullChannels(ctx: RuleContext): { channels: Channel[]; pids: Set<number> } {
-  const channels: Channel[] = [];
-  const pids = new Set<number>();
-  for (const ch of ctx.snapshot.channels) {
-    if (ch.endpoints.length === 0 || !isFull(ch)) continue;
-    channels.push(ch);
-    for (const e of ch.endpoints) pids.add(e.pid);
-    if ((ch.kind === 'unix' || ch.kind === 'tcp') && ch.peer) for (const p of ctx.index.holders(ctx.index.channel(ch.peer))) pids.add(p);
-  }
-  return { channels, pids };
+  return ctx.index.cached('full-channels', () => {
+    const channels: Channel[] = [];
+    const pids = new Set<number>();
+    for (const ch of ctx.index.ofKind('pipe', 'fifo', 'unix', 'tcp', 'posix-mq')) {
+      if (ch.endpoints.length === 0 || !isFull(ch)) continue;
+      channels.push(ch);
+      for (const e of ch.endpoints) pids.add(e.pid);
+      if ((ch.kind === 'unix' || ch.kind === 'tcp') && ch.peer) for (const p of ctx.index.holders(ctx.index.channel(ch.peer))) pids.add(p);
+    }
+    return { channels, pids };
+  });
 }
 
 function teach(ch: Channel): Explanation {

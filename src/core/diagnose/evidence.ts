@@ -68,6 +68,14 @@ export interface PathRequest {
   path: string;
   /** A process that holds the object: its mount namespace must be ours for the path to mean the same file. */
   pid: number;
+  /** What the path named when the object was made (dev `major:minor`, inode): when lstat agrees, the namespace check is skipped. */
+  expect?: { dev: string; inode: number };
+}
+
+/** lstat results kept between refreshes, per directory: reused while the directory's mtime is unchanged. */
+export interface PathCache {
+  dirs: Map<string, { mtimeMs: number; at: number }>;
+  paths: Map<string, PathFacts>;
 }
 
 /** What one rule wants looked at. */
@@ -100,6 +108,8 @@ export interface EvidenceOptions {
   socketScanMaxAgeMs?: number;
   /** Where the last scan is kept between calls (the Diagnoser's). */
   socketCache?: SocketScanCache;
+  /** Where path lstat results are kept between calls (the Diagnoser's); each is at most `socketScanMaxAgeMs` old. */
+  pathCache?: PathCache;
 }
 
 function read(p: string): string | null {
@@ -235,19 +245,52 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
   const safe = new SafeLstat(mounts);
   const ns = new Map<number | 'self', string | null>();
   const selfNs = nsOf(procRoot, 'self', ns);
+  // a directory whose mtime did not change had nothing unlinked, created or renamed in it: its
+  // paths' last answers still hold (re-read at least every maxAge)
+  const pc = opts.pathCache;
+  const maxAge = opts.socketScanMaxAgeMs ?? 10000;
+  const now = Date.now();
+  const dirState = new Map<string, number | null>();
+  const dirOk = (dir: string): boolean => {
+    if (!pc) return false;
+    let m = dirState.get(dir);
+    if (m === undefined) {
+      m = safe.dirMtime(dir);
+      dirState.set(dir, m);
+      const old = pc.dirs.get(dir);
+      if (m === null || !old || old.mtimeMs !== m || now - old.at > maxAge) {
+        if (m === null) pc.dirs.delete(dir);
+        else pc.dirs.set(dir, { mtimeMs: m, at: now });
+        for (const p of pc.paths.keys()) if (path.dirname(p) === dir) pc.paths.delete(p);
+        return false;
+      }
+    }
+    return m !== null;
+  };
   for (const r of requests) {
     for (const req of r.paths ?? []) {
       if (ev.paths.has(req.path)) continue;
       if (late('paths')) break;
-      const theirs = nsOf(procRoot, req.pid, ns);
-      if (selfNs === null || theirs === null || theirs !== selfNs) {
-        ev.paths.set(req.path, { path: req.path, type: 'unchecked', reason: theirs === null ? 'mount namespace of the holder unreadable' : 'the holder is in another mount namespace' });
-        continue;
+      const dir = path.dirname(req.path);
+      const cached = dirOk(dir) ? pc!.paths.get(req.path) : undefined;
+      let facts: PathFacts;
+      if (cached) facts = cached;
+      else {
+        const l = safe.lstat(req.path);
+        if (l.missing) facts = { path: req.path, type: 'missing' };
+        else if (!l.stat) facts = { path: req.path, type: 'unchecked', reason: l.skipped };
+        else facts = { path: req.path, type: fileType(l.stat), dev: devText(l.stat.dev), inode: l.stat.ino, uid: l.stat.uid };
+        if (pc && facts.type !== 'unchecked') pc.paths.set(req.path, facts);
       }
-      const l = safe.lstat(req.path);
-      if (l.missing) ev.paths.set(req.path, { path: req.path, type: 'missing' });
-      else if (!l.stat) ev.paths.set(req.path, { path: req.path, type: 'unchecked', reason: l.skipped });
-      else ev.paths.set(req.path, { path: req.path, type: fileType(l.stat), dev: devText(l.stat.dev), inode: l.stat.ino, uid: l.stat.uid });
+      // what the path names means the same only in the holder's mount namespace (checked unless it agrees)
+      const agrees = req.expect && facts.dev === req.expect.dev && facts.inode === req.expect.inode;
+      if (!agrees && facts.type !== 'unchecked') {
+        const theirs = nsOf(procRoot, req.pid, ns);
+        if (selfNs === null || theirs === null || theirs !== selfNs) {
+          facts = { path: req.path, type: 'unchecked', reason: theirs === null ? 'mount namespace of the holder unreadable' : 'the holder is in another mount namespace' };
+        }
+      }
+      ev.paths.set(req.path, facts);
     }
   }
 

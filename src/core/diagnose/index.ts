@@ -6,7 +6,7 @@ import type { Snapshot } from '../model';
 import { acceptBacklog } from './acceptBacklog';
 import { blockedWriter } from './blockedWriter';
 import { waitGraph, type WaitGraph } from './blocking';
-import { gatherEvidence, type Evidence, type EvidenceOptions, type EvidenceRequest } from './evidence';
+import { gatherEvidence, type Evidence, type EvidenceOptions, type EvidenceRequest, type PathCache } from './evidence';
 import { leftovers } from './leftovers';
 import { otherEnd } from './otherEnd';
 import { portClash } from './portClash';
@@ -77,6 +77,7 @@ export class Diagnoser {
   private samples = 0;
   private readonly rules: readonly Rule[];
   private readonly socketCache: SocketScanCache = { at: 0, scan: null, dirs: new Set() };
+  private readonly pathCache: PathCache = { dirs: new Map(), paths: new Map() };
 
   constructor(private readonly options: DiagnoserOptions = {}) {
     this.rules = options.rules ? RULES.filter((r) => options.rules!.includes(r.id)) : RULES;
@@ -88,6 +89,8 @@ export class Diagnoser {
     this.sinceById.clear();
     this.samples = 0;
     this.socketCache.scan = null;
+    this.pathCache.dirs.clear();
+    this.pathCache.paths.clear();
   }
 
   diagnose(snapshot: Snapshot): Diagnosis {
@@ -106,7 +109,7 @@ export class Diagnoser {
         notes.push(`rule ${rule.id} failed to name its candidates: ${(e as Error)?.message ?? String(e)}`);
       }
     }
-    const evidence = gatherEvidence(requests, { socketCache: this.socketCache, ...this.options });
+    const evidence = gatherEvidence(requests, { socketCache: this.socketCache, pathCache: this.pathCache, ...this.options });
     const t1 = performance.now();
     const { drafts, memos, notes: ruleNotes } = runRules(this.rules, ctx, evidence, this.histories);
     const keep = this.options.historySize ?? 8;

@@ -24,11 +24,8 @@ function alive(index: SnapshotIndex, ev: Evidence, pid: number): boolean {
 function unheldPosix(ctx: RuleContext): Channel[] {
   if (ctx.index.fdsHidden) return [];
   const out: Channel[] = [];
-  for (const c of ctx.snapshot.channels) {
-    if (c.endpoints.length > 0) continue;
-    if (c.kind === 'posix-shm' || c.kind === 'posix-sem') out.push(c);
-    else if (c.kind === 'posix-mq' && ctx.snapshot.capabilities.mqueueMounted) out.push(c);
-  }
+  for (const c of ctx.index.ofKind('posix-shm', 'posix-sem')) if (c.endpoints.length === 0) out.push(c);
+  if (ctx.snapshot.capabilities.mqueueMounted) for (const c of ctx.index.ofKind('posix-mq')) if (c.endpoints.length === 0) out.push(c);
   return out;
 }
 
@@ -64,14 +61,15 @@ export const leftovers = defineRule<Memo>({
   title: 'Leftovers',
   wants(ctx) {
     const pids = new Set<number>();
-    for (const c of ctx.snapshot.channels) {
-      if (c.kind === 'sysv-shm' && c.attachCount === 0) {
-        pids.add(c.creatorPid);
-        pids.add(c.lastPid);
-      } else if (c.kind === 'sysv-msg' && c.messages > 0) {
-        pids.add(c.lastSendPid);
-        pids.add(c.lastRecvPid);
-      }
+    for (const c of ctx.index.ofKind('sysv-shm')) {
+      if (c.attachCount > 0) continue;
+      pids.add(c.creatorPid);
+      pids.add(c.lastPid);
+    }
+    for (const c of ctx.index.ofKind('sysv-msg')) {
+      if (c.messages === 0) continue;
+      pids.add(c.lastSendPid);
+      pids.add(c.lastRecvPid);
     }
     pids.delete(0);
     for (const p of [...pids]) if (ctx.index.proc(p)) pids.delete(p);
@@ -97,7 +95,7 @@ export const leftovers = defineRule<Memo>({
         actions: [revealChannel(ch), ...peek(ch), ...remove(ch)],
         since: iso(since),
       });
-    for (const c of input.snapshot.channels) {
+    for (const c of index.ofKind('sysv-shm', 'sysv-msg')) {
       if (c.kind === 'sysv-shm') {
         const s = c as SysvShmChannel;
         if (s.attachCount === 0 && !alive(index, ev, s.creatorPid) && !alive(index, ev, s.lastPid)) {

@@ -4,7 +4,8 @@
 // openers cannot reach it, or reach something else). Raised when it held at the previous refresh
 // too (a process mid-exit closes its ends one by one). A FIFO with readers only is a server
 // waiting for its next client — normal — unless its path is gone.
-import type { Channel, FifoChannel, PipeChannel } from '../model';
+import type { FifoChannel, PipeChannel } from '../model';
+import type { SnapshotIndex } from './snapshotIndex';
 import type { Evidence } from './evidence';
 import type { EvidenceItem, Explanation, ProblemDraft, Severity } from './problem';
 import { chanLabel, defineRule, duration, iso, listLabel, peek, procLabel, revealChannel, revealProcess, streakStart } from './rule';
@@ -32,10 +33,19 @@ interface Found {
   now?: string;
 }
 
-function conditions(channels: readonly Channel[], pathNow: (ch: FifoChannel) => PathNow | null): Found[] {
+function conditions(channels: readonly (PipeChannel | FifoChannel)[], pathNow: (ch: FifoChannel) => PathNow | null): Found[] {
   const out: Found[] = [];
   for (const ch of channels) {
-    if ((ch.kind !== 'pipe' && ch.kind !== 'fifo') || ch.endpoints.length === 0) continue;
+    const eps = ch.endpoints;
+    if (eps.length === 0) continue;
+    // the common case, both sides held and the name intact, allocates nothing
+    let r = false;
+    let w = false;
+    for (let i = 0; i < eps.length && !(r && w); i++) {
+      if (eps[i].mode !== 'w') r = true;
+      if (eps[i].mode !== 'r') w = true;
+    }
+    if (r && w && (ch.kind === 'pipe' || !ch.deleted)) continue;
     const { writers, readers } = sides(ch);
     if (readers.length === 0) out.push({ cond: 'no-reader', ch, writers, readers });
     // stdin at EOF is how background jobs and daemons run: not worth a word
@@ -82,19 +92,21 @@ export const otherEnd = defineRule<Memo>({
   title: 'Nobody at the other end',
   wants(ctx) {
     const paths = [];
-    for (const ch of ctx.snapshot.channels) {
-      if (ch.kind === 'fifo' && ch.endpoints.length > 0 && ch.path) paths.push({ path: ch.path, pid: ch.endpoints[0].pid });
+    // a FIFO the fd link does not call deleted is, by construction, what its path names now;
+    // only a deleted one's path can name something else
+    for (const ch of ctx.index.ofKind('fifo')) {
+      if (ch.deleted && ch.endpoints.length > 0 && ch.path) paths.push({ path: ch.path, pid: ch.endpoints[0].pid });
     }
     return paths.length ? { paths } : null;
   },
   remember(input) {
-    return new Set(conditions(input.snapshot.channels, (ch) => pathNow(input.evidence, ch)).map((f) => `${f.cond}:${f.ch.id}`));
+    return new Set(found(input).map((f) => `${f.cond}:${f.ch.id}`));
   },
   run(input) {
     const { index, evidence: ev, history, now } = input;
     const out: ProblemDraft[] = [];
     const hidden = index.fdsHidden;
-    for (const f of conditions(input.snapshot.channels, (ch) => pathNow(ev, ch))) {
+    for (const f of found(input)) {
       const key = `${f.cond}:${f.ch.id}`;
       if (history.length === 0 || !history[history.length - 1].memo.has(key)) continue;
       const since = streakStart(history, now, (m) => m.has(key));
@@ -154,6 +166,11 @@ export const otherEnd = defineRule<Memo>({
     return out;
   },
 });
+
+/** This snapshot's conditions (computed once for run and remember). */
+function found(input: { index: SnapshotIndex; evidence: Evidence }): Found[] {
+  return input.index.cached('no-other-end', () => conditions(input.index.ofKind('pipe', 'fifo'), (ch) => pathNow(input.evidence, ch)));
+}
 
 interface PathNow {
   state: 'same' | 'missing' | 'other';

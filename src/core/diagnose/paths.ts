@@ -128,6 +128,17 @@ export class SafeLstat {
     }
   }
 
+  /** Modification time of a directory (changes with every unlink, create or rename in it), or null. */
+  dirMtime(dir: string): number | null {
+    const d = this.dir(dir);
+    if ('skipped' in d) return null;
+    try {
+      return fs.lstatSync(d.real).mtimeMs;
+    } catch {
+      return null;
+    }
+  }
+
   /** Is this directory (already resolved) a mount point of a file system that could hang? */
   unsafeMount(realDir: string): string | undefined {
     const t = this.fsTypeAt(realDir);

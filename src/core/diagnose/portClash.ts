@@ -32,9 +32,13 @@ interface Group {
 
 /** Listening sockets per (netns, family, port) with at least two whose addresses overlap. */
 function clashes(ctx: RuleContext): Group[] {
+  return ctx.index.cached('port-clash', () => clashesNow(ctx));
+}
+
+function clashesNow(ctx: RuleContext): Group[] {
   const by = new Map<string, Group>();
-  for (const c of ctx.snapshot.channels) {
-    if (c.kind !== 'tcp' || c.state !== 'LISTEN' || c.endpoints.length === 0) continue;
+  for (const c of ctx.index.ofKind('tcp')) {
+    if (c.state !== 'LISTEN' || c.endpoints.length === 0) continue;
     const port = portOf(c.local);
     const key = `${c.netns}|${c.family}|${port}`;
     const g = by.get(key);

@@ -36,6 +36,18 @@ function depthOf(ch: Channel): Depth | null {
   }
 }
 
+/** Every channel with something queued now (the memo), computed once per snapshot. */
+function depths(ctx: RuleContext): Map<string, { ch: Channel; d: Depth }> {
+  return ctx.index.cached('queue-depths', () => {
+    const m = new Map<string, { ch: Channel; d: Depth }>();
+    for (const ch of ctx.index.ofKind('unix', 'tcp', 'udp', 'sysv-msg', 'posix-mq')) {
+      const d = depthOf(ch);
+      if (d) m.set(ch.id, { ch, d });
+    }
+    return m;
+  });
+}
+
 /** Channels whose depth rose at each of the last RISING_SAMPLES refreshes. */
 function rising(ctx: RuleContext, history: readonly HistoryEntry<Memo>[]): { ch: Channel; depths: { at: number; d: Depth }[] }[] {
   const need = RISING_SAMPLES - 1;
@@ -43,9 +55,7 @@ function rising(ctx: RuleContext, history: readonly HistoryEntry<Memo>[]): { ch:
   const out: { ch: Channel; depths: { at: number; d: Depth }[] }[] = [];
   const last = history[history.length - 1].memo;
   if (last.size === 0) return out;
-  for (const ch of ctx.snapshot.channels) {
-    const d = depthOf(ch);
-    if (!d) continue;
+  for (const { ch, d } of depths(ctx).values()) {
     const prev = last.get(ch.id);
     if (!prev || prev.depth >= d.depth) continue;
     const depths = [{ at: ctx.now, d }];
@@ -109,10 +119,7 @@ export const queueDrain = defineRule<Memo>({
   },
   remember(input) {
     const m = new Map<string, Depth>();
-    for (const ch of input.snapshot.channels) {
-      const d = depthOf(ch);
-      if (d) m.set(ch.id, d);
-    }
+    for (const [id, x] of depths(input)) m.set(id, x.d);
     return m;
   },
   run(input) {

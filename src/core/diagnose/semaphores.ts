@@ -24,7 +24,7 @@ function touchers(s: SysvSemChannel): number[] {
 }
 
 function candidates(ctx: RuleContext): SysvSemChannel[] {
-  return ctx.snapshot.channels.filter((c): c is SysvSemChannel => c.kind === 'sysv-sem' && c.lastPid !== null && waiting(c) > 0);
+  return ctx.index.ofKind('sysv-sem').filter((c) => c.lastPid !== null && waiting(c) > 0);
 }
 
 type Toucher = { pid: number; status: 'gone' | 'waiting' | 'alive' | 'unknown' };

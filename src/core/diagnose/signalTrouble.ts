@@ -39,10 +39,23 @@ function harmless(sig: string): boolean {
   return a === 'ignore' || a === 'continue';
 }
 
+/** Pids that hold at least one endpoint (ancestors kept only to connect the tree do not). */
 function holdsIpc(input: RuleInput<Memo>): Set<number> {
-  const s = new Set<number>();
-  for (const c of input.snapshot.channels) for (const e of c.endpoints) s.add(e.pid);
-  return s;
+  return input.index.cached('holder-pids', () => {
+    const s = new Set<number>();
+    let last = -1;
+    for (const c of input.snapshot.channels) {
+      const eps = c.endpoints;
+      for (let i = 0; i < eps.length; i++) {
+        const pid = eps[i].pid;
+        if (pid !== last) {
+          s.add(pid);
+          last = pid;
+        }
+      }
+    }
+    return s;
+  });
 }
 
 const TEACH = {

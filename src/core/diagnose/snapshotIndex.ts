@@ -1,13 +1,58 @@
 // Lookups the rules share, built once per diagnosis and lazily: processes by pid, channels by id
 // (binary search in the snapshot's canonical order — no 50k-entry Map per refresh), and the
 // channel behind a (pid, fd) for the few processes whose threads were read.
-import { findChannel, isSortedChannels } from '../diff';
-import type { Channel, ProcessInfo, Snapshot, SysvMsgChannel, SysvSemChannel, UnixChannel } from '../model';
+import { findChannel } from '../diff';
+import { CHANNEL_KINDS, type Channel, type ChannelKind, type ProcessInfo, type Snapshot, type SysvMsgChannel, type SysvSemChannel, type UnixChannel } from '../model';
+
+const KIND_RANK = new Map<string, number>(CHANNEL_KINDS.map((k, i) => [k, i]));
+
+/**
+ * Channels by kind. A snapshot is in canonical order (kinds in CHANNEL_KINDS order), so each
+ * kind's run is found by binary search (no pass over 50k channels); a list that is not grouped
+ * that way (a hand-made snapshot) is bucketed in one pass.
+ */
+function kindSlices(list: readonly Channel[]): Map<ChannelKind, Channel[]> {
+  const m = new Map<ChannelKind, Channel[]>();
+  const rank = (i: number) => KIND_RANK.get(list[i].kind)!;
+  let covered = 0;
+  let grouped = true;
+  for (let k = 0; k < CHANNEL_KINDS.length && grouped; k++) {
+    // first index whose rank >= k, and first whose rank > k
+    const first = (r: number) => {
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (rank(mid) < r) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    const a = first(k);
+    const b = first(k + 1);
+    if (b <= a) continue;
+    if (rank(a) !== k || rank(b - 1) !== k || (a > 0 && rank(a - 1) >= k)) grouped = false;
+    covered += b - a;
+    m.set(CHANNEL_KINDS[k], list.slice(a, b));
+  }
+  if (grouped && covered === list.length) return m;
+  m.clear();
+  for (const c of list) {
+    const l = m.get(c.kind);
+    if (l) l.push(c);
+    else m.set(c.kind, [c]);
+  }
+  return m;
+}
+
+/** The channel types whose kind can be K (tcp and udp share InetChannel). */
+type OfKind<K extends ChannelKind> = Channel extends infer C ? (C extends { kind: infer CK } ? (K extends CK ? C : never) : never) : never;
 
 export class SnapshotIndex {
   readonly procs: ReadonlyMap<number, ProcessInfo>;
   private byId: Map<string, Channel> | null = null;
-  private readonly sorted: boolean;
+  private byKind: Map<ChannelKind, Channel[]> | null = null;
+  private readonly memo = new Map<string, unknown>();
   private readonly fdMap = new Map<number, Map<number, Channel>>();
   private semById: Map<number, SysvSemChannel> | null = null;
   private msgById: Map<number, SysvMsgChannel> | null = null;
@@ -15,7 +60,23 @@ export class SnapshotIndex {
 
   constructor(readonly snapshot: Snapshot) {
     this.procs = new Map(snapshot.processes.map((p) => [p.pid, p]));
-    this.sorted = isSortedChannels(snapshot.channels);
+  }
+
+  /** The channels of these kinds (one pass over the snapshot, the first time any kind is asked for). */
+  ofKind<K extends ChannelKind>(...kinds: K[]): OfKind<K>[] {
+    this.byKind ??= kindSlices(this.snapshot.channels);
+    if (kinds.length === 1) return (this.byKind.get(kinds[0]) ?? []) as OfKind<K>[];
+    const out: OfKind<K>[] = [];
+    for (const k of kinds) for (const c of this.byKind.get(k) ?? []) out.push(c as OfKind<K>);
+    return out;
+  }
+
+  /** A value computed once per snapshot (and per evidence, when the key says so): rules share their scans through it. */
+  cached<T>(key: string, compute: () => T): T {
+    if (this.memo.has(key)) return this.memo.get(key) as T;
+    const v = compute();
+    this.memo.set(key, v);
+    return v;
   }
 
   proc(pid: number): ProcessInfo | undefined {
@@ -24,11 +85,13 @@ export class SnapshotIndex {
 
   channel(id: string | undefined): Channel | undefined {
     if (id === undefined) return undefined;
-    if (this.sorted) {
+    // snapshots are in canonical order (takeSnapshot, applyDiff): a binary search; a miss (or a
+    // snapshot built some other way) falls back to a map built once
+    if (!this.byId) {
       const i = findChannel(this.snapshot.channels, id);
-      return i >= 0 ? this.snapshot.channels[i] : undefined;
+      if (i >= 0) return this.snapshot.channels[i];
+      this.byId = new Map(this.snapshot.channels.map((c) => [c.id, c]));
     }
-    this.byId ??= new Map(this.snapshot.channels.map((c) => [c.id, c]));
     return this.byId.get(id);
   }
 
@@ -53,18 +116,12 @@ export class SnapshotIndex {
   }
 
   sem(semid: number): SysvSemChannel | undefined {
-    if (!this.semById) {
-      this.semById = new Map();
-      for (const c of this.snapshot.channels) if (c.kind === 'sysv-sem') this.semById.set(c.semid, c);
-    }
+    this.semById ??= new Map(this.ofKind('sysv-sem').map((c) => [c.semid, c]));
     return this.semById.get(semid);
   }
 
   msg(msqid: number): SysvMsgChannel | undefined {
-    if (!this.msgById) {
-      this.msgById = new Map();
-      for (const c of this.snapshot.channels) if (c.kind === 'sysv-msg') this.msgById.set(c.msqid, c);
-    }
+    this.msgById ??= new Map(this.ofKind('sysv-msg').map((c) => [c.msqid, c]));
     return this.msgById.get(msqid);
   }
 
@@ -72,8 +129,8 @@ export class SnapshotIndex {
   boundTo(dev: string, inode: number): UnixChannel[] {
     if (!this.boundByInode) {
       this.boundByInode = new Map();
-      for (const c of this.snapshot.channels) {
-        if (c.kind !== 'unix' || c.boundInode === undefined) continue;
+      for (const c of this.ofKind('unix')) {
+        if (c.boundInode === undefined) continue;
         const k = `${c.boundDev}:${c.boundInode}`;
         const l = this.boundByInode.get(k);
         if (l) l.push(c);

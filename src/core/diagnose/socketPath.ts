@@ -16,12 +16,14 @@ type Memo = ReadonlySet<string>;
 
 /** Bound, path-named sockets someone holds: listeners and bound datagram sockets (the ones clients find by path). */
 function boundSockets(ctx: RuleContext): UnixChannel[] {
-  const out: UnixChannel[] = [];
-  for (const c of ctx.snapshot.channels) {
-    if (c.kind !== 'unix' || c.path === undefined || c.endpoints.length === 0) continue;
-    if (c.boundInode !== undefined ? c.state === 'listen' || c.state === 'unconnected' : c.state === 'listen') out.push(c);
-  }
-  return out;
+  return ctx.index.cached('bound-sockets', () => {
+    const out: UnixChannel[] = [];
+    for (const c of ctx.index.ofKind('unix')) {
+      if (c.path === undefined || c.endpoints.length === 0) continue;
+      if (c.boundInode !== undefined ? c.state === 'listen' || c.state === 'unconnected' : c.state === 'listen') out.push(c);
+    }
+    return out;
+  });
 }
 
 interface Found {
@@ -35,12 +37,16 @@ interface Found {
 }
 
 function find(ctx: RuleContext, ev: Evidence): { found: Found[]; byPath: boolean } {
+  return ctx.index.cached('socket-path', () => findNow(ctx, ev));
+}
+
+function findNow(ctx: RuleContext, ev: Evidence): { found: Found[]; byPath: boolean } {
   const found: Found[] = [];
   // sock_diag (the native addon) reports the bound file's inode: identity, not names
   const vfs = ctx.snapshot.capabilities.native && ctx.snapshot.capabilities.sockDiag;
   // (a) stale files
   if (ev.socketFiles) {
-    const boundPaths = vfs ? null : new Set(ctx.snapshot.channels.filter((c): c is UnixChannel => c.kind === 'unix' && c.path !== undefined).map((c) => c.path!));
+    const boundPaths = vfs ? null : new Set(ctx.index.ofKind('unix').filter((c) => c.path !== undefined).map((c) => c.path!));
     for (const f of ev.socketFiles) {
       const bound = boundPaths ? boundPaths.has(f.path) : ctx.index.boundTo(f.dev, f.inode).length > 0;
       if (!bound) found.push({ key: `stale:${f.dev}:${f.inode}`, kind: 'stale', file: f });
@@ -91,7 +97,7 @@ export const socketPath = defineRule<Memo>({
     for (const ch of boundSockets(ctx)) {
       if (!path.isAbsolute(ch.path!)) continue;
       dirs.add(path.dirname(ch.path!));
-      if (ch.boundInode !== undefined) paths.push({ path: ch.path!, pid: ch.endpoints[0].pid });
+      if (ch.boundInode !== undefined) paths.push({ path: ch.path!, pid: ch.endpoints[0].pid, expect: { dev: ch.boundDev!, inode: ch.boundInode } });
     }
     return { paths, socketDirs: dirs };
   },
