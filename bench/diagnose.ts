@@ -23,7 +23,9 @@ export class DiagnoseCost {
   readonly total: number[] = [];
   readonly evidence: number[] = [];
   readonly rules: number[] = [];
+  readonly phases: Record<string, number[]> = {};
   problems = 0;
+  byRule: Record<string, number> = {};
 
   /** Diagnoses one snapshot (after the caller timed the snapshot itself). */
   measure(snapshot: Snapshot): void {
@@ -32,12 +34,16 @@ export class DiagnoseCost {
     this.total.push(performance.now() - t);
     this.evidence.push(d.evidenceMs);
     this.rules.push(d.rulesMs);
+    for (const [k, v] of Object.entries(d.evidencePhasesMs ?? {})) (this.phases[k] ??= []).push(v);
     this.problems = d.problems.length;
+    this.byRule = {};
+    for (const p of d.problems) this.byRule[p.rule] = (this.byRule[p.rule] ?? 0) + 1;
   }
 
   /** Forgets the timings (warm-up), keeping the history. */
   clearTimings(): void {
     this.total.length = this.evidence.length = this.rules.length = 0;
+    for (const k of Object.keys(this.phases)) delete this.phases[k];
   }
 
   report(snapshotMs: number[]): string {
@@ -45,7 +51,9 @@ export class DiagnoseCost {
     return (
       `  diagnosis per refresh (evidence + 10 rules, in the worker): median ${fmt(median(this.total))} ms ` +
       `(evidence ${fmt(median(this.evidence))}, rules ${fmt(median(this.rules))}; max ${fmt(Math.max(...this.total))}) = ` +
-      `${Number.isFinite(share) ? (share * 100).toFixed(1) : '—'}% of a snapshot (goal < 10%); ${this.problems} problems on the last one`
+      `${Number.isFinite(share) ? (share * 100).toFixed(1) : '—'}% of a snapshot (goal < 10%)\n` +
+      `    evidence by part: ${Object.entries(this.phases).map(([k, v]) => `${k} ${fmt(median(v))}`).join(', ')}; ` +
+      `${this.problems} problems on the last one${this.problems ? ` (${Object.entries(this.byRule).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`
     );
   }
 }

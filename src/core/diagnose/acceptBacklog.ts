@@ -6,6 +6,7 @@
 // neither: then only a queue that stays non-empty is reported, as info.
 import type { Channel, InetChannel, UnixChannel } from '../model';
 import type { EvidenceItem, Explanation, ProblemDraft } from './problem';
+import { scan } from './scan';
 import { activity, chanLabel, defineRule, duration, iso, listLabel, procLabel, revealChannel, revealProcess, signal, streak, streakStart, type RuleContext } from './rule';
 
 /** Listener id → waiting connections, at that refresh (only listeners with some waiting). */
@@ -14,12 +15,7 @@ type Memo = ReadonlyMap<string, number>;
 type Listener = UnixChannel | InetChannel;
 
 function listeners(ctx: RuleContext): Listener[] {
-  return ctx.index.cached('busy-listeners', () => {
-    const out: Listener[] = [];
-    for (const c of ctx.index.ofKind('unix')) if (c.state === 'listen' && c.recvQueue !== null && c.recvQueue > 0) out.push(c);
-    for (const c of ctx.index.ofKind('tcp')) if (c.state === 'LISTEN' && c.recvQueue > 0) out.push(c);
-    return out;
-  });
+  return scan(ctx).busyListeners;
 }
 
 /** The backlog when the snapshot knows it (sock_diag), else null. */

@@ -5,7 +5,8 @@
 // Processes caught in a wait cycle are left to the wait-cycle rule.
 import { formatBytes } from '../format';
 import type { Channel } from '../model';
-import { isFull, nextToRead, type BlockedThread } from './blocking';
+import { nextToRead, type BlockedThread } from './blocking';
+import { scan } from './scan';
 import { emptyEvidence } from './evidence';
 import type { EvidenceItem, Explanation, ProblemDraft } from './problem';
 import {
@@ -20,11 +21,9 @@ type Memo = ReadonlySet<string>;
 /** Channels a writer could be blocked on now, and the processes on both sides of each. */
 export function fullChannels(ctx: RuleContext): { channels: Channel[]; pids: Set<number> } {
   return ctx.index.cached('full-channels', () => {
-    const channels: Channel[] = [];
+    const channels = scan(ctx).full;
     const pids = new Set<number>();
-    for (const ch of ctx.index.ofKind('pipe', 'fifo', 'unix', 'tcp', 'posix-mq')) {
-      if (ch.endpoints.length === 0 || !isFull(ch)) continue;
-      channels.push(ch);
+    for (const ch of channels) {
       for (const e of ch.endpoints) pids.add(e.pid);
       if ((ch.kind === 'unix' || ch.kind === 'tcp') && ch.peer) for (const p of ctx.index.holders(ctx.index.channel(ch.peer))) pids.add(p);
     }

@@ -62,6 +62,8 @@ export interface Evidence {
   scanned: string[];
   notes: string[];
   deadlineHit: boolean;
+  /** Time per step (threads, pids, paths, socket files), ms. */
+  phaseMs: Record<string, number>;
 }
 
 export interface PathRequest {
@@ -196,7 +198,13 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
   const procRoot = opts.procRoot ?? '/proc';
   const maxProcesses = opts.maxProcesses ?? 64;
   const maxThreads = opts.maxThreads ?? 64;
-  const ev: Evidence = { takenAt: Date.now(), ms: 0, processes: new Map(), liveness: new Map(), paths: new Map(), socketFiles: null, scanned: [], notes: [], deadlineHit: false };
+  const ev: Evidence = { takenAt: Date.now(), ms: 0, processes: new Map(), liveness: new Map(), paths: new Map(), socketFiles: null, scanned: [], notes: [], deadlineHit: false, phaseMs: {} };
+  let mark = t0;
+  const phase = (name: string) => {
+    const t = performance.now();
+    ev.phaseMs[name] = t - mark;
+    mark = t;
+  };
   const late = (what: string): boolean => {
     if (performance.now() <= deadline) return false;
     if (!ev.deadlineHit) ev.notes.push(`evidence deadline (${opts.deadlineMs ?? 60} ms) reached while reading ${what}: some problems may be missing`);
@@ -230,6 +238,7 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
   }
   if (capped) ev.notes.push(`threads read for ${maxProcesses} processes only (limit): some wait chains may be cut`);
   if (denied > 0) ev.notes.push(`could not read the threads of ${denied} process(es) (no ptrace permission: run as root to see what they wait on)`);
+  phase('threads');
 
   // 2. liveness of pids named by SysV objects
   for (const r of requests) {
@@ -240,6 +249,7 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
     }
   }
 
+  phase('pids');
   // 3. paths (FIFOs, bound sockets): lstat only, in our own mount namespace only
   const mounts = readMountTable(procRoot);
   const safe = new SafeLstat(mounts);
@@ -294,6 +304,7 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
     }
   }
 
+  phase('paths');
   // 4. socket files
   const dirs = new Set<string>();
   let wantScan = false;
@@ -307,7 +318,7 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
     const maxAge = opts.socketScanMaxAgeMs ?? 10000;
     const fresh = cache?.scan && Date.now() - cache.at < maxAge && [...dirs].every((d) => cache.dirs.has(d));
     if (fresh) {
-      ev.socketFiles = recheckSocketFiles(safe, cache!.scan!.files);
+      ev.socketFiles = recheckSocketFiles(safe, cache!.scan!);
       ev.scanned = cache!.scan!.scanned;
     } else {
       const scan = scanSocketFiles(safe, {
@@ -327,11 +338,12 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
       }
     }
   }
+  phase('socket files');
   ev.ms = performance.now() - t0;
   return ev;
 }
 
 /** Evidence with nothing in it (a rule run with no I/O, e.g. on a captured snapshot). */
 export function emptyEvidence(): Evidence {
-  return { takenAt: Date.now(), ms: 0, processes: new Map(), liveness: new Map(), paths: new Map(), socketFiles: null, scanned: [], notes: [], deadlineHit: false };
+  return { takenAt: Date.now(), ms: 0, processes: new Map(), liveness: new Map(), paths: new Map(), socketFiles: null, scanned: [], notes: [], deadlineHit: false, phaseMs: {} };
 }

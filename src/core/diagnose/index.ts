@@ -140,6 +140,7 @@ export class Diagnoser {
       notes: [...capabilityNotes(snapshot), ...evidence.notes, ...notes, ...ruleNotes],
       samples: Math.min(this.samples, keep + 1),
       evidenceMs: round(t1 - t0),
+      evidencePhasesMs: Object.fromEntries(Object.entries(evidence.phaseMs).map(([k, v]) => [k, round(v)])),
       rulesMs: round(performance.now() - t1),
     };
   }

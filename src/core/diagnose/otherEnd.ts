@@ -5,10 +5,10 @@
 // too (a process mid-exit closes its ends one by one). A FIFO with readers only is a server
 // waiting for its next client — normal — unless its path is gone.
 import type { FifoChannel, PipeChannel } from '../model';
-import type { SnapshotIndex } from './snapshotIndex';
+import { scan } from './scan';
 import type { Evidence } from './evidence';
 import type { EvidenceItem, Explanation, ProblemDraft, Severity } from './problem';
-import { chanLabel, defineRule, duration, iso, listLabel, peek, procLabel, revealChannel, revealProcess, streakStart } from './rule';
+import { chanLabel, defineRule, duration, iso, listLabel, peek, procLabel, revealChannel, revealProcess, streakStart, type RuleContext } from './rule';
 
 /** `${condition}:${channel id}` of the conditions seen at that refresh. */
 type Memo = ReadonlySet<string>;
@@ -94,8 +94,8 @@ export const otherEnd = defineRule<Memo>({
     const paths = [];
     // a FIFO the fd link does not call deleted is, by construction, what its path names now;
     // only a deleted one's path can name something else
-    for (const ch of ctx.index.ofKind('fifo')) {
-      if (ch.deleted && ch.endpoints.length > 0 && ch.path) paths.push({ path: ch.path, pid: ch.endpoints[0].pid });
+    for (const ch of scan(ctx).pipeSuspects) {
+      if (ch.kind === 'fifo' && ch.deleted && ch.path) paths.push({ path: ch.path, pid: ch.endpoints[0].pid });
     }
     return paths.length ? { paths } : null;
   },
@@ -168,8 +168,8 @@ export const otherEnd = defineRule<Memo>({
 });
 
 /** This snapshot's conditions (computed once for run and remember). */
-function found(input: { index: SnapshotIndex; evidence: Evidence }): Found[] {
-  return input.index.cached('no-other-end', () => conditions(input.index.ofKind('pipe', 'fifo'), (ch) => pathNow(input.evidence, ch)));
+function found(input: RuleContext & { evidence: Evidence }): Found[] {
+  return input.index.cached('no-other-end', () => conditions(scan(input).pipeSuspects, (ch) => pathNow(input.evidence, ch)));
 }
 
 interface PathNow {

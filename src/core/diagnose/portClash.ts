@@ -9,6 +9,7 @@
 import { escapeControl } from '../format';
 import type { InetChannel } from '../model';
 import type { EvidenceItem, ProblemDraft } from './problem';
+import { scan } from './scan';
 import { defineRule, iso, listLabel, procLabel, revealChannel, streakStart, type RuleContext } from './rule';
 
 type Memo = ReadonlySet<string>;
@@ -37,8 +38,7 @@ function clashes(ctx: RuleContext): Group[] {
 
 function clashesNow(ctx: RuleContext): Group[] {
   const by = new Map<string, Group>();
-  for (const c of ctx.index.ofKind('tcp')) {
-    if (c.state !== 'LISTEN' || c.endpoints.length === 0) continue;
+  for (const c of scan(ctx).tcpListeners) {
     const port = portOf(c.local);
     const key = `${c.netns}|${c.family}|${port}`;
     const g = by.get(key);

@@ -114,6 +114,8 @@ export interface Diagnosis {
   /** Time spent gathering evidence (I/O on candidates) and running the rules. */
   evidenceMs: number;
   rulesMs: number;
+  /** The evidence step's time by part (threads, pids, paths, socket files), ms. */
+  evidencePhasesMs?: Record<string, number>;
 }
 
 export function countBySeverity(problems: readonly { severity: Severity }[]): Record<Severity, number> {

@@ -4,48 +4,20 @@
 // For SysV queues the last-receive time tells whether anyone received at all in the window.
 import type { Channel } from '../model';
 import type { Evidence } from './evidence';
+import { scan, type Depth } from './scan';
 import type { EvidenceItem, Explanation, ProblemDraft, Severity } from './problem';
 import { activity, chanLabel, defineRule, duration, isRunning, iso, listLabel, peek, procLabel, revealChannel, revealProcess, signal, type HistoryEntry, type RuleContext } from './rule';
 import type { SnapshotIndex } from './snapshotIndex';
 
-interface Depth {
-  depth: number;
-  /** SysV: last msgrcv time. */
-  recvTime?: string | null;
-}
 /** Channel id → depth, for channels with something queued at that refresh. */
 type Memo = ReadonlyMap<string, Depth>;
 
 /** Refreshes (this one included) over which a queue must have risen at every step. */
 export const RISING_SAMPLES = 3;
 
-function depthOf(ch: Channel): Depth | null {
-  switch (ch.kind) {
-    case 'unix':
-      return ch.state !== 'listen' && ch.recvQueue !== null && ch.recvQueue > 0 ? { depth: ch.recvQueue } : null;
-    case 'tcp':
-      return ch.state !== 'LISTEN' && ch.recvQueue > 0 ? { depth: ch.recvQueue } : null;
-    case 'udp':
-      return ch.recvQueue > 0 ? { depth: ch.recvQueue } : null;
-    case 'sysv-msg':
-      return ch.messages > 0 ? { depth: ch.messages, recvTime: ch.lastRecvTime } : null;
-    case 'posix-mq':
-      return ch.messages !== null && ch.messages > 0 ? { depth: ch.messages } : null;
-    default:
-      return null;
-  }
-}
-
-/** Every channel with something queued now (the memo), computed once per snapshot. */
+/** Every channel with something queued now (the memo). */
 function depths(ctx: RuleContext): Map<string, { ch: Channel; d: Depth }> {
-  return ctx.index.cached('queue-depths', () => {
-    const m = new Map<string, { ch: Channel; d: Depth }>();
-    for (const ch of ctx.index.ofKind('unix', 'tcp', 'udp', 'sysv-msg', 'posix-mq')) {
-      const d = depthOf(ch);
-      if (d) m.set(ch.id, { ch, d });
-    }
-    return m;
-  });
+  return scan(ctx).depths;
 }
 
 /** Channels whose depth rose at each of the last RISING_SAMPLES refreshes. */

@@ -4,7 +4,7 @@
 // running under a tracer (so it is not mistaken for hung); a zombie its parent never reaps.
 // Everything that can be momentary (a stop, a zombie between exit and wait) must last across
 // refreshes; process identity is pid@startTime so a recycled pid starts afresh.
-import type { ProcessInfo } from '../model';
+import { CHANNEL_KINDS, type ProcessInfo } from '../model';
 import { signalInfo, signalNumber } from '../signals';
 import type { EvidenceItem, Explanation, ProblemDraft, Severity } from './problem';
 import { defineRule, duration, iso, procKey, procLabel, revealProcess, signal, streak, streakStart, type RuleInput } from './rule';
@@ -39,23 +39,19 @@ function harmless(sig: string): boolean {
   return a === 'ignore' || a === 'continue';
 }
 
-/** Pids that hold at least one endpoint (ancestors kept only to connect the tree do not). */
-function holdsIpc(input: RuleInput<Memo>): Set<number> {
-  return input.index.cached('holder-pids', () => {
-    const s = new Set<number>();
-    let last = -1;
-    for (const c of input.snapshot.channels) {
+/** Which of `pids` hold at least one endpoint (ancestors kept only to connect the tree do not). */
+function holdersAmong(input: RuleInput<Memo>, pids: readonly number[]): Set<number> {
+  const want = new Set(pids);
+  const found = new Set<number>();
+  // kind by kind (one object shape per loop), stopping once every candidate was seen
+  for (const kind of CHANNEL_KINDS) {
+    for (const c of input.index.ofKind(kind)) {
       const eps = c.endpoints;
-      for (let i = 0; i < eps.length; i++) {
-        const pid = eps[i].pid;
-        if (pid !== last) {
-          s.add(pid);
-          last = pid;
-        }
-      }
+      for (let i = 0; i < eps.length; i++) if (want.has(eps[i].pid)) found.add(eps[i].pid);
+      if (found.size === want.size) return found;
     }
-    return s;
-  });
+  }
+  return found;
 }
 
 const TEACH = {
@@ -118,7 +114,8 @@ export const signalTrouble = defineRule<Memo>({
   run(input) {
     const { index, history, now } = input;
     const out: ProblemDraft[] = [];
-    let ipc: Set<number> | null = null;
+    const ignoring = input.snapshot.processes.filter((p) => p.state !== 'Z' && p.signals.ignored.includes('SIGTERM')).map((p) => p.pid);
+    const ipc = ignoring.length ? holdersAmong(input, ignoring) : new Set<number>();
     const base = (p: ProcessInfo, kind: string, severity: Severity, title: string, explanation: Explanation, evidence: EvidenceItem[], since: number, actions = [revealProcess(index, p.pid)]): ProblemDraft => ({
       id: `signal-trouble:${kind}:${procKey(p)}`,
       rule: 'signal-trouble',
@@ -151,16 +148,13 @@ export const signalTrouble = defineRule<Memo>({
         }
       }
       // 2. ignores SIGTERM (processes that hold IPC, not their ancestors)
-      if (p.signals.ignored.includes('SIGTERM') && p.state !== 'Z') {
-        ipc ??= holdsIpc(input);
-        if (ipc.has(p.pid)) {
-          out.push(
-            base(p, 'ignores-term', 'info', `${label} ignores SIGTERM: a plain kill will not stop it`, TEACH.ignoresTerm, [
-              { label: 'ignored', text: p.signals.ignored.join(', '), source: `/proc/${p.pid}/status SigIgn` },
-              { label: 'caught', text: p.signals.caught.join(', ') || 'none', source: `/proc/${p.pid}/status SigCgt` },
-            ], now, [revealProcess(index, p.pid), ...signal(index, p.pid, 'SIGKILL', 'cannot be ignored, but skips all cleanup (asks first)')]),
-          );
-        }
+      if (ipc.has(p.pid)) {
+        out.push(
+          base(p, 'ignores-term', 'info', `${label} ignores SIGTERM: a plain kill will not stop it`, TEACH.ignoresTerm, [
+            { label: 'ignored', text: p.signals.ignored.join(', '), source: `/proc/${p.pid}/status SigIgn` },
+            { label: 'caught', text: p.signals.caught.join(', ') || 'none', source: `/proc/${p.pid}/status SigCgt` },
+          ], now, [revealProcess(index, p.pid), ...signal(index, p.pid, 'SIGKILL', 'cannot be ignored, but skips all cleanup (asks first)')]),
+        );
       }
       // 3. stopped, trace-stopped, traced
       if (p.state === 'T' && streak(history, (m) => m.stopped.has(k)) >= 1) {

@@ -37,6 +37,8 @@ export interface SocketScan {
   files: SocketFile[];
   /** Directories read (resolved paths). */
   scanned: string[];
+  /** Their modification times when read: a directory whose mtime is unchanged had nothing removed or added. */
+  mtimes: Map<string, number>;
   /** Why the scan is incomplete, if it is. */
   truncated?: string;
   skipped: string[];
@@ -66,10 +68,25 @@ export interface SocketScanCache {
   dirs: ReadonlySet<string>;
 }
 
-/** The cached scan's files that are still the same socket files (lstat again each). */
-export function recheckSocketFiles(safe: SafeLstat, files: readonly SocketFile[]): SocketFile[] {
+/**
+ * The cached scan's files that are still the same socket files: a file in a directory whose
+ * mtime did not change is still there; in a changed directory each file is lstat'ed again.
+ */
+export function recheckSocketFiles(safe: SafeLstat, scan: SocketScan): SocketFile[] {
   const out: SocketFile[] = [];
-  for (const f of files) {
+  const changed = new Map<string, boolean>();
+  for (const f of scan.files) {
+    const dir = path.dirname(f.path);
+    let c = changed.get(dir);
+    if (c === undefined) {
+      const m = safe.dirMtime(dir);
+      c = m === null || m !== scan.mtimes.get(dir);
+      changed.set(dir, c);
+    }
+    if (!c) {
+      out.push(f);
+      continue;
+    }
     const l = safe.lstat(f.path);
     if (l.stat && l.stat.isSocket() && l.stat.ino === f.inode && devText(l.stat.dev) === f.dev) out.push(f);
   }
@@ -77,7 +94,7 @@ export function recheckSocketFiles(safe: SafeLstat, files: readonly SocketFile[]
 }
 
 export function scanSocketFiles(safe: SafeLstat, o: SocketScanOptions): SocketScan {
-  const out: SocketScan = { files: [], scanned: [], skipped: [] };
+  const out: SocketScan = { files: [], scanned: [], mtimes: new Map(), skipped: [] };
   const seenDirs = new Map<string, number>();
   const seenFiles = new Set<string>();
   let entries = 0;
@@ -112,6 +129,8 @@ export function scanSocketFiles(safe: SafeLstat, o: SocketScanOptions): SocketSc
       continue;
     }
     out.scanned.push(real);
+    const m = safe.dirMtime(real);
+    if (m !== null) out.mtimes.set(real, m);
     for (const ent of list) {
       if (++entries > o.maxEntries) break;
       const p = (real === '/' ? '/' : real + '/') + ent.name;

@@ -10,20 +10,14 @@ import type { UnixChannel } from '../model';
 import type { Evidence, PathFacts } from './evidence';
 import type { SocketFile } from './socketFiles';
 import type { EvidenceItem, Explanation, ProblemDraft } from './problem';
+import { scan } from './scan';
 import { chanLabel, defineRule, duration, iso, listLabel, procLabel, revealChannel, revealProcess, streakStart, type RuleContext } from './rule';
 
 type Memo = ReadonlySet<string>;
 
 /** Bound, path-named sockets someone holds: listeners and bound datagram sockets (the ones clients find by path). */
 function boundSockets(ctx: RuleContext): UnixChannel[] {
-  return ctx.index.cached('bound-sockets', () => {
-    const out: UnixChannel[] = [];
-    for (const c of ctx.index.ofKind('unix')) {
-      if (c.path === undefined || c.endpoints.length === 0) continue;
-      if (c.boundInode !== undefined ? c.state === 'listen' || c.state === 'unconnected' : c.state === 'listen') out.push(c);
-    }
-    return out;
-  });
+  return scan(ctx).boundSockets;
 }
 
 interface Found {
