@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import { removeObject } from '../../src/core/actions';
+import { removeSocketFile } from '../../src/core/diagnose/removeFile';
 import type { Problem } from '../../src/core/diagnose';
 import { loadNative } from '../../src/core/native';
 import { perl, python, Sampler, sleep, stopHelpers, touching } from './diagnoseUtil';
@@ -168,7 +169,11 @@ describe('rule 3: stale or hijacked Unix socket path', { skip: noNative }, () =>
       assert.ok(rm && rm.kind === 'remove' && rm.file, JSON.stringify(p.actions));
       assert.equal(rm.file.path, sock);
       assert.equal(rm.file.inode, st.ino);
-      fs.unlinkSync(sock);
+      // the Remove action unlinks exactly that file, and refuses a file that changed meanwhile
+      assert.throws(() => removeSocketFile({ ...rm.file!, inode: rm.file!.inode + 1 }), (e: Error & { code?: string }) => e.code === 'ESTALE');
+      assert.ok(fs.existsSync(sock), 'a changed file was removed');
+      assert.deepEqual(removeSocketFile(rm.file), { path: sock, action: `unlink ${sock}` });
+      assert.ok(!fs.existsSync(sock));
       await s.gone(staleId, 'stale after unlink');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -290,3 +290,53 @@ describe('Diagnoser', () => {
     assert.deepEqual(r.notes, ['rule port-clash failed: boom']);
   });
 });
+
+// ------------------------------------------------------------------ plumbing
+
+describe('SnapshotIndex.ofKind', () => {
+  test('canonical order: runs found by binary search; any other order: one pass; same answer', () => {
+    const chans: Channel[] = [pipe(3, []), pipe(1, []), { id: 'sysv-msg:1', kind: 'sysv-msg', key: 0, msqid: 1, messages: 0, bytes: 0, maxBytes: 0, lastSendPid: 0, lastRecvPid: 0, uid: 0, owner: 'root', mode: '0600', lastSendTime: null, lastRecvTime: null, endpoints: [] }, pipe(2, [])];
+    const sorted = snap([], chans, T0);
+    const unsorted = { ...sorted, channels: [...chans] };
+    for (const s of [sorted, unsorted]) {
+      const idx = new SnapshotIndex(s);
+      assert.deepEqual(idx.ofKind('pipe').map((c) => c.id).sort(), ['pipe:1', 'pipe:2', 'pipe:3']);
+      assert.deepEqual(idx.ofKind('sysv-msg').map((c) => c.id), ['sysv-msg:1']);
+      assert.deepEqual(idx.ofKind('unix'), []);
+      assert.equal(idx.channel('pipe:2')?.id, 'pipe:2');
+      assert.equal(idx.channel('pipe:9'), undefined);
+    }
+  });
+});
+
+describe('SafeLstat', () => {
+  test('never touches a path on a file system that could hang, nor goes through a symlink another user owns', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { SafeLstat } = await import('../../src/core/diagnose/paths');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-safe-'));
+    try {
+      const fuse = new SafeLstat({ types: new Map([[dir, 'fuse.sshfs']]) });
+      assert.match(fuse.lstat(path.join(dir, 'x.sock')).skipped ?? '', /fuse\.sshfs/);
+      fs.mkdirSync(path.join(dir, 'real'));
+      fs.writeFileSync(path.join(dir, 'real', 'f'), '');
+      fs.symlinkSync(path.join(dir, 'real'), path.join(dir, 'link'));
+      const safe = new SafeLstat({ types: new Map() });
+      const asRoot = safe.lstat(path.join(dir, 'link', 'f'));
+      if (process.geteuid?.() === 0) {
+        assert.ok(asRoot.stat?.isFile(), 'a root-owned symlink is followed');
+        fs.lchownSync(path.join(dir, 'link'), 65534, 65534);
+        const other = new SafeLstat({ types: new Map() }).lstat(path.join(dir, 'link', 'f'));
+        assert.equal(other.stat, null);
+        assert.match(other.skipped ?? '', /symlink owned by uid 65534/);
+      } else {
+        assert.match(asRoot.skipped ?? '', /symlink owned by uid/);
+      }
+      assert.equal(safe.lstat(path.join(dir, 'real', 'missing')).missing, true);
+      assert.ok(safe.lstat(path.join(dir, 'link')).stat?.isSymbolicLink(), 'the last component is never followed');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
