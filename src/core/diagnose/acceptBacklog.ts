@@ -67,7 +67,7 @@ export const acceptBacklog = defineRule<Memo>({
         if (waiting < b || prev === undefined || prev < b) continue; // not at the backlog at both refreshes
         severity = 'warning';
         const over = waiting > b;
-        title = `${chanLabel(l)} accept queue ${over ? 'is full' : 'is at its backlog'} (${waiting} waiting, backlog ${b}): ${hl} is not accepting${over ? ' — new connections are refused or delayed' : ''}`;
+        title = `${chanLabel(l)} accept queue ${over ? 'is full' : 'is at its backlog'} (${waiting} waiting, backlog ${b}): ${hl} ${holders.length > 1 ? 'are' : 'is'} not accepting${over ? ' — new connections are refused or delayed' : ''}`;
         evidence.push({ label: 'accept queue', text: `${waiting} connection(s) waiting, backlog ${b}`, source: 'sock_diag (snapshot)' });
       } else {
         // backlog unknown: report only a queue that stayed non-empty for three refreshes

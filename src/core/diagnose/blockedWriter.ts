@@ -105,7 +105,7 @@ export const blockedWriter = defineRule<Memo>({
         id: `blocked-writer:${id}`,
         rule: 'blocked-writer',
         severity: 'warning',
-        title: `${wl} blocked writing to ${chanLabel(ch)}: ${rl} is not reading it (full for ${duration(now - since)})`,
+        title: `${wl} blocked writing to ${chanLabel(ch)}: ${rl} ${readers.length > 1 ? 'are' : 'is'} not reading it (full for ${duration(now - since)})`,
         explanation: teach(ch),
         evidence,
         channels: (ch.kind === 'unix' || ch.kind === 'tcp') && ch.peer ? [id, ch.peer] : [id],
