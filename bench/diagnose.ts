@@ -24,6 +24,7 @@ export class DiagnoseCost {
   readonly evidence: number[] = [];
   readonly rules: number[] = [];
   readonly phases: Record<string, number[]> = {};
+  readonly byRuleMs: Record<string, number[]> = {};
   problems = 0;
   byRule: Record<string, number> = {};
 
@@ -34,7 +35,9 @@ export class DiagnoseCost {
     this.total.push(performance.now() - t);
     this.evidence.push(d.evidenceMs);
     this.rules.push(d.rulesMs);
+    (this.phases.scan ??= []).push(d.scanMs ?? NaN);
     for (const [k, v] of Object.entries(d.evidencePhasesMs ?? {})) (this.phases[k] ??= []).push(v);
+    for (const [k, v] of Object.entries(d.rulesMsByRule ?? {})) (this.byRuleMs[k] ??= []).push(v ?? NaN);
     this.problems = d.problems.length;
     this.byRule = {};
     for (const p of d.problems) this.byRule[p.rule] = (this.byRule[p.rule] ?? 0) + 1;
@@ -44,6 +47,7 @@ export class DiagnoseCost {
   clearTimings(): void {
     this.total.length = this.evidence.length = this.rules.length = 0;
     for (const k of Object.keys(this.phases)) delete this.phases[k];
+    for (const k of Object.keys(this.byRuleMs)) delete this.byRuleMs[k];
   }
 
   report(snapshotMs: number[]): string {
@@ -52,7 +56,8 @@ export class DiagnoseCost {
       `  diagnosis per refresh (evidence + 10 rules, in the worker): median ${fmt(median(this.total))} ms ` +
       `(evidence ${fmt(median(this.evidence))}, rules ${fmt(median(this.rules))}; max ${fmt(Math.max(...this.total))}) = ` +
       `${Number.isFinite(share) ? (share * 100).toFixed(1) : '—'}% of a snapshot (goal < 10%)\n` +
-      `    evidence by part: ${Object.entries(this.phases).map(([k, v]) => `${k} ${fmt(median(v))}`).join(', ')}; ` +
+      `    evidence by part: ${Object.entries(this.phases).map(([k, v]) => `${k} ${fmt(median(v))}`).join(', ')}\n` +
+      `    rules: ${Object.entries(this.byRuleMs).map(([k, v]) => `${k} ${fmt(median(v))}`).join(', ')}\n    ` +
       `${this.problems} problems on the last one${this.problems ? ` (${Object.entries(this.byRule).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`
     );
   }

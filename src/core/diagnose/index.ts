@@ -15,6 +15,7 @@ import { queueDrain } from './queueDrain';
 import { iso, type HistoryEntry, type Rule, type RuleContext, type RuleInput } from './rule';
 import { semaphores } from './semaphores';
 import { signalTrouble } from './signalTrouble';
+import { scan } from './scan';
 import { SnapshotIndex } from './snapshotIndex';
 import type { SocketScanCache } from './socketFiles';
 import { socketPath } from './socketPath';
@@ -39,22 +40,25 @@ export function runRules(
   ctx: RuleContext,
   evidence: Evidence,
   histories: ReadonlyMap<RuleId, readonly HistoryEntry<unknown>[]>,
-): { drafts: ProblemDraft[]; memos: Map<RuleId, unknown>; notes: string[]; graph: WaitGraph | null } {
+): { drafts: ProblemDraft[]; memos: Map<RuleId, unknown>; notes: string[]; graph: WaitGraph | null; ms: Partial<Record<RuleId, number>> } {
   let graph: WaitGraph | null = null;
   const waits = () => (graph ??= waitGraph(ctx.index, evidence));
   const drafts: ProblemDraft[] = [];
   const memos = new Map<RuleId, unknown>();
   const notes: string[] = [];
+  const ms: Partial<Record<RuleId, number>> = {};
   for (const rule of rules) {
     const input: RuleInput<unknown> = { ...ctx, evidence, history: histories.get(rule.id) ?? [], waits };
+    const t = performance.now();
     try {
       for (const d of rule.run(input)) drafts.push(d);
       if (rule.remember) memos.set(rule.id, rule.remember(input));
     } catch (e) {
       notes.push(`rule ${rule.id} failed: ${(e as Error)?.message ?? String(e)}`);
     }
+    ms[rule.id] = performance.now() - t;
   }
-  return { drafts, memos, notes, graph };
+  return { drafts, memos, notes, graph, ms };
 }
 
 /** Notes on what the snapshot could not show (so a clean result is read for what it is). */
@@ -96,6 +100,9 @@ export class Diagnoser {
   diagnose(snapshot: Snapshot): Diagnosis {
     const t0 = performance.now();
     const index = new SnapshotIndex(snapshot);
+    // the one pass over the snapshot every rule's candidates come from (timed as its own part)
+    scan({ snapshot, index, now: Date.parse(snapshot.takenAt) || Date.now() });
+    const tScan = performance.now();
     const now = Date.parse(snapshot.takenAt) || Date.now();
     const ctx: RuleContext = { snapshot, index, now };
     const notes: string[] = [];
@@ -111,7 +118,7 @@ export class Diagnoser {
     }
     const evidence = gatherEvidence(requests, { socketCache: this.socketCache, pathCache: this.pathCache, ...this.options });
     const t1 = performance.now();
-    const { drafts, memos, notes: ruleNotes } = runRules(this.rules, ctx, evidence, this.histories);
+    const { drafts, memos, notes: ruleNotes, ms } = runRules(this.rules, ctx, evidence, this.histories);
     const keep = this.options.historySize ?? 8;
     for (const [id, memo] of memos) {
       let h = this.histories.get(id);
@@ -140,7 +147,9 @@ export class Diagnoser {
       notes: [...capabilityNotes(snapshot), ...evidence.notes, ...notes, ...ruleNotes],
       samples: Math.min(this.samples, keep + 1),
       evidenceMs: round(t1 - t0),
+      scanMs: round(tScan - t0),
       evidencePhasesMs: Object.fromEntries(Object.entries(evidence.phaseMs).map(([k, v]) => [k, round(v)])),
+      rulesMsByRule: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, round(v)])),
       rulesMs: round(performance.now() - t1),
     };
   }

@@ -114,8 +114,12 @@ export interface Diagnosis {
   /** Time spent gathering evidence (I/O on candidates) and running the rules. */
   evidenceMs: number;
   rulesMs: number;
+  /** Of evidenceMs: the one pass over the snapshot that finds every rule's candidates. */
+  scanMs?: number;
   /** The evidence step's time by part (threads, pids, paths, socket files), ms. */
   evidencePhasesMs?: Record<string, number>;
+  /** rulesMs by rule. */
+  rulesMsByRule?: Partial<Record<RuleId, number>>;
 }
 
 export function countBySeverity(problems: readonly { severity: Severity }[]): Record<Severity, number> {

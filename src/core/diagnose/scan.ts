@@ -21,6 +21,8 @@ export interface Scan {
   busyListeners: (UnixChannel | InetChannel)[];
   /** Path-bound Unix sockets someone holds that clients find by path (listeners, bound datagram sockets). */
   boundSockets: UnixChannel[];
+  /** Unix sockets bound to a file, by the file's `dev:inode` (UNIX_DIAG_VFS; native snapshots only). */
+  boundByFile: Map<string, UnixChannel[]>;
   /** Every TCP listening socket someone holds. */
   tcpListeners: InetChannel[];
   /** Pipes and FIFOs missing a reader or a writer, and FIFOs whose name was deleted. */
@@ -40,7 +42,7 @@ function oneSided(ch: PipeChannel | FifoChannel): boolean {
 }
 
 function scanNow(ctx: RuleContext): Scan {
-  const s: Scan = { full: [], depths: new Map(), busyListeners: [], boundSockets: [], tcpListeners: [], pipeSuspects: [] };
+  const s: Scan = { full: [], depths: new Map(), busyListeners: [], boundSockets: [], boundByFile: new Map(), tcpListeners: [], pipeSuspects: [] };
   const { index } = ctx;
   for (const p of index.ofKind('pipe')) {
     if (p.endpoints.length === 0) continue;
@@ -53,6 +55,12 @@ function scanNow(ctx: RuleContext): Scan {
     if (f.deleted || oneSided(f)) s.pipeSuspects.push(f);
   }
   for (const u of index.ofKind('unix')) {
+    if (u.boundInode !== undefined) {
+      const k = `${u.boundDev}:${u.boundInode}`;
+      const l = s.boundByFile.get(k);
+      if (l) l.push(u);
+      else s.boundByFile.set(k, [u]);
+    }
     if (u.state === 'listen') {
       if (u.recvQueue !== null && u.recvQueue > 0) s.busyListeners.push(u);
       if (u.path !== undefined && u.endpoints.length > 0) s.boundSockets.push(u);

@@ -2,7 +2,7 @@
 // (binary search in the snapshot's canonical order — no 50k-entry Map per refresh), and the
 // channel behind a (pid, fd) for the few processes whose threads were read.
 import { findChannel } from '../diff';
-import { CHANNEL_KINDS, type Channel, type ChannelKind, type ProcessInfo, type Snapshot, type SysvMsgChannel, type SysvSemChannel, type UnixChannel } from '../model';
+import { CHANNEL_KINDS, type Channel, type ChannelKind, type ProcessInfo, type Snapshot, type SysvMsgChannel, type SysvSemChannel } from '../model';
 
 const KIND_RANK = new Map<string, number>(CHANNEL_KINDS.map((k, i) => [k, i]));
 
@@ -56,7 +56,6 @@ export class SnapshotIndex {
   private readonly fdMap = new Map<number, Map<number, Channel>>();
   private semById: Map<number, SysvSemChannel> | null = null;
   private msgById: Map<number, SysvMsgChannel> | null = null;
-  private boundByInode: Map<string, UnixChannel[]> | null = null;
 
   constructor(readonly snapshot: Snapshot) {
     this.procs = new Map(snapshot.processes.map((p) => [p.pid, p]));
@@ -123,21 +122,6 @@ export class SnapshotIndex {
   msg(msqid: number): SysvMsgChannel | undefined {
     this.msgById ??= new Map(this.ofKind('sysv-msg').map((c) => [c.msqid, c]));
     return this.msgById.get(msqid);
-  }
-
-  /** Path-bound unix sockets by the `dev:inode` of the file they are bound to (native snapshots only). */
-  boundTo(dev: string, inode: number): UnixChannel[] {
-    if (!this.boundByInode) {
-      this.boundByInode = new Map();
-      for (const c of this.ofKind('unix')) {
-        if (c.boundInode === undefined) continue;
-        const k = `${c.boundDev}:${c.boundInode}`;
-        const l = this.boundByInode.get(k);
-        if (l) l.push(c);
-        else this.boundByInode.set(k, [c]);
-      }
-    }
-    return this.boundByInode.get(`${dev}:${inode}`) ?? [];
   }
 
   /** Distinct pids holding a channel, in order. */

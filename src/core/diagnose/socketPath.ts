@@ -42,7 +42,7 @@ function findNow(ctx: RuleContext, ev: Evidence): { found: Found[]; byPath: bool
   if (ev.socketFiles) {
     const boundPaths = vfs ? null : new Set(ctx.index.ofKind('unix').filter((c) => c.path !== undefined).map((c) => c.path!));
     for (const f of ev.socketFiles) {
-      const bound = boundPaths ? boundPaths.has(f.path) : ctx.index.boundTo(f.dev, f.inode).length > 0;
+      const bound = boundPaths ? boundPaths.has(f.path) : scan(ctx).boundByFile.has(`${f.dev}:${f.inode}`);
       if (!bound) found.push({ key: `stale:${f.dev}:${f.inode}`, kind: 'stale', file: f });
     }
   }
@@ -54,7 +54,7 @@ function findNow(ctx: RuleContext, ev: Evidence): { found: Found[]; byPath: bool
     if (now.type === 'missing') {
       found.push({ key: `gone:${ch.id}`, kind: 'gone', ch, now });
     } else if (now.dev !== ch.boundDev || now.inode !== ch.boundInode) {
-      const takers = now.type === 'socket' && now.dev !== undefined && now.inode !== undefined ? ctx.index.boundTo(now.dev, now.inode) : [];
+      const takers = now.type === 'socket' ? (scan(ctx).boundByFile.get(`${now.dev}:${now.inode}`) ?? []) : [];
       found.push({ key: `hijacked:${ch.id}`, kind: 'hijacked', ch, now, takers });
     }
   }
