@@ -271,6 +271,26 @@ describe('port clash', () => {
   });
 });
 
+// ------------------------------------------------------------------ accept backlog
+
+describe('accept backlog', () => {
+  const rule = RULES.filter((r) => r.id === 'accept-backlog');
+  const l = (rq: number, sq: number): Channel => ({ id: 'tcp:9', kind: 'tcp', family: 4, local: '127.0.0.1:7000', remote: '0.0.0.0:*', state: 'LISTEN', recvQueue: rq, sendQueue: sq, inode: 9, netns: '1', uid: 0, endpoints: [{ pid: 1, fd: 3, mode: 'rw' }] });
+  test('sock_diag gives the backlog: at it for two refreshes is a warning; below it, nothing', () => {
+    assert.equal(runOver(times(2).map((t) => snap([proc(1)], [l(5, 5)], t)), rule)[0].severity, 'warning');
+    assert.match(runOver(times(2).map((t) => snap([proc(1)], [l(6, 5)], t)), rule)[0].title, /is full \(6 waiting, backlog 5\)/);
+    assert.equal(runOver(times(3).map((t) => snap([proc(1)], [l(4, 5)], t)), rule).length, 0);
+    assert.equal(runOver([snap([proc(1)], [l(6, 5)], T0)], rule).length, 0, 'one refresh is not enough');
+  });
+  test('without the addon /proc/net/tcp has no backlog (tx_queue 0): only a queue waiting three refreshes, as info', () => {
+    const text = (t: number) => snap([proc(1)], [l(2, 0)], t, { capabilities: { ...snap([], [], 0).capabilities, native: false, sockDiag: false } });
+    assert.equal(runOver(times(2).map(text), rule).length, 0);
+    const [p] = runOver(times(3).map(text), rule);
+    assert.equal(p.severity, 'info');
+    assert.match(p.title, /backlog unknown/);
+  });
+});
+
 // ------------------------------------------------------------------ Diagnoser
 
 describe('Diagnoser', () => {
