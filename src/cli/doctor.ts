@@ -5,6 +5,7 @@
 // scripts and CI can use it; 0 otherwise; 2 for usage errors. All text that came from processes
 // is printed through escapeControl: one problem field never spans lines it did not choose.
 import { Diagnoser, SEVERITIES, countBySeverity, severityRank, type Diagnosis, type Problem } from '../core/diagnose';
+import { duration } from '../core/diagnose/rule';
 import { escapeControl } from '../core/format';
 import { takeSnapshot, type SnapshotOptions } from '../core/snapshot';
 import { parseInteger, parseOptions, parsePids, usageLines, type OptionSpec } from './args';
@@ -47,7 +48,7 @@ export function exitCode(d: Diagnosis): number {
 
 const e = escapeControl;
 
-function renderProblem(p: Problem): string[] {
+function renderProblem(p: Problem, takenAt: string): string[] {
   const out: string[] = [];
   out.push(`${p.severity.toUpperCase().padEnd(7)} ${p.rule}  ${e(p.title)}`);
   const x = p.explanation;
@@ -62,7 +63,8 @@ function renderProblem(p: Problem): string[] {
     out.push('  actions:');
     for (const a of p.actions) out.push(`    ${a.kind.padEnd(6)}  ${e(a.label)}`);
   }
-  out.push(`  since ${e(p.since)}   id ${e(p.id)}`);
+  const age = Date.parse(takenAt) - Date.parse(p.since);
+  out.push(`  since ${e(p.since)}${age >= 1000 ? ` (${duration(age)})` : ''}   id ${e(p.id)}`);
   return out;
 }
 
@@ -71,7 +73,7 @@ export function renderDiagnosis(d: Diagnosis, all: boolean): string {
   const c = d.counts;
   const lines: string[] = [];
   lines.push(`ipc-inspector doctor: ${SEVERITIES.map((s) => `${s} ${c[s]}`).join(', ')} (${d.samples} snapshot${d.samples === 1 ? '' : 's'})`);
-  for (const p of shown) lines.push('', ...renderProblem(p));
+  for (const p of shown) lines.push('', ...renderProblem(p, d.takenAt));
   const hidden = d.problems.length - shown.length;
   if (hidden > 0) lines.push('', `${hidden} info-level problem${hidden === 1 ? '' : 's'} not shown (--all shows them)`);
   if (d.problems.length === 0) lines.push('', 'no problems found');

@@ -13,7 +13,7 @@ import { takeSnapshot, type SnapshotOptions } from './snapshot';
 import type { FromWorker, ToWorker } from './snapshotWorker';
 import type { Channel } from './model';
 import type { Diagnosis } from './diagnose/problem';
-import { diagnosisHook, type DiagnoseSetting } from './diagnose/workerHook';
+import { DiagnosisReceiver, diagnosisHook, type DiagnoseSetting, type DiagnosisDelta } from './diagnose/workerHook';
 
 export type SnapshotServiceOptions = SnapshotOptions & {
   workerPath?: string;
@@ -98,6 +98,8 @@ export class SnapshotService {
   /** In-thread diagnosis, used only when scanning on the calling thread (the worker has its own). */
   private localDiagnosis: ReturnType<typeof diagnosisHook> = null;
   private readonly diagnose: DiagnoseSetting;
+  /** The problems as last received (the worker sends what changed). */
+  private readonly received = new DiagnosisReceiver();
 
   constructor(opts: SnapshotServiceOptions = {}) {
     const { workerPath, partChannels, youngGenerationMb, diagnose, ...options } = opts;
@@ -188,7 +190,7 @@ export class SnapshotService {
     const diff = diffSnapshots(this.current, snapshot);
     this.current = snapshot;
     if (this.diagnose && !this.localDiagnosis) this.localDiagnosis = diagnosisHook(this.diagnose);
-    const diagnosis = this.localDiagnosis ? (JSON.parse(this.localDiagnosis.run(snapshot)) as Diagnosis) : undefined;
+    const diagnosis = this.localDiagnosis ? this.received.apply(JSON.parse(this.localDiagnosis.run(snapshot)) as DiagnosisDelta) : undefined;
     this.lastWorkerMs = 0;
     this.lastMainThreadMs = performance.now() - t0; // includes awaits; the whole scan ran on this thread
     this.lastMaxStallMs = this.lastMainThreadMs;
@@ -242,7 +244,7 @@ export class SnapshotService {
     this.lastMaxStallMs = Math.max(p.maxStallMs, ms + tail);
     this.lastParts = m.parts;
     // the diagnosis was computed in the worker; here it is only parsed
-    p.resolve(m.diagnosis ? { diff, snapshot, diagnosis: JSON.parse(m.diagnosis) as Diagnosis } : { diff, snapshot });
+    p.resolve(m.diagnosis ? { diff, snapshot, diagnosis: this.received.apply(JSON.parse(m.diagnosis) as DiagnosisDelta) } : { diff, snapshot });
   }
 
   private fail(reason: string): void {

@@ -4,7 +4,7 @@
 //   worker → main: { type: 'ready' }
 //                | { type: 'part', seq, json }            (a piece of the diff; the main thread acks it)
 //                | { type: 'diff', seq, json, workerMs, parts, diagnosis? } (the last piece: processes + snapshot
-//                  facts; with workerData.diagnose, the diagnosis of this snapshot as JSON — see diagnose/workerHook.ts)
+//                  facts; with workerData.diagnose, what changed in the diagnosis, as JSON — diagnose/workerHook.ts)
 //                | { type: 'error', seq, message }
 // Why parts and JSON: receiving a message deserializes it on the main thread before any listener
 // runs, so one 50k-channel diff would stall it for hundreds of ms, unmeasured. A string arrives

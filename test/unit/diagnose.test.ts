@@ -11,6 +11,7 @@ import { emptyEvidence, type Evidence, type ProcessFacts } from '../../src/core/
 import { parseMountInfo } from '../../src/core/diagnose/paths';
 import type { HistoryEntry, Rule } from '../../src/core/diagnose/rule';
 import { SnapshotIndex } from '../../src/core/diagnose/snapshotIndex';
+import { DiagnosisReceiver, diagnosisHook, type DiagnosisDelta } from '../../src/core/diagnose/workerHook';
 import { describeSyscall, parseSyscall } from '../../src/core/diagnose/syscalls';
 import { sortChannels } from '../../src/core/diff';
 import type { Channel, ProcessInfo, Snapshot } from '../../src/core/model';
@@ -306,6 +307,10 @@ describe('Diagnoser', () => {
     assert.equal(a.problems[0].since, new Date(t1).toISOString());
     assert.equal(b.problems[0].since, a.problems[0].since);
     assert.equal(b.problems[0].id, a.problems[0].id);
+    // longer than the rules' history: since stays the first sighting
+    const short = new Diagnoser({ rules: ['signal-trouble'], historySize: 2 });
+    const runs = times(6).map((t) => short.diagnose(snap([stopped], [], t)));
+    assert.equal(runs[5].problems[0].since, new Date(times(6)[0]).toISOString());
     const r = runRules([evil], { snapshot: snap([], [], t1), index: new SnapshotIndex(snap([], [], t1)), now: t1 }, emptyEvidence(), new Map());
     assert.deepEqual(r.notes, ['rule port-clash failed: boom']);
   });
@@ -358,5 +363,30 @@ describe('SafeLstat', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('worker hook', () => {
+  test('sends what changed: everything first, nothing for an unchanged problem, removals by omission; the receiver rebuilds the whole list', () => {
+    const hook = diagnosisHook({ rules: ['signal-trouble'] })!;
+    const rx = new DiagnosisReceiver();
+    const a = proc(91, { state: 'T' });
+    const b = proc(92, { state: 'T' });
+    const [t1, t2, t3, t4] = times(4);
+    const d1 = JSON.parse(hook.run(snap([a, b], [], t1))) as DiagnosisDelta;
+    assert.equal(d1.full, true);
+    assert.equal(rx.apply(d1).problems.length, 0, 'a stop must last a refresh');
+    const d2 = JSON.parse(hook.run(snap([a, b], [], t2))) as DiagnosisDelta;
+    assert.equal(d2.changed.length, 2);
+    assert.deepEqual(rx.apply(d2).problems.map((p) => p.pids[0]), [91, 92]);
+    const d3 = JSON.parse(hook.run(snap([a, b], [], t3))) as DiagnosisDelta;
+    assert.equal(d3.changed.length, 0, 'unchanged problems are not sent again');
+    assert.equal(rx.apply(d3).problems.length, 2);
+    const d4 = JSON.parse(hook.run(snap([a, { ...b, state: 'S' }], [], t4))) as DiagnosisDelta;
+    const r4 = rx.apply(d4);
+    assert.deepEqual(r4.problems.map((p) => p.pids[0]), [91]);
+    assert.equal(r4.counts.warning, 1);
+    hook.reset();
+    assert.equal((JSON.parse(hook.run(snap([a], [], t4 + 1000))) as DiagnosisDelta).full, true);
   });
 });

@@ -7,7 +7,7 @@
 import type { Channel, InetChannel, UnixChannel } from '../model';
 import type { EvidenceItem, Explanation, ProblemDraft } from './problem';
 import { scan } from './scan';
-import { activity, chanLabel, defineRule, duration, iso, listLabel, procLabel, revealChannel, revealProcess, signal, streak, streakStart, type RuleContext } from './rule';
+import { activity, chanLabel, defineRule, iso, listLabel, procLabel, revealChannel, revealProcess, signal, streak, streakStart, type RuleContext } from './rule';
 
 /** Listener id → waiting connections, at that refresh (only listeners with some waiting). */
 type Memo = ReadonlyMap<string, number>;
@@ -74,11 +74,10 @@ export const acceptBacklog = defineRule<Memo>({
         const n = streak(history, (m) => (m.get(l.id) ?? 0) > 0);
         if (n < 2) continue;
         severity = 'info';
-        title = `${chanLabel(l)} has ${waiting} connection(s) waiting to be accepted for ${n + 1} refreshes (backlog unknown without sock_diag)`;
+        title = `${chanLabel(l)} keeps ${waiting} connection(s) waiting to be accepted (backlog unknown without sock_diag)`;
         evidence.push({ label: 'accept queue', text: `${waiting} waiting; the backlog needs the native addon (sock_diag)`, source: '/proc/net (snapshot)' });
       }
       const since = streakStart(history, now, (m) => (m.get(l.id) ?? 0) > 0);
-      evidence.push({ label: 'for', text: `at least ${duration(now - since)}`, source: 'earlier snapshots' });
       for (const p of holders.slice(0, 4)) evidence.push({ label: 'listener', text: `${procLabel(index, p, ev)} is ${activity(ev, index, p)}`, source: `/proc/${p}/task` });
       const stopped = holders.filter((p) => index.proc(p)?.state === 'T');
       out.push({

@@ -10,8 +10,8 @@ import { scan } from './scan';
 import { emptyEvidence } from './evidence';
 import type { EvidenceItem, Explanation, ProblemDraft } from './problem';
 import {
-  activity, chanLabel, chanNode, defineRule, duration, isRunning, iso, listLabel, peek, procLabel, procNode, revealChannel, revealProcess, signal,
-  streak, streakStart, type RuleContext,
+  activity, chanLabel, chanNode, defineRule, isRunning, iso, listLabel, peek, procLabel, procNode, revealChannel, revealProcess, signal,
+  streakStart, type RuleContext,
 } from './rule';
 import { describeSyscall } from './syscalls';
 
@@ -90,7 +90,6 @@ export const blockedWriter = defineRule<Memo>({
       } else if (ch.kind === 'unix' || ch.kind === 'tcp') {
         evidence.push({ label: 'send queue', text: formatBytes(ch.sendQueue), source: 'sock_diag (snapshot)' });
       }
-      evidence.push({ label: 'full for', text: `at least ${duration(now - since)} (${streak(history, (m) => m.has(id)) + 1} refreshes in a row)`, source: 'earlier snapshots' });
       for (const w of writers) {
         evidence.push({
           label: 'writer',
@@ -105,7 +104,7 @@ export const blockedWriter = defineRule<Memo>({
         id: `blocked-writer:${id}`,
         rule: 'blocked-writer',
         severity: 'warning',
-        title: `${wl} blocked writing to ${chanLabel(ch)}: ${rl} ${readers.length > 1 ? 'are' : 'is'} not reading it (full for ${duration(now - since)})`,
+        title: `${wl} blocked writing to ${chanLabel(ch)}: ${rl} ${readers.length > 1 ? 'are' : 'is'} not reading it`,
         explanation: teach(ch),
         evidence,
         channels: (ch.kind === 'unix' || ch.kind === 'tcp') && ch.peer ? [id, ch.peer] : [id],

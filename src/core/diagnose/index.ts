@@ -133,7 +133,9 @@ export class Diagnoser {
     for (const d of drafts) {
       if (seen.has(d.id)) continue;
       seen.add(d.id);
-      const s = d.since ?? this.sinceById.get(d.id) ?? iso(now);
+      // a rule's own since only reaches back as far as its history: an earlier one seen here wins
+      const prev = this.sinceById.get(d.id);
+      const s = prev !== undefined && (d.since === undefined || prev < d.since) ? prev : (d.since ?? iso(now));
       since.set(d.id, s);
       problems.push({ ...d, since: s });
     }

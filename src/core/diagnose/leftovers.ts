@@ -8,7 +8,7 @@ import { formatBytes } from '../format';
 import type { Channel, SysvMsgChannel, SysvShmChannel } from '../model';
 import type { Evidence } from './evidence';
 import type { EvidenceItem, Explanation, ProblemDraft, Severity } from './problem';
-import { chanLabel, defineRule, duration, iso, listLabel, peek, procLabel, remove, revealChannel, streakStart, type RuleContext } from './rule';
+import { chanLabel, defineRule, iso, listLabel, peek, procLabel, remove, revealChannel, streakStart, type RuleContext } from './rule';
 import type { SnapshotIndex } from './snapshotIndex';
 
 /** Ids of POSIX objects nobody held at that refresh. */
@@ -129,7 +129,6 @@ export const leftovers = defineRule<Memo>({
       const size = c.kind === 'posix-shm' ? ` (${formatBytes(c.size)})` : c.kind === 'posix-mq' && c.messages !== null ? ` (${c.messages} message(s))` : c.kind === 'posix-sem' && c.value !== null ? ` (value ${c.value})` : '';
       push(c, 'posix', 'info', `${chanLabel(c)}${size} is not held or mapped by any process`, TEACH.posix, [
         { label: 'holders', text: 'no fd and no mapping in any process', source: 'fd tables and maps (snapshot)' },
-        { label: 'for', text: `at least ${duration(now - since)}`, source: 'earlier snapshots' },
       ], since);
     }
     return out;

@@ -8,7 +8,7 @@ import type { FifoChannel, PipeChannel } from '../model';
 import { scan } from './scan';
 import type { Evidence } from './evidence';
 import type { EvidenceItem, Explanation, ProblemDraft, Severity } from './problem';
-import { chanLabel, defineRule, duration, iso, listLabel, peek, procLabel, revealChannel, revealProcess, streakStart, type RuleContext } from './rule';
+import { chanLabel, defineRule, iso, listLabel, peek, procLabel, revealChannel, revealProcess, streakStart, type RuleContext } from './rule';
 
 /** `${condition}:${channel id}` of the conditions seen at that refresh. */
 type Memo = ReadonlySet<string>;
@@ -143,7 +143,6 @@ export const otherEnd = defineRule<Memo>({
       const evidence: EvidenceItem[] = [
         { label: 'writers', text: wl || 'none', source: 'fd table (snapshot)' },
         { label: 'readers', text: rl || 'none', source: 'fd table (snapshot)' },
-        { label: 'for', text: `at least ${duration(now - since)}`, source: 'earlier snapshots' },
       ];
       if (ch.bufferedBytes !== null) evidence.push({ label: 'buffered', text: `${ch.bufferedBytes} bytes`, source: 'FIONREAD (snapshot)' });
       if (f.cond === 'fifo-deleted') evidence.push({ label: 'path', text: 'the fd link ends in " (deleted)"', source: '/proc/PID/fd (snapshot)' });

@@ -7,7 +7,7 @@
 import type { SysvSemChannel } from '../model';
 import type { Evidence } from './evidence';
 import type { EvidenceItem, ProblemDraft } from './problem';
-import { chanLabel, defineRule, duration, iso, listLabel, procLabel, remove, revealChannel, streakStart, type RuleContext } from './rule';
+import { chanLabel, defineRule, iso, listLabel, procLabel, remove, revealChannel, streakStart, type RuleContext } from './rule';
 import type { SnapshotIndex } from './snapshotIndex';
 
 type Memo = ReadonlySet<string>;
@@ -77,7 +77,6 @@ export const semaphores = defineRule<Memo>({
           text: `${procLabel(index, x.pid, ev)}: ${x.status === 'gone' ? 'exited' : x.status === 'waiting' ? `itself asleep in semop() on semid ${s.semid}` : 'alive'}`,
           source: `/proc/${x.pid}`,
         })),
-        { label: 'for', text: `at least ${duration(now - since)}`, source: 'earlier snapshots' },
       ];
       if (t.length === 0) evidence.push({ label: 'last toucher', text: 'none: no process ever changed these semaphores (GETPID is 0)', source: 'semctl GETPID (snapshot)' });
       out.push({

@@ -7,14 +7,15 @@
 import { CHANNEL_KINDS, type ProcessInfo } from '../model';
 import { signalInfo, signalNumber } from '../signals';
 import type { EvidenceItem, Explanation, ProblemDraft, Severity } from './problem';
-import { defineRule, duration, iso, procKey, procLabel, revealProcess, signal, streak, streakStart, type RuleInput } from './rule';
+import { defineRule, iso, procKey, procLabel, revealProcess, signal, streak, streakStart, type RuleInput } from './rule';
 
 interface Memo {
   /** procKey → signals pending and blocked. */
   pending: ReadonlyMap<string, readonly string[]>;
   stopped: ReadonlySet<string>;
   traceStopped: ReadonlySet<string>;
-  zombies: ReadonlySet<string>;
+  /** procKey → when it was first seen a zombie (carried over from refresh to refresh: older than the history). */
+  zombies: ReadonlyMap<string, number>;
 }
 
 /**
@@ -100,14 +101,15 @@ export const signalTrouble = defineRule<Memo>({
     const pending = new Map<string, string[]>();
     const stopped = new Set<string>();
     const traceStopped = new Set<string>();
-    const zombies = new Set<string>();
+    const zombies = new Map<string, number>();
+    const before = input.history.length ? input.history[input.history.length - 1].memo.zombies : null;
     for (const p of input.snapshot.processes) {
       const k = procKey(p);
       const pb = pendingBlocked(p);
       if (pb.length) pending.set(k, pb);
       if (p.state === 'T') stopped.add(k);
       else if (p.state === 't') traceStopped.add(k);
-      else if (p.state === 'Z') zombies.add(k);
+      else if (p.state === 'Z') zombies.set(k, before?.get(k) ?? input.now);
     }
     return { pending, stopped, traceStopped, zombies };
   },
@@ -139,10 +141,9 @@ export const signalTrouble = defineRule<Memo>({
           const since = streakStart(history, now, (m) => still.some((s) => m.pending.get(k)?.includes(s)));
           const sev: Severity = still.every(harmless) ? 'info' : 'warning';
           out.push(
-            base(p, 'pending', sev, `${label} has ${still.join(', ')} pending but blocked for ${duration(now - since)}: it is never delivered`, TEACH.pending, [
+            base(p, 'pending', sev, `${label} has ${still.join(', ')} pending but blocked: it is never delivered`, TEACH.pending, [
               { label: 'pending', text: [...new Set([...p.signals.pending, ...p.signals.shdPending])].join(', '), source: `/proc/${p.pid}/status SigPnd/ShdPnd` },
               { label: 'blocked', text: p.signals.blocked.join(', '), source: `/proc/${p.pid}/status SigBlk` },
-              { label: 'for', text: `${streak(history, (m) => still.some((s) => m.pending.get(k)?.includes(s))) + 1} refreshes`, source: 'earlier snapshots' },
             ], since),
           );
         }
@@ -160,7 +161,7 @@ export const signalTrouble = defineRule<Memo>({
       if (p.state === 'T' && streak(history, (m) => m.stopped.has(k)) >= 1) {
         const since = streakStart(history, now, (m) => m.stopped.has(k));
         out.push(
-          base(p, 'stopped', 'warning', `${label} is stopped (SIGSTOP/SIGTSTP) for ${duration(now - since)}: it is not hung, it waits for SIGCONT`, TEACH.stopped, [
+          base(p, 'stopped', 'warning', `${label} is stopped (SIGSTOP/SIGTSTP): it is not hung, it waits for SIGCONT`, TEACH.stopped, [
             { label: 'state', text: 'T (stopped)', source: `/proc/${p.pid}/stat` },
           ], since, [revealProcess(index, p.pid), ...signal(index, p.pid, 'SIGCONT', 'resumes it')]),
         );
@@ -168,7 +169,7 @@ export const signalTrouble = defineRule<Memo>({
         const since = streakStart(history, now, (m) => m.traceStopped.has(k));
         const tracer = p.tracerPid > 0 ? procLabel(index, p.tracerPid) : 'its tracer';
         out.push(
-          base(p, 'trace-stopped', 'warning', `${label} is stopped by ${tracer} for ${duration(now - since)} (a breakpoint or a tracing stop)`, TEACH.traceStopped, [
+          base(p, 'trace-stopped', 'warning', `${label} is stopped by ${tracer} (a breakpoint or a tracing stop)`, TEACH.traceStopped, [
             { label: 'state', text: 't (tracing stop)', source: `/proc/${p.pid}/stat` },
             { label: 'tracer', text: p.tracerPid > 0 ? tracer : 'unknown', source: `/proc/${p.pid}/status TracerPid` },
           ], since, [revealProcess(index, p.pid), ...(p.tracerPid > 0 ? [revealProcess(index, p.tracerPid, `Reveal the tracer ${tracer}`)] : [])]),
@@ -182,7 +183,7 @@ export const signalTrouble = defineRule<Memo>({
         );
       }
       // 4. zombie its parent does not reap
-      const zsince = p.state === 'Z' ? streakStart(history, now, (m) => m.zombies.has(k)) : now;
+      const zsince = p.state === 'Z' && history.length ? (history[history.length - 1].memo.zombies.get(k) ?? now) : now;
       if (p.state === 'Z' && streak(history, (m) => m.zombies.has(k)) >= ZOMBIE_SAMPLES - 1 && now - zsince >= ZOMBIE_MIN_MS) {
         const since = zsince;
         const parent = index.proc(p.ppid);
@@ -197,7 +198,7 @@ export const signalTrouble = defineRule<Memo>({
           evidence.push({ label: "parent's SIGCHLD", text: chld, source: `/proc/${p.ppid}/status` });
         }
         out.push(
-          base(p, 'zombie', 'warning', `${label} is a zombie for ${duration(now - since)}: its parent ${pl} does not reap it`, TEACH.zombie, evidence, since, [
+          base(p, 'zombie', 'warning', `${label} is a zombie: its parent ${pl} does not reap it`, TEACH.zombie, evidence, since, [
             revealProcess(index, p.ppid, `Reveal the parent ${pl}`),
             ...signal(index, p.ppid, 'SIGCHLD', 'reminds a parent with a SIGCHLD handler to reap'),
           ]),

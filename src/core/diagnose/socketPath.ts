@@ -11,7 +11,7 @@ import type { Evidence, PathFacts } from './evidence';
 import type { SocketFile } from './socketFiles';
 import type { EvidenceItem, Explanation, ProblemDraft } from './problem';
 import { scan } from './scan';
-import { chanLabel, defineRule, duration, iso, listLabel, procLabel, revealChannel, revealProcess, streakStart, type RuleContext } from './rule';
+import { chanLabel, defineRule, iso, listLabel, procLabel, revealChannel, revealProcess, streakStart, type RuleContext } from './rule';
 
 type Memo = ReadonlySet<string>;
 
@@ -137,7 +137,6 @@ export const socketPath = defineRule<Memo>({
       const evidence: EvidenceItem[] = [
         { label: 'bound to', text: `dev ${ch.boundDev} inode ${ch.boundInode}`, source: 'sock_diag UNIX_DIAG_VFS (snapshot)' },
         { label: 'held by', text: hl, source: 'fd table (snapshot)' },
-        { label: 'for', text: `at least ${duration(now - since)}`, source: 'earlier snapshots' },
       ];
       const takers = f.takers ?? [];
       const takerPids = [...new Set(takers.flatMap((t) => index.holders(t)))];

@@ -8,7 +8,7 @@ import { nextToRead, type BlockedThread } from './blocking';
 import { emptyEvidence } from './evidence';
 import type { ChainNode, EvidenceItem, ProblemDraft } from './problem';
 import { fullChannels } from './blockedWriter';
-import { chanLabel, chanNode, defineRule, duration, iso, listLabel, peek, procKey, procLabel, procNode, revealChannel, signal, streakStart } from './rule';
+import { chanLabel, chanNode, defineRule, iso, listLabel, peek, procKey, procLabel, procNode, revealChannel, signal, streakStart } from './rule';
 import { describeSyscall } from './syscalls';
 
 /** `pid@startTime` of the processes stuck at that refresh. */
@@ -58,7 +58,6 @@ export const waitCycles = defineRule<Memo>({
       chain.push(procNode(index, cycle[0].pid, ev));
       const behind = [...g.stuck].filter((p) => !members.includes(p));
       if (behind.length) evidence.push({ label: 'also stuck', text: `${listLabel(behind.map((p) => procLabel(index, p, ev)))} wait on the cycle`, source: 'wait graph' });
-      evidence.push({ label: 'for', text: `at least ${duration(now - since)}`, source: 'earlier snapshots' });
       const path = chain.map((n) => n.label).join(' → ');
       const channels = [...new Set(cycle.map((b) => b.channel.id))];
       out.push({
