@@ -1,0 +1,144 @@
+// A real container runtime (issue 13): podman runs the network fixture (linked statically, as
+// the container's whole root filesystem) with a published port on its own network
+// (198.51.100.0/24, a documentation range, on a bridge podman makes here and removes after).
+// The snapshot must name the runtime, the container id and its name (podman's containers.json),
+// show the host pid next to pid 1 inside, the container's own net and pid namespaces, and link
+// a host client on the published port to the server inside through podman's DNAT (conntrack).
+//
+// Machine notes: where crun refuses a hybrid cgroup v1/v2 host ("cgroups in hybrid mode not
+// supported") runc is used when installed; the ulimits are set to the caller's own limits
+// because podman's defaults raise RLIMIT_NOFILE/NPROC, which needs CAP_SYS_RESOURCE. Skipped,
+// saying why, when podman is not installed or cannot run a container here (the unshare and
+// ip-netns tests in namespaces.test.ts are the ones that always run).
+//
+//   node scripts/build.mjs test/integration && node --test dist/test/integration/containers.test.js
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startNet, type NetProc } from '../../fixtures/netServer';
+import type { InetChannel, Snapshot } from '../../src/core/model';
+import { takeSnapshot } from '../../src/core/snapshot';
+
+const has = (tool: string) => {
+  try {
+    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+function podman(args: string[], timeoutMs = 60000): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile('podman', args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => (err ? reject(new Error(`podman ${args[0]}: ${(stderr || err.message).trim().split('\n').pop()}`)) : resolve(stdout.trim()))),
+  );
+}
+
+function findNetServerSource(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 8; i++) {
+    const p = path.join(dir, 'fixtures', 'net-server.c');
+    if (fs.existsSync(p)) return p;
+    dir = path.dirname(dir);
+  }
+  throw new Error('fixtures/net-server.c not found');
+}
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+const SKIP = process.geteuid?.() !== 0 ? 'needs root (rootful podman)' : !has('podman') ? 'podman is not installed (Debian: apt-get install podman runc)' : !has('cc') ? 'cc is not installed' : false;
+
+describe('podman container', { skip: SKIP }, () => {
+  const tag = `ii${process.pid % 100000}`;
+  const name = `${tag}-web`;
+  const network = `${tag}-net`;
+  const rootfs = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-rootfs-'));
+  let skipReason: string | null = null;
+  let id = '';
+  let hostPid = 0;
+  let hostPort = 0;
+  let client: NetProc | undefined;
+
+  before(async () => {
+    try {
+      execFileSync(process.env.CC || 'cc', ['-O2', '-static', '-o', path.join(rootfs, 'net-server'), findNetServerSource()], { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (e) {
+      skipReason = `cannot link the fixture statically: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()}`;
+      return;
+    }
+    hostPort = await freePort();
+    const runtime = has('runc') ? ['--runtime', 'runc'] : [];
+    // at most our own hard limits (lowering needs no privilege)
+    const limits = fs.readFileSync('/proc/self/limits', 'utf8');
+    const hard = (what: string, cap: number) => Math.min(cap, Number(new RegExp(`^${what}\\s+\\S+\\s+(\\d+)`, 'm').exec(limits)?.[1] ?? cap));
+    const nofile = hard('Max open files', 1024);
+    const nproc = hard('Max processes', 4096);
+    try {
+      await podman(['network', 'create', '--subnet', '198.51.100.0/24', network]);
+      id = await podman([
+        ...runtime, 'run', '-d', '-i', '--name', name, '--network', network, '-p', `127.0.0.1:${hostPort}:8080`,
+        '--ulimit', `nofile=${nofile}:${nofile}`, '--ulimit', `nproc=${nproc}:${nproc}`,
+        '--rootfs', rootfs, '/net-server', 'listen', '--addr', '0.0.0.0', '--port', '8080',
+      ], 120000);
+      id = id.split('\n').pop()!.trim();
+      hostPid = Number(await podman(['inspect', '-f', '{{.State.Pid}}', name]));
+      if (!(hostPid > 0)) throw new Error(`the container is not running: ${await podman(['logs', name]).catch((e) => String(e))}`);
+    } catch (e) {
+      skipReason = `podman cannot run a container here: ${(e as Error).message}`;
+    }
+  });
+
+  after(async () => {
+    await client?.stop();
+    await podman(['rm', '-f', '-t', '0', name]).catch(() => undefined);
+    await podman(['network', 'rm', '-f', network]).catch(() => undefined);
+    fs.rmSync(rootfs, { recursive: true, force: true });
+  });
+
+  test('the container: runtime, id and name from podman’s state, host pid next to pid 1 inside, its own namespaces', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const snap = await takeSnapshot({ kinds: ['tcp'] });
+    const p = snap.processes.find((x) => x.pid === hostPid);
+    assert.ok(p, `the container's process ${hostPid} holds a listener, so it is in the snapshot`);
+    assert.deepEqual(p.container && { runtime: p.container.runtime, id: p.container.id, name: p.container.name }, { runtime: 'podman', id, name });
+    assert.ok(p.container!.cgroup.includes(id), p.container!.cgroup);
+    assert.deepEqual(p.nsPid, [hostPid, 1]);
+    const self = (ns: string) => /\[(\d+)\]/.exec(fs.readlinkSync(`/proc/self/ns/${ns}`))![1];
+    assert.notEqual(p.netns, self('net'));
+    assert.notEqual(p.pidns, self('pid'));
+    const listener = snap.channels.find((c): c is InetChannel => c.kind === 'tcp' && c.state === 'LISTEN' && c.endpoints.some((e) => e.pid === hostPid));
+    assert.equal(listener?.netns, p.netns);
+    assert.equal(listener?.local, '0.0.0.0:8080');
+  });
+
+  test('published port: a host client on 127.0.0.1 is linked to the server inside through the DNAT entry', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    client = await startNet(['connect', '--addr', '127.0.0.1', '--port', String(hostPort)]);
+    let snap: Snapshot | undefined;
+    let cli: InetChannel | undefined;
+    for (let i = 0; i < 50 && !cli?.peer; i++) {
+      if (i) await new Promise((r) => setTimeout(r, 100));
+      snap = await takeSnapshot({ kinds: ['tcp'] });
+      cli = snap.channels.find((c): c is InetChannel => c.kind === 'tcp' && c.state !== 'LISTEN' && c.endpoints.some((e) => e.pid === client!.pid));
+    }
+    assert.ok(cli, 'the client connection');
+    assert.equal(cli.remote, `127.0.0.1:${hostPort}`);
+    const server = snap!.channels.find((c): c is InetChannel => c.id === cli!.peer);
+    assert.ok(server, `the client is linked (peer ${cli.peer})`);
+    assert.ok(server.endpoints.some((e) => e.pid === hostPid), 'to the socket the container’s process accepted');
+    assert.equal(cli.peerMatch, 'conntrack');
+    assert.equal(server.peer, cli.id);
+    assert.equal(cli.peerNetns, server.netns);
+    assert.match(server.local, /^198\.51\.100\.\d+:8080$/, 'the server end has the container address on its network');
+  });
+});
