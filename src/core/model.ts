@@ -287,15 +287,18 @@ export interface InetChannel extends ChannelBase {
   netns: string;
   /** The other end's channel id when both ends were seen (see `peerMatch`); absent when unknown or ambiguous. */
   peer?: string;
-  /** The other end's network namespace (set with `peer`; differs from `netns` across namespaces). */
+  /**
+   * Set with `peer` when the other end is NOT a plain pair in this namespace: its network
+   * namespace (differs from `netns` across namespaces). Absent for same-namespace pairs: `netns`.
+   */
   peerNetns?: string;
   /**
-   * How `peer` was found: `tuple` — the swapped (local, remote) pair in the same namespace;
-   * `tuple-netns` — the swapped pair in another namespace, the only such socket machine-wide and
-   * not a loopback address (veth, bridges); `conntrack` — a NAT entry (DNAT of a published port)
-   * of the namespace that translated it maps one end's tuple onto the other's.
+   * How `peer` was found, when not the swapped (local, remote) pair in this same namespace
+   * (absent then): `tuple-netns` — the swapped pair in another namespace, the only such socket
+   * machine-wide and not a loopback address (veth, bridges); `conntrack` — a NAT entry (DNAT of a
+   * published port) of the namespace that translated it maps one end's tuple onto the other's.
    */
-  peerMatch?: 'tuple' | 'tuple-netns' | 'conntrack';
+  peerMatch?: 'tuple-netns' | 'conntrack';
   /**
    * A user-space port proxy (docker-proxy) relays this connection: the channel id of the proxy's
    * other socket for the same connection, when the proxy holds exactly one connection on each side.

@@ -113,7 +113,7 @@ describe('links across namespaces', () => {
     const other = ch('tcp:6', 'tcp', 'B', '192.0.2.2:2', '192.0.2.1:1');
     await linkAcrossNamespaces(ctx([lis, u1, p1, p2, paired, other]), []);
     assert.deepEqual([lis.peer, u1.peer], [undefined, undefined]);
-    assert.deepEqual([p1.peer, p1.peerMatch, p2.peer], ['udp:4', 'tuple', 'udp:3']);
+    assert.deepEqual([p1.peer, p1.peerMatch, p1.peerNetns, p2.peer], ['udp:4', undefined, undefined, 'udp:3']);
     assert.equal(other.peer, undefined, 'its partner is already paired');
     assert.equal(paired.peer, 'tcp:9');
   });

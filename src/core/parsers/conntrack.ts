@@ -100,6 +100,33 @@ export function parseConntrack(text: string): ConntrackEntry[] {
   return out;
 }
 
+/** Value of the first ` NAME=` field from `from` on, and where it ends; null when absent. */
+function fieldAt(line: string, name: string, from: number): [string, number] | null {
+  const at = line.indexOf(` ${name}=`, from);
+  if (at < 0) return null;
+  const start = at + name.length + 2;
+  let end = line.indexOf(' ', start);
+  if (end < 0) end = line.length;
+  return [line.slice(start, end), end];
+}
+
+/**
+ * Cheap pre-filter for big tables: `tcp|SRC:SPORT|DST:DPORT` of an IPv4 line's ORIGINAL tuple
+ * (the client socket's local|remote as the snapshot writes them), without parsing the line; null
+ * for anything else (IPv6 lines are parsed in full). A line whose key no socket has is skipped.
+ */
+export function origKeyV4(line: string): string | null {
+  if (!line.startsWith('ipv4')) return null;
+  const proto = line.indexOf(' tcp ') >= 0 && line.indexOf(' tcp ') < line.indexOf(' src=') ? 'tcp' : line.indexOf(' udp ') >= 0 && line.indexOf(' udp ') < line.indexOf(' src=') ? 'udp' : null;
+  if (proto === null) return null;
+  const src = fieldAt(line, 'src', 0);
+  const dst = src && fieldAt(line, 'dst', src[1]);
+  const sport = dst && fieldAt(line, 'sport', dst[1]);
+  const dport = sport && fieldAt(line, 'dport', sport[1]);
+  if (!src || !dst || !sport || !dport) return null;
+  return `${proto}|${src[0]}:${sport[0]}|${dst[0]}:${dport[0]}`;
+}
+
 /** The flow was translated: the reply is not the original tuple swapped. */
 export function isNat(e: ConntrackEntry): boolean {
   return e.reply.src !== e.orig.dst || e.reply.sport !== e.orig.dport || e.reply.dst !== e.orig.src || e.reply.dport !== e.orig.sport;

@@ -7,12 +7,14 @@
 //   2. conntrack: a NAT entry (DNAT of a published port, masquerade) of any namespace maps an
 //      original tuple (the client's socket) to a reply tuple (the server's socket); linked when
 //      each side is the only unpaired socket with that tuple and no other entry claims either.
-//      Read only when unpaired connected sockets are left after 1 (none on a loopback-only host).
+//      TCP only (a UDP server's socket is rarely connected, so it has no one tuple to match).
+//      Read only when an unpaired TCP end is left after 1 that connected to a loopback or a
+//      local address (none on a host whose connections all pair up or go outside).
 //   3. relay: docker-proxy (the userland proxy of a published port) holds one socket accepted on
 //      the host port and one connected to the container; linked when it holds exactly one of each.
 import * as fs from 'node:fs';
 import type { InetChannel } from '../model';
-import { isNat, parseConntrack, type ConntrackTuple } from '../parsers/conntrack';
+import { isNat, origKeyV4, parseConntrackLine, type ConntrackTuple } from '../parsers/conntrack';
 import type { ProbeContext } from './context';
 
 export interface NetnsRef {
@@ -43,19 +45,21 @@ export function isLoopback(addrPort: string): boolean {
   return h.startsWith('127.') || h === '::1';
 }
 
-/** A connection end: connected TCP (not a listener) or connected UDP. */
+/** A connection end that can have a live partner: TCP neither listening nor in TIME-WAIT (whose partner is gone), or connected UDP. */
 function connected(c: InetChannel): boolean {
   if (c.remote.endsWith(':*') || c.remote.endsWith(':0')) return false;
-  return c.kind === 'tcp' ? c.state !== 'LISTEN' : c.state === 'ESTAB';
+  return c.kind === 'tcp' ? c.state !== 'LISTEN' && c.state !== 'TIME-WAIT' : c.state === 'ESTAB';
 }
 
 const key = (kind: string, local: string, remote: string) => `${kind}|${normAddrPort(local)}|${normAddrPort(remote)}`;
 
+/** Links both ways; a same-namespace tuple pair carries `peer` alone, like sockets.ts's TCP pairs. */
 function link(a: InetChannel, b: InetChannel, how: 'tuple' | 'tuple-netns' | 'conntrack'): void {
   a.peer = b.id;
+  b.peer = a.id;
+  if (how === 'tuple') return;
   a.peerNetns = b.netns;
   a.peerMatch = how;
-  b.peer = a.id;
   b.peerNetns = a.netns;
   b.peerMatch = how;
 }
@@ -137,8 +141,21 @@ export async function linkAcrossNamespaces(ctx: ProbeContext, nss: readonly Netn
       const back = unpaired(key(o.kind, o.remote, o.local)).filter((x) => x.netns !== o.netns);
       if (back.length === 1 && back[0] === c) link(c, o, 'tuple-netns');
     }
-    // 2. NAT entries of every namespace
-    if (open.some((c) => c.peer === undefined) && ctx.kinds.has('tcp')) {
+    // 2. NAT entries of every namespace — a costly read (the kernel walks its whole hash table:
+    // ms even for a small table), so only when a TCP end is left whose partner can be behind a
+    // local NAT: it connected to a loopback address, or to an address some namespace here owns
+    // (a socket's local address); a connection to the outside world never triggers it
+    let localHosts: Set<string> | null = null;
+    const natCandidate = (c: InetChannel): boolean => {
+      if (c.kind !== 'tcp' || c.peer !== undefined) return false;
+      if (isLoopback(c.remote)) return true;
+      if (localHosts === null) {
+        localHosts = new Set<string>();
+        for (const list of [tcp, udp]) for (let i = 0; i < list.length; i++) localHosts.add(host(normAddrPort(list[i].local)));
+      }
+      return localHosts.has(host(normAddrPort(c.remote)));
+    };
+    if (open.some(natCandidate)) {
       const texts = await Promise.all(nss.map((ns) => readCapped(ns.pid > 0 ? `${ctx.procRoot}/${ns.pid}/net/nf_conntrack` : `${ctx.procRoot}/net/nf_conntrack`, CONNTRACK_MAX_BYTES)));
       const t = (x: ConntrackTuple, family: 4 | 6) => (family === 6 ? [`[${x.src}]:${x.sport}`, `[${x.dst}]:${x.dport}`] : [`${x.src}:${x.sport}`, `${x.dst}:${x.dport}`]);
       const proposals = new Map<InetChannel, Set<InetChannel>>();
@@ -149,8 +166,14 @@ export async function linkAcrossNamespaces(ctx: ProbeContext, nss: readonly Netn
       };
       for (const text of texts) {
         if (!text) continue;
-        for (const e of parseConntrack(text)) {
-          if (!isNat(e)) continue;
+        for (const line of text.split('\n')) {
+          // most of a busy table is flows of no socket left unpaired here: skip those unparsed
+          if (line.startsWith('ipv4')) {
+            const k = origKeyV4(line);
+            if (k === null || !byTuple.has(k)) continue;
+          }
+          const e = parseConntrackLine(line);
+          if (!e || e.proto !== 'tcp' || !isNat(e)) continue;
           const [cl, cr] = t(e.orig, e.family);
           const [sl, sr] = t(e.reply, e.family);
           const client = unpaired(key(e.proto, cl, cr));

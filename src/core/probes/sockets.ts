@@ -258,9 +258,7 @@ function linkPairs(p: PairCandidates): void {
     for (let j = last.get(swapped) ?? -1; j >= 0; j = prev[j]) {
       const o = p.ch[j];
       if (o !== c && o.local === c.remote && o.remote === c.local) {
-        c.peer = o.id;
-        c.peerNetns = o.netns;
-        c.peerMatch = 'tuple';
+        c.peer = o.id; // same namespace: no peerNetns/peerMatch (the common case stays as cheap as before)
         break;
       }
     }
