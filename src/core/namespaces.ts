@@ -72,6 +72,7 @@ export async function annotateNamespaces(procs: readonly ProcessInfo[], opts: Na
   let resolver: ContainerResolver | null = null;
   const pending: Promise<void>[] = [];
   const seen = new Set<string>();
+  const parsed = new Map<string, boolean>();
   let late = 0;
   let closed = false; // after the deadline no late answer may change the returned snapshot
   for (let i = 0; i < procs.length; i++) {
@@ -99,8 +100,14 @@ export async function annotateNamespaces(procs: readonly ProcessInfo[], opts: Na
     p.pidns = pidns;
     const cgroup = readProcText(`${procRoot}/${p.pid}/cgroup`);
     if (cgroup === null) continue;
-    // most processes are in no container: no state to read, nothing asynchronous
-    if (containerCandidates(cgroup).length === 0) continue;
+    // most processes are in no container: no state to read, nothing asynchronous; processes of
+    // one cgroup share the text, so it is parsed once
+    let inContainer = parsed.get(cgroup);
+    if (inContainer === undefined) {
+      inContainer = containerCandidates(cgroup).length > 0;
+      parsed.set(cgroup, inContainer);
+    }
+    if (!inContainer) continue;
     resolver ??= new ContainerResolver(opts);
     const r = resolver;
     pending.push(
