@@ -5,6 +5,11 @@
 // show the host pid next to pid 1 inside, the container's own net and pid namespaces, and link
 // a host client on the published port to the server inside through podman's DNAT (conntrack).
 //
+// The same for docker where its engine (Debian's docker.io) is installed: a running dockerd is
+// used; else one is started for this file (no iptables changes, its bridge on 203.0.113.0/24, a
+// documentation range) and stopped after. A published port on 127.0.0.1 then goes through
+// docker-proxy: client ↔ proxy, the proxy's relay, proxy ↔ container across namespaces.
+//
 // Machine notes: where crun refuses a hybrid cgroup v1/v2 host ("cgroups in hybrid mode not
 // supported") runc is used when installed; the ulimits are set to the caller's own limits
 // because podman's defaults raise RLIMIT_NOFILE/NPROC, which needs CAP_SYS_RESOURCE. Skipped,
@@ -14,7 +19,7 @@
 //   node scripts/build.mjs test/integration && node --test dist/test/integration/containers.test.js
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -140,5 +145,111 @@ describe('podman container', { skip: SKIP }, () => {
     assert.equal(server.peer, cli.id);
     assert.equal(cli.peerNetns, server.netns);
     assert.match(server.local, /^198\.51\.100\.\d+:8080$/, 'the server end has the container address on its network');
+  });
+});
+
+const DOCKER_SKIP =
+  process.geteuid?.() !== 0 ? 'needs root' : !has('docker') ? 'docker (client) is not installed' : !has('dockerd') && !fs.existsSync('/var/run/docker.sock') ? 'no docker engine: dockerd is not installed (Debian: apt-get install docker.io)' : !has('cc') ? 'cc is not installed' : false;
+
+describe('docker container', { skip: DOCKER_SKIP }, () => {
+  const tag = `ii${process.pid % 100000}`;
+  const name = `${tag}-web`;
+  const image = `${tag}-img:1`;
+  const rootfs = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-rootfs-'));
+  let sock = '/var/run/docker.sock';
+  let ownDaemon: ChildProcess | null = null;
+  let bridgeWasThere = true;
+  let skipReason: string | null = null;
+  let id = '';
+  let hostPid = 0;
+  let hostPort = 0;
+  let client: NetProc | undefined;
+  const docker = (args: string[], timeoutMs = 120000) =>
+    new Promise<string>((resolve, reject) =>
+      execFile('docker', ['-H', `unix://${sock}`, ...args], { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => (err ? reject(new Error(`docker ${args[0]}: ${(stderr || err.message).trim().split('\n').pop()}`)) : resolve(stdout.trim()))),
+    );
+
+  before(async () => {
+    try {
+      execFileSync(process.env.CC || 'cc', ['-O2', '-static', '-o', path.join(rootfs, 'net-server'), findNetServerSource()], { stdio: ['ignore', 'ignore', 'pipe'] });
+      if (!(await docker(['version', '--format', '{{.Server.Version}}'], 10000).catch(() => ''))) {
+        // no engine answering: start one for this file
+        sock = `/run/${tag}-docker.sock`;
+        bridgeWasThere = fs.existsSync('/sys/class/net/docker0');
+        ownDaemon = spawn('dockerd', ['--iptables=false', '--ip6tables=false', '--bip=203.0.113.1/24', '-H', `unix://${sock}`, `--pidfile=/run/${tag}-docker.pid`, `--exec-root=/run/${tag}-docker`], { stdio: 'ignore' });
+        let up = false;
+        for (let i = 0; i < 100 && !up && ownDaemon.exitCode === null; i++) {
+          await new Promise((r) => setTimeout(r, 200));
+          up = !!(await docker(['version', '--format', '{{.Server.Version}}'], 5000).catch(() => ''));
+        }
+        if (!up) throw new Error('dockerd did not come up within 20 s');
+      }
+      hostPort = await freePort();
+      await new Promise<void>((resolve, reject) => {
+        const tar = spawn('tar', ['-C', rootfs, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const imp = spawn('docker', ['-H', `unix://${sock}`, 'import', '-', image], { stdio: ['pipe', 'ignore', 'pipe'] });
+        tar.stdout.pipe(imp.stdin);
+        let err = '';
+        imp.stderr.on('data', (d: Buffer) => (err += d));
+        imp.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`docker import: ${err.trim()}`))));
+      });
+      id = await docker(['run', '-d', '-i', '--name', name, '-p', `127.0.0.1:${hostPort}:8080`, image, '/net-server', 'listen', '--addr', '0.0.0.0', '--port', '8080']);
+      hostPid = Number(await docker(['inspect', '-f', '{{.State.Pid}}', name]));
+      if (!(hostPid > 0)) throw new Error('the container is not running');
+    } catch (e) {
+      skipReason = `docker cannot run a container here: ${(e as Error).message}`;
+    }
+  });
+
+  after(async () => {
+    await client?.stop();
+    await docker(['rm', '-f', name]).catch(() => undefined);
+    await docker(['rmi', '-f', image]).catch(() => undefined);
+    if (ownDaemon && ownDaemon.exitCode === null) {
+      const exited = new Promise((r) => ownDaemon!.once('exit', r));
+      ownDaemon.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15000))]);
+      if (ownDaemon.exitCode === null) ownDaemon.kill('SIGKILL');
+      // the daemon leaves its bridge behind: remove the one it made for this file
+      if (!bridgeWasThere) spawnSync('ip', ['link', 'del', 'docker0'], { stdio: 'ignore' });
+    }
+    fs.rmSync(rootfs, { recursive: true, force: true });
+  });
+
+  test('the container: docker, id, name from config.v2.json, host pid next to pid 1 inside', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const snap = await takeSnapshot({ kinds: ['tcp'] });
+    const p = snap.processes.find((x) => x.pid === hostPid);
+    assert.ok(p, `the container's process ${hostPid}`);
+    assert.deepEqual(p.container && { runtime: p.container.runtime, id: p.container.id, name: p.container.name }, { runtime: 'docker', id, name });
+    assert.deepEqual(p.nsPid, [hostPid, 1]);
+    assert.notEqual(p.netns, /\[(\d+)\]/.exec(fs.readlinkSync('/proc/self/ns/net'))![1]);
+  });
+
+  test('published port through docker-proxy: client ↔ proxy, the proxy’s relay, proxy ↔ container across namespaces', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    client = await startNet(['connect', '--addr', '127.0.0.1', '--port', String(hostPort)]);
+    const conns = (s: Snapshot, pid: number) => s.channels.filter((c): c is InetChannel => c.kind === 'tcp' && c.state !== 'LISTEN' && c.endpoints.some((e) => e.pid === pid));
+    let snap: Snapshot | undefined;
+    for (let i = 0; i < 50; i++) {
+      snap = await takeSnapshot({ kinds: ['tcp'] });
+      if (conns(snap, hostPid).length === 1 && conns(snap, client.pid)[0]?.peer) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const cli = conns(snap!, client.pid)[0];
+    const byId = (x: string | undefined) => snap!.channels.find((c): c is InetChannel => c.id === x);
+    const inbound = byId(cli?.peer);
+    assert.ok(inbound, 'the client is linked to the socket docker-proxy accepted');
+    const proxyPid = inbound.endpoints[0].pid;
+    assert.equal(snap!.processes.find((p) => p.pid === proxyPid)?.comm, 'docker-proxy');
+    const outbound = byId(inbound.relay);
+    assert.ok(outbound, 'docker-proxy relays it');
+    assert.equal(outbound.relay, inbound.id);
+    const inside = conns(snap!, hostPid)[0];
+    assert.equal(outbound.peer, inside.id, 'the relayed connection ends at the container’s process');
+    assert.equal(inside.peer, outbound.id);
+    assert.equal(inside.peerMatch, 'tuple-netns');
+    assert.equal(inside.peerNetns, outbound.netns);
+    assert.equal(outbound.peerNetns, inside.netns);
   });
 });
