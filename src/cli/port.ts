@@ -34,7 +34,8 @@ const e = escapeControl;
 function containerText(c: ContainerInfo | null): string {
   if (!c) return '';
   const pod = c.pod ? `, pod ${c.pod.namespace ? e(c.pod.namespace) + '/' : ''}${c.pod.name ? e(c.pod.name) : c.pod.uid}` : '';
-  return `${c.runtime} ${c.name !== null ? e(c.name) + ' ' : ''}(${e(c.id.slice(0, 12))})${pod}${c.rootlessUid !== null ? `, rootless uid ${c.rootlessUid}` : ''}`;
+  const id = c.name === c.id ? '' : ` (${e(c.id.slice(0, 12))})`;
+  return `${c.runtime}${c.name !== null ? ' ' + e(c.name) : ''}${id}${pod}${c.rootlessUid !== null ? `, rootless uid ${c.rootlessUid}` : ''}`;
 }
 
 const dispositionText = (d: { disposition: string; blocked: boolean }) =>

@@ -10,6 +10,9 @@
 // documentation range) and stopped after. A published port on 127.0.0.1 then goes through
 // docker-proxy: client ↔ proxy, the proxy's relay, proxy ↔ container across namespaces.
 //
+// And LXC where it is installed: lxc-start runs the same fixture as the container's init
+// (no network device: its own empty network namespace); the cgroup is /lxc.payload.NAME.
+//
 // Machine notes: where crun refuses a hybrid cgroup v1/v2 host ("cgroups in hybrid mode not
 // supported") runc is used when installed; the ulimits are set to the caller's own limits
 // because podman's defaults raise RLIMIT_NOFILE/NPROC, which needs CAP_SYS_RESOURCE. Skipped,
@@ -251,5 +254,71 @@ describe('docker container', { skip: DOCKER_SKIP }, () => {
     assert.equal(inside.peerMatch, 'tuple-netns');
     assert.equal(inside.peerNetns, outbound.netns);
     assert.equal(outbound.peerNetns, inside.netns);
+  });
+});
+
+const LXC_SKIP = process.geteuid?.() !== 0 ? 'needs root' : !has('lxc-start') ? 'LXC is not installed (Debian: apt-get install lxc)' : !has('cc') ? 'cc is not installed' : false;
+
+describe('LXC container', { skip: LXC_SKIP }, () => {
+  const name = `ii${process.pid % 100000}-lxc`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-lxc-'));
+  let starter: ChildProcess | undefined;
+  let skipReason: string | null = null;
+  let hostPid = 0;
+
+  before(async () => {
+    try {
+      const rootfs = path.join(dir, 'rootfs');
+      for (const d of ['proc', 'sys', 'dev', 'tmp']) fs.mkdirSync(path.join(rootfs, d), { recursive: true });
+      execFileSync(process.env.CC || 'cc', ['-O2', '-static', '-o', path.join(rootfs, 'net-server'), findNetServerSource()], { stdio: ['ignore', 'ignore', 'pipe'] });
+      fs.writeFileSync(
+        path.join(dir, 'config'),
+        [`lxc.uts.name = ${name}`, `lxc.rootfs.path = dir:${rootfs}`, 'lxc.net.0.type = empty', 'lxc.init.cmd = /net-server listen --addr 127.0.0.1 --port 8080', 'lxc.mount.auto = proc:mixed sys:ro', 'lxc.autodev = 1', 'lxc.console.path = none', 'lxc.prlimit.nofile = 1024', ''].join('\n'),
+      );
+      starter = spawn('lxc-start', ['-n', name, '-f', path.join(dir, 'config'), '-F'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      starter.stderr!.on('data', (d: Buffer) => (err += d));
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`lxc-start: no ready line in 30 s: ${err.trim()}`)), 30000);
+        starter!.stdout!.on('data', (d: Buffer) => {
+          out += d;
+          if (out.includes('\n')) {
+            clearTimeout(t);
+            resolve();
+          }
+        });
+        starter!.once('exit', (code) => {
+          clearTimeout(t);
+          reject(new Error(`lxc-start exited ${code}: ${err.trim().split('\n').pop()}`));
+        });
+      });
+      hostPid = Number(execFileSync('lxc-info', ['-n', name, '-p', '-H'], { encoding: 'utf8' }).trim());
+    } catch (e) {
+      skipReason = `LXC cannot run a container here: ${(e as Error).message}`;
+    }
+  });
+
+  after(async () => {
+    spawnSync('lxc-stop', ['-n', name, '-k'], { stdio: 'ignore', timeout: 20000 });
+    if (starter && starter.exitCode === null) {
+      starter.stdin!.end();
+      await Promise.race([new Promise((r) => starter!.once('exit', r)), new Promise((r) => setTimeout(r, 5000))]);
+      if (starter.exitCode === null) starter.kill('SIGKILL');
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the container: lxc and its name from the cgroup path, host pid next to pid 1, its own netns with the listener', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const snap = await takeSnapshot({ kinds: ['tcp'] });
+    const p = snap.processes.find((x) => x.pid === hostPid);
+    assert.ok(p, `the container's init ${hostPid}`);
+    assert.deepEqual(p.container && { runtime: p.container.runtime, id: p.container.id, name: p.container.name, cgroup: p.container.cgroup }, { runtime: 'lxc', id: name, name, cgroup: `/lxc.payload.${name}` });
+    assert.deepEqual(p.nsPid, [hostPid, 1]);
+    const l = snap.channels.find((c): c is InetChannel => c.kind === 'tcp' && c.state === 'LISTEN' && c.endpoints.some((e) => e.pid === hostPid));
+    assert.equal(l?.local, '127.0.0.1:8080');
+    assert.equal(l?.netns, p.netns);
+    assert.notEqual(p.netns, /\[(\d+)\]/.exec(fs.readlinkSync('/proc/self/ns/net'))![1]);
   });
 });
