@@ -357,7 +357,7 @@ int main(int argc, char **argv) {
     assert.equal(signalRisk(p, 9, { euid, origin: mine }).confirm.length, 1);
     assert.equal(signalRisk(p, 'STOP', { euid, origin: mine }).confirm.length, 1);
     assert.equal(signalRisk(fakeProc(1, { signals: p.signals }), 'SIGUSR1', { euid, origin: mine }).confirm.length, 1);
-    assert.match(signalRisk({ ...p, uid: euid + 1, user: 'bob' }, 'SIGUSR1', { euid, origin: mine }).confirm[0], /another user \(bob\)/);
+    assert.match(signalRisk({ ...p, uid: euid + 1, user: 'bob' }, 'SIGUSR1', { euid, origin: mine }).confirm[0], /another user \(bob, uid \d+\)/);
     assert.match(signalRisk(p, 'SIGUSR1', { euid, origin: { vscode: 'the VS Code server' } }).confirm[0], /VS Code server/);
   });
 });
@@ -460,7 +460,8 @@ describe('permission errors are explained (as user nobody)', () => {
   test('signal to a root process: EPERM, names the owner', { skip: canSu ? false : 'needs root, su and dist/cli.js' }, async () => {
     const child = spawn('sleep', ['30']);
     children.push(child);
-    const r = asNobody(['signal', String(child.pid), 'SIGUSR1']);
+    // --yes: another user's process needs a confirmation first (policy), then the kernel says EPERM.
+    const r = asNobody(['signal', String(child.pid), 'SIGUSR1', '--yes']);
     assert.notEqual(r.code, 0);
     assert.match(r.err, /^ipc-inspector signal: EPERM: .*not permitted — the process belongs to root/);
     assert.equal(r.err.split('\n').length, 1, 'one line');
