@@ -16,6 +16,7 @@ import * as vscode from 'vscode';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import { hasRenderedIcon, VSCODE_LINK_PATTERN } from '../../src/core/escape';
 import { vscodeOrigins } from '../../src/core/actions/origin';
+import { readStartTime } from '../../src/core/actions/signal';
 import type { IpcInspectorApi } from '../../src/extension';
 import type { UiRecord } from '../../src/ui';
 import { canRunAttacker, startAttacker, type Attacker } from '../integration/attacker';
@@ -232,12 +233,13 @@ describe('Safety: escaping, one signal policy, bounded tree text', function () {
     fixtures.push(f);
     const ch = await channelWhere(api, 'pipe fixture', (c) => c.kind === 'pipe' && c.inode === f.info.inode);
     const holder = f.info.reader.pid as number;
-    const startTime = api.source.current!.processes.find((p) => p.pid === holder)!.startTime;
+    const startTime = readStartTime(holder);
     await vscode.commands.executeCommand(CMD, 'reset');
     await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
-    await waitFor('channel view with its holders', async () => {
+    // Listed with its name: the panel knows the holder's start time (it may be signalled if any may).
+    await waitFor('channel view listing the holder', async () => {
       await vscode.commands.executeCommand(CMD, 'drive', { action: 'report' });
-      return (await state()).rendered.some((r) => r.texts.some((t) => t.startsWith('title:') && t.includes(String(f.info.inode))));
+      return (await state()).rendered.some((r) => r.texts.some((t) => t.startsWith('holder:') && t.includes(String(holder)) && t.includes('ipc9-holder')));
     }, 20_000);
     await vscode.commands.executeCommand(CMD, 'post', { type: 'sendSignal', requestId: 7, pid: holder, startTime, signal: 19 });
     const s = await state();

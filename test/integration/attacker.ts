@@ -89,14 +89,20 @@ export function startAttacker(spec: AttackerSpec): Promise<Attacker> {
         uid: NOBODY_UID,
         close: () =>
           (closed ??= new Promise<void>((done) => {
-            if (child.exitCode !== null || child.signalCode !== null) return done();
+            // Killed or gone early: remove what it made, as root (after a clean exit 0 it did so
+            // itself, and a semid it freed may already belong to someone else).
+            const sweep = () => {
+              if (child.exitCode !== 0) {
+                for (const f of info.files) fs.rmSync(f, { force: true });
+                for (const id of info.sems) spawnSync('ipcrm', ['-s', String(id)], { stdio: 'ignore' });
+              }
+              done();
+            };
+            if (child.exitCode !== null || child.signalCode !== null) return sweep();
             const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
             child.once('exit', () => {
               clearTimeout(timer);
-              // Whatever it could not remove (killed): as root.
-              for (const f of info.files) fs.rmSync(f, { force: true });
-              for (const id of info.sems) spawnSync('ipcrm', ['-s', String(id)]);
-              done();
+              sweep();
             });
             child.stdin!.end();
           })),
