@@ -2,6 +2,7 @@
 // bin/ipc-inspector.js). Subcommands: snapshot, watch, peek, signal, port, help; --version.
 // Exit codes: 0 ok, 1 runtime failure, 2 usage error (one line on stderr), 130 interrupted.
 import { UsageError } from './cli/args';
+import { escapeControl } from './core/escape';
 import * as peek from './cli/peek';
 import * as port from './cli/port';
 import * as signal from './cli/signal';
@@ -75,13 +76,13 @@ export async function main(argv: string[]): Promise<number> {
     return await c.run(rest);
   } catch (e) {
     if (e instanceof UsageError) return usageError(e.message, cmd);
-    process.stderr.write(`ipc-inspector ${cmd}: ${((e as Error)?.stack ?? String(e)).split('\n')[0]}\n`);
+    process.stderr.write(`ipc-inspector ${cmd}: ${escapeControl(((e as Error)?.stack ?? String(e)).split('\n')[0])}\n`);
     return 1;
   }
 }
 
 export function usageError(message: string, cmd?: string): number {
-  process.stderr.write(`ipc-inspector${cmd ? ' ' + cmd : ''}: ${message.replace(/[\r\n]+/g, ' ')} (see \`ipc-inspector help\`)\n`);
+  process.stderr.write(`ipc-inspector${cmd ? ' ' + cmd : ''}: ${escapeControl(message)} (see \`ipc-inspector help\`)\n`);
   return 2;
 }
 
@@ -97,7 +98,7 @@ if (require.main === module || /[\\/]bin[\\/]ipc-inspector(\.js)?$/.test(require
       process.exitCode = code;
     },
     (e) => {
-      process.stderr.write(`ipc-inspector: ${(e as Error)?.message ?? String(e)}\n`);
+      process.stderr.write(`ipc-inspector: ${escapeControl((e as Error)?.message ?? String(e))}\n`);
       process.exitCode = 1;
     },
   );

@@ -1,14 +1,17 @@
 // `ipc-inspector port <PORT> [--protocol tcp|udp] [--json] [--free [--signal-timeout MS] [--yes]]`:
 // who listens on a port in every network namespace (process, command line, user, container,
 // netns, SIGTERM disposition); with --free, stop them (SIGTERM, wait, then SIGKILL after asking)
-// and report whether a bind test now succeeds. SIGKILL — and any step the signal policy wants
-// confirmed — is asked on a terminal; without one it needs --yes. All process text is escaped.
+// and report whether a bind test now succeeds. Signals go through the one runner and policy
+// (core/actions/runner.ts, origins from the caller's terminal session): SIGKILL — and any step
+// the policy wants confirmed — is asked on a terminal; without one it needs --yes. All process
+// text is escaped (core/escape.ts), JSON through safeJson.
 // Exit: 0 listed / freed, 1 not freed (or a step failed), 2 usage.
 import * as readline from 'node:readline';
 import type { ContainerInfo } from '../core/model';
-import { escapeControl } from '../core/format';
+import { escapeControl, safeJson } from '../core/escape';
 import { freePort, type FreePortEvent, type FreePortResult, type StopQuestion } from '../core/actions/freePort';
-import { vscodeProcessesFromProc } from '../core/actions/policy';
+import { sessionOrigins } from '../core/actions/origin';
+import { currentEuid } from '../core/actions/runner';
 import { ownNetns } from '../core/actions/bindProbe';
 import { findListeners, type PortListener, type Protocol } from '../core/ports';
 import { parseInteger, parseOptions, UsageError, usageLines, type OptionSpec } from './args';
@@ -51,7 +54,7 @@ export function renderListeners(port: number, listeners: readonly PortListener[]
     for (const p of l.processes) {
       const inner = p.nsPid.length > 1 ? `, pid ${p.nsPid[p.nsPid.length - 1]} inside its pid namespace` : '';
       out.push(`    ${e(p.comm)}[${p.pid}]${inner}  user ${e(p.user)} (uid ${p.uid})  fd ${p.fds.join(',')}  SIGTERM: ${dispositionText(p.sigterm)}`);
-      out.push(`      cmd: ${p.cmdline.length ? p.cmdline.map(e).join(' ') : '-'}`);
+      out.push(`      cmd: ${p.cmdline.length ? p.cmdline.map((a) => e(a)).join(' ') : '-'}`);
       const c = containerText(p.container);
       if (c) out.push(`      container: ${c}`);
       if (p.provenance) out.push(`      started by: ${e(p.provenance)}`);
@@ -94,40 +97,52 @@ function summary(r: FreePortResult): string {
   return lines.join('\n') + '\n';
 }
 
-/** This command and the processes above it (the shell, the terminal): asked about before any signal. */
-function selfAndAncestors(): Map<number, string> {
-  const out = new Map<number, string>();
-  for (const pid of vscodeProcessesFromProc(process.pid).keys()) out.set(pid, pid === process.pid ? 'this ipc-inspector command' : 'an ancestor of this command (its shell or terminal)');
-  return out;
-}
-
-/** A y/N question on the terminal (stderr), or the non-interactive answer. */
-function asker(yes: boolean, interactive: boolean): (q: StopQuestion) => Promise<boolean> {
-  return async (q) => {
+/**
+ * The CLI's answer to the runner's questions: --yes says yes; on a terminal one y/N line is read
+ * per question (one reader for the whole run, so an answer typed ahead is not lost); without a
+ * terminal the question is printed and answered no.
+ */
+function asker(yes: boolean, interactive: boolean): { ask: (q: StopQuestion) => Promise<boolean>; close(): void } {
+  let rl: readline.Interface | null = null;
+  const lines: string[] = [];
+  const waiting: ((l: string | null) => void)[] = [];
+  let closed = false;
+  const nextLine = () =>
+    new Promise<string | null>((resolve) => {
+      if (lines.length) return resolve(lines.shift()!);
+      if (closed) return resolve(null);
+      waiting.push(resolve);
+    });
+  const ask = async (q: StopQuestion): Promise<boolean> => {
     const head =
-      q.signal === 'SIGKILL'
-        ? `${e(q.comm)}[${q.pid}] ${q.waitedMs ? `did not exit within ${q.waitedMs} ms after SIGTERM` : 'ignores SIGTERM'}. Send SIGKILL?`
-        : `Send SIGTERM to ${e(q.comm)}[${q.pid}]?`;
-    const why = [...q.reasons, ...q.warnings].map((r) => `  - ${e(r)}`).join('\n');
+      q.signal === 'SIGKILL' ? `${e(q.comm)}[${q.pid}] ${q.waitedMs ? `did not exit within ${q.waitedMs} ms after SIGTERM` : 'ignores SIGTERM'}. ${e(q.title)}` : e(q.title);
+    const why = q.detail
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => `  - ${e(l)}`)
+      .join('\n');
+    process.stderr.write(`${head}\n${why}\n`);
     if (yes) {
-      if (q.signal === 'SIGKILL') process.stderr.write(`${head} yes (--yes)\n`);
+      process.stderr.write(`${e(q.action)}: yes (--yes)\n`);
       return true;
     }
     if (!interactive) {
-      process.stderr.write(`${head}\n${why}\n  not sent: no terminal to ask (use --yes)\n`);
+      process.stderr.write('  not sent: no terminal to ask on (use --yes)\n');
       return false;
     }
-    const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-    try {
-      const answer = await new Promise<string>((resolve) => {
-        rl.on('close', () => resolve(''));
-        rl.question(`${head}\n${why}\n[y/N] `, resolve);
+    if (!rl) {
+      rl = readline.createInterface({ input: process.stdin, terminal: false });
+      rl.on('line', (l) => (waiting.length ? waiting.shift()!(l) : lines.push(l)));
+      rl.on('close', () => {
+        closed = true;
+        for (const w of waiting.splice(0)) w(null);
       });
-      return /^y(es)?$/i.test(answer.trim());
-    } finally {
-      rl.close();
     }
+    process.stderr.write(`${e(q.action)}? [y/N] `);
+    const a = await nextLine();
+    return a !== null && /^\s*y(es)?\s*$/i.test(a);
   };
+  return { ask, close: () => rl?.close() };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -149,22 +164,24 @@ export async function run(argv: string[]): Promise<number> {
   const { snapshot, listeners } = await findListeners(port, { protocol, snapshot: { useNative } });
   const own = ownNetns();
   if (!p.flags.has('free')) {
-    if (json) process.stdout.write(JSON.stringify({ port, protocol: protocol ?? null, listeners }, null, 2) + '\n');
+    if (json) process.stdout.write(safeJson({ port, protocol: protocol ?? null, listeners }, 2) + '\n');
     else process.stdout.write(renderListeners(port, listeners, own));
     return 0;
   }
   if (!json) process.stdout.write(renderListeners(port, listeners, own));
   if (listeners.length === 0) {
-    if (json) process.stdout.write(JSON.stringify({ port, protocol: protocol ?? null, listeners, stops: [], bind: [], free: null, remaining: [], otherSockets: [] }, null, 2) + '\n');
+    if (json) process.stdout.write(safeJson({ port, protocol: protocol ?? null, listeners, stops: [], bind: [], free: null, remaining: [], otherSockets: [] }, 2) + '\n');
     return 0;
   }
   const interactive = !!process.stdin.isTTY && !!process.stderr.isTTY;
+  const origins = await sessionOrigins();
+  const questions = asker(p.flags.has('yes'), interactive);
   const result = await freePort(
     port,
     listeners,
     snapshot.processes,
     {
-      confirm: asker(p.flags.has('yes'), interactive),
+      confirm: questions.ask,
       onEvent: (ev) => {
         const line = eventLine(ev);
         if (line) (json ? process.stderr : process.stdout).write(line + '\n');
@@ -172,12 +189,14 @@ export async function run(argv: string[]): Promise<number> {
     },
     {
       signalTimeoutMs: timeout,
-      policy: { protected: selfAndAncestors() },
+      euid: currentEuid(),
+      origin: (pid) => origins.origin(pid),
       ...(useNative === false ? { native: null } : {}),
       snapshot: { useNative },
     },
   );
-  if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  questions.close();
+  if (json) process.stdout.write(safeJson(result, 2) + '\n');
   else process.stdout.write(summary(result));
   return result.free === true ? 0 : 1;
 }

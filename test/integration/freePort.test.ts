@@ -15,6 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeNetns, netnsInode, netServerBinary, startNet, type NetProc } from '../../fixtures/netServer';
 import { freePort, type FreePortEvent, type StopQuestion } from '../../src/core/actions/freePort';
+import { sessionOrigins } from '../../src/core/actions/origin';
 import { findListeners } from '../../src/core/ports';
 
 const ROOT = (() => {
@@ -45,11 +46,14 @@ const alive = (pid: number) => {
 };
 
 /** Runs Free Port on `port`, answering every question with `answer`; returns the result, the questions and the events in order. */
-async function free(port: number, answer: (q: StopQuestion) => boolean, timeoutMs = 1500, protocol?: 'tcp' | 'udp') {
+async function free(port: number, answer: (q: StopQuestion) => boolean, timeoutMs = 1500, protocol?: 'tcp' | 'udp', knownOrigin = true) {
   const { snapshot, listeners } = await findListeners(port, { protocol });
   const questions: StopQuestion[] = [];
   const events: FreePortEvent[] = [];
-  const result = await freePort(port, listeners, snapshot.processes, { confirm: async (q) => (questions.push(q), answer(q)), onEvent: (e) => events.push(e) }, { signalTimeoutMs: timeoutMs });
+  // the servers are this test's children: started in this session, as the CLI would see them
+  const origins = await sessionOrigins();
+  const origin = knownOrigin ? (pid: number) => origins.origin(pid) : undefined;
+  const result = await freePort(port, listeners, snapshot.processes, { confirm: async (q) => (questions.push(q), answer(q)), onEvent: (e) => events.push(e) }, { signalTimeoutMs: timeoutMs, origin });
   return { result, questions, events, listeners };
 }
 
@@ -162,6 +166,15 @@ describe('Free Port', () => {
     assert.equal(r.status, 0, r.stderr);
   });
 
+  test('as root, a root server of unknown origin may be a system service: the policy asks before SIGTERM', { skip: !root ? 'needs root' : false }, async () => {
+    const s = keep(await startNet(['listen', '--addr', '127.0.0.1']));
+    const { result, questions } = await free(s.info.port, () => false, 1500, undefined, false);
+    assert.deepEqual(questions.map((q) => [q.signal, q.pid]), [['SIGTERM', s.pid]]);
+    assert.ok(questions[0].reasons.some((r) => /not started from this session/.test(r)), questions[0].reasons.join('; '));
+    assert.equal(result.stops[0].outcome, 'declined');
+    assert.ok(alive(s.pid));
+  });
+
   test('another user’s server: the policy asks before SIGTERM; declining sends nothing', { skip: !root ? 'needs root to run a server as nobody' : false }, async () => {
     const bin = await netServerBinary();
     fs.chmodSync(path.dirname(bin), 0o755);
@@ -214,15 +227,18 @@ describe('ipc-inspector port (CLI)', { skip: fs.existsSync(path.join(ROOT, 'dist
 
   test('--free on a terminal asks before SIGKILL: “n” keeps it, “y” kills it', { skip: (() => { try { execFileSync('script', ['-V'], { stdio: 'ignore' }); return false; } catch { return 'script (util-linux) is not installed'; } })() }, async () => {
     const s = keep(await startNet(['listen', '--addr', '127.0.0.1', '--term', 'catch-stay']));
-    // `script` gives the command a pseudo-terminal; what we write is typed at it
-    const onTty = (answer: string) =>
-      spawnSync('script', ['-qec', `${process.execPath} ${BIN} port ${s.info.port} --free --signal-timeout 200`, '/dev/null'], { encoding: 'utf8', input: answer, timeout: 60000 });
-    const no = onTty('n\n');
+    // `script` gives the command a pseudo-terminal in a session of its own — so the policy also
+    // asks before SIGTERM (a root process not started in that session); the lines are typed at it
+    const onTty = (answers: string) =>
+      spawnSync('script', ['-qec', `${process.execPath} ${BIN} port ${s.info.port} --free --signal-timeout 200`, '/dev/null'], { encoding: 'utf8', input: answers, timeout: 60000 });
+    const no = onTty('y\nn\n');
     assert.equal(no.status, 1, no.stdout);
-    assert.match(no.stdout, /Send SIGKILL\?/);
-    assert.match(no.stdout, /\[y\/N\]/);
+    assert.match(no.stdout, /Send SIGTERM\? \[y\/N\]/);
+    assert.match(no.stdout, /did not exit within 200 ms after SIGTERM\. Send SIGKILL to /);
+    assert.match(no.stdout, /Send SIGKILL\? \[y\/N\]/);
+    assert.match(no.stdout, /is NOT free/);
     assert.ok(alive(s.pid));
-    const yes = onTty('y\n');
+    const yes = onTty('y\ny\n');
     assert.equal(yes.status, 0, yes.stdout);
     assert.match(yes.stdout, /port \d+ is free/);
     assert.ok(!alive(s.pid));

@@ -2,11 +2,13 @@
 //
 //   1. For each holder: its SIGTERM disposition (caught / ignored / default, blocked) is shown
 //      first (`disposition` event), read fresh from /proc/PID/status.
-//   2. SIGTERM through the pidfd path (signal.ts sendSignal, bound to the start time), after the
-//      policy's questions (stopPolicy.ts: another user's process, pid 1, VS Code itself).
+//   2. SIGTERM through the one action runner (runner.ts runSignal: the shared policy's questions —
+//      another user's process, pid 1, VS Code itself, a root service not started here — then the
+//      pidfd signal bound to the start time).
 //   3. Wait for every holder to exit, polling a pidfd held on each (exitWatch.ts), until the
 //      deadline; a SIGTERM the process ignores is not waited for.
-//   4. Offer SIGKILL for each survivor (always a question: it cannot be caught); wait again.
+//   4. SIGKILL for each survivor through the same runner (the policy always asks: it cannot be
+//      caught); wait again.
 //   5. Bind test on every listener's address and port in its own network namespace
 //      (bindProbe.ts; handles on foreign namespaces are taken before anything is signalled),
 //      then a fresh look at the port for whatever still holds it (restarted by a supervisor, a
@@ -19,21 +21,19 @@ import { parseStatus } from '../parsers/procPid';
 import { findListeners, othersOn, termDisposition, type PortListener, type Protocol, type TermDisposition } from '../ports';
 import type { SnapshotOptions } from '../snapshot';
 import { bindTest, openNetns, ownNetns, type BindResult, type BindTarget } from './bindProbe';
-import { ActionError, errnoOf, messageOf } from './errors';
+import { ActionError } from './errors';
 import { ExitWatch } from './exitWatch';
-import { sendSignal } from './signal';
-import { stopRisk, type StopPolicyContext } from './stopPolicy';
+import type { ProcessOrigin } from './policy';
+import { currentEuid, runSignal, type Question } from './runner';
 
 export type StopSignal = 'SIGTERM' | 'SIGKILL';
 
-export interface StopQuestion {
+/** The runner's question (title, detail, action, reasons — plain text: the asker escapes) with Free Port's context. */
+export interface StopQuestion extends Question {
   pid: number;
   comm: string;
   signal: StopSignal;
-  /** Why the policy asks (SIGKILL always has one). */
-  reasons: string[];
-  warnings: string[];
-  /** For SIGKILL: how long it was given after SIGTERM. */
+  /** For SIGKILL: how long it was given after SIGTERM (0: it ignores SIGTERM). */
   waitedMs?: number;
 }
 
@@ -58,7 +58,10 @@ export interface FreePortOptions {
   signalTimeoutMs?: number;
   /** How long to wait after SIGKILL. Default 3000 ms. */
   killTimeoutMs?: number;
-  policy?: Partial<StopPolicyContext>;
+  /** The caller's effective uid for the policy; default process.geteuid(). */
+  euid?: number;
+  /** Where a process comes from (origin.ts: vscodeOrigins in the extension, sessionOrigins in the CLI); default: unknown. */
+  origin?: (pid: number) => Promise<ProcessOrigin>;
   native?: NativeAddon | null;
   procRoot?: string;
   /** For the re-scan after the stop. */
@@ -123,7 +126,9 @@ export async function freePort(port: number, listeners: readonly PortListener[],
   const native = opts.native !== undefined ? opts.native : loadNative().addon;
   const termMs = opts.signalTimeoutMs ?? 5000;
   const killMs = opts.killTimeoutMs ?? 3000;
-  const policy: StopPolicyContext = { euid: opts.policy?.euid ?? (typeof process.geteuid === 'function' ? process.geteuid() : -1), protected: opts.policy?.protected };
+  const euid = opts.euid ?? currentEuid();
+  const origin = opts.origin ?? (async () => ({}));
+  const signalOptions = { native, procRoot };
   const byPid = new Map(processes.map((p) => [p.pid, p]));
   const emit = (e: FreePortEvent) => hooks.onEvent?.(e);
   const protocols = new Set(listeners.map((l) => l.protocol));
@@ -169,28 +174,28 @@ export async function freePort(port: number, listeners: readonly PortListener[],
         s.outcome = 'gone';
         continue;
       }
-      const risk = stopRisk(p, 'SIGTERM', policy);
-      if (risk.warnings.length + risk.notes.length > 0) emit({ type: 'policy', pid: p.pid, signal: 'SIGTERM', warnings: risk.warnings, notes: risk.notes });
-      if (risk.confirm.length > 0 && !(await hooks.confirm({ pid: p.pid, comm: p.comm, signal: 'SIGTERM', reasons: risk.confirm, warnings: risk.warnings }))) {
+      const out = await runSignal(
+        { process: p, signal: 'SIGTERM' },
+        { euid, origin, signalOptions, confirm: (q) => hooks.confirm({ ...q, pid: p.pid, comm: p.comm, signal: 'SIGTERM' }) },
+      );
+      if (out.risk && out.risk.warnings.length + out.risk.notes.length > 0) emit({ type: 'policy', pid: p.pid, signal: 'SIGTERM', warnings: out.risk.warnings, notes: out.risk.notes });
+      if (out.status === 'cancelled') {
         emit({ type: 'declined', pid: p.pid, signal: 'SIGTERM' });
         s.outcome = 'declined';
         watch.close();
-        continue;
-      }
-      try {
-        const r = await sendSignal({ pid: p.pid, startTime: p.startTime, signal: 'SIGTERM' }, { native, procRoot });
+      } else if (out.status === 'done') {
         s.sent.push('SIGTERM');
         t0.set(p.pid, performance.now());
-        emit({ type: 'signal', pid: p.pid, signal: 'SIGTERM', method: r.method, ...(r.weakerGuarantee ? { weakerGuarantee: r.weakerGuarantee } : {}) });
+        emit({ type: 'signal', pid: p.pid, signal: 'SIGTERM', method: out.result.method, ...(out.result.weakerGuarantee ? { weakerGuarantee: out.result.weakerGuarantee } : {}) });
         watches.set(p.pid, watch);
-      } catch (e) {
+      } else {
         watch.close();
-        const code = errnoOf(e);
+        const code = out.error.code;
         if (code === 'ESRCH') s.outcome = 'gone';
         else {
           s.outcome = 'error';
-          s.error = `${code}: ${messageOf(e)}`;
-          emit({ type: 'error', pid: p.pid, signal: 'SIGTERM', code, message: messageOf(e) });
+          s.error = `${code}: ${out.error.message}`;
+          emit({ type: 'error', pid: p.pid, signal: 'SIGTERM', code, message: out.error.message });
         }
       }
     }
@@ -218,30 +223,40 @@ export async function freePort(port: number, listeners: readonly PortListener[],
     for (const s of stops) {
       if (s.outcome !== 'still-running' || !watches.has(s.pid)) continue;
       const p = fresh.get(s.pid)!;
-      const risk = stopRisk(p, 'SIGKILL', policy);
       const waitedMs = s.sigterm.disposition === 'ignored' ? 0 : termMs;
-      if (!(await hooks.confirm({ pid: p.pid, comm: p.comm, signal: 'SIGKILL', reasons: risk.confirm, warnings: risk.warnings, waitedMs }))) {
-        emit({ type: 'declined', pid: p.pid, signal: 'SIGKILL' });
-        continue;
-      }
       if (!watches.get(s.pid)!.alive()) {
         s.outcome = 'exited';
         s.exitedAfterMs = Math.round(performance.now() - t0.get(s.pid)!);
         emit({ type: 'exited', pid: s.pid, afterMs: s.exitedAfterMs, signal: 'SIGTERM' });
         continue;
       }
-      try {
-        const r = await sendSignal({ pid: p.pid, startTime: p.startTime, signal: 'SIGKILL' }, { native, procRoot });
+      const out = await runSignal(
+        { process: p, signal: 'SIGKILL' },
+        {
+          euid,
+          origin,
+          signalOptions,
+          // re-checked at the answer: it may have exited while the question was open
+          confirm: async (q) => (await hooks.confirm({ ...q, pid: p.pid, comm: p.comm, signal: 'SIGKILL', waitedMs })) && watches.get(s.pid)!.alive(),
+        },
+      );
+      if (out.status === 'cancelled') {
+        if (!watches.get(s.pid)!.alive()) {
+          s.outcome = 'exited';
+          s.exitedAfterMs = Math.round(performance.now() - t0.get(s.pid)!);
+          emit({ type: 'exited', pid: s.pid, afterMs: s.exitedAfterMs, signal: 'SIGTERM' });
+        } else emit({ type: 'declined', pid: p.pid, signal: 'SIGKILL' });
+      } else if (out.status === 'done') {
         s.sent.push('SIGKILL');
-        emit({ type: 'signal', pid: p.pid, signal: 'SIGKILL', method: r.method, ...(r.weakerGuarantee ? { weakerGuarantee: r.weakerGuarantee } : {}) });
+        emit({ type: 'signal', pid: p.pid, signal: 'SIGKILL', method: out.result.method, ...(out.result.weakerGuarantee ? { weakerGuarantee: out.result.weakerGuarantee } : {}) });
         killed.push(p.pid);
-      } catch (e) {
-        const code = errnoOf(e);
+      } else {
+        const code = out.error.code;
         if (code === 'ESRCH') s.outcome = 'exited';
         else {
           s.outcome = 'error';
-          s.error = `${code}: ${messageOf(e)}`;
-          emit({ type: 'error', pid: p.pid, signal: 'SIGKILL', code, message: messageOf(e) });
+          s.error = `${code}: ${out.error.message}`;
+          emit({ type: 'error', pid: p.pid, signal: 'SIGKILL', code, message: out.error.message });
         }
       }
     }
