@@ -1,9 +1,10 @@
 // `ipc-inspector` — the command line on top of src/core (bundled to dist/cli.js, run by
-// bin/ipc-inspector.js). Subcommands: snapshot, watch, peek, signal, help; --version.
+// bin/ipc-inspector.js). Subcommands: snapshot, watch, peek, signal, port, help; --version.
 // Exit codes: 0 ok, 1 runtime failure, 2 usage error (one line on stderr), 130 interrupted.
 import { UsageError } from './cli/args';
 import { escapeControl } from './core/escape';
 import * as peek from './cli/peek';
+import * as port from './cli/port';
 import * as signal from './cli/signal';
 import * as snapshot from './cli/snapshot';
 import * as watch from './cli/watch';
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, Command> = {
   watch: { summary: 'print added / removed / changed channels live until Ctrl-C', run: watch.run },
   peek: { summary: 'show queued data of a channel without consuming it', run: peek.run },
   signal: { summary: 'send a signal to a process, bound to its start time (pidfd)', run: signal.run },
+  port: { summary: 'who listens on a port, in every network namespace; --free stops them and tests the port', run: port.run },
 };
 
 export const HELP = `ipc-inspector ${version()} — every IPC channel on this Linux machine
@@ -50,6 +52,7 @@ examples:
   ipc-inspector snapshot --kind unix,tcp
   ipc-inspector snapshot --json --pid 1234
   ipc-inspector watch --interval 500
+  ipc-inspector port 3000 --free
 `;
 
 export async function main(argv: string[]): Promise<number> {
