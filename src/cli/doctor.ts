@@ -3,10 +3,11 @@
 // the problems of the last one with what/why/next/fix, evidence, chain and safe actions — or the
 // Diagnosis as JSON. Exit 1 when any problem is at warning level or above (after --pid), so
 // scripts and CI can use it; 0 otherwise; 2 for usage errors. All text that came from processes
-// is printed through escapeControl: one problem field never spans lines it did not choose.
+// is printed through escapeControl (JSON through safeJson): one problem field never spans lines
+// it did not choose, and no terminal control sequence gets through.
 import { Diagnoser, SEVERITIES, countBySeverity, severityRank, type Diagnosis, type Problem } from '../core/diagnose';
 import { duration } from '../core/diagnose/rule';
-import { escapeControl } from '../core/format';
+import { escapeControl, safeJson } from '../core/escape';
 import { takeSnapshot, type SnapshotOptions } from '../core/snapshot';
 import { parseInteger, parseOptions, parsePids, usageLines, type OptionSpec } from './args';
 
@@ -99,7 +100,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const result = filterByPids(d!, pids);
   if (p.flags.has('json')) {
-    process.stdout.write(JSON.stringify({ version: 1, ...result }, null, 2) + '\n');
+    process.stdout.write(safeJson({ version: 1, ...result }, 2) + '\n');
   } else {
     process.stdout.write(renderDiagnosis(result, p.flags.has('all')));
     for (const n of result.notes) process.stderr.write(`note: ${e(n)}\n`);

@@ -6,6 +6,7 @@ import type { Channel, ChannelKind, ProcessInfo, Snapshot } from '../core/model'
 import { CHANNEL_KINDS } from '../core/model';
 import { COLUMNS, columnValue, type Column } from '../core/columns';
 import { endpointLabel, escapeControl, kindTitle } from '../core/format';
+import { safeJson } from '../core/escape';
 import { takeSnapshot, type SnapshotOptions } from '../core/snapshot';
 import { parseKinds, parseOptions, parsePids, SELECT_OPTIONS, usageLines, type Parsed } from './args';
 
@@ -104,7 +105,7 @@ export async function run(argv: string[]): Promise<number> {
   const opts = snapshotOptions(p);
   const snap = await takeSnapshot(opts);
   if (p.flags.has('json')) {
-    process.stdout.write(JSON.stringify(snap, null, 2) + '\n');
+    process.stdout.write(safeJson(snap, 2) + '\n');
     return 0;
   }
   process.stdout.write(renderTable(snap));

@@ -12,7 +12,8 @@ import { compareChannels, markCanonical, sortChannels } from './diff';
 import { CHANNEL_KINDS, SNAPSHOT_VERSION, type Capabilities, type Channel, type ChannelKind, type ProcessInfo, type Snapshot } from './model';
 import { errnoName, loadNative, type NativeAddon, type ProcWalk, type ProcWalkOptions, type ProcWalkProcess } from './native';
 import { parseCmdline, parseStat, parseStatus, parseTimers } from './parsers/procPid';
-import { FdIndex, type Probe, type ProbeContext } from './probes/context';
+import { FdIndex, netnsId, type Probe, type ProbeContext } from './probes/context';
+import { annotateNamespaces } from './namespaces';
 import { pipeProbe } from './probes/pipes';
 import { posixProbe } from './probes/posix';
 import { anonShmProbe } from './probes/anonShm';
@@ -43,6 +44,8 @@ export interface SnapshotOptions {
   devRoot?: string;
   /** Tests and benchmarks: use this addon (or none) instead of loadNative(). Not for worker options (not cloneable). */
   nativeAddon?: NativeAddon | null;
+  /** Root of the container runtimes' state (`var/lib/docker`, `run/containerd`, …). Default `/`. */
+  containerStateRoot?: string;
 }
 
 export { compareChannels };
@@ -80,6 +83,10 @@ function toProcess(p: ProcWalkProcess, user: (uid: number) => string): ProcessIn
     threads: status.threads ?? st.threads,
     cwd: p.cwd ?? null,
     exe: p.exe ?? null,
+    container: null, // filled for the kept processes by annotateNamespaces
+    nsPid: status.nsPid,
+    pidns: null,
+    netns: p.netns ? netnsId(p.netns) : null,
   };
 }
 
@@ -238,10 +245,13 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
     for (const p of processes.values()) if (keep.has(p.pid)) procList.push(p);
   }
   procList.sort((a, b) => a.pid - b.pid);
+  const tKeep = performance.now();
+  await annotateNamespaces(procList, { procRoot, etcRoot: opts.etcRoot, stateRoot: opts.containerStateRoot }, warnings);
+  const tNs = performance.now();
 
   if (PROFILE) {
     process.stderr.write(
-      `[snapshot] walk ${(tWalk - t0).toFixed(1)} (native inner ${w.elapsedMs.toFixed(1)}) index ${(tIndex - tWalk).toFixed(1)} probes ${(tProbes - tIndex).toFixed(1)} ${JSON.stringify(probeMs)} sort ${(tSort - tProbes).toFixed(1)} finish ${(performance.now() - tSort).toFixed(1)} ms; fds ${w.fds.pid.length}\n`,
+      `[snapshot] walk ${(tWalk - t0).toFixed(1)} (native inner ${w.elapsedMs.toFixed(1)}) index ${(tIndex - tWalk).toFixed(1)} probes ${(tProbes - tIndex).toFixed(1)} ${JSON.stringify(probeMs)} sort ${(tSort - tProbes).toFixed(1)} keep ${(tKeep - tSort).toFixed(1)} namespaces ${(tNs - tKeep).toFixed(1)} (${procList.length} processes) finish ${(performance.now() - tNs).toFixed(1)} ms; fds ${w.fds.pid.length}\n`,
     );
   }
   const bootId = readOpt(path.join(procRoot, 'sys/kernel/random/boot_id'))?.trim();

@@ -1,7 +1,8 @@
 // Runs takeSnapshot + diffSnapshots in a worker_threads Worker (dist/snapshotWorker.js); the
 // main thread only parses and applies the diff (JSON.parse + applyDiff), in parts of at most
-// DIFF_PART_CHANNELS channels with the event loop free in between, so the extension host stays
-// responsive even for a first full diff of 50k+ channels.
+// DIFF_PART_CHANNELS entries and DIFF_PART_BYTES bytes with the event loop free in between, so the
+// extension host stays responsive even for a first full diff of 50k+ channels, or for objects
+// other users made huge on purpose.
 // If the worker cannot start (bundle missing, workers unavailable) or dies, it falls back to
 // taking snapshots in-thread and says so in `fallbackReason`.
 import * as fs from 'node:fs';
@@ -11,14 +12,16 @@ import { applyDiff, diffSnapshots } from './diff';
 import type { Snapshot, SnapshotDiff } from './model';
 import { takeSnapshot, type SnapshotOptions } from './snapshot';
 import type { FromWorker, ToWorker } from './snapshotWorker';
-import type { Channel } from './model';
+import type { Channel, ProcessInfo } from './model';
 import type { Diagnosis } from './diagnose/problem';
 import { DiagnosisReceiver, diagnosisHook, type DiagnoseSetting, type DiagnosisDelta } from './diagnose/workerHook';
 
 export type SnapshotServiceOptions = SnapshotOptions & {
   workerPath?: string;
-  /** Channels per diff message (default DIFF_PART_CHANNELS in snapshotWorker.ts). */
+  /** Entries per diff message (default DIFF_PART_CHANNELS in snapshotWorker.ts). */
   partChannels?: number;
+  /** UTF-8 bytes per diff message (default DIFF_PART_BYTES in snapshotWorker.ts). */
+  partBytes?: number;
   /** Worker young generation (V8 semi-spaces), MB; 0 = V8's default. */
   youngGenerationMb?: number;
   /** Run the diagnosis rules after each snapshot, in the worker (true, or Diagnoser options); next() then carries `diagnosis`. */
@@ -65,6 +68,10 @@ interface Pending {
   removed: string[][];
   changed: Channel[][];
   added: Channel[][];
+  removedProcs: number[][];
+  changedProcs: ProcessInfo[][];
+  addedProcs: ProcessInfo[][];
+  partBytes: number[];
   mainMs: number;
   maxStallMs: number;
 }
@@ -81,6 +88,8 @@ export class SnapshotService {
   lastMaxStallMs = 0;
   /** Messages the last diff came in. */
   lastParts = 0;
+  /** UTF-8 size of each message of the last diff (as the worker encoded them). */
+  lastPartBytes: number[] = [];
   /** Time the worker spent on the last snapshot + diff. */
   lastWorkerMs = 0;
   /** Why snapshots run in-thread, or null while the worker is used. */
@@ -102,7 +111,7 @@ export class SnapshotService {
   private readonly received = new DiagnosisReceiver();
 
   constructor(opts: SnapshotServiceOptions = {}) {
-    const { workerPath, partChannels, youngGenerationMb, diagnose, ...options } = opts;
+    const { workerPath, partChannels, partBytes, youngGenerationMb, diagnose, ...options } = opts;
     this.options = options;
     this.diagnose = diagnose;
     if (options.nativeAddon !== undefined) {
@@ -117,7 +126,7 @@ export class SnapshotService {
     try {
       const young = youngGenerationMb ?? WORKER_YOUNG_GENERATION_MB;
       this.worker = new Worker(script, {
-        workerData: { options, partChannels, diagnose },
+        workerData: { options, partChannels, partBytes, diagnose },
         ...(young > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: young } } : {}),
       });
       this.worker.on('message', (m: FromWorker) => this.onMessage(m));
@@ -173,7 +182,10 @@ export class SnapshotService {
     w.ref();
     try {
       return await new Promise((resolve, reject) => {
-        this.pending.set(seq, { seq, resolve, reject, staging: null, started: false, removed: [], changed: [], added: [], mainMs: 0, maxStallMs: 0 });
+        this.pending.set(seq, {
+          seq, resolve, reject, staging: null, started: false, removed: [], changed: [], added: [],
+          removedProcs: [], changedProcs: [], addedProcs: [], partBytes: [], mainMs: 0, maxStallMs: 0,
+        });
         w.postMessage({ type: 'next', seq } satisfies ToWorker);
       });
     } catch (e) {
@@ -195,6 +207,7 @@ export class SnapshotService {
     this.lastMainThreadMs = performance.now() - t0; // includes awaits; the whole scan ran on this thread
     this.lastMaxStallMs = this.lastMainThreadMs;
     this.lastParts = 0;
+    this.lastPartBytes = [];
     return diagnosis ? { diff, snapshot, diagnosis } : { diff, snapshot };
   }
 
@@ -215,6 +228,7 @@ export class SnapshotService {
     const part = JSON.parse(m.json) as SnapshotDiff;
     p.staging = applyDiff(p.started ? p.staging : this.current, part);
     p.started = true;
+    p.partBytes.push(m.bytes);
     const ms = performance.now() - t0;
     p.mainMs += ms;
     if (ms > p.maxStallMs) p.maxStallMs = ms;
@@ -222,6 +236,9 @@ export class SnapshotService {
       p.removed.push(part.removedChannels);
       p.changed.push(part.changedChannels);
       p.added.push(part.addedChannels);
+      p.removedProcs.push(part.removedProcesses);
+      p.changedProcs.push(part.changedProcesses);
+      p.addedProcs.push(part.addedProcesses);
       this.worker?.postMessage({ type: 'ack', seq: m.seq } satisfies ToWorker);
       return;
     }
@@ -235,6 +252,9 @@ export class SnapshotService {
             removedChannels: flat(p.removed, part.removedChannels),
             changedChannels: flat(p.changed, part.changedChannels),
             addedChannels: flat(p.added, part.addedChannels),
+            removedProcesses: flat(p.removedProcs, part.removedProcesses),
+            changedProcesses: flat(p.changedProcs, part.changedProcesses),
+            addedProcesses: flat(p.addedProcs, part.addedProcesses),
           };
     const snapshot = p.staging!;
     this.current = snapshot;
@@ -243,6 +263,7 @@ export class SnapshotService {
     this.lastMainThreadMs = p.mainMs + tail;
     this.lastMaxStallMs = Math.max(p.maxStallMs, ms + tail);
     this.lastParts = m.parts;
+    this.lastPartBytes = p.partBytes;
     // the diagnosis was computed in the worker; here it is only parsed
     p.resolve(m.diagnosis ? { diff, snapshot, diagnosis: this.received.apply(JSON.parse(m.diagnosis) as DiagnosisDelta) } : { diff, snapshot });
   }

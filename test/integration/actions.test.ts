@@ -15,7 +15,7 @@ import { loadNative } from '../../src/core/native';
 import { makeFixture } from '../../fixtures/ipcFixture';
 import type { Channel, ProcessInfo } from '../../src/core/model';
 import {
-  peekChannel, receivePosixMq, removeObject, sendSignal, readStartTime, signalRisk, vscodeProcesses, ActionError,
+  peekChannel, receivePosixMq, removeObject, sendSignal, readStartTime, signalRisk, ActionError,
   type BytesPeek, type MessagesPeek, type SemaphoresPeek,
 } from '../../src/core/actions';
 
@@ -348,19 +348,17 @@ int main(int argc, char **argv) {
 
   test('signalRisk: ignored, SIGKILL, PID 1, VS Code processes, other users', () => {
     const euid = process.geteuid!();
+    const mine = { startedBy: 'your terminal session' };
     const p = fakeProc(1234, { signals: { pending: [], shdPending: [], blocked: ['SIGUSR2'], ignored: ['SIGTERM'], caught: ['SIGUSR1'], queued: 0, queueLimit: 0 } });
-    assert.deepEqual(signalRisk(p, 'SIGTERM', { euid }).warnings, ['SIGTERM is ignored by this process — it will have no effect']);
-    assert.equal(signalRisk(p, 'SIGTERM', { euid }).confirm.length, 0);
-    assert.match(signalRisk(p, 'SIGUSR2', { euid }).warnings[0], /blocked/);
-    assert.equal(signalRisk(p, 'SIGUSR1', { euid }).warnings.length, 0);
-    assert.equal(signalRisk(p, 9, { euid }).confirm.length, 1);
-    assert.equal(signalRisk(p, 'STOP', { euid }).confirm.length, 1);
-    assert.equal(signalRisk(fakeProc(1, { signals: p.signals }), 'SIGUSR1', { euid }).confirm.length, 1);
-    assert.match(signalRisk({ ...p, uid: euid + 1, user: 'bob' }, 'SIGUSR1', { euid }).confirm[0], /another user \(bob\)/);
-    const procs = [fakeProc(100, { ppid: 50 }), fakeProc(50, { ppid: 10 }), fakeProc(10, { ppid: 1 })];
-    const vs = vscodeProcesses(procs, 100);
-    assert.deepEqual([...vs.keys()], [100, 50, 10]);
-    assert.match(signalRisk({ ...procs[1], signals: p.signals }, 'SIGUSR1', { euid, protectedPids: new Set(vs.keys()), protectedLabels: vs }).confirm[0], /VS Code server/);
+    assert.deepEqual(signalRisk(p, 'SIGTERM', { euid, origin: mine }).warnings, ['SIGTERM is ignored by this process — it will have no effect']);
+    assert.equal(signalRisk(p, 'SIGTERM', { euid, origin: mine }).confirm.length, 0);
+    assert.match(signalRisk(p, 'SIGUSR2', { euid, origin: mine }).warnings[0], /blocked/);
+    assert.equal(signalRisk(p, 'SIGUSR1', { euid, origin: mine }).warnings.length, 0);
+    assert.equal(signalRisk(p, 9, { euid, origin: mine }).confirm.length, 1);
+    assert.equal(signalRisk(p, 'STOP', { euid, origin: mine }).confirm.length, 1);
+    assert.equal(signalRisk(fakeProc(1, { signals: p.signals }), 'SIGUSR1', { euid, origin: mine }).confirm.length, 1);
+    assert.match(signalRisk({ ...p, uid: euid + 1, user: 'bob' }, 'SIGUSR1', { euid, origin: mine }).confirm[0], /another user \(bob, uid \d+\)/);
+    assert.match(signalRisk(p, 'SIGUSR1', { euid, origin: { vscode: 'the VS Code server' } }).confirm[0], /VS Code server/);
   });
 });
 
@@ -462,7 +460,8 @@ describe('permission errors are explained (as user nobody)', () => {
   test('signal to a root process: EPERM, names the owner', { skip: canSu ? false : 'needs root, su and dist/cli.js' }, async () => {
     const child = spawn('sleep', ['30']);
     children.push(child);
-    const r = asNobody(['signal', String(child.pid), 'SIGUSR1']);
+    // --yes: another user's process needs a confirmation first (policy), then the kernel says EPERM.
+    const r = asNobody(['signal', String(child.pid), 'SIGUSR1', '--yes']);
     assert.notEqual(r.code, 0);
     assert.match(r.err, /^ipc-inspector signal: EPERM: .*not permitted — the process belongs to root/);
     assert.equal(r.err.split('\n').length, 1, 'one line');

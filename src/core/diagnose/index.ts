@@ -27,6 +27,13 @@ export type { Evidence, EvidenceOptions } from './evidence';
 /** The ten rules, in the issue's order. */
 export const RULES: readonly Rule[] = [blockedWriter, otherEnd, socketPath, acceptBacklog, queueDrain, leftovers, semaphores, waitCycles, signalTrouble, portClash];
 
+/**
+ * Problems kept per rule (most severe first). Other users can make any number of conditions (a
+ * directory of stale socket files); the diagnosis crossing to the editor's main thread stays
+ * bounded, and the notes say how many were left out.
+ */
+export const MAX_PROBLEMS_PER_RULE = 100;
+
 export interface DiagnoserOptions extends EvidenceOptions {
   /** Earlier refreshes each rule remembers (default 8). */
   historySize?: number;
@@ -142,10 +149,17 @@ export class Diagnoser {
     this.sinceById = since;
     const order = new Map(RULE_IDS.map((r, i) => [r, i]));
     problems.sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || order.get(a.rule)! - order.get(b.rule)! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const perRule = new Map<RuleId, number>();
+    const kept = problems.filter((p) => {
+      const n = (perRule.get(p.rule) ?? 0) + 1;
+      perRule.set(p.rule, n);
+      return n <= MAX_PROBLEMS_PER_RULE;
+    });
+    for (const [rule, n] of perRule) if (n > MAX_PROBLEMS_PER_RULE) notes.push(`${rule}: ${n - MAX_PROBLEMS_PER_RULE} more problem(s) not listed (the first ${MAX_PROBLEMS_PER_RULE}, most severe first, are)`);
     return {
       takenAt: snapshot.takenAt,
-      problems,
-      counts: countBySeverity(problems),
+      problems: kept,
+      counts: countBySeverity(kept),
       notes: [...capabilityNotes(snapshot), ...evidence.notes, ...notes, ...ruleNotes],
       samples: Math.min(this.samples, keep + 1),
       evidenceMs: round(t1 - t0),

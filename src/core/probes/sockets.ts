@@ -9,6 +9,7 @@ import { FdKind, type InetDiag, type NativeAddon, type UnixDiag } from '../nativ
 import { hostPort, inetStateName, remoteHostPort, parseProcNetInet, parseProcNetUnix, unixStateName } from '../parsers/net';
 import { netnsId, emit, emitAll, type Probe, type ProbeContext } from './context';
 import { InodeTable } from './inodeTable';
+import { linkAcrossNamespaces } from './netLinks';
 
 interface Netns {
   id: string;
@@ -249,7 +250,7 @@ interface PairCandidates {
   key: number[];
 }
 
-/** Loopback pairs: both ends in this namespace, local↔remote swapped (numeric port keys, addresses compared on a hit). */
+/** Pairs inside this namespace, local↔remote swapped (numeric port keys, addresses compared on a hit); across namespaces: netLinks.ts. */
 function linkPairs(p: PairCandidates): void {
   const n = p.ch.length;
   const last = new Map<number, number>();
@@ -267,7 +268,7 @@ function linkPairs(p: PairCandidates): void {
     for (let j = last.get(swapped) ?? -1; j >= 0; j = prev[j]) {
       const o = p.ch[j];
       if (o !== c && o.local === c.remote && o.remote === c.local) {
-        c.peer = o.id;
+        c.peer = o.id; // same namespace: no peerNetns/peerMatch (the common case stays as cheap as before)
         break;
       }
     }
@@ -341,6 +342,7 @@ export const socketProbe: Probe = {
         linkPairs(pairs);
       }),
     );
+    if (wantTcp || wantUdp) await linkAcrossNamespaces(ctx, nss);
     if (wantUnix) ctx.capabilities.sockDiag = sockDiag;
     if (unixTables <= 1) ctx.presorted.add('unix'); // one table, emitted in inode order
   },
