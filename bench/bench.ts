@@ -7,6 +7,7 @@
 //   node dist/bench.js [--reps N] [--sizes 5k,20k,50k] [--json FILE] [--no-ts] [--no-lsof]
 //   node [--cpu-prof] dist/bench.js --profile 50k [--reps N]   (where a snapshot's time goes; bench/profile.ts)
 //   node dist/bench.js --hold 50k    (keeps a workload up until Ctrl-C, for perf/strace/--cpu-prof)
+//   node dist/bench.js --diagnose 50k [--reps N]   (only the diagnosis cost per refresh; bench/diagnose.ts)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,6 +17,7 @@ import type { Snapshot } from '../src/core/model';
 import { loadNative } from '../src/core/native';
 import { takeSnapshot } from '../src/core/snapshot';
 import { SnapshotService } from '../src/core/snapshotService';
+import { DiagnoseCost, benchDiagnose } from './diagnose';
 import { Floor } from './floor';
 import { profile } from './profile';
 import { SIZES, WorkloadBuilder, stopAllWorkloads, type WorkloadSize } from './workload';
@@ -26,6 +28,7 @@ interface Args {
   json?: string;
   profile?: WorkloadSize;
   hold?: WorkloadSize;
+  diagnose?: WorkloadSize;
   ts: boolean;
   lsof: boolean;
 }
@@ -48,6 +51,11 @@ function parseArgs(argv: string[]): Args {
       const want = argv[++i] ?? '50k';
       a.profile = SIZES.find((s) => s.label === want);
       if (!a.profile) throw new Error(`--profile: pick from ${SIZES.map((s) => s.label).join(',')}`);
+    }
+    else if (v === '--diagnose') {
+      const want = argv[++i] ?? '50k';
+      a.diagnose = SIZES.find((s) => s.label === want);
+      if (!a.diagnose) throw new Error(`--diagnose: pick from ${SIZES.map((s) => s.label).join(',')}`);
     }
     else if (v === '--no-ts') a.ts = false;
     else if (v === '--no-lsof') a.lsof = false;
@@ -241,6 +249,10 @@ async function main(): Promise<void> {
       await profile(builder, floor, args.profile, args.reps);
       return;
     }
+    if (args.diagnose) {
+      await benchDiagnose(builder, args.diagnose, args.reps);
+      return;
+    }
     const native = loadNative();
     const tools = { lsof: args.lsof && has('lsof'), ss: has('ss'), ipcs: has('ipcs') };
     const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -269,6 +281,7 @@ async function main(): Promise<void> {
       const wlPids = new Set(wl.pids);
       const machineFds: number[] = [];
       const svc = service;
+      const diagnosis = new DiagnoseCost(); // the rules' cost on each 'ours' snapshot, outside its timing
 
       const steps: Step[] = [
         {
@@ -281,7 +294,9 @@ async function main(): Promise<void> {
             const ms = performance.now() - t;
             res.oursMainCpuMs.push(mainThreadCpuMs() - m);
             res.ourDurationMs.push(lastOurs.durationMs);
-            return { ms, cpuMs: selfCpuMs() - c };
+            const cpuMs = selfCpuMs() - c;
+            diagnosis.measure(lastOurs);
+            return { ms, cpuMs };
           },
         },
         {
@@ -331,6 +346,7 @@ async function main(): Promise<void> {
       res.serviceMainCpuMs.length = 0;
       res.oursMainCpuMs.length = 0;
       res.workerMs.length = 0;
+      diagnosis.clearTimings();
       // interleaved: rotate the order each repetition so no tool always runs first
       for (let r = 0; r < args.reps; r++) {
         for (let i = 0; i < steps.length; i++) {
@@ -357,6 +373,7 @@ async function main(): Promise<void> {
       res.counts.floor = floorCounts;
       results.push(res);
       printSize(res, lastOurs);
+      console.log(diagnosis.report(res.times.ours ?? []) + '\n');
     }
 
     printSummary(results);

@@ -1,7 +1,8 @@
 // `ipc-inspector` — the command line on top of src/core (bundled to dist/cli.js, run by
-// bin/ipc-inspector.js). Subcommands: snapshot, watch, peek, signal, port, help; --version.
+// bin/ipc-inspector.js). Subcommands: snapshot, watch, peek, signal, port, doctor, help; --version.
 // Exit codes: 0 ok, 1 runtime failure, 2 usage error (one line on stderr), 130 interrupted.
 import { UsageError } from './cli/args';
+import * as doctor from './cli/doctor';
 import { escapeControl } from './core/escape';
 import * as peek from './cli/peek';
 import * as port from './cli/port';
@@ -33,6 +34,7 @@ const COMMANDS: Record<string, Command> = {
   peek: { summary: 'show queued data of a channel without consuming it', run: peek.run },
   signal: { summary: 'send a signal to a process, bound to its start time (pidfd)', run: signal.run },
   port: { summary: 'who listens on a port, in every network namespace; --free stops them and tests the port', run: port.run },
+  doctor: { summary: 'find what is wrong with the IPC here, explain it; exit 1 on warnings', run: doctor.run },
 };
 
 export const HELP = `ipc-inspector ${version()} — every IPC channel on this Linux machine
@@ -53,6 +55,7 @@ examples:
   ipc-inspector snapshot --json --pid 1234
   ipc-inspector watch --interval 500
   ipc-inspector port 3000 --free
+  ipc-inspector doctor --pid 1234
 `;
 
 export async function main(argv: string[]): Promise<number> {

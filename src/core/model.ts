@@ -270,6 +270,13 @@ export interface UnixChannel extends ChannelBase {
   recvQueue: number | null;
   sendQueue: number | null;
   netns: string;
+  /**
+   * The file the socket is bound to, as the kernel keeps it (sock_diag UNIX_DIAG_VFS, native
+   * only): its inode and device `major:minor`. Compared with what `path` names now, it tells a
+   * socket whose path was unlinked or taken over by another socket.
+   */
+  boundInode?: number;
+  boundDev?: string;
 }
 
 export interface InetChannel extends ChannelBase {

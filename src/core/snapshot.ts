@@ -36,7 +36,7 @@ export interface SnapshotOptions {
   threads?: number;
   /** false forces the TS path. */
   useNative?: boolean;
-  /** default 'ipc': only processes holding at least one channel endpoint, plus their ancestors so the tree is connected. */
+  /** default 'ipc': only processes holding at least one channel endpoint, and zombies (unreaped children), plus their ancestors so the tree is connected. */
   processes?: 'ipc' | 'all';
   /** Where passwd lives (user names). Default `/etc`. */
   etcRoot?: string;
@@ -230,6 +230,9 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
         }
       }
     }
+    // Zombies hold no fds but are IPC trouble (a parent that never reaps: SIGCHLD lost or
+    // ignored); keep them and, through the ancestor walk below, the parent that should reap.
+    for (const p of processes.values()) if (p.state === 'Z' && (!pidFilter || pidFilter.has(p.pid) || pidFilter.has(p.ppid))) keep.add(p.pid);
     for (const pid of [...keep]) {
       let p = processes.get(pid);
       let guard = 0;

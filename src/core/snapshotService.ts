@@ -13,6 +13,8 @@ import type { Snapshot, SnapshotDiff } from './model';
 import { takeSnapshot, type SnapshotOptions } from './snapshot';
 import type { FromWorker, ToWorker } from './snapshotWorker';
 import type { Channel, ProcessInfo } from './model';
+import type { Diagnosis } from './diagnose/problem';
+import { DiagnosisReceiver, diagnosisHook, type DiagnoseSetting, type DiagnosisDelta } from './diagnose/workerHook';
 
 export type SnapshotServiceOptions = SnapshotOptions & {
   workerPath?: string;
@@ -22,7 +24,16 @@ export type SnapshotServiceOptions = SnapshotOptions & {
   partBytes?: number;
   /** Worker young generation (V8 semi-spaces), MB; 0 = V8's default. */
   youngGenerationMb?: number;
+  /** Run the diagnosis rules after each snapshot, in the worker (true, or Diagnoser options); next() then carries `diagnosis`. */
+  diagnose?: DiagnoseSetting;
 };
+
+export interface NextResult {
+  diff: SnapshotDiff;
+  snapshot: Snapshot;
+  /** The diagnosis of this snapshot, when the service was created with `diagnose`. */
+  diagnosis?: Diagnosis;
+}
 
 /**
  * Young generation of the snapshot worker. A snapshot's channels are alive until the snapshot is
@@ -49,7 +60,7 @@ export function findWorkerScript(start: string = __dirname): string | null {
 
 interface Pending {
   seq: number;
-  resolve: (v: { diff: SnapshotDiff; snapshot: Snapshot }) => void;
+  resolve: (v: NextResult) => void;
   reject: (e: Error) => void;
   /** Parts applied so far (the snapshot under construction; `current` stays as is until the last part). */
   staging: Snapshot | null;
@@ -93,9 +104,16 @@ export class SnapshotService {
   private disposed = false;
   private chain: Promise<unknown> = Promise.resolve();
 
+  /** In-thread diagnosis, used only when scanning on the calling thread (the worker has its own). */
+  private localDiagnosis: ReturnType<typeof diagnosisHook> = null;
+  private readonly diagnose: DiagnoseSetting;
+  /** The problems as last received (the worker sends what changed). */
+  private readonly received = new DiagnosisReceiver();
+
   constructor(opts: SnapshotServiceOptions = {}) {
-    const { workerPath, partChannels, partBytes, youngGenerationMb, ...options } = opts;
+    const { workerPath, partChannels, partBytes, youngGenerationMb, diagnose, ...options } = opts;
     this.options = options;
+    this.diagnose = diagnose;
     if (options.nativeAddon !== undefined) {
       this.fallbackReason = 'an injected nativeAddon cannot cross to a worker; scanning on the calling thread';
       return;
@@ -108,7 +126,7 @@ export class SnapshotService {
     try {
       const young = youngGenerationMb ?? WORKER_YOUNG_GENERATION_MB;
       this.worker = new Worker(script, {
-        workerData: { options, partChannels, partBytes },
+        workerData: { options, partChannels, partBytes, diagnose },
         ...(young > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: young } } : {}),
       });
       this.worker.on('message', (m: FromWorker) => this.onMessage(m));
@@ -132,12 +150,13 @@ export class SnapshotService {
   setOptions(options: SnapshotOptions): void {
     this.options = options;
     this.current = null;
+    this.localDiagnosis?.reset();
     if (options.nativeAddon !== undefined && this.worker) this.fail('an injected nativeAddon cannot cross to a worker');
     this.worker?.postMessage({ type: 'options', options } satisfies ToWorker);
   }
 
   /** Takes the next snapshot; calls are serialised. */
-  next(): Promise<{ diff: SnapshotDiff; snapshot: Snapshot }> {
+  next(): Promise<NextResult> {
     const run = this.chain.then(
       () => this.nextNow(),
       () => this.nextNow(),
@@ -155,7 +174,7 @@ export class SnapshotService {
     if (w) void w.terminate();
   }
 
-  private async nextNow(): Promise<{ diff: SnapshotDiff; snapshot: Snapshot }> {
+  private async nextNow(): Promise<NextResult> {
     if (this.disposed) throw new Error('SnapshotService disposed');
     if (!this.worker) return this.inThread();
     const w = this.worker;
@@ -177,17 +196,19 @@ export class SnapshotService {
     }
   }
 
-  private async inThread(): Promise<{ diff: SnapshotDiff; snapshot: Snapshot }> {
+  private async inThread(): Promise<NextResult> {
     const t0 = performance.now();
     const snapshot = await takeSnapshot(this.options);
     const diff = diffSnapshots(this.current, snapshot);
     this.current = snapshot;
+    if (this.diagnose && !this.localDiagnosis) this.localDiagnosis = diagnosisHook(this.diagnose);
+    const diagnosis = this.localDiagnosis ? this.received.apply(JSON.parse(this.localDiagnosis.run(snapshot)) as DiagnosisDelta) : undefined;
     this.lastWorkerMs = 0;
     this.lastMainThreadMs = performance.now() - t0; // includes awaits; the whole scan ran on this thread
     this.lastMaxStallMs = this.lastMainThreadMs;
     this.lastParts = 0;
     this.lastPartBytes = [];
-    return { diff, snapshot };
+    return diagnosis ? { diff, snapshot, diagnosis } : { diff, snapshot };
   }
 
   private onMessage(m: FromWorker): void {
@@ -243,7 +264,8 @@ export class SnapshotService {
     this.lastMaxStallMs = Math.max(p.maxStallMs, ms + tail);
     this.lastParts = m.parts;
     this.lastPartBytes = p.partBytes;
-    p.resolve({ diff, snapshot });
+    // the diagnosis was computed in the worker; here it is only parsed
+    p.resolve(m.diagnosis ? { diff, snapshot, diagnosis: this.received.apply(JSON.parse(m.diagnosis) as DiagnosisDelta) } : { diff, snapshot });
   }
 
   private fail(reason: string): void {

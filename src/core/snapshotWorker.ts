@@ -3,7 +3,8 @@
 //   main → worker: { type: 'next', seq } | { type: 'options', options } | { type: 'reset' } | { type: 'ack', seq }
 //   worker → main: { type: 'ready' }
 //                | { type: 'part', seq, json, bytes }     (a piece of the diff; the main thread acks it)
-//                | { type: 'diff', seq, json, bytes, workerMs, parts } (the last piece)
+//                | { type: 'diff', seq, json, bytes, workerMs, parts, diagnosis? } (the last piece; with
+//                  workerData.diagnose, what changed in the diagnosis, as JSON — diagnose/workerHook.ts)
 //                | { type: 'error', seq, message }
 // Why parts and JSON: receiving a message deserializes it on the main thread before any listener
 // runs, so one 50k-channel diff would stall it for hundreds of ms, unmeasured. A string arrives
@@ -14,6 +15,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { diffSnapshots } from './diff';
 import type { Snapshot, SnapshotDiff } from './model';
 import { takeSnapshot, type SnapshotOptions } from './snapshot';
+import { diagnosisHook } from './diagnose/workerHook';
 
 /** Entries per part: channels (removed ids, changed, added) and processes (removed, changed, added). */
 export const DIFF_PART_CHANNELS = 2000;
@@ -37,7 +39,7 @@ export type ToWorker = { type: 'next'; seq: number } | { type: 'options'; option
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'part'; seq: number; json: string; bytes: number }
-  | { type: 'diff'; seq: number; json: string; bytes: number; workerMs: number; parts: number }
+  | { type: 'diff'; seq: number; json: string; bytes: number; workerMs: number; parts: number; diagnosis?: string }
   | { type: 'error'; seq: number; message: string };
 
 /** The six entry lists of a diff, in the order parts carry them. */
@@ -102,6 +104,8 @@ if (parentPort) {
   const limits: PartLimits = { maxEntries: positive(workerData?.partChannels, DIFF_PART_CHANNELS), maxBytes: positive(workerData?.partBytes, DIFF_PART_BYTES) };
   let prev: Snapshot | null = null;
   let chain: Promise<void> = Promise.resolve();
+  // the diagnosis rules (workerData.diagnose), run here after each snapshot: never on the main thread
+  const diagnose = diagnosisHook(workerData?.diagnose);
   /** The part being waited on: its seq and what to do when the main thread acks it. */
   let waiting: { seq: number; go: () => void } | null = null;
   port.on('message', (m: ToWorker) => {
@@ -117,8 +121,10 @@ if (parentPort) {
       if (m.type === 'options') {
         options = m.options;
         prev = null; // a different view of the machine: start over with a full diff
+        diagnose?.reset();
       } else if (m.type === 'reset') {
         prev = null;
+        diagnose?.reset();
       } else if (m.type === 'next') {
         const t0 = performance.now();
         try {
@@ -131,7 +137,8 @@ if (parentPort) {
             await acked;
           }
           const json = parts[parts.length - 1];
-          port.postMessage({ type: 'diff', seq: m.seq, json, bytes: Buffer.byteLength(json), workerMs: performance.now() - t0, parts: parts.length } satisfies FromWorker);
+          const diagnosis = diagnose?.run(snap);
+          port.postMessage({ type: 'diff', seq: m.seq, json, bytes: Buffer.byteLength(json), workerMs: performance.now() - t0, parts: parts.length, ...(diagnosis ? { diagnosis } : {}) } satisfies FromWorker);
           prev = snap; // only once the main thread has every part (on an error both sides keep the old one)
         } catch (e) {
           port.postMessage({ type: 'error', seq: m.seq, message: (e as Error)?.stack ?? String(e) } satisfies FromWorker);

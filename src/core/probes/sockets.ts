@@ -173,6 +173,8 @@ function addUnix(ctx: ProbeContext, ns: Netns, d: UnixDiag, seen: InodeTable | n
   const dWq = d.wqueue;
   const dPeer = d.peer;
   const dNameKind = d.nameKind;
+  const dVfsIno = d.vfsIno;
+  const dVfsDev = d.vfsDev;
   /** Inode and peer inode of out[k]. */
   const sorted = new Float64Array(n);
   const peers = new Float64Array(n);
@@ -202,8 +204,16 @@ function addUnix(ctx: ProbeContext, ns: Netns, d: UnixDiag, seen: InodeTable | n
       nsId,
     );
     const nk = dNameKind[i];
-    if (nk === 1) ch.path = d.name[i];
-    else if (nk === 2) ch.abstract = d.name[i];
+    if (nk === 1) {
+      ch.path = d.name[i];
+      const vino = dVfsIno !== undefined ? dVfsIno[i] : 0;
+      if (vino > 0) {
+        // kernel s_dev: MAJOR << 20 | MINOR
+        const kd = dVfsDev![i];
+        ch.boundInode = vino;
+        ch.boundDev = `${Math.floor(kd / 1048576)}:${kd % 1048576}`;
+      }
+    } else if (nk === 2) ch.abstract = d.name[i];
     sorted[out.length] = raw;
     peers[out.length] = dPeer[i];
     out.push(ch);
