@@ -5,11 +5,13 @@
 // password goes to code-server in its environment (never on the command line, which every user
 // can read in /proc) and is known only to the caller, who logs in with it (browser.ts: logIn).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { randomPassword } from './loginSecret';
+
+export { loadOrCreatePassword, loginPasswordFile, randomPassword } from './loginSecret';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
@@ -63,11 +65,6 @@ export interface LaunchOptions {
   handleSignals?: boolean;
   /** The login password (default: a new random one, see randomPassword()). */
   password?: string;
-}
-
-/** A password for code-server's login: 192 random bits, URL- and shell-safe. */
-export function randomPassword(): string {
-  return randomBytes(24).toString('base64url');
 }
 
 export interface CodeServer {
