@@ -3,7 +3,7 @@
 // Always behind a password (code-server --auth password): the port on 127.0.0.1 is reachable by
 // every local user, and the workbench runs a terminal as whoever started it (root, often). The
 // password goes to code-server in its environment (never on the command line, which every user
-// can read in /proc) and is known only to the caller, who logs in with it (browser.ts: logIn).
+// can read in /proc) and is known only to the caller, who logs in with it (browser.ts: openWorkbench).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
