@@ -21,11 +21,15 @@ die() { log "$*"; exit 1; }
 # The cache holds programs this user runs (as root, often): it must be this user's own directory,
 # not one another user made or can write to.
 mkdir -p -m 0700 "$CACHE"
-owner=$(stat -c %u "$CACHE")
-mode=$(stat -c %a "$CACHE")
 [ -d "$CACHE" ] && [ ! -L "$CACHE" ] || die "refusing to use $CACHE: not a directory"
+owner=$(stat -c %u "$CACHE")
+group=$(stat -c %g "$CACHE")
+mode=$(stat -c %a "$CACHE")
 [ "$owner" = "$(id -u)" ] || die "refusing to use $CACHE: it belongs to uid $owner, not to you (uid $(id -u))"
-(( (8#$mode & 8#022) == 0 )) || die "refusing to use $CACHE: mode $mode lets other users write to it (chmod go-w $CACHE)"
+# Group-writable is fine for one's own primary group (a per-user group, as Ubuntu makes).
+if (( (8#$mode & 8#002) != 0 )) || { (( (8#$mode & 8#020) != 0 )) && [ "$group" != "$(id -g)" ]; }; then
+  die "refusing to use $CACHE: mode $mode lets other users write to it (chmod go-w $CACHE)"
+fi
 
 if [ -f "$DIR/.complete" ]; then
   echo "$DIR"
