@@ -94,6 +94,21 @@ describe('fixture program cache', { skip }, () => {
   });
 });
 
+describe('private directories', () => {
+  test('an ancestor writable by another group is refused; by our own primary group (a per-user group) it is not', () => {
+    const parent = fs.mkdtempSync(path.join(home, 'grp-'));
+    fs.chmodSync(parent, 0o775);
+    fs.chownSync(parent, euid, NOBODY.gid);
+    assert.throws(() => privateDir(path.join(parent, 'x')), /grp-\w+ is writable by other users/);
+    fs.chownSync(parent, euid, process.getegid?.() ?? 0);
+    assert.equal(privateDir(path.join(parent, 'x')), path.join(parent, 'x'));
+    assert.equal(fs.statSync(path.join(parent, 'x')).mode & 0o777, 0o700);
+    // The directory itself must be 0700: one of ours that is too open is refused, not "fixed".
+    fs.chmodSync(path.join(parent, 'x'), 0o750);
+    assert.throws(() => privateDir(path.join(parent, 'x')), /mode 750, not 700/);
+  });
+});
+
 describe('demo directory', { skip: skip || (spawnSync('unshare', ['--mount', 'true']).status !== 0 ? 'needs unshare --mount' : false) }, () => {
   test('the demo neither follows nor removes a symlink planted at /tmp/ipc-inspector-demo, and kills no process the attacker lists', async () => {
     // A root process named ipc-* that the attacker would like the demo to SIGKILL.
