@@ -174,17 +174,18 @@ await layer('integration-mq', async () => {
   }
 });
 
-// The VS Code layers: counted in the final `N passed, N failed`.
+// The layers run by a harness script that prints `[name] N passed, N failed`.
 const counted = async (script, args) => {
   const r = await run(process.execPath, [script, ...args]);
   const m = [...r.out.matchAll(/\[(?:extension-tests|e2e|fresh-install)\] (\d+) passed, (\d+) failed/g)].pop();
   const passed = Number(m?.[1] ?? 0);
-  const failed = Number(m?.[2] ?? 0);
+  // A runner that failed without a failed test (could not start, timed out) counts as one failure.
+  const failed = r.code !== 0 && Number(m?.[2] ?? 0) === 0 ? 1 : Number(m?.[2] ?? 0);
   const problem = r.out.match(/PROBLEM: (.*)/)?.[1];
   return {
     ok: r.code === 0,
     passed,
-    failed: r.code !== 0 && failed === 0 ? 1 : failed, // a layer that could not run counts as a failure
+    failed,
     detail: `${passed} passed, ${failed} failed` + (problem ? ` — ${problem}` : r.code !== 0 && !m ? ' — did not run (see above)' : ''),
   };
 };
