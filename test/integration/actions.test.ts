@@ -6,13 +6,14 @@
 // children for pipes and sockets, a tiny C program for the signal recorder.
 import { test, describe, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import { loadNative } from '../../src/core/native';
 import { makeFixture } from '../../fixtures/ipcFixture';
+import { cannotActAsNobody, runAsNobody, stageForOtherUsers, type Staged } from '../harness/otherUser';
 import type { Channel, ProcessInfo } from '../../src/core/model';
 import {
   peekChannel, receivePosixMq, removeObject, sendSignal, readStartTime, signalRisk, ActionError,
@@ -449,13 +450,19 @@ describe('more kinds through ipc-fixture', () => {
 
 describe('permission errors are explained (as user nobody)', () => {
   const cli = path.resolve(__dirname, '../../cli.js');
+  // The CLI and the addon this process loaded, copied where nobody can read them: the checkout
+  // may sit in a directory other users cannot enter (a clone under /root).
+  let staged: Staged | undefined;
+  before(() => {
+    if (canSu) staged = stageForOtherUsers([[cli, 'dist/cli.js'], ...(loadNative().path ? [[loadNative().path!, 'native/build/Release/ipc_inspector.node'] as [string, string]] : [])]);
+  });
+  after(() => staged?.remove());
   const asNobody = (args: string[]) => {
-    // The CLI as nobody loads the same addon this process loaded.
-    const env = { ...process.env, ...(loadNative().path ? { IPC_INSPECTOR_NATIVE: loadNative().path } : {}) };
-    const r = spawnSync('su', ['nobody', '-s', '/bin/sh', '-c', `"${process.execPath}" "${cli}" ${args.map((a) => `'${a}'`).join(' ')}`], { encoding: 'utf8', env });
+    const env = loadNative().path ? { IPC_INSPECTOR_NATIVE: staged!.path('native/build/Release/ipc_inspector.node') } : { IPC_INSPECTOR_NATIVE: '' };
+    const r = runAsNobody(process.execPath, [staged!.path('dist/cli.js'), ...args], { env });
     return { code: r.status, err: r.stderr.trim() };
   };
-  const canSu = fs.existsSync(cli) && process.geteuid?.() === 0 && spawnSync('su', ['nobody', '-s', '/bin/sh', '-c', 'true']).status === 0;
+  const canSu = fs.existsSync(cli) && !cannotActAsNobody();
 
   test('signal to a root process: EPERM, names the owner', { skip: canSu ? false : 'needs root, su and dist/cli.js' }, async () => {
     const child = spawn('sleep', ['30']);
