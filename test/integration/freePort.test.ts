@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { stageForOtherUsers } from '../harness/otherUser';
 import { makeNetns, netnsInode, netServerBinary, startNet, type NetProc } from '../../fixtures/netServer';
 import { freePort, type FreePortEvent, type StopQuestion } from '../../src/core/actions/freePort';
 import { sessionOrigins } from '../../src/core/actions/origin';
@@ -176,9 +177,10 @@ describe('Free Port', () => {
   });
 
   test('another user’s server: the policy asks before SIGTERM; declining sends nothing', { skip: !root ? 'needs root to run a server as nobody' : false }, async () => {
-    const bin = await netServerBinary();
-    fs.chmodSync(path.dirname(bin), 0o755);
-    const s = keep(await startNet(['listen', '--addr', '127.0.0.1'], { prefix: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] }));
+    // nobody cannot enter our private fixture cache: run a staged, world-readable copy
+    const staged = stageForOtherUsers([[await netServerBinary(), 'net-server']]);
+    cleanups.push(() => staged.remove());
+    const s = keep(await startNet(['listen', '--addr', '127.0.0.1'], { exe: staged.path('net-server'), prefix: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] }));
     const { result, questions, events } = await free(s.info.port, () => false);
     assert.deepEqual(questions.map((q) => q.signal), ['SIGTERM']);
     assert.ok(questions[0].reasons.some((r) => /another user/.test(r)), questions[0].reasons.join('; '));
