@@ -5,6 +5,10 @@
 //   index fd rows by kernel identity (probes/context.ts)       → O(fds) Maps keyed by inode
 //   probes per family (pipes, sysv, posix, sockets)            → channels with endpoints
 //   keep processes holding an endpoint + their ancestors       → connected process tree
+//
+// Deadlines: the native walk gives up a process whose /proc reads do not return (a process in D
+// state holding its mmap lock) and everything left at the scan deadline; calls on single objects
+// (mq_getattr, the MSG_COPY probe) race a deadline too. What was given up is named in `warnings`.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,6 +23,7 @@ import { anonShmProbe } from './probes/anonShm';
 import { prefetchSockets, socketProbe } from './probes/sockets';
 import { prefetchSysv, sysvProbe } from './probes/sysv';
 import { walkProcTs } from './procWalk';
+import { withDeadline } from './deadline';
 import { userResolver } from './users';
 
 export interface SnapshotOptions {
@@ -43,7 +48,18 @@ export interface SnapshotOptions {
   devRoot?: string;
   /** Tests and benchmarks: use this addon (or none) instead of loadNative(). Not for worker options (not cloneable). */
   nativeAddon?: NativeAddon | null;
+  /** One process (or fd range, or single-object call) still busy after this long is given up and named in `warnings`. Default ITEM_TIMEOUT_MS. */
+  itemTimeoutMs?: number;
+  /** Whatever the walk has not done by then is given up. Default SCAN_DEADLINE_MS. */
+  deadlineMs?: number;
+  /** Only the processes in `pids`, no channels: reads just those /proc/PID directories (the inspector panel's process view). */
+  processOnly?: boolean;
 }
+
+/** Default per-item timeout of a scan (ms): reading one process normally takes well under 1 ms. */
+export const ITEM_TIMEOUT_MS = 5000;
+/** Default deadline of the whole walk (ms). */
+export const SCAN_DEADLINE_MS = 30000;
 
 export { compareChannels };
 
@@ -83,6 +99,42 @@ function toProcess(p: ProcWalkProcess, user: (uid: number) => string): ProcessIn
   };
 }
 
+/** Names what the walk gave up: processes whose reads did not return, cut fd tables, threads still stuck. */
+function reportGivenUp(w: ProcWalk, native: NativeAddon | null, itemTimeoutMs: number, warnings: string[]): void {
+  const stuck: string[] = [];
+  let notReached = 0;
+  const cut: string[] = [];
+  for (const p of w.processes) {
+    if (!p) continue;
+    if (p.error === 'ETIMEDOUT') {
+      if (p.stuck && p.stuck.startsWith('/proc/')) stuck.push(`${p.pid} (${p.stuck})`);
+      else notReached++;
+    }
+    if (p.fdsCut !== undefined) cut.push(`${p.pid}${p.fdsCut.startsWith('/proc/') ? ` (${p.fdsCut})` : ''}`);
+  }
+  const list = (a: string[]) => a.slice(0, 5).join(', ') + (a.length > 5 ? `, … ${a.length - 5} more` : '');
+  if (stuck.length > 0) {
+    warnings.push(
+      `scan: ${stuck.length} process${stuck.length === 1 ? '' : 'es'} skipped: a read did not return within ${itemTimeoutMs} ms ` +
+        `(a process in D state, e.g. waiting on a hung FUSE or NFS server, blocks reads of its /proc files): ${list(stuck)}`,
+    );
+  }
+  if (notReached > 0) warnings.push(`scan: deadline passed: ${notReached} process${notReached === 1 ? '' : 'es'} not read`);
+  if (cut.length > 0) warnings.push(`scan: fd tables partly skipped (deadline): ${list(cut)}`);
+  let threads: { pid: number; what: string; ms: number }[] = [];
+  try {
+    threads = native?.stuckWalks?.() ?? [];
+  } catch {
+    /* older addon */
+  }
+  if (threads.length > 0) {
+    warnings.push(
+      `scan: ${threads.length} earlier read${threads.length === 1 ? ' is' : 's are'} still blocked in the kernel; those processes are skipped until they return: ` +
+        list(threads.map((t) => `${t.pid} (${t.what}, ${Math.round(t.ms / 1000)} s)`)),
+    );
+  }
+}
+
 async function walk(native: NativeAddon | null, o: ProcWalkOptions, warnings: string[]): Promise<ProcWalk> {
   if (native) {
     try {
@@ -114,6 +166,8 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
     nativeError = l.error;
   }
 
+  const itemTimeoutMs = opts.itemTimeoutMs ?? ITEM_TIMEOUT_MS;
+  const deadlineMs = opts.deadlineMs ?? SCAN_DEADLINE_MS;
   const euid = typeof process.geteuid === 'function' ? process.geteuid() : -1;
   const scope = readOpt(path.join(procRoot, 'sys/kernel/yama/ptrace_scope'));
   const capabilities: Capabilities = {
@@ -121,13 +175,15 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
     ...(nativeError && !native ? { nativeError } : {}),
     mqueueMounted: false,
     sockDiag: false,
-    msgCopy: native ? probeMsgCopy(native) : null,
+    msgCopy: native && !opts.processOnly ? await probeMsgCopy(native, itemTimeoutMs) : null,
     pidfd: native !== null && kernelAtLeast(5, 6),
     root: euid === 0,
     euid,
     ptraceScope: scope === null ? null : Number(scope.trim()),
     threads: 1,
   };
+
+  if (opts.processOnly) return processSnapshot(opts, native, capabilities, warnings, t0, takenAt, itemTimeoutMs, deadlineMs);
 
   // The netlink socket dumps do not depend on the walk: start them now so they overlap it.
   const prefetch = prefetchSockets(native, procRoot, kinds);
@@ -143,6 +199,8 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
       readTimers: true,
       readLinks: true,
       measurePipes: kinds.has('pipe') || kinds.has('fifo'),
+      itemTimeoutMs,
+      deadlineMs,
     },
     warnings,
   );
@@ -151,6 +209,7 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   sysvPrefetch?.catch(() => undefined);
   const w = await walking;
   capabilities.threads = w.threads;
+  reportGivenUp(w, native, itemTimeoutMs, warnings);
 
   const user = userResolver(opts.etcRoot ?? '/etc');
   const processes = new Map<number, ProcessInfo>();
@@ -183,6 +242,7 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
     presorted: new Set(),
     prefetch,
     sysvPrefetch,
+    itemTimeoutMs,
   };
   const tIndex = performance.now();
   const probeMs: Record<string, number> = {};
@@ -254,6 +314,41 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   };
 }
 
+/** processOnly: just the given pids' /proc directories, no channels. */
+async function processSnapshot(
+  opts: SnapshotOptions, native: NativeAddon | null, capabilities: Capabilities, warnings: string[], t0: number, takenAt: string, itemTimeoutMs: number, deadlineMs: number,
+): Promise<Snapshot> {
+  const procRoot = opts.procRoot ?? '/proc';
+  const pids = (opts.pids ?? []).filter((p) => Number.isSafeInteger(p) && p > 0);
+  const w = pids.length === 0
+    ? null
+    : await walk(native, { procRoot, threads: 1, pids, readMaps: false, readTimers: true, readLinks: true, measurePipes: false, itemTimeoutMs, deadlineMs }, warnings);
+  const user = userResolver(opts.etcRoot ?? '/etc');
+  const processes: ProcessInfo[] = [];
+  if (w) {
+    capabilities.threads = w.threads;
+    reportGivenUp(w, native, itemTimeoutMs, warnings);
+    for (const p of w.processes) {
+      const info = p ? toProcess(p, user) : null;
+      if (info) processes.push(info);
+    }
+  }
+  processes.sort((a, b) => a.pid - b.pid);
+  const channels: Channel[] = [];
+  markCanonical(channels);
+  const bootId = readOpt(path.join(procRoot, 'sys/kernel/random/boot_id'))?.trim();
+  return {
+    version: SNAPSHOT_VERSION,
+    takenAt,
+    durationMs: Math.round((performance.now() - t0) * 100) / 100,
+    host: { kernel: os.release(), hostname: os.hostname(), ...(bootId ? { bootId } : {}) },
+    capabilities,
+    warnings,
+    processes,
+    channels,
+  };
+}
+
 function sysvMentions(c: Channel, pids: ReadonlySet<number>): boolean {
   switch (c.kind) {
     case 'sysv-msg':
@@ -273,9 +368,9 @@ function sysvMentions(c: Channel, pids: ReadonlySet<number>): boolean {
  * negative id would be refused with EINVAL before that check.)
  */
 const UNUSED_MSQID = 0x7fffffff;
-function probeMsgCopy(native: NativeAddon): boolean | null {
+async function probeMsgCopy(native: NativeAddon, deadlineMs: number): Promise<boolean | null> {
   try {
-    native.msgPeek(UNUSED_MSQID, 1, 1);
+    await withDeadline('MSG_COPY probe', deadlineMs, () => native.msgPeek(UNUSED_MSQID, 1, 1));
     return true;
   } catch (e) {
     const code = errnoName(e);
