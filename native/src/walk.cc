@@ -655,8 +655,11 @@ class Walker {
 
   // Single-component regular-file paths are mqueue candidates; the answer is cached per st_dev
   // (memfds, "/memfd:x (deleted)", share one dev and would otherwise cost a lookup each). Decided
-  // from procfs alone, never by asking the file's filesystem (a statfs on a hung FUSE mount would
-  // block): the fd's mnt_id (fdinfo) looked up in the holder's mountinfo.
+  // from procfs where possible, not by asking the file's filesystem (a statfs of a file on a hung
+  // FUSE mount would block): the fd's mnt_id (fdinfo) looked up in the holder's mountinfo. An fd
+  // from mq_open (or memfd_create) is on the kernel's internal mount, which no mountinfo lists;
+  // only then statfs, whose answer for those internal filesystems never waits on anyone (a FUSE
+  // file there, e.g. from a detached mount, is what the walk deadline is for).
   bool IsMqueueDev(uint64_t dev, int fdDir, const char* nm) {
     for (const auto& d : mqDevs_)
       if (d.first == dev) return d.second;
@@ -689,9 +692,20 @@ class Walker {
       }
       line = le + 1;
     }
-    if (!found) return false;
+    if (!found) {
+      struct statfs sf;
+      if (fstatfsat(fdDir, nm, sf) != 0) return false;
+      mq = static_cast<unsigned long>(sf.f_type) == MQUEUE_MAGIC;
+    }
     if (mqDevs_.size() < 64) mqDevs_.emplace_back(dev, mq);
     return mq;
+  }
+
+  // statfs of a path relative to a directory fd (there is no statfsat): through /proc/self/fd.
+  static int fstatfsat(int dirfd, const char* name, struct statfs& sf) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d/%s", dirfd, name);
+    return statfs(path, &sf);
   }
 
   // FIONREAD + F_GETPIPE_SZ of the pipe/FIFO behind a read-mode fd, never opening anything the
