@@ -14,10 +14,10 @@ const O_PATH = 0o10000000;
 const HANDLE_FLAGS = O_PATH | fs.constants.O_NOFOLLOW;
 const READ_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY;
 
-/** A file that is not what it must be: `code` EFTYPE (wrong type), EINVAL (wrong size/content) or ESTALE (other dev:inode). */
+/** A file that is not what it must be: `code` EFTYPE (wrong type, size or content: "inappropriate file type or format") or ESTALE (other dev:inode). */
 export class UntrustedFileError extends Error {
   constructor(
-    readonly code: 'EFTYPE' | 'EINVAL' | 'ESTALE',
+    readonly code: 'EFTYPE' | 'ESTALE',
     message: string,
   ) {
     super(message);
@@ -117,10 +117,10 @@ const SEM_VALUE_MAX = 0x7fffffff;
 /** The value of a named semaphore's file (`/dev/shm/sem.NAME`), or UntrustedFileError saying why it is not one. */
 export function decodeSem(file: string, size: number, bytes: Buffer): number {
   if (size !== SEM_T_SIZE || bytes.length < 8) {
-    throw new UntrustedFileError('EINVAL', `${file} is ${size} bytes, not a semaphore (a glibc sem_t file is ${SEM_T_SIZE})`);
+    throw new UntrustedFileError('EFTYPE', `${file} is ${size} bytes, not a semaphore (a glibc sem_t file is ${SEM_T_SIZE})`);
   }
   const value = bytes.readUInt32LE(0);
-  if (value > SEM_VALUE_MAX) throw new UntrustedFileError('EINVAL', `${file} holds ${value}, above SEM_VALUE_MAX: not a semaphore`);
+  if (value > SEM_VALUE_MAX) throw new UntrustedFileError('EFTYPE', `${file} holds ${value}, above SEM_VALUE_MAX: not a semaphore`);
   return value;
 }
 
