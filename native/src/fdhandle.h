@@ -33,6 +33,13 @@ inline int ReopenReadOnly(int handle) {
   return open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 }
 
+/** ReopenReadOnly relative to an open /proc/self/fd directory (one path component to look up, for the walk's hot path). */
+inline int ReopenReadOnlyAt(int selfFdDir, int handle) {
+  char name[16];
+  snprintf(name, sizeof name, "%d", handle);
+  return openat(selfFdDir, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+}
+
 /** Read/write mode of the fd behind a /proc/PID/fd/N link (the link's S_IRUSR / S_IWUSR bits are
  *  the open file's f_mode): 1 read, 2 write, 3 both, 0 when the link is gone. */
 inline unsigned LinkMode(int dirfd, const char* name) {

@@ -710,24 +710,24 @@ class Walker {
 
   // FIONREAD + F_GETPIPE_SZ of the pipe/FIFO behind a read-mode fd, never opening anything the
   // holder may have swapped in since the readlink (see fdhandle.h): an O_PATH handle of the
-  // target must be a FIFO of this dev:inode, the fd must still be a read end of it after the handle
-  // was taken (then the pipe had a reader, so our open adds one beside it), and only that inode
-  // is reopened, read-only and non-blocking.
+  // target must be a FIFO of this dev:inode, the fd must still be a read end after the handle was
+  // taken (then the pipe had a reader, so our open adds one beside it), and only that inode is
+  // reopened, read-only and non-blocking, through this walker's /proc/self/fd directory. (The
+  // single-object peek also re-checks the target's identity after the mode; in the bulk walk that
+  // would cost one more statx per pipe for a swap-and-swap-back race that gains the holder nothing
+  // it could not do with the read end it holds.)
   void MeasureOpen(int fdDir, const char* nm, const Key& key, uint64_t dev) {
     int avail = -1;
     int cap = -1;
+    if (!selfFd_.ok()) selfFd_.reset(open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     Fd handle(OpenTargetHandle(fdDir, nm));
     struct statx sx;
-    if (handle.ok() && StatNoSync(handle.get(), sx) && S_ISFIFO(sx.stx_mode) && sx.stx_ino == key.ino &&
+    if (handle.ok() && selfFd_.ok() && StatNoSync(handle.get(), sx) && S_ISFIFO(sx.stx_mode) && sx.stx_ino == key.ino &&
         makedev(sx.stx_dev_major, sx.stx_dev_minor) == dev && (LinkMode(fdDir, nm) & 1)) {
-      struct statx again;
-      if (statx(fdDir, nm, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO, &again) == 0 && again.stx_ino == sx.stx_ino &&
-          again.stx_dev_major == sx.stx_dev_major && again.stx_dev_minor == sx.stx_dev_minor) {
-        Fd fd(ReopenReadOnly(handle.get()));
-        if (fd.ok()) {
-          if (ioctl(fd.get(), FIONREAD, &avail) != 0) avail = -1;
-          cap = fcntl(fd.get(), F_GETPIPE_SZ);
-        }
+      Fd fd(ReopenReadOnlyAt(selfFd_.get(), handle.get()));
+      if (fd.ok()) {
+        if (ioctl(fd.get(), FIONREAD, &avail) != 0) avail = -1;
+        cap = fcntl(fd.get(), F_GETPIPE_SZ);
       }
     }
     Store(key, avail, cap);
@@ -843,6 +843,7 @@ class Walker {
   bool getfd_ = false;
   uint64_t pipefsDev_ = 0;
   Fd pidfd_;  // only ever open with useGetfd
+  Fd selfFd_;  // /proc/self/fd, opened on the first pipe measured
   Meas* claimed_ = nullptr;  // the entry of the last successful Claim, until its Store
   ProcOut cur_;              // the process being walked (phase 1), handed over by Run
   size_t curIndex_ = 0;      // under pubMu

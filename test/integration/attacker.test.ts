@@ -386,11 +386,14 @@ describe('attacker: another local user vs. a root scan and root peeks', { skip: 
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), { buffered: 14 }, 'the pipe was measured');
     const calls = fs.readFileSync(out, 'utf8').split('\n');
-    // openat(DIRFD, "N", …) without O_DIRECTORY: an fd link of /proc/PID/fd (the others are pid directories)
-    const fdLinks = calls.filter((l) => /openat\(\d+, "\d+",/.test(l) && !/O_DIRECTORY/.test(l));
+    // the walk's own /proc/self/fd directory: reopens are openat(SELF, "H", …) of a handle H
+    const selfDirs = new Set(calls.map((l) => /openat\(AT_FDCWD, "\/proc\/self\/fd", [^)]*\) = (\d+)/.exec(l)?.[1]).filter((x) => x !== undefined));
+    const rel = calls.map((l) => /openat\((\d+), "(\d+)", ([^)]*)\)/.exec(l)).filter((m): m is RegExpExecArray => m !== null && !/O_DIRECTORY/.test(m[3]));
+    const fdLinks = rel.filter((m) => !selfDirs.has(m[1])); // openat(FDDIR, "N", …): an fd link of /proc/PID/fd
+    const reopens = rel.filter((m) => selfDirs.has(m[1]));
     assert.ok(fdLinks.length > 0, 'the fd link was opened (as a handle)');
-    for (const l of fdLinks) assert.match(l, /O_PATH/, `an fd link opened for real: ${l}`);
-    assert.ok(calls.some((l) => /"\/proc\/self\/fd\/\d+", O_RDONLY[^)]*O_NONBLOCK/.test(l)), 'the checked inode was reopened through /proc/self/fd');
+    for (const m of fdLinks) assert.match(m[3], /O_PATH/, `an fd link opened for real: ${m[0]}`);
+    assert.ok(reopens.some((m) => /O_RDONLY/.test(m[3]) && /O_NONBLOCK/.test(m[3])), 'the checked inode was reopened through /proc/self/fd');
     assert.ok(!calls.some((l) => new RegExp(`"/proc/${p.pid}/fd/\\d+", O_RDONLY`).test(l)), 'never by its /proc/PID/fd path');
   });
 
