@@ -5,9 +5,9 @@
 // and crypto call of the extension host); on the JS thread it would freeze the host. Here only
 // this detached thread is stuck: the caller races the promise against a deadline and moves on.
 // Like a libuv request, a pending call keeps the event loop alive (a CLI waits for its answer; a
-// process cannot fully exit while one of its threads is in D state anyway). At environment
-// teardown the result is dropped (N-API then calls back with env == NULL or refuses the call;
-// either way the worker is freed and nothing touches a dead environment).
+// process cannot fully exit while one of its threads is in D state anyway). A thread that returns
+// after its environment was torn down (a worker_thread terminated meanwhile) drops its result and
+// touches nothing of that environment (threadworker.cc).
 #pragma once
 
 #include "errors.h"
@@ -38,7 +38,6 @@ class ThreadWorker {
   Napi::Env env_;
   Napi::Promise::Deferred deferred_;
   std::string name_;
-  napi_threadsafe_function tsfn_ = nullptr;
 };
 
 }  // namespace ipci

@@ -51,6 +51,7 @@
 #include <vector>
 
 #include <dirent.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -999,6 +1000,7 @@ class WalkWorker : public PromiseWorker {
       try {
         std::shared_ptr<Job> keep = job_;
         threads[w] = std::thread([keep, w, fn] {
+          pthread_setname_np(pthread_self(), "ipci-walk");
           Walker& walker = *keep->walkers[w];
           (walker.*fn)();
           walker.Finished();

@@ -45,7 +45,7 @@ export function stuckCalls(): number {
 /**
  * Resolves or rejects like `start()`'s promise, or rejects with DeadlineError after `ms`. `start`
  * is only called when fewer than MAX_STUCK_CALLS earlier calls are still stuck (TooManyStuckError
- * otherwise). The timer does not keep the process alive.
+ * otherwise). The timer keeps the event loop alive while the call is pending (so does the call).
  */
 export function withDeadline<T>(what: string, ms: number, start: () => Promise<T>): Promise<T> {
   if (stuck >= MAX_STUCK_CALLS) return Promise.reject(new TooManyStuckError(what, stuck));
@@ -62,7 +62,6 @@ export function withDeadline<T>(what: string, ms: number, start: () => Promise<T
       stuck++;
       reject(new DeadlineError(what, ms));
     }, ms);
-    timer.unref?.();
     const settle = () => {
       if (late) stuck--;
       else clearTimeout(timer);

@@ -13,6 +13,7 @@ import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_pr
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { loadNative } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { SnapshotService } from '../../src/core/snapshotService';
@@ -48,6 +49,18 @@ interface ChildResult {
 }
 
 const hungChildren: ChildProcess[] = [];
+let blockedCallsLeft = false;
+
+/** Threads of this process running an addon call (ThreadWorker names them). */
+function callThreads(): number {
+  return fs.readdirSync('/proc/self/task').filter((t) => {
+    try {
+      return fs.readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim() === 'ipci-call';
+    } catch {
+      return false;
+    }
+  }).length;
+}
 /** Every process this file ran as root (scans, peeks): FUSE requests are checked against these. */
 const ours = new Set<number>([process.pid]);
 
@@ -231,6 +244,8 @@ describe('attacker: another local user vs. a root scan and root peeks', { skip: 
       }
       // the walk thread left blocked returns now, and takes the pid off the stuck list
       if (typeof native?.stuckWalks === 'function') await waitFor(() => native.stuckWalks().every((s) => s.pid !== info.pid), 'the blocked walk thread to return');
+      // the call threads left behind (their JS environment gone or their deadline passed) return too
+      if (blockedCallsLeft) await waitFor(() => callThreads() === 0, 'the blocked call threads to return');
     });
 
     it('the scan gives the process up after itemTimeoutMs, names it in warnings, and returns', { timeout: HUNG_MS }, async () => {
@@ -267,6 +282,17 @@ describe('attacker: another local user vs. a root scan and root peeks', { skip: 
       } finally {
         svc.dispose();
       }
+    });
+
+    it('a blocked peek whose worker_thread is terminated leaves nothing behind when it finally returns', async () => {
+      const worker = new Worker(
+        `const a = require(${JSON.stringify(loadNative().path)}); a.memRead(${info.pid}, -1, ${JSON.stringify(info.map)}, ${JSON.stringify(shmLine.dev)}, ${shmLine.inode}, 0, 8).catch(() => {}); require('worker_threads').parentPort.postMessage('started');`,
+        { eval: true },
+      );
+      await new Promise((r) => worker.once('message', r));
+      await waitFor(() => callThreads() > 0, 'the blocked call thread');
+      await worker.terminate();
+      blockedCallsLeft = true; // the after hook waits for the thread to return (and this process to survive it)
     });
 
     it('finding 5: an anon-shm peek through the stuck holder fails with ETIMEDOUT at its deadline (it froze the host before); through a live holder it reads', async () => {
