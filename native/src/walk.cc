@@ -93,9 +93,10 @@ struct ProcOut {
   std::vector<std::pair<uint32_t, uint32_t>> deferred;
   bool probe = false;  // walk the deferred ranges by probing fd numbers (dense table)
   Fd pdir;  // kept open while deferred ranges remain, so phase 2 cannot walk a recycled pid
-  // error == ETIMEDOUT: the /proc file the walk was stuck on ("" = not reached before the deadline).
+  // error == ETIMEDOUT: the /proc file whose read did not return within itemTimeoutMs; empty when
+  // the deadline came first (not reached, or still busy then).
   std::string stuck;
-  // Some fd ranges were given up: what their walk was stuck on ("" = not reached).
+  // Some fd ranges were given up: the file the walk was stuck on, or empty (deadline).
   bool fdsCut = false;
   std::string fdsCutAt;
 };
@@ -164,6 +165,7 @@ struct Shared {
 // sees them): a later walk skips their pids instead of leaving one more thread stuck per scan.
 struct StuckWalk {
   uint64_t id;
+  std::string root;  // the procRoot walked (a captured tree's pids are not this machine's)
   int32_t pid;
   std::string what;
   std::chrono::steady_clock::time_point since;
@@ -172,10 +174,10 @@ std::mutex gStuckMu;
 std::vector<StuckWalk> gStuck;
 uint64_t gStuckNextId = 1;
 
-uint64_t RegisterStuck(int32_t pid, std::string what) {
+uint64_t RegisterStuck(const std::string& root, int32_t pid, std::string what) {
   std::lock_guard<std::mutex> lock(gStuckMu);
   uint64_t id = gStuckNextId++;
-  gStuck.push_back(StuckWalk{id, pid, std::move(what), std::chrono::steady_clock::now()});
+  gStuck.push_back(StuckWalk{id, root, pid, std::move(what), std::chrono::steady_clock::now()});
   return id;
 }
 
@@ -190,10 +192,10 @@ void UnregisterStuck(uint64_t id) {
 }
 
 // What a walk thread is still stuck on in this pid, or false.
-bool StuckOn(int32_t pid, std::string& what) {
+bool StuckOn(const std::string& root, int32_t pid, std::string& what) {
   std::lock_guard<std::mutex> lock(gStuckMu);
   for (const auto& s : gStuck) {
-    if (s.pid == pid) {
+    if (s.pid == pid && s.root == root) {
       what = s.what;
       return true;
     }
@@ -333,7 +335,7 @@ class Walker {
       cur_.fdStart = cols.pid.size();
       Begin(i, cur_.pid);
       std::string what;
-      if (StuckOn(cur_.pid, what)) {
+      if (StuckOn(sh_.opt->procRoot, cur_.pid, what)) {
         cur_.error = ETIMEDOUT;
         cur_.stuck = what;
       } else {
@@ -382,7 +384,7 @@ class Walker {
   // returns the item index the walker is on (and its pid and stage), or -1 when idle. A walker on
   // its item for itemTimeoutNs or more is entered in the process-wide stuck list, under the same
   // lock Finished() takes, so a thread that returns right now cannot leave a stale entry behind.
-  long Abandon(FdCols& taken, int32_t& pid, const char*& what, int64_t itemTimeoutNs, int64_t now) {
+  long Abandon(FdCols& taken, int32_t& pid, const char*& what, bool& stuck, int64_t itemTimeoutNs, int64_t now) {
     std::lock_guard<std::mutex> lock(pubMu);
     abandoned = true;
     taken = std::move(cols);
@@ -391,7 +393,8 @@ class Walker {
     if (since == 0) return -1;
     pid = curPid_;
     what = stage.load(std::memory_order_relaxed);
-    if (now - since >= itemTimeoutNs && !finished_) stuckId_ = RegisterStuck(pid, std::string("/proc/") + std::to_string(pid) + "/" + what);
+    stuck = now - since >= itemTimeoutNs && !finished_;
+    if (stuck) stuckId_ = RegisterStuck(sh_.opt->procRoot, pid, sh_.opt->procRoot + "/" + std::to_string(pid) + "/" + what);
     return static_cast<long>(curIndex_);
   }
 
@@ -920,7 +923,7 @@ class WalkWorker : public PromiseWorker {
     job.running.assign(n, 0);
     usable_.assign(n, 1);
     taken_.resize(n);
-    threads_ = RunPhase(&Walker::Run, "not reached before the deadline");
+    threads_ = RunPhase(&Walker::Run, true);
 
     for (size_t i = 0; i < procs.size(); i++) {
       if (!sh.procDone[i]) continue;
@@ -933,23 +936,17 @@ class WalkWorker : public PromiseWorker {
       }
     }
     sh.chunkDone.assign(sh.chunks.size(), 0);
-    if (!sh.chunks.empty()) RunPhase(&Walker::RunChunks, nullptr);
+    if (!sh.chunks.empty()) RunPhase(&Walker::RunChunks, false);
     for (size_t i = 0; i < procs.size(); i++) {
       ProcOut& p = procs[i];
-      if (!sh.procDone[i] && p.error == 0) {
-        p.error = ETIMEDOUT;  // never reached, or given up (RunPhase noted what it was stuck on)
-        if (p.stuck.empty()) p.stuck = "not reached before the deadline";
-      }
+      if (!sh.procDone[i] && p.error == 0) p.error = ETIMEDOUT;  // given up (RunPhase noted a stuck read) or cut by the deadline
     }
     std::vector<uint8_t> keepDir(procs.size(), 0);
     for (size_t ci = 0; ci < sh.chunks.size(); ci++) {
       if (sh.chunkDone[ci]) continue;
       ProcOut& p = procs[sh.chunks[ci].proc];
       keepDir[sh.chunks[ci].proc] = 1;  // a given-up walker may still use it
-      if (!p.fdsCut) {
-        p.fdsCut = true;
-        if (p.fdsCutAt.empty()) p.fdsCutAt = "not reached before the deadline";
-      }
+      p.fdsCut = true;
     }
     for (size_t i = 0; i < procs.size(); i++)
       if (!keepDir[i] && sh.procDone[i]) procs[i].pdir.reset();
@@ -985,7 +982,7 @@ class WalkWorker : public PromiseWorker {
   // longer than itemTimeoutMs (stuck), or at the deadline. Walkers still running then are given up:
   // their published rows are taken, their item is reported, their thread is detached, and they
   // take no part in later phases. Returns the number of threads that ran.
-  unsigned RunPhase(bool (Walker::*fn)(), const char* phase1) {
+  unsigned RunPhase(bool (Walker::*fn)(), bool phase1) {
     Job& job = *job_;
     const size_t n = job.walkers.size();
     const int64_t itemTimeoutNs = static_cast<int64_t>(opt_.itemTimeoutMs * 1e6);
@@ -1055,11 +1052,12 @@ class WalkWorker : public PromiseWorker {
       const int64_t now = NowNs();
       int32_t pid = 0;
       const char* what = "";
-      long item = walker.Abandon(taken_[w], pid, what, itemTimeoutNs, now);
+      bool stuck = false;
+      long item = walker.Abandon(taken_[w], pid, what, stuck, itemTimeoutNs, now);
       usable_[w] = 0;
       threads[w].detach();
-      if (item < 0) continue;
-      std::string where = std::string("/proc/") + std::to_string(pid) + "/" + what;
+      if (item < 0 || !stuck) continue;  // busy at the deadline, not stuck: reported as cut by it
+      std::string where = opt_.procRoot + "/" + std::to_string(pid) + "/" + what;
       if (phase1) {
         job.procs[static_cast<size_t>(item)].stuck = where;
       } else {
@@ -1112,7 +1110,7 @@ class WalkWorker : public PromiseWorker {
       Napi::Object o = Napi::Object::New(env);
       o.Set("pid", Napi::Number::New(env, p.pid));
       if (p.error) o.Set("error", Napi::String::New(env, ErrnoName(p.error)));
-      if (p.error == ETIMEDOUT) o.Set("stuck", Napi::String::New(env, p.stuck));
+      if (p.error == ETIMEDOUT && !p.stuck.empty()) o.Set("stuck", Napi::String::New(env, p.stuck));
       if (p.fdError) o.Set("fdError", Napi::String::New(env, ErrnoName(p.fdError)));
       if (p.fdsCut) o.Set("fdsCut", Napi::String::New(env, p.fdsCutAt));
       auto str = [&](uint32_t flag, const char* key, const std::string& s) {

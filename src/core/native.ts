@@ -57,9 +57,9 @@ export interface ProcWalkProcess {
   pid: number;
   /** errno name when the process vanished (ENOENT/ESRCH) or could not be read (EACCES) at all; ETIMEDOUT when its reads were given up (see `stuck`). */
   error?: string;
-  /** With error ETIMEDOUT: the /proc file whose read did not return (e.g. `/proc/123/cmdline`), or `not reached before the deadline`. */
+  /** With error ETIMEDOUT: the /proc file whose read did not return within itemTimeoutMs (e.g. `/proc/123/cmdline`); absent when the deadline came first. */
   stuck?: string;
-  /** Part of the fd table was given up: where the walk was stuck, or `not reached before the deadline`. */
+  /** Part of the fd table was given up: the file the walk was stuck on, or '' when the deadline came first. */
   fdsCut?: string;
   /** errno name when only the fd directory was unreadable (other users' processes without root). */
   fdError?: string;

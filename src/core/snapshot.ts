@@ -107,10 +107,10 @@ function reportGivenUp(w: ProcWalk, native: NativeAddon | null, itemTimeoutMs: n
   for (const p of w.processes) {
     if (!p) continue;
     if (p.error === 'ETIMEDOUT') {
-      if (p.stuck && p.stuck.startsWith('/proc/')) stuck.push(`${p.pid} (${p.stuck})`);
+      if (p.stuck) stuck.push(`${p.pid} (${p.stuck})`);
       else notReached++;
     }
-    if (p.fdsCut !== undefined) cut.push(`${p.pid}${p.fdsCut.startsWith('/proc/') ? ` (${p.fdsCut})` : ''}`);
+    if (p.fdsCut !== undefined) cut.push(`${p.pid}${p.fdsCut ? ` (${p.fdsCut})` : ''}`);
   }
   const list = (a: string[]) => a.slice(0, 5).join(', ') + (a.length > 5 ? `, … ${a.length - 5} more` : '');
   if (stuck.length > 0) {
@@ -119,7 +119,7 @@ function reportGivenUp(w: ProcWalk, native: NativeAddon | null, itemTimeoutMs: n
         `(a process in D state, e.g. waiting on a hung FUSE or NFS server, blocks reads of its /proc files): ${list(stuck)}`,
     );
   }
-  if (notReached > 0) warnings.push(`scan: deadline passed: ${notReached} process${notReached === 1 ? '' : 'es'} not read`);
+  if (notReached > 0) warnings.push(`scan: deadline passed: ${notReached} process${notReached === 1 ? '' : 'es'} not (fully) read`);
   if (cut.length > 0) warnings.push(`scan: fd tables partly skipped (deadline): ${list(cut)}`);
   let threads: { pid: number; what: string; ms: number }[] = [];
   try {
@@ -368,14 +368,21 @@ function sysvMentions(c: Channel, pids: ReadonlySet<number>): boolean {
  * negative id would be refused with EINVAL before that check.)
  */
 const UNUSED_MSQID = 0x7fffffff;
+/** The kernel's answer does not change while it runs: asked once per addon (each call is a thread). */
+const msgCopyAnswers = new WeakMap<NativeAddon, boolean>();
 async function probeMsgCopy(native: NativeAddon, deadlineMs: number): Promise<boolean | null> {
+  const known = msgCopyAnswers.get(native);
+  if (known !== undefined) return known;
+  let answer: boolean | null;
   try {
     await withDeadline('MSG_COPY probe', deadlineMs, () => native.msgPeek(UNUSED_MSQID, 1, 1));
-    return true;
+    answer = true;
   } catch (e) {
     const code = errnoName(e);
-    return code === 'ENOSYS' ? false : code === 'EINVAL' ? true : null;
+    answer = code === 'ENOSYS' ? false : code === 'EINVAL' ? true : null;
   }
+  if (answer !== null) msgCopyAnswers.set(native, answer);
+  return answer;
 }
 
 function kernelAtLeast(major: number, minor: number): boolean {

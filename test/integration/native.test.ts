@@ -407,6 +407,23 @@ describe('native addon', { skip: skipAll }, () => {
       assert.deepEqual(Array.from(c.fds.kind), [FdKind.Pipe, FdKind.Socket]);
     });
 
+    it('a walk past its deadline returns what it finished and marks the rest ETIMEDOUT, never half-read', async () => {
+      const opts = { procRoot: '/proc', threads: 2, readMaps: true, readTimers: true, readLinks: true, measurePipes: true };
+      const w = await addon.walkProc({ ...opts, deadlineMs: 0.01 });
+      const late = w.processes.filter((p) => p.error === 'ETIMEDOUT');
+      assert.ok(late.length > 0, 'a 10 µs deadline leaves processes unread');
+      for (const p of late) {
+        assert.equal(p.stuck, undefined, `pid ${p.pid}: cut by the deadline, not stuck (${p.stuck})`);
+        assert.equal(p.stat, undefined, 'no half-read process');
+        assert.equal(rows(w, p.pid).length, 0, 'no fd rows of a process given up');
+      }
+      for (const p of w.processes.filter((x) => !x.error)) assert.ok(p.stat && p.status, `pid ${p.pid} complete`);
+      assert.deepEqual(addon.stuckWalks(), [], 'walkers given up at the deadline were busy, not stuck: nothing is skipped later');
+      // the given-up walkers finish in the background on memory the walk keeps alive; walks go on
+      const full = await addon.walkProc(opts);
+      assert.ok(full.processes.some((p) => p.pid === process.pid && !p.error));
+    });
+
     it('walks the whole machine (timing printed, not asserted)', async () => {
       const opts = { procRoot: '/proc', threads: 0, readMaps: true, readTimers: true, readLinks: true, measurePipes: true };
       await addon.walkProc(opts);
