@@ -178,6 +178,27 @@ describe('attacker: another local user vs. a root scan and root peeks', { skip: 
     assert.match(ok.stdout, /"value": 3/);
   });
 
+  it('finding 2/3: another user\'s POSIX queues (mode 0000, a newline in the name) are listed with their counts through /dev/mqueue; mq_open of them neither blocks nor fails as root', { skip: skipNative || (has('unshare') ? false : 'unshare (util-linux) is not installed') }, async () => {
+    const names = [`/${tag}-mq0`, `/${tag}-mq\nline`];
+    for (const n of names) cleanups.push(() => execFileSync(tools.attacker, ['mq-unlink', n]));
+    for (const n of names) asNobody(tools.attacker, ['mq', n, '0']);
+    // /dev/mqueue mounted in a mount namespace of the scan's own: nothing changes for the machine
+    const unshared = (args: string[]) => {
+      const r = spawnSync('unshare', ['-m', process.execPath, '-e', `const r = require('child_process').spawnSync('sh', ['-c', 'mkdir -p /dev/mqueue && mount -t mqueue none /dev/mqueue && exec "$0" "$@"', process.execPath, ${JSON.stringify(cli)}, ...${JSON.stringify(args)}], { stdio: 'inherit' }); process.exit(r.status ?? 1);`], { encoding: 'utf8', timeout: HUNG_MS });
+      return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, hung: r.error !== undefined } as ChildResult;
+    };
+    const snap = cliSnapshot(unshared(['snapshot', '--kind', 'posix-mq', '--json']));
+    assert.equal(snap.capabilities.mqueueMounted, true);
+    for (const n of names) {
+      const ch = snap.channels.find((c) => c.id === `posix-mq:${n.slice(1)}`) as Extract<Channel, { kind: 'posix-mq' }> | undefined;
+      assert.ok(ch, `listed: ${JSON.stringify(n)}`);
+      assert.deepEqual([ch.messages, ch.maxMessages, ch.messageSize, ch.bytes, ch.owner, ch.mode], [1, 1, 8192, 8, 'nobody', '0000']);
+    }
+    const peek = unshared(['peek', `posix-mq:${names[0].slice(1)}`, '--json']);
+    assert.equal(peek.status, 0, peek.stderr);
+    assert.match(peek.stdout, /"messages": 1/);
+  });
+
   it('finding 3: a symlink into a FUSE mount whose GETATTR never returns, and FIFOs, in /dev/shm never block the scan or a peek', { skip: skipFuse }, async () => {
     const fuse = await startHungFuse(tools, 'getattr-hangs');
     fuses.push(fuse);

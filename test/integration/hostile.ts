@@ -125,6 +125,7 @@ int main(int argc, char** argv) {  /* hungfuse MOUNTPOINT answer|getattr-hangs *
 const ATTACKER_C = String.raw`
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <mqueue.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdint.h>
@@ -159,6 +160,13 @@ int main(int argc, char** argv) {
     sem_t* s = sem_open(argv[2], O_CREAT | O_EXCL, 0644, (unsigned)atoi(argv[3]));
     return s == SEM_FAILED ? 1 : 0;
   }
+  if (!strcmp(argv[1], "mq") && argc == 4) {  /* mq NAME MODE: a queue with one message (mode e.g. 0 = nobody may open it), then exit */
+    struct mq_attr a = {0, 1, 8192, 0};
+    mqd_t q = mq_open(argv[2], O_CREAT | O_EXCL | O_WRONLY, (mode_t)strtol(argv[3], NULL, 8), &a);
+    if (q == (mqd_t)-1) { perror("mq_open"); return 1; }
+    return mq_send(q, "attacker", 8, 1) == 0 ? 0 : 1;
+  }
+  if (!strcmp(argv[1], "mq-unlink") && argc == 3) return mq_unlink(argv[2]) == 0 ? 0 : 1;
   if (!strcmp(argv[1], "stuck") && argc == 3) {  /* stuck FUSEFILE: a shared anonymous region (also held by a child), then stuck in D state */
     int f = open(argv[2], O_RDONLY);
     if (f < 0) { perror("open"); return 1; }
