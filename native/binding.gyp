@@ -10,7 +10,9 @@
         "src/sockdiag.cc",
         "src/peek.cc",
         "src/pidfd.cc",
-        "src/posix.cc"
+        "src/posix.cc",
+        "src/mem.cc",
+        "src/threadworker.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "_GNU_SOURCE"],

@@ -1,5 +1,6 @@
-// Module init: one export per syscall-family entry point. No mutable globals, so the addon loads
-// in any number of worker_threads.
+// Module init: one export per syscall-family entry point. The only process-wide state is walk.cc's
+// list of walk threads stuck in the kernel (shared on purpose: they are the process's threads), so
+// the addon loads in any number of worker_threads.
 #include <napi.h>
 
 namespace ipci {
@@ -18,7 +19,9 @@ Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info);
 Napi::Value CloseFd(const Napi::CallbackInfo& info);
 Napi::Value MqGetattr(const Napi::CallbackInfo& info);
 Napi::Value MqReceive(const Napi::CallbackInfo& info);
-Napi::Value SemGetValue(const Napi::CallbackInfo& info);
+Napi::Value SemStat(const Napi::CallbackInfo& info);
+Napi::Value MemRead(const Napi::CallbackInfo& info);
+Napi::Value StuckWalks(const Napi::CallbackInfo& info);
 }  // namespace ipci
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -38,7 +41,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("closeFd", Napi::Function::New(env, CloseFd, "closeFd"));
   exports.Set("mqGetattr", Napi::Function::New(env, MqGetattr, "mqGetattr"));
   exports.Set("mqReceive", Napi::Function::New(env, MqReceive, "mqReceive"));
-  exports.Set("semGetValue", Napi::Function::New(env, SemGetValue, "semGetValue"));
+  exports.Set("semStat", Napi::Function::New(env, SemStat, "semStat"));
+  exports.Set("memRead", Napi::Function::New(env, MemRead, "memRead"));
+  exports.Set("stuckWalks", Napi::Function::New(env, StuckWalks, "stuckWalks"));
   return exports;
 }
 

@@ -1,33 +1,102 @@
-// Non-consuming peeks: tee() a pipe into a private pipe; recv(MSG_PEEK) on a pidfd_getfd duplicate.
+// Non-consuming peeks at one fd of another process, each on a thread of its own (ThreadWorker):
+// tee() a pipe into a private pipe; recv(MSG_PEEK) on a pidfd_getfd duplicate of a socket.
+// The fd is whatever the holder has put there *now*, so neither peek trusts the number: the pipe
+// is reached through an O_PATH handle whose type and dev:inode are checked before the one reopen
+// (fdhandle.h), and only through a read-mode fd (opening a pipe that has no reader would make one
+// appear: a FIFO writer blocked in open() would be released); the socket is duplicated only while
+// its link still names that socket, and the duplicate must be a socket of that inode.
 #include "errors.h"
+#include "fdhandle.h"
+#include "threadworker.h"
 
+#include <cstring>
 #include <vector>
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 namespace ipci {
+namespace {
 
-Napi::Value PipePeek(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string path = ArgString(info, 0, "fdPath");
-  double maxD = ArgNumber(info, 1, "maxBytes");
-  if (!(maxD >= 0)) ThrowType(env, "maxBytes must be >= 0");
-  size_t maxBytes = maxD > (1 << 30) ? (1u << 30) : static_cast<size_t>(maxD);
-  Fd fd(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
-  if (!fd.ok()) ThrowSyscall(env, errno, "open", path);
-  int avail = 0;
-  if (ioctl(fd.get(), FIONREAD, &avail) != 0) ThrowSyscall(env, errno, "ioctl", path);
-  int cap = fcntl(fd.get(), F_GETPIPE_SZ);
-  if (cap < 0) ThrowSyscall(env, errno, "fcntl", path);
-  size_t want = static_cast<size_t>(avail) < maxBytes ? static_cast<size_t>(avail) : maxBytes;
-  std::vector<char> data;
-  if (want > 0) {
+constexpr size_t kMaxPeek = 1u << 30;
+
+size_t ArgMaxBytes(const Napi::CallbackInfo& info, size_t i) {
+  double d = ArgNumber(info, i, "maxBytes");
+  if (!(d >= 0)) ThrowType(info.Env(), "maxBytes must be >= 0");
+  return d > static_cast<double>(kMaxPeek) ? kMaxPeek : static_cast<size_t>(d);
+}
+
+double ArgInode(const Napi::CallbackInfo& info, size_t i) {
+  double d = ArgNumber(info, i, "inode");
+  if (!(d > 0) || d > 9007199254740991.0) ThrowType(info.Env(), "inode must be a positive integer");
+  return d;
+}
+
+/** st_dev of anonymous pipes: every one lives on the single pipefs superblock. */
+bool PipefsDev(unsigned& major, unsigned& minor) {
+  int pp[2];
+  if (pipe2(pp, O_CLOEXEC) != 0) return false;
+  struct statx sx;
+  bool ok = StatNoSync(pp[0], sx);
+  close(pp[0]);
+  close(pp[1]);
+  major = sx.stx_dev_major;
+  minor = sx.stx_dev_minor;
+  return ok;
+}
+
+class PipePeekWorker : public ThreadWorker {
+ public:
+  PipePeekWorker(Napi::Env env, int pid, int fd, double inode, int devMajor, int devMinor, size_t maxBytes)
+      : ThreadWorker(env, "ipcInspectorPipePeek"), pid_(pid), fd_(fd), inode_(static_cast<uint64_t>(inode)), devMajor_(devMajor), devMinor_(devMinor), maxBytes_(maxBytes) {}
+
+ protected:
+  void Execute() override {
+    char dir[40], name[16];
+    snprintf(dir, sizeof dir, "/proc/%d/fd", pid_);
+    snprintf(name, sizeof name, "%d", fd_);
+    std::string path = std::string(dir) + "/" + name;
+    Fd fdDir(open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fdDir.ok()) return err_.set(errno, "open", dir);
+    unsigned major, minor;
+    if (devMajor_ >= 0) {
+      major = static_cast<unsigned>(devMajor_);
+      minor = static_cast<unsigned>(devMinor_);
+    } else if (!PipefsDev(major, minor)) {
+      return err_.set(errno, "pipe2");
+    }
+    // 1. A handle to what the fd is now, without opening it.
+    Fd handle(OpenTargetHandle(fdDir.get(), name));
+    if (!handle.ok()) return err_.set(errno, "open", path);
+    struct statx sx;
+    if (!StatNoSync(handle.get(), sx)) return err_.set(errno, "statx", path);
+    if (!S_ISFIFO(sx.stx_mode) || sx.stx_ino != inode_ || sx.stx_dev_major != major || sx.stx_dev_minor != minor) {
+      return err_.set(ESTALE, "statx", path);  // the holder put something else behind this fd number
+    }
+    // 2. Still a read end of that pipe after the handle was taken: then the pipe had a reader, and
+    //    our reopen adds one beside it instead of creating the first.
+    if (!(LinkMode(fdDir.get(), name) & 1)) return err_.set(EBADF, "lstat", path);
+    struct statx again;
+    if (statx(fdDir.get(), name, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO, &again) != 0) return err_.set(errno, "statx", path);
+    if (again.stx_ino != sx.stx_ino || again.stx_dev_major != major || again.stx_dev_minor != minor) return err_.set(ESTALE, "statx", path);
+    // 3. The same inode, opened read-only and non-blocking.
+    Fd fd(ReopenReadOnly(handle.get()));
+    if (!fd.ok()) return err_.set(errno, "open", path);
+    int avail = 0;
+    if (ioctl(fd.get(), FIONREAD, &avail) != 0) return err_.set(errno, "ioctl", path);
+    int cap = fcntl(fd.get(), F_GETPIPE_SZ);
+    if (cap < 0) return err_.set(errno, "fcntl", path);
+    buffered_ = avail;
+    capacity_ = cap;
+    size_t want = static_cast<size_t>(avail) < maxBytes_ ? static_cast<size_t>(avail) : maxBytes_;
+    if (want == 0) return;
     int pp[2];
-    if (pipe2(pp, O_NONBLOCK | O_CLOEXEC) != 0) ThrowSyscall(env, errno, "pipe2");
+    if (pipe2(pp, O_NONBLOCK | O_CLOEXEC) != 0) return err_.set(errno, "pipe2");
     Fd pr(pp[0]), pw(pp[1]);
     int pcap = fcntl(pw.get(), F_GETPIPE_SZ);
     if (pcap >= 0 && static_cast<size_t>(pcap) < want) {
@@ -38,51 +107,110 @@ Napi::Value PipePeek(const Napi::CallbackInfo& info) {
     do {
       t = tee(fd.get(), pw.get(), want, SPLICE_F_NONBLOCK);
     } while (t < 0 && errno == EINTR);
-    if (t < 0 && errno != EAGAIN) ThrowSyscall(env, errno, "tee", path);
-    if (t > 0) {
-      data.resize(static_cast<size_t>(t));
-      size_t got = 0;
-      while (got < data.size()) {
-        ssize_t r = read(pr.get(), data.data() + got, data.size() - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) break;
-        got += static_cast<size_t>(r);
-      }
-      data.resize(got);
+    if (t < 0 && errno != EAGAIN) return err_.set(errno, "tee", path);
+    if (t <= 0) return;
+    data_.resize(static_cast<size_t>(t));
+    size_t got = 0;
+    while (got < data_.size()) {
+      ssize_t r = read(pr.get(), data_.data() + got, data_.size() - got);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+      got += static_cast<size_t>(r);
     }
+    data_.resize(got);
   }
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("buffered", Napi::Number::New(env, avail));
-  o.Set("capacity", Napi::Number::New(env, cap));
-  o.Set("data", Napi::Buffer<char>::Copy(env, data.data(), data.size()));
-  return o;
+
+  Napi::Value Settle(Napi::Env env) override {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("buffered", Napi::Number::New(env, buffered_));
+    o.Set("capacity", Napi::Number::New(env, capacity_));
+    o.Set("data", Napi::Buffer<char>::Copy(env, data_.data(), data_.size()));
+    return o;
+  }
+
+ private:
+  int pid_, fd_;
+  uint64_t inode_;
+  int devMajor_, devMinor_;
+  size_t maxBytes_;
+  int buffered_ = 0, capacity_ = 0;
+  std::vector<char> data_;
+};
+
+class SocketPeekWorker : public ThreadWorker {
+ public:
+  SocketPeekWorker(Napi::Env env, int pid, int fd, double inode, size_t maxBytes)
+      : ThreadWorker(env, "ipcInspectorSocketPeek"), pid_(pid), fd_(fd), inode_(static_cast<uint64_t>(inode)), maxBytes_(maxBytes) {}
+
+ protected:
+  void Execute() override {
+    char path[48];
+    snprintf(path, sizeof path, "/proc/%d/fd/%d", pid_, fd_);
+    // Passive check first (readlink touches nothing): duplicate only while the fd still names this
+    // socket, so a FUSE file or device swapped in is never duplicated (closing such a copy runs its
+    // ->flush: FUSE_FLUSH to a daemon that may never answer).
+    char want[40], link[64];
+    int wl = snprintf(want, sizeof want, "socket:[%llu]", static_cast<unsigned long long>(inode_));
+    ssize_t n = readlink(path, link, sizeof link);
+    if (n < 0) return err_.set(errno, "readlink", path);
+    if (n != wl || memcmp(link, want, static_cast<size_t>(wl)) != 0) return err_.set(ESTALE, "readlink", path);
+    Fd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid_, 0)));
+    if (!pidfd.ok()) return err_.set(errno, "pidfd_open");
+    Fd dup(static_cast<int>(syscall(SYS_pidfd_getfd, pidfd.get(), fd_, 0)));
+    if (!dup.ok()) return err_.set(errno, "pidfd_getfd");
+    // The fd may have been swapped between the readlink and pidfd_getfd: the copy itself decides.
+    struct stat st;
+    if (fstat(dup.get(), &st) != 0) return err_.set(errno, "fstat");
+    if (!S_ISSOCK(st.st_mode) || st.st_ino != inode_) return err_.set(ESTALE, "fstat", path);
+    // Size the buffer by what is queued (SIOCINQ), not by the caller's upper bound.
+    int inq = 0;
+    if (ioctl(dup.get(), FIONREAD, &inq) != 0 || inq <= 0) inq = 64 * 1024;
+    size_t want2 = static_cast<size_t>(inq) < maxBytes_ ? static_cast<size_t>(inq) : maxBytes_;
+    data_.resize(want2 ? want2 : 1);
+    ssize_t r;
+    do {
+      r = recv(dup.get(), data_.data(), want2, MSG_PEEK | MSG_DONTWAIT);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK) return err_.set(errno, "recv");
+      r = 0;
+    }
+    data_.resize(static_cast<size_t>(r));
+  }
+
+  Napi::Value Settle(Napi::Env env) override { return Napi::Buffer<char>::Copy(env, data_.data(), data_.size()); }
+
+ private:
+  int pid_, fd_;
+  uint64_t inode_;
+  size_t maxBytes_;
+  std::vector<char> data_;
+};
+
+}  // namespace
+
+// pipePeek(pid, fd, inode, devMajor, devMinor, maxBytes): devMajor -1 = an anonymous pipe (pipefs).
+Napi::Value PipePeek(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int pid = ArgInt(info, 0, "pid");
+  int fd = ArgInt(info, 1, "fd");
+  double inode = ArgInode(info, 2);
+  int devMajor = ArgInt(info, 3, "devMajor");
+  int devMinor = ArgInt(info, 4, "devMinor");
+  size_t maxBytes = ArgMaxBytes(info, 5);
+  if (pid <= 0 || fd < 0) ThrowType(env, "pid must be > 0 and fd >= 0");
+  return (new PipePeekWorker(env, pid, fd, inode, devMajor, devMinor, maxBytes))->Start();
 }
 
+// socketPeek(pid, fd, inode, maxBytes)
 Napi::Value SocketPeek(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int pid = ArgInt(info, 0, "pid");
-  int fdnum = ArgInt(info, 1, "fd");
-  double maxD = ArgNumber(info, 2, "maxBytes");
-  if (!(maxD >= 0)) ThrowType(env, "maxBytes must be >= 0");
-  size_t maxBytes = maxD > (1 << 30) ? (1u << 30) : static_cast<size_t>(maxD);
-  Fd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
-  if (!pidfd.ok()) ThrowSyscall(env, errno, "pidfd_open");
-  Fd dup(static_cast<int>(syscall(SYS_pidfd_getfd, pidfd.get(), fdnum, 0)));
-  if (!dup.ok()) ThrowSyscall(env, errno, "pidfd_getfd");
-  // Size the buffer by what is queued (SIOCINQ), not by the caller's upper bound.
-  int inq = 0;
-  if (ioctl(dup.get(), FIONREAD, &inq) != 0 || inq <= 0) inq = 64 * 1024;
-  size_t want = static_cast<size_t>(inq) < maxBytes ? static_cast<size_t>(inq) : maxBytes;
-  std::vector<char> buf(want ? want : 1);
-  ssize_t n;
-  do {
-    n = recv(dup.get(), buf.data(), want, MSG_PEEK | MSG_DONTWAIT);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) n = 0;
-    else ThrowSyscall(env, errno, "recv");
-  }
-  return Napi::Buffer<char>::Copy(env, buf.data(), static_cast<size_t>(n));
+  int fd = ArgInt(info, 1, "fd");
+  double inode = ArgInode(info, 2);
+  size_t maxBytes = ArgMaxBytes(info, 3);
+  if (pid <= 0 || fd < 0) ThrowType(env, "pid must be > 0 and fd >= 0");
+  return (new SocketPeekWorker(env, pid, fd, inode, maxBytes))->Start();
 }
 
 }  // namespace ipci

@@ -1,11 +1,17 @@
-// POSIX message queues and named semaphores by name.
+// POSIX message queues by name: mq_getattr counts, and the one consuming mq_receive (only ever
+// called after the user confirmed). Each runs on a thread of its own (ThreadWorker). mq_open on
+// another user's queue is safe to call: the name resolves only inside the IPC namespace's mqueue
+// filesystem (it can hold queues and nothing else: no FIFOs, devices or symlinks), O_NONBLOCK
+// keeps the receive from waiting, and neither call registers a notification.
+// Named semaphores are not here: sem_open maps the file (an empty or short one, which any user
+// can create in /dev/shm, faults with SIGBUS); core/probes/posix.ts preads it instead.
 #include "errors.h"
+#include "threadworker.h"
 
 #include <vector>
 
 #include <fcntl.h>
 #include <mqueue.h>
-#include <semaphore.h>
 
 namespace ipci {
 namespace {
@@ -17,51 +23,70 @@ struct Mq {
   }
 };
 
+class MqGetattrWorker : public ThreadWorker {
+ public:
+  MqGetattrWorker(Napi::Env env, std::string name) : ThreadWorker(env, "ipcInspectorMqGetattr"), name_(std::move(name)) {}
+
+ protected:
+  void Execute() override {
+    Mq q{mq_open(name_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
+    if (q.q == static_cast<mqd_t>(-1)) return err_.set(errno, "mq_open", name_);
+    if (mq_getattr(q.q, &a_) != 0) return err_.set(errno, "mq_getattr", name_);
+  }
+
+  Napi::Value Settle(Napi::Env env) override {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("maxmsg", Napi::Number::New(env, static_cast<double>(a_.mq_maxmsg)));
+    o.Set("msgsize", Napi::Number::New(env, static_cast<double>(a_.mq_msgsize)));
+    o.Set("curmsgs", Napi::Number::New(env, static_cast<double>(a_.mq_curmsgs)));
+    o.Set("flags", Napi::Number::New(env, static_cast<double>(a_.mq_flags & ~O_NONBLOCK)));  // our open's flag, not the queue's
+    return o;
+  }
+
+ private:
+  std::string name_;
+  struct mq_attr a_ {};
+};
+
+class MqReceiveWorker : public ThreadWorker {
+ public:
+  MqReceiveWorker(Napi::Env env, std::string name) : ThreadWorker(env, "ipcInspectorMqReceive"), name_(std::move(name)) {}
+
+ protected:
+  void Execute() override {
+    Mq q{mq_open(name_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
+    if (q.q == static_cast<mqd_t>(-1)) return err_.set(errno, "mq_open", name_);
+    struct mq_attr a;
+    if (mq_getattr(q.q, &a) != 0) return err_.set(errno, "mq_getattr", name_);
+    data_.resize(static_cast<size_t>(a.mq_msgsize > 0 ? a.mq_msgsize : 1));
+    ssize_t n = mq_receive(q.q, data_.data(), data_.size(), &prio_);
+    if (n < 0) return err_.set(errno, "mq_receive", name_);
+    data_.resize(static_cast<size_t>(n));
+  }
+
+  Napi::Value Settle(Napi::Env env) override {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("priority", Napi::Number::New(env, prio_));
+    o.Set("data", Napi::Buffer<char>::Copy(env, data_.data(), data_.size()));
+    return o;
+  }
+
+ private:
+  std::string name_;
+  unsigned prio_ = 0;
+  std::vector<char> data_;
+};
+
 }  // namespace
 
+// mqGetattr("/NAME") → Promise<{ maxmsg, msgsize, curmsgs, flags }>
 Napi::Value MqGetattr(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string name = ArgString(info, 0, "name");
-  Mq q{mq_open(name.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (q.q == static_cast<mqd_t>(-1)) ThrowSyscall(env, errno, "mq_open", name);
-  struct mq_attr a;
-  if (mq_getattr(q.q, &a) != 0) ThrowSyscall(env, errno, "mq_getattr", name);
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("maxmsg", Napi::Number::New(env, static_cast<double>(a.mq_maxmsg)));
-  o.Set("msgsize", Napi::Number::New(env, static_cast<double>(a.mq_msgsize)));
-  o.Set("curmsgs", Napi::Number::New(env, static_cast<double>(a.mq_curmsgs)));
-  o.Set("flags", Napi::Number::New(env, static_cast<double>(a.mq_flags)));
-  return o;
+  return (new MqGetattrWorker(info.Env(), ArgString(info, 0, "name")))->Start();
 }
 
+// mqReceive("/NAME") → Promise<{ priority, data }>: CONSUMES one message.
 Napi::Value MqReceive(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string name = ArgString(info, 0, "name");
-  Mq q{mq_open(name.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
-  if (q.q == static_cast<mqd_t>(-1)) ThrowSyscall(env, errno, "mq_open", name);
-  struct mq_attr a;
-  if (mq_getattr(q.q, &a) != 0) ThrowSyscall(env, errno, "mq_getattr", name);
-  std::vector<char> buf(static_cast<size_t>(a.mq_msgsize > 0 ? a.mq_msgsize : 1));
-  unsigned prio = 0;
-  ssize_t n = mq_receive(q.q, buf.data(), buf.size(), &prio);
-  if (n < 0) ThrowSyscall(env, errno, "mq_receive", name);
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("priority", Napi::Number::New(env, prio));
-  o.Set("data", Napi::Buffer<char>::Copy(env, buf.data(), static_cast<size_t>(n)));
-  return o;
-}
-
-Napi::Value SemGetValue(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string name = ArgString(info, 0, "name");
-  sem_t* s = sem_open(name.c_str(), 0);
-  if (s == SEM_FAILED) ThrowSyscall(env, errno, "sem_open", name);
-  int v = 0;
-  int r = sem_getvalue(s, &v);
-  int e = errno;
-  sem_close(s);
-  if (r != 0) ThrowSyscall(env, e, "sem_getvalue", name);
-  return Napi::Number::New(env, v);
+  return (new MqReceiveWorker(info.Env(), ArgString(info, 0, "name")))->Start();
 }
 
 }  // namespace ipci

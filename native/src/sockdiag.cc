@@ -1,5 +1,6 @@
 // sock_diag netlink dumps (unix_diag, inet_diag) on a worker; with nsPath the dump runs on a
 // fresh std::thread that first setns()es into that network namespace (only that thread moves).
+// Every recv has a timeout (SO_RCVTIMEO), so a dump can fail but never hang.
 #include "errors.h"
 
 #include <cstring>
@@ -46,6 +47,10 @@ bool Dump(const void* req, size_t reqLen, PendingError& err, OnMsg&& onMsg) {
   }
   int rcv = 1 << 20;
   setsockopt(sock.get(), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+  // The kernel answers a dump at once; a recv still waiting after this long fails with EAGAIN
+  // instead of holding a libuv pool thread (and the snapshot) forever.
+  struct timeval tv = {10, 0};
+  setsockopt(sock.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   struct {
     nlmsghdr nlh;
     char body[128];

@@ -1,6 +1,9 @@
 // SysV IPC: *_STAT_ANY walks (fallback *_STAT), semctl GETALL/GETNCNT/GETZCNT/GETPID,
-// msgrcv(MSG_COPY) peeks that never consume, shmat(SHM_RDONLY) reads.
+// msgrcv(MSG_COPY) peeks that never consume, shmat(SHM_RDONLY) reads. The lists run in the
+// snapshot worker; the single-object calls a peek makes (msgPeek, shmRead, semStat) run on a
+// thread of their own (ThreadWorker) so the extension host's JS thread never waits on them.
 #include "errors.h"
+#include "threadworker.h"
 
 #include <cstring>
 #include <vector>
@@ -60,6 +63,170 @@ Napi::Array Numbers(Napi::Env env, const std::vector<double>& v) {
   for (uint32_t i = 0; i < v.size(); i++) a.Set(i, Napi::Number::New(env, v[i]));
   return a;
 }
+
+struct SemValues {
+  std::vector<double> values, ncnt, zcnt, pids;
+};
+
+// GETALL + GETNCNT/GETZCNT/GETPID per semaphore of one set; 0 or the errno.
+int ReadSemValues(int id, unsigned long nsems, SemValues& v) {
+  std::vector<unsigned short> vals(nsems ? nsems : 1);
+  semun ga;
+  ga.array = vals.data();
+  if (semctl(id, 0, GETALL, ga) < 0) return errno;
+  for (unsigned long s = 0; s < nsems; s++) {
+    int nc = semctl(id, static_cast<int>(s), GETNCNT);
+    int zc = nc < 0 ? -1 : semctl(id, static_cast<int>(s), GETZCNT);
+    int pid = zc < 0 ? -1 : semctl(id, static_cast<int>(s), GETPID);
+    if (pid < 0) return errno;
+    v.values.push_back(vals[s]);
+    v.ncnt.push_back(nc);
+    v.zcnt.push_back(zc);
+    v.pids.push_back(pid);
+  }
+  return 0;
+}
+
+Napi::Object Counters(Napi::Env env, const struct msqid_ds& ds) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("messages", Napi::Number::New(env, static_cast<double>(ds.msg_qnum)));
+  o.Set("bytes", Napi::Number::New(env, static_cast<double>(ds.__msg_cbytes)));
+  return o;
+}
+
+struct Copied {
+  long type;
+  size_t size;
+  bool truncated;
+  std::vector<char> data;
+};
+
+// MSG_COPY | IPC_NOWAIT from index 0; the queue's counters before and after (equal ones show
+// nothing was consumed).
+class MsgPeekWorker : public ThreadWorker {
+ public:
+  MsgPeekWorker(Napi::Env env, int msqid, int maxMessages, int maxBytes)
+      : ThreadWorker(env, "ipcInspectorMsgPeek"), msqid_(msqid), maxMessages_(maxMessages), maxBytes_(maxBytes) {}
+
+ protected:
+  void Execute() override {
+    if (msgctl(msqid_, IPC_STAT, &before_) < 0) {
+      // Say what MSG_COPY itself would: the kernel rejects it (ENOSYS, no CONFIG_CHECKPOINT_RESTORE)
+      // before it looks the queue up, so a caller can tell "no MSG_COPY here" from "no such queue".
+      int statErr = errno;
+      long probe[2];
+      if (msgrcv(msqid_, probe, sizeof(long), 0, MSG_COPY | IPC_NOWAIT | MSG_NOERROR) < 0 && errno == ENOSYS) return err_.set(ENOSYS, "msgrcv");
+      return err_.set(statErr, "msgctl");
+    }
+    // Copy into a buffer as large as one message can be (bounded by the queue's byte limit, capped),
+    // so the real size is known even when the caller wants fewer bytes.
+    size_t bufBytes = static_cast<size_t>(maxBytes_);
+    size_t qb = before_.msg_qbytes < (1u << 20) ? before_.msg_qbytes : (1u << 20);
+    if (qb > bufBytes) bufBytes = qb;
+    std::vector<char> buf(sizeof(long) + bufBytes);
+    for (int index = 0; index < maxMessages_; index++) {
+      ssize_t n;
+      do {
+        n = msgrcv(msqid_, buf.data(), bufBytes, index, MSG_COPY | IPC_NOWAIT | MSG_NOERROR);
+      } while (n < 0 && errno == EINTR);
+      if (n < 0) {
+        if (errno == ENOMSG) break;
+        return err_.set(errno, "msgrcv");
+      }
+      Copied c;
+      memcpy(&c.type, buf.data(), sizeof c.type);
+      c.size = static_cast<size_t>(n);
+      size_t take = c.size < static_cast<size_t>(maxBytes_) ? c.size : static_cast<size_t>(maxBytes_);
+      c.truncated = c.size > take || (c.size == bufBytes && bufBytes < before_.msg_qbytes);
+      c.data.assign(buf.data() + sizeof(long), buf.data() + sizeof(long) + take);
+      out_.push_back(std::move(c));
+    }
+    haveAfter_ = msgctl(msqid_, IPC_STAT, &after_) == 0;
+  }
+
+  Napi::Value Settle(Napi::Env env) override {
+    Napi::Array msgs = Napi::Array::New(env, out_.size());
+    for (uint32_t i = 0; i < out_.size(); i++) {
+      const Copied& c = out_[i];
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("index", Napi::Number::New(env, i));
+      o.Set("type", Napi::Number::New(env, static_cast<double>(c.type)));
+      o.Set("size", Napi::Number::New(env, static_cast<double>(c.size)));
+      o.Set("data", Napi::Buffer<char>::Copy(env, c.data.data(), c.data.size()));
+      o.Set("truncated", Napi::Boolean::New(env, c.truncated));
+      msgs.Set(i, o);
+    }
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("messages", msgs);
+    r.Set("before", Counters(env, before_));
+    r.Set("after", haveAfter_ ? Napi::Value(Counters(env, after_)) : env.Null());
+    return r;
+  }
+
+ private:
+  int msqid_, maxMessages_, maxBytes_;
+  struct msqid_ds before_ {}, after_ {};
+  bool haveAfter_ = false;
+  std::vector<Copied> out_;
+};
+
+class ShmReadWorker : public ThreadWorker {
+ public:
+  ShmReadWorker(Napi::Env env, int shmid, double offset, double length)
+      : ThreadWorker(env, "ipcInspectorShmRead"), shmid_(shmid), offset_(offset), length_(length) {}
+
+ protected:
+  void Execute() override {
+    struct shmid_ds ds;
+    if (shmctl(shmid_, IPC_STAT, &ds) < 0) return err_.set(errno, "shmctl");
+    size_t size = ds.shm_segsz;
+    size_t off = offset_ > static_cast<double>(size) ? size : static_cast<size_t>(offset_);
+    size_t len = static_cast<size_t>(length_ < static_cast<double>(size - off) ? length_ : static_cast<double>(size - off));
+    void* addr = shmat(shmid_, nullptr, SHM_RDONLY);
+    if (addr == reinterpret_cast<void*>(-1)) return err_.set(errno, "shmat");
+    data_.assign(static_cast<const char*>(addr) + off, static_cast<const char*>(addr) + off + len);
+    shmdt(addr);
+  }
+
+  Napi::Value Settle(Napi::Env env) override { return Napi::Buffer<char>::Copy(env, data_.data(), data_.size()); }
+
+ private:
+  int shmid_;
+  double offset_, length_;
+  std::vector<char> data_;
+};
+
+class SemStatWorker : public ThreadWorker {
+ public:
+  SemStatWorker(Napi::Env env, int semid) : ThreadWorker(env, "ipcInspectorSemStat"), semid_(semid) {}
+
+ protected:
+  void Execute() override {
+    struct semid_ds ds;
+    semun a;
+    a.buf = &ds;
+    if (semctl(semid_, 0, IPC_STAT, a) < 0) return err_.set(errno, "semctl");
+    nsems_ = ds.sem_nsems;
+    int e = ReadSemValues(semid_, nsems_, v_);
+    if (e) err_.set(e, "semctl");
+  }
+
+  Napi::Value Settle(Napi::Env env) override {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("semid", Napi::Number::New(env, semid_));
+    o.Set("nsems", Napi::Number::New(env, static_cast<double>(nsems_)));
+    o.Set("values", Numbers(env, v_.values));
+    o.Set("ncnt", Numbers(env, v_.ncnt));
+    o.Set("zcnt", Numbers(env, v_.zcnt));
+    o.Set("pids", Numbers(env, v_.pids));
+    return o;
+  }
+
+ private:
+  int semid_;
+  unsigned long nsems_ = 0;
+  SemValues v_;
+};
 
 }  // namespace
 
@@ -146,105 +313,44 @@ Napi::Value SysvSemList(const Napi::CallbackInfo& info) {
     o.Set("nsems", Napi::Number::New(env, static_cast<double>(nsems)));
     o.Set("otime", Napi::Number::New(env, static_cast<double>(ds.sem_otime)));
     o.Set("ctime", Napi::Number::New(env, static_cast<double>(ds.sem_ctime)));
-    std::vector<unsigned short> vals(nsems ? nsems : 1);
-    semun ga;
-    ga.array = vals.data();
-    int err = 0;
-    if (semctl(id, 0, GETALL, ga) < 0) err = errno;
-    std::vector<double> values, ncnt, zcnt, pids;
-    for (unsigned long s = 0; !err && s < nsems; s++) {
-      int nc = semctl(id, static_cast<int>(s), GETNCNT);
-      int zc = nc < 0 ? -1 : semctl(id, static_cast<int>(s), GETZCNT);
-      int pid = zc < 0 ? -1 : semctl(id, static_cast<int>(s), GETPID);
-      if (pid < 0) {
-        err = errno;
-        break;
-      }
-      values.push_back(vals[s]);
-      ncnt.push_back(nc);
-      zcnt.push_back(zc);
-      pids.push_back(pid);
-    }
+    SemValues v;
+    int err = ReadSemValues(id, nsems, v);
     if (err) {
       o.Set("error", Napi::String::New(env, ErrnoName(err)));
     } else {
-      o.Set("values", Numbers(env, values));
-      o.Set("ncnt", Numbers(env, ncnt));
-      o.Set("zcnt", Numbers(env, zcnt));
-      o.Set("pids", Numbers(env, pids));
+      o.Set("values", Numbers(env, v.values));
+      o.Set("ncnt", Numbers(env, v.ncnt));
+      o.Set("zcnt", Numbers(env, v.zcnt));
+      o.Set("pids", Numbers(env, v.pids));
     }
     out.Set(n++, o);
   }
   return out;
 }
 
+// msgPeek(msqid, maxMessages, maxBytesPerMessage) → Promise<{ messages, before, after }>
 Napi::Value MsgPeek(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int msqid = ArgInt(info, 0, "msqid");
   int maxMessages = ArgInt(info, 1, "maxMessages");
   int maxBytes = ArgInt(info, 2, "maxBytesPerMessage");
   if (maxMessages < 0 || maxBytes < 0) ThrowType(env, "maxMessages and maxBytesPerMessage must be >= 0");
-  struct msqid_ds ds;
-  if (msgctl(msqid, IPC_STAT, &ds) < 0) {
-    // Say what MSG_COPY itself would: the kernel rejects it (ENOSYS, no CONFIG_CHECKPOINT_RESTORE)
-    // before it looks the queue up, so a caller can tell "no MSG_COPY here" from "no such queue".
-    int statErr = errno;
-    long probe[2];
-    if (msgrcv(msqid, probe, sizeof(long), 0, MSG_COPY | IPC_NOWAIT | MSG_NOERROR) < 0 && errno == ENOSYS) {
-      ThrowSyscall(env, ENOSYS, "msgrcv");
-    }
-    ThrowSyscall(env, statErr, "msgctl");
-  }
-  // Copy into a buffer as large as one message can be (bounded by the queue's byte limit, capped),
-  // so the real size is known even when the caller wants fewer bytes.
-  size_t bufBytes = static_cast<size_t>(maxBytes);
-  size_t qb = ds.msg_qbytes < (1u << 20) ? ds.msg_qbytes : (1u << 20);
-  if (qb > bufBytes) bufBytes = qb;
-  std::vector<char> buf(sizeof(long) + bufBytes);
-  Napi::Array out = Napi::Array::New(env);
-  for (int index = 0; index < maxMessages; index++) {
-    ssize_t n;
-    do {
-      n = msgrcv(msqid, buf.data(), bufBytes, index, MSG_COPY | IPC_NOWAIT | MSG_NOERROR);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) {
-      if (errno == ENOMSG) break;
-      ThrowSyscall(env, errno, "msgrcv");
-    }
-    long type;
-    memcpy(&type, buf.data(), sizeof type);
-    size_t size = static_cast<size_t>(n);
-    size_t take = size < static_cast<size_t>(maxBytes) ? size : static_cast<size_t>(maxBytes);
-    bool truncated = size > take || (size == bufBytes && bufBytes < ds.msg_qbytes);
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("index", Napi::Number::New(env, index));
-    o.Set("type", Napi::Number::New(env, static_cast<double>(type)));
-    o.Set("size", Napi::Number::New(env, static_cast<double>(size)));
-    o.Set("data", Napi::Buffer<char>::Copy(env, buf.data() + sizeof(long), take));
-    o.Set("truncated", Napi::Boolean::New(env, truncated));
-    out.Set(static_cast<uint32_t>(index), o);
-  }
-  return out;
+  return (new MsgPeekWorker(env, msqid, maxMessages, maxBytes))->Start();
 }
 
+// shmRead(shmid, offset, length) → Promise<Buffer>
 Napi::Value ShmRead(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int shmid = ArgInt(info, 0, "shmid");
   double offD = ArgNumber(info, 1, "offset");
   double lenD = ArgNumber(info, 2, "length");
-  if (offD < 0 || lenD < 0) ThrowType(env, "offset and length must be >= 0");
-  struct shmid_ds ds;
-  if (shmctl(shmid, IPC_STAT, &ds) < 0) ThrowSyscall(env, errno, "shmctl");
-  size_t size = ds.shm_segsz;
-  size_t off = offD > static_cast<double>(size) ? size : static_cast<size_t>(offD);
-  size_t len = static_cast<size_t>(lenD < static_cast<double>(size - off) ? lenD : static_cast<double>(size - off));
-  void* addr = shmat(shmid, nullptr, SHM_RDONLY);
-  if (addr == reinterpret_cast<void*>(-1)) ThrowSyscall(env, errno, "shmat");
-  struct Detach {
-    void* a;
-    ~Detach() { shmdt(a); }
-  } detach{addr};
-  return Napi::Buffer<char>::Copy(env, static_cast<const char*>(addr) + off, len);
+  if (!(offD >= 0) || !(lenD >= 0)) ThrowType(env, "offset and length must be >= 0");
+  return (new ShmReadWorker(env, shmid, offD, lenD))->Start();
+}
+
+// semStat(semid) → Promise<{ semid, nsems, values, ncnt, zcnt, pids }>
+Napi::Value SemStat(const Napi::CallbackInfo& info) {
+  return (new SemStatWorker(info.Env(), ArgInt(info, 0, "semid")))->Start();
 }
 
 }  // namespace ipci

@@ -7,9 +7,22 @@
 // /proc/PID/fd dirfd; an lstat of that link (its mode bits are the fd's read/write mode) only for
 // pipes and for FIFO / mqueue / /dev/shm candidates; a statx(AT_STATX_DONT_SYNC) that follows the
 // link only for path targets (a FIFO can live anywhere; DONT_SYNC: no FUSE/NFS round trip).
-// Sockets and everything else (anon inodes, ttys) cost just the readlink. `measurePipes` opens /proc/PID/fd/N O_RDONLY|O_NONBLOCK once per distinct pipe or
-// FIFO inode, and only through a read-mode fd: the open then never takes a pipe from zero readers
-// to one (which would hide EPIPE from a writer) nor wakes a FIFO writer blocked in open().
+// Sockets and everything else (anon inodes, ttys) cost just the readlink. `measurePipes` opens each
+// distinct pipe or FIFO inode once, only through a read-mode fd, and never by name: an O_PATH handle
+// to the fd's target (no ->open runs), checked to be a FIFO of the dev:inode just seen and still
+// behind a read-mode fd, is reopened through /proc/self/fd (fdhandle.h). So the holder cannot swap
+// in a device or another user's FIFO for us to open, and the open never takes a pipe from zero
+// readers to one (which would hide EPIPE from a writer or wake a FIFO writer blocked in open()).
+//
+// Deadlines: a read of /proc/PID/{cmdline,maps,…} waits for the process's mmap lock, which a
+// process stuck in a FUSE page fault can hold for good (D state; not even SIGKILL frees it). The
+// walk therefore runs on threads of its own while the AsyncWorker's thread only waits: an item (a
+// process, or one range of a large fd table) that has not finished after `itemTimeoutMs`, or
+// anything left when `deadlineMs` has passed, is given up. Its thread is abandoned (detached; the
+// job it uses stays alive through a shared_ptr until it returns), its rows are never read, and
+// the process is reported with error ETIMEDOUT and what it was stuck on. Walks later in this
+// process skip a pid whose thread is still stuck (a process-wide list, stuckWalks()), so a stuck
+// process costs one thread, not one per scan.
 // Dense fd tables are probed by number (no getdents64); sparse ones are listed with getdents64,
 // from an lseek(fd + 2) position when a probe gives up. Tables larger than kChunk fds are split
 // into fd ranges walked by every thread, so one huge process does not serialise the walk.
@@ -24,9 +37,11 @@
 // the LSM file_receive hook and may emit audit events. Single-fd peeks (peek.cc) may use
 // pidfd_getfd because the user asked for that one fd; the bulk walk does not unless asked.
 #include "errors.h"
+#include "fdhandle.h"
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -36,6 +51,7 @@
 #include <vector>
 
 #include <dirent.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -61,6 +77,8 @@ struct Options {
   std::vector<int32_t> pids;
   bool readMaps = false, readTimers = false, readLinks = false, measurePipes = false;
   bool useGetfd = false;  // opt-in pidfd_getfd classification (see the header comment); off = passive
+  double itemTimeoutMs = 5000;  // one process (or fd range) taking longer is given up
+  double deadlineMs = 30000;    // the whole walk
 };
 
 struct ProcOut {
@@ -75,6 +93,12 @@ struct ProcOut {
   std::vector<std::pair<uint32_t, uint32_t>> deferred;
   bool probe = false;  // walk the deferred ranges by probing fd numbers (dense table)
   Fd pdir;  // kept open while deferred ranges remain, so phase 2 cannot walk a recycled pid
+  // error == ETIMEDOUT: the /proc file whose read did not return within itemTimeoutMs; empty when
+  // the deadline came first (not reached, or still busy then).
+  std::string stuck;
+  // Some fd ranges were given up: the file the walk was stuck on, or empty (deadline).
+  bool fdsCut = false;
+  std::string fdsCutAt;
 };
 
 // One deferred fd range [lo, hi) of one process (phase 2).
@@ -119,6 +143,8 @@ struct Shared {
   bool procfs = false;  // procRoot is a procfs mount (not a captured tree)
   std::vector<ProcOut>* procs;
   std::vector<Chunk> chunks;
+  // Set by the walker that finished item i, under that walker's publish lock (see Walker::Publish).
+  std::vector<uint8_t> procDone, chunkDone;
   std::atomic<size_t> next{0};
   std::atomic<size_t> nextChunk{0};
   // Pipe measurements, sharded so threads rarely wait on each other.
@@ -134,6 +160,52 @@ struct Shared {
     return it == s.meas.end() ? nullptr : &it->second;
   }
 };
+
+// Walk threads given up while blocked in the kernel, process-wide (every walk in every worker_thread
+// sees them): a later walk skips their pids instead of leaving one more thread stuck per scan.
+struct StuckWalk {
+  uint64_t id;
+  std::string root;  // the procRoot walked (a captured tree's pids are not this machine's)
+  int32_t pid;
+  std::string what;
+  std::chrono::steady_clock::time_point since;
+};
+std::mutex gStuckMu;
+std::vector<StuckWalk> gStuck;
+uint64_t gStuckNextId = 1;
+
+uint64_t RegisterStuck(const std::string& root, int32_t pid, std::string what) {
+  std::lock_guard<std::mutex> lock(gStuckMu);
+  uint64_t id = gStuckNextId++;
+  gStuck.push_back(StuckWalk{id, root, pid, std::move(what), std::chrono::steady_clock::now()});
+  return id;
+}
+
+void UnregisterStuck(uint64_t id) {
+  std::lock_guard<std::mutex> lock(gStuckMu);
+  for (size_t i = 0; i < gStuck.size(); i++) {
+    if (gStuck[i].id == id) {
+      gStuck.erase(gStuck.begin() + static_cast<std::ptrdiff_t>(i));
+      return;
+    }
+  }
+}
+
+// What a walk thread is still stuck on in this pid, or false.
+bool StuckOn(const std::string& root, int32_t pid, std::string& what) {
+  std::lock_guard<std::mutex> lock(gStuckMu);
+  for (const auto& s : gStuck) {
+    if (s.pid == pid && s.root == root) {
+      what = s.what;
+      return true;
+    }
+  }
+  return false;
+}
+
+inline int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 
 struct linux_dirent64 {
   uint64_t d_ino;
@@ -239,7 +311,7 @@ class Walker {
     // pidfd_getfd only when asked, and only on the real /proc (a captured tree's pids are not this machine's).
     getfd_ = sh.opt->useGetfd && sh.opt->procRoot == "/proc";
     int pp[2];
-    if (getfd_ && pipe2(pp, O_CLOEXEC) == 0) {
+    if ((getfd_ || sh.opt->measurePipes) && pipe2(pp, O_CLOEXEC) == 0) {
       struct stat st;
       if (fstat(pp[0], &st) == 0) pipefsDev_ = st.st_dev;  // every anonymous pipe lives on the one pipefs
       close(pp[0]);
@@ -249,29 +321,47 @@ class Walker {
     }
   }
 
-  void Run() {
+  // Phase 1: one process at a time, pulled from a shared counter. False when given up meanwhile.
+  bool Run() {
     std::vector<ProcOut>& procs = *sh_.procs;
     for (;;) {
       size_t i = sh_.next.fetch_add(1, std::memory_order_relaxed);
       if (i >= procs.size()) break;
-      ProcOut& p = procs[i];
-      p.thread = index_;
-      p.fdStart = cols.pid.size();
-      WalkOne(p);
-      p.fdCount = cols.pid.size() - p.fdStart;
+      // Everything goes into cur_ and the end of cols first; Publish hands it over (or drops it
+      // when this walker was given up while the process held it).
+      cur_ = ProcOut();
+      cur_.pid = procs[i].pid;
+      cur_.thread = index_;
+      cur_.fdStart = cols.pid.size();
+      Begin(i, cur_.pid);
+      std::string what;
+      if (StuckOn(sh_.opt->procRoot, cur_.pid, what)) {
+        cur_.error = ETIMEDOUT;
+        cur_.stuck = what;
+      } else {
+        WalkOne(cur_);
+      }
+      cur_.fdCount = cols.pid.size() - cur_.fdStart;
+      std::lock_guard<std::mutex> lock(pubMu);
+      if (abandoned) return false;
+      procs[i] = std::move(cur_);
+      sh_.procDone[i] = 1;
+      itemStartNs.store(0, std::memory_order_relaxed);
     }
+    return true;
   }
 
   // Phase 2: ranges of large fd tables, so one process with 50k fds still uses every thread.
-  void RunChunks() {
+  bool RunChunks() {
     std::vector<ProcOut>& procs = *sh_.procs;
     for (;;) {
       size_t i = sh_.nextChunk.fetch_add(1, std::memory_order_relaxed);
       if (i >= sh_.chunks.size()) break;
       Chunk& c = sh_.chunks[i];
-      ProcOut& p = procs[c.proc];
-      c.thread = index_;
-      c.rowStart = cols.pid.size();
+      ProcOut& p = procs[c.proc];  // published in phase 1: only read here
+      size_t rowStart = cols.pid.size();
+      Begin(i, p.pid);
+      stage.store("fd", std::memory_order_relaxed);
       // A dirfd of our own: the listing position (lseek) is per open file.
       int fdDir = p.pdir.ok() ? openat(p.pdir.get(), "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
       if (fdDir >= 0) {
@@ -279,13 +369,62 @@ class Walker {
         BeginProcess(p, p.pdir.get());
         Enumerate(p, fdDir, c.lo, c.hi, kNoLimit, p.probe);
       }
-      c.rowCount = cols.pid.size() - c.rowStart;
+      std::lock_guard<std::mutex> lock(pubMu);
+      if (abandoned) return false;
+      c.thread = index_;
+      c.rowStart = rowStart;
+      c.rowCount = cols.pid.size() - rowStart;
+      sh_.chunkDone[i] = 1;
+      itemStartNs.store(0, std::memory_order_relaxed);
     }
+    return true;
+  }
+
+  // Called by the waiting thread when it gives this walker up. Takes the rows published so far;
+  // returns the item index the walker is on (and its pid and stage), or -1 when idle. A walker on
+  // its item for itemTimeoutNs or more is entered in the process-wide stuck list, under the same
+  // lock Finished() takes, so a thread that returns right now cannot leave a stale entry behind.
+  long Abandon(FdCols& taken, int32_t& pid, const char*& what, bool& stuck, int64_t itemTimeoutNs, int64_t now) {
+    std::lock_guard<std::mutex> lock(pubMu);
+    abandoned = true;
+    taken = std::move(cols);
+    cols = FdCols();
+    const int64_t since = itemStartNs.load(std::memory_order_relaxed);
+    if (since == 0) return -1;
+    pid = curPid_;
+    what = stage.load(std::memory_order_relaxed);
+    stuck = now - since >= itemTimeoutNs && !finished_;
+    if (stuck) stuckId_ = RegisterStuck(sh_.opt->procRoot, pid, sh_.opt->procRoot + "/" + std::to_string(pid) + "/" + what);
+    return static_cast<long>(curIndex_);
+  }
+
+  // The walk thread's last act: a thread that was stuck and finally returned takes its pid off the
+  // process-wide list.
+  void Finished() {
+    std::lock_guard<std::mutex> lock(pubMu);
+    finished_ = true;
+    if (stuckId_) UnregisterStuck(stuckId_);
+    stuckId_ = 0;
   }
 
   FdCols cols;
+  std::mutex pubMu;
+  bool abandoned = false;  // under pubMu
+  // Steady-clock ns when the current item started, 0 while idle: the waiting thread reads it to
+  // find walkers stuck longer than itemTimeoutMs.
+  std::atomic<int64_t> itemStartNs{0};
+  // The /proc file being read (static strings), for the report of a stuck walker.
+  std::atomic<const char*> stage{""};
 
  private:
+  void Begin(size_t index, int32_t pid) {
+    std::lock_guard<std::mutex> lock(pubMu);
+    curIndex_ = index;
+    curPid_ = pid;
+    stage.store("stat", std::memory_order_relaxed);
+    itemStartNs.store(NowNs(), std::memory_order_relaxed);
+  }
+
   void WalkOne(ProcOut& p) {
     const Options& opt = *sh_.opt;
     char name[24];
@@ -307,6 +446,7 @@ class Walker {
     if (!Text(pdir, "status", p.status, p, F_STATUS)) return;
     if (!Text(pdir, "cmdline", p.cmdline, p, F_CMDLINE)) return;
     if (opt.readMaps) {
+      stage.store("maps", std::memory_order_relaxed);
       n = ReadAt(pdir, "maps", buf_);
       if (n >= 0) {
         KeepMapsLines(buf_.data(), static_cast<size_t>(n), p.maps);
@@ -317,16 +457,20 @@ class Walker {
       }
     }
     if (opt.readTimers && !Text(pdir, "timers", p.timers, p, F_TIMERS)) return;
+    stage.store("ns/net", std::memory_order_relaxed);
     if (ReadLinkAt(pdir, "ns/net", link_, sizeof link_, p.netns)) p.has |= F_NETNS;
     if (opt.readLinks) {
+      stage.store("cwd", std::memory_order_relaxed);
       if (ReadLinkAt(pdir, "cwd", link_, sizeof link_, p.cwd)) p.has |= F_CWD;
       if (ReadLinkAt(pdir, "exe", link_, sizeof link_, p.exe)) p.has |= F_EXE;
     }
+    stage.store("fd", std::memory_order_relaxed);
     WalkFds(p, pdir);
   }
 
   // Reads a text file; false when the process vanished (sets p.error). Other errors omit the field.
   bool Text(int pdir, const char* file, std::string& out, ProcOut& p, uint32_t flag) {
+    stage.store(file, std::memory_order_relaxed);
     ssize_t n = ReadAt(pdir, file, buf_);
     if (n >= 0) {
       out.assign(buf_.data(), static_cast<size_t>(n));
@@ -477,7 +621,7 @@ class Walker {
     if (c0 == 'p') {
       if (n <= 7 || memcmp(link_, "pipe:[", 6) != 0 || link_[n - 1] != ']' || !ParseUint(link_ + 6, n - 7, ino)) return true;
       mode = LinkMode(fdDir, nm);
-      if (measure && (mode & 1) && Claim(Key{0, ino})) MeasureOpen(fdDir, nm, Key{0, ino});
+      if (measure && (mode & 1) && Claim(Key{0, ino})) MeasureOpen(fdDir, nm, Key{0, ino}, pipefsDev_);
       Push(p.pid, fdnum, kPipe, mode, ino, 0, -1);
       return true;
     }
@@ -496,14 +640,14 @@ class Walker {
       return true;  // directories, devices
     } else if (n > 9 && memcmp(link_, "/dev/shm/", 9) == 0) {
       kind = kDevShm;
-    } else if (n > 1 && memchr(link_ + 1, '/', n - 1) == nullptr && IsMqueueDev(dev, p.pid, nm)) {
+    } else if (n > 1 && memchr(link_ + 1, '/', n - 1) == nullptr && IsMqueueDev(dev, fdDir, nm)) {
       kind = kMqueue;
     } else {
       return true;
     }
     ino = sx.stx_ino;
     mode = LinkMode(fdDir, nm);
-    if (kind == kFifo && measure && (mode & 1) && Claim(Key{dev, ino})) MeasureOpen(fdDir, nm, Key{dev, ino});
+    if (kind == kFifo && measure && (mode & 1) && Claim(Key{dev, ino})) MeasureOpen(fdDir, nm, Key{dev, ino}, dev);
     pathIndex = static_cast<int32_t>(cols.paths.size());
     cols.paths.emplace_back(link_, static_cast<size_t>(n));
     Push(p.pid, fdnum, kind, mode, ino, dev, pathIndex);
@@ -511,39 +655,84 @@ class Walker {
   }
 
   // The link's permission bits are the fd's f_mode: S_IRUSR read, S_IWUSR write.
-  static uint8_t LinkMode(int fdDir, const char* nm) {
-    struct stat lst;
-    if (fstatat(fdDir, nm, &lst, AT_SYMLINK_NOFOLLOW) != 0) return 0;
-    return static_cast<uint8_t>(((lst.st_mode & S_IRUSR) ? 1 : 0) | ((lst.st_mode & S_IWUSR) ? 2 : 0));
-  }
+  static uint8_t LinkMode(int fdDir, const char* nm) { return static_cast<uint8_t>(ipci::LinkMode(fdDir, nm)); }
 
   // Single-component regular-file paths are mqueue candidates; the answer is cached per st_dev
-  // (memfds, "/memfd:x (deleted)", share one dev and would otherwise cost a statfs each).
-  bool IsMqueueDev(uint64_t dev, int32_t pid, const char* nm) {
+  // (memfds, "/memfd:x (deleted)", share one dev and would otherwise cost a lookup each). Decided
+  // from procfs where possible, not by asking the file's filesystem (a statfs of a file on a hung
+  // FUSE mount would block): the fd's mnt_id (fdinfo) looked up in the holder's mountinfo. An fd
+  // from mq_open (or memfd_create) is on the kernel's internal mount, which no mountinfo lists;
+  // only then statfs, whose answer for those internal filesystems never waits on anyone (a FUSE
+  // file there, e.g. from a detached mount, is what the walk deadline is for).
+  bool IsMqueueDev(uint64_t dev, int fdDir, const char* nm) {
     for (const auto& d : mqDevs_)
       if (d.first == dev) return d.second;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%d/fd/%s", sh_.opt->procRoot.c_str(), pid, nm);
-    struct statfs sf;
-    if (statfs(path, &sf) != 0) return false;
-    bool mq = static_cast<unsigned long>(sf.f_type) == MQUEUE_MAGIC;
+    char path[48];
+    snprintf(path, sizeof path, "../fdinfo/%s", nm);
+    ssize_t n = ReadAt(fdDir, path, buf_);
+    if (n <= 0) return false;
+    const char* f = static_cast<const char*>(memmem(buf_.data(), static_cast<size_t>(n), "mnt_id:", 7));
+    if (!f) return false;
+    f += 7;
+    const char* end = buf_.data() + n;
+    while (f < end && (*f == ' ' || *f == '\t')) f++;
+    uint64_t mnt = 0;
+    const char* digits = f;
+    while (f < end && *f >= '0' && *f <= '9') mnt = mnt * 10 + static_cast<uint64_t>(*f++ - '0');
+    if (f == digits) return false;
+    n = ReadAt(fdDir, "../mountinfo", buf_);
+    if (n <= 0) return false;
+    bool mq = false, found = false;
+    for (const char* line = buf_.data(); line < buf_.data() + n && !found;) {
+      const char* nl = static_cast<const char*>(memchr(line, '\n', static_cast<size_t>(buf_.data() + n - line)));
+      const char* le = nl ? nl : buf_.data() + n;
+      uint64_t id = 0;
+      const char* q = line;
+      while (q < le && *q >= '0' && *q <= '9') id = id * 10 + static_cast<uint64_t>(*q++ - '0');
+      if (q > line && id == mnt) {
+        found = true;
+        const char* sep = static_cast<const char*>(memmem(line, static_cast<size_t>(le - line), " - ", 3));
+        mq = sep && le - sep >= 10 && memcmp(sep + 3, "mqueue ", 7) == 0;
+      }
+      line = le + 1;
+    }
+    if (!found) {
+      struct statfs sf;
+      if (fstatfsat(fdDir, nm, sf) != 0) return false;
+      mq = static_cast<unsigned long>(sf.f_type) == MQUEUE_MAGIC;
+    }
     if (mqDevs_.size() < 64) mqDevs_.emplace_back(dev, mq);
     return mq;
   }
 
-  // open(/proc/PID/fd/N, O_RDONLY|O_NONBLOCK) through a read-mode fd; the inode is checked, so an
-  // fd replaced since the readlink is not measured by mistake.
-  void MeasureOpen(int fdDir, const char* nm, const Key& key) {
-    int fd = openat(fdDir, nm, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  // statfs of a path relative to a directory fd (there is no statfsat): through /proc/self/fd.
+  static int fstatfsat(int dirfd, const char* name, struct statfs& sf) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d/%s", dirfd, name);
+    return statfs(path, &sf);
+  }
+
+  // FIONREAD + F_GETPIPE_SZ of the pipe/FIFO behind a read-mode fd, never opening anything the
+  // holder may have swapped in since the readlink (see fdhandle.h): an O_PATH handle of the
+  // target must be a FIFO of this dev:inode, the fd must still be a read end after the handle was
+  // taken (then the pipe had a reader, so our open adds one beside it), and only that inode is
+  // reopened, read-only and non-blocking, through this walker's /proc/self/fd directory. (The
+  // single-object peek also re-checks the target's identity after the mode; in the bulk walk that
+  // would cost one more statx per pipe for a swap-and-swap-back race that gains the holder nothing
+  // it could not do with the read end it holds.)
+  void MeasureOpen(int fdDir, const char* nm, const Key& key, uint64_t dev) {
     int avail = -1;
     int cap = -1;
-    if (fd >= 0) {
-      struct statx sx;  // DONT_SYNC: a FIFO on NFS / FUSE is checked from the attribute cache
-      if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO, &sx) == 0 && S_ISFIFO(sx.stx_mode) && sx.stx_ino == key.ino) {
-        if (ioctl(fd, FIONREAD, &avail) != 0) avail = -1;
-        cap = fcntl(fd, F_GETPIPE_SZ);
+    if (!selfFd_.ok()) selfFd_.reset(open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    Fd handle(OpenTargetHandle(fdDir, nm));
+    struct statx sx;
+    if (handle.ok() && selfFd_.ok() && StatNoSync(handle.get(), sx) && S_ISFIFO(sx.stx_mode) && sx.stx_ino == key.ino &&
+        makedev(sx.stx_dev_major, sx.stx_dev_minor) == dev && (LinkMode(fdDir, nm) & 1)) {
+      Fd fd(ReopenReadOnlyAt(selfFd_.get(), handle.get()));
+      if (fd.ok()) {
+        if (ioctl(fd.get(), FIONREAD, &avail) != 0) avail = -1;
+        cap = fcntl(fd.get(), F_GETPIPE_SZ);
       }
-      close(fd);
     }
     Store(key, avail, cap);
   }
@@ -638,14 +827,14 @@ class Walker {
     return r.second;
   }
 
-  // Follows the Claim of the same key on this thread. Only this thread writes the claimed entry's
-  // values and nobody reads them before the threads are joined, so success needs no lock.
+  // Follows the Claim of the same key on this thread. Under the shard's lock: a walker given up
+  // mid-measurement may store after the merge started (which holds every shard lock).
   void Store(const Key& key, int avail, int cap) {
     Meas* m = claimed_;
     claimed_ = nullptr;
+    Shared::Shard& shard = sh_.ShardOf(key);
+    std::lock_guard<std::mutex> lock(shard.mu);
     if (avail < 0 && cap < 0) {
-      Shared::Shard& shard = sh_.ShardOf(key);
-      std::lock_guard<std::mutex> lock(shard.mu);
       shard.meas.erase(key);  // let another fd of the same pipe try
     } else if (m) {
       m->buffered = avail;
@@ -658,12 +847,31 @@ class Walker {
   bool getfd_ = false;
   uint64_t pipefsDev_ = 0;
   Fd pidfd_;  // only ever open with useGetfd
+  Fd selfFd_;  // /proc/self/fd, opened on the first pipe measured
   Meas* claimed_ = nullptr;  // the entry of the last successful Claim, until its Store
+  ProcOut cur_;              // the process being walked (phase 1), handed over by Run
+  size_t curIndex_ = 0;      // under pubMu
+  int32_t curPid_ = 0;       // under pubMu
+  uint64_t stuckId_ = 0;     // under pubMu
+  bool finished_ = false;    // under pubMu: the thread's fn returned
   std::vector<char> buf_;
   std::vector<char> dents_;
   std::vector<uint32_t> names_;
   std::vector<std::pair<uint64_t, bool>> mqDevs_;
   char link_[4097];
+};
+
+// Everything the walk threads touch, owned jointly by the AsyncWorker and every walk thread: a
+// thread given up while stuck in the kernel keeps it alive until it returns (if ever).
+struct Job {
+  Options opt;
+  Fd root;
+  Shared sh;
+  std::vector<ProcOut> procs;
+  std::vector<std::unique_ptr<Walker>> walkers;
+  std::mutex mu;  // guards running
+  std::condition_variable cv;
+  std::vector<uint8_t> running;
 };
 
 class WalkWorker : public PromiseWorker {
@@ -672,12 +880,16 @@ class WalkWorker : public PromiseWorker {
 
   void Execute() override {
     auto t0 = std::chrono::steady_clock::now();
+    deadline_ = t0 + std::chrono::microseconds(static_cast<int64_t>(opt_.deadlineMs * 1000));
+    job_ = std::make_shared<Job>();
+    Job& job = *job_;
+    std::vector<ProcOut>& procs = job.procs;
     int rootFd = open(opt_.procRoot.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (rootFd < 0) {
       err_.set(errno, "open", opt_.procRoot);
       return;
     }
-    Fd rootCloser(rootFd);
+    job.root.reset(rootFd);
     // The opt-in pidfd_getfd path needs this /proc to be of our pid namespace (/proc/self == getpid()).
     if (opt_.useGetfd) {
       char self[32], mine[32];
@@ -685,32 +897,37 @@ class WalkWorker : public PromiseWorker {
       int m = snprintf(mine, sizeof mine, "%d", static_cast<int>(getpid()));
       opt_.useGetfd = n == m && memcmp(self, mine, static_cast<size_t>(m)) == 0;
     }
+    job.opt = opt_;
     if (opt_.pidsGiven && !opt_.pids.empty()) {
-      for (int32_t pid : opt_.pids) procs_.emplace_back().pid = pid;
-    } else if (!ListPids(rootFd)) {
+      for (int32_t pid : opt_.pids) procs.emplace_back().pid = pid;
+    } else if (!ListPids(rootFd, procs)) {
       return;
     }
     unsigned n = opt_.threads ? opt_.threads : std::thread::hardware_concurrency();
     if (n == 0) n = 1;
     if (n > 64) n = 64;
-    if (n > procs_.size()) n = procs_.empty() ? 1 : static_cast<unsigned>(procs_.size());
-    threads_ = n;
+    if (n > procs.size()) n = procs.empty() ? 1 : static_cast<unsigned>(procs.size());
 
-    Shared sh;
-    sh.opt = &opt_;
+    Shared& sh = job.sh;
+    sh.opt = &job.opt;
     sh.rootFd = rootFd;
     {
       struct statfs sf;
       sh.procfs = fstatfs(rootFd, &sf) == 0 && static_cast<unsigned long>(sf.f_type) == 0x9fa0;  // PROC_SUPER_MAGIC
     }
-    sh.procs = &procs_;
+    sh.procs = &procs;
+    sh.procDone.assign(procs.size(), 0);
     if (opt_.measurePipes)
       for (auto& s : sh.shards) s.meas.reserve(128);  // 8k pipes before a shard rehashes
-    std::vector<std::unique_ptr<Walker>> walkers;
-    for (unsigned i = 0; i < n; i++) walkers.emplace_back(new Walker(sh, i));
-    threads_ = RunPool(walkers, [](Walker& w) { w.Run(); });
-    for (size_t i = 0; i < procs_.size(); i++) {
-      for (const auto& r : procs_[i].deferred) {
+    for (unsigned i = 0; i < n; i++) job.walkers.emplace_back(new Walker(sh, i));
+    job.running.assign(n, 0);
+    usable_.assign(n, 1);
+    taken_.resize(n);
+    threads_ = RunPhase(&Walker::Run, true);
+
+    for (size_t i = 0; i < procs.size(); i++) {
+      if (!sh.procDone[i]) continue;
+      for (const auto& r : procs[i].deferred) {
         Chunk c;
         c.proc = i;
         c.lo = r.first;
@@ -718,38 +935,138 @@ class WalkWorker : public PromiseWorker {
         sh.chunks.push_back(c);
       }
     }
-    if (!sh.chunks.empty()) RunPool(walkers, [](Walker& w) { w.RunChunks(); });
-    for (auto& p : procs_) p.pdir.reset();
+    sh.chunkDone.assign(sh.chunks.size(), 0);
+    if (!sh.chunks.empty()) RunPhase(&Walker::RunChunks, false);
+    for (size_t i = 0; i < procs.size(); i++) {
+      ProcOut& p = procs[i];
+      if (!sh.procDone[i] && p.error == 0) p.error = ETIMEDOUT;  // given up (RunPhase noted a stuck read) or cut by the deadline
+    }
+    std::vector<uint8_t> keepDir(procs.size(), 0);
+    for (size_t ci = 0; ci < sh.chunks.size(); ci++) {
+      if (sh.chunkDone[ci]) continue;
+      ProcOut& p = procs[sh.chunks[ci].proc];
+      keepDir[sh.chunks[ci].proc] = 1;  // a given-up walker may still use it
+      p.fdsCut = true;
+    }
+    for (size_t i = 0; i < procs.size(); i++)
+      if (!keepDir[i] && sh.procDone[i]) procs[i].pdir.reset();
 
-    // Merge per-thread columns in pid-list order, so output order is deterministic.
+    // Merge per-thread columns in pid-list order, so output order is deterministic. Every shard
+    // lock is held: a walker given up mid-measurement may still store into the tables.
+    std::vector<FdCols*> colsOf(job.walkers.size());
     size_t total = 0;
-    for (auto& w : walkers) total += w->cols.pid.size();
+    for (size_t w = 0; w < job.walkers.size(); w++) {
+      colsOf[w] = usable_[w] ? &job.walkers[w]->cols : &taken_[w];
+      total += colsOf[w]->pid.size();
+    }
+    std::vector<std::unique_lock<std::mutex>> locks;
+    locks.reserve(Shared::kShards);
+    for (auto& shard : sh.shards) locks.emplace_back(shard.mu);
     out_.reserve(total);
     out_.buffered.reserve(total);
     out_.capacity.reserve(total);
     size_t ci = 0;
-    for (size_t pi = 0; pi < procs_.size(); pi++) {
-      const ProcOut& p = procs_[pi];
-      Append(sh, walkers[p.thread]->cols, p.fdStart, p.fdCount);
+    for (size_t pi = 0; pi < procs.size(); pi++) {
+      const ProcOut& p = procs[pi];
+      if (sh.procDone[pi]) Append(sh, *colsOf[p.thread], p.fdStart, p.fdCount);
       for (; ci < sh.chunks.size() && sh.chunks[ci].proc == pi; ci++) {
         const Chunk& ch = sh.chunks[ci];
-        Append(sh, walkers[ch.thread]->cols, ch.rowStart, ch.rowCount);
+        if (sh.chunkDone[ci]) Append(sh, *colsOf[ch.thread], ch.rowStart, ch.rowCount);
       }
     }
     elapsedMs_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   }
 
-  template <typename Fn>
-  static unsigned RunPool(std::vector<std::unique_ptr<Walker>>& walkers, Fn fn) {
-    std::vector<std::thread> pool;
-    try {
-      for (size_t i = 1; i < walkers.size(); i++) pool.emplace_back([&walkers, i, fn] { fn(*walkers[i]); });
-    } catch (const std::system_error&) {
-      // fewer threads than asked: the running ones (and this one) share the work
+  // Runs `fn` on every usable walker, each on a thread of its own, while this thread waits. Returns
+  // when all have returned, or when every walker still running has been on its current item for
+  // longer than itemTimeoutMs (stuck), or at the deadline. Walkers still running then are given up:
+  // their published rows are taken, their item is reported, their thread is detached, and they
+  // take no part in later phases. Returns the number of threads that ran.
+  unsigned RunPhase(bool (Walker::*fn)(), bool phase1) {
+    Job& job = *job_;
+    const size_t n = job.walkers.size();
+    const int64_t itemTimeoutNs = static_cast<int64_t>(opt_.itemTimeoutMs * 1e6);
+    std::vector<std::thread> threads(n);
+    unsigned started = 0;
+    for (size_t w = 0; w < n; w++) {
+      if (!usable_[w]) continue;
+      {
+        std::lock_guard<std::mutex> lock(job.mu);
+        job.running[w] = 1;
+      }
+      try {
+        std::shared_ptr<Job> keep = job_;
+        threads[w] = std::thread([keep, w, fn] {
+          pthread_setname_np(pthread_self(), "ipci-walk");
+          Walker& walker = *keep->walkers[w];
+          (walker.*fn)();
+          walker.Finished();
+          std::lock_guard<std::mutex> lock(keep->mu);
+          keep->running[w] = 0;
+          keep->cv.notify_all();
+        });
+        started++;
+      } catch (const std::system_error&) {
+        std::lock_guard<std::mutex> lock(job.mu);
+        job.running[w] = 0;  // fewer threads than asked: the others share the work
+      }
     }
-    fn(*walkers[0]);
-    for (auto& t : pool) t.join();
-    return static_cast<unsigned>(pool.size()) + 1;
+    if (started == 0) {
+      // Not even one thread: walk here, without a deadline (better than no snapshot).
+      for (size_t w = 0; w < n; w++) {
+        if (usable_[w]) {
+          (job.walkers[w].get()->*fn)();
+          return 1;
+        }
+      }
+      return 0;
+    }
+    {
+      std::unique_lock<std::mutex> lock(job.mu);
+      const auto tick = std::chrono::nanoseconds(std::max<int64_t>(itemTimeoutNs / 4, 10000000));
+      for (;;) {
+        bool any = false, allStuck = true;
+        const int64_t now = NowNs();
+        for (size_t w = 0; w < n; w++) {
+          if (!job.running[w]) continue;
+          any = true;
+          const int64_t since = job.walkers[w]->itemStartNs.load(std::memory_order_relaxed);
+          if (since == 0 || now - since < itemTimeoutNs) allStuck = false;
+        }
+        if (!any || allStuck || std::chrono::steady_clock::now() >= deadline_) break;
+        job.cv.wait_until(lock, std::min(deadline_, std::chrono::steady_clock::now() + tick));
+      }
+    }
+    for (size_t w = 0; w < n; w++) {
+      if (!threads[w].joinable()) continue;
+      bool run;
+      {
+        std::lock_guard<std::mutex> lock(job.mu);
+        run = job.running[w] != 0;
+      }
+      if (!run) {
+        threads[w].join();
+        continue;
+      }
+      Walker& walker = *job.walkers[w];
+      const int64_t now = NowNs();
+      int32_t pid = 0;
+      const char* what = "";
+      bool stuck = false;
+      long item = walker.Abandon(taken_[w], pid, what, stuck, itemTimeoutNs, now);
+      usable_[w] = 0;
+      threads[w].detach();
+      if (item < 0 || !stuck) continue;  // busy at the deadline, not stuck: reported as cut by it
+      std::string where = opt_.procRoot + "/" + std::to_string(pid) + "/" + what;
+      if (phase1) {
+        job.procs[static_cast<size_t>(item)].stuck = where;
+      } else {
+        ProcOut& p = job.procs[job.sh.chunks[static_cast<size_t>(item)].proc];
+        p.fdsCut = true;
+        p.fdsCutAt = where;
+      }
+    }
+    return started;
   }
 
   void Append(Shared& sh, FdCols& c, size_t start, size_t count) {
@@ -785,13 +1102,17 @@ class WalkWorker : public PromiseWorker {
 
  protected:
   Napi::Value Settle(Napi::Env env) override {
-    Napi::Array procs = Napi::Array::New(env, procs_.size());
+    // Read only: a given-up walker of a fd range may still read its process's entry.
+    const std::vector<ProcOut>& list = job_->procs;
+    Napi::Array procs = Napi::Array::New(env, list.size());
     uint32_t i = 0;
-    for (const ProcOut& p : procs_) {
+    for (const ProcOut& p : list) {
       Napi::Object o = Napi::Object::New(env);
       o.Set("pid", Napi::Number::New(env, p.pid));
       if (p.error) o.Set("error", Napi::String::New(env, ErrnoName(p.error)));
+      if (p.error == ETIMEDOUT && !p.stuck.empty()) o.Set("stuck", Napi::String::New(env, p.stuck));
       if (p.fdError) o.Set("fdError", Napi::String::New(env, ErrnoName(p.fdError)));
+      if (p.fdsCut) o.Set("fdsCut", Napi::String::New(env, p.fdsCutAt));
       auto str = [&](uint32_t flag, const char* key, const std::string& s) {
         if (p.has & flag) o.Set(key, Napi::String::New(env, s.data(), s.size()));
       };
@@ -835,7 +1156,7 @@ class WalkWorker : public PromiseWorker {
     return a;
   }
 
-  bool ListPids(int rootFd) {
+  bool ListPids(int rootFd, std::vector<ProcOut>& procs) {
     int fd = openat(rootFd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
       err_.set(errno, "open", opt_.procRoot);
@@ -855,14 +1176,17 @@ class WalkWorker : public PromiseWorker {
         auto* d = reinterpret_cast<linux_dirent64*>(dents.data() + off);
         off += d->d_reclen;
         uint64_t pid;
-        if (ParseUint(d->d_name, strlen(d->d_name), pid) && pid <= 0x7fffffff) procs_.emplace_back().pid = static_cast<int32_t>(pid);
+        if (ParseUint(d->d_name, strlen(d->d_name), pid) && pid <= 0x7fffffff) procs.emplace_back().pid = static_cast<int32_t>(pid);
       }
     }
     return true;
   }
 
   Options opt_;
-  std::vector<ProcOut> procs_;
+  std::shared_ptr<Job> job_;
+  std::vector<uint8_t> usable_;  // walkers not given up (their threads were joined)
+  std::vector<FdCols> taken_;    // rows published by walkers that were given up
+  std::chrono::steady_clock::time_point deadline_;
   FdCols out_;
   double elapsedMs_ = 0;
   unsigned threads_ = 1;
@@ -904,11 +1228,36 @@ Napi::Value WalkProc(const Napi::CallbackInfo& info) {
     opt.readLinks = GetBool(o, "readLinks");
     opt.measurePipes = GetBool(o, "measurePipes");
     opt.useGetfd = GetBool(o, "useGetfd");
+    Napi::Value it = o.Get("itemTimeoutMs");
+    if (it.IsNumber() && it.As<Napi::Number>().DoubleValue() > 0) opt.itemTimeoutMs = it.As<Napi::Number>().DoubleValue();
+    Napi::Value dl = o.Get("deadlineMs");
+    if (dl.IsNumber() && dl.As<Napi::Number>().DoubleValue() > 0) opt.deadlineMs = dl.As<Napi::Number>().DoubleValue();
   }
   auto* w = new WalkWorker(env, std::move(opt));
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;
+}
+
+// stuckWalks() → [{ pid, what, ms }]: walk threads given up while blocked in the kernel that have
+// not returned yet (their pids are skipped by every walk until they do).
+Napi::Value StuckWalks(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<StuckWalk> copy;
+  {
+    std::lock_guard<std::mutex> lock(gStuckMu);
+    copy = gStuck;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  Napi::Array out = Napi::Array::New(env, copy.size());
+  for (uint32_t i = 0; i < copy.size(); i++) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("pid", Napi::Number::New(env, copy[i].pid));
+    o.Set("what", Napi::String::New(env, copy[i].what));
+    o.Set("ms", Napi::Number::New(env, std::chrono::duration<double, std::milli>(now - copy[i].since).count()));
+    out.Set(i, o);
+  }
+  return out;
 }
 
 }  // namespace ipci

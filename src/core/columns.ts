@@ -92,7 +92,12 @@ export const COLUMNS: Readonly<Record<ChannelKind, readonly Column[]>> = {
     c('lastPid', 'LPID', 'number[]|null', 'Last pid that operated on each semaphore'),
     ...SYSV_OWNER,
   ],
-  'posix-sem': [c('name', 'NAME', 'string', 'Semaphore name (/dev/shm/sem.NAME)'), c('value', 'VALUE', 'number|null', 'Current value (sem_getvalue)'), ...SYSV_OWNER],
+  'posix-sem': [
+    c('name', 'NAME', 'string', 'Semaphore name (/dev/shm/sem.NAME)'),
+    c('value', 'VALUE', 'number|null', 'Current value (the glibc sem_t in the file)'),
+    ...SYSV_OWNER,
+    c('error', 'ERROR', 'string|null', 'Why the value is missing: the file is not a semaphore (wrong size or type) or unreadable'),
+  ],
   unix: [
     c('inode', 'INODE', 'number', 'Socket inode (socket:[N] in /proc/PID/fd)'),
     c('type', 'TYPE', 'string', 'stream, dgram or seqpacket'),

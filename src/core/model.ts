@@ -244,11 +244,13 @@ export interface SysvSemChannel extends ChannelBase {
 export interface PosixSemChannel extends ChannelBase {
   kind: 'posix-sem';
   name: string;
-  /** sem_getvalue; null when unreadable. */
+  /** The counter (read from the file's glibc sem_t); null when unreadable or not a semaphore. */
   value: number | null;
   uid: number;
   owner: string;
   mode: string;
+  /** Present when /dev/shm/sem.NAME is not a readable semaphore: what is wrong (wrong size or type, unreadable). Text built from a name another user chose: escape at display. */
+  error?: string;
 }
 
 export type UnixType = 'stream' | 'dgram' | 'seqpacket';

@@ -1,6 +1,10 @@
 // The native addon's interface (native/src/*.cc) and its loader. The addon returns facts or
 // throws errors carrying the errno name (`code`), `errno` and `syscall`; it never decides policy.
 // A missing or broken addon yields `null` plus the reason, and callers degrade (see capabilities).
+// Every call that touches one object another user controls (the peeks, mq and semaphore reads)
+// returns a promise settled from a thread of its own: such a call may block in the kernel for
+// good, and callers race it against a deadline (core/deadline.ts). `ESTALE` from a peek means the
+// fd or mapping no longer is the object the caller named (its holder swapped it).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -42,13 +46,21 @@ export interface ProcWalkOptions {
    * periodic walk; the default is readlink-only (see native/src/walk.cc).
    */
   useGetfd?: boolean;
+  /** A process (or one range of a large fd table) still being read after this long is given up: its thread is left blocked, the process is reported with error ETIMEDOUT. Default 5000. */
+  itemTimeoutMs?: number;
+  /** The whole walk: whatever is not done by then is given up the same way. Default 30000. */
+  deadlineMs?: number;
 }
 
 /** Raw per-process text, parsed in TypeScript (core/parsers). Missing fields = vanished or unreadable. */
 export interface ProcWalkProcess {
   pid: number;
-  /** errno name when the process vanished (ENOENT/ESRCH) or could not be read (EACCES) at all. */
+  /** errno name when the process vanished (ENOENT/ESRCH) or could not be read (EACCES) at all; ETIMEDOUT when its reads were given up (see `stuck`). */
   error?: string;
+  /** With error ETIMEDOUT: the /proc file whose read did not return within itemTimeoutMs (e.g. `/proc/123/cmdline`); absent when the deadline came first. */
+  stuck?: string;
+  /** Part of the fd table was given up: the file the walk was stuck on, or '' when the deadline came first. */
+  fdsCut?: string;
   /** errno name when only the fd directory was unreadable (other users' processes without root). */
   fdError?: string;
   stat?: string;
@@ -193,6 +205,31 @@ export interface MsgCopyMessage {
   truncated: boolean;
 }
 
+export interface MsgPeekResult {
+  messages: MsgCopyMessage[];
+  /** Queue counters (IPC_STAT) before and after the copies: equal ones show nothing was consumed. */
+  before: { messages: number; bytes: number };
+  after: { messages: number; bytes: number } | null;
+}
+
+export interface SemStat {
+  semid: number;
+  nsems: number;
+  values: number[];
+  ncnt: number[];
+  zcnt: number[];
+  pids: number[];
+}
+
+/** A walk thread given up while blocked in the kernel that has not returned yet. */
+export interface StuckWalk {
+  pid: number;
+  /** The /proc file it is blocked on. */
+  what: string;
+  /** How long since it was given up. */
+  ms: number;
+}
+
 export interface PipePeekResult {
   buffered: number;
   capacity: number;
@@ -211,26 +248,40 @@ export interface NativeAddon {
   unixDiag(nsPath?: string): Promise<UnixDiag>;
   inetDiag(protocol: 'tcp' | 'udp', family: 4 | 6, nsPath?: string): Promise<InetDiag>;
 
-  /** MSG_COPY | IPC_NOWAIT from index 0 up to `maxMessages`; never consumes. Throws ENOSYS without CONFIG_CHECKPOINT_RESTORE. */
-  msgPeek(msqid: number, maxMessages: number, maxBytesPerMessage: number): MsgCopyMessage[];
+  /** Walk threads given up while blocked in the kernel (process-wide); walks skip their pids until they return. */
+  stuckWalks(): StuckWalk[];
+
+  /** MSG_COPY | IPC_NOWAIT from index 0 up to `maxMessages`; never consumes. Rejects ENOSYS without CONFIG_CHECKPOINT_RESTORE. */
+  msgPeek(msqid: number, maxMessages: number, maxBytesPerMessage: number): Promise<MsgPeekResult>;
   /** shmat(SHM_RDONLY), copy [offset, offset+length), shmdt. */
-  shmRead(shmid: number, offset: number, length: number): Buffer;
-  /** Opens `fdPath` (/proc/PID/fd/N) O_RDONLY|O_NONBLOCK, tee()s up to maxBytes into a private pipe and reads that. */
-  pipePeek(fdPath: string, maxBytes: number): PipePeekResult;
-  /** pidfd_open + pidfd_getfd + recv(MSG_PEEK|MSG_DONTWAIT); the duplicate is closed at once. */
-  socketPeek(pid: number, fd: number, maxBytes: number): Buffer;
+  shmRead(shmid: number, offset: number, length: number): Promise<Buffer>;
+  /** IPC_STAT + GETALL/GETNCNT/GETZCNT/GETPID of one semaphore set. */
+  semStat(semid: number): Promise<SemStat>;
+  /**
+   * tee() of up to maxBytes from the pipe behind /proc/PID/fd/FD into a private pipe. The fd is
+   * reached through an O_PATH handle that must be a FIFO of `inode` on device devMajor:devMinor
+   * (-1, -1: an anonymous pipe) and must still be a read end (EBADF otherwise: opening a pipe with
+   * no reader would create one); only then is that inode reopened O_RDONLY|O_NONBLOCK.
+   */
+  pipePeek(pid: number, fd: number, inode: number, devMajor: number, devMinor: number, maxBytes: number): Promise<PipePeekResult>;
+  /** pidfd_getfd of the fd while its link names socket:[inode]; the copy must be that socket (ESTALE otherwise); recv(MSG_PEEK|MSG_DONTWAIT). */
+  socketPeek(pid: number, fd: number, inode: number, maxBytes: number): Promise<Buffer>;
+  /**
+   * Reads [offset, offset+length) of the mapping at `range` (`lo-hi` in hex, as in maps) through
+   * /proc/PID/mem, right after checking that the maps line at exactly that range still shows
+   * `dev` (`00:01`) and `inode` and is shared (ESTALE otherwise). startTime -1 skips the pid check.
+   */
+  memRead(pid: number, startTime: number, range: string, dev: string, inode: number, offset: number, length: number): Promise<Buffer>;
 
   pidfdOpen(pid: number): number;
   /** pidfd_send_signal; with `value` a siginfo SI_QUEUE carrying sival_int (like sigqueue). */
   pidfdSendSignal(pidfd: number, signal: number, value?: number): void;
   closeFd(fd: number): void;
 
-  /** mq_open(O_RDONLY) + mq_getattr on `/NAME`. */
-  mqGetattr(name: string): { maxmsg: number; msgsize: number; curmsgs: number; flags: number };
+  /** mq_open(O_RDONLY|O_NONBLOCK) + mq_getattr on `/NAME`. */
+  mqGetattr(name: string): Promise<{ maxmsg: number; msgsize: number; curmsgs: number; flags: number }>;
   /** Consuming mq_receive(O_NONBLOCK) — only ever called after the user confirmed. */
-  mqReceive(name: string): { priority: number; data: Buffer };
-  /** sem_open (no O_CREAT) + sem_getvalue + sem_close on `/NAME`. */
-  semGetValue(name: string): number;
+  mqReceive(name: string): Promise<{ priority: number; data: Buffer }>;
 }
 
 export interface NativeLoad {

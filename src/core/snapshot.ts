@@ -5,6 +5,10 @@
 //   index fd rows by kernel identity (probes/context.ts)       → O(fds) Maps keyed by inode
 //   probes per family (pipes, sysv, posix, sockets)            → channels with endpoints
 //   keep processes holding an endpoint + their ancestors       → connected process tree
+//
+// Deadlines: the native walk gives up a process whose /proc reads do not return (a process in D
+// state holding its mmap lock) and everything left at the scan deadline; calls on single objects
+// (mq_getattr, the MSG_COPY probe) race a deadline too. What was given up is named in `warnings`.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -20,6 +24,7 @@ import { anonShmProbe } from './probes/anonShm';
 import { prefetchSockets, socketProbe } from './probes/sockets';
 import { prefetchSysv, sysvProbe } from './probes/sysv';
 import { walkProcTs } from './procWalk';
+import { withDeadline } from './deadline';
 import { userResolver } from './users';
 
 export interface SnapshotOptions {
@@ -46,7 +51,18 @@ export interface SnapshotOptions {
   nativeAddon?: NativeAddon | null;
   /** Root of the container runtimes' state (`var/lib/docker`, `run/containerd`, …). Default `/`. */
   containerStateRoot?: string;
+  /** One process (or fd range, or single-object call) still busy after this long is given up and named in `warnings`. Default ITEM_TIMEOUT_MS. */
+  itemTimeoutMs?: number;
+  /** Whatever the walk has not done by then is given up. Default SCAN_DEADLINE_MS. */
+  deadlineMs?: number;
+  /** Only the processes in `pids`, no channels: reads just those /proc/PID directories (the inspector panel's process view). */
+  processOnly?: boolean;
 }
+
+/** Default per-item timeout of a scan (ms): reading one process normally takes well under 1 ms. */
+export const ITEM_TIMEOUT_MS = 5000;
+/** Default deadline of the whole walk (ms). */
+export const SCAN_DEADLINE_MS = 30000;
 
 export { compareChannels };
 
@@ -90,6 +106,42 @@ function toProcess(p: ProcWalkProcess, user: (uid: number) => string): ProcessIn
   };
 }
 
+/** Names what the walk gave up: processes whose reads did not return, cut fd tables, threads still stuck. */
+function reportGivenUp(w: ProcWalk, native: NativeAddon | null, itemTimeoutMs: number, warnings: string[]): void {
+  const stuck: string[] = [];
+  let notReached = 0;
+  const cut: string[] = [];
+  for (const p of w.processes) {
+    if (!p) continue;
+    if (p.error === 'ETIMEDOUT') {
+      if (p.stuck) stuck.push(`${p.pid} (${p.stuck})`);
+      else notReached++;
+    }
+    if (p.fdsCut !== undefined) cut.push(`${p.pid}${p.fdsCut ? ` (${p.fdsCut})` : ''}`);
+  }
+  const list = (a: string[]) => a.slice(0, 5).join(', ') + (a.length > 5 ? `, … ${a.length - 5} more` : '');
+  if (stuck.length > 0) {
+    warnings.push(
+      `scan: ${stuck.length} process${stuck.length === 1 ? '' : 'es'} skipped: a read did not return within ${itemTimeoutMs} ms ` +
+        `(a process in D state, e.g. waiting on a hung FUSE or NFS server, blocks reads of its /proc files): ${list(stuck)}`,
+    );
+  }
+  if (notReached > 0) warnings.push(`scan: deadline passed: ${notReached} process${notReached === 1 ? '' : 'es'} not (fully) read`);
+  if (cut.length > 0) warnings.push(`scan: fd tables partly skipped (deadline): ${list(cut)}`);
+  let threads: { pid: number; what: string; ms: number }[] = [];
+  try {
+    threads = native?.stuckWalks?.() ?? [];
+  } catch {
+    /* older addon */
+  }
+  if (threads.length > 0) {
+    warnings.push(
+      `scan: ${threads.length} earlier read${threads.length === 1 ? ' is' : 's are'} still blocked in the kernel; those processes are skipped until they return: ` +
+        list(threads.map((t) => `${t.pid} (${t.what}, ${Math.round(t.ms / 1000)} s)`)),
+    );
+  }
+}
+
 async function walk(native: NativeAddon | null, o: ProcWalkOptions, warnings: string[]): Promise<ProcWalk> {
   if (native) {
     try {
@@ -121,6 +173,8 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
     nativeError = l.error;
   }
 
+  const itemTimeoutMs = opts.itemTimeoutMs ?? ITEM_TIMEOUT_MS;
+  const deadlineMs = opts.deadlineMs ?? SCAN_DEADLINE_MS;
   const euid = typeof process.geteuid === 'function' ? process.geteuid() : -1;
   const scope = readOpt(path.join(procRoot, 'sys/kernel/yama/ptrace_scope'));
   const capabilities: Capabilities = {
@@ -128,13 +182,15 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
     ...(nativeError && !native ? { nativeError } : {}),
     mqueueMounted: false,
     sockDiag: false,
-    msgCopy: native ? probeMsgCopy(native) : null,
+    msgCopy: native && !opts.processOnly ? await probeMsgCopy(native, itemTimeoutMs) : null,
     pidfd: native !== null && kernelAtLeast(5, 6),
     root: euid === 0,
     euid,
     ptraceScope: scope === null ? null : Number(scope.trim()),
     threads: 1,
   };
+
+  if (opts.processOnly) return processSnapshot(opts, native, capabilities, warnings, t0, takenAt, itemTimeoutMs, deadlineMs);
 
   // The netlink socket dumps do not depend on the walk: start them now so they overlap it.
   const prefetch = prefetchSockets(native, procRoot, kinds);
@@ -150,6 +206,8 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
       readTimers: true,
       readLinks: true,
       measurePipes: kinds.has('pipe') || kinds.has('fifo'),
+      itemTimeoutMs,
+      deadlineMs,
     },
     warnings,
   );
@@ -158,6 +216,7 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   sysvPrefetch?.catch(() => undefined);
   const w = await walking;
   capabilities.threads = w.threads;
+  reportGivenUp(w, native, itemTimeoutMs, warnings);
 
   const user = userResolver(opts.etcRoot ?? '/etc');
   const processes = new Map<number, ProcessInfo>();
@@ -190,6 +249,7 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
     presorted: new Set(),
     prefetch,
     sysvPrefetch,
+    itemTimeoutMs,
   };
   const tIndex = performance.now();
   const probeMs: Record<string, number> = {};
@@ -267,6 +327,41 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   };
 }
 
+/** processOnly: just the given pids' /proc directories, no channels. */
+async function processSnapshot(
+  opts: SnapshotOptions, native: NativeAddon | null, capabilities: Capabilities, warnings: string[], t0: number, takenAt: string, itemTimeoutMs: number, deadlineMs: number,
+): Promise<Snapshot> {
+  const procRoot = opts.procRoot ?? '/proc';
+  const pids = (opts.pids ?? []).filter((p) => Number.isSafeInteger(p) && p > 0);
+  const w = pids.length === 0
+    ? null
+    : await walk(native, { procRoot, threads: 1, pids, readMaps: false, readTimers: true, readLinks: true, measurePipes: false, itemTimeoutMs, deadlineMs }, warnings);
+  const user = userResolver(opts.etcRoot ?? '/etc');
+  const processes: ProcessInfo[] = [];
+  if (w) {
+    capabilities.threads = w.threads;
+    reportGivenUp(w, native, itemTimeoutMs, warnings);
+    for (const p of w.processes) {
+      const info = p ? toProcess(p, user) : null;
+      if (info) processes.push(info);
+    }
+  }
+  processes.sort((a, b) => a.pid - b.pid);
+  const channels: Channel[] = [];
+  markCanonical(channels);
+  const bootId = readOpt(path.join(procRoot, 'sys/kernel/random/boot_id'))?.trim();
+  return {
+    version: SNAPSHOT_VERSION,
+    takenAt,
+    durationMs: Math.round((performance.now() - t0) * 100) / 100,
+    host: { kernel: os.release(), hostname: os.hostname(), ...(bootId ? { bootId } : {}) },
+    capabilities,
+    warnings,
+    processes,
+    channels,
+  };
+}
+
 function sysvMentions(c: Channel, pids: ReadonlySet<number>): boolean {
   switch (c.kind) {
     case 'sysv-msg':
@@ -286,14 +381,21 @@ function sysvMentions(c: Channel, pids: ReadonlySet<number>): boolean {
  * negative id would be refused with EINVAL before that check.)
  */
 const UNUSED_MSQID = 0x7fffffff;
-function probeMsgCopy(native: NativeAddon): boolean | null {
+/** The kernel's answer does not change while it runs: asked once per addon (each call is a thread). */
+const msgCopyAnswers = new WeakMap<NativeAddon, boolean>();
+async function probeMsgCopy(native: NativeAddon, deadlineMs: number): Promise<boolean | null> {
+  const known = msgCopyAnswers.get(native);
+  if (known !== undefined) return known;
+  let answer: boolean | null;
   try {
-    native.msgPeek(UNUSED_MSQID, 1, 1);
-    return true;
+    await withDeadline('MSG_COPY probe', deadlineMs, () => native.msgPeek(UNUSED_MSQID, 1, 1));
+    answer = true;
   } catch (e) {
     const code = errnoName(e);
-    return code === 'ENOSYS' ? false : code === 'EINVAL' ? true : null;
+    answer = code === 'ENOSYS' ? false : code === 'EINVAL' ? true : null;
   }
+  if (answer !== null) msgCopyAnswers.set(native, answer);
+  return answer;
 }
 
 function kernelAtLeast(major: number, minor: number): boolean {

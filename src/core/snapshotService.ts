@@ -3,8 +3,12 @@
 // DIFF_PART_CHANNELS entries and DIFF_PART_BYTES bytes with the event loop free in between, so the
 // extension host stays responsive even for a first full diff of 50k+ channels, or for objects
 // other users made huge on purpose.
-// If the worker cannot start (bundle missing, workers unavailable) or dies, it falls back to
-// taking snapshots in-thread and says so in `fallbackReason`.
+// If the worker cannot start (bundle missing, workers unavailable) it falls back to taking
+// snapshots in-thread and says so in `fallbackReason`. A worker that dies is replaced by a new one
+// (MAX_WORKER_RESTARTS in a row before falling back). Every scan has a deadline: a worker that has
+// not answered by then may be blocked in the kernel for good (a read that no signal interrupts),
+// so it is left behind — terminated, which takes effect if the call ever returns — and a new one
+// takes over; next() rejects with ETIMEDOUT. Timeouts never fall back to scanning in-thread.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -15,6 +19,8 @@ import type { FromWorker, ToWorker } from './snapshotWorker';
 import type { Channel, ProcessInfo } from './model';
 import type { Diagnosis } from './diagnose/problem';
 import { DiagnosisReceiver, diagnosisHook, type DiagnoseSetting, type DiagnosisDelta } from './diagnose/workerHook';
+import { DeadlineError } from './deadline';
+import { SCAN_DEADLINE_MS } from './snapshot';
 
 export type SnapshotServiceOptions = SnapshotOptions & {
   workerPath?: string;
@@ -26,6 +32,8 @@ export type SnapshotServiceOptions = SnapshotOptions & {
   youngGenerationMb?: number;
   /** Run the diagnosis rules after each snapshot, in the worker (true, or Diagnoser options); next() then carries `diagnosis`. */
   diagnose?: DiagnoseSetting;
+  /** How long one next() may take in the worker before it is replaced (ms). Default SERVICE_DEADLINE_MS. */
+  serviceDeadlineMs?: number;
 };
 
 export interface NextResult {
@@ -34,6 +42,11 @@ export interface NextResult {
   /** The diagnosis of this snapshot, when the service was created with `diagnose`. */
   diagnosis?: Diagnosis;
 }
+
+/** Default deadline of one scan in the worker: the walk's own deadline plus time for the probes. */
+export const SERVICE_DEADLINE_MS = SCAN_DEADLINE_MS + 30000;
+/** Workers replaced in a row (died or missed the deadline) before the service stops using one. */
+export const MAX_WORKER_RESTARTS = 3;
 
 /**
  * Young generation of the snapshot worker. A snapshot's channels are alive until the snapshot is
@@ -100,9 +113,21 @@ export class SnapshotService {
   private worker: Worker | null = null;
   private seq = 0;
   private pending = new Map<number, Pending>();
+  /** Workers replaced because they missed the deadline (each may still hold a thread blocked in the kernel). */
+  abandonedWorkers = 0;
+
   private options: SnapshotOptions;
   private disposed = false;
   private chain: Promise<unknown> = Promise.resolve();
+  private readonly script: string | null = null;
+  private readonly partChannels: number | undefined;
+  private readonly partBytes: number | undefined;
+  private readonly youngGenerationMb: number;
+  private readonly serviceDeadlineMs: number;
+  /** Workers replaced in a row without a scan completing in between. */
+  private restarts = 0;
+  /** Set once the service stopped using workers after they kept missing the deadline. */
+  private stuckReason: string | null = null;
 
   /** In-thread diagnosis, used only when scanning on the calling thread (the worker has its own). */
   private localDiagnosis: ReturnType<typeof diagnosisHook> = null;
@@ -111,9 +136,13 @@ export class SnapshotService {
   private readonly received = new DiagnosisReceiver();
 
   constructor(opts: SnapshotServiceOptions = {}) {
-    const { workerPath, partChannels, partBytes, youngGenerationMb, diagnose, ...options } = opts;
+    const { workerPath, partChannels, partBytes, youngGenerationMb, diagnose, serviceDeadlineMs, ...options } = opts;
     this.options = options;
     this.diagnose = diagnose;
+    this.partChannels = partChannels;
+    this.partBytes = partBytes;
+    this.youngGenerationMb = youngGenerationMb ?? WORKER_YOUNG_GENERATION_MB;
+    this.serviceDeadlineMs = serviceDeadlineMs ?? SERVICE_DEADLINE_MS;
     if (options.nativeAddon !== undefined) {
       this.fallbackReason = 'an injected nativeAddon cannot cross to a worker; scanning on the calling thread';
       return;
@@ -123,18 +152,31 @@ export class SnapshotService {
       this.fallbackReason = `snapshot worker not found (${script ?? 'dist/snapshotWorker.js'}); scanning on the calling thread`;
       return;
     }
+    this.script = script;
+    this.startWorker();
+  }
+
+  /** Starts a worker on the current options; on failure sets fallbackReason. */
+  private startWorker(): void {
+    if (!this.script) return;
     try {
-      const young = youngGenerationMb ?? WORKER_YOUNG_GENERATION_MB;
-      this.worker = new Worker(script, {
-        workerData: { options, partChannels, partBytes, diagnose },
+      const young = this.youngGenerationMb;
+      const w = new Worker(this.script, {
+        workerData: { options: this.options, partChannels: this.partChannels, partBytes: this.partBytes, diagnose: this.diagnose },
         ...(young > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: young } } : {}),
       });
-      this.worker.on('message', (m: FromWorker) => this.onMessage(m));
-      this.worker.on('error', (e) => this.fail(`snapshot worker failed: ${e.message}`));
-      this.worker.on('exit', (code) => {
-        if (!this.disposed) this.fail(`snapshot worker exited (code ${code})`);
+      this.worker = w;
+      // Events of a worker that was replaced are ignored.
+      w.on('message', (m: FromWorker) => {
+        if (this.worker === w) this.onMessage(m);
       });
-      this.worker.unref();
+      w.on('error', (e) => {
+        if (this.worker === w) this.fail(`snapshot worker failed: ${e.message}`);
+      });
+      w.on('exit', (code) => {
+        if (this.worker === w && !this.disposed) this.fail(`snapshot worker exited (code ${code})`);
+      });
+      w.unref();
     } catch (e) {
       this.worker = null;
       this.fallbackReason = `snapshot worker could not start: ${(e as Error).message}; scanning on the calling thread`;
@@ -176,24 +218,52 @@ export class SnapshotService {
 
   private async nextNow(): Promise<NextResult> {
     if (this.disposed) throw new Error('SnapshotService disposed');
+    if (this.stuckReason) throw new DeadlineError(this.stuckReason, this.serviceDeadlineMs);
     if (!this.worker) return this.inThread();
     const w = this.worker;
     const seq = ++this.seq;
     w.ref();
+    let timer: NodeJS.Timeout | undefined;
     try {
-      return await new Promise((resolve, reject) => {
+      const r = await new Promise<NextResult>((resolve, reject) => {
         this.pending.set(seq, {
           seq, resolve, reject, staging: null, started: false, removed: [], changed: [], added: [],
           removedProcs: [], changedProcs: [], addedProcs: [], partBytes: [], mainMs: 0, maxStallMs: 0,
         });
+        timer = setTimeout(() => this.abandon(w, seq), this.serviceDeadlineMs);
         w.postMessage({ type: 'next', seq } satisfies ToWorker);
       });
+      this.restarts = 0;
+      return r;
     } catch (e) {
-      if (this.worker === null && !this.disposed) return this.inThread(); // worker died: fall back
+      if (!this.disposed && !this.stuckReason && !(e instanceof DeadlineError)) {
+        if (this.worker === null) return this.inThread(); // could not restart: fall back
+        if (this.worker !== w) return this.nextNow(); // it died and was replaced: once more on the new one
+      }
       throw e;
     } finally {
-      if (this.worker) this.worker.unref();
+      clearTimeout(timer);
+      w.unref();
     }
+  }
+
+  /** The worker missed the deadline on scan `seq`: leave it behind and start a new one. */
+  private abandon(w: Worker, seq: number): void {
+    if (this.worker !== w || this.disposed) return;
+    const p = this.pending.get(seq);
+    this.pending.delete(seq);
+    this.worker = null;
+    this.current = null; // the new worker starts from an empty snapshot: its first diff is a full one
+    this.abandonedWorkers++;
+    void w.terminate().catch(() => undefined); // takes effect if the blocked call ever returns
+    w.unref();
+    const what = 'snapshot: the scan worker did not answer (a read is probably blocked in the kernel); it was left behind';
+    if (++this.restarts > MAX_WORKER_RESTARTS) {
+      this.stuckReason = `snapshot: ${this.restarts} scan workers in a row did not answer; scanning stopped`;
+    } else {
+      this.startWorker();
+    }
+    p?.reject(new DeadlineError(what, this.serviceDeadlineMs));
   }
 
   private async inThread(): Promise<NextResult> {
@@ -270,12 +340,14 @@ export class SnapshotService {
 
   private fail(reason: string): void {
     if (this.disposed) return;
-    this.fallbackReason = `${reason}; scanning on the calling thread`;
     const w = this.worker;
     this.worker = null;
     this.current = null;
     for (const p of this.pending.values()) p.reject(new Error(reason));
     this.pending.clear();
     if (w) void w.terminate().catch(() => undefined);
+    // A new worker, unless they keep dying (or options cannot cross): then scan in-thread.
+    if (++this.restarts <= MAX_WORKER_RESTARTS && this.options.nativeAddon === undefined) this.startWorker();
+    if (!this.worker) this.fallbackReason = `${reason}; scanning on the calling thread`;
   }
 }

@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import { loadNative } from '../../src/core/native';
+import { devName } from '../../src/core/probes/context';
 import { makeFixture } from '../../fixtures/ipcFixture';
 import { cannotActAsNobody, runAsNobody, stageForOtherUsers, type Staged } from '../harness/otherUser';
 import type { Channel, ProcessInfo } from '../../src/core/model';
@@ -130,7 +131,7 @@ describe('pipe and FIFO (ipc-fixture)', () => {
         const endpoints = [{ pid: writer.pid, fd: writer.fd, mode: 'w' as const }, { pid: reader.pid, fd: reader.fd, mode: 'r' as const }];
         const ch = (kind === 'pipe'
           ? { id: `pipe:${inode}`, kind, inode, endpoints, bufferedBytes: null, capacity: null }
-          : { id: `fifo:x:${inode}`, kind, inode, dev: '', path: fx.info.path, deleted: false, endpoints, bufferedBytes: null, capacity: null }) as Channel;
+          : { id: `fifo:x:${inode}`, kind, inode, dev: devName(fs.statSync(fx.info.path as string).dev), path: fx.info.path, deleted: false, endpoints, bufferedBytes: null, capacity: null }) as Channel;
         const r = (await peekChannel(ch, [], { maxBytes: 65536 })) as BytesPeek;
         assert.equal(r.total, data.length);
         assert.ok(r.data.equals(data), 'peeked bytes equal the written bytes');
@@ -191,9 +192,10 @@ for (const mode of ['unix', 'tcp'] as const) {
       await new Promise<void>((res) => client.once('connect', () => res()));
       client.write(data);
       const { fd } = JSON.parse(await waitFor(() => lines[1], 'accept')) as { fd: number };
+      const inode = Number(/^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${child.pid}/fd/${fd}`))![1]);
       const ch = {
         id: `${mode}:x`, kind: mode, endpoints: [{ pid: child.pid!, fd, mode: 'rw' }], state: 'ESTAB',
-        recvQueue: data.length, sendQueue: 0, inode: 0, netns: '', type: 'stream', family: 4, local: '', remote: '', uid: 0,
+        recvQueue: data.length, sendQueue: 0, inode, netns: '', type: 'stream', family: 4, local: '', remote: '', uid: 0,
       } as unknown as Channel;
       await waitFor(async () => true, 'x');
       // Wait until every byte arrived in the receive queue.
@@ -376,7 +378,7 @@ describe('more kinds through ipc-fixture', () => {
       assert.equal(r.nonDestructiveReadUnavailable, true);
       for (let i = 0; i < 100; i++) await peekChannel(ch, []);
       assert.equal(((await peekChannel(ch, [])) as { messages: number }).messages, 2, 'peeking does not consume');
-      const got = receivePosixMq(ch);
+      const got = await receivePosixMq(ch);
       assert.equal(got.priority, 5);
       assert.equal(got.data.toString(), 'urgent');
       assert.equal(((await peekChannel(ch, [])) as { messages: number }).messages, 1);

@@ -12,6 +12,8 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { FdKind, loadNative, MODE_R, MODE_W, NativeAddon, NativeError, ProcWalk } from '../../src/core/native';
 import { cannotActAsNobody, nodeAsNobody, stageForOtherUsers } from '../harness/otherUser';
+import { devName } from '../../src/core/probes/context';
+import { readSemSync, SEM_T_SIZE } from '../../src/core/untrustedFiles';
 
 const load = loadNative();
 const addon = load.addon as NativeAddon;
@@ -87,6 +89,15 @@ function linkInode(pid: number, fd: number): number {
   const m = /\[(\d+)\]$/.exec(l);
   assert.ok(m, `unexpected link ${l}`);
   return Number(m[1]);
+}
+
+async function expectReject(p: Promise<unknown>, code: string, syscall?: string): Promise<void> {
+  await assert.rejects(p, (e: NativeError) => {
+    assert.equal(e.code, code, `code of ${e.message}`);
+    assert.equal(typeof e.errno, 'number');
+    if (syscall) assert.equal(e.syscall, syscall);
+    return true;
+  });
 }
 
 function expectCode(fn: () => unknown, code: string, syscall?: string): void {
@@ -400,6 +411,23 @@ describe('native addon', { skip: skipAll }, () => {
       assert.deepEqual(Array.from(c.fds.kind), [FdKind.Pipe, FdKind.Socket]);
     });
 
+    it('a walk past its deadline returns what it finished and marks the rest ETIMEDOUT, never half-read', async () => {
+      const opts = { procRoot: '/proc', threads: 2, readMaps: true, readTimers: true, readLinks: true, measurePipes: true };
+      const w = await addon.walkProc({ ...opts, deadlineMs: 0.01 });
+      const late = w.processes.filter((p) => p.error === 'ETIMEDOUT');
+      assert.ok(late.length > 0, 'a 10 µs deadline leaves processes unread');
+      for (const p of late) {
+        assert.equal(p.stuck, undefined, `pid ${p.pid}: cut by the deadline, not stuck (${p.stuck})`);
+        assert.equal(p.stat, undefined, 'no half-read process');
+        assert.equal(rows(w, p.pid).length, 0, 'no fd rows of a process given up');
+      }
+      for (const p of w.processes.filter((x) => !x.error)) assert.ok(p.stat && p.status, `pid ${p.pid} complete`);
+      assert.deepEqual(addon.stuckWalks(), [], 'walkers given up at the deadline were busy, not stuck: nothing is skipped later');
+      // the given-up walkers finish in the background on memory the walk keeps alive; walks go on
+      const full = await addon.walkProc(opts);
+      assert.ok(full.processes.some((p) => p.pid === process.pid && !p.error));
+    });
+
     it('walks the whole machine (timing printed, not asserted)', async () => {
       const opts = { procRoot: '/proc', threads: 0, readMaps: true, readTimers: true, readLinks: true, measurePipes: true };
       await addon.walkProc(opts);
@@ -412,29 +440,39 @@ describe('native addon', { skip: skipAll }, () => {
       assert.ok(w.threads >= 1);
     });
 
-    it('pipePeek returns the buffered bytes without consuming them', () => {
-      for (const fd of [fds.r, fds.w]) {
-        const r = addon.pipePeek(`/proc/${pid}/fd/${fd}`, 1 << 20);
-        assert.equal(r.buffered, 14);
-        assert.equal(r.capacity, 65536);
-        assert.equal(r.data.toString(), 'pipe-bytes-123');
-      }
-      assert.equal(addon.pipePeek(`/proc/${pid}/fd/${fds.r}`, 4).data.toString(), 'pipe');
-      const f = addon.pipePeek(fifo, 100); // a FIFO by path: a reader exists, so no one is woken
+    it('pipePeek returns the buffered bytes without consuming them, only through a checked read end', async () => {
+      const ino = linkInode(pid, fds.r);
+      const r = await addon.pipePeek(pid, fds.r, ino, -1, -1, 1 << 20);
+      assert.equal(r.buffered, 14);
+      assert.equal(r.capacity, 65536);
+      assert.equal(r.data.toString(), 'pipe-bytes-123');
+      assert.equal((await addon.pipePeek(pid, fds.r, ino, -1, -1, 4)).data.toString(), 'pipe');
+      // the write end is refused: opening through it could make a reader appear
+      await expectReject(addon.pipePeek(pid, fds.w, ino, -1, -1, 10), 'EBADF', 'lstat');
+      // another inode than the one named, or a FIFO's device given for a pipe: the fd is not that object
+      await expectReject(addon.pipePeek(pid, fds.r, ino + 1, -1, -1, 10), 'ESTALE', 'statx');
+      const st = fs.statSync(fifo);
+      const [major, minor] = devName(st.dev).split(':').map(Number);
+      await expectReject(addon.pipePeek(pid, fds.r, ino, major, minor, 10), 'ESTALE', 'statx');
+      const f = await addon.pipePeek(pid, fds.fr, st.ino, major, minor, 100); // a FIFO through its read-only holder
       assert.equal(f.data.toString(), 'fifo-data');
-      expectCode(() => addon.pipePeek(`/proc/${pid}/fd/9999`, 10), 'ENOENT', 'open');
+      await expectReject(addon.pipePeek(pid, fds.a, ino, -1, -1, 10), 'ESTALE', 'statx'); // a socket is no pipe
+      await expectReject(addon.pipePeek(pid, 9999, ino, -1, -1, 10), 'ENOENT', 'open');
     });
 
-    it('socketPeek returns queued bytes without consuming them', async () => {
-      for (let i = 0; i < 3; i++) assert.equal(addon.socketPeek(pid, fds.b, 100).toString(), 'sock-bytes-456');
-      assert.equal(addon.socketPeek(pid, fds.b, 4).toString(), 'sock');
-      assert.equal(addon.socketPeek(pid, fds.a, 100).length, 0, 'empty queue → empty buffer');
+    it('socketPeek returns queued bytes without consuming them, only from the socket named', async () => {
+      const ib = linkInode(pid, fds.b);
+      for (let i = 0; i < 3; i++) assert.equal((await addon.socketPeek(pid, fds.b, ib, 100)).toString(), 'sock-bytes-456');
+      assert.equal((await addon.socketPeek(pid, fds.b, ib, 4)).toString(), 'sock');
+      assert.equal((await addon.socketPeek(pid, fds.a, linkInode(pid, fds.a), 100)).length, 0, 'empty queue → empty buffer');
+      await expectReject(addon.socketPeek(pid, fds.a, ib, 100), 'ESTALE', 'readlink');
+      await expectReject(addon.socketPeek(pid, fds.r, ib, 100), 'ESTALE', 'readlink'); // a pipe is never duplicated
       child.stdin!.write('read\n');
       const got = JSON.parse(await next());
       assert.deepEqual(got, { pipe: 'pipe-bytes-123', sock: 'sock-bytes-456' }, 'the peeked bytes were still there');
-      assert.equal(addon.pipePeek(`/proc/${pid}/fd/${fds.r}`, 100).data.length, 0);
-      expectCode(() => addon.socketPeek(pid, 9999, 10), 'EBADF', 'pidfd_getfd');
-      expectCode(() => addon.socketPeek(0x3ffffe, 0, 10), 'ESRCH', 'pidfd_open');
+      assert.equal((await addon.pipePeek(pid, fds.r, linkInode(pid, fds.r), -1, -1, 100)).data.length, 0);
+      await expectReject(addon.socketPeek(pid, 9999, ib, 10), 'ENOENT', 'readlink');
+      await expectReject(addon.socketPeek(0x3ffffe, 0, ib, 10), 'ENOENT', 'readlink');
     });
   });
 
@@ -606,36 +644,46 @@ describe('native addon', { skip: skipAll }, () => {
       for (const id of [msqid, shmid, semid]) assert.match(ipcs, new RegExp(`\\s${id}\\s`));
     });
 
-    it('msgPeek copies messages (types, bytes, sizes) and never consumes', { skip: haveCc ? false : 'no cc' }, () => {
+    it('msgPeek copies messages (types, bytes, sizes) and never consumes', { skip: haveCc ? false : 'no cc' }, async () => {
       fixture('msgsnd', String(msqid), '1:hello', '7:second message', '3:' + 'z'.repeat(300));
       const before = addon.sysvMsgList().find((x) => x.msqid === msqid)!;
       assert.equal(before.qnum, 3);
-      const msgs = addon.msgPeek(msqid, 100, 1024);
+      const peek = await addon.msgPeek(msqid, 100, 1024);
+      assert.deepEqual(peek.before, { messages: 3, bytes: before.cbytes });
+      assert.deepEqual(peek.after, peek.before);
+      const msgs = peek.messages;
       assert.deepEqual(msgs.map((m) => [m.index, m.type, m.size, m.data.toString(), m.truncated]), [
         [0, 1, 5, 'hello', false],
         [1, 7, 14, 'second message', false],
         [2, 3, 300, 'z'.repeat(300), false],
       ]);
-      const cut = addon.msgPeek(msqid, 2, 4);
+      const cut = (await addon.msgPeek(msqid, 2, 4)).messages;
       assert.equal(cut.length, 2);
       assert.equal(cut[1].data.toString(), 'seco');
       assert.equal(cut[1].size, 14, 'real size before truncation');
       assert.equal(cut[1].truncated, true);
-      for (let i = 0; i < 1000; i++) addon.msgPeek(msqid, 3, 64);
+      for (let i = 0; i < 1000; i++) await addon.msgPeek(msqid, 3, 64);
       const after = addon.sysvMsgList().find((x) => x.msqid === msqid)!;
       assert.equal(after.qnum, 3, 'qnum unchanged after 1,000 peeks');
       assert.equal(after.cbytes, before.cbytes);
-      expectCode(() => addon.msgPeek(0x7ffffff0, 1, 1), 'EINVAL');
+      await expectReject(addon.msgPeek(0x7ffffff0, 1, 1), 'EINVAL');
     });
 
-    it('shmRead returns the bytes written, clamped to the segment', { skip: haveCc ? false : 'no cc' }, () => {
+    it('shmRead returns the bytes written, clamped to the segment', { skip: haveCc ? false : 'no cc' }, async () => {
       fixture('shmwrite', String(shmid), '100', 'shared-bytes');
-      assert.equal(addon.shmRead(shmid, 100, 12).toString(), 'shared-bytes');
-      assert.equal(addon.shmRead(shmid, 8190, 100).length, 2);
-      assert.equal(addon.shmRead(shmid, 9000, 100).length, 0);
+      assert.equal((await addon.shmRead(shmid, 100, 12)).toString(), 'shared-bytes');
+      assert.equal((await addon.shmRead(shmid, 8190, 100)).length, 2);
+      assert.equal((await addon.shmRead(shmid, 9000, 100)).length, 0);
       const m = addon.sysvShmList().find((x) => x.shmid === shmid)!;
       assert.equal(m.nattch, 0, 'detached again');
-      expectCode(() => addon.shmRead(0x7ffffff0, 0, 1), 'EINVAL', 'shmctl');
+      await expectReject(addon.shmRead(0x7ffffff0, 0, 1), 'EINVAL', 'shmctl');
+    });
+
+    it('semStat reads one set like the list does', async () => {
+      const one = await addon.semStat(semid);
+      const listed = addon.sysvSemList().find((x) => x.semid === semid)!;
+      assert.deepEqual([one.nsems, one.values, one.ncnt, one.zcnt, one.pids], [listed.nsems, listed.values, listed.ncnt, listed.zcnt, listed.pids]);
+      await expectReject(addon.semStat(0x7ffffff0), 'EINVAL', 'semctl');
     });
   });
 
@@ -653,19 +701,20 @@ describe('native addon', { skip: skipAll }, () => {
       assert.equal(r.path, mq);
       assert.equal(r.mode, MODE_R | MODE_W);
       assert.ok(r.inode > 0 && r.dev > 0);
-      assert.deepEqual(addon.mqGetattr(mq), { maxmsg: 4, msgsize: 64, curmsgs: 1, flags: 0 });
-      const got = addon.mqReceive(mq);
+      assert.deepEqual(await addon.mqGetattr(mq), { maxmsg: 4, msgsize: 64, curmsgs: 1, flags: 0 });
+      const got = await addon.mqReceive(mq);
       assert.equal(got.priority, 3);
       assert.equal(got.data.toString(), 'mq-hello');
-      assert.equal(addon.mqGetattr(mq).curmsgs, 0);
-      expectCode(() => addon.mqReceive(mq), 'EAGAIN', 'mq_receive');
-      expectCode(() => addon.mqGetattr(`/${tag}-none`), 'ENOENT', 'mq_open');
+      assert.equal((await addon.mqGetattr(mq)).curmsgs, 0);
+      await expectReject(addon.mqReceive(mq), 'EAGAIN', 'mq_receive');
+      await expectReject(addon.mqGetattr(`/${tag}-none`), 'ENOENT', 'mq_open');
     });
-    it('semGetValue reads a named semaphore', () => {
+    it('a named semaphore file has the size of a glibc sem_t, which the probe decodes', () => {
       fixture('sem', sem, '5');
-      cleanups.push(() => fs.unlinkSync(`/dev/shm/sem.${sem.slice(1)}`));
-      assert.equal(addon.semGetValue(sem), 5);
-      expectCode(() => addon.semGetValue(`/${tag}-none`), 'ENOENT', 'sem_open');
+      const file = `/dev/shm/sem.${sem.slice(1)}`;
+      cleanups.push(() => fs.unlinkSync(file));
+      assert.equal(fs.statSync(file).size, SEM_T_SIZE);
+      assert.equal(readSemSync(file), 5);
     });
   });
 

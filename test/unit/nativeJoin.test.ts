@@ -71,7 +71,6 @@ const fake = {
   mqGetattr: () => {
     throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
   },
-  semGetValue: () => 0,
 } as unknown as NativeAddon;
 
 test('native join: pipes with measured bytes, unix peers, loopback TCP pairs, TIME-WAIT, sem values', async () => {

@@ -3,10 +3,19 @@
 // sockets with recv(MSG_PEEK) on a pidfd_getfd duplicate, shared memory is attached read-only
 // or read as a file. The one consuming read (`receivePosixMq`) is separate and only called after
 // the user confirmed. Plain Node: runs in the extension host, the CLI and the tests.
-import * as fs from 'node:fs';
+//
+// The objects belong to other users, who may swap what a listed fd or mapping refers to between
+// the scan and the peek. So every native call names the object it expects (inode, dev, range) and
+// fails with ESTALE when the fd or mapping is something else now; pipes are only peeked through a
+// read-mode holder (opening a pipe nobody reads would make a reader appear); files in /dev/shm and
+// /dev/mqueue are read through untrustedFiles.ts. Every call that may block runs off this thread
+// (the addon's own threads, the libuv pool) and races a deadline (core/deadline.ts): past it the
+// peek fails with ETIMEDOUT instead of freezing the extension host.
 import type { Channel, ChannelKind, Endpoint, ProcessInfo } from '../model';
 import { loadNative, type NativeAddon } from '../native';
-import { ActionError, explain } from './errors';
+import { DeadlineError, PEEK_DEADLINE_MS, TooManyStuckError, withDeadline } from '../deadline';
+import { openRegular, readSem, readSmall, UntrustedFileError } from '../untrustedFiles';
+import { ActionError, explain, type PermissionContext } from './errors';
 
 export const DEFAULT_PEEK_MAX_BYTES = 65536;
 /** Upper bound on the number of SysV messages one peek copies. */
@@ -24,6 +33,8 @@ export interface PeekOptions {
   procRoot?: string;
   /** Root of /dev (tests): /dev/shm, /dev/mqueue. */
   devRoot?: string;
+  /** Deadline of each blocking call (ms); default PEEK_DEADLINE_MS. */
+  deadlineMs?: number;
 }
 
 interface PeekBase {
@@ -129,41 +140,6 @@ function boundedInt(v: number | undefined, def: number, min: number, max: number
   return v;
 }
 
-/** Parses /proc/sysvipc/msg into counters by msqid. */
-export function parseSysvipcMsg(text: string): Map<number, QueueCounters> {
-  const out = new Map<number, QueueCounters>();
-  const lines = text.split('\n');
-  const header = (lines.shift() ?? '').trim().split(/\s+/);
-  const iId = header.indexOf('msqid');
-  const iBytes = header.indexOf('cbytes');
-  const iNum = header.indexOf('qnum');
-  if (iId < 0 || iBytes < 0 || iNum < 0) return out;
-  for (const line of lines) {
-    const f = line.trim().split(/\s+/);
-    if (f.length <= Math.max(iId, iBytes, iNum)) continue;
-    const id = Number(f[iId]);
-    if (Number.isInteger(id)) out.set(id, { messages: Number(f[iNum]), bytes: Number(f[iBytes]) });
-  }
-  return out;
-}
-
-/** Current message/byte counters of a SysV queue (addon MSG_STAT walk, else /proc/sysvipc/msg). */
-export function sysvMsgCounters(msqid: number, native: NativeAddon | null, procRoot = '/proc'): QueueCounters | null {
-  if (native) {
-    try {
-      const s = native.sysvMsgList().find((q) => q.msqid === msqid);
-      return s ? { messages: s.qnum, bytes: s.cbytes } : null;
-    } catch {
-      /* fall through to /proc */
-    }
-  }
-  try {
-    return parseSysvipcMsg(fs.readFileSync(`${procRoot}/sysvipc/msg`, 'utf8')).get(msqid) ?? null;
-  } catch {
-    return null;
-  }
-}
-
 function ownerOf(channel: Channel): { owner: string | null; ownerUid: number | null; mode: string | null } {
   const c = channel as { owner?: string | null; uid?: number | null; mode?: unknown };
   return { owner: c.owner ?? null, ownerUid: c.uid ?? null, mode: typeof c.mode === 'string' ? c.mode : null };
@@ -175,6 +151,27 @@ function fdHolders(channel: Channel, processes: ReadonlyMap<number, ProcessInfo>
   const withFd = channel.endpoints.filter((e): e is Endpoint & { fd: number } => typeof e.fd === 'number');
   const rank = (e: Endpoint): number => (processes.get(e.pid)?.uid === euid ? 0 : 1);
   return withFd.sort((a, b) => rank(a) - rank(b) || a.pid - b.pid);
+}
+
+/** Errors of a peek's calls, explained: missed deadlines, swapped objects, files that are not what they must be. */
+function explainPeek(e: unknown, ctx: PermissionContext): ActionError {
+  if (e instanceof DeadlineError) {
+    return new ActionError('ETIMEDOUT', `${ctx.what}: no answer within ${e.ms} ms (ETIMEDOUT)`,
+      'the object is probably backed by a hung FUSE or NFS server, or its process is stuck in D state; the blocked call was left behind');
+  }
+  if (e instanceof TooManyStuckError) return new ActionError('EBUSY', `${ctx.what}: ${e.message}`, 'restart the extension host (or the CLI) to free them');
+  if (e instanceof UntrustedFileError) return new ActionError(e.code, `${ctx.what}: ${e.message}`, e.code === 'ESTALE' ? 'refresh and try again' : undefined);
+  if ((e as { code?: unknown })?.code === 'ESTALE') {
+    return new ActionError('ESTALE', `${ctx.what}: the fd or mapping no longer refers to the object shown (its holder replaced it)`, 'refresh and try again');
+  }
+  return explain(e, ctx);
+}
+
+/** `8:1` → [8, 1]. */
+function devNumbers(dev: string): [number, number] {
+  const m = /^(\d+):(\d+)$/.exec(dev);
+  if (!m) throw new ActionError('EINVAL', `bad device number ${JSON.stringify(dev)}`);
+  return [Number(m[1]), Number(m[2])];
 }
 
 function toMap(processes: readonly ProcessInfo[] | ReadonlyMap<number, ProcessInfo> | undefined): ReadonlyMap<number, ProcessInfo> {
@@ -203,32 +200,33 @@ export async function peekChannel(
 ): Promise<PeekResult> {
   const maxBytes = boundedInt(opts.maxBytes, DEFAULT_PEEK_MAX_BYTES, 1, 256 * 1024 * 1024, 'maxBytes');
   const offset = boundedInt(opts.offset, 0, 0, Number.MAX_SAFE_INTEGER, 'offset');
+  const deadlineMs = boundedInt(opts.deadlineMs, PEEK_DEADLINE_MS, 1, 3_600_000, 'deadlineMs');
   const procs = toMap(processes);
   const native = nativeOf(opts);
-  const procRoot = opts.procRoot ?? '/proc';
   const devRoot = opts.devRoot ?? '/dev';
   const base = { channelId: channel.id, kind: channel.kind, notes: [] as string[] };
   const at = () => new Date().toISOString();
+  /** One blocking call, off this thread, with the peek's deadline. */
+  const call = <T>(what: string, start: () => Promise<T>): Promise<T> => withDeadline(what, deadlineMs, start);
 
   switch (channel.kind) {
     case 'sysv-msg': {
       const what = `copy the messages of SysV queue ${channel.msqid}`;
       const addon = needNative(native, what);
       const maxMessages = boundedInt(opts.maxMessages, DEFAULT_PEEK_MAX_MESSAGES, 1, 1 << 20, 'maxMessages');
-      const before = sysvMsgCounters(channel.msqid, addon, procRoot);
       let raw;
       try {
-        raw = addon.msgPeek(channel.msqid, maxMessages, maxBytes);
+        raw = await call(what, () => addon.msgPeek(channel.msqid, maxMessages, maxBytes));
       } catch (e) {
-        throw explain(e, { what, ...ownerOf(channel) });
+        throw explainPeek(e, { what, ...ownerOf(channel) });
       }
-      const after = sysvMsgCounters(channel.msqid, addon, procRoot);
-      const messages = raw.map((m) => ({ index: m.index, type: m.type, size: m.size, data: Buffer.from(m.data), truncated: m.truncated }));
-      const queued = after?.messages ?? before?.messages ?? messages.length;
+      const { before, after } = raw;
+      const messages = raw.messages.map((m) => ({ index: m.index, type: m.type, size: m.size, data: Buffer.from(m.data), truncated: m.truncated }));
+      const queued = after?.messages ?? before.messages;
       const truncated = queued > messages.length;
       if (truncated) base.notes.push(`showing the first ${messages.length} of ${queued} messages`);
       if (messages.some((m) => m.truncated)) base.notes.push(`messages longer than ${maxBytes} bytes are cut`);
-      if (before && after && (before.messages !== after.messages || before.bytes !== after.bytes)) {
+      if (after && (before.messages !== after.messages || before.bytes !== after.bytes)) {
         base.notes.push('the queue changed while it was read (another process sent or received meanwhile)');
       }
       return { ...base, type: 'messages', at: at(), method: 'msgrcv(MSG_COPY | IPC_NOWAIT)', messages, before, after, truncated };
@@ -236,28 +234,40 @@ export async function peekChannel(
 
     case 'pipe':
     case 'fifo': {
-      const what = `peek at the ${channel.kind === 'pipe' ? 'pipe' : 'FIFO'}'s buffered bytes`;
+      const noun = channel.kind === 'pipe' ? 'pipe' : 'FIFO';
+      const what = `peek at the ${noun}'s buffered bytes`;
       const addon = needNative(native, what);
-      const holders = fdHolders(channel, procs);
-      if (holders.length === 0) throw new ActionError('ENOENT', `${what}: no process holds it open (nothing to tee from)`);
+      const all = fdHolders(channel, procs);
+      if (all.length === 0) throw new ActionError('ENOENT', `${what}: no process holds it open (nothing to tee from)`);
+      // Only through a read end: opening a pipe that nobody reads would make a reader appear (a
+      // FIFO writer blocked in open() would be released, a writer would miss its EPIPE).
+      const holders = all.filter((h) => h.mode !== 'w');
+      if (holders.length === 0) {
+        throw new ActionError(
+          'ENOTSUP',
+          `${what}: no process holds its read end, and opening it now would create one (a writer waiting for a reader would be released); it is not peeked`,
+        );
+      }
+      const [major, minor] = channel.kind === 'fifo' ? devNumbers(channel.dev) : [-1, -1];
       let lastErr: unknown;
       for (const h of holders) {
-        const fdPath = `${procRoot}/${h.pid}/fd/${h.fd}`;
+        const fdPath = `/proc/${h.pid}/fd/${h.fd}`;
         try {
-          const r = addon.pipePeek(fdPath, Math.min(offset + maxBytes, 256 * 1024 * 1024));
+          const r = await call(what, () => addon.pipePeek(h.pid, h.fd, channel.inode, major, minor, Math.min(offset + maxBytes, 256 * 1024 * 1024)));
           const data = Buffer.from(r.data).subarray(Math.min(offset, r.data.length));
           const truncated = r.buffered > offset + data.length;
           if (truncated) base.notes.push(`showing ${data.length} of ${r.buffered} buffered bytes`);
           return {
-            ...base, type: 'bytes', at: at(), method: `tee() from ${fdPath} into a private pipe`,
+            ...base, type: 'bytes', at: at(), method: `tee() from ${fdPath} (its read end, checked ${noun} ${channel.inode}) into a private pipe`,
             offset, data, total: r.buffered, truncated, capacity: r.capacity, via: { pid: h.pid, fd: h.fd },
           };
         } catch (e) {
+          if (e instanceof DeadlineError || e instanceof TooManyStuckError) throw explainPeek(e, { what });
           lastErr = e;
         }
       }
       const p = procs.get(holders[0].pid);
-      throw explain(lastErr, { what, owner: p?.user, ownerUid: p?.uid, pid: holders[0].pid });
+      throw explainPeek(lastErr, { what, owner: p?.user, ownerUid: p?.uid, pid: holders[0].pid });
     }
 
     case 'unix':
@@ -275,31 +285,27 @@ export async function peekChannel(
       if (holders.length === 0) throw new ActionError('ENOENT', `${what}: no process holds the socket (nothing to duplicate)`);
       let lastErr: unknown;
       for (const h of holders) {
+        const method = `pidfd_getfd(${h.pid}, ${h.fd}) of socket ${channel.inode} + recv(MSG_PEEK | MSG_DONTWAIT)`;
         try {
-          const buf = Buffer.from(addon.socketPeek(h.pid, h.fd, Math.min(offset + maxBytes, 256 * 1024 * 1024)));
+          const buf = Buffer.from(await call(what, () => addon.socketPeek(h.pid, h.fd, channel.inode, Math.min(offset + maxBytes, 256 * 1024 * 1024))));
           const data = buf.subarray(Math.min(offset, buf.length));
           const total = channel.recvQueue ?? null;
           const dgram = channel.kind === 'udp' || (channel.kind === 'unix' && channel.type !== 'stream');
           if (dgram) base.notes.push('datagram socket: MSG_PEEK shows the first queued datagram only');
           const truncated = total !== null && !dgram ? total > offset + data.length : false;
           if (truncated) base.notes.push(`showing ${data.length} of ${total} queued bytes`);
-          return {
-            ...base, type: 'bytes', at: at(), method: `pidfd_getfd(${h.pid}, ${h.fd}) + recv(MSG_PEEK | MSG_DONTWAIT)`,
-            offset, data, total, truncated, via: { pid: h.pid, fd: h.fd },
-          };
+          return { ...base, type: 'bytes', at: at(), method, offset, data, total, truncated, via: { pid: h.pid, fd: h.fd } };
         } catch (e) {
           // EAGAIN: nothing queued right now.
           if ((e as { code?: string }).code === 'EAGAIN' || (e as { code?: string }).code === 'EWOULDBLOCK') {
-            return {
-              ...base, type: 'bytes', at: at(), method: `pidfd_getfd(${h.pid}, ${h.fd}) + recv(MSG_PEEK | MSG_DONTWAIT)`,
-              offset, data: Buffer.alloc(0), total: 0, truncated: false, via: { pid: h.pid, fd: h.fd },
-            };
+            return { ...base, type: 'bytes', at: at(), method, offset, data: Buffer.alloc(0), total: 0, truncated: false, via: { pid: h.pid, fd: h.fd } };
           }
+          if (e instanceof DeadlineError || e instanceof TooManyStuckError) throw explainPeek(e, { what });
           lastErr = e;
         }
       }
       const p = procs.get(holders[0].pid);
-      throw explain(lastErr, { what, owner: p?.user, ownerUid: p?.uid, pid: holders[0].pid, ptrace: true });
+      throw explainPeek(lastErr, { what, owner: p?.user, ownerUid: p?.uid, pid: holders[0].pid, ptrace: true });
     }
 
     case 'sysv-shm': {
@@ -310,9 +316,9 @@ export async function peekChannel(
       const length = Math.min(maxBytes, size - offset);
       let data: Buffer;
       try {
-        data = Buffer.from(addon.shmRead(channel.shmid, offset, length));
+        data = Buffer.from(await call(what, () => addon.shmRead(channel.shmid, offset, length)));
       } catch (e) {
-        throw explain(e, { what, ...ownerOf(channel) });
+        throw explainPeek(e, { what, ...ownerOf(channel) });
       }
       return {
         ...base, type: 'bytes', at: at(), method: 'shmat(SHM_RDONLY)', offset, data, total: size,
@@ -324,60 +330,55 @@ export async function peekChannel(
       const name = safePosixName(channel.name);
       const file = `${devRoot}/shm/${name}`;
       const what = `read ${file}`;
-      let fd: number | undefined;
       try {
-        fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
-        const st = fs.fstatSync(fd);
-        if (!st.isFile()) throw new ActionError('EINVAL', `${what}: not a regular file`);
-        const size = st.size;
-        if (offset > size) throw new ActionError('EINVAL', `${what}: offset ${offset} is past the end (${size} bytes)`);
-        const buf = Buffer.alloc(Math.min(maxBytes, size - offset));
-        let got = 0;
-        while (got < buf.length) {
-          const n = fs.readSync(fd, buf, got, buf.length - got, offset + got);
-          if (n === 0) break;
-          got += n;
-        }
-        return {
-          ...base, type: 'bytes', at: at(), method: `pread(${file})`, offset, data: buf.subarray(0, got), total: size,
-          truncated: offset + got < size,
-        };
+        return await call(what, async () => {
+          const { handle, stat } = await openRegular(file);
+          try {
+            const size = stat.size;
+            if (offset > size) throw new ActionError('EINVAL', `${what}: offset ${offset} is past the end (${size} bytes)`);
+            const buf = Buffer.alloc(Math.min(maxBytes, size - offset));
+            let got = 0;
+            while (got < buf.length) {
+              const { bytesRead } = await handle.read(buf, got, buf.length - got, offset + got);
+              if (bytesRead === 0) break;
+              got += bytesRead;
+            }
+            return {
+              ...base, type: 'bytes' as const, at: at(), method: `pread(${file})`, offset, data: buf.subarray(0, got), total: size,
+              truncated: offset + got < size,
+            };
+          } finally {
+            await handle.close();
+          }
+        });
       } catch (e) {
-        throw explain(e, { what, ...ownerOf(channel) });
-      } finally {
-        if (fd !== undefined) fs.closeSync(fd);
+        throw explainPeek(e, { what, ...ownerOf(channel) });
       }
     }
 
     case 'anon-shm': {
       // No name to open: read through a holder's address space (/proc/PID/mem at the mapping's
-      // address). Same permission as ptrace-attach; nothing in the holder changes.
+      // address). Same permission as ptrace-attach; nothing in the holder changes. The addon
+      // re-checks the maps line (same dev:inode at that range) right before reading.
       const ep = channel.endpoints.find((e) => e.map !== undefined && /^[0-9a-f]+-[0-9a-f]+$/.test(e.map));
       if (!ep || ep.map === undefined) throw new ActionError('ENOENT', `no process maps ${channel.id} any more`, 'refresh');
-      const [lo, hi] = ep.map.split('-').map((h) => parseInt(h, 16));
+      const range = ep.map;
+      const [lo, hi] = range.split('-').map((h) => parseInt(h, 16));
       const size = hi - lo;
-      const file = `${procRoot}/${ep.pid}/mem`;
-      const what = `read ${file} at 0x${ep.map.split('-')[0]}`;
+      const what = `read /proc/${ep.pid}/mem at 0x${range.split('-')[0]}`;
+      const addon = needNative(native, what);
       if (offset > size) throw new ActionError('EINVAL', `${what}: offset ${offset} is past the end (${size} bytes)`);
-      let fd: number | undefined;
+      const startTime = procs.get(ep.pid)?.startTime ?? -1;
+      let data: Buffer;
       try {
-        fd = fs.openSync(file, fs.constants.O_RDONLY);
-        const buf = Buffer.alloc(Math.min(maxBytes, size - offset));
-        let got = 0;
-        while (got < buf.length) {
-          const n = fs.readSync(fd, buf, got, buf.length - got, lo + offset + got);
-          if (n === 0) break;
-          got += n;
-        }
-        return {
-          ...base, type: 'bytes', at: at(), method: `pread(${file}) of pid ${ep.pid}'s mapping`, offset, data: buf.subarray(0, got), total: size,
-          truncated: offset + got < size,
-        };
+        data = Buffer.from(await call(what, () => addon.memRead(ep.pid, startTime, range, channel.dev, channel.inode, offset, Math.min(maxBytes, size - offset))));
       } catch (e) {
-        throw explain(e, { what });
-      } finally {
-        if (fd !== undefined) fs.closeSync(fd);
+        throw explainPeek(e, { what, pid: ep.pid, ptrace: true });
       }
+      return {
+        ...base, type: 'bytes', at: at(), method: `pread(/proc/${ep.pid}/mem) of the mapping ${range} (checked ${channel.dev}:${channel.inode} in maps)`,
+        offset, data, total: size, truncated: offset + data.length < size,
+      };
     }
 
     case 'sysv-sem': {
@@ -386,18 +387,19 @@ export async function peekChannel(
       let zcnt = channel.waitingForZero;
       let pids = channel.lastPid;
       let method = 'snapshot (semctl GETALL at scan time)';
+      const what = `read semaphore set ${channel.semid}`;
       if (native) {
         try {
-          const s = native.sysvSemList().find((x) => x.semid === channel.semid);
-          if (!s) throw new ActionError('EIDRM', `semaphore set ${channel.semid} no longer exists`, 'refresh');
-          if (s.error) throw new ActionError(s.error, `read semaphore set ${channel.semid}: ${s.error}`);
-          values = s.values ?? null;
-          ncnt = s.ncnt ?? null;
-          zcnt = s.zcnt ?? null;
-          pids = s.pids ?? null;
+          const s = await call(what, () => native.semStat(channel.semid));
+          values = s.values;
+          ncnt = s.ncnt;
+          zcnt = s.zcnt;
+          pids = s.pids;
           method = 'semctl(GETALL, GETNCNT, GETZCNT, GETPID)';
         } catch (e) {
-          throw explain(e, { what: `read semaphore set ${channel.semid}`, ...ownerOf(channel) });
+          const code = (e as { code?: string }).code;
+          if (code === 'EINVAL' || code === 'EIDRM') throw new ActionError('EIDRM', `semaphore set ${channel.semid} no longer exists`, 'refresh');
+          throw explainPeek(e, { what, ...ownerOf(channel) });
         }
       } else {
         base.notes.push('native addon not loaded: values are those of the last scan');
@@ -411,35 +413,21 @@ export async function peekChannel(
     }
 
     case 'posix-sem': {
+      // Never sem_open: it maps the file, and a short one (any user can make one) faults with
+      // SIGBUS. The checked file is pread and decoded as glibc's sem_t.
       const name = safePosixName(channel.name);
+      const file = `${devRoot}/shm/sem.${name}`;
       const what = `read POSIX semaphore /${name}`;
-      let value: number | null;
-      let method: string;
-      if (native) {
-        try {
-          value = native.semGetValue('/' + name);
-          method = 'sem_open + sem_getvalue';
-        } catch (e) {
-          throw explain(e, { what, ...ownerOf(channel) });
-        }
-      } else {
-        // glibc's sem_t: the value is the low 32 bits of the first 64-bit word.
-        try {
-          const fd = fs.openSync(`${devRoot}/shm/sem.${name}`, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-          try {
-            const b = Buffer.alloc(4);
-            if (fs.readSync(fd, b, 0, 4, 0) !== 4) throw new ActionError('EINVAL', `${what}: file too short for a sem_t`);
-            value = b.readUInt32LE(0) & 0x7fffffff;
-          } finally {
-            fs.closeSync(fd);
-          }
-          method = `read /dev/shm/sem.${name} (glibc sem_t layout)`;
-          base.notes.push('native addon not loaded: value read from the glibc sem_t layout');
-        } catch (e) {
-          throw explain(e, { what, ...ownerOf(channel) });
-        }
+      let value: number;
+      try {
+        value = await call(what, () => readSem(file));
+      } catch (e) {
+        throw explainPeek(e, { what, ...ownerOf(channel) });
       }
-      return { ...base, type: 'semaphores', at: at(), method, semaphores: [{ index: 0, value, waitingForIncrease: null, waitingForZero: null, lastPid: null }] };
+      return {
+        ...base, type: 'semaphores', at: at(), method: `pread(${file}) of its glibc sem_t`,
+        semaphores: [{ index: 0, value, waitingForIncrease: null, waitingForZero: null, lastPid: null }],
+      };
     }
 
     case 'posix-mq': {
@@ -451,7 +439,7 @@ export async function peekChannel(
       let notifyPid = channel.notifyPid;
       const methods: string[] = [];
       try {
-        const text = fs.readFileSync(`${devRoot}/mqueue/${name}`, 'utf8');
+        const text = await call(`read ${devRoot}/mqueue/${name}`, () => readSmall(`${devRoot}/mqueue/${name}`));
         const q = parseMqueueFile(text);
         if (q.bytes !== null) bytes = q.bytes;
         if (q.notifyPid !== null) notifyPid = q.notifyPid;
@@ -460,14 +448,15 @@ export async function peekChannel(
         /* not mounted or not permitted */
       }
       if (native) {
+        const what = `mq_getattr(/${name})`;
         try {
-          const a = native.mqGetattr('/' + name);
+          const a = await call(what, () => native.mqGetattr('/' + name));
           messages = a.curmsgs;
           maxMessages = a.maxmsg;
           messageSize = a.msgsize;
           methods.push('mq_getattr');
         } catch (e) {
-          base.notes.push(explain(e, { what: `mq_getattr(/${name})`, ...ownerOf(channel) }).message);
+          base.notes.push(explainPeek(e, { what, ...ownerOf(channel) }).message);
         }
       }
       return {
@@ -497,16 +486,16 @@ export interface ReceivedMqMessage {
 }
 
 /** CONSUMING mq_receive of one message. Only call after the user confirmed. */
-export function receivePosixMq(channel: Channel, opts: { native?: NativeAddon | null } = {}): ReceivedMqMessage {
+export async function receivePosixMq(channel: Channel, opts: { native?: NativeAddon | null; deadlineMs?: number } = {}): Promise<ReceivedMqMessage> {
   if (channel.kind !== 'posix-mq') throw new ActionError('EINVAL', `${channel.id} is not a POSIX message queue`);
   const name = safePosixName(channel.name);
   const what = `receive one message from /${name}`;
   const addon = needNative(opts.native !== undefined ? opts.native : loadNative().addon, what);
   try {
-    const r = addon.mqReceive('/' + name);
+    const r = await withDeadline(what, opts.deadlineMs ?? PEEK_DEADLINE_MS, () => addon.mqReceive('/' + name));
     return { channelId: channel.id, at: new Date().toISOString(), priority: r.priority, data: Buffer.from(r.data) };
   } catch (e) {
     if ((e as { code?: string }).code === 'EAGAIN') throw new ActionError('EAGAIN', `${what}: the queue is empty (EAGAIN)`);
-    throw explain(e, { what, ...ownerOf(channel) });
+    throw explainPeek(e, { what, ...ownerOf(channel) });
   }
 }

@@ -26,6 +26,8 @@ export interface ProbeContext {
   prefetch?: import('./sockets').SocketPrefetch;
   /** SysV lists read while the walk ran. */
   sysvPrefetch?: Promise<import('./sysv').SysvPrefetch>;
+  /** Deadline of one call that may block (a native call on one object), ms. */
+  itemTimeoutMs: number;
 }
 
 export interface Probe {

@@ -1,10 +1,16 @@
 // POSIX message queues (/dev/mqueue, mqueue fds) and /dev/shm objects: `sem.NAME` named
 // semaphores and everything else as POSIX shared memory. Holders come from fds and maps.
+// Every entry belongs to whoever made it, any user: entries are lstat-ed (a symlink is not an
+// object and is never followed), read only through untrustedFiles.ts (no mapping, no open of a
+// FIFO or device, pread of a checked regular file), and a malformed one becomes a row with an
+// `error` instead of failing the scan. mq_getattr runs on the addon's own threads with a deadline.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Endpoint, PosixMqChannel, PosixSemChannel, PosixShmChannel } from '../model';
-import { FdKind } from '../native';
+import { FdKind, type NativeAddon } from '../native';
 import { parseMqueueFile } from '../parsers/net';
+import { withDeadline } from '../deadline';
+import { fileTypeName, readSemSync, readSmallSync } from '../untrustedFiles';
 import { byPidFd, modeOf, octalMode, emit, type Probe, type ProbeContext } from './context';
 import { mapHolders } from './maps';
 
@@ -40,6 +46,11 @@ function isMounted(devRoot: string, dir: string): boolean {
   }
 }
 
+/** A name mq_open accepts as one component (readdir of /dev/mqueue gives only those; fd links may not). */
+function safeName(name: string): boolean {
+  return name.length > 0 && name.length <= 255 && !name.includes('/') && !name.includes('\0') && name !== '.' && name !== '..';
+}
+
 function listDir(dir: string): string[] {
   try {
     return fs.readdirSync(dir);
@@ -48,24 +59,32 @@ function listDir(dir: string): string[] {
   }
 }
 
-/** glibc sem_t on 64-bit: a 64-bit word whose low 32 bits are the value (nwaiters in the high half). */
-function readSemValue(file: string): number | null {
-  let fd = -1;
-  try {
-    fd = fs.openSync(file, 'r');
-    const b = Buffer.alloc(8);
-    if (fs.readSync(fd, b, 0, 8, 0) < 4) return null;
-    return b.readUInt32LE(0) & 0x7fffffff;
-  } catch {
-    return null;
-  } finally {
-    if (fd >= 0) fs.closeSync(fd);
-  }
+/** mq_getattr of each name, a few at a time (each call is a thread), each with a deadline. */
+async function mqAttributes(native: NativeAddon, names: string[], deadlineMs: number): Promise<Map<string, { curmsgs: number; maxmsg: number; msgsize: number }>> {
+  const out = new Map<string, { curmsgs: number; maxmsg: number; msgsize: number }>();
+  let next = 0;
+  const lane = async () => {
+    while (next < names.length) {
+      const name = names[next++];
+      try {
+        out.set(name, await withDeadline(`mq_getattr(/${name})`, deadlineMs, () => native.mqGetattr('/' + name)));
+      } catch {
+        /* no permission, gone, or no answer in time: counts stay null */
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, names.length) }, lane));
+  return out;
+}
+
+function errorText(e: unknown): string {
+  const code = (e as { code?: unknown })?.code;
+  return e instanceof Error && e.name === 'UntrustedFileError' ? e.message : `${typeof code === 'string' ? code : 'EIO'}: ${(e as Error)?.message ?? String(e)}`;
 }
 
 export const posixProbe: Probe = {
   kinds: ['posix-mq', 'posix-shm', 'posix-sem'],
-  run(ctx) {
+  async run(ctx) {
     const n = ctx.native;
     if (ctx.kinds.has('posix-mq')) {
       const mounted = isMounted(ctx.devRoot, 'mqueue');
@@ -79,6 +98,7 @@ export const posixProbe: Probe = {
         );
       }
       for (const name of holders.keys()) names.add(name);
+      const attrs = n ? await mqAttributes(n, [...names].filter(safeName), ctx.itemTimeoutMs) : new Map();
       for (const name of names) {
         const ch: PosixMqChannel = {
           id: 'posix-mq:' + name,
@@ -97,26 +117,22 @@ export const posixProbe: Probe = {
         if (mounted) {
           const file = path.join(ctx.devRoot, 'mqueue', name);
           try {
-            const st = fs.statSync(file);
+            const st = fs.lstatSync(file);
             ch.uid = st.uid;
             ch.owner = ctx.user(st.uid);
             ch.mode = octalMode(st.mode);
-            const info = parseMqueueFile(fs.readFileSync(file, 'utf8'));
+            const info = parseMqueueFile(readSmallSync(file));
             ch.bytes = info.qsize;
             ch.notifyPid = info.notifyPid;
           } catch {
-            /* removed meanwhile or unreadable */
+            /* removed meanwhile, unreadable, or not a queue file */
           }
         }
-        if (n) {
-          try {
-            const a = n.mqGetattr('/' + name);
-            ch.messages = a.curmsgs;
-            ch.maxMessages = a.maxmsg;
-            ch.messageSize = a.msgsize;
-          } catch {
-            /* no permission or gone */
-          }
+        const a = attrs.get(name);
+        if (a) {
+          ch.messages = a.curmsgs;
+          ch.maxMessages = a.maxmsg;
+          ch.messageSize = a.msgsize;
         }
         emit(ctx, ch);
       }
@@ -128,29 +144,34 @@ export const posixProbe: Probe = {
       for (const file of listDir(shmDir)) {
         let st: fs.Stats;
         try {
-          st = fs.statSync(path.join(shmDir, file));
+          st = fs.lstatSync(path.join(shmDir, file));
         } catch {
           continue;
         }
-        if (!st.isFile()) continue;
+        const isSem = file.startsWith('sem.') && file.length > 4;
+        // A FIFO, symlink, socket or directory is no POSIX object; under a semaphore's name it is
+        // shown as a semaphore row with an error (it looks like one to a user), otherwise skipped.
+        if (!st.isFile() && !isSem) continue;
         // Holders by inode (names can differ: sem_open's temp file, renamed objects); in a captured
         // tree (devRoot not /dev) inodes do not match the maps, so by name.
         const eps = realShm
           ? [...ctx.index.endpoints(ctx.index.head(FdKind.DevShm, st.ino)), ...(maps.devShmByInode.get(st.ino) ?? [])]
           : [...(maps.devShm.get(file) ?? [])];
         eps.sort(byPidFd);
-        if (file.startsWith('sem.') && file.length > 4) {
+        if (isSem) {
           if (!ctx.kinds.has('posix-sem')) continue;
           const name = file.slice(4);
+          const where = path.join(shmDir, file);
           let value: number | null = null;
-          if (n) {
+          let error: string | undefined;
+          if (!st.isFile()) error = `${where} is ${fileTypeName(st)}, not a semaphore`;
+          else {
             try {
-              value = n.semGetValue('/' + name);
-            } catch {
-              value = null;
+              value = readSemSync(where, { dev: st.dev, ino: st.ino });
+            } catch (e) {
+              error = errorText(e);
             }
           }
-          if (value === null) value = readSemValue(path.join(shmDir, file));
           const ch: PosixSemChannel = {
             id: 'posix-sem:' + name,
             kind: 'posix-sem',
@@ -160,6 +181,7 @@ export const posixProbe: Probe = {
             uid: st.uid,
             owner: ctx.user(st.uid),
             mode: octalMode(st.mode),
+            ...(error !== undefined ? { error } : {}),
           };
           emit(ctx, ch);
         } else {

@@ -7,13 +7,14 @@
 import * as vscode from 'vscode';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Channel, ProcessInfo, Snapshot } from '../../core/model';
 import type { InspectorTarget, SnapshotSource } from '../../snapshotSource';
 import { SIGNALS } from '../../core/signals';
 import { peekChannel, receivePosixMq, type PeekResult } from '../../core/actions/peek';
-import { takeSnapshot } from '../../core/snapshot';
 import { vscodeOrigins } from '../../core/actions/origin';
 import { runSignal } from '../../core/actions/runner';
+import { SnapshotService } from '../../core/snapshotService';
 import { errnoOf, messageOf, ActionError } from '../../core/actions/errors';
 import { oneLine } from '../../core/escape';
 import { extensionRunnerEnv } from '../../commands/actionEnv';
@@ -131,6 +132,9 @@ export class InspectorPanel {
   private disposed = false;
   private extra: ProcessInfo | undefined;
   private extraInFlight = false;
+  /** Reads a process outside the poller's snapshot, in a worker of its own (created on first use). */
+  private processScanner: SnapshotService | undefined;
+  private processScannerPid = 0;
 
   static createOrShow(deps: InspectorDeps, target: InspectorTarget): InspectorPanel {
     const t = sanitizeTarget(target);
@@ -317,10 +321,11 @@ export class InspectorPanel {
    * result of a small snapshot of that pid alone, refreshed after every poll.
    */
   private readProcess(pid: number): ProcessInfo | undefined {
-    if (!this.extraInFlight) {
+    if (!this.extraInFlight && !this.disposed) {
       this.extraInFlight = true;
-      takeSnapshot({ pids: [pid], processes: 'all' })
-        .then((s) => {
+      this.scannerFor(pid)
+        .next()
+        .then(({ snapshot: s }) => {
           const p = s.processes.find((x) => x.pid === pid);
           const before = this.extra;
           this.extra = p;
@@ -332,6 +337,24 @@ export class InspectorPanel {
         .finally(() => (this.extraInFlight = false));
     }
     return this.extra?.pid === pid ? this.extra : undefined;
+  }
+
+  /**
+   * /proc reads of a process can block for good (a process in D state holding its mmap lock), so
+   * they run in a snapshot worker with a deadline, never on this thread; `processOnly` reads just
+   * that pid's /proc directory.
+   */
+  private scannerFor(pid: number): SnapshotService {
+    const options = { pids: [pid], processes: 'all' as const, processOnly: true };
+    if (!this.processScanner) {
+      this.processScanner = new SnapshotService({ ...options, workerPath: path.join(this.deps.context.extensionPath, 'dist', 'snapshotWorker.js') });
+      const scanner = this.processScanner;
+      this.disposables.push({ dispose: () => scanner.dispose() });
+    } else if (this.processScannerPid !== pid) {
+      this.processScanner.setOptions(options);
+    }
+    this.processScannerPid = pid;
+    return this.processScanner;
   }
 
   private processFor(pid: number): ProcessInfo | undefined {
@@ -511,7 +534,7 @@ export class InspectorPanel {
     );
     if (!ok) return this.post({ type: 'mqReceived', requestId: m.requestId, cancelled: true });
     try {
-      const r = receivePosixMq(ch);
+      const r = await receivePosixMq(ch);
       this.deps.log.info(`inspector: received (consumed) one message of ${r.data.length} bytes from /${ch.name}`);
       this.post({ type: 'mqReceived', requestId: m.requestId, priority: r.priority, data: r.data.toString('base64') });
       void this.deps.source.refresh().catch(() => undefined);

@@ -1,0 +1,145 @@
+// Reading files other users control (/dev/shm objects, /dev/mqueue entries) without letting them
+// choose what we open. Any user can put a FIFO, a symlink, a socket or an empty `sem.NAME` in
+// /dev/shm: a plain open of a FIFO blocks, a symlink leads anywhere, and mapping a short file
+// (what sem_open does) faults with SIGBUS and kills the whole process. So nothing here is mapped:
+// open(O_PATH | O_NOFOLLOW) gives a handle to the name itself (a symlink stays a symlink; no
+// ->open of a FIFO or device runs), fstat checks it is a regular file (and the dev:inode the caller
+// saw, when given), and only that inode is reopened through /proc/self/fd, O_RDONLY | O_NONBLOCK |
+// O_NOCTTY, then read with pread. Sync versions for the snapshot worker, async (libuv pool) for
+// peeks on the extension host's thread. Plain Node.
+import * as fs from 'node:fs';
+
+/** Linux O_PATH (x86, arm, arm64, riscv); Node does not export it. */
+const O_PATH = 0o10000000;
+const HANDLE_FLAGS = O_PATH | fs.constants.O_NOFOLLOW;
+const READ_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY;
+
+/** A file that is not what it must be: `code` EFTYPE (wrong type, size or content: "inappropriate file type or format") or ESTALE (other dev:inode). */
+export class UntrustedFileError extends Error {
+  constructor(
+    readonly code: 'EFTYPE' | 'ESTALE',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UntrustedFileError';
+  }
+}
+
+export interface Identity {
+  dev: number;
+  ino: number;
+}
+
+/** `a FIFO`, `a symbolic link`, … for messages. */
+export function fileTypeName(st: fs.Stats): string {
+  if (st.isFile()) return 'a regular file';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  if (st.isSocket()) return 'a socket';
+  if (st.isDirectory()) return 'a directory';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+function check(file: string, st: fs.Stats, expect?: Identity): void {
+  if (!st.isFile()) throw new UntrustedFileError('EFTYPE', `${file} is ${fileTypeName(st)}, not a regular file`);
+  if (expect && (st.dev !== expect.dev || st.ino !== expect.ino)) {
+    throw new UntrustedFileError('ESTALE', `${file} was replaced (dev:inode ${st.dev}:${st.ino}, expected ${expect.dev}:${expect.ino})`);
+  }
+}
+
+/** Opens `file` for reading as described above. The caller closes the fd. */
+export function openRegularSync(file: string, expect?: Identity): { fd: number; stat: fs.Stats } {
+  const h = fs.openSync(file, HANDLE_FLAGS);
+  try {
+    const stat = fs.fstatSync(h);
+    check(file, stat, expect);
+    return { fd: fs.openSync(`/proc/self/fd/${h}`, READ_FLAGS), stat };
+  } finally {
+    fs.closeSync(h);
+  }
+}
+
+/** Async openRegularSync (libuv pool). The caller closes the handle. */
+export async function openRegular(file: string, expect?: Identity): Promise<{ handle: fs.promises.FileHandle; stat: fs.Stats }> {
+  const h = await fs.promises.open(file, HANDLE_FLAGS);
+  try {
+    const stat = await h.stat();
+    check(file, stat, expect);
+    return { handle: await fs.promises.open(`/proc/self/fd/${h.fd}`, READ_FLAGS), stat };
+  } finally {
+    await h.close();
+  }
+}
+
+/** pread of up to `length` bytes at `position` (short at end of file). */
+export function preadSync(fd: number, length: number, position: number): Buffer {
+  const buf = Buffer.alloc(length);
+  let got = 0;
+  while (got < length) {
+    const n = fs.readSync(fd, buf, got, length - got, position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return buf.subarray(0, got);
+}
+
+/** Reads a whole small file (at most `max` bytes) safely; for /dev/mqueue/NAME. */
+export function readSmallSync(file: string, max = 4096): string {
+  const { fd } = openRegularSync(file);
+  try {
+    return preadSync(fd, max, 0).toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export async function readSmall(file: string, max = 4096): Promise<string> {
+  const { handle } = await openRegular(file);
+  try {
+    const buf = Buffer.alloc(max);
+    const { bytesRead } = await handle.read(buf, 0, max, 0);
+    return buf.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * glibc's sem_t on 64-bit Linux: 32 bytes, a 64-bit word whose low half is the value and high half
+ * the number of waiters, then `private` and padding. sem_open creates the file with exactly this
+ * size; anything else in /dev/shm/sem.NAME is not a semaphore glibc made.
+ */
+export const SEM_T_SIZE = 32;
+const SEM_VALUE_MAX = 0x7fffffff;
+
+/** The value of a named semaphore's file (`/dev/shm/sem.NAME`), or UntrustedFileError saying why it is not one. */
+export function decodeSem(file: string, size: number, bytes: Buffer): number {
+  if (size !== SEM_T_SIZE || bytes.length < 8) {
+    throw new UntrustedFileError('EFTYPE', `${file} is ${size} bytes, not a semaphore (a glibc sem_t file is ${SEM_T_SIZE})`);
+  }
+  const value = bytes.readUInt32LE(0);
+  if (value > SEM_VALUE_MAX) throw new UntrustedFileError('EFTYPE', `${file} holds ${value}, above SEM_VALUE_MAX: not a semaphore`);
+  return value;
+}
+
+export function readSemSync(file: string, expect?: Identity): number {
+  const { fd, stat } = openRegularSync(file, expect);
+  try {
+    return decodeSem(file, stat.size, stat.size === SEM_T_SIZE ? preadSync(fd, SEM_T_SIZE, 0) : Buffer.alloc(0));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export async function readSem(file: string, expect?: Identity): Promise<number> {
+  const { handle, stat } = await openRegular(file, expect);
+  try {
+    const buf = Buffer.alloc(SEM_T_SIZE);
+    const { bytesRead } = stat.size === SEM_T_SIZE ? await handle.read(buf, 0, SEM_T_SIZE, 0) : { bytesRead: 0 };
+    return decodeSem(file, stat.size, buf.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
+}
