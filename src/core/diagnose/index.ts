@@ -148,14 +148,22 @@ export class Diagnoser {
     }
     this.sinceById = since;
     const order = new Map(RULE_IDS.map((r, i) => [r, i]));
-    problems.sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || order.get(a.rule)! - order.get(b.rule)! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    // Most severe first; within a rule the newest first, so a fresh problem is never hidden by a
+    // hundred old ones of its kind (VS Code alone leaves dozens of stale sockets in /tmp).
+    problems.sort(
+      (a, b) =>
+        severityRank(a.severity) - severityRank(b.severity) ||
+        order.get(a.rule)! - order.get(b.rule)! ||
+        (a.since > b.since ? -1 : a.since < b.since ? 1 : 0) ||
+        (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
     const perRule = new Map<RuleId, number>();
     const kept = problems.filter((p) => {
       const n = (perRule.get(p.rule) ?? 0) + 1;
       perRule.set(p.rule, n);
       return n <= MAX_PROBLEMS_PER_RULE;
     });
-    for (const [rule, n] of perRule) if (n > MAX_PROBLEMS_PER_RULE) notes.push(`${rule}: ${n - MAX_PROBLEMS_PER_RULE} more problem(s) not listed (the first ${MAX_PROBLEMS_PER_RULE}, most severe first, are)`);
+    for (const [rule, n] of perRule) if (n > MAX_PROBLEMS_PER_RULE) notes.push(`${rule}: ${n - MAX_PROBLEMS_PER_RULE} more problem(s) not listed (the first ${MAX_PROBLEMS_PER_RULE}, most severe and newest first, are)`);
     return {
       takenAt: snapshot.takenAt,
       problems: kept,
