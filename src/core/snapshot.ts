@@ -1,6 +1,6 @@
 // The snapshot: one call returns every IPC channel on the machine and who holds which end.
 //
-//   walk (native walkProc on worker threads, or procWalk.ts)  → raw per-process text + fd rows
+//   walk (walkBackend.ts: BPF iterator, native walkProc, or procWalk.ts) → per-process text + fd rows
 //   parse processes (parsers/procPid.ts)                       → ProcessInfo
 //   index fd rows by kernel identity (probes/context.ts)       → O(fds) Maps keyed by inode
 //   probes per family (pipes, sysv, posix, sockets)            → channels with endpoints
@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { compareChannels, markCanonical, sortChannels } from './diff';
 import { CHANNEL_KINDS, SNAPSHOT_VERSION, type Capabilities, type Channel, type ChannelKind, type ProcessInfo, type Snapshot } from './model';
-import { errnoName, loadNative, type NativeAddon, type ProcWalk, type ProcWalkOptions, type ProcWalkProcess } from './native';
+import { errnoName, loadBpf, loadNative, type BpfAddon, type NativeAddon, type ProcWalkProcess } from './native';
 import { parseCmdline, parseStat, parseStatus, parseTimers } from './parsers/procPid';
 import { FdIndex, type Probe, type ProbeContext } from './probes/context';
 import { pipeProbe } from './probes/pipes';
@@ -18,7 +18,7 @@ import { posixProbe } from './probes/posix';
 import { anonShmProbe } from './probes/anonShm';
 import { prefetchSockets, socketProbe } from './probes/sockets';
 import { prefetchSysv, sysvProbe } from './probes/sysv';
-import { walkProcTs } from './procWalk';
+import { runWalk, walkPreference, type WalkPreference } from './walkBackend';
 import { userResolver } from './users';
 
 export interface SnapshotOptions {
@@ -43,6 +43,10 @@ export interface SnapshotOptions {
   devRoot?: string;
   /** Tests and benchmarks: use this addon (or none) instead of loadNative(). Not for worker options (not cloneable). */
   nativeAddon?: NativeAddon | null;
+  /** Which fd walk: 'auto' (default; or IPC_INSPECTOR_WALK) = the BPF iterator where it runs, else the /proc walk. */
+  walk?: WalkPreference;
+  /** Tests: use this BPF addon (or none) instead of loadBpf(); an injected nativeAddon implies none. */
+  bpfAddon?: BpfAddon | null;
 }
 
 export { compareChannels };
@@ -83,17 +87,6 @@ function toProcess(p: ProcWalkProcess, user: (uid: number) => string): ProcessIn
   };
 }
 
-async function walk(native: NativeAddon | null, o: ProcWalkOptions, warnings: string[]): Promise<ProcWalk> {
-  if (native) {
-    try {
-      return await native.walkProc(o);
-    } catch (e) {
-      warnings.push(`native fd walk failed (${(e as Error).message}); used the TypeScript walk`);
-    }
-  }
-  return walkProcTs(o);
-}
-
 export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot> {
   const t0 = performance.now();
   const takenAt = new Date().toISOString();
@@ -132,8 +125,13 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   // The netlink socket dumps do not depend on the walk: start them now so they overlap it.
   const prefetch = prefetchSockets(native, procRoot, kinds);
   const wantMaps = kinds.has('sysv-shm') || kinds.has('posix-shm') || kinds.has('posix-sem') || kinds.has('anon-shm');
-  const walking = walk(
-    native,
+  let bpf: BpfAddon | null = null;
+  let bpfError: string | undefined;
+  if (opts.bpfAddon !== undefined) bpf = opts.bpfAddon;
+  else if (opts.nativeAddon !== undefined || opts.useNative === false) bpfError = 'not with an injected or disabled native addon';
+  else ({ addon: bpf, error: bpfError } = loadBpf());
+  const walking = runWalk(
+    { native, nativeError, bpf, bpfError },
     {
       procRoot,
       threads: opts.threads ?? 0,
@@ -144,13 +142,15 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
       readLinks: true,
       measurePipes: kinds.has('pipe') || kinds.has('fifo'),
     },
+    walkPreference(opts.walk),
     warnings,
   );
   // SysV lists do not depend on the walk either: read them while its threads run
   const sysvPrefetch = kinds.has('sysv-msg') || kinds.has('sysv-shm') || kinds.has('sysv-sem') ? prefetchSysv(native, procRoot, kinds) : undefined;
   sysvPrefetch?.catch(() => undefined);
-  const w = await walking;
+  const { walk: w, capability: walkCapability, bpf: bpfPhases } = await walking;
   capabilities.threads = w.threads;
+  capabilities.walk = walkCapability;
 
   const user = userResolver(opts.etcRoot ?? '/etc');
   const processes = new Map<number, ProcessInfo>();
@@ -238,7 +238,7 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
 
   if (PROFILE) {
     process.stderr.write(
-      `[snapshot] walk ${(tWalk - t0).toFixed(1)} (native inner ${w.elapsedMs.toFixed(1)}) index ${(tIndex - tWalk).toFixed(1)} probes ${(tProbes - tIndex).toFixed(1)} ${JSON.stringify(probeMs)} sort ${(tSort - tProbes).toFixed(1)} finish ${(performance.now() - tSort).toFixed(1)} ms; fds ${w.fds.pid.length}\n`,
+      `[snapshot] walk ${walkCapability.backend} ${(tWalk - t0).toFixed(1)} (native inner ${w.elapsedMs.toFixed(1)}${bpfPhases ? ` ${JSON.stringify(bpfPhases)}` : ''}) index ${(tIndex - tWalk).toFixed(1)} probes ${(tProbes - tIndex).toFixed(1)} ${JSON.stringify(probeMs)} sort ${(tSort - tProbes).toFixed(1)} finish ${(performance.now() - tSort).toFixed(1)} ms; fds ${w.fds.pid.length}\n`,
     );
   }
   const bootId = readOpt(path.join(procRoot, 'sys/kernel/random/boot_id'))?.trim();

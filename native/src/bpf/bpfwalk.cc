@@ -1,0 +1,444 @@
+// bpfWalk: the fd walk through the task_file BPF iterator, returning the same ProcWalk shape as
+// walkProc (src/core/native.ts), so the rest of the snapshot does not know which backend ran.
+//
+// On a worker (AsyncWorker::Execute, plain C++), with a deadline: one thread reads the iterator
+// (one read() pass over every process's files, records per native/bpf/walk.h) while the others
+// read each process's /proc text (procfacts.cc). The threads share a heap state, so when the
+// deadline passes Execute returns what finished — unfinished processes carry error ETIMEDOUT —
+// and a thread stuck in a /proc read (a process whose mmap lock hangs) is left behind, never
+// waited for. An iterator read past the deadline rejects with ETIMEDOUT (the caller falls back).
+//
+// Rows: the iterator emits them in (tgid, fd) order. Pipe bytes in use and capacity come from the
+// kernel's pipe state (passive: no open). FIFO / mqueue / /dev/shm rows carry the d_path text
+// (= the readlink of /proc/PID/fd/N); their dev:inode are the superblock's and the inode's,
+// except on filesystems whose stat reports other numbers (btrfs, overlayfs, network and FUSE
+// filesystems), where the row is checked with one statx of /proc/PID/fd/N as the /proc walk does.
+// Rows of processes /proc would not show this caller (fd links refused) are dropped.
+#include <linux/types.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "../errors.h"
+#include "../../bpf/walk.h"
+#include "fditer.h"
+#include "loader.h"
+#include "procfacts.h"
+
+namespace ipci {
+namespace bpf {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  bool pidsGiven = false;
+  std::vector<int32_t> pids;
+  unsigned threads = 0;
+  FactsOptions facts;
+  bool measurePipes = false;
+  double timeoutMs = 10000;
+  std::string btfPath = "/sys/kernel/btf/vmlinux";
+};
+
+// Filesystems whose stat() reports i_sb->s_dev and i_ino unchanged (generic_fillattr): ext2/3/4,
+// xfs, tmpfs/shmem, ramfs, f2fs, mqueue. Anything else is statx-ed like the /proc walk does.
+bool PlainStat(uint32_t magic) {
+  switch (magic) {
+    case 0xEF53:      // ext2/3/4
+    case 0x58465342:  // xfs
+    case 0x01021994:  // tmpfs, shmem
+    case 0x858458f6:  // ramfs
+    case 0xF2F52010:  // f2fs
+    case 0x19800202:  // mqueue
+      return true;
+    default:
+      return false;
+  }
+}
+
+// State shared with the threads; it outlives Execute when a thread is left behind at the deadline.
+struct Shared {
+  int procFd = -1;
+  Options opt;
+  std::vector<ProcFacts> procs;
+  std::unique_ptr<std::atomic<bool>[]> done;  // per process: its facts are complete
+  std::atomic<size_t> next{0};
+  std::atomic<bool> abandoned{false};
+  // the iterator pass
+  std::vector<char> records;
+  int iterErr = 0;
+  bool iterDone = false;
+  double iterMs = 0;
+  // completion
+  std::mutex mu;
+  std::condition_variable cv;
+  unsigned running = 0;
+  ~Shared() {
+    if (procFd >= 0) close(procFd);
+  }
+};
+
+void FactsThread(std::shared_ptr<Shared> sh) {
+  std::vector<char> buf(64 * 1024);
+  for (;;) {
+    if (sh->abandoned.load(std::memory_order_relaxed)) break;
+    size_t i = sh->next.fetch_add(1, std::memory_order_relaxed);
+    if (i >= sh->procs.size()) break;
+    ReadProcFacts(sh->procFd, sh->opt.facts, sh->procs[i], buf);
+    sh->done[i].store(true, std::memory_order_release);
+  }
+  std::lock_guard<std::mutex> lock(sh->mu);
+  if (--sh->running == 0) sh->cv.notify_all();
+}
+
+void IterThread(std::shared_ptr<Shared> sh, int linkFd, Clock::time_point deadline) {
+  auto t0 = Clock::now();
+  std::vector<char> recs;
+  int err = ReadFdIter(linkFd, deadline, recs);
+  double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  std::lock_guard<std::mutex> lock(sh->mu);
+  sh->records = std::move(recs);
+  sh->iterErr = err;
+  sh->iterDone = true;
+  sh->iterMs = ms;
+  if (--sh->running == 0) sh->cv.notify_all();
+}
+
+struct Cols {
+  std::vector<int32_t> pid, fd, pathIndex;
+  std::vector<uint8_t> kind, mode;
+  std::vector<double> inode, dev, buffered, capacity;
+  std::vector<std::string> paths;
+};
+
+class BpfWalkWorker : public PromiseWorker {
+ public:
+  BpfWalkWorker(Napi::Env env, Options opt) : PromiseWorker(env, "ipcInspectorBpfWalk"), opt_(std::move(opt)) {}
+
+  void Execute() override {
+    auto t0 = Clock::now();
+    const FdIterLoad& load = LoadFdIter(opt_.btfPath);
+    if (!load.verdict.ok) {
+      verdict_ = load.verdict;
+      return;
+    }
+    loadMs_ = load.loadMs;
+    auto tWalk = Clock::now();
+    auto deadline = tWalk + std::chrono::microseconds(static_cast<int64_t>(opt_.timeoutMs * 1000));
+
+    auto sh = std::make_shared<Shared>();
+    sh->opt = opt_;
+    sh->procFd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (sh->procFd < 0) {
+      err_.set(errno, "open", "/proc");
+      return;
+    }
+    std::vector<int32_t> pids;
+    if (opt_.pidsGiven && !opt_.pids.empty()) {
+      pids = opt_.pids;
+    } else if (!ListPids(sh->procFd, pids)) {
+      err_.set(errno, "getdents64", "/proc");
+      return;
+    }
+    sh->procs.resize(pids.size());
+    for (size_t i = 0; i < pids.size(); i++) sh->procs[i].pid = pids[i];
+    sh->done.reset(new std::atomic<bool>[pids.size() ? pids.size() : 1]);
+    for (size_t i = 0; i < pids.size(); i++) sh->done[i].store(false);
+
+    unsigned n = opt_.threads ? opt_.threads : std::thread::hardware_concurrency();
+    if (n == 0) n = 1;
+    if (n > 64) n = 64;
+    if (n > pids.size()) n = pids.size() ? static_cast<unsigned>(pids.size()) : 1;
+    // The iterator pass on a thread of its own, the /proc facts on n threads, side by side. A
+    // thread that cannot be started runs inline (no deadline for it then: the machine is out of
+    // threads anyway).
+    auto run = [&sh](auto fn) {
+      {
+        std::lock_guard<std::mutex> lock(sh->mu);
+        sh->running++;
+      }
+      try {
+        std::thread(fn).detach();
+        return true;
+      } catch (const std::system_error&) {
+        fn();
+        return false;
+      }
+    };
+    int linkFd = load.linkFd;
+    threads_ = run([sh, linkFd, deadline] { IterThread(sh, linkFd, deadline); }) ? 1 : 0;
+    for (unsigned i = 0; i < n; i++) threads_ += run([sh] { FactsThread(sh); }) ? 1 : 0;
+    if (threads_ == 0) threads_ = 1;
+    {
+      std::unique_lock<std::mutex> lock(sh->mu);
+      sh->cv.wait_until(lock, deadline, [&] { return sh->running == 0; });
+      sh->abandoned.store(true);
+      if (!sh->iterDone) {
+        err_.set(ETIMEDOUT, "read", "BPF task_file iterator");
+        return;
+      }
+      if (sh->iterErr) {
+        err_.set(sh->iterErr, "read", "BPF task_file iterator");
+        return;
+      }
+      records_ = std::move(sh->records);
+      iterMs_ = sh->iterMs;
+    }
+    // Facts of processes that finished; the rest (a thread still inside a read) time out.
+    procs_.resize(sh->procs.size());
+    for (size_t i = 0; i < sh->procs.size(); i++) {
+      if (sh->done[i].load(std::memory_order_acquire)) {
+        procs_[i] = std::move(sh->procs[i]);
+      } else {
+        procs_[i].pid = sh->procs[i].pid;
+        procs_[i].error = ETIMEDOUT;
+      }
+    }
+    factsMs_ = std::chrono::duration<double, std::milli>(Clock::now() - tWalk).count();
+    auto tJoin = Clock::now();
+    BuildRows();
+    joinMs_ = std::chrono::duration<double, std::milli>(Clock::now() - tJoin).count();
+    elapsedMs_ = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  }
+
+ protected:
+  void OnOK() override {
+    if (!verdict_.ok && !err_) {
+      try {
+        Napi::Env env = Env();
+        Napi::HandleScope scope(env);
+        Napi::Error e = Napi::Error::New(env, verdict_.reason);
+        e.Set("code", Napi::String::New(env, verdict_.code));
+        e.Set("unsupported", Napi::Boolean::New(env, true));
+        Reject(e.Value());
+      } catch (...) {
+      }
+      return;
+    }
+    PromiseWorker::OnOK();
+  }
+
+  Napi::Value Settle(Napi::Env env) override {
+    Napi::Array procs = Napi::Array::New(env, procs_.size());
+    uint32_t i = 0;
+    for (const ProcFacts& p : procs_) {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("pid", Napi::Number::New(env, p.pid));
+      if (p.error) o.Set("error", Napi::String::New(env, ErrnoName(p.error)));
+      if (p.fdError) o.Set("fdError", Napi::String::New(env, ErrnoName(p.fdError)));
+      auto str = [&](uint32_t flag, const char* key, const std::string& s) {
+        if (p.has & flag) o.Set(key, Napi::String::New(env, s.data(), s.size()));
+      };
+      str(F_STAT, "stat", p.stat);
+      str(F_STATUS, "status", p.status);
+      str(F_CMDLINE, "cmdline", p.cmdline);
+      str(F_MAPS, "maps", p.maps);
+      str(F_TIMERS, "timers", p.timers);
+      str(F_NETNS, "netns", p.netns);
+      str(F_CWD, "cwd", p.cwd);
+      str(F_EXE, "exe", p.exe);
+      procs.Set(i++, o);
+    }
+    Napi::Object fds = Napi::Object::New(env);
+    fds.Set("pid", Typed<Napi::Int32Array>(env, cols_.pid));
+    fds.Set("fd", Typed<Napi::Int32Array>(env, cols_.fd));
+    fds.Set("kind", Typed<Napi::Uint8Array>(env, cols_.kind));
+    fds.Set("mode", Typed<Napi::Uint8Array>(env, cols_.mode));
+    fds.Set("inode", Typed<Napi::Float64Array>(env, cols_.inode));
+    fds.Set("dev", Typed<Napi::Float64Array>(env, cols_.dev));
+    fds.Set("pathIndex", Typed<Napi::Int32Array>(env, cols_.pathIndex));
+    fds.Set("buffered", Typed<Napi::Float64Array>(env, cols_.buffered));
+    fds.Set("capacity", Typed<Napi::Float64Array>(env, cols_.capacity));
+    Napi::Array paths = Napi::Array::New(env, cols_.paths.size());
+    for (uint32_t j = 0; j < cols_.paths.size(); j++) paths.Set(j, Napi::String::New(env, cols_.paths[j]));
+    Napi::Object phases = Napi::Object::New(env);
+    phases.Set("loadMs", Napi::Number::New(env, loadMs_));
+    phases.Set("iteratorMs", Napi::Number::New(env, iterMs_));
+    phases.Set("procFactsMs", Napi::Number::New(env, factsMs_));
+    phases.Set("rowsMs", Napi::Number::New(env, joinMs_));
+    phases.Set("records", Napi::Number::New(env, static_cast<double>(records_count_)));
+    phases.Set("bytes", Napi::Number::New(env, static_cast<double>(records_bytes_)));
+    phases.Set("statx", Napi::Number::New(env, static_cast<double>(statx_)));
+    Napi::Object res = Napi::Object::New(env);
+    res.Set("processes", procs);
+    res.Set("fds", fds);
+    res.Set("paths", paths);
+    res.Set("elapsedMs", Napi::Number::New(env, elapsedMs_));
+    res.Set("threads", Napi::Number::New(env, threads_));
+    res.Set("bpf", phases);
+    return res;
+  }
+
+ private:
+  template <typename TA, typename T>
+  static TA Typed(Napi::Env env, const std::vector<T>& v) {
+    TA a = TA::New(env, v.size());
+    if (!v.empty()) memcpy(a.Data(), v.data(), v.size() * sizeof(T));
+    return a;
+  }
+
+  void Reject(Napi::Value v) {
+    // PromiseWorker keeps its deferred private: settle through OnError's path.
+    PromiseWorker::OnError(Napi::Error(Env(), v));
+  }
+
+  // Records → columns, keeping only rows /proc would show (see the file comment).
+  void BuildRows() {
+    std::unordered_map<int32_t, const ProcFacts*> byPid;
+    byPid.reserve(procs_.size() * 2);
+    for (const ProcFacts& p : procs_) byPid.emplace(p.pid, &p);
+    std::unordered_set<int32_t> only;
+    if (opt_.pidsGiven && !opt_.pids.empty()) only.insert(opt_.pids.begin(), opt_.pids.end());
+    size_t estimate = records_.size() / sizeof(ipci_fd_rec);
+    cols_.pid.reserve(estimate);
+    cols_.fd.reserve(estimate);
+    cols_.kind.reserve(estimate);
+    cols_.mode.reserve(estimate);
+    cols_.inode.reserve(estimate);
+    cols_.dev.reserve(estimate);
+    cols_.pathIndex.reserve(estimate);
+    cols_.buffered.reserve(estimate);
+    cols_.capacity.reserve(estimate);
+    records_bytes_ = records_.size();
+    int32_t lastPid = -1;
+    bool keep = false;
+    const char* p = records_.data();
+    const char* end = p + records_.size();
+    while (end - p >= static_cast<ptrdiff_t>(sizeof(ipci_fd_rec))) {
+      ipci_fd_rec r;
+      memcpy(&r, p, sizeof r);
+      size_t pathBytes = (static_cast<size_t>(r.path_len) + 7) & ~static_cast<size_t>(7);
+      if (static_cast<size_t>(end - p) < sizeof r + pathBytes) break;  // torn tail: cannot happen, never trust it
+      const char* path = p + sizeof r;
+      p += sizeof r + pathBytes;
+      records_count_++;
+      int32_t pid = static_cast<int32_t>(r.tgid);
+      if (pid != lastPid) {
+        lastPid = pid;
+        auto it = byPid.find(pid);
+        // a process that started after the /proc listing has no facts: its rows would be dropped
+        // by the snapshot anyway; one /proc hides (fd links refused, fd dir unreadable) is dropped here
+        keep = it != byPid.end() && !it->second->error && !it->second->fdError && it->second->fdsVisible &&
+               (only.empty() || only.count(pid) > 0);
+      }
+      if (!keep) continue;
+      Row(r, path);
+    }
+  }
+
+  void Row(const ipci_fd_rec& r, const char* path) {
+    uint8_t kind = r.kind;
+    double buffered = -1, capacity = -1;
+    uint64_t ino = r.ino;
+    uint64_t dev = 0;
+    int32_t pathIndex = -1;
+    uint8_t mode = r.f_mode & 3;
+    if (kind == IPCI_FD_PIPE || kind == IPCI_FD_FIFO) {
+      if (opt_.measurePipes && (r.flags & IPCI_F_PIPE_STATE)) {
+        capacity = r.capacity;
+        if (!(r.flags & IPCI_F_PIPE_PARTIAL)) buffered = r.buffered;
+      }
+    }
+    if (kind == IPCI_FD_FIFO || kind == IPCI_FD_MQUEUE || kind == IPCI_FD_DEVSHM) {
+      // the /proc walk keeps these only with a path link ("/…"), mqueue only with one component
+      if (r.path_len == 0 || path[0] != '/') return;
+      if (kind == IPCI_FD_MQUEUE && (r.path_len < 2 || memchr(path + 1, '/', r.path_len - 1) != nullptr)) return;
+      dev = UserDev(r.dev);
+      if (!PlainStat(r.magic)) {
+        // stat's own numbers, as the /proc walk gets them (statx through the fd link, no sync)
+        char link[64];
+        snprintf(link, sizeof link, "/proc/%u/fd/%u", r.tgid, r.fd);
+        struct statx sx;
+        statx_++;
+        if (statx(AT_FDCWD, link, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO, &sx) != 0) return;
+        bool fifo = S_ISFIFO(sx.stx_mode);
+        if (fifo != (kind == IPCI_FD_FIFO) || (!fifo && !S_ISREG(sx.stx_mode))) return;  // replaced meanwhile
+        dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+        ino = sx.stx_ino;
+      }
+      pathIndex = static_cast<int32_t>(cols_.paths.size());
+      cols_.paths.emplace_back(path, r.path_len);
+    }
+    cols_.pid.push_back(static_cast<int32_t>(r.tgid));
+    cols_.fd.push_back(static_cast<int32_t>(r.fd));
+    cols_.kind.push_back(kind);
+    cols_.mode.push_back(mode);
+    cols_.inode.push_back(static_cast<double>(ino));
+    cols_.dev.push_back(static_cast<double>(dev));
+    cols_.pathIndex.push_back(pathIndex);
+    cols_.buffered.push_back(buffered);
+    cols_.capacity.push_back(capacity);
+  }
+
+  Options opt_;
+  Verdict verdict_;
+  std::vector<char> records_;
+  std::vector<ProcFacts> procs_;
+  Cols cols_;
+  size_t records_count_ = 0, records_bytes_ = 0, statx_ = 0;
+  double loadMs_ = 0, iterMs_ = 0, factsMs_ = 0, joinMs_ = 0, elapsedMs_ = 0;
+  unsigned threads_ = 1;
+};
+
+bool GetBool(const Napi::Object& o, const char* k) {
+  Napi::Value v = o.Get(k);
+  return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : false;
+}
+
+}  // namespace
+
+Napi::Value BpfWalk(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Options opt;
+  if (info.Length() > 0 && !info[0].IsUndefined()) {
+    if (!info[0].IsObject()) ThrowType(env, "options must be an object");
+    Napi::Object o = info[0].As<Napi::Object>();
+    Napi::Value th = o.Get("threads");
+    if (th.IsNumber()) {
+      double d = th.As<Napi::Number>().DoubleValue();
+      opt.threads = d > 0 && d < 1024 ? static_cast<unsigned>(d) : 0;
+    }
+    Napi::Value pids = o.Get("pids");
+    if (pids.IsArray()) {
+      Napi::Array a = pids.As<Napi::Array>();
+      opt.pidsGiven = true;
+      for (uint32_t i = 0; i < a.Length(); i++) {
+        Napi::Value v = a.Get(i);
+        if (!v.IsNumber()) ThrowType(env, "options.pids must be numbers");
+        opt.pids.push_back(v.As<Napi::Number>().Int32Value());
+      }
+    }
+    opt.facts.readMaps = GetBool(o, "readMaps");
+    opt.facts.readTimers = GetBool(o, "readTimers");
+    opt.facts.readLinks = GetBool(o, "readLinks");
+    opt.measurePipes = GetBool(o, "measurePipes");
+    Napi::Value to = o.Get("timeoutMs");
+    if (to.IsNumber()) {
+      double d = to.As<Napi::Number>().DoubleValue();
+      if (d > 0 && d < 3600e3) opt.timeoutMs = d;
+    }
+    Napi::Value btf = o.Get("btfPath");
+    if (btf.IsString()) opt.btfPath = btf.As<Napi::String>().Utf8Value();
+  }
+  auto* w = new BpfWalkWorker(env, std::move(opt));
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+}  // namespace bpf
+}  // namespace ipci

@@ -1,0 +1,37 @@
+// Per-process /proc text for the BPF walk: the same files, read the same way, as the /proc walk
+// (native/src/walk.cc) reads for each process — stat, status, cmdline, maps (only the SysV /
+// /dev/shm / shared-anonymous lines), timers, ns/net, cwd, exe — minus the fd table, which the
+// iterator gives. Also tells whether /proc would let this caller read the fd links (the BPF rows
+// of a process /proc hides are dropped, so both walks show the same).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ipci {
+namespace bpf {
+
+enum : uint32_t { F_STAT = 1, F_STATUS = 2, F_CMDLINE = 4, F_MAPS = 8, F_TIMERS = 16, F_NETNS = 32, F_CWD = 64, F_EXE = 128 };
+
+struct ProcFacts {
+  int32_t pid = 0;
+  int error = 0;    // the process vanished (ENOENT/ESRCH), could not be read, or ETIMEDOUT (deadline)
+  int fdError = 0;  // /proc/PID/fd could not be opened
+  bool fdsVisible = false;  // /proc would show this caller the fd links (ptrace read access)
+  uint32_t has = 0;         // F_* fields present
+  std::string stat, status, cmdline, maps, timers, netns, cwd, exe;
+};
+
+struct FactsOptions {
+  bool readMaps = false, readTimers = false, readLinks = false;
+};
+
+/** Reads one process's facts relative to the /proc dirfd `procFd`. `buf` is a reusable buffer. */
+void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vector<char>& buf);
+
+/** Numeric entries of the /proc dirfd, in directory order (ascending pid). False + errno on error. */
+bool ListPids(int procFd, std::vector<int32_t>& out);
+
+}  // namespace bpf
+}  // namespace ipci
