@@ -23,7 +23,7 @@ export interface WalkBackends {
   bpfError?: string;
 }
 
-/** `IPC_INSPECTOR_WALK=proc` (or bpf-iter, proc-ts, auto) when the caller did not choose. */
+/** `IPC_INSPECTOR_WALK=proc` (or bpf-iter, proc-ts, auto) when the caller did not choose. IPC_INSPECTOR_BTF names another kernel BTF file. */
 export function walkPreference(given: WalkPreference | undefined): WalkPreference {
   const env = process.env.IPC_INSPECTOR_WALK;
   const v = given ?? env;
@@ -39,8 +39,16 @@ export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkP
   else if (!b.bpf) why.push(`bpf-iter: ${b.bpfError ?? 'no BPF addon'}`);
   else {
     try {
-      const { procRoot: _root, useGetfd: _getfd, ...rest } = o;
-      const w = await b.bpf.bpfWalk(rest);
+      const btfPath = process.env.IPC_INSPECTOR_BTF; // the kernel BTF to relocate against (tests: a missing file)
+      const w = await b.bpf.bpfWalk({
+        threads: o.threads,
+        ...(o.pids ? { pids: o.pids } : {}),
+        readMaps: o.readMaps,
+        readTimers: o.readTimers,
+        readLinks: o.readLinks,
+        measurePipes: o.measurePipes,
+        ...(btfPath ? { btfPath } : {}),
+      });
       const late = w.processes.filter((p) => p.error === 'ETIMEDOUT').length;
       if (late > 0) warnings.push(`processes skipped: ${late} (their /proc files did not answer before the walk's deadline)`);
       return { walk: w, capability: { backend: 'bpf-iter' }, bpf: w.bpf };
