@@ -385,17 +385,19 @@ describe('bpf-iter and proc walks on real services (PostgreSQL, nginx, Redis)', 
   });
 
   after(async () => {
-    for (const c of procs.reverse()) c.kill('SIGKILL');
-    await new Promise((r) => setTimeout(r, 200));
-    for (const p of tree(roots)) {
+    // graceful stops, so each service removes its own shared memory and workers; then SIGKILL
+    // whatever of the tree (taken before the stop: orphans are reparented) is left
+    const all = tree(roots);
+    const stopped = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
+    for (const c of procs) c.kill(c.spawnfile.endsWith('postgres') ? 'SIGINT' : c.spawnfile === 'nginx' ? 'SIGQUIT' : 'SIGTERM');
+    await waitFor('services to stop', () => procs.every(stopped), 15_000).catch(() => undefined);
+    for (const p of all) {
       try {
         process.kill(p, 'SIGKILL');
       } catch {
         /* gone */
       }
     }
-    // SysV / POSIX shm a killed postmaster leaves: its own, found by the data directory's key
-    spawnSync('sh', ['-c', `ipcs -m -p | awk '$3 == ${roots[0] ?? 0} {print $1}' | xargs -r -n1 ipcrm -m`]);
   });
 
   test('identical channels and endpoints on PostgreSQL, nginx and Redis', async () => {
