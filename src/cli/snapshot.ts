@@ -8,6 +8,7 @@ import { COLUMNS, columnValue, type Column } from '../core/columns';
 import { endpointLabel, escapeControl, kindTitle } from '../core/format';
 import { takeSnapshot, type SnapshotOptions } from '../core/snapshot';
 import { parseKinds, parseOptions, parsePids, SELECT_OPTIONS, usageLines, type Parsed } from './args';
+import { writeJsonStream } from './jsonStream';
 
 export const SNAPSHOT_USAGE = 'usage: ipc-inspector snapshot [--json] [--kind KIND]... [--pid PID]... [--no-native] [--all-processes]';
 
@@ -104,7 +105,8 @@ export async function run(argv: string[]): Promise<number> {
   const opts = snapshotOptions(p);
   const snap = await takeSnapshot(opts);
   if (p.flags.has('json')) {
-    process.stdout.write(JSON.stringify(snap, null, 2) + '\n');
+    // in chunks: the whole document as one string would double the CLI's peak memory
+    writeJsonStream(snap as unknown as Record<string, unknown>, (chunk) => process.stdout.write(chunk));
     return 0;
   }
   process.stdout.write(renderTable(snap));

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { compareChannels, markCanonical, sortChannels } from './diff';
 import { CHANNEL_KINDS, SNAPSHOT_VERSION, type Capabilities, type Channel, type ChannelKind, type ProcessInfo, type Snapshot } from './model';
-import { errnoName, loadBpf, loadNative, type BpfAddon, type NativeAddon, type ProcWalkProcess } from './native';
+import { errnoName, loadBpf, loadNative, type BpfAddon, type BpfWalkPhases, type NativeAddon, type ProcWalkProcess } from './native';
 import { parseCmdline, parseStat, parseStatus, parseTimers } from './parsers/procPid';
 import { FdIndex, type Probe, type ProbeContext } from './probes/context';
 import { pipeProbe } from './probes/pipes';
@@ -47,6 +47,18 @@ export interface SnapshotOptions {
   walk?: WalkPreference;
   /** Tests: use this BPF addon (or none) instead of loadBpf(); an injected nativeAddon implies none. */
   bpfAddon?: BpfAddon | null;
+  /** Benchmarks: filled with where this snapshot's time went (not cloneable to a worker: in-thread only). */
+  timings?: SnapshotTimings;
+}
+
+/** Where one snapshot's time went, ms. Probes run side by side; a probe's time includes waiting for its netlink / SysV reads. */
+export interface SnapshotTimings {
+  walkMs?: number;
+  bpf?: BpfWalkPhases;
+  indexMs?: number;
+  probeMs?: Record<string, number>;
+  sortMs?: number;
+  finishMs?: number;
 }
 
 export { compareChannels };
@@ -236,6 +248,10 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   }
   procList.sort((a, b) => a.pid - b.pid);
 
+  if (opts.timings) {
+    Object.assign(opts.timings, { walkMs: tWalk - t0, indexMs: tIndex - tWalk, probeMs, sortMs: tSort - tProbes, finishMs: performance.now() - tSort });
+    if (bpfPhases) opts.timings.bpf = bpfPhases;
+  }
   if (PROFILE) {
     process.stderr.write(
       `[snapshot] walk ${walkCapability.backend} ${(tWalk - t0).toFixed(1)} (native inner ${w.elapsedMs.toFixed(1)}${bpfPhases ? ` ${JSON.stringify(bpfPhases)}` : ''}) index ${(tIndex - tWalk).toFixed(1)} probes ${(tProbes - tIndex).toFixed(1)} ${JSON.stringify(probeMs)} sort ${(tSort - tProbes).toFixed(1)} finish ${(performance.now() - tSort).toFixed(1)} ms; fds ${w.fds.pid.length}\n`,
