@@ -1,10 +1,12 @@
-// The fd walk as a BPF iterator (iter/task_file): one read() of the iterator fd visits every open
+// The fd walk as BPF iterators. iter/task_file: one read() of the iterator fd visits every open
 // file of every process and emits a record (walk.h) for the IPC-relevant ones only — pipes, FIFOs,
 // sockets, POSIX mqueue files and files under /dev/shm — with what /proc needs more syscalls for:
 // the fd's open mode, a pipe's bytes in use and capacity from its pipe_inode_info (no open of a
 // read end), and the d_path of path-bearing files (the text a readlink of /proc/PID/fd/N gives,
 // " (deleted)" included). It only reads kernel memory: nothing is opened, locked or changed, and
-// nothing in it can block.
+// nothing in it can block. iter/task: one record per process with what /proc/PID/stat, status
+// and ns/net would say (comm, ppid, uid, tracer, start time, signal masks, SigQ, threads, netns),
+// so the walk reads fewer /proc files per process.
 //
 // Kept lean on purpose (measured at 51k fds: every extra cache line costs): a socket row needs only
 // its inode here, because sock_diag is read anyway for the sockets no process holds and for names
@@ -161,5 +163,73 @@ int ipci_task_file(struct bpf_iter__task_file *ctx) {
     if (padded > IPCI_PATH_MAX) padded = IPCI_PATH_MAX;
     bpf_seq_write(seq, s->path, padded);
   }
+  return 0;
+}
+
+#define PF_KTHREAD 0x00200000
+#define SIG_IGN 1
+#define RLIMIT_SIGPENDING 11
+
+SEC("iter/task")
+int ipci_task(struct bpf_iter__task *ctx) {
+  struct seq_file *seq = ctx->meta->seq;
+  struct task_struct *t = ctx->task;
+  if (!t || t->pid != t->tgid) return 0;  // one record per process: its thread-group leader
+  struct ipci_task_rec r;
+  __builtin_memset(&r, 0, sizeof r);
+  r.tgid = t->tgid;
+  r.state = t->__state;
+  r.exit_state = t->exit_state;
+  r.pf_flags = t->flags;
+  r.start_ns = t->start_boottime;
+  bpf_probe_read_kernel_str(r.comm, sizeof r.comm, t->comm);
+  if (t->flags & PF_KTHREAD) r.flags |= IPCI_T_KTHREAD;
+  struct task_struct *parent = t->real_parent;
+  if (parent) r.ppid = parent->tgid;
+  // TracerPid: ptrace_parent() is ->parent while ->ptrace is set; /proc prints its pid (a thread id)
+  if (t->ptrace) {
+    struct task_struct *tracer = t->parent;
+    if (tracer) r.tracer = tracer->pid;
+  }
+  const struct cred *cred = t->real_cred;
+  if (cred) r.uid = cred->uid.val;
+  struct nsproxy *ns = t->nsproxy;
+  if (ns) {
+    struct net *net = ns->net_ns;
+    if (net) {
+      r.netns_ino = net->ns.inum;
+      r.flags |= IPCI_T_NETNS;
+    }
+  }
+  struct signal_struct *sig = t->signal;
+  struct sighand_struct *sh = t->sighand;
+  // /proc reads the signal facts under the sighand lock, and prints zeros when there is none
+  // (a process that has fully exited): then the walk reads /proc for this process instead.
+  if (sig && sh && r.exit_state == 0) {
+    r.sig_pnd = t->pending.signal.sig[0];
+    r.sig_shd = sig->shared_pending.signal.sig[0];
+    r.sig_blk = t->blocked.sig[0];
+    r.threads = sig->nr_threads;
+#pragma unroll
+    for (int i = 0; i < 64; i++) {
+      __u64 h = (__u64)sh->action[i].sa.sa_handler;
+      if (h == SIG_IGN) r.sig_ign |= 1ULL << i;
+      else if (h != 0) r.sig_cgt |= 1ULL << i;
+    }
+    r.sigq_limit = sig->rlim[RLIMIT_SIGPENDING].rlim_cur;
+    if (sig->posix_timers.first) r.flags |= IPCI_T_TIMERS;
+    if (bpf_core_field_exists(sig->ignored_posix_timers) && sig->ignored_posix_timers.first) r.flags |= IPCI_T_TIMERS;
+    // SigQ: the real uid's count of queued signals (ucounts; kernels without it: /proc is read)
+    struct ucounts *uc = cred ? cred->ucounts : 0;
+    if (uc && bpf_core_field_exists(uc->rlimit) && bpf_core_enum_value_exists(enum rlimit_type, UCOUNT_RLIMIT_SIGPENDING)) {
+      __u64 idx = bpf_core_enum_value(enum rlimit_type, UCOUNT_RLIMIT_SIGPENDING);
+      long q = 0;
+      if (idx < 16 && bpf_probe_read_kernel(&q, sizeof q, (void *)uc + bpf_core_field_offset(struct ucounts, rlimit) + idx * sizeof(long)) == 0) {
+        r.sigq = q;
+        r.flags |= IPCI_T_FACTS;
+      }
+    }
+  }
+  bpf_seq_write(seq, &r, sizeof r);
   return 0;
 }

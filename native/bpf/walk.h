@@ -38,4 +38,34 @@ struct ipci_fd_rec {
   __u32 capacity; /* pipes/FIFOs: max_usage * PAGE_SIZE, what F_GETPIPE_SZ answers */
 };
 
+/* ipci_task_rec.flags */
+#define IPCI_T_FACTS 1    /* comm..sigq below are the kernel's, as /proc/PID/stat and status print them */
+#define IPCI_T_NETNS 2    /* netns_ino is set (nsproxy present) */
+#define IPCI_T_TIMERS 4   /* the process has POSIX timers: /proc/PID/timers has lines */
+#define IPCI_T_KTHREAD 8  /* a kernel thread (its /proc name is built from more than comm) */
+
+/* One record per thread-group leader (iter/task): what /proc/PID/stat, status and ns/net say
+ * about a process, read from its task_struct, so the walk needs fewer /proc reads per process. */
+struct ipci_task_rec {
+  __u32 tgid;
+  __u32 ppid;          /* real_parent's tgid */
+  __u32 uid;           /* real uid */
+  __u32 tracer;        /* the ptrace parent's pid (TracerPid), 0 = none */
+  __u64 start_ns;      /* start_boottime; stat's starttime = start_ns / (1e9 / USER_HZ) */
+  __u64 sig_pnd;       /* SigPnd: the leader's private pending */
+  __u64 sig_shd;       /* ShdPnd: the process's shared pending */
+  __u64 sig_blk;       /* SigBlk */
+  __u64 sig_ign;       /* SigIgn: handlers that are SIG_IGN */
+  __u64 sig_cgt;       /* SigCgt: handlers that are neither SIG_DFL nor SIG_IGN */
+  __u64 sigq;          /* SigQ before the '/': pending signals queued for the real uid */
+  __u64 sigq_limit;    /* SigQ after the '/': RLIMIT_SIGPENDING soft limit */
+  __u32 threads;
+  __u32 netns_ino;
+  __u32 state;         /* __state */
+  __u32 exit_state;
+  __u32 pf_flags;      /* task->flags */
+  __u32 flags;         /* IPCI_T_* */
+  char comm[16];
+};
+
 #endif

@@ -62,6 +62,30 @@ export interface ProcWalkProcess {
   netns?: string;
   cwd?: string;
   exe?: string;
+  /** The BPF walk: what stat and status say, read from the task itself (then stat and status are left out). */
+  task?: ProcTaskFacts;
+}
+
+/** /proc/PID/stat and status fields as the kernel prints them, from the BPF task iterator. */
+export interface ProcTaskFacts {
+  comm: string;
+  /** stat's state letter. */
+  state: string;
+  ppid: number;
+  /** Clock ticks since boot (stat field 22). */
+  startTime: number;
+  threads: number;
+  /** Real uid. */
+  uid: number;
+  tracerPid: number;
+  /** status's hex masks. */
+  sigPnd: string;
+  shdPnd: string;
+  sigBlk: string;
+  sigIgn: string;
+  sigCgt: string;
+  /** status's "queued/limit". */
+  sigQ: string;
 }
 
 /** IPC-relevant fds in columns (one row per fd); regular files, ttys, anon inodes are skipped. */
@@ -299,6 +323,8 @@ export interface BpfWalkOptions extends Omit<ProcWalkOptions, 'procRoot' | 'useG
   timeoutMs?: number;
   /** Kernel BTF the program is relocated against. Default /sys/kernel/btf/vmlinux. */
   btfPath?: string;
+  /** Default true: per-process facts from the task iterator instead of stat, status and ns/net (and timers when there are none). */
+  taskFacts?: boolean;
 }
 
 /** Where a BPF walk's time went (ms) and what the iterator returned. */
@@ -311,6 +337,9 @@ export interface BpfWalkPhases {
   procFactsMs: number;
   /** Records → columns. */
   rowsMs: number;
+  /** The task iterator's pass (before the others), and the processes whose facts it gave. */
+  taskMs: number;
+  taskRecords: number;
   records: number;
   bytes: number;
   /** statx calls for FIFO/mqueue/shm rows on filesystems whose stat numbers are not the inode's. */

@@ -9,9 +9,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { compareChannels, markCanonical, sortChannels } from './diff';
-import { CHANNEL_KINDS, SNAPSHOT_VERSION, type Capabilities, type Channel, type ChannelKind, type ProcessInfo, type Snapshot } from './model';
+import { CHANNEL_KINDS, SNAPSHOT_VERSION, type Capabilities, type Channel, type ChannelKind, type ProcessInfo, type SignalState, type Snapshot } from './model';
 import { errnoName, loadBpf, loadNative, type BpfAddon, type BpfWalkPhases, type NativeAddon, type ProcWalkProcess } from './native';
 import { parseCmdline, parseStat, parseStatus, parseTimers } from './parsers/procPid';
+import { decodeSigMask } from './signals';
 import { FdIndex, type Probe, type ProbeContext } from './probes/context';
 import { pipeProbe } from './probes/pipes';
 import { posixProbe } from './probes/posix';
@@ -75,25 +76,51 @@ function readOpt(p: string): string | null {
   }
 }
 
-function toProcess(p: ProcWalkProcess, user: (uid: number) => string): ProcessInfo | null {
-  if (p.error || p.stat === undefined || p.status === undefined) return null;
-  const st = parseStat(p.stat);
-  if (!st) return null;
+/** stat's and status's fields of a process, from their text (/proc walks) or from the task (BPF walk). */
+function procFields(p: ProcWalkProcess): { st: ReturnType<typeof parseStat>; uid: number | null; tracerPid: number; signals: SignalState; threads: number | null } | null {
+  const t = p.task;
+  if (t) {
+    const [queued, limit] = t.sigQ.split('/').map(Number);
+    return {
+      st: { pid: p.pid, ppid: t.ppid, comm: t.comm, state: t.state, startTime: t.startTime, threads: t.threads },
+      uid: t.uid,
+      tracerPid: t.tracerPid,
+      threads: t.threads,
+      signals: {
+        pending: decodeSigMask(t.sigPnd),
+        shdPending: decodeSigMask(t.shdPnd),
+        blocked: decodeSigMask(t.sigBlk),
+        ignored: decodeSigMask(t.sigIgn),
+        caught: decodeSigMask(t.sigCgt),
+        queued,
+        queueLimit: limit,
+      },
+    };
+  }
+  if (p.stat === undefined || p.status === undefined) return null;
   const status = parseStatus(p.status);
-  if (status.uid === null) return null; // truncated status: never report half-read garbage
+  return { st: parseStat(p.stat), uid: status.uid, tracerPid: status.tracerPid, signals: status.signals, threads: status.threads };
+}
+
+function toProcess(p: ProcWalkProcess, user: (uid: number) => string): ProcessInfo | null {
+  if (p.error) return null;
+  const f = procFields(p);
+  const st = f?.st;
+  if (!f || !st) return null;
+  if (f.uid === null) return null; // truncated status: never report half-read garbage
   return {
     pid: st.pid,
     ppid: st.ppid,
     comm: st.comm,
     cmdline: parseCmdline(p.cmdline ?? ''),
-    uid: status.uid,
-    user: user(status.uid),
+    uid: f.uid,
+    user: user(f.uid),
     startTime: st.startTime,
     state: st.state,
-    tracerPid: status.tracerPid,
-    signals: status.signals,
+    tracerPid: f.tracerPid,
+    signals: f.signals,
     timers: p.timers ? parseTimers(p.timers) : [],
-    threads: status.threads ?? st.threads,
+    threads: f.threads ?? st.threads,
     cwd: p.cwd ?? null,
     exe: p.exe ?? null,
   };

@@ -51,6 +51,7 @@ struct Options {
   FactsOptions facts;
   bool measurePipes = false;
   double timeoutMs = 10000;
+  bool taskFacts = true;  // stat/status/ns/net from the task iterator where it can stand in
   std::string btfPath = "/sys/kernel/btf/vmlinux";
 };
 
@@ -75,6 +76,8 @@ struct Shared {
   int procFd = -1;
   Options opt;
   std::vector<ProcFacts> procs;
+  std::vector<const ipci_task_rec*> tasks;     // per process: its task record, or null
+  std::vector<char> taskRecs;                  // what `tasks` point into
   std::unique_ptr<std::atomic<bool>[]> done;  // per process: its facts are complete
   std::atomic<size_t> next{0};
   std::atomic<bool> abandoned{false};
@@ -98,7 +101,7 @@ void FactsThread(std::shared_ptr<Shared> sh) {
     if (sh->abandoned.load(std::memory_order_relaxed)) break;
     size_t i = sh->next.fetch_add(1, std::memory_order_relaxed);
     if (i >= sh->procs.size()) break;
-    ReadProcFacts(sh->procFd, sh->opt.facts, sh->procs[i], buf);
+    ReadProcFacts(sh->procFd, sh->opt.facts, sh->procs[i], buf, sh->tasks[i]);
     sh->done[i].store(true, std::memory_order_release);
   }
   std::lock_guard<std::mutex> lock(sh->mu);
@@ -157,6 +160,27 @@ class BpfWalkWorker : public PromiseWorker {
     sh->procs.resize(pids.size());
     for (size_t i = 0; i < pids.size(); i++) sh->procs[i].pid = pids[i];
     sh->done.reset(new std::atomic<bool>[pids.size() ? pids.size() : 1]);
+    // The process pass first (one record per process, well under a millisecond): it tells the
+    // /proc readers which files they can skip.
+    sh->tasks.assign(pids.size(), nullptr);
+    if (opt_.taskFacts) {
+      auto tt = Clock::now();
+      int e = ReadFdIter(load.taskLinkFd, deadline, sh->taskRecs);
+      taskMs_ = std::chrono::duration<double, std::milli>(Clock::now() - tt).count();
+      if (e == 0) {
+        std::unordered_map<uint32_t, const ipci_task_rec*> byTgid;
+        byTgid.reserve(sh->taskRecs.size() / sizeof(ipci_task_rec) * 2);
+        for (size_t off = 0; off + sizeof(ipci_task_rec) <= sh->taskRecs.size(); off += sizeof(ipci_task_rec)) {
+          auto* t = reinterpret_cast<const ipci_task_rec*>(sh->taskRecs.data() + off);
+          if (TaskFactsUsable(*t)) byTgid[t->tgid] = t;
+        }
+        for (size_t i = 0; i < pids.size(); i++) {
+          auto it = byTgid.find(static_cast<uint32_t>(pids[i]));
+          if (it != byTgid.end()) sh->tasks[i] = it->second;
+        }
+        taskRecords_ = byTgid.size();
+      }
+    }
     for (size_t i = 0; i < pids.size(); i++) sh->done[i].store(false);
 
     unsigned n = opt_.threads ? opt_.threads : std::thread::hardware_concurrency();
@@ -251,6 +275,7 @@ class BpfWalkWorker : public PromiseWorker {
       str(F_NETNS, "netns", p.netns);
       str(F_CWD, "cwd", p.cwd);
       str(F_EXE, "exe", p.exe);
+      if (p.hasTask) o.Set("task", TaskFacts(env, p.task));
       procs.Set(i++, o);
     }
     Napi::Object fds = Napi::Object::New(env);
@@ -266,6 +291,8 @@ class BpfWalkWorker : public PromiseWorker {
     Napi::Array paths = Napi::Array::New(env, cols_.paths.size());
     for (uint32_t j = 0; j < cols_.paths.size(); j++) paths.Set(j, Napi::String::New(env, cols_.paths[j]));
     Napi::Object phases = Napi::Object::New(env);
+    phases.Set("taskMs", Napi::Number::New(env, taskMs_));
+    phases.Set("taskRecords", Napi::Number::New(env, static_cast<double>(taskRecords_)));
     phases.Set("loadMs", Napi::Number::New(env, loadMs_));
     phases.Set("iteratorMs", Napi::Number::New(env, iterMs_));
     phases.Set("procFactsMs", Napi::Number::New(env, factsMs_));
@@ -289,6 +316,43 @@ class BpfWalkWorker : public PromiseWorker {
     TA a = TA::New(env, v.size());
     if (!v.empty()) memcpy(a.Data(), v.data(), v.size() * sizeof(T));
     return a;
+  }
+
+  // The fields toProcess takes from stat and status, from the task record (format of /proc/PID/status).
+  static Napi::Object TaskFacts(Napi::Env env, const ipci_task_rec& t) {
+    Napi::Object o = Napi::Object::New(env);
+    size_t n = strnlen(t.comm, sizeof t.comm);
+    o.Set("comm", Napi::String::New(env, t.comm, n));
+    o.Set("state", Napi::String::New(env, std::string(1, StateChar(t.state, t.exit_state))));
+    o.Set("ppid", Napi::Number::New(env, t.ppid));
+    static const long hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
+    o.Set("startTime", Napi::Number::New(env, static_cast<double>(t.start_ns / (1000000000ull / static_cast<unsigned long long>(hz)))));
+    o.Set("threads", Napi::Number::New(env, t.threads));
+    o.Set("uid", Napi::Number::New(env, t.uid));
+    o.Set("tracerPid", Napi::Number::New(env, t.tracer));
+    auto hex = [&](const char* k, uint64_t v) {
+      char b[17];
+      snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(v));
+      o.Set(k, Napi::String::New(env, b));
+    };
+    hex("sigPnd", t.sig_pnd);
+    hex("shdPnd", t.sig_shd);
+    hex("sigBlk", t.sig_blk);
+    hex("sigIgn", t.sig_ign);
+    hex("sigCgt", t.sig_cgt);
+    o.Set("sigQ", Napi::String::New(env, std::to_string(t.sigq) + "/" + std::to_string(t.sigq_limit)));
+    return o;
+  }
+
+  // fs/proc/array.c task_state_array[task_state_index()]: the first letter of /proc/PID/stat's state.
+  static char StateChar(uint32_t state, uint32_t exitState) {
+    const uint32_t kReport = 0x7f, kReportIdle = 0x80, kUninterruptible = 0x02, kNoload = 0x400, kRtlockWait = 0x1000, kFrozen = 0x8000;
+    uint32_t s = (state | exitState) & kReport;
+    if ((state & (kUninterruptible | kNoload)) == (kUninterruptible | kNoload)) s = kReportIdle;
+    if ((state & kRtlockWait) || (state & kFrozen)) s = kUninterruptible;
+    int idx = s ? 32 - __builtin_clz(s) : 0;
+    static const char kChars[] = "RSDTtXZPI";
+    return idx < 9 ? kChars[idx] : '?';
   }
 
   void Reject(Napi::Value v) {
@@ -390,7 +454,8 @@ class BpfWalkWorker : public PromiseWorker {
   std::vector<ProcFacts> procs_;
   Cols cols_;
   size_t records_count_ = 0, records_bytes_ = 0, statx_ = 0;
-  double loadMs_ = 0, iterMs_ = 0, factsMs_ = 0, joinMs_ = 0, elapsedMs_ = 0;
+  double loadMs_ = 0, iterMs_ = 0, factsMs_ = 0, joinMs_ = 0, elapsedMs_ = 0, taskMs_ = 0;
+  size_t taskRecords_ = 0;
   unsigned threads_ = 1;
 };
 
@@ -431,6 +496,8 @@ Napi::Value BpfWalk(const Napi::CallbackInfo& info) {
       double d = to.As<Napi::Number>().DoubleValue();
       if (d > 0 && d < 3600e3) opt.timeoutMs = d;
     }
+    Napi::Value tf = o.Get("taskFacts");
+    if (tf.IsBoolean()) opt.taskFacts = tf.As<Napi::Boolean>().Value();
     Napi::Value btf = o.Get("btfPath");
     if (btf.IsString()) opt.btfPath = btf.As<Napi::String>().Utf8Value();
   }

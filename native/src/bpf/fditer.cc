@@ -70,8 +70,17 @@ const FdIterLoad& LoadFdIter(const std::string& btfPath) {
       ipci_walk__destroy(skel);
       return r;
     }
-    // The skeleton and the link stay loaded for the life of the process (the cache owns them).
+    bpf_link* taskLink = bpf_program__attach_iter(skel->progs.ipci_task, nullptr);
+    if (!taskLink) {
+      int e = errno;
+      r.verdict = {false, strerrorname_np(e) ? strerrorname_np(e) : "EINVAL", std::string("BPF task iterator attach failed (") + strerror(e) + "): " + log.Tail()};
+      bpf_link__destroy(link);
+      ipci_walk__destroy(skel);
+      return r;
+    }
+    // The skeleton and the links stay loaded for the life of the process (the cache owns them).
     r.linkFd = bpf_link__fd(link);
+    r.taskLinkFd = bpf_link__fd(taskLink);
     r.loadMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     return r;
 #endif

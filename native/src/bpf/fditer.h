@@ -1,5 +1,6 @@
-// The task_file iterator program (native/bpf/walk.bpf.c): loaded once per process, then each walk
-// creates a fresh iterator fd from the cached link and reads it to the end.
+// The walk's iterator programs (native/bpf/walk.bpf.c: task_file for fds, task for process facts):
+// loaded once per process, then each walk creates fresh iterator fds from the cached links and
+// reads them to the end.
 #pragma once
 
 #include <chrono>
@@ -14,7 +15,8 @@ namespace bpf {
 struct FdIterLoad {
   Verdict verdict;      // why it cannot run (ok = loaded)
   double loadMs = 0;    // open + load (verifier) + attach, on the first call
-  int linkFd = -1;      // the iterator link; lives until the process exits
+  int linkFd = -1;      // the task_file iterator link; lives until the process exits
+  int taskLinkFd = -1;  // the task iterator link
 };
 
 /** Loads (first call) or returns the cached load. Thread-safe; runs the verifier, so never on the JS thread. */
@@ -24,7 +26,7 @@ const FdIterLoad& LoadFdIter(const std::string& btfPath);
 bool FdIterBuilt();
 
 /**
- * Reads one full pass of the iterator into `out` (records per native/bpf/walk.h). Returns 0, or an
+ * Reads one full pass of an iterator into `out` (records per native/bpf/walk.h). Returns 0, or an
  * errno (ETIMEDOUT when `deadline` passed between two reads; each read returns after at most one
  * kernel buffer of records, so the check runs often).
  */

@@ -90,7 +90,12 @@ struct linux_dirent64 {
 
 }  // namespace
 
-void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vector<char>& buf) {
+bool TaskFactsUsable(const ipci_task_rec& t) {
+  // kernel threads: /proc names them from more than comm (workqueue, kthread full names)
+  return (t.flags & IPCI_T_FACTS) && !(t.flags & IPCI_T_KTHREAD) && t.exit_state == 0;
+}
+
+void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vector<char>& buf, const ipci_task_rec* task) {
   char name[16];
   snprintf(name, sizeof name, "%d", static_cast<int>(p.pid));
   int pdir = openat(procFd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -98,17 +103,24 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
     p.error = errno;
     return;
   }
-  ssize_t n = ReadAt(pdir, "stat", buf);
-  if (n < 0) {
-    p.error = static_cast<int>(-n);
-    close(pdir);
-    return;
+  bool alive = true;
+  if (task) {
+    p.hasTask = true;
+    p.task = *task;
+  } else {
+    ssize_t n = ReadAt(pdir, "stat", buf);
+    if (n < 0) {
+      p.error = static_cast<int>(-n);
+      close(pdir);
+      return;
+    }
+    p.stat.assign(buf.data(), static_cast<size_t>(n));
+    p.has |= F_STAT;
+    alive = Text(pdir, "status", p.status, p, F_STATUS, buf);
   }
-  p.stat.assign(buf.data(), static_cast<size_t>(n));
-  p.has |= F_STAT;
-  bool alive = Text(pdir, "status", p.status, p, F_STATUS, buf) && Text(pdir, "cmdline", p.cmdline, p, F_CMDLINE, buf);
+  alive = alive && Text(pdir, "cmdline", p.cmdline, p, F_CMDLINE, buf);
   if (alive && opt.readMaps) {
-    n = ReadAt(pdir, "maps", buf);
+    ssize_t n = ReadAt(pdir, "maps", buf);
     if (n >= 0) {
       KeepMapsLines(buf.data(), static_cast<size_t>(n), p.maps);
       p.has |= F_MAPS;
@@ -117,22 +129,34 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
       alive = false;
     }
   }
-  if (alive && opt.readTimers) alive = Text(pdir, "timers", p.timers, p, F_TIMERS, buf);
+  // no POSIX timers (the task says so): the file would be empty
+  if (alive && opt.readTimers && (!task || (task->flags & IPCI_T_TIMERS))) alive = Text(pdir, "timers", p.timers, p, F_TIMERS, buf);
   if (alive) {
-    // ns/net's link needs the same ptrace read access as the fd links (PTRACE_MODE_READ_FSCREDS):
-    // when it is refused, /proc would show no fd of this process, so the BPF rows are dropped.
-    int e = ReadLinkAt(pdir, "ns/net", p.netns);
-    if (e == 0) p.has |= F_NETNS;
+    // The fd links need ptrace read access (PTRACE_MODE_READ_FSCREDS), as ns/net, cwd and exe do:
+    // when that is refused, /proc would show no fd of this process, so the BPF rows are dropped.
+    int access = 0;
+    if (!task) {
+      access = ReadLinkAt(pdir, "ns/net", p.netns);
+      if (access == 0) p.has |= F_NETNS;
+    } else if (task->flags & IPCI_T_NETNS) {
+      p.netns = "net:[" + std::to_string(task->netns_ino) + "]";
+      p.has |= F_NETNS;
+    }
     if (opt.readLinks) {
-      if (ReadLinkAt(pdir, "cwd", p.cwd) == 0) p.has |= F_CWD;
+      int e = ReadLinkAt(pdir, "cwd", p.cwd);
+      if (e == 0) p.has |= F_CWD;
+      if (task) access = e;
       if (ReadLinkAt(pdir, "exe", p.exe) == 0) p.has |= F_EXE;
+    } else if (task) {
+      std::string unused;
+      access = ReadLinkAt(pdir, "ns/net", unused);
     }
     int fdDir = openat(pdir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fdDir < 0) {
       p.fdError = errno;
     } else {
       close(fdDir);
-      p.fdsVisible = e != EACCES && e != EPERM;
+      p.fdsVisible = access != EACCES && access != EPERM;
     }
   }
   close(pdir);

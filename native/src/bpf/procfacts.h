@@ -5,9 +5,13 @@
 // of a process /proc hides are dropped, so both walks show the same).
 #pragma once
 
+#include <linux/types.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "../../bpf/walk.h"
 
 namespace ipci {
 namespace bpf {
@@ -21,14 +25,22 @@ struct ProcFacts {
   bool fdsVisible = false;  // /proc would show this caller the fd links (ptrace read access)
   uint32_t has = 0;         // F_* fields present
   std::string stat, status, cmdline, maps, timers, netns, cwd, exe;
+  bool hasTask = false;     // `task` replaces stat and status (and ns/net, and timers when it has none)
+  ipci_task_rec task{};
 };
+
+/** The task iterator's facts can stand in for stat/status: a live user process, SigQ known. */
+bool TaskFactsUsable(const ipci_task_rec& t);
 
 struct FactsOptions {
   bool readMaps = false, readTimers = false, readLinks = false;
 };
 
-/** Reads one process's facts relative to the /proc dirfd `procFd`. `buf` is a reusable buffer. */
-void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vector<char>& buf);
+/**
+ * Reads one process's facts relative to the /proc dirfd `procFd`. `buf` is a reusable buffer.
+ * With `task` (usable), stat, status and ns/net are not read, and timers only when it has some.
+ */
+void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vector<char>& buf, const ipci_task_rec* task = nullptr);
 
 /** Numeric entries of the /proc dirfd, in directory order (ascending pid). False + errno on error. */
 bool ListPids(int procFd, std::vector<int32_t>& out);
