@@ -7,6 +7,7 @@
 
 #include "../errors.h"
 #include "fditer.h"
+#include "programs.h"  // generated: which native/bpf/*.bpf.c were compiled in
 
 namespace ipci {
 namespace bpf {
@@ -56,7 +57,12 @@ Napi::Value BpfStatus(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("libbpf", Napi::String::New(env, libbpf_version_string()));
   Napi::Object progs = Napi::Object::New(env);
-  progs.Set("walk", Napi::Boolean::New(env, FdIterBuilt()));
+  struct Program {
+    const char* name;
+    bool built;
+  };
+  static const Program kPrograms[] = {IPCI_BPF_PROGRAM_LIST};
+  for (const Program& p : kPrograms) progs.Set(p.name, Napi::Boolean::New(env, p.built));
   o.Set("programs", progs);
   return o;
 }

@@ -22,8 +22,6 @@
 namespace ipci {
 namespace bpf {
 
-bool FdIterBuilt() { return IPCI_BPF_HAVE_WALK != 0; }
-
 const FdIterLoad& LoadFdIter(const std::string& btfPath) {
   // one load per BTF path (the default in practice; tests point others at a missing file)
   static std::mutex mu;

@@ -22,9 +22,6 @@ struct FdIterLoad {
 /** Loads (first call) or returns the cached load. Thread-safe; runs the verifier, so never on the JS thread. */
 const FdIterLoad& LoadFdIter(const std::string& btfPath);
 
-/** True when the addon was built with this program (native/build/bpf/walk.skel.h). */
-bool FdIterBuilt();
-
 /**
  * Reads one full pass of an iterator into `out` (records per native/bpf/walk.h). Returns 0, or an
  * errno (ETIMEDOUT when `deadline` passed between two reads; each read returns after at most one
