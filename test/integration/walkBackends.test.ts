@@ -340,11 +340,23 @@ describe('bpf-iter and proc walks on real services (PostgreSQL, nginx, Redis)', 
   let pgData = '';
   let roots: number[] = [];
 
+  const errors = new Map<ChildProcess, string>();
   const start = (cmd: string, args: string[], opts: { uid?: number; gid?: number } = {}): ChildProcess => {
-    // only fds 0–2: a daemon must not inherit this process's other pipes
-    const c = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'ignore'], ...opts });
+    // only fds 0–2: a daemon must not inherit this process's other pipes; stderr kept for failures
+    const c = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: '/', ...opts });
+    errors.set(c, '');
+    c.stderr!.on('data', (d: Buffer) => errors.set(c, (errors.get(c)! + d.toString()).slice(-2000)));
     procs.push(c);
     return c;
+  };
+  /** A client is up: alive and holding a connected socket (fd 3 and up). */
+  const connected = (c: ChildProcess): boolean => {
+    if (c.exitCode !== null || c.signalCode !== null) throw new Error(`${c.spawnfile} exited (${c.exitCode ?? c.signalCode}): ${errors.get(c)}`);
+    try {
+      return fs.readdirSync(`/proc/${c.pid}/fd`).some((fd) => Number(fd) > 2 && fs.readlinkSync(`/proc/${c.pid}/fd/${fd}`).startsWith('socket:'));
+    } catch {
+      return false;
+    }
   };
   const uidOf = (u: string) => Number(spawnSync('id', ['-u', u], { encoding: 'utf8' }).stdout.trim());
   const gidOf = (u: string) => Number(spawnSync('id', ['-g', u], { encoding: 'utf8' }).stdout.trim());
@@ -362,7 +374,7 @@ describe('bpf-iter and proc walks on real services (PostgreSQL, nginx, Redis)', 
     const pgPort = String(await freePort());
     const postmaster = start(path.join(PG_BIN!, 'postgres'), ['-D', pgData, '-k', pgData, '-c', "listen_addresses=", '-p', pgPort], pg);
     await waitFor('PostgreSQL socket', () => fs.existsSync(path.join(pgData, `.s.PGSQL.${pgPort}`)));
-    start('psql', ['-h', pgData, '-p', pgPort, '-U', 'postgres', '-c', 'select pg_sleep(600)', 'postgres'], pg);
+    const psql = start('psql', ['-h', pgData, '-p', pgPort, '-U', 'postgres', '-c', 'select pg_sleep(600)', 'postgres'], pg);
     // Redis: unix socket only, and a blocked client
     const rd = { uid: uidOf('redis'), gid: gidOf('redis') };
     const rdDir = path.join(dir, 'redis');
@@ -370,7 +382,7 @@ describe('bpf-iter and proc walks on real services (PostgreSQL, nginx, Redis)', 
     fs.chownSync(rdDir, rd.uid, rd.gid);
     const redis = start('redis-server', ['--port', '0', '--unixsocket', path.join(rdDir, 'redis.sock'), '--dir', rdDir, '--save', '', '--appendonly', 'no'], rd);
     await waitFor('Redis socket', () => fs.existsSync(path.join(rdDir, 'redis.sock')));
-    start('redis-cli', ['-s', path.join(rdDir, 'redis.sock'), 'BLPOP', `${tag}-k`, '600'], rd);
+    const rcli = start('redis-cli', ['-s', path.join(rdDir, 'redis.sock'), 'BLPOP', `${tag}-k`, '600'], rd);
     // nginx: master (root) + 2 workers, a loopback listener
     const ngPort = await freePort();
     const conf = path.join(dir, 'nginx.conf');
@@ -385,10 +397,7 @@ describe('bpf-iter and proc walks on real services (PostgreSQL, nginx, Redis)', 
     roots = [postmaster.pid!, redis.pid!, nginx.pid!, ...procs.filter((c) => c.spawnfile === 'psql' || c.spawnfile === 'redis-cli').map((c) => c.pid!)];
     // ready: postmaster's background workers, nginx's two workers, both clients connected
     await waitFor('service processes', () => tree([nginx.pid!]).size >= 3 && tree([postmaster.pid!]).size >= 6);
-    await waitFor('client connections', () => {
-      const out = spawnSync('ss', ['-xp'], { encoding: 'utf8' }).stdout;
-      return out.includes('psql') && out.includes('redis-cli');
-    });
+    await waitFor('client connections', () => connected(psql) && connected(rcli));
   });
 
   after(async () => {
