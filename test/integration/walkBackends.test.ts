@@ -433,6 +433,46 @@ describe('bpf-iter and proc walks on real services (PostgreSQL, nginx, Redis)', 
   });
 });
 
+// ------------------------------------------------------------------ filesystems whose stat is not the inode's
+
+/** An overlayfs mount (as containers use) in `dir`, or why not. */
+function overlay(dir: string): { mnt: string; umount: () => void } | string {
+  const [lower, upper, work, mnt] = ['lower', 'upper', 'work', 'mnt'].map((d) => path.join(dir, d));
+  for (const d of [lower, upper, work, mnt]) fs.mkdirSync(d, { recursive: true });
+  const r = spawnSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, mnt], { encoding: 'utf8' });
+  if (r.status !== 0) return `cannot mount overlayfs here: ${(r.stderr || r.error?.message || '').trim()}`;
+  return { mnt, umount: () => void spawnSync('umount', ['-l', mnt]) };
+}
+
+describe('bpf-iter and proc walks on a FIFO in an overlayfs (stat numbers not the inode\'s: checked with statx)', { skip: bpfSkip }, () => {
+  let ov: ReturnType<typeof overlay> | undefined;
+  let f: Fixture | undefined;
+  before(async () => {
+    if (bpfSkip) return;
+    ov = overlay(path.join(tmp, 'ovl'));
+    if (typeof ov !== 'string') f = await makeFixture('fifo', { path: path.join(ov.mnt, 'fifo in overlay'), bytes: 3 });
+  });
+  after(async () => {
+    await f?.close();
+    if (ov && typeof ov !== 'string') ov.umount();
+  });
+
+  test('the same FIFO channel (dev:inode id, path, both ends, bytes) from both walks', async (t) => {
+    if (typeof ov === 'string') return t.skip(ov);
+    const a = await takeSnapshot({ walk: 'bpf-iter' });
+    const b = await takeSnapshot({ walk: 'proc' });
+    const pids = new Set(f!.pids);
+    assertSameChannels(a, b, pids, 'overlayfs FIFO');
+    const ch = a.channels.find((c) => c.kind === 'fifo' && c.endpoints.some((e) => pids.has(e.pid)));
+    assert.ok(ch && ch.kind === 'fifo');
+    assert.equal(ch.path, f!.info.path);
+    assert.equal(ch.bufferedBytes, 3);
+    assert.equal(ch.inode, fs.statSync(f!.info.path).ino, 'the inode stat reports, as the /proc walk sees it');
+    const w = await bpf.addon!.bpfWalk({ threads: 1, pids: f!.pids, readMaps: false, readTimers: false, readLinks: false, measurePipes: true });
+    assert.ok(w.bpf.statx >= 2, `overlayfs rows were checked with statx (${w.bpf.statx})`);
+  });
+});
+
 // ------------------------------------------------------------------ where BPF cannot run
 
 describe('where BPF cannot run: the /proc walk, the reason, the same channels', { skip: bpfSkip || (!fs.existsSync(cli) ? `${cli} not built (node scripts/build.mjs cli)` : false) }, () => {
