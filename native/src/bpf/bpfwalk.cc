@@ -19,6 +19,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <atomic>
@@ -236,6 +237,10 @@ class BpfWalkWorker : public PromiseWorker {
     auto tJoin = Clock::now();
     BuildRows();
     joinMs_ = std::chrono::duration<double, std::milli>(Clock::now() - tJoin).count();
+    // The record buffer (MBs at 100k fds) and the /proc readers' buffers are done with: give the
+    // pages back now, or glibc keeps them in the threads' arenas for the life of the process.
+    std::vector<char>().swap(records_);
+    malloc_trim(0);
     elapsedMs_ = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   }
 
