@@ -272,6 +272,20 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
     assert.ok(b.bpf.taskRecords >= others.size);
   });
 
+  test('the BPF walk keeps its deadline: past it, unfinished work is reported ETIMEDOUT, not waited for', async () => {
+    const t = performance.now();
+    let outcome: string;
+    try {
+      const w = await bpf.addon!.bpfWalk({ threads: 2, readMaps: true, readTimers: true, readLinks: true, measurePipes: true, timeoutMs: 0.001 });
+      const late = w.processes.filter((p) => p.error === 'ETIMEDOUT').length;
+      outcome = late > 0 ? `processes ETIMEDOUT: ${late}` : 'finished in time';
+    } catch (e) {
+      outcome = `rejected ${(e as { code?: string }).code}`;
+    }
+    assert.match(outcome, /ETIMEDOUT/);
+    assert.ok(performance.now() - t < 5000, 'returned at the deadline, not after the whole walk');
+  });
+
   test('while processes start and exit during the walks (churn): consistent, and the fixtures unchanged', async () => {
     let stop = false;
     const kinds: FixtureKind[] = ['socketpair', 'pipe', 'unix-stream', 'fifo'];
