@@ -167,6 +167,11 @@ int ipci_task_file(struct bpf_iter__task_file *ctx) {
 }
 
 #define PF_KTHREAD 0x00200000
+
+// Before 5.14 the task state was `long state` (then renamed __state): a flavor for CO-RE.
+struct task_struct___pre514 {
+  long state;
+} __attribute__((preserve_access_index));
 #define SIG_IGN 1
 #define RLIMIT_SIGPENDING 11
 
@@ -178,7 +183,8 @@ int ipci_task(struct bpf_iter__task *ctx) {
   struct ipci_task_rec r;
   __builtin_memset(&r, 0, sizeof r);
   r.tgid = t->tgid;
-  r.state = t->__state;
+  if (bpf_core_field_exists(t->__state)) r.state = t->__state;
+  else r.state = ((struct task_struct___pre514 *)t)->state;
   r.exit_state = t->exit_state;
   r.pf_flags = t->flags;
   r.start_ns = t->start_boottime;
