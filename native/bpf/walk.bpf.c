@@ -239,3 +239,94 @@ int ipci_task(struct bpf_iter__task *ctx) {
   bpf_seq_write(seq, &r, sizeof r);
   return 0;
 }
+
+// ---- maps: the mappings the snapshot needs, without /proc/PID/maps ----
+
+#define HUGETLBFS_MAGIC 0x958458f6
+
+// Open-coded VMA iterator (kernel >= 6.7). It takes the mmap lock with a trylock, so a process
+// whose lock is held (a page fault on a hung FUSE or NFS mount) costs a BUSY record, not a stall;
+// iter/task_vma would block the whole pass on it.
+extern int bpf_iter_task_vma_new(struct bpf_iter_task_vma *it, struct task_struct *task, __u64 addr) __weak __ksym;
+extern struct vm_area_struct *bpf_iter_task_vma_next(struct bpf_iter_task_vma *it) __weak __ksym;
+extern void bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __weak __ksym;
+
+struct vma_scratch {
+  struct ipci_vma_rec rec;
+  char path[IPCI_PATH_MAX];
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct vma_scratch);
+} vma_scratch_map SEC(".maps");
+
+static __always_inline int starts(const char *p, long n, const char *w, int wn) {
+  if (n < wn) return 0;
+  for (int i = 0; i < wn; i++)
+    if (p[i] != w[i]) return 0;
+  return 1;
+}
+
+// The paths KeepMapsLines keeps and the snapshot reads: SysV shm, /dev/shm files, shared /dev/zero,
+// hugetlb and memfd objects (the userspace side applies the 's' rule for the last three).
+static __always_inline int wanted_path(const char *p, long n) {
+  return starts(p, n, "/SYSV", 5) || starts(p, n, "/dev/shm/", 9) || starts(p, n, "/dev/zero", 9) || starts(p, n, "/anon_hugepage", 14) ||
+         starts(p, n, "/memfd:", 7);
+}
+
+SEC("iter/task")
+int ipci_task_maps(struct bpf_iter__task *ctx) {
+  struct seq_file *seq = ctx->meta->seq;
+  struct task_struct *t = ctx->task;
+  if (!t || t->pid != t->tgid || !t->mm) return 0;
+  __u32 zero = 0;
+  struct vma_scratch *s = bpf_map_lookup_elem(&vma_scratch_map, &zero);
+  if (!s) return 0;
+  struct ipci_vma_rec *r = &s->rec;
+  __builtin_memset(r, 0, sizeof *r);
+  r->tgid = t->tgid;
+  r->flags = IPCI_V_HEADER;
+  struct bpf_iter_task_vma it;
+  if (bpf_iter_task_vma_new(&it, t, 0) != 0) {
+    bpf_iter_task_vma_destroy(&it);
+    r->flags |= IPCI_V_BUSY;
+    bpf_seq_write(seq, r, sizeof *r);
+    return 0;
+  }
+  bpf_seq_write(seq, r, sizeof *r);
+  struct vm_area_struct *v;
+  while ((v = bpf_iter_task_vma_next(&it))) {
+    struct file *f = v->vm_file;
+    if (!f) continue;
+    struct inode *inode = f->f_inode;
+    if (!inode) continue;
+    struct super_block *sb = inode->i_sb;
+    if (!sb) continue;
+    __u32 magic = (__u32)sb->s_magic;
+    __u32 sdev = sb->s_dev;
+    if (magic != TMPFS_MAGIC && magic != HUGETLBFS_MAGIC && !(devshm_dev != 0 && sdev == devshm_dev)) continue;
+    long n = bpf_d_path(&f->f_path, s->path, sizeof s->path);
+    if (n <= 1) continue;
+    n--;
+    if (n > IPCI_PATH_MAX - 8 || !wanted_path(s->path, n)) continue;
+    __builtin_memset(r, 0, sizeof *r);
+    r->tgid = t->tgid;
+    r->start = v->vm_start;
+    r->end = v->vm_end;
+    r->pgoff = v->vm_pgoff;
+    r->vm_flags = v->vm_flags;
+    r->ino = inode->i_ino;
+    r->dev = sdev;
+    r->path_len = n;
+    bpf_seq_write(seq, r, sizeof *r);
+    for (int i = 0; i < 8; i++) s->path[(n + i) & (IPCI_PATH_MAX - 1)] = 0;
+    __u32 padded = (n + 7) & ~7;
+    if (padded > IPCI_PATH_MAX) padded = IPCI_PATH_MAX;
+    bpf_seq_write(seq, s->path, padded);
+  }
+  bpf_iter_task_vma_destroy(&it);
+  return 0;
+}

@@ -68,4 +68,26 @@ struct ipci_task_rec {
   char comm[16];
 };
 
+/* iter/task (maps pass): per process with an mm, one ipci_vma_rec with IPCI_V_HEADER (and
+ * IPCI_V_BUSY when its mmap lock was taken: then /proc/PID/maps is read instead), followed by one
+ * record per mapping the snapshot uses — a file on shmem / hugetlbfs / the /dev/shm filesystem
+ * whose path starts with /SYSV, /dev/shm/, /dev/zero, /anon_hugepage or /memfd: — each followed
+ * by its path (the d_path text /proc/PID/maps prints, unescaped), padded to 8. */
+#define IPCI_V_HEADER 1
+#define IPCI_V_BUSY 2      /* mmap_read_trylock failed: this process's maps are not here */
+#define IPCI_V_PATH_ERROR 4
+
+struct ipci_vma_rec {
+  __u32 tgid;
+  __u32 flags;     /* IPCI_V_* */
+  __u64 start;
+  __u64 end;
+  __u64 pgoff;     /* vm_pgoff (pages) */
+  __u64 vm_flags;
+  __u64 ino;
+  __u32 dev;       /* kernel encoding */
+  __u16 path_len;
+  __u16 pad;
+};
+
 #endif

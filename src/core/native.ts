@@ -337,9 +337,14 @@ export interface BpfWalkPhases {
   procFactsMs: number;
   /** Records → columns. */
   rowsMs: number;
-  /** The task iterator's pass (before the others), and the processes whose facts it gave. */
+  /** The task iterator's pass (before the /proc readers), and the processes whose facts it gave. */
   taskMs: number;
   taskRecords: number;
+  /** The maps pass (open-coded VMA iterator, trylock), and the processes whose maps it gave (the rest read /proc/PID/maps). */
+  mapsMs: number;
+  mapsProcesses: number;
+  /** Why there is no maps pass (kernel < 6.7: no open-coded VMA iterator). */
+  mapsUnavailable?: string;
   records: number;
   bytes: number;
   /** statx calls for FIFO/mqueue/shm rows on filesystems whose stat numbers are not the inode's. */

@@ -1,9 +1,11 @@
 // bpfWalk: the fd walk through the task_file BPF iterator, returning the same ProcWalk shape as
 // walkProc (src/core/native.ts), so the rest of the snapshot does not know which backend ran.
 //
-// On a worker (AsyncWorker::Execute, plain C++), with a deadline: one thread reads the iterator
-// (one read() pass over every process's files, records per native/bpf/walk.h) while the others
-// read each process's /proc text (procfacts.cc). The threads share a heap state, so when the
+// On a worker (AsyncWorker::Execute, plain C++), with a deadline: one thread reads the fd
+// iterator (one read() pass over every process's files, records per native/bpf/walk.h); this
+// thread meanwhile reads the task pass (stat/status facts per process) and the maps pass (the
+// shared-memory mappings, formatted as /proc/PID/maps lines), then the others read what is left
+// of each process's /proc text (procfacts.cc: cmdline, cwd, exe; timers and maps only when needed). The threads share a heap state, so when the
 // deadline passes Execute returns what finished — unfinished processes carry error ETIMEDOUT —
 // and a thread stuck in a /proc read (a process whose mmap lock hangs) is left behind, never
 // waited for. An iterator read past the deadline rejects with ETIMEDOUT (the caller falls back).
@@ -22,6 +24,8 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -79,6 +83,13 @@ struct Shared {
   std::vector<ProcFacts> procs;
   std::vector<const ipci_task_rec*> tasks;     // per process: its task record, or null
   std::vector<char> taskRecs;                  // what `tasks` point into
+  // the maps pass (its own thread): per process the filtered maps text, and whether it is complete
+  bool mapsPass = false;
+  std::vector<std::string> mapsText;
+  std::vector<uint8_t> mapsHave;  // the text is there (the pass covered it, or /proc/PID/maps was read)
+  std::unique_ptr<std::atomic<bool>[]> mapsDone;
+  double mapsMs = 0;
+  size_t mapsFromPass = 0;
   std::unique_ptr<std::atomic<bool>[]> done;  // per process: its facts are complete
   std::atomic<size_t> next{0};
   std::atomic<bool> abandoned{false};
@@ -102,10 +113,86 @@ void FactsThread(std::shared_ptr<Shared> sh) {
     if (sh->abandoned.load(std::memory_order_relaxed)) break;
     size_t i = sh->next.fetch_add(1, std::memory_order_relaxed);
     if (i >= sh->procs.size()) break;
-    ReadProcFacts(sh->procFd, sh->opt.facts, sh->procs[i], buf, sh->tasks[i]);
+    ReadProcFacts(sh->procFd, sh->opt.facts, sh->procs[i], buf, sh->tasks[i], sh->mapsPass);
     sh->done[i].store(true, std::memory_order_release);
   }
   std::lock_guard<std::mutex> lock(sh->mu);
+  if (--sh->running == 0) sh->cv.notify_all();
+}
+
+// One mapping as /proc/PID/maps prints it (fs/proc/task_mmu.c show_map_vma), appended to `out`.
+void AppendMapsLine(const ipci_vma_rec& r, const char* path, std::string& out) {
+  const uint64_t kRead = 0x1, kWrite = 0x2, kExec = 0x4, kMayShare = 0x80;
+  static const long pageShift = __builtin_ctzl(static_cast<unsigned long>(sysconf(_SC_PAGESIZE)));
+  char head[160];
+  int n = snprintf(head, sizeof head, "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu ", static_cast<unsigned long long>(r.start),
+                   static_cast<unsigned long long>(r.end), (r.vm_flags & kRead) ? 'r' : '-', (r.vm_flags & kWrite) ? 'w' : '-',
+                   (r.vm_flags & kExec) ? 'x' : '-', (r.vm_flags & kMayShare) ? 's' : 'p', static_cast<unsigned long long>(r.pgoff << pageShift),
+                   r.dev >> 20, r.dev & 0xfffff, static_cast<unsigned long long>(r.ino));
+  if (n < 0) return;
+  if (!out.empty()) out.push_back('\n');
+  out.append(head, static_cast<size_t>(n));
+  // seq_pad: the path starts after column 72 (25 + 6 * sizeof(void *) - 1), one space at least
+  const int width = 25 + 6 * static_cast<int>(sizeof(void*)) - 1;
+  if (n < width) out.append(static_cast<size_t>(width - n), ' ');
+  out.push_back(' ');
+  // seq_path(…, "\n"): a newline in the path is printed as the octal escape \012
+  for (uint16_t i = 0; i < r.path_len; i++) {
+    if (path[i] == '\n') out.append("\\012");
+    else out.push_back(path[i]);
+  }
+}
+
+// The maps pass, on its own thread: the records → each process's filtered maps text (kept by the
+// same filter as the /proc reads); then /proc/PID/maps for the processes the pass did not cover
+// (mmap lock busy, or no header: an exiting process), as the /proc walk would read them.
+void MapsThread(std::shared_ptr<Shared> sh, int linkFd, Clock::time_point deadline, std::unordered_map<uint32_t, size_t> slot) {
+  auto t0 = Clock::now();
+  std::vector<char> recs;
+  size_t fromPass = 0;
+  std::vector<uint8_t> covered(sh->procs.size(), 0);
+  if (ReadFdIter(linkFd, deadline, recs) == 0) {
+    const char* p = recs.data();
+    const char* end = p + recs.size();
+    size_t cur = SIZE_MAX;
+    std::string all;
+    auto flush = [&] {
+      if (cur == SIZE_MAX) return;
+      KeepMapsLines(all.data(), all.size(), sh->mapsText[cur]);
+      covered[cur] = 1;
+      sh->mapsHave[cur] = 1;
+      sh->mapsDone[cur].store(true, std::memory_order_release);
+      fromPass++;
+      all.clear();
+      cur = SIZE_MAX;
+    };
+    while (end - p >= static_cast<ptrdiff_t>(sizeof(ipci_vma_rec))) {
+      ipci_vma_rec r;
+      memcpy(&r, p, sizeof r);
+      size_t pathBytes = (static_cast<size_t>(r.path_len) + 7) & ~static_cast<size_t>(7);
+      if (static_cast<size_t>(end - p) < sizeof r + pathBytes) break;
+      const char* path = p + sizeof r;
+      p += sizeof r + pathBytes;
+      if (r.flags & IPCI_V_HEADER) {
+        flush();
+        auto it = slot.find(r.tgid);
+        if (it != slot.end() && !(r.flags & IPCI_V_BUSY)) cur = it->second;
+        continue;
+      }
+      if (cur != SIZE_MAX) AppendMapsLine(r, path, all);
+    }
+    flush();
+  }
+  std::vector<char> buf(64 * 1024);
+  for (size_t i = 0; i < sh->procs.size() && !sh->abandoned.load(std::memory_order_relaxed); i++) {
+    if (covered[i]) continue;
+    if (ReadProcMaps(sh->procFd, sh->procs[i].pid, sh->mapsText[i], buf) == 0) sh->mapsHave[i] = 1;
+    sh->mapsDone[i].store(true, std::memory_order_release);
+  }
+  double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  std::lock_guard<std::mutex> lock(sh->mu);
+  sh->mapsMs = ms;
+  sh->mapsFromPass = fromPass;
   if (--sh->running == 0) sh->cv.notify_all();
 }
 
@@ -161,36 +248,15 @@ class BpfWalkWorker : public PromiseWorker {
     sh->procs.resize(pids.size());
     for (size_t i = 0; i < pids.size(); i++) sh->procs[i].pid = pids[i];
     sh->done.reset(new std::atomic<bool>[pids.size() ? pids.size() : 1]);
-    // The process pass first (one record per process, well under a millisecond): it tells the
-    // /proc readers which files they can skip.
-    sh->tasks.assign(pids.size(), nullptr);
-    if (opt_.taskFacts) {
-      auto tt = Clock::now();
-      int e = ReadFdIter(load.taskLinkFd, deadline, sh->taskRecs);
-      taskMs_ = std::chrono::duration<double, std::milli>(Clock::now() - tt).count();
-      if (e == 0) {
-        std::unordered_map<uint32_t, const ipci_task_rec*> byTgid;
-        byTgid.reserve(sh->taskRecs.size() / sizeof(ipci_task_rec) * 2);
-        for (size_t off = 0; off + sizeof(ipci_task_rec) <= sh->taskRecs.size(); off += sizeof(ipci_task_rec)) {
-          auto* t = reinterpret_cast<const ipci_task_rec*>(sh->taskRecs.data() + off);
-          if (TaskFactsUsable(*t)) byTgid[t->tgid] = t;
-        }
-        for (size_t i = 0; i < pids.size(); i++) {
-          auto it = byTgid.find(static_cast<uint32_t>(pids[i]));
-          if (it != byTgid.end()) sh->tasks[i] = it->second;
-        }
-        taskRecords_ = byTgid.size();
-      }
-    }
     for (size_t i = 0; i < pids.size(); i++) sh->done[i].store(false);
+    sh->tasks.assign(pids.size(), nullptr);
+    sh->mapsText.resize(pids.size());
+    sh->mapsHave.assign(pids.size(), 0);
+    sh->mapsDone.reset(new std::atomic<bool>[pids.size() ? pids.size() : 1]);
+    for (size_t i = 0; i < pids.size(); i++) sh->mapsDone[i].store(false);
 
-    unsigned n = opt_.threads ? opt_.threads : std::thread::hardware_concurrency();
-    if (n == 0) n = 1;
-    if (n > 64) n = 64;
-    if (n > pids.size()) n = pids.size() ? static_cast<unsigned>(pids.size()) : 1;
-    // The iterator pass on a thread of its own, the /proc facts on n threads, side by side. A
-    // thread that cannot be started runs inline (no deadline for it then: the machine is out of
-    // threads anyway).
+    // A thread that cannot be started runs inline (no deadline for it then: the machine is out
+    // of threads anyway).
     auto run = [&sh](auto fn) {
       {
         std::lock_guard<std::mutex> lock(sh->mu);
@@ -204,8 +270,39 @@ class BpfWalkWorker : public PromiseWorker {
         return false;
       }
     };
+    // The fd pass on a thread of its own from the start; meanwhile, on this thread, the process
+    // pass and the maps pass (one record per process, and per shared-memory mapping: ~1 ms),
+    // which tell the /proc readers what they can skip; then the readers, side by side.
     int linkFd = load.linkFd;
     threads_ = run([sh, linkFd, deadline] { IterThread(sh, linkFd, deadline); }) ? 1 : 0;
+    std::unordered_map<uint32_t, size_t> slot;
+    slot.reserve(pids.size() * 2);
+    for (size_t i = 0; i < pids.size(); i++) slot.emplace(static_cast<uint32_t>(pids[i]), i);
+    if (opt_.taskFacts) {
+      auto tt = Clock::now();
+      if (ReadFdIter(load.taskLinkFd, deadline, sh->taskRecs) == 0) {
+        for (size_t off = 0; off + sizeof(ipci_task_rec) <= sh->taskRecs.size(); off += sizeof(ipci_task_rec)) {
+          auto* t = reinterpret_cast<const ipci_task_rec*>(sh->taskRecs.data() + off);
+          auto it = slot.find(t->tgid);
+          if (it == slot.end() || !TaskFactsUsable(*t)) continue;
+          sh->tasks[it->second] = t;
+          taskRecords_++;
+        }
+      }
+      taskMs_ = std::chrono::duration<double, std::milli>(Clock::now() - tt).count();
+    }
+    mapsNote_ = load.mapsUnavailable;
+    // With the maps pass, the /proc readers never read maps: the pass's thread does, for the
+    // few processes the pass could not cover.
+    sh->mapsPass = opt_.facts.readMaps && opt_.taskFacts && load.mapsLinkFd >= 0;
+    if (sh->mapsPass) {
+      int mapsFd = load.mapsLinkFd;
+      threads_ += run([sh, mapsFd, deadline, slot] { MapsThread(sh, mapsFd, deadline, slot); }) ? 1 : 0;
+    }
+    unsigned n = opt_.threads ? opt_.threads : std::thread::hardware_concurrency();
+    if (n == 0) n = 1;
+    if (n > 64) n = 64;
+    if (n > pids.size()) n = pids.size() ? static_cast<unsigned>(pids.size()) : 1;
     for (unsigned i = 0; i < n; i++) threads_ += run([sh] { FactsThread(sh); }) ? 1 : 0;
     if (threads_ == 0) threads_ = 1;
     {
@@ -226,13 +323,20 @@ class BpfWalkWorker : public PromiseWorker {
     // Facts of processes that finished; the rest (a thread still inside a read) time out.
     procs_.resize(sh->procs.size());
     for (size_t i = 0; i < sh->procs.size(); i++) {
-      if (sh->done[i].load(std::memory_order_acquire)) {
+      bool mapsOk = !sh->mapsPass || sh->mapsDone[i].load(std::memory_order_acquire);
+      if (sh->done[i].load(std::memory_order_acquire) && mapsOk) {
         procs_[i] = std::move(sh->procs[i]);
+        if (sh->mapsPass && !procs_[i].error && sh->mapsHave[i]) {
+          procs_[i].maps = std::move(sh->mapsText[i]);
+          procs_[i].has |= F_MAPS;
+        }
       } else {
         procs_[i].pid = sh->procs[i].pid;
         procs_[i].error = ETIMEDOUT;
       }
     }
+    mapsMs_ = sh->mapsMs;
+    mapsProcs_ = sh->mapsFromPass;
     factsMs_ = std::chrono::duration<double, std::milli>(Clock::now() - tWalk).count();
     auto tJoin = Clock::now();
     BuildRows();
@@ -298,6 +402,9 @@ class BpfWalkWorker : public PromiseWorker {
     Napi::Object phases = Napi::Object::New(env);
     phases.Set("taskMs", Napi::Number::New(env, taskMs_));
     phases.Set("taskRecords", Napi::Number::New(env, static_cast<double>(taskRecords_)));
+    phases.Set("mapsMs", Napi::Number::New(env, mapsMs_));
+    phases.Set("mapsProcesses", Napi::Number::New(env, static_cast<double>(mapsProcs_)));
+    if (!mapsNote_.empty()) phases.Set("mapsUnavailable", Napi::String::New(env, mapsNote_));
     phases.Set("loadMs", Napi::Number::New(env, loadMs_));
     phases.Set("iteratorMs", Napi::Number::New(env, iterMs_));
     phases.Set("procFactsMs", Napi::Number::New(env, factsMs_));
@@ -459,8 +566,9 @@ class BpfWalkWorker : public PromiseWorker {
   std::vector<ProcFacts> procs_;
   Cols cols_;
   size_t records_count_ = 0, records_bytes_ = 0, statx_ = 0;
-  double loadMs_ = 0, iterMs_ = 0, factsMs_ = 0, joinMs_ = 0, elapsedMs_ = 0, taskMs_ = 0;
-  size_t taskRecords_ = 0;
+  double loadMs_ = 0, iterMs_ = 0, factsMs_ = 0, joinMs_ = 0, elapsedMs_ = 0, taskMs_ = 0, mapsMs_ = 0;
+  size_t taskRecords_ = 0, mapsProcs_ = 0;
+  std::string mapsNote_;
   unsigned threads_ = 1;
 };
 

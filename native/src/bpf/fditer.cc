@@ -56,10 +56,21 @@ const FdIterLoad& LoadFdIter(const std::string& btfPath) {
     if (stat("/dev/shm", &st) == 0) skel->rodata->devshm_dev = KernelDev(st.st_dev);
     int err = ipci_walk__load(skel);
     if (err) {
-      int e = -err;
-      r.verdict = {false, strerrorname_np(e) ? strerrorname_np(e) : "EINVAL", std::string("BPF load failed (") + strerror(e) + "): " + log.Tail()};
+      // The maps pass needs the open-coded VMA iterator (kernel >= 6.7): without it, load the
+      // rest and read /proc/PID/maps instead.
+      std::string why = log.Tail(2);
       ipci_walk__destroy(skel);
-      return r;
+      skel = ipci_walk__open_opts(&opts);
+      if (!skel) {
+        int e = errno;
+        r.verdict = {false, e ? strerrorname_np(e) : "EINVAL", "BPF open failed: " + log.Tail()};
+        return r;
+      }
+      skel->rodata->page_size = static_cast<__u32>(sysconf(_SC_PAGESIZE));
+      if (stat("/dev/shm", &st) == 0) skel->rodata->devshm_dev = KernelDev(st.st_dev);
+      bpf_program__set_autoload(skel->progs.ipci_task_maps, false);
+      err = ipci_walk__load(skel);
+      if (!err) r.mapsUnavailable = "maps pass not loaded: " + why;
     }
     bpf_link* link = bpf_program__attach_iter(skel->progs.ipci_task_file, nullptr);
     if (!link) {
@@ -75,6 +86,11 @@ const FdIterLoad& LoadFdIter(const std::string& btfPath) {
       bpf_link__destroy(link);
       ipci_walk__destroy(skel);
       return r;
+    }
+    if (r.mapsUnavailable.empty()) {
+      bpf_link* mapsLink = bpf_program__attach_iter(skel->progs.ipci_task_maps, nullptr);
+      if (mapsLink) r.mapsLinkFd = bpf_link__fd(mapsLink);
+      else r.mapsUnavailable = std::string("maps pass attach failed: ") + strerror(errno);
     }
     // The skeleton and the links stay loaded for the life of the process (the cache owns them).
     r.linkFd = bpf_link__fd(link);

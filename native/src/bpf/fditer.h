@@ -17,6 +17,8 @@ struct FdIterLoad {
   double loadMs = 0;    // open + load (verifier) + attach, on the first call
   int linkFd = -1;      // the task_file iterator link; lives until the process exits
   int taskLinkFd = -1;  // the task iterator link
+  int mapsLinkFd = -1;  // the maps pass (open-coded VMA iterator, kernel >= 6.7); -1 = read /proc/PID/maps
+  std::string mapsUnavailable;  // why the maps pass is off
 };
 
 /** Loads (first call) or returns the cached load. Thread-safe; runs the verifier, so never on the JS thread. */

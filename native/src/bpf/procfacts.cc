@@ -46,6 +46,8 @@ int ReadLinkAt(int dirfd, const char* name, std::string& out) {
   return 0;
 }
 
+}  // namespace
+
 // The maps lines the snapshot uses: SysV shm (/SYSV…), /dev/shm files, and shared (`s`) unnamed
 // shmem (/dev/zero, /anon_hugepage, /memfd:) — the same filter as walk.cc's KeepMapsLines.
 void KeepMapsLines(const char* p, size_t n, std::string& out) {
@@ -64,6 +66,8 @@ void KeepMapsLines(const char* p, size_t n, std::string& out) {
     p = nl ? nl + 1 : end;
   }
 }
+
+namespace {
 
 // Reads a text file into out; false when the process vanished (sets p.error). Other errors omit it.
 bool Text(int pdir, const char* file, std::string& out, ProcFacts& p, uint32_t flag, std::vector<char>& buf) {
@@ -95,7 +99,7 @@ bool TaskFactsUsable(const ipci_task_rec& t) {
   return (t.flags & IPCI_T_FACTS) && !(t.flags & IPCI_T_KTHREAD) && t.exit_state == 0;
 }
 
-void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vector<char>& buf, const ipci_task_rec* task) {
+void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vector<char>& buf, const ipci_task_rec* task, bool haveMaps) {
   char name[16];
   snprintf(name, sizeof name, "%d", static_cast<int>(p.pid));
   int pdir = openat(procFd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -119,7 +123,7 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
     alive = Text(pdir, "status", p.status, p, F_STATUS, buf);
   }
   alive = alive && Text(pdir, "cmdline", p.cmdline, p, F_CMDLINE, buf);
-  if (alive && opt.readMaps) {
+  if (alive && opt.readMaps && !haveMaps) {
     ssize_t n = ReadAt(pdir, "maps", buf);
     if (n >= 0) {
       KeepMapsLines(buf.data(), static_cast<size_t>(n), p.maps);
@@ -160,6 +164,15 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
     }
   }
   close(pdir);
+}
+
+int ReadProcMaps(int procFd, int32_t pid, std::string& out, std::vector<char>& buf) {
+  char name[32];
+  snprintf(name, sizeof name, "%d/maps", static_cast<int>(pid));
+  ssize_t n = ReadAt(procFd, name, buf);
+  if (n < 0) return static_cast<int>(-n);
+  KeepMapsLines(buf.data(), static_cast<size_t>(n), out);
+  return 0;
 }
 
 bool ListPids(int procFd, std::vector<int32_t>& out) {

@@ -38,9 +38,16 @@ struct FactsOptions {
 
 /**
  * Reads one process's facts relative to the /proc dirfd `procFd`. `buf` is a reusable buffer.
- * With `task` (usable), stat, status and ns/net are not read, and timers only when it has some.
+ * With `task` (usable), stat, status and ns/net are not read, and timers only when it has some;
+ * with `haveMaps`, p.maps was filled from the maps pass and /proc/PID/maps is not read.
  */
-void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vector<char>& buf, const ipci_task_rec* task = nullptr);
+void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vector<char>& buf, const ipci_task_rec* task = nullptr, bool haveMaps = false);
+
+/** Reads /proc/PID/maps and keeps the lines KeepMapsLines keeps; 0 or the errno. */
+int ReadProcMaps(int procFd, int32_t pid, std::string& out, std::vector<char>& buf);
+
+/** Appends the maps lines the snapshot uses (SysV shm, /dev/shm, shared unnamed shmem) of `n` bytes of maps text to `out`. */
+void KeepMapsLines(const char* p, size_t n, std::string& out);
 
 /** Numeric entries of the /proc dirfd, in directory order (ascending pid). False + errno on error. */
 bool ListPids(int procFd, std::vector<int32_t>& out);
