@@ -13,7 +13,7 @@ const walk = (threads: number): ProcWalk => ({
   elapsedMs: 1,
   threads,
 });
-const phases = { loadMs: 100, iteratorMs: 1, procFactsMs: 1, rowsMs: 0, taskMs: 0, taskRecords: 1, records: 0, bytes: 0, statx: 0 };
+const phases = { loadMs: 100, iteratorMs: 1, procFactsMs: 1, rowsMs: 0, taskMs: 0, taskRecords: 1, mapsMs: 0, mapsProcesses: 1, records: 0, bytes: 0, statx: 0 };
 const native = { walkProc: async () => walk(2) } as unknown as NativeAddon;
 const bpfOk = { bpfWalk: async () => ({ ...walk(3), bpf: phases }) as BpfWalk } as unknown as BpfAddon;
 const bpfRejecting = (e: Error & { code?: string; unsupported?: boolean }) => ({ bpfWalk: async () => Promise.reject(e) }) as unknown as BpfAddon;
