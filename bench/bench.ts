@@ -304,9 +304,20 @@ async function main(): Promise<void> {
     if (args.hold) {
       // keep one workload up for ad-hoc measurements (perf, strace, --cpu-prof of a script) until Ctrl-C / EOF on stdin
       const wl = await builder.start(args.hold);
-      console.log(`holding ${args.hold.label}: ${wl.fds} fds in ${wl.pids.length} processes; Ctrl-C or EOF on stdin to tear down`);
+      console.log(`holding ${args.hold.label}: ${wl.fds} fds in ${wl.pids.length} processes; Ctrl-C, SIGTERM or EOF on stdin (a pipe or terminal) to tear down`);
+      // stdin from a device that never ends (/dev/zero) or ends at once (/dev/null), as in
+      // `nohup … < /dev/zero &`, would spin or stop at once: then only a signal ends the hold
+      let endless = false;
+      try {
+        const st = fs.fstatSync(0);
+        endless = st.isCharacterDevice() && !process.stdin.isTTY;
+      } catch {
+        endless = true;
+      }
       await new Promise<void>((resolve) => {
+        if (endless) return; // SIGINT/SIGTERM/SIGHUP clean up (handlers above)
         process.stdin.resume();
+        process.stdin.on('data', () => undefined);
         process.stdin.once('end', resolve);
         process.stdin.once('close', resolve);
       });
