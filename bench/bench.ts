@@ -9,6 +9,7 @@
 //   node dist/bench.js [--reps N] [--sizes 5k,20k,50k,200k] [--json FILE] [--no-ts] [--no-lsof] [--no-rss]
 //   node [--cpu-prof] dist/bench.js --profile 50k [--reps N]   (where a snapshot's time goes; bench/profile.ts)
 //   node dist/bench.js --hold 50k    (keeps a workload up until Ctrl-C, for perf/strace/--cpu-prof)
+//   node dist/bench.js --diagnose 50k [--reps N]   (only the diagnosis cost per refresh; bench/diagnose.ts)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -20,6 +21,7 @@ import type { Snapshot, WalkBackend } from '../src/core/model';
 import { loadBpf, loadNative } from '../src/core/native';
 import { takeSnapshot, type SnapshotTimings } from '../src/core/snapshot';
 import { SnapshotService } from '../src/core/snapshotService';
+import { DiagnoseCost, benchDiagnose } from './diagnose';
 import { Floor } from './floor';
 import { profile } from './profile';
 import { SIZES, WorkloadBuilder, stopAllWorkloads, type WorkloadSize } from './workload';
@@ -30,6 +32,7 @@ interface Args {
   json?: string;
   profile?: WorkloadSize;
   hold?: WorkloadSize;
+  diagnose?: WorkloadSize;
   ts: boolean;
   lsof: boolean;
   rss: boolean;
@@ -55,6 +58,11 @@ function parseArgs(argv: string[]): Args {
       const want = argv[++i] ?? '50k';
       a.profile = SIZES.find((s) => s.label === want);
       if (!a.profile) throw new Error(`--profile: pick from ${SIZES.map((s) => s.label).join(',')}`);
+    }
+    else if (v === '--diagnose') {
+      const want = argv[++i] ?? '50k';
+      a.diagnose = SIZES.find((s) => s.label === want);
+      if (!a.diagnose) throw new Error(`--diagnose: pick from ${SIZES.map((s) => s.label).join(',')}`);
     }
     else if (v === '--no-ts') a.ts = false;
     else if (v === '--no-lsof') a.lsof = false;
@@ -327,6 +335,10 @@ async function main(): Promise<void> {
       await profile(builder, floor, args.profile, args.reps);
       return;
     }
+    if (args.diagnose) {
+      await benchDiagnose(builder, args.diagnose, args.reps);
+      return;
+    }
     const native = loadNative();
     const bpf = loadBpf();
     const tools = { lsof: args.lsof && has('lsof'), ss: has('ss'), ipcs: has('ipcs') };
@@ -356,6 +368,7 @@ async function main(): Promise<void> {
       const wlPids = new Set(wl.pids);
       const machineFds: number[] = [];
       const svc = service;
+      const diagnosis = new DiagnoseCost(); // the rules' cost on each 'bpf' snapshot, outside its timing
 
       const prevSnap: Record<string, Snapshot | undefined> = {};
       const backendStep = (name: string, walk: WalkBackend): Step => ({
@@ -372,6 +385,7 @@ async function main(): Promise<void> {
             res.oursMainCpuMs.push(mainThreadCpuMs() - m);
             res.ourDurationMs.push(snap.durationMs);
             lastOurs = snap;
+            diagnosis.measure(snap); // the rules' cost, outside the snapshot's timing
           }
           res.backend[name] = snap.capabilities.walk?.backend ?? '?';
           const prev = prevSnap[name];
@@ -433,6 +447,7 @@ async function main(): Promise<void> {
       res.oursMainCpuMs.length = 0;
       res.workerMs.length = 0;
       for (const k of Object.keys(res.phases)) res.phases[k].length = 0;
+      diagnosis.clearTimings();
       // interleaved: rotate the order each repetition so no tool always runs first
       for (let r = 0; r < args.reps; r++) {
         for (let i = 0; i < steps.length; i++) {
@@ -471,6 +486,7 @@ async function main(): Promise<void> {
       res.counts.floor = floorCounts;
       results.push(res);
       printSize(res, lastOurs);
+      console.log(diagnosis.report(res.times.bpf ?? []) + '\n');
     }
 
     printSummary(results);

@@ -2,6 +2,9 @@
 // that together use every IPC kind, with readable process names (ipc-demo-*), so the inspector
 // is full at once. Ctrl-C / SIGTERM stops every process and removes every object; a stale run
 // (killed with SIGKILL) is cleaned up at the next start.
+// Files (FIFO, Unix sockets, ports) live in a fresh mkdtemp directory per run, never a fixed
+// /tmp path another user could pre-create or swap for a symlink; what a stale run left is found
+// through a state file in this user's private cache (fixtures/privateDir.ts).
 //
 //   ingest ──anonymous pipe + FIFO──▶ worker
 //   web ──SysV msg queue (jobs)──▶ queue-worker      web ──POSIX mq (nobody reads: fills up)──▶
@@ -17,8 +20,12 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { makeFixture, type Fixture } from '../fixtures/ipcFixture';
+import { freshPrivateDir, privateDir, readOwnFile, userCacheRoot, writeOwnFile } from '../fixtures/privateDir';
 
-export const DEMO_DIR = process.env.IPC_DEMO_DIR ?? '/tmp/ipc-inspector-demo';
+/** This run's directory: made by main() (mkdtemp), handed to the roles in IPC_DEMO_RUN_DIR. */
+let DEMO_DIR = process.env.IPC_DEMO_RUN_DIR ?? '';
+/** What the last run made, for removeStale(): {dir, pids: [[pid, startTime]]}. */
+const stateFile = (): string => path.join(privateDir(path.join(userCacheRoot(), 'demo')), 'state.json');
 const ROLES_PY = path.resolve(__dirname, '..', '..', 'demo', 'roles.py');
 // Fixed SysV keys ("IPD" + n) and POSIX names, so a stale run's objects are found and removed.
 const KEY = { msg: 0x49504401, shm: 0x49504402, sem: 0x49504403 };
@@ -172,19 +179,44 @@ function quiet(cmd: string, args: string[]): void {
   }
 }
 
-/** Removes whatever a previous run left behind (it was killed before it could clean up). */
-export function removeStale(): void {
-  const pidFile = path.join(DEMO_DIR, 'pids.json');
+/** Start time (clock ticks since boot, field 22 of /proc/PID/stat) of a live process, or null. */
+function startTime(pid: number): number | null {
   try {
-    for (const pid of JSON.parse(fs.readFileSync(pidFile, 'utf8')) as number[]) {
-      try {
-        if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('ipc-')) process.kill(pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
   } catch {
-    /* no previous run */
+    return null;
+  }
+}
+
+/**
+ * Removes whatever a previous run left behind (it was killed before it could clean up): its
+ * processes (only the very ones it started: same pid and start time, still named ipc-*) and its
+ * directory (only a directory of ours, never through a symlink).
+ */
+export function removeStale(): void {
+  let state: { dir?: unknown; pids?: unknown } = {};
+  try {
+    state = JSON.parse(readOwnFile(stateFile())?.toString('utf8') ?? '{}');
+  } catch (e) {
+    log(`not reading the last run's state: ${(e as Error).message}`);
+  }
+  for (const entry of Array.isArray(state.pids) ? state.pids : []) {
+    const [pid, start] = Array.isArray(entry) ? entry : [];
+    if (!Number.isInteger(pid) || pid <= 1 || startTime(pid) !== start) continue;
+    try {
+      if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('ipc-')) process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  if (typeof state.dir === 'string' && path.basename(state.dir).startsWith('ipc-inspector-demo-')) {
+    try {
+      const st = fs.lstatSync(state.dir);
+      if (st.isDirectory() && st.uid === process.geteuid?.()) fs.rmSync(state.dir, { recursive: true, force: true });
+    } catch {
+      /* gone */
+    }
   }
   const hex = (k: number): string => '0x' + k.toString(16);
   quiet('ipcrm', ['-Q', hex(KEY.msg)]);
@@ -193,7 +225,11 @@ export function removeStale(): void {
   for (const p of [`/dev/shm/${POSIX.shm}`, `/dev/shm/sem.${POSIX.sem}`]) fs.rmSync(p, { force: true });
   // POSIX message queues exist without /dev/mqueue mounted: mq_unlink through ctypes.
   quiet('python3', [ROLES_PY, 'mq-unlink', POSIX.mq]);
-  fs.rmSync(DEMO_DIR, { recursive: true, force: true });
+  try {
+    fs.rmSync(stateFile(), { force: true });
+  } catch {
+    /* no private cache: nothing was recorded */
+  }
 }
 
 let stopping: Promise<void> | undefined;
@@ -215,6 +251,7 @@ function stop(code: number): Promise<void> {
     // A terminal's Ctrl-C reaches the fixtures too (same process group) and may end them before
     // they clean up: remove the demo's objects by their fixed keys and names regardless.
     removeStale();
+    if (DEMO_DIR) fs.rmSync(DEMO_DIR, { recursive: true, force: true });
     log('stopped; nothing left behind');
     process.exit(code);
   })();
@@ -224,7 +261,8 @@ function stop(code: number): Promise<void> {
 async function main(): Promise<void> {
   process.title = 'ipc-demo';
   removeStale();
-  fs.mkdirSync(DEMO_DIR, { recursive: true });
+  DEMO_DIR = freshPrivateDir('ipc-inspector-demo-');
+  process.env.IPC_DEMO_RUN_DIR = DEMO_DIR; // the roles' files live here
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void stop(0));
   process.on('uncaughtException', (e) => {
     log(`error: ${e.stack ?? e}`);
@@ -266,7 +304,11 @@ async function main(): Promise<void> {
   pyRole('ipc-demo-sigblk', 'blocked-pending');
   await new Promise((r) => setTimeout(r, 300));
   const pids = [...children.map((c) => c.pid!), ...fixtures.flatMap((f) => f.pids)];
-  fs.writeFileSync(path.join(DEMO_DIR, 'pids.json'), JSON.stringify(pids));
+  try {
+    writeOwnFile(stateFile(), JSON.stringify({ dir: DEMO_DIR, pids: pids.map((p) => [p, startTime(p)]) }));
+  } catch (e) {
+    log(`cannot record this run for a later cleanup: ${(e as Error).message}`);
+  }
   for (const c of children) {
     c.on('exit', (code, sig) => {
       if (!stopping) log(`a demo process (pid ${c.pid}) exited (${sig ?? code})`);

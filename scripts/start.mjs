@@ -1,7 +1,10 @@
 // `npm start`: builds, installs code-server into ~/.cache/ipc-inspector on first run, starts the
 // demo workload, and serves VS Code (code-server) with the extension loaded on this repository's
-// folder. Prints the URL; `--open` launches Chromium on it. Ctrl-C stops everything and the demo
-// removes every object it made.
+// folder. Prints the URL and the login password; `--open` launches Chromium on it. Ctrl-C stops
+// everything and the demo removes every object it made.
+// The workbench runs a terminal as whoever started it (root, often) on a port every local user
+// can reach, so it asks for a password: random, made on the first start, kept in
+// ~/.cache/ipc-inspector/login/password (0600, in a 0700 directory) and printed here.
 //
 //   npm start [-- --open] [--port 8765] [--no-demo] [--folder DIR]
 // The extension is loaded the way an installed one is: this repository symlinked into a
@@ -35,11 +38,24 @@ if (!fs.existsSync(path.join(cache, `code-server-${csVersion}`, '.complete'))) {
 }
 const inst = spawnSync('bash', [path.join(root, 'scripts/install-code-server.sh')], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 if (inst.status !== 0) {
-  say('installing code-server failed (it needs build-essential, python3 and libkrb5-dev)');
+  say('installing code-server failed (see above)');
   process.exit(1);
 }
 
-// 3. the demo workload
+// 3. the login password (before anything runs that would need stopping)
+const require = createRequire(import.meta.url);
+const { launchCodeServer, loadOrCreatePassword, loginPasswordFile, workbenchUrl } = require(path.join(root, 'dist/test/harness/codeServer.js'));
+let passwordFile;
+let password;
+try {
+  passwordFile = loginPasswordFile(cache);
+  ({ password } = loadOrCreatePassword(passwordFile));
+} catch (e) {
+  say(`cannot keep a private login password: ${e.message}`);
+  process.exit(1);
+}
+
+// 4. the demo workload
 let demo;
 if (!argv.includes('--no-demo')) {
   say('starting the demo workload (npm run demo)');
@@ -58,9 +74,7 @@ if (!argv.includes('--no-demo')) {
   });
 }
 
-// 4. code-server with the extension
-const require = createRequire(import.meta.url);
-const { launchCodeServer, workbenchUrl } = require(path.join(root, 'dist/test/harness/codeServer.js'));
+// 5. code-server with the extension
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const extensionsDir = path.join(cache, 'start', 'extensions');
 fs.rmSync(extensionsDir, { recursive: true, force: true });
@@ -69,13 +83,18 @@ fs.symlinkSync(root, path.join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pk
 const folder = path.resolve(opt('folder') ?? root);
 let cs;
 try {
-  cs = await launchCodeServer({ folder, extensionsDir, port: opt('port') ? Number(opt('port')) : undefined, verbose: argv.includes('--verbose'), handleSignals: false });
+  cs = await launchCodeServer({ folder, extensionsDir, password, port: opt('port') ? Number(opt('port')) : undefined, verbose: argv.includes('--verbose'), handleSignals: false });
 } catch (e) {
   say(`code-server failed to start: ${e.message}`);
   await stop(1);
 }
 const url = workbenchUrl(cs, folder);
-console.log(`\n  IPC Inspector is running in VS Code at:\n\n    ${url}\n\n  Open it in a browser, click the IPC Inspector icon in the activity bar.\n  Ctrl-C stops VS Code and the demo (every demo object is removed).\n`);
+console.log(
+  `\n  IPC Inspector is running in VS Code at:\n\n    ${url}\n\n` +
+    `  Password: ${password}\n  (only you can read it again, in ${passwordFile}; the login page asks for it once per browser)\n\n` +
+    `  Open it in a browser, log in, click the IPC Inspector icon in the activity bar.\n` +
+    `  Ctrl-C stops VS Code and the demo (every demo object is removed).\n`,
+);
 say(`code-server started in ${cs.startupMs} ms`);
 
 if (argv.includes('--open')) {

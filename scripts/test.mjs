@@ -1,11 +1,15 @@
 // `npm test`: every layer, one command, on a fresh machine.
 // Installs what it needs (code-server into ~/.cache/ipc-inspector, Chromium), builds, then runs
-// typecheck, lint, unit, integration, the extension tests inside code-server, the browser e2e
-// tests and the .vsix test. Every layer runs even if an earlier one failed; the summary lists
-// each layer and ends with `N passed, N failed` counted over the extension, e2e and vsix tests.
-// Exit code is non-zero if anything failed (or a layer could not run).
+// typecheck, lint, unit, integration, integration again with /dev/mqueue the other way round
+// (mounted if it is not, in a private mount namespace), the fresh install (`npm start` for a
+// user with an empty home), the extension tests inside code-server, the browser e2e tests and the
+// .vsix test. Every layer runs even if an earlier one failed; the summary lists each layer and
+// ends with `N passed, N failed` over the tests of every layer, where a failed layer that has no
+// test count (build, typecheck, lint, an install, a runner that could not start) counts as one
+// failure. Exit code is non-zero if anything failed (or a layer could not run).
 //
-//   node scripts/test.mjs [--only typecheck,lint,unit,integration,extension,e2e,vsix] [--skip e2e,vsix]
+//   node scripts/test.mjs [--only build,typecheck,lint,unit,integration,integration-mq,fresh-install,extension,e2e,vsix]
+//        [--skip e2e,vsix] [--dist DIR (where the built tests are; default dist)]
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,6 +21,7 @@ const argOf = (n) => {
   return i >= 0 ? process.argv[i + 1].split(',') : null;
 };
 const only = argOf('only');
+const dist = path.resolve(root, argOf('dist')?.[0] ?? 'dist');
 const skip = argOf('skip') ?? [];
 const want = (layer) => (!only || only.includes(layer)) && !skip.includes(layer);
 const bin = (n) => path.join(root, 'node_modules/.bin', n);
@@ -59,8 +64,8 @@ async function layer(name, fn) {
 }
 
 const listTests = (dir) =>
-  fs.existsSync(path.join(root, dir))
-    ? fs.readdirSync(path.join(root, dir)).filter((f) => f.endsWith('.test.js')).sort().map((f) => path.join(dir, f))
+  fs.existsSync(dir)
+    ? fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort().map((f) => path.join(dir, f))
     : [];
 
 // ── prerequisites ───────────────────────────────────────────────────────────────────────────────
@@ -123,42 +128,82 @@ await layer('lint', async () => {
   return { ok: r.code === 0, detail: r.code === 0 ? '' : (r.out.match(/✖ .*problems?.*/)?.[0] ?? 'lint errors') };
 });
 
-const nodeTest = async (dir, extra) => {
+// node:test layers; `wrap` runs the command through another (unshare …) when given.
+const nodeTest = async (dir, extra, wrap = []) => {
   const files = listTests(dir);
-  if (files.length === 0) return { ok: true, detail: `no tests in ${dir}` };
-  const r = await run(process.execPath, ['--test', '--test-reporter=spec', ...extra, ...files]);
-  const pass = Number(r.out.match(/ℹ pass (\d+)/)?.[1] ?? 0);
-  const fail = Number(r.out.match(/ℹ fail (\d+)/)?.[1] ?? 0);
-  return { ok: r.code === 0, detail: `${pass} passed, ${fail} failed (${files.length} files)` };
+  if (files.length === 0) return { ok: true, detail: `no tests in ${path.relative(root, dir)}` };
+  const args = ['--test', '--test-reporter=spec', ...extra, ...files];
+  // A node:test child inherits NODE_TEST_CONTEXT from a runner above it and would report there.
+  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+  const r = wrap.length ? await run(wrap[0], [...wrap.slice(1), process.execPath, ...args], { env }) : await run(process.execPath, args, { env });
+  const pass = Number([...r.out.matchAll(/ℹ pass (\d+)/g)].pop()?.[1] ?? 0);
+  let fail = Number([...r.out.matchAll(/ℹ fail (\d+)/g)].pop()?.[1] ?? 0);
+  const skipped = Number([...r.out.matchAll(/ℹ skipped (\d+)/g)].pop()?.[1] ?? 0);
+  if (r.code !== 0 && fail === 0) fail = 1; // it could not run, or failed outside a test
+  return { ok: r.code === 0, passed: pass, failed: fail, skipped, detail: `${pass} passed, ${fail} failed, ${skipped} skipped (${files.length} files)` };
 };
-await layer('unit', () => nodeTest('dist/test/unit', []));
-await layer('integration', () => nodeTest('dist/test/integration', ['--test-concurrency=1']));
+await layer('unit', () => nodeTest(path.join(dist, 'test/unit'), []));
+await layer('integration', () => nodeTest(path.join(dist, 'test/integration'), ['--test-concurrency=1']));
 
-// The VS Code layers: counted in the final `N passed, N failed`.
+// POSIX queues look different with /dev/mqueue mounted (systemd mounts it; this machine may
+// not): the integration layer again with it the other way round, in a private mount namespace
+// so nothing else on the machine sees the change.
+await layer('integration-mq', async () => {
+  const mounted = fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === '/dev/mqueue');
+  const state = mounted ? 'not mounted' : 'mounted';
+  if (process.getuid?.() !== 0 || spawnSync('unshare', ['--mount', 'true']).status !== 0) {
+    return { ok: true, detail: `skipped: needs root and unshare to run with /dev/mqueue ${state}` };
+  }
+  let made = false;
+  if (!mounted && !fs.existsSync('/dev/mqueue')) {
+    fs.mkdirSync('/dev/mqueue'); // the mount point, as systemd makes it; removed again below
+    made = true;
+  }
+  try {
+    const flip = mounted ? 'umount /dev/mqueue' : 'mount -t mqueue none /dev/mqueue';
+    const r = await nodeTest(path.join(dist, 'test/integration'), ['--test-concurrency=1'], ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', `${flip} && exec "$@"`, 'sh']);
+    return { ...r, detail: `/dev/mqueue ${state}: ${r.detail}` };
+  } finally {
+    if (made) {
+      try {
+        fs.rmdirSync('/dev/mqueue');
+      } catch {
+        /* in use again (another run): leave it */
+      }
+    }
+  }
+});
+
+// The layers run by a harness script that prints `[name] N passed, N failed`.
 const counted = async (script, args) => {
   const r = await run(process.execPath, [script, ...args]);
-  const m = [...r.out.matchAll(/\[(?:extension-tests|e2e)\] (\d+) passed, (\d+) failed/g)].pop();
+  const m = [...r.out.matchAll(/\[(?:extension-tests|e2e|fresh-install)\] (\d+) passed, (\d+) failed/g)].pop();
   const passed = Number(m?.[1] ?? 0);
-  const failed = Number(m?.[2] ?? 0);
+  // A runner that failed without a failed test (could not start, timed out) counts as one failure.
+  const failed = r.code !== 0 && Number(m?.[2] ?? 0) === 0 ? 1 : Number(m?.[2] ?? 0);
   const problem = r.out.match(/PROBLEM: (.*)/)?.[1];
   return {
     ok: r.code === 0,
     passed,
-    failed: r.code !== 0 && failed === 0 ? 1 : failed, // a layer that could not run counts as a failure
+    failed,
     detail: `${passed} passed, ${failed} failed` + (problem ? ` — ${problem}` : r.code !== 0 && !m ? ' — did not run (see above)' : ''),
   };
 };
-await layer('extension', () => counted('dist/test/harness/runExtensionTests.js', []));
-await layer('e2e', () => counted('dist/test/harness/runE2e.js', ['--exclude-file', 'vsix']));
-await layer('vsix', () => counted('dist/test/harness/runE2e.js', ['--grep-file', 'vsix']));
+await layer('fresh-install', () => counted(path.join(dist, 'test/harness/runFreshInstall.js'), []));
+await layer('extension', () => counted(path.join(dist, 'test/harness/runExtensionTests.js'), []));
+await layer('e2e', () => counted(path.join(dist, 'test/harness/runE2e.js'), ['--exclude-file', 'vsix']));
+await layer('vsix', () => counted(path.join(dist, 'test/harness/runE2e.js'), ['--grep-file', 'vsix']));
 
 // ── summary ─────────────────────────────────────────────────────────────────────────────────────
 const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
 console.log('\n[test] ════════ summary ════════');
-for (const r of results) console.log(`[test] ${r.ok ? 'PASS' : 'FAIL'}  ${r.layer.padEnd(12)} ${secs(r.ms ?? 0).padStart(8)}  ${r.detail ?? ''}`);
+for (const r of results) console.log(`[test] ${r.ok ? 'PASS' : 'FAIL'}  ${r.layer.padEnd(19)} ${secs(r.ms ?? 0).padStart(8)}  ${r.detail ?? ''}`);
+// Every layer's tests; a failed layer without a count of its own (build, typecheck, lint, an
+// install) is one failure.
 const passed = results.reduce((a, r) => a + (r.passed ?? 0), 0);
-const failed = results.reduce((a, r) => a + (r.failed ?? 0), 0);
+const failed = results.reduce((a, r) => a + (r.failed ?? (r.ok ? 0 : 1)), 0);
+const skipped = results.reduce((a, r) => a + (r.skipped ?? 0), 0);
 const bad = results.filter((r) => !r.ok);
-console.log(`[test] total ${secs(Date.now() - t0)}; ${bad.length ? `FAILED layers: ${bad.map((r) => r.layer).join(', ')}` : 'all layers green'}`);
+console.log(`[test] total ${secs(Date.now() - t0)}; ${bad.length ? `FAILED layers: ${bad.map((r) => r.layer).join(', ')}` : 'all layers green'}${skipped ? `; ${skipped} tests skipped (reasons above)` : ''}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(bad.length ? 1 : 0);

@@ -1,8 +1,11 @@
 // `ipc-inspector` — the command line on top of src/core (bundled to dist/cli.js, run by
-// bin/ipc-inspector.js). Subcommands: snapshot, watch, peek, signal, help; --version.
+// bin/ipc-inspector.js). Subcommands: snapshot, watch, peek, signal, port, doctor, help; --version.
 // Exit codes: 0 ok, 1 runtime failure, 2 usage error (one line on stderr), 130 interrupted.
 import { UsageError } from './cli/args';
+import * as doctor from './cli/doctor';
+import { escapeControl } from './core/escape';
 import * as peek from './cli/peek';
+import * as port from './cli/port';
 import * as signal from './cli/signal';
 import * as snapshot from './cli/snapshot';
 import * as watch from './cli/watch';
@@ -30,6 +33,8 @@ const COMMANDS: Record<string, Command> = {
   watch: { summary: 'print added / removed / changed channels live until Ctrl-C', run: watch.run },
   peek: { summary: 'show queued data of a channel without consuming it', run: peek.run },
   signal: { summary: 'send a signal to a process, bound to its start time (pidfd)', run: signal.run },
+  port: { summary: 'who listens on a port, in every network namespace; --free stops them and tests the port', run: port.run },
+  doctor: { summary: 'find what is wrong with the IPC here, explain it; exit 1 on warnings', run: doctor.run },
 };
 
 export const HELP = `ipc-inspector ${version()} — every IPC channel on this Linux machine
@@ -49,6 +54,8 @@ examples:
   ipc-inspector snapshot --kind unix,tcp
   ipc-inspector snapshot --json --pid 1234
   ipc-inspector watch --interval 500
+  ipc-inspector port 3000 --free
+  ipc-inspector doctor --pid 1234
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -72,13 +79,13 @@ export async function main(argv: string[]): Promise<number> {
     return await c.run(rest);
   } catch (e) {
     if (e instanceof UsageError) return usageError(e.message, cmd);
-    process.stderr.write(`ipc-inspector ${cmd}: ${((e as Error)?.stack ?? String(e)).split('\n')[0]}\n`);
+    process.stderr.write(`ipc-inspector ${cmd}: ${escapeControl(((e as Error)?.stack ?? String(e)).split('\n')[0])}\n`);
     return 1;
   }
 }
 
 export function usageError(message: string, cmd?: string): number {
-  process.stderr.write(`ipc-inspector${cmd ? ' ' + cmd : ''}: ${message.replace(/[\r\n]+/g, ' ')} (see \`ipc-inspector help\`)\n`);
+  process.stderr.write(`ipc-inspector${cmd ? ' ' + cmd : ''}: ${escapeControl(message)} (see \`ipc-inspector help\`)\n`);
   return 2;
 }
 
@@ -94,7 +101,7 @@ if (require.main === module || /[\\/]bin[\\/]ipc-inspector(\.js)?$/.test(require
       process.exitCode = code;
     },
     (e) => {
-      process.stderr.write(`ipc-inspector: ${(e as Error)?.message ?? String(e)}\n`);
+      process.stderr.write(`ipc-inspector: ${escapeControl((e as Error)?.message ?? String(e))}\n`);
       process.exitCode = 1;
     },
   );

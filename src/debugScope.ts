@@ -2,6 +2,7 @@
 // DAP `process` event and its systemProcessId; per ipcInspector.scopeToDebuggee we ask, scope
 // automatically, or do nothing. A scope set this way is cleared when its session ends.
 import * as vscode from 'vscode';
+import { escapeControl, notificationText, truncate } from './core/escape';
 
 export interface DebugScopeTarget {
   setScope(pid: number | undefined, label?: string): void;
@@ -45,10 +46,11 @@ export class DebugScope implements vscode.Disposable {
     const mode = vscode.workspace.getConfiguration('ipcInspector').get<string>('scopeToDebuggee', 'ask');
     this.log.info(`debug session "${session.name}" reports process ${pid}${name ? ` (${name})` : ''}; scopeToDebuggee=${mode}`);
     if (mode === 'never') return false;
-    const label = `${name ? name.split('/').pop() : 'debuggee'}[${pid}]`;
+    // The name comes from the debug adapter (the program's path): escaped and bounded.
+    const label = `${name ? truncate(escapeControl(name.split('/').pop() ?? ''), 64) : 'debuggee'}[${pid}]`;
     if (mode === 'ask') {
       const choice = await vscode.window.showInformationMessage(
-        `Scope IPC Inspector to the debuggee ${label} and its children?`,
+        notificationText(`Scope IPC Inspector to the debuggee ${label} and its children?`),
         'Scope',
         'Always',
         'Not Now',

@@ -13,6 +13,7 @@ import { DebugScope } from './debugScope';
 import { HostFacts } from './hostFacts';
 import { LiveSnapshots } from './liveSnapshots';
 import { StatusBar } from './statusBar';
+import { Ui } from './ui';
 import { ChannelsTree } from './views/channelsTree';
 import { FilterController } from './views/filterController';
 import type { IpcNode } from './views/nodes';
@@ -124,8 +125,9 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   subs.push(debugScope);
 
   const testHooks: TestHooks = {};
-  const services: Services = { context, log, source, model, filters, channelsTree, processesTree, channelsView, processesView, testHooks };
-  const inspector = registerInspector(context, source, log);
+  const ui = new Ui(testHooks, context.extensionMode === vscode.ExtensionMode.Test || process.env.IPC_INSPECTOR_TEST === '1');
+  const services: Services = { context, log, source, model, filters, channelsTree, processesTree, channelsView, processesView, testHooks, ui };
+  const inspector = registerInspector(context, source, log, ui);
   services.openInspector = (target) => inspector.open(target);
   for (const register of commands.all) subs.push(register(services));
 

@@ -199,6 +199,27 @@ int ipci_task(struct bpf_iter__task *ctx) {
   }
   const struct cred *cred = t->real_cred;
   if (cred) r.uid = cred->uid.val;
+  // NSpid: pid->numbers[0..level].nr (status prints them from the reader's level, ours is 0)
+  struct pid *pid = t->thread_pid;
+  if (pid) {
+    unsigned int level = pid->level;
+    if (level < 8) {
+      void *numbers = (void *)pid + bpf_core_field_offset(struct pid, numbers);
+      __u64 upid = bpf_core_type_size(struct upid);
+      __u64 nr_off = bpf_core_field_offset(struct upid, nr);
+      int ok = 1;
+      for (unsigned int i = 0; i < 8; i++) {
+        if (i > level) break;
+        int nr = 0;
+        if (bpf_probe_read_kernel(&nr, sizeof nr, numbers + i * upid + nr_off) != 0) ok = 0;
+        r.nspid[i] = nr;
+      }
+      if (ok) {
+        r.nspid_n = level + 1;
+        r.flags |= IPCI_T_NSPID;
+      }
+    }
+  }
   struct nsproxy *ns = t->nsproxy;
   if (ns) {
     struct net *net = ns->net_ns;

@@ -22,7 +22,9 @@ namespace ipci {
 namespace {
 
 struct UnixCols {
-  std::vector<double> inode, peer, rqueue, wqueue;
+  // vfsIno/vfsDev: the bound file's inode and the kernel's s_dev (MAJOR << 20 | MINOR), 0 when
+  // not bound to a path (UNIX_DIAG_VFS).
+  std::vector<double> inode, peer, rqueue, wqueue, vfsIno, vfsDev;
   std::vector<uint8_t> type, state, nameKind;
   std::vector<std::string> name;
 };
@@ -100,12 +102,12 @@ void UnixDump(UnixCols& c, PendingError& err) {
   memset(&req, 0, sizeof req);
   req.sdiag_family = AF_UNIX;
   req.udiag_states = ~0u;
-  req.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN;
+  req.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_VFS;
   req.udiag_cookie[0] = req.udiag_cookie[1] = INET_DIAG_NOCOOKIE;
   Dump(&req, sizeof req, err, [&](nlmsghdr* h) {
     if (h->nlmsg_len < NLMSG_LENGTH(sizeof(unix_diag_msg))) return;
     auto* m = static_cast<unix_diag_msg*>(NLMSG_DATA(h));
-    double peer = 0, rq = 0, wq = 0;
+    double peer = 0, rq = 0, wq = 0, vino = 0, vdev = 0;
     uint8_t kind = 0;
     std::string name;
     auto* a = reinterpret_cast<rtattr*>(m + 1);
@@ -131,6 +133,14 @@ void UnixDump(UnixCols& c, PendingError& err) {
             peer = v;
           }
           break;
+        case UNIX_DIAG_VFS:
+          if (dl >= sizeof(unix_diag_vfs)) {
+            unix_diag_vfs v;
+            memcpy(&v, d, sizeof v);
+            vino = v.udiag_vfs_ino;
+            vdev = v.udiag_vfs_dev;
+          }
+          break;
         case UNIX_DIAG_RQLEN:
           if (dl >= sizeof(unix_diag_rqlen)) {
             unix_diag_rqlen r;
@@ -149,6 +159,8 @@ void UnixDump(UnixCols& c, PendingError& err) {
     c.wqueue.push_back(wq);
     c.nameKind.push_back(kind);
     c.name.push_back(std::move(name));
+    c.vfsIno.push_back(vino);
+    c.vfsDev.push_back(vdev);
   });
 }
 
@@ -242,6 +254,8 @@ class DiagWorker : public PromiseWorker {
       o.Set("wqueue", Typed<Napi::Float64Array>(env, u_.wqueue));
       o.Set("nameKind", Typed<Napi::Uint8Array>(env, u_.nameKind));
       o.Set("name", Strings(env, u_.name));
+      o.Set("vfsIno", Typed<Napi::Float64Array>(env, u_.vfsIno));
+      o.Set("vfsDev", Typed<Napi::Float64Array>(env, u_.vfsDev));
     } else {
       o.Set("family", Typed<Napi::Uint8Array>(env, i_.family));
       o.Set("state", Typed<Napi::Uint8Array>(env, i_.state));

@@ -3,6 +3,7 @@
 // exit 2 — see cli.ts). `--opt value` and `--opt=value` are both accepted; list options repeat
 // (`--kind pipe --kind fifo`) or take commas (`--kind pipe,fifo`).
 import { CHANNEL_KINDS, isChannelKind, type ChannelKind } from '../core/model';
+import { escapeControl } from '../core/escape';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -30,9 +31,9 @@ export interface Parsed {
   positional: string[];
 }
 
-/** One line for the user: control characters in echoed input are shown escaped. */
+/** One line for the user: control characters in echoed input are shown escaped (core/escape). */
 function show(s: string): string {
-  return JSON.stringify(s).slice(1, -1).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escapeControl(s);
 }
 
 export function parseOptions(argv: readonly string[], specs: readonly OptionSpec[], maxPositional = 0): Parsed {

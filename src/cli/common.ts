@@ -1,5 +1,7 @@
-// Shared bits of the peek/signal CLI commands: tiny argv parsing and one-line errno errors.
+// Shared bits of the peek/signal CLI commands: tiny argv parsing and one-line errno errors
+// (escaped: error messages carry object names and paths other users chose).
 import { ActionError, errnoOf, messageOf } from '../core/actions/errors';
+import { escapeControl } from '../core/escape';
 
 export interface ParsedArgs {
   positional: string[];
@@ -45,9 +47,9 @@ export function rejectUnknown(args: ParsedArgs, known: readonly string[]): void 
 
 /** Prints `ipc-inspector <cmd>: CODE: message` (one line) and returns the exit code. */
 export function fail(cmd: string, e: unknown): number {
-  const code = errnoOf(e);
-  const msg = messageOf(e).replace(/[\r\n]+/g, ' ');
-  const hint = e instanceof ActionError && e.hint ? ` (${e.hint.replace(/[\r\n]+/g, ' ')})` : '';
+  const code = escapeControl(errnoOf(e));
+  const msg = escapeControl(messageOf(e));
+  const hint = e instanceof ActionError && e.hint ? ` (${escapeControl(e.hint)})` : '';
   process.stderr.write(`ipc-inspector ${cmd}: ${code}: ${msg}${hint}\n`);
   return code === 'EINVAL' || code === 'EUSAGE' ? 2 : 1;
 }

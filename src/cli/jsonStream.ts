@@ -1,14 +1,18 @@
 // `snapshot --json` output written in bounded chunks instead of one string: exactly the text of
-// JSON.stringify(value, null, 2) + "\n", but the top-level arrays (processes, channels) are
+// stringify(value, 2) + "\n" (JSON.stringify, or safeJson's escaped form), but the top-level arrays (processes, channels) are
 // serialised one element at a time, so at 50k fds the CLI never holds the whole ~16 MB document
 // (plus its copy as a Buffer) next to the snapshot itself. Element text is indented by splitting
 // on "\n", which JSON never leaves raw inside a string.
 export type Write = (chunk: string) => void;
+/** JSON.stringify(value, null, space), or a variant with the same layout (safeJson). */
+export type Stringify = (value: unknown, space: number) => string;
+
+const plain: Stringify = (v, space) => JSON.stringify(v, null, space) ?? 'null';
 
 const CHUNK = 64 * 1024;
 
-/** Writes `JSON.stringify(value, null, 2) + "\n"` through `write`, in chunks of about 64 KiB. */
-export function writeJsonStream(value: Record<string, unknown>, write: Write): void {
+/** Writes `stringify(value, 2) + "\n"` through `write`, in chunks of about 64 KiB. */
+export function writeJsonStream(value: Record<string, unknown>, write: Write, stringify: Stringify = plain): void {
   let buf = '';
   const out = (s: string): void => {
     buf += s;
@@ -28,16 +32,16 @@ export function writeJsonStream(value: Record<string, unknown>, write: Write): v
   out('{');
   keys.forEach((k, i) => {
     const v = value[k];
-    out(`\n  ${JSON.stringify(k)}: `);
+    out(`\n  ${stringify(k, 2)}: `);
     if (Array.isArray(v) && v.length > 0) {
       out('[');
       for (let j = 0; j < v.length; j++) {
-        const el = JSON.stringify(v[j] === undefined || typeof v[j] === 'function' ? null : v[j], null, 2) ?? 'null';
+        const el = stringify(v[j] === undefined || typeof v[j] === 'function' ? null : v[j], 2);
         out(`${j === 0 ? '' : ','}\n    ${el.includes('\n') ? el.split('\n').join('\n    ') : el}`);
       }
       out('\n  ]');
     } else {
-      const s = JSON.stringify(v, null, 2);
+      const s = stringify(v, 2);
       out(s.includes('\n') ? s.split('\n').join('\n  ') : s);
     }
     if (i < keys.length - 1) out(',');

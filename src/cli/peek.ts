@@ -4,6 +4,7 @@ import { isChannelKind, type Channel, type ProcessInfo, type Snapshot } from '..
 import { peekChannel, DEFAULT_PEEK_MAX_BYTES, type PeekResult } from '../core/actions/peek';
 import { ActionError } from '../core/actions/errors';
 import { takeSnapshot } from '../core/snapshot';
+import { escapeControl, safeJson } from '../core/escape';
 import { fail, hexdump, intFlag, parseArgs, rejectUnknown } from './common';
 
 export const PEEK_USAGE = 'usage: ipc-inspector peek <channel-id> [--json] [--max-bytes N] [--offset N]';
@@ -28,8 +29,9 @@ export function peekToJson(r: PeekResult): unknown {
   }
 }
 
+/** The text form. Ids, notes and explanations carry names other users chose: every line is escaped. */
 function printText(ch: Channel, r: PeekResult): void {
-  const w = (s: string) => process.stdout.write(s + '\n');
+  const w = (s: string) => process.stdout.write(escapeControl(s) + '\n');
   w(`${ch.id} (${ch.kind}) read ${r.at} via ${r.method}`);
   switch (r.type) {
     case 'messages':
@@ -75,7 +77,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!ch) throw new ActionError('ENOENT', `no channel ${id} (list them with \`ipc-inspector snapshot\`)`);
     const procs = new Map<number, ProcessInfo>(snap.processes.map((p) => [p.pid, p]));
     const r = await peekChannel(ch, procs, { maxBytes, offset });
-    if (args.flags.has('json')) process.stdout.write(JSON.stringify(peekToJson(r), null, 2) + '\n');
+    if (args.flags.has('json')) process.stdout.write(safeJson(peekToJson(r), 2) + '\n');
     else printText(ch, r);
     return 0;
   } catch (e) {

@@ -1,54 +1,89 @@
-// `ipc-inspector signal <pid> <SIG> [--value N] [--start-time T] [--json]`: pidfd-based, bound to
-// the process start time (given, or read now), refusing a pid whose start time changed.
-import * as fs from 'node:fs';
-import { sendSignal, readStartTime } from '../core/actions/signal';
+// `ipc-inspector signal <pid> <SIG> [--value N] [--start-time T] [--json] [--yes]`: pidfd-based,
+// bound to the process start time (given, or read now), refusing a pid whose start time changed.
+// The same runner and policy as the extension (core/actions/runner.ts): when the policy asks for
+// a confirmation (SIGKILL/SIGSTOP, PID 1, another user's process, a root process outside your
+// terminal session, glibc-reserved signals) the CLI asks on the terminal, or — when stdin is not
+// a terminal — refuses unless --yes (or --force) is given. Exit codes: 0 sent, 1 failed or not
+// confirmed, 2 bad arguments.
+import * as readline from 'node:readline';
+import { currentEuid, readProcessInfo, runSignal, sessionOrigins, type Question } from '../core/actions';
 import { ActionError } from '../core/actions/errors';
-import { signalName, signalNumber } from '../core/signals';
+import { escapeControl, safeJson } from '../core/escape';
+import { signalNumber } from '../core/signals';
 import { fail, intFlag, parseArgs, rejectUnknown } from './common';
 
-export const SIGNAL_USAGE = 'usage: ipc-inspector signal <pid> <SIG> [--value N] [--start-time T] [--json]';
+export const SIGNAL_USAGE = 'usage: ipc-inspector signal <pid> <SIG> [--value N] [--start-time T] [--json] [--yes]';
 
-/** Warnings from /proc/PID/status masks (ignored / blocked), without a full snapshot. */
-function quickWarnings(pid: number, sig: number): string[] {
-  try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const mask = (k: string): bigint => {
-      const m = new RegExp(`^${k}:\\s*([0-9a-f]+)`, 'm').exec(status);
-      return m ? BigInt('0x' + m[1]) : 0n;
-    };
-    const bit = 1n << BigInt(sig - 1);
-    const name = signalName(sig);
-    const out: string[] = [];
-    if (sig !== 9 && sig !== 19 && mask('SigIgn') & bit) out.push(`${name} is ignored by this process — it will have no effect`);
-    else if (sig !== 9 && sig !== 19 && mask('SigBlk') & bit) out.push(`${name} is blocked by this process — it stays pending until unblocked`);
-    return out;
-  } catch {
-    return [];
-  }
+/** Asks on the terminal (stderr + one line of stdin); true only for an explicit yes. */
+function askOnTerminal(q: Question): Promise<boolean> {
+  return new Promise((resolve) => {
+    process.stderr.write(`${escapeControl(q.title)}\n${q.detail.split('\n').map((l) => `  - ${escapeControl(l)}`).join('\n')}\n`);
+    const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+    let answered = false;
+    rl.question(`${escapeControl(q.action)}? [y/N] `, (a) => {
+      answered = true;
+      rl.close();
+      resolve(/^\s*y(es)?\s*$/i.test(a));
+    });
+    rl.once('close', () => {
+      if (!answered) resolve(false); // Ctrl-D
+    });
+  });
 }
 
 export async function run(argv: string[]): Promise<number> {
   try {
-    const args = parseArgs(argv, ['json', 'help']);
+    const args = parseArgs(argv, ['json', 'help', 'yes', 'force']);
     if (args.flags.has('help')) {
-      process.stdout.write(SIGNAL_USAGE + '\n');
+      process.stdout.write(
+        `${SIGNAL_USAGE}\n\nSends SIG to the process, bound to its start time (pidfd). Asks first when the policy says so\n` +
+          '(uncatchable signals, PID 1, other users\' processes, root processes outside your terminal session);\n' +
+          'without a terminal to ask on, such a signal is sent only with --yes (or --force).\n',
+      );
       return 0;
     }
-    rejectUnknown(args, ['json', 'help', 'value', 'start-time']);
+    rejectUnknown(args, ['json', 'help', 'value', 'start-time', 'yes', 'force']);
     if (args.positional.length !== 2) throw new ActionError('EINVAL', SIGNAL_USAGE);
     const [pidText, sigText] = args.positional;
-    if (!/^\d+$/.test(pidText) || Number(pidText) <= 0) throw new ActionError('EINVAL', `invalid pid: ${pidText}`);
+    if (!/^\d+$/.test(pidText) || Number(pidText) <= 0 || Number(pidText) > 4194304) throw new ActionError('EINVAL', `invalid pid: ${pidText}`);
     const pid = Number(pidText);
     const sig = signalNumber(sigText);
     if (sig === undefined) throw new ActionError('EINVAL', `unknown signal: ${sigText} (try SIGTERM, 15, SIGRTMIN+3)`);
     const value = intFlag(args, 'value', -2147483648, 2147483647);
-    const startTime = intFlag(args, 'start-time', 0, Number.MAX_SAFE_INTEGER) ?? readStartTime(pid);
-    for (const w of quickWarnings(pid, sig)) process.stderr.write(`warning: ${w}\n`);
-    const r = await sendSignal({ pid, startTime, signal: sig, value });
-    if (args.flags.has('json')) process.stdout.write(JSON.stringify({ ok: true, ...r, startTime }) + '\n');
-    else {
-      process.stdout.write(`sent ${r.signalName}${r.value !== undefined ? ` (value ${r.value})` : ''} to ${pid} via ${r.method}\n`);
+    const givenStart = intFlag(args, 'start-time', 0, Number.MAX_SAFE_INTEGER);
+    const proc = await readProcessInfo(pid);
+    if (!proc) throw new ActionError('ESRCH', `process ${pid} no longer exists (ESRCH)`);
+    const yes = args.flags.has('yes') || args.flags.has('force');
+    const interactive = !!process.stdin.isTTY && !!process.stderr.isTTY;
+    const origins = await sessionOrigins();
+    let refused: Question | undefined;
+    const out = await runSignal(
+      { process: proc, signal: sig, value, startTime: givenStart ?? proc.startTime },
+      {
+        euid: currentEuid(),
+        origin: (p) => origins.origin(p),
+        confirm: (q) => {
+          if (yes) return true;
+          if (interactive) return askOnTerminal(q);
+          refused = q;
+          return false;
+        },
+      },
+    );
+    const warnings = out.status === 'done' || out.status === 'failed' ? (out.risk?.warnings ?? []) : [];
+    for (const w of warnings) process.stderr.write(`warning: ${escapeControl(w)}\n`);
+    if (out.status === 'cancelled') {
+      const why = (refused ?? out.question).reasons.join('; ');
+      throw new ActionError(
+        'ECANCELED',
+        `${out.risk?.signalName ?? 'signal'} to ${pid} not sent: ${why}`,
+        refused ? 'stdin is not a terminal to confirm on: pass --yes to send it anyway' : 'not confirmed',
+      );
     }
+    if (out.status === 'failed') throw out.error;
+    const r = out.result;
+    if (args.flags.has('json')) process.stdout.write(safeJson({ ok: true, ...r, startTime: givenStart ?? proc.startTime }) + '\n');
+    else process.stdout.write(`sent ${r.signalName}${r.value !== undefined ? ` (value ${r.value})` : ''} to ${pid} via ${r.method}\n`);
     if (r.weakerGuarantee) process.stderr.write(`warning: ${r.weakerGuarantee}\n`);
     return 0;
   } catch (e) {

@@ -8,6 +8,7 @@
 import type { Channel, ProcessInfo, Snapshot, SnapshotDiff } from '../core/model';
 import { diffSnapshots } from '../core/diff';
 import { channelDescription, channelLabel, escapeControl, processLabel } from '../core/format';
+import { safeJson } from '../core/escape';
 import { takeSnapshot } from '../core/snapshot';
 import { parseInteger, parseOptions, SELECT_OPTIONS, usageLines, type OptionSpec } from './args';
 import { snapshotOptions } from './snapshot';
@@ -83,15 +84,15 @@ export function renderDiff(prev: Snapshot | null, next: Snapshot, diff: Snapshot
     return d ? `  ${escapeControl(d)}` : '';
   };
   for (const p of diff.addedProcesses) lines.push(`${t} + process ${processLabel(p.pid, p)}`);
-  for (const c of diff.addedChannels) lines.push(`${t} + ${c.kind} ${channelLabel(c, procs)}${facts(c)}`);
+  for (const c of diff.addedChannels) lines.push(`${t} + ${c.kind} ${channelLabel(c, procs, Infinity)}${facts(c)}`);
   for (const c of diff.changedChannels) {
     const old = prevChannels.get(c.id);
     const what = old ? channelChanges(old, c, procs, prevProcs) : [];
-    lines.push(`${t} ~ ${c.kind} ${channelLabel(c, procs)}${what.length ? '  ' + what.join(', ') : ''}`);
+    lines.push(`${t} ~ ${c.kind} ${channelLabel(c, procs, Infinity)}${what.length ? '  ' + what.join(', ') : ''}`);
   }
   for (const id of diff.removedChannels) {
     const old = prevChannels.get(id);
-    lines.push(`${t} - ${old ? `${old.kind} ${channelLabel(old, prevProcs)}` : escapeControl(id)}`);
+    lines.push(`${t} - ${old ? `${old.kind} ${channelLabel(old, prevProcs, Infinity)}` : escapeControl(id)}`);
   }
   for (const p of diff.changedProcesses) {
     const old = prevProcs.get(p.pid);
@@ -133,7 +134,7 @@ export async function run(argv: string[]): Promise<number> {
       if (stopped) break;
       const diff = diffSnapshots(prev, next);
       if (json) {
-        if (prev === null || !isEmpty(diff)) process.stdout.write(JSON.stringify(diff) + '\n');
+        if (prev === null || !isEmpty(diff)) process.stdout.write(safeJson(diff) + '\n');
       } else if (prev === null) {
         process.stdout.write(`${time(next.takenAt)} watching ${next.channels.length} channels of ${next.processes.length} processes every ${interval} ms (Ctrl-C to stop)\n`);
         for (const w of next.warnings) process.stderr.write(`warning: ${escapeControl(w)}\n`);

@@ -7,7 +7,7 @@ export function register(s: Services): vscode.Disposable {
   return vscode.commands.registerCommand('ipcInspector.copyAsJson', async (arg?: unknown) => {
     const node = targetNode(s, arg);
     if (!node) {
-      void vscode.window.showInformationMessage('IPC Inspector: select a node to copy.');
+      void s.ui.info('IPC Inspector: select a node to copy.');
       return undefined;
     }
     const text = JSON.stringify(nodeData(node), null, 2);

@@ -21,11 +21,11 @@ export function register(s: Services): vscode.Disposable {
       }
       await vscode.workspace.fs.writeFile(uri, Buffer.from(JSON.stringify(snapshot, null, 2) + '\n', 'utf8'));
       s.log.info(`exported snapshot (${snapshot.channels.length} channels) to ${uri.toString()}`);
-      if (!(arg instanceof vscode.Uri)) void vscode.window.showInformationMessage(`IPC snapshot saved to ${uri.fsPath}`);
+      if (!(arg instanceof vscode.Uri)) void s.ui.info(`IPC snapshot saved to ${uri.fsPath}`);
       return uri;
     } catch (e) {
       s.log.error('export failed:', e instanceof Error ? e : String(e));
-      void vscode.window.showErrorMessage(`IPC Inspector: export failed: ${errorText(e)}`);
+      void s.ui.error(`IPC Inspector: export failed: ${errorText(e)}`);
       return undefined;
     }
   });

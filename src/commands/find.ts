@@ -18,7 +18,7 @@ export function register(s: Services): vscode.Disposable {
     const matches = s.model.result.channels.filter((ch) => matchesText(ch, query, s.model.procs));
     if (!matches.length) {
       const hidden = (s.model.snapshot?.channels ?? []).filter((ch) => matchesText(ch, query, s.model.procs)).length;
-      void vscode.window.showInformationMessage(
+      void s.ui.info(
         `IPC Inspector: nothing matches “${query}”${hidden ? ` in view (${hidden} hidden by the filter or scope)` : ''}.`,
       );
       return undefined;

@@ -9,7 +9,7 @@ import { ensureSnapshot, pick, Services, targetNode } from './services';
 export function register(s: Services): vscode.Disposable {
   return vscode.commands.registerCommand('ipcInspector.openInspector', async (arg?: unknown) => {
     if (!s.openInspector) {
-      void vscode.window.showInformationMessage('IPC Inspector: Inspector not available yet.');
+      void s.ui.info('IPC Inspector: Inspector not available yet.');
       return undefined;
     }
     let target: InspectorTarget | undefined;

@@ -7,7 +7,7 @@ export function register(s: Services): vscode.Disposable {
     try {
       return await vscode.window.withProgress({ location: { viewId: 'ipcInspector.channels' } }, () => s.source.refresh());
     } catch (e) {
-      void vscode.window.showErrorMessage(`IPC Inspector: scan failed: ${errorText(e)}`);
+      void s.ui.error(`IPC Inspector: scan failed: ${errorText(e)}`);
       return undefined;
     }
   });

@@ -13,7 +13,7 @@ export function register(s: Services): vscode.Disposable {
     const own = chNode && node instanceof EndpointNode ? s.channelsTree.endpointNode(chNode, node.endpoint) : chNode;
     const peer = own ? s.channelsTree.peerOf(own) : undefined;
     if (!peer) {
-      void vscode.window.showInformationMessage('IPC Inspector: the peer is not in view (closed, in another namespace, or hidden by the filter).');
+      void s.ui.info('IPC Inspector: the peer is not in view (closed, in another namespace, or hidden by the filter).');
       return undefined;
     }
     await s.channelsView.reveal(peer, { select: true, focus: true, expand: true });

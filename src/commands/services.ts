@@ -1,5 +1,6 @@
 // What every command file gets: the live source, the view model and trees, the filter controller,
-// the log, and the confirmation seam (a test hook replaces the modal only in test mode).
+// the log, and the UI door (src/ui.ts: every notification, modal and quick pick, escaped; test
+// hooks replace the modal and the quick pick only in test mode).
 
 import * as vscode from 'vscode';
 import type { Channel } from '../core/model';
@@ -10,13 +11,9 @@ import type { FilterController } from '../views/filterController';
 import { ChannelNode, EndpointNode, IpcNode, ProcessNode, SignalsNode } from '../views/nodes';
 import type { ProcessesTree } from '../views/processesTree';
 import type { ViewModel } from '../views/viewModel';
+import type { TestHooks, Ui } from '../ui';
 
-export interface TestHooks {
-  /** Replaces modal confirmations (test mode only): return true to confirm. */
-  confirm?: (message: string, detail: string) => boolean | Promise<boolean>;
-  /** Replaces quick picks (test mode only): receives the items, returns the chosen one(s). */
-  pick?: (title: string, items: readonly vscode.QuickPickItem[]) => vscode.QuickPickItem | vscode.QuickPickItem[] | undefined;
-}
+export type { TestHooks } from '../ui';
 
 /** The live source and the view parts built at activation: what commands use and the test API exposes. */
 export interface ViewParts {
@@ -33,20 +30,19 @@ export interface Services extends ViewParts {
   context: vscode.ExtensionContext;
   log: vscode.LogOutputChannel;
   testHooks: TestHooks;
+  ui: Ui;
   /** The inspector panel, once the webview module is there. */
   openInspector?: (target: InspectorTarget) => void;
 }
 
-/** A modal yes/no naming the action; the test hook answers instead in test mode. */
+/** A modal yes/no naming the action (escaped; the test hook answers instead in test mode). */
 export async function confirm(s: Services, message: string, detail: string, action: string): Promise<boolean> {
-  if (s.testHooks.confirm) return s.testHooks.confirm(message, detail);
-  const answer = await vscode.window.showWarningMessage(message, { modal: true, detail }, action);
-  return answer === action;
+  return s.ui.confirm({ title: message, detail, action });
 }
 
+/** A quick pick with escaped label, description and detail (the test hook answers in test mode). */
 export async function pick<T extends vscode.QuickPickItem>(s: Services, title: string, items: T[], options: vscode.QuickPickOptions = {}): Promise<T | undefined> {
-  if (s.testHooks.pick) return s.testHooks.pick(title, items) as T | undefined;
-  return vscode.window.showQuickPick(items, { title, matchOnDescription: true, matchOnDetail: true, ...options });
+  return s.ui.pick(title, items, options);
 }
 
 /** The node a context-menu / title command applies to: its argument, else the focused view's selection. */

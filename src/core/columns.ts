@@ -116,7 +116,7 @@ const INET: Column[] = [
   c('recvQueue', 'RECV-Q', 'number', 'Bytes not yet read; for a listener, pending connections'),
   c('sendQueue', 'SEND-Q', 'number', 'Bytes not yet acknowledged; for a listener, the backlog'),
   c('inode', 'INODE', 'number', 'Socket inode (0 for TIME-WAIT)'),
-  c('peer', 'PEER', 'string', 'Other end of a loopback connection seen in the same namespace'),
+  c('peer', 'PEER', 'string', 'Other end of the connection when both ends were seen (same namespace, another namespace, or through NAT)'),
   c('uid', 'UID', 'number', 'Socket owner uid'),
   c('netns', 'NETNS', 'string', 'Network namespace inode'),
 ];

@@ -1,41 +1,35 @@
 // Shared human formatting for the CLI table, the tree views and the webview. Pure functions,
 // no vscode, no DOM. Everything that comes from a process (comm, paths, names) goes through
-// escapeControl; nothing here produces markup.
+// escapeControl (core/escape.ts) and is bounded (CAPS); nothing here produces markup.
 import type { Channel, ChannelKind, Endpoint, ProcessInfo } from './model';
 
-const HEX = '0123456789abcdef';
+import { escapeControl, truncate } from './escape';
+
+export { escapeControl } from './escape';
 
 /**
- * Makes attacker-controlled text safe to print on one line: control characters (C0, DEL, C1),
- * NUL, newlines, line/paragraph separators and bidi overrides become visible escapes
- * (`\n`, `\t`, `\r`, `\x00`, `\u202e`). Markup is not touched: callers never interpret it as HTML.
+ * Bounds on what one label, description or tooltip line carries. Any user may create objects
+ * whose facts are huge (a SysV set of 32,000 semaphores, a 4 KiB FIFO path, a 2 MiB command
+ * line); the tree and the status bar show a summary, the snapshot JSON keeps everything.
  */
-export function escapeControl(text: string): string {
-  let out = '';
-  let last = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    let esc: string | null = null;
-    if (c < 0x20 || c === 0x7f || (c >= 0x80 && c <= 0x9f)) {
-      esc = c === 10 ? '\\n' : c === 9 ? '\\t' : c === 13 ? '\\r' : '\\x' + HEX[c >> 4] + HEX[c & 15];
-    } else if (c === 0x2028 || c === 0x2029 || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c === 0x200e || c === 0x200f || c === 0xfeff) {
-      esc = '\\u' + c.toString(16).padStart(4, '0');
-    } else if (c >= 0xd800 && c <= 0xdbff) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        i++; // valid pair
-        continue;
-      }
-      esc = '\\u' + c.toString(16);
-    } else if (c >= 0xdc00 && c <= 0xdfff) {
-      esc = '\\u' + c.toString(16); // lone low surrogate
-    }
-    if (esc !== null) {
-      out += text.slice(last, i) + esc;
-      last = i + 1;
-    }
-  }
-  return last === 0 ? text : out + text.slice(last);
+export const CAPS = {
+  /** Code points of a name or path in a label. */
+  name: 160,
+  /** Array items listed before `… N more`. */
+  items: 8,
+  /** Code points of one tooltip line (command lines included). */
+  line: 500,
+} as const;
+
+/** Escaped and bounded: what a label shows of a name, path or command line. */
+export function shortText(text: string, max: number = CAPS.name): string {
+  return truncate(escapeControl(text), max);
+}
+
+/** `[0, 1, 2, … 31997 more]`: the first CAPS.items values of a long array. */
+export function summarizeList(values: readonly unknown[], max: number = CAPS.items): string {
+  const shown = values.slice(0, max).map((v) => escapeControl(String(v)));
+  return `[${shown.join(', ')}${values.length > max ? `, … ${values.length - max} more` : ''}]`;
 }
 
 export function formatBytes(n: number | null | undefined): string {
@@ -98,12 +92,12 @@ function lookup(p: ProcLookup | undefined, pid: number): ProcessInfo | undefined
 
 /** `nginx[812]`, or `[812]` when the process is unknown. */
 export function processLabel(pid: number, proc: ProcessInfo | undefined): string {
-  return proc ? `${escapeControl(proc.comm)}[${pid}]` : `[${pid}]`;
+  return proc ? `${shortText(proc.comm, 64)}[${pid}]` : `[${pid}]`;
 }
 
 /** `nginx[812] fd 5 (w)` or `postgres[90] map 7f12…-7f13… (rw)`. */
 export function endpointLabel(ep: Endpoint, proc?: ProcessInfo): string {
-  const where = ep.fd !== undefined ? `fd ${ep.fd}` : ep.map !== undefined ? `map ${escapeControl(ep.map)}` : 'no fd';
+  const where = ep.fd !== undefined ? `fd ${ep.fd}` : ep.map !== undefined ? `map ${shortText(ep.map, 64)}` : 'no fd';
   return `${processLabel(ep.pid, proc)} ${where} (${ep.mode})`;
 }
 
@@ -111,13 +105,14 @@ function sysvKey(key: number): string {
   return '0x' + (key >>> 0).toString(16).padStart(8, '0');
 }
 
-/** The object's own name (path, key, address) without endpoints. */
-export function channelName(ch: Channel): string {
+/** The object's own name (path, key, address) without endpoints; names longer than `max` end in `…`. */
+export function channelName(ch: Channel, max: number = CAPS.name): string {
+  const name = (t: string) => shortText(t, max);
   switch (ch.kind) {
     case 'pipe':
       return `pipe:[${ch.inode}]`;
     case 'fifo':
-      return escapeControl(ch.path) + (ch.deleted ? ' (deleted)' : '');
+      return name(ch.path) + (ch.deleted ? ' (deleted)' : '');
     case 'sysv-msg':
       return `msqid ${ch.msqid} key ${sysvKey(ch.key)}`;
     case 'sysv-shm':
@@ -127,11 +122,11 @@ export function channelName(ch: Channel): string {
     case 'posix-mq':
     case 'posix-shm':
     case 'posix-sem':
-      return '/' + escapeControl(ch.name);
+      return '/' + name(ch.name);
     case 'anon-shm':
-      return escapeControl(ch.name) + ` [${ch.dev}:${ch.inode}]`;
+      return name(ch.name) + ` [${ch.dev}:${ch.inode}]`;
     case 'unix':
-      return ch.path !== undefined ? escapeControl(ch.path) : ch.abstract !== undefined ? '@' + escapeControl(ch.abstract) : `unix:[${ch.inode}]`;
+      return ch.path !== undefined ? name(ch.path) : ch.abstract !== undefined ? '@' + name(ch.abstract) : `unix:[${ch.inode}]`;
     case 'tcp':
     case 'udp':
       return ch.state === 'LISTEN' || ch.remote.endsWith(':*') || ch.remote.endsWith(':0') ? ch.local : `${ch.local} → ${ch.remote}`;
@@ -142,19 +137,19 @@ function sides(ch: Channel, procs: ProcLookup | undefined): string {
   if (ch.endpoints.length === 0) return '';
   const label = (e: Endpoint) => processLabel(e.pid, lookup(procs, e.pid));
   const uniq = (eps: Endpoint[]) => [...new Set(eps.map(label))];
+  const some = (u: string[]) => (u.length > 3 ? `${u.slice(0, 3).join(', ')} +${u.length - 3}` : u.join(', '));
   if (ch.kind === 'pipe' || ch.kind === 'fifo') {
     const w = uniq(ch.endpoints.filter((e) => e.mode !== 'r'));
     const r = uniq(ch.endpoints.filter((e) => e.mode !== 'w'));
-    return `${w.join(', ') || '?'} → ${r.join(', ') || '?'}`;
+    return `${some(w) || '?'} → ${some(r) || '?'}`;
   }
-  const u = uniq(ch.endpoints);
-  return u.length > 3 ? `${u.slice(0, 3).join(', ')} +${u.length - 3}` : u.join(', ');
+  return some(uniq(ch.endpoints));
 }
 
-/** `pipe:[4901] nginx[812] → worker[813]`. */
-export function channelLabel(ch: Channel, processesByPid?: ProcLookup): string {
+/** `pipe:[4901] nginx[812] → worker[813]` (at most 3 processes a side, names up to `maxName`). */
+export function channelLabel(ch: Channel, processesByPid?: ProcLookup, maxName: number = CAPS.name): string {
   const s = sides(ch, processesByPid);
-  return s ? `${channelName(ch)}  ${s}` : channelName(ch);
+  return s ? `${channelName(ch, maxName)}  ${s}` : channelName(ch, maxName);
 }
 
 /** Short facts: bytes queued, messages, state, size. */
@@ -179,7 +174,7 @@ export function channelDescription(ch: Channel): string {
       return `${formatBytes(ch.size)}, ${n} process${n === 1 ? '' : 'es'}`;
     }
     case 'sysv-sem':
-      return ch.values ? `values [${ch.values.join(', ')}]` : `${ch.nsems} sem`;
+      return ch.values ? (ch.values.length > CAPS.items ? `${ch.nsems} sems, values ${summarizeList(ch.values)}` : `values ${summarizeList(ch.values)}`) : `${ch.nsems} sem`;
     case 'posix-sem':
       return ch.value === null ? '' : `value ${ch.value}`;
     case 'unix':
@@ -197,14 +192,14 @@ export function channelTooltipLines(ch: Channel, processesByPid?: ProcLookup): s
   if (d) lines.push(d);
   switch (ch.kind) {
     case 'sysv-msg':
-      lines.push(`owner ${escapeControl(ch.owner)}, mode ${ch.mode}; last send by pid ${ch.lastSendPid || '—'}, last receive by pid ${ch.lastRecvPid || '—'}`);
+      lines.push(`owner ${shortText(ch.owner, 64)}, mode ${ch.mode}; last send by pid ${ch.lastSendPid || '—'}, last receive by pid ${ch.lastRecvPid || '—'}`);
       break;
     case 'sysv-shm':
-      lines.push(`owner ${escapeControl(ch.owner)}, mode ${ch.mode}; created by pid ${ch.creatorPid}, last attach/detach by pid ${ch.lastPid}`);
+      lines.push(`owner ${shortText(ch.owner, 64)}, mode ${ch.mode}; created by pid ${ch.creatorPid}, last attach/detach by pid ${ch.lastPid}`);
       break;
     case 'sysv-sem':
-      lines.push(`owner ${escapeControl(ch.owner)}, mode ${ch.mode}; ${ch.nsems} semaphore(s)`);
-      if (ch.waitingForIncrease) lines.push(`waiting for increase: [${ch.waitingForIncrease.join(', ')}], for zero: [${(ch.waitingForZero ?? []).join(', ')}]`);
+      lines.push(`owner ${shortText(ch.owner, 64)}, mode ${ch.mode}; ${ch.nsems} semaphore(s)`);
+      if (ch.waitingForIncrease) lines.push(`waiting for increase: ${summarizeList(ch.waitingForIncrease)}, for zero: ${summarizeList(ch.waitingForZero ?? [])}`);
       break;
     case 'posix-mq':
       if (ch.notifyPid) lines.push(`notifies pid ${ch.notifyPid} on arrival`);

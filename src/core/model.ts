@@ -81,6 +81,41 @@ export interface ProcessInfo {
   /** cwd/exe links where readable (null without permission); used for workspace scoping. */
   cwd: string | null;
   exe: string | null;
+  // The four fields below are always present in snapshots (null / [] when unknown); they are
+  // optional in the type only so that hand-made ProcessInfo values (tests, older producers) compile.
+  /** The container this process runs in (from /proc/PID/cgroup and the runtime's state on disk); null when none is recognised or the cgroup was unreadable. */
+  container?: ContainerInfo | null;
+  /**
+   * NSpid from /proc/PID/status: this process's pid in each nested pid namespace, outermost (as
+   * seen from the snapshot's own namespace, = `pid`) first, innermost (the pid inside the
+   * container) last. One element when the process is in the snapshot's pid namespace; [] when unknown.
+   */
+  nsPid?: number[];
+  /** Pid namespace inode (`readlink /proc/PID/ns/pid`), as text; null when unreadable. */
+  pidns?: string | null;
+  /** Network namespace inode (`readlink /proc/PID/ns/net`), as text; null when unreadable. */
+  netns?: string | null;
+}
+
+/**
+ * Container runtimes recognised from cgroup paths. `kubernetes`: a kubepods path whose engine
+ * (containerd, CRI-O, docker) neither the path nor the state on disk names; `machined`: a
+ * systemd-machined machine (machine.slice) whose registering service could not be read.
+ */
+export type ContainerRuntime = 'docker' | 'containerd' | 'cri-o' | 'kubernetes' | 'podman' | 'nspawn' | 'machined' | 'lxc';
+
+export interface ContainerInfo {
+  runtime: ContainerRuntime;
+  /** The runtime's id: 64 hex digits (docker, containerd, CRI-O, podman), the machine name (nspawn, machined) or the container name (LXC). */
+  id: string;
+  /** Name from the runtime's state on disk (docker `Name`, podman `names`, Kubernetes/containerd annotations) or the cgroup path (nspawn, LXC); null when not found. Runtime users choose it: escape at display. */
+  name: string | null;
+  /** Kubernetes pod: uid from the kubepods cgroup path; name and namespace from the runtime's annotations when readable. null outside Kubernetes. */
+  pod: { uid: string; name: string | null; namespace: string | null } | null;
+  /** Set for rootless containers: the uid whose delegated cgroup tree (user@UID.service) holds it. */
+  rootlessUid: number | null;
+  /** The cgroup path it was recognised from (v2 line, else the name=systemd line, else a controller's). */
+  cgroup: string;
 }
 
 interface ChannelBase {
@@ -235,6 +270,13 @@ export interface UnixChannel extends ChannelBase {
   recvQueue: number | null;
   sendQueue: number | null;
   netns: string;
+  /**
+   * The file the socket is bound to, as the kernel keeps it (sock_diag UNIX_DIAG_VFS, native
+   * only): its inode and device `major:minor`. Compared with what `path` names now, it tells a
+   * socket whose path was unlinked or taken over by another socket.
+   */
+  boundInode?: number;
+  boundDev?: string;
 }
 
 export interface InetChannel extends ChannelBase {
@@ -250,8 +292,25 @@ export interface InetChannel extends ChannelBase {
   inode: number;
   /** Network namespace inode (`readlink /proc/PID/ns/net`), as text. */
   netns: string;
-  /** For loopback pairs where both ends were seen: the other end's channel id. */
+  /** The other end's channel id when both ends were seen (see `peerMatch`); absent when unknown or ambiguous. */
   peer?: string;
+  /**
+   * Set with `peer` when the other end is NOT a plain pair in this namespace: its network
+   * namespace (differs from `netns` across namespaces). Absent for same-namespace pairs: `netns`.
+   */
+  peerNetns?: string;
+  /**
+   * How `peer` was found, when not the swapped (local, remote) pair in this same namespace
+   * (absent then): `tuple-netns` — the swapped pair in another namespace, the only such socket
+   * machine-wide and not a loopback address (veth, bridges); `conntrack` — a NAT entry (DNAT of a
+   * published port) of the namespace that translated it maps one end's tuple onto the other's.
+   */
+  peerMatch?: 'tuple-netns' | 'conntrack';
+  /**
+   * A user-space port proxy (docker-proxy) relays this connection: the channel id of the proxy's
+   * other socket for the same connection, when the proxy holds exactly one connection on each side.
+   */
+  relay?: string;
   uid: number;
 }
 

@@ -86,6 +86,8 @@ export interface ProcTaskFacts {
   sigCgt: string;
   /** status's "queued/limit". */
   sigQ: string;
+  /** status's NSpid: the pid in each nested pid namespace, outermost first. */
+  nsPid: number[];
 }
 
 /** IPC-relevant fds in columns (one row per fd); regular files, ttys, anon inodes are skipped. */
@@ -187,6 +189,12 @@ export interface UnixDiag {
   nameKind: Uint8Array;
   /** Path or abstract name (without the leading NUL), '' when unnamed. */
   name: string[];
+  /**
+   * UNIX_DIAG_VFS: inode of the file the socket is bound to and its device in the kernel's
+   * internal encoding (MAJOR << 20 | MINOR); 0 when not bound to a path. Absent from /proc/net/unix.
+   */
+  vfsIno?: Float64Array;
+  vfsDev?: Float64Array;
 }
 
 /** TCP/UDP sockets from inet_diag, in columns. */

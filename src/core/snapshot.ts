@@ -13,7 +13,8 @@ import { CHANNEL_KINDS, SNAPSHOT_VERSION, type Capabilities, type Channel, type 
 import { errnoName, loadBpf, loadNative, type BpfAddon, type BpfWalkPhases, type NativeAddon, type ProcWalkProcess } from './native';
 import { parseCmdline, parseStat, parseStatus, parseTimers } from './parsers/procPid';
 import { decodeSigMask } from './signals';
-import { FdIndex, type Probe, type ProbeContext } from './probes/context';
+import { FdIndex, netnsId, type Probe, type ProbeContext } from './probes/context';
+import { annotateNamespaces } from './namespaces';
 import { pipeProbe } from './probes/pipes';
 import { posixProbe } from './probes/posix';
 import { anonShmProbe } from './probes/anonShm';
@@ -36,7 +37,7 @@ export interface SnapshotOptions {
   threads?: number;
   /** false forces the TS path. */
   useNative?: boolean;
-  /** default 'ipc': only processes holding at least one channel endpoint, plus their ancestors so the tree is connected. */
+  /** default 'ipc': only processes holding at least one channel endpoint, and zombies (unreaped children), plus their ancestors so the tree is connected. */
   processes?: 'ipc' | 'all';
   /** Where passwd lives (user names). Default `/etc`. */
   etcRoot?: string;
@@ -44,6 +45,8 @@ export interface SnapshotOptions {
   devRoot?: string;
   /** Tests and benchmarks: use this addon (or none) instead of loadNative(). Not for worker options (not cloneable). */
   nativeAddon?: NativeAddon | null;
+  /** Root of the container runtimes' state (`var/lib/docker`, `run/containerd`, …). Default `/`. */
+  containerStateRoot?: string;
   /** Which fd walk: 'auto' (default; or IPC_INSPECTOR_WALK) = the BPF iterator where it runs, else the /proc walk. */
   walk?: WalkPreference;
   /** Tests: use this BPF addon (or none) instead of loadBpf(); an injected nativeAddon implies none. */
@@ -77,7 +80,9 @@ function readOpt(p: string): string | null {
 }
 
 /** stat's and status's fields of a process, from their text (/proc walks) or from the task (BPF walk). */
-function procFields(p: ProcWalkProcess): { st: ReturnType<typeof parseStat>; uid: number | null; tracerPid: number; signals: SignalState; threads: number | null } | null {
+function procFields(
+  p: ProcWalkProcess,
+): { st: ReturnType<typeof parseStat>; uid: number | null; tracerPid: number; signals: SignalState; threads: number | null; nsPid: number[] } | null {
   const t = p.task;
   if (t) {
     const [queued, limit] = t.sigQ.split('/').map(Number);
@@ -86,6 +91,7 @@ function procFields(p: ProcWalkProcess): { st: ReturnType<typeof parseStat>; uid
       uid: t.uid,
       tracerPid: t.tracerPid,
       threads: t.threads,
+      nsPid: t.nsPid,
       signals: {
         pending: decodeSigMask(t.sigPnd),
         shdPending: decodeSigMask(t.shdPnd),
@@ -99,7 +105,7 @@ function procFields(p: ProcWalkProcess): { st: ReturnType<typeof parseStat>; uid
   }
   if (p.stat === undefined || p.status === undefined) return null;
   const status = parseStatus(p.status);
-  return { st: parseStat(p.stat), uid: status.uid, tracerPid: status.tracerPid, signals: status.signals, threads: status.threads };
+  return { st: parseStat(p.stat), uid: status.uid, tracerPid: status.tracerPid, signals: status.signals, threads: status.threads, nsPid: status.nsPid };
 }
 
 function toProcess(p: ProcWalkProcess, user: (uid: number) => string): ProcessInfo | null {
@@ -123,6 +129,10 @@ function toProcess(p: ProcWalkProcess, user: (uid: number) => string): ProcessIn
     threads: f.threads ?? st.threads,
     cwd: p.cwd ?? null,
     exe: p.exe ?? null,
+    container: null, // filled for the kept processes by annotateNamespaces
+    nsPid: f.nsPid,
+    pidns: null,
+    netns: p.netns ? netnsId(p.netns) : null,
   };
 }
 
@@ -262,6 +272,9 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
         }
       }
     }
+    // Zombies hold no fds but are IPC trouble (a parent that never reaps: SIGCHLD lost or
+    // ignored); keep them and, through the ancestor walk below, the parent that should reap.
+    for (const p of processes.values()) if (p.state === 'Z' && (!pidFilter || pidFilter.has(p.pid) || pidFilter.has(p.ppid))) keep.add(p.pid);
     for (const pid of [...keep]) {
       let p = processes.get(pid);
       let guard = 0;
@@ -274,6 +287,9 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
     for (const p of processes.values()) if (keep.has(p.pid)) procList.push(p);
   }
   procList.sort((a, b) => a.pid - b.pid);
+  const tKeep = performance.now();
+  await annotateNamespaces(procList, { procRoot, etcRoot: opts.etcRoot, stateRoot: opts.containerStateRoot }, warnings);
+  const tNs = performance.now();
 
   if (opts.timings) {
     Object.assign(opts.timings, { walkMs: tWalk - t0, indexMs: tIndex - tWalk, probeMs, sortMs: tSort - tProbes, finishMs: performance.now() - tSort });
@@ -281,7 +297,7 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   }
   if (PROFILE) {
     process.stderr.write(
-      `[snapshot] walk ${walkCapability.backend} ${(tWalk - t0).toFixed(1)} (native inner ${w.elapsedMs.toFixed(1)}${bpfPhases ? ` ${JSON.stringify(bpfPhases)}` : ''}) index ${(tIndex - tWalk).toFixed(1)} probes ${(tProbes - tIndex).toFixed(1)} ${JSON.stringify(probeMs)} sort ${(tSort - tProbes).toFixed(1)} finish ${(performance.now() - tSort).toFixed(1)} ms; fds ${w.fds.pid.length}\n`,
+      `[snapshot] walk ${walkCapability.backend} ${(tWalk - t0).toFixed(1)} (native inner ${w.elapsedMs.toFixed(1)}${bpfPhases ? ` ${JSON.stringify(bpfPhases)}` : ''}) index ${(tIndex - tWalk).toFixed(1)} probes ${(tProbes - tIndex).toFixed(1)} ${JSON.stringify(probeMs)} sort ${(tSort - tProbes).toFixed(1)} keep ${(tKeep - tSort).toFixed(1)} namespaces ${(tNs - tKeep).toFixed(1)} (${procList.length} processes) finish ${(performance.now() - tNs).toFixed(1)} ms; fds ${w.fds.pid.length}\n`,
     );
   }
   const bootId = readOpt(path.join(procRoot, 'sys/kernel/random/boot_id'))?.trim();

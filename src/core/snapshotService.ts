@@ -1,7 +1,8 @@
 // Runs takeSnapshot + diffSnapshots in a worker_threads Worker (dist/snapshotWorker.js); the
 // main thread only parses and applies the diff (JSON.parse + applyDiff), in parts of at most
-// DIFF_PART_CHANNELS channels with the event loop free in between, so the extension host stays
-// responsive even for a first full diff of 50k+ channels.
+// DIFF_PART_CHANNELS entries and DIFF_PART_BYTES bytes with the event loop free in between, so the
+// extension host stays responsive even for a first full diff of 50k+ channels, or for objects
+// other users made huge on purpose.
 // If the worker cannot start (bundle missing, workers unavailable) or dies, it falls back to
 // taking snapshots in-thread and says so in `fallbackReason`.
 import * as fs from 'node:fs';
@@ -11,15 +12,28 @@ import { applyDiff, diffSnapshots } from './diff';
 import type { Snapshot, SnapshotDiff } from './model';
 import { takeSnapshot, type SnapshotOptions } from './snapshot';
 import type { FromWorker, ToWorker } from './snapshotWorker';
-import type { Channel } from './model';
+import type { Channel, ProcessInfo } from './model';
+import type { Diagnosis } from './diagnose/problem';
+import { DiagnosisReceiver, diagnosisHook, type DiagnoseSetting, type DiagnosisDelta } from './diagnose/workerHook';
 
 export type SnapshotServiceOptions = SnapshotOptions & {
   workerPath?: string;
-  /** Channels per diff message (default DIFF_PART_CHANNELS in snapshotWorker.ts). */
+  /** Entries per diff message (default DIFF_PART_CHANNELS in snapshotWorker.ts). */
   partChannels?: number;
+  /** UTF-8 bytes per diff message (default DIFF_PART_BYTES in snapshotWorker.ts). */
+  partBytes?: number;
   /** Worker young generation (V8 semi-spaces), MB; 0 = V8's default. */
   youngGenerationMb?: number;
+  /** Run the diagnosis rules after each snapshot, in the worker (true, or Diagnoser options); next() then carries `diagnosis`. */
+  diagnose?: DiagnoseSetting;
 };
+
+export interface NextResult {
+  diff: SnapshotDiff;
+  snapshot: Snapshot;
+  /** The diagnosis of this snapshot, when the service was created with `diagnose`. */
+  diagnosis?: Diagnosis;
+}
 
 /**
  * Young generation of the snapshot worker. A snapshot's channels are alive until the snapshot is
@@ -46,7 +60,7 @@ export function findWorkerScript(start: string = __dirname): string | null {
 
 interface Pending {
   seq: number;
-  resolve: (v: { diff: SnapshotDiff; snapshot: Snapshot }) => void;
+  resolve: (v: NextResult) => void;
   reject: (e: Error) => void;
   /** Parts applied so far (the snapshot under construction; `current` stays as is until the last part). */
   staging: Snapshot | null;
@@ -54,6 +68,10 @@ interface Pending {
   removed: string[][];
   changed: Channel[][];
   added: Channel[][];
+  removedProcs: number[][];
+  changedProcs: ProcessInfo[][];
+  addedProcs: ProcessInfo[][];
+  partBytes: number[];
   mainMs: number;
   maxStallMs: number;
 }
@@ -70,6 +88,8 @@ export class SnapshotService {
   lastMaxStallMs = 0;
   /** Messages the last diff came in. */
   lastParts = 0;
+  /** UTF-8 size of each message of the last diff (as the worker encoded them). */
+  lastPartBytes: number[] = [];
   /** Time the worker spent on the last snapshot + diff. */
   lastWorkerMs = 0;
   /** Why snapshots run in-thread, or null while the worker is used. */
@@ -84,9 +104,16 @@ export class SnapshotService {
   private disposed = false;
   private chain: Promise<unknown> = Promise.resolve();
 
+  /** In-thread diagnosis, used only when scanning on the calling thread (the worker has its own). */
+  private localDiagnosis: ReturnType<typeof diagnosisHook> = null;
+  private readonly diagnose: DiagnoseSetting;
+  /** The problems as last received (the worker sends what changed). */
+  private readonly received = new DiagnosisReceiver();
+
   constructor(opts: SnapshotServiceOptions = {}) {
-    const { workerPath, partChannels, youngGenerationMb, ...options } = opts;
+    const { workerPath, partChannels, partBytes, youngGenerationMb, diagnose, ...options } = opts;
     this.options = options;
+    this.diagnose = diagnose;
     if (options.nativeAddon !== undefined) {
       this.fallbackReason = 'an injected nativeAddon cannot cross to a worker; scanning on the calling thread';
       return;
@@ -99,7 +126,7 @@ export class SnapshotService {
     try {
       const young = youngGenerationMb ?? WORKER_YOUNG_GENERATION_MB;
       this.worker = new Worker(script, {
-        workerData: { options, partChannels },
+        workerData: { options, partChannels, partBytes, diagnose },
         ...(young > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: young } } : {}),
       });
       this.worker.on('message', (m: FromWorker) => this.onMessage(m));
@@ -123,12 +150,13 @@ export class SnapshotService {
   setOptions(options: SnapshotOptions): void {
     this.options = options;
     this.current = null;
+    this.localDiagnosis?.reset();
     if (options.nativeAddon !== undefined && this.worker) this.fail('an injected nativeAddon cannot cross to a worker');
     this.worker?.postMessage({ type: 'options', options } satisfies ToWorker);
   }
 
   /** Takes the next snapshot; calls are serialised. */
-  next(): Promise<{ diff: SnapshotDiff; snapshot: Snapshot }> {
+  next(): Promise<NextResult> {
     const run = this.chain.then(
       () => this.nextNow(),
       () => this.nextNow(),
@@ -146,7 +174,7 @@ export class SnapshotService {
     if (w) void w.terminate();
   }
 
-  private async nextNow(): Promise<{ diff: SnapshotDiff; snapshot: Snapshot }> {
+  private async nextNow(): Promise<NextResult> {
     if (this.disposed) throw new Error('SnapshotService disposed');
     if (!this.worker) return this.inThread();
     const w = this.worker;
@@ -154,7 +182,10 @@ export class SnapshotService {
     w.ref();
     try {
       return await new Promise((resolve, reject) => {
-        this.pending.set(seq, { seq, resolve, reject, staging: null, started: false, removed: [], changed: [], added: [], mainMs: 0, maxStallMs: 0 });
+        this.pending.set(seq, {
+          seq, resolve, reject, staging: null, started: false, removed: [], changed: [], added: [],
+          removedProcs: [], changedProcs: [], addedProcs: [], partBytes: [], mainMs: 0, maxStallMs: 0,
+        });
         w.postMessage({ type: 'next', seq } satisfies ToWorker);
       });
     } catch (e) {
@@ -165,16 +196,19 @@ export class SnapshotService {
     }
   }
 
-  private async inThread(): Promise<{ diff: SnapshotDiff; snapshot: Snapshot }> {
+  private async inThread(): Promise<NextResult> {
     const t0 = performance.now();
     const snapshot = await takeSnapshot(this.options);
     const diff = diffSnapshots(this.current, snapshot);
     this.current = snapshot;
+    if (this.diagnose && !this.localDiagnosis) this.localDiagnosis = diagnosisHook(this.diagnose);
+    const diagnosis = this.localDiagnosis ? this.received.apply(JSON.parse(this.localDiagnosis.run(snapshot)) as DiagnosisDelta) : undefined;
     this.lastWorkerMs = 0;
     this.lastMainThreadMs = performance.now() - t0; // includes awaits; the whole scan ran on this thread
     this.lastMaxStallMs = this.lastMainThreadMs;
     this.lastParts = 0;
-    return { diff, snapshot };
+    this.lastPartBytes = [];
+    return diagnosis ? { diff, snapshot, diagnosis } : { diff, snapshot };
   }
 
   private onMessage(m: FromWorker): void {
@@ -194,6 +228,7 @@ export class SnapshotService {
     const part = JSON.parse(m.json) as SnapshotDiff;
     p.staging = applyDiff(p.started ? p.staging : this.current, part);
     p.started = true;
+    p.partBytes.push(m.bytes);
     const ms = performance.now() - t0;
     p.mainMs += ms;
     if (ms > p.maxStallMs) p.maxStallMs = ms;
@@ -201,6 +236,9 @@ export class SnapshotService {
       p.removed.push(part.removedChannels);
       p.changed.push(part.changedChannels);
       p.added.push(part.addedChannels);
+      p.removedProcs.push(part.removedProcesses);
+      p.changedProcs.push(part.changedProcesses);
+      p.addedProcs.push(part.addedProcesses);
       this.worker?.postMessage({ type: 'ack', seq: m.seq } satisfies ToWorker);
       return;
     }
@@ -214,6 +252,9 @@ export class SnapshotService {
             removedChannels: flat(p.removed, part.removedChannels),
             changedChannels: flat(p.changed, part.changedChannels),
             addedChannels: flat(p.added, part.addedChannels),
+            removedProcesses: flat(p.removedProcs, part.removedProcesses),
+            changedProcesses: flat(p.changedProcs, part.changedProcesses),
+            addedProcesses: flat(p.addedProcs, part.addedProcesses),
           };
     const snapshot = p.staging!;
     this.current = snapshot;
@@ -222,7 +263,9 @@ export class SnapshotService {
     this.lastMainThreadMs = p.mainMs + tail;
     this.lastMaxStallMs = Math.max(p.maxStallMs, ms + tail);
     this.lastParts = m.parts;
-    p.resolve({ diff, snapshot });
+    this.lastPartBytes = p.partBytes;
+    // the diagnosis was computed in the worker; here it is only parsed
+    p.resolve(m.diagnosis ? { diff, snapshot, diagnosis: this.received.apply(JSON.parse(m.diagnosis) as DiagnosisDelta) } : { diff, snapshot });
   }
 
   private fail(reason: string): void {

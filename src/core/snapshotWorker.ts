@@ -2,69 +2,110 @@
 // keeps the previous one and posts only the diff, as JSON text in bounded parts. Protocol:
 //   main → worker: { type: 'next', seq } | { type: 'options', options } | { type: 'reset' } | { type: 'ack', seq }
 //   worker → main: { type: 'ready' }
-//                | { type: 'part', seq, json }            (a piece of the diff; the main thread acks it)
-//                | { type: 'diff', seq, json, workerMs, parts } (the last piece: processes + snapshot facts)
+//                | { type: 'part', seq, json, bytes }     (a piece of the diff; the main thread acks it)
+//                | { type: 'diff', seq, json, bytes, workerMs, parts, diagnosis? } (the last piece; with
+//                  workerData.diagnose, what changed in the diagnosis, as JSON — diagnose/workerHook.ts)
 //                | { type: 'error', seq, message }
 // Why parts and JSON: receiving a message deserializes it on the main thread before any listener
 // runs, so one 50k-channel diff would stall it for hundreds of ms, unmeasured. A string arrives
-// as one copy; the main thread's JSON.parse + applyDiff of ≤ DIFF_PART_CHANNELS channels is short
-// and timed; the next part is sent only after the ack, so the main event loop runs in between.
+// as one copy; the main thread's JSON.parse + applyDiff of ≤ DIFF_PART_CHANNELS entries and
+// ≤ DIFF_PART_BYTES bytes is short and timed; the next part is sent only after the ack, so the main
+// event loop runs in between.
 import { parentPort, workerData } from 'node:worker_threads';
 import { diffSnapshots } from './diff';
 import type { Snapshot, SnapshotDiff } from './model';
 import { takeSnapshot, type SnapshotOptions } from './snapshot';
+import { diagnosisHook } from './diagnose/workerHook';
 
-/** Channels (added + changed) or removed ids per part. */
+/** Entries per part: channels (removed ids, changed, added) and processes (removed, changed, added). */
 export const DIFF_PART_CHANNELS = 2000;
+
+/**
+ * UTF-8 bytes per part. Any user can make objects whose JSON is huge (40 SysV sets of 32,000
+ * semaphores are ~16 MB; a process may have a 2 MiB command line), so a count alone does not
+ * bound what the main thread parses at once. A part is closed before an entry would take it past
+ * this; one entry larger than it travels alone (a single SysV set of 32,000 semaphores is ~0.4 MB).
+ */
+export const DIFF_PART_BYTES = 1024 * 1024;
+
+export interface PartLimits {
+  /** Entries per part (default DIFF_PART_CHANNELS). */
+  maxEntries?: number;
+  /** UTF-8 bytes per part (default DIFF_PART_BYTES). */
+  maxBytes?: number;
+}
 
 export type ToWorker = { type: 'next'; seq: number } | { type: 'options'; options: SnapshotOptions } | { type: 'reset' } | { type: 'ack'; seq: number };
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'part'; seq: number; json: string }
-  | { type: 'diff'; seq: number; json: string; workerMs: number; parts: number }
+  | { type: 'part'; seq: number; json: string; bytes: number }
+  | { type: 'diff'; seq: number; json: string; bytes: number; workerMs: number; parts: number; diagnosis?: string }
   | { type: 'error'; seq: number; message: string };
 
+/** The six entry lists of a diff, in the order parts carry them. */
+const LISTS = ['removedChannels', 'changedChannels', 'addedChannels', 'removedProcesses', 'changedProcesses', 'addedProcesses'] as const;
+
 /**
- * Splits a diff into pieces whose channel lists hold at most `max` entries each (removed ids,
- * then changed, then added); every piece carries the snapshot-level facts so it can be applied
- * on its own, and the last one carries the process changes. Applying the pieces in order with
- * applyDiff gives the same snapshot as applying the whole diff.
+ * Encodes a diff as JSON parts of at most `maxEntries` entries and `maxBytes` UTF-8 bytes each
+ * (removed ids, then changed, then added channels, then processes the same way); every part
+ * carries the snapshot-level facts so it can be applied on its own. Each entry is stringified
+ * once and the parts are assembled from those strings. JSON.parse of each part, applied in order
+ * with applyDiff, gives the same snapshot as applying the whole diff.
  */
-export function splitDiff(d: SnapshotDiff, max: number = DIFF_PART_CHANNELS): SnapshotDiff[] {
-  const total = d.addedChannels.length + d.changedChannels.length + d.removedChannels.length;
-  if (total <= max) return [d];
-  const parts: SnapshotDiff[] = [];
-  const piece = (removed: string[], changed: SnapshotDiff['changedChannels'], added: SnapshotDiff['addedChannels']): SnapshotDiff => ({
+export function encodeDiffParts(d: SnapshotDiff, limits: PartLimits = {}): string[] {
+  const maxEntries = limits.maxEntries ?? DIFF_PART_CHANNELS;
+  const maxBytes = limits.maxBytes ?? DIFF_PART_BYTES;
+  const head = JSON.stringify({
     fromTakenAt: d.fromTakenAt,
     toTakenAt: d.toTakenAt,
-    addedChannels: added,
-    removedChannels: removed,
-    changedChannels: changed,
-    addedProcesses: [],
-    removedProcesses: [],
-    changedProcesses: [],
     capabilities: d.capabilities,
     warnings: d.warnings,
     durationMs: d.durationMs,
     host: d.host,
     version: d.version,
+  }).slice(0, -1);
+  const headBytes = Buffer.byteLength(head);
+  // Fixed cost of a part: the head, six `,"name":[]` and the closing brace.
+  const frame = headBytes + LISTS.reduce((n, k) => n + k.length + 6, 0) + 1;
+  const parts: string[] = [];
+  let lists: string[][] = LISTS.map(() => []);
+  let entries = 0;
+  let bytes = frame;
+  const close = () => {
+    const body = LISTS.map((k, i) => `"${k}":[${lists[i].join(',')}]`).join(',');
+    parts.push(`${head}${head === '{' ? '' : ','}${body}}`);
+    lists = LISTS.map(() => []);
+    entries = 0;
+    bytes = frame;
+  };
+  LISTS.forEach((k, i) => {
+    for (const item of d[k] as readonly unknown[]) {
+      const json = JSON.stringify(item);
+      const size = Buffer.byteLength(json) + 1; // + the comma
+      if (entries > 0 && (entries + 1 > maxEntries || bytes + size > maxBytes)) close();
+      lists[i].push(json);
+      entries++;
+      bytes += size;
+    }
   });
-  for (let i = 0; i < d.removedChannels.length; i += max) parts.push(piece(d.removedChannels.slice(i, i + max), [], []));
-  for (let i = 0; i < d.changedChannels.length; i += max) parts.push(piece([], d.changedChannels.slice(i, i + max), []));
-  for (let i = 0; i < d.addedChannels.length; i += max) parts.push(piece([], [], d.addedChannels.slice(i, i + max)));
-  const last = parts[parts.length - 1];
-  last.addedProcesses = d.addedProcesses;
-  last.removedProcesses = d.removedProcesses;
-  last.changedProcesses = d.changedProcesses;
+  if (entries > 0 || parts.length === 0) close();
   return parts;
+}
+
+/** The same split as encodeDiffParts, as objects (tests, and callers that post structured data). */
+export function splitDiff(d: SnapshotDiff, max: number = DIFF_PART_CHANNELS, maxBytes: number = DIFF_PART_BYTES): SnapshotDiff[] {
+  return encodeDiffParts(d, { maxEntries: max, maxBytes }).map((j) => JSON.parse(j) as SnapshotDiff);
 }
 
 if (parentPort) {
   const port = parentPort;
   let options: SnapshotOptions = (workerData?.options as SnapshotOptions) ?? {};
-  const partChannels: number = typeof workerData?.partChannels === 'number' && workerData.partChannels > 0 ? workerData.partChannels : DIFF_PART_CHANNELS;
+  const positive = (v: unknown, dflt: number) => (typeof v === 'number' && v > 0 ? v : dflt);
+  const limits: PartLimits = { maxEntries: positive(workerData?.partChannels, DIFF_PART_CHANNELS), maxBytes: positive(workerData?.partBytes, DIFF_PART_BYTES) };
   let prev: Snapshot | null = null;
   let chain: Promise<void> = Promise.resolve();
+  // the diagnosis rules (workerData.diagnose), run here after each snapshot: never on the main thread
+  const diagnose = diagnosisHook(workerData?.diagnose);
   /** The part being waited on: its seq and what to do when the main thread acks it. */
   let waiting: { seq: number; go: () => void } | null = null;
   port.on('message', (m: ToWorker) => {
@@ -80,21 +121,24 @@ if (parentPort) {
       if (m.type === 'options') {
         options = m.options;
         prev = null; // a different view of the machine: start over with a full diff
+        diagnose?.reset();
       } else if (m.type === 'reset') {
         prev = null;
+        diagnose?.reset();
       } else if (m.type === 'next') {
         const t0 = performance.now();
         try {
           const snap = await takeSnapshot(options);
           const diff = diffSnapshots(prev, snap);
-          const parts = splitDiff(diff, partChannels);
+          const parts = encodeDiffParts(diff, limits);
           for (let i = 0; i < parts.length - 1; i++) {
             const acked = new Promise<void>((go) => (waiting = { seq: m.seq, go }));
-            port.postMessage({ type: 'part', seq: m.seq, json: JSON.stringify(parts[i]) } satisfies FromWorker);
+            port.postMessage({ type: 'part', seq: m.seq, json: parts[i], bytes: Buffer.byteLength(parts[i]) } satisfies FromWorker);
             await acked;
           }
-          const json = JSON.stringify(parts[parts.length - 1]);
-          port.postMessage({ type: 'diff', seq: m.seq, json, workerMs: performance.now() - t0, parts: parts.length } satisfies FromWorker);
+          const json = parts[parts.length - 1];
+          const diagnosis = diagnose?.run(snap);
+          port.postMessage({ type: 'diff', seq: m.seq, json, bytes: Buffer.byteLength(json), workerMs: performance.now() - t0, parts: parts.length, ...(diagnosis ? { diagnosis } : {}) } satisfies FromWorker);
           prev = snap; // only once the main thread has every part (on an error both sides keep the old one)
         } catch (e) {
           port.postMessage({ type: 'error', seq: m.seq, message: (e as Error)?.stack ?? String(e) } satisfies FromWorker);

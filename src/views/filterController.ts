@@ -3,6 +3,7 @@
 // the context keys ipcInspector.filtered / ipcInspector.scoped and the views' message in sync.
 
 import * as vscode from 'vscode';
+import { oneLine } from '../core/escape';
 import type { FilterState } from './filter';
 import type { ViewModel } from './viewModel';
 
@@ -106,7 +107,7 @@ export class FilterController implements vscode.Disposable {
     if (f.workspaceOnly) parts.push('this workspace only');
     if (f.hideOtherUsers) parts.push("other users' processes hidden");
     if (f.hiddenKinds.length) parts.push(`hidden kinds: ${f.hiddenKinds.join(', ')}`);
-    const message = parts.length ? parts.join(' · ') : undefined;
+    const message = parts.length ? oneLine(parts.join(' · '), 500) : undefined; // plain text; the filter and scope label are untrusted
     for (const v of this.views) v.message = message;
   }
 

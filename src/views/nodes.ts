@@ -10,6 +10,7 @@
 import * as vscode from 'vscode';
 import type { Capabilities, Channel, ChannelKind, Endpoint, ProcessInfo } from '../core/model';
 import * as fmt from '../core/format';
+import { escapeMarkdown, truncate } from '../core/escape';
 
 export interface RenderContext {
   procs: ReadonlyMap<number, ProcessInfo>;
@@ -36,9 +37,9 @@ const KIND_ICONS: Record<ChannelKind, string> = {
   udp: 'broadcast',
 };
 
-/** Markdown-escape text (after removing control characters): `**x**`, `<img …>` render literally. */
-export function mdEscape(text: string): string {
-  return fmt.escapeControl(text).replace(/[\\`*_{}[\]()#+\-.!|<>~&:"'=]/g, (c) => `\\${c}`);
+/** Markdown-escape text, bounded to one tooltip line (core/escape): `**x**`, `<img …>`, `[x](command:…)` render literally. */
+export function mdEscape(text: string, max: number = fmt.CAPS.line): string {
+  return escapeMarkdown(truncate(text, max));
 }
 
 /** A Markdown tooltip that never runs commands or HTML. */
@@ -50,13 +51,13 @@ export function safeMarkdown(): vscode.MarkdownString {
   return md;
 }
 
-/** Plain text safe for a label/description (no control characters). */
-export function plain(text: string): string {
-  return fmt.escapeControl(text);
+/** Plain text safe for a label/description (no control characters; bounded). */
+export function plain(text: string, max: number = fmt.CAPS.line): string {
+  return fmt.shortText(text, max);
 }
 
 export function processLabel(p: ProcessInfo | undefined, pid: number): string {
-  return p ? `${plain(p.comm)}[${pid}]` : `[${pid}]`;
+  return fmt.processLabel(pid, p);
 }
 
 /** Problems worth a warning on a channel (status bar and icon). */

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { launchBrowser } from '../harness/browser';
+import { launchBrowser, openWorkbench } from '../harness/browser';
 import { codeServerCli, launchCodeServer, repoRoot } from '../harness/codeServer';
 import { runExtensionTests } from '../harness/runExtensionTests';
 import { openContainer, poll, screenshot, viewRows, waitForWorkbench } from './workbench';
@@ -72,7 +72,7 @@ describe('vsix', function () {
     const browser = await launchBrowser();
     try {
       const page = browser.context.pages()[0] ?? (await browser.context.newPage());
-      await page.goto(`${cs.url}/?folder=${encodeURIComponent(repoRoot)}`);
+      await openWorkbench(page, `${cs.url}/?folder=${encodeURIComponent(repoRoot)}`, cs.password);
       await waitForWorkbench(page);
       await openContainer(page);
       await poll('rows in the Channels view', async () => (await viewRows(page, 'Channels').count()) > 0, 30_000);

@@ -95,14 +95,19 @@ describe('Inspector panel', function () {
     assert.ok(done);
     assert.equal((await state()).confirmations.length, 0, 'a caught signal to an own process needs no confirmation');
 
-    // SIGTERM is ignored by the fixture: the host asks first (the same policy as the quick pick); declined = not sent.
+    // SIGTERM is ignored by the fixture: harmless, so it is sent without a question and the result says so.
+    await vscode.commands.executeCommand(CMD, 'drive', { action: 'sendSignal', signal: 'SIGTERM' });
+    await rendered('ignored SIGTERM sent', (r) => r.texts.some((t) => t.startsWith('signalResult:sent SIGTERM') && t.includes('SIGTERM is ignored by this process — it will have no effect')));
+    assert.equal((await state()).confirmations.length, 0);
+    // SIGKILL cannot be caught: the host asks first (the same runner and policy as the quick pick); declined = not sent.
     await vscode.commands.executeCommand(CMD, 'confirm', false);
     try {
-      await vscode.commands.executeCommand(CMD, 'drive', { action: 'sendSignal', signal: 'SIGTERM' });
+      await vscode.commands.executeCommand(CMD, 'drive', { action: 'sendSignal', signal: 'SIGKILL' });
       await rendered('cancelled', (r) => r.texts.some((t) => t.startsWith('signalResult:Not sent (cancelled)')));
       const asked = (await state()).confirmations;
       assert.equal(asked.length, 1);
-      assert.match(asked[0], /SIGTERM is ignored by this process — it will have no effect/);
+      assert.match(asked[0], /^Send SIGKILL to [^\n]*\[\d+\]\?\nSIGKILL cannot be caught/);
+      process.kill(pid, 0); // still alive
       // SIGRTMIN with a value (caught by the fixture) arrives with it.
       await vscode.commands.executeCommand(CMD, 'drive', { action: 'sendSignal', signal: 'SIGRTMIN', value: '42' });
       if (api.source.current?.capabilities.native) {

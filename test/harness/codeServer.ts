@@ -1,10 +1,17 @@
 // Locates (installing on first use) and launches code-server — the real VS Code workbench served
 // to a browser, with the Node extension host on this machine — isolated in temp directories.
+// Always behind a password (code-server --auth password): the port on 127.0.0.1 is reachable by
+// every local user, and the workbench runs a terminal as whoever started it (root, often). The
+// password goes to code-server in its environment (never on the command line, which every user
+// can read in /proc) and is known only to the caller, who logs in with it (browser.ts: openWorkbench).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { randomPassword } from './loginSecret';
+
+export { loadOrCreatePassword, loginPasswordFile, randomPassword } from './loginSecret';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
@@ -56,11 +63,15 @@ export interface LaunchOptions {
   port?: number;
   /** false: the caller handles SIGINT/SIGTERM itself (and calls stop()); default true. */
   handleSignals?: boolean;
+  /** The login password (default: a new random one, see randomPassword()). */
+  password?: string;
 }
 
 export interface CodeServer {
   url: string;
   port: number;
+  /** What the login page asks for. */
+  password: string;
   proc: ChildProcess;
   userDataDir: string;
   extensionsDir: string;
@@ -139,7 +150,7 @@ export async function launchCodeServer(opts: LaunchOptions): Promise<CodeServer>
   const args = [
     install.entry,
     '--config', '/dev/null',
-    '--auth', 'none',
+    '--auth', 'password',
     '--bind-addr', `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
@@ -149,12 +160,13 @@ export async function launchCodeServer(opts: LaunchOptions): Promise<CodeServer>
     ...(opts.args ?? []),
     opts.folder,
   ];
+  const password = opts.password ?? randomPassword();
   const started = Date.now();
   const proc = spawn(install.node, args, {
     cwd: opts.folder,
     detached: true, // own process group, killed as a whole
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, XDG_DATA_HOME: xdg, XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'), ...opts.env },
+    env: { ...withoutSecrets(process.env), XDG_DATA_HOME: xdg, XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'), ...opts.env, PASSWORD: password },
   });
   let out = '';
   const onData = (b: Buffer): void => {
@@ -167,6 +179,7 @@ export async function launchCodeServer(opts: LaunchOptions): Promise<CodeServer>
   const cs: CodeServer = {
     url: `http://127.0.0.1:${port}`,
     port,
+    password,
     proc,
     userDataDir,
     extensionsDir,
@@ -218,6 +231,12 @@ export async function launchCodeServer(opts: LaunchOptions): Promise<CodeServer>
   });
   cs.startupMs = Date.now() - started;
   return cs;
+}
+
+/** The environment minus code-server's own login settings (a caller's would override ours). */
+function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { PASSWORD: _p, HASHED_PASSWORD: _h, ...rest } = env;
+  return rest;
 }
 
 /** The workbench URL for a folder, with an optional smoke-test-driver payload. */

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Mocha from 'mocha';
-import { launchBrowser, type Browser } from './browser';
+import { launchBrowser, openWorkbench, type Browser } from './browser';
 import { launchCodeServer, repoRoot, type CodeServer } from './codeServer';
 import type { E2eContext } from '../e2e/workbench';
 
@@ -92,8 +92,8 @@ async function main(): Promise<number> {
       const page = browser.context.pages()[0] ?? (await browser.context.newPage());
       if (verbose) page.on('console', (m) => console.log(`  [page ${m.type()}] ${m.text()}`));
       const url = `${cs.url}/?folder=${encodeURIComponent(repoRoot)}`;
-      await page.goto(url);
-      const ctx: E2eContext = { page, url, repoRoot, workload: wl.workload };
+      await openWorkbench(page, url, cs.password);
+      const ctx: E2eContext = { page, url, repoRoot, workload: wl.workload, codeServer: { url: cs.url, port: cs.port, password: cs.password } };
       (globalThis as { __ipcE2e?: E2eContext }).__ipcE2e = ctx;
     }
     const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, reporter: 'spec', color: false });

@@ -10,7 +10,7 @@
 // Exit code 0 only when VS Code started, ran at least one test, every test passed and it exited 0.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { launchBrowser } from './browser';
+import { launchBrowser, openWorkbench } from './browser';
 import { launchCodeServer, remoteUri, repoRoot, workbenchUrl } from './codeServer';
 
 function arg(name: string): string | undefined {
@@ -108,7 +108,7 @@ export async function runExtensionTests(opts: {
       ['extensionDevelopmentPath', remoteUri(cs, extensionPath)],
       ['extensionTestsPath', remoteUri(cs, testsIndex)],
     ]);
-    await page.goto(url);
+    await openWorkbench(page, url, cs.password);
     const timeoutMs = opts.timeoutMs ?? 300_000;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)));

@@ -6,16 +6,17 @@
 // children for pipes and sockets, a tiny C program for the signal recorder.
 import { test, describe, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import { loadNative } from '../../src/core/native';
 import { makeFixture } from '../../fixtures/ipcFixture';
+import { cannotActAsNobody, runAsNobody, stageForOtherUsers, type Staged } from '../harness/otherUser';
 import type { Channel, ProcessInfo } from '../../src/core/model';
 import {
-  peekChannel, receivePosixMq, removeObject, sendSignal, readStartTime, signalRisk, vscodeProcesses, ActionError,
+  peekChannel, receivePosixMq, removeObject, sendSignal, readStartTime, signalRisk, ActionError,
   type BytesPeek, type MessagesPeek, type SemaphoresPeek,
 } from '../../src/core/actions';
 
@@ -348,19 +349,17 @@ int main(int argc, char **argv) {
 
   test('signalRisk: ignored, SIGKILL, PID 1, VS Code processes, other users', () => {
     const euid = process.geteuid!();
+    const mine = { startedBy: 'your terminal session' };
     const p = fakeProc(1234, { signals: { pending: [], shdPending: [], blocked: ['SIGUSR2'], ignored: ['SIGTERM'], caught: ['SIGUSR1'], queued: 0, queueLimit: 0 } });
-    assert.deepEqual(signalRisk(p, 'SIGTERM', { euid }).warnings, ['SIGTERM is ignored by this process — it will have no effect']);
-    assert.equal(signalRisk(p, 'SIGTERM', { euid }).confirm.length, 0);
-    assert.match(signalRisk(p, 'SIGUSR2', { euid }).warnings[0], /blocked/);
-    assert.equal(signalRisk(p, 'SIGUSR1', { euid }).warnings.length, 0);
-    assert.equal(signalRisk(p, 9, { euid }).confirm.length, 1);
-    assert.equal(signalRisk(p, 'STOP', { euid }).confirm.length, 1);
-    assert.equal(signalRisk(fakeProc(1, { signals: p.signals }), 'SIGUSR1', { euid }).confirm.length, 1);
-    assert.match(signalRisk({ ...p, uid: euid + 1, user: 'bob' }, 'SIGUSR1', { euid }).confirm[0], /another user \(bob\)/);
-    const procs = [fakeProc(100, { ppid: 50 }), fakeProc(50, { ppid: 10 }), fakeProc(10, { ppid: 1 })];
-    const vs = vscodeProcesses(procs, 100);
-    assert.deepEqual([...vs.keys()], [100, 50, 10]);
-    assert.match(signalRisk({ ...procs[1], signals: p.signals }, 'SIGUSR1', { euid, protectedPids: new Set(vs.keys()), protectedLabels: vs }).confirm[0], /VS Code server/);
+    assert.deepEqual(signalRisk(p, 'SIGTERM', { euid, origin: mine }).warnings, ['SIGTERM is ignored by this process — it will have no effect']);
+    assert.equal(signalRisk(p, 'SIGTERM', { euid, origin: mine }).confirm.length, 0);
+    assert.match(signalRisk(p, 'SIGUSR2', { euid, origin: mine }).warnings[0], /blocked/);
+    assert.equal(signalRisk(p, 'SIGUSR1', { euid, origin: mine }).warnings.length, 0);
+    assert.equal(signalRisk(p, 9, { euid, origin: mine }).confirm.length, 1);
+    assert.equal(signalRisk(p, 'STOP', { euid, origin: mine }).confirm.length, 1);
+    assert.equal(signalRisk(fakeProc(1, { signals: p.signals }), 'SIGUSR1', { euid, origin: mine }).confirm.length, 1);
+    assert.match(signalRisk({ ...p, uid: euid + 1, user: 'bob' }, 'SIGUSR1', { euid, origin: mine }).confirm[0], /another user \(bob, uid \d+\)/);
+    assert.match(signalRisk(p, 'SIGUSR1', { euid, origin: { vscode: 'the VS Code server' } }).confirm[0], /VS Code server/);
   });
 });
 
@@ -451,18 +450,25 @@ describe('more kinds through ipc-fixture', () => {
 
 describe('permission errors are explained (as user nobody)', () => {
   const cli = path.resolve(__dirname, '../../cli.js');
+  // The CLI and the addon this process loaded, copied where nobody can read them: the checkout
+  // may sit in a directory other users cannot enter (a clone under /root).
+  let staged: Staged | undefined;
+  before(() => {
+    if (canSu) staged = stageForOtherUsers([[cli, 'dist/cli.js'], ...(loadNative().path ? [[loadNative().path!, 'native/build/Release/ipc_inspector.node'] as [string, string]] : [])]);
+  });
+  after(() => staged?.remove());
   const asNobody = (args: string[]) => {
-    // The CLI as nobody loads the same addon this process loaded.
-    const env = { ...process.env, ...(loadNative().path ? { IPC_INSPECTOR_NATIVE: loadNative().path } : {}) };
-    const r = spawnSync('su', ['nobody', '-s', '/bin/sh', '-c', `"${process.execPath}" "${cli}" ${args.map((a) => `'${a}'`).join(' ')}`], { encoding: 'utf8', env });
+    const env = loadNative().path ? { IPC_INSPECTOR_NATIVE: staged!.path('native/build/Release/ipc_inspector.node') } : { IPC_INSPECTOR_NATIVE: '' };
+    const r = runAsNobody(process.execPath, [staged!.path('dist/cli.js'), ...args], { env });
     return { code: r.status, err: r.stderr.trim() };
   };
-  const canSu = fs.existsSync(cli) && process.geteuid?.() === 0 && spawnSync('su', ['nobody', '-s', '/bin/sh', '-c', 'true']).status === 0;
+  const canSu = fs.existsSync(cli) && !cannotActAsNobody();
 
   test('signal to a root process: EPERM, names the owner', { skip: canSu ? false : 'needs root, su and dist/cli.js' }, async () => {
     const child = spawn('sleep', ['30']);
     children.push(child);
-    const r = asNobody(['signal', String(child.pid), 'SIGUSR1']);
+    // --yes: another user's process needs a confirmation first (policy), then the kernel says EPERM.
+    const r = asNobody(['signal', String(child.pid), 'SIGUSR1', '--yes']);
     assert.notEqual(r.code, 0);
     assert.match(r.err, /^ipc-inspector signal: EPERM: .*not permitted — the process belongs to root/);
     assert.equal(r.err.split('\n').length, 1, 'one line');

@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { FdKind, loadNative, MODE_R, MODE_W, NativeAddon, NativeError, ProcWalk } from '../../src/core/native';
+import { cannotActAsNobody, nodeAsNobody, stageForOtherUsers } from '../harness/otherUser';
 
 const load = loadNative();
 const addon = load.addon as NativeAddon;
@@ -348,13 +349,16 @@ describe('native addon', { skip: skipAll }, () => {
       big.child.kill();
     });
 
-    it('without privileges: fdError EACCES for other users, own fds through the readlink path', { skip: process.getuid!() === 0 ? false : 'needs root to drop to nobody' }, async () => {
+    it('without privileges: fdError EACCES for other users, own fds through the readlink path', { skip: cannotActAsNobody() }, async () => {
+      // A copy of the addon nobody can read: the checkout itself may be in a directory it cannot enter.
+      const staged = stageForOtherUsers([[load.path!, 'ipc_inspector.node']]);
+      cleanups.push(() => staged.remove());
       const src = `
-        const a = require(${JSON.stringify(load.path)});
+        const a = require(${JSON.stringify(staged.path('ipc_inspector.node'))});
         a.walkProc({ procRoot: '/proc', threads: 2, pids: [1, process.pid], readMaps: true, readTimers: true, readLinks: true, measurePipes: true })
           .then((x) => { console.log(JSON.stringify({ procs: x.processes.map((p) => ({ pid: p.pid, error: p.error, fdError: p.fdError, stat: !!p.stat, maps: p.maps !== undefined })), kinds: Array.from(x.fds.kind), pids: Array.from(x.fds.pid), buffered: Array.from(x.fds.buffered) })); })
           .catch((e) => { console.log(JSON.stringify({ error: e.code })); });`;
-      const out = spawnSync(process.execPath, ['-e', src], { uid: 65534, gid: 65534, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+      const out = nodeAsNobody(src);
       assert.equal(out.status, 0, out.stderr);
       const res = JSON.parse(out.stdout);
       const [init, self] = res.procs;

@@ -184,3 +184,33 @@ test('splitDiff: applying the parts in order (through JSON) equals applying the 
   }
   assert.equal(splitDiff(diffSnapshots(a, a)).length, 1);
 });
+
+test('encodeDiffParts: parts are bounded in bytes as well as in entries (40 SysV sets of 32,000 semaphores)', async () => {
+  const { encodeDiffParts, DIFF_PART_BYTES } = await import('../../src/core/snapshotWorker');
+  const n = 32000;
+  const big = (semid: number): Channel =>
+    ({
+      id: `sysv-sem:${semid}`, kind: 'sysv-sem', key: 0, semid, nsems: n, uid: 65534, owner: 'nobody', mode: '0600',
+      values: Array.from({ length: n }, (_, i) => (i * 7919) % 32768), waitingForIncrease: new Array(n).fill(0), waitingForZero: new Array(n).fill(0),
+      lastPid: new Array(n).fill(123456), endpoints: [],
+    }) as unknown as Channel;
+  const channels = Array.from({ length: 40 }, (_, i) => big(1000 + i));
+  const procs = Array.from({ length: 30 }, (_, i) => ({ ...proc(100 + i), cmdline: ['x'.repeat(200_000)] }));
+  const b = snap('t1', channels, procs);
+  const d = diffSnapshots(null, b);
+  const whole = Buffer.byteLength(JSON.stringify(d));
+  assert.ok(whole > 10 * DIFF_PART_BYTES, `the whole diff is ${whole} bytes`);
+  const parts = encodeDiffParts(d);
+  const sizes = parts.map((p) => Buffer.byteLength(p));
+  assert.ok(Math.max(...sizes) <= DIFF_PART_BYTES, `largest part ${Math.max(...sizes)} bytes`);
+  let s: Snapshot | null = null;
+  for (const p of parts) s = applyDiff(s, JSON.parse(p));
+  assert.deepEqual(s!.channels, b.channels);
+  assert.deepEqual(s!.processes, b.processes);
+  // One entry larger than the bound travels alone (never dropped, never cut).
+  const tiny = encodeDiffParts(d, { maxBytes: 1000 });
+  assert.equal(tiny.length, channels.length + procs.length);
+  // The count bound still holds for many small entries.
+  const many = encodeDiffParts(diffSnapshots(null, snap('t2', Array.from({ length: 50 }, (_, i) => pipe(100 + i, [])), [])), { maxEntries: 7 });
+  assert.equal(many.length, 8);
+});

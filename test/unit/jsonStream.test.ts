@@ -34,3 +34,12 @@ test('large arrays go out in bounded chunks, not one string', () => {
   assert.ok(r.chunks > 20, `${r.chunks} chunks`);
   assert.ok(r.largest < 80 * 1024, `largest chunk ${r.largest} chars`);
 });
+
+test('with safeJson: the same text as safeJson(value, 2), hostile characters escaped in every chunk', async () => {
+  const { safeJson } = await import('../../src/core/escape');
+  const v = { processes: [{ comm: 'a\u202eb\u2028c\u009bd\u007f' }], channels: Array.from({ length: 3000 }, (_, i) => ({ id: `x\u2029${i}`, path: '\u200f/tmp/\u0085' })) };
+  const parts: string[] = [];
+  writeJsonStream(v, (c) => parts.push(c), safeJson);
+  assert.equal(parts.join(''), safeJson(v, 2) + '\n');
+  assert.ok(parts.every((p) => !/[\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e]/.test(p)));
+});

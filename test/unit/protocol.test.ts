@@ -128,7 +128,7 @@ describe('prototype pollution keys are rejected', () => {
 });
 
 describe('semantic check: only what the panel showed', () => {
-  const shown = { pids: new Map([[1234, 5000]]), channels: new Set(['sysv-msg:1']), isLive: (pid: number) => pid === 1234 };
+  const shown = { pids: new Map([[1234, 5000]]), channels: new Set(['sysv-msg:1']), signalPid: 1234, isLive: (pid: number) => pid === 1234 };
   const v = (m: unknown) => ok(m) as WebviewMessage;
   test('shown things pass', () => {
     assert.equal(checkShown(v({ type: 'sendSignal', requestId: 1, pid: 1234, startTime: 5000, signal: 10 }), shown), null);
@@ -144,6 +144,18 @@ describe('semantic check: only what the panel showed', () => {
   });
   test('a dead pid is rejected', () => {
     assert.match(checkShown(v({ type: 'sendSignal', requestId: 1, pid: 1234, startTime: 5000, signal: 10 }), { ...shown, isLive: () => false })!, /not a live process/);
+  });
+  test('only the inspected process may be signalled: a holder shown in a channel view may not', () => {
+    // A channel view shows its holders (pids with start times) but inspects no process.
+    const channelView = { pids: new Map([[1234, 5000], [77, 900]]), channels: new Set(['sysv-msg:1']), signalPid: null, isLive: () => true };
+    assert.match(checkShown(v({ type: 'sendSignal', requestId: 1, pid: 1234, startTime: 5000, signal: 15 }), channelView)!, /not the process inspected/);
+    // A process view that also lists another shown pid: only its own process.
+    const processView = { ...channelView, signalPid: 1234 };
+    assert.equal(checkShown(v({ type: 'sendSignal', requestId: 1, pid: 1234, startTime: 5000, signal: 15 }), processView), null);
+    assert.match(checkShown(v({ type: 'sendSignal', requestId: 1, pid: 77, startTime: 900, signal: 15 }), processView)!, /not the process inspected/);
+    // No signalPid at all (a caller that forgot it): nothing may be signalled.
+    const { signalPid: _omit, ...unset } = processView;
+    assert.match(checkShown(v({ type: 'sendSignal', requestId: 1, pid: 1234, startTime: 5000, signal: 15 }), unset)!, /not the process inspected/);
   });
   test('channels not shown are rejected', () => {
     for (const t of ['peek', 'receiveMq']) {

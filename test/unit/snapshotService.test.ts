@@ -57,7 +57,8 @@ test('SnapshotService receives a big diff in parts and applies them incrementall
   try {
     const svc = new SnapshotService({ procRoot, useNative: false, kinds: ['pipe'], partChannels: 1 });
     const a = await svc.next();
-    assert.equal(svc.lastParts, 4);
+    assert.equal(svc.lastParts, 8, '4 channels and 4 processes, one entry per part');
+    assert.equal(svc.lastPartBytes.length, 8);
     assert.deepEqual(a.snapshot.channels.map((c) => c.id), ['pipe:7', 'pipe:20', 'pipe:21', 'pipe:22']);
     assert.deepEqual(a.diff.addedChannels.map((c) => c.id), ['pipe:7', 'pipe:20', 'pipe:21', 'pipe:22']);
     assert.deepEqual(a.snapshot.processes.map((p) => p.pid), [1, 10, 11, 13]);
@@ -67,6 +68,7 @@ test('SnapshotService receives a big diff in parts and applies them incrementall
     assert.deepEqual(b.snapshot.channels.map((c) => c.id), ['pipe:7']);
     assert.deepEqual(b.diff.removedChannels.sort(), ['pipe:20', 'pipe:21', 'pipe:22']);
     assert.deepEqual(b.diff.removedProcesses, [13]);
+    assert.ok(svc.lastParts >= 4, 'removals of 3 channels and a process came in parts, merged into one diff');
     svc.dispose();
   } finally {
     fs.rmSync(path.join(procRoot, '13'), { recursive: true, force: true });

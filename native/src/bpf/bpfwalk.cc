@@ -453,6 +453,9 @@ class BpfWalkWorker : public PromiseWorker {
     hex("sigIgn", t.sig_ign);
     hex("sigCgt", t.sig_cgt);
     o.Set("sigQ", Napi::String::New(env, std::to_string(t.sigq) + "/" + std::to_string(t.sigq_limit)));
+    Napi::Array ns = Napi::Array::New(env, t.nspid_n);
+    for (uint32_t i = 0; i < t.nspid_n && i < 8; i++) ns.Set(i, Napi::Number::New(env, t.nspid[i]));
+    o.Set("nsPid", ns);
     return o;
   }
 

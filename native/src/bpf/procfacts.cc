@@ -96,7 +96,7 @@ struct linux_dirent64 {
 
 bool TaskFactsUsable(const ipci_task_rec& t) {
   // kernel threads: /proc names them from more than comm (workqueue, kthread full names)
-  return (t.flags & IPCI_T_FACTS) && !(t.flags & IPCI_T_KTHREAD) && t.exit_state == 0;
+  return (t.flags & IPCI_T_FACTS) && (t.flags & IPCI_T_NSPID) && !(t.flags & IPCI_T_KTHREAD) && t.exit_state == 0;
 }
 
 void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vector<char>& buf, const ipci_task_rec* task, bool haveMaps) {

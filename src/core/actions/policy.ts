@@ -1,28 +1,51 @@
-// When to warn and when to ask before signalling: one policy for the inspector panel, the
-// Send Signal quick pick and the CLI. Plain data in, plain reasons out; the caller decides how
-// to show them (the extension: a modal showWarningMessage for `confirm`, a warning otherwise).
-import type { ProcessInfo } from '../model';
+// The one confirmation policy for destructive actions (signals, removals), shared by the Send
+// Signal command, the Remove command, the inspector panel and the CLI (all through runner.ts).
+// Plain data in, plain reasons out: `confirm` reasons need an explicit yes (a modal in VS Code, a
+// prompt or --yes in the CLI); `warnings` and `notes` are told, not asked.
+//
+// A signal needs a confirmation when
+//   - it cannot be caught (SIGKILL, SIGSTOP) or glibc reserves it (32, 33);
+//   - the target is PID 1, or part of VS Code itself (origin.ts: the server, its pty host, file
+//     watcher and extension hosts, and the ancestors of the extension host);
+//   - the caller's uid is unknown (-1: we cannot tell whose process it is);
+//   - the target belongs to another user (its uid differs from the caller's euid);
+//   - the caller is root and the target is root's too, but the user did not start it here: it
+//     does not descend from a terminal of this VS Code window, from an extension host (tasks,
+//     debuggees, language servers) or, for the CLI, from the caller's terminal session. Root may
+//     signal anything, so "same uid" says nothing about whose process it is: a root daemon
+//     (sshd, journald, a database) is treated like another user's process.
+// What the user started (terminal shells and everything below them) is never protected as
+// "VS Code itself", even though it descends from the VS Code server.
+//
+// Removal of an IPC object always needs a confirmation: it cannot be undone.
+import type { Channel, ProcessInfo } from '../model';
+import { processLabel } from '../format';
 import { signalInfo, signalName, signalNumber } from '../signals';
-import * as fs from 'node:fs';
-import { isReservedRealtime, parseProcStat } from './signal';
+import { isReservedRealtime } from './signal';
+
+/** Where a process comes from, as origin.ts finds it (both unset: nothing known about it). */
+export interface ProcessOrigin {
+  /** Set when the process is part of VS Code itself: what it is ("the VS Code pty host"). */
+  vscode?: string;
+  /** Set when the user started it here: where ("a terminal of this VS Code window"). */
+  startedBy?: string;
+}
 
 export interface SignalRiskContext {
-  /** The caller's effective uid (process.geteuid()). */
+  /** The caller's effective uid (process.geteuid()); -1 when unknown. */
   euid: number;
-  /** Pids that are VS Code itself: the extension host and its ancestors (server, launcher). */
-  protectedPids?: ReadonlySet<number>;
-  /** Labels for protected pids ("the extension host", "the VS Code server"), for the message. */
-  protectedLabels?: ReadonlyMap<number, string>;
+  /** Where the target comes from (origin.ts). */
+  origin?: ProcessOrigin;
 }
 
 export interface SignalRisk {
   signal: number;
   signalName: string;
-  /** Shown before sending (not blocking by themselves): the signal will have no effect, stays pending, … */
+  /** Told before or with the result (not asked by themselves): no effect, stays pending, … */
   warnings: string[];
-  /** Reasons that need an explicit (modal) confirmation. Empty = send without asking. */
+  /** Reasons that need an explicit confirmation. Empty = send without asking. */
   confirm: string[];
-  /** What will happen, for information (no confirmation needed): e.g. the default action terminates it. */
+  /** What will happen, for information: e.g. the default action terminates it. */
   notes: string[];
   /** The signal will certainly have no visible effect (ignored, or the process is a zombie). */
   noEffect: boolean;
@@ -31,6 +54,28 @@ export interface SignalRisk {
 /** Does `list` (signal names from the snapshot) contain signal `sig`? Accepts any spelling. */
 function has(list: readonly string[] | undefined, sig: number): boolean {
   return !!list && list.some((n) => signalNumber(n) === sig);
+}
+
+function ownerText(proc: Pick<ProcessInfo, 'uid' | 'user'>): string {
+  return proc.user && proc.user !== String(proc.uid) ? `${proc.user}, uid ${proc.uid}` : `uid ${proc.uid}`;
+}
+
+/** The reasons to ask before acting on a process that may not be the user's (shared by signal rules). */
+export function ownershipReasons(proc: Pick<ProcessInfo, 'pid' | 'uid' | 'user'>, ctx: SignalRiskContext): string[] {
+  const out: string[] = [];
+  const origin = ctx.origin ?? {};
+  if (proc.pid === 1) out.push('PID 1 is the init process of this system (or container): signalling it can bring everything down');
+  if (origin.vscode) out.push(`process ${proc.pid} is ${origin.vscode} — signalling it can break this editor session`);
+  if (!Number.isInteger(ctx.euid) || ctx.euid < 0) {
+    out.push(`your user id is unknown, so whether process ${proc.pid} (${ownerText(proc)}) is yours cannot be checked`);
+  } else if (proc.uid !== ctx.euid) {
+    out.push(`process ${proc.pid} belongs to another user (${ownerText(proc)})`);
+  } else if (ctx.euid === 0 && !origin.startedBy && !origin.vscode && proc.pid !== 1) {
+    out.push(
+      `process ${proc.pid} runs as root but was not started from this session (not from a VS Code terminal, an extension or your terminal session): it is probably a system service`,
+    );
+  }
+  return out;
 }
 
 /** The warnings and confirmation reasons for sending `sig` to `proc`. */
@@ -44,6 +89,7 @@ export function signalRisk(proc: ProcessInfo, sig: number | string, ctx: SignalR
   const notes: string[] = [];
   let noEffect = false;
   const s = proc.signals;
+  const who = processLabel(proc.pid, proc);
 
   if (proc.state === 'Z') {
     warnings.push(`process ${proc.pid} is a zombie (already exited, waiting for its parent) — ${name} will have no effect`);
@@ -66,65 +112,42 @@ export function signalRisk(proc: ProcessInfo, sig: number | string, ctx: SignalR
   }
   if (proc.state === 'T' && n !== 18 && n !== 9) warnings.push(`process ${proc.pid} is stopped — ${name} is delivered when it continues (SIGCONT)`);
   if (proc.tracerPid > 0) warnings.push(`process ${proc.pid} is traced by ${proc.tracerPid}: the tracer sees the signal first and may suppress it`);
-  if (isReservedRealtime(n)) confirm.push(`${name} is reserved by glibc for thread cancellation and setxid — sending it can break the process`);
 
-  if (n === 9) confirm.push(`SIGKILL cannot be caught: process ${proc.pid} (${proc.comm}) ends at once, without cleanup`);
-  if (n === 19) confirm.push(`SIGSTOP cannot be caught: process ${proc.pid} (${proc.comm}) freezes until it receives SIGCONT`);
-  if (proc.pid === 1) confirm.push('PID 1 is the init process of this system (or container): signalling it can bring everything down');
-  if (ctx.protectedPids?.has(proc.pid)) {
-    const label = ctx.protectedLabels?.get(proc.pid) ?? 'one of VS Code\'s own processes';
-    confirm.push(`process ${proc.pid} is ${label} — signalling it can break this editor session`);
-  }
-  if (proc.uid !== ctx.euid) confirm.push(`process ${proc.pid} belongs to another user (${proc.user || `uid ${proc.uid}`})`);
+  if (n === 9) confirm.push(`SIGKILL cannot be caught: process ${who} ends at once, without cleanup`);
+  if (n === 19) confirm.push(`SIGSTOP cannot be caught: process ${who} freezes until it receives SIGCONT`);
+  if (isReservedRealtime(n)) confirm.push(`${name} is reserved by glibc for thread cancellation and setxid — sending it can break the process`);
+  confirm.push(...ownershipReasons(proc, ctx));
 
   return { signal: n, signalName: name, warnings, confirm, notes, noEffect };
 }
 
-/**
- * VS Code's own processes: `selfPid` (the extension host) and its ancestors up to (not including)
- * PID 1, found through the snapshot's ppid links. Returns pids with a label each.
- */
-export function vscodeProcesses(processes: readonly ProcessInfo[], selfPid: number): Map<number, string> {
-  const byPid = new Map(processes.map((p) => [p.pid, p]));
-  const out = new Map<number, string>();
-  let pid = selfPid;
-  let depth = 0;
-  while (pid > 1 && depth < 64 && !out.has(pid)) {
-    const p = byPid.get(pid);
-    const label = depth === 0 ? 'the VS Code extension host' : depth === 1 ? 'the VS Code server (parent of the extension host)' : `an ancestor of the VS Code extension host (${p?.comm ?? 'unknown'})`;
-    out.set(pid, label);
-    if (!p) break;
-    pid = p.ppid;
-    depth++;
-  }
-  return out;
+export interface RemoveRiskContext {
+  euid: number;
+  /** The processes of the snapshot, to name the holders. */
+  processes: ReadonlyMap<number, ProcessInfo>;
 }
 
-/**
- * The same as vscodeProcesses but read from /proc directly (the snapshot may leave out processes
- * that hold no IPC channel, such as the extension host itself).
- */
-export function vscodeProcessesFromProc(selfPid: number = process.pid, procRoot = '/proc'): Map<number, string> {
-  const procs: ProcessInfo[] = [];
-  let pid = selfPid;
-  for (let depth = 0; pid > 1 && depth < 64; depth++) {
-    let ppid: number;
-    let comm = '';
-    try {
-      const st = parseProcStat(fs.readFileSync(`${procRoot}/${pid}/stat`, 'utf8'));
-      if (!st) break;
-      ppid = st.ppid;
-      comm = st.comm;
-    } catch {
-      break;
-    }
-    procs.push({ pid, ppid, comm } as ProcessInfo);
-    pid = ppid;
-  }
-  return vscodeProcesses(procs, selfPid);
+export interface RemoveRisk {
+  /** Always non-empty: removal cannot be undone. */
+  confirm: string[];
+  /** The processes holding it (labels), at most 15, and how many more. */
+  holders: string[];
+  moreHolders: number;
 }
 
-/** One line for a confirmation dialog: all reasons and warnings. */
+/** Why removing `channel` needs a confirmation (always: it cannot be undone), and who holds it. */
+export function removeRisk(channel: Channel, ctx: RemoveRiskContext): RemoveRisk {
+  const pids = [...new Set(channel.endpoints.map((e) => e.pid))];
+  const holders = pids.slice(0, 15).map((pid) => processLabel(pid, ctx.processes.get(pid)));
+  const confirm = ['This cannot be undone; processes using it may fail.'];
+  const owner = channel as { uid?: number | null; owner?: string | null };
+  if (typeof owner.uid === 'number' && owner.uid !== ctx.euid) {
+    confirm.push(`It belongs to another user (${owner.owner && owner.owner !== String(owner.uid) ? `${owner.owner}, ` : ''}uid ${owner.uid}).`);
+  }
+  return { confirm, holders, moreHolders: Math.max(0, pids.length - holders.length) };
+}
+
+/** All reasons and warnings of a signal risk, one per line (a confirmation's detail). */
 export function describeRisk(risk: SignalRisk): string {
   return [...risk.confirm, ...risk.warnings].join('\n');
 }

@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { Channel } from '../model';
+import { kindTitle, shortText } from '../format';
 import { ActionError, explain } from './errors';
 import { safePosixName } from './peek';
 
@@ -19,6 +20,27 @@ export interface RemoveResult {
   action: string;
   /** Extra remark: SysV shm lives until the last detach, POSIX objects until the last close. */
   note?: string;
+}
+
+/** What a removal calls the object: kind, id or name (escaped, bounded), and its key facts. */
+export function objectTitle(ch: Channel): string {
+  const hex = (k: number) => '0x' + (k >>> 0).toString(16).padStart(8, '0');
+  switch (ch.kind) {
+    case 'sysv-msg':
+      return `System V message queue ${ch.msqid} (key ${hex(ch.key)}, ${ch.messages} message${ch.messages === 1 ? '' : 's'} queued)`;
+    case 'sysv-shm':
+      return `System V shared memory segment ${ch.shmid} (key ${hex(ch.key)}, ${ch.size} bytes, ${ch.attachCount} attached)`;
+    case 'sysv-sem':
+      return `System V semaphore set ${ch.semid} (key ${hex(ch.key)}, ${ch.nsems} semaphore${ch.nsems === 1 ? '' : 's'})`;
+    case 'posix-mq':
+      return `POSIX message queue /${shortText(ch.name)}`;
+    case 'posix-shm':
+      return `POSIX shared memory object /${shortText(ch.name)} (${ch.size} bytes)`;
+    case 'posix-sem':
+      return `POSIX semaphore /${shortText(ch.name)}`;
+    default:
+      return `${kindTitle(ch.kind)} ${shortText(ch.id)}`;
+  }
 }
 
 export function isRemovable(channel: Channel): boolean {

@@ -39,6 +39,8 @@ export interface ParsedStatus {
   tracerPid: number;
   threads: number | null;
   signals: SignalState;
+  /** NSpid: pid in each nested pid namespace, outermost first; [] when the line is missing or malformed. */
+  nsPid: number[];
 }
 
 /** `/proc/PID/status` ("Key:\tvalue" lines). Unknown keys and garbage lines are ignored. */
@@ -48,6 +50,7 @@ export function parseStatus(text: string): ParsedStatus {
     ppid: null,
     tracerPid: 0,
     threads: null,
+    nsPid: [],
     signals: { pending: [], shdPending: [], blocked: [], ignored: [], caught: [], queued: null, queueLimit: null },
   };
   let start = 0;
@@ -81,6 +84,12 @@ export function parseStatus(text: string): ParsedStatus {
         case 'Threads': {
           const v = Number(value);
           if (Number.isInteger(v)) out.threads = v;
+          break;
+        }
+        case 'NSpid': {
+          const parts = value.split(/\s+/);
+          const pids = parts.map(Number);
+          out.nsPid = parts.length > 0 && pids.every((v, i) => /^[1-9]\d{0,9}$/.test(parts[i]) && v <= 4194304) ? pids : [];
           break;
         }
         case 'SigQ': {

@@ -9,6 +9,7 @@ import { FdKind, type InetDiag, type NativeAddon, type UnixDiag } from '../nativ
 import { hostPort, inetStateName, remoteHostPort, parseProcNetInet, parseProcNetUnix, unixStateName } from '../parsers/net';
 import { netnsId, emit, emitAll, type Probe, type ProbeContext } from './context';
 import { InodeTable } from './inodeTable';
+import { linkAcrossNamespaces } from './netLinks';
 
 interface Netns {
   id: string;
@@ -172,6 +173,8 @@ function addUnix(ctx: ProbeContext, ns: Netns, d: UnixDiag, seen: InodeTable | n
   const dWq = d.wqueue;
   const dPeer = d.peer;
   const dNameKind = d.nameKind;
+  const dVfsIno = d.vfsIno;
+  const dVfsDev = d.vfsDev;
   /** Inode and peer inode of out[k]. */
   const sorted = new Float64Array(n);
   const peers = new Float64Array(n);
@@ -201,8 +204,16 @@ function addUnix(ctx: ProbeContext, ns: Netns, d: UnixDiag, seen: InodeTable | n
       nsId,
     );
     const nk = dNameKind[i];
-    if (nk === 1) ch.path = d.name[i];
-    else if (nk === 2) ch.abstract = d.name[i];
+    if (nk === 1) {
+      ch.path = d.name[i];
+      const vino = dVfsIno !== undefined ? dVfsIno[i] : 0;
+      if (vino > 0) {
+        // kernel s_dev: MAJOR << 20 | MINOR
+        const kd = dVfsDev![i];
+        ch.boundInode = vino;
+        ch.boundDev = `${Math.floor(kd / 1048576)}:${kd % 1048576}`;
+      }
+    } else if (nk === 2) ch.abstract = d.name[i];
     sorted[out.length] = raw;
     peers[out.length] = dPeer[i];
     out.push(ch);
@@ -239,7 +250,7 @@ interface PairCandidates {
   key: number[];
 }
 
-/** Loopback pairs: both ends in this namespace, local↔remote swapped (numeric port keys, addresses compared on a hit). */
+/** Pairs inside this namespace, local↔remote swapped (numeric port keys, addresses compared on a hit); across namespaces: netLinks.ts. */
 function linkPairs(p: PairCandidates): void {
   const n = p.ch.length;
   const last = new Map<number, number>();
@@ -257,7 +268,7 @@ function linkPairs(p: PairCandidates): void {
     for (let j = last.get(swapped) ?? -1; j >= 0; j = prev[j]) {
       const o = p.ch[j];
       if (o !== c && o.local === c.remote && o.remote === c.local) {
-        c.peer = o.id;
+        c.peer = o.id; // same namespace: no peerNetns/peerMatch (the common case stays as cheap as before)
         break;
       }
     }
@@ -331,6 +342,7 @@ export const socketProbe: Probe = {
         linkPairs(pairs);
       }),
     );
+    if (wantTcp || wantUdp) await linkAcrossNamespaces(ctx, nss);
     if (wantUnix) ctx.capabilities.sockDiag = sockDiag;
     if (unixTables <= 1) ctx.presorted.add('unix'); // one table, emitted in inode order
   },

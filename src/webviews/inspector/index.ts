@@ -4,17 +4,18 @@ import * as vscode from 'vscode';
 import type { InspectorTarget, SnapshotSource } from '../../snapshotSource';
 import { InspectorPanel, getWebviewOptions, isTestMode, type InspectorLog } from './inspectorPanel';
 import { INSPECTOR_VIEW_TYPE } from './protocol';
+import type { Ui } from '../../ui';
 
 export { InspectorPanel, getWebviewOptions };
 export type { InspectorLog };
-export { signalRisk, vscodeProcesses, vscodeProcessesFromProc, describeRisk, type SignalRisk, type SignalRiskContext } from '../../core/actions/policy';
+export { signalRisk, describeRisk, type SignalRisk, type SignalRiskContext } from '../../core/actions/policy';
 
 export interface Inspector {
   open(target: InspectorTarget): void;
 }
 
-export function registerInspector(context: vscode.ExtensionContext, source: SnapshotSource, log: InspectorLog): Inspector {
-  const deps = { context, source, log };
+export function registerInspector(context: vscode.ExtensionContext, source: SnapshotSource, log: InspectorLog, ui: Ui): Inspector {
+  const deps = { context, source, log, ui };
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
@@ -23,7 +24,7 @@ export function registerInspector(context: vscode.ExtensionContext, source: Snap
     }),
     { dispose: () => InspectorPanel.current?.dispose() },
   );
-  if (isTestMode(context)) context.subscriptions.push(registerTestCommand());
+  if (isTestMode(context)) context.subscriptions.push(registerTestCommand(ui));
   return {
     open(target: InspectorTarget) {
       try {
@@ -43,20 +44,27 @@ export interface InspectorTestState {
   target?: InspectorTarget;
   rendered: unknown[];
   rejected: string[];
+  /** Every confirmation asked through the UI door (title + newline + detail, as handed to VS Code), in order. */
   confirmations: string[];
 }
 
-function registerTestCommand(): vscode.Disposable {
+function registerTestCommand(ui: Ui): vscode.Disposable {
   return vscode.commands.registerCommand(INSPECTOR_TEST_COMMAND, async (action: string, arg?: unknown): Promise<InspectorTestState | undefined> => {
     const hooks = InspectorPanel.testHooks;
     const panel = InspectorPanel.current;
     switch (action) {
       case 'state':
-        return { open: !!panel, target: panel?.currentTarget, rendered: [...hooks.rendered], rejected: [...hooks.rejected], confirmations: [...hooks.confirmations] };
+        return {
+          open: !!panel,
+          target: panel?.currentTarget,
+          rendered: [...hooks.rendered],
+          rejected: [...hooks.rejected],
+          confirmations: (ui.testHooks.record ?? []).filter((r) => r.kind === 'modal').map((r) => `${r.text}\n${r.detail ?? ''}`),
+        };
       case 'reset':
         hooks.rendered.length = 0;
         hooks.rejected.length = 0;
-        hooks.confirmations.length = 0;
+        if (ui.testHooks.record) ui.testHooks.record.length = 0;
         return undefined;
       case 'drive':
         panel?.drive(arg as Parameters<InspectorPanel['drive']>[0]);
@@ -66,7 +74,7 @@ function registerTestCommand(): vscode.Disposable {
         await panel?.onMessage(arg);
         return undefined;
       case 'confirm':
-        hooks.confirm = typeof arg === 'boolean' ? () => arg : undefined;
+        ui.testHooks.confirm = typeof arg === 'boolean' ? () => arg : undefined;
         return undefined;
       case 'close':
         panel?.dispose();

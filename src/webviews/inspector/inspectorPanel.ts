@@ -2,18 +2,22 @@
 // serves the bundled UI under a strict CSP, holds its posts until the webview says `ready`,
 // pushes the target's live state on every poll, and validates every message from the webview
 // (structure in protocol.ts; here: the channel/pid is one it showed and still exists) before
-// acting — peeks, signals (with the shared confirmation policy), the consuming POSIX mq receive.
+// acting — peeks, signals (only to the inspected process, through the shared action runner and
+// its one policy and confirmation: core/actions/runner.ts), the consuming POSIX mq receive.
 import * as vscode from 'vscode';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import type { Channel, ProcessInfo, Snapshot } from '../../core/model';
 import type { InspectorTarget, SnapshotSource } from '../../snapshotSource';
-import { SIGNALS, signalName } from '../../core/signals';
+import { SIGNALS } from '../../core/signals';
 import { peekChannel, receivePosixMq, type PeekResult } from '../../core/actions/peek';
-import { sendSignal } from '../../core/actions/signal';
 import { takeSnapshot } from '../../core/snapshot';
-import { signalRisk, vscodeProcessesFromProc } from '../../core/actions/policy';
+import { vscodeOrigins } from '../../core/actions/origin';
+import { runSignal } from '../../core/actions/runner';
 import { errnoOf, messageOf, ActionError } from '../../core/actions/errors';
+import { oneLine } from '../../core/escape';
+import { extensionRunnerEnv } from '../../commands/actionEnv';
+import type { Ui } from '../../ui';
 import {
   INSPECTOR_VIEW_TYPE, PROTOCOL_VERSION, LIMITS, validateWebviewMessage, checkShown, depthOf, CHANNEL_ID,
   type ChannelView, type HostMessage, type ProcessView, type WebviewMessage, type WirePeek, type WireError,
@@ -30,15 +34,14 @@ export interface InspectorDeps {
   context: vscode.ExtensionContext;
   source: SnapshotSource;
   log: InspectorLog;
+  /** Notifications and confirmations (escaped; the one test seam for confirmations). */
+  ui: Ui;
 }
 
-/** Test hooks: what the webview rendered, and a way to answer confirmations without a modal. */
+/** Test hooks: what the webview rendered and what the host rejected (confirmations: ui.ts). */
 export interface InspectorTestHooks {
   rendered: RenderedMessage[];
   rejected: string[];
-  /** Every confirmation asked (message + detail), in order. */
-  confirmations: string[];
-  confirm?: (message: string, detail: string) => boolean;
 }
 
 export function getWebviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
@@ -111,7 +114,7 @@ function wireError(e: unknown): WireError {
 
 export class InspectorPanel {
   static current: InspectorPanel | undefined;
-  static readonly testHooks: InspectorTestHooks = { rendered: [], rejected: [], confirmations: [] };
+  static readonly testHooks: InspectorTestHooks = { rendered: [], rejected: [] };
 
   private readonly disposables: vscode.Disposable[] = [];
   private ready = false;
@@ -123,7 +126,8 @@ export class InspectorPanel {
   private lastPeek: PeekResult | undefined;
   private live = true;
   private readonly testMode: boolean;
-  private readonly vscodePids: Map<number, string>;
+  /** What the inspected process is, when it is part of VS Code itself (read from /proc asynchronously). */
+  private vscodeLabel: { pid: number; label: string | undefined } | undefined;
   private disposed = false;
   private extra: ProcessInfo | undefined;
   private extraInFlight = false;
@@ -158,7 +162,6 @@ export class InspectorPanel {
   ) {
     this.target = target;
     this.testMode = isTestMode(deps.context);
-    this.vscodePids = vscodeProcessesFromProc(process.pid);
     panel.webview.options = getWebviewOptions(deps.context.extensionUri);
     panel.iconPath = vscode.Uri.joinPath(deps.context.extensionUri, 'media', 'ipc-inspector.svg');
     panel.webview.html = this.html();
@@ -277,7 +280,7 @@ export class InspectorPanel {
         for (const h of msg.channel.holders) if (h.startTime !== null) shownPids.set(h.pid, h.startTime);
         const values = depthOf(ch);
         if (values) msg.sample = { t: Date.parse(snap.takenAt) || Date.now(), values };
-        this.panel.title = `Inspector: ${msg.channel.title}`;
+        this.panel.title = `Inspector: ${oneLine(msg.channel.title, 120)}`;
       }
     } else if (this.target.pid) {
       const p = procs.get(this.target.pid) ?? this.readProcess(this.target.pid);
@@ -286,12 +289,27 @@ export class InspectorPanel {
         msg.process = this.processView(p, snap);
         shownPids.set(p.pid, p.startTime);
         for (const c of msg.process.channels) shownChannels.add(c.id);
-        this.panel.title = `Inspector: ${p.comm} (${p.pid})`;
+        this.panel.title = `Inspector: ${oneLine(p.comm, 64)} (${p.pid})`;
       }
     }
     this.shownPids = shownPids;
     this.shownChannels = shownChannels;
     this.post(msg);
+  }
+
+  /** Is the inspected process part of VS Code itself? Asked once per target, answered later. */
+  private vscodeLabelFor(p: ProcessInfo): string | undefined {
+    if (this.vscodeLabel?.pid === p.pid) return this.vscodeLabel.label;
+    this.vscodeLabel = { pid: p.pid, label: undefined };
+    vscodeOrigins(process.pid)
+      .then((o) => o.origin(p.pid))
+      .then((origin) => {
+        if (this.disposed || this.vscodeLabel?.pid !== p.pid || !origin.vscode) return;
+        this.vscodeLabel = { pid: p.pid, label: origin.vscode };
+        if (this.deps.source.current) this.onSnapshot(this.deps.source.current, true);
+      })
+      .catch(() => undefined);
+    return undefined;
   }
 
   /**
@@ -354,7 +372,7 @@ export class InspectorPanel {
     return {
       pid: p.pid, ppid: p.ppid, comm: p.comm, cmdline: p.cmdline, uid: p.uid, user: p.user, startTime: p.startTime, state: p.state,
       tracerPid: p.tracerPid, threads: p.threads, queued: s.queued, queueLimit: s.queueLimit, signals, channels,
-      vscodeLabel: this.vscodePids.get(p.pid),
+      vscodeLabel: this.vscodeLabelFor(p),
     };
   }
 
@@ -437,40 +455,44 @@ export class InspectorPanel {
   }
 
   private async confirm(message: string, detail: string, action: string): Promise<boolean> {
-    if (this.testMode) {
-      InspectorPanel.testHooks.confirmations.push(`${message}\n${detail}`);
-      if (InspectorPanel.testHooks.confirm) return InspectorPanel.testHooks.confirm(message, detail);
-    }
-    const choice = await vscode.window.showWarningMessage(message, { modal: true, detail }, action);
-    return choice === action;
+    return this.deps.ui.confirm({ title: message, detail, action });
   }
 
   private async onSendSignal(m: Extract<WebviewMessage, { type: 'sendSignal' }>): Promise<void> {
     const fail = (code: string, message: string) => this.post({ type: 'signalResult', requestId: m.requestId, ok: false, code, message });
     const proc = this.processFor(m.pid);
-    const why = checkShown(m, { pids: this.shownPids, channels: this.shownChannels, isLive: (pid) => !!proc && fs.existsSync(`/proc/${pid}`) });
+    const why = checkShown(m, {
+      pids: this.shownPids,
+      channels: this.shownChannels,
+      signalPid: this.target.pid ?? null,
+      isLive: (pid) => !!proc && fs.existsSync(`/proc/${pid}`),
+    });
     if (why) {
       this.reject(why);
       const code = /start time/.test(why) ? 'ESTALE' : /live/.test(why) ? 'ESRCH' : 'EINVAL';
-      return fail(code, code === 'ESTALE' ? `process ${m.pid} was replaced (pid recycled)` : code === 'ESRCH' ? `process ${m.pid} has exited` : `process ${m.pid} is not shown in this panel`);
+      return fail(
+        code,
+        code === 'ESTALE' ? `process ${m.pid} was replaced (pid recycled)`
+        : code === 'ESRCH' ? `process ${m.pid} has exited`
+        : /not the process inspected/.test(why) ? `process ${m.pid} is not the process inspected in this panel (open it in the inspector to signal it)`
+        : `process ${m.pid} is not shown in this panel`,
+      );
     }
     if (!proc) return fail('ESRCH', `process ${m.pid} has exited`);
-    const name = signalName(m.signal);
-    const risk = signalRisk(proc, m.signal, { euid: process.geteuid?.() ?? -1, protectedPids: new Set(this.vscodePids.keys()), protectedLabels: this.vscodePids });
-    if (risk.confirm.length || risk.warnings.length) {
-      const detail = [...risk.confirm, ...risk.warnings].join('\n');
-      const ok = await this.confirm(`Send ${name}${m.value !== undefined ? ` (value ${m.value})` : ''} to ${proc.comm} (${proc.pid})?`, detail, `Send ${name}`);
-      if (!ok) return this.post({ type: 'signalResult', requestId: m.requestId, ok: false, cancelled: true, message: 'cancelled' });
-    }
-    try {
-      const r = await sendSignal({ pid: m.pid, startTime: m.startTime, signal: m.signal, value: m.value });
-      const text = `sent ${r.signalName}${r.value !== undefined ? ` (value ${r.value})` : ''} to ${proc.comm} (${proc.pid}) via ${r.method}` + (r.weakerGuarantee ? ` — ${r.weakerGuarantee}` : '');
-      this.deps.log.info(`inspector: ${text}`);
-      this.post({ type: 'signalResult', requestId: m.requestId, ok: true, message: text });
-      void this.deps.source.refresh().catch(() => undefined);
-    } catch (e) {
-      const we = wireError(e);
-      this.post({ type: 'signalResult', requestId: m.requestId, ok: false, code: we.code, message: we.message + (we.hint ? ` (${we.hint})` : '') });
+    // The same runner, policy and confirmation as the Send Signal command (and the CLI).
+    const out = await runSignal({ process: proc, signal: m.signal, value: m.value, startTime: m.startTime }, await extensionRunnerEnv(this.deps.ui));
+    switch (out.status) {
+      case 'cancelled':
+        this.deps.log.info(`inspector: ${out.message}`);
+        return this.post({ type: 'signalResult', requestId: m.requestId, ok: false, cancelled: true, message: 'cancelled' });
+      case 'failed':
+        this.deps.log.warn(`inspector: ${out.message}`);
+        return this.post({ type: 'signalResult', requestId: m.requestId, ok: false, code: out.error.code, message: out.error.message + (out.error.hint ? ` (${out.error.hint})` : '') });
+      case 'done':
+        this.deps.log.info(`inspector: ${out.message}`);
+        this.post({ type: 'signalResult', requestId: m.requestId, ok: true, message: out.message });
+        void this.deps.source.refresh().catch(() => undefined);
+        return;
     }
   }
 

@@ -69,7 +69,7 @@ export interface ProcessView {
   queueLimit: number | null;
   signals: SignalRow[];
   channels: Array<{ id: string; kind: ChannelKind; title: string; fd?: number; mode: string }>;
-  /** This process is VS Code itself (extension host or an ancestor): signalling it needs a confirmation. */
+  /** This process is VS Code itself (server, extension/pty host, watcher, or an ancestor): signalling it needs a confirmation. */
   vscodeLabel?: string;
 }
 
@@ -343,6 +343,11 @@ export interface Shown {
   /** pid → start time shown. */
   pids: ReadonlyMap<number, number>;
   channels: ReadonlySet<string>;
+  /**
+   * The one process this panel may signal: the process being inspected (null while a channel is
+   * inspected; unset = none). Holders listed in a channel view can be inspected, not signalled.
+   */
+  signalPid?: number | null;
   /** Is the pid a live process right now (the host checks /proc and the latest snapshot)? */
   isLive?: (pid: number) => boolean;
 }
@@ -361,6 +366,7 @@ export function checkShown(m: WebviewMessage, shown: Shown): string | null {
     case 'sendSignal': {
       const st = shown.pids.get(m.pid);
       if (st === undefined) return `sendSignal: pid ${m.pid} was not shown in this panel`;
+      if (shown.signalPid !== m.pid) return `sendSignal: pid ${m.pid} is not the process inspected in this panel`;
       if (st !== m.startTime) return `sendSignal: start time ${m.startTime} of pid ${m.pid} differs from the one shown (${st})`;
       if (shown.isLive && !shown.isLive(m.pid)) return `sendSignal: pid ${m.pid} is not a live process`;
       return null;

@@ -1,0 +1,110 @@
+// `ipc-inspector doctor [--json] [--pid P…] [--samples N] [--interval MS] [--all] [--no-native]`:
+// takes a few snapshots (rules that look for what lasts need history), diagnoses each, and prints
+// the problems of the last one with what/why/next/fix, evidence, chain and safe actions — or the
+// Diagnosis as JSON. Exit 1 when any problem is at warning level or above (after --pid), so
+// scripts and CI can use it; 0 otherwise; 2 for usage errors. All text that came from processes
+// is printed through escapeControl (JSON through safeJson): one problem field never spans lines
+// it did not choose, and no terminal control sequence gets through.
+import { Diagnoser, SEVERITIES, countBySeverity, severityRank, type Diagnosis, type Problem } from '../core/diagnose';
+import { duration } from '../core/diagnose/rule';
+import { escapeControl, safeJson } from '../core/escape';
+import { takeSnapshot, type SnapshotOptions } from '../core/snapshot';
+import { parseInteger, parseOptions, parsePids, usageLines, type OptionSpec } from './args';
+
+export const DOCTOR_OPTIONS: readonly OptionSpec[] = [
+  { name: 'json', type: 'flag', short: 'j', help: 'print the diagnosis as JSON' },
+  { name: 'pid', type: 'list', short: 'p', metavar: 'PID', help: 'only problems involving these processes; repeat or comma-separate' },
+  { name: 'samples', type: 'value', short: 'n', metavar: 'N', help: 'snapshots to take (default 3; rules about what lasts need 2–3)' },
+  { name: 'interval', type: 'value', short: 'i', metavar: 'MS', help: 'ms between snapshots (default 500)' },
+  { name: 'all', type: 'flag', short: 'a', help: 'also print info-level problems (always in --json)' },
+  { name: 'no-native', type: 'flag', help: 'do not use the native addon (pure /proc reads)' },
+  { name: 'help', type: 'flag', short: 'h', help: 'show this help' },
+];
+
+export const DOCTOR_USAGE = 'usage: ipc-inspector doctor [--json] [--pid PID]... [--samples N] [--interval MS] [--all] [--no-native]';
+
+export function doctorHelp(): string {
+  return (
+    `${DOCTOR_USAGE}\n\nFinds what is wrong with the IPC on this machine — blocked writers, pipes with nobody at the other end, ` +
+    'stale or hijacked socket paths, full accept backlogs, queues not draining, leftovers, semaphores nobody can post, ' +
+    'wait cycles, signal trouble, port clashes — and explains each.\n' +
+    'Exit status: 1 when a problem at warning level or above is found, 0 otherwise, 2 on bad arguments.\n\n' +
+    `options:\n${usageLines(DOCTOR_OPTIONS).join('\n')}\n`
+  );
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Problems involving any of `pids` (as a process of the problem). */
+export function filterByPids(d: Diagnosis, pids: readonly number[] | undefined): Diagnosis {
+  if (!pids || pids.length === 0) return d;
+  const want = new Set(pids);
+  const problems = d.problems.filter((p) => p.pids.some((x) => want.has(x)));
+  return { ...d, problems, counts: countBySeverity(problems) };
+}
+
+export function exitCode(d: Diagnosis): number {
+  return d.problems.some((p) => severityRank(p.severity) <= severityRank('warning')) ? 1 : 0;
+}
+
+const e = escapeControl;
+
+function renderProblem(p: Problem, takenAt: string): string[] {
+  const out: string[] = [];
+  out.push(`${p.severity.toUpperCase().padEnd(7)} ${p.rule}  ${e(p.title)}`);
+  const x = p.explanation;
+  out.push(`  what  ${e(x.what)}`, `  why   ${e(x.why)}`, `  next  ${e(x.next)}`, `  fix   ${e(x.fix)}`);
+  if (p.chain && p.chain.length) out.push(`  chain ${p.chain.map((n) => e(n.label)).join(' → ')}`);
+  if (p.evidence.length) {
+    out.push('  evidence:');
+    const w = Math.min(16, Math.max(...p.evidence.map((v) => v.label.length)));
+    for (const v of p.evidence) out.push(`    ${e(v.label).padEnd(w)}  ${e(v.text)}  (${e(v.source)})`);
+  }
+  if (p.actions.length) {
+    out.push('  actions:');
+    for (const a of p.actions) out.push(`    ${a.kind.padEnd(6)}  ${e(a.label)}`);
+  }
+  const age = Date.parse(takenAt) - Date.parse(p.since);
+  out.push(`  since ${e(p.since)}${age >= 1000 ? ` (${duration(age)})` : ''}   id ${e(p.id)}`);
+  return out;
+}
+
+export function renderDiagnosis(d: Diagnosis, all: boolean): string {
+  const shown = all ? d.problems : d.problems.filter((p) => p.severity !== 'info');
+  const c = d.counts;
+  const lines: string[] = [];
+  lines.push(`ipc-inspector doctor: ${SEVERITIES.map((s) => `${s} ${c[s]}`).join(', ')} (${d.samples} snapshot${d.samples === 1 ? '' : 's'})`);
+  for (const p of shown) lines.push('', ...renderProblem(p, d.takenAt));
+  const hidden = d.problems.length - shown.length;
+  if (hidden > 0) lines.push('', `${hidden} info-level problem${hidden === 1 ? '' : 's'} not shown (--all shows them)`);
+  if (d.problems.length === 0) lines.push('', 'no problems found');
+  return lines.join('\n') + '\n';
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const p = parseOptions(argv, DOCTOR_OPTIONS);
+  if (p.flags.has('help')) {
+    process.stdout.write(doctorHelp());
+    return 0;
+  }
+  const pids = parsePids(p.lists.get('pid'));
+  const samples = parseInteger('samples', p.values.get('samples'), 1, 100) ?? 3;
+  const interval = parseInteger('interval', p.values.get('interval'), 0, 60000) ?? 500;
+  const opts: SnapshotOptions = {};
+  if (p.flags.has('no-native')) opts.useNative = false;
+  const doctor = new Diagnoser();
+  let d: Diagnosis | null = null;
+  for (let i = 0; i < samples; i++) {
+    if (i > 0) await sleep(interval);
+    d = doctor.diagnose(await takeSnapshot(opts));
+  }
+  const result = filterByPids(d!, pids);
+  if (p.flags.has('json')) {
+    process.stdout.write(safeJson({ version: 1, ...result }, 2) + '\n');
+  } else {
+    process.stdout.write(renderDiagnosis(result, p.flags.has('all')));
+    for (const n of result.notes) process.stderr.write(`note: ${e(n)}\n`);
+    if (samples < 3) process.stderr.write('note: rules about what lasts (queues rising, zombies, pending signals) need 3 snapshots; use --samples 3 or more\n');
+  }
+  return exitCode(result);
+}

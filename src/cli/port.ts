@@ -1,0 +1,202 @@
+// `ipc-inspector port <PORT> [--protocol tcp|udp] [--json] [--free [--signal-timeout MS] [--yes]]`:
+// who listens on a port in every network namespace (process, command line, user, container,
+// netns, SIGTERM disposition); with --free, stop them (SIGTERM, wait, then SIGKILL after asking)
+// and report whether a bind test now succeeds. Signals go through the one runner and policy
+// (core/actions/runner.ts, origins from the caller's terminal session): SIGKILL — and any step
+// the policy wants confirmed — is asked on a terminal; without one it needs --yes. All process
+// text is escaped (core/escape.ts), JSON through safeJson.
+// Exit: 0 listed / freed, 1 not freed (or a step failed), 2 usage.
+import * as readline from 'node:readline';
+import type { ContainerInfo } from '../core/model';
+import { escapeControl, safeJson } from '../core/escape';
+import { freePort, type FreePortEvent, type FreePortResult, type StopQuestion } from '../core/actions/freePort';
+import { sessionOrigins } from '../core/actions/origin';
+import { currentEuid } from '../core/actions/runner';
+import { ownNetns } from '../core/actions/bindProbe';
+import { findListeners, type PortListener, type Protocol } from '../core/ports';
+import { parseInteger, parseOptions, UsageError, usageLines, type OptionSpec } from './args';
+
+export const PORT_USAGE = 'usage: ipc-inspector port <PORT> [--protocol tcp|udp] [--json] [--free [--signal-timeout MS] [--yes]]';
+
+const OPTIONS: readonly OptionSpec[] = [
+  { name: 'protocol', type: 'value', metavar: 'tcp|udp', help: 'only TCP listeners or only bound UDP sockets (default: both)' },
+  { name: 'json', type: 'flag', short: 'j', help: 'print the listeners (or the Free Port result) as JSON' },
+  { name: 'free', type: 'flag', help: 'stop the listeners: SIGTERM, wait, then SIGKILL after asking; then test the port with a bind' },
+  { name: 'signal-timeout', type: 'value', metavar: 'MS', help: 'how long to wait after SIGTERM before offering SIGKILL (default 5000)' },
+  { name: 'yes', type: 'flag', short: 'y', help: 'answer yes to every question (needed for SIGKILL without a terminal)' },
+  { name: 'no-native', type: 'flag', help: 'do not use the native addon (signals then use kill(), with a weaker guarantee)' },
+  { name: 'help', type: 'flag', short: 'h', help: 'show this help' },
+];
+
+export function portHelp(): string {
+  return `${PORT_USAGE}\n\nLists every listener on PORT (TCP LISTEN, bound UDP) in every network namespace: the process,\nits command line, user, container and namespaces, and what SIGTERM does to it. --free stops\nthem through pidfds bound to their start time and reports when a bind on the port succeeds.\n\noptions:\n${usageLines(OPTIONS).join('\n')}\n`;
+}
+
+const e = escapeControl;
+
+function containerText(c: ContainerInfo | null): string {
+  if (!c) return '';
+  const pod = c.pod ? `, pod ${c.pod.namespace ? e(c.pod.namespace) + '/' : ''}${c.pod.name ? e(c.pod.name) : c.pod.uid}` : '';
+  const id = c.name === c.id ? '' : ` (${e(c.id.slice(0, 12))})`;
+  return `${c.runtime}${c.name !== null ? ' ' + e(c.name) : ''}${id}${pod}${c.rootlessUid !== null ? `, rootless uid ${c.rootlessUid}` : ''}`;
+}
+
+const dispositionText = (d: { disposition: string; blocked: boolean }) =>
+  ({ caught: 'caught (a handler runs)', ignored: 'ignored (no effect)', default: 'default (terminates)' })[d.disposition] + (d.blocked ? ', blocked (stays pending)' : '');
+
+/** The listener list for people: one block per listener, one line per holder. */
+export function renderListeners(port: number, listeners: readonly PortListener[], ownNetns: string | null): string {
+  if (listeners.length === 0) return `nothing listens on port ${port}\n`;
+  const out: string[] = [`port ${port}: ${listeners.length} listener${listeners.length === 1 ? '' : 's'}`];
+  for (const l of listeners) {
+    out.push(`  ${l.protocol}${l.family === 6 ? '6' : ''} ${e(l.local)}  ${l.state}  netns ${l.netns}${l.netns === ownNetns ? ' (this one)' : ''}  ${l.channelId}`);
+    if (l.processes.length === 0) out.push('    held by no readable process (another user’s, without root?)');
+    for (const p of l.processes) {
+      const inner = p.nsPid.length > 1 ? `, pid ${p.nsPid[p.nsPid.length - 1]} inside its pid namespace` : '';
+      out.push(`    ${e(p.comm)}[${p.pid}]${inner}  user ${e(p.user)} (uid ${p.uid})  fd ${p.fds.join(',')}  SIGTERM: ${dispositionText(p.sigterm)}`);
+      out.push(`      cmd: ${p.cmdline.length ? p.cmdline.map((a) => e(a)).join(' ') : '-'}`);
+      const c = containerText(p.container);
+      if (c) out.push(`      container: ${c}`);
+      if (p.provenance) out.push(`      started by: ${e(p.provenance)}`);
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+function eventLine(ev: FreePortEvent): string {
+  switch (ev.type) {
+    case 'disposition':
+      return `${e(ev.comm)}[${ev.pid}]: SIGTERM is ${dispositionText(ev.sigterm)}`;
+    case 'policy':
+      return [...ev.warnings.map((w) => `${ev.pid}: warning: ${e(w)}`), ...ev.notes.map((n) => `${ev.pid}: ${e(n)}`)].join('\n');
+    case 'signal':
+      return `sent ${ev.signal} to ${ev.pid} (${ev.method})${ev.weakerGuarantee ? ` — ${ev.weakerGuarantee}` : ''}`;
+    case 'declined':
+      return `${ev.signal} to ${ev.pid}: not sent`;
+    case 'exited':
+      return `${ev.pid} exited ${ev.afterMs} ms after SIGTERM${ev.signal === 'SIGKILL' ? ' (killed)' : ''}`;
+    case 'timeout':
+      return ev.waitedMs > 0 ? `${ev.pid} still running ${ev.waitedMs} ms after ${ev.signal}` : `${ev.pid} ignores ${ev.signal}: not waiting`;
+    case 'error':
+      return `${ev.signal} to ${ev.pid} failed: ${ev.code}: ${e(ev.message)}`;
+    case 'bind': {
+      const r = ev.result;
+      const where = `${r.protocol} ${r.family === 6 ? `[${r.address}]` : r.address}:${r.port} in netns ${r.netns} (${r.method})`;
+      return r.free === true ? `bind ${where}: free` : r.free === false ? `bind ${where}: still in use (${r.error})` : `bind ${where}: could not test — ${e(r.error ?? 'unknown')}`;
+    }
+  }
+}
+
+function summary(r: FreePortResult): string {
+  const lines: string[] = [];
+  if (r.free === true) lines.push(`port ${r.port} is free`);
+  else if (r.free === false) lines.push(`port ${r.port} is NOT free`);
+  else lines.push(`port ${r.port}: could not be tested everywhere`);
+  for (const l of r.remaining) lines.push(`  still listening: ${l.protocol} ${e(l.local)} netns ${l.netns} by ${l.processes.map((p) => `${e(p.comm)}[${p.pid}]`).join(', ') || 'no readable process'}`);
+  for (const s of r.otherSockets) lines.push(`  other socket on the port: ${s.id} ${e(s.local)} → ${e(s.remote)} ${s.state} (pids ${s.pids.join(',') || '-'})`);
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * The CLI's answer to the runner's questions: --yes says yes; on a terminal one y/N line is read
+ * per question (one reader for the whole run, so an answer typed ahead is not lost); without a
+ * terminal the question is printed and answered no.
+ */
+function asker(yes: boolean, interactive: boolean): { ask: (q: StopQuestion) => Promise<boolean>; close(): void } {
+  let rl: readline.Interface | null = null;
+  const lines: string[] = [];
+  const waiting: ((l: string | null) => void)[] = [];
+  let closed = false;
+  const nextLine = () =>
+    new Promise<string | null>((resolve) => {
+      if (lines.length) return resolve(lines.shift()!);
+      if (closed) return resolve(null);
+      waiting.push(resolve);
+    });
+  const ask = async (q: StopQuestion): Promise<boolean> => {
+    const head =
+      q.signal === 'SIGKILL' ? `${e(q.comm)}[${q.pid}] ${q.waitedMs ? `did not exit within ${q.waitedMs} ms after SIGTERM` : 'ignores SIGTERM'}. ${e(q.title)}` : e(q.title);
+    const why = q.detail
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => `  - ${e(l)}`)
+      .join('\n');
+    process.stderr.write(`${head}\n${why}\n`);
+    if (yes) {
+      process.stderr.write(`${e(q.action)}: yes (--yes)\n`);
+      return true;
+    }
+    if (!interactive) {
+      process.stderr.write('  not sent: no terminal to ask on (use --yes)\n');
+      return false;
+    }
+    if (!rl) {
+      rl = readline.createInterface({ input: process.stdin, terminal: false });
+      rl.on('line', (l) => (waiting.length ? waiting.shift()!(l) : lines.push(l)));
+      rl.on('close', () => {
+        closed = true;
+        for (const w of waiting.splice(0)) w(null);
+      });
+    }
+    process.stderr.write(`${e(q.action)}? [y/N] `);
+    const a = await nextLine();
+    return a !== null && /^\s*y(es)?\s*$/i.test(a);
+  };
+  return { ask, close: () => rl?.close() };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const p = parseOptions(argv, OPTIONS, 1);
+  if (p.flags.has('help')) {
+    process.stdout.write(portHelp());
+    return 0;
+  }
+  if (p.positional.length !== 1) throw new UsageError(PORT_USAGE);
+  const port = parseInteger('port', p.positional[0], 1, 65535)!;
+  const protoText = p.values.get('protocol');
+  if (protoText !== undefined && protoText !== 'tcp' && protoText !== 'udp') throw new UsageError(`option --protocol must be tcp or udp`);
+  const protocol = protoText as Protocol | undefined;
+  const timeout = parseInteger('signal-timeout', p.values.get('signal-timeout'), 0, 600000);
+  if (!p.flags.has('free') && (timeout !== undefined || p.flags.has('yes'))) throw new UsageError('--signal-timeout and --yes go with --free');
+  const useNative = p.flags.has('no-native') ? false : undefined;
+  const json = p.flags.has('json');
+
+  const { snapshot, listeners } = await findListeners(port, { protocol, snapshot: { useNative } });
+  const own = ownNetns();
+  if (!p.flags.has('free')) {
+    if (json) process.stdout.write(safeJson({ port, protocol: protocol ?? null, listeners }, 2) + '\n');
+    else process.stdout.write(renderListeners(port, listeners, own));
+    return 0;
+  }
+  if (!json) process.stdout.write(renderListeners(port, listeners, own));
+  if (listeners.length === 0) {
+    if (json) process.stdout.write(safeJson({ port, protocol: protocol ?? null, listeners, stops: [], bind: [], free: null, remaining: [], otherSockets: [] }, 2) + '\n');
+    return 0;
+  }
+  const interactive = !!process.stdin.isTTY && !!process.stderr.isTTY;
+  const origins = await sessionOrigins();
+  const questions = asker(p.flags.has('yes'), interactive);
+  const result = await freePort(
+    port,
+    listeners,
+    snapshot.processes,
+    {
+      confirm: questions.ask,
+      onEvent: (ev) => {
+        const line = eventLine(ev);
+        if (line) (json ? process.stderr : process.stdout).write(line + '\n');
+      },
+    },
+    {
+      signalTimeoutMs: timeout,
+      euid: currentEuid(),
+      origin: (pid) => origins.origin(pid),
+      ...(useNative === false ? { native: null } : {}),
+      snapshot: { useNative },
+    },
+  );
+  questions.close();
+  if (json) process.stdout.write(safeJson(result, 2) + '\n');
+  else process.stdout.write(summary(result));
+  return result.free === true ? 0 : 1;
+}

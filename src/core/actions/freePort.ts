@@ -1,0 +1,287 @@
+// Free Port: stop every process holding a listener on a port, then prove the port is free.
+//
+//   1. For each holder: its SIGTERM disposition (caught / ignored / default, blocked) is shown
+//      first (`disposition` event), read fresh from /proc/PID/status.
+//   2. SIGTERM through the one action runner (runner.ts runSignal: the shared policy's questions —
+//      another user's process, pid 1, VS Code itself, a root service not started here — then the
+//      pidfd signal bound to the start time).
+//   3. Wait for every holder to exit, polling a pidfd held on each (exitWatch.ts), until the
+//      deadline; a SIGTERM the process ignores is not waited for.
+//   4. SIGKILL for each survivor through the same runner (the policy always asks: it cannot be
+//      caught); wait again.
+//   5. Bind test on every listener's address and port in its own network namespace
+//      (bindProbe.ts; handles on foreign namespaces are taken before anything is signalled),
+//      then a fresh look at the port for whatever still holds it (restarted by a supervisor, a
+//      child that inherited the socket, accepted connections).
+// The UI (CLI, extension) answers questions through `hooks.confirm` and shows `hooks.onEvent`.
+import * as fs from 'node:fs';
+import type { ProcessInfo } from '../model';
+import { loadNative, type NativeAddon } from '../native';
+import { parseStatus } from '../parsers/procPid';
+import { findListeners, othersOn, termDisposition, type PortListener, type Protocol, type TermDisposition } from '../ports';
+import type { SnapshotOptions } from '../snapshot';
+import { bindTest, openNetns, ownNetns, type BindResult, type BindTarget } from './bindProbe';
+import { ActionError } from './errors';
+import { ExitWatch } from './exitWatch';
+import type { ProcessOrigin } from './policy';
+import { currentEuid, runSignal, type Question } from './runner';
+
+export type StopSignal = 'SIGTERM' | 'SIGKILL';
+
+/** The runner's question (title, detail, action, reasons — plain text: the asker escapes) with Free Port's context. */
+export interface StopQuestion extends Question {
+  pid: number;
+  comm: string;
+  signal: StopSignal;
+  /** For SIGKILL: how long it was given after SIGTERM (0: it ignores SIGTERM). */
+  waitedMs?: number;
+}
+
+export type FreePortEvent =
+  | { type: 'disposition'; pid: number; comm: string; sigterm: TermDisposition }
+  | { type: 'policy'; pid: number; signal: StopSignal; warnings: string[]; notes: string[] }
+  | { type: 'signal'; pid: number; signal: StopSignal; method: string; weakerGuarantee?: string }
+  | { type: 'declined'; pid: number; signal: StopSignal }
+  | { type: 'exited'; pid: number; afterMs: number; signal: StopSignal }
+  | { type: 'timeout'; pid: number; signal: StopSignal; waitedMs: number }
+  | { type: 'error'; pid: number; signal: StopSignal; code: string; message: string }
+  | { type: 'bind'; result: BindResult };
+
+export interface FreePortHooks {
+  /** Answer true to send the signal. */
+  confirm(q: StopQuestion): Promise<boolean>;
+  onEvent?(e: FreePortEvent): void;
+}
+
+export interface FreePortOptions {
+  /** How long after SIGTERM before SIGKILL is offered. Default 5000 ms. */
+  signalTimeoutMs?: number;
+  /** How long to wait after SIGKILL. Default 3000 ms. */
+  killTimeoutMs?: number;
+  /** The caller's effective uid for the policy; default process.geteuid(). */
+  euid?: number;
+  /** Where a process comes from (origin.ts: vscodeOrigins in the extension, sessionOrigins in the CLI); default: unknown. */
+  origin?: (pid: number) => Promise<ProcessOrigin>;
+  native?: NativeAddon | null;
+  procRoot?: string;
+  /** For the re-scan after the stop. */
+  snapshot?: Omit<SnapshotOptions, 'kinds' | 'pids'>;
+}
+
+export type StopOutcome = 'exited' | 'gone' | 'declined' | 'still-running' | 'error';
+
+export interface ProcessStop {
+  pid: number;
+  comm: string;
+  startTime: number;
+  sigterm: TermDisposition;
+  /** Signals actually sent, in order. */
+  sent: StopSignal[];
+  outcome: StopOutcome;
+  /** ms from the first signal to the exit. */
+  exitedAfterMs?: number;
+  error?: string;
+}
+
+export interface FreePortResult {
+  port: number;
+  protocol: Protocol | null;
+  listeners: PortListener[];
+  stops: ProcessStop[];
+  bind: BindResult[];
+  /** Every bind test passed: true; one found the port busy: false; a test could not run: null. */
+  free: boolean | null;
+  /** Listeners on the port after the stop (a supervisor may have restarted the server). */
+  remaining: PortListener[];
+  /** Other sockets still bound to the port (accepted connections held by children, …). */
+  otherSockets: { id: string; local: string; remote: string; state: string; netns: string; pids: number[] }[];
+}
+
+/** The signal masks now, from /proc/PID/status (the snapshot may be seconds old); the snapshot's when unreadable. */
+function freshSignals(p: ProcessInfo, procRoot: string): ProcessInfo['signals'] {
+  try {
+    const st = parseStatus(fs.readFileSync(`${procRoot}/${p.pid}/status`, 'utf8'));
+    return st.uid === null ? p.signals : st.signals;
+  } catch {
+    return p.signals;
+  }
+}
+
+function bindTargets(listeners: readonly PortListener[]): BindTarget[] {
+  const out: BindTarget[] = [];
+  for (const l of listeners) {
+    if (!out.some((t) => t.protocol === l.protocol && t.family === l.family && t.address === l.address && t.port === l.port && t.netns === l.netns)) {
+      out.push({ protocol: l.protocol, family: l.family, address: l.address, port: l.port, netns: l.netns });
+    }
+  }
+  return out;
+}
+
+/**
+ * Stops the holders of `listeners` (from findListeners / listenersIn) and tests the port.
+ * `processes` are the snapshot's processes (for the policy: state, tracer, masks, uid).
+ */
+export async function freePort(port: number, listeners: readonly PortListener[], processes: readonly ProcessInfo[], hooks: FreePortHooks, opts: FreePortOptions = {}): Promise<FreePortResult> {
+  const procRoot = opts.procRoot ?? '/proc';
+  const native = opts.native !== undefined ? opts.native : loadNative().addon;
+  const termMs = opts.signalTimeoutMs ?? 5000;
+  const killMs = opts.killTimeoutMs ?? 3000;
+  const euid = opts.euid ?? currentEuid();
+  const origin = opts.origin ?? (async () => ({}));
+  const signalOptions = { native, procRoot };
+  const byPid = new Map(processes.map((p) => [p.pid, p]));
+  const emit = (e: FreePortEvent) => hooks.onEvent?.(e);
+  const protocols = new Set(listeners.map((l) => l.protocol));
+
+  // handles on foreign namespaces first: their last process may be one we are about to stop
+  const own = ownNetns(procRoot);
+  const nsFds = new Map<string, number | null>();
+  for (const l of listeners) {
+    if (l.netns === own || nsFds.has(l.netns)) continue;
+    const candidates = [...l.processes.map((p) => p.pid), ...processes.filter((p) => p.netns === l.netns).map((p) => p.pid)];
+    nsFds.set(l.netns, openNetns(l.netns, candidates, procRoot));
+  }
+
+  try {
+    // the holders, once each, in pid order, as the snapshot saw them (start time, state, uid)
+    const targets = new Map<number, ProcessInfo>();
+    const stops: ProcessStop[] = [];
+    for (const l of listeners) {
+      for (const h of l.processes) {
+        if (targets.has(h.pid) || stops.some((s) => s.pid === h.pid)) continue;
+        const p = byPid.get(h.pid);
+        if (p && p.startTime === h.startTime) targets.set(h.pid, p);
+        else stops.push({ pid: h.pid, comm: h.comm, startTime: h.startTime, sigterm: h.sigterm, sent: [], outcome: 'error', error: 'EINVAL: not in the snapshot given with the listeners' });
+      }
+    }
+    const watches = new Map<number, ExitWatch>();
+    const t0 = new Map<number, number>();
+    const fresh = new Map<number, ProcessInfo>();
+    for (const p of [...targets.values()].sort((a, b) => a.pid - b.pid)) {
+      const now = { ...p, signals: freshSignals(p, procRoot) };
+      fresh.set(p.pid, now);
+      const sigterm = termDisposition(now);
+      emit({ type: 'disposition', pid: p.pid, comm: p.comm, sigterm });
+      stops.push({ pid: p.pid, comm: p.comm, startTime: p.startTime, sigterm, sent: [], outcome: 'still-running' });
+    }
+
+    // SIGTERM to each (after the policy's questions)
+    for (const s of stops) {
+      const p = fresh.get(s.pid);
+      if (!p) continue;
+      const watch = ExitWatch.open(p.pid, p.startTime, { native, procRoot });
+      if (!watch) {
+        s.outcome = 'gone';
+        continue;
+      }
+      const out = await runSignal(
+        { process: p, signal: 'SIGTERM' },
+        { euid, origin, signalOptions, confirm: (q) => hooks.confirm({ ...q, pid: p.pid, comm: p.comm, signal: 'SIGTERM' }) },
+      );
+      if (out.risk && out.risk.warnings.length + out.risk.notes.length > 0) emit({ type: 'policy', pid: p.pid, signal: 'SIGTERM', warnings: out.risk.warnings, notes: out.risk.notes });
+      if (out.status === 'cancelled') {
+        emit({ type: 'declined', pid: p.pid, signal: 'SIGTERM' });
+        s.outcome = 'declined';
+        watch.close();
+      } else if (out.status === 'done') {
+        s.sent.push('SIGTERM');
+        t0.set(p.pid, performance.now());
+        emit({ type: 'signal', pid: p.pid, signal: 'SIGTERM', method: out.result.method, ...(out.result.weakerGuarantee ? { weakerGuarantee: out.result.weakerGuarantee } : {}) });
+        watches.set(p.pid, watch);
+      } else {
+        watch.close();
+        const code = out.error.code;
+        if (code === 'ESRCH') s.outcome = 'gone';
+        else {
+          s.outcome = 'error';
+          s.error = `${code}: ${out.error.message}`;
+          emit({ type: 'error', pid: p.pid, signal: 'SIGTERM', code, message: out.error.message });
+        }
+      }
+    }
+
+    // wait for all at once; an ignored SIGTERM is not waited for
+    const wait = async (pids: number[], ms: number, sig: StopSignal) =>
+      Promise.all(
+        pids.map(async (pid) => {
+          const s = stops.find((x) => x.pid === pid)!;
+          const w = watches.get(pid)!;
+          const noWait = sig === 'SIGTERM' && s.sigterm.disposition === 'ignored';
+          const exited = noWait ? !w.alive() : await w.waitExit(ms);
+          if (exited) {
+            s.outcome = 'exited';
+            s.exitedAfterMs = Math.round(performance.now() - t0.get(pid)!);
+            emit({ type: 'exited', pid, afterMs: s.exitedAfterMs, signal: sig });
+          } else emit({ type: 'timeout', pid, signal: sig, waitedMs: noWait ? 0 : ms });
+          return exited;
+        }),
+      );
+    await wait([...watches.keys()], termMs, 'SIGTERM');
+
+    // SIGKILL, asked for each survivor
+    const killed: number[] = [];
+    for (const s of stops) {
+      if (s.outcome !== 'still-running' || !watches.has(s.pid)) continue;
+      const p = fresh.get(s.pid)!;
+      const waitedMs = s.sigterm.disposition === 'ignored' ? 0 : termMs;
+      if (!watches.get(s.pid)!.alive()) {
+        s.outcome = 'exited';
+        s.exitedAfterMs = Math.round(performance.now() - t0.get(s.pid)!);
+        emit({ type: 'exited', pid: s.pid, afterMs: s.exitedAfterMs, signal: 'SIGTERM' });
+        continue;
+      }
+      const out = await runSignal(
+        { process: p, signal: 'SIGKILL' },
+        {
+          euid,
+          origin,
+          signalOptions,
+          // re-checked at the answer: it may have exited while the question was open
+          confirm: async (q) => (await hooks.confirm({ ...q, pid: p.pid, comm: p.comm, signal: 'SIGKILL', waitedMs })) && watches.get(s.pid)!.alive(),
+        },
+      );
+      if (out.status === 'cancelled') {
+        if (!watches.get(s.pid)!.alive()) {
+          s.outcome = 'exited';
+          s.exitedAfterMs = Math.round(performance.now() - t0.get(s.pid)!);
+          emit({ type: 'exited', pid: s.pid, afterMs: s.exitedAfterMs, signal: 'SIGTERM' });
+        } else emit({ type: 'declined', pid: p.pid, signal: 'SIGKILL' });
+      } else if (out.status === 'done') {
+        s.sent.push('SIGKILL');
+        emit({ type: 'signal', pid: p.pid, signal: 'SIGKILL', method: out.result.method, ...(out.result.weakerGuarantee ? { weakerGuarantee: out.result.weakerGuarantee } : {}) });
+        killed.push(p.pid);
+      } else {
+        const code = out.error.code;
+        if (code === 'ESRCH') s.outcome = 'exited';
+        else {
+          s.outcome = 'error';
+          s.error = `${code}: ${out.error.message}`;
+          emit({ type: 'error', pid: p.pid, signal: 'SIGKILL', code, message: out.error.message });
+        }
+      }
+    }
+    await wait(killed, killMs, 'SIGKILL');
+    for (const w of watches.values()) w.close();
+
+    // is it free?
+    const bind: BindResult[] = [];
+    for (const t of bindTargets(listeners)) {
+      const r = await bindTest(t, nsFds.get(t.netns) ?? null, procRoot);
+      bind.push(r);
+      emit({ type: 'bind', result: r });
+    }
+    const protocol = protocols.size === 1 ? [...protocols][0] : null;
+    const after = await findListeners(port, { protocol: protocol ?? undefined, snapshot: opts.snapshot });
+    const otherSockets = othersOn(after.snapshot, port, protocol ?? undefined).map((c) => ({ id: c.id, local: c.local, remote: c.remote, state: c.state, netns: c.netns, pids: [...new Set(c.endpoints.map((e) => e.pid))] }));
+    const free = bind.length === 0 ? null : bind.some((b) => b.free === false) ? false : bind.every((b) => b.free === true) ? true : null;
+    return { port, protocol, listeners: [...listeners], stops, bind, free, remaining: after.listeners, otherSockets };
+  } finally {
+    for (const fd of nsFds.values()) if (fd !== null) fs.closeSync(fd);
+  }
+}
+
+/** Validates a port number from user input. */
+export function checkPort(port: unknown): number {
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw new ActionError('EINVAL', `port must be an integer from 1 to 65535: ${String(port)}`);
+  return port;
+}

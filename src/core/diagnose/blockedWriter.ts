@@ -1,0 +1,124 @@
+// Rule 1 — blocked writer: a pipe, FIFO or stream socket is full and a writer thread sleeps in
+// write()/sendmsg() on it (its /proc/PID/task/TID/syscall names that fd), while no reader thread
+// runs. Raised once the channel was full at the previous refresh too (momentary backpressure in
+// a busy pipeline is normal), with the writer, the reader that is not draining, and for how long.
+// Processes caught in a wait cycle are left to the wait-cycle rule.
+import { formatBytes } from '../format';
+import type { Channel } from '../model';
+import { nextToRead, type BlockedThread } from './blocking';
+import { scan } from './scan';
+import { emptyEvidence } from './evidence';
+import type { EvidenceItem, Explanation, ProblemDraft } from './problem';
+import {
+  activity, chanLabel, chanNode, defineRule, isRunning, iso, listLabel, peek, procLabel, procNode, revealChannel, revealProcess, signal,
+  streakStart, type RuleContext,
+} from './rule';
+import { describeSyscall } from './syscalls';
+
+/** Channel ids that were full (isFull) at that refresh. */
+type Memo = ReadonlySet<string>;
+
+/** Channels a writer could be blocked on now, and the processes on both sides of each. */
+export function fullChannels(ctx: RuleContext): { channels: Channel[]; pids: Set<number> } {
+  return ctx.index.cached('full-channels', () => {
+    const channels = scan(ctx).full;
+    const pids = new Set<number>();
+    for (const ch of channels) {
+      for (const e of ch.endpoints) pids.add(e.pid);
+      if ((ch.kind === 'unix' || ch.kind === 'tcp') && ch.peer) for (const p of ctx.index.holders(ctx.index.channel(ch.peer))) pids.add(p);
+    }
+    return { channels, pids };
+  });
+}
+
+function teach(ch: Channel): Explanation {
+  if (ch.kind === 'pipe' || ch.kind === 'fifo') {
+    return {
+      what: `A ${ch.kind === 'pipe' ? 'pipe' : 'FIFO'} holds at most its capacity (${formatBytes(ch.capacity)} here); when it is full, write() blocks until a reader takes data out.`,
+      why: 'The reader stopped reading: it is busy with something else, waits on another fd, is stopped, or keeps this end open without ever reading it (a parent that forgot to close the read end it gave a child).',
+      next: 'The writer sleeps in the kernel (pipe_write) until a reader drains at least a page. If every reader closes its end, the write fails with EPIPE and the writer gets SIGPIPE.',
+      fix: 'Make the reader read this fd (poll it with the others), or close the ends nobody reads. A bigger buffer (F_SETPIPE_SZ) or a non-blocking writer only postpones the stall.',
+    };
+  }
+  return {
+    what: `The socket's send buffer is full (${formatBytes(ch.kind === 'unix' || ch.kind === 'tcp' ? ch.sendQueue : null)} not yet read by the other end); send()/write() blocks until the peer reads.`,
+    why: 'The peer stopped reading this connection: it is busy, blocked on something else, stopped, or no longer polls this socket.',
+    next: 'The writer sleeps in the kernel until the peer reads enough to free buffer space. If the peer closes, the write fails with EPIPE (and SIGPIPE unless MSG_NOSIGNAL) or ECONNRESET.',
+    fix: 'Make the peer read (it must poll this socket), or let the writer use non-blocking I/O with a bounded queue of its own. SO_SNDBUF only postpones the stall.',
+  };
+}
+
+export const blockedWriter = defineRule<Memo>({
+  id: 'blocked-writer',
+  title: 'Blocked writer',
+  wants(ctx) {
+    const { pids } = fullChannels(ctx);
+    if (pids.size === 0) return null;
+    // follow the waits one step further: what the readers of a full channel are blocked on (wait cycles)
+    return { threads: pids, follow: (round) => nextToRead(ctx.index, emptyEvidence(), round) };
+  },
+  remember(input) {
+    return new Set(fullChannels(input).channels.map((c) => c.id));
+  },
+  run(input) {
+    const { index, evidence: ev, history, now } = input;
+    const graph = input.waits();
+    const byChannel = new Map<string, BlockedThread[]>();
+    for (const [pid, list] of graph.blocked) {
+      if (graph.stuck.has(pid)) continue; // part of a wait cycle: that rule reports it
+      for (const b of list) {
+        if (b.op !== 'write') continue;
+        const l = byChannel.get(b.channel.id);
+        if (l) l.push(b);
+        else byChannel.set(b.channel.id, [b]);
+      }
+    }
+    const out: ProblemDraft[] = [];
+    for (const [id, writers] of byChannel) {
+      const ch = writers[0].channel;
+      // full at the previous refresh too: not a momentary backpressure
+      if (history.length === 0 || !history[history.length - 1].memo.has(id)) continue;
+      const readers = writers[0].unblockers;
+      if (readers.some((r) => isRunning(ev, r))) continue; // a reader is running: it may be draining
+      const since = streakStart(history, now, (m) => m.has(id));
+      const wpids = [...new Set(writers.map((w) => w.pid))];
+      const wl = listLabel(wpids.map((p) => procLabel(index, p, ev)));
+      const rl = readers.length ? listLabel(readers.map((p) => procLabel(index, p, ev))) : 'an unknown reader';
+      const evidence: EvidenceItem[] = [];
+      if (ch.kind === 'pipe' || ch.kind === 'fifo') {
+        evidence.push({ label: 'buffered', text: `${formatBytes(ch.bufferedBytes)} of ${formatBytes(ch.capacity)}`, source: 'FIONREAD / F_GETPIPE_SZ (snapshot)' });
+      } else if (ch.kind === 'unix' || ch.kind === 'tcp') {
+        evidence.push({ label: 'send queue', text: formatBytes(ch.sendQueue), source: 'sock_diag (snapshot)' });
+      }
+      for (const w of writers) {
+        evidence.push({
+          label: 'writer',
+          text: `${procLabel(index, w.pid, ev)} thread ${w.tid} sleeps in ${describeSyscall(w.thread.syscall)}${w.thread.wchan ? ` [wchan ${w.thread.wchan}]` : ''}`,
+          source: `/proc/${w.pid}/task/${w.tid}/syscall`,
+        });
+      }
+      for (const r of readers) evidence.push({ label: 'reader', text: `${procLabel(index, r, ev)} is ${activity(ev, index, r)}`, source: `/proc/${r}/task` });
+      const chain = [procNode(index, wpids[0], ev), chanNode(ch), ...(readers.length ? [procNode(index, readers[0], ev)] : [])];
+      const stopped = readers.filter((r) => ev.processes.get(r)?.state === 'T' || index.proc(r)?.state === 'T');
+      out.push({
+        id: `blocked-writer:${id}`,
+        rule: 'blocked-writer',
+        severity: 'warning',
+        title: `${wl} blocked writing to ${chanLabel(ch)}: ${rl} ${readers.length > 1 ? 'are' : 'is'} not reading it`,
+        explanation: teach(ch),
+        evidence,
+        channels: (ch.kind === 'unix' || ch.kind === 'tcp') && ch.peer ? [id, ch.peer] : [id],
+        pids: [...wpids, ...readers.filter((r) => !wpids.includes(r))],
+        chain,
+        actions: [
+          revealChannel(ch),
+          ...readers.slice(0, 3).map((r) => revealProcess(index, r, `Reveal the reader ${procLabel(index, r, ev)}`)),
+          ...peek(ch),
+          ...stopped.flatMap((r) => signal(index, r, 'SIGCONT', 'it is stopped; continuing it lets it read')),
+        ],
+        since: iso(since),
+      });
+    }
+    return out;
+  },
+});

@@ -1,0 +1,212 @@
+// Who waits on whom: from the threads the evidence step read, the channel each sleeping thread
+// is blocked on (its syscall's fd, semid or msqid), whether that channel really blocks it (a
+// write to a full pipe, a read from an empty one), and which processes could end the wait (the
+// readers of a full pipe, the writers of an empty one, the peer of a socket; for SysV objects
+// the last processes that touched them, presumed). Shared by the blocked-writer and wait-cycle
+// rules; pure over the snapshot and the evidence.
+import type { Channel } from '../model';
+import type { Evidence, ProcessFacts, ThreadFacts } from './evidence';
+import type { SnapshotIndex } from './snapshotIndex';
+import type { WaitOp } from './syscalls';
+
+/** A pipe/FIFO is full when less than one page is free (pipe buffers are pages). */
+export const PAGE = 4096;
+/** A Unix stream socket's unread bytes (charged to the sender) past which a blocked send is plausible. */
+export const UNIX_STREAM_FULL = 32768;
+export const UNIX_DGRAM_FULL = 4096;
+/** A loopback TCP connection's unacknowledged bytes past which a blocked send is plausible. */
+export const TCP_FULL = 65536;
+
+/** Could a writer block on this channel right now? (Evidence confirms that one does.) */
+export function isFull(ch: Channel): boolean {
+  switch (ch.kind) {
+    case 'pipe':
+    case 'fifo':
+      return ch.bufferedBytes !== null && ch.capacity !== null && ch.capacity > 0 && ch.bufferedBytes > 0 && ch.bufferedBytes >= ch.capacity - PAGE;
+    case 'unix':
+      if (ch.state === 'listen' || ch.sendQueue === null) return false;
+      return ch.sendQueue >= (ch.type === 'stream' ? UNIX_STREAM_FULL : UNIX_DGRAM_FULL);
+    case 'tcp':
+      return ch.state === 'ESTAB' && ch.peer !== undefined && ch.sendQueue >= TCP_FULL;
+    case 'posix-mq':
+      return ch.messages !== null && ch.maxMessages !== null && ch.maxMessages > 0 && ch.messages >= ch.maxMessages;
+    case 'sysv-msg':
+      return ch.maxBytes > 0 && ch.bytes > 0 && ch.bytes >= ch.maxBytes;
+    default:
+      return false;
+  }
+}
+
+/** Would a reader block on this channel right now? */
+export function isEmpty(ch: Channel): boolean {
+  switch (ch.kind) {
+    case 'pipe':
+    case 'fifo':
+      return ch.bufferedBytes === 0;
+    case 'unix':
+      return ch.state !== 'listen' && ch.recvQueue === 0;
+    case 'tcp':
+    case 'udp':
+      return ch.recvQueue === 0;
+    case 'posix-mq':
+      return ch.messages === 0;
+    case 'sysv-msg':
+      return ch.messages === 0;
+    default:
+      return false;
+  }
+}
+
+export interface BlockedThread {
+  pid: number;
+  tid: number;
+  op: WaitOp;
+  /** The channel the thread is blocked on. */
+  channel: Channel;
+  thread: ThreadFacts;
+  /** Processes that could end the wait; `presumed` when only guessed from SysV last-pid facts. */
+  unblockers: number[];
+  presumed: boolean;
+  /** The other side is unknown (a socket whose peer was not seen, a datagram socket anyone may send to). */
+  unknown: boolean;
+}
+
+const WRITE_OPS = new Set<WaitOp>(['write', 'msgsnd']);
+const READ_OPS = new Set<WaitOp>(['read', 'msgrcv']);
+
+function sleeping(t: ThreadFacts): boolean {
+  return t.state === 'S' || t.state === 'D';
+}
+
+function alive(index: SnapshotIndex, ev: Evidence, pid: number): boolean {
+  if (pid <= 0) return false;
+  if (index.proc(pid)) return true;
+  return ev.liveness.get(pid)?.alive ?? ev.processes.get(pid)?.error !== 'ESRCH';
+}
+
+/** The other side of a socket channel: holders of its peer. */
+function peerHolders(index: SnapshotIndex, ch: Channel): number[] | null {
+  if ((ch.kind === 'unix' || ch.kind === 'tcp') && ch.peer) {
+    const peer = index.channel(ch.peer);
+    return peer ? index.holders(peer) : null;
+  }
+  return null;
+}
+
+/**
+ * The channel a thread is blocked on, if the thread sleeps in a channel operation and the
+ * channel's state explains the wait; null for every other sleep (poll, futex, a read on a pipe
+ * that has data, …).
+ */
+export function blockedOn(index: SnapshotIndex, ev: Evidence, pid: number, t: ThreadFacts): BlockedThread | null {
+  const s = t.syscall;
+  if (s.kind !== 'syscall' || !s.op || s.target === undefined || !sleeping(t)) return null;
+  const base = { pid, tid: t.tid, op: s.op, thread: t, presumed: false, unknown: false };
+  if (s.op === 'semop') {
+    const set = index.sem(s.target);
+    if (!set) return null;
+    const posters = [...new Set((set.lastPid ?? []).filter((p) => alive(index, ev, p)))];
+    return { ...base, channel: set, unblockers: posters, presumed: true };
+  }
+  if (s.op === 'msgsnd' || s.op === 'msgrcv') {
+    const q = index.msg(s.target);
+    if (!q) return null;
+    const other = s.op === 'msgsnd' ? q.lastRecvPid : q.lastSendPid;
+    if (s.op === 'msgrcv' && q.messages > 0) return null; // waiting for a type that is not there: no one to name
+    return { ...base, channel: q, unblockers: alive(index, ev, other) ? [other] : [], presumed: true };
+  }
+  if (!WRITE_OPS.has(s.op) && !READ_OPS.has(s.op)) return null;
+  const ch = index.channelAt(pid, s.target);
+  if (!ch) return null;
+  const writing = WRITE_OPS.has(s.op);
+  if (writing ? !isFull(ch) : !isEmpty(ch)) return null;
+  if (ch.kind === 'pipe' || ch.kind === 'fifo') return { ...base, channel: ch, unblockers: index.holders(ch, writing ? 'r' : 'w') };
+  if (ch.kind === 'posix-mq') return { ...base, channel: ch, unblockers: index.holders(ch, writing ? 'r' : 'w').filter((p) => p !== pid || ch.endpoints.some((e) => e.pid === p && e.mode === 'rw')) };
+  const peers = peerHolders(index, ch);
+  if (peers === null) return { ...base, channel: ch, unblockers: [], unknown: true };
+  return { ...base, channel: ch, unblockers: peers };
+}
+
+export interface WaitGraph {
+  /** Blocked threads by pid (only processes whose threads were read). */
+  blocked: Map<number, BlockedThread[]>;
+  /** Processes none of whose threads can make progress: every thread is blocked on a channel and everyone who could unblock it is stuck too. */
+  stuck: Set<number>;
+  /** Distinct cycles among the stuck processes, each as [p0, t0, p1, t1, …] (process, the thread's wait, next process …). */
+  cycles: BlockedThread[][];
+}
+
+/** Every process a graph is about (for evidence follow-ups): the unblockers of what each blocked thread waits on. */
+export function nextToRead(index: SnapshotIndex, ev: Evidence, round: readonly ProcessFacts[]): number[] {
+  index.prepare(round.map((f) => f.pid));
+  const out = new Set<number>();
+  for (const f of round) {
+    for (const t of f.threads) {
+      const b = blockedOn(index, ev, f.pid, t);
+      if (b) for (const p of b.unblockers) out.add(p);
+    }
+  }
+  return [...out];
+}
+
+export function waitGraph(index: SnapshotIndex, ev: Evidence): WaitGraph {
+  index.prepare(ev.processes.keys());
+  const blocked = new Map<number, BlockedThread[]>();
+  const candidates = new Set<number>();
+  for (const f of ev.processes.values()) {
+    const list: BlockedThread[] = [];
+    let allBlocked = f.complete && f.threads.length > 0;
+    for (const t of f.threads) {
+      const b = blockedOn(index, ev, f.pid, t);
+      if (b) list.push(b);
+      else allBlocked = false;
+    }
+    if (list.length > 0) blocked.set(f.pid, list);
+    // same process as in the snapshot (not a recycled pid)
+    const p = index.proc(f.pid);
+    if (allBlocked && (!p || f.startTime === null || p.startTime === f.startTime)) candidates.add(f.pid);
+  }
+  // greatest fixpoint: drop a process while one of its threads has an unknown other side or an
+  // unblocker that is not stuck
+  const stuck = new Set(candidates);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const pid of stuck) {
+      const ok = blocked.get(pid)!.every((b) => !b.unknown && b.unblockers.every((q) => stuck.has(q)));
+      if (!ok) {
+        stuck.delete(pid);
+        changed = true;
+      }
+    }
+  }
+  // cycles: walk from each stuck process along the first wait whose unblocker is stuck
+  const cycles: BlockedThread[][] = [];
+  const inCycle = new Set<number>();
+  for (const start of [...stuck].sort((a, b) => a - b)) {
+    if (inCycle.has(start)) continue;
+    const path: BlockedThread[] = [];
+    const at = new Map<number, number>();
+    let pid = start;
+    let closed = false;
+    for (;;) {
+      if (at.has(pid)) {
+        closed = true;
+        break;
+      }
+      at.set(pid, path.length);
+      const step = blocked
+        .get(pid)!
+        .map((b) => ({ b, q: b.unblockers.find((q) => stuck.has(q)) }))
+        .find((x) => x.q !== undefined);
+      if (!step) break;
+      path.push(step.b);
+      pid = step.q!;
+    }
+    if (!closed) continue;
+    const cycle = path.slice(at.get(pid)!);
+    if (cycle.length === 0 || cycle.some((b) => inCycle.has(b.pid))) continue;
+    for (const b of cycle) inCycle.add(b.pid);
+    cycles.push(cycle);
+  }
+  return { blocked, stuck, cycles };
+}

@@ -1,0 +1,349 @@
+// Evidence the snapshot does not carry, gathered by one cheap step after each snapshot, only for
+// the candidates the rules ask about (never every process): each candidate thread's state,
+// system call and wchan (/proc/PID/task/TID/{stat,syscall,wchan}), liveness of pids SysV objects
+// name, lstat of FIFO and socket paths, and the socket files in the usual runtime directories.
+// Everything is bounded: a deadline, a number of processes, threads per process and directory
+// entries; what was cut short is said in `notes`. The rules decide what to ask for and what the
+// facts mean; this file only reads.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseProcStat } from '../actions/signal';
+import { devText, readMountTable, SafeLstat, fileType, type FileType } from './paths';
+import { defaultSocketRoots, recheckSocketFiles, scanSocketFiles, type ScanRoot, type SocketFile, type SocketScanCache } from './socketFiles';
+import { parseSyscall, type SyscallState } from './syscalls';
+
+export interface ThreadFacts {
+  tid: number;
+  /** One-letter state of the thread (R, S, D, T, t, Z …), '?' when unreadable. */
+  state: string;
+  syscall: SyscallState;
+  /** Kernel function the thread sleeps in (`anon_pipe_write`, `do_semtimedop`, …); null when unreadable or '0'. */
+  wchan: string | null;
+}
+
+export interface ProcessFacts {
+  pid: number;
+  startTime: number | null;
+  state: string;
+  comm: string;
+  threads: ThreadFacts[];
+  /** Every thread was read (not cut by maxThreads or the deadline, none unreadable). */
+  complete: boolean;
+  /** Why the threads could not be read (EACCES without ptrace rights, ESRCH when gone). */
+  error?: string;
+}
+
+export interface Liveness {
+  alive: boolean;
+  startTime?: number;
+  state?: string;
+  comm?: string;
+}
+
+export interface PathFacts {
+  path: string;
+  /** What lstat saw; `missing` = no such file; `unchecked` = not looked at (see reason). */
+  type: FileType | 'missing' | 'unchecked';
+  dev?: string;
+  inode?: number;
+  uid?: number;
+  reason?: string;
+}
+
+export interface Evidence {
+  /** performance.now()-free wall time of the gathering, ms since the epoch. */
+  takenAt: number;
+  ms: number;
+  processes: Map<number, ProcessFacts>;
+  liveness: Map<number, Liveness>;
+  paths: Map<string, PathFacts>;
+  socketFiles: SocketFile[] | null;
+  /** Directories read for socket files. */
+  scanned: string[];
+  notes: string[];
+  deadlineHit: boolean;
+  /** Time per step (threads, pids, paths, socket files), ms. */
+  phaseMs: Record<string, number>;
+}
+
+export interface PathRequest {
+  path: string;
+  /** A process that holds the object: its mount namespace must be ours for the path to mean the same file. */
+  pid: number;
+  /** What the path named when the object was made (dev `major:minor`, inode): when lstat agrees, the namespace check is skipped. */
+  expect?: { dev: string; inode: number };
+}
+
+/** lstat results kept between refreshes, per directory: reused while the directory's mtime is unchanged. */
+export interface PathCache {
+  dirs: Map<string, { mtimeMs: number; at: number }>;
+  paths: Map<string, PathFacts>;
+}
+
+/** What one rule wants looked at. */
+export interface EvidenceRequest {
+  /** Processes whose threads to read. */
+  threads?: Iterable<number>;
+  /**
+   * Called after each round of thread reads with the facts of that round: more pids to read (to
+   * follow a wait chain). Rounds stop at maxProcesses or the deadline.
+   */
+  follow?: (round: readonly ProcessFacts[]) => Iterable<number>;
+  liveness?: Iterable<number>;
+  paths?: Iterable<PathRequest>;
+  /** Scan for socket files: the usual runtime directories plus these. */
+  socketDirs?: Iterable<string>;
+}
+
+export interface EvidenceOptions {
+  procRoot?: string;
+  /** Whole step, ms (default 60). */
+  deadlineMs?: number;
+  /** Processes whose threads are read (default 64). */
+  maxProcesses?: number;
+  /** Threads read per process (default 64). */
+  maxThreads?: number;
+  /** Socket-file scan: roots with depths (default defaultSocketRoots()), entries read at most (5000). */
+  socketRoots?: readonly ScanRoot[];
+  socketMaxEntries?: number;
+  /** Reuse a directory scan this young (ms, default 10000; 0 = scan every time); its files are lstat'ed again. */
+  socketScanMaxAgeMs?: number;
+  /** Where the last scan is kept between calls (the Diagnoser's). */
+  socketCache?: SocketScanCache;
+  /** Where path lstat results are kept between calls (the Diagnoser's); each is at most `socketScanMaxAgeMs` old. */
+  pathCache?: PathCache;
+}
+
+function read(p: string): string | null {
+  try {
+    return fs.readFileSync(p, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function errCode(e: unknown): string {
+  return (e as NodeJS.ErrnoException)?.code ?? 'EIO';
+}
+
+export function readThreads(procRoot: string, pid: number, maxThreads: number, deadline: number): ProcessFacts {
+  const base = path.join(procRoot, String(pid));
+  const st = read(path.join(base, 'stat'));
+  const ps = st ? parseProcStat(st) : null;
+  const facts: ProcessFacts = { pid, startTime: ps?.startTime ?? null, state: ps?.state ?? '?', comm: ps?.comm ?? '', threads: [], complete: false };
+  if (!ps) {
+    facts.error = 'ESRCH';
+    return facts;
+  }
+  let tids: number[];
+  try {
+    tids = fs
+      .readdirSync(path.join(base, 'task'))
+      .map(Number)
+      .filter((n) => Number.isInteger(n) && n > 0)
+      .sort((a, b) => a - b);
+  } catch (e) {
+    facts.error = errCode(e);
+    return facts;
+  }
+  let complete = tids.length <= maxThreads;
+  for (const tid of tids.slice(0, maxThreads)) {
+    if (performance.now() > deadline) {
+      complete = false;
+      break;
+    }
+    const tdir = path.join(base, 'task', String(tid));
+    const tstat = read(path.join(tdir, 'stat'));
+    if (tstat === null) continue; // thread exited meanwhile
+    const tps = parseProcStat(tstat);
+    let syscall: SyscallState;
+    try {
+      syscall = parseSyscall(fs.readFileSync(path.join(tdir, 'syscall'), 'utf8'));
+    } catch (e) {
+      syscall = { kind: 'unknown' };
+      if (!facts.error) facts.error = errCode(e);
+      complete = false;
+    }
+    const w = read(path.join(tdir, 'wchan'));
+    facts.threads.push({ tid, state: tps?.state ?? '?', syscall, wchan: w && w !== '0' ? w.trim() : null });
+  }
+  facts.complete = complete && facts.threads.length > 0;
+  return facts;
+}
+
+export function readLiveness(procRoot: string, pid: number): Liveness {
+  if (!(pid > 0)) return { alive: false };
+  const st = read(path.join(procRoot, String(pid), 'stat'));
+  const ps = st ? parseProcStat(st) : null;
+  if (!ps) return { alive: false };
+  return { alive: true, startTime: ps.startTime, state: ps.state, comm: ps.comm };
+}
+
+function nsOf(procRoot: string, pid: number | 'self', cache: Map<number | 'self', string | null>): string | null {
+  if (cache.has(pid)) return cache.get(pid)!;
+  let v: string | null = null;
+  try {
+    v = fs.readlinkSync(path.join(procRoot, String(pid), 'ns', 'mnt'));
+  } catch {
+    v = null;
+  }
+  cache.set(pid, v);
+  return v;
+}
+
+/** Reads what the requests ask for, within the options' bounds. */
+export function gatherEvidence(requests: readonly EvidenceRequest[], opts: EvidenceOptions = {}): Evidence {
+  const t0 = performance.now();
+  const deadline = t0 + (opts.deadlineMs ?? 60);
+  const procRoot = opts.procRoot ?? '/proc';
+  const maxProcesses = opts.maxProcesses ?? 64;
+  const maxThreads = opts.maxThreads ?? 64;
+  const ev: Evidence = { takenAt: Date.now(), ms: 0, processes: new Map(), liveness: new Map(), paths: new Map(), socketFiles: null, scanned: [], notes: [], deadlineHit: false, phaseMs: {} };
+  let mark = t0;
+  const phase = (name: string) => {
+    const t = performance.now();
+    ev.phaseMs[name] = t - mark;
+    mark = t;
+  };
+  const late = (what: string): boolean => {
+    if (performance.now() <= deadline) return false;
+    if (!ev.deadlineHit) ev.notes.push(`evidence deadline (${opts.deadlineMs ?? 60} ms) reached while reading ${what}: some problems may be missing`);
+    ev.deadlineHit = true;
+    return true;
+  };
+
+  // 1. threads, in rounds: each round's facts may ask for more (wait chains)
+  let round = new Set<number>();
+  for (const r of requests) for (const pid of r.threads ?? []) round.add(pid);
+  const follows = requests.map((r) => r.follow).filter((f): f is NonNullable<EvidenceRequest['follow']> => !!f);
+  let capped = false;
+  let denied = 0;
+  while (round.size > 0 && !late('threads')) {
+    const facts: ProcessFacts[] = [];
+    for (const pid of round) {
+      if (ev.processes.has(pid)) continue;
+      if (ev.processes.size >= maxProcesses) {
+        capped = true;
+        break;
+      }
+      if (late('threads')) break;
+      const f = readThreads(procRoot, pid, maxThreads, deadline);
+      if (f.error === 'EACCES' || f.error === 'EPERM') denied++;
+      ev.processes.set(pid, f);
+      facts.push(f);
+    }
+    const next = new Set<number>();
+    if (facts.length > 0) for (const follow of follows) for (const pid of follow(facts)) if (!ev.processes.has(pid)) next.add(pid);
+    round = next;
+  }
+  if (capped) ev.notes.push(`threads read for ${maxProcesses} processes only (limit): some wait chains may be cut`);
+  if (denied > 0) ev.notes.push(`could not read the threads of ${denied} process(es) (no ptrace permission: run as root to see what they wait on)`);
+  phase('threads');
+
+  // 2. liveness of pids named by SysV objects
+  for (const r of requests) {
+    for (const pid of r.liveness ?? []) {
+      if (ev.liveness.has(pid)) continue;
+      if (late('pids')) break;
+      ev.liveness.set(pid, readLiveness(procRoot, pid));
+    }
+  }
+
+  phase('pids');
+  // 3. paths (FIFOs, bound sockets): lstat only, in our own mount namespace only
+  const mounts = readMountTable(procRoot);
+  const safe = new SafeLstat(mounts);
+  const ns = new Map<number | 'self', string | null>();
+  const selfNs = nsOf(procRoot, 'self', ns);
+  // a directory whose mtime did not change had nothing unlinked, created or renamed in it: its
+  // paths' last answers still hold (re-read at least every maxAge)
+  const pc = opts.pathCache;
+  const maxAge = opts.socketScanMaxAgeMs ?? 10000;
+  const now = Date.now();
+  const dirState = new Map<string, number | null>();
+  const dirOk = (dir: string): boolean => {
+    if (!pc) return false;
+    let m = dirState.get(dir);
+    if (m === undefined) {
+      m = safe.dirMtime(dir);
+      dirState.set(dir, m);
+      const old = pc.dirs.get(dir);
+      if (m === null || !old || old.mtimeMs !== m || now - old.at > maxAge) {
+        if (m === null) pc.dirs.delete(dir);
+        else pc.dirs.set(dir, { mtimeMs: m, at: now });
+        for (const p of pc.paths.keys()) if (path.dirname(p) === dir) pc.paths.delete(p);
+        return false;
+      }
+    }
+    return m !== null;
+  };
+  for (const r of requests) {
+    for (const req of r.paths ?? []) {
+      if (ev.paths.has(req.path)) continue;
+      if (late('paths')) break;
+      const dir = path.dirname(req.path);
+      const cached = dirOk(dir) ? pc!.paths.get(req.path) : undefined;
+      let facts: PathFacts;
+      if (cached) facts = cached;
+      else {
+        const l = safe.lstat(req.path);
+        if (l.missing) facts = { path: req.path, type: 'missing' };
+        else if (!l.stat) facts = { path: req.path, type: 'unchecked', reason: l.skipped };
+        else facts = { path: req.path, type: fileType(l.stat), dev: devText(l.stat.dev), inode: l.stat.ino, uid: l.stat.uid };
+        if (pc && facts.type !== 'unchecked') pc.paths.set(req.path, facts);
+      }
+      // what the path names means the same only in the holder's mount namespace (checked unless it agrees)
+      const agrees = req.expect && facts.dev === req.expect.dev && facts.inode === req.expect.inode;
+      if (!agrees && facts.type !== 'unchecked') {
+        const theirs = nsOf(procRoot, req.pid, ns);
+        if (selfNs === null || theirs === null || theirs !== selfNs) {
+          facts = { path: req.path, type: 'unchecked', reason: theirs === null ? 'mount namespace of the holder unreadable' : 'the holder is in another mount namespace' };
+        }
+      }
+      ev.paths.set(req.path, facts);
+    }
+  }
+
+  phase('paths');
+  // 4. socket files
+  const dirs = new Set<string>();
+  let wantScan = false;
+  for (const r of requests) {
+    if (!r.socketDirs) continue;
+    wantScan = true;
+    for (const d of r.socketDirs) dirs.add(d);
+  }
+  if (wantScan && !late('socket files')) {
+    const cache = opts.socketCache;
+    const maxAge = opts.socketScanMaxAgeMs ?? 10000;
+    const fresh = cache?.scan && Date.now() - cache.at < maxAge && [...dirs].every((d) => cache.dirs.has(d));
+    if (fresh) {
+      ev.socketFiles = recheckSocketFiles(safe, cache!.scan!);
+      ev.scanned = cache!.scan!.scanned;
+    } else {
+      const scan = scanSocketFiles(safe, {
+        roots: opts.socketRoots ?? defaultSocketRoots(),
+        dirs: [...dirs],
+        maxEntries: opts.socketMaxEntries ?? 5000,
+        deadline,
+      });
+      ev.socketFiles = scan.files;
+      ev.scanned = scan.scanned;
+      if (scan.truncated) ev.notes.push(`socket-file scan stopped early (${scan.truncated}): stale sockets beyond it are not reported`);
+      if (scan.truncated === 'deadline reached') ev.deadlineHit = true;
+      else if (cache) {
+        cache.at = Date.now();
+        cache.scan = scan;
+        cache.dirs = dirs;
+      }
+    }
+  }
+  phase('socket files');
+  ev.ms = performance.now() - t0;
+  return ev;
+}
+
+/** Evidence with nothing in it (a rule run with no I/O, e.g. on a captured snapshot). */
+export function emptyEvidence(): Evidence {
+  return { takenAt: Date.now(), ms: 0, processes: new Map(), liveness: new Map(), paths: new Map(), socketFiles: null, scanned: [], notes: [], deadlineHit: false, phaseMs: {} };
+}

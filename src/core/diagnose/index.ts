@@ -1,0 +1,176 @@
+// The diagnosis layer: every rule of issue 12, one file each, run over a snapshot, the evidence
+// gathered for the rules' candidates, and each rule's memo of the last few snapshots. `Diagnoser`
+// keeps that history between refreshes (in the snapshot worker, or the CLI's doctor); the rules
+// themselves are pure. A failing rule is reported in `notes`, never fatal. No vscode here.
+import type { Snapshot } from '../model';
+import { acceptBacklog } from './acceptBacklog';
+import { blockedWriter } from './blockedWriter';
+import { waitGraph, type WaitGraph } from './blocking';
+import { gatherEvidence, type Evidence, type EvidenceOptions, type EvidenceRequest, type PathCache } from './evidence';
+import { leftovers } from './leftovers';
+import { otherEnd } from './otherEnd';
+import { portClash } from './portClash';
+import { countBySeverity, RULE_IDS, severityRank, type Diagnosis, type Problem, type ProblemDraft, type RuleId } from './problem';
+import { queueDrain } from './queueDrain';
+import { iso, type HistoryEntry, type Rule, type RuleContext, type RuleInput } from './rule';
+import { semaphores } from './semaphores';
+import { signalTrouble } from './signalTrouble';
+import { scan } from './scan';
+import { SnapshotIndex } from './snapshotIndex';
+import type { SocketScanCache } from './socketFiles';
+import { socketPath } from './socketPath';
+import { waitCycles } from './waitCycles';
+
+export * from './problem';
+export type { Evidence, EvidenceOptions } from './evidence';
+
+/** The ten rules, in the issue's order. */
+export const RULES: readonly Rule[] = [blockedWriter, otherEnd, socketPath, acceptBacklog, queueDrain, leftovers, semaphores, waitCycles, signalTrouble, portClash];
+
+/**
+ * Problems kept per rule (most severe first). Other users can make any number of conditions (a
+ * directory of stale socket files); the diagnosis crossing to the editor's main thread stays
+ * bounded, and the notes say how many were left out.
+ */
+export const MAX_PROBLEMS_PER_RULE = 100;
+
+export interface DiagnoserOptions extends EvidenceOptions {
+  /** Earlier refreshes each rule remembers (default 8). */
+  historySize?: number;
+  /** Only these rules (default all). */
+  rules?: readonly RuleId[];
+}
+
+/** Runs every rule on one snapshot with given evidence and history (pure; used by Diagnoser and tests). */
+export function runRules(
+  rules: readonly Rule[],
+  ctx: RuleContext,
+  evidence: Evidence,
+  histories: ReadonlyMap<RuleId, readonly HistoryEntry<unknown>[]>,
+): { drafts: ProblemDraft[]; memos: Map<RuleId, unknown>; notes: string[]; graph: WaitGraph | null; ms: Partial<Record<RuleId, number>> } {
+  let graph: WaitGraph | null = null;
+  const waits = () => (graph ??= waitGraph(ctx.index, evidence));
+  const drafts: ProblemDraft[] = [];
+  const memos = new Map<RuleId, unknown>();
+  const notes: string[] = [];
+  const ms: Partial<Record<RuleId, number>> = {};
+  for (const rule of rules) {
+    const input: RuleInput<unknown> = { ...ctx, evidence, history: histories.get(rule.id) ?? [], waits };
+    const t = performance.now();
+    try {
+      for (const d of rule.run(input)) drafts.push(d);
+      if (rule.remember) memos.set(rule.id, rule.remember(input));
+    } catch (e) {
+      notes.push(`rule ${rule.id} failed: ${(e as Error)?.message ?? String(e)}`);
+    }
+    ms[rule.id] = performance.now() - t;
+  }
+  return { drafts, memos, notes, graph, ms };
+}
+
+/** Notes on what the snapshot could not show (so a clean result is read for what it is). */
+function capabilityNotes(s: Snapshot): string[] {
+  const n: string[] = [];
+  if (!s.capabilities.native) {
+    n.push('native addon not used: pipe fill levels, Unix socket queues and peers, listener backlogs, bound-socket identity and semaphore values are unknown, so rules 1, 3 (takeover), 4, 7 and 8 see less');
+  } else if (!s.capabilities.sockDiag) {
+    n.push('sock_diag unavailable: Unix socket queues, peers and bound-socket identity are unknown');
+  }
+  if (!s.capabilities.root) n.push('not root: other users\' fds and threads are not visible, so "nobody holds it" and wait chains are only said for what could be read');
+  return n;
+}
+
+/** Keeps each rule's history between refreshes and runs evidence + rules on each snapshot. */
+export class Diagnoser {
+  private readonly histories = new Map<RuleId, HistoryEntry<unknown>[]>();
+  /** Problem id → since, of the last diagnosis (keeps `since` stable while a problem lasts). */
+  private sinceById = new Map<string, string>();
+  private samples = 0;
+  private readonly rules: readonly Rule[];
+  private readonly socketCache: SocketScanCache = { at: 0, scan: null, dirs: new Set() };
+  private readonly pathCache: PathCache = { dirs: new Map(), paths: new Map() };
+
+  constructor(private readonly options: DiagnoserOptions = {}) {
+    this.rules = options.rules ? RULES.filter((r) => options.rules!.includes(r.id)) : RULES;
+  }
+
+  /** Forgets the history (the snapshot filters changed: the next snapshot is a different view). */
+  reset(): void {
+    this.histories.clear();
+    this.sinceById.clear();
+    this.samples = 0;
+    this.socketCache.scan = null;
+    this.pathCache.dirs.clear();
+    this.pathCache.paths.clear();
+  }
+
+  diagnose(snapshot: Snapshot): Diagnosis {
+    const t0 = performance.now();
+    const index = new SnapshotIndex(snapshot);
+    // the one pass over the snapshot every rule's candidates come from (timed as its own part)
+    scan({ snapshot, index, now: Date.parse(snapshot.takenAt) || Date.now() });
+    const tScan = performance.now();
+    const now = Date.parse(snapshot.takenAt) || Date.now();
+    const ctx: RuleContext = { snapshot, index, now };
+    const notes: string[] = [];
+    const requests: EvidenceRequest[] = [];
+    for (const rule of this.rules) {
+      if (!rule.wants) continue;
+      try {
+        const r = rule.wants(ctx, this.histories.get(rule.id) ?? []);
+        if (r) requests.push(r);
+      } catch (e) {
+        notes.push(`rule ${rule.id} failed to name its candidates: ${(e as Error)?.message ?? String(e)}`);
+      }
+    }
+    const evidence = gatherEvidence(requests, { socketCache: this.socketCache, pathCache: this.pathCache, ...this.options });
+    const t1 = performance.now();
+    const { drafts, memos, notes: ruleNotes, ms } = runRules(this.rules, ctx, evidence, this.histories);
+    const keep = this.options.historySize ?? 8;
+    for (const [id, memo] of memos) {
+      let h = this.histories.get(id);
+      if (!h) this.histories.set(id, (h = []));
+      h.push({ at: now, memo });
+      if (h.length > keep) h.splice(0, h.length - keep);
+    }
+    this.samples++;
+    const seen = new Set<string>();
+    const problems: Problem[] = [];
+    const since = new Map<string, string>();
+    for (const d of drafts) {
+      if (seen.has(d.id)) continue;
+      seen.add(d.id);
+      // a rule's own since only reaches back as far as its history: an earlier one seen here wins
+      const prev = this.sinceById.get(d.id);
+      const s = prev !== undefined && (d.since === undefined || prev < d.since) ? prev : (d.since ?? iso(now));
+      since.set(d.id, s);
+      problems.push({ ...d, since: s });
+    }
+    this.sinceById = since;
+    const order = new Map(RULE_IDS.map((r, i) => [r, i]));
+    problems.sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || order.get(a.rule)! - order.get(b.rule)! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const perRule = new Map<RuleId, number>();
+    const kept = problems.filter((p) => {
+      const n = (perRule.get(p.rule) ?? 0) + 1;
+      perRule.set(p.rule, n);
+      return n <= MAX_PROBLEMS_PER_RULE;
+    });
+    for (const [rule, n] of perRule) if (n > MAX_PROBLEMS_PER_RULE) notes.push(`${rule}: ${n - MAX_PROBLEMS_PER_RULE} more problem(s) not listed (the first ${MAX_PROBLEMS_PER_RULE}, most severe first, are)`);
+    return {
+      takenAt: snapshot.takenAt,
+      problems: kept,
+      counts: countBySeverity(kept),
+      notes: [...capabilityNotes(snapshot), ...evidence.notes, ...notes, ...ruleNotes],
+      samples: Math.min(this.samples, keep + 1),
+      evidenceMs: round(t1 - t0),
+      scanMs: round(tScan - t0),
+      evidencePhasesMs: Object.fromEntries(Object.entries(evidence.phaseMs).map(([k, v]) => [k, round(v)])),
+      rulesMsByRule: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, round(v)])),
+      rulesMs: round(performance.now() - t1),
+    };
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

@@ -1,0 +1,188 @@
+// Rule 2 — nobody at the other end: a pipe or FIFO with writers and no reader (the next write
+// gets EPIPE/SIGPIPE), a pipe with readers and no writer (they read EOF; nobody can ever write
+// again), and a FIFO whose path was deleted, or now names another file, while it is held (new
+// openers cannot reach it, or reach something else). Raised when it held at the previous refresh
+// too (a process mid-exit closes its ends one by one). A FIFO with readers only is a server
+// waiting for its next client — normal — unless its path is gone.
+import type { FifoChannel, PipeChannel } from '../model';
+import { scan } from './scan';
+import type { Evidence } from './evidence';
+import type { EvidenceItem, Explanation, ProblemDraft, Severity } from './problem';
+import { chanLabel, defineRule, iso, listLabel, peek, procLabel, revealChannel, revealProcess, streakStart, type RuleContext } from './rule';
+
+/** `${condition}:${channel id}` of the conditions seen at that refresh. */
+type Memo = ReadonlySet<string>;
+
+type Condition = 'no-reader' | 'no-writer' | 'fifo-deleted' | 'fifo-replaced';
+
+function sides(ch: PipeChannel | FifoChannel): { writers: number[]; readers: number[] } {
+  const writers: number[] = [];
+  const readers: number[] = [];
+  for (const e of ch.endpoints) {
+    if (e.mode !== 'r' && !writers.includes(e.pid)) writers.push(e.pid);
+    if (e.mode !== 'w' && !readers.includes(e.pid)) readers.push(e.pid);
+  }
+  return { writers, readers };
+}
+
+interface Found {
+  cond: Condition;
+  ch: PipeChannel | FifoChannel;
+  writers: number[];
+  readers: number[];
+  now?: string;
+}
+
+function conditions(channels: readonly (PipeChannel | FifoChannel)[], pathNow: (ch: FifoChannel) => PathNow | null): Found[] {
+  const out: Found[] = [];
+  for (const ch of channels) {
+    const eps = ch.endpoints;
+    if (eps.length === 0) continue;
+    // the common case, both sides held and the name intact, allocates nothing
+    let r = false;
+    let w = false;
+    for (let i = 0; i < eps.length && !(r && w); i++) {
+      if (eps[i].mode !== 'w') r = true;
+      if (eps[i].mode !== 'r') w = true;
+    }
+    if (r && w && (ch.kind === 'pipe' || !ch.deleted)) continue;
+    const { writers, readers } = sides(ch);
+    if (readers.length === 0) out.push({ cond: 'no-reader', ch, writers, readers });
+    // stdin at EOF is how background jobs and daemons run: not worth a word
+    else if (writers.length === 0 && ch.kind === 'pipe' && !ch.endpoints.every((e) => e.fd === 0)) out.push({ cond: 'no-writer', ch, writers, readers });
+    if (ch.kind === 'fifo') {
+      // the fd link says " (deleted)" once the held inode lost its name; the path may since name another file
+      const now = pathNow(ch);
+      if (now?.state === 'other') out.push({ cond: 'fifo-replaced', ch, writers, readers, now: now.text });
+      else if (ch.deleted || now?.state === 'missing') out.push({ cond: 'fifo-deleted', ch, writers, readers });
+    }
+  }
+  return out;
+}
+
+const TEACH: Record<Condition, Explanation> = {
+  'no-reader': {
+    what: 'Every read end of this pipe is closed: only writers hold it.',
+    why: 'The reading process exited or closed its end (it crashed, finished early, or never inherited it) while the writer kept going.',
+    next: 'The next write() fails with EPIPE and the kernel sends the writer SIGPIPE, which kills it unless it ignores or catches SIGPIPE; a writer that ignores it only sees the error.',
+    fix: 'Restart or fix the reader; make the writer handle EPIPE (stop producing) instead of ignoring it.',
+  },
+  'no-writer': {
+    what: 'Every write end of this pipe is closed: only readers hold it, and an anonymous pipe can never get a new writer.',
+    why: 'The writing process exited or closed its end; the readers keep the read end open.',
+    next: 'read() returns what is still buffered, then 0 (EOF) for ever; poll() reports POLLHUP.',
+    fix: 'The readers should treat EOF as the end and close the fd; a reader that keeps it open leaks it (and may spin on EOF).',
+  },
+  'fifo-deleted': {
+    what: "The FIFO's name was unlinked while processes still hold it open: it works for them, but nobody new can open it.",
+    why: 'A cleanup (or a restart of the program that owns the path) removed the file; holders keep the inode alive.',
+    next: 'Processes that open the path get ENOENT, or create a new, different FIFO; holders still waiting for a partner wait for ever (a reader sees EOF once the last writer closes).',
+    fix: 'Recreate the FIFO and restart its users, or make the owner not unlink it while in use.',
+  },
+  'fifo-replaced': {
+    what: 'The FIFO is held open, but its path now names a different file: new openers reach that one, not this FIFO.',
+    why: 'Something unlinked the path and created another object there (a restart that recreated the FIFO while old holders stayed, or another user).',
+    next: 'Old holders talk only to each other; new openers talk to the new file. Data written on one never reaches the other.',
+    fix: 'Restart the old holders so they reopen the path, or find who replaced it.',
+  },
+};
+
+export const otherEnd = defineRule<Memo>({
+  id: 'no-other-end',
+  title: 'Nobody at the other end',
+  wants(ctx) {
+    const paths = [];
+    // a FIFO the fd link does not call deleted is, by construction, what its path names now;
+    // only a deleted one's path can name something else
+    for (const ch of scan(ctx).pipeSuspects) {
+      if (ch.kind === 'fifo' && ch.deleted && ch.path) paths.push({ path: ch.path, pid: ch.endpoints[0].pid });
+    }
+    return paths.length ? { paths } : null;
+  },
+  remember(input) {
+    return new Set(found(input).map((f) => `${f.cond}:${f.ch.id}`));
+  },
+  run(input) {
+    const { index, evidence: ev, history, now } = input;
+    const out: ProblemDraft[] = [];
+    const hidden = index.fdsHidden;
+    for (const f of found(input)) {
+      const key = `${f.cond}:${f.ch.id}`;
+      if (history.length === 0 || !history[history.length - 1].memo.has(key)) continue;
+      const since = streakStart(history, now, (m) => m.has(key));
+      const { ch, writers, readers } = f;
+      const wl = listLabel(writers.map((p) => procLabel(index, p, ev)));
+      const rl = listLabel(readers.map((p) => procLabel(index, p, ev)));
+      let severity: Severity;
+      let title: string;
+      switch (f.cond) {
+        case 'no-reader':
+          if (ch.endpoints.every((e) => e.fd === 1 || e.fd === 2)) {
+            // a daemon whose launcher closed the other end of its stdout/stderr: latent, often never written
+            severity = 'info';
+            title = `${wl} writes its stdout/stderr to ${chanLabel(ch)}, which nobody reads: its next write there gets EPIPE/SIGPIPE`;
+          } else {
+            severity = 'warning';
+            title = `${chanLabel(ch)} has writers (${wl}) and no reader: the next write gets EPIPE/SIGPIPE`;
+          }
+          break;
+        case 'no-writer':
+          severity = 'info';
+          title = `${chanLabel(ch)} has readers (${rl}) and no writer: they read EOF`;
+          break;
+        case 'fifo-deleted':
+          severity = readers.length === 0 || writers.length === 0 ? 'warning' : 'info';
+          title = `${chanLabel(ch)}: its path was deleted while ${listLabel([...new Set([...writers, ...readers])].map((p) => procLabel(index, p, ev)))} hold it`;
+          break;
+        case 'fifo-replaced':
+          severity = 'warning';
+          title = `The path of ${chanLabel(ch)} now names another file: new openers do not reach this FIFO`;
+          break;
+      }
+      if (hidden && (f.cond === 'no-reader' || f.cond === 'no-writer')) severity = 'info';
+      const evidence: EvidenceItem[] = [
+        { label: 'writers', text: wl || 'none', source: 'fd table (snapshot)' },
+        { label: 'readers', text: rl || 'none', source: 'fd table (snapshot)' },
+      ];
+      if (ch.bufferedBytes !== null) evidence.push({ label: 'buffered', text: `${ch.bufferedBytes} bytes`, source: 'FIONREAD (snapshot)' });
+      if (f.cond === 'fifo-deleted') evidence.push({ label: 'path', text: 'the fd link ends in " (deleted)"', source: '/proc/PID/fd (snapshot)' });
+      if (f.cond === 'fifo-replaced' && f.now) evidence.push({ label: 'path now', text: f.now, source: 'lstat' });
+      if (hidden) evidence.push({ label: 'caveat', text: "some processes' fds could not be read: one of them may hold the other end", source: 'snapshot warnings' });
+      const pids = [...new Set([...writers, ...readers])];
+      out.push({
+        id: `no-other-end:${f.cond}:${ch.id}`,
+        rule: 'no-other-end',
+        severity,
+        title,
+        explanation: TEACH[f.cond],
+        evidence,
+        channels: [ch.id],
+        pids,
+        actions: [revealChannel(ch), ...pids.slice(0, 3).map((p) => revealProcess(index, p)), ...(ch.bufferedBytes ? peek(ch) : [])],
+        since: iso(since),
+      });
+    }
+    return out;
+  },
+});
+
+/** This snapshot's conditions (computed once for run and remember). */
+function found(input: RuleContext & { evidence: Evidence }): Found[] {
+  return input.index.cached('no-other-end', () => conditions(scan(input).pipeSuspects, (ch) => pathNow(input.evidence, ch)));
+}
+
+interface PathNow {
+  state: 'same' | 'missing' | 'other';
+  text: string;
+}
+
+/** What the FIFO's path names now (lstat), compared with the held FIFO. */
+function pathNow(ev: Evidence, ch: FifoChannel): PathNow | null {
+  const p = ev.paths.get(ch.path);
+  if (!p || p.type === 'unchecked') return null;
+  if (p.type === 'missing') return { state: 'missing', text: 'no file at that path' };
+  if (p.type !== 'fifo') return { state: 'other', text: `a ${p.type} (dev ${p.dev} inode ${p.inode}, owner uid ${p.uid})` };
+  // deleted: the held inode has no name, so whatever has the path now is another file
+  if (ch.deleted || p.dev !== ch.dev || p.inode !== ch.inode) return { state: 'other', text: `another FIFO (dev ${p.dev} inode ${p.inode}, owner uid ${p.uid}); the held one is dev ${ch.dev} inode ${ch.inode}` };
+  return { state: 'same', text: '' };
+}

@@ -1,0 +1,147 @@
+// lstat of paths other users control (FIFO paths, socket paths, runtime directories), without
+// ever opening them and without touching file systems that can hang: a path is looked at only
+// when every directory on the way is on a local file system (the mount table says so before the
+// mount point is touched — a stuck FUSE or NFS server would block any stat of it) and is not a
+// symlink, except symlinks owned by root (`/var/run → /run`), which are followed a few times.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { devName } from '../probes/context';
+
+/** File systems that answer stat from memory or a local disk. */
+const LOCAL_FS = new Set(['tmpfs', 'ramfs', 'devtmpfs', 'ext2', 'ext3', 'ext4', 'xfs', 'btrfs', 'overlay', 'zfs', 'f2fs', 'jfs', 'reiserfs', 'squashfs', 'vfat', 'exfat', 'erofs', 'bcachefs', 'rootfs']);
+
+export interface MountTable {
+  /** Mount point → file system type (the last mount of a point wins, as the kernel shows it). */
+  types: Map<string, string>;
+}
+
+function unescapeMount(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+/** /proc/self/mountinfo: `ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL…] - FSTYPE SOURCE SUPEROPTS`. */
+export function parseMountInfo(text: string): MountTable {
+  const types = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const dash = line.indexOf(' - ');
+    if (dash < 0) continue;
+    const left = line.slice(0, dash).split(' ');
+    const right = line.slice(dash + 3).split(' ');
+    if (left.length < 5 || right.length < 1) continue;
+    types.set(unescapeMount(left[4]), right[0]);
+  }
+  return { types };
+}
+
+export function readMountTable(procRoot = '/proc'): MountTable {
+  try {
+    return parseMountInfo(fs.readFileSync(path.join(procRoot, 'self/mountinfo'), 'utf8'));
+  } catch {
+    return { types: new Map() };
+  }
+}
+
+export type FileType = 'socket' | 'fifo' | 'file' | 'dir' | 'symlink' | 'other';
+
+export function fileType(st: fs.Stats): FileType {
+  return st.isSocket() ? 'socket' : st.isFIFO() ? 'fifo' : st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
+}
+
+/** `major:minor` of a stat's st_dev (userspace encoding), as the snapshot writes devices. */
+export function devText(dev: number): string {
+  return devName(dev);
+}
+
+export interface LstatResult {
+  /** lstat's answer, or null when the path does not exist (`missing`) or was not looked at. */
+  stat: fs.Stats | null;
+  /** Why it was not looked at (`on a fuse file system`, `goes through a symlink owned by uid 1000`, …), or the errno. */
+  skipped?: string;
+  missing?: boolean;
+}
+
+/**
+ * Checks directories once per run (cached): each component must be on a local file system and
+ * be a directory, or a root-owned symlink (followed, at most 8 times in all).
+ */
+export class SafeLstat {
+  private readonly dirs = new Map<string, { real: string } | { skipped: string }>();
+  constructor(private readonly mounts: MountTable) {}
+
+  private fsTypeAt(p: string): string | undefined {
+    return this.mounts.types.get(p);
+  }
+
+  /** Resolves a directory to a path with no symlinks, or says why not. */
+  dir(dir: string, hops = 0): { real: string } | { skipped: string } {
+    const cached = this.dirs.get(dir);
+    if (cached) return cached;
+    const r = this.resolveDir(dir, hops);
+    this.dirs.set(dir, r);
+    return r;
+  }
+
+  private resolveDir(dir: string, hops: number): { real: string } | { skipped: string } {
+    if (!path.isAbsolute(dir)) return { skipped: 'not an absolute path' };
+    const norm = path.normalize(dir);
+    if (norm === '/') return { real: '/' };
+    const parent = this.dir(path.dirname(norm), hops);
+    if ('skipped' in parent) return parent;
+    const here = parent.real === '/' ? '/' + path.basename(norm) : parent.real + '/' + path.basename(norm);
+    const t = this.fsTypeAt(here);
+    if (t !== undefined && !LOCAL_FS.has(t)) return { skipped: `on a ${t} file system (not looked at: it could hang)` };
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(here);
+    } catch (e) {
+      return { skipped: (e as NodeJS.ErrnoException).code ?? 'lstat failed' };
+    }
+    if (st.isDirectory()) return { real: here };
+    if (st.isSymbolicLink()) {
+      if (st.uid !== 0) return { skipped: `goes through a symlink owned by uid ${st.uid}` };
+      if (hops >= 8) return { skipped: 'too many symlinks' };
+      let target: string;
+      try {
+        target = fs.readlinkSync(here);
+      } catch (e) {
+        return { skipped: (e as NodeJS.ErrnoException).code ?? 'readlink failed' };
+      }
+      return this.dir(path.resolve(parent.real, target), hops + 1);
+    }
+    return { skipped: 'not a directory' };
+  }
+
+  /** lstat of `p` itself (never followed), when every directory above it is safe. */
+  lstat(p: string): LstatResult {
+    if (!path.isAbsolute(p)) return { stat: null, skipped: 'not an absolute path' };
+    const d = this.dir(path.dirname(p));
+    if ('skipped' in d) return { stat: null, skipped: d.skipped };
+    const full = (d.real === '/' ? '/' : d.real + '/') + path.basename(p);
+    const t = this.fsTypeAt(full);
+    if (t !== undefined && !LOCAL_FS.has(t)) return { stat: null, skipped: `on a ${t} file system (not looked at: it could hang)` };
+    try {
+      return { stat: fs.lstatSync(full) };
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return { stat: null, missing: true };
+      return { stat: null, skipped: code ?? 'lstat failed' };
+    }
+  }
+
+  /** Modification time of a directory (changes with every unlink, create or rename in it), or null. */
+  dirMtime(dir: string): number | null {
+    const d = this.dir(dir);
+    if ('skipped' in d) return null;
+    try {
+      return fs.lstatSync(d.real).mtimeMs;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Is this directory (already resolved) a mount point of a file system that could hang? */
+  unsafeMount(realDir: string): string | undefined {
+    const t = this.fsTypeAt(realDir);
+    return t !== undefined && !LOCAL_FS.has(t) ? t : undefined;
+  }
+}

@@ -1,0 +1,94 @@
+// The one pass over a snapshot that every rule's candidates come from. At 50k fds most channels
+// are healthy Unix sockets and pipes; visiting them once, kind by kind (each loop sees one or two
+// object shapes, so property loads stay fast), and keeping only what some rule looks at, is what
+// keeps the diagnosis at a few percent of a snapshot. The rules decide what the candidates mean.
+import type { Channel, FifoChannel, InetChannel, PipeChannel, UnixChannel } from '../model';
+import { isFull } from './blocking';
+import type { RuleContext } from './rule';
+
+/** What a queue holds: bytes for sockets, messages for queues; SysV also its last receive time. */
+export interface Depth {
+  depth: number;
+  recvTime?: string | null;
+}
+
+export interface Scan {
+  /** Channels a writer could be blocked on (isFull) that some process holds. */
+  full: Channel[];
+  /** Channels with something queued (sockets' receive queues, message counts), by id. */
+  depths: Map<string, { ch: Channel; d: Depth }>;
+  /** Listening sockets with connections waiting to be accepted. */
+  busyListeners: (UnixChannel | InetChannel)[];
+  /** Path-bound Unix sockets someone holds that clients find by path (listeners, bound datagram sockets). */
+  boundSockets: UnixChannel[];
+  /** Unix sockets bound to a file, by the file's `dev:inode` (UNIX_DIAG_VFS; native snapshots only). */
+  boundByFile: Map<string, UnixChannel[]>;
+  /** Every TCP listening socket someone holds. */
+  tcpListeners: InetChannel[];
+  /** Pipes and FIFOs missing a reader or a writer, and FIFOs whose name was deleted. */
+  pipeSuspects: (PipeChannel | FifoChannel)[];
+}
+
+function oneSided(ch: PipeChannel | FifoChannel): boolean {
+  const eps = ch.endpoints;
+  let r = false;
+  let w = false;
+  for (let i = 0; i < eps.length && !(r && w); i++) {
+    const m = eps[i].mode;
+    if (m !== 'w') r = true;
+    if (m !== 'r') w = true;
+  }
+  return !(r && w);
+}
+
+function scanNow(ctx: RuleContext): Scan {
+  const s: Scan = { full: [], depths: new Map(), busyListeners: [], boundSockets: [], boundByFile: new Map(), tcpListeners: [], pipeSuspects: [] };
+  const { index } = ctx;
+  for (const p of index.ofKind('pipe')) {
+    if (p.endpoints.length === 0) continue;
+    if (p.bufferedBytes !== null && p.bufferedBytes > 0 && isFull(p)) s.full.push(p);
+    if (oneSided(p)) s.pipeSuspects.push(p);
+  }
+  for (const f of index.ofKind('fifo')) {
+    if (f.endpoints.length === 0) continue;
+    if (f.bufferedBytes !== null && f.bufferedBytes > 0 && isFull(f)) s.full.push(f);
+    if (f.deleted || oneSided(f)) s.pipeSuspects.push(f);
+  }
+  for (const u of index.ofKind('unix')) {
+    if (u.boundInode !== undefined) {
+      const k = `${u.boundDev}:${u.boundInode}`;
+      const l = s.boundByFile.get(k);
+      if (l) l.push(u);
+      else s.boundByFile.set(k, [u]);
+    }
+    if (u.state === 'listen') {
+      if (u.recvQueue !== null && u.recvQueue > 0) s.busyListeners.push(u);
+      if (u.path !== undefined && u.endpoints.length > 0) s.boundSockets.push(u);
+      continue;
+    }
+    if (u.recvQueue !== null && u.recvQueue > 0) s.depths.set(u.id, { ch: u, d: { depth: u.recvQueue } });
+    if (u.sendQueue !== null && u.sendQueue > 0 && u.endpoints.length > 0 && isFull(u)) s.full.push(u);
+    if (u.boundInode !== undefined && u.state === 'unconnected' && u.path !== undefined && u.endpoints.length > 0) s.boundSockets.push(u);
+  }
+  for (const t of index.ofKind('tcp')) {
+    if (t.state === 'LISTEN') {
+      if (t.endpoints.length > 0) s.tcpListeners.push(t);
+      if (t.recvQueue > 0) s.busyListeners.push(t);
+      continue;
+    }
+    if (t.recvQueue > 0) s.depths.set(t.id, { ch: t, d: { depth: t.recvQueue } });
+    if (t.sendQueue > 0 && t.endpoints.length > 0 && isFull(t)) s.full.push(t);
+  }
+  for (const u of index.ofKind('udp')) if (u.recvQueue > 0) s.depths.set(u.id, { ch: u, d: { depth: u.recvQueue } });
+  for (const q of index.ofKind('sysv-msg')) if (q.messages > 0) s.depths.set(q.id, { ch: q, d: { depth: q.messages, recvTime: q.lastRecvTime } });
+  for (const q of index.ofKind('posix-mq')) {
+    if (q.messages !== null && q.messages > 0) s.depths.set(q.id, { ch: q, d: { depth: q.messages } });
+    if (q.endpoints.length > 0 && isFull(q)) s.full.push(q);
+  }
+  return s;
+}
+
+/** The scan of this snapshot (computed once, shared by every rule). */
+export function scan(ctx: RuleContext): Scan {
+  return ctx.index.cached('scan', () => scanNow(ctx));
+}

@@ -1,0 +1,152 @@
+// Socket files on disk, for the stale-socket rule: the directories bound listeners report plus
+// the usual runtime directories (/tmp, /run, /var/run, $XDG_RUNTIME_DIR), a few levels deep and
+// a bounded number of entries. readdir's d_type finds the sockets; each one is lstat'ed for its
+// inode. Nothing is opened or connected to, symlinks are never followed, and no directory on a
+// file system that could hang (FUSE, NFS) is entered (paths.ts).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { devText, type SafeLstat } from './paths';
+
+export interface SocketFile {
+  path: string;
+  dev: string;
+  inode: number;
+  uid: number;
+  /** Last modification (bind time, for a socket file), ms since the epoch. */
+  mtimeMs: number;
+}
+
+export interface ScanRoot {
+  dir: string;
+  /** Levels of subdirectories entered below it. */
+  depth: number;
+}
+
+export interface SocketScanOptions {
+  /** Directories scanned with their own depth below them. */
+  roots: readonly ScanRoot[];
+  /** Directories scanned on their own (depth 0): the parents of bound socket paths. */
+  dirs: readonly string[];
+  /** Entries read in all (directory entries, not only sockets). */
+  maxEntries: number;
+  /** Give up (and say so) past this time (performance.now() ms). */
+  deadline: number;
+}
+
+export interface SocketScan {
+  files: SocketFile[];
+  /** Directories read (resolved paths). */
+  scanned: string[];
+  /** Their modification times when read: a directory whose mtime is unchanged had nothing removed or added. */
+  mtimes: Map<string, number>;
+  /** Why the scan is incomplete, if it is. */
+  truncated?: string;
+  skipped: string[];
+}
+
+/**
+ * Where programs put their sockets: /tmp and one level below (`/tmp/.X11-unix/X0`,
+ * `/tmp/app-1000/sock`), /run three levels (`/run/user/1000/pulse/native`), $XDG_RUNTIME_DIR two.
+ * Deeper trees (build directories under /tmp) cost more than they find.
+ */
+export function defaultSocketRoots(env: NodeJS.ProcessEnv = process.env): ScanRoot[] {
+  const roots: ScanRoot[] = [
+    { dir: '/tmp', depth: 1 },
+    { dir: '/run', depth: 3 },
+    { dir: '/var/run', depth: 3 },
+  ];
+  const xdg = env.XDG_RUNTIME_DIR;
+  if (xdg && path.isAbsolute(xdg)) roots.push({ dir: xdg, depth: 2 });
+  return roots;
+}
+
+/** The last full scan, reused for a while: between scans only its files are lstat'ed again. */
+export interface SocketScanCache {
+  at: number;
+  scan: SocketScan | null;
+  /** The directories the scan was asked for (as given). */
+  dirs: ReadonlySet<string>;
+}
+
+/**
+ * The cached scan's files that are still the same socket files: a file in a directory whose
+ * mtime did not change is still there; in a changed directory each file is lstat'ed again.
+ */
+export function recheckSocketFiles(safe: SafeLstat, scan: SocketScan): SocketFile[] {
+  const out: SocketFile[] = [];
+  const changed = new Map<string, boolean>();
+  for (const f of scan.files) {
+    const dir = path.dirname(f.path);
+    let c = changed.get(dir);
+    if (c === undefined) {
+      const m = safe.dirMtime(dir);
+      c = m === null || m !== scan.mtimes.get(dir);
+      changed.set(dir, c);
+    }
+    if (!c) {
+      out.push(f);
+      continue;
+    }
+    const l = safe.lstat(f.path);
+    if (l.stat && l.stat.isSocket() && l.stat.ino === f.inode && devText(l.stat.dev) === f.dev) out.push(f);
+  }
+  return out;
+}
+
+export function scanSocketFiles(safe: SafeLstat, o: SocketScanOptions): SocketScan {
+  const out: SocketScan = { files: [], scanned: [], mtimes: new Map(), skipped: [] };
+  const seenDirs = new Map<string, number>();
+  const seenFiles = new Set<string>();
+  let entries = 0;
+  const queue: { dir: string; depth: number }[] = [];
+  // the listeners' own directories first: the count limit must not starve them
+  for (const d of o.dirs) queue.push({ dir: d, depth: 0 });
+  for (const r of o.roots) queue.push({ dir: r.dir, depth: r.depth });
+  while (queue.length > 0) {
+    if (performance.now() > o.deadline) {
+      out.truncated = 'deadline reached';
+      break;
+    }
+    if (entries >= o.maxEntries) {
+      out.truncated = `more than ${o.maxEntries} directory entries`;
+      break;
+    }
+    const { dir, depth } = queue.shift()!;
+    const r = safe.dir(dir);
+    if ('skipped' in r) {
+      if (r.skipped !== 'ENOENT') out.skipped.push(`${dir}: ${r.skipped}`);
+      continue;
+    }
+    const real = r.real;
+    const seenDepth = seenDirs.get(real);
+    if (seenDepth !== undefined && seenDepth >= depth) continue;
+    seenDirs.set(real, depth);
+    let list: fs.Dirent[];
+    try {
+      list = fs.readdirSync(real, { withFileTypes: true });
+    } catch (e) {
+      out.skipped.push(`${dir}: ${(e as NodeJS.ErrnoException).code ?? 'readdir failed'}`);
+      continue;
+    }
+    out.scanned.push(real);
+    const m = safe.dirMtime(real);
+    if (m !== null) out.mtimes.set(real, m);
+    for (const ent of list) {
+      if (++entries > o.maxEntries) break;
+      const p = (real === '/' ? '/' : real + '/') + ent.name;
+      if (ent.isSocket()) {
+        if (seenFiles.has(p)) continue;
+        seenFiles.add(p);
+        const l = safe.lstat(p);
+        if (l.stat && l.stat.isSocket()) {
+          out.files.push({ path: p, dev: devText(l.stat.dev), inode: l.stat.ino, uid: l.stat.uid, mtimeMs: l.stat.mtimeMs });
+        }
+      } else if (ent.isDirectory() && depth > 0) {
+        // mount points of file systems that could hang are never entered
+        if (safe.unsafeMount(p) !== undefined) continue;
+        queue.push({ dir: p, depth: depth - 1 });
+      }
+    }
+  }
+  return out;
+}

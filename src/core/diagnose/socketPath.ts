@@ -1,0 +1,167 @@
+// Rule 3 — stale or hijacked Unix socket path. A socket file on disk whose inode no bound socket
+// has: nobody listens, a connect() gets ECONNREFUSED (VS Code leaves vscode-ipc-*.sock files in
+// /tmp). A bound socket whose path is gone or now names a different file: new clients get
+// ENOENT, or reach whoever bound the path again. Identity is the bound file's dev:inode from
+// sock_diag (UNIX_DIAG_VFS) compared with lstat of the path now; without the native addon the
+// stale check falls back to comparing path strings and the takeover check is not possible.
+import * as path from 'node:path';
+import { escapeControl } from '../format';
+import type { UnixChannel } from '../model';
+import type { Evidence, PathFacts } from './evidence';
+import type { SocketFile } from './socketFiles';
+import type { EvidenceItem, Explanation, ProblemDraft } from './problem';
+import { scan } from './scan';
+import { chanLabel, defineRule, iso, listLabel, procLabel, revealChannel, revealProcess, streakStart, type RuleContext } from './rule';
+
+type Memo = ReadonlySet<string>;
+
+/** Bound, path-named sockets someone holds: listeners and bound datagram sockets (the ones clients find by path). */
+function boundSockets(ctx: RuleContext): UnixChannel[] {
+  return scan(ctx).boundSockets;
+}
+
+interface Found {
+  key: string;
+  kind: 'stale' | 'gone' | 'hijacked';
+  file?: SocketFile;
+  ch?: UnixChannel;
+  now?: PathFacts;
+  /** Sockets now bound to the path's file (hijacked). */
+  takers?: UnixChannel[];
+}
+
+function find(ctx: RuleContext, ev: Evidence): { found: Found[]; byPath: boolean } {
+  return ctx.index.cached('socket-path', () => findNow(ctx, ev));
+}
+
+function findNow(ctx: RuleContext, ev: Evidence): { found: Found[]; byPath: boolean } {
+  const found: Found[] = [];
+  // sock_diag (the native addon) reports the bound file's inode: identity, not names
+  const vfs = ctx.snapshot.capabilities.native && ctx.snapshot.capabilities.sockDiag;
+  // (a) stale files
+  if (ev.socketFiles) {
+    const boundPaths = vfs ? null : new Set(ctx.index.ofKind('unix').filter((c) => c.path !== undefined).map((c) => c.path!));
+    for (const f of ev.socketFiles) {
+      const bound = boundPaths ? boundPaths.has(f.path) : scan(ctx).boundByFile.has(`${f.dev}:${f.inode}`);
+      if (!bound) found.push({ key: `stale:${f.dev}:${f.inode}`, kind: 'stale', file: f });
+    }
+  }
+  // (b) bound sockets whose path changed
+  for (const ch of boundSockets(ctx)) {
+    if (ch.boundInode === undefined || ch.path === undefined) continue;
+    const now = ev.paths.get(ch.path);
+    if (!now || now.type === 'unchecked') continue;
+    if (now.type === 'missing') {
+      found.push({ key: `gone:${ch.id}`, kind: 'gone', ch, now });
+    } else if (now.dev !== ch.boundDev || now.inode !== ch.boundInode) {
+      const takers = now.type === 'socket' ? (scan(ctx).boundByFile.get(`${now.dev}:${now.inode}`) ?? []) : [];
+      found.push({ key: `hijacked:${ch.id}`, kind: 'hijacked', ch, now, takers });
+    }
+  }
+  return { found, byPath: !vfs };
+}
+
+const TEACH: Record<Found['kind'], Explanation> = {
+  stale: {
+    what: 'A Unix socket file with no socket bound to it: the file outlived the program that created it.',
+    why: 'bind() creates the file, but closing the socket does not remove it; a program that crashed, was killed, or does not unlink on exit leaves it behind.',
+    next: 'connect() to this path fails with ECONNREFUSED; a server that tries to bind() the path again gets EADDRINUSE unless it unlinks the file first.',
+    fix: 'Remove the file (nothing uses it), and make the program unlink its socket on exit — or unlink before bind() on start.',
+  },
+  gone: {
+    what: "A socket is bound and listening, but its path was removed: clients cannot find it any more.",
+    why: 'A cleanup job or another instance of the program removed the file; the socket stays bound to the unlinked inode.',
+    next: 'connect() to the path gets ENOENT; existing connections keep working; the listener waits for clients that can never arrive.',
+    fix: 'Restart the listener so it binds the path again, and keep cleanup jobs (tmpfiles, tmpreaper) away from live sockets.',
+  },
+  hijacked: {
+    what: 'A socket is still bound to this path, but the path now names a different file: new clients reach that one, not this listener.',
+    why: 'Someone unlinked the path and bound a new socket (or put another file) there: a second instance or a restart that did not stop the old one, or another user taking over the name.',
+    next: 'Every new connect() to the path goes to the new file\'s owner (or fails, if it is not a socket); the old listener only keeps its existing connections.',
+    fix: 'Stop one of the two: usually the old listener. If the new owner is not who you expect, treat it as an attack: check its user and the directory permissions.',
+  },
+};
+
+export const socketPath = defineRule<Memo>({
+  id: 'socket-path',
+  title: 'Stale or hijacked Unix socket path',
+  wants(ctx) {
+    const paths = [];
+    const dirs = new Set<string>();
+    for (const ch of boundSockets(ctx)) {
+      if (!path.isAbsolute(ch.path!)) continue;
+      dirs.add(path.dirname(ch.path!));
+      if (ch.boundInode !== undefined) paths.push({ path: ch.path!, pid: ch.endpoints[0].pid, expect: { dev: ch.boundDev!, inode: ch.boundInode } });
+    }
+    return { paths, socketDirs: dirs };
+  },
+  remember(input) {
+    return new Set(find(input, input.evidence).found.map((f) => f.key));
+  },
+  run(input) {
+    const { index, evidence: ev, history, now } = input;
+    const { found, byPath } = find(input, ev);
+    const out: ProblemDraft[] = [];
+    for (const f of found) {
+      if (history.length === 0 || !history[history.length - 1].memo.has(f.key)) continue;
+      const since = streakStart(history, now, (m) => m.has(f.key));
+      if (f.kind === 'stale') {
+        const file = f.file!;
+        const p = escapeControl(file.path);
+        const evidence: EvidenceItem[] = [
+          { label: 'file', text: `${p}: socket, dev ${file.dev} inode ${file.inode}, owner uid ${file.uid}, created ${iso(file.mtimeMs)}`, source: 'lstat' },
+          {
+            label: 'bound sockets',
+            text: byPath ? 'no socket reports this path (matched by path: the native addon was not used, so inode identity was not available)' : 'no socket in any network namespace seen is bound to this inode',
+            source: byPath ? '/proc/net/unix' : 'sock_diag UNIX_DIAG_VFS (snapshot)',
+          },
+        ];
+        if (index.fdsHidden) evidence.push({ label: 'caveat', text: 'not every process could be read: a socket in a namespace we could not see may still own it', source: 'snapshot warnings' });
+        out.push({
+          id: `socket-path:stale:${file.dev}:${file.inode}`,
+          rule: 'socket-path',
+          severity: 'info',
+          title: `Stale socket file ${p}: nothing is bound to it (connect gets ECONNREFUSED)`,
+          explanation: TEACH.stale,
+          evidence,
+          channels: [],
+          pids: [],
+          actions: [{ kind: 'remove', label: `Remove the file ${p} (asks first)`, file: { path: file.path, dev: file.dev, inode: file.inode, type: 'socket' } }],
+          since: iso(since),
+        });
+        continue;
+      }
+      const ch = f.ch!;
+      const holders = index.holders(ch);
+      const hl = listLabel(holders.map((p) => procLabel(index, p, ev)));
+      const evidence: EvidenceItem[] = [
+        { label: 'bound to', text: `dev ${ch.boundDev} inode ${ch.boundInode}`, source: 'sock_diag UNIX_DIAG_VFS (snapshot)' },
+        { label: 'held by', text: hl, source: 'fd table (snapshot)' },
+      ];
+      const takers = f.takers ?? [];
+      const takerPids = [...new Set(takers.flatMap((t) => index.holders(t)))];
+      if (f.kind === 'gone') evidence.push({ label: 'path now', text: 'no file', source: 'lstat' });
+      else {
+        evidence.push({ label: 'path now', text: `a ${f.now!.type}, dev ${f.now!.dev} inode ${f.now!.inode}, owner uid ${f.now!.uid}`, source: 'lstat' });
+        if (takers.length) evidence.push({ label: 'now bound by', text: `${listLabel(takers.map((t) => t.id))} held by ${listLabel(takerPids.map((p) => procLabel(index, p, ev))) || 'nobody'}`, source: 'sock_diag UNIX_DIAG_VFS (snapshot)' });
+      }
+      const title =
+        f.kind === 'gone'
+          ? `${hl} listens on ${chanLabel(ch)}, but the path was removed: new clients get ENOENT`
+          : `${chanLabel(ch)} was taken over: new clients reach ${takerPids.length ? listLabel(takerPids.map((p) => procLabel(index, p, ev))) : `a ${f.now!.type}`}, not ${hl}`;
+      out.push({
+        id: `socket-path:${f.kind}:${ch.id}`,
+        rule: 'socket-path',
+        severity: 'warning',
+        title,
+        explanation: TEACH[f.kind],
+        evidence,
+        channels: [ch.id, ...takers.map((t) => t.id)],
+        pids: [...holders, ...takerPids.filter((p) => !holders.includes(p))],
+        actions: [revealChannel(ch), ...takers.slice(0, 2).map((t) => revealChannel(t, `Reveal the new ${chanLabel(t)}`)), ...takerPids.slice(0, 2).map((p) => revealProcess(index, p, `Reveal the new owner ${procLabel(index, p, ev)}`))],
+        since: iso(since),
+      });
+    }
+    return out;
+  },
+});

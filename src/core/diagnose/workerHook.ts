@@ -1,0 +1,98 @@
+// The diagnosis as the snapshot worker runs it: one Diagnoser per worker (its history is the
+// worker's sequence of snapshots), run after each snapshot. What crosses to the main thread is a
+// delta of the problem list — problems added or changed since the last message (compared as
+// JSON), ids removed, and the order — as JSON text, so a refresh where nothing changed costs the
+// main thread a few bytes to parse. Never throws: a failed diagnosis becomes one with a note.
+import type { Snapshot } from '../model';
+import { Diagnoser, type DiagnoserOptions } from './index';
+import type { Diagnosis, Problem } from './problem';
+
+/** What SnapshotService passes to its worker: true for the defaults, or options. */
+export type DiagnoseSetting = boolean | DiagnoserOptions | undefined;
+
+/** One diagnosis as a change of the previous one (`full`: replaces whatever the receiver had). */
+export interface DiagnosisDelta {
+  full: boolean;
+  /** The Diagnosis without its problems. */
+  base: Omit<Diagnosis, 'problems'>;
+  /** Every problem id of this diagnosis, in order. */
+  order: string[];
+  /** Problems new or different since the previous delta (all of them when `full`). */
+  changed: Problem[];
+}
+
+export interface DiagnosisHook {
+  /** Diagnoses the snapshot; returns a DiagnosisDelta as JSON text. */
+  run(snapshot: Snapshot): string;
+  /** The view of the machine changed (filters): forget the history; the next delta is full. */
+  reset(): void;
+}
+
+export function failedDiagnosis(snapshot: Snapshot, e: unknown): Diagnosis {
+  return {
+    takenAt: snapshot.takenAt,
+    problems: [],
+    counts: { error: 0, warning: 0, info: 0 },
+    notes: [`diagnosis failed: ${(e as Error)?.message ?? String(e)}`],
+    samples: 0,
+    evidenceMs: 0,
+    rulesMs: 0,
+  };
+}
+
+export function diagnosisHook(setting: DiagnoseSetting): DiagnosisHook | null {
+  if (!setting) return null;
+  const d = new Diagnoser(typeof setting === 'object' ? setting : {});
+  let sent = new Map<string, string>();
+  let full = true;
+  return {
+    run(snapshot) {
+      let out: Diagnosis;
+      try {
+        out = d.diagnose(snapshot);
+      } catch (e) {
+        out = failedDiagnosis(snapshot, e);
+      }
+      const { problems, ...base } = out;
+      const next = new Map<string, string>();
+      const changed: Problem[] = [];
+      for (const p of problems) {
+        const json = JSON.stringify(p);
+        next.set(p.id, json);
+        if (full || sent.get(p.id) !== json) changed.push(p);
+      }
+      const delta: DiagnosisDelta = { full, base, order: problems.map((p) => p.id), changed };
+      sent = next;
+      full = false;
+      return JSON.stringify(delta);
+    },
+    reset() {
+      d.reset();
+      full = true;
+    },
+  };
+}
+
+/** The receiving side: applies a delta to the problems it holds (by id); returns the whole Diagnosis. */
+export class DiagnosisReceiver {
+  private byId = new Map<string, Problem>();
+
+  apply(delta: DiagnosisDelta): Diagnosis {
+    if (delta.full) this.byId = new Map();
+    for (const p of delta.changed) this.byId.set(p.id, p);
+    const problems: Problem[] = [];
+    const keep = new Map<string, Problem>();
+    for (const id of delta.order) {
+      const p = this.byId.get(id);
+      if (!p) continue; // never sent (a lost message): skipped rather than invented
+      problems.push(p);
+      keep.set(id, p);
+    }
+    this.byId = keep;
+    return { ...delta.base, problems };
+  }
+
+  reset(): void {
+    this.byId = new Map();
+  }
+}

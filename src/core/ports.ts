@@ -1,0 +1,143 @@
+// "What is holding port 3000?": every listener on a port — TCP sockets in LISTEN and bound UDP
+// sockets — in every network namespace the snapshot reads, with the processes holding each (pid,
+// start time, command line, user, container, namespaces, SIGTERM disposition). Plain data for the
+// CLI (`ipc-inspector port`), the Free Port flow (actions/freePort.ts) and, later, the extension,
+// which fills `provenance` (the terminal, task or debug session that started the process).
+import type { ContainerInfo, InetChannel, ProcessInfo, Snapshot } from './model';
+import { takeSnapshot, type SnapshotOptions } from './snapshot';
+import { signalNumber } from './signals';
+
+export type Protocol = 'tcp' | 'udp';
+
+/** What SIGTERM does to the process, from its signal masks: the first step of stopping it. */
+export interface TermDisposition {
+  /** `caught`: a handler runs (graceful shutdown, or nothing); `ignored`: SIG_IGN, no effect; `default`: the process terminates. */
+  disposition: 'caught' | 'ignored' | 'default';
+  /** Blocked: the signal stays pending until the process unblocks it. */
+  blocked: boolean;
+}
+
+export interface ListenerProcess {
+  pid: number;
+  /** Binds every action to this exact process (clock ticks since boot). */
+  startTime: number;
+  ppid: number;
+  comm: string;
+  cmdline: string[];
+  uid: number;
+  user: string;
+  /** The fds through which it holds the socket. */
+  fds: number[];
+  container: ContainerInfo | null;
+  /** Pid in each nested pid namespace, host first (NSpid). */
+  nsPid: number[];
+  pidns: string | null;
+  netns: string | null;
+  sigterm: TermDisposition;
+  state: string;
+  /** Who started it inside VS Code ("task: npm: dev", "terminal: bash (2)"); filled by the extension, null here. */
+  provenance: string | null;
+}
+
+export interface PortListener {
+  channelId: string;
+  protocol: Protocol;
+  family: 4 | 6;
+  /** Bound address without brackets (`0.0.0.0`, `::`, `127.0.0.1`). */
+  address: string;
+  port: number;
+  /** `addr:port` as in the snapshot (IPv6 in brackets). */
+  local: string;
+  /** LISTEN for TCP; UNCONN or ESTAB for UDP. */
+  state: string;
+  netns: string;
+  inode: number;
+  /** Owner of the socket (the uid that created it). */
+  uid: number;
+  /** Holders; empty when no readable process holds it (another user's, without root). */
+  processes: ListenerProcess[];
+}
+
+/** `[::1]:80` → {address '::1', port 80}; `0.0.0.0:80` → {…}. */
+export function splitHostPort(s: string): { address: string; port: number } | null {
+  const m = /^\[([^\]]*)\]:(\d+)$/.exec(s) ?? /^([^:[\]]*):(\d+)$/.exec(s);
+  if (!m) return null;
+  const port = Number(m[2]);
+  return port >= 0 && port <= 65535 ? { address: m[1], port } : null;
+}
+
+const SIGTERM = signalNumber('SIGTERM')!;
+const hasTerm = (list: readonly string[] | undefined) => !!list && list.some((n) => signalNumber(n) === SIGTERM);
+
+/** SIGTERM's disposition from the snapshot's masks (ignored wins over caught, as in the kernel). */
+export function termDisposition(p: Pick<ProcessInfo, 'signals'>): TermDisposition {
+  const s = p.signals;
+  return { disposition: hasTerm(s?.ignored) ? 'ignored' : hasTerm(s?.caught) ? 'caught' : 'default', blocked: hasTerm(s?.blocked) };
+}
+
+function listenerProcess(p: ProcessInfo, fds: number[]): ListenerProcess {
+  return {
+    pid: p.pid,
+    startTime: p.startTime,
+    ppid: p.ppid,
+    comm: p.comm,
+    cmdline: p.cmdline,
+    uid: p.uid,
+    user: p.user,
+    fds,
+    container: p.container ?? null,
+    nsPid: p.nsPid ?? [],
+    pidns: p.pidns ?? null,
+    netns: p.netns ?? null,
+    sigterm: termDisposition(p),
+    state: p.state,
+    provenance: null,
+  };
+}
+
+/** Is this socket a listener on `port`: TCP in LISTEN, or any UDP socket bound to it. */
+export function isListenerOn(c: InetChannel, port: number, protocol?: Protocol): boolean {
+  if (protocol && c.kind !== protocol) return false;
+  if (c.kind === 'tcp' && c.state !== 'LISTEN') return false;
+  return splitHostPort(c.local)?.port === port;
+}
+
+/** The listeners on `port` in a snapshot (taken with kinds tcp/udp), in snapshot order. */
+export function listenersIn(snap: Snapshot, port: number, protocol?: Protocol): PortListener[] {
+  const procs = new Map(snap.processes.map((p) => [p.pid, p]));
+  const out: PortListener[] = [];
+  for (const c of snap.channels) {
+    if (c.kind !== 'tcp' && c.kind !== 'udp') continue;
+    if (!isListenerOn(c, port, protocol)) continue;
+    const hp = splitHostPort(c.local)!;
+    const byPid = new Map<number, number[]>();
+    for (const e of c.endpoints) if (e.fd !== undefined) byPid.set(e.pid, [...(byPid.get(e.pid) ?? []), e.fd]);
+    const processes: ListenerProcess[] = [];
+    for (const [pid, fds] of byPid) {
+      const p = procs.get(pid);
+      if (p) processes.push(listenerProcess(p, fds));
+    }
+    out.push({ channelId: c.id, protocol: c.kind, family: c.family, address: hp.address, port: hp.port, local: c.local, state: c.state, netns: c.netns, inode: c.inode, uid: c.uid, processes });
+  }
+  return out;
+}
+
+/** Every other socket still bound to `port` (accepted connections, TCP sockets not listening): why a bind can still fail after the listeners are gone. */
+export function othersOn(snap: Snapshot, port: number, protocol?: Protocol): InetChannel[] {
+  return snap.channels.filter(
+    (c): c is InetChannel => (c.kind === 'tcp' || c.kind === 'udp') && (!protocol || c.kind === protocol) && !isListenerOn(c, port) && c.state !== 'TIME-WAIT' && splitHostPort(c.local)?.port === port,
+  );
+}
+
+export interface FindListenersOptions {
+  protocol?: Protocol;
+  /** Passed to takeSnapshot (kinds are set here). */
+  snapshot?: Omit<SnapshotOptions, 'kinds' | 'pids'>;
+}
+
+/** Takes a TCP/UDP snapshot of the machine (every network namespace) and returns the listeners on `port`. */
+export async function findListeners(port: number, opts: FindListenersOptions = {}): Promise<{ snapshot: Snapshot; listeners: PortListener[] }> {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`port must be 1..65535, got ${port}`);
+  const snapshot = await takeSnapshot({ ...opts.snapshot, kinds: opts.protocol ? [opts.protocol] : ['tcp', 'udp'] });
+  return { snapshot, listeners: listenersIn(snapshot, port, opts.protocol) };
+}

@@ -1,0 +1,92 @@
+// The extension's one door to VS Code's notification, modal and quick-pick APIs. Every text goes
+// through core/escape.ts for the surface it lands on — notifications: controls escaped and
+// `[x](command:…)` links broken; modal dialogs: plain text (links broken anyway); quick picks:
+// `$(icon)` escaped — so a process or object name can never become a command link or an icon.
+// In test mode every text is also recorded exactly as handed to VS Code, and test hooks answer
+// modals and quick picks instead of a person (the one confirmation seam: commands and the
+// inspector panel both ask through confirm()).
+import * as vscode from 'vscode';
+import { dialogText, escapeControl, notificationText, quickPickText, truncate } from './core/escape';
+import type { Question } from './core/actions/runner';
+
+/** One text handed to VS Code (test mode). */
+export interface UiRecord {
+  kind: 'info' | 'warning' | 'error' | 'modal' | 'pick';
+  /** The message, modal title or quick pick title, exactly as handed to VS Code. */
+  text: string;
+  /** A modal's detail. */
+  detail?: string;
+  /** A quick pick's items as handed to VS Code (label, description, detail). */
+  items?: Array<Pick<vscode.QuickPickItem, 'label' | 'description' | 'detail'>>;
+}
+
+export interface TestHooks {
+  /** Replaces modal confirmations (test mode only): gets the escaped title and detail; true confirms. */
+  confirm?: (message: string, detail: string) => boolean | Promise<boolean>;
+  /** Replaces quick picks (test mode only): receives the escaped items, returns the chosen one(s). */
+  pick?: (title: string, items: readonly vscode.QuickPickItem[]) => vscode.QuickPickItem | vscode.QuickPickItem[] | undefined;
+  /** Test mode: every text handed to VS Code, oldest first (the newest RECORD_MAX). */
+  record?: UiRecord[];
+}
+
+const RECORD_MAX = 500;
+
+export class Ui {
+  constructor(
+    readonly testHooks: TestHooks,
+    readonly testMode: boolean,
+  ) {
+    if (testMode) testHooks.record ??= [];
+  }
+
+  private note(r: UiRecord): void {
+    if (!this.testMode) return;
+    const list = (this.testHooks.record ??= []);
+    list.push(r);
+    if (list.length > RECORD_MAX) list.splice(0, list.length - RECORD_MAX);
+  }
+
+  /** An information notification (`actions` are our own button labels). */
+  info(message: string, ...actions: string[]): Thenable<string | undefined> {
+    const text = notificationText(message);
+    this.note({ kind: 'info', text });
+    return vscode.window.showInformationMessage(text, ...actions);
+  }
+
+  warn(message: string, ...actions: string[]): Thenable<string | undefined> {
+    const text = notificationText(message);
+    this.note({ kind: 'warning', text });
+    return vscode.window.showWarningMessage(text, ...actions);
+  }
+
+  error(message: string, ...actions: string[]): Thenable<string | undefined> {
+    const text = notificationText(message);
+    this.note({ kind: 'error', text });
+    return vscode.window.showErrorMessage(text, ...actions);
+  }
+
+  /** A modal yes/no; the test hook answers instead in test mode. */
+  async confirm(q: Pick<Question, 'title' | 'detail' | 'action'>): Promise<boolean> {
+    const title = dialogText(q.title, 1000);
+    const detail = dialogText(q.detail);
+    const action = truncate(escapeControl(q.action), 64);
+    this.note({ kind: 'modal', text: title, detail });
+    if (this.testMode && this.testHooks.confirm) return this.testHooks.confirm(title, detail);
+    const answer = await vscode.window.showWarningMessage(title, { modal: true, detail }, action);
+    return answer === action;
+  }
+
+  /** A quick pick whose label, description and detail are escaped (extra fields of the items are kept). */
+  async pick<T extends vscode.QuickPickItem>(title: string, items: readonly T[], options: vscode.QuickPickOptions = {}): Promise<T | undefined> {
+    const safe = items.map((i) => ({
+      ...i,
+      label: quickPickText(i.label),
+      ...(i.description !== undefined ? { description: quickPickText(i.description) } : {}),
+      ...(i.detail !== undefined ? { detail: quickPickText(i.detail) } : {}),
+    }));
+    const safeTitle = truncate(escapeControl(title), 200);
+    this.note({ kind: 'pick', text: safeTitle, items: safe.map(({ label, description, detail }) => ({ label, description, detail })) });
+    if (this.testMode && this.testHooks.pick) return this.testHooks.pick(safeTitle, safe) as T | undefined;
+    return vscode.window.showQuickPick(safe, { title: safeTitle, matchOnDescription: true, matchOnDetail: true, ...options });
+  }
+}

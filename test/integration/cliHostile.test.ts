@@ -1,0 +1,149 @@
+// The real CLI on real objects that an unprivileged attacker (nobody) named to attack a terminal:
+// ESC and C1 sequences (CSI, OSC, ST), bidi overrides, line separators, a VS Code command link.
+// Every text output (snapshot table, watch, peek, signal, errors) shows them escaped; every JSON
+// output escapes C1, DEL, U+2028/2029 and bidi controls as \uXXXX and still parses to the exact
+// names. The signal command applies the shared policy: the attacker's process is another user's,
+// so without a terminal to confirm on nothing is sent unless --yes is given.
+//
+//   node scripts/build.mjs && node --test --test-concurrency=1 dist/test/integration/cliHostile.test.js
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { canRunAttacker, startAttacker, type Attacker } from './attacker';
+
+function repoRoot(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 8; i++) {
+    if (fs.existsSync(path.join(dir, 'bin', 'ipc-inspector.js')) && fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    dir = path.dirname(dir);
+  }
+  throw new Error('repository root not found above ' + __dirname);
+}
+const ROOT = repoRoot();
+const BIN = path.join(ROOT, 'bin', 'ipc-inspector.js');
+const skip = !fs.existsSync(path.join(ROOT, 'dist', 'cli.js')) ? 'dist/cli.js not built' : !canRunAttacker() ? 'needs root, setpriv and perl to run an attacker as nobody' : false;
+
+function cli(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, input });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Code points a terminal or viewer acts on (newline allowed: it separates lines). */
+const RAW = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff]/;
+function assertClean(what: string, text: string) {
+  const m = RAW.exec(text);
+  assert.equal(m, null, `${what}: raw U+${m ? m[0].charCodeAt(0).toString(16).padStart(4, '0') : ''} at ${m?.index}: ${JSON.stringify(text.slice(Math.max(0, (m?.index ?? 0) - 40), (m?.index ?? 0) + 40))}`);
+}
+
+const tag = `ipc9-${process.pid}`;
+const NAMES = [
+  `${tag}-esc-\x1b[2J\x1b]0;pwned\x07`,
+  `${tag}-c1-\u009b31m\u009d0;title\u009c`,
+  `${tag}-bidi-\u202egpj.exe\u2066x\u2069`,
+  `${tag}-sep-\u2028\u2029`,
+  `${tag}-link-[x](command:workbench.action.terminal.new)`,
+];
+const COMM = '\x1b]0;t\x07\u009b1m';
+
+describe('CLI output with hostile names made by an unprivileged user', { skip }, () => {
+  let attacker: Attacker;
+  before(async () => {
+    attacker = await startAttacker({ comm: COMM, shm: NAMES });
+  });
+  after(async () => {
+    await attacker?.close();
+  });
+
+  test('snapshot (table) prints every hostile name escaped, one line each', () => {
+    const r = cli(['snapshot', '--kind', 'posix-shm']);
+    assert.equal(r.code, 0, r.stderr);
+    assertClean('stdout', r.stdout);
+    assertClean('stderr', r.stderr);
+    for (const n of NAMES) {
+      const shown = n.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => (c.charCodeAt(0) < 0x100 ? '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0') : '\\u' + c.charCodeAt(0).toString(16)));
+      assert.ok(r.stdout.includes(shown), `${JSON.stringify(shown)} not in the table`);
+    }
+  });
+
+  test('snapshot --json escapes C1, separators and bidi as \\u escapes and round-trips the names', () => {
+    const r = cli(['snapshot', '--json', '--kind', 'posix-shm']);
+    assert.equal(r.code, 0, r.stderr);
+    assertClean('stdout', r.stdout);
+    assert.ok(r.stdout.includes('\\u009b'), 'C1 CSI escaped');
+    assert.ok(r.stdout.includes('\\u202e'), 'RLO escaped');
+    assert.ok(r.stdout.includes('\\u2028'), 'LINE SEPARATOR escaped');
+    const names = (JSON.parse(r.stdout) as { channels: Array<{ kind: string; name?: string }> }).channels.filter((c) => c.kind === 'posix-shm').map((c) => c.name);
+    for (const n of NAMES) assert.ok(names.includes(n), `${JSON.stringify(n)} not round-tripped`);
+  });
+
+  test('peek (text and --json) and its errors print ids escaped', () => {
+    for (const n of NAMES) {
+      const id = `posix-shm:${n}`;
+      const t = cli(['peek', id]);
+      assert.equal(t.code, 0, t.stderr);
+      assertClean(`peek ${JSON.stringify(n)}`, t.stdout + t.stderr);
+      assert.match(t.stdout, /^posix-shm:ipc9-\d+-\w+-.* \(posix-shm\) read /);
+      const j = cli(['peek', id, '--json']);
+      assert.equal(j.code, 0, j.stderr);
+      assertClean('peek --json', j.stdout);
+      assert.equal(JSON.parse(j.stdout).channelId, id);
+    }
+    const gone = cli(['peek', `posix-shm:${tag}-gone-\x1b[2J\u009b2J`]);
+    assert.equal(gone.code, 1);
+    assertClean('peek error', gone.stderr);
+    assert.match(gone.stderr, /^ipc-inspector peek: ENOENT: no channel posix-shm:ipc9-\d+-gone-\\x1b\[2J\\x9b2J /);
+    const usage = cli(['snapshot', '--kind', `pipe\x1b[2J\u009b`]);
+    assert.equal(usage.code, 2);
+    assertClean('usage error', usage.stderr);
+  });
+
+  test('watch (text and --json) prints a hostile object appearing, escaped', async () => {
+    const run = (json: boolean) =>
+      new Promise<string>((resolve, reject) => {
+        const w = spawn(process.execPath, [BIN, 'watch', '--interval', '200', '--kind', 'posix-shm', ...(json ? ['--json'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let late: Attacker | undefined;
+        let starting = false;
+        const timer = setTimeout(() => w.kill('SIGKILL'), 20_000);
+        w.stdout.on('data', (b) => {
+          out += b;
+          // After the first report, an object appears: it must show up on a later line.
+          if (!starting && out.includes('\n')) {
+            starting = true;
+            void startAttacker({ shm: [`${tag}-late-${json ? 'j' : 't'}-\x1b[31m\u009b`] }).then((a) => (late = a), reject);
+          }
+          if (late && out.includes(`${tag}-late-`)) w.kill('SIGTERM');
+        });
+        w.on('exit', () => {
+          clearTimeout(timer);
+          void late?.close().then(() => resolve(out), reject);
+          if (!late) resolve(out);
+        });
+      });
+    const text = await run(false);
+    assertClean('watch', text);
+    assert.match(text, /\+ posix-shm \/ipc9-\d+-late-t-\\x1b\[31m\\x9b/);
+    const json = await run(true);
+    assertClean('watch --json', json);
+    const lines = json.trim().split('\n').map((l) => JSON.parse(l) as { addedChannels: Array<{ name?: string }> });
+    assert.ok(lines.some((d) => d.addedChannels.some((c) => c.name === `${tag}-late-j-\x1b[31m\u009b`)));
+    assert.ok(lines[0].addedChannels.some((c) => c.name === NAMES[1]), 'the first diff lists the C1 name, escaped in JSON');
+  });
+
+  test('signal: another user\'s process is refused without --yes (no terminal to confirm on); messages escaped', () => {
+    const r = cli(['signal', String(attacker.pid), 'SIGKILL']);
+    assert.equal(r.code, 1);
+    assertClean('signal refusal', r.stderr);
+    assert.match(r.stderr, /^ipc-inspector signal: ECANCELED: SIGKILL to \d+ not sent: SIGKILL cannot be caught: process \\x1b\]0;t\\x07\\x9b1m\[\d+\] ends at once/);
+    assert.match(r.stderr, /belongs to another user \(nobody, uid 65534\)/);
+    assert.match(r.stderr, /pass --yes/);
+    process.kill(attacker.pid, 0); // still alive
+    const ok = cli(['signal', String(attacker.pid), 'SIGCONT', '--yes', '--json']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assertClean('signal --json', ok.stdout + ok.stderr);
+    assert.equal(JSON.parse(ok.stdout).signalName, 'SIGCONT');
+    process.kill(attacker.pid, 0);
+  });
+});

@@ -1,0 +1,554 @@
+// The ten diagnosis rules on real objects: for each rule, a test that creates exactly its
+// condition (fixtures/ipc-fixture.c roles, or small Python/Perl processes) and checks the problem
+// with its evidence, chain and actions; a healthy system of the same shape that raises nothing;
+// and clearing the condition, after which the problem goes away. Only problems about this file's
+// own processes and channels are looked at (other tests run at the same time).
+//
+//   node scripts/build.mjs test/integration && node --test dist/test/integration/diagnose.test.js
+import { after, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
+import { removeObject } from '../../src/core/actions';
+import { removeSocketFile } from '../../src/core/diagnose/removeFile';
+import type { Problem } from '../../src/core/diagnose';
+import { loadNative } from '../../src/core/native';
+import { perl, python, Sampler, sleep, stopHelpers, touching } from './diagnoseUtil';
+
+const native = loadNative().addon;
+const noNative = native ? false : `native addon not loaded (${loadNative().error}): pipe fill levels, queues and semaphore values are unknown`;
+const root = process.geteuid?.() === 0;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-diag-'));
+const fixtures: Fixture[] = [];
+
+async function fixture(kind: string, opts: Parameters<typeof makeFixture>[1] = {}): Promise<Fixture> {
+  const f = await makeFixture(kind, opts);
+  fixtures.push(f);
+  return f;
+}
+
+after(async () => {
+  try {
+    await stopHelpers();
+    await closeAll(fixtures);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+const byId = (id: string) => (d: { problems: Problem[] }) => d.problems.filter((p) => p.id === id);
+const byRule = (rule: string, pids: number[], channels: string[] = []) => (d: Parameters<typeof touching>[0]) => touching(d, { rule, pids, channels });
+
+function perlSysv(code: string, ...args: string[]): string {
+  return execFileSync('perl', ['-MIPC::SysV=:all', '-e', code, ...args], { encoding: 'latin1' });
+}
+
+// ------------------------------------------------------------------ rule 1
+
+describe('rule 1: blocked writer', { skip: noNative }, () => {
+  test('a writer asleep on a full pipe whose reader does not read is raised, with the chain writer → pipe → reader; it goes away once the reader drains', async () => {
+    const f = await fixture('blocked-pipe', { capacity: 4096 });
+    const i = f.info;
+    const s = new Sampler();
+    const [p] = await s.until(byId(`blocked-writer:pipe:${i.inode}`), 'blocked writer', { min: 2 });
+    assert.equal(p.rule, 'blocked-writer');
+    assert.equal(p.severity, 'warning');
+    assert.deepEqual(p.channels, [`pipe:${i.inode}`]);
+    assert.ok(p.pids.includes(i.writer.pid) && p.pids.includes(i.reader.pid), JSON.stringify(p.pids));
+    assert.deepEqual(
+      p.chain!.map((n) => (n.type === 'process' ? n.pid : n.id)),
+      [i.writer.pid, `pipe:${i.inode}`, i.reader.pid],
+    );
+    const w = p.evidence.find((e) => e.label === 'writer')!;
+    assert.match(w.text, new RegExp(`thread ${i.writer.pid} sleeps in write\\w*\\(fd ${i.writer.fd}\\)`));
+    assert.equal(w.source, `/proc/${i.writer.pid}/task/${i.writer.pid}/syscall`);
+    assert.match(p.evidence.find((e) => e.label === 'buffered')!.text, /4 KiB of 4 KiB|4096/);
+    assert.ok(p.actions.some((a) => a.kind === 'reveal' && a.channel === `pipe:${i.inode}`));
+    assert.ok(p.actions.some((a) => a.kind === 'peek' && a.channel === `pipe:${i.inode}`));
+    assert.match(p.explanation.next, /EPIPE/);
+    // clear: the reader drains the pipe, the writer finishes
+    process.kill(i.reader.pid, 'SIGUSR1');
+    await s.gone(byRule('blocked-writer', [i.writer.pid, i.reader.pid]), 'blocked writer after the drain', { min: 2 });
+  });
+
+  test('healthy: an idle pipe with data and both ends, a self-pipe, and a full pipe nobody writes to raise nothing', async () => {
+    const idle = await fixture('pipe', { bytes: 100 });
+    const self = await python('import os,sys\nr,w=os.pipe()\nos.write(w,b"x"*65536)\nprint("READY",r,w,flush=True)\nsys.stdin.read()');
+    const s = new Sampler();
+    await s.never(byRule('blocked-writer', [...idle.pids, self.pid]), 'blocked-writer');
+    await s.never((d) => touching(d, { pids: [...idle.pids, self.pid] }), 'any rule', 2);
+  });
+});
+
+// ------------------------------------------------------------------ rule 2
+
+describe('rule 2: nobody at the other end', () => {
+  test('a pipe whose only reader died: writers and no reader, warning; gone once the writer closes it too', async () => {
+    const f = await fixture('pipe', { bytes: 10 });
+    const i = f.info;
+    process.kill(i.reader.pid, 'SIGKILL');
+    const s = new Sampler();
+    const [p] = await s.until(byId(`no-other-end:no-reader:pipe:${i.inode}`), 'no reader', { min: 2 });
+    assert.equal(p.severity, 'warning');
+    assert.deepEqual(p.pids, [i.writer.pid]);
+    assert.match(p.title, /no reader/);
+    assert.match(p.explanation.next, /SIGPIPE/);
+    await f.close();
+    await s.gone(byId(`no-other-end:no-reader:pipe:${i.inode}`), 'no reader after close');
+  });
+
+  test('a pipe whose writer closed it: readers and no writer (they read EOF), info; gone when the reader exits', async () => {
+    const h = await python(
+      'import os,sys,time\nr,w=os.pipe()\npid=os.fork()\nif pid==0:\n  os.close(w)\n  sys.stdin.close()\n  time.sleep(3600)\nos.close(r)\nprint("READY",pid,flush=True)\nsys.stdin.readline()\nos.close(w)\nsys.stdin.read()\nos.kill(pid,9)',
+    );
+    const child = Number(h.ready[0]);
+    const s = new Sampler();
+    await s.never(byRule('no-other-end', [h.pid, child]), 'no-other-end (both ends held)', 3);
+    h.proc.stdin.write('close\n');
+    const [p] = await s.until(byRule('no-other-end', [child]), 'no writer', { min: 2 });
+    assert.equal(p.severity, 'info');
+    assert.match(p.title, /no writer: they read EOF/);
+    assert.deepEqual(p.pids, [child]);
+    await h.stop();
+    await s.gone(byRule('no-other-end', [child]), 'no writer after the reader exits');
+  });
+
+  test('a FIFO whose path was deleted, then replaced by another FIFO, while held', async () => {
+    const fifoPath = path.join(tmp, 'fifo');
+    const f = await fixture('fifo', { path: fifoPath, bytes: 5 });
+    const i = f.info;
+    const id = `fifo:${i.dev}:${i.inode}`;
+    const s = new Sampler();
+    await s.never((d) => touching(d, { channels: [id] }), 'FIFO with both ends and its path', 3);
+    fs.unlinkSync(fifoPath);
+    const [del] = await s.until(byId(`no-other-end:fifo-deleted:${id}`), 'deleted FIFO', { min: 2 });
+    assert.equal(del.severity, 'info', 'both ends are still held');
+    assert.match(del.title, /path was deleted/);
+    execFileSync('mkfifo', [fifoPath]);
+    const [rep] = await s.until(byId(`no-other-end:fifo-replaced:${id}`), 'replaced FIFO', { min: 2 });
+    assert.equal(rep.severity, 'warning');
+    assert.match(rep.evidence.find((e) => e.label === 'path now')!.text, /another FIFO/);
+    await f.close();
+    await s.gone((d) => touching(d, { channels: [id] }), 'FIFO problems after close');
+  });
+
+  test("healthy: PostgreSQL's postmaster-death pipe shape (many readers, the writer only in the parent), and a FIFO server waiting for writers", async () => {
+    const h = await python(
+      'import os,sys,time\nr,w=os.pipe()\nkids=[]\nfor i in range(3):\n  pid=os.fork()\n  if pid==0:\n    os.close(w)\n    time.sleep(3600)\n  kids.append(pid)\nprint("READY",*kids,flush=True)\nsys.stdin.read()\nfor k in kids: os.kill(k,9)',
+    );
+    const fifoPath = path.join(tmp, 'server-fifo');
+    execFileSync('mkfifo', [fifoPath]);
+    const srv = await python('import os,sys\nfd=os.open(sys.argv[1],os.O_RDONLY|os.O_NONBLOCK)\nprint("READY",fd,flush=True)\nsys.stdin.read()', [fifoPath]);
+    const pids = [h.pid, ...h.ready.map(Number), srv.pid];
+    await new Sampler().never(byRule('no-other-end', pids), 'no-other-end', 4);
+    await srv.stop();
+    fs.unlinkSync(fifoPath);
+  });
+});
+
+// ------------------------------------------------------------------ rule 3
+
+describe('rule 3: stale or hijacked Unix socket path', { skip: noNative }, () => {
+  test('a socket file nobody is bound to is stale (ECONNREFUSED); it goes away when removed', async () => {
+    const dir = fs.mkdtempSync(path.join('/tmp', 'ipc-diag-stale-'));
+    const sock = path.join(dir, 'left.sock');
+    try {
+      const h = await python('import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])\ns.listen(1)\nprint("READY",flush=True)\nsys.stdin.read()', [sock]);
+      const st = fs.lstatSync(sock);
+      const s = new Sampler();
+      const staleId = (d: { problems: Problem[] }) => d.problems.filter((p) => p.rule === 'socket-path' && p.id.endsWith(`:${st.ino}`) && p.id.startsWith('socket-path:stale:'));
+      await s.never(staleId, 'stale (while bound)', 3);
+      await h.stop(); // exits without unlinking
+      const [p] = await s.until(staleId, 'stale socket file', { min: 2 });
+      assert.equal(p.severity, 'info');
+      assert.match(p.title, /ECONNREFUSED/);
+      const rm = p.actions.find((a) => a.kind === 'remove');
+      assert.ok(rm && rm.kind === 'remove' && rm.file, JSON.stringify(p.actions));
+      assert.equal(rm.file.path, sock);
+      assert.equal(rm.file.inode, st.ino);
+      // the Remove action unlinks exactly that file, and refuses a file that changed meanwhile
+      assert.throws(() => removeSocketFile({ ...rm.file!, inode: rm.file!.inode + 1 }), (e: Error & { code?: string }) => e.code === 'ESTALE');
+      assert.ok(fs.existsSync(sock), 'a changed file was removed');
+      assert.deepEqual(removeSocketFile(rm.file), { path: sock, action: `unlink ${sock}` });
+      assert.ok(!fs.existsSync(sock));
+      await s.gone(staleId, 'stale after unlink');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a listener whose path was unlinked and rebound by another (unprivileged) process is hijacked; a listener whose path is gone is unreachable', { skip: root ? false : 'needs root to run the attacker as nobody' }, async () => {
+    const dir = fs.mkdtempSync(path.join('/tmp', 'ipc-diag-hijack-'));
+    fs.chownSync(dir, 65534, 65534); // a directory the attacker can write: the misconfiguration
+    const sock = path.join(dir, 'service.sock');
+    try {
+      const f = await fixture('unix-stream', { path: sock });
+      const l = f.info.listener;
+      const id = `unix:${l.inode}`;
+      const s = new Sampler();
+      await s.never((d) => touching(d, { channels: [id] }), 'healthy listener', 3);
+      const evil = await python(
+        'import socket,os,sys\np=sys.argv[1]\nos.unlink(p)\ns=socket.socket(socket.AF_UNIX)\ns.bind(p)\ns.listen(4)\nprint("READY",flush=True)\nsys.stdin.read()\nos.unlink(p)',
+        [sock],
+        { uid: 65534, gid: 65534 },
+      );
+      const [p] = await s.until(byId(`socket-path:hijacked:${id}`), 'hijacked listener', { min: 2 });
+      assert.equal(p.severity, 'warning');
+      assert.ok(p.pids.includes(evil.pid), `the new owner ${evil.pid} is named: ${JSON.stringify(p.pids)}`);
+      assert.ok(p.pids.includes(l.pid));
+      assert.match(p.title, /taken over/);
+      assert.match(p.evidence.find((e) => e.label === 'path now')!.text, /owner uid 65534/);
+      await evil.stop(); // unlinks its socket: now the old listener's path is simply gone
+      const [g] = await s.until(byId(`socket-path:gone:${id}`), 'listener path gone', { min: 2 });
+      assert.match(g.title, /ENOENT/);
+      await f.close();
+      await s.gone((d) => touching(d, { channels: [id] }), 'after the listener closed');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a path through an unprivileged user's symlink is never followed: neither scanned nor compared", { skip: root ? false : 'needs root to run the attacker as nobody' }, async () => {
+    const dir = fs.mkdtempSync(path.join('/tmp', 'ipc-diag-link-'));
+    const secret = fs.mkdtempSync(path.join(tmp, 'secret-'));
+    try {
+      // a stale socket in a directory only root should look at
+      const hidden = await python('import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])\nprint("READY",flush=True)\nsys.stdin.read()', [path.join(secret, 'hidden.sock')]);
+      await hidden.stop();
+      // the attacker owns a directory with a symlink into it, and a root service binds through it
+      fs.chownSync(dir, 65534, 65534);
+      assert.equal(spawnSync('ln', ['-s', secret, path.join(dir, 'd')], { uid: 65534, gid: 65534 }).status, 0);
+      const svcPath = path.join(dir, 'd', 'svc.sock');
+      const svc = await python('import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])\ns.listen(1)\nprint("READY",flush=True)\nsys.stdin.read()', [svcPath]);
+      const s = new Sampler();
+      for (let i = 0; i < 3; i++) {
+        const d = await s.sample();
+        assert.ok(!d.problems.some((p) => p.title.includes('hidden.sock') || p.evidence.some((e) => e.text.includes('hidden.sock'))), 'looked through the symlink');
+        assert.equal(touching(d, { rule: 'socket-path', pids: [svc.pid] }).length, 0, 'compared a path through the symlink');
+      }
+      await svc.stop();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// ------------------------------------------------------------------ rule 4
+
+describe('rule 4: full accept backlog', { skip: noNative }, () => {
+  for (const family of ['unix', 'tcp4'] as const) {
+    test(`${family}: listen(fd, 1) with two connections nobody accepts is full; gone once it accepts`, async () => {
+      const f = await fixture('backlog', { family, backlog: 1, connections: 2 });
+      const l = f.info.listener;
+      const id = `${family === 'unix' ? 'unix' : 'tcp'}:${l.inode}`;
+      const s = new Sampler();
+      const [p] = await s.until(byId(`accept-backlog:${id}`), 'full backlog', { min: 2 });
+      assert.equal(p.severity, 'warning');
+      assert.match(p.title, /is full \(2 waiting, backlog 1\)/);
+      assert.deepEqual(p.pids, [l.pid]);
+      assert.match(p.evidence.find((e) => e.label === 'listener')!.text, /sleeping/);
+      process.kill(l.pid, 'SIGUSR1');
+      await s.gone(byId(`accept-backlog:${id}`), 'after accept');
+    });
+  }
+
+  test('healthy: a listener that accepted its client has an empty queue and raises nothing', async () => {
+    const f = await fixture('unix-stream', { path: path.join(tmp, 'ok.sock') });
+    await new Sampler().never(byRule('accept-backlog', f.pids), 'accept-backlog');
+  });
+});
+
+// ------------------------------------------------------------------ rule 5
+
+describe('rule 5: queue not draining', () => {
+  test('a SysV queue whose consumer is stopped rises: raised with the rate and "stopped"; gone once it continues', async () => {
+    const f = await fixture('msg-flow', { period: 40 });
+    const i = f.info;
+    const id = `sysv-msg:${i.msqid}`;
+    const s = new Sampler();
+    await s.never(byId(`queue-not-draining:${id}`), 'a draining queue', 5, 200);
+    process.kill(i.consumer, 'SIGSTOP');
+    try {
+      const [p] = await s.until(byId(`queue-not-draining:${id}`), 'queue not draining', { min: 3, gapMs: 250 });
+      assert.equal(p.severity, 'warning');
+      assert.match(p.title, /messages\/s/);
+      assert.match(p.title, /stopped/);
+      assert.match(p.evidence.find((e) => e.label === 'depth')!.text, /^\d+ → \d+ → \d+/);
+      assert.ok(p.actions.some((a) => a.kind === 'signal' && a.signal === 'SIGCONT' && a.pid === i.consumer), JSON.stringify(p.actions));
+    } finally {
+      process.kill(i.consumer, 'SIGCONT');
+    }
+    await s.gone(byId(`queue-not-draining:${id}`), 'after SIGCONT', { min: 2 });
+  });
+
+  test('a Unix socket whose reader stopped reading: the receive queue rises', { skip: noNative }, async () => {
+    const h = await python(
+      'import socket,os,sys,time,signal\na,b=socket.socketpair()\npid=os.fork()\nif pid==0:\n  a.close()\n  while True: time.sleep(0.03); b.send(b"x"*512)\nb.close()\nprint("READY",pid,a.fileno(),flush=True)\nsys.stdin.read()\nos.kill(pid,9)',
+    );
+    const s = new Sampler();
+    const [p] = await s.until(byRule('queue-not-draining', [h.pid]), 'socket queue rising', { min: 3, gapMs: 250 });
+    assert.match(p.title, /bytes\/s/);
+    await h.stop();
+    await s.gone(byRule('queue-not-draining', [h.pid]), 'after the reader exits');
+  });
+});
+
+// ------------------------------------------------------------------ rule 6
+
+describe('rule 6: leftovers', () => {
+  test('SysV shm nobody attaches whose creator is dead: warning with Remove; the Remove action clears it', async () => {
+    const f = await fixture('sysv-shm', { orphan: 1, attach: 0, size: 8192 });
+    const id = `sysv-shm:${f.info.shmid}`;
+    const s = new Sampler();
+    const [p] = await s.until(byId(`leftover:orphan:${id}`), 'orphaned shm');
+    assert.equal(p.severity, 'warning');
+    assert.match(p.evidence.find((e) => e.label === 'creator')!.text, new RegExp(`\\[${f.info.creatorPid}\\] \\(gone\\)`));
+    const rm = p.actions.find((a) => a.kind === 'remove');
+    assert.ok(rm && rm.kind === 'remove' && rm.channel === id);
+    await removeObject(s.snapshot!.channels.find((c) => c.id === id)!);
+    await s.gone(byId(`leftover:orphan:${id}`), 'after remove');
+  });
+
+  test('SysV shm marked removed but still attached: info; gone when the attacher exits', async () => {
+    const f = await fixture('sysv-shm', { attach: 1 });
+    const id = `sysv-shm:${f.info.shmid}`;
+    const s = new Sampler();
+    await s.never((d) => touching(d, { channels: [id] }), 'attached shm', 2);
+    perlSysv('shmctl($ARGV[0], IPC_RMID, 0) or die $!', String(f.info.shmid));
+    const [p] = await s.until(byId(`leftover:destroyed:${id}`), 'destroyed but attached');
+    assert.equal(p.severity, 'info');
+    await f.close();
+    await s.gone((d) => touching(d, { channels: [id] }), 'after the attacher exits');
+  });
+
+  test('a SysV queue with messages whose last sender and receiver are gone: warning; healthy when the sender lives', async () => {
+    const live = await fixture('sysv-msg', { count: 2 });
+    const dead = await fixture('sysv-msg', { orphan: 1, count: 3 });
+    const s = new Sampler();
+    const [p] = await s.until(byId(`leftover:msgq:sysv-msg:${dead.info.msqid}`), 'orphaned queue');
+    assert.equal(p.severity, 'warning');
+    assert.match(p.title, /holds 3 message/);
+    assert.equal(touching(s.last!, { channels: [`sysv-msg:${live.info.msqid}`] }).length, 0, 'a queue whose sender lives is not a leftover');
+    await removeObject(s.snapshot!.channels.find((c) => c.id === `sysv-msg:${dead.info.msqid}`)!);
+    await s.gone(byId(`leftover:msgq:sysv-msg:${dead.info.msqid}`), 'after remove');
+  });
+
+  test('/dev/shm objects and sem.* files nobody holds or maps: info; held ones raise nothing; gone when unlinked', { skip: root ? false : 'other users may hold /dev/shm objects we cannot see' }, async () => {
+    const name = `ipc-diag-${process.pid}`;
+    const held = await fixture('posix-shm', { name: `${name}-held` });
+    fs.writeFileSync(`/dev/shm/${name}`, Buffer.alloc(4096));
+    fs.writeFileSync(`/dev/shm/sem.${name}`, Buffer.alloc(32));
+    try {
+      const s = new Sampler();
+      const pick = (d: { problems: Problem[] }) => d.problems.filter((p) => p.id === `leftover:posix:posix-shm:${name}` || p.id === `leftover:posix:posix-sem:${name}`);
+      const found = await s.until((d) => (pick(d).length === 2 ? pick(d) : []), 'unheld POSIX objects', { min: 2 });
+      for (const p of found) {
+        assert.equal(p.severity, 'info');
+        assert.ok(p.actions.some((a) => a.kind === 'remove'));
+      }
+      assert.equal(s.last!.problems.filter((p) => p.channels.includes(`posix-shm:${name}-held`)).length, 0, 'a held object is not a leftover');
+    } finally {
+      fs.rmSync(`/dev/shm/${name}`, { force: true });
+      fs.rmSync(`/dev/shm/sem.${name}`, { force: true });
+    }
+    await new Sampler().gone((d) => d.problems.filter((p) => p.id.endsWith(`:${name}`)), 'after unlink');
+    await held.close();
+  });
+
+  test('/dev/mqueue queues nobody holds: info (mounting /dev/mqueue for the test if needed)', { skip: root ? false : 'mounting /dev/mqueue needs root' }, async () => {
+    let mounted = false;
+    if (!fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === '/dev/mqueue')) {
+      fs.mkdirSync('/dev/mqueue', { recursive: true });
+      execFileSync('mount', ['-t', 'mqueue', 'none', '/dev/mqueue']);
+      mounted = true;
+    }
+    const name = `ipc-diag-${process.pid}-mq`;
+    try {
+      fs.closeSync(fs.openSync(`/dev/mqueue/${name}`, 'wx', 0o600)); // creates an empty queue; nobody keeps it open
+      const s = new Sampler();
+      const [p] = await s.until(byId(`leftover:posix:posix-mq:${name}`), 'unheld mqueue', { min: 2 });
+      assert.equal(p.severity, 'info');
+      fs.unlinkSync(`/dev/mqueue/${name}`);
+      await s.gone(byId(`leftover:posix:posix-mq:${name}`), 'after mq_unlink');
+    } finally {
+      fs.rmSync(`/dev/mqueue/${name}`, { force: true });
+      if (mounted) spawnSync('umount', ['/dev/mqueue']);
+    }
+  });
+});
+
+// ------------------------------------------------------------------ rule 7
+
+describe('rule 7: semaphores nobody can post', { skip: noNative }, () => {
+  test('a waiter on a set whose only toucher exited: warning; a post wakes the waiter and clears it', async () => {
+    const f = await fixture('sysv-sem', { orphan: 1, values: [0], waitIncrease: 0 });
+    const id = `sysv-sem:${f.info.semid}`;
+    const s = new Sampler();
+    const [p] = await s.until(byId(`semaphore-no-poster:${id}`), 'no poster', { min: 2 });
+    assert.equal(p.severity, 'warning');
+    assert.match(p.title, /1 process\(es\) wait/);
+    assert.match(p.evidence.find((e) => e.label === 'last toucher')!.text, /exited/);
+    perlSysv('semop($ARGV[0], pack("s!3", 0, 1, 0)) or die $!', String(f.info.semid));
+    await s.gone(byId(`semaphore-no-poster:${id}`), 'after a post');
+  });
+
+  test('healthy: waiters on a set the living creator touched raise nothing', async () => {
+    const f = await fixture('sysv-sem', { values: [0, 1], waitIncrease: 0, waitZero: 1 });
+    await new Sampler().never((d) => touching(d, { channels: [`sysv-sem:${f.info.semid}`] }), 'semaphore with a live toucher');
+  });
+});
+
+// ------------------------------------------------------------------ rule 8
+
+describe('rule 8: wait cycles', { skip: noNative }, () => {
+  test('two processes each blocked writing a full pipe the other should read: an error with the cycle a → pipe → b → pipe → a; gone once one drains', async () => {
+    const f = await fixture('pipe-deadlock');
+    const { a, b, abInode, baInode } = f.info;
+    const s = new Sampler();
+    const [p] = await s.until(byRule('wait-cycle', [a.pid, b.pid]), 'wait cycle', { min: 2 });
+    assert.equal(p.severity, 'error');
+    assert.match(p.title, /^Wait cycle \(deadlock\): /);
+    assert.deepEqual([...p.pids].sort(), [a.pid, b.pid].sort());
+    const chain = p.chain!.map((n) => (n.type === 'process' ? n.pid : n.id));
+    assert.equal(chain.length, 5);
+    assert.equal(chain[0], chain[4]);
+    const expect = chain[0] === a.pid ? [a.pid, `pipe:${abInode}`, b.pid, `pipe:${baInode}`, a.pid] : [b.pid, `pipe:${baInode}`, a.pid, `pipe:${abInode}`, b.pid];
+    assert.deepEqual(chain, expect);
+    assert.equal(p.evidence.filter((e) => e.label === 'waits').length, 2);
+    // rule 1 leaves the processes of a cycle to this rule
+    assert.equal(touching(s.last!, { rule: 'blocked-writer', pids: [a.pid, b.pid] }).length, 0);
+    process.kill(a.pid, 'SIGUSR1');
+    await s.gone((d) => touching(d, { pids: [a.pid, b.pid] }), 'after a drains', { min: 2 });
+  });
+
+  test('healthy: a blocked writer whose reader is merely idle is no cycle', async () => {
+    const f = await fixture('blocked-pipe', { capacity: 4096 });
+    const s = new Sampler();
+    await s.until(byRule('blocked-writer', f.pids), 'blocked writer', { min: 2 });
+    assert.equal(touching(s.last!, { rule: 'wait-cycle', pids: f.pids }).length, 0);
+    await s.never(byRule('wait-cycle', f.pids), 'wait-cycle', 2);
+  });
+});
+
+// ------------------------------------------------------------------ rule 9
+
+describe('rule 9: signal trouble', () => {
+  test('a signal pending and blocked across refreshes: warning; a process that ignores SIGTERM: info', async () => {
+    const f = await fixture('signals', { record: path.join(tmp, 'signals.log') });
+    const t = f.info.target;
+    const s = new Sampler();
+    const found = await s.until((d) => touching(d, { rule: 'signal-trouble', pids: [t] }).filter((p) => p.id.startsWith('signal-trouble:pending:')), 'pending blocked', { min: 3 });
+    assert.equal(found[0].severity, 'warning');
+    assert.match(found[0].title, /SIGUSR2 pending but blocked/);
+    const term = s.last!.problems.find((p) => p.id.startsWith('signal-trouble:ignores-term:') && p.pids.includes(t));
+    assert.ok(term, 'ignores SIGTERM');
+    assert.equal(term!.severity, 'info');
+    assert.ok(term!.actions.some((a) => a.kind === 'signal' && a.signal === 'SIGKILL'));
+    await f.close();
+    await s.gone(byRule('signal-trouble', [t]), 'after the process exits');
+  });
+
+  test('a stopped process: warning with SIGCONT; gone once continued', async () => {
+    const f = await fixture('pipe', { bytes: 1 });
+    const pid = f.info.reader.pid;
+    const s = new Sampler();
+    await s.never(byRule('signal-trouble', f.pids), 'signal-trouble on a healthy pipe', 2);
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const [p] = await s.until(byId(`signal-trouble:stopped:${pid}@${s.snapshot!.processes.find((x) => x.pid === pid)!.startTime}`), 'stopped', { min: 2 });
+      assert.equal(p.severity, 'warning');
+      assert.ok(p.actions.some((a) => a.kind === 'signal' && a.signal === 'SIGCONT' && a.pid === pid));
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await s.gone(byRule('signal-trouble', [pid]), 'after SIGCONT');
+  });
+
+  test('a traced process: info naming the tracer; gone once the tracer detaches', { skip: spawnSync('strace', ['-V']).status === 0 ? false : 'strace not installed' }, async () => {
+    const f = await fixture('pipe', { bytes: 1 });
+    const pid = f.info.reader.pid;
+    const tracer = spawn('strace', ['-p', String(pid), '-o', '/dev/null'], { stdio: 'ignore' });
+    try {
+      const s = new Sampler();
+      const [p] = await s.until((d) => touching(d, { rule: 'signal-trouble', pids: [pid] }).filter((x) => /:(traced|trace-stopped):/.test(x.id)), 'traced');
+      assert.match(p.title, new RegExp(`strace\\[${tracer.pid}\\]|\\[${tracer.pid}\\]`));
+      tracer.kill('SIGTERM');
+      await s.gone(byRule('signal-trouble', [pid]), 'after detach');
+    } finally {
+      tracer.kill('SIGKILL');
+    }
+  });
+
+  test('a zombie its parent does not reap: warning naming the parent, after it lasted; gone once reaped', async () => {
+    const f = await fixture('zombie');
+    const { parent, zombie } = f.info;
+    const s = new Sampler();
+    const [p] = await s.until(byRule('signal-trouble', [zombie]), 'zombie', { min: 3, max: 80, gapMs: 250 });
+    assert.equal(p.severity, 'warning');
+    assert.ok(p.pids.includes(parent));
+    assert.match(p.title, new RegExp(`parent .*\\[${parent}\\] does not reap`));
+    assert.ok(p.actions.some((a) => a.kind === 'signal' && a.signal === 'SIGCHLD' && a.pid === parent));
+    process.kill(parent, 'SIGUSR1'); // its handler reaps
+    await s.gone(byRule('signal-trouble', [zombie]), 'after reaping');
+  });
+
+  test('healthy: a process that ignores SIGTERM but holds no IPC, and ordinary sleeping holders, raise nothing', async () => {
+    // (closes whatever the test runner leaked to it: it must hold no IPC at all)
+    const quiet = spawn('python3', ['-c', 'import os,signal,time\nos.closerange(3,65536)\nsignal.signal(signal.SIGTERM,signal.SIG_IGN)\ntime.sleep(30)'], { stdio: 'ignore' });
+    try {
+      const f = await fixture('socketpair', { bytes: 3 });
+      await sleep(200);
+      await new Sampler().never(byRule('signal-trouble', [quiet.pid!, ...f.pids]), 'signal-trouble', 4);
+    } finally {
+      quiet.kill('SIGKILL');
+    }
+  });
+});
+
+// ------------------------------------------------------------------ rule 10
+
+const LISTEN_PY = `import socket,os,sys
+host=sys.argv[1]; port=int(sys.argv[2]); n=int(sys.argv[3])
+def sock():
+  s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1); s.bind((host,port)); s.listen(8); return s
+first=sock(); port=first.getsockname()[1]
+kids=[]
+for i in range(n-1):
+  pid=os.fork()
+  if pid==0:
+    first.close(); s=sock(); sys.stdin.close(); import time; time.sleep(3600)
+  kids.append(pid)
+print("READY",port,*kids,flush=True)
+sys.stdin.read()
+for k in kids: os.kill(k,9)
+`;
+const LISTEN_PL = `use Socket; $|=1; my ($host,$port)=@ARGV; socket(my $s, PF_INET, SOCK_STREAM, 0) or die "$!"; setsockopt($s, SOL_SOCKET, 15, pack("i",1)) or die "$!"; bind($s, sockaddr_in($port, inet_aton($host))) or die "bind: $!"; listen($s, 8) or die "$!"; print "READY\\n"; <STDIN>;`;
+
+describe('rule 10: port clashes', () => {
+  test('an SO_REUSEPORT group of one program is info; another program on the same port is a warning, and 127.0.0.1 reaches the most specific address', async () => {
+    const group = await python(LISTEN_PY, ['0.0.0.0', '0', '2']);
+    const port = Number(group.ready[0]);
+    const pids = [group.pid, ...group.ready.slice(1).map(Number)];
+    const s = new Sampler();
+    const [info] = await s.until(byRule('port-clash', pids), 'reuseport group', { min: 2 });
+    assert.equal(info.severity, 'info');
+    assert.match(info.title, new RegExp(`2 listeners of one program share TCP port ${port}`));
+    assert.match(info.title, /chosen by the kernel from a hash/);
+    const other = await perl(LISTEN_PL, ['127.0.0.1', String(port)]);
+    const [warn] = await s.until((d) => byRule('port-clash', [other.pid])(d), 'different programs', { min: 2 });
+    assert.equal(warn.severity, 'warning');
+    assert.match(warn.title, new RegExp(`a connect to 127\\.0\\.0\\.1:${port} reaches 127\\.0\\.0\\.1:${port} \\(perl\\[${other.pid}\\]\\) \\(the most specific address wins\\)`));
+    await other.stop();
+    await group.stop();
+    await s.gone(byRule('port-clash', [...pids, other.pid]), 'after the listeners exit');
+  });
+
+  test('healthy: one listener shared by forked workers (nginx), and IPv4 + IPv6 wildcards (dual stack), raise nothing', async () => {
+    const shared = await python('import socket,os,sys,time\ns=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(8)\npid=os.fork()\nif pid==0:\n  sys.stdin.close(); time.sleep(3600)\nprint("READY",pid,flush=True)\nsys.stdin.read()\nos.kill(pid,9)');
+    const dual = await python('import socket,sys\na=socket.socket(socket.AF_INET6); a.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1); a.bind(("::",0)); a.listen(8)\np=a.getsockname()[1]\nb=socket.socket(); b.bind(("0.0.0.0",p)); b.listen(8)\nprint("READY",p,flush=True)\nsys.stdin.read()');
+    await new Sampler().never(byRule('port-clash', [shared.pid, Number(shared.ready[0]), dual.pid]), 'port-clash', 3);
+  });
+});

@@ -1,0 +1,130 @@
+// `ipc-inspector doctor` (the real CLI) and the diagnosis in the snapshot worker, on real objects:
+// doctor exits 1 and names a wait cycle between two deadlocked fixture processes, exits 0 for a
+// healthy one (--pid), prints hostile process names escaped, and rejects bad options with exit 2;
+// SnapshotService({ diagnose: true }) brings the problems from its worker thread with the diff.
+import { after, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
+import type { Diagnosis } from '../../src/core/diagnose';
+import { escapeControl } from '../../src/core/format';
+import { loadNative } from '../../src/core/native';
+import { SnapshotService } from '../../src/core/snapshotService';
+
+function repoRoot(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 8; i++) {
+    if (fs.existsSync(path.join(dir, 'bin', 'ipc-inspector.js')) && fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    dir = path.dirname(dir);
+  }
+  throw new Error('repository root not found above ' + __dirname);
+}
+const ROOT = repoRoot();
+const BIN = path.join(ROOT, 'bin', 'ipc-inspector.js');
+const noCli = fs.existsSync(path.join(ROOT, 'dist', 'cli.js')) ? false : 'dist/cli.js not built (node scripts/build.mjs cli)';
+const noNative = loadNative().addon ? false : `native addon not loaded (${loadNative().error}): pipe fill levels are unknown`;
+
+function doctor(args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, 'doctor', ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 300000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const made: Fixture[] = [];
+async function fixture(kind: string, opts: Parameters<typeof makeFixture>[1] = {}): Promise<Fixture> {
+  const f = await makeFixture(kind, opts);
+  made.push(f);
+  return f;
+}
+after(() => closeAll(made));
+
+const pidArgs = (pids: number[]) => pids.flatMap((p) => ['--pid', String(p)]);
+
+describe('ipc-inspector doctor', { skip: noCli || noNative }, () => {
+  test('a deadlock: exit 1, the wait cycle as JSON with both processes and the chain', async () => {
+    const f = await fixture('pipe-deadlock');
+    const { a, b } = f.info;
+    const r = doctor(['--json', '--samples', '3', '--interval', '200', ...pidArgs([a.pid, b.pid])]);
+    assert.equal(r.code, 1, r.stderr);
+    const d = JSON.parse(r.stdout) as Diagnosis & { version: number };
+    assert.equal(d.version, 1);
+    const cyc = d.problems.find((p) => p.rule === 'wait-cycle');
+    assert.ok(cyc, `no wait-cycle in ${d.problems.map((p) => p.id).join(', ')}`);
+    assert.equal(cyc.severity, 'error');
+    assert.deepEqual([...cyc.pids].sort(), [a.pid, b.pid].sort());
+    assert.equal(cyc.chain!.length, 5);
+    for (const p of d.problems) assert.ok(p.pids.some((x) => x === a.pid || x === b.pid), `--pid filter let ${p.id} through`);
+    assert.equal(d.counts.error, d.problems.filter((p) => p.severity === 'error').length);
+  });
+
+  test('a healthy process: exit 0 and "no problems found"', async () => {
+    const f = await fixture('socketpair', { bytes: 2 });
+    const r = doctor(['--samples', '2', '--interval', '100', ...pidArgs(f.pids)]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^ipc-inspector doctor: error 0, warning 0, info 0 \(2 snapshots\)/);
+    assert.match(r.stdout, /no problems found/);
+  });
+
+  test('hostile process names are printed escaped, one problem title per line', async () => {
+    const comm = 'ev\n<b>\u202e';
+    const f = await fixture('blocked-pipe', { capacity: 4096, comm });
+    const r = doctor(['--samples', '3', '--interval', '200', ...pidArgs(f.pids)]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const title = r.stdout.split('\n').find((l) => l.startsWith('WARNING blocked-writer'));
+    assert.ok(title, r.stdout);
+    assert.ok(title.includes(escapeControl(f.info.comm)), title);
+    assert.ok(!r.stdout.includes(f.info.comm), 'raw comm printed');
+    assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f\u202e]/.test(r.stdout), 'control characters printed');
+    assert.match(r.stdout, /^ {2}what {2}/m);
+    assert.match(r.stdout, /^ {2}chain /m);
+    assert.match(r.stdout, /^ {4}peek {4}Peek at pipe:\[\d+\] \(does not consume\)$/m);
+  });
+
+  for (const [what, args, re] of [
+    ['samples 0', ['--samples', '0'], /--samples must be an integer from 1 to 100/],
+    ['unknown option', ['--bogus'], /unknown option --bogus/],
+    ['bad pid', ['--pid', 'x'], /invalid pid x/],
+  ] as const) {
+    test(`usage error (${what}): exit 2, one line on stderr`, () => {
+      const r = doctor([...args]);
+      assert.equal(r.code, 2);
+      assert.equal(r.stdout, '');
+      assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, re);
+    });
+  }
+
+  test('--help names every rule family and the exit status', () => {
+    const r = doctor(['--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /wait cycles/);
+    assert.match(r.stdout, /Exit status: 1 when a problem at warning level or above/);
+  });
+});
+
+describe('SnapshotService({ diagnose: true })', { skip: noNative }, () => {
+  test('the worker sends each snapshot\'s diagnosis with its diff', async () => {
+    const f = await fixture('blocked-pipe', { capacity: 4096 });
+    const svc = new SnapshotService({ diagnose: true });
+    try {
+      assert.equal(svc.usingWorker, true, svc.fallbackReason ?? '');
+      let found = false;
+      for (let i = 0; i < 40 && !found; i++) {
+        const r = await svc.next();
+        assert.ok(r.diagnosis, 'no diagnosis with the diff');
+        assert.equal(r.diagnosis.takenAt, r.snapshot.takenAt);
+        found = r.diagnosis.problems.some((p) => p.id === `blocked-writer:pipe:${f.info.inode}`);
+      }
+      assert.ok(found, 'the blocked writer never came through the worker');
+    } finally {
+      svc.dispose();
+    }
+    const plain = new SnapshotService({});
+    try {
+      assert.equal((await plain.next()).diagnosis, undefined, 'no diagnosis unless asked for');
+    } finally {
+      plain.dispose();
+    }
+  });
+});

@@ -1,0 +1,276 @@
+// Free Port on real servers (fixtures/net-server.c): one that exits on SIGTERM, one that ignores
+// it (SIG_IGN) and one that catches and ignores it (both need the SIGKILL escalation), one in
+// another network namespace (bind test through nsenter), two SO_REUSEPORT listeners on one port,
+// a UDP socket, another user's server (the policy asks first; declining leaves it alone) — each
+// freed, and the bind test passing afterwards. Plus the CLI: `port`, `--json`, `--free --yes`,
+// no SIGKILL without a terminal or --yes, and hostile process names escaped on one line.
+//
+//   node scripts/build.mjs test/integration cli && node --test dist/test/integration/freePort.test.js
+import { after, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { stageForOtherUsers } from '../harness/otherUser';
+import { makeNetns, netnsInode, netServerBinary, startNet, type NetProc } from '../../fixtures/netServer';
+import { freePort, type FreePortEvent, type StopQuestion } from '../../src/core/actions/freePort';
+import { sessionOrigins } from '../../src/core/actions/origin';
+import { findListeners } from '../../src/core/ports';
+
+const ROOT = (() => {
+  let dir = __dirname;
+  for (let i = 0; i < 8; i++) {
+    if (fs.existsSync(path.join(dir, 'bin', 'ipc-inspector.js'))) return dir;
+    dir = path.dirname(dir);
+  }
+  throw new Error('repository root not found');
+})();
+const BIN = path.join(ROOT, 'bin', 'ipc-inspector.js');
+const root = process.geteuid?.() === 0;
+
+const procs: NetProc[] = [];
+const cleanups: (() => void)[] = [];
+after(async () => {
+  await Promise.all(procs.map((p) => p.stop()));
+  for (const c of cleanups.reverse()) c();
+});
+const keep = (p: NetProc) => (procs.push(p), p);
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
+/** Runs Free Port on `port`, answering every question with `answer`; returns the result, the questions and the events in order. */
+async function free(port: number, answer: (q: StopQuestion) => boolean, timeoutMs = 1500, protocol?: 'tcp' | 'udp', knownOrigin = true) {
+  const { snapshot, listeners } = await findListeners(port, { protocol });
+  const questions: StopQuestion[] = [];
+  const events: FreePortEvent[] = [];
+  // the servers are this test's children: started in this session, as the CLI would see them
+  const origins = await sessionOrigins();
+  const origin = knownOrigin ? (pid: number) => origins.origin(pid) : undefined;
+  const result = await freePort(port, listeners, snapshot.processes, { confirm: async (q) => (questions.push(q), answer(q)), onEvent: (e) => events.push(e) }, { signalTimeoutMs: timeoutMs, origin });
+  return { result, questions, events, listeners };
+}
+
+/** An independent check from here: can we listen on the port now? */
+function canListen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen({ port, host, exclusive: true }, () => s.close(() => resolve(true)));
+  });
+}
+
+describe('Free Port', () => {
+  test('a server that exits on SIGTERM: its disposition first, SIGTERM alone, then the bind test passes', async () => {
+    const s = keep(await startNet(['listen', '--addr', '127.0.0.1', '--term', 'catch-exit']));
+    const port = s.info.port as number;
+    const { result, questions, events, listeners } = await free(port, () => true);
+    assert.equal(listeners.length, 1);
+    assert.deepEqual(listeners[0].processes.map((p) => [p.pid, p.sigterm.disposition]), [[s.pid, 'caught']]);
+    const firstSignal = events.findIndex((e) => e.type === 'signal');
+    const disp = events.findIndex((e) => e.type === 'disposition' && e.pid === s.pid);
+    assert.ok(disp >= 0 && disp < firstSignal, 'the SIGTERM disposition is shown before the first step');
+    assert.deepEqual(questions, [], 'nothing to ask: our own process, and no SIGKILL needed');
+    assert.equal(result.stops[0].outcome, 'exited');
+    assert.deepEqual(result.stops[0].sent, ['SIGTERM']);
+    assert.equal((await s.exited).code, 0, 'it ran its handler and exited by itself');
+    assert.deepEqual(result.bind.map((b) => [b.free, b.method]), [[true, 'in-process']]);
+    assert.equal(result.free, true);
+    assert.deepEqual(result.remaining, []);
+    assert.ok(await canListen(port));
+  });
+
+  test('default disposition: SIGTERM terminates it', async () => {
+    const s = keep(await startNet(['listen', '--addr', '127.0.0.1']));
+    const { result, events } = await free(s.info.port, () => true);
+    assert.ok(events.some((e) => e.type === 'disposition' && e.sigterm.disposition === 'default'));
+    assert.equal(result.stops[0].outcome, 'exited');
+    assert.equal((await s.exited).signal, 'SIGTERM');
+    assert.equal(result.free, true);
+  });
+
+  test('a server that ignores SIGTERM (SIG_IGN): shown as ignored, SIGKILL offered at once, then free', async () => {
+    const s = keep(await startNet(['listen', '--addr', '127.0.0.1', '--term', 'ignore']));
+    const { result, questions } = await free(s.info.port, () => true, 60000);
+    assert.equal(result.stops[0].sigterm.disposition, 'ignored');
+    assert.deepEqual(
+      questions.map((q) => [q.pid, q.signal, q.waitedMs]),
+      [[s.pid, 'SIGKILL', 0]],
+      'an ignored SIGTERM is not waited for (the 60 s timeout would fail this test)',
+    );
+    assert.ok(questions[0].reasons.some((r) => /cannot be caught/.test(r)));
+    assert.deepEqual(result.stops[0].sent, ['SIGTERM', 'SIGKILL']);
+    assert.equal((await s.exited).signal, 'SIGKILL');
+    assert.equal(result.free, true);
+    assert.ok(await canListen(s.info.port));
+  });
+
+  test('a server that catches SIGTERM and stays: SIGKILL offered after the timeout; declining leaves it listening', async () => {
+    const s = keep(await startNet(['listen', '--addr', '127.0.0.1', '--term', 'catch-stay']));
+    const no = await free(s.info.port, () => false, 300);
+    assert.equal(no.result.stops[0].sigterm.disposition, 'caught');
+    assert.deepEqual(no.questions.map((q) => [q.signal, q.waitedMs]), [['SIGKILL', 300]]);
+    assert.ok(no.events.some((e) => e.type === 'timeout' && e.pid === s.pid && e.waitedMs === 300));
+    assert.equal(no.result.stops[0].outcome, 'still-running');
+    assert.equal(no.result.free, false);
+    assert.equal(no.result.bind[0].error, 'EADDRINUSE');
+    assert.deepEqual(no.result.remaining.map((l) => l.processes.map((p) => p.pid)), [[s.pid]]);
+    assert.ok(alive(s.pid));
+    const yes = await free(s.info.port, () => true, 300);
+    assert.deepEqual(yes.result.stops[0].sent, ['SIGTERM', 'SIGKILL']);
+    assert.equal(yes.result.free, true);
+  });
+
+  test('two listeners on one port (SO_REUSEPORT): both stopped, then free', async () => {
+    const a = keep(await startNet(['listen', '--addr', '127.0.0.1', '--reuseport']));
+    const b = keep(await startNet(['listen', '--addr', '127.0.0.1', '--port', String(a.info.port), '--reuseport']));
+    const { result, listeners } = await free(a.info.port, () => true);
+    assert.deepEqual(listeners.map((l) => l.processes[0].pid).sort(), [a.pid, b.pid].sort());
+    assert.deepEqual(result.stops.map((s) => s.outcome), ['exited', 'exited']);
+    assert.deepEqual(result.bind.map((x) => x.free), [true], 'one address, one bind test');
+    assert.equal(result.free, true);
+    assert.ok(await canListen(a.info.port));
+  });
+
+  test('UDP: a bound socket (SO_REUSEPORT pair) is a listener too', async () => {
+    const a = keep(await startNet(['listen', '--proto', 'udp', '--addr', '127.0.0.1', '--reuseport']));
+    const b = keep(await startNet(['listen', '--proto', 'udp', '--addr', '127.0.0.1', '--port', String(a.info.port), '--reuseport']));
+    const { result, listeners } = await free(a.info.port, () => true, 1500, 'udp');
+    assert.equal(listeners.length, 2);
+    assert.ok(listeners.every((l) => l.protocol === 'udp' && l.state === 'UNCONN'));
+    assert.equal(result.free, true);
+    assert.deepEqual(result.bind.map((x) => [x.protocol, x.free]), [['udp', true]]);
+    assert.ok(!alive(a.pid) && !alive(b.pid));
+  });
+
+  test('a listener in another network namespace: listed with its netns, freed, the bind test runs inside it', { skip: !root ? 'needs root (ip netns, nsenter)' : false }, async () => {
+    const ns = `ifp${process.pid % 100000}`;
+    cleanups.push(makeNetns(ns));
+    const host = keep(await startNet(['listen', '--addr', '127.0.0.1']));
+    const port = host.info.port as number;
+    const inner = keep(await startNet(['listen', '--addr', '127.0.0.1', '--port', String(port), '--term', 'catch-stay'], { prefix: ['ip', 'netns', 'exec', ns] }));
+    const { result, listeners, questions } = await free(port, () => true, 300);
+    assert.deepEqual(listeners.map((l) => l.netns).sort(), [netnsInode(ns), /\[(\d+)\]/.exec(fs.readlinkSync('/proc/self/ns/net'))![1]].sort(), 'the same port in two namespaces: both listed');
+    assert.deepEqual(questions.map((q) => [q.pid, q.signal]), [[inner.pid, 'SIGKILL']]);
+    const foreign = result.bind.find((b) => b.netns === netnsInode(ns));
+    assert.deepEqual(foreign && [foreign.free, foreign.method], [true, 'nsenter'], `bind inside the namespace: ${JSON.stringify(foreign)}`);
+    assert.equal(result.free, true);
+    // an independent look inside the namespace: a listener can be made there now
+    const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, '-e', `require('net').createServer().listen(${port}, '127.0.0.1', function () { this.close(); })`], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  });
+
+  test('as root, a root server of unknown origin may be a system service: the policy asks before SIGTERM', { skip: !root ? 'needs root' : false }, async () => {
+    const s = keep(await startNet(['listen', '--addr', '127.0.0.1']));
+    const { result, questions } = await free(s.info.port, () => false, 1500, undefined, false);
+    assert.deepEqual(questions.map((q) => [q.signal, q.pid]), [['SIGTERM', s.pid]]);
+    assert.ok(questions[0].reasons.some((r) => /not started from this session/.test(r)), questions[0].reasons.join('; '));
+    assert.equal(result.stops[0].outcome, 'declined');
+    assert.ok(alive(s.pid));
+  });
+
+  test('another user’s server: the policy asks before SIGTERM; declining sends nothing', { skip: !root ? 'needs root to run a server as nobody' : false }, async () => {
+    // nobody cannot enter our private fixture cache: run a staged, world-readable copy
+    const staged = stageForOtherUsers([[await netServerBinary(), 'net-server']]);
+    cleanups.push(() => staged.remove());
+    const s = keep(await startNet(['listen', '--addr', '127.0.0.1'], { exe: staged.path('net-server'), prefix: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] }));
+    const { result, questions, events } = await free(s.info.port, () => false);
+    assert.deepEqual(questions.map((q) => q.signal), ['SIGTERM']);
+    assert.ok(questions[0].reasons.some((r) => /another user/.test(r)), questions[0].reasons.join('; '));
+    assert.ok(!events.some((e) => e.type === 'signal'), 'nothing sent');
+    assert.equal(result.stops[0].outcome, 'declined');
+    assert.equal(result.free, false);
+    assert.ok(alive(s.pid));
+  });
+});
+
+describe('ipc-inspector port (CLI)', { skip: fs.existsSync(path.join(ROOT, 'dist', 'cli.js')) ? false : 'dist/cli.js not built' }, () => {
+  const cli = (args: string[], input?: string) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input: input ?? '', timeout: 60000 });
+
+  test('lists the listener with its process, escaped: a hostile name stays on one line', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-port-'));
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const hostile = path.join(dir, 'ev\n[x](cmd)');
+    fs.symlinkSync(await netServerBinary(), hostile);
+    const s = keep(await startNet(['listen', '--addr', '127.0.0.1'], { exe: hostile }));
+    const r = cli(['port', String(s.info.port)]);
+    assert.equal(r.status, 0, r.stderr);
+    const line = r.stdout.split('\n').find((l) => l.includes(`[${s.pid}]`));
+    assert.ok(line, r.stdout);
+    assert.ok(line.includes('ev\\n[x](cmd)'), `escaped on one line: ${line}`);
+    assert.ok(!r.stdout.includes('ev\n['), 'no raw newline from the process name');
+    const j = JSON.parse(cli(['port', String(s.info.port), '--json']).stdout);
+    assert.equal(j.listeners[0].processes[0].comm, 'ev\n[x](cmd)', 'JSON keeps the data as it is');
+    assert.equal(j.listeners[0].processes[0].provenance, null);
+  });
+
+  test('--free without a terminal: SIGTERM yes, SIGKILL only with --yes', async () => {
+    const s = keep(await startNet(['listen', '--addr', '127.0.0.1', '--term', 'ignore']));
+    const no = cli(['port', String(s.info.port), '--free', '--signal-timeout', '200']);
+    assert.equal(no.status, 1);
+    assert.match(no.stderr, /use --yes/);
+    assert.match(no.stdout, /SIGTERM is ignored/);
+    assert.match(no.stdout, /is NOT free/);
+    assert.ok(alive(s.pid));
+    const yes = cli(['port', String(s.info.port), '--free', '--signal-timeout', '200', '--yes', '--json']);
+    assert.equal(yes.status, 0, yes.stderr);
+    const j = JSON.parse(yes.stdout);
+    assert.equal(j.free, true);
+    assert.deepEqual(j.stops[0].sent, ['SIGTERM', 'SIGKILL']);
+    assert.ok(!alive(s.pid));
+  });
+
+  test('--free on a terminal asks before SIGKILL: “n” keeps it, “y” kills it', { skip: (() => { try { execFileSync('script', ['-V'], { stdio: 'ignore' }); return false; } catch { return 'script (util-linux) is not installed'; } })() }, async () => {
+    const s = keep(await startNet(['listen', '--addr', '127.0.0.1', '--term', 'catch-stay']));
+    // `script` gives the command a pseudo-terminal in a session of its own — so the policy also
+    // asks before SIGTERM (a root process not started in that session); the lines are typed at it
+    const onTty = (answers: string) =>
+      spawnSync('script', ['-qec', `${process.execPath} ${BIN} port ${s.info.port} --free --signal-timeout 200`, '/dev/null'], { encoding: 'utf8', input: answers, timeout: 60000 });
+    const no = onTty('y\nn\n');
+    assert.equal(no.status, 1, no.stdout);
+    assert.match(no.stdout, /Send SIGTERM\? \[y\/N\]/);
+    assert.match(no.stdout, /did not exit within 200 ms after SIGTERM\. Send SIGKILL to /);
+    assert.match(no.stdout, /Send SIGKILL\? \[y\/N\]/);
+    assert.match(no.stdout, /is NOT free/);
+    assert.ok(alive(s.pid));
+    const yes = onTty('y\ny\n');
+    assert.equal(yes.status, 0, yes.stdout);
+    assert.match(yes.stdout, /port \d+ is free/);
+    assert.ok(!alive(s.pid));
+  });
+
+  test('usage errors exit 2 with one line', () => {
+    for (const args of [['port'], ['port', '70000'], ['port', 'x'], ['port', '80', '--protocol', 'sctp'], ['port', '80', '--yes']]) {
+      const r = cli(args);
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.equal(r.stdout, '');
+    }
+  });
+
+  test('a free port: nothing listens', async () => {
+    const s = net.createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const port = (s.address() as net.AddressInfo).port;
+    await new Promise((r) => s.close(r));
+    const r = cli(['port', String(port)]);
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /nothing listens on port/);
+  });
+});
+
+// the bind probe is also checked against `ss` where it exists (an oracle for "who listens")
+test('oracle: ss sees the same listener Free Port lists', { skip: (() => { try { execFileSync('ss', ['-V'], { stdio: 'ignore' }); return false; } catch { return 'ss is not installed'; } })() }, async () => {
+  const s = keep(await startNet(['listen', '--addr', '127.0.0.1']));
+  const { listeners } = await findListeners(s.info.port);
+  const ss = execFileSync('ss', ['-Hltnp', `sport = :${s.info.port}`], { encoding: 'utf8' });
+  assert.equal(listeners.length, ss.trim().split('\n').filter(Boolean).length);
+  assert.match(ss, new RegExp(`pid=${listeners[0].processes[0].pid},`));
+});

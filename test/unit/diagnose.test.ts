@@ -1,0 +1,392 @@
+// The diagnosis layer's pure parts on hand-made snapshots and evidence: the syscall and mount
+// parsers, healthy shapes of real services (PostgreSQL, nginx) that must raise nothing, the wait
+// graph's cycles, the semaphore classification, signal-history rules, port-clash reachability,
+// escaping of hostile names in problem text, and the Diagnoser's bookkeeping (stable ids and
+// `since`, a failing rule reported as a note).
+import { describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { Diagnoser, RULES, runRules, type Problem } from '../../src/core/diagnose';
+import { waitGraph } from '../../src/core/diagnose/blocking';
+import { emptyEvidence, type Evidence, type ProcessFacts } from '../../src/core/diagnose/evidence';
+import { parseMountInfo } from '../../src/core/diagnose/paths';
+import type { HistoryEntry, Rule } from '../../src/core/diagnose/rule';
+import { SnapshotIndex } from '../../src/core/diagnose/snapshotIndex';
+import { DiagnosisReceiver, diagnosisHook, type DiagnosisDelta } from '../../src/core/diagnose/workerHook';
+import { describeSyscall, parseSyscall } from '../../src/core/diagnose/syscalls';
+import { sortChannels } from '../../src/core/diff';
+import type { Channel, ProcessInfo, Snapshot } from '../../src/core/model';
+
+// ------------------------------------------------------------------ builders
+
+function proc(pid: number, o: Partial<ProcessInfo> = {}): ProcessInfo {
+  return {
+    pid, ppid: 1, comm: `p${pid}`, cmdline: [], uid: 0, user: 'root', startTime: 1000 + pid, state: 'S', tracerPid: 0,
+    signals: { pending: [], shdPending: [], blocked: [], ignored: [], caught: [], queued: null, queueLimit: null },
+    timers: [], threads: 1, cwd: null, exe: `/usr/bin/p${pid}`, ...o,
+  };
+}
+
+function snap(processes: ProcessInfo[], channels: Channel[], at: number, o: Partial<Snapshot> = {}): Snapshot {
+  return {
+    version: 1, takenAt: new Date(at).toISOString(), durationMs: 1, host: { kernel: 'test', hostname: 'test' },
+    capabilities: { native: true, mqueueMounted: true, sockDiag: true, msgCopy: true, pidfd: true, root: true, euid: 0, ptraceScope: 1, threads: 2 },
+    warnings: [], processes, channels: sortChannels([...channels]), ...o,
+  };
+}
+
+const pipe = (inode: number, endpoints: Channel['endpoints'], buffered = 0, capacity = 65536): Channel => ({ id: `pipe:${inode}`, kind: 'pipe', inode, endpoints, bufferedBytes: buffered, capacity });
+
+/** Runs the given rules over `snaps` (oldest first) with empty evidence, history carried along; the last run's problems. */
+function runOver(snaps: Snapshot[], rules: readonly Rule[] = RULES, evidence: (s: Snapshot) => Evidence = () => emptyEvidence()): Problem[] {
+  const histories = new Map<string, HistoryEntry<unknown>[]>();
+  let last: Problem[] = [];
+  for (const s of snaps) {
+    const index = new SnapshotIndex(s);
+    const now = Date.parse(s.takenAt);
+    const r = runRules(rules, { snapshot: s, index, now }, evidence(s), histories as never);
+    assert.deepEqual(r.notes, []);
+    for (const [id, memo] of r.memos) {
+      const h = histories.get(id) ?? [];
+      h.push({ at: now, memo });
+      histories.set(id, h);
+    }
+    last = r.drafts.map((d) => ({ ...d, since: d.since ?? s.takenAt }));
+  }
+  return last;
+}
+
+const T0 = Date.parse('2026-11-30T10:00:00Z');
+const times = (n: number, gap = 1000) => Array.from({ length: n }, (_, i) => T0 + i * gap);
+
+// ------------------------------------------------------------------ parsers
+
+describe('syscall parsing', () => {
+  test('running, user space, a write on fd 5, a semop, an unknown call, garbage', () => {
+    assert.deepEqual(parseSyscall('running\n', 'x64'), { kind: 'running' });
+    assert.deepEqual(parseSyscall('-1 0x7ffc 0x7f00\n', 'x64'), { kind: 'user' });
+    const w = parseSyscall('1 0x5 0x7f3a2c001000 0x11000 0x0 0x0 0x0 0x7ffd5b1c8a68 0x7f3a2c5b1e8d\n', 'x64');
+    assert.equal(w.name, 'write');
+    assert.equal(w.op, 'write');
+    assert.equal(w.target, 5);
+    assert.equal(describeSyscall(w), 'write(fd 5)');
+    const sem = parseSyscall('65 0x8001 0x7ffc 0x1 0x0 0x0 0x0 0x7ffc 0x7f00', 'x64');
+    assert.equal(describeSyscall(sem), 'semop(semid 32769)');
+    assert.equal(parseSyscall('64 0x3 0x0 0x0 0 0 0 0 0', 'arm64').op, 'write');
+    const ep = parseSyscall('232 0x4 0x7ffc 0x400 0xffffffffffffffff 0x0 0x0 0x7ffc 0x7f00', 'x64');
+    assert.equal(ep.op, undefined);
+    assert.equal(describeSyscall(ep), 'epoll_wait()');
+    // an fd argument of -1 (printed as a 64-bit register) is no fd
+    assert.equal(parseSyscall('1 0xffffffffffffffff 0x0 0x0 0 0 0 0 0', 'x64').target, undefined);
+    assert.equal(parseSyscall('garbage', 'x64').kind, 'unknown');
+    assert.equal(parseSyscall('1 zz 0x0 0x0', 'x64').kind, 'unknown');
+    assert.equal(parseSyscall('1 0x5 0x0 0x0', 's390x').op, undefined, 'unknown architecture: names nothing');
+  });
+
+  test('mountinfo: escaped mount points and the type after the separator', () => {
+    const m = parseMountInfo(
+      '25 24 0:23 / /dev/shm rw,relatime - tmpfs tmpfs rw\n' +
+        '90 25 0:55 / /tmp/a\\040b rw,nosuid shared:5 - fuse.sshfs host:/ rw\n' +
+        'garbage line\n',
+    );
+    assert.equal(m.types.get('/dev/shm'), 'tmpfs');
+    assert.equal(m.types.get('/tmp/a b'), 'fuse.sshfs');
+    assert.equal(m.types.size, 2);
+  });
+});
+
+// ------------------------------------------------------------------ healthy shapes
+
+describe('healthy services raise nothing', () => {
+  test('PostgreSQL: postmaster-death pipe (8 readers, writer only in the postmaster), listeners, SysV interlock, DSM segments, backend connection', () => {
+    const pm = 100;
+    const kids = [101, 102, 103, 104, 105, 106];
+    const procs = [proc(pm, { comm: 'postgres' }), ...kids.map((k) => proc(k, { ppid: pm, comm: 'postgres', exe: '/usr/lib/postgresql/15/bin/postgres' }))];
+    procs[0].exe = '/usr/lib/postgresql/15/bin/postgres';
+    procs[0].signals = { ...procs[0].signals, caught: ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGCHLD'], ignored: ['SIGPIPE'] };
+    const chans: Channel[] = [
+      pipe(900, [{ pid: pm, fd: 3, mode: 'r' }, { pid: pm, fd: 4, mode: 'w' }, ...kids.map((k) => ({ pid: k, fd: 3, mode: 'r' as const }))], 0),
+      // the self-pipe every postgres process has (latch): both ends in one process
+      ...[pm, ...kids].map((p, i) => pipe(950 + i, [{ pid: p, fd: 8, mode: 'r' }, { pid: p, fd: 9, mode: 'w' }], 0)),
+      { id: 'unix:910', kind: 'unix', inode: 910, type: 'stream', path: '/var/run/postgresql/.s.PGSQL.5432', state: 'listen', endpoints: [{ pid: pm, fd: 6, mode: 'rw' }], recvQueue: 0, sendQueue: 244, netns: '1', boundInode: 5555, boundDev: '0:25' },
+      { id: 'tcp:911', kind: 'tcp', family: 4, local: '127.0.0.1:5432', remote: '0.0.0.0:*', state: 'LISTEN', recvQueue: 0, sendQueue: 244, inode: 911, netns: '1', uid: 110, endpoints: [{ pid: pm, fd: 5, mode: 'rw' }] },
+      { id: 'sysv-shm:31', kind: 'sysv-shm', key: 0x622e8, shmid: 31, size: 56, attachCount: 7, creatorPid: pm, lastPid: 106, uid: 110, owner: 'postgres', mode: '0600', destroyed: false, orphaned: false, endpoints: [pm, ...kids].map((p) => ({ pid: p, map: '7f00-7f01', mode: 'rw' as const })) },
+      { id: 'posix-shm:PostgreSQL.2435199508', kind: 'posix-shm', name: 'PostgreSQL.2435199508', size: 26976, uid: 110, owner: 'postgres', mode: '0600', endpoints: [pm, ...kids].map((p) => ({ pid: p, map: '7f02-7f03', mode: 'rw' as const })) },
+      { id: 'anon-shm:0:1:5595', kind: 'anon-shm', name: '/dev/zero', inode: 5595, dev: '0:1', size: 149520384, endpoints: [pm, ...kids].map((p) => ({ pid: p, map: '7e00-7f00', mode: 'rw' as const })) },
+    ];
+    const snaps = times(4).map((t) => snap(procs, chans, t));
+    assert.deepEqual(runOver(snaps).map((p) => p.id), []);
+    // the same shape once the postmaster died: its children keep the read end and see EOF
+    const orphans = chans.map((c) => (c.id === 'pipe:900' ? { ...c, endpoints: c.endpoints.filter((e) => e.pid !== pm) } : c));
+    const died = times(2).map((t) => snap(procs.slice(1), orphans, t));
+    assert.deepEqual(runOver(died).map((p) => p.id), ['no-other-end:no-writer:pipe:900']);
+  });
+
+  test('nginx: master and workers share the 0.0.0.0:80 and [::]:80 listeners (dual stack), socketpairs to each worker', () => {
+    const master = proc(200, { comm: 'nginx', exe: '/usr/sbin/nginx' });
+    const workers = [201, 202].map((w) => proc(w, { ppid: 200, comm: 'nginx', exe: '/usr/sbin/nginx', uid: 33, user: 'www-data' }));
+    const holders = (fd: number) => [200, 201, 202].map((p) => ({ pid: p, fd, mode: 'rw' as const }));
+    const chans: Channel[] = [
+      { id: 'tcp:300', kind: 'tcp', family: 4, local: '0.0.0.0:80', remote: '0.0.0.0:*', state: 'LISTEN', recvQueue: 0, sendQueue: 511, inode: 300, netns: '1', uid: 0, endpoints: holders(6) },
+      { id: 'tcp:301', kind: 'tcp', family: 6, local: '[::]:80', remote: '*:*', state: 'LISTEN', recvQueue: 0, sendQueue: 511, inode: 301, netns: '1', uid: 0, endpoints: holders(7) },
+      ...[201, 202].flatMap((w, i): Channel[] => [
+        { id: `unix:${400 + 2 * i}`, kind: 'unix', inode: 400 + 2 * i, type: 'stream', state: 'connected', peer: `unix:${401 + 2 * i}`, peerInode: 401 + 2 * i, endpoints: [{ pid: 200, fd: 10 + i, mode: 'rw' }], recvQueue: 0, sendQueue: 0, netns: '1' },
+        { id: `unix:${401 + 2 * i}`, kind: 'unix', inode: 401 + 2 * i, type: 'stream', state: 'connected', peer: `unix:${400 + 2 * i}`, peerInode: 400 + 2 * i, endpoints: [{ pid: w, fd: 3, mode: 'rw' }], recvQueue: 0, sendQueue: 0, netns: '1' },
+      ]),
+    ];
+    const snaps = times(4).map((t) => snap([master, ...workers], chans, t));
+    assert.deepEqual(runOver(snaps).map((p) => p.id), []);
+  });
+});
+
+// ------------------------------------------------------------------ wait graph
+
+function facts(pid: number, threads: [number, string, string][]): ProcessFacts {
+  return { pid, startTime: 1000 + pid, state: threads[0][1], comm: `p${pid}`, complete: true, threads: threads.map(([tid, state, sys]) => ({ tid, state, syscall: parseSyscall(sys, 'x64'), wchan: null })) };
+}
+
+describe('wait graph', () => {
+  const a = proc(10);
+  const b = proc(11);
+  const ab = pipe(1, [{ pid: 10, fd: 4, mode: 'w' }, { pid: 11, fd: 3, mode: 'r' }], 65536);
+  const ba = pipe(2, [{ pid: 11, fd: 6, mode: 'w' }, { pid: 10, fd: 5, mode: 'r' }], 65536);
+  const s = snap([a, b], [ab, ba], T0);
+
+  test('two writers each on the full pipe the other reads form one cycle', () => {
+    const ev = emptyEvidence();
+    ev.processes.set(10, facts(10, [[10, 'S', '1 0x4 0x0 0x11000 0 0 0 0 0']]));
+    ev.processes.set(11, facts(11, [[11, 'S', '1 0x6 0x0 0x11000 0 0 0 0 0']]));
+    const g = waitGraph(new SnapshotIndex(s), ev);
+    assert.deepEqual([...g.stuck].sort(), [10, 11]);
+    assert.equal(g.cycles.length, 1);
+    assert.deepEqual(g.cycles[0].map((x) => [x.pid, x.channel.id]), [[10, 'pipe:1'], [11, 'pipe:2']]);
+  });
+
+  test('a second thread that runs, a reader of a pipe that has data, or an unread thread breaks it', () => {
+    const idx = new SnapshotIndex(s);
+    const run = (extra: ProcessFacts) => {
+      const ev = emptyEvidence();
+      ev.processes.set(10, extra);
+      ev.processes.set(11, facts(11, [[11, 'S', '1 0x6 0x0 0x11000 0 0 0 0 0']]));
+      return waitGraph(idx, ev);
+    };
+    assert.equal(run(facts(10, [[10, 'S', '1 0x4 0x0 0x11000 0 0 0 0 0'], [12, 'R', 'running']])).cycles.length, 0);
+    assert.equal(run(facts(10, [[10, 'S', '0 0x5 0x0 0x1000 0 0 0 0 0']])).cycles.length, 0, 'a read on a pipe with data does not block');
+    assert.equal(run({ ...facts(10, [[10, 'S', '1 0x4 0x0 0x11000 0 0 0 0 0']]), complete: false }).cycles.length, 0);
+    assert.equal(run(facts(10, [[10, 'S', '232 0x4 0x0 0x1 0 0 0 0 0']])).cycles.length, 0, 'epoll_wait can end on its own');
+  });
+
+  test('the rule raises the cycle only when it lasted two refreshes, as an error with the chain', () => {
+    const ev = () => {
+      const e = emptyEvidence();
+      e.processes.set(10, facts(10, [[10, 'S', '1 0x4 0x0 0x11000 0 0 0 0 0']]));
+      e.processes.set(11, facts(11, [[11, 'S', '1 0x6 0x0 0x11000 0 0 0 0 0']]));
+      return e;
+    };
+    const cyc = RULES.filter((r) => r.id === 'wait-cycle');
+    assert.equal(runOver([snap([a, b], [ab, ba], T0)], cyc, ev).length, 0);
+    const [p] = runOver(times(2).map((t) => snap([a, b], [ab, ba], t)), cyc, ev);
+    assert.equal(p.severity, 'error');
+    assert.equal(p.chain!.map((n) => n.label).join(' → '), 'p10[10] → pipe:[1] → p11[11] → pipe:[2] → p10[10]');
+  });
+});
+
+// ------------------------------------------------------------------ semaphores
+
+describe('semaphores nobody can post', () => {
+  const set = (lastPid: number[]): Channel => ({ id: 'sysv-sem:7', kind: 'sysv-sem', key: 0, semid: 7, nsems: 1, values: [0], waitingForIncrease: [1], waitingForZero: [0], lastPid, uid: 0, owner: 'root', mode: '0600', endpoints: [] });
+  const rule = RULES.filter((r) => r.id === 'semaphore-no-poster');
+
+  test('the last toucher is itself asleep in semop on the set: a likely deadlock (error)', () => {
+    const ev = () => {
+      const e = emptyEvidence();
+      e.liveness.set(50, { alive: true, startTime: 1, state: 'S' });
+      e.processes.set(50, facts(50, [[50, 'S', '65 0x7 0x7ffc 0x1 0 0 0 0 0']]));
+      return e;
+    };
+    const [p] = runOver(times(2).map((t) => snap([], [set([50])], t)), rule, ev);
+    assert.equal(p.severity, 'error');
+    assert.match(p.title, /Likely deadlock/);
+  });
+
+  test('a live toucher doing something else, or one not checked, is a possible poster: nothing', () => {
+    const alive = () => {
+      const e = emptyEvidence();
+      e.liveness.set(50, { alive: true });
+      e.processes.set(50, facts(50, [[50, 'S', '232 0x4 0x0 0x1 0 0 0 0 0']]));
+      return e;
+    };
+    assert.equal(runOver(times(3).map((t) => snap([], [set([50])], t)), rule, alive).length, 0);
+    assert.equal(runOver(times(3).map((t) => snap([], [set([50])], t)), rule).length, 0, 'unchecked pid: no alarm');
+  });
+});
+
+// ------------------------------------------------------------------ signals, zombies
+
+describe('signal trouble over history', () => {
+  const rule = RULES.filter((r) => r.id === 'signal-trouble');
+  test('pending+blocked needs three refreshes; SIGCHLD pending is info, SIGTERM a warning', () => {
+    const p = (sig: string) => proc(60, { signals: { pending: [], shdPending: [sig], blocked: [sig], ignored: [], caught: [], queued: 1, queueLimit: 100 } });
+    assert.equal(runOver(times(2).map((t) => snap([p('SIGTERM')], [], t)), rule).length, 0);
+    assert.equal(runOver(times(3).map((t) => snap([p('SIGTERM')], [], t)), rule)[0].severity, 'warning');
+    assert.equal(runOver(times(3).map((t) => snap([p('SIGCHLD')], [], t)), rule)[0].severity, 'info');
+  });
+
+  test('a zombie is blamed on its parent after three refreshes and five seconds, not before; a recycled pid starts afresh', () => {
+    const parent = proc(70);
+    const z = (start: number) => proc(71, { ppid: 70, state: 'Z', startTime: start });
+    assert.equal(runOver(times(3, 1000).map((t) => snap([parent, z(5)], [], t)), rule).length, 0, '2 s is not enough');
+    const found = runOver(times(6, 1000).map((t) => snap([parent, z(5)], [], t)), rule);
+    assert.equal(found.length, 1);
+    assert.deepEqual(found[0].pids, [71, 70]);
+    const recycled = times(6, 1000).map((t, i) => snap([parent, z(i < 5 ? 5 : 6)], [], t));
+    assert.equal(runOver(recycled, rule).length, 0);
+  });
+
+  test('hostile comm and paths are escaped in every text field', () => {
+    const evil = proc(80, { comm: 'x\n\u202e<script>', state: 'T' });
+    const ps = runOver(times(2).map((t) => snap([evil], [pipe(5, [{ pid: 80, fd: 3, mode: 'r' }, { pid: 80, fd: 4, mode: 'w' }])], t)), rule);
+    assert.equal(ps.length, 1);
+    const texts = JSON.stringify(ps[0]);
+    assert.ok(!/\n|\u202e/.test(ps[0].title), ps[0].title);
+    assert.match(ps[0].title, /x\\n\\u202e<script>\[80\]/);
+    assert.ok(!texts.includes('\u202e'));
+  });
+});
+
+// ------------------------------------------------------------------ port clash
+
+describe('port clash', () => {
+  const rule = RULES.filter((r) => r.id === 'port-clash');
+  const l = (inode: number, local: string, pid: number): Channel => ({ id: `tcp:${inode}`, kind: 'tcp', family: local.startsWith('[') ? 6 : 4, local, remote: '0.0.0.0:*', state: 'LISTEN', recvQueue: 0, sendQueue: 128, inode, netns: '1', uid: 0, endpoints: [{ pid, fd: 3, mode: 'rw' }] });
+
+  test('a wildcard and a specific address of two programs: warning, 127.0.0.1 reaches the specific one', () => {
+    const snaps = times(2).map((t) => snap([proc(1), proc(2)], [l(1, '0.0.0.0:8080', 1), l(2, '127.0.0.1:8080', 2)], t));
+    const [p] = runOver(snaps, rule);
+    assert.equal(p.severity, 'warning');
+    assert.match(p.title, /reaches 127\.0\.0\.1:8080 \(p2\[2\]\) \(the most specific address wins\)/);
+  });
+
+  test('different ports, and different network namespaces, do not clash', () => {
+    const other = { ...l(2, '0.0.0.0:8080', 2), netns: '2' } as Channel;
+    assert.equal(runOver(times(2).map((t) => snap([proc(1), proc(2)], [l(1, '0.0.0.0:8080', 1), other, l(3, '0.0.0.0:8081', 2)], t)), rule).length, 0);
+  });
+});
+
+// ------------------------------------------------------------------ accept backlog
+
+describe('accept backlog', () => {
+  const rule = RULES.filter((r) => r.id === 'accept-backlog');
+  const l = (rq: number, sq: number): Channel => ({ id: 'tcp:9', kind: 'tcp', family: 4, local: '127.0.0.1:7000', remote: '0.0.0.0:*', state: 'LISTEN', recvQueue: rq, sendQueue: sq, inode: 9, netns: '1', uid: 0, endpoints: [{ pid: 1, fd: 3, mode: 'rw' }] });
+  test('sock_diag gives the backlog: at it for two refreshes is a warning; below it, nothing', () => {
+    assert.equal(runOver(times(2).map((t) => snap([proc(1)], [l(5, 5)], t)), rule)[0].severity, 'warning');
+    assert.match(runOver(times(2).map((t) => snap([proc(1)], [l(6, 5)], t)), rule)[0].title, /is full \(6 waiting, backlog 5\)/);
+    assert.equal(runOver(times(3).map((t) => snap([proc(1)], [l(4, 5)], t)), rule).length, 0);
+    assert.equal(runOver([snap([proc(1)], [l(6, 5)], T0)], rule).length, 0, 'one refresh is not enough');
+  });
+  test('without the addon /proc/net/tcp has no backlog (tx_queue 0): only a queue waiting three refreshes, as info', () => {
+    const text = (t: number) => snap([proc(1)], [l(2, 0)], t, { capabilities: { ...snap([], [], 0).capabilities, native: false, sockDiag: false } });
+    assert.equal(runOver(times(2).map(text), rule).length, 0);
+    const [p] = runOver(times(3).map(text), rule);
+    assert.equal(p.severity, 'info');
+    assert.match(p.title, /backlog unknown/);
+  });
+});
+
+// ------------------------------------------------------------------ Diagnoser
+
+describe('Diagnoser', () => {
+  test('since stays the first sighting while a problem lasts; a failing rule becomes a note', () => {
+    const evil: Rule = { id: 'port-clash', title: 'broken', run: () => { throw new Error('boom'); } };
+    const d = new Diagnoser({ rules: ['signal-trouble'], socketScanMaxAgeMs: 0 });
+    const stopped = proc(90, { state: 'T' });
+    const [t1, t2, t3] = times(3);
+    d.diagnose(snap([stopped], [], t1));
+    const a = d.diagnose(snap([stopped], [], t2));
+    const b = d.diagnose(snap([stopped], [], t3));
+    assert.equal(a.problems.length, 1);
+    assert.equal(a.problems[0].since, new Date(t1).toISOString());
+    assert.equal(b.problems[0].since, a.problems[0].since);
+    assert.equal(b.problems[0].id, a.problems[0].id);
+    // longer than the rules' history: since stays the first sighting
+    const short = new Diagnoser({ rules: ['signal-trouble'], historySize: 2 });
+    const runs = times(6).map((t) => short.diagnose(snap([stopped], [], t)));
+    assert.equal(runs[5].problems[0].since, new Date(times(6)[0]).toISOString());
+    const r = runRules([evil], { snapshot: snap([], [], t1), index: new SnapshotIndex(snap([], [], t1)), now: t1 }, emptyEvidence(), new Map());
+    assert.deepEqual(r.notes, ['rule port-clash failed: boom']);
+  });
+});
+
+// ------------------------------------------------------------------ plumbing
+
+describe('SnapshotIndex.ofKind', () => {
+  test('canonical order: runs found by binary search; any other order: one pass; same answer', () => {
+    const chans: Channel[] = [pipe(3, []), pipe(1, []), { id: 'sysv-msg:1', kind: 'sysv-msg', key: 0, msqid: 1, messages: 0, bytes: 0, maxBytes: 0, lastSendPid: 0, lastRecvPid: 0, uid: 0, owner: 'root', mode: '0600', lastSendTime: null, lastRecvTime: null, endpoints: [] }, pipe(2, [])];
+    const sorted = snap([], chans, T0);
+    const unsorted = { ...sorted, channels: [...chans] };
+    for (const s of [sorted, unsorted]) {
+      const idx = new SnapshotIndex(s);
+      assert.deepEqual(idx.ofKind('pipe').map((c) => c.id).sort(), ['pipe:1', 'pipe:2', 'pipe:3']);
+      assert.deepEqual(idx.ofKind('sysv-msg').map((c) => c.id), ['sysv-msg:1']);
+      assert.deepEqual(idx.ofKind('unix'), []);
+      assert.equal(idx.channel('pipe:2')?.id, 'pipe:2');
+      assert.equal(idx.channel('pipe:9'), undefined);
+    }
+  });
+});
+
+describe('SafeLstat', () => {
+  test('never touches a path on a file system that could hang, nor goes through a symlink another user owns', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { SafeLstat } = await import('../../src/core/diagnose/paths');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-safe-'));
+    try {
+      const fuse = new SafeLstat({ types: new Map([[dir, 'fuse.sshfs']]) });
+      assert.match(fuse.lstat(path.join(dir, 'x.sock')).skipped ?? '', /fuse\.sshfs/);
+      fs.mkdirSync(path.join(dir, 'real'));
+      fs.writeFileSync(path.join(dir, 'real', 'f'), '');
+      fs.symlinkSync(path.join(dir, 'real'), path.join(dir, 'link'));
+      const safe = new SafeLstat({ types: new Map() });
+      const asRoot = safe.lstat(path.join(dir, 'link', 'f'));
+      if (process.geteuid?.() === 0) {
+        assert.ok(asRoot.stat?.isFile(), 'a root-owned symlink is followed');
+        fs.lchownSync(path.join(dir, 'link'), 65534, 65534);
+        const other = new SafeLstat({ types: new Map() }).lstat(path.join(dir, 'link', 'f'));
+        assert.equal(other.stat, null);
+        assert.match(other.skipped ?? '', /symlink owned by uid 65534/);
+      } else {
+        assert.match(asRoot.skipped ?? '', /symlink owned by uid/);
+      }
+      assert.equal(safe.lstat(path.join(dir, 'real', 'missing')).missing, true);
+      assert.ok(safe.lstat(path.join(dir, 'link')).stat?.isSymbolicLink(), 'the last component is never followed');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('worker hook', () => {
+  test('sends what changed: everything first, nothing for an unchanged problem, removals by omission; the receiver rebuilds the whole list', () => {
+    const hook = diagnosisHook({ rules: ['signal-trouble'] })!;
+    const rx = new DiagnosisReceiver();
+    const a = proc(91, { state: 'T' });
+    const b = proc(92, { state: 'T' });
+    const [t1, t2, t3, t4] = times(4);
+    const d1 = JSON.parse(hook.run(snap([a, b], [], t1))) as DiagnosisDelta;
+    assert.equal(d1.full, true);
+    assert.equal(rx.apply(d1).problems.length, 0, 'a stop must last a refresh');
+    const d2 = JSON.parse(hook.run(snap([a, b], [], t2))) as DiagnosisDelta;
+    assert.equal(d2.changed.length, 2);
+    assert.deepEqual(rx.apply(d2).problems.map((p) => p.pids[0]), [91, 92]);
+    const d3 = JSON.parse(hook.run(snap([a, b], [], t3))) as DiagnosisDelta;
+    assert.equal(d3.changed.length, 0, 'unchanged problems are not sent again');
+    assert.equal(rx.apply(d3).problems.length, 2);
+    const d4 = JSON.parse(hook.run(snap([a, { ...b, state: 'S' }], [], t4))) as DiagnosisDelta;
+    const r4 = rx.apply(d4);
+    assert.deepEqual(r4.problems.map((p) => p.pids[0]), [91]);
+    assert.equal(r4.counts.warning, 1);
+    hook.reset();
+    assert.equal((JSON.parse(hook.run(snap([a], [], t4 + 1000))) as DiagnosisDelta).full, true);
+  });
+});
