@@ -1,10 +1,12 @@
-// `npm run bench`: times, in one run and interleaved, our snapshot (native path, the pure-TS path
-// once, and the SnapshotService worker with its main-thread cost) against `lsof -n -P`,
-// `ss -a -p -n`, `ipcs -a` and a raw syscall floor, at three workload sizes (~5k, ~20k, ~50k fds).
-// Prints median ms, ratios, and what each returned. A program that prints: no thresholds, no
+// `npm run bench`: times, in one run and interleaved, our snapshot with each fd-walk backend (the
+// BPF task_file iterator and the native /proc walk; the pure-TS path once; the SnapshotService
+// worker with its main-thread cost) against `lsof -n -P`, `ss -a -p -n`, `ipcs -a` and a raw
+// syscall floor, at four workload sizes (~5k, ~20k, ~50k, ~200k fds). Prints median wall and CPU
+// ms, ratios, where a snapshot's time goes per backend (phases), the peak RSS of the CLI and of
+// the service per backend, and what each tool returned. A program that prints: no thresholds, no
 // exit code on "slow". Cleans up (processes, SysV/POSIX objects, temp files) also on Ctrl-C.
 //
-//   node dist/bench.js [--reps N] [--sizes 5k,20k,50k] [--json FILE] [--no-ts] [--no-lsof]
+//   node dist/bench.js [--reps N] [--sizes 5k,20k,50k,200k] [--json FILE] [--no-ts] [--no-lsof] [--no-rss]
 //   node [--cpu-prof] dist/bench.js --profile 50k [--reps N]   (where a snapshot's time goes; bench/profile.ts)
 //   node dist/bench.js --hold 50k    (keeps a workload up until Ctrl-C, for perf/strace/--cpu-prof)
 //   node dist/bench.js --diagnose 50k [--reps N]   (only the diagnosis cost per refresh; bench/diagnose.ts)
@@ -13,9 +15,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Snapshot } from '../src/core/model';
-import { loadNative } from '../src/core/native';
-import { takeSnapshot } from '../src/core/snapshot';
+import { writeJsonStream } from '../src/cli/jsonStream';
+import { diffSnapshots } from '../src/core/diff';
+import type { Snapshot, WalkBackend } from '../src/core/model';
+import { loadBpf, loadNative } from '../src/core/native';
+import { takeSnapshot, type SnapshotTimings } from '../src/core/snapshot';
 import { SnapshotService } from '../src/core/snapshotService';
 import { DiagnoseCost, benchDiagnose } from './diagnose';
 import { Floor } from './floor';
@@ -31,10 +35,13 @@ interface Args {
   diagnose?: WorkloadSize;
   ts: boolean;
   lsof: boolean;
+  rss: boolean;
+  /** Child mode: one SnapshotService with this walk, prints its peak RSS. */
+  rssService?: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { reps: 5, sizes: SIZES, ts: true, lsof: true };
+  const a: Args = { reps: 5, sizes: SIZES, ts: true, lsof: true, rss: true };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i];
     if (v === '--reps') a.reps = Math.max(1, Number(argv[++i]) || 5);
@@ -59,8 +66,10 @@ function parseArgs(argv: string[]): Args {
     }
     else if (v === '--no-ts') a.ts = false;
     else if (v === '--no-lsof') a.lsof = false;
+    else if (v === '--no-rss') a.rss = false;
+    else if (v === '--rss-service') a.rssService = argv[++i];
     else if (v === '--help' || v === '-h') {
-      console.log('usage: node dist/bench.js [--reps N] [--sizes 5k,20k,50k] [--json FILE] [--no-ts] [--no-lsof] | --profile SIZE [--reps N] | --hold SIZE');
+      console.log('usage: node dist/bench.js [--reps N] [--sizes 5k,20k,50k,200k] [--json FILE] [--no-ts] [--no-lsof] [--no-rss] | --profile SIZE [--reps N] | --hold SIZE');
       process.exit(0);
     } else throw new Error(`unknown argument ${v}`);
   }
@@ -204,12 +213,78 @@ interface SizeResult {
   workerMs: number[];
   ourDurationMs: number[];
   counts: Record<string, unknown>;
+  /** Per backend step ('bpf', 'proc'): the backend that really ran, and each run's phases. */
+  backend: Record<string, string>;
+  phases: Record<string, PhaseRun[]>;
+  /** Peak RSS (MiB) per backend: the CLI's `snapshot --json`, and a SnapshotService process (host + worker). */
+  rss: Record<string, { cli?: number; service?: number }>;
+}
+
+/** One snapshot's phases, ms (see SnapshotTimings; json/diff measured here after the snapshot). */
+interface PhaseRun {
+  walk: number;
+  iterator?: number;
+  procFacts?: number;
+  sockets: number;
+  sysvPosix: number;
+  join: number;
+  json: number;
+  diff: number;
+}
+
+function phaseRun(t: SnapshotTimings, json: number, diff: number): PhaseRun {
+  const p = t.probeMs ?? {};
+  return {
+    walk: t.walkMs ?? NaN,
+    ...(t.bpf ? { iterator: t.bpf.iteratorMs, procFacts: t.bpf.procFactsMs } : {}),
+    // probes run side by side; the socket probe's time includes waiting for the netlink dumps
+    sockets: p.unix ?? NaN,
+    sysvPosix: (p['sysv-msg'] ?? 0) + (p['posix-mq'] ?? 0),
+    join: (t.indexMs ?? 0) + (p.pipe ?? 0) + (p['anon-shm'] ?? 0) + (t.sortMs ?? 0) + (t.finishMs ?? 0),
+    json,
+    diff,
+  };
+}
+
+/** Writes the snapshot as `snapshot --json` does (streamed) into /dev/null; ms. */
+function jsonMs(s: Snapshot): number {
+  const fd = fs.openSync('/dev/null', 'w');
+  const t = performance.now();
+  writeJsonStream(s as unknown as Record<string, unknown>, (c) => fs.writeSync(fd, c));
+  const ms = performance.now() - t;
+  fs.closeSync(fd);
+  return ms;
+}
+
+const BACKEND_STEPS: { name: string; walk: WalkBackend }[] = [
+  { name: 'bpf', walk: 'bpf-iter' },
+  { name: 'proc', walk: 'proc' },
+];
+
+/** Peak RSS (MiB) of a command, from GNU time; undefined without /usr/bin/time. */
+function peakRss(cmd: string, args: string[], env: NodeJS.ProcessEnv): number | undefined {
+  if (!fs.existsSync('/usr/bin/time')) return undefined;
+  const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', cmd, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20 });
+  const m = /MAXRSS (\d+)/.exec(r.stderr ?? '');
+  return m && r.status === 0 ? Number(m[1]) / 1024 : undefined;
+}
+
+/** Child mode (--rss-service WALK): the extension's path — a SnapshotService (worker) taking a full snapshot then two diffs. */
+async function rssService(walk: string): Promise<void> {
+  const svc = new SnapshotService({ walk: walk as WalkBackend });
+  for (let i = 0; i < 3; i++) await svc.next();
+  svc.dispose();
+  console.log(`MAXRSS ${process.resourceUsage().maxRSS}`);
 }
 
 type Step = { name: string; run: () => Promise<{ ms: number; cpuMs: number }> };
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.rssService) {
+    await rssService(args.rssService);
+    return;
+  }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipcbench-'));
   let service: SnapshotService | undefined;
   let cleaning = false;
@@ -237,9 +312,20 @@ async function main(): Promise<void> {
     if (args.hold) {
       // keep one workload up for ad-hoc measurements (perf, strace, --cpu-prof of a script) until Ctrl-C / EOF on stdin
       const wl = await builder.start(args.hold);
-      console.log(`holding ${args.hold.label}: ${wl.fds} fds in ${wl.pids.length} processes; Ctrl-C or EOF on stdin to tear down`);
+      console.log(`holding ${args.hold.label}: ${wl.fds} fds in ${wl.pids.length} processes; Ctrl-C, SIGTERM or EOF on stdin (a pipe or terminal) to tear down`);
+      // stdin from a device that never ends (/dev/zero) or ends at once (/dev/null), as in
+      // `nohup … < /dev/zero &`, would spin or stop at once: then only a signal ends the hold
+      let endless = false;
+      try {
+        const st = fs.fstatSync(0);
+        endless = st.isCharacterDevice() && !process.stdin.isTTY;
+      } catch {
+        endless = true;
+      }
       await new Promise<void>((resolve) => {
+        if (endless) return; // SIGINT/SIGTERM/SIGHUP clean up (handlers above)
         process.stdin.resume();
+        process.stdin.on('data', () => undefined);
         process.stdin.once('end', resolve);
         process.stdin.once('close', resolve);
       });
@@ -254,10 +340,11 @@ async function main(): Promise<void> {
       return;
     }
     const native = loadNative();
+    const bpf = loadBpf();
     const tools = { lsof: args.lsof && has('lsof'), ss: has('ss'), ipcs: has('ipcs') };
     const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
     console.log(`IPC Inspector bench — ${os.hostname()}, Linux ${os.release()}, ${os.cpus().length} cores, node ${process.version}, load ${load}`);
-    console.log(`native addon: ${native.addon ? 'loaded' : `MISSING (${native.error})`}; tools: ${Object.entries(tools).map(([k, v]) => `${k}${v ? '' : ' (missing)'}`).join(', ')}`);
+    console.log(`native addon: ${native.addon ? 'loaded' : `MISSING (${native.error})`}; BPF addon: ${bpf.addon ? 'loaded' : `missing (${bpf.error})`}; tools: ${Object.entries(tools).map(([k, v]) => `${k}${v ? '' : ' (missing)'}`).join(', ')}`);
     console.log(`${args.reps} interleaved repetitions per size; medians in ms. Floor = C readdir+readlink walk timed inside the program.\n`);
 
     service = new SnapshotService();
@@ -269,7 +356,7 @@ async function main(): Promise<void> {
       const wl = await builder.start(size);
       console.log(`[${size.label}] workload: ${size.pairs * 2} processes, ${wl.fds} fds, ready in ${(performance.now() - t0).toFixed(0)} ms`);
       const out = path.join(tmp, 'out.txt');
-      const res: SizeResult = { size: size.label, fds: wl.fds, times: {}, cpu: {}, mainThreadMs: [], serviceMainCpuMs: [], oursMainCpuMs: [], workerMs: [], ourDurationMs: [], counts: {} };
+      const res: SizeResult = { size: size.label, fds: wl.fds, times: {}, cpu: {}, mainThreadMs: [], serviceMainCpuMs: [], oursMainCpuMs: [], workerMs: [], ourDurationMs: [], counts: {}, backend: {}, phases: {}, rss: {} };
       const rec = (name: string, r: { ms: number; cpuMs: number }): void => {
         (res.times[name] ??= []).push(r.ms);
         (res.cpu[name] ??= []).push(r.cpuMs);
@@ -281,24 +368,37 @@ async function main(): Promise<void> {
       const wlPids = new Set(wl.pids);
       const machineFds: number[] = [];
       const svc = service;
-      const diagnosis = new DiagnoseCost(); // the rules' cost on each 'ours' snapshot, outside its timing
+      const diagnosis = new DiagnoseCost(); // the rules' cost on each 'bpf' snapshot, outside its timing
 
-      const steps: Step[] = [
-        {
-          name: 'ours',
-          run: async () => {
-            const c = selfCpuMs();
-            const m = mainThreadCpuMs();
-            const t = performance.now();
-            lastOurs = await takeSnapshot();
-            const ms = performance.now() - t;
+      const prevSnap: Record<string, Snapshot | undefined> = {};
+      const backendStep = (name: string, walk: WalkBackend): Step => ({
+        name,
+        run: async () => {
+          const timings: SnapshotTimings = {};
+          const c = selfCpuMs();
+          const m = mainThreadCpuMs();
+          const t = performance.now();
+          const snap = await takeSnapshot({ walk, timings });
+          const ms = performance.now() - t;
+          const cpuMs = selfCpuMs() - c;
+          if (name === 'bpf') {
             res.oursMainCpuMs.push(mainThreadCpuMs() - m);
-            res.ourDurationMs.push(lastOurs.durationMs);
-            const cpuMs = selfCpuMs() - c;
-            diagnosis.measure(lastOurs);
-            return { ms, cpuMs };
-          },
+            res.ourDurationMs.push(snap.durationMs);
+            lastOurs = snap;
+            diagnosis.measure(snap); // the rules' cost, outside the snapshot's timing
+          }
+          res.backend[name] = snap.capabilities.walk?.backend ?? '?';
+          const prev = prevSnap[name];
+          const d0 = performance.now();
+          if (prev) diffSnapshots(prev, snap);
+          const diff = prev ? performance.now() - d0 : NaN;
+          (res.phases[name] ??= []).push(phaseRun(timings, jsonMs(snap), diff));
+          prevSnap[name] = snap;
+          return { ms, cpuMs };
         },
+      });
+      const steps: Step[] = [
+        ...BACKEND_STEPS.map((b) => backendStep(b.name, b.walk)),
         {
           name: 'service',
           run: async () => {
@@ -346,6 +446,7 @@ async function main(): Promise<void> {
       res.serviceMainCpuMs.length = 0;
       res.oursMainCpuMs.length = 0;
       res.workerMs.length = 0;
+      for (const k of Object.keys(res.phases)) res.phases[k].length = 0;
       diagnosis.clearTimings();
       // interleaved: rotate the order each repetition so no tool always runs first
       for (let r = 0; r < args.reps; r++) {
@@ -362,6 +463,18 @@ async function main(): Promise<void> {
         rec('ours-ts (once)', { ms: performance.now() - t, cpuMs: selfCpuMs() - c });
         res.counts['ours-ts'] = countOurs(snap, wlPids);
       }
+      if (args.rss) {
+        // peak RSS per backend, each in a process of its own: the CLI as users run it (its bin
+        // script, shebang flags included) and the extension's path (a SnapshotService worker)
+        const bin = path.resolve(__dirname, '..', 'bin', 'ipc-inspector.js');
+        for (const b of BACKEND_STEPS) {
+          const env = { IPC_INSPECTOR_WALK: b.walk };
+          res.rss[b.name] = {
+            cli: peakRss(bin, ['snapshot', '--json'], env),
+            service: peakRss(process.execPath, [__filename, '--rss-service', b.walk], {}),
+          };
+        }
+      }
       await wl.stop();
 
       if (lastOurs) res.counts.ours = countOurs(lastOurs, wlPids);
@@ -373,7 +486,7 @@ async function main(): Promise<void> {
       res.counts.floor = floorCounts;
       results.push(res);
       printSize(res, lastOurs);
-      console.log(diagnosis.report(res.times.ours ?? []) + '\n');
+      console.log(diagnosis.report(res.times.bpf ?? []) + '\n');
     }
 
     printSummary(results);
@@ -406,7 +519,15 @@ function printSize(r: SizeResult, ours: Snapshot | undefined): void {
   }
   console.log(`  service: lastMainThreadMs (applyDiff) median ${fmt(median(r.mainThreadMs))}, max ${fmt(Math.max(...r.mainThreadMs))}; main-thread CPU per next() (receive + applyDiff) median ${fmt(median(r.serviceMainCpuMs))}, max ${fmt(Math.max(...r.serviceMainCpuMs))}; worker ms median ${fmt(median(r.workerMs))}`);
   console.log(`  ours in-thread: main-thread CPU per takeSnapshot() (the JS side) median ${fmt(median(r.oursMainCpuMs))}`);
-  console.log(`  snapshot.durationMs (ours, self-reported): median ${fmt(median(r.ourDurationMs))}`);
+  console.log(`  snapshot.durationMs (bpf step, self-reported): median ${fmt(median(r.ourDurationMs))}`);
+  console.log(`  backends that ran: ${Object.entries(r.backend).map(([k, v]) => `${k} → ${v}`).join(', ')}`);
+  for (const [name, runs] of Object.entries(r.phases)) {
+    const m = (k: keyof PhaseRun) => fmt(median(runs.map((x) => x[k] ?? NaN)));
+    console.log(
+      `  phases (${name}, medians): walk ${m('walk')}${runs[0]?.iterator !== undefined ? ` [iterator read ${m('iterator')}, /proc facts ${m('procFacts')} beside it]` : ''} | socket facts ${m('sockets')} | SysV/POSIX ${m('sysvPosix')} | join ${m('join')} | JSON ${m('json')} | diff ${m('diff')}`,
+    );
+  }
+  for (const [name, x] of Object.entries(r.rss)) console.log(`  peak RSS (${name}): CLI snapshot --json ${fmt(x.cli ?? NaN)} MiB, SnapshotService process (host + worker) ${fmt(x.service ?? NaN)} MiB`);
   const c = r.counts as Record<string, Record<string, unknown>>;
   if (c.ours) {
     const o = c.ours as unknown as OurCounts;
@@ -439,18 +560,19 @@ function printSize(r: SizeResult, ours: Snapshot | undefined): void {
 
 function printSummary(results: SizeResult[]): void {
   const ratio = (a: number, b: number): string => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : '—');
-  const cols = ['size', 'wl fds', 'all fds', 'ours', 'service', 'main-thr', 'ts-once', 'floor1t', 'floor2t', 'lsof', 'ss', 'ipcs', 'ours/floor1t', 'lsof/ours', 'ss/ours'];
-  const w = [6, 7, 8, 7, 8, 9, 8, 8, 8, 7, 7, 6, 13, 10, 8];
+  const cols = ['size', 'wl fds', 'all fds', 'bpf', 'proc', 'service', 'main-thr', 'ts-once', 'floor1t', 'floor2t', 'lsof', 'ss', 'ipcs', 'bpf/floor1t', 'proc/floor1t', 'lsof/bpf', 'ss/bpf'];
+  const w = [6, 7, 8, 7, 7, 8, 9, 8, 8, 8, 7, 7, 6, 12, 13, 9, 7];
   const table = (title: string, m: (r: SizeResult, n: string) => number, mainThr: (r: SizeResult) => number): void => {
     console.log(title);
     console.log(cols.map((c, i) => pad(c, w[i])).join(' '));
     for (const r of results) {
-      const ours = m(r, 'ours');
+      const b = m(r, 'bpf');
       const row = [
         r.size,
         String(r.fds),
         String((r.counts.floor as { fds?: number } | undefined)?.fds ?? '—'),
-        fmt(ours),
+        fmt(b),
+        fmt(m(r, 'proc')),
         fmt(m(r, 'service')),
         fmt(mainThr(r)),
         fmt(m(r, 'ours-ts (once)')),
@@ -459,26 +581,46 @@ function printSummary(results: SizeResult[]): void {
         fmt(m(r, 'lsof')),
         fmt(m(r, 'ss')),
         fmt(m(r, 'ipcs')),
-        ratio(ours, m(r, 'floor-1t')),
-        ratio(m(r, 'lsof'), ours),
-        ratio(m(r, 'ss'), ours),
+        ratio(b, m(r, 'floor-1t')),
+        ratio(m(r, 'proc'), m(r, 'floor-1t')),
+        ratio(m(r, 'lsof'), b),
+        ratio(m(r, 'ss'), b),
       ];
       console.log(row.map((c, i) => pad(c, w[i])).join(' '));
     }
   };
   table(
-    'Summary — wall time, median ms (targets: ours/floor1t ≤ 1, lsof/ours ≥ 5, ss/ours ≥ 2); main-thr = SnapshotService.lastMainThreadMs',
+    'Summary — wall time, median ms (goals: bpf/floor1t ≤ 0.25 at 50k and < 1 at 5k, proc/floor1t ≤ 1); main-thr = SnapshotService.lastMainThreadMs',
     (r, n) => median(r.times[n] ?? []),
     (r) => median(r.mainThreadMs),
   );
   table(
-    'Summary — CPU time (user+sys, all threads), median ms; main-thr = main-thread CPU per service.next() (receive + applyDiff)',
+    'Summary — CPU time (user+sys, all threads), median ms (goal: bpf ≤ floor1t); main-thr = main-thread CPU per service.next() (receive + applyDiff)',
     (r, n) => median(r.cpu[n] ?? []),
     (r) => median(r.serviceMainCpuMs),
   );
+  const names = [...new Set(results.flatMap((r) => Object.keys(r.phases)))];
+  if (names.length) {
+    console.log('Phases — median ms per snapshot (walk = the fd walk incl. per-process /proc reads; iterator = the BPF read pass; socket facts = the socket probe incl. waiting for sock_diag; JSON = `snapshot --json` streamed to /dev/null; diff = against the previous snapshot)');
+    const pc = ['size', 'backend', 'walk', 'iterator', '/proc facts', 'socket facts', 'SysV/POSIX', 'join', 'JSON', 'diff'];
+    const pw = [6, 9, 7, 9, 12, 13, 11, 7, 7, 7];
+    console.log(pc.map((c, i) => pad(c, pw[i])).join(' '));
+    for (const r of results) {
+      for (const n of names) {
+        const runs = r.phases[n] ?? [];
+        const m = (k: keyof PhaseRun) => fmt(median(runs.map((x) => x[k] ?? NaN)));
+        console.log([r.size, r.backend[n] ?? n, m('walk'), m('iterator'), m('procFacts'), m('sockets'), m('sysvPosix'), m('join'), m('json'), m('diff')].map((c, i) => pad(c, pw[i])).join(' '));
+      }
+    }
+  }
+  if (results.some((r) => Object.keys(r.rss).length)) {
+    console.log('Peak RSS, MiB (each in a process of its own: the CLI `ipc-inspector snapshot --json` > /dev/null, and a SnapshotService process = host + worker, full snapshot then two diffs)');
+    console.log(['size', 'backend', 'CLI', 'service'].map((c, i) => pad(c, [6, 9, 7, 8][i])).join(' '));
+    for (const r of results) for (const [n, x] of Object.entries(r.rss)) console.log([r.size, r.backend[n] ?? n, fmt(x.cli ?? NaN), fmt(x.service ?? NaN)].map((c, i) => pad(c, [6, 9, 7, 8][i])).join(' '));
+  }
   console.log('wl fds = the workload\'s own fds; all fds = every fd on the machine (what each tool walks; other users\' processes included).');
-  console.log('ts-once = the pure-TS path, one run. CPU of commands = cutime+cstime (10 ms ticks); of the floor = its getrusage.');
-  console.log('lsof, ss, ipcs are timed as commands (fork+exec included, output to a file); ours in-process; floor inside the C program.');
+  console.log('bpf = takeSnapshot({walk: "bpf-iter"}), proc = takeSnapshot({walk: "proc"}), service = SnapshotService.next() (default walk); ts-once = the pure-TS path, one run.');
+  console.log('CPU of commands = cutime+cstime (10 ms ticks); of the floor = its getrusage. lsof, ss, ipcs are timed as commands (fork+exec included, output to a file); ours in-process; floor inside the C program.');
 }
 
 main().catch(async (e) => {

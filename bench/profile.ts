@@ -7,7 +7,7 @@
 // Run under `node --cpu-prof dist/bench.js --profile 50k` to split the JS side further.
 import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { loadNative, type NativeAddon, type ProcWalkOptions } from '../src/core/native';
+import { loadBpf, loadNative, type ProcWalkOptions } from '../src/core/native';
 import { takeSnapshot } from '../src/core/snapshot';
 import type { Floor } from './floor';
 import type { WorkloadBuilder, WorkloadSize } from './workload';
@@ -45,8 +45,7 @@ async function timeIt(reps: number, f: () => Promise<unknown> | unknown): Promis
 }
 
 /** Wraps the addon's calls to record when each started and ended during one snapshot. */
-function instrument(a: NativeAddon, t0: () => number, log: string[]): () => void {
-  const names = ['walkProc', 'unixDiag', 'inetDiag', 'sysvMsgList', 'sysvShmList', 'sysvSemList'] as const;
+function instrument(a: object, t0: () => number, log: string[], names: readonly string[] = ['walkProc', 'unixDiag', 'inetDiag', 'sysvMsgList', 'sysvShmList', 'sysvSemList']): () => void {
   const rec = a as unknown as Record<string, (...args: unknown[]) => unknown>;
   const saved = names.map((n) => [n, rec[n]] as const);
   for (const [n, orig] of saved) {
@@ -97,6 +96,16 @@ export async function profile(builder: WorkloadBuilder, floor: Floor, size: Work
       await row('walkProc, readLinks off', () => native.walkProc({ ...full, readLinks: false }));
       await row('walkProc, readTimers off', () => native.walkProc({ ...full, readTimers: false }));
       await row('walkProc, all optional reads off', () => native.walkProc(bare));
+      const bpf = loadBpf().addon;
+      if (bpf) {
+        const { procRoot: _r, useGetfd: _g, ...bopts } = full;
+        await row('bpfWalk (BPF iterators) as takeSnapshot calls it', () => bpf.bpfWalk(bopts));
+        await row('bpfWalk without the task/maps passes (stat, status, maps from /proc)', () => bpf.bpfWalk({ ...bopts, taskFacts: false }));
+        const w = await bpf.bpfWalk(bopts);
+        console.log(`  ${'  its phases (one run)'.padEnd(60)} ${JSON.stringify(w.bpf)}`);
+      } else {
+        console.log(`  (BPF addon missing: ${loadBpf().error})`);
+      }
       await row('unixDiag()', () => native.unixDiag());
       await row('inetDiag tcp4+tcp6+udp4+udp6 (in parallel)', () =>
         Promise.all([native.inetDiag('tcp', 4), native.inetDiag('tcp', 6), native.inetDiag('udp', 4), native.inetDiag('udp', 6)]),
@@ -109,7 +118,8 @@ export async function profile(builder: WorkloadBuilder, floor: Floor, size: Work
     } else {
       console.log('  (native addon missing: only the TS path)');
     }
-    await row('takeSnapshot() (native path, whole)', () => takeSnapshot());
+    await row("takeSnapshot({walk: 'bpf-iter'}) (whole)", () => takeSnapshot({ walk: 'bpf-iter' }));
+    await row("takeSnapshot({walk: 'proc'}) (whole)", () => takeSnapshot({ walk: 'proc' }));
     await row('takeSnapshot({threads: 1})', () => takeSnapshot({ threads: 1 }));
     await row("takeSnapshot({processes: 'all'})", () => takeSnapshot({ processes: 'all' }));
     await row("takeSnapshot({kinds: ['pipe', 'fifo']})", () => takeSnapshot({ kinds: ['pipe', 'fifo'] }));
@@ -124,7 +134,13 @@ export async function profile(builder: WorkloadBuilder, floor: Floor, size: Work
     if (native) {
       const log: string[] = [];
       let start = 0;
-      const undo = instrument(native, () => start, log);
+      const bpfAddon = loadBpf().addon;
+      const undoNative = instrument(native, () => start, log);
+      const undoBpf = bpfAddon ? instrument(bpfAddon, () => start, log, ['bpfWalk']) : () => undefined;
+      const undo = () => {
+        undoNative();
+        undoBpf();
+      };
       try {
         for (let i = 0; i < 3; i++) {
           log.length = 0;

@@ -16,11 +16,12 @@ export interface WorkloadSize {
   channels: number;
 }
 
-/** ~5k, ~20k and ~50k fds. */
+/** ~5k, ~20k, ~50k and ~200k fds. */
 export const SIZES: WorkloadSize[] = [
   { label: '5k', pairs: 10, channels: 250 },
   { label: '20k', pairs: 25, channels: 400 },
   { label: '50k', pairs: 50, channels: 500 },
+  { label: '200k', pairs: 100, channels: 1000 },
 ];
 
 export interface Workload {

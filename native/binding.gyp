@@ -1,4 +1,9 @@
 {
+  # ipci_bpf=1 (set by scripts/build-native.mjs when clang, bpftool, libbpf and kernel BTF are
+  # there and the BPF programs compiled into build/bpf/) adds the BPF addon target.
+  "variables": {
+    "ipci_bpf%": 0
+  },
   "targets": [
     {
       "target_name": "ipc_inspector",
@@ -23,5 +28,32 @@
       "ldflags": ["-pthread"],
       "libraries": ["-lrt", "-pthread"]
     }
+  ],
+  "conditions": [
+    ["ipci_bpf==1", {
+      "targets": [
+        {
+          # The BPF programs (bpf/*.bpf.c) embedded as skeletons from build/bpf/, and their
+          # loaders. A module of its own: it links libbpf.so, which the main addon must not need.
+          "target_name": "ipc_inspector_bpf",
+          "sources": [
+            "src/bpf/addon.cc",
+            "src/bpf/loader.cc",
+            "src/bpf/fditer.cc",
+            "src/bpf/procfacts.cc",
+            "src/bpf/bpfwalk.cc",
+            "src/errors.cc"
+          ],
+          "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "build/bpf", "bpf"],
+          "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "_GNU_SOURCE"],
+          "cflags!": ["-fno-exceptions", "-O3"],
+          "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20", "-O3"],
+          "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"],
+          "cflags_cc": ["-std=c++17", "-fexceptions", "-O2", "-pthread"],
+          "ldflags": ["-pthread"],
+          "libraries": ["-lbpf", "-pthread"]
+        }
+      ]
+    }]
   ]
 }

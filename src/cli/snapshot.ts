@@ -9,6 +9,7 @@ import { endpointLabel, escapeControl, kindTitle } from '../core/format';
 import { safeJson } from '../core/escape';
 import { takeSnapshot, type SnapshotOptions } from '../core/snapshot';
 import { parseKinds, parseOptions, parsePids, SELECT_OPTIONS, usageLines, type Parsed } from './args';
+import { writeJsonStream } from './jsonStream';
 
 export const SNAPSHOT_USAGE = 'usage: ipc-inspector snapshot [--json] [--kind KIND]... [--pid PID]... [--no-native] [--all-processes]';
 
@@ -105,7 +106,9 @@ export async function run(argv: string[]): Promise<number> {
   const opts = snapshotOptions(p);
   const snap = await takeSnapshot(opts);
   if (p.flags.has('json')) {
-    process.stdout.write(safeJson(snap, 2) + '\n');
+    // in chunks (the whole document as one string would double the CLI's peak memory), each
+    // escaped as safeJson escapes (terminal controls, bidi and line separators as \uXXXX)
+    writeJsonStream(snap as unknown as Record<string, unknown>, (chunk) => process.stdout.write(chunk), safeJson);
     return 0;
   }
   process.stdout.write(renderTable(snap));

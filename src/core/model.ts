@@ -348,6 +348,17 @@ export interface Capabilities {
   ptraceScope: number | null;
   /** Worker threads used for the fd walk. */
   threads: number;
+  /** Which fd walk ran and why a faster one did not. */
+  walk?: WalkCapability;
+}
+
+/** The fd-walk backends, fastest first: the BPF task_file iterator, the native /proc walk, the TypeScript /proc walk. */
+export type WalkBackend = 'bpf-iter' | 'proc' | 'proc-ts';
+
+export interface WalkCapability {
+  backend: WalkBackend;
+  /** Why the backends before it did not run (e.g. "bpf-iter: not privileged: …"); absent for bpf-iter. */
+  reason?: string;
 }
 
 export interface Snapshot {

@@ -74,6 +74,32 @@ export interface ProcWalkProcess {
   netns?: string;
   cwd?: string;
   exe?: string;
+  /** The BPF walk: what stat and status say, read from the task itself (then stat and status are left out). */
+  task?: ProcTaskFacts;
+}
+
+/** /proc/PID/stat and status fields as the kernel prints them, from the BPF task iterator. */
+export interface ProcTaskFacts {
+  comm: string;
+  /** stat's state letter. */
+  state: string;
+  ppid: number;
+  /** Clock ticks since boot (stat field 22). */
+  startTime: number;
+  threads: number;
+  /** Real uid. */
+  uid: number;
+  tracerPid: number;
+  /** status's hex masks. */
+  sigPnd: string;
+  shdPnd: string;
+  sigBlk: string;
+  sigIgn: string;
+  sigCgt: string;
+  /** status's "queued/limit". */
+  sigQ: string;
+  /** status's NSpid: the pid in each nested pid namespace, outermost first. */
+  nsPid: number[];
 }
 
 /** IPC-relevant fds in columns (one row per fd); regular files, ttys, anon inodes are skipped. */
@@ -96,6 +122,7 @@ export interface ProcWalkFds {
 }
 
 export interface ProcWalk {
+  /** Per process; a process past the BPF walk's deadline has `error: 'ETIMEDOUT'`. */
   processes: ProcWalkProcess[];
   fds: ProcWalkFds;
   /** readlink text of FIFO/mqueue/shm fds (may end in ` (deleted)`). */
@@ -345,4 +372,97 @@ export interface NativeError extends Error {
 
 export function errnoName(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null && typeof (e as NativeError).code === 'string' ? (e as NativeError).code : undefined;
+}
+
+// ---- the BPF addon (native/src/bpf, ipc_inspector_bpf.node) --------------------------------
+
+/** bpfWalk's options: walkProc's (procRoot is always /proc, useGetfd does not apply) plus a deadline. */
+export interface BpfWalkOptions extends Omit<ProcWalkOptions, 'procRoot' | 'useGetfd'> {
+  /** Past this the walk returns what finished (unfinished processes: error ETIMEDOUT); an unfinished iterator pass rejects ETIMEDOUT. Default 10 s. */
+  timeoutMs?: number;
+  /** Kernel BTF the program is relocated against. Default /sys/kernel/btf/vmlinux. */
+  btfPath?: string;
+  /** Default true: per-process facts from the task iterator instead of stat, status and ns/net (and timers when there are none). */
+  taskFacts?: boolean;
+}
+
+/** Where a BPF walk's time went (ms) and what the iterator returned. */
+export interface BpfWalkPhases {
+  /** Open + verify + attach, paid once per process (the first walk); the same number afterwards. */
+  loadMs: number;
+  /** The iterator's read() pass over every process's files. */
+  iteratorMs: number;
+  /** Per-process /proc reads (stat, status, cmdline, maps, timers, links), beside the iterator pass. */
+  procFactsMs: number;
+  /** Records → columns. */
+  rowsMs: number;
+  /** The task iterator's pass (before the /proc readers), and the processes whose facts it gave. */
+  taskMs: number;
+  taskRecords: number;
+  /** The maps pass (open-coded VMA iterator, trylock), and the processes whose maps it gave (the rest read /proc/PID/maps). */
+  mapsMs: number;
+  mapsProcesses: number;
+  /** Why there is no maps pass (kernel < 6.7: no open-coded VMA iterator). */
+  mapsUnavailable?: string;
+  records: number;
+  bytes: number;
+  /** statx calls for FIFO/mqueue/shm rows on filesystems whose stat numbers are not the inode's. */
+  statx: number;
+}
+
+export interface BpfWalk extends ProcWalk {
+  bpf: BpfWalkPhases;
+}
+
+/** Rejections of bpfWalk/bpfProbe that mean "cannot run here" (not privileged, no BTF, load refused) carry `unsupported: true`. */
+export interface BpfError extends NativeError {
+  unsupported?: boolean;
+}
+
+export interface BpfAddon {
+  /** What this build embeds: libbpf's version, and per program whether it was compiled in. */
+  bpfStatus(): { libbpf: string; programs: Record<string, boolean> };
+  /** Loads the walk program (once per process, on a worker thread) without walking. */
+  bpfProbe(options?: { btfPath?: string }): Promise<{ ok: boolean; code?: string; reason?: string; loadMs: number }>;
+  /** The fd walk through the task_file iterator: same shape as walkProc's result. */
+  bpfWalk(options: BpfWalkOptions): Promise<BpfWalk>;
+}
+
+export interface BpfLoad {
+  addon: BpfAddon | null;
+  /** Why there is none: not built (with the build's reason) or failed to load. */
+  error?: string;
+  path?: string;
+}
+
+let bpfCached: BpfLoad | undefined;
+
+/** The build's own account of why the BPF addon is missing (native/build/bpf/report.json). */
+function bpfBuildReason(dir: string): string | undefined {
+  try {
+    const r = JSON.parse(fs.readFileSync(path.join(dir, '..', 'bpf', 'report.json'), 'utf8')) as { reason?: string };
+    return r.reason || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Loads the BPF addon once per thread, from beside the main addon. `IPC_INSPECTOR_BPF=0` (or an
+ * empty IPC_INSPECTOR_NATIVE) disables it. Never throws: a missing libbpf.so only loses this addon.
+ */
+export function loadBpf(): BpfLoad {
+  if (bpfCached) return bpfCached;
+  if (process.env.IPC_INSPECTOR_BPF === '0') return (bpfCached = { addon: null, error: 'disabled (IPC_INSPECTOR_BPF=0)' });
+  const main = loadNative();
+  if (!main.path) return (bpfCached = { addon: null, error: `no native addon (${main.error ?? 'not loaded'})` });
+  const dir = path.dirname(main.path);
+  const p = path.join(dir, 'ipc_inspector_bpf.node');
+  if (!fs.existsSync(p)) return (bpfCached = { addon: null, error: `not built: ${bpfBuildReason(dir) ?? 'run `npm run build:native`'}` });
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (bpfCached = { addon: require(p) as BpfAddon, path: p });
+  } catch (e) {
+    return (bpfCached = { addon: null, error: `failed to load ${p}: ${(e as Error).message}` });
+  }
 }

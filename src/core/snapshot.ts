@@ -1,6 +1,6 @@
 // The snapshot: one call returns every IPC channel on the machine and who holds which end.
 //
-//   walk (native walkProc on worker threads, or procWalk.ts)  → raw per-process text + fd rows
+//   walk (walkBackend.ts: BPF iterator, native walkProc, or procWalk.ts) → per-process text + fd rows
 //   parse processes (parsers/procPid.ts)                       → ProcessInfo
 //   index fd rows by kernel identity (probes/context.ts)       → O(fds) Maps keyed by inode
 //   probes per family (pipes, sysv, posix, sockets)            → channels with endpoints
@@ -13,9 +13,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { compareChannels, markCanonical, sortChannels } from './diff';
-import { CHANNEL_KINDS, SNAPSHOT_VERSION, type Capabilities, type Channel, type ChannelKind, type ProcessInfo, type Snapshot } from './model';
-import { errnoName, loadNative, type NativeAddon, type ProcWalk, type ProcWalkOptions, type ProcWalkProcess } from './native';
+import { CHANNEL_KINDS, SNAPSHOT_VERSION, type Capabilities, type Channel, type ChannelKind, type ProcessInfo, type SignalState, type Snapshot } from './model';
+import { errnoName, loadBpf, loadNative, type BpfAddon, type BpfWalkPhases, type NativeAddon, type ProcWalk, type ProcWalkOptions, type ProcWalkProcess } from './native';
 import { parseCmdline, parseStat, parseStatus, parseTimers } from './parsers/procPid';
+import { decodeSigMask } from './signals';
 import { FdIndex, netnsId, type Probe, type ProbeContext } from './probes/context';
 import { annotateNamespaces } from './namespaces';
 import { pipeProbe } from './probes/pipes';
@@ -25,6 +26,7 @@ import { prefetchSockets, socketProbe } from './probes/sockets';
 import { prefetchSysv, sysvProbe } from './probes/sysv';
 import { walkProcTs } from './procWalk';
 import { withDeadline } from './deadline';
+import { runWalk, walkPreference, type WalkPreference } from './walkBackend';
 import { userResolver } from './users';
 
 export interface SnapshotOptions {
@@ -57,6 +59,22 @@ export interface SnapshotOptions {
   deadlineMs?: number;
   /** Only the processes in `pids`, no channels: reads just those /proc/PID directories (the inspector panel's process view). */
   processOnly?: boolean;
+  /** Which fd walk: 'auto' (default; or IPC_INSPECTOR_WALK) = the BPF iterator where it runs, else the /proc walk. */
+  walk?: WalkPreference;
+  /** Tests: use this BPF addon (or none) instead of loadBpf(); an injected nativeAddon implies none. */
+  bpfAddon?: BpfAddon | null;
+  /** Benchmarks: filled with where this snapshot's time went (not cloneable to a worker: in-thread only). */
+  timings?: SnapshotTimings;
+}
+
+/** Where one snapshot's time went, ms. Probes run side by side; a probe's time includes waiting for its netlink / SysV reads. */
+export interface SnapshotTimings {
+  walkMs?: number;
+  bpf?: BpfWalkPhases;
+  indexMs?: number;
+  probeMs?: Record<string, number>;
+  sortMs?: number;
+  finishMs?: number;
 }
 
 /** Default per-item timeout of a scan (ms): reading one process normally takes well under 1 ms. */
@@ -78,29 +96,58 @@ function readOpt(p: string): string | null {
   }
 }
 
-function toProcess(p: ProcWalkProcess, user: (uid: number) => string): ProcessInfo | null {
-  if (p.error || p.stat === undefined || p.status === undefined) return null;
-  const st = parseStat(p.stat);
-  if (!st) return null;
+/** stat's and status's fields of a process, from their text (/proc walks) or from the task (BPF walk). */
+function procFields(
+  p: ProcWalkProcess,
+): { st: ReturnType<typeof parseStat>; uid: number | null; tracerPid: number; signals: SignalState; threads: number | null; nsPid: number[] } | null {
+  const t = p.task;
+  if (t) {
+    const [queued, limit] = t.sigQ.split('/').map(Number);
+    return {
+      st: { pid: p.pid, ppid: t.ppid, comm: t.comm, state: t.state, startTime: t.startTime, threads: t.threads },
+      uid: t.uid,
+      tracerPid: t.tracerPid,
+      threads: t.threads,
+      nsPid: t.nsPid,
+      signals: {
+        pending: decodeSigMask(t.sigPnd),
+        shdPending: decodeSigMask(t.shdPnd),
+        blocked: decodeSigMask(t.sigBlk),
+        ignored: decodeSigMask(t.sigIgn),
+        caught: decodeSigMask(t.sigCgt),
+        queued,
+        queueLimit: limit,
+      },
+    };
+  }
+  if (p.stat === undefined || p.status === undefined) return null;
   const status = parseStatus(p.status);
-  if (status.uid === null) return null; // truncated status: never report half-read garbage
+  return { st: parseStat(p.stat), uid: status.uid, tracerPid: status.tracerPid, signals: status.signals, threads: status.threads, nsPid: status.nsPid };
+}
+
+function toProcess(p: ProcWalkProcess, user: (uid: number) => string): ProcessInfo | null {
+  if (p.error) return null;
+  const f = procFields(p);
+  const st = f?.st;
+  if (!f || !st) return null;
+  if (f.uid === null) return null; // truncated status: never report half-read garbage
   return {
     pid: st.pid,
     ppid: st.ppid,
     comm: st.comm,
     cmdline: parseCmdline(p.cmdline ?? ''),
-    uid: status.uid,
-    user: user(status.uid),
+    uid: f.uid,
+    user: user(f.uid),
     startTime: st.startTime,
     state: st.state,
-    tracerPid: status.tracerPid,
-    signals: status.signals,
+    tracerPid: f.tracerPid,
+    signals: f.signals,
     timers: p.timers ? parseTimers(p.timers) : [],
-    threads: status.threads ?? st.threads,
+    threads: f.threads ?? st.threads,
     cwd: p.cwd ?? null,
     exe: p.exe ?? null,
     container: null, // filled for the kept processes by annotateNamespaces
-    nsPid: status.nsPid,
+    nsPid: f.nsPid,
     pidns: null,
     netns: p.netns ? netnsId(p.netns) : null,
   };
@@ -195,8 +242,13 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   // The netlink socket dumps do not depend on the walk: start them now so they overlap it.
   const prefetch = prefetchSockets(native, procRoot, kinds);
   const wantMaps = kinds.has('sysv-shm') || kinds.has('posix-shm') || kinds.has('posix-sem') || kinds.has('anon-shm');
-  const walking = walk(
-    native,
+  let bpf: BpfAddon | null = null;
+  let bpfError: string | undefined;
+  if (opts.bpfAddon !== undefined) bpf = opts.bpfAddon;
+  else if (opts.nativeAddon !== undefined || opts.useNative === false) bpfError = 'not with an injected or disabled native addon';
+  else ({ addon: bpf, error: bpfError } = loadBpf());
+  const walking = runWalk(
+    { native, nativeError, bpf, bpfError },
     {
       procRoot,
       threads: opts.threads ?? 0,
@@ -209,14 +261,16 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
       itemTimeoutMs,
       deadlineMs,
     },
+    walkPreference(opts.walk),
     warnings,
   );
   // SysV lists do not depend on the walk either: read them while its threads run
   const sysvPrefetch = kinds.has('sysv-msg') || kinds.has('sysv-shm') || kinds.has('sysv-sem') ? prefetchSysv(native, procRoot, kinds) : undefined;
   sysvPrefetch?.catch(() => undefined);
-  const w = await walking;
+  const { walk: w, capability: walkCapability, bpf: bpfPhases } = await walking;
   capabilities.threads = w.threads;
   reportGivenUp(w, native, itemTimeoutMs, warnings);
+  capabilities.walk = walkCapability;
 
   const user = userResolver(opts.etcRoot ?? '/etc');
   const processes = new Map<number, ProcessInfo>();
@@ -309,9 +363,13 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   await annotateNamespaces(procList, { procRoot, etcRoot: opts.etcRoot, stateRoot: opts.containerStateRoot }, warnings);
   const tNs = performance.now();
 
+  if (opts.timings) {
+    Object.assign(opts.timings, { walkMs: tWalk - t0, indexMs: tIndex - tWalk, probeMs, sortMs: tSort - tProbes, finishMs: performance.now() - tSort });
+    if (bpfPhases) opts.timings.bpf = bpfPhases;
+  }
   if (PROFILE) {
     process.stderr.write(
-      `[snapshot] walk ${(tWalk - t0).toFixed(1)} (native inner ${w.elapsedMs.toFixed(1)}) index ${(tIndex - tWalk).toFixed(1)} probes ${(tProbes - tIndex).toFixed(1)} ${JSON.stringify(probeMs)} sort ${(tSort - tProbes).toFixed(1)} keep ${(tKeep - tSort).toFixed(1)} namespaces ${(tNs - tKeep).toFixed(1)} (${procList.length} processes) finish ${(performance.now() - tNs).toFixed(1)} ms; fds ${w.fds.pid.length}\n`,
+      `[snapshot] walk ${walkCapability.backend} ${(tWalk - t0).toFixed(1)} (native inner ${w.elapsedMs.toFixed(1)}${bpfPhases ? ` ${JSON.stringify(bpfPhases)}` : ''}) index ${(tIndex - tWalk).toFixed(1)} probes ${(tProbes - tIndex).toFixed(1)} ${JSON.stringify(probeMs)} sort ${(tSort - tProbes).toFixed(1)} keep ${(tKeep - tSort).toFixed(1)} namespaces ${(tNs - tKeep).toFixed(1)} (${procList.length} processes) finish ${(performance.now() - tNs).toFixed(1)} ms; fds ${w.fds.pid.length}\n`,
     );
   }
   const bootId = readOpt(path.join(procRoot, 'sys/kernel/random/boot_id'))?.trim();

@@ -1,0 +1,353 @@
+// The fd walk as BPF iterators. iter/task_file: one read() of the iterator fd visits every open
+// file of every process and emits a record (walk.h) for the IPC-relevant ones only — pipes, FIFOs,
+// sockets, POSIX mqueue files and files under /dev/shm — with what /proc needs more syscalls for:
+// the fd's open mode, a pipe's bytes in use and capacity from its pipe_inode_info (no open of a
+// read end), and the d_path of path-bearing files (the text a readlink of /proc/PID/fd/N gives,
+// " (deleted)" included). It only reads kernel memory: nothing is opened, locked or changed, and
+// nothing in it can block. iter/task: one record per process with what /proc/PID/stat, status
+// and ns/net would say (comm, ppid, uid, tracer, start time, signal masks, SigQ, threads, netns),
+// so the walk reads fewer /proc files per process.
+//
+// Kept lean on purpose (measured at 51k fds: every extra cache line costs): a socket row needs only
+// its inode here, because sock_diag is read anyway for the sockets no process holds and for names
+// (see native/bpf/README.md for the measurements).
+//
+// CO-RE: compiled once against the build machine's vmlinux.h, relocated by libbpf at load time.
+// Fields are read by direct (BTF-typed) access, which the verifier turns into inline loads. No
+// kprobes, no fentry, no __ksym data symbols (none of them work on the target kernels): pipes and
+// FIFOs are told apart by i_mode and the superblock magic.
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+
+#include "walk.h"
+
+// GPL-compatible: bpf_seq_write and bpf_d_path are GPL-only helpers.
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define S_IFREG 0100000
+#define S_IFIFO 0010000
+
+#define PIPEFS_MAGIC 0x50495045
+#define SOCKFS_MAGIC 0x534F434B
+#define MQUEUE_MAGIC 0x19800202
+#define TMPFS_MAGIC 0x01021994
+
+// Set by the loader before load. page_size: F_GETPIPE_SZ is max_usage pages. devshm_dev: s_dev of
+// the filesystem holding /dev/shm (kernel encoding), so its files are d_path-ed even when it is
+// not a tmpfs; 0 = tmpfs files only.
+const volatile __u32 page_size = 4096;
+const volatile __u32 devshm_dev = 0;
+
+struct scratch {
+  struct ipci_fd_rec rec;
+  char path[IPCI_PATH_MAX];
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct scratch);
+} scratch_map SEC(".maps");
+
+// FIONREAD's sum over the occupied slots [tail, head) of the pipe ring (fs/pipe.c), read without
+// the pipe mutex: a racing writer or reader makes it one moment's count, as FIONREAD's would be.
+static __always_inline void pipe_state(struct pipe_inode_info *pipe, struct ipci_fd_rec *r) {
+  if (!pipe) return;
+  unsigned int head = pipe->head;
+  unsigned int tail = pipe->tail;
+  unsigned int ring = pipe->ring_size;
+  struct pipe_buffer *bufs = pipe->bufs;
+  r->capacity = pipe->max_usage * page_size;
+  r->flags |= IPCI_F_PIPE_STATE;
+  unsigned int used = head - tail;
+  if (used == 0) return;
+  if (ring == 0 || (ring & (ring - 1)) != 0 || !bufs || used > IPCI_PIPE_SLOTS) {
+    r->flags |= IPCI_F_PIPE_PARTIAL;
+    return;
+  }
+  __u64 size = bpf_core_type_size(struct pipe_buffer);
+  __u64 len_off = bpf_core_field_offset(struct pipe_buffer, len);
+  __u32 sum = 0;
+  for (unsigned int i = 0; i < IPCI_PIPE_SLOTS && i < used; i++) {
+    __u32 len = 0;
+    // a variable index into the ring: the verifier allows that only through a helper read
+    if (bpf_probe_read_kernel(&len, sizeof len, (void *)bufs + ((tail + i) & (ring - 1)) * size + len_off) != 0) {
+      r->flags |= IPCI_F_PIPE_PARTIAL;
+      return;
+    }
+    sum += len;
+  }
+  r->buffered = sum;
+}
+
+SEC("iter/task_file")
+int ipci_task_file(struct bpf_iter__task_file *ctx) {
+  struct seq_file *seq = ctx->meta->seq;
+  struct task_struct *task = ctx->task;
+  struct file *file = ctx->file;
+  if (!task || !file) return 0;
+  // /proc/PID/fd is the thread-group leader's table; the kernel already skips threads sharing
+  // it, and a thread with a table of its own (unshare(CLONE_FILES)) is not in /proc/PID/fd either.
+  if (task->pid != task->tgid) return 0;
+
+  struct inode *inode = file->f_inode;
+  if (!inode) return 0;
+  __u32 fmt = inode->i_mode & S_IFMT;
+  if (fmt != S_IFIFO && fmt != S_IFSOCK && fmt != S_IFREG) return 0;
+  struct super_block *sb = inode->i_sb;
+  if (!sb) return 0;
+  __u32 magic = (__u32)sb->s_magic;
+  __u32 sdev = sb->s_dev;
+
+  __u8 kind;
+  int want_path = 0;
+  if (fmt == S_IFIFO) {
+    kind = magic == PIPEFS_MAGIC ? IPCI_FD_PIPE : IPCI_FD_FIFO;
+    want_path = kind == IPCI_FD_FIFO;
+  } else if (fmt == S_IFSOCK) {
+    if (magic != SOCKFS_MAGIC) return 0;  // an O_PATH fd of a socket's path, not a socket
+    kind = IPCI_FD_SOCKET;
+  } else if (magic == MQUEUE_MAGIC) {
+    kind = IPCI_FD_MQUEUE;
+    want_path = 1;
+  } else if (magic == TMPFS_MAGIC || (devshm_dev != 0 && sdev == devshm_dev)) {
+    kind = IPCI_FD_DEVSHM;  // if its path says so (checked below)
+    want_path = 1;
+  } else {
+    return 0;
+  }
+
+  __u32 zero = 0;
+  struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
+  if (!s) return 0;
+  struct ipci_fd_rec *r = &s->rec;
+  __builtin_memset(r, 0, sizeof *r);
+  r->tgid = task->tgid;
+  r->fd = ctx->fd;
+  r->ino = inode->i_ino;
+  r->dev = sdev;
+  r->magic = magic;
+  r->kind = kind;
+  r->f_mode = file->f_mode & 3;
+  if (fmt == S_IFIFO) pipe_state(inode->i_pipe, r);
+
+  long n = 0;
+  if (want_path) {
+    n = bpf_d_path((struct path *)&file->f_path, s->path, sizeof s->path);
+    if (n <= 0) {
+      if (kind == IPCI_FD_DEVSHM) return 0;
+      r->flags |= IPCI_F_PATH_ERROR;
+      n = 0;
+    } else {
+      n--;  // d_path's length counts the NUL
+      if (kind == IPCI_FD_DEVSHM) {
+        const char *p = s->path;
+        if (n < 10 || p[0] != '/' || p[1] != 'd' || p[2] != 'e' || p[3] != 'v' || p[4] != '/' || p[5] != 's' || p[6] != 'h' ||
+            p[7] != 'm' || p[8] != '/')
+          return 0;
+      }
+    }
+  }
+  if (n < 0 || n > IPCI_PATH_MAX - 8) n = 0;
+  r->path_len = n;
+  bpf_seq_write(seq, r, sizeof *r);
+  if (n > 0) {
+    // zero the pad, so no byte of an earlier record's path follows this one
+    for (int i = 0; i < 8; i++) s->path[(n + i) & (IPCI_PATH_MAX - 1)] = 0;
+    __u32 padded = (n + 7) & ~7;
+    if (padded > IPCI_PATH_MAX) padded = IPCI_PATH_MAX;
+    bpf_seq_write(seq, s->path, padded);
+  }
+  return 0;
+}
+
+#define PF_KTHREAD 0x00200000
+
+// Before 5.14 the task state was `long state` (then renamed __state): a flavor for CO-RE.
+struct task_struct___pre514 {
+  long state;
+} __attribute__((preserve_access_index));
+#define SIG_IGN 1
+#define RLIMIT_SIGPENDING 11
+
+SEC("iter/task")
+int ipci_task(struct bpf_iter__task *ctx) {
+  struct seq_file *seq = ctx->meta->seq;
+  struct task_struct *t = ctx->task;
+  if (!t || t->pid != t->tgid) return 0;  // one record per process: its thread-group leader
+  struct ipci_task_rec r;
+  __builtin_memset(&r, 0, sizeof r);
+  r.tgid = t->tgid;
+  if (bpf_core_field_exists(t->__state)) r.state = t->__state;
+  else r.state = ((struct task_struct___pre514 *)t)->state;
+  r.exit_state = t->exit_state;
+  r.pf_flags = t->flags;
+  r.start_ns = t->start_boottime;
+  bpf_probe_read_kernel_str(r.comm, sizeof r.comm, t->comm);
+  if (t->flags & PF_KTHREAD) r.flags |= IPCI_T_KTHREAD;
+  struct task_struct *parent = t->real_parent;
+  if (parent) r.ppid = parent->tgid;
+  // TracerPid: ptrace_parent() is ->parent while ->ptrace is set; /proc prints its pid (a thread id)
+  if (t->ptrace) {
+    struct task_struct *tracer = t->parent;
+    if (tracer) r.tracer = tracer->pid;
+  }
+  const struct cred *cred = t->real_cred;
+  if (cred) r.uid = cred->uid.val;
+  // NSpid: pid->numbers[0..level].nr (status prints them from the reader's level, ours is 0)
+  struct pid *pid = t->thread_pid;
+  if (pid) {
+    unsigned int level = pid->level;
+    if (level < 8) {
+      void *numbers = (void *)pid + bpf_core_field_offset(struct pid, numbers);
+      __u64 upid = bpf_core_type_size(struct upid);
+      __u64 nr_off = bpf_core_field_offset(struct upid, nr);
+      int ok = 1;
+      for (unsigned int i = 0; i < 8; i++) {
+        if (i > level) break;
+        int nr = 0;
+        if (bpf_probe_read_kernel(&nr, sizeof nr, numbers + i * upid + nr_off) != 0) ok = 0;
+        r.nspid[i] = nr;
+      }
+      if (ok) {
+        r.nspid_n = level + 1;
+        r.flags |= IPCI_T_NSPID;
+      }
+    }
+  }
+  struct nsproxy *ns = t->nsproxy;
+  if (ns) {
+    struct net *net = ns->net_ns;
+    if (net) {
+      r.netns_ino = net->ns.inum;
+      r.flags |= IPCI_T_NETNS;
+    }
+  }
+  struct signal_struct *sig = t->signal;
+  struct sighand_struct *sh = t->sighand;
+  // /proc reads the signal facts under the sighand lock, and prints zeros when there is none
+  // (a process that has fully exited): then the walk reads /proc for this process instead.
+  if (sig && sh && r.exit_state == 0) {
+    r.sig_pnd = t->pending.signal.sig[0];
+    r.sig_shd = sig->shared_pending.signal.sig[0];
+    r.sig_blk = t->blocked.sig[0];
+    r.threads = sig->nr_threads;
+#pragma unroll
+    for (int i = 0; i < 64; i++) {
+      __u64 h = (__u64)sh->action[i].sa.sa_handler;
+      if (h == SIG_IGN) r.sig_ign |= 1ULL << i;
+      else if (h != 0) r.sig_cgt |= 1ULL << i;
+    }
+    r.sigq_limit = sig->rlim[RLIMIT_SIGPENDING].rlim_cur;
+    if (sig->posix_timers.first) r.flags |= IPCI_T_TIMERS;
+    if (bpf_core_field_exists(sig->ignored_posix_timers) && sig->ignored_posix_timers.first) r.flags |= IPCI_T_TIMERS;
+    // SigQ: the real uid's count of queued signals (ucounts; kernels without it: /proc is read)
+    struct ucounts *uc = cred ? cred->ucounts : 0;
+    if (uc && bpf_core_field_exists(uc->rlimit) && bpf_core_enum_value_exists(enum rlimit_type, UCOUNT_RLIMIT_SIGPENDING)) {
+      __u64 idx = bpf_core_enum_value(enum rlimit_type, UCOUNT_RLIMIT_SIGPENDING);
+      long q = 0;
+      if (idx < 16 && bpf_probe_read_kernel(&q, sizeof q, (void *)uc + bpf_core_field_offset(struct ucounts, rlimit) + idx * sizeof(long)) == 0) {
+        r.sigq = q;
+        r.flags |= IPCI_T_FACTS;
+      }
+    }
+  }
+  bpf_seq_write(seq, &r, sizeof r);
+  return 0;
+}
+
+// ---- maps: the mappings the snapshot needs, without /proc/PID/maps ----
+
+#define HUGETLBFS_MAGIC 0x958458f6
+
+// Open-coded VMA iterator (kernel >= 6.7). It takes the mmap lock with a trylock, so a process
+// whose lock is held (a page fault on a hung FUSE or NFS mount) costs a BUSY record, not a stall;
+// iter/task_vma would block the whole pass on it.
+extern int bpf_iter_task_vma_new(struct bpf_iter_task_vma *it, struct task_struct *task, __u64 addr) __weak __ksym;
+extern struct vm_area_struct *bpf_iter_task_vma_next(struct bpf_iter_task_vma *it) __weak __ksym;
+extern void bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __weak __ksym;
+
+struct vma_scratch {
+  struct ipci_vma_rec rec;
+  char path[IPCI_PATH_MAX];
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct vma_scratch);
+} vma_scratch_map SEC(".maps");
+
+static __always_inline int starts(const char *p, long n, const char *w, int wn) {
+  if (n < wn) return 0;
+  for (int i = 0; i < wn; i++)
+    if (p[i] != w[i]) return 0;
+  return 1;
+}
+
+// The paths KeepMapsLines keeps and the snapshot reads: SysV shm, /dev/shm files, shared /dev/zero,
+// hugetlb and memfd objects (the userspace side applies the 's' rule for the last three).
+static __always_inline int wanted_path(const char *p, long n) {
+  return starts(p, n, "/SYSV", 5) || starts(p, n, "/dev/shm/", 9) || starts(p, n, "/dev/zero", 9) || starts(p, n, "/anon_hugepage", 14) ||
+         starts(p, n, "/memfd:", 7);
+}
+
+SEC("iter/task")
+int ipci_task_maps(struct bpf_iter__task *ctx) {
+  struct seq_file *seq = ctx->meta->seq;
+  struct task_struct *t = ctx->task;
+  if (!t || t->pid != t->tgid || !t->mm) return 0;
+  __u32 zero = 0;
+  struct vma_scratch *s = bpf_map_lookup_elem(&vma_scratch_map, &zero);
+  if (!s) return 0;
+  struct ipci_vma_rec *r = &s->rec;
+  __builtin_memset(r, 0, sizeof *r);
+  r->tgid = t->tgid;
+  r->flags = IPCI_V_HEADER;
+  struct bpf_iter_task_vma it;
+  if (bpf_iter_task_vma_new(&it, t, 0) != 0) {
+    bpf_iter_task_vma_destroy(&it);
+    r->flags |= IPCI_V_BUSY;
+    bpf_seq_write(seq, r, sizeof *r);
+    return 0;
+  }
+  bpf_seq_write(seq, r, sizeof *r);
+  struct vm_area_struct *v;
+  while ((v = bpf_iter_task_vma_next(&it))) {
+    struct file *f = v->vm_file;
+    if (!f) continue;
+    struct inode *inode = f->f_inode;
+    if (!inode) continue;
+    struct super_block *sb = inode->i_sb;
+    if (!sb) continue;
+    __u32 magic = (__u32)sb->s_magic;
+    __u32 sdev = sb->s_dev;
+    if (magic != TMPFS_MAGIC && magic != HUGETLBFS_MAGIC && !(devshm_dev != 0 && sdev == devshm_dev)) continue;
+    long n = bpf_d_path(&f->f_path, s->path, sizeof s->path);
+    if (n <= 1) continue;
+    n--;
+    if (n > IPCI_PATH_MAX - 8 || !wanted_path(s->path, n)) continue;
+    __builtin_memset(r, 0, sizeof *r);
+    r->tgid = t->tgid;
+    r->start = v->vm_start;
+    r->end = v->vm_end;
+    r->pgoff = v->vm_pgoff;
+    r->vm_flags = v->vm_flags;
+    r->ino = inode->i_ino;
+    r->dev = sdev;
+    r->path_len = n;
+    bpf_seq_write(seq, r, sizeof *r);
+    for (int i = 0; i < 8; i++) s->path[(n + i) & (IPCI_PATH_MAX - 1)] = 0;
+    __u32 padded = (n + 7) & ~7;
+    if (padded > IPCI_PATH_MAX) padded = IPCI_PATH_MAX;
+    bpf_seq_write(seq, s->path, padded);
+  }
+  bpf_iter_task_vma_destroy(&it);
+  return 0;
+}

@@ -1,0 +1,97 @@
+/* Records the fd-walk iterator (walk.bpf.c) writes and the addon (src/bpf/bpfwalk.cc) reads: one
+ * layout, included by both sides. A fixed 40-byte header, then `path_len` path bytes (no NUL)
+ * padded with zeros to a multiple of 8. Integer types are the kernel's __u* so this compiles
+ * against vmlinux.h (BPF side) and <linux/types.h> (user side). */
+#ifndef IPCI_BPF_WALK_H
+#define IPCI_BPF_WALK_H
+
+/* ipci_fd_rec.kind: the IPC-relevant files (the values of FdKind in src/core/native.ts). */
+#define IPCI_FD_PIPE 1
+#define IPCI_FD_SOCKET 2
+#define IPCI_FD_FIFO 3
+#define IPCI_FD_MQUEUE 4
+#define IPCI_FD_DEVSHM 5 /* a regular file whose path starts with /dev/shm/ */
+
+/* ipci_fd_rec.flags */
+#define IPCI_F_PIPE_STATE 1   /* buffered/capacity read from the inode's pipe_inode_info */
+#define IPCI_F_PIPE_PARTIAL 2 /* more occupied slots than the program sums: buffered unknown */
+#define IPCI_F_PATH_ERROR 4   /* bpf_d_path failed (path_len 0) */
+
+/* Occupied pipe slots summed at most (a slot is one page by default; the default maximum pipe
+ * size, 1 MiB, is 256 slots): a pipe holding more buffers says IPCI_F_PIPE_PARTIAL. */
+#define IPCI_PIPE_SLOTS 1024
+
+#define IPCI_PATH_MAX 4096
+
+struct ipci_fd_rec {
+  __u32 tgid;
+  __u32 fd;
+  __u64 ino;      /* i_ino */
+  __u32 dev;      /* i_sb->s_dev, kernel encoding (major << 20 | minor) */
+  __u32 magic;    /* i_sb->s_magic */
+  __u8 kind;      /* IPCI_FD_* */
+  __u8 f_mode;    /* FMODE_READ 1 | FMODE_WRITE 2 */
+  __u16 flags;    /* IPCI_F_* */
+  __u16 path_len; /* path bytes after the header (0 = none) */
+  __u16 pad;
+  __u32 buffered; /* pipes/FIFOs: bytes in use, what FIONREAD answers */
+  __u32 capacity; /* pipes/FIFOs: max_usage * PAGE_SIZE, what F_GETPIPE_SZ answers */
+};
+
+/* ipci_task_rec.flags */
+#define IPCI_T_FACTS 1    /* comm..sigq below are the kernel's, as /proc/PID/stat and status print them */
+#define IPCI_T_NETNS 2    /* netns_ino is set (nsproxy present) */
+#define IPCI_T_TIMERS 4   /* the process has POSIX timers: /proc/PID/timers has lines */
+#define IPCI_T_KTHREAD 8  /* a kernel thread (its /proc name is built from more than comm) */
+#define IPCI_T_NSPID 16   /* nspid[0..nspid_n) is status's NSpid (pid namespaces nested at most 8 deep) */
+
+/* One record per thread-group leader (iter/task): what /proc/PID/stat, status and ns/net say
+ * about a process, read from its task_struct, so the walk needs fewer /proc reads per process. */
+struct ipci_task_rec {
+  __u32 tgid;
+  __u32 ppid;          /* real_parent's tgid */
+  __u32 uid;           /* real uid */
+  __u32 tracer;        /* the ptrace parent's pid (TracerPid), 0 = none */
+  __u64 start_ns;      /* start_boottime; stat's starttime = start_ns / (1e9 / USER_HZ) */
+  __u64 sig_pnd;       /* SigPnd: the leader's private pending */
+  __u64 sig_shd;       /* ShdPnd: the process's shared pending */
+  __u64 sig_blk;       /* SigBlk */
+  __u64 sig_ign;       /* SigIgn: handlers that are SIG_IGN */
+  __u64 sig_cgt;       /* SigCgt: handlers that are neither SIG_DFL nor SIG_IGN */
+  __u64 sigq;          /* SigQ before the '/': pending signals queued for the real uid */
+  __u64 sigq_limit;    /* SigQ after the '/': RLIMIT_SIGPENDING soft limit */
+  __u32 threads;
+  __u32 netns_ino;
+  __u32 state;         /* __state */
+  __u32 exit_state;
+  __u32 pf_flags;      /* task->flags */
+  __u32 flags;         /* IPCI_T_* */
+  char comm[16];
+  __u32 nspid[8];      /* NSpid: the pid in each pid namespace, outermost first */
+  __u32 nspid_n;
+  __u32 pad;
+};
+
+/* iter/task (maps pass): per process with an mm, one ipci_vma_rec with IPCI_V_HEADER (and
+ * IPCI_V_BUSY when its mmap lock was taken: then /proc/PID/maps is read instead), followed by one
+ * record per mapping the snapshot uses — a file on shmem / hugetlbfs / the /dev/shm filesystem
+ * whose path starts with /SYSV, /dev/shm/, /dev/zero, /anon_hugepage or /memfd: — each followed
+ * by its path (the d_path text /proc/PID/maps prints, unescaped), padded to 8. */
+#define IPCI_V_HEADER 1
+#define IPCI_V_BUSY 2      /* mmap_read_trylock failed: this process's maps are not here */
+#define IPCI_V_PATH_ERROR 4
+
+struct ipci_vma_rec {
+  __u32 tgid;
+  __u32 flags;     /* IPCI_V_* */
+  __u64 start;
+  __u64 end;
+  __u64 pgoff;     /* vm_pgoff (pages) */
+  __u64 vm_flags;
+  __u64 ino;
+  __u32 dev;       /* kernel encoding */
+  __u16 path_len;
+  __u16 pad;
+};
+
+#endif

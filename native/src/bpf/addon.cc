@@ -1,0 +1,82 @@
+// Module init of the BPF addon (ipc_inspector_bpf.node), built beside the main addon only when
+// the build found clang, bpftool and libbpf (scripts/build-native.mjs). A separate module because
+// it links libbpf.so: on a machine without libbpf only this one fails to load, and the main addon
+// and the /proc walk carry on. No mutable globals besides each program's cached load.
+#include <bpf/libbpf.h>
+#include <napi.h>
+
+#include "../errors.h"
+#include "fditer.h"
+#include "programs.h"  // generated: which native/bpf/*.bpf.c were compiled in
+
+namespace ipci {
+namespace bpf {
+
+Napi::Value BpfWalk(const Napi::CallbackInfo& info);
+
+namespace {
+
+// Loads the walk program (cached) without walking: the verdict capabilities report.
+class ProbeWorker : public PromiseWorker {
+ public:
+  ProbeWorker(Napi::Env env, std::string btf) : PromiseWorker(env, "ipcInspectorBpfProbe"), btf_(std::move(btf)) {}
+  void Execute() override { load_ = LoadFdIter(btf_); }
+
+ protected:
+  Napi::Value Settle(Napi::Env env) override {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("ok", Napi::Boolean::New(env, load_.verdict.ok));
+    if (!load_.verdict.ok) {
+      o.Set("code", Napi::String::New(env, load_.verdict.code));
+      o.Set("reason", Napi::String::New(env, load_.verdict.reason));
+    }
+    o.Set("loadMs", Napi::Number::New(env, load_.loadMs));
+    return o;
+  }
+
+ private:
+  std::string btf_;
+  FdIterLoad load_;
+};
+
+Napi::Value BpfProbe(const Napi::CallbackInfo& info) {
+  std::string btf = "/sys/kernel/btf/vmlinux";
+  if (info.Length() > 0 && info[0].IsObject()) {
+    Napi::Value v = info[0].As<Napi::Object>().Get("btfPath");
+    if (v.IsString()) btf = v.As<Napi::String>().Utf8Value();
+  }
+  auto* w = new ProbeWorker(info.Env(), btf);
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+// What this build embeds (compile-time facts; no syscall).
+Napi::Value BpfStatus(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("libbpf", Napi::String::New(env, libbpf_version_string()));
+  Napi::Object progs = Napi::Object::New(env);
+  struct Program {
+    const char* name;
+    bool built;
+  };
+  static const Program kPrograms[] = {IPCI_BPF_PROGRAM_LIST};
+  for (const Program& p : kPrograms) progs.Set(p.name, Napi::Boolean::New(env, p.built));
+  o.Set("programs", progs);
+  return o;
+}
+
+}  // namespace
+}  // namespace bpf
+}  // namespace ipci
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  using namespace ipci::bpf;
+  exports.Set("bpfStatus", Napi::Function::New(env, BpfStatus, "bpfStatus"));
+  exports.Set("bpfProbe", Napi::Function::New(env, BpfProbe, "bpfProbe"));
+  exports.Set("bpfWalk", Napi::Function::New(env, BpfWalk, "bpfWalk"));
+  return exports;
+}
+
+NODE_API_MODULE(ipc_inspector_bpf, Init)

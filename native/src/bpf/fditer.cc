@@ -1,0 +1,132 @@
+// Loading and reading the task_file iterator (see fditer.h). The skeleton (walk.skel.h, the
+// program's object file embedded as bytes) is generated at build time by scripts/build-native.mjs;
+// without it this file compiles to "not built".
+#include "fditer.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "programs.h"  // generated: IPCI_BPF_HAVE_<NAME> per program that compiled
+#if IPCI_BPF_HAVE_WALK
+#include "walk.skel.h"
+#endif
+
+namespace ipci {
+namespace bpf {
+
+const FdIterLoad& LoadFdIter(const std::string& btfPath) {
+  // one load per BTF path (the default in practice; tests point others at a missing file)
+  static std::mutex mu;
+  static std::map<std::string, std::unique_ptr<Cached<FdIterLoad>>> caches;
+  Cached<FdIterLoad>* cache;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto& slot = caches[btfPath];
+    if (!slot) slot.reset(new Cached<FdIterLoad>());
+    cache = slot.get();
+  }
+  return cache->Get([&btfPath] {
+    FdIterLoad r;
+#if !IPCI_BPF_HAVE_WALK
+    r.verdict = {false, "ENOSYS", "the addon was built without the BPF walk (see native/build/bpf/report.json)"};
+    return r;
+#else
+    r.verdict = CheckEnvironment(btfPath);
+    if (!r.verdict.ok) return r;
+    auto t0 = std::chrono::steady_clock::now();
+    LogCapture log;
+    LIBBPF_OPTS(bpf_object_open_opts, opts);
+    if (btfPath != "/sys/kernel/btf/vmlinux") opts.btf_custom_path = btfPath.c_str();
+    ipci_walk* skel = ipci_walk__open_opts(&opts);
+    if (!skel) {
+      int e = errno;
+      r.verdict = {false, e ? strerrorname_np(e) : "EINVAL", "BPF open failed: " + log.Tail()};
+      return r;
+    }
+    skel->rodata->page_size = static_cast<__u32>(sysconf(_SC_PAGESIZE));
+    struct stat st;
+    if (stat("/dev/shm", &st) == 0) skel->rodata->devshm_dev = KernelDev(st.st_dev);
+    int err = ipci_walk__load(skel);
+    if (err) {
+      // The maps pass needs the open-coded VMA iterator (kernel >= 6.7): without it, load the
+      // rest and read /proc/PID/maps instead.
+      std::string why = log.Tail(2);
+      ipci_walk__destroy(skel);
+      skel = ipci_walk__open_opts(&opts);
+      if (!skel) {
+        int e = errno;
+        r.verdict = {false, e ? strerrorname_np(e) : "EINVAL", "BPF open failed: " + log.Tail()};
+        return r;
+      }
+      skel->rodata->page_size = static_cast<__u32>(sysconf(_SC_PAGESIZE));
+      if (stat("/dev/shm", &st) == 0) skel->rodata->devshm_dev = KernelDev(st.st_dev);
+      bpf_program__set_autoload(skel->progs.ipci_task_maps, false);
+      err = ipci_walk__load(skel);
+      if (!err) r.mapsUnavailable = "maps pass not loaded: " + why;
+    }
+    bpf_link* link = bpf_program__attach_iter(skel->progs.ipci_task_file, nullptr);
+    if (!link) {
+      int e = errno;
+      r.verdict = {false, strerrorname_np(e) ? strerrorname_np(e) : "EINVAL", std::string("BPF iterator attach failed (") + strerror(e) + "): " + log.Tail()};
+      ipci_walk__destroy(skel);
+      return r;
+    }
+    bpf_link* taskLink = bpf_program__attach_iter(skel->progs.ipci_task, nullptr);
+    if (!taskLink) {
+      int e = errno;
+      r.verdict = {false, strerrorname_np(e) ? strerrorname_np(e) : "EINVAL", std::string("BPF task iterator attach failed (") + strerror(e) + "): " + log.Tail()};
+      bpf_link__destroy(link);
+      ipci_walk__destroy(skel);
+      return r;
+    }
+    if (r.mapsUnavailable.empty()) {
+      bpf_link* mapsLink = bpf_program__attach_iter(skel->progs.ipci_task_maps, nullptr);
+      if (mapsLink) r.mapsLinkFd = bpf_link__fd(mapsLink);
+      else r.mapsUnavailable = std::string("maps pass attach failed: ") + strerror(errno);
+    }
+    // The skeleton and the links stay loaded for the life of the process (the cache owns them).
+    r.linkFd = bpf_link__fd(link);
+    r.taskLinkFd = bpf_link__fd(taskLink);
+    r.loadMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+#endif
+  });
+}
+
+int ReadFdIter(int linkFd, std::chrono::steady_clock::time_point deadline, std::vector<char>& out) {
+  out.clear();
+  int fd = bpf_iter_create(linkFd);
+  if (fd < 0) return errno ? errno : EINVAL;
+  size_t len = 0;
+  if (out.capacity() < (1u << 20)) out.reserve(1u << 20);
+  int err = 0;
+  for (;;) {
+    if (out.size() - len < (256u << 10)) out.resize(out.size() < (1u << 20) ? (1u << 20) : out.size() * 2);
+    ssize_t n = read(fd, out.data() + len, out.size() - len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      err = errno;
+      break;
+    }
+    if (n == 0) break;
+    len += static_cast<size_t>(n);
+    if (std::chrono::steady_clock::now() > deadline) {
+      err = ETIMEDOUT;
+      break;
+    }
+  }
+  close(fd);
+  out.resize(len);
+  return err;
+}
+
+}  // namespace bpf
+}  // namespace ipci

@@ -1,0 +1,214 @@
+// Per-process /proc reads for the BPF walk (see procfacts.h). Kept identical in what it reads and
+// keeps to the /proc walk's per-process part (walk.cc WalkOne, parsers/procPid.ts filterMaps), so
+// both backends give the same process rows; the integration test compares them.
+#include "procfacts.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace ipci {
+namespace bpf {
+namespace {
+
+// Reads a whole file relative to dirfd into buf (grown as needed). Returns bytes or -errno.
+ssize_t ReadAt(int dirfd, const char* name, std::vector<char>& buf) {
+  int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return -errno;
+  size_t len = 0;
+  for (;;) {
+    if (len == buf.size()) buf.resize(buf.size() * 2);
+    ssize_t r = read(fd, buf.data() + len, buf.size() - len);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      close(fd);
+      return -e;
+    }
+    if (r == 0) break;
+    len += static_cast<size_t>(r);
+  }
+  close(fd);
+  return static_cast<ssize_t>(len);
+}
+
+// readlinkat into out; 0 or the errno.
+int ReadLinkAt(int dirfd, const char* name, std::string& out) {
+  char link[4097];
+  ssize_t n = readlinkat(dirfd, name, link, sizeof link - 1);
+  if (n < 0) return errno;
+  out.assign(link, static_cast<size_t>(n));
+  return 0;
+}
+
+}  // namespace
+
+// The maps lines the snapshot uses: SysV shm (/SYSV…), /dev/shm files, and shared (`s`) unnamed
+// shmem (/dev/zero, /anon_hugepage, /memfd:) — the same filter as walk.cc's KeepMapsLines.
+void KeepMapsLines(const char* p, size_t n, std::string& out) {
+  const char* end = p + n;
+  while (p < end) {
+    const char* nl = static_cast<const char*>(memchr(p, '\n', end - p));
+    const char* le = nl ? nl : end;
+    size_t ll = le - p;
+    const char* sp = static_cast<const char*>(memchr(p, ' ', ll));
+    bool anonShm = sp && sp + 4 < le && sp[4] == 's' &&
+                   (memmem(p, ll, " /dev/zero", 10) || memmem(p, ll, " /anon_hugepage", 15) || memmem(p, ll, " /memfd:", 8));
+    if (anonShm || memmem(p, ll, "/SYSV", 5) || memmem(p, ll, "/dev/shm/", 9)) {
+      if (!out.empty()) out.push_back('\n');
+      out.append(p, ll);
+    }
+    p = nl ? nl + 1 : end;
+  }
+}
+
+namespace {
+
+// Reads a text file into out; false when the process vanished (sets p.error). Other errors omit it.
+bool Text(int pdir, const char* file, std::string& out, ProcFacts& p, uint32_t flag, std::vector<char>& buf) {
+  ssize_t n = ReadAt(pdir, file, buf);
+  if (n >= 0) {
+    out.assign(buf.data(), static_cast<size_t>(n));
+    p.has |= flag;
+    return true;
+  }
+  if (-n == ESRCH) {
+    p.error = ESRCH;
+    return false;
+  }
+  return true;
+}
+
+struct linux_dirent64 {
+  uint64_t d_ino;
+  int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+
+}  // namespace
+
+bool TaskFactsUsable(const ipci_task_rec& t) {
+  // kernel threads: /proc names them from more than comm (workqueue, kthread full names)
+  return (t.flags & IPCI_T_FACTS) && (t.flags & IPCI_T_NSPID) && !(t.flags & IPCI_T_KTHREAD) && t.exit_state == 0;
+}
+
+void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vector<char>& buf, const ipci_task_rec* task, bool haveMaps) {
+  char name[16];
+  snprintf(name, sizeof name, "%d", static_cast<int>(p.pid));
+  int pdir = openat(procFd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (pdir < 0) {
+    p.error = errno;
+    return;
+  }
+  bool alive = true;
+  if (task) {
+    p.hasTask = true;
+    p.task = *task;
+  } else {
+    ssize_t n = ReadAt(pdir, "stat", buf);
+    if (n < 0) {
+      p.error = static_cast<int>(-n);
+      close(pdir);
+      return;
+    }
+    p.stat.assign(buf.data(), static_cast<size_t>(n));
+    p.has |= F_STAT;
+    alive = Text(pdir, "status", p.status, p, F_STATUS, buf);
+  }
+  alive = alive && Text(pdir, "cmdline", p.cmdline, p, F_CMDLINE, buf);
+  if (alive && opt.readMaps && !haveMaps) {
+    ssize_t n = ReadAt(pdir, "maps", buf);
+    if (n >= 0) {
+      KeepMapsLines(buf.data(), static_cast<size_t>(n), p.maps);
+      p.has |= F_MAPS;
+    } else if (-n == ESRCH) {
+      p.error = ESRCH;
+      alive = false;
+    }
+  }
+  // no POSIX timers (the task says so): the file would be empty
+  if (alive && opt.readTimers && (!task || (task->flags & IPCI_T_TIMERS))) alive = Text(pdir, "timers", p.timers, p, F_TIMERS, buf);
+  if (alive) {
+    // The fd links need ptrace read access (PTRACE_MODE_READ_FSCREDS), as ns/net, cwd and exe do:
+    // when that is refused, /proc would show no fd of this process, so the BPF rows are dropped.
+    int access = 0;
+    if (!task) {
+      access = ReadLinkAt(pdir, "ns/net", p.netns);
+      if (access == 0) p.has |= F_NETNS;
+    } else if (task->flags & IPCI_T_NETNS) {
+      p.netns = "net:[" + std::to_string(task->netns_ino) + "]";
+      p.has |= F_NETNS;
+    }
+    if (opt.readLinks) {
+      int e = ReadLinkAt(pdir, "cwd", p.cwd);
+      if (e == 0) p.has |= F_CWD;
+      if (task) access = e;
+      if (ReadLinkAt(pdir, "exe", p.exe) == 0) p.has |= F_EXE;
+    } else if (task) {
+      std::string unused;
+      access = ReadLinkAt(pdir, "ns/net", unused);
+    }
+    int fdDir = openat(pdir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fdDir < 0) {
+      p.fdError = errno;
+    } else {
+      close(fdDir);
+      p.fdsVisible = access != EACCES && access != EPERM;
+    }
+  }
+  close(pdir);
+}
+
+int ReadProcMaps(int procFd, int32_t pid, std::string& out, std::vector<char>& buf) {
+  char name[32];
+  snprintf(name, sizeof name, "%d/maps", static_cast<int>(pid));
+  ssize_t n = ReadAt(procFd, name, buf);
+  if (n < 0) return static_cast<int>(-n);
+  KeepMapsLines(buf.data(), static_cast<size_t>(n), out);
+  return 0;
+}
+
+bool ListPids(int procFd, std::vector<int32_t>& out) {
+  int fd = openat(procFd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return false;
+  std::vector<char> dents(64 * 1024);
+  for (;;) {
+    long n = syscall(SYS_getdents64, fd, dents.data(), dents.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      close(fd);
+      errno = e;
+      return false;
+    }
+    if (n == 0) break;
+    for (long off = 0; off < n;) {
+      auto* d = reinterpret_cast<linux_dirent64*>(dents.data() + off);
+      off += d->d_reclen;
+      const char* s = d->d_name;
+      if (*s < '1' || *s > '9') continue;
+      uint64_t v = 0;
+      bool ok = true;
+      for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > 0x7fffffff) {
+          ok = false;
+          break;
+        }
+        v = v * 10 + static_cast<uint64_t>(*s - '0');
+      }
+      if (ok && v <= 0x7fffffff) out.push_back(static_cast<int32_t>(v));
+    }
+  }
+  close(fd);
+  return true;
+}
+
+}  // namespace bpf
+}  // namespace ipci

@@ -1,0 +1,56 @@
+// Per-process /proc text for the BPF walk: the same files, read the same way, as the /proc walk
+// (native/src/walk.cc) reads for each process — stat, status, cmdline, maps (only the SysV /
+// /dev/shm / shared-anonymous lines), timers, ns/net, cwd, exe — minus the fd table, which the
+// iterator gives. Also tells whether /proc would let this caller read the fd links (the BPF rows
+// of a process /proc hides are dropped, so both walks show the same).
+#pragma once
+
+#include <linux/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../../bpf/walk.h"
+
+namespace ipci {
+namespace bpf {
+
+enum : uint32_t { F_STAT = 1, F_STATUS = 2, F_CMDLINE = 4, F_MAPS = 8, F_TIMERS = 16, F_NETNS = 32, F_CWD = 64, F_EXE = 128 };
+
+struct ProcFacts {
+  int32_t pid = 0;
+  int error = 0;    // the process vanished (ENOENT/ESRCH), could not be read, or ETIMEDOUT (deadline)
+  int fdError = 0;  // /proc/PID/fd could not be opened
+  bool fdsVisible = false;  // /proc would show this caller the fd links (ptrace read access)
+  uint32_t has = 0;         // F_* fields present
+  std::string stat, status, cmdline, maps, timers, netns, cwd, exe;
+  bool hasTask = false;     // `task` replaces stat and status (and ns/net, and timers when it has none)
+  ipci_task_rec task{};
+};
+
+/** The task iterator's facts can stand in for stat/status: a live user process, SigQ known. */
+bool TaskFactsUsable(const ipci_task_rec& t);
+
+struct FactsOptions {
+  bool readMaps = false, readTimers = false, readLinks = false;
+};
+
+/**
+ * Reads one process's facts relative to the /proc dirfd `procFd`. `buf` is a reusable buffer.
+ * With `task` (usable), stat, status and ns/net are not read, and timers only when it has some;
+ * with `haveMaps`, p.maps was filled from the maps pass and /proc/PID/maps is not read.
+ */
+void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vector<char>& buf, const ipci_task_rec* task = nullptr, bool haveMaps = false);
+
+/** Reads /proc/PID/maps and keeps the lines KeepMapsLines keeps; 0 or the errno. */
+int ReadProcMaps(int procFd, int32_t pid, std::string& out, std::vector<char>& buf);
+
+/** Appends the maps lines the snapshot uses (SysV shm, /dev/shm, shared unnamed shmem) of `n` bytes of maps text to `out`. */
+void KeepMapsLines(const char* p, size_t n, std::string& out);
+
+/** Numeric entries of the /proc dirfd, in directory order (ascending pid). False + errno on error. */
+bool ListPids(int procFd, std::vector<int32_t>& out);
+
+}  // namespace bpf
+}  // namespace ipci

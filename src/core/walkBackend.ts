@@ -1,0 +1,74 @@
+// Picks and runs the fd walk, fastest first: the BPF task_file iterator (bpf-iter) when it can run
+// here, else the native /proc walk (proc), else the TypeScript one (proc-ts). All three return the
+// same ProcWalk columns, so nothing after the walk knows which ran; `capabilities.walk` says which
+// did and why the faster ones did not (not privileged, no kernel BTF, not built, a captured /proc).
+import type { WalkBackend, WalkCapability } from './model';
+import type { BpfAddon, BpfError, BpfWalkPhases, NativeAddon, ProcWalk, ProcWalkOptions } from './native';
+import { walkProcTs } from './procWalk';
+
+/** 'auto' = the fastest backend that runs here; a named backend is tried first, the slower ones still back it up. */
+export type WalkPreference = 'auto' | WalkBackend;
+
+export interface WalkRun {
+  walk: ProcWalk;
+  capability: WalkCapability;
+  /** Where a bpf-iter walk's time went. */
+  bpf?: BpfWalkPhases;
+}
+
+export interface WalkBackends {
+  native: NativeAddon | null;
+  nativeError?: string;
+  bpf: BpfAddon | null;
+  bpfError?: string;
+}
+
+/** `IPC_INSPECTOR_WALK=proc` (or bpf-iter, proc-ts, auto) when the caller did not choose. IPC_INSPECTOR_BTF names another kernel BTF file. */
+export function walkPreference(given: WalkPreference | undefined): WalkPreference {
+  const env = process.env.IPC_INSPECTOR_WALK;
+  const v = given ?? env;
+  return v === 'bpf-iter' || v === 'proc' || v === 'proc-ts' ? v : 'auto';
+}
+
+export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkPreference, warnings: string[]): Promise<WalkRun> {
+  const why: string[] = [];
+  // bpf-iter
+  if (prefer === 'proc' || prefer === 'proc-ts') why.push(`bpf-iter: not chosen (walk: ${prefer})`);
+  else if (o.procRoot !== '/proc') why.push(`bpf-iter: ${o.procRoot} is not this machine's /proc`);
+  else if (o.useGetfd) why.push('bpf-iter: useGetfd asks for the /proc walk');
+  else if (!b.bpf) why.push(`bpf-iter: ${b.bpfError ?? 'no BPF addon'}`);
+  else {
+    try {
+      const btfPath = process.env.IPC_INSPECTOR_BTF; // the kernel BTF to relocate against (tests: a missing file)
+      const w = await b.bpf.bpfWalk({
+        threads: o.threads,
+        ...(o.pids ? { pids: o.pids } : {}),
+        readMaps: o.readMaps,
+        readTimers: o.readTimers,
+        readLinks: o.readLinks,
+        measurePipes: o.measurePipes,
+        ...(o.deadlineMs ? { timeoutMs: o.deadlineMs } : {}),
+        ...(btfPath ? { btfPath } : {}),
+      });
+      const late = w.processes.filter((p) => p.error === 'ETIMEDOUT').length;
+      if (late > 0) warnings.push(`processes skipped: ${late} (their /proc files did not answer before the walk's deadline)`);
+      return { walk: w, capability: { backend: 'bpf-iter' }, bpf: w.bpf };
+    } catch (e) {
+      const err = e as BpfError;
+      why.push(`bpf-iter: ${err.message}`);
+      if (!err.unsupported) warnings.push(`BPF fd walk failed (${err.code ?? err.message}); used the /proc walk`);
+    }
+  }
+  // proc (native)
+  if (prefer === 'proc-ts') why.push('proc: not chosen (walk: proc-ts)');
+  else if (!b.native) why.push(`proc: ${b.nativeError ?? 'no native addon'}`);
+  else {
+    try {
+      return { walk: await b.native.walkProc(o), capability: { backend: 'proc', reason: why.join('; ') } };
+    } catch (e) {
+      why.push(`proc: ${(e as Error).message}`);
+      warnings.push(`native fd walk failed (${(e as Error).message}); used the TypeScript walk`);
+    }
+  }
+  return { walk: await walkProcTs(o), capability: { backend: 'proc-ts', reason: why.join('; ') } };
+}

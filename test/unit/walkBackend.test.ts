@@ -1,0 +1,79 @@
+// Which fd walk runs (src/core/walkBackend.ts): bpf-iter where it can, else the native /proc walk,
+// else the TypeScript one — and capabilities.walk says which and why. Fake addons stand in for
+// the real ones (the real backends are compared in test/integration/walkBackends.test.ts).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { BpfAddon, BpfWalk, NativeAddon, ProcWalk, ProcWalkOptions } from '../../src/core/native';
+import { runWalk, walkPreference } from '../../src/core/walkBackend';
+
+const walk = (threads: number): ProcWalk => ({
+  processes: [{ pid: 1, stat: '1 (init) S 0 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0\n', status: 'Uid:\t0\t0\t0\t0\n' }],
+  fds: { pid: new Int32Array(), fd: new Int32Array(), kind: new Uint8Array(), mode: new Uint8Array(), inode: new Float64Array(), dev: new Float64Array(), pathIndex: new Int32Array(), buffered: new Float64Array(), capacity: new Float64Array() },
+  paths: [],
+  elapsedMs: 1,
+  threads,
+});
+const phases = { loadMs: 100, iteratorMs: 1, procFactsMs: 1, rowsMs: 0, taskMs: 0, taskRecords: 1, mapsMs: 0, mapsProcesses: 1, records: 0, bytes: 0, statx: 0 };
+const native = { walkProc: async () => walk(2) } as unknown as NativeAddon;
+const bpfOk = { bpfWalk: async () => ({ ...walk(3), bpf: phases }) as BpfWalk } as unknown as BpfAddon;
+const bpfRejecting = (e: Error & { code?: string; unsupported?: boolean }) => ({ bpfWalk: async () => Promise.reject(e) }) as unknown as BpfAddon;
+const opts: ProcWalkOptions = { procRoot: '/proc', threads: 0, readMaps: true, readTimers: true, readLinks: true, measurePipes: true };
+
+test('bpf-iter runs when it can; its phases come back', async () => {
+  const warnings: string[] = [];
+  const r = await runWalk({ native, bpf: bpfOk }, opts, 'auto', warnings);
+  assert.deepEqual(r.capability, { backend: 'bpf-iter' });
+  assert.equal(r.walk.threads, 3);
+  assert.equal(r.bpf?.loadMs, 100);
+  assert.deepEqual(warnings, []);
+});
+
+test('cannot run here (not privileged, no BTF): the /proc walk, the reason, no warning', async () => {
+  const warnings: string[] = [];
+  const e = Object.assign(new Error('not privileged: loading the iterator needs root or CAP_BPF+CAP_PERFMON'), { code: 'EPERM', unsupported: true });
+  const r = await runWalk({ native, bpf: bpfRejecting(e) }, opts, 'auto', warnings);
+  assert.deepEqual(r.capability, { backend: 'proc', reason: 'bpf-iter: not privileged: loading the iterator needs root or CAP_BPF+CAP_PERFMON' });
+  assert.deepEqual(warnings, []);
+});
+
+test('a BPF walk that fails (past its deadline): the /proc walk, and a warning', async () => {
+  const warnings: string[] = [];
+  const e = Object.assign(new Error('ETIMEDOUT: Connection timed out, read'), { code: 'ETIMEDOUT' });
+  const r = await runWalk({ native, bpf: bpfRejecting(e) }, opts, 'auto', warnings);
+  assert.equal(r.capability.backend, 'proc');
+  assert.match(r.capability.reason ?? '', /^bpf-iter: ETIMEDOUT/);
+  assert.deepEqual(warnings, ['BPF fd walk failed (ETIMEDOUT); used the /proc walk']);
+});
+
+test('processes past the deadline are dropped with a warning that counts them', async () => {
+  const warnings: string[] = [];
+  const late: BpfWalk = { ...walk(3), processes: [{ pid: 7, error: 'ETIMEDOUT' }, { pid: 8, error: 'ETIMEDOUT' }], bpf: phases };
+  const r = await runWalk({ native, bpf: { bpfWalk: async () => late } as unknown as BpfAddon }, opts, 'auto', warnings);
+  assert.equal(r.capability.backend, 'bpf-iter');
+  assert.deepEqual(warnings, ["processes skipped: 2 (their /proc files did not answer before the walk's deadline)"]);
+});
+
+test('no BPF addon, a captured /proc, useGetfd, or walk: proc — each says why', async () => {
+  const reason = async (b: Parameters<typeof runWalk>[0], o: ProcWalkOptions, pref: Parameters<typeof runWalk>[2] = 'auto') => (await runWalk(b, o, pref, [])).capability;
+  assert.deepEqual(await reason({ native, bpf: null, bpfError: 'not built: missing clang' }, opts), { backend: 'proc', reason: 'bpf-iter: not built: missing clang' });
+  assert.match((await reason({ native, bpf: bpfOk }, { ...opts, procRoot: '/tmp/captured' })).reason ?? '', /^bpf-iter: \/tmp\/captured is not this machine's \/proc/);
+  assert.match((await reason({ native, bpf: bpfOk }, { ...opts, useGetfd: true })).reason ?? '', /useGetfd/);
+  assert.deepEqual(await reason({ native, bpf: bpfOk }, opts, 'proc'), { backend: 'proc', reason: 'bpf-iter: not chosen (walk: proc)' });
+});
+
+test('walk preference: the option, else IPC_INSPECTOR_WALK, else auto; nonsense is auto', () => {
+  const saved = process.env.IPC_INSPECTOR_WALK;
+  try {
+    delete process.env.IPC_INSPECTOR_WALK;
+    assert.equal(walkPreference(undefined), 'auto');
+    assert.equal(walkPreference('proc'), 'proc');
+    process.env.IPC_INSPECTOR_WALK = 'proc-ts';
+    assert.equal(walkPreference(undefined), 'proc-ts');
+    assert.equal(walkPreference('bpf-iter'), 'bpf-iter');
+    process.env.IPC_INSPECTOR_WALK = 'fast please';
+    assert.equal(walkPreference(undefined), 'auto');
+  } finally {
+    if (saved === undefined) delete process.env.IPC_INSPECTOR_WALK;
+    else process.env.IPC_INSPECTOR_WALK = saved;
+  }
+});
