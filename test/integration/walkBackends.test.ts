@@ -276,7 +276,7 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
     const t = performance.now();
     let outcome: string;
     try {
-      const w = await bpf.addon!.bpfWalk({ threads: 2, readMaps: true, readTimers: true, readLinks: true, measurePipes: true, timeoutMs: 0.001 });
+      const w = await bpf.addon!.bpfWalk({ threads: 2, readMaps: true, readTimers: true, readLinks: true, measurePipes: true, deadlineMs: 0.001 });
       const late = w.processes.filter((p) => p.error === 'ETIMEDOUT').length;
       outcome = late > 0 ? `processes ETIMEDOUT: ${late}` : 'finished in time';
     } catch (e) {
