@@ -286,6 +286,18 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
     assert.ok(performance.now() - t < 5000, 'returned at the deadline, not after the whole walk');
   });
 
+  test("a pid the other walk is still stuck in is skipped by both walks: ETIMEDOUT, the file named, nothing of it read, no rows", async () => {
+    const pid = fx.pipe.pids[0];
+    const what = `/proc/${pid}/cmdline`;
+    const opts = { threads: 2, readMaps: true, readTimers: true, readLinks: true, measurePipes: true, skipStuck: [{ pid, what }] };
+    const [b, p] = await Promise.all([bpf.addon!.bpfWalk(opts), native.addon!.walkProc({ procRoot: '/proc', ...opts })]);
+    for (const [name, w] of [['bpf-iter', b], ['proc', p]] as const) {
+      assert.deepEqual(w.processes.find((x) => x.pid === pid), { pid, error: 'ETIMEDOUT', stuck: what }, `${name}: skipped, never half-read`);
+      assert.ok(!Array.from(w.fds.pid).includes(pid), `${name}: no rows of it`);
+      assert.ok(w.processes.some((x) => x.pid === fx.socketpair.pids[0] && !x.error), `${name}: the others read`);
+    }
+  });
+
   test('while processes start and exit during the walks (churn): consistent, and the fixtures unchanged', async () => {
     let stop = false;
     const kinds: FixtureKind[] = ['socketpair', 'pipe', 'unix-stream', 'fifo'];
