@@ -187,8 +187,9 @@ describe('attacker: another local user vs. a root scan and root peeks', { skip: 
     for (const n of names) cleanups.push(() => execFileSync(tools.attacker, ['mq-unlink', n]));
     for (const n of names) asNobody(tools.attacker, ['mq', n, '0']);
     // /dev/mqueue mounted in a mount namespace of the scan's own: nothing changes for the machine
+    // (already mounted there when the layer runs with it mounted: then that one)
     const unshared = (args: string[]) => {
-      const r = spawnSync('unshare', ['-m', process.execPath, '-e', `const r = require('child_process').spawnSync('sh', ['-c', 'mkdir -p /dev/mqueue && mount -t mqueue none /dev/mqueue && exec "$0" "$@"', process.execPath, ${JSON.stringify(cli)}, ...${JSON.stringify(args)}], { stdio: 'inherit' }); process.exit(r.status ?? 1);`], { encoding: 'utf8', timeout: HUNG_MS });
+      const r = spawnSync('unshare', ['-m', process.execPath, '-e', `const r = require('child_process').spawnSync('sh', ['-c', 'mkdir -p /dev/mqueue && { grep -q " /dev/mqueue mqueue " /proc/self/mounts || mount -t mqueue none /dev/mqueue; } && exec "$0" "$@"', process.execPath, ${JSON.stringify(cli)}, ...${JSON.stringify(args)}], { stdio: 'inherit' }); process.exit(r.status ?? 1);`], { encoding: 'utf8', timeout: HUNG_MS });
       return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, hung: r.error !== undefined } as ChildResult;
     };
     const snap = cliSnapshot(unshared(['snapshot', '--kind', 'posix-mq', '--json']));

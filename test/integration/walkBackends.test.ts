@@ -532,7 +532,8 @@ describe('where BPF cannot run: the /proc walk, the reason, the same channels', 
 
   const snapshotCli = (env: NodeJS.ProcessEnv, as?: number): Snapshot => {
     const r = spawnSync(process.execPath, [cli, 'snapshot', '--json', '--all-processes'], {
-      env: { ...process.env, ...env },
+      // the automatic choice is under test, whichever walk the layer forces (IPC_INSPECTOR_WALK)
+      env: { ...process.env, IPC_INSPECTOR_WALK: 'auto', ...env },
       encoding: 'utf8',
       maxBuffer: 256 << 20,
       cwd: '/',
