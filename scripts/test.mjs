@@ -1,15 +1,17 @@
 // `npm test`: every layer, one command, on a fresh machine.
 // Installs what it needs (code-server into ~/.cache/ipc-inspector, Chromium), builds, then runs
-// typecheck, lint, unit, integration, integration again with /dev/mqueue the other way round
-// (mounted if it is not, in a private mount namespace), the fresh install (`npm start` for a
+// typecheck, lint, unit, integration (on the default fd walk: the BPF iterator where it runs),
+// integration again on the /proc walk (IPC_INSPECTOR_WALK=proc) with /dev/mqueue the other way
+// round (mounted if it is not, in a private mount namespace), the fresh install (`npm start` for a
 // user with an empty home), the extension tests inside code-server, the browser e2e tests and the
 // .vsix test. Every layer runs even if an earlier one failed; the summary lists each layer and
 // ends with `N passed, N failed` over the tests of every layer, where a failed layer that has no
 // test count (build, typecheck, lint, an install, a runner that could not start) counts as one
 // failure. Exit code is non-zero if anything failed (or a layer could not run).
 //
-//   node scripts/test.mjs [--only build,typecheck,lint,unit,integration,integration-mq,fresh-install,extension,e2e,vsix]
+//   node scripts/test.mjs [--only build,typecheck,lint,unit,integration,integration-proc-mq,fresh-install,extension,e2e,vsix]
 //        [--skip e2e,vsix] [--dist DIR (where the built tests are; default dist)]
+// (`integration-mq`, the layer's old name, still selects integration-proc-mq.)
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -23,7 +25,9 @@ const argOf = (n) => {
 const only = argOf('only');
 const dist = path.resolve(root, argOf('dist')?.[0] ?? 'dist');
 const skip = argOf('skip') ?? [];
-const want = (layer) => (!only || only.includes(layer)) && !skip.includes(layer);
+const aliases = { 'integration-mq': 'integration-proc-mq' };
+const named = (list) => list?.map((l) => aliases[l] ?? l);
+const want = (layer) => (!only || named(only).includes(layer)) && !named(skip).includes(layer);
 const bin = (n) => path.join(root, 'node_modules/.bin', n);
 const t0 = Date.now();
 const results = []; // {layer, ok, detail, ms, passed?, failed?}
@@ -128,13 +132,14 @@ await layer('lint', async () => {
   return { ok: r.code === 0, detail: r.code === 0 ? '' : (r.out.match(/✖ .*problems?.*/)?.[0] ?? 'lint errors') };
 });
 
-// node:test layers; `wrap` runs the command through another (unshare …) when given.
-const nodeTest = async (dir, extra, wrap = []) => {
+// node:test layers; `wrap` runs the command through another (unshare …) when given, `extraEnv` adds to its environment.
+const nodeTest = async (dir, extra, wrap = [], extraEnv = {}) => {
   const files = listTests(dir);
   if (files.length === 0) return { ok: true, detail: `no tests in ${path.relative(root, dir)}` };
   const args = ['--test', '--test-reporter=spec', ...extra, ...files];
   // A node:test child inherits NODE_TEST_CONTEXT from a runner above it and would report there.
-  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+  const { NODE_TEST_CONTEXT: _, ...inherited } = process.env;
+  const env = { ...inherited, ...extraEnv };
   const r = wrap.length ? await run(wrap[0], [...wrap.slice(1), process.execPath, ...args], { env }) : await run(process.execPath, args, { env });
   const pass = Number([...r.out.matchAll(/ℹ pass (\d+)/g)].pop()?.[1] ?? 0);
   let fail = Number([...r.out.matchAll(/ℹ fail (\d+)/g)].pop()?.[1] ?? 0);
@@ -143,15 +148,34 @@ const nodeTest = async (dir, extra, wrap = []) => {
   return { ok: r.code === 0, passed: pass, failed: fail, skipped, detail: `${pass} passed, ${fail} failed, ${skipped} skipped (${files.length} files)` };
 };
 await layer('unit', () => nodeTest(path.join(dist, 'test/unit'), []));
-await layer('integration', () => nodeTest(path.join(dist, 'test/integration'), ['--test-concurrency=1']));
 
-// POSIX queues look different with /dev/mqueue mounted (systemd mounts it; this machine may
-// not): the integration layer again with it the other way round, in a private mount namespace
-// so nothing else on the machine sees the change.
-await layer('integration-mq', async () => {
+/** The fd walk a scan picks with this environment (capabilities.walk.backend), or why it is unknown. */
+function walkOf(env) {
+  const r = spawnSync(process.execPath, [path.join(dist, 'cli.js'), 'snapshot', '--json', '--kind', 'pipe'], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 256 << 20 });
+  try {
+    return JSON.parse(r.stdout).capabilities.walk?.backend ?? 'unknown';
+  } catch {
+    return `unknown (cli exited ${r.status})`;
+  }
+}
+
+// Each test that does not choose an fd walk runs on the default one (the BPF iterator as root
+// where it runs): the whole layer once on it, and once more below on the /proc walk.
+await layer('integration', async () => {
+  const r = await nodeTest(path.join(dist, 'test/integration'), ['--test-concurrency=1']);
+  return { ...r, detail: `walk ${walkOf({})}: ${r.detail}` };
+});
+
+// The integration layer again on the /proc fd walk (IPC_INSPECTOR_WALK=proc), and with
+// /dev/mqueue the other way round: POSIX queues look different with it mounted (systemd mounts
+// it; this machine may not), flipped in a private mount namespace so nothing else on the machine
+// sees the change.
+await layer('integration-proc-mq', async () => {
+  const procWalk = { IPC_INSPECTOR_WALK: 'proc' };
   const mounted = fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === '/dev/mqueue');
   const state = mounted ? 'not mounted' : 'mounted';
   if (process.getuid?.() !== 0 || spawnSync('unshare', ['--mount', 'true']).status !== 0) {
+    // not root: the /proc walk is the default anyway, and /dev/mqueue cannot be flipped
     return { ok: true, detail: `skipped: needs root and unshare to run with /dev/mqueue ${state}` };
   }
   let made = false;
@@ -161,8 +185,8 @@ await layer('integration-mq', async () => {
   }
   try {
     const flip = mounted ? 'umount /dev/mqueue' : 'mount -t mqueue none /dev/mqueue';
-    const r = await nodeTest(path.join(dist, 'test/integration'), ['--test-concurrency=1'], ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', `${flip} && exec "$@"`, 'sh']);
-    return { ...r, detail: `/dev/mqueue ${state}: ${r.detail}` };
+    const r = await nodeTest(path.join(dist, 'test/integration'), ['--test-concurrency=1'], ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', `${flip} && exec "$@"`, 'sh'], procWalk);
+    return { ...r, detail: `walk ${walkOf(procWalk)}, /dev/mqueue ${state}: ${r.detail}` };
   } finally {
     if (made) {
       try {

@@ -21,8 +21,8 @@
 // anything left when `deadlineMs` has passed, is given up. Its thread is abandoned (detached; the
 // job it uses stays alive through a shared_ptr until it returns), its rows are never read, and
 // the process is reported with error ETIMEDOUT and what it was stuck on. Walks later in this
-// process skip a pid whose thread is still stuck (a process-wide list, stuckWalks()), so a stuck
-// process costs one thread, not one per scan.
+// process skip a pid whose thread is still stuck (a process-wide list, stuckWalks(); and the BPF
+// walk's list, passed in as `skipStuck`), so a stuck process costs one thread, not one per scan.
 // Dense fd tables are probed by number (no getdents64); sparse ones are listed with getdents64,
 // from an lseek(fd + 2) position when a probe gives up. Tables larger than kChunk fds are split
 // into fd ranges walked by every thread, so one huge process does not serialise the walk.
@@ -79,6 +79,9 @@ struct Options {
   bool useGetfd = false;  // opt-in pidfd_getfd classification (see the header comment); off = passive
   double itemTimeoutMs = 5000;  // one process (or fd range) taking longer is given up
   double deadlineMs = 30000;    // the whole walk
+  // pids another walk (the BPF walk, a module of its own) is still stuck in, with the file:
+  // skipped like those on this module's stuck list
+  std::vector<std::pair<int32_t, std::string>> skipStuck;
 };
 
 struct ProcOut {
@@ -335,7 +338,7 @@ class Walker {
       cur_.fdStart = cols.pid.size();
       Begin(i, cur_.pid);
       std::string what;
-      if (StuckOn(sh_.opt->procRoot, cur_.pid, what)) {
+      if (StuckOn(sh_.opt->procRoot, cur_.pid, what) || SkipGiven(cur_.pid, what)) {
         cur_.error = ETIMEDOUT;
         cur_.stuck = what;
       } else {
@@ -349,6 +352,17 @@ class Walker {
       itemStartNs.store(0, std::memory_order_relaxed);
     }
     return true;
+  }
+
+  bool SkipGiven(int32_t pid, std::string& what) const {
+    if (sh_.opt->procRoot != "/proc") return false;  // the other walk's pids are this machine's
+    for (const auto& s : sh_.opt->skipStuck) {
+      if (s.first == pid) {
+        what = s.second;
+        return true;
+      }
+    }
+    return false;
   }
 
   // Phase 2: ranges of large fd tables, so one process with 50k fds still uses every thread.
@@ -1232,6 +1246,19 @@ Napi::Value WalkProc(const Napi::CallbackInfo& info) {
     if (it.IsNumber() && it.As<Napi::Number>().DoubleValue() > 0) opt.itemTimeoutMs = it.As<Napi::Number>().DoubleValue();
     Napi::Value dl = o.Get("deadlineMs");
     if (dl.IsNumber() && dl.As<Napi::Number>().DoubleValue() > 0) opt.deadlineMs = dl.As<Napi::Number>().DoubleValue();
+    Napi::Value skip = o.Get("skipStuck");
+    if (skip.IsArray()) {
+      Napi::Array a = skip.As<Napi::Array>();
+      for (uint32_t i = 0; i < a.Length(); i++) {
+        Napi::Value v = a.Get(i);
+        if (!v.IsObject()) ThrowType(env, "options.skipStuck must be [{ pid, what }]");
+        Napi::Object e = v.As<Napi::Object>();
+        Napi::Value pid = e.Get("pid");
+        Napi::Value what = e.Get("what");
+        if (!pid.IsNumber() || !what.IsString()) ThrowType(env, "options.skipStuck must be [{ pid, what }]");
+        opt.skipStuck.emplace_back(pid.As<Napi::Number>().Int32Value(), what.As<Napi::String>().Utf8Value());
+      }
+    }
   }
   auto* w = new WalkWorker(env, std::move(opt));
   Napi::Promise p = w->Promise();

@@ -50,6 +50,12 @@ export interface ProcWalkOptions {
   itemTimeoutMs?: number;
   /** The whole walk: whatever is not done by then is given up the same way. Default 30000. */
   deadlineMs?: number;
+  /**
+   * Pids the other backend's walk threads are still stuck in (its `stuckWalks()`): skipped and
+   * reported like this walk's own stuck pids (error ETIMEDOUT, `stuck` = `what`). The /proc walk
+   * applies it on the real /proc only.
+   */
+  skipStuck?: { pid: number; what: string }[];
 }
 
 /** Raw per-process text, parsed in TypeScript (core/parsers). Missing fields = vanished or unreadable. */
@@ -122,7 +128,7 @@ export interface ProcWalkFds {
 }
 
 export interface ProcWalk {
-  /** Per process; a process past the BPF walk's deadline has `error: 'ETIMEDOUT'`. */
+  /** Per process; one given up (a read past itemTimeoutMs, or the deadline) has `error: 'ETIMEDOUT'`. */
   processes: ProcWalkProcess[];
   fds: ProcWalkFds;
   /** readlink text of FIFO/mqueue/shm fds (may end in ` (deleted)`). */
@@ -376,10 +382,14 @@ export function errnoName(e: unknown): string | undefined {
 
 // ---- the BPF addon (native/src/bpf, ipc_inspector_bpf.node) --------------------------------
 
-/** bpfWalk's options: walkProc's (procRoot is always /proc, useGetfd does not apply) plus a deadline. */
+/**
+ * bpfWalk's options: walkProc's (procRoot is always /proc, useGetfd does not apply), with the same
+ * deadlines: a process whose /proc reads (cmdline, links, timers, maps, the statx of a row) take
+ * longer than itemTimeoutMs is given up and reported with error ETIMEDOUT and `stuck`; at
+ * deadlineMs the walk returns what finished (the rest: ETIMEDOUT), and an unfinished iterator
+ * pass rejects with ETIMEDOUT.
+ */
 export interface BpfWalkOptions extends Omit<ProcWalkOptions, 'procRoot' | 'useGetfd'> {
-  /** Past this the walk returns what finished (unfinished processes: error ETIMEDOUT); an unfinished iterator pass rejects ETIMEDOUT. Default 10 s. */
-  timeoutMs?: number;
   /** Kernel BTF the program is relocated against. Default /sys/kernel/btf/vmlinux. */
   btfPath?: string;
   /** Default true: per-process facts from the task iterator instead of stat, status and ns/net (and timers when there are none). */
@@ -426,6 +436,8 @@ export interface BpfAddon {
   bpfProbe(options?: { btfPath?: string }): Promise<{ ok: boolean; code?: string; reason?: string; loadMs: number }>;
   /** The fd walk through the task_file iterator: same shape as walkProc's result. */
   bpfWalk(options: BpfWalkOptions): Promise<BpfWalk>;
+  /** This module's walk threads given up while blocked in a /proc read (process-wide); BPF walks skip their pids until they return. */
+  stuckWalks(): StuckWalk[];
 }
 
 export interface BpfLoad {

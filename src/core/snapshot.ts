@@ -6,15 +6,16 @@
 //   probes per family (pipes, sysv, posix, sockets)            → channels with endpoints
 //   keep processes holding an endpoint + their ancestors       → connected process tree
 //
-// Deadlines: the native walk gives up a process whose /proc reads do not return (a process in D
-// state holding its mmap lock) and everything left at the scan deadline; calls on single objects
-// (mq_getattr, the MSG_COPY probe) race a deadline too. What was given up is named in `warnings`.
+// Deadlines: both native walks (BPF and /proc) give up a process whose /proc reads do not return
+// (a process in D state holding its mmap lock) and everything left at the scan deadline; calls on
+// single objects (mq_getattr, the MSG_COPY probe) race a deadline too. What was given up is named
+// in `warnings`.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { compareChannels, markCanonical, sortChannels } from './diff';
 import { CHANNEL_KINDS, SNAPSHOT_VERSION, type Capabilities, type Channel, type ChannelKind, type ProcessInfo, type SignalState, type Snapshot } from './model';
-import { errnoName, loadBpf, loadNative, type BpfAddon, type BpfWalkPhases, type NativeAddon, type ProcWalk, type ProcWalkOptions, type ProcWalkProcess } from './native';
+import { errnoName, loadBpf, loadNative, type BpfAddon, type BpfWalkPhases, type NativeAddon, type ProcWalk, type ProcWalkOptions, type ProcWalkProcess, type StuckWalk } from './native';
 import { parseCmdline, parseStat, parseStatus, parseTimers } from './parsers/procPid';
 import { decodeSigMask } from './signals';
 import { FdIndex, netnsId, type Probe, type ProbeContext } from './probes/context';
@@ -26,7 +27,7 @@ import { prefetchSockets, socketProbe } from './probes/sockets';
 import { prefetchSysv, sysvProbe } from './probes/sysv';
 import { walkProcTs } from './procWalk';
 import { withDeadline } from './deadline';
-import { runWalk, walkPreference, type WalkPreference } from './walkBackend';
+import { runWalk, stuckWalks, walkPreference, type WalkPreference } from './walkBackend';
 import { userResolver } from './users';
 
 export interface SnapshotOptions {
@@ -153,8 +154,8 @@ function toProcess(p: ProcWalkProcess, user: (uid: number) => string): ProcessIn
   };
 }
 
-/** Names what the walk gave up: processes whose reads did not return, cut fd tables, threads still stuck. */
-function reportGivenUp(w: ProcWalk, native: NativeAddon | null, itemTimeoutMs: number, warnings: string[]): void {
+/** Names what the walk gave up: processes whose reads did not return, cut fd tables, threads still stuck (`stuckNow`: of either walk). */
+function reportGivenUp(w: ProcWalk, stuckNow: StuckWalk[], itemTimeoutMs: number, warnings: string[]): void {
   const stuck: string[] = [];
   let notReached = 0;
   const cut: string[] = [];
@@ -175,12 +176,7 @@ function reportGivenUp(w: ProcWalk, native: NativeAddon | null, itemTimeoutMs: n
   }
   if (notReached > 0) warnings.push(`scan: deadline passed: ${notReached} process${notReached === 1 ? '' : 'es'} not (fully) read`);
   if (cut.length > 0) warnings.push(`scan: fd tables partly skipped (deadline): ${list(cut)}`);
-  let threads: { pid: number; what: string; ms: number }[] = [];
-  try {
-    threads = native?.stuckWalks?.() ?? [];
-  } catch {
-    /* older addon */
-  }
+  const threads = stuckNow;
   if (threads.length > 0) {
     warnings.push(
       `scan: ${threads.length} earlier read${threads.length === 1 ? ' is' : 's are'} still blocked in the kernel; those processes are skipped until they return: ` +
@@ -189,10 +185,11 @@ function reportGivenUp(w: ProcWalk, native: NativeAddon | null, itemTimeoutMs: n
   }
 }
 
-async function walk(native: NativeAddon | null, o: ProcWalkOptions, warnings: string[]): Promise<ProcWalk> {
+async function walk(native: NativeAddon | null, bpf: BpfAddon | null, o: ProcWalkOptions, warnings: string[]): Promise<ProcWalk> {
   if (native) {
     try {
-      return await native.walkProc(o);
+      // the pids the BPF walk is stuck in are skipped here too
+      return await native.walkProc({ ...o, skipStuck: stuckWalks({ native: null, bpf }).map(({ pid, what }) => ({ pid, what })) });
     } catch (e) {
       warnings.push(`native fd walk failed (${(e as Error).message}); used the TypeScript walk`);
     }
@@ -237,16 +234,12 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
     threads: 1,
   };
 
-  if (opts.processOnly) return processSnapshot(opts, native, capabilities, warnings, t0, takenAt, itemTimeoutMs, deadlineMs);
+  const { bpf, bpfError } = bpfBackend(opts);
+  if (opts.processOnly) return processSnapshot(opts, native, bpf, capabilities, warnings, t0, takenAt, itemTimeoutMs, deadlineMs);
 
   // The netlink socket dumps do not depend on the walk: start them now so they overlap it.
   const prefetch = prefetchSockets(native, procRoot, kinds);
   const wantMaps = kinds.has('sysv-shm') || kinds.has('posix-shm') || kinds.has('posix-sem') || kinds.has('anon-shm');
-  let bpf: BpfAddon | null = null;
-  let bpfError: string | undefined;
-  if (opts.bpfAddon !== undefined) bpf = opts.bpfAddon;
-  else if (opts.nativeAddon !== undefined || opts.useNative === false) bpfError = 'not with an injected or disabled native addon';
-  else ({ addon: bpf, error: bpfError } = loadBpf());
   const walking = runWalk(
     { native, nativeError, bpf, bpfError },
     {
@@ -269,7 +262,7 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   sysvPrefetch?.catch(() => undefined);
   const { walk: w, capability: walkCapability, bpf: bpfPhases } = await walking;
   capabilities.threads = w.threads;
-  reportGivenUp(w, native, itemTimeoutMs, warnings);
+  reportGivenUp(w, stuckWalks({ native, bpf }), itemTimeoutMs, warnings);
   capabilities.walk = walkCapability;
 
   const user = userResolver(opts.etcRoot ?? '/etc');
@@ -385,20 +378,28 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   };
 }
 
+/** The BPF addon for the walk: injected, none (with an injected or disabled native addon), or loaded. */
+function bpfBackend(opts: SnapshotOptions): { bpf: BpfAddon | null; bpfError?: string } {
+  if (opts.bpfAddon !== undefined) return { bpf: opts.bpfAddon };
+  if (opts.nativeAddon !== undefined || opts.useNative === false) return { bpf: null, bpfError: 'not with an injected or disabled native addon' };
+  const l = loadBpf();
+  return { bpf: l.addon, bpfError: l.error };
+}
+
 /** processOnly: just the given pids' /proc directories, no channels. */
 async function processSnapshot(
-  opts: SnapshotOptions, native: NativeAddon | null, capabilities: Capabilities, warnings: string[], t0: number, takenAt: string, itemTimeoutMs: number, deadlineMs: number,
+  opts: SnapshotOptions, native: NativeAddon | null, bpf: BpfAddon | null, capabilities: Capabilities, warnings: string[], t0: number, takenAt: string, itemTimeoutMs: number, deadlineMs: number,
 ): Promise<Snapshot> {
   const procRoot = opts.procRoot ?? '/proc';
   const pids = (opts.pids ?? []).filter((p) => Number.isSafeInteger(p) && p > 0);
   const w = pids.length === 0
     ? null
-    : await walk(native, { procRoot, threads: 1, pids, readMaps: false, readTimers: true, readLinks: true, measurePipes: false, itemTimeoutMs, deadlineMs }, warnings);
+    : await walk(native, bpf, { procRoot, threads: 1, pids, readMaps: false, readTimers: true, readLinks: true, measurePipes: false, itemTimeoutMs, deadlineMs }, warnings);
   const user = userResolver(opts.etcRoot ?? '/etc');
   const processes: ProcessInfo[] = [];
   if (w) {
     capabilities.threads = w.threads;
-    reportGivenUp(w, native, itemTimeoutMs, warnings);
+    reportGivenUp(w, stuckWalks({ native, bpf }), itemTimeoutMs, warnings);
     for (const p of w.processes) {
       const info = p ? toProcess(p, user) : null;
       if (info) processes.push(info);

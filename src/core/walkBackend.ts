@@ -2,8 +2,11 @@
 // here, else the native /proc walk (proc), else the TypeScript one (proc-ts). All three return the
 // same ProcWalk columns, so nothing after the walk knows which ran; `capabilities.walk` says which
 // did and why the faster ones did not (not privileged, no kernel BTF, not built, a captured /proc).
+// The two native walks give the same guarantees on their /proc reads (per-item timeouts, the
+// deadline, `stuck`); each keeps a list of the threads it left stuck in a process, and each is
+// handed the other's list, so a process in D state costs one thread whichever backend met it.
 import type { WalkBackend, WalkCapability } from './model';
-import type { BpfAddon, BpfError, BpfWalkPhases, NativeAddon, ProcWalk, ProcWalkOptions } from './native';
+import type { BpfAddon, BpfError, BpfWalkPhases, NativeAddon, ProcWalk, ProcWalkOptions, StuckWalk } from './native';
 import { walkProcTs } from './procWalk';
 
 /** 'auto' = the fastest backend that runs here; a named backend is tried first, the slower ones still back it up. */
@@ -30,8 +33,25 @@ export function walkPreference(given: WalkPreference | undefined): WalkPreferenc
   return v === 'bpf-iter' || v === 'proc' || v === 'proc-ts' ? v : 'auto';
 }
 
+function stuckOf(addon: { stuckWalks?: () => StuckWalk[] } | null | undefined): StuckWalk[] {
+  try {
+    return addon?.stuckWalks?.() ?? [];
+  } catch {
+    return []; // an older addon
+  }
+}
+
+/** Walk threads of either native walk given up while blocked in a /proc read that have not returned yet. */
+export function stuckWalks(b: Pick<WalkBackends, 'native' | 'bpf'>): StuckWalk[] {
+  return [...stuckOf(b.native), ...stuckOf(b.bpf)];
+}
+
+/** What a walk passes on of the other backend's stuck list. */
+const skipOf = (l: StuckWalk[]) => l.map(({ pid, what }) => ({ pid, what }));
+
 export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkPreference, warnings: string[]): Promise<WalkRun> {
   const why: string[] = [];
+  const t0 = performance.now();
   // bpf-iter
   if (prefer === 'proc' || prefer === 'proc-ts') why.push(`bpf-iter: not chosen (walk: ${prefer})`);
   else if (o.procRoot !== '/proc') why.push(`bpf-iter: ${o.procRoot} is not this machine's /proc`);
@@ -47,11 +67,12 @@ export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkP
         readTimers: o.readTimers,
         readLinks: o.readLinks,
         measurePipes: o.measurePipes,
-        ...(o.deadlineMs ? { timeoutMs: o.deadlineMs } : {}),
+        ...(o.itemTimeoutMs ? { itemTimeoutMs: o.itemTimeoutMs } : {}),
+        ...(o.deadlineMs ? { deadlineMs: o.deadlineMs } : {}),
+        skipStuck: skipOf(stuckOf(b.native)),
         ...(btfPath ? { btfPath } : {}),
       });
-      const late = w.processes.filter((p) => p.error === 'ETIMEDOUT').length;
-      if (late > 0) warnings.push(`processes skipped: ${late} (their /proc files did not answer before the walk's deadline)`);
+      // given-up processes (ETIMEDOUT, `stuck`) are named by the snapshot, as for the /proc walk
       return { walk: w, capability: { backend: 'bpf-iter' }, bpf: w.bpf };
     } catch (e) {
       const err = e as BpfError;
@@ -63,8 +84,11 @@ export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkP
   if (prefer === 'proc-ts') why.push('proc: not chosen (walk: proc-ts)');
   else if (!b.native) why.push(`proc: ${b.nativeError ?? 'no native addon'}`);
   else {
+    // what is left of the walk's deadline after a BPF walk that failed
+    const left = o.deadlineMs ? Math.max(1, o.deadlineMs - (performance.now() - t0)) : undefined;
     try {
-      return { walk: await b.native.walkProc(o), capability: { backend: 'proc', reason: why.join('; ') } };
+      const w = await b.native.walkProc({ ...o, ...(left ? { deadlineMs: left } : {}), skipStuck: skipOf(stuckOf(b.bpf)) });
+      return { walk: w, capability: { backend: 'proc', reason: why.join('; ') } };
     } catch (e) {
       why.push(`proc: ${(e as Error).message}`);
       warnings.push(`native fd walk failed (${(e as Error).message}); used the TypeScript walk`);

@@ -14,7 +14,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { loadNative } from '../../src/core/native';
+import { loadBpf, loadNative } from '../../src/core/native';
+import { stuckWalks } from '../../src/core/walkBackend';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { SnapshotService } from '../../src/core/snapshotService';
 import { peekChannel } from '../../src/core/actions/peek';
@@ -25,6 +26,9 @@ const dist = path.resolve(__dirname, '..', '..');
 const cli = path.join(dist, 'cli.js');
 const peekChild = path.join(__dirname, 'peekChild.js');
 const native = loadNative().addon;
+const bpf = loadBpf().addon;
+/** Walk threads of either backend still blocked in a read of `pid`. */
+const stuckIn = (pid: number) => stuckWalks({ native, bpf }).filter((s) => s.pid === pid);
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const fuseOk = fs.existsSync('/dev/fuse') && /\tfuse\n/.test(fs.readFileSync('/proc/filesystems', 'utf8'));
 const skipAll = process.getuid?.() !== 0 ? 'needs root (the attacker runs as uid 65534)' : !has('cc') ? 'needs cc' : false;
@@ -183,8 +187,9 @@ describe('attacker: another local user vs. a root scan and root peeks', { skip: 
     for (const n of names) cleanups.push(() => execFileSync(tools.attacker, ['mq-unlink', n]));
     for (const n of names) asNobody(tools.attacker, ['mq', n, '0']);
     // /dev/mqueue mounted in a mount namespace of the scan's own: nothing changes for the machine
+    // (already mounted there when the layer runs with it mounted: then that one)
     const unshared = (args: string[]) => {
-      const r = spawnSync('unshare', ['-m', process.execPath, '-e', `const r = require('child_process').spawnSync('sh', ['-c', 'mkdir -p /dev/mqueue && mount -t mqueue none /dev/mqueue && exec "$0" "$@"', process.execPath, ${JSON.stringify(cli)}, ...${JSON.stringify(args)}], { stdio: 'inherit' }); process.exit(r.status ?? 1);`], { encoding: 'utf8', timeout: HUNG_MS });
+      const r = spawnSync('unshare', ['-m', process.execPath, '-e', `const r = require('child_process').spawnSync('sh', ['-c', 'mkdir -p /dev/mqueue && { grep -q " /dev/mqueue mqueue " /proc/self/mounts || mount -t mqueue none /dev/mqueue; } && exec "$0" "$@"', process.execPath, ${JSON.stringify(cli)}, ...${JSON.stringify(args)}], { stdio: 'inherit' }); process.exit(r.status ?? 1);`], { encoding: 'utf8', timeout: HUNG_MS });
       return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, hung: r.error !== undefined } as ChildResult;
     };
     const snap = cliSnapshot(unshared(['snapshot', '--kind', 'posix-mq', '--json']));
@@ -263,22 +268,37 @@ describe('attacker: another local user vs. a root scan and root peeks', { skip: 
       } catch {
         /* gone with its parent */
       }
-      // the walk thread left blocked returns now, and takes the pid off the stuck list
-      if (typeof native?.stuckWalks === 'function') await waitFor(() => native.stuckWalks().every((s) => s.pid !== info.pid), 'the blocked walk thread to return');
+      // the walk thread left blocked (by either backend) returns now, and takes the pid off its stuck list
+      await waitFor(() => stuckIn(info.pid).length === 0, 'the blocked walk thread to return');
       // the call threads left behind (their JS environment gone or their deadline passed) return too
       if (blockedCallsLeft) await waitFor(() => callThreads() === 0, 'the blocked call threads to return');
     });
 
     it('the scan gives the process up after itemTimeoutMs, names it in warnings, and returns', { timeout: HUNG_MS }, async () => {
+      // the default backend (bpf-iter as root where BPF runs; proc with IPC_INSPECTOR_WALK=proc)
       const snap = await takeSnapshot({ processes: 'all', kinds: ['pipe'], itemTimeoutMs: 300, deadlineMs: 20_000 });
+      const backend = snap.capabilities.walk?.backend;
       const w = snap.warnings.join('\n');
-      assert.match(w, new RegExp(`${info.pid} \\(/proc/${info.pid}/(cmdline|maps)\\)`), w);
+      assert.match(w, new RegExp(`skipped: a read did not return within 300 ms .*${info.pid} \\(/proc/${info.pid}/(cmdline|maps)\\)`), `${backend}: ${w}`);
       assert.ok(!snap.processes.some((p) => p.pid === info.pid), 'no half-read process');
       assert.ok(snap.processes.some((p) => p.pid === process.pid) && snap.processes.some((p) => p.pid === info.child), 'everything else was read');
       // later scans skip it while the first thread is still blocked (one stuck thread, not one per scan)
       const again = await takeSnapshot({ processes: 'all', kinds: ['pipe'], itemTimeoutMs: 300 });
+      assert.equal(again.capabilities.walk?.backend, backend);
       assert.match(again.warnings.join('\n'), new RegExp(`still blocked in the kernel.*${info.pid} \\(/proc/${info.pid}/`));
-      assert.equal(native!.stuckWalks().filter((s) => s.pid === info.pid).length, 1);
+      assert.match(again.warnings.join('\n'), new RegExp(`skipped: .*${info.pid} \\(/proc/${info.pid}/`), 'named as skipped again');
+      assert.ok(!again.processes.some((p) => p.pid === info.pid), 'no half-read process');
+      assert.equal(stuckIn(info.pid).length, 1);
+      // and so does a scan with the other backend: the two walks share what they know to be stuck
+      if (bpf) {
+        const other = backend === 'bpf-iter' ? 'proc' : 'bpf-iter';
+        const third = await takeSnapshot({ processes: 'all', kinds: ['pipe'], itemTimeoutMs: 300, walk: other });
+        if (third.capabilities.walk?.backend === other) {
+          assert.match(third.warnings.join('\n'), new RegExp(`skipped: .*${info.pid} \\(/proc/${info.pid}/`), `${other}: ${third.warnings.join('\n')}`);
+          assert.ok(!third.processes.some((p) => p.pid === info.pid), 'no half-read process');
+          assert.equal(stuckIn(info.pid).length, 1, `${other} left no second thread in the process`);
+        }
+      }
     });
 
     it("the inspector's process read (processOnly, in the snapshot worker) answers with the process named as skipped", { timeout: HUNG_MS }, async () => {
@@ -411,8 +431,14 @@ describe('attacker: another local user vs. a root scan and root peeks', { skip: 
     const ch = snap.channels.find((c) => c.kind === 'fifo' && c.inode === h.inode)!;
     assert.ok(ch, 'the scan lists the FIFO');
     assert.deepEqual(ch.endpoints, [{ pid: h.pid, fd: h.fd, mode: 'w' }]);
-    assert.equal((ch as { bufferedBytes: number | null }).bufferedBytes, null, 'not measured: there is no read end to measure through');
-    assert.ok(blocked(), 'the scan made no reader appear');
+    const { bufferedBytes, capacity } = ch as { bufferedBytes: number | null; capacity: number | null };
+    if (snap.capabilities.walk?.backend === 'bpf-iter') {
+      // read from the kernel's pipe state by the iterator, which opens nothing
+      assert.deepEqual([bufferedBytes, capacity], [0, 65536], 'bpf-iter: measured without opening the FIFO');
+    } else {
+      assert.deepEqual([bufferedBytes, capacity], [null, null], `${snap.capabilities.walk?.backend}: not measured: there is no read end to measure through`);
+    }
+    assert.ok(blocked(), `${snap.capabilities.walk?.backend}: the scan made no reader appear`);
     await assert.rejects(peekChannel(ch, snap.processes), (e: { code?: string; message?: string }) => {
       assert.equal(e.code, 'ENOTSUP');
       assert.match(e.message ?? '', /no process holds its read end/);

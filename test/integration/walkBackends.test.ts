@@ -276,7 +276,7 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
     const t = performance.now();
     let outcome: string;
     try {
-      const w = await bpf.addon!.bpfWalk({ threads: 2, readMaps: true, readTimers: true, readLinks: true, measurePipes: true, timeoutMs: 0.001 });
+      const w = await bpf.addon!.bpfWalk({ threads: 2, readMaps: true, readTimers: true, readLinks: true, measurePipes: true, deadlineMs: 0.001 });
       const late = w.processes.filter((p) => p.error === 'ETIMEDOUT').length;
       outcome = late > 0 ? `processes ETIMEDOUT: ${late}` : 'finished in time';
     } catch (e) {
@@ -284,6 +284,18 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
     }
     assert.match(outcome, /ETIMEDOUT/);
     assert.ok(performance.now() - t < 5000, 'returned at the deadline, not after the whole walk');
+  });
+
+  test("a pid the other walk is still stuck in is skipped by both walks: ETIMEDOUT, the file named, nothing of it read, no rows", async () => {
+    const pid = fx.pipe.pids[0];
+    const what = `/proc/${pid}/cmdline`;
+    const opts = { threads: 2, readMaps: true, readTimers: true, readLinks: true, measurePipes: true, skipStuck: [{ pid, what }] };
+    const [b, p] = await Promise.all([bpf.addon!.bpfWalk(opts), native.addon!.walkProc({ procRoot: '/proc', ...opts })]);
+    for (const [name, w] of [['bpf-iter', b], ['proc', p]] as const) {
+      assert.deepEqual(w.processes.find((x) => x.pid === pid), { pid, error: 'ETIMEDOUT', stuck: what }, `${name}: skipped, never half-read`);
+      assert.ok(!Array.from(w.fds.pid).includes(pid), `${name}: no rows of it`);
+      assert.ok(w.processes.some((x) => x.pid === fx.socketpair.pids[0] && !x.error), `${name}: the others read`);
+    }
   });
 
   test('while processes start and exit during the walks (churn): consistent, and the fixtures unchanged', async () => {
@@ -520,7 +532,8 @@ describe('where BPF cannot run: the /proc walk, the reason, the same channels', 
 
   const snapshotCli = (env: NodeJS.ProcessEnv, as?: number): Snapshot => {
     const r = spawnSync(process.execPath, [cli, 'snapshot', '--json', '--all-processes'], {
-      env: { ...process.env, ...env },
+      // the automatic choice is under test, whichever walk the layer forces (IPC_INSPECTOR_WALK)
+      env: { ...process.env, IPC_INSPECTOR_WALK: 'auto', ...env },
       encoding: 'utf8',
       maxBuffer: 256 << 20,
       cwd: '/',

@@ -3,8 +3,8 @@
 // the real ones (the real backends are compared in test/integration/walkBackends.test.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { BpfAddon, BpfWalk, NativeAddon, ProcWalk, ProcWalkOptions } from '../../src/core/native';
-import { runWalk, walkPreference } from '../../src/core/walkBackend';
+import type { BpfAddon, BpfWalk, BpfWalkOptions, NativeAddon, ProcWalk, ProcWalkOptions } from '../../src/core/native';
+import { runWalk, stuckWalks, walkPreference } from '../../src/core/walkBackend';
 
 const walk = (threads: number): ProcWalk => ({
   processes: [{ pid: 1, stat: '1 (init) S 0 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0\n', status: 'Uid:\t0\t0\t0\t0\n' }],
@@ -45,12 +45,38 @@ test('a BPF walk that fails (past its deadline): the /proc walk, and a warning',
   assert.deepEqual(warnings, ['BPF fd walk failed (ETIMEDOUT); used the /proc walk']);
 });
 
-test('processes past the deadline are dropped with a warning that counts them', async () => {
+test('processes the BPF walk gave up come back as they are (the snapshot names them, as for the /proc walk); runWalk adds no warning of its own', async () => {
   const warnings: string[] = [];
-  const late: BpfWalk = { ...walk(3), processes: [{ pid: 7, error: 'ETIMEDOUT' }, { pid: 8, error: 'ETIMEDOUT' }], bpf: phases };
-  const r = await runWalk({ native, bpf: { bpfWalk: async () => late } as unknown as BpfAddon }, opts, 'auto', warnings);
+  const given: BpfWalk = { ...walk(3), processes: [{ pid: 7, error: 'ETIMEDOUT', stuck: '/proc/7/cmdline' }, { pid: 8, error: 'ETIMEDOUT' }], bpf: phases };
+  const r = await runWalk({ native, bpf: { bpfWalk: async () => given } as unknown as BpfAddon }, opts, 'auto', warnings);
   assert.equal(r.capability.backend, 'bpf-iter');
-  assert.deepEqual(warnings, ["processes skipped: 2 (their /proc files did not answer before the walk's deadline)"]);
+  assert.deepEqual(r.walk.processes, given.processes);
+  assert.deepEqual(warnings, []);
+});
+
+test("each native walk is handed the other's stuck list and the walk's timeouts; a /proc walk after a failed BPF walk gets what is left of the deadline", async () => {
+  const seen: { bpf?: BpfWalkOptions; proc?: ProcWalkOptions } = {};
+  const stuckProc = [{ pid: 11, what: '/proc/11/cmdline', ms: 5 }];
+  const stuckBpf = [{ pid: 12, what: '/proc/12/maps', ms: 6 }];
+  const nat = { walkProc: async (o: ProcWalkOptions) => ((seen.proc = o), walk(2)), stuckWalks: () => stuckProc } as unknown as NativeAddon;
+  const slow = {
+    bpfWalk: async (o: BpfWalkOptions) => {
+      seen.bpf = o;
+      await new Promise((r) => setTimeout(r, 50));
+      throw Object.assign(new Error('ETIMEDOUT: Connection timed out, read'), { code: 'ETIMEDOUT' });
+    },
+    stuckWalks: () => stuckBpf,
+  } as unknown as BpfAddon;
+  const r = await runWalk({ native: nat, bpf: slow }, { ...opts, itemTimeoutMs: 300, deadlineMs: 20_000 }, 'auto', []);
+  assert.equal(r.capability.backend, 'proc');
+  assert.deepEqual(seen.bpf?.skipStuck, [{ pid: 11, what: '/proc/11/cmdline' }]);
+  assert.equal(seen.bpf?.itemTimeoutMs, 300);
+  assert.equal(seen.bpf?.deadlineMs, 20_000);
+  assert.deepEqual(seen.proc?.skipStuck, [{ pid: 12, what: '/proc/12/maps' }]);
+  assert.equal(seen.proc?.itemTimeoutMs, 300);
+  assert.ok(seen.proc!.deadlineMs! < 20_000 && seen.proc!.deadlineMs! > 0, `the rest of the deadline (${seen.proc?.deadlineMs})`);
+  assert.deepEqual(stuckWalks({ native: nat, bpf: slow }), [...stuckProc, ...stuckBpf]);
+  assert.deepEqual(stuckWalks({ native: { stuckWalks: () => { throw new Error('old addon'); } } as unknown as NativeAddon, bpf: null }), []);
 });
 
 test('no BPF addon, a captured /proc, useGetfd, or walk: proc — each says why', async () => {

@@ -1,12 +1,14 @@
 // Module init of the BPF addon (ipc_inspector_bpf.node), built beside the main addon only when
 // the build found clang, bpftool and libbpf (scripts/build-native.mjs). A separate module because
 // it links libbpf.so: on a machine without libbpf only this one fails to load, and the main addon
-// and the /proc walk carry on. No mutable globals besides each program's cached load.
+// and the /proc walk carry on. No mutable globals besides each program's cached load and the
+// stuck list of walk threads given up (timedreads.cc).
 #include <bpf/libbpf.h>
 #include <napi.h>
 
 #include "../errors.h"
 #include "fditer.h"
+#include "timedreads.h"
 #include "programs.h"  // generated: which native/bpf/*.bpf.c were compiled in
 
 namespace ipci {
@@ -67,6 +69,23 @@ Napi::Value BpfStatus(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// stuckWalks() → [{ pid, what, ms }]: this module's walk threads given up while blocked in a /proc
+// read that have not returned yet (their pids are skipped by every BPF walk until they do).
+Napi::Value StuckWalks(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<StuckRead> list = StuckReads();
+  const auto now = std::chrono::steady_clock::now();
+  Napi::Array out = Napi::Array::New(env, list.size());
+  for (uint32_t i = 0; i < list.size(); i++) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("pid", Napi::Number::New(env, list[i].pid));
+    o.Set("what", Napi::String::New(env, list[i].what));
+    o.Set("ms", Napi::Number::New(env, std::chrono::duration<double, std::milli>(now - list[i].since).count()));
+    out.Set(i, o);
+  }
+  return out;
+}
+
 }  // namespace
 }  // namespace bpf
 }  // namespace ipci
@@ -76,6 +95,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("bpfStatus", Napi::Function::New(env, BpfStatus, "bpfStatus"));
   exports.Set("bpfProbe", Napi::Function::New(env, BpfProbe, "bpfProbe"));
   exports.Set("bpfWalk", Napi::Function::New(env, BpfWalk, "bpfWalk"));
+  exports.Set("stuckWalks", Napi::Function::New(env, StuckWalks, "stuckWalks"));
   return exports;
 }
 

@@ -1,14 +1,20 @@
 // bpfWalk: the fd walk through the task_file BPF iterator, returning the same ProcWalk shape as
 // walkProc (src/core/native.ts), so the rest of the snapshot does not know which backend ran.
 //
-// On a worker (AsyncWorker::Execute, plain C++), with a deadline: one thread reads the fd
-// iterator (one read() pass over every process's files, records per native/bpf/walk.h); this
-// thread meanwhile reads the task pass (stat/status facts per process) and the maps pass (the
-// shared-memory mappings, formatted as /proc/PID/maps lines), then the others read what is left
-// of each process's /proc text (procfacts.cc: cmdline, cwd, exe; timers and maps only when needed). The threads share a heap state, so when the
-// deadline passes Execute returns what finished — unfinished processes carry error ETIMEDOUT —
-// and a thread stuck in a /proc read (a process whose mmap lock hangs) is left behind, never
-// waited for. An iterator read past the deadline rejects with ETIMEDOUT (the caller falls back).
+// On a worker (AsyncWorker::Execute, plain C++), with the /proc walk's deadlines: one thread reads
+// the fd iterator (one read() pass over every process's files, records per native/bpf/walk.h);
+// this thread meanwhile reads the task pass (stat/status facts per process) and starts the maps
+// pass (the shared-memory mappings, formatted as /proc/PID/maps lines; it only try-locks mmap
+// locks). What is left of each process's /proc text (procfacts.cc: cmdline, cwd, exe; timers and
+// maps only when needed), the /proc/PID/maps of processes the maps pass could not cover, and the
+// statx checks of some rows (below) are read under per-item timeouts (timedreads.h): a process
+// whose read does not return within itemTimeoutMs (in D state, holding its mmap lock) is given
+// up and reported with error ETIMEDOUT and `stuck` = the file, exactly as the /proc walk reports
+// it; its thread is left behind, never waited for, and later walks skip the pid while it is stuck
+// (this module's stuck list, and the /proc walk's, passed in as `skipStuck`). Whatever is not
+// done at `deadlineMs` is given up the same way (ETIMEDOUT without `stuck`). A given-up process is
+// never half-read: it is reported with its pid and error alone, and its rows are dropped. An
+// iterator pass unfinished at the deadline rejects with ETIMEDOUT (the caller falls back).
 //
 // Rows: the iterator emits them in (tgid, fd) order. Pipe bytes in use and capacity come from the
 // kernel's pipe state (passive: no open). FIFO / mqueue / /dev/shm rows carry the d_path text
@@ -42,6 +48,7 @@
 #include "fditer.h"
 #include "loader.h"
 #include "procfacts.h"
+#include "timedreads.h"
 
 namespace ipci {
 namespace bpf {
@@ -55,7 +62,10 @@ struct Options {
   unsigned threads = 0;
   FactsOptions facts;
   bool measurePipes = false;
-  double timeoutMs = 10000;
+  double itemTimeoutMs = 5000;  // one process's /proc reads taking longer are given up
+  double deadlineMs = 30000;    // the whole walk
+  // pids another walk (the /proc walk) is still stuck in, with the file: skipped, reported stuck
+  std::vector<std::pair<int32_t, std::string>> skipStuck;
   bool taskFacts = true;  // stat/status/ns/net from the task iterator where it can stand in
   std::string btfPath = "/sys/kernel/btf/vmlinux";
 };
@@ -76,48 +86,47 @@ bool PlainStat(uint32_t magic) {
   }
 }
 
-// State shared with the threads; it outlives Execute when a thread is left behind at the deadline.
+// State shared with the threads; it outlives Execute when a thread is left behind (a stuck read,
+// or the iterator at the deadline). Per-process slots are written only by the item that owns
+// them, and read by Execute only once that item is done (timedreads.h).
 struct Shared {
   int procFd = -1;
   Options opt;
   std::vector<ProcFacts> procs;
   std::vector<const ipci_task_rec*> tasks;     // per process: its task record, or null
   std::vector<char> taskRecs;                  // what `tasks` point into
-  // the maps pass (its own thread): per process the filtered maps text, and whether it is complete
+  // the maps pass (its own thread): per process the filtered maps text, and whether it is there
   bool mapsPass = false;
   std::vector<std::string> mapsText;
   std::vector<uint8_t> mapsHave;  // the text is there (the pass covered it, or /proc/PID/maps was read)
-  std::unique_ptr<std::atomic<bool>[]> mapsDone;
+  std::vector<uint8_t> mapsCovered;  // by the pass (written by its thread before mapsDone)
+  bool mapsDone = false;          // under mu
   double mapsMs = 0;
   size_t mapsFromPass = 0;
-  std::unique_ptr<std::atomic<bool>[]> done;  // per process: its facts are complete
-  std::atomic<size_t> next{0};
-  std::atomic<bool> abandoned{false};
   // the iterator pass
   std::vector<char> records;
   int iterErr = 0;
-  bool iterDone = false;
+  bool iterDone = false;  // under mu
   double iterMs = 0;
-  // completion
+  // statx checks of rows (records offset → result), filled by the row-check items
+  struct Check {
+    size_t offset;
+    uint32_t tgid, fd;
+    bool ok = false;
+    struct statx sx;
+  };
+  std::vector<Check> checks;
   std::mutex mu;
   std::condition_variable cv;
-  unsigned running = 0;
   ~Shared() {
     if (procFd >= 0) close(procFd);
   }
 };
 
-void FactsThread(std::shared_ptr<Shared> sh) {
-  std::vector<char> buf(64 * 1024);
-  for (;;) {
-    if (sh->abandoned.load(std::memory_order_relaxed)) break;
-    size_t i = sh->next.fetch_add(1, std::memory_order_relaxed);
-    if (i >= sh->procs.size()) break;
-    ReadProcFacts(sh->procFd, sh->opt.facts, sh->procs[i], buf, sh->tasks[i], sh->mapsPass);
-    sh->done[i].store(true, std::memory_order_release);
-  }
-  std::lock_guard<std::mutex> lock(sh->mu);
-  if (--sh->running == 0) sh->cv.notify_all();
+// A reusable read buffer per thread (the item threads come and go with each walk).
+std::vector<char>& ThreadBuf() {
+  thread_local std::vector<char> buf(64 * 1024);
+  return buf;
 }
 
 // One mapping as /proc/PID/maps prints it (fs/proc/task_mmu.c show_map_vma), appended to `out`.
@@ -144,13 +153,13 @@ void AppendMapsLine(const ipci_vma_rec& r, const char* path, std::string& out) {
 }
 
 // The maps pass, on its own thread: the records → each process's filtered maps text (kept by the
-// same filter as the /proc reads); then /proc/PID/maps for the processes the pass did not cover
-// (mmap lock busy, or no header: an exiting process), as the /proc walk would read them.
+// same filter as the /proc reads). Processes it does not cover (mmap lock busy, or no header: an
+// exiting process) get /proc/PID/maps read afterwards, under the item timeouts, as the /proc walk
+// would read them.
 void MapsThread(std::shared_ptr<Shared> sh, int linkFd, Clock::time_point deadline, std::unordered_map<uint32_t, size_t> slot) {
   auto t0 = Clock::now();
   std::vector<char> recs;
   size_t fromPass = 0;
-  std::vector<uint8_t> covered(sh->procs.size(), 0);
   if (ReadFdIter(linkFd, deadline, recs) == 0) {
     const char* p = recs.data();
     const char* end = p + recs.size();
@@ -159,9 +168,8 @@ void MapsThread(std::shared_ptr<Shared> sh, int linkFd, Clock::time_point deadli
     auto flush = [&] {
       if (cur == SIZE_MAX) return;
       KeepMapsLines(all.data(), all.size(), sh->mapsText[cur]);
-      covered[cur] = 1;
+      sh->mapsCovered[cur] = 1;
       sh->mapsHave[cur] = 1;
-      sh->mapsDone[cur].store(true, std::memory_order_release);
       fromPass++;
       all.clear();
       cur = SIZE_MAX;
@@ -183,17 +191,12 @@ void MapsThread(std::shared_ptr<Shared> sh, int linkFd, Clock::time_point deadli
     }
     flush();
   }
-  std::vector<char> buf(64 * 1024);
-  for (size_t i = 0; i < sh->procs.size() && !sh->abandoned.load(std::memory_order_relaxed); i++) {
-    if (covered[i]) continue;
-    if (ReadProcMaps(sh->procFd, sh->procs[i].pid, sh->mapsText[i], buf) == 0) sh->mapsHave[i] = 1;
-    sh->mapsDone[i].store(true, std::memory_order_release);
-  }
   double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   std::lock_guard<std::mutex> lock(sh->mu);
   sh->mapsMs = ms;
   sh->mapsFromPass = fromPass;
-  if (--sh->running == 0) sh->cv.notify_all();
+  sh->mapsDone = true;
+  sh->cv.notify_all();
 }
 
 void IterThread(std::shared_ptr<Shared> sh, int linkFd, Clock::time_point deadline) {
@@ -206,7 +209,7 @@ void IterThread(std::shared_ptr<Shared> sh, int linkFd, Clock::time_point deadli
   sh->iterErr = err;
   sh->iterDone = true;
   sh->iterMs = ms;
-  if (--sh->running == 0) sh->cv.notify_all();
+  sh->cv.notify_all();
 }
 
 struct Cols {
@@ -229,7 +232,7 @@ class BpfWalkWorker : public PromiseWorker {
     }
     loadMs_ = load.loadMs;
     auto tWalk = Clock::now();
-    auto deadline = tWalk + std::chrono::microseconds(static_cast<int64_t>(opt_.timeoutMs * 1000));
+    auto deadline = tWalk + std::chrono::microseconds(static_cast<int64_t>(opt_.deadlineMs * 1000));
 
     auto sh = std::make_shared<Shared>();
     sh->opt = opt_;
@@ -245,23 +248,20 @@ class BpfWalkWorker : public PromiseWorker {
       err_.set(errno, "getdents64", "/proc");
       return;
     }
-    sh->procs.resize(pids.size());
-    for (size_t i = 0; i < pids.size(); i++) sh->procs[i].pid = pids[i];
-    sh->done.reset(new std::atomic<bool>[pids.size() ? pids.size() : 1]);
-    for (size_t i = 0; i < pids.size(); i++) sh->done[i].store(false);
-    sh->tasks.assign(pids.size(), nullptr);
-    sh->mapsText.resize(pids.size());
-    sh->mapsHave.assign(pids.size(), 0);
-    sh->mapsDone.reset(new std::atomic<bool>[pids.size() ? pids.size() : 1]);
-    for (size_t i = 0; i < pids.size(); i++) sh->mapsDone[i].store(false);
+    const size_t np = pids.size();
+    sh->procs.resize(np);
+    for (size_t i = 0; i < np; i++) sh->procs[i].pid = pids[i];
+    sh->tasks.assign(np, nullptr);
+    sh->mapsText.resize(np);
+    sh->mapsHave.assign(np, 0);
+    sh->mapsCovered.assign(np, 0);
+    // Per process, what became of it: read (facts in sh->procs), or given up (in procs_ already).
+    procs_.resize(np);
+    ok_.assign(np, 0);
 
     // A thread that cannot be started runs inline (no deadline for it then: the machine is out
     // of threads anyway).
-    auto run = [&sh](auto fn) {
-      {
-        std::lock_guard<std::mutex> lock(sh->mu);
-        sh->running++;
-      }
+    auto run = [](auto fn) {
       try {
         std::thread(fn).detach();
         return true;
@@ -276,8 +276,8 @@ class BpfWalkWorker : public PromiseWorker {
     int linkFd = load.linkFd;
     threads_ = run([sh, linkFd, deadline] { IterThread(sh, linkFd, deadline); }) ? 1 : 0;
     std::unordered_map<uint32_t, size_t> slot;
-    slot.reserve(pids.size() * 2);
-    for (size_t i = 0; i < pids.size(); i++) slot.emplace(static_cast<uint32_t>(pids[i]), i);
+    slot.reserve(np * 2);
+    for (size_t i = 0; i < np; i++) slot.emplace(static_cast<uint32_t>(pids[i]), i);
     if (opt_.taskFacts) {
       auto tt = Clock::now();
       if (ReadFdIter(load.taskLinkFd, deadline, sh->taskRecs) == 0) {
@@ -292,23 +292,80 @@ class BpfWalkWorker : public PromiseWorker {
       taskMs_ = std::chrono::duration<double, std::milli>(Clock::now() - tt).count();
     }
     mapsNote_ = load.mapsUnavailable;
-    // With the maps pass, the /proc readers never read maps: the pass's thread does, for the
-    // few processes the pass could not cover.
+    // With the maps pass, the facts items never read maps: the pass gives them, and the few
+    // processes it could not cover get /proc/PID/maps read afterwards.
     sh->mapsPass = opt_.facts.readMaps && opt_.taskFacts && load.mapsLinkFd >= 0;
     if (sh->mapsPass) {
       int mapsFd = load.mapsLinkFd;
-      threads_ += run([sh, mapsFd, deadline, slot] { MapsThread(sh, mapsFd, deadline, slot); }) ? 1 : 0;
+      if (run([sh, mapsFd, deadline, slot] { MapsThread(sh, mapsFd, deadline, slot); })) threads_++;
     }
     unsigned n = opt_.threads ? opt_.threads : std::thread::hardware_concurrency();
     if (n == 0) n = 1;
     if (n > 64) n = 64;
-    if (n > pids.size()) n = pids.size() ? static_cast<unsigned>(pids.size()) : 1;
-    for (unsigned i = 0; i < n; i++) threads_ += run([sh] { FactsThread(sh); }) ? 1 : 0;
-    if (threads_ == 0) threads_ = 1;
+
+    // Facts of every process not known to be stuck.
+    std::vector<size_t> todo;
+    std::vector<int32_t> todoPids;
+    todo.reserve(np);
+    todoPids.reserve(np);
+    for (size_t i = 0; i < np; i++) {
+      const std::string* what = nullptr;
+      for (const auto& s : opt_.skipStuck)
+        if (s.first == pids[i]) what = &s.second;
+      if (what) {
+        GivenUp(i, pids[i], *what);
+      } else {
+        todo.push_back(i);
+        todoPids.push_back(pids[i]);
+      }
+    }
+    const bool mapsPass = sh->mapsPass;
+    TimedRun facts = RunTimed(todoPids, n, opt_.itemTimeoutMs, deadline, [sh, todo, mapsPass](size_t k, std::atomic<const char*>& stage) {
+      const size_t i = todo[k];
+      ReadProcFacts(sh->procFd, sh->opt.facts, sh->procs[i], ThreadBuf(), stage, sh->tasks[i], mapsPass);
+    });
+    unsigned readers = facts.threads;
+    for (size_t k = 0; k < todo.size(); k++) {
+      if (facts.state[k] == ItemState::kDone) ok_[todo[k]] = 1;
+      else GivenUp(todo[k], pids[todo[k]], facts.stuck[k]);
+    }
+
+    // /proc/PID/maps of the processes read whose maps the pass did not give.
+    if (sh->mapsPass) {
+      bool passDone;
+      {
+        std::unique_lock<std::mutex> lock(sh->mu);
+        passDone = sh->cv.wait_until(lock, deadline, [&] { return sh->mapsDone; });
+        mapsMs_ = sh->mapsMs;
+        mapsProcs_ = sh->mapsFromPass;
+      }
+      auto tm = Clock::now();
+      todo.clear();
+      todoPids.clear();
+      for (size_t i = 0; i < np; i++) {
+        if (!ok_[i] || sh->procs[i].error) continue;
+        if (!passDone) GivenUp(i, pids[i], std::string());  // the deadline came first
+        else if (!sh->mapsCovered[i]) {
+          todo.push_back(i);
+          todoPids.push_back(pids[i]);
+        }
+      }
+      TimedRun maps = RunTimed(todoPids, n, opt_.itemTimeoutMs, deadline, [sh, todo](size_t k, std::atomic<const char*>& stage) {
+        const size_t i = todo[k];
+        stage.store("maps", std::memory_order_relaxed);
+        if (ReadProcMaps(sh->procFd, sh->procs[i].pid, sh->mapsText[i], ThreadBuf()) == 0) sh->mapsHave[i] = 1;
+      });
+      readers = std::max(readers, maps.threads);
+      for (size_t k = 0; k < todo.size(); k++)
+        if (maps.state[k] != ItemState::kDone) GivenUp(todo[k], pids[todo[k]], maps.stuck[k]);
+      mapsMs_ += std::chrono::duration<double, std::milli>(Clock::now() - tm).count();
+    }
+    threads_ += readers;
+
+    // The iterator's records.
     {
       std::unique_lock<std::mutex> lock(sh->mu);
-      sh->cv.wait_until(lock, deadline, [&] { return sh->running == 0; });
-      sh->abandoned.store(true);
+      sh->cv.wait_until(lock, deadline, [&] { return sh->iterDone; });
       if (!sh->iterDone) {
         err_.set(ETIMEDOUT, "read", "BPF task_file iterator");
         return;
@@ -320,26 +377,18 @@ class BpfWalkWorker : public PromiseWorker {
       records_ = std::move(sh->records);
       iterMs_ = sh->iterMs;
     }
-    // Facts of processes that finished; the rest (a thread still inside a read) time out.
-    procs_.resize(sh->procs.size());
-    for (size_t i = 0; i < sh->procs.size(); i++) {
-      bool mapsOk = !sh->mapsPass || sh->mapsDone[i].load(std::memory_order_acquire);
-      if (sh->done[i].load(std::memory_order_acquire) && mapsOk) {
-        procs_[i] = std::move(sh->procs[i]);
-        if (sh->mapsPass && !procs_[i].error && sh->mapsHave[i]) {
-          procs_[i].maps = std::move(sh->mapsText[i]);
-          procs_[i].has |= F_MAPS;
-        }
-      } else {
-        procs_[i].pid = sh->procs[i].pid;
-        procs_[i].error = ETIMEDOUT;
+    for (size_t i = 0; i < np; i++) {
+      if (!ok_[i]) continue;
+      procs_[i] = std::move(sh->procs[i]);
+      if (sh->mapsPass && !procs_[i].error && sh->mapsHave[i]) {
+        procs_[i].maps = std::move(sh->mapsText[i]);
+        procs_[i].has |= F_MAPS;
       }
     }
-    mapsMs_ = sh->mapsMs;
-    mapsProcs_ = sh->mapsFromPass;
     factsMs_ = std::chrono::duration<double, std::milli>(Clock::now() - tWalk).count();
     auto tJoin = Clock::now();
-    BuildRows();
+    CheckRows(sh, n, deadline);
+    BuildRows(sh->checks);
     joinMs_ = std::chrono::duration<double, std::milli>(Clock::now() - tJoin).count();
     // The record buffer (MBs at 100k fds) and the /proc readers' buffers are done with: give the
     // pages back now, or glibc keeps them in the threads' arenas for the life of the process.
@@ -372,6 +421,7 @@ class BpfWalkWorker : public PromiseWorker {
       Napi::Object o = Napi::Object::New(env);
       o.Set("pid", Napi::Number::New(env, p.pid));
       if (p.error) o.Set("error", Napi::String::New(env, ErrnoName(p.error)));
+      if (p.error == ETIMEDOUT && !p.stuck.empty()) o.Set("stuck", Napi::String::New(env, p.stuck));
       if (p.fdError) o.Set("fdError", Napi::String::New(env, ErrnoName(p.fdError)));
       auto str = [&](uint32_t flag, const char* key, const std::string& s) {
         if (p.has & flag) o.Set(key, Napi::String::New(env, s.data(), s.size()));
@@ -475,13 +525,104 @@ class BpfWalkWorker : public PromiseWorker {
     PromiseWorker::OnError(Napi::Error(Env(), v));
   }
 
-  // Records → columns, keeping only rows /proc would show (see the file comment).
-  void BuildRows() {
+  // The process is given up (a read did not return in time, or the deadline): reported with its
+  // pid and error alone, whatever was read of it is dropped, and so are its rows.
+  void GivenUp(size_t i, int32_t pid, const std::string& stuck) {
+    ok_[i] = 0;
+    procs_[i] = ProcFacts();
+    procs_[i].pid = pid;
+    procs_[i].error = ETIMEDOUT;
+    procs_[i].stuck = stuck;
+  }
+
+  // A FIFO / mqueue / /dev/shm row the /proc walk would keep: a path link ("/…"), mqueue with one component.
+  static bool PathRow(const ipci_fd_rec& r, const char* path) {
+    if (r.kind != IPCI_FD_FIFO && r.kind != IPCI_FD_MQUEUE && r.kind != IPCI_FD_DEVSHM) return false;
+    if (r.path_len == 0 || path[0] != '/') return false;
+    return r.kind != IPCI_FD_MQUEUE || (r.path_len >= 2 && memchr(path + 1, '/', r.path_len - 1) == nullptr);
+  }
+
+  // Calls fn(record, path, offset) for each record of a process whose rows are kept (see the file
+  // comment); returns the number of records.
+  template <typename Fn>
+  size_t ForEachKept(Fn fn) {
     std::unordered_map<int32_t, const ProcFacts*> byPid;
     byPid.reserve(procs_.size() * 2);
     for (const ProcFacts& p : procs_) byPid.emplace(p.pid, &p);
     std::unordered_set<int32_t> only;
     if (opt_.pidsGiven && !opt_.pids.empty()) only.insert(opt_.pids.begin(), opt_.pids.end());
+    size_t count = 0;
+    int32_t lastPid = -1;
+    bool keep = false;
+    const char* p = records_.data();
+    const char* end = p + records_.size();
+    while (end - p >= static_cast<ptrdiff_t>(sizeof(ipci_fd_rec))) {
+      ipci_fd_rec r;
+      memcpy(&r, p, sizeof r);
+      size_t pathBytes = (static_cast<size_t>(r.path_len) + 7) & ~static_cast<size_t>(7);
+      if (static_cast<size_t>(end - p) < sizeof r + pathBytes) break;  // torn tail: cannot happen, never trust it
+      const char* path = p + sizeof r;
+      const size_t offset = static_cast<size_t>(p - records_.data());
+      p += sizeof r + pathBytes;
+      count++;
+      int32_t pid = static_cast<int32_t>(r.tgid);
+      if (pid != lastPid) {
+        lastPid = pid;
+        auto it = byPid.find(pid);
+        // a process that started after the /proc listing has no facts: its rows would be dropped
+        // by the snapshot anyway; one /proc hides (fd links refused, fd dir unreadable) or one
+        // given up is dropped here
+        keep = it != byPid.end() && !it->second->error && !it->second->fdError && it->second->fdsVisible &&
+               (only.empty() || only.count(pid) > 0);
+      }
+      if (keep) fn(r, path, offset);
+    }
+    return count;
+  }
+
+  // Rows on filesystems whose stat numbers are not the inode's get one statx of /proc/PID/fd/N
+  // (following the link, AT_STATX_DONT_SYNC: no FUSE/NFS round trip), as the /proc walk does —
+  // like every /proc read here, under the item timeouts, one item per process.
+  void CheckRows(const std::shared_ptr<Shared>& sh, unsigned threads, Clock::time_point deadline) {
+    std::vector<int32_t> groupPids;
+    std::vector<std::pair<size_t, size_t>> groups;  // [begin, end) of sh->checks per process
+    ForEachKept([&](const ipci_fd_rec& r, const char* path, size_t offset) {
+      if (!PathRow(r, path) || PlainStat(r.magic)) return;
+      if (groupPids.empty() || groupPids.back() != static_cast<int32_t>(r.tgid)) {
+        groupPids.push_back(static_cast<int32_t>(r.tgid));
+        groups.emplace_back(sh->checks.size(), sh->checks.size());
+      }
+      checkAt_.emplace(offset, sh->checks.size());
+      Shared::Check c{};
+      c.offset = offset;
+      c.tgid = r.tgid;
+      c.fd = r.fd;
+      sh->checks.push_back(c);
+      groups.back().second++;
+    });
+    if (groups.empty()) return;
+    statx_ = sh->checks.size();
+    TimedRun run = RunTimed(groupPids, threads, opt_.itemTimeoutMs, deadline, [sh, groups](size_t k, std::atomic<const char*>& stage) {
+      stage.store("fd", std::memory_order_relaxed);
+      for (size_t j = groups[k].first; j < groups[k].second; j++) {
+        Shared::Check& c = sh->checks[j];
+        char link[64];
+        snprintf(link, sizeof link, "/proc/%u/fd/%u", c.tgid, c.fd);
+        c.ok = statx(AT_FDCWD, link, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO, &c.sx) == 0;
+      }
+    });
+    std::unordered_map<int32_t, size_t> index;
+    for (size_t i = 0; i < procs_.size(); i++) index.emplace(procs_[i].pid, i);
+    for (size_t k = 0; k < groupPids.size(); k++) {
+      if (run.state[k] == ItemState::kDone) continue;
+      auto it = index.find(groupPids[k]);
+      if (it != index.end()) GivenUp(it->second, groupPids[k], run.stuck[k]);
+    }
+  }
+
+  // Records → columns, keeping only rows /proc would show (see the file comment). `checks`: the
+  // statx results of CheckRows, read only for processes still kept (their checks are done).
+  void BuildRows(const std::vector<Shared::Check>& checks) {
     size_t estimate = records_.size() / sizeof(ipci_fd_rec);
     cols_.pid.reserve(estimate);
     cols_.fd.reserve(estimate);
@@ -493,33 +634,10 @@ class BpfWalkWorker : public PromiseWorker {
     cols_.buffered.reserve(estimate);
     cols_.capacity.reserve(estimate);
     records_bytes_ = records_.size();
-    int32_t lastPid = -1;
-    bool keep = false;
-    const char* p = records_.data();
-    const char* end = p + records_.size();
-    while (end - p >= static_cast<ptrdiff_t>(sizeof(ipci_fd_rec))) {
-      ipci_fd_rec r;
-      memcpy(&r, p, sizeof r);
-      size_t pathBytes = (static_cast<size_t>(r.path_len) + 7) & ~static_cast<size_t>(7);
-      if (static_cast<size_t>(end - p) < sizeof r + pathBytes) break;  // torn tail: cannot happen, never trust it
-      const char* path = p + sizeof r;
-      p += sizeof r + pathBytes;
-      records_count_++;
-      int32_t pid = static_cast<int32_t>(r.tgid);
-      if (pid != lastPid) {
-        lastPid = pid;
-        auto it = byPid.find(pid);
-        // a process that started after the /proc listing has no facts: its rows would be dropped
-        // by the snapshot anyway; one /proc hides (fd links refused, fd dir unreadable) is dropped here
-        keep = it != byPid.end() && !it->second->error && !it->second->fdError && it->second->fdsVisible &&
-               (only.empty() || only.count(pid) > 0);
-      }
-      if (!keep) continue;
-      Row(r, path);
-    }
+    records_count_ = ForEachKept([&](const ipci_fd_rec& r, const char* path, size_t offset) { Row(r, path, offset, checks); });
   }
 
-  void Row(const ipci_fd_rec& r, const char* path) {
+  void Row(const ipci_fd_rec& r, const char* path, size_t offset, const std::vector<Shared::Check>& checks) {
     uint8_t kind = r.kind;
     double buffered = -1, capacity = -1;
     uint64_t ino = r.ino;
@@ -533,21 +651,18 @@ class BpfWalkWorker : public PromiseWorker {
       }
     }
     if (kind == IPCI_FD_FIFO || kind == IPCI_FD_MQUEUE || kind == IPCI_FD_DEVSHM) {
-      // the /proc walk keeps these only with a path link ("/…"), mqueue only with one component
-      if (r.path_len == 0 || path[0] != '/') return;
-      if (kind == IPCI_FD_MQUEUE && (r.path_len < 2 || memchr(path + 1, '/', r.path_len - 1) != nullptr)) return;
+      if (!PathRow(r, path)) return;
       dev = UserDev(r.dev);
       if (!PlainStat(r.magic)) {
-        // stat's own numbers, as the /proc walk gets them (statx through the fd link, no sync)
-        char link[64];
-        snprintf(link, sizeof link, "/proc/%u/fd/%u", r.tgid, r.fd);
-        struct statx sx;
-        statx_++;
-        if (statx(AT_FDCWD, link, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO, &sx) != 0) return;
-        bool fifo = S_ISFIFO(sx.stx_mode);
-        if (fifo != (kind == IPCI_FD_FIFO) || (!fifo && !S_ISREG(sx.stx_mode))) return;  // replaced meanwhile
-        dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
-        ino = sx.stx_ino;
+        // stat's own numbers, as the /proc walk gets them (CheckRows)
+        auto it = checkAt_.find(offset);
+        if (it == checkAt_.end()) return;
+        const Shared::Check& c = checks[it->second];
+        if (!c.ok) return;
+        bool fifo = S_ISFIFO(c.sx.stx_mode);
+        if (fifo != (kind == IPCI_FD_FIFO) || (!fifo && !S_ISREG(c.sx.stx_mode))) return;  // replaced meanwhile
+        dev = makedev(c.sx.stx_dev_major, c.sx.stx_dev_minor);
+        ino = c.sx.stx_ino;
       }
       pathIndex = static_cast<int32_t>(cols_.paths.size());
       cols_.paths.emplace_back(path, r.path_len);
@@ -567,6 +682,8 @@ class BpfWalkWorker : public PromiseWorker {
   Verdict verdict_;
   std::vector<char> records_;
   std::vector<ProcFacts> procs_;
+  std::vector<uint8_t> ok_;  // per process: read in time (its facts are in the shared state until moved to procs_)
+  std::unordered_map<size_t, size_t> checkAt_;  // record offset → its statx check
   Cols cols_;
   size_t records_count_ = 0, records_bytes_ = 0, statx_ = 0;
   double loadMs_ = 0, iterMs_ = 0, factsMs_ = 0, joinMs_ = 0, elapsedMs_ = 0, taskMs_ = 0, mapsMs_ = 0;
@@ -607,10 +724,26 @@ Napi::Value BpfWalk(const Napi::CallbackInfo& info) {
     opt.facts.readTimers = GetBool(o, "readTimers");
     opt.facts.readLinks = GetBool(o, "readLinks");
     opt.measurePipes = GetBool(o, "measurePipes");
-    Napi::Value to = o.Get("timeoutMs");
-    if (to.IsNumber()) {
-      double d = to.As<Napi::Number>().DoubleValue();
-      if (d > 0 && d < 3600e3) opt.timeoutMs = d;
+    auto ms = [&](const char* key, double& out) {
+      Napi::Value v = o.Get(key);
+      if (!v.IsNumber()) return;
+      double d = v.As<Napi::Number>().DoubleValue();
+      if (d > 0 && d < 3600e3) out = d;
+    };
+    ms("itemTimeoutMs", opt.itemTimeoutMs);
+    ms("deadlineMs", opt.deadlineMs);
+    Napi::Value skip = o.Get("skipStuck");
+    if (skip.IsArray()) {
+      Napi::Array a = skip.As<Napi::Array>();
+      for (uint32_t i = 0; i < a.Length(); i++) {
+        Napi::Value v = a.Get(i);
+        if (!v.IsObject()) ThrowType(env, "options.skipStuck must be [{ pid, what }]");
+        Napi::Object e = v.As<Napi::Object>();
+        Napi::Value pid = e.Get("pid");
+        Napi::Value what = e.Get("what");
+        if (!pid.IsNumber() || !what.IsString()) ThrowType(env, "options.skipStuck must be [{ pid, what }]");
+        opt.skipStuck.emplace_back(pid.As<Napi::Number>().Int32Value(), what.As<Napi::String>().Utf8Value());
+      }
     }
     Napi::Value tf = o.Get("taskFacts");
     if (tf.IsBoolean()) opt.taskFacts = tf.As<Napi::Boolean>().Value();

@@ -70,7 +70,8 @@ void KeepMapsLines(const char* p, size_t n, std::string& out) {
 namespace {
 
 // Reads a text file into out; false when the process vanished (sets p.error). Other errors omit it.
-bool Text(int pdir, const char* file, std::string& out, ProcFacts& p, uint32_t flag, std::vector<char>& buf) {
+bool Text(int pdir, const char* file, std::string& out, ProcFacts& p, uint32_t flag, std::vector<char>& buf, std::atomic<const char*>& stage) {
+  stage.store(file, std::memory_order_relaxed);
   ssize_t n = ReadAt(pdir, file, buf);
   if (n >= 0) {
     out.assign(buf.data(), static_cast<size_t>(n));
@@ -99,9 +100,11 @@ bool TaskFactsUsable(const ipci_task_rec& t) {
   return (t.flags & IPCI_T_FACTS) && (t.flags & IPCI_T_NSPID) && !(t.flags & IPCI_T_KTHREAD) && t.exit_state == 0;
 }
 
-void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vector<char>& buf, const ipci_task_rec* task, bool haveMaps) {
+void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vector<char>& buf, std::atomic<const char*>& stage, const ipci_task_rec* task,
+                   bool haveMaps) {
   char name[16];
   snprintf(name, sizeof name, "%d", static_cast<int>(p.pid));
+  stage.store("", std::memory_order_relaxed);  // the directory itself: reported as /proc/PID
   int pdir = openat(procFd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (pdir < 0) {
     p.error = errno;
@@ -112,6 +115,7 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
     p.hasTask = true;
     p.task = *task;
   } else {
+    stage.store("stat", std::memory_order_relaxed);
     ssize_t n = ReadAt(pdir, "stat", buf);
     if (n < 0) {
       p.error = static_cast<int>(-n);
@@ -120,10 +124,11 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
     }
     p.stat.assign(buf.data(), static_cast<size_t>(n));
     p.has |= F_STAT;
-    alive = Text(pdir, "status", p.status, p, F_STATUS, buf);
+    alive = Text(pdir, "status", p.status, p, F_STATUS, buf, stage);
   }
-  alive = alive && Text(pdir, "cmdline", p.cmdline, p, F_CMDLINE, buf);
+  alive = alive && Text(pdir, "cmdline", p.cmdline, p, F_CMDLINE, buf, stage);
   if (alive && opt.readMaps && !haveMaps) {
+    stage.store("maps", std::memory_order_relaxed);
     ssize_t n = ReadAt(pdir, "maps", buf);
     if (n >= 0) {
       KeepMapsLines(buf.data(), static_cast<size_t>(n), p.maps);
@@ -134,12 +139,13 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
     }
   }
   // no POSIX timers (the task says so): the file would be empty
-  if (alive && opt.readTimers && (!task || (task->flags & IPCI_T_TIMERS))) alive = Text(pdir, "timers", p.timers, p, F_TIMERS, buf);
+  if (alive && opt.readTimers && (!task || (task->flags & IPCI_T_TIMERS))) alive = Text(pdir, "timers", p.timers, p, F_TIMERS, buf, stage);
   if (alive) {
     // The fd links need ptrace read access (PTRACE_MODE_READ_FSCREDS), as ns/net, cwd and exe do:
     // when that is refused, /proc would show no fd of this process, so the BPF rows are dropped.
     int access = 0;
     if (!task) {
+      stage.store("ns/net", std::memory_order_relaxed);
       access = ReadLinkAt(pdir, "ns/net", p.netns);
       if (access == 0) p.has |= F_NETNS;
     } else if (task->flags & IPCI_T_NETNS) {
@@ -147,14 +153,18 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
       p.has |= F_NETNS;
     }
     if (opt.readLinks) {
+      stage.store("cwd", std::memory_order_relaxed);
       int e = ReadLinkAt(pdir, "cwd", p.cwd);
       if (e == 0) p.has |= F_CWD;
       if (task) access = e;
+      stage.store("exe", std::memory_order_relaxed);
       if (ReadLinkAt(pdir, "exe", p.exe) == 0) p.has |= F_EXE;
     } else if (task) {
       std::string unused;
+      stage.store("ns/net", std::memory_order_relaxed);
       access = ReadLinkAt(pdir, "ns/net", unused);
     }
+    stage.store("fd", std::memory_order_relaxed);
     int fdDir = openat(pdir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fdDir < 0) {
       p.fdError = errno;

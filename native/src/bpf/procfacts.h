@@ -7,6 +7,7 @@
 
 #include <linux/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -20,7 +21,8 @@ enum : uint32_t { F_STAT = 1, F_STATUS = 2, F_CMDLINE = 4, F_MAPS = 8, F_TIMERS 
 
 struct ProcFacts {
   int32_t pid = 0;
-  int error = 0;    // the process vanished (ENOENT/ESRCH), could not be read, or ETIMEDOUT (deadline)
+  int error = 0;    // the process vanished (ENOENT/ESRCH), could not be read, or ETIMEDOUT (given up)
+  std::string stuck;  // with ETIMEDOUT: the /proc file a read did not return from in time (timedreads.h)
   int fdError = 0;  // /proc/PID/fd could not be opened
   bool fdsVisible = false;  // /proc would show this caller the fd links (ptrace read access)
   uint32_t has = 0;         // F_* fields present
@@ -39,9 +41,11 @@ struct FactsOptions {
 /**
  * Reads one process's facts relative to the /proc dirfd `procFd`. `buf` is a reusable buffer.
  * With `task` (usable), stat, status and ns/net are not read, and timers only when it has some;
- * with `haveMaps`, p.maps was filled from the maps pass and /proc/PID/maps is not read.
+ * with `haveMaps`, p.maps comes from the maps pass and /proc/PID/maps is not read. Before each
+ * read the file's name goes into `stage` (what a read that does not return is reported stuck on).
  */
-void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vector<char>& buf, const ipci_task_rec* task = nullptr, bool haveMaps = false);
+void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vector<char>& buf, std::atomic<const char*>& stage, const ipci_task_rec* task = nullptr,
+                   bool haveMaps = false);
 
 /** Reads /proc/PID/maps and keeps the lines KeepMapsLines keeps; 0 or the errno. */
 int ReadProcMaps(int procFd, int32_t pid, std::string& out, std::vector<char>& buf);
