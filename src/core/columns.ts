@@ -63,7 +63,7 @@ export function keyColumn<C extends { key: number }>(): Column<C> {
 export function ownerColumns<C extends { uid: number | null; owner: string | null; mode: string | null }>(nullable = false): Column<C>[] {
   const n = nullable ? '|null' : '';
   return [
-    { id: 'uid' as keyof C & string, label: 'UID', title: 'Owner uid', type: `number${n}` as ColumnType, help: 'Owner uid', search: 'number', wide: true },
+    { id: 'uid' as keyof C & string, label: 'UID', title: 'Owner uid', type: `number${n}` as ColumnType, help: 'Owner uid', wide: true },
     { id: 'owner' as keyof C & string, label: 'OWNER', title: 'Owner', type: `string${n}` as ColumnType, help: 'Owner user name', search: 'text' },
     { id: 'mode' as keyof C & string, label: 'MODE', title: 'Mode', type: `string${n}` as ColumnType, help: 'Permission bits, octal' },
   ];

@@ -4,7 +4,7 @@ import type { ChannelBase } from '../model';
 import { col } from '../columns';
 import { shortText } from '../text';
 import { FIFO_FDS } from './fds';
-import { defineKind, inodeOfDevId, noMentions, noOwner, noPeer } from './kind';
+import { defineKind, inodeOfDevId, noMentions, noOwner, noPeer, notRemovable } from './kind';
 import { measuredColumns, measuredDescription, measuredFull, measuredMissing, measuredWarnings } from './pipe';
 
 export interface FifoChannel extends ChannelBase {
@@ -48,7 +48,7 @@ export const fifo = defineKind<FifoChannel>({
   fds: FIFO_FDS,
   peek: 'pipe',
   paged: false,
-  remove: null,
+  remove: notRemovable,
   depth: (ch) => (ch.bufferedBytes !== null ? { bytes: ch.bufferedBytes } : undefined),
   full: measuredFull,
   empty: (ch) => ch.bufferedBytes === 0,

@@ -5,7 +5,7 @@ import type { ChannelBase } from '../model';
 import { col, type Column } from '../columns';
 import { formatBytes } from '../text';
 import { SOCKET_FDS } from './fds';
-import { inodeOfSimpleId, noMentions, type KindDescriptor } from './kind';
+import { inodeOfSimpleId, noMentions, type KindDescriptor, notRemovable } from './kind';
 
 export interface InetChannel extends ChannelBase {
   kind: 'tcp' | 'udp';
@@ -69,7 +69,7 @@ export function inetColumns<C extends InetChannel>(): Column<C>[] {
     c('peerNetns', 'PEER NETNS', 'Peer namespace', 'string', "The other end's network namespace, when it is another one", { wide: true }),
     c('peerMatch', 'PEER MATCH', 'Peer found by', 'string', 'tuple-netns (the only swapped pair in another namespace) or conntrack (a NAT entry)', { wide: true }),
     c('relay', 'RELAY', 'Relayed by proxy to', 'string', "The proxy's other socket for this connection (docker-proxy)", { wide: true }),
-    c('uid', 'UID', 'Owner uid', 'number', 'Socket owner uid', { search: 'number', wide: true }),
+    c('uid', 'UID', 'Owner uid', 'number', 'Socket owner uid', { wide: true }),
     c('netns', 'NETNS', 'Network namespace', 'string', 'Network namespace inode', { wide: true }),
   ];
 }
@@ -97,7 +97,7 @@ export function inetCommon<C extends InetChannel>(kind: C['kind']): Pick<
     fds: SOCKET_FDS,
     peek: 'socket',
     paged: false,
-    remove: null,
+    remove: notRemovable,
     depth: (ch) => ({ bytes: ch.recvQueue }),
     empty: (ch) => ch.recvQueue === 0,
     missing: () => undefined,

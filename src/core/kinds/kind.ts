@@ -7,8 +7,8 @@
 //
 // Descriptors are pure data and pure functions (no Node, no DOM): the webview bundles them. What
 // needs the machine (the probe that reads the kernel, the peek, the removal) is named here by
-// reference and implemented per family (probes/, actions/peek/, actions/remove.ts), each behind a
-// Record keyed by these names, so a reference to nothing is a compile error too.
+// reference and implemented per family (probes/, actions/peek/), each behind a Record keyed by
+// these names, so a reference to nothing is a compile error too; a removal is described as data.
 import type { Capabilities, ChannelBase, ProcessInfo } from '../model';
 import type { Column } from '../columns';
 
@@ -26,8 +26,13 @@ export type ProbeId = 'pipes' | 'sysv' | 'posix' | 'anonShm' | 'sockets' | 'fdin
 /** Non-destructive peeks (core/actions/peek/<family>.ts), by the data they return. */
 export type PeekMethod = 'pipe' | 'socket' | 'sysv-msg' | 'sysv-shm' | 'posix-shm' | 'anon-shm' | 'sysv-sem' | 'posix-sem' | 'posix-mq' | 'fdinfo';
 
-/** Removals (core/actions/remove.ts): ipcrm of a SysV id, or an unlink in /dev/shm or /dev/mqueue. */
-export type RemoveMethod = 'ipcrm' | 'unlink';
+/**
+ * How an object is removed (core/actions/remove.ts runs it, after asking): `ipcrm FLAG ID` for a
+ * SysV object, or an unlink of its name in /dev/shm or /dev/mqueue (the name is checked there).
+ */
+export type Removal =
+  | { by: 'ipcrm'; flag: '-q' | '-m' | '-s'; id: number; noun: string; note?: string }
+  | { by: 'unlink'; dir: 'shm' | 'mqueue'; file: string; note: string };
 
 // ------------------------------------------------------------------ what the walk reports
 
@@ -105,6 +110,8 @@ export interface KindDescriptor<C extends ChannelBase = ChannelBase> {
   name(ch: C, max: number): string;
   /** A title for the panel and confirmations: `SysV message queue 3 (key 0x…)`. Escaped. */
   longTitle(ch: C): string;
+  /** Its name already says what it is (`pipe:[4901]`): sentences use the name alone, not `title name`. */
+  readonly nameSaysKind?: boolean;
   /** Short facts for the tree and `watch`: `12 B buffered / 64 KiB`. */
   description(ch: C): string;
   /** The columns after the common ones (core/columns). */
@@ -146,9 +153,8 @@ export interface KindDescriptor<C extends ChannelBase = ChannelBase> {
   readonly noPeek?: string;
   /** Peeks read a page at an offset (shared memory): the panel pages through it. */
   readonly paged: boolean;
-  readonly remove: RemoveMethod | null;
-  /** This one can be removed now (a deleted object cannot). Default: `remove` is set. */
-  removable?(ch: C): boolean;
+  /** How to remove this object, null when it cannot be (a kind without removal, or an object already unlinked). */
+  remove(ch: C): Removal | null;
 
   // state
   /** Named series of the panel's depth chart (queued messages, bytes, values), or undefined. */
@@ -206,6 +212,7 @@ export const noMentions = (): number[] => [];
 export const never = (): boolean => false;
 export const noWarnings = (): string[] => [];
 export const noneMissing = (): undefined => undefined;
+export const notRemovable = (): null => null;
 
 /** `1 process` / `3 processes`. */
 export function plural(n: number, one: string, many = one + 's'): string {

@@ -4,7 +4,7 @@ import type { Capabilities, ChannelBase } from '../model';
 import { col, type Column } from '../columns';
 import { formatBytes } from '../text';
 import { PIPE_FDS } from './fds';
-import { defineKind, inodeOfSimpleId, noMentions, noOwner, noPeer } from './kind';
+import { defineKind, inodeOfSimpleId, noMentions, noOwner, noPeer, notRemovable } from './kind';
 
 export interface PipeChannel extends ChannelBase {
   kind: 'pipe';
@@ -42,8 +42,7 @@ export function measuredFull(ch: Measured): boolean {
 }
 
 export function measuredWarnings(noun: string) {
-  return (ch: Measured): string[] =>
-    ch.bufferedBytes !== null && ch.capacity !== null && ch.capacity > 0 && ch.bufferedBytes >= ch.capacity ? [`${noun} at capacity (${ch.bufferedBytes} bytes): writers block`] : [];
+  return (ch: Measured): string[] => (measuredFull(ch) ? [`${noun} full (${ch.bufferedBytes} of ${ch.capacity} bytes): writers block`] : []);
 }
 
 export function measuredMissing(caps: Capabilities): string | undefined {
@@ -62,6 +61,7 @@ export const pipe = defineKind<PipeChannel>({
   idShape: /^\d+$/,
   inodeOfId: inodeOfSimpleId,
   name: (ch) => `pipe:[${ch.inode}]`,
+  nameSaysKind: true,
   longTitle: (ch) => `Pipe ${ch.inode}`,
   description: measuredDescription,
   columns: [c('inode', 'INODE', 'Inode', 'number', 'pipefs inode (the pipe:[N] in /proc/PID/fd)', { search: 'number', wide: true }), ...measuredColumns<PipeChannel>()],
@@ -73,7 +73,7 @@ export const pipe = defineKind<PipeChannel>({
   fds: PIPE_FDS,
   peek: 'pipe',
   paged: false,
-  remove: null,
+  remove: notRemovable,
   depth: (ch) => (ch.bufferedBytes !== null ? { bytes: ch.bufferedBytes } : undefined),
   full: measuredFull,
   empty: (ch) => ch.bufferedBytes === 0,

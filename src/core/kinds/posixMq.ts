@@ -55,7 +55,7 @@ export const posixMq = defineKind<PosixMqChannel>({
   fds: MQUEUE_FDS,
   peek: 'posix-mq',
   paged: false,
-  remove: 'unlink',
+  remove: (ch) => ({ by: 'unlink', dir: 'mqueue', file: ch.name, note: 'the name is gone; processes that have it open keep using it until they close it' }),
   depth: (ch) => {
     const v: Record<string, number> = {};
     if (ch.messages !== null) v.messages = ch.messages;

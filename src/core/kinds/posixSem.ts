@@ -48,7 +48,7 @@ export const posixSem = defineKind<PosixSemChannel>({
   maps: DEVSHM_MAPS,
   peek: 'posix-sem',
   paged: false,
-  remove: 'unlink',
+  remove: (ch) => ({ by: 'unlink', dir: 'shm', file: 'sem.' + ch.name, note: 'the name is gone; processes that opened it keep it until sem_close' }),
   depth: (ch) => (ch.value !== null ? { value: ch.value } : undefined),
   full: never,
   empty: never,

@@ -46,7 +46,7 @@ export const posixShm = defineKind<PosixShmChannel>({
   maps: DEVSHM_MAPS,
   peek: 'posix-shm',
   paged: true,
-  remove: 'unlink',
+  remove: (ch) => ({ by: 'unlink', dir: 'shm', file: ch.name, note: 'the name is gone; existing mappings stay valid until unmapped' }),
   depth: () => undefined,
   full: never,
   empty: never,

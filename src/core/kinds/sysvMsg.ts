@@ -59,7 +59,7 @@ export const sysvMsg = defineKind<SysvMsgChannel>({
   probe: 'sysv',
   peek: 'sysv-msg',
   paged: false,
-  remove: 'ipcrm',
+  remove: (ch) => ({ by: 'ipcrm', flag: '-q', id: ch.msqid, noun: 'message queue', note: 'queued messages are discarded; processes using it get EIDRM' }),
   depth: (ch) => ({ messages: ch.messages, bytes: ch.bytes }),
   full: (ch) => ch.maxBytes > 0 && ch.bytes > 0 && ch.bytes >= ch.maxBytes,
   empty: (ch) => ch.messages === 0,

@@ -59,7 +59,7 @@ export const sysvSem = defineKind<SysvSemChannel>({
   probe: 'sysv',
   peek: 'sysv-sem',
   paged: false,
-  remove: 'ipcrm',
+  remove: (ch) => ({ by: 'ipcrm', flag: '-s', id: ch.semid, noun: 'semaphore set', note: 'processes waiting on it wake up with EIDRM' }),
   depth: (ch) => {
     if (!ch.values || ch.values.length === 0) return undefined;
     const v: Record<string, number> = {};

@@ -4,7 +4,7 @@ import type { ChannelBase } from '../model';
 import { col } from '../columns';
 import { formatBytes, shortText } from '../text';
 import { SOCKET_FDS } from './fds';
-import { defineKind, inodeOfSimpleId, noMentions, noOwner } from './kind';
+import { defineKind, inodeOfSimpleId, noMentions, noOwner, notRemovable } from './kind';
 
 export type UnixType = 'stream' | 'dgram' | 'seqpacket';
 
@@ -89,7 +89,7 @@ export const unix = defineKind<UnixChannel>({
   fds: SOCKET_FDS,
   peek: 'socket',
   paged: false,
-  remove: null,
+  remove: notRemovable,
   depth: (ch) => (ch.recvQueue !== null ? { bytes: ch.recvQueue } : undefined),
   full: (ch) => ch.state !== 'listen' && ch.sendQueue !== null && ch.sendQueue >= (ch.type === 'stream' ? UNIX_STREAM_FULL : UNIX_DGRAM_FULL),
   empty: (ch) => ch.state !== 'listen' && ch.recvQueue === 0,
