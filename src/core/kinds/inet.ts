@@ -5,7 +5,7 @@ import type { ChannelBase } from '../model';
 import { col, type Column } from '../columns';
 import { formatBytes } from '../text';
 import { SOCKET_FDS } from './fds';
-import { inodeOfSimpleId, noMentions, type KindDescriptor, notRemovable } from './kind';
+import { inodeOfSimpleId, noMentions, notRemovable, type KindDescriptor, type PeekMethodFor } from './kind';
 
 export interface InetChannel extends ChannelBase {
   kind: 'tcp' | 'udp';
@@ -95,7 +95,7 @@ export function inetCommon<C extends InetChannel>(kind: C['kind']): Pick<
     mentions: noMentions,
     probe: 'sockets',
     fds: SOCKET_FDS,
-    peek: 'socket',
+    peek: 'socket' as PeekMethodFor<C>,
     paged: false,
     remove: notRemovable,
     depth: (ch) => ({ bytes: ch.recvQueue }),

@@ -11,6 +11,7 @@
 // these names, so a reference to nothing is a compile error too; a removal is described as data.
 import type { Capabilities, ChannelBase, ProcessInfo } from '../model';
 import type { Column } from '../columns';
+import type { AnonShmChannel, FifoChannel, InetChannel, PipeChannel, PosixMqChannel, PosixSemChannel, PosixShmChannel, SysvMsgChannel, SysvSemChannel, SysvShmChannel, UnixChannel } from './index';
 
 /** The tree group a kind is listed under; kinds of one group with `sub` get a sub-group each. */
 export interface TreeGroup {
@@ -23,8 +24,26 @@ export interface TreeGroup {
 /** The probes (core/probes): each reads one family of kernel objects and emits their channels. */
 export type ProbeId = 'pipes' | 'sysv' | 'posix' | 'anonShm' | 'sockets' | 'fdinfo';
 
-/** Non-destructive peeks (core/actions/peek/<family>.ts), by the data they return. */
-export type PeekMethod = 'pipe' | 'socket' | 'sysv-msg' | 'sysv-shm' | 'posix-shm' | 'anon-shm' | 'sysv-sem' | 'posix-sem' | 'posix-mq' | 'fdinfo';
+/**
+ * Non-destructive peeks (core/actions/peek/<family>.ts) and the channels each can read: a kind
+ * may only name a peek that takes its channel type (compile error otherwise). `fdinfo` re-reads a
+ * holder's /proc/PID/fdinfo/N: any kind whose facts come from there.
+ */
+export interface PeekTargets {
+  pipe: PipeChannel | FifoChannel;
+  socket: UnixChannel | InetChannel;
+  'sysv-msg': SysvMsgChannel;
+  'sysv-shm': SysvShmChannel;
+  'posix-shm': PosixShmChannel;
+  'anon-shm': AnonShmChannel;
+  'sysv-sem': SysvSemChannel;
+  'posix-sem': PosixSemChannel;
+  'posix-mq': PosixMqChannel;
+  fdinfo: ChannelBase;
+}
+export type PeekMethod = keyof PeekTargets;
+/** The peeks that can read channels of type C. */
+export type PeekMethodFor<C> = { [M in PeekMethod]: C extends PeekTargets[M] ? M : never }[PeekMethod];
 
 /**
  * How an object is removed (core/actions/remove.ts runs it, after asking): `ipcrm FLAG ID` for a
@@ -148,7 +167,7 @@ export interface KindDescriptor<C extends ChannelBase = ChannelBase> {
   };
 
   // what can be done with it
-  readonly peek: PeekMethod | null;
+  readonly peek: PeekMethodFor<C> | null;
   /** Why it cannot be peeked (said instead of a Peek button) when `peek` is null. */
   readonly noPeek?: string;
   /** Peeks read a page at an offset (shared memory): the panel pages through it. */

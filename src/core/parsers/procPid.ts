@@ -255,3 +255,18 @@ export function mapMode(perms: string): 'r' | 'w' | 'rw' {
   const w = perms[1] === 'w';
   return r && w ? 'rw' : w ? 'w' : 'r';
 }
+
+/**
+ * The lines of /proc/PID/fdinfo/N whose key is in `keys` (`eventfd-id:\t12` → `eventfd-id` → `12`).
+ * Keys the text lacks are absent; values are trimmed text.
+ */
+export function parseFdinfo(text: string, keys: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const key = line.slice(0, colon);
+    if (keys.includes(key)) out.set(key, line.slice(colon + 1).trim());
+  }
+  return out;
+}

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Endpoint, PosixMqChannel, PosixSemChannel, PosixShmChannel } from '../model';
 import { FdKind, type NativeAddon } from '../native';
-import { parseMqueueFile } from '../parsers/net';
+import { parseMqueueFile } from '../parsers/mqueue';
 import { withDeadline } from '../deadline';
 import { fileTypeName, readSemSync, readSmallSync } from '../untrustedFiles';
 import { byPidFd, modeOf, octalMode, emit, type Probe, type ProbeContext } from './context';
