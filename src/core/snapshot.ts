@@ -1,10 +1,18 @@
-// The snapshot: one call returns every IPC channel on the machine and who holds which end.
+// The snapshot: one call returns every IPC channel on the machine and who holds which end. In
+// named phases (takeSnapshot reads top to bottom):
 //
-//   walk (native walkProc on worker threads, or procWalk.ts)  → raw per-process text + fd rows
-//   parse processes (parsers/procPid.ts)                       → ProcessInfo
-//   index fd rows by kernel identity (probes/context.ts)       → O(fds) Maps keyed by inode
-//   probes per family (pipes, sysv, posix, sockets)            → channels with endpoints
-//   keep processes holding an endpoint + their ancestors       → connected process tree
+//   openNative / capabilitiesOf   the addon (or why not), what this run can see
+//   startWalk                     the fd walk (native walkProc on worker threads, or procWalk.ts),
+//                                 with the rules of the wanted kinds (core/kinds); the probes'
+//                                 prefetches (netlink dumps, SysV lists) start beside it
+//   readProcesses                 raw per-process text → ProcessInfo (parsers/procPid.ts), with
+//                                 what could not be read as `errors`
+//   runProbes                     the fd index by kernel identity (probes/context.ts), then each
+//                                 family's probe (probes/index.ts) → channels with endpoints
+//   annotateFacets                process facets (a signalfd's signals) from their fd rows
+//   orderChannels                 canonical order; the pid filter
+//   keepProcesses                 processes holding an endpoint, zombies, and their ancestors
+//   annotateNamespaces            containers and namespaces of the kept processes
 //
 // Deadlines: the native walk gives up a process whose /proc reads do not return (a process in D
 // state holding its mmap lock) and everything left at the scan deadline; calls on single objects
@@ -13,16 +21,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { compareChannels, markCanonical, sortChannels } from './diff';
-import { CHANNEL_KINDS, SNAPSHOT_VERSION, type Capabilities, type Channel, type ChannelKind, type ProcessInfo, type Snapshot } from './model';
+import { CHANNEL_KINDS, SNAPSHOT_VERSION, type Capabilities, type Channel, type ChannelKind, type ProcessInfo, type ReadError, type Snapshot } from './model';
 import { errnoName, loadNative, type NativeAddon, type ProcWalk, type ProcWalkOptions, type ProcWalkProcess } from './native';
 import { parseCmdline, parseStat, parseStatus, parseTimers } from './parsers/procPid';
-import { FdIndex, netnsId, type Probe, type ProbeContext } from './probes/context';
+import { FdIndex, netnsId, type ProbeContext } from './probes/context';
+import { PROBES } from './probes';
+import { fdInfoRows } from './probes/fdinfo';
 import { annotateNamespaces } from './namespaces';
-import { pipeProbe } from './probes/pipes';
-import { posixProbe } from './probes/posix';
-import { anonShmProbe } from './probes/anonShm';
-import { prefetchSockets, socketProbe } from './probes/sockets';
-import { prefetchSysv, sysvProbe } from './probes/sysv';
+import { describe, kindOf, PROCESS_FACETS, walkRulesFor } from './kinds';
+import type { FdInfoRow, ProbeId } from './kinds/kind';
 import { walkProcTs } from './procWalk';
 import { withDeadline } from './deadline';
 import { userResolver } from './users';
@@ -68,8 +75,6 @@ export { compareChannels };
 
 const PROFILE = !!process.env.IPC_INSPECTOR_PROFILE;
 
-export const PROBES: readonly Probe[] = [pipeProbe, sysvProbe, posixProbe, anonShmProbe, socketProbe];
-
 function readOpt(p: string): string | null {
   try {
     return fs.readFileSync(p, 'utf8');
@@ -78,12 +83,21 @@ function readOpt(p: string): string | null {
   }
 }
 
+/** What the walk could not read of a process, as read errors of its fields. */
+function readErrors(p: ProcWalkProcess): ReadError[] {
+  const out: ReadError[] = [];
+  if (p.fdError) out.push({ field: 'fds', syscall: 'opendir', code: p.fdError });
+  for (const e of p.errors ?? []) out.push({ field: e.file, syscall: e.file === 'cwd' || e.file === 'exe' || e.file === 'ns/net' ? 'readlink' : 'read', code: e.code });
+  return out;
+}
+
 function toProcess(p: ProcWalkProcess, user: (uid: number) => string): ProcessInfo | null {
   if (p.error || p.stat === undefined || p.status === undefined) return null;
   const st = parseStat(p.stat);
   if (!st) return null;
   const status = parseStatus(p.status);
   if (status.uid === null) return null; // truncated status: never report half-read garbage
+  const errors = readErrors(p);
   return {
     pid: st.pid,
     ppid: st.ppid,
@@ -103,6 +117,7 @@ function toProcess(p: ProcWalkProcess, user: (uid: number) => string): ProcessIn
     nsPid: status.nsPid,
     pidns: null,
     netns: p.netns ? netnsId(p.netns) : null,
+    ...(errors.length ? { errors } : {}),
   };
 }
 
@@ -160,109 +175,146 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   const kinds = new Set<ChannelKind>(opts.kinds && opts.kinds.length > 0 ? opts.kinds : CHANNEL_KINDS);
   const pidFilter = opts.pids && opts.pids.length > 0 ? new Set(opts.pids) : null;
   const warnings: string[] = [];
-
-  let native: NativeAddon | null = null;
-  let nativeError: string | undefined;
-  if (opts.useNative === false) nativeError = 'disabled (useNative: false)';
-  else if (opts.nativeAddon !== undefined) {
-    native = opts.nativeAddon;
-    if (!native) nativeError = 'disabled (nativeAddon: null)';
-  } else {
-    const l = loadNative();
-    native = l.addon;
-    nativeError = l.error;
-  }
-
   const itemTimeoutMs = opts.itemTimeoutMs ?? ITEM_TIMEOUT_MS;
   const deadlineMs = opts.deadlineMs ?? SCAN_DEADLINE_MS;
+  const { native, nativeError } = openNative(opts);
+  const capabilities = await capabilitiesOf(native, nativeError, procRoot, opts.processOnly ? null : itemTimeoutMs);
+  if (opts.processOnly) return processSnapshot(opts, native, capabilities, warnings, t0, takenAt, itemTimeoutMs, deadlineMs);
+
+  const { walking, prefetched } = startWalk(native, opts, procRoot, kinds, itemTimeoutMs, deadlineMs, warnings);
+  const w = await walking;
+  capabilities.threads = w.threads;
+  reportGivenUp(w, native, itemTimeoutMs, warnings);
+  const tWalk = performance.now();
+
+  const user = userResolver(opts.etcRoot ?? '/etc');
+  const { processes, raw } = readProcesses(w, user, warnings);
+  const ctx: ProbeContext = {
+    procRoot, devRoot: opts.devRoot ?? '/dev', native, kinds, walk: w, index: new FdIndex(w, (pid) => processes.has(pid)),
+    processes, raw, user, capabilities, warnings, out: new Map(), presorted: new Set(), itemTimeoutMs,
+  };
+  const tIndex = performance.now();
+  const probeMs = await runProbes(ctx, prefetched);
+  annotateFacets(ctx);
+  const tProbes = performance.now();
+  const channels = orderChannels(ctx, pidFilter);
+  const tSort = performance.now();
+  const procList = keepProcesses(channels, processes, opts.processes === 'all', pidFilter);
+  const tKeep = performance.now();
+  await annotateNamespaces(procList, { procRoot, etcRoot: opts.etcRoot, stateRoot: opts.containerStateRoot }, warnings);
+  const tNs = performance.now();
+
+  if (PROFILE) {
+    process.stderr.write(
+      `[snapshot] walk ${(tWalk - t0).toFixed(1)} (native inner ${w.elapsedMs.toFixed(1)}) index ${(tIndex - tWalk).toFixed(1)} probes ${(tProbes - tIndex).toFixed(1)} ${JSON.stringify(probeMs)} sort ${(tSort - tProbes).toFixed(1)} keep ${(tKeep - tSort).toFixed(1)} namespaces ${(tNs - tKeep).toFixed(1)} (${procList.length} processes) finish ${(performance.now() - tNs).toFixed(1)} ms; fds ${w.fds.pid.length}\n`,
+    );
+  }
+  return assemble(procRoot, takenAt, t0, capabilities, warnings, procList, channels);
+}
+
+/** The addon to use (or none) and why not. */
+function openNative(opts: SnapshotOptions): { native: NativeAddon | null; nativeError?: string } {
+  if (opts.useNative === false) return { native: null, nativeError: 'disabled (useNative: false)' };
+  if (opts.nativeAddon !== undefined) return { native: opts.nativeAddon, nativeError: opts.nativeAddon ? undefined : 'disabled (nativeAddon: null)' };
+  const l = loadNative();
+  return { native: l.addon, nativeError: l.error };
+}
+
+/** What this run can see; `threads` is filled after the walk. `msgCopyTimeoutMs` null: do not probe MSG_COPY. */
+async function capabilitiesOf(native: NativeAddon | null, nativeError: string | undefined, procRoot: string, msgCopyTimeoutMs: number | null): Promise<Capabilities> {
   const euid = typeof process.geteuid === 'function' ? process.geteuid() : -1;
   const scope = readOpt(path.join(procRoot, 'sys/kernel/yama/ptrace_scope'));
-  const capabilities: Capabilities = {
+  return {
     native: native !== null,
     ...(nativeError && !native ? { nativeError } : {}),
     mqueueMounted: false,
     sockDiag: false,
-    msgCopy: native && !opts.processOnly ? await probeMsgCopy(native, itemTimeoutMs) : null,
+    msgCopy: native && msgCopyTimeoutMs !== null ? await probeMsgCopy(native, msgCopyTimeoutMs) : null,
     pidfd: native !== null && kernelAtLeast(5, 6),
     root: euid === 0,
     euid,
     ptraceScope: scope === null ? null : Number(scope.trim()),
     threads: 1,
   };
+}
 
-  if (opts.processOnly) return processSnapshot(opts, native, capabilities, warnings, t0, takenAt, itemTimeoutMs, deadlineMs);
+/** The probes the wanted kinds name. */
+function probesFor(kinds: ReadonlySet<ChannelKind>): ProbeId[] {
+  const ids: ProbeId[] = [];
+  for (const k of kinds) {
+    const id = kindOf(k).probe;
+    if (!ids.includes(id)) ids.push(id);
+  }
+  return ids;
+}
 
-  // The netlink socket dumps do not depend on the walk: start them now so they overlap it.
-  const prefetch = prefetchSockets(native, procRoot, kinds);
-  const wantMaps = kinds.has('sysv-shm') || kinds.has('posix-shm') || kinds.has('posix-sem') || kinds.has('anon-shm');
-  const walking = walk(
-    native,
-    {
-      procRoot,
-      threads: opts.threads ?? 0,
-      // Always the whole machine: a pid filter selects channels, but each selected channel must
-      // still show its other ends (the writer of the reader's pipe, the peer of its socket).
-      readMaps: wantMaps,
-      readTimers: true,
-      readLinks: true,
-      measurePipes: kinds.has('pipe') || kinds.has('fifo'),
-      itemTimeoutMs,
-      deadlineMs,
-    },
-    warnings,
-  );
-  // SysV lists do not depend on the walk either: read them while its threads run
-  const sysvPrefetch = kinds.has('sysv-msg') || kinds.has('sysv-shm') || kinds.has('sysv-sem') ? prefetchSysv(native, procRoot, kinds) : undefined;
-  sysvPrefetch?.catch(() => undefined);
-  const w = await walking;
-  capabilities.threads = w.threads;
-  reportGivenUp(w, native, itemTimeoutMs, warnings);
+/**
+ * The fd walk with the wanted kinds' rules — always the whole machine: a pid filter selects
+ * channels, but each selected channel must still show its other ends (the writer of the reader's
+ * pipe, the peer of its socket) — and the probes' prefetches beside it (they do not depend on it).
+ */
+function startWalk(
+  native: NativeAddon | null, opts: SnapshotOptions, procRoot: string, kinds: ReadonlySet<ChannelKind>, itemTimeoutMs: number, deadlineMs: number, warnings: string[],
+): { walking: Promise<ProcWalk>; prefetched: Map<ProbeId, unknown> } {
+  const prefetched = new Map<ProbeId, unknown>();
+  // netlink dumps first: they run on the addon's threads while the walk does
+  for (const id of probesFor(kinds)) {
+    const probe = PROBES[id];
+    if (probe.prefetch && id === 'sockets') prefetched.set(id, probe.prefetch(native, procRoot, kinds));
+  }
+  const walking = walk(native, { procRoot, threads: opts.threads ?? 0, ...walkRulesFor(kinds), readTimers: true, readLinks: true, itemTimeoutMs, deadlineMs }, warnings);
+  for (const id of probesFor(kinds)) {
+    const probe = PROBES[id];
+    if (probe.prefetch && !prefetched.has(id)) prefetched.set(id, probe.prefetch(native, procRoot, kinds));
+  }
+  return { walking, prefetched };
+}
 
-  const user = userResolver(opts.etcRoot ?? '/etc');
+/** The walked processes, parsed; vanished or half-read ones are dropped, those whose fds were unreadable counted. */
+function readProcesses(w: ProcWalk, user: (uid: number) => string, warnings: string[]): { processes: Map<number, ProcessInfo>; raw: Map<number, ProcWalkProcess> } {
   const processes = new Map<number, ProcessInfo>();
   const raw = new Map<number, ProcWalkProcess>();
   let hidden = 0;
   for (const p of w.processes) {
     if (!p) continue;
     const info = toProcess(p, user);
-    if (!info) continue; // vanished or unreadable: silently dropped
+    if (!info) continue; // vanished mid-walk or unreadable: never half a process
     processes.set(info.pid, info);
     raw.set(info.pid, p);
     if (p.fdError === 'EACCES' || p.fdError === 'EPERM') hidden++;
   }
   if (hidden > 0) warnings.push(`processes hidden: ${hidden} (permission denied)`);
+  return { processes, raw };
+}
 
-  const tWalk = performance.now();
-  const ctx: ProbeContext = {
-    procRoot,
-    devRoot: opts.devRoot ?? '/dev',
-    native,
-    kinds,
-    walk: w,
-    index: new FdIndex(w, (pid) => processes.has(pid)),
-    processes,
-    raw,
-    user,
-    capabilities,
-    warnings,
-    out: new Map(),
-    presorted: new Set(),
-    prefetch,
-    sysvPrefetch,
-    itemTimeoutMs,
-  };
-  const tIndex = performance.now();
+/** Each probe the wanted kinds name, concurrently; returns each one's time (ms). */
+async function runProbes(ctx: ProbeContext, prefetched: ReadonlyMap<ProbeId, unknown>): Promise<Record<string, number>> {
   const probeMs: Record<string, number> = {};
   await Promise.all(
-    PROBES.filter((p) => p.kinds.some((k) => kinds.has(k))).map(async (p) => {
+    probesFor(ctx.kinds).map(async (id) => {
       const s0 = performance.now();
-      await p.run(ctx);
-      probeMs[p.kinds[0]] = performance.now() - s0;
+      await PROBES[id].run(ctx, prefetched.get(id));
+      probeMs[id] = performance.now() - s0;
     }),
   );
-  const tProbes = performance.now();
+  return probeMs;
+}
 
-  // canonical order: kinds in CHANNEL_KINDS order; presorted kinds as emitted, others sorted
+/** Process facets (core/kinds: a signalfd's signals) fill their part of every process from its fd rows. */
+function annotateFacets(ctx: Pick<ProbeContext, 'walk' | 'processes'>): void {
+  for (const facet of PROCESS_FACETS) {
+    const byPid = new Map<number, FdInfoRow[]>();
+    for (const row of fdInfoRows(ctx, facet.fds)) {
+      const l = byPid.get(row.pid);
+      if (l) l.push(row);
+      else byPid.set(row.pid, [row]);
+    }
+    for (const p of ctx.processes.values()) facet.annotate(p, byPid.get(p.pid) ?? []);
+  }
+}
+
+/** Canonical order (kinds in CHANNEL_KINDS order; presorted kinds as emitted, others sorted), then the pid filter. */
+function orderChannels(ctx: ProbeContext, pidFilter: ReadonlySet<number> | null): Channel[] {
   const parts: Channel[][] = [];
   for (const k of CHANNEL_KINDS) {
     const list = ctx.out.get(k);
@@ -271,12 +323,19 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   }
   // Array.prototype.concat copies whole backing stores (no per-element push)
   let channels: Channel[] = parts.length === 0 ? [] : parts.length === 1 ? parts[0] : ([] as Channel[]).concat(...parts);
-  if (pidFilter) channels = channels.filter((c) => c.endpoints.some((e) => pidFilter.has(e.pid)) || sysvMentions(c, pidFilter));
+  if (pidFilter) channels = channels.filter((c) => c.endpoints.some((e) => pidFilter.has(e.pid)) || describe(c).mentions(c).some((p) => pidFilter.has(p)));
   markCanonical(channels);
-  const tSort = performance.now();
+  return channels;
+}
 
+/**
+ * The processes a snapshot keeps: all, or (default) those holding an endpoint, zombies (unreaped
+ * children: IPC trouble, a parent that never reaps) and every ancestor of those, so the process
+ * tree is connected. By pid.
+ */
+function keepProcesses(channels: readonly Channel[], processes: ReadonlyMap<number, ProcessInfo>, all: boolean, pidFilter: ReadonlySet<number> | null): ProcessInfo[] {
   let procList: ProcessInfo[];
-  if (opts.processes === 'all') procList = [...processes.values()];
+  if (all) procList = [...processes.values()];
   else {
     const keep = new Set<number>();
     let last = -1;
@@ -290,8 +349,6 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
         }
       }
     }
-    // Zombies hold no fds but are IPC trouble (a parent that never reaps: SIGCHLD lost or
-    // ignored); keep them and, through the ancestor walk below, the parent that should reap.
     for (const p of processes.values()) if (p.state === 'Z' && (!pidFilter || pidFilter.has(p.pid) || pidFilter.has(p.ppid))) keep.add(p.pid);
     for (const pid of [...keep]) {
       let p = processes.get(pid);
@@ -305,50 +362,10 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
     for (const p of processes.values()) if (keep.has(p.pid)) procList.push(p);
   }
   procList.sort((a, b) => a.pid - b.pid);
-  const tKeep = performance.now();
-  await annotateNamespaces(procList, { procRoot, etcRoot: opts.etcRoot, stateRoot: opts.containerStateRoot }, warnings);
-  const tNs = performance.now();
-
-  if (PROFILE) {
-    process.stderr.write(
-      `[snapshot] walk ${(tWalk - t0).toFixed(1)} (native inner ${w.elapsedMs.toFixed(1)}) index ${(tIndex - tWalk).toFixed(1)} probes ${(tProbes - tIndex).toFixed(1)} ${JSON.stringify(probeMs)} sort ${(tSort - tProbes).toFixed(1)} keep ${(tKeep - tSort).toFixed(1)} namespaces ${(tNs - tKeep).toFixed(1)} (${procList.length} processes) finish ${(performance.now() - tNs).toFixed(1)} ms; fds ${w.fds.pid.length}\n`,
-    );
-  }
-  const bootId = readOpt(path.join(procRoot, 'sys/kernel/random/boot_id'))?.trim();
-  return {
-    version: SNAPSHOT_VERSION,
-    takenAt,
-    durationMs: Math.round((performance.now() - t0) * 100) / 100,
-    host: { kernel: os.release(), hostname: os.hostname(), ...(bootId ? { bootId } : {}) },
-    capabilities,
-    warnings,
-    processes: procList,
-    channels,
-  };
+  return procList;
 }
 
-/** processOnly: just the given pids' /proc directories, no channels. */
-async function processSnapshot(
-  opts: SnapshotOptions, native: NativeAddon | null, capabilities: Capabilities, warnings: string[], t0: number, takenAt: string, itemTimeoutMs: number, deadlineMs: number,
-): Promise<Snapshot> {
-  const procRoot = opts.procRoot ?? '/proc';
-  const pids = (opts.pids ?? []).filter((p) => Number.isSafeInteger(p) && p > 0);
-  const w = pids.length === 0
-    ? null
-    : await walk(native, { procRoot, threads: 1, pids, readMaps: false, readTimers: true, readLinks: true, measurePipes: false, itemTimeoutMs, deadlineMs }, warnings);
-  const user = userResolver(opts.etcRoot ?? '/etc');
-  const processes: ProcessInfo[] = [];
-  if (w) {
-    capabilities.threads = w.threads;
-    reportGivenUp(w, native, itemTimeoutMs, warnings);
-    for (const p of w.processes) {
-      const info = p ? toProcess(p, user) : null;
-      if (info) processes.push(info);
-    }
-  }
-  processes.sort((a, b) => a.pid - b.pid);
-  const channels: Channel[] = [];
-  markCanonical(channels);
+function assemble(procRoot: string, takenAt: string, t0: number, capabilities: Capabilities, warnings: string[], processes: ProcessInfo[], channels: Channel[]): Snapshot {
   const bootId = readOpt(path.join(procRoot, 'sys/kernel/random/boot_id'))?.trim();
   return {
     version: SNAPSHOT_VERSION,
@@ -362,17 +379,27 @@ async function processSnapshot(
   };
 }
 
-function sysvMentions(c: Channel, pids: ReadonlySet<number>): boolean {
-  switch (c.kind) {
-    case 'sysv-msg':
-      return pids.has(c.lastSendPid) || pids.has(c.lastRecvPid);
-    case 'sysv-shm':
-      return pids.has(c.creatorPid) || pids.has(c.lastPid);
-    case 'sysv-sem':
-      return (c.lastPid ?? []).some((p) => pids.has(p));
-    default:
-      return false;
+/** processOnly: just the given pids' /proc directories (and their facets' fds), no channels. */
+async function processSnapshot(
+  opts: SnapshotOptions, native: NativeAddon | null, capabilities: Capabilities, warnings: string[], t0: number, takenAt: string, itemTimeoutMs: number, deadlineMs: number,
+): Promise<Snapshot> {
+  const procRoot = opts.procRoot ?? '/proc';
+  const pids = (opts.pids ?? []).filter((p) => Number.isSafeInteger(p) && p > 0);
+  const w = pids.length === 0
+    ? null
+    : await walk(native, { procRoot, threads: 1, pids, ...walkRulesFor([]), readTimers: true, readLinks: true, itemTimeoutMs, deadlineMs }, warnings);
+  const user = userResolver(opts.etcRoot ?? '/etc');
+  let processes: ProcessInfo[] = [];
+  if (w) {
+    capabilities.threads = w.threads;
+    reportGivenUp(w, native, itemTimeoutMs, warnings);
+    const read = readProcesses(w, user, []);
+    annotateFacets({ walk: w, processes: read.processes });
+    processes = [...read.processes.values()].sort((a, b) => a.pid - b.pid);
   }
+  const channels: Channel[] = [];
+  markCanonical(channels);
+  return assemble(procRoot, takenAt, t0, capabilities, warnings, processes, channels);
 }
 
 /**

@@ -31,10 +31,12 @@ const walk: ProcWalk = {
     inode: Float64Array.from(rows.map((r) => r[4])),
     dev: new Float64Array(rows.length),
     pathIndex: new Int32Array(rows.length).fill(-1),
+    infoIndex: new Int32Array(rows.length).fill(-1),
     buffered: Float64Array.from(rows.map((r) => (r[4] === 9001 && r[0] === 21 ? 17 : -1))),
     capacity: Float64Array.from(rows.map((r) => (r[4] === 9001 ? 65536 : -1))),
   },
   paths: [],
+  infos: [],
   elapsedMs: 1,
   threads: 2,
 };

@@ -1,3 +1,5 @@
+import { CHANNEL_KINDS } from '../../src/core/model';
+import { walkRulesFor } from '../../src/core/kinds';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseMqueueFile } from '../../src/core/parsers/mqueue';
@@ -91,7 +93,7 @@ test('maps lines: SysV and /dev/shm, paths with spaces, deleted', () => {
   assert.equal(parseMapsLine('garbage'), null);
   assert.equal(parseMapsLine('zz-yy r--s 0 0 0 /x'), null);
   assert.equal(sysvKeyFromMapPath('/SYSV123'), null);
-  const f = filterMaps('a-b r--p 0 0 0 /usr/lib/x.so\n1-2 rw-s 0 00:01 5 /SYSV00000000 (deleted)\n3-4 rw-s 0 00:1a 9 /dev/shm/q\n');
+  const f = filterMaps('a-b r--p 0 0 0 /usr/lib/x.so\n1-2 rw-s 0 00:01 5 /SYSV00000000 (deleted)\n3-4 rw-s 0 00:1a 9 /dev/shm/q\n', walkRulesFor(CHANNEL_KINDS).mapsRules);
   assert.equal(f.split('\n').length, 2);
 });
 

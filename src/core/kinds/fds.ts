@@ -18,3 +18,6 @@ export const MQUEUE_FDS: FdClass = { id: 'mqueue', rule: { code: 4, link: '/', t
 
 /** A regular file under /dev/shm (POSIX shared memory, or a named semaphore `sem.NAME`). */
 export const DEVSHM_FDS: FdClass = { id: 'devshm', rule: { code: 5, link: '/', type: 'reg', under: '/dev/shm/' } };
+
+/** `/` links the walk never follows (devpts holds only terminals, and every shell has some). */
+export const SKIP_LINKS: readonly string[] = ['/dev/pts/'];

@@ -3,7 +3,8 @@
 // in KINDS (a kind in the union without an entry is a compile error), and the `hiddenKinds`
 // enum in package.json (a unit test compares it with CHANNEL_KINDS). Process facets are fd
 // classes that describe processes rather than channels (a signalfd).
-import type { FdClass, KindDescriptor, MapsRule, ProcessFacet } from './kind';
+import type { FdClass, FdRule, KindDescriptor, MapsRule, ProcessFacet } from './kind';
+import { SKIP_LINKS } from './fds';
 import { pipe, type PipeChannel } from './pipe';
 import { fifo, type FifoChannel } from './fifo';
 import { sysvMsg, type SysvMsgChannel } from './sysvMsg';
@@ -104,6 +105,12 @@ export function fdClassesFor(kinds: Iterable<ChannelKind>): FdClass[] {
   }
   for (const p of PROCESS_FACETS) if (!out.includes(p.fds)) out.push(p.fds);
   return out;
+}
+
+/** What the walk must report for these kinds (ProcWalkOptions fdRules, mapsRules, skipLinks). */
+export function walkRulesFor(kinds: Iterable<ChannelKind>): { fdRules: FdRule[]; mapsRules: MapsRule[]; skipLinks: readonly string[] } {
+  const list = [...kinds];
+  return { fdRules: fdClassesFor(list).map((c) => c.rule), mapsRules: mapsRulesFor(list), skipLinks: SKIP_LINKS };
 }
 
 /** The maps lines the walk must keep for these kinds. */

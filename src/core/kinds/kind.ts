@@ -9,7 +9,7 @@
 // needs the machine (the probe that reads the kernel, the peek, the removal) is named here by
 // reference and implemented per family (probes/, actions/peek/), each behind a Record keyed by
 // these names, so a reference to nothing is a compile error too; a removal is described as data.
-import type { Capabilities, ChannelBase, ProcessInfo } from '../model';
+import type { Capabilities, ChannelBase, Mode, ProcessInfo } from '../model';
 import type { Column } from '../columns';
 import type { AnonShmChannel, FifoChannel, InetChannel, PipeChannel, PosixMqChannel, PosixSemChannel, PosixShmChannel, SysvMsgChannel, SysvSemChannel, SysvShmChannel, UnixChannel } from './index';
 
@@ -100,8 +100,7 @@ export interface MapsRule {
 export interface FdInfoRow {
   pid: number;
   fd: number;
-  /** MODE_R | MODE_W bits. */
-  mode: number;
+  mode: Mode;
   /** The fdinfo lines the rule asked for, parsed: key → value text. */
   info: ReadonlyMap<string, string>;
 }

@@ -7,14 +7,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Endpoint, PosixMqChannel, PosixSemChannel, PosixShmChannel } from '../model';
-import { FdKind, type NativeAddon } from '../native';
+import type { NativeAddon } from '../native';
+import { DEVSHM_FDS, MQUEUE_FDS } from '../kinds/fds';
 import { parseMqueueFile } from '../parsers/mqueue';
 import { withDeadline } from '../deadline';
 import { fileTypeName, readSemSync, readSmallSync } from '../untrustedFiles';
 import { byPidFd, modeOf, octalMode, emit, type Probe, type ProbeContext } from './context';
 import { mapHolders } from './maps';
 
-/** fd holders of one FdKind grouped by the name after `prefix` (` (deleted)` links are skipped: the name is gone). */
+/** fd holders of one fd class grouped by the name after `prefix` (` (deleted)` links are skipped: the name is gone). */
 function fdHoldersByName(ctx: ProbeContext, kind: number, prefix: string): Map<string, Endpoint[]> {
   const out = new Map<string, Endpoint[]>();
   const f = ctx.walk.fds;
@@ -83,13 +84,12 @@ function errorText(e: unknown): string {
 }
 
 export const posixProbe: Probe = {
-  kinds: ['posix-mq', 'posix-shm', 'posix-sem'],
   async run(ctx) {
     const n = ctx.native;
     if (ctx.kinds.has('posix-mq')) {
       const mounted = isMounted(ctx.devRoot, 'mqueue');
       ctx.capabilities.mqueueMounted = mounted;
-      const holders = fdHoldersByName(ctx, FdKind.Mqueue, '/');
+      const holders = fdHoldersByName(ctx, MQUEUE_FDS.rule.code, '/');
       const names = new Set<string>(mounted ? listDir(path.join(ctx.devRoot, 'mqueue')) : []);
       if (!mounted) {
         ctx.warnings.push(
@@ -155,7 +155,7 @@ export const posixProbe: Probe = {
         // Holders by inode (names can differ: sem_open's temp file, renamed objects); in a captured
         // tree (devRoot not /dev) inodes do not match the maps, so by name.
         const eps = realShm
-          ? [...ctx.index.endpoints(ctx.index.head(FdKind.DevShm, st.ino)), ...(maps.devShmByInode.get(st.ino) ?? [])]
+          ? [...ctx.index.endpoints(ctx.index.head(DEVSHM_FDS.rule.code, st.ino)), ...(maps.devShmByInode.get(st.ino) ?? [])]
           : [...(maps.devShm.get(file) ?? [])];
         eps.sort(byPidFd);
         if (isSem) {

@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Endpoint, InetChannel, UnixChannel, UnixType } from '../model';
-import { FdKind, type InetDiag, type NativeAddon, type UnixDiag } from '../native';
+import type { InetDiag, NativeAddon, UnixDiag } from '../native';
+import { SOCKET_FDS } from '../kinds/fds';
 import { hostPort, inetStateName, remoteHostPort, parseProcNetInet, parseProcNetUnix, unixStateName } from '../parsers/net';
 import { netnsId, emit, emitAll, type Probe, type ProbeContext } from './context';
 import { InodeTable } from './inodeTable';
@@ -88,10 +89,10 @@ export function prefetchSockets(native: NativeAddon | null, procRoot: string, ki
   return out;
 }
 
-async function unixTable(ctx: ProbeContext, ns: Netns): Promise<{ diag: UnixDiag; native: boolean } | null> {
+async function unixTable(ctx: ProbeContext, ns: Netns, prefetch: SocketPrefetch | undefined): Promise<{ diag: UnixDiag; native: boolean } | null> {
   const n = ctx.native;
-  if (ns.own && ctx.prefetch?.unix) {
-    const d = await ctx.prefetch.unix;
+  if (ns.own && prefetch?.unix) {
+    const d = await prefetch.unix;
     if (d) return { diag: d, native: true };
   }
   if (n && ctx.procRoot === '/proc') {
@@ -105,9 +106,9 @@ async function unixTable(ctx: ProbeContext, ns: Netns): Promise<{ diag: UnixDiag
   return t === null ? null : { diag: parseProcNetUnix(t), native: false };
 }
 
-async function inetTable(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', family: 4 | 6): Promise<InetDiag | null> {
+async function inetTable(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', family: 4 | 6, prefetch: SocketPrefetch | undefined): Promise<InetDiag | null> {
   const n = ctx.native;
-  const pre = ns.own && ctx.prefetch ? ctx.prefetch[`${proto}${family}`] : undefined;
+  const pre = ns.own && prefetch ? prefetch[`${proto}${family}`] : undefined;
   if (pre) {
     const d = await pre;
     if (d) return d;
@@ -160,7 +161,7 @@ function addUnix(ctx: ProbeContext, ns: Netns, d: UnixDiag, seen: InodeTable | n
   const n = d.inode.length;
   const order = unixOrder(d.inode);
   const index = ctx.index;
-  const g = index.groups(FdKind.Socket);
+  const g = index.groups(SOCKET_FDS.rule.code);
   const gInode = g.inode;
   const gFirst = g.first;
   const gCount = g.count;
@@ -289,7 +290,7 @@ function addInet(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', d: InetDiag
     const ch: InetChannel = {
       id: inode > 0 ? `${proto}:${inode}` : `${proto}:${ns.id}:${local}->${remote}`,
       kind: proto,
-      endpoints: inode > 0 ? ctx.index.endpoints(ctx.index.head(FdKind.Socket, inode)) : [],
+      endpoints: inode > 0 ? ctx.index.endpoints(ctx.index.head(SOCKET_FDS.rule.code, inode)) : [],
       family: fam,
       local,
       remote,
@@ -308,9 +309,9 @@ function addInet(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', d: InetDiag
   }
 }
 
-export const socketProbe: Probe = {
-  kinds: ['unix', 'tcp', 'udp'],
-  async run(ctx) {
+export const socketProbe: Probe<SocketPrefetch> = {
+  prefetch: prefetchSockets,
+  async run(ctx, prefetch) {
     const wantUnix = ctx.kinds.has('unix');
     const wantTcp = ctx.kinds.has('tcp');
     const wantUdp = ctx.kinds.has('udp');
@@ -323,11 +324,11 @@ export const socketProbe: Probe = {
     await Promise.all(
       nss.map(async (ns) => {
         const [unix, tcp4, tcp6, udp4, udp6] = await Promise.all([
-          wantUnix ? unixTable(ctx, ns) : null,
-          wantTcp ? inetTable(ctx, ns, 'tcp', 4) : null,
-          wantTcp ? inetTable(ctx, ns, 'tcp', 6) : null,
-          wantUdp ? inetTable(ctx, ns, 'udp', 4) : null,
-          wantUdp ? inetTable(ctx, ns, 'udp', 6) : null,
+          wantUnix ? unixTable(ctx, ns, prefetch) : null,
+          wantTcp ? inetTable(ctx, ns, 'tcp', 4, prefetch) : null,
+          wantTcp ? inetTable(ctx, ns, 'tcp', 6, prefetch) : null,
+          wantUdp ? inetTable(ctx, ns, 'udp', 4, prefetch) : null,
+          wantUdp ? inetTable(ctx, ns, 'udp', 6, prefetch) : null,
         ]);
         if (unix) {
           if (!unix.native) sockDiag = false;

@@ -83,11 +83,16 @@ function alive(ctx: ProbeContext, pid: number): boolean {
   return fs.existsSync(path.join(ctx.procRoot, String(pid)));
 }
 
-export const sysvProbe: Probe = {
-  kinds: ['sysv-msg', 'sysv-shm', 'sysv-sem'],
-  async run(ctx) {
+export const sysvProbe: Probe<Promise<SysvPrefetch> | undefined> = {
+  prefetch(native, procRoot, kinds) {
+    if (!kinds.has('sysv-msg') && !kinds.has('sysv-shm') && !kinds.has('sysv-sem')) return undefined;
+    const p = prefetchSysv(native, procRoot, kinds);
+    p.catch(() => undefined); // awaited by run(); a rejection before then must not be unhandled
+    return p;
+  },
+  async run(ctx, prefetched) {
     const n = ctx.native;
-    const pre = ctx.sysvPrefetch ? await ctx.sysvPrefetch : undefined;
+    const pre = prefetched ? await prefetched.catch(() => undefined) : undefined;
     if (pre) for (const w of pre.warnings) ctx.warnings.push(w);
     if (ctx.kinds.has('sysv-msg')) {
       const rows: SysvMsgStat[] = pre?.msg ?? list(ctx, n ? () => n.sysvMsgList() : null, 'msg', parseSysvMsg);

@@ -33,7 +33,7 @@ export const peekFdinfo: Peeker<Channel> = async ({ channel, procs, procRoot, ba
       if (want !== undefined && parseStat(stat)?.startTime !== want) continue; // another process has this pid now
       const info = parseFdinfo(text, keys);
       if (info.get(fdinfo.identity) !== identity) continue; // the fd is something else now
-      rows.push({ pid: h.pid, fd: h.fd, mode: h.mode === 'r' ? 1 : h.mode === 'w' ? 2 : 3, info });
+      rows.push({ pid: h.pid, fd: h.fd, mode: h.mode, info });
       read.push(`/proc/${h.pid}/fdinfo/${h.fd}`);
     } catch (e) {
       if (isFatal(e)) throw explainPeek(e, { what });
