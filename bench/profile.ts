@@ -105,10 +105,8 @@ export async function profile(builder: WorkloadBuilder, floor: Floor, size: Work
       await row('inetDiag tcp4+tcp6+udp4+udp6 (in parallel)', () =>
         Promise.all([native.inetDiag('tcp', 4), native.inetDiag('tcp', 6), native.inetDiag('udp', 4), native.inetDiag('udp', 6)]),
       );
-      await row('sysvMsgList+sysvShmList+sysvSemList', () => {
-        native.sysvMsgList();
-        native.sysvShmList();
-        native.sysvSemList();
+      await row('sysvMsgList+sysvShmList+sysvSemList', async () => {
+        await Promise.all([native.sysvMsgList(), native.sysvShmList(), native.sysvSemList()]);
       });
     } else {
       console.log('  (native addon missing: only the TS path)');

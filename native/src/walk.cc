@@ -41,7 +41,7 @@
 // FUSE / NFS file runs its ->flush (FUSE_FLUSH to the daemon, NFS writeback); and every copy runs
 // the LSM file_receive hook and may emit audit events. Single-fd peeks (peek.cc) may use
 // pidfd_getfd because the user asked for that one fd; the bulk walk does not unless asked.
-#include "errors.h"
+#include "napi_helpers.h"
 #include "fdhandle.h"
 
 #include <algorithm>
@@ -1236,14 +1236,6 @@ class WalkWorker : public PromiseWorker {
     return res;
   }
 
-
- private:
-  template <typename TA, typename T>
-  static TA Typed(Napi::Env env, const std::vector<T>& v) {
-    TA a = TA::New(env, v.size());
-    if (!v.empty()) memcpy(a.Data(), v.data(), v.size() * sizeof(T));
-    return a;
-  }
 
   bool ListPids(int rootFd, std::vector<ProcOut>& procs) {
     int fd = openat(rootFd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

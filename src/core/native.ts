@@ -246,10 +246,11 @@ export interface PipePeekResult {
 export interface NativeAddon {
   walkProc(options: ProcWalkOptions): Promise<ProcWalk>;
 
-  sysvMsgList(): SysvMsgStat[];
-  sysvShmList(): SysvShmStat[];
-  /** With values/ncnt/zcnt/pids where permitted. */
-  sysvSemList(): SysvSemStat[];
+  /** Every SysV object the caller may see (*_STAT_ANY), read on the libuv pool. */
+  sysvMsgList(): Promise<SysvMsgStat[]>;
+  sysvShmList(): Promise<SysvShmStat[]>;
+  /** With values/ncnt/zcnt/pids where permitted (else `error`, the errno name of GETALL's failure). */
+  sysvSemList(): Promise<SysvSemStat[]>;
 
   /** sock_diag in the caller's netns, or in the netns of `nsPath` (e.g. /proc/PID/ns/net; needs CAP_SYS_ADMIN). */
   unixDiag(nsPath?: string): Promise<UnixDiag>;

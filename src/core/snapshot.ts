@@ -256,17 +256,13 @@ function probesFor(kinds: ReadonlySet<ChannelKind>): ProbeId[] {
 function startWalk(
   native: NativeAddon | null, opts: SnapshotOptions, procRoot: string, kinds: ReadonlySet<ChannelKind>, itemTimeoutMs: number, deadlineMs: number, warnings: string[],
 ): { walking: Promise<ProcWalk>; prefetched: Map<ProbeId, unknown> } {
+  // all asynchronous (the addon's threads, the libuv pool): they run while the walk does
   const prefetched = new Map<ProbeId, unknown>();
-  // netlink dumps first: they run on the addon's threads while the walk does
   for (const id of probesFor(kinds)) {
     const probe = PROBES[id];
-    if (probe.prefetch && id === 'sockets') prefetched.set(id, probe.prefetch(native, procRoot, kinds));
+    if (probe.prefetch) prefetched.set(id, probe.prefetch(native, procRoot, kinds));
   }
   const walking = walk(native, { procRoot, threads: opts.threads ?? 0, ...walkRulesFor(kinds), readTimers: true, readLinks: true, itemTimeoutMs, deadlineMs }, warnings);
-  for (const id of probesFor(kinds)) {
-    const probe = PROBES[id];
-    if (probe.prefetch && !prefetched.has(id)) prefetched.set(id, probe.prefetch(native, procRoot, kinds));
-  }
   return { walking, prefetched };
 }
 

@@ -626,20 +626,20 @@ describe('native addon', { skip: skipAll }, () => {
       semid = mk('-S', '3');
     });
 
-    it('lists queues, segments and semaphore sets like ipcs', () => {
-      const q = addon.sysvMsgList().find((x) => x.msqid === msqid);
+    it('lists queues, segments and semaphore sets like ipcs', async () => {
+      const q = (await addon.sysvMsgList()).find((x) => x.msqid === msqid);
       assert.ok(q, 'queue listed');
       assert.equal(q.mode, 0o640);
       assert.equal(q.qnum, 0);
       assert.equal(q.uid, process.getuid!());
       assert.ok(q.qbytes > 0);
-      const m = addon.sysvShmList().find((x) => x.shmid === shmid);
+      const m = (await addon.sysvShmList()).find((x) => x.shmid === shmid);
       assert.ok(m, 'segment listed');
       assert.equal(m.size, 8192);
       assert.equal(m.nattch, 0);
       assert.equal(m.dest, false);
       assert.ok(m.cpid > 0);
-      const s = addon.sysvSemList().find((x) => x.semid === semid);
+      const s = (await addon.sysvSemList()).find((x) => x.semid === semid);
       assert.ok(s, 'semaphore set listed');
       assert.equal(s.nsems, 3);
       assert.deepEqual(s.values, [0, 0, 0]);
@@ -654,7 +654,7 @@ describe('native addon', { skip: skipAll }, () => {
 
     it('msgPeek copies messages (types, bytes, sizes) and never consumes', { skip: haveCc ? false : 'no cc' }, async () => {
       fixture('msgsnd', String(msqid), '1:hello', '7:second message', '3:' + 'z'.repeat(300));
-      const before = addon.sysvMsgList().find((x) => x.msqid === msqid)!;
+      const before = (await addon.sysvMsgList()).find((x) => x.msqid === msqid)!;
       assert.equal(before.qnum, 3);
       const peek = await addon.msgPeek(msqid, 100, 1024);
       assert.deepEqual(peek.before, { messages: 3, bytes: before.cbytes });
@@ -671,7 +671,7 @@ describe('native addon', { skip: skipAll }, () => {
       assert.equal(cut[1].size, 14, 'real size before truncation');
       assert.equal(cut[1].truncated, true);
       for (let i = 0; i < 1000; i++) await addon.msgPeek(msqid, 3, 64);
-      const after = addon.sysvMsgList().find((x) => x.msqid === msqid)!;
+      const after = (await addon.sysvMsgList()).find((x) => x.msqid === msqid)!;
       assert.equal(after.qnum, 3, 'qnum unchanged after 1,000 peeks');
       assert.equal(after.cbytes, before.cbytes);
       await expectReject(addon.msgPeek(0x7ffffff0, 1, 1), 'EINVAL');
@@ -682,14 +682,14 @@ describe('native addon', { skip: skipAll }, () => {
       assert.equal((await addon.shmRead(shmid, 100, 12)).toString(), 'shared-bytes');
       assert.equal((await addon.shmRead(shmid, 8190, 100)).length, 2);
       assert.equal((await addon.shmRead(shmid, 9000, 100)).length, 0);
-      const m = addon.sysvShmList().find((x) => x.shmid === shmid)!;
+      const m = (await addon.sysvShmList()).find((x) => x.shmid === shmid)!;
       assert.equal(m.nattch, 0, 'detached again');
       await expectReject(addon.shmRead(0x7ffffff0, 0, 1), 'EINVAL', 'shmctl');
     });
 
     it('semStat reads one set like the list does', async () => {
       const one = await addon.semStat(semid);
-      const listed = addon.sysvSemList().find((x) => x.semid === semid)!;
+      const listed = (await addon.sysvSemList()).find((x) => x.semid === semid)!;
       assert.deepEqual([one.nsems, one.values, one.ncnt, one.zcnt, one.pids], [listed.nsems, listed.values, listed.ncnt, listed.zcnt, listed.pids]);
       await expectReject(addon.semStat(0x7ffffff0), 'EINVAL', 'semctl');
     });
@@ -778,7 +778,7 @@ describe('native addon', { skip: skipAll }, () => {
       const { parentPort, workerData } = require('node:worker_threads');
       const a = require(workerData);
       a.walkProc({ procRoot: '/proc', threads: 2, pids: [process.pid], ...${JSON.stringify({ ...ALL, fdRules: UNMEASURED, mapsRules: [] })}, readTimers: false, readLinks: false })
-        .then((w) => a.unixDiag().then((u) => parentPort.postMessage({ procs: w.processes.length, unix: u.inode.length, msg: a.sysvMsgList().length })));
+        .then((w) => Promise.all([a.unixDiag(), a.sysvMsgList()]).then(([u, l]) => parentPort.postMessage({ procs: w.processes.length, unix: u.inode.length, msg: l.length })));
     `;
     const results = await Promise.all(
       [0, 1].map(
