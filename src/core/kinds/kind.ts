@@ -159,10 +159,14 @@ export interface KindDescriptor<C extends ChannelBase = ChannelBase> {
   readonly fds?: FdClass;
   /** The maps lines its probe reads. */
   readonly maps?: readonly MapsRule[];
-  /** probe `fdinfo`: the identity key of the fdinfo lines, and the channel of the rows that share one. */
+  /**
+   * probe `fdinfo`: the key of the fdinfo line that identifies the object, and the channel of the
+   * rows that share one (null when they are no channel, e.g. held by one process only). Its id is
+   * `kind:IDENTITY` (the fdinfo peek re-reads the line to check a holder's fd is still the object).
+   */
   readonly fdinfo?: {
     identity: string;
-    channel(identity: string, rows: readonly FdInfoRow[]): C;
+    channel(identity: string, rows: readonly FdInfoRow[]): C | null;
   };
 
   // what can be done with it

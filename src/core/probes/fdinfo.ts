@@ -36,7 +36,11 @@ export const fdinfoProbe: Probe = {
         if (l) l.push(row);
         else byId.set(id, [row]);
       }
-      const list = [...byId].map(([id, rows]) => d.fdinfo!.channel(id, rows));
+      const list = [];
+      for (const [id, rows] of byId) {
+        const ch = d.fdinfo.channel(id, rows);
+        if (ch) list.push(ch);
+      }
       emitAll(ctx, kind as ChannelKind, list);
     }
   },

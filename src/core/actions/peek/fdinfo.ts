@@ -44,7 +44,7 @@ export const peekFdinfo: Peeker<Channel> = async ({ channel, procs, procRoot, ba
     if (lastErr) throw explainPeek(lastErr, { what: `read the fdinfo of ${channel.id}`, pid: holders[0].pid });
     throw new ActionError('ESTALE', `${channel.id}: no holder's fd is that object any more`, 'refresh and try again');
   }
-  const fresh = fdinfo.channel(identity, rows);
+  const fresh = fdinfo.channel(identity, rows) ?? { ...channel, endpoints: rows.map(({ pid, fd, mode }) => ({ pid, fd, mode })) };
   return {
     ...base, type: 'facts', at: at(), method: `read ${read.slice(0, 3).join(', ')}${read.length > 3 ? ` and ${read.length - 3} more` : ''} (the object itself is not read)`,
     facts: channelFacts(fresh, d.columns).map(({ id, title, text, help }) => ({ id, title, text, help })),
