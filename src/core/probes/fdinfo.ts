@@ -38,6 +38,7 @@ export const fdinfoProbe: Probe = {
       }
       const list = [];
       for (const [id, rows] of byId) {
+        rows.sort((a, b) => a.pid - b.pid || a.fd - b.fd); // endpoints in (pid, fd) order, whatever order the walk listed pids in
         const ch = d.fdinfo.channel(id, rows);
         if (ch) list.push(ch);
       }
