@@ -41,6 +41,7 @@ export const SAMPLES: { [K in ChannelKind]: ChannelOf<K> } = {
     peer: 'tcp:9', peerNetns: '2', peerMatch: 'conntrack', relay: 'tcp:10', uid: 0,
   },
   udp: { id: 'udp:11', kind: 'udp', endpoints: ep, family: 6, local: '[::1]:5353', remote: '[::1]:5354', state: 'ESTAB', recvQueue: 0, sendQueue: 0, inode: 11, netns: '1', peer: 'udp:12', uid: 0 },
+  eventfd: { id: 'eventfd:42', kind: 'eventfd', endpoints: ep, eventfdId: 42, count: 3, semaphore: false },
 };
 
 test('every kind is registered once, in canonical order, with a whole descriptor', () => {

@@ -17,9 +17,10 @@ import { posixSem, type PosixSemChannel } from './posixSem';
 import { unix, type UnixChannel } from './unix';
 import { tcp } from './tcp';
 import { udp } from './udp';
+import { eventfd, type EventfdChannel } from './eventfd';
 import type { TcpChannel, UdpChannel } from './inet';
 
-export type { PipeChannel, FifoChannel, SysvMsgChannel, PosixMqChannel, SysvShmChannel, PosixShmChannel, AnonShmChannel, SysvSemChannel, PosixSemChannel, UnixChannel, TcpChannel, UdpChannel };
+export type { PipeChannel, FifoChannel, SysvMsgChannel, PosixMqChannel, SysvShmChannel, PosixShmChannel, AnonShmChannel, SysvSemChannel, PosixSemChannel, UnixChannel, TcpChannel, UdpChannel, EventfdChannel };
 export type { InetChannel } from './inet';
 export type { UnixType } from './unix';
 
@@ -35,7 +36,8 @@ export type Channel =
   | PosixSemChannel
   | UnixChannel
   | TcpChannel
-  | UdpChannel;
+  | UdpChannel
+  | EventfdChannel;
 
 export type ChannelKind = Channel['kind'];
 
@@ -56,6 +58,7 @@ export const KINDS: { readonly [K in ChannelKind]: KindDescriptor<ChannelOf<K>> 
   unix,
   tcp,
   udp,
+  eventfd,
 };
 
 /** Process facets: fds that tell something about their process, not a channel. */
