@@ -40,6 +40,12 @@ export interface SignalState {
   blocked: string[];
   ignored: string[];
   caught: string[];
+  /**
+   * Signals the process reads through a signalfd (fdinfo `sigmask` of its signalfds): blocked on
+   * purpose and handled. Always present in snapshots ([] when none); optional in the type only so
+   * that hand-made values compile.
+   */
+  signalfd?: string[];
   /** SigQ: queued signals / limit for the real uid. */
   queued: number | null;
   queueLimit: number | null;

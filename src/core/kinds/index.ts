@@ -18,6 +18,7 @@ import { unix, type UnixChannel } from './unix';
 import { tcp } from './tcp';
 import { udp } from './udp';
 import { eventfd, type EventfdChannel } from './eventfd';
+import { signalfd } from './signalfd';
 import type { TcpChannel, UdpChannel } from './inet';
 
 export type { PipeChannel, FifoChannel, SysvMsgChannel, PosixMqChannel, SysvShmChannel, PosixShmChannel, AnonShmChannel, SysvSemChannel, PosixSemChannel, UnixChannel, TcpChannel, UdpChannel, EventfdChannel };
@@ -62,7 +63,7 @@ export const KINDS: { readonly [K in ChannelKind]: KindDescriptor<ChannelOf<K>> 
 };
 
 /** Process facets: fds that tell something about their process, not a channel. */
-export const PROCESS_FACETS: readonly ProcessFacet[] = [];
+export const PROCESS_FACETS: readonly ProcessFacet[] = [signalfd];
 
 /** The kinds in canonical order. */
 export const CHANNEL_KINDS: readonly ChannelKind[] = Object.keys(KINDS) as ChannelKind[];
