@@ -69,7 +69,7 @@ async function fdMode(io: Io, fdPath: string, fdinfoPath: string): Promise<numbe
   try {
     m = await io.lstatMode(fdPath);
   } catch {
-    /* vanished: keep default */
+    /* the fd closed meanwhile: its row is dropped with it; the default mode stands */
   }
   if ((m & 0o777) === 0o777) {
     // an ordinary symlink (captured or fake tree): fall back to fdinfo flags, default rw
@@ -81,7 +81,7 @@ async function fdMode(io: Io, fdPath: string, fdinfoPath: string): Promise<numbe
         return acc === 0 ? MODE_R : acc === 1 ? MODE_W : MODE_R | MODE_W;
       }
     } catch {
-      /* no fdinfo */
+      /* no fdinfo (a captured tree without it): read-write, the default below */
     }
     return MODE_R | MODE_W;
   }

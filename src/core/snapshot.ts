@@ -143,12 +143,7 @@ function reportGivenUp(w: ProcWalk, native: NativeAddon | null, itemTimeoutMs: n
   }
   if (notReached > 0) warnings.push(`scan: deadline passed: ${notReached} process${notReached === 1 ? '' : 'es'} not (fully) read`);
   if (cut.length > 0) warnings.push(`scan: fd tables partly skipped (deadline): ${list(cut)}`);
-  let threads: { pid: number; what: string; ms: number }[] = [];
-  try {
-    threads = native?.stuckWalks?.() ?? [];
-  } catch {
-    /* older addon */
-  }
+  const threads = native?.stuckWalks?.() ?? []; // an older addon has no stuckWalks
   if (threads.length > 0) {
     warnings.push(
       `scan: ${threads.length} earlier read${threads.length === 1 ? ' is' : 's are'} still blocked in the kernel; those processes are skipped until they return: ` +

@@ -217,7 +217,7 @@ describe('attacker: another local user vs. a root scan and root peeks', { skip: 
       }
       // Peeks at objects the scan once saw as regular files, swapped since (no addon: the file path).
       const sem = (name: string): Channel => ({ id: `posix-sem:${name}`, kind: 'posix-sem', endpoints: [], name, value: 1, uid: 65534, owner: 'nobody', mode: '0644' });
-      const shmCh = (name: string): Channel => ({ id: `posix-shm:${name}`, kind: 'posix-shm', endpoints: [], name, size: 32, uid: 65534, owner: 'nobody', mode: '0644' });
+      const shmCh = (name: string): Channel => ({ id: `posix-shm:${name}`, kind: 'posix-shm', endpoints: [], name, size: 32, uid: 65534, owner: 'nobody', mode: '0644', deleted: false });
       for (const ch of [sem(`${tag}-fifo3`), sem(`${tag}-tofuse`), shmCh(`${tag}-fifo3`), shmCh(`${tag}-tofuse`)]) {
         for (const opts of [{}, { native: null }]) {
           const r = await peekInChild(ch, opts);

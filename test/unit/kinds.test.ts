@@ -25,7 +25,7 @@ export const SAMPLES: { [K in ChannelKind]: ChannelOf<K> } = {
     id: 'sysv-shm:5', kind: 'sysv-shm', endpoints: [{ pid: 10, map: '7f00-7f10', mode: 'rw' }], key: 0, shmid: 5, size: 4096, attachCount: 1, creatorPid: 10, lastPid: 10,
     uid: 0, owner: 'root', mode: '0600', destroyed: false, orphaned: false,
   },
-  'posix-shm': { id: 'posix-shm:s', kind: 'posix-shm', endpoints: ep, name: 's', size: 16, uid: 0, owner: 'root', mode: '0600' },
+  'posix-shm': { id: 'posix-shm:s', kind: 'posix-shm', endpoints: ep, name: 's', size: 16, uid: 0, owner: 'root', mode: '0600', deleted: false },
   'anon-shm': { id: 'anon-shm:00:01:1234', kind: 'anon-shm', endpoints: ep, name: '/dev/zero', inode: 1234, dev: '00:01', size: 4096 },
   'sysv-sem': {
     id: 'sysv-sem:7', kind: 'sysv-sem', endpoints: [], key: 0x99, semid: 7, nsems: 2, values: [1, 0], waitingForIncrease: [0, 1], waitingForZero: [0, 0], lastPid: [10, 0],

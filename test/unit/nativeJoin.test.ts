@@ -141,3 +141,20 @@ test('capabilities.msgCopy comes from what MSG_COPY answers on an id no queue ha
   // a negative id would be refused before the kernel's MSG_COPY check, proving nothing
   assert.ok(ids.every((id) => id >= 0));
 });
+
+test('errors as data: a semaphore set whose values GETALL refused says why they are missing', async () => {
+  const denied = { ...fake, sysvSemList: async () => [{ semid: 6, key: 0, uid: 1000, gid: 1000, cuid: 1000, mode: 0o600, nsems: 3, otime: 0, ctime: 0, error: 'EACCES' }] } as unknown as NativeAddon;
+  const s = await takeSnapshot({ nativeAddon: denied, kinds: ['sysv-sem'] });
+  const sem = s.channels.find((c) => c.id === 'sysv-sem:6') as SysvSemChannel;
+  assert.equal(sem.values, null);
+  assert.deepEqual(sem.errors?.find((e) => e.field === 'values'), { field: 'values', syscall: 'semctl', code: 'EACCES' });
+  assert.deepEqual(sem.errors?.map((e) => e.field).sort(), ['lastPid', 'values', 'waitingForIncrease', 'waitingForZero']);
+});
+
+test('errors as data: a process whose fd table was unreadable carries the error', async () => {
+  const hidden: ProcWalk = { ...walk, processes: [...walk.processes.slice(0, 3).map((p) => (p.pid === 21 ? { ...p, fdError: 'EACCES', errors: [{ file: 'maps', code: 'EACCES' }] } : p))] };
+  const s = await takeSnapshot({ nativeAddon: { ...fake, walkProc: async () => hidden } as unknown as NativeAddon, kinds: ['pipe'], processes: 'all' });
+  const p = s.processes.find((x) => x.pid === 21);
+  assert.deepEqual(p?.errors, [{ field: 'fds', syscall: 'opendir', code: 'EACCES' }, { field: 'maps', syscall: 'read', code: 'EACCES' }]);
+  assert.equal(s.processes.find((x) => x.pid === 20)?.errors, undefined, 'nothing failed: no errors field');
+});

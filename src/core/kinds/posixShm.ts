@@ -9,10 +9,14 @@ import { DEVSHM_FDS } from './fds';
 export interface PosixShmChannel extends ChannelBase {
   kind: 'posix-shm';
   name: string;
-  size: number;
-  uid: number;
-  owner: string;
-  mode: string;
+  /** Bytes (the file's size; for a deleted object the largest mapping seen, null when only fds hold it). */
+  size: number | null;
+  /** Owner and mode of the file; null for a deleted object (there is no file left to stat). */
+  uid: number | null;
+  owner: string | null;
+  mode: string | null;
+  /** The name was unlinked (shm_unlink) while processes still hold or map the object: `posix-shm:deleted/DEV:INODE`. */
+  deleted: boolean;
 }
 
 /** Maps lines of /dev/shm files (POSIX shared memory and named semaphores). */
@@ -28,13 +32,14 @@ export const posixShm = defineKind<PosixShmChannel>({
   group: { id: 'shm', label: 'Shared Memory', sub: 'POSIX' },
   idShape: /^[^\0]{1,500}$/s,
   inodeOfId: noInode,
-  name: (ch, max) => '/' + shortText(ch.name, max),
-  longTitle: (ch) => `POSIX shared memory /${shortText(ch.name)} (${ch.size} bytes)`,
-  description: (ch) => formatBytes(ch.size),
+  name: (ch, max) => '/' + shortText(ch.name, max) + (ch.deleted ? ' (deleted)' : ''),
+  longTitle: (ch) => `POSIX shared memory /${shortText(ch.name)}${ch.deleted ? ' (deleted)' : ''} (${ch.size ?? '?'} bytes)`,
+  description: (ch) => formatBytes(ch.size) + (ch.deleted ? ', deleted' : ''),
   columns: [
     c('name', 'NAME', 'Name', 'string', 'Object name in /dev/shm', { search: 'text' }),
-    c('size', 'SIZE', 'Size', 'number', 'Size in bytes', { unit: 'bytes' }),
-    ...ownerColumns<PosixShmChannel>(),
+    c('size', 'SIZE', 'Size', 'number|null', 'Size in bytes (a deleted object: its largest mapping)', { unit: 'bytes' }),
+    c('deleted', 'DELETED', 'Deleted', 'boolean', 'The name was unlinked (shm_unlink) while processes still hold or map it', { wide: true }),
+    ...ownerColumns<PosixShmChannel>(true),
   ],
   search: (ch) => ({ texts: ['/' + ch.name] }),
   ends: 'holders',
@@ -46,7 +51,7 @@ export const posixShm = defineKind<PosixShmChannel>({
   maps: DEVSHM_MAPS,
   peek: 'posix-shm',
   paged: true,
-  remove: (ch) => ({ by: 'unlink', dir: 'shm', file: ch.name, note: 'the name is gone; existing mappings stay valid until unmapped' }),
+  remove: (ch) => (ch.deleted ? null : { by: 'unlink', dir: 'shm', file: ch.name, note: 'the name is gone; existing mappings stay valid until unmapped' }),
   depth: () => undefined,
   full: never,
   empty: never,

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Endpoint, InetChannel, UnixChannel, UnixType } from '../model';
-import type { InetDiag, NativeAddon, UnixDiag } from '../native';
+import { errnoName, type InetDiag, type NativeAddon, type UnixDiag } from '../native';
 import { SOCKET_FDS } from '../kinds/fds';
 import { hostPort, inetStateName, remoteHostPort, parseProcNetInet, parseProcNetUnix, unixStateName } from '../parsers/net';
 import { netnsId, emit, emitAll, type Probe, type ProbeContext } from './context';
@@ -25,7 +25,7 @@ function namespaces(ctx: ProbeContext): Netns[] {
     try {
       self = netnsId(fs.readlinkSync('/proc/self/ns/net'));
     } catch {
-      /* ignore */
+      /* our own ns link unreadable (no /proc/self?): no namespace counts as ours, each is read by a pid in it */
     }
   }
   const seen = new Map<string, Netns>();
@@ -40,7 +40,7 @@ function namespaces(ctx: ProbeContext): Netns[] {
     try {
       id = netnsId(fs.readlinkSync(path.join(ctx.procRoot, 'self/ns/net')));
     } catch {
-      /* keep */
+      /* a captured tree without self/ns: the caller's namespace id stands for it */
     }
     seen.set(id, { id, pid: 0, own: true });
   }
@@ -98,8 +98,8 @@ async function unixTable(ctx: ProbeContext, ns: Netns, prefetch: SocketPrefetch 
   if (n && ctx.procRoot === '/proc') {
     try {
       return { diag: await n.unixDiag(ns.own ? undefined : `/proc/${ns.pid}/ns/net`), native: true };
-    } catch {
-      /* fall back to text */
+    } catch (e) {
+      ctx.warnings.push(`sock_diag (unix) in network namespace ${ns.id} failed (${errnoName(e) ?? 'EIO'}): read /proc/${ns.pid || 'self'}/net/unix instead (no peers or queues there)`);
     }
   }
   const t = netFile(ctx, ns, 'unix');
@@ -116,8 +116,8 @@ async function inetTable(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', fam
   if (n && ctx.procRoot === '/proc') {
     try {
       return await n.inetDiag(proto, family, ns.own ? undefined : `/proc/${ns.pid}/ns/net`);
-    } catch {
-      /* fall back */
+    } catch (e) {
+      ctx.warnings.push(`sock_diag (${proto}${family}) in network namespace ${ns.id} failed (${errnoName(e) ?? 'EIO'}): read its /proc/net file instead`);
     }
   }
   const t = netFile(ctx, ns, family === 6 ? proto + '6' : proto);

@@ -153,6 +153,8 @@ export const sysvProbe: Probe<Promise<SysvPrefetch> | undefined> = {
           owner: ctx.user(r.uid),
           mode: octalMode(r.mode),
         };
+        // GETALL refused (no read permission): the values are missing, and say why
+        if (r.error) ch.errors = ['values', 'waitingForIncrease', 'waitingForZero', 'lastPid'].map((field) => ({ field, syscall: 'semctl', code: r.error! }));
         emit(ctx, ch);
       }
     }

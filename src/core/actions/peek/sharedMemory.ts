@@ -5,7 +5,8 @@
 import type { AnonShmChannel, PosixShmChannel, SysvShmChannel } from '../../model';
 import { openRegular } from '../../untrustedFiles';
 import { ActionError } from '../errors';
-import { explainPeek, needNative, ownerOf, safePosixName, type Peeker } from './common';
+import { explainPeek, needNative, ownerOf, safePosixName, type PeekContext, type Peeker } from './common';
+import type { BytesPeek } from './types';
 
 export const peekSysvShm: Peeker<SysvShmChannel> = async ({ channel, native, maxBytes, offset, base, at, call }) => {
   const what = `read SysV shared memory segment ${channel.shmid}`;
@@ -22,7 +23,16 @@ export const peekSysvShm: Peeker<SysvShmChannel> = async ({ channel, native, max
   return { ...base, type: 'bytes', at: at(), method: 'shmat(SHM_RDONLY)', offset, data, total: size, truncated: offset + data.length < size };
 };
 
-export const peekPosixShm: Peeker<PosixShmChannel> = async ({ channel, devRoot, maxBytes, offset, base, at, call }) => {
+export const peekPosixShm: Peeker<PosixShmChannel> = async (ctx) => {
+  const { channel, devRoot, maxBytes, offset, base, at, call } = ctx;
+  if (channel.deleted) {
+    // Unlinked: no name to open it by. Through a mapping, as unnamed shared memory is read; the
+    // id carries its dev:inode (decimal), the maps line its dev in hex.
+    const m = /^deleted\/(\d+):(\d+):(\d+)$/.exec(channel.id.slice(channel.kind.length + 1));
+    if (!m) throw new ActionError('EINVAL', `${channel.id}: not an id of an unlinked object`);
+    const hex = (n: string) => Number(n).toString(16).padStart(2, '0');
+    return readMapping(ctx, `${hex(m[1])}:${hex(m[2])}`, Number(m[3]), `an unlinked POSIX shared memory object (/dev/shm/${channel.name} (deleted))`);
+  }
   const name = safePosixName(channel.name);
   const file = `${devRoot}/shm/${name}`;
   const what = `read ${file}`;
@@ -49,11 +59,15 @@ export const peekPosixShm: Peeker<PosixShmChannel> = async ({ channel, devRoot, 
   }
 };
 
-export const peekAnonShm: Peeker<AnonShmChannel> = async ({ channel, procs, native, maxBytes, offset, base, at, call }) => {
-  // No name to open: read through a holder's address space (/proc/PID/mem at the mapping's
-  // address). Same permission as ptrace-attach; nothing in the holder changes.
+export const peekAnonShm: Peeker<AnonShmChannel> = (ctx) => readMapping(ctx, ctx.channel.dev, ctx.channel.inode, ctx.channel.name);
+
+/**
+ * No name to open: read through a holder's address space (/proc/PID/mem at the mapping's address).
+ * Same permission as ptrace-attach; nothing in the holder changes. `dev` as in maps (`00:01`).
+ */
+async function readMapping({ channel, procs, native, maxBytes, offset, base, at, call }: PeekContext, dev: string, inode: number, what0: string): Promise<BytesPeek> {
   const ep = channel.endpoints.find((e) => e.map !== undefined && /^[0-9a-f]+-[0-9a-f]+$/.test(e.map));
-  if (!ep || ep.map === undefined) throw new ActionError('ENOENT', `no process maps ${channel.id} any more`, 'refresh');
+  if (!ep || ep.map === undefined) throw new ActionError('ENOENT', `${what0}: no process maps it (only fds hold it), and it has no name to open`, 'refresh');
   const range = ep.map;
   const [lo, hi] = range.split('-').map((h) => parseInt(h, 16));
   const size = hi - lo;
@@ -63,12 +77,12 @@ export const peekAnonShm: Peeker<AnonShmChannel> = async ({ channel, procs, nati
   const startTime = procs.get(ep.pid)?.startTime ?? -1;
   let data: Buffer;
   try {
-    data = Buffer.from(await call(what, () => addon.memRead(ep.pid, startTime, range, channel.dev, channel.inode, offset, Math.min(maxBytes, size - offset))));
+    data = Buffer.from(await call(what, () => addon.memRead(ep.pid, startTime, range, dev, inode, offset, Math.min(maxBytes, size - offset))));
   } catch (e) {
     throw explainPeek(e, { what, pid: ep.pid, ptrace: true });
   }
   return {
-    ...base, type: 'bytes', at: at(), method: `pread(/proc/${ep.pid}/mem) of the mapping ${range} (checked ${channel.dev}:${channel.inode} in maps)`,
+    ...base, type: 'bytes', at: at(), method: `pread(/proc/${ep.pid}/mem) of the mapping ${range} (checked ${dev}:${inode} in maps)`,
     offset, data, total: size, truncated: offset + data.length < size,
   };
-};
+}
