@@ -19,7 +19,7 @@ import { vscodeOrigins } from '../../src/core/actions/origin';
 import { readStartTime } from '../../src/core/actions/signal';
 import type { IpcInspectorApi } from '../../src/extension';
 import type { UiRecord } from '../../src/ui';
-import { canRunAttacker, startAttacker, type Attacker } from '../integration/attacker';
+import { canRunAttacker, startAttacker, type Attacker } from '../harness/otherUser';
 import { channelWhere, labelOf, openApi, tooltipText, treeItem, waitFor } from './ipcTestUtil';
 
 const CMD = 'ipcInspector.test.inspector';

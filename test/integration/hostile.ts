@@ -11,7 +11,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-export const NOBODY = { uid: 65534, gid: 65534 };
+import { NOBODY } from '../harness/otherUser';
+
+export { NOBODY };
 
 /** FUSE opcodes (linux/fuse.h) the tests look for. */
 export const FUSE_OP = { LOOKUP: 1, GETATTR: 3, OPEN: 14, READ: 15, FLUSH: 25 } as const;

@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Channel, ProcessInfo } from '../../src/core/model';
 import { currentEuid, readProcessInfo, runRemove, runSignal, sessionOrigins, type Question, type RunnerEnv } from '../../src/core/actions';
-import { canRunAttacker, startAttacker } from './attacker';
+import { canRunAttacker, startAttacker } from '../harness/otherUser';
 
 const children: ChildProcess[] = [];
 const cleanups: Array<() => unknown> = [];
