@@ -5,6 +5,8 @@
 // snapshot's timeline (when each native call started and ended). On a shared machine trust the
 // CPU columns: wall time swings with other load, CPU per run does not.
 // Run under `node --cpu-prof dist/bench.js --profile 50k` to split the JS side further.
+import { CHANNEL_KINDS } from '../src/core/model';
+import { walkRulesFor } from '../src/core/kinds';
 import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { loadBpf, loadNative, type ProcWalkOptions } from '../src/core/native';
@@ -86,19 +88,22 @@ export async function profile(builder: WorkloadBuilder, floor: Floor, size: Work
     floorRow('floor, 1 thread (C: readdir+readlink, /proc/net, sysvipc)', 1);
     floorRow('floor, 2 threads', 2);
     if (native) {
-      const full: ProcWalkOptions = { procRoot: '/proc', threads: 0, readMaps: true, readTimers: true, readLinks: true, measurePipes: true };
-      const bare: ProcWalkOptions = { ...full, readMaps: false, readTimers: false, readLinks: false, measurePipes: false };
+      const rules = walkRulesFor(CHANNEL_KINDS);
+      const full: ProcWalkOptions = { procRoot: '/proc', threads: 0, ...rules, readTimers: true, readLinks: true };
+      const unmeasured = rules.fdRules.map((r) => ({ ...r, measure: false }));
+      const bare: ProcWalkOptions = { ...full, fdRules: unmeasured, mapsRules: [], readTimers: false, readLinks: false };
       await row('walkProc as takeSnapshot calls it (threads: one per core)', () => native.walkProc(full));
       await row('walkProc, threads=1', () => native.walkProc({ ...full, threads: 1 }));
       await row('walkProc, opt-in pidfd_getfd path (useGetfd, not the default: side effects)', () => native.walkProc({ ...full, useGetfd: true }));
-      await row('walkProc, measurePipes off', () => native.walkProc({ ...full, measurePipes: false }));
-      await row('walkProc, readMaps off', () => native.walkProc({ ...full, readMaps: false }));
+      await row('walkProc, pipes not measured', () => native.walkProc({ ...full, fdRules: unmeasured }));
+      await row('walkProc, maps not read', () => native.walkProc({ ...full, mapsRules: [] }));
       await row('walkProc, readLinks off', () => native.walkProc({ ...full, readLinks: false }));
       await row('walkProc, readTimers off', () => native.walkProc({ ...full, readTimers: false }));
       await row('walkProc, all optional reads off', () => native.walkProc(bare));
       const bpf = loadBpf().addon;
       if (bpf) {
-        const { procRoot: _r, useGetfd: _g, ...bopts } = full;
+        const { procRoot: _r, useGetfd: _g, fdRules: _f, mapsRules: _m, skipLinks: _s, ...rest } = full;
+        const bopts = { ...rest, readMaps: true, measurePipes: true };
         await row('bpfWalk (BPF iterators) as takeSnapshot calls it', () => bpf.bpfWalk(bopts));
         await row('bpfWalk without the task/maps passes (stat, status, maps from /proc)', () => bpf.bpfWalk({ ...bopts, taskFacts: false }));
         const w = await bpf.bpfWalk(bopts);
@@ -110,10 +115,8 @@ export async function profile(builder: WorkloadBuilder, floor: Floor, size: Work
       await row('inetDiag tcp4+tcp6+udp4+udp6 (in parallel)', () =>
         Promise.all([native.inetDiag('tcp', 4), native.inetDiag('tcp', 6), native.inetDiag('udp', 4), native.inetDiag('udp', 6)]),
       );
-      await row('sysvMsgList+sysvShmList+sysvSemList', () => {
-        native.sysvMsgList();
-        native.sysvShmList();
-        native.sysvSemList();
+      await row('sysvMsgList+sysvShmList+sysvSemList', async () => {
+        await Promise.all([native.sysvMsgList(), native.sysvShmList(), native.sysvSemList()]);
       });
     } else {
       console.log('  (native addon missing: only the TS path)');

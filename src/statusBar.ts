@@ -6,7 +6,8 @@ import * as vscode from 'vscode';
 import type { Channel, ChannelKind } from './core/model';
 import * as fmt from './core/format';
 import type { LiveSnapshots } from './liveSnapshots';
-import { channelWarnings, mdEscape, safeMarkdown } from './views/nodes';
+import { mdEscape, safeMarkdown } from './views/nodes';
+import { channelWarnings } from './core/diagnose/channelWarnings';
 import type { ModelChange, ViewModel } from './views/viewModel';
 
 export interface StatusSummary {

@@ -3,7 +3,7 @@
 // exact range must still show the same dev:inode: a holder that mapped a FUSE file over the range
 // would otherwise make us fault in its pages (FUSE_READ to a daemon that may never answer). The
 // pid directory is opened once, so a recycled pid fails (ESRCH) instead of reading another process.
-#include "errors.h"
+#include "napi_helpers.h"
 #include "threadworker.h"
 
 #include <cstdlib>

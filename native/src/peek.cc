@@ -5,7 +5,7 @@
 // (fdhandle.h), and only through a read-mode fd (opening a pipe that has no reader would make one
 // appear: a FIFO writer blocked in open() would be released); the socket is duplicated only while
 // its link still names that socket, and the duplicate must be a socket of that inode.
-#include "errors.h"
+#include "napi_helpers.h"
 #include "fdhandle.h"
 #include "threadworker.h"
 

@@ -1,5 +1,5 @@
 // pidfd_open / pidfd_send_signal (optionally with an SI_QUEUE siginfo, like sigqueue) / close.
-#include "errors.h"
+#include "napi_helpers.h"
 
 #include <csignal>
 #include <cstring>

@@ -5,7 +5,7 @@
 // keeps the receive from waiting, and neither call registers a notification.
 // Named semaphores are not here: sem_open maps the file (an empty or short one, which any user
 // can create in /dev/shm, faults with SIGBUS); core/probes/posix.ts preads it instead.
-#include "errors.h"
+#include "napi_helpers.h"
 #include "threadworker.h"
 
 #include <vector>

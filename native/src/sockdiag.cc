@@ -1,7 +1,7 @@
 // sock_diag netlink dumps (unix_diag, inet_diag) on a worker; with nsPath the dump runs on a
 // fresh std::thread that first setns()es into that network namespace (only that thread moves).
 // Every recv has a timeout (SO_RCVTIMEO), so a dump can fail but never hang.
-#include "errors.h"
+#include "napi_helpers.h"
 
 #include <cstring>
 #include <string>
@@ -216,13 +216,6 @@ void InNetns(const std::string& nsPath, PendingError& err, Fn&& fn) {
     fn();
   });
   t.join();
-}
-
-template <typename TA, typename T>
-TA Typed(Napi::Env env, const std::vector<T>& v) {
-  TA a = TA::New(env, v.size());
-  if (!v.empty()) memcpy(a.Data(), v.data(), v.size() * sizeof(T));
-  return a;
 }
 
 Napi::Array Strings(Napi::Env env, const std::vector<std::string>& v) {

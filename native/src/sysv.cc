@@ -1,8 +1,8 @@
 // SysV IPC: *_STAT_ANY walks (fallback *_STAT), semctl GETALL/GETNCNT/GETZCNT/GETPID,
-// msgrcv(MSG_COPY) peeks that never consume, shmat(SHM_RDONLY) reads. The lists run in the
-// snapshot worker; the single-object calls a peek makes (msgPeek, shmRead, semStat) run on a
+// msgrcv(MSG_COPY) peeks that never consume, shmat(SHM_RDONLY) reads. The lists run on the libuv
+// pool (PromiseWorker); the single-object calls a peek makes (msgPeek, shmRead, semStat) run on a
 // thread of their own (ThreadWorker) so the extension host's JS thread never waits on them.
-#include "errors.h"
+#include "napi_helpers.h"
 #include "threadworker.h"
 
 #include <cstring>
@@ -228,104 +228,183 @@ class SemStatWorker : public ThreadWorker {
   SemValues v_;
 };
 
+
+// The lists read every object the caller may see on the libuv pool (PromiseWorker): the IPC
+// calls take kernel locks only briefly, but a set of 32,000 semaphores costs 96,000 semctl calls,
+// and the snapshot runs them beside the fd walk instead of before it.
+
+class SysvMsgListWorker : public PromiseWorker {
+ public:
+  explicit SysvMsgListWorker(Napi::Env env) : PromiseWorker(env, "ipcInspectorSysvMsgList") {}
+
+  void Execute() override {
+    struct msginfo mi;
+    int maxIdx = msgctl(0, MSG_INFO, reinterpret_cast<struct msqid_ds*>(&mi));
+    if (maxIdx < 0) return err_.set(errno, "msgctl");
+    bool anyOk = true;
+    for (int i = 0; i <= maxIdx; i++) {
+      Row r;
+      r.id = StatIndex([&](int idx, int cmd) { return msgctl(idx, cmd, &r.ds); }, i, MSG_STAT_ANY, MSG_STAT, anyOk);
+      if (r.id >= 0) rows_.push_back(r);
+    }
+  }
+
+  Napi::Value Settle(Napi::Env env) override {
+    Napi::Array out = Napi::Array::New(env, rows_.size());
+    uint32_t n = 0;
+    for (const Row& r : rows_) {
+      const struct msqid_ds& ds = r.ds;
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("msqid", Napi::Number::New(env, r.id));
+      Perm(o, ds.msg_perm);
+      o.Set("qnum", Napi::Number::New(env, static_cast<double>(ds.msg_qnum)));
+      o.Set("cbytes", Napi::Number::New(env, static_cast<double>(ds.__msg_cbytes)));
+      o.Set("qbytes", Napi::Number::New(env, static_cast<double>(ds.msg_qbytes)));
+      o.Set("lspid", Napi::Number::New(env, ds.msg_lspid));
+      o.Set("lrpid", Napi::Number::New(env, ds.msg_lrpid));
+      o.Set("stime", Napi::Number::New(env, static_cast<double>(ds.msg_stime)));
+      o.Set("rtime", Napi::Number::New(env, static_cast<double>(ds.msg_rtime)));
+      o.Set("ctime", Napi::Number::New(env, static_cast<double>(ds.msg_ctime)));
+      out.Set(n++, o);
+    }
+    return out;
+  }
+
+ private:
+  struct Row {
+    int id = -1;
+    struct msqid_ds ds;
+  };
+  std::vector<Row> rows_;
+};
+
+class SysvShmListWorker : public PromiseWorker {
+ public:
+  explicit SysvShmListWorker(Napi::Env env) : PromiseWorker(env, "ipcInspectorSysvShmList") {}
+
+  void Execute() override {
+    struct shm_info si;
+    int maxIdx = shmctl(0, SHM_INFO, reinterpret_cast<struct shmid_ds*>(&si));
+    if (maxIdx < 0) return err_.set(errno, "shmctl");
+    bool anyOk = true;
+    for (int i = 0; i <= maxIdx; i++) {
+      Row r;
+      r.id = StatIndex([&](int idx, int cmd) { return shmctl(idx, cmd, &r.ds); }, i, SHM_STAT_ANY, SHM_STAT, anyOk);
+      if (r.id >= 0) rows_.push_back(r);
+    }
+  }
+
+  Napi::Value Settle(Napi::Env env) override {
+    Napi::Array out = Napi::Array::New(env, rows_.size());
+    uint32_t n = 0;
+    for (const Row& r : rows_) {
+      const struct shmid_ds& ds = r.ds;
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("shmid", Napi::Number::New(env, r.id));
+      Perm(o, ds.shm_perm);
+      o.Set("size", Napi::Number::New(env, static_cast<double>(ds.shm_segsz)));
+      o.Set("nattch", Napi::Number::New(env, static_cast<double>(ds.shm_nattch)));
+      o.Set("cpid", Napi::Number::New(env, ds.shm_cpid));
+      o.Set("lpid", Napi::Number::New(env, ds.shm_lpid));
+      o.Set("atime", Napi::Number::New(env, static_cast<double>(ds.shm_atime)));
+      o.Set("dtime", Napi::Number::New(env, static_cast<double>(ds.shm_dtime)));
+      o.Set("ctime", Napi::Number::New(env, static_cast<double>(ds.shm_ctime)));
+      o.Set("dest", Napi::Boolean::New(env, (ds.shm_perm.mode & SHM_DEST) != 0));
+      out.Set(n++, o);
+    }
+    return out;
+  }
+
+ private:
+  struct Row {
+    int id = -1;
+    struct shmid_ds ds;
+  };
+  std::vector<Row> rows_;
+};
+
+class SysvSemListWorker : public PromiseWorker {
+ public:
+  explicit SysvSemListWorker(Napi::Env env) : PromiseWorker(env, "ipcInspectorSysvSemList") {}
+
+  void Execute() override {
+    struct seminfo si;
+    semun arg;
+    arg.__buf = &si;
+    int maxIdx = semctl(0, 0, SEM_INFO, arg);
+    if (maxIdx < 0) return err_.set(errno, "semctl");
+    bool anyOk = true;
+    for (int i = 0; i <= maxIdx; i++) {
+      Row r;
+      r.id = StatIndex(
+          [&](int idx, int cmd) {
+            semun a;
+            a.buf = &r.ds;
+            return semctl(idx, 0, cmd, a);
+          },
+          i, SEM_STAT_ANY, SEM_STAT, anyOk);
+      if (r.id < 0) continue;
+      r.err = ReadSemValues(r.id, r.ds.sem_nsems, r.v);
+      rows_.push_back(std::move(r));
+    }
+  }
+
+  Napi::Value Settle(Napi::Env env) override {
+    Napi::Array out = Napi::Array::New(env, rows_.size());
+    uint32_t n = 0;
+    for (const Row& r : rows_) {
+      const struct semid_ds& ds = r.ds;
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("semid", Napi::Number::New(env, r.id));
+      Perm(o, ds.sem_perm);
+      o.Set("nsems", Napi::Number::New(env, static_cast<double>(ds.sem_nsems)));
+      o.Set("otime", Napi::Number::New(env, static_cast<double>(ds.sem_otime)));
+      o.Set("ctime", Napi::Number::New(env, static_cast<double>(ds.sem_ctime)));
+      if (r.err) {
+        o.Set("error", Napi::String::New(env, ErrnoName(r.err)));
+      } else {
+        o.Set("values", Numbers(env, r.v.values));
+        o.Set("ncnt", Numbers(env, r.v.ncnt));
+        o.Set("zcnt", Numbers(env, r.v.zcnt));
+        o.Set("pids", Numbers(env, r.v.pids));
+      }
+      out.Set(n++, o);
+    }
+    return out;
+  }
+
+ private:
+  struct Row {
+    int id = -1;
+    struct semid_ds ds;
+    int err = 0;
+    SemValues v;
+  };
+  std::vector<Row> rows_;
+};
+
 }  // namespace
 
+// sysvMsgList() / sysvShmList() / sysvSemList() → Promise<[…]>
 Napi::Value SysvMsgList(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  struct msginfo mi;
-  int maxIdx = msgctl(0, MSG_INFO, reinterpret_cast<struct msqid_ds*>(&mi));
-  if (maxIdx < 0) ThrowSyscall(env, errno, "msgctl");
-  Napi::Array out = Napi::Array::New(env);
-  bool anyOk = true;
-  uint32_t n = 0;
-  for (int i = 0; i <= maxIdx; i++) {
-    struct msqid_ds ds;
-    int id = StatIndex([&](int idx, int cmd) { return msgctl(idx, cmd, &ds); }, i, MSG_STAT_ANY, MSG_STAT, anyOk);
-    if (id < 0) continue;
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("msqid", Napi::Number::New(env, id));
-    Perm(o, ds.msg_perm);
-    o.Set("qnum", Napi::Number::New(env, static_cast<double>(ds.msg_qnum)));
-    o.Set("cbytes", Napi::Number::New(env, static_cast<double>(ds.__msg_cbytes)));
-    o.Set("qbytes", Napi::Number::New(env, static_cast<double>(ds.msg_qbytes)));
-    o.Set("lspid", Napi::Number::New(env, ds.msg_lspid));
-    o.Set("lrpid", Napi::Number::New(env, ds.msg_lrpid));
-    o.Set("stime", Napi::Number::New(env, static_cast<double>(ds.msg_stime)));
-    o.Set("rtime", Napi::Number::New(env, static_cast<double>(ds.msg_rtime)));
-    o.Set("ctime", Napi::Number::New(env, static_cast<double>(ds.msg_ctime)));
-    out.Set(n++, o);
-  }
-  return out;
+  auto* w = new SysvMsgListWorker(info.Env());
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
 }
 
 Napi::Value SysvShmList(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  struct shm_info si;
-  int maxIdx = shmctl(0, SHM_INFO, reinterpret_cast<struct shmid_ds*>(&si));
-  if (maxIdx < 0) ThrowSyscall(env, errno, "shmctl");
-  Napi::Array out = Napi::Array::New(env);
-  bool anyOk = true;
-  uint32_t n = 0;
-  for (int i = 0; i <= maxIdx; i++) {
-    struct shmid_ds ds;
-    int id = StatIndex([&](int idx, int cmd) { return shmctl(idx, cmd, &ds); }, i, SHM_STAT_ANY, SHM_STAT, anyOk);
-    if (id < 0) continue;
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("shmid", Napi::Number::New(env, id));
-    Perm(o, ds.shm_perm);
-    o.Set("size", Napi::Number::New(env, static_cast<double>(ds.shm_segsz)));
-    o.Set("nattch", Napi::Number::New(env, static_cast<double>(ds.shm_nattch)));
-    o.Set("cpid", Napi::Number::New(env, ds.shm_cpid));
-    o.Set("lpid", Napi::Number::New(env, ds.shm_lpid));
-    o.Set("atime", Napi::Number::New(env, static_cast<double>(ds.shm_atime)));
-    o.Set("dtime", Napi::Number::New(env, static_cast<double>(ds.shm_dtime)));
-    o.Set("ctime", Napi::Number::New(env, static_cast<double>(ds.shm_ctime)));
-    o.Set("dest", Napi::Boolean::New(env, (ds.shm_perm.mode & SHM_DEST) != 0));
-    out.Set(n++, o);
-  }
-  return out;
+  auto* w = new SysvShmListWorker(info.Env());
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
 }
 
 Napi::Value SysvSemList(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  struct seminfo si;
-  semun arg;
-  arg.__buf = &si;
-  int maxIdx = semctl(0, 0, SEM_INFO, arg);
-  if (maxIdx < 0) ThrowSyscall(env, errno, "semctl");
-  Napi::Array out = Napi::Array::New(env);
-  bool anyOk = true;
-  uint32_t n = 0;
-  for (int i = 0; i <= maxIdx; i++) {
-    struct semid_ds ds;
-    int id = StatIndex(
-        [&](int idx, int cmd) {
-          semun a;
-          a.buf = &ds;
-          return semctl(idx, 0, cmd, a);
-        },
-        i, SEM_STAT_ANY, SEM_STAT, anyOk);
-    if (id < 0) continue;
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("semid", Napi::Number::New(env, id));
-    Perm(o, ds.sem_perm);
-    unsigned long nsems = ds.sem_nsems;
-    o.Set("nsems", Napi::Number::New(env, static_cast<double>(nsems)));
-    o.Set("otime", Napi::Number::New(env, static_cast<double>(ds.sem_otime)));
-    o.Set("ctime", Napi::Number::New(env, static_cast<double>(ds.sem_ctime)));
-    SemValues v;
-    int err = ReadSemValues(id, nsems, v);
-    if (err) {
-      o.Set("error", Napi::String::New(env, ErrnoName(err)));
-    } else {
-      o.Set("values", Numbers(env, v.values));
-      o.Set("ncnt", Numbers(env, v.ncnt));
-      o.Set("zcnt", Numbers(env, v.zcnt));
-      o.Set("pids", Numbers(env, v.pids));
-    }
-    out.Set(n++, o);
-  }
-  return out;
+  auto* w = new SysvSemListWorker(info.Env());
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
 }
 
 // msgPeek(msqid, maxMessages, maxBytesPerMessage) → Promise<{ messages, before, after }>

@@ -10,7 +10,7 @@
 // touches nothing of that environment (threadworker.cc).
 #pragma once
 
-#include "errors.h"
+#include "napi_helpers.h"
 
 #include <string>
 

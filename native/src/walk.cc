@@ -3,11 +3,16 @@
 // maps/timers/links, then the fd table. Results are columns (typed arrays) so the main thread
 // never builds one JS object per fd.
 //
+// What counts is not decided here: TypeScript passes the rules (core/kinds: `fdRules` — which
+// readlink targets are reported, with which identity, mode and fdinfo lines; `mapsRules` — which
+// maps lines are kept). The walk applies them and knows no IPC kind.
+//
 // The walk is passive by default: it only reads /proc. Per fd one readlinkat("N") relative to the
 // /proc/PID/fd dirfd; an lstat of that link (its mode bits are the fd's read/write mode) only for
-// pipes and for FIFO / mqueue / /dev/shm candidates; a statx(AT_STATX_DONT_SYNC) that follows the
-// link only for path targets (a FIFO can live anywhere; DONT_SYNC: no FUSE/NFS round trip).
-// Sockets and everything else (anon inodes, ttys) cost just the readlink. `measurePipes` opens each
+// fds a rule reports (not for `rw` rules: sockets); a statx(AT_STATX_DONT_SYNC) that follows the
+// link only for path targets when a "/" rule exists (a FIFO can live anywhere; DONT_SYNC: no
+// FUSE/NFS round trip); an fdinfo read only for fds whose rule asks for fdinfo lines (anon inodes
+// such as eventfds: few). Everything else costs just the readlink. A `measure` rule opens each
 // distinct pipe or FIFO inode once, only through a read-mode fd, and never by name: an O_PATH handle
 // to the fd's target (no ->open runs), checked to be a FIFO of the dev:inode just seen and still
 // behind a read-mode fd, is reopened through /proc/self/fd (fdhandle.h). So the holder cannot swap
@@ -36,10 +41,12 @@
 // FUSE / NFS file runs its ->flush (FUSE_FLUSH to the daemon, NFS writeback); and every copy runs
 // the LSM file_receive hook and may emit audit events. Single-fd peeks (peek.cc) may use
 // pidfd_getfd because the user asked for that one fd; the bulk walk does not unless asked.
-#include "errors.h"
+#include "napi_helpers.h"
 #include "fdhandle.h"
 
+#include <algorithm>
 #include <atomic>
+#include <iterator>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -67,15 +74,41 @@
 namespace ipci {
 namespace {
 
-enum : uint8_t { kPipe = 1, kSocket = 2, kFifo = 3, kMqueue = 4, kDevShm = 5 };
 enum : uint32_t { F_STAT = 1, F_STATUS = 2, F_CMDLINE = 4, F_MAPS = 8, F_TIMERS = 16, F_NETNS = 32, F_CWD = 64, F_EXE = 128 };
+
+// One fd rule as TypeScript passed it (core/kinds/kind.ts FdRule): the walk applies rules, it does
+// not know what they are for.
+struct FdRule {
+  uint8_t code = 0;
+  std::string link;       // readlink text starts with this ("/" for files)
+  bool exact = false;     // the whole link is `link`
+  bool bracket = false;   // identity from "[N]" at the end of the link
+  int type = 0;           // "/" links: 0 any, S_IFIFO or S_IFREG (statx through the link)
+  std::string under;      // "/" links: the path starts with this
+  bool mqueue = false;    // "/" links: one component on an mqueue filesystem
+  bool rw = false;        // no lstat: always read-write
+  bool measure = false;   // FIONREAD + F_GETPIPE_SZ once per distinct inode, through read-mode fds
+  std::vector<std::string> fdinfo;  // fdinfo lines to keep, by key
+};
+
+// A maps line is kept when it contains `text` (and is a shared "s" mapping when `shared`).
+struct MapsRule {
+  std::string text;
+  bool shared = false;
+};
 
 struct Options {
   std::string procRoot = "/proc";
   unsigned threads = 0;
   bool pidsGiven = false;
   std::vector<int32_t> pids;
-  bool readMaps = false, readTimers = false, readLinks = false, measurePipes = false;
+  bool readTimers = false, readLinks = false;
+  std::vector<FdRule> fdRules;      // which fds are reported (none: no fd table is read)
+  std::vector<MapsRule> mapsRules;  // which maps lines are kept (none: maps are not read)
+  std::vector<std::string> skipLinks;  // "/" links never statx-ed (a devpts terminal)
+  int16_t byCode[256];              // index into fdRules by code, -1 for none (indices: Options is copied)
+  bool anyMeasure = false, anyPathRule = false;
+  Options() { std::fill(std::begin(byCode), std::end(byCode), static_cast<int16_t>(-1)); }
   bool useGetfd = false;  // opt-in pidfd_getfd classification (see the header comment); off = passive
   double itemTimeoutMs = 5000;  // one process (or fd range) taking longer is given up
   double deadlineMs = 30000;    // the whole walk
@@ -90,6 +123,8 @@ struct ProcOut {
   int fdError = 0;
   uint32_t has = 0;
   std::string stat, status, cmdline, maps, timers, netns, cwd, exe;
+  // /proc files that could not be read (besides the process vanishing): file and errno
+  std::vector<std::pair<const char*, int>> errors;
   uint32_t thread = 0;
   size_t fdStart = 0, fdCount = 0;
   // fd-number ranges of a large fd table beyond the first one, walked in phase 2 by every thread.
@@ -121,11 +156,12 @@ struct FdCols {
   std::vector<uint8_t> kind, mode;
   std::vector<double> inode, dev;
   std::vector<int32_t> pathIndex;
+  std::vector<int32_t> infoIndex;
   std::vector<double> buffered, capacity;
-  std::vector<std::string> paths;
+  std::vector<std::string> paths, infos;
   void reserve(size_t n) {
     pid.reserve(n); fd.reserve(n); kind.reserve(n); mode.reserve(n);
-    inode.reserve(n); dev.reserve(n); pathIndex.reserve(n);
+    inode.reserve(n); dev.reserve(n); pathIndex.reserve(n); infoIndex.reserve(n);
   }
 };
 
@@ -256,19 +292,41 @@ bool ReadLinkAt(int dirfd, const char* name, char* link, size_t cap, std::string
   return true;
 }
 
-void KeepMapsLines(const char* p, size_t n, std::string& out) {
+// Keeps the maps lines some rule asks for ("start-end perms …": perms[3] 's' is a shared mapping).
+void KeepMapsLines(const char* p, size_t n, const std::vector<MapsRule>& rules, std::string& out) {
   const char* end = p + n;
   while (p < end) {
     const char* nl = static_cast<const char*>(memchr(p, '\n', end - p));
     const char* le = nl ? nl : end;
     size_t ll = le - p;
     const char* sp = static_cast<const char*>(memchr(p, ' ', ll));
-    // shared (perms "rw-s") unnamed shmem: MAP_SHARED|MAP_ANONYMOUS, hugetlb, memfd
-    bool anonShm = sp && sp + 4 < le && sp[4] == 's' &&
-                   (memmem(p, ll, " /dev/zero", 10) || memmem(p, ll, " /anon_hugepage", 15) || memmem(p, ll, " /memfd:", 8));
-    if (anonShm || memmem(p, ll, "/SYSV", 5) || memmem(p, ll, "/dev/shm/", 9)) {
-      if (!out.empty()) out.push_back('\n');
-      out.append(p, ll);
+    const bool shared = sp && sp + 4 < le && sp[4] == 's';
+    for (const MapsRule& r : rules) {
+      if ((!r.shared || shared) && memmem(p, ll, r.text.data(), r.text.size())) {
+        if (!out.empty()) out.push_back('\n');
+        out.append(p, ll);
+        break;
+      }
+    }
+    p = nl ? nl + 1 : end;
+  }
+}
+
+// The lines of an fdinfo text whose key ("key:\tvalue") is one of `keys`, newline-joined.
+void KeepFdinfoLines(const char* p, size_t n, const std::vector<std::string>& keys, std::string& out) {
+  const char* end = p + n;
+  while (p < end) {
+    const char* nl = static_cast<const char*>(memchr(p, '\n', end - p));
+    const char* le = nl ? nl : end;
+    const char* colon = static_cast<const char*>(memchr(p, ':', le - p));
+    if (colon) {
+      for (const std::string& k : keys) {
+        if (static_cast<size_t>(colon - p) == k.size() && memcmp(p, k.data(), k.size()) == 0) {
+          if (!out.empty()) out.push_back('\n');
+          out.append(p, le - p);
+          break;
+        }
+      }
     }
     p = nl ? nl + 1 : end;
   }
@@ -313,8 +371,12 @@ class Walker {
     names_.reserve(4096);
     // pidfd_getfd only when asked, and only on the real /proc (a captured tree's pids are not this machine's).
     getfd_ = sh.opt->useGetfd && sh.opt->procRoot == "/proc";
+    for (const FdRule& r : sh.opt->fdRules) {
+      if (!sockRule_ && r.link == "socket:[") sockRule_ = &r;
+      if (!pipeRule_ && r.link == "pipe:[") pipeRule_ = &r;
+    }
     int pp[2];
-    if ((getfd_ || sh.opt->measurePipes) && pipe2(pp, O_CLOEXEC) == 0) {
+    if ((getfd_ || sh.opt->anyMeasure) && pipe2(pp, O_CLOEXEC) == 0) {
       struct stat st;
       if (fstat(pp[0], &st) == 0) pipefsDev_ = st.st_dev;  // every anonymous pipe lives on the one pipefs
       close(pp[0]);
@@ -459,25 +521,31 @@ class Walker {
     p.has |= F_STAT;
     if (!Text(pdir, "status", p.status, p, F_STATUS)) return;
     if (!Text(pdir, "cmdline", p.cmdline, p, F_CMDLINE)) return;
-    if (opt.readMaps) {
+    if (!opt.mapsRules.empty()) {
       stage.store("maps", std::memory_order_relaxed);
       n = ReadAt(pdir, "maps", buf_);
       if (n >= 0) {
-        KeepMapsLines(buf_.data(), static_cast<size_t>(n), p.maps);
+        KeepMapsLines(buf_.data(), static_cast<size_t>(n), opt.mapsRules, p.maps);
         p.has |= F_MAPS;
       } else if (-n == ESRCH) {
         p.error = ESRCH;
         return;
+      } else {
+        p.errors.emplace_back("maps", static_cast<int>(-n));
       }
     }
     if (opt.readTimers && !Text(pdir, "timers", p.timers, p, F_TIMERS)) return;
     stage.store("ns/net", std::memory_order_relaxed);
     if (ReadLinkAt(pdir, "ns/net", link_, sizeof link_, p.netns)) p.has |= F_NETNS;
+    else p.errors.emplace_back("ns/net", errno);
     if (opt.readLinks) {
       stage.store("cwd", std::memory_order_relaxed);
       if (ReadLinkAt(pdir, "cwd", link_, sizeof link_, p.cwd)) p.has |= F_CWD;
+      else if (errno != ENOENT) p.errors.emplace_back("cwd", errno);  // ENOENT: a kernel thread or zombie has none
       if (ReadLinkAt(pdir, "exe", link_, sizeof link_, p.exe)) p.has |= F_EXE;
+      else if (errno != ENOENT) p.errors.emplace_back("exe", errno);
     }
+    if (opt.fdRules.empty()) return;  // no fd class wanted (a process-only walk)
     stage.store("fd", std::memory_order_relaxed);
     WalkFds(p, pdir);
   }
@@ -495,6 +563,7 @@ class Walker {
       p.error = ESRCH;
       return false;
     }
+    p.errors.emplace_back(file, static_cast<int>(-n));
     return true;
   }
 
@@ -618,54 +687,68 @@ class Walker {
     return VisitLink(p, fdDir, nm, static_cast<int32_t>(fdnum));
   }
 
-  // Passive path: any procRoot, any permissions.
+  // Passive path: any procRoot, any permissions. The first rule whose link prefix matches decides;
+  // "/" rules share one statx of the target (only FIFOs, regular files under a directory, or on an
+  // mqueue mount can match, so anything else is skipped after it).
   bool VisitLink(ProcOut& p, int fdDir, const char* nm, int32_t fdnum) {
     ssize_t n = readlinkat(fdDir, nm, link_, sizeof link_ - 1);
     if (n <= 0) return false;
-    const bool measure = sh_.opt->measurePipes;
-    uint64_t ino = 0, dev = 0;
-    uint8_t kind, mode;
-    int32_t pathIndex = -1;
-    const char c0 = link_[0];
-    if (c0 == 's') {
-      if (n <= 9 || memcmp(link_, "socket:[", 8) != 0 || link_[n - 1] != ']' || !ParseUint(link_ + 8, n - 9, ino)) return true;
-      Push(p.pid, fdnum, kSocket, 3, ino, 0, -1);
-      return true;
-    }
-    if (c0 == 'p') {
-      if (n <= 7 || memcmp(link_, "pipe:[", 6) != 0 || link_[n - 1] != ']' || !ParseUint(link_ + 6, n - 7, ino)) return true;
-      mode = LinkMode(fdDir, nm);
-      if (measure && (mode & 1) && Claim(Key{0, ino})) MeasureOpen(fdDir, nm, Key{0, ino}, pipefsDev_);
-      Push(p.pid, fdnum, kPipe, mode, ino, 0, -1);
-      return true;
-    }
-    if (c0 != '/') return true;  // anon_inode:…, and other pseudo files
-    if (n > 9 && memcmp(link_, "/dev/pts/", 9) == 0) return true;  // devpts holds only terminals
-    // Other /dev names (/dev/null, /dev/tty*, /dev/urandom) are still statx-ed: a FIFO can be made
-    // there, and they are ~0.4% of fds here (~10% of path fds), ~0.5 ms per 50k-fd walk to skip.
-    // Follows the link to the open file. AT_STATX_DONT_SYNC: FUSE / NFS answer from their attribute
-    // cache (type and inode never change) instead of a round trip that would hang on a dead server.
+    const Options& opt = *sh_.opt;
+    const size_t len = static_cast<size_t>(n);
+    bool statted = false;
     struct statx sx;
-    if (statx(fdDir, nm, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO, &sx) != 0) return true;
-    dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
-    if (S_ISFIFO(sx.stx_mode)) {
-      kind = kFifo;
-    } else if (!S_ISREG(sx.stx_mode)) {
-      return true;  // directories, devices
-    } else if (n > 9 && memcmp(link_, "/dev/shm/", 9) == 0) {
-      kind = kDevShm;
-    } else if (n > 1 && memchr(link_ + 1, '/', n - 1) == nullptr && IsMqueueDev(dev, fdDir, nm)) {
-      kind = kMqueue;
-    } else {
+    for (const FdRule& r : opt.fdRules) {
+      if (len < r.link.size() || memcmp(link_, r.link.data(), r.link.size()) != 0) continue;
+      if (r.exact && len != r.link.size()) continue;
+      uint64_t ino = 0, dev = 0;
+      if (r.bracket) {
+        const size_t pl = r.link.size();
+        if (len <= pl + 1 || link_[len - 1] != ']' || !ParseUint(link_ + pl, len - pl - 1, ino)) return true;
+      } else if (r.link == "/") {
+        if (!statted) {
+          for (const std::string& skip : opt.skipLinks)
+            if (len >= skip.size() && memcmp(link_, skip.data(), skip.size()) == 0) return true;
+          // Follows the link to the open file. AT_STATX_DONT_SYNC: FUSE / NFS answer from their
+          // attribute cache (type and inode never change) instead of a round trip that would hang
+          // on a dead server.
+          if (statx(fdDir, nm, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO, &sx) != 0) return true;
+          statted = true;
+        }
+        if (r.type && (sx.stx_mode & S_IFMT) != static_cast<unsigned>(r.type)) continue;
+        if (!r.under.empty() && (len <= r.under.size() || memcmp(link_, r.under.data(), r.under.size()) != 0)) continue;
+        ino = sx.stx_ino;
+        dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+        if (r.mqueue && (len < 2 || memchr(link_ + 1, '/', len - 1) != nullptr || !IsMqueueDev(dev, fdDir, nm))) continue;
+      }
+      const uint8_t mode = r.rw ? 3 : LinkMode(fdDir, nm);
+      // bracketed identities (pipes) live on the one pipefs; a path's target on its own device
+      if (r.measure && (mode & 1)) {
+        const Key key{r.bracket ? 0 : dev, ino};
+        if (Claim(key)) MeasureOpen(fdDir, nm, key, r.bracket ? pipefsDev_ : dev);
+      }
+      int32_t pathIndex = -1;
+      if (r.link == "/") {
+        pathIndex = static_cast<int32_t>(cols.paths.size());
+        cols.paths.emplace_back(link_, len);
+      }
+      int32_t infoIndex = -1;
+      if (!r.fdinfo.empty()) infoIndex = ReadFdinfo(fdDir, nm, r.fdinfo);
+      Push(p.pid, fdnum, r.code, mode, ino, dev, pathIndex, infoIndex);
       return true;
     }
-    ino = sx.stx_ino;
-    mode = LinkMode(fdDir, nm);
-    if (kind == kFifo && measure && (mode & 1) && Claim(Key{dev, ino})) MeasureOpen(fdDir, nm, Key{dev, ino}, dev);
-    pathIndex = static_cast<int32_t>(cols.paths.size());
-    cols.paths.emplace_back(link_, static_cast<size_t>(n));
-    Push(p.pid, fdnum, kind, mode, ino, dev, pathIndex);
     return true;
+  }
+
+  // The fdinfo lines a rule asks for, stored in cols.infos; -1 when the fd is gone or unreadable.
+  int32_t ReadFdinfo(int fdDir, const char* nm, const std::vector<std::string>& keys) {
+    char path[48];
+    snprintf(path, sizeof path, "../fdinfo/%s", nm);
+    ssize_t n = ReadAt(fdDir, path, buf_);
+    if (n <= 0) return -1;
+    std::string kept;
+    KeepFdinfoLines(buf_.data(), static_cast<size_t>(n), keys, kept);
+    cols.infos.push_back(std::move(kept));
+    return static_cast<int32_t>(cols.infos.size() - 1);
   }
 
   // The link's permission bits are the fd's f_mode: S_IRUSR read, S_IWUSR write.
@@ -774,37 +857,18 @@ class Walker {
     if (fstat(d, &st) != 0) return 1;
     int fl = fcntl(d, F_GETFL);
     if (fl < 0) return 1;
-    uint8_t mode = ModeOfFlags(fl);
-    const bool measure = sh_.opt->measurePipes;
-    int32_t pathIndex = -1;
-    uint8_t kind;
-    uint64_t dev = 0;
-    if (S_ISSOCK(st.st_mode)) {
-      kind = kSocket;
-      mode = 3;
-    } else if (S_ISFIFO(st.st_mode) && st.st_dev == pipefsDev_) {
-      kind = kPipe;
-      if (measure && (mode & 1) && Claim(Key{0, st.st_ino})) MeasureFd(d, Key{0, st.st_ino});
-    } else if (S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode)) {
-      ssize_t n = readlinkat(fdDir, nm, link_, sizeof link_ - 1);
-      if (n <= 0 || link_[0] != '/') return 1;
-      if (S_ISFIFO(st.st_mode)) {
-        kind = kFifo;
-        if (measure && (mode & 1) && Claim(Key{st.st_dev, st.st_ino})) MeasureFd(d, Key{st.st_dev, st.st_ino});
-      } else if (n > 9 && memcmp(link_, "/dev/shm/", 9) == 0) {
-        kind = kDevShm;
-      } else if (n > 1 && memchr(link_ + 1, '/', n - 1) == nullptr && IsMqueueFd(d)) {
-        kind = kMqueue;
-      } else {
-        return 1;
-      }
-      dev = st.st_dev;
-      pathIndex = static_cast<int32_t>(cols.paths.size());
-      cols.paths.emplace_back(link_, static_cast<size_t>(n));
-    } else {
-      return 1;  // ttys, directories, anon inodes …
+    // Sockets and pipes are classified from the copy (no readlink); everything else takes the
+    // passive path for this fd, so both paths give the same rows.
+    const bool sock = S_ISSOCK(st.st_mode);
+    const bool pipe = S_ISFIFO(st.st_mode) && st.st_dev == pipefsDev_;
+    const FdRule* r = sock ? sockRule_ : pipe ? pipeRule_ : nullptr;
+    if (!r) {
+      if (!sock && !pipe) VisitLink(p, fdDir, nm, fdnum);
+      return 1;
     }
-    Push(p.pid, fdnum, kind, mode, st.st_ino, dev, pathIndex);
+    const uint8_t mode = r->rw ? 3 : ModeOfFlags(fl);
+    if (r->measure && (mode & 1) && Claim(Key{0, st.st_ino})) MeasureFd(d, Key{0, st.st_ino});
+    Push(p.pid, fdnum, r->code, mode, st.st_ino, 0, -1, -1);
     return 1;
   }
 
@@ -821,7 +885,7 @@ class Walker {
 
   // ---- shared ----
 
-  void Push(int32_t pid, int32_t fdnum, uint8_t kind, uint8_t mode, uint64_t ino, uint64_t dev, int32_t pathIndex) {
+  void Push(int32_t pid, int32_t fdnum, uint8_t kind, uint8_t mode, uint64_t ino, uint64_t dev, int32_t pathIndex, int32_t infoIndex) {
     cols.pid.push_back(pid);
     cols.fd.push_back(fdnum);
     cols.kind.push_back(kind);
@@ -829,6 +893,7 @@ class Walker {
     cols.inode.push_back(static_cast<double>(ino));
     cols.dev.push_back(static_cast<double>(dev));
     cols.pathIndex.push_back(pathIndex);
+    cols.infoIndex.push_back(infoIndex);
   }
 
   // True when this thread should measure the pipe/FIFO (nobody else has or is measuring it).
@@ -861,6 +926,8 @@ class Walker {
   bool getfd_ = false;
   uint64_t pipefsDev_ = 0;
   Fd pidfd_;  // only ever open with useGetfd
+  const FdRule* sockRule_ = nullptr;  // the rules the pidfd_getfd path applies to the copies it classifies
+  const FdRule* pipeRule_ = nullptr;
   Fd selfFd_;  // /proc/self/fd, opened on the first pipe measured
   Meas* claimed_ = nullptr;  // the entry of the last successful Claim, until its Store
   ProcOut cur_;              // the process being walked (phase 1), handed over by Run
@@ -931,7 +998,7 @@ class WalkWorker : public PromiseWorker {
     }
     sh.procs = &procs;
     sh.procDone.assign(procs.size(), 0);
-    if (opt_.measurePipes)
+    if (opt_.anyMeasure)
       for (auto& s : sh.shards) s.meas.reserve(128);  // 8k pipes before a shard rehashes
     for (unsigned i = 0; i < n; i++) job.walkers.emplace_back(new Walker(sh, i));
     job.running.assign(n, 0);
@@ -1099,10 +1166,18 @@ class WalkWorker : public PromiseWorker {
         } else {
           out_.pathIndex.push_back(-1);
         }
+        int32_t ii = c.infoIndex[r];
+        if (ii >= 0) {
+          out_.infoIndex.push_back(static_cast<int32_t>(out_.infos.size()));
+          out_.infos.push_back(std::move(c.infos[ii]));
+        } else {
+          out_.infoIndex.push_back(-1);
+        }
         double b = -1, cap = -1;
-        uint8_t k = c.kind[r];
-        if (opt_.measurePipes && (k == kPipe || k == kFifo)) {
-          const Meas* m = sh.Find(Key{k == kPipe ? 0 : static_cast<uint64_t>(c.dev[r]), static_cast<uint64_t>(c.inode[r])});
+        const int16_t ri = opt_.byCode[c.kind[r]];
+        const FdRule* rule = ri >= 0 ? &opt_.fdRules[static_cast<size_t>(ri)] : nullptr;
+        if (rule && rule->measure) {
+          const Meas* m = sh.Find(Key{rule->bracket ? 0 : static_cast<uint64_t>(c.dev[r]), static_cast<uint64_t>(c.inode[r])});
           if (m) {
             b = m->buffered;
             cap = m->capacity;
@@ -1138,6 +1213,16 @@ class WalkWorker : public PromiseWorker {
       str(F_NETNS, "netns", p.netns);
       str(F_CWD, "cwd", p.cwd);
       str(F_EXE, "exe", p.exe);
+      if (!p.errors.empty()) {
+        Napi::Array errs = Napi::Array::New(env, p.errors.size());
+        for (uint32_t e = 0; e < p.errors.size(); e++) {
+          Napi::Object eo = Napi::Object::New(env);
+          eo.Set("file", Napi::String::New(env, p.errors[e].first));
+          eo.Set("code", Napi::String::New(env, ErrnoName(p.errors[e].second)));
+          errs.Set(e, eo);
+        }
+        o.Set("errors", errs);
+      }
       procs.Set(i++, o);
     }
     Napi::Object fds = Napi::Object::New(env);
@@ -1148,6 +1233,7 @@ class WalkWorker : public PromiseWorker {
     fds.Set("inode", Typed<Napi::Float64Array>(env, out_.inode));
     fds.Set("dev", Typed<Napi::Float64Array>(env, out_.dev));
     fds.Set("pathIndex", Typed<Napi::Int32Array>(env, out_.pathIndex));
+    fds.Set("infoIndex", Typed<Napi::Int32Array>(env, out_.infoIndex));
     fds.Set("buffered", Typed<Napi::Float64Array>(env, out_.buffered));
     fds.Set("capacity", Typed<Napi::Float64Array>(env, out_.capacity));
     Napi::Array paths = Napi::Array::New(env, out_.paths.size());
@@ -1156,19 +1242,14 @@ class WalkWorker : public PromiseWorker {
     res.Set("processes", procs);
     res.Set("fds", fds);
     res.Set("paths", paths);
+    Napi::Array infos = Napi::Array::New(env, out_.infos.size());
+    for (uint32_t j = 0; j < out_.infos.size(); j++) infos.Set(j, Napi::String::New(env, out_.infos[j]));
+    res.Set("infos", infos);
     res.Set("elapsedMs", Napi::Number::New(env, elapsedMs_));
     res.Set("threads", Napi::Number::New(env, threads_));
     return res;
   }
 
-
- private:
-  template <typename TA, typename T>
-  static TA Typed(Napi::Env env, const std::vector<T>& v) {
-    TA a = TA::New(env, v.size());
-    if (!v.empty()) memcpy(a.Data(), v.data(), v.size() * sizeof(T));
-    return a;
-  }
 
   bool ListPids(int rootFd, std::vector<ProcOut>& procs) {
     int fd = openat(rootFd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1211,6 +1292,77 @@ bool GetBool(const Napi::Object& o, const char* k) {
   return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : false;
 }
 
+std::string GetString(const Napi::Object& o, const char* k) {
+  Napi::Value v = o.Get(k);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
+}
+
+std::vector<std::string> GetStrings(Napi::Env env, const Napi::Object& o, const char* k) {
+  std::vector<std::string> out;
+  Napi::Value v = o.Get(k);
+  if (v.IsUndefined()) return out;
+  if (!v.IsArray()) ThrowType(env, "rule lists must be arrays of strings");
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Value x = a.Get(i);
+    if (!x.IsString()) ThrowType(env, "rule lists must be arrays of strings");
+    out.push_back(x.As<Napi::String>().Utf8Value());
+  }
+  return out;
+}
+
+// fdRules, mapsRules, skipLinks (core/kinds/kind.ts FdRule, MapsRule): checked, then indexed.
+void ParseRules(Napi::Env env, const Napi::Object& o, Options& opt) {
+  Napi::Value fr = o.Get("fdRules");
+  if (!fr.IsUndefined()) {
+    if (!fr.IsArray()) ThrowType(env, "options.fdRules must be an array");
+    Napi::Array a = fr.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      if (!a.Get(i).IsObject()) ThrowType(env, "options.fdRules must hold objects");
+      Napi::Object r = a.Get(i).As<Napi::Object>();
+      FdRule rule;
+      Napi::Value code = r.Get("code");
+      if (!code.IsNumber()) ThrowType(env, "fdRules[].code must be a number");
+      const int c = code.As<Napi::Number>().Int32Value();
+      if (c < 1 || c > 255) ThrowType(env, "fdRules[].code must be in [1, 255]");
+      rule.code = static_cast<uint8_t>(c);
+      rule.link = GetString(r, "link");
+      if (rule.link.empty()) ThrowType(env, "fdRules[].link must be a non-empty string");
+      rule.exact = GetBool(r, "exact");
+      rule.bracket = GetBool(r, "bracket");
+      const std::string type = GetString(r, "type");
+      rule.type = type == "fifo" ? S_IFIFO : type == "reg" ? S_IFREG : 0;
+      rule.under = GetString(r, "under");
+      rule.mqueue = GetBool(r, "mqueue");
+      rule.rw = GetBool(r, "rw");
+      rule.measure = GetBool(r, "measure");
+      rule.fdinfo = GetStrings(env, r, "fdinfo");
+      opt.fdRules.push_back(std::move(rule));
+    }
+  }
+  Napi::Value mr = o.Get("mapsRules");
+  if (!mr.IsUndefined()) {
+    if (!mr.IsArray()) ThrowType(env, "options.mapsRules must be an array");
+    Napi::Array a = mr.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      if (!a.Get(i).IsObject()) ThrowType(env, "options.mapsRules must hold objects");
+      Napi::Object r = a.Get(i).As<Napi::Object>();
+      MapsRule rule{GetString(r, "text"), GetBool(r, "shared")};
+      if (rule.text.empty()) ThrowType(env, "mapsRules[].text must be a non-empty string");
+      opt.mapsRules.push_back(std::move(rule));
+    }
+  }
+  opt.skipLinks = GetStrings(env, o, "skipLinks");
+  std::fill(std::begin(opt.byCode), std::end(opt.byCode), static_cast<int16_t>(-1));
+  for (size_t i = 0; i < opt.fdRules.size(); i++) {
+    const FdRule& r = opt.fdRules[i];
+    if (opt.byCode[r.code] >= 0) ThrowType(env, "fdRules[].code must be unique");
+    opt.byCode[r.code] = static_cast<int16_t>(i);
+    opt.anyMeasure = opt.anyMeasure || r.measure;
+    opt.anyPathRule = opt.anyPathRule || r.link == "/";
+  }
+}
+
 }  // namespace
 
 Napi::Value WalkProc(const Napi::CallbackInfo& info) {
@@ -1237,10 +1389,9 @@ Napi::Value WalkProc(const Napi::CallbackInfo& info) {
         opt.pids.push_back(v.As<Napi::Number>().Int32Value());
       }
     }
-    opt.readMaps = GetBool(o, "readMaps");
     opt.readTimers = GetBool(o, "readTimers");
     opt.readLinks = GetBool(o, "readLinks");
-    opt.measurePipes = GetBool(o, "measurePipes");
+    ParseRules(env, o, opt);
     opt.useGetfd = GetBool(o, "useGetfd");
     Napi::Value it = o.Get("itemTimeoutMs");
     if (it.IsNumber() && it.As<Napi::Number>().DoubleValue() > 0) opt.itemTimeoutMs = it.As<Napi::Number>().DoubleValue();

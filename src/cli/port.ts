@@ -41,8 +41,10 @@ function containerText(c: ContainerInfo | null): string {
   return `${c.runtime}${c.name !== null ? ' ' + e(c.name) : ''}${id}${pod}${c.rootlessUid !== null ? `, rootless uid ${c.rootlessUid}` : ''}`;
 }
 
-const dispositionText = (d: { disposition: string; blocked: boolean }) =>
-  ({ caught: 'caught (a handler runs)', ignored: 'ignored (no effect)', default: 'default (terminates)' })[d.disposition] + (d.blocked ? ', blocked (stays pending)' : '');
+const dispositionText = (d: { disposition: string; blocked: boolean; handledBy?: string }) =>
+  d.handledBy
+    ? `caught (${d.handledBy.toLowerCase()}: the process reads it)`
+    : ({ caught: 'caught (a handler runs)', ignored: 'ignored (no effect)', default: 'default (terminates)' } as Record<string, string>)[d.disposition] + (d.blocked ? ', blocked (stays pending)' : '');
 
 /** The listener list for people: one block per listener, one line per holder. */
 export function renderListeners(port: number, listeners: readonly PortListener[], ownNetns: string | null): string {

@@ -1,11 +1,12 @@
 // `ipc-inspector snapshot [--json] [--kind K…] [--pid P…] [--no-native] [--all-processes]`:
-// one snapshot, as a table grouped by kind (like `ss` / `lsipc`; the columns come from
-// core/columns.ts) or as the snapshot contract JSON. Every string that comes from a process
+// one snapshot, as a table grouped by kind (like `ss` / `lsipc`; the columns are each kind's,
+// core/kinds) or as the snapshot contract JSON. Every string that comes from a process
 // (comm, paths, names) goes through escapeControl: the table is always one line per channel.
 import type { Channel, ChannelKind, ProcessInfo, Snapshot } from '../core/model';
 import { CHANNEL_KINDS } from '../core/model';
-import { COLUMNS, columnValue, type Column } from '../core/columns';
+import { COMMON_COLUMNS, columnValue, formatValue, type Column } from '../core/columns';
 import { endpointLabel, escapeControl, kindTitle } from '../core/format';
+import { kindOf } from '../core/kinds';
 import { safeJson } from '../core/escape';
 import { takeSnapshot, type SnapshotOptions } from '../core/snapshot';
 import { parseKinds, parseOptions, parsePids, SELECT_OPTIONS, usageLines, type Parsed } from './args';
@@ -29,32 +30,22 @@ export function snapshotOptions(p: Parsed): SnapshotOptions {
   return opts;
 }
 
-// Columns the table leaves out (still in --json): per-object details that make rows too wide.
-const HIDDEN = new Set(['uid', 'netns', 'lastSendTime', 'lastRecvTime', 'dev', 'deleted', 'peerInode', 'family', 'lastPid', 'orphaned']);
-
-/** Columns of the table for one kind: ID, the kind's columns from core/columns, ENDPOINTS last. */
-export function tableColumns(kind: ChannelKind): Column[] {
-  const own = COLUMNS[kind].filter((c) => !HIDDEN.has(c.id) && !(c.id === 'inode' && kind !== 'fifo'));
-  return [
-    { id: 'id', label: 'ID', type: 'string', help: 'Stable id' },
-    ...own,
-    { id: 'endpoints', label: 'ENDPOINTS', type: 'string', help: 'Processes holding an end' },
-  ];
+/** Columns of the table for one kind: ID, the kind's columns (core/kinds) but the wide ones (still in --json), ENDPOINTS last. */
+export function tableColumns(kind: ChannelKind): Column<Channel>[] {
+  const [id, , endpoints] = COMMON_COLUMNS as readonly Column<Channel>[];
+  return [id, ...kindOf(kind).columns.filter((c) => !c.wide), endpoints];
 }
 
 /** One cell: text, never more than one line. */
-export function cell(ch: Channel, col: Column, procs: ReadonlyMap<number, ProcessInfo>): string {
+export function cell(ch: Channel, col: Column<Channel>, procs: ReadonlyMap<number, ProcessInfo>): string {
   if (col.id === 'endpoints') {
     if (ch.endpoints.length === 0) return '-';
     return ch.endpoints.map((e) => endpointLabel(e, procs.get(e.pid))).join(', ');
   }
   const v = columnValue(ch, col.id);
   if (v === undefined || v === null) return '-';
-  if (col.id === 'key' && typeof v === 'number') return '0x' + (v >>> 0).toString(16).padStart(8, '0');
-  if (col.id === 'abstract' && typeof v === 'string') return '@' + escapeControl(v);
   if (Array.isArray(v)) return v.map((x) => escapeControl(String(x))).join(',');
-  if (typeof v === 'boolean') return v ? 'yes' : 'no';
-  return escapeControl(String(v));
+  return formatValue(col, v, ch);
 }
 
 function pad(s: string, w: number, right: boolean): string {

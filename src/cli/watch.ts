@@ -5,6 +5,7 @@
 //         `~` changed (with `field: old → new`); processes as `+ process comm[pid]`.
 //   --json: one SnapshotDiff per line (NDJSON); the first is relative to nothing (everything
 //         added), later ones are printed only when something changed.
+import { SIGNAL_SETS, signalsIn } from '../core/signalSets';
 import type { Channel, ProcessInfo, Snapshot, SnapshotDiff } from '../core/model';
 import { diffSnapshots } from '../core/diff';
 import { channelDescription, channelLabel, escapeControl, processLabel } from '../core/format';
@@ -56,17 +57,17 @@ export function channelChanges(
   return out;
 }
 
-const SIGNAL_SETS = ['pending', 'shdPending', 'blocked', 'ignored', 'caught'] as const;
-
 export function processChanges(prev: ProcessInfo, next: ProcessInfo): string[] {
   const out: string[] = [];
   if (prev.comm !== next.comm) out.push(`comm: ${escapeControl(prev.comm)} → ${escapeControl(next.comm)}`);
   if (prev.state !== next.state) out.push(`state: ${prev.state} → ${next.state}`);
   if (prev.tracerPid !== next.tracerPid) out.push(`tracer: ${prev.tracerPid || '-'} → ${next.tracerPid || '-'}`);
-  for (const s of SIGNAL_SETS) {
-    const added = next.signals[s].filter((x) => !prev.signals[s].includes(x));
-    const removed = prev.signals[s].filter((x) => !next.signals[s].includes(x));
-    if (added.length || removed.length) out.push(`${s}: ${[...added.map((x) => '+' + x), ...removed.map((x) => '-' + x)].join(' ')}`);
+  for (const set of SIGNAL_SETS) {
+    const a = signalsIn(prev.signals, set);
+    const b = signalsIn(next.signals, set);
+    const added = b.filter((x) => !a.includes(x));
+    const removed = a.filter((x) => !b.includes(x));
+    if (added.length || removed.length) out.push(`${set.key}: ${[...added.map((x) => '+' + x), ...removed.map((x) => '-' + x)].join(' ')}`);
   }
   if (JSON.stringify(prev.timers) !== JSON.stringify(next.timers)) out.push(`timers: ${prev.timers.length} → ${next.timers.length}`);
   return out;

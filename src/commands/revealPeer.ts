@@ -7,7 +7,10 @@ import { Services, targetNode } from './services';
 export function register(s: Services): vscode.Disposable {
   return vscode.commands.registerCommand('ipcInspector.revealPeer', async (arg?: unknown) => {
     const node = targetNode(s, arg);
-    if (!(node instanceof ChannelNode || node instanceof EndpointNode)) return undefined;
+    if (!(node instanceof ChannelNode || node instanceof EndpointNode)) {
+      void s.ui.info('IPC Inspector: select a channel or an endpoint to reveal its peer.');
+      return undefined;
+    }
     // Map a node of either view onto the Channels view's node for the same channel/endpoint.
     const chNode = s.channelsTree.findChannel(node.channel.id);
     const own = chNode && node instanceof EndpointNode ? s.channelsTree.endpointNode(chNode, node.endpoint) : chNode;

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { ProcessInfo } from '../core/model';
 import { runSignal, type SendSignalResult } from '../core/actions';
 import { SIGNALS } from '../core/signals';
-import { processLabel } from '../views/nodes';
+import { processLabel } from '../core/format';
 import { extensionRunnerEnv } from './actionEnv';
 import { ensureSnapshot, pick, resolvePid, Services } from './services';
 
@@ -21,7 +21,7 @@ export function register(s: Services): vscode.Disposable {
       const items = [...snapshot.processes]
         .sort((a, b) => a.pid - b.pid)
         .map((p) => ({
-          label: processLabel(p, p.pid),
+          label: processLabel(p.pid, p),
           description: `${p.user}${p.state ? ' · ' + p.state : ''}`,
           detail: p.cmdline.join(' '),
           pid: p.pid,
@@ -49,7 +49,7 @@ export function register(s: Services): vscode.Disposable {
         const state = caught.has(sig.name) ? 'caught' : ignored.has(sig.name) ? 'ignored' : blocked.has(sig.name) ? 'blocked' : `default: ${sig.action}`;
         return { label: sig.name, description: `${sig.number} · ${state}`, detail: sig.description, sig: sig.name };
       });
-      const chosen = await pick(s, `Signal for ${processLabel(proc, proc.pid)}`, items, { placeHolder: 'signal name or number' });
+      const chosen = await pick(s, `Signal for ${processLabel(proc.pid, proc)}`, items, { placeHolder: 'signal name or number' });
       if (!chosen) return undefined;
       signal = chosen.sig;
     }

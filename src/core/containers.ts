@@ -1,7 +1,7 @@
 // Which container a process runs in: the cgroup path says the runtime and id
 // (parsers/cgroup.ts); the runtime's state on disk says the name, the Kubernetes pod, and
-// confirms guesses the path alone cannot settle. Every state file goes through safeFile.ts
-// (O_NOFOLLOW|O_NONBLOCK, fstat: regular, owner, size cap; never mapped) — rootless runtimes keep
+// confirms guesses the path alone cannot settle. Every state file goes through untrustedFiles.ts
+// (an O_PATH handle, fstat: regular, owner, size cap, then reopened read-only; never mapped) — rootless runtimes keep
 // theirs under the user's home, where the user controls everything, so those must be owned by
 // that user and only ever yield a name. Nothing here blocks: all reads are async.
 //
@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerInfo, ContainerRuntime } from './model';
 import { containerCandidates, type CgroupContainer } from './parsers/cgroup';
-import { parseJson, readParsed } from './safeFile';
+import { parseJson, readParsed } from './untrustedFiles';
 
 export interface ContainerStateOptions {
   /** Root under which the runtimes' state lives (`var/lib/docker`, `run/containerd`, …). Default `/`; tests point it at captured trees. */

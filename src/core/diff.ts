@@ -3,10 +3,14 @@
 // canonical order takeSnapshot produces (channels by kind then id, processes by pid).
 import type { Channel, Endpoint, ProcessInfo, Snapshot, SnapshotDiff } from './model';
 import { CHANNEL_KINDS, SNAPSHOT_VERSION } from './model';
+import { KINDS, kindOfId } from './kinds';
 
 const KIND_ORDER = new Map<string, number>(CHANNEL_KINDS.map((k, i) => [k, i]));
 
-/** Canonical channel order (kind, then inode / id) shared by takeSnapshot and applyDiff. */
+/**
+ * Canonical channel order (kind, then inode / id) shared by takeSnapshot and applyDiff. Channels
+ * that carry an `inode` sort by it (a kind's `inodeOfId` says which ids name one), the rest by id.
+ */
 export function compareChannels(a: Channel, b: Channel): number {
   if (a.kind !== b.kind) return KIND_ORDER.get(a.kind)! - KIND_ORDER.get(b.kind)!;
   // inode-keyed channels first, by inode (numeric); then the rest (TIME-WAIT, SysV, POSIX) by id
@@ -16,17 +20,11 @@ export function compareChannels(a: Channel, b: Channel): number {
   return a.id === b.id ? 0 : a.id < b.id ? -1 : 1;
 }
 
-/** A stand-in with the sort key of the channel whose id this is (for binary search by id). */
+/** A stand-in with the sort key of the channel whose id this is (for binary search by id): its kind says which ids name an inode. */
 function probeFor(id: string): Channel {
-  const colon = id.indexOf(':');
-  const kind = id.slice(0, colon);
-  const last = id.slice(id.lastIndexOf(':') + 1);
-  let inode = 0;
-  if (kind === 'pipe' || kind === 'fifo' || kind === 'anon-shm' || kind === 'unix' || kind === 'tcp' || kind === 'udp') {
-    const n = Number(last);
-    if (Number.isInteger(n) && n > 0 && (kind === 'fifo' || kind === 'anon-shm' || colon === id.lastIndexOf(':'))) inode = n;
-  }
-  return { id, kind, inode } as unknown as Channel;
+  const kind = kindOfId(id);
+  const inode = kind ? KINDS[kind].inodeOfId(id.slice(kind.length + 1)) : 0;
+  return { id, kind: kind ?? id.slice(0, id.indexOf(':')), inode } as unknown as Channel;
 }
 
 /** Index of the channel with this id in a canonically sorted array, or -1. */

@@ -4,24 +4,21 @@
 
 export const SNAPSHOT_VERSION = 1;
 
-export const CHANNEL_KINDS = [
-  'pipe',
-  'fifo',
-  'sysv-msg',
-  'posix-mq',
-  'sysv-shm',
-  'posix-shm',
-  'anon-shm',
-  'sysv-sem',
-  'posix-sem',
-  'unix',
-  'tcp',
-  'udp',
-] as const;
-export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+// The channel kinds, their channel types and everything else known about each kind live in
+// core/kinds/<kind>.ts, registered in core/kinds/index.ts (the canonical order of CHANNEL_KINDS).
+export { CHANNEL_KINDS, isChannelKind } from './kinds';
+export type * from './kinds';
+import type { Channel, ChannelKind } from './kinds';
 
-export function isChannelKind(v: unknown): v is ChannelKind {
-  return typeof v === 'string' && (CHANNEL_KINDS as readonly string[]).includes(v);
+/**
+ * A value that could not be read: which field of its channel or process is missing (null), and
+ * the call that failed with its errno name — `{field: 'values', syscall: 'semctl', code: 'EACCES'}`.
+ * The views say why a value is missing instead of leaving it blank (lsfd's error rows).
+ */
+export interface ReadError {
+  field: string;
+  syscall: string;
+  code: string;
 }
 
 /** How a process holds an end: read, write or both (from the fd link's mode bits or fdinfo flags). */
@@ -43,6 +40,12 @@ export interface SignalState {
   blocked: string[];
   ignored: string[];
   caught: string[];
+  /**
+   * Signals the process reads through a signalfd (fdinfo `sigmask` of its signalfds): blocked on
+   * purpose and handled. Always present in snapshots ([] when none); optional in the type only so
+   * that hand-made values compile.
+   */
+  signalfd?: string[];
   /** SigQ: queued signals / limit for the real uid. */
   queued: number | null;
   queueLimit: number | null;
@@ -95,6 +98,8 @@ export interface ProcessInfo {
   pidns?: string | null;
   /** Network namespace inode (`readlink /proc/PID/ns/net`), as text; null when unreadable. */
   netns?: string | null;
+  /** What could not be read of it (its fds without permission, its maps): present only when something failed. */
+  errors?: ReadError[];
 }
 
 /**
@@ -118,216 +123,14 @@ export interface ContainerInfo {
   cgroup: string;
 }
 
-interface ChannelBase {
+export interface ChannelBase {
   /** Stable across snapshots for the same kernel object. */
   id: string;
   kind: ChannelKind;
   endpoints: Endpoint[];
+  /** Values of it that could not be read (they are null): present only when something failed. */
+  errors?: ReadError[];
 }
-
-export interface PipeChannel extends ChannelBase {
-  kind: 'pipe';
-  inode: number;
-  /** FIONREAD on the pipe; null when it could not be opened (no native addon, no permission). */
-  bufferedBytes: number | null;
-  /** F_GETPIPE_SZ; null when unknown. */
-  capacity: number | null;
-}
-
-export interface FifoChannel extends ChannelBase {
-  kind: 'fifo';
-  inode: number;
-  /** Device of the filesystem holding the FIFO, `major:minor`. */
-  dev: string;
-  path: string;
-  /** The FIFO's name was unlinked while still open. */
-  deleted: boolean;
-  bufferedBytes: number | null;
-  capacity: number | null;
-}
-
-export interface SysvMsgChannel extends ChannelBase {
-  kind: 'sysv-msg';
-  key: number;
-  msqid: number;
-  messages: number;
-  bytes: number;
-  maxBytes: number;
-  lastSendPid: number;
-  lastRecvPid: number;
-  uid: number;
-  owner: string;
-  /** Permission bits as octal text, e.g. `0660`. */
-  mode: string;
-  lastSendTime: string | null;
-  lastRecvTime: string | null;
-}
-
-export interface PosixMqChannel extends ChannelBase {
-  kind: 'posix-mq';
-  /** Name without the leading slash, as in /dev/mqueue. */
-  name: string;
-  messages: number | null;
-  maxMessages: number | null;
-  messageSize: number | null;
-  /** QSIZE: bytes queued. */
-  bytes: number | null;
-  notifyPid: number | null;
-  uid: number | null;
-  owner: string | null;
-  mode: string | null;
-}
-
-export interface SysvShmChannel extends ChannelBase {
-  kind: 'sysv-shm';
-  key: number;
-  shmid: number;
-  size: number;
-  attachCount: number;
-  creatorPid: number;
-  lastPid: number;
-  uid: number;
-  owner: string;
-  mode: string;
-  /** Marked for removal (IPC_RMID done, still attached). */
-  destroyed: boolean;
-  /** Creator gone and nothing attached: probably leaked. */
-  orphaned: boolean;
-}
-
-export interface PosixShmChannel extends ChannelBase {
-  kind: 'posix-shm';
-  name: string;
-  size: number;
-  uid: number;
-  owner: string;
-  mode: string;
-}
-
-/**
- * Shared memory with no name in /dev/shm or SysV: a MAP_SHARED|MAP_ANONYMOUS region inherited
- * across fork() (maps path `/dev/zero (deleted)`, e.g. PostgreSQL's shared buffers), a shared
- * anonymous hugetlb mapping (`/anon_hugepage (deleted)`) or a memfd (`/memfd:NAME (deleted)`,
- * often passed over a Unix socket). Only shared (`s`) mappings count, grouped by dev:inode; it is
- * a channel only when at least two distinct processes map it.
- */
-export interface AnonShmChannel extends ChannelBase {
-  kind: 'anon-shm';
-  /** `/dev/zero`, `anon_hugepage` or `memfd:NAME` (NAME is program-chosen text: escape at display). */
-  name: string;
-  /** Inode of the shmem/hugetlbfs object (the maps line's inode column). */
-  inode: number;
-  /** Device `major:minor` as in the maps line (e.g. `00:01` for shmem). */
-  dev: string;
-  /** Largest mapping length seen in bytes (a process may map only part of the object). */
-  size: number;
-}
-
-export interface SysvSemChannel extends ChannelBase {
-  kind: 'sysv-sem';
-  key: number;
-  semid: number;
-  nsems: number;
-  /** Per semaphore (GETALL); null without the native addon or read permission. */
-  values: number[] | null;
-  /** Processes waiting for each value to increase (GETNCNT). */
-  waitingForIncrease: number[] | null;
-  /** Processes waiting for each value to become zero (GETZCNT). */
-  waitingForZero: number[] | null;
-  /** Last pid that operated on each semaphore (GETPID). */
-  lastPid: number[] | null;
-  uid: number;
-  owner: string;
-  mode: string;
-}
-
-export interface PosixSemChannel extends ChannelBase {
-  kind: 'posix-sem';
-  name: string;
-  /** The counter (read from the file's glibc sem_t); null when unreadable or not a semaphore. */
-  value: number | null;
-  uid: number;
-  owner: string;
-  mode: string;
-  /** Present when /dev/shm/sem.NAME is not a readable semaphore: what is wrong (wrong size or type, unreadable). Text built from a name another user chose: escape at display. */
-  error?: string;
-}
-
-export type UnixType = 'stream' | 'dgram' | 'seqpacket';
-
-export interface UnixChannel extends ChannelBase {
-  kind: 'unix';
-  inode: number;
-  type: UnixType;
-  /** Filesystem path when bound to one. */
-  path?: string;
-  /** Abstract name (without the leading NUL / `@`) when bound in the abstract namespace. */
-  abstract?: string;
-  /** `listen`, `connected`, `unconnected`, `connecting`, `disconnecting`. */
-  state: string;
-  /** Channel id of the other end (`unix:INODE`), when connected. */
-  peer?: string;
-  peerInode?: number;
-  /** Bytes (stream) or datagrams waiting to be read; for a listener, pending connections. */
-  recvQueue: number | null;
-  sendQueue: number | null;
-  netns: string;
-  /**
-   * The file the socket is bound to, as the kernel keeps it (sock_diag UNIX_DIAG_VFS, native
-   * only): its inode and device `major:minor`. Compared with what `path` names now, it tells a
-   * socket whose path was unlinked or taken over by another socket.
-   */
-  boundInode?: number;
-  boundDev?: string;
-}
-
-export interface InetChannel extends ChannelBase {
-  kind: 'tcp' | 'udp';
-  family: 4 | 6;
-  /** `addr:port`, IPv6 in brackets: `[::1]:8080`. */
-  local: string;
-  remote: string;
-  /** TCP state names as ss prints them (ESTAB, LISTEN, TIME-WAIT, …); UDP: UNCONN or ESTAB. */
-  state: string;
-  recvQueue: number;
-  sendQueue: number;
-  inode: number;
-  /** Network namespace inode (`readlink /proc/PID/ns/net`), as text. */
-  netns: string;
-  /** The other end's channel id when both ends were seen (see `peerMatch`); absent when unknown or ambiguous. */
-  peer?: string;
-  /**
-   * Set with `peer` when the other end is NOT a plain pair in this namespace: its network
-   * namespace (differs from `netns` across namespaces). Absent for same-namespace pairs: `netns`.
-   */
-  peerNetns?: string;
-  /**
-   * How `peer` was found, when not the swapped (local, remote) pair in this same namespace
-   * (absent then): `tuple-netns` — the swapped pair in another namespace, the only such socket
-   * machine-wide and not a loopback address (veth, bridges); `conntrack` — a NAT entry (DNAT of a
-   * published port) of the namespace that translated it maps one end's tuple onto the other's.
-   */
-  peerMatch?: 'tuple-netns' | 'conntrack';
-  /**
-   * A user-space port proxy (docker-proxy) relays this connection: the channel id of the proxy's
-   * other socket for the same connection, when the proxy holds exactly one connection on each side.
-   */
-  relay?: string;
-  uid: number;
-}
-
-export type Channel =
-  | PipeChannel
-  | FifoChannel
-  | SysvMsgChannel
-  | PosixMqChannel
-  | SysvShmChannel
-  | PosixShmChannel
-  | AnonShmChannel
-  | SysvSemChannel
-  | PosixSemChannel
-  | UnixChannel
-  | InetChannel;
 
 export interface Capabilities {
   /** The native addon loaded; `nativeError` says why not. */

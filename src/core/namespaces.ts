@@ -7,7 +7,7 @@
 // ~100 µs through fs.promises (four thread-pool round trips per file on a 2-core machine). They are
 // procfs files (no other user can redirect or stall them), and on the main thread the loop yields
 // to the event loop every few milliseconds. The runtimes' state files, which other users may
-// influence, are read asynchronously through containers.ts / safeFile.ts, once per container.
+// influence, are read asynchronously through containers.ts / untrustedFiles.ts, once per container.
 // A process's pid namespace never changes, so `pidns` is cached per (pid, start time); its
 // cgroup can (migration), so that is read every time.
 import * as fs from 'node:fs';

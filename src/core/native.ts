@@ -8,16 +8,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-
-/** fd kinds the walk reports (everything else, e.g. regular files and ttys, is skipped). */
-export const enum FdKind {
-  Pipe = 1,
-  Socket = 2,
-  Fifo = 3,
-  Mqueue = 4,
-  /** A file under /dev/shm (POSIX shm object or `sem.NAME`). */
-  DevShm = 5,
-}
+import type { FdRule, MapsRule } from './kinds/kind';
 
 /** Mode bits as the walk reports them: 1 = read, 2 = write, 3 = both. */
 export const MODE_R = 1;
@@ -30,14 +21,21 @@ export interface ProcWalkOptions {
   threads: number;
   /** Only these pids (empty = all). */
   pids?: number[];
-  /** Read /proc/PID/maps and keep only SysV shm, /dev/shm and shared (`s`) /dev/zero, /anon_hugepage, /memfd: lines. */
-  readMaps: boolean;
+  /**
+   * Which fds are reported, as rules (core/kinds: each kind's and process facet's fd class; the
+   * walk knows no kind). First matching rule wins; `kind` of a row is its rule's `code`. Empty or
+   * absent: the fd table is not read. A `measure` rule gets FIONREAD + F_GETPIPE_SZ once per
+   * distinct inode, opened only through a read-mode fd (so the open never makes a reader appear).
+   */
+  fdRules?: readonly FdRule[];
+  /** Which /proc/PID/maps lines are kept (core/kinds). Empty or absent: maps are not read. */
+  mapsRules?: readonly MapsRule[];
+  /** `/` links never followed with statx (devpts terminals: never IPC, many). */
+  skipLinks?: readonly string[];
   /** Read /proc/PID/timers. */
   readTimers: boolean;
   /** readlink cwd and exe. */
   readLinks: boolean;
-  /** FIONREAD + F_GETPIPE_SZ once per distinct pipe/FIFO inode, opened only through a read-mode fd (so the open never makes a reader appear where there was none). */
-  measurePipes: boolean;
   /**
    * Opt-in, default false: classify fds by duplicating each one into this process with pidfd_getfd
    * (root / ptrace rights, real /proc only). Cheaper in CPU but not passive — on every socket it
@@ -73,13 +71,15 @@ export interface ProcWalkProcess {
   status?: string;
   /** NUL-separated, as in the file. */
   cmdline?: string;
-  /** Only the maps lines naming `/SYSV` or `/dev/shm/`, or shared (`s`) unnamed shmem (`/dev/zero`, `/anon_hugepage`, `/memfd:`), newline-joined. */
+  /** Only the maps lines some `mapsRules` entry keeps, newline-joined. */
   maps?: string;
   timers?: string;
   /** `readlink /proc/PID/ns/net`, e.g. `net:[4026531840]`. */
   netns?: string;
   cwd?: string;
   exe?: string;
+  /** /proc files of it that could not be read (the value is then absent): file (`maps`, `cwd`, …) and errno name. */
+  errors?: Array<{ file: string; code: string }>;
   /** The BPF walk: what stat and status say, read from the task itself (then stat and status are left out). */
   task?: ProcTaskFacts;
 }
@@ -108,22 +108,27 @@ export interface ProcTaskFacts {
   nsPid: number[];
 }
 
-/** IPC-relevant fds in columns (one row per fd); regular files, ttys, anon inodes are skipped. */
+/**
+ * The fds some rule reports, in columns (one row per fd), in (pid, fd) order. Every backend (the
+ * readlink walk, the TypeScript walk, a BPF iterator) fills the same columns from the same rules.
+ */
 export interface ProcWalkFds {
   pid: Int32Array;
   fd: Int32Array;
-  /** FdKind */
+  /** The `code` of the rule that reported it. */
   kind: Uint8Array;
   /** MODE_R | MODE_W */
   mode: Uint8Array;
   inode: Float64Array;
   /** st_dev of the target (FIFOs, mqueue, /dev/shm), 0 otherwise. */
   dev: Float64Array;
-  /** Index into `paths` for FIFO / mqueue / shm rows, -1 otherwise. */
+  /** Index into `paths` for rows of `/` rules (the link text), -1 otherwise. */
   pathIndex: Int32Array;
-  /** FIONREAD result for pipes/FIFOs when measured, -1 otherwise. */
+  /** Index into `infos` for rows of rules with `fdinfo` keys, -1 otherwise (or when fdinfo was unreadable). */
+  infoIndex: Int32Array;
+  /** FIONREAD result for rows of `measure` rules when measured, -1 otherwise. */
   buffered: Float64Array;
-  /** F_GETPIPE_SZ for pipes/FIFOs when measured, -1 otherwise. */
+  /** F_GETPIPE_SZ for rows of `measure` rules when measured, -1 otherwise. */
   capacity: Float64Array;
 }
 
@@ -131,8 +136,10 @@ export interface ProcWalk {
   /** Per process; one given up (a read past itemTimeoutMs, or the deadline) has `error: 'ETIMEDOUT'`. */
   processes: ProcWalkProcess[];
   fds: ProcWalkFds;
-  /** readlink text of FIFO/mqueue/shm fds (may end in ` (deleted)`). */
+  /** readlink text of `/` rows (may end in ` (deleted)`). */
   paths: string[];
+  /** The fdinfo lines a rule asked for (`key:\tvalue`, newline-joined), by infoIndex. */
+  infos: string[];
   /** Wall time inside the walk, ms. */
   elapsedMs: number;
   threads: number;
@@ -272,10 +279,11 @@ export interface PipePeekResult {
 export interface NativeAddon {
   walkProc(options: ProcWalkOptions): Promise<ProcWalk>;
 
-  sysvMsgList(): SysvMsgStat[];
-  sysvShmList(): SysvShmStat[];
-  /** With values/ncnt/zcnt/pids where permitted. */
-  sysvSemList(): SysvSemStat[];
+  /** Every SysV object the caller may see (*_STAT_ANY), read on the libuv pool. */
+  sysvMsgList(): Promise<SysvMsgStat[]>;
+  sysvShmList(): Promise<SysvShmStat[]>;
+  /** With values/ncnt/zcnt/pids where permitted (else `error`, the errno name of GETALL's failure). */
+  sysvSemList(): Promise<SysvSemStat[]>;
 
   /** sock_diag in the caller's netns, or in the netns of `nsPath` (e.g. /proc/PID/ns/net; needs CAP_SYS_ADMIN). */
   unixDiag(nsPath?: string): Promise<UnixDiag>;
@@ -389,7 +397,11 @@ export function errnoName(e: unknown): string | undefined {
  * deadlineMs the walk returns what finished (the rest: ETIMEDOUT), and an unfinished iterator
  * pass rejects with ETIMEDOUT.
  */
-export interface BpfWalkOptions extends Omit<ProcWalkOptions, 'procRoot' | 'useGetfd'> {
+export interface BpfWalkOptions extends Omit<ProcWalkOptions, 'procRoot' | 'useGetfd' | 'fdRules' | 'mapsRules' | 'skipLinks'> {
+  /** Keep the shared-memory lines of /proc/PID/maps (the snapshot filters them by the kinds' rules). */
+  readMaps: boolean;
+  /** Bytes in use and capacity of pipes and FIFOs, from the kernel's pipe state. */
+  measurePipes: boolean;
   /** Kernel BTF the program is relocated against. Default /sys/kernel/btf/vmlinux. */
   btfPath?: string;
   /** Default true: per-process facts from the task iterator instead of stat, status and ns/net (and timers when there are none). */

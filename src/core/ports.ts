@@ -6,6 +6,7 @@
 import type { ContainerInfo, InetChannel, ProcessInfo, Snapshot } from './model';
 import { takeSnapshot, type SnapshotOptions } from './snapshot';
 import { signalNumber } from './signals';
+import { handledElsewhere } from './signalSets';
 
 export type Protocol = 'tcp' | 'udp';
 
@@ -13,8 +14,10 @@ export type Protocol = 'tcp' | 'udp';
 export interface TermDisposition {
   /** `caught`: a handler runs (graceful shutdown, or nothing); `ignored`: SIG_IGN, no effect; `default`: the process terminates. */
   disposition: 'caught' | 'ignored' | 'default';
-  /** Blocked: the signal stays pending until the process unblocks it. */
+  /** Blocked: the signal stays pending until the process unblocks it — unless `handledBy` says it reads it itself. */
   blocked: boolean;
+  /** Blocked on purpose and read by the process itself: the signal set that says how (`Via signalfd`). */
+  handledBy?: string;
 }
 
 export interface ListenerProcess {
@@ -72,7 +75,12 @@ const hasTerm = (list: readonly string[] | undefined) => !!list && list.some((n)
 /** SIGTERM's disposition from the snapshot's masks (ignored wins over caught, as in the kernel). */
 export function termDisposition(p: Pick<ProcessInfo, 'signals'>): TermDisposition {
   const s = p.signals;
-  return { disposition: hasTerm(s?.ignored) ? 'ignored' : hasTerm(s?.caught) ? 'caught' : 'default', blocked: hasTerm(s?.blocked) };
+  const via = hasTerm(s?.ignored) ? undefined : handledElsewhere(s, 'SIGTERM');
+  return {
+    disposition: hasTerm(s?.ignored) ? 'ignored' : hasTerm(s?.caught) || via ? 'caught' : 'default',
+    blocked: hasTerm(s?.blocked),
+    ...(via ? { handledBy: via.title } : {}),
+  };
 }
 
 function listenerProcess(p: ProcessInfo, fds: number[]): ListenerProcess {

@@ -1,15 +1,18 @@
 // The pure-TypeScript fd walk: same ProcWalk shape as the native addon's walkProc, built from
-// readdir/readlink/lstat/stat. Used when the addon is missing or fails.
+// readdir/readlink/lstat/stat, applying the same rules (core/kinds FdRule, MapsRule). Used when
+// the addon is missing or fails. Pipes are never measured here (no FIONREAD without the addon).
 //
-// Cost per fd: one readlink; an lstat only for IPC fds (mode bits of the /proc link: r-x read,
-// -wx write, rwx both); a stat only for fds whose link is a path (FIFO / mqueue detection).
+// Cost per fd: one readlink; an lstat only for fds a rule reports (mode bits of the /proc link:
+// r-x read, -wx write, rwx both); a stat only for path links when a `/` rule exists; an fdinfo
+// read only for rules with fdinfo keys.
 // The calls are synchronous (2-3× cheaper than fs.promises here); on the main thread the walk
 // yields to the event loop (setImmediate) every few milliseconds so it never blocks for long.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { FdKind, MODE_R, MODE_W, type ProcWalk, type ProcWalkOptions, type ProcWalkProcess } from './native';
-import { filterMaps } from './parsers/procPid';
+import { MODE_R, MODE_W, type ProcWalk, type ProcWalkOptions, type ProcWalkProcess } from './native';
+import type { FdRule } from './kinds/kind';
+import { filterMaps, parseFdinfo } from './parsers/procPid';
 
 interface Io {
   readFile(p: string): string | Promise<string>;
@@ -38,7 +41,9 @@ class FdColumns {
   dev: number[] = [];
   pathIndex: number[] = [];
   paths: string[] = [];
-  push(pid: number, fd: number, kind: number, mode: number, inode: number, dev: number, p: string | null) {
+  infoIndex: number[] = [];
+  infos: string[] = [];
+  push(pid: number, fd: number, kind: number, mode: number, inode: number, dev: number, p: string | null, info: string | null) {
     this.pid.push(pid);
     this.fd.push(fd);
     this.kind.push(kind);
@@ -50,14 +55,12 @@ class FdColumns {
       this.pathIndex.push(this.paths.length);
       this.paths.push(p);
     }
+    if (info === null) this.infoIndex.push(-1);
+    else {
+      this.infoIndex.push(this.infos.length);
+      this.infos.push(info);
+    }
   }
-}
-
-/** Parses `pipe:[123]` / `socket:[123]` → inode, or -1. */
-function bracketInode(link: string, prefixLen: number): number {
-  if (link.charCodeAt(prefixLen) !== 91 /* [ */ || link.charCodeAt(link.length - 1) !== 93) return -1;
-  const n = Number(link.slice(prefixLen + 1, -1));
-  return Number.isInteger(n) ? n : -1;
 }
 
 /** Read/write mode of an fd: from its /proc link's owner bits, or from fdinfo flags when the link is not a /proc magic link (captured trees). */
@@ -66,7 +69,7 @@ async function fdMode(io: Io, fdPath: string, fdinfoPath: string): Promise<numbe
   try {
     m = await io.lstatMode(fdPath);
   } catch {
-    /* vanished: keep default */
+    /* the fd closed meanwhile: its row is dropped with it; the default mode stands */
   }
   if ((m & 0o777) === 0o777) {
     // an ordinary symlink (captured or fake tree): fall back to fdinfo flags, default rw
@@ -78,7 +81,7 @@ async function fdMode(io: Io, fdPath: string, fdinfoPath: string): Promise<numbe
         return acc === 0 ? MODE_R : acc === 1 ? MODE_W : MODE_R | MODE_W;
       }
     } catch {
-      /* no fdinfo */
+      /* no fdinfo (a captured tree without it): read-write, the default below */
     }
     return MODE_R | MODE_W;
   }
@@ -109,6 +112,67 @@ function getMqueueDev(): number | null {
   return mqueueDev;
 }
 
+/** The file a read failed on, for the process's `errors`. */
+function noteError(p: ProcWalkProcess, file: string, e: unknown): void {
+  (p.errors ??= []).push({ file, code: code(e) });
+}
+
+/** The identity of a bracketed link (`pipe:[123]` after the prefix) as the native walk parses it. */
+function bracketAfter(link: string, prefixLen: number): number {
+  if (link.charCodeAt(link.length - 1) !== 93 /* ] */) return -1;
+  const t = link.slice(prefixLen, -1);
+  if (!/^\d{1,19}$/.test(t)) return -1;
+  return Number(t);
+}
+
+/** One fd against the rules (first match wins); pushes its row, or nothing. */
+async function visit(io: Io, opts: ProcWalkOptions, rules: readonly FdRule[], pid: number, base: string, fdDir: string, name: string, link: string, cols: FdColumns): Promise<void> {
+  let st: fs.Stats | null | undefined;
+  for (const r of rules) {
+    if (r.exact ? link !== r.link : !link.startsWith(r.link)) continue;
+    let ino = 0;
+    let dev = 0;
+    if (r.bracket) {
+      ino = bracketAfter(link, r.link.length);
+      if (ino < 0) return;
+    } else if (r.link === '/') {
+      if (st === undefined) {
+        if ((opts.skipLinks ?? []).some((p) => link.startsWith(p))) return;
+        try {
+          st = await io.stat(fdDir + name);
+        } catch {
+          return; // closed meanwhile
+        }
+      }
+      if (st === null) return;
+      if (r.type === 'fifo' && !st.isFIFO()) continue;
+      if (r.type === 'reg' && !st.isFile()) continue;
+      if (r.under && !link.startsWith(r.under)) continue;
+      if (r.mqueue && (link.indexOf('/', 1) >= 0 || !isMqueue(st, link))) continue;
+      ino = st.ino;
+      dev = st.dev;
+    }
+    const mode = r.rw ? MODE_R | MODE_W : await fdMode(io, fdDir + name, base + '/fdinfo/' + name);
+    let info: string | null = null;
+    if (r.fdinfo && r.fdinfo.length > 0) {
+      try {
+        const kept = parseFdinfo(await io.readFile(base + '/fdinfo/' + name), r.fdinfo);
+        info = [...kept].map(([k, v]) => `${k}:\t${v}`).join('\n');
+      } catch {
+        info = null; // closed meanwhile: the row carries no fdinfo (infoIndex -1), as the native walk's
+      }
+    }
+    cols.push(pid, Number(name), r.code, mode, ino, dev, r.link === '/' ? link : null, info);
+    return;
+  }
+}
+
+/** A regular file on the mqueue mount (or, in a captured tree without one, a name that is no file here). */
+function isMqueue(st: fs.Stats, link: string): boolean {
+  const mq = getMqueueDev();
+  return mq !== null ? st.dev === mq : !fs.existsSync(link.endsWith(' (deleted)') ? link.slice(0, -10) : link);
+}
+
 async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColumns): Promise<ProcWalkProcess> {
   const base = path.join(opts.procRoot, String(pid));
   const p: ProcWalkProcess = { pid };
@@ -120,40 +184,41 @@ async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColum
   }
   try {
     p.cmdline = await io.readFile(base + '/cmdline');
-  } catch {
+  } catch (e) {
     p.cmdline = '';
+    noteError(p, 'cmdline', e);
   }
   if (opts.readTimers) {
     try {
       p.timers = await io.readFile(base + '/timers');
-    } catch {
-      /* no timers file (old kernel) or unreadable */
+    } catch (e) {
+      noteError(p, 'timers', e);
     }
   }
-  if (opts.readMaps) {
+  const mapsRules = opts.mapsRules ?? [];
+  if (mapsRules.length > 0) {
     try {
-      p.maps = filterMaps(await io.readFile(base + '/maps'));
-    } catch {
-      /* unreadable */
+      p.maps = filterMaps(await io.readFile(base + '/maps'), mapsRules);
+    } catch (e) {
+      noteError(p, 'maps', e);
     }
   }
   try {
     p.netns = await io.readlink(base + '/ns/net');
-  } catch {
-    /* unreadable */
+  } catch (e) {
+    noteError(p, 'ns/net', e);
   }
   if (opts.readLinks) {
-    try {
-      p.cwd = await io.readlink(base + '/cwd');
-    } catch {
-      /* unreadable */
-    }
-    try {
-      p.exe = await io.readlink(base + '/exe');
-    } catch {
-      /* unreadable */
+    for (const link of ['cwd', 'exe'] as const) {
+      try {
+        p[link] = await io.readlink(base + '/' + link);
+      } catch (e) {
+        if (code(e) !== 'ENOENT') noteError(p, link, e); // a kernel thread or a zombie has none
+      }
     }
   }
+  const rules = opts.fdRules ?? [];
+  if (rules.length === 0) return p;
   const fdDir = base + '/fd/';
   let names: string[];
   try {
@@ -175,34 +240,7 @@ async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColum
       continue; // closed meanwhile
     }
     if (yieldEveryMs > 0 && (i & 63) === 63) await maybeYield();
-    const c0 = link.charCodeAt(0);
-    if (c0 === 112 /* p */ && link.startsWith('pipe:')) {
-      const ino = bracketInode(link, 5);
-      if (ino < 0) continue;
-      cols.push(pid, fd, FdKind.Pipe, await fdMode(io, fdDir + name, base + '/fdinfo/' + name), ino, 0, null);
-    } else if (c0 === 115 /* s */ && link.startsWith('socket:')) {
-      const ino = bracketInode(link, 7);
-      if (ino < 0) continue;
-      // socket fds are always O_RDWR (socket/accept/socketpair): no lstat needed
-      cols.push(pid, fd, FdKind.Socket, MODE_R | MODE_W, ino, 0, null);
-    } else if (c0 === 47 /* / */) {
-      if (link.startsWith('/dev/pts/') || link === '/dev/null' || link.startsWith('/dev/tty')) continue;
-      let st: fs.Stats;
-      try {
-        st = await io.stat(fdDir + name);
-      } catch {
-        continue;
-      }
-      let kind = 0;
-      if (link.startsWith('/dev/shm/')) kind = FdKind.DevShm;
-      else if (st.isFIFO()) kind = FdKind.Fifo;
-      else if (st.isFile() && link.indexOf('/', 1) < 0) {
-        const mq = getMqueueDev();
-        if (mq !== null ? st.dev === mq : !fs.existsSync(link.endsWith(' (deleted)') ? link.slice(0, -10) : link)) kind = FdKind.Mqueue;
-      }
-      if (kind === 0) continue;
-      cols.push(pid, fd, kind, await fdMode(io, fdDir + name, base + '/fdinfo/' + name), st.ino, st.dev, link);
-    }
+    await visit(io, opts, rules, pid, base, fdDir, name, link, cols);
   }
   return p;
 }
@@ -242,10 +280,12 @@ export async function walkProcTs(opts: ProcWalkOptions): Promise<ProcWalk> {
       inode: Float64Array.from(cols.inode),
       dev: Float64Array.from(cols.dev),
       pathIndex: Int32Array.from(cols.pathIndex),
+      infoIndex: Int32Array.from(cols.infoIndex),
       buffered: new Float64Array(n).fill(-1),
       capacity: new Float64Array(n).fill(-1),
     },
     paths: cols.paths,
+    infos: cols.infos,
     elapsedMs: performance.now() - t0,
     threads: 1,
   };

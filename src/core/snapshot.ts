@@ -1,10 +1,19 @@
-// The snapshot: one call returns every IPC channel on the machine and who holds which end.
+// The snapshot: one call returns every IPC channel on the machine and who holds which end. In
+// named phases (takeSnapshot reads top to bottom):
 //
-//   walk (walkBackend.ts: BPF iterator, native walkProc, or procWalk.ts) → per-process text + fd rows
-//   parse processes (parsers/procPid.ts)                       → ProcessInfo
-//   index fd rows by kernel identity (probes/context.ts)       → O(fds) Maps keyed by inode
-//   probes per family (pipes, sysv, posix, sockets)            → channels with endpoints
-//   keep processes holding an endpoint + their ancestors       → connected process tree
+//   openNative / capabilitiesOf   the addon (or why not), what this run can see
+//   startWalk                     the fd walk (walkBackend.ts: the BPF iterator, native walkProc
+//                                 on worker threads, or procWalk.ts),
+//                                 with the rules of the wanted kinds (core/kinds); the probes'
+//                                 prefetches (netlink dumps, SysV lists) start beside it
+//   readProcesses                 raw per-process text → ProcessInfo (parsers/procPid.ts), with
+//                                 what could not be read as `errors`
+//   runProbes                     the fd index by kernel identity (probes/context.ts), then each
+//                                 family's probe (probes/index.ts) → channels with endpoints
+//   annotateFacets                process facets (a signalfd's signals) from their fd rows
+//   orderChannels                 canonical order; the pid filter
+//   keepProcesses                 processes holding an endpoint, zombies, and their ancestors
+//   annotateNamespaces            containers and namespaces of the kept processes
 //
 // Deadlines: both native walks (BPF and /proc) give up a process whose /proc reads do not return
 // (a process in D state holding its mmap lock) and everything left at the scan deadline; calls on
@@ -14,20 +23,19 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { compareChannels, markCanonical, sortChannels } from './diff';
-import { CHANNEL_KINDS, SNAPSHOT_VERSION, type Capabilities, type Channel, type ChannelKind, type ProcessInfo, type SignalState, type Snapshot } from './model';
+import { CHANNEL_KINDS, SNAPSHOT_VERSION, type Capabilities, type Channel, type ChannelKind, type ProcessInfo, type ReadError, type SignalState, type Snapshot } from './model';
 import { errnoName, loadBpf, loadNative, type BpfAddon, type BpfWalkPhases, type NativeAddon, type ProcWalk, type ProcWalkOptions, type ProcWalkProcess, type StuckWalk } from './native';
 import { parseCmdline, parseStat, parseStatus, parseTimers } from './parsers/procPid';
 import { decodeSigMask } from './signals';
-import { FdIndex, netnsId, type Probe, type ProbeContext } from './probes/context';
+import { FdIndex, netnsId, type ProbeContext } from './probes/context';
+import { PROBES } from './probes';
+import { fdInfoRows } from './probes/fdinfo';
 import { annotateNamespaces } from './namespaces';
-import { pipeProbe } from './probes/pipes';
-import { posixProbe } from './probes/posix';
-import { anonShmProbe } from './probes/anonShm';
-import { prefetchSockets, socketProbe } from './probes/sockets';
-import { prefetchSysv, sysvProbe } from './probes/sysv';
+import { describe, kindOf, PROCESS_FACETS, walkRulesFor } from './kinds';
+import type { FdInfoRow, ProbeId } from './kinds/kind';
 import { walkProcTs } from './procWalk';
 import { withDeadline } from './deadline';
-import { runWalk, stuckWalks, walkPreference, type WalkPreference } from './walkBackend';
+import { runWalk, stuckWalks, walkPreference, type WalkBackends, type WalkPreference, type WalkRun } from './walkBackend';
 import { userResolver } from './users';
 
 export interface SnapshotOptions {
@@ -78,6 +86,7 @@ export interface SnapshotTimings {
   finishMs?: number;
 }
 
+
 /** Default per-item timeout of a scan (ms): reading one process normally takes well under 1 ms. */
 export const ITEM_TIMEOUT_MS = 5000;
 /** Default deadline of the whole walk (ms). */
@@ -87,14 +96,20 @@ export { compareChannels };
 
 const PROFILE = !!process.env.IPC_INSPECTOR_PROFILE;
 
-export const PROBES: readonly Probe[] = [pipeProbe, sysvProbe, posixProbe, anonShmProbe, socketProbe];
-
 function readOpt(p: string): string | null {
   try {
     return fs.readFileSync(p, 'utf8');
   } catch {
     return null;
   }
+}
+
+/** What the walk could not read of a process, as read errors of its fields. */
+function readErrors(p: ProcWalkProcess): ReadError[] {
+  const out: ReadError[] = [];
+  if (p.fdError) out.push({ field: 'fds', syscall: 'opendir', code: p.fdError });
+  for (const e of p.errors ?? []) out.push({ field: e.file, syscall: e.file === 'cwd' || e.file === 'exe' || e.file === 'ns/net' ? 'readlink' : 'read', code: e.code });
+  return out;
 }
 
 /** stat's and status's fields of a process, from their text (/proc walks) or from the task (BPF walk). */
@@ -132,6 +147,7 @@ function toProcess(p: ProcWalkProcess, user: (uid: number) => string): ProcessIn
   const st = f?.st;
   if (!f || !st) return null;
   if (f.uid === null) return null; // truncated status: never report half-read garbage
+  const errors = readErrors(p);
   return {
     pid: st.pid,
     ppid: st.ppid,
@@ -151,10 +167,11 @@ function toProcess(p: ProcWalkProcess, user: (uid: number) => string): ProcessIn
     nsPid: f.nsPid,
     pidns: null,
     netns: p.netns ? netnsId(p.netns) : null,
+    ...(errors.length ? { errors } : {}),
   };
 }
 
-/** Names what the walk gave up: processes whose reads did not return, cut fd tables, threads still stuck (`stuckNow`: of either walk). */
+/** Names what the walk gave up: processes whose reads did not return, cut fd tables, threads still stuck. */
 function reportGivenUp(w: ProcWalk, stuckNow: StuckWalk[], itemTimeoutMs: number, warnings: string[]): void {
   const stuck: string[] = [];
   let notReached = 0;
@@ -204,154 +221,33 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   const kinds = new Set<ChannelKind>(opts.kinds && opts.kinds.length > 0 ? opts.kinds : CHANNEL_KINDS);
   const pidFilter = opts.pids && opts.pids.length > 0 ? new Set(opts.pids) : null;
   const warnings: string[] = [];
-
-  let native: NativeAddon | null = null;
-  let nativeError: string | undefined;
-  if (opts.useNative === false) nativeError = 'disabled (useNative: false)';
-  else if (opts.nativeAddon !== undefined) {
-    native = opts.nativeAddon;
-    if (!native) nativeError = 'disabled (nativeAddon: null)';
-  } else {
-    const l = loadNative();
-    native = l.addon;
-    nativeError = l.error;
-  }
-
   const itemTimeoutMs = opts.itemTimeoutMs ?? ITEM_TIMEOUT_MS;
   const deadlineMs = opts.deadlineMs ?? SCAN_DEADLINE_MS;
-  const euid = typeof process.geteuid === 'function' ? process.geteuid() : -1;
-  const scope = readOpt(path.join(procRoot, 'sys/kernel/yama/ptrace_scope'));
-  const capabilities: Capabilities = {
-    native: native !== null,
-    ...(nativeError && !native ? { nativeError } : {}),
-    mqueueMounted: false,
-    sockDiag: false,
-    msgCopy: native && !opts.processOnly ? await probeMsgCopy(native, itemTimeoutMs) : null,
-    pidfd: native !== null && kernelAtLeast(5, 6),
-    root: euid === 0,
-    euid,
-    ptraceScope: scope === null ? null : Number(scope.trim()),
-    threads: 1,
-  };
-
+  const { native, nativeError } = openNative(opts);
+  const capabilities = await capabilitiesOf(native, nativeError, procRoot, opts.processOnly ? null : itemTimeoutMs);
   const { bpf, bpfError } = bpfBackend(opts);
   if (opts.processOnly) return processSnapshot(opts, native, bpf, capabilities, warnings, t0, takenAt, itemTimeoutMs, deadlineMs);
 
-  // The netlink socket dumps do not depend on the walk: start them now so they overlap it.
-  const prefetch = prefetchSockets(native, procRoot, kinds);
-  const wantMaps = kinds.has('sysv-shm') || kinds.has('posix-shm') || kinds.has('posix-sem') || kinds.has('anon-shm');
-  const walking = runWalk(
-    { native, nativeError, bpf, bpfError },
-    {
-      procRoot,
-      threads: opts.threads ?? 0,
-      // Always the whole machine: a pid filter selects channels, but each selected channel must
-      // still show its other ends (the writer of the reader's pipe, the peer of its socket).
-      readMaps: wantMaps,
-      readTimers: true,
-      readLinks: true,
-      measurePipes: kinds.has('pipe') || kinds.has('fifo'),
-      itemTimeoutMs,
-      deadlineMs,
-    },
-    walkPreference(opts.walk),
-    warnings,
-  );
-  // SysV lists do not depend on the walk either: read them while its threads run
-  const sysvPrefetch = kinds.has('sysv-msg') || kinds.has('sysv-shm') || kinds.has('sysv-sem') ? prefetchSysv(native, procRoot, kinds) : undefined;
-  sysvPrefetch?.catch(() => undefined);
+  const { walking, prefetched } = startWalk({ native, nativeError, bpf, bpfError }, opts, procRoot, kinds, itemTimeoutMs, deadlineMs, warnings);
   const { walk: w, capability: walkCapability, bpf: bpfPhases } = await walking;
   capabilities.threads = w.threads;
-  reportGivenUp(w, stuckWalks({ native, bpf }), itemTimeoutMs, warnings);
   capabilities.walk = walkCapability;
+  reportGivenUp(w, stuckWalks({ native, bpf }), itemTimeoutMs, warnings);
+  const tWalk = performance.now();
 
   const user = userResolver(opts.etcRoot ?? '/etc');
-  const processes = new Map<number, ProcessInfo>();
-  const raw = new Map<number, ProcWalkProcess>();
-  let hidden = 0;
-  for (const p of w.processes) {
-    if (!p) continue;
-    const info = toProcess(p, user);
-    if (!info) continue; // vanished or unreadable: silently dropped
-    processes.set(info.pid, info);
-    raw.set(info.pid, p);
-    if (p.fdError === 'EACCES' || p.fdError === 'EPERM') hidden++;
-  }
-  if (hidden > 0) warnings.push(`processes hidden: ${hidden} (permission denied)`);
-
-  const tWalk = performance.now();
+  const { processes, raw } = readProcesses(w, user, warnings);
   const ctx: ProbeContext = {
-    procRoot,
-    devRoot: opts.devRoot ?? '/dev',
-    native,
-    kinds,
-    walk: w,
-    index: new FdIndex(w, (pid) => processes.has(pid)),
-    processes,
-    raw,
-    user,
-    capabilities,
-    warnings,
-    out: new Map(),
-    presorted: new Set(),
-    prefetch,
-    sysvPrefetch,
-    itemTimeoutMs,
+    procRoot, devRoot: opts.devRoot ?? '/dev', native, kinds, walk: w, index: new FdIndex(w, (pid) => processes.has(pid)),
+    processes, raw, user, capabilities, warnings, out: new Map(), presorted: new Set(), itemTimeoutMs,
   };
   const tIndex = performance.now();
-  const probeMs: Record<string, number> = {};
-  await Promise.all(
-    PROBES.filter((p) => p.kinds.some((k) => kinds.has(k))).map(async (p) => {
-      const s0 = performance.now();
-      await p.run(ctx);
-      probeMs[p.kinds[0]] = performance.now() - s0;
-    }),
-  );
+  const probeMs = await runProbes(ctx, prefetched);
+  annotateFacets(ctx);
   const tProbes = performance.now();
-
-  // canonical order: kinds in CHANNEL_KINDS order; presorted kinds as emitted, others sorted
-  const parts: Channel[][] = [];
-  for (const k of CHANNEL_KINDS) {
-    const list = ctx.out.get(k);
-    if (!list || list.length === 0) continue;
-    parts.push(ctx.presorted.has(k) ? list : sortChannels(list));
-  }
-  // Array.prototype.concat copies whole backing stores (no per-element push)
-  let channels: Channel[] = parts.length === 0 ? [] : parts.length === 1 ? parts[0] : ([] as Channel[]).concat(...parts);
-  if (pidFilter) channels = channels.filter((c) => c.endpoints.some((e) => pidFilter.has(e.pid)) || sysvMentions(c, pidFilter));
-  markCanonical(channels);
+  const channels = orderChannels(ctx, pidFilter);
   const tSort = performance.now();
-
-  let procList: ProcessInfo[];
-  if (opts.processes === 'all') procList = [...processes.values()];
-  else {
-    const keep = new Set<number>();
-    let last = -1;
-    for (let i = 0; i < channels.length; i++) {
-      const eps = channels[i].endpoints;
-      for (let j = 0; j < eps.length; j++) {
-        const pid = eps[j].pid;
-        if (pid !== last) {
-          keep.add(pid);
-          last = pid;
-        }
-      }
-    }
-    // Zombies hold no fds but are IPC trouble (a parent that never reaps: SIGCHLD lost or
-    // ignored); keep them and, through the ancestor walk below, the parent that should reap.
-    for (const p of processes.values()) if (p.state === 'Z' && (!pidFilter || pidFilter.has(p.pid) || pidFilter.has(p.ppid))) keep.add(p.pid);
-    for (const pid of [...keep]) {
-      let p = processes.get(pid);
-      let guard = 0;
-      while (p && p.ppid > 0 && !keep.has(p.ppid) && guard++ < 4096) {
-        keep.add(p.ppid);
-        p = processes.get(p.ppid);
-      }
-    }
-    procList = [];
-    for (const p of processes.values()) if (keep.has(p.pid)) procList.push(p);
-  }
-  procList.sort((a, b) => a.pid - b.pid);
+  const procList = keepProcesses(channels, processes, opts.processes === 'all', pidFilter);
   const tKeep = performance.now();
   await annotateNamespaces(procList, { procRoot, etcRoot: opts.etcRoot, stateRoot: opts.containerStateRoot }, warnings);
   const tNs = performance.now();
@@ -365,17 +261,15 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
       `[snapshot] walk ${walkCapability.backend} ${(tWalk - t0).toFixed(1)} (native inner ${w.elapsedMs.toFixed(1)}${bpfPhases ? ` ${JSON.stringify(bpfPhases)}` : ''}) index ${(tIndex - tWalk).toFixed(1)} probes ${(tProbes - tIndex).toFixed(1)} ${JSON.stringify(probeMs)} sort ${(tSort - tProbes).toFixed(1)} keep ${(tKeep - tSort).toFixed(1)} namespaces ${(tNs - tKeep).toFixed(1)} (${procList.length} processes) finish ${(performance.now() - tNs).toFixed(1)} ms; fds ${w.fds.pid.length}\n`,
     );
   }
-  const bootId = readOpt(path.join(procRoot, 'sys/kernel/random/boot_id'))?.trim();
-  return {
-    version: SNAPSHOT_VERSION,
-    takenAt,
-    durationMs: Math.round((performance.now() - t0) * 100) / 100,
-    host: { kernel: os.release(), hostname: os.hostname(), ...(bootId ? { bootId } : {}) },
-    capabilities,
-    warnings,
-    processes: procList,
-    channels,
-  };
+  return assemble(procRoot, takenAt, t0, capabilities, warnings, procList, channels);
+}
+
+/** The addon to use (or none) and why not. */
+function openNative(opts: SnapshotOptions): { native: NativeAddon | null; nativeError?: string } {
+  if (opts.useNative === false) return { native: null, nativeError: 'disabled (useNative: false)' };
+  if (opts.nativeAddon !== undefined) return { native: opts.nativeAddon, nativeError: opts.nativeAddon ? undefined : 'disabled (nativeAddon: null)' };
+  const l = loadNative();
+  return { native: l.addon, nativeError: l.error };
 }
 
 /** The BPF addon for the walk: injected, none (with an injected or disabled native addon), or loaded. */
@@ -386,28 +280,153 @@ function bpfBackend(opts: SnapshotOptions): { bpf: BpfAddon | null; bpfError?: s
   return { bpf: l.addon, bpfError: l.error };
 }
 
-/** processOnly: just the given pids' /proc directories, no channels. */
-async function processSnapshot(
-  opts: SnapshotOptions, native: NativeAddon | null, bpf: BpfAddon | null, capabilities: Capabilities, warnings: string[], t0: number, takenAt: string, itemTimeoutMs: number, deadlineMs: number,
-): Promise<Snapshot> {
-  const procRoot = opts.procRoot ?? '/proc';
-  const pids = (opts.pids ?? []).filter((p) => Number.isSafeInteger(p) && p > 0);
-  const w = pids.length === 0
-    ? null
-    : await walk(native, bpf, { procRoot, threads: 1, pids, readMaps: false, readTimers: true, readLinks: true, measurePipes: false, itemTimeoutMs, deadlineMs }, warnings);
-  const user = userResolver(opts.etcRoot ?? '/etc');
-  const processes: ProcessInfo[] = [];
-  if (w) {
-    capabilities.threads = w.threads;
-    reportGivenUp(w, stuckWalks({ native, bpf }), itemTimeoutMs, warnings);
-    for (const p of w.processes) {
-      const info = p ? toProcess(p, user) : null;
-      if (info) processes.push(info);
-    }
+/** What this run can see; `threads` is filled after the walk. `msgCopyTimeoutMs` null: do not probe MSG_COPY. */
+async function capabilitiesOf(native: NativeAddon | null, nativeError: string | undefined, procRoot: string, msgCopyTimeoutMs: number | null): Promise<Capabilities> {
+  const euid = typeof process.geteuid === 'function' ? process.geteuid() : -1;
+  const scope = readOpt(path.join(procRoot, 'sys/kernel/yama/ptrace_scope'));
+  return {
+    native: native !== null,
+    ...(nativeError && !native ? { nativeError } : {}),
+    mqueueMounted: false,
+    sockDiag: false,
+    msgCopy: native && msgCopyTimeoutMs !== null ? await probeMsgCopy(native, msgCopyTimeoutMs) : null,
+    pidfd: native !== null && kernelAtLeast(5, 6),
+    root: euid === 0,
+    euid,
+    ptraceScope: scope === null ? null : Number(scope.trim()),
+    threads: 1,
+  };
+}
+
+/** The probes the wanted kinds name. */
+function probesFor(kinds: ReadonlySet<ChannelKind>): ProbeId[] {
+  const ids: ProbeId[] = [];
+  for (const k of kinds) {
+    const id = kindOf(k).probe;
+    if (!ids.includes(id)) ids.push(id);
   }
-  processes.sort((a, b) => a.pid - b.pid);
-  const channels: Channel[] = [];
+  return ids;
+}
+
+/**
+ * The fd walk with the wanted kinds' rules — always the whole machine: a pid filter selects
+ * channels, but each selected channel must still show its other ends (the writer of the reader's
+ * pipe, the peer of its socket) — and the probes' prefetches beside it (they do not depend on it).
+ */
+function startWalk(
+  backends: WalkBackends, opts: SnapshotOptions, procRoot: string, kinds: ReadonlySet<ChannelKind>, itemTimeoutMs: number, deadlineMs: number, warnings: string[],
+): { walking: Promise<WalkRun>; prefetched: Map<ProbeId, unknown> } {
+  // all asynchronous (the addon's threads, the libuv pool): they run while the walk does
+  const prefetched = new Map<ProbeId, unknown>();
+  for (const id of probesFor(kinds)) {
+    const probe = PROBES[id];
+    if (probe.prefetch) prefetched.set(id, probe.prefetch(backends.native, procRoot, kinds));
+  }
+  const walking = runWalk(
+    backends,
+    { procRoot, threads: opts.threads ?? 0, ...walkRulesFor(kinds), readTimers: true, readLinks: true, itemTimeoutMs, deadlineMs },
+    walkPreference(opts.walk),
+    warnings,
+  );
+  return { walking, prefetched };
+}
+
+/** The walked processes, parsed; vanished or half-read ones are dropped, those whose fds were unreadable counted. */
+function readProcesses(w: ProcWalk, user: (uid: number) => string, warnings: string[]): { processes: Map<number, ProcessInfo>; raw: Map<number, ProcWalkProcess> } {
+  const processes = new Map<number, ProcessInfo>();
+  const raw = new Map<number, ProcWalkProcess>();
+  let hidden = 0;
+  for (const p of w.processes) {
+    if (!p) continue;
+    const info = toProcess(p, user);
+    if (!info) continue; // vanished mid-walk or unreadable: never half a process
+    processes.set(info.pid, info);
+    raw.set(info.pid, p);
+    if (p.fdError === 'EACCES' || p.fdError === 'EPERM') hidden++;
+  }
+  if (hidden > 0) warnings.push(`processes hidden: ${hidden} (permission denied)`);
+  return { processes, raw };
+}
+
+/** Each probe the wanted kinds name, concurrently; returns each one's time (ms). */
+async function runProbes(ctx: ProbeContext, prefetched: ReadonlyMap<ProbeId, unknown>): Promise<Record<string, number>> {
+  const probeMs: Record<string, number> = {};
+  await Promise.all(
+    probesFor(ctx.kinds).map(async (id) => {
+      const s0 = performance.now();
+      await PROBES[id].run(ctx, prefetched.get(id));
+      probeMs[id] = performance.now() - s0;
+    }),
+  );
+  return probeMs;
+}
+
+/** Process facets (core/kinds: a signalfd's signals) fill their part of every process from its fd rows. */
+function annotateFacets(ctx: Pick<ProbeContext, 'walk' | 'processes'>): void {
+  for (const facet of PROCESS_FACETS) {
+    const byPid = new Map<number, FdInfoRow[]>();
+    for (const row of fdInfoRows(ctx, facet.fds)) {
+      const l = byPid.get(row.pid);
+      if (l) l.push(row);
+      else byPid.set(row.pid, [row]);
+    }
+    for (const p of ctx.processes.values()) facet.annotate(p, byPid.get(p.pid) ?? []);
+  }
+}
+
+/** Canonical order (kinds in CHANNEL_KINDS order; presorted kinds as emitted, others sorted), then the pid filter. */
+function orderChannels(ctx: ProbeContext, pidFilter: ReadonlySet<number> | null): Channel[] {
+  const parts: Channel[][] = [];
+  for (const k of CHANNEL_KINDS) {
+    const list = ctx.out.get(k);
+    if (!list || list.length === 0) continue;
+    parts.push(ctx.presorted.has(k) ? list : sortChannels(list));
+  }
+  // Array.prototype.concat copies whole backing stores (no per-element push)
+  let channels: Channel[] = parts.length === 0 ? [] : parts.length === 1 ? parts[0] : ([] as Channel[]).concat(...parts);
+  if (pidFilter) channels = channels.filter((c) => c.endpoints.some((e) => pidFilter.has(e.pid)) || describe(c).mentions(c).some((p) => pidFilter.has(p)));
   markCanonical(channels);
+  return channels;
+}
+
+/**
+ * The processes a snapshot keeps: all, or (default) those holding an endpoint, zombies (unreaped
+ * children: IPC trouble, a parent that never reaps) and every ancestor of those, so the process
+ * tree is connected. By pid.
+ */
+function keepProcesses(channels: readonly Channel[], processes: ReadonlyMap<number, ProcessInfo>, all: boolean, pidFilter: ReadonlySet<number> | null): ProcessInfo[] {
+  let procList: ProcessInfo[];
+  if (all) procList = [...processes.values()];
+  else {
+    const keep = new Set<number>();
+    let last = -1;
+    for (let i = 0; i < channels.length; i++) {
+      const eps = channels[i].endpoints;
+      for (let j = 0; j < eps.length; j++) {
+        const pid = eps[j].pid;
+        if (pid !== last) {
+          keep.add(pid);
+          last = pid;
+        }
+      }
+    }
+    for (const p of processes.values()) if (p.state === 'Z' && (!pidFilter || pidFilter.has(p.pid) || pidFilter.has(p.ppid))) keep.add(p.pid);
+    for (const pid of [...keep]) {
+      let p = processes.get(pid);
+      let guard = 0;
+      while (p && p.ppid > 0 && !keep.has(p.ppid) && guard++ < 4096) {
+        keep.add(p.ppid);
+        p = processes.get(p.ppid);
+      }
+    }
+    procList = [];
+    for (const p of processes.values()) if (keep.has(p.pid)) procList.push(p);
+  }
+  procList.sort((a, b) => a.pid - b.pid);
+  return procList;
+}
+
+function assemble(procRoot: string, takenAt: string, t0: number, capabilities: Capabilities, warnings: string[], processes: ProcessInfo[], channels: Channel[]): Snapshot {
   const bootId = readOpt(path.join(procRoot, 'sys/kernel/random/boot_id'))?.trim();
   return {
     version: SNAPSHOT_VERSION,
@@ -421,17 +440,27 @@ async function processSnapshot(
   };
 }
 
-function sysvMentions(c: Channel, pids: ReadonlySet<number>): boolean {
-  switch (c.kind) {
-    case 'sysv-msg':
-      return pids.has(c.lastSendPid) || pids.has(c.lastRecvPid);
-    case 'sysv-shm':
-      return pids.has(c.creatorPid) || pids.has(c.lastPid);
-    case 'sysv-sem':
-      return (c.lastPid ?? []).some((p) => pids.has(p));
-    default:
-      return false;
+/** processOnly: just the given pids' /proc directories (and their facets' fds), no channels. */
+async function processSnapshot(
+  opts: SnapshotOptions, native: NativeAddon | null, bpf: BpfAddon | null, capabilities: Capabilities, warnings: string[], t0: number, takenAt: string, itemTimeoutMs: number, deadlineMs: number,
+): Promise<Snapshot> {
+  const procRoot = opts.procRoot ?? '/proc';
+  const pids = (opts.pids ?? []).filter((p) => Number.isSafeInteger(p) && p > 0);
+  const w = pids.length === 0
+    ? null
+    : await walk(native, bpf, { procRoot, threads: 1, pids, ...walkRulesFor([]), readTimers: true, readLinks: true, itemTimeoutMs, deadlineMs }, warnings);
+  const user = userResolver(opts.etcRoot ?? '/etc');
+  let processes: ProcessInfo[] = [];
+  if (w) {
+    capabilities.threads = w.threads;
+    reportGivenUp(w, stuckWalks({ native, bpf }), itemTimeoutMs, warnings);
+    const read = readProcesses(w, user, []);
+    annotateFacets({ walk: w, processes: read.processes });
+    processes = [...read.processes.values()].sort((a, b) => a.pid - b.pid);
   }
+  const channels: Channel[] = [];
+  markCanonical(channels);
+  return assemble(procRoot, takenAt, t0, capabilities, warnings, processes, channels);
 }
 
 /**

@@ -1,12 +1,13 @@
-// Reading files other users control (/dev/shm objects, /dev/mqueue entries) without letting them
-// choose what we open. Any user can put a FIFO, a symlink, a socket or an empty `sem.NAME` in
-// /dev/shm: a plain open of a FIFO blocks, a symlink leads anywhere, and mapping a short file
-// (what sem_open does) faults with SIGBUS and kills the whole process. So nothing here is mapped:
-// open(O_PATH | O_NOFOLLOW) gives a handle to the name itself (a symlink stays a symlink; no
-// ->open of a FIFO or device runs), fstat checks it is a regular file (and the dev:inode the caller
-// saw, when given), and only that inode is reopened through /proc/self/fd, O_RDONLY | O_NONBLOCK |
-// O_NOCTTY, then read with pread. Sync versions for the snapshot worker, async (libuv pool) for
-// peeks on the extension host's thread. Plain Node.
+// Reading files other users control (/dev/shm objects, /dev/mqueue entries, container runtimes'
+// state, a rootless user's storage under their home) without letting them choose what we open —
+// the one module that does it. Any user can put a FIFO, a symlink, a socket or an empty
+// `sem.NAME` in /dev/shm: a plain open of a FIFO blocks, a symlink leads anywhere, and mapping a
+// short file (what sem_open does) faults with SIGBUS and kills the whole process. So nothing here
+// is mapped: open(O_PATH | O_NOFOLLOW) gives a handle to the name itself (a symlink stays a
+// symlink; no ->open of a FIFO or device runs), fstat checks it is a regular file (and the
+// dev:inode the caller saw, or its owner and size, when given), and only that inode is reopened
+// through /proc/self/fd, O_RDONLY | O_NONBLOCK | O_NOCTTY, then read with pread. Sync versions for
+// the snapshot worker, async (libuv pool) for peeks on the extension host's thread. Plain Node.
 import * as fs from 'node:fs';
 
 /** Linux O_PATH (x86, arm, arm64, riscv); Node does not export it. */
@@ -141,5 +142,74 @@ export async function readSem(file: string, expect?: Identity): Promise<number> 
     return decodeSem(file, stat.size, buf.subarray(0, bytesRead));
   } finally {
     await handle.close();
+  }
+}
+
+// ------------------------------------------------------------------ small state files, parsed and cached
+
+export interface SafeReadOptions {
+  maxBytes: number;
+  /** When set, the file must be owned by one of these uids. */
+  owners?: readonly number[];
+}
+
+interface Cached<T> {
+  key: string;
+  value: T;
+}
+
+/**
+ * Reads `path` as above and returns `parse(text)`; `cache` (one Map per kind of file) keeps the
+ * parse per file identity, so a state file read every snapshot costs one open + fstat + close while
+ * fstat shows the same dev:inode, size, mtime and ctime. Errors are returned as errno-like names,
+ * never thrown: ENOENT, EFTYPE (not a regular file: a symlink, a FIFO), EFBIG (over maxBytes),
+ * EPERM (another owner).
+ */
+export async function readParsed<T>(path: string, opts: SafeReadOptions, parse: (text: string) => T, cache?: Map<string, Cached<T>>): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
+  let h: fs.promises.FileHandle;
+  try {
+    h = await fs.promises.open(path, HANDLE_FLAGS);
+  } catch (e) {
+    return { ok: false, error: (e as NodeJS.ErrnoException).code ?? 'EIO' };
+  }
+  let fh: fs.promises.FileHandle | undefined;
+  try {
+    const st = await h.stat({ bigint: true });
+    if (!st.isFile()) return { ok: false, error: 'EFTYPE' };
+    if (opts.owners && !opts.owners.includes(Number(st.uid))) return { ok: false, error: 'EPERM' };
+    if (st.size > BigInt(opts.maxBytes)) return { ok: false, error: 'EFBIG' };
+    const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    const hit = cache?.get(path);
+    if (hit && hit.key === key) return { ok: true, value: hit.value };
+    fh = await fs.promises.open(`/proc/self/fd/${h.fd}`, READ_FLAGS);
+    // one byte more than allowed: a file that grew after fstat is refused, not cut
+    const buf = Buffer.alloc(Math.min(opts.maxBytes, Number(st.size)) + 1);
+    let n = 0;
+    while (n < buf.length) {
+      const r = await fh.read(buf, n, buf.length - n, n);
+      if (r.bytesRead === 0) break;
+      n += r.bytesRead;
+    }
+    if (n > opts.maxBytes) return { ok: false, error: 'EFBIG' };
+    const value = parse(buf.subarray(0, n).toString('utf8'));
+    if (cache) {
+      if (cache.size > 4096) cache.clear(); // bounded: state of containers long gone
+      cache.set(path, { key, value });
+    }
+    return { ok: true, value };
+  } catch (e) {
+    return { ok: false, error: (e as NodeJS.ErrnoException).code ?? 'EIO' };
+  } finally {
+    await fh?.close().catch(() => undefined); // closing a read-only regular file: nothing to lose
+    await h.close().catch(() => undefined);
+  }
+}
+
+/** JSON.parse that returns undefined instead of throwing. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined; // not JSON: the caller treats the file as unreadable state
   }
 }

@@ -5,8 +5,10 @@
 // The two native walks give the same guarantees on their /proc reads (per-item timeouts, the
 // deadline, `stuck`); each keeps a list of the threads it left stuck in a process, and each is
 // handed the other's list, so a process in D state costs one thread whichever backend met it.
+import type { FdRule } from './kinds/kind';
 import type { WalkBackend, WalkCapability } from './model';
 import type { BpfAddon, BpfError, BpfWalkPhases, NativeAddon, ProcWalk, ProcWalkOptions, StuckWalk } from './native';
+import { filterMaps } from './parsers/procPid';
 import { walkProcTs } from './procWalk';
 
 /** 'auto' = the fastest backend that runs here; a named backend is tried first, the slower ones still back it up. */
@@ -49,6 +51,67 @@ export function stuckWalks(b: Pick<WalkBackends, 'native' | 'bpf'>): StuckWalk[]
 /** What a walk passes on of the other backend's stuck list. */
 const skipOf = (l: StuckWalk[]) => l.map(({ pid, what }) => ({ pid, what }));
 
+/**
+ * The iterator program tells files apart in the kernel (i_mode, the superblock magic), so it
+ * reports fixed classes (native/bpf/walk.h IPCI_FD_*); each fd rule of the kinds maps to one of
+ * them, or the BPF walk cannot serve it. Returns the class → rule code table, or the rules it
+ * cannot serve.
+ */
+export function bpfClasses(rules: readonly FdRule[]): { codes: Map<number, number>; unserved: FdRule[] } {
+  const codes = new Map<number, number>();
+  const unserved: FdRule[] = [];
+  for (const r of rules) {
+    const cls =
+      r.link === 'pipe:[' && r.bracket ? 1
+      : r.link === 'socket:[' && r.bracket ? 2
+      : r.link === '/' && r.type === 'fifo' && !r.under && !r.mqueue ? 3
+      : r.link === '/' && r.mqueue && !r.under ? 4
+      : r.link === '/' && r.under === '/dev/shm/' && r.type === 'reg' && !r.mqueue ? 5
+      : 0;
+    if (cls === 0 || r.fdinfo?.length || codes.has(cls)) unserved.push(r);
+    else codes.set(cls, r.code);
+  }
+  return { codes, unserved };
+}
+
+/** The BPF walk's rows in the rules' codes: rows of classes no rule asked for are dropped; maps lines filtered by the rules. */
+export function applyBpfClasses(w: ProcWalk, codes: ReadonlyMap<number, number>, o: ProcWalkOptions): ProcWalk {
+  const f = w.fds;
+  const n = f.pid.length;
+  let kept = 0;
+  for (let i = 0; i < n; i++) if (codes.has(f.kind[i])) kept++;
+  const take = <T extends Int32Array | Uint8Array | Float64Array>(a: T, make: (len: number) => T): T => {
+    if (kept === n) return a;
+    const out = make(kept);
+    for (let i = 0, j = 0; i < n; i++) if (codes.has(f.kind[i])) out[j++] = a[i];
+    return out;
+  };
+  const kind = take(f.kind, (l) => new Uint8Array(l));
+  for (let i = 0; i < kind.length; i++) kind[i] = codes.get(kind[i])!;
+  const mapsRules = o.mapsRules ?? [];
+  for (const p of w.processes) {
+    if (!p || p.maps === undefined) continue;
+    if (mapsRules.length === 0) delete p.maps;
+    else p.maps = filterMaps(p.maps, mapsRules);
+  }
+  return {
+    ...w,
+    fds: {
+      pid: take(f.pid, (l) => new Int32Array(l)),
+      fd: take(f.fd, (l) => new Int32Array(l)),
+      kind,
+      mode: take(f.mode, (l) => new Uint8Array(l)),
+      inode: take(f.inode, (l) => new Float64Array(l)),
+      dev: take(f.dev, (l) => new Float64Array(l)),
+      pathIndex: take(f.pathIndex, (l) => new Int32Array(l)),
+      infoIndex: f.infoIndex && kept === n ? f.infoIndex : new Int32Array(kept).fill(-1),
+      buffered: take(f.buffered, (l) => new Float64Array(l)),
+      capacity: take(f.capacity, (l) => new Float64Array(l)),
+    },
+    infos: w.infos ?? [],
+  };
+}
+
 export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkPreference, warnings: string[]): Promise<WalkRun> {
   const why: string[] = [];
   const t0 = performance.now();
@@ -57,23 +120,26 @@ export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkP
   else if (o.procRoot !== '/proc') why.push(`bpf-iter: ${o.procRoot} is not this machine's /proc`);
   else if (o.useGetfd) why.push('bpf-iter: useGetfd asks for the /proc walk');
   else if (!b.bpf) why.push(`bpf-iter: ${b.bpfError ?? 'no BPF addon'}`);
-  else {
+  else if (bpfClasses(o.fdRules ?? []).unserved.length > 0) {
+    why.push(`bpf-iter: cannot report ${bpfClasses(o.fdRules ?? []).unserved.map((r) => r.link).join(', ')}`);
+  } else {
+    const { codes } = bpfClasses(o.fdRules ?? []);
     try {
       const btfPath = process.env.IPC_INSPECTOR_BTF; // the kernel BTF to relocate against (tests: a missing file)
       const w = await b.bpf.bpfWalk({
         threads: o.threads,
         ...(o.pids ? { pids: o.pids } : {}),
-        readMaps: o.readMaps,
+        readMaps: (o.mapsRules?.length ?? 0) > 0,
         readTimers: o.readTimers,
         readLinks: o.readLinks,
-        measurePipes: o.measurePipes,
+        measurePipes: (o.fdRules ?? []).some((r) => r.measure),
         ...(o.itemTimeoutMs ? { itemTimeoutMs: o.itemTimeoutMs } : {}),
         ...(o.deadlineMs ? { deadlineMs: o.deadlineMs } : {}),
         skipStuck: skipOf(stuckOf(b.native)),
         ...(btfPath ? { btfPath } : {}),
       });
       // given-up processes (ETIMEDOUT, `stuck`) are named by the snapshot, as for the /proc walk
-      return { walk: w, capability: { backend: 'bpf-iter' }, bpf: w.bpf };
+      return { walk: applyBpfClasses(w, codes, o), capability: { backend: 'bpf-iter' }, bpf: w.bpf };
     } catch (e) {
       const err = e as BpfError;
       why.push(`bpf-iter: ${err.message}`);

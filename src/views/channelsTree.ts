@@ -13,11 +13,10 @@ import {
   GroupNode,
   InfoNode,
   IpcNode,
-  pipePeers,
-  socketPeerId,
 } from './nodes';
 import type { ModelChange, ViewModel } from './viewModel';
 import * as fmt from '../core/format';
+import { endpointPeers, peerChannelId } from '../core/ends';
 
 /** Above this many changed elements one full refresh is cheaper than many partial ones. */
 const MAX_PARTIAL = 200;
@@ -46,7 +45,7 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
       const top = new GroupNode(g.id, g.label, g.kinds, undefined);
       this.topGroups.push(top);
       if (g.sub) {
-        for (const k of g.kinds) this.kindGroup.set(k, new GroupNode(`${g.id}/${k}`, g.sub[k], [k], top));
+        for (const k of g.kinds) this.kindGroup.set(k, new GroupNode(`${g.id}/${k}`, g.sub[k] ?? k, [k], top));
       } else {
         this.kindGroup.set(g.kinds[0], top);
       }
@@ -287,13 +286,14 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
   /** The node Reveal Peer should select for `node`, or undefined (peer absent or filtered out). */
   peerOf(node: ChannelNode | EndpointNode): ChannelNode | EndpointNode | undefined {
     const ch = node.channel;
-    if (node instanceof EndpointNode && (ch.kind === 'pipe' || ch.kind === 'fifo')) {
-      const peers = pipePeers(ch, node.endpoint);
-      const chNode = this.findChannel(ch.id);
-      if (!peers.length || !chNode) return undefined;
-      return this.endpointNode(chNode, peers[0]);
+    if (node instanceof EndpointNode) {
+      const peers = endpointPeers(ch, node.endpoint);
+      if (peers.length) {
+        const chNode = this.findChannel(ch.id);
+        return chNode ? this.endpointNode(chNode, peers[0]) : undefined;
+      }
     }
-    const peerId = socketPeerId(ch, this.model.channelsById);
+    const peerId = peerChannelId(ch, this.model.channelsById);
     if (!peerId) return undefined;
     const peerNode = this.findChannel(peerId);
     if (!peerNode) return undefined;

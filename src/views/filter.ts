@@ -3,7 +3,9 @@
 // process filters (scope, workspace-only, other users) through at least one endpoint, and it
 // matches the text query. Processes are shown when they hold a shown channel (or are the scope root).
 
-import type { Channel, ChannelKind, ProcessInfo, Snapshot } from '../core/model';
+import type { Channel, ProcessInfo, Snapshot } from '../core/model';
+import { columnValue, formatValue, sysvKeyText } from '../core/columns';
+import { describe } from '../core/kinds';
 
 export interface FilterState {
   /** Free text: name, pid, path, port, key (hex `0x…` or decimal), id. Empty = no text filter. */
@@ -94,126 +96,74 @@ export function portOf(addr: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** Numbers a numeric query matches exactly (pid, port, key, ids, inode). */
-function channelNumbers(ch: Channel): number[] {
-  const out: number[] = [];
-  switch (ch.kind) {
-    case 'pipe':
-      out.push(ch.inode);
-      break;
-    case 'fifo':
-      out.push(ch.inode);
-      break;
-    case 'anon-shm':
-      out.push(ch.inode);
-      break;
-    case 'sysv-msg':
-      out.push(ch.key, ch.msqid);
-      break;
-    case 'sysv-shm':
-      out.push(ch.key, ch.shmid);
-      break;
-    case 'sysv-sem':
-      out.push(ch.key, ch.semid);
-      break;
-    case 'unix':
-      out.push(ch.inode);
-      break;
-    case 'tcp':
-    case 'udp': {
-      out.push(ch.inode);
-      const lp = portOf(ch.local);
-      const rp = portOf(ch.remote);
-      if (lp !== null) out.push(lp);
-      if (rp !== null && rp !== 0) out.push(rp);
-      break;
+/** A channel's searchable values (its kind's columns marked `search`, and its kind's extras): texts and exact numbers. */
+function searchable(ch: Channel): { texts: string[]; numbers: number[]; ports: number[]; keys: number[] } {
+  const d = describe(ch);
+  const texts: string[] = [ch.id, ch.kind];
+  const numbers: number[] = [];
+  const ports: number[] = [];
+  const keys: number[] = [];
+  for (const c of d.columns) {
+    if (!c.search) continue;
+    const v = columnValue(ch, c.id);
+    if (v === null || v === undefined) continue;
+    switch (c.search) {
+      case 'text':
+        if (typeof v === 'string') texts.push(v);
+        if (c.format) texts.push(formatValue(c, v, ch));
+        break;
+      case 'number':
+        if (typeof v === 'number') numbers.push(v);
+        break;
+      case 'key':
+        if (typeof v === 'number') {
+          keys.push(v >>> 0);
+          numbers.push(v);
+          texts.push(sysvKeyText(v));
+        }
+        break;
+      case 'port':
+        if (typeof v === 'string') {
+          texts.push(v);
+          const p = portOf(v);
+          if (p !== null && p !== 0) {
+            ports.push(p);
+            numbers.push(p);
+          }
+        }
+        break;
     }
-    default:
-      break;
   }
-  return out;
+  const extra = d.search?.(ch);
+  if (extra?.texts) texts.push(...extra.texts);
+  if (extra?.numbers) numbers.push(...extra.numbers);
+  return { texts, numbers, ports, keys };
 }
 
 /** Text a non-numeric query matches as a case-insensitive substring. */
 export function channelTexts(ch: Channel): string[] {
-  const out: string[] = [ch.id, ch.kind];
-  const hex = (k: number) => '0x' + (k >>> 0).toString(16).padStart(8, '0');
-  switch (ch.kind) {
-    case 'fifo':
-      out.push(ch.path);
-      break;
-    case 'sysv-msg':
-    case 'sysv-shm':
-    case 'sysv-sem':
-      out.push(hex(ch.key), ch.owner);
-      break;
-    case 'posix-mq':
-      out.push(ch.name, '/' + ch.name);
-      break;
-    case 'posix-shm':
-    case 'posix-sem':
-      out.push(ch.name, '/' + ch.name);
-      break;
-    case 'anon-shm':
-      out.push(ch.name, ch.dev);
-      break;
-    case 'unix':
-      if (ch.path) out.push(ch.path);
-      if (ch.abstract !== undefined) out.push('@' + ch.abstract);
-      out.push(ch.state);
-      break;
-    case 'tcp':
-    case 'udp':
-      out.push(ch.local, ch.remote, ch.state);
-      break;
-    default:
-      break;
-  }
-  return out;
+  return searchable(ch).texts;
 }
 
 /** Does the query match this channel (its own facts or any holder's pid/name)? */
 export function matchesText(ch: Channel, query: string, procs: ReadonlyMap<number, ProcessInfo>): boolean {
   const q = query.trim().toLowerCase();
   if (!q) return true;
+  const s = searchable(ch);
   // A number matches exactly: `80` must not find pid 8080. `:80` is a port.
   const portQuery = /^:(\d+)$/.exec(q);
-  if (portQuery) {
-    if (ch.kind !== 'tcp' && ch.kind !== 'udp') return false;
-    const n = Number(portQuery[1]);
-    return portOf(ch.local) === n || portOf(ch.remote) === n;
-  }
+  if (portQuery) return s.ports.includes(Number(portQuery[1]));
   if (/^\d+$/.test(q)) {
     const n = Number(q);
-    if (channelNumbers(ch).includes(n)) return true;
+    if (s.numbers.includes(n)) return true;
     return ch.endpoints.some((e) => e.pid === n);
   }
-  if (/^0x[0-9a-f]+$/.test(q)) {
-    const n = parseInt(q, 16);
-    if ((ch.kind === 'sysv-msg' || ch.kind === 'sysv-shm' || ch.kind === 'sysv-sem') && (ch.key >>> 0) === n) return true;
-  }
-  if (channelTexts(ch).some((t) => t.toLowerCase().includes(q))) return true;
+  if (/^0x[0-9a-f]+$/.test(q) && s.keys.includes(parseInt(q, 16))) return true;
+  if (s.texts.some((t) => t.toLowerCase().includes(q))) return true;
   return ch.endpoints.some((e) => {
     const p = procs.get(e.pid);
     return !!p && (p.comm.toLowerCase().includes(q) || (p.cmdline[0] ?? '').toLowerCase().includes(q));
   });
-}
-
-function channelOwnerUid(ch: Channel): number | null {
-  switch (ch.kind) {
-    case 'sysv-msg':
-    case 'sysv-shm':
-    case 'sysv-sem':
-    case 'posix-shm':
-    case 'posix-sem':
-    case 'tcp':
-    case 'udp':
-      return ch.uid;
-    case 'posix-mq':
-      return ch.uid;
-    default:
-      return null;
-  }
 }
 
 export function applyFilter(snapshot: Pick<Snapshot, 'channels' | 'processes'>, f: FilterState): FilterResult {
@@ -235,7 +185,7 @@ export function applyFilter(snapshot: Pick<Snapshot, 'channels' | 'processes'>, 
         // Objects nobody holds (a leaked SysV queue) stay visible unless scoped/workspace-only;
         // with "hide other users" they follow their owner.
         if (f.scopePid !== undefined || f.workspaceOnly || ch.endpoints.length > 0) continue;
-        const uid = channelOwnerUid(ch);
+        const uid = describe(ch).owner(ch);
         if (uid !== null && uid !== f.uid) continue;
       }
     }
@@ -248,12 +198,5 @@ export function applyFilter(snapshot: Pick<Snapshot, 'channels' | 'processes'>, 
   return { channels, processes, pids };
 }
 
-/** Kinds in display order with their group; used by the tree and the hide-kinds picker. */
-export const KIND_GROUPS: ReadonlyArray<{ id: string; label: string; kinds: readonly ChannelKind[]; sub?: Readonly<Record<string, string>> }> = [
-  { id: 'pipes', label: 'Pipes', kinds: ['pipe'] },
-  { id: 'fifos', label: 'FIFOs', kinds: ['fifo'] },
-  { id: 'mq', label: 'Message Queues', kinds: ['sysv-msg', 'posix-mq'], sub: { 'sysv-msg': 'System V', 'posix-mq': 'POSIX' } },
-  { id: 'shm', label: 'Shared Memory', kinds: ['sysv-shm', 'posix-shm', 'anon-shm'], sub: { 'sysv-shm': 'System V', 'posix-shm': 'POSIX', 'anon-shm': 'Anonymous/memfd' } },
-  { id: 'sem', label: 'Semaphores', kinds: ['sysv-sem', 'posix-sem'], sub: { 'sysv-sem': 'System V', 'posix-sem': 'POSIX' } },
-  { id: 'sockets', label: 'Sockets', kinds: ['unix', 'tcp', 'udp'], sub: { unix: 'Unix', tcp: 'TCP', udp: 'UDP' } },
-];
+/** Kinds in display order with their group; used by the tree and the hide-kinds picker (from the registry). */
+export { KIND_GROUPS } from '../core/kinds';

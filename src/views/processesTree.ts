@@ -13,12 +13,12 @@ import {
   endpointNodeId,
   InfoNode,
   IpcNode,
-  processLabel,
   processTooltip,
   ProcessNode,
   SignalsNode,
 } from './nodes';
 import type { ModelChange, ViewModel } from './viewModel';
+import { processLabel } from '../core/format';
 
 const MAX_PARTIAL = 200;
 
@@ -240,7 +240,7 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
       const out: IpcNode[] = [];
       if (p.tracerPid) {
         const n = this.cached(`${element.id}/tracer`, () => new InfoNode(`${element.id}/tracer`, element, '', '', '', 'debug'));
-        n.label = `traced by ${processLabel(procs.get(p.tracerPid), p.tracerPid)}`;
+        n.label = `traced by ${processLabel(p.tracerPid, procs.get(p.tracerPid))}`;
         n.tooltip = 'TracerPid in /proc/PID/status: a debugger or strace is attached (ptrace).';
         out.push(n);
       }

@@ -105,7 +105,7 @@ describe('IPC commands', function () {
     // via the quick pick (test hook): show only tcp
     api.testHooks!.pick = (_t, items) => items.filter((i) => (i as unknown as { kind0: string }).kind0 === 'tcp');
     await vscode.commands.executeCommand('ipcInspector.hideKinds');
-    await waitFor('only tcp', () => api.model.result.channels.every((c) => c.kind === 'tcp'));
+    await waitFor('only tcp', () => api.model.result.channels.length > 0 && api.model.result.channels.every((c) => c.kind === 'tcp'));
     await vscode.commands.executeCommand('ipcInspector.hideKinds', []);
     const on = await vscode.commands.executeCommand('ipcInspector.toggleOtherUsers');
     assert.equal(on, true);
@@ -210,11 +210,44 @@ describe('IPC commands', function () {
     await waitFor('polling again', () => api.source.stats.scans > n + 1, 5000);
   });
 
-  it('every contributed command runs without throwing from the palette path (no args, modals stubbed)', async () => {
-    api.testHooks!.confirm = () => false;
-    api.testHooks!.pick = () => undefined;
-    for (const id of ['ipcInspector.refresh', 'ipcInspector.showLog', 'ipcInspector.copyAsJson', 'ipcInspector.revealPeer', 'ipcInspector.openInspector', 'ipcInspector.scopeToProcess', 'ipcInspector.sendSignal', 'ipcInspector.removeObject']) {
-      await vscode.commands.executeCommand(id);
+  it('the palette path of every command (no arguments, every question answered no): each asks or says why, and changes nothing', async () => {
+    const asked: string[] = [];
+    const picked: string[] = [];
+    api.testHooks!.confirm = (title) => {
+      asked.push(title);
+      return false;
+    };
+    api.testHooks!.pick = (title) => {
+      picked.push(title);
+      return undefined;
+    };
+    const said = () => (api.testHooks!.record ?? []).filter((r) => r.kind !== 'pick').map((r) => r.text);
+    const run = <T>(id: string) => vscode.commands.executeCommand<T>(id);
+    const scans = api.source.stats.scans;
+    const snap = await run<{ channels: unknown[] }>('ipcInspector.refresh');
+    assert.ok(snap && Array.isArray(snap.channels), 'refresh returns the snapshot');
+    assert.ok(api.source.stats.scans > scans, 'refresh scanned');
+    assert.equal(await run('ipcInspector.openInspector'), undefined);
+    assert.ok(picked.includes('Open the inspector on which channel?'), 'openInspector asked which channel');
+    assert.equal(await run('ipcInspector.scopeToProcess'), undefined);
+    assert.ok(picked.includes('Scope the views to which process tree?'));
+    assert.equal(api.model.filter.scopePid, undefined, 'no scope set');
+    const before = said().length;
+    const sig = await run('ipcInspector.sendSignal');
+    assert.equal(sig, undefined, 'nothing sent');
+    assert.ok(picked.includes('Send signal to which process?') || said().length > before, 'sendSignal asked which process or said why not');
+    // the rest act on the selection when there is one, else say what to select
+    for (const id of ['ipcInspector.copyAsJson', 'ipcInspector.revealPeer', 'ipcInspector.removeObject']) {
+      const n = said().length;
+      const r = await run(id);
+      if (id === 'ipcInspector.copyAsJson' && typeof r === 'string') assert.ok(JSON.parse(r), 'copied a node as JSON');
+      else if (id === 'ipcInspector.revealPeer' && r !== undefined) assert.ok((r as { id?: string }).id, 'revealed a node');
+      else {
+        assert.equal(r, undefined, `${id} did nothing`);
+        assert.ok(said().length > n || asked.length > 0, `${id} said why (${said().slice(n).join(' | ')})`);
+      }
     }
+    assert.ok(asked.every((t) => /^Remove /.test(t)), `only a removal may have been asked (and refused): ${asked.join(' | ')}`);
+    await run('ipcInspector.showLog');
   });
 });

@@ -52,7 +52,8 @@ export async function run(): Promise<void> {
   const only = (process.env.IPC_TEST_GREP_FILE ?? '').split(',').filter(Boolean);
   const files = fs
     .readdirSync(dir)
-    .filter((f) => f.endsWith('.test.js'))
+    // IPC_BENCH=1: the measurements (*.bench.js) instead of the tests
+    .filter((f) => f.endsWith(process.env.IPC_BENCH === '1' ? '.bench.js' : '.test.js'))
     .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
     .sort();
   if (files.length === 0) {

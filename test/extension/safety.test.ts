@@ -19,7 +19,7 @@ import { vscodeOrigins } from '../../src/core/actions/origin';
 import { readStartTime } from '../../src/core/actions/signal';
 import type { IpcInspectorApi } from '../../src/extension';
 import type { UiRecord } from '../../src/ui';
-import { canRunAttacker, startAttacker, type Attacker } from '../integration/attacker';
+import { canRunAttacker, startAttacker, type Attacker } from '../harness/otherUser';
 import { channelWhere, labelOf, openApi, tooltipText, treeItem, waitFor } from './ipcTestUtil';
 
 const CMD = 'ipcInspector.test.inspector';
@@ -97,12 +97,12 @@ describe('Safety: escaping, one signal policy, bounded tree text', function () {
     assert.ok(modal && info, JSON.stringify(record()));
     // The name is there to read (VS Code shows the zero-width space as nothing) …
     assert.ok(modal.text.replace(/\u200b/g, '').includes(`/${name}`), modal.text);
-    assert.ok(info.text.replace(/\u200b/g, '').startsWith(`Removed POSIX shared memory object /${name}`), info.text);
+    assert.ok(info.text.replace(/\u200b/g, '').startsWith(`Removed POSIX shared memory /${name}`), info.text);
     assert.match(modal.detail!, /It belongs to another user \(nobody, uid 65534\)/);
     // … but no text handed to VS Code holds a link its parser would render.
     assertNoLinks(record());
     // The pattern does see the raw name: the check can fail.
-    assert.ok(VSCODE_LINK_PATTERN.test(`Removed POSIX shared memory object /${name}`));
+    assert.ok(VSCODE_LINK_PATTERN.test(`Removed POSIX shared memory /${name}`));
   });
 
   it('Send Signal: `$(zap)` in a process name is not an icon in the quick pick; a link-shaped name is no link', async () => {

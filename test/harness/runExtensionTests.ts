@@ -56,6 +56,7 @@ export async function runExtensionTests(opts: {
   const env: NodeJS.ProcessEnv = {};
   if (opts.grepFile) env.IPC_TEST_GREP_FILE = opts.grepFile;
   if (opts.grep) env.IPC_TEST_GREP = opts.grep;
+  if (process.env.IPC_BENCH === '1') env.IPC_BENCH = '1'; // the measurements (*.bench.js), not the tests
   const cs = await launchCodeServer({
     folder: repoRoot,
     args: ['--vscode-option', 'enable-smoke-test-driver'],

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import { loadNative } from '../../src/core/native';
 import { devName } from '../../src/core/probes/context';
-import { makeFixture } from '../../fixtures/ipcFixture';
+import { makeFixture, toolBinary } from '../../fixtures/ipcFixture';
 import { cannotActAsNobody, runAsNobody, stageForOtherUsers, type Staged } from '../harness/otherUser';
 import type { Channel, ProcessInfo } from '../../src/core/model';
 import {
@@ -236,7 +236,7 @@ describe('shared memory', () => {
     const name = `ipc-actions-${process.pid}`;
     const data = pattern(9000, 'pshm');
     fs.writeFileSync(`/dev/shm/${name}`, data);
-    const ch: Channel = { id: `posix-shm:${name}`, kind: 'posix-shm', endpoints: [], name, size: 9000, uid: 0, owner: 'root', mode: '0600' };
+    const ch: Channel = { id: `posix-shm:${name}`, kind: 'posix-shm', endpoints: [], name, size: 9000, uid: 0, owner: 'root', mode: '0600', deleted: false };
     const r = (await peekChannel(ch, [], { offset: 8000, maxBytes: 5000 })) as BytesPeek;
     assert.ok(r.data.equals(data.subarray(8000)));
     assert.equal(r.truncated, false);
@@ -269,35 +269,15 @@ describe('semaphores and POSIX queues', () => {
 });
 
 describe('signals', () => {
-  const RECORDER = `
-#include <signal.h>
-#include <stdio.h>
-#include <string.h>
-#include <unistd.h>
-#include <fcntl.h>
-static int out;
-static void h(int sig, siginfo_t *si, void *uc) {
-  (void)uc; char b[96];
-  int n = snprintf(b, sizeof b, "%d %d %d\\n", sig, si->si_code == SI_QUEUE ? si->si_value.sival_int : 0, si->si_code);
-  write(out, b, n);
-}
-int main(int argc, char **argv) {
-  out = open(argv[1], O_WRONLY | O_CREAT | O_APPEND, 0600);
-  struct sigaction sa; memset(&sa, 0, sizeof sa); sa.sa_sigaction = h; sa.sa_flags = SA_SIGINFO | SA_RESTART;
-  sigaction(SIGUSR1, &sa, 0); sigaction(SIGRTMIN + 3, &sa, 0);
-  write(out, "ready\\n", 6);
-  for (;;) pause();
-}`;
+  // fixtures/ipc-tool.c `record LOG`: logs "signo value code" per SIGUSR1 / SIGRTMIN+3
   let exe = '';
-  before(() => {
-    fs.writeFileSync(path.join(tmp, 'rec.c'), RECORDER);
-    exe = path.join(tmp, 'rec');
-    execFileSync('cc', ['-O1', '-o', exe, path.join(tmp, 'rec.c')]);
+  before(async () => {
+    exe = await toolBinary('ipc-tool');
   });
 
   async function recorder(): Promise<{ pid: number; log: string; startTime: number; lines: () => string[] }> {
     const log = path.join(tmp, `rec-${Math.random().toString(36).slice(2)}.log`);
-    const child = spawn(exe, [log], { stdio: 'ignore' });
+    const child = spawn(exe, ['record', log], { stdio: 'ignore' });
     children.push(child);
     const lines = () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean) : []);
     await waitFor(() => lines().includes('ready'), 'recorder ready');

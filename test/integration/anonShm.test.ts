@@ -1,10 +1,10 @@
-// anon-shm on real kernel objects: a C helper compiled at test time maps 1 MiB MAP_SHARED|
+// anon-shm on real kernel objects: a helper (fixtures/ipc-tool.c `anon-shm`) maps 1 MiB MAP_SHARED|
 // MAP_ANONYMOUS (or a memfd with MAP_SHARED), forks, and parent and child both hold the mapping
 // until their stdin closes. takeSnapshot must show one channel with both pids, native and TS paths.
 // Run: node scripts/build.mjs test/integration/anonShm && node --test dist/test/integration/anonShm.test.js
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,45 +12,7 @@ import type { AnonShmChannel } from '../../src/core/model';
 import { loadNative } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { peekChannel } from '../../src/core/actions/peek';
-
-const HELPER_C = String.raw`
-#define _GNU_SOURCE
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-int main(int argc, char** argv) {
-  size_t len = 1 << 20;
-  void* p;
-  if (argc > 2 && strcmp(argv[1], "memfd") == 0) {
-    int fd = memfd_create(argv[2], MFD_CLOEXEC);
-    if (fd < 0 || ftruncate(fd, (off_t)len) != 0) { perror("memfd"); return 1; }
-    p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    close(fd); /* only the mappings hold it now */
-  } else {
-    p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  }
-  if (p == MAP_FAILED) { perror("mmap"); return 1; }
-  memset(p, 0x5a, len);
-  fflush(stdout);
-  pid_t child = fork();
-  if (child < 0) { perror("fork"); return 1; }
-  if (child == 0) {
-    char b[64];
-    while (read(0, b, sizeof b) > 0) {}
-    _exit(0);
-  }
-  printf("%d %d\n", (int)getpid(), (int)child);
-  fflush(stdout);
-  char b[64];
-  while (read(0, b, sizeof b) > 0) {}
-  waitpid(child, NULL, 0);
-  return 0;
-}
-`;
+import { toolBinary } from '../../fixtures/ipcFixture';
 
 const haveCc = spawnSync('sh', ['-c', 'command -v cc']).status === 0;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-anonshm-'));
@@ -98,12 +60,9 @@ describe('anon-shm (real shared anonymous memory and memfd)', { skip: haveCc ? f
   let anon: Pair;
   let memfd: Pair;
   before(async () => {
-    const src = path.join(tmp, 'anonshm.c');
-    const bin = path.join(tmp, 'anonshm');
-    fs.writeFileSync(src, HELPER_C);
-    execFileSync('cc', ['-O1', '-o', bin, src]);
-    anon = await startHelper(bin, ['anon']);
-    memfd = await startHelper(bin, ['memfd', MEMFD_NAME]);
+    const bin = await toolBinary('ipc-tool'); // fixtures/ipc-tool.c `anon-shm [memfd NAME]`
+    anon = await startHelper(bin, ['anon-shm']);
+    memfd = await startHelper(bin, ['anon-shm', 'memfd', MEMFD_NAME]);
   });
 
   after(async () => {
@@ -130,6 +89,7 @@ describe('anon-shm (real shared anonymous memory and memfd)', { skip: haveCc ? f
       const snap = await takeSnapshot({ kinds: ['anon-shm'], useNative });
       assert.equal(snap.capabilities.native, useNative);
       const chs = snap.channels.filter((c): c is AnonShmChannel => c.kind === 'anon-shm');
+      assert.ok(chs.length >= 2, 'the two helpers\' regions are channels');
       assert.ok(chs.every((c) => new Set(c.endpoints.map((e) => e.pid)).size >= 2), 'single-process mappings are not channels');
 
       const a = findFor(chs, anon);
@@ -173,6 +133,7 @@ describe('anon-shm (real shared anonymous memory and memfd)', { skip: haveCc ? f
 
   it('--kind anon-shm alone does not report other kinds', async () => {
     const snap = await takeSnapshot({ kinds: ['anon-shm'] });
+    assert.ok(snap.channels.length > 0, 'the helpers\' regions are listed');
     assert.ok(snap.channels.every((c) => c.kind === 'anon-shm'));
   });
 });

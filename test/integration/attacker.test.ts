@@ -7,6 +7,7 @@
 // Note for a shared machine: while the D-state tests run (a few seconds), reading the attacker's
 // /proc/PID/cmdline blocks for every process on the machine (ps, other scans); the tests keep that
 // window short and end it by killing the FUSE server, which releases every blocked reader.
+import { walkRulesFor } from '../../src/core/kinds';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
@@ -128,8 +129,8 @@ function cliSnapshot(r: ChildResult): Snapshot {
 }
 
 describe('attacker: another local user vs. a root scan and root peeks', { skip: skipAll }, () => {
-  before(() => {
-    tools = compileTools();
+  before(async () => {
+    tools = await compileTools();
   });
 
   after(async () => {
@@ -222,7 +223,7 @@ describe('attacker: another local user vs. a root scan and root peeks', { skip: 
       }
       // Peeks at objects the scan once saw as regular files, swapped since (no addon: the file path).
       const sem = (name: string): Channel => ({ id: `posix-sem:${name}`, kind: 'posix-sem', endpoints: [], name, value: 1, uid: 65534, owner: 'nobody', mode: '0644' });
-      const shmCh = (name: string): Channel => ({ id: `posix-shm:${name}`, kind: 'posix-shm', endpoints: [], name, size: 32, uid: 65534, owner: 'nobody', mode: '0644' });
+      const shmCh = (name: string): Channel => ({ id: `posix-shm:${name}`, kind: 'posix-shm', endpoints: [], name, size: 32, uid: 65534, owner: 'nobody', mode: '0644', deleted: false });
       for (const ch of [sem(`${tag}-fifo3`), sem(`${tag}-tofuse`), shmCh(`${tag}-fifo3`), shmCh(`${tag}-tofuse`)]) {
         for (const opts of [{}, { native: null }]) {
           const r = await peekInChild(ch, opts);
@@ -452,7 +453,7 @@ describe('attacker: another local user vs. a root scan and root peeks', { skip: 
     attackers.push(a);
     const p = JSON.parse(await a.next('the pipe')) as { pid: number; fd: number; inode: number };
     const out = path.join(tools.dir, 'strace.out');
-    const script = `require(process.env.ADDON).walkProc({ procRoot: '/proc', threads: 2, pids: [${p.pid}], readMaps: false, readTimers: false, readLinks: false, measurePipes: true }).then((w) => { const i = Array.from(w.fds.fd).indexOf(${p.fd}); console.log(JSON.stringify({ buffered: w.fds.buffered[i] })); });`;
+    const script = `require(process.env.ADDON).walkProc({ procRoot: '/proc', threads: 2, pids: [${p.pid}], ...${JSON.stringify(walkRulesFor(['pipe']))}, readTimers: false, readLinks: false }).then((w) => { const i = Array.from(w.fds.fd).indexOf(${p.fd}); console.log(JSON.stringify({ buffered: w.fds.buffered[i] })); });`;
     const r = spawnSync('strace', ['-f', '-qq', '-e', 'trace=open,openat,openat2', '-o', out, process.execPath, '-e', script], {
       env: { ...process.env, ADDON: loadNative().path! }, encoding: 'utf8', timeout: HUNG_MS,
     });

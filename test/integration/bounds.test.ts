@@ -13,7 +13,7 @@ import { SnapshotService, findWorkerScript } from '../../src/core/snapshotServic
 import { DIFF_PART_BYTES } from '../../src/core/snapshotWorker';
 import { loadNative } from '../../src/core/native';
 import { CAPS, channelDescription, channelLabel, channelTooltipLines } from '../../src/core/format';
-import { canRunAttacker, startAttacker, type Attacker } from './attacker';
+import { canRunAttacker, startAttacker, type Attacker } from '../harness/otherUser';
 
 const SETS = 40;
 /** kernel.sem: SEMMSL SEMMNS SEMOPM SEMMNI. */

@@ -90,6 +90,7 @@ describe('ipc-inspector CLI', { skip: cliBuilt }, () => {
     const r = cli(['snapshot', '--json', '--kind', 'unix', '--pid', `${a.pid},${b.pid}`]);
     assert.equal(r.code, 0, r.stderr);
     const snap = JSON.parse(r.stdout) as Snapshot;
+    assert.ok(snap.channels.length > 0, 'the pair\'s sockets are listed');
     assert.ok(snap.channels.every((c) => c.kind === 'unix'));
     const ca = snap.channels.find((c) => c.kind === 'unix' && c.inode === a.inode) as Extract<Channel, { kind: 'unix' }> | undefined;
     const cb = snap.channels.find((c) => c.kind === 'unix' && c.inode === b.inode) as Extract<Channel, { kind: 'unix' }> | undefined;
@@ -266,6 +267,7 @@ describe('ipc-inspector CLI', { skip: cliBuilt }, () => {
     try {
       await until(() => diffs.length >= 1); // the first diff: everything there is
       assert.equal(diffs[0].fromTakenAt, null);
+      assert.ok(diffs[0].addedChannels.length > 0, 'the first diff lists the FIFOs there are');
       assert.ok(diffs[0].addedChannels.every((c) => c.kind === 'fifo'));
       assert.ok(diffs[0].addedChannels.some((c) => c.kind === 'fifo' && c.inode === fifo.info.inode));
       extra = await makeFixture('fifo', { path: path.join(tmp, 'watched fifo') });

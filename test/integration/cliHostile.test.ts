@@ -11,7 +11,7 @@ import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { canRunAttacker, startAttacker, type Attacker } from './attacker';
+import { canRunAttacker, startAttacker, type Attacker } from '../harness/otherUser';
 
 function repoRoot(): string {
   let dir = __dirname;

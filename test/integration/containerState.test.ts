@@ -1,7 +1,7 @@
 // A rootless container runtime keeps its state under the user's home, where that user controls
 // every byte: an unprivileged attacker (uid nobody) swaps podman's containers.json for a symlink to
 // a root-only file, a FIFO nobody writes, a 40 MiB file, a directory symlink into root's files.
-// The resolver (src/core/containers.ts through safeFile.ts) must never follow the link, never
+// The resolver (src/core/containers.ts through untrustedFiles.ts) must never follow the link, never
 // block, never read past its cap, and accept only files the user owns — and still read a valid
 // file the user wrote (its text is data: escaped at display).
 //

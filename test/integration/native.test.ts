@@ -10,7 +10,16 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { FdKind, loadNative, MODE_R, MODE_W, NativeAddon, NativeError, ProcWalk } from '../../src/core/native';
+import { loadNative, MODE_R, MODE_W, NativeAddon, NativeError, ProcWalk } from '../../src/core/native';
+import { CHANNEL_KINDS } from '../../src/core/model';
+import { walkRulesFor } from '../../src/core/kinds';
+import { toolBinary } from '../../fixtures/ipcFixture';
+import { DEVSHM_FDS, FIFO_FDS, MQUEUE_FDS, PIPE_FDS, SOCKET_FDS } from '../../src/core/kinds/fds';
+
+/** The walk rules of every kind, as takeSnapshot passes them; UNMEASURED: the same without pipe measurement. */
+const ALL = walkRulesFor(CHANNEL_KINDS);
+const UNMEASURED = ALL.fdRules.map((r) => ({ ...r, measure: false }));
+const FD = { Pipe: PIPE_FDS.rule.code, Socket: SOCKET_FDS.rule.code, Fifo: FIFO_FDS.rule.code, Mqueue: MQUEUE_FDS.rule.code, DevShm: DEVSHM_FDS.rule.code };
 import { cannotActAsNobody, nodeAsNobody, stageForOtherUsers } from '../harness/otherUser';
 import { devName } from '../../src/core/probes/context';
 import { readSemSync, SEM_T_SIZE } from '../../src/core/untrustedFiles';
@@ -109,69 +118,6 @@ function expectCode(fn: () => unknown, code: string, syscall?: string): void {
   });
 }
 
-// A small C fixture compiled at test time: msgsnd, shm write, sigwaitinfo, POSIX mq and sem.
-const FIXTURE_C = String.raw`
-#define _GNU_SOURCE
-#include <fcntl.h>
-#include <mqueue.h>
-#include <semaphore.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/msg.h>
-#include <sys/shm.h>
-#include <unistd.h>
-int main(int argc, char** argv) {
-  if (argc < 2) return 2;
-  if (!strcmp(argv[1], "msgsnd")) {            /* msgsnd ID TYPE:TEXT... */
-    int id = atoi(argv[2]);
-    for (int i = 3; i < argc; i++) {
-      struct { long t; char b[65536]; } m;
-      char* c = strchr(argv[i], ':');
-      m.t = strtol(argv[i], NULL, 10);
-      size_t n = strlen(c + 1);
-      memcpy(m.b, c + 1, n);
-      if (msgsnd(id, &m, n, IPC_NOWAIT) != 0) { perror("msgsnd"); return 1; }
-    }
-    return 0;
-  }
-  if (!strcmp(argv[1], "shmwrite")) {          /* shmwrite ID OFFSET TEXT */
-    char* p = shmat(atoi(argv[2]), NULL, 0);
-    if (p == (char*)-1) { perror("shmat"); return 1; }
-    memcpy(p + atoi(argv[3]), argv[4], strlen(argv[4]));
-    shmdt(p);
-    return 0;
-  }
-  if (!strcmp(argv[1], "sigwait")) {           /* prints signo code value pid of one SIGUSR1 */
-    sigset_t s; sigemptyset(&s); sigaddset(&s, SIGUSR1);
-    sigprocmask(SIG_BLOCK, &s, NULL);
-    printf("ready\n"); fflush(stdout);
-    siginfo_t si;
-    if (sigwaitinfo(&s, &si) < 0) { perror("sigwaitinfo"); return 1; }
-    printf("%d %d %d %d\n", si.si_signo, si.si_code, si.si_value.sival_int, (int)si.si_pid); fflush(stdout);
-    return 0;
-  }
-  if (!strcmp(argv[1], "mq")) {                /* mq NAME: create, send one message, hold the fd */
-    struct mq_attr a = {0}; a.mq_maxmsg = 4; a.mq_msgsize = 64;
-    mqd_t q = mq_open(argv[2], O_CREAT | O_RDWR, 0600, &a);
-    if (q == (mqd_t)-1) { perror("mq_open"); return 1; }
-    if (mq_send(q, "mq-hello", 8, 3) != 0) { perror("mq_send"); return 1; }
-    printf("%d\n", (int)q); fflush(stdout);
-    pause();
-    return 0;
-  }
-  if (!strcmp(argv[1], "mqunlink")) return mq_unlink(argv[2]) == 0 ? 0 : 1;
-  if (!strcmp(argv[1], "sem")) {               /* sem NAME VALUE */
-    sem_t* s = sem_open(argv[2], O_CREAT, 0600, atoi(argv[3]));
-    if (s == SEM_FAILED) { perror("sem_open"); return 1; }
-    sem_close(s);
-    return 0;
-  }
-  return 2;
-}
-`;
-
 // Python fixture: a pipe and a socketpair with queued bytes, a FIFO opened three ways, a /dev/shm file.
 const FIXTURE_PY = String.raw`
 import json, os, socket, sys
@@ -195,19 +141,15 @@ while True:
 `;
 
 const haveCc = has('cc');
+// fixtures/ipc-tool.c: msgsnd, shm write, sigwaitinfo, POSIX mq and sem
 let fixtureBin = '';
 function fixture(...args: string[]): string {
   return execFileSync(fixtureBin, args, { encoding: 'utf8' });
 }
 
 describe('native addon', { skip: skipAll }, () => {
-  before(() => {
-    if (haveCc) {
-      const src = path.join(tmp, 'fixture.c');
-      fs.writeFileSync(src, FIXTURE_C);
-      fixtureBin = path.join(tmp, 'fixture');
-      execFileSync('cc', ['-O1', '-o', fixtureBin, src, '-lrt', '-pthread']);
-    }
+  before(async () => {
+    if (haveCc) fixtureBin = await toolBinary('ipc-tool');
   });
 
   after(() => {
@@ -239,7 +181,7 @@ describe('native addon', { skip: skipAll }, () => {
     });
 
     it('finds pipes, FIFOs, sockets and /dev/shm fds with inode, dev, mode and path', async () => {
-      const w = await addon.walkProc({ procRoot: '/proc', threads: 0, pids: [pid], readMaps: true, readTimers: true, readLinks: true, measurePipes: true });
+      const w = await addon.walkProc({ procRoot: '/proc', threads: 0, pids: [pid], ...ALL, readTimers: true, readLinks: true });
       assert.equal(w.processes.length, 1);
       const p = w.processes[0];
       assert.equal(p.pid, pid);
@@ -258,7 +200,7 @@ describe('native addon', { skip: skipAll }, () => {
       for (const [fd, mode] of [[fds.r, MODE_R], [fds.w, MODE_W]] as const) {
         const r = byFd.get(fd);
         assert.ok(r, `pipe fd ${fd} found`);
-        assert.equal(r.kind, FdKind.Pipe);
+        assert.equal(r.kind, FD.Pipe);
         assert.equal(r.inode, pipeIno);
         assert.equal(r.mode, mode);
         assert.equal(r.dev, 0);
@@ -268,7 +210,7 @@ describe('native addon', { skip: skipAll }, () => {
       }
       for (const fd of [fds.a, fds.b]) {
         const r = byFd.get(fd)!;
-        assert.equal(r.kind, FdKind.Socket);
+        assert.equal(r.kind, FD.Socket);
         assert.equal(r.inode, linkInode(pid, fd));
         assert.equal(r.mode, MODE_R | MODE_W);
       }
@@ -276,7 +218,7 @@ describe('native addon', { skip: skipAll }, () => {
       for (const [fd, mode] of [[fds.frw, MODE_R | MODE_W], [fds.fr, MODE_R], [fds.fw, MODE_W]] as const) {
         const r = byFd.get(fd)!;
         assert.ok(r, `fifo fd ${fd} found`);
-        assert.equal(r.kind, FdKind.Fifo);
+        assert.equal(r.kind, FD.Fifo);
         assert.equal(r.path, fifo);
         assert.equal(r.inode, st.ino);
         assert.equal(r.dev, st.dev);
@@ -285,22 +227,22 @@ describe('native addon', { skip: skipAll }, () => {
         assert.equal(r.buffered, 'fifo-data'.length);
       }
       const s = byFd.get(fds.shm)!;
-      assert.equal(s.kind, FdKind.DevShm);
+      assert.equal(s.kind, FD.DevShm);
       assert.equal(s.path, shm);
       assert.equal(s.inode, fs.statSync(shm).ino);
       assert.equal(s.mode, MODE_R | MODE_W);
       // the child's stdio (from node: socketpairs) shows as sockets
-      assert.equal(byFd.get(0)?.kind, FdKind.Socket);
+      assert.equal(byFd.get(0)?.kind, FD.Socket);
       // everything found agrees with readlink; nothing else is reported
       for (const r of byFd.values()) {
         const l = fs.readlinkSync(`/proc/${pid}/fd/${r.fd}`);
-        if (r.kind === FdKind.Pipe) assert.equal(l, `pipe:[${r.inode}]`);
-        if (r.kind === FdKind.Socket) assert.equal(l, `socket:[${r.inode}]`);
+        if (r.kind === FD.Pipe) assert.equal(l, `pipe:[${r.inode}]`);
+        if (r.kind === FD.Socket) assert.equal(l, `socket:[${r.inode}]`);
       }
     });
 
     it('the passive default and the opt-in pidfd_getfd path (useGetfd) agree row for row', async () => {
-      const base = { procRoot: '/proc', threads: 2, pids: [pid], readMaps: false, readTimers: false, readLinks: false, measurePipes: true };
+      const base = { procRoot: '/proc', threads: 2, pids: [pid], ...ALL, mapsRules: [], readTimers: false, readLinks: false };
       const passive = await addon.walkProc(base);
       const getfd = await addon.walkProc({ ...base, useGetfd: true });
       const key = (w: ProcWalk) => rows(w, pid).map((r) => JSON.stringify(r));
@@ -308,12 +250,15 @@ describe('native addon', { skip: skipAll }, () => {
       assert.ok(key(passive).length >= 8);
     });
 
-    it('the default walk is passive: no pidfd_getfd (strace), our fd table does not grow', async () => {
+    it('the default walk leaves our fd table as it was', async () => {
       const before = fs.readdirSync('/proc/self/fd').length;
-      const opts = { procRoot: '/proc', threads: 0, readMaps: true, readTimers: true, readLinks: true, measurePipes: true };
+      const opts = { procRoot: '/proc', threads: 0, ...ALL, readTimers: true, readLinks: true };
       for (let i = 0; i < 3; i++) await addon.walkProc(opts);
       assert.equal(fs.readdirSync('/proc/self/fd').length, before, 'no fd left behind');
-      if (!has('strace')) return;
+    });
+
+    it('the default walk is passive: no pidfd_getfd (strace)', { skip: has('strace') ? false : 'strace not installed (apt-get install strace)' }, async () => {
+      const opts = { procRoot: '/proc', threads: 0, ...ALL, readTimers: true, readLinks: true };
       // A child that loads the addon and walks once: the fixture child (pipes, FIFOs, sockets, shm),
       // init and this process (the whole machine under strace -f takes seconds on a loaded box).
       const calls = (extra: object): number => {
@@ -344,8 +289,8 @@ describe('native addon', { skip: skipAll }, () => {
       const expected = fs.readdirSync(`/proc/${bpid}/fd`).map(Number).filter((fd) => fs.readlinkSync(`/proc/${bpid}/fd/${fd}`).startsWith('pipe:')).sort((x, y) => x - y);
       assert.ok(expected.length >= 6000);
       for (const extra of [{}, { useGetfd: true }]) {
-        const w = await addon.walkProc({ procRoot: '/proc', threads: 2, pids: [bpid], readMaps: false, readTimers: false, readLinks: false, measurePipes: true, ...extra });
-        const got = rows(w, bpid).filter((r) => r.kind === FdKind.Pipe);
+        const w = await addon.walkProc({ procRoot: '/proc', threads: 2, pids: [bpid], ...ALL, mapsRules: [], readTimers: false, readLinks: false, ...extra });
+        const got = rows(w, bpid).filter((r) => r.kind === FD.Pipe);
         assert.deepEqual(got.map((r) => r.fd), expected);
         for (const r of got.filter((_, i) => i % 397 === 0)) assert.equal(r.inode, linkInode(bpid, r.fd));
         // The 3000 pipes have both ends here; an inherited write end (stderr of the test runner …) has
@@ -366,7 +311,7 @@ describe('native addon', { skip: skipAll }, () => {
       cleanups.push(() => staged.remove());
       const src = `
         const a = require(${JSON.stringify(staged.path('ipc_inspector.node'))});
-        a.walkProc({ procRoot: '/proc', threads: 2, pids: [1, process.pid], readMaps: true, readTimers: true, readLinks: true, measurePipes: true })
+        a.walkProc({ procRoot: '/proc', threads: 2, pids: [1, process.pid], ...${JSON.stringify(ALL)}, readTimers: true, readLinks: true })
           .then((x) => { console.log(JSON.stringify({ procs: x.processes.map((p) => ({ pid: p.pid, error: p.error, fdError: p.fdError, stat: !!p.stat, maps: p.maps !== undefined })), kinds: Array.from(x.fds.kind), pids: Array.from(x.fds.pid), buffered: Array.from(x.fds.buffered) })); })
           .catch((e) => { console.log(JSON.stringify({ error: e.code })); });`;
       const out = nodeAsNobody(src);
@@ -377,11 +322,11 @@ describe('native addon', { skip: skipAll }, () => {
       assert.equal(self.error, undefined);
       assert.equal(self.fdError, undefined);
       assert.ok(res.pids.every((p: number) => p !== 1));
-      assert.ok(res.kinds.includes(FdKind.Socket) || res.kinds.includes(FdKind.Pipe), 'own stdio pipes found');
+      assert.ok(res.kinds.includes(FD.Socket) || res.kinds.includes(FD.Pipe), 'own stdio pipes found');
     });
 
     it('leaves pipes unmeasured (-1) unless asked', async () => {
-      const w = await addon.walkProc({ procRoot: '/proc', threads: 1, pids: [pid], readMaps: false, readTimers: false, readLinks: false, measurePipes: false });
+      const w = await addon.walkProc({ procRoot: '/proc', threads: 1, pids: [pid], ...ALL, fdRules: UNMEASURED, mapsRules: [], readTimers: false, readLinks: false });
       const r = rows(w, pid).find((x) => x.fd === fds.r)!;
       assert.equal(r.buffered, -1);
       assert.equal(r.capacity, -1);
@@ -392,11 +337,11 @@ describe('native addon', { skip: skipAll }, () => {
 
     it('reports vanished processes and honours procRoot', async () => {
       const gone = 0x3ffffe;
-      const w = await addon.walkProc({ procRoot: '/proc', threads: 2, pids: [gone, pid], readMaps: false, readTimers: false, readLinks: false, measurePipes: false });
+      const w = await addon.walkProc({ procRoot: '/proc', threads: 2, pids: [gone, pid], ...ALL, fdRules: UNMEASURED, mapsRules: [], readTimers: false, readLinks: false });
       assert.equal(w.processes[0].pid, gone);
       assert.equal(w.processes[0].error, 'ENOENT');
       assert.equal(w.processes[1].error, undefined);
-      await assert.rejects(addon.walkProc({ procRoot: path.join(tmp, 'nope'), threads: 1, readMaps: false, readTimers: false, readLinks: false, measurePipes: false }), { code: 'ENOENT' });
+      await assert.rejects(addon.walkProc({ procRoot: path.join(tmp, 'nope'), threads: 1, ...ALL, fdRules: UNMEASURED, mapsRules: [], readTimers: false, readLinks: false }), { code: 'ENOENT' });
       // a captured tree: a plain directory with stat and fd symlinks
       const root = path.join(tmp, 'proc');
       fs.mkdirSync(path.join(root, '42', 'fd'), { recursive: true });
@@ -405,14 +350,14 @@ describe('native addon', { skip: skipAll }, () => {
       fs.symlinkSync('socket:[888]', path.join(root, '42', 'fd', '4'));
       fs.symlinkSync('/dev/null', path.join(root, '42', 'fd', '5'));
       fs.mkdirSync(path.join(root, 'self'));
-      const c = await addon.walkProc({ procRoot: root, threads: 0, readMaps: true, readTimers: true, readLinks: true, measurePipes: false });
+      const c = await addon.walkProc({ procRoot: root, threads: 0, ...ALL, fdRules: UNMEASURED, readTimers: true, readLinks: true });
       assert.deepEqual(c.processes.map((p) => [p.pid, p.stat]), [[42, '42 (x) S 1']]);
       assert.deepEqual(Array.from(c.fds.inode), [777, 888]);
-      assert.deepEqual(Array.from(c.fds.kind), [FdKind.Pipe, FdKind.Socket]);
+      assert.deepEqual(Array.from(c.fds.kind), [FD.Pipe, FD.Socket]);
     });
 
     it('a walk past its deadline returns what it finished and marks the rest ETIMEDOUT, never half-read', async () => {
-      const opts = { procRoot: '/proc', threads: 2, readMaps: true, readTimers: true, readLinks: true, measurePipes: true };
+      const opts = { procRoot: '/proc', threads: 2, ...ALL, readTimers: true, readLinks: true };
       const w = await addon.walkProc({ ...opts, deadlineMs: 0.01 });
       const late = w.processes.filter((p) => p.error === 'ETIMEDOUT');
       assert.ok(late.length > 0, 'a 10 µs deadline leaves processes unread');
@@ -429,7 +374,7 @@ describe('native addon', { skip: skipAll }, () => {
     });
 
     it('walks the whole machine (timing printed, not asserted)', async () => {
-      const opts = { procRoot: '/proc', threads: 0, readMaps: true, readTimers: true, readLinks: true, measurePipes: true };
+      const opts = { procRoot: '/proc', threads: 0, ...ALL, readTimers: true, readLinks: true };
       await addon.walkProc(opts);
       const t0 = process.hrtime.bigint();
       const w = await addon.walkProc(opts);
@@ -528,8 +473,8 @@ describe('native addon', { skip: skipAll }, () => {
       assert.equal(u.type[li], 1);
 
       // the client fd in this process: its inode (readlink) has a peer that points back at it
-      const self = await addon.walkProc({ procRoot: '/proc', threads: 1, pids: [process.pid], readMaps: false, readTimers: false, readLinks: false, measurePipes: false });
-      const mine = new Set(Array.from(self.fds.inode).filter((_, i) => self.fds.kind[i] === FdKind.Socket));
+      const self = await addon.walkProc({ procRoot: '/proc', threads: 1, pids: [process.pid], ...ALL, fdRules: UNMEASURED, mapsRules: [], readTimers: false, readLinks: false });
+      const mine = new Set(Array.from(self.fds.inode).filter((_, i) => self.fds.kind[i] === FD.Socket));
       const clientFd = (client as unknown as { _handle: { fd: number } })._handle.fd;
       const clientIno = linkInode(process.pid, clientFd);
       assert.ok(mine.has(clientIno));
@@ -618,20 +563,20 @@ describe('native addon', { skip: skipAll }, () => {
       semid = mk('-S', '3');
     });
 
-    it('lists queues, segments and semaphore sets like ipcs', () => {
-      const q = addon.sysvMsgList().find((x) => x.msqid === msqid);
+    it('lists queues, segments and semaphore sets like ipcs', async () => {
+      const q = (await addon.sysvMsgList()).find((x) => x.msqid === msqid);
       assert.ok(q, 'queue listed');
       assert.equal(q.mode, 0o640);
       assert.equal(q.qnum, 0);
       assert.equal(q.uid, process.getuid!());
       assert.ok(q.qbytes > 0);
-      const m = addon.sysvShmList().find((x) => x.shmid === shmid);
+      const m = (await addon.sysvShmList()).find((x) => x.shmid === shmid);
       assert.ok(m, 'segment listed');
       assert.equal(m.size, 8192);
       assert.equal(m.nattch, 0);
       assert.equal(m.dest, false);
       assert.ok(m.cpid > 0);
-      const s = addon.sysvSemList().find((x) => x.semid === semid);
+      const s = (await addon.sysvSemList()).find((x) => x.semid === semid);
       assert.ok(s, 'semaphore set listed');
       assert.equal(s.nsems, 3);
       assert.deepEqual(s.values, [0, 0, 0]);
@@ -646,7 +591,7 @@ describe('native addon', { skip: skipAll }, () => {
 
     it('msgPeek copies messages (types, bytes, sizes) and never consumes', { skip: haveCc ? false : 'no cc' }, async () => {
       fixture('msgsnd', String(msqid), '1:hello', '7:second message', '3:' + 'z'.repeat(300));
-      const before = addon.sysvMsgList().find((x) => x.msqid === msqid)!;
+      const before = (await addon.sysvMsgList()).find((x) => x.msqid === msqid)!;
       assert.equal(before.qnum, 3);
       const peek = await addon.msgPeek(msqid, 100, 1024);
       assert.deepEqual(peek.before, { messages: 3, bytes: before.cbytes });
@@ -663,7 +608,7 @@ describe('native addon', { skip: skipAll }, () => {
       assert.equal(cut[1].size, 14, 'real size before truncation');
       assert.equal(cut[1].truncated, true);
       for (let i = 0; i < 1000; i++) await addon.msgPeek(msqid, 3, 64);
-      const after = addon.sysvMsgList().find((x) => x.msqid === msqid)!;
+      const after = (await addon.sysvMsgList()).find((x) => x.msqid === msqid)!;
       assert.equal(after.qnum, 3, 'qnum unchanged after 1,000 peeks');
       assert.equal(after.cbytes, before.cbytes);
       await expectReject(addon.msgPeek(0x7ffffff0, 1, 1), 'EINVAL');
@@ -674,14 +619,14 @@ describe('native addon', { skip: skipAll }, () => {
       assert.equal((await addon.shmRead(shmid, 100, 12)).toString(), 'shared-bytes');
       assert.equal((await addon.shmRead(shmid, 8190, 100)).length, 2);
       assert.equal((await addon.shmRead(shmid, 9000, 100)).length, 0);
-      const m = addon.sysvShmList().find((x) => x.shmid === shmid)!;
+      const m = (await addon.sysvShmList()).find((x) => x.shmid === shmid)!;
       assert.equal(m.nattch, 0, 'detached again');
       await expectReject(addon.shmRead(0x7ffffff0, 0, 1), 'EINVAL', 'shmctl');
     });
 
     it('semStat reads one set like the list does', async () => {
       const one = await addon.semStat(semid);
-      const listed = addon.sysvSemList().find((x) => x.semid === semid)!;
+      const listed = (await addon.sysvSemList()).find((x) => x.semid === semid)!;
       assert.deepEqual([one.nsems, one.values, one.ncnt, one.zcnt, one.pids], [listed.nsems, listed.values, listed.ncnt, listed.zcnt, listed.pids]);
       await expectReject(addon.semStat(0x7ffffff0), 'EINVAL', 'semctl');
     });
@@ -694,10 +639,10 @@ describe('native addon', { skip: skipAll }, () => {
       const { child, next } = start(fixtureBin, ['mq', mq]);
       cleanups.push(() => fixture('mqunlink', mq));
       const qfd = Number(await next());
-      const w = await addon.walkProc({ procRoot: '/proc', threads: 0, pids: [child.pid!], readMaps: false, readTimers: false, readLinks: false, measurePipes: true });
+      const w = await addon.walkProc({ procRoot: '/proc', threads: 0, pids: [child.pid!], ...ALL, mapsRules: [], readTimers: false, readLinks: false });
       const r = rows(w, child.pid!).find((x) => x.fd === qfd);
       assert.ok(r, 'mq fd found');
-      assert.equal(r.kind, FdKind.Mqueue);
+      assert.equal(r.kind, FD.Mqueue);
       assert.equal(r.path, mq);
       assert.equal(r.mode, MODE_R | MODE_W);
       assert.ok(r.inode > 0 && r.dev > 0);
@@ -769,8 +714,8 @@ describe('native addon', { skip: skipAll }, () => {
     const src = `
       const { parentPort, workerData } = require('node:worker_threads');
       const a = require(workerData);
-      a.walkProc({ procRoot: '/proc', threads: 2, pids: [process.pid], readMaps: false, readTimers: false, readLinks: false, measurePipes: false })
-        .then((w) => a.unixDiag().then((u) => parentPort.postMessage({ procs: w.processes.length, unix: u.inode.length, msg: a.sysvMsgList().length })));
+      a.walkProc({ procRoot: '/proc', threads: 2, pids: [process.pid], ...${JSON.stringify({ ...ALL, fdRules: UNMEASURED, mapsRules: [] })}, readTimers: false, readLinks: false })
+        .then((w) => Promise.all([a.unixDiag(), a.sysvMsgList()]).then(([u, l]) => parentPort.postMessage({ procs: w.processes.length, unix: u.inode.length, msg: l.length })));
     `;
     const results = await Promise.all(
       [0, 1].map(

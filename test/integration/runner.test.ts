@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Channel, ProcessInfo } from '../../src/core/model';
 import { currentEuid, readProcessInfo, runRemove, runSignal, sessionOrigins, type Question, type RunnerEnv } from '../../src/core/actions';
-import { canRunAttacker, startAttacker } from './attacker';
+import { canRunAttacker, startAttacker } from '../harness/otherUser';
 
 const children: ChildProcess[] = [];
 const cleanups: Array<() => unknown> = [];
@@ -146,7 +146,7 @@ describe('runRemove with a real object', () => {
     const listed = () => fs.readFileSync('/proc/sysvipc/sem', 'utf8').split('\n').slice(1).some((l) => l.trim().split(/\s+/)[1] === String(semid));
     const no = await env(false);
     assert.equal((await runRemove({ channel: ch, processes: new Map() }, no)).status, 'cancelled');
-    assert.equal(no.asked[0].title, `Remove System V semaphore set ${semid} (key 0x00000000, 3 semaphores)?`);
+    assert.equal(no.asked[0].title, `Remove SysV semaphore set ${semid} (key 0x00000000, 3 semaphores)?`);
     assert.match(no.asked[0].detail, /No process holds it open\.\n\nThis cannot be undone.*\nIt belongs to another user \(nobody, uid 65534\)\./s);
     assert.ok(listed());
     const yes = await env(true);

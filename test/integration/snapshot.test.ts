@@ -370,6 +370,7 @@ for (const mode of MODES) {
           .sort();
       assert.deepEqual(mine(again), mine(snap));
       const fifoOnly = await takeSnapshot({ useNative: mode.useNative, kinds: ['fifo'] });
+      assert.ok(fifoOnly.channels.some((c) => c.kind === 'fifo' && c.path === fx.fifo.info.path), 'the fixture FIFO is there');
       assert.ok(fifoOnly.channels.every((c) => c.kind === 'fifo'));
       assert.ok(fifoOnly.channels.some((c) => c.kind === 'fifo' && c.inode === fx.fifo.info.inode));
       const r = fx.pipe.info.reader.pid;

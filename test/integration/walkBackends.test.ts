@@ -17,7 +17,13 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { closeAll, fixtureArgs, fixtureBinary, makeFixture, type Fixture, type FixtureKind, type FixtureOptions } from '../../fixtures/ipcFixture';
-import type { Channel, Endpoint, ProcessInfo, Snapshot } from '../../src/core/model';
+import { CHANNEL_KINDS, type Channel, type Endpoint, type ProcessInfo, type Snapshot } from '../../src/core/model';
+import { walkRulesFor } from '../../src/core/kinds';
+import { DEVSHM_FDS, FIFO_FDS, MQUEUE_FDS, PIPE_FDS, SOCKET_FDS } from '../../src/core/kinds/fds';
+import { applyBpfClasses, bpfClasses } from '../../src/core/walkBackend';
+
+/** The fd classes the iterator program reports (native/bpf/walk.h). */
+const FIVE_CLASSES = [PIPE_FDS.rule, SOCKET_FDS.rule, FIFO_FDS.rule, MQUEUE_FDS.rule, DEVSHM_FDS.rule];
 import { loadBpf, loadNative, type ProcWalk } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
 
@@ -252,7 +258,13 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
 
   test('identical walk rows (pid, fd, kind, mode, inode, dev, path, bytes, capacity), measured pipes alike', async () => {
     const opts = { threads: 0, readMaps: true, readTimers: true, readLinks: true, measurePipes: true };
-    const [b, p] = await Promise.all([bpf.addon!.bpfWalk(opts), native.addon!.walkProc({ procRoot: '/proc', ...opts })]);
+    const rules = { ...walkRulesFor(CHANNEL_KINDS), fdRules: FIVE_CLASSES };
+    const [rawB, p] = await Promise.all([
+      bpf.addon!.bpfWalk(opts),
+      native.addon!.walkProc({ procRoot: '/proc', threads: 0, readTimers: true, readLinks: true, ...rules }),
+    ]);
+    // the iterator's classes in the rules' codes, its maps lines filtered by the kinds' rules (walkBackend.ts)
+    const b = { ...applyBpfClasses(rawB, bpfClasses(FIVE_CLASSES).codes, { procRoot: '/proc', threads: 0, readTimers: true, readLinks: true, ...rules }), bpf: rawB.bpf };
     const others = new Set([...pids].filter((x) => x !== orphanPid));
     assert.deepEqual(rows(b, others), rows(p, others));
     assert.ok(b.bpf.records >= rows(b, others).length);
@@ -290,7 +302,10 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
     const pid = fx.pipe.pids[0];
     const what = `/proc/${pid}/cmdline`;
     const opts = { threads: 2, readMaps: true, readTimers: true, readLinks: true, measurePipes: true, skipStuck: [{ pid, what }] };
-    const [b, p] = await Promise.all([bpf.addon!.bpfWalk(opts), native.addon!.walkProc({ procRoot: '/proc', ...opts })]);
+    const [b, p] = await Promise.all([
+      bpf.addon!.bpfWalk(opts),
+      native.addon!.walkProc({ procRoot: '/proc', threads: 2, readTimers: true, readLinks: true, skipStuck: [{ pid, what }], ...walkRulesFor(CHANNEL_KINDS) }),
+    ]);
     for (const [name, w] of [['bpf-iter', b], ['proc', p]] as const) {
       assert.deepEqual(w.processes.find((x) => x.pid === pid), { pid, error: 'ETIMEDOUT', stuck: what }, `${name}: skipped, never half-read`);
       assert.ok(!Array.from(w.fds.pid).includes(pid), `${name}: no rows of it`);

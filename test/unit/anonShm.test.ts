@@ -4,7 +4,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { channelName } from '../../src/core/format';
 import { anonShmChannels, anonShmName } from '../../src/core/probes/anonShm';
-import { filterMaps, isSharedAnonMapsLine } from '../../src/core/parsers/procPid';
+import { filterMaps } from '../../src/core/parsers/procPid';
+import { KINDS, walkRulesFor } from '../../src/core/kinds';
+import { CHANNEL_KINDS } from '../../src/core/model';
+
+const ANON = KINDS['anon-shm'].maps ?? [];
 
 // PostgreSQL postmaster and a backend (fork-inherited 143 MiB shared region), plus noise.
 const PG_MASTER = [
@@ -42,7 +46,7 @@ test('anon-shm: shared /dev/zero in two pids is one channel with 2 endpoints; pr
 
 test('anon-shm: a private rw-p /dev/zero line shared by inode is still ignored', () => {
   const line = '7f3a19000000-7f3a19001000 rw-p 00000000 00:01 6 /dev/zero (deleted)';
-  assert.equal(isSharedAnonMapsLine(line), false);
+  assert.equal(filterMaps(line, ANON), '');
   assert.deepEqual(anonShmChannels([{ pid: 1, maps: line }, { pid: 2, maps: line }]), []);
 });
 
@@ -83,8 +87,7 @@ test('anon-shm: hostile memfd names stay data (spaces, fake (deleted), markup, e
   let ino = 100;
   for (const n of names) {
     const l = `7f0000000000-7f0000002000 rw-s 00000000 00:01 ${ino} /memfd:${n} (deleted)`;
-    assert.equal(isSharedAnonMapsLine(l), true, n);
-    assert.equal(filterMaps(l), l);
+    assert.equal(filterMaps(l, ANON), l);
     const [ch] = anonShmChannels([{ pid: 1, maps: l }, { pid: 2, maps: l }]);
     assert.equal(ch.name, 'memfd:' + n);
     assert.equal(ch.id, `anon-shm:00:01:${ino}`);
@@ -97,7 +100,7 @@ test('anon-shm: hostile memfd names stay data (spaces, fake (deleted), markup, e
 });
 
 test('filterMaps keeps shared unnamed shmem and drops private /dev/zero', () => {
-  const kept = filterMaps(PG_MASTER).split('\n');
+  const kept = filterMaps(PG_MASTER, walkRulesFor(CHANNEL_KINDS).mapsRules).split('\n');
   assert.deepEqual(
     kept.map((l) => l.split(/\s+/).slice(-2).join(' ')),
     ['/dev/zero (deleted)', '/memfd:lonely (deleted)', '/SYSV0052e2c1 (deleted)'],

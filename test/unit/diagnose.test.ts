@@ -110,7 +110,7 @@ describe('healthy services raise nothing', () => {
       { id: 'unix:910', kind: 'unix', inode: 910, type: 'stream', path: '/var/run/postgresql/.s.PGSQL.5432', state: 'listen', endpoints: [{ pid: pm, fd: 6, mode: 'rw' }], recvQueue: 0, sendQueue: 244, netns: '1', boundInode: 5555, boundDev: '0:25' },
       { id: 'tcp:911', kind: 'tcp', family: 4, local: '127.0.0.1:5432', remote: '0.0.0.0:*', state: 'LISTEN', recvQueue: 0, sendQueue: 244, inode: 911, netns: '1', uid: 110, endpoints: [{ pid: pm, fd: 5, mode: 'rw' }] },
       { id: 'sysv-shm:31', kind: 'sysv-shm', key: 0x622e8, shmid: 31, size: 56, attachCount: 7, creatorPid: pm, lastPid: 106, uid: 110, owner: 'postgres', mode: '0600', destroyed: false, orphaned: false, endpoints: [pm, ...kids].map((p) => ({ pid: p, map: '7f00-7f01', mode: 'rw' as const })) },
-      { id: 'posix-shm:PostgreSQL.2435199508', kind: 'posix-shm', name: 'PostgreSQL.2435199508', size: 26976, uid: 110, owner: 'postgres', mode: '0600', endpoints: [pm, ...kids].map((p) => ({ pid: p, map: '7f02-7f03', mode: 'rw' as const })) },
+      { id: 'posix-shm:PostgreSQL.2435199508', kind: 'posix-shm', name: 'PostgreSQL.2435199508', size: 26976, uid: 110, owner: 'postgres', mode: '0600', deleted: false, endpoints: [pm, ...kids].map((p) => ({ pid: p, map: '7f02-7f03', mode: 'rw' as const })) },
       { id: 'anon-shm:0:1:5595', kind: 'anon-shm', name: '/dev/zero', inode: 5595, dev: '0:1', size: 149520384, endpoints: [pm, ...kids].map((p) => ({ pid: p, map: '7e00-7f00', mode: 'rw' as const })) },
     ];
     const snaps = times(4).map((t) => snap(procs, chans, t));

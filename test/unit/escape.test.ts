@@ -54,7 +54,7 @@ test('escapeLinks / notificationText: VS Code\'s link parser finds no link, the 
   assert.ok(!VSCODE_LINK_PATTERN.test('[x]' + escapeLinks('(command:a)')));
   // The parser's own pattern really matches the unescaped forms (the test can fail).
   assert.ok(VSCODE_LINK_PATTERN.test(LINK));
-  assert.ok(VSCODE_LINK_PATTERN.test(`Removed POSIX shared memory object /${LINK} (0 bytes)`));
+  assert.ok(VSCODE_LINK_PATTERN.test(`Removed POSIX shared memory /${LINK} (0 bytes)`));
   assert.equal(escapeLinks('no links (here) [or] here'), 'no links (here) [or] here');
   assert.equal(escapeLinks(escapeLinks(LINK)), escapeLinks(LINK), 'idempotent');
   // Newlines: notifications show one line; modal details keep their lines.

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { COLUMNS, columnValue, columnsFor } from '../../src/core/columns';
+import { columnValue } from '../../src/core/columns';
+import { KINDS } from '../../src/core/kinds';
 import { channelDescription, channelLabel, channelTooltipLines, endpointLabel, escapeControl, formatBytes, kindTeaching, kindTitle } from '../../src/core/format';
 import { CHANNEL_KINDS, type Channel, type ProcessInfo } from '../../src/core/model';
 
@@ -39,12 +40,11 @@ test('kind titles/teaching and columns cover every kind', () => {
   for (const k of CHANNEL_KINDS) {
     assert.ok(kindTitle(k).length > 0);
     assert.ok(kindTeaching(k).length > 20);
-    assert.ok(COLUMNS[k].length > 0, k);
-    assert.equal(columnsFor(k)[0].id, 'id');
-    for (const c of COLUMNS[k]) assert.ok(c.help && c.label && c.type);
+    assert.ok(KINDS[k].columns.length > 0, k);
+    for (const c of KINDS[k].columns) assert.ok(c.help && c.label && c.title && c.type, `${k}.${c.id}`);
   }
   assert.ok(kindTeaching('sysv-shm').includes('no built-in synchronisation'));
   assert.equal(formatBytes(1536), '1.5 KiB');
   assert.equal(formatBytes(null), '?');
-  assert.equal(columnValue({ id: 'pipe:1', kind: 'pipe', inode: 1, endpoints: [], bufferedBytes: null, capacity: null }, 'inode'), 1);
+  assert.equal(columnValue({ id: 'pipe:1', kind: 'pipe', inode: 1, endpoints: [], bufferedBytes: null, capacity: null } as Channel, 'inode'), 1);
 });

@@ -31,10 +31,12 @@ const walk: ProcWalk = {
     inode: Float64Array.from(rows.map((r) => r[4])),
     dev: new Float64Array(rows.length),
     pathIndex: new Int32Array(rows.length).fill(-1),
+    infoIndex: new Int32Array(rows.length).fill(-1),
     buffered: Float64Array.from(rows.map((r) => (r[4] === 9001 && r[0] === 21 ? 17 : -1))),
     capacity: Float64Array.from(rows.map((r) => (r[4] === 9001 ? 65536 : -1))),
   },
   paths: [],
+  infos: [],
   elapsedMs: 1,
   threads: 2,
 };
@@ -65,9 +67,9 @@ const fake = {
   walkProc: async () => walk,
   unixDiag: async () => unix,
   inetDiag: async (p: string, f: number) => (p === 'tcp' && f === 4 ? tcp4 : emptyInet()),
-  sysvMsgList: () => [],
-  sysvShmList: () => [],
-  sysvSemList: () => [{ semid: 5, key: 0x10, uid: 0, gid: 0, cuid: 0, mode: 0o600, nsems: 2, otime: 0, ctime: 0, values: [1, 0], ncnt: [0, 1], zcnt: [0, 0], pids: [20, 0] }],
+  sysvMsgList: async () => [],
+  sysvShmList: async () => [],
+  sysvSemList: async () => [{ semid: 5, key: 0x10, uid: 0, gid: 0, cuid: 0, mode: 0o600, nsems: 2, otime: 0, ctime: 0, values: [1, 0], ncnt: [0, 1], zcnt: [0, 0], pids: [20, 0] }],
   mqGetattr: () => {
     throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
   },
@@ -138,4 +140,21 @@ test('capabilities.msgCopy comes from what MSG_COPY answers on an id no queue ha
   assert.equal(unknown.capabilities.msgCopy, null);
   // a negative id would be refused before the kernel's MSG_COPY check, proving nothing
   assert.ok(ids.every((id) => id >= 0));
+});
+
+test('errors as data: a semaphore set whose values GETALL refused says why they are missing', async () => {
+  const denied = { ...fake, sysvSemList: async () => [{ semid: 6, key: 0, uid: 1000, gid: 1000, cuid: 1000, mode: 0o600, nsems: 3, otime: 0, ctime: 0, error: 'EACCES' }] } as unknown as NativeAddon;
+  const s = await takeSnapshot({ nativeAddon: denied, kinds: ['sysv-sem'] });
+  const sem = s.channels.find((c) => c.id === 'sysv-sem:6') as SysvSemChannel;
+  assert.equal(sem.values, null);
+  assert.deepEqual(sem.errors?.find((e) => e.field === 'values'), { field: 'values', syscall: 'semctl', code: 'EACCES' });
+  assert.deepEqual(sem.errors?.map((e) => e.field).sort(), ['lastPid', 'values', 'waitingForIncrease', 'waitingForZero']);
+});
+
+test('errors as data: a process whose fd table was unreadable carries the error', async () => {
+  const hidden: ProcWalk = { ...walk, processes: [...walk.processes.slice(0, 3).map((p) => (p.pid === 21 ? { ...p, fdError: 'EACCES', errors: [{ file: 'maps', code: 'EACCES' }] } : p))] };
+  const s = await takeSnapshot({ nativeAddon: { ...fake, walkProc: async () => hidden } as unknown as NativeAddon, kinds: ['pipe'], processes: 'all' });
+  const p = s.processes.find((x) => x.pid === 21);
+  assert.deepEqual(p?.errors, [{ field: 'fds', syscall: 'opendir', code: 'EACCES' }, { field: 'maps', syscall: 'read', code: 'EACCES' }]);
+  assert.equal(s.processes.find((x) => x.pid === 20)?.errors, undefined, 'nothing failed: no errors field');
 });

@@ -1,6 +1,9 @@
+import { CHANNEL_KINDS } from '../../src/core/model';
+import { walkRulesFor } from '../../src/core/kinds';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { hexToIPv4, hexToIPv6, hostPort, inetStateName, remoteHostPort, parseMqueueFile, parseProcNetInet, parseProcNetUnix, unixStateName } from '../../src/core/parsers/net';
+import { parseMqueueFile } from '../../src/core/parsers/mqueue';
+import { hexToIPv4, hexToIPv6, hostPort, inetStateName, remoteHostPort, parseProcNetInet, parseProcNetUnix, unixStateName } from '../../src/core/parsers/net';
 import { filterMaps, mapMode, parseCmdline, parseMapsLine, parseStat, parseStatus, parseTimers, sysvKeyFromMapPath } from '../../src/core/parsers/procPid';
 import { parseSysvMsg, parseSysvSem, parseSysvShm } from '../../src/core/parsers/sysvipc';
 import { parsePasswd } from '../../src/core/users';
@@ -90,7 +93,7 @@ test('maps lines: SysV and /dev/shm, paths with spaces, deleted', () => {
   assert.equal(parseMapsLine('garbage'), null);
   assert.equal(parseMapsLine('zz-yy r--s 0 0 0 /x'), null);
   assert.equal(sysvKeyFromMapPath('/SYSV123'), null);
-  const f = filterMaps('a-b r--p 0 0 0 /usr/lib/x.so\n1-2 rw-s 0 00:01 5 /SYSV00000000 (deleted)\n3-4 rw-s 0 00:1a 9 /dev/shm/q\n');
+  const f = filterMaps('a-b r--p 0 0 0 /usr/lib/x.so\n1-2 rw-s 0 00:01 5 /SYSV00000000 (deleted)\n3-4 rw-s 0 00:1a 9 /dev/shm/q\n', walkRulesFor(CHANNEL_KINDS).mapsRules);
   assert.equal(f.split('\n').length, 2);
 });
 
@@ -210,9 +213,9 @@ test('remote addresses as ss -n prints them', () => {
 });
 
 test('mqueue file and passwd', () => {
-  assert.deepEqual(parseMqueueFile('QSIZE:129        NOTIFY:2     SIGNO:0     NOTIFY_PID:8260 \n'), { qsize: 129, notifyPid: 8260 });
-  assert.deepEqual(parseMqueueFile('QSIZE:0 NOTIFY:0 SIGNO:0 NOTIFY_PID:0'), { qsize: 0, notifyPid: null });
-  assert.deepEqual(parseMqueueFile('garbage'), { qsize: null, notifyPid: null });
+  assert.deepEqual(parseMqueueFile('QSIZE:129        NOTIFY:2     SIGNO:0     NOTIFY_PID:8260 \n'), { qsize: 129, notifyPid: 8260, notify: 2, signo: 0 });
+  assert.deepEqual(parseMqueueFile('QSIZE:0 NOTIFY:0 SIGNO:0 NOTIFY_PID:0'), { qsize: 0, notifyPid: null, notify: 0, signo: 0 });
+  assert.deepEqual(parseMqueueFile('garbage'), { qsize: null, notifyPid: null, notify: null, signo: null });
   const p = parsePasswd('root:x:0:0:root:/root:/bin/bash\n# comment\nbad\nalice:x:1000:1000::/home/alice:/bin/sh\nroot2:x:0:0::/:/bin/sh\n');
   assert.equal(p.get(0), 'root');
   assert.equal(p.get(1000), 'alice');

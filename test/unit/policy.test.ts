@@ -78,9 +78,9 @@ describe('removeRisk: removal always asks', () => {
     assert.match(own.confirm[0], /cannot be undone/);
     const other = removeRisk(queue, { euid: 0, processes: new Map() });
     assert.match(other.confirm.join('\n'), /another user \(bob, uid 1001\)/);
-    const shm = { id: 'posix-shm:[x](command:y)', kind: 'posix-shm', name: '[x](command:y)\n', size: 0, uid: 0, owner: 'root', mode: '0600', endpoints: [{ pid: 9, fd: 3, mode: 'rw' }] } as unknown as Channel;
+    const shm = { id: 'posix-shm:[x](command:y)', kind: 'posix-shm', name: '[x](command:y)\n', size: 0, uid: 0, owner: 'root', mode: '0600', deleted: false, endpoints: [{ pid: 9, fd: 3, mode: 'rw' }] } as unknown as Channel;
     const q = removeQuestion({ channel: shm, processes: new Map([[9, proc(9, { comm: 'holder$(zap)' })]]) }, 0);
-    assert.equal(q.title, 'Remove POSIX shared memory object /[x](command:y)\\n (0 bytes)?');
+    assert.equal(q.title, 'Remove POSIX shared memory /[x](command:y)\\n (0 bytes)?');
     assert.match(q.detail, /^Held by: holder\$\(zap\)\[9\]\./);
   });
 });

@@ -31,7 +31,12 @@ async function exercise(svc: SnapshotService) {
   const b = await svc.next();
   assert.deepEqual(b.snapshot.channels.map((c) => c.id), ['pipe:7', 'pipe:8']);
   assert.deepEqual(b.diff.addedChannels.map((c) => c.id), ['pipe:8']);
-  assert.ok(svc.lastMainThreadMs >= 0);
+  // what was applied here is what the service keeps, and its main-thread time was measured for this call
+  assert.equal(svc.current, b.snapshot);
+  svc.lastMainThreadMs = 0;
+  const c = await svc.next();
+  assert.equal(svc.current, c.snapshot);
+  assert.notEqual(svc.lastMainThreadMs, 0, 'next() measured its main-thread time');
   fs.rmSync(path.join(procRoot, '12'), { recursive: true });
 }
 

@@ -5,11 +5,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { BpfAddon, BpfWalk, BpfWalkOptions, NativeAddon, ProcWalk, ProcWalkOptions } from '../../src/core/native';
 import { runWalk, stuckWalks, walkPreference } from '../../src/core/walkBackend';
+import { DEVSHM_FDS, FIFO_FDS, MQUEUE_FDS, PIPE_FDS, SOCKET_FDS } from '../../src/core/kinds/fds';
 
 const walk = (threads: number): ProcWalk => ({
   processes: [{ pid: 1, stat: '1 (init) S 0 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0\n', status: 'Uid:\t0\t0\t0\t0\n' }],
-  fds: { pid: new Int32Array(), fd: new Int32Array(), kind: new Uint8Array(), mode: new Uint8Array(), inode: new Float64Array(), dev: new Float64Array(), pathIndex: new Int32Array(), buffered: new Float64Array(), capacity: new Float64Array() },
+  fds: { pid: new Int32Array(), fd: new Int32Array(), kind: new Uint8Array(), mode: new Uint8Array(), inode: new Float64Array(), dev: new Float64Array(), pathIndex: new Int32Array(), infoIndex: new Int32Array(), buffered: new Float64Array(), capacity: new Float64Array() },
   paths: [],
+  infos: [],
   elapsedMs: 1,
   threads,
 });
@@ -17,7 +19,7 @@ const phases = { loadMs: 100, iteratorMs: 1, procFactsMs: 1, rowsMs: 0, taskMs: 
 const native = { walkProc: async () => walk(2) } as unknown as NativeAddon;
 const bpfOk = { bpfWalk: async () => ({ ...walk(3), bpf: phases }) as BpfWalk } as unknown as BpfAddon;
 const bpfRejecting = (e: Error & { code?: string; unsupported?: boolean }) => ({ bpfWalk: async () => Promise.reject(e) }) as unknown as BpfAddon;
-const opts: ProcWalkOptions = { procRoot: '/proc', threads: 0, readMaps: true, readTimers: true, readLinks: true, measurePipes: true };
+const opts: ProcWalkOptions = { procRoot: '/proc', threads: 0, fdRules: [PIPE_FDS.rule, SOCKET_FDS.rule, FIFO_FDS.rule, MQUEUE_FDS.rule, DEVSHM_FDS.rule], mapsRules: [{ text: '/SYSV' }], readTimers: true, readLinks: true };
 
 test('bpf-iter runs when it can; its phases come back', async () => {
   const warnings: string[] = [];

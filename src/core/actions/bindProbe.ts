@@ -90,7 +90,7 @@ export function openNetns(netns: string, pids: readonly number[], procRoot = '/p
     try {
       if (String(fs.fstatSync(fd, { bigint: true }).ino) === netns) return fd;
     } catch {
-      /* fall through */
+      /* fstat failed on an open fd (cannot happen short of EIO): close it below and try the next process */
     }
     fs.closeSync(fd);
   }

@@ -80,7 +80,7 @@ export class ExitWatch {
       try {
         this.native.closeFd(this.pidfd);
       } catch {
-        /* closed */
+        /* EBADF: closed already; closing a pidfd has nothing else to fail on */
       }
     }
     this.pidfd = null;

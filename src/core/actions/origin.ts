@@ -86,7 +86,7 @@ async function helperType(procRoot: string, pid: number): Promise<string | undef
       if (m) return m[1];
     }
   } catch {
-    /* gone */
+    /* the process exited meanwhile: it has no type to tell */
   }
   return undefined;
 }

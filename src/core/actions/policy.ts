@@ -18,6 +18,7 @@
 // "VS Code itself", even though it descends from the VS Code server.
 //
 // Removal of an IPC object always needs a confirmation: it cannot be undone.
+import { handledElsewhere } from '../signalSets';
 import type { Channel, ProcessInfo } from '../model';
 import { processLabel } from '../format';
 import { signalInfo, signalName, signalNumber } from '../signals';
@@ -99,12 +100,15 @@ export function signalRisk(proc: ProcessInfo, sig: number | string, ctx: SignalR
       warnings.push(`${name} is ignored by this process — it will have no effect`);
       noEffect = true;
     } else if (has(s?.blocked, n)) {
-      warnings.push(`${name} is blocked by this process — it will stay pending until the process unblocks it`);
+      const via = handledElsewhere(s, name);
+      // blocked on purpose: the process reads it itself (a signalfd), so it is handled, not stuck
+      if (via) notes.push(`${name} is blocked and read by the process itself (${via.title.toLowerCase()}): it is handled, not left pending`);
+      else warnings.push(`${name} is blocked by this process — it will stay pending until the process unblocks it`);
     }
     if (!noEffect && (has(s?.pending, n) || has(s?.shdPending, n)) && !info?.realtime) {
       warnings.push(`${name} is already pending — a standard signal is not queued twice, so this one merges with it`);
     }
-    if (!noEffect && !has(s?.caught, n) && !has(s?.ignored, n) && info) {
+    if (!noEffect && !has(s?.caught, n) && !has(s?.ignored, n) && !handledElsewhere(s, name) && info) {
       if (info.action === 'terminate' || info.action === 'core') {
         notes.push(`the process does not handle ${name}: the default action will ${info.action === 'core' ? 'terminate it and dump core' : 'terminate it'}`);
       } else if (info.action === 'stop') notes.push(`the process does not handle ${name}: the default action will stop it`);

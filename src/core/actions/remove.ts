@@ -1,10 +1,10 @@
 // Removing stale IPC objects, as ipcrm/rm would: SysV objects through `ipcrm` (the addon has no
-// IPC_RMID entry point), POSIX objects by unlinking their file in /dev/mqueue or /dev/shm.
-// Removal is destructive: callers confirm with the user first.
+// IPC_RMID entry point), POSIX objects by unlinking their file in /dev/mqueue or /dev/shm — each
+// kind's descriptor says which (core/kinds). Removal is destructive: callers confirm first.
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { Channel } from '../model';
-import { kindTitle, shortText } from '../format';
+import { describe } from '../kinds';
 import { ActionError, explain } from './errors';
 import { safePosixName } from './peek';
 
@@ -22,29 +22,14 @@ export interface RemoveResult {
   note?: string;
 }
 
-/** What a removal calls the object: kind, id or name (escaped, bounded), and its key facts. */
+/** What a removal calls the object: kind, id or name (escaped, bounded), and its key facts (the kind's long title). */
 export function objectTitle(ch: Channel): string {
-  const hex = (k: number) => '0x' + (k >>> 0).toString(16).padStart(8, '0');
-  switch (ch.kind) {
-    case 'sysv-msg':
-      return `System V message queue ${ch.msqid} (key ${hex(ch.key)}, ${ch.messages} message${ch.messages === 1 ? '' : 's'} queued)`;
-    case 'sysv-shm':
-      return `System V shared memory segment ${ch.shmid} (key ${hex(ch.key)}, ${ch.size} bytes, ${ch.attachCount} attached)`;
-    case 'sysv-sem':
-      return `System V semaphore set ${ch.semid} (key ${hex(ch.key)}, ${ch.nsems} semaphore${ch.nsems === 1 ? '' : 's'})`;
-    case 'posix-mq':
-      return `POSIX message queue /${shortText(ch.name)}`;
-    case 'posix-shm':
-      return `POSIX shared memory object /${shortText(ch.name)} (${ch.size} bytes)`;
-    case 'posix-sem':
-      return `POSIX semaphore /${shortText(ch.name)}`;
-    default:
-      return `${kindTitle(ch.kind)} ${shortText(ch.id)}`;
-  }
+  return describe(ch).longTitle(ch);
 }
 
+/** Can it be removed (its kind has a removal, and this object still has a name or id to remove)? */
 export function isRemovable(channel: Channel): boolean {
-  return ['sysv-msg', 'sysv-shm', 'sysv-sem', 'posix-mq', 'posix-shm', 'posix-sem'].includes(channel.kind);
+  return describe(channel).remove(channel) !== null;
 }
 
 function run(cmd: string, args: string[]): Promise<void> {
@@ -62,9 +47,12 @@ export async function removeObject(channel: Channel, opts: RemoveOptions = {}): 
   const devRoot = opts.devRoot ?? '/dev';
   const ipcrm = opts.ipcrm ?? 'ipcrm';
   const owner = { owner: (channel as { owner?: string | null }).owner ?? null, ownerUid: (channel as { uid?: number | null }).uid ?? null };
-  const sysv = async (flag: string, id: number, label: string, note?: string): Promise<RemoveResult> => {
-    if (!Number.isInteger(id) || id < 0) throw new ActionError('EINVAL', `invalid ${label} id ${id}`);
-    const what = `remove ${label} ${id}`;
+  const how = describe(channel).remove(channel);
+  if (how === null) throw new ActionError('ENOTSUP', `${channel.id}: ${channel.kind} objects cannot be removed (close the processes holding them instead)`);
+  if (how.by === 'ipcrm') {
+    const { flag, id, noun } = how;
+    if (!Number.isInteger(id) || id < 0) throw new ActionError('EINVAL', `invalid ${noun} id ${id}`);
+    const what = `remove ${noun} ${id}`;
     try {
       await run(ipcrm, [flag, String(id)]);
     } catch (e) {
@@ -73,31 +61,13 @@ export async function removeObject(channel: Channel, opts: RemoveOptions = {}): 
       }
       throw explain(e, { what, ...owner });
     }
-    return { channelId: channel.id, action: `ipcrm ${flag} ${id}`, note };
-  };
-  const unlink = (file: string, note: string): RemoveResult => {
-    try {
-      fs.unlinkSync(file);
-    } catch (e) {
-      throw explain(e, { what: `unlink ${file}`, ...owner });
-    }
-    return { channelId: channel.id, action: `unlink ${file}`, note };
-  };
-
-  switch (channel.kind) {
-    case 'sysv-msg':
-      return sysv('-q', channel.msqid, 'message queue', 'queued messages are discarded; processes using it get EIDRM');
-    case 'sysv-shm':
-      return sysv('-m', channel.shmid, 'shared memory segment', channel.attachCount > 0 ? `still attached by ${channel.attachCount}: it is freed after the last detach` : undefined);
-    case 'sysv-sem':
-      return sysv('-s', channel.semid, 'semaphore set', 'processes waiting on it wake up with EIDRM');
-    case 'posix-mq':
-      return unlink(`${devRoot}/mqueue/${safePosixName(channel.name)}`, 'the name is gone; processes that have it open keep using it until they close it');
-    case 'posix-shm':
-      return unlink(`${devRoot}/shm/${safePosixName(channel.name)}`, 'the name is gone; existing mappings stay valid until unmapped');
-    case 'posix-sem':
-      return unlink(`${devRoot}/shm/sem.${safePosixName(channel.name)}`, 'the name is gone; processes that opened it keep it until sem_close');
-    default:
-      throw new ActionError('ENOTSUP', `${channel.id}: ${channel.kind} objects cannot be removed (close the processes holding them instead)`);
+    return { channelId: channel.id, action: `ipcrm ${flag} ${id}`, note: how.note };
   }
+  const file = `${devRoot}/${how.dir}/${safePosixName(how.file)}`;
+  try {
+    fs.unlinkSync(file);
+  } catch (e) {
+    throw explain(e, { what: `unlink ${file}`, ...owner });
+  }
+  return { channelId: channel.id, action: `unlink ${file}`, note: how.note };
 }

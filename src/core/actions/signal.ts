@@ -88,7 +88,7 @@ function ownerName(pid: number, procRoot: string, userName?: (uid: number) => st
       return name ? `${name} (uid ${uid})` : `uid ${uid}`;
     }
   } catch {
-    /* gone */
+    /* the process exited meanwhile: the owner stays unnamed in the message */
   }
   return 'another user';
 }
@@ -167,7 +167,7 @@ export async function sendSignal(req: SendSignalRequest, opts: SendSignalOptions
       try {
         native.closeFd(pidfd);
       } catch {
-        /* already closed */
+        /* EBADF: closed already; the signal's outcome is what matters */
       }
     }
     return { pid: req.pid, signal: sig, signalName: name, value: req.value, method: 'pidfd_send_signal', at: at() };

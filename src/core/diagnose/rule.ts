@@ -2,7 +2,8 @@
 // format.ts (process-controlled text escaped), actions as data, durations, and history lookups.
 // A rule is a pure function over (snapshot, evidence, its own memo of earlier snapshots).
 import { isRemovable } from '../actions/remove';
-import { channelName, kindTitle, processLabel } from '../format';
+import { channelName, processLabel } from '../format';
+import { describe } from '../kinds';
 import type { Channel, ProcessInfo, Snapshot } from '../model';
 import type { Evidence, EvidenceRequest } from './evidence';
 import type { ChainNode, ProblemAction, ProblemDraft, RuleId } from './problem';
@@ -90,8 +91,8 @@ export function procLabel(index: SnapshotIndex, pid: number, ev?: Evidence): str
 
 /** `pipe:[4901]`, `FIFO /tmp/x`, `Unix socket /run/a.sock`, `SysV message queue msqid 3 key 0x…`. */
 export function chanLabel(ch: Channel): string {
-  if (ch.kind === 'pipe') return channelName(ch);
-  return `${kindTitle(ch.kind)} ${channelName(ch)}`;
+  const d = describe(ch);
+  return d.nameSaysKind ? channelName(ch) : `${d.title} ${channelName(ch)}`;
 }
 
 export function procNode(index: SnapshotIndex, pid: number, ev?: Evidence): ChainNode {
@@ -109,8 +110,6 @@ export function listLabel(items: readonly string[], max = 4): string {
 
 // ---------------------------------------------------------------- actions
 
-const PEEKABLE = new Set(['pipe', 'fifo', 'unix', 'tcp', 'udp', 'sysv-msg', 'sysv-shm', 'posix-shm', 'anon-shm']);
-
 export function revealChannel(ch: Channel, label = `Reveal ${chanLabel(ch)}`): ProblemAction {
   return { kind: 'reveal', label, channel: ch.id };
 }
@@ -120,7 +119,7 @@ export function revealProcess(index: SnapshotIndex, pid: number, label?: string)
 }
 
 export function peek(ch: Channel): ProblemAction[] {
-  return PEEKABLE.has(ch.kind) ? [{ kind: 'peek', label: `Peek at ${chanLabel(ch)} (does not consume)`, channel: ch.id }] : [];
+  return describe(ch).peek !== null ? [{ kind: 'peek', label: `Peek at ${chanLabel(ch)} (does not consume)`, channel: ch.id }] : [];
 }
 
 /** A signal action bound to the process's start time (from the snapshot or the evidence); none when unknown. */

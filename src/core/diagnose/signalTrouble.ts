@@ -6,6 +6,7 @@
 // refreshes; process identity is pid@startTime so a recycled pid starts afresh.
 import { CHANNEL_KINDS, type ProcessInfo } from '../model';
 import { signalInfo, signalNumber } from '../signals';
+import { handledElsewhere } from '../signalSets';
 import type { EvidenceItem, Explanation, ProblemDraft, Severity } from './problem';
 import { defineRule, iso, procKey, procLabel, revealProcess, signal, streak, streakStart, type RuleInput } from './rule';
 
@@ -26,11 +27,12 @@ interface Memo {
 export const ZOMBIE_SAMPLES = 3;
 export const ZOMBIE_MIN_MS = 5000;
 
+/** Signals pending and blocked, but not those the process reads itself (a signalfd: it will take them). */
 function pendingBlocked(p: ProcessInfo): string[] {
   const s = p.signals;
   if (!s || s.blocked.length === 0) return [];
   const pend = new Set([...s.pending, ...s.shdPending]);
-  return s.blocked.filter((x) => pend.has(x)).sort();
+  return s.blocked.filter((x) => pend.has(x) && !handledElsewhere(s, x)).sort();
 }
 
 /** Signals whose default action is to do nothing: pending for ever is harmless. */

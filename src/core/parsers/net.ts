@@ -219,11 +219,3 @@ export function remoteHostPort(family: number, addr: string, port: number): stri
   if (family !== 6) return addr + ':*';
   return addr === '::' ? '*:*' : `[${addr}]:*`;
 }
-
-/** /dev/mqueue/NAME content: `QSIZE:129 NOTIFY:2 SIGNO:0 NOTIFY_PID:8260`. */
-export function parseMqueueFile(text: string): { qsize: number | null; notifyPid: number | null } {
-  const q = /QSIZE:\s*(\d+)/.exec(text);
-  const p = /NOTIFY_PID:\s*(\d+)/.exec(text);
-  const pid = p ? Number(p[1]) : null;
-  return { qsize: q ? Number(q[1]) : null, notifyPid: pid === 0 ? null : pid };
-}

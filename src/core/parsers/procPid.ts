@@ -1,6 +1,7 @@
 // Parsers for per-process /proc text: stat, status, cmdline, timers, maps.
 // All of them are total: malformed input yields null / partial results, never throws.
 import type { PosixTimer, SignalState } from '../model';
+import type { MapsRule } from '../kinds/kind';
 import { decodeSigMask, signalName } from '../signals';
 
 export interface ParsedStat {
@@ -227,18 +228,13 @@ export function parseMapsLine(line: string): MapsLine | null {
   return { range: fields[0], perms: fields[1], dev: fields[3], inode, path, deleted };
 }
 
-/** Shared (`s` perms) mapping of an unnamed shmem object: `/dev/zero`, `/anon_hugepage`, `/memfd:`. */
-export function isSharedAnonMapsLine(line: string): boolean {
-  const sp = line.indexOf(' ');
-  if (sp < 0 || line.charCodeAt(sp + 4) !== 115 /* s */) return false;
-  return line.includes(' /dev/zero') || line.includes(' /anon_hugepage') || line.includes(' /memfd:');
-}
-
-/** Keeps only the maps lines that matter (SysV shm, /dev/shm, shared anonymous/memfd), as the native walk does. */
-export function filterMaps(text: string): string {
+/** Keeps only the maps lines some rule asks for (core/kinds MapsRule), as the native walk does. */
+export function filterMaps(text: string, rules: readonly MapsRule[]): string {
   const out: string[] = [];
   for (const line of text.split('\n')) {
-    if (line.includes(' /SYSV') || line.includes(' /dev/shm/') || isSharedAnonMapsLine(line)) out.push(line);
+    const sp = line.indexOf(' ');
+    const shared = sp >= 0 && line.charCodeAt(sp + 4) === 115; /* perms "rw-s" */
+    if (rules.some((r) => (!r.shared || shared) && line.includes(r.text))) out.push(line);
   }
   return out.join('\n');
 }
@@ -254,4 +250,19 @@ export function mapMode(perms: string): 'r' | 'w' | 'rw' {
   const r = perms[0] === 'r';
   const w = perms[1] === 'w';
   return r && w ? 'rw' : w ? 'w' : 'r';
+}
+
+/**
+ * The lines of /proc/PID/fdinfo/N whose key is in `keys` (`eventfd-id:\t12` → `eventfd-id` → `12`).
+ * Keys the text lacks are absent; values are trimmed text.
+ */
+export function parseFdinfo(text: string, keys: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const key = line.slice(0, colon);
+    if (keys.includes(key)) out.set(key, line.slice(colon + 1).trim());
+  }
+  return out;
 }

@@ -68,7 +68,6 @@ export function anonShmChannels(maps: Iterable<{ pid: number; maps: string | und
 }
 
 export const anonShmProbe: Probe = {
-  kinds: ['anon-shm'],
   run(ctx: ProbeContext) {
     const live: { pid: number; maps: string | undefined }[] = [];
     for (const p of ctx.raw.values()) if (p.maps && ctx.processes.has(p.pid)) live.push({ pid: p.pid, maps: p.maps });

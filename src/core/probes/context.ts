@@ -1,5 +1,7 @@
 // Shared state of one snapshot run: the fd index (kernel identity → fd rows), the parsed
-// processes, and the helpers every probe uses. One Probe per IPC family (probes/*.ts).
+// processes, and the helpers every probe uses. One Probe per IPC family (probes/*.ts), named by
+// the kinds' descriptors (core/kinds `probe`) and registered in probes/index.ts. This file imports
+// no probe: each probe's own types (what it prefetches) live with it.
 import type { Capabilities, Channel, ChannelKind, Endpoint, Mode, ProcessInfo } from '../model';
 import type { NativeAddon, ProcWalk, ProcWalkProcess } from '../native';
 
@@ -22,17 +24,16 @@ export interface ProbeContext {
   /** Channels by kind; `presorted` kinds were emitted in canonical order (no sort needed). */
   out: Map<ChannelKind, Channel[]>;
   presorted: Set<ChannelKind>;
-  /** Own-namespace socket tables requested before the walk (native only). */
-  prefetch?: import('./sockets').SocketPrefetch;
-  /** SysV lists read while the walk ran. */
-  sysvPrefetch?: Promise<import('./sysv').SysvPrefetch>;
   /** Deadline of one call that may block (a native call on one object), ms. */
   itemTimeoutMs: number;
 }
 
-export interface Probe {
-  kinds: readonly ChannelKind[];
-  run(ctx: ProbeContext): Promise<void> | void;
+/** Reads one family of kernel objects; runs when a wanted kind names it (core/kinds `probe`). */
+export interface Probe<P = unknown> {
+  /** Work that does not depend on the fd walk (netlink dumps, SysV lists), started before it so it overlaps. */
+  prefetch?(native: NativeAddon | null, procRoot: string, kinds: ReadonlySet<ChannelKind>): P;
+  /** Emits its channels (`prefetched`: what prefetch returned, when it ran). */
+  run(ctx: ProbeContext, prefetched: P | undefined): Promise<void> | void;
 }
 
 export function emit(ctx: ProbeContext, ch: Channel): void {

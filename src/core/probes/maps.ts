@@ -12,6 +12,14 @@ export interface MapHolders {
   devShm: Map<string, Endpoint[]>;
   /** /dev/shm mappings by inode (glibc's sem_open maps a temp file `sem.XXXXXX (deleted)` that it then links to the real name). */
   devShmByInode: Map<number, Endpoint[]>;
+  /** Mappings of /dev/shm files unlinked while mapped (`/dev/shm/NAME (deleted)`), by `major:minor:inode` (decimal, as fd rows give it). */
+  devShmDeleted: Map<string, { name: string; size: number; endpoints: Endpoint[] }>;
+}
+
+/** A maps line's device (`00:1a`, hex) as `major:minor` in decimal (`0:26`), as devName gives it for fd rows. */
+export function mapsDevName(hex: string): string {
+  const [a, b] = hex.split(':');
+  return `${parseInt(a, 16)}:${parseInt(b, 16)}`;
 }
 
 const cache = new WeakMap<ProbeContext, MapHolders>();
@@ -25,7 +33,7 @@ function add<K>(m: Map<K, Endpoint[]>, k: K, ep: Endpoint) {
 export function mapHolders(ctx: ProbeContext): MapHolders {
   let h = cache.get(ctx);
   if (h) return h;
-  h = { sysvByInode: new Map(), sysvByKey: new Map(), devShm: new Map(), devShmByInode: new Map() };
+  h = { sysvByInode: new Map(), sysvByKey: new Map(), devShm: new Map(), devShmByInode: new Map(), devShmDeleted: new Map() };
   for (const p of ctx.raw.values()) {
     if (!p.maps || !ctx.processes.has(p.pid)) continue;
     // one endpoint per distinct mapping object per process range
@@ -40,6 +48,14 @@ export function mapHolders(ctx: ProbeContext): MapHolders {
       } else if (m.path.startsWith('/dev/shm/')) {
         add(h.devShm, m.path.slice('/dev/shm/'.length), ep);
         add(h.devShmByInode, m.inode, ep);
+        if (m.deleted) {
+          const key = `${mapsDevName(m.dev)}:${m.inode}`;
+          const d = h.devShmDeleted.get(key) ?? { name: m.path.slice('/dev/shm/'.length), size: 0, endpoints: [] };
+          const [lo, hi] = m.range.split('-').map((x) => parseInt(x, 16));
+          d.size = Math.max(d.size, hi - lo);
+          d.endpoints.push(ep);
+          h.devShmDeleted.set(key, d);
+        }
       }
     }
   }

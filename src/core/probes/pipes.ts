@@ -1,17 +1,16 @@
 // Anonymous pipes (`pipe:[INODE]` fds) and FIFOs (fds whose target is S_ISFIFO), joined by inode.
 import type { FifoChannel, PipeChannel } from '../model';
-import { FdKind } from '../native';
+import { FIFO_FDS, PIPE_FDS } from '../kinds/fds';
 import { devName, emit, emitAll, type Probe } from './context';
 
 export const pipeProbe: Probe = {
-  kinds: ['pipe', 'fifo'],
   run(ctx) {
     if (ctx.kinds.has('pipe')) {
       // groups come in ascending inode order: the canonical order, no sort
       const f = ctx.walk.fds;
       const index = ctx.index;
       const next = index.next;
-      const g = index.groups(FdKind.Pipe);
+      const g = index.groups(PIPE_FDS.rule.code);
       const out: PipeChannel[] = new Array(g.count);
       for (let h = 0; h < g.count; h++) {
         const row = g.first[h];
@@ -40,7 +39,7 @@ export const pipeProbe: Probe = {
     if (ctx.kinds.has('fifo')) {
       const f = ctx.walk.fds;
       // The index is keyed by inode alone; split by device here (FIFOs are few).
-      for (const row of ctx.index.heads(FdKind.Fifo)) {
+      for (const row of ctx.index.heads(FIFO_FDS.rule.code)) {
         const inode = f.inode[row];
         const byDev = new Map<number, number[]>();
         for (let i = row; i >= 0; i = ctx.index.next[i]) {

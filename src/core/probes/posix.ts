@@ -6,15 +6,16 @@
 // `error` instead of failing the scan. mq_getattr runs on the addon's own threads with a deadline.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Endpoint, PosixMqChannel, PosixSemChannel, PosixShmChannel } from '../model';
-import { FdKind, type NativeAddon } from '../native';
-import { parseMqueueFile } from '../parsers/net';
-import { withDeadline } from '../deadline';
-import { fileTypeName, readSemSync, readSmallSync } from '../untrustedFiles';
-import { byPidFd, modeOf, octalMode, emit, type Probe, type ProbeContext } from './context';
+import type { Endpoint, PosixMqChannel, PosixSemChannel, PosixShmChannel, ReadError } from '../model';
+import { errnoName, type NativeAddon } from '../native';
+import { DEVSHM_FDS, MQUEUE_FDS } from '../kinds/fds';
+import { parseMqueueFile } from '../parsers/mqueue';
+import { DeadlineError, withDeadline } from '../deadline';
+import { fileTypeName, readSemSync, readSmallSync, UntrustedFileError } from '../untrustedFiles';
+import { byPidFd, devName, modeOf, octalMode, emit, type Probe, type ProbeContext } from './context';
 import { mapHolders } from './maps';
 
-/** fd holders of one FdKind grouped by the name after `prefix` (` (deleted)` links are skipped: the name is gone). */
+/** fd holders of one fd class grouped by the name after `prefix` (` (deleted)` links are skipped: the name is gone). */
 function fdHoldersByName(ctx: ProbeContext, kind: number, prefix: string): Map<string, Endpoint[]> {
   const out = new Map<string, Endpoint[]>();
   const f = ctx.walk.fds;
@@ -59,17 +60,17 @@ function listDir(dir: string): string[] {
   }
 }
 
-/** mq_getattr of each name, a few at a time (each call is a thread), each with a deadline. */
-async function mqAttributes(native: NativeAddon, names: string[], deadlineMs: number): Promise<Map<string, { curmsgs: number; maxmsg: number; msgsize: number }>> {
-  const out = new Map<string, { curmsgs: number; maxmsg: number; msgsize: number }>();
+/** mq_getattr of each name, a few at a time (each call is a thread), each with a deadline; a failure is the errno name (the counts stay null and say why). */
+async function mqAttributes(native: NativeAddon, names: string[], deadlineMs: number): Promise<Map<string, { curmsgs: number; maxmsg: number; msgsize: number } | string>> {
+  const out = new Map<string, { curmsgs: number; maxmsg: number; msgsize: number } | string>();
   let next = 0;
   const lane = async () => {
     while (next < names.length) {
       const name = names[next++];
       try {
         out.set(name, await withDeadline(`mq_getattr(/${name})`, deadlineMs, () => native.mqGetattr('/' + name)));
-      } catch {
-        /* no permission, gone, or no answer in time: counts stay null */
+      } catch (e) {
+        out.set(name, e instanceof DeadlineError ? 'ETIMEDOUT' : (errnoName(e) ?? 'EIO'));
       }
     }
   };
@@ -83,13 +84,12 @@ function errorText(e: unknown): string {
 }
 
 export const posixProbe: Probe = {
-  kinds: ['posix-mq', 'posix-shm', 'posix-sem'],
   async run(ctx) {
     const n = ctx.native;
     if (ctx.kinds.has('posix-mq')) {
       const mounted = isMounted(ctx.devRoot, 'mqueue');
       ctx.capabilities.mqueueMounted = mounted;
-      const holders = fdHoldersByName(ctx, FdKind.Mqueue, '/');
+      const holders = fdHoldersByName(ctx, MQUEUE_FDS.rule.code, '/');
       const names = new Set<string>(mounted ? listDir(path.join(ctx.devRoot, 'mqueue')) : []);
       if (!mounted) {
         ctx.warnings.push(
@@ -114,26 +114,39 @@ export const posixProbe: Probe = {
           owner: null,
           mode: null,
         };
+        const errors: ReadError[] = [];
+        const failed = (fields: string[], syscall: string, e: unknown) => {
+          const code = typeof e === 'string' ? e : e instanceof UntrustedFileError ? e.code : (errnoName(e) ?? 'EIO');
+          for (const field of fields) errors.push({ field, syscall, code });
+        };
         if (mounted) {
           const file = path.join(ctx.devRoot, 'mqueue', name);
+          let st: fs.Stats | null = null;
           try {
-            const st = fs.lstatSync(file);
+            st = fs.lstatSync(file);
             ch.uid = st.uid;
             ch.owner = ctx.user(st.uid);
             ch.mode = octalMode(st.mode);
-            const info = parseMqueueFile(readSmallSync(file));
-            ch.bytes = info.qsize;
-            ch.notifyPid = info.notifyPid;
-          } catch {
-            /* removed meanwhile, unreadable, or not a queue file */
+          } catch (e) {
+            failed(['uid', 'owner', 'mode', 'bytes', 'notifyPid'], 'lstat', e); // ENOENT: held only through fds (unlinked)
+          }
+          if (st) {
+            try {
+              const info = parseMqueueFile(readSmallSync(file));
+              ch.bytes = info.qsize;
+              ch.notifyPid = info.notifyPid;
+            } catch (e) {
+              failed(['bytes', 'notifyPid'], 'read', e);
+            }
           }
         }
         const a = attrs.get(name);
-        if (a) {
+        if (typeof a === 'object') {
           ch.messages = a.curmsgs;
           ch.maxMessages = a.maxmsg;
           ch.messageSize = a.msgsize;
-        }
+        } else if (typeof a === 'string') failed(['messages', 'maxMessages', 'messageSize'], 'mq_getattr', a);
+        if (errors.length) ch.errors = errors;
         emit(ctx, ch);
       }
     }
@@ -155,7 +168,7 @@ export const posixProbe: Probe = {
         // Holders by inode (names can differ: sem_open's temp file, renamed objects); in a captured
         // tree (devRoot not /dev) inodes do not match the maps, so by name.
         const eps = realShm
-          ? [...ctx.index.endpoints(ctx.index.head(FdKind.DevShm, st.ino)), ...(maps.devShmByInode.get(st.ino) ?? [])]
+          ? [...ctx.index.endpoints(ctx.index.head(DEVSHM_FDS.rule.code, st.ino)), ...(maps.devShmByInode.get(st.ino) ?? [])]
           : [...(maps.devShm.get(file) ?? [])];
         eps.sort(byPidFd);
         if (isSem) {
@@ -164,12 +177,16 @@ export const posixProbe: Probe = {
           const where = path.join(shmDir, file);
           let value: number | null = null;
           let error: string | undefined;
-          if (!st.isFile()) error = `${where} is ${fileTypeName(st)}, not a semaphore`;
-          else {
+          let readError: ReadError | undefined;
+          if (!st.isFile()) {
+            error = `${where} is ${fileTypeName(st)}, not a semaphore`;
+            readError = { field: 'value', syscall: 'lstat', code: 'EFTYPE' };
+          } else {
             try {
               value = readSemSync(where, { dev: st.dev, ino: st.ino });
             } catch (e) {
               error = errorText(e);
+              readError = { field: 'value', syscall: e instanceof UntrustedFileError ? 'fstat' : 'pread', code: e instanceof UntrustedFileError ? e.code : (errnoName(e) ?? 'EIO') };
             }
           }
           const ch: PosixSemChannel = {
@@ -182,6 +199,7 @@ export const posixProbe: Probe = {
             owner: ctx.user(st.uid),
             mode: octalMode(st.mode),
             ...(error !== undefined ? { error } : {}),
+            ...(readError ? { errors: [readError] } : {}),
           };
           emit(ctx, ch);
         } else {
@@ -195,10 +213,56 @@ export const posixProbe: Probe = {
             uid: st.uid,
             owner: ctx.user(st.uid),
             mode: octalMode(st.mode),
+            deleted: false,
           };
           emit(ctx, ch);
         }
       }
+      if (ctx.kinds.has('posix-shm') && realShm) emitDeletedShm(ctx);
     }
   },
 };
+
+/**
+ * POSIX shared memory unlinked while still held or mapped (a creator often calls shm_unlink while
+ * others keep using the object; lsof shows `/dev/shm/NAME (deleted)`): from fds whose link ends in
+ * ` (deleted)` and `/dev/shm/NAME (deleted)` maps lines, one channel per dev:inode, marked deleted.
+ * glibc's sem_open temp files (`sem.XXXXXX (deleted)`, a moment before they get their name) and
+ * unlinked semaphores are left out. Only on the real /dev (a captured tree's inodes are not these).
+ */
+function emitDeletedShm(ctx: ProbeContext): void {
+  const groups = new Map<string, { name: string; size: number | null; endpoints: Endpoint[] }>();
+  const f = ctx.walk.fds;
+  for (const row of ctx.index.heads(DEVSHM_FDS.rule.code)) {
+    for (let i = row; i >= 0; i = ctx.index.next[i]) {
+      const pi = f.pathIndex[i];
+      const link = pi >= 0 ? ctx.walk.paths[pi] : '';
+      if (!link.startsWith('/dev/shm/') || !link.endsWith(' (deleted)')) continue;
+      const key = `${devName(f.dev[i])}:${f.inode[i]}`;
+      const g = groups.get(key) ?? { name: link.slice('/dev/shm/'.length, -' (deleted)'.length), size: null, endpoints: [] };
+      g.endpoints.push({ pid: f.pid[i], fd: f.fd[i], mode: modeOf(f.mode[i]) });
+      groups.set(key, g);
+    }
+  }
+  for (const [key, m] of mapHolders(ctx).devShmDeleted) {
+    const g = groups.get(key) ?? { name: m.name, size: null, endpoints: [] };
+    g.size = Math.max(g.size ?? 0, m.size);
+    g.endpoints.push(...m.endpoints);
+    groups.set(key, g);
+  }
+  for (const [key, g] of groups) {
+    if (g.name.startsWith('sem.')) continue;
+    const ch: PosixShmChannel = {
+      id: `posix-shm:deleted/${key}`,
+      kind: 'posix-shm',
+      endpoints: g.endpoints.sort(byPidFd),
+      name: g.name,
+      size: g.size,
+      uid: null,
+      owner: null,
+      mode: null,
+      deleted: true,
+    };
+    emit(ctx, ch);
+  }
+}

@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Endpoint, InetChannel, UnixChannel, UnixType } from '../model';
-import { FdKind, type InetDiag, type NativeAddon, type UnixDiag } from '../native';
+import { errnoName, type InetDiag, type NativeAddon, type UnixDiag } from '../native';
+import { SOCKET_FDS } from '../kinds/fds';
 import { hostPort, inetStateName, remoteHostPort, parseProcNetInet, parseProcNetUnix, unixStateName } from '../parsers/net';
 import { netnsId, emit, emitAll, type Probe, type ProbeContext } from './context';
 import { InodeTable } from './inodeTable';
@@ -24,7 +25,7 @@ function namespaces(ctx: ProbeContext): Netns[] {
     try {
       self = netnsId(fs.readlinkSync('/proc/self/ns/net'));
     } catch {
-      /* ignore */
+      /* our own ns link unreadable (no /proc/self?): no namespace counts as ours, each is read by a pid in it */
     }
   }
   const seen = new Map<string, Netns>();
@@ -39,7 +40,7 @@ function namespaces(ctx: ProbeContext): Netns[] {
     try {
       id = netnsId(fs.readlinkSync(path.join(ctx.procRoot, 'self/ns/net')));
     } catch {
-      /* keep */
+      /* a captured tree without self/ns: the caller's namespace id stands for it */
     }
     seen.set(id, { id, pid: 0, own: true });
   }
@@ -88,26 +89,26 @@ export function prefetchSockets(native: NativeAddon | null, procRoot: string, ki
   return out;
 }
 
-async function unixTable(ctx: ProbeContext, ns: Netns): Promise<{ diag: UnixDiag; native: boolean } | null> {
+async function unixTable(ctx: ProbeContext, ns: Netns, prefetch: SocketPrefetch | undefined): Promise<{ diag: UnixDiag; native: boolean } | null> {
   const n = ctx.native;
-  if (ns.own && ctx.prefetch?.unix) {
-    const d = await ctx.prefetch.unix;
+  if (ns.own && prefetch?.unix) {
+    const d = await prefetch.unix;
     if (d) return { diag: d, native: true };
   }
   if (n && ctx.procRoot === '/proc') {
     try {
       return { diag: await n.unixDiag(ns.own ? undefined : `/proc/${ns.pid}/ns/net`), native: true };
-    } catch {
-      /* fall back to text */
+    } catch (e) {
+      ctx.warnings.push(`sock_diag (unix) in network namespace ${ns.id} failed (${errnoName(e) ?? 'EIO'}): read /proc/${ns.pid || 'self'}/net/unix instead (no peers or queues there)`);
     }
   }
   const t = netFile(ctx, ns, 'unix');
   return t === null ? null : { diag: parseProcNetUnix(t), native: false };
 }
 
-async function inetTable(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', family: 4 | 6): Promise<InetDiag | null> {
+async function inetTable(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', family: 4 | 6, prefetch: SocketPrefetch | undefined): Promise<InetDiag | null> {
   const n = ctx.native;
-  const pre = ns.own && ctx.prefetch ? ctx.prefetch[`${proto}${family}`] : undefined;
+  const pre = ns.own && prefetch ? prefetch[`${proto}${family}`] : undefined;
   if (pre) {
     const d = await pre;
     if (d) return d;
@@ -115,8 +116,8 @@ async function inetTable(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', fam
   if (n && ctx.procRoot === '/proc') {
     try {
       return await n.inetDiag(proto, family, ns.own ? undefined : `/proc/${ns.pid}/ns/net`);
-    } catch {
-      /* fall back */
+    } catch (e) {
+      ctx.warnings.push(`sock_diag (${proto}${family}) in network namespace ${ns.id} failed (${errnoName(e) ?? 'EIO'}): read its /proc/net file instead`);
     }
   }
   const t = netFile(ctx, ns, family === 6 ? proto + '6' : proto);
@@ -160,7 +161,7 @@ function addUnix(ctx: ProbeContext, ns: Netns, d: UnixDiag, seen: InodeTable | n
   const n = d.inode.length;
   const order = unixOrder(d.inode);
   const index = ctx.index;
-  const g = index.groups(FdKind.Socket);
+  const g = index.groups(SOCKET_FDS.rule.code);
   const gInode = g.inode;
   const gFirst = g.first;
   const gCount = g.count;
@@ -289,7 +290,7 @@ function addInet(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', d: InetDiag
     const ch: InetChannel = {
       id: inode > 0 ? `${proto}:${inode}` : `${proto}:${ns.id}:${local}->${remote}`,
       kind: proto,
-      endpoints: inode > 0 ? ctx.index.endpoints(ctx.index.head(FdKind.Socket, inode)) : [],
+      endpoints: inode > 0 ? ctx.index.endpoints(ctx.index.head(SOCKET_FDS.rule.code, inode)) : [],
       family: fam,
       local,
       remote,
@@ -308,9 +309,9 @@ function addInet(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', d: InetDiag
   }
 }
 
-export const socketProbe: Probe = {
-  kinds: ['unix', 'tcp', 'udp'],
-  async run(ctx) {
+export const socketProbe: Probe<SocketPrefetch> = {
+  prefetch: prefetchSockets,
+  async run(ctx, prefetch) {
     const wantUnix = ctx.kinds.has('unix');
     const wantTcp = ctx.kinds.has('tcp');
     const wantUdp = ctx.kinds.has('udp');
@@ -323,11 +324,11 @@ export const socketProbe: Probe = {
     await Promise.all(
       nss.map(async (ns) => {
         const [unix, tcp4, tcp6, udp4, udp6] = await Promise.all([
-          wantUnix ? unixTable(ctx, ns) : null,
-          wantTcp ? inetTable(ctx, ns, 'tcp', 4) : null,
-          wantTcp ? inetTable(ctx, ns, 'tcp', 6) : null,
-          wantUdp ? inetTable(ctx, ns, 'udp', 4) : null,
-          wantUdp ? inetTable(ctx, ns, 'udp', 6) : null,
+          wantUnix ? unixTable(ctx, ns, prefetch) : null,
+          wantTcp ? inetTable(ctx, ns, 'tcp', 4, prefetch) : null,
+          wantTcp ? inetTable(ctx, ns, 'tcp', 6, prefetch) : null,
+          wantUdp ? inetTable(ctx, ns, 'udp', 4, prefetch) : null,
+          wantUdp ? inetTable(ctx, ns, 'udp', 6, prefetch) : null,
         ]);
         if (unix) {
           if (!unix.native) sockDiag = false;

@@ -17,18 +17,6 @@ function readText(p: string): string | null {
   }
 }
 
-function list<T>(ctx: ProbeContext, nativeCall: (() => T[]) | null, file: string, parse: (t: string) => T[]): T[] {
-  if (nativeCall) {
-    try {
-      return nativeCall();
-    } catch (e) {
-      ctx.warnings.push(`native ${file} listing failed (${(e as Error).message}); using /proc/sysvipc/${file}`);
-    }
-  }
-  const text = readText(path.join(ctx.procRoot, 'sysvipc', file));
-  return text === null ? [] : parse(text);
-}
-
 /** SysV lists read while the fd walk runs (they do not depend on it); a missing entry is read by the probe. */
 export interface SysvPrefetch {
   msg?: SysvMsgStat[];
@@ -47,15 +35,15 @@ async function readTextAsync(p: string): Promise<string | null> {
 }
 
 /**
- * Lists the SysV objects now, to overlap the walk: natively (synchronous calls on this thread
- * while the walk's threads run) or by reading /proc/sysvipc/* asynchronously.
+ * Lists the SysV objects now, to overlap the walk: natively (on the libuv pool) or by reading
+ * /proc/sysvipc/* asynchronously; a failed native list falls back to the text, saying so.
  */
 export async function prefetchSysv(native: NativeAddon | null, procRoot: string, kinds: ReadonlySet<string>): Promise<SysvPrefetch> {
   const out: SysvPrefetch = { warnings: [] };
-  const one = async <T>(file: string, call: (() => T[]) | null, parse: (t: string) => T[]): Promise<T[]> => {
+  const one = async <T>(file: string, call: (() => Promise<T[]>) | null, parse: (t: string) => T[]): Promise<T[]> => {
     if (call) {
       try {
-        return call();
+        return await call();
       } catch (e) {
         out.warnings.push(`native ${file} listing failed (${(e as Error).message}); using /proc/sysvipc/${file}`);
       }
@@ -83,14 +71,16 @@ function alive(ctx: ProbeContext, pid: number): boolean {
   return fs.existsSync(path.join(ctx.procRoot, String(pid)));
 }
 
-export const sysvProbe: Probe = {
-  kinds: ['sysv-msg', 'sysv-shm', 'sysv-sem'],
-  async run(ctx) {
-    const n = ctx.native;
-    const pre = ctx.sysvPrefetch ? await ctx.sysvPrefetch : undefined;
-    if (pre) for (const w of pre.warnings) ctx.warnings.push(w);
+export const sysvProbe: Probe<Promise<SysvPrefetch> | undefined> = {
+  prefetch(native, procRoot, kinds) {
+    if (!kinds.has('sysv-msg') && !kinds.has('sysv-shm') && !kinds.has('sysv-sem')) return undefined;
+    return prefetchSysv(native, procRoot, kinds); // never rejects: a failed list falls back to /proc/sysvipc
+  },
+  async run(ctx, prefetched) {
+    const pre = await (prefetched ?? prefetchSysv(ctx.native, ctx.procRoot, ctx.kinds));
+    for (const w of pre.warnings) ctx.warnings.push(w);
     if (ctx.kinds.has('sysv-msg')) {
-      const rows: SysvMsgStat[] = pre?.msg ?? list(ctx, n ? () => n.sysvMsgList() : null, 'msg', parseSysvMsg);
+      const rows: SysvMsgStat[] = pre.msg ?? [];
       let msgmnb: number | null = null;
       for (const r of rows) {
         let maxBytes = r.qbytes;
@@ -120,7 +110,7 @@ export const sysvProbe: Probe = {
       }
     }
     if (ctx.kinds.has('sysv-shm')) {
-      const rows: SysvShmStat[] = pre?.shm ?? list(ctx, n ? () => n.sysvShmList() : null, 'shm', parseSysvShm);
+      const rows: SysvShmStat[] = pre.shm ?? [];
       const holders = mapHolders(ctx);
       for (const r of rows) {
         let eps = holders.sysvByInode.get(r.shmid);
@@ -146,7 +136,7 @@ export const sysvProbe: Probe = {
       }
     }
     if (ctx.kinds.has('sysv-sem')) {
-      const rows: SysvSemStat[] = pre?.sem ?? list(ctx, n ? () => n.sysvSemList() : null, 'sem', parseSysvSem);
+      const rows: SysvSemStat[] = pre.sem ?? [];
       for (const r of rows) {
         const ch: SysvSemChannel = {
           id: 'sysv-sem:' + r.semid,
@@ -163,6 +153,8 @@ export const sysvProbe: Probe = {
           owner: ctx.user(r.uid),
           mode: octalMode(r.mode),
         };
+        // GETALL refused (no read permission): the values are missing, and say why
+        if (r.error) ch.errors = ['values', 'waitingForIncrease', 'waitingForZero', 'lastPid'].map((field) => ({ field, syscall: 'semctl', code: r.error! }));
         emit(ctx, ch);
       }
     }

@@ -11,16 +11,19 @@ import * as path from 'node:path';
 import type { Channel, ProcessInfo, Snapshot } from '../../core/model';
 import type { InspectorTarget, SnapshotSource } from '../../snapshotSource';
 import { SIGNALS } from '../../core/signals';
+import { signalSetsOf } from '../../core/signalSets';
 import { peekChannel, receivePosixMq, type PeekResult } from '../../core/actions/peek';
 import { vscodeOrigins } from '../../core/actions/origin';
 import { runSignal } from '../../core/actions/runner';
 import { SnapshotService } from '../../core/snapshotService';
 import { errnoOf, messageOf, ActionError } from '../../core/actions/errors';
 import { oneLine } from '../../core/escape';
+import { channelTitle } from '../../core/format';
+import { describe } from '../../core/kinds';
 import { extensionRunnerEnv } from '../../commands/actionEnv';
 import type { Ui } from '../../ui';
 import {
-  INSPECTOR_VIEW_TYPE, PROTOCOL_VERSION, LIMITS, validateWebviewMessage, checkShown, depthOf, CHANNEL_ID,
+  INSPECTOR_VIEW_TYPE, PROTOCOL_VERSION, LIMITS, validateWebviewMessage, checkShown, depthOf, isChannelId,
   type ChannelView, type HostMessage, type ProcessView, type WebviewMessage, type WirePeek, type WireError,
   type RenderedMessage, type SignalRow, type TestDriveMessage,
 } from './protocol';
@@ -60,43 +63,10 @@ export function isTestMode(context: vscode.ExtensionContext): boolean {
 function sanitizeTarget(t: unknown): InspectorTarget | undefined {
   if (typeof t !== 'object' || t === null) return undefined;
   const { channelId, pid } = t as Record<string, unknown>;
-  if (typeof channelId === 'string' && channelId.length <= LIMITS.channelId && CHANNEL_ID.test(channelId)) return { channelId };
+  if (isChannelId(channelId, LIMITS.channelId)) return { channelId };
   if (typeof pid === 'number' && Number.isSafeInteger(pid) && pid > 0 && pid <= LIMITS.pid) return { pid };
   return undefined;
 }
-
-/** Short title of a channel (plain text; rendered with textContent). */
-export function channelTitle(c: Channel): string {
-  switch (c.kind) {
-    case 'pipe': return `pipe ${c.inode}`;
-    case 'fifo': return `FIFO ${c.path}`;
-    case 'sysv-msg': return `SysV message queue ${c.msqid}${c.key ? ` (key 0x${(c.key >>> 0).toString(16).padStart(8, '0')})` : ''}`;
-    case 'posix-mq': return `POSIX message queue /${c.name}`;
-    case 'sysv-shm': return `SysV shared memory ${c.shmid}${c.key ? ` (key 0x${(c.key >>> 0).toString(16).padStart(8, '0')})` : ''}`;
-    case 'posix-shm': return `POSIX shared memory /${c.name}`;
-    case 'anon-shm': return `Shared anonymous memory ${c.name} (${c.dev}:${c.inode})`;
-    case 'sysv-sem': return `SysV semaphore set ${c.semid}`;
-    case 'posix-sem': return `POSIX semaphore /${c.name}`;
-    case 'unix': return `Unix ${c.type} socket ${c.path ?? (c.abstract !== undefined ? '@' + c.abstract : c.inode)}`;
-    case 'tcp':
-    case 'udp': return `${c.kind.toUpperCase()} ${c.local} → ${c.remote}`;
-  }
-}
-
-const KIND_DESCRIPTIONS: Record<string, string> = {
-  pipe: 'Anonymous pipe: a one-way byte stream between related processes; the kernel buffers up to its capacity, writers block when it is full.',
-  fifo: 'Named pipe (FIFO): a pipe with a name in the filesystem, so unrelated processes can open it.',
-  'sysv-msg': 'System V message queue: a kernel-held list of typed messages; receivers pick by type, messages persist until read or the queue is removed.',
-  'posix-mq': 'POSIX message queue: prioritised messages, bounded count and size; readers get the oldest message of the highest priority.',
-  'sysv-shm': 'System V shared memory: a segment mapped into several processes; no synchronisation of its own (pair it with semaphores).',
-  'posix-shm': 'POSIX shared memory: a file in /dev/shm mapped by several processes; no synchronisation of its own.',
-  'anon-shm': 'Shared anonymous memory: the same anonymous region or memfd mapped by several processes (inherited across fork() or passed as an fd); no synchronisation of its own.',
-  'sysv-sem': 'System V semaphore set: non-negative counters; processes block decreasing below zero or waiting for zero.',
-  'posix-sem': 'POSIX named semaphore: one non-negative counter in /dev/shm/sem.NAME.',
-  unix: 'Unix domain socket: local, bidirectional; stream (bytes), datagram (records) or seqpacket (records over a connection).',
-  tcp: 'TCP socket: a reliable, ordered, connection-oriented byte stream.',
-  udp: 'UDP socket: unordered datagrams, each delivered whole or not at all.',
-};
 
 export function toWirePeek(r: PeekResult): WirePeek {
   switch (r.type) {
@@ -365,7 +335,7 @@ export class InspectorPanel {
     return {
       channel: ch,
       title: channelTitle(ch),
-      description: KIND_DESCRIPTIONS[ch.kind] ?? '',
+      description: describe(ch).teaching,
       holders: ch.endpoints.map((e) => {
         const p = procs.get(e.pid);
         return { pid: e.pid, fd: e.fd, map: e.map, mode: e.mode, comm: p?.comm ?? '?', user: p?.user ?? '?', startTime: p?.startTime ?? null };
@@ -374,8 +344,8 @@ export class InspectorPanel {
   }
 
   private processView(p: ProcessInfo, snap: Snapshot): ProcessView {
-    const has = (list: readonly string[], name: string) => list.includes(name);
     const s = p.signals;
+    const sets = signalSetsOf(s).map(([set, names]) => [set.key, new Set(names)] as const);
     const signals: SignalRow[] = SIGNALS.map((sig) => ({
       number: sig.number,
       name: sig.name,
@@ -383,10 +353,7 @@ export class InspectorPanel {
       description: sig.description,
       catchable: sig.catchable,
       realtime: sig.realtime,
-      caught: has(s.caught, sig.name),
-      ignored: has(s.ignored, sig.name),
-      blocked: has(s.blocked, sig.name),
-      pending: has(s.pending, sig.name) || has(s.shdPending, sig.name),
+      sets: sets.filter(([, names]) => names.has(sig.name)).map(([key]) => key),
     }));
     const channels: ProcessView['channels'] = [];
     for (const c of snap.channels) {
@@ -396,6 +363,7 @@ export class InspectorPanel {
       pid: p.pid, ppid: p.ppid, comm: p.comm, cmdline: p.cmdline, uid: p.uid, user: p.user, startTime: p.startTime, state: p.state,
       tracerPid: p.tracerPid, threads: p.threads, queued: s.queued, queueLimit: s.queueLimit, signals, channels,
       vscodeLabel: this.vscodeLabelFor(p),
+      ...(p.errors?.length ? { errors: p.errors } : {}),
     };
   }
 

@@ -5,7 +5,10 @@
 // webview is untrusted: unknown types, extra or prototype-polluting keys, wrong types, non-integers,
 // out-of-range numbers are all rejected with a reason the host logs.
 // host → webview: notifications (`HostMessage`), guarded by `isHostMessage`.
-import type { Capabilities, Channel, ChannelKind } from '../../core/model';
+import type { Capabilities, Channel, ChannelKind, ReadError } from '../../core/model';
+import { describe, isChannelId } from '../../core/kinds';
+
+export { isChannelId };
 
 export const INSPECTOR_VIEW_TYPE = 'ipcInspector.inspector';
 export const PROTOCOL_VERSION = 1;
@@ -38,10 +41,8 @@ export interface SignalRow {
   description: string;
   catchable: boolean;
   realtime: boolean;
-  caught: boolean;
-  ignored: boolean;
-  blocked: boolean;
-  pending: boolean;
+  /** Keys of the signal sets (core/signalSets.ts: caught, ignored, blocked, pending, …) that hold it. */
+  sets: string[];
 }
 
 export interface HolderView {
@@ -71,6 +72,8 @@ export interface ProcessView {
   channels: Array<{ id: string; kind: ChannelKind; title: string; fd?: number; mode: string }>;
   /** This process is VS Code itself (server, extension/pty host, watcher, or an ancestor): signalling it needs a confirmation. */
   vscodeLabel?: string;
+  /** What could not be read of it. */
+  errors?: ReadError[];
 }
 
 export interface ChannelView {
@@ -108,7 +111,8 @@ export type WirePeek =
   | (WirePeekBase & { type: 'messages'; messages: WireMessage[]; before: { messages: number; bytes: number } | null; after: { messages: number; bytes: number } | null; truncated: boolean })
   | (WirePeekBase & { type: 'bytes'; offset: number; data: string; total: number | null; truncated: boolean; capacity?: number | null; via?: { pid: number; fd: number } })
   | (WirePeekBase & { type: 'semaphores'; semaphores: Array<{ index: number; value: number | null; waitingForIncrease: number | null; waitingForZero: number | null; lastPid: number | null }> })
-  | (WirePeekBase & { type: 'mq-attributes'; messages: number | null; maxMessages: number | null; messageSize: number | null; bytes: number | null; notifyPid: number | null; nonDestructiveReadUnavailable: true; explanation: string });
+  | (WirePeekBase & { type: 'mq-attributes'; messages: number | null; maxMessages: number | null; messageSize: number | null; bytes: number | null; notifyPid: number | null; nonDestructiveReadUnavailable: true; explanation: string })
+  | (WirePeekBase & { type: 'facts'; facts: Array<{ id: string; title: string; text: string; help: string }> });
 
 export interface WireError {
   code: string;
@@ -212,11 +216,11 @@ const stringArray = (maxItems: number, maxLen: number): Check => (v) => {
 };
 
 /**
- * Channel ids are `kind:rest`; POSIX ids carry the object's name, which may hold any byte but NUL
- * (spaces, newlines, markup). Only the shape is checked here; the host accepts only ids it showed.
+ * Channel ids are `kind:rest`, the rest of the shape its kind declares (core/kinds idShape); POSIX
+ * ids carry the object's name, which may hold any byte but NUL (spaces, newlines, markup). Only the
+ * shape is checked here; the host accepts only ids it showed.
  */
-export const CHANNEL_ID = /^(pipe|fifo|sysv-msg|posix-mq|sysv-shm|posix-shm|anon-shm|sysv-sem|posix-sem|unix|tcp|udp):[^\0]{1,500}$/s;
-const channelId = str(LIMITS.channelId, CHANNEL_ID);
+const channelId: Check = (v) => (typeof v !== 'string' ? `expected a string, got ${typeof v}` : isChannelId(v, LIMITS.channelId) ? null : 'malformed value');
 const requestId = int(0, LIMITS.requestId);
 const pid = int(1, LIMITS.pid);
 
@@ -303,39 +307,10 @@ export function bytesFromBase64(s: string): Uint8Array {
   return out;
 }
 
-/** Series a channel contributes to the depth chart (queued messages, bytes, semaphore values). */
+/** Series a channel contributes to the depth chart (its kind's `depth`: queued messages, bytes, semaphore values). */
 export function depthOf(ch: Channel): Record<string, number> | undefined {
-  const v: Record<string, number> = {};
-  switch (ch.kind) {
-    case 'sysv-msg':
-      v.messages = ch.messages;
-      v.bytes = ch.bytes;
-      break;
-    case 'posix-mq':
-      if (ch.messages !== null) v.messages = ch.messages;
-      if (ch.bytes !== null) v.bytes = ch.bytes;
-      break;
-    case 'pipe':
-    case 'fifo':
-      if (ch.bufferedBytes !== null) v.bytes = ch.bufferedBytes;
-      break;
-    case 'unix':
-      if (ch.recvQueue !== null) v.bytes = ch.recvQueue;
-      break;
-    case 'tcp':
-    case 'udp':
-      v.bytes = ch.recvQueue;
-      break;
-    case 'sysv-sem':
-      (ch.values ?? []).slice(0, 8).forEach((x, i) => (v[`sem[${i}]`] = x));
-      break;
-    case 'posix-sem':
-      if (ch.value !== null) v.value = ch.value;
-      break;
-    default:
-      return undefined;
-  }
-  return Object.keys(v).length ? v : undefined;
+  const v = describe(ch).depth(ch);
+  return v && Object.keys(v).length ? v : undefined;
 }
 
 /** What the host has shown in the panel: the only pids and channels a message may refer to. */

@@ -1,14 +1,16 @@
-// Numbers, not thresholds (except sanity): activation time, and main-thread time per refresh
-// (SnapshotService applying the diff + view model + trees + status bar), plus the cost of
-// rendering every tree item once. Written to test-results/extension-metrics.json; run with a
-// held bench workload (`node dist/bench.js --hold 50k`) for the 50,000-fd figure.
-import * as assert from 'node:assert/strict';
+// A measurement, not a test (no assertion: performance is measured by the bench, never asserted):
+// activation time, and main-thread time per refresh (SnapshotService applying the diff + view
+// model + trees + status bar), plus the cost of rendering every tree item once, inside the real
+// extension host. Written to test-results/extension-metrics.json. Not loaded by the extension
+// tests; run it with `IPC_BENCH=1 node dist/test/harness/runExtensionTests.js` (test/extension/
+// index.ts then loads *.bench.js only), with a held bench workload (`node dist/bench.js --hold
+// 50k`) for the 50,000-fd figure.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { IpcNode } from '../../src/views/nodes';
 import { openApi, walk } from './ipcTestUtil';
 
-describe('IPC perf', function () {
+describe('IPC extension metrics', function () {
   this.timeout(300_000);
   it('measures activation and main-thread time per refresh', async () => {
     const api = await openApi();
@@ -60,6 +62,5 @@ describe('IPC perf', function () {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'extension-metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
     console.log(`IPC-METRIC ${JSON.stringify(metrics)}`);
-    assert.ok(metrics.activationMs < 1000);
   });
 });

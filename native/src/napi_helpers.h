@@ -1,0 +1,105 @@
+// The helpers every entry point uses: an RAII fd closer, an AsyncWorker that settles a promise
+// (PromiseWorker: Execute() is plain C++ on the libuv pool, Settle() builds the JS value), typed
+// arrays from vectors (Typed<>), and argument checks that throw TypeError. Calls that may block
+// for good on another process's object use ThreadWorker (threadworker.h) instead of the pool.
+#pragma once
+
+#include "errors.h"
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+namespace ipci {
+
+/** Closes the fd when it goes out of scope. */
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = o.fd_;
+      o.fd_ = -1;
+    }
+    return *this;
+  }
+  ~Fd() { reset(); }
+  int get() const { return fd_; }
+  bool ok() const { return fd_ >= 0; }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) {
+      int saved = errno;
+      ::close(fd_);
+      errno = saved;
+    }
+    fd_ = fd;
+  }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+/**
+ * An AsyncWorker that settles a promise: Execute() (plain C++, off the JS thread) fills the
+ * result or `err_`; Settle() turns the result into JS and resolves. A captured errno rejects with
+ * the Node-style error. At environment teardown (the extension host exiting) N-API calls fail and
+ * node-addon-api throws; an exception escaping a completion callback would abort the whole
+ * process, so a promise nobody can observe any more is dropped instead.
+ */
+class PromiseWorker : public Napi::AsyncWorker {
+ public:
+  PromiseWorker(Napi::Env env, const char* name) : Napi::AsyncWorker(env, name), deferred_(env) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void OnOK() override {
+    try {
+      Napi::Env env = Env();
+      Napi::HandleScope scope(env);
+      if (err_) deferred_.Reject(SyscallError(env, err_.err, err_.syscall, err_.path).Value());
+      else deferred_.Resolve(Settle(env));
+    } catch (...) {
+    }
+  }
+
+  void OnError(const Napi::Error& e) override {
+    try {
+      deferred_.Reject(e.Value());
+    } catch (...) {
+    }
+  }
+
+ protected:
+  /** Builds the resolved value (main thread). */
+  virtual Napi::Value Settle(Napi::Env env) = 0;
+  PendingError err_;
+
+ private:
+  Napi::Promise::Deferred deferred_;
+};
+
+/** A typed array (Int32Array, Float64Array, …) holding a copy of `v`. */
+template <typename TA, typename T>
+TA Typed(Napi::Env env, const std::vector<T>& v) {
+  TA a = TA::New(env, v.size());
+  if (!v.empty()) memcpy(a.Data(), v.data(), v.size() * sizeof(T));
+  return a;
+}
+
+// Argument helpers (throw TypeError).
+int32_t ArgInt(const Napi::CallbackInfo& info, size_t i, const char* name);
+double ArgNumber(const Napi::CallbackInfo& info, size_t i, const char* name);
+std::string ArgString(const Napi::CallbackInfo& info, size_t i, const char* name);
+
+}  // namespace ipci

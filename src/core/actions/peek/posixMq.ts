@@ -1,0 +1,70 @@
+// POSIX message queues: Linux has no non-destructive read, so the "peek" is the queue's
+// attributes (its /dev/mqueue file, mq_getattr) and the explanation; `receivePosixMq` is the one
+// consuming read, only ever called after the user confirmed.
+import type { Channel, PosixMqChannel } from '../../model';
+import { loadNative, type NativeAddon } from '../../native';
+import { PEEK_DEADLINE_MS, withDeadline } from '../../deadline';
+import { readSmall } from '../../untrustedFiles';
+import { parseMqueueFile } from '../../parsers/mqueue';
+import { describe } from '../../kinds';
+import { ActionError } from '../errors';
+import { explainPeek, needNative, ownerOf, safePosixName, type Peeker } from './common';
+
+export const POSIX_MQ_EXPLANATION =
+  'Linux has no non-destructive read for POSIX message queues: mq_receive() always removes the message, ' +
+  'and /dev/mqueue/NAME only shows the counters (QSIZE, NOTIFY, SIGNO, NOTIFY_PID). ' +
+  'The only way to see a message is to receive it, which takes it away from the process that waits for it.';
+
+export const peekPosixMq: Peeker<PosixMqChannel> = async ({ channel, native, devRoot, base, at, call }) => {
+  const name = safePosixName(channel.name);
+  let { messages, maxMessages, messageSize, bytes, notifyPid } = channel;
+  const methods: string[] = [];
+  const file = `${devRoot}/mqueue/${name}`;
+  try {
+    const q = parseMqueueFile(await call(`read ${file}`, () => readSmall(file)));
+    if (q.qsize !== null) bytes = q.qsize;
+    if (q.notifyPid !== null) notifyPid = q.notifyPid;
+    methods.push(`read /dev/mqueue/${name}`);
+  } catch (e) {
+    base.notes.push(`/dev/mqueue/${name} unreadable (${(e as { code?: string }).code ?? 'EIO'}): /dev/mqueue not mounted, or no permission`);
+  }
+  if (native) {
+    const what = `mq_getattr(/${name})`;
+    try {
+      const a = await call(what, () => native.mqGetattr('/' + name));
+      messages = a.curmsgs;
+      maxMessages = a.maxmsg;
+      messageSize = a.msgsize;
+      methods.push('mq_getattr');
+    } catch (e) {
+      base.notes.push(explainPeek(e, { what, ...ownerOf(channel) }).message);
+    }
+  }
+  return {
+    ...base, type: 'mq-attributes', at: at(), method: methods.join(' + ') || 'snapshot',
+    messages, maxMessages, messageSize, bytes, notifyPid, nonDestructiveReadUnavailable: true, explanation: POSIX_MQ_EXPLANATION,
+  };
+};
+
+export interface ReceivedMqMessage {
+  channelId: string;
+  at: string;
+  priority: number;
+  data: Buffer;
+}
+
+/** CONSUMING mq_receive of one message. Only call after the user confirmed. */
+export async function receivePosixMq(channel: Channel, opts: { native?: NativeAddon | null; deadlineMs?: number } = {}): Promise<ReceivedMqMessage> {
+  // the kinds whose peek is this family's are POSIX queues
+  if (describe(channel).peek !== 'posix-mq' || !('name' in channel)) throw new ActionError('EINVAL', `${channel.id} is not a POSIX message queue`);
+  const name = safePosixName(channel.name);
+  const what = `receive one message from /${name}`;
+  const addon = needNative(opts.native !== undefined ? opts.native : loadNative().addon, what);
+  try {
+    const r = await withDeadline(what, opts.deadlineMs ?? PEEK_DEADLINE_MS, () => addon.mqReceive('/' + name));
+    return { channelId: channel.id, at: new Date().toISOString(), priority: r.priority, data: Buffer.from(r.data) };
+  } catch (e) {
+    if ((e as { code?: string }).code === 'EAGAIN') throw new ActionError('EAGAIN', `${what}: the queue is empty (EAGAIN)`);
+    throw explainPeek(e, { what, ...ownerOf(channel) });
+  }
+}

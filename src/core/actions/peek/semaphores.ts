@@ -1,0 +1,55 @@
+// Semaphores: a SysV set's values, waiters and last pids now (semctl on the addon's thread; the
+// scan's values without it); a POSIX named semaphore's value from its file's glibc sem_t (pread of
+// a checked file — never sem_open, which maps it: a short file, any user can make one, faults).
+import type { PosixSemChannel, SysvSemChannel } from '../../model';
+import { readSem } from '../../untrustedFiles';
+import { ActionError } from '../errors';
+import { explainPeek, ownerOf, safePosixName, type Peeker } from './common';
+import type { SemaphoreState } from './types';
+
+export const peekSysvSem: Peeker<SysvSemChannel> = async ({ channel, native, base, at, call }) => {
+  let values = channel.values;
+  let ncnt = channel.waitingForIncrease;
+  let zcnt = channel.waitingForZero;
+  let pids = channel.lastPid;
+  let method = 'snapshot (semctl GETALL at scan time)';
+  const what = `read semaphore set ${channel.semid}`;
+  if (native) {
+    try {
+      const s = await call(what, () => native.semStat(channel.semid));
+      values = s.values;
+      ncnt = s.ncnt;
+      zcnt = s.zcnt;
+      pids = s.pids;
+      method = 'semctl(GETALL, GETNCNT, GETZCNT, GETPID)';
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'EINVAL' || code === 'EIDRM') throw new ActionError('EIDRM', `semaphore set ${channel.semid} no longer exists`, 'refresh');
+      throw explainPeek(e, { what, ...ownerOf(channel) });
+    }
+  } else {
+    base.notes.push('native addon not loaded: values are those of the last scan');
+  }
+  const n = values?.length ?? channel.nsems;
+  const semaphores: SemaphoreState[] = [];
+  for (let i = 0; i < n; i++) {
+    semaphores.push({ index: i, value: values?.[i] ?? null, waitingForIncrease: ncnt?.[i] ?? null, waitingForZero: zcnt?.[i] ?? null, lastPid: pids?.[i] ?? null });
+  }
+  return { ...base, type: 'semaphores', at: at(), method, semaphores };
+};
+
+export const peekPosixSem: Peeker<PosixSemChannel> = async ({ channel, devRoot, base, at, call }) => {
+  const name = safePosixName(channel.name);
+  const file = `${devRoot}/shm/sem.${name}`;
+  const what = `read POSIX semaphore /${name}`;
+  let value: number;
+  try {
+    value = await call(what, () => readSem(file));
+  } catch (e) {
+    throw explainPeek(e, { what, ...ownerOf(channel) });
+  }
+  return {
+    ...base, type: 'semaphores', at: at(), method: `pread(${file}) of its glibc sem_t`,
+    semaphores: [{ index: 0, value, waitingForIncrease: null, waitingForZero: null, lastPid: null }],
+  };
+};

@@ -1,0 +1,88 @@
+// Shared memory, a page at an offset: SysV segments attached read-only (shmat SHM_RDONLY), POSIX
+// objects pread from /dev/shm through a checked handle (untrustedFiles.ts: never mapped), unnamed
+// shared memory read through a holder's /proc/PID/mem at the mapping's address (ptrace-read
+// permission; the addon re-checks the maps line's dev:inode right before reading).
+import type { AnonShmChannel, PosixShmChannel, SysvShmChannel } from '../../model';
+import { openRegular } from '../../untrustedFiles';
+import { ActionError } from '../errors';
+import { explainPeek, needNative, ownerOf, safePosixName, type PeekContext, type Peeker } from './common';
+import type { BytesPeek } from './types';
+
+export const peekSysvShm: Peeker<SysvShmChannel> = async ({ channel, native, maxBytes, offset, base, at, call }) => {
+  const what = `read SysV shared memory segment ${channel.shmid}`;
+  const addon = needNative(native, what);
+  const size = channel.size;
+  if (offset > size) throw new ActionError('EINVAL', `${what}: offset ${offset} is past the end (${size} bytes)`);
+  const length = Math.min(maxBytes, size - offset);
+  let data: Buffer;
+  try {
+    data = Buffer.from(await call(what, () => addon.shmRead(channel.shmid, offset, length)));
+  } catch (e) {
+    throw explainPeek(e, { what, ...ownerOf(channel) });
+  }
+  return { ...base, type: 'bytes', at: at(), method: 'shmat(SHM_RDONLY)', offset, data, total: size, truncated: offset + data.length < size };
+};
+
+export const peekPosixShm: Peeker<PosixShmChannel> = async (ctx) => {
+  const { channel, devRoot, maxBytes, offset, base, at, call } = ctx;
+  if (channel.deleted) {
+    // Unlinked: no name to open it by. Through a mapping, as unnamed shared memory is read; the
+    // id carries its dev:inode (decimal), the maps line its dev in hex.
+    const m = /^deleted\/(\d+):(\d+):(\d+)$/.exec(channel.id.slice(channel.kind.length + 1));
+    if (!m) throw new ActionError('EINVAL', `${channel.id}: not an id of an unlinked object`);
+    const hex = (n: string) => Number(n).toString(16).padStart(2, '0');
+    return readMapping(ctx, `${hex(m[1])}:${hex(m[2])}`, Number(m[3]), `an unlinked POSIX shared memory object (/dev/shm/${channel.name} (deleted))`);
+  }
+  const name = safePosixName(channel.name);
+  const file = `${devRoot}/shm/${name}`;
+  const what = `read ${file}`;
+  try {
+    return await call(what, async () => {
+      const { handle, stat } = await openRegular(file);
+      try {
+        const size = stat.size;
+        if (offset > size) throw new ActionError('EINVAL', `${what}: offset ${offset} is past the end (${size} bytes)`);
+        const buf = Buffer.alloc(Math.min(maxBytes, size - offset));
+        let got = 0;
+        while (got < buf.length) {
+          const { bytesRead } = await handle.read(buf, got, buf.length - got, offset + got);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+        }
+        return { ...base, type: 'bytes' as const, at: at(), method: `pread(${file})`, offset, data: buf.subarray(0, got), total: size, truncated: offset + got < size };
+      } finally {
+        await handle.close();
+      }
+    });
+  } catch (e) {
+    throw explainPeek(e, { what, ...ownerOf(channel) });
+  }
+};
+
+export const peekAnonShm: Peeker<AnonShmChannel> = (ctx) => readMapping(ctx, ctx.channel.dev, ctx.channel.inode, ctx.channel.name);
+
+/**
+ * No name to open: read through a holder's address space (/proc/PID/mem at the mapping's address).
+ * Same permission as ptrace-attach; nothing in the holder changes. `dev` as in maps (`00:01`).
+ */
+async function readMapping({ channel, procs, native, maxBytes, offset, base, at, call }: PeekContext, dev: string, inode: number, what0: string): Promise<BytesPeek> {
+  const ep = channel.endpoints.find((e) => e.map !== undefined && /^[0-9a-f]+-[0-9a-f]+$/.test(e.map));
+  if (!ep || ep.map === undefined) throw new ActionError('ENOENT', `${what0}: no process maps it (only fds hold it), and it has no name to open`, 'refresh');
+  const range = ep.map;
+  const [lo, hi] = range.split('-').map((h) => parseInt(h, 16));
+  const size = hi - lo;
+  const what = `read /proc/${ep.pid}/mem at 0x${range.split('-')[0]}`;
+  const addon = needNative(native, what);
+  if (offset > size) throw new ActionError('EINVAL', `${what}: offset ${offset} is past the end (${size} bytes)`);
+  const startTime = procs.get(ep.pid)?.startTime ?? -1;
+  let data: Buffer;
+  try {
+    data = Buffer.from(await call(what, () => addon.memRead(ep.pid, startTime, range, dev, inode, offset, Math.min(maxBytes, size - offset))));
+  } catch (e) {
+    throw explainPeek(e, { what, pid: ep.pid, ptrace: true });
+  }
+  return {
+    ...base, type: 'bytes', at: at(), method: `pread(/proc/${ep.pid}/mem) of the mapping ${range} (checked ${dev}:${inode} in maps)`,
+    offset, data, total: size, truncated: offset + data.length < size,
+  };
+}

@@ -1,0 +1,43 @@
+// Sockets (Unix, TCP, UDP): pidfd_getfd of a holder's fd while it still names the socket's inode,
+// then recv(MSG_PEEK | MSG_DONTWAIT) on the copy, closed at once. Needs ptrace-attach rights.
+import type { InetChannel, UnixChannel } from '../../model';
+import { describe } from '../../kinds';
+import { ActionError } from '../errors';
+import { explainPeek, fdHolders, isFatal, needNative, type Peeker } from './common';
+
+export const peekSocket: Peeker<UnixChannel | InetChannel> = async ({ channel, procs, native, maxBytes, offset, base, at, call }) => {
+  const what = 'peek at the socket receive queue';
+  const d = describe(channel);
+  const addon = needNative(native, what);
+  if (d.listening?.(channel)) {
+    return {
+      ...base, type: 'bytes', at: at(), method: 'none', offset: 0, data: Buffer.alloc(0), total: 0, truncated: false,
+      notes: ['a listening socket has no data: its receive queue counts connections waiting for accept()'],
+    };
+  }
+  const holders = fdHolders(channel, procs);
+  if (holders.length === 0) throw new ActionError('ENOENT', `${what}: no process holds the socket (nothing to duplicate)`);
+  const dgram = d.datagrams?.(channel) ?? false;
+  let lastErr: unknown;
+  for (const h of holders) {
+    const method = `pidfd_getfd(${h.pid}, ${h.fd}) of socket ${channel.inode} + recv(MSG_PEEK | MSG_DONTWAIT)`;
+    try {
+      const buf = Buffer.from(await call(what, () => addon.socketPeek(h.pid, h.fd, channel.inode, Math.min(offset + maxBytes, 256 * 1024 * 1024))));
+      const data = buf.subarray(Math.min(offset, buf.length));
+      const total = channel.recvQueue ?? null;
+      if (dgram) base.notes.push('datagram socket: MSG_PEEK shows the first queued datagram only');
+      const truncated = total !== null && !dgram ? total > offset + data.length : false;
+      if (truncated) base.notes.push(`showing ${data.length} of ${total} queued bytes`);
+      return { ...base, type: 'bytes', at: at(), method, offset, data, total, truncated, via: { pid: h.pid, fd: h.fd } };
+    } catch (e) {
+      // EAGAIN: nothing queued right now.
+      if ((e as { code?: string }).code === 'EAGAIN' || (e as { code?: string }).code === 'EWOULDBLOCK') {
+        return { ...base, type: 'bytes', at: at(), method, offset, data: Buffer.alloc(0), total: 0, truncated: false, via: { pid: h.pid, fd: h.fd } };
+      }
+      if (isFatal(e)) throw explainPeek(e, { what });
+      lastErr = e;
+    }
+  }
+  const p = procs.get(holders[0].pid);
+  throw explainPeek(lastErr, { what, owner: p?.user, ownerUid: p?.uid, pid: holders[0].pid, ptrace: true });
+};

@@ -1,0 +1,67 @@
+// Shared memory without a name (probes/anonShm.ts): shared (`s`) mappings of shmem/hugetlbfs
+// objects that have no path — MAP_SHARED|MAP_ANONYMOUS inherited across fork() (`/dev/zero
+// (deleted)`), shared anonymous hugetlb and memfds — grouped by dev:inode, a channel when at
+// least two processes map it.
+import type { ChannelBase } from '../model';
+import { col } from '../columns';
+import { formatBytes, shortText } from '../text';
+import { defineKind, inodeOfDevId, never, noneMissing, noOwner, noPeer, noMentions, plural, notRemovable } from './kind';
+
+/**
+ * Shared memory with no name in /dev/shm or SysV: a MAP_SHARED|MAP_ANONYMOUS region inherited
+ * across fork() (maps path `/dev/zero (deleted)`, e.g. PostgreSQL's shared buffers), a shared
+ * anonymous hugetlb mapping (`/anon_hugepage (deleted)`) or a memfd (`/memfd:NAME (deleted)`,
+ * often passed over a Unix socket). Only shared (`s`) mappings count, grouped by dev:inode; it is
+ * a channel only when at least two distinct processes map it.
+ */
+export interface AnonShmChannel extends ChannelBase {
+  kind: 'anon-shm';
+  /** `/dev/zero`, `anon_hugepage` or `memfd:NAME` (NAME is program-chosen text: escape at display). */
+  name: string;
+  /** Inode of the shmem/hugetlbfs object (the maps line's inode column). */
+  inode: number;
+  /** Device `major:minor` as in the maps line (e.g. `00:01` for shmem). */
+  dev: string;
+  /** Largest mapping length seen in bytes (a process may map only part of the object). */
+  size: number;
+}
+
+const c = col<AnonShmChannel>();
+
+export const anonShm = defineKind<AnonShmChannel>({
+  kind: 'anon-shm',
+  title: 'Shared anonymous memory',
+  teaching:
+    'Shared anonymous memory: memory shared by mapping the same anonymous region or memfd: inherited across fork() or passed as an fd; no built-in synchronisation.',
+  icon: 'database',
+  group: { id: 'shm', label: 'Shared Memory', sub: 'Anonymous/memfd' },
+  idShape: /^[0-9a-f]+:[0-9a-f]+:\d+$/,
+  inodeOfId: inodeOfDevId,
+  name: (ch, max) => shortText(ch.name, max) + ` [${ch.dev}:${ch.inode}]`,
+  longTitle: (ch) => `Shared anonymous memory ${shortText(ch.name)} (${ch.dev}:${ch.inode})`,
+  description: (ch) => `${formatBytes(ch.size)}, ${plural(new Set(ch.endpoints.map((e) => e.pid)).size, 'process', 'processes')}`,
+  columns: [
+    c('name', 'NAME', 'Name', 'string', '/dev/zero (MAP_SHARED|MAP_ANONYMOUS), anon_hugepage (shared hugetlb) or memfd:NAME', { search: 'text' }),
+    c('size', 'SIZE', 'Size', 'number', 'Largest mapping length seen, in bytes', { unit: 'bytes' }),
+    c('dev', 'DEV', 'Device', 'string', 'Device (major:minor) of the shmem/hugetlbfs object, as in /proc/PID/maps', { search: 'text', wide: true }),
+    c('inode', 'INODE', 'Inode', 'number', 'Inode of the object (identifies it across processes)', { search: 'number', wide: true }),
+  ],
+  ends: 'holders',
+  peer: noPeer,
+  owner: noOwner,
+  mentions: noMentions,
+  probe: 'anonShm',
+  maps: [
+    { text: ' /dev/zero', shared: true },
+    { text: ' /anon_hugepage', shared: true },
+    { text: ' /memfd:', shared: true },
+  ],
+  peek: 'anon-shm',
+  paged: true,
+  remove: notRemovable,
+  depth: () => undefined,
+  full: never,
+  empty: never,
+  warnings: () => [],
+  missing: noneMissing,
+});

@@ -1,0 +1,57 @@
+// FIFOs (named pipes): fds whose target is a FIFO anywhere in the filesystem, joined by
+// dev:inode (probes/pipes.ts); `(deleted)` when the name was unlinked while open.
+import type { ChannelBase } from '../model';
+import { col } from '../columns';
+import { shortText } from '../text';
+import { FIFO_FDS } from './fds';
+import { defineKind, inodeOfDevId, noMentions, noOwner, noPeer, notRemovable } from './kind';
+import { measuredColumns, measuredDescription, measuredFull, measuredMissing, measuredWarnings } from './pipe';
+
+export interface FifoChannel extends ChannelBase {
+  kind: 'fifo';
+  inode: number;
+  /** Device of the filesystem holding the FIFO, `major:minor`. */
+  dev: string;
+  path: string;
+  /** The FIFO's name was unlinked while still open. */
+  deleted: boolean;
+  bufferedBytes: number | null;
+  capacity: number | null;
+}
+
+const c = col<FifoChannel>();
+
+export const fifo = defineKind<FifoChannel>({
+  kind: 'fifo',
+  title: 'FIFO (named pipe)',
+  teaching:
+    'FIFO: a named pipe with a path in the filesystem, so unrelated processes can open it; one-way byte stream, open blocks until both a reader and a writer exist.',
+  icon: 'symbol-event',
+  group: { id: 'fifos', label: 'FIFOs' },
+  idShape: /^\d+:\d+:\d+$/,
+  inodeOfId: inodeOfDevId,
+  name: (ch, max) => shortText(ch.path, max) + (ch.deleted ? ' (deleted)' : ''),
+  longTitle: (ch) => `FIFO ${shortText(ch.path)}${ch.deleted ? ' (deleted)' : ''}`,
+  description: measuredDescription,
+  columns: [
+    c('path', 'PATH', 'Path', 'string', 'Filesystem path of the FIFO', { search: 'text' }),
+    c('deleted', 'DELETED', 'Deleted', 'boolean', 'The path was unlinked while the FIFO is still open', { wide: true }),
+    c('dev', 'DEV', 'Device', 'string', 'Device (major:minor) of the filesystem holding it', { wide: true }),
+    c('inode', 'INODE', 'Inode', 'number', 'Inode of the FIFO', { search: 'number' }),
+    ...measuredColumns<FifoChannel>(),
+  ],
+  ends: 'flow',
+  peer: noPeer,
+  owner: noOwner,
+  mentions: noMentions,
+  probe: 'pipes',
+  fds: FIFO_FDS,
+  peek: 'pipe',
+  paged: false,
+  remove: notRemovable,
+  depth: (ch) => (ch.bufferedBytes !== null ? { bytes: ch.bufferedBytes } : undefined),
+  full: measuredFull,
+  empty: (ch) => ch.bufferedBytes === 0,
+  warnings: measuredWarnings('FIFO'),
+  missing: measuredMissing,
+});

@@ -1,0 +1,105 @@
+// What TCP and UDP sockets share (their kind files are tcp.ts and udp.ts): the channel type,
+// the columns, the labels. Read per network namespace by probes/sockets.ts (inet_diag, else
+// /proc/PID/net/{tcp,udp}{,6}); both ends linked there and in probes/netLinks.ts.
+import type { ChannelBase } from '../model';
+import { col, type Column } from '../columns';
+import { formatBytes } from '../text';
+import { SOCKET_FDS } from './fds';
+import { inodeOfSimpleId, noMentions, notRemovable, type KindDescriptor, type PeekMethodFor } from './kind';
+
+export interface InetChannel extends ChannelBase {
+  kind: 'tcp' | 'udp';
+  family: 4 | 6;
+  /** `addr:port`, IPv6 in brackets: `[::1]:8080`. */
+  local: string;
+  remote: string;
+  /** TCP state names as ss prints them (ESTAB, LISTEN, TIME-WAIT, …); UDP: UNCONN or ESTAB. */
+  state: string;
+  recvQueue: number;
+  sendQueue: number;
+  inode: number;
+  /** Network namespace inode (`readlink /proc/PID/ns/net`), as text. */
+  netns: string;
+  /** The other end's channel id when both ends were seen (see `peerMatch`); absent when unknown or ambiguous. */
+  peer?: string;
+  /**
+   * Set with `peer` when the other end is NOT a plain pair in this namespace: its network
+   * namespace (differs from `netns` across namespaces). Absent for same-namespace pairs: `netns`.
+   */
+  peerNetns?: string;
+  /**
+   * How `peer` was found, when not the swapped (local, remote) pair in this same namespace
+   * (absent then): `tuple-netns` — the swapped pair in another namespace, the only such socket
+   * machine-wide and not a loopback address (veth, bridges); `conntrack` — a NAT entry (DNAT of a
+   * published port) of the namespace that translated it maps one end's tuple onto the other's.
+   */
+  peerMatch?: 'tuple-netns' | 'conntrack';
+  /**
+   * A user-space port proxy (docker-proxy) relays this connection: the channel id of the proxy's
+   * other socket for the same connection, when the proxy holds exactly one connection on each side.
+   */
+  relay?: string;
+  uid: number;
+}
+
+export interface TcpChannel extends InetChannel {
+  kind: 'tcp';
+}
+
+export interface UdpChannel extends InetChannel {
+  kind: 'udp';
+}
+
+/** A remote that is no connection: `*` or port 0. */
+export function unconnected(ch: InetChannel): boolean {
+  return ch.remote.endsWith(':*') || ch.remote.endsWith(':0');
+}
+
+export function inetColumns<C extends InetChannel>(): Column<C>[] {
+  const c = col<C>();
+  return [
+    c('family', 'FAMILY', 'IP version', 'number', 'IP version, 4 or 6', { wide: true }),
+    c('state', 'STATE', 'State', 'string', 'State as ss prints it (ESTAB, LISTEN, TIME-WAIT, UNCONN, …)', { search: 'text' }),
+    c('local', 'LOCAL', 'Local address', 'string', 'Local address:port', { search: 'port' }),
+    c('remote', 'REMOTE', 'Remote address', 'string', 'Remote address:port (port 0 = not connected)', { search: 'port' }),
+    c('recvQueue', 'RECV-Q', 'Receive queue', 'number', 'Bytes not yet read; for a listener, pending connections'),
+    c('sendQueue', 'SEND-Q', 'Send queue', 'number', 'Bytes not yet acknowledged; for a listener, the backlog'),
+    c('inode', 'INODE', 'Inode', 'number', 'Socket inode (0 for TIME-WAIT)', { search: 'number', wide: true }),
+    c('peer', 'PEER', 'Peer', 'string', 'Other end of the connection when both ends were seen (same namespace, another namespace, or through NAT)'),
+    c('peerNetns', 'PEER NETNS', 'Peer namespace', 'string', "The other end's network namespace, when it is another one", { wide: true }),
+    c('peerMatch', 'PEER MATCH', 'Peer found by', 'string', 'tuple-netns (the only swapped pair in another namespace) or conntrack (a NAT entry)', { wide: true }),
+    c('relay', 'RELAY', 'Relayed by proxy to', 'string', "The proxy's other socket for this connection (docker-proxy)", { wide: true }),
+    c('uid', 'UID', 'Owner uid', 'number', 'Socket owner uid', { wide: true }),
+    c('netns', 'NETNS', 'Network namespace', 'string', 'Network namespace inode', { wide: true }),
+  ];
+}
+
+/** What TCP and UDP descriptors have in common; each kind file adds its own. */
+export function inetCommon<C extends InetChannel>(kind: C['kind']): Pick<
+  KindDescriptor<C>,
+  'idShape' | 'inodeOfId' | 'name' | 'longTitle' | 'description' | 'columns' | 'ends' | 'peer' | 'listening' | 'owner' | 'mentions' | 'probe' | 'fds' | 'peek' | 'paged' | 'remove' | 'depth' | 'empty' | 'missing'
+> {
+  const upper = kind.toUpperCase();
+  return {
+    // `tcp:INODE`, or `tcp:NETNS:LOCAL->REMOTE` for sockets without an inode (TIME-WAIT)
+    idShape: /^(?:\d+|[^\0]*->[^\0]*)$/s,
+    inodeOfId: inodeOfSimpleId,
+    name: (ch) => (ch.state === 'LISTEN' || unconnected(ch) ? ch.local : `${ch.local} → ${ch.remote}`),
+    longTitle: (ch) => `${upper} ${ch.local} → ${ch.remote}`,
+    description: (ch) => ch.state + (ch.recvQueue ? `, rx ${formatBytes(ch.recvQueue)}` : '') + (ch.sendQueue ? `, tx ${formatBytes(ch.sendQueue)}` : ''),
+    columns: inetColumns<C>(),
+    ends: 'holders',
+    peer: (ch) => ch.peer,
+    listening: (ch) => ch.state === 'LISTEN',
+    owner: (ch) => ch.uid,
+    mentions: noMentions,
+    probe: 'sockets',
+    fds: SOCKET_FDS,
+    peek: 'socket' as PeekMethodFor<C>,
+    paged: false,
+    remove: notRemovable,
+    depth: (ch) => ({ bytes: ch.recvQueue }),
+    empty: (ch) => ch.recvQueue === 0,
+    missing: () => undefined,
+  };
+}

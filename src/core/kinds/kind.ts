@@ -1,0 +1,242 @@
+// What one IPC kind is, in one place (the lsfd `struct file_class` idea, typed): each
+// core/kinds/<kind>.ts exports one KindDescriptor, and core/kinds/index.ts registers them in a
+// record keyed by kind, so a kind without an entry, or an entry without a field, is a compile
+// error. Everything that used to switch on `kind` (labels, columns, search, tree groups and icons,
+// peers, the protocol's id check, the webview's paging, the depth chart, the diagnosis's full and
+// empty tests, removal, the walk's fd and maps patterns) reads the descriptor instead.
+//
+// Descriptors are pure data and pure functions (no Node, no DOM): the webview bundles them. What
+// needs the machine (the probe that reads the kernel, the peek, the removal) is named here by
+// reference and implemented per family (probes/, actions/peek/), each behind a Record keyed by
+// these names, so a reference to nothing is a compile error too; a removal is described as data.
+import type { Capabilities, ChannelBase, Mode, ProcessInfo } from '../model';
+import type { Column } from '../columns';
+import type { AnonShmChannel, FifoChannel, InetChannel, PipeChannel, PosixMqChannel, PosixSemChannel, PosixShmChannel, SysvMsgChannel, SysvSemChannel, SysvShmChannel, UnixChannel } from './index';
+
+/** The tree group a kind is listed under; kinds of one group with `sub` get a sub-group each. */
+export interface TreeGroup {
+  id: string;
+  label: string;
+  /** Label of this kind's sub-group when the group holds several kinds. */
+  sub?: string;
+}
+
+/** The probes (core/probes): each reads one family of kernel objects and emits their channels. */
+export type ProbeId = 'pipes' | 'sysv' | 'posix' | 'anonShm' | 'sockets' | 'fdinfo';
+
+/**
+ * Non-destructive peeks (core/actions/peek/<family>.ts) and the channels each can read: a kind
+ * may only name a peek that takes its channel type (compile error otherwise). `fdinfo` re-reads a
+ * holder's /proc/PID/fdinfo/N: any kind whose facts come from there.
+ */
+export interface PeekTargets {
+  pipe: PipeChannel | FifoChannel;
+  socket: UnixChannel | InetChannel;
+  'sysv-msg': SysvMsgChannel;
+  'sysv-shm': SysvShmChannel;
+  'posix-shm': PosixShmChannel;
+  'anon-shm': AnonShmChannel;
+  'sysv-sem': SysvSemChannel;
+  'posix-sem': PosixSemChannel;
+  'posix-mq': PosixMqChannel;
+  fdinfo: ChannelBase;
+}
+export type PeekMethod = keyof PeekTargets;
+/** The peeks that can read channels of type C. */
+export type PeekMethodFor<C> = { [M in PeekMethod]: C extends PeekTargets[M] ? M : never }[PeekMethod];
+
+/**
+ * How an object is removed (core/actions/remove.ts runs it, after asking): `ipcrm FLAG ID` for a
+ * SysV object, or an unlink of its name in /dev/shm or /dev/mqueue (the name is checked there).
+ */
+export type Removal =
+  | { by: 'ipcrm'; flag: '-q' | '-m' | '-s'; id: number; noun: string; note?: string }
+  | { by: 'unlink'; dir: 'shm' | 'mqueue'; file: string; note: string };
+
+// ------------------------------------------------------------------ what the walk reports
+
+/**
+ * One class of fds the walk reports, as data the walk applies (native/src/walk.cc and
+ * core/procWalk.ts do the same): which readlink targets count, how the row gets its identity, and
+ * which fdinfo lines come with it. The walk knows no kind; this is the only place that says what
+ * an IPC fd is. First matching rule wins; fds no rule matches cost one readlink and are skipped.
+ */
+export interface FdRule {
+  /** The value of the walk's `kind` column for these rows (1–255, unique). */
+  code: number;
+  /** readlink text starts with this (`pipe:[`, `socket:[`, `anon_inode:[eventfd]`), or `/` for files. */
+  link: string;
+  /** The whole link text is `link` (anon inodes). */
+  exact?: boolean;
+  /** The identity is the number in `[N]` at the end of the link (pipes, sockets); otherwise the target's inode (statx) for `/` links, 0 for the rest. */
+  bracket?: boolean;
+  /** `/` links: the target's type (statx through the link). */
+  type?: 'fifo' | 'reg';
+  /** `/` links: the link text starts with this directory (`/dev/shm/`). */
+  under?: string;
+  /** `/` links: one path component on an mqueue filesystem (an mq_open fd). */
+  mqueue?: boolean;
+  /** Always opened read-write (sockets): no lstat of the link for the mode. */
+  rw?: boolean;
+  /** FIONREAD + F_GETPIPE_SZ once per distinct inode, through a read-mode fd only (pipes, FIFOs). */
+  measure?: boolean;
+  /** These lines of /proc/PID/fdinfo/N (by key), read for these fds only. */
+  fdinfo?: readonly string[];
+}
+
+/** A class of fds: a rule and a name. Kinds (and process facets) that read the same fds share one. */
+export interface FdClass {
+  id: string;
+  rule: FdRule;
+}
+
+/** A /proc/PID/maps line the walk keeps: it contains `text` (and is a shared `s` mapping when `shared`). */
+export interface MapsRule {
+  text: string;
+  shared?: boolean;
+}
+
+/** One fd row of a class with fdinfo lines, as the fdinfo probe and process facets get it. */
+export interface FdInfoRow {
+  pid: number;
+  fd: number;
+  mode: Mode;
+  /** The fdinfo lines the rule asked for, parsed: key → value text. */
+  info: ReadonlyMap<string, string>;
+}
+
+// ------------------------------------------------------------------ the descriptor
+
+export interface KindDescriptor<C extends ChannelBase = ChannelBase> {
+  readonly kind: C['kind'];
+  /** `SysV message queue`. */
+  readonly title: string;
+  /** What the object is and how it behaves: every tooltip and the panel teach it. */
+  readonly teaching: string;
+  /** Codicon of its tree items. */
+  readonly icon: string;
+  readonly group: TreeGroup;
+
+  // ids
+  /** The part of an id after `kind:` (the webview protocol checks the shape of ids it gets with it). */
+  readonly idShape: RegExp;
+  /** The inode an id names (for kinds whose channels carry `inode`, their sort key), 0 otherwise. */
+  inodeOfId(rest: string): number;
+
+  // labels
+  /** The object's own name (path, key, address), control characters escaped, at most `max` code points. */
+  name(ch: C, max: number): string;
+  /** A title for the panel and confirmations: `SysV message queue 3 (key 0x…)`. Escaped. */
+  longTitle(ch: C): string;
+  /** Its name already says what it is (`pipe:[4901]`): sentences use the name alone, not `title name`. */
+  readonly nameSaysKind?: boolean;
+  /** Short facts for the tree and `watch`: `12 B buffered / 64 KiB`. */
+  description(ch: C): string;
+  /** The columns after the common ones (core/columns). */
+  readonly columns: readonly Column<C>[];
+  /** What a search also matches beyond the searchable columns (`/name`, ports). */
+  search?(ch: C): { texts?: string[]; numbers?: number[] };
+
+  // ends
+  /** `flow`: one-way, shown writers → readers (pipes); `holders`: a list of holders. */
+  readonly ends: 'flow' | 'holders';
+  /** What it means that no process holds it (default: `No process holds it.`). */
+  readonly unheld?: string;
+  /** The id of the other end of a connected socket, when the kernel data settles it. */
+  peer(ch: C): string | undefined;
+  /** A listening socket: it holds connections waiting for accept(), no data. */
+  listening?(ch: C): boolean;
+  /** Reads return one record at a time (datagrams): a peek shows the first one only. */
+  datagrams?(ch: C): boolean;
+  /** The creator's uid, null when unknown or the kind has no owner. */
+  owner(ch: C): number | null;
+  /** Pids the object's facts name besides its holders (SysV last sender, creator, last semop). */
+  mentions(ch: C): number[];
+
+  // where it comes from
+  readonly probe: ProbeId;
+  /** The fds its probe reads (the walk reports them only when some wanted kind asks). */
+  readonly fds?: FdClass;
+  /** The maps lines its probe reads. */
+  readonly maps?: readonly MapsRule[];
+  /**
+   * probe `fdinfo`: the key of the fdinfo line that identifies the object, and the channel of the
+   * rows that share one (null when they are no channel, e.g. held by one process only). Its id is
+   * `kind:IDENTITY` (the fdinfo peek re-reads the line to check a holder's fd is still the object).
+   */
+  readonly fdinfo?: {
+    identity: string;
+    channel(identity: string, rows: readonly FdInfoRow[]): C | null;
+  };
+
+  // what can be done with it
+  readonly peek: PeekMethodFor<C> | null;
+  /** Why it cannot be peeked (said instead of a Peek button) when `peek` is null. */
+  readonly noPeek?: string;
+  /** Peeks read a page at an offset (shared memory): the panel pages through it. */
+  readonly paged: boolean;
+  /** How to remove this object, null when it cannot be (a kind without removal, or an object already unlinked). */
+  remove(ch: C): Removal | null;
+
+  // state
+  /** Named series of the panel's depth chart (queued messages, bytes, values), or undefined. */
+  depth(ch: C): Record<string, number> | undefined;
+  /** A writer could block on it right now (a full pipe, queue or send buffer). */
+  full(ch: C): boolean;
+  /** A reader would block on it right now (nothing queued). */
+  empty(ch: C): boolean;
+  /** Problems worth a warning icon and the status bar (the diagnosis explains them at length). */
+  warnings(ch: C): string[];
+  /** What a missing capability hides for this kind (its tree group says so), or undefined. */
+  missing(caps: Capabilities): string | undefined;
+}
+
+/** Declares a kind (checks it against its channel type). */
+export function defineKind<C extends ChannelBase>(d: KindDescriptor<C>): KindDescriptor<C> {
+  return d;
+}
+
+/**
+ * Knowledge about processes that comes from their fds but is no channel (a signalfd: the signals
+ * a process reads through it). Registered beside the kinds; the walk always reports its fds.
+ */
+export interface ProcessFacet {
+  readonly id: string;
+  readonly fds: FdClass;
+  /** Fills its part of the process from its fd rows (called for every process; rows may be empty). */
+  annotate(p: ProcessInfo, rows: readonly FdInfoRow[]): void;
+  /**
+   * A named set of signals it adds to the signal state (core/signalSets.ts): the SignalState field,
+   * how it is shown, and whether a signal in it is handled by the process (not stuck when blocked).
+   */
+  readonly signalSet?: { key: string; title: string; help: string; handled: boolean };
+}
+
+// ------------------------------------------------------------------ helpers shared by kind files
+
+/** The inode of ids `kind:INODE` (one colon). */
+export function inodeOfSimpleId(rest: string): number {
+  if (rest.includes(':')) return 0;
+  const n = Number(rest);
+  return Number.isInteger(n) && n > 0 ? n : 0;
+}
+
+/** The inode of ids `kind:DEV:INODE`. */
+export function inodeOfDevId(rest: string): number {
+  const n = Number(rest.slice(rest.lastIndexOf(':') + 1));
+  return Number.isInteger(n) && n > 0 ? n : 0;
+}
+
+export const noInode = (): number => 0;
+export const noPeer = (): undefined => undefined;
+export const noOwner = (): null => null;
+export const noMentions = (): number[] => [];
+export const never = (): boolean => false;
+export const noWarnings = (): string[] => [];
+export const noneMissing = (): undefined => undefined;
+export const notRemovable = (): null => null;
+
+/** `1 process` / `3 processes`. */
+export function plural(n: number, one: string, many = one + 's'): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

@@ -1,0 +1,82 @@
+// Anonymous pipes: `pipe:[INODE]` fds joined by inode (probes/pipes.ts). Also the helpers FIFOs
+// share (a FIFO is a pipe with a name): the buffered-bytes columns, fullness and the warning.
+import type { Capabilities, ChannelBase } from '../model';
+import { col, type Column } from '../columns';
+import { formatBytes } from '../text';
+import { PIPE_FDS } from './fds';
+import { defineKind, inodeOfSimpleId, noMentions, noOwner, noPeer, notRemovable } from './kind';
+
+export interface PipeChannel extends ChannelBase {
+  kind: 'pipe';
+  inode: number;
+  /** FIONREAD on the pipe; null when it could not be opened (no native addon, no permission). */
+  bufferedBytes: number | null;
+  /** F_GETPIPE_SZ; null when unknown. */
+  capacity: number | null;
+}
+
+/** What pipes and FIFOs have in common. */
+interface Measured {
+  bufferedBytes: number | null;
+  capacity: number | null;
+}
+
+/** Pipe buffers are pages: a writer blocks when less than one page is free. */
+export const PAGE = 4096;
+
+export function measuredColumns<C extends Measured>(): Column<C>[] {
+  const c = col<C>();
+  return [
+    c('bufferedBytes', 'BUFFERED', 'Buffered', 'number|null', 'Bytes written but not yet read (FIONREAD); null without the native addon', { unit: 'bytes' }),
+    c('capacity', 'CAPACITY', 'Capacity', 'number|null', 'Pipe buffer size (F_GETPIPE_SZ)', { unit: 'bytes' }),
+  ];
+}
+
+export function measuredDescription(ch: Measured): string {
+  return ch.bufferedBytes === null ? '' : `${formatBytes(ch.bufferedBytes)} buffered` + (ch.capacity ? ` / ${formatBytes(ch.capacity)}` : '');
+}
+
+/** A writer could block: less than a page is free in a buffer that holds data. */
+export function measuredFull(ch: Measured): boolean {
+  return ch.bufferedBytes !== null && ch.capacity !== null && ch.capacity > 0 && ch.bufferedBytes > 0 && ch.bufferedBytes >= ch.capacity - PAGE;
+}
+
+export function measuredWarnings(noun: string) {
+  return (ch: Measured): string[] => (measuredFull(ch) ? [`${noun} full (${ch.bufferedBytes} of ${ch.capacity} bytes): writers block`] : []);
+}
+
+export function measuredMissing(caps: Capabilities): string | undefined {
+  return caps.native ? undefined : `native addon not loaded${caps.nativeError ? ` (${caps.nativeError})` : ''} — buffered bytes are unknown`;
+}
+
+const c = col<PipeChannel>();
+
+export const pipe = defineKind<PipeChannel>({
+  kind: 'pipe',
+  title: 'Pipe',
+  teaching:
+    'Anonymous pipe: a one-way (half-duplex) byte stream in the kernel between related processes (inherited fds); writers block when the buffer is full, readers see EOF when all writers close.',
+  icon: 'arrow-right',
+  group: { id: 'pipes', label: 'Pipes' },
+  idShape: /^\d+$/,
+  inodeOfId: inodeOfSimpleId,
+  name: (ch) => `pipe:[${ch.inode}]`,
+  nameSaysKind: true,
+  longTitle: (ch) => `Pipe ${ch.inode}`,
+  description: measuredDescription,
+  columns: [c('inode', 'INODE', 'Inode', 'number', 'pipefs inode (the pipe:[N] in /proc/PID/fd)', { search: 'number', wide: true }), ...measuredColumns<PipeChannel>()],
+  ends: 'flow',
+  peer: noPeer,
+  owner: noOwner,
+  mentions: noMentions,
+  probe: 'pipes',
+  fds: PIPE_FDS,
+  peek: 'pipe',
+  paged: false,
+  remove: notRemovable,
+  depth: (ch) => (ch.bufferedBytes !== null ? { bytes: ch.bufferedBytes } : undefined),
+  full: measuredFull,
+  empty: (ch) => ch.bufferedBytes === 0,
+  warnings: measuredWarnings('pipe'),
+  missing: measuredMissing,
+});

@@ -1,0 +1,72 @@
+// POSIX message queues (probes/posix.ts): listed from /dev/mqueue when it is mounted, and from the
+// mq_open fds that hold them; counts from mq_getattr (addon) and the queue file's QSIZE line.
+import type { ChannelBase } from '../model';
+import { col, ownerColumns } from '../columns';
+import { formatBytes, shortText } from '../text';
+import { defineKind, noInode, noPeer } from './kind';
+import { MQUEUE_FDS } from './fds';
+
+export interface PosixMqChannel extends ChannelBase {
+  kind: 'posix-mq';
+  /** Name without the leading slash, as in /dev/mqueue. */
+  name: string;
+  messages: number | null;
+  maxMessages: number | null;
+  messageSize: number | null;
+  /** QSIZE: bytes queued. */
+  bytes: number | null;
+  notifyPid: number | null;
+  uid: number | null;
+  owner: string | null;
+  mode: string | null;
+}
+
+const c = col<PosixMqChannel>();
+
+export const posixMq = defineKind<PosixMqChannel>({
+  kind: 'posix-mq',
+  title: 'POSIX message queue',
+  teaching:
+    'POSIX message queue: a named kernel queue of messages with priorities (highest first); can notify a process when a message arrives; lives until mq_unlink.',
+  icon: 'mail',
+  group: { id: 'mq', label: 'Message Queues', sub: 'POSIX' },
+  idShape: /^[^\0]{1,500}$/s,
+  inodeOfId: noInode,
+  name: (ch, max) => '/' + shortText(ch.name, max),
+  longTitle: (ch) => `POSIX message queue /${shortText(ch.name)}`,
+  description: (ch) =>
+    (ch.messages !== null ? `${ch.messages}${ch.maxMessages !== null ? '/' + ch.maxMessages : ''} msg` : '') +
+    (ch.bytes !== null ? `${ch.messages !== null ? ', ' : ''}${formatBytes(ch.bytes)}` : ''),
+  columns: [
+    c('name', 'NAME', 'Name', 'string', 'Queue name (without the leading /)', { search: 'text' }),
+    c('messages', 'MESSAGES', 'Messages', 'number|null', 'Messages queued (mq_curmsgs; native addon)', { unit: 'messages' }),
+    c('maxMessages', 'MAX', 'Capacity', 'number|null', 'Queue capacity in messages (mq_maxmsg)', { unit: 'messages' }),
+    c('messageSize', 'MSG SIZE', 'Max message size', 'number|null', 'Maximum message size (mq_msgsize)', { unit: 'bytes' }),
+    c('bytes', 'BYTES', 'Bytes queued', 'number|null', 'Bytes queued (QSIZE in /dev/mqueue/NAME)', { unit: 'bytes' }),
+    c('notifyPid', 'NOTIFY PID', 'Notifies', 'number|null', 'Process registered for arrival notification (mq_notify)', { search: 'number' }),
+    ...ownerColumns<PosixMqChannel>(true),
+  ],
+  search: (ch) => ({ texts: ['/' + ch.name] }),
+  ends: 'holders',
+  peer: noPeer,
+  owner: (ch) => ch.uid,
+  mentions: (ch) => (ch.notifyPid ? [ch.notifyPid] : []),
+  probe: 'posix',
+  fds: MQUEUE_FDS,
+  peek: 'posix-mq',
+  paged: false,
+  remove: (ch) => ({ by: 'unlink', dir: 'mqueue', file: ch.name, note: 'the name is gone; processes that have it open keep using it until they close it' }),
+  depth: (ch) => {
+    const v: Record<string, number> = {};
+    if (ch.messages !== null) v.messages = ch.messages;
+    if (ch.bytes !== null) v.bytes = ch.bytes;
+    return Object.keys(v).length ? v : undefined;
+  },
+  full: (ch) => ch.messages !== null && ch.maxMessages !== null && ch.maxMessages > 0 && ch.messages >= ch.maxMessages,
+  empty: (ch) => ch.messages === 0,
+  warnings: (ch) =>
+    ch.messages !== null && ch.maxMessages !== null && ch.maxMessages > 0 && ch.messages >= ch.maxMessages
+      ? [`queue full (${ch.messages}/${ch.maxMessages} messages): senders block`]
+      : [],
+  missing: (caps) => (caps.mqueueMounted ? undefined : '/dev/mqueue is not mounted — run `mount -t mqueue none /dev/mqueue` to list POSIX queues'),
+});

@@ -1,0 +1,57 @@
+// POSIX named semaphores (probes/posix.ts): `/dev/shm/sem.NAME`, a glibc sem_t read without
+// mapping it (untrustedFiles.ts); a file there that is no semaphore stays a row with `error`.
+import type { ChannelBase } from '../model';
+import { col, ownerColumns } from '../columns';
+import { shortText } from '../text';
+import { defineKind, never, noInode, noneMissing, noPeer, noMentions } from './kind';
+import { DEVSHM_FDS } from './fds';
+import { DEVSHM_MAPS } from './posixShm';
+
+export interface PosixSemChannel extends ChannelBase {
+  kind: 'posix-sem';
+  name: string;
+  /** The counter (read from the file's glibc sem_t); null when unreadable or not a semaphore. */
+  value: number | null;
+  uid: number;
+  owner: string;
+  mode: string;
+  /** Present when /dev/shm/sem.NAME is not a readable semaphore: what is wrong (wrong size or type, unreadable). Text built from a name another user chose: escape at display. */
+  error?: string;
+}
+
+const c = col<PosixSemChannel>();
+
+export const posixSem = defineKind<PosixSemChannel>({
+  kind: 'posix-sem',
+  title: 'POSIX named semaphore',
+  teaching: 'POSIX named semaphore: a non-negative counter (sem_t in /dev/shm/sem.NAME); sem_wait decrements or blocks at zero, sem_post increments.',
+  icon: 'symbol-numeric',
+  group: { id: 'sem', label: 'Semaphores', sub: 'POSIX' },
+  idShape: /^[^\0]{1,500}$/s,
+  inodeOfId: noInode,
+  name: (ch, max) => '/' + shortText(ch.name, max),
+  longTitle: (ch) => `POSIX semaphore /${shortText(ch.name)}`,
+  description: (ch) => (ch.value === null ? '' : `value ${ch.value}`),
+  columns: [
+    c('name', 'NAME', 'Name', 'string', 'Semaphore name (/dev/shm/sem.NAME)', { search: 'text' }),
+    c('value', 'VALUE', 'Value', 'number|null', 'Current value (the glibc sem_t in the file)'),
+    ...ownerColumns<PosixSemChannel>(),
+    c('error', 'ERROR', 'Error', 'string|null', 'Why the value is missing: the file is not a semaphore (wrong size or type) or unreadable'),
+  ],
+  search: (ch) => ({ texts: ['/' + ch.name] }),
+  ends: 'holders',
+  peer: noPeer,
+  owner: (ch) => ch.uid,
+  mentions: noMentions,
+  probe: 'posix',
+  fds: DEVSHM_FDS,
+  maps: DEVSHM_MAPS,
+  peek: 'posix-sem',
+  paged: false,
+  remove: (ch) => ({ by: 'unlink', dir: 'shm', file: 'sem.' + ch.name, note: 'the name is gone; processes that opened it keep it until sem_close' }),
+  depth: (ch) => (ch.value !== null ? { value: ch.value } : undefined),
+  full: never,
+  empty: never,
+  warnings: () => [],
+  missing: noneMissing,
+});

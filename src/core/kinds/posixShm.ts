@@ -1,0 +1,60 @@
+// POSIX shared memory (probes/posix.ts): the files of /dev/shm other than `sem.*`, held through
+// fds and mappings (joined by inode).
+import type { ChannelBase } from '../model';
+import { col, ownerColumns } from '../columns';
+import { formatBytes, shortText } from '../text';
+import { defineKind, never, noInode, noneMissing, noPeer, noMentions } from './kind';
+import { DEVSHM_FDS } from './fds';
+
+export interface PosixShmChannel extends ChannelBase {
+  kind: 'posix-shm';
+  name: string;
+  /** Bytes (the file's size; for a deleted object the largest mapping seen, null when only fds hold it). */
+  size: number | null;
+  /** Owner and mode of the file; null for a deleted object (there is no file left to stat). */
+  uid: number | null;
+  owner: string | null;
+  mode: string | null;
+  /** The name was unlinked (shm_unlink) while processes still hold or map the object: `posix-shm:deleted/DEV:INODE`. */
+  deleted: boolean;
+}
+
+/** Maps lines of /dev/shm files (POSIX shared memory and named semaphores). */
+export const DEVSHM_MAPS = [{ text: ' /dev/shm/' }] as const;
+
+const c = col<PosixShmChannel>();
+
+export const posixShm = defineKind<PosixShmChannel>({
+  kind: 'posix-shm',
+  title: 'POSIX shared memory',
+  teaching: 'POSIX shared memory: a named file in /dev/shm mapped by several processes; no built-in synchronisation; lives until shm_unlink.',
+  icon: 'database',
+  group: { id: 'shm', label: 'Shared Memory', sub: 'POSIX' },
+  idShape: /^[^\0]{1,500}$/s,
+  inodeOfId: noInode,
+  name: (ch, max) => '/' + shortText(ch.name, max) + (ch.deleted ? ' (deleted)' : ''),
+  longTitle: (ch) => `POSIX shared memory /${shortText(ch.name)}${ch.deleted ? ' (deleted)' : ''} (${ch.size ?? '?'} bytes)`,
+  description: (ch) => formatBytes(ch.size) + (ch.deleted ? ', deleted' : ''),
+  columns: [
+    c('name', 'NAME', 'Name', 'string', 'Object name in /dev/shm', { search: 'text' }),
+    c('size', 'SIZE', 'Size', 'number|null', 'Size in bytes (a deleted object: its largest mapping)', { unit: 'bytes' }),
+    c('deleted', 'DELETED', 'Deleted', 'boolean', 'The name was unlinked (shm_unlink) while processes still hold or map it', { wide: true }),
+    ...ownerColumns<PosixShmChannel>(true),
+  ],
+  search: (ch) => ({ texts: ['/' + ch.name] }),
+  ends: 'holders',
+  peer: noPeer,
+  owner: (ch) => ch.uid,
+  mentions: noMentions,
+  probe: 'posix',
+  fds: DEVSHM_FDS,
+  maps: DEVSHM_MAPS,
+  peek: 'posix-shm',
+  paged: true,
+  remove: (ch) => (ch.deleted ? null : { by: 'unlink', dir: 'shm', file: ch.name, note: 'the name is gone; existing mappings stay valid until unmapped' }),
+  depth: () => undefined,
+  full: never,
+  empty: never,
+  warnings: () => [],
+  missing: noneMissing,
+});

@@ -1,0 +1,69 @@
+// SysV message queues (probes/sysv.ts): listed by msqid from the addon's MSG_STAT walk or
+// /proc/sysvipc/msg. No fd holds them; their facts name the last sender and receiver.
+import type { ChannelBase } from '../model';
+import { col, keyColumn, ownerColumns, sysvKeyText } from '../columns';
+import { formatBytes } from '../text';
+import { defineKind, noInode, noneMissing, noPeer, plural } from './kind';
+
+export interface SysvMsgChannel extends ChannelBase {
+  kind: 'sysv-msg';
+  key: number;
+  msqid: number;
+  messages: number;
+  bytes: number;
+  maxBytes: number;
+  lastSendPid: number;
+  lastRecvPid: number;
+  uid: number;
+  owner: string;
+  /** Permission bits as octal text, e.g. `0660`. */
+  mode: string;
+  lastSendTime: string | null;
+  lastRecvTime: string | null;
+}
+
+/** What it means that no process holds a SysV object. */
+export const SYSV_UNHELD = 'No process holds it open (SysV objects live in the kernel until removed).';
+
+const c = col<SysvMsgChannel>();
+
+export const sysvMsg = defineKind<SysvMsgChannel>({
+  kind: 'sysv-msg',
+  title: 'SysV message queue',
+  teaching:
+    'SysV message queue: a kernel-held linked list of typed messages identified by a key; receivers can pick messages by type; it outlives its creator until removed (ipcrm).',
+  icon: 'mail',
+  group: { id: 'mq', label: 'Message Queues', sub: 'System V' },
+  idShape: /^\d+$/,
+  inodeOfId: noInode,
+  name: (ch) => `msqid ${ch.msqid} key ${sysvKeyText(ch.key)}`,
+  longTitle: (ch) => `SysV message queue ${ch.msqid} (key ${sysvKeyText(ch.key)}, ${plural(ch.messages, 'message')} queued)`,
+  description: (ch) => `${ch.messages} msg, ${formatBytes(ch.bytes)}` + (ch.maxBytes ? ` / ${formatBytes(ch.maxBytes)}` : ''),
+  columns: [
+    keyColumn<SysvMsgChannel>(),
+    c('msqid', 'MSQID', 'Queue id', 'number', 'Queue id', { search: 'number' }),
+    c('messages', 'MESSAGES', 'Messages', 'number', 'Messages queued (msg_qnum)', { unit: 'messages' }),
+    c('bytes', 'BYTES', 'Bytes queued', 'number', 'Bytes queued (msg_cbytes)', { unit: 'bytes' }),
+    c('maxBytes', 'MAX BYTES', 'Capacity', 'number', 'Queue limit in bytes (msg_qbytes; kernel.msgmnb default without the addon)', { unit: 'bytes' }),
+    c('lastSendPid', 'LSPID', 'Last sender', 'number', 'Pid of the last msgsnd (0: never)', { search: 'number' }),
+    c('lastRecvPid', 'LRPID', 'Last receiver', 'number', 'Pid of the last msgrcv (0: never)', { search: 'number' }),
+    c('lastSendTime', 'SENT', 'Last sent', 'string|null', 'Time of the last msgsnd', { wide: true }),
+    c('lastRecvTime', 'RECEIVED', 'Last received', 'string|null', 'Time of the last msgrcv', { wide: true }),
+    ...ownerColumns<SysvMsgChannel>(),
+  ],
+  ends: 'holders',
+  unheld: SYSV_UNHELD,
+  peer: noPeer,
+  owner: (ch) => ch.uid,
+  mentions: (ch) => [ch.lastSendPid, ch.lastRecvPid].filter((p) => p > 0),
+  probe: 'sysv',
+  peek: 'sysv-msg',
+  paged: false,
+  remove: (ch) => ({ by: 'ipcrm', flag: '-q', id: ch.msqid, noun: 'message queue', note: 'queued messages are discarded; processes using it get EIDRM' }),
+  depth: (ch) => ({ messages: ch.messages, bytes: ch.bytes }),
+  full: (ch) => ch.maxBytes > 0 && ch.bytes > 0 && ch.bytes >= ch.maxBytes,
+  empty: (ch) => ch.messages === 0,
+  warnings: (ch) => (ch.maxBytes > 0 && ch.bytes >= ch.maxBytes ? [`queue full (${ch.bytes}/${ch.maxBytes} bytes): senders block`] : []),
+  missing: noneMissing,
+});
+

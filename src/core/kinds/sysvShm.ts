@@ -1,0 +1,72 @@
+// SysV shared memory segments (probes/sysv.ts): listed by shmid; their attachers come from the
+// maps lines `/SYSV%08x (deleted)` (the key; the line's inode is the shmid, which IPC_PRIVATE needs).
+import type { ChannelBase } from '../model';
+import { col, keyColumn, ownerColumns, sysvKeyText } from '../columns';
+import { formatBytes } from '../text';
+import { defineKind, never, noInode, noneMissing, noPeer } from './kind';
+import { SYSV_UNHELD } from './sysvMsg';
+
+export interface SysvShmChannel extends ChannelBase {
+  kind: 'sysv-shm';
+  key: number;
+  shmid: number;
+  size: number;
+  attachCount: number;
+  creatorPid: number;
+  lastPid: number;
+  uid: number;
+  owner: string;
+  mode: string;
+  /** Marked for removal (IPC_RMID done, still attached). */
+  destroyed: boolean;
+  /** Creator gone and nothing attached: probably leaked. */
+  orphaned: boolean;
+}
+
+const c = col<SysvShmChannel>();
+
+export const sysvShm = defineKind<SysvShmChannel>({
+  kind: 'sysv-shm',
+  title: 'SysV shared memory',
+  teaching:
+    'SysV shared memory: a segment mapped into several address spaces; the fastest IPC, with no built-in synchronisation (pair it with a semaphore); persists until removed and detached.',
+  icon: 'database',
+  group: { id: 'shm', label: 'Shared Memory', sub: 'System V' },
+  idShape: /^\d+$/,
+  inodeOfId: noInode,
+  name: (ch) => `shmid ${ch.shmid} key ${sysvKeyText(ch.key)}`,
+  longTitle: (ch) => `SysV shared memory ${ch.shmid} (key ${sysvKeyText(ch.key)}, ${ch.size} bytes, ${ch.attachCount} attached)`,
+  description: (ch) => `${formatBytes(ch.size)}, ${ch.attachCount} attached` + (ch.destroyed ? ', removed' : '') + (ch.orphaned ? ', orphaned' : ''),
+  columns: [
+    keyColumn<SysvShmChannel>(),
+    c('shmid', 'SHMID', 'Segment id', 'number', 'Segment id', { search: 'number' }),
+    c('size', 'SIZE', 'Size', 'number', 'Segment size in bytes', { unit: 'bytes' }),
+    c('attachCount', 'NATTCH', 'Attached', 'number', 'Number of attaches (shm_nattch)'),
+    c('creatorPid', 'CPID', 'Creator', 'number', 'Creator pid', { search: 'number' }),
+    c('lastPid', 'LPID', 'Last attach/detach', 'number', 'Pid of the last shmat/shmdt', { search: 'number', wide: true }),
+    c('destroyed', 'REMOVED', 'Removed', 'boolean', 'Marked for removal; lives until the last detach'),
+    c('orphaned', 'ORPHANED', 'Orphaned', 'boolean', 'Nothing attached and the creator is gone: probably leaked', { wide: true }),
+    ...ownerColumns<SysvShmChannel>(),
+  ],
+  ends: 'holders',
+  unheld: SYSV_UNHELD,
+  peer: noPeer,
+  owner: (ch) => ch.uid,
+  mentions: (ch) => [ch.creatorPid, ch.lastPid].filter((p) => p > 0),
+  probe: 'sysv',
+  maps: [{ text: ' /SYSV' }],
+  peek: 'sysv-shm',
+  paged: true,
+  remove: (ch) => ({
+    by: 'ipcrm',
+    flag: '-m',
+    id: ch.shmid,
+    noun: 'shared memory segment',
+    note: ch.attachCount > 0 ? `still attached by ${ch.attachCount}: it is freed after the last detach` : undefined,
+  }),
+  depth: () => undefined,
+  full: never,
+  empty: never,
+  warnings: (ch) => (ch.orphaned ? ['orphaned: no attachers and its creator is gone'] : []),
+  missing: noneMissing,
+});

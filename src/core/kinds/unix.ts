@@ -1,0 +1,98 @@
+// Unix domain sockets (probes/sockets.ts): sock_diag per network namespace (peers, queues, the
+// bound file), else /proc/net/unix; socket fds (`socket:[INODE]`) are their endpoints.
+import type { ChannelBase } from '../model';
+import { col } from '../columns';
+import { formatBytes, shortText } from '../text';
+import { SOCKET_FDS } from './fds';
+import { defineKind, inodeOfSimpleId, noMentions, noOwner, notRemovable } from './kind';
+
+export type UnixType = 'stream' | 'dgram' | 'seqpacket';
+
+export interface UnixChannel extends ChannelBase {
+  kind: 'unix';
+  inode: number;
+  type: UnixType;
+  /** Filesystem path when bound to one. */
+  path?: string;
+  /** Abstract name (without the leading NUL / `@`) when bound in the abstract namespace. */
+  abstract?: string;
+  /** `listen`, `connected`, `unconnected`, `connecting`, `disconnecting`. */
+  state: string;
+  /** Channel id of the other end (`unix:INODE`), when connected. */
+  peer?: string;
+  peerInode?: number;
+  /**
+   * What the kernel reports as the receive queue (UNIX_DIAG_RQLEN): stream and seqpacket — bytes
+   * waiting to be read; dgram — the length of the FIRST waiting datagram (not how many wait, nor
+   * their total); a listener — connections waiting for accept(). null without sock_diag.
+   */
+  recvQueue: number | null;
+  /** Bytes sent and not yet read by the peer (charged to this socket); a listener: its backlog limit. */
+  sendQueue: number | null;
+  netns: string;
+  /**
+   * The file the socket is bound to, as the kernel keeps it (sock_diag UNIX_DIAG_VFS, native
+   * only): its inode and device `major:minor`. Compared with what `path` names now, it tells a
+   * socket whose path was unlinked or taken over by another socket.
+   */
+  boundInode?: number;
+  boundDev?: string;
+}
+
+/** A stream socket's unread bytes (charged to the sender) past which a blocked send is plausible. */
+export const UNIX_STREAM_FULL = 32768;
+export const UNIX_DGRAM_FULL = 4096;
+
+function queued(ch: UnixChannel): string {
+  const rq = ch.recvQueue;
+  if (!rq) return '';
+  if (ch.state === 'listen') return `, ${rq} waiting for accept()`;
+  return ch.type === 'dgram' ? `, a ${formatBytes(rq)} datagram waiting` : `, ${formatBytes(rq)} queued`;
+}
+
+const c = col<UnixChannel>();
+
+export const unix = defineKind<UnixChannel>({
+  kind: 'unix',
+  title: 'Unix socket',
+  teaching:
+    'Unix domain socket: a local bidirectional socket named by a path or an abstract name; stream (connection-oriented bytes) or datagram (record-preserving messages); can pass fds and credentials.',
+  icon: 'plug',
+  group: { id: 'sockets', label: 'Sockets', sub: 'Unix' },
+  idShape: /^\d+$/,
+  inodeOfId: inodeOfSimpleId,
+  name: (ch, max) => (ch.path !== undefined ? shortText(ch.path, max) : ch.abstract !== undefined ? '@' + shortText(ch.abstract, max) : `unix:[${ch.inode}]`),
+  longTitle: (ch) => `Unix ${ch.type} socket ${ch.path !== undefined ? shortText(ch.path) : ch.abstract !== undefined ? '@' + shortText(ch.abstract) : ch.inode}`,
+  description: (ch) => `${ch.type} ${ch.state}${queued(ch)}`,
+  columns: [
+    c('inode', 'INODE', 'Inode', 'number', 'Socket inode (socket:[N] in /proc/PID/fd)', { search: 'number', wide: true }),
+    c('type', 'TYPE', 'Type', 'string', 'stream, dgram or seqpacket'),
+    c('state', 'STATE', 'State', 'string', 'listen, connected, unconnected, connecting, disconnecting', { search: 'text' }),
+    c('path', 'PATH', 'Path', 'string', 'Bound filesystem path', { search: 'text' }),
+    c('abstract', 'ABSTRACT', 'Abstract name', 'string', 'Bound abstract name (shown with a leading @)', { search: 'text', format: (a: string) => '@' + a }),
+    c('peer', 'PEER', 'Peer', 'string', 'Channel id of the other end (sock_diag; native addon)'),
+    c('peerInode', 'PEER INODE', 'Peer inode', 'number', 'Inode of the other end', { wide: true }),
+    c('recvQueue', 'RECV-Q', 'Receive queue', 'number|null',
+      'stream/seqpacket: bytes waiting to be read; dgram: the length of the first waiting datagram (not a count); listener: connections waiting for accept()'),
+    c('sendQueue', 'SEND-Q', 'Send queue', 'number|null', 'Bytes sent and not yet read by the peer; for a listener, its backlog limit'),
+    c('netns', 'NETNS', 'Network namespace', 'string', 'Network namespace inode', { wide: true }),
+    c('boundInode', 'BOUND INODE', 'Bound file inode', 'number', 'Inode of the file it is bound to, as the kernel keeps it (sock_diag)', { wide: true }),
+    c('boundDev', 'BOUND DEV', 'Bound file device', 'string', 'Device (major:minor) of that file', { wide: true }),
+  ],
+  ends: 'holders',
+  peer: (ch) => ch.peer,
+  listening: (ch) => ch.state === 'listen',
+  datagrams: (ch) => ch.type !== 'stream',
+  owner: noOwner,
+  mentions: noMentions,
+  probe: 'sockets',
+  fds: SOCKET_FDS,
+  peek: 'socket',
+  paged: false,
+  remove: notRemovable,
+  depth: (ch) => (ch.recvQueue !== null ? { bytes: ch.recvQueue } : undefined),
+  full: (ch) => ch.state !== 'listen' && ch.sendQueue !== null && ch.sendQueue >= (ch.type === 'stream' ? UNIX_STREAM_FULL : UNIX_DGRAM_FULL),
+  empty: (ch) => ch.state !== 'listen' && ch.recvQueue === 0,
+  warnings: () => [],
+  missing: (caps) => (caps.sockDiag ? undefined : 'sock_diag netlink unavailable — Unix socket peers and queues are unknown'),
+});

@@ -1,0 +1,43 @@
+// The named sets of a process's signal state, as data: caught, ignored, blocked, pending, and
+// those process facets add (core/kinds: a signalfd's signals). The tree, the inspector panel, the
+// signal policy and the diagnosis read this table, so a set added by a facet shows and counts
+// everywhere. `handled`: a signal in the set is taken care of by the process (a handler runs, or
+// it reads the signal itself) — blocked then is on purpose, not stuck. Pure: the webview bundles it.
+import type { SignalState } from './model';
+import { PROCESS_FACETS } from './kinds';
+
+export interface SignalSet {
+  /** The SignalState field (`pending` also takes `shdPending`). */
+  key: string;
+  title: string;
+  help: string;
+  handled: boolean;
+}
+
+const BEFORE: SignalSet[] = [
+  { key: 'caught', title: 'Caught', help: 'a handler runs (SigCgt)', handled: true },
+  { key: 'ignored', title: 'Ignored', help: 'discarded on arrival (SigIgn)', handled: false },
+  { key: 'blocked', title: 'Blocked', help: 'held back: stays pending until the process unblocks it (SigBlk)', handled: false },
+];
+const AFTER: SignalSet[] = [{ key: 'pending', title: 'Pending', help: 'sent, not yet delivered (SigPnd, ShdPnd)', handled: false }];
+
+/** Every set, in the order the views list them. */
+export const SIGNAL_SETS: readonly SignalSet[] = [...BEFORE, ...PROCESS_FACETS.flatMap((f) => (f.signalSet ? [f.signalSet] : [])), ...AFTER];
+
+/** The signals of one set (names like `SIGTERM`). */
+export function signalsIn(s: SignalState, set: SignalSet): string[] {
+  if (set.key === 'pending') return [...new Set([...s.pending, ...s.shdPending])];
+  const v = (s as unknown as Record<string, unknown>)[set.key];
+  return Array.isArray(v) ? (v as string[]) : [];
+}
+
+/** Each set with its signals, in view order. */
+export function signalSetsOf(s: SignalState): Array<[SignalSet, string[]]> {
+  return SIGNAL_SETS.map((set) => [set, signalsIn(s, set)]);
+}
+
+/** The handled set other than `caught` that holds this signal (a signalfd), or undefined. */
+export function handledElsewhere(s: SignalState | undefined, name: string): SignalSet | undefined {
+  if (!s) return undefined;
+  return SIGNAL_SETS.find((set) => set.handled && set.key !== 'caught' && signalsIn(s, set).includes(name));
+}

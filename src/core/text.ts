@@ -1,0 +1,42 @@
+// Bounded, escaped text and units: the leaf helpers the kind files (core/kinds) and format.ts
+// share. Everything that comes from a process goes through escapeControl (core/escape.ts) and is
+// bounded (CAPS); nothing here produces markup. Pure: the webview bundles it.
+import { escapeControl, truncate } from './escape';
+
+/**
+ * Bounds on what one label, description or tooltip line carries. Any user may create objects
+ * whose facts are huge (a SysV set of 32,000 semaphores, a 4 KiB FIFO path, a 2 MiB command
+ * line); the tree and the status bar show a summary, the snapshot JSON keeps everything.
+ */
+export const CAPS = {
+  /** Code points of a name or path in a label. */
+  name: 160,
+  /** Array items listed before `… N more`. */
+  items: 8,
+  /** Code points of one tooltip line (command lines included). */
+  line: 500,
+} as const;
+
+/** Escaped and bounded: what a label shows of a name, path or command line. */
+export function shortText(text: string, max: number = CAPS.name): string {
+  return truncate(escapeControl(text), max);
+}
+
+/** `[0, 1, 2, … 31997 more]`: the first CAPS.items values of a long array. */
+export function summarizeList(values: readonly unknown[], max: number = CAPS.items): string {
+  const shown = values.slice(0, max).map((v) => escapeControl(String(v)));
+  return `[${shown.join(', ')}${values.length > max ? `, … ${values.length - max} more` : ''}]`;
+}
+
+export function formatBytes(n: number | null | undefined): string {
+  if (n === null || n === undefined || n < 0) return '?';
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v >= 10 || Number.isInteger(v) ? Math.round(v) : v.toFixed(1)} ${units[u]}`;
+}

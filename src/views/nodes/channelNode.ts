@@ -1,0 +1,66 @@
+// One IPC channel in either tree: its label (name and holders), short facts, its kind's icon (a
+// warning icon when something is wrong), and a tooltip with every fact (core/format reads the
+// kind's columns). contextValue `ipc.channel.<kind>[ hasPeer][ removable]` drives the menus.
+import * as vscode from 'vscode';
+import type { Channel } from '../../core/model';
+import * as fmt from '../../core/format';
+import { describe } from '../../core/kinds';
+import { isRemovable } from '../../core/actions/remove';
+import { peerChannelId } from '../../core/ends';
+import { channelWarnings } from '../../core/diagnose/channelWarnings';
+import { BaseNode, type IpcNode, type RenderContext } from './base';
+import { mdEscape, plain, safeMarkdown } from './markdown';
+
+export class ChannelNode extends BaseNode {
+  readonly type = 'channel' as const;
+  constructor(
+    readonly id: string,
+    readonly parent: IpcNode | undefined,
+    public channel: Channel,
+  ) {
+    super();
+  }
+
+  contextValue(ctx: RenderContext): string {
+    const ch = this.channel;
+    let v = `ipc.channel.${ch.kind}`;
+    if (peerChannelId(ch, ctx.channelsById)) v += ' hasPeer';
+    if (isRemovable(ch)) v += ' removable';
+    return v;
+  }
+
+  toTreeItem(ctx: RenderContext): vscode.TreeItem {
+    const ch = this.channel;
+    const item = new vscode.TreeItem(
+      plain(fmt.channelLabel(ch, ctx.procs)),
+      ch.endpoints.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
+    item.id = this.id;
+    item.contextValue = this.contextValue(ctx);
+    const desc = plain(fmt.channelDescription(ch));
+    item.description = ctx.isNew(ch.id) ? `✦ new${desc ? ' · ' + desc : ''}` : desc;
+    const warnings = channelWarnings(ch);
+    item.iconPath = warnings.length
+      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+      : new vscode.ThemeIcon(describe(ch).icon);
+    item.tooltip = channelTooltip(ch, ctx, warnings);
+    return item;
+  }
+}
+
+export function channelTooltip(ch: Channel, ctx: RenderContext, warnings = channelWarnings(ch)): vscode.MarkdownString {
+  const d = describe(ch);
+  const md = safeMarkdown();
+  md.appendMarkdown(`**${mdEscape(d.title)}** — ${mdEscape(d.teaching)}\n\n`);
+  for (const w of warnings) md.appendMarkdown(`⚠ ${mdEscape(w)}\n\n`);
+  for (const line of fmt.channelTooltipLines(ch)) md.appendMarkdown(`- ${mdEscape(line)}\n`);
+  if (ch.endpoints.length) {
+    md.appendMarkdown(`\n**Held by**\n\n`);
+    const max = 20;
+    for (const ep of ch.endpoints.slice(0, max)) md.appendMarkdown(`- ${mdEscape(fmt.endpointLabel(ep, ctx.procs.get(ep.pid)))}\n`);
+    if (ch.endpoints.length > max) md.appendMarkdown(`- … and ${ch.endpoints.length - max} more\n`);
+  } else {
+    md.appendMarkdown(`\n${mdEscape(d.unheld ?? 'No process holds it.')}\n`);
+  }
+  return md;
+}

@@ -1,0 +1,62 @@
+// A process in the Processes view: user, channel count, tracer, pending signals; a tooltip with
+// its command line and signal sets (core/signalSets.ts).
+import * as vscode from 'vscode';
+import type { ProcessInfo } from '../../core/model';
+import * as fmt from '../../core/format';
+import { signalSetsOf } from '../../core/signalSets';
+import { BaseNode, type RenderContext } from './base';
+import { mdEscape, plain, safeMarkdown } from './markdown';
+
+export class ProcessNode extends BaseNode {
+  readonly type = 'process' as const;
+  readonly id: string;
+  /** Number of shown channels held (set by the provider). */
+  channelCount = 0;
+  /** CPU/memory line resolved lazily (hostFacts), never in the refresh path. */
+  usage: string | undefined;
+  constructor(
+    public proc: ProcessInfo,
+    public parent: ProcessNode | undefined,
+  ) {
+    super();
+    this.id = `proc:${proc.pid}`;
+  }
+
+  toTreeItem(ctx: RenderContext): vscode.TreeItem {
+    const p = this.proc;
+    const item = new vscode.TreeItem(fmt.processLabel(p.pid, p), vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = this.id;
+    item.contextValue = 'ipc.process';
+    const bits = [plain(p.user), `${this.channelCount} channel${this.channelCount === 1 ? '' : 's'}`];
+    if (p.tracerPid) bits.push(`traced by ${fmt.processLabel(p.tracerPid, ctx.procs.get(p.tracerPid))}`);
+    if (p.signals.pending.length + p.signals.shdPending.length) bits.push('signal pending');
+    item.description = bits.join(' · ');
+    item.iconPath = new vscode.ThemeIcon(p.tracerPid ? 'debug' : 'server-process');
+    item.tooltip = processTooltip(p, ctx, this.usage);
+    return item;
+  }
+}
+
+export function processTooltip(p: ProcessInfo, ctx: RenderContext, usage?: string): vscode.MarkdownString {
+  const md = safeMarkdown();
+  md.appendMarkdown(`**${mdEscape(fmt.processLabel(p.pid, p))}** — a process holding IPC channels\n\n`);
+  const rows: Array<[string, string]> = [
+    ['command', p.cmdline.join(' ') || p.comm],
+    ['user', `${p.user} (uid ${p.uid})`],
+    ['parent', fmt.processLabel(p.ppid, ctx.procs.get(p.ppid))],
+    ['state', p.state],
+    ['threads', String(p.threads)],
+    ['start time', `${p.startTime} ticks after boot`],
+  ];
+  if (p.cwd) rows.push(['cwd', p.cwd]);
+  if (p.exe) rows.push(['exe', p.exe]);
+  if (p.tracerPid) rows.push(['traced by', fmt.processLabel(p.tracerPid, ctx.procs.get(p.tracerPid))]);
+  const s = p.signals;
+  for (const [set, names] of signalSetsOf(s)) rows.push([set.title.toLowerCase(), names.join(', ') || 'none']);
+  if (s.queued !== null) rows.push(['queued signals', `${s.queued}${s.queueLimit !== null ? ` / ${s.queueLimit}` : ''}`]);
+  for (const t of p.timers) rows.push([`timer ${t.id}`, `${t.clock} → ${t.signal ?? t.notify}`]);
+  for (const e of p.errors ?? []) rows.push([`${e.field} unreadable`, `${e.code} from ${e.syscall}`]);
+  if (usage) rows.push(['usage', usage]);
+  for (const [k, v] of rows) md.appendMarkdown(`- ${mdEscape(k)}: ${mdEscape(v)}\n`);
+  return md;
+}

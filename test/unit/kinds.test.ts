@@ -1,0 +1,133 @@
+// The kind registry (core/kinds): every kind is described whole, its columns are its channel's
+// fields, its ids round-trip through the protocol's check, the walk rules it declares are
+// consistent, and the one list kept outside TypeScript (package.json's hiddenKinds enum) matches.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CHANNEL_KINDS, KIND_GROUPS, KINDS, fdClassesFor, isChannelId, kindOf, kindOfId, walkRulesFor, type ChannelKind, type ChannelOf } from '../../src/core/kinds';
+import { channelFacts, COMMON_COLUMNS } from '../../src/core/columns';
+import { findChannel, sortChannels } from '../../src/core/diff';
+import { matchesText } from '../../src/views/filter';
+
+const ep = [{ pid: 10, fd: 3, mode: 'w' as const }, { pid: 11, fd: 4, mode: 'r' as const }];
+
+/** One realistic channel of every kind (a kind without one fails to compile). */
+export const SAMPLES: { [K in ChannelKind]: ChannelOf<K> } = {
+  pipe: { id: 'pipe:4901', kind: 'pipe', endpoints: ep, inode: 4901, bufferedBytes: 12, capacity: 65536 },
+  fifo: { id: 'fifo:8:1:77', kind: 'fifo', endpoints: ep, inode: 77, dev: '8:1', path: '/tmp/f\nx', deleted: false, bufferedBytes: null, capacity: null },
+  'sysv-msg': {
+    id: 'sysv-msg:3', kind: 'sysv-msg', endpoints: [], key: 0x1234, msqid: 3, messages: 2, bytes: 30, maxBytes: 16384, lastSendPid: 10, lastRecvPid: 0,
+    uid: 0, owner: 'root', mode: '0600', lastSendTime: '2026-11-30T00:00:00.000Z', lastRecvTime: null,
+  },
+  'posix-mq': { id: 'posix-mq:q', kind: 'posix-mq', endpoints: ep, name: 'q', messages: 1, maxMessages: 10, messageSize: 128, bytes: 5, notifyPid: null, uid: 0, owner: 'root', mode: '0600' },
+  'sysv-shm': {
+    id: 'sysv-shm:5', kind: 'sysv-shm', endpoints: [{ pid: 10, map: '7f00-7f10', mode: 'rw' }], key: 0, shmid: 5, size: 4096, attachCount: 1, creatorPid: 10, lastPid: 10,
+    uid: 0, owner: 'root', mode: '0600', destroyed: false, orphaned: false,
+  },
+  'posix-shm': { id: 'posix-shm:s', kind: 'posix-shm', endpoints: ep, name: 's', size: 16, uid: 0, owner: 'root', mode: '0600', deleted: false },
+  'anon-shm': { id: 'anon-shm:00:01:1234', kind: 'anon-shm', endpoints: ep, name: '/dev/zero', inode: 1234, dev: '00:01', size: 4096 },
+  'sysv-sem': {
+    id: 'sysv-sem:7', kind: 'sysv-sem', endpoints: [], key: 0x99, semid: 7, nsems: 2, values: [1, 0], waitingForIncrease: [0, 1], waitingForZero: [0, 0], lastPid: [10, 0],
+    uid: 0, owner: 'root', mode: '0600',
+  },
+  'posix-sem': { id: 'posix-sem:m', kind: 'posix-sem', endpoints: ep, name: 'm', value: 1, uid: 0, owner: 'root', mode: '0644' },
+  unix: {
+    id: 'unix:5', kind: 'unix', endpoints: ep, inode: 5, type: 'stream', path: '/run/a.sock', state: 'connected', peer: 'unix:6', peerInode: 6, recvQueue: 0, sendQueue: 0, netns: '1',
+    boundInode: 9, boundDev: '0:25',
+  },
+  tcp: {
+    id: 'tcp:8', kind: 'tcp', endpoints: ep, family: 4, local: '127.0.0.1:8080', remote: '127.0.0.1:50000', state: 'ESTAB', recvQueue: 0, sendQueue: 0, inode: 8, netns: '1',
+    peer: 'tcp:9', peerNetns: '2', peerMatch: 'conntrack', relay: 'tcp:10', uid: 0,
+  },
+  udp: { id: 'udp:11', kind: 'udp', endpoints: ep, family: 6, local: '[::1]:5353', remote: '[::1]:5354', state: 'ESTAB', recvQueue: 0, sendQueue: 0, inode: 11, netns: '1', peer: 'udp:12', uid: 0 },
+  eventfd: { id: 'eventfd:42', kind: 'eventfd', endpoints: ep, eventfdId: 42, count: 3, semaphore: false },
+};
+
+test('every kind is registered once, in canonical order, with a whole descriptor', () => {
+  assert.deepEqual([...CHANNEL_KINDS], Object.keys(KINDS));
+  for (const k of CHANNEL_KINDS) {
+    const d = KINDS[k];
+    assert.equal(d.kind, k);
+    assert.ok(d.title && d.teaching.length > 40 && d.icon && d.group.id && d.group.label, k);
+    const ids = d.columns.map((c) => c.id);
+    assert.equal(new Set(ids).size, ids.length, `${k}: a column twice`);
+    for (const c of d.columns) assert.ok(c.label && c.title && c.help && c.type, `${k}.${c.id}`);
+  }
+});
+
+test('package.json hiddenKinds enum is the registry (checked here, not kept by hand twice)', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as {
+    contributes: { configuration: { properties: Record<string, { items?: { enum?: string[] } }> } };
+  };
+  assert.deepEqual(pkg.contributes.configuration.properties['ipcInspector.hiddenKinds'].items?.enum, [...CHANNEL_KINDS]);
+});
+
+test('every field of a channel is one of its kind\'s columns (the panel and tooltips show columns only)', () => {
+  const common = new Set([...COMMON_COLUMNS.map((c) => c.id as string), 'errors']);
+  for (const k of CHANNEL_KINDS) {
+    const ch = SAMPLES[k];
+    const cols = new Set(KINDS[k].columns.map((c) => c.id as string));
+    for (const field of Object.keys(ch)) assert.ok(common.has(field) || cols.has(field), `${k}.${field} is no column`);
+    // and every column shows as a fact when set
+    const facts = channelFacts(ch, kindOf(k).columns);
+    for (const f of facts) assert.ok(!f.text.includes('\n'), `${k}.${f.id} is one line`);
+  }
+});
+
+test('ids: each kind accepts its own, the protocol refuses the rest', () => {
+  for (const k of CHANNEL_KINDS) {
+    const ch = SAMPLES[k];
+    assert.equal(kindOfId(ch.id), k);
+    assert.ok(isChannelId(ch.id), ch.id);
+  }
+  for (const bad of ['', 'pipe:', 'pipe:abc', 'nope:1', 'fifo:1', 'sysv-msg:-1', `unix:1\0`, 'x'.repeat(600), 'anon-shm:zz:01:5']) assert.equal(isChannelId(bad), false, bad);
+  assert.equal(isChannelId('posix-shm:a name with <markup> and\nnewline'), true);
+});
+
+test('labels are one line, escaped; a missing value with a read error says why', () => {
+  for (const k of CHANNEL_KINDS) {
+    const ch = SAMPLES[k];
+    const d = kindOf(k);
+    for (const text of [d.name(ch, 160), d.longTitle(ch), d.description(ch)]) assert.ok(!/[\n\r\0]/.test(text), `${k}: ${JSON.stringify(text)}`);
+  }
+  const sem = { ...SAMPLES['sysv-sem'], values: null, errors: [{ field: 'values', syscall: 'semctl', code: 'EACCES' }] };
+  const f = channelFacts(sem, KINDS['sysv-sem'].columns).find((x) => x.id === 'values');
+  assert.equal(f?.text, 'unknown (EACCES from semctl)');
+});
+
+test('sort keys from ids agree with the channels (binary search by id finds every sample)', () => {
+  const all = sortChannels(CHANNEL_KINDS.map((k) => SAMPLES[k]));
+  for (const c of all) assert.equal(all[findChannel(all, c.id)]?.id, c.id, c.id);
+});
+
+test('search: searchable columns and extras, exact numbers, ports, keys', () => {
+  const procs = new Map();
+  assert.ok(matchesText(SAMPLES.tcp, ':8080', procs));
+  assert.ok(!matchesText(SAMPLES.unix, ':8080', procs));
+  assert.ok(matchesText(SAMPLES['sysv-msg'], '0x1234', procs));
+  assert.ok(matchesText(SAMPLES['posix-mq'], '/q', procs));
+  assert.ok(matchesText(SAMPLES.pipe, '4901', procs));
+  assert.ok(!matchesText(SAMPLES.pipe, '490', procs), 'numbers match exactly');
+  assert.ok(matchesText(SAMPLES.unix, '/run/a', procs));
+});
+
+test('walk rules: unique codes, only the wanted kinds\' classes, maps rules deduplicated', () => {
+  const classes = fdClassesFor(CHANNEL_KINDS);
+  const codes = classes.map((c) => c.rule.code);
+  assert.equal(new Set(codes).size, codes.length);
+  for (const c of codes) assert.ok(c >= 1 && c <= 255);
+  const fifoOnly = walkRulesFor(['fifo']);
+  assert.ok(fifoOnly.fdRules.some((r) => r.type === 'fifo'));
+  assert.ok(!fifoOnly.fdRules.some((r) => r.link === 'socket:['));
+  assert.deepEqual(fifoOnly.mapsRules, []);
+  const shm = walkRulesFor(['posix-shm', 'posix-sem']);
+  assert.equal(shm.mapsRules.length, 1, 'one /dev/shm maps rule for both kinds');
+});
+
+test('tree groups come from the registry, in canonical order', () => {
+  const flat = KIND_GROUPS.flatMap((g) => g.kinds);
+  assert.deepEqual(flat, [...CHANNEL_KINDS]);
+  assert.deepEqual(KIND_GROUPS.slice(0, 6).map((g) => g.label), ['Pipes', 'FIFOs', 'Message Queues', 'Shared Memory', 'Semaphores', 'Sockets']);
+  assert.equal(KIND_GROUPS.find((g) => g.id === 'mq')?.sub?.['sysv-msg'], 'System V');
+});

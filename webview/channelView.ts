@@ -1,0 +1,90 @@
+// The channel view: the object's facts (its kind's columns, with their titles and units, and why
+// a value is missing), its holders, the depth chart, and its contents (the peek; shared memory
+// is paged by offset). What the kind allows comes from its descriptor (core/kinds).
+import type { ChannelView } from '../src/webviews/inspector/protocol';
+import { channelFacts } from '../src/core/columns';
+import { kindOf } from '../src/core/kinds';
+import { button, factsRows, h, linkButton, textfield, visible, type Child } from './dom';
+import { renderChart } from './chart';
+import { chanSection, descEl, procSection, titleEl } from './page';
+import { peekOut } from './peekView';
+import { page, post, save } from './state';
+
+export const chanFacts = h('table', { class: 'facts', id: 'channel-facts' });
+export const holdersEl = h('div', { id: 'holders' });
+const chartEl = h('div', { id: 'chart' });
+const peekBar = h('div', { class: 'row', id: 'peek-bar' });
+const noPeekEl = h('p', { class: 'muted', id: 'no-peek', hidden: '' });
+const autoPeekBox = h('vscode-checkbox', { label: 'Peek again when the object changes', id: 'auto-peek' }) as HTMLElement & { checked: boolean };
+autoPeekBox.checked = page.state.autoPeek;
+autoPeekBox.addEventListener('change', () => {
+  page.state.autoPeek = autoPeekBox.checked;
+  save();
+});
+export const peekButton = button('Peek', () => requestPeek(), { icon: 'eye', id: 'peek-button', title: 'Read the data without consuming it' });
+export const offsetField = textfield(String(page.state.offset), { label: 'Offset (bytes)', placeholder: 'offset', cls: 'num', id: 'offset-input' });
+offsetField.addEventListener('keydown', (e: Event) => { if ((e as KeyboardEvent).key === 'Enter') goOffset(Number(offsetField.value)); });
+const offsetNav = h('span', { class: 'row' },
+  button('Previous', () => goOffset(page.state.offset - page.maxBytes), { icon: 'arrow-left', secondary: true, title: 'Previous page' }),
+  offsetField,
+  button('Go', () => goOffset(Number(offsetField.value)), { secondary: true, title: 'Read at this offset' }),
+  button('Next', () => goOffset(page.state.offset + page.maxBytes), { icon: 'arrow-right', secondary: true, title: 'Next page' }),
+);
+peekBar.append(peekButton, autoPeekBox);
+chanSection.append(
+  h('h2', {}, 'Object'), chanFacts,
+  h('h2', {}, 'Held by'), holdersEl,
+  h('h2', {}, 'Depth over time'), chartEl,
+  h('h2', {}, 'Contents'), noPeekEl, peekBar, offsetNav, peekOut,
+);
+
+export function renderChannel(v: ChannelView): void {
+  chanSection.hidden = false;
+  procSection.hidden = true;
+  const c = v.channel;
+  const d = kindOf(c.kind);
+  titleEl.textContent = v.title;
+  descEl.textContent = v.description;
+  const rows: Array<[string, Child, string?]> = [['Id', h('span', { class: 'mono' }, c.id)], ['Kind', d.title]];
+  for (const f of channelFacts(c, d.columns, 100000)) rows.push([f.title, h('span', { class: f.error ? 'muted' : 'mono' }, visible(f.text)), f.help]);
+  factsRows(chanFacts, rows);
+  holdersEl.replaceChildren(
+    v.holders.length === 0 ? h('p', { class: 'muted' }, d.unheld ?? 'No process holds it.')
+      : h('table', { class: 'grid' },
+        h('thead', {}, h('tr', {}, ...['Process', 'User', 'fd / mapping', 'Mode'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, ...v.holders.map((x) => h('tr', {},
+          h('td', {}, linkButton(`${x.comm} (${x.pid})`, () => post({ type: 'inspect', pid: x.pid }), `Inspect process ${x.pid}`)),
+          h('td', {}, x.user),
+          h('td', { class: 'mono' }, x.fd !== undefined ? `fd ${x.fd}` : x.map ?? ''),
+          h('td', {}, x.mode))))),
+  );
+  offsetNav.hidden = !d.paged;
+  peekBar.hidden = d.peek === null;
+  noPeekEl.hidden = d.peek !== null;
+  noPeekEl.textContent = d.noPeek ?? '';
+  renderChart(chartEl);
+  if (d.peek !== null && (!page.lastPeek || page.lastPeek.channelId !== c.id)) {
+    if (page.pendingPeek.size === 0) requestPeek();
+  }
+}
+
+export function requestPeek(offset = page.state.offset): void {
+  const c = page.lastUpdate?.channel?.channel;
+  if (!c || kindOf(c.kind).peek === null) return;
+  const requestId = page.nextRequest++;
+  page.pendingPeek.clear();
+  page.pendingPeek.add(requestId);
+  post({ type: 'peek', requestId, channelId: c.id, offset: kindOf(c.kind).paged ? Math.max(0, offset) : 0 });
+}
+
+function goOffset(o: number): void {
+  if (!Number.isSafeInteger(o) || o < 0) o = 0;
+  const c = page.lastUpdate?.channel?.channel;
+  const size = c && kindOf(c.kind).paged && 'size' in c && typeof c.size === 'number' ? c.size : undefined;
+  if (size !== undefined && o >= size) o = Math.max(0, size - (size % 16 || 16));
+  o -= o % 16;
+  page.state.offset = o;
+  offsetField.value = String(o);
+  save();
+  requestPeek(o);
+}

@@ -1,0 +1,42 @@
+// The depth-over-time chart: each series of the history (queued messages, bytes, semaphore
+// values — the kind's `depth`) as an SVG polyline scaled to its own maximum, built with DOM APIs.
+import { formatBytes } from '../src/core/text';
+import { h } from './dom';
+import { page } from './state';
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+export function renderChart(chartEl: HTMLElement): void {
+  const hist = page.state.history;
+  const names = [...new Set(hist.flatMap((s) => Object.keys(s.values)))].slice(0, 6);
+  if (hist.length === 0 || names.length === 0) {
+    chartEl.replaceChildren(h('p', { class: 'muted' }, 'No depth to plot for this kind of object.'));
+    return;
+  }
+  const W = 600;
+  const H = 100;
+  const t0 = hist[0].t;
+  const t1 = Math.max(hist[hist.length - 1].t, t0 + 1);
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('class', 'chart');
+  svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
+  svg.setAttribute('preserveAspectRatio', 'none');
+  svg.setAttribute('role', 'img');
+  const legend = h('div', { class: 'legend' });
+  const labelParts: string[] = [];
+  names.forEach((name, i) => {
+    const pts = hist.filter((s) => typeof s.values[name] === 'number');
+    const max = Math.max(1, ...pts.map((s) => s.values[name]));
+    const line = document.createElementNS(SVG, 'polyline');
+    line.setAttribute('class', `s${i}`);
+    line.setAttribute('points', pts.map((s) => `${(((s.t - t0) / (t1 - t0)) * W).toFixed(1)},${(H - 4 - (s.values[name] / max) * (H - 8)).toFixed(1)}`).join(' '));
+    svg.appendChild(line);
+    const last = pts.length ? pts[pts.length - 1].values[name] : 0;
+    const shown = name === 'bytes' ? formatBytes(last) : String(last);
+    legend.append(h('span', {}, h('span', { class: `swatch s${i}` }), `${name}: ${shown} (max ${name === 'bytes' ? formatBytes(max) : max})`));
+    labelParts.push(`${name} now ${shown}`);
+  });
+  const span = Math.round((t1 - t0) / 1000);
+  svg.setAttribute('aria-label', `Depth over the last ${span} s: ${labelParts.join(', ')}`);
+  chartEl.replaceChildren(svg, legend, h('div', { class: 'muted' }, `${hist.length} samples over ${span} s (each series scaled to its own maximum)`));
+}

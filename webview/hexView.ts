@@ -1,0 +1,61 @@
+// Peeked bytes as a hex view (offset, bytes, text) and, when they decode, as text or JSON; the
+// copy / save buttons ask the host (which holds the bytes).
+import { bytesFromBase64 } from '../src/webviews/inspector/protocol';
+import { button, h, visible } from './dom';
+import { post } from './state';
+
+export function hexView(bytes: Uint8Array, base: number, limit = 2048 * 16): HTMLElement {
+  const grid = h('div', { class: 'hex', role: 'table', 'aria-label': 'Hex view: offset, bytes, text', tabindex: '0' });
+  const n = Math.min(bytes.length, limit);
+  for (let i = 0; i < n; i += 16) {
+    const row = bytes.subarray(i, Math.min(i + 16, n));
+    const hex = Array.from(row, (b) => b.toString(16).padStart(2, '0')).join(' ');
+    const text = Array.from(row, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+    grid.append(h('span', { class: 'off' }, (base + i).toString(16).padStart(8, '0')), h('span', {}, hex.padEnd(47)), h('span', {}, text));
+  }
+  if (bytes.length > n) grid.append(h('span', { class: 'off' }, '\u2026'), h('span', {}, `${bytes.length - n} more bytes not shown (save to a file to see all)`), h('span', {}));
+  return grid;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8Lossy = new TextDecoder('utf-8');
+
+interface Decoded { kind: 'empty' | 'json' | 'utf8' | 'binary'; text: string }
+function decode(bytes: Uint8Array): Decoded {
+  if (bytes.length === 0) return { kind: 'empty', text: '' };
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return { kind: 'binary', text: utf8Lossy.decode(bytes) }; // not UTF-8: shown as hex only
+  }
+  const printable = [...text].filter((ch) => ch >= ' ' || ch === '\n' || ch === '\t' || ch === '\r').length / Math.max(1, [...text].length);
+  const t = text.trim();
+  if ((t.startsWith('{') || t.startsWith('[')) && t.length < 4 * 1024 * 1024) {
+    try {
+      return { kind: 'json', text: JSON.stringify(JSON.parse(t), null, 2) };
+    } catch {
+      /* not JSON: shown as text below */
+    }
+  }
+  return { kind: printable > 0.9 ? 'utf8' : 'binary', text };
+}
+
+/** The bytes of one message or page: a badge saying what they look like, copy/save, text, hex. */
+export function dataBlock(channelId: string, bytes: Uint8Array, base: number, index?: number): HTMLElement[] {
+  const d = decode(bytes);
+  const label = d.kind === 'json' ? 'JSON' : d.kind === 'utf8' ? 'UTF-8 text' : d.kind === 'empty' ? 'empty' : 'binary';
+  const out: HTMLElement[] = [
+    h('div', { class: 'row' },
+      h('span', { class: 'badge' }, label),
+      button('Copy hex', () => post({ type: 'copy', channelId, format: 'hex', index }), { secondary: true, icon: 'copy', title: 'Copy as hex' }),
+      button('Copy text', () => post({ type: 'copy', channelId, format: 'text', index }), { secondary: true, icon: 'copy', title: 'Copy as text' }),
+      button('Save\u2026', () => post({ type: 'save', channelId, index }), { secondary: true, icon: 'save', title: 'Save the bytes to a file' }),
+    ),
+  ];
+  if (d.kind === 'json' || d.kind === 'utf8') out.push(h('pre', { class: 'text', 'data-role': 'text' }, visible(d.text)));
+  if (bytes.length) out.push(hexView(bytes, base));
+  return out;
+}
+
+export { bytesFromBase64 };

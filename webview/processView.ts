@@ -1,0 +1,146 @@
+// The process view: facts, the send-a-signal form (the host asks for confirmations), the signal
+// table (one column per signal set: core/signalSets.ts) and the channels it holds.
+import type { ProcessView, SignalRow } from '../src/webviews/inspector/protocol';
+import { signalName, signalNumber } from '../src/core/signals';
+import { SIGNAL_SETS } from '../src/core/signalSets';
+import { button, factsRows, h, linkButton, textfield, visible } from './dom';
+import { chanSection, descEl, procSection, titleEl } from './page';
+import { page, post, rerender, save } from './state';
+
+const procFacts = h('table', { class: 'facts' });
+const signalField = textfield(page.state.signal, { label: 'Signal name or number', placeholder: 'SIGTERM, 15, SIGRTMIN+3', cls: 'sig', id: 'signal-input' });
+const valueField = textfield(page.state.value, { label: 'Integer value (sigqueue)', placeholder: 'value (optional)', cls: 'num', id: 'signal-value' });
+const signalHint = h('div', { class: 'muted', id: 'signal-hint' });
+export const signalResult = h('div', { id: 'signal-result' });
+export const sendButton = button('Send', () => sendSignalFromForm(), { icon: 'zap', id: 'send-signal', title: 'Send the signal (the host asks for confirmation when needed)' });
+const filterBox = h('vscode-checkbox', { label: 'Hide real-time signals this process does not handle', id: 'signal-filter' }) as HTMLElement & { checked: boolean };
+filterBox.checked = page.state.filter === 'interesting';
+filterBox.addEventListener('change', () => {
+  page.state.filter = filterBox.checked ? 'interesting' : 'all';
+  save();
+  rerender();
+});
+export const signalTable = h('table', { class: 'grid', id: 'signal-table' });
+const procChannels = h('div', { id: 'process-channels' });
+signalField.addEventListener('input', () => {
+  page.state.signal = signalField.value;
+  save();
+  updateSignalHint();
+});
+valueField.addEventListener('input', () => {
+  page.state.value = valueField.value;
+  save();
+});
+for (const f of [signalField, valueField]) f.addEventListener('keydown', (e: Event) => { if ((e as KeyboardEvent).key === 'Enter') sendSignalFromForm(); });
+procSection.append(
+  h('h2', {}, 'Process'), procFacts,
+  h('h2', {}, 'Send a signal'),
+  h('div', { class: 'row' }, signalField, valueField, sendButton),
+  signalHint, signalResult,
+  h('h2', {}, 'Signals'),
+  h('p', { class: 'desc' }, 'Every signal with this process\u2019s disposition (from /proc/PID/status and its signalfds) and the kernel\u2019s default action. SIGKILL and SIGSTOP can be neither caught, blocked nor ignored.'),
+  h('div', { class: 'row' }, filterBox),
+  signalTable,
+  h('h2', {}, 'Channels held'), procChannels,
+);
+
+/** Test driver: fill the form and press Send. */
+export function driveSignal(signal: string, value: string): void {
+  signalField.value = signal;
+  valueField.value = value;
+  sendButton.click();
+}
+
+export function renderProcess(p: ProcessView): void {
+  procSection.hidden = false;
+  chanSection.hidden = true;
+  titleEl.textContent = `${p.comm} (${p.pid})`;
+  descEl.textContent = p.vscodeLabel ? `This is ${p.vscodeLabel}: signalling it can break this editor session.` : 'A process: its signal dispositions, and the channels it holds.';
+  factsRows(procFacts, [
+    ['PID', String(p.pid)],
+    ['Parent', String(p.ppid)],
+    ['Command line', p.cmdline.length ? h('span', { class: 'mono' }, visible(p.cmdline.join(' '))) : '(none: kernel thread or zombie)'],
+    ['User', `${p.user} (uid ${p.uid})`],
+    ['State', p.state],
+    ['Threads', String(p.threads)],
+    ['Start time', `${p.startTime} ticks after boot (signals are bound to it)`],
+    ['Traced by', p.tracerPid ? String(p.tracerPid) : 'not traced'],
+    ['Queued signals', p.queued !== null ? `${p.queued} of ${p.queueLimit ?? '?'} (per user)` : undefined],
+    ...(p.errors ?? []).map((e): [string, string] => [`${e.field}`, `unknown (${e.code} from ${e.syscall})`]),
+  ]);
+  const rows = p.signals.filter((s) => page.state.filter === 'all' || s.sets.length > 0 || !s.realtime);
+  const mark = (on: boolean, key: string, label: string) => h('td', { class: `flag ${on ? `yes ${key}` : 'muted'}`, 'aria-label': `${label}: ${on ? 'yes' : 'no'}` }, on ? label : '\u2013');
+  signalTable.replaceChildren(
+    h('thead', {}, h('tr', {}, ...['#', 'Signal', ...SIGNAL_SETS.map((s) => s.title), 'Default action', 'Meaning', ''].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, ...rows.map((s) => h('tr', {},
+      h('td', {}, String(s.number)),
+      h('td', { class: 'mono' }, s.name),
+      ...SIGNAL_SETS.map((set) => mark(s.sets.includes(set.key), set.key, set.title.toLowerCase())),
+      h('td', {}, s.action),
+      h('td', { class: 'muted' }, s.description),
+      h('td', {}, linkButton('Select', () => selectSignal(s), `Put ${s.name} in the send field`)),
+    ))),
+  );
+  procChannels.replaceChildren(
+    p.channels.length === 0 ? h('p', { class: 'muted' }, 'No IPC channels.')
+      : h('table', { class: 'grid' },
+        h('thead', {}, h('tr', {}, ...['Channel', 'fd', 'Mode'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, ...p.channels.map((c) => h('tr', {},
+          h('td', {}, linkButton(c.title, () => post({ type: 'inspect', channelId: c.id }), `Inspect ${c.id}`)),
+          h('td', {}, c.fd !== undefined ? String(c.fd) : 'map'),
+          h('td', {}, c.mode))))),
+  );
+  updateSignalHint();
+}
+
+function selectSignal(s: SignalRow): void {
+  signalField.value = s.name;
+  page.state.signal = s.name;
+  save();
+  updateSignalHint();
+  signalField.focus();
+}
+
+function updateSignalHint(): void {
+  const p = page.lastUpdate?.process;
+  const n = signalNumber(signalField.value || '');
+  if (n === undefined) {
+    signalHint.textContent = signalField.value ? `Unknown signal: ${signalField.value}` : '';
+    return;
+  }
+  const row = p?.signals.find((s) => s.number === n);
+  const parts = [`${signalName(n)} (${n})`];
+  if (row) {
+    const handledBy = SIGNAL_SETS.find((set) => set.handled && set.key !== 'caught' && row.sets.includes(set.key));
+    if (row.sets.includes('ignored')) parts.push('ignored by this process \u2014 it will have no effect');
+    else if (row.sets.includes('blocked') && handledBy) parts.push(`blocked, and handled: ${handledBy.title.toLowerCase()} (${handledBy.help})`);
+    else if (row.sets.includes('blocked')) parts.push('blocked by this process \u2014 it stays pending');
+    else if (row.sets.includes('caught')) parts.push('caught by a handler');
+    else parts.push(`default action: ${row.action}`);
+    if (row.realtime) parts.push('real-time: queued, can carry an integer value');
+  }
+  signalHint.textContent = parts.join(' \u00b7 ');
+}
+
+function sendSignalFromForm(): void {
+  const p = page.lastUpdate?.process;
+  if (!p) return;
+  const n = signalNumber(signalField.value || '');
+  if (n === undefined) {
+    signalResult.replaceChildren(h('div', { class: 'notice error' }, `Unknown signal: ${signalField.value}`));
+    return;
+  }
+  let value: number | undefined;
+  const vt = valueField.value.trim();
+  if (vt !== '') {
+    if (!/^-?\d+$/.test(vt) || Number(vt) < -2147483648 || Number(vt) > 2147483647) {
+      signalResult.replaceChildren(h('div', { class: 'notice error' }, 'The value must be a 32-bit integer.'));
+      return;
+    }
+    value = Number(vt);
+  }
+  const requestId = page.nextRequest++;
+  page.pendingSignal.add(requestId);
+  signalResult.replaceChildren(h('div', { class: 'notice' }, `Sending ${signalName(n)}\u2026`));
+  post({ type: 'sendSignal', requestId, pid: p.pid, startTime: p.startTime, signal: n, value });
+}

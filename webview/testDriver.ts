@@ -1,0 +1,51 @@
+// Test mode only: report what was rendered (as text) so the extension tests can read the panel,
+// and drive the page's own controls when the host asks (testDrive).
+import type { HostMessage } from '../src/webviews/inspector/protocol';
+import { chanFacts, holdersEl, peekButton } from './channelView';
+import { noticeEl, titleEl } from './page';
+import { peekOut } from './peekView';
+import { driveSignal, signalResult, signalTable } from './processView';
+import { page, post } from './state';
+
+export function report(view: string): void {
+  if (!page.testMode) return;
+  const texts: string[] = [`title:${titleEl.textContent ?? ''}`];
+  for (const a of peekOut.querySelectorAll('article.message')) {
+    const i = a.getAttribute('data-index') ?? '';
+    const header = a.querySelector('header')?.textContent ?? '';
+    const text = a.querySelector('pre.text')?.textContent ?? '';
+    texts.push(`message:${i}:${header}:${text}`);
+  }
+  for (const r of peekOut.querySelectorAll('.received')) texts.push(`received:${r.querySelector('header')?.textContent ?? ''}:${r.querySelector('pre.text')?.textContent ?? ''}`);
+  for (const n of noticeEl.querySelectorAll('.notice')) texts.push(`notice:${n.textContent ?? ''}`);
+  for (const n of peekOut.querySelectorAll('.notice')) texts.push(`peekNotice:${n.textContent ?? ''}`);
+  for (const tr of peekOut.querySelectorAll('#peek-facts tr')) texts.push(`peekFact:${tr.querySelector('th')?.textContent ?? ''}=${tr.querySelector('td')?.textContent ?? ''}`);
+  const counters = peekOut.querySelector('#counters');
+  if (counters) texts.push(`counters:${counters.textContent ?? ''}`);
+  const sr = signalResult.textContent;
+  if (sr) texts.push(`signalResult:${sr}`);
+  for (const tr of chanFacts.querySelectorAll('tr')) texts.push(`fact:${tr.querySelector('th')?.textContent ?? ''}=${tr.querySelector('td')?.textContent ?? ''}`);
+  for (const tr of holdersEl.querySelectorAll('tbody tr')) texts.push(`holder:${tr.textContent ?? ''}`);
+  texts.push(`signals:${signalTable.querySelectorAll('tbody tr').length}`);
+  for (const th of signalTable.querySelectorAll('thead th')) texts.push(`signalColumn:${th.textContent ?? ''}`);
+  for (const tr of signalTable.querySelectorAll('tbody tr')) {
+    const cells = [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '');
+    if (cells.slice(2).some((c) => c && c !== '\u2013')) texts.push(`signalRow:${cells.slice(0, -3).join('|')}`);
+  }
+  post({
+    type: 'rendered',
+    view,
+    texts: texts.slice(0, 2000).map((t) => t.slice(0, 100000)),
+    elementCount: document.querySelectorAll('*').length,
+    imgCount: document.querySelectorAll('img, iframe, object, embed').length,
+    scriptCount: document.querySelectorAll('script').length,
+  });
+}
+
+export function testDrive(m: Extract<HostMessage, { type: 'testDrive' }>): void {
+  if (!page.testMode) return;
+  if (m.action === 'sendSignal') driveSignal(m.signal ?? '', m.value ?? '');
+  else if (m.action === 'peek') peekButton.click();
+  else if (m.action === 'receiveMq') document.getElementById('receive-mq')?.click();
+  else report('report');
+}
