@@ -7,6 +7,7 @@
 #include <napi.h>
 
 #include "../errors.h"
+#include "../napi_helpers.h"
 #include "fditer.h"
 #include "timedreads.h"
 #include "programs.h"  // generated: which native/bpf/*.bpf.c were compiled in

@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "../errors.h"
+#include "../napi_helpers.h"
 #include "../../bpf/walk.h"
 #include "fditer.h"
 #include "loader.h"
