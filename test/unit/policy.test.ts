@@ -118,6 +118,11 @@ before(() => {
   fake({ pid: 123, ppid: 122, sid: 122, tty: PTS + 1, comm: 'vim' });
   fake({ pid: 130, ppid: 111, sid: 50, comm: 'tsserver' });
   fake({ pid: 131, ppid: 110, sid: 50, comm: 'fixture' });
+  // a container's init (session 0) running a CI runner, its test process and what that started
+  fake({ pid: 300, ppid: 1, sid: 0, comm: 'runner' });
+  fake({ pid: 301, ppid: 300, sid: 0, comm: 'node' });
+  fake({ pid: 302, ppid: 301, sid: 0, comm: 'sleep' });
+  fake({ pid: 303, ppid: 1, sid: 0, comm: 'postgres' });
   fake({ pid: 140, ppid: 113, sid: 50, comm: 'watcher-kid' }); // not in 113's children file: appeared later
   fake({ pid: 200, ppid: 1, sid: 200, comm: 'sshd' });
   fake({ pid: 201, ppid: 1, sid: 201, comm: 'nohup-daemon' });
@@ -163,5 +168,14 @@ describe('sessionOrigins (the CLI)', () => {
     assert.deepEqual(await o.origin(120), { startedBy: STARTED_IN_SESSION });
     assert.deepEqual(await o.origin(121), { startedBy: STARTED_IN_SESSION });
     for (const pid of [1, 100, 112, 122, 200, 202]) assert.deepEqual(await o.origin(pid), {}, String(pid));
+  });
+  test('a caller without a session of its own (session 0, as under a container\'s init): what its parent started is the user\'s, not the whole machine', async () => {
+    const o = await sessionOrigins(301, root);
+    for (const pid of [301, 302]) assert.deepEqual(await o.origin(pid), { startedBy: STARTED_IN_SESSION }, String(pid));
+    for (const pid of [1, 303, 120]) assert.deepEqual(await o.origin(pid), {}, String(pid));
+    // its parent is the namespace's init: only its own descendants
+    const top = await sessionOrigins(300, root);
+    assert.deepEqual(await top.origin(302), { startedBy: STARTED_IN_SESSION });
+    assert.deepEqual(await top.origin(303), {});
   });
 });

@@ -206,15 +206,26 @@ export async function vscodeOrigins(selfPid: number = process.pid, procRoot = '/
   };
 }
 
-/** The CLI's view: what descends from (or shares) the caller's terminal session is the user's. */
+/**
+ * The CLI's view: what descends from (or shares) the caller's terminal session is the user's.
+ * A caller with no session of its own (session 0 or 1: started by a container's init, a CI
+ * runner, a service manager without setsid) would count every process on the machine as its
+ * session's; then only what descends from the command that started it (its parent, unless that
+ * is an init) or from the caller itself counts.
+ */
 export async function sessionOrigins(selfPid: number = process.pid, procRoot = '/proc'): Promise<Origins> {
   const self = await readStat(procRoot, selfPid);
   const sid = self && self.sid > 1 ? self.sid : undefined;
+  const root = sid === undefined && self ? (self.ppid > 1 ? self.ppid : self.pid) : undefined;
   return {
     vscode: new Map(),
     async origin(pid: number): Promise<ProcessOrigin> {
-      if (sid === undefined) return {};
-      const found = await walkUp(procRoot, pid, (st) => (st.sid === sid || st.pid === sid ? { startedBy: STARTED_IN_SESSION } : undefined));
+      if (sid !== undefined) {
+        const found = await walkUp(procRoot, pid, (st) => (st.sid === sid || st.pid === sid ? { startedBy: STARTED_IN_SESSION } : undefined));
+        return found ?? {};
+      }
+      if (root === undefined) return {};
+      const found = await walkUp(procRoot, pid, (st) => (st.pid === root ? { startedBy: STARTED_IN_SESSION } : undefined));
       return found ?? {};
     },
   };
