@@ -149,6 +149,7 @@ export interface SearchResult {
  * Entries matching every word of `query`, best first: exact number hits (pid, port, key), then
  * labels that start with the first word, then labels containing it, then the rest; shown before
  * hidden; then the browse order (group, label). An empty query lists everything in browse order.
+ * (The quick pick re-orders by its own label highlights; this order decides the rest and the cap.)
  */
 export function searchIndex(index: readonly SearchEntry[], query: string, limit = 500): SearchResult {
   const words = query.trim().toLowerCase().split(/\s+/).filter(Boolean);
@@ -176,7 +177,7 @@ export function searchIndex(index: readonly SearchEntry[], query: string, limit 
       else if (label.startsWith(words[0])) s = 1;
       else if (label.includes(words[0])) s = 2;
     }
-    scored.push({ e, s: s * 2 + (e.hidden ? 1 : 0), i });
+    scored.push({ e, s: s * 2 + (e.hidden && words.length ? 1 : 0), i });
   }
   scored.sort((a, b) => a.s - b.s || a.e.groupOrder - b.e.groupOrder || a.i - b.i);
   return { entries: scored.slice(0, limit).map((x) => x.e), total: scored.length };

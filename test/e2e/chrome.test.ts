@@ -125,7 +125,8 @@ describe('chrome: views, search, status bar', function () {
     await page.keyboard.press('Escape');
     for (const l of ['Go to Channel or Process…', 'Refresh', 'Collapse All', "Show Only This Workspace's Processes", "Hide Other Users' Processes"]) assert.ok(menu.includes(l), `⋯ menu lacks ${l}: ${menu.join(', ')}`);
     // The title is not crowded by host facts: no description while live.
-    assert.equal(await viewHeader(page, 'Channels').locator('.description').innerText().catch(() => ''), '');
+    const description = viewHeader(page, 'Channels').locator('.description');
+    assert.equal((await description.count()) ? (await description.innerText()).trim() : '', '');
     // Pause: the views say so; Resume takes its place.
     await viewHeader(page, 'Channels').hover();
     await pause.click();
@@ -138,7 +139,7 @@ describe('chrome: views, search, status bar', function () {
     // The badge on the activity bar icon: the number of channels; its tooltip names the host.
     const icon = page.locator('.part.activitybar .action-item', { has: page.locator('a[aria-label^="IPC Inspector"]') }).first();
     const badge = await poll('a number badge', async () => {
-      const t = (await icon.locator('.badge-content').innerText().catch(() => '')).trim();
+      const t = (await icon.locator('.badge-content').innerText({ timeout: 1_000 }).catch(() => '')).trim();
       return /^\d+(K\+?)?$/.test(t) ? t : false;
     });
     const label = (await icon.getAttribute('aria-label')) ?? '';
@@ -205,7 +206,7 @@ describe('chrome: views, search, status bar', function () {
       `the keyboard on the row naming ${fifo}`,
       async () => {
         const row = focused.first();
-        const text = (await row.innerText().catch(() => '')).trim();
+        const text = (await row.innerText({ timeout: 1_000 }).catch(() => '')).trim();
         if (text.includes(fifo)) return true;
         // A collapsed group: open it (Right); else the next row (Down).
         const key = (await row.getAttribute('aria-expanded').catch(() => null)) === 'false' && /^(FIFOs)/.test(text) ? 'ArrowRight' : 'ArrowDown';
@@ -267,7 +268,7 @@ describe('chrome: views, search, status bar', function () {
       await commandInput(page);
       // (The list renders only the rows in view: the first group, Processes, then the kinds.)
       const list = page.locator('.quick-input-widget .quick-input-list');
-      await poll('the Processes separator on the first row', async () => /^\s*Processes\s*$/.test(await list.locator('.monaco-list-row[data-index="0"] .quick-input-list-separator').innerText().catch(() => '')), 10_000);
+      await poll('the Processes separator on the first row', async () => /^\s*Processes\s*$/.test(await list.locator('.monaco-list-row[data-index="0"] .quick-input-list-separator').innerText({ timeout: 1_000 }).catch(() => '')), 10_000);
       assert.ok((await list.locator('.monaco-list-row .codicon-server-process').count()) > 0, 'no process icons');
       await screenshot(page, 'e2e-chrome-05-goto-browse');
       await page.keyboard.press('Escape');
@@ -296,7 +297,7 @@ describe('chrome: views, search, status bar', function () {
     await setFilter(page, 'zz-no-such-ipc-object-4242');
     await expandView(page, 'Channels');
     const message = viewPane(page, 'Channels').locator('.message');
-    await poll('the empty-state message', async () => /No channel matches \([\d,]+ hidden\)/.test(await message.innerText().catch(() => '')), 10_000);
+    await poll('the empty-state message', async () => /No channel matches \([\d,]+ hidden\)/.test(await message.innerText({ timeout: 1_000 }).catch(() => '')), 10_000);
     assert.match(await message.innerText(), /zz-no-such-ipc-object-4242/);
     assert.equal(await viewRows(page, 'Channels').count(), 0, 'group rows are still listed');
     await screenshot(page, 'e2e-chrome-07-empty-filter');
@@ -311,7 +312,7 @@ describe('chrome: views, search, status bar', function () {
     await page.keyboard.press('Escape');
     assert.ok(menu.includes("Show Only This Workspace's Processes") && !menu.includes('Show All Processes'), menu.join(', '));
     await runViewMenuItem(page, 'Channels', "Show Only This Workspace's Processes");
-    await poll('the view says so', async () => /this workspace only/.test(await viewPane(page, 'Channels').locator('.message').innerText().catch(() => '')), 10_000);
+    await poll('the view says so', async () => /this workspace only/.test(await viewPane(page, 'Channels').locator('.message').innerText({ timeout: 1_000 }).catch(() => '')), 10_000);
     menu = await openViewMenu(page, 'Channels');
     await screenshot(page, 'e2e-chrome-08-toggle-on');
     await page.keyboard.press('Escape');
@@ -322,7 +323,7 @@ describe('chrome: views, search, status bar', function () {
     await quickPickRow(page, /^IPC Inspector: Show All Processes$/).waitFor({ timeout: 10_000 });
     assert.equal(await quickPickRow(page, /Show Only This Workspace's Processes/).count(), 0);
     await quickPickRow(page, /^IPC Inspector: Show All Processes$/).click();
-    await poll('back to all processes', async () => !/this workspace only/.test(await viewPane(page, 'Channels').locator('.message').innerText().catch(() => '')), 10_000);
+    await poll('back to all processes', async () => !/this workspace only/.test(await viewPane(page, 'Channels').locator('.message').innerText({ timeout: 1_000 }).catch(() => '')), 10_000);
     menu = await openViewMenu(page, 'Channels');
     await page.keyboard.press('Escape');
     assert.ok(menu.includes("Show Only This Workspace's Processes"), menu.join(', '));
@@ -335,7 +336,8 @@ describe('chrome: views, search, status bar', function () {
     // Narrowed to a name nothing has yet: nothing to say.
     await setFilter(page, 'ie2e-full');
     await page.waitForTimeout(2500); // two refreshes
-    assert.equal(await anyOurs.count(), 0, `an IPC status bar item with nothing to say: ${await anyOurs.first().getAttribute('aria-label').catch(() => '')}`);
+    const ours = await anyOurs.count();
+    assert.equal(ours, 0, `an IPC status bar item with nothing to say: ${ours ? await anyOurs.first().getAttribute('aria-label') : ''}`);
     // A pipe filled to capacity: writers block — a warning.
     const f = await makeFixture('pipe', { comm: 'ie2e-full', bytes: 65536 });
     fixtures.push(f);
