@@ -282,10 +282,10 @@ describe('chrome: views, search, status bar', function () {
       await waitForInspector(page, `127.0.0.1:${port}`);
       await poll('the port selected in Channels', async () => (await viewPane(page, 'Channels').locator('.monaco-list-row.selected', { hasText: `127.0.0.1:${port}` }).count()) > 0, 10_000);
 
-      const sock = path.basename(workload.unixSocket);
-      await goTo(sock, sock, 'plug');
+      // The whole path: other workbenches on this machine may run the same workload elsewhere.
+      await goTo(workload.unixSocket, workload.unixSocket, 'plug');
       await waitForInspector(page, workload.unixSocket);
-      await poll('the path selected in Channels', async () => (await viewPane(page, 'Channels').locator('.monaco-list-row.selected', { hasText: sock }).count()) > 0, 10_000);
+      await poll('the path selected in Channels', async () => (await viewPane(page, 'Channels').locator('.monaco-list-row.selected', { hasText: workload.unixSocket }).count()) > 0, 10_000);
       await screenshot(page, 'e2e-chrome-06-goto-path');
     } finally {
       server.close();
