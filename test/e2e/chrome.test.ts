@@ -111,6 +111,44 @@ describe('chrome: views, search, status bar', function () {
     await screenshot(page, 'e2e-chrome-01-get-started');
     await pane.locator('.welcome-view-content .monaco-button', { hasText: 'Got It' }).click();
     await poll('the Get Started view to go', async () => (await viewPane(page, 'Get Started').count()) === 0, 10_000);
+    // It stays reachable: the palette (and each view's ⋯ menu) brings it back.
+    await runCommand(page, 'IPC Inspector: Show Get Started');
+    await viewPane(page, 'Get Started').waitFor({ timeout: 10_000 });
+    await viewPane(page, 'Get Started').locator('.welcome-view-content .monaco-button', { hasText: 'Got It' }).click();
+    await poll('the Get Started view to go again', async () => (await viewPane(page, 'Get Started').count()) === 0, 10_000);
+  });
+
+  it('in a narrow side bar (170 px) the view titles keep their room', async () => {
+    const { page } = e2e();
+    await expandView(page, 'Channels');
+    const sidebar = page.locator('.part.sidebar');
+    const before = (await sidebar.boundingBox())!;
+    // Drag the sash between the side bar and the editor, as a person narrows the side bar.
+    const x = before.x + before.width;
+    await page.mouse.move(x, before.y + before.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(before.x + 170, before.y + before.height / 2, { steps: 5 });
+    await page.mouse.up();
+    try {
+      const width = (await sidebar.boundingBox())!.width;
+      assert.ok(width < before.width, `the side bar did not narrow (${before.width} → ${width})`);
+      const cut = async (name: string) => {
+        const { scroll, client } = await viewHeader(page, name).locator('h3.title').evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+        return scroll > client ? `${name}: the title is cut (${scroll} > ${client} px) at a ${width} px side bar` : '';
+      };
+      await page.mouse.move(before.x + before.width + 300, before.y + 10);
+      for (const name of ['Channels', 'Processes']) assert.equal(await cut(name), '');
+      // Hovered, the actions show and take their room: Filter, Pause and ⋯ leave "Channels" whole.
+      await viewHeader(page, 'Channels').hover();
+      assert.equal(await cut('Channels'), '');
+      await screenshot(page, 'e2e-chrome-02-narrow');
+    } finally {
+      const now = (await sidebar.boundingBox())!;
+      await page.mouse.move(now.x + now.width, now.y + now.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(before.x + before.width, now.y + now.height / 2, { steps: 5 });
+      await page.mouse.up();
+    }
   });
 
   it('title bar: Filter and Pause inline (not the debugger icon), Refresh and Collapse All in ⋯; Paused shows in the view; the badge counts channels', async () => {
