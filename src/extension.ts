@@ -1,5 +1,6 @@
-// Activation: wires the live poller, the view model, the two tree views, the status bar, the
-// commands and the debug-session scope. Nothing scans until a view becomes visible (or a
+// Activation: wires the live poller, the view model, the two tree views (with their chrome: the
+// click that inspects, the message, badge and "Paused"), the status bar, the commands and the
+// debug-session scope. Nothing scans until a view becomes visible (or a
 // command needs a snapshot). Every disposable goes to context.subscriptions; no module state.
 // Returns a small API (tree providers, source, model) for the extension tests.
 
@@ -18,6 +19,8 @@ import { ChannelsTree } from './views/channelsTree';
 import { FilterController } from './views/filterController';
 import type { IpcNode } from './views/nodes';
 import { ProcessesTree } from './views/processesTree';
+import { TreeChrome } from './views/treeChrome';
+import { ViewChrome } from './views/viewChrome';
 import { ViewModel } from './views/viewModel';
 import { registerInspector } from './webviews/inspector';
 
@@ -25,6 +28,10 @@ export interface IpcInspectorApi extends ViewParts {
   debugScope: DebugScope;
   hostFacts: HostFacts;
   statusBar: StatusBar;
+  viewChrome: ViewChrome;
+  /** What the views are created with (the click command and empty state around each provider). */
+  channelsChrome: TreeChrome;
+  processesChrome: TreeChrome;
   /** Milliseconds activate() took. */
   activationMs: number;
   /** Only in test mode (ExtensionMode.Test): replace modals and quick picks. */
@@ -67,13 +74,17 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   subs.push(source, model, filters, channelsTree, processesTree, hostFacts);
   subs.push(source.onDidUpdate((u) => model.update(u)));
 
-  const channelsView = vscode.window.createTreeView<IpcNode>('ipcInspector.channels', { treeDataProvider: channelsTree, showCollapseAll: true });
-  const processesView = vscode.window.createTreeView<IpcNode>('ipcInspector.processes', { treeDataProvider: processesTree, showCollapseAll: true });
-  subs.push(channelsView, processesView);
-  filters.views = [channelsView, processesView];
-
-  const statusBar = new StatusBar(model, source);
-  subs.push(statusBar);
+  // Collapse All sits in the overflow menu (commands/collapseAll.ts), not inline.
+  const channelsChrome = new TreeChrome(channelsTree, model, 'channels');
+  const processesChrome = new TreeChrome(processesTree, model, 'processes');
+  const channelsView = vscode.window.createTreeView<IpcNode>('ipcInspector.channels', { treeDataProvider: channelsChrome });
+  const processesView = vscode.window.createTreeView<IpcNode>('ipcInspector.processes', { treeDataProvider: processesChrome });
+  // The Get Started view is welcome content only (package.json viewsWelcome): an empty tree.
+  const welcomeView = vscode.window.createTreeView<never>('ipcInspector.welcome', { treeDataProvider: { getTreeItem: (e) => e, getChildren: () => [] } });
+  subs.push(channelsView, processesView, welcomeView);
+  const viewChrome = new ViewChrome(model, source, filters, channelsView, processesView);
+  const statusBar = new StatusBar(model);
+  subs.push(viewChrome, statusBar);
 
   // First scan: a progress indicator on the views until the first snapshot arrives.
   let firstShown = false;
@@ -94,9 +105,7 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
     // Host facts (spawns commands): once, off the refresh path.
     void hostFacts.hostSummary().then((h) => {
       if (!h) return;
-      const line = `${h.distro} · kernel ${h.kernel} · ${h.cpus} CPU${h.cpus === 1 ? '' : 's'}`;
-      channelsView.description = line;
-      statusBar.hostLine = `${line} · ${h.cpuBrand}`;
+      viewChrome.hostLine = `${h.distro} · kernel ${h.kernel} · ${h.cpus} CPU${h.cpus === 1 ? '' : 's'}`;
     });
   };
   for (const [id, view] of [
@@ -126,14 +135,13 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
 
   const testHooks: TestHooks = {};
   const ui = new Ui(testHooks, context.extensionMode === vscode.ExtensionMode.Test || process.env.IPC_INSPECTOR_TEST === '1');
-  const services: Services = { context, log, source, model, filters, channelsTree, processesTree, channelsView, processesView, testHooks, ui };
   const inspector = registerInspector(context, source, log, ui);
-  services.openInspector = (target) => inspector.open(target);
+  const services: Services = { context, log, source, model, filters, channelsTree, processesTree, channelsView, processesView, testHooks, ui, inspector, statusBar };
   for (const register of commands.all) subs.push(register(services));
 
   const activationMs = performance.now() - t0;
   log.info(`activated in ${activationMs.toFixed(1)} ms (${supported ? 'Linux /proc found' : 'unsupported host: no /proc'}); no scan until a view is visible`);
-  const api: IpcInspectorApi = { source, model, filters, channelsTree, processesTree, channelsView, processesView, debugScope, hostFacts, statusBar, activationMs };
+  const api: IpcInspectorApi = { source, model, filters, channelsTree, processesTree, channelsView, processesView, debugScope, hostFacts, statusBar, viewChrome, channelsChrome, processesChrome, activationMs };
   if (context.extensionMode === vscode.ExtensionMode.Test) api.testHooks = testHooks;
   return api;
 }

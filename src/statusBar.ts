@@ -1,12 +1,15 @@
-// Status bar: channel counts with a warning when something looks wrong (a full queue, a pipe at
-// capacity, semaphore waiters, orphaned SysV segments); click opens the Channels view. A second
-// item pauses/resumes live updates.
+// The one status bar item, shown only when there is something to say: warnings on the channels
+// the views show (a full queue, a pipe at capacity, semaphore waiters, an orphaned SysV segment).
+// Plain text everywhere (its accessible label and tooltip too; the names in them are other
+// users' text), no warning background (the guidelines keep that for the exceptional), and a
+// click opens the list of warnings (ipcInspector.showWarnings), each revealed in the Channels
+// view. How many channels there are is the Channels view's badge (views/viewChrome.ts); Pause
+// lives in the views' title bar.
 
 import * as vscode from 'vscode';
 import type { Channel, ChannelKind } from './core/model';
+import { oneLine } from './core/escape';
 import * as fmt from './core/format';
-import type { LiveSnapshots } from './liveSnapshots';
-import { mdEscape, safeMarkdown } from './views/nodes';
 import { channelWarnings } from './core/diagnose/channelWarnings';
 import type { ModelChange, ViewModel } from './views/viewModel';
 
@@ -26,34 +29,27 @@ export function summarize(channels: readonly Channel[]): StatusSummary {
   return { total: channels.length, byKind, warnings };
 }
 
+export const SHOW_WARNINGS_COMMAND = 'ipcInspector.showWarnings';
+
+/** Tooltip and accessible label list at most this many warnings. */
+const LISTED = 5;
+
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('ipcInspector.status', vscode.StatusBarAlignment.Left, 50);
-  private readonly pauseItem = vscode.window.createStatusBarItem('ipcInspector.pause', vscode.StatusBarAlignment.Left, 49);
   private readonly disposables: vscode.Disposable[] = [];
-  hostLine = '';
+  /** Is the item shown (tests read it; the workbench has no getter). */
+  visible = false;
 
-  constructor(
-    private readonly model: ViewModel,
-    private readonly source: LiveSnapshots,
-  ) {
-    this.item.name = 'IPC Inspector';
-    this.item.command = 'ipcInspector.channels.focus';
-    this.item.text = '$(pulse) IPC';
-    this.item.tooltip = 'IPC Inspector — open the Channels view';
-    this.pauseItem.name = 'IPC Inspector: pause/resume';
-    this.disposables.push(
-      this.item,
-      this.pauseItem,
-      model.onDidChange((c) => this.onChange(c)),
-      source.onDidChangeState(() => this.renderPause()),
-    );
-    this.renderPause();
-    this.item.show();
+  constructor(private readonly model: ViewModel) {
+    this.item.name = 'IPC Inspector Warnings';
+    this.item.command = SHOW_WARNINGS_COMMAND;
+    this.disposables.push(this.item, model.onDidChange((c) => this.onChange(c)));
   }
 
   /** Channel id → its warnings (shown channels with any), kept up to date from the change sets. */
   private readonly warnings = new Map<string, { channel: Channel; texts: string[] }>();
   lastRenderMs = 0;
+  private lastKey = '';
 
   private onChange(c: ModelChange): void {
     const t0 = performance.now();
@@ -78,46 +74,33 @@ export class StatusBar implements vscode.Disposable {
     if (texts.length) this.warnings.set(ch.id, { channel: ch, texts });
   }
 
-  render(): void {
-    const byKind = new Map<ChannelKind, number>();
-    let total = 0;
-    if (this.model.filtering || this.model.filter.scopePid !== undefined) {
-      for (const ch of this.model.result.channels) byKind.set(ch.kind, (byKind.get(ch.kind) ?? 0) + 1);
-      total = this.model.result.channels.length;
-    } else {
-      for (const [k, n] of this.model.totals) if (n > 0) byKind.set(k, n);
-      total = [...byKind.values()].reduce((a, b) => a + b, 0);
-    }
-    const warnings: StatusSummary['warnings'] = [];
-    for (const w of this.warnings.values()) for (const text of w.texts) warnings.push({ channel: w.channel, text });
-    const s: StatusSummary = { total, byKind, warnings };
-    const warn = s.warnings.length > 0;
-    this.item.text = `${warn ? '$(warning)' : '$(pulse)'} ${s.total} IPC${warn ? ` · ${s.warnings.length} warning${s.warnings.length === 1 ? '' : 's'}` : ''}`;
-    this.item.backgroundColor = warn ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-    const md = safeMarkdown();
-    md.appendMarkdown(`**IPC Inspector** — ${s.total} channel${s.total === 1 ? '' : 's'}${this.model.filtering ? ' (filtered)' : ''}\n\n`);
-    for (const [kind, n] of [...s.byKind].sort((a, b) => b[1] - a[1])) md.appendMarkdown(`- ${mdEscape(fmt.kindTitle(kind))}: ${n}\n`);
-    if (warn) {
-      md.appendMarkdown('\n**Warnings**\n\n');
-      for (const w of s.warnings.slice(0, 10)) md.appendMarkdown(`- ⚠ ${mdEscape(w.channel.id)}: ${mdEscape(w.text)}\n`);
-      if (s.warnings.length > 10) md.appendMarkdown(`- … and ${s.warnings.length - 10} more\n`);
-    }
-    if (this.hostLine) md.appendMarkdown(`\n${mdEscape(this.hostLine)}\n`);
-    md.appendMarkdown('\nClick to open the Channels view.');
-    this.item.tooltip = md;
+  /** The current warnings, one per problem, in the order the channels were seen. */
+  list(): StatusSummary['warnings'] {
+    const out: StatusSummary['warnings'] = [];
+    for (const w of this.warnings.values()) for (const text of w.texts) out.push({ channel: w.channel, text });
+    return out;
   }
 
-  private renderPause(): void {
-    if (this.source.paused) {
-      this.pauseItem.text = '$(play) IPC paused';
-      this.pauseItem.tooltip = 'IPC Inspector live updates are paused — click to resume';
-      this.pauseItem.command = 'ipcInspector.resume';
-    } else {
-      this.pauseItem.text = '$(debug-pause)';
-      this.pauseItem.tooltip = 'Pause IPC Inspector live updates';
-      this.pauseItem.command = 'ipcInspector.pause';
+  render(): void {
+    const list = this.list();
+    // Texts change only when the warnings do: skip the workbench round trip otherwise.
+    const key = list.map((w) => `${w.channel.id}\u0000${w.text}`).join('\u0001');
+    if (key === this.lastKey) return;
+    this.lastKey = key;
+    if (list.length === 0) {
+      this.item.hide();
+      this.visible = false;
+      return;
     }
-    this.pauseItem.show();
+    const n = list.length;
+    const what = `${n} IPC warning${n === 1 ? '' : 's'}`;
+    this.item.text = `$(warning) ${what}`;
+    const lines = list.slice(0, LISTED).map((w) => oneLine(`${fmt.kindTitle(w.channel.kind)} ${fmt.channelName(w.channel, 60)}: ${w.text}`, 240));
+    const more = n > LISTED ? `and ${n - LISTED} more` : '';
+    this.item.tooltip = [`IPC Inspector: ${what}`, ...lines.map((l) => `• ${l}`), ...(more ? [more] : []), 'Click to list them.'].join('\n');
+    this.item.accessibilityInformation = { label: `IPC Inspector: ${what}: ${[...lines, ...(more ? [more] : [])].join('; ')}. Activate to list them.`, role: 'button' };
+    this.item.show();
+    this.visible = true;
   }
 
   dispose(): void {

@@ -25,8 +25,22 @@ export interface TestHooks {
   confirm?: (message: string, detail: string) => boolean | Promise<boolean>;
   /** Replaces quick picks (test mode only): receives the escaped items, returns the chosen one(s). */
   pick?: (title: string, items: readonly vscode.QuickPickItem[]) => vscode.QuickPickItem | vscode.QuickPickItem[] | undefined;
+  /** Test mode: what the person "types" into a live quick pick before `pick` answers (default ''). */
+  pickValue?: string;
   /** Test mode: every text handed to VS Code, oldest first (the newest RECORD_MAX). */
   record?: UiRecord[];
+}
+
+/** A live quick pick (Ui.livePick): its items follow what is typed. */
+export interface LivePickSpec<T extends vscode.QuickPickItem> {
+  title: string;
+  placeholder: string;
+  /** The items (separators included) for the typed value; called on open and on every change. A `title` replaces the pick's title. */
+  items(value: string): { items: T[]; title?: string };
+  /** The highlighted item changed (arrow keys, typing): e.g. reveal it in a tree. */
+  onActive?(item: T): void;
+  /** false: the items do not depend on the typed value (VS Code filters them); computed once. */
+  live?: boolean;
 }
 
 const RECORD_MAX = 500;
@@ -88,5 +102,64 @@ export class Ui {
     this.note({ kind: 'pick', text: safeTitle, items: safe.map(({ label, description, detail }) => ({ label, description, detail })) });
     if (this.testMode && this.testHooks.pick) return this.testHooks.pick(safeTitle, safe) as T | undefined;
     return vscode.window.showQuickPick(safe, { title: safeTitle, matchOnDescription: true, matchOnDetail: true, ...options });
+  }
+
+  /** Escaped copy of a quick pick item (extra fields kept; separators' labels escaped too). */
+  private safeItem<T extends vscode.QuickPickItem>(i: T): T {
+    return {
+      ...i,
+      label: quickPickText(i.label),
+      ...(i.description !== undefined ? { description: quickPickText(i.description) } : {}),
+      ...(i.detail !== undefined ? { detail: quickPickText(i.detail) } : {}),
+    };
+  }
+
+  /**
+   * A quick pick whose items are recomputed as the person types (unless `live: false`) (escaped like pick()); resolves
+   * with the accepted item, or undefined when dismissed. In test mode the `pick` hook answers from
+   * the items for `testHooks.pickValue`.
+   */
+  async livePick<T extends vscode.QuickPickItem>(spec: LivePickSpec<T>): Promise<T | undefined> {
+    const safeTitle = (t: string) => truncate(escapeControl(t), 200);
+    if (this.testMode && this.testHooks.pick) {
+      const r = spec.items(this.testHooks.pickValue ?? '');
+      const items = r.items.map((i) => this.safeItem(i));
+      const title = safeTitle(r.title ?? spec.title);
+      this.note({ kind: 'pick', text: title, items: items.map(({ label, description, detail }) => ({ label, description, detail })) });
+      return this.testHooks.pick(title, items) as T | undefined;
+    }
+    const qp = vscode.window.createQuickPick<T>();
+    qp.title = safeTitle(spec.title);
+    qp.placeholder = spec.placeholder;
+    qp.matchOnDescription = true;
+    qp.matchOnDetail = true;
+    const render = (value: string) => {
+      const r = spec.items(value);
+      qp.items = r.items.map((i) => this.safeItem(i));
+      qp.title = safeTitle(r.title ?? spec.title);
+      if (this.testMode) this.note({ kind: 'pick', text: qp.title, items: qp.items.map(({ label, description, detail }) => ({ label, description, detail })) });
+    };
+    render('');
+    return new Promise<T | undefined>((resolve) => {
+      let done = false;
+      const finish = (v: T | undefined) => {
+        if (done) return;
+        done = true;
+        resolve(v);
+        for (const d of subs) d.dispose();
+        qp.dispose();
+      };
+      const subs = [
+        qp.onDidChangeValue((v) => {
+          if (spec.live !== false) render(v);
+        }),
+        qp.onDidChangeActive((a) => {
+          if (a[0] && spec.onActive) spec.onActive(a[0]);
+        }),
+        qp.onDidAccept(() => finish(qp.selectedItems[0] ?? qp.activeItems[0])),
+        qp.onDidHide(() => finish(undefined)),
+      ];
+      qp.show();
+    });
   }
 }

@@ -1,10 +1,11 @@
 // Every command's register function (one command, or one on/off pair, per file).
 import type * as vscode from 'vscode';
 import type { Services } from './services';
+import { register as collapseAll } from './collapseAll';
 import { register as copyAsJson } from './copyAsJson';
 import { register as exportSnapshot } from './exportSnapshot';
 import { register as filter } from './filter';
-import { register as find } from './find';
+import { register as goTo } from './goTo';
 import { register as hideKinds } from './hideKinds';
 import { register as openInspector } from './openInspector';
 import { register as pause } from './pause';
@@ -14,7 +15,9 @@ import { register as revealPeer } from './revealPeer';
 import { register as scope } from './scope';
 import { register as sendSignal } from './sendSignal';
 import { register as showLog } from './showLog';
+import { register as showWarnings } from './showWarnings';
 import { register as toggles } from './toggles';
+import { register as welcome } from './welcome';
 
 export const all: ReadonlyArray<(s: Services) => vscode.Disposable> = [
   refresh,
@@ -23,7 +26,7 @@ export const all: ReadonlyArray<(s: Services) => vscode.Disposable> = [
   toggles,
   hideKinds,
   sendSignal,
-  find,
+  goTo,
   revealPeer,
   copyAsJson,
   exportSnapshot,
@@ -31,4 +34,7 @@ export const all: ReadonlyArray<(s: Services) => vscode.Disposable> = [
   scope,
   showLog,
   openInspector,
+  showWarnings,
+  collapseAll,
+  welcome,
 ];

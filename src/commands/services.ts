@@ -5,13 +5,14 @@
 import * as vscode from 'vscode';
 import type { Channel } from '../core/model';
 import type { LiveSnapshots } from '../liveSnapshots';
-import type { InspectorTarget } from '../snapshotSource';
+import type { StatusBar } from '../statusBar';
 import type { ChannelsTree } from '../views/channelsTree';
 import type { FilterController } from '../views/filterController';
 import { ChannelNode, EndpointNode, IpcNode, ProcessNode, SignalsNode } from '../views/nodes';
 import type { ProcessesTree } from '../views/processesTree';
 import type { ViewModel } from '../views/viewModel';
 import type { TestHooks, Ui } from '../ui';
+import type { Inspector } from '../webviews/inspector';
 
 export type { TestHooks } from '../ui';
 
@@ -31,8 +32,10 @@ export interface Services extends ViewParts {
   log: vscode.LogOutputChannel;
   testHooks: TestHooks;
   ui: Ui;
-  /** The inspector panel, once the webview module is there. */
-  openInspector?: (target: InspectorTarget) => void;
+  /** The inspector panel (open, what it shows, focus). */
+  inspector?: Inspector;
+  /** The status bar item: the current warnings. */
+  statusBar?: StatusBar;
 }
 
 /** A modal yes/no naming the action (escaped; the test hook answers instead in test mode). */

@@ -1,16 +1,23 @@
-// ipcInspector.toggleWorkspaceOnly / ipcInspector.toggleOtherUsers: flip the settings (the
-// workspace value when one is set, else the user value). A boolean argument sets the value.
+// The two process filters as command pairs whose titles say what they do; package.json shows
+// one of each pair at a time (`when` on the setting), so the menu reads as the current state:
+//   ipcInspector.showWorkspaceProcesses "Show Only This Workspace's Processes" (when off)
+//   ipcInspector.showAllProcesses       "Show All Processes"                    (when on)
+//   ipcInspector.hideOtherUsers         "Hide Other Users' Processes"           (when off)
+//   ipcInspector.showOtherUsers         "Show Other Users' Processes"           (when on)
+// Each writes its setting (the workspace value when one is set, else the user value) and
+// resolves to the new value.
 import * as vscode from 'vscode';
 import type { Services } from './services';
 
 export function register(s: Services): vscode.Disposable {
-  const toggle = (key: 'workspaceOnly' | 'hideOtherUsers') => async (arg?: unknown) => {
-    const next = typeof arg === 'boolean' ? arg : !s.model.filter[key];
-    await s.filters.update(key, next);
-    return next;
+  const set = (key: 'workspaceOnly' | 'hideOtherUsers', value: boolean) => async () => {
+    await s.filters.update(key, value);
+    return value;
   };
   return vscode.Disposable.from(
-    vscode.commands.registerCommand('ipcInspector.toggleWorkspaceOnly', toggle('workspaceOnly')),
-    vscode.commands.registerCommand('ipcInspector.toggleOtherUsers', toggle('hideOtherUsers')),
+    vscode.commands.registerCommand('ipcInspector.showWorkspaceProcesses', set('workspaceOnly', true)),
+    vscode.commands.registerCommand('ipcInspector.showAllProcesses', set('workspaceOnly', false)),
+    vscode.commands.registerCommand('ipcInspector.hideOtherUsers', set('hideOtherUsers', true)),
+    vscode.commands.registerCommand('ipcInspector.showOtherUsers', set('hideOtherUsers', false)),
   );
 }

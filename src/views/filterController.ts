@@ -1,6 +1,7 @@
 // Owns the filter state the views apply: settings (hidden kinds, workspace-only, other users), the
 // session's text filter and process scope, the workspace's folders and terminal/task pids. Keeps
-// the context keys ipcInspector.filtered / ipcInspector.scoped and the views' message in sync.
+// the context keys ipcInspector.filtered / ipcInspector.scoped in sync; what the views say about
+// it (their message) is viewChrome.ts's.
 
 import * as vscode from 'vscode';
 import { oneLine } from '../core/escape';
@@ -12,8 +13,6 @@ export class FilterController implements vscode.Disposable {
   private readonly terminalPids = new Map<vscode.Terminal, number>();
   private readonly taskPids = new Map<vscode.TaskExecution, number>();
   private scopeLabel = '';
-  /** Views whose `message` shows the active filter (set by extension.ts). */
-  views: Array<vscode.TreeView<unknown>> = [];
 
   constructor(private readonly model: ViewModel) {
     this.disposables.push(
@@ -71,7 +70,6 @@ export class FilterController implements vscode.Disposable {
     this.model.setFilter({ ...this.settings(), ...patch });
     void vscode.commands.executeCommand('setContext', 'ipcInspector.filtered', this.model.filtering);
     void vscode.commands.executeCommand('setContext', 'ipcInspector.scoped', this.model.filter.scopePid !== undefined);
-    this.updateMessage();
   }
 
   get text(): string {
@@ -99,7 +97,8 @@ export class FilterController implements vscode.Disposable {
     this.apply();
   }
 
-  private updateMessage(): void {
+  /** One line saying what narrows the views (plain text: the filter and scope label are untrusted), or undefined. */
+  summary(): string | undefined {
     const f = this.model.filter;
     const parts: string[] = [];
     if (f.scopePid !== undefined) parts.push(`Scoped to ${this.scopeLabel} and its children`);
@@ -107,8 +106,7 @@ export class FilterController implements vscode.Disposable {
     if (f.workspaceOnly) parts.push('this workspace only');
     if (f.hideOtherUsers) parts.push("other users' processes hidden");
     if (f.hiddenKinds.length) parts.push(`hidden kinds: ${f.hiddenKinds.join(', ')}`);
-    const message = parts.length ? oneLine(parts.join(' · '), 500) : undefined; // plain text; the filter and scope label are untrusted
-    for (const v of this.views) v.message = message;
+    return parts.length ? oneLine(parts.join(' · '), 500) : undefined;
   }
 
   dispose(): void {

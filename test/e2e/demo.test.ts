@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { commandInput, e2e, openContainer, poll, runCommand, screenshot, viewRows } from './workbench';
+import { commandInput, e2e, openContainer, poll, runCommand, runViewMenuItem, screenshot, viewRows } from './workbench';
 
 describe('demo workload', function () {
   this.timeout(180_000);
@@ -50,11 +50,7 @@ describe('demo workload', function () {
     }
     // Start from the group rows alone: an earlier test may have left long groups expanded, and the
     // list only renders the rows in view.
-    const channelsHeader = page.locator('.part.sidebar .pane-header', { hasText: /^\s*Channels/i }).first();
-    await channelsHeader.hover();
-    // Nothing expanded yet (this file ran first): the action is disabled and there is nothing to collapse.
-    const collapseAll = channelsHeader.locator('.action-label[aria-label^="Collapse All"]');
-    if (await collapseAll.isEnabled({ timeout: 5_000 })) await collapseAll.click({ timeout: 5_000 });
+    await runViewMenuItem(page, 'Channels', 'Collapse All');
     // Every group has demo channels (group rows read "Pipes 71 of 24410", or "FIFOs 1" when the
     // demo's are the only ones on the machine).
     const rows = viewRows(page, 'Channels');

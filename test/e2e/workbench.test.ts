@@ -2,7 +2,7 @@
 // the inspector webview. Runs through test/harness/runE2e.ts.
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { commandInput, e2e, openContainer, poll, runCommand, screenshot, viewRows, waitForWorkbench } from './workbench';
+import { commandInput, e2e, openContainer, poll, runCommand, runViewMenuItem, screenshot, viewRows, waitForWorkbench } from './workbench';
 
 describe('workbench', () => {
   before(async () => {
@@ -39,9 +39,7 @@ describe('workbench', () => {
     const rows = viewRows(page, 'Channels');
     // Start from the group rows alone (earlier tests may have left groups open), then open the
     // groups that hold a FIFO and a Unix socket, as a person would: FIFOs, Sockets → Unix.
-    const channelsHeader = page.locator('.part.sidebar .pane-header', { hasText: /^\s*Channels/i }).first();
-    await channelsHeader.hover();
-    await channelsHeader.locator('.action-label[aria-label^="Collapse All"]').click({ timeout: 5_000 });
+    await runViewMenuItem(page, 'Channels', 'Collapse All');
     const seen = new Set<string>();
     const found = await poll(
       `rows naming ${names.join(' and ')}`,
@@ -80,7 +78,7 @@ describe('workbench', () => {
   it("opens the inspector webview on the workload's socket from the palette", async () => {
     const { page, workload } = e2e();
     const sock = workload.unixSocket.split('/').pop()!;
-    await runCommand(page, 'IPC Inspector: Open Inspector');
+    await runCommand(page, 'IPC Inspector: Inspect Channel or Process');
     // It asks which channel: type part of the socket path into the quick pick and take the match.
     const input = await commandInput(page);
     await input.fill(sock);

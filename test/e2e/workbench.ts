@@ -90,7 +90,10 @@ export async function commandInput(page: Page): Promise<Locator> {
       (await input.isEditable().catch(() => false)) &&
       (await input.getAttribute('placeholder')) !== 'Type the name of a command to run.',
     10_000,
-  );
+  ).catch(async (e: Error) => {
+    const state = `visible=${await input.isVisible()} editable=${await input.isEditable({ timeout: 500 }).catch(() => 'n/a')} placeholder=${await input.getAttribute('placeholder', { timeout: 500 }).catch(() => 'n/a')} value=${await input.inputValue({ timeout: 500 }).catch(() => 'n/a')}`;
+    throw new Error(`${e.message} (${state})`);
+  });
   return input;
 }
 
@@ -102,4 +105,92 @@ export async function poll<T>(what: string, fn: () => Promise<T | undefined | fa
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** A view's pane in the side bar, by name ("Channels", "Get Started"). */
+export function viewPane(page: Page, viewName: string): Locator {
+  return page.locator('.part.sidebar .pane', { has: page.locator('.pane-header', { hasText: new RegExp(`^\\s*${viewName}`, 'i') }) }).first();
+}
+
+export function viewHeader(page: Page, viewName: string): Locator {
+  return viewPane(page, viewName).locator('.pane-header').first();
+}
+
+/** Opens a view pane if it is collapsed. */
+export async function expandView(page: Page, viewName: string): Promise<void> {
+  const header = viewHeader(page, viewName);
+  if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+}
+
+/** Labels of the actions shown inline in a view's title bar (hovered, as a person sees them). */
+export async function inlineActions(page: Page, viewName: string): Promise<string[]> {
+  const header = viewHeader(page, viewName);
+  await header.hover();
+  const labels = header.locator('.actions .action-label');
+  const out: string[] = [];
+  for (let i = 0; i < (await labels.count()); i++) {
+    const l = labels.nth(i);
+    if (!(await l.isVisible())) continue;
+    out.push((await l.getAttribute('aria-label')) ?? '');
+  }
+  return out.filter((l) => !/^More Actions/.test(l));
+}
+
+/** Opens a view's "More Actions…" menu and returns its item labels (the menu stays open). */
+export async function openViewMenu(page: Page, viewName: string): Promise<string[]> {
+  const header = viewHeader(page, viewName);
+  await header.hover();
+  await header.locator('.action-label[aria-label^="More Actions"]').click();
+  const items = page.locator('.monaco-menu .action-item:not(.disabled) .action-label');
+  await items.first().waitFor({ timeout: 10_000 });
+  return (await items.allTextContents()).map((t) => t.trim()).filter(Boolean);
+}
+
+/** Clicks an item of a view's "More Actions…" menu by its label. */
+export async function runViewMenuItem(page: Page, viewName: string, label: string): Promise<void> {
+  await openViewMenu(page, viewName);
+  await page.locator('.monaco-menu .action-item .action-label', { hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }).first().click();
+}
+
+/** The text of the inspector webview (its content lives in an iframe inside the webview's iframe). */
+export async function webviewText(page: Page): Promise<string> {
+  const texts: string[] = [];
+  for (const f of page.frames()) {
+    if (f === page.mainFrame()) continue;
+    const t = await f.locator('body').innerText({ timeout: 1_000 }).catch(() => '');
+    if (t.trim()) texts.push(t);
+  }
+  return texts.join('\n');
+}
+
+/** Waits until the inspector webview shows `text`. */
+export async function waitForInspector(page: Page, text: string, ms = 30_000): Promise<void> {
+  let last = '';
+  await poll(
+    `the inspector to show ${text}`,
+    async () => {
+      last = await webviewText(page);
+      return last.includes(text);
+    },
+    ms,
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}; it showed:\n${last.slice(0, 600)}`);
+  });
+}
+
+/** Where the keyboard focus is: the side bar, a webview (the inspector), the quick input, or elsewhere. */
+export async function focusIn(page: Page): Promise<'sidebar' | 'webview' | 'quick-input' | 'other'> {
+  return page.evaluate(() => {
+    const a = document.activeElement;
+    if (!a) return 'other';
+    if (a.closest('.part.sidebar')) return 'sidebar';
+    if (a.tagName === 'IFRAME' && a.classList.contains('webview')) return 'webview';
+    if (a.closest('.quick-input-widget')) return 'quick-input';
+    return 'other';
+  });
+}
+
+/** The row of the open quick pick whose label matches. */
+export function quickPickRow(page: Page, label: string | RegExp): Locator {
+  return page.locator('.quick-input-widget .monaco-list-row', { has: page.locator('.label-name', { hasText: label }) }).first();
 }

@@ -32,12 +32,12 @@ describe('activation', () => {
     assert.deepEqual(missing, [], `contributed but not registered: ${missing.join(', ')}`);
   });
 
-  it('contributes the Channels and Processes views in the IPC Inspector container', async () => {
+  it('contributes the Get Started, Channels and Processes views in the IPC Inspector container', async () => {
     const ext = vscode.extensions.getExtension(EXT_ID)!;
     const views = ext.packageJSON.contributes?.views?.ipcInspector ?? [];
     assert.deepEqual(
       views.map((v: { id: string }) => v.id),
-      ['ipcInspector.channels', 'ipcInspector.processes'],
+      ['ipcInspector.welcome', 'ipcInspector.channels', 'ipcInspector.processes'],
     );
     // VS Code generates a focus command per view; running it opens the container and resolves the view.
     const registered = new Set(await vscode.commands.getCommands(true));

@@ -1,5 +1,5 @@
 // The IPC Inspector commands inside the real extension host, on real fixtures: filter, scope,
-// hide kinds, toggles, find, copy, export (a Uri argument replaces the save dialog), remove (the
+// hide kinds, toggles, go to, copy, export (a Uri argument replaces the save dialog), remove (the
 // confirmation is a test hook: cancelling keeps the queue), send signal, pause/resume, debug scope.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -107,15 +107,15 @@ describe('IPC commands', function () {
     await vscode.commands.executeCommand('ipcInspector.hideKinds');
     await waitFor('only tcp', () => api.model.result.channels.length > 0 && api.model.result.channels.every((c) => c.kind === 'tcp'));
     await vscode.commands.executeCommand('ipcInspector.hideKinds', []);
-    const on = await vscode.commands.executeCommand('ipcInspector.toggleOtherUsers');
+    const on = await vscode.commands.executeCommand('ipcInspector.hideOtherUsers');
     assert.equal(on, true);
     assert.equal(cfg().get('hideOtherUsers'), true);
-    await vscode.commands.executeCommand('ipcInspector.toggleOtherUsers', false);
+    await vscode.commands.executeCommand('ipcInspector.showOtherUsers');
     assert.equal(cfg().get('hideOtherUsers'), false);
   });
 
-  it('Find by port reveals the TCP channel; Copy as JSON copies it', async () => {
-    const node = (await vscode.commands.executeCommand('ipcInspector.find', `:${tcpF.info.port}`)) as ChannelNode;
+  it('Go to by port reveals the TCP channel; Copy as JSON copies it', async () => {
+    const node = (await vscode.commands.executeCommand('ipcInspector.goTo', `:${tcpF.info.port}`)) as ChannelNode;
     assert.ok(node && node.type === 'channel' && node.channel.kind === 'tcp');
     await waitFor('find selects the node', () => api.channelsView.selection[0]?.id === node.id, 5000).catch((e) => {
       throw new Error(`${e.message}: selection=${api.channelsView.selection.map((n) => n.id)} visible=${api.channelsView.visible} node=${node.id} parent=${node.parent?.id}/${node.parent?.parent?.id}`);

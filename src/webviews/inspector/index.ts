@@ -1,8 +1,8 @@
 // Entry point of the inspector panel for the extension: registers the serializer (so a panel
-// survives a reload) and returns `open(target)` for the commands and tree views.
+// survives a reload) and returns `open(target)` (and what it shows) for the commands and tree views.
 import * as vscode from 'vscode';
 import type { InspectorTarget, SnapshotSource } from '../../snapshotSource';
-import { InspectorPanel, getWebviewOptions, isTestMode, type InspectorLog } from './inspectorPanel';
+import { InspectorPanel, getWebviewOptions, isTestMode, sanitizeTarget, type InspectorLog } from './inspectorPanel';
 import { INSPECTOR_VIEW_TYPE } from './protocol';
 import type { Ui } from '../../ui';
 
@@ -11,7 +11,14 @@ export type { InspectorLog };
 export { signalRisk, describeRisk, type SignalRisk, type SignalRiskContext } from '../../core/actions/policy';
 
 export interface Inspector {
-  open(target: InspectorTarget): void;
+  /** Shows the one panel on `target` (reusing it); `preserveFocus` keeps the keyboard where it is. */
+  open(target: InspectorTarget, options?: { preserveFocus?: boolean }): void;
+  /** What the panel shows while it is visible (sanitized as the panel keeps it); undefined when closed or hidden. */
+  visibleTarget(): InspectorTarget | undefined;
+  /** Moves the keyboard focus into the open panel, as it is (no re-render); false when there is none. */
+  focus(): boolean;
+  /** `target` as the panel would keep it (undefined when invalid), to compare with visibleTarget(). */
+  normalize(target: InspectorTarget): InspectorTarget | undefined;
 }
 
 export function registerInspector(context: vscode.ExtensionContext, source: SnapshotSource, log: InspectorLog, ui: Ui): Inspector {
@@ -26,13 +33,24 @@ export function registerInspector(context: vscode.ExtensionContext, source: Snap
   );
   if (isTestMode(context)) context.subscriptions.push(registerTestCommand(ui));
   return {
-    open(target: InspectorTarget) {
+    open(target: InspectorTarget, options = {}) {
       try {
-        InspectorPanel.createOrShow(deps, target);
+        InspectorPanel.createOrShow(deps, target, options.preserveFocus ?? false);
       } catch (e) {
         log.warn(`inspector: cannot open ${JSON.stringify(target)}: ${e instanceof Error ? e.message : String(e)}`);
       }
     },
+    visibleTarget() {
+      const p = InspectorPanel.current;
+      return p && p.panel.visible ? p.currentTarget : undefined;
+    },
+    focus() {
+      const p = InspectorPanel.current;
+      if (!p) return false;
+      p.panel.reveal(undefined, false);
+      return true;
+    },
+    normalize: (target) => sanitizeTarget(target),
   };
 }
 

@@ -60,7 +60,7 @@ export function isTestMode(context: vscode.ExtensionContext): boolean {
   return context.extensionMode === vscode.ExtensionMode.Test || process.env.IPC_INSPECTOR_TEST === '1';
 }
 
-function sanitizeTarget(t: unknown): InspectorTarget | undefined {
+export function sanitizeTarget(t: unknown): InspectorTarget | undefined {
   if (typeof t !== 'object' || t === null) return undefined;
   const { channelId, pid } = t as Record<string, unknown>;
   if (isChannelId(channelId, LIMITS.channelId)) return { channelId };
@@ -106,15 +106,16 @@ export class InspectorPanel {
   private processScanner: SnapshotService | undefined;
   private processScannerPid = 0;
 
-  static createOrShow(deps: InspectorDeps, target: InspectorTarget): InspectorPanel {
+  /** `preserveFocus`: show it without taking the keyboard focus (a tree click previews). */
+  static createOrShow(deps: InspectorDeps, target: InspectorTarget, preserveFocus = false): InspectorPanel {
     const t = sanitizeTarget(target);
     if (!t) throw new Error('inspector: invalid target');
     if (InspectorPanel.current) {
       InspectorPanel.current.retarget(t);
-      InspectorPanel.current.panel.reveal(undefined, false);
+      InspectorPanel.current.panel.reveal(undefined, preserveFocus);
       return InspectorPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, 'IPC Inspector', vscode.ViewColumn.Active, {
+    const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, 'IPC Inspector', { viewColumn: vscode.ViewColumn.Active, preserveFocus }, {
       ...getWebviewOptions(deps.context.extensionUri),
     });
     InspectorPanel.current = new InspectorPanel(panel, deps, t);

@@ -1,0 +1,137 @@
+// ipcInspector.goTo — "Go to Channel or Process…": one live quick pick over every process and
+// channel of the snapshot (src/views/search.ts), grouped by kind under separators with the
+// trees' icons while nothing is typed, matched on every keystroke against names, pids, command
+// lines, paths, ports (`8080`, `:8080`) and keys (`0x…`). Accepting reveals the match in its
+// tree and opens the inspector on it beside (the tree keeps the focus). The same picker serves
+// "Inspect Channel or Process…" (openInspector.ts). A string argument skips the pick: the best
+// match is revealed and inspected (tests, keybindings); it resolves to the revealed tree node.
+import * as vscode from 'vscode';
+import { kindOf } from '../core/kinds';
+import type { InspectorTarget } from '../snapshotSource';
+import type { IpcNode } from '../views/nodes';
+import { buildSearchIndex, searchIndex, type SearchEntry } from '../views/search';
+import { ensureSnapshot, Services } from './services';
+
+
+/** With more entries than this, the unfiltered list shows the first BROWSE_PER_GROUP of each group. */
+const BROWSE_ALL = 2000;
+const BROWSE_PER_GROUP = 200;
+/** Matches listed for a typed query. */
+const MATCH_LIMIT = 500;
+
+export interface SearchPickItem extends vscode.QuickPickItem {
+  entry?: SearchEntry;
+}
+
+function itemOf(e: SearchEntry, alwaysShow: boolean): SearchPickItem {
+  return {
+    label: e.label,
+    description: e.description,
+    detail: e.detail,
+    iconPath: new vscode.ThemeIcon(e.type === 'process' ? 'server-process' : (e.kind ? kindOf(e.kind).icon : 'circle-small')),
+    alwaysShow,
+    entry: e,
+  };
+}
+
+/** The items for `value`: the grouped browse list when empty, else the ranked matches. */
+export function searchItems(index: readonly SearchEntry[], value: string, title: string): { items: SearchPickItem[]; title?: string } {
+  if (!value.trim()) {
+    const items: SearchPickItem[] = [];
+    const cap = index.length > BROWSE_ALL ? BROWSE_PER_GROUP : Infinity;
+    const counts = new Map<string, number>();
+    for (const e of index) counts.set(e.group, (counts.get(e.group) ?? 0) + 1);
+    let group = '';
+    let inGroup = 0;
+    for (const e of index) {
+      if (e.group !== group) {
+        group = e.group;
+        inGroup = 0;
+        const n = counts.get(group) ?? 0;
+        items.push({ label: n > cap ? `${group} (first ${cap} of ${n.toLocaleString('en-US')}: type to search)` : group, kind: vscode.QuickPickItemKind.Separator });
+      }
+      if (inGroup++ < cap) items.push(itemOf(e, false));
+    }
+    return { items, title };
+  }
+  // Our own matching decides what is listed (numbers exactly, words as substrings); VS Code
+  // only highlights and orders, so every match is `alwaysShow`.
+  const r = searchIndex(index, value, MATCH_LIMIT);
+  return {
+    items: r.entries.map((e) => itemOf(e, true)),
+    title: r.total > r.entries.length ? `${title} — first ${r.entries.length} of ${r.total.toLocaleString('en-US')} matches` : title,
+  };
+}
+
+/** The search index of the current snapshot, against the trees' filter. */
+export async function currentIndex(s: Services): Promise<SearchEntry[]> {
+  const snapshot = await ensureSnapshot(s);
+  const m = s.model;
+  return buildSearchIndex({
+    channels: snapshot.channels,
+    processes: snapshot.processes,
+    procs: m.procs.size ? m.procs : new Map(snapshot.processes.map((p) => [p.pid, p])),
+    isChannelShown: (id) => m.isShown(id),
+    isProcessShown: (pid) => m.result.pids.has(pid),
+  });
+}
+
+/** Asks for a channel or process with the live quick pick. */
+export async function pickChannelOrProcess(s: Services, title: string): Promise<SearchEntry | undefined> {
+  const index = await currentIndex(s);
+  const chosen = await s.ui.livePick<SearchPickItem>({
+    title,
+    placeholder: 'Name, pid, command line, path, port (8080) or key (0x…)',
+    items: (value) => searchItems(index, value, title),
+  });
+  return chosen?.entry;
+}
+
+export function targetOf(e: SearchEntry): InspectorTarget {
+  return e.type === 'process' ? { pid: e.pid! } : { channelId: e.channelId! };
+}
+
+/**
+ * Selects the entry's node in its tree (with the keyboard focus there); undefined when it is not
+ * shown. A reveal can lose a race with a refresh of the same tree (processes come and go every
+ * second on a busy machine): it is tried again, at most three times, until the node is selected.
+ */
+export async function revealEntry(s: Services, e: SearchEntry, focus = true): Promise<IpcNode | undefined> {
+  const [view, find] =
+    e.type === 'process'
+      ? [s.processesView, () => s.processesTree.findProcess(e.pid!)]
+      : [s.channelsView, () => s.channelsTree.findChannel(e.channelId!)];
+  let node: IpcNode | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    node = find();
+    if (!node) return undefined;
+    try {
+      await view.reveal(node, { select: true, focus, expand: false });
+      if (view.selection.includes(node)) return node;
+    } catch (err) {
+      s.log.debug(`reveal ${node.id}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return node;
+}
+
+export function register(s: Services): vscode.Disposable {
+  return vscode.commands.registerCommand('ipcInspector.goTo', async (arg?: unknown) => {
+    let entry: SearchEntry | undefined;
+    if (typeof arg === 'string') {
+      entry = searchIndex(await currentIndex(s), arg, 1).entries[0];
+      if (!entry) {
+        void s.ui.info(`IPC Inspector: nothing matches “${arg}”.`);
+        return undefined;
+      }
+    } else {
+      entry = await pickChannelOrProcess(s, 'Go to Channel or Process');
+      if (!entry) return undefined;
+    }
+    const node = await revealEntry(s, entry).catch(() => undefined);
+    // Beside the tree, without taking the focus from it (as a click does); a match the filter
+    // hides has no place in the tree, so the inspector takes the focus instead.
+    s.inspector?.open(targetOf(entry), { preserveFocus: !!node });
+    return node;
+  });
+}

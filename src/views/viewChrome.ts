@@ -1,0 +1,85 @@
+// What the two views say around their rows, kept in sync with the model and the poller:
+// - the message (TreeView.message): what narrows them (filter, scope, toggles), or — when that
+//   leaves nothing — one empty-state line saying so and how much it hides;
+// - the description beside the title: "Paused" while live updates are paused, else nothing (the
+//   title keeps its room in a narrow side bar);
+// - the Channels view's badge (on the activity bar icon): how many channels it lists, with the
+//   machine's facts (distribution, kernel, CPUs) in its tooltip.
+// Every value is assigned only when it changes: each assignment is a message to the workbench.
+
+import * as vscode from 'vscode';
+import type { LiveSnapshots } from '../liveSnapshots';
+import type { FilterController } from './filterController';
+import type { IpcNode } from './nodes';
+import { filteredToNothing } from './treeChrome';
+import type { ViewModel } from './viewModel';
+
+export class ViewChrome implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly last = new Map<string, string>();
+  private host = '';
+
+  constructor(
+    private readonly model: ViewModel,
+    private readonly source: LiveSnapshots,
+    private readonly filters: FilterController,
+    private readonly channelsView: vscode.TreeView<IpcNode>,
+    private readonly processesView: vscode.TreeView<IpcNode>,
+  ) {
+    this.disposables.push(
+      model.onDidChange(() => this.render()),
+      source.onDidChangeState(() => this.render()),
+    );
+    this.render();
+  }
+
+  /** "Debian GNU/Linux 12 · kernel 6.1.0 · 2 CPUs" (hostFacts.ts), once it is known. */
+  set hostLine(line: string) {
+    this.host = line;
+    this.render();
+  }
+
+  private set(key: string, value: string, apply: () => void): void {
+    if (this.last.get(key) === value) return;
+    this.last.set(key, value);
+    apply();
+  }
+
+  /** The message of a view: the empty state when the filter leaves nothing, else what filters it. */
+  messageFor(what: 'channels' | 'processes'): string | undefined {
+    const summary = this.filters.summary();
+    if (filteredToNothing(this.model, what)) {
+      const hidden = what === 'channels' ? (this.model.snapshot?.channels.length ?? 0) : (this.model.snapshot?.processes.length ?? 0);
+      return `No ${what === 'channels' ? 'channel' : 'process'} matches (${hidden.toLocaleString('en-US')} hidden)${summary ? ` — ${summary}` : ''}`;
+    }
+    return summary;
+  }
+
+  /** The Channels view's badge: shown channels; the tooltip adds the total and the host. */
+  badge(): vscode.ViewBadge | undefined {
+    if (!this.model.snapshot) return undefined;
+    const shown = this.model.result.channels.length;
+    const total = this.model.snapshot.channels.length;
+    const narrowed = this.model.filtering || this.model.filter.scopePid !== undefined;
+    const count = narrowed ? `${shown.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} IPC channels shown` : `${total.toLocaleString('en-US')} IPC channel${total === 1 ? '' : 's'}`;
+    return { value: shown, tooltip: this.host ? `${count} — ${this.host}` : count };
+  }
+
+  render(): void {
+    const paused = this.source.paused ? 'Paused' : '';
+    for (const [what, view] of [
+      ['channels', this.channelsView],
+      ['processes', this.processesView],
+    ] as const) {
+      const message = this.messageFor(what) ?? '';
+      this.set(`${what}.message`, message, () => (view.message = message || undefined));
+      this.set(`${what}.description`, paused, () => (view.description = paused || undefined));
+    }
+    const b = this.badge();
+    this.set('badge', b ? `${b.value}\n${b.tooltip}` : '', () => (this.channelsView.badge = b));
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

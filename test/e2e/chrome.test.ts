@@ -1,0 +1,430 @@
+// The extension's chrome as a person meets it in the workbench (issue 11, part A): the first-run
+// Get Started view, the views' title bar (Filter and Pause inline, a pause icon that is not the
+// debugger's, Refresh and Collapse All in the ⋯ menu, "Paused" in the view), the badge, a click
+// / double-click / Enter that opens the inspector, keyboard-only tree → inspector, the one live
+// "Go to Channel or Process…" pick (a process, a port, a path), the empty state of a filter that
+// matches nothing, toggles that say their state, the status bar item that only shows with a
+// warning, and Send Signal warning before it sends SIGTERM to a process that ignores it.
+// Runs first of the e2e files (alphabetical), on a fresh workbench: the Get Started view is there.
+import * as assert from 'node:assert/strict';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
+import {
+  commandInput,
+  e2e,
+  expandView,
+  focusIn,
+  inlineActions,
+  openContainer,
+  openViewMenu,
+  poll,
+  quickPickRow,
+  runCommand,
+  runViewMenuItem,
+  screenshot,
+  viewHeader,
+  viewPane,
+  viewRows,
+  waitForInspector,
+  waitForWorkbench,
+} from './workbench';
+import type { Page } from 'playwright-core';
+
+/** The workload's private temp dir name: a filter that leaves only its FIFO and Unix socket. */
+function workloadFilter(): string {
+  return path.basename(path.dirname(e2e().workload.unixSocket));
+}
+
+async function setFilter(page: Page, text: string): Promise<void> {
+  await runCommand(page, 'IPC Inspector: Filter');
+  const input = await commandInput(page);
+  await input.fill(text);
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+async function clearFilter(page: Page): Promise<void> {
+  await runCommand(page, 'IPC Inspector: Clear Filter').catch(() => undefined);
+  await page.keyboard.press('Escape').catch(() => undefined);
+}
+
+/** Collapses the Processes pane and collapses every group of Channels (a known start). */
+async function channelsOnly(page: Page): Promise<void> {
+  await expandView(page, 'Channels');
+  const proc = viewHeader(page, 'Processes');
+  if ((await proc.getAttribute('aria-expanded')) === 'true') await proc.click();
+  await runViewMenuItem(page, 'Channels', 'Collapse All');
+}
+
+/** Expands groups of the Channels view (clicking their twisties) until a row naming `text` shows. */
+async function channelRow(page: Page, text: string) {
+  const rows = viewRows(page, 'Channels');
+  await poll(
+    `a Channels row naming ${text}`,
+    async () => {
+      if ((await rows.filter({ hasText: text }).count()) > 0) return true;
+      for (const group of [/^\s*FIFOs/, /^\s*Sockets/, /^\s*Unix/]) {
+        const row = rows.filter({ hasText: group }).and(page.locator('[aria-expanded="false"]')).first();
+        if ((await row.count()) === 0) continue;
+        await row.locator('.monaco-tl-twistie').click({ timeout: 2_000 }).catch(() => undefined);
+        return false;
+      }
+      return false;
+    },
+    30_000,
+  );
+  return rows.filter({ hasText: text }).first();
+}
+
+async function closeEditors(page: Page): Promise<void> {
+  await runCommand(page, 'View: Close All Editors').catch(() => undefined);
+  await poll('no editor tab', async () => (await page.locator('.part.editor .tab').count()) === 0, 10_000).catch(() => undefined);
+}
+
+describe('chrome: views, search, status bar', function () {
+  this.timeout(180_000);
+  const fixtures: Fixture[] = [];
+
+  before(async () => {
+    await waitForWorkbench(e2e().page);
+    await openContainer(e2e().page);
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      await screenshot(e2e().page, `e2e-FAILED-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
+    }
+    await e2e().page.keyboard.press('Escape').catch(() => undefined);
+  });
+  after(async () => {
+    await closeAll(fixtures);
+    await clearFilter(e2e().page);
+  });
+
+  it('first open: a Get Started view says where to start; Got It hides it', async () => {
+    const { page } = e2e();
+    const pane = viewPane(page, 'Get Started');
+    await pane.waitFor({ timeout: 15_000 });
+    const text = await pane.locator('.welcome-view-content').innerText();
+    assert.match(text, /Click an item in Channels or Processes/);
+    assert.ok(await pane.locator('.welcome-view-content .monaco-button', { hasText: 'Go to Channel or Process' }).isVisible(), 'no Go to button');
+    await screenshot(page, 'e2e-chrome-01-get-started');
+    await pane.locator('.welcome-view-content .monaco-button', { hasText: 'Got It' }).click();
+    await poll('the Get Started view to go', async () => (await viewPane(page, 'Get Started').count()) === 0, 10_000);
+    // It stays reachable: the palette (and each view's ⋯ menu) brings it back.
+    await runCommand(page, 'IPC Inspector: Show Get Started');
+    await viewPane(page, 'Get Started').waitFor({ timeout: 10_000 });
+    await viewPane(page, 'Get Started').locator('.welcome-view-content .monaco-button', { hasText: 'Got It' }).click();
+    await poll('the Get Started view to go again', async () => (await viewPane(page, 'Get Started').count()) === 0, 10_000);
+  });
+
+  it('in a narrow side bar (170 px) the view titles keep their room', async () => {
+    const { page } = e2e();
+    await expandView(page, 'Channels');
+    const sidebar = page.locator('.part.sidebar');
+    const before = (await sidebar.boundingBox())!;
+    // Drag the sash between the side bar and the editor, as a person narrows the side bar.
+    const x = before.x + before.width;
+    await page.mouse.move(x, before.y + before.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(before.x + 170, before.y + before.height / 2, { steps: 5 });
+    await page.mouse.up();
+    try {
+      const width = (await sidebar.boundingBox())!.width;
+      assert.ok(width < before.width, `the side bar did not narrow (${before.width} → ${width})`);
+      const cut = async (name: string) => {
+        const { scroll, client } = await viewHeader(page, name).locator('h3.title').evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+        return scroll > client ? `${name}: the title is cut (${scroll} > ${client} px) at a ${width} px side bar` : '';
+      };
+      await page.mouse.move(before.x + before.width + 300, before.y + 10);
+      for (const name of ['Channels', 'Processes']) assert.equal(await cut(name), '');
+      // Hovered, the actions show and take their room: Filter, Pause and ⋯ leave "Channels" whole.
+      await viewHeader(page, 'Channels').hover();
+      assert.equal(await cut('Channels'), '');
+      await screenshot(page, 'e2e-chrome-02-narrow');
+    } finally {
+      const now = (await sidebar.boundingBox())!;
+      await page.mouse.move(now.x + now.width, now.y + now.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(before.x + before.width, now.y + now.height / 2, { steps: 5 });
+      await page.mouse.up();
+    }
+  });
+
+  it('title bar: Filter and Pause inline (not the debugger icon), Refresh and Collapse All in ⋯; Paused shows in the view; the badge counts channels', async () => {
+    const { page } = e2e();
+    await expandView(page, 'Channels');
+    await poll('rows in Channels', async () => (await viewRows(page, 'Channels').count()) > 0, 30_000);
+    const inline = await inlineActions(page, 'Channels');
+    assert.deepEqual(inline, ['Filter…', 'Pause Live Updates'], `inline actions: ${inline.join(', ')}`);
+    const pause = viewHeader(page, 'Channels').locator('.action-label[aria-label="Pause Live Updates"]');
+    assert.doesNotMatch((await pause.getAttribute('class')) ?? '', /debug/, 'the pause action uses a debug icon');
+    const menu = await openViewMenu(page, 'Channels');
+    await page.keyboard.press('Escape');
+    for (const l of ['Go to Channel or Process…', 'Refresh', 'Collapse All', "Show Only This Workspace's Processes", "Hide Other Users' Processes"]) assert.ok(menu.includes(l), `⋯ menu lacks ${l}: ${menu.join(', ')}`);
+    // The title is not crowded by host facts: no description while live.
+    const description = viewHeader(page, 'Channels').locator('.description');
+    assert.equal((await description.count()) ? (await description.innerText()).trim() : '', '');
+    // Pause: the views say so; Resume takes its place.
+    await viewHeader(page, 'Channels').hover();
+    await pause.click();
+    await poll('"Paused" in the Channels header', async () => /Paused/.test(await viewHeader(page, 'Channels').innerText()), 10_000);
+    assert.ok(/Paused/.test(await viewHeader(page, 'Processes').innerText()), 'Processes does not say Paused');
+    assert.deepEqual(await inlineActions(page, 'Channels'), ['Filter…', 'Resume Live Updates']);
+    await screenshot(page, 'e2e-chrome-02-paused');
+    await viewHeader(page, 'Channels').locator('.action-label[aria-label="Resume Live Updates"]').click();
+    await poll('"Paused" to go', async () => !/Paused/.test(await viewHeader(page, 'Channels').innerText()), 10_000);
+    // The badge on the activity bar icon: the number of channels; its tooltip names the host.
+    const icon = page.locator('.part.activitybar .action-item', { has: page.locator('a[aria-label^="IPC Inspector"]') }).first();
+    const badge = await poll('a number badge', async () => {
+      const t = (await icon.locator('.badge-content').innerText({ timeout: 1_000 }).catch(() => '')).trim();
+      return /^\d+(K\+?)?$/.test(t) ? t : false;
+    });
+    const label = (await icon.getAttribute('aria-label')) ?? '';
+    assert.match(label, /IPC channels/, label);
+    assert.match(label, /kernel/, `host facts not in the badge tooltip: ${label}`);
+    assert.ok(Number(badge.replace(/K\+?$/, '000')) > 0);
+  });
+
+  it('Collapse All (from ⋯) collapses the groups', async () => {
+    const { page } = e2e();
+    await expandView(page, 'Channels');
+    const sockets = viewRows(page, 'Channels').filter({ hasText: /^\s*Sockets/ }).first();
+    if ((await sockets.getAttribute('aria-expanded')) !== 'true') await sockets.locator('.monaco-tl-twistie').click();
+    await poll('Sockets expanded', async () => (await sockets.getAttribute('aria-expanded')) === 'true', 5_000);
+    await runViewMenuItem(page, 'Channels', 'Collapse All');
+    await poll('Sockets collapsed', async () => (await sockets.getAttribute('aria-expanded')) === 'false', 5_000);
+  });
+
+  it('one click on a channel opens the inspector beside the tree; another click on it, or a double-click, moves the focus in', async () => {
+    const { page, workload } = e2e();
+    await closeEditors(page);
+    await setFilter(page, workloadFilter());
+    await channelsOnly(page);
+    const sock = path.basename(workload.unixSocket);
+    const fifo = path.basename(workload.fifo);
+    const sockRow = await channelRow(page, sock);
+    await sockRow.click();
+    await waitForInspector(page, sock);
+    assert.equal(await focusIn(page), 'sidebar', 'a click took the focus away from the tree');
+    assert.equal(await page.locator('.part.editor .tab').count(), 1);
+    // Another item: the same panel, retargeted (the preview is reused).
+    const fifoRow = await channelRow(page, fifo);
+    await fifoRow.click();
+    await waitForInspector(page, fifo);
+    assert.equal(await page.locator('.part.editor .tab').count(), 1, 'a second panel opened');
+    await screenshot(page, 'e2e-chrome-03-click-inspects');
+    // Clicking the item it shows again moves the focus into the inspector.
+    await fifoRow.click();
+    await poll('focus in the inspector', async () => (await focusIn(page)) === 'webview', 10_000);
+    // A double-click on another item opens it and moves the focus in.
+    await sockRow.dblclick();
+    await waitForInspector(page, sock);
+    await poll('focus in the inspector after a double-click', async () => (await focusIn(page)) === 'webview', 10_000);
+  });
+
+  it('keyboard only: focus the tree, arrow to an item, Enter opens the inspector; Enter again moves into it', async () => {
+    const { page, workload } = e2e();
+    await closeEditors(page);
+    await setFilter(page, workloadFilter());
+    await runViewMenuItem(page, 'Channels', 'Collapse All');
+    // From here on only keys: the palette's "Focus on Channels View" puts the focus in the tree.
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await page.keyboard.type('>Focus on Channels View');
+    await quickPickRow(page, /Focus on Channels View/).waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    await poll('focus in the Channels tree', async () => (await focusIn(page)) === 'sidebar', 10_000);
+    const fifo = path.basename(workload.fifo);
+    const focused = viewPane(page, 'Channels').locator('.monaco-list-row.focused');
+    await page.keyboard.press('Home');
+    const keys: string[] = [];
+    await poll(
+      `the keyboard on the row naming ${fifo}`,
+      async () => {
+        const row = focused.first();
+        const text = (await row.innerText({ timeout: 1_000 }).catch(() => '')).trim();
+        if (text.includes(fifo)) return true;
+        // A collapsed group: open it (Right); else the next row (Down).
+        const key = (await row.getAttribute('aria-expanded').catch(() => null)) === 'false' && /^(FIFOs)/.test(text) ? 'ArrowRight' : 'ArrowDown';
+        keys.push(key);
+        await page.keyboard.press(key);
+        return false;
+      },
+      20_000,
+    ).catch((e: Error) => {
+      throw new Error(`${e.message} (pressed ${keys.join(' ')})`);
+    });
+    await page.keyboard.press('Enter');
+    await waitForInspector(page, fifo);
+    assert.equal(await focusIn(page), 'sidebar', 'Enter took the focus from the tree (it should preview)');
+    await screenshot(page, 'e2e-chrome-04-keyboard-enter');
+    await page.keyboard.press('Enter');
+    await poll('focus in the inspector after Enter again', async () => (await focusIn(page)) === 'webview', 10_000);
+    // Inside the inspector the keyboard reaches its controls (Tab lands on one of them).
+    await page.keyboard.press('Tab');
+    const inWebview = await poll('a focused control inside the inspector', async () => {
+      for (const f of page.frames()) {
+        if (f === page.mainFrame()) continue;
+        const tag = await f.evaluate(() => (document.hasFocus() && document.activeElement && document.activeElement !== document.body ? document.activeElement.tagName : '')).catch(() => '');
+        if (tag) return tag;
+      }
+      return false;
+    }, 10_000);
+    assert.ok(inWebview);
+  });
+
+  it('Go to Channel or Process… finds a process, a port and a path, reveals each and opens the inspector', async () => {
+    const { page, workload } = e2e();
+    await clearFilter(page);
+    await closeEditors(page);
+    await expandView(page, 'Processes');
+    // A TCP listener of this test process: the port to find.
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const goTo = async (query: string, row: RegExp | string, icon: string) => {
+        await runCommand(page, 'IPC Inspector: Go to Channel or Process');
+        const input = await commandInput(page);
+        await input.fill(query);
+        await poll(`a match for ${query}`, async () => {
+          if ((await quickPickRow(page, row).count()) > 0) return true;
+          // The snapshot may predate the object: ask again.
+          await page.keyboard.press('Escape');
+          await runCommand(page, 'IPC Inspector: Go to Channel or Process');
+          await (await commandInput(page)).fill(query);
+          await page.waitForTimeout(500);
+          return false;
+        }, 30_000);
+        assert.equal(await quickPickRow(page, row).locator(`.codicon-${icon}`).count(), 1, `the match has no ${icon} icon`);
+        await quickPickRow(page, row).click();
+      };
+      // Before typing: grouped by kind, with icons.
+      await runCommand(page, 'IPC Inspector: Go to Channel or Process');
+      await commandInput(page);
+      // (The list renders only the rows in view: the first group, Processes, then the kinds.)
+      const list = page.locator('.quick-input-widget .quick-input-list');
+      await poll('the Processes separator on the first row', async () => /^\s*Processes\s*$/.test(await list.locator('.monaco-list-row[data-index="0"] .quick-input-list-separator').innerText({ timeout: 1_000 }).catch(() => '')), 10_000);
+      assert.ok((await list.locator('.monaco-list-row .codicon-server-process').count()) > 0, 'no process icons');
+      await screenshot(page, 'e2e-chrome-05-goto-browse');
+      await page.keyboard.press('Escape');
+
+      const pid = workload.pids[0];
+      await goTo('ipc-e2e-rpc', `ipc-e2e-rpc[${pid}]`, 'server-process');
+      await waitForInspector(page, String(pid));
+      await poll('the process selected in Processes', async () => (await viewPane(page, 'Processes').locator('.monaco-list-row.selected', { hasText: `ipc-e2e-rpc[${pid}]` }).count()) > 0, 10_000);
+
+      await goTo(String(port), `127.0.0.1:${port}`, 'globe');
+      await waitForInspector(page, `127.0.0.1:${port}`);
+      await poll('the port selected in Channels', async () => (await viewPane(page, 'Channels').locator('.monaco-list-row.selected', { hasText: `127.0.0.1:${port}` }).count()) > 0, 10_000);
+
+      // The whole path: other workbenches on this machine may run the same workload elsewhere.
+      await goTo(workload.unixSocket, workload.unixSocket, 'plug');
+      await waitForInspector(page, workload.unixSocket);
+      await poll('the path selected in Channels', async () => (await viewPane(page, 'Channels').locator('.monaco-list-row.selected', { hasText: workload.unixSocket }).count()) > 0, 10_000);
+      await screenshot(page, 'e2e-chrome-06-goto-path');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a filter that matches nothing: Channels shows one message, not a row per group', async () => {
+    const { page } = e2e();
+    await setFilter(page, 'zz-no-such-ipc-object-4242');
+    await expandView(page, 'Channels');
+    const message = viewPane(page, 'Channels').locator('.message');
+    await poll('the empty-state message', async () => /No channel matches \([\d,]+ hidden\)/.test(await message.innerText({ timeout: 1_000 }).catch(() => '')), 10_000);
+    assert.match(await message.innerText(), /zz-no-such-ipc-object-4242/);
+    assert.equal(await viewRows(page, 'Channels').count(), 0, 'group rows are still listed');
+    await screenshot(page, 'e2e-chrome-07-empty-filter');
+    await clearFilter(page);
+    await poll('rows back after Clear Filter', async () => (await viewRows(page, 'Channels').count()) > 0, 10_000);
+  });
+
+  it('toggles say their state: "Show Only This Workspace\'s Processes" becomes "Show All Processes"', async () => {
+    const { page } = e2e();
+    await expandView(page, 'Channels');
+    let menu = await openViewMenu(page, 'Channels');
+    await page.keyboard.press('Escape');
+    assert.ok(menu.includes("Show Only This Workspace's Processes") && !menu.includes('Show All Processes'), menu.join(', '));
+    await runViewMenuItem(page, 'Channels', "Show Only This Workspace's Processes");
+    await poll('the view says so', async () => /this workspace only/.test(await viewPane(page, 'Channels').locator('.message').innerText({ timeout: 1_000 }).catch(() => '')), 10_000);
+    menu = await openViewMenu(page, 'Channels');
+    await screenshot(page, 'e2e-chrome-08-toggle-on');
+    await page.keyboard.press('Escape');
+    assert.ok(menu.includes('Show All Processes') && !menu.includes("Show Only This Workspace's Processes"), menu.join(', '));
+    // The palette offers the one that applies.
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').fill('>IPC Inspector: Show All Processes');
+    await quickPickRow(page, /^IPC Inspector: Show All Processes$/).waitFor({ timeout: 10_000 });
+    assert.equal(await quickPickRow(page, /Show Only This Workspace's Processes/).count(), 0);
+    await quickPickRow(page, /^IPC Inspector: Show All Processes$/).click();
+    await poll('back to all processes', async () => !/this workspace only/.test(await viewPane(page, 'Channels').locator('.message').innerText({ timeout: 1_000 }).catch(() => '')), 10_000);
+    menu = await openViewMenu(page, 'Channels');
+    await page.keyboard.press('Escape');
+    assert.ok(menu.includes("Show Only This Workspace's Processes"), menu.join(', '));
+  });
+
+  it('the status bar says nothing without a warning; with one, one plain item lists it and reveals the channel', async () => {
+    const { page } = e2e();
+    const item = page.locator('.part.statusbar .statusbar-item', { has: page.locator('[aria-label^="IPC Inspector:"]') });
+    const anyOurs = page.locator('.part.statusbar [aria-label*="IPC"]');
+    // Narrowed to a name nothing has yet: nothing to say.
+    await setFilter(page, 'ie2e-full');
+    await page.waitForTimeout(2500); // two refreshes
+    const ours = await anyOurs.count();
+    assert.equal(ours, 0, `an IPC status bar item with nothing to say: ${ours ? await anyOurs.first().getAttribute('aria-label') : ''}`);
+    // A pipe filled to capacity: writers block — a warning.
+    const f = await makeFixture('pipe', { comm: 'ie2e-full', bytes: 65536 });
+    fixtures.push(f);
+    await item.first().waitFor({ timeout: 30_000 });
+    const label = (await item.first().locator('[aria-label^="IPC Inspector:"]').first().getAttribute('aria-label')) ?? '';
+    assert.match(label, /^IPC Inspector: 1 IPC warning: Pipe .*at capacity/, label);
+    assert.doesNotMatch(label, /\*\*|\$\(|\\/, `markup in the accessible label: ${label}`);
+    assert.match(await item.first().innerText(), /1 IPC warning/);
+    assert.doesNotMatch((await item.first().getAttribute('class')) ?? '', /warning-kind/, 'the item has the warning background');
+    assert.equal(await page.locator('.part.statusbar .statusbar-item', { hasText: /IPC/ }).count(), 1, 'more than one IPC item');
+    await screenshot(page, 'e2e-chrome-09-status-warning');
+    await item.first().click();
+    const row = quickPickRow(page, /at capacity/);
+    await row.waitFor({ timeout: 10_000 });
+    await poll('the warned pipe revealed in Channels', async () => (await viewPane(page, 'Channels').locator('.monaco-list-row.selected', { hasText: 'ie2e-full' }).count()) > 0, 10_000);
+    await page.keyboard.press('Enter');
+    await waitForInspector(page, 'ie2e-full');
+    await f.close();
+    await poll('the item to go with the warning', async () => (await anyOurs.count()) === 0, 30_000);
+    await clearFilter(page);
+  });
+
+  it('Send Signal says before sending that the process ignores SIGTERM', async () => {
+    const { page } = e2e();
+    const f = await makeFixture('signals', { comm: 'ie2e-sig' });
+    fixtures.push(f);
+    const target = f.info.target as number;
+    await runCommand(page, 'IPC Inspector: Send Signal to Process');
+    const input = await commandInput(page);
+    await poll('the signals fixture in the process list', async () => {
+      await input.fill(`ie2e-sig[${target}]`);
+      if ((await quickPickRow(page, `ie2e-sig[${target}]`).count()) > 0) return true;
+      await page.keyboard.press('Escape');
+      await runCommand(page, 'IPC Inspector: Refresh');
+      await runCommand(page, 'IPC Inspector: Send Signal to Process');
+      return false;
+    }, 30_000);
+    await quickPickRow(page, `ie2e-sig[${target}]`).click();
+    const input2 = await commandInput(page);
+    await input2.fill('SIGTERM');
+    const sigterm = quickPickRow(page, /^SIGTERM$/);
+    await sigterm.waitFor({ timeout: 10_000 });
+    assert.match(await sigterm.innerText(), /ignored by this process — it will have no effect/);
+    await screenshot(page, 'e2e-chrome-10-sigterm-ignored');
+    await sigterm.click();
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 10_000 });
+    assert.match(await dialog.innerText(), /SIGTERM will have no effect on ie2e-sig\[\d+\]/);
+    await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+  });
+});
