@@ -33,7 +33,8 @@ export function register(s: Services): vscode.Disposable {
   const disposable = vscode.Disposable.from(
     vscode.commands.registerCommand('ipcInspector.openInspector', async (arg?: unknown) => {
       if (!s.inspector) return undefined;
-      let target = inspectorTarget(s, arg);
+      // from the palette (no argument) it always asks, as its "…" promises, whatever is selected
+      let target = arg === undefined ? undefined : inspectorTarget(s, arg);
       if (!target) {
         const entry = await pickChannelOrProcess(s, 'Inspect Channel or Process');
         if (!entry) return undefined;
