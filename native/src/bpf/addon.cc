@@ -13,6 +13,12 @@ namespace ipci {
 namespace bpf {
 
 Napi::Value BpfWalk(const Napi::CallbackInfo& info);
+// the live-activity tracer (tracer.cc)
+Napi::Value TracerCheckJs(const Napi::CallbackInfo& info);
+Napi::Value TracerStartJs(const Napi::CallbackInfo& info);
+Napi::Value TracerStopJs(const Napi::CallbackInfo& info);
+Napi::Value TracerReadJs(const Napi::CallbackInfo& info);
+Napi::Value TracerStatusJs(const Napi::CallbackInfo& info);
 
 namespace {
 
@@ -76,6 +82,11 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("bpfStatus", Napi::Function::New(env, BpfStatus, "bpfStatus"));
   exports.Set("bpfProbe", Napi::Function::New(env, BpfProbe, "bpfProbe"));
   exports.Set("bpfWalk", Napi::Function::New(env, BpfWalk, "bpfWalk"));
+  exports.Set("tracerCheck", Napi::Function::New(env, TracerCheckJs, "tracerCheck"));
+  exports.Set("tracerStart", Napi::Function::New(env, TracerStartJs, "tracerStart"));
+  exports.Set("tracerStop", Napi::Function::New(env, TracerStopJs, "tracerStop"));
+  exports.Set("tracerRead", Napi::Function::New(env, TracerReadJs, "tracerRead"));
+  exports.Set("tracerStatus", Napi::Function::New(env, TracerStatusJs, "tracerStatus"));
   return exports;
 }
 
