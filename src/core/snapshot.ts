@@ -27,6 +27,7 @@ import { prefetchSysv, sysvProbe } from './probes/sysv';
 import { walkProcTs } from './procWalk';
 import { withDeadline } from './deadline';
 import { runWalk, walkPreference, type WalkPreference } from './walkBackend';
+import { activityCapability } from './activity/tracer';
 import { userResolver } from './users';
 
 export interface SnapshotOptions {
@@ -271,6 +272,7 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   capabilities.threads = w.threads;
   reportGivenUp(w, native, itemTimeoutMs, warnings);
   capabilities.walk = walkCapability;
+  capabilities.activity = activityCapability(bpf, bpfError);
 
   const user = userResolver(opts.etcRoot ?? '/etc');
   const processes = new Map<number, ProcessInfo>();
