@@ -20,11 +20,15 @@ import type { IpcNode } from './views/nodes';
 import { ProcessesTree } from './views/processesTree';
 import { ViewModel } from './views/viewModel';
 import { registerInspector } from './webviews/inspector';
+import { registerLiveActivity } from './registerLiveActivity';
+import type { LiveActivity } from './liveActivity';
 
 export interface IpcInspectorApi extends ViewParts {
   debugScope: DebugScope;
   hostFacts: HostFacts;
   statusBar: StatusBar;
+  /** Live activity: rates per channel id and process pair, the signal log (src/liveActivity.ts). */
+  liveActivity: LiveActivity;
   /** Milliseconds activate() took. */
   activationMs: number;
   /** Only in test mode (ExtensionMode.Test): replace modals and quick picks. */
@@ -130,10 +134,11 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   const inspector = registerInspector(context, source, log, ui);
   services.openInspector = (target) => inspector.open(target);
   for (const register of commands.all) subs.push(register(services));
+  const liveActivity = registerLiveActivity(context, source, model, ui, log);
 
   const activationMs = performance.now() - t0;
   log.info(`activated in ${activationMs.toFixed(1)} ms (${supported ? 'Linux /proc found' : 'unsupported host: no /proc'}); no scan until a view is visible`);
-  const api: IpcInspectorApi = { source, model, filters, channelsTree, processesTree, channelsView, processesView, debugScope, hostFacts, statusBar, activationMs };
+  const api: IpcInspectorApi = { source, model, filters, channelsTree, processesTree, channelsView, processesView, debugScope, hostFacts, statusBar, liveActivity, activationMs };
   if (context.extensionMode === vscode.ExtensionMode.Test) api.testHooks = testHooks;
   return api;
 }

@@ -13,6 +13,7 @@ import {
   type SignalRow, type UpdateMessage, type WebviewMessage, type WirePeek,
 } from '../src/webviews/inspector/protocol';
 import { signalNumber, signalName } from '../src/core/signals';
+import { createSignalLogSection } from './signalLog';
 
 interface VsCodeApi {
   postMessage(m: WebviewMessage): void;
@@ -177,6 +178,8 @@ procSection.append(
   signalTable,
   h('h2', {}, 'Channels held'), procChannels,
 );
+const signalLog = createSignalLogSection(); // live activity (webview/signalLog.ts)
+procSection.append(signalLog.section);
 
 // --- channel section -------------------------------------------------------------------------
 
@@ -243,6 +246,7 @@ function render(): void {
   }
   if (u.process) renderProcess(u.process);
   else procSection.hidden = true;
+  signalLog.render(u.process ? u.signalLog : undefined);
   if (u.channel) renderChannel(u.channel);
   else chanSection.hidden = true;
   report(u.process ? 'process' : 'channel');
@@ -562,6 +566,7 @@ function report(view: string): void {
   for (const td of chanFacts.querySelectorAll('td')) texts.push(`fact:${td.textContent ?? ''}`);
   for (const tr of holdersEl.querySelectorAll('tbody tr')) texts.push(`holder:${tr.textContent ?? ''}`);
   texts.push(`signals:${signalTable.querySelectorAll('tbody tr').length}`);
+  texts.push(...signalLog.texts());
   post({
     type: 'rendered',
     view,

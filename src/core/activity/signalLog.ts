@@ -113,6 +113,9 @@ export function matchesSignal(e: SignalEvent, f: SignalFilter): boolean {
 
 export const SIGNAL_LOG_SIZE = 10_000;
 
+/** Sequence numbers are unique in the process (entries move between logs, e.g. a monitor's and the extension's). */
+let lastSeq = 0;
+
 /**
  * The newest `capacity` signals, oldest first. Entries stay after their processes exit; the
  * oldest ones make room (counted in `evicted`, so a view can say the log was cut).
@@ -120,7 +123,6 @@ export const SIGNAL_LOG_SIZE = 10_000;
 export class SignalLog {
   private readonly ring: SignalEvent[] = [];
   private start = 0;
-  private seq = 0;
   /** Entries pushed out by newer ones since the log was made. */
   evicted = 0;
   private readonly listeners = new Set<(added: readonly SignalEvent[]) => void>();
@@ -135,7 +137,7 @@ export class SignalLog {
 
   /** Decodes and appends raw records; returns the new entries. */
   addRecords(records: readonly TracerSignalRecord[]): SignalEvent[] {
-    const added = records.map((r) => decodeSignal(r, ++this.seq));
+    const added = records.map((r) => decodeSignal(r, ++lastSeq));
     this.push(added);
     return added;
   }
@@ -182,4 +184,22 @@ export class SignalLog {
     this.ring.length = 0;
     this.start = 0;
   }
+}
+
+/**
+ * The views' text filter applied to a signal: a number matches a pid exactly (sender or receiver);
+ * other text matches, case-insensitively, a process name, the signal's name (with or without
+ * `SIG`), its si_code's name, how it was sent or its result.
+ */
+export function signalMatchesText(e: SignalEvent, query: string): boolean {
+  const q = query.trim().toLowerCase();
+  if (!q) return true;
+  if (/^\d+$/.test(q)) return String(e.receiver.pid) === q || (e.sender !== null && String(e.sender.pid) === q) || String(e.signal) === q;
+  const hay = [e.receiver.comm, e.sender?.comm ?? '', e.senderKind, e.signalName, e.signalName.replace(/^SIG/, ''), e.codeName, e.via, e.result].map((s) => s.toLowerCase());
+  return hay.some((s) => s.includes(q));
+}
+
+/** `pid:startTime` of a party: one process, even after its pid is reused. */
+export function processKey(pid: number, startTime: number): string {
+  return `${pid}:${startTime}`;
 }
