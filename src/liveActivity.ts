@@ -42,6 +42,8 @@ export class LiveActivity implements vscode.Disposable {
   state: LiveActivityState = 'idle';
   /** Why the tracer does not run (shown in the views). */
   reason = '';
+  /** The Signals view's entries as shown (filtered, newest first); set by its registration. */
+  signalView: { visible(): SignalEvent[] } | undefined;
   private monitor: ActivityMonitor | undefined;
   private monitorIsTracer = false;
   private switching: Promise<void> | undefined;

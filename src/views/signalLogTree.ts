@@ -136,7 +136,9 @@ export function registerSignalLogView(activity: LiveActivity, model: ViewModel):
   const tree = new SignalLogTree(activity, model);
   const view = vscode.window.createTreeView('ipcInspector.signals', { treeDataProvider: tree });
   tree.view = view;
+  activity.signalView = tree;
   const subs: vscode.Disposable[] = [
+    { dispose: () => (activity.signalView = undefined) },
     tree,
     view,
     view.onDidChangeVisibility((e) => {
