@@ -222,6 +222,9 @@ test('a log line escapes what other users chose (comm)', () => {
 
 function fakeAddon(reads: Array<Partial<TracerRead>>, start: Partial<TracerStatus> = {}): TracerAddon & { stops: number } {
   const empty = { kind: new Uint8Array(), dir: new Uint8Array(), pid: new Float64Array(), ino: new Float64Array(), dev: new Float64Array(), bytes: new Float64Array(), ops: new Float64Array(), peer: new Float64Array() };
+  const f = () => new Float64Array();
+  const i = () => new Int32Array();
+  const noSignals = { timeMs: f(), senderPid: f(), senderTid: f(), senderUid: f(), senderStart: f(), targetPid: f(), targetTid: f(), targetStart: f(), signal: i(), code: i(), group: i(), result: i(), siErrno: i(), siPid: f(), siUid: f(), siValue: i(), flags: i(), senderComm: i(), targetComm: i(), comms: [] };
   const lost0 = { counterMapFull: 0, signalRingFull: 0, mqNameMapFull: 0, signalQueueFull: 0, recursion: 0 };
   const programs = { sys_exit: { attachPoint: 'tp_btf/sys_exit', part: 'pipes' as const, loaded: true, attached: true, runCount: 0, runTimeNs: 0, recursionMisses: 0 } };
   const status: TracerStatus = { ok: true, tried: true, loadMs: 1, programs, users: { pipes: 1, sockets: 0, signals: 0 }, ...start };
@@ -234,7 +237,7 @@ function fakeAddon(reads: Array<Partial<TracerRead>>, start: Partial<TracerStatu
       return status;
     },
     tracerStatus: () => status,
-    tracerRead: async (): Promise<TracerRead> => ({ ok: true, attached: true, counters: empty, mqNames: [], signals: [], lost: lost0, programs, swapMs: 0, drainMs: 0, ...(reads.shift() ?? {}) }),
+    tracerRead: async (): Promise<TracerRead> => ({ ok: true, attached: true, counters: empty, mqNames: [], signals: noSignals, lost: lost0, programs, swapMs: 0, drainMs: 0, ...(reads.shift() ?? {}) }),
   };
   return a;
 }

@@ -8,6 +8,10 @@
 // reader thread all run on worker threads (PromiseWorker), never on the JS thread.
 #include <napi.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "../errors.h"
 #include "tracerload.h"
 
@@ -116,41 +120,73 @@ class ReadWorker : public PromiseWorker {
     f64("ops", [](const TracerCounter& x) { return x.ops; });
     f64("peer", [](const TracerCounter& x) { return x.peer; });
     o.Set("counters", c);
-    Napi::Array names = Napi::Array::New(env, r_.mqNames.size());
+    Napi::Array mqNames = Napi::Array::New(env, r_.mqNames.size());
     for (size_t i = 0; i < r_.mqNames.size(); i++) {
       Napi::Object m = Napi::Object::New(env);
       m.Set("ino", Napi::Number::New(env, static_cast<double>(r_.mqNames[i].ino)));
       m.Set("dev", Napi::Number::New(env, static_cast<double>(r_.mqNames[i].dev)));
       m.Set("name", Napi::String::New(env, r_.mqNames[i].name));
-      names[i] = m;
+      mqNames[i] = m;
     }
-    o.Set("mqNames", names);
-    Napi::Array sigs = Napi::Array::New(env, r_.signals.size());
-    for (size_t i = 0; i < r_.signals.size(); i++) {
-      const TracerSignal& g = r_.signals[i];
-      Napi::Object s = Napi::Object::New(env);
-      s.Set("timeMs", Napi::Number::New(env, g.timeMs));
-      s.Set("senderPid", Napi::Number::New(env, g.senderPid));
-      s.Set("senderTid", Napi::Number::New(env, g.senderTid));
-      s.Set("senderUid", Napi::Number::New(env, g.senderUid));
-      s.Set("senderStart", Napi::Number::New(env, static_cast<double>(g.senderStart)));
-      s.Set("senderComm", Napi::String::New(env, g.senderComm));
-      s.Set("targetPid", Napi::Number::New(env, g.targetPid));
-      s.Set("targetTid", Napi::Number::New(env, g.targetTid));
-      s.Set("targetStart", Napi::Number::New(env, static_cast<double>(g.targetStart)));
-      s.Set("targetComm", Napi::String::New(env, g.targetComm));
-      s.Set("signal", Napi::Number::New(env, g.sig));
-      s.Set("code", Napi::Number::New(env, g.code));
-      s.Set("group", Napi::Boolean::New(env, g.group != 0));
-      s.Set("result", Napi::Number::New(env, g.result));
-      s.Set("siErrno", Napi::Number::New(env, g.siErrno));
-      s.Set("siPid", Napi::Number::New(env, g.siPid));
-      s.Set("siUid", Napi::Number::New(env, g.siUid));
-      s.Set("siValue", Napi::Number::New(env, g.siValue));
-      s.Set("flags", Napi::Number::New(env, g.flags));
-      sigs[i] = s;
+    o.Set("mqNames", mqNames);
+    // signals in columns (a storm is 100k records a second: one JS object each from here would
+    // cost microseconds apiece); process names once each, referenced by index
+    const size_t m = r_.signals.size();
+    Napi::Object sg = Napi::Object::New(env);
+    auto f64s = [&](const char* name, auto get) {
+      Napi::Float64Array a = Napi::Float64Array::New(env, m);
+      for (size_t i = 0; i < m; i++) a[i] = static_cast<double>(get(r_.signals[i]));
+      sg.Set(name, a);
+    };
+    auto i32s = [&](const char* name, auto get) {
+      Napi::Int32Array a = Napi::Int32Array::New(env, m);
+      for (size_t i = 0; i < m; i++) a[i] = static_cast<int32_t>(get(r_.signals[i]));
+      sg.Set(name, a);
+    };
+    std::map<std::string, int32_t> commIndex;
+    std::vector<const std::string*> comms;
+    auto idx = [&](const std::string& c) {
+      auto it = commIndex.find(c);
+      if (it != commIndex.end()) return it->second;
+      int32_t n = static_cast<int32_t>(comms.size());
+      commIndex.emplace(c, n);
+      comms.push_back(&commIndex.find(c)->first);
+      return n;
+    };
+    std::vector<int32_t> senderComm(m), targetComm(m);
+    for (size_t i = 0; i < m; i++) {
+      senderComm[i] = idx(r_.signals[i].senderComm);
+      targetComm[i] = idx(r_.signals[i].targetComm);
     }
-    o.Set("signals", sigs);
+    f64s("timeMs", [](const TracerSignal& g) { return g.timeMs; });
+    f64s("senderPid", [](const TracerSignal& g) { return g.senderPid; });
+    f64s("senderTid", [](const TracerSignal& g) { return g.senderTid; });
+    f64s("senderUid", [](const TracerSignal& g) { return g.senderUid; });
+    f64s("senderStart", [](const TracerSignal& g) { return g.senderStart; });
+    f64s("targetPid", [](const TracerSignal& g) { return g.targetPid; });
+    f64s("targetTid", [](const TracerSignal& g) { return g.targetTid; });
+    f64s("targetStart", [](const TracerSignal& g) { return g.targetStart; });
+    i32s("signal", [](const TracerSignal& g) { return g.sig; });
+    i32s("code", [](const TracerSignal& g) { return g.code; });
+    i32s("group", [](const TracerSignal& g) { return g.group; });
+    i32s("result", [](const TracerSignal& g) { return g.result; });
+    i32s("siErrno", [](const TracerSignal& g) { return g.siErrno; });
+    f64s("siPid", [](const TracerSignal& g) { return g.siPid; });
+    f64s("siUid", [](const TracerSignal& g) { return g.siUid; });
+    i32s("siValue", [](const TracerSignal& g) { return g.siValue; });
+    i32s("flags", [](const TracerSignal& g) { return g.flags; });
+    Napi::Int32Array sc = Napi::Int32Array::New(env, m);
+    Napi::Int32Array tc = Napi::Int32Array::New(env, m);
+    for (size_t i = 0; i < m; i++) {
+      sc[i] = senderComm[i];
+      tc[i] = targetComm[i];
+    }
+    sg.Set("senderComm", sc);
+    sg.Set("targetComm", tc);
+    Napi::Array names = Napi::Array::New(env, comms.size());
+    for (size_t i = 0; i < comms.size(); i++) names[i] = Napi::String::New(env, *comms[i]);
+    sg.Set("comms", names);
+    o.Set("signals", sg);
     Napi::Object lost = Napi::Object::New(env);
     lost.Set("counterMapFull", Napi::Number::New(env, static_cast<double>(r_.lost.counterFull)));
     lost.Set("signalRingFull", Napi::Number::New(env, static_cast<double>(r_.lost.signalRing)));

@@ -10,7 +10,7 @@ import { joinCounters, counterRows, mergeRows, type CounterRow } from './join';
 import { depthActivity } from './queueDepth';
 import { SignalLog, SIGNAL_LOG_SIZE } from './signalLog';
 import {
-  TRACER_DEADLINE_MS, programsOf, readTracer, startTracer, stopTracer, tracerAddon, tracerDisabledByEnv,
+  TRACER_DEADLINE_MS, programsOf, readTracer, signalRecords, startTracer, stopTracer, tracerAddon, tracerDisabledByEnv,
   type TracerAddon, type TracerLostTotals, type TracerParts, type TracerStatus,
 } from './tracer';
 import type { ActivitySample, LostEvents, SignalEvent } from './types';
@@ -179,7 +179,7 @@ export class ActivityMonitor {
     mergeRows(this.pending, counterRows(r.counters));
     for (const m of r.mqNames) this.mqNames.set(`${m.ino}/${m.dev}`, m.name);
     this.lostNow = r.lost;
-    return this.signals.addRecords(r.signals);
+    return this.signals.addRecords(signalRecords(r.signals));
   }
 
   /**

@@ -92,6 +92,59 @@ export interface TracerSignalRecord {
   flags: number;
 }
 
+/** The signals of one read, in columns (a storm is 100k a second); comms by index into `comms`. */
+export interface TracerSignalColumns {
+  timeMs: Float64Array;
+  senderPid: Float64Array;
+  senderTid: Float64Array;
+  senderUid: Float64Array;
+  senderStart: Float64Array;
+  targetPid: Float64Array;
+  targetTid: Float64Array;
+  targetStart: Float64Array;
+  signal: Int32Array;
+  code: Int32Array;
+  group: Int32Array;
+  result: Int32Array;
+  siErrno: Int32Array;
+  siPid: Float64Array;
+  siUid: Float64Array;
+  siValue: Int32Array;
+  flags: Int32Array;
+  senderComm: Int32Array;
+  targetComm: Int32Array;
+  comms: string[];
+}
+
+/** The columns as records. */
+export function signalRecords(c: TracerSignalColumns): TracerSignalRecord[] {
+  const out: TracerSignalRecord[] = new Array(c.timeMs.length);
+  for (let i = 0; i < c.timeMs.length; i++) {
+    out[i] = {
+      timeMs: c.timeMs[i],
+      senderPid: c.senderPid[i],
+      senderTid: c.senderTid[i],
+      senderUid: c.senderUid[i],
+      senderStart: c.senderStart[i],
+      senderComm: c.comms[c.senderComm[i]] ?? '',
+      targetPid: c.targetPid[i],
+      targetTid: c.targetTid[i],
+      targetStart: c.targetStart[i],
+      targetComm: c.comms[c.targetComm[i]] ?? '',
+      signal: c.signal[i],
+      code: c.code[i],
+      group: c.group[i] !== 0,
+      result: c.result[i],
+      siErrno: c.siErrno[i],
+      siPid: c.siPid[i],
+      siUid: c.siUid[i],
+      siValue: c.siValue[i],
+      flags: c.flags[i],
+    };
+  }
+  return out;
+}
+
 export interface TracerLostTotals {
   counterMapFull: number;
   signalRingFull: number;
@@ -107,7 +160,7 @@ export interface TracerRead {
   attached: boolean;
   counters: TracerCounters;
   mqNames: Array<{ ino: number; dev: number; name: string }>;
-  signals: TracerSignalRecord[];
+  signals: TracerSignalColumns;
   /** Totals since the tracer was loaded in this process. */
   lost: TracerLostTotals;
   programs: Record<string, TracerProgramStatus>;
