@@ -352,6 +352,46 @@ describe('CLI with the tracer: top --json and signals --follow', { skip: tracerS
   });
 });
 
+// ------------------------------------------------------------------ the documented helper: only CAP_BPF+CAP_PERFMON
+
+describe('a user with only CAP_BPF+CAP_PERFMON (setpriv, the README\'s helper) runs the tracer', () => {
+  const skip = tracerSkip || cannotActAsNobody() || (!fs.existsSync(cli) ? `${cli} not built` : spawnSync('setpriv', ['--version']).status !== 0 ? 'no setpriv (util-linux)' : false);
+  test('as nobody with the two capabilities: top counts with eBPF, signals logs a kill from root', { skip }, async () => {
+    const caps = ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=+bpf,+perfmon', '--ambient-caps=+bpf,+perfmon', '--'];
+    const t = spawnSync('setpriv', [...caps, process.execPath, cli, 'top', '--json', '--count', '1', '--kind', 'pipe'], { cwd: '/', encoding: 'utf8', maxBuffer: 256 << 20 });
+    assert.equal(t.status, 0, t.stderr);
+    const s = JSON.parse(t.stdout.trim().split('\n')[0]) as ActivitySample;
+    assert.equal(s.source, 'bpf', s.capability.reason);
+    const fx = await startTraffic('signals', { comm: tag });
+    const c = spawn('setpriv', [...caps, process.execPath, cli, 'signals', '--follow', '--json', '--pid', String(fx.info.receiver)], { cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let err = '';
+        c.stderr.on('data', (d: Buffer) => {
+          err += d.toString();
+          if (err.includes('logging signals')) resolve();
+        });
+        c.once('exit', (code) => reject(new Error(`signals exited ${code}: ${err}`)));
+      });
+      await fx.go();
+      let out = '';
+      const usr1 = await new Promise<SignalEvent>((resolve) => {
+        c.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          for (const l of out.split('\n').slice(0, -1)) {
+            const e = JSON.parse(l) as SignalEvent;
+            if (e.signal === 10) resolve(e);
+          }
+        });
+      });
+      assert.equal(usr1.sender?.pid, fx.info.sender, 'a root process\'s kill, seen by an unprivileged user with the two capabilities');
+    } finally {
+      c.kill('SIGKILL');
+      await fx.close();
+    }
+  });
+});
+
 // ------------------------------------------------------------------ without the tracer
 
 describe('without the tracer: queue-depth rates, marked, with the reason', () => {

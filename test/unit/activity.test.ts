@@ -9,7 +9,7 @@ import { channelIdOf, joinCounters, mergeRows, type CounterRow } from '../../src
 import { depthActivity } from '../../src/core/activity/queueDepth';
 import { decodeSignal, decodeSiCode, SignalLog, signalMatchesText } from '../../src/core/activity/signalLog';
 import { signalLine } from '../../src/core/activity/format';
-import { TracerKind, type TracerAddon, type TracerRead, type TracerSignalRecord, type TracerStatus } from '../../src/core/activity/tracer';
+import { TracerKind, signalRecords, type TracerAddon, type TracerRead, type TracerSignalRecord, type TracerStatus } from '../../src/core/activity/tracer';
 import type { Channel, Snapshot } from '../../src/core/model';
 import { filterSample } from '../../src/cli/top';
 
@@ -189,6 +189,17 @@ test('signal decoding: kill, sigqueue with a value, tgkill, a timer (no sender),
   assert.deepEqual([1, 2, 3, 4, 9].map((r) => decodeSignal(rec({ result: r }), 7).result), ['ignored', 'already-pending', 'queue-overflow', 'lost-info', 'unknown']);
   assert.equal(decodeSignal(rec({ siPid: 1 }), 8).claimedPid, 1, 'a sender in another pid namespace');
   assert.equal(decodeSignal(rec({}), 9).claimedPid, undefined);
+});
+
+test('signal columns from the addon become records (names by index)', () => {
+  const f = (...v: number[]) => Float64Array.from(v);
+  const i = (...v: number[]) => Int32Array.from(v);
+  const recs = signalRecords({
+    timeMs: f(1, 2), senderPid: f(10, 0), senderTid: f(10, 0), senderUid: f(0, 0), senderStart: f(5, 0), targetPid: f(20, 20), targetTid: f(20, 21), targetStart: f(9, 9),
+    signal: i(15, 34), code: i(0, -2), group: i(1, 0), result: i(0, 1), siErrno: i(0, 0), siPid: f(10, 0), siUid: f(0, 0), siValue: i(0, 7), flags: i(1, 0),
+    senderComm: i(0, 2), targetComm: i(1, 1), comms: ['bash', 'server', 'swapper/0'],
+  });
+  assert.deepEqual(recs.map((r) => [r.senderComm, r.targetComm, r.group, r.signal, r.siValue, r.targetTid]), [['bash', 'server', true, 15, 0, 20], ['swapper/0', 'server', false, 34, 7, 21]]);
 });
 
 test('the signal log: bounded, oldest out (counted), entries stay after the receiver is gone, matched by start time', () => {
