@@ -178,7 +178,9 @@ export async function benchActivity(o: ActivityBenchOptions): Promise<ActivityBe
             const rows = counterRows(rd.counters);
             rowsSeen.push(rows);
             joinCounters(rows, null, 1000, { ipcNs, mqNames: new Map() }); // what the extension does with a read, for its CPU
-            log.addRecords(signalRecords(rd.signals));
+            const from = Math.max(0, rd.signals.timeMs.length - log.capacity); // as ActivityMonitor.poll does
+            log.skip(from);
+            log.addRecords(signalRecords(rd.signals, from));
             for (const pid of rd.signals.targetPid) signalTargets.push(pid);
           },
         );

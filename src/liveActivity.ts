@@ -14,7 +14,7 @@ import * as vscode from 'vscode';
 import { ActivityMonitor } from './core/activity/monitor';
 import { SignalLog } from './core/activity/signalLog';
 import type { ActivitySample, SignalEvent } from './core/activity/types';
-import type { ActivityCapability, Snapshot } from './core/model';
+import type { ActivityCapability, Channel, Snapshot, SnapshotDiff } from './core/model';
 import type { SnapshotSource } from './snapshotSource';
 import type { Ui } from './ui';
 
@@ -53,6 +53,7 @@ export class LiveActivity implements vscode.Disposable {
   private idleTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private sampling = false;
+  private missedDiff = false;
   private disposed = false;
   private readonly emitter = new vscode.EventEmitter<LiveActivityChange>();
   readonly onDidChange = this.emitter.event;
@@ -62,10 +63,12 @@ export class LiveActivity implements vscode.Disposable {
     source: SnapshotSource,
     private readonly ui: Ui,
     private readonly log: vscode.LogOutputChannel,
+    /** The views' channel index (kept up to date from diffs): the join then costs O(counted channels). */
+    private readonly channelById?: (id: string) => Channel | undefined,
   ) {
     this.disposables.push(
       this.emitter,
-      source.onDidUpdate(({ snapshot }) => this.onSnapshot(snapshot)),
+      source.onDidUpdate(({ snapshot, diff }) => this.onSnapshot(snapshot, diff)),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`ipcInspector.${LIVE_ACTIVITY_SETTING}`)) {
           this.asked = false;
@@ -209,12 +212,20 @@ export class LiveActivity implements vscode.Disposable {
     this.emitter.fire({ signals: [] });
   }
 
-  private onSnapshot(snapshot: Snapshot): void {
+  private onSnapshot(snapshot: Snapshot, diff: SnapshotDiff): void {
     this.demand();
     const m = this.monitor;
-    if (!m || this.sampling) return;
+    if (!m) return;
+    if (this.sampling) {
+      // the tracer's counters wait for the next sample; the queue-depth fallback needs every diff
+      this.missedDiff = true;
+      return;
+    }
     this.sampling = true;
-    m.sample(snapshot)
+    // after a skipped diff the depth tracker's state is behind: compare whole snapshots once
+    const hints = this.missedDiff ? { channel: this.channelById } : { channel: this.channelById, diff };
+    this.missedDiff = false;
+    m.sample(snapshot, hints)
       .then((sample) => {
         if (this.disposed || m !== this.monitor) return;
         this.latest = sample;

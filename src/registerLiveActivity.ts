@@ -33,7 +33,7 @@ function entryView(e: SignalEvent): SignalLogEntryView {
 }
 
 export function registerLiveActivity(context: vscode.ExtensionContext, source: SnapshotSource, model: ViewModel, ui: Ui, log: vscode.LogOutputChannel): LiveActivity {
-  const activity = new LiveActivity(source, ui, log);
+  const activity = new LiveActivity(source, ui, log, (id) => model.channelsById.get(id));
   const setTo = async (value: 'on' | 'off') => {
     await vscode.workspace.getConfiguration('ipcInspector').update(LIVE_ACTIVITY_SETTING, value, vscode.ConfigurationTarget.Global);
     if (value === 'on') {

@@ -52,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const json = p.flags.has('json');
 
-  const monitor = new ActivityMonitor({ parts: { signals: true } });
+  const monitor = new ActivityMonitor({ parts: { signals: true }, decodeAll: true });
   const cap = await monitor.start();
   if (cap.source !== 'bpf') {
     process.stderr.write(

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ActivityMonitor } from '../../src/core/activity/monitor';
 import { channelIdOf, joinCounters, mergeRows, type CounterRow } from '../../src/core/activity/join';
-import { depthActivity } from '../../src/core/activity/queueDepth';
+import { DepthTracker, depthActivity } from '../../src/core/activity/queueDepth';
 import { decodeSignal, decodeSiCode, SignalLog, signalMatchesText } from '../../src/core/activity/signalLog';
 import { signalLine } from '../../src/core/activity/format';
 import { TracerKind, signalRecords, type TracerAddon, type TracerRead, type TracerSignalRecord, type TracerStatus } from '../../src/core/activity/tracer';
@@ -146,6 +146,19 @@ test('queue depths: a pipe that filled, a socket that drained, a SysV queue with
   assert.deepEqual(d.channels['sysv-msg:9'].sent, { bytes: 20, ops: 2 });
   assert.deepEqual(d.channels['sysv-msg:9'].processes.map((p) => p.pid), [40, 41]);
   assert.deepEqual(d.pairs.map((p) => [p.from, p.to, p.receiverFrom, p.estimated]), [[40, 41, 'last-receiver', true]]);
+});
+
+test('the diff-fed depth tracker gives what comparing whole snapshots gives, looking only at changed channels', () => {
+  const t = new DepthTracker();
+  const a = [pipeCh(1, [[1, 'w']], 100), pipeCh(2, [[1, 'w']], 5)];
+  assert.deepEqual(Object.keys(t.update({ fromTakenAt: null, addedChannels: a, removedChannels: [], changedChannels: [] }, 0).channels), []);
+  const changed = [pipeCh(1, [[1, 'w']], 1100)];
+  const d = t.update({ fromTakenAt: 'x', addedChannels: [], removedChannels: [], changedChannels: changed }, 1000);
+  assert.deepEqual(d.channels['pipe:1'].sent, { bytes: 1000, ops: 0 });
+  assert.deepEqual(Object.keys(d.channels), ['pipe:1'], 'unchanged pipe:2 not even looked at');
+  const again = t.update({ fromTakenAt: 'y', addedChannels: [], removedChannels: ['pipe:2'], changedChannels: [pipeCh(1, [[1, 'w']], 100)] }, 500);
+  assert.deepEqual(again.channels['pipe:1'].received, { bytes: 1000, ops: 0 });
+  assert.equal(again.channels['pipe:1'].bytesPerSec, 2000);
 });
 
 const rec = (over: Partial<TracerSignalRecord>): TracerSignalRecord => ({

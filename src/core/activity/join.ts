@@ -111,10 +111,26 @@ function holders(ch: Channel | undefined): number[] {
   return [...new Set(ch.endpoints.filter((e) => !readEnd || e.mode !== 'w').map((e) => e.pid))];
 }
 
-export function joinCounters(rows: Iterable<CounterRow>, snapshot: Snapshot | null, intervalMs: number, ctx: JoinContext): JoinResult {
+/** A snapshot, or a lookup of its channels by id (the extension keeps one up to date: no O(channels) pass per sample). */
+export type ChannelSource = Snapshot | ((id: string) => Channel | undefined) | null;
+
+export function channelLookup(src: ChannelSource): (id: string) => Channel | undefined {
+  if (!src) return () => undefined;
+  if (typeof src === 'function') return src;
+  let map: Map<string, Channel> | undefined;
+  return (id) => {
+    if (!map) {
+      map = new Map();
+      for (const c of src.channels) map.set(c.id, c);
+    }
+    return map.get(id);
+  };
+}
+
+export function joinCounters(rows: Iterable<CounterRow>, snapshot: ChannelSource, intervalMs: number, ctx: JoinContext): JoinResult {
   const seconds = intervalMs / 1000;
-  const byId = new Map<string, Channel>();
-  if (snapshot) for (const c of snapshot.channels) byId.set(c.id, c);
+  const lookup = channelLookup(snapshot);
+  const byId = { has: (id: string) => lookup(id) !== undefined, get: lookup };
   const channels: Record<string, ChannelActivity> = Object.create(null) as Record<string, ChannelActivity>;
   const procs = new Map<string, Map<number, ProcessActivity>>();
   const bpfPeer = new Map<string, string>();

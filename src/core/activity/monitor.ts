@@ -5,9 +5,9 @@
 // says so in `capability` (source `queue-depth`, with the reason). One monitor per process reads
 // the tracer: a read drains the kernel's counters for everyone in the process.
 import * as fs from 'node:fs';
-import type { ActivityCapability, Snapshot } from '../model';
-import { joinCounters, counterRows, mergeRows, type CounterRow } from './join';
-import { depthActivity } from './queueDepth';
+import type { ActivityCapability, Snapshot, SnapshotDiff } from '../model';
+import { joinCounters, counterRows, mergeRows, type ChannelSource, type CounterRow } from './join';
+import { DepthTracker, depthActivity } from './queueDepth';
 import { SignalLog, SIGNAL_LOG_SIZE } from './signalLog';
 import {
   TRACER_DEADLINE_MS, programsOf, readTracer, signalRecords, startTracer, stopTracer, tracerAddon, tracerDisabledByEnv,
@@ -27,6 +27,8 @@ export interface ActivityMonitorOptions {
   deadlineMs?: number;
   /** The addon (tests inject; null = none). Default: the BPF addon beside the main one. */
   addon?: TracerAddon | null;
+  /** poll() decodes and returns every signal, even those the bounded log cannot keep (`signals --follow` prints them all). */
+  decodeAll?: boolean;
 }
 
 const ALL_PARTS: Required<TracerParts> = { pipes: true, sockets: true, signals: true };
@@ -70,6 +72,7 @@ export class ActivityMonitor {
   private lostAtSample: TracerLostTotals = NO_LOST;
   private lostNow: TracerLostTotals = NO_LOST;
   private prev: { snapshot: Snapshot; at: number } | undefined;
+  private depth: { tracker: DepthTracker; at: number } | undefined;
   /** The last read's failure, if any (the sample carries it too). */
   lastError: string | undefined;
 
@@ -179,15 +182,23 @@ export class ActivityMonitor {
     mergeRows(this.pending, counterRows(r.counters));
     for (const m of r.mqNames) this.mqNames.set(`${m.ino}/${m.dev}`, m.name);
     this.lostNow = r.lost;
-    return this.signals.addRecords(signalRecords(r.signals));
+    // in a storm larger than the log only its newest entries are decoded (the rest would be pushed
+    // out at once; they are counted as evicted) — unless the caller prints every one (`signals`)
+    const n = r.signals.timeMs.length;
+    const from = this.opts.decodeAll ? 0 : Math.max(0, n - this.signals.capacity);
+    this.signals.skip(from);
+    return this.signals.addRecords(signalRecords(r.signals, from));
   }
 
   /**
    * Rates since the previous sample, joined to `snapshot` (the channels and peers they belong to).
    * Tracer: counted in the kernel. Fallback: the queue-depth change from the previous snapshot
    * given here (the first sample of a fallback monitor has no channels).
+   * `hints` let a caller that keeps its own index avoid O(channels) work per sample: `channel`
+   * looks a channel up by id (instead of indexing the snapshot), `diff` is the change from the
+   * previous snapshot given (the fallback then looks only at changed channels).
    */
-  async sample(snapshot: Snapshot | null): Promise<ActivitySample> {
+  async sample(snapshot: Snapshot | null, hints: { channel?: (id: string) => Snapshot['channels'][number] | undefined; diff?: SnapshotDiff } = {}): Promise<ActivitySample> {
     if (!this.started) await this.start();
     const at = new Date();
     if (this.tracing) {
@@ -204,7 +215,8 @@ export class ActivityMonitor {
       this.since = now;
       const rows = this.pending;
       this.pending = new Map();
-      const j = joinCounters(rows.values(), snapshot, intervalMs, { ipcNs: this.ipcNs, mqNames: this.mqNames });
+      const source: ChannelSource = hints.channel ?? snapshot;
+      const j = joinCounters(rows.values(), source, intervalMs, { ipcNs: this.ipcNs, mqNames: this.mqNames });
       const lost = lostEvents(this.lostNow, this.lostAtSample);
       this.lostAtSample = this.lostNow;
       return {
@@ -223,6 +235,16 @@ export class ActivityMonitor {
     const none = lostEvents(NO_LOST, NO_LOST);
     const base = { at: at.toISOString(), source: 'queue-depth' as const, unmatched: { bytes: 0, ops: 0, counters: 0 }, lost: none, lostTotal: none, capability: this.capability };
     const takenAt = snapshot ? Date.parse(snapshot.takenAt) : NaN;
+    if (snapshot && hints.diff) {
+      const now = Number.isFinite(takenAt) ? takenAt : at.getTime();
+      const first = !this.depth || hints.diff.fromTakenAt === null;
+      const intervalMs = first ? 0 : Math.max(0, now - this.depth!.at);
+      this.depth ??= { tracker: new DepthTracker(), at: now };
+      const d = this.depth.tracker.update(hints.diff, intervalMs);
+      this.depth.at = now;
+      return { ...base, intervalMs, channels: d.channels, pairs: d.pairs };
+    }
+    this.depth = undefined; // a diff-less sample: the diff-fed tracker would be behind
     const prev = this.prev;
     if (snapshot) this.prev = { snapshot, at: Number.isFinite(takenAt) ? takenAt : at.getTime() };
     if (!snapshot || !prev) return { ...base, intervalMs: 0, channels: Object.create(null) as ActivitySample['channels'], pairs: [] };

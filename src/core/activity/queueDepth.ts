@@ -3,7 +3,7 @@
 // net change — bytes written and read between two snapshots leave no trace — so every rate here
 // is a lower bound, marked `estimated`. SysV queues say a little more: their last sender and
 // receiver and when each last acted, which gives one pair per queue.
-import type { Channel, Snapshot } from '../model';
+import type { Channel, Snapshot, SnapshotDiff } from '../model';
 import { throughput } from './join';
 import type { ActivityCounts, ActivityKind, ChannelActivity, PairActivity } from './types';
 
@@ -32,13 +32,44 @@ function depthOf(c: Channel): Depth | null {
   }
 }
 
+/**
+ * The same, kept up to date from snapshot diffs: only channels the diff says changed are looked
+ * at (a depth only moves when the channel changed), so a refresh costs O(changes), not
+ * O(channels) — what the extension's main thread can afford at 50,000 channels.
+ */
+export class DepthTracker {
+  private readonly last = new Map<string, Channel>();
+  private primed = false;
+
+  /** Rates between the previous update and this diff's snapshot (intervalMs apart). */
+  update(diff: Pick<SnapshotDiff, 'addedChannels' | 'removedChannels' | 'changedChannels' | 'fromTakenAt'>, intervalMs: number): DepthResult {
+    if (diff.fromTakenAt === null) this.last.clear();
+    const prev: Channel[] = [];
+    const next: Channel[] = [];
+    for (const c of diff.changedChannels) {
+      const old = this.last.get(c.id);
+      if (old && this.primed) {
+        prev.push(old);
+        next.push(c);
+      }
+      if (depthOf(c)) this.last.set(c.id, c);
+    }
+    for (const c of diff.addedChannels) if (depthOf(c)) this.last.set(c.id, c);
+    for (const id of diff.removedChannels) this.last.delete(id);
+    const had = this.primed;
+    this.primed = true;
+    if (!had) return { channels: Object.create(null) as Record<string, ChannelActivity>, pairs: [] };
+    return depthActivity({ channels: prev }, { channels: next }, intervalMs);
+  }
+}
+
 export interface DepthResult {
   channels: Record<string, ChannelActivity>;
   pairs: PairActivity[];
 }
 
 /** Rates between `prev` and `next` (intervalMs apart) from queue depths. */
-export function depthActivity(prev: Snapshot, next: Snapshot, intervalMs: number): DepthResult {
+export function depthActivity(prev: Pick<Snapshot, 'channels'>, next: Pick<Snapshot, 'channels'>, intervalMs: number): DepthResult {
   const seconds = intervalMs / 1000;
   const before = new Map(prev.channels.map((c) => [c.id, c]));
   const channels: Record<string, ChannelActivity> = Object.create(null) as Record<string, ChannelActivity>;

@@ -142,6 +142,16 @@ export class SignalLog {
     return added;
   }
 
+  /**
+   * `skipped` records older than `records` that would have been pushed out at once (a storm
+   * larger than the log): counted as evicted and given sequence numbers, never decoded.
+   */
+  skip(skipped: number): void {
+    if (skipped <= 0) return;
+    lastSeq += skipped;
+    this.evicted += skipped;
+  }
+
   push(events: readonly SignalEvent[]): void {
     if (events.length === 0) return;
     for (const e of events) {

@@ -116,11 +116,13 @@ export interface TracerSignalColumns {
   comms: string[];
 }
 
-/** The columns as records. */
-export function signalRecords(c: TracerSignalColumns): TracerSignalRecord[] {
-  const out: TracerSignalRecord[] = new Array(c.timeMs.length);
-  for (let i = 0; i < c.timeMs.length; i++) {
-    out[i] = {
+/** The columns as records (from index `from` on). */
+export function signalRecords(c: TracerSignalColumns, from = 0): TracerSignalRecord[] {
+  const n = c.timeMs.length;
+  from = Math.max(0, Math.min(from, n));
+  const out: TracerSignalRecord[] = new Array(n - from);
+  for (let i = from; i < n; i++) {
+    out[i - from] = {
       timeMs: c.timeMs[i],
       senderPid: c.senderPid[i],
       senderTid: c.senderTid[i],
