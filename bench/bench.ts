@@ -10,6 +10,7 @@
 //   node [--cpu-prof] dist/bench.js --profile 50k [--reps N]   (where a snapshot's time goes; bench/profile.ts)
 //   node dist/bench.js --hold 50k    (keeps a workload up until Ctrl-C, for perf/strace/--cpu-prof)
 //   node dist/bench.js --diagnose 50k [--reps N]   (only the diagnosis cost per refresh; bench/diagnose.ts)
+//   node dist/bench.js --activity [--reps N]   (only the live-activity tracer's cost; bench/activity.ts; --no-activity skips it)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,6 +23,7 @@ import { loadBpf, loadNative } from '../src/core/native';
 import { takeSnapshot, type SnapshotTimings } from '../src/core/snapshot';
 import { SnapshotService } from '../src/core/snapshotService';
 import { DiagnoseCost, benchDiagnose } from './diagnose';
+import { benchActivity, printActivity, type ActivityBenchResult } from './activity';
 import { Floor } from './floor';
 import { profile } from './profile';
 import { SIZES, WorkloadBuilder, stopAllWorkloads, type WorkloadSize } from './workload';
@@ -33,6 +35,8 @@ interface Args {
   profile?: WorkloadSize;
   hold?: WorkloadSize;
   diagnose?: WorkloadSize;
+  /** Only the live-activity part (true), or skip it (false). */
+  activity?: boolean;
   ts: boolean;
   lsof: boolean;
   rss: boolean;
@@ -64,12 +68,14 @@ function parseArgs(argv: string[]): Args {
       a.diagnose = SIZES.find((s) => s.label === want);
       if (!a.diagnose) throw new Error(`--diagnose: pick from ${SIZES.map((s) => s.label).join(',')}`);
     }
+    else if (v === '--activity') a.activity = true;
+    else if (v === '--no-activity') a.activity = false;
     else if (v === '--no-ts') a.ts = false;
     else if (v === '--no-lsof') a.lsof = false;
     else if (v === '--no-rss') a.rss = false;
     else if (v === '--rss-service') a.rssService = argv[++i];
     else if (v === '--help' || v === '-h') {
-      console.log('usage: node dist/bench.js [--reps N] [--sizes 5k,20k,50k,200k] [--json FILE] [--no-ts] [--no-lsof] [--no-rss] | --profile SIZE [--reps N] | --hold SIZE');
+      console.log('usage: node dist/bench.js [--reps N] [--sizes 5k,20k,50k,200k] [--json FILE] [--no-ts] [--no-lsof] [--no-rss] [--no-activity] | --activity [--reps N] | --profile SIZE [--reps N] | --hold SIZE');
       process.exit(0);
     } else throw new Error(`unknown argument ${v}`);
   }
@@ -339,6 +345,12 @@ async function main(): Promise<void> {
       await benchDiagnose(builder, args.diagnose, args.reps);
       return;
     }
+    const activityOpts = { tmp, reps: Math.max(args.reps, 5), iterations: 200_000, rate: 100_000, rateSeconds: 5 };
+    if (args.activity === true) {
+      console.log(`IPC Inspector bench (live activity) — ${os.hostname()}, Linux ${os.release()}, ${os.cpus().length} cores, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+      printActivity(await benchActivity(activityOpts), activityOpts);
+      return;
+    }
     const native = loadNative();
     const bpf = loadBpf();
     const tools = { lsof: args.lsof && has('lsof'), ss: has('ss'), ipcs: has('ipcs') };
@@ -490,7 +502,13 @@ async function main(): Promise<void> {
     }
 
     printSummary(results);
-    if (args.json) fs.writeFileSync(args.json, JSON.stringify({ host: os.hostname(), kernel: os.release(), cores: os.cpus().length, results }, null, 2));
+    let activity: ActivityBenchResult | undefined;
+    if (args.activity !== false) {
+      console.log('');
+      activity = await benchActivity(activityOpts);
+      printActivity(activity, activityOpts);
+    }
+    if (args.json) fs.writeFileSync(args.json, JSON.stringify({ host: os.hostname(), kernel: os.release(), cores: os.cpus().length, results, activity }, null, 2));
   } finally {
     await cleanup();
   }

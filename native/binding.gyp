@@ -43,6 +43,8 @@
             "src/bpf/procfacts.cc",
             "src/bpf/bpfwalk.cc",
             "src/bpf/timedreads.cc",
+            "src/bpf/tracerload.cc",
+            "src/bpf/tracer.cc",
             "src/errors.cc"
           ],
           "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "build/bpf", "bpf"],

@@ -1,5 +1,5 @@
 // `ipc-inspector` — the command line on top of src/core (bundled to dist/cli.js, run by
-// bin/ipc-inspector.js). Subcommands: snapshot, watch, peek, signal, port, doctor, help; --version.
+// bin/ipc-inspector.js). Subcommands: snapshot, watch, peek, signal, port, doctor, top, signals, help; --version.
 // Exit codes: 0 ok, 1 runtime failure, 2 usage error (one line on stderr), 130 interrupted.
 import { UsageError } from './cli/args';
 import * as doctor from './cli/doctor';
@@ -7,7 +7,9 @@ import { escapeControl } from './core/escape';
 import * as peek from './cli/peek';
 import * as port from './cli/port';
 import * as signal from './cli/signal';
+import * as signals from './cli/signals';
 import * as snapshot from './cli/snapshot';
+import * as top from './cli/top';
 import * as watch from './cli/watch';
 
 declare const __IPC_INSPECTOR_VERSION__: string | undefined;
@@ -35,6 +37,8 @@ const COMMANDS: Record<string, Command> = {
   signal: { summary: 'send a signal to a process, bound to its start time (pidfd)', run: signal.run },
   port: { summary: 'who listens on a port, in every network namespace; --free stops them and tests the port', run: port.run },
   doctor: { summary: 'find what is wrong with the IPC here, explain it; exit 1 on warnings', run: doctor.run },
+  top: { summary: 'live activity: busiest channels and process pairs, bytes/s and ops/s (eBPF as root)', run: top.run },
+  signals: { summary: 'log every signal sent on this machine: sender → receiver, si_code, result (eBPF, root)', run: signals.run },
 };
 
 export const HELP = `ipc-inspector ${version()} — every IPC channel on this Linux machine
@@ -56,6 +60,8 @@ examples:
   ipc-inspector watch --interval 500
   ipc-inspector port 3000 --free
   ipc-inspector doctor --pid 1234
+  ipc-inspector top --interval 1000
+  ipc-inspector signals --follow --pid 1234
 `;
 
 export async function main(argv: string[]): Promise<number> {

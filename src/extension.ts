@@ -23,6 +23,8 @@ import { TreeChrome } from './views/treeChrome';
 import { ViewChrome } from './views/viewChrome';
 import { ViewModel } from './views/viewModel';
 import { registerInspector } from './webviews/inspector';
+import { registerLiveActivity } from './registerLiveActivity';
+import type { LiveActivity } from './liveActivity';
 
 export interface IpcInspectorApi extends ViewParts {
   debugScope: DebugScope;
@@ -32,6 +34,8 @@ export interface IpcInspectorApi extends ViewParts {
   /** What the views are created with (the click command and empty state around each provider). */
   channelsChrome: TreeChrome;
   processesChrome: TreeChrome;
+  /** Live activity: rates per channel id and process pair, the signal log (src/liveActivity.ts). */
+  liveActivity: LiveActivity;
   /** Milliseconds activate() took. */
   activationMs: number;
   /** Only in test mode (ExtensionMode.Test): replace modals and quick picks. */
@@ -138,10 +142,11 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   const inspector = registerInspector(context, source, log, ui);
   const services: Services = { context, log, source, model, filters, channelsTree, processesTree, channelsView, processesView, testHooks, ui, inspector, statusBar };
   for (const register of commands.all) subs.push(register(services));
+  const liveActivity = registerLiveActivity(context, source, model, ui, log);
 
   const activationMs = performance.now() - t0;
   log.info(`activated in ${activationMs.toFixed(1)} ms (${supported ? 'Linux /proc found' : 'unsupported host: no /proc'}); no scan until a view is visible`);
-  const api: IpcInspectorApi = { source, model, filters, channelsTree, processesTree, channelsView, processesView, debugScope, hostFacts, statusBar, viewChrome, channelsChrome, processesChrome, activationMs };
+  const api: IpcInspectorApi = { source, model, filters, channelsTree, processesTree, channelsView, processesView, debugScope, hostFacts, statusBar, viewChrome, channelsChrome, processesChrome, liveActivity, activationMs };
   if (context.extensionMode === vscode.ExtensionMode.Test) api.testHooks = testHooks;
   return api;
 }

@@ -11,7 +11,7 @@ import '@vscode-elements/elements/dist/vscode-divider/index.js';
 import { isHostMessage } from '../src/webviews/inspector/protocol';
 import { append, button, h } from './dom';
 import { chanSection, descEl, notice, procSection, statusEl, titleEl } from './page';
-import { renderProcess, signalResult } from './processView';
+import { renderProcess, signalLog, signalResult } from './processView';
 import { offsetField, renderChannel, requestPeek } from './channelView';
 import { bytesFromBase64, dataBlock } from './hexView';
 import { peekOut, renderPeek } from './peekView';
@@ -39,6 +39,7 @@ function render(): void {
   }
   if (u.process) renderProcess(u.process);
   else procSection.hidden = true;
+  signalLog.render(u.process ? u.signalLog : undefined);
   if (u.channel) renderChannel(u.channel);
   else chanSection.hidden = true;
   report(u.process ? 'process' : 'channel');

@@ -4,6 +4,7 @@ import type { ProcessView, SignalRow } from '../src/webviews/inspector/protocol'
 import { signalName, signalNumber } from '../src/core/signals';
 import { SIGNAL_SETS } from '../src/core/signalSets';
 import { button, factsRows, h, linkButton, textfield, visible } from './dom';
+import { createSignalLogSection } from './signalLog';
 import { chanSection, descEl, procSection, titleEl } from './page';
 import { page, post, rerender, save } from './state';
 
@@ -43,6 +44,9 @@ procSection.append(
   signalTable,
   h('h2', {}, 'Channels held'), procChannels,
 );
+/** Live activity: the signals it received and sent (webview/signalLog.ts). */
+export const signalLog = createSignalLogSection();
+procSection.append(signalLog.section);
 
 /** Test driver: fill the form and press Send. */
 export function driveSignal(signal: string, value: string): void {

@@ -4,7 +4,7 @@ import type { HostMessage } from '../src/webviews/inspector/protocol';
 import { chanFacts, holdersEl, peekButton } from './channelView';
 import { noticeEl, titleEl } from './page';
 import { peekOut } from './peekView';
-import { driveSignal, signalResult, signalTable } from './processView';
+import { driveSignal, signalLog, signalResult, signalTable } from './processView';
 import { page, post } from './state';
 
 export function report(view: string): void {
@@ -27,6 +27,7 @@ export function report(view: string): void {
   for (const tr of chanFacts.querySelectorAll('tr')) texts.push(`fact:${tr.querySelector('th')?.textContent ?? ''}=${tr.querySelector('td')?.textContent ?? ''}`);
   for (const tr of holdersEl.querySelectorAll('tbody tr')) texts.push(`holder:${tr.textContent ?? ''}`);
   texts.push(`signals:${signalTable.querySelectorAll('tbody tr').length}`);
+  texts.push(...signalLog.texts());
   for (const th of signalTable.querySelectorAll('thead th')) texts.push(`signalColumn:${th.textContent ?? ''}`);
   for (const tr of signalTable.querySelectorAll('tbody tr')) {
     const cells = [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '');

@@ -153,6 +153,37 @@ export interface Capabilities {
   threads: number;
   /** Which fd walk ran and why a faster one did not. */
   walk?: WalkCapability;
+  /** Live activity (rates, signal log): whether the tracer runs in this process, could run, and why not. */
+  activity?: ActivityCapability;
+}
+
+/** Where live-activity rates come from. */
+export type ActivitySource = 'bpf' | 'queue-depth';
+
+/** One tracer program (an attach point) and whether it runs. */
+export interface ActivityProgram {
+  /** e.g. `tp_btf/sys_exit`. */
+  attachPoint: string;
+  /** What it counts: `pipes` (pipes, FIFOs, SysV and POSIX queues), `sockets`, `signals`. */
+  part: 'pipes' | 'sockets' | 'signals';
+  attached: boolean;
+  /** Why it did not load or attach (this kernel lacks the tracepoint, the verifier refused it). */
+  error?: string;
+}
+
+export interface ActivityCapability {
+  /**
+   * `bpf`: the live-activity tracer is attached in this process (counts every write, send and
+   * signal); `queue-depth`: rates are derived from queue-depth changes between snapshots (a lower
+   * bound) and there is no signal log.
+   */
+  source: ActivitySource;
+  /** The tracer could run here: privileged (root or CAP_BPF+CAP_PERFMON), kernel BTF, built. */
+  tracerAvailable: boolean;
+  /** Why the source is not `bpf` (not privileged, no BTF, not built, turned off, not started), or what part of the tracer is missing. */
+  reason?: string;
+  /** Per tracer program, once a load was tried. */
+  programs?: Record<string, ActivityProgram>;
 }
 
 /** The fd-walk backends, fastest first: the BPF task_file iterator, the native /proc walk, the TypeScript /proc walk. */

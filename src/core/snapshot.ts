@@ -36,6 +36,7 @@ import type { FdInfoRow, ProbeId } from './kinds/kind';
 import { walkProcTs } from './procWalk';
 import { withDeadline } from './deadline';
 import { runWalk, stuckWalks, walkPreference, type WalkBackends, type WalkPreference, type WalkRun } from './walkBackend';
+import { activityCapability } from './activity/tracer';
 import { userResolver } from './users';
 
 export interface SnapshotOptions {
@@ -234,6 +235,7 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   capabilities.walk = walkCapability;
   reportGivenUp(w, stuckWalks({ native, bpf }), itemTimeoutMs, warnings);
   const tWalk = performance.now();
+  capabilities.activity = activityCapability(bpf, bpfError);
 
   const user = userResolver(opts.etcRoot ?? '/etc');
   const { processes, raw } = readProcesses(w, user, warnings);

@@ -16,6 +16,12 @@ namespace ipci {
 namespace bpf {
 
 Napi::Value BpfWalk(const Napi::CallbackInfo& info);
+// the live-activity tracer (tracer.cc)
+Napi::Value TracerCheckJs(const Napi::CallbackInfo& info);
+Napi::Value TracerStartJs(const Napi::CallbackInfo& info);
+Napi::Value TracerStopJs(const Napi::CallbackInfo& info);
+Napi::Value TracerReadJs(const Napi::CallbackInfo& info);
+Napi::Value TracerStatusJs(const Napi::CallbackInfo& info);
 
 namespace {
 
@@ -97,6 +103,11 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("bpfProbe", Napi::Function::New(env, BpfProbe, "bpfProbe"));
   exports.Set("bpfWalk", Napi::Function::New(env, BpfWalk, "bpfWalk"));
   exports.Set("stuckWalks", Napi::Function::New(env, StuckWalks, "stuckWalks"));
+  exports.Set("tracerCheck", Napi::Function::New(env, TracerCheckJs, "tracerCheck"));
+  exports.Set("tracerStart", Napi::Function::New(env, TracerStartJs, "tracerStart"));
+  exports.Set("tracerStop", Napi::Function::New(env, TracerStopJs, "tracerStop"));
+  exports.Set("tracerRead", Napi::Function::New(env, TracerReadJs, "tracerRead"));
+  exports.Set("tracerStatus", Napi::Function::New(env, TracerStatusJs, "tracerStatus"));
   return exports;
 }
 

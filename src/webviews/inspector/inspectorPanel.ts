@@ -22,6 +22,7 @@ import { channelTitle } from '../../core/format';
 import { describe } from '../../core/kinds';
 import { extensionRunnerEnv } from '../../commands/actionEnv';
 import type { Ui } from '../../ui';
+import { inspectorActivity } from './activitySource';
 import {
   INSPECTOR_VIEW_TYPE, PROTOCOL_VERSION, LIMITS, validateWebviewMessage, checkShown, depthOf, isChannelId,
   type ChannelView, type HostMessage, type ProcessView, type WebviewMessage, type WirePeek, type WireError,
@@ -253,7 +254,9 @@ export class InspectorPanel {
         msg.channel = this.channelView(ch, procs);
         shownChannels.add(ch.id);
         for (const h of msg.channel.holders) if (h.startTime !== null) shownPids.set(h.pid, h.startTime);
-        const values = depthOf(ch);
+        let values = depthOf(ch);
+        const rate = inspectorActivity()?.channelRate(ch.id);
+        if (rate !== undefined) values = { ...(values ?? {}), 'bytes/s': rate };
         if (values) msg.sample = { t: Date.parse(snap.takenAt) || Date.now(), values };
         this.panel.title = `Inspector: ${oneLine(msg.channel.title, 120)}`;
       }
@@ -262,6 +265,8 @@ export class InspectorPanel {
       if (!p) msg.gone = true;
       else {
         msg.process = this.processView(p, snap);
+        const signalLog = inspectorActivity()?.processSignals(p.pid, p.startTime);
+        if (signalLog) msg.signalLog = signalLog;
         shownPids.set(p.pid, p.startTime);
         for (const c of msg.process.channels) shownChannels.add(c.id);
         this.panel.title = `Inspector: ${oneLine(p.comm, 64)} (${p.pid})`;

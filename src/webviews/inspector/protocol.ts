@@ -76,6 +76,34 @@ export interface ProcessView {
   errors?: ReadError[];
 }
 
+/** One signal log entry as the panel shows it (plain text; rendered with textContent). */
+export interface SignalLogEntryView {
+  seq: number;
+  timeMs: number;
+  signal: string;
+  /** si_code name (SI_USER, SI_QUEUE, SI_TIMER, …) and what it means (kill, sigqueue, timer, …). */
+  code: string;
+  via: string;
+  result: string;
+  /** `bash[901]`, or `kernel` / `timer`. */
+  sender: string;
+  senderPid: number | null;
+  receiver: string;
+  receiverPid: number;
+  value?: number;
+}
+
+/** The signals a process received and sent, from the live-activity signal log. */
+export interface ProcessSignalLogView {
+  /** The tracer logs signals now. */
+  available: boolean;
+  /** What runs, or why not and how to enable it. */
+  note: string;
+  /** Newest first. */
+  received: SignalLogEntryView[];
+  sent: SignalLogEntryView[];
+}
+
 export interface ChannelView {
   channel: Channel;
   title: string;
@@ -158,6 +186,8 @@ export interface UpdateMessage {
   /** The target no longer exists (process exited, object removed). */
   gone: boolean;
   process?: ProcessView;
+  /** With `process`: the signals it received and sent (live activity). */
+  signalLog?: ProcessSignalLogView;
   channel?: ChannelView;
   sample?: DepthSample;
   capabilities: Capabilities;

@@ -1,0 +1,46 @@
+// Text for live activity, shared by the CLI, the Signals view and the inspector: rates and one
+// signal log line. Names other users chose (comm) are escaped here; callers that render markdown
+// escape again for their medium.
+import { escapeControl, shortText } from '../format';
+import { formatBytes } from '../format';
+import type { SignalEvent } from './types';
+
+/** `1.2 MiB/s`, `0 B/s`. */
+export function formatRate(bytesPerSec: number): string {
+  if (!Number.isFinite(bytesPerSec) || bytesPerSec <= 0) return '0 B/s';
+  return `${formatBytes(Math.round(bytesPerSec))}/s`;
+}
+
+/** `1.5k ops/s`, `12 ops/s`, `0.3 ops/s`. */
+export function formatOps(opsPerSec: number): string {
+  if (!Number.isFinite(opsPerSec) || opsPerSec <= 0) return '0 ops/s';
+  if (opsPerSec >= 1e6) return `${(opsPerSec / 1e6).toFixed(1)}M ops/s`;
+  if (opsPerSec >= 1e4) return `${Math.round(opsPerSec / 1e3)}k ops/s`;
+  if (opsPerSec >= 1e3) return `${(opsPerSec / 1e3).toFixed(1)}k ops/s`;
+  return `${opsPerSec >= 10 ? Math.round(opsPerSec) : opsPerSec.toFixed(1)} ops/s`;
+}
+
+/** `nginx[812]` (escaped). */
+export function partyLabel(p: { pid: number; comm: string }): string {
+  return `${escapeControl(shortText(p.comm, 32))}[${p.pid}]`;
+}
+
+/** Who sent it: `bash[901]`, `kernel`, `timer`. */
+export function signalSenderText(e: SignalEvent): string {
+  if (e.sender) return partyLabel(e.sender);
+  return e.senderKind;
+}
+
+/** `HH:MM:SS.mmm` local time. */
+export function clockTime(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+/** One log line: `12:00:01.123  bash[901] → server[812]  SIGTERM  kill  delivered`. */
+export function signalLine(e: SignalEvent): string {
+  const value = e.value !== undefined ? ` value=${e.value}` : '';
+  const thread = !e.group && e.receiver.tid !== e.receiver.pid ? ` (thread ${e.receiver.tid})` : '';
+  return `${clockTime(e.timeMs)}  ${signalSenderText(e)} → ${partyLabel(e.receiver)}${thread}  ${e.signalName}  ${e.codeName}${value}  ${e.result}`;
+}
