@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../errors.h"
+#include "../napi_helpers.h"
 #include "tracerload.h"
 
 namespace ipci {
