@@ -357,8 +357,8 @@ export function buildTopology(input: BuildInput): TopoGraph {
         const writes = unitsA.includes(u);
         const reads = unitsB.includes(u);
         const fromUnit = e.source === u;
-        if (writes) fromUnit ? (e.forward = true) : (e.backward = true);
-        if (reads) fromUnit ? (e.backward = true) : (e.forward = true);
+        if ((writes && fromUnit) || (reads && !fromUnit)) e.forward = true;
+        if ((writes && !fromUnit) || (reads && fromUnit)) e.backward = true;
       } else {
         e.forward = e.backward = true;
       }
