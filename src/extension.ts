@@ -20,6 +20,7 @@ import type { IpcNode } from './views/nodes';
 import { ProcessesTree } from './views/processesTree';
 import { ViewModel } from './views/viewModel';
 import { registerInspector } from './webviews/inspector';
+import { registerTopology } from './webviews/topology';
 
 export interface IpcInspectorApi extends ViewParts {
   debugScope: DebugScope;
@@ -129,6 +130,7 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   const services: Services = { context, log, source, model, filters, channelsTree, processesTree, channelsView, processesView, testHooks, ui };
   const inspector = registerInspector(context, source, log, ui);
   services.openInspector = (target) => inspector.open(target);
+  registerTopology(context, { source, filters: model, openInspector: (target) => inspector.open(target), log });
   for (const register of commands.all) subs.push(register(services));
 
   const activationMs = performance.now() - t0;
