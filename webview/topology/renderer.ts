@@ -157,7 +157,7 @@ export class Renderer {
     const dim = (n: TopoNode) => state.searching && !n.match;
     const passes: Array<{ filter: (n: TopoNode) => boolean; fill: (n: TopoNode) => string; alpha: number }> = [
       { filter: (n) => dim(n), fill: (n) => this.fill(n), alpha: 0.25 },
-      { filter: (n) => !dim(n), fill: (n) => this.fill(n), alpha: 0.95 },
+      { filter: (n) => !dim(n), fill: (n) => this.fill(n), alpha: 0.85 },
     ];
     for (const p of passes) {
       const byColor = new Map<string, number[]>();
@@ -178,6 +178,10 @@ export class Renderer {
         for (const i of list) this.shape(g.nodes[i], xy[2 * i], xy[2 * i + 1], this.radii[i]);
         ctx.fillStyle = color;
         ctx.fill();
+        // a thin rim in the background colour keeps touching nodes apart
+        ctx.strokeStyle = this.theme.bg;
+        ctx.lineWidth = 1.5 / k;
+        ctx.stroke();
       }
     }
     // outlines: unheld (dashed), problems (severity ring), matches, selection, focus, hover

@@ -155,13 +155,23 @@ export function buildTopology(input: BuildInput): TopoGraph {
   if (q) {
     const asInfo = procs as unknown as ReadonlyMap<number, ProcessInfo>; // matchesText reads comm and cmdline[0] only
     for (const pid of present) if (processMatches(procs.get(pid)!, q)) matchedPids.add(pid);
+    // a channel matched by its own facts (path, port, key, id) marks its holders; one matched only
+    // through a holder's name (the trees show it for that holder) marks just that holder
+    const noHolders = new Map<number, ProcessInfo>();
     for (const c of convs) {
-      for (const id of c.ids) {
+      const own = c.ids.some((id) => {
         const ch = input.allChannels.get(id);
-        if (ch && matchesText(ch, q, asInfo)) matchedChannels.add(id);
-      }
+        return !!ch && matchesText(ch, q, noHolders);
+      });
+      if (own) for (const list of c.holders) for (const p of list) matchedPids.add(p);
     }
-    for (const c of convs) if (c.ids.some((id) => matchedChannels.has(id))) for (const list of c.holders) for (const p of list) matchedPids.add(p);
+    for (const c of convs) {
+      const hit = c.ids.some((id) => {
+        const ch = input.allChannels.get(id);
+        return !!ch && matchesText(ch, q, asInfo);
+      });
+      if (hit) for (const id of c.ids) matchedChannels.add(id);
+    }
   }
   const forced = q && matchedPids.size <= MAX_FORCED_MATCHES ? groupsContaining(hierarchy, matchedPids) : new Set<string>();
   const cut = cutHierarchy(hierarchy, { userExpanded: input.expanded, userCollapsed: input.collapsed, forced, budget: input.budget ?? DEFAULT_BUDGET });

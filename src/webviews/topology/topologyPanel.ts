@@ -64,7 +64,7 @@ export function topologyWebviewOptions(extensionUri: vscode.Uri): vscode.Webview
 export function describeFilter(f: FilterState): string {
   const parts: string[] = [];
   if (f.scopePid !== undefined) parts.push(`scoped to process ${f.scopePid} and its children`);
-  if (f.text.trim()) parts.push(`filter “${f.text.trim()}”`);
+  if (f.text.trim()) parts.push(`“${f.text.trim()}”`);
   if (f.workspaceOnly) parts.push('this workspace only');
   if (f.hideOtherUsers) parts.push("other users' processes hidden");
   if (f.hiddenKinds.length) parts.push(`hidden kinds: ${f.hiddenKinds.join(', ')}`);
