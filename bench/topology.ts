@@ -222,10 +222,13 @@ async function measure(p: Page, url: string, label: string, s: Snapshot, args: A
   return rows;
 }
 
-/** Workload pairs × channels per pair for about `n` channels (each pair's channels are one kind mix). */
+/**
+ * Workload pairs × channels per pair for about `n` channels in the snapshot: each configured
+ * channel is 1.75 snapshot channels on average (a socketpair or a connection is one per end).
+ */
 function workloadSize(n: number): WorkloadSize {
   const pairs = n <= 100 ? 10 : n <= 1000 ? 50 : 100;
-  return { label: String(n), pairs, channels: Math.max(1, Math.round(n / pairs)) };
+  return { label: String(n), pairs, channels: Math.max(1, Math.round(n / pairs / 1.75)) };
 }
 
 async function main(): Promise<void> {

@@ -142,6 +142,27 @@ describe('topology: aggregation', () => {
     assert.equal(inside.length, 0, 'nothing drawn inside a closed group');
   });
 
+  it('opens a group too big for the budget partly: its largest children, the rest as one node that opens it whole', () => {
+    const demoPid = pidOf(demo1, 'ipc-demo');
+    const g = buildTopology(input(demo1, { budget: 10 }));
+    const rest = g.nodes.find((n) => n.id === `r:t:${demoPid}`);
+    assert.ok(rest, `a rest node: ${g.nodes.map((n) => n.id).join(', ')}`);
+    assert.equal(rest.type, 'group');
+    assert.match(rest.label, /^\d+ more of ipc-demo$/);
+    const units = g.nodes.filter((n) => n.type === 'process' || n.type === 'group');
+    assert.ok(units.length <= 10, `${units.length} drawn`);
+    assert.ok(units.length >= 8, 'the room is used');
+    // every process is drawn exactly once: alone, or inside the rest node
+    const total = units.reduce((n, u) => n + u.processes, 0);
+    assert.equal(total, buildTopology(input(demo1)).nodes.filter((n) => n.type === 'process').length);
+    // the shown children are the busiest in processes: ingest (with its worker) before a lone client
+    assert.ok(g.nodes.some((n) => n.id === `t:${pidOf(demo1, 'ipc-demo-ingest')}` || n.id === `p:${pidOf(demo1, 'ipc-demo-ingest')}`));
+    // expanding the rest node opens the group whole
+    const all = buildTopology(input(demo1, { budget: 10, expanded: new Set([rest.id]) }));
+    assert.ok(!all.nodes.some((n) => n.id.startsWith('r:')));
+    assert.ok(all.nodes.some((n) => n.id === `p:${pidOf(demo1, 'ipc-demo-sigblk')}` || n.label === 'ipc-demo-web'));
+  });
+
   it('skips chains of processes that hold nothing (one expansion shows a branching)', () => {
     const procs = procsOf(demo1);
     const present = new Set(demo1.channels.flatMap((c) => c.endpoints.map((e) => e.pid)));

@@ -207,7 +207,7 @@ export function buildTopology(input: BuildInput): TopoGraph {
       n.pid = u.pid;
       nodes.set(id, n);
     } else {
-      const g = hierarchy.groups.get(u.id)!;
+      const g = cut.extra.get(u.id) ?? hierarchy.groups.get(u.id)!;
       const n = blank(u.id, 'group', g.label, g.detail);
       n.pid = g.pid;
       n.expandable = true;

@@ -147,7 +147,12 @@ export interface Cut {
   parentOf: Map<string, string | null>;
   /** Groups shown open. */
   expanded: Set<string>;
+  /** Groups made by the cut: the rest of a group opened only partly (`r:GROUP`). */
+  extra: Map<string, GroupDef>;
 }
+
+/** Id of the node standing for what a partly opened group did not show; expanding it opens the group whole. */
+export const restId = (groupId: string): string => `r:${groupId}`;
 
 export interface CutOptions {
   /** Groups the user opened / closed (the user wins over the budget). */
@@ -176,13 +181,28 @@ export function cutHierarchy(h: Hierarchy, o: CutOptions): Cut {
     for (const e of entries) if (e.type === 'group') heap.push(h.groups.get(e.id)!);
   };
   push(h.top);
+  /** Groups opened partly: the children shown (the rest become one node). */
+  const partial = new Map<string, Set<Entry>>();
+  const weightOf = (e: Entry) => (e.type === 'process' ? 1 : h.groups.get(e.id)!.weight);
   for (let g = heap.pop(); g; g = heap.pop()) {
     if (o.userCollapsed.has(g.id)) continue;
     const cost = g.children.length - 1;
-    if (!must(g) && count + cost > o.budget) continue;
-    expanded.add(g.id);
-    count += cost;
-    push(g.children);
+    if (must(g) || o.userExpanded.has(restId(g.id)) || count + cost <= o.budget) {
+      expanded.add(g.id);
+      count += cost;
+      push(g.children);
+      continue;
+    }
+    // too big to open whole (a server with 500 workers): while there is room, open it partly —
+    // its largest children, and the rest as one node — rather than leave the map one blob
+    const shown = o.budget - count;
+    if (shown >= 2 && count <= o.budget / 2) {
+      const keep = new Set([...g.children].sort((a, b) => weightOf(b) - weightOf(a)).slice(0, shown));
+      partial.set(g.id, keep);
+      expanded.add(g.id);
+      count += shown;
+      push([...keep]);
+    }
   }
 
   const units: Entry[] = [];
@@ -197,10 +217,28 @@ export function cutHierarchy(h: Hierarchy, o: CutOptions): Cut {
       else stack.push(...h.groups.get(x.id)!.children);
     }
   };
+  const extra = new Map<string, GroupDef>();
   const walk = (entries: Entry[], parent: string | null) => {
     for (const e of entries) {
       if (e.type === 'group' && expanded.has(e.id)) {
-        walk(h.groups.get(e.id)!.children, e.id);
+        const g = h.groups.get(e.id)!;
+        const keep = partial.get(e.id);
+        if (!keep) {
+          walk(g.children, e.id);
+          continue;
+        }
+        walk(g.children.filter((c) => keep.has(c)), e.id);
+        const rest = g.children.filter((c) => !keep.has(c));
+        const id = restId(e.id);
+        const weight = rest.reduce((n, c) => n + weightOf(c), 0);
+        extra.set(id, {
+          id, pid: g.pid, children: rest, weight,
+          label: `${rest.length} more of ${g.label}`,
+          detail: `${weight} process${weight === 1 ? '' : 'es'} not drawn one by one`,
+        });
+        units.push({ type: 'group', id });
+        parentOf.set(id, e.id);
+        for (const c of rest) assign(c, id);
         continue;
       }
       units.push(e);
@@ -209,7 +247,7 @@ export function cutHierarchy(h: Hierarchy, o: CutOptions): Cut {
     }
   };
   walk(h.top, null);
-  return { units, unitOf, parentOf, expanded };
+  return { units, unitOf, parentOf, expanded, extra };
 }
 
 /** Groups that must be open for these pids to be drawn as themselves. */

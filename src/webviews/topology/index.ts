@@ -9,7 +9,7 @@ import { SnapshotService } from '../../core/snapshotService';
 import type { InspectorTarget, SnapshotSource } from '../../snapshotSource';
 import { ProblemFeed } from './problemFeed';
 import { TOPOLOGY_VIEW_TYPE } from './protocol';
-import { TopologyPanel, type FilterSource, type RateFeed, type TopologyDeps, type TopologyLog } from './topologyPanel';
+import { TopologyPanel, topologyTestHooks, type FilterSource, type RateFeed, type TopologyDeps, type TopologyLog } from './topologyPanel';
 
 export { TopologyPanel, topologyTestHooks, describeFilter, type RateFeed } from './topologyPanel';
 
@@ -52,5 +52,37 @@ export function registerTopology(context: vscode.ExtensionContext, r: TopologyRe
     }),
     { dispose: () => TopologyPanel.current?.dispose() },
   );
+  if (testMode) context.subscriptions.push(registerTestCommand());
   return { show };
+}
+
+/** The command the extension tests drive the map's host with (registered only in test mode). */
+export const TOPOLOGY_TEST_COMMAND = 'ipcInspector.test.topology';
+
+export interface TopologyTestState {
+  open: boolean;
+  rejected: string[];
+  opened: InspectorTarget[];
+}
+
+function registerTestCommand(): vscode.Disposable {
+  return vscode.commands.registerCommand(TOPOLOGY_TEST_COMMAND, (action: string, arg?: unknown): TopologyTestState | undefined => {
+    const panel = TopologyPanel.current;
+    switch (action) {
+      case 'state':
+        return { open: !!panel, rejected: [...topologyTestHooks.rejected], opened: [...topologyTestHooks.opened] };
+      case 'reset':
+        topologyTestHooks.rejected.length = 0;
+        topologyTestHooks.opened.length = 0;
+        return undefined;
+      case 'post':
+        // as if the webview had posted `arg`: the same validation path
+        panel?.onMessage(arg);
+        return undefined;
+      case 'close':
+        panel?.dispose();
+        return undefined;
+    }
+    return undefined;
+  });
 }
