@@ -175,7 +175,7 @@ async function frameTimes(p: Page, frames: number): Promise<{ intervals: number[
   }, frames);
 }
 
-interface Row { label: string; channels: number; processes: number; view: string; nodes: number; edges: number; buildMs: number; settleMs: number; workerTickMs: number; ticks: number; frameP50: number; frameP95: number; frameMax: number; drawP50: number; drawP95: number; refreshBuildMs: number }
+interface Row { hostFullMs: number; hostDeltaMs: number; label: string; channels: number; processes: number; view: string; nodes: number; edges: number; buildMs: number; settleMs: number; workerTickMs: number; ticks: number; frameP50: number; frameP95: number; frameMax: number; drawP50: number; drawP95: number; refreshBuildMs: number }
 
 async function measure(p: Page, url: string, label: string, s: Snapshot, args: Args): Promise<Row[]> {
   await p.goto(url);
@@ -186,6 +186,18 @@ async function measure(p: Page, url: string, label: string, s: Snapshot, args: A
     { type: 'problems', problems: [], note: '' },
     { type: 'rates', entries: null, note: 'queue depths' },
   ]);
+  // the host's share (extension host main thread): projecting processes and serialising the
+  // messages (VS Code posts webview messages as JSON) for a first open and for one refresh
+  const hostFullMs = median([0, 1, 2].map(() => {
+    const t0 = performance.now();
+    for (const m of fullMessages(s)) JSON.stringify(m);
+    return performance.now() - t0;
+  }));
+  const hostDeltaMs = median([0, 1, 2].map((n) => {
+    const t0 = performance.now();
+    JSON.stringify(deltaMessage(s, n));
+    return performance.now() - t0;
+  }));
   const rows: Row[] = [];
   const procCount = new Set(s.channels.flatMap((c) => c.endpoints.map((e) => e.pid))).size;
   for (const view of ['default', 'expanded']) {
@@ -213,7 +225,7 @@ async function measure(p: Page, url: string, label: string, s: Snapshot, args: A
     const f = await frameTimes(p, args.frames);
     if (args.screens) await p.screenshot({ path: path.join(args.screens, `topology-bench-${label}-${view}.png`) });
     rows.push({
-      label, channels: s.channels.length, processes: procCount, view, nodes: settled.nodes, edges: settled.edges,
+      hostFullMs, hostDeltaMs, label, channels: s.channels.length, processes: procCount, view, nodes: settled.nodes, edges: settled.edges,
       buildMs: settled.lastBuildMs, settleMs: settled.settleMs, workerTickMs: settled.tickMs, ticks: settled.ticks,
       frameP50: median(f.intervals), frameP95: pct(f.intervals, 0.95), frameMax: Math.max(...f.intervals),
       drawP50: median(f.draw), drawP95: pct(f.draw, 0.95), refreshBuildMs: median(builds),
@@ -266,11 +278,12 @@ async function main(): Promise<void> {
   }
   const f = (x: number) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x.toFixed(1)) : '—');
   console.log(`Topology map in headless Chromium (${os.cpus().length} cores, software canvas), ms; frame = rAF interval while zooming and panning every frame (${args.frames} frames)`);
-  const head = ['snapshot', 'channels', 'procs', 'view', 'nodes', 'links', 'build', 'refresh', 'settle', 'ticks', 'tick ms', 'frame p50', 'p95', 'max', 'draw p50', 'p95'];
-  const table = rows.map((r) => [r.label, String(r.channels), String(r.processes), r.view, String(r.nodes), String(r.edges), f(r.buildMs), f(r.refreshBuildMs), f(r.settleMs), String(r.ticks), f(r.workerTickMs), f(r.frameP50), f(r.frameP95), f(r.frameMax), f(r.drawP50), f(r.drawP95)]);
+  const head = ['snapshot', 'channels', 'procs', 'host full', 'delta', 'view', 'nodes', 'links', 'build', 'refresh', 'settle', 'ticks', 'tick ms', 'frame p50', 'p95', 'max', 'draw p50', 'p95'];
+  const table = rows.map((r) => [r.label, String(r.channels), String(r.processes), f(r.hostFullMs), f(r.hostDeltaMs), r.view, String(r.nodes), String(r.edges), f(r.buildMs), f(r.refreshBuildMs), f(r.settleMs), String(r.ticks), f(r.workerTickMs), f(r.frameP50), f(r.frameP95), f(r.frameMax), f(r.drawP50), f(r.drawP95)]);
   const widths = head.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
   console.log(head.map((h, i) => h.padStart(widths[i])).join('  '));
   for (const t of table) console.log(t.map((c, i) => c.padStart(widths[i])).join('  '));
+  console.log('host full / delta = extension-host ms to project and serialise a first full copy / one refresh (a tenth of the channels changed) as the host posts them.');
   console.log('build = worker: filter + aggregate on the first full snapshot; refresh = median worker build per refresh (a tenth of the channels moved); settle = graph in the page → layout at rest (worker ticks in slices, positions streamed); tick ms = worker time in the layout.');
   if (errors.length) console.log(`page errors: ${errors.join('; ')}`);
 }

@@ -123,7 +123,7 @@ export class Renderer {
       (ax < vx0 && bx < vx0) || (ax > vx1 && bx > vx1) || (ay < vy0 && by < vy0) || (ay > vy1 && by > vy1);
 
     // edges
-    ctx.lineCap = 'round';
+    ctx.lineCap = g.edges.length > 2000 ? 'butt' : 'round';
     for (const b of this.buckets) {
       ctx.beginPath();
       for (const i of b.edges) {
@@ -175,13 +175,24 @@ export class Renderer {
       ctx.globalAlpha = p.alpha;
       for (const [color, list] of byColor) {
         ctx.beginPath();
-        for (const i of list) this.shape(g.nodes[i], xy[2 * i], xy[2 * i + 1], this.radii[i]);
+        let rims = false;
+        for (const i of list) {
+          const r = this.radii[i];
+          // level of detail: a node a few pixels wide is a square (anti-aliased arcs cost far more to rasterise)
+          if (r * k < 2.5) ctx.rect(xy[2 * i] - r, xy[2 * i + 1] - r, 2 * r, 2 * r);
+          else {
+            this.shape(g.nodes[i], xy[2 * i], xy[2 * i + 1], r);
+            rims = true;
+          }
+        }
         ctx.fillStyle = color;
         ctx.fill();
-        // a thin rim in the background colour keeps touching nodes apart
-        ctx.strokeStyle = this.theme.bg;
-        ctx.lineWidth = 1.5 / k;
-        ctx.stroke();
+        if (rims && list.length < 3000) {
+          // a thin rim in the background colour keeps touching nodes apart
+          ctx.strokeStyle = this.theme.bg;
+          ctx.lineWidth = 1.5 / k;
+          ctx.stroke();
+        }
       }
     }
     // outlines: unheld (dashed), problems (severity ring), matches, selection, focus, hover

@@ -7,6 +7,9 @@ import { shortText } from '../../src/core/format';
 
 type Child = Node | string | null | undefined | false;
 
+/** Nodes listed at most (the canvas draws every node; the search finds any). */
+const MAX_LIST = 1500;
+
 /** An element with attributes (never event handlers or styles) and text children. */
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string | undefined> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
@@ -85,6 +88,9 @@ export class SidePanel {
         b.bytesPerSec + b.opsPerSec - (a.bytesPerSec + a.opsPerSec) ||
         a.label.localeCompare(b.label),
     );
+    // the list is bounded (the search finds the rest); the canvas draws them all
+    const more = sorted.length - MAX_LIST;
+    if (more > 0) sorted.length = MAX_LIST;
     const seen = new Set<string>();
     let i = 0;
     for (const n of sorted) {
@@ -96,13 +102,18 @@ export class SidePanel {
         li.append(h('span', { class: 'swatch' }), h('span', { class: 'name' }), h('span', { class: 'meta' }));
         this.items.set(n.id, li);
       }
-      li.dataset.type = n.type;
-      li.dataset.severity = n.severity ?? '';
-      li.dataset.match = String(n.match);
-      li.dataset.bytes = String(Math.round(n.bytesPerSec));
-      (li.children[1] as HTMLElement).textContent = n.type === 'group' ? `${n.label} (${n.processes})` : n.label;
-      (li.children[2] as HTMLElement).textContent = n.detail;
-      li.title = nodeSummary(n);
+      // touch the DOM only where something changed (a refresh changes a few rates)
+      const key = `${n.type}|${n.severity}|${n.match}|${Math.round(n.bytesPerSec)}|${n.processes}|${n.label}|${n.detail}|${n.problems.join('|')}`;
+      if (li.dataset.key !== key) {
+        li.dataset.key = key;
+        li.dataset.type = n.type;
+        li.dataset.severity = n.severity ?? '';
+        li.dataset.match = String(n.match);
+        li.dataset.bytes = String(Math.round(n.bytesPerSec));
+        (li.children[1] as HTMLElement).textContent = n.type === 'group' ? `${n.label} (${n.processes})` : n.label;
+        (li.children[2] as HTMLElement).textContent = n.detail;
+        li.title = nodeSummary(n);
+      }
       i++;
     }
     for (const [id, li] of this.items) {
@@ -112,9 +123,12 @@ export class SidePanel {
       }
     }
     const ids = sorted.map((n) => n.id);
+    if (more > 0) ids.push(`+${more}`);
     if (ids.join('\n') !== this.order.join('\n')) {
       this.order = ids;
-      this.list.replaceChildren(...ids.map((id) => this.items.get(id)!));
+      const rows: HTMLLIElement[] = ids.filter((id) => !id.startsWith('+')).map((id) => this.items.get(id)!);
+      if (more > 0) rows.push(h('li', { class: 'more', role: 'presentation' }, `… ${more} more nodes: search to find one`));
+      this.list.replaceChildren(...rows);
     }
     this.renderLinks(g);
   }
