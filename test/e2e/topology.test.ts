@@ -37,14 +37,30 @@ async function inspectorFrame(page: Page): Promise<Frame | undefined> {
 
 const graphOf = (f: Frame) => f.evaluate(() => (window as unknown as { __topology: { graph(): MapGraph | null } }).__topology.graph());
 
-async function setTheme(page: Page, name: RegExp, typed: string): Promise<void> {
-  await runCommand(page, 'Preferences: Color Theme');
-  const input = await commandInput(page);
-  await input.fill(typed);
-  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first();
-  await row.waitFor({ timeout: 10_000 });
-  await row.click();
-  await page.waitForTimeout(1500);
+/** Picks a colour theme like a person (F1 → Preferences: Color Theme) and waits until the workbench wears it. */
+async function setTheme(page: Page, name: RegExp, typed: string, kind: 'vs' | 'vs-dark'): Promise<void> {
+  // the theme list fills in as theme extensions load: try again if the row is not there yet
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await runCommand(page, 'Preferences: Color Theme');
+      const input = await commandInput(page);
+      await input.fill(typed);
+      const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first();
+      await row.waitFor({ timeout: 10_000 });
+      await row.click();
+      await page.locator(`.monaco-workbench.${kind}`).first().waitFor({ timeout: 15_000 });
+      return;
+    } catch (e) {
+      await page.keyboard.press('Escape');
+      if (attempt >= 3) throw e;
+    }
+  }
+}
+
+/** Moves the pointer off anything with a hover (toolbar tooltips, map nodes) before a picture. */
+async function restPointer(page: Page): Promise<void> {
+  await page.mouse.move(5, 890);
+  await page.waitForTimeout(600);
 }
 
 describe('topology map', function () {
@@ -55,6 +71,8 @@ describe('topology map', function () {
   let stuck: Fixture;
   let pump: NodeJS.Timeout | undefined;
   let pumpFd = -1;
+  /** The theme the workbench had before this file: put back afterwards (other files take pictures too). */
+  let startDark = true;
 
   before(async () => {
     const f = async (kind: Parameters<typeof makeFixture>[0], opts: Parameters<typeof makeFixture>[1]) => {
@@ -88,11 +106,17 @@ describe('topology map', function () {
     await Promise.all(fixtures.map((x) => x.close().catch(() => undefined)));
     const { page } = e2e();
     await runCommand(page, 'IPC Inspector: Clear Filter').catch(() => undefined);
-    await setTheme(page, /Dark Modern/, 'Dark Modern').catch(() => undefined);
+    const dark = (await page.locator('.monaco-workbench.vs-dark').count()) > 0;
+    if (dark !== startDark) await (startDark ? setTheme(page, /Dark Modern/, 'Dark Modern', 'vs-dark') : setTheme(page, /Light Modern/, 'Light Modern', 'vs')).catch(() => undefined);
+
   });
 
   it('opens from the Channels toolbar and draws the filtered workload: nodes, shared nodes, rate-weighted edges', async () => {
     const { page } = e2e();
+    // the dark picture first, whatever theme the workbench starts with
+    await page.locator('.monaco-workbench.vs, .monaco-workbench.vs-dark').first().waitFor({ timeout: 30_000 });
+    startDark = (await page.locator('.monaco-workbench.vs-dark').count()) > 0;
+    if (!startDark) await setTheme(page, /Dark Modern/, 'Dark Modern', 'vs-dark');
     await openContainer(page);
     // the map shows what the trees show: filter them to the workload
     await runCommand(page, 'IPC Inspector: Filter');
@@ -144,7 +168,7 @@ describe('topology map', function () {
       return g!.nodes.find((n) => n.id === `p:${stuck.info.writer.pid}`)?.severity === 'warning';
     }, 60_000);
     await frame.locator(`#nodes li[data-severity="warning"]`, { hasText: 'ipc-map-stuck' }).first().waitFor({ timeout: 5_000 });
-    await page.waitForTimeout(800);
+    await restPointer(page);
     await screenshot(page, 'topology-dark');
   });
 
@@ -158,12 +182,17 @@ describe('topology map', function () {
     assert.ok(matched.length >= 1 && matched.every((t) => /ipc-map-rpc/.test(t)), matched.join(' | '));
     await search.fill('');
     await poll('search cleared', async () => ((await frame.locator('#matches').textContent()) ?? '') === '', 10_000);
-    const darkBg = await frame.evaluate(() => getComputedStyle(document.body).backgroundColor);
-    await setTheme(page, /Light Modern/, 'Light Modern');
-    const light = await mapFrame(page);
-    await poll('the map in light colours', async () => (await light.evaluate(() => getComputedStyle(document.body).backgroundColor)) !== darkBg, 15_000);
-    await page.waitForTimeout(800);
+    const bg = () => mapFrame(page).then((f) => f.evaluate(() => [document.body.className, getComputedStyle(document.body).backgroundColor].join(' ')));
+    const dark = await bg();
+    assert.match(dark, /vscode-dark/);
+    await setTheme(page, /Light Modern/, 'Light Modern', 'vs');
+    let light = '';
+    await poll('the map in light colours', async () => /vscode-light/.test((light = await bg())) && light.split(' ').pop() !== dark.split(' ').pop(), 15_000).catch((e: Error) => {
+      throw new Error(`${e.message}: ${light} (was ${dark})`);
+    });
+    await restPointer(page);
     await screenshot(page, 'topology-light');
+    await setTheme(page, /Dark Modern/, 'Dark Modern', 'vs-dark');
   });
 
   it('a click on a process node opens the inspector on it; Enter on the focused node too', async () => {

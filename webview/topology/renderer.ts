@@ -152,47 +152,40 @@ export class Renderer {
       ctx.fill();
     }
 
-    // nodes, batched per look
-    ctx.globalAlpha = 1;
+    // nodes, batched per look: processes and groups as tinted shapes with a solid outline, shared
+    // objects solid; a node only a few pixels wide is a plain square (anti-aliased arcs cost far
+    // more to rasterise, and cannot be told apart at that size anyway)
     const dim = (n: TopoNode) => state.searching && !n.match;
-    const passes: Array<{ filter: (n: TopoNode) => boolean; fill: (n: TopoNode) => string; alpha: number }> = [
-      { filter: (n) => dim(n), fill: (n) => this.fill(n), alpha: 0.25 },
-      { filter: (n) => !dim(n), fill: (n) => this.fill(n), alpha: 0.85 },
-    ];
-    for (const p of passes) {
-      const byColor = new Map<string, number[]>();
-      g.nodes.forEach((n, i) => {
-        if (!p.filter(n)) return;
-        const x = xy[2 * i];
-        const y = xy[2 * i + 1];
+    const looks = new Map<string, { color: string; solid: boolean; dim: boolean; list: number[] }>();
+    g.nodes.forEach((n, i) => {
+      const x = xy[2 * i];
+      const y = xy[2 * i + 1];
+      const r = this.radii[i];
+      if (x + r < vx0 || x - r > vx1 || y + r < vy0 || y - r > vy1) return;
+      const color = this.fill(n);
+      const solid = n.type === 'object' || n.type === 'unheld' || r * k < 2.5;
+      const d = dim(n);
+      const key = `${color}|${solid}|${d}`;
+      let look = looks.get(key);
+      if (!look) looks.set(key, (look = { color, solid, dim: d, list: [] }));
+      look.list.push(i);
+    });
+    for (const look of looks.values()) {
+      ctx.beginPath();
+      for (const i of look.list) {
         const r = this.radii[i];
-        if (x + r < vx0 || x - r > vx1 || y + r < vy0 || y - r > vy1) return;
-        const c = p.fill(n);
-        const l = byColor.get(c);
-        if (l) l.push(i);
-        else byColor.set(c, [i]);
-      });
-      ctx.globalAlpha = p.alpha;
-      for (const [color, list] of byColor) {
-        ctx.beginPath();
-        let rims = false;
-        for (const i of list) {
-          const r = this.radii[i];
-          // level of detail: a node a few pixels wide is a square (anti-aliased arcs cost far more to rasterise)
-          if (r * k < 2.5) ctx.rect(xy[2 * i] - r, xy[2 * i + 1] - r, 2 * r, 2 * r);
-          else {
-            this.shape(g.nodes[i], xy[2 * i], xy[2 * i + 1], r);
-            rims = true;
-          }
-        }
-        ctx.fillStyle = color;
-        ctx.fill();
-        if (rims && list.length < 3000) {
-          // a thin rim in the background colour keeps touching nodes apart
-          ctx.strokeStyle = this.theme.bg;
-          ctx.lineWidth = 1.5 / k;
-          ctx.stroke();
-        }
+        if (r * k < 2.5) ctx.rect(xy[2 * i] - r, xy[2 * i + 1] - r, 2 * r, 2 * r);
+        else this.shape(g.nodes[i], xy[2 * i], xy[2 * i + 1], r);
+      }
+      const base = look.dim ? 0.25 : 1;
+      ctx.fillStyle = look.color;
+      ctx.globalAlpha = base * (look.solid ? 0.9 : 0.3);
+      ctx.fill();
+      if (!look.solid) {
+        ctx.globalAlpha = base;
+        ctx.strokeStyle = look.color;
+        ctx.lineWidth = 1.5 / k;
+        ctx.stroke();
       }
     }
     // outlines: unheld (dashed), problems (severity ring), matches, selection, focus, hover
