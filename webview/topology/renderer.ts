@@ -178,6 +178,12 @@ export class Renderer {
         else this.shape(g.nodes[i], xy[2 * i], xy[2 * i + 1], r);
       }
       const base = look.dim ? 0.25 : 1;
+      if (!look.solid) {
+        // opaque underneath, so edges end at the outline instead of showing through the tint
+        ctx.globalAlpha = 1;
+        ctx.fillStyle = this.theme.bg;
+        ctx.fill();
+      }
       ctx.fillStyle = look.color;
       ctx.globalAlpha = base * (look.solid ? 0.9 : 0.3);
       ctx.fill();
