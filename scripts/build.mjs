@@ -39,6 +39,7 @@ const nodeEntries = [
   ['src/cli.ts', 'dist/cli.js'],
   ['src/core/snapshotWorker.ts', 'dist/snapshotWorker.js'],
   ['bench/bench.ts', 'dist/bench.js'],
+  ['bench/topology.ts', 'dist/bench-topology.js'],
 ].filter(([src]) => exists(src));
 
 // Tests and harness files: every .ts under test/ except fixtures written in other languages.
@@ -64,15 +65,32 @@ if (exists('webview/main.ts') && wanted('webview/main.ts')) {
   });
 }
 
+// The topology map (webview/topology): its layout worker is bundled first, then embedded in the
+// page's bundle as text (a webview may only start a worker from a blob: URL of its own code).
+let topologyBuild = null;
+if (exists('webview/topology/main.ts') && wanted('webview/topology/main.ts')) {
+  topologyBuild = async () => {
+    const browser = { bundle: true, platform: 'browser', target: 'es2022', format: 'iife', logLevel: 'warning', loader: { '.css': 'text' } };
+    const w = await esbuild.build({ ...browser, entryPoints: [path.join(root, 'webview/topology/worker.ts')], write: false, minify: true });
+    await esbuild.build({
+      ...browser,
+      sourcemap: 'linked',
+      entryPoints: [path.join(root, 'webview/topology/main.ts')],
+      outfile: path.join(root, 'dist/topology.js'),
+      define: { __TOPOLOGY_WORKER__: JSON.stringify(w.outputFiles[0].text) },
+    });
+  };
+}
+
 const started = Date.now();
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();
   console.log(`[build] watching ${builds.length} entry points`);
 } else {
   // One broken entry must not stop the others from building (several people work at once).
-  const results = await Promise.allSettled(builds.map((b) => esbuild.build(b)));
+  const results = await Promise.allSettled([...builds.map((b) => esbuild.build(b)), ...(topologyBuild ? [topologyBuild()] : [])]);
   const failed = results
-    .map((r, i) => (r.status === 'rejected' ? path.relative(root, builds[i].entryPoints[0]) : null))
+    .map((r, i) => (r.status === 'rejected' ? (i < builds.length ? path.relative(root, builds[i].entryPoints[0]) : 'webview/topology/main.ts') : null))
     .filter(Boolean);
   if (failed.length) process.exitCode = 1;
   // codicons for the webview (font + css), copied so localResourceRoots can stay within dist/
@@ -81,5 +99,6 @@ if (watch) {
     fs.mkdirSync(path.join(root, 'dist/codicons'), { recursive: true });
     for (const f of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join(codicons, f), path.join(root, 'dist/codicons', f));
   }
-  console.log(`[build] ${builds.length - failed.length}/${builds.length} bundles in ${Date.now() - started} ms` + (failed.length ? `; FAILED: ${failed.join(', ')}` : ''));
+  const total = builds.length + (topologyBuild ? 1 : 0);
+  console.log(`[build] ${total - failed.length}/${total} bundles in ${Date.now() - started} ms` + (failed.length ? `; FAILED: ${failed.join(', ')}` : ''));
 }

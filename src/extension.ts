@@ -25,6 +25,7 @@ import { ViewModel } from './views/viewModel';
 import { registerInspector } from './webviews/inspector';
 import { registerLiveActivity } from './registerLiveActivity';
 import type { LiveActivity } from './liveActivity';
+import { registerTopology } from './webviews/topology';
 
 export interface IpcInspectorApi extends ViewParts {
   debugScope: DebugScope;
@@ -141,6 +142,7 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   const ui = new Ui(testHooks, context.extensionMode === vscode.ExtensionMode.Test || process.env.IPC_INSPECTOR_TEST === '1');
   const inspector = registerInspector(context, source, log, ui);
   const services: Services = { context, log, source, model, filters, channelsTree, processesTree, channelsView, processesView, testHooks, ui, inspector, statusBar };
+  registerTopology(context, { source, filters: model, openInspector: (target) => inspector.open(target), log });
   for (const register of commands.all) subs.push(register(services));
   const liveActivity = registerLiveActivity(context, source, model, ui, log);
 

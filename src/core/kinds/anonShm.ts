@@ -35,6 +35,7 @@ export const anonShm = defineKind<AnonShmChannel>({
     'Shared anonymous memory: memory shared by mapping the same anonymous region or memfd: inherited across fork() or passed as an fd; no built-in synchronisation.',
   icon: 'database',
   group: { id: 'shm', label: 'Shared Memory', sub: 'Anonymous/memfd' },
+  map: { family: 'shm', shared: true },
   idShape: /^[0-9a-f]+:[0-9a-f]+:\d+$/,
   inodeOfId: inodeOfDevId,
   name: (ch, max) => shortText(ch.name, max) + ` [${ch.dev}:${ch.inode}]`,

@@ -33,6 +33,7 @@ export const eventfd = defineKind<EventfdChannel>({
     'eventfd: a 64-bit counter in the kernel used to wake another process up: write() adds to it, read() returns it and resets it to zero (in semaphore mode returns 1 and takes 1), and blocks while it is zero; shared across fork() or passed over a Unix socket.',
   icon: 'bell',
   group: { id: 'eventfds', label: 'Eventfds' },
+  map: { family: 'sem', shared: true },
   idShape: /^\d{1,10}$/,
   inodeOfId: noInode,
   name: (ch) => `eventfd ${ch.eventfdId}`,

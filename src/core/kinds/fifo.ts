@@ -28,6 +28,7 @@ export const fifo = defineKind<FifoChannel>({
     'FIFO: a named pipe with a path in the filesystem, so unrelated processes can open it; one-way byte stream, open blocks until both a reader and a writer exist.',
   icon: 'symbol-event',
   group: { id: 'fifos', label: 'FIFOs' },
+  map: { family: 'pipe', shared: false },
   idShape: /^\d+:\d+:\d+$/,
   inodeOfId: inodeOfDevId,
   name: (ch, max) => shortText(ch.path, max) + (ch.deleted ? ' (deleted)' : ''),

@@ -11,6 +11,7 @@
 // these names, so a reference to nothing is a compile error too; a removal is described as data.
 import type { Capabilities, ChannelBase, Mode, ProcessInfo } from '../model';
 import type { Column } from '../columns';
+import type { KindFamily } from '../topology/types';
 import type { AnonShmChannel, FifoChannel, InetChannel, PipeChannel, PosixMqChannel, PosixSemChannel, PosixShmChannel, SysvMsgChannel, SysvSemChannel, SysvShmChannel, UnixChannel } from './index';
 
 /** The tree group a kind is listed under; kinds of one group with `sub` get a sub-group each. */
@@ -116,6 +117,12 @@ export interface KindDescriptor<C extends ChannelBase = ChannelBase> {
   /** Codicon of its tree items. */
   readonly icon: string;
   readonly group: TreeGroup;
+  /**
+   * How the topology map draws it: its family (colour and legend), and whether every holder
+   * connects to one node of the object (queues, shared memory, semaphores, eventfds) rather than
+   * end to end (pipes, sockets).
+   */
+  readonly map: { readonly family: KindFamily; readonly shared: boolean };
 
   // ids
   /** The part of an id after `kind:` (the webview protocol checks the shape of ids it gets with it). */

@@ -58,6 +58,7 @@ export const pipe = defineKind<PipeChannel>({
     'Anonymous pipe: a one-way (half-duplex) byte stream in the kernel between related processes (inherited fds); writers block when the buffer is full, readers see EOF when all writers close.',
   icon: 'arrow-right',
   group: { id: 'pipes', label: 'Pipes' },
+  map: { family: 'pipe', shared: false },
   idShape: /^\d+$/,
   inodeOfId: inodeOfSimpleId,
   name: (ch) => `pipe:[${ch.inode}]`,

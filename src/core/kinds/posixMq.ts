@@ -30,6 +30,7 @@ export const posixMq = defineKind<PosixMqChannel>({
     'POSIX message queue: a named kernel queue of messages with priorities (highest first); can notify a process when a message arrives; lives until mq_unlink.',
   icon: 'mail',
   group: { id: 'mq', label: 'Message Queues', sub: 'POSIX' },
+  map: { family: 'queue', shared: true },
   idShape: /^[^\0]{1,500}$/s,
   inodeOfId: noInode,
   name: (ch, max) => '/' + shortText(ch.name, max),

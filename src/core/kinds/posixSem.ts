@@ -27,6 +27,7 @@ export const posixSem = defineKind<PosixSemChannel>({
   teaching: 'POSIX named semaphore: a non-negative counter (sem_t in /dev/shm/sem.NAME); sem_wait decrements or blocks at zero, sem_post increments.',
   icon: 'symbol-numeric',
   group: { id: 'sem', label: 'Semaphores', sub: 'POSIX' },
+  map: { family: 'sem', shared: true },
   idShape: /^[^\0]{1,500}$/s,
   inodeOfId: noInode,
   name: (ch, max) => '/' + shortText(ch.name, max),

@@ -30,6 +30,7 @@ export const posixShm = defineKind<PosixShmChannel>({
   teaching: 'POSIX shared memory: a named file in /dev/shm mapped by several processes; no built-in synchronisation; lives until shm_unlink.',
   icon: 'database',
   group: { id: 'shm', label: 'Shared Memory', sub: 'POSIX' },
+  map: { family: 'shm', shared: true },
   idShape: /^[^\0]{1,500}$/s,
   inodeOfId: noInode,
   name: (ch, max) => '/' + shortText(ch.name, max) + (ch.deleted ? ' (deleted)' : ''),

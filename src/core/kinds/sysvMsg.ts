@@ -34,6 +34,7 @@ export const sysvMsg = defineKind<SysvMsgChannel>({
     'SysV message queue: a kernel-held linked list of typed messages identified by a key; receivers can pick messages by type; it outlives its creator until removed (ipcrm).',
   icon: 'mail',
   group: { id: 'mq', label: 'Message Queues', sub: 'System V' },
+  map: { family: 'queue', shared: true },
   idShape: /^\d+$/,
   inodeOfId: noInode,
   name: (ch) => `msqid ${ch.msqid} key ${sysvKeyText(ch.key)}`,

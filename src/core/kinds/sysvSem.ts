@@ -35,6 +35,7 @@ export const sysvSem = defineKind<SysvSemChannel>({
   teaching: 'SysV semaphore set: an array of non-negative counters changed atomically (semop); processes block waiting for a value to rise or to reach zero.',
   icon: 'symbol-numeric',
   group: { id: 'sem', label: 'Semaphores', sub: 'System V' },
+  map: { family: 'sem', shared: true },
   idShape: /^\d+$/,
   inodeOfId: noInode,
   name: (ch) => `semid ${ch.semid} key ${sysvKeyText(ch.key)}`,

@@ -32,6 +32,7 @@ export const sysvShm = defineKind<SysvShmChannel>({
     'SysV shared memory: a segment mapped into several address spaces; the fastest IPC, with no built-in synchronisation (pair it with a semaphore); persists until removed and detached.',
   icon: 'database',
   group: { id: 'shm', label: 'Shared Memory', sub: 'System V' },
+  map: { family: 'shm', shared: true },
   idShape: /^\d+$/,
   inodeOfId: noInode,
   name: (ch) => `shmid ${ch.shmid} key ${sysvKeyText(ch.key)}`,

@@ -12,6 +12,7 @@ export const tcp = defineKind<TcpChannel>({
     'TCP socket: a connection-oriented, reliable, ordered byte stream (SOCK_STREAM) between two address:port ends; a listener accepts new connections.',
   icon: 'globe',
   group: { id: 'sockets', label: 'Sockets', sub: 'TCP' },
+  map: { family: 'socket', shared: false },
   ...inetCommon<TcpChannel>('tcp'),
   datagrams: () => false,
   full: (ch) => ch.state === 'ESTAB' && ch.peer !== undefined && ch.sendQueue >= TCP_FULL,

@@ -8,6 +8,7 @@ export const udp = defineKind<UdpChannel>({
   teaching: 'UDP socket: connectionless datagrams (SOCK_DGRAM): each send is one record, which may be lost or reordered; no listener, no connection state.',
   icon: 'broadcast',
   group: { id: 'sockets', label: 'Sockets', sub: 'UDP' },
+  map: { family: 'socket', shared: false },
   ...inetCommon<UdpChannel>('udp'),
   datagrams: () => true,
   full: never,

@@ -59,6 +59,7 @@ export const unix = defineKind<UnixChannel>({
     'Unix domain socket: a local bidirectional socket named by a path or an abstract name; stream (connection-oriented bytes) or datagram (record-preserving messages); can pass fds and credentials.',
   icon: 'plug',
   group: { id: 'sockets', label: 'Sockets', sub: 'Unix' },
+  map: { family: 'socket', shared: false },
   idShape: /^\d+$/,
   inodeOfId: inodeOfSimpleId,
   name: (ch, max) => (ch.path !== undefined ? shortText(ch.path, max) : ch.abstract !== undefined ? '@' + shortText(ch.abstract, max) : `unix:[${ch.inode}]`),

@@ -1,0 +1,261 @@
+// The topology map in the real workbench: a workload of known channels made with the IPC fixture
+// (the demo's kinds: pipes, a Unix stream connection, a SysV queue, SysV shared memory, a POSIX
+// queue, a TCP loopback pair, and a writer blocked on a full pipe), the trees filtered to it, the
+// map opened from the Channels view's toolbar. Traffic is driven into one pipe from here (4 KiB
+// every 200 ms through the fixture's write end); the other stays idle. The map must draw the
+// fixture's processes, make the busy pipe's edge wider than the idle one's, mark the blocked
+// writer that the diagnosis finds, and open the inspector on a click and on Enter. Screenshots in
+// the dark and the light theme: test-results/topology-dark.png, topology-light.png.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import type { Frame, Page } from 'playwright-core';
+import { makeFixture, type Fixture } from '../../fixtures/ipcFixture';
+import { commandInput, e2e, openContainer, poll, screenshot } from './workbench';
+
+interface MapEdge { id: string; source: string; target: string; channelIds: string[]; width: number; bytesPerSec: number }
+interface MapNode { id: string; type: string; label: string; pid?: number; severity: string | null }
+interface MapGraph { nodes: MapNode[]; edges: MapEdge[] }
+
+/** The frame of the topology webview (VS Code nests the content in an inner iframe). */
+async function mapFrame(page: Page): Promise<Frame> {
+  return poll('the topology map webview', async () => {
+    for (const f of page.frames()) {
+      if (await f.locator('canvas#map').count().catch(() => 0)) return f;
+    }
+    return undefined;
+  }, 30_000);
+}
+
+async function inspectorFrame(page: Page): Promise<Frame | undefined> {
+  for (const f of page.frames()) {
+    if (await f.locator('canvas#map').count().catch(() => 0)) continue;
+    const text = await f.locator('body').textContent({ timeout: 500 }).catch(() => '');
+    if (text && /Signals|Held by|Send signal/i.test(text) && (await f.locator('#app').count().catch(() => 0))) return f;
+  }
+  return undefined;
+}
+
+const graphOf = (f: Frame) => f.evaluate(() => (window as unknown as { __topology: { graph(): MapGraph | null } }).__topology.graph());
+
+/**
+ * F1 and a command, like runCommand, but focusing the workbench through the side bar's title
+ * first: runCommand clicks the middle of the editor area, which is the map here (a click on a
+ * node there opens the inspector).
+ */
+async function palette(page: Page, title: string): Promise<void> {
+  await page.locator('.part.sidebar .composite.title').first().click().catch(() => undefined);
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`>${title}`);
+  const esc = title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const row = page
+    .locator('.quick-input-widget .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${esc}(…|\\.\\.\\.)?\\s*$`) }) })
+    .first();
+  await row.waitFor({ timeout: 10_000 });
+  await row.click();
+  await poll('the command palette to close', async () => !(await input.isVisible()) || !(await input.inputValue().catch(() => '')).startsWith('>'), 10_000);
+}
+
+/** Picks a colour theme like a person (F1 → Preferences: Color Theme) and waits until the workbench wears it. */
+async function setTheme(page: Page, name: RegExp, typed: string, kind: 'vs' | 'vs-dark'): Promise<void> {
+  // the theme list fills in as theme extensions load: try again if the row is not there yet
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await palette(page, 'Preferences: Color Theme');
+      const input = await commandInput(page);
+      await input.fill(typed);
+      const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first();
+      await row.waitFor({ timeout: 10_000 });
+      await row.click();
+      await page.locator(`.monaco-workbench.${kind}`).first().waitFor({ timeout: 15_000 });
+      return;
+    } catch (e) {
+      await page.keyboard.press('Escape');
+      if (attempt >= 3) throw e;
+    }
+  }
+}
+
+/** Moves the pointer off anything with a hover (toolbar tooltips, map nodes) before a picture. */
+async function restPointer(page: Page): Promise<void> {
+  await page.mouse.move(5, 890);
+  await page.waitForTimeout(600);
+}
+
+describe('topology map', function () {
+  this.timeout(240_000);
+  const fixtures: Fixture[] = [];
+  let busy: Fixture;
+  let idle: Fixture;
+  let stuck: Fixture;
+  let pump: NodeJS.Timeout | undefined;
+  let pumpFd = -1;
+  /** The theme the workbench had before this file: put back afterwards (other files take pictures too). */
+  let startDark = true;
+
+  before(async () => {
+    const f = async (kind: Parameters<typeof makeFixture>[0], opts: Parameters<typeof makeFixture>[1]) => {
+      const x = await makeFixture(kind, opts);
+      fixtures.push(x);
+      return x;
+    };
+    busy = await f('pipe', { comm: 'ipc-map-busy', capacity: 1 << 20, bytes: 16 });
+    idle = await f('pipe', { comm: 'ipc-map-idle', bytes: 16 });
+    stuck = await f('blocked-pipe', { comm: 'ipc-map-stuck', capacity: 4096 });
+    await f('unix-stream', { comm: 'ipc-map-rpc', bytes: 64 });
+    await f('sysv-msg', { comm: 'ipc-map-jobs', count: 3 });
+    await f('sysv-shm', { comm: 'ipc-map-ring', attach: 2 });
+    await f('posix-mq', { comm: 'ipc-map-notify', name: `ipc-map-${process.pid}`, count: 2 });
+    await f('tcp4', { comm: 'ipc-map-http', bytes: 32 });
+    // traffic: a second write end of the busy pipe (root opens the fixture's fd through /proc), 4 KiB every 200 ms
+    pumpFd = fs.openSync(`/proc/${busy.info.writer.pid}/fd/${busy.info.writer.fd}`, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    const chunk = Buffer.alloc(4096, 0x61);
+    pump = setInterval(() => {
+      try {
+        fs.writeSync(pumpFd, chunk);
+      } catch {
+        /* full (EAGAIN): the rate then falls to zero, which the test would notice */
+      }
+    }, 200);
+  });
+
+  after(async () => {
+    if (pump) clearInterval(pump);
+    if (pumpFd >= 0) fs.closeSync(pumpFd);
+    await Promise.all(fixtures.map((x) => x.close().catch(() => undefined)));
+    const { page } = e2e();
+    await palette(page, 'IPC Inspector: Clear Filter').catch(() => undefined);
+    const dark = (await page.locator('.monaco-workbench.vs-dark').count()) > 0;
+    if (dark !== startDark) await (startDark ? setTheme(page, /Dark Modern/, 'Dark Modern', 'vs-dark') : setTheme(page, /Light Modern/, 'Light Modern', 'vs')).catch(() => undefined);
+
+  });
+
+  it('opens from the Channels toolbar and draws the filtered workload: nodes, shared nodes, rate-weighted edges', async () => {
+    const { page } = e2e();
+    // the dark picture first, whatever theme the workbench starts with
+    await page.locator('.monaco-workbench.vs, .monaco-workbench.vs-dark').first().waitFor({ timeout: 30_000 });
+    startDark = (await page.locator('.monaco-workbench.vs-dark').count()) > 0;
+    if (!startDark) await setTheme(page, /Dark Modern/, 'Dark Modern', 'vs-dark');
+    await openContainer(page);
+    // the map shows what the trees show: filter them to the workload
+    await palette(page, 'IPC Inspector: Filter');
+    const input = await commandInput(page);
+    await input.fill('ipc-map');
+    await page.keyboard.press('Enter');
+    const header = page.locator('.part.sidebar .pane-header', { hasText: /^\s*Channels/i }).first();
+    await header.hover();
+    await header.locator('.action-label[aria-label="Show Topology Map"]').click({ timeout: 10_000 });
+    const frame = await mapFrame(page);
+
+    // every fixture process that holds a channel is a node (by name, in the accessible node list)
+    for (const name of ['ipc-map-busy', 'ipc-map-idle', 'ipc-map-rpc', 'ipc-map-ring', 'ipc-map-notify', 'ipc-map-http']) {
+      await frame.locator('#nodes li[role="option"]', { hasText: name }).first().waitFor({ timeout: 30_000 });
+    }
+    const status = (await frame.locator('#status').textContent()) ?? '';
+    assert.match(status, /Filter: “ipc-map”/, status);
+
+    // the busy pipe's edge carries a rate (queue depth growing between snapshots) and is wider than the idle pipe's
+    const busyPipe = `pipe:${busy.info.inode}`;
+    const idlePipe = `pipe:${idle.info.inode}`;
+    let g: MapGraph | null = null;
+    const edgeOf = (id: string) => g?.edges.find((e) => e.channelIds.includes(id));
+    await poll('a rate on the busy pipe', async () => {
+      g = await graphOf(frame);
+      return (edgeOf(busyPipe)?.bytesPerSec ?? 0) > 1000 && !!edgeOf(idlePipe);
+    }, 30_000);
+    const b = edgeOf(busyPipe)!;
+    const i = edgeOf(idlePipe)!;
+    assert.equal(i.bytesPerSec, 0, 'nobody writes to the idle pipe');
+    assert.equal(i.width, 1);
+    assert.ok(b.width > i.width + 2, `busy edge ${b.width}px vs idle ${i.width}px (${Math.round(b.bytesPerSec)} B/s)`);
+    // the same number is what the busiest-links list shows and the renderer strokes
+    const row = frame.locator(`#links button[data-edge="${b.id}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    assert.equal(Number(await row.getAttribute('data-width')), b.width);
+    assert.match((await row.textContent()) ?? '', /KiB\/s/);
+    // the pipe flows writer → reader: the edge's ends are the writer and the reader
+    assert.ok([b.source, b.target].includes(`p:${busy.info.reader.pid}`), 'the reader is an end of the busy edge');
+    // shared objects are nodes every holder connects to
+    const shm = g!.nodes.find((n) => n.type === 'object' && /shmid/.test(n.label));
+    assert.ok(shm, `the SysV segment is a shared node: ${g!.nodes.map((n) => n.label).join(', ')}`);
+    assert.equal(g!.edges.filter((e) => e.source === shm.id || e.target === shm.id).length, 2, 'both attachers connect to it');
+    assert.ok(g!.nodes.some((n) => n.type === 'object' && /ipc-map-\d+/.test(n.label)), 'the POSIX queue is a shared node');
+
+    // the diagnosis marks the blocked writer (rule 1) on its node
+    await poll('the blocked writer marked', async () => {
+      g = await graphOf(frame);
+      return g!.nodes.find((n) => n.id === `p:${stuck.info.writer.pid}`)?.severity === 'warning';
+    }, 60_000);
+    await frame.locator(`#nodes li[data-severity="warning"]`, { hasText: 'ipc-map-stuck' }).first().waitFor({ timeout: 5_000 });
+    await restPointer(page);
+    await screenshot(page, 'topology-dark');
+  });
+
+  it('search finds a process and the light theme restyles the map', async () => {
+    const { page } = e2e();
+    const frame = await mapFrame(page);
+    const search = frame.locator('#search');
+    await search.fill('ipc-map-rpc');
+    await poll('search matches', async () => /[1-9]\d* match/.test((await frame.locator('#matches').textContent()) ?? ''), 10_000);
+    const matched = await frame.locator('#nodes li[data-match="true"]').allTextContents();
+    assert.ok(matched.length >= 1 && matched.every((t) => /ipc-map-rpc/.test(t)), matched.join(' | '));
+    await search.fill('');
+    await poll('search cleared', async () => ((await frame.locator('#matches').textContent()) ?? '') === '', 10_000);
+    const bg = () => mapFrame(page).then((f) => f.evaluate(() => [document.body.className, getComputedStyle(document.body).backgroundColor].join(' ')));
+    const dark = await bg();
+    assert.match(dark, /vscode-dark/);
+    await setTheme(page, /Light Modern/, 'Light Modern', 'vs');
+    let light = '';
+    await poll('the map in light colours', async () => /vscode-light/.test((light = await bg())) && light.split(' ').pop() !== dark.split(' ').pop(), 15_000).catch((e: Error) => {
+      throw new Error(`${e.message}: ${light} (was ${dark})`);
+    });
+    await restPointer(page);
+    await screenshot(page, 'topology-light');
+    await setTheme(page, /Dark Modern/, 'Dark Modern', 'vs-dark');
+  });
+
+  it('a click on a process node opens the inspector on it; Enter on the focused node too', async () => {
+    const { page } = e2e();
+    const frame = await mapFrame(page);
+    const target = `p:${busy.info.reader.pid}`;
+    const at = await poll('the reader drawn on screen', async () =>
+      frame.evaluate((id) => (window as unknown as { __topology: { screenOf(id: string): { x: number; y: number; r: number } | null } }).__topology.screenOf(id), target),
+    );
+    await frame.locator("canvas#map").click({ position: { x: at!.x, y: at!.y } });
+    const tab = page.locator('.tabs-container .tab', { hasText: `ipc-map-busy (${busy.info.reader.pid})` });
+    await tab.first().waitFor({ timeout: 20_000 });
+    const insp = await poll('the inspector webview', () => inspectorFrame(page), 20_000);
+    await poll('the inspector shows the reader', async () => ((await insp.locator('body').textContent()) ?? '').includes(String(busy.info.reader.pid)), 20_000);
+
+    // keyboard: back to the map, focus a node with the list and open it with Enter
+    await page.locator('.tabs-container .tab', { hasText: 'IPC Topology' }).first().click();
+    const map = await mapFrame(page);
+    await map.locator('#nodes li[role="option"]', { hasText: 'ipc-map-idle' }).first().waitFor({ timeout: 30_000 });
+    await map.locator('#nodes').focus();
+    const want = await map.locator('#nodes li[role="option"]', { hasText: 'ipc-map-idle' }).first().getAttribute('data-id');
+    // walk the listbox with the arrow keys until the idle reader is the active option
+    for (let n = 0; n < 60; n++) {
+      const active = await map.locator('#nodes').getAttribute('aria-activedescendant');
+      const id = active ? await map.locator(`#${active}`).getAttribute('data-id') : null;
+      if (id === want) break;
+      await page.keyboard.press('ArrowDown');
+    }
+    await page.keyboard.press('Enter');
+    const pid = Number(want!.slice(2));
+    await page.locator('.tabs-container .tab', { hasText: `(${pid})` }).first().waitFor({ timeout: 20_000 });
+
+    // the canvas itself: Tab to it, Home focuses the first node (problems first: the blocked writer's pair), Enter opens it
+    await page.locator('.tabs-container .tab', { hasText: 'IPC Topology' }).first().click();
+    const map2 = await mapFrame(page);
+    await map2.locator('#nodes li[role="option"]', { hasText: 'ipc-map-stuck' }).first().waitFor({ timeout: 30_000 });
+    await map2.locator('canvas#map').focus();
+    await page.keyboard.press('Home');
+    const announced = (await map2.locator('#announce').textContent()) ?? '';
+    assert.match(announced, /^ipc-map-stuck, process, pid \d+/, announced);
+    const first = Number(/pid (\d+)/.exec(announced)![1]);
+    await page.keyboard.press('Enter');
+    await page.locator('.tabs-container .tab', { hasText: `ipc-map-stuck (${first})` }).first().waitFor({ timeout: 20_000 });
+  });
+});

@@ -1,0 +1,63 @@
+// The topology map's host inside the real VS Code: the command opens the panel, and every message
+// its (untrusted) webview could post goes through the host's validation — forged, malformed or
+// naming something the snapshot does not hold is refused and logged; a valid one opens the
+// inspector on exactly that process or channel. Driven through ipcInspector.test.topology
+// (test mode only), which feeds the same onMessage path the webview uses.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { makeFixture, closeAll, type Fixture } from '../../fixtures/ipcFixture';
+import { openApi, channelWhere, waitFor } from './ipcTestUtil';
+import type { IpcInspectorApi } from '../../src/extension';
+
+const CMD = 'ipcInspector.test.topology';
+interface TestState { open: boolean; rejected: string[]; opened: Array<{ pid?: number; channelId?: string }> }
+const state = async () => (await vscode.commands.executeCommand<TestState>(CMD, 'state'))!;
+
+describe('Topology map host', function () {
+  this.timeout(60_000);
+  let api: IpcInspectorApi;
+  const fixtures: Fixture[] = [];
+
+  before(async () => {
+    api = await openApi();
+    await vscode.commands.executeCommand(CMD, 'reset');
+  });
+  after(async () => {
+    await vscode.commands.executeCommand(CMD, 'close');
+    await vscode.commands.executeCommand('ipcInspector.test.inspector', 'close').then(undefined, () => undefined);
+    await closeAll(fixtures);
+  });
+
+  it('opens with the command and turns only valid requests for shown objects into inspector targets', async () => {
+    const fx = await makeFixture('pipe', { comm: 'ipc-map-host', bytes: 8 });
+    fixtures.push(fx);
+    const inode = fx.info.inode as number;
+    const ch = await channelWhere(api, `pipe ${inode}`, (c) => c.kind === 'pipe' && c.inode === inode);
+    await vscode.commands.executeCommand('ipcInspector.showTopology');
+    await waitFor('the map panel', async () => (await state()).open);
+
+    const forged: unknown[] = [
+      { type: 'inspect', pid: 4194304 }, // structurally fine, but no such process in the snapshot
+      { type: 'inspect', channelId: 'sysv-msg:999999999' },
+      { type: 'inspect', pid: fx.info.reader.pid, channelId: ch.id },
+      { type: 'inspect', pid: -1 },
+      { type: 'inspect', channelId: '<img src=x onerror=alert(1)>' },
+      { type: 'runCommand', command: 'workbench.action.terminal.new' },
+      JSON.parse('{"type":"inspect","pid":1,"__proto__":{"x":1}}'),
+    ];
+    for (const m of forged) await vscode.commands.executeCommand(CMD, 'post', m);
+    const s1 = await state();
+    assert.equal(s1.opened.length, 0, `nothing opened: ${JSON.stringify(s1.opened)}`);
+    assert.equal(s1.rejected.length, forged.length, s1.rejected.join('\n'));
+    assert.match(s1.rejected[0], /not in the snapshot/);
+    assert.match(s1.rejected[5], /unknown message type/);
+
+    await vscode.commands.executeCommand(CMD, 'post', { type: 'inspect', pid: fx.info.reader.pid });
+    await vscode.commands.executeCommand(CMD, 'post', { type: 'inspect', channelId: ch.id });
+    const s2 = await state();
+    assert.deepEqual(s2.opened, [{ pid: fx.info.reader.pid }, { channelId: ch.id }]);
+    const insp = await vscode.commands.executeCommand<{ open: boolean; target?: { channelId?: string } }>('ipcInspector.test.inspector', 'state');
+    assert.equal(insp?.open, true);
+    assert.equal(insp?.target?.channelId, ch.id);
+  });
+});
