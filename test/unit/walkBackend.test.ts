@@ -183,14 +183,14 @@ test('applyBpfClasses: dropped rows take their fdinfo lines with them; kept rows
     },
     infos: ['eventfd-id: 1', 'dropped', 'sigmask:\t0000000000000200'],
   };
-  const out = applyBpfClasses(w, new Map([[6, 6], [7, 7]]), { procRoot: '/proc', threads: 0 });
+  const out = applyBpfClasses(w, new Map([[6, 6], [7, 7]]), { procRoot: '/proc', threads: 0, readTimers: false, readLinks: false });
   assert.deepEqual([...out.fds.fd], [3, 5, 6]);
   assert.deepEqual([...out.fds.kind], [6, 7, 6]);
   assert.deepEqual([...out.fds.infoIndex], [0, 1, -1]);
   assert.deepEqual(out.infos, ['eventfd-id: 1', 'sigmask:\t0000000000000200']);
   // an older build's walk without infoIndex: -1 for every row
   const bare = { ...w, fds: { ...w.fds, infoIndex: undefined as unknown as Int32Array }, infos: undefined as unknown as string[] };
-  const o2 = applyBpfClasses(bare, new Map([[6, 6]]), { procRoot: '/proc', threads: 0 });
+  const o2 = applyBpfClasses(bare, new Map([[6, 6]]), { procRoot: '/proc', threads: 0, readTimers: false, readLinks: false });
   assert.deepEqual([...o2.fds.infoIndex], [-1, -1]);
   assert.deepEqual(o2.infos, []);
 });
