@@ -20,13 +20,12 @@ import * as path from 'node:path';
 import { closeAll, fixtureArgs, fixtureBinary, makeFixture, type Fixture, type FixtureKind, type FixtureOptions } from '../../fixtures/ipcFixture';
 import { CHANNEL_KINDS, type Channel, type Endpoint, type ProcessInfo, type Snapshot } from '../../src/core/model';
 import { walkRulesFor } from '../../src/core/kinds';
-import { DEVSHM_FDS, FIFO_FDS, MQUEUE_FDS, PIPE_FDS, SOCKET_FDS } from '../../src/core/kinds/fds';
+import { FIFO_FDS, PIPE_FDS } from '../../src/core/kinds/fds';
+import type { FdRule } from '../../src/core/kinds/kind';
 import { EVENTFD_FDS } from '../../src/core/kinds/eventfd';
 import { signalfd as SIGNALFD } from '../../src/core/kinds/signalfd';
 import { applyBpfClasses, bpfAnonNameMax, bpfRuleOptions } from '../../src/core/walkBackend';
 
-/** The fd classes the iterator program reports (native/bpf/walk.h). */
-const FIVE_CLASSES = [PIPE_FDS.rule, SOCKET_FDS.rule, FIFO_FDS.rule, MQUEUE_FDS.rule, DEVSHM_FDS.rule];
 import { loadBpf, loadNative, type ProcWalk } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
 
@@ -342,7 +341,7 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
   test('two BPF walks at once asking for different anon inodes: each gets its own rows, as the /proc walk with the same rules', async () => {
     const mine = new Set([...fx.eventfd.pids, ...fx.signalfd.pids]);
     const opts = { threads: 1, readMaps: false, readTimers: false, readLinks: false, measurePipes: true };
-    const one = (fdRules: typeof FIVE_CLASSES) => {
+    const one = (fdRules: FdRule[]) => {
       const { options, codes } = bpfRuleOptions(fdRules, bpfAnonNameMax(bpf.addon));
       return { bpf: async () => applyBpfClasses(await bpf.addon!.bpfWalk({ ...opts, ...options }), codes, { procRoot: '/proc', threads: 1, readTimers: false, readLinks: false }), proc: () => native.addon!.walkProc({ procRoot: '/proc', threads: 1, readTimers: false, readLinks: false, fdRules }) };
     };
