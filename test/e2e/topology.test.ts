@@ -132,7 +132,7 @@ describe('topology map', function () {
 
   });
 
-  it('opens from the Channels view's menu and draws the filtered workload: nodes, shared nodes, rate-weighted edges', async () => {
+  it('opens from the Channels view’s menu and draws the filtered workload: nodes, shared nodes, rate-weighted edges', async () => {
     const { page } = e2e();
     // the dark picture first, whatever theme the workbench starts with
     await page.locator('.monaco-workbench.vs, .monaco-workbench.vs-dark').first().waitFor({ timeout: 30_000 });
