@@ -283,6 +283,32 @@ export class LiveActivity implements vscode.Disposable {
     }
   }
 
+  /**
+   * The measured rates as the topology map takes them (its RateFeed): only what the tracer
+   * counted — the map estimates queue-depth rates itself from the snapshots it draws.
+   */
+  rateFeed(): { current(): ReadonlyMap<string, { bytesPerSec: number; opsPerSec: number; source: 'tracer' }>; readonly onDidChange: vscode.Event<void>; readonly note?: string } {
+    const latest = () => this.latest;
+    const why = () => `live activity: ${this.state}${this.reason ? `: ${this.reason}` : ''}`;
+    const changes = this.onDidChange;
+    let cached: { sample: ActivitySample | undefined; map: Map<string, { bytesPerSec: number; opsPerSec: number; source: 'tracer' }> } | undefined;
+    return {
+      current() {
+        const l = latest();
+        const sample = l?.source === 'bpf' ? l : undefined;
+        if (cached && cached.sample === sample) return cached.map;
+        const map = new Map<string, { bytesPerSec: number; opsPerSec: number; source: 'tracer' }>();
+        if (sample) for (const c of Object.values(sample.channels)) map.set(c.channelId, { bytesPerSec: c.bytesPerSec, opsPerSec: c.opsPerSec, source: 'tracer' });
+        cached = { sample, map };
+        return map;
+      },
+      onDidChange: (listener, thisArg, disposables) => changes(() => listener.call(thisArg, undefined), undefined, disposables),
+      get note() {
+        return latest()?.source === 'bpf' ? undefined : `rates estimated from queue depths between snapshots (${why()})`;
+      },
+    };
+  }
+
   dispose(): void {
     this.disposed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
