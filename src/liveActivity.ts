@@ -71,7 +71,7 @@ export class LiveActivity implements vscode.Disposable {
       source.onDidUpdate(({ snapshot, diff }) => this.onSnapshot(snapshot, diff)),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`ipcInspector.${LIVE_ACTIVITY_SETTING}`)) {
-          this.asked = false;
+          if (this.setting() === 'ask') this.asked = false; // set back to ask: ask again next time
           void this.reconcile();
         }
       }),
@@ -101,6 +101,14 @@ export class LiveActivity implements vscode.Disposable {
       void this.askIfNeeded();
     }
     this.schedulePoll();
+  }
+
+  /**
+   * The user chose (Enable / Disable Live Activity): no question from now on, also not from a view
+   * that opens before the setting's write arrives (it would sit in the corner, stale).
+   */
+  chosen(): void {
+    this.asked = true;
   }
 
   /** Someone needs the tracer now (the Signals view, the topology map): asks when the setting is `ask`. */
