@@ -14,8 +14,14 @@ describe('signal log', function () {
   this.timeout(180_000);
   let fx: Fixture | undefined;
 
+  /** Views this test collapsed, to open again for the tests after it. */
+  const collapsed: string[] = [];
+
   after(async () => {
     const { page } = e2e();
+    const signals = viewHeader(page, 'Signals');
+    if ((await signals.count()) > 0 && (await signals.getAttribute('aria-expanded')) === 'true') await signals.click().catch(() => undefined);
+    for (const name of collapsed) await expandView(page, name).catch(() => undefined);
     await runCommand(page, 'IPC Inspector: Disable Live Activity').catch(() => undefined);
     await runCommand(page, 'IPC Inspector: Clear Filter').catch(() => undefined);
     await fx?.close().catch(() => undefined);
@@ -36,7 +42,10 @@ describe('signal log', function () {
     // the Signals view alone, with room to read (the other views collapsed)
     for (const name of ['Get Started', 'Channels', 'Processes']) {
       const header = viewHeader(page, name);
-      if ((await header.count()) > 0 && (await header.getAttribute('aria-expanded')) === 'true') await header.click();
+      if ((await header.count()) > 0 && (await header.getAttribute('aria-expanded')) === 'true') {
+        await header.click();
+        if (name !== 'Get Started') collapsed.push(name);
+      }
     }
     await expandView(page, 'Signals');
     const rows = viewPane(page, 'Signals').locator('.monaco-list-row');
