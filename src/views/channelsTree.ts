@@ -137,6 +137,12 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     return changed;
   }
 
+  /** Re-renders every row (what started a process changed: src/provenance.ts). */
+  refreshAll(): void {
+    this.lastFired = 'all';
+    this.emitter.fire(undefined);
+  }
+
   private onModelChange(change: ModelChange): void {
     const topsFired = this.regroup(change);
     if (change.full) {
