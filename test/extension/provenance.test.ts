@@ -14,7 +14,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { netServerBinary, startNet } from '../../fixtures/netServer';
+import { makeNetns, netServerBinary, startNet } from '../../fixtures/netServer';
 import type { FreePortResult } from '../../src/core/actions/freePort';
 import { VSCODE_LINK_PATTERN } from '../../src/core/escape';
 import type { Channel } from '../../src/core/model';
@@ -89,7 +89,7 @@ describe('Provenance, containers and Free Port', function () {
     const item = await treeItem(api.processesTree, node);
     assert.match(String(item.description), /terminal: prov-term/);
     assert.match(item.contextValue ?? '', /^ipc\.process\b.*\bterminal\b/);
-    assert.match(tooltipText(item), /started by: terminal: prov\\-term/);
+    assert.ok(tooltipText(item).replace(/\\/g, '').includes(`started by: terminal: prov-term (${n}) (below sh[${shellPid}])`), tooltipText(item));
     // the endpoint under the listener in the Channels view says it too
     const eps = (await walk(api.channelsTree, 8)).filter((x) => x.type === 'endpoint' && x.endpoint.pid === pid);
     assert.ok(eps.length > 0, 'the listener’s endpoint in the Channels view');
@@ -252,8 +252,10 @@ describe('Provenance, containers and Free Port', function () {
     const a = await startNet(['listen', '--proto', 'tcp', '--addr', '127.0.0.1', '--port', '0'], { exe: evil });
     cleanup.push(() => a.stop());
     const port = a.info.port as number;
-    // a second holder of the same port in another network namespace (unshare --net)
-    const b = await startNet(['listen', '--proto', 'tcp', '--addr', '127.0.0.1', '--port', String(port)], { prefix: ['unshare', '--net', '--fork'], forks: true });
+    // a second holder of the same port in another network namespace
+    const ns = `pv${process.pid % 100000}`;
+    cleanup.push(makeNetns(ns));
+    const b = await startNet(['listen', '--proto', 'tcp', '--addr', '127.0.0.1', '--port', String(port)], { prefix: ['ip', 'netns', 'exec', ns] });
     cleanup.push(() => b.stop());
     await listenerPid(api, port);
     const ch = await waitFor('the listener node', async () => {
@@ -271,11 +273,14 @@ describe('Provenance, containers and Free Port', function () {
       modals.push(title + '\n' + detail);
       return true;
     };
+    const netnsOf = (pid: number) => /\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${pid}/ns/net`))![1];
+    const nsA = netnsOf(a.pid);
+    const nsB = netnsOf(b.pid);
+    assert.notEqual(nsA, nsB);
     const r = (await vscode.commands.executeCommand('ipcInspector.freePort', ch)) as FreePortResult;
     // both namespaces' listeners were offered
-    const netnsOf = (pid: number) => /\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${pid}/ns/net`))![1];
-    assert.ok(pickItems.some((i) => i.label.includes(`[${b.pid}]`) && (i.description ?? '').includes(`netns ${netnsOf(b.pid)}`)), JSON.stringify(pickItems));
-    assert.ok(pickItems.some((i) => i.label.includes(`[${a.pid}]`) && (i.description ?? '').includes(`netns ${netnsOf(a.pid)} (this one)`)), JSON.stringify(pickItems));
+    assert.ok(pickItems.some((i) => i.label.includes(`[${b.pid}]`) && (i.description ?? '').includes(`netns ${nsB}`)), JSON.stringify(pickItems));
+    assert.ok(pickItems.some((i) => i.label.includes(`[${a.pid}]`) && (i.description ?? '').includes(`netns ${nsA} (this one)`)), JSON.stringify(pickItems));
     assert.equal(r.free, true);
     assert.ok(alive(b.pid), 'the other namespace’s server was not touched');
     // notifications and modals render `[x](command:…)` as a link: VS Code's own pattern must not find one
@@ -336,15 +341,17 @@ describe('Provenance, containers and Free Port', function () {
       assert.equal(labelOf(boxItem), name);
       assert.equal(boxItem.description, `podman · ${id.slice(0, 12)}`);
       const netns = /\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${hostPid}/ns/net`))![1];
-      assert.match(tooltipText(boxItem), new RegExp(`network namespace: ${netns}`));
+      assert.match(tooltipText(boxItem), new RegExp(`network namespace\\\\: ${netns}`));
       const kids = api.processesTree.getChildren(box) as IpcNode[];
       const p = kids.find((n): n is ProcessNode => n.type === 'process' && n.proc.pid === hostPid);
       assert.ok(p, `the container's process ${hostPid} under its container`);
       assert.equal(api.processesTree.getParent(p), box, 'getParent (reveal) goes to the container');
       const item = await treeItem(api.processesTree, p);
       assert.match(String(item.description), /^pid 1 inside/);
-      assert.match(tooltipText(item), new RegExp(`network namespace: ${netns}`));
-      assert.match(tooltipText(item), new RegExp(`container: podman ${name}`));
+      const tip = tooltipText(item).replace(/\\/g, ''); // markdown escapes off
+      assert.ok(tip.includes(`network namespace: ${netns}`), tip);
+      assert.ok(tip.includes(`container: podman ${name} (${id.slice(0, 12)})`), tip);
+      assert.ok(tip.includes(`pid inside its namespace: 1 (host pid ${hostPid}`), tip);
       const host = roots.find((n): n is ContainerNode => n.type === 'container' && n.bucket.id === 'host');
       assert.ok(host, 'a Host node');
       assert.ok(!(api.processesTree.getChildren(host) as IpcNode[]).some((n) => n.type === 'process' && n.proc.pid === hostPid));
