@@ -8,7 +8,7 @@ import { createSignalLogSection } from './signalLog';
 import { chanSection, descEl, procSection, titleEl } from './page';
 import { page, post, rerender, save } from './state';
 
-const procFacts = h('table', { class: 'facts' });
+export const procFacts = h('table', { class: 'facts' });
 const signalField = textfield(page.state.signal, { label: 'Signal name or number', placeholder: 'SIGTERM, 15, SIGRTMIN+3', cls: 'sig', id: 'signal-input' });
 const valueField = textfield(page.state.value, { label: 'Integer value (sigqueue)', placeholder: 'value (optional)', cls: 'num', id: 'signal-value' });
 const signalHint = h('div', { class: 'muted', id: 'signal-hint' });

@@ -94,6 +94,16 @@ describe('Provenance, containers and Free Port', function () {
     const eps = (await walk(api.channelsTree, 8)).filter((x) => x.type === 'endpoint' && x.endpoint.pid === pid);
     assert.ok(eps.length > 0, 'the listener’s endpoint in the Channels view');
     assert.match(String((await treeItem(api.channelsTree, eps[0])).description), /terminal: prov-term/);
+    // the inspector panel's facts say it too
+    await vscode.commands.executeCommand('ipcInspector.test.inspector', 'reset');
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { pid });
+    const facts = await waitFor('the panel’s process facts', async () => {
+      await vscode.commands.executeCommand('ipcInspector.test.inspector', 'drive', { action: 'report' });
+      const st = await vscode.commands.executeCommand<{ rendered: Array<{ texts: string[] }> }>('ipcInspector.test.inspector', 'state');
+      return [...(st?.rendered ?? [])].reverse().find((r) => r.texts.some((t) => t.startsWith('procFact:Started by=')))?.texts;
+    });
+    assert.ok(facts.includes(`procFact:Started by=terminal: prov-term (${n})`), JSON.stringify(facts.filter((t) => t.startsWith('procFact:'))));
+    await vscode.commands.executeCommand('ipcInspector.test.inspector', 'close');
     // Show Terminal
     await vscode.commands.executeCommand('workbench.action.terminal.focus');
     const other = vscode.window.createTerminal({ name: 'prov-other', shellPath: '/bin/sh', shellArgs: ['-c', 'sleep 600'] });
@@ -352,6 +362,16 @@ describe('Provenance, containers and Free Port', function () {
       assert.ok(tip.includes(`network namespace: ${netns}`), tip);
       assert.ok(tip.includes(`container: podman ${name} (${id.slice(0, 12)})`), tip);
       assert.ok(tip.includes(`pid inside its namespace: 1 (host pid ${hostPid}`), tip);
+      // the inspector: host pid with the pid inside, the container, the netns
+      await vscode.commands.executeCommand('ipcInspector.test.inspector', 'reset');
+      await vscode.commands.executeCommand('ipcInspector.openInspector', { pid: hostPid });
+      const facts = await waitFor('the panel’s container facts', async () => {
+        await vscode.commands.executeCommand('ipcInspector.test.inspector', 'drive', { action: 'report' });
+        const st = await vscode.commands.executeCommand<{ rendered: Array<{ texts: string[] }> }>('ipcInspector.test.inspector', 'state');
+        return [...(st?.rendered ?? [])].reverse().find((r) => r.texts.some((t) => t.startsWith('procFact:Container=')))?.texts;
+      });
+      for (const want of [`procFact:PID=${hostPid} (1 inside its pid namespace)`, `procFact:Container=podman ${name} (${id.slice(0, 12)})`, `procFact:Network namespace=${netns}`]) assert.ok(facts.includes(want), `${want} in ${JSON.stringify(facts.filter((t) => t.startsWith('procFact:')))}`);
+      await vscode.commands.executeCommand('ipcInspector.test.inspector', 'close');
       const host = roots.find((n): n is ContainerNode => n.type === 'container' && n.bucket.id === 'host');
       assert.ok(host, 'a Host node');
       assert.ok(!(api.processesTree.getChildren(host) as IpcNode[]).some((n) => n.type === 'process' && n.proc.pid === hostPid));
