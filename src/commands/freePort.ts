@@ -18,9 +18,9 @@ import { ownNetns } from '../core/actions/bindProbe';
 import { signalRisk } from '../core/actions';
 import { notificationText } from '../core/escape';
 import { processLabel, shortText } from '../core/format';
-import type { ContainerInfo, ProcessInfo, Snapshot } from '../core/model';
+import type { ProcessInfo, Snapshot } from '../core/model';
+import { containerBehind } from '../core/publishedPort';
 import { listenerPort, listenersIn, type ListenerProcess, type PortListener, type TermDisposition } from '../core/ports';
-import { dockerProxyArgs } from '../core/probes/netLinks';
 import { containerText } from '../views/nodes/processNode';
 import { ChannelNode, EndpointNode } from '../views/nodes';
 import { extensionRunnerEnv } from './actionEnv';
@@ -85,32 +85,6 @@ function portItems(s: Services, snap: Snapshot, value: string): PortItem[] {
     });
   }
   return items;
-}
-
-/** The published-port case: the holder relays for a container (docker-proxy, podman's conmon). */
-export function containerBehind(holder: ListenerProcess, snap: Snapshot): { container: ContainerInfo; cli: 'docker' | 'podman' } | undefined {
-  const procs = snap.processes;
-  if (holder.comm === 'docker-proxy') {
-    const a = dockerProxyArgs(holder.cmdline);
-    if (!a) return undefined;
-    // the container whose own namespace listens on the proxied port
-    const found = new Map<string, ContainerInfo>();
-    for (const l of listenersIn(snap, a.containerPort)) {
-      for (const p of l.processes) if (p.container?.runtime === 'docker') found.set(p.container.id, p.container);
-    }
-    return found.size === 1 ? { container: [...found.values()][0], cli: 'docker' } : undefined;
-  }
-  if (holder.comm === 'conmon' || holder.comm === 'rootlessport') {
-    // conmon -c <id> / --cid <id>; rootlessport is conmon's child
-    const conmon = holder.comm === 'conmon' ? holder : procs.find((p) => p.pid === holder.ppid && p.comm === 'conmon');
-    const argv = conmon?.cmdline ?? [];
-    const i = argv.findIndex((x) => x === '-c' || x === '--cid');
-    const id = i >= 0 ? argv[i + 1] : undefined;
-    if (!id || !/^[0-9a-f]{12,64}$/.test(id)) return undefined;
-    const c = procs.find((p) => p.container?.runtime === 'podman' && p.container.id === id)?.container;
-    return c ? { container: c, cli: 'podman' } : { container: { runtime: 'podman', id, name: null, pod: null, rootlessUid: null, cgroup: '' }, cli: 'podman' };
-  }
-  return undefined;
 }
 
 /** `node[4211]` for a listener's holder (comm bounded; every surface escapes it). */

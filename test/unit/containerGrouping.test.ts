@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import type { ContainerInfo, ProcessInfo } from '../../src/core/model';
 import { containerGrouping, HOST_BUCKET, type ProcessBucket } from '../../src/views/containerGrouping';
 import { listenerPort } from '../../src/core/ports';
+import { containerBehind } from '../../src/core/publishedPort';
 
 const web: ContainerInfo = { runtime: 'podman', id: 'e67d2e63b698071812de51e16def6129bba340bd97cbb42e3690cbb5999a41e3', name: 'web', pod: null, rootlessUid: null, cgroup: '/libpod_parent/libpod-e67d…' };
 const db: ContainerInfo = { runtime: 'docker', id: 'aa'.repeat(32), name: null, pod: null, rootlessUid: null, cgroup: '/docker/aa…' };
@@ -56,5 +57,28 @@ describe('listenerPort', () => {
     assert.equal(listenerPort({ ...base, kind: 'udp', local: '0.0.0.0:53', state: 'UNCONN' } as never), 53);
     assert.equal(listenerPort({ ...base, kind: 'udp', local: '0.0.0.0:0', state: 'UNCONN' } as never), undefined);
     assert.equal(listenerPort({ ...base, kind: 'pipe' } as never), undefined);
+  });
+});
+
+describe('containerBehind (published ports)', () => {
+  const web2: ContainerInfo = { ...db, runtime: 'docker', id: 'bb'.repeat(32), name: 'web' };
+  const server = proc(500, 400, web2, '4026532400');
+  const proxyArgs = ['/usr/bin/docker-proxy', '-proto', 'tcp', '-host-ip', '127.0.0.1', '-host-port', '8080', '-container-ip', '172.17.0.2', '-container-port', '80'];
+  const snap = (holderUid: number) => ({
+    processes: [server, { ...proc(450, 1), comm: 'docker-proxy', cmdline: proxyArgs, uid: holderUid }],
+    channels: [{ id: 'tcp:1', kind: 'tcp', family: 4, local: '0.0.0.0:80', remote: '0.0.0.0:0', state: 'LISTEN', recvQueue: 0, sendQueue: 0, inode: 1, netns: '4026532400', uid: 0, endpoints: [{ pid: 500, fd: 3, mode: 'rw' }] }],
+  }) as never;
+  test('docker-proxy run by root: the one docker container listening on -container-port', () => {
+    const r = containerBehind({ comm: 'docker-proxy', cmdline: proxyArgs, ppid: 1, uid: 0 }, snap(0));
+    assert.deepEqual(r && [r.cli, r.container.id], ['docker', web2.id]);
+  });
+  test('a process of another user named docker-proxy is not believed', () => {
+    assert.equal(containerBehind({ comm: 'docker-proxy', cmdline: proxyArgs, ppid: 1, uid: 1000 }, snap(1000)), undefined);
+  });
+  test('conmon -c ID (root): podman with that id; a malformed id is refused', () => {
+    const s = { processes: [], channels: [] } as never;
+    const id = 'cc'.repeat(32);
+    assert.deepEqual(containerBehind({ comm: 'conmon', cmdline: ['/usr/bin/conmon', '--api-version', '1', '-c', id], ppid: 1, uid: 0 }, s)?.container.id, id);
+    assert.equal(containerBehind({ comm: 'conmon', cmdline: ['/usr/bin/conmon', '-c', '--rm;x'], ppid: 1, uid: 0 }, s), undefined);
   });
 });
