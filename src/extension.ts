@@ -142,12 +142,13 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   subs.push(debugScope);
   // Provenance: labels in the trees and the panel; VS Code's own processes re-read off the refresh path.
   const provenance = new Provenance(() => model.procs, log);
-  model.ctx.provenance = (pid) => provenance.of(pid);
+  model.ctx.provenance = (pid) => provenance.shownOf(pid);
   subs.push(
     provenance,
-    provenance.onDidChange(() => {
-      processesTree.refreshAll();
-      channelsTree.refreshAll();
+    // only the rows whose label changed re-render (a whole-tree refresh would disturb a hover or a reveal)
+    provenance.onDidChange((pids) => {
+      processesTree.refreshPids(pids);
+      channelsTree.refreshPids(pids);
     }),
     source.onDidUpdate(() => void provenance.refreshOwn()),
   );

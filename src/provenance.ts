@@ -57,9 +57,11 @@ const validPid = (v: unknown): v is number => typeof v === 'number' && Number.is
 
 export class Provenance implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly emitter = new vscode.EventEmitter<void>();
-  /** Fires when a root was added or removed (the views re-render their labels). */
+  private readonly emitter = new vscode.EventEmitter<ReadonlySet<number>>();
+  /** Fires with the pids whose label (as last shown) changed: a root was added or removed, VS Code's own processes were re-read. */
   readonly onDidChange = this.emitter.event;
+  /** Pid → the label last handed to a view (shownOf), to tell which rows a change touches. */
+  private readonly shown = new Map<number, string>();
   /** Root pid → what started it (several when a task or debuggee runs in a terminal). */
   private readonly roots = new Map<number, Root[]>();
   private own: Origins | undefined;
@@ -122,7 +124,7 @@ export class Provenance implements vscode.Disposable {
     list.sort((a, b) => RANK[b.kind] - RANK[a.kind]);
     this.roots.set(pid, list);
     this.log?.debug(`provenance: ${pid} is ${root.kind} "${root.name}"`);
-    this.emitter.fire();
+    this.changed();
   }
 
   private removeWhere(pred: (r: Root) => boolean): void {
@@ -134,7 +136,32 @@ export class Provenance implements vscode.Disposable {
       if (keep.length) this.roots.set(pid, keep);
       else this.roots.delete(pid);
     }
-    if (changed) this.emitter.fire();
+    if (changed) this.changed();
+  }
+
+  /** Which shown labels a change moved; fires with their pids (forgets processes gone from the snapshot). */
+  private changed(): void {
+    const procs = this.procs();
+    const moved = new Set<number>();
+    for (const [pid, before] of this.shown) {
+      if (!procs.has(pid)) {
+        this.shown.delete(pid);
+        continue;
+      }
+      const now = this.of(pid)?.label ?? '';
+      if (now !== before) {
+        moved.add(pid);
+        this.shown.set(pid, now);
+      }
+    }
+    if (moved.size) this.emitter.fire(moved);
+  }
+
+  /** of(), remembering what was shown (the views call this while rendering). */
+  shownOf(pid: number): ProvenanceTag | undefined {
+    const tag = this.of(pid);
+    this.shown.set(pid, tag?.label ?? '');
+    return tag;
   }
 
   /** "terminal: bash (2)": the terminal's name and its place in the terminal list. */
@@ -158,11 +185,10 @@ export class Provenance implements vscode.Disposable {
         const own = await vscodeOrigins(process.pid);
         const hosts = new Set<number>([process.pid]);
         for (const [pid, label] of own.vscode) if (label === HELPER_LABELS.extensionHost) hosts.add(pid);
-        const before = [...(this.own?.vscode.keys() ?? [])].join(',');
         this.own = own;
         this.extensionHosts = hosts;
         this.ownAt = performance.now();
-        if (before !== [...own.vscode.keys()].join(',')) this.emitter.fire();
+        this.changed();
       } catch (e) {
         this.log?.warn(`provenance: VS Code's own processes could not be read: ${String(e)}`);
       } finally {

@@ -137,10 +137,12 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     return changed;
   }
 
-  /** Re-renders every row (what started a process changed: src/provenance.ts). */
-  refreshAll(): void {
-    this.lastFired = 'all';
-    this.emitter.fire(undefined);
+  /** Re-renders the endpoint rows of these processes (what started them changed: src/provenance.ts). */
+  refreshPids(pids: ReadonlySet<number>): void {
+    const fire = [...this.endpointNodes.values()].filter((n) => pids.has(n.endpoint.pid));
+    if (fire.length === 0) return;
+    this.lastFired = fire;
+    this.emitter.fire(fire);
   }
 
   private onModelChange(change: ModelChange): void {

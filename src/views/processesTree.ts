@@ -55,10 +55,16 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
     return this.byContainer;
   }
 
-  /** Re-renders every row (what started a process changed: src/provenance.ts). */
-  refreshAll(): void {
-    this.lastFired = 'all';
-    this.emitter.fire(undefined);
+  /** Re-renders the rows of these processes (what started them changed: src/provenance.ts). */
+  refreshPids(pids: ReadonlySet<number>): void {
+    const fire: IpcNode[] = [];
+    for (const pid of pids) {
+      const n = this.procNodes.get(pid);
+      if (n) fire.push(n);
+    }
+    if (fire.length === 0) return;
+    this.lastFired = fire;
+    this.emitter.fire(fire);
   }
 
   constructor(private readonly model: ViewModel) {

@@ -11,7 +11,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { netServerBinary } from '../../fixtures/netServer';
-import { commandInput, e2e, openContainer, poll, quickPickRow, runCommand, screenshot, waitForWorkbench } from './workbench';
+import { commandInput, e2e, expandView, openContainer, poll, quickPickRow, runCommand, screenshot, viewPane, waitForWorkbench } from './workbench';
 
 async function freeTcpPort(): Promise<number> {
   const s = net.createServer();
@@ -95,17 +95,17 @@ describe('Free Port… in the workbench', function () {
   this.timeout(180_000);
   let page: Page;
   let tasksFile: string;
-  let ports: { serve: number; stubborn: number };
+  let ports: { serve: number; stubborn: number; menu: number };
 
   before(async () => {
     page = e2e().page;
     await waitForWorkbench(page);
     const bin = await netServerBinary();
-    ports = { serve: await freeTcpPort(), stubborn: await freeTcpPort() };
+    ports = { serve: await freeTcpPort(), stubborn: await freeTcpPort(), menu: await freeTcpPort() };
     // user tasks (User/tasks.json of this code-server): nothing is written into the workspace
     tasksFile = path.join(e2e().codeServer.userDataDir, 'User', 'tasks.json');
     const task = (label: string, port: number, term: string) => ({ label, type: 'process', command: bin, args: ['listen', '--proto', 'tcp', '--addr', '127.0.0.1', '--port', String(port), '--term', term], problemMatcher: [] });
-    fs.writeFileSync(tasksFile, JSON.stringify({ version: '2.0.0', tasks: [task('e2e-serve', ports.serve, 'catch-exit'), task('e2e-stubborn', ports.stubborn, 'ignore')] }, null, 2));
+    fs.writeFileSync(tasksFile, JSON.stringify({ version: '2.0.0', tasks: [task('e2e-serve', ports.serve, 'catch-exit'), task('e2e-stubborn', ports.stubborn, 'ignore'), task('e2e-menu', ports.menu, 'default')] }, null, 2));
     await openContainer(page);
   });
   after(() => {
@@ -163,5 +163,35 @@ describe('Free Port… in the workbench', function () {
     await notification(page, `Port ${ports.stubborn} is free`);
     assert.equal(listenerPid(ports.stubborn), undefined);
     assert.equal(await canBind(ports.stubborn), true);
+  });
+
+  it('from Go to to the listener in Channels, then its context menu: Free Port… (one holder: straight to the modal)', async () => {
+    await runTask(page, 'e2e-menu');
+    const pid = await poll('the server to listen', async () => listenerPid(ports.menu), 30_000);
+    await expandView(page, 'Channels');
+    const row = `127.0.0.1:${ports.menu}`;
+    await poll(`Go to finds ${row}`, async () => {
+      await runCommand(page, 'IPC Inspector: Go to Channel or Process');
+      await (await commandInput(page)).fill(String(ports.menu));
+      const match = quickPickRow(page, row);
+      if ((await match.count()) > 0) {
+        await match.click();
+        return true;
+      }
+      await page.keyboard.press('Escape');
+      return false;
+    }, 30_000);
+    const selected = viewPane(page, 'Channels').locator('.monaco-list-row.selected', { hasText: row }).first();
+    await selected.waitFor({ timeout: 15_000 });
+    await selected.click({ button: 'right' });
+    const item = page.locator('.monaco-menu .action-item .action-label', { hasText: /^\s*Free Port…\s*$/ }).first();
+    await item.waitFor({ timeout: 10_000 });
+    await screenshot(page, 'free-port-menu');
+    await item.click();
+    const text = await dialog(page, new RegExp(`Free port ${ports.menu}: send SIGTERM to net-server\\[${pid}\\]\\?`));
+    assert.match(text, /SIGTERM is not handled: the default action terminates it/);
+    await press(page, 'Send SIGTERM');
+    await notification(page, `Port ${ports.menu} is free`);
+    assert.equal(await canBind(ports.menu), true);
   });
 });
