@@ -152,6 +152,8 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
     }),
     source.onDidUpdate(() => void provenance.refreshOwn()),
   );
+  // VS Code's own processes are read once now (asynchronously), so the first rows render with their labels
+  void provenance.refreshOwn(true);
 
   const testHooks: TestHooks = {};
   const ui = new Ui(testHooks, context.extensionMode === vscode.ExtensionMode.Test || process.env.IPC_INSPECTOR_TEST === '1');

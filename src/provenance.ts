@@ -154,7 +154,10 @@ export class Provenance implements vscode.Disposable {
         this.shown.set(pid, now);
       }
     }
-    if (moved.size) this.emitter.fire(moved);
+    if (moved.size) {
+      this.log?.debug(`provenance: ${moved.size} label(s) changed`);
+      this.emitter.fire(moved);
+    }
   }
 
   /** of(), remembering what was shown (the views call this while rendering). */
