@@ -105,7 +105,12 @@ describe('Free Port… in the workbench', function () {
     // user tasks (User/tasks.json of this code-server): nothing is written into the workspace
     tasksFile = path.join(e2e().codeServer.userDataDir, 'User', 'tasks.json');
     const task = (label: string, port: number, term: string) => ({ label, type: 'process', command: bin, args: ['listen', '--proto', 'tcp', '--addr', '127.0.0.1', '--port', String(port), '--term', term], problemMatcher: [] });
-    fs.writeFileSync(tasksFile, JSON.stringify({ version: '2.0.0', tasks: [task('e2e-serve', ports.serve, 'catch-exit'), task('e2e-stubborn', ports.stubborn, 'ignore'), task('e2e-menu', ports.menu, 'default')] }, null, 2));
+    const json = JSON.stringify({ version: '2.0.0', tasks: [task('e2e-serve', ports.serve, 'catch-exit'), task('e2e-stubborn', ports.stubborn, 'ignore'), task('e2e-menu', ports.menu, 'default')] }, null, 2);
+    fs.writeFileSync(tasksFile, json);
+    // the workbench reads User/tasks.json when it starts (its file watcher may not tell it of a
+    // later write): reload the window, as a person would after editing the file outside VS Code
+    await page.reload();
+    await waitForWorkbench(page);
     await openContainer(page);
   });
   after(() => {
