@@ -63,6 +63,12 @@ export class DebugScope implements vscode.Disposable {
     return true;
   }
 
+  /** Scope to a pid of a session on request (Scope to this Debug Session); cleared when the session ends, like an automatic scope. */
+  scopeTo(session: Pick<vscode.DebugSession, 'id'>, pid: number, label: string): void {
+    this.scopedBy.set(session.id, pid);
+    this.target.setScope(pid, label);
+  }
+
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }

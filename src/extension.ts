@@ -26,9 +26,12 @@ import { registerInspector } from './webviews/inspector';
 import { registerLiveActivity } from './registerLiveActivity';
 import type { LiveActivity } from './liveActivity';
 import { registerTopology } from './webviews/topology';
+import { Provenance } from './provenance';
 
 export interface IpcInspectorApi extends ViewParts {
   debugScope: DebugScope;
+  /** What started each process inside VS Code (terminal, task, debug session, VS Code itself). */
+  provenance: Provenance;
   hostFacts: HostFacts;
   statusBar: StatusBar;
   viewChrome: ViewChrome;
@@ -137,18 +140,32 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
 
   const debugScope = new DebugScope(filters, log);
   subs.push(debugScope);
+  // Provenance: labels in the trees and the panel; VS Code's own processes re-read off the refresh path.
+  const provenance = new Provenance(() => model.procs, log);
+  model.ctx.provenance = (pid) => provenance.shownOf(pid);
+  subs.push(
+    provenance,
+    // only the rows whose label changed re-render (a whole-tree refresh would disturb a hover or a reveal)
+    provenance.onDidChange((pids) => {
+      processesTree.refreshPids(pids);
+      channelsTree.refreshPids(pids);
+    }),
+    source.onDidUpdate(() => void provenance.refreshOwn()),
+  );
+  // VS Code's own processes are read once now (asynchronously), so the first rows render with their labels
+  void provenance.refreshOwn(true);
 
   const testHooks: TestHooks = {};
   const ui = new Ui(testHooks, context.extensionMode === vscode.ExtensionMode.Test || process.env.IPC_INSPECTOR_TEST === '1');
-  const inspector = registerInspector(context, source, log, ui);
-  const services: Services = { context, log, source, model, filters, channelsTree, processesTree, channelsView, processesView, testHooks, ui, inspector, statusBar };
+  const inspector = registerInspector(context, source, log, ui, (pid) => provenance.of(pid)?.label);
+  const services: Services = { context, log, source, model, filters, channelsTree, processesTree, channelsView, processesView, testHooks, ui, inspector, statusBar, provenance, debugScope };
   for (const register of commands.all) subs.push(register(services));
   const liveActivity = registerLiveActivity(context, source, model, ui, log);
   registerTopology(context, { source, filters: model, openInspector: (target) => inspector.open(target), log, rates: liveActivity.rateFeed() });
 
   const activationMs = performance.now() - t0;
   log.info(`activated in ${activationMs.toFixed(1)} ms (${supported ? 'Linux /proc found' : 'unsupported host: no /proc'}); no scan until a view is visible`);
-  const api: IpcInspectorApi = { source, model, filters, channelsTree, processesTree, channelsView, processesView, debugScope, hostFacts, statusBar, viewChrome, channelsChrome, processesChrome, liveActivity, activationMs };
+  const api: IpcInspectorApi = { source, model, filters, channelsTree, processesTree, channelsView, processesView, debugScope, provenance, hostFacts, statusBar, viewChrome, channelsChrome, processesChrome, liveActivity, activationMs };
   if (context.extensionMode === vscode.ExtensionMode.Test) api.testHooks = testHooks;
   return api;
 }

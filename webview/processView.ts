@@ -8,7 +8,7 @@ import { createSignalLogSection } from './signalLog';
 import { chanSection, descEl, procSection, titleEl } from './page';
 import { page, post, rerender, save } from './state';
 
-const procFacts = h('table', { class: 'facts' });
+export const procFacts = h('table', { class: 'facts' });
 const signalField = textfield(page.state.signal, { label: 'Signal name or number', placeholder: 'SIGTERM, 15, SIGRTMIN+3', cls: 'sig', id: 'signal-input' });
 const valueField = textfield(page.state.value, { label: 'Integer value (sigqueue)', placeholder: 'value (optional)', cls: 'num', id: 'signal-value' });
 const signalHint = h('div', { class: 'muted', id: 'signal-hint' });
@@ -61,7 +61,11 @@ export function renderProcess(p: ProcessView): void {
   titleEl.textContent = `${p.comm} (${p.pid})`;
   descEl.textContent = p.vscodeLabel ? `This is ${p.vscodeLabel}: signalling it can break this editor session.` : 'A process: its signal dispositions, and the channels it holds.';
   factsRows(procFacts, [
-    ['PID', String(p.pid)],
+    ['PID', p.nsPid ? `${p.pid} (${p.nsPid[p.nsPid.length - 1]} inside its pid namespace)` : String(p.pid)],
+    ['Started by', p.provenance],
+    ['Container', p.container],
+    ['Network namespace', p.netns],
+    ['Pid namespace', p.pidns],
     ['Parent', String(p.ppid)],
     ['Command line', p.cmdline.length ? h('span', { class: 'mono' }, visible(p.cmdline.join(' '))) : '(none: kernel thread or zombie)'],
     ['User', `${p.user} (uid ${p.uid})`],

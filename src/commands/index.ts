@@ -18,6 +18,9 @@ import { register as showLog } from './showLog';
 import { register as showWarnings } from './showWarnings';
 import { register as toggles } from './toggles';
 import { register as welcome } from './welcome';
+import { register as freePort } from './freePort';
+import { register as provenanceActions } from './provenanceActions';
+import { register as groupByContainer } from './groupByContainer';
 
 export const all: ReadonlyArray<(s: Services) => vscode.Disposable> = [
   refresh,
@@ -37,4 +40,7 @@ export const all: ReadonlyArray<(s: Services) => vscode.Disposable> = [
   showWarnings,
   collapseAll,
   welcome,
+  freePort,
+  provenanceActions,
+  groupByContainer,
 ];

@@ -13,6 +13,8 @@ import type { ProcessesTree } from '../views/processesTree';
 import type { ViewModel } from '../views/viewModel';
 import type { TestHooks, Ui } from '../ui';
 import type { Inspector } from '../webviews/inspector';
+import type { Provenance } from '../provenance';
+import type { DebugScope } from '../debugScope';
 
 export type { TestHooks } from '../ui';
 
@@ -36,6 +38,10 @@ export interface Services extends ViewParts {
   inspector?: Inspector;
   /** The status bar item: the current warnings. */
   statusBar?: StatusBar;
+  /** What started each process inside VS Code (terminal, task, debug session, VS Code itself). */
+  provenance?: Provenance;
+  /** The debug-session scope (Scope to this Debug Session). */
+  debugScope?: DebugScope;
 }
 
 /** A modal yes/no naming the action (escaped; the test hook answers instead in test mode). */

@@ -3,7 +3,7 @@
 // start time, command line, user, container, namespaces, SIGTERM disposition). Plain data for the
 // CLI (`ipc-inspector port`), the Free Port flow (actions/freePort.ts) and, later, the extension,
 // which fills `provenance` (the terminal, task or debug session that started the process).
-import type { ContainerInfo, InetChannel, ProcessInfo, Snapshot } from './model';
+import type { Channel, ContainerInfo, InetChannel, ProcessInfo, Snapshot } from './model';
 import { takeSnapshot, type SnapshotOptions } from './snapshot';
 import { signalNumber } from './signals';
 import { handledElsewhere } from './signalSets';
@@ -109,6 +109,16 @@ export function isListenerOn(c: InetChannel, port: number, protocol?: Protocol):
   if (c.kind === 'tcp' && c.state !== 'LISTEN') return false;
   return splitHostPort(c.local)?.port === port;
 }
+
+/** Is this channel a listener on some port (TCP LISTEN, or a bound UDP socket with a port)? Its port, else undefined. */
+export function listenerPort(c: Channel): number | undefined {
+  if (c.kind !== 'tcp' && c.kind !== 'udp') return undefined;
+  if (c.kind === 'tcp' && c.state !== 'LISTEN') return undefined;
+  const port = splitHostPort(c.local)?.port;
+  return port ? port : undefined;
+}
+
+export const isListener = (c: Channel): boolean => listenerPort(c) !== undefined;
 
 /** The listeners on `port` in a snapshot (taken with kinds tcp/udp), in snapshot order. */
 export function listenersIn(snap: Snapshot, port: number, protocol?: Protocol): PortListener[] {

@@ -137,6 +137,14 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     return changed;
   }
 
+  /** Re-renders the endpoint rows of these processes (what started them changed: src/provenance.ts). */
+  refreshPids(pids: ReadonlySet<number>): void {
+    const fire = [...this.endpointNodes.values()].filter((n) => pids.has(n.endpoint.pid));
+    if (fire.length === 0) return;
+    this.lastFired = fire;
+    this.emitter.fire(fire);
+  }
+
   private onModelChange(change: ModelChange): void {
     const topsFired = this.regroup(change);
     if (change.full) {

@@ -18,6 +18,8 @@ import {
   SignalsNode,
 } from './nodes';
 import type { ModelChange, ViewModel } from './viewModel';
+import { ContainerNode } from './nodes';
+import { containerGrouping, type ProcessBucket } from './containerGrouping';
 import { processLabel } from '../core/format';
 
 const MAX_PARTIAL = 200;
@@ -36,6 +38,34 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
   private readonly disposables: vscode.Disposable[] = [];
   lastFired: IpcNode[] | 'all' = [];
   usageProvider: UsageProvider | undefined;
+  /** Grouped by container (views/containerGrouping.ts): the top level is one node per container and Host. */
+  private byContainer = false;
+  private readonly containerNodes = new Map<string, ContainerNode>();
+  /** Pid → the container node it sits under at the top of its container (grouped by container). */
+  private readonly bucketOf = new Map<number, ContainerNode>();
+
+  /** Switches grouping by container on or off (setting ipcInspector.groupProcesses) and re-renders. */
+  setGroupByContainer(on: boolean): void {
+    if (on === this.byContainer) return;
+    this.byContainer = on;
+    if (this.model.snapshot) this.onModelChange({ full: true, channels: new Set(), pids: new Set(), membership: new Set(), entered: [], left: [], holdersChanged: true });
+  }
+
+  get groupedByContainer(): boolean {
+    return this.byContainer;
+  }
+
+  /** Re-renders the rows of these processes (what started them changed: src/provenance.ts). */
+  refreshPids(pids: ReadonlySet<number>): void {
+    const fire: IpcNode[] = [];
+    for (const pid of pids) {
+      const n = this.procNodes.get(pid);
+      if (n) fire.push(n);
+    }
+    if (fire.length === 0) return;
+    this.lastFired = fire;
+    this.emitter.fire(fire);
+  }
 
   constructor(private readonly model: ViewModel) {
     this.disposables.push(this.emitter, model.onDidChange((c) => this.onModelChange(c)));
@@ -92,7 +122,8 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
     const touched = this.updateHeld(change);
     const held = this.pidHeld;
     const childPids = new Map<number, number[]>();
-    for (const p of result.processes) {
+    if (this.byContainer) this.placeByContainer(childPids);
+    else for (const p of result.processes) {
       // Nearest shown ancestor (guard against ppid cycles in hostile/odd data).
       let parent = p.ppid;
       const guard = new Set<number>([p.pid]);
@@ -106,6 +137,7 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
       else childPids.set(key, [p.pid]);
     }
     for (const list of childPids.values()) list.sort((a, b) => a - b);
+    if (!this.byContainer) this.bucketOf.clear();
     this.childPids = childPids;
     // Which parents' child lists changed (0 = root), plus processes whose channels changed.
     const changed = new Set<number>();
@@ -129,7 +161,7 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
     for (const [pid, list] of childPids) {
       for (const c of list) {
         const node = this.procNodes.get(c);
-        if (node) node.parent = pid ? this.processNode(procs.get(pid)!) : undefined;
+        if (node) node.parent = pid ? this.processNode(procs.get(pid)!) : this.bucketOf.get(c);
       }
     }
     for (const [id, node] of this.otherNodes) {
@@ -141,6 +173,38 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
       }
     }
     return changed;
+  }
+
+  /** Grouped by container: buckets at the top (root key 0 lists their members, for the change signature). */
+  private placeByContainer(childPids: Map<number, number[]>): void {
+    const placement = containerGrouping.arrange({ listed: this.model.result.processes, procs: this.model.procs });
+    this.bucketOf.clear();
+    const top: number[] = [];
+    const live = new Set<string>();
+    for (const r of placement.roots as ProcessBucket[]) {
+      let node = this.containerNodes.get(r.id);
+      if (node) node.bucket = r;
+      else this.containerNodes.set(r.id, (node = new ContainerNode(r)));
+      live.add(r.id);
+      for (const pid of r.pids) this.bucketOf.set(pid, node);
+      top.push(...r.pids);
+    }
+    for (const id of this.containerNodes.keys()) if (!live.has(id)) this.containerNodes.delete(id);
+    childPids.set(0, top);
+    for (const p of this.model.result.processes) {
+      const kids = placement.children(p.pid);
+      if (kids.length) childPids.set(p.pid, [...kids]);
+    }
+  }
+
+  /** The container nodes at the top, in display order (grouped by container). */
+  containerRoots(): ContainerNode[] {
+    const seen = new Set<ContainerNode>();
+    for (const pid of this.childPids.get(0) ?? []) {
+      const n = this.bucketOf.get(pid);
+      if (n) seen.add(n);
+    }
+    return [...seen];
   }
 
   private onModelChange(change: ModelChange): void {
@@ -223,6 +287,14 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
   getChildren(element?: IpcNode): IpcNode[] {
     const { procs } = this.model;
     if (!this.model.snapshot) return [];
+    if (!element && this.byContainer && (this.childPids.get(0) ?? []).length) return this.containerRoots();
+    if (element instanceof ContainerNode) {
+      return element.bucket.pids.filter((pid) => procs.has(pid)).map((pid) => {
+        const n = this.processNode(procs.get(pid)!);
+        n.parent = element;
+        return n;
+      });
+    }
     if (!element) {
       const roots = (this.childPids.get(0) ?? []).map((pid) => this.processNode(procs.get(pid)!));
       for (const r of roots) r.parent = undefined;
@@ -290,7 +362,7 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
     if (!p || !this.model.result.pids.has(pid)) return undefined;
     const node = this.processNode(p);
     // Make sure the parent chain is set even if never expanded.
-    for (const [parent, list] of this.childPids) if (list.includes(pid)) node.parent = parent ? this.findProcess(parent) : undefined;
+    for (const [parent, list] of this.childPids) if (list.includes(pid)) node.parent = parent ? this.findProcess(parent) : this.bucketOf.get(pid);
     return node;
   }
 

@@ -13,7 +13,7 @@ export interface E2eContext {
   /** Paths of objects the runner's workload created (unix socket, FIFO) that the tree must show. */
   workload: { unixSocket: string; fifo: string; pids: number[] };
   /** The code-server serving `url` and its login password. */
-  codeServer: { url: string; port: number; password: string };
+  codeServer: { url: string; port: number; password: string; /** Its --user-data-dir (User/settings.json, User/tasks.json). */ userDataDir: string };
 }
 
 /** The context runE2e set up; each test file is its own bundle, so it travels via globalThis. */

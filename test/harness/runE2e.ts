@@ -93,7 +93,7 @@ async function main(): Promise<number> {
       if (verbose) page.on('console', (m) => console.log(`  [page ${m.type()}] ${m.text()}`));
       const url = `${cs.url}/?folder=${encodeURIComponent(repoRoot)}`;
       await openWorkbench(page, url, cs.password);
-      const ctx: E2eContext = { page, url, repoRoot, workload: wl.workload, codeServer: { url: cs.url, port: cs.port, password: cs.password } };
+      const ctx: E2eContext = { page, url, repoRoot, workload: wl.workload, codeServer: { url: cs.url, port: cs.port, password: cs.password, userDataDir: cs.userDataDir } };
       (globalThis as { __ipcE2e?: E2eContext }).__ipcE2e = ctx;
     }
     const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, reporter: 'spec', color: false });

@@ -6,7 +6,7 @@
 // the end through window.codeAutomationExit(code).
 //
 //   node dist/test/harness/runExtensionTests.js [--grep-file activation,views] [--grep "title"]
-//        [--extension-path DIR] [--timeout 300] [--verbose]
+//        [--extension-path DIR] [--timeout 600] [--verbose]
 // Exit code 0 only when VS Code started, ran at least one test, every test passed and it exited 0.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -110,7 +110,7 @@ export async function runExtensionTests(opts: {
       ['extensionTestsPath', remoteUri(cs, testsIndex)],
     ]);
     await openWorkbench(page, url, cs.password);
-    const timeoutMs = opts.timeoutMs ?? 300_000;
+    const timeoutMs = opts.timeoutMs ?? 600_000;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
     const csDied = new Promise<'died'>((r) => cs.proc.once('exit', () => r('died')));

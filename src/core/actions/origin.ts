@@ -91,7 +91,8 @@ async function helperType(procRoot: string, pid: number): Promise<string | undef
   return undefined;
 }
 
-const HELPER_LABELS: Record<string, string> = {
+/** How VS Code's helper processes are named (by their `--type=`); the extension labels them in the trees. */
+export const HELPER_LABELS: Record<string, string> = {
   extensionHost: 'a VS Code extension host',
   ptyHost: 'the VS Code terminal host (pty host)',
   fileWatcher: 'the VS Code file watcher',

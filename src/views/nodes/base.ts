@@ -2,12 +2,14 @@
 // refreshes), a parent (for reveal) and a type tag; and what rendering one needs (RenderContext).
 import type * as vscode from 'vscode';
 import type { Capabilities, Channel, ProcessInfo } from '../../core/model';
+import type { ProvenanceTag } from '../../provenance';
 import type { GroupNode } from './groupNode';
 import type { InfoNode } from './infoNode';
 import type { ChannelNode } from './channelNode';
 import type { EndpointNode } from './endpointNode';
 import type { ProcessNode } from './processNode';
 import type { SignalsNode } from './signalsNode';
+import type { ContainerNode } from './containerNode';
 
 export interface RenderContext {
   procs: ReadonlyMap<number, ProcessInfo>;
@@ -15,9 +17,11 @@ export interface RenderContext {
   capabilities: Capabilities | undefined;
   /** Channel ids currently marked as new. */
   isNew(channelId: string): boolean;
+  /** What started a process inside VS Code (src/provenance.ts), when known. */
+  provenance?(pid: number): ProvenanceTag | undefined;
 }
 
-export type NodeType = 'group' | 'info' | 'channel' | 'endpoint' | 'process' | 'signals';
+export type NodeType = 'group' | 'info' | 'channel' | 'endpoint' | 'process' | 'signals' | 'container';
 
 export abstract class BaseNode {
   /** Discriminator (tests run in another bundle, where instanceof does not hold). */
@@ -27,4 +31,4 @@ export abstract class BaseNode {
   abstract toTreeItem(ctx: RenderContext): vscode.TreeItem;
 }
 
-export type IpcNode = GroupNode | InfoNode | ChannelNode | EndpointNode | ProcessNode | SignalsNode;
+export type IpcNode = GroupNode | InfoNode | ChannelNode | EndpointNode | ProcessNode | SignalsNode | ContainerNode;

@@ -6,6 +6,7 @@ import type { Channel } from '../../core/model';
 import * as fmt from '../../core/format';
 import { describe } from '../../core/kinds';
 import { isRemovable } from '../../core/actions/remove';
+import { isListener } from '../../core/ports';
 import { peerChannelId } from '../../core/ends';
 import { channelWarnings } from '../../core/diagnose/channelWarnings';
 import { BaseNode, type IpcNode, type RenderContext } from './base';
@@ -26,6 +27,7 @@ export class ChannelNode extends BaseNode {
     let v = `ipc.channel.${ch.kind}`;
     if (peerChannelId(ch, ctx.channelsById)) v += ' hasPeer';
     if (isRemovable(ch)) v += ' removable';
+    if (isListener(ch)) v += ' listener'; // Free Port… (commands/freePort.ts)
     return v;
   }
 

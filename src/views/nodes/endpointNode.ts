@@ -32,13 +32,15 @@ export class EndpointNode extends BaseNode {
     const item = new vscode.TreeItem(plain(fmt.endpointLabel(ep, proc)), vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
     item.contextValue = `ipc.endpoint.${this.channel.kind}${this.hasPeer(ctx) ? ' hasPeer' : ''}`;
-    item.description = proc ? plain(proc.user) : '';
+    const prov = ctx.provenance?.(ep.pid);
+    item.description = proc ? plain(prov ? `${proc.user} · ${prov.label}` : proc.user) : '';
     item.iconPath = new vscode.ThemeIcon(ep.mode === 'r' ? 'arrow-left' : ep.mode === 'w' ? 'arrow-right' : 'arrow-both');
     const md = safeMarkdown();
     const modeText = ep.mode === 'r' ? 'reads' : ep.mode === 'w' ? 'writes' : 'reads and writes';
     md.appendMarkdown(`**${mdEscape(fmt.processLabel(ep.pid, proc))}** ${modeText} through ${ep.fd !== undefined ? `fd ${ep.fd}` : `mapping ${mdEscape(ep.map ?? '?')}`}\n\n`);
     if (proc) {
       md.appendMarkdown(`- command: ${mdEscape(proc.cmdline.join(' ') || proc.comm)}\n- user: ${mdEscape(proc.user)} (uid ${proc.uid})\n`);
+      if (prov) md.appendMarkdown(`- started by: ${mdEscape(prov.label)}\n`);
     }
     md.appendMarkdown(`- channel: ${mdEscape(this.channel.id)}\n`);
     item.tooltip = md;

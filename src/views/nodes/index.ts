@@ -10,6 +10,7 @@ import { EndpointNode } from './endpointNode';
 import { GroupNode } from './groupNode';
 import { ProcessNode } from './processNode';
 import { SignalsNode } from './signalsNode';
+import { ContainerNode } from './containerNode';
 import type { IpcNode } from './base';
 
 export { BaseNode, type IpcNode, type NodeType, type RenderContext } from './base';
@@ -20,6 +21,7 @@ export { ChannelNode, channelTooltip } from './channelNode';
 export { EndpointNode, endpointNodeId } from './endpointNode';
 export { ProcessNode, processTooltip } from './processNode';
 export { SignalsNode } from './signalsNode';
+export { ContainerNode } from './containerNode';
 
 /** The plain data behind a node (Copy as JSON). */
 export function nodeData(node: IpcNode): unknown {
@@ -28,5 +30,6 @@ export function nodeData(node: IpcNode): unknown {
   if (node instanceof ProcessNode) return node.proc;
   if (node instanceof SignalsNode) return node.parent.proc.signals;
   if (node instanceof GroupNode) return { group: node.label, kinds: node.kinds, shown: node.count, total: node.total };
+  if (node instanceof ContainerNode) return { container: node.bucket.label, id: node.bucket.id, processes: node.bucket.pids };
   return { label: node.label, description: node.description };
 }

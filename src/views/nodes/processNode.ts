@@ -1,10 +1,10 @@
 // A process in the Processes view: user, channel count, tracer, pending signals; a tooltip with
 // its command line and signal sets (core/signalSets.ts).
 import * as vscode from 'vscode';
-import type { ProcessInfo } from '../../core/model';
+import type { ContainerInfo, ProcessInfo } from '../../core/model';
 import * as fmt from '../../core/format';
 import { signalSetsOf } from '../../core/signalSets';
-import { BaseNode, type RenderContext } from './base';
+import { BaseNode, type IpcNode, type RenderContext } from './base';
 import { mdEscape, plain, safeMarkdown } from './markdown';
 
 export class ProcessNode extends BaseNode {
@@ -16,7 +16,8 @@ export class ProcessNode extends BaseNode {
   usage: string | undefined;
   constructor(
     public proc: ProcessInfo,
-    public parent: ProcessNode | undefined,
+    /** Its parent process, a container when grouped by container, or none (top level). */
+    public parent: IpcNode | undefined,
   ) {
     super();
     this.id = `proc:${proc.pid}`;
@@ -26,8 +27,13 @@ export class ProcessNode extends BaseNode {
     const p = this.proc;
     const item = new vscode.TreeItem(fmt.processLabel(p.pid, p), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
-    item.contextValue = 'ipc.process';
+    const prov = ctx.provenance?.(p.pid);
+    // ` terminal` / ` task` / ` debug`: the menus offer Show Terminal, Show Task Output, Scope to this Debug Session
+    item.contextValue = `ipc.process${prov && (prov.kind === 'terminal' || prov.kind === 'task' || prov.kind === 'debug') ? ` ${prov.kind}` : ''}`;
     const bits = [plain(p.user), `${this.channelCount} channel${this.channelCount === 1 ? '' : 's'}`];
+    if (prov) bits.unshift(plain(prov.label));
+    const inner = innerPid(p);
+    if (inner !== undefined) bits.unshift(`pid ${inner} inside`);
     if (p.tracerPid) bits.push(`traced by ${fmt.processLabel(p.tracerPid, ctx.procs.get(p.tracerPid))}`);
     if (p.signals.pending.length + p.signals.shdPending.length) bits.push('signal pending');
     item.description = bits.join(' · ');
@@ -35,6 +41,18 @@ export class ProcessNode extends BaseNode {
     item.tooltip = processTooltip(p, ctx, this.usage);
     return item;
   }
+}
+
+/** The pid inside the innermost pid namespace, when the process is in a nested one (NSpid). */
+export function innerPid(p: Pick<ProcessInfo, 'nsPid'>): number | undefined {
+  return p.nsPid && p.nsPid.length > 1 ? p.nsPid[p.nsPid.length - 1] : undefined;
+}
+
+/** "podman web (3f2a9c1b7d4e)", "docker /k8s pod ns/name": runtime, name, short id, pod. */
+export function containerText(c: ContainerInfo): string {
+  const id = c.name === c.id ? '' : ` (${c.id.slice(0, 12)})`;
+  const pod = c.pod ? `, pod ${c.pod.namespace ? `${c.pod.namespace}/` : ''}${c.pod.name ?? c.pod.uid}` : '';
+  return `${c.runtime}${c.name !== null ? ` ${c.name}` : ''}${id}${pod}${c.rootlessUid !== null ? `, rootless (uid ${c.rootlessUid})` : ''}`;
 }
 
 export function processTooltip(p: ProcessInfo, ctx: RenderContext, usage?: string): vscode.MarkdownString {
@@ -57,6 +75,13 @@ export function processTooltip(p: ProcessInfo, ctx: RenderContext, usage?: strin
   for (const t of p.timers) rows.push([`timer ${t.id}`, `${t.clock} → ${t.signal ?? t.notify}`]);
   for (const e of p.errors ?? []) rows.push([`${e.field} unreadable`, `${e.code} from ${e.syscall}`]);
   if (usage) rows.push(['usage', usage]);
+  const prov = ctx.provenance?.(p.pid);
+  if (prov) rows.push(['started by', `${prov.label}${prov.detail ? ` — ${prov.detail}` : ''}${prov.rootPid !== p.pid ? ` (below ${fmt.processLabel(prov.rootPid, ctx.procs.get(prov.rootPid))})` : ''}`]);
+  if (p.container) rows.push(['container', containerText(p.container)]);
+  const inner = innerPid(p);
+  if (inner !== undefined) rows.push(['pid inside its namespace', `${inner} (host pid ${p.pid}; NSpid ${p.nsPid!.join(' → ')})`]);
+  if (p.pidns) rows.push(['pid namespace', p.pidns]);
+  if (p.netns) rows.push(['network namespace', p.netns]);
   for (const [k, v] of rows) md.appendMarkdown(`- ${mdEscape(k)}: ${mdEscape(v)}\n`);
   return md;
 }

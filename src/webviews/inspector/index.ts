@@ -21,8 +21,8 @@ export interface Inspector {
   normalize(target: InspectorTarget): InspectorTarget | undefined;
 }
 
-export function registerInspector(context: vscode.ExtensionContext, source: SnapshotSource, log: InspectorLog, ui: Ui): Inspector {
-  const deps = { context, source, log, ui };
+export function registerInspector(context: vscode.ExtensionContext, source: SnapshotSource, log: InspectorLog, ui: Ui, provenance?: (pid: number) => string | undefined): Inspector {
+  const deps = { context, source, log, ui, provenance };
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {

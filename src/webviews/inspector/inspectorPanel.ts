@@ -5,6 +5,7 @@
 // acting — peeks, signals (only to the inspected process, through the shared action runner and
 // its one policy and confirmation: core/actions/runner.ts), the consuming POSIX mq receive.
 import * as vscode from 'vscode';
+import { containerText } from '../../views/nodes/processNode';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -41,6 +42,8 @@ export interface InspectorDeps {
   log: InspectorLog;
   /** Notifications and confirmations (escaped; the one test seam for confirmations). */
   ui: Ui;
+  /** What started a process inside VS Code (src/provenance.ts): "task: npm: watch". */
+  provenance?: (pid: number) => string | undefined;
 }
 
 /** Test hooks: what the webview rendered and what the host rejected (confirmations: ui.ts). */
@@ -82,6 +85,17 @@ export function toWirePeek(r: PeekResult): WirePeek {
 
 function wireError(e: unknown): WireError {
   return { code: errnoOf(e), message: messageOf(e), hint: e instanceof ActionError ? e.hint : undefined };
+}
+
+/** Where a process runs and who started it, for the panel's facts (plain text: the webview sets textContent). */
+function processPlace(p: ProcessInfo, provenance: string | undefined): Pick<ProcessView, 'provenance' | 'container' | 'nsPid' | 'netns' | 'pidns'> {
+  const out: Pick<ProcessView, 'provenance' | 'container' | 'nsPid' | 'netns' | 'pidns'> = {};
+  if (provenance) out.provenance = provenance;
+  if (p.container) out.container = containerText(p.container);
+  if (p.nsPid && p.nsPid.length > 1) out.nsPid = p.nsPid;
+  if (p.netns) out.netns = p.netns;
+  if (p.pidns) out.pidns = p.pidns;
+  return out;
 }
 
 export class InspectorPanel {
@@ -369,6 +383,7 @@ export class InspectorPanel {
       pid: p.pid, ppid: p.ppid, comm: p.comm, cmdline: p.cmdline, uid: p.uid, user: p.user, startTime: p.startTime, state: p.state,
       tracerPid: p.tracerPid, threads: p.threads, queued: s.queued, queueLimit: s.queueLimit, signals, channels,
       vscodeLabel: this.vscodeLabelFor(p),
+      ...processPlace(p, this.deps.provenance?.(p.pid)),
       ...(p.errors?.length ? { errors: p.errors } : {}),
     };
   }

@@ -72,6 +72,14 @@ export interface ProcessView {
   channels: Array<{ id: string; kind: ChannelKind; title: string; fd?: number; mode: string }>;
   /** This process is VS Code itself (server, extension/pty host, watcher, or an ancestor): signalling it needs a confirmation. */
   vscodeLabel?: string;
+  /** What started it inside VS Code: "terminal: bash (2)", "task: npm: watch", "debug: Launch Server". */
+  provenance?: string;
+  /** Its container: "podman web (3f2a9c1b7d4e)". */
+  container?: string;
+  /** NSpid when it is in a nested pid namespace: host pid first, the pid inside last. */
+  nsPid?: number[];
+  netns?: string;
+  pidns?: string;
   /** What could not be read of it. */
   errors?: ReadError[];
 }

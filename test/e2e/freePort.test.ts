@@ -1,0 +1,202 @@
+// Free Port… as a person meets it (issue 13): a server started by a VS Code task (a user task run
+// from "Tasks: Run Task") holds a port; "IPC Inspector: Free Port…" lists the listener with the
+// task that started it, a modal says what SIGTERM does to it before anything is sent, and a
+// notification reports the bind test: the port is free. Then a server that ignores SIGTERM: the
+// modal says so, a second modal asks before SIGKILL, and the port is free. The servers are
+// fixtures/net-server.c; the test checks from outside that the port can be bound again.
+// Screenshots: test-results/free-port-pick.png (the README's), free-port-modal.png, free-port-sigkill.png.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { netServerBinary } from '../../fixtures/netServer';
+import { commandInput, e2e, expandView, openContainer, poll, quickPickRow, runCommand, screenshot, viewPane, waitForWorkbench } from './workbench';
+
+async function freeTcpPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Can this process bind the port now (what "free" means to the next server)? */
+async function canBind(port: number): Promise<boolean> {
+  const s = net.createServer();
+  const ok = await new Promise<boolean>((resolve) => {
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (ok) await new Promise((r) => s.close(r));
+  return ok;
+}
+
+/** The pid listening on 127.0.0.1:port, from /proc/net/tcp and the fds (the test's own look). */
+function listenerPid(port: number): number | undefined {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  const inode = fs
+    .readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .find((f) => f[1] === `0100007F:${hex}` && f[3] === '0A')?.[9];
+  if (!inode) return undefined;
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) if (fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inode}]`) return Number(pid);
+    } catch {
+      /* gone or a kernel thread */
+    }
+  }
+  return undefined;
+}
+
+async function runTask(page: Page, label: string): Promise<void> {
+  await runCommand(page, 'Tasks: Run Task');
+  const input = await commandInput(page);
+  await input.fill(label);
+  const row = quickPickRow(page, new RegExp(`^\\s*${label}\\s*$`));
+  await row.waitFor({ timeout: 15_000 });
+  await row.click();
+}
+
+/** Free Port… → type the port → the listener's row (its description names the task) → the first modal. */
+async function openFreePort(page: Page, port: number): Promise<string> {
+  await runCommand(page, 'IPC Inspector: Free Port');
+  const input = await commandInput(page);
+  await input.fill(String(port));
+  const row = quickPickRow(page, new RegExp(`^\\s*${port}/tcp\\s*$`));
+  await row.waitFor({ timeout: 15_000 });
+  const text = await row.innerText();
+  await row.click();
+  return text;
+}
+
+async function dialog(page: Page, text: RegExp): Promise<string> {
+  const box = page.locator('.monaco-dialog-box');
+  await box.waitFor({ timeout: 30_000 });
+  const t = await box.innerText();
+  assert.match(t, text);
+  return t;
+}
+
+async function press(page: Page, button: string): Promise<void> {
+  const box = page.locator('.monaco-dialog-box');
+  await box.locator('.monaco-button', { hasText: button }).first().click();
+  await box.waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+async function notification(page: Page, text: string, ms = 30_000): Promise<void> {
+  await page.locator('.notifications-toasts .notification-toast', { hasText: text }).first().waitFor({ timeout: ms });
+}
+
+describe('Free Port… in the workbench', function () {
+  this.timeout(180_000);
+  let page: Page;
+  let tasksFile: string;
+  let ports: { serve: number; stubborn: number; menu: number };
+
+  before(async () => {
+    page = e2e().page;
+    await waitForWorkbench(page);
+    const bin = await netServerBinary();
+    ports = { serve: await freeTcpPort(), stubborn: await freeTcpPort(), menu: await freeTcpPort() };
+    // user tasks (User/tasks.json of this code-server): nothing is written into the workspace
+    tasksFile = path.join(e2e().codeServer.userDataDir, 'User', 'tasks.json');
+    const task = (label: string, port: number, term: string) => ({ label, type: 'process', command: bin, args: ['listen', '--proto', 'tcp', '--addr', '127.0.0.1', '--port', String(port), '--term', term], problemMatcher: [] });
+    const json = JSON.stringify({ version: '2.0.0', tasks: [task('e2e-serve', ports.serve, 'catch-exit'), task('e2e-stubborn', ports.stubborn, 'ignore'), task('e2e-menu', ports.menu, 'default')] }, null, 2);
+    fs.writeFileSync(tasksFile, json);
+    // the workbench reads User/tasks.json when it starts (its file watcher may not tell it of a
+    // later write): reload the window, as a person would after editing the file outside VS Code
+    await page.reload();
+    await waitForWorkbench(page);
+    await openContainer(page);
+  });
+  after(() => {
+    for (const port of Object.values(ports ?? {})) {
+      const pid = listenerPid(port);
+      if (pid) process.kill(pid, 'SIGKILL');
+    }
+    fs.rmSync(tasksFile, { force: true });
+  });
+
+  it('a task’s server: the pick names the task, the modal says SIGTERM is caught, then "Port N is free" — and it is', async () => {
+    // the workbench reads User/tasks.json when it changes: retry until the task is offered
+    await poll('the user task to be offered', async () => {
+      try {
+        await runTask(page, 'e2e-serve');
+        return true;
+      } catch {
+        await page.keyboard.press('Escape');
+        return false;
+      }
+    }, 90_000);
+    const pid = await poll('the task’s server to listen', async () => listenerPid(ports.serve), 30_000);
+    const row = await openFreePort(page, ports.serve);
+    assert.match(row, new RegExp(`net-server\\[${pid}\\]`));
+    assert.match(row, /task: (\S+: )?e2e-serve/, `the listener row names the task: ${row}`);
+    const text = await dialog(page, new RegExp(`Free port ${ports.serve}: send SIGTERM to net-server\\[${pid}\\]\\?`));
+    assert.match(text, /SIGTERM is caught: a handler runs/);
+    assert.match(text, /started by task: (\S+: )?e2e-serve/);
+    await screenshot(page, 'free-port-modal');
+    await press(page, 'Send SIGTERM');
+    await notification(page, `Port ${ports.serve} is free`);
+    await screenshot(page, 'free-port-free');
+    assert.equal(listenerPid(ports.serve), undefined, 'nothing listens');
+    assert.equal(await canBind(ports.serve), true, 'the port can be bound again');
+  });
+
+  it('a server that ignores SIGTERM: the modal says so, SIGKILL is asked for in a second modal, then the port is free', async () => {
+    await runTask(page, 'e2e-stubborn');
+    const pid = await poll('the stubborn server to listen', async () => listenerPid(ports.stubborn), 30_000);
+    // the README's screenshot: the listener pick with the task that started it
+    await runCommand(page, 'IPC Inspector: Free Port');
+    const input = await commandInput(page);
+    await input.fill(String(ports.stubborn));
+    const row = quickPickRow(page, new RegExp(`^\\s*${ports.stubborn}/tcp\\s*$`));
+    await row.waitFor({ timeout: 15_000 });
+    await screenshot(page, 'free-port-pick');
+    await row.click();
+    const first = await dialog(page, /SIGTERM is ignored: it will have no effect/);
+    assert.match(first, new RegExp(`net-server\\[${pid}\\]`));
+    await press(page, 'Send SIGTERM');
+    await dialog(page, new RegExp(`net-server\\[${pid}\\] ignores SIGTERM\\. Send SIGKILL to free port ${ports.stubborn}\\?`));
+    await screenshot(page, 'free-port-sigkill');
+    assert.ok(listenerPid(ports.stubborn), 'still listening before SIGKILL is confirmed');
+    await press(page, 'Send SIGKILL');
+    await notification(page, `Port ${ports.stubborn} is free`);
+    assert.equal(listenerPid(ports.stubborn), undefined);
+    assert.equal(await canBind(ports.stubborn), true);
+  });
+
+  it('from Go to to the listener in Channels, then its context menu: Free Port… (one holder: straight to the modal)', async () => {
+    await runTask(page, 'e2e-menu');
+    const pid = await poll('the server to listen', async () => listenerPid(ports.menu), 30_000);
+    await expandView(page, 'Channels');
+    const row = `127.0.0.1:${ports.menu}`;
+    await poll(`Go to finds ${row}`, async () => {
+      await runCommand(page, 'IPC Inspector: Go to Channel or Process');
+      await (await commandInput(page)).fill(String(ports.menu));
+      const match = quickPickRow(page, row);
+      if ((await match.count()) > 0) {
+        await match.click();
+        return true;
+      }
+      await page.keyboard.press('Escape');
+      return false;
+    }, 30_000);
+    const selected = viewPane(page, 'Channels').locator('.monaco-list-row.selected', { hasText: row }).first();
+    await selected.waitFor({ timeout: 15_000 });
+    await selected.click({ button: 'right' });
+    const item = page.locator('.monaco-menu .action-item .action-label', { hasText: /^\s*Free Port…\s*$/ }).first();
+    await item.waitFor({ timeout: 10_000 });
+    await screenshot(page, 'free-port-menu');
+    await item.click();
+    const text = await dialog(page, new RegExp(`Free port ${ports.menu}: send SIGTERM to net-server\\[${pid}\\]\\?`));
+    assert.match(text, /SIGTERM is not handled: the default action terminates it/);
+    await press(page, 'Send SIGTERM');
+    await notification(page, `Port ${ports.menu} is free`);
+    assert.equal(await canBind(ports.menu), true);
+  });
+});
