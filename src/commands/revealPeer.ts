@@ -12,14 +12,27 @@ export function register(s: Services): vscode.Disposable {
       return undefined;
     }
     // Map a node of either view onto the Channels view's node for the same channel/endpoint.
-    const chNode = s.channelsTree.findChannel(node.channel.id);
-    const own = chNode && node instanceof EndpointNode ? s.channelsTree.endpointNode(chNode, node.endpoint) : chNode;
-    const peer = own ? s.channelsTree.peerOf(own) : undefined;
+    const find = () => {
+      const chNode = s.channelsTree.findChannel(node.channel.id);
+      const own = chNode && node instanceof EndpointNode ? s.channelsTree.endpointNode(chNode, node.endpoint) : chNode;
+      return own ? s.channelsTree.peerOf(own) : undefined;
+    };
+    // A reveal can lose a race with a refresh of the tree (as in goTo.ts's revealEntry): try again
+    // on the refreshed nodes, at most three times, until the peer is the selection.
+    let peer = find();
+    for (let attempt = 0; peer && attempt < 3; attempt++) {
+      try {
+        await s.channelsView.reveal(peer, { select: true, focus: true, expand: true });
+        if (s.channelsView.selection.some((n) => n.id === peer!.id)) return peer;
+      } catch (err) {
+        s.log.debug(`reveal peer ${peer.id}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      peer = find();
+    }
     if (!peer) {
       void s.ui.info('IPC Inspector: the peer is not in view (closed, in another namespace, or hidden by the filter).');
       return undefined;
     }
-    await s.channelsView.reveal(peer, { select: true, focus: true, expand: true });
     return peer;
   });
 }
