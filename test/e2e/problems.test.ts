@@ -85,7 +85,7 @@ describe('problems: the Problems view', function () {
       await problemRow.locator('.action-label[aria-label^="Remove Leftover"]').click();
       const dialog = page.locator('.monaco-dialog-box');
       await dialog.waitFor({ timeout: 10_000 });
-      assert.match(await dialog.innerText(), new RegExp(`shmid ${f.info.shmid}`));
+      assert.match(await dialog.innerText(), new RegExp(`Remove SysV shared memory ${f.info.shmid} \\(key ${hex}`));
       return dialog;
     };
     let dialog = await remove();
