@@ -5,6 +5,9 @@
 // Fires which problems, channels and pids changed, so the Problems view and the markers on the
 // Channels/Processes items re-render only those. Unchanged problems keep their object identity
 // across refreshes (core/diagnose/workerHook.ts's receiver), which is what "changed" compares.
+// On a busy machine the evidence step can hit its deadline (Diagnosis.partial) and miss a problem
+// that lasts; such a problem is kept for up to KEEP_PARTIAL partial refreshes rather than
+// flickering out of the view and back (a complete diagnosis drops it at once).
 
 import * as vscode from 'vscode';
 import { severityRank, type Diagnosis, type Problem, type Severity } from '../core/diagnose/problem';
@@ -17,6 +20,9 @@ export interface ProblemMark {
   /** The shown problems about this object, most severe first. */
   problems: Problem[];
 }
+
+/** Partial diagnoses in a row a missing problem is kept through. */
+export const KEEP_PARTIAL = 3;
 
 export interface ProblemsChange {
   /** The whole list may have changed (first diagnosis, filter change, diagnosis turned off). */
@@ -41,6 +47,8 @@ export class ProblemsModel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   /** Main-thread ms of the last update (marks and lists; not the views' rendering). */
   lastUpdateMs = 0;
+  /** Problem id → partial diagnoses in a row it has been missing from (kept meanwhile). */
+  private readonly missing = new Map<string, number>();
 
   constructor(
     source: Pick<SnapshotSource, 'onDidUpdate'>,
@@ -79,6 +87,8 @@ export class ProblemsModel implements vscode.Disposable {
     const t0 = performance.now();
     const before = this.byId;
     const prevShown = new Set(this.shown.map((p) => p.id));
+    d = d ? this.keepThroughPartial(d) : d;
+    if (!d) this.missing.clear();
     this.diagnosis = d;
     const shown = (d?.problems ?? []).filter((p) => this.isShown(p));
     const change: ProblemsChange = { full: !d || force || before.size === 0, problems: new Set(), channels: new Set(), pids: new Set() };
@@ -112,6 +122,33 @@ export class ProblemsModel implements vscode.Disposable {
     this.pidMarks = pidMarks;
     this.lastUpdateMs = performance.now() - t0;
     if (change.full || change.problems.size || change.channels.size || change.pids.size) this.emitter.fire(change);
+  }
+
+  /** Adds the problems a partial diagnosis missed (KEEP_PARTIAL at most in a row); a complete one is taken as it is. */
+  private keepThroughPartial(d: Diagnosis): Diagnosis {
+    const before = this.diagnosis?.problems ?? [];
+    if (!d.partial) {
+      this.missing.clear();
+      return d;
+    }
+    const present = new Set(d.problems.map((p) => p.id));
+    for (const id of present) this.missing.delete(id);
+    const kept: Problem[] = [];
+    for (const p of before) {
+      if (present.has(p.id)) continue;
+      const n = (this.missing.get(p.id) ?? 0) + 1;
+      if (n > KEEP_PARTIAL) {
+        this.missing.delete(p.id);
+        continue;
+      }
+      this.missing.set(p.id, n);
+      kept.push(p);
+    }
+    const keptIds = new Set(kept.map((p) => p.id));
+    for (const id of [...this.missing.keys()]) if (!keptIds.has(id)) this.missing.delete(id);
+    if (!kept.length) return d;
+    const problems = [...d.problems, ...kept].sort((a, b) => severityRank(a.severity) - severityRank(b.severity));
+    return { ...d, problems };
   }
 
   channelMark(id: string): ProblemMark | undefined {

@@ -13,7 +13,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
-import type { Problem } from '../../src/core/diagnose/problem';
+import type { Diagnosis, Problem } from '../../src/core/diagnose/problem';
+import { KEEP_PARTIAL, ProblemsModel } from '../../src/problems/problemsModel';
+import type { SnapshotUpdate } from '../../src/snapshotSource';
 import type { IpcInspectorApi } from '../../src/extension';
 import type { ProblemsTreeNode } from '../../src/problems/problemsTree';
 import { labelOf, openApi, scan, tooltipText, waitFor } from './ipcTestUtil';
@@ -289,6 +291,39 @@ describe('problems', function () {
     await vscode.commands.executeCommand('ipcInspector.clearFilter');
     process.kill(dl.info.a.pid, 'SIGUSR1');
     await gone('the filtered cycle', p.id);
+  });
+
+  it('a problem missing from a diagnosis cut short by its deadline is kept a few refreshes; a complete one drops it', () => {
+    // the real view model; the poller's updates replaced by an emitter this test fires
+    const updates = new vscode.EventEmitter<SnapshotUpdate>();
+    const model = new ProblemsModel({ onDidUpdate: updates.event }, api.model, () => true);
+    try {
+      const problem = (id: string): Problem => ({
+        id, rule: 'leftover', severity: 'warning', title: id, explanation: { what: '', why: '', next: '', fix: '' },
+        evidence: [], channels: [], pids: [], actions: [], since: new Date().toISOString(),
+      });
+      const a = problem('leftover:test:a');
+      const b = problem('leftover:test:b');
+      const diag = (problems: Problem[], partial: boolean): Diagnosis => ({
+        takenAt: new Date().toISOString(), problems, counts: { error: 0, warning: problems.length, info: 0 }, notes: [], samples: 3, evidenceMs: 1, rulesMs: 1, ...(partial ? { partial } : {}),
+      });
+      const ids = () => model.all.map((p) => p.id).sort();
+      model.set(diag([a, b], false));
+      assert.deepEqual(ids(), [a.id, b.id]);
+      for (let i = 1; i <= KEEP_PARTIAL; i++) {
+        model.set(diag([a], true));
+        assert.deepEqual(ids(), [a.id, b.id], `partial diagnosis ${i}: b kept`);
+        assert.equal(model.byId.get(b.id), b, 'the very same problem (its since unchanged)');
+      }
+      model.set(diag([a], true));
+      assert.deepEqual(ids(), [a.id], `dropped after ${KEEP_PARTIAL} partial diagnoses in a row`);
+      model.set(diag([a, b], false));
+      model.set(diag([a], false));
+      assert.deepEqual(ids(), [a.id], 'a complete diagnosis drops it at once');
+    } finally {
+      model.dispose();
+      updates.dispose();
+    }
   });
 
   it('ipcInspector.diagnose off clears the Problems view and says why; on again brings the problems back', async () => {

@@ -146,6 +146,8 @@ export class Diagnoser {
       since.set(d.id, s);
       problems.push({ ...d, since: s });
     }
+    // evidence cut short by its deadline may miss a problem that lasts: keep its first sighting
+    if (evidence.deadlineHit) for (const [id, s] of this.sinceById) if (!since.has(id)) since.set(id, s);
     this.sinceById = since;
     const order = new Map(RULE_IDS.map((r, i) => [r, i]));
     // Most severe first; within a rule the newest first, so a fresh problem is never hidden by a
@@ -170,6 +172,7 @@ export class Diagnoser {
       counts: countBySeverity(kept),
       notes: [...capabilityNotes(snapshot), ...evidence.notes, ...notes, ...ruleNotes],
       samples: Math.min(this.samples, keep + 1),
+      ...(evidence.deadlineHit ? { partial: true } : {}),
       evidenceMs: round(t1 - t0),
       scanMs: round(tScan - t0),
       evidencePhasesMs: Object.fromEntries(Object.entries(evidence.phaseMs).map(([k, v]) => [k, round(v)])),

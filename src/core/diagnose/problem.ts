@@ -111,6 +111,11 @@ export interface Diagnosis {
   notes: string[];
   /** Refreshes of history the rules had (including this one). */
   samples: number;
+  /**
+   * The evidence was cut short by its deadline (a busy machine): a problem missing from this
+   * diagnosis may still be there. Consumers that show problems over time keep such ones a little.
+   */
+  partial?: boolean;
   /** Time spent gathering evidence (I/O on candidates) and running the rules. */
   evidenceMs: number;
   rulesMs: number;
