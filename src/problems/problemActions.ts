@@ -47,17 +47,15 @@ export function registerProblemActions(s: Services, parts: ProblemParts): vscode
 
   /** Reveals a target in its tree (selects it, keeps the focus where it is); the node or undefined when not listed. */
   const revealTarget = async (t: InspectorTarget): Promise<IpcNode | undefined> => {
-    if (t.channelId !== undefined) {
-      const node = s.channelsTree.findChannel(t.channelId);
-      if (node) await s.channelsView.reveal(node, { select: true, focus: false, expand: false }).then(undefined, () => undefined);
-      return node;
+    const node = t.channelId !== undefined ? s.channelsTree.findChannel(t.channelId) : t.pid !== undefined ? s.processesTree.findProcess(t.pid) : undefined;
+    const view = t.channelId !== undefined ? s.channelsView : s.processesView;
+    if (!node) return undefined;
+    try {
+      await view.reveal(node, { select: true, focus: false, expand: false });
+    } catch (e) {
+      s.log.warn(`problems: could not reveal ${node.id}: ${messageOf(e)}`);
     }
-    if (t.pid !== undefined) {
-      const node = s.processesTree.findProcess(t.pid);
-      if (node) await s.processesView.reveal(node, { select: true, focus: false, expand: false }).then(undefined, () => undefined);
-      return node;
-    }
-    return undefined;
+    return node;
   };
 
   /** The object a problem is best shown by: a channel the trees list, else a listed process, else the first one named. */

@@ -1,7 +1,8 @@
 // The diagnosis as the editor holds it: the latest Diagnosis from the live poller's updates (the
 // rules run in the scan worker, src/core/diagnose), which of its problems the views show (those
-// about a channel or process the trees' filter and scope let through; all of them when nothing
-// narrows the trees), and the mark each channel and process carries (its most severe problem).
+// about a channel or process the trees' filter and scope let through, or — about no object, like
+// a stale socket file — whose text the filter names; all of them when nothing narrows the trees),
+// and the mark each channel and process carries (its most severe problem).
 // Fires which problems, channels and pids changed, so the Problems view and the markers on the
 // Channels/Processes items re-render only those. Unchanged problems keep their object identity
 // across refreshes (core/diagnose/workerHook.ts's receiver), which is what "changed" compares.
@@ -78,7 +79,10 @@ export class ProblemsModel implements vscode.Disposable {
 
   private isShown(p: Problem): boolean {
     if (!this.narrowed) return true;
-    return p.channels.some((id) => this.model.isShown(id)) || p.pids.some((pid) => this.model.result.pids.has(pid));
+    if (p.channels.some((id) => this.model.isShown(id)) || p.pids.some((pid) => this.model.result.pids.has(pid))) return true;
+    // a problem about no channel or process (a stale socket file) is shown when the filter text names it
+    const text = this.model.filter.text.trim().toLowerCase();
+    return text !== '' && p.channels.length === 0 && p.pids.length === 0 && p.title.toLowerCase().includes(text);
   }
 
   /** Applies a diagnosis (or none: the diagnosis is off). `force`: recompute even if nothing changed. */

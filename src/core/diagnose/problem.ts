@@ -104,7 +104,7 @@ export type ProblemDraft = Omit<Problem, 'since'> & { since?: string };
 export interface Diagnosis {
   /** The snapshot's takenAt. */
   takenAt: string;
-  /** Most severe first, then by rule order, then by id. */
+  /** Most severe first, then by rule order, then newest first, then in the order the rule listed them. */
   problems: Problem[];
   counts: Record<Severity, number>;
   /** What could not be checked, and why (no permission, deadline, missing capability). */
