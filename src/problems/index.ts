@@ -61,7 +61,8 @@ export function registerProblems(d: ProblemsDeps): ProblemsRegistration {
     let message = '';
     if (!problems.enabled()) message = 'The diagnosis is off (setting ipcInspector.diagnose): no problems are looked for.';
     else if (!problems.diagnosis) message = '';
-    else if (problems.narrowed) message = `${problems.shown.length} of ${problems.all.length} problems: those about what the filter or scope lets through`;
+    // (not "n of all": that total moves with every refresh on a busy machine, and each change re-lays out the side bar)
+    else if (problems.narrowed) message = `${problems.shown.length} problem${problems.shown.length === 1 ? '' : 's'} about what the filter or scope lets through`;
     else if (problems.shown.length === 0) message = 'No problems found: every channel in view looks healthy.';
     setOnce('message', message, () => (problemsView.message = message || undefined));
   };

@@ -63,6 +63,7 @@ describe('problems: the Problems view', function () {
     await setFilter(page, hex);
     await collapseView(page, 'Get Started');
     await collapseView(page, 'Processes');
+    await expandView(page, 'Channels');
     await expandView(page, 'Problems');
     const rows = viewRows(page, 'Problems');
     const problemRow = rows.filter({ hasText: new RegExp(`shmid ${f.info.shmid} .*attached by nobody and its creator is gone`) }).first();
