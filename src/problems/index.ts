@@ -41,7 +41,7 @@ export function registerProblems(d: ProblemsDeps): ProblemsRegistration {
   const s = d.services;
   const problems = d.problems;
   const problemsTree = new ProblemsTree(problems, s.model);
-  const problemsView = vscode.window.createTreeView<ProblemsTreeNode>(PROBLEMS_VIEW_ID, { treeDataProvider: problemsTree, showCollapseAll: true });
+  const problemsView = vscode.window.createTreeView<ProblemsTreeNode>(PROBLEMS_VIEW_ID, { treeDataProvider: problemsTree });
   const marks = new ProblemMarks(problems, {
     channelNode: (id) => s.channelsTree.findChannel(id),
     processNode: (pid) => s.processesTree.findProcess(pid),

@@ -43,9 +43,11 @@ describe('demo workload', function () {
     const input = await commandInput(page);
     await input.fill('ipc-demo');
     await page.keyboard.press('Enter');
-    // Both panes open, Processes lists the demo's services by name (Problems closed: room for them).
-    const problemsHeader = page.locator('.part.sidebar .pane-header', { hasText: /^\s*Problems/i }).first();
-    if ((await problemsHeader.count()) && (await problemsHeader.getAttribute('aria-expanded')) === 'true') await problemsHeader.click();
+    // Both panes open, Processes lists the demo's services by name (Get Started and Problems closed: room for them).
+    for (const name of ['Get Started', 'Problems']) {
+      const h = viewHeader(page, name);
+      if ((await h.count()) && (await h.getAttribute('aria-expanded')) === 'true') await h.click();
+    }
     for (const name of ['Channels', 'Processes']) {
       const header = page.locator('.part.sidebar .pane-header', { hasText: new RegExp(`^\\s*${name}`, 'i') }).first();
       if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
@@ -57,6 +59,9 @@ describe('demo workload', function () {
     // demo's are the only ones on the machine).
     const rows = viewRows(page, 'Channels');
     let text = '';
+    // the list renders only the rows in view: Processes closed meanwhile, so every group row fits
+    const processes = viewHeader(page, 'Processes');
+    await processes.click();
     await poll(
       'demo channels in every group of the Channels view',
       async () => {
@@ -67,6 +72,7 @@ describe('demo workload', function () {
     ).catch((e: Error) => {
       throw new Error(`${e.message}; the view showed:\n${text}`);
     });
+    if ((await processes.getAttribute('aria-expanded')) === 'false') await processes.click();
     // Open the queues and FIFOs for the picture.
     for (const g of ['Message Queues', 'FIFOs']) {
       await rows.filter({ hasText: g }).first().locator('.monaco-tl-twistie').click({ timeout: 2_000 }).catch(() => undefined);
