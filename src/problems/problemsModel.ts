@@ -30,7 +30,7 @@ export interface ProblemsChange {
   full: boolean;
   /** Problem ids added, removed or changed. */
   problems: Set<string>;
-  /** Channels and pids whose mark changed. */
+  /** Channels and pids whose mark's icon changed (none ↔ warning ↔ error). */
   channels: Set<string>;
   pids: Set<number>;
 }
@@ -184,8 +184,13 @@ export class ProblemsModel implements vscode.Disposable {
   }
 }
 
+/**
+ * What a marked item shows without hovering: the icon of an error or a warning (info changes no
+ * icon). Only a change of this re-renders the item — each re-render is a message to the workbench
+ * and can race a reveal in progress; the tooltip's problem lines are read when it is hovered.
+ */
 function markKey(m: ProblemMark | undefined): string {
-  return m ? `${m.severity}:${m.problems.map((p) => `${p.id}\u0000${p.title}`).join('\u0001')}` : '';
+  return m && m.severity !== 'info' ? m.severity : '';
 }
 
 function diffMarks<K>(before: Map<K, ProblemMark>, after: Map<K, ProblemMark>, out: Set<K>): void {

@@ -96,6 +96,8 @@ export class ProblemsTree implements vscode.TreeDataProvider<ProblemsTreeNode>, 
       fire.push(node);
     }
     if (regroup) {
+      // forget the objects of problems that are gone (re-created if they come back)
+      for (const [id, n] of this.objectNodes) if (!this.problems.byId.has(n.parent.problem.id)) this.objectNodes.delete(id);
       this.lastFired = 'all';
       this.emitter.fire(undefined);
     } else if (fire.length) {
