@@ -149,11 +149,11 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   const ui = new Ui(testHooks, context.extensionMode === vscode.ExtensionMode.Test || process.env.IPC_INSPECTOR_TEST === '1');
   const inspector = registerInspector(context, source, log, ui, problemsModel);
   const services: Services = { context, log, source, model, filters, channelsTree, processesTree, channelsView, processesView, testHooks, ui, inspector, statusBar };
-  registerTopology(context, { source, filters: model, openInspector: (target) => inspector.open(target), log });
   for (const register of commands.all) subs.push(register(services));
   const problems = registerProblems({ services, problems: problemsModel, channelsChrome, processesChrome, statusBar, supported });
   subs.push(problems.disposable);
   const liveActivity = registerLiveActivity(context, source, model, ui, log);
+  registerTopology(context, { source, filters: model, openInspector: (target) => inspector.open(target), log, rates: liveActivity.rateFeed() });
 
   const activationMs = performance.now() - t0;
   log.info(`activated in ${activationMs.toFixed(1)} ms (${supported ? 'Linux /proc found' : 'unsupported host: no /proc'}); no scan until a view is visible`);

@@ -41,7 +41,7 @@ describe('activation', () => {
     );
     // VS Code generates a focus command per view; running it opens the container and resolves the view.
     const registered = new Set(await vscode.commands.getCommands(true));
-    for (const id of ['ipcInspector.channels', 'ipcInspector.processes', 'ipcInspector.problems']) {
+    for (const id of ['ipcInspector.channels', 'ipcInspector.processes', 'ipcInspector.problems', 'ipcInspector.signals']) {
       assert.ok(registered.has(`${id}.focus`), `no view ${id} in the workbench`);
     }
     await vscode.commands.executeCommand('workbench.view.extension.ipcInspector');

@@ -119,11 +119,14 @@ describe('demo directory', { skip: skip || (spawnSync('unshare', ['--mount', 'tr
     // The demo in a private mount namespace with its own /tmp, so the real /tmp is not touched:
     // nobody makes /tmp/attacker (world-writable) holding the old pids file, and the old fixed
     // demo path as a symlink to it; then root starts the demo.
+    // The checkout itself may live under /tmp (a CI clone): bound at /mnt first, so the new /tmp
+    // does not hide it.
     const setup = [
+      `mount --bind "${repo}" /mnt`,
       'mount -t tmpfs -o mode=1777 tmpfs /tmp',
       `setpriv --reuid=${NOBODY.uid} --regid=${NOBODY.gid} --clear-groups sh -c 'mkdir -m 0777 /tmp/attacker && echo "[${victim.pid}]" > /tmp/attacker/pids.json && ln -s /tmp/attacker /tmp/ipc-inspector-demo'`,
       'mkdir -m 0700 /tmp/root-cache',
-      `exec "${process.execPath}" "${path.join(repo, 'scripts', 'demo.mjs')}"`,
+      `exec "${process.execPath}" /mnt/scripts/demo.mjs`,
     ].join(' && ');
     const { IPC_FIXTURE_SOURCE: _source, ...env } = process.env; // under the sandbox, hidden by the new /tmp
     const demo = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', setup], {
