@@ -13,6 +13,13 @@
 //   registry: abstract-namespace socket @ipc-demo-registry with a client
 //   http: 127.0.0.1 and [::1] with a polling client   metrics: UDP 127.0.0.1 sender → collector
 //   signals: ignore-term (SIG_IGN SIGTERM), catch-usr1 (logs each SIGUSR1), blocked-pending (SIGUSR2)
+// Problems for the diagnosis (the Problems view; each one fixable from there):
+//   rule 1 stall: a producer blocked writing a full pipe whose reader is stopped (SIGCONT fixes it)
+//   rule 2 nordr: a writer holding a pipe nobody reads (EPIPE on every write)
+//   rule 3 a stale socket file stale-api.sock in the run directory (Remove fixes it)
+//   rule 5 flow: a SysV queue whose consumer is stopped, rising (SIGCONT fixes it)
+//   rule 6 left: a SysV shm segment nobody attaches whose creator is gone (Remove fixes it)
+//   rule 8 deadlk: two processes each blocked writing a full pipe the other should read (SIGTERM one)
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
@@ -28,7 +35,7 @@ let DEMO_DIR = process.env.IPC_DEMO_RUN_DIR ?? '';
 const stateFile = (): string => path.join(privateDir(path.join(userCacheRoot(), 'demo')), 'state.json');
 const ROLES_PY = path.resolve(__dirname, '..', '..', 'demo', 'roles.py');
 // Fixed SysV keys ("IPD" + n) and POSIX names, so a stale run's objects are found and removed.
-const KEY = { msg: 0x49504401, shm: 0x49504402, sem: 0x49504403 };
+const KEY = { msg: 0x49504401, shm: 0x49504402, sem: 0x49504403, leftover: 0x49504404 };
 const POSIX = { mq: 'ipc-demo-notify', shm: 'ipc-demo-frames', sem: 'ipc-demo-ring-lock' };
 
 const log = (m: string): void => console.log(`[demo] ${m}`);
@@ -222,6 +229,7 @@ export function removeStale(): void {
   quiet('ipcrm', ['-Q', hex(KEY.msg)]);
   quiet('ipcrm', ['-M', hex(KEY.shm)]);
   quiet('ipcrm', ['-S', hex(KEY.sem)]);
+  quiet('ipcrm', ['-M', hex(KEY.leftover)]);
   for (const p of [`/dev/shm/${POSIX.shm}`, `/dev/shm/sem.${POSIX.sem}`]) fs.rmSync(p, { force: true });
   // POSIX message queues exist without /dev/mqueue mounted: mq_unlink through ctypes.
   quiet('python3', [ROLES_PY, 'mq-unlink', POSIX.mq]);
@@ -282,6 +290,14 @@ async function main(): Promise<void> {
   await fx('posix-shm', { name: POSIX.shm, comm: 'ipc-demo-frames', size: 1 << 20 });
   await fx('posix-sem', { name: POSIX.sem, comm: 'ipc-demo-ring', value: 1 });
 
+  // Problems for the diagnosis (issue 12), each fixable from the Problems view.
+  await fx('pipe-deadlock', { comm: 'ipc-demo-deadlk' }); // rule 8: Send SIGTERM to one side
+  const flow = await fx('msg-flow', { comm: 'ipc-demo-flow', period: 500 }); // rule 5: SIGCONT the consumer
+  // stopped once it has received a few (so the queue names it as its last receiver)
+  setTimeout(() => process.kill(flow.info.consumer, 'SIGSTOP'), 1600);
+  await fx('sysv-shm', { key: KEY.leftover, comm: 'ipc-demo-left', size: 4096, attach: 0, orphan: 1 }); // rule 6: Remove
+  quiet('python3', [ROLES_PY, 'stale-socket', path.join(DEMO_DIR, 'stale-api.sock')]); // rule 3: Remove the file
+
   execFileSync('mkfifo', [path.join(DEMO_DIR, 'ingest.fifo')]);
   nodeRole('ingest');
   nodeRole('rpc-server');
@@ -302,6 +318,8 @@ async function main(): Promise<void> {
   pyRole('ipc-demo-noterm', 'ignore-term');
   pyRole('ipc-demo-usr1', 'catch-usr1', path.join(DEMO_DIR, 'usr1.log'));
   pyRole('ipc-demo-sigblk', 'blocked-pending');
+  pyRole('ipc-demo-stall', 'stalled-reader'); // rule 1: SIGCONT the reader
+  pyRole('ipc-demo-nordr', 'no-reader'); // rule 2
   await new Promise((r) => setTimeout(r, 300));
   const pids = [...children.map((c) => c.pid!), ...fixtures.flatMap((f) => f.pids)];
   try {
@@ -317,6 +335,7 @@ async function main(): Promise<void> {
   log(`running: ${children.length} processes + ${fixtures.length} fixtures (${pids.length} pids), files in ${DEMO_DIR}`);
   log(`SysV jobs queue msqid ${jobs.info.msqid}; POSIX mq /${notify.info.name} fills up (one message / 6 s, nobody reads)`);
   log('try: send SIGUSR1 to ipc-demo-usr1, SIGTERM to ipc-demo-noterm; Ctrl-C stops the demo');
+  log('the Problems view lists what is wrong on purpose: a blocked writer (ipc-demo-produc), a pipe with no reader (ipc-demo-nordr), a stale socket file, a queue not draining (ipc-demo-flow), a leftover SysV segment, a wait cycle (ipc-demo-deadlk)');
   console.log('IPC-DEMO-READY');
 }
 

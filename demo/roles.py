@@ -127,6 +127,55 @@ def queue_worker(msqid):
         time.sleep(1.2)
 
 
+def stalled_reader():
+    """Rule 1 (blocked writer): a producer child writes 4 KiB records into a pipe that this
+    process reads — but this process stops itself (SIGSTOP), so the pipe fills and the producer
+    sleeps in write(). SIGCONT (offered by the Problems view) lets it drain, and the problem goes."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: ends with the reader
+        set_name("ipc-demo-produc")
+        record = b"r" * 4096
+        try:
+            while True:
+                os.write(w, record)  # blocks while the pipe is full
+                time.sleep(0.05)
+        except OSError:
+            os._exit(0)
+    os.close(w)
+    log("producer %d writes to a pipe this process (%d) reads; stopping myself: SIGCONT resumes the reader" % (pid, os.getpid()))
+    os.kill(os.getpid(), signal.SIGSTOP)
+    while True:
+        if not os.read(r, 65536):
+            os._exit(0)
+
+
+def no_reader():
+    """Rule 2 (nobody at the other end): holds only the write end of a pipe whose read end is
+    closed; every write fails with EPIPE (Python ignores SIGPIPE, so it only sees the error)."""
+    r, w = os.pipe()
+    os.close(r)
+    told = False
+    while True:
+        try:
+            os.write(w, b"tick\n")
+        except BrokenPipeError:
+            if not told:
+                log("write to a pipe with no reader: EPIPE (and again every 5 s)")
+                told = True
+        time.sleep(5)
+
+
+def stale_socket(path):
+    """Rule 3 (stale socket path): binds a Unix socket and exits without unlinking it, as a
+    crashed server does: the file stays, and a connect() to it gets ECONNREFUSED."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(path)
+    os._exit(0)
+
+
 def mq_unlink(name):
     rt = libc
     try:
@@ -147,6 +196,9 @@ ROLES = {
     "web": web,
     "queue-worker": queue_worker,
     "mq-unlink": mq_unlink,
+    "stalled-reader": stalled_reader,
+    "no-reader": no_reader,
+    "stale-socket": stale_socket,
 }
 
 if __name__ == "__main__":
@@ -155,6 +207,8 @@ if __name__ == "__main__":
         sys.exit("usage: roles.py {%s} ARGS..." % "|".join(ROLES))
     if ROLE == "mq-unlink":
         mq_unlink(*sys.argv[2:])
+    if ROLE == "stale-socket":
+        stale_socket(*sys.argv[2:])
     if ROLE == "blocked-pending":
         signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR2])  # before any thread exists
     set_name(os.environ.get("DEMO_NAME", "ipc-demo-" + ROLE))

@@ -27,6 +27,7 @@ import { registerLiveActivity } from './registerLiveActivity';
 import type { LiveActivity } from './liveActivity';
 import { registerTopology } from './webviews/topology';
 import { Provenance } from './provenance';
+import { ProblemsModel, registerProblems, type ProblemsRegistration } from './problems';
 
 export interface IpcInspectorApi extends ViewParts {
   debugScope: DebugScope;
@@ -40,6 +41,8 @@ export interface IpcInspectorApi extends ViewParts {
   processesChrome: TreeChrome;
   /** Live activity: rates per channel id and process pair, the signal log (src/liveActivity.ts). */
   liveActivity: LiveActivity;
+  /** The diagnosis: problems, the Problems view and its tree (src/problems). */
+  problems: ProblemsRegistration;
   /** Milliseconds activate() took. */
   activationMs: number;
   /** Only in test mode (ExtensionMode.Test): replace modals and quick picks. */
@@ -67,7 +70,9 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
     interval: () => cfg().get<number>('refreshInterval', 1000),
     createService: () => {
       if (!supported) throw new Error('IPC Inspector reads /proc, which this machine does not have (it runs on Linux).');
-      const service = new SnapshotService({ workerPath: path.join(context.extensionPath, 'dist', 'snapshotWorker.js') });
+      // the diagnosis rules run in the scan worker after each snapshot (ipcInspector.diagnose)
+      const diagnose = cfg().get<boolean>('diagnose', true);
+      const service = new SnapshotService({ workerPath: path.join(context.extensionPath, 'dist', 'snapshotWorker.js'), diagnose });
       if (service.fallbackReason) log.warn(service.fallbackReason);
       else log.debug('snapshots are taken in a worker thread');
       return service;
@@ -81,6 +86,8 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   processesTree.usageProvider = (pid) => hostFacts.processUsageText(pid);
   subs.push(source, model, filters, channelsTree, processesTree, hostFacts);
   subs.push(source.onDidUpdate((u) => model.update(u)));
+  const problemsModel = new ProblemsModel(source, model, () => cfg().get<boolean>('diagnose', true));
+  subs.push(problemsModel);
 
   // Collapse All sits in the overflow menu (commands/collapseAll.ts), not inline.
   const channelsChrome = new TreeChrome(channelsTree, model, 'channels');
@@ -89,7 +96,7 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   const processesView = vscode.window.createTreeView<IpcNode>('ipcInspector.processes', { treeDataProvider: processesChrome });
   // The Get Started view is welcome content only (package.json viewsWelcome): an empty tree.
   const welcomeView = vscode.window.createTreeView<never>('ipcInspector.welcome', { treeDataProvider: { getTreeItem: (e) => e, getChildren: () => [] } });
-  subs.push(channelsView, processesView, welcomeView);
+  subs.push(channelsView, processesView, welcomeView, channelsChrome, processesChrome);
   const viewChrome = new ViewChrome(model, source, filters, channelsView, processesView);
   const statusBar = new StatusBar(model);
   subs.push(viewChrome, statusBar);
@@ -157,15 +164,17 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
 
   const testHooks: TestHooks = {};
   const ui = new Ui(testHooks, context.extensionMode === vscode.ExtensionMode.Test || process.env.IPC_INSPECTOR_TEST === '1');
-  const inspector = registerInspector(context, source, log, ui, (pid) => provenance.of(pid)?.label);
+  const inspector = registerInspector(context, source, log, ui, { provenance: (pid) => provenance.of(pid)?.label, problems: problemsModel });
   const services: Services = { context, log, source, model, filters, channelsTree, processesTree, channelsView, processesView, testHooks, ui, inspector, statusBar, provenance, debugScope };
   for (const register of commands.all) subs.push(register(services));
+  const problems = registerProblems({ services, problems: problemsModel, channelsChrome, processesChrome, statusBar, supported });
+  subs.push(problems.disposable);
   const liveActivity = registerLiveActivity(context, source, model, ui, log);
   registerTopology(context, { source, filters: model, openInspector: (target) => inspector.open(target), log, rates: liveActivity.rateFeed() });
 
   const activationMs = performance.now() - t0;
   log.info(`activated in ${activationMs.toFixed(1)} ms (${supported ? 'Linux /proc found' : 'unsupported host: no /proc'}); no scan until a view is visible`);
-  const api: IpcInspectorApi = { source, model, filters, channelsTree, processesTree, channelsView, processesView, debugScope, provenance, hostFacts, statusBar, viewChrome, channelsChrome, processesChrome, liveActivity, activationMs };
+  const api: IpcInspectorApi = { source, model, filters, channelsTree, processesTree, channelsView, processesView, debugScope, provenance, hostFacts, statusBar, viewChrome, channelsChrome, processesChrome, liveActivity, problems, activationMs };
   if (context.extensionMode === vscode.ExtensionMode.Test) api.testHooks = testHooks;
   return api;
 }

@@ -5,11 +5,12 @@
 
 import * as vscode from 'vscode';
 import type { Snapshot, SnapshotDiff } from './core/model';
+import type { Diagnosis } from './core/diagnose/problem';
 import type { SnapshotSource, SnapshotUpdate } from './snapshotSource';
 
 /** What the poller needs from core's SnapshotService (injectable for tests). */
 export interface ScanService {
-  next(): Promise<{ diff: SnapshotDiff; snapshot: Snapshot }>;
+  next(): Promise<{ diff: SnapshotDiff; snapshot: Snapshot; diagnosis?: Diagnosis }>;
   readonly lastMainThreadMs?: number;
   dispose(): void;
 }
@@ -30,6 +31,8 @@ export interface ScanStats {
   /** Main-thread ms of the listeners (view model, trees, status bar) on the last update. */
   lastListenersMs: number;
   errors: number;
+  /** Worker ms the diagnosis took on the last scan (evidence + rules; 0 while it is off). */
+  lastDiagnosisMs: number;
 }
 
 export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
@@ -48,7 +51,7 @@ export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
   /** Fires when paused/active changes. */
   readonly onDidChangeState = this.stateEmitter.event;
   readonly onDidError = this.errorEmitter.event;
-  readonly stats: ScanStats = { scans: 0, lastScanMs: 0, lastMainThreadMs: 0, maxMainThreadMs: 0, totalMainThreadMs: 0, lastListenersMs: 0, errors: 0 };
+  readonly stats: ScanStats = { scans: 0, lastScanMs: 0, lastMainThreadMs: 0, maxMainThreadMs: 0, totalMainThreadMs: 0, lastListenersMs: 0, errors: 0, lastDiagnosisMs: 0 };
   lastError: Error | undefined;
 
   constructor(private readonly opts: LiveSnapshotsOptions) {}
@@ -115,28 +118,31 @@ export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
     const started = performance.now();
     try {
       this.service ??= this.opts.createService();
-      const { diff, snapshot } = await this.service.next();
+      const service = this.service;
+      const { diff, snapshot, diagnosis } = await service.next();
       if (this.disposed) return snapshot;
       const scanMs = performance.now() - started;
-      const mainMs = this.service.lastMainThreadMs ?? 0;
+      const mainMs = service.lastMainThreadMs ?? 0;
       this.latest = snapshot;
       const s = this.stats;
       s.scans++;
       s.lastScanMs = scanMs;
       s.lastMainThreadMs = mainMs;
       s.totalMainThreadMs += mainMs;
+      s.lastDiagnosisMs = diagnosis ? diagnosis.evidenceMs + diagnosis.rulesMs : 0;
       const fds = snapshot.channels.reduce((n, c) => n + c.endpoints.length, 0);
       const changes = diff.addedChannels.length + diff.removedChannels.length + diff.changedChannels.length;
       const line =
         `scan #${s.scans}: ${scanMs.toFixed(1)} ms (worker ${Number(snapshot.durationMs).toFixed(1)} ms, ` +
         `main thread ${mainMs.toFixed(2)} ms), ${snapshot.channels.length} channels, ${fds} endpoints, ` +
-        `${snapshot.processes.length} processes, ${changes} channel changes`;
+        `${snapshot.processes.length} processes, ${changes} channel changes` +
+        (diagnosis ? `, diagnosis ${s.lastDiagnosisMs.toFixed(1)} ms in the worker (${diagnosis.problems.length} problems)` : '');
       if (s.scans === 1 || changes > 0) this.opts.log.debug(line);
       else this.opts.log.trace(line);
       for (const w of diff.warnings) if (s.scans === 1) this.opts.log.warn(w);
       this.lastError = undefined;
       const t0 = performance.now();
-      this.updateEmitter.fire({ snapshot, diff });
+      this.updateEmitter.fire(diagnosis ? { snapshot, diff, diagnosis } : { snapshot, diff });
       s.lastListenersMs = performance.now() - t0;
       s.totalMainThreadMs += s.lastListenersMs;
       s.maxMainThreadMs = Math.max(s.maxMainThreadMs, mainMs + s.lastListenersMs);
@@ -150,6 +156,19 @@ export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
       this.errorEmitter.fire(err);
       throw err;
     }
+  }
+
+  /**
+   * Drops the scan service so that the next scan creates a new one (a setting it is created with
+   * changed, e.g. ipcInspector.diagnose); a scan in flight finishes on the old one first.
+   */
+  recreateService(): void {
+    const old = this.service;
+    this.service = undefined;
+    if (!old) return;
+    if (this.inFlight) void this.inFlight.then(() => old.dispose(), () => old.dispose());
+    else old.dispose();
+    if (this.active) void this.refresh().catch(() => undefined);
   }
 
   private reschedule(soon: boolean): void {

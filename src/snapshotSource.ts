@@ -2,10 +2,13 @@
 // shows snapshot data (the inspector webview, status bar, commands). Interface only.
 import type * as vscode from 'vscode';
 import type { Snapshot, SnapshotDiff } from './core/model';
+import type { Diagnosis } from './core/diagnose/problem';
 
 export interface SnapshotUpdate {
   snapshot: Snapshot;
   diff: SnapshotDiff;
+  /** The diagnosis of this snapshot (computed in the scan worker) while `ipcInspector.diagnose` is on. */
+  diagnosis?: Diagnosis;
 }
 
 export interface SnapshotSource {

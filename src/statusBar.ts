@@ -5,6 +5,8 @@
 // click opens the list of warnings (ipcInspector.showWarnings), each revealed in the Channels
 // view. How many channels there are is the Channels view's badge (views/viewChrome.ts); Pause
 // lives in the views' title bar.
+// With the diagnosis on (src/problems), the errors and warnings it found about what the views
+// show come first: the item counts them and a click opens the Problems view instead.
 
 import * as vscode from 'vscode';
 import type { Channel, ChannelKind } from './core/model';
@@ -12,6 +14,15 @@ import { oneLine } from './core/escape';
 import * as fmt from './core/format';
 import { channelWarnings } from './core/diagnose/channelWarnings';
 import type { ModelChange, ViewModel } from './views/viewModel';
+
+/** What the status bar reads of the diagnosis (src/problems/problemsModel.ts). */
+export interface StatusProblems {
+  readonly shown: ReadonlyArray<{ id: string; severity: 'error' | 'warning' | 'info'; title: string }>;
+  readonly onDidChange: vscode.Event<unknown>;
+}
+
+/** The command a click runs while there are problems: the Problems view (its generated focus command). */
+export const SHOW_PROBLEMS_COMMAND = 'ipcInspector.problems.focus';
 
 export interface StatusSummary {
   total: number;
@@ -50,6 +61,24 @@ export class StatusBar implements vscode.Disposable {
   private readonly warnings = new Map<string, { channel: Channel; texts: string[] }>();
   lastRenderMs = 0;
   private lastKey = '';
+  private problems: StatusProblems | undefined;
+
+  /** Counts the diagnosis's errors and warnings too (and opens the Problems view when there are any). */
+  setProblems(p: StatusProblems): vscode.Disposable {
+    this.problems = p;
+    const sub = p.onDidChange(() => this.render());
+    this.render();
+    return new vscode.Disposable(() => {
+      sub.dispose();
+      if (this.problems === p) this.problems = undefined;
+      this.render();
+    });
+  }
+
+  /** The diagnosis's errors and warnings about what the views show (info is left to the Problems view). */
+  problemList(): StatusProblems['shown'] {
+    return (this.problems?.shown ?? []).filter((p) => p.severity !== 'info');
+  }
 
   private onChange(c: ModelChange): void {
     const t0 = performance.now();
@@ -83,10 +112,16 @@ export class StatusBar implements vscode.Disposable {
 
   render(): void {
     const list = this.list();
+    const problems = this.problemList();
     // Texts change only when the warnings do: skip the workbench round trip otherwise.
-    const key = list.map((w) => `${w.channel.id}\u0000${w.text}`).join('\u0001');
+    const key = list.map((w) => `${w.channel.id}\u0000${w.text}`).join('\u0001') + '\u0002' + problems.map((p) => `${p.id}\u0000${p.severity}\u0000${p.title}`).join('\u0001');
     if (key === this.lastKey) return;
     this.lastKey = key;
+    if (problems.length > 0) {
+      this.renderProblems(problems, list.length);
+      return;
+    }
+    this.item.command = SHOW_WARNINGS_COMMAND;
     if (list.length === 0) {
       this.item.hide();
       this.visible = false;
@@ -99,6 +134,21 @@ export class StatusBar implements vscode.Disposable {
     const more = n > LISTED ? `and ${n - LISTED} more` : '';
     this.item.tooltip = [`IPC Inspector: ${what}`, ...lines.map((l) => `• ${l}`), ...(more ? [more] : []), 'Click to list them.'].join('\n');
     this.item.accessibilityInformation = { label: `IPC Inspector: ${what}: ${[...lines, ...(more ? [more] : [])].join('; ')}. Activate to list them.`, role: 'button' };
+    this.item.show();
+    this.visible = true;
+  }
+
+  private renderProblems(problems: StatusProblems['shown'], warnings: number): void {
+    const n = problems.length;
+    const errors = problems.filter((p) => p.severity === 'error').length;
+    const what = `${n} IPC problem${n === 1 ? '' : 's'}`;
+    this.item.text = `$(${errors ? 'error' : 'warning'}) ${what}`;
+    this.item.command = SHOW_PROBLEMS_COMMAND;
+    const lines = problems.slice(0, LISTED).map((p) => oneLine(`${p.severity}: ${p.title}`, 240));
+    const more = n > LISTED ? `and ${n - LISTED} more` : '';
+    const also = warnings ? `(and ${warnings} channel warning${warnings === 1 ? '' : 's'}: Show IPC Warnings)` : '';
+    this.item.tooltip = [`IPC Inspector: ${what} (${errors} error${errors === 1 ? '' : 's'})`, ...lines.map((l) => `• ${l}`), ...(more ? [more] : []), ...(also ? [also] : []), 'Click to open the Problems view.'].join('\n');
+    this.item.accessibilityInformation = { label: `IPC Inspector: ${what}: ${[...lines, ...(more ? [more] : [])].join('; ')}. Activate to open the Problems view.`, role: 'button' };
     this.item.show();
     this.visible = true;
   }

@@ -3,19 +3,21 @@
 // bytes) is inserted with textContent or as SVG attributes built with DOM APIs — never as HTML
 // (dom.ts). The host does every action and every confirmation; the webview only asks, through the
 // typed protocol. Modules: state.ts (persisted state, post), dom.ts, page.ts (the frame),
-// processView.ts, channelView.ts, chart.ts, peekView.ts + hexView.ts, testDriver.ts.
+// problemsView.ts (the diagnosis's problems and chains), processView.ts, channelView.ts,
+// chart.ts, peekView.ts + hexView.ts, testDriver.ts.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-divider/index.js';
 import { isHostMessage } from '../src/webviews/inspector/protocol';
 import { append, button, h } from './dom';
-import { chanSection, descEl, notice, procSection, statusEl, titleEl } from './page';
+import { chanSection, descEl, notice, noticeEl, procSection, statusEl, titleEl } from './page';
 import { renderProcess, signalLog, signalResult } from './processView';
 import { offsetField, renderChannel, requestPeek } from './channelView';
 import { bytesFromBase64, dataBlock } from './hexView';
 import { peekOut, renderPeek } from './peekView';
 import { report, testDrive } from './testDriver';
+import { problemsSection, renderProblems } from './problemsView';
 import { HISTORY_MAX, onRerender, page, post, save } from './state';
 
 function render(): void {
@@ -35,8 +37,10 @@ function render(): void {
     descEl.textContent = 'It disappeared from the last scan. Its history is kept below.';
     procSection.hidden = true;
     chanSection.hidden = true;
+    renderProblems(undefined);
     return report('gone');
   }
+  renderProblems(u.problems);
   if (u.process) renderProcess(u.process);
   else procSection.hidden = true;
   signalLog.render(u.process ? u.signalLog : undefined);
@@ -45,6 +49,7 @@ function render(): void {
   report(u.process ? 'process' : 'channel');
 }
 onRerender(render);
+noticeEl.after(problemsSection);
 
 window.addEventListener('message', (ev: MessageEvent) => {
   const m: unknown = ev.data;

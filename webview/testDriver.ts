@@ -6,6 +6,7 @@ import { noticeEl, titleEl } from './page';
 import { peekOut } from './peekView';
 import { driveSignal, procFacts, signalLog, signalResult, signalTable } from './processView';
 import { page, post } from './state';
+import { problemTexts } from './problemsView';
 
 export function report(view: string): void {
   if (!page.testMode) return;
@@ -29,6 +30,7 @@ export function report(view: string): void {
   for (const tr of holdersEl.querySelectorAll('tbody tr')) texts.push(`holder:${tr.textContent ?? ''}`);
   texts.push(`signals:${signalTable.querySelectorAll('tbody tr').length}`);
   texts.push(...signalLog.texts());
+  texts.push(...problemTexts());
   for (const th of signalTable.querySelectorAll('thead th')) texts.push(`signalColumn:${th.textContent ?? ''}`);
   for (const tr of signalTable.querySelectorAll('tbody tr')) {
     const cells = [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '');

@@ -8,6 +8,8 @@
 //   second on a busy pipe) would run nothing;
 // - when the filter or scope leaves nothing, the tree is empty, so that the view shows its one
 //   empty-state message (TreeView.message, views/viewChrome.ts) instead of a row per group.
+// - decorators (src/problems/treeMarks.ts: the diagnosis's problem markers) may add to each item
+//   and re-render the items they name.
 // Elements are the provider's own node objects, so reveal() and getParent() are unchanged.
 
 import * as vscode from 'vscode';
@@ -32,15 +34,37 @@ export function filteredToNothing(model: ViewModel, what: 'channels' | 'processe
   return what === 'channels' ? model.result.channels.length === 0 : model.result.processes.length === 0;
 }
 
-export class TreeChrome implements vscode.TreeDataProvider<IpcNode> {
-  readonly onDidChangeTreeData: vscode.Event<IpcNode | IpcNode[] | undefined | null | void> | undefined;
+/** Adds to the items of a tree (after the provider made them) and names the items to re-render. */
+export interface TreeDecorator {
+  decorate(item: vscode.TreeItem, element: IpcNode): void;
+  /** On hover, after the provider's resolveTreeItem (tooltips). */
+  resolve?(item: vscode.TreeItem, element: IpcNode): void;
+  readonly onDidChange: vscode.Event<IpcNode[] | undefined>;
+}
+
+export class TreeChrome implements vscode.TreeDataProvider<IpcNode>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<IpcNode | IpcNode[] | undefined | null | void>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private readonly disposables: vscode.Disposable[] = [this.emitter];
+  private readonly decorators: TreeDecorator[] = [];
 
   constructor(
     private readonly inner: vscode.TreeDataProvider<IpcNode>,
     private readonly model: ViewModel,
     private readonly what: 'channels' | 'processes',
   ) {
-    this.onDidChangeTreeData = inner.onDidChangeTreeData;
+    if (inner.onDidChangeTreeData) this.disposables.push(inner.onDidChangeTreeData((e) => this.emitter.fire(e)));
+  }
+
+  /** Adds a decorator; dispose the result to remove it. */
+  addDecorator(d: TreeDecorator): vscode.Disposable {
+    this.decorators.push(d);
+    const sub = d.onDidChange((nodes) => this.emitter.fire(nodes));
+    return new vscode.Disposable(() => {
+      sub.dispose();
+      const i = this.decorators.indexOf(d);
+      if (i >= 0) this.decorators.splice(i, 1);
+    });
   }
 
   getTreeItem(element: IpcNode): vscode.TreeItem | Thenable<vscode.TreeItem> {
@@ -50,11 +74,22 @@ export class TreeChrome implements vscode.TreeDataProvider<IpcNode> {
 
   private withCommand(item: vscode.TreeItem, element: IpcNode): vscode.TreeItem {
     if (INSPECTABLE.has(element.type)) item.command = { command: INSPECT_SELECTION_COMMAND[this.what], title: 'Inspect' };
+    for (const d of this.decorators) d.decorate(item, element);
     return item;
   }
 
   resolveTreeItem(item: vscode.TreeItem, element: IpcNode, token: vscode.CancellationToken): vscode.ProviderResult<vscode.TreeItem> {
-    return this.inner.resolveTreeItem ? this.inner.resolveTreeItem(item, element, token) : item;
+    const done = (i: vscode.TreeItem | null | undefined) => {
+      const out = i ?? item;
+      for (const d of this.decorators) d.resolve?.(out, element);
+      return out;
+    };
+    const r = this.inner.resolveTreeItem ? this.inner.resolveTreeItem(item, element, token) : item;
+    return r instanceof vscode.TreeItem || r === undefined || r === null ? done(r) : Promise.resolve(r).then(done);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
   }
 
   getChildren(element?: IpcNode): vscode.ProviderResult<IpcNode[]> {

@@ -252,9 +252,11 @@ describe('topology map', function () {
     await map2.locator('canvas#map').focus();
     await page.keyboard.press('Home');
     const announced = (await map2.locator('#announce').textContent()) ?? '';
-    assert.match(announced, /^ipc-map-stuck, process, pid \d+/, announced);
+    // a node with a problem (the diagnosis is machine-wide: the blocked writer's pair, or another
+    // process in view with a problem of its own, e.g. a pipe of the test runner with no reader)
+    assert.match(announced, /^.+, process, pid \d+.*, (warning|error): /, announced);
     const first = Number(/pid (\d+)/.exec(announced)![1]);
     await page.keyboard.press('Enter');
-    await page.locator('.tabs-container .tab', { hasText: `ipc-map-stuck (${first})` }).first().waitFor({ timeout: 20_000 });
+    await page.locator('.tabs-container .tab', { hasText: `(${first})` }).first().waitFor({ timeout: 20_000 });
   });
 });

@@ -14,7 +14,7 @@ describe('IPC extension metrics', function () {
   this.timeout(300_000);
   it('measures activation and main-thread time per refresh', async () => {
     const api = await openApi();
-    const scans: Array<{ scanMs: number; serviceMainMs: number; listenersMs: number; modelMs: number; treesAndStatusMs: number; statusMs: number }> = [];
+    const scans: Array<{ scanMs: number; serviceMainMs: number; listenersMs: number; modelMs: number; treesAndStatusMs: number; statusMs: number; workerSnapshotMs: number; diagnosisWorkerMs: number; problemsMainMs: number; problems: number }> = [];
     for (let i = 0; i < 6; i++) {
       await api.source.refresh();
       const s = api.source.stats;
@@ -25,6 +25,11 @@ describe('IPC extension metrics', function () {
         modelMs: api.model.lastUpdateMs,
         treesAndStatusMs: api.model.lastListenersMs,
         statusMs: api.statusBar.lastRenderMs,
+        // the diagnosis (ipcInspector.diagnose): evidence + rules in the worker, and the problems model on this thread
+        workerSnapshotMs: api.source.current?.durationMs ?? 0,
+        diagnosisWorkerMs: s.lastDiagnosisMs,
+        problemsMainMs: api.problems.problems.lastUpdateMs,
+        problems: api.problems.problems.all.length,
       });
     }
     const steady = scans.slice(1);
@@ -52,6 +57,10 @@ describe('IPC extension metrics', function () {
       treesAndStatusBarMsMedian: median(steady.map((s) => s.treesAndStatusMs)),
       statusBarMsMedian: median(steady.map((s) => s.statusMs)),
       otherListenersMsMedian: median(steady.map((s) => s.listenersMs - s.modelMs - s.treesAndStatusMs)),
+      workerSnapshotMsMedian: median(steady.map((s) => s.workerSnapshotMs)),
+      diagnosisWorkerMsMedian: median(steady.map((s) => s.diagnosisWorkerMs)),
+      diagnosisShareOfSnapshot: median(steady.map((s) => (s.workerSnapshotMs > 0 ? s.diagnosisWorkerMs / s.workerSnapshotMs : 0))),
+      problemsMainMsMedian: median(steady.map((s) => s.problemsMainMs)),
       steady,
       firstScan: scans[0],
       renderAllTreeItemsMs: renderAllMs,

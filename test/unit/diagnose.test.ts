@@ -294,6 +294,28 @@ describe('accept backlog', () => {
 
 // ------------------------------------------------------------------ Diagnoser
 
+describe('leftovers', () => {
+  const shm = (lastPid: number): Channel => ({
+    id: 'sysv-shm:77', kind: 'sysv-shm', key: 0x4950, shmid: 77, size: 4096, attachCount: 0, creatorPid: 4000001, lastPid,
+    uid: 0, owner: 'root', mode: '0600', destroyed: false, orphaned: true, endpoints: [],
+  } as Channel);
+  const gone = (): Evidence => {
+    const ev = emptyEvidence();
+    for (const pid of [4000001, 4000002]) ev.liveness.set(pid, { alive: false } as never);
+    return ev;
+  };
+  const leftover = RULES.filter((r) => r.id === 'leftover');
+  test('an orphaned segment this process peeked at (its last attacher) is still a leftover; one a live process used is not', () => {
+    const [t] = times(1);
+    const me = process.pid;
+    const peeked = runOver([snap([proc(me)], [shm(me)], t)], leftover, gone);
+    assert.deepEqual(peeked.map((p) => p.id), ['leftover:orphan:sysv-shm:77']);
+    assert.match(peeked[0].evidence.find((e) => e.label === 'last attach/detach')!.text, /own read-only peek/);
+    assert.deepEqual(runOver([snap([proc(me)], [shm(4000002)], t)], leftover, gone).map((p) => p.id), ['leftover:orphan:sysv-shm:77']);
+    assert.deepEqual(runOver([snap([proc(me), proc(4242)], [shm(4242)], t)], leftover, gone), []);
+  });
+});
+
 describe('Diagnoser', () => {
   test('since stays the first sighting while a problem lasts; a failing rule becomes a note', () => {
     const evil: Rule = { id: 'port-clash', title: 'broken', run: () => { throw new Error('boom'); } };

@@ -146,8 +146,12 @@ export class Diagnoser {
       since.set(d.id, s);
       problems.push({ ...d, since: s });
     }
+    // evidence cut short by its deadline may miss a problem that lasts: keep its first sighting
+    if (evidence.deadlineHit) for (const [id, s] of this.sinceById) if (!since.has(id)) since.set(id, s);
     this.sinceById = since;
     const order = new Map(RULE_IDS.map((r, i) => [r, i]));
+    // ties keep the order the rule listed them in (a rule puts what matters most first)
+    const emitted = new Map(problems.map((p, i) => [p.id, i]));
     // Most severe first; within a rule the newest first, so a fresh problem is never hidden by a
     // hundred old ones of its kind (VS Code alone leaves dozens of stale sockets in /tmp).
     problems.sort(
@@ -155,7 +159,7 @@ export class Diagnoser {
         severityRank(a.severity) - severityRank(b.severity) ||
         order.get(a.rule)! - order.get(b.rule)! ||
         (a.since > b.since ? -1 : a.since < b.since ? 1 : 0) ||
-        (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+        emitted.get(a.id)! - emitted.get(b.id)!,
     );
     const perRule = new Map<RuleId, number>();
     const kept = problems.filter((p) => {
@@ -170,6 +174,7 @@ export class Diagnoser {
       counts: countBySeverity(kept),
       notes: [...capabilityNotes(snapshot), ...evidence.notes, ...notes, ...ruleNotes],
       samples: Math.min(this.samples, keep + 1),
+      ...(evidence.deadlineHit ? { partial: true } : {}),
       evidenceMs: round(t1 - t0),
       scanMs: round(tScan - t0),
       evidencePhasesMs: Object.fromEntries(Object.entries(evidence.phaseMs).map(([k, v]) => [k, round(v)])),

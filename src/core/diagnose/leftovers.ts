@@ -14,6 +14,18 @@ import type { SnapshotIndex } from './snapshotIndex';
 /** Ids of POSIX objects nobody held at that refresh. */
 type Memo = ReadonlySet<string>;
 
+/**
+ * This process. A peek at a segment (shmat SHM_RDONLY, then shmdt — the inspector does it) makes
+ * the peeking process its last attacher; that is not a use, so an orphaned segment stays one after
+ * it was looked at. The diagnosis runs in this same process (the scan worker is a thread of it).
+ */
+export const SELF_PID = process.pid;
+
+/** The segment's last attacher, unless it was this process peeking (then: none known). */
+export function lastUser(lastPid: number, self = SELF_PID): number {
+  return lastPid === self ? 0 : lastPid;
+}
+
 function alive(index: SnapshotIndex, ev: Evidence, pid: number): boolean {
   if (pid <= 0) return false;
   if (index.proc(pid)) return true;
@@ -64,7 +76,7 @@ export const leftovers = defineRule<Memo>({
     for (const c of ctx.index.ofKind('sysv-shm')) {
       if (c.attachCount > 0) continue;
       pids.add(c.creatorPid);
-      pids.add(c.lastPid);
+      pids.add(lastUser(c.lastPid));
     }
     for (const c of ctx.index.ofKind('sysv-msg')) {
       if (c.messages === 0) continue;
@@ -98,11 +110,12 @@ export const leftovers = defineRule<Memo>({
     for (const c of index.ofKind('sysv-shm', 'sysv-msg')) {
       if (c.kind === 'sysv-shm') {
         const s = c as SysvShmChannel;
-        if (s.attachCount === 0 && !alive(index, ev, s.creatorPid) && !alive(index, ev, s.lastPid)) {
+        const last = lastUser(s.lastPid);
+        if (s.attachCount === 0 && !alive(index, ev, s.creatorPid) && !alive(index, ev, last)) {
           push(s, 'orphan', 'warning', `${chanLabel(s)} (${formatBytes(s.size)}) is attached by nobody and its creator is gone`, TEACH.orphanShm, [
             { label: 'attached', text: '0 processes', source: 'shmctl IPC_STAT (snapshot)' },
             { label: 'creator', text: who(s.creatorPid), source: '/proc' },
-            { label: 'last attach/detach', text: who(s.lastPid), source: '/proc' },
+            { label: 'last attach/detach', text: last === s.lastPid ? who(s.lastPid) : `${who(s.lastPid)}: this tool's own read-only peek, not a use`, source: '/proc' },
             { label: 'owner', text: `${s.owner} (mode ${s.mode})`, source: 'snapshot' },
           ]);
         } else if (s.destroyed && s.attachCount > 0) {

@@ -104,13 +104,18 @@ export type ProblemDraft = Omit<Problem, 'since'> & { since?: string };
 export interface Diagnosis {
   /** The snapshot's takenAt. */
   takenAt: string;
-  /** Most severe first, then by rule order, then by id. */
+  /** Most severe first, then by rule order, then newest first, then in the order the rule listed them. */
   problems: Problem[];
   counts: Record<Severity, number>;
   /** What could not be checked, and why (no permission, deadline, missing capability). */
   notes: string[];
   /** Refreshes of history the rules had (including this one). */
   samples: number;
+  /**
+   * The evidence was cut short by its deadline (a busy machine): a problem missing from this
+   * diagnosis may still be there. Consumers that show problems over time keep such ones a little.
+   */
+  partial?: boolean;
   /** Time spent gathering evidence (I/O on candidates) and running the rules. */
   evidenceMs: number;
   rulesMs: number;

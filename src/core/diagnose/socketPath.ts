@@ -102,7 +102,10 @@ export const socketPath = defineRule<Memo>({
     const { index, evidence: ev, history, now } = input;
     const { found, byPath } = find(input, ev);
     const out: ProblemDraft[] = [];
-    for (const f of found) {
+    // the most recently bound stale files first: the list is capped per rule, and a socket a
+    // crash left a minute ago matters more than the hundreds old sessions left in /tmp
+    const ordered = [...found].sort((a, b) => (b.file?.mtimeMs ?? 0) - (a.file?.mtimeMs ?? 0));
+    for (const f of ordered) {
       if (history.length === 0 || !history[history.length - 1].memo.has(f.key)) continue;
       const since = streakStart(history, now, (m) => m.has(f.key));
       if (f.kind === 'stale') {

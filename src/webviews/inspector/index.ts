@@ -5,6 +5,7 @@ import type { InspectorTarget, SnapshotSource } from '../../snapshotSource';
 import { InspectorPanel, getWebviewOptions, isTestMode, sanitizeTarget, type InspectorLog } from './inspectorPanel';
 import { INSPECTOR_VIEW_TYPE } from './protocol';
 import type { Ui } from '../../ui';
+import type { TargetProblems } from './problemViews';
 
 export { InspectorPanel, getWebviewOptions };
 export type { InspectorLog };
@@ -21,8 +22,11 @@ export interface Inspector {
   normalize(target: InspectorTarget): InspectorTarget | undefined;
 }
 
-export function registerInspector(context: vscode.ExtensionContext, source: SnapshotSource, log: InspectorLog, ui: Ui, provenance?: (pid: number) => string | undefined): Inspector {
-  const deps = { context, source, log, ui, provenance };
+export function registerInspector(
+  context: vscode.ExtensionContext, source: SnapshotSource, log: InspectorLog, ui: Ui,
+  extra: { provenance?: (pid: number) => string | undefined; problems?: TargetProblems } = {},
+): Inspector {
+  const deps = { context, source, log, ui, ...extra };
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {

@@ -24,6 +24,7 @@ import { describe } from '../../core/kinds';
 import { extensionRunnerEnv } from '../../commands/actionEnv';
 import type { Ui } from '../../ui';
 import { inspectorActivity } from './activitySource';
+import { problemViews, type TargetProblems } from './problemViews';
 import {
   INSPECTOR_VIEW_TYPE, PROTOCOL_VERSION, LIMITS, validateWebviewMessage, checkShown, depthOf, isChannelId,
   type ChannelView, type HostMessage, type ProcessView, type WebviewMessage, type WirePeek, type WireError,
@@ -44,6 +45,8 @@ export interface InspectorDeps {
   ui: Ui;
   /** What started a process inside VS Code (src/provenance.ts): "task: npm: watch". */
   provenance?: (pid: number) => string | undefined;
+  /** The diagnosis's problems by target (src/problems), when the extension runs it. */
+  problems?: TargetProblems;
 }
 
 /** Test hooks: what the webview rendered and what the host rejected (confirmations: ui.ts). */
@@ -165,6 +168,12 @@ export class InspectorPanel {
       deps.source.onDidUpdate(({ snapshot }) => this.onSnapshot(snapshot)),
       deps.source.hold(),
     );
+    if (deps.problems) {
+      // a setting change clears the problems between scans: show that too
+      this.disposables.push(deps.problems.onDidChange((c) => {
+        if (c.full && deps.source.current) this.onSnapshot(deps.source.current);
+      }));
+    }
     this.post({ type: 'init', protocol: PROTOCOL_VERSION, target: this.target, testMode: this.testMode, maxBytes: this.maxBytes() });
     if (deps.source.current) this.onSnapshot(deps.source.current);
     else void deps.source.refresh().catch((e) => deps.log.warn(`inspector: refresh failed: ${messageOf(e)}`));
@@ -284,6 +293,16 @@ export class InspectorPanel {
         shownPids.set(p.pid, p.startTime);
         for (const c of msg.process.channels) shownChannels.add(c.id);
         this.panel.title = `Inspector: ${oneLine(p.comm, 64)} (${p.pid})`;
+      }
+    }
+    if (this.deps.problems && !msg.gone) {
+      const pv = problemViews(this.deps.problems, this.target);
+      msg.problems = pv.problems;
+      // the objects a chain names are shown (and may be inspected from it)
+      for (const c of pv.channels) shownChannels.add(c);
+      for (const pid of pv.pids) {
+        const p = procs.get(pid);
+        if (p) shownPids.set(pid, p.startTime);
       }
     }
     this.shownPids = shownPids;

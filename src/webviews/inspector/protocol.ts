@@ -112,6 +112,23 @@ export interface ProcessSignalLogView {
   sent: SignalLogEntryView[];
 }
 
+/** A diagnosis problem about the inspected object (src/core/diagnose; plain text, rendered with textContent). */
+export interface ProblemView {
+  id: string;
+  severity: 'error' | 'warning' | 'info';
+  /** The rule's short name (`Blocked writer`). */
+  rule: string;
+  title: string;
+  explanation: { what: string; why: string; next: string; fix: string };
+  evidence: Array<{ label: string; text: string; source: string }>;
+  /** ISO time first seen. */
+  since: string;
+  /** A wait chain, process → channel → process … (a cycle ends where it began). */
+  chain?: Array<{ type: 'process'; pid: number; label: string } | { type: 'channel'; id: string; label: string }>;
+  /** The safe actions it offers (the Problems view runs them, with their confirmations). */
+  actions: string[];
+}
+
 export interface ChannelView {
   channel: Channel;
   title: string;
@@ -198,6 +215,8 @@ export interface UpdateMessage {
   signalLog?: ProcessSignalLogView;
   channel?: ChannelView;
   sample?: DepthSample;
+  /** The diagnosis's problems about the target (absent while the diagnosis is off). */
+  problems?: ProblemView[];
   capabilities: Capabilities;
   paused: boolean;
 }

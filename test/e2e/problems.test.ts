@@ -1,0 +1,133 @@
+// The diagnosis as a person meets it in the workbench (issue 12): a leftover SysV segment shows in
+// the Problems view under Warnings; a click reveals it in Channels and opens the inspector, whose
+// Problems section explains it; the row's inline Remove asks first (Cancel keeps it), and once
+// removed the problem leaves the view. A two-process pipe deadlock shows under Errors and the
+// inspector draws its cycle. Screenshots: test-results/e2e-problems-*.png.
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import type { Page } from 'playwright-core';
+import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
+import { commandInput, e2e, expandView, openContainer, poll, runCommand, screenshot, viewHeader, viewPane, viewRows, waitForInspector, waitForWorkbench } from './workbench';
+
+async function setFilter(page: Page, text: string): Promise<void> {
+  await runCommand(page, 'IPC Inspector: Filter');
+  const input = await commandInput(page);
+  await input.fill(text);
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+/** Collapses a view pane if it is there and open (room for the Problems view). */
+async function collapseView(page: Page, name: string): Promise<void> {
+  const h = viewHeader(page, name);
+  if ((await h.count()) && (await h.getAttribute('aria-expanded')) === 'true') await h.click();
+}
+
+/** The chain drawn in the inspector: its node labels (from the SVG's <title>s), in order. */
+async function chainInInspector(page: Page): Promise<string[]> {
+  for (const f of page.frames()) {
+    if (f === page.mainFrame()) continue;
+    const nodes = f.locator('svg.chain g.node title');
+    const n = await nodes.count().catch(() => 0);
+    if (n > 0) return (await nodes.allTextContents()).map((t) => t.replace(/ — click to inspect$/, ''));
+  }
+  return [];
+}
+
+describe('problems: the Problems view', function () {
+  this.timeout(180_000);
+  const fixtures: Fixture[] = [];
+
+  before(async () => {
+    await waitForWorkbench(e2e().page);
+    await openContainer(e2e().page);
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      await screenshot(e2e().page, `e2e-FAILED-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
+    }
+    await e2e().page.keyboard.press('Escape').catch(() => undefined);
+  });
+  after(async () => {
+    await closeAll(fixtures);
+    await runCommand(e2e().page, 'IPC Inspector: Clear Filter').catch(() => undefined);
+  });
+
+  it('a leftover shows under Warnings; a click reveals and inspects it; Remove asks first and the problem goes', async () => {
+    const { page } = e2e();
+    // a key of its own (the filter finds a SysV object by its key)
+    const key = 0x49450000 + (process.pid & 0xffff);
+    const hex = `0x${key.toString(16).padStart(8, '0')}`;
+    const f = await makeFixture('sysv-shm', { key, comm: 'ie2e-left', orphan: 1, attach: 0, size: 4096 });
+    fixtures.push(f);
+    await setFilter(page, hex);
+    await collapseView(page, 'Get Started');
+    await collapseView(page, 'Processes');
+    await expandView(page, 'Channels');
+    await expandView(page, 'Problems');
+    const rows = viewRows(page, 'Problems');
+    const problemRow = rows.filter({ hasText: new RegExp(`shmid ${f.info.shmid} .*attached by nobody and its creator is gone`) }).first();
+    await poll('the leftover in the Problems view', async () => (await problemRow.count()) > 0, 45_000);
+    assert.ok((await rows.filter({ hasText: /^\s*Warnings/ }).count()) > 0, 'no Warnings group');
+    assert.match(await problemRow.innerText(), new RegExp(`shmid ${f.info.shmid}`));
+    assert.match(await problemRow.innerText(), /Leftovers · since \d\d:\d\d:\d\d/);
+    await screenshot(page, 'e2e-problems-01-view');
+
+    // a click: the segment selected in Channels, the inspector on it with its Problems section
+    await problemRow.click();
+    await poll('the segment selected in Channels', async () => (await viewPane(page, 'Channels').locator('.monaco-list-row.selected', { hasText: String(f.info.shmid) }).count()) > 0, 30_000);
+    await waitForInspector(page, 'Problems (1)');
+    await waitForInspector(page, 'attached by nobody');
+    await waitForInspector(page, 'Fix');
+    await screenshot(page, 'e2e-problems-02-inspect');
+
+    // Remove, inline on the row: the confirmation first; Cancel keeps the segment
+    const remove = async () => {
+      await problemRow.hover();
+      await problemRow.locator('.action-label[aria-label^="Remove Leftover"]').click();
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 10_000 });
+      assert.match(await dialog.innerText(), new RegExp(`Remove SysV shared memory ${f.info.shmid} \\(key ${hex}`));
+      return dialog;
+    };
+    let dialog = await remove();
+    await screenshot(page, 'e2e-problems-03-confirm');
+    await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+    assert.match(execFileSync('ipcs', ['-m'], { encoding: 'utf8' }), new RegExp(`\\s${f.info.shmid}\\s`), 'Cancel removed it');
+    await page.waitForTimeout(2500); // two refreshes: the problem stays
+    assert.equal(await problemRow.count(), 1, 'the problem left after Cancel');
+
+    dialog = await remove();
+    await dialog.locator('.monaco-button', { hasText: /^\s*Remove\s*$/ }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+    await poll('the problem to leave the view', async () => (await problemRow.count()) === 0, 30_000);
+    assert.doesNotMatch(execFileSync('ipcs', ['-m'], { encoding: 'utf8' }), new RegExp(`\\s${f.info.shmid}\\s`));
+    await screenshot(page, 'e2e-problems-04-fixed');
+  });
+
+  it('a wait cycle shows under Errors and the inspector draws it: a → pipe → b → pipe → a', async () => {
+    const { page } = e2e();
+    const f = await makeFixture('pipe-deadlock', { comm: 'ie2e-deadlk' });
+    fixtures.push(f);
+    await setFilter(page, 'ie2e-deadlk');
+    await collapseView(page, 'Processes');
+    await expandView(page, 'Problems');
+    const row = viewRows(page, 'Problems').filter({ hasText: /^\s*Wait cycle \(deadlock\)/ }).first();
+    await poll('the wait cycle in the Problems view', async () => (await row.count()) > 0, 45_000);
+    assert.ok((await viewRows(page, 'Problems').filter({ hasText: /^\s*Errors/ }).count()) > 0, 'no Errors group');
+    await row.click();
+    await waitForInspector(page, 'Wait cycle (deadlock)');
+    const chain = await poll('the chain drawn', async () => {
+      const c = await chainInInspector(page);
+      return c.length ? c : undefined;
+    });
+    assert.equal(chain.length, 5, chain.join(' → '));
+    assert.equal(chain[0], chain[4], 'a cycle ends where it began');
+    assert.match(chain[0], /^ie2e-deadlk\[\d+\]$/);
+    assert.match(chain[1], /^pipe:\[\d+\]$/);
+    await screenshot(page, 'e2e-problems-05-chain');
+    process.kill(f.info.a.pid, 'SIGUSR1');
+    await poll('the cycle to leave the view', async () => (await row.count()) === 0, 30_000);
+  });
+});

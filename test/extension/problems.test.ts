@@ -1,0 +1,347 @@
+// The diagnosis in the editor (issue 12, stage 2) from inside the real extension host, on real
+// objects that make real problems: a two-process pipe deadlock (rule 8, error), an orphaned SysV
+// segment (rule 6, warning, Remove), a stale socket file (rule 3, info, Remove) and a SysV queue
+// whose consumer is stopped (rule 5, SIGCONT). Checked: the Problems view's grouping by severity
+// and its badge, the click that reveals the object in its tree and opens the inspector, the
+// markers on the Channels items (kept across refreshes), the status bar's count, Remove behind
+// the confirmation (cancel keeps the object), the offered signal, the inspector's Problems
+// section with the chain, and hostile names and paths escaped in the tree and its tooltips.
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
+import type { Diagnosis, Problem } from '../../src/core/diagnose/problem';
+import { KEEP_PARTIAL, ProblemsModel } from '../../src/problems/problemsModel';
+import type { SnapshotUpdate } from '../../src/snapshotSource';
+import type { IpcInspectorApi } from '../../src/extension';
+import type { ProblemsTreeNode } from '../../src/problems/problemsTree';
+import { labelOf, openApi, scan, tooltipText, waitFor } from './ipcTestUtil';
+
+const INSPECTOR = 'ipcInspector.test.inspector';
+interface Rendered { view: string; texts: string[]; elementCount: number; imgCount: number; scriptCount: number }
+interface InspectorState { open: boolean; target?: { channelId?: string; pid?: number }; rendered: Rendered[] }
+const inspectorState = async () => (await vscode.commands.executeCommand<InspectorState>(INSPECTOR, 'state'))!;
+
+/** A comm that is Markdown link syntax (15 bytes at most: the kernel's limit). */
+const HOSTILE_COMM = '[a](command:x)';
+/** A file name that is Markdown, HTML and a command link at once. */
+const HOSTILE_NAME = '[x](command:workbench.action.quit) **b** <img src=x>.sock';
+
+describe('problems', function () {
+  this.timeout(120_000);
+  let api: IpcInspectorApi;
+  const fixtures: Fixture[] = [];
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-problems-'));
+
+  /** Scans until `pick` finds the problem (the rules need a few refreshes of history). */
+  const problemWhere = (what: string, pick: (p: Problem) => boolean, ms = 30_000) =>
+    waitFor(what, async () => {
+      await scan(api);
+      return api.problems.problems.shown.find(pick);
+    }, ms);
+  const gone = (what: string, id: string, ms = 30_000) =>
+    waitFor(what, async () => {
+      await scan(api);
+      return !api.problems.problems.all.some((p) => p.id === id);
+    }, ms);
+  const node = (id: string) => api.problems.problemsTree.find(id)!;
+
+  before(async () => {
+    api = await openApi();
+    await vscode.commands.executeCommand('ipcInspector.problems.focus');
+  });
+  afterEach(async () => {
+    api.testHooks!.confirm = undefined;
+    api.testHooks!.pick = undefined;
+    await vscode.commands.executeCommand('ipcInspector.clearFilter');
+  });
+  after(async () => {
+    await vscode.commands.executeCommand(INSPECTOR, 'close');
+    await closeAll(fixtures);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('the diagnosis is on by default and runs in the scan worker', async () => {
+    assert.equal(vscode.workspace.getConfiguration('ipcInspector').get('diagnose'), true);
+    await scan(api);
+    await scan(api);
+    const d = api.problems.problems.diagnosis;
+    assert.ok(d, 'the poller\'s updates carry a diagnosis');
+    assert.ok(d.samples >= 2, `history kept between refreshes (samples ${d.samples})`);
+    console.log(`IPC-METRIC diagnosisWorkerMs=${api.source.stats.lastDiagnosisMs.toFixed(2)} problemsMainMs=${api.problems.problems.lastUpdateMs.toFixed(3)} problems=${d.problems.length}`);
+  });
+
+  it('groups real problems by severity, badge counting errors and warnings; a click reveals the channel and inspects it; markers stay across refreshes', async () => {
+    const dl = await makeFixture('pipe-deadlock', { comm: 'pr-deadlock' });
+    fixtures.push(dl);
+    const left = await makeFixture('sysv-shm', { comm: 'pr-left', orphan: 1, attach: 0, size: 4096 });
+    fixtures.push(left);
+    const cycle = await problemWhere('the wait cycle', (p) => p.rule === 'wait-cycle' && p.pids.includes(dl.info.a.pid));
+    const leftover = await problemWhere('the leftover', (p) => p.id === `leftover:orphan:sysv-shm:${left.info.shmid}`);
+    assert.equal(cycle.severity, 'error');
+    assert.equal(leftover.severity, 'warning');
+
+    // grouping: Errors, Warnings, Information in that order, each problem under its severity
+    const tree = api.problems.problemsTree;
+    const groups = tree.getChildren();
+    assert.deepEqual(groups.map((g) => (g as { severity: string }).severity), ['error', 'warning', 'info'].filter((s) => api.problems.problems.counts()[s as 'error'] > 0));
+    const errors = tree.getChildren(groups[0]);
+    assert.ok(errors.some((n) => n.type === 'problem' && n.problem.id === cycle.id));
+    assert.ok(errors.every((n) => n.type === 'problem' && n.problem.severity === 'error'));
+    const warnings = tree.getChildren(groups.find((g) => g.type === 'severity' && g.severity === 'warning'));
+    assert.ok(warnings.some((n) => n.type === 'problem' && n.problem.id === leftover.id));
+    const groupItem = tree.getTreeItem(groups[0]);
+    assert.equal(groupItem.label, 'Errors');
+    assert.equal(groupItem.description, String(api.problems.problems.counts().error));
+
+    // the item leads with the summary; the tooltip teaches and lists the evidence
+    const item = tree.resolveTreeItem(tree.getTreeItem(node(cycle.id)), node(cycle.id));
+    assert.equal(labelOf(item), cycle.title);
+    assert.match(String(item.description), /^Wait cycle · since \d\d:\d\d:\d\d$/);
+    assert.equal(item.contextValue, 'ipc.problem signal');
+    const tip = tooltipText(item);
+    assert.match(tip, /\*\*What:\*\*/);
+    assert.match(tip, /\*\*Fix:\*\*/);
+    assert.match(tip, /\*\*Evidence\*\*/);
+    assert.equal((item.tooltip as vscode.MarkdownString).isTrusted, false);
+    assert.equal(tree.getTreeItem(node(leftover.id)).contextValue, 'ipc.problem removable');
+
+    // the badge: errors + warnings shown
+    await scan(api);
+    const c = api.problems.problems.counts();
+    assert.equal(api.problems.problemsView.badge?.value, c.error + c.warning);
+    assert.match(api.problems.problemsView.badge!.tooltip, new RegExp(`^IPC problems: ${c.error} errors?, ${c.warning} warnings?, ${c.info} info$`));
+
+    // the status bar counts problems and opens the Problems view
+    assert.ok(api.statusBar.visible);
+    assert.ok(api.statusBar.problemList().some((p) => p.id === cycle.id));
+
+    // a click (TreeItem.command, no arguments) on the problem reveals the pipe and inspects it
+    await vscode.commands.executeCommand(INSPECTOR, 'close');
+    assert.equal(item.command?.command, 'ipcInspector.problems.openSelection');
+    assert.equal(item.command?.arguments, undefined);
+    await api.problems.problemsView.reveal(node(cycle.id), { select: true, focus: true });
+    await waitFor('the problem selected', () => api.problems.problemsView.selection[0]?.id === `problem:${cycle.id}`);
+    const opened = await vscode.commands.executeCommand<{ target: { channelId?: string }; revealed: boolean }>('ipcInspector.problems.openSelection');
+    assert.equal(opened?.revealed, true);
+    assert.equal(opened?.target.channelId, cycle.channels[0]);
+    await waitFor('the pipe selected in Channels', () => api.channelsView.selection[0]?.id === `ch:${cycle.channels[0]}`);
+    assert.deepEqual((await inspectorState()).target, { channelId: cycle.channels[0] });
+
+    // under the problem: its objects; a process one reveals the process
+    const objects = tree.getChildren(node(cycle.id)) as ProblemsTreeNode[];
+    const procObj = objects.find((o) => o.type === 'object' && 'pid' in o.target && o.target.pid === dl.info.b.pid)!;
+    assert.ok(procObj, objects.map((o) => o.id).join(', '));
+    const r = await vscode.commands.executeCommand<{ target: { pid?: number }; revealed: boolean }>('ipcInspector.problems.reveal', procObj);
+    assert.deepEqual(r?.target, { pid: dl.info.b.pid });
+    assert.equal(r?.revealed, true);
+    await waitFor('the process selected in Processes', () => api.processesView.selection[0]?.id === `proc:${dl.info.b.pid}`);
+
+    // markers on the tree items: the error icon on the pipe, the same after more refreshes
+    const pipeNode = api.channelsTree.findChannel(cycle.channels[0])!;
+    const iconOf = async () => ((await api.channelsChrome.getTreeItem(pipeNode)).iconPath as vscode.ThemeIcon | undefined)?.id;
+    assert.equal(await iconOf(), 'error');
+    const leftNode = api.channelsTree.findChannel(`sysv-shm:${left.info.shmid}`)!;
+    assert.equal(((await api.channelsChrome.getTreeItem(leftNode)).iconPath as vscode.ThemeIcon).id, 'warning');
+    const resolved = await api.channelsChrome.resolveTreeItem!(await api.channelsChrome.getTreeItem(leftNode), leftNode, new vscode.CancellationTokenSource().token);
+    assert.match(tooltipText(resolved!), /\*\*Problems\*\*/);
+    const since = api.problems.problems.byId.get(cycle.id)!.since;
+    for (let i = 0; i < 3; i++) {
+      await scan(api);
+      assert.equal(await iconOf(), 'error', `refresh ${i + 1}`);
+    }
+    assert.equal(api.problems.problems.byId.get(cycle.id)!.since, since, 'the problem keeps its first-seen time');
+
+    // the inspector's Problems section draws the cycle
+    const rendered = await waitFor('the problems section', async () =>
+      [...(await inspectorState()).rendered].reverse().find((x) => x.texts.some((t) => t.startsWith('chain:'))),
+    15_000);
+    assert.ok(rendered.texts.some((t) => t === `problem:error:${cycle.title}`), rendered.texts.filter((t) => t.startsWith('problem')).join('\n'));
+    const chain = rendered.texts.find((t) => t.startsWith('chain:'))!;
+    assert.equal(chain.split(' -> ').length, 5, chain);
+    assert.match(chain, /^chain:process:pr-deadlock\[\d+\] -> channel:pipe:\[\d+\] -> process:pr-deadlock\[\d+\] -> channel:pipe:\[\d+\] -> process:pr-deadlock\[\d+\]$/);
+    assert.ok(rendered.texts.some((t) => t.startsWith('problemEvidence:waits=')));
+
+    // fixed: the problem leaves the view and the marker goes
+    process.kill(dl.info.a.pid, 'SIGUSR1');
+    await gone('the cycle after a drains', cycle.id);
+    assert.ok(!api.problems.problemsTree.getChildren(api.problems.problemsTree.groups.get('error')).some((n) => n.id === `problem:${cycle.id}`));
+    const after = await api.channelsChrome.getTreeItem(pipeNode);
+    assert.notEqual((after.iconPath as vscode.ThemeIcon | undefined)?.id, 'error');
+  });
+
+  it('Remove on a leftover asks first: cancel keeps it, confirm removes it and the problem goes', async () => {
+    const left = await makeFixture('sysv-shm', { comm: 'pr-left2', orphan: 1, attach: 0, size: 8192 });
+    fixtures.push(left);
+    const id = `leftover:orphan:sysv-shm:${left.info.shmid}`;
+    await problemWhere('the leftover', (p) => p.id === id);
+    const asked: string[] = [];
+    api.testHooks!.confirm = (m, d) => {
+      asked.push(`${m}\n${d}`);
+      return false;
+    };
+    const cancelled = await vscode.commands.executeCommand<{ status: string }>('ipcInspector.problems.remove', node(id));
+    assert.equal(cancelled?.status, 'cancelled');
+    assert.equal(asked.length, 1);
+    assert.match(asked[0], /^Remove System V shared memory|^Remove SysV shared memory|^Remove .*shmid/);
+    const ids = execFileSync('ipcs', ['-m'], { encoding: 'utf8' });
+    assert.match(ids, new RegExp(`\\b${left.info.shmid}\\b`), 'cancel keeps the segment');
+    await problemWhere('the leftover still reported after cancel', (p) => p.id === id, 15_000);
+
+    api.testHooks!.confirm = () => true;
+    const done = await vscode.commands.executeCommand<{ status: string }>('ipcInspector.problems.remove', node(id));
+    assert.equal(done?.status, 'done');
+    assert.doesNotMatch(execFileSync('ipcs', ['-m'], { encoding: 'utf8' }), new RegExp(`^\\S+\\s+${left.info.shmid}\\s`, 'm'));
+    await gone('the leftover after Remove', id);
+  });
+
+  it('a stale socket file with a hostile name: escaped in the label and tooltip; Remove unlinks exactly that file', async () => {
+    const file = path.join(tmp, HOSTILE_NAME);
+    execFileSync('python3', ['-c', 'import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])', file]);
+    assert.ok(fs.lstatSync(file).isSocket());
+    const p = await problemWhere('the stale socket', (x) => x.rule === 'socket-path' && x.title.includes(tmp));
+    assert.equal(p.severity, 'info');
+    const n = node(p.id);
+    const item = api.problems.problemsTree.resolveTreeItem(api.problems.problemsTree.getTreeItem(n), n);
+    // the label is plain text (a TreeItem label is never rendered as Markdown); no control characters
+    assert.ok(labelOf(item).includes(HOSTILE_NAME));
+    assert.doesNotMatch(labelOf(item), /[\x00-\x1f\x7f]/);
+    const md = item.tooltip as vscode.MarkdownString;
+    assert.equal(md.isTrusted, false);
+    assert.equal(md.supportHtml, false);
+    assert.ok(!md.value.includes('[x](command:'), 'a command link in the tooltip');
+    assert.doesNotMatch(md.value, /(^|[^\\])<img/, 'raw HTML in the tooltip');
+    assert.ok(md.value.includes('\\[x\\]\\(command\\:workbench\\.action\\.quit\\)'), md.value);
+    assert.equal(item.contextValue, 'ipc.problem removable');
+
+    api.testHooks!.confirm = () => false;
+    assert.equal((await vscode.commands.executeCommand<{ status: string }>('ipcInspector.problems.remove', n))?.status, 'cancelled');
+    assert.ok(fs.existsSync(file), 'cancel keeps the file');
+    let asked = '';
+    api.testHooks!.confirm = (m) => {
+      asked = m;
+      return true;
+    };
+    assert.equal((await vscode.commands.executeCommand<{ status: string }>('ipcInspector.problems.remove', n))?.status, 'done');
+    assert.ok(asked.startsWith('Remove the socket file '), asked);
+    assert.ok(!fs.existsSync(file));
+    await gone('the stale socket after Remove', p.id);
+  });
+
+  it('hostile process names are escaped in problem tooltips and the tooltips of the marked items; labels stay plain text', async () => {
+    const dl = await makeFixture('pipe-deadlock', { comm: HOSTILE_COMM });
+    fixtures.push(dl);
+    const p = await problemWhere('the hostile cycle', (x) => x.rule === 'wait-cycle' && x.pids.includes(dl.info.a.pid));
+    assert.ok(p.title.includes(HOSTILE_COMM));
+    const n = node(p.id);
+    const item = api.problems.problemsTree.resolveTreeItem(api.problems.problemsTree.getTreeItem(n), n);
+    const tip = tooltipText(item);
+    assert.ok(!tip.includes(HOSTILE_COMM), 'the comm unescaped in a Markdown tooltip');
+    assert.ok(tip.includes('\\[a\\]\\(command\\:x\\)'), tip);
+    // the pipe's own tooltip gets the problem lines, escaped too
+    const pipeNode = api.channelsTree.findChannel(p.channels[0])!;
+    const resolved = await api.channelsChrome.resolveTreeItem!(await api.channelsChrome.getTreeItem(pipeNode), pipeNode, new vscode.CancellationTokenSource().token);
+    const ptip = tooltipText(resolved!);
+    assert.match(ptip, /\*\*Problems\*\*/);
+    assert.ok(!ptip.includes(HOSTILE_COMM));
+    // the objects under the problem: plain labels
+    const objects = api.problems.problemsTree.getChildren(n);
+    const procItem = api.problems.problemsTree.getTreeItem(objects.find((o) => o.type === 'object' && 'pid' in o.target)!);
+    assert.ok(labelOf(procItem).includes(HOSTILE_COMM));
+    process.kill(dl.info.a.pid, 'SIGUSR1');
+    await gone('the hostile cycle', p.id);
+  });
+
+  it('a queue whose consumer is stopped: the offered SIGCONT goes through the signal policy and clears it', async () => {
+    const f = await makeFixture('msg-flow', { comm: 'pr-flow', period: 50 });
+    fixtures.push(f);
+    await new Promise((r) => setTimeout(r, 300)); // it receives a few first (its last receiver)
+    process.kill(f.info.consumer, 'SIGSTOP');
+    try {
+      const id = `queue-not-draining:sysv-msg:${f.info.msqid}`;
+      const p = await problemWhere('queue not draining', (x) => x.id === id);
+      assert.ok(p.actions.some((a) => a.kind === 'signal' && a.signal === 'SIGCONT' && a.pid === f.info.consumer));
+      assert.match(api.problems.problemsTree.getTreeItem(node(id)).contextValue ?? '', /\bsignal\b/);
+      const out = await vscode.commands.executeCommand<{ status: string; message: string }>('ipcInspector.problems.signal', node(id));
+      assert.equal(out?.status, 'done', out?.message);
+      assert.match(out!.message, /^sent SIGCONT to pr-flow\[\d+\]/);
+      await gone('the queue problem after SIGCONT', id);
+    } finally {
+      process.kill(f.info.consumer, 'SIGCONT');
+    }
+  });
+
+  it('a filter narrows the Problems view to what the trees show, and says so', async () => {
+    const dl = await makeFixture('pipe-deadlock', { comm: 'pr-filtered' });
+    fixtures.push(dl);
+    const p = await problemWhere('the cycle', (x) => x.rule === 'wait-cycle' && x.pids.includes(dl.info.a.pid));
+    await vscode.commands.executeCommand('ipcInspector.filter', 'pr-filtered');
+    await scan(api);
+    const shown = api.problems.problems.shown;
+    assert.ok(shown.some((x) => x.id === p.id));
+    assert.ok(shown.every((x) => x.pids.some((pid) => api.model.result.pids.has(pid)) || x.channels.some((c) => api.model.isShown(c))));
+    assert.match(String(api.problems.problemsView.message), /^\d+ problems? about what the filter or scope lets through$/);
+    await vscode.commands.executeCommand('ipcInspector.filter', 'zz-nothing-matches-4242');
+    await scan(api);
+    assert.equal(api.problems.problems.shown.length, 0);
+    assert.equal(api.problems.problemsView.badge, undefined);
+    await vscode.commands.executeCommand('ipcInspector.clearFilter');
+    process.kill(dl.info.a.pid, 'SIGUSR1');
+    await gone('the filtered cycle', p.id);
+  });
+
+  it('a problem missing from a diagnosis cut short by its deadline is kept a few refreshes; a complete one drops it', () => {
+    // the real view model; the poller's updates replaced by an emitter this test fires
+    const updates = new vscode.EventEmitter<SnapshotUpdate>();
+    const model = new ProblemsModel({ onDidUpdate: updates.event }, api.model, () => true);
+    try {
+      const problem = (id: string): Problem => ({
+        id, rule: 'leftover', severity: 'warning', title: id, explanation: { what: '', why: '', next: '', fix: '' },
+        evidence: [], channels: [], pids: [], actions: [], since: new Date().toISOString(),
+      });
+      const a = problem('leftover:test:a');
+      const b = problem('leftover:test:b');
+      const diag = (problems: Problem[], partial: boolean): Diagnosis => ({
+        takenAt: new Date().toISOString(), problems, counts: { error: 0, warning: problems.length, info: 0 }, notes: [], samples: 3, evidenceMs: 1, rulesMs: 1, ...(partial ? { partial } : {}),
+      });
+      const ids = () => model.all.map((p) => p.id).sort();
+      model.set(diag([a, b], false));
+      assert.deepEqual(ids(), [a.id, b.id]);
+      for (let i = 1; i <= KEEP_PARTIAL; i++) {
+        model.set(diag([a], true));
+        assert.deepEqual(ids(), [a.id, b.id], `partial diagnosis ${i}: b kept`);
+        assert.equal(model.byId.get(b.id), b, 'the very same problem (its since unchanged)');
+      }
+      model.set(diag([a], true));
+      assert.deepEqual(ids(), [a.id], `dropped after ${KEEP_PARTIAL} partial diagnoses in a row`);
+      model.set(diag([a, b], false));
+      model.set(diag([a], false));
+      assert.deepEqual(ids(), [a.id], 'a complete diagnosis drops it at once');
+    } finally {
+      model.dispose();
+      updates.dispose();
+    }
+  });
+
+  it('ipcInspector.diagnose off clears the Problems view and says why; on again brings the problems back', async () => {
+    const cfg = vscode.workspace.getConfiguration('ipcInspector');
+    await cfg.update('diagnose', false, vscode.ConfigurationTarget.Global);
+    try {
+      await waitFor('the problems cleared', async () => {
+        await scan(api);
+        return api.problems.problems.all.length === 0 && !api.problems.problems.diagnosis;
+      });
+      assert.match(String(api.problems.problemsView.message), /diagnosis is off/);
+      assert.equal(api.problems.problemsView.badge, undefined);
+    } finally {
+      await cfg.update('diagnose', undefined, vscode.ConfigurationTarget.Global);
+    }
+    await waitFor('a diagnosis again', async () => {
+      await scan(api);
+      return api.problems.problems.diagnosis;
+    });
+  });
+});
