@@ -19,6 +19,7 @@ import { ChannelsTree } from './views/channelsTree';
 import { FilterController } from './views/filterController';
 import type { IpcNode } from './views/nodes';
 import { ProcessesTree } from './views/processesTree';
+import { FilterReveal } from './views/filterReveal';
 import { TreeChrome } from './views/treeChrome';
 import { ViewChrome } from './views/viewChrome';
 import { ViewModel } from './views/viewModel';
@@ -37,6 +38,8 @@ export interface IpcInspectorApi extends ViewParts {
   processesChrome: TreeChrome;
   /** Live activity: rates per channel id and process pair, the signal log (src/liveActivity.ts). */
   liveActivity: LiveActivity;
+  /** Opens the trees to a new filter's matches (views/filterReveal.ts). */
+  filterReveal: FilterReveal;
   /** Milliseconds activate() took. */
   activationMs: number;
   /** Only in test mode (ExtensionMode.Test): replace modals and quick picks. */
@@ -90,6 +93,8 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   const viewChrome = new ViewChrome(model, source, filters, channelsView, processesView);
   const statusBar = new StatusBar(model);
   subs.push(viewChrome, statusBar);
+  const filterReveal = new FilterReveal(model, channelsTree, processesTree, channelsView, processesView);
+  subs.push(filterReveal);
 
   // First scan: a progress indicator on the views until the first snapshot arrives.
   let firstShown = false;
@@ -145,10 +150,15 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   registerTopology(context, { source, filters: model, openInspector: (target) => inspector.open(target), log });
   for (const register of commands.all) subs.push(register(services));
   const liveActivity = registerLiveActivity(context, source, model, ui, log);
+  // Busy channels (bytes/s from live activity) sort first; a new sample re-sorts the Channels groups.
+  const rateOf = (id: string) => liveActivity.latest?.channels[id]?.bytesPerSec;
+  channelsTree.rateOf = rateOf;
+  processesTree.rateOf = rateOf;
+  subs.push(liveActivity.onDidChange((c) => c.sample && channelsTree.activityChanged()));
 
   const activationMs = performance.now() - t0;
   log.info(`activated in ${activationMs.toFixed(1)} ms (${supported ? 'Linux /proc found' : 'unsupported host: no /proc'}); no scan until a view is visible`);
-  const api: IpcInspectorApi = { source, model, filters, channelsTree, processesTree, channelsView, processesView, debugScope, hostFacts, statusBar, viewChrome, channelsChrome, processesChrome, liveActivity, activationMs };
+  const api: IpcInspectorApi = { source, model, filters, channelsTree, processesTree, channelsView, processesView, debugScope, hostFacts, statusBar, viewChrome, channelsChrome, processesChrome, liveActivity, filterReveal, activationMs };
   if (context.extensionMode === vscode.ExtensionMode.Test) api.testHooks = testHooks;
   return api;
 }

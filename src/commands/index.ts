@@ -6,6 +6,7 @@ import { register as copyAsJson } from './copyAsJson';
 import { register as exportSnapshot } from './exportSnapshot';
 import { register as filter } from './filter';
 import { register as goTo } from './goTo';
+import { register as groupProcesses } from './groupProcesses';
 import { register as hideKinds } from './hideKinds';
 import { register as openInspector } from './openInspector';
 import { register as pause } from './pause';
@@ -37,4 +38,5 @@ export const all: ReadonlyArray<(s: Services) => vscode.Disposable> = [
   showWarnings,
   collapseAll,
   welcome,
+  groupProcesses,
 ];

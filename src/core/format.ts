@@ -61,6 +61,17 @@ export function channelLabel(ch: Channel, processesByPid?: ProcLookup, maxName: 
   return s ? `${channelName(ch, maxName)}  ${s}` : channelName(ch, maxName);
 }
 
+/**
+ * The tree's label: what the object means first (`nginx[812] → worker[813]` for a pipe, a path, a
+ * key, a name), through its kind's `label` (default: the name, then who holds it).
+ */
+export function channelTreeLabel(ch: Channel, processesByPid?: ProcLookup, maxName: number = CAPS.name): string {
+  const d = describe(ch);
+  const s = sides(ch, processesByPid);
+  if (d.label) return d.label(ch, s);
+  return s ? `${channelName(ch, maxName)}  ${s}` : channelName(ch, maxName);
+}
+
 /** Short facts: bytes queued, messages, state, size. */
 export function channelDescription(ch: Channel): string {
   return describe(ch).description(ch);

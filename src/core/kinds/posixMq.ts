@@ -37,7 +37,7 @@ export const posixMq = defineKind<PosixMqChannel>({
   longTitle: (ch) => `POSIX message queue /${shortText(ch.name)}`,
   description: (ch) =>
     (ch.messages !== null ? `${ch.messages}${ch.maxMessages !== null ? '/' + ch.maxMessages : ''} msg` : '') +
-    (ch.bytes !== null ? `${ch.messages !== null ? ', ' : ''}${formatBytes(ch.bytes)}` : ''),
+    (ch.bytes !== null ? `${ch.messages !== null ? ' · ' : ''}${formatBytes(ch.bytes)}` : ''),
   columns: [
     c('name', 'NAME', 'Name', 'string', 'Queue name (without the leading /)', { search: 'text' }),
     c('messages', 'MESSAGES', 'Messages', 'number|null', 'Messages queued (mq_curmsgs; native addon)', { unit: 'messages' }),

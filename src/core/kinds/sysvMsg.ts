@@ -3,7 +3,7 @@
 import type { ChannelBase } from '../model';
 import { col, keyColumn, ownerColumns, sysvKeyText } from '../columns';
 import { formatBytes } from '../text';
-import { defineKind, noInode, noneMissing, noPeer, plural } from './kind';
+import { defineKind, sysvKeyLabel, noInode, noneMissing, noPeer, plural } from './kind';
 
 export interface SysvMsgChannel extends ChannelBase {
   kind: 'sysv-msg';
@@ -38,8 +38,9 @@ export const sysvMsg = defineKind<SysvMsgChannel>({
   idShape: /^\d+$/,
   inodeOfId: noInode,
   name: (ch) => `msqid ${ch.msqid} key ${sysvKeyText(ch.key)}`,
+  label: (ch, ends) => sysvKeyLabel(ch.key, 'msqid', ch.msqid, sysvKeyText(ch.key)) + (ends ? `  ${ends}` : ''),
   longTitle: (ch) => `SysV message queue ${ch.msqid} (key ${sysvKeyText(ch.key)}, ${plural(ch.messages, 'message')} queued)`,
-  description: (ch) => `${ch.messages} msg, ${formatBytes(ch.bytes)}` + (ch.maxBytes ? ` / ${formatBytes(ch.maxBytes)}` : ''),
+  description: (ch) => `${ch.messages} msg · ${formatBytes(ch.bytes)}` + (ch.maxBytes ? ` / ${formatBytes(ch.maxBytes)}` : ''),
   columns: [
     keyColumn<SysvMsgChannel>(),
     c('msqid', 'MSQID', 'Queue id', 'number', 'Queue id', { search: 'number' }),

@@ -4,7 +4,7 @@
 import type { ChannelBase } from '../model';
 import { col, keyColumn, ownerColumns, sysvKeyText } from '../columns';
 import { CAPS, summarizeList } from '../text';
-import { defineKind, never, noInode, noPeer, plural } from './kind';
+import { defineKind, sysvKeyLabel, never, noInode, noPeer, plural } from './kind';
 import { SYSV_UNHELD } from './sysvMsg';
 
 export interface SysvSemChannel extends ChannelBase {
@@ -39,6 +39,7 @@ export const sysvSem = defineKind<SysvSemChannel>({
   idShape: /^\d+$/,
   inodeOfId: noInode,
   name: (ch) => `semid ${ch.semid} key ${sysvKeyText(ch.key)}`,
+  label: (ch, ends) => sysvKeyLabel(ch.key, 'semid', ch.semid, sysvKeyText(ch.key)) + (ends ? `  ${ends}` : ''),
   longTitle: (ch) => `SysV semaphore set ${ch.semid} (key ${sysvKeyText(ch.key)}, ${plural(ch.nsems, 'semaphore')})`,
   description: (ch) =>
     ch.values ? (ch.values.length > CAPS.items ? `${ch.nsems} sems, values ${summarizeList(ch.values)}` : `values ${summarizeList(ch.values)}`) : `${ch.nsems} sem`,

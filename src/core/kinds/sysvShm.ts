@@ -3,7 +3,7 @@
 import type { ChannelBase } from '../model';
 import { col, keyColumn, ownerColumns, sysvKeyText } from '../columns';
 import { formatBytes } from '../text';
-import { defineKind, never, noInode, noneMissing, noPeer } from './kind';
+import { defineKind, sysvKeyLabel, never, noInode, noneMissing, noPeer } from './kind';
 import { SYSV_UNHELD } from './sysvMsg';
 
 export interface SysvShmChannel extends ChannelBase {
@@ -36,6 +36,7 @@ export const sysvShm = defineKind<SysvShmChannel>({
   idShape: /^\d+$/,
   inodeOfId: noInode,
   name: (ch) => `shmid ${ch.shmid} key ${sysvKeyText(ch.key)}`,
+  label: (ch, ends) => sysvKeyLabel(ch.key, 'shmid', ch.shmid, sysvKeyText(ch.key)) + (ends ? `  ${ends}` : ''),
   longTitle: (ch) => `SysV shared memory ${ch.shmid} (key ${sysvKeyText(ch.key)}, ${ch.size} bytes, ${ch.attachCount} attached)`,
   description: (ch) => `${formatBytes(ch.size)}, ${ch.attachCount} attached` + (ch.destroyed ? ', removed' : '') + (ch.orphaned ? ', orphaned' : ''),
   columns: [

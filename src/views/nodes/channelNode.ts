@@ -32,7 +32,7 @@ export class ChannelNode extends BaseNode {
   toTreeItem(ctx: RenderContext): vscode.TreeItem {
     const ch = this.channel;
     const item = new vscode.TreeItem(
-      plain(fmt.channelLabel(ch, ctx.procs)),
+      plain(fmt.channelTreeLabel(ch, ctx.procs)),
       ch.endpoints.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
     );
     item.id = this.id;
@@ -43,7 +43,7 @@ export class ChannelNode extends BaseNode {
     item.iconPath = warnings.length
       ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
       : new vscode.ThemeIcon(describe(ch).icon);
-    item.tooltip = channelTooltip(ch, ctx, warnings);
+    // The tooltip (every fact, the inode) is built on hover: resolveTreeItem → channelTooltip.
     return item;
   }
 }

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { ProcessInfo } from '../../core/model';
 import * as fmt from '../../core/format';
 import { signalSetsOf } from '../../core/signalSets';
-import { BaseNode, type RenderContext } from './base';
+import { BaseNode, type IpcNode, type RenderContext } from './base';
 import { mdEscape, plain, safeMarkdown } from './markdown';
 
 export class ProcessNode extends BaseNode {
@@ -16,7 +16,8 @@ export class ProcessNode extends BaseNode {
   usage: string | undefined;
   constructor(
     public proc: ProcessInfo,
-    public parent: ProcessNode | undefined,
+    /** A Children section (grouped by parent), a grouping's bucket, or none (top level). */
+    public parent: IpcNode | undefined,
   ) {
     super();
     this.id = `proc:${proc.pid}`;
@@ -32,7 +33,7 @@ export class ProcessNode extends BaseNode {
     if (p.signals.pending.length + p.signals.shdPending.length) bits.push('signal pending');
     item.description = bits.join(' · ');
     item.iconPath = new vscode.ThemeIcon(p.tracerPid ? 'debug' : 'server-process');
-    item.tooltip = processTooltip(p, ctx, this.usage);
+    // The tooltip (command line, signal sets, usage) is built on hover: resolveTreeItem → processTooltip.
     return item;
   }
 }
