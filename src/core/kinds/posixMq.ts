@@ -44,7 +44,7 @@ export const posixMq = defineKind<PosixMqChannel>({
     c('maxMessages', 'MAX', 'Capacity', 'number|null', 'Queue capacity in messages (mq_maxmsg)', { unit: 'messages' }),
     c('messageSize', 'MSG SIZE', 'Max message size', 'number|null', 'Maximum message size (mq_msgsize)', { unit: 'bytes' }),
     c('bytes', 'BYTES', 'Bytes queued', 'number|null', 'Bytes queued (QSIZE in /dev/mqueue/NAME)', { unit: 'bytes' }),
-    c('notifyPid', 'NOTIFY PID', 'Notifies', 'number|null', 'Process registered for arrival notification (mq_notify)', { search: 'number' }),
+    c('notifyPid', 'NOTIFY PID', 'Notifies', 'number|null', 'Process registered for arrival notification (mq_notify)', { search: 'number', refers: 'pid' }),
     ...ownerColumns<PosixMqChannel>(true),
   ],
   search: (ch) => ({ texts: ['/' + ch.name] }),

@@ -50,7 +50,7 @@ export const sysvSem = defineKind<SysvSemChannel>({
     c('values', 'VALUES', 'Values', 'number[]|null', 'Value of each semaphore (GETALL; native addon)'),
     c('waitingForIncrease', 'NCNT', 'Waiting for increase', 'number[]|null', 'Processes waiting for each value to increase'),
     c('waitingForZero', 'ZCNT', 'Waiting for zero', 'number[]|null', 'Processes waiting for each value to become zero'),
-    c('lastPid', 'LPID', 'Last operation by', 'number[]|null', 'Last pid that operated on each semaphore', { wide: true }),
+    c('lastPid', 'LPID', 'Last operation by', 'number[]|null', 'Last pid that operated on each semaphore', { wide: true, refers: 'pid' }),
     ...ownerColumns<SysvSemChannel>(),
   ],
   ends: 'holders',

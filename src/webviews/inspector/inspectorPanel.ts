@@ -361,6 +361,10 @@ export class InspectorPanel {
       realtime: sig.realtime,
       sets: sets.filter(([, names]) => names.has(sig.name)).map(([key]) => key),
     }));
+    const commOf = (key: 'parentComm' | 'tracerComm', pid: number) => {
+      const q = pid > 0 ? snap.processes.find((x) => x.pid === pid) : undefined;
+      return q ? { [key]: q.comm } : {};
+    };
     const channels: ProcessView['channels'] = [];
     for (const c of snap.channels) {
       for (const e of c.endpoints) if (e.pid === p.pid) channels.push({ id: c.id, kind: c.kind, title: channelTitle(c), fd: e.fd, mode: e.mode });
@@ -370,6 +374,8 @@ export class InspectorPanel {
       tracerPid: p.tracerPid, threads: p.threads, queued: s.queued, queueLimit: s.queueLimit, signals, channels,
       vscodeLabel: this.vscodeLabelFor(p),
       ...(p.errors?.length ? { errors: p.errors } : {}),
+      ...commOf('parentComm', p.ppid),
+      ...commOf('tracerComm', p.tracerPid),
     };
   }
 

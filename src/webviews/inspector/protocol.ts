@@ -58,6 +58,9 @@ export interface HolderView {
 export interface ProcessView {
   pid: number;
   ppid: number;
+  /** The parent's and the tracer's comm when known (the panel names processes `comm[pid]`). */
+  parentComm?: string;
+  tracerComm?: string;
   comm: string;
   cmdline: string[];
   uid: number;
