@@ -51,7 +51,7 @@ export function renderChannel(v: ChannelView): void {
   titleEl.textContent = v.title;
   descEl.textContent = v.description;
   const rows: Array<[string, Child, string?]> = [['Id', h('span', { class: 'mono' }, c.id)], ['Kind', d.title]];
-  const names = new Map(v.holders.map((x) => [x.pid, x.comm]));
+  const names = new Map<number, string>([...Object.entries(v.names ?? {}).map(([pid, comm]): [number, string] => [Number(pid), comm]), ...v.holders.map((x): [number, string] => [x.pid, x.comm])]);
   for (const f of channelFacts(c, d.columns, 100000)) {
     // A pid column links each process it names (one naming everywhere: comm[pid]).
     const value: Child = f.pids?.length

@@ -346,6 +346,11 @@ export class InspectorPanel {
         const p = procs.get(e.pid);
         return { pid: e.pid, fd: e.fd, map: e.map, mode: e.mode, comm: p?.comm ?? '?', user: p?.user ?? '?', startTime: p?.startTime ?? null };
       }),
+      // Names of the processes its facts mention (last sender, creator…), for links named comm[pid].
+      names: Object.fromEntries(describe(ch).mentions(ch).flatMap((pid) => {
+        const p = procs.get(pid);
+        return p ? [[pid, p.comm]] : [];
+      })),
     };
   }
 
