@@ -231,7 +231,9 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
   /** Live activity sampled: busy channels move up (fires only groups whose order changed). */
   activityChanged(): void {
     if (!this.model.snapshot) return;
-    this.fire(new Set<IpcNode>(this.reorder(undefined)));
+    const moved = this.reorder(undefined);
+    // Nothing moved: leave lastFired to the last scan (it says what that scan re-rendered).
+    if (moved.size) this.fire(new Set<IpcNode>(moved));
   }
 
   /** Full, then busy, then quiet, then internal; within a rank by the first holder's name and pid. */

@@ -152,8 +152,8 @@ describe('Inspector panel', function () {
     const ch = await channelWhere(api, 'focus pipe', (c) => c.kind === 'pipe' && c.inode === fx.info.inode);
     await vscode.commands.executeCommand(CMD, 'reset');
     await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
-    const view = await rendered('holders', (r) => r.texts.some((t) => t.startsWith('holder:')));
-    assert.ok(view.texts.some((t) => t.startsWith(`holder:tr-focus[${fx.info.writer.pid}]`)), view.texts.filter((t) => t.startsWith('holder:')).join(' | '));
+    // Holders read comm[pid] (the fixture renames itself after exec: wait for the name).
+    await rendered('holders named comm[pid]', (r) => r.texts.some((t) => t.startsWith(`holder:tr-focus[${fx.info.writer.pid}]`)));
     await vscode.commands.executeCommand(CMD, 'drive', { action: 'focusHolder' });
     const focused = await rendered('focus on a holder link', (r) => r.view === 'focusHolder');
     const focus = focused.texts.find((t) => t.startsWith('focus:'))!;

@@ -119,12 +119,12 @@ describe('trees (issue 11 part B)', function () {
     const pipe = await channelWhere(api, 'label pipe', (c) => c.kind === 'pipe' && c.inode === pf.info.inode);
     const item = await treeItem(api.channelsTree, api.channelsTree.findChannel(pipe.id)!);
     assert.equal(labelOf(item), `tr-label[${pf.info.writer.pid}] → tr-label[${pf.info.reader.pid}]`);
-    assert.match(String(item.description), /^12 B buffered \/ /);
+    assert.match(String(item.description), /(^|· )12 B buffered \/ /);
     assert.ok(tooltipText(item).includes(String(pf.info.inode)), 'the inode is in the tooltip');
     const q = await channelWhere(api, 'label queue', (c) => c.kind === 'sysv-msg' && c.msqid === qf.info.msqid);
     const qItem = await treeItem(api.channelsTree, api.channelsTree.findChannel(q.id)!);
     assert.equal(labelOf(qItem), 'key 0x49500a11');
-    assert.match(String(qItem.description), /^3 msg · \d+ B \/ /);
+    assert.match(String(qItem.description), /(^|new · )3 msg · \d+ B \/ /);
     assert.ok(tooltipText(qItem).includes(String(qf.info.msqid)), 'the msqid is in the tooltip');
   });
 
