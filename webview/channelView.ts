@@ -4,12 +4,12 @@
 import type { ChannelView } from '../src/webviews/inspector/protocol';
 import { channelFacts } from '../src/core/columns';
 import { kindOf } from '../src/core/kinds';
-import { processLabel } from '../src/core/format';
-import { button, factsRows, h, linkButton, patchChildren, textfield, visible, type Child } from './dom';
+import { button, factsRows, h, patchChildren, textfield, visible, type Child } from './dom';
 import { renderChart } from './chart';
 import { chanSection, descEl, procSection, titleEl } from './page';
 import { peekOut } from './peekView';
 import { page, post, save } from './state';
+import { pidLink } from './links';
 
 export const chanFacts = h('table', { class: 'facts', id: 'channel-facts' });
 export const holdersEl = h('div', { id: 'holders' });
@@ -81,12 +81,6 @@ export function renderChannel(v: ChannelView): void {
   if (d.peek !== null && (!page.lastPeek || page.lastPeek.channelId !== c.id)) {
     if (page.pendingPeek.size === 0) requestPeek();
   }
-}
-
-/** A link that opens a process in the inspector, named `comm[pid]` (or `[pid]` when unknown). */
-export function pidLink(pid: number, comm: string | undefined, id?: string): HTMLElement {
-  const label = comm !== undefined ? processLabel(pid, { comm } as Parameters<typeof processLabel>[1]) : `[${pid}]`;
-  return linkButton(label, () => post({ type: 'inspect', pid }), `Inspect process ${pid}`, id);
 }
 
 /** The object changed after the last peek: re-peek when asked to, else say so with a bar. */

@@ -5,7 +5,7 @@ import { signalName, signalNumber } from '../src/core/signals';
 import { SIGNAL_SETS } from '../src/core/signalSets';
 import { processLabel } from '../src/core/format';
 import { button, factsRows, h, linkButton, patchChildren, textfield, visible } from './dom';
-import { pidLink } from './channelView';
+import { pidLink } from './links';
 import { createSignalLogSection } from './signalLog';
 import { chanSection, descEl, procSection, titleEl } from './page';
 import { page, post, rerender, save } from './state';

@@ -1,7 +1,8 @@
 // A text filter opens the trees to its matches (issue 11), as the Explorer's find does: when the
 // filter text changes to something, the Channels view reveals the first match of each kind group
 // and the Processes view expands the channel groups of the first matching processes. Only on a
-// change of the filter text — never on a refresh, so nothing opens under the user's hands.
+// change of the filter text (and once more on the scan after it, in case the first reveal met
+// the trees mid-refresh) — never later, so nothing opens under the user's hands.
 import * as vscode from 'vscode';
 import type { ChannelsTree } from './channelsTree';
 import type { GroupNode, IpcNode } from './nodes';
@@ -13,6 +14,8 @@ export const REVEAL_PROCESSES = 8;
 
 export class FilterReveal implements vscode.Disposable {
   private lastText = '';
+  /** A reveal issued while the trees re-render for the new filter may find rows not yet there: once more on the next scan. */
+  private again = false;
   private readonly disposable: vscode.Disposable;
   /** The last reveal (tests): ids revealed in each view. */
   lastRevealed: { channels: string[]; processes: string[] } = { channels: [], processes: [] };
@@ -26,8 +29,14 @@ export class FilterReveal implements vscode.Disposable {
   ) {
     this.disposable = model.onDidChange((c) => {
       const text = model.filter.text.trim();
+      if (!c.full && this.again && text === this.lastText) {
+        this.again = false;
+        if (text) void this.reveal();
+        return;
+      }
       if (!c.full || text === this.lastText) return;
       this.lastText = text;
+      this.again = !!text;
       if (text) void this.reveal();
     });
   }

@@ -6,6 +6,7 @@
 // README pictures: the trees and the inspector in the dark and the light theme
 // (test-results/readme-{trees,inspector}-{dark,light}.png, copied to media/).
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import type { Frame, Page } from 'playwright-core';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import { commandInput, e2e, expandView, openContainer, poll, quickPickRow, runCommand, screenshot, viewRows, waitForInspector, waitForWorkbench } from './workbench';
@@ -109,9 +110,17 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
     await closeEditors(page);
     await expandView(page, 'Channels');
     await setFilter(page, String(f.info.msqid));
-    // The filter opens the tree to its match (views/filterReveal.ts).
-    const row = viewRows(page, 'Channels').filter({ hasText: / msg · / }).first();
-    await poll('the queue row', async () => (await row.count()) > 0 && (await row.isVisible()), 30_000);
+    // The filter opens the tree to its match (views/filterReveal.ts); open the groups by hand if it has not yet.
+    const rows = viewRows(page, 'Channels');
+    const row = rows.filter({ hasText: / msg · / }).first();
+    await poll('the queue row', async () => {
+      if ((await row.count()) > 0 && (await row.isVisible())) return true;
+      for (const group of [/^\s*Message Queues/, /^\s*System V/]) {
+        const g = rows.filter({ hasText: group }).and(page.locator('[aria-expanded="false"]')).first();
+        if ((await g.count()) > 0) await g.locator('.monaco-tl-twistie').click({ timeout: 2_000 }).catch(() => undefined);
+      }
+      return false;
+    }, 30_000);
     await row.hover();
     const tip = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: /SysV message queue/ }).first();
     await tip.waitFor({ state: 'visible', timeout: 10_000 });
@@ -196,10 +205,10 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
     await page.keyboard.press('Enter');
     await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
     await poll('the signal result', async () => /sent SIGKILL/.test(await frame.locator('#signal-result').innerText().catch(() => '')), 15_000);
-    await poll('the reader is gone', async () => {
+    // Killed: gone, or a zombie until the fixture reaps it.
+    await poll('the reader is killed', async () => {
       try {
-        process.kill(reader, 0);
-        return false;
+        return fs.readFileSync(`/proc/${reader}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('Z');
       } catch {
         return true;
       }

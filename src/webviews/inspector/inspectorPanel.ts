@@ -18,7 +18,7 @@ import { runSignal } from '../../core/actions/runner';
 import { SnapshotService } from '../../core/snapshotService';
 import { errnoOf, messageOf, ActionError } from '../../core/actions/errors';
 import { oneLine } from '../../core/escape';
-import { channelTitle } from '../../core/format';
+import { channelTitle, processLabel } from '../../core/format';
 import { describe } from '../../core/kinds';
 import { extensionRunnerEnv } from '../../commands/actionEnv';
 import type { Ui } from '../../ui';
@@ -269,7 +269,7 @@ export class InspectorPanel {
         if (signalLog) msg.signalLog = signalLog;
         shownPids.set(p.pid, p.startTime);
         for (const c of msg.process.channels) shownChannels.add(c.id);
-        this.panel.title = `Inspector: ${oneLine(p.comm, 64)} (${p.pid})`;
+        this.panel.title = `Inspector: ${oneLine(processLabel(p.pid, p), 80)}`;
       }
     }
     this.shownPids = shownPids;
