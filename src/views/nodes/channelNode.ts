@@ -53,7 +53,8 @@ export function channelTooltip(ch: Channel, ctx: RenderContext, warnings = chann
   const md = safeMarkdown();
   md.appendMarkdown(`**${mdEscape(d.title)}** — ${mdEscape(d.teaching)}\n\n`);
   for (const w of warnings) md.appendMarkdown(`⚠ ${mdEscape(w)}\n\n`);
-  for (const line of fmt.channelTooltipLines(ch)) md.appendMarkdown(`- ${mdEscape(line)}\n`);
+  // Title and teaching are the heading; holders follow under Held by.
+  for (const line of fmt.channelFactLines(ch, ctx.procs)) md.appendMarkdown(`- ${mdEscape(line)}\n`);
   if (ch.endpoints.length) {
     md.appendMarkdown(`\n**Held by**\n\n`);
     const max = 20;
