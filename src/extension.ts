@@ -150,11 +150,14 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   registerTopology(context, { source, filters: model, openInspector: (target) => inspector.open(target), log });
   for (const register of commands.all) subs.push(register(services));
   const liveActivity = registerLiveActivity(context, source, model, ui, log);
-  // Busy channels (bytes/s from live activity) sort first; a new sample re-sorts the Channels groups.
-  const rateOf = (id: string) => liveActivity.latest?.channels[id]?.bytesPerSec;
+  // Busy channels (bytes/s from the tracer) sort first when a channel is placed or changes; a new
+  // sample alone re-sorts nothing: rates move every second, and rows must not jump under the pointer.
+  const rateOf = (id: string) => {
+    const latest = liveActivity.latest;
+    return latest?.source === 'bpf' ? latest.channels[id]?.bytesPerSec : undefined;
+  };
   channelsTree.rateOf = rateOf;
   processesTree.rateOf = rateOf;
-  subs.push(liveActivity.onDidChange((c) => c.sample && channelsTree.activityChanged()));
 
   const activationMs = performance.now() - t0;
   log.info(`activated in ${activationMs.toFixed(1)} ms (${supported ? 'Linux /proc found' : 'unsupported host: no /proc'}); no scan until a view is visible`);

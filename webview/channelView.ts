@@ -53,9 +53,10 @@ export function renderChannel(v: ChannelView): void {
   const rows: Array<[string, Child, string?]> = [['Id', h('span', { class: 'mono' }, c.id)], ['Kind', d.title]];
   const names = new Map<number, string>([...Object.entries(v.names ?? {}).map(([pid, comm]): [number, string] => [Number(pid), comm]), ...v.holders.map((x): [number, string] => [x.pid, x.comm])]);
   for (const f of channelFacts(c, d.columns, 100000)) {
-    // A pid column links each process it names (one naming everywhere: comm[pid]).
+    // A pid column links each process it names that the scan saw (one naming everywhere: comm[pid]);
+    // one it did not see (exited, or holding nothing) is plain `[pid]`: the host would not open it.
     const value: Child = f.pids?.length
-      ? h('span', {}, ...f.pids.flatMap((pid, i) => [i ? ', ' : '', pidLink(pid, names.get(pid), `fact-${f.id}-${i}`)]))
+      ? h('span', {}, ...f.pids.flatMap((pid, i) => [i ? ', ' : '', names.has(pid) ? pidLink(pid, names.get(pid), `fact-${f.id}-${i}`) : `[${pid}]`]))
       : h('span', { class: f.error ? 'muted' : 'mono' }, visible(f.text));
     rows.push([f.title, value, f.help]);
   }

@@ -37,7 +37,7 @@ export function renderPeek(p: WirePeek): void {
       parts.push(h('table', { class: 'grid', id: 'semaphores' },
         h('thead', {}, h('tr', {}, ...['#', 'Value', 'Waiting for increase', 'Waiting for zero', 'Last pid'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, ...p.semaphores.map((s) => h('tr', {}, h('td', {}, String(s.index)), h('td', {}, String(s.value ?? '?')),
-          h('td', {}, String(s.waitingForIncrease ?? '?')), h('td', {}, String(s.waitingForZero ?? '?')), h('td', {}, String(s.lastPid ?? '?')))))));
+          h('td', {}, String(s.waitingForIncrease ?? '?')), h('td', {}, String(s.waitingForZero ?? '?')), h('td', {}, s.lastPid ? `[${s.lastPid}]` : String(s.lastPid ?? '?')))))));
       break;
     }
     case 'mq-attributes': {

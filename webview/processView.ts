@@ -64,13 +64,13 @@ export function renderProcess(p: ProcessView): void {
   descEl.textContent = p.vscodeLabel ? `This is ${p.vscodeLabel}: signalling it can break this editor session.` : 'A process: its signal dispositions, and the channels it holds.';
   factsRows(procFacts, [
     ['PID', String(p.pid)],
-    ['Parent', p.ppid > 0 ? pidLink(p.ppid, p.parentComm, 'parent-link') : 'none'],
+    ['Parent', p.parentComm !== undefined ? pidLink(p.ppid, p.parentComm, 'parent-link') : p.ppid > 0 ? `[${p.ppid}]` : 'none'],
     ['Command line', p.cmdline.length ? h('span', { class: 'mono' }, visible(p.cmdline.join(' '))) : '(none: kernel thread or zombie)'],
     ['User', `${p.user} (uid ${p.uid})`],
     ['State', p.state],
     ['Threads', String(p.threads)],
     ['Start time', `${p.startTime} ticks after boot (signals are bound to it)`],
-    ['Traced by', p.tracerPid ? pidLink(p.tracerPid, p.tracerComm, 'tracer-link') : 'not traced'],
+    ['Traced by', p.tracerComm !== undefined ? pidLink(p.tracerPid, p.tracerComm, 'tracer-link') : p.tracerPid ? `[${p.tracerPid}]` : 'not traced'],
     ['Queued signals', p.queued !== null ? `${p.queued} of ${p.queueLimit ?? '?'} (per user)` : undefined],
     ...(p.errors ?? []).map((e): [string, string] => [`${e.field}`, `unknown (${e.code} from ${e.syscall})`]),
   ]);

@@ -195,8 +195,8 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
   }
 
   /**
-   * Re-places channels whose sort key moved (fill level, live activity); `ids` undefined: every
-   * listed channel (after an activity sample). Returns the leaf groups whose order changed.
+   * Re-places changed channels whose sort key moved (a queue filled up or drained; `ids` undefined:
+   * every listed channel). Returns the leaf groups whose order changed.
    */
   private reorder(ids: Iterable<string> | undefined): Set<GroupNode> {
     const moved = new Set<GroupNode>();
@@ -226,14 +226,6 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     if (ids) for (const id of ids) check(id);
     else for (const id of [...this.keyOf.keys()]) check(id);
     return moved;
-  }
-
-  /** Live activity sampled: busy channels move up (fires only groups whose order changed). */
-  activityChanged(): void {
-    if (!this.model.snapshot) return;
-    const moved = this.reorder(undefined);
-    // Nothing moved: leave lastFired to the last scan (it says what that scan re-rendered).
-    if (moved.size) this.fire(new Set<IpcNode>(moved));
   }
 
   /** Full, then busy, then quiet, then internal; within a rank by the first holder's name and pid. */

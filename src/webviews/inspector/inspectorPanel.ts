@@ -254,6 +254,9 @@ export class InspectorPanel {
         msg.channel = this.channelView(ch, procs);
         shownChannels.add(ch.id);
         for (const h of msg.channel.holders) if (h.startTime !== null) shownPids.set(h.pid, h.startTime);
+        // The processes its facts name (last sender, creator…) are links too; they can be inspected,
+        // never signalled from here (a signal goes only to the inspected process, checkShown).
+        for (const pid of describe(ch).mentions(ch)) if (!shownPids.has(pid) && procs.has(pid)) shownPids.set(pid, procs.get(pid)!.startTime);
         let values = depthOf(ch);
         const rate = inspectorActivity()?.channelRate(ch.id);
         if (rate !== undefined) values = { ...(values ?? {}), 'bytes/s': rate };
@@ -268,6 +271,8 @@ export class InspectorPanel {
         const signalLog = inspectorActivity()?.processSignals(p.pid, p.startTime);
         if (signalLog) msg.signalLog = signalLog;
         shownPids.set(p.pid, p.startTime);
+        // Its parent and tracer are links (inspect only).
+        for (const pid of [p.ppid, p.tracerPid]) if (pid > 0 && pid !== p.pid && procs.has(pid)) shownPids.set(pid, procs.get(pid)!.startTime);
         for (const c of msg.process.channels) shownChannels.add(c.id);
         this.panel.title = `Inspector: ${oneLine(processLabel(p.pid, p), 80)}`;
       }
