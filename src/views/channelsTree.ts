@@ -140,7 +140,11 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     for (const [id, node] of this.channelNodes) {
       if (!model.isShown(node.channel.id)) {
         this.channelNodes.delete(id);
-        for (const ep of node.channel.endpoints) this.endpointNodes.delete(endpointNodeId(id, ep));
+        this.rendered.delete(id);
+        for (const ep of node.channel.endpoints) {
+          this.endpointNodes.delete(endpointNodeId(id, ep));
+          this.rendered.delete(endpointNodeId(id, ep));
+        }
       }
     }
     return changed;

@@ -147,7 +147,18 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
     }
     for (const pid of shown) for (const c of this.placement.children(pid)) this.parentOf.set(c, pid);
     // Forget nodes of processes no longer listed (re-created if they come back).
-    for (const [pid] of this.procNodes) if (!shown.has(pid)) this.procNodes.delete(pid);
+    let gone = false;
+    for (const [pid] of this.procNodes) {
+      if (shown.has(pid)) continue;
+      this.procNodes.delete(pid);
+      gone = true;
+    }
+    if (gone) {
+      // What was rendered of processes no longer listed (and of their children) is forgotten too.
+      const stale = (id: string) => !shown.has(Number(/^proc:(\d+)/.exec(id)?.[1]));
+      for (const id of [...this.rendered.keys()]) if (id.startsWith('proc:') && stale(id)) this.rendered.delete(id);
+      for (const id of [...this.listedIds.keys()]) if (stale(id)) this.listedIds.delete(id);
+    }
     for (const [id, n] of this.sections) if (!shown.has(n.parent.proc.pid)) this.sections.delete(id);
     for (const [id] of this.otherNodes) {
       const pid = Number(/^proc:(\d+)/.exec(id)?.[1]);

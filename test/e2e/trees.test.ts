@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { Frame, Page } from 'playwright-core';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
-import { commandInput, e2e, expandView, openContainer, poll, quickPickRow, runCommand, screenshot, viewRows, waitForInspector, waitForWorkbench } from './workbench';
+import { commandInput, e2e, expandView, openContainer, poll, quickPickRow, runCommand, runViewMenuItem, screenshot, viewRows, waitForInspector, waitForWorkbench } from './workbench';
 
 async function setFilter(page: Page, text: string): Promise<void> {
   await runCommand(page, 'IPC Inspector: Filter');
@@ -217,19 +217,22 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
 
   it('README pictures: the trees and the inspector, dark and light', async () => {
     const { page } = e2e();
-    const f = await makeFixture('sysv-msg', { comm: 'demo-queue', count: 16 });
-    fixtures.push(f);
-    const p = await makeFixture('pipe', { comm: 'worker', bytes: 4096 });
+    // Objects whose names all contain "shot": a filter then leaves only them.
+    const p = await makeFixture('pipe', { comm: 'shot-worker', bytes: 4096 });
     fixtures.push(p);
+    fixtures.push(await makeFixture('posix-mq', { comm: 'shot-queue', name: 'shot-jobs', count: 5 }));
+    fixtures.push(await makeFixture('socketpair', { comm: 'shot-rpc', bytes: 64 }));
     await closeEditors(page);
     await clearFilter(page);
     await expandView(page, 'Channels');
     await expandView(page, 'Processes');
-    await setFilter(page, 'worker');
-    const row = viewRows(page, 'Channels').filter({ hasText: 'worker[' }).first();
-    await poll('the worker pipe', async () => (await row.count()) > 0 && (await row.isVisible()), 30_000);
+    await runViewMenuItem(page, 'Channels', 'Collapse All');
+    await runViewMenuItem(page, 'Processes', 'Collapse All');
+    await setFilter(page, 'shot');
+    const row = viewRows(page, 'Channels').filter({ hasText: 'shot-worker[' }).first();
+    await poll('the shot-worker pipe', async () => (await row.count()) > 0 && (await row.isVisible()), 30_000);
     await row.click();
-    await waitForInspector(page, 'worker[');
+    await waitForInspector(page, 'shot-worker[');
     const frame = await inspectorFrame(page);
     await poll('the peek', async () => /at offset 0/.test(await frame.locator('#peek').innerText().catch(() => '')), 15_000);
     const startDark = (await page.locator('.monaco-workbench.vs-dark').count()) > 0;
@@ -238,7 +241,8 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
       ['Light Modern', 'vs', 'light'],
     ] as const) {
       await setTheme(page, new RegExp(theme), theme, kind);
-      await page.mouse.move(5, 890);
+      // The pointer rests where nothing shows a hover (the activity bar's empty part).
+      await page.mouse.move(20, 700);
       await page.waitForTimeout(800);
       await screenshot(page, `readme-trees-${name}`);
     }
