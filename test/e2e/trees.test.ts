@@ -4,12 +4,12 @@
 // — Processes tree → Enter opens the inspector → Enter moves in → Tab to Peek → peek → a holder
 // link opens its process → Tab to the signal form → send SIGKILL → confirm the question. Then the
 // README pictures: the trees and the inspector in the dark and the light theme
-// (test-results/readme-{trees,inspector}-{dark,light}.png, copied to media/).
+// (test-results/readme-trees-{dark,light}.png, copied to media/trees-{dark,light}.png).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { Frame, Page } from 'playwright-core';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
-import { commandInput, e2e, expandView, openContainer, poll, quickPickRow, runCommand, runViewMenuItem, screenshot, viewRows, waitForInspector, waitForWorkbench } from './workbench';
+import { commandInput, e2e, expandView, openContainer, poll, quickPickRow, runCommand, runViewMenuItem, screenshot, viewHeader, viewRows, waitForInspector, waitForWorkbench } from './workbench';
 
 async function setFilter(page: Page, text: string): Promise<void> {
   await runCommand(page, 'IPC Inspector: Filter');
@@ -88,8 +88,21 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
   const fixtures: Fixture[] = [];
 
   before(async () => {
-    await waitForWorkbench(e2e().page);
-    await openContainer(e2e().page);
+    const { page } = e2e();
+    await waitForWorkbench(page);
+    await openContainer(page);
+    // Room for the trees: Get Started folded, both views open.
+    const started = viewHeader(page, 'Get Started');
+    if ((await started.count()) > 0 && (await started.getAttribute('aria-expanded')) === 'true') await started.click();
+    await expandView(page, 'Channels');
+    await expandView(page, 'Processes');
+  });
+  beforeEach(async () => {
+    // A known start: every group folded (what earlier files opened stays open otherwise).
+    const { page } = e2e();
+    await runViewMenuItem(page, 'Channels', 'Collapse All').catch(() => undefined);
+    await runViewMenuItem(page, 'Processes', 'Collapse All').catch(() => undefined);
+    await page.keyboard.press('Escape').catch(() => undefined);
   });
   afterEach(async function () {
     if (this.currentTest?.state === 'failed') {
@@ -123,7 +136,7 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
     }, 30_000);
     await row.hover();
     const tip = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: /SysV message queue/ }).first();
-    await tip.waitFor({ state: 'visible', timeout: 10_000 });
+    await tip.waitFor({ state: 'visible', timeout: 30_000 });
     assert.match(await tip.innerText(), new RegExp(`Queue id: ${f.info.msqid}`));
     await screenshot(page, 'e2e-trees-01-tooltip-on-live-queue');
     await page.mouse.move(5, 890);
@@ -195,8 +208,12 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
     await page.keyboard.press('Enter');
     await poll('the reader in the inspector', async () => (await frame.locator('#title').innerText()).includes(`[${reader}]`), 15_000);
     await tabTo(page, frame, 'the signal field', (id) => id === 'signal-input');
-    await page.keyboard.press('Control+A');
-    await page.keyboard.type('SIGKILL');
+    // Type the signal (again if a key was lost while the field's inner input took the focus).
+    await poll('SIGKILL in the signal field', async () => {
+      await page.keyboard.press('Control+A');
+      await page.keyboard.type('SIGKILL', { delay: 30 });
+      return (await frame.evaluate(() => (document.getElementById('signal-input') as HTMLElement & { value: string }).value)) === 'SIGKILL';
+    }, 15_000);
     await page.keyboard.press('Enter');
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 10_000 });
@@ -217,22 +234,20 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
 
   it('README pictures: the trees and the inspector, dark and light', async () => {
     const { page } = e2e();
-    // Objects whose names all contain "shot": a filter then leaves only them.
-    const p = await makeFixture('pipe', { comm: 'shot-worker', bytes: 4096 });
+    // Objects whose names all contain "ipcshot" (Chromium's own command line says "screenshot"): a filter then leaves only them.
+    const p = await makeFixture('pipe', { comm: 'ipcshot-worker', bytes: 4096 });
     fixtures.push(p);
-    fixtures.push(await makeFixture('posix-mq', { comm: 'shot-queue', name: 'shot-jobs', count: 5 }));
-    fixtures.push(await makeFixture('socketpair', { comm: 'shot-rpc', bytes: 64 }));
+    fixtures.push(await makeFixture('posix-mq', { comm: 'ipcshot-queue', name: 'ipcshot-jobs', count: 5 }));
+    fixtures.push(await makeFixture('socketpair', { comm: 'ipcshot-rpc', bytes: 64 }));
     await closeEditors(page);
     await clearFilter(page);
     await expandView(page, 'Channels');
     await expandView(page, 'Processes');
-    await runViewMenuItem(page, 'Channels', 'Collapse All');
-    await runViewMenuItem(page, 'Processes', 'Collapse All');
-    await setFilter(page, 'shot');
-    const row = viewRows(page, 'Channels').filter({ hasText: 'shot-worker[' }).first();
-    await poll('the shot-worker pipe', async () => (await row.count()) > 0 && (await row.isVisible()), 30_000);
+    await setFilter(page, 'ipcshot');
+    const row = viewRows(page, 'Channels').filter({ hasText: 'ipcshot-worker[' }).first();
+    await poll('the ipcshot-worker pipe', async () => (await row.count()) > 0 && (await row.isVisible()), 30_000);
     await row.click();
-    await waitForInspector(page, 'shot-worker[');
+    await waitForInspector(page, 'ipcshot-worker[');
     const frame = await inspectorFrame(page);
     await poll('the peek', async () => /at offset 0/.test(await frame.locator('#peek').innerText().catch(() => '')), 15_000);
     const startDark = (await page.locator('.monaco-workbench.vs-dark').count()) > 0;
