@@ -278,7 +278,14 @@ function peakRss(cmd: string, args: string[], env: NodeJS.ProcessEnv): number | 
 /** Child mode (--rss-service WALK): the extension's path — a SnapshotService (worker) taking a full snapshot then two diffs. */
 async function rssService(walk: string): Promise<void> {
   const svc = new SnapshotService({ walk: walk as WalkBackend });
-  for (let i = 0; i < 3; i++) await svc.next();
+  for (let i = 0; i < 3; i++) {
+    await svc.next();
+    if (process.env.IPC_BENCH_RSS_TRACE) {
+      const m = process.memoryUsage();
+      const mb = (n: number) => (n / 1048576).toFixed(0);
+      console.error(`after next() ${i + 1}: rss ${mb(m.rss)} MiB, host heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MiB, external ${mb(m.external)} MiB, peak ${mb(process.resourceUsage().maxRSS * 1024)} MiB`);
+    }
+  }
   svc.dispose();
   console.log(`MAXRSS ${process.resourceUsage().maxRSS}`);
 }

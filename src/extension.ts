@@ -147,9 +147,9 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   const ui = new Ui(testHooks, context.extensionMode === vscode.ExtensionMode.Test || process.env.IPC_INSPECTOR_TEST === '1');
   const inspector = registerInspector(context, source, log, ui);
   const services: Services = { context, log, source, model, filters, channelsTree, processesTree, channelsView, processesView, testHooks, ui, inspector, statusBar };
-  registerTopology(context, { source, filters: model, openInspector: (target) => inspector.open(target), log });
   for (const register of commands.all) subs.push(register(services));
   const liveActivity = registerLiveActivity(context, source, model, ui, log);
+  registerTopology(context, { source, filters: model, openInspector: (target) => inspector.open(target), log, rates: liveActivity.rateFeed() });
   // Busy channels (bytes/s from the tracer) sort first when a channel is placed or changes; a new
   // sample alone re-sorts nothing: rates move every second, and rows must not jump under the pointer.
   const rateOf = (id: string) => {

@@ -71,7 +71,7 @@ export class LiveActivity implements vscode.Disposable {
       source.onDidUpdate(({ snapshot, diff }) => this.onSnapshot(snapshot, diff)),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`ipcInspector.${LIVE_ACTIVITY_SETTING}`)) {
-          this.asked = false;
+          if (this.setting() === 'ask') this.asked = false; // set back to ask: ask again next time
           void this.reconcile();
         }
       }),
@@ -101,6 +101,14 @@ export class LiveActivity implements vscode.Disposable {
       void this.askIfNeeded();
     }
     this.schedulePoll();
+  }
+
+  /**
+   * The user chose (Enable / Disable Live Activity): no question from now on, also not from a view
+   * that opens before the setting's write arrives (it would sit in the corner, stale).
+   */
+  chosen(): void {
+    this.asked = true;
   }
 
   /** Someone needs the tracer now (the Signals view, the topology map): asks when the setting is `ask`. */
@@ -281,6 +289,32 @@ export class LiveActivity implements vscode.Disposable {
       default:
         return 'Live activity starts when an IPC Inspector view is visible.';
     }
+  }
+
+  /**
+   * The measured rates as the topology map takes them (its RateFeed): only what the tracer
+   * counted — the map estimates queue-depth rates itself from the snapshots it draws.
+   */
+  rateFeed(): { current(): ReadonlyMap<string, { bytesPerSec: number; opsPerSec: number; source: 'tracer' }>; readonly onDidChange: vscode.Event<void>; readonly note?: string } {
+    const latest = () => this.latest;
+    const why = () => `live activity: ${this.state}${this.reason ? `: ${this.reason}` : ''}`;
+    const changes = this.onDidChange;
+    let cached: { sample: ActivitySample | undefined; map: Map<string, { bytesPerSec: number; opsPerSec: number; source: 'tracer' }> } | undefined;
+    return {
+      current() {
+        const l = latest();
+        const sample = l?.source === 'bpf' ? l : undefined;
+        if (cached && cached.sample === sample) return cached.map;
+        const map = new Map<string, { bytesPerSec: number; opsPerSec: number; source: 'tracer' }>();
+        if (sample) for (const c of Object.values(sample.channels)) map.set(c.channelId, { bytesPerSec: c.bytesPerSec, opsPerSec: c.opsPerSec, source: 'tracer' });
+        cached = { sample, map };
+        return map;
+      },
+      onDidChange: (listener, thisArg, disposables) => changes(() => listener.call(thisArg, undefined), undefined, disposables),
+      get note() {
+        return latest()?.source === 'bpf' ? undefined : `rates estimated from queue depths between snapshots (${why()})`;
+      },
+    };
   }
 
   dispose(): void {

@@ -35,6 +35,7 @@ function entryView(e: SignalEvent): SignalLogEntryView {
 export function registerLiveActivity(context: vscode.ExtensionContext, source: SnapshotSource, model: ViewModel, ui: Ui, log: vscode.LogOutputChannel): LiveActivity {
   const activity = new LiveActivity(source, ui, log, (id) => model.channelsById.get(id));
   const setTo = async (value: 'on' | 'off') => {
+    activity.chosen();
     await vscode.workspace.getConfiguration('ipcInspector').update(LIVE_ACTIVITY_SETTING, value, vscode.ConfigurationTarget.Global);
     if (value === 'on') {
       const running = await activity.requestTracer();

@@ -1,6 +1,7 @@
 // The fd walk as BPF iterators. iter/task_file: one read() of the iterator fd visits every open
 // file of every process and emits a record (walk.h) for the IPC-relevant ones only — pipes, FIFOs,
-// sockets, POSIX mqueue files and files under /dev/shm — with what /proc needs more syscalls for:
+// sockets, POSIX mqueue files, files under /dev/shm and the anon inodes userspace names (eventfd,
+// signalfd: the names come from the TypeScript fd rules through the ipci_anon_names map) — with what /proc needs more syscalls for:
 // the fd's open mode, a pipe's bytes in use and capacity from its pipe_inode_info (no open of a
 // read end), and the d_path of path-bearing files (the text a readlink of /proc/PID/fd/N gives,
 // " (deleted)" included). It only reads kernel memory: nothing is opened, locked or changed, and
@@ -35,12 +36,24 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define SOCKFS_MAGIC 0x534F434B
 #define MQUEUE_MAGIC 0x19800202
 #define TMPFS_MAGIC 0x01021994
+#define ANON_INODE_FS_MAGIC 0x09041934
 
 // Set by the loader before load. page_size: F_GETPIPE_SZ is max_usage pages. devshm_dev: s_dev of
 // the filesystem holding /dev/shm (kernel encoding), so its files are d_path-ed even when it is
 // not a tmpfs; 0 = tmpfs files only.
 const volatile __u32 page_size = 4096;
 const volatile __u32 devshm_dev = 0;
+
+// The anon inode names (dentry names, `[eventfd]`) to report, set by userspace before each pass
+// from the fd rules (native/src/bpf/fditer.cc AnonNames): the union of what every running walk
+// asked for; a walk drops the rows of names it did not ask for itself. epoll, timerfd, inotify …
+// fds are not emitted at all unless a rule names them.
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, IPCI_ANON_NAMES_MAX);
+  __type(key, char[IPCI_ANON_KEY]);
+  __type(value, __u32);
+} ipci_anon_names SEC(".maps");
 
 struct scratch {
   struct ipci_fd_rec rec;
@@ -98,7 +111,8 @@ int ipci_task_file(struct bpf_iter__task_file *ctx) {
   struct inode *inode = file->f_inode;
   if (!inode) return 0;
   __u32 fmt = inode->i_mode & S_IFMT;
-  if (fmt != S_IFIFO && fmt != S_IFSOCK && fmt != S_IFREG) return 0;
+  // anon inodes have no type bits (0600), or S_IFREG on kernels that give them one
+  if (fmt != S_IFIFO && fmt != S_IFSOCK && fmt != S_IFREG && fmt != 0) return 0;
   struct super_block *sb = inode->i_sb;
   if (!sb) return 0;
   __u32 magic = (__u32)sb->s_magic;
@@ -106,7 +120,11 @@ int ipci_task_file(struct bpf_iter__task_file *ctx) {
 
   __u8 kind;
   int want_path = 0;
-  if (fmt == S_IFIFO) {
+  if (magic == ANON_INODE_FS_MAGIC) {
+    kind = IPCI_FD_ANON;  // if userspace asked for its name (checked below)
+  } else if (fmt == 0) {
+    return 0;
+  } else if (fmt == S_IFIFO) {
     kind = magic == PIPEFS_MAGIC ? IPCI_FD_PIPE : IPCI_FD_FIFO;
     want_path = kind == IPCI_FD_FIFO;
   } else if (fmt == S_IFSOCK) {
@@ -137,7 +155,16 @@ int ipci_task_file(struct bpf_iter__task_file *ctx) {
   if (fmt == S_IFIFO) pipe_state(inode->i_pipe, r);
 
   long n = 0;
-  if (want_path) {
+  if (kind == IPCI_FD_ANON) {
+    // the dentry name anon_inodefs_dname prints after "anon_inode:", NUL-padded: the map's key
+    const unsigned char *name = file->f_path.dentry ? file->f_path.dentry->d_name.name : 0;
+    if (!name) return 0;
+    __builtin_memset(s->path, 0, IPCI_ANON_KEY);
+    n = bpf_probe_read_kernel_str(s->path, IPCI_ANON_KEY, name);
+    if (n <= 1 || n > IPCI_ANON_NAME_MAX + 1) return 0;  // empty, unreadable, or too long (maybe truncated)
+    if (!bpf_map_lookup_elem(&ipci_anon_names, s->path)) return 0;
+    n--;  // the length counts the NUL
+  } else if (want_path) {
     n = bpf_d_path((struct path *)&file->f_path, s->path, sizeof s->path);
     if (n <= 0) {
       if (kind == IPCI_FD_DEVSHM) return 0;

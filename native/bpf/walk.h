@@ -11,6 +11,8 @@
 #define IPCI_FD_FIFO 3
 #define IPCI_FD_MQUEUE 4
 #define IPCI_FD_DEVSHM 5 /* a regular file whose path starts with /dev/shm/ */
+#define IPCI_FD_ANON 6   /* a file on the anon inode filesystem whose name userspace asked for (ipci_anon_names):
+                            its path bytes are the dentry name, `[eventfd]` (readlink: anon_inode:[eventfd]) */
 
 /* ipci_fd_rec.flags */
 #define IPCI_F_PIPE_STATE 1   /* buffered/capacity read from the inode's pipe_inode_info */
@@ -22,6 +24,13 @@
 #define IPCI_PIPE_SLOTS 1024
 
 #define IPCI_PATH_MAX 4096
+
+/* Keys of the ipci_anon_names map: an anon inode's dentry name, NUL-padded to IPCI_ANON_KEY bytes.
+ * Names longer than IPCI_ANON_NAME_MAX are never emitted (a longer name read truncated could
+ * otherwise match a shorter key). */
+#define IPCI_ANON_KEY 32
+#define IPCI_ANON_NAME_MAX 30
+#define IPCI_ANON_NAMES_MAX 64 /* distinct names asked for at once (by every walk running) */
 
 struct ipci_fd_rec {
   __u32 tgid;

@@ -43,6 +43,7 @@
 // pidfd_getfd because the user asked for that one fd; the bulk walk does not unless asked.
 #include "napi_helpers.h"
 #include "fdhandle.h"
+#include "fdinfolines.h"
 
 #include <algorithm>
 #include <atomic>
@@ -306,26 +307,6 @@ void KeepMapsLines(const char* p, size_t n, const std::vector<MapsRule>& rules, 
         if (!out.empty()) out.push_back('\n');
         out.append(p, ll);
         break;
-      }
-    }
-    p = nl ? nl + 1 : end;
-  }
-}
-
-// The lines of an fdinfo text whose key ("key:\tvalue") is one of `keys`, newline-joined.
-void KeepFdinfoLines(const char* p, size_t n, const std::vector<std::string>& keys, std::string& out) {
-  const char* end = p + n;
-  while (p < end) {
-    const char* nl = static_cast<const char*>(memchr(p, '\n', end - p));
-    const char* le = nl ? nl : end;
-    const char* colon = static_cast<const char*>(memchr(p, ':', le - p));
-    if (colon) {
-      for (const std::string& k : keys) {
-        if (static_cast<size_t>(colon - p) == k.size() && memcmp(p, k.data(), k.size()) == 0) {
-          if (!out.empty()) out.push_back('\n');
-          out.append(p, le - p);
-          break;
-        }
       }
     }
     p = nl ? nl + 1 : end;

@@ -16,17 +16,9 @@ export function isInternal(ch: Channel): boolean {
   return eps.every((e) => e.pid === pid);
 }
 
-/** The depth series (core/kinds `depth`) that measure queued data; semaphore values and counters do not. */
-const QUEUED_SERIES = new Set(['bytes', 'messages']);
-
-/** Something is queued in it (a nonzero depth: buffered bytes, messages). */
+/** Data is queued in it: bytes waiting to be read (its kind's `queue`: pipes, FIFOs, sockets, message queues). */
 export function hasQueued(ch: Channel): boolean {
-  const d = describe(ch);
-  if (d.full(ch)) return true;
-  const depth = d.depth(ch);
-  if (!depth) return false;
-  for (const [k, v] of Object.entries(depth)) if (v > 0 && QUEUED_SERIES.has(k)) return true;
-  return false;
+  return (describe(ch).queue(ch).bytes ?? 0) > 0;
 }
 
 /**

@@ -406,6 +406,27 @@ export interface BpfWalkOptions extends Omit<ProcWalkOptions, 'procRoot' | 'useG
   btfPath?: string;
   /** Default true: per-process facts from the task iterator instead of stat, status and ns/net (and timers when there are none). */
   taskFacts?: boolean;
+  /**
+   * Builds with `bpfStatus().anonNameMax`: the anon-inode fd rules (exact `anon_inode:NAME` links,
+   * NAME at most anonNameMax bytes). Only those anon inodes are emitted; their rows get the rule's
+   * code, identity 0, and (rules with `fdinfo` keys) the fdinfo lines in `infos`, as walkProc's.
+   */
+  anonRules?: BpfAnonRule[];
+  /**
+   * Builds with `bpfStatus().anonNameMax`: the rule code of each fixed class at its index
+   * (1 pipe, 2 socket, 3 FIFO, 4 mqueue, 5 /dev/shm; 0 = not reported): the kind column is then in
+   * rule codes throughout. Without it the kind column is the class (native/bpf/walk.h IPCI_FD_*).
+   */
+  classCodes?: number[];
+}
+
+/** An anon-inode fd rule as bpfWalk takes it (core/kinds/kind.ts FdRule with `exact`). */
+export interface BpfAnonRule {
+  code: number;
+  /** `anon_inode:[eventfd]`. */
+  link: string;
+  rw?: boolean;
+  fdinfo?: readonly string[];
 }
 
 /** Where a BPF walk's time went (ms) and what the iterator returned. */
@@ -430,6 +451,8 @@ export interface BpfWalkPhases {
   bytes: number;
   /** statx calls for FIFO/mqueue/shm rows on filesystems whose stat numbers are not the inode's. */
   statx: number;
+  /** /proc/PID/fdinfo reads for anon rows whose rule asks for fdinfo lines (builds with anonNameMax). */
+  fdinfo?: number;
 }
 
 export interface BpfWalk extends ProcWalk {
@@ -443,7 +466,12 @@ export interface BpfError extends NativeError {
 
 export interface BpfAddon {
   /** What this build embeds: libbpf's version, and per program whether it was compiled in. */
-  bpfStatus(): { libbpf: string; programs: Record<string, boolean> };
+  bpfStatus(): {
+    libbpf: string;
+    programs: Record<string, boolean>;
+    /** Present when bpfWalk takes anonRules and classCodes: the longest anon inode name it can report (bytes). */
+    anonNameMax?: number;
+  };
   /** Loads the walk program (once per process, on a worker thread) without walking. */
   bpfProbe(options?: { btfPath?: string }): Promise<{ ok: boolean; code?: string; reason?: string; loadMs: number }>;
   /** The fd walk through the task_file iterator: same shape as walkProc's result. */

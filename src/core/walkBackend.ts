@@ -7,7 +7,7 @@
 // handed the other's list, so a process in D state costs one thread whichever backend met it.
 import type { FdRule } from './kinds/kind';
 import type { WalkBackend, WalkCapability } from './model';
-import type { BpfAddon, BpfError, BpfWalkPhases, NativeAddon, ProcWalk, ProcWalkOptions, StuckWalk } from './native';
+import type { BpfAddon, BpfAnonRule, BpfError, BpfWalkPhases, NativeAddon, ProcWalk, ProcWalkOptions, StuckWalk } from './native';
 import { filterMaps } from './parsers/procPid';
 import { walkProcTs } from './procWalk';
 
@@ -51,16 +51,39 @@ export function stuckWalks(b: Pick<WalkBackends, 'native' | 'bpf'>): StuckWalk[]
 /** What a walk passes on of the other backend's stuck list. */
 const skipOf = (l: StuckWalk[]) => l.map(({ pid, what }) => ({ pid, what }));
 
+/** What a build's BPF walk can report beyond its fixed classes: anon inode names up to this many bytes (0: none, an older build). */
+export function bpfAnonNameMax(bpf: Pick<BpfAddon, 'bpfStatus'> | null | undefined): number {
+  try {
+    const n = bpf?.bpfStatus?.().anonNameMax;
+    return typeof n === 'number' && n > 0 ? n : 0;
+  } catch {
+    return 0;
+  }
+}
+
+const ANON_PREFIX = 'anon_inode:';
+
 /**
  * The iterator program tells files apart in the kernel (i_mode, the superblock magic), so it
- * reports fixed classes (native/bpf/walk.h IPCI_FD_*); each fd rule of the kinds maps to one of
- * them, or the BPF walk cannot serve it. Returns the class → rule code table, or the rules it
- * cannot serve.
+ * reports fixed classes (native/bpf/walk.h IPCI_FD_*), and — builds with anonNameMax > 0 — the
+ * anon inodes whose names the rules pass to it: an `exact` rule `anon_inode:NAME` (NAME at most
+ * anonNameMax bytes) is served as it is, fdinfo keys included. Each other rule maps to one fixed
+ * class, or the BPF walk cannot serve it. Returns the class → rule code table, the anon rules to
+ * pass, and the rules it cannot serve.
  */
-export function bpfClasses(rules: readonly FdRule[]): { codes: Map<number, number>; unserved: FdRule[] } {
+export function bpfClasses(rules: readonly FdRule[], anonNameMax = 0): { codes: Map<number, number>; anon: BpfAnonRule[]; unserved: FdRule[] } {
   const codes = new Map<number, number>();
+  const anon: BpfAnonRule[] = [];
   const unserved: FdRule[] = [];
   for (const r of rules) {
+    if (r.exact && r.link.startsWith(ANON_PREFIX)) {
+      const name = r.link.slice(ANON_PREFIX.length);
+      const bytes = Buffer.byteLength(name);
+      const plain = !r.bracket && !r.type && !r.under && !r.mqueue && !r.measure && !name.includes('\0');
+      if (plain && bytes > 0 && bytes <= anonNameMax) anon.push({ code: r.code, link: r.link, ...(r.rw ? { rw: true } : {}), ...(r.fdinfo?.length ? { fdinfo: [...r.fdinfo] } : {}) });
+      else unserved.push(r);
+      continue;
+    }
     const cls =
       r.link === 'pipe:[' && r.bracket ? 1
       : r.link === 'socket:[' && r.bracket ? 2
@@ -68,13 +91,17 @@ export function bpfClasses(rules: readonly FdRule[]): { codes: Map<number, numbe
       : r.link === '/' && r.mqueue && !r.under ? 4
       : r.link === '/' && r.under === '/dev/shm/' && r.type === 'reg' && !r.mqueue ? 5
       : 0;
-    if (cls === 0 || r.fdinfo?.length || codes.has(cls)) unserved.push(r);
+    if (cls === 0 || r.exact || r.fdinfo?.length || codes.has(cls)) unserved.push(r);
     else codes.set(cls, r.code);
   }
-  return { codes, unserved };
+  return { codes, anon, unserved };
 }
 
-/** The BPF walk's rows in the rules' codes: rows of classes no rule asked for are dropped; maps lines filtered by the rules. */
+/**
+ * The BPF walk's rows in the rules' codes: `codes` maps the walk's kind column (classes, or rule
+ * codes when classCodes were passed) to the rules' codes; rows of other kinds are dropped, with
+ * their fdinfo lines (infos is rebuilt for the rows kept); maps lines filtered by the rules.
+ */
 export function applyBpfClasses(w: ProcWalk, codes: ReadonlyMap<number, number>, o: ProcWalkOptions): ProcWalk {
   const f = w.fds;
   const n = f.pid.length;
@@ -88,6 +115,21 @@ export function applyBpfClasses(w: ProcWalk, codes: ReadonlyMap<number, number>,
   };
   const kind = take(f.kind, (l) => new Uint8Array(l));
   for (let i = 0; i < kind.length; i++) kind[i] = codes.get(kind[i])!;
+  // fdinfo lines of the rows kept, re-indexed (an older build has none: -1 throughout)
+  const infoIndex = new Int32Array(kept).fill(-1);
+  const infos: string[] = [];
+  const given = w.infos ?? [];
+  if (f.infoIndex) {
+    for (let i = 0, j = 0; i < n; i++) {
+      if (!codes.has(f.kind[i])) continue;
+      const ii = f.infoIndex[i];
+      if (ii >= 0 && ii < given.length) {
+        infoIndex[j] = infos.length;
+        infos.push(given[ii]);
+      }
+      j++;
+    }
+  }
   const mapsRules = o.mapsRules ?? [];
   for (const p of w.processes) {
     if (!p || p.maps === undefined) continue;
@@ -104,12 +146,27 @@ export function applyBpfClasses(w: ProcWalk, codes: ReadonlyMap<number, number>,
       inode: take(f.inode, (l) => new Float64Array(l)),
       dev: take(f.dev, (l) => new Float64Array(l)),
       pathIndex: take(f.pathIndex, (l) => new Int32Array(l)),
-      infoIndex: f.infoIndex && kept === n ? f.infoIndex : new Int32Array(kept).fill(-1),
+      infoIndex,
       buffered: take(f.buffered, (l) => new Float64Array(l)),
       capacity: take(f.capacity, (l) => new Float64Array(l)),
     },
-    infos: w.infos ?? [],
+    infos,
   };
+}
+
+/**
+ * bpfWalk's rule options for these rules, and the table from its kind column to the rules' codes:
+ * a build that serves anon rules gets them and the class codes (its kind column is then in rule
+ * codes); an older build gets neither (its kind column is the class).
+ */
+export function bpfRuleOptions(rules: readonly FdRule[], anonNameMax: number): { options: { anonRules?: BpfAnonRule[]; classCodes?: number[] }; codes: Map<number, number> } {
+  const { codes, anon } = bpfClasses(rules, anonNameMax);
+  if (anonNameMax <= 0) return { options: {}, codes };
+  const classCodes = [0, 0, 0, 0, 0, 0];
+  for (const [cls, code] of codes) classCodes[cls] = code;
+  const served = new Map<number, number>();
+  for (const code of [...codes.values(), ...anon.map((a) => a.code)]) served.set(code, code);
+  return { options: { anonRules: anon, classCodes }, codes: served };
 }
 
 export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkPreference, warnings: string[]): Promise<WalkRun> {
@@ -120,10 +177,10 @@ export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkP
   else if (o.procRoot !== '/proc') why.push(`bpf-iter: ${o.procRoot} is not this machine's /proc`);
   else if (o.useGetfd) why.push('bpf-iter: useGetfd asks for the /proc walk');
   else if (!b.bpf) why.push(`bpf-iter: ${b.bpfError ?? 'no BPF addon'}`);
-  else if (bpfClasses(o.fdRules ?? []).unserved.length > 0) {
-    why.push(`bpf-iter: cannot report ${bpfClasses(o.fdRules ?? []).unserved.map((r) => r.link).join(', ')}`);
+  else if (bpfClasses(o.fdRules ?? [], bpfAnonNameMax(b.bpf)).unserved.length > 0) {
+    why.push(`bpf-iter: cannot report ${bpfClasses(o.fdRules ?? [], bpfAnonNameMax(b.bpf)).unserved.map((r) => r.link).join(', ')}`);
   } else {
-    const { codes } = bpfClasses(o.fdRules ?? []);
+    const { options: ruleOptions, codes } = bpfRuleOptions(o.fdRules ?? [], bpfAnonNameMax(b.bpf));
     try {
       const btfPath = process.env.IPC_INSPECTOR_BTF; // the kernel BTF to relocate against (tests: a missing file)
       const w = await b.bpf.bpfWalk({
@@ -137,6 +194,7 @@ export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkP
         ...(o.deadlineMs ? { deadlineMs: o.deadlineMs } : {}),
         skipStuck: skipOf(stuckOf(b.native)),
         ...(btfPath ? { btfPath } : {}),
+        ...ruleOptions,
       });
       // given-up processes (ETIMEDOUT, `stuck`) are named by the snapshot, as for the /proc walk
       return { walk: applyBpfClasses(w, codes, o), capability: { backend: 'bpf-iter' }, bpf: w.bpf };

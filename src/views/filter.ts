@@ -145,6 +145,12 @@ export function channelTexts(ch: Channel): string[] {
   return searchable(ch).texts;
 }
 
+/** Numbers a numeric query matches exactly: holders' pids, the kind's searchable numbers (ids, inodes, ports) and keys. */
+export function channelNumbers(ch: Channel): number[] {
+  const s = searchable(ch);
+  return [...ch.endpoints.map((e) => e.pid), ...s.numbers, ...s.keys];
+}
+
 /** Does the query match this channel (its own facts or any holder's pid/name)? */
 export function matchesText(ch: Channel, query: string, procs: ReadonlyMap<number, ProcessInfo>): boolean {
   const q = query.trim().toLowerCase();

@@ -9,7 +9,7 @@
 
 import type { Channel, ChannelKind, ProcessInfo } from '../core/model';
 import * as fmt from '../core/format';
-import { channelTexts, KIND_GROUPS, portOf } from './filter';
+import { channelNumbers, channelTexts, KIND_GROUPS } from './filter';
 
 export interface SearchEntry {
   type: 'process' | 'channel';
@@ -54,33 +54,6 @@ const KIND_GROUP: ReadonlyMap<ChannelKind, { label: string; order: number }> = (
 })();
 
 export const PROCESSES_GROUP = 'Processes';
-
-function channelNumbers(ch: Channel): number[] {
-  const out: number[] = ch.endpoints.map((e) => e.pid);
-  switch (ch.kind) {
-    case 'sysv-msg':
-      out.push(ch.key >>> 0, ch.msqid);
-      break;
-    case 'sysv-shm':
-      out.push(ch.key >>> 0, ch.shmid);
-      break;
-    case 'sysv-sem':
-      out.push(ch.key >>> 0, ch.semid);
-      break;
-    case 'tcp':
-    case 'udp': {
-      const lp = portOf(ch.local);
-      const rp = portOf(ch.remote);
-      if (lp !== null) out.push(lp);
-      if (rp !== null && rp !== 0) out.push(rp);
-      out.push(ch.inode);
-      break;
-    }
-    default:
-      if ('inode' in ch && typeof ch.inode === 'number') out.push(ch.inode);
-  }
-  return out;
-}
 
 /** Builds the index of a snapshot in browse order (once per quick pick: the list does not move while it is open). */
 export function buildSearchIndex(input: SearchInput): SearchEntry[] {

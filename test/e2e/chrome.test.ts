@@ -381,14 +381,14 @@ describe('chrome: views, search, status bar', function () {
     fixtures.push(f);
     await item.first().waitFor({ timeout: 30_000 });
     const label = (await item.first().locator('[aria-label^="IPC Inspector:"]').first().getAttribute('aria-label')) ?? '';
-    assert.match(label, /^IPC Inspector: 1 IPC warning: Pipe .*at capacity/, label);
+    assert.match(label, /^IPC Inspector: 1 IPC warning: Pipe .*pipe full/, label);
     assert.doesNotMatch(label, /\*\*|\$\(|\\/, `markup in the accessible label: ${label}`);
     assert.match(await item.first().innerText(), /1 IPC warning/);
     assert.doesNotMatch((await item.first().getAttribute('class')) ?? '', /warning-kind/, 'the item has the warning background');
     assert.equal(await page.locator('.part.statusbar .statusbar-item', { hasText: /IPC/ }).count(), 1, 'more than one IPC item');
     await screenshot(page, 'e2e-chrome-09-status-warning');
     await item.first().click();
-    const row = quickPickRow(page, /at capacity/);
+    const row = quickPickRow(page, /pipe full/);
     await row.waitFor({ timeout: 10_000 });
     await poll('the warned pipe revealed in Channels', async () => (await viewPane(page, 'Channels').locator('.monaco-list-row.selected', { hasText: 'ie2e-full' }).count()) > 0, 10_000);
     await page.keyboard.press('Enter');

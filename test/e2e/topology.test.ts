@@ -10,7 +10,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { Frame, Page } from 'playwright-core';
 import { makeFixture, type Fixture } from '../../fixtures/ipcFixture';
-import { commandInput, e2e, openContainer, poll, screenshot } from './workbench';
+import { commandInput, e2e, openContainer, poll, runViewMenuItem, screenshot } from './workbench';
 
 interface MapEdge { id: string; source: string; target: string; channelIds: string[]; width: number; bytesPerSec: number }
 interface MapNode { id: string; type: string; label: string; pid?: number; severity: string | null }
@@ -132,7 +132,7 @@ describe('topology map', function () {
 
   });
 
-  it('opens from the Channels toolbar and draws the filtered workload: nodes, shared nodes, rate-weighted edges', async () => {
+  it('opens from the Channels view’s menu and draws the filtered workload: nodes, shared nodes, rate-weighted edges', async () => {
     const { page } = e2e();
     // the dark picture first, whatever theme the workbench starts with
     await page.locator('.monaco-workbench.vs, .monaco-workbench.vs-dark').first().waitFor({ timeout: 30_000 });
@@ -144,9 +144,8 @@ describe('topology map', function () {
     const input = await commandInput(page);
     await input.fill('ipc-map');
     await page.keyboard.press('Enter');
-    const header = page.locator('.part.sidebar .pane-header', { hasText: /^\s*Channels/i }).first();
-    await header.hover();
-    await header.locator('.action-label[aria-label="Show Topology Map"]').click({ timeout: 10_000 });
+    // the Channels view's ⋯ menu (the title bar keeps only Filter and Pause inline)
+    await runViewMenuItem(page, 'Channels', 'Show Topology Map');
     const frame = await mapFrame(page);
 
     // every fixture process that holds a channel is a node (by name, in the accessible node list)

@@ -32,16 +32,16 @@ describe('activation', () => {
     assert.deepEqual(missing, [], `contributed but not registered: ${missing.join(', ')}`);
   });
 
-  it('contributes the Get Started, Channels and Processes views in the IPC Inspector container', async () => {
+  it('contributes the Get Started, Channels, Processes and Signals views in the IPC Inspector container', async () => {
     const ext = vscode.extensions.getExtension(EXT_ID)!;
     const views = ext.packageJSON.contributes?.views?.ipcInspector ?? [];
     assert.deepEqual(
       views.map((v: { id: string }) => v.id),
-      ['ipcInspector.welcome', 'ipcInspector.channels', 'ipcInspector.processes'],
+      ['ipcInspector.welcome', 'ipcInspector.channels', 'ipcInspector.processes', 'ipcInspector.signals'],
     );
     // VS Code generates a focus command per view; running it opens the container and resolves the view.
     const registered = new Set(await vscode.commands.getCommands(true));
-    for (const id of ['ipcInspector.channels', 'ipcInspector.processes']) {
+    for (const id of ['ipcInspector.channels', 'ipcInspector.processes', 'ipcInspector.signals']) {
       assert.ok(registered.has(`${id}.focus`), `no view ${id} in the workbench`);
     }
     await vscode.commands.executeCommand('workbench.view.extension.ipcInspector');

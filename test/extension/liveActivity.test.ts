@@ -90,7 +90,13 @@ describe('Live activity', function () {
     fixtures.push(fx);
     const id = `pipe:${fx.info.inode}`;
     let sent = 0;
-    const sub = api.liveActivity.onDidChange((c) => (sent += c.sample?.channels[id]?.sent.bytes ?? 0));
+    const feed = api.liveActivity.rateFeed(); // what the topology map draws its edge widths from
+    const mapRates: number[] = [];
+    const sub = api.liveActivity.onDidChange((c) => {
+      const bytes = c.sample?.channels[id]?.sent.bytes ?? 0;
+      sent += bytes;
+      if (bytes > 0) mapRates.push(feed.current().get(id)?.bytesPerSec ?? 0);
+    });
     try {
       await fx.go();
       await waitFor('64,000 bytes counted', async () => {
@@ -99,6 +105,7 @@ describe('Live activity', function () {
       }, 60_000);
       assert.equal(sent, 64_000);
       assert.equal(api.liveActivity.latest?.source, 'bpf');
+      assert.ok(mapRates.length > 0 && mapRates.every((r) => r > 0), `the map's rate feed had the pipe's bytes/s each time it moved: ${mapRates.join(', ')}`);
     } finally {
       sub.dispose();
     }

@@ -49,7 +49,7 @@ async function measured(monitor: ActivityMonitor, mode: TrafficMode, opts: Traff
 
 const tracerSkip = !isRoot ? 'needs root (the tracer needs CAP_BPF+CAP_PERFMON); the fallback tests below run as any user' : false;
 
-describe('with the eBPF tracer: exact counts and pairs', { skip: tracerSkip }, () => {
+describe('with the eBPF tracer: exact counts and pairs', { skip: tracerSkip, timeout: 300_000 }, () => {
   const monitor = new ActivityMonitor();
   before(async () => {
     const cap = await monitor.start();
@@ -264,7 +264,7 @@ async function pollUntil<T>(monitor: ActivityMonitor, get: () => T, done: (t: T)
 
 // ------------------------------------------------------------------ the CLI with the tracer
 
-describe('CLI with the tracer: top --json and signals --follow', { skip: tracerSkip || (!fs.existsSync(cli) ? `${cli} not built` : false) }, () => {
+describe('CLI with the tracer: top --json and signals --follow', { skip: tracerSkip || (!fs.existsSync(cli) ? `${cli} not built` : false), timeout: 300_000 }, () => {
   test('signals --follow --json --pid: kill and sigqueue from the sender, a timer, then exit 0 on SIGINT', async () => {
     const fx = await startTraffic('signals', { comm: tag });
     const c = spawn(process.execPath, [cli, 'signals', '--follow', '--json', '--pid', String(fx.info.receiver)], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -47,8 +47,37 @@ const alive = (pid: number) => {
 };
 
 /** Runs Free Port on `port`, answering every question with `answer`; returns the result, the questions and the events in order. */
+/** This test process's descendants (the servers it started, in any namespace, as any user). */
+function ourProcesses(): Set<number> {
+  const parent = new Map<number, number>();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const ours = new Set<number>([process.pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid] of parent) {
+      if (ours.has(pid) || !ours.has(ppid)) continue;
+      ours.add(pid);
+      grew = true;
+    }
+  }
+  return ours;
+}
+
 async function free(port: number, answer: (q: StopQuestion) => boolean, timeoutMs = 1500, protocol?: 'tcp' | 'udp', knownOrigin = true) {
-  const { snapshot, listeners } = await findListeners(port, { protocol });
+  const found = await findListeners(port, { protocol });
+  const snapshot = found.snapshot;
+  // Other programs on this machine (other test runs, containers) may listen on the same port
+  // number in other network namespaces: they are listed too, but this test stops only its own.
+  const ours = ourProcesses();
+  const listeners = found.listeners.filter((l) => l.processes.length > 0 && l.processes.every((p) => ours.has(p.pid)));
   const questions: StopQuestion[] = [];
   const events: FreePortEvent[] = [];
   // the servers are this test's children: started in this session, as the CLI would see them

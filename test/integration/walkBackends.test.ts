@@ -1,6 +1,7 @@
 // The two fd-walk backends on the same real objects: the BPF task_file iterator (bpf-iter) and the
 // native /proc walk (proc) must give identical channels and endpoints — ids, pids, fds, modes,
-// peers, queue sizes — and identical walk rows, on the fixtures of every kind, while processes
+// peers, queue sizes — and identical walk rows (fdinfo lines of eventfds and signalfds included)
+// with the default kinds' rules, on the fixtures of every kind, while processes
 // start and exit during the walk (churn), and on real services installed from Debian (PostgreSQL,
 // nginx, Redis, started here as private instances). The one difference is by design and tested
 // as such: the iterator reads a pipe's bytes from the kernel, so it also measures pipes whose read
@@ -19,11 +20,12 @@ import * as path from 'node:path';
 import { closeAll, fixtureArgs, fixtureBinary, makeFixture, type Fixture, type FixtureKind, type FixtureOptions } from '../../fixtures/ipcFixture';
 import { CHANNEL_KINDS, type Channel, type Endpoint, type ProcessInfo, type Snapshot } from '../../src/core/model';
 import { walkRulesFor } from '../../src/core/kinds';
-import { DEVSHM_FDS, FIFO_FDS, MQUEUE_FDS, PIPE_FDS, SOCKET_FDS } from '../../src/core/kinds/fds';
-import { applyBpfClasses, bpfClasses } from '../../src/core/walkBackend';
+import { FIFO_FDS, PIPE_FDS } from '../../src/core/kinds/fds';
+import type { FdRule } from '../../src/core/kinds/kind';
+import { EVENTFD_FDS } from '../../src/core/kinds/eventfd';
+import { signalfd as SIGNALFD } from '../../src/core/kinds/signalfd';
+import { applyBpfClasses, bpfAnonNameMax, bpfRuleOptions } from '../../src/core/walkBackend';
 
-/** The fd classes the iterator program reports (native/bpf/walk.h). */
-const FIVE_CLASSES = [PIPE_FDS.rule, SOCKET_FDS.rule, FIFO_FDS.rule, MQUEUE_FDS.rule, DEVSHM_FDS.rule];
 import { loadBpf, loadNative, type ProcWalk } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
 
@@ -98,16 +100,39 @@ function assertSameProcesses(a: Snapshot, b: Snapshot, pids: Iterable<number>, w
 }
 
 type Row = string;
-/** Walk rows of `pids` as comparable text: pid fd kind mode inode dev path buffered capacity. */
+/** Walk rows of `pids` as comparable text: pid fd kind mode inode dev path buffered capacity fdinfo-lines. */
 function rows(w: ProcWalk, pids: ReadonlySet<number>): Row[] {
   const f = w.fds;
   const out: Row[] = [];
   for (let i = 0; i < f.pid.length; i++) {
     if (!pids.has(f.pid[i])) continue;
     const p = f.pathIndex[i] >= 0 ? JSON.stringify(w.paths[f.pathIndex[i]]) : '-';
-    out.push([f.pid[i], f.fd[i], f.kind[i], f.mode[i], f.inode[i], f.dev[i], p, f.buffered[i], f.capacity[i]].join(' '));
+    const info = f.infoIndex[i] >= 0 ? JSON.stringify(w.infos[f.infoIndex[i]]) : '-';
+    out.push([f.pid[i], f.fd[i], f.kind[i], f.mode[i], f.inode[i], f.dev[i], p, f.buffered[i], f.capacity[i], info].join(' '));
   }
   return out.sort();
+}
+
+/**
+ * Rows of a BPF walk `b` and a /proc walk `p` for comparison, with the one designed difference
+ * taken out: a pipe or FIFO no process holds a read end of (in `p`, whole machine) is measured by
+ * the iterator and not by the /proc walk (which never opens a read end that does not exist); there
+ * the BPF row must have a number, and is compared without it.
+ */
+function rowsAlike(b: ProcWalk, p: ProcWalk, pids: ReadonlySet<number>): [Row[], Row[]] {
+  const measured = new Set([PIPE_FDS.rule.code, FIFO_FDS.rule.code]);
+  const readable = new Set<string>();
+  for (let i = 0; i < p.fds.pid.length; i++) if (measured.has(p.fds.kind[i]) && p.fds.mode[i] & 1) readable.add(`${p.fds.dev[i]}:${p.fds.inode[i]}`);
+  const f = b.fds;
+  const capacity = Float64Array.from(f.capacity);
+  const buffered = Float64Array.from(f.buffered);
+  for (let i = 0; i < f.pid.length; i++) {
+    if (!pids.has(f.pid[i]) || !measured.has(f.kind[i]) || readable.has(`${f.dev[i]}:${f.inode[i]}`)) continue;
+    assert.ok(f.capacity[i] > 0, `pipe ${f.inode[i]} without a read end measured by the BPF walk`);
+    capacity[i] = -1;
+    buffered[i] = -1;
+  }
+  return [rows({ ...b, fds: { ...f, capacity, buffered } }, pids), rows(p, pids)];
 }
 
 /** Every pid below `roots` (inclusive), read from /proc now. */
@@ -176,6 +201,9 @@ const SPECS: Record<string, [FixtureKind, FixtureOptions]> = {
   posixSem: ['posix-sem', { name: `${tag} sem`, value: 3 }],
   signals: ['signals', { record: path.join(tmp, 'signals.log') }],
   timer: ['timer', { count: 2 }],
+  eventfd: ['eventfd', { count: 5 }],
+  eventfdSem: ['eventfd', { count: 2, semaphore: 1 }],
+  signalfd: ['signalfd', {}],
 };
 
 describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
@@ -225,6 +253,26 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
     }
   });
 
+  test('eventfds with the default kinds: the same channels from both walks, identified and counted from fdinfo', () => {
+    for (const [name, count, sem] of [['eventfd', 5, false], ['eventfdSem', 2, true]] as const) {
+      const info = fx[name].info as { eventfdId: number; producer: { pid: number; fd: number }; consumer: { pid: number; fd: number } };
+      const find = (s: Snapshot) => s.channels.find((c) => c.id === `eventfd:${info.eventfdId}`);
+      const a = find(viaBpf);
+      assert.ok(a && a.kind === 'eventfd', `${name}: found by the BPF walk`);
+      assert.equal(a.count, count);
+      assert.equal(a.semaphore, sem);
+      assert.deepEqual(a.endpoints.map(epKey).sort(), [info.producer, info.consumer].map((e) => epKey({ pid: e.pid, fd: e.fd, mode: 'rw' })).sort());
+      assert.deepEqual(a, find(viaProc), `${name}: identical to the /proc walk's`);
+    }
+  });
+
+  test("a signalfd reader: the same signalfd signal set from both walks (SIGUSR1, SIGURG)", () => {
+    const target = (fx.signalfd.info as { target: number }).target;
+    const sets = [viaBpf, viaProc].map((s) => (s.processes.find((p) => p.pid === target) as ProcessInfo | undefined)?.signals.signalfd);
+    assert.deepEqual(sets[0], ['SIGUSR1', 'SIGURG']);
+    assert.deepEqual(sets[1], sets[0]);
+  });
+
   test('pipe bytes come from the kernel pipe state, slot by slot, without opening the pipe', () => {
     const big = viaBpf.channels.find((c) => c.id === `pipe:${fx.bigPipe.info.inode}`);
     assert.ok(big && big.kind === 'pipe');
@@ -256,17 +304,23 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
     assert.equal((viaBpf.processes.find((p) => p.pid === fx.timer.info.target) as ProcessInfo).timers.length, 2);
   });
 
-  test('identical walk rows (pid, fd, kind, mode, inode, dev, path, bytes, capacity), measured pipes alike', async () => {
+  test('identical walk rows with the default kinds (pid, fd, kind, mode, inode, dev, path, bytes, capacity, fdinfo lines), measured pipes alike', async () => {
     const opts = { threads: 0, readMaps: true, readTimers: true, readLinks: true, measurePipes: true };
-    const rules = { ...walkRulesFor(CHANNEL_KINDS), fdRules: FIVE_CLASSES };
+    const rules = walkRulesFor(CHANNEL_KINDS);
+    const { options, codes } = bpfRuleOptions(rules.fdRules, bpfAnonNameMax(bpf.addon));
+    assert.ok(options.anonRules?.length, 'this build serves the anon-inode rules');
     const [rawB, p] = await Promise.all([
-      bpf.addon!.bpfWalk(opts),
+      bpf.addon!.bpfWalk({ ...opts, ...options }),
       native.addon!.walkProc({ procRoot: '/proc', threads: 0, readTimers: true, readLinks: true, ...rules }),
     ]);
-    // the iterator's classes in the rules' codes, its maps lines filtered by the kinds' rules (walkBackend.ts)
-    const b = { ...applyBpfClasses(rawB, bpfClasses(FIVE_CLASSES).codes, { procRoot: '/proc', threads: 0, readTimers: true, readLinks: true, ...rules }), bpf: rawB.bpf };
+    // the rows in the rules' codes, its maps lines filtered by the kinds' rules (walkBackend.ts)
+    const b = { ...applyBpfClasses(rawB, codes, { procRoot: '/proc', threads: 0, readTimers: true, readLinks: true, ...rules }), bpf: rawB.bpf };
     const others = new Set([...pids].filter((x) => x !== orphanPid));
-    assert.deepEqual(rows(b, others), rows(p, others));
+    const [rb, rp] = rowsAlike(b, p, others);
+    assert.deepEqual(rb, rp);
+    assert.ok(rows(b, new Set(fx.eventfd.pids)).some((r) => r.split(' ')[2] === String(EVENTFD_FDS.rule.code) && r.includes('eventfd-id')), 'eventfd rows with their fdinfo lines');
+    assert.ok(rows(b, new Set(fx.signalfd.pids)).some((r) => r.split(' ')[2] === String(SIGNALFD.fds.rule.code) && r.includes('sigmask')), 'signalfd rows with their fdinfo lines');
+    assert.ok((b.bpf.fdinfo ?? 0) >= 5, `fdinfo read for the anon rows (${b.bpf.fdinfo})`);
     assert.ok(b.bpf.records >= rows(b, others).length);
     assert.equal(b.bpf.loadMs > 0, true);
     // the process rows: the same files read the same way, except what the task iterator gave
@@ -282,6 +336,25 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
       assert.ok(x.task && x.stat === undefined && x.status === undefined, `process ${pid}: facts from the task iterator`);
     }
     assert.ok(b.bpf.taskRecords >= others.size);
+  });
+
+  test('two BPF walks at once asking for different anon inodes: each gets its own rows, as the /proc walk with the same rules', async () => {
+    const mine = new Set([...fx.eventfd.pids, ...fx.signalfd.pids]);
+    const opts = { threads: 1, readMaps: false, readTimers: false, readLinks: false, measurePipes: true };
+    const one = (fdRules: FdRule[]) => {
+      const { options, codes } = bpfRuleOptions(fdRules, bpfAnonNameMax(bpf.addon));
+      return { bpf: async () => applyBpfClasses(await bpf.addon!.bpfWalk({ ...opts, ...options }), codes, { procRoot: '/proc', threads: 1, readTimers: false, readLinks: false }), proc: () => native.addon!.walkProc({ procRoot: '/proc', threads: 1, readTimers: false, readLinks: false, fdRules }) };
+    };
+    const ev = one([PIPE_FDS.rule, EVENTFD_FDS.rule]);
+    const sg = one([SIGNALFD.fds.rule]);
+    // several rounds, so the passes overlap in the kernel's name map
+    for (let round = 0; round < 4; round++) {
+      const [be, bs, pe, ps] = await Promise.all([ev.bpf(), sg.bpf(), ev.proc(), sg.proc()]);
+      assert.deepEqual(...rowsAlike(be, pe, mine), `round ${round}: eventfd + pipe rules`);
+      assert.deepEqual(...rowsAlike(bs, ps, mine), `round ${round}: signalfd rule`);
+      assert.ok(rows(be, mine).some((r) => r.includes('eventfd-id')) && !rows(be, mine).some((r) => r.includes('sigmask')), 'eventfd walk: eventfds, no signalfd');
+      assert.ok(rows(bs, mine).some((r) => r.includes('sigmask')) && !rows(bs, mine).some((r) => r.includes('eventfd')), 'signalfd walk: signalfds only');
+    }
   });
 
   test('the BPF walk keeps its deadline: past it, unfinished work is reported ETIMEDOUT, not waited for', async () => {

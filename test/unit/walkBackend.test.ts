@@ -4,8 +4,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { BpfAddon, BpfWalk, BpfWalkOptions, NativeAddon, ProcWalk, ProcWalkOptions } from '../../src/core/native';
-import { runWalk, stuckWalks, walkPreference } from '../../src/core/walkBackend';
+import { applyBpfClasses, bpfAnonNameMax, bpfClasses, bpfRuleOptions, runWalk, stuckWalks, walkPreference } from '../../src/core/walkBackend';
 import { DEVSHM_FDS, FIFO_FDS, MQUEUE_FDS, PIPE_FDS, SOCKET_FDS } from '../../src/core/kinds/fds';
+import { EVENTFD_FDS } from '../../src/core/kinds/eventfd';
+import { signalfd } from '../../src/core/kinds/signalfd';
+import { walkRulesFor, CHANNEL_KINDS } from '../../src/core/kinds';
 
 const walk = (threads: number): ProcWalk => ({
   processes: [{ pid: 1, stat: '1 (init) S 0 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0\n', status: 'Uid:\t0\t0\t0\t0\n' }],
@@ -104,4 +107,123 @@ test('walk preference: the option, else IPC_INSPECTOR_WALK, else auto; nonsense 
     if (saved === undefined) delete process.env.IPC_INSPECTOR_WALK;
     else process.env.IPC_INSPECTOR_WALK = saved;
   }
+});
+
+// ------------------------------------------------------------------ anon-inode rules (eventfd, signalfd)
+
+const ANON = [EVENTFD_FDS.rule, signalfd.fds.rule];
+const status = (anonNameMax?: number) => () => ({ libbpf: 'v1.1', programs: { walk: true }, ...(anonNameMax ? { anonNameMax } : {}) });
+
+test('bpfClasses: exact anon_inode rules are served, fdinfo keys and all, when the build reports anon names; not by an older build', () => {
+  const rules = walkRulesFor(CHANNEL_KINDS).fdRules;
+  assert.ok(rules.some((r) => r.link === 'anon_inode:[eventfd]') && rules.some((r) => r.link === 'anon_inode:[signalfd]'), 'the default kinds ask for both');
+  const now = bpfClasses(rules, 30);
+  assert.deepEqual(now.unserved, []);
+  assert.deepEqual(now.anon, [
+    { code: 6, link: 'anon_inode:[eventfd]', fdinfo: ['eventfd-id', 'eventfd-count', 'eventfd-semaphore'] },
+    { code: 7, link: 'anon_inode:[signalfd]', fdinfo: ['sigmask'] },
+  ]);
+  assert.deepEqual([...now.codes].sort((a, b) => a[0] - b[0]), [[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]]);
+  const old = bpfClasses(rules);
+  assert.deepEqual(old.unserved.map((r) => r.link), ['anon_inode:[eventfd]', 'anon_inode:[signalfd]']);
+  assert.deepEqual(old.anon, []);
+});
+
+test('bpfClasses: anon rules the program cannot match stay unserved (prefix rules, names too long or empty, pipe-like options); fixed classes with fdinfo or exact too', () => {
+  const r = (x: Partial<import('../../src/core/kinds/kind').FdRule>) => ({ code: 9, link: 'anon_inode:[x]', exact: true, ...x });
+  const cases = [
+    r({ exact: false }),
+    r({ link: 'anon_inode:' }),
+    r({ link: 'anon_inode:[' + 'n'.repeat(29) + ']' }), // 31 bytes
+    r({ measure: true }),
+    r({ bracket: true }),
+    { ...PIPE_FDS.rule, fdinfo: ['pos'] },
+    { ...SOCKET_FDS.rule, exact: true },
+  ];
+  for (const c of cases) assert.deepEqual(bpfClasses([c], 30).unserved, [c], JSON.stringify(c));
+  const fits = r({ link: 'anon_inode:[' + 'n'.repeat(28) + ']', rw: true }); // 30 bytes
+  assert.deepEqual(bpfClasses([fits], 30), { codes: new Map(), anon: [{ code: 9, link: fits.link, rw: true }], unserved: [] });
+  // multi-byte names are measured in bytes, as the kernel's dentry name
+  assert.deepEqual(bpfClasses([r({ link: 'anon_inode:' + 'é'.repeat(16) })], 30).unserved.length, 1);
+});
+
+test('bpfAnonNameMax: the build says; an older build, a missing or throwing bpfStatus says 0', () => {
+  assert.equal(bpfAnonNameMax({ bpfStatus: status(30) } as unknown as BpfAddon), 30);
+  assert.equal(bpfAnonNameMax({ bpfStatus: status() } as unknown as BpfAddon), 0);
+  assert.equal(bpfAnonNameMax({} as unknown as BpfAddon), 0);
+  assert.equal(bpfAnonNameMax({ bpfStatus: () => { throw new Error('gone'); } } as unknown as BpfAddon), 0);
+  assert.equal(bpfAnonNameMax(null), 0);
+});
+
+test('bpfRuleOptions: class codes by class and the anon rules for a build that serves them; identity table (its kind column is in codes)', () => {
+  const rules = [SOCKET_FDS.rule, { ...PIPE_FDS.rule, code: 40 }, ...ANON];
+  const now = bpfRuleOptions(rules, 30);
+  assert.deepEqual(now.options.classCodes, [0, 40, 2, 0, 0, 0]);
+  assert.deepEqual(now.options.anonRules?.map((a) => a.code), [6, 7]);
+  assert.deepEqual([...now.codes].sort((a, b) => a[0] - b[0]), [[2, 2], [6, 6], [7, 7], [40, 40]]);
+  const old = bpfRuleOptions([SOCKET_FDS.rule, { ...PIPE_FDS.rule, code: 40 }], 0);
+  assert.deepEqual(old.options, {});
+  assert.deepEqual([...old.codes], [[2, 2], [1, 40]]);
+});
+
+test('applyBpfClasses: dropped rows take their fdinfo lines with them; kept rows point at theirs, re-indexed', () => {
+  const w: ProcWalk = {
+    ...walk(1),
+    fds: {
+      pid: Int32Array.from([10, 10, 11, 11]),
+      fd: Int32Array.from([3, 4, 5, 6]),
+      kind: Uint8Array.from([6, 9, 7, 6]),
+      mode: Uint8Array.from([3, 3, 1, 3]),
+      inode: new Float64Array(4),
+      dev: new Float64Array(4),
+      pathIndex: Int32Array.from([-1, -1, -1, -1]),
+      infoIndex: Int32Array.from([0, 1, 2, -1]),
+      buffered: Float64Array.from([-1, -1, -1, -1]),
+      capacity: Float64Array.from([-1, -1, -1, -1]),
+    },
+    infos: ['eventfd-id: 1', 'dropped', 'sigmask:\t0000000000000200'],
+  };
+  const out = applyBpfClasses(w, new Map([[6, 6], [7, 7]]), { procRoot: '/proc', threads: 0, readTimers: false, readLinks: false });
+  assert.deepEqual([...out.fds.fd], [3, 5, 6]);
+  assert.deepEqual([...out.fds.kind], [6, 7, 6]);
+  assert.deepEqual([...out.fds.infoIndex], [0, 1, -1]);
+  assert.deepEqual(out.infos, ['eventfd-id: 1', 'sigmask:\t0000000000000200']);
+  // an older build's walk without infoIndex: -1 for every row
+  const bare = { ...w, fds: { ...w.fds, infoIndex: undefined as unknown as Int32Array }, infos: undefined as unknown as string[] };
+  const o2 = applyBpfClasses(bare, new Map([[6, 6]]), { procRoot: '/proc', threads: 0, readTimers: false, readLinks: false });
+  assert.deepEqual([...o2.fds.infoIndex], [-1, -1]);
+  assert.deepEqual(o2.infos, []);
+});
+
+test('runWalk with the default kinds: a build that serves anon rules runs bpf-iter and is handed them with the class codes; an older build: the /proc walk, and why', async () => {
+  const rules = walkRulesFor(CHANNEL_KINDS);
+  const o: ProcWalkOptions = { procRoot: '/proc', threads: 0, ...rules, readTimers: true, readLinks: true };
+  let seen: BpfWalkOptions | undefined;
+  const raw: BpfWalk = {
+    ...walk(3),
+    fds: {
+      pid: Int32Array.from([20, 20]),
+      fd: Int32Array.from([3, 4]),
+      kind: Uint8Array.from([6, 2]),
+      mode: Uint8Array.from([3, 3]),
+      inode: Float64Array.from([0, 77]),
+      dev: new Float64Array(2),
+      pathIndex: Int32Array.from([-1, -1]),
+      infoIndex: Int32Array.from([0, -1]),
+      buffered: Float64Array.from([-1, -1]),
+      capacity: Float64Array.from([-1, -1]),
+    },
+    infos: ['eventfd-count: 3\neventfd-id: 12\neventfd-semaphore: 0'],
+    bpf: phases,
+  };
+  const now = { bpfStatus: status(30), bpfWalk: async (x: BpfWalkOptions) => ((seen = x), raw) } as unknown as BpfAddon;
+  const r = await runWalk({ native, bpf: now }, o, 'auto', []);
+  assert.deepEqual(r.capability, { backend: 'bpf-iter' });
+  assert.deepEqual(seen?.classCodes, [0, 1, 2, 3, 4, 5]);
+  assert.deepEqual(seen?.anonRules?.map((a) => a.link), ['anon_inode:[eventfd]', 'anon_inode:[signalfd]']);
+  assert.deepEqual([...r.walk.fds.kind], [6, 2]);
+  assert.equal(r.walk.infos[r.walk.fds.infoIndex[0]], raw.infos[0]);
+  const old = { bpfStatus: status(), bpfWalk: async () => assert.fail('an older build must not be asked') } as unknown as BpfAddon;
+  const r2 = await runWalk({ native, bpf: old }, o, 'auto', []);
+  assert.deepEqual(r2.capability, { backend: 'proc', reason: 'bpf-iter: cannot report anon_inode:[eventfd], anon_inode:[signalfd]' });
 });

@@ -4,12 +4,14 @@
 // and the /proc walk carry on. No mutable globals besides each program's cached load and the
 // stuck list of walk threads given up (timedreads.cc).
 #include <bpf/libbpf.h>
+#include <linux/types.h>
 #include <napi.h>
 
 #include "../errors.h"
 #include "../napi_helpers.h"
 #include "fditer.h"
 #include "timedreads.h"
+#include "../../bpf/walk.h"
 #include "programs.h"  // generated: which native/bpf/*.bpf.c were compiled in
 
 namespace ipci {
@@ -73,6 +75,10 @@ Napi::Value BpfStatus(const Napi::CallbackInfo& info) {
   static const Program kPrograms[] = {IPCI_BPF_PROGRAM_LIST};
   for (const Program& p : kPrograms) progs.Set(p.name, Napi::Boolean::New(env, p.built));
   o.Set("programs", progs);
+#if IPCI_BPF_HAVE_WALK
+  // bpfWalk takes anonRules (anon inode names up to this many bytes) and classCodes
+  o.Set("anonNameMax", Napi::Number::New(env, IPCI_ANON_NAME_MAX));
+#endif
   return o;
 }
 

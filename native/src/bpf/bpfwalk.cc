@@ -22,6 +22,16 @@
 // except on filesystems whose stat reports other numbers (btrfs, overlayfs, network and FUSE
 // filesystems), where the row is checked with one statx of /proc/PID/fd/N as the /proc walk does.
 // Rows of processes /proc would not show this caller (fd links refused) are dropped.
+//
+// Anon inodes (eventfd, signalfd): TypeScript passes the rules (`anonRules`: code, exact link
+// `anon_inode:[NAME]`, fdinfo keys); their names go into the program's name map for the pass
+// (fditer.h AcquireAnonNames), so only those anon inodes are emitted, and a row gets its rule's
+// code. Rows whose rule asks for fdinfo lines get /proc/PID/fdinfo/FD read — one item per process,
+// under the item timeouts, beside the statx checks — and keep only the asked keys, as walk.cc
+// does (an fd closed since the pass: the row stays, without lines, infoIndex -1, as walk.cc's
+// row of an fd closed between its readlink and its fdinfo read). With `classCodes`, the five fixed
+// classes' rows get their rules' codes too (classes without one are dropped), so the kind column
+// is in rule codes throughout; without it, it is the class (IPCI_FD_*).
 #include <linux/types.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -44,6 +54,7 @@
 #include <vector>
 
 #include "../errors.h"
+#include "../fdinfolines.h"
 #include "../napi_helpers.h"
 #include "../../bpf/walk.h"
 #include "fditer.h"
@@ -57,8 +68,19 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// An fd rule for anon inodes (core/kinds/kind.ts FdRule with `exact` and link anon_inode:NAME).
+struct AnonRule {
+  uint8_t code = 0;
+  std::string name;                 // the link after "anon_inode:", e.g. "[eventfd]"
+  bool rw = false;                  // mode is always rw (no f_mode)
+  std::vector<std::string> fdinfo;  // fdinfo lines to keep, by key
+};
+
 struct Options {
   bool pidsGiven = false;
+  std::vector<AnonRule> anonRules;
+  bool classCodesGiven = false;
+  uint8_t classCodes[IPCI_FD_ANON] = {};  // by class IPCI_FD_* (1..5): the rule code, 0 = not reported
   std::vector<int32_t> pids;
   unsigned threads = 0;
   FactsOptions facts;
@@ -109,12 +131,15 @@ struct Shared {
   int iterErr = 0;
   bool iterDone = false;  // under mu
   double iterMs = 0;
-  // statx checks of rows (records offset → result), filled by the row-check items
+  // per-row reads (records offset → result), filled by the row items: a statx check of a path
+  // row, or the fdinfo lines of an anon row (`rule` ≥ 0: its anonRules index)
   struct Check {
     size_t offset;
     uint32_t tgid, fd;
+    int rule = -1;
     bool ok = false;
     struct statx sx;
+    std::string info;
   };
   std::vector<Check> checks;
   std::mutex mu;
@@ -200,10 +225,12 @@ void MapsThread(std::shared_ptr<Shared> sh, int linkFd, Clock::time_point deadli
   sh->cv.notify_all();
 }
 
-void IterThread(std::shared_ptr<Shared> sh, int linkFd, Clock::time_point deadline) {
+// The fd pass; the anon names this walk put in the program's map are held until it is read.
+void IterThread(std::shared_ptr<Shared> sh, const FdIterLoad* load, std::vector<std::string> anonNames, Clock::time_point deadline) {
   auto t0 = Clock::now();
   std::vector<char> recs;
-  int err = ReadFdIter(linkFd, deadline, recs);
+  int err = ReadFdIter(load->linkFd, deadline, recs);
+  ReleaseAnonNames(*load, anonNames);
   double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   std::lock_guard<std::mutex> lock(sh->mu);
   sh->records = std::move(recs);
@@ -214,10 +241,10 @@ void IterThread(std::shared_ptr<Shared> sh, int linkFd, Clock::time_point deadli
 }
 
 struct Cols {
-  std::vector<int32_t> pid, fd, pathIndex;
+  std::vector<int32_t> pid, fd, pathIndex, infoIndex;
   std::vector<uint8_t> kind, mode;
   std::vector<double> inode, dev, buffered, capacity;
-  std::vector<std::string> paths;
+  std::vector<std::string> paths, infos;
 };
 
 class BpfWalkWorker : public PromiseWorker {
@@ -274,8 +301,15 @@ class BpfWalkWorker : public PromiseWorker {
     // The fd pass on a thread of its own from the start; meanwhile, on this thread, the process
     // pass and the maps pass (one record per process, and per shared-memory mapping: ~1 ms),
     // which tell the /proc readers what they can skip; then the readers, side by side.
-    int linkFd = load.linkFd;
-    threads_ = run([sh, linkFd, deadline] { IterThread(sh, linkFd, deadline); }) ? 1 : 0;
+    std::vector<std::string> anonNames;
+    for (const AnonRule& r : opt_.anonRules)
+      if (std::find(anonNames.begin(), anonNames.end(), r.name) == anonNames.end()) anonNames.push_back(r.name);
+    if (int e = AcquireAnonNames(load, anonNames)) {
+      err_.set(e, "bpf_map_update_elem", "ipci_anon_names");
+      return;
+    }
+    const FdIterLoad* loadp = &load;  // cached for the life of the process
+    threads_ = run([sh, loadp, anonNames, deadline] { IterThread(sh, loadp, anonNames, deadline); }) ? 1 : 0;
     std::unordered_map<uint32_t, size_t> slot;
     slot.reserve(np * 2);
     for (size_t i = 0; i < np; i++) slot.emplace(static_cast<uint32_t>(pids[i]), i);
@@ -388,7 +422,7 @@ class BpfWalkWorker : public PromiseWorker {
     }
     factsMs_ = std::chrono::duration<double, std::milli>(Clock::now() - tWalk).count();
     auto tJoin = Clock::now();
-    CheckRows(sh, n, deadline);
+    RowReads(sh, n, deadline);
     BuildRows(sh->checks);
     joinMs_ = std::chrono::duration<double, std::milli>(Clock::now() - tJoin).count();
     // The record buffer (MBs at 100k fds) and the /proc readers' buffers are done with: give the
@@ -446,10 +480,13 @@ class BpfWalkWorker : public PromiseWorker {
     fds.Set("inode", Typed<Napi::Float64Array>(env, cols_.inode));
     fds.Set("dev", Typed<Napi::Float64Array>(env, cols_.dev));
     fds.Set("pathIndex", Typed<Napi::Int32Array>(env, cols_.pathIndex));
+    fds.Set("infoIndex", Typed<Napi::Int32Array>(env, cols_.infoIndex));
     fds.Set("buffered", Typed<Napi::Float64Array>(env, cols_.buffered));
     fds.Set("capacity", Typed<Napi::Float64Array>(env, cols_.capacity));
     Napi::Array paths = Napi::Array::New(env, cols_.paths.size());
     for (uint32_t j = 0; j < cols_.paths.size(); j++) paths.Set(j, Napi::String::New(env, cols_.paths[j]));
+    Napi::Array infos = Napi::Array::New(env, cols_.infos.size());
+    for (uint32_t j = 0; j < cols_.infos.size(); j++) infos.Set(j, Napi::String::New(env, cols_.infos[j]));
     Napi::Object phases = Napi::Object::New(env);
     phases.Set("taskMs", Napi::Number::New(env, taskMs_));
     phases.Set("taskRecords", Napi::Number::New(env, static_cast<double>(taskRecords_)));
@@ -463,10 +500,12 @@ class BpfWalkWorker : public PromiseWorker {
     phases.Set("records", Napi::Number::New(env, static_cast<double>(records_count_)));
     phases.Set("bytes", Napi::Number::New(env, static_cast<double>(records_bytes_)));
     phases.Set("statx", Napi::Number::New(env, static_cast<double>(statx_)));
+    phases.Set("fdinfo", Napi::Number::New(env, static_cast<double>(fdinfo_)));
     Napi::Object res = Napi::Object::New(env);
     res.Set("processes", procs);
     res.Set("fds", fds);
     res.Set("paths", paths);
+    res.Set("infos", infos);
     res.Set("elapsedMs", Napi::Number::New(env, elapsedMs_));
     res.Set("threads", Napi::Number::New(env, threads_));
     res.Set("bpf", phases);
@@ -543,6 +582,22 @@ class BpfWalkWorker : public PromiseWorker {
     return r.kind != IPCI_FD_MQUEUE || (r.path_len >= 2 && memchr(path + 1, '/', r.path_len - 1) == nullptr);
   }
 
+  // The anon rule of an anon record (its name is the path bytes), or null: no rule of this walk
+  // names it (another walk running at the same time asked for it).
+  const AnonRule* AnonRuleOf(const ipci_fd_rec& r, const char* path) const {
+    if (r.kind != IPCI_FD_ANON) return nullptr;
+    for (const AnonRule& a : opt_.anonRules)
+      if (a.name.size() == r.path_len && memcmp(a.name.data(), path, r.path_len) == 0) return &a;
+    return nullptr;
+  }
+
+  // A record of a class this walk reports (classCodes), or an anon record some rule names.
+  bool Wanted(const ipci_fd_rec& r, const char* path) const {
+    if (r.kind == IPCI_FD_ANON) return AnonRuleOf(r, path) != nullptr;
+    if (r.kind == 0 || r.kind >= IPCI_FD_ANON) return false;
+    return !opt_.classCodesGiven || opt_.classCodes[r.kind] != 0;
+  }
+
   // Calls fn(record, path, offset) for each record of a process whose rows are kept (see the file
   // comment); returns the number of records.
   template <typename Fn>
@@ -576,19 +631,27 @@ class BpfWalkWorker : public PromiseWorker {
         keep = it != byPid.end() && !it->second->error && !it->second->fdError && it->second->fdsVisible &&
                (only.empty() || only.count(pid) > 0);
       }
-      if (keep) fn(r, path, offset);
+      if (keep && Wanted(r, path)) fn(r, path, offset);
     }
     return count;
   }
 
-  // Rows on filesystems whose stat numbers are not the inode's get one statx of /proc/PID/fd/N
-  // (following the link, AT_STATX_DONT_SYNC: no FUSE/NFS round trip), as the /proc walk does —
-  // like every /proc read here, under the item timeouts, one item per process.
-  void CheckRows(const std::shared_ptr<Shared>& sh, unsigned threads, Clock::time_point deadline) {
+  // The reads some rows need, one item per process, under the item timeouts like every /proc
+  // read here: rows on filesystems whose stat numbers are not the inode's get one statx of
+  // /proc/PID/fd/N (following the link, AT_STATX_DONT_SYNC: no FUSE/NFS round trip), as the /proc
+  // walk does; anon rows whose rule asks for fdinfo lines get /proc/PID/fdinfo/N read.
+  void RowReads(const std::shared_ptr<Shared>& sh, unsigned threads, Clock::time_point deadline) {
     std::vector<int32_t> groupPids;
     std::vector<std::pair<size_t, size_t>> groups;  // [begin, end) of sh->checks per process
     ForEachKept([&](const ipci_fd_rec& r, const char* path, size_t offset) {
-      if (!PathRow(r, path) || PlainStat(r.magic)) return;
+      int rule = -1;
+      if (r.kind == IPCI_FD_ANON) {
+        const AnonRule* a = AnonRuleOf(r, path);
+        if (!a || a->fdinfo.empty()) return;
+        rule = static_cast<int>(a - opt_.anonRules.data());
+      } else if (!PathRow(r, path) || PlainStat(r.magic)) {
+        return;
+      }
       if (groupPids.empty() || groupPids.back() != static_cast<int32_t>(r.tgid)) {
         groupPids.push_back(static_cast<int32_t>(r.tgid));
         groups.emplace_back(sh->checks.size(), sh->checks.size());
@@ -598,18 +661,31 @@ class BpfWalkWorker : public PromiseWorker {
       c.offset = offset;
       c.tgid = r.tgid;
       c.fd = r.fd;
+      c.rule = rule;
       sh->checks.push_back(c);
       groups.back().second++;
+      if (rule >= 0) fdinfo_++;
+      else statx_++;
     });
     if (groups.empty()) return;
-    statx_ = sh->checks.size();
     TimedRun run = RunTimed(groupPids, threads, opt_.itemTimeoutMs, deadline, [sh, groups](size_t k, std::atomic<const char*>& stage) {
-      stage.store("fd", std::memory_order_relaxed);
+      std::vector<char>& buf = ThreadBuf();
       for (size_t j = groups[k].first; j < groups[k].second; j++) {
         Shared::Check& c = sh->checks[j];
-        char link[64];
-        snprintf(link, sizeof link, "/proc/%u/fd/%u", c.tgid, c.fd);
-        c.ok = statx(AT_FDCWD, link, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO, &c.sx) == 0;
+        char name[64];
+        if (c.rule < 0) {
+          stage.store("fd", std::memory_order_relaxed);
+          snprintf(name, sizeof name, "/proc/%u/fd/%u", c.tgid, c.fd);
+          c.ok = statx(AT_FDCWD, name, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO, &c.sx) == 0;
+        } else {
+          stage.store("fdinfo", std::memory_order_relaxed);
+          snprintf(name, sizeof name, "%u/fdinfo/%u", c.tgid, c.fd);
+          ssize_t n = ReadProcFile(sh->procFd, name, buf);
+          if (n > 0) {
+            KeepFdinfoLines(buf.data(), static_cast<size_t>(n), sh->opt.anonRules[c.rule].fdinfo, c.info);
+            c.ok = true;
+          }
+        }
       }
     });
     std::unordered_map<int32_t, size_t> index;
@@ -632,6 +708,7 @@ class BpfWalkWorker : public PromiseWorker {
     cols_.inode.reserve(estimate);
     cols_.dev.reserve(estimate);
     cols_.pathIndex.reserve(estimate);
+    cols_.infoIndex.reserve(estimate);
     cols_.buffered.reserve(estimate);
     cols_.capacity.reserve(estimate);
     records_bytes_ = records_.size();
@@ -643,8 +720,25 @@ class BpfWalkWorker : public PromiseWorker {
     double buffered = -1, capacity = -1;
     uint64_t ino = r.ino;
     uint64_t dev = 0;
-    int32_t pathIndex = -1;
+    int32_t pathIndex = -1, infoIndex = -1;
     uint8_t mode = r.f_mode & 3;
+    if (kind == IPCI_FD_ANON) {
+      // as walk.cc reports an `exact` rule's row: identity 0 (the fdinfo lines tell objects apart)
+      const AnonRule* a = AnonRuleOf(r, path);
+      if (!a) return;
+      if (a->rw) mode = 3;
+      if (!a->fdinfo.empty()) {
+        auto it = checkAt_.find(offset);
+        if (it == checkAt_.end()) return;
+        const Shared::Check& c = checks[it->second];
+        if (c.ok) {
+          infoIndex = static_cast<int32_t>(cols_.infos.size());
+          cols_.infos.push_back(c.info);
+        }
+      }
+      Push(r, a->code, mode, 0, 0, -1, infoIndex, -1, -1);
+      return;
+    }
     if (kind == IPCI_FD_PIPE || kind == IPCI_FD_FIFO) {
       if (opt_.measurePipes && (r.flags & IPCI_F_PIPE_STATE)) {
         capacity = r.capacity;
@@ -668,6 +762,12 @@ class BpfWalkWorker : public PromiseWorker {
       pathIndex = static_cast<int32_t>(cols_.paths.size());
       cols_.paths.emplace_back(path, r.path_len);
     }
+    if (opt_.classCodesGiven) kind = opt_.classCodes[kind];
+    Push(r, kind, mode, ino, dev, pathIndex, infoIndex, buffered, capacity);
+  }
+
+  void Push(const ipci_fd_rec& r, uint8_t kind, uint8_t mode, uint64_t ino, uint64_t dev, int32_t pathIndex, int32_t infoIndex, double buffered,
+            double capacity) {
     cols_.pid.push_back(static_cast<int32_t>(r.tgid));
     cols_.fd.push_back(static_cast<int32_t>(r.fd));
     cols_.kind.push_back(kind);
@@ -675,6 +775,7 @@ class BpfWalkWorker : public PromiseWorker {
     cols_.inode.push_back(static_cast<double>(ino));
     cols_.dev.push_back(static_cast<double>(dev));
     cols_.pathIndex.push_back(pathIndex);
+    cols_.infoIndex.push_back(infoIndex);
     cols_.buffered.push_back(buffered);
     cols_.capacity.push_back(capacity);
   }
@@ -686,7 +787,7 @@ class BpfWalkWorker : public PromiseWorker {
   std::vector<uint8_t> ok_;  // per process: read in time (its facts are in the shared state until moved to procs_)
   std::unordered_map<size_t, size_t> checkAt_;  // record offset → its statx check
   Cols cols_;
-  size_t records_count_ = 0, records_bytes_ = 0, statx_ = 0;
+  size_t records_count_ = 0, records_bytes_ = 0, statx_ = 0, fdinfo_ = 0;
   double loadMs_ = 0, iterMs_ = 0, factsMs_ = 0, joinMs_ = 0, elapsedMs_ = 0, taskMs_ = 0, mapsMs_ = 0;
   size_t taskRecords_ = 0, mapsProcs_ = 0;
   std::string mapsNote_;
@@ -696,6 +797,54 @@ class BpfWalkWorker : public PromiseWorker {
 bool GetBool(const Napi::Object& o, const char* k) {
   Napi::Value v = o.Get(k);
   return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : false;
+}
+
+// anonRules: [{ code, link: 'anon_inode:NAME', rw?, fdinfo?: [keys] }]; classCodes: [code per class
+// IPCI_FD_* 1..5 at that index, 0 = not reported]. Checked here; what they mean is TypeScript's.
+void ParseAnonRules(Napi::Env env, const Napi::Object& o, Options& opt) {
+  auto code = [&](Napi::Value v, const char* what) -> uint8_t {
+    if (!v.IsNumber()) ThrowType(env, (std::string(what) + " must be a number").c_str());
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (!(d >= 0 && d <= 255) || d != static_cast<double>(static_cast<int>(d))) ThrowType(env, (std::string(what) + " must be an integer in [0, 255]").c_str());
+    return static_cast<uint8_t>(d);
+  };
+  Napi::Value cc = o.Get("classCodes");
+  if (!cc.IsUndefined()) {
+    if (!cc.IsArray()) ThrowType(env, "options.classCodes must be an array");
+    Napi::Array a = cc.As<Napi::Array>();
+    if (a.Length() > IPCI_FD_ANON) ThrowType(env, "options.classCodes has one entry per class (0..5)");
+    opt.classCodesGiven = true;
+    for (uint32_t i = 1; i < a.Length(); i++) opt.classCodes[i] = code(a.Get(i), "options.classCodes[]");
+  }
+  Napi::Value ar = o.Get("anonRules");
+  if (ar.IsUndefined()) return;
+  if (!ar.IsArray()) ThrowType(env, "options.anonRules must be an array");
+  Napi::Array a = ar.As<Napi::Array>();
+  static const char kPrefix[] = "anon_inode:";
+  const size_t pl = sizeof kPrefix - 1;
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    if (!a.Get(i).IsObject()) ThrowType(env, "options.anonRules must hold objects");
+    Napi::Object r = a.Get(i).As<Napi::Object>();
+    AnonRule rule;
+    rule.code = code(r.Get("code"), "anonRules[].code");
+    if (rule.code == 0) ThrowType(env, "anonRules[].code must be in [1, 255]");
+    Napi::Value link = r.Get("link");
+    std::string l = link.IsString() ? link.As<Napi::String>().Utf8Value() : std::string();
+    if (l.size() <= pl || l.compare(0, pl, kPrefix) != 0 || l.size() - pl > IPCI_ANON_NAME_MAX || l.find('\0') != std::string::npos)
+      ThrowType(env, "anonRules[].link must be anon_inode:NAME (NAME at most 30 bytes: IPCI_ANON_NAME_MAX)");
+    rule.name = l.substr(pl);
+    rule.rw = GetBool(r, "rw");
+    Napi::Value keys = r.Get("fdinfo");
+    if (!keys.IsUndefined()) {
+      if (!keys.IsArray()) ThrowType(env, "anonRules[].fdinfo must be an array of strings");
+      Napi::Array k = keys.As<Napi::Array>();
+      for (uint32_t j = 0; j < k.Length(); j++) {
+        if (!k.Get(j).IsString()) ThrowType(env, "anonRules[].fdinfo must be an array of strings");
+        rule.fdinfo.push_back(k.Get(j).As<Napi::String>().Utf8Value());
+      }
+    }
+    opt.anonRules.push_back(std::move(rule));
+  }
 }
 
 }  // namespace
@@ -746,6 +895,7 @@ Napi::Value BpfWalk(const Napi::CallbackInfo& info) {
         opt.skipStuck.emplace_back(pid.As<Napi::Number>().Int32Value(), what.As<Napi::String>().Utf8Value());
       }
     }
+    ParseAnonRules(env, o, opt);
     Napi::Value tf = o.Get("taskFacts");
     if (tf.IsBoolean()) opt.taskFacts = tf.As<Napi::Boolean>().Value();
     Napi::Value btf = o.Get("btfPath");

@@ -9,11 +9,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
+#include <linux/types.h>
 #include <map>
 #include <memory>
 #include <mutex>
 
+#include "../../bpf/walk.h"
 #include "programs.h"  // generated: IPCI_BPF_HAVE_<NAME> per program that compiled
 #if IPCI_BPF_HAVE_WALK
 #include "walk.skel.h"
@@ -95,10 +98,73 @@ const FdIterLoad& LoadFdIter(const std::string& btfPath) {
     // The skeleton and the links stay loaded for the life of the process (the cache owns them).
     r.linkFd = bpf_link__fd(link);
     r.taskLinkFd = bpf_link__fd(taskLink);
+    r.anonMapFd = bpf_map__fd(skel->maps.ipci_anon_names);
     r.loadMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     return r;
 #endif
   });
+}
+
+namespace {
+// Per map: how many running walks asked for each name (the map's entries are the names counted here).
+std::mutex gAnonMu;
+std::map<int, std::map<std::string, unsigned>> gAnonRefs;
+
+void AnonKey(const std::string& name, char (&key)[IPCI_ANON_KEY]) {
+  memset(key, 0, sizeof key);
+  memcpy(key, name.data(), std::min(name.size(), sizeof key - 1));
+}
+}  // namespace
+
+int AcquireAnonNames(const FdIterLoad& load, const std::vector<std::string>& names) {
+  if (names.empty()) return 0;
+  if (load.anonMapFd < 0) return ENOSYS;
+  for (const std::string& n : names)
+    if (n.empty() || n.size() > IPCI_ANON_NAME_MAX || memchr(n.data(), 0, n.size())) return EINVAL;
+  std::lock_guard<std::mutex> lock(gAnonMu);
+  auto& refs = gAnonRefs[load.anonMapFd];
+  std::vector<std::string> added;
+  for (const std::string& n : names) {
+    unsigned& c = refs[n];
+    if (c == 0) {
+      char key[IPCI_ANON_KEY];
+      AnonKey(n, key);
+      __u32 one = 1;
+      if (bpf_map_update_elem(load.anonMapFd, key, &one, BPF_ANY) != 0) {
+        int e = errno ? errno : EINVAL;
+        refs.erase(n);
+        // undo this call's counts (a name given twice counts twice)
+        for (const std::string& a : added) {
+          unsigned& ca = refs[a];
+          if (--ca == 0) {
+            AnonKey(a, key);
+            bpf_map_delete_elem(load.anonMapFd, key);
+            refs.erase(a);
+          }
+        }
+        return e;
+      }
+    }
+    c++;
+    added.push_back(n);
+  }
+  return 0;
+}
+
+void ReleaseAnonNames(const FdIterLoad& load, const std::vector<std::string>& names) {
+  if (names.empty() || load.anonMapFd < 0) return;
+  std::lock_guard<std::mutex> lock(gAnonMu);
+  auto& refs = gAnonRefs[load.anonMapFd];
+  for (const std::string& n : names) {
+    auto it = refs.find(n);
+    if (it == refs.end()) continue;
+    if (--it->second == 0) {
+      char key[IPCI_ANON_KEY];
+      AnonKey(n, key);
+      bpf_map_delete_elem(load.anonMapFd, key);
+      refs.erase(it);
+    }
+  }
 }
 
 int ReadFdIter(int linkFd, std::chrono::steady_clock::time_point deadline, std::vector<char>& out) {

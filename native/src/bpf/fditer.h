@@ -19,7 +19,18 @@ struct FdIterLoad {
   int taskLinkFd = -1;  // the task iterator link
   int mapsLinkFd = -1;  // the maps pass (open-coded VMA iterator, kernel >= 6.7); -1 = read /proc/PID/maps
   std::string mapsUnavailable;  // why the maps pass is off
+  int anonMapFd = -1;   // ipci_anon_names: the anon inode names the task_file pass emits
 };
+
+/**
+ * The anon inode names (`[eventfd]`) a walk's task_file pass must emit, held in the program's map
+ * while that pass reads. Walks may run at once (worker threads): the map holds the union of what
+ * they asked for, each name counted, and a walk drops rows of names it did not ask for. Acquire
+ * returns 0 or an errno (E2BIG: more distinct names at once than the map holds) and then holds
+ * nothing; Release undoes one successful Acquire of the same names.
+ */
+int AcquireAnonNames(const FdIterLoad& load, const std::vector<std::string>& names);
+void ReleaseAnonNames(const FdIterLoad& load, const std::vector<std::string>& names);
 
 /** Loads (first call) or returns the cached load. Thread-safe; runs the verifier, so never on the JS thread. */
 const FdIterLoad& LoadFdIter(const std::string& btfPath);

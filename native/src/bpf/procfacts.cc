@@ -176,6 +176,11 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
   close(pdir);
 }
 
+ssize_t ReadProcFile(int procFd, const char* name, std::vector<char>& buf) {
+  if (buf.empty()) buf.resize(4096);
+  return ReadAt(procFd, name, buf);
+}
+
 int ReadProcMaps(int procFd, int32_t pid, std::string& out, std::vector<char>& buf) {
   char name[32];
   snprintf(name, sizeof name, "%d/maps", static_cast<int>(pid));

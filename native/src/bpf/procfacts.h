@@ -6,6 +6,7 @@
 #pragma once
 
 #include <linux/types.h>
+#include <sys/types.h>
 
 #include <atomic>
 #include <cstdint>
@@ -46,6 +47,9 @@ struct FactsOptions {
  */
 void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vector<char>& buf, std::atomic<const char*>& stage, const ipci_task_rec* task = nullptr,
                    bool haveMaps = false);
+
+/** Reads the whole file `name` (relative to the /proc dirfd) into buf (grown as needed): its bytes or -errno. */
+ssize_t ReadProcFile(int procFd, const char* name, std::vector<char>& buf);
 
 /** Reads /proc/PID/maps and keeps the lines KeepMapsLines keeps; 0 or the errno. */
 int ReadProcMaps(int procFd, int32_t pid, std::string& out, std::vector<char>& buf);

@@ -4,6 +4,7 @@
 // readers of a full pipe, the writers of an empty one, the peer of a socket; for SysV objects
 // the last processes that touched them, presumed). Shared by the blocked-writer and wait-cycle
 // rules; pure over the snapshot and the evidence.
+import { describe } from '../kinds';
 import type { Channel } from '../model';
 import type { Evidence, ProcessFacts, ThreadFacts } from './evidence';
 import type { SnapshotIndex } from './snapshotIndex';
@@ -11,50 +12,21 @@ import type { WaitOp } from './syscalls';
 
 /** A pipe/FIFO is full when less than one page is free (pipe buffers are pages). */
 export const PAGE = 4096;
-/** A Unix stream socket's unread bytes (charged to the sender) past which a blocked send is plausible. */
-export const UNIX_STREAM_FULL = 32768;
-export const UNIX_DGRAM_FULL = 4096;
-/** A loopback TCP connection's unacknowledged bytes past which a blocked send is plausible. */
-export const TCP_FULL = 65536;
-
-/** Could a writer block on this channel right now? (Evidence confirms that one does.) */
+/**
+ * Could a writer block on this channel right now? (Evidence confirms that one does.) The kind's
+ * own answer (core/kinds `full`), and for pipes and FIFOs also within a page of capacity: a write
+ * larger than the room left blocks too (pipe writes up to PIPE_BUF are atomic).
+ */
 export function isFull(ch: Channel): boolean {
-  switch (ch.kind) {
-    case 'pipe':
-    case 'fifo':
-      return ch.bufferedBytes !== null && ch.capacity !== null && ch.capacity > 0 && ch.bufferedBytes > 0 && ch.bufferedBytes >= ch.capacity - PAGE;
-    case 'unix':
-      if (ch.state === 'listen' || ch.sendQueue === null) return false;
-      return ch.sendQueue >= (ch.type === 'stream' ? UNIX_STREAM_FULL : UNIX_DGRAM_FULL);
-    case 'tcp':
-      return ch.state === 'ESTAB' && ch.peer !== undefined && ch.sendQueue >= TCP_FULL;
-    case 'posix-mq':
-      return ch.messages !== null && ch.maxMessages !== null && ch.maxMessages > 0 && ch.messages >= ch.maxMessages;
-    case 'sysv-msg':
-      return ch.maxBytes > 0 && ch.bytes > 0 && ch.bytes >= ch.maxBytes;
-    default:
-      return false;
+  if ((ch.kind === 'pipe' || ch.kind === 'fifo') && ch.bufferedBytes !== null && ch.capacity !== null && ch.capacity > 0 && ch.bufferedBytes > 0) {
+    return ch.bufferedBytes >= ch.capacity - PAGE;
   }
+  return describe(ch).full(ch);
 }
 
-/** Would a reader block on this channel right now? */
+/** Would a reader block on this channel right now? (core/kinds `empty`) */
 export function isEmpty(ch: Channel): boolean {
-  switch (ch.kind) {
-    case 'pipe':
-    case 'fifo':
-      return ch.bufferedBytes === 0;
-    case 'unix':
-      return ch.state !== 'listen' && ch.recvQueue === 0;
-    case 'tcp':
-    case 'udp':
-      return ch.recvQueue === 0;
-    case 'posix-mq':
-      return ch.messages === 0;
-    case 'sysv-msg':
-      return ch.messages === 0;
-    default:
-      return false;
-  }
+  return describe(ch).empty(ch);
 }
 
 export interface BlockedThread {

@@ -71,6 +71,8 @@ export const eventfd = defineKind<EventfdChannel>({
   peek: 'fdinfo',
   paged: false,
   remove: notRemovable,
+  // each write adds to the counter, each read takes it to 0 (or 1 less in semaphore mode)
+  queue: (ch) => ({ bytes: null, counts: ch.count === null ? null : [ch.count], stamp: null }),
   depth: (ch) => (ch.count !== null ? { count: ch.count } : undefined),
   full: never,
   empty: (ch) => ch.count === 0,

@@ -50,6 +50,7 @@ export const fifo = defineKind<FifoChannel>({
   peek: 'pipe',
   paged: false,
   remove: notRemovable,
+  queue: (ch) => ({ bytes: ch.bufferedBytes, counts: null, stamp: null }),
   depth: (ch) => (ch.bufferedBytes !== null ? { bytes: ch.bufferedBytes } : undefined),
   full: measuredFull,
   empty: (ch) => ch.bufferedBytes === 0,

@@ -77,7 +77,7 @@ export function inetColumns<C extends InetChannel>(): Column<C>[] {
 /** What TCP and UDP descriptors have in common; each kind file adds its own. */
 export function inetCommon<C extends InetChannel>(kind: C['kind']): Pick<
   KindDescriptor<C>,
-  'idShape' | 'inodeOfId' | 'name' | 'longTitle' | 'description' | 'columns' | 'ends' | 'peer' | 'listening' | 'owner' | 'mentions' | 'probe' | 'fds' | 'peek' | 'paged' | 'remove' | 'depth' | 'empty' | 'missing'
+  'idShape' | 'inodeOfId' | 'name' | 'longTitle' | 'description' | 'columns' | 'ends' | 'peer' | 'listening' | 'owner' | 'mentions' | 'probe' | 'fds' | 'peek' | 'paged' | 'remove' | 'queue' | 'depth' | 'empty' | 'missing'
 > {
   const upper = kind.toUpperCase();
   return {
@@ -98,6 +98,8 @@ export function inetCommon<C extends InetChannel>(kind: C['kind']): Pick<
     peek: 'socket' as PeekMethodFor<C>,
     paged: false,
     remove: notRemovable,
+    // a listener's queue is connections waiting for accept(), not bytes
+    queue: (ch) => (ch.state === 'LISTEN' ? { bytes: null, counts: [ch.recvQueue], stamp: null } : { bytes: ch.recvQueue + ch.sendQueue, counts: null, stamp: null }),
     depth: (ch) => ({ bytes: ch.recvQueue }),
     empty: (ch) => ch.recvQueue === 0,
     missing: () => undefined,

@@ -193,6 +193,12 @@ export interface KindDescriptor<C extends ChannelBase = ChannelBase> {
   remove(ch: C): Removal | null;
 
   // state
+  /**
+   * What is queued in it, as compared between two snapshots to estimate rates without a tracer:
+   * bytes, counts (messages, semaphore values: each unit of change is an operation) and a stamp
+   * that changes on every operation (a SysV queue's last send/receive). Nulls where unknown.
+   */
+  queue(ch: C): QueueFacts;
   /** Named series of the panel's depth chart (queued messages, bytes, values), or undefined. */
   depth(ch: C): Record<string, number> | undefined;
   /** A writer could block on it right now (a full pipe, queue or send buffer). */
@@ -204,6 +210,18 @@ export interface KindDescriptor<C extends ChannelBase = ChannelBase> {
   /** What a missing capability hides for this kind (its tree group says so), or undefined. */
   missing(caps: Capabilities): string | undefined;
 }
+
+export interface QueueFacts {
+  /** Bytes queued, or null when unknown (no native addon, a listener's backlog). */
+  bytes: number | null;
+  /** Messages queued / semaphore values / a listener's waiting connections. */
+  counts: number[] | null;
+  /** Changes on every operation (SysV queue last send / receive), or null. */
+  stamp: string | null;
+}
+
+/** Nothing a snapshot can see move (shared memory). */
+export const NOTHING_QUEUED: QueueFacts = Object.freeze({ bytes: null, counts: null, stamp: null }) as QueueFacts;
 
 /** Declares a kind (checks it against its channel type). */
 export function defineKind<C extends ChannelBase>(d: KindDescriptor<C>): KindDescriptor<C> {

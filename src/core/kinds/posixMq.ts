@@ -57,6 +57,7 @@ export const posixMq = defineKind<PosixMqChannel>({
   peek: 'posix-mq',
   paged: false,
   remove: (ch) => ({ by: 'unlink', dir: 'mqueue', file: ch.name, note: 'the name is gone; processes that have it open keep using it until they close it' }),
+  queue: (ch) => ({ bytes: ch.bytes, counts: ch.messages === null ? null : [ch.messages], stamp: null }),
   depth: (ch) => {
     const v: Record<string, number> = {};
     if (ch.messages !== null) v.messages = ch.messages;

@@ -50,6 +50,7 @@ export const posixSem = defineKind<PosixSemChannel>({
   peek: 'posix-sem',
   paged: false,
   remove: (ch) => ({ by: 'unlink', dir: 'shm', file: 'sem.' + ch.name, note: 'the name is gone; processes that opened it keep it until sem_close' }),
+  queue: (ch) => ({ bytes: null, counts: ch.value === null ? null : [ch.value], stamp: null }),
   depth: (ch) => (ch.value !== null ? { value: ch.value } : undefined),
   full: never,
   empty: never,

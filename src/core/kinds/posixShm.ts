@@ -3,7 +3,7 @@
 import type { ChannelBase } from '../model';
 import { col, ownerColumns } from '../columns';
 import { formatBytes, shortText } from '../text';
-import { defineKind, never, noInode, noneMissing, noPeer, noMentions } from './kind';
+import { defineKind, never, noInode, noneMissing, noPeer, noMentions, NOTHING_QUEUED } from './kind';
 import { DEVSHM_FDS } from './fds';
 
 export interface PosixShmChannel extends ChannelBase {
@@ -53,6 +53,7 @@ export const posixShm = defineKind<PosixShmChannel>({
   peek: 'posix-shm',
   paged: true,
   remove: (ch) => (ch.deleted ? null : { by: 'unlink', dir: 'shm', file: ch.name, note: 'the name is gone; existing mappings stay valid until unmapped' }),
+  queue: () => NOTHING_QUEUED, // shared memory moves data without the kernel seeing it
   depth: () => undefined,
   full: never,
   empty: never,

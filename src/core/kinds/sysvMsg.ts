@@ -62,6 +62,7 @@ export const sysvMsg = defineKind<SysvMsgChannel>({
   peek: 'sysv-msg',
   paged: false,
   remove: (ch) => ({ by: 'ipcrm', flag: '-q', id: ch.msqid, noun: 'message queue', note: 'queued messages are discarded; processes using it get EIDRM' }),
+  queue: (ch) => ({ bytes: ch.bytes, counts: [ch.messages], stamp: `${ch.lastSendTime ?? ''}|${ch.lastRecvTime ?? ''}|${ch.lastSendPid}|${ch.lastRecvPid}` }),
   depth: (ch) => ({ messages: ch.messages, bytes: ch.bytes }),
   full: (ch) => ch.maxBytes > 0 && ch.bytes > 0 && ch.bytes >= ch.maxBytes,
   empty: (ch) => ch.messages === 0,

@@ -62,6 +62,7 @@ export const sysvSem = defineKind<SysvSemChannel>({
   peek: 'sysv-sem',
   paged: false,
   remove: (ch) => ({ by: 'ipcrm', flag: '-s', id: ch.semid, noun: 'semaphore set', note: 'processes waiting on it wake up with EIDRM' }),
+  queue: (ch) => ({ bytes: null, counts: ch.values, stamp: null }),
   depth: (ch) => {
     if (!ch.values || ch.values.length === 0) return undefined;
     const v: Record<string, number> = {};

@@ -3,7 +3,7 @@
 import type { ChannelBase } from '../model';
 import { col, keyColumn, ownerColumns, sysvKeyText } from '../columns';
 import { formatBytes } from '../text';
-import { defineKind, sysvKeyLabel, never, noInode, noneMissing, noPeer } from './kind';
+import { defineKind, sysvKeyLabel, never, noInode, noneMissing, noPeer, NOTHING_QUEUED } from './kind';
 import { SYSV_UNHELD } from './sysvMsg';
 
 export interface SysvShmChannel extends ChannelBase {
@@ -66,6 +66,7 @@ export const sysvShm = defineKind<SysvShmChannel>({
     noun: 'shared memory segment',
     note: ch.attachCount > 0 ? `still attached by ${ch.attachCount}: it is freed after the last detach` : undefined,
   }),
+  queue: () => NOTHING_QUEUED, // shared memory moves data without the kernel seeing it
   depth: () => undefined,
   full: never,
   empty: never,

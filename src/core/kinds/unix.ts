@@ -97,6 +97,10 @@ export const unix = defineKind<UnixChannel>({
   peek: 'socket',
   paged: false,
   remove: notRemovable,
+  queue: (ch) =>
+    ch.state === 'listen'
+      ? { bytes: null, counts: ch.recvQueue === null ? null : [ch.recvQueue], stamp: null }
+      : { bytes: ch.recvQueue === null && ch.sendQueue === null ? null : (ch.recvQueue ?? 0) + (ch.sendQueue ?? 0), counts: null, stamp: null },
   depth: (ch) => (ch.recvQueue !== null ? { bytes: ch.recvQueue } : undefined),
   full: (ch) => ch.state !== 'listen' && ch.sendQueue !== null && ch.sendQueue >= (ch.type === 'stream' ? UNIX_STREAM_FULL : UNIX_DGRAM_FULL),
   empty: (ch) => ch.state !== 'listen' && ch.recvQueue === 0,

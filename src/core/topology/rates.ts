@@ -5,54 +5,16 @@
 // idle. Averaged over a sliding window so a channel that moved once does not flicker. The tracer's
 // rates (src/core/activity, source 'tracer') replace these per channel (mergeRates).
 import type { Channel } from '../model';
+import { describe } from '../kinds';
+import type { QueueFacts } from '../kinds/kind';
 import type { ChannelRate, RateMap } from './types';
 
 /** Window the queue-depth rates are averaged over (ms). */
 export const RATE_WINDOW_MS = 5000;
 
-/** What is compared between two snapshots of one channel. */
-interface QueueFacts {
-  /** Bytes queued, or null when unknown (no native addon, a listener's backlog). */
-  bytes: number | null;
-  /** Messages queued / semaphore values (each unit of change counts as one operation). */
-  counts: number[] | null;
-  /** Times that change on every operation (SysV queue last send / receive). */
-  stamp: string | null;
-}
-
-function isListener(ch: Channel): boolean {
-  return (ch.kind === 'unix' && ch.state === 'listen') || ((ch.kind === 'tcp' || ch.kind === 'udp') && ch.state === 'LISTEN');
-}
-
+/** What is compared between two snapshots of one channel: the kind's own account (core/kinds `queue`). */
 export function queueFacts(ch: Channel): QueueFacts {
-  switch (ch.kind) {
-    case 'pipe':
-    case 'fifo':
-      return { bytes: ch.bufferedBytes, counts: null, stamp: null };
-    case 'unix':
-      if (isListener(ch)) return { bytes: null, counts: ch.recvQueue === null ? null : [ch.recvQueue], stamp: null };
-      return { bytes: ch.recvQueue === null && ch.sendQueue === null ? null : (ch.recvQueue ?? 0) + (ch.sendQueue ?? 0), counts: null, stamp: null };
-    case 'tcp':
-    case 'udp':
-      if (isListener(ch)) return { bytes: null, counts: [ch.recvQueue], stamp: null };
-      return { bytes: ch.recvQueue + ch.sendQueue, counts: null, stamp: null };
-    case 'sysv-msg':
-      return { bytes: ch.bytes, counts: [ch.messages], stamp: `${ch.lastSendTime ?? ''}|${ch.lastRecvTime ?? ''}|${ch.lastSendPid}|${ch.lastRecvPid}` };
-    case 'posix-mq':
-      return { bytes: ch.bytes, counts: ch.messages === null ? null : [ch.messages], stamp: null };
-    case 'sysv-sem':
-      return { bytes: null, counts: ch.values, stamp: null };
-    case 'posix-sem':
-      return { bytes: null, counts: ch.value === null ? null : [ch.value], stamp: null };
-    case 'eventfd':
-      // the counter: each write adds to it, each read takes it to 0 (or 1 less in semaphore mode)
-      return { bytes: null, counts: ch.count === null ? null : [ch.count], stamp: null };
-    case 'sysv-shm':
-    case 'posix-shm':
-    case 'anon-shm':
-      // Shared memory moves data without the kernel seeing it: no rate from a snapshot.
-      return { bytes: null, counts: null, stamp: null };
-  }
+  return describe(ch).queue(ch);
 }
 
 /** Bytes and operations between two observations of one channel (at least what the queue shows). */
