@@ -94,6 +94,7 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   const statusBar = new StatusBar(model);
   subs.push(viewChrome, statusBar);
   const filterReveal = new FilterReveal(model, channelsTree, processesTree, channelsView, processesView);
+  channelsChrome.onTopLevel = processesChrome.onTopLevel = (what) => filterReveal.topLevelAsked(what);
   subs.push(filterReveal);
 
   // First scan: a progress indicator on the views until the first snapshot arrives.

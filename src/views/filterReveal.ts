@@ -1,8 +1,9 @@
 // A text filter opens the trees to its matches (issue 11), as the Explorer's find does: when the
 // filter text changes to something, the Channels view reveals the first match of each kind group
-// and the Processes view expands the channel groups of the first matching processes. Only on a
-// change of the filter text (and once more on the scan after it, in case the first reveal met
-// the trees mid-refresh) — never later, so nothing opens under the user's hands.
+// and the Processes view expands the channel groups of the first matching processes. Each view
+// does it once, when the workbench next asks it for its top level (the refresh the filter caused,
+// or the view being shown later): a reveal issued before that refresh would meet the old rows.
+// Never again until the filter text changes, so nothing opens after the user folds it.
 import * as vscode from 'vscode';
 import type { ChannelsTree } from './channelsTree';
 import type { GroupNode, IpcNode } from './nodes';
@@ -12,12 +13,14 @@ import type { ViewModel } from './viewModel';
 /** Processes whose channel groups a filter opens (more would flood a narrow view). */
 export const REVEAL_PROCESSES = 8;
 
+type Which = 'channels' | 'processes';
+
 export class FilterReveal implements vscode.Disposable {
   private lastText = '';
-  /** A reveal issued while the trees re-render for the new filter may find rows not yet there: once more on the next scan. */
-  private again = false;
+  /** Views that still owe the current filter its reveal. */
+  private readonly pending = new Set<Which>();
   private readonly disposable: vscode.Disposable;
-  /** The last reveal (tests): ids revealed in each view. */
+  /** The last reveal of each view (tests): the ids revealed. */
   lastRevealed: { channels: string[]; processes: string[] } = { channels: [], processes: [] };
 
   constructor(
@@ -29,22 +32,26 @@ export class FilterReveal implements vscode.Disposable {
   ) {
     this.disposable = model.onDidChange((c) => {
       const text = model.filter.text.trim();
-      if (!c.full && this.again && text === this.lastText) {
-        this.again = false;
-        if (text) void this.reveal();
-        return;
-      }
       if (!c.full || text === this.lastText) return;
       this.lastText = text;
-      this.again = !!text;
-      if (text) void this.reveal();
+      this.pending.clear();
+      if (text) {
+        this.pending.add('channels');
+        this.pending.add('processes');
+      }
     });
   }
 
-  /** Reveals the matches of the current filter (awaitable for tests). */
-  async reveal(): Promise<void> {
-    const channels: string[] = [];
-    const processes: string[] = [];
+  /** The workbench asked `which` view for its top level (views/treeChrome.ts calls this). */
+  topLevelAsked(which: Which): void {
+    if (!this.pending.delete(which)) return;
+    // After this call returns: the workbench is rendering the new top level; the reveal follows it.
+    setTimeout(() => void (which === 'channels' ? this.revealChannels() : this.revealProcesses()), 0);
+  }
+
+  /** Reveals the first match of each kind group in Channels (awaitable for tests). */
+  async revealChannels(): Promise<void> {
+    const out: string[] = [];
     const hidden = new Set(this.model.filter.hiddenKinds);
     const leaves: GroupNode[] = [];
     for (const top of this.channelsTree.topGroups) {
@@ -56,16 +63,22 @@ export class FilterReveal implements vscode.Disposable {
       if (g.count === 0) continue;
       const first = this.channelsTree.getChildren(g).find((n) => n.type === 'channel');
       if (!first) continue;
-      channels.push(first.id);
-      if (this.channelsView.visible) await this.channelsView.reveal(first, { select: false, focus: false, expand: false }).then(undefined, () => undefined);
+      out.push(first.id);
+      await this.channelsView.reveal(first, { select: false, focus: false, expand: false }).then(undefined, () => undefined);
     }
+    this.lastRevealed = { ...this.lastRevealed, channels: out };
+  }
+
+  /** Opens the Channels groups of the first matching processes (awaitable for tests). */
+  async revealProcesses(): Promise<void> {
+    const out: string[] = [];
     for (const p of this.processesTree.listedProcesses(REVEAL_PROCESSES)) {
       const section = this.processesTree.channelsSection(p);
       if (!section) continue;
-      processes.push(section.id);
-      if (this.processesView.visible) await this.processesView.reveal(section, { select: false, focus: false, expand: true }).then(undefined, () => undefined);
+      out.push(section.id);
+      await this.processesView.reveal(section, { select: false, focus: false, expand: true }).then(undefined, () => undefined);
     }
-    this.lastRevealed = { channels, processes };
+    this.lastRevealed = { ...this.lastRevealed, processes: out };
   }
 
   dispose(): void {

@@ -57,7 +57,11 @@ export class TreeChrome implements vscode.TreeDataProvider<IpcNode> {
     return this.inner.resolveTreeItem ? this.inner.resolveTreeItem(item, element, token) : item;
   }
 
+  /** Told when the workbench asks for the top level (views/filterReveal.ts reveals a new filter's matches then). */
+  onTopLevel: ((what: 'channels' | 'processes') => void) | undefined;
+
   getChildren(element?: IpcNode): vscode.ProviderResult<IpcNode[]> {
+    if (!element) this.onTopLevel?.(this.what);
     if (!element && filteredToNothing(this.model, this.what)) return [];
     return this.inner.getChildren(element);
   }

@@ -176,6 +176,8 @@ describe('trees (issue 11 part B)', function () {
     const f = await makeFixture('pipe', { comm: 'tr-reveal' });
     fixtures.push(f);
     await channelWhere(api, 'reveal pipe', heldBy([f.info.writer.pid]));
+    // Reveals happen when the workbench re-reads a visible view after the filter: show Processes.
+    await vscode.commands.executeCommand('ipcInspector.processes.focus');
     await vscode.commands.executeCommand('ipcInspector.filter', 'tr-reveal');
     await waitFor('the reveal of the writer\'s channels', () => api.filterReveal.lastRevealed.processes.includes(`proc:${f.info.writer.pid}/channels`));
     assert.ok(api.filterReveal.lastRevealed.channels.some((id) => id === `ch:pipe:${f.info.inode}`) || api.filterReveal.lastRevealed.channels.length > 0);
