@@ -44,6 +44,8 @@ export class FilterReveal implements vscode.Disposable {
 
   /** The workbench asked `which` view for its top level (views/treeChrome.ts calls this). */
   topLevelAsked(which: Which): void {
+    // Only a view the user sees: a reveal in a folded or hidden view would open it (and move the layout).
+    if (!(which === 'channels' ? this.channelsView : this.processesView).visible) return;
     if (!this.pending.delete(which)) return;
     // After this call returns: the workbench is rendering the new top level; the reveal follows it.
     setTimeout(() => void (which === 'channels' ? this.revealChannels() : this.revealProcesses()), 0);
@@ -64,6 +66,7 @@ export class FilterReveal implements vscode.Disposable {
       const first = this.channelsTree.getChildren(g).find((n) => n.type === 'channel');
       if (!first) continue;
       out.push(first.id);
+      if (!this.channelsView.visible) break;
       await this.channelsView.reveal(first, { select: false, focus: false, expand: false }).then(undefined, () => undefined);
     }
     this.lastRevealed = { ...this.lastRevealed, channels: out };
@@ -76,6 +79,7 @@ export class FilterReveal implements vscode.Disposable {
       const section = this.processesTree.channelsSection(p);
       if (!section) continue;
       out.push(section.id);
+      if (!this.processesView.visible) break;
       await this.processesView.reveal(section, { select: false, focus: false, expand: true }).then(undefined, () => undefined);
     }
     this.lastRevealed = { ...this.lastRevealed, processes: out };
