@@ -38,7 +38,7 @@ export interface IpcInspectorApi extends ViewParts {
   processesChrome: TreeChrome;
   /** Live activity: rates per channel id and process pair, the signal log (src/liveActivity.ts). */
   liveActivity: LiveActivity;
-  /** Opens the trees to a new filter's matches (views/filterReveal.ts). */
+  /** Opens the Processes view to a new filter's matches (views/filterReveal.ts). */
   filterReveal: FilterReveal;
   /** Milliseconds activate() took. */
   activationMs: number;
@@ -93,7 +93,7 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   const viewChrome = new ViewChrome(model, source, filters, channelsView, processesView);
   const statusBar = new StatusBar(model);
   subs.push(viewChrome, statusBar);
-  const filterReveal = new FilterReveal(model, channelsTree, processesTree, channelsView, processesView);
+  const filterReveal = new FilterReveal(model, processesTree, processesView);
   channelsChrome.onTopLevel = processesChrome.onTopLevel = (what) => filterReveal.topLevelAsked(what);
   subs.push(filterReveal);
 

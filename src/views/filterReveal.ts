@@ -1,12 +1,12 @@
-// A text filter opens the trees to its matches (issue 11), as the Explorer's find does: when the
-// filter text changes to something, the Channels view reveals the first match of each kind group
-// and the Processes view expands the channel groups of the first matching processes. Each view
-// does it once, when the workbench next asks it for its top level (the refresh the filter caused,
-// or the view being shown later): a reveal issued before that refresh would meet the old rows.
-// Never again until the filter text changes, so nothing opens after the user folds it.
+// A text filter opens the Processes view to its matches (issue 11: a filter showed collapsed
+// processes, and nothing of what matched): when the filter text changes to something, the view
+// expands the channel groups of the first matching processes. The Channels view already lists the
+// matches under groups that count them, and is left as the user arranged it. The reveal happens
+// once, when the workbench next asks the view for its top level (the refresh the filter caused, or
+// the view being shown later) — a reveal before that refresh would meet the old rows — and only
+// in a view the user sees; never again until the filter text changes.
 import * as vscode from 'vscode';
-import type { ChannelsTree } from './channelsTree';
-import type { GroupNode, IpcNode } from './nodes';
+import type { IpcNode } from './nodes';
 import type { ProcessesTree } from './processesTree';
 import type { ViewModel } from './viewModel';
 
@@ -21,13 +21,11 @@ export class FilterReveal implements vscode.Disposable {
   private readonly pending = new Set<Which>();
   private readonly disposable: vscode.Disposable;
   /** The last reveal of each view (tests): the ids revealed. */
-  lastRevealed: { channels: string[]; processes: string[] } = { channels: [], processes: [] };
+  lastRevealed: { processes: string[] } = { processes: [] };
 
   constructor(
-    private readonly model: ViewModel,
-    private readonly channelsTree: ChannelsTree,
+    model: ViewModel,
     private readonly processesTree: ProcessesTree,
-    private readonly channelsView: vscode.TreeView<IpcNode>,
     private readonly processesView: vscode.TreeView<IpcNode>,
   ) {
     this.disposable = model.onDidChange((c) => {
@@ -35,41 +33,17 @@ export class FilterReveal implements vscode.Disposable {
       if (!c.full || text === this.lastText) return;
       this.lastText = text;
       this.pending.clear();
-      if (text) {
-        this.pending.add('channels');
-        this.pending.add('processes');
-      }
+      if (text) this.pending.add('processes');
     });
   }
 
   /** The workbench asked `which` view for its top level (views/treeChrome.ts calls this). */
   topLevelAsked(which: Which): void {
     // Only a view the user sees: a reveal in a folded or hidden view would open it (and move the layout).
-    if (!(which === 'channels' ? this.channelsView : this.processesView).visible) return;
+    if (which !== 'processes' || !this.processesView.visible) return;
     if (!this.pending.delete(which)) return;
     // After this call returns: the workbench is rendering the new top level; the reveal follows it.
-    setTimeout(() => void (which === 'channels' ? this.revealChannels() : this.revealProcesses()), 0);
-  }
-
-  /** Reveals the first match of each kind group in Channels (awaitable for tests). */
-  async revealChannels(): Promise<void> {
-    const out: string[] = [];
-    const hidden = new Set(this.model.filter.hiddenKinds);
-    const leaves: GroupNode[] = [];
-    for (const top of this.channelsTree.topGroups) {
-      const kids = this.channelsTree.getChildren(top);
-      for (const k of kids) if (k.type === 'group' && !hidden.has(k.kinds[0])) leaves.push(k);
-      if (kids.some((k) => k.type === 'channel')) leaves.push(top);
-    }
-    for (const g of leaves) {
-      if (g.count === 0) continue;
-      const first = this.channelsTree.getChildren(g).find((n) => n.type === 'channel');
-      if (!first) continue;
-      out.push(first.id);
-      if (!this.channelsView.visible) break;
-      await this.channelsView.reveal(first, { select: false, focus: false, expand: false }).then(undefined, () => undefined);
-    }
-    this.lastRevealed = { ...this.lastRevealed, channels: out };
+    setTimeout(() => void this.revealProcesses(), 0);
   }
 
   /** Opens the Channels groups of the first matching processes (awaitable for tests). */
@@ -82,7 +56,7 @@ export class FilterReveal implements vscode.Disposable {
       if (!this.processesView.visible) break;
       await this.processesView.reveal(section, { select: false, focus: false, expand: true }).then(undefined, () => undefined);
     }
-    this.lastRevealed = { ...this.lastRevealed, processes: out };
+    this.lastRevealed = { processes: out };
   }
 
   dispose(): void {

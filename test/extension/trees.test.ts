@@ -172,7 +172,7 @@ describe('trees (issue 11 part B)', function () {
     assert.ok(changedUnseen >= 1, 'the queue never changed unseen: the test proved nothing');
   });
 
-  it('a filter opens the trees to its matches; a flat Processes view shows no ancestors of them', async () => {
+  it('a filter opens the Processes view to its matches; a flat list shows no ancestors of them', async () => {
     const f = await makeFixture('pipe', { comm: 'tr-reveal' });
     fixtures.push(f);
     await channelWhere(api, 'reveal pipe', heldBy([f.info.writer.pid]));
@@ -180,7 +180,6 @@ describe('trees (issue 11 part B)', function () {
     await vscode.commands.executeCommand('ipcInspector.processes.focus');
     await vscode.commands.executeCommand('ipcInspector.filter', 'tr-reveal');
     await waitFor('the reveal of the writer\'s channels', () => api.filterReveal.lastRevealed.processes.includes(`proc:${f.info.writer.pid}/channels`));
-    assert.ok(api.filterReveal.lastRevealed.channels.some((id) => id === `ch:pipe:${f.info.inode}`) || api.filterReveal.lastRevealed.channels.length > 0);
     const roots = api.processesTree.getChildren() as IpcNode[];
     assert.ok(roots.every((r) => r.type === 'process' && /tr-reveal/.test(r.proc.comm)), `non-matching processes listed: ${roots.map((r) => r.id).join(', ')}`);
     const all = await walk(api.processesTree, 6);
