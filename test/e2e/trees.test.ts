@@ -29,6 +29,21 @@ async function closeEditors(page: Page): Promise<void> {
   await poll('no editor tab', async () => (await page.locator('.part.editor .tab').count()) === 0, 10_000).catch(() => undefined);
 }
 
+/** The Channels row naming `text`, visible: opens the `groups` (by their labels) that are folded, as a person would. */
+async function channelRow(page: Page, text: string | RegExp, groups: RegExp[]) {
+  const rows = viewRows(page, 'Channels');
+  const row = rows.filter({ hasText: text }).first();
+  await poll(`a Channels row naming ${text}`, async () => {
+    if ((await row.count()) > 0 && (await row.isVisible())) return true;
+    for (const group of groups) {
+      const g = rows.filter({ hasText: group }).and(page.locator('[aria-expanded="false"]')).first();
+      if ((await g.count()) > 0) await g.locator('.monaco-tl-twistie').click({ timeout: 2_000 }).catch(() => undefined);
+    }
+    return false;
+  }, 30_000);
+  return row;
+}
+
 /** The inspector's frame (the inner iframe of its webview). */
 async function inspectorFrame(page: Page): Promise<Frame> {
   return poll(
@@ -123,17 +138,7 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
     await closeEditors(page);
     await expandView(page, 'Channels');
     await setFilter(page, String(f.info.msqid));
-    // The filter opens the tree to its match (views/filterReveal.ts); open the groups by hand if it has not yet.
-    const rows = viewRows(page, 'Channels');
-    const row = rows.filter({ hasText: / msg · / }).first();
-    await poll('the queue row', async () => {
-      if ((await row.count()) > 0 && (await row.isVisible())) return true;
-      for (const group of [/^\s*Message Queues/, /^\s*System V/]) {
-        const g = rows.filter({ hasText: group }).and(page.locator('[aria-expanded="false"]')).first();
-        if ((await g.count()) > 0) await g.locator('.monaco-tl-twistie').click({ timeout: 2_000 }).catch(() => undefined);
-      }
-      return false;
-    }, 30_000);
+    const row = await channelRow(page, / msg · /, [/^\s*Message Queues/, /^\s*System V/]);
     await row.hover();
     const tip = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: /SysV message queue/ }).first();
     await tip.waitFor({ state: 'visible', timeout: 30_000 });
@@ -148,8 +153,7 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
     fixtures.push(f);
     await closeEditors(page);
     await setFilter(page, 'e2e-focus');
-    const row = viewRows(page, 'Channels').filter({ hasText: 'e2e-focus[' }).first();
-    await poll('the pipe row', async () => (await row.count()) > 0 && (await row.isVisible()), 30_000);
+    const row = await channelRow(page, /e2e-focus\[\d+\] → e2e-focus/, [/^\s*Pipes/]);
     await row.click();
     await waitForInspector(page, 'e2e-focus[');
     const frame = await inspectorFrame(page);
@@ -244,8 +248,10 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
     await expandView(page, 'Channels');
     await expandView(page, 'Processes');
     await setFilter(page, 'ipcshot');
-    const row = viewRows(page, 'Channels').filter({ hasText: 'ipcshot-worker[' }).first();
-    await poll('the ipcshot-worker pipe', async () => (await row.count()) > 0 && (await row.isVisible()), 30_000);
+    // Open what the picture shows: the queue, the socketpair, then the pipe (clicked: the inspector).
+    await channelRow(page, '/ipcshot-jobs', [/^\s*Message Queues/, /^\s*POSIX/]);
+    await channelRow(page, 'ipcshot-rpc[', [/^\s*Sockets/, /^\s*Unix/]);
+    const row = await channelRow(page, /ipcshot-worker\[\d+\] → ipcshot-worker/, [/^\s*Pipes/]);
     await row.click();
     await waitForInspector(page, 'ipcshot-worker[');
     const frame = await inspectorFrame(page);
