@@ -44,6 +44,13 @@ async function channelRow(page: Page, text: string | RegExp, groups: RegExp[]) {
   return row;
 }
 
+/** Folds (or opens) a view pane of the side bar by its name. */
+async function fold(page: Page, name: string, folded: boolean): Promise<void> {
+  const header = viewHeader(page, name);
+  if ((await header.count()) === 0) return;
+  if (((await header.getAttribute('aria-expanded')) === 'true') === folded) await header.click();
+}
+
 /** The inspector's frame (the inner iframe of its webview). */
 async function inspectorFrame(page: Page): Promise<Frame> {
   return poll(
@@ -106,9 +113,9 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
     const { page } = e2e();
     await waitForWorkbench(page);
     await openContainer(page);
-    // Room for the trees: Get Started folded, both views open.
-    const started = viewHeader(page, 'Get Started');
-    if ((await started.count()) > 0 && (await started.getAttribute('aria-expanded')) === 'true') await started.click();
+    // Room for the trees: Get Started and Signals folded, both trees open.
+    await fold(page, 'Get Started', true);
+    await fold(page, 'Signals', true);
     await expandView(page, 'Channels');
     await expandView(page, 'Processes');
   });
@@ -138,9 +145,11 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
     await closeEditors(page);
     await expandView(page, 'Channels');
     await setFilter(page, String(f.info.msqid));
+    await fold(page, 'Processes', true); // the Channels view gets the side bar
     const row = await channelRow(page, / msg · /, [/^\s*Message Queues/, /^\s*System V/]);
+    await page.mouse.move(5, 890); // off the group rows just opened (their own tooltips)
     await row.hover();
-    const tip = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: /SysV message queue/ }).first();
+    const tip = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: /Queue id:/ }).first();
     await tip.waitFor({ state: 'visible', timeout: 30_000 });
     assert.match(await tip.innerText(), new RegExp(`Queue id: ${f.info.msqid}`));
     await screenshot(page, 'e2e-trees-01-tooltip-on-live-queue');
@@ -153,6 +162,7 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
     fixtures.push(f);
     await closeEditors(page);
     await setFilter(page, 'e2e-focus');
+    await fold(page, 'Processes', true);
     const row = await channelRow(page, /e2e-focus\[\d+\] → e2e-focus/, [/^\s*Pipes/]);
     await row.click();
     await waitForInspector(page, 'e2e-focus[');
@@ -179,6 +189,7 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
     const reader = f.info.reader.pid as number;
     await closeEditors(page);
     await clearFilter(page);
+    await fold(page, 'Processes', false);
     await setFilter(page, 'e2ekbd');
     // From here on only keys.
     await page.keyboard.press('F1');
@@ -248,11 +259,14 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
     await expandView(page, 'Channels');
     await expandView(page, 'Processes');
     await setFilter(page, 'ipcshot');
-    // Open what the picture shows: the queue, the socketpair, then the pipe (clicked: the inspector).
+    // Open what the picture shows: the queue, the socketpair, then the pipe (clicked: the inspector);
+    // then the Processes view beside it.
+    await fold(page, 'Processes', true);
     await channelRow(page, '/ipcshot-jobs', [/^\s*Message Queues/, /^\s*POSIX/]);
     await channelRow(page, 'ipcshot-rpc[', [/^\s*Sockets/, /^\s*Unix/]);
     const row = await channelRow(page, /ipcshot-worker\[\d+\] → ipcshot-worker/, [/^\s*Pipes/]);
     await row.click();
+    await fold(page, 'Processes', false);
     await waitForInspector(page, 'ipcshot-worker[');
     const frame = await inspectorFrame(page);
     await poll('the peek', async () => /at offset 0/.test(await frame.locator('#peek').innerText().catch(() => '')), 15_000);
