@@ -19,6 +19,7 @@ import { ChannelsTree } from './views/channelsTree';
 import { FilterController } from './views/filterController';
 import type { IpcNode } from './views/nodes';
 import { ProcessesTree } from './views/processesTree';
+import { FilterReveal } from './views/filterReveal';
 import { TreeChrome } from './views/treeChrome';
 import { ViewChrome } from './views/viewChrome';
 import { ViewModel } from './views/viewModel';
@@ -43,6 +44,8 @@ export interface IpcInspectorApi extends ViewParts {
   liveActivity: LiveActivity;
   /** The diagnosis: problems, the Problems view and its tree (src/problems). */
   problems: ProblemsRegistration;
+  /** Opens the Processes view to a new filter's matches (views/filterReveal.ts). */
+  filterReveal: FilterReveal;
   /** Milliseconds activate() took. */
   activationMs: number;
   /** Only in test mode (ExtensionMode.Test): replace modals and quick picks. */
@@ -100,6 +103,9 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   const viewChrome = new ViewChrome(model, source, filters, channelsView, processesView);
   const statusBar = new StatusBar(model);
   subs.push(viewChrome, statusBar);
+  const filterReveal = new FilterReveal(model, processesTree, processesView);
+  channelsChrome.onTopLevel = processesChrome.onTopLevel = (what) => filterReveal.topLevelAsked(what);
+  subs.push(filterReveal);
 
   // First scan: a progress indicator on the views until the first snapshot arrives.
   let firstShown = false;
@@ -171,10 +177,18 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   subs.push(problems.disposable);
   const liveActivity = registerLiveActivity(context, source, model, ui, log);
   registerTopology(context, { source, filters: model, openInspector: (target) => inspector.open(target), log, rates: liveActivity.rateFeed() });
+  // Busy channels (bytes/s from the tracer) sort first when a channel is placed or changes; a new
+  // sample alone re-sorts nothing: rates move every second, and rows must not jump under the pointer.
+  const rateOf = (id: string) => {
+    const latest = liveActivity.latest;
+    return latest?.source === 'bpf' ? latest.channels[id]?.bytesPerSec : undefined;
+  };
+  channelsTree.rateOf = rateOf;
+  processesTree.rateOf = rateOf;
 
   const activationMs = performance.now() - t0;
   log.info(`activated in ${activationMs.toFixed(1)} ms (${supported ? 'Linux /proc found' : 'unsupported host: no /proc'}); no scan until a view is visible`);
-  const api: IpcInspectorApi = { source, model, filters, channelsTree, processesTree, channelsView, processesView, debugScope, provenance, hostFacts, statusBar, viewChrome, channelsChrome, processesChrome, liveActivity, problems, activationMs };
+  const api: IpcInspectorApi = { source, model, filters, channelsTree, processesTree, channelsView, processesView, debugScope, provenance, hostFacts, statusBar, viewChrome, channelsChrome, processesChrome, liveActivity, problems, filterReveal, activationMs };
   if (context.extensionMode === vscode.ExtensionMode.Test) api.testHooks = testHooks;
   return api;
 }

@@ -4,17 +4,22 @@
 import type { ChannelView } from '../src/webviews/inspector/protocol';
 import { channelFacts } from '../src/core/columns';
 import { kindOf } from '../src/core/kinds';
-import { button, factsRows, h, linkButton, textfield, visible, type Child } from './dom';
+import { button, factsRows, h, patchChildren, textfield, visible, type Child } from './dom';
 import { renderChart } from './chart';
 import { chanSection, descEl, procSection, titleEl } from './page';
 import { peekOut } from './peekView';
 import { page, post, save } from './state';
+import { pidLink } from './links';
 
 export const chanFacts = h('table', { class: 'facts', id: 'channel-facts' });
 export const holdersEl = h('div', { id: 'holders' });
 const chartEl = h('div', { id: 'chart' });
 const peekBar = h('div', { class: 'row', id: 'peek-bar' });
 const noPeekEl = h('p', { class: 'muted', id: 'no-peek', hidden: '' });
+/** Shown instead of re-peeking when the object changed after a peek (re-peek is opt-in). */
+export const newDataBar = h('div', { class: 'notice info row', id: 'new-data', role: 'status', hidden: '' },
+  h('span', {}, 'New data \u2014 the object changed since this peek.'),
+  button('Peek again', () => requestPeek(), { icon: 'refresh', secondary: true, id: 'peek-again', title: 'Read the data again (without consuming it)' }));
 const autoPeekBox = h('vscode-checkbox', { label: 'Peek again when the object changes', id: 'auto-peek' }) as HTMLElement & { checked: boolean };
 autoPeekBox.checked = page.state.autoPeek;
 autoPeekBox.addEventListener('change', () => {
@@ -35,7 +40,7 @@ chanSection.append(
   h('h2', {}, 'Object'), chanFacts,
   h('h2', {}, 'Held by'), holdersEl,
   h('h2', {}, 'Depth over time'), chartEl,
-  h('h2', {}, 'Contents'), noPeekEl, peekBar, offsetNav, peekOut,
+  h('h2', {}, 'Contents'), noPeekEl, peekBar, newDataBar, offsetNav, peekOut,
 );
 
 export function renderChannel(v: ChannelView): void {
@@ -46,18 +51,29 @@ export function renderChannel(v: ChannelView): void {
   titleEl.textContent = v.title;
   descEl.textContent = v.description;
   const rows: Array<[string, Child, string?]> = [['Id', h('span', { class: 'mono' }, c.id)], ['Kind', d.title]];
-  for (const f of channelFacts(c, d.columns, 100000)) rows.push([f.title, h('span', { class: f.error ? 'muted' : 'mono' }, visible(f.text)), f.help]);
+  const names = new Map<number, string>([...Object.entries(v.names ?? {}).map(([pid, comm]): [number, string] => [Number(pid), comm]), ...v.holders.map((x): [number, string] => [x.pid, x.comm])]);
+  for (const f of channelFacts(c, d.columns, 100000)) {
+    // A pid column links each process it names that the scan saw (one naming everywhere: comm[pid]);
+    // one it did not see (exited, or holding nothing) is plain `[pid]`: the host would not open it.
+    const value: Child = f.pids?.length
+      ? h('span', {}, ...f.pids.flatMap((pid, i) => [i ? ', ' : '', names.has(pid) ? pidLink(pid, names.get(pid), `fact-${f.id}-${i}`) : `[${pid}]`]))
+      : h('span', { class: f.error ? 'muted' : 'mono' }, visible(f.text));
+    rows.push([f.title, value, f.help]);
+  }
   factsRows(chanFacts, rows);
-  holdersEl.replaceChildren(
+  patchChildren(holdersEl, [
     v.holders.length === 0 ? h('p', { class: 'muted' }, d.unheld ?? 'No process holds it.')
-      : h('table', { class: 'grid' },
+      : h('table', { class: 'grid', id: 'holders-table' },
         h('thead', {}, h('tr', {}, ...['Process', 'User', 'fd / mapping', 'Mode'].map((t) => h('th', { scope: 'col' }, t)))),
-        h('tbody', {}, ...v.holders.map((x) => h('tr', {},
-          h('td', {}, linkButton(`${x.comm} (${x.pid})`, () => post({ type: 'inspect', pid: x.pid }), `Inspect process ${x.pid}`)),
-          h('td', {}, x.user),
-          h('td', { class: 'mono' }, x.fd !== undefined ? `fd ${x.fd}` : x.map ?? ''),
-          h('td', {}, x.mode))))),
-  );
+        h('tbody', {}, ...v.holders.map((x) => {
+          const where = x.fd !== undefined ? `fd${x.fd}` : `m${x.map ?? ''}`;
+          return h('tr', { 'data-key': `holder:${x.pid}:${where}` },
+            h('td', {}, pidLink(x.pid, x.comm, `holder-${x.pid}-${where.replace(/[^\w-]/g, '_')}`)),
+            h('td', {}, x.user),
+            h('td', { class: 'mono' }, x.fd !== undefined ? `fd ${x.fd}` : x.map ?? ''),
+            h('td', {}, x.mode));
+        }))),
+  ]);
   offsetNav.hidden = !d.paged;
   peekBar.hidden = d.peek === null;
   noPeekEl.hidden = d.peek !== null;
@@ -68,10 +84,19 @@ export function renderChannel(v: ChannelView): void {
   }
 }
 
+/** The object changed after the last peek: re-peek when asked to, else say so with a bar. */
+export function objectChanged(): void {
+  const c = page.lastUpdate?.channel?.channel;
+  if (!c || page.lastPeek?.channelId !== c.id || page.pendingPeek.size) return;
+  if (page.state.autoPeek) requestPeek();
+  else newDataBar.hidden = false;
+}
+
 export function requestPeek(offset = page.state.offset): void {
   const c = page.lastUpdate?.channel?.channel;
   if (!c || kindOf(c.kind).peek === null) return;
   const requestId = page.nextRequest++;
+  newDataBar.hidden = true;
   page.pendingPeek.clear();
   page.pendingPeek.add(requestId);
   post({ type: 'peek', requestId, channelId: c.id, offset: kindOf(c.kind).paged ? Math.max(0, offset) : 0 });

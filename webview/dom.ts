@@ -22,18 +22,88 @@ export function append(el: Element, children: Child[]): void {
   }
 }
 
-export function button(label: string, onClick: () => void, opts: { icon?: string; secondary?: boolean; title?: string; id?: string } = {}): HTMLElement {
+/**
+ * What a click on an element does, kept beside the element (not as its listener) so that an
+ * update patching the page in place (patchChildren) hands a kept element the new action.
+ */
+const actions = new WeakMap<Element, () => void>();
+
+export function onAction(el: Element, fn: () => void): void {
+  if (!actions.has(el)) el.addEventListener('click', () => actions.get(el)?.());
+  actions.set(el, fn);
+}
+
+export function button(label: string, onClick: () => void, opts: { icon?: string; secondary?: boolean; title?: string; id?: string; disabled?: boolean } = {}): HTMLElement {
   const b = h('vscode-button', { icon: opts.icon, title: opts.title, id: opts.id, 'aria-label': opts.title ?? label });
   if (opts.secondary) b.setAttribute('secondary', '');
+  if (opts.disabled) b.setAttribute('disabled', '');
   b.textContent = label;
-  b.addEventListener('click', onClick);
+  onAction(b, onClick);
   return b;
 }
 
-export function linkButton(label: string, onClick: () => void, title?: string): HTMLElement {
-  const b = h('button', { class: 'link', type: 'button', title }, label);
-  b.addEventListener('click', onClick);
+export function linkButton(label: string, onClick: () => void, title?: string, id?: string): HTMLElement {
+  const b = h('button', { class: 'link', type: 'button', title, id }, label);
+  onAction(b, onClick);
   return b;
+}
+
+/** Elements an update matches by key: their `id`, else `data-key`. */
+function keyOf(n: Node): string | undefined {
+  if (!(n instanceof Element)) return undefined;
+  return n.id || n.getAttribute('data-key') || undefined;
+}
+
+/**
+ * Makes `parent`'s children look like `next` while keeping the elements that match (same tag and
+ * key, or same tag at the same place among unkeyed ones): attributes and text are updated in
+ * place, so the element that has the keyboard focus, a selection or a hover keeps it across live
+ * updates (issue 11). Kept elements take the new element's click action.
+ */
+export function patchChildren(parent: Element, next: Node[]): void {
+  const old = Array.from(parent.childNodes);
+  const keyed = new Map<string, Node>();
+  const unkeyed: Node[] = [];
+  for (const n of old) {
+    const k = keyOf(n);
+    if (k) keyed.set(k, n);
+    else unkeyed.push(n);
+  }
+  let u = 0;
+  const used = new Set<Node>();
+  next.forEach((n, j) => {
+    const k = keyOf(n);
+    let match: Node | undefined;
+    if (k) match = keyed.get(k);
+    else {
+      while (u < unkeyed.length && used.has(unkeyed[u])) u++;
+      match = unkeyed[u];
+      if (match) u++;
+    }
+    if (match && !used.has(match) && sameKind(match, n)) {
+      used.add(match);
+      patchNode(match, n);
+    } else match = n;
+    if (parent.childNodes[j] !== match) parent.insertBefore(match, parent.childNodes[j] ?? null);
+  });
+  while (parent.childNodes.length > next.length) parent.lastChild!.remove();
+}
+
+function sameKind(a: Node, b: Node): boolean {
+  if (a.nodeType !== b.nodeType) return false;
+  return !(a instanceof Element) || a.tagName === (b as Element).tagName;
+}
+
+function patchNode(target: Node, src: Node): void {
+  if (!(target instanceof Element) || !(src instanceof Element)) {
+    if (target.nodeValue !== src.nodeValue) target.nodeValue = src.nodeValue;
+    return;
+  }
+  for (const a of Array.from(target.attributes)) if (!src.hasAttribute(a.name)) target.removeAttribute(a.name);
+  for (const a of Array.from(src.attributes)) if (target.getAttribute(a.name) !== a.value) target.setAttribute(a.name, a.value);
+  const act = actions.get(src);
+  if (act) onAction(target, act);
+  patchChildren(target, Array.from(src.childNodes));
 }
 
 export function textfield(value: string, opts: { label: string; placeholder?: string; cls?: string; id?: string }): HTMLElement & { value: string } {
@@ -49,7 +119,8 @@ export function visible(text: string): string {
 
 /** A two-column table of facts (row header, value); empty values are left out. `title` of a row: its help. */
 export function factsRows(table: HTMLElement, rows: Array<[string, Child, string?]>): void {
-  table.replaceChildren(
-    ...rows.filter(([, v]) => v !== undefined && v !== null && v !== '').map(([k, v, help]) => h('tr', {}, h('th', { scope: 'row', title: help }, k), h('td', {}, v))),
+  patchChildren(
+    table,
+    rows.filter(([, v]) => v !== undefined && v !== null && v !== '').map(([k, v, help]) => h('tr', { 'data-key': `fact:${k}` }, h('th', { scope: 'row', title: help }, k), h('td', {}, v))),
   );
 }

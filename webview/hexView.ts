@@ -41,18 +41,29 @@ function decode(bytes: Uint8Array): Decoded {
   return { kind: printable > 0.9 ? 'utf8' : 'binary', text };
 }
 
-/** The bytes of one message or page: a badge saying what they look like, copy/save, text, hex. */
+/** A one-line text preview of some bytes (control characters shown by the caller's visible()). */
+export function preview(bytes: Uint8Array, max: number): string {
+  const text = utf8Lossy.decode(bytes.subarray(0, max * 4)).replace(/\s+/g, ' ');
+  const chars = [...text];
+  return chars.length > max ? chars.slice(0, max).join('') + '\u2026' : chars.join('');
+}
+
+/** One toolbar for the shown bytes: Copy hex, Copy text, Save…, disabled when there is nothing to copy. */
+export function dataToolbar(channelId: string, bytes: Uint8Array, label: string, index?: number, textOk = true): HTMLElement {
+  const none = bytes.length === 0;
+  return h('div', { class: 'row toolbar', role: 'toolbar', 'aria-label': 'The shown bytes' },
+    h('span', { class: 'badge' }, label),
+    button('Copy hex', () => post({ type: 'copy', channelId, format: 'hex', index }), { secondary: true, icon: 'copy', title: 'Copy as hex', disabled: none, id: 'copy-hex' }),
+    button('Copy text', () => post({ type: 'copy', channelId, format: 'text', index }), { secondary: true, icon: 'copy', title: 'Copy as text', disabled: none || !textOk, id: 'copy-text' }),
+    button('Save\u2026', () => post({ type: 'save', channelId, index }), { secondary: true, icon: 'save', title: 'Save the bytes to a file', disabled: none, id: 'save-bytes' }),
+  );
+}
+
+/** The bytes of one message or page: a badge saying what they look like, one toolbar (copy/save), text, hex. */
 export function dataBlock(channelId: string, bytes: Uint8Array, base: number, index?: number): HTMLElement[] {
   const d = decode(bytes);
   const label = d.kind === 'json' ? 'JSON' : d.kind === 'utf8' ? 'UTF-8 text' : d.kind === 'empty' ? 'empty' : 'binary';
-  const out: HTMLElement[] = [
-    h('div', { class: 'row' },
-      h('span', { class: 'badge' }, label),
-      button('Copy hex', () => post({ type: 'copy', channelId, format: 'hex', index }), { secondary: true, icon: 'copy', title: 'Copy as hex' }),
-      button('Copy text', () => post({ type: 'copy', channelId, format: 'text', index }), { secondary: true, icon: 'copy', title: 'Copy as text' }),
-      button('Save\u2026', () => post({ type: 'save', channelId, index }), { secondary: true, icon: 'save', title: 'Save the bytes to a file' }),
-    ),
-  ];
+  const out: HTMLElement[] = [dataToolbar(channelId, bytes, label, index)];
   if (d.kind === 'json' || d.kind === 'utf8') out.push(h('pre', { class: 'text', 'data-role': 'text' }, visible(d.text)));
   if (bytes.length) out.push(hexView(bytes, base));
   return out;

@@ -10,10 +10,10 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-divider/index.js';
 import { isHostMessage } from '../src/webviews/inspector/protocol';
-import { append, button, h } from './dom';
+import { append, button, h, patchChildren } from './dom';
 import { chanSection, descEl, notice, noticeEl, procSection, statusEl, titleEl } from './page';
 import { renderProcess, signalLog, signalResult } from './processView';
-import { offsetField, renderChannel, requestPeek } from './channelView';
+import { newDataBar, objectChanged, offsetField, renderChannel } from './channelView';
 import { bytesFromBase64, dataBlock } from './hexView';
 import { peekOut, renderPeek } from './peekView';
 import { report, testDrive } from './testDriver';
@@ -30,8 +30,12 @@ function render(): void {
   const live = u.paused
     ? button('Resume live updates', () => post({ type: 'setLive', live: true }), { icon: 'play', secondary: true, id: 'live-toggle' })
     : button('Pause live updates', () => post({ type: 'setLive', live: false }), { icon: 'debug-pause', secondary: true, id: 'live-toggle' });
-  statusEl.replaceChildren(live, h('span', {}, `${u.paused ? 'paused' : 'live'} \u00b7 updated ${new Date(u.at).toLocaleTimeString()}`));
-  if (!u.capabilities.native) statusEl.append(h('span', { title: u.capabilities.nativeError ?? '' }, 'native addon not loaded: peeks and pidfd signals are unavailable'));
+  // Patched in place: the focus stays on the Pause/Resume button across updates.
+  patchChildren(statusEl, [
+    live,
+    h('span', { id: 'updated-at' }, `${u.paused ? 'paused' : 'live'} \u00b7 updated ${new Date(u.at).toLocaleTimeString()}`),
+    ...(u.capabilities.native ? [] : [h('span', { title: u.capabilities.nativeError ?? '', id: 'no-native' }, 'native addon not loaded: peeks and pidfd signals are unavailable')]),
+  ]);
   if (u.gone) {
     titleEl.textContent = u.target.pid ? `Process ${u.target.pid} has exited` : `${u.target.channelId ?? ''} no longer exists`;
     descEl.textContent = 'It disappeared from the last scan. Its history is kept below.';
@@ -62,6 +66,8 @@ window.addEventListener('message', (ev: MessageEvent) => {
       if (!same) {
         page.state = { ...page.state, target: m.target, history: [], offset: 0 };
         page.lastPeek = undefined;
+        page.selectedMessage = undefined;
+        newDataBar.hidden = true;
         peekOut.replaceChildren();
         offsetField.value = '0';
         signalResult.replaceChildren();
@@ -81,7 +87,7 @@ window.addEventListener('message', (ev: MessageEvent) => {
       const changed = key !== page.lastDepthKey;
       page.lastDepthKey = key;
       render();
-      if (m.channel && page.state.autoPeek && changed && page.lastPeek?.channelId === m.channel.channel.id && page.pendingPeek.size === 0) requestPeek();
+      if (m.channel && changed) objectChanged();
       break;
     }
     case 'peekResult': {

@@ -3,9 +3,10 @@
 // host), or fresh facts (an eventfd's counter read from fdinfo).
 import type { WirePeek } from '../src/webviews/inspector/protocol';
 import { formatBytes } from '../src/core/text';
-import { button, factsRows, h, type Child } from './dom';
-import { bytesFromBase64, dataBlock } from './hexView';
+import { button, factsRows, h, visible, type Child } from './dom';
+import { bytesFromBase64, dataBlock, preview } from './hexView';
 import { page, post } from './state';
+import { pidLink } from './links';
 
 export const peekOut = h('div', { id: 'peek' });
 
@@ -22,17 +23,12 @@ export function renderPeek(p: WirePeek): void {
           h('span', { class: same ? 'same' : 'changed' }, same ? 'unchanged: nothing was consumed' : 'changed meanwhile (other processes)')));
       }
       if (p.messages.length === 0) parts.push(h('p', { class: 'muted' }, 'The queue is empty.'));
-      for (const m of p.messages) {
-        const bytes = bytesFromBase64(m.data);
-        parts.push(h('article', { class: 'message', 'data-index': String(m.index) },
-          h('header', {}, h('strong', {}, `#${m.index}`), h('span', {}, `type ${m.type}`), h('span', {}, `${m.size} bytes`), m.truncated ? h('span', { class: 'badge' }, `first ${bytes.length} bytes`) : null),
-          ...dataBlock(p.channelId, bytes, 0, m.index)));
-      }
+      else parts.push(...messageTable(p.channelId, p.messages));
       break;
     }
     case 'bytes': {
       const bytes = bytesFromBase64(p.data);
-      parts.push(h('div', {}, `${bytes.length} bytes at offset ${p.offset}${p.total !== null ? ` of ${p.total}` : ''}${p.capacity ? ` (capacity ${formatBytes(p.capacity)})` : ''}${p.via ? ` \u2014 through fd ${p.via.fd} of process ${p.via.pid}` : ''}`));
+      parts.push(h('div', {}, `${formatBytes(bytes.length)} at offset ${p.offset}${p.total !== null ? ` of ${p.total}` : ''}${p.capacity ? ` (capacity ${formatBytes(p.capacity)})` : ''}${p.via ? ` \u2014 through fd ${p.via.fd} of ` : ''}`, p.via ? pidLink(p.via.pid, page.lastUpdate?.channel?.holders.find((x) => x.pid === p.via!.pid)?.comm) : ''));
       if (bytes.length === 0) parts.push(h('p', { class: 'muted' }, 'Nothing buffered right now.'));
       parts.push(...dataBlock(p.channelId, bytes, p.offset));
       break;
@@ -41,7 +37,7 @@ export function renderPeek(p: WirePeek): void {
       parts.push(h('table', { class: 'grid', id: 'semaphores' },
         h('thead', {}, h('tr', {}, ...['#', 'Value', 'Waiting for increase', 'Waiting for zero', 'Last pid'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, ...p.semaphores.map((s) => h('tr', {}, h('td', {}, String(s.index)), h('td', {}, String(s.value ?? '?')),
-          h('td', {}, String(s.waitingForIncrease ?? '?')), h('td', {}, String(s.waitingForZero ?? '?')), h('td', {}, String(s.lastPid ?? '?')))))));
+          h('td', {}, String(s.waitingForIncrease ?? '?')), h('td', {}, String(s.waitingForZero ?? '?')), h('td', {}, s.lastPid ? `[${s.lastPid}]` : String(s.lastPid ?? '?')))))));
       break;
     }
     case 'mq-attributes': {
@@ -62,4 +58,57 @@ export function renderPeek(p: WirePeek): void {
     }
   }
   peekOut.replaceChildren(...parts.filter((x): x is HTMLElement => x instanceof HTMLElement));
+}
+
+type Messages = Extract<WirePeek, { type: 'messages' }>['messages'];
+
+/**
+ * Queued messages as one compact table (#, type, size, a text preview), a row selected with the
+ * mouse or the keyboard (arrows, Enter); one toolbar (Copy hex, Copy text, Save…) and the hex and
+ * text of the selected message only — 33 messages make a short page, not 6,400 px (issue 11).
+ */
+function messageTable(channelId: string, messages: Messages): HTMLElement[] {
+  const decoded = messages.map((m) => bytesFromBase64(m.data));
+  if (page.selectedMessage === undefined || !messages.some((m) => m.index === page.selectedMessage)) page.selectedMessage = messages[0]?.index;
+  const detail = h('div', { id: 'message-detail' });
+  const rows: HTMLElement[] = [];
+  const select = (i: number, focus: boolean) => {
+    const m = messages[i];
+    if (!m) return;
+    page.selectedMessage = m.index;
+    rows.forEach((r, j) => {
+      r.setAttribute('aria-selected', String(j === i));
+      r.setAttribute('tabindex', j === i ? '0' : '-1');
+    });
+    if (focus) rows[i].focus();
+    const bytes = decoded[i];
+    detail.replaceChildren(
+      h('div', { class: 'muted' }, `Message #${m.index}: type ${m.type}, ${formatBytes(m.size)}${m.truncated ? ` (first ${formatBytes(bytes.length)} read)` : ''}`),
+      ...dataBlock(channelId, bytes, 0, m.index),
+    );
+  };
+  messages.forEach((m, i) => {
+    const row = h('tr', { 'data-index': String(m.index), role: 'row', tabindex: '-1', 'aria-selected': 'false', class: 'message-row' },
+      h('td', {}, `#${m.index}`),
+      h('td', {}, String(m.type)),
+      h('td', {}, formatBytes(m.size) + (m.truncated ? ' \u2026' : '')),
+      h('td', { class: 'mono preview' }, visible(preview(decoded[i], 60))));
+    row.addEventListener('click', () => select(i, true));
+    row.addEventListener('keydown', (e: KeyboardEvent) => {
+      const k = e.key;
+      if (k === 'ArrowDown' || k === 'ArrowUp') {
+        e.preventDefault();
+        select(Math.max(0, Math.min(messages.length - 1, i + (k === 'ArrowDown' ? 1 : -1))), true);
+      } else if (k === 'Home' || k === 'End') {
+        e.preventDefault();
+        select(k === 'Home' ? 0 : messages.length - 1, true);
+      }
+    });
+    rows.push(row);
+  });
+  const table = h('table', { class: 'grid messages', id: 'messages', role: 'grid', 'aria-label': 'Queued messages: arrows select one, its bytes show below' },
+    h('thead', {}, h('tr', {}, ...['#', 'Type', 'Size', 'Text'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, ...rows));
+  select(Math.max(0, messages.findIndex((m) => m.index === page.selectedMessage)), false);
+  return [table, detail];
 }

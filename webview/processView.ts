@@ -3,7 +3,9 @@
 import type { ProcessView, SignalRow } from '../src/webviews/inspector/protocol';
 import { signalName, signalNumber } from '../src/core/signals';
 import { SIGNAL_SETS } from '../src/core/signalSets';
-import { button, factsRows, h, linkButton, textfield, visible } from './dom';
+import { processLabel } from '../src/core/format';
+import { button, factsRows, h, linkButton, patchChildren, textfield, visible } from './dom';
+import { pidLink } from './links';
 import { createSignalLogSection } from './signalLog';
 import { chanSection, descEl, procSection, titleEl } from './page';
 import { page, post, rerender, save } from './state';
@@ -58,7 +60,7 @@ export function driveSignal(signal: string, value: string): void {
 export function renderProcess(p: ProcessView): void {
   procSection.hidden = false;
   chanSection.hidden = true;
-  titleEl.textContent = `${p.comm} (${p.pid})`;
+  titleEl.textContent = processLabel(p.pid, { comm: p.comm } as Parameters<typeof processLabel>[1]);
   descEl.textContent = p.vscodeLabel ? `This is ${p.vscodeLabel}: signalling it can break this editor session.` : 'A process: its signal dispositions, and the channels it holds.';
   factsRows(procFacts, [
     ['PID', p.nsPid ? `${p.pid} (${p.nsPid[p.nsPid.length - 1]} inside its pid namespace)` : String(p.pid)],
@@ -66,38 +68,38 @@ export function renderProcess(p: ProcessView): void {
     ['Container', p.container],
     ['Network namespace', p.netns],
     ['Pid namespace', p.pidns],
-    ['Parent', String(p.ppid)],
+    ['Parent', p.parentComm !== undefined ? pidLink(p.ppid, p.parentComm, 'parent-link') : p.ppid > 0 ? `[${p.ppid}]` : 'none'],
     ['Command line', p.cmdline.length ? h('span', { class: 'mono' }, visible(p.cmdline.join(' '))) : '(none: kernel thread or zombie)'],
     ['User', `${p.user} (uid ${p.uid})`],
     ['State', p.state],
     ['Threads', String(p.threads)],
     ['Start time', `${p.startTime} ticks after boot (signals are bound to it)`],
-    ['Traced by', p.tracerPid ? String(p.tracerPid) : 'not traced'],
+    ['Traced by', p.tracerComm !== undefined ? pidLink(p.tracerPid, p.tracerComm, 'tracer-link') : p.tracerPid ? `[${p.tracerPid}]` : 'not traced'],
     ['Queued signals', p.queued !== null ? `${p.queued} of ${p.queueLimit ?? '?'} (per user)` : undefined],
     ...(p.errors ?? []).map((e): [string, string] => [`${e.field}`, `unknown (${e.code} from ${e.syscall})`]),
   ]);
   const rows = p.signals.filter((s) => page.state.filter === 'all' || s.sets.length > 0 || !s.realtime);
   const mark = (on: boolean, key: string, label: string) => h('td', { class: `flag ${on ? `yes ${key}` : 'muted'}`, 'aria-label': `${label}: ${on ? 'yes' : 'no'}` }, on ? label : '\u2013');
-  signalTable.replaceChildren(
+  patchChildren(signalTable, [
     h('thead', {}, h('tr', {}, ...['#', 'Signal', ...SIGNAL_SETS.map((s) => s.title), 'Default action', 'Meaning', ''].map((t) => h('th', { scope: 'col' }, t)))),
-    h('tbody', {}, ...rows.map((s) => h('tr', {},
+    h('tbody', {}, ...rows.map((s) => h('tr', { 'data-key': `sig:${s.number}` },
       h('td', {}, String(s.number)),
       h('td', { class: 'mono' }, s.name),
       ...SIGNAL_SETS.map((set) => mark(s.sets.includes(set.key), set.key, set.title.toLowerCase())),
       h('td', {}, s.action),
       h('td', { class: 'muted' }, s.description),
-      h('td', {}, linkButton('Select', () => selectSignal(s), `Put ${s.name} in the send field`)),
+      h('td', {}, linkButton('Select', () => selectSignal(s), `Put ${s.name} in the send field`, `select-${s.name}`)),
     ))),
-  );
-  procChannels.replaceChildren(
+  ]);
+  patchChildren(procChannels, [
     p.channels.length === 0 ? h('p', { class: 'muted' }, 'No IPC channels.')
-      : h('table', { class: 'grid' },
+      : h('table', { class: 'grid', id: 'process-channels-table' },
         h('thead', {}, h('tr', {}, ...['Channel', 'fd', 'Mode'].map((t) => h('th', { scope: 'col' }, t)))),
-        h('tbody', {}, ...p.channels.map((c) => h('tr', {},
+        h('tbody', {}, ...p.channels.map((c) => h('tr', { 'data-key': `ch:${c.id}:${c.fd ?? 'map'}` },
           h('td', {}, linkButton(c.title, () => post({ type: 'inspect', channelId: c.id }), `Inspect ${c.id}`)),
           h('td', {}, c.fd !== undefined ? String(c.fd) : 'map'),
           h('td', {}, c.mode))))),
-  );
+  ]);
   updateSignalHint();
 }
 

@@ -27,7 +27,8 @@ function loadState(): State {
     target: s?.target && typeof s.target === 'object' ? s.target : {},
     history: Array.isArray(s?.history) ? s.history.slice(-HISTORY_MAX) : [],
     offset: typeof s?.offset === 'number' && s.offset >= 0 ? s.offset : 0,
-    autoPeek: s?.autoPeek !== false,
+    // Re-peeking by itself is opt-in: what the reader reads does not change under them (issue 11).
+    autoPeek: s?.autoPeek === true,
     signal: typeof s?.signal === 'string' ? s.signal : 'SIGTERM',
     value: typeof s?.value === 'string' ? s.value : '',
     filter: s?.filter === 'all' ? 'all' : 'interesting',
@@ -45,6 +46,8 @@ export const page = {
   pendingPeek: new Set<number>(),
   pendingSignal: new Set<number>(),
   lastDepthKey: '',
+  /** Index of the selected message of the last peek (its hex is shown). */
+  selectedMessage: undefined as number | undefined,
 };
 
 export function save(): void {

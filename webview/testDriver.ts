@@ -11,12 +11,21 @@ import { problemTexts } from './problemsView';
 export function report(view: string): void {
   if (!page.testMode) return;
   const texts: string[] = [`title:${titleEl.textContent ?? ''}`];
-  for (const a of peekOut.querySelectorAll('article.message')) {
-    const i = a.getAttribute('data-index') ?? '';
-    const header = a.querySelector('header')?.textContent ?? '';
-    const text = a.querySelector('pre.text')?.textContent ?? '';
-    texts.push(`message:${i}:${header}:${text}`);
+  // The message table: `message:INDEX:#INDEX|TYPE|SIZE|PREVIEW`; the selected one's text and hex.
+  for (const tr of peekOut.querySelectorAll('tr.message-row')) {
+    const i = tr.getAttribute('data-index') ?? '';
+    const cells = [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '');
+    texts.push(`message:${i}:${cells.join('|')}${tr.getAttribute('aria-selected') === 'true' ? ':selected' : ''}`);
   }
+  const detail = peekOut.querySelector('#message-detail');
+  if (detail) {
+    texts.push(`selectedText:${detail.querySelector('pre.text')?.textContent ?? ''}`);
+    texts.push(`hexViews:${peekOut.querySelectorAll('.hex').length}`);
+    texts.push(`toolbars:${peekOut.querySelectorAll('[role=toolbar]').length}`);
+  }
+  const active = document.activeElement;
+  texts.push(`focus:${active && active !== document.body ? active.id || active.tagName : ''}`);
+  texts.push(`newData:${document.getElementById('new-data')?.hidden === false ? 'shown' : 'hidden'}`);
   for (const r of peekOut.querySelectorAll('.received')) texts.push(`received:${r.querySelector('header')?.textContent ?? ''}:${r.querySelector('pre.text')?.textContent ?? ''}`);
   for (const n of noticeEl.querySelectorAll('.notice')) texts.push(`notice:${n.textContent ?? ''}`);
   for (const n of peekOut.querySelectorAll('.notice')) texts.push(`peekNotice:${n.textContent ?? ''}`);
@@ -51,5 +60,8 @@ export function testDrive(m: Extract<HostMessage, { type: 'testDrive' }>): void 
   if (m.action === 'sendSignal') driveSignal(m.signal ?? '', m.value ?? '');
   else if (m.action === 'peek') peekButton.click();
   else if (m.action === 'receiveMq') document.getElementById('receive-mq')?.click();
-  else report('report');
+  else if (m.action === 'focusHolder') (holdersEl.querySelector('button.link') as HTMLElement | null)?.focus();
+  else if (m.action === 'selectMessage') (peekOut.querySelector(`tr.message-row[data-index="${Number(m.index)}"]`) as HTMLElement | null)?.click();
+  if (m.action === 'focusHolder' || m.action === 'selectMessage') report(m.action);
+  else if (m.action === 'report') report('report');
 }

@@ -6,6 +6,7 @@ import { register as copyAsJson } from './copyAsJson';
 import { register as exportSnapshot } from './exportSnapshot';
 import { register as filter } from './filter';
 import { register as goTo } from './goTo';
+import { register as groupProcesses } from './groupProcesses';
 import { register as hideKinds } from './hideKinds';
 import { register as openInspector } from './openInspector';
 import { register as pause } from './pause';
@@ -20,7 +21,6 @@ import { register as toggles } from './toggles';
 import { register as welcome } from './welcome';
 import { register as freePort } from './freePort';
 import { register as provenanceActions } from './provenanceActions';
-import { register as groupByContainer } from './groupByContainer';
 
 export const all: ReadonlyArray<(s: Services) => vscode.Disposable> = [
   refresh,
@@ -42,5 +42,5 @@ export const all: ReadonlyArray<(s: Services) => vscode.Disposable> = [
   welcome,
   freePort,
   provenanceActions,
-  groupByContainer,
+  groupProcesses,
 ];

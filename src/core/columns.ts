@@ -32,9 +32,14 @@ export interface Column<C = ChannelBase> {
   search?: SearchMode;
   /** Left out of the CLI table (still in --json, tooltips and the panel): details that make rows too wide. */
   wide?: boolean;
+  /**
+   * What the value names: `pid` a process (the panel links it, 0 = none), `time` an ISO instant
+   * (shown in local time).
+   */
+  refers?: 'pid' | 'time';
 }
 
-type Opts<C> = Partial<Pick<Column<C>, 'unit' | 'format' | 'search' | 'wide'>>;
+type Opts<C> = Partial<Pick<Column<C>, 'unit' | 'format' | 'search' | 'wide' | 'refers'>>;
 
 /** A column builder bound to one channel type: `col<PipeChannel>()('inode', 'INODE', …)`. */
 export function col<C>() {
@@ -89,12 +94,19 @@ const ITEMS = 8;
 export function formatValue<C>(c: Column<C>, value: unknown, ch: C, maxItems = ITEMS): string {
   if (value === null || value === undefined) return '';
   if (c.format) return escapeControl(c.format(value as never, ch));
+  if (c.refers === 'time' && typeof value === 'string') return localTime(value);
   if (Array.isArray(value)) {
     const shown = value.slice(0, maxItems).map((v) => escapeControl(String(v)));
     return shown.join(', ') + (value.length > maxItems ? `, … ${value.length - maxItems} more` : '');
   }
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   return escapeControl(String(value));
+}
+
+/** An ISO instant in local time (`30/11/2026, 17:02:11`), or the text itself when it is no time. */
+export function localTime(iso: string): string {
+  const t = Date.parse(iso);
+  return Number.isFinite(t) ? new Date(t).toLocaleString() : iso;
 }
 
 /** One fact as people read it: title and value with its unit; a missing value says why (its read error). */
@@ -105,6 +117,8 @@ export interface Fact {
   help: string;
   /** The value could not be read: what failed. */
   error?: ReadError;
+  /** The processes the value names (a `pid` column; 0 left out): the panel links them. */
+  pids?: number[];
 }
 
 /** `EACCES from semctl`: why a value is missing. */
@@ -125,7 +139,9 @@ export function channelFacts<C extends ChannelBase>(ch: C, columns: readonly Col
     }
     const text = formatValue(c, v, ch);
     const unit = c.unit && typeof v === 'number' ? ` ${c.unit}` : '';
-    out.push({ id: c.id, title: c.title, text: truncate(text + unit, max), help: c.help });
+    const fact: Fact = { id: c.id, title: c.title, text: truncate(text + unit, max), help: c.help };
+    if (c.refers === 'pid') fact.pids = (Array.isArray(v) ? v : [v]).filter((p): p is number => typeof p === 'number' && p > 0);
+    out.push(fact);
   }
   return out;
 }

@@ -61,6 +61,17 @@ export function channelLabel(ch: Channel, processesByPid?: ProcLookup, maxName: 
   return s ? `${channelName(ch, maxName)}  ${s}` : channelName(ch, maxName);
 }
 
+/**
+ * The tree's label: what the object means first (`nginx[812] → worker[813]` for a pipe, a path, a
+ * key, a name), through its kind's `label` (default: the name, then who holds it).
+ */
+export function channelTreeLabel(ch: Channel, processesByPid?: ProcLookup, maxName: number = CAPS.name): string {
+  const d = describe(ch);
+  const s = sides(ch, processesByPid);
+  if (d.label) return d.label(ch, s);
+  return s ? `${channelName(ch, maxName)}  ${s}` : channelName(ch, maxName);
+}
+
 /** Short facts: bytes queued, messages, state, size. */
 export function channelDescription(ch: Channel): string {
   return describe(ch).description(ch);
@@ -71,13 +82,24 @@ export function channelTitle(ch: Channel): string {
   return describe(ch).longTitle(ch);
 }
 
-/** Tooltip: title, what the object is, its short facts, then every column that has a value (or says why it has none), then its holders (plain text). */
-export function channelTooltipLines(ch: Channel, processesByPid?: ProcLookup): string[] {
+/** The facts of a tooltip: its name, short facts, then every column with a value (or why it has none); pids named comm[pid] when known. Plain text. */
+export function channelFactLines(ch: Channel, processesByPid?: ProcLookup): string[] {
   const d = describe(ch);
-  const lines = [`${d.title}: ${channelName(ch)}`, d.teaching];
+  const lines = [`${d.title}: ${channelName(ch)}`];
   const desc = d.description(ch);
   if (desc) lines.push(desc);
-  for (const f of channelFacts(ch, d.columns, CAPS.line)) lines.push(`${f.title}: ${f.text}`);
+  for (const f of channelFacts(ch, d.columns, CAPS.line)) {
+    // A pid column names its processes the one way (comm[pid]) when they are known.
+    const text = f.pids?.length && processesByPid ? f.pids.map((pid) => processLabel(pid, lookup(processesByPid, pid))).join(', ') : f.text;
+    lines.push(`${f.title}: ${text}`);
+  }
+  return lines;
+}
+
+/** Tooltip: title, what the object is, its short facts, then every column that has a value (or says why it has none), then its holders (plain text). */
+export function channelTooltipLines(ch: Channel, processesByPid?: ProcLookup): string[] {
+  const [first, ...facts] = channelFactLines(ch, processesByPid);
+  const lines = [first, describe(ch).teaching, ...facts];
   if (ch.endpoints.length === 0) lines.push('no process holds it open');
   for (const e of ch.endpoints.slice(0, 20)) lines.push('  ' + endpointLabel(e, lookup(processesByPid, e.pid)));
   if (ch.endpoints.length > 20) lines.push(`  … ${ch.endpoints.length - 20} more`);

@@ -1,6 +1,9 @@
 // The Channels view: groups by kind (Pipes, FIFOs, Message Queues › System V / POSIX, …), channels
-// under them, endpoints under each channel. Node objects live in `nodes` by id and are updated in
-// place; after each scan only the changed channels (or a group whose membership changed) fire.
+// under them (full, then busy, then quiet; a process's self-pipes last: core/channelOrder.ts),
+// endpoints under each channel. Node objects live in `nodes` by id and are updated in place;
+// after each scan a channel fires only when what a person sees of it changed (label,
+// description, icon), and a group when its membership or order changed, so a hovered or focused
+// item is not replaced while it looks the same (tooltips resolve on hover).
 
 import * as vscode from 'vscode';
 import type { Channel, ChannelKind, Endpoint } from '../core/model';
@@ -13,7 +16,9 @@ import {
   GroupNode,
   InfoNode,
   IpcNode,
+  renderSignature,
 } from './nodes';
+import { channelRank } from '../core/channelOrder';
 import type { ModelChange, ViewModel } from './viewModel';
 import * as fmt from '../core/format';
 import { endpointPeers, peerChannelId } from '../core/ends';
@@ -39,6 +44,10 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
   private readonly disposables: vscode.Disposable[] = [];
   /** Elements fired on the last update (tests and logs). */
   lastFired: IpcNode[] | 'all' = [];
+  /** Node id → what was last rendered of it (renderSignature), to fire only visible changes. */
+  private readonly rendered = new Map<string, string>();
+  /** Bytes/s of a channel from live activity when it runs (sorts busy channels first). */
+  rateOf: ((channelId: string) => number | undefined) | undefined;
 
   constructor(private readonly model: ViewModel) {
     for (const g of KIND_GROUPS) {
@@ -67,7 +76,7 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
       }
       for (const [kind, group] of this.kindGroup) {
         // Decorate-sort: one key per channel, not one per comparison.
-        const keyed = (byKind.get(kind) ?? []).map((c) => ({ k: sortKey(c, model), id: c.id }));
+        const keyed = (byKind.get(kind) ?? []).map((c) => ({ k: this.sortKey(c), id: c.id }));
         keyed.sort(compareKeyed);
         for (const x of keyed) this.keyOf.set(x.id, x.k);
         this.members.set(group.id, keyed);
@@ -103,7 +112,7 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
         for (const l of change.left) if (l.kind === kind) this.keyOf.delete(l.id);
         for (const ch of change.entered) {
           if (ch.kind !== kind) continue;
-          const item = { k: sortKey(ch, model), id: ch.id };
+          const item = { k: this.sortKey(ch), id: ch.id };
           this.keyOf.set(ch.id, item.k);
           list.splice(at(item), 0, item);
         }
@@ -131,7 +140,11 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     for (const [id, node] of this.channelNodes) {
       if (!model.isShown(node.channel.id)) {
         this.channelNodes.delete(id);
-        for (const ep of node.channel.endpoints) this.endpointNodes.delete(endpointNodeId(id, ep));
+        this.rendered.delete(id);
+        for (const ep of node.channel.endpoints) {
+          this.endpointNodes.delete(endpointNodeId(id, ep));
+          this.rendered.delete(endpointNodeId(id, ep));
+        }
       }
     }
     return changed;
@@ -153,19 +166,29 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
       return;
     }
     const fire = new Set<IpcNode>(topsFired);
-    for (const id of change.channels) {
-      const node = this.channelNodes.get(`ch:${id}`);
-      const ch = this.model.channelsById.get(id);
-      if (!node || !ch) continue;
-      node.channel = ch;
-      const g = this.kindGroup.get(ch.kind)!;
-      if (!topsFired.has(g.parent ?? g)) fire.add(node);
-    }
     // Rendered channels keep their node object; swap in this snapshot's data.
     for (const node of this.channelNodes.values()) {
       const ch = this.model.channelsById.get(node.channel.id);
       if (ch) node.channel = ch;
     }
+    // Changed channels may move (a queue filled up): re-place those whose sort key moved.
+    for (const g of this.reorder(change.channels)) if (!topsFired.has(g.parent ?? g)) fire.add(g);
+    for (const id of change.channels) {
+      const node = this.channelNodes.get(`ch:${id}`);
+      const ch = this.model.channelsById.get(id);
+      if (!node || !ch) continue;
+      const g = this.kindGroup.get(ch.kind)!;
+      if (fire.has(g) || topsFired.has(g.parent ?? g)) continue;
+      if (this.visibleChange(node)) fire.add(node);
+      for (const ep of ch.endpoints) {
+        const e = this.endpointNodes.get(endpointNodeId(node.id, ep));
+        if (e && !fire.has(node) && this.visibleChange(e)) fire.add(e);
+      }
+    }
+    this.fire(fire);
+  }
+
+  private fire(fire: Set<IpcNode>): void {
     if (fire.size > MAX_PARTIAL) {
       this.lastFired = 'all';
       this.emitter.fire(undefined);
@@ -177,12 +200,62 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     }
   }
 
+  /** Was it rendered, and would it look different now? */
+  private visibleChange(node: IpcNode): boolean {
+    const before = this.rendered.get(node.id);
+    return before !== undefined && renderSignature(node.toTreeItem(this.model.ctx)) !== before;
+  }
+
+  /**
+   * Re-places changed channels whose sort key moved (a queue filled up or drained; `ids` undefined:
+   * every listed channel). Returns the leaf groups whose order changed.
+   */
+  private reorder(ids: Iterable<string> | undefined): Set<GroupNode> {
+    const moved = new Set<GroupNode>();
+    const check = (id: string) => {
+      const old = this.keyOf.get(id);
+      const ch = this.model.channelsById.get(id);
+      if (old === undefined || !ch) return;
+      const k = this.sortKey(ch);
+      if (k === old) return;
+      const g = this.kindGroup.get(ch.kind)!;
+      const list = this.members.get(g.id);
+      if (!list) return;
+      const i = list.findIndex((x) => x.id === id);
+      if (i >= 0) list.splice(i, 1);
+      let lo = 0;
+      let hi = list.length;
+      const item = { k, id };
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (compareKeyed(list[mid], item) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      list.splice(lo, 0, item);
+      this.keyOf.set(id, k);
+      if (lo !== i) moved.add(g);
+    };
+    if (ids) for (const id of ids) check(id);
+    else for (const id of [...this.keyOf.keys()]) check(id);
+    return moved;
+  }
+
+  /** Full, then busy, then quiet, then internal; within a rank by the first holder's name and pid. */
+  private sortKey(ch: Channel): string {
+    const rank = channelRank(ch, this.rateOf?.(ch.id));
+    const ep = ch.endpoints[0];
+    if (!ep) return `${rank}\uffff`;
+    const p = this.model.procs.get(ep.pid);
+    return `${rank}${p?.comm ?? ''}\u0000${String(ep.pid).padStart(10, '0')}`;
+  }
+
   private leafGroupsOf(top: GroupNode): GroupNode[] {
     return top.kinds.map((k) => this.kindGroup.get(k)!).filter((g, i, a) => a.indexOf(g) === i);
   }
 
   getTreeItem(element: IpcNode): vscode.TreeItem {
     const item = element.toTreeItem(this.model.ctx);
+    this.rendered.set(element.id, renderSignature(item));
     // Tooltips of channels are built on hover (resolveTreeItem), not for every node on every refresh.
     if (element instanceof ChannelNode) item.tooltip = undefined;
     return item;
@@ -316,11 +389,4 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
 
 function compareKeyed(a: { k: string; id: string }, b: { k: string; id: string }): number {
   return a.k < b.k ? -1 : a.k > b.k ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
-function sortKey(ch: Channel, model: ViewModel): string {
-  const ep = ch.endpoints[0];
-  if (!ep) return '\uffff';
-  const p = model.procs.get(ep.pid);
-  return `${p?.comm ?? ''}\u0000${String(ep.pid).padStart(10, '0')}`;
 }

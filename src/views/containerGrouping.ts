@@ -2,7 +2,7 @@
 // one top-level bucket per container (name, runtime, short id; the pod when Kubernetes made it),
 // and "Host" for processes in no container. Inside a bucket processes nest under their nearest
 // listed ancestor in the same container, so a container's init is not hidden under the host's
-// conmon/containerd-shim. Pure (no vscode): the tree turns buckets into ContainerNodes.
+// conmon/containerd-shim. Pure (no vscode): the tree turns buckets into BucketNodes.
 // The shapes follow the grouping strategies of views/processGrouping.ts (roots: buckets,
 // children(pid)) so this can join that table as one more entry.
 import type { ContainerInfo, ProcessInfo } from '../core/model';

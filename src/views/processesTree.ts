@@ -1,12 +1,17 @@
-// The Processes view: the process tree (parent → children) of processes holding shown channels.
-// A process's parent in the view is its nearest ancestor that is itself shown. Under each:
-// "traced by …" (TracerPid ≠ 0), its signal state, its child processes, then its channels
-// (with their endpoints). After a scan only parents whose child list changed, and processes or
-// channels whose facts changed, fire.
+// The Processes view: the processes that hold shown IPC, arranged by a grouping strategy
+// (views/processGrouping.ts: a flat list sorted by name by default, or nested by parent). Under
+// each process: "traced by …" (TracerPid ≠ 0), then group nodes — Channels (full or busy first),
+// Internal (channels whose every end it holds itself: self-pipes), Signals, and Children (when
+// grouped by parent). Node objects are kept by id and updated in place; after a scan an element
+// fires only when what a person sees of it changed (its label, description, icon or children), so
+// a hovered or focused item is not replaced while it looks the same (tooltips resolve on hover).
 
 import * as vscode from 'vscode';
-import type { Endpoint, ProcessInfo } from '../core/model';
+import type { Channel, Endpoint, ProcessInfo } from '../core/model';
+import { channelRank, isInternal } from '../core/channelOrder';
+import { channelTreeLabel, processLabel } from '../core/format';
 import {
+  BucketNode,
   ChannelNode,
   channelTooltip,
   EndpointNode,
@@ -15,12 +20,13 @@ import {
   IpcNode,
   processTooltip,
   ProcessNode,
+  renderSignature,
+  SectionNode,
   SignalsNode,
+  type SectionKind,
 } from './nodes';
+import { flatGrouping, groupingFor, type ProcessGrouping, type ProcessPlacement } from './processGrouping';
 import type { ModelChange, ViewModel } from './viewModel';
-import { ContainerNode } from './nodes';
-import { containerGrouping, type ProcessBucket } from './containerGrouping';
-import { processLabel } from '../core/format';
 
 const MAX_PARTIAL = 200;
 
@@ -31,28 +37,36 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
   private readonly emitter = new vscode.EventEmitter<IpcNode | IpcNode[] | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly procNodes = new Map<number, ProcessNode>();
+  private readonly sections = new Map<string, SectionNode>();
+  private readonly buckets = new Map<string, BucketNode>();
   private readonly otherNodes = new Map<string, IpcNode>();
-  /** Parent pid (0 = root) → child pids in display order. */
-  private childPids = new Map<number, number[]>();
-  private sig = new Map<number, string>();
+  /** Node id → what was last rendered of it (renderSignature), to fire only visible changes. */
+  private readonly rendered = new Map<string, string>();
+  /** Section id → the member ids last listed (to fire a section only when its list changed). */
+  private readonly listedIds = new Map<string, string>();
+  private placement: ProcessPlacement = { roots: [], children: () => [] };
+  private rootSig = '';
+  /** Pid → the node its process node sits under (a Children section or a bucket); absent = top level. */
+  private readonly parentOf = new Map<number, number | string>();
+  private grouping: ProcessGrouping = flatGrouping;
   private readonly disposables: vscode.Disposable[] = [];
   lastFired: IpcNode[] | 'all' = [];
   usageProvider: UsageProvider | undefined;
-  /** Grouped by container (views/containerGrouping.ts): the top level is one node per container and Host. */
-  private byContainer = false;
-  private readonly containerNodes = new Map<string, ContainerNode>();
-  /** Pid → the container node it sits under at the top of its container (grouped by container). */
-  private readonly bucketOf = new Map<number, ContainerNode>();
+  /** Bytes/s of a channel from live activity when it runs (sorts busy channels first). */
+  rateOf: ((channelId: string) => number | undefined) | undefined;
 
-  /** Switches grouping by container on or off (setting ipcInspector.groupProcesses) and re-renders. */
+  constructor(private readonly model: ViewModel) {
+    this.disposables.push(this.emitter, model.onDidChange((c) => this.onModelChange(c)));
+  }
+
+  /** Grouped by container (the `container` grouping: one bucket per container and Host). */
   setGroupByContainer(on: boolean): void {
-    if (on === this.byContainer) return;
-    this.byContainer = on;
-    if (this.model.snapshot) this.onModelChange({ full: true, channels: new Set(), pids: new Set(), membership: new Set(), entered: [], left: [], holdersChanged: true });
+    if (on) this.setGrouping('container');
+    else if (this.grouping.id === 'container') this.setGrouping('none');
   }
 
   get groupedByContainer(): boolean {
-    return this.byContainer;
+    return this.grouping.id === 'container';
   }
 
   /** Re-renders the rows of these processes (what started them changed: src/provenance.ts). */
@@ -67,13 +81,24 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
     this.emitter.fire(fire);
   }
 
-  constructor(private readonly model: ViewModel) {
-    this.disposables.push(this.emitter, model.onDidChange((c) => this.onModelChange(c)));
+  /** The grouping in use (its setting value). */
+  get groupingId(): string {
+    return this.grouping.id;
+  }
+
+  /** Switches the grouping (setting `ipcInspector.groupProcesses`) and re-renders the view. */
+  setGrouping(id: string | undefined): void {
+    const g = groupingFor(id);
+    if (g === this.grouping) return;
+    this.grouping = g;
+    if (!this.model.snapshot) return;
+    this.place();
+    this.fireAll();
   }
 
   /** Channel id → distinct pids holding it (shown channels only). */
   private readonly chanPids = new Map<string, number[]>();
-  /** Pid → ids of the shown channels it holds (insertion order). */
+  /** Pid → ids of the shown channels it holds. */
   private readonly pidHeld = new Map<number, Set<string>>();
 
   /** Moves the holder index on by the change (all of it on a full change); returns pids whose channel list changed. */
@@ -116,132 +141,194 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
     return touched;
   }
 
-  private rebuild(change: ModelChange): Set<number> {
-    const { result, procs } = this.model;
-    const shown = new Set(result.processes.map((p) => p.pid));
-    const touched = this.updateHeld(change);
-    const held = this.pidHeld;
-    const childPids = new Map<number, number[]>();
-    if (this.byContainer) this.placeByContainer(childPids);
-    else for (const p of result.processes) {
-      // Nearest shown ancestor (guard against ppid cycles in hostile/odd data).
-      let parent = p.ppid;
-      const guard = new Set<number>([p.pid]);
-      while (parent && !shown.has(parent) && procs.has(parent) && !guard.has(parent)) {
-        guard.add(parent);
-        parent = procs.get(parent)!.ppid;
-      }
-      const key = shown.has(parent) && parent !== p.pid ? parent : 0;
-      const list = childPids.get(key);
-      if (list) list.push(p.pid);
-      else childPids.set(key, [p.pid]);
-    }
-    for (const list of childPids.values()) list.sort((a, b) => a - b);
-    if (!this.byContainer) this.bucketOf.clear();
-    this.childPids = childPids;
-    // Which parents' child lists changed (0 = root), plus processes whose channels changed.
-    const changed = new Set<number>();
-    const sig = new Map<number, string>();
-    for (const pid of [0, ...shown]) {
-      const s = (childPids.get(pid) ?? []).join(',');
-      sig.set(pid, s);
-      if (this.sig.get(pid) !== s || touched.has(pid)) changed.add(pid);
-    }
-    this.sig = sig;
-    // Update or drop cached process nodes.
-    for (const [pid, node] of this.procNodes) {
-      const p = procs.get(pid);
-      if (!p || !shown.has(pid)) {
-        this.procNodes.delete(pid);
-        continue;
-      }
-      node.proc = p;
-      node.channelCount = held.get(pid)?.size ?? 0;
-    }
-    for (const [pid, list] of childPids) {
-      for (const c of list) {
-        const node = this.procNodes.get(c);
-        if (node) node.parent = pid ? this.processNode(procs.get(pid)!) : this.bucketOf.get(c);
+  /** The processes listed: those holding a shown channel, and the scope's root. */
+  private listed(): ProcessInfo[] {
+    const scope = this.model.filter.scopePid;
+    return this.model.result.processes.filter((p) => (this.pidHeld.get(p.pid)?.size ?? 0) > 0 || p.pid === scope);
+  }
+
+  /** Arranges the listed processes with the grouping; returns the new top-level signature. */
+  private place(): string {
+    const listed = this.listed();
+    const shown = new Set(listed.map((p) => p.pid));
+    this.placement = this.grouping.arrange({ listed, procs: this.model.procs });
+    this.parentOf.clear();
+    const roots: string[] = [];
+    for (const r of this.placement.roots) {
+      if (typeof r === 'number') roots.push(`p${r}`);
+      else {
+        const b = this.bucketNode(r.id);
+        b.label = r.label;
+        b.icon = r.icon;
+        b.description = r.description ?? '';
+        b.tooltip = r.tooltip ?? '';
+        b.pids = r.pids;
+        roots.push(`${b.id}:${r.pids.join(',')}`);
+        for (const pid of r.pids) this.parentOf.set(pid, b.id);
       }
     }
-    for (const [id, node] of this.otherNodes) {
+    for (const pid of shown) for (const c of this.placement.children(pid)) this.parentOf.set(c, pid);
+    // Forget nodes of processes no longer listed (re-created if they come back).
+    let gone = false;
+    for (const [pid] of this.procNodes) {
+      if (shown.has(pid)) continue;
+      this.procNodes.delete(pid);
+      gone = true;
+    }
+    if (gone) {
+      // What was rendered of processes no longer listed (and of their children) is forgotten too.
+      const stale = (id: string) => !shown.has(Number(/^proc:(\d+)/.exec(id)?.[1]));
+      for (const id of [...this.rendered.keys()]) if (id.startsWith('proc:') && stale(id)) this.rendered.delete(id);
+      for (const id of [...this.listedIds.keys()]) if (stale(id)) this.listedIds.delete(id);
+    }
+    for (const [id, n] of this.sections) if (!shown.has(n.parent.proc.pid)) this.sections.delete(id);
+    for (const [id] of this.otherNodes) {
       const pid = Number(/^proc:(\d+)/.exec(id)?.[1]);
       if (!shown.has(pid)) this.otherNodes.delete(id);
-      else if (node instanceof ChannelNode) {
+    }
+    const sig = roots.join(' ');
+    const changed = sig !== this.rootSig;
+    this.rootSig = sig;
+    return changed ? 'changed' : '';
+  }
+
+  private fireAll(): void {
+    this.lastFired = 'all';
+    this.emitter.fire(undefined);
+  }
+
+  private onModelChange(change: ModelChange): void {
+    const touched = this.updateHeld(change);
+    const rootsMoved = this.place() !== '';
+    // Every process node follows this snapshot's facts.
+    for (const [pid, node] of this.procNodes) {
+      const p = this.model.procs.get(pid);
+      if (p) node.proc = p;
+      node.channelCount = this.pidHeld.get(pid)?.size ?? 0;
+    }
+    for (const node of this.otherNodes.values()) {
+      if (node instanceof ChannelNode) {
         const ch = this.model.channelsById.get(node.channel.id);
         if (ch) node.channel = ch;
       }
     }
-    return changed;
-  }
-
-  /** Grouped by container: buckets at the top (root key 0 lists their members, for the change signature). */
-  private placeByContainer(childPids: Map<number, number[]>): void {
-    const placement = containerGrouping.arrange({ listed: this.model.result.processes, procs: this.model.procs });
-    this.bucketOf.clear();
-    const top: number[] = [];
-    const live = new Set<string>();
-    for (const r of placement.roots as ProcessBucket[]) {
-      let node = this.containerNodes.get(r.id);
-      if (node) node.bucket = r;
-      else this.containerNodes.set(r.id, (node = new ContainerNode(r)));
-      live.add(r.id);
-      for (const pid of r.pids) this.bucketOf.set(pid, node);
-      top.push(...r.pids);
-    }
-    for (const id of this.containerNodes.keys()) if (!live.has(id)) this.containerNodes.delete(id);
-    childPids.set(0, top);
-    for (const p of this.model.result.processes) {
-      const kids = placement.children(p.pid);
-      if (kids.length) childPids.set(p.pid, [...kids]);
-    }
-  }
-
-  /** The container nodes at the top, in display order (grouped by container). */
-  containerRoots(): ContainerNode[] {
-    const seen = new Set<ContainerNode>();
-    for (const pid of this.childPids.get(0) ?? []) {
-      const n = this.bucketOf.get(pid);
-      if (n) seen.add(n);
-    }
-    return [...seen];
-  }
-
-  private onModelChange(change: ModelChange): void {
-    // The tree's shape depends only on who holds what: skip the rebuild when that did not move.
-    const changedParents = this.rebuild(change);
-    if (change.full || changedParents.has(0)) {
-      this.lastFired = 'all';
-      this.emitter.fire(undefined);
-      return;
-    }
+    if (change.full || rootsMoved) return this.fireAll();
     const fire = new Set<IpcNode>();
-    for (const pid of changedParents) {
-      const n = this.procNodes.get(pid);
-      if (n) fire.add(n);
-    }
-    for (const pid of change.pids) {
-      const n = this.procNodes.get(pid);
-      if (n && !fire.has(n)) {
-        fire.add(n);
-        const s = this.otherNodes.get(`${n.id}/signals`);
-        if (s) fire.add(s);
+    const visibleChange = (n: IpcNode) => {
+      const before = this.rendered.get(n.id);
+      if (before === undefined) return false; // never rendered: nothing to replace
+      return renderSignature(n.toTreeItem(this.model.ctx)) !== before;
+    };
+    const check = (n: IpcNode | undefined) => {
+      if (n && visibleChange(n)) fire.add(n);
+    };
+    // Processes whose facts, channel list or children changed: their row, and sections whose list moved.
+    const pids = new Set<number>([...touched, ...change.pids]);
+    for (const id of change.channels) for (const e of this.model.channelsById.get(id)?.endpoints ?? []) pids.add(e.pid);
+    for (const pid of this.procNodes.keys()) if (this.listedIds.has(`proc:${pid}/children`) || this.placement.children(pid).length) pids.add(pid);
+    for (const pid of pids) {
+      const node = this.procNodes.get(pid);
+      if (!node) continue;
+      if (this.rendered.has(`${node.id}/shape`) && this.rendered.get(`${node.id}/shape`) !== this.shapeOf(node)) {
+        fire.add(node);
+        continue;
+      }
+      check(node);
+      for (const kind of ['channels', 'internal', 'children'] as const) {
+        const s = this.sections.get(`${node.id}/${kind}`);
+        if (!s) continue;
+        const ids = this.sectionMembers(s).map((m) => m.id).join(',');
+        s.count = this.sectionCount(s);
+        if (this.listedIds.has(s.id) && this.listedIds.get(s.id) !== ids) fire.add(s);
+        else check(s);
+      }
+      const sig = this.otherNodes.get(`${node.id}/signals`);
+      if (sig && change.pids.has(pid)) {
+        check(sig);
+        for (const row of (sig as SignalsNode).rows()) check(this.otherNodes.get(`${sig.id}/${row[0].toLowerCase()}`));
       }
     }
     for (const id of change.channels) {
-      for (const pid of this.model.channelsById.get(id)?.endpoints.map((e) => e.pid) ?? []) {
-        const n = this.otherNodes.get(`proc:${pid}/ch:${id}`);
-        const parent = this.procNodes.get(pid);
-        if (n && !(parent && fire.has(parent))) fire.add(n);
+      for (const pid of this.chanPids.get(id) ?? []) {
+        const base = this.procNodes.get(pid);
+        if (!base) continue;
+        const n = this.otherNodes.get(`${base.id}/ch:${id}`);
+        check(n);
+        if (n instanceof ChannelNode) for (const e of n.channel.endpoints) check(this.otherNodes.get(endpointNodeId(n.id, e)));
       }
     }
-    if (fire.size > MAX_PARTIAL) {
-      this.lastFired = 'all';
-      this.emitter.fire(undefined);
-    } else if (fire.size) {
-      this.lastFired = [...fire];
-      this.emitter.fire([...fire]);
-    } else this.lastFired = [];
+    // A fired element re-renders its subtree: drop descendants of fired elements.
+    const list = [...fire].filter((n) => {
+      for (let p = n.parent; p; p = p.parent) if (fire.has(p)) return false;
+      return true;
+    });
+    if (list.length > MAX_PARTIAL) return this.fireAll();
+    this.lastFired = list;
+    if (list.length) this.emitter.fire(list);
+  }
+
+  /** Which group nodes a process shows (a change of this re-renders the process). */
+  private shapeOf(node: ProcessNode): string {
+    return this.sectionKinds(node).join(',') + (node.proc.tracerPid ? ',tracer' : '');
+  }
+
+  private sectionKinds(node: ProcessNode): SectionKind[] {
+    const held = this.heldChannels(node.proc.pid);
+    const out: SectionKind[] = [];
+    if (held.some((c) => !isInternal(c))) out.push('channels');
+    if (held.some((c) => isInternal(c))) out.push('internal');
+    if (this.placement.children(node.proc.pid).length) out.push('children');
+    return out;
+  }
+
+  private heldChannels(pid: number): Channel[] {
+    const out: Channel[] = [];
+    for (const id of this.pidHeld.get(pid) ?? []) {
+      const ch = this.model.channelsById.get(id);
+      if (ch) out.push(ch);
+    }
+    return out;
+  }
+
+  /** A section's member nodes in display order. */
+  private sectionMembers(s: SectionNode): IpcNode[] {
+    const pid = s.parent.proc.pid;
+    if (s.section === 'children') {
+      return this.placement.children(pid).flatMap((c) => {
+        const p = this.model.procs.get(c);
+        if (!p) return [];
+        const n = this.processNode(p);
+        n.parent = s;
+        return [n];
+      });
+    }
+    const internal = s.section === 'internal';
+    const procs = this.model.procs;
+    const keyed = this.heldChannels(pid)
+      .filter((c) => isInternal(c) === internal)
+      .map((c) => ({ c, k: `${channelRank(c, this.rateOf?.(c.id))}\u0000${channelTreeLabel(c, procs)}\u0000${c.id}` }));
+    keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+    return keyed.map(({ c }) => {
+      const id = `${s.parent.id}/ch:${c.id}`;
+      let n = this.otherNodes.get(id) as ChannelNode | undefined;
+      if (!n) this.otherNodes.set(id, (n = new ChannelNode(id, s, c)));
+      else n.channel = c;
+      return n;
+    });
+  }
+
+  private sectionCount(s: SectionNode): number {
+    if (s.section === 'children') return this.placement.children(s.parent.proc.pid).length;
+    const internal = s.section === 'internal';
+    return this.heldChannels(s.parent.proc.pid).filter((c) => isInternal(c) === internal).length;
+  }
+
+  private section(node: ProcessNode, kind: SectionKind): SectionNode {
+    const id = `${node.id}/${kind}`;
+    let s = this.sections.get(id);
+    if (!s || s.parent !== node) this.sections.set(id, (s = new SectionNode(node, kind)));
+    s.count = this.sectionCount(s);
+    return s;
   }
 
   processNode(p: ProcessInfo): ProcessNode {
@@ -252,6 +339,13 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
     } else node.proc = p;
     node.channelCount = this.pidHeld.get(p.pid)?.size ?? 0;
     return node;
+  }
+
+  private bucketNode(id: string): BucketNode {
+    const key = `bucket:${this.grouping.id}:${id}`;
+    let b = this.buckets.get(key);
+    if (!b) this.buckets.set(key, (b = new BucketNode(this.grouping.id, id, id, 'folder')));
+    return b;
   }
 
   private cached<T extends IpcNode>(id: string, make: () => T): T {
@@ -265,6 +359,9 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
 
   getTreeItem(element: IpcNode): vscode.TreeItem {
     const item = element.toTreeItem(this.model.ctx);
+    this.rendered.set(element.id, renderSignature(item));
+    if (element instanceof ProcessNode) this.rendered.set(`${element.id}/shape`, this.shapeOf(element));
+    // Channel and process tooltips are built on hover (resolveTreeItem), not on every refresh.
     if (element instanceof ChannelNode || element instanceof ProcessNode) item.tooltip = undefined;
     return item;
   }
@@ -287,25 +384,33 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
   getChildren(element?: IpcNode): IpcNode[] {
     const { procs } = this.model;
     if (!this.model.snapshot) return [];
-    if (!element && this.byContainer && (this.childPids.get(0) ?? []).length) return this.containerRoots();
-    if (element instanceof ContainerNode) {
-      return element.bucket.pids.filter((pid) => procs.has(pid)).map((pid) => {
-        const n = this.processNode(procs.get(pid)!);
-        n.parent = element;
-        return n;
-      });
-    }
     if (!element) {
-      const roots = (this.childPids.get(0) ?? []).map((pid) => this.processNode(procs.get(pid)!));
-      for (const r of roots) r.parent = undefined;
+      const roots: IpcNode[] = [];
+      for (const r of this.placement.roots) {
+        if (typeof r === 'number') {
+          const p = procs.get(r);
+          if (!p) continue;
+          const n = this.processNode(p);
+          n.parent = undefined;
+          roots.push(n);
+        } else roots.push(this.bucketNode(r.id));
+      }
       if (roots.length === 0) {
         const label = this.model.filtering || this.model.filter.scopePid !== undefined ? 'No process matches the filter or scope' : 'No process holds an IPC channel';
-        return [this.cached('info:none', () => new InfoNode('info:none', undefined, label))].map((n) => {
-          (n as InfoNode).label = label;
-          return n;
-        });
+        const n = this.cached('info:none', () => new InfoNode('info:none', undefined, label));
+        n.label = label;
+        return [n];
       }
       return roots;
+    }
+    if (element instanceof BucketNode) {
+      return element.pids.flatMap((pid) => {
+        const p = procs.get(pid);
+        if (!p) return [];
+        const n = this.processNode(p);
+        n.parent = element;
+        return [n];
+      });
     }
     if (element instanceof ProcessNode) {
       const p = element.proc;
@@ -316,21 +421,16 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
         n.tooltip = 'TracerPid in /proc/PID/status: a debugger or strace is attached (ptrace).';
         out.push(n);
       }
+      const kinds = this.sectionKinds(element);
+      for (const k of kinds) if (k !== 'children') out.push(this.section(element, k));
       out.push(this.cached(`${element.id}/signals`, () => new SignalsNode(element)));
-      for (const c of this.childPids.get(p.pid) ?? []) {
-        const child = this.processNode(procs.get(c)!);
-        child.parent = element;
-        out.push(child);
-      }
-      for (const cid of this.pidHeld.get(p.pid) ?? []) {
-        const ch = this.model.channelsById.get(cid);
-        if (!ch) continue;
-        const id = `${element.id}/ch:${ch.id}`;
-        const n = this.cached(id, () => new ChannelNode(id, element, ch));
-        n.channel = ch;
-        out.push(n);
-      }
+      if (kinds.includes('children')) out.push(this.section(element, 'children'));
       return out;
+    }
+    if (element instanceof SectionNode) {
+      const members = this.sectionMembers(element);
+      this.listedIds.set(element.id, members.map((m) => m.id).join(','));
+      return members;
     }
     if (element instanceof SignalsNode) {
       return element.rows().map(([k, v]) => {
@@ -353,17 +453,57 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
   }
 
   getParent(element: IpcNode): IpcNode | undefined {
+    if (element instanceof ProcessNode) return this.parentNodeOf(element.proc.pid);
     return element.parent;
   }
 
-  /** Node for a shown process (reveal after Find, scope). */
+  private parentNodeOf(pid: number): IpcNode | undefined {
+    const at = this.parentOf.get(pid);
+    if (at === undefined) return undefined;
+    if (typeof at === 'string') return this.buckets.get(at);
+    const p = this.model.procs.get(at);
+    return p ? this.section(this.processNode(p), 'children') : undefined;
+  }
+
+  /** Node for a listed process (reveal after Go to, scope), with its parent chain set. */
   findProcess(pid: number): ProcessNode | undefined {
     const p = this.model.procs.get(pid);
     if (!p || !this.model.result.pids.has(pid)) return undefined;
+    if (!this.placement.roots.includes(pid) && !this.parentOf.has(pid)) return undefined;
     const node = this.processNode(p);
-    // Make sure the parent chain is set even if never expanded.
-    for (const [parent, list] of this.childPids) if (list.includes(pid)) node.parent = parent ? this.findProcess(parent) : this.bucketOf.get(pid);
+    node.parent = this.parentNodeOf(pid);
+    if (node.parent instanceof SectionNode) this.findProcess(node.parent.parent.proc.pid);
     return node;
+  }
+
+  /** The node of channel `channelId` under process `pid` (in its Channels or Internal section). */
+  findChannelOf(pid: number, channelId: string): ChannelNode | undefined {
+    const node = this.findProcess(pid);
+    const ch = this.model.channelsById.get(channelId);
+    if (!node || !ch || !this.pidHeld.get(pid)?.has(channelId)) return undefined;
+    const s = this.section(node, isInternal(ch) ? 'internal' : 'channels');
+    return this.sectionMembers(s).find((n): n is ChannelNode => n instanceof ChannelNode && n.channel.id === channelId);
+  }
+
+  /** The first listed processes (top level first), for the filter's reveal. */
+  listedProcesses(max: number): ProcessNode[] {
+    const out: ProcessNode[] = [];
+    const visit = (pids: readonly number[]) => {
+      for (const pid of pids) {
+        if (out.length >= max) return;
+        const n = this.findProcess(pid);
+        if (n) out.push(n);
+        visit(this.placement.children(pid));
+      }
+    };
+    for (const r of this.placement.roots) visit(typeof r === 'number' ? [r] : r.pids);
+    return out.slice(0, max);
+  }
+
+  /** The Channels section of a listed process (reveal with expand). */
+  channelsSection(node: ProcessNode): SectionNode | undefined {
+    const kinds = this.sectionKinds(node);
+    return kinds.includes('channels') ? this.section(node, 'channels') : kinds.includes('internal') ? this.section(node, 'internal') : undefined;
   }
 
   dispose(): void {

@@ -59,7 +59,11 @@ describe('Inspector panel', function () {
     const peek = await rendered('messages', (r) => r.view === 'peek' && r.texts.some((t) => t.startsWith('message:')));
     const msgs = peek.texts.filter((t) => t.startsWith('message:'));
     assert.equal(msgs.length, 2);
-    assert.match(msgs[0], /^message:0:#0type 115 bytes:hello inspector$/);
+    // One compact row per message (#, type, size, text preview); the first is selected and only its bytes show.
+    assert.equal(msgs[0], 'message:0:#0|1|15 B|hello inspector:selected');
+    assert.ok(peek.texts.includes('selectedText:hello inspector'), 'the selected message\'s text');
+    assert.ok(peek.texts.includes('hexViews:1'), 'one hex view, for the selected message only');
+    assert.ok(peek.texts.includes('toolbars:1'), 'one Copy/Save toolbar');
     assert.ok(msgs[1].includes(XSS), `markup shown as text: ${msgs[1]}`);
     assert.equal(peek.imgCount, 0, 'no element was created from the queue contents');
     assert.ok(peek.texts.some((t) => /counters:.*before: 2 messages.*after: 2 messages.*unchanged/.test(t)));
@@ -87,7 +91,7 @@ describe('Inspector panel', function () {
     await api.source.refresh();
     await vscode.commands.executeCommand(CMD, 'reset');
     await vscode.commands.executeCommand('ipcInspector.openInspector', { pid });
-    const view = await rendered('process view', (r) => r.texts.some((t) => t.startsWith('title:') && t.includes(`(${pid})`)) && r.texts.some((t) => /^signals:[1-9]/.test(t)));
+    const view = await rendered('process view', (r) => r.texts.some((t) => t.startsWith('title:') && t.includes(`[${pid}]`)) && r.texts.some((t) => /^signals:[1-9]/.test(t)));
     assert.equal(view.imgCount, 0);
     await vscode.commands.executeCommand(CMD, 'drive', { action: 'sendSignal', signal: 'SIGUSR1' });
     await waitFor('SIGUSR1 recorded', () => fs.existsSync(record) && /signo=10\b/.test(fs.readFileSync(record, 'utf8')), 15_000);
@@ -140,6 +144,58 @@ describe('Inspector panel', function () {
     } finally {
       await vscode.commands.executeCommand(CMD, 'confirm', undefined);
     }
+  });
+
+  it('keyboard focus on a "Held by" link stays there across three live updates; holders are comm[pid] links', async () => {
+    const fx = await makeFixture('pipe', { comm: 'tr-focus', bytes: 5 });
+    fixtures.push(fx);
+    const ch = await channelWhere(api, 'focus pipe', (c) => c.kind === 'pipe' && c.inode === fx.info.inode);
+    await vscode.commands.executeCommand(CMD, 'reset');
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
+    // Holders read comm[pid] (the fixture renames itself after exec: wait for the name).
+    await rendered('holders named comm[pid]', (r) => r.texts.some((t) => t.startsWith(`holder:tr-focus[${fx.info.writer.pid}]`)));
+    await vscode.commands.executeCommand(CMD, 'drive', { action: 'focusHolder' });
+    const focused = await rendered('focus on a holder link', (r) => r.view === 'focusHolder');
+    const focus = focused.texts.find((t) => t.startsWith('focus:'))!;
+    assert.match(focus, /^focus:holder-\d+-/, 'no holder link took the focus');
+    const before = (await state()).rendered.filter((r) => r.view === 'channel').length;
+    for (let i = 0; i < 3; i++) await api.source.refresh();
+    await waitFor('three updates rendered', async () => (await state()).rendered.filter((r) => r.view === 'channel').length >= before + 3);
+    await vscode.commands.executeCommand(CMD, 'drive', { action: 'report' });
+    const after = [...(await state()).rendered].reverse().find((r) => r.view === 'report')!;
+    assert.ok(after.texts.includes(focus), `the focus moved: ${after.texts.find((t) => t.startsWith('focus:'))}`);
+  });
+
+  it('re-peek is opt-in: when the object changes after a peek, a "New data — Peek again" bar shows and nothing is re-read', async function () {
+    if (!api.source.current?.capabilities.native) return this.skip();
+    // A message every 50 ms, received at once: the queue's facts change on every scan.
+    const fx = await makeFixture('msg-flow', { comm: 'tr-repeek', period: 50 });
+    fixtures.push(fx);
+    const ch = await channelWhere(api, 'flow queue', (c) => c.kind === 'sysv-msg' && c.msqid === fx.info.msqid);
+    await vscode.commands.executeCommand(CMD, 'reset');
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
+    await rendered('the first peek', (r) => r.view === 'peek');
+    for (let i = 0; i < 3; i++) await api.source.refresh();
+    const bar = await rendered('the New data bar', (r) => r.texts.includes('newData:shown'));
+    assert.ok(bar);
+    assert.equal((await state()).rendered.filter((r) => r.view === 'peek').length, 1, 'the panel peeked again by itself');
+  });
+
+  it('facts use the registry\'s titles and units, pids are comm[pid] links, times are local', async function () {
+    const fx = await makeFixture('sysv-msg', { comm: 'tr-facts', count: 2 });
+    fixtures.push(fx);
+    const ch = await channelWhere(api, 'facts queue', (c) => c.kind === 'sysv-msg' && c.msqid === fx.info.msqid);
+    await vscode.commands.executeCommand(CMD, 'reset');
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
+    const r = await rendered('facts', (x) => x.texts.some((t) => t.startsWith('fact:Capacity=')));
+    const facts = r.texts.filter((t) => t.startsWith('fact:'));
+    for (const raw of ['bufferedBytes', 'maxBytes', 'lastSendPid', 'lastSendTime', 'msqid=']) assert.ok(!facts.some((t) => t.includes(raw)), `raw field name ${raw}: ${facts.join(' | ')}`);
+    assert.ok(facts.some((t) => /^fact:Capacity=\d+ bytes$/.test(t)), facts.join(' | '));
+    const sender = facts.find((t) => t.startsWith('fact:Last sender='));
+    assert.ok(sender && /=(\S*\[\d+\])$/.test(sender), `the last sender is no comm[pid] link: ${sender}`);
+    const sent = facts.find((t) => t.startsWith('fact:Last sent='));
+    if (sent) assert.doesNotMatch(sent, /\d{4}-\d\d-\d\dT/, 'an ISO time');
+    assert.ok(!facts.some((t) => /\b1 bytes\b/.test(t)));
   });
 
   it('rejects hostile messages on the webview path (pid not shown, bad types, pollution)', async () => {

@@ -19,7 +19,7 @@ import type { FreePortResult } from '../../src/core/actions/freePort';
 import { VSCODE_LINK_PATTERN } from '../../src/core/escape';
 import type { Channel } from '../../src/core/model';
 import type { IpcInspectorApi } from '../../src/extension';
-import type { ContainerNode, IpcNode, ProcessNode } from '../../src/views/nodes';
+import type { BucketNode, IpcNode, ProcessNode } from '../../src/views/nodes';
 import { labelOf, openApi, tooltipText, treeItem, waitFor, walk } from './ipcTestUtil';
 
 async function freeTcpPort(): Promise<number> {
@@ -343,10 +343,10 @@ describe('Provenance, containers and Free Port', function () {
       const roots = await waitFor('the container node', async () => {
         await api.source.refresh();
         const r = api.processesTree.getChildren() as IpcNode[];
-        return r.some((n) => n.type === 'container' && n.bucket.label === name) ? r : undefined;
+        return r.some((n) => n.type === 'bucket' && n.label === name) ? r : undefined;
       }, 30_000);
-      assert.ok(roots.every((n) => n.type === 'container'), 'only container nodes at the top');
-      const box = roots.find((n): n is ContainerNode => n.type === 'container' && n.bucket.label === name)!;
+      assert.ok(roots.every((n) => n.type === 'bucket' && n.grouping === 'container'), 'only container nodes at the top');
+      const box = roots.find((n): n is BucketNode => n.type === 'bucket' && n.label === name)!;
       const boxItem = await treeItem(api.processesTree, box);
       assert.equal(labelOf(boxItem), name);
       assert.equal(boxItem.description, `podman · ${id.slice(0, 12)}`);
@@ -372,11 +372,11 @@ describe('Provenance, containers and Free Port', function () {
       });
       for (const want of [`procFact:PID=${hostPid} (1 inside its pid namespace)`, `procFact:Container=podman ${name} (${id.slice(0, 12)})`, `procFact:Network namespace=${netns}`]) assert.ok(facts.includes(want), `${want} in ${JSON.stringify(facts.filter((t) => t.startsWith('procFact:')))}`);
       await vscode.commands.executeCommand('ipcInspector.test.inspector', 'close');
-      const host = roots.find((n): n is ContainerNode => n.type === 'container' && n.bucket.id === 'host');
+      const host = roots.find((n): n is BucketNode => n.type === 'bucket' && n.bucketId === 'host');
       assert.ok(host, 'a Host node');
       assert.ok(!(api.processesTree.getChildren(host) as IpcNode[]).some((n) => n.type === 'process' && n.proc.pid === hostPid));
       assert.equal(await vscode.commands.executeCommand('ipcInspector.ungroupByContainer'), false);
-      assert.ok((api.processesTree.getChildren() as IpcNode[]).every((n) => n.type !== 'container'));
+      assert.ok((api.processesTree.getChildren() as IpcNode[]).every((n) => n.type !== 'bucket'));
     });
   });
 });

@@ -158,7 +158,7 @@ describe('Safety: escaping, one signal policy, bounded tree text', function () {
     await vscode.commands.executeCommand('ipcInspector.openInspector', { pid });
     await waitFor('process view', async () => {
       await vscode.commands.executeCommand(CMD, 'drive', { action: 'report' });
-      return (await state()).rendered.some((r) => r.texts.some((t) => t.startsWith('title:') && t.includes(`(${pid})`)) && r.texts.some((t) => /^signals:[1-9]/.test(t)));
+      return (await state()).rendered.some((r) => r.texts.some((t) => t.startsWith('title:') && t.includes(`[${pid}]`)) && r.texts.some((t) => /^signals:[1-9]/.test(t)));
     }, 20_000);
     await vscode.commands.executeCommand(CMD, 'reset');
     await vscode.commands.executeCommand(CMD, 'confirm', false);

@@ -137,7 +137,14 @@ export interface KindDescriptor<C extends ChannelBase = ChannelBase> {
   longTitle(ch: C): string;
   /** Its name already says what it is (`pipe:[4901]`): sentences use the name alone, not `title name`. */
   readonly nameSaysKind?: boolean;
-  /** Short facts for the tree and `watch`: `12 B buffered / 64 KiB`. */
+  /**
+   * The tree's label, leading with what the object means to a person (`nginx[812] → worker[813]`
+   * for a pipe, `key 0x49500001` for a SysV queue); `ends` is the holders text (`w → r` for a
+   * flow, a list otherwise), empty when nobody holds it. Default: the name, then the ends. The
+   * inode and ids it leaves out are in the tooltip (the columns).
+   */
+  label?(ch: C, ends: string): string;
+  /** Short facts for the tree and `watch`, fill level first: `16 msg · 576 B / 16 KiB`. */
   description(ch: C): string;
   /** The columns after the common ones (core/columns). */
   readonly columns: readonly Column<C>[];
@@ -260,6 +267,11 @@ export const never = (): boolean => false;
 export const noWarnings = (): string[] => [];
 export const noneMissing = (): undefined => undefined;
 export const notRemovable = (): null => null;
+
+/** How a SysV object leads its tree label: its key, or `private` (IPC_PRIVATE) with its id. */
+export function sysvKeyLabel(key: number, idName: string, id: number, keyText: string): string {
+  return key === 0 ? `private ${idName} ${id}` : `key ${keyText}`;
+}
 
 /** `1 process` / `3 processes`. */
 export function plural(n: number, one: string, many = one + 's'): string {

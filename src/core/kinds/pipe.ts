@@ -63,6 +63,8 @@ export const pipe = defineKind<PipeChannel>({
   inodeOfId: inodeOfSimpleId,
   name: (ch) => `pipe:[${ch.inode}]`,
   nameSaysKind: true,
+  // writer → reader leads; the inode (pipe:[N]) is in the tooltip. Unheld: the name.
+  label: (ch, ends) => ends || `pipe:[${ch.inode}]`,
   longTitle: (ch) => `Pipe ${ch.inode}`,
   description: measuredDescription,
   columns: [c('inode', 'INODE', 'Inode', 'number', 'pipefs inode (the pipe:[N] in /proc/PID/fd)', { search: 'number', wide: true }), ...measuredColumns<PipeChannel>()],

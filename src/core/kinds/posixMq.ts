@@ -37,14 +37,14 @@ export const posixMq = defineKind<PosixMqChannel>({
   longTitle: (ch) => `POSIX message queue /${shortText(ch.name)}`,
   description: (ch) =>
     (ch.messages !== null ? `${ch.messages}${ch.maxMessages !== null ? '/' + ch.maxMessages : ''} msg` : '') +
-    (ch.bytes !== null ? `${ch.messages !== null ? ', ' : ''}${formatBytes(ch.bytes)}` : ''),
+    (ch.bytes !== null ? `${ch.messages !== null ? ' · ' : ''}${formatBytes(ch.bytes)}` : ''),
   columns: [
     c('name', 'NAME', 'Name', 'string', 'Queue name (without the leading /)', { search: 'text' }),
     c('messages', 'MESSAGES', 'Messages', 'number|null', 'Messages queued (mq_curmsgs; native addon)', { unit: 'messages' }),
     c('maxMessages', 'MAX', 'Capacity', 'number|null', 'Queue capacity in messages (mq_maxmsg)', { unit: 'messages' }),
     c('messageSize', 'MSG SIZE', 'Max message size', 'number|null', 'Maximum message size (mq_msgsize)', { unit: 'bytes' }),
     c('bytes', 'BYTES', 'Bytes queued', 'number|null', 'Bytes queued (QSIZE in /dev/mqueue/NAME)', { unit: 'bytes' }),
-    c('notifyPid', 'NOTIFY PID', 'Notifies', 'number|null', 'Process registered for arrival notification (mq_notify)', { search: 'number' }),
+    c('notifyPid', 'NOTIFY PID', 'Notifies', 'number|null', 'Process registered for arrival notification (mq_notify)', { search: 'number', refers: 'pid' }),
     ...ownerColumns<PosixMqChannel>(true),
   ],
   search: (ch) => ({ texts: ['/' + ch.name] }),

@@ -3,7 +3,7 @@
 import type { ChannelBase } from '../model';
 import { col, keyColumn, ownerColumns, sysvKeyText } from '../columns';
 import { formatBytes } from '../text';
-import { defineKind, noInode, noneMissing, noPeer, plural } from './kind';
+import { defineKind, sysvKeyLabel, noInode, noneMissing, noPeer, plural } from './kind';
 
 export interface SysvMsgChannel extends ChannelBase {
   kind: 'sysv-msg';
@@ -38,18 +38,19 @@ export const sysvMsg = defineKind<SysvMsgChannel>({
   idShape: /^\d+$/,
   inodeOfId: noInode,
   name: (ch) => `msqid ${ch.msqid} key ${sysvKeyText(ch.key)}`,
+  label: (ch, ends) => sysvKeyLabel(ch.key, 'msqid', ch.msqid, sysvKeyText(ch.key)) + (ends ? `  ${ends}` : ''),
   longTitle: (ch) => `SysV message queue ${ch.msqid} (key ${sysvKeyText(ch.key)}, ${plural(ch.messages, 'message')} queued)`,
-  description: (ch) => `${ch.messages} msg, ${formatBytes(ch.bytes)}` + (ch.maxBytes ? ` / ${formatBytes(ch.maxBytes)}` : ''),
+  description: (ch) => `${ch.messages} msg · ${formatBytes(ch.bytes)}` + (ch.maxBytes ? ` / ${formatBytes(ch.maxBytes)}` : ''),
   columns: [
     keyColumn<SysvMsgChannel>(),
     c('msqid', 'MSQID', 'Queue id', 'number', 'Queue id', { search: 'number' }),
     c('messages', 'MESSAGES', 'Messages', 'number', 'Messages queued (msg_qnum)', { unit: 'messages' }),
     c('bytes', 'BYTES', 'Bytes queued', 'number', 'Bytes queued (msg_cbytes)', { unit: 'bytes' }),
     c('maxBytes', 'MAX BYTES', 'Capacity', 'number', 'Queue limit in bytes (msg_qbytes; kernel.msgmnb default without the addon)', { unit: 'bytes' }),
-    c('lastSendPid', 'LSPID', 'Last sender', 'number', 'Pid of the last msgsnd (0: never)', { search: 'number' }),
-    c('lastRecvPid', 'LRPID', 'Last receiver', 'number', 'Pid of the last msgrcv (0: never)', { search: 'number' }),
-    c('lastSendTime', 'SENT', 'Last sent', 'string|null', 'Time of the last msgsnd', { wide: true }),
-    c('lastRecvTime', 'RECEIVED', 'Last received', 'string|null', 'Time of the last msgrcv', { wide: true }),
+    c('lastSendPid', 'LSPID', 'Last sender', 'number', 'Pid of the last msgsnd (0: never)', { search: 'number', refers: 'pid' }),
+    c('lastRecvPid', 'LRPID', 'Last receiver', 'number', 'Pid of the last msgrcv (0: never)', { search: 'number', refers: 'pid' }),
+    c('lastSendTime', 'SENT', 'Last sent', 'string|null', 'Time of the last msgsnd', { wide: true, refers: 'time' }),
+    c('lastRecvTime', 'RECEIVED', 'Last received', 'string|null', 'Time of the last msgrcv', { wide: true, refers: 'time' }),
     ...ownerColumns<SysvMsgChannel>(),
   ],
   ends: 'holders',

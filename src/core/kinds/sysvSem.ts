@@ -4,7 +4,7 @@
 import type { ChannelBase } from '../model';
 import { col, keyColumn, ownerColumns, sysvKeyText } from '../columns';
 import { CAPS, summarizeList } from '../text';
-import { defineKind, never, noInode, noPeer, plural } from './kind';
+import { defineKind, sysvKeyLabel, never, noInode, noPeer, plural } from './kind';
 import { SYSV_UNHELD } from './sysvMsg';
 
 export interface SysvSemChannel extends ChannelBase {
@@ -39,6 +39,7 @@ export const sysvSem = defineKind<SysvSemChannel>({
   idShape: /^\d+$/,
   inodeOfId: noInode,
   name: (ch) => `semid ${ch.semid} key ${sysvKeyText(ch.key)}`,
+  label: (ch, ends) => sysvKeyLabel(ch.key, 'semid', ch.semid, sysvKeyText(ch.key)) + (ends ? `  ${ends}` : ''),
   longTitle: (ch) => `SysV semaphore set ${ch.semid} (key ${sysvKeyText(ch.key)}, ${plural(ch.nsems, 'semaphore')})`,
   description: (ch) =>
     ch.values ? (ch.values.length > CAPS.items ? `${ch.nsems} sems, values ${summarizeList(ch.values)}` : `values ${summarizeList(ch.values)}`) : `${ch.nsems} sem`,
@@ -49,7 +50,7 @@ export const sysvSem = defineKind<SysvSemChannel>({
     c('values', 'VALUES', 'Values', 'number[]|null', 'Value of each semaphore (GETALL; native addon)'),
     c('waitingForIncrease', 'NCNT', 'Waiting for increase', 'number[]|null', 'Processes waiting for each value to increase'),
     c('waitingForZero', 'ZCNT', 'Waiting for zero', 'number[]|null', 'Processes waiting for each value to become zero'),
-    c('lastPid', 'LPID', 'Last operation by', 'number[]|null', 'Last pid that operated on each semaphore', { wide: true }),
+    c('lastPid', 'LPID', 'Last operation by', 'number[]|null', 'Last pid that operated on each semaphore', { wide: true, refers: 'pid' }),
     ...ownerColumns<SysvSemChannel>(),
   ],
   ends: 'holders',

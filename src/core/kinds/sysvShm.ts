@@ -3,7 +3,7 @@
 import type { ChannelBase } from '../model';
 import { col, keyColumn, ownerColumns, sysvKeyText } from '../columns';
 import { formatBytes } from '../text';
-import { defineKind, never, noInode, noneMissing, noPeer, NOTHING_QUEUED } from './kind';
+import { defineKind, sysvKeyLabel, never, noInode, noneMissing, noPeer, NOTHING_QUEUED } from './kind';
 import { SYSV_UNHELD } from './sysvMsg';
 
 export interface SysvShmChannel extends ChannelBase {
@@ -36,6 +36,7 @@ export const sysvShm = defineKind<SysvShmChannel>({
   idShape: /^\d+$/,
   inodeOfId: noInode,
   name: (ch) => `shmid ${ch.shmid} key ${sysvKeyText(ch.key)}`,
+  label: (ch, ends) => sysvKeyLabel(ch.key, 'shmid', ch.shmid, sysvKeyText(ch.key)) + (ends ? `  ${ends}` : ''),
   longTitle: (ch) => `SysV shared memory ${ch.shmid} (key ${sysvKeyText(ch.key)}, ${ch.size} bytes, ${ch.attachCount} attached)`,
   description: (ch) => `${formatBytes(ch.size)}, ${ch.attachCount} attached` + (ch.destroyed ? ', removed' : '') + (ch.orphaned ? ', orphaned' : ''),
   columns: [
@@ -43,8 +44,8 @@ export const sysvShm = defineKind<SysvShmChannel>({
     c('shmid', 'SHMID', 'Segment id', 'number', 'Segment id', { search: 'number' }),
     c('size', 'SIZE', 'Size', 'number', 'Segment size in bytes', { unit: 'bytes' }),
     c('attachCount', 'NATTCH', 'Attached', 'number', 'Number of attaches (shm_nattch)'),
-    c('creatorPid', 'CPID', 'Creator', 'number', 'Creator pid', { search: 'number' }),
-    c('lastPid', 'LPID', 'Last attach/detach', 'number', 'Pid of the last shmat/shmdt', { search: 'number', wide: true }),
+    c('creatorPid', 'CPID', 'Creator', 'number', 'Creator pid', { search: 'number', refers: 'pid' }),
+    c('lastPid', 'LPID', 'Last attach/detach', 'number', 'Pid of the last shmat/shmdt', { search: 'number', wide: true, refers: 'pid' }),
     c('destroyed', 'REMOVED', 'Removed', 'boolean', 'Marked for removal; lives until the last detach'),
     c('orphaned', 'ORPHANED', 'Orphaned', 'boolean', 'Nothing attached and the creator is gone: probably leaked', { wide: true }),
     ...ownerColumns<SysvShmChannel>(),

@@ -63,6 +63,12 @@ export const unix = defineKind<UnixChannel>({
   idShape: /^\d+$/,
   inodeOfId: inodeOfSimpleId,
   name: (ch, max) => (ch.path !== undefined ? shortText(ch.path, max) : ch.abstract !== undefined ? '@' + shortText(ch.abstract, max) : `unix:[${ch.inode}]`),
+  // A path or @name leads; an unnamed socket (socketpair, accepted end) leads with who holds it.
+  label: (ch, ends) => {
+    const named = ch.path !== undefined || ch.abstract !== undefined;
+    const name = ch.path !== undefined ? shortText(ch.path, 200) : ch.abstract !== undefined ? '@' + shortText(ch.abstract, 200) : `unix:[${ch.inode}]`;
+    return named || !ends ? (ends ? `${name}  ${ends}` : name) : ends;
+  },
   longTitle: (ch) => `Unix ${ch.type} socket ${ch.path !== undefined ? shortText(ch.path) : ch.abstract !== undefined ? '@' + shortText(ch.abstract) : ch.inode}`,
   description: (ch) => `${ch.type} ${ch.state}${queued(ch)}`,
   columns: [

@@ -9,7 +9,7 @@ import type { ChannelNode } from './channelNode';
 import type { EndpointNode } from './endpointNode';
 import type { ProcessNode } from './processNode';
 import type { SignalsNode } from './signalsNode';
-import type { ContainerNode } from './containerNode';
+import type { BucketNode, SectionNode } from './sectionNode';
 
 export interface RenderContext {
   procs: ReadonlyMap<number, ProcessInfo>;
@@ -21,7 +21,7 @@ export interface RenderContext {
   provenance?(pid: number): ProvenanceTag | undefined;
 }
 
-export type NodeType = 'group' | 'info' | 'channel' | 'endpoint' | 'process' | 'signals' | 'container';
+export type NodeType = 'group' | 'info' | 'channel' | 'endpoint' | 'process' | 'signals' | 'section' | 'bucket';
 
 export abstract class BaseNode {
   /** Discriminator (tests run in another bundle, where instanceof does not hold). */
@@ -31,4 +31,15 @@ export abstract class BaseNode {
   abstract toTreeItem(ctx: RenderContext): vscode.TreeItem;
 }
 
-export type IpcNode = GroupNode | InfoNode | ChannelNode | EndpointNode | ProcessNode | SignalsNode | ContainerNode;
+export type IpcNode = GroupNode | InfoNode | ChannelNode | EndpointNode | ProcessNode | SignalsNode | SectionNode | BucketNode;
+
+/**
+ * What a person sees of a rendered item (label, description, icon, state, menus), not its
+ * tooltip (resolved on hover): the providers fire an element only when this changed, so an item
+ * that is hovered, selected or focused is not replaced while it looks the same (issue 11).
+ */
+export function renderSignature(item: vscode.TreeItem): string {
+  const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+  const icon = item.iconPath instanceof Object && 'id' in item.iconPath ? `${(item.iconPath as { id: string }).id}/${(item.iconPath as { color?: { id: string } }).color?.id ?? ''}` : String(item.iconPath ?? '');
+  return `${label}\u0000${String(item.description ?? '')}\u0000${icon}\u0000${item.contextValue ?? ''}\u0000${item.collapsibleState ?? ''}`;
+}

@@ -34,7 +34,7 @@ export class ChannelNode extends BaseNode {
   toTreeItem(ctx: RenderContext): vscode.TreeItem {
     const ch = this.channel;
     const item = new vscode.TreeItem(
-      plain(fmt.channelLabel(ch, ctx.procs)),
+      plain(fmt.channelTreeLabel(ch, ctx.procs)),
       ch.endpoints.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
     );
     item.id = this.id;
@@ -45,7 +45,7 @@ export class ChannelNode extends BaseNode {
     item.iconPath = warnings.length
       ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
       : new vscode.ThemeIcon(describe(ch).icon);
-    item.tooltip = channelTooltip(ch, ctx, warnings);
+    // The tooltip (every fact, the inode) is built on hover: resolveTreeItem → channelTooltip.
     return item;
   }
 }
@@ -55,7 +55,8 @@ export function channelTooltip(ch: Channel, ctx: RenderContext, warnings = chann
   const md = safeMarkdown();
   md.appendMarkdown(`**${mdEscape(d.title)}** — ${mdEscape(d.teaching)}\n\n`);
   for (const w of warnings) md.appendMarkdown(`⚠ ${mdEscape(w)}\n\n`);
-  for (const line of fmt.channelTooltipLines(ch)) md.appendMarkdown(`- ${mdEscape(line)}\n`);
+  // Title and teaching are the heading; holders follow under Held by.
+  for (const line of fmt.channelFactLines(ch, ctx.procs)) md.appendMarkdown(`- ${mdEscape(line)}\n`);
   if (ch.endpoints.length) {
     md.appendMarkdown(`\n**Held by**\n\n`);
     const max = 20;

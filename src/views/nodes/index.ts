@@ -3,17 +3,17 @@
 //   ipc.group | ipc.info | ipc.signals
 //   ipc.channel.<kind>[ hasPeer][ removable]
 //   ipc.endpoint.<kind>[ hasPeer]
-//   ipc.process
+//   ipc.process | ipc.section.<channels|internal|children> | ipc.bucket
 // Node objects are kept by id in each provider and updated in place, never re-created.
 import { ChannelNode } from './channelNode';
 import { EndpointNode } from './endpointNode';
 import { GroupNode } from './groupNode';
 import { ProcessNode } from './processNode';
 import { SignalsNode } from './signalsNode';
-import { ContainerNode } from './containerNode';
+import { BucketNode, SectionNode } from './sectionNode';
 import type { IpcNode } from './base';
 
-export { BaseNode, type IpcNode, type NodeType, type RenderContext } from './base';
+export { BaseNode, renderSignature, type IpcNode, type NodeType, type RenderContext } from './base';
 export { mdEscape, plain, safeMarkdown } from './markdown';
 export { GroupNode } from './groupNode';
 export { InfoNode } from './infoNode';
@@ -21,7 +21,7 @@ export { ChannelNode, channelTooltip } from './channelNode';
 export { EndpointNode, endpointNodeId } from './endpointNode';
 export { ProcessNode, processTooltip } from './processNode';
 export { SignalsNode } from './signalsNode';
-export { ContainerNode } from './containerNode';
+export { BucketNode, SectionNode, type SectionKind } from './sectionNode';
 
 /** The plain data behind a node (Copy as JSON). */
 export function nodeData(node: IpcNode): unknown {
@@ -29,7 +29,8 @@ export function nodeData(node: IpcNode): unknown {
   if (node instanceof EndpointNode) return { channel: node.channel.id, ...node.endpoint };
   if (node instanceof ProcessNode) return node.proc;
   if (node instanceof SignalsNode) return node.parent.proc.signals;
+  if (node instanceof SectionNode) return { process: node.parent.proc.pid, section: node.section, count: node.count };
+  if (node instanceof BucketNode) return { bucket: node.bucketId, label: node.label, pids: node.pids };
   if (node instanceof GroupNode) return { group: node.label, kinds: node.kinds, shown: node.count, total: node.total };
-  if (node instanceof ContainerNode) return { container: node.bucket.label, id: node.bucket.id, processes: node.bucket.pids };
   return { label: node.label, description: node.description };
 }

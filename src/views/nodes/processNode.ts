@@ -16,7 +16,7 @@ export class ProcessNode extends BaseNode {
   usage: string | undefined;
   constructor(
     public proc: ProcessInfo,
-    /** Its parent process, a container when grouped by container, or none (top level). */
+    /** A Children section (grouped by parent), a grouping's bucket, or none (top level). */
     public parent: IpcNode | undefined,
   ) {
     super();
@@ -38,7 +38,7 @@ export class ProcessNode extends BaseNode {
     if (p.signals.pending.length + p.signals.shdPending.length) bits.push('signal pending');
     item.description = bits.join(' · ');
     item.iconPath = new vscode.ThemeIcon(p.tracerPid ? 'debug' : 'server-process');
-    item.tooltip = processTooltip(p, ctx, this.usage);
+    // The tooltip (command line, signal sets, usage) is built on hover: resolveTreeItem → processTooltip.
     return item;
   }
 }

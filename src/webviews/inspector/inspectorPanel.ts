@@ -19,7 +19,7 @@ import { runSignal } from '../../core/actions/runner';
 import { SnapshotService } from '../../core/snapshotService';
 import { errnoOf, messageOf, ActionError } from '../../core/actions/errors';
 import { oneLine } from '../../core/escape';
-import { channelTitle } from '../../core/format';
+import { channelTitle, processLabel } from '../../core/format';
 import { describe } from '../../core/kinds';
 import { extensionRunnerEnv } from '../../commands/actionEnv';
 import type { Ui } from '../../ui';
@@ -277,6 +277,9 @@ export class InspectorPanel {
         msg.channel = this.channelView(ch, procs);
         shownChannels.add(ch.id);
         for (const h of msg.channel.holders) if (h.startTime !== null) shownPids.set(h.pid, h.startTime);
+        // The processes its facts name (last sender, creator…) are links too; they can be inspected,
+        // never signalled from here (a signal goes only to the inspected process, checkShown).
+        for (const pid of describe(ch).mentions(ch)) if (!shownPids.has(pid) && procs.has(pid)) shownPids.set(pid, procs.get(pid)!.startTime);
         let values = depthOf(ch);
         const rate = inspectorActivity()?.channelRate(ch.id);
         if (rate !== undefined) values = { ...(values ?? {}), 'bytes/s': rate };
@@ -291,8 +294,10 @@ export class InspectorPanel {
         const signalLog = inspectorActivity()?.processSignals(p.pid, p.startTime);
         if (signalLog) msg.signalLog = signalLog;
         shownPids.set(p.pid, p.startTime);
+        // Its parent and tracer are links (inspect only).
+        for (const pid of [p.ppid, p.tracerPid]) if (pid > 0 && pid !== p.pid && procs.has(pid)) shownPids.set(pid, procs.get(pid)!.startTime);
         for (const c of msg.process.channels) shownChannels.add(c.id);
-        this.panel.title = `Inspector: ${oneLine(p.comm, 64)} (${p.pid})`;
+        this.panel.title = `Inspector: ${oneLine(processLabel(p.pid, p), 80)}`;
       }
     }
     if (this.deps.problems && !msg.gone) {
@@ -379,6 +384,11 @@ export class InspectorPanel {
         const p = procs.get(e.pid);
         return { pid: e.pid, fd: e.fd, map: e.map, mode: e.mode, comm: p?.comm ?? '?', user: p?.user ?? '?', startTime: p?.startTime ?? null };
       }),
+      // Names of the processes its facts mention (last sender, creator…), for links named comm[pid].
+      names: Object.fromEntries(describe(ch).mentions(ch).flatMap((pid) => {
+        const p = procs.get(pid);
+        return p ? [[pid, p.comm]] : [];
+      })),
     };
   }
 
@@ -394,6 +404,10 @@ export class InspectorPanel {
       realtime: sig.realtime,
       sets: sets.filter(([, names]) => names.has(sig.name)).map(([key]) => key),
     }));
+    const commOf = (key: 'parentComm' | 'tracerComm', pid: number) => {
+      const q = pid > 0 ? snap.processes.find((x) => x.pid === pid) : undefined;
+      return q ? { [key]: q.comm } : {};
+    };
     const channels: ProcessView['channels'] = [];
     for (const c of snap.channels) {
       for (const e of c.endpoints) if (e.pid === p.pid) channels.push({ id: c.id, kind: c.kind, title: channelTitle(c), fd: e.fd, mode: e.mode });
@@ -404,6 +418,8 @@ export class InspectorPanel {
       vscodeLabel: this.vscodeLabelFor(p),
       ...processPlace(p, this.deps.provenance?.(p.pid)),
       ...(p.errors?.length ? { errors: p.errors } : {}),
+      ...commOf('parentComm', p.ppid),
+      ...commOf('tracerComm', p.tracerPid),
     };
   }
 

@@ -58,6 +58,9 @@ export interface HolderView {
 export interface ProcessView {
   pid: number;
   ppid: number;
+  /** The parent's and the tracer's comm when known (the panel names processes `comm[pid]`). */
+  parentComm?: string;
+  tracerComm?: string;
   comm: string;
   cmdline: string[];
   uid: number;
@@ -134,6 +137,8 @@ export interface ChannelView {
   title: string;
   description: string;
   holders: HolderView[];
+  /** comm of processes its facts mention (pid → comm), where the snapshot has them. */
+  names?: Record<number, string>;
 }
 
 /** One point of the live depth chart. */
@@ -225,7 +230,15 @@ export interface SignalResultMessage { type: 'signalResult'; requestId: number; 
 export interface MqReceivedMessage { type: 'mqReceived'; requestId: number; priority?: number; data?: string; error?: WireError; cancelled?: boolean }
 export interface NoticeMessage { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string }
 /** Test mode only: ask the webview to drive its own UI (fill the form, press the button). */
-export interface TestDriveMessage { type: 'testDrive'; action: 'sendSignal' | 'peek' | 'receiveMq' | 'report'; signal?: string; value?: string; pid?: number }
+export interface TestDriveMessage {
+  type: 'testDrive';
+  /** `focusHolder`: put the keyboard focus on the first "Held by" link; `selectMessage`: select message `index` of the table. */
+  action: 'sendSignal' | 'peek' | 'receiveMq' | 'report' | 'focusHolder' | 'selectMessage';
+  signal?: string;
+  value?: string;
+  pid?: number;
+  index?: number;
+}
 
 export type HostMessage = InitMessage | UpdateMessage | PeekResultMessage | SignalResultMessage | MqReceivedMessage | NoticeMessage | TestDriveMessage;
 

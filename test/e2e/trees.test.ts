@@ -1,0 +1,286 @@
+// Issue 11 part B as a person meets it in the workbench: a tooltip opens on a SysV queue whose
+// facts change on every scan (it is not re-rendered while it looks the same); keyboard focus on a
+// "Held by" link in the inspector survives live updates; and the whole flow with the keyboard only
+// — Processes tree → Enter opens the inspector → Enter moves in → Tab to Peek → peek → a holder
+// link opens its process → Tab to the signal form → send SIGKILL → confirm the question. Then the
+// README pictures: the trees and the inspector in the dark and the light theme
+// (test-results/readme-trees-{dark,light}.png, copied to media/trees-{dark,light}.png).
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import type { Frame, Page } from 'playwright-core';
+import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
+import { commandInput, e2e, expandView, openContainer, poll, quickPickRow, runCommand, runViewMenuItem, screenshot, viewHeader, viewRows, waitForInspector, waitForWorkbench } from './workbench';
+
+async function setFilter(page: Page, text: string): Promise<void> {
+  await runCommand(page, 'IPC Inspector: Filter');
+  const input = await commandInput(page);
+  await input.fill(text);
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+async function clearFilter(page: Page): Promise<void> {
+  await runCommand(page, 'IPC Inspector: Clear Filter').catch(() => undefined);
+  await page.keyboard.press('Escape').catch(() => undefined);
+}
+
+async function closeEditors(page: Page): Promise<void> {
+  await runCommand(page, 'View: Close All Editors').catch(() => undefined);
+  await poll('no editor tab', async () => (await page.locator('.part.editor .tab').count()) === 0, 10_000).catch(() => undefined);
+}
+
+/** The Channels row naming `text`, visible: opens the `groups` (by their labels) that are folded, as a person would. */
+async function channelRow(page: Page, text: string | RegExp, groups: RegExp[]) {
+  const rows = viewRows(page, 'Channels');
+  const row = rows.filter({ hasText: text }).first();
+  await poll(`a Channels row naming ${text}`, async () => {
+    if ((await row.count()) > 0 && (await row.isVisible())) return true;
+    for (const group of groups) {
+      const g = rows.filter({ hasText: group }).and(page.locator('[aria-expanded="false"]')).first();
+      if ((await g.count()) > 0) await g.locator('.monaco-tl-twistie').click({ timeout: 2_000 }).catch(() => undefined);
+    }
+    return false;
+  }, 30_000);
+  return row;
+}
+
+/** Folds (or opens) a view pane of the side bar by its name. */
+async function fold(page: Page, name: string, folded: boolean): Promise<void> {
+  const header = viewHeader(page, name);
+  if ((await header.count()) === 0) return;
+  if (((await header.getAttribute('aria-expanded')) === 'true') === folded) await header.click();
+}
+
+/** The inspector's frame (the inner iframe of its webview). */
+async function inspectorFrame(page: Page): Promise<Frame> {
+  return poll(
+    'the inspector frame',
+    async () => {
+      for (const f of page.frames()) {
+        if (f === page.mainFrame()) continue;
+        if ((await f.locator('#title').count().catch(() => 0)) > 0) return f;
+      }
+      return undefined;
+    },
+    30_000,
+  );
+}
+
+/** Where the focus is inside the inspector: the id (or tag) of its active element, '' for none. */
+async function activeInFrame(f: Frame): Promise<string> {
+  return f.evaluate(() => {
+    const a = document.activeElement;
+    return a && a !== document.body ? a.id || a.tagName : '';
+  });
+}
+
+/** Presses Tab (or Shift+Tab) until the inspector's focused element satisfies `want`. */
+async function tabTo(page: Page, f: Frame, what: string, want: (id: string) => boolean, back = false): Promise<string> {
+  const seen: string[] = [];
+  for (let i = 0; i < 80; i++) {
+    const id = await activeInFrame(f);
+    if (want(id)) return id;
+    seen.push(id);
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+  }
+  throw new Error(`Tab never reached ${what} (passed ${seen.join(' ')})`);
+}
+
+/** Picks a colour theme (F1 → Preferences: Color Theme) and waits until the workbench wears it. */
+async function setTheme(page: Page, name: RegExp, typed: string, kind: 'vs' | 'vs-dark'): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await runCommand(page, 'Preferences: Color Theme');
+      const input = await commandInput(page);
+      await input.fill(typed);
+      const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first();
+      await row.waitFor({ timeout: 10_000 });
+      await row.click();
+      await page.locator(`.monaco-workbench.${kind}`).first().waitFor({ timeout: 15_000 });
+      return;
+    } catch (e) {
+      await page.keyboard.press('Escape');
+      if (attempt >= 3) throw e;
+    }
+  }
+}
+
+describe('trees: live updates, focus, keyboard only (issue 11 part B)', function () {
+  this.timeout(240_000);
+  const fixtures: Fixture[] = [];
+
+  before(async () => {
+    const { page } = e2e();
+    await waitForWorkbench(page);
+    await openContainer(page);
+    // Room for the trees: Get Started and Signals folded, both trees open.
+    await fold(page, 'Get Started', true);
+    await fold(page, 'Signals', true);
+    await expandView(page, 'Channels');
+    await expandView(page, 'Processes');
+  });
+  beforeEach(async () => {
+    // A known start: every group folded (what earlier files opened stays open otherwise).
+    const { page } = e2e();
+    await runViewMenuItem(page, 'Channels', 'Collapse All').catch(() => undefined);
+    await runViewMenuItem(page, 'Processes', 'Collapse All').catch(() => undefined);
+    await page.keyboard.press('Escape').catch(() => undefined);
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      await screenshot(e2e().page, `e2e-FAILED-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
+    }
+    await e2e().page.keyboard.press('Escape').catch(() => undefined);
+  });
+  after(async () => {
+    await closeAll(fixtures);
+    await clearFilter(e2e().page);
+  });
+
+  it('a tooltip opens on a SysV queue whose facts change on every scan', async () => {
+    const { page } = e2e();
+    // A message every 50 ms, received at once: last send/receive times change on every scan.
+    const f = await makeFixture('msg-flow', { comm: 'e2e-tip', period: 50 });
+    fixtures.push(f);
+    await closeEditors(page);
+    await expandView(page, 'Channels');
+    await setFilter(page, String(f.info.msqid));
+    await fold(page, 'Processes', true); // the Channels view gets the side bar
+    const row = await channelRow(page, / msg · /, [/^\s*Message Queues/, /^\s*System V/]);
+    await page.mouse.move(5, 890); // off the group rows just opened (their own tooltips)
+    await row.hover();
+    const tip = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: /Queue id:/ }).first();
+    await tip.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(await tip.innerText(), new RegExp(`Queue id: ${f.info.msqid}`));
+    await screenshot(page, 'e2e-trees-01-tooltip-on-live-queue');
+    await page.mouse.move(5, 890);
+  });
+
+  it('keyboard focus on a "Held by" link stays there while live updates arrive', async () => {
+    const { page } = e2e();
+    const f = await makeFixture('pipe', { comm: 'e2e-focus', bytes: 5 });
+    fixtures.push(f);
+    await closeEditors(page);
+    await setFilter(page, 'e2e-focus');
+    await fold(page, 'Processes', true);
+    const row = await channelRow(page, /e2e-focus\[\d+\] → e2e-focus/, [/^\s*Pipes/]);
+    await row.click();
+    await waitForInspector(page, 'e2e-focus[');
+    const frame = await inspectorFrame(page);
+    const link = frame.locator('#holders button.link').first();
+    await link.waitFor({ timeout: 15_000 });
+    await link.focus();
+    const id = await activeInFrame(frame);
+    assert.match(id, /^holder-/);
+    // Three updates: the "updated HH:MM:SS" line changes with each.
+    const stamps = new Set<string>();
+    await poll('three live updates', async () => {
+      stamps.add((await frame.locator('#updated-at').innerText().catch(() => '')) ?? '');
+      return stamps.size >= 4;
+    }, 30_000);
+    assert.equal(await activeInFrame(frame), id, 'the focus left the link');
+    assert.equal(await frame.evaluate(() => document.hasFocus()), true, 'the inspector lost the keyboard');
+  });
+
+  it('keyboard only: Processes tree → Enter → Tab to Peek → peek → a holder opens its process → Tab to the signal form → send, confirmed', async () => {
+    const { page } = e2e();
+    const f = await makeFixture('pipe', { comm: 'e2ekbd', bytes: 5 });
+    fixtures.push(f);
+    const reader = f.info.reader.pid as number;
+    await closeEditors(page);
+    await clearFilter(page);
+    await fold(page, 'Processes', false);
+    await setFilter(page, 'e2ekbd');
+    // From here on only keys.
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
+    await page.keyboard.type('>Focus on Processes View');
+    await quickPickRow(page, /Focus on Processes View/).waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    const focused = page.locator('.part.sidebar .monaco-list-row.focused').first();
+    await page.keyboard.press('Home');
+    // A flat list sorted by name: the writer (the fixture's main process) and the reader.
+    const keys: string[] = [];
+    await poll('the keyboard on the pipe under e2ekbd', async () => {
+      const text = (await focused.innerText({ timeout: 1_000 }).catch(() => '')).trim();
+      if (/^e2ekbd\[\d+\] → e2ekbd\[\d+\]/.test(text)) return true;
+      const key = (await focused.getAttribute('aria-expanded').catch(() => null)) === 'false' && /^(e2ekbd\[|Channels)/.test(text) ? 'ArrowRight' : 'ArrowDown';
+      keys.push(key);
+      await page.keyboard.press(key);
+      return false;
+    }, 30_000).catch((e: Error) => {
+      throw new Error(`${e.message} (pressed ${keys.join(' ')})`);
+    });
+    await page.keyboard.press('Enter');
+    await waitForInspector(page, 'Contents');
+    await page.keyboard.press('Enter');
+    const frame = await inspectorFrame(page);
+    await poll('the keyboard in the inspector', async () => frame.evaluate(() => document.hasFocus()), 10_000);
+    await tabTo(page, frame, 'Peek', (id) => id === 'peek-button');
+    await page.keyboard.press('Enter');
+    await poll('the peek', async () => /5 B at offset 0/.test(await frame.locator('#peek').innerText().catch(() => '')), 15_000);
+    await tabTo(page, frame, `the reader's link`, (id) => id.startsWith(`holder-${reader}-`), true);
+    await page.keyboard.press('Enter');
+    await poll('the reader in the inspector', async () => (await frame.locator('#title').innerText()).includes(`[${reader}]`), 15_000);
+    await tabTo(page, frame, 'the signal field', (id) => id === 'signal-input');
+    // Type the signal (again if a key was lost while the field's inner input took the focus).
+    await poll('SIGKILL in the signal field', async () => {
+      await page.keyboard.press('Control+A');
+      await page.keyboard.type('SIGKILL', { delay: 30 });
+      return (await frame.evaluate(() => (document.getElementById('signal-input') as HTMLElement & { value: string }).value)) === 'SIGKILL';
+    }, 15_000);
+    await page.keyboard.press('Enter');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 10_000 });
+    assert.match(await dialog.innerText(), new RegExp(`SIGKILL.*\\[${reader}\\]`, 's'));
+    await screenshot(page, 'e2e-trees-03-keyboard-confirm');
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+    await poll('the signal result', async () => /sent SIGKILL/.test(await frame.locator('#signal-result').innerText().catch(() => '')), 15_000);
+    // Killed: gone, or a zombie until the fixture reaps it.
+    await poll('the reader is killed', async () => {
+      try {
+        return fs.readFileSync(`/proc/${reader}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('Z');
+      } catch {
+        return true;
+      }
+    }, 15_000);
+  });
+
+  it('README pictures: the trees and the inspector, dark and light', async () => {
+    const { page } = e2e();
+    // Objects whose names all contain "ipcshot" (Chromium's own command line says "screenshot"): a filter then leaves only them.
+    const p = await makeFixture('pipe', { comm: 'ipcshot-worker', bytes: 4096 });
+    fixtures.push(p);
+    fixtures.push(await makeFixture('posix-mq', { comm: 'ipcshot-queue', name: 'ipcshot-jobs', count: 5 }));
+    fixtures.push(await makeFixture('socketpair', { comm: 'ipcshot-rpc', bytes: 64 }));
+    await closeEditors(page);
+    await clearFilter(page);
+    await expandView(page, 'Channels');
+    await expandView(page, 'Processes');
+    await setFilter(page, 'ipcshot');
+    // Open what the picture shows: the queue, the socketpair, then the pipe (clicked: the inspector);
+    // then the Processes view beside it.
+    await fold(page, 'Processes', true);
+    await channelRow(page, '/ipcshot-jobs', [/^\s*Message Queues/, /^\s*POSIX/]);
+    await channelRow(page, 'ipcshot-rpc[', [/^\s*Sockets/, /^\s*Unix/]);
+    const row = await channelRow(page, /ipcshot-worker\[\d+\] → ipcshot-worker/, [/^\s*Pipes/]);
+    await row.click();
+    await fold(page, 'Processes', false);
+    await waitForInspector(page, 'ipcshot-worker[');
+    const frame = await inspectorFrame(page);
+    await poll('the peek', async () => /at offset 0/.test(await frame.locator('#peek').innerText().catch(() => '')), 15_000);
+    const startDark = (await page.locator('.monaco-workbench.vs-dark').count()) > 0;
+    for (const [theme, kind, name] of [
+      ['Dark Modern', 'vs-dark', 'dark'],
+      ['Light Modern', 'vs', 'light'],
+    ] as const) {
+      await setTheme(page, new RegExp(theme), theme, kind);
+      // The pointer rests where nothing shows a hover (the activity bar's empty part).
+      await page.mouse.move(20, 700);
+      await page.waitForTimeout(800);
+      await screenshot(page, `readme-trees-${name}`);
+    }
+    await setTheme(page, startDark ? /Dark Modern/ : /Light Modern/, startDark ? 'Dark Modern' : 'Light Modern', startDark ? 'vs-dark' : 'vs').catch(() => undefined);
+  });
+});

@@ -1,0 +1,189 @@
+// Issue 11 part B in the real extension host, on real IPC objects: the Processes view is a flat
+// list of the processes that hold IPC, sorted by name, with Channels / Internal / Signals (and,
+// grouped by parent, Children) group nodes; "Group Processes by Parent" and its pair switch the
+// setting; a self-pipe sits under Internal; labels lead with meaning (writer → reader, a key) with
+// the fill level in the description and the inode in the tooltip; full or busy channels sort
+// first; a channel whose facts change while it looks the same is not re-rendered (so its tooltip
+// can open), and tooltips are resolved on hover; a filter opens the trees to its matches.
+import * as assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as vscode from 'vscode';
+import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
+import type { Channel } from '../../src/core/model';
+import type { IpcInspectorApi } from '../../src/extension';
+import type { ChannelNode, IpcNode, ProcessNode, SectionNode } from '../../src/views/nodes';
+import { channelWhere, heldBy, labelOf, openApi, scan, tooltipText, treeItem, waitFor, walk } from './ipcTestUtil';
+
+const cfg = () => vscode.workspace.getConfiguration('ipcInspector');
+
+/** A process that holds both ends of one pipe (a self-pipe, as event loops keep), named `comm`. */
+function selfPipe(comm: string): Promise<{ child: ChildProcess; pid: number }> {
+  const code = `import os, sys, time\nopen('/proc/self/comm', 'w').write(${JSON.stringify(comm)})\nr, w = os.pipe()\nos.write(w, b'x')\nprint('ready', flush=True)\nsys.stdin.read()\n`;
+  const child = spawn('python3', ['-c', code], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout!.once('data', () => resolve({ child, pid: child.pid! }));
+  });
+}
+
+function procOf(nodes: IpcNode[], pid: number): ProcessNode | undefined {
+  return nodes.find((n): n is ProcessNode => n.type === 'process' && n.proc.pid === pid);
+}
+
+describe('trees (issue 11 part B)', function () {
+  this.timeout(90_000);
+  let api: IpcInspectorApi;
+  const fixtures: Fixture[] = [];
+  const children: ChildProcess[] = [];
+
+  before(async () => {
+    api = await openApi();
+    // A known start whatever ran before: no filter, scope or hidden kinds; the default grouping.
+    await vscode.commands.executeCommand('ipcInspector.clearFilter');
+    await vscode.commands.executeCommand('ipcInspector.clearScope');
+    await vscode.commands.executeCommand('ipcInspector.hideKinds', []);
+    await cfg().update('groupProcesses', undefined, vscode.ConfigurationTarget.Global);
+  });
+  after(async () => {
+    await cfg().update('groupProcesses', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('ipcInspector.clearFilter');
+    for (const c of children) c.kill('SIGKILL');
+    await closeAll(fixtures);
+  });
+
+  it('Processes: by default a flat list of the processes that hold IPC, sorted by name; each has Channels and Signals group nodes', async () => {
+    const f = await makeFixture('pipe', { comm: 'tr-flat', bytes: 10 });
+    fixtures.push(f);
+    await channelWhere(api, 'flat pipe', heldBy([f.info.writer.pid]));
+    assert.equal(api.processesTree.groupingId, 'none');
+    const roots = api.processesTree.getChildren() as IpcNode[];
+    const procs = roots.filter((r): r is ProcessNode => r.type === 'process');
+    assert.equal(procs.length, roots.length, 'only processes at the top');
+    // Every listed process holds a shown channel: no idle ancestors (init, shells, launchers).
+    for (const p of procs) assert.ok(p.channelCount > 0, `${p.proc.comm}[${p.proc.pid}] holds nothing`);
+    const names = procs.map((p) => `${p.proc.comm.toLowerCase()}\u0000${String(p.proc.pid).padStart(10, '0')}`);
+    assert.deepEqual(names, [...names].sort(), 'not sorted by name');
+    const writer = procOf(roots, f.info.writer.pid);
+    const reader = procOf(roots, f.info.reader.pid);
+    assert.ok(writer && reader, 'both ends of the fixture are top-level processes');
+    const kids = api.processesTree.getChildren(writer);
+    assert.deepEqual(kids.map((k) => (k.type === 'section' ? k.section : k.type)), ['channels', 'signals']);
+    const channels = kids[0] as SectionNode;
+    const inside = api.processesTree.getChildren(channels);
+    assert.ok(inside.some((c) => c.type === 'channel' && c.channel.kind === 'pipe' && c.channel.inode === f.info.inode), 'the pipe is under Channels');
+    assert.equal((await treeItem(api.processesTree, channels)).collapsibleState, vscode.TreeItemCollapsibleState.Expanded);
+  });
+
+  it('"Group Processes by Parent" nests a child under its parent\'s Children; "List Processes Flat, by Name" goes back (the setting says which)', async () => {
+    const f = await makeFixture('pipe', { comm: 'tr-group' });
+    fixtures.push(f);
+    await channelWhere(api, 'group pipe', heldBy([f.info.reader.pid]));
+    assert.notEqual(f.info.reader.pid, f.info.writer.pid);
+    assert.equal(await vscode.commands.executeCommand('ipcInspector.groupProcessesByParent'), 'parent');
+    assert.equal(cfg().get('groupProcesses'), 'parent');
+    assert.equal(api.processesTree.groupingId, 'parent');
+    const roots = api.processesTree.getChildren() as IpcNode[];
+    assert.ok(!procOf(roots, f.info.reader.pid), 'the child is not at the top when grouped by parent');
+    const parent = api.processesTree.findProcess(f.info.writer.pid)!;
+    const section = api.processesTree.getChildren(parent).find((k): k is SectionNode => k.type === 'section' && k.section === 'children');
+    assert.ok(section, 'no Children group under the parent');
+    const child = api.processesTree.getChildren(section).find((k) => k.type === 'process' && k.proc.pid === f.info.reader.pid) as ProcessNode;
+    assert.ok(child, 'the child is under Children');
+    assert.equal(api.processesTree.getParent(child), section, 'getParent (reveal) goes through Children');
+    assert.equal(await vscode.commands.executeCommand('ipcInspector.listProcessesFlat'), 'none');
+    assert.equal(cfg().get('groupProcesses'), 'none');
+    assert.ok(procOf(api.processesTree.getChildren() as IpcNode[], f.info.reader.pid), 'flat again');
+    assert.ok(!api.processesTree.getChildren(api.processesTree.findProcess(f.info.writer.pid)!).some((k) => k.type === 'section' && k.section === 'children'), 'no Children when flat');
+  });
+
+  it('a process\'s self-pipe sits under Internal, not Channels, and sorts last in the Channels view', async () => {
+    const sp = await selfPipe('tr-selfpipe');
+    children.push(sp.child);
+    const ch = await channelWhere(api, 'self-pipe', (c) => c.kind === 'pipe' && c.endpoints.length === 2 && c.endpoints.every((e) => e.pid === sp.pid));
+    const node = await waitFor('self-pipe process listed', async () => (await scan(api)) && api.processesTree.findProcess(sp.pid));
+    const kids = api.processesTree.getChildren(node);
+    const internal = kids.find((k): k is SectionNode => k.type === 'section' && k.section === 'internal');
+    assert.ok(internal, `no Internal group: ${kids.map((k) => k.id).join(', ')}`);
+    assert.ok(api.processesTree.getChildren(internal).some((c) => c.type === 'channel' && c.channel.id === ch.id));
+    const chans = kids.find((k): k is SectionNode => k.type === 'section' && k.section === 'channels');
+    assert.ok(!chans || !api.processesTree.getChildren(chans).some((c) => c.type === 'channel' && c.channel.id === ch.id), 'the self-pipe is also under Channels');
+    // In the Channels view it comes after every pipe between two processes.
+    const group = api.channelsTree.topGroups.find((g) => g.id === 'group:pipes')!;
+    const list = api.channelsTree.getChildren(group).filter((n): n is ChannelNode => n.type === 'channel');
+    const at = list.findIndex((n) => n.channel.id === ch.id);
+    assert.ok(at >= 0, `the self-pipe is not in the Pipes group (shown: ${api.model.isShown(ch.id)}, listed ${list.length} of ${group.count}/${group.total}, filter ${JSON.stringify(api.model.filter)})`);
+    assert.ok(list.slice(at).every((n) => n.channel.endpoints.every((e) => e.pid === n.channel.endpoints[0].pid)), 'a pipe between processes after a self-pipe');
+  });
+
+  it('labels lead with meaning: a pipe is writer → reader, a queue its key; the fill level is the description and the inode is in the tooltip', async () => {
+    const pf = await makeFixture('pipe', { comm: 'tr-label', bytes: 12 });
+    fixtures.push(pf);
+    const qf = await makeFixture('sysv-msg', { comm: 'tr-queue', key: 0x49500a11, count: 3 });
+    fixtures.push(qf);
+    const pipe = await channelWhere(api, 'label pipe', (c) => c.kind === 'pipe' && c.inode === pf.info.inode);
+    const item = await treeItem(api.channelsTree, api.channelsTree.findChannel(pipe.id)!);
+    assert.equal(labelOf(item), `tr-label[${pf.info.writer.pid}] → tr-label[${pf.info.reader.pid}]`);
+    assert.match(String(item.description), /(^|· )12 B buffered \/ /);
+    assert.ok(tooltipText(item).includes(String(pf.info.inode)), 'the inode is in the tooltip');
+    const q = await channelWhere(api, 'label queue', (c) => c.kind === 'sysv-msg' && c.msqid === qf.info.msqid);
+    const qItem = await treeItem(api.channelsTree, api.channelsTree.findChannel(q.id)!);
+    assert.equal(labelOf(qItem), 'key 0x49500a11');
+    assert.match(String(qItem.description), /(^|new · )3 msg · \d+ B \/ /);
+    assert.ok(tooltipText(qItem).includes(String(qf.info.msqid)), 'the msqid is in the tooltip');
+  });
+
+  it('full or busy channels sort before quiet ones', async () => {
+    const busy = await makeFixture('pipe', { comm: 'tr-busy', bytes: 100 });
+    fixtures.push(busy);
+    const quiet = await makeFixture('pipe', { comm: 'tr-aquiet' });
+    fixtures.push(quiet);
+    const b = await channelWhere(api, 'busy pipe', (c) => c.kind === 'pipe' && c.inode === busy.info.inode);
+    const q = await channelWhere(api, 'quiet pipe', (c) => c.kind === 'pipe' && c.inode === quiet.info.inode);
+    const group = api.channelsTree.topGroups.find((g) => g.id === 'group:pipes')!;
+    const ids = api.channelsTree.getChildren(group).map((n) => n.id);
+    // By name alone tr-aquiet would come first; 100 buffered bytes put tr-busy ahead.
+    assert.ok(ids.indexOf(`ch:${b.id}`) < ids.indexOf(`ch:${q.id}`), 'the busy pipe is not above the quiet one');
+  });
+
+  it('a channel whose facts change but that looks the same is not re-rendered; tooltips are resolved on hover', async () => {
+    // A message every 50 ms, received at once: last sender/receiver times change on every scan,
+    // the count (what the row shows) stays 0.
+    const f = await makeFixture('msg-flow', { comm: 'tr-flow', period: 50 });
+    fixtures.push(f);
+    const ch = await channelWhere(api, 'flow queue', (c) => c.kind === 'sysv-msg' && c.msqid === f.info.msqid);
+    const node = api.channelsTree.findChannel(ch.id)!;
+    const first = await api.channelsTree.getTreeItem(node);
+    assert.equal(first.tooltip, undefined, 'the tooltip was built on render, not on hover');
+    const resolved = await treeItem(api.channelsTree, node);
+    assert.ok(tooltipText(resolved).includes('SysV message queue'));
+    let changedUnseen = 0;
+    const sentTime = () => (api.model.channelsById.get(ch.id) as Extract<Channel, { kind: 'sysv-msg' }>).lastSendTime;
+    for (let i = 0; i < 6 && changedUnseen < 2; i++) {
+      const before = String((await api.channelsTree.getTreeItem(node)).description);
+      const sentBefore = sentTime();
+      // Scan until the queue's facts moved (its times have a resolution of one second).
+      await waitFor('the queue to change', async () => (await scan(api)) && sentTime() !== sentBefore);
+      const after = String((await api.channelsTree.getTreeItem(api.channelsTree.findChannel(ch.id)!)).description);
+      const fired = api.channelsTree.lastFired === 'all' || api.channelsTree.lastFired.some((n) => n.id === node.id);
+      if (before !== after) continue; // caught between a send and its receive: it did look different
+      assert.ok(!fired, `re-rendered although it looks the same (${after})`);
+      changedUnseen++;
+    }
+    assert.ok(changedUnseen >= 1, 'the queue never changed unseen: the test proved nothing');
+  });
+
+  it('a filter opens the Processes view to its matches; a flat list shows no ancestors of them', async () => {
+    const f = await makeFixture('pipe', { comm: 'tr-reveal' });
+    fixtures.push(f);
+    await channelWhere(api, 'reveal pipe', heldBy([f.info.writer.pid]));
+    // Reveals happen when the workbench re-reads a visible view after the filter: show Processes.
+    await vscode.commands.executeCommand('ipcInspector.processes.focus');
+    await vscode.commands.executeCommand('ipcInspector.filter', 'tr-reveal');
+    await waitFor('the reveal of the writer\'s channels', () => api.filterReveal.lastRevealed.processes.includes(`proc:${f.info.writer.pid}/channels`));
+    const roots = api.processesTree.getChildren() as IpcNode[];
+    assert.ok(roots.every((r) => r.type === 'process' && /tr-reveal/.test(r.proc.comm)), `non-matching processes listed: ${roots.map((r) => r.id).join(', ')}`);
+    const all = await walk(api.processesTree, 6);
+    assert.ok(all.filter((n) => n.type === 'process').every((n) => (n as ProcessNode).proc.comm.startsWith('tr-reveal')), 'an ancestor is listed');
+    await vscode.commands.executeCommand('ipcInspector.clearFilter');
+  });
+});
