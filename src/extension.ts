@@ -185,6 +185,18 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   };
   channelsTree.rateOf = rateOf;
   processesTree.rateOf = rateOf;
+  // The rate column: each channel's bytes/s in its description; a sample re-renders only the rows
+  // whose rounded rate changed (those measured now, and those measured before and idle now).
+  model.ctx.rate = rateOf;
+  let rated = new Set<string>();
+  subs.push(
+    liveActivity.onDidChange(({ sample }) => {
+      if (!sample) return;
+      const now = new Set(sample.source === 'bpf' ? Object.keys(sample.channels) : []);
+      channelsTree.refreshChannels(new Set([...now, ...rated]));
+      rated = now;
+    }),
+  );
 
   const activationMs = performance.now() - t0;
   log.info(`activated in ${activationMs.toFixed(1)} ms (${supported ? 'Linux /proc found' : 'unsupported host: no /proc'}); no scan until a view is visible`);

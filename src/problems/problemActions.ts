@@ -47,13 +47,19 @@ export function registerProblemActions(s: Services, parts: ProblemParts): vscode
 
   /** Reveals a target in its tree (selects it, keeps the focus where it is); the node or undefined when not listed. */
   const revealTarget = async (t: InspectorTarget): Promise<IpcNode | undefined> => {
-    const node = t.channelId !== undefined ? s.channelsTree.findChannel(t.channelId) : t.pid !== undefined ? s.processesTree.findProcess(t.pid) : undefined;
-    const view = t.channelId !== undefined ? s.channelsView : s.processesView;
-    if (!node) return undefined;
-    try {
-      await view.reveal(node, { select: true, focus: false, expand: false });
-    } catch (e) {
-      s.log.warn(`problems: could not reveal ${node.id}: ${messageOf(e)}`);
+    const find = () => (t.channelId !== undefined ? s.channelsTree.findChannel(t.channelId) : t.pid !== undefined ? s.processesTree.findProcess(t.pid) : undefined);
+    const view: vscode.TreeView<IpcNode> = t.channelId !== undefined ? s.channelsView : s.processesView;
+    let node = find();
+    // A reveal can lose a race with a refresh of the tree (as in goTo.ts): try again on the
+    // refreshed node, at most three times, until it is the selection.
+    for (let attempt = 0; node && attempt < 3; attempt++) {
+      try {
+        await view.reveal(node, { select: true, focus: false, expand: false });
+        if (view.selection.some((n) => n.id === node!.id)) return node;
+      } catch (e) {
+        s.log.warn(`problems: could not reveal ${node.id}: ${messageOf(e)}`);
+      }
+      node = find() ?? node;
     }
     return node;
   };

@@ -150,6 +150,18 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     return changed;
   }
 
+  /** Re-renders the rows of these channels that look different now (a new live-activity sample: their rates). */
+  refreshChannels(ids: Iterable<string>): void {
+    const fire: IpcNode[] = [];
+    for (const id of ids) {
+      const n = this.channelNodes.get(id);
+      if (n && this.visibleChange(n)) fire.push(n);
+    }
+    if (fire.length === 0) return;
+    this.lastFired = fire;
+    this.emitter.fire(fire);
+  }
+
   /** Re-renders the endpoint rows of these processes (what started them changed: src/provenance.ts). */
   refreshPids(pids: ReadonlySet<number>): void {
     const fire = [...this.endpointNodes.values()].filter((n) => pids.has(n.endpoint.pid));

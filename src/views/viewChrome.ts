@@ -4,7 +4,9 @@
 // - the description beside the title: "Paused" while live updates are paused, else nothing (the
 //   title keeps its room in a narrow side bar);
 // - the Channels view's badge (on the activity bar icon): how many channels it lists, with the
-//   machine's facts (distribution, kernel, CPUs) in its tooltip.
+//   machine's facts (distribution, kernel, CPUs) in its tooltip — only while the diagnosis is off:
+//   the workbench adds up the badges of a container's views, and with the diagnosis on the
+//   container's badge is the Problems view's count (what needs attention), not a sum of both.
 // Every value is assigned only when it changes: each assignment is a message to the workbench.
 
 import * as vscode from 'vscode';
@@ -29,6 +31,9 @@ export class ViewChrome implements vscode.Disposable {
     this.disposables.push(
       model.onDidChange(() => this.render()),
       source.onDidChangeState(() => this.render()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('ipcInspector.diagnose')) this.render();
+      }),
     );
     this.render();
   }
@@ -58,6 +63,7 @@ export class ViewChrome implements vscode.Disposable {
   /** The Channels view's badge: shown channels; the tooltip adds the total and the host. */
   badge(): vscode.ViewBadge | undefined {
     if (!this.model.snapshot) return undefined;
+    if (vscode.workspace.getConfiguration('ipcInspector').get<boolean>('diagnose', true)) return undefined;
     const shown = this.model.result.channels.length;
     const total = this.model.snapshot.channels.length;
     const narrowed = this.model.filtering || this.model.filter.scopePid !== undefined;

@@ -51,6 +51,8 @@ describe('problems: the Problems view', function () {
   after(async () => {
     await closeAll(fixtures);
     await runCommand(e2e().page, 'IPC Inspector: Clear Filter').catch(() => undefined);
+    // the views as the tests after these expect them: Problems collapsed (open, it squeezes Channels)
+    await collapseView(e2e().page, 'Problems').catch(() => undefined);
   });
 
   it('a leftover shows under Warnings; a click reveals and inspects it; Remove asks first and the problem goes', async () => {
@@ -75,7 +77,8 @@ describe('problems: the Problems view', function () {
 
     // a click: the segment selected in Channels, the inspector on it with its Problems section
     await problemRow.click();
-    await poll('the segment selected in Channels', async () => (await viewPane(page, 'Channels').locator('.monaco-list-row.selected', { hasText: String(f.info.shmid) }).count()) > 0, 30_000);
+    // its row leads with its key (issue 11: labels lead with meaning; the shmid is in the tooltip)
+    await poll('the segment selected in Channels', async () => (await viewPane(page, 'Channels').locator('.monaco-list-row.selected', { hasText: `key ${hex}` }).count()) > 0, 30_000);
     await waitForInspector(page, 'Problems (1)');
     await waitForInspector(page, 'attached by nobody');
     await waitForInspector(page, 'Fix');

@@ -223,7 +223,7 @@ describe('topology map', function () {
       frame.evaluate((id) => (window as unknown as { __topology: { screenOf(id: string): { x: number; y: number; r: number } | null } }).__topology.screenOf(id), target),
     );
     await frame.locator("canvas#map").click({ position: { x: at!.x, y: at!.y } });
-    const tab = page.locator('.tabs-container .tab', { hasText: `ipc-map-busy (${busy.info.reader.pid})` });
+    const tab = page.locator('.tabs-container .tab', { hasText: `ipc-map-busy[${busy.info.reader.pid}]` });
     await tab.first().waitFor({ timeout: 20_000 });
     const insp = await poll('the inspector webview', () => inspectorFrame(page), 20_000);
     await poll('the inspector shows the reader', async () => ((await insp.locator('body').textContent()) ?? '').includes(String(busy.info.reader.pid)), 20_000);
@@ -243,7 +243,7 @@ describe('topology map', function () {
     }
     await page.keyboard.press('Enter');
     const pid = Number(want!.slice(2));
-    await page.locator('.tabs-container .tab', { hasText: `(${pid})` }).first().waitFor({ timeout: 20_000 });
+    await page.locator('.tabs-container .tab', { hasText: `[${pid}]` }).first().waitFor({ timeout: 20_000 });
 
     // the canvas itself: Tab to it, Home focuses the first node (problems first: the blocked writer's pair), Enter opens it
     await page.locator('.tabs-container .tab', { hasText: 'IPC Topology' }).first().click();

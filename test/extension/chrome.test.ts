@@ -92,7 +92,7 @@ describe('chrome', function () {
     assert.equal(api.channelsView.message, undefined);
   });
 
-  it('"Paused" in both views while paused; the badge counts the channels listed', async () => {
+  it('"Paused" in both views while paused; the badge counts the channels listed (diagnosis off; with it on, the container badge is the Problems count alone)', async () => {
     await scan(api);
     assert.equal(api.channelsView.description, undefined, 'host facts or anything else in the title');
     await vscode.commands.executeCommand('ipcInspector.pause');
@@ -101,12 +101,23 @@ describe('chrome', function () {
     await vscode.commands.executeCommand('ipcInspector.resume');
     assert.equal(api.channelsView.description, undefined);
     await scan(api);
-    const badge = api.channelsView.badge!;
-    assert.equal(badge.value, api.model.result.channels.length);
-    assert.match(badge.tooltip, /IPC channels?/);
-    assert.equal(api.processesView.badge, undefined, 'two badges would add up on the activity bar');
-    await vscode.commands.executeCommand('ipcInspector.filter', 'ch-nothing-here-either');
-    assert.equal(api.channelsView.badge?.value ?? 0, 0);
+    // with the diagnosis on (the default) Channels has no badge: the workbench would add it to the Problems count
+    const channelsBadge = (): vscode.ViewBadge | undefined => api.channelsView.badge;
+    assert.equal(channelsBadge(), undefined, 'a channel count added to the Problems badge');
+    const cfg = vscode.workspace.getConfiguration('ipcInspector');
+    await cfg.update('diagnose', false, vscode.ConfigurationTarget.Global);
+    try {
+      await scan(api);
+      const badge = await waitFor('the channel count badge', channelsBadge);
+      assert.equal(badge.value, api.model.result.channels.length);
+      assert.match(badge.tooltip, /IPC channels?/);
+      assert.equal(api.processesView.badge, undefined, 'two badges would add up on the activity bar');
+      await vscode.commands.executeCommand('ipcInspector.filter', 'ch-nothing-here-either');
+      assert.equal(channelsBadge()?.value ?? 0, 0);
+    } finally {
+      await cfg.update('diagnose', undefined, vscode.ConfigurationTarget.Global);
+    }
+    await waitFor('no channel badge with the diagnosis back on', () => channelsBadge() === undefined);
   });
 
   it('the status bar item shows only with a warning, in plain text; its list reveals and inspects the channel', async () => {

@@ -92,10 +92,15 @@ describe('Live activity', function () {
     let sent = 0;
     const feed = api.liveActivity.rateFeed(); // what the topology map draws its edge widths from
     const mapRates: number[] = [];
+    const treeRates: string[] = []; // the Channels view's rate column (the row's description)
     const sub = api.liveActivity.onDidChange((c) => {
       const bytes = c.sample?.channels[id]?.sent.bytes ?? 0;
       sent += bytes;
-      if (bytes > 0) mapRates.push(feed.current().get(id)?.bytesPerSec ?? 0);
+      if (bytes > 0) {
+        mapRates.push(feed.current().get(id)?.bytesPerSec ?? 0);
+        const node = api.channelsTree.findChannel(id);
+        treeRates.push(node ? String((api.channelsTree.getTreeItem(node) as vscode.TreeItem).description ?? '') : '(not in the tree)');
+      }
     });
     try {
       await fx.go();
@@ -106,6 +111,7 @@ describe('Live activity', function () {
       assert.equal(sent, 64_000);
       assert.equal(api.liveActivity.latest?.source, 'bpf');
       assert.ok(mapRates.length > 0 && mapRates.every((r) => r > 0), `the map's rate feed had the pipe's bytes/s each time it moved: ${mapRates.join(', ')}`);
+      assert.ok(treeRates.length > 0 && treeRates.every((d) => /\d[\d.]* (B|KiB|MiB|GiB)\/s/.test(d)), `the tree row showed the rate each time it moved: ${treeRates.join(' | ')}`);
     } finally {
       sub.dispose();
     }

@@ -19,6 +19,8 @@ export interface RenderContext {
   isNew(channelId: string): boolean;
   /** What started a process inside VS Code (src/provenance.ts), when known. */
   provenance?(pid: number): ProvenanceTag | undefined;
+  /** Bytes/s the live-activity tracer measured on a channel in its latest sample (undefined: no tracer, or idle). */
+  rate?(channelId: string): number | undefined;
 }
 
 export type NodeType = 'group' | 'info' | 'channel' | 'endpoint' | 'process' | 'signals' | 'section' | 'bucket';

@@ -10,6 +10,14 @@ import { isListener } from '../../core/ports';
 import { peerChannelId } from '../../core/ends';
 import { channelWarnings } from '../../core/diagnose/channelWarnings';
 import { BaseNode, type IpcNode, type RenderContext } from './base';
+import { formatRate } from '../../core/activity/format';
+
+/** Two significant digits: 12,345 B/s reads 12 KiB/s and stays so while the rate wobbles. */
+function roundRate(r: number): number {
+  if (r < 1) return 1;
+  const p = Math.pow(10, Math.floor(Math.log10(r)) - 1);
+  return Math.round(r / p) * p;
+}
 import { mdEscape, plain, safeMarkdown } from './markdown';
 
 export class ChannelNode extends BaseNode {
@@ -39,7 +47,9 @@ export class ChannelNode extends BaseNode {
     );
     item.id = this.id;
     item.contextValue = this.contextValue(ctx);
-    const desc = plain(fmt.channelDescription(ch));
+    // the tracer's measured throughput, rounded so a row changes only when its reading does
+    const rate = ctx.rate?.(ch.id);
+    const desc = plain(fmt.channelDescription(ch) + (rate !== undefined && rate > 0 ? ` · ${formatRate(roundRate(rate))}` : ''));
     item.description = ctx.isNew(ch.id) ? `✦ new${desc ? ' · ' + desc : ''}` : desc;
     const warnings = channelWarnings(ch);
     item.iconPath = warnings.length
