@@ -257,6 +257,6 @@ describe('topology map', function () {
     assert.match(announced, /^.+, process, pid \d+.*, (warning|error): /, announced);
     const first = Number(/pid (\d+)/.exec(announced)![1]);
     await page.keyboard.press('Enter');
-    await page.locator('.tabs-container .tab', { hasText: `(${first})` }).first().waitFor({ timeout: 20_000 });
+    await page.locator('.tabs-container .tab', { hasText: `[${first}]` }).first().waitFor({ timeout: 20_000 });
   });
 });
