@@ -63,14 +63,24 @@ async function runTask(page: Page, label: string): Promise<void> {
 
 /** Free Port… → type the port → the listener's row (its description names the task) → the first modal. */
 async function openFreePort(page: Page, port: number): Promise<string> {
-  await runCommand(page, 'IPC Inspector: Free Port');
-  const input = await commandInput(page);
-  await input.fill(String(port));
-  const row = quickPickRow(page, new RegExp(`^\\s*${port}/tcp\\s*$`));
-  await row.waitFor({ timeout: 15_000 });
-  const text = await row.innerText();
-  await row.click();
-  return text;
+  // The pick lists the listeners of the views' latest scan: a server that started a moment ago
+  // is there after the next refresh, so open it again (as a person would) until it is.
+  for (let attempt = 1; ; attempt++) {
+    await runCommand(page, 'IPC Inspector: Free Port');
+    const input = await commandInput(page);
+    await input.fill(String(port));
+    const row = quickPickRow(page, new RegExp(`^\\s*${port}/tcp\\s*$`));
+    try {
+      await row.waitFor({ timeout: 10_000 });
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      await page.keyboard.press('Escape');
+      continue;
+    }
+    const text = await row.innerText();
+    await row.click();
+    return text;
+  }
 }
 
 async function dialog(page: Page, text: RegExp): Promise<string> {
