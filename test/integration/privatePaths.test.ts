@@ -126,7 +126,8 @@ describe('demo directory', { skip: skip || (spawnSync('unshare', ['--mount', 'tr
       'mount -t tmpfs -o mode=1777 tmpfs /tmp',
       `setpriv --reuid=${NOBODY.uid} --regid=${NOBODY.gid} --clear-groups sh -c 'mkdir -m 0777 /tmp/attacker && echo "[${victim.pid}]" > /tmp/attacker/pids.json && ln -s /tmp/attacker /tmp/ipc-inspector-demo'`,
       'mkdir -m 0700 /tmp/root-cache',
-      `exec "${process.execPath}" /mnt/scripts/demo.mjs`,
+      // and from there: a working directory under the old /tmp no longer resolves by its path
+      `cd /mnt && exec "${process.execPath}" /mnt/scripts/demo.mjs`,
     ].join(' && ');
     const { IPC_FIXTURE_SOURCE: _source, ...env } = process.env; // under the sandbox, hidden by the new /tmp
     const demo = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', setup], {
