@@ -96,7 +96,8 @@ export function register(s: Services): vscode.Disposable {
   return vscode.commands.registerCommand('ipcInspector.freePort', async (arg?: unknown, opts: FreePortCommandOptions = {}): Promise<FreePortResult | { port: number; listeners: PortListener[]; container?: string } | undefined> => {
     let port = portFromArg(s, arg);
     if (port === undefined) {
-      const snap = await ensureSnapshot(s);
+      // a fresh scan for the pick: the views' last one may be old (no view visible, paused)
+      const snap = await s.source.refresh().catch(() => ensureSnapshot(s));
       const chosen = await s.ui.livePick<PortItem>({
         title: 'Free Port: which port?',
         placeholder: 'type a port number, or pick a listener',
