@@ -34,6 +34,12 @@ describe('demo workload', function () {
       await gone;
     }
     await runCommand(e2e().page, 'IPC Inspector: Clear Filter').catch(() => undefined);
+    // the views as the tests after these expect them, whatever happened: Problems closed (open,
+    // it squeezes Channels), Channels and Processes open
+    const page = e2e().page;
+    const problemsHeader = viewHeader(page, 'Problems');
+    if ((await problemsHeader.getAttribute('aria-expanded').catch(() => null)) === 'true') await problemsHeader.click().catch(() => undefined);
+    for (const name of ['Channels', 'Processes']) await expandView(page, name).catch(() => undefined);
   });
 
   it("shows the demo's processes and channels when filtered by name", async () => {
@@ -121,9 +127,7 @@ describe('demo workload', function () {
     await page.keyboard.press('Enter');
     await poll('rule 6: the leftover', async () => /key 0x49504404 .*attached by nobody/.test((await rows.allTextContents()).join('\n')), 30_000);
     await runCommand(page, 'IPC Inspector: Clear Filter');
-    // leave it closed for the tests after these (open, it squeezes Channels)
-    const problemsHeader = viewHeader(page, 'Problems');
-    if ((await problemsHeader.getAttribute('aria-expanded')) === 'true') await problemsHeader.click();
+
   });
 
   it('stopping the demo removes every object it made', async () => {
