@@ -6,28 +6,11 @@
 // The shapes follow the grouping strategies of views/processGrouping.ts (roots: buckets,
 // children(pid)) so this can join that table as one more entry.
 import type { ContainerInfo, ProcessInfo } from '../core/model';
+import type { GroupingInput, ProcessBucket, ProcessPlacement } from './processGrouping';
 
-/** A grouping's own top-level node holding processes. */
-export interface ProcessBucket {
-  /** Stable within the grouping: `host`, or `<runtime>:<id>`. */
-  id: string;
-  label: string;
-  description?: string;
-  tooltip?: string;
-  icon: string;
-  /** Member pids (the bucket's top-level processes) in display order. */
-  pids: number[];
-}
-
-export interface ProcessPlacement {
-  roots: Array<number | ProcessBucket>;
-  children(pid: number): readonly number[];
-}
-
-export interface GroupingInput {
-  listed: readonly ProcessInfo[];
-  procs: ReadonlyMap<number, ProcessInfo>;
-}
+// The shapes are the grouping strategies' own (type-only import: no runtime cycle with the table
+// that lists this grouping).
+export type { GroupingInput, ProcessBucket, ProcessPlacement } from './processGrouping';
 
 export const HOST_BUCKET = 'host';
 
