@@ -173,7 +173,7 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   const inspector = registerInspector(context, source, log, ui, { provenance: (pid) => provenance.of(pid)?.label, problems: problemsModel });
   const services: Services = { context, log, source, model, filters, channelsTree, processesTree, channelsView, processesView, testHooks, ui, inspector, statusBar, provenance, debugScope };
   for (const register of commands.all) subs.push(register(services));
-  const problems = registerProblems({ services, problems: problemsModel, channelsChrome, processesChrome, statusBar, supported });
+  const problems = registerProblems({ services, problems: problemsModel, channelsChrome, processesChrome, statusBar, viewChrome, supported });
   subs.push(problems.disposable);
   const liveActivity = registerLiveActivity(context, source, model, ui, log);
   registerTopology(context, { source, filters: model, openInspector: (target) => inspector.open(target), log, rates: liveActivity.rateFeed() });

@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import type { Services } from '../commands/services';
 import type { StatusBar } from '../statusBar';
+import type { ViewChrome } from '../views/viewChrome';
 import type { TreeChrome } from '../views/treeChrome';
 import { registerProblemActions } from './problemActions';
 import type { ProblemsModel } from './problemsModel';
@@ -33,6 +34,8 @@ export interface ProblemsDeps {
   channelsChrome: TreeChrome;
   processesChrome: TreeChrome;
   statusBar: StatusBar;
+  /** Its host line ("Debian … · kernel … · 2 CPUs"): with the diagnosis on, the container's badge is this view's, so the host is in its tooltip. */
+  viewChrome: Pick<ViewChrome, 'hostLine' | 'onDidChangeHost'>;
   /** Is the host supported (Linux /proc)? */
   supported: boolean;
 }
@@ -56,7 +59,8 @@ export function registerProblems(d: ProblemsDeps): ProblemsRegistration {
     const c = problems.counts();
     const n = c.error + c.warning;
     const tooltip = `${c.error} error${c.error === 1 ? '' : 's'}, ${c.warning} warning${c.warning === 1 ? '' : 's'}, ${c.info} info`;
-    const badge: vscode.ViewBadge | undefined = n > 0 ? { value: n, tooltip: `IPC problems: ${tooltip}` } : undefined;
+    const host = d.viewChrome.hostLine;
+    const badge: vscode.ViewBadge | undefined = n > 0 ? { value: n, tooltip: `IPC problems: ${tooltip}${host ? ` — ${host}` : ''}` } : undefined;
     setOnce('badge', badge ? `${badge.value}\n${badge.tooltip}` : '', () => (problemsView.badge = badge));
     let message = '';
     if (!problems.enabled()) message = 'The diagnosis is off (setting ipcInspector.diagnose): no problems are looked for.';
@@ -74,6 +78,7 @@ export function registerProblems(d: ProblemsDeps): ProblemsRegistration {
     d.processesChrome.addDecorator(marks),
     d.statusBar.setProblems(problems),
     problems.onDidChange(render),
+    d.viewChrome.onDidChangeHost(render),
     registerProblemActions(s, { problems, problemsTree, problemsView }),
     problemsView.onDidChangeVisibility((e) => {
       if (d.supported) s.source.setVisible(PROBLEMS_VIEW_ID, e.visible);

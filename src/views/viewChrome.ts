@@ -6,7 +6,8 @@
 // - the Channels view's badge (on the activity bar icon): how many channels it lists, with the
 //   machine's facts (distribution, kernel, CPUs) in its tooltip — only while the diagnosis is off:
 //   the workbench adds up the badges of a container's views, and with the diagnosis on the
-//   container's badge is the Problems view's count (what needs attention), not a sum of both.
+//   container's badge is the Problems view's count (what needs attention), not a sum of both;
+//   the host facts then move to that badge's tooltip (problems/index.ts, onDidChangeHost).
 // Every value is assigned only when it changes: each assignment is a message to the workbench.
 
 import * as vscode from 'vscode';
@@ -29,6 +30,7 @@ export class ViewChrome implements vscode.Disposable {
     private readonly processesView: vscode.TreeView<IpcNode>,
   ) {
     this.disposables.push(
+      this.hostChanged,
       model.onDidChange(() => this.render()),
       source.onDidChangeState(() => this.render()),
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -38,10 +40,19 @@ export class ViewChrome implements vscode.Disposable {
     this.render();
   }
 
+  private readonly hostChanged = new vscode.EventEmitter<string>();
+  /** The host line arrived (the Problems view's badge shows it when it replaces this badge). */
+  readonly onDidChangeHost = this.hostChanged.event;
+
   /** "Debian GNU/Linux 12 · kernel 6.1.0 · 2 CPUs" (hostFacts.ts), once it is known. */
   set hostLine(line: string) {
     this.host = line;
     this.render();
+    this.hostChanged.fire(line);
+  }
+
+  get hostLine(): string {
+    return this.host;
   }
 
   private set(key: string, value: string, apply: () => void): void {

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { commandInput, e2e, expandView, openContainer, poll, runCommand, runViewMenuItem, screenshot, viewHeader, viewPane, viewRows } from './workbench';
+import { allRowTexts, commandInput, e2e, expandView, openContainer, poll, runCommand, runViewMenuItem, screenshot, viewHeader, viewRows } from './workbench';
 
 describe('demo workload', function () {
   this.timeout(180_000);
@@ -107,28 +107,18 @@ describe('demo workload', function () {
       ['rule 8 wait cycle', /^\s*Wait cycle \(deadlock\): ipc-demo-deadlk/m],
     ];
     let text = '';
-    // the list renders only the rows in view: scroll through it as a person would, collecting rows
-    const seen = new Set<string>();
-    let turn = 0;
     await poll(
       'a problem of each rule',
       async () => {
         // the Information group (stale socket files) starts collapsed
         const info = rows.filter({ hasText: /^\s*Information/ }).first();
         if ((await info.count()) && (await info.getAttribute('aria-expanded')) === 'false') await info.click().catch(() => undefined);
-        for (const t of await rows.allTextContents()) seen.add(t);
-        text = [...seen].join('\n');
-        if (want.every(([, re]) => re.test(text))) return true;
-        const box = await viewPane(page, 'Problems').locator('.monaco-list').first().boundingBox().catch(() => null);
-        if (box) {
-          await page.mouse.move(box.x + box.width / 2, box.y + Math.min(box.height / 2, 40));
-          await page.mouse.wheel(0, ++turn % 6 === 0 ? -5000 : 120);
-        }
-        if (turn % 12 === 0) seen.clear(); // problems come and go: keep what is listed now
-        return false;
+        text = (await allRowTexts(page, 'Problems')).join('\n');
+        return want.every(([, re]) => re.test(text));
       },
       60_000,
-    ).catch((e: Error) => {
+    ).catch(async (e: Error) => {
+      await screenshot(page, 'e2e-problems-demo-failed');
       throw new Error(`${e.message}; missing: ${want.filter(([, re]) => !re.test(text)).map(([w]) => w).join(', ')}; the view showed:\n${text}`);
     });
     await screenshot(page, 'e2e-problems-demo');

@@ -205,9 +205,20 @@ describe('Free Port… in the workbench', function () {
       }
       await page.keyboard.press('Escape');
       return false;
-    }, 30_000);
+    }, 60_000); // a scan of a busy machine (tens of thousands of sockets) can take seconds
     const selected = viewPane(page, 'Channels').locator('.monaco-list-row.selected', { hasText: row }).first();
     await selected.waitFor({ timeout: 15_000 });
+    // a revealed row can sit under the tree's sticky headers (its parents): scroll it down a row
+    // at a time until the click reaches it, as a person would
+    await poll('the selected row to take a click', async () => {
+      if (await selected.click({ button: 'right', trial: true, timeout: 1_000 }).then(() => true, () => false)) return true;
+      const box = await selected.boundingBox();
+      if (box) {
+        await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+        await page.mouse.wheel(0, -22);
+      }
+      return false;
+    }, 15_000);
     await selected.click({ button: 'right' });
     const item = page.locator('.monaco-menu .action-item .action-label', { hasText: /^\s*Free Port…\s*$/ }).first();
     await item.waitFor({ timeout: 10_000 });

@@ -55,6 +55,29 @@ export function viewRows(page: Page, viewName: string) {
     .locator('.monaco-list-row');
 }
 
+/**
+ * Every row of a tree view, top to bottom, read as a keyboard user does: focus the list, Home,
+ * then Down until the focus stops moving. The list renders only the rows in view, and a short
+ * pane (or one under sticky headers) shows a few; the focused row is always rendered.
+ */
+export async function allRowTexts(page: Page, viewName: string, max = 400): Promise<string[]> {
+  const list = viewPane(page, viewName).locator('.monaco-list').first();
+  if (!(await list.count())) return [];
+  await list.focus();
+  await page.keyboard.press('Home');
+  const focused = list.locator('.monaco-list-rows .monaco-list-row.focused').first();
+  const texts: string[] = [];
+  let last = -1;
+  for (let i = 0; i < max; i++) {
+    const row = await focused.evaluate((e) => [Number(e.getAttribute('data-index')), e.textContent ?? ''] as [number, string]).catch(() => undefined);
+    if (!row || row[0] === last) break;
+    last = row[0];
+    texts.push(row[1]);
+    await page.keyboard.press('ArrowDown');
+  }
+  return texts;
+}
+
 /** F1, type, Enter: runs a command by its palette title ("IPC Inspector: Refresh"). */
 export async function runCommand(page: Page, title: string): Promise<void> {
   await page.locator('.monaco-workbench').click({ position: { x: 700, y: 300 } }).catch(() => undefined);
@@ -148,8 +171,20 @@ export async function openViewMenu(page: Page, viewName: string): Promise<string
 
 /** Clicks an item of a view's "More Actions…" menu by its label. */
 export async function runViewMenuItem(page: Page, viewName: string, label: string): Promise<void> {
-  await openViewMenu(page, viewName);
-  await page.locator('.monaco-menu .action-item .action-label', { hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }).first().click();
+  // the title bar shows as many actions inline as fit; the rest are in the menu (a wide side bar
+  // moves e.g. Collapse All from the menu to the title bar)
+  const header = viewHeader(page, viewName);
+  await header.hover();
+  const inline = header.locator(`.actions .action-label[aria-label="${label.replace(/"/g, '\\"')}"]`).first();
+  if ((await inline.count()) && (await inline.isVisible())) return inline.click();
+  const item = page.locator('.monaco-menu .action-item .action-label', { hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }).first();
+  // a live update can take the focus and close a menu just opened: open it again
+  for (let attempt = 1; ; attempt++) {
+    await openViewMenu(page, viewName);
+    if (await item.waitFor({ timeout: 5_000 }).then(() => true, () => false)) return item.click();
+    if (attempt === 3) throw new Error(`"${label}" is not in the ${viewName} view's menu: ${(await page.locator('.monaco-menu .action-label').allTextContents()).join(' | ')}`);
+    await page.keyboard.press('Escape');
+  }
 }
 
 /** The text of the inspector webview (its content lives in an iframe inside the webview's iframe). */

@@ -113,7 +113,11 @@ describe('problems', function () {
     await scan(api);
     const c = api.problems.problems.counts();
     assert.equal(api.problems.problemsView.badge?.value, c.error + c.warning);
-    assert.match(api.problems.problemsView.badge!.tooltip, new RegExp(`^IPC problems: ${c.error} errors?, ${c.warning} warnings?, ${c.info} info$`));
+    // with the diagnosis on this is the container's badge: the host facts (the Channels badge's, off now) are in its tooltip
+    const host = await waitFor('the host line', () => api.viewChrome.hostLine || undefined);
+    assert.match(host, /kernel \S+ · \d+ CPUs?$/);
+    assert.match(api.problems.problemsView.badge!.tooltip, new RegExp(`^IPC problems: ${c.error} errors?, ${c.warning} warnings?, ${c.info} info — `));
+    assert.ok(api.problems.problemsView.badge!.tooltip.endsWith(` — ${host}`), api.problems.problemsView.badge!.tooltip);
 
     // the status bar counts problems and opens the Problems view
     assert.ok(api.statusBar.visible);
