@@ -1,6 +1,7 @@
 // Where a process came from inside VS Code: the integrated terminal (Terminal.processId), a task
 // (tasks.onDidStartTaskProcess / onDidEndTaskProcess), a debug session (the DAP `process` event's
-// systemProcessId, and the pid VS Code answers a `runInTerminal` request with), or VS Code itself
+// systemProcessId, the pid VS Code answers a `runInTerminal` request with, and the pid js-debug
+// names its target child sessions with when it starts the debuggee itself), or VS Code itself
 // (its server, extension/pty hosts, file watcher — core/actions/origin.ts vscodeOrigins — and
 // what an extension host started: language servers, debug adapters). Each root labels itself and
 // every descendant, found by walking the snapshot's ppid chain (the snapshot keeps the ancestors
@@ -44,6 +45,19 @@ const OWN_REFRESH_MS = 10_000;
 /** "npm: watch" for a detected task, the name alone for a workspace (tasks.json) task. */
 export function taskLabel(task: Pick<vscode.Task, 'name' | 'source'>): string {
   return task.source && task.source !== 'Workspace' && !task.name.startsWith(`${task.source}: `) ? `${task.source}: ${task.name}` : task.name;
+}
+
+/**
+ * The debuggee pid of a js-debug target session: a child session js-debug asked VS Code to start
+ * for a process it launched or attached to (its configuration carries `__pendingTargetId`), named
+ * "<script> [<pid>]". Any other session: undefined.
+ */
+export function jsDebugTargetPid(s: { name: string; parentSession?: unknown; configuration: { [key: string]: unknown } }): number | undefined {
+  if (!s.parentSession || typeof s.configuration.__pendingTargetId !== 'string') return undefined;
+  // the workbench may append the parent's name: "worker.js [7676] « Launch Worker"
+  const m = /\[(\d{1,10})\](?: « .*)?$/.exec(s.name);
+  const pid = m ? Number(m[1]) : NaN;
+  return validPid(pid) ? pid : undefined;
 }
 
 /** The root of a (child) debug session: its name is the launch configuration's. */
@@ -97,6 +111,12 @@ export class Provenance implements vscode.Disposable {
             if (pid !== undefined) this.addDebuggee(session, pid);
           },
         }),
+      }),
+      // js-debug with the internal console starts the debuggee itself (no runInTerminal) and sends
+      // no `process` event; each debuggee gets a child session named "server.js [PID]"
+      vscode.debug.onDidStartDebugSession((s) => {
+        const pid = jsDebugTargetPid(s);
+        if (pid !== undefined) this.addDebuggee(s, pid);
       }),
       vscode.debug.onDidTerminateDebugSession((s) => this.removeWhere((r) => r.session === s)),
     );

@@ -184,6 +184,31 @@ describe('Provenance, containers and Free Port', function () {
     await waitFor('scope cleared with the session', () => api.filters.scopePid === undefined);
   });
 
+  it('a debug session in the internal console (js-debug starts the debuggee itself): "debug: NAME", not "started by an extension"', async () => {
+    const port = await freeTcpPort();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-prov-debug-ic-'));
+    cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const program = path.join(dir, 'worker.js');
+    fs.writeFileSync(program, `require('net').createServer().listen(${port}, '127.0.0.1');\nsetInterval(() => {}, 1000);\n`);
+    const sessions: vscode.DebugSession[] = [];
+    const d = vscode.debug.onDidStartDebugSession((s) => sessions.push(s));
+    cleanup.push(() => d.dispose());
+    const ok = await vscode.debug.startDebugging(undefined, { type: 'node', request: 'launch', name: 'Launch Worker', program, runtimeExecutable: process.execPath, console: 'internalConsole' });
+    assert.ok(ok, 'js-debug started the session');
+    cleanup.push(async () => {
+      for (const s of sessions) await vscode.debug.stopDebugging(s);
+    });
+    const pid = await listenerPid(api, port, 60_000);
+    const tag = await waitFor('the debuggee labelled', () => (api.provenance.of(pid)?.kind === 'debug' ? api.provenance.of(pid) : undefined), 20_000).catch((e: Error) => {
+      const chain: string[] = [];
+      for (let p: number | undefined = pid; p && chain.length < 6; p = api.model.procs.get(p)?.ppid) chain.push(`${api.model.procs.get(p)?.comm}[${p}]`);
+      throw new Error(`${e.message}: ${JSON.stringify(api.provenance.of(pid))}; ancestors ${chain.join(' ← ')}; sessions ${sessions.map((s) => `${s.name} (parent ${!!s.parentSession}, ${Object.keys(s.configuration).join(',')})`).join('; ')}`);
+    });
+    assert.equal(tag.label, 'debug: Launch Worker');
+    assert.equal(tag.rootPid, pid, 'the root is the debuggee itself (the child session names it)');
+    assert.ok(sessions.some((s) => s.parentSession && s.name.includes(`[${pid}]`)), sessions.map((s) => s.name).join(', '));
+  });
+
   it('VS Code’s own processes: the extension host is "VS Code: extension host"; what it started is "started by an extension"', async () => {
     const srv = await startNet(['listen', '--proto', 'tcp', '--addr', '127.0.0.1', '--port', '0']);
     cleanup.push(() => srv.stop());
