@@ -19,7 +19,7 @@ import { parseInteger, parseOptions, UsageError, usageLines, type OptionSpec } f
 export const PORT_USAGE = 'usage: ipc-inspector port <PORT> [--protocol tcp|udp] [--json] [--free [--signal-timeout MS] [--yes]]';
 
 const OPTIONS: readonly OptionSpec[] = [
-  { name: 'protocol', type: 'value', metavar: 'tcp|udp', help: 'only TCP listeners or only bound UDP sockets (default: both)' },
+  { name: 'protocol', type: 'value', metavar: 'tcp|udp', help: 'only TCP listeners or only unconnected UDP sockets (default: both)' },
   { name: 'json', type: 'flag', short: 'j', help: 'print the listeners (or the Free Port result) as JSON' },
   { name: 'free', type: 'flag', help: 'stop the listeners: SIGTERM, wait, then SIGKILL after asking; then test the port with a bind' },
   { name: 'signal-timeout', type: 'value', metavar: 'MS', help: 'how long to wait after SIGTERM before offering SIGKILL (default 5000)' },
@@ -29,7 +29,7 @@ const OPTIONS: readonly OptionSpec[] = [
 ];
 
 export function portHelp(): string {
-  return `${PORT_USAGE}\n\nLists every listener on PORT (TCP LISTEN, bound UDP) in every network namespace: the process,\nits command line, user, container and namespaces, and what SIGTERM does to it. --free stops\nthem through pidfds bound to their start time and reports when a bind on the port succeeds.\n\noptions:\n${usageLines(OPTIONS).join('\n')}\n`;
+  return `${PORT_USAGE}\n\nLists every listener on PORT (TCP LISTEN, unconnected UDP) in every network namespace: the process,\nits command line, user, container and namespaces, and what SIGTERM does to it. --free stops\nthem through pidfds bound to their start time and reports when a bind on the port succeeds.\n\noptions:\n${usageLines(OPTIONS).join('\n')}\n`;
 }
 
 const e = escapeControl;

@@ -51,7 +51,7 @@ export interface PortListener {
   port: number;
   /** `addr:port` as in the snapshot (IPv6 in brackets). */
   local: string;
-  /** LISTEN for TCP; UNCONN or ESTAB for UDP. */
+  /** LISTEN for TCP; UNCONN for UDP. */
   state: string;
   netns: string;
   inode: number;
@@ -103,17 +103,25 @@ function listenerProcess(p: ProcessInfo, fds: number[]): ListenerProcess {
   };
 }
 
-/** Is this socket a listener on `port`: TCP in LISTEN, or any UDP socket bound to it. */
-export function isListenerOn(c: InetChannel, port: number, protocol?: Protocol): boolean {
-  if (protocol && c.kind !== protocol) return false;
-  if (c.kind === 'tcp' && c.state !== 'LISTEN') return false;
-  return splitHostPort(c.local)?.port === port;
+/**
+ * Does this socket serve its port: TCP in LISTEN, or UDP not connected to one peer (UNCONN, as
+ * `ss -l` lists them). A connected UDP socket is one flow — typically a client whose ephemeral
+ * port happens to equal the one asked about — and is one of othersOn(), not a listener.
+ */
+function serves(c: InetChannel): boolean {
+  return c.kind === 'tcp' ? c.state === 'LISTEN' : c.state !== 'ESTAB';
 }
 
-/** Is this channel a listener on some port (TCP LISTEN, or a bound UDP socket with a port)? Its port, else undefined. */
+/** Is this socket a listener on `port` (see serves)? */
+export function isListenerOn(c: InetChannel, port: number, protocol?: Protocol): boolean {
+  if (protocol && c.kind !== protocol) return false;
+  return serves(c) && splitHostPort(c.local)?.port === port;
+}
+
+/** Is this channel a listener on some port (TCP LISTEN, or an unconnected bound UDP socket)? Its port, else undefined. */
 export function listenerPort(c: Channel): number | undefined {
   if (c.kind !== 'tcp' && c.kind !== 'udp') return undefined;
-  if (c.kind === 'tcp' && c.state !== 'LISTEN') return undefined;
+  if (!serves(c)) return undefined;
   const port = splitHostPort(c.local)?.port;
   return port ? port : undefined;
 }

@@ -11,43 +11,12 @@ import { spawnSync } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
-import {
-  commandInput,
-  e2e,
-  expandView,
-  focusIn,
-  inlineActions,
-  openContainer,
-  openViewMenu,
-  poll,
-  quickPickRow,
-  runCommand,
-  runViewMenuItem,
-  screenshot,
-  viewHeader,
-  viewPane,
-  viewRows,
-  waitForInspector,
-  waitForWorkbench,
-} from './workbench';
+import { channelRow, clearFilter, closeEditors, commandInput, e2e, expandView, focusIn, inlineActions, openContainer, openViewMenu, poll, quickPickRow, runCommand, runViewMenuItem, screenshot, setFilter, viewHeader, viewPane, viewRows, waitForInspector, waitForWorkbench } from './workbench';
 import type { Page } from 'playwright-core';
 
 /** The workload's private temp dir name: a filter that leaves only its FIFO and Unix socket. */
 function workloadFilter(): string {
   return path.basename(path.dirname(e2e().workload.unixSocket));
-}
-
-async function setFilter(page: Page, text: string): Promise<void> {
-  await runCommand(page, 'IPC Inspector: Filter');
-  const input = await commandInput(page);
-  await input.fill(text);
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
-}
-
-async function clearFilter(page: Page): Promise<void> {
-  await runCommand(page, 'IPC Inspector: Clear Filter').catch(() => undefined);
-  await page.keyboard.press('Escape').catch(() => undefined);
 }
 
 /** Collapses the Processes pane and collapses every group of Channels (a known start). */
@@ -58,30 +27,8 @@ async function channelsOnly(page: Page): Promise<void> {
   await runViewMenuItem(page, 'Channels', 'Collapse All');
 }
 
-/** Expands groups of the Channels view (clicking their twisties) until a row naming `text` shows. */
-async function channelRow(page: Page, text: string) {
-  const rows = viewRows(page, 'Channels');
-  await poll(
-    `a Channels row naming ${text}`,
-    async () => {
-      if ((await rows.filter({ hasText: text }).count()) > 0) return true;
-      for (const group of [/^\s*FIFOs/, /^\s*Sockets/, /^\s*Unix/]) {
-        const row = rows.filter({ hasText: group }).and(page.locator('[aria-expanded="false"]')).first();
-        if ((await row.count()) === 0) continue;
-        await row.locator('.monaco-tl-twistie').click({ timeout: 2_000 }).catch(() => undefined);
-        return false;
-      }
-      return false;
-    },
-    30_000,
-  );
-  return rows.filter({ hasText: text }).first();
-}
-
-async function closeEditors(page: Page): Promise<void> {
-  await runCommand(page, 'View: Close All Editors').catch(() => undefined);
-  await poll('no editor tab', async () => (await page.locator('.part.editor .tab').count()) === 0, 10_000).catch(() => undefined);
-}
+/** The groups that hold the test's socket and FIFO rows. */
+const CHROME_GROUPS = [/^\s*FIFOs/, /^\s*Sockets/, /^\s*Unix/];
 
 describe('chrome: views, search, status bar', function () {
   this.timeout(180_000);
@@ -91,10 +38,7 @@ describe('chrome: views, search, status bar', function () {
     await waitForWorkbench(e2e().page);
     await openContainer(e2e().page);
   });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      await screenshot(e2e().page, `e2e-FAILED-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
-    }
+  afterEach(async () => {
     await e2e().page.keyboard.press('Escape').catch(() => undefined);
   });
   after(async () => {
@@ -211,13 +155,13 @@ describe('chrome: views, search, status bar', function () {
     await channelsOnly(page);
     const sock = path.basename(workload.unixSocket);
     const fifo = path.basename(workload.fifo);
-    const sockRow = await channelRow(page, sock);
+    const sockRow = await channelRow(page, sock, CHROME_GROUPS);
     await sockRow.click();
     await waitForInspector(page, sock);
     assert.equal(await focusIn(page), 'sidebar', 'a click took the focus away from the tree');
     assert.equal(await page.locator('.part.editor .tab').count(), 1);
     // Another item: the same panel, retargeted (the preview is reused).
-    const fifoRow = await channelRow(page, fifo);
+    const fifoRow = await channelRow(page, fifo, CHROME_GROUPS);
     await fifoRow.click();
     await waitForInspector(page, fifo);
     assert.equal(await page.locator('.part.editor .tab').count(), 1, 'a second panel opened');

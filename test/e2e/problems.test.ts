@@ -7,21 +7,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
-import { commandInput, e2e, expandView, openContainer, poll, runCommand, screenshot, viewHeader, viewPane, viewRows, waitForInspector, waitForWorkbench } from './workbench';
-
-async function setFilter(page: Page, text: string): Promise<void> {
-  await runCommand(page, 'IPC Inspector: Filter');
-  const input = await commandInput(page);
-  await input.fill(text);
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
-}
-
-/** Collapses a view pane if it is there and open (room for the Problems view). */
-async function collapseView(page: Page, name: string): Promise<void> {
-  const h = viewHeader(page, name);
-  if ((await h.count()) && (await h.getAttribute('aria-expanded')) === 'true') await h.click();
-}
+import { e2e, expandView, foldView, openContainer, poll, runCommand, screenshot, setFilter, viewPane, viewRows, waitForInspector, waitForWorkbench } from './workbench';
 
 /** The chain drawn in the inspector: its node labels (from the SVG's <title>s), in order. */
 async function chainInInspector(page: Page): Promise<string[]> {
@@ -42,17 +28,14 @@ describe('problems: the Problems view', function () {
     await waitForWorkbench(e2e().page);
     await openContainer(e2e().page);
   });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      await screenshot(e2e().page, `e2e-FAILED-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
-    }
+  afterEach(async () => {
     await e2e().page.keyboard.press('Escape').catch(() => undefined);
   });
   after(async () => {
     await closeAll(fixtures);
     await runCommand(e2e().page, 'IPC Inspector: Clear Filter').catch(() => undefined);
     // the views as the tests after these expect them: Problems collapsed (open, it squeezes Channels)
-    await collapseView(e2e().page, 'Problems').catch(() => undefined);
+    await foldView(e2e().page, 'Problems', true).catch(() => undefined);
   });
 
   it('a leftover shows under Warnings; a click reveals and inspects it; Remove asks first and the problem goes', async () => {
@@ -63,8 +46,8 @@ describe('problems: the Problems view', function () {
     const f = await makeFixture('sysv-shm', { key, comm: 'ie2e-left', orphan: 1, attach: 0, size: 4096 });
     fixtures.push(f);
     await setFilter(page, hex);
-    await collapseView(page, 'Get Started');
-    await collapseView(page, 'Processes');
+    await foldView(page, 'Get Started', true);
+    await foldView(page, 'Processes', true);
     await expandView(page, 'Channels');
     await expandView(page, 'Problems');
     const rows = viewRows(page, 'Problems');
@@ -114,7 +97,7 @@ describe('problems: the Problems view', function () {
     const f = await makeFixture('pipe-deadlock', { comm: 'ie2e-deadlk' });
     fixtures.push(f);
     await setFilter(page, 'ie2e-deadlk');
-    await collapseView(page, 'Processes');
+    await foldView(page, 'Processes', true);
     await expandView(page, 'Problems');
     const row = viewRows(page, 'Problems').filter({ hasText: /^\s*Wait cycle \(deadlock\)/ }).first();
     await poll('the wait cycle in the Problems view', async () => (await row.count()) > 0, 45_000);

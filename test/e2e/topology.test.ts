@@ -10,7 +10,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { Frame, Page } from 'playwright-core';
 import { makeFixture, type Fixture } from '../../fixtures/ipcFixture';
-import { commandInput, e2e, openContainer, poll, runViewMenuItem, screenshot } from './workbench';
+import { commandInput, e2e, openContainer, poll, runCommand, runViewMenuItem, screenshot, setTheme } from './workbench';
 
 interface MapEdge { id: string; source: string; target: string; channelIds: string[]; width: number; bytesPerSec: number }
 interface MapNode { id: string; type: string; label: string; pid?: number; severity: string | null }
@@ -36,47 +36,6 @@ async function inspectorFrame(page: Page): Promise<Frame | undefined> {
 }
 
 const graphOf = (f: Frame) => f.evaluate(() => (window as unknown as { __topology: { graph(): MapGraph | null } }).__topology.graph());
-
-/**
- * F1 and a command, like runCommand, but focusing the workbench through the side bar's title
- * first: runCommand clicks the middle of the editor area, which is the map here (a click on a
- * node there opens the inspector).
- */
-async function palette(page: Page, title: string): Promise<void> {
-  await page.locator('.part.sidebar .composite.title').first().click().catch(() => undefined);
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(`>${title}`);
-  const esc = title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const row = page
-    .locator('.quick-input-widget .monaco-list-row')
-    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${esc}(…|\\.\\.\\.)?\\s*$`) }) })
-    .first();
-  await row.waitFor({ timeout: 10_000 });
-  await row.click();
-  await poll('the command palette to close', async () => !(await input.isVisible()) || !(await input.inputValue().catch(() => '')).startsWith('>'), 10_000);
-}
-
-/** Picks a colour theme like a person (F1 → Preferences: Color Theme) and waits until the workbench wears it. */
-async function setTheme(page: Page, name: RegExp, typed: string, kind: 'vs' | 'vs-dark'): Promise<void> {
-  // the theme list fills in as theme extensions load: try again if the row is not there yet
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await palette(page, 'Preferences: Color Theme');
-      const input = await commandInput(page);
-      await input.fill(typed);
-      const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first();
-      await row.waitFor({ timeout: 10_000 });
-      await row.click();
-      await page.locator(`.monaco-workbench.${kind}`).first().waitFor({ timeout: 15_000 });
-      return;
-    } catch (e) {
-      await page.keyboard.press('Escape');
-      if (attempt >= 3) throw e;
-    }
-  }
-}
 
 /** Moves the pointer off anything with a hover (toolbar tooltips, map nodes) before a picture. */
 async function restPointer(page: Page): Promise<void> {
@@ -126,9 +85,9 @@ describe('topology map', function () {
     if (pumpFd >= 0) fs.closeSync(pumpFd);
     await Promise.all(fixtures.map((x) => x.close().catch(() => undefined)));
     const { page } = e2e();
-    await palette(page, 'IPC Inspector: Clear Filter').catch(() => undefined);
+    await runCommand(page, 'IPC Inspector: Clear Filter', { focus: 'sidebar' }).catch(() => undefined);
     const dark = (await page.locator('.monaco-workbench.vs-dark').count()) > 0;
-    if (dark !== startDark) await (startDark ? setTheme(page, /Dark Modern/, 'Dark Modern', 'vs-dark') : setTheme(page, /Light Modern/, 'Light Modern', 'vs')).catch(() => undefined);
+    if (dark !== startDark) await (startDark ? setTheme(page, /Dark Modern/, 'Dark Modern', 'vs-dark', { focus: 'sidebar' }) : setTheme(page, /Light Modern/, 'Light Modern', 'vs', { focus: 'sidebar' })).catch(() => undefined);
 
   });
 
@@ -137,10 +96,10 @@ describe('topology map', function () {
     // the dark picture first, whatever theme the workbench starts with
     await page.locator('.monaco-workbench.vs, .monaco-workbench.vs-dark').first().waitFor({ timeout: 30_000 });
     startDark = (await page.locator('.monaco-workbench.vs-dark').count()) > 0;
-    if (!startDark) await setTheme(page, /Dark Modern/, 'Dark Modern', 'vs-dark');
+    if (!startDark) await setTheme(page, /Dark Modern/, 'Dark Modern', 'vs-dark', { focus: 'sidebar' });
     await openContainer(page);
     // the map shows what the trees show: filter them to the workload
-    await palette(page, 'IPC Inspector: Filter');
+    await runCommand(page, 'IPC Inspector: Filter', { focus: 'sidebar' });
     const input = await commandInput(page);
     await input.fill('ipc-map');
     await page.keyboard.press('Enter');
@@ -205,14 +164,14 @@ describe('topology map', function () {
     const bg = () => mapFrame(page).then((f) => f.evaluate(() => [document.body.className, getComputedStyle(document.body).backgroundColor].join(' ')));
     const dark = await bg();
     assert.match(dark, /vscode-dark/);
-    await setTheme(page, /Light Modern/, 'Light Modern', 'vs');
+    await setTheme(page, /Light Modern/, 'Light Modern', 'vs', { focus: 'sidebar' });
     let light = '';
     await poll('the map in light colours', async () => /vscode-light/.test((light = await bg())) && light.split(' ').pop() !== dark.split(' ').pop(), 15_000).catch((e: Error) => {
       throw new Error(`${e.message}: ${light} (was ${dark})`);
     });
     await restPointer(page);
     await screenshot(page, 'topology-light');
-    await setTheme(page, /Dark Modern/, 'Dark Modern', 'vs-dark');
+    await setTheme(page, /Dark Modern/, 'Dark Modern', 'vs-dark', { focus: 'sidebar' });
   });
 
   it('a click on a process node opens the inspector on it; Enter on the focused node too', async () => {

@@ -9,47 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { Frame, Page } from 'playwright-core';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
-import { commandInput, e2e, expandView, openContainer, poll, quickPickRow, runCommand, runViewMenuItem, screenshot, viewHeader, viewRows, waitForInspector, waitForWorkbench } from './workbench';
-
-async function setFilter(page: Page, text: string): Promise<void> {
-  await runCommand(page, 'IPC Inspector: Filter');
-  const input = await commandInput(page);
-  await input.fill(text);
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
-}
-
-async function clearFilter(page: Page): Promise<void> {
-  await runCommand(page, 'IPC Inspector: Clear Filter').catch(() => undefined);
-  await page.keyboard.press('Escape').catch(() => undefined);
-}
-
-async function closeEditors(page: Page): Promise<void> {
-  await runCommand(page, 'View: Close All Editors').catch(() => undefined);
-  await poll('no editor tab', async () => (await page.locator('.part.editor .tab').count()) === 0, 10_000).catch(() => undefined);
-}
-
-/** The Channels row naming `text`, visible: opens the `groups` (by their labels) that are folded, as a person would. */
-async function channelRow(page: Page, text: string | RegExp, groups: RegExp[]) {
-  const rows = viewRows(page, 'Channels');
-  const row = rows.filter({ hasText: text }).first();
-  await poll(`a Channels row naming ${text}`, async () => {
-    if ((await row.count()) > 0 && (await row.isVisible())) return true;
-    for (const group of groups) {
-      const g = rows.filter({ hasText: group }).and(page.locator('[aria-expanded="false"]')).first();
-      if ((await g.count()) > 0) await g.locator('.monaco-tl-twistie').click({ timeout: 2_000 }).catch(() => undefined);
-    }
-    return false;
-  }, 30_000);
-  return row;
-}
-
-/** Folds (or opens) a view pane of the side bar by its name. */
-async function fold(page: Page, name: string, folded: boolean): Promise<void> {
-  const header = viewHeader(page, name);
-  if ((await header.count()) === 0) return;
-  if (((await header.getAttribute('aria-expanded')) === 'true') === folded) await header.click();
-}
+import { channelRow, clearFilter, closeEditors, e2e, expandView, foldView, openContainer, poll, quickPickRow, runViewMenuItem, screenshot, setFilter, setTheme, waitForInspector, waitForWorkbench } from './workbench';
 
 /** The inspector's frame (the inner iframe of its webview). */
 async function inspectorFrame(page: Page): Promise<Frame> {
@@ -86,25 +46,6 @@ async function tabTo(page: Page, f: Frame, what: string, want: (id: string) => b
   throw new Error(`Tab never reached ${what} (passed ${seen.join(' ')})`);
 }
 
-/** Picks a colour theme (F1 → Preferences: Color Theme) and waits until the workbench wears it. */
-async function setTheme(page: Page, name: RegExp, typed: string, kind: 'vs' | 'vs-dark'): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await runCommand(page, 'Preferences: Color Theme');
-      const input = await commandInput(page);
-      await input.fill(typed);
-      const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first();
-      await row.waitFor({ timeout: 10_000 });
-      await row.click();
-      await page.locator(`.monaco-workbench.${kind}`).first().waitFor({ timeout: 15_000 });
-      return;
-    } catch (e) {
-      await page.keyboard.press('Escape');
-      if (attempt >= 3) throw e;
-    }
-  }
-}
-
 describe('trees: live updates, focus, keyboard only (issue 11 part B)', function () {
   this.timeout(240_000);
   const fixtures: Fixture[] = [];
@@ -114,8 +55,8 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
     await waitForWorkbench(page);
     await openContainer(page);
     // Room for the trees: Get Started and Signals folded, both trees open.
-    await fold(page, 'Get Started', true);
-    await fold(page, 'Signals', true);
+    await foldView(page, 'Get Started', true);
+    await foldView(page, 'Signals', true);
     await expandView(page, 'Channels');
     await expandView(page, 'Processes');
   });
@@ -126,10 +67,7 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
     await runViewMenuItem(page, 'Processes', 'Collapse All').catch(() => undefined);
     await page.keyboard.press('Escape').catch(() => undefined);
   });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      await screenshot(e2e().page, `e2e-FAILED-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
-    }
+  afterEach(async () => {
     await e2e().page.keyboard.press('Escape').catch(() => undefined);
   });
   after(async () => {
@@ -145,7 +83,7 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
     await closeEditors(page);
     await expandView(page, 'Channels');
     await setFilter(page, String(f.info.msqid));
-    await fold(page, 'Processes', true); // the Channels view gets the side bar
+    await foldView(page, 'Processes', true); // the Channels view gets the side bar
     const row = await channelRow(page, / msg · /, [/^\s*Message Queues/, /^\s*System V/]);
     await page.mouse.move(5, 890); // off the group rows just opened (their own tooltips)
     await row.hover();
@@ -162,7 +100,7 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
     fixtures.push(f);
     await closeEditors(page);
     await setFilter(page, 'e2e-focus');
-    await fold(page, 'Processes', true);
+    await foldView(page, 'Processes', true);
     const row = await channelRow(page, /e2e-focus\[\d+\] → e2e-focus/, [/^\s*Pipes/]);
     await row.click();
     await waitForInspector(page, 'e2e-focus[');
@@ -189,7 +127,7 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
     const reader = f.info.reader.pid as number;
     await closeEditors(page);
     await clearFilter(page);
-    await fold(page, 'Processes', false);
+    await foldView(page, 'Processes', false);
     await setFilter(page, 'e2ekbd');
     // From here on only keys.
     await page.keyboard.press('F1');
@@ -261,12 +199,12 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
     await setFilter(page, 'ipcshot');
     // Open what the picture shows: the queue, the socketpair, then the pipe (clicked: the inspector);
     // then the Processes view beside it.
-    await fold(page, 'Processes', true);
+    await foldView(page, 'Processes', true);
     await channelRow(page, '/ipcshot-jobs', [/^\s*Message Queues/, /^\s*POSIX/]);
     await channelRow(page, 'ipcshot-rpc[', [/^\s*Sockets/, /^\s*Unix/]);
     const row = await channelRow(page, /ipcshot-worker\[\d+\] → ipcshot-worker/, [/^\s*Pipes/]);
     await row.click();
-    await fold(page, 'Processes', false);
+    await foldView(page, 'Processes', false);
     await waitForInspector(page, 'ipcshot-worker[');
     const frame = await inspectorFrame(page);
     await poll('the peek', async () => /at offset 0/.test(await frame.locator('#peek').innerText().catch(() => '')), 15_000);

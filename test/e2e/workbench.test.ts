@@ -8,12 +8,6 @@ describe('workbench', () => {
   before(async () => {
     await waitForWorkbench(e2e().page);
   });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      await screenshot(e2e().page, `e2e-FAILED-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
-    }
-  });
-
   it('opens IPC Inspector from the activity bar and shows both views', async () => {
     const { page } = e2e();
     await openContainer(page);

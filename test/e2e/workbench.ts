@@ -79,8 +79,11 @@ export async function allRowTexts(page: Page, viewName: string, max = 400): Prom
 }
 
 /** F1, type, Enter: runs a command by its palette title ("IPC Inspector: Refresh"). */
-export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.locator('.monaco-workbench').click({ position: { x: 700, y: 300 } }).catch(() => undefined);
+export async function runCommand(page: Page, title: string, opts: { focus?: 'editor' | 'sidebar' } = {}): Promise<void> {
+  // a click gives the workbench the keyboard; the side bar's title when the editor area holds a
+  // webview a click would act on (the topology map: a click on a node opens the inspector)
+  if (opts.focus === 'sidebar') await page.locator('.part.sidebar .composite.title').first().click().catch(() => undefined);
+  else await page.locator('.monaco-workbench').click({ position: { x: 700, y: 300 } }).catch(() => undefined);
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 10_000 });
@@ -228,4 +231,65 @@ export async function focusIn(page: Page): Promise<'sidebar' | 'webview' | 'quic
 /** The row of the open quick pick whose label matches. */
 export function quickPickRow(page: Page, label: string | RegExp): Locator {
   return page.locator('.quick-input-widget .monaco-list-row', { has: page.locator('.label-name', { hasText: label }) }).first();
+}
+
+/** IPC Inspector: Filter, as a person types it. */
+export async function setFilter(page: Page, text: string): Promise<void> {
+  await runCommand(page, 'IPC Inspector: Filter');
+  const input = await commandInput(page);
+  await input.fill(text);
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+export async function clearFilter(page: Page): Promise<void> {
+  await runCommand(page, 'IPC Inspector: Clear Filter').catch(() => undefined);
+  await page.keyboard.press('Escape').catch(() => undefined);
+}
+
+export async function closeEditors(page: Page): Promise<void> {
+  await runCommand(page, 'View: Close All Editors').catch(() => undefined);
+  await poll('no editor tab', async () => (await page.locator('.part.editor .tab').count()) === 0, 10_000).catch(() => undefined);
+}
+
+/** Folds (or opens) a view pane of the side bar by its name; a view that is not there is left alone. */
+export async function foldView(page: Page, name: string, folded: boolean): Promise<void> {
+  const header = viewHeader(page, name);
+  if ((await header.count()) === 0) return;
+  if (((await header.getAttribute('aria-expanded')) === 'true') === folded) await header.click();
+}
+
+/** The Channels row naming `text`, visible: opens the `groups` (by their labels) that are folded, as a person would. */
+export async function channelRow(page: Page, text: string | RegExp, groups: RegExp[]): Promise<Locator> {
+  const rows = viewRows(page, 'Channels');
+  const row = rows.filter({ hasText: text }).first();
+  await poll(`a Channels row naming ${text}`, async () => {
+    if ((await row.count()) > 0 && (await row.isVisible())) return true;
+    for (const group of groups) {
+      const g = rows.filter({ hasText: group }).and(page.locator('[aria-expanded="false"]')).first();
+      if ((await g.count()) > 0) await g.locator('.monaco-tl-twistie').click({ timeout: 2_000 }).catch(() => undefined);
+    }
+    return false;
+  }, 30_000);
+  return row;
+}
+
+/** Picks a colour theme like a person (F1 → Preferences: Color Theme) and waits until the workbench wears it. */
+export async function setTheme(page: Page, name: RegExp, typed: string, kind: 'vs' | 'vs-dark', opts: { focus?: 'editor' | 'sidebar' } = {}): Promise<void> {
+  // the theme list fills in as theme extensions load: try again if the row is not there yet
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await runCommand(page, 'Preferences: Color Theme', opts);
+      const input = await commandInput(page);
+      await input.fill(typed);
+      const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first();
+      await row.waitFor({ timeout: 10_000 });
+      await row.click();
+      await page.locator(`.monaco-workbench.${kind}`).first().waitFor({ timeout: 15_000 });
+      return;
+    } catch (e) {
+      await page.keyboard.press('Escape');
+      if (attempt >= 3) throw e;
+    }
+  }
 }

@@ -96,7 +96,21 @@ async function main(): Promise<number> {
       const ctx: E2eContext = { page, url, repoRoot, workload: wl.workload, codeServer: { url: cs.url, port: cs.port, password: cs.password, userDataDir: cs.userDataDir } };
       (globalThis as { __ipcE2e?: E2eContext }).__ipcE2e = ctx;
     }
-    const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, reporter: 'spec', color: false });
+    const mocha = new Mocha({
+      ui: 'bdd',
+      timeout: 120_000,
+      reporter: 'spec',
+      color: false,
+      // every failed test leaves a picture of the workbench as it was (test-results/e2e-FAILED-*.png)
+      rootHooks: {
+        async afterEach(this: Mocha.Context) {
+          const t = this.currentTest;
+          const page = failedPage();
+          if (t?.state !== 'failed' || !page) return;
+          await page.screenshot({ path: path.join(repoRoot, `test-results/e2e-FAILED-${t.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`) }).catch(() => undefined);
+        },
+      },
+    });
     if (arg('grep')) mocha.grep(arg('grep')!);
     for (const f of files) mocha.addFile(path.join(dir, f));
     let passed = 0;

@@ -242,13 +242,14 @@ describe('ipc-inspector port (CLI)', { skip: fs.existsSync(path.join(ROOT, 'dist
 
   test('--free without a terminal: SIGTERM yes, SIGKILL only with --yes', async () => {
     const s = keep(await startNet(['listen', '--addr', '127.0.0.1', '--term', 'ignore']));
-    const no = cli(['port', String(s.info.port), '--free', '--signal-timeout', '200']);
+    // --protocol tcp: the test's server is TCP; a stranger's UDP socket on the same number is not the test's to stop
+    const no = cli(['port', String(s.info.port), '--protocol', 'tcp', '--free', '--signal-timeout', '200']);
     assert.equal(no.status, 1);
     assert.match(no.stderr, /use --yes/);
     assert.match(no.stdout, /SIGTERM is ignored/);
     assert.match(no.stdout, /is NOT free/);
     assert.ok(alive(s.pid));
-    const yes = cli(['port', String(s.info.port), '--free', '--signal-timeout', '200', '--yes', '--json']);
+    const yes = cli(['port', String(s.info.port), '--protocol', 'tcp', '--free', '--signal-timeout', '200', '--yes', '--json']);
     assert.equal(yes.status, 0, yes.stderr);
     const j = JSON.parse(yes.stdout);
     assert.equal(j.free, true);
@@ -261,7 +262,7 @@ describe('ipc-inspector port (CLI)', { skip: fs.existsSync(path.join(ROOT, 'dist
     // `script` gives the command a pseudo-terminal in a session of its own — so the policy also
     // asks before SIGTERM (a root process not started in that session); the lines are typed at it
     const onTty = (answers: string) =>
-      spawnSync('script', ['-qec', `${process.execPath} ${BIN} port ${s.info.port} --free --signal-timeout 200`, '/dev/null'], { encoding: 'utf8', input: answers, timeout: 60000 });
+      spawnSync('script', ['-qec', `${process.execPath} ${BIN} port ${s.info.port} --protocol tcp --free --signal-timeout 200`, '/dev/null'], { encoding: 'utf8', input: answers, timeout: 60000 });
     const no = onTty('y\nn\n');
     assert.equal(no.status, 1, no.stdout);
     assert.match(no.stdout, /Send SIGTERM\? \[y\/N\]/);

@@ -157,7 +157,7 @@ describe('port helpers', () => {
     assert.deepEqual(termDisposition(sig({ ignored: ['SIGTERM'], caught: ['SIGTERM'] })), { disposition: 'ignored', blocked: false });
     assert.deepEqual(termDisposition(sig({ blocked: ['SIGTERM'], caught: ['SIGINT'] })), { disposition: 'default', blocked: true });
   });
-  test('listeners: TCP LISTEN and any bound UDP socket on the port, in every namespace, with their holders', () => {
+  test('listeners: TCP LISTEN and unconnected UDP sockets on the port, in every namespace, with their holders; a connected UDP socket is a flow, not a listener', () => {
     const proc = (pid: number): ProcessInfo =>
       ({ pid, ppid: 1, comm: 'srv', cmdline: ['srv'], uid: 0, user: 'root', startTime: 7, state: 'S', tracerPid: 0, signals: { pending: [], shdPending: [], blocked: [], ignored: [], caught: ['SIGTERM'], queued: null, queueLimit: null }, timers: [], threads: 1, cwd: null, exe: null, container: null, nsPid: [pid, 1], pidns: '9', netns: 'B' }) as ProcessInfo;
     const snap = {
@@ -168,6 +168,8 @@ describe('port helpers', () => {
         ch('tcp:3', 'tcp', 'A', '127.0.0.1:3000', '127.0.0.1:5000', 'ESTAB', 10),
         ch('tcp:4', 'tcp', 'A', '0.0.0.0:30000', '0.0.0.0:*', 'LISTEN', 10),
         ch('udp:5', 'udp', 'A', '0.0.0.0:3000', '0.0.0.0:*', 'UNCONN', 11),
+        // a client's connected UDP socket whose ephemeral port is 3000 (seen on a busy machine: Free Port stopped it)
+        ch('udp:6', 'udp', 'A', '127.0.0.1:3000', '127.0.0.1:41000', 'ESTAB', 10),
       ],
     } as unknown as Snapshot;
     const l = listenersIn(snap, 3000);
@@ -178,6 +180,6 @@ describe('port helpers', () => {
     ]);
     assert.deepEqual(l[1].processes.map((p) => [p.pid, p.fds, p.nsPid, p.sigterm.disposition, p.provenance]), [[11, [3], [11, 1], 'caught', null]]);
     assert.deepEqual(listenersIn(snap, 3000, 'udp').map((x) => x.channelId), ['udp:5']);
-    assert.deepEqual(othersOn(snap, 3000).map((c) => c.id), ['tcp:3']);
+    assert.deepEqual(othersOn(snap, 3000).map((c) => c.id), ['tcp:3', 'udp:6']);
   });
 });
