@@ -48,6 +48,8 @@ export interface IpcInspectorApi extends ViewParts {
   filterReveal: FilterReveal;
   /** Milliseconds activate() took. */
   activationMs: number;
+  /** Scans taken by the time activate() returned (none: scanning waits for a visible view). */
+  scansAtActivation: number;
   /** Only in test mode (ExtensionMode.Test): replace modals and quick picks. */
   testHooks?: TestHooks;
 }
@@ -199,8 +201,9 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   );
 
   const activationMs = performance.now() - t0;
+  const scansAtActivation = source.stats.scans;
   log.info(`activated in ${activationMs.toFixed(1)} ms (${supported ? 'Linux /proc found' : 'unsupported host: no /proc'}); no scan until a view is visible`);
-  const api: IpcInspectorApi = { source, model, filters, channelsTree, processesTree, channelsView, processesView, debugScope, provenance, hostFacts, statusBar, viewChrome, channelsChrome, processesChrome, liveActivity, problems, filterReveal, activationMs };
+  const api: IpcInspectorApi = { source, model, filters, channelsTree, processesTree, channelsView, processesView, debugScope, provenance, hostFacts, statusBar, viewChrome, channelsChrome, processesChrome, liveActivity, problems, filterReveal, activationMs, scansAtActivation };
   if (context.extensionMode === vscode.ExtensionMode.Test) api.testHooks = testHooks;
   return api;
 }

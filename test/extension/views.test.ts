@@ -45,8 +45,9 @@ describe('IPC views', function () {
     await closeAll(fixtures);
   });
 
-  it('activates fast and does not scan before a view is visible (logged numbers)', () => {
-    assert.ok(api.activationMs < 500, `activation took ${api.activationMs} ms`);
+  it('activation does not scan (scanning waits for a visible view); its time is logged, not asserted', () => {
+    assert.equal(api.scansAtActivation, 0);
+    assert.ok(Number.isFinite(api.activationMs) && api.activationMs > 0);
     console.log(`IPC-METRIC activationMs=${api.activationMs.toFixed(1)}`);
   });
 
