@@ -70,3 +70,11 @@ export async function channelWhere(api: IpcInspectorApi, what: string, pred: (c:
 export function heldBy(pids: number[]) {
   return (c: Channel) => c.endpoints.some((e) => pids.includes(e.pid));
 }
+
+/**
+ * Held by these processes and no other: a fixture's own channel, not one it inherited (its fd 2
+ * is the extension host's stderr, a socket every child shares).
+ */
+export function heldOnlyBy(pids: number[]) {
+  return (c: Channel) => c.endpoints.length > 0 && c.endpoints.every((e) => pids.includes(e.pid));
+}

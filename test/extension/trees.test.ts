@@ -107,12 +107,23 @@ describe('trees (issue 11 part B)', function () {
     assert.ok(api.processesTree.getChildren(internal).some((c) => c.type === 'channel' && c.channel.id === ch.id));
     const chans = kids.find((k): k is SectionNode => k.type === 'section' && k.section === 'channels');
     assert.ok(!chans || !api.processesTree.getChildren(chans).some((c) => c.type === 'channel' && c.channel.id === ch.id), 'the self-pipe is also under Channels');
-    // In the Channels view it comes after every pipe between two processes.
-    const group = api.channelsTree.topGroups.find((g) => g.id === 'group:pipes')!;
-    const list = api.channelsTree.getChildren(group).filter((n): n is ChannelNode => n.type === 'channel');
-    const at = list.findIndex((n) => n.channel.id === ch.id);
-    assert.ok(at >= 0, `the self-pipe is not in the Pipes group (shown: ${api.model.isShown(ch.id)}, listed ${list.length} of ${group.count}/${group.total}, filter ${JSON.stringify(api.model.filter)})`);
-    assert.ok(list.slice(at).every((n) => n.channel.endpoints.every((e) => e.pid === n.channel.endpoints[0].pid)), 'a pipe between processes after a self-pipe');
+    // In the Channels view it comes after every pipe between two processes: filtered to it and a
+    // pipe between two processes (a busy machine's Pipes group lists only its first 2,000)
+    const pp = await makeFixture('pipe', { comm: 'tr-selfpipe-pp' });
+    fixtures.push(pp);
+    await vscode.commands.executeCommand('ipcInspector.filter', 'tr-selfpipe');
+    try {
+      await channelWhere(api, 'the pipe between two processes', (c) => c.kind === 'pipe' && c.inode === pp.info.inode);
+      await scan(api);
+      const group = api.channelsTree.topGroups.find((g) => g.id === 'group:pipes')!;
+      const list = api.channelsTree.getChildren(group).filter((n): n is ChannelNode => n.type === 'channel');
+      const at = list.findIndex((n) => n.channel.id === ch.id);
+      assert.ok(at >= 0, `the self-pipe is not in the Pipes group (shown: ${api.model.isShown(ch.id)}, listed ${list.length} of ${group.count}/${group.total}, filter ${JSON.stringify(api.model.filter)})`);
+      assert.ok(list.findIndex((n) => n.channel.id === `pipe:${pp.info.inode}`) < at, 'the pipe between two processes listed before the self-pipe');
+      assert.ok(list.slice(at).every((n) => n.channel.endpoints.every((e) => e.pid === n.channel.endpoints[0].pid)), 'a pipe between processes after a self-pipe');
+    } finally {
+      await vscode.commands.executeCommand('ipcInspector.filter', '');
+    }
   });
 
   it('labels lead with meaning: a pipe is writer → reader, a queue its key; the fill level is the description and the inode is in the tooltip', async () => {

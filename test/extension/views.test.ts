@@ -9,7 +9,7 @@ import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import type { Channel } from '../../src/core/model';
 import type { IpcInspectorApi } from '../../src/extension';
 import type { ChannelNode, EndpointNode, GroupNode, ProcessNode, SignalsNode } from '../../src/views/nodes';
-import { channelWhere, heldBy, labelOf, openApi, scan, tooltipText, treeItem, waitFor, walk } from './ipcTestUtil';
+import { channelWhere, heldBy, heldOnlyBy, labelOf, openApi, scan, tooltipText, treeItem, waitFor, walk } from './ipcTestUtil';
 
 interface KindCase {
   fixture: string;
@@ -18,7 +18,7 @@ interface KindCase {
 }
 
 const held = (kind: Channel['kind']) => (i: Fixture['info'], f: Fixture) => (c: Channel) =>
-  c.kind === kind && ((c.kind === 'pipe' || c.kind === 'fifo') && typeof i.inode === 'number' ? c.inode === i.inode : heldBy(f.pids)(c));
+  c.kind === kind && ((c.kind === 'pipe' || c.kind === 'fifo') && typeof i.inode === 'number' ? c.inode === i.inode : heldOnlyBy(f.pids)(c));
 const CASES: KindCase[] = [
   { fixture: 'pipe', group: 'group:pipes', pred: held('pipe') },
   { fixture: 'fifo', group: 'group:fifos', pred: held('fifo') },
