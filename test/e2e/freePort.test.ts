@@ -92,9 +92,10 @@ async function dialog(page: Page, text: RegExp): Promise<string> {
 }
 
 async function press(page: Page, button: string): Promise<void> {
-  const box = page.locator('.monaco-dialog-box');
-  await box.locator('.monaco-button', { hasText: button }).first().click();
-  await box.waitFor({ state: 'hidden', timeout: 10_000 });
+  const pressed = page.locator('.monaco-dialog-box .monaco-button', { hasText: button }).first();
+  await pressed.click();
+  // gone — or replaced by the next question at once (SIGKILL after SIGTERM), with other buttons
+  await pressed.waitFor({ state: 'hidden', timeout: 10_000 });
 }
 
 async function notification(page: Page, text: string, ms = 30_000): Promise<void> {
