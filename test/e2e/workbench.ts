@@ -174,12 +174,6 @@ export async function openViewMenu(page: Page, viewName: string): Promise<string
 
 /** Clicks an item of a view's "More Actions…" menu by its label. */
 export async function runViewMenuItem(page: Page, viewName: string, label: string): Promise<void> {
-  // the title bar shows as many actions inline as fit; the rest are in the menu (a wide side bar
-  // moves e.g. Collapse All from the menu to the title bar)
-  const header = viewHeader(page, viewName);
-  await header.hover();
-  const inline = header.locator(`.actions .action-label[aria-label="${label.replace(/"/g, '\\"')}"]`).first();
-  if ((await inline.count()) && (await inline.isVisible())) return inline.click();
   const item = page.locator('.monaco-menu .action-item .action-label', { hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }).first();
   // a live update can take the focus and close a menu just opened: open it again
   for (let attempt = 1; ; attempt++) {
