@@ -30,6 +30,8 @@ import * as path from 'node:path';
 import { startNet, type NetProc } from '../../fixtures/netServer';
 import type { InetChannel, Snapshot } from '../../src/core/model';
 import { takeSnapshot } from '../../src/core/snapshot';
+import { listenersIn } from '../../src/core/ports';
+import { containerBehind } from '../../src/core/publishedPort';
 
 const has = (tool: string) => {
   try {
@@ -254,6 +256,28 @@ describe('docker container', { skip: DOCKER_SKIP }, () => {
     assert.equal(inside.peerMatch, 'tuple-netns');
     assert.equal(inside.peerNetns, outbound.netns);
     assert.equal(outbound.peerNetns, inside.netns);
+  });
+
+  // Last: it stops the container.
+  test('Free Port on the published port: the listener is the root docker-proxy, the container behind it is this one, and `docker stop` of it frees the port', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    await client?.stop();
+    client = undefined;
+    const snap = await takeSnapshot({ kinds: ['tcp', 'udp'] });
+    const listeners = listenersIn(snap, hostPort);
+    const holders = listeners.flatMap((l) => l.processes);
+    assert.ok(holders.length > 0 && holders.every((h) => h.comm === 'docker-proxy' && h.uid === 0), JSON.stringify(holders.map((h) => [h.comm, h.uid])));
+    const behind = containerBehind(holders[0], snap);
+    assert.deepEqual(behind && { cli: behind.cli, id: behind.container.id, name: behind.container.name }, { cli: 'docker', id, name });
+    // what Free Port runs once the user agrees (commands/freePort.ts stopContainer): `docker stop -- ID`
+    await docker(['stop', '--', behind!.container.id]);
+    const after = listenersIn(await takeSnapshot({ kinds: ['tcp', 'udp'] }), hostPort);
+    assert.deepEqual(after, [], 'docker-proxy is gone with the container');
+    await new Promise<void>((resolve, reject) => {
+      const srv = net.createServer();
+      srv.once('error', reject);
+      srv.listen(hostPort, '127.0.0.1', () => srv.close(() => resolve()));
+    });
   });
 });
 
