@@ -44,6 +44,7 @@
 #include "napi_helpers.h"
 #include "fdhandle.h"
 #include "fdinfolines.h"
+#include "walkrows.h"
 
 #include <algorithm>
 #include <atomic>
@@ -75,7 +76,6 @@
 namespace ipci {
 namespace {
 
-enum : uint32_t { F_STAT = 1, F_STATUS = 2, F_CMDLINE = 4, F_MAPS = 8, F_TIMERS = 16, F_NETNS = 32, F_CWD = 64, F_EXE = 128 };
 
 // One fd rule as TypeScript passed it (core/kinds/kind.ts FdRule): the walk applies rules, it does
 // not know what they are for.
@@ -118,12 +118,7 @@ struct Options {
   std::vector<std::pair<int32_t, std::string>> skipStuck;
 };
 
-struct ProcOut {
-  int32_t pid = 0;
-  int error = 0;
-  int fdError = 0;
-  uint32_t has = 0;
-  std::string stat, status, cmdline, maps, timers, netns, cwd, exe;
+struct ProcOut : ProcText {
   // /proc files that could not be read (besides the process vanishing): file and errno
   std::vector<std::pair<const char*, int>> errors;
   uint32_t thread = 0;
@@ -132,9 +127,7 @@ struct ProcOut {
   std::vector<std::pair<uint32_t, uint32_t>> deferred;
   bool probe = false;  // walk the deferred ranges by probing fd numbers (dense table)
   Fd pdir;  // kept open while deferred ranges remain, so phase 2 cannot walk a recycled pid
-  // error == ETIMEDOUT: the /proc file whose read did not return within itemTimeoutMs; empty when
-  // the deadline came first (not reached, or still busy then).
-  std::string stuck;
+  // (stuck, with error == ETIMEDOUT: empty when the deadline came first — not reached, or still busy then)
   // Some fd ranges were given up: the file the walk was stuck on, or empty (deadline).
   bool fdsCut = false;
   std::string fdsCutAt;
@@ -151,20 +144,6 @@ struct Chunk {
 // fds walked inline per process; bigger tables are split into ranges of about this many fds.
 constexpr uint32_t kChunk = 1024;
 constexpr uint32_t kNoLimit = 0xffffffffu;
-
-struct FdCols {
-  std::vector<int32_t> pid, fd;
-  std::vector<uint8_t> kind, mode;
-  std::vector<double> inode, dev;
-  std::vector<int32_t> pathIndex;
-  std::vector<int32_t> infoIndex;
-  std::vector<double> buffered, capacity;
-  std::vector<std::string> paths, infos;
-  void reserve(size_t n) {
-    pid.reserve(n); fd.reserve(n); kind.reserve(n); mode.reserve(n);
-    inode.reserve(n); dev.reserve(n); pathIndex.reserve(n); infoIndex.reserve(n);
-  }
-};
 
 struct Key {
   uint64_t dev, ino;
@@ -1177,23 +1156,8 @@ class WalkWorker : public PromiseWorker {
     Napi::Array procs = Napi::Array::New(env, list.size());
     uint32_t i = 0;
     for (const ProcOut& p : list) {
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("pid", Napi::Number::New(env, p.pid));
-      if (p.error) o.Set("error", Napi::String::New(env, ErrnoName(p.error)));
-      if (p.error == ETIMEDOUT && !p.stuck.empty()) o.Set("stuck", Napi::String::New(env, p.stuck));
-      if (p.fdError) o.Set("fdError", Napi::String::New(env, ErrnoName(p.fdError)));
+      Napi::Object o = ProcTextToJs(env, p);
       if (p.fdsCut) o.Set("fdsCut", Napi::String::New(env, p.fdsCutAt));
-      auto str = [&](uint32_t flag, const char* key, const std::string& s) {
-        if (p.has & flag) o.Set(key, Napi::String::New(env, s.data(), s.size()));
-      };
-      str(F_STAT, "stat", p.stat);
-      str(F_STATUS, "status", p.status);
-      str(F_CMDLINE, "cmdline", p.cmdline);
-      str(F_MAPS, "maps", p.maps);
-      str(F_TIMERS, "timers", p.timers);
-      str(F_NETNS, "netns", p.netns);
-      str(F_CWD, "cwd", p.cwd);
-      str(F_EXE, "exe", p.exe);
       if (!p.errors.empty()) {
         Napi::Array errs = Napi::Array::New(env, p.errors.size());
         for (uint32_t e = 0; e < p.errors.size(); e++) {
@@ -1206,26 +1170,9 @@ class WalkWorker : public PromiseWorker {
       }
       procs.Set(i++, o);
     }
-    Napi::Object fds = Napi::Object::New(env);
-    fds.Set("pid", Typed<Napi::Int32Array>(env, out_.pid));
-    fds.Set("fd", Typed<Napi::Int32Array>(env, out_.fd));
-    fds.Set("kind", Typed<Napi::Uint8Array>(env, out_.kind));
-    fds.Set("mode", Typed<Napi::Uint8Array>(env, out_.mode));
-    fds.Set("inode", Typed<Napi::Float64Array>(env, out_.inode));
-    fds.Set("dev", Typed<Napi::Float64Array>(env, out_.dev));
-    fds.Set("pathIndex", Typed<Napi::Int32Array>(env, out_.pathIndex));
-    fds.Set("infoIndex", Typed<Napi::Int32Array>(env, out_.infoIndex));
-    fds.Set("buffered", Typed<Napi::Float64Array>(env, out_.buffered));
-    fds.Set("capacity", Typed<Napi::Float64Array>(env, out_.capacity));
-    Napi::Array paths = Napi::Array::New(env, out_.paths.size());
-    for (uint32_t j = 0; j < out_.paths.size(); j++) paths.Set(j, Napi::String::New(env, out_.paths[j]));
     Napi::Object res = Napi::Object::New(env);
     res.Set("processes", procs);
-    res.Set("fds", fds);
-    res.Set("paths", paths);
-    Napi::Array infos = Napi::Array::New(env, out_.infos.size());
-    for (uint32_t j = 0; j < out_.infos.size(); j++) infos.Set(j, Napi::String::New(env, out_.infos[j]));
-    res.Set("infos", infos);
+    SetFdRows(env, res, out_);
     res.Set("elapsedMs", Napi::Number::New(env, elapsedMs_));
     res.Set("threads", Napi::Number::New(env, threads_));
     return res;

@@ -56,6 +56,7 @@
 #include "../errors.h"
 #include "../fdinfolines.h"
 #include "../napi_helpers.h"
+#include "../walkrows.h"
 #include "../../bpf/walk.h"
 #include "fditer.h"
 #include "loader.h"
@@ -239,13 +240,6 @@ void IterThread(std::shared_ptr<Shared> sh, const FdIterLoad* load, std::vector<
   sh->iterMs = ms;
   sh->cv.notify_all();
 }
-
-struct Cols {
-  std::vector<int32_t> pid, fd, pathIndex, infoIndex;
-  std::vector<uint8_t> kind, mode;
-  std::vector<double> inode, dev, buffered, capacity;
-  std::vector<std::string> paths, infos;
-};
 
 class BpfWalkWorker : public PromiseWorker {
  public:
@@ -453,40 +447,10 @@ class BpfWalkWorker : public PromiseWorker {
     Napi::Array procs = Napi::Array::New(env, procs_.size());
     uint32_t i = 0;
     for (const ProcFacts& p : procs_) {
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("pid", Napi::Number::New(env, p.pid));
-      if (p.error) o.Set("error", Napi::String::New(env, ErrnoName(p.error)));
-      if (p.error == ETIMEDOUT && !p.stuck.empty()) o.Set("stuck", Napi::String::New(env, p.stuck));
-      if (p.fdError) o.Set("fdError", Napi::String::New(env, ErrnoName(p.fdError)));
-      auto str = [&](uint32_t flag, const char* key, const std::string& s) {
-        if (p.has & flag) o.Set(key, Napi::String::New(env, s.data(), s.size()));
-      };
-      str(F_STAT, "stat", p.stat);
-      str(F_STATUS, "status", p.status);
-      str(F_CMDLINE, "cmdline", p.cmdline);
-      str(F_MAPS, "maps", p.maps);
-      str(F_TIMERS, "timers", p.timers);
-      str(F_NETNS, "netns", p.netns);
-      str(F_CWD, "cwd", p.cwd);
-      str(F_EXE, "exe", p.exe);
+      Napi::Object o = ProcTextToJs(env, p);
       if (p.hasTask) o.Set("task", TaskFacts(env, p.task));
       procs.Set(i++, o);
     }
-    Napi::Object fds = Napi::Object::New(env);
-    fds.Set("pid", Typed<Napi::Int32Array>(env, cols_.pid));
-    fds.Set("fd", Typed<Napi::Int32Array>(env, cols_.fd));
-    fds.Set("kind", Typed<Napi::Uint8Array>(env, cols_.kind));
-    fds.Set("mode", Typed<Napi::Uint8Array>(env, cols_.mode));
-    fds.Set("inode", Typed<Napi::Float64Array>(env, cols_.inode));
-    fds.Set("dev", Typed<Napi::Float64Array>(env, cols_.dev));
-    fds.Set("pathIndex", Typed<Napi::Int32Array>(env, cols_.pathIndex));
-    fds.Set("infoIndex", Typed<Napi::Int32Array>(env, cols_.infoIndex));
-    fds.Set("buffered", Typed<Napi::Float64Array>(env, cols_.buffered));
-    fds.Set("capacity", Typed<Napi::Float64Array>(env, cols_.capacity));
-    Napi::Array paths = Napi::Array::New(env, cols_.paths.size());
-    for (uint32_t j = 0; j < cols_.paths.size(); j++) paths.Set(j, Napi::String::New(env, cols_.paths[j]));
-    Napi::Array infos = Napi::Array::New(env, cols_.infos.size());
-    for (uint32_t j = 0; j < cols_.infos.size(); j++) infos.Set(j, Napi::String::New(env, cols_.infos[j]));
     Napi::Object phases = Napi::Object::New(env);
     phases.Set("taskMs", Napi::Number::New(env, taskMs_));
     phases.Set("taskRecords", Napi::Number::New(env, static_cast<double>(taskRecords_)));
@@ -503,9 +467,7 @@ class BpfWalkWorker : public PromiseWorker {
     phases.Set("fdinfo", Napi::Number::New(env, static_cast<double>(fdinfo_)));
     Napi::Object res = Napi::Object::New(env);
     res.Set("processes", procs);
-    res.Set("fds", fds);
-    res.Set("paths", paths);
-    res.Set("infos", infos);
+    SetFdRows(env, res, cols_);
     res.Set("elapsedMs", Napi::Number::New(env, elapsedMs_));
     res.Set("threads", Napi::Number::New(env, threads_));
     res.Set("bpf", phases);
@@ -513,13 +475,6 @@ class BpfWalkWorker : public PromiseWorker {
   }
 
  private:
-  template <typename TA, typename T>
-  static TA Typed(Napi::Env env, const std::vector<T>& v) {
-    TA a = TA::New(env, v.size());
-    if (!v.empty()) memcpy(a.Data(), v.data(), v.size() * sizeof(T));
-    return a;
-  }
-
   // The fields toProcess takes from stat and status, from the task record (format of /proc/PID/status).
   static Napi::Object TaskFacts(Napi::Env env, const ipci_task_rec& t) {
     Napi::Object o = Napi::Object::New(env);
@@ -786,7 +741,7 @@ class BpfWalkWorker : public PromiseWorker {
   std::vector<ProcFacts> procs_;
   std::vector<uint8_t> ok_;  // per process: read in time (its facts are in the shared state until moved to procs_)
   std::unordered_map<size_t, size_t> checkAt_;  // record offset → its statx check
-  Cols cols_;
+  FdCols cols_;
   size_t records_count_ = 0, records_bytes_ = 0, statx_ = 0, fdinfo_ = 0;
   double loadMs_ = 0, iterMs_ = 0, factsMs_ = 0, joinMs_ = 0, elapsedMs_ = 0, taskMs_ = 0, mapsMs_ = 0;
   size_t taskRecords_ = 0, mapsProcs_ = 0;

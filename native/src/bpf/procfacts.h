@@ -14,20 +14,14 @@
 #include <vector>
 
 #include "../../bpf/walk.h"
+#include "../walkrows.h"
 
 namespace ipci {
 namespace bpf {
 
-enum : uint32_t { F_STAT = 1, F_STATUS = 2, F_CMDLINE = 4, F_MAPS = 8, F_TIMERS = 16, F_NETNS = 32, F_CWD = 64, F_EXE = 128 };
-
-struct ProcFacts {
-  int32_t pid = 0;
-  int error = 0;    // the process vanished (ENOENT/ESRCH), could not be read, or ETIMEDOUT (given up)
-  std::string stuck;  // with ETIMEDOUT: the /proc file a read did not return from in time (timedreads.h)
-  int fdError = 0;  // /proc/PID/fd could not be opened
+// (stuck, with error == ETIMEDOUT: the file whose read did not return in time — timedreads.h)
+struct ProcFacts : ProcText {
   bool fdsVisible = false;  // /proc would show this caller the fd links (ptrace read access)
-  uint32_t has = 0;         // F_* fields present
-  std::string stat, status, cmdline, maps, timers, netns, cwd, exe;
   bool hasTask = false;     // `task` replaces stat and status (and ns/net, and timers when it has none)
   ipci_task_rec task{};
 };

@@ -1,0 +1,90 @@
+// What both fd walks hand to JavaScript — the /proc walk (walk.cc) and the BPF iterator walk
+// (bpf/bpfwalk.cc): each process's /proc text and errors, and the fd rows as typed-array columns
+// with their path and fdinfo string tables. One shape, built in one place, so src/core/procWalk.ts
+// reads either walk's result the same way and the two cannot drift apart.
+#pragma once
+
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "errors.h"
+#include "napi_helpers.h"
+
+namespace ipci {
+
+/** Which of a process's /proc texts were read (ProcText::has). */
+enum : uint32_t { F_STAT = 1, F_STATUS = 2, F_CMDLINE = 4, F_MAPS = 8, F_TIMERS = 16, F_NETNS = 32, F_CWD = 64, F_EXE = 128 };
+
+/** A process as both walks report it. */
+struct ProcText {
+  int32_t pid = 0;
+  int error = 0;      // the process vanished (ENOENT/ESRCH), could not be read, or ETIMEDOUT (given up)
+  std::string stuck;  // with ETIMEDOUT: the /proc file a read did not return from in time
+  int fdError = 0;    // /proc/PID/fd could not be opened
+  uint32_t has = 0;   // F_* texts present
+  std::string stat, status, cmdline, maps, timers, netns, cwd, exe;
+};
+
+/** The fd rows, one column per fact (row i of every column is one fd). */
+struct FdCols {
+  std::vector<int32_t> pid, fd;
+  std::vector<uint8_t> kind, mode;
+  std::vector<double> inode, dev;
+  std::vector<int32_t> pathIndex;
+  std::vector<int32_t> infoIndex;
+  std::vector<double> buffered, capacity;
+  std::vector<std::string> paths, infos;
+  void reserve(size_t n) {
+    pid.reserve(n); fd.reserve(n); kind.reserve(n); mode.reserve(n);
+    inode.reserve(n); dev.reserve(n); pathIndex.reserve(n); infoIndex.reserve(n);
+  }
+};
+
+/** {pid, error?, stuck?, fdError?, stat?, status?, …}: the fields both walks share. */
+inline Napi::Object ProcTextToJs(Napi::Env env, const ProcText& p) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("pid", Napi::Number::New(env, p.pid));
+  if (p.error) o.Set("error", Napi::String::New(env, ErrnoName(p.error)));
+  if (p.error == ETIMEDOUT && !p.stuck.empty()) o.Set("stuck", Napi::String::New(env, p.stuck));
+  if (p.fdError) o.Set("fdError", Napi::String::New(env, ErrnoName(p.fdError)));
+  auto str = [&](uint32_t flag, const char* key, const std::string& s) {
+    if (p.has & flag) o.Set(key, Napi::String::New(env, s.data(), s.size()));
+  };
+  str(F_STAT, "stat", p.stat);
+  str(F_STATUS, "status", p.status);
+  str(F_CMDLINE, "cmdline", p.cmdline);
+  str(F_MAPS, "maps", p.maps);
+  str(F_TIMERS, "timers", p.timers);
+  str(F_NETNS, "netns", p.netns);
+  str(F_CWD, "cwd", p.cwd);
+  str(F_EXE, "exe", p.exe);
+  return o;
+}
+
+/** Sets res.fds (the columns as typed arrays), res.paths and res.infos. */
+inline void SetFdRows(Napi::Env env, Napi::Object res, const FdCols& c) {
+  Napi::Object fds = Napi::Object::New(env);
+  fds.Set("pid", Typed<Napi::Int32Array>(env, c.pid));
+  fds.Set("fd", Typed<Napi::Int32Array>(env, c.fd));
+  fds.Set("kind", Typed<Napi::Uint8Array>(env, c.kind));
+  fds.Set("mode", Typed<Napi::Uint8Array>(env, c.mode));
+  fds.Set("inode", Typed<Napi::Float64Array>(env, c.inode));
+  fds.Set("dev", Typed<Napi::Float64Array>(env, c.dev));
+  fds.Set("pathIndex", Typed<Napi::Int32Array>(env, c.pathIndex));
+  fds.Set("infoIndex", Typed<Napi::Int32Array>(env, c.infoIndex));
+  fds.Set("buffered", Typed<Napi::Float64Array>(env, c.buffered));
+  fds.Set("capacity", Typed<Napi::Float64Array>(env, c.capacity));
+  res.Set("fds", fds);
+  auto strings = [&](const std::vector<std::string>& v) {
+    Napi::Array a = Napi::Array::New(env, v.size());
+    for (uint32_t j = 0; j < v.size(); j++) a.Set(j, Napi::String::New(env, v[j]));
+    return a;
+  };
+  res.Set("paths", strings(c.paths));
+  res.Set("infos", strings(c.infos));
+}
+
+}  // namespace ipci
