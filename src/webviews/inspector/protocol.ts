@@ -6,7 +6,7 @@
 // extra or prototype-polluting keys, wrong types, non-integers, out-of-range numbers are all
 // rejected with a reason the host logs.
 // host → webview: notifications (`HostMessage`), guarded by `isHostMessage`.
-import type { Capabilities, Channel, ChannelKind, ReadError } from '../../core/model';
+import type { Capabilities, Channel, ChannelKind, ProcessInfo, SignalState } from '../../core/model';
 import { describe, isChannelId } from '../../core/kinds';
 import {
   bool, channelId as channelIdCheck, exactlyOne, hostMessageGuard, int, messageValidator, oneOf, str, stringArray,
@@ -60,22 +60,13 @@ export interface HolderView {
   startTime: number | null;
 }
 
-export interface ProcessView {
-  pid: number;
-  ppid: number;
+/** The process as the panel shows it: ProcessInfo's facts (core/model.ts; `nsPid` only when it is in a nested pid namespace), its signal queue, and what the host adds. */
+export interface ProcessView
+  extends Pick<ProcessInfo, 'pid' | 'ppid' | 'comm' | 'cmdline' | 'uid' | 'user' | 'startTime' | 'state' | 'tracerPid' | 'threads' | 'nsPid' | 'errors'>,
+    Pick<SignalState, 'queued' | 'queueLimit'> {
   /** The parent's and the tracer's comm when known (the panel names processes `comm[pid]`). */
   parentComm?: string;
   tracerComm?: string;
-  comm: string;
-  cmdline: string[];
-  uid: number;
-  user: string;
-  startTime: number;
-  state: string;
-  tracerPid: number;
-  threads: number;
-  queued: number | null;
-  queueLimit: number | null;
   signals: SignalRow[];
   channels: Array<{ id: string; kind: ChannelKind; title: string; fd?: number; mode: string }>;
   /** This process is VS Code itself (server, extension/pty host, watcher, or an ancestor): signalling it needs a confirmation. */
@@ -84,12 +75,8 @@ export interface ProcessView {
   provenance?: string;
   /** Its container: "podman web (3f2a9c1b7d4e)". */
   container?: string;
-  /** NSpid when it is in a nested pid namespace: host pid first, the pid inside last. */
-  nsPid?: number[];
   netns?: string;
   pidns?: string;
-  /** What could not be read of it. */
-  errors?: ReadError[];
 }
 
 /** One signal log entry as the panel shows it (plain text; rendered with textContent). */
