@@ -218,6 +218,12 @@ export interface QueueFacts {
   counts: number[] | null;
   /** Changes on every operation (SysV queue last send / receive), or null. */
   stamp: string | null;
+  /**
+   * Who last sent and received, and when (a SysV queue's msg_lspid / msg_stime, msg_lrpid /
+   * msg_rtime): a time that moved is at least one operation by that process. Absent when the kind
+   * does not say.
+   */
+  last?: { sendPid: number; sendTime: string | null; recvPid: number; recvTime: string | null };
 }
 
 /** Nothing a snapshot can see move (shared memory). */
