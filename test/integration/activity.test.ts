@@ -10,7 +10,7 @@
 //   node scripts/build.mjs test/integration cli && node --test --test-concurrency=1 dist/test/integration/activity.test.js
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -48,6 +48,28 @@ async function measured(
   } finally {
     await fx.close();
   }
+}
+
+/**
+ * The samples `top --json` prints (one JSON line each), handed to `onSample` with all so far, until
+ * it returns true; rejects if top exits first.
+ */
+function topSamples(top: ChildProcess, what: string, onSample: (sample: ActivitySample, all: ActivitySample[]) => boolean): Promise<ActivitySample[]> {
+  const samples: ActivitySample[] = [];
+  let out = '';
+  return new Promise((resolve, reject) => {
+    top.once('exit', (code) => reject(new Error(`${what} exited ${code}`)));
+    top.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const lines = out.split('\n');
+      out = lines.pop()!;
+      for (const l of lines) {
+        const s = JSON.parse(l) as ActivitySample;
+        samples.push(s);
+        if (onSample(s, samples)) resolve(samples);
+      }
+    });
+  });
 }
 
 // ------------------------------------------------------------------ with the tracer (root)
@@ -290,26 +312,12 @@ describe('CLI with the tracer: top --json and signals --follow', { skip: tracerS
     const c = spawn(process.execPath, [cli, 'top', '--json', '--interval', '300', '--pid', String(fx.info.sender)], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const id = `pipe:${fx.info.inode}`;
-      const samples: ActivitySample[] = [];
-      let out = '';
-      let went = false;
       let sent = 0;
-      await new Promise<void>((resolve, reject) => {
-        c.once('exit', (code) => reject(new Error(`top exited ${code}`)));
-        c.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          const lines = out.split('\n');
-          out = lines.pop()!;
-          for (const l of lines) {
-            const s = JSON.parse(l) as ActivitySample;
-            samples.push(s);
-            sent += s.channels[id]?.sent.bytes ?? 0;
-            if (!went) {
-              went = true;
-              void fx.go();
-            } else if (sent >= N * S && samples.length >= 3) resolve();
-          }
-        });
+      const samples = await topSamples(c, 'top', (sample, all) => {
+        sent += sample.channels[id]?.sent.bytes ?? 0;
+        if (all.length === 1) void fx.go();
+        else return sent >= N * S && all.length >= 3;
+        return false;
       });
       assert.equal(sent, N * S, 'every byte once, across samples');
       assert.ok(samples.every((s) => s.source === 'bpf'));
@@ -433,24 +441,12 @@ describe('without the tracer: queue-depth rates, marked, with the reason', () =>
     const c = spawn(process.execPath, [cli, 'top', '--json', '--interval', '300', '--pid', String(fx.info.sender)], { uid: 65534, gid: 65534, cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const id = `pipe:${fx.info.inode}`;
-      const samples: ActivitySample[] = [];
-      let out = '';
       let sent = 0;
-      await new Promise<void>((resolve, reject) => {
-        c.once('exit', (code) => reject(new Error(`top as nobody exited ${code}`)));
-        c.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          const lines = out.split('\n');
-          out = lines.pop()!;
-          for (const l of lines) {
-            const s = JSON.parse(l) as ActivitySample;
-            samples.push(s);
-            sent += s.channels[id]?.sent.bytes ?? 0;
-            // the first sample has no earlier snapshot; the second is the baseline's successor
-            if (samples.length === 2) void fx.go();
-            if (sent >= N * S && samples.length >= 4) resolve();
-          }
-        });
+      const samples = await topSamples(c, 'top as nobody', (sample, all) => {
+        sent += sample.channels[id]?.sent.bytes ?? 0;
+        // the first sample has no earlier snapshot; the second is the baseline's successor
+        if (all.length === 2) void fx.go();
+        return sent >= N * S && all.length >= 4;
       });
       assert.equal(sent, N * S, 'the queued bytes, once');
       assert.ok(samples.every((s) => s.source === 'queue-depth'));
