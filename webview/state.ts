@@ -1,14 +1,9 @@
 // The webview's state: what survives hide/show (setState; restored after a reload by the
 // serializer) and what this page has received and asked for. One VS Code API handle, one post().
 import type { DepthSample, InspectTarget, UpdateMessage, WebviewMessage, WirePeek } from '../src/webviews/inspector/protocol';
+import { acquireApi } from './vscodeApi';
 
-interface VsCodeApi {
-  postMessage(m: WebviewMessage): void;
-  getState(): unknown;
-  setState(s: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-const vscode = acquireVsCodeApi();
+const vscode = acquireApi<WebviewMessage>();
 
 export interface State {
   target: InspectTarget;

@@ -13,6 +13,7 @@ import type { SignalEvent } from '../core/activity/types';
 import { escapeControl, safeJson } from '../core/escape';
 import { signalNumber } from '../core/signals';
 import { parseInteger, parseOptions, parsePids, UsageError, usageLines, type OptionSpec } from './args';
+import { untilInterrupted } from './liveLoop';
 
 export const SIGNALS_USAGE = 'usage: ipc-inspector signals (--follow | --duration MS) [--json] [--pid PID]... [--signal SIG]...';
 
@@ -65,14 +66,6 @@ export async function run(argv: string[]): Promise<number> {
   if (!json) process.stderr.write(`logging signals${follow ? ' (Ctrl-C to stop)' : ` for ${duration} ms`}${cap.reason ? ` — ${escapeControl(cap.reason)}` : ''}\n`);
   else process.stderr.write('logging signals\n');
 
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  const stop = () => {
-    stopped = true;
-    wake?.();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
   const until = duration !== undefined ? Date.now() + duration : Infinity;
   let lostSeen = 0;
   const print = (events: readonly SignalEvent[]) => {
@@ -89,29 +82,22 @@ export async function run(argv: string[]): Promise<number> {
     }
   };
   try {
-    while (!stopped && Date.now() < until) {
-      try {
-        print(await monitor.poll());
-      } catch (e) {
-        process.stderr.write(`warning: ${escapeControl((e as Error).message)}\n`);
+    await untilInterrupted(async (loop) => {
+      while (!loop.stopped && Date.now() < until) {
+        try {
+          print(await monitor.poll());
+        } catch (e) {
+          process.stderr.write(`warning: ${escapeControl((e as Error).message)}\n`);
+        }
+        reportLost();
+        const left = Math.min(POLL_MS, until - Date.now());
+        if (left <= 0 || loop.stopped) break;
+        await loop.sleep(left);
       }
+      print(await monitor.poll().catch(() => []));
       reportLost();
-      const left = Math.min(POLL_MS, until - Date.now());
-      if (left <= 0 || stopped) break;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      wake = undefined;
-    }
-    print(await monitor.poll().catch(() => []));
-    reportLost();
+    });
   } finally {
-    process.removeListener('SIGINT', stop);
-    process.removeListener('SIGTERM', stop);
     await monitor.stop();
   }
   return 0;

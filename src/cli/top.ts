@@ -15,6 +15,7 @@ import type { ProcessInfo, Snapshot } from '../core/model';
 import { takeSnapshot } from '../core/snapshot';
 import { parseInteger, parseOptions, SELECT_OPTIONS, usageLines, type OptionSpec } from './args';
 import { snapshotOptions } from './snapshot';
+import { untilInterrupted } from './liveLoop';
 
 export const TOP_USAGE = 'usage: ipc-inspector top [--interval MS] [--count N] [--json] [--kind KIND]... [--pid PID]... [--limit N] [--no-tracer]';
 
@@ -100,37 +101,22 @@ export async function run(argv: string[]): Promise<number> {
 
   const monitor = new ActivityMonitor({ tracer: p.flags.has('no-tracer') ? 'off' : 'auto' });
   const tty = !json && process.stdout.isTTY === true;
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  const stop = () => {
-    stopped = true;
-    wake?.();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
   try {
-    const cap = await monitor.start();
-    if (!json) process.stderr.write(cap.source === 'bpf' ? 'tracing with eBPF (Ctrl-C to stop)\n' : `no tracer (${escapeControl(cap.reason ?? '?')}): rates from queue depths (Ctrl-C to stop)\n`);
-    let n = 0;
-    while (!stopped) {
-      const snapshot = await takeSnapshot(snapOpts).catch(() => null);
-      if (stopped) break;
-      const sample = filterSample(await monitor.sample(snapshot), snapshot, pids, kinds);
-      if (json) process.stdout.write(safeJson(sample) + '\n');
-      else process.stdout.write((tty ? '\x1b[H\x1b[2J' : '') + renderTop(sample, snapshot, limit).join('\n') + '\n\n');
-      if (count !== undefined && ++n >= count) break;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, interval);
-        wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      wake = undefined;
-    }
+    await untilInterrupted(async (loop) => {
+      const cap = await monitor.start();
+      if (!json) process.stderr.write(cap.source === 'bpf' ? 'tracing with eBPF (Ctrl-C to stop)\n' : `no tracer (${escapeControl(cap.reason ?? '?')}): rates from queue depths (Ctrl-C to stop)\n`);
+      let n = 0;
+      while (!loop.stopped) {
+        const snapshot = await takeSnapshot(snapOpts).catch(() => null);
+        if (loop.stopped) break;
+        const sample = filterSample(await monitor.sample(snapshot), snapshot, pids, kinds);
+        if (json) process.stdout.write(safeJson(sample) + '\n');
+        else process.stdout.write((tty ? '\x1b[H\x1b[2J' : '') + renderTop(sample, snapshot, limit).join('\n') + '\n\n');
+        if (count !== undefined && ++n >= count) break;
+        await loop.sleep(interval);
+      }
+    });
   } finally {
-    process.removeListener('SIGINT', stop);
-    process.removeListener('SIGTERM', stop);
     await monitor.stop();
   }
   return 0;

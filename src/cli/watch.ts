@@ -13,6 +13,7 @@ import { safeJson } from '../core/escape';
 import { takeSnapshot } from '../core/snapshot';
 import { parseInteger, parseOptions, SELECT_OPTIONS, usageLines, type OptionSpec } from './args';
 import { snapshotOptions } from './snapshot';
+import { untilInterrupted } from './liveLoop';
 
 export const WATCH_USAGE = 'usage: ipc-inspector watch [--interval MS] [--json] [--kind KIND]... [--pid PID]... [--no-native]';
 
@@ -120,19 +121,11 @@ export async function run(argv: string[]): Promise<number> {
   const opts = snapshotOptions(p);
   const json = p.flags.has('json');
 
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  const stop = () => {
-    stopped = true;
-    wake?.();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  try {
+  await untilInterrupted(async (loop) => {
     let prev: Snapshot | null = null;
-    while (!stopped) {
+    while (!loop.stopped) {
       const next = await takeSnapshot(opts);
-      if (stopped) break;
+      if (loop.stopped) break;
       const diff = diffSnapshots(prev, next);
       if (json) {
         if (prev === null || !isEmpty(diff)) process.stdout.write(safeJson(diff) + '\n');
@@ -144,18 +137,8 @@ export async function run(argv: string[]): Promise<number> {
         if (lines.length) process.stdout.write(lines.join('\n') + '\n');
       }
       prev = next;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, interval);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
+      await loop.sleep(interval);
     }
-  } finally {
-    process.removeListener('SIGINT', stop);
-    process.removeListener('SIGTERM', stop);
-  }
+  });
   return 0;
 }

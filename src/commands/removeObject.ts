@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import * as fmt from '../core/format';
 import { isRemovable, runRemove, type RemoveResult } from '../core/actions';
-import { extensionRunnerEnv } from './actionEnv';
+import { extensionRunnerEnv, reportOutcome } from './actionEnv';
 import { resolveChannel, Services } from './services';
 
 export function register(s: Services): vscode.Disposable {
@@ -20,19 +20,6 @@ export function register(s: Services): vscode.Disposable {
       return undefined;
     }
     const out = await runRemove({ channel: ch, processes: s.model.procs }, await extensionRunnerEnv(s.ui));
-    switch (out.status) {
-      case 'cancelled':
-        s.log.info(out.message);
-        return undefined;
-      case 'failed':
-        s.log.error(out.message);
-        void s.ui.error(`IPC Inspector: ${out.message}`);
-        return undefined;
-      case 'done':
-        s.log.info(`${out.message} (${out.result.action})`);
-        void s.ui.info(out.message);
-        await s.source.refresh().catch(() => undefined);
-        return out.result;
-    }
+    return reportOutcome(s, out, { log: (r, message) => `${message} (${r.action})`, waitForRefresh: true });
   });
 }

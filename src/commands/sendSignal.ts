@@ -14,7 +14,7 @@ import type { ProcessInfo } from '../core/model';
 import { runSignal, signalRisk, type ProcessOrigin, type SendSignalResult, type SignalRisk } from '../core/actions';
 import { SIGNALS, signalNumber } from '../core/signals';
 import { processLabel } from '../core/format';
-import { extensionRunnerEnv } from './actionEnv';
+import { extensionRunnerEnv, reportOutcome } from './actionEnv';
 import { ensureSnapshot, pick, resolvePid, Services } from './services';
 
 const COMMON = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGCONT', 'SIGSTOP', 'SIGKILL'];
@@ -107,19 +107,6 @@ export function register(s: Services): vscode.Disposable {
       }
     }
     const out = await runSignal({ process: proc, signal }, runEnv);
-    switch (out.status) {
-      case 'cancelled':
-        s.log.info(out.message);
-        return undefined;
-      case 'failed':
-        s.log.error(out.message);
-        void s.ui.error(`IPC Inspector: ${out.message}`);
-        return undefined;
-      case 'done':
-        s.log.info(out.message);
-        void s.ui.info(out.message.replace(/^sent/, 'Sent'));
-        void s.source.refresh().catch(() => undefined);
-        return out.result;
-    }
+    return reportOutcome(s, out, { notice: (message) => message.replace(/^sent/, 'Sent') });
   });
 }

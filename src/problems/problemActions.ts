@@ -16,7 +16,7 @@ import { runRemove, runSignal } from '../core/actions';
 import { messageOf } from '../core/actions/errors';
 import type { FileTarget, Problem, ProblemAction } from '../core/diagnose/problem';
 import { removeSocketFile } from '../core/diagnose/removeFile';
-import { extensionRunnerEnv } from '../commands/actionEnv';
+import { extensionRunnerEnv, reportOutcome } from '../commands/actionEnv';
 import type { Services } from '../commands/services';
 import type { InspectorTarget } from '../snapshotSource';
 import type { IpcNode } from '../views/nodes';
@@ -129,14 +129,8 @@ export function registerProblemActions(s: Services, parts: ProblemParts): vscode
       return { status: 'none', message: 'gone' };
     }
     const out = await runRemove({ channel: ch, processes: s.model.procs }, await extensionRunnerEnv(s.ui));
-    if (out.status === 'done') {
-      s.log.info(`${out.message} (${out.result.action})`);
-      void s.ui.info(out.message);
-      await refresh();
-    } else if (out.status === 'failed') {
-      s.log.error(out.message);
-      void s.ui.error(`IPC Inspector: ${out.message}`);
-    } else s.log.info(out.message);
+    // reported as the Remove command reports it (commands/removeObject.ts)
+    await reportOutcome(s, out, { log: (r, message) => `${message} (${r.action})`, waitForRefresh: true });
     return { status: out.status, message: out.message };
   };
 

@@ -1,18 +1,7 @@
 // Runs inside the real extension host of code-server (see test/extension/index.ts).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-
-const EXT_ID = 'ipc-inspector.ipc-inspector';
-
-async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { EXT_ID, waitFor } from './ipcTestUtil';
 
 describe('activation', () => {
   it('the extension is loaded and activates', async () => {

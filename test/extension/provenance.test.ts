@@ -72,6 +72,25 @@ describe('Provenance, containers and Free Port', function () {
     for (const c of cleanup.reverse()) await Promise.resolve(c()).catch(() => undefined);
   });
 
+  /** A net-server listening on a fresh 127.0.0.1 TCP port (`term`: what it does on SIGTERM), seen by a scan; stopped after the suite. */
+  const tcpListener = async (term?: 'catch-exit' | 'ignore') => {
+    const srv = await startNet(['listen', '--proto', 'tcp', '--addr', '127.0.0.1', '--port', '0', ...(term ? ['--term', term] : [])]);
+    cleanup.push(() => srv.stop());
+    const port = srv.info.port as number;
+    await listenerPid(api, port);
+    return { srv, port };
+  };
+
+  /** Says yes to every confirmation, keeping each one's title and detail. */
+  const acceptModals = () => {
+    const modals: Array<{ title: string; detail: string }> = [];
+    api.testHooks!.confirm = (title, detail) => {
+      modals.push({ title, detail });
+      return true;
+    };
+    return modals;
+  };
+
   it('a terminal: its shell and the server it started are labelled "terminal: NAME (N)"; Show Terminal opens it', async () => {
     const port = await freeTcpPort();
     const term = vscode.window.createTerminal({ name: 'prov-term', shellPath: '/bin/sh', shellArgs: ['-c', `${bin} listen --proto tcp --addr 127.0.0.1 --port ${port}; sleep 600`] });
@@ -223,15 +242,8 @@ describe('Provenance, containers and Free Port', function () {
   });
 
   it('Free Port… (typed port): the disposition before the first step, SIGTERM, a bind test says free', async () => {
-    const srv = await startNet(['listen', '--proto', 'tcp', '--addr', '127.0.0.1', '--port', '0', '--term', 'catch-exit']);
-    cleanup.push(() => srv.stop());
-    const port = srv.info.port as number;
-    await listenerPid(api, port);
-    const modals: Array<{ title: string; detail: string }> = [];
-    api.testHooks!.confirm = (title, detail) => {
-      modals.push({ title, detail });
-      return true;
-    };
+    const { srv, port } = await tcpListener('catch-exit');
+    const modals = acceptModals();
     api.testHooks!.pickValue = String(port);
     api.testHooks!.pick = (_title, items) => items.find((i) => i.label === `Port ${port}`);
     const r = (await vscode.commands.executeCommand('ipcInspector.freePort', undefined, { signalTimeoutMs: 30_000 })) as FreePortResult;
@@ -247,15 +259,8 @@ describe('Provenance, containers and Free Port', function () {
   });
 
   it('Free Port… on a server that ignores SIGTERM: says so, asks before SIGKILL (modal), kills it, the port is free', async () => {
-    const srv = await startNet(['listen', '--proto', 'tcp', '--addr', '127.0.0.1', '--port', '0', '--term', 'ignore']);
-    cleanup.push(() => srv.stop());
-    const port = srv.info.port as number;
-    await listenerPid(api, port);
-    const modals: Array<{ title: string; detail: string }> = [];
-    api.testHooks!.confirm = (title, detail) => {
-      modals.push({ title, detail });
-      return true;
-    };
+    const { srv, port } = await tcpListener('ignore');
+    const modals = acceptModals();
     const r = (await vscode.commands.executeCommand('ipcInspector.freePort', port)) as FreePortResult;
     assert.equal(modals.length, 2, JSON.stringify(modals));
     assert.match(modals[0].detail, /SIGTERM is ignored: it will have no effect/);
@@ -266,10 +271,7 @@ describe('Provenance, containers and Free Port', function () {
   });
 
   it('Free Port… declined at SIGKILL: the server keeps running and the port is reported in use', async () => {
-    const srv = await startNet(['listen', '--proto', 'tcp', '--addr', '127.0.0.1', '--port', '0', '--term', 'ignore']);
-    cleanup.push(() => srv.stop());
-    const port = srv.info.port as number;
-    await listenerPid(api, port);
+    const { srv, port } = await tcpListener('ignore');
     let n = 0;
     api.testHooks!.confirm = () => ++n === 1; // yes to SIGTERM, no to SIGKILL
     const r = (await vscode.commands.executeCommand('ipcInspector.freePort', port)) as FreePortResult;

@@ -10,7 +10,7 @@
 //   node scripts/build.mjs test/integration cli && node --test --test-concurrency=1 dist/test/integration/activity.test.js
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -31,18 +31,45 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const snap = (pids: number[]): Promise<Snapshot> => takeSnapshot({ pids });
 
 /** Runs `mode`, returns the sample covering exactly its traffic (a sample right before "go" drains everything earlier). */
-async function measured(monitor: ActivityMonitor, mode: TrafficMode, opts: TrafficOptions): Promise<{ fx: Traffic; sample: ActivitySample; read: number; before: Snapshot }> {
+/** Starts the traffic, samples before and after it runs, hands both to `check`, and closes the traffic whatever happens. */
+async function measured(
+  monitor: ActivityMonitor,
+  mode: TrafficMode,
+  opts: TrafficOptions,
+  check: (m: { fx: Traffic; sample: ActivitySample; read: number; before: Snapshot }) => void | Promise<void>,
+): Promise<void> {
   const fx = await startTraffic(mode, { comm: tag, ...opts });
   try {
     const before = await snap(fx.pids);
     await monitor.sample(before);
     const { read } = await fx.go();
     const sample = await monitor.sample(await snap(fx.pids));
-    return { fx, sample, read, before };
-  } catch (e) {
-    await fx.close().catch(() => undefined);
-    throw e;
+    await check({ fx, sample, read, before });
+  } finally {
+    await fx.close();
   }
+}
+
+/**
+ * The samples `top --json` prints (one JSON line each), handed to `onSample` with all so far, until
+ * it returns true; rejects if top exits first.
+ */
+function topSamples(top: ChildProcess, what: string, onSample: (sample: ActivitySample, all: ActivitySample[]) => boolean): Promise<ActivitySample[]> {
+  const samples: ActivitySample[] = [];
+  let out = '';
+  return new Promise((resolve, reject) => {
+    top.once('exit', (code) => reject(new Error(`${what} exited ${code}`)));
+    top.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const lines = out.split('\n');
+      out = lines.pop()!;
+      for (const l of lines) {
+        const s = JSON.parse(l) as ActivitySample;
+        samples.push(s);
+        if (onSample(s, samples)) resolve(samples);
+      }
+    });
+  });
 }
 
 // ------------------------------------------------------------------ with the tracer (root)
@@ -92,80 +119,59 @@ describe('with the eBPF tracer: exact counts and pairs', { skip: tracerSkip, tim
   }
 
   test('pipe: N writes of S bytes, writer → reader', async () => {
-    const { fx, sample, read } = await measured(monitor, 'pipe', { count: N, size: S });
-    try {
+    await measured(monitor, 'pipe', { count: N, size: S }, ({ fx, sample, read }) => {
       assert.equal(read, N * S);
       const id = `pipe:${fx.info.inode}`;
       assertFlow(sample, fx, id, id, N, S);
       assert.equal(sample.channels[id].bytesPerSec, (N * S) / (sample.intervalMs / 1000), 'one-way: bytes counted once');
-    } finally {
-      await fx.close();
-    }
+    });
   });
 
   test('FIFO: N writes of S bytes, keyed by the snapshot\'s fifo:DEV:INODE', async () => {
-    const { fx, sample, before } = await measured(monitor, 'fifo', { count: N, size: S, path: path.join(tmp, 'fifo') });
-    try {
+    await measured(monitor, 'fifo', { count: N, size: S, path: path.join(tmp, 'fifo') }, ({ fx, sample, before }) => {
       const id = `fifo:${fx.info.dev}:${fx.info.inode}`;
       assert.ok(before.channels.some((c) => c.id === id), `the snapshot has ${id}`);
       assertFlow(sample, fx, id, id, N, S);
-    } finally {
-      await fx.close();
-    }
+    });
   });
 
   test('Unix socket pair: sends counted on the sender\'s end, received on the peer, one pair', async () => {
-    const { fx, sample } = await measured(monitor, 'unix', { count: N, size: S });
-    try {
+    await measured(monitor, 'unix', { count: N, size: S }, ({ fx, sample }) => {
       assertFlow(sample, fx, `unix:${fx.info.senderInode}`, `unix:${fx.info.receiverInode}`, N, S);
-    } finally {
-      await fx.close();
-    }
+    });
   });
 
   test('loopback TCP: both ends joined through the snapshot\'s peer', async () => {
-    const { fx, sample, before } = await measured(monitor, 'tcp', { count: N, size: S });
-    try {
+    await measured(monitor, 'tcp', { count: N, size: S }, ({ fx, sample, before }) => {
       const tx = before.channels.find((c) => c.id === `tcp:${fx.info.senderInode}`) as { peer?: string } | undefined;
       assert.equal(tx?.peer, `tcp:${fx.info.receiverInode}`, 'the snapshot joined the loopback pair');
       assertFlow(sample, fx, `tcp:${fx.info.senderInode}`, `tcp:${fx.info.receiverInode}`, N, S);
-    } finally {
-      await fx.close();
-    }
+    });
   });
 
   test('UDP: N datagrams of S bytes between two connected loopback sockets', async () => {
-    const { fx, sample } = await measured(monitor, 'udp', { count: N, size: S });
-    try {
+    await measured(monitor, 'udp', { count: N, size: S }, ({ fx, sample }) => {
       assertFlow(sample, fx, `udp:${fx.info.senderInode}`, `udp:${fx.info.receiverInode}`, N, S);
       assert.equal(sample.channels[`udp:${fx.info.receiverInode}`].received.ops, N, 'one receive per datagram');
-    } finally {
-      await fx.close();
-    }
+    });
   });
 
   test('SysV message queue: M msgsnd, M msgrcv, sender → receiver', async () => {
     const M = 50;
-    const { fx, sample } = await measured(monitor, 'sysv-msg', { count: M, size: 200 });
-    try {
+    await measured(monitor, 'sysv-msg', { count: M, size: 200 }, ({ fx, sample }) => {
       const id = `sysv-msg:${fx.info.msqid}`;
       assertFlow(sample, fx, id, id, M, 200);
       assert.equal(sample.channels[id].received.ops, M, 'one msgrcv per message');
-    } finally {
-      await fx.close();
-    }
+    });
   });
 
   test('POSIX message queue: M mq_send, M mq_receive, keyed by posix-mq:NAME', async () => {
     const M = 50;
-    const { fx, sample } = await measured(monitor, 'posix-mq', { count: M, size: 128, name: `${tag}-mq` });
-    try {
+    await measured(monitor, 'posix-mq', { count: M, size: 128, name: `${tag}-mq` }, ({ fx, sample }) => {
       const id = `posix-mq:${fx.info.name}`;
       assertFlow(sample, fx, id, id, M, 128);
       assert.equal(sample.channels[id].received.ops, M);
-    } finally {
-      await fx.close();
-    }
+    });
   });
 
   test('peeks are not traffic: MSG_COPY and MSG_PEEK leave the counters alone', async () => {
@@ -237,17 +243,14 @@ describe('with the eBPF tracer: exact counts and pairs', { skip: tracerSkip, tim
 
   test('a full counter map is counted as lost, never hidden', async () => {
     // 20,000 distinct pipes written and read in one interval = 40,000 counters > 16,384 per generation
-    const { fx, sample } = await measured(monitor, 'churn', { count: 20_000, size: 8 });
-    try {
+    await measured(monitor, 'churn', { count: 20_000, size: 8 }, ({ fx, sample }) => {
       const mine = Object.values(sample.channels).filter((c) => c.processes.some((p) => p.pid === fx.info.sender));
       const counted = mine.reduce((n, c) => n + c.sent.ops + c.received.ops, 0);
       assert.ok(counted < 40_000, `not everything fit (${counted})`);
       assert.ok(sample.lost.counterMapFull >= 40_000 - counted, `every missing count is in lost.counterMapFull: ${sample.lost.counterMapFull} ≥ ${40_000 - counted}`);
       assert.ok(sample.lost.total >= sample.lost.counterMapFull);
       assert.ok(sample.lostTotal.counterMapFull >= sample.lost.counterMapFull);
-    } finally {
-      await fx.close();
-    }
+    });
   });
 });
 
@@ -309,26 +312,12 @@ describe('CLI with the tracer: top --json and signals --follow', { skip: tracerS
     const c = spawn(process.execPath, [cli, 'top', '--json', '--interval', '300', '--pid', String(fx.info.sender)], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const id = `pipe:${fx.info.inode}`;
-      const samples: ActivitySample[] = [];
-      let out = '';
-      let went = false;
       let sent = 0;
-      await new Promise<void>((resolve, reject) => {
-        c.once('exit', (code) => reject(new Error(`top exited ${code}`)));
-        c.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          const lines = out.split('\n');
-          out = lines.pop()!;
-          for (const l of lines) {
-            const s = JSON.parse(l) as ActivitySample;
-            samples.push(s);
-            sent += s.channels[id]?.sent.bytes ?? 0;
-            if (!went) {
-              went = true;
-              void fx.go();
-            } else if (sent >= N * S && samples.length >= 3) resolve();
-          }
-        });
+      const samples = await topSamples(c, 'top', (sample, all) => {
+        sent += sample.channels[id]?.sent.bytes ?? 0;
+        if (all.length === 1) void fx.go();
+        else return sent >= N * S && all.length >= 3;
+        return false;
       });
       assert.equal(sent, N * S, 'every byte once, across samples');
       assert.ok(samples.every((s) => s.source === 'bpf'));
@@ -452,24 +441,12 @@ describe('without the tracer: queue-depth rates, marked, with the reason', () =>
     const c = spawn(process.execPath, [cli, 'top', '--json', '--interval', '300', '--pid', String(fx.info.sender)], { uid: 65534, gid: 65534, cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const id = `pipe:${fx.info.inode}`;
-      const samples: ActivitySample[] = [];
-      let out = '';
       let sent = 0;
-      await new Promise<void>((resolve, reject) => {
-        c.once('exit', (code) => reject(new Error(`top as nobody exited ${code}`)));
-        c.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          const lines = out.split('\n');
-          out = lines.pop()!;
-          for (const l of lines) {
-            const s = JSON.parse(l) as ActivitySample;
-            samples.push(s);
-            sent += s.channels[id]?.sent.bytes ?? 0;
-            // the first sample has no earlier snapshot; the second is the baseline's successor
-            if (samples.length === 2) void fx.go();
-            if (sent >= N * S && samples.length >= 4) resolve();
-          }
-        });
+      const samples = await topSamples(c, 'top as nobody', (sample, all) => {
+        sent += sample.channels[id]?.sent.bytes ?? 0;
+        // the first sample has no earlier snapshot; the second is the baseline's successor
+        if (all.length === 2) void fx.go();
+        return sent >= N * S && all.length >= 4;
       });
       assert.equal(sent, N * S, 'the queued bytes, once');
       assert.ok(samples.every((s) => s.source === 'queue-depth'));

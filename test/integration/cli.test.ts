@@ -6,30 +6,16 @@
 //   node scripts/build.mjs test/integration cli && node --test --test-concurrency=1 dist/test/integration/cli.test.js
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import { CHANNEL_KINDS, type Channel, type Snapshot, type SnapshotDiff } from '../../src/core/model';
 import { escapeControl } from '../../src/core/format';
+import { BIN, ROOT, cliNotBuilt, runCli } from './cliRunner';
 
-function repoRoot(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 8; i++) {
-    if (fs.existsSync(path.join(dir, 'bin', 'ipc-inspector.js')) && fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    dir = path.dirname(dir);
-  }
-  throw new Error('repository root not found above ' + __dirname);
-}
-const ROOT = repoRoot();
-const BIN = path.join(ROOT, 'bin', 'ipc-inspector.js');
-const cliBuilt = fs.existsSync(path.join(ROOT, 'dist', 'cli.js')) ? false : 'dist/cli.js not built (node scripts/build.mjs cli)';
-
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
-}
+const cli = (args: string[]) => runCli(args, { maxBuffer: 512 * 1024 * 1024 });
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-cli-'));
 const HOSTILE_COMM = 'ev\n<script>';
@@ -62,7 +48,7 @@ after(async () => {
   }
 });
 
-describe('ipc-inspector CLI', { skip: cliBuilt }, () => {
+describe('ipc-inspector CLI', { skip: cliNotBuilt }, () => {
   test('snapshot --json --pid P: the contract, filtered to P', () => {
     const r = cli(['snapshot', '--json', '--pid', String(pipe.info.reader.pid)]);
     assert.equal(r.code, 0, r.stderr);

@@ -8,27 +8,13 @@
 //   node scripts/build.mjs && node --test --test-concurrency=1 dist/test/integration/cliHostile.test.js
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { spawn } from 'node:child_process';
 import { canRunAttacker, startAttacker, type Attacker } from '../harness/otherUser';
+import { BIN, cliNotBuilt, runCli } from './cliRunner';
 
-function repoRoot(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 8; i++) {
-    if (fs.existsSync(path.join(dir, 'bin', 'ipc-inspector.js')) && fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    dir = path.dirname(dir);
-  }
-  throw new Error('repository root not found above ' + __dirname);
-}
-const ROOT = repoRoot();
-const BIN = path.join(ROOT, 'bin', 'ipc-inspector.js');
-const skip = !fs.existsSync(path.join(ROOT, 'dist', 'cli.js')) ? 'dist/cli.js not built' : !canRunAttacker() ? 'needs root, setpriv and perl to run an attacker as nobody' : false;
+const skip = cliNotBuilt || (!canRunAttacker() ? 'needs root, setpriv and perl to run an attacker as nobody' : false);
 
-function cli(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, input });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[], input?: string) => runCli(args, { input });
 
 /** Code points a terminal or viewer acts on (newline allowed: it separates lines). */
 const RAW = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff]/;

@@ -4,32 +4,16 @@
 // SnapshotService({ diagnose: true }) brings the problems from its worker thread with the diff.
 import { after, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import type { Diagnosis } from '../../src/core/diagnose';
 import { escapeControl } from '../../src/core/format';
 import { loadNative } from '../../src/core/native';
 import { SnapshotService } from '../../src/core/snapshotService';
+import { cliNotBuilt, runCli } from './cliRunner';
 
-function repoRoot(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 8; i++) {
-    if (fs.existsSync(path.join(dir, 'bin', 'ipc-inspector.js')) && fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    dir = path.dirname(dir);
-  }
-  throw new Error('repository root not found above ' + __dirname);
-}
-const ROOT = repoRoot();
-const BIN = path.join(ROOT, 'bin', 'ipc-inspector.js');
-const noCli = fs.existsSync(path.join(ROOT, 'dist', 'cli.js')) ? false : 'dist/cli.js not built (node scripts/build.mjs cli)';
 const noNative = loadNative().addon ? false : `native addon not loaded (${loadNative().error}): pipe fill levels are unknown`;
 
-function doctor(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, 'doctor', ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 300000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const doctor = (args: string[]) => runCli(['doctor', ...args], { timeout: 300000 });
 
 const made: Fixture[] = [];
 async function fixture(kind: string, opts: Parameters<typeof makeFixture>[1] = {}): Promise<Fixture> {
@@ -41,7 +25,7 @@ after(() => closeAll(made));
 
 const pidArgs = (pids: number[]) => pids.flatMap((p) => ['--pid', String(p)]);
 
-describe('ipc-inspector doctor', { skip: noCli || noNative }, () => {
+describe('ipc-inspector doctor', { skip: cliNotBuilt || noNative }, () => {
   test('a deadlock: exit 1, the wait cycle as JSON with both processes and the chain', async () => {
     const f = await fixture('pipe-deadlock');
     const { a, b } = f.info;

@@ -18,16 +18,8 @@ import { makeNetns, netnsInode, netServerBinary, startNet, type NetProc } from '
 import { freePort, type FreePortEvent, type StopQuestion } from '../../src/core/actions/freePort';
 import { sessionOrigins } from '../../src/core/actions/origin';
 import { findListeners } from '../../src/core/ports';
+import { BIN, cliNotBuilt } from './cliRunner';
 
-const ROOT = (() => {
-  let dir = __dirname;
-  for (let i = 0; i < 8; i++) {
-    if (fs.existsSync(path.join(dir, 'bin', 'ipc-inspector.js'))) return dir;
-    dir = path.dirname(dir);
-  }
-  throw new Error('repository root not found');
-})();
-const BIN = path.join(ROOT, 'bin', 'ipc-inspector.js');
 const root = process.geteuid?.() === 0;
 
 const procs: NetProc[] = [];
@@ -220,7 +212,7 @@ describe('Free Port', () => {
   });
 });
 
-describe('ipc-inspector port (CLI)', { skip: fs.existsSync(path.join(ROOT, 'dist', 'cli.js')) ? false : 'dist/cli.js not built' }, () => {
+describe('ipc-inspector port (CLI)', { skip: cliNotBuilt }, () => {
   const cli = (args: string[], input?: string) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input: input ?? '', timeout: 60000 });
 
   test('lists the listener with its process, escaped: a hostile name stays on one line', async () => {

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 
 import { NOBODY } from '../harness/otherUser';
 import { toolBinary } from '../../fixtures/ipcFixture';
+import { lineReader } from './childLines';
 
 export { NOBODY };
 
@@ -38,39 +39,6 @@ export async function compileTools(): Promise<Tools> {
     fs.chmodSync(dst, 0o755);
   }
   return out;
-}
-
-/** Reads a child's stdout as lines; `next()` resolves with the next one. */
-export function lineReader(child: ChildProcess): { next: (what?: string) => Promise<string>; all: string[] } {
-  let buf = '';
-  const all: string[] = [];
-  const queue: string[] = [];
-  const waiters: Array<(l: string) => void> = [];
-  child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (d: string) => {
-    buf += d;
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const l = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      all.push(l);
-      const w = waiters.shift();
-      if (w) w(l);
-      else queue.push(l);
-    }
-  });
-  const next = (what = 'a line') => {
-    const l = queue.shift();
-    if (l !== undefined) return Promise.resolve(l);
-    return new Promise<string>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`timed out waiting for ${what} from pid ${child.pid}`)), 20_000);
-      waiters.push((x) => {
-        clearTimeout(t);
-        resolve(x);
-      });
-    });
-  };
-  return { next, all };
 }
 
 export interface Attacker {

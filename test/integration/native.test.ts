@@ -23,6 +23,7 @@ const FD = { Pipe: PIPE_FDS.rule.code, Socket: SOCKET_FDS.rule.code, Fifo: FIFO_
 import { cannotActAsNobody, nodeAsNobody, stageForOtherUsers } from '../harness/otherUser';
 import { devName } from '../../src/core/probes/context';
 import { readSemSync, SEM_T_SIZE } from '../../src/core/untrustedFiles';
+import { lineReader } from './childLines';
 
 const load = loadNative();
 const addon = load.addon as NativeAddon;
@@ -40,32 +41,8 @@ function has(cmd: string): boolean {
 
 /** Reads lines from a child's stdout; `next()` resolves with the next line. */
 function lines(child: ChildProcess): () => Promise<string> {
-  let buf = '';
-  const queue: string[] = [];
-  const waiters: Array<(l: string) => void> = [];
-  child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (d: string) => {
-    buf += d;
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const l = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      const w = waiters.shift();
-      if (w) w(l);
-      else queue.push(l);
-    }
-  });
-  return () => {
-    const l = queue.shift();
-    if (l !== undefined) return Promise.resolve(l);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('timed out waiting for child output')), 10_000);
-      waiters.push((x) => {
-        clearTimeout(t);
-        resolve(x);
-      });
-    });
-  };
+  const r = lineReader(child);
+  return () => r.next('child output');
 }
 
 function start(cmd: string, args: string[]): { child: ChildProcess; next: () => Promise<string> } {

@@ -12,16 +12,11 @@ import { h, nodeSummary, SidePanel } from './sidePanel';
 import { readTheme, watchTheme } from './theme';
 import type { FromWorker, ToWorker, ViewRequest } from './workerProtocol';
 import css from './styles.css';
+import { acquireApi } from '../vscodeApi';
 
 declare const __TOPOLOGY_WORKER__: string;
 
-interface VsCodeApi {
-  postMessage(m: WebviewMessage): void;
-  getState(): unknown;
-  setState(s: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-const vscode = acquireVsCodeApi();
+const vscode = acquireApi<WebviewMessage>();
 
 // ---------------------------------------------------------------------------------------------
 // State kept across hide/show and reloads (getState is our own data, but checked anyway)

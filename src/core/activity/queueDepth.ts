@@ -1,35 +1,29 @@
 // The fallback when the tracer cannot run (not privileged, no kernel BTF, not built, turned off):
 // rates from how much is queued in each channel, compared between two snapshots. It sees only the
 // net change — bytes written and read between two snapshots leave no trace — so every rate here
-// is a lower bound, marked `estimated`. SysV queues say a little more: their last sender and
-// receiver and when each last acted, which gives one pair per queue.
+// is a lower bound, marked `estimated`. What is queued is each kind's own account (core/kinds
+// `queue`): a new kind needs no edit here. SysV queues say a little more: their last sender and
+// receiver and when each last acted (`last`), which gives one pair per queue.
 import type { Channel, Snapshot, SnapshotDiff } from '../model';
 import { throughput } from './join';
-import type { ActivityCounts, ActivityKind, ChannelActivity, PairActivity } from './types';
+import { describe } from '../kinds';
+import type { QueueFacts } from '../kinds/kind';
+import { isActivityKind, type ActivityCounts, type ActivityKind, type ChannelActivity, type PairActivity } from './types';
 
-interface Depth {
-  bytes: number | null;
-  /** Messages queued (queues only). */
-  messages: number | null;
+/**
+ * What is queued in a channel that carries traffic: its kind's own account (core/kinds `queue`,
+ * the same the map's estimates read: topology/rates.ts); null for kinds without traffic
+ * (shared memory, semaphores, eventfds).
+ */
+function depthOf(c: Channel): QueueFacts | null {
+  return isActivityKind(c.kind) ? describe(c).queue(c) : null;
 }
 
-function depthOf(c: Channel): Depth | null {
-  switch (c.kind) {
-    case 'pipe':
-    case 'fifo':
-      return { bytes: c.bufferedBytes, messages: null };
-    case 'unix':
-      return { bytes: c.recvQueue, messages: null };
-    case 'tcp':
-    case 'udp':
-      return { bytes: c.recvQueue, messages: null };
-    case 'sysv-msg':
-      return { bytes: c.bytes, messages: c.messages };
-    case 'posix-mq':
-      return { bytes: c.bytes, messages: c.messages };
-    default:
-      return null;
-  }
+/** What went in (a rise) and came out (a fall) between two readings of one quantity. */
+function addChange(a: number, b: number, sent: ActivityCounts, received: ActivityCounts, field: keyof ActivityCounts): void {
+  const d = b - a;
+  if (d > 0) sent[field] += d;
+  else received[field] += -d;
 }
 
 /**
@@ -82,36 +76,30 @@ export function depthActivity(prev: Pick<Snapshot, 'channels'>, next: Pick<Snaps
     if (!a || !b) continue;
     const sent: ActivityCounts = { bytes: 0, ops: 0 };
     const received: ActivityCounts = { bytes: 0, ops: 0 };
-    if (a.bytes !== null && b.bytes !== null) {
-      const d = b.bytes - a.bytes;
-      if (d > 0) sent.bytes = d;
-      else received.bytes = -d;
-    }
-    if (a.messages !== null && b.messages !== null) {
-      const d = b.messages - a.messages;
-      if (d > 0) sent.ops = d;
-      else received.ops = -d;
-    }
+    if (a.bytes !== null && b.bytes !== null) addChange(a.bytes, b.bytes, sent, received, 'bytes');
+    // queued messages (a listener's waiting connections): each one in or out is an operation
+    if (a.counts && b.counts) for (let i = 0; i < Math.min(a.counts.length, b.counts.length); i++) addChange(a.counts[i], b.counts[i], sent, received, 'ops');
     const kind = c.kind as ActivityKind;
     const processes: ChannelActivity['processes'] = [];
-    if (c.kind === 'sysv-msg' && old.kind === 'sysv-msg') {
-      // at least one msgsnd / msgrcv happened when the time moved, even if the depth did not
-      const sentNow = c.lastSendTime !== null && c.lastSendTime !== old.lastSendTime;
-      const recvNow = c.lastRecvTime !== null && c.lastRecvTime !== old.lastRecvTime;
+    if (a.last && b.last) {
+      // at least one send / receive happened when the time moved, even if the depth did not
+      const last = b.last;
+      const sentNow = last.sendTime !== null && last.sendTime !== a.last.sendTime;
+      const recvNow = last.recvTime !== null && last.recvTime !== a.last.recvTime;
       if (sentNow && sent.ops === 0) sent.ops = 1;
       if (recvNow && received.ops === 0) received.ops = 1;
-      if (sentNow && c.lastSendPid > 0) processes.push({ pid: c.lastSendPid, sent: { ...sent }, received: { bytes: 0, ops: 0 } });
-      if (recvNow && c.lastRecvPid > 0) {
-        const same = processes.find((p) => p.pid === c.lastRecvPid);
+      if (sentNow && last.sendPid > 0) processes.push({ pid: last.sendPid, sent: { ...sent }, received: { bytes: 0, ops: 0 } });
+      if (recvNow && last.recvPid > 0) {
+        const same = processes.find((p) => p.pid === last.recvPid);
         if (same) same.received = { ...received };
-        else processes.push({ pid: c.lastRecvPid, sent: { bytes: 0, ops: 0 }, received: { ...received } });
+        else processes.push({ pid: last.recvPid, sent: { bytes: 0, ops: 0 }, received: { ...received } });
       }
-      if (sentNow && recvNow && c.lastSendPid > 0 && c.lastRecvPid > 0) {
+      if (sentNow && recvNow && last.sendPid > 0 && last.recvPid > 0) {
         const bytes = Math.max(sent.bytes, received.bytes);
         const ops = Math.max(sent.ops, received.ops);
         pairs.push({
-          from: c.lastSendPid,
-          to: c.lastRecvPid,
+          from: last.sendPid,
+          to: last.recvPid,
           channelId: c.id,
           kind,
           bytes,

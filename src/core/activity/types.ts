@@ -9,6 +9,10 @@ export type { ActivityCapability, ActivitySource, ActivityProgram } from '../mod
 export const ACTIVITY_KINDS = ['pipe', 'fifo', 'unix', 'tcp', 'udp', 'sysv-msg', 'posix-mq'] as const satisfies readonly ChannelKind[];
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 
+export function isActivityKind(kind: ChannelKind): kind is ActivityKind {
+  return (ACTIVITY_KINDS as readonly ChannelKind[]).includes(kind);
+}
+
 export interface ActivityCounts {
   bytes: number;
   /** Syscalls (writes, sends, msgsnd…) or, for queues, messages. */

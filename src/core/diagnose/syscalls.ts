@@ -13,71 +13,68 @@ export interface SyscallSpec {
   arg: number;
 }
 
-const X86_64: Record<number, SyscallSpec> = {
-  0: { name: 'read', op: 'read', arg: 0 },
-  1: { name: 'write', op: 'write', arg: 0 },
-  2: { name: 'open', op: 'open', arg: -1 },
-  17: { name: 'pread64', op: 'read', arg: 0 },
-  18: { name: 'pwrite64', op: 'write', arg: 0 },
-  19: { name: 'readv', op: 'read', arg: 0 },
-  20: { name: 'writev', op: 'write', arg: 0 },
-  42: { name: 'connect', op: 'connect', arg: 0 },
-  43: { name: 'accept', op: 'accept', arg: 0 },
-  44: { name: 'sendto', op: 'write', arg: 0 },
-  45: { name: 'recvfrom', op: 'read', arg: 0 },
-  46: { name: 'sendmsg', op: 'write', arg: 0 },
-  47: { name: 'recvmsg', op: 'read', arg: 0 },
-  65: { name: 'semop', op: 'semop', arg: 0 },
-  69: { name: 'msgsnd', op: 'msgsnd', arg: 0 },
-  70: { name: 'msgrcv', op: 'msgrcv', arg: 0 },
-  220: { name: 'semtimedop', op: 'semop', arg: 0 },
-  242: { name: 'mq_timedsend', op: 'write', arg: 0 },
-  243: { name: 'mq_timedreceive', op: 'read', arg: 0 },
-  257: { name: 'openat', op: 'open', arg: -1 },
-  275: { name: 'splice', op: 'write', arg: 2 },
-  276: { name: 'tee', op: 'write', arg: 1 },
-  278: { name: 'vmsplice', op: 'write', arg: 0 },
-  288: { name: 'accept4', op: 'accept', arg: 0 },
-  295: { name: 'preadv', op: 'read', arg: 0 },
-  296: { name: 'pwritev', op: 'write', arg: 0 },
-  299: { name: 'recvmmsg', op: 'read', arg: 0 },
-  307: { name: 'sendmmsg', op: 'write', arg: 0 },
-  327: { name: 'preadv2', op: 'read', arg: 0 },
-  328: { name: 'pwritev2', op: 'write', arg: 0 },
+/** Each call a wait on a channel goes through: its operation and the argument naming the object (the same on every architecture). */
+const CHANNEL_CALLS = {
+  read: { op: 'read', arg: 0 },
+  write: { op: 'write', arg: 0 },
+  open: { op: 'open', arg: -1 },
+  pread64: { op: 'read', arg: 0 },
+  pwrite64: { op: 'write', arg: 0 },
+  readv: { op: 'read', arg: 0 },
+  writev: { op: 'write', arg: 0 },
+  connect: { op: 'connect', arg: 0 },
+  accept: { op: 'accept', arg: 0 },
+  sendto: { op: 'write', arg: 0 },
+  recvfrom: { op: 'read', arg: 0 },
+  sendmsg: { op: 'write', arg: 0 },
+  recvmsg: { op: 'read', arg: 0 },
+  semop: { op: 'semop', arg: 0 },
+  msgsnd: { op: 'msgsnd', arg: 0 },
+  msgrcv: { op: 'msgrcv', arg: 0 },
+  semtimedop: { op: 'semop', arg: 0 },
+  mq_timedsend: { op: 'write', arg: 0 },
+  mq_timedreceive: { op: 'read', arg: 0 },
+  openat: { op: 'open', arg: -1 },
+  splice: { op: 'write', arg: 2 },
+  tee: { op: 'write', arg: 1 },
+  vmsplice: { op: 'write', arg: 0 },
+  accept4: { op: 'accept', arg: 0 },
+  preadv: { op: 'read', arg: 0 },
+  pwritev: { op: 'write', arg: 0 },
+  recvmmsg: { op: 'read', arg: 0 },
+  sendmmsg: { op: 'write', arg: 0 },
+  preadv2: { op: 'read', arg: 0 },
+  pwritev2: { op: 'write', arg: 0 },
+} as const satisfies Record<string, Omit<SyscallSpec, 'name'>>;
+type ChannelCall = keyof typeof CHANNEL_CALLS;
+
+/** Their numbers: x86_64. */
+const X86_64_CALLS: Record<number, ChannelCall> = {
+  0: 'read', 1: 'write', 2: 'open', 17: 'pread64', 18: 'pwrite64', 19: 'readv', 20: 'writev',
+  42: 'connect', 43: 'accept', 44: 'sendto', 45: 'recvfrom', 46: 'sendmsg', 47: 'recvmsg',
+  65: 'semop', 69: 'msgsnd', 70: 'msgrcv', 220: 'semtimedop', 242: 'mq_timedsend',
+  243: 'mq_timedreceive', 257: 'openat', 275: 'splice', 276: 'tee', 278: 'vmsplice',
+  288: 'accept4', 295: 'preadv', 296: 'pwritev', 299: 'recvmmsg', 307: 'sendmmsg',
+  327: 'preadv2', 328: 'pwritev2',
 };
 
 // asm-generic/unistd.h (arm64, riscv64, loongarch64)
-const GENERIC: Record<number, SyscallSpec> = {
-  56: { name: 'openat', op: 'open', arg: -1 },
-  63: { name: 'read', op: 'read', arg: 0 },
-  64: { name: 'write', op: 'write', arg: 0 },
-  65: { name: 'readv', op: 'read', arg: 0 },
-  66: { name: 'writev', op: 'write', arg: 0 },
-  67: { name: 'pread64', op: 'read', arg: 0 },
-  68: { name: 'pwrite64', op: 'write', arg: 0 },
-  69: { name: 'preadv', op: 'read', arg: 0 },
-  70: { name: 'pwritev', op: 'write', arg: 0 },
-  75: { name: 'vmsplice', op: 'write', arg: 0 },
-  76: { name: 'splice', op: 'write', arg: 2 },
-  77: { name: 'tee', op: 'write', arg: 1 },
-  182: { name: 'mq_timedsend', op: 'write', arg: 0 },
-  183: { name: 'mq_timedreceive', op: 'read', arg: 0 },
-  188: { name: 'msgrcv', op: 'msgrcv', arg: 0 },
-  189: { name: 'msgsnd', op: 'msgsnd', arg: 0 },
-  192: { name: 'semtimedop', op: 'semop', arg: 0 },
-  193: { name: 'semop', op: 'semop', arg: 0 },
-  202: { name: 'accept', op: 'accept', arg: 0 },
-  203: { name: 'connect', op: 'connect', arg: 0 },
-  206: { name: 'sendto', op: 'write', arg: 0 },
-  207: { name: 'recvfrom', op: 'read', arg: 0 },
-  211: { name: 'sendmsg', op: 'write', arg: 0 },
-  212: { name: 'recvmsg', op: 'read', arg: 0 },
-  242: { name: 'accept4', op: 'accept', arg: 0 },
-  243: { name: 'recvmmsg', op: 'read', arg: 0 },
-  269: { name: 'sendmmsg', op: 'write', arg: 0 },
-  286: { name: 'preadv2', op: 'read', arg: 0 },
-  287: { name: 'pwritev2', op: 'write', arg: 0 },
+const GENERIC_CALLS: Record<number, ChannelCall> = {
+  56: 'openat', 63: 'read', 64: 'write', 65: 'readv', 66: 'writev', 67: 'pread64',
+  68: 'pwrite64', 69: 'preadv', 70: 'pwritev', 75: 'vmsplice', 76: 'splice', 77: 'tee',
+  182: 'mq_timedsend', 183: 'mq_timedreceive', 188: 'msgrcv', 189: 'msgsnd', 192: 'semtimedop',
+  193: 'semop', 202: 'accept', 203: 'connect', 206: 'sendto', 207: 'recvfrom', 211: 'sendmsg',
+  212: 'recvmsg', 242: 'accept4', 243: 'recvmmsg', 269: 'sendmmsg', 286: 'preadv2',
+  287: 'pwritev2',
 };
+
+function specs(calls: Record<number, ChannelCall>): Record<number, SyscallSpec> {
+  const out: Record<number, SyscallSpec> = {};
+  for (const [nr, name] of Object.entries(calls)) out[Number(nr)] = { name, ...CHANNEL_CALLS[name] };
+  return out;
+}
+const X86_64 = specs(X86_64_CALLS);
+const GENERIC = specs(GENERIC_CALLS);
 
 /** A few common waits that are not channel operations, for the evidence text. */
 const X86_64_OTHER: Record<number, string> = {

@@ -5,7 +5,7 @@
 import type { ChannelBase } from '../model';
 import { col } from '../columns';
 import { formatBytes, shortText } from '../text';
-import { defineKind, inodeOfDevId, never, noneMissing, noOwner, noPeer, noMentions, plural, notRemovable, NOTHING_QUEUED } from './kind';
+import { defineKind, inodeOfDevId, noOwner, noPeer, noMentions, plural, notRemovable, SHARED_MEMORY_STATE } from './kind';
 
 /**
  * Shared memory with no name in /dev/shm or SysV: a MAP_SHARED|MAP_ANONYMOUS region inherited
@@ -60,10 +60,5 @@ export const anonShm = defineKind<AnonShmChannel>({
   peek: 'anon-shm',
   paged: true,
   remove: notRemovable,
-  queue: () => NOTHING_QUEUED, // shared memory moves data without the kernel seeing it
-  depth: () => undefined,
-  full: never,
-  empty: never,
-  warnings: () => [],
-  missing: noneMissing,
+  ...SHARED_MEMORY_STATE,
 });

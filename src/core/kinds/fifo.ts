@@ -4,8 +4,8 @@ import type { ChannelBase } from '../model';
 import { col } from '../columns';
 import { shortText } from '../text';
 import { FIFO_FDS } from './fds';
-import { defineKind, inodeOfDevId, noMentions, noOwner, noPeer, notRemovable } from './kind';
-import { measuredColumns, measuredDescription, measuredFull, measuredMissing, measuredWarnings } from './pipe';
+import { defineKind, inodeOfDevId } from './kind';
+import { measuredColumns, measuredTraits } from './pipe';
 
 export interface FifoChannel extends ChannelBase {
   kind: 'fifo';
@@ -33,7 +33,6 @@ export const fifo = defineKind<FifoChannel>({
   inodeOfId: inodeOfDevId,
   name: (ch, max) => shortText(ch.path, max) + (ch.deleted ? ' (deleted)' : ''),
   longTitle: (ch) => `FIFO ${shortText(ch.path)}${ch.deleted ? ' (deleted)' : ''}`,
-  description: measuredDescription,
   columns: [
     c('path', 'PATH', 'Path', 'string', 'Filesystem path of the FIFO', { search: 'text' }),
     c('deleted', 'DELETED', 'Deleted', 'boolean', 'The path was unlinked while the FIFO is still open', { wide: true }),
@@ -41,19 +40,7 @@ export const fifo = defineKind<FifoChannel>({
     c('inode', 'INODE', 'Inode', 'number', 'Inode of the FIFO', { search: 'number' }),
     ...measuredColumns<FifoChannel>(),
   ],
-  ends: 'flow',
-  peer: noPeer,
-  owner: noOwner,
-  mentions: noMentions,
-  probe: 'pipes',
+  ...measuredTraits<FifoChannel>('FIFO'),
   fds: FIFO_FDS,
   peek: 'pipe',
-  paged: false,
-  remove: notRemovable,
-  queue: (ch) => ({ bytes: ch.bufferedBytes, counts: null, stamp: null }),
-  depth: (ch) => (ch.bufferedBytes !== null ? { bytes: ch.bufferedBytes } : undefined),
-  full: measuredFull,
-  empty: (ch) => ch.bufferedBytes === 0,
-  warnings: measuredWarnings('FIFO'),
-  missing: measuredMissing,
 });

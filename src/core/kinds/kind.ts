@@ -218,6 +218,12 @@ export interface QueueFacts {
   counts: number[] | null;
   /** Changes on every operation (SysV queue last send / receive), or null. */
   stamp: string | null;
+  /**
+   * Who last sent and received, and when (a SysV queue's msg_lspid / msg_stime, msg_lrpid /
+   * msg_rtime): a time that moved is at least one operation by that process. Absent when the kind
+   * does not say.
+   */
+  last?: { sendPid: number; sendTime: string | null; recvPid: number; recvTime: string | null };
 }
 
 /** Nothing a snapshot can see move (shared memory). */
@@ -267,6 +273,32 @@ export const never = (): boolean => false;
 export const noWarnings = (): string[] => [];
 export const noneMissing = (): undefined => undefined;
 export const notRemovable = (): null => null;
+
+/** Neither full nor empty, no warning, nothing a missing capability hides: an object a snapshot sees no traffic in. */
+export const NO_STATE_TRAITS = { full: never, empty: never, warnings: noWarnings, missing: noneMissing } as const;
+
+/** Shared memory moves data without the kernel seeing it: nothing queued, no depth, no state. */
+export const SHARED_MEMORY_STATE = { queue: (): QueueFacts => NOTHING_QUEUED, depth: (): undefined => undefined, ...NO_STATE_TRAITS } as const;
+
+/**
+ * What POSIX named objects (message queues, shared memory, named semaphores) share: an id and a
+ * search by the name (`/NAME`, any byte but NUL), held rather than one-way, owned by their file's
+ * uid, found by the posix probe.
+ */
+export function posixNamedTraits<C extends ChannelBase & { name: string; uid: number | null }>(): Pick<
+  KindDescriptor<C>,
+  'idShape' | 'inodeOfId' | 'search' | 'ends' | 'peer' | 'owner' | 'probe'
+> {
+  return {
+    idShape: /^[^\0]{1,500}$/s,
+    inodeOfId: noInode,
+    search: (ch) => ({ texts: ['/' + ch.name] }),
+    ends: 'holders',
+    peer: noPeer,
+    owner: (ch) => ch.uid,
+    probe: 'posix',
+  };
+}
 
 /** How a SysV object leads its tree label: its key, or `private` (IPC_PRIVATE) with its id. */
 export function sysvKeyLabel(key: number, idName: string, id: number, keyText: string): string {

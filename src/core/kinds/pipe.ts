@@ -4,7 +4,7 @@ import type { Capabilities, ChannelBase } from '../model';
 import { col, type Column } from '../columns';
 import { formatBytes } from '../text';
 import { PIPE_FDS } from './fds';
-import { defineKind, inodeOfSimpleId, noMentions, noOwner, noPeer, notRemovable } from './kind';
+import { defineKind, inodeOfSimpleId, noMentions, noOwner, noPeer, notRemovable, type KindDescriptor } from './kind';
 
 export interface PipeChannel extends ChannelBase {
   kind: 'pipe';
@@ -49,6 +49,32 @@ export function measuredMissing(caps: Capabilities): string | undefined {
   return caps.native ? undefined : `native addon not loaded${caps.nativeError ? ` (${caps.nativeError})` : ''} — buffered bytes are unknown`;
 }
 
+/**
+ * Everything pipes and FIFOs share beyond their ids and names: a one-way flow without owner or
+ * peer, found by the pipes probe, not removable, and the state of its buffer (`noun` names the
+ * kind in the warning). Each kind names its own peek (the compiler checks it per channel type).
+ */
+export function measuredTraits<C extends ChannelBase & Measured>(
+  noun: string,
+): Pick<KindDescriptor<C>, 'description' | 'ends' | 'peer' | 'owner' | 'mentions' | 'probe' | 'paged' | 'remove' | 'queue' | 'depth' | 'full' | 'empty' | 'warnings' | 'missing'> {
+  return {
+    description: measuredDescription,
+    ends: 'flow',
+    peer: noPeer,
+    owner: noOwner,
+    mentions: noMentions,
+    probe: 'pipes',
+    paged: false,
+    remove: notRemovable,
+    queue: (ch) => ({ bytes: ch.bufferedBytes, counts: null, stamp: null }),
+    depth: (ch) => (ch.bufferedBytes !== null ? { bytes: ch.bufferedBytes } : undefined),
+    full: measuredFull,
+    empty: (ch) => ch.bufferedBytes === 0,
+    warnings: measuredWarnings(noun),
+    missing: measuredMissing,
+  };
+}
+
 const c = col<PipeChannel>();
 
 export const pipe = defineKind<PipeChannel>({
@@ -66,21 +92,8 @@ export const pipe = defineKind<PipeChannel>({
   // writer → reader leads; the inode (pipe:[N]) is in the tooltip. Unheld: the name.
   label: (ch, ends) => ends || `pipe:[${ch.inode}]`,
   longTitle: (ch) => `Pipe ${ch.inode}`,
-  description: measuredDescription,
   columns: [c('inode', 'INODE', 'Inode', 'number', 'pipefs inode (the pipe:[N] in /proc/PID/fd)', { search: 'number', wide: true }), ...measuredColumns<PipeChannel>()],
-  ends: 'flow',
-  peer: noPeer,
-  owner: noOwner,
-  mentions: noMentions,
-  probe: 'pipes',
+  ...measuredTraits<PipeChannel>('pipe'),
   fds: PIPE_FDS,
   peek: 'pipe',
-  paged: false,
-  remove: notRemovable,
-  queue: (ch) => ({ bytes: ch.bufferedBytes, counts: null, stamp: null }),
-  depth: (ch) => (ch.bufferedBytes !== null ? { bytes: ch.bufferedBytes } : undefined),
-  full: measuredFull,
-  empty: (ch) => ch.bufferedBytes === 0,
-  warnings: measuredWarnings('pipe'),
-  missing: measuredMissing,
 });

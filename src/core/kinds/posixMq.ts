@@ -3,7 +3,7 @@
 import type { ChannelBase } from '../model';
 import { col, ownerColumns } from '../columns';
 import { formatBytes, shortText } from '../text';
-import { defineKind, noInode, noPeer } from './kind';
+import { defineKind, posixNamedTraits } from './kind';
 import { MQUEUE_FDS } from './fds';
 
 export interface PosixMqChannel extends ChannelBase {
@@ -31,8 +31,7 @@ export const posixMq = defineKind<PosixMqChannel>({
   icon: 'mail',
   group: { id: 'mq', label: 'Message Queues', sub: 'POSIX' },
   map: { family: 'queue', shared: true },
-  idShape: /^[^\0]{1,500}$/s,
-  inodeOfId: noInode,
+  ...posixNamedTraits<PosixMqChannel>(),
   name: (ch, max) => '/' + shortText(ch.name, max),
   longTitle: (ch) => `POSIX message queue /${shortText(ch.name)}`,
   description: (ch) =>
@@ -47,12 +46,7 @@ export const posixMq = defineKind<PosixMqChannel>({
     c('notifyPid', 'NOTIFY PID', 'Notifies', 'number|null', 'Process registered for arrival notification (mq_notify)', { search: 'number', refers: 'pid' }),
     ...ownerColumns<PosixMqChannel>(true),
   ],
-  search: (ch) => ({ texts: ['/' + ch.name] }),
-  ends: 'holders',
-  peer: noPeer,
-  owner: (ch) => ch.uid,
   mentions: (ch) => (ch.notifyPid ? [ch.notifyPid] : []),
-  probe: 'posix',
   fds: MQUEUE_FDS,
   peek: 'posix-mq',
   paged: false,

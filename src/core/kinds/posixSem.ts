@@ -3,9 +3,8 @@
 import type { ChannelBase } from '../model';
 import { col, ownerColumns } from '../columns';
 import { shortText } from '../text';
-import { defineKind, never, noInode, noneMissing, noPeer, noMentions } from './kind';
-import { DEVSHM_FDS } from './fds';
-import { DEVSHM_MAPS } from './posixShm';
+import { defineKind, noMentions, NO_STATE_TRAITS, posixNamedTraits } from './kind';
+import { DEVSHM_SOURCES } from './posixShm';
 
 export interface PosixSemChannel extends ChannelBase {
   kind: 'posix-sem';
@@ -28,8 +27,8 @@ export const posixSem = defineKind<PosixSemChannel>({
   icon: 'symbol-numeric',
   group: { id: 'sem', label: 'Semaphores', sub: 'POSIX' },
   map: { family: 'sem', shared: true },
-  idShape: /^[^\0]{1,500}$/s,
-  inodeOfId: noInode,
+  ...posixNamedTraits<PosixSemChannel>(),
+  ...DEVSHM_SOURCES,
   name: (ch, max) => '/' + shortText(ch.name, max),
   longTitle: (ch) => `POSIX semaphore /${shortText(ch.name)}`,
   description: (ch) => (ch.value === null ? '' : `value ${ch.value}`),
@@ -39,21 +38,11 @@ export const posixSem = defineKind<PosixSemChannel>({
     ...ownerColumns<PosixSemChannel>(),
     c('error', 'ERROR', 'Error', 'string|null', 'Why the value is missing: the file is not a semaphore (wrong size or type) or unreadable'),
   ],
-  search: (ch) => ({ texts: ['/' + ch.name] }),
-  ends: 'holders',
-  peer: noPeer,
-  owner: (ch) => ch.uid,
   mentions: noMentions,
-  probe: 'posix',
-  fds: DEVSHM_FDS,
-  maps: DEVSHM_MAPS,
   peek: 'posix-sem',
   paged: false,
   remove: (ch) => ({ by: 'unlink', dir: 'shm', file: 'sem.' + ch.name, note: 'the name is gone; processes that opened it keep it until sem_close' }),
   queue: (ch) => ({ bytes: null, counts: ch.value === null ? null : [ch.value], stamp: null }),
   depth: (ch) => (ch.value !== null ? { value: ch.value } : undefined),
-  full: never,
-  empty: never,
-  warnings: () => [],
-  missing: noneMissing,
+  ...NO_STATE_TRAITS,
 });

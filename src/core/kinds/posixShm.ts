@@ -3,7 +3,7 @@
 import type { ChannelBase } from '../model';
 import { col, ownerColumns } from '../columns';
 import { formatBytes, shortText } from '../text';
-import { defineKind, never, noInode, noneMissing, noPeer, noMentions, NOTHING_QUEUED } from './kind';
+import { defineKind, noMentions, posixNamedTraits, SHARED_MEMORY_STATE } from './kind';
 import { DEVSHM_FDS } from './fds';
 
 export interface PosixShmChannel extends ChannelBase {
@@ -22,6 +22,9 @@ export interface PosixShmChannel extends ChannelBase {
 /** Maps lines of /dev/shm files (POSIX shared memory and named semaphores). */
 export const DEVSHM_MAPS = [{ text: ' /dev/shm/' }] as const;
 
+/** Where the posix probe finds the /dev/shm kinds (shared memory, named semaphores): their fds and mappings. */
+export const DEVSHM_SOURCES = { fds: DEVSHM_FDS, maps: DEVSHM_MAPS } as const;
+
 const c = col<PosixShmChannel>();
 
 export const posixShm = defineKind<PosixShmChannel>({
@@ -31,8 +34,8 @@ export const posixShm = defineKind<PosixShmChannel>({
   icon: 'database',
   group: { id: 'shm', label: 'Shared Memory', sub: 'POSIX' },
   map: { family: 'shm', shared: true },
-  idShape: /^[^\0]{1,500}$/s,
-  inodeOfId: noInode,
+  ...posixNamedTraits<PosixShmChannel>(),
+  ...DEVSHM_SOURCES,
   name: (ch, max) => '/' + shortText(ch.name, max) + (ch.deleted ? ' (deleted)' : ''),
   longTitle: (ch) => `POSIX shared memory /${shortText(ch.name)}${ch.deleted ? ' (deleted)' : ''} (${ch.size ?? '?'} bytes)`,
   description: (ch) => formatBytes(ch.size) + (ch.deleted ? ', deleted' : ''),
@@ -42,21 +45,9 @@ export const posixShm = defineKind<PosixShmChannel>({
     c('deleted', 'DELETED', 'Deleted', 'boolean', 'The name was unlinked (shm_unlink) while processes still hold or map it', { wide: true }),
     ...ownerColumns<PosixShmChannel>(true),
   ],
-  search: (ch) => ({ texts: ['/' + ch.name] }),
-  ends: 'holders',
-  peer: noPeer,
-  owner: (ch) => ch.uid,
   mentions: noMentions,
-  probe: 'posix',
-  fds: DEVSHM_FDS,
-  maps: DEVSHM_MAPS,
   peek: 'posix-shm',
   paged: true,
   remove: (ch) => (ch.deleted ? null : { by: 'unlink', dir: 'shm', file: ch.name, note: 'the name is gone; existing mappings stay valid until unmapped' }),
-  queue: () => NOTHING_QUEUED, // shared memory moves data without the kernel seeing it
-  depth: () => undefined,
-  full: never,
-  empty: never,
-  warnings: () => [],
-  missing: noneMissing,
+  ...SHARED_MEMORY_STATE,
 });

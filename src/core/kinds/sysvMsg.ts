@@ -62,7 +62,12 @@ export const sysvMsg = defineKind<SysvMsgChannel>({
   peek: 'sysv-msg',
   paged: false,
   remove: (ch) => ({ by: 'ipcrm', flag: '-q', id: ch.msqid, noun: 'message queue', note: 'queued messages are discarded; processes using it get EIDRM' }),
-  queue: (ch) => ({ bytes: ch.bytes, counts: [ch.messages], stamp: `${ch.lastSendTime ?? ''}|${ch.lastRecvTime ?? ''}|${ch.lastSendPid}|${ch.lastRecvPid}` }),
+  queue: (ch) => ({
+    bytes: ch.bytes,
+    counts: [ch.messages],
+    stamp: `${ch.lastSendTime ?? ''}|${ch.lastRecvTime ?? ''}|${ch.lastSendPid}|${ch.lastRecvPid}`,
+    last: { sendPid: ch.lastSendPid, sendTime: ch.lastSendTime, recvPid: ch.lastRecvPid, recvTime: ch.lastRecvTime },
+  }),
   depth: (ch) => ({ messages: ch.messages, bytes: ch.bytes }),
   full: (ch) => ch.maxBytes > 0 && ch.bytes > 0 && ch.bytes >= ch.maxBytes,
   empty: (ch) => ch.messages === 0,

@@ -3,7 +3,7 @@
 import type { ChannelBase } from '../model';
 import { col, keyColumn, ownerColumns, sysvKeyText } from '../columns';
 import { formatBytes } from '../text';
-import { defineKind, sysvKeyLabel, never, noInode, noneMissing, noPeer, NOTHING_QUEUED } from './kind';
+import { defineKind, sysvKeyLabel, noInode, noPeer, SHARED_MEMORY_STATE } from './kind';
 import { SYSV_UNHELD } from './sysvMsg';
 
 export interface SysvShmChannel extends ChannelBase {
@@ -66,10 +66,6 @@ export const sysvShm = defineKind<SysvShmChannel>({
     noun: 'shared memory segment',
     note: ch.attachCount > 0 ? `still attached by ${ch.attachCount}: it is freed after the last detach` : undefined,
   }),
-  queue: () => NOTHING_QUEUED, // shared memory moves data without the kernel seeing it
-  depth: () => undefined,
-  full: never,
-  empty: never,
+  ...SHARED_MEMORY_STATE,
   warnings: (ch) => (ch.orphaned ? ['orphaned: no attachers and its creator is gone'] : []),
-  missing: noneMissing,
 });

@@ -7,22 +7,13 @@ import type { Channel, ContainerInfo, ProcessInfo } from '../model';
  * What the map (and the trees' filter, src/views/filter.ts, which reads pid, ppid, comm,
  * cmdline[0], uid, cwd and exe) needs of a process. `cmdline` keeps only argv[0].
  */
-export interface TopoProcess {
-  pid: number;
-  ppid: number;
-  comm: string;
-  cmdline: string[];
-  uid: number;
-  user: string;
-  startTime: number;
-  state: string;
-  cwd: string | null;
-  exe: string | null;
+export interface TopoProcess extends Pick<ProcessInfo, 'pid' | 'ppid' | 'comm' | 'cmdline' | 'uid' | 'user' | 'startTime' | 'state' | 'cwd' | 'exe'> {
   container: Pick<ContainerInfo, 'runtime' | 'id' | 'name' | 'pod'> | null;
   /** Pid inside the innermost pid namespace (last of NSpid), when it differs from `pid`. */
   innerPid: number | null;
-  pidns: string | null;
-  netns: string | null;
+  /** ProcessInfo's namespaces, always present here (null when unreadable). */
+  pidns: NonNullable<ProcessInfo['pidns']> | null;
+  netns: NonNullable<ProcessInfo['netns']> | null;
 }
 
 export function projectProcess(p: ProcessInfo): TopoProcess {

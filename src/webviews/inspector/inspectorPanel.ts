@@ -1,12 +1,12 @@
 // The inspector panel's host side: one class owns the WebviewPanel and its disposables. It
-// serves the bundled UI under a strict CSP, holds its posts until the webview says `ready`,
-// pushes the target's live state on every poll, and validates every message from the webview
-// (structure in protocol.ts; here: the channel/pid is one it showed and still exists) before
-// acting — peeks, signals (only to the inspected process, through the shared action runner and
-// its one policy and confirmation: core/actions/runner.ts), the consuming POSIX mq receive.
+// serves the bundled UI under a strict CSP (../panelShell.ts, shared with the map), holds its
+// posts until the webview says `ready`, pushes the target's live state on every poll, and
+// validates every message from the webview (structure in protocol.ts; here: the channel/pid is one
+// it showed and still exists) before acting — peeks, signals (only to the inspected process,
+// through the shared action runner and its one policy and confirmation: core/actions/runner.ts),
+// the consuming POSIX mq receive.
 import * as vscode from 'vscode';
 import { containerText } from '../../views/nodes/processNode';
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Channel, ProcessInfo, Snapshot } from '../../core/model';
@@ -25,6 +25,7 @@ import { extensionRunnerEnv } from '../../commands/actionEnv';
 import type { Ui } from '../../ui';
 import { inspectorActivity } from './activitySource';
 import { problemViews, type TargetProblems } from './problemViews';
+import { disposeAll, initPanel, panelWebviewOptions, type PanelPage } from '../panelShell';
 import {
   INSPECTOR_VIEW_TYPE, PROTOCOL_VERSION, LIMITS, validateWebviewMessage, checkShown, depthOf, isChannelId,
   type ChannelView, type HostMessage, type ProcessView, type WebviewMessage, type WirePeek, type WireError,
@@ -55,13 +56,11 @@ export interface InspectorTestHooks {
   rejected: string[];
 }
 
-export function getWebviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
-  return {
-    enableScripts: true,
-    enableCommandUris: false,
-    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist')],
-  };
-}
+/** The webview options (shared by every panel: ../panelShell.ts). */
+export const getWebviewOptions = panelWebviewOptions;
+
+/** Its page: the bundle; images only from the extension. */
+const PAGE: PanelPage = { script: 'webview.js', title: 'IPC Inspector', csp: (source) => [`img-src ${source}`], mainAttributes: ' aria-live="polite"' };
 
 export function isTestMode(context: vscode.ExtensionContext): boolean {
   return context.extensionMode === vscode.ExtensionMode.Test || process.env.IPC_INSPECTOR_TEST === '1';
@@ -155,9 +154,7 @@ export class InspectorPanel {
   ) {
     this.target = target;
     this.testMode = isTestMode(deps.context);
-    panel.webview.options = getWebviewOptions(deps.context.extensionUri);
-    panel.iconPath = vscode.Uri.joinPath(deps.context.extensionUri, 'media', 'ipc-inspector.svg');
-    panel.webview.html = this.html();
+    initPanel(panel, deps.context.extensionUri, PAGE);
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       // A hidden webview is torn down (its state survives in getState); hold posts until it is back and ready.
@@ -201,13 +198,7 @@ export class InspectorPanel {
     this.disposed = true;
     if (InspectorPanel.current === this) InspectorPanel.current = undefined;
     this.panel.dispose();
-    while (this.disposables.length) {
-      try {
-        this.disposables.pop()?.dispose();
-      } catch {
-        /* keep disposing */
-      }
-    }
+    disposeAll(this.disposables);
   }
 
   private maxBytes(): number {
@@ -227,35 +218,6 @@ export class InspectorPanel {
       return;
     }
     void this.panel.webview.postMessage(msg);
-  }
-
-  private html(): string {
-    const webview = this.panel.webview;
-    const nonce = crypto.randomBytes(18).toString('base64');
-    const dist = vscode.Uri.joinPath(this.deps.context.extensionUri, 'dist');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js'));
-    const codicons = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'codicons', 'codicon.css'));
-    const csp = [
-      "default-src 'none'",
-      `script-src 'nonce-${nonce}'`,
-      `style-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-      `img-src ${webview.cspSource}`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${codicons.toString()}" id="vscode-codicon-stylesheet">
-<title>IPC Inspector</title>
-</head>
-<body>
-<main id="app" aria-live="polite"></main>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
   }
 
   // -------------------------------------------------------------------------------------------

@@ -1,12 +1,17 @@
 // The one message protocol between the inspector panel's host (extension) and its webview.
 // Imported by both sides (the webview bundle too: no Node or vscode imports here).
 //
-// webview → host: commands (`WebviewMessage`), each validated by `validateWebviewMessage` — the
-// webview is untrusted: unknown types, extra or prototype-polluting keys, wrong types, non-integers,
-// out-of-range numbers are all rejected with a reason the host logs.
+// webview → host: commands (`WebviewMessage`), each validated by `validateWebviewMessage` (built
+// with the toolkit both panels share, ../validation.ts) — the webview is untrusted: unknown types,
+// extra or prototype-polluting keys, wrong types, non-integers, out-of-range numbers are all
+// rejected with a reason the host logs.
 // host → webview: notifications (`HostMessage`), guarded by `isHostMessage`.
-import type { Capabilities, Channel, ChannelKind, ReadError } from '../../core/model';
+import type { Capabilities, Channel, ChannelKind, ProcessInfo, SignalState } from '../../core/model';
 import { describe, isChannelId } from '../../core/kinds';
+import {
+  bool, channelId as channelIdCheck, exactlyOne, hostMessageGuard, int, messageValidator, oneOf, str, stringArray,
+  type Schema, type Validation as ValidationOf,
+} from '../validation';
 
 export { isChannelId };
 
@@ -55,22 +60,13 @@ export interface HolderView {
   startTime: number | null;
 }
 
-export interface ProcessView {
-  pid: number;
-  ppid: number;
+/** The process as the panel shows it: ProcessInfo's facts (core/model.ts; `nsPid` only when it is in a nested pid namespace), its signal queue, and what the host adds. */
+export interface ProcessView
+  extends Pick<ProcessInfo, 'pid' | 'ppid' | 'comm' | 'cmdline' | 'uid' | 'user' | 'startTime' | 'state' | 'tracerPid' | 'threads' | 'nsPid' | 'errors'>,
+    Pick<SignalState, 'queued' | 'queueLimit'> {
   /** The parent's and the tracer's comm when known (the panel names processes `comm[pid]`). */
   parentComm?: string;
   tracerComm?: string;
-  comm: string;
-  cmdline: string[];
-  uid: number;
-  user: string;
-  startTime: number;
-  state: string;
-  tracerPid: number;
-  threads: number;
-  queued: number | null;
-  queueLimit: number | null;
   signals: SignalRow[];
   channels: Array<{ id: string; kind: ChannelKind; title: string; fd?: number; mode: string }>;
   /** This process is VS Code itself (server, extension/pty host, watcher, or an ancestor): signalling it needs a confirmation. */
@@ -79,12 +75,8 @@ export interface ProcessView {
   provenance?: string;
   /** Its container: "podman web (3f2a9c1b7d4e)". */
   container?: string;
-  /** NSpid when it is in a nested pid namespace: host pid first, the pid inside last. */
-  nsPid?: number[];
   netns?: string;
   pidns?: string;
-  /** What could not be read of it. */
-  errors?: ReadError[];
 }
 
 /** One signal log entry as the panel shows it (plain text; rendered with textContent). */
@@ -242,59 +234,18 @@ export interface TestDriveMessage {
 
 export type HostMessage = InitMessage | UpdateMessage | PeekResultMessage | SignalResultMessage | MqReceivedMessage | NoticeMessage | TestDriveMessage;
 
-const HOST_TYPES: ReadonlySet<string> = new Set(['init', 'update', 'peekResult', 'signalResult', 'mqReceived', 'notice', 'testDrive']);
-
 /** Guard for the webview side (the host is trusted, but a stray message must not crash the UI). */
-export function isHostMessage(v: unknown): v is HostMessage {
-  return isRecord(v) && typeof v.type === 'string' && HOST_TYPES.has(v.type);
-}
+export const isHostMessage = hostMessageGuard<HostMessage>({ init: true, update: true, peekResult: true, signalResult: true, mqReceived: true, notice: true, testDrive: true });
 
 // ---------------------------------------------------------------------------------------------
-// Validation of webview → host messages
+// Validation of webview → host messages (the toolkit: ../validation.ts)
 // ---------------------------------------------------------------------------------------------
 
-type Check = (v: unknown) => string | null;
-interface Field { check: Check; optional?: boolean }
-
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
-
-const int = (min: number, max: number): Check => (v) =>
-  typeof v !== 'number' ? `expected an integer, got ${typeof v}`
-  : !Number.isSafeInteger(v) ? `expected an integer, got ${String(v)}`
-  : v < min || v > max ? `${v} is out of range [${min}, ${max}]`
-  : null;
-
-const str = (maxLen: number, pattern?: RegExp): Check => (v) =>
-  typeof v !== 'string' ? `expected a string, got ${typeof v}`
-  : v.length > maxLen ? `string longer than ${maxLen}`
-  : pattern && !pattern.test(v) ? `malformed value`
-  : null;
-
-const oneOf = (...values: string[]): Check => (v) => (typeof v === 'string' && values.includes(v) ? null : `expected one of ${values.join(', ')}`);
-const bool: Check = (v) => (typeof v === 'boolean' ? null : `expected a boolean, got ${typeof v}`);
-const stringArray = (maxItems: number, maxLen: number): Check => (v) => {
-  if (!Array.isArray(v)) return 'expected an array';
-  if (v.length > maxItems) return `more than ${maxItems} items`;
-  for (const x of v) if (typeof x !== 'string' || x.length > maxLen) return 'expected short strings';
-  return null;
-};
-
-/**
- * Channel ids are `kind:rest`, the rest of the shape its kind declares (core/kinds idShape); POSIX
- * ids carry the object's name, which may hold any byte but NUL (spaces, newlines, markup). Only the
- * shape is checked here; the host accepts only ids it showed.
- */
-const channelId: Check = (v) => (typeof v !== 'string' ? `expected a string, got ${typeof v}` : isChannelId(v, LIMITS.channelId) ? null : 'malformed value');
+const channelId = channelIdCheck(LIMITS.channelId);
 const requestId = int(0, LIMITS.requestId);
 const pid = int(1, LIMITS.pid);
 
-const SCHEMAS: Record<WebviewMessage['type'], Record<string, Field>> = {
+const SCHEMAS: Record<WebviewMessage['type'], Schema> = {
   ready: {},
   peek: { requestId: { check: requestId }, channelId: { check: channelId }, offset: { check: int(0, Number.MAX_SAFE_INTEGER) }, maxBytes: { check: int(1, LIMITS.maxBytes), optional: true } },
   sendSignal: {
@@ -318,37 +269,10 @@ const SCHEMAS: Record<WebviewMessage['type'], Record<string, Field>> = {
   },
 };
 
-export type Validation = { ok: true; message: WebviewMessage } | { ok: false; reason: string };
+export type Validation = ValidationOf<WebviewMessage>;
 
 /** Structural validation of anything the webview posted. Semantic checks (pid shown, live) are the host's. */
-export function validateWebviewMessage(v: unknown): Validation {
-  if (!isRecord(v)) return { ok: false, reason: 'not a plain object' };
-  const keys = Object.getOwnPropertyNames(v);
-  for (const k of keys) if (FORBIDDEN_KEYS.has(k)) return { ok: false, reason: `forbidden key ${JSON.stringify(k)}` };
-  if (Object.getOwnPropertySymbols(v).length > 0) return { ok: false, reason: 'symbol keys' };
-  const type = v.type;
-  if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(SCHEMAS, type)) {
-    return { ok: false, reason: `unknown message type ${JSON.stringify(typeof type === 'string' ? type.slice(0, 40) : typeof type)}` };
-  }
-  const schema = SCHEMAS[type as WebviewMessage['type']];
-  for (const k of keys) {
-    if (k === 'type') continue;
-    if (!Object.prototype.hasOwnProperty.call(schema, k)) return { ok: false, reason: `${type}: unexpected field ${JSON.stringify(k.slice(0, 40))}` };
-  }
-  for (const [k, f] of Object.entries(schema)) {
-    const present = Object.prototype.hasOwnProperty.call(v, k) && v[k] !== undefined;
-    if (!present) {
-      if (f.optional) continue;
-      return { ok: false, reason: `${type}: missing field ${k}` };
-    }
-    const err = f.check(v[k]);
-    if (err) return { ok: false, reason: `${type}.${k}: ${err}` };
-  }
-  if (type === 'inspect' && (v.channelId === undefined) === (v.pid === undefined)) {
-    return { ok: false, reason: 'inspect: exactly one of channelId and pid' };
-  }
-  return { ok: true, message: v as unknown as WebviewMessage };
-}
+export const validateWebviewMessage: (v: unknown) => Validation = messageValidator<WebviewMessage>(SCHEMAS, { inspect: exactlyOne('channelId', 'pid') });
 
 /** `is()` guards, one per command, for dispatching validated messages. */
 export const Msg = {

@@ -1,11 +1,10 @@
 // The topology map's host side: one class owns the WebviewPanel and its disposables. It serves
-// the bundled UI under a strict CSP (scripts by nonce, a blob: worker for the layout, nothing
-// else), holds its posts until the webview says `ready`, and feeds it data only: the snapshot (a
-// full copy in parts, then each refresh's diff, processes projected), the trees' filter, the
-// diagnosis problems and the tracer's rates when there is a tracer. Aggregation and layout run in
-// the webview's worker, never here. The one thing the webview may ask — open the inspector — is
-// validated (protocol.ts) and must name a process or channel of the snapshot sent.
-import * as crypto from 'node:crypto';
+// the bundled UI under a strict CSP (../panelShell.ts: scripts by nonce, a blob: worker for the
+// layout, nothing else), holds its posts until the webview says `ready`, and feeds it data only:
+// the snapshot (a full copy in parts, then each refresh's diff, processes projected), the trees'
+// filter, the diagnosis problems and the tracer's rates when there is a tracer. Aggregation and
+// layout run in the webview's worker, never here. The one thing the webview may ask — open the
+// inspector — is validated (protocol.ts) and must name a process or channel of the snapshot sent.
 import * as vscode from 'vscode';
 import type { Channel, Snapshot } from '../../core/model';
 import { projectProcess, type ChannelRate, type TopoProcess } from '../../core/topology/types';
@@ -14,6 +13,7 @@ import type { FilterState } from '../../views/filter';
 import type { InspectorTarget, SnapshotSource, SnapshotUpdate } from '../../snapshotSource';
 import { oneLine } from '../../core/escape';
 import type { ProblemFeed } from './problemFeed';
+import { disposeAll, initPanel, panelWebviewOptions, type PanelPage } from '../panelShell';
 import {
   FULL_PART_ENTRIES, TOPOLOGY_PROTOCOL_VERSION, TOPOLOGY_VIEW_TYPE, validateWebviewMessage,
   type HostMessage, type WebviewMessage,
@@ -52,13 +52,11 @@ export interface TopologyDeps {
 /** Test hooks: what the host rejected and what it opened. */
 export const topologyTestHooks = { rejected: [] as string[], opened: [] as InspectorTarget[] };
 
-export function topologyWebviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
-  return {
-    enableScripts: true,
-    enableCommandUris: false,
-    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist')],
-  };
-}
+/** The webview options (shared by every panel: ../panelShell.ts). */
+export const topologyWebviewOptions = panelWebviewOptions;
+
+/** Its page: the bundle, and the layout worker, built from the bundle's own code as a blob (a webview cannot load a worker script by URL). */
+const PAGE: PanelPage = { script: 'topology.js', title: 'IPC Topology', csp: () => ['worker-src blob:'] };
 
 /** The filter as one line of plain text (the trees say the same in their message). */
 export function describeFilter(f: FilterState): string {
@@ -106,9 +104,7 @@ export class TopologyPanel {
     readonly panel: vscode.WebviewPanel,
     private readonly deps: TopologyDeps,
   ) {
-    panel.webview.options = topologyWebviewOptions(deps.context.extensionUri);
-    panel.iconPath = vscode.Uri.joinPath(deps.context.extensionUri, 'media', 'ipc-inspector.svg');
-    panel.webview.html = this.html();
+    initPanel(panel, deps.context.extensionUri, PAGE);
     const src = deps.source;
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
@@ -138,43 +134,7 @@ export class TopologyPanel {
     if (TopologyPanel.current === this) TopologyPanel.current = undefined;
     this.deps.problems.setActive(false);
     this.panel.dispose();
-    while (this.disposables.length) {
-      try {
-        this.disposables.pop()?.dispose();
-      } catch {
-        /* keep disposing */
-      }
-    }
-  }
-
-  private html(): string {
-    const webview = this.panel.webview;
-    const nonce = crypto.randomBytes(18).toString('base64');
-    const dist = vscode.Uri.joinPath(this.deps.context.extensionUri, 'dist');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'topology.js'));
-    const codicons = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'codicons', 'codicon.css'));
-    const csp = [
-      "default-src 'none'",
-      `script-src 'nonce-${nonce}'`,
-      // the layout worker is built from the bundle's own code as a blob (a webview cannot load a worker script by URL)
-      'worker-src blob:',
-      `style-src ${webview.cspSource}`,
-      `font-src ${webview.cspSource}`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${codicons.toString()}" id="vscode-codicon-stylesheet">
-<title>IPC Topology</title>
-</head>
-<body>
-<main id="app"></main>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+    disposeAll(this.disposables);
   }
 
   private post(msg: HostMessage): void {

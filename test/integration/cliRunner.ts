@@ -1,0 +1,33 @@
+// The real CLI as the integration tests run it: `node bin/ipc-inspector.js …` from the checkout
+// these tests were built in, its output captured; and why the CLI tests skip when dist/cli.js is
+// not built.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+function repoRoot(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 8; i++) {
+    if (fs.existsSync(path.join(dir, 'bin', 'ipc-inspector.js')) && fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    dir = path.dirname(dir);
+  }
+  throw new Error('repository root not found above ' + __dirname);
+}
+
+export const ROOT = repoRoot();
+export const BIN = path.join(ROOT, 'bin', 'ipc-inspector.js');
+/** A skip reason when the CLI bundle is missing, false otherwise. */
+export const cliNotBuilt: string | false = fs.existsSync(path.join(ROOT, 'dist', 'cli.js')) ? false : 'dist/cli.js not built (node scripts/build.mjs cli)';
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  signal: NodeJS.Signals | null;
+}
+
+/** Runs the CLI to the end: exit code, output, the signal that ended it. */
+export function runCli(args: string[], opts: { input?: string; timeout?: number; maxBuffer?: number } = {}): CliRun {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: opts.maxBuffer ?? 256 * 1024 * 1024, input: opts.input, timeout: opts.timeout });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
+}
