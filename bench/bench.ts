@@ -16,6 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import * as v8 from 'node:v8';
 import { writeJsonStream } from '../src/cli/jsonStream';
 import { diffSnapshots } from '../src/core/diff';
 import type { Snapshot, WalkBackend } from '../src/core/model';
@@ -283,7 +284,9 @@ async function rssService(walk: string): Promise<void> {
     if (process.env.IPC_BENCH_RSS_TRACE) {
       const m = process.memoryUsage();
       const mb = (n: number) => (n / 1048576).toFixed(0);
-      console.error(`after next() ${i + 1}: rss ${mb(m.rss)} MiB, host heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MiB, external ${mb(m.external)} MiB, peak ${mb(process.resourceUsage().maxRSS * 1024)} MiB`);
+      // the host's V8 spaces, committed/used: its applied copy is old space; new space is V8's young generation
+      const spaces = v8.getHeapSpaceStatistics().filter((x) => x.space_size > 0).map((x) => `${x.space_name.replace(/_space$/, '')} ${mb(x.space_size)}/${mb(x.space_used_size)}`);
+      console.error(`after next() ${i + 1}: rss ${mb(m.rss)} MiB, host heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MiB (${spaces.join(', ')}), external ${mb(m.external)} MiB, peak ${mb(process.resourceUsage().maxRSS * 1024)} MiB`);
     }
   }
   svc.dispose();
