@@ -68,6 +68,11 @@ export function isSortedChannels(list: readonly Channel[]): boolean {
   return true;
 }
 
+/** True when diffSnapshots takes its merge walk for this array (built canonical here, or found sorted). */
+export function isCanonical(list: readonly Channel[]): boolean {
+  return canonical.has(list) || isSortedChannels(list);
+}
+
 /**
  * Sorts channels into the canonical order (same result as sort(compareChannels)) without a JS
  * comparator for the bulk: bucket by kind, then inode channels by a packed `inode * 2^20 + index`

@@ -14,7 +14,8 @@
 // and not computable by a local user (who never sees a fingerprint or the seed).
 import { randomBytes } from 'node:crypto';
 import type { Channel, ProcessInfo, Snapshot, SnapshotDiff } from './model';
-import { diffSnapshots } from './diff';
+import { CHANNEL_KINDS } from './model';
+import { diffSnapshots, isCanonical } from './diff';
 
 export interface SnapshotDigest {
   takenAt: string;
@@ -22,6 +23,11 @@ export interface SnapshotDigest {
   channelIds: string[];
   /** Two 32-bit lanes per channel, [2i] and [2i+1]. */
   channelFp: Int32Array;
+  /** Sort key of each channel (compareChannels): its kind's index in CHANNEL_KINDS, its inode (0: none). */
+  channelKind: Uint8Array;
+  channelInode: Float64Array;
+  /** The channels were in canonical order (diffSnapshots then takes its merge walk, and so does diffFromDigest). */
+  canonical: boolean;
   /** Pids, in the snapshot's order. */
   pids: Float64Array;
   /** Two 32-bit lanes per process. */
@@ -117,9 +123,25 @@ function absorbString(s: string, a: number, b: number): void {
   B = b;
 }
 
-/** Folds one key/value pair into fresh lanes (the caller sums pairs: key order does not count). */
+/**
+ * Starts the lanes of one key/value pair with the key (the caller sums pairs: key order does not
+ * count). Keys are the model's field names, a few dozen: their lanes are computed once.
+ */
+const keyLanes = new Map<string, number>();
+const keyLanesB = new Map<string, number>();
 function pairKey(k: string): void {
+  const a = keyLanes.get(k);
+  if (a !== undefined) {
+    A = a;
+    B = keyLanesB.get(k)!;
+    return;
+  }
   absorbString(k, SEED_A, SEED_B);
+  if (keyLanes.size < 4096) {
+    // field names only in practice; the bound keeps odd data from growing the cache
+    keyLanes.set(k, A);
+    keyLanesB.set(k, B);
+  }
 }
 
 /** Absorbs a value with deepEqual's notion of equality into lanes (a, b); result in A, B. */
@@ -249,14 +271,23 @@ export function processFingerprint(p: ProcessInfo): [number, number] {
   return [A, B];
 }
 
+const KIND_ORDER = new Map<string, number>(CHANNEL_KINDS.map((k, i) => [k, i]));
+
 /** The digest of a snapshot: ids/pids in its order and a fingerprint of each. */
 export function digestSnapshot(s: Snapshot): SnapshotDigest {
   const nc = s.channels.length;
   const channelIds = new Array<string>(nc);
   const channelFp = new Int32Array(nc * 2);
+  const channelKind = new Uint8Array(nc);
+  const channelInode = new Float64Array(nc);
+  let known = true;
   for (let i = 0; i < nc; i++) {
     const c = s.channels[i];
     channelIds[i] = c.id;
+    const k = KIND_ORDER.get(c.kind);
+    if (k === undefined) known = false;
+    else channelKind[i] = k;
+    channelInode[i] = (c as { inode?: number }).inode || 0;
     channelPrint(c);
     channelFp[2 * i] = A;
     channelFp[2 * i + 1] = B;
@@ -271,7 +302,9 @@ export function digestSnapshot(s: Snapshot): SnapshotDigest {
     processFp[2 * i] = A;
     processFp[2 * i + 1] = B;
   }
-  return { takenAt: s.takenAt, channelIds, channelFp, pids, processFp };
+  // the merge walk needs every channel's sort key (compareChannels has none for an unknown kind)
+  const canonical = known && isCanonical(s.channels);
+  return { takenAt: s.takenAt, channelIds, channelFp, channelKind, channelInode, canonical, pids, processFp };
 }
 
 /**
@@ -281,42 +314,71 @@ export function digestSnapshot(s: Snapshot): SnapshotDigest {
  */
 export function diffFromDigest(prev: SnapshotDigest | null, next: Snapshot, nextDigest: SnapshotDigest): SnapshotDiff {
   if (!prev) return diffSnapshots(null, next);
+  // the same two paths as diffSnapshots, on fingerprints: a merge walk when both are canonical, by id otherwise
   const addedChannels: Channel[] = [];
   const changedChannels: Channel[] = [];
   const removedChannels: string[] = [];
-  const before = new Map<string, number>();
-  for (let i = 0; i < prev.channelIds.length; i++) before.set(prev.channelIds[i], i);
-  const seen = new Uint8Array(prev.channelIds.length);
+  const ids = prev.channelIds;
   const pf = prev.channelFp;
   const nf = nextDigest.channelFp;
-  for (let j = 0; j < next.channels.length; j++) {
-    const c = next.channels[j];
-    const i = before.get(c.id);
-    if (i === undefined || seen[i] === 1) addedChannels.push(c);
-    else {
-      seen[i] = 1;
-      if (pf[2 * i] !== nf[2 * j] || pf[2 * i + 1] !== nf[2 * j + 1]) changedChannels.push(c);
+  const b = next.channels;
+  const changed = (i: number, j: number): boolean => pf[2 * i] !== nf[2 * j] || pf[2 * i + 1] !== nf[2 * j + 1];
+  if (prev.canonical && nextDigest.canonical) {
+    const pk = prev.channelKind;
+    const pi = prev.channelInode;
+    const nk = nextDigest.channelKind;
+    const ni = nextDigest.channelInode;
+    let i = 0;
+    let j = 0;
+    while (i < ids.length && j < b.length) {
+      // compareChannels(prev[i], next[j]) from the sort keys
+      let c = pk[i] - nk[j];
+      if (c === 0) {
+        const ai = pi[i];
+        const bi = ni[j];
+        if (ai !== bi) c = ai === 0 ? 1 : bi === 0 ? -1 : ai - bi;
+        else c = ids[i] === b[j].id ? 0 : ids[i] < b[j].id ? -1 : 1;
+      }
+      if (c < 0) removedChannels.push(ids[i++]);
+      else if (c > 0) addedChannels.push(b[j++]);
+      else {
+        if (changed(i, j)) changedChannels.push(b[j]);
+        i++;
+        j++;
+      }
     }
+    while (i < ids.length) removedChannels.push(ids[i++]);
+    while (j < b.length) addedChannels.push(b[j++]);
+  } else {
+    const before = new Map<string, number>();
+    for (let i = 0; i < ids.length; i++) before.set(ids[i], i);
+    for (let j = 0; j < b.length; j++) {
+      const i = before.get(b[j].id);
+      if (i === undefined) addedChannels.push(b[j]);
+      else {
+        before.delete(b[j].id);
+        if (changed(i, j)) changedChannels.push(b[j]);
+      }
+    }
+    for (const id of before.keys()) removedChannels.push(id);
   }
-  for (let i = 0; i < prev.channelIds.length; i++) if (seen[i] === 0) removedChannels.push(prev.channelIds[i]);
   const addedProcesses: ProcessInfo[] = [];
   const changedProcesses: ProcessInfo[] = [];
   const removedProcesses: number[] = [];
   const pb = new Map<number, number>();
   for (let i = 0; i < prev.pids.length; i++) pb.set(prev.pids[i], i);
-  const pseen = new Uint8Array(prev.pids.length);
   const ppf = prev.processFp;
   const npf = nextDigest.processFp;
   for (let j = 0; j < next.processes.length; j++) {
     const p = next.processes[j];
     const i = pb.get(p.pid);
-    if (i === undefined || pseen[i] === 1) addedProcesses.push(p);
+    if (i === undefined) addedProcesses.push(p);
     else {
-      pseen[i] = 1;
+      pb.delete(p.pid);
       if (ppf[2 * i] !== npf[2 * j] || ppf[2 * i + 1] !== npf[2 * j + 1]) changedProcesses.push(p);
     }
   }
-  for (let i = 0; i < prev.pids.length; i++) if (pseen[i] === 0) removedProcesses.push(prev.pids[i]);
+  for (const pid of pb.keys()) removedProcesses.push(pid);
   return {
     fromTakenAt: prev.takenAt,
     toTakenAt: next.takenAt,
