@@ -1,17 +1,19 @@
 // What the snapshot worker remembers of the previous snapshot: per channel (by id) and per
 // process (by pid) a 64-bit fingerprint of its content instead of the object graph. Holding the
 // previous snapshot whole doubled the worker's heap (two full snapshots alive while the next one
-// is built, ~400 bytes a channel each); a digest is ~40 bytes a channel. diffFromDigest(digest
-// of prev, next) gives the diff diffSnapshots(prev, next) gives — same entries, same order —
-// because the fingerprint is a function of exactly what diff.ts compares:
+// is built, ~600 bytes a channel each); a digest is ~60 bytes a channel (its id, sort key and
+// fingerprint). diffFromDigest(digest of prev, next) gives the diff diffSnapshots(prev, next)
+// gives — same entries, same order, the same two paths (a merge walk over canonical order, else
+// by id) — because the fingerprint is a function of exactly what diff.ts compares:
 // - a channel: every own/enumerable key whose value is not undefined, in any order (as
 //   channelsEqual); top-level primitives compare with `!==` (a NaN field is never equal to
 //   itself, so it gets a fresh value every time); endpoints only by pid, fd, mode and map;
 // - a process, and nested values of a channel: deepEqual's structure (key order and undefined
 //   values ignored, arrays by order, NaN equal to NaN, -0 equal to 0, types told apart).
 // The only difference is a fingerprint collision (a change missed): two independent 32-bit
-// lanes, different mixing functions, seeded at random per worker, so ≈ 2^-64 per changed entry
-// and not computable by a local user (who never sees a fingerprint or the seed).
+// lanes, different mixing functions, seeded at random per worker, so ≈ 2^-64 per changed entry,
+// and not steerable by a local user, who never sees a fingerprint or the seed (a collision would
+// at most keep the old text of a channel or process in the views until its next change).
 import { randomBytes } from 'node:crypto';
 import type { Channel, ProcessInfo, Snapshot, SnapshotDiff } from './model';
 import { CHANNEL_KINDS } from './model';

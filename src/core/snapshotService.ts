@@ -51,13 +51,16 @@ export const SERVICE_DEADLINE_MS = SCAN_DEADLINE_MS + 30000;
 export const MAX_WORKER_RESTARTS = 3;
 
 /**
- * Young generation of the snapshot worker, MB. Nearly everything a scan allocates lives until the
- * scan is done (the snapshot) or dies at once, so a large young generation only holds memory:
- * V8's default grows it to 32 MB committed (two 16 MB semi-spaces) in the first scan and keeps it.
- * Measured at 50k fds (bench/README.md): with 4 MB the worker's heap stays at ~35 MB instead of
- * 60–85 MB, with no difference in the worker's time beyond noise.
+ * Young generation of the snapshot worker, MB (V8 splits it in three: two semi-spaces and the new
+ * large-object space). Nearly everything a scan allocates lives until the scan is done (the
+ * snapshot) or dies at once, and V8's default grows the semi-spaces to 16 MB each in the first
+ * scan and keeps them. Measured at 52k fds, quiet machine, 3 scans (bench/README.md, "Service
+ * memory"): worker GC time 96–134 ms with V8's default, 106–118 ms with 16, 109–126 with 8,
+ * 173–177 with 4; the process's peak RSS 199–203 / 163–182 / 153–177 / 146–169 MiB. At 255k fds
+ * 8 and 4 cost 2× and 3.5× the default's GC time, 16 about the same: 16 is the size that costs
+ * nothing.
  */
-export const WORKER_YOUNG_GENERATION_MB = 4;
+export const WORKER_YOUNG_GENERATION_MB = 16;
 
 /**
  * Old-generation limit of the snapshot worker, MB. Not a cap that is meant to be reached: V8 sizes
