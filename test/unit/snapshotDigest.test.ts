@@ -5,7 +5,7 @@
 // sequences of random snapshots with churn. Real snapshots: test/integration/snapshotDigest.test.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { channelsEqual, compareChannels, deepEqual, diffSnapshots } from '../../src/core/diff';
+import { channelsEqual, compareChannels, deepEqual, diffSnapshots, sortChannels } from '../../src/core/diff';
 import type { Channel, ProcessInfo, Snapshot } from '../../src/core/model';
 import { channelFingerprint, diffFromDigest, digestSnapshot, processFingerprint } from '../../src/core/snapshotDigest';
 
@@ -225,4 +225,19 @@ test('diffFromDigest on unsorted snapshots too (ids matched, not positions)', ()
   const want = diffSnapshots(ua, ub);
   assert.ok(want.removedChannels.length > 0 && want.changedChannels.length > 0 && want.addedChannels.length > 0);
   assert.deepEqual(diffFromDigest(digestSnapshot(ua), ub, digestSnapshot(ub)), want);
+});
+
+test('a first diff and a sort of 300,000 channels (no argument spread that overflows the stack)', () => {
+  const n = 300000;
+  const channels: Channel[] = [];
+  for (let i = 0; i < n; i++) channels.push({ id: `pipe:${i + 1}`, kind: 'pipe', endpoints: [], inode: i + 1 } as unknown as Channel);
+  const s: Snapshot = { ...randomSnapshot(prng(3), 'big', null), channels };
+  const d = diffSnapshots(null, s);
+  assert.equal(d.addedChannels.length, n);
+  assert.deepEqual(diffFromDigest(null, s, digestSnapshot(s)).addedChannels.length, n);
+  // channels without an inode (TIME-WAIT sockets, SysV, POSIX) sort by comparator, in one bucket
+  const noInode = channels.map((c, i) => ({ ...c, id: `tcp:tw-${String(n - i).padStart(7, '0')}`, kind: 'tcp', inode: 0 }) as unknown as Channel);
+  const sorted = sortChannels(noInode.slice());
+  assert.equal(sorted.length, n);
+  assert.equal(sorted[0].id, 'tcp:tw-0000001');
 });
