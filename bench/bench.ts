@@ -16,12 +16,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import * as v8 from 'node:v8';
 import { writeJsonStream } from '../src/cli/jsonStream';
 import { diffSnapshots } from '../src/core/diff';
 import type { Snapshot, WalkBackend } from '../src/core/model';
 import { loadBpf, loadNative } from '../src/core/native';
 import { takeSnapshot, type SnapshotTimings } from '../src/core/snapshot';
 import { SnapshotService } from '../src/core/snapshotService';
+import { diffFromDigest, digestSnapshot, type SnapshotDigest } from '../src/core/snapshotDigest';
 import { DiagnoseCost, benchDiagnose } from './diagnose';
 import { benchActivity, printActivity, type ActivityBenchResult } from './activity';
 import { Floor } from './floor';
@@ -236,9 +238,11 @@ interface PhaseRun {
   join: number;
   json: number;
   diff: number;
+  /** The worker's diff: digest of the new snapshot + diff against the previous digest (snapshotDigest.ts). */
+  digestDiff: number;
 }
 
-function phaseRun(t: SnapshotTimings, json: number, diff: number): PhaseRun {
+function phaseRun(t: SnapshotTimings, json: number, diff: number, digestDiff: number): PhaseRun {
   const p = t.probeMs ?? {};
   return {
     walk: t.walkMs ?? NaN,
@@ -249,6 +253,7 @@ function phaseRun(t: SnapshotTimings, json: number, diff: number): PhaseRun {
     join: (t.indexMs ?? 0) + (p.pipe ?? 0) + (p['anon-shm'] ?? 0) + (t.sortMs ?? 0) + (t.finishMs ?? 0),
     json,
     diff,
+    digestDiff,
   };
 }
 
@@ -283,7 +288,9 @@ async function rssService(walk: string): Promise<void> {
     if (process.env.IPC_BENCH_RSS_TRACE) {
       const m = process.memoryUsage();
       const mb = (n: number) => (n / 1048576).toFixed(0);
-      console.error(`after next() ${i + 1}: rss ${mb(m.rss)} MiB, host heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MiB, external ${mb(m.external)} MiB, peak ${mb(process.resourceUsage().maxRSS * 1024)} MiB`);
+      // the host's V8 spaces, committed/used: its applied copy is old space; new space is V8's young generation
+      const spaces = v8.getHeapSpaceStatistics().filter((x) => x.space_size > 0).map((x) => `${x.space_name.replace(/_space$/, '')} ${mb(x.space_size)}/${mb(x.space_used_size)}`);
+      console.error(`after next() ${i + 1}: rss ${mb(m.rss)} MiB, host heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MiB (${spaces.join(', ')}), external ${mb(m.external)} MiB, peak ${mb(process.resourceUsage().maxRSS * 1024)} MiB`);
     }
   }
   svc.dispose();
@@ -390,6 +397,7 @@ async function main(): Promise<void> {
       const diagnosis = new DiagnoseCost(); // the rules' cost on each 'bpf' snapshot, outside its timing
 
       const prevSnap: Record<string, Snapshot | undefined> = {};
+      const prevDigest: Record<string, SnapshotDigest | undefined> = {};
       const backendStep = (name: string, walk: WalkBackend): Step => ({
         name,
         run: async () => {
@@ -411,8 +419,15 @@ async function main(): Promise<void> {
           const d0 = performance.now();
           if (prev) diffSnapshots(prev, snap);
           const diff = prev ? performance.now() - d0 : NaN;
-          (res.phases[name] ??= []).push(phaseRun(timings, jsonMs(snap), diff));
+          // what the service's worker does instead: digest the new snapshot, diff against the previous digest
+          const prevD = prevDigest[name];
+          const g0 = performance.now();
+          const digest = digestSnapshot(snap);
+          if (prevD) diffFromDigest(prevD, snap, digest);
+          const digestDiff = prevD ? performance.now() - g0 : NaN;
+          (res.phases[name] ??= []).push(phaseRun(timings, jsonMs(snap), diff, digestDiff));
           prevSnap[name] = snap;
+          prevDigest[name] = digest;
           return { ms, cpuMs };
         },
       });
@@ -549,7 +564,7 @@ function printSize(r: SizeResult, ours: Snapshot | undefined): void {
   for (const [name, runs] of Object.entries(r.phases)) {
     const m = (k: keyof PhaseRun) => fmt(median(runs.map((x) => x[k] ?? NaN)));
     console.log(
-      `  phases (${name}, medians): walk ${m('walk')}${runs[0]?.iterator !== undefined ? ` [iterator read ${m('iterator')}, /proc facts ${m('procFacts')} beside it]` : ''} | socket facts ${m('sockets')} | SysV/POSIX ${m('sysvPosix')} | join ${m('join')} | JSON ${m('json')} | diff ${m('diff')}`,
+      `  phases (${name}, medians): walk ${m('walk')}${runs[0]?.iterator !== undefined ? ` [iterator read ${m('iterator')}, /proc facts ${m('procFacts')} beside it]` : ''} | socket facts ${m('sockets')} | SysV/POSIX ${m('sysvPosix')} | join ${m('join')} | JSON ${m('json')} | diff ${m('diff')} | digest+diff ${m('digestDiff')}`,
     );
   }
   for (const [name, x] of Object.entries(r.rss)) console.log(`  peak RSS (${name}): CLI snapshot --json ${fmt(x.cli ?? NaN)} MiB, SnapshotService process (host + worker) ${fmt(x.service ?? NaN)} MiB`);
@@ -626,15 +641,15 @@ function printSummary(results: SizeResult[]): void {
   );
   const names = [...new Set(results.flatMap((r) => Object.keys(r.phases)))];
   if (names.length) {
-    console.log('Phases — median ms per snapshot (walk = the fd walk incl. per-process /proc reads; iterator = the BPF read pass; socket facts = the socket probe incl. waiting for sock_diag; JSON = `snapshot --json` streamed to /dev/null; diff = against the previous snapshot)');
-    const pc = ['size', 'backend', 'walk', 'iterator', '/proc facts', 'socket facts', 'SysV/POSIX', 'join', 'JSON', 'diff'];
-    const pw = [6, 9, 7, 9, 12, 13, 11, 7, 7, 7];
+    console.log('Phases — median ms per snapshot (walk = the fd walk incl. per-process /proc reads; iterator = the BPF read pass; socket facts = the socket probe incl. waiting for sock_diag; JSON = `snapshot --json` streamed to /dev/null; diff = against the previous snapshot; dg+diff = the service worker\'s way: digest the snapshot, diff against the previous digest)');
+    const pc = ['size', 'backend', 'walk', 'iterator', '/proc facts', 'socket facts', 'SysV/POSIX', 'join', 'JSON', 'diff', 'dg+diff'];
+    const pw = [6, 9, 7, 9, 12, 13, 11, 7, 7, 7, 8];
     console.log(pc.map((c, i) => pad(c, pw[i])).join(' '));
     for (const r of results) {
       for (const n of names) {
         const runs = r.phases[n] ?? [];
         const m = (k: keyof PhaseRun) => fmt(median(runs.map((x) => x[k] ?? NaN)));
-        console.log([r.size, r.backend[n] ?? n, m('walk'), m('iterator'), m('procFacts'), m('sockets'), m('sysvPosix'), m('join'), m('json'), m('diff')].map((c, i) => pad(c, pw[i])).join(' '));
+        console.log([r.size, r.backend[n] ?? n, m('walk'), m('iterator'), m('procFacts'), m('sockets'), m('sysvPosix'), m('join'), m('json'), m('diff'), m('digestDiff')].map((c, i) => pad(c, pw[i])).join(' '));
       }
     }
   }

@@ -68,6 +68,11 @@ export function isSortedChannels(list: readonly Channel[]): boolean {
   return true;
 }
 
+/** True when diffSnapshots takes its merge walk for this array (built canonical here, or found sorted). */
+export function isCanonical(list: readonly Channel[]): boolean {
+  return canonical.has(list) || isSortedChannels(list);
+}
+
 /**
  * Sorts channels into the canonical order (same result as sort(compareChannels)) without a JS
  * comparator for the bulk: bucket by kind, then inode channels by a packed `inode * 2^20 + index`
@@ -92,7 +97,7 @@ export function sortChannels(channels: Channel[]): Channel[] {
       } else rest.push(b[i]);
     }
     if (maxInode * 1048576 + 1048576 > Number.MAX_SAFE_INTEGER) {
-      out.push(...b.sort(compareChannels));
+      for (const c of b.sort(compareChannels)) out.push(c); // not push(...): a spread of 100k+ overflows the stack
       continue;
     }
     const keys = new Float64Array(keyed.length);
@@ -115,7 +120,7 @@ export function sortChannels(channels: Channel[]): Channel[] {
         }
       }
     }
-    if (rest.length > 0) out.push(...rest.sort(compareChannels));
+    if (rest.length > 0) for (const c of rest.sort(compareChannels)) out.push(c);
   }
   return out;
 }
@@ -200,8 +205,9 @@ export function diffSnapshots(prev: Snapshot | null, next: Snapshot): SnapshotDi
   const changedProcesses: ProcessInfo[] = [];
   const removedProcesses: number[] = [];
   if (!prev) {
-    addedChannels.push(...next.channels);
-    addedProcesses.push(...next.processes);
+    // copies, not push(...): a spread of ~120k+ channels overflows the stack
+    for (const c of next.channels) addedChannels.push(c);
+    for (const p of next.processes) addedProcesses.push(p);
   } else {
     const a = prev.channels;
     const b = next.channels;

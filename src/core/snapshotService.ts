@@ -28,8 +28,10 @@ export type SnapshotServiceOptions = SnapshotOptions & {
   partChannels?: number;
   /** UTF-8 bytes per diff message (default DIFF_PART_BYTES in snapshotWorker.ts). */
   partBytes?: number;
-  /** Worker young generation (V8 semi-spaces), MB; 0 = V8's default. */
+  /** Worker young generation (V8 semi-spaces), MB; 0 = V8's default. Default WORKER_YOUNG_GENERATION_MB. */
   youngGenerationMb?: number;
+  /** Worker old generation limit, MB; 0 = V8's default. Default WORKER_OLD_GENERATION_MB (lifted if the worker runs out of it). */
+  oldGenerationMb?: number;
   /** Run the diagnosis rules after each snapshot, in the worker (true, or Diagnoser options); next() then carries `diagnosis`. */
   diagnose?: DiagnoseSetting;
   /** How long one next() may take in the worker before it is replaced (ms). Default SERVICE_DEADLINE_MS. */
@@ -49,13 +51,27 @@ export const SERVICE_DEADLINE_MS = SCAN_DEADLINE_MS + 30000;
 export const MAX_WORKER_RESTARTS = 3;
 
 /**
- * Young generation of the snapshot worker. A snapshot's channels are alive until the snapshot is
- * done, so with V8's default young generation they are copied by several scavenges and promoted;
- * a larger one could let more die young. Measured at 50k fds (steady-state next(), worker ms
- * and process CPU, 18 runs each): 48 MB (≈ V8's default) and 96 MB made no difference beyond
- * noise, so 0 keeps V8's default; the option stays for tuning.
+ * Young generation of the snapshot worker, MB (V8 splits it in three: two semi-spaces and the new
+ * large-object space). Nearly everything a scan allocates lives until the scan is done (the
+ * snapshot) or dies at once, and V8's default grows the semi-spaces to 16 MB each in the first
+ * scan and keeps them. Measured at 52k fds, quiet machine, 3 scans (bench/README.md, "Service
+ * memory"): worker GC time 96–134 ms with V8's default, 106–118 ms with 16, 109–126 with 8,
+ * 173–177 with 4; the process's peak RSS 199–203 / 163–182 / 153–177 / 146–169 MiB. At 255k fds
+ * 8 and 4 cost 2× and 3.5× the default's GC time, 16 about the same: 16 is the size that costs
+ * nothing.
  */
-export const WORKER_YOUNG_GENERATION_MB = 0;
+export const WORKER_YOUNG_GENERATION_MB = 16;
+
+/**
+ * Old-generation limit of the snapshot worker, MB. Not a cap that is meant to be reached: V8 sizes
+ * how far the heap may grow before the next full GC by this limit (a factor of ~1.4 of the live
+ * heap at 512 MB, 4 with Node's default of several GB). With the default the previous scan's dead
+ * snapshot stayed in the heap beside the next one (+25 MB per scan at 50k fds until a full GC);
+ * with 512 MB the worker collects it while building the next. A scan that needs more (millions of
+ * fds) kills the worker with ERR_WORKER_OUT_OF_MEMORY: the service then starts a new one without
+ * the limit and retries the scan, so the limit costs one scan there, never a result.
+ */
+export const WORKER_OLD_GENERATION_MB = 512;
 
 /** Walks up from `start` looking for `dist/snapshotWorker.js` (or `snapshotWorker.js` beside a bundle in dist/). */
 export function findWorkerScript(start: string = __dirname): string | null {
@@ -115,6 +131,8 @@ export class SnapshotService {
   private pending = new Map<number, Pending>();
   /** Workers replaced because they missed the deadline (each may still hold a thread blocked in the kernel). */
   abandonedWorkers = 0;
+  /** Workers that ran out of the old-generation limit (their successors run without it). */
+  workersOutOfMemory = 0;
 
   private options: SnapshotOptions;
   private disposed = false;
@@ -123,6 +141,8 @@ export class SnapshotService {
   private readonly partChannels: number | undefined;
   private readonly partBytes: number | undefined;
   private readonly youngGenerationMb: number;
+  /** 0 once a worker ran out of the old-generation limit: its successors run without one. */
+  private oldGenerationMb: number;
   private readonly serviceDeadlineMs: number;
   /** Workers replaced in a row without a scan completing in between. */
   private restarts = 0;
@@ -136,12 +156,13 @@ export class SnapshotService {
   private readonly received = new DiagnosisReceiver();
 
   constructor(opts: SnapshotServiceOptions = {}) {
-    const { workerPath, partChannels, partBytes, youngGenerationMb, diagnose, serviceDeadlineMs, ...options } = opts;
+    const { workerPath, partChannels, partBytes, youngGenerationMb, oldGenerationMb, diagnose, serviceDeadlineMs, ...options } = opts;
     this.options = options;
     this.diagnose = diagnose;
     this.partChannels = partChannels;
     this.partBytes = partBytes;
     this.youngGenerationMb = youngGenerationMb ?? WORKER_YOUNG_GENERATION_MB;
+    this.oldGenerationMb = oldGenerationMb ?? WORKER_OLD_GENERATION_MB;
     this.serviceDeadlineMs = serviceDeadlineMs ?? SERVICE_DEADLINE_MS;
     if (options.nativeAddon !== undefined) {
       this.fallbackReason = 'an injected nativeAddon cannot cross to a worker; scanning on the calling thread';
@@ -161,9 +182,10 @@ export class SnapshotService {
     if (!this.script) return;
     try {
       const young = this.youngGenerationMb;
+      const old = this.oldGenerationMb;
       const w = new Worker(this.script, {
         workerData: { options: this.options, partChannels: this.partChannels, partBytes: this.partBytes, diagnose: this.diagnose },
-        ...(young > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: young } } : {}),
+        resourceLimits: { ...(young > 0 ? { maxYoungGenerationSizeMb: young } : {}), ...(old > 0 ? { maxOldGenerationSizeMb: old } : {}) },
       });
       this.worker = w;
       // Events of a worker that was replaced are ignored.
@@ -171,7 +193,13 @@ export class SnapshotService {
         if (this.worker === w) this.onMessage(m);
       });
       w.on('error', (e) => {
-        if (this.worker === w) this.fail(`snapshot worker failed: ${e.message}`);
+        if (this.worker !== w) return;
+        // a scan larger than the old-generation limit: the next worker runs without it
+        if ((e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+          this.oldGenerationMb = 0;
+          this.workersOutOfMemory++;
+        }
+        this.fail(`snapshot worker failed: ${e.message}`);
       });
       w.on('exit', (code) => {
         if (this.worker === w && !this.disposed) this.fail(`snapshot worker exited (code ${code})`);

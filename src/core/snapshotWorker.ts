@@ -1,5 +1,6 @@
 // worker_threads entry (bundled to dist/snapshotWorker.js): takes snapshots off the main thread,
-// keeps the previous one and posts only the diff, as JSON text in bounded parts. Protocol:
+// keeps a digest of the previous one (fingerprints, snapshotDigest.ts) and posts only the diff,
+// as JSON text in bounded parts, each encoded when the one before it was acked. Protocol:
 //   main → worker: { type: 'next', seq } | { type: 'options', options } | { type: 'reset' } | { type: 'ack', seq }
 //   worker → main: { type: 'ready' }
 //                | { type: 'part', seq, json, bytes }     (a piece of the diff; the main thread acks it)
@@ -12,8 +13,8 @@
 // ≤ DIFF_PART_BYTES bytes is short and timed; the next part is sent only after the ack, so the main
 // event loop runs in between.
 import { parentPort, workerData } from 'node:worker_threads';
-import { diffSnapshots } from './diff';
-import type { Snapshot, SnapshotDiff } from './model';
+import type { SnapshotDiff } from './model';
+import { diffFromDigest, digestSnapshot, type SnapshotDigest } from './snapshotDigest';
 import { takeSnapshot, type SnapshotOptions } from './snapshot';
 import { diagnosisHook } from './diagnose/workerHook';
 
@@ -53,6 +54,15 @@ const LISTS = ['removedChannels', 'changedChannels', 'addedChannels', 'removedPr
  * with applyDiff, gives the same snapshot as applying the whole diff.
  */
 export function encodeDiffParts(d: SnapshotDiff, limits: PartLimits = {}): string[] {
+  return [...diffParts(d, limits)];
+}
+
+/**
+ * encodeDiffParts one part at a time: a part is built when asked for, so a first full diff of
+ * 50k channels is not all in memory as JSON at once (≈ 240 bytes a channel, +13 MiB at 41k
+ * channels) beside its objects.
+ */
+export function* diffParts(d: SnapshotDiff, limits: PartLimits = {}): Generator<string> {
   const maxEntries = limits.maxEntries ?? DIFF_PART_CHANNELS;
   const maxBytes = limits.maxBytes ?? DIFF_PART_BYTES;
   const head = JSON.stringify({
@@ -67,29 +77,29 @@ export function encodeDiffParts(d: SnapshotDiff, limits: PartLimits = {}): strin
   const headBytes = Buffer.byteLength(head);
   // Fixed cost of a part: the head, six `,"name":[]` and the closing brace.
   const frame = headBytes + LISTS.reduce((n, k) => n + k.length + 6, 0) + 1;
-  const parts: string[] = [];
   let lists: string[][] = LISTS.map(() => []);
   let entries = 0;
   let bytes = frame;
-  const close = () => {
+  let closed = 0;
+  const close = (): string => {
     const body = LISTS.map((k, i) => `"${k}":[${lists[i].join(',')}]`).join(',');
-    parts.push(`${head}${head === '{' ? '' : ','}${body}}`);
     lists = LISTS.map(() => []);
     entries = 0;
     bytes = frame;
+    closed++;
+    return `${head}${head === '{' ? '' : ','}${body}}`;
   };
-  LISTS.forEach((k, i) => {
-    for (const item of d[k] as readonly unknown[]) {
+  for (let i = 0; i < LISTS.length; i++) {
+    for (const item of d[LISTS[i]] as readonly unknown[]) {
       const json = JSON.stringify(item);
       const size = Buffer.byteLength(json) + 1; // + the comma
-      if (entries > 0 && (entries + 1 > maxEntries || bytes + size > maxBytes)) close();
+      if (entries > 0 && (entries + 1 > maxEntries || bytes + size > maxBytes)) yield close();
       lists[i].push(json);
       entries++;
       bytes += size;
     }
-  });
-  if (entries > 0 || parts.length === 0) close();
-  return parts;
+  }
+  if (entries > 0 || closed === 0) yield close();
 }
 
 /** The same split as encodeDiffParts, as objects (tests, and callers that post structured data). */
@@ -102,7 +112,8 @@ if (parentPort) {
   let options: SnapshotOptions = (workerData?.options as SnapshotOptions) ?? {};
   const positive = (v: unknown, dflt: number) => (typeof v === 'number' && v > 0 ? v : dflt);
   const limits: PartLimits = { maxEntries: positive(workerData?.partChannels, DIFF_PART_CHANNELS), maxBytes: positive(workerData?.partBytes, DIFF_PART_BYTES) };
-  let prev: Snapshot | null = null;
+  // the previous snapshot as fingerprints (snapshotDigest.ts), not objects: one snapshot alive at a time
+  let prev: SnapshotDigest | null = null;
   let chain: Promise<void> = Promise.resolve();
   // the diagnosis rules (workerData.diagnose), run here after each snapshot: never on the main thread
   const diagnose = diagnosisHook(workerData?.diagnose);
@@ -129,17 +140,21 @@ if (parentPort) {
         const t0 = performance.now();
         try {
           const snap = await takeSnapshot(options);
-          const diff = diffSnapshots(prev, snap);
-          const parts = encodeDiffParts(diff, limits);
-          for (let i = 0; i < parts.length - 1; i++) {
+          const digest = digestSnapshot(snap);
+          const diff = diffFromDigest(prev, snap, digest);
+          // each part is encoded only after the previous one was acked (one ahead, to know the last)
+          const parts = diffParts(diff, limits);
+          let json = parts.next().value as string;
+          let count = 1;
+          for (let more = parts.next(); !more.done; more = parts.next(), count++) {
             const acked = new Promise<void>((go) => (waiting = { seq: m.seq, go }));
-            port.postMessage({ type: 'part', seq: m.seq, json: parts[i], bytes: Buffer.byteLength(parts[i]) } satisfies FromWorker);
+            port.postMessage({ type: 'part', seq: m.seq, json, bytes: Buffer.byteLength(json) } satisfies FromWorker);
+            json = more.value;
             await acked;
           }
-          const json = parts[parts.length - 1];
           const diagnosis = diagnose?.run(snap);
-          port.postMessage({ type: 'diff', seq: m.seq, json, bytes: Buffer.byteLength(json), workerMs: performance.now() - t0, parts: parts.length, ...(diagnosis ? { diagnosis } : {}) } satisfies FromWorker);
-          prev = snap; // only once the main thread has every part (on an error both sides keep the old one)
+          port.postMessage({ type: 'diff', seq: m.seq, json, bytes: Buffer.byteLength(json), workerMs: performance.now() - t0, parts: count, ...(diagnosis ? { diagnosis } : {}) } satisfies FromWorker);
+          prev = digest; // only once the main thread has every part (on an error both sides keep the old one)
         } catch (e) {
           port.postMessage({ type: 'error', seq: m.seq, message: (e as Error)?.stack ?? String(e) } satisfies FromWorker);
         }
