@@ -5,7 +5,7 @@
 // `since`, a failing rule reported as a note).
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { Diagnoser, RULES, runRules, type Problem } from '../../src/core/diagnose';
+import { Diagnoser, MAX_PROBLEMS_PER_RULE, RULES, runRules, type Problem } from '../../src/core/diagnose';
 import { waitGraph } from '../../src/core/diagnose/blocking';
 import { emptyEvidence, type Evidence, type ProcessFacts } from '../../src/core/diagnose/evidence';
 import { parseMountInfo } from '../../src/core/diagnose/paths';
@@ -338,6 +338,21 @@ describe('Diagnoser', () => {
   });
 });
 
+describe('Diagnoser: more problems of one rule than it lists', () => {
+  test('a first diagnosis (everything seen at once) lists the problems of the youngest processes; the rest is a note', () => {
+    const d = new Diagnoser({ rules: ['signal-trouble'], socketScanMaxAgeMs: 0 });
+    // 150 stopped processes of a long-running service (old start times), then a fresh one
+    const old = Array.from({ length: 150 }, (_, i) => proc(100 + i, { state: 'T', startTime: 500 + i }));
+    const fresh = proc(9000, { state: 'T', startTime: 99_999 });
+    const [t1, t2] = times(2);
+    d.diagnose(snap([...old, fresh], [], t1)); // a stop must last a refresh
+    const r = d.diagnose(snap([...old, fresh], [], t2));
+    assert.equal(r.problems.length, MAX_PROBLEMS_PER_RULE);
+    assert.deepEqual(r.problems[0].pids, [9000], 'the youngest process first');
+    assert.ok(r.notes.some((n) => /signal-trouble: 51 more problem\(s\) not listed/.test(n)), r.notes.join('\n'));
+  });
+});
+
 // ------------------------------------------------------------------ plumbing
 
 describe('SnapshotIndex.ofKind', () => {
@@ -400,7 +415,7 @@ describe('worker hook', () => {
     assert.equal(rx.apply(d1).problems.length, 0, 'a stop must last a refresh');
     const d2 = JSON.parse(hook.run(snap([a, b], [], t2))) as DiagnosisDelta;
     assert.equal(d2.changed.length, 2);
-    assert.deepEqual(rx.apply(d2).problems.map((p) => p.pids[0]), [91, 92]);
+    assert.deepEqual(rx.apply(d2).problems.map((p) => p.pids[0]), [92, 91], 'seen together: the younger process first');
     const d3 = JSON.parse(hook.run(snap([a, b], [], t3))) as DiagnosisDelta;
     assert.equal(d3.changed.length, 0, 'unchanged problems are not sent again');
     assert.equal(rx.apply(d3).problems.length, 2);

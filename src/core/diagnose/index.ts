@@ -152,6 +152,10 @@ export class Diagnoser {
     const order = new Map(RULE_IDS.map((r, i) => [r, i]));
     // ties keep the order the rule listed them in (a rule puts what matters most first)
     const emitted = new Map(problems.map((p, i) => [p.id, i]));
+    // Seen at the same time (every problem of a first diagnosis is): the one whose youngest
+    // process started last is taken as the newer — the server started a minute ago, not the
+    // hundred pipes a long-running service left behind.
+    const youngest = new Map(problems.map((p) => [p.id, p.pids.reduce((m, pid) => Math.max(m, index.procs.get(pid)?.startTime ?? -1), -1)]));
     // Most severe first; within a rule the newest first, so a fresh problem is never hidden by a
     // hundred old ones of its kind (VS Code alone leaves dozens of stale sockets in /tmp).
     problems.sort(
@@ -159,6 +163,7 @@ export class Diagnoser {
         severityRank(a.severity) - severityRank(b.severity) ||
         order.get(a.rule)! - order.get(b.rule)! ||
         (a.since > b.since ? -1 : a.since < b.since ? 1 : 0) ||
+        youngest.get(b.id)! - youngest.get(a.id)! ||
         emitted.get(a.id)! - emitted.get(b.id)!,
     );
     const perRule = new Map<RuleId, number>();
