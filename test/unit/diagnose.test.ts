@@ -349,7 +349,7 @@ describe('Diagnoser: more problems of one rule than it lists', () => {
     const r = d.diagnose(snap([...old, fresh], [], t2));
     assert.equal(r.problems.length, MAX_PROBLEMS_PER_RULE);
     assert.deepEqual(r.problems[0].pids, [9000], 'the youngest process first');
-    assert.ok(r.notes.some((n) => /signal-trouble: 51 more problem\(s\) not listed/.test(n)), r.notes.join('\n'));
+    assert.ok(r.notes.some((n) => /signal-trouble: 51 more warning problem\(s\) not listed/.test(n)), r.notes.join('\n'));
   });
 });
 

@@ -28,9 +28,9 @@ export type { Evidence, EvidenceOptions } from './evidence';
 export const RULES: readonly Rule[] = [blockedWriter, otherEnd, socketPath, acceptBacklog, queueDrain, leftovers, semaphores, waitCycles, signalTrouble, portClash];
 
 /**
- * Problems kept per rule (most severe first). Other users can make any number of conditions (a
- * directory of stale socket files); the diagnosis crossing to the editor's main thread stays
- * bounded, and the notes say how many were left out.
+ * Problems kept per rule and severity (newest first). Other users can make any number of
+ * conditions (a directory of stale socket files); the diagnosis crossing to the editor's main
+ * thread stays bounded, and the notes say how many were left out.
  */
 export const MAX_PROBLEMS_PER_RULE = 100;
 
@@ -166,13 +166,19 @@ export class Diagnoser {
         youngest.get(b.id)! - youngest.get(a.id)! ||
         emitted.get(a.id)! - emitted.get(b.id)!,
     );
-    const perRule = new Map<RuleId, number>();
+    // the cap is per rule and severity: a hundred warnings of a rule do not hide its errors, nor
+    // its information (readers at EOF are another list than writers facing EPIPE)
+    const perRule = new Map<string, number>();
     const kept = problems.filter((p) => {
-      const n = (perRule.get(p.rule) ?? 0) + 1;
-      perRule.set(p.rule, n);
+      const key = `${p.rule} ${p.severity}`;
+      const n = (perRule.get(key) ?? 0) + 1;
+      perRule.set(key, n);
       return n <= MAX_PROBLEMS_PER_RULE;
     });
-    for (const [rule, n] of perRule) if (n > MAX_PROBLEMS_PER_RULE) notes.push(`${rule}: ${n - MAX_PROBLEMS_PER_RULE} more problem(s) not listed (the first ${MAX_PROBLEMS_PER_RULE}, most severe and newest first, are)`);
+    for (const [key, n] of perRule) {
+      const [rule, severity] = key.split(' ');
+      if (n > MAX_PROBLEMS_PER_RULE) notes.push(`${rule}: ${n - MAX_PROBLEMS_PER_RULE} more ${severity} problem(s) not listed (the first ${MAX_PROBLEMS_PER_RULE}, newest first, are)`);
+    }
     return {
       takenAt: snapshot.takenAt,
       problems: kept,
