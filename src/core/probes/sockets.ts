@@ -62,6 +62,8 @@ export interface SocketPrefetch {
   unix?: Promise<PreparedUnix | null>;
   tcp4?: Promise<PreparedInet | null>;
   tcp6?: Promise<PreparedInet | null>;
+  /** The loopback pairs among tcp4 + tcp6, found once both are prepared. */
+  tcpPairs?: Promise<PreparedPairs>;
   udp4?: Promise<PreparedInet | null>;
   udp6?: Promise<PreparedInet | null>;
 }
@@ -94,6 +96,7 @@ export function prefetchSockets(native: NativeAddon | null, procRoot: string, ki
   if (kinds.has('tcp')) {
     out.tcp4 = safe(() => native.inetDiag('tcp', 4), (d) => prepareInet(d, 'tcp', nsId));
     out.tcp6 = safe(() => native.inetDiag('tcp', 6), (d) => prepareInet(d, 'tcp', nsId));
+    out.tcpPairs = Promise.all([out.tcp4, out.tcp6]).then(([t4, t6]) => preparePairs(t4, t6));
   }
   if (kinds.has('udp')) {
     out.udp4 = safe(() => native.inetDiag('udp', 4), (d) => prepareInet(d, 'udp', nsId));
@@ -292,9 +295,11 @@ interface PairCandidates {
   key: number[];
 }
 
-/** Pairs inside this namespace, local↔remote swapped (numeric port keys, addresses compared on a hit); across namespaces: netLinks.ts. */
-function linkPairs(p: PairCandidates): void {
+/** Pairs inside this namespace, local↔remote swapped (numeric port keys, addresses compared on a hit): from[k].peer = to[k].id. */
+function pairLinks(p: PairCandidates): { from: InetChannel[]; to: InetChannel[] } {
   const n = p.ch.length;
+  const from: InetChannel[] = [];
+  const to: InetChannel[] = [];
   const last = new Map<number, number>();
   const prev = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
@@ -310,11 +315,45 @@ function linkPairs(p: PairCandidates): void {
     for (let j = last.get(swapped) ?? -1; j >= 0; j = prev[j]) {
       const o = p.ch[j];
       if (o !== c && o.local === c.remote && o.remote === c.local) {
-        c.peer = o.id; // same namespace: no peerNetns/peerMatch (the common case stays as cheap as before)
+        from.push(c);
+        to.push(o);
         break;
       }
     }
   }
+  return { from, to };
+}
+
+/** Same namespace: `peer` alone, no peerNetns/peerMatch (across namespaces: netLinks.ts). */
+function applyLinks(l: { from: InetChannel[]; to: InetChannel[] }): void {
+  for (let k = 0; k < l.from.length; k++) l.from[k].peer = l.to[k].id;
+}
+
+/** The pairs of the own namespace's prepared TCP tables, found while the walk runs; used when every candidate was emitted. */
+export interface PreparedPairs {
+  t4: PreparedInet | null;
+  t6: PreparedInet | null;
+  candidates: number;
+  from: InetChannel[];
+  to: InetChannel[];
+}
+
+function candidatesOf(t: PreparedInet | null, into: PairCandidates): void {
+  if (!t) return;
+  for (let i = 0; i < t.ch.length; i++) {
+    const k = t.key[i];
+    if (k >= 0) {
+      into.ch.push(t.ch[i]);
+      into.key.push(k);
+    }
+  }
+}
+
+export function preparePairs(t4: PreparedInet | null, t6: PreparedInet | null): PreparedPairs {
+  const c: PairCandidates = { ch: [], key: [] };
+  candidatesOf(t4, c);
+  candidatesOf(t6, c);
+  return { t4, t6, candidates: c.ch.length, ...pairLinks(c) };
 }
 
 /** One namespace's TCP or UDP sockets as channels without endpoints, in table order, with their loopback pairing keys. */
@@ -404,7 +443,9 @@ export const socketProbe: Probe<SocketPrefetch> = {
         if (tcp6) fillInet(ctx, tcp6, pairs, seenInet);
         if (udp4) fillInet(ctx, udp4, pairs, seenInet);
         if (udp6) fillInet(ctx, udp6, pairs, seenInet);
-        linkPairs(pairs);
+        // found during the walk for these tables, unless an earlier table had some of their sockets
+        const pre = ns.own && prefetch?.tcpPairs && prefetch.nsId === ns.id ? await prefetch.tcpPairs : undefined;
+        applyLinks(pre && pre.t4 === tcp4 && pre.t6 === tcp6 && pre.candidates === pairs.ch.length ? pre : pairLinks(pairs));
       }),
     );
     if (wantTcp || wantUdp) await linkAcrossNamespaces(ctx, nss);
