@@ -318,18 +318,20 @@ function probesFor(kinds: ReadonlySet<ChannelKind>): ProbeId[] {
 function startWalk(
   backends: WalkBackends, opts: SnapshotOptions, procRoot: string, kinds: ReadonlySet<ChannelKind>, itemTimeoutMs: number, deadlineMs: number, warnings: string[],
 ): { walking: Promise<WalkRun>; prefetched: Map<ProbeId, unknown> } {
-  // all asynchronous (the addon's threads, the libuv pool): they run while the walk does
-  const prefetched = new Map<ProbeId, unknown>();
-  for (const id of probesFor(kinds)) {
-    const probe = PROBES[id];
-    if (probe.prefetch) prefetched.set(id, probe.prefetch(backends.native, procRoot, kinds));
-  }
+  // all asynchronous (the addon's threads, the libuv pool): they run while the walk does. The walk
+  // is queued first: it is the longest, and the pool (4 threads) would otherwise start it only
+  // after the first netlink dumps.
   const walking = runWalk(
     backends,
     { procRoot, threads: opts.threads ?? 0, ...walkRulesFor(kinds), readTimers: true, readLinks: true, itemTimeoutMs, deadlineMs },
     walkPreference(opts.walk),
     warnings,
   );
+  const prefetched = new Map<ProbeId, unknown>();
+  for (const id of probesFor(kinds)) {
+    const probe = PROBES[id];
+    if (probe.prefetch) prefetched.set(id, probe.prefetch(backends.native, procRoot, kinds));
+  }
   return { walking, prefetched };
 }
 
