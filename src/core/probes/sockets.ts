@@ -59,6 +59,8 @@ const UNIX_TYPES: Record<number, UnixType> = { 1: 'stream', 2: 'dgram', 5: 'seqp
 /** Socket tables of the caller's own namespace (`nsId`), dumped before the fd walk and prepared as they land, so both overlap it. */
 export interface SocketPrefetch {
   nsId?: string;
+  /** When the last of these tables was prepared (performance.now()). */
+  readyAt?: number;
   unix?: Promise<PreparedUnix | null>;
   tcp4?: Promise<PreparedInet | null>;
   tcp6?: Promise<PreparedInet | null>;
@@ -87,7 +89,11 @@ export function prefetchSockets(native: NativeAddon | null, procRoot: string, ki
   const safe = <T, R>(f: () => Promise<T>, prepare: (t: T) => R): Promise<R | null> => {
     try {
       // prepared when the dump lands (a failed dump: null, read again in run())
-      return f().then(prepare, () => null);
+      return f().then((t) => {
+        const p = prepare(t);
+        out.readyAt = performance.now();
+        return p;
+      }, () => null);
     } catch {
       return Promise.resolve(null);
     }
@@ -433,6 +439,7 @@ export const socketProbe: Probe<SocketPrefetch> = {
           wantUdp ? inetTable(ctx, ns, 'udp', 4, prefetch) : null,
           wantUdp ? inetTable(ctx, ns, 'udp', 6, prefetch) : null,
         ]);
+        const f0 = performance.now();
         if (unix) {
           if (!unix.native) sockDiag = false;
           if (unix.table.ch.length > 0) unixTables++;
@@ -446,10 +453,12 @@ export const socketProbe: Probe<SocketPrefetch> = {
         // found during the walk for these tables, unless an earlier table had some of their sockets
         const pre = ns.own && prefetch?.tcpPairs && prefetch.nsId === ns.id ? await prefetch.tcpPairs : undefined;
         applyLinks(pre && pre.t4 === tcp4 && pre.t6 === tcp6 && pre.candidates === pairs.ch.length ? pre : pairLinks(pairs));
+        if (ctx.marks) ctx.marks.socketFillMs = (ctx.marks.socketFillMs ?? 0) + (performance.now() - f0);
       }),
     );
     if (wantTcp || wantUdp) await linkAcrossNamespaces(ctx, nss);
     if (wantUnix) ctx.capabilities.sockDiag = sockDiag;
+    if (ctx.marks && prefetch?.readyAt !== undefined) ctx.marks.socketTablesAt = prefetch.readyAt;
     if (unixTables <= 1) ctx.presorted.add('unix'); // one table, emitted in inode order
   },
 };
