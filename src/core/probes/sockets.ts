@@ -458,7 +458,8 @@ export const socketProbe: Probe<SocketPrefetch> = {
     );
     if (wantTcp || wantUdp) await linkAcrossNamespaces(ctx, nss);
     if (wantUnix) ctx.capabilities.sockDiag = sockDiag;
-    if (ctx.marks && prefetch?.readyAt !== undefined) ctx.marks.socketTablesAt = prefetch.readyAt;
+    // when the tables dumped beside the walk were ready (a namespace of the walked processes is ours)
+    if (ctx.marks && prefetch?.readyAt !== undefined && nss.some((ns) => ns.own && ns.id === prefetch.nsId)) ctx.marks.socketTablesAt = prefetch.readyAt;
     if (unixTables <= 1) ctx.presorted.add('unix'); // one table, emitted in inode order
   },
 };
