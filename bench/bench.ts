@@ -233,7 +233,10 @@ interface PhaseRun {
   walk: number;
   iterator?: number;
   procFacts?: number;
-  sockets: number;
+  /** From the start until the socket tables were dumped and prepared (beside the walk). */
+  socketTables: number;
+  /** The socket probe's endpoint fill and pairing after the walk. */
+  socketFill: number;
   sysvPosix: number;
   join: number;
   json: number;
@@ -244,13 +247,16 @@ interface PhaseRun {
 
 function phaseRun(t: SnapshotTimings, json: number, diff: number, digestDiff: number): PhaseRun {
   const p = t.probeMs ?? {};
+  const sync = t.probeSyncMs ?? {};
   return {
     walk: t.walkMs ?? NaN,
     ...(t.bpf ? { iterator: t.bpf.iteratorMs, procFacts: t.bpf.procFactsMs } : {}),
-    // probes run side by side; the socket probe's time includes waiting for the netlink dumps
-    sockets: p.unix ?? NaN,
-    sysvPosix: (p['sysv-msg'] ?? 0) + (p['posix-mq'] ?? 0),
-    join: (t.indexMs ?? 0) + (p.pipe ?? 0) + (p['anon-shm'] ?? 0) + (t.sortMs ?? 0) + (t.finishMs ?? 0),
+    socketTables: t.socketTablesMs ?? NaN,
+    socketFill: t.socketFillMs ?? NaN,
+    // SysV/POSIX probes from their start until resolved (their native calls run on the pool beside the other probes)
+    sysvPosix: (p.sysv ?? 0) + (p.posix ?? 0),
+    // the main thread's own work after the walk: fd index, the pipe / anon-shm / fdinfo probes, sort, processes, namespaces
+    join: (t.indexMs ?? 0) + (sync.pipes ?? 0) + (sync.anonShm ?? 0) + (sync.fdinfo ?? 0) + (t.sortMs ?? 0) + (t.finishMs ?? 0),
     json,
     diff,
     digestDiff,
@@ -564,7 +570,7 @@ function printSize(r: SizeResult, ours: Snapshot | undefined): void {
   for (const [name, runs] of Object.entries(r.phases)) {
     const m = (k: keyof PhaseRun) => fmt(median(runs.map((x) => x[k] ?? NaN)));
     console.log(
-      `  phases (${name}, medians): walk ${m('walk')}${runs[0]?.iterator !== undefined ? ` [iterator read ${m('iterator')}, /proc facts ${m('procFacts')} beside it]` : ''} | socket facts ${m('sockets')} | SysV/POSIX ${m('sysvPosix')} | join ${m('join')} | JSON ${m('json')} | diff ${m('diff')} | digest+diff ${m('digestDiff')}`,
+      `  phases (${name}, medians): walk ${m('walk')}${runs[0]?.iterator !== undefined ? ` [iterator read ${m('iterator')}, /proc facts ${m('procFacts')} beside it]` : ''} | socket tables ready at ${m('socketTables')} | socket fill ${m('socketFill')} | SysV/POSIX ${m('sysvPosix')} | join ${m('join')} | JSON ${m('json')} | diff ${m('diff')} | digest+diff ${m('digestDiff')}`,
     );
   }
   for (const [name, x] of Object.entries(r.rss)) console.log(`  peak RSS (${name}): CLI snapshot --json ${fmt(x.cli ?? NaN)} MiB, SnapshotService process (host + worker) ${fmt(x.service ?? NaN)} MiB`);
@@ -641,15 +647,20 @@ function printSummary(results: SizeResult[]): void {
   );
   const names = [...new Set(results.flatMap((r) => Object.keys(r.phases)))];
   if (names.length) {
-    console.log('Phases — median ms per snapshot (walk = the fd walk incl. per-process /proc reads; iterator = the BPF read pass; socket facts = the socket probe incl. waiting for sock_diag; JSON = `snapshot --json` streamed to /dev/null; diff = against the previous snapshot; dg+diff = the service worker\'s way: digest the snapshot, diff against the previous digest)');
-    const pc = ['size', 'backend', 'walk', 'iterator', '/proc facts', 'socket facts', 'SysV/POSIX', 'join', 'JSON', 'diff', 'dg+diff'];
-    const pw = [6, 9, 7, 9, 12, 13, 11, 7, 7, 7, 8];
+    console.log(
+      'Phases — median ms per snapshot (walk = from the start until the fd walk returned, incl. per-process /proc reads; iterator = the BPF read pass; /proc facts = the per-process reads beside it; ' +
+        'sock tables = from the start until the sock_diag dumps were in and prepared as channels, beside the walk; sock fill = their endpoints and pairs after the walk; ' +
+        'SysV/POSIX = those probes until resolved; join = the main thread after the walk: fd index, pipe/anon-shm/fdinfo probes, sort, processes, namespaces; ' +
+        'JSON = `snapshot --json` streamed to /dev/null; diff = against the previous snapshot; dg+diff = the service worker\'s way: digest the snapshot, diff against the previous digest)',
+    );
+    const pc = ['size', 'backend', 'walk', 'iterator', '/proc facts', 'sock tables', 'sock fill', 'SysV/POSIX', 'join', 'JSON', 'diff', 'dg+diff'];
+    const pw = [6, 9, 7, 9, 12, 12, 10, 11, 7, 7, 7, 8];
     console.log(pc.map((c, i) => pad(c, pw[i])).join(' '));
     for (const r of results) {
       for (const n of names) {
         const runs = r.phases[n] ?? [];
         const m = (k: keyof PhaseRun) => fmt(median(runs.map((x) => x[k] ?? NaN)));
-        console.log([r.size, r.backend[n] ?? n, m('walk'), m('iterator'), m('procFacts'), m('sockets'), m('sysvPosix'), m('join'), m('json'), m('diff'), m('digestDiff')].map((c, i) => pad(c, pw[i])).join(' '));
+        console.log([r.size, r.backend[n] ?? n, m('walk'), m('iterator'), m('procFacts'), m('socketTables'), m('socketFill'), m('sysvPosix'), m('join'), m('json'), m('diff'), m('digestDiff')].map((c, i) => pad(c, pw[i])).join(' '));
       }
     }
   }

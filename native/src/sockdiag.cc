@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <arpa/inet.h>
@@ -218,9 +219,16 @@ void InNetns(const std::string& nsPath, PendingError& err, Fn&& fn) {
   t.join();
 }
 
+// One JS string per distinct value: most are the same few (unnamed sockets' '', 127.0.0.1, ::1,
+// 0.0.0.0), and each string made costs the main thread an allocation and later a GC copy.
 Napi::Array Strings(Napi::Env env, const std::vector<std::string>& v) {
   Napi::Array a = Napi::Array::New(env, v.size());
-  for (uint32_t i = 0; i < v.size(); i++) a.Set(i, Napi::String::New(env, v[i].data(), v[i].size()));
+  std::unordered_map<std::string, Napi::Value> made;
+  for (uint32_t i = 0; i < v.size(); i++) {
+    auto it = made.find(v[i]);
+    if (it == made.end()) it = made.emplace(v[i], Napi::String::New(env, v[i].data(), v[i].size())).first;
+    a.Set(i, it->second);
+  }
   return a;
 }
 

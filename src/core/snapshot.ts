@@ -82,7 +82,14 @@ export interface SnapshotTimings {
   walkMs?: number;
   bpf?: BpfWalkPhases;
   indexMs?: number;
+  /** Each probe from its start until it resolved (includes waiting for its native calls and for the other probes' synchronous parts). */
   probeMs?: Record<string, number>;
+  /** Each probe's synchronous part (the work on the main thread before its first await). */
+  probeSyncMs?: Record<string, number>;
+  /** From the snapshot's start until the own namespace's socket tables were dumped and prepared (during the walk, when earlier than walkMs). */
+  socketTablesMs?: number;
+  /** The socket probe's endpoint fill and pairing after the walk. */
+  socketFillMs?: number;
   sortMs?: number;
   finishMs?: number;
 }
@@ -241,10 +248,10 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   const { processes, raw } = readProcesses(w, user, warnings);
   const ctx: ProbeContext = {
     procRoot, devRoot: opts.devRoot ?? '/dev', native, kinds, walk: w, index: new FdIndex(w, (pid) => processes.has(pid)),
-    processes, raw, user, capabilities, warnings, out: new Map(), presorted: new Set(), itemTimeoutMs,
+    processes, raw, user, capabilities, warnings, out: new Map(), presorted: new Set(), itemTimeoutMs, marks: {},
   };
   const tIndex = performance.now();
-  const probeMs = await runProbes(ctx, prefetched);
+  const { probeMs, probeSyncMs } = await runProbes(ctx, prefetched);
   annotateFacets(ctx);
   const tProbes = performance.now();
   const channels = orderChannels(ctx, pidFilter);
@@ -255,7 +262,10 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   const tNs = performance.now();
 
   if (opts.timings) {
-    Object.assign(opts.timings, { walkMs: tWalk - t0, indexMs: tIndex - tWalk, probeMs, sortMs: tSort - tProbes, finishMs: performance.now() - tSort });
+    Object.assign(opts.timings, { walkMs: tWalk - t0, indexMs: tIndex - tWalk, probeMs, probeSyncMs, sortMs: tSort - tProbes, finishMs: performance.now() - tSort });
+    const marks = ctx.marks ?? {};
+    if (marks.socketTablesAt !== undefined) opts.timings.socketTablesMs = marks.socketTablesAt - t0;
+    if (marks.socketFillMs !== undefined) opts.timings.socketFillMs = marks.socketFillMs;
     if (bpfPhases) opts.timings.bpf = bpfPhases;
   }
   if (PROFILE) {
@@ -318,18 +328,20 @@ function probesFor(kinds: ReadonlySet<ChannelKind>): ProbeId[] {
 function startWalk(
   backends: WalkBackends, opts: SnapshotOptions, procRoot: string, kinds: ReadonlySet<ChannelKind>, itemTimeoutMs: number, deadlineMs: number, warnings: string[],
 ): { walking: Promise<WalkRun>; prefetched: Map<ProbeId, unknown> } {
-  // all asynchronous (the addon's threads, the libuv pool): they run while the walk does
-  const prefetched = new Map<ProbeId, unknown>();
-  for (const id of probesFor(kinds)) {
-    const probe = PROBES[id];
-    if (probe.prefetch) prefetched.set(id, probe.prefetch(backends.native, procRoot, kinds));
-  }
+  // all asynchronous (the addon's threads, the libuv pool): they run while the walk does. The walk
+  // is queued first: it is the longest, and the pool (4 threads) would otherwise start it only
+  // after the first netlink dumps.
   const walking = runWalk(
     backends,
     { procRoot, threads: opts.threads ?? 0, ...walkRulesFor(kinds), readTimers: true, readLinks: true, itemTimeoutMs, deadlineMs },
     walkPreference(opts.walk),
     warnings,
   );
+  const prefetched = new Map<ProbeId, unknown>();
+  for (const id of probesFor(kinds)) {
+    const probe = PROBES[id];
+    if (probe.prefetch) prefetched.set(id, probe.prefetch(backends.native, procRoot, kinds));
+  }
   return { walking, prefetched };
 }
 
@@ -350,17 +362,20 @@ function readProcesses(w: ProcWalk, user: (uid: number) => string, warnings: str
   return { processes, raw };
 }
 
-/** Each probe the wanted kinds name, concurrently; returns each one's time (ms). */
-async function runProbes(ctx: ProbeContext, prefetched: ReadonlyMap<ProbeId, unknown>): Promise<Record<string, number>> {
+/** Each probe the wanted kinds name, concurrently; returns each one's time (ms) until it resolved, and its synchronous part's. */
+async function runProbes(ctx: ProbeContext, prefetched: ReadonlyMap<ProbeId, unknown>): Promise<{ probeMs: Record<string, number>; probeSyncMs: Record<string, number> }> {
   const probeMs: Record<string, number> = {};
+  const probeSyncMs: Record<string, number> = {};
   await Promise.all(
     probesFor(ctx.kinds).map(async (id) => {
       const s0 = performance.now();
-      await PROBES[id].run(ctx, prefetched.get(id));
+      const running = PROBES[id].run(ctx, prefetched.get(id));
+      probeSyncMs[id] = performance.now() - s0;
+      await running;
       probeMs[id] = performance.now() - s0;
     }),
   );
-  return probeMs;
+  return { probeMs, probeSyncMs };
 }
 
 /** Process facets (core/kinds: a signalfd's signals) fill their part of every process from its fd rows. */

@@ -26,6 +26,8 @@ export interface ProbeContext {
   presorted: Set<ChannelKind>;
   /** Deadline of one call that may block (a native call on one object), ms. */
   itemTimeoutMs: number;
+  /** Where a probe's time went, for the benchmark (SnapshotTimings.marks): durations in ms, or `…At` times (performance.now()). */
+  marks?: Record<string, number>;
 }
 
 /** Reads one family of kernel objects; runs when a wanted kind names it (core/kinds `probe`). */

@@ -2,6 +2,11 @@
 // processes: natively through sock_diag (nsPath = /proc/PID/ns/net for foreign namespaces),
 // else /proc/PID/net/{unix,tcp,tcp6,udp,udp6}. Socket fds (inode) become endpoints; sockets no
 // process holds are still channels (endpoints []), as ss shows them.
+//
+// Two steps per table: prepare (the channels with every fact but their endpoints: sorted, named,
+// Unix peers resolved) and fill (endpoints from the fd index). The caller's own namespace's
+// tables are dumped before the fd walk and prepared as each dump lands, while the walk still
+// runs and the main thread would otherwise wait; only the fill waits for the walk.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Endpoint, InetChannel, UnixChannel, UnixType } from '../model';
@@ -20,14 +25,7 @@ interface Netns {
 }
 
 function namespaces(ctx: ProbeContext): Netns[] {
-  let self = '';
-  if (ctx.procRoot === '/proc') {
-    try {
-      self = netnsId(fs.readlinkSync('/proc/self/ns/net'));
-    } catch {
-      /* our own ns link unreadable (no /proc/self?): no namespace counts as ours, each is read by a pid in it */
-    }
-  }
+  const self = selfNetns(ctx.procRoot);
   const seen = new Map<string, Netns>();
   for (const p of ctx.raw.values()) {
     if (!p.netns || !ctx.processes.has(p.pid)) continue;
@@ -58,70 +56,94 @@ function netFile(ctx: ProbeContext, ns: Netns, name: string): string | null {
 
 const UNIX_TYPES: Record<number, UnixType> = { 1: 'stream', 2: 'dgram', 5: 'seqpacket' };
 
-/** Socket tables of the caller's own namespace, requested before the fd walk so the netlink dumps overlap it. */
+/** Socket tables of the caller's own namespace (`nsId`), dumped before the fd walk and prepared as they land, so both overlap it. */
 export interface SocketPrefetch {
-  unix?: Promise<UnixDiag | null>;
-  tcp4?: Promise<InetDiag | null>;
-  tcp6?: Promise<InetDiag | null>;
-  udp4?: Promise<InetDiag | null>;
-  udp6?: Promise<InetDiag | null>;
+  nsId?: string;
+  /** When the last of these tables was prepared (performance.now()). */
+  readyAt?: number;
+  unix?: Promise<PreparedUnix | null>;
+  tcp4?: Promise<PreparedInet | null>;
+  tcp6?: Promise<PreparedInet | null>;
+  /** The loopback pairs among tcp4 + tcp6, found once both are prepared. */
+  tcpPairs?: Promise<PreparedPairs>;
+  udp4?: Promise<PreparedInet | null>;
+  udp6?: Promise<PreparedInet | null>;
+}
+
+/** The caller's own network namespace id ('' when its link cannot be read: then no table counts as its own). */
+function selfNetns(procRoot: string): string {
+  if (procRoot !== '/proc') return '';
+  try {
+    return netnsId(fs.readlinkSync('/proc/self/ns/net'));
+  } catch {
+    return ''; // our own ns link unreadable (no /proc/self?): no namespace counts as ours, each is read by a pid in it
+  }
 }
 
 export function prefetchSockets(native: NativeAddon | null, procRoot: string, kinds: ReadonlySet<string>): SocketPrefetch {
   const out: SocketPrefetch = {};
   if (!native || procRoot !== '/proc') return out;
-  const safe = <T>(f: () => Promise<T>): Promise<T | null> => {
+  const nsId = selfNetns(procRoot);
+  if (nsId === '') return out;
+  out.nsId = nsId;
+  const safe = <T, R>(f: () => Promise<T>, prepare: (t: T) => R): Promise<R | null> => {
     try {
-      return f().catch(() => null);
+      // prepared when the dump lands (a failed dump: null, read again in run())
+      return f().then((t) => {
+        const p = prepare(t);
+        out.readyAt = performance.now();
+        return p;
+      }, () => null);
     } catch {
       return Promise.resolve(null);
     }
   };
-  if (kinds.has('unix')) out.unix = safe(() => native.unixDiag());
+  if (kinds.has('unix')) out.unix = safe(() => native.unixDiag(), (d) => prepareUnix(d, nsId));
   if (kinds.has('tcp')) {
-    out.tcp4 = safe(() => native.inetDiag('tcp', 4));
-    out.tcp6 = safe(() => native.inetDiag('tcp', 6));
+    out.tcp4 = safe(() => native.inetDiag('tcp', 4), (d) => prepareInet(d, 'tcp', nsId));
+    out.tcp6 = safe(() => native.inetDiag('tcp', 6), (d) => prepareInet(d, 'tcp', nsId));
+    out.tcpPairs = Promise.all([out.tcp4, out.tcp6]).then(([t4, t6]) => preparePairs(t4, t6));
   }
   if (kinds.has('udp')) {
-    out.udp4 = safe(() => native.inetDiag('udp', 4));
-    out.udp6 = safe(() => native.inetDiag('udp', 6));
+    out.udp4 = safe(() => native.inetDiag('udp', 4), (d) => prepareInet(d, 'udp', nsId));
+    out.udp6 = safe(() => native.inetDiag('udp', 6), (d) => prepareInet(d, 'udp', nsId));
   }
   return out;
 }
 
-async function unixTable(ctx: ProbeContext, ns: Netns, prefetch: SocketPrefetch | undefined): Promise<{ diag: UnixDiag; native: boolean } | null> {
+async function unixTable(ctx: ProbeContext, ns: Netns, prefetch: SocketPrefetch | undefined): Promise<{ table: PreparedUnix; native: boolean } | null> {
   const n = ctx.native;
-  if (ns.own && prefetch?.unix) {
-    const d = await prefetch.unix;
-    if (d) return { diag: d, native: true };
+  if (ns.own && prefetch?.unix && prefetch.nsId === ns.id) {
+    const p = await prefetch.unix;
+    if (p) return { table: p, native: true };
   }
   if (n && ctx.procRoot === '/proc') {
     try {
-      return { diag: await n.unixDiag(ns.own ? undefined : `/proc/${ns.pid}/ns/net`), native: true };
+      return { table: prepareUnix(await n.unixDiag(ns.own ? undefined : `/proc/${ns.pid}/ns/net`), ns.id), native: true };
     } catch (e) {
       ctx.warnings.push(`sock_diag (unix) in network namespace ${ns.id} failed (${errnoName(e) ?? 'EIO'}): read /proc/${ns.pid || 'self'}/net/unix instead (no peers or queues there)`);
     }
   }
   const t = netFile(ctx, ns, 'unix');
-  return t === null ? null : { diag: parseProcNetUnix(t), native: false };
+  return t === null ? null : { table: prepareUnix(parseProcNetUnix(t), ns.id), native: false };
 }
 
-async function inetTable(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', family: 4 | 6, prefetch: SocketPrefetch | undefined): Promise<InetDiag | null> {
+async function inetTable(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', family: 4 | 6, prefetch: SocketPrefetch | undefined): Promise<PreparedInet | null> {
   const n = ctx.native;
-  const pre = ns.own && prefetch ? prefetch[`${proto}${family}`] : undefined;
+  const pre = ns.own && prefetch && prefetch.nsId === ns.id ? prefetch[`${proto}${family}`] : undefined;
   if (pre) {
-    const d = await pre;
-    if (d) return d;
+    const p = await pre;
+    if (p) return p;
   }
   if (n && ctx.procRoot === '/proc') {
     try {
-      return await n.inetDiag(proto, family, ns.own ? undefined : `/proc/${ns.pid}/ns/net`);
+      return prepareInet(await n.inetDiag(proto, family, ns.own ? undefined : `/proc/${ns.pid}/ns/net`), proto, ns.id);
     } catch (e) {
       ctx.warnings.push(`sock_diag (${proto}${family}) in network namespace ${ns.id} failed (${errnoName(e) ?? 'EIO'}): read its /proc/net file instead`);
     }
   }
   const t = netFile(ctx, ns, family === 6 ? proto + '6' : proto);
-  return t === null ? null : parseProcNetInet(t);
+  return t === null ? null : prepareInet(parseProcNetInet(t), proto, ns.id);
 }
 
 const SHIFT = 1048576; // 2^20: packed sort keys `inode * 2^20 + position`
@@ -152,21 +174,24 @@ function unixChannel(id: string, endpoints: Endpoint[], inode: number, type: Uni
   return { id, kind: 'unix', endpoints, inode, type, state, recvQueue: rq, sendQueue: sq, netns };
 }
 
+/** One namespace's Unix sockets as channels without endpoints (`endpoints` is filled by fillUnix), in inode order. */
+export interface PreparedUnix {
+  ch: UnixChannel[];
+  /** Inode of ch[k] as the table gave it (ascending: the merge key). */
+  inode: Float64Array;
+}
+
+const NO_ENDPOINTS: Endpoint[] = [];
+
 /**
- * One sock_diag (or /proc/net/unix) table → channels, in inode order: the table is sorted once
- * and merge-joined with the fd index's socket groups (also inode-sorted) — no hash lookups.
- * `seen` (several namespaces only) skips sockets an earlier table already produced.
+ * One sock_diag (or /proc/net/unix) table → channels in inode order, every fact but the
+ * endpoints: the table is sorted once (a table listing a socket twice gives one channel), and
+ * each peer's id is the other channel's own string when it is in this table.
  */
-function addUnix(ctx: ProbeContext, ns: Netns, d: UnixDiag, seen: InodeTable | null): UnixChannel[] {
+export function prepareUnix(d: UnixDiag, nsId: string): PreparedUnix {
   const n = d.inode.length;
   const order = unixOrder(d.inode);
-  const index = ctx.index;
-  const g = index.groups(SOCKET_FDS.rule.code);
-  const gInode = g.inode;
-  const gFirst = g.first;
-  const gCount = g.count;
   const out: UnixChannel[] = [];
-  const nsId = ns.id;
   const dInode = d.inode;
   const dType = d.type;
   const dState = d.state;
@@ -179,7 +204,6 @@ function addUnix(ctx: ProbeContext, ns: Netns, d: UnixDiag, seen: InodeTable | n
   /** Inode and peer inode of out[k]. */
   const sorted = new Float64Array(n);
   const peers = new Float64Array(n);
-  let j = 0;
   let lastInode = -1;
   for (let o = 0; o < n; o++) {
     const i = order[o];
@@ -187,16 +211,12 @@ function addUnix(ctx: ProbeContext, ns: Netns, d: UnixDiag, seen: InodeTable | n
     if (raw === lastInode) continue; // a table listing a socket twice
     lastInode = raw;
     const inode = raw <= 0x7fffffff ? raw | 0 : raw; // small integer: cheaper keys and id strings
-    // socket inodes are unique machine-wide: a table read twice (namespace fallback) adds nothing
-    if (seen !== null && seen.set(inode, 1) >= 0) continue;
-    while (j < gCount && gInode[j] < raw) j++;
-    const endpoints = j < gCount && gInode[j] === raw ? index.endpoints(gFirst[j]) : [];
     const t = dType[i];
     const rq = dRq[i];
     const wq = dWq[i];
     const ch = unixChannel(
       'unix:' + inode,
-      endpoints,
+      NO_ENDPOINTS,
       inode,
       t === 1 ? 'stream' : t === 2 ? 'dgram' : t === 5 ? 'seqpacket' : (UNIX_TYPES[t] ?? 'stream'),
       unixStateName(dState[i]),
@@ -242,6 +262,36 @@ function addUnix(ctx: ProbeContext, ns: Netns, d: UnixDiag, seen: InodeTable | n
     ch.peerInode = peer;
     ch.peer = at >= 0 ? out[at].id : 'unix:' + peer;
   }
+  return { ch: out, inode: sorted.subarray(0, m) };
+}
+
+/**
+ * A prepared table's endpoints: merge-joined with the fd index's socket groups (both in inode
+ * order — no hash lookups). `seen` (several namespaces only) skips sockets an earlier table
+ * already produced: socket inodes are unique machine-wide, so a table read twice (namespace
+ * fallback) adds nothing.
+ */
+function fillUnix(ctx: ProbeContext, p: PreparedUnix, seen: InodeTable | null): UnixChannel[] {
+  const index = ctx.index;
+  const g = index.groups(SOCKET_FDS.rule.code);
+  const gInode = g.inode;
+  const gFirst = g.first;
+  const gCount = g.count;
+  const chans = p.ch;
+  const inodes = p.inode;
+  const m = chans.length;
+  const out: UnixChannel[] = seen === null ? chans : [];
+  let j = 0;
+  for (let k = 0; k < m; k++) {
+    const ch = chans[k];
+    if (seen !== null) {
+      if (seen.set(ch.inode, 1) >= 0) continue;
+      out.push(ch);
+    }
+    const raw = inodes[k];
+    while (j < gCount && gInode[j] < raw) j++;
+    ch.endpoints = j < gCount && gInode[j] === raw ? index.endpoints(gFirst[j]) : [];
+  }
   return out;
 }
 
@@ -251,9 +301,11 @@ interface PairCandidates {
   key: number[];
 }
 
-/** Pairs inside this namespace, local↔remote swapped (numeric port keys, addresses compared on a hit); across namespaces: netLinks.ts. */
-function linkPairs(p: PairCandidates): void {
+/** Pairs inside this namespace, local↔remote swapped (numeric port keys, addresses compared on a hit): from[k].peer = to[k].id. */
+function pairLinks(p: PairCandidates): { from: InetChannel[]; to: InetChannel[] } {
   const n = p.ch.length;
+  const from: InetChannel[] = [];
+  const to: InetChannel[] = [];
   const last = new Map<number, number>();
   const prev = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
@@ -269,28 +321,70 @@ function linkPairs(p: PairCandidates): void {
     for (let j = last.get(swapped) ?? -1; j >= 0; j = prev[j]) {
       const o = p.ch[j];
       if (o !== c && o.local === c.remote && o.remote === c.local) {
-        c.peer = o.id; // same namespace: no peerNetns/peerMatch (the common case stays as cheap as before)
+        from.push(c);
+        to.push(o);
         break;
       }
     }
   }
+  return { from, to };
 }
 
-function addInet(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', d: InetDiag, pairs: PairCandidates, seen: InodeTable) {
+/** Same namespace: `peer` alone, no peerNetns/peerMatch (across namespaces: netLinks.ts). */
+function applyLinks(l: { from: InetChannel[]; to: InetChannel[] }): void {
+  for (let k = 0; k < l.from.length; k++) l.from[k].peer = l.to[k].id;
+}
+
+/** The pairs of the own namespace's prepared TCP tables, found while the walk runs; used when every candidate was emitted. */
+export interface PreparedPairs {
+  t4: PreparedInet | null;
+  t6: PreparedInet | null;
+  candidates: number;
+  from: InetChannel[];
+  to: InetChannel[];
+}
+
+function candidatesOf(t: PreparedInet | null, into: PairCandidates): void {
+  if (!t) return;
+  for (let i = 0; i < t.ch.length; i++) {
+    const k = t.key[i];
+    if (k >= 0) {
+      into.ch.push(t.ch[i]);
+      into.key.push(k);
+    }
+  }
+}
+
+export function preparePairs(t4: PreparedInet | null, t6: PreparedInet | null): PreparedPairs {
+  const c: PairCandidates = { ch: [], key: [] };
+  candidatesOf(t4, c);
+  candidatesOf(t6, c);
+  return { t4, t6, candidates: c.ch.length, ...pairLinks(c) };
+}
+
+/** One namespace's TCP or UDP sockets as channels without endpoints, in table order, with their loopback pairing keys. */
+export interface PreparedInet {
+  ch: InetChannel[];
+  /** `localPort * 65536 + remotePort` of a connected TCP end (a pairing candidate), -1 for the others. */
+  key: Float64Array;
+}
+
+export function prepareInet(d: InetDiag, proto: 'tcp' | 'udp', nsId: string): PreparedInet {
   const n = d.inode.length;
+  const ch: InetChannel[] = new Array(n);
+  const key = new Float64Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
     const fam = d.family[i] === 6 ? 6 : 4;
     const local = hostPort(fam, d.localAddr[i], d.localPort[i]);
     const remote = remoteHostPort(fam, d.remoteAddr[i], d.remotePort[i]);
     const raw = d.inode[i];
     const inode = raw <= 0x7fffffff ? raw | 0 : raw;
-    if (inode > 0 && seen.set(inode, 1) >= 0) continue;
     let state = inetStateName(d.state[i]);
     if (proto === 'udp' && d.state[i] !== 1) state = 'UNCONN';
-    const ch: InetChannel = {
-      id: inode > 0 ? `${proto}:${inode}` : `${proto}:${ns.id}:${local}->${remote}`,
+    ch[i] = {
+      id: inode > 0 ? `${proto}:${inode}` : `${proto}:${nsId}:${local}->${remote}`,
       kind: proto,
-      endpoints: inode > 0 ? ctx.index.endpoints(ctx.index.head(SOCKET_FDS.rule.code, inode)) : [],
+      endpoints: NO_ENDPOINTS,
       family: fam,
       local,
       remote,
@@ -298,12 +392,27 @@ function addInet(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', d: InetDiag
       recvQueue: d.rqueue[i],
       sendQueue: d.wqueue[i],
       inode,
-      netns: ns.id,
+      netns: nsId,
       uid: d.uid[i],
     };
-    if (proto === 'tcp' && d.remotePort[i] !== 0 && d.state[i] !== 10) {
+    if (proto === 'tcp' && d.remotePort[i] !== 0 && d.state[i] !== 10) key[i] = d.localPort[i] * 65536 + d.remotePort[i];
+  }
+  return { ch, key };
+}
+
+/** A prepared table's endpoints (by inode from the fd index), emitted; sockets an earlier table produced (`seen`) are skipped. */
+function fillInet(ctx: ProbeContext, p: PreparedInet, pairs: PairCandidates, seen: InodeTable): void {
+  const n = p.ch.length;
+  const code = SOCKET_FDS.rule.code;
+  for (let i = 0; i < n; i++) {
+    const ch = p.ch[i];
+    const inode = ch.inode;
+    if (inode > 0 && seen.set(inode, 1) >= 0) continue;
+    ch.endpoints = inode > 0 ? ctx.index.endpoints(ctx.index.head(code, inode)) : [];
+    const k = p.key[i];
+    if (k >= 0) {
       pairs.ch.push(ch);
-      pairs.key.push(d.localPort[i] * 65536 + d.remotePort[i]);
+      pairs.key.push(k);
     }
     emit(ctx, ch);
   }
@@ -330,21 +439,27 @@ export const socketProbe: Probe<SocketPrefetch> = {
           wantUdp ? inetTable(ctx, ns, 'udp', 4, prefetch) : null,
           wantUdp ? inetTable(ctx, ns, 'udp', 6, prefetch) : null,
         ]);
+        const f0 = performance.now();
         if (unix) {
           if (!unix.native) sockDiag = false;
-          if (unix.diag.inode.length > 0) unixTables++;
-          emitAll(ctx, 'unix', addUnix(ctx, ns, unix.diag, seenUnix));
+          if (unix.table.ch.length > 0) unixTables++;
+          emitAll(ctx, 'unix', fillUnix(ctx, unix.table, seenUnix));
         }
         const pairs: PairCandidates = { ch: [], key: [] };
-        if (tcp4) addInet(ctx, ns, 'tcp', tcp4, pairs, seenInet);
-        if (tcp6) addInet(ctx, ns, 'tcp', tcp6, pairs, seenInet);
-        if (udp4) addInet(ctx, ns, 'udp', udp4, pairs, seenInet);
-        if (udp6) addInet(ctx, ns, 'udp', udp6, pairs, seenInet);
-        linkPairs(pairs);
+        if (tcp4) fillInet(ctx, tcp4, pairs, seenInet);
+        if (tcp6) fillInet(ctx, tcp6, pairs, seenInet);
+        if (udp4) fillInet(ctx, udp4, pairs, seenInet);
+        if (udp6) fillInet(ctx, udp6, pairs, seenInet);
+        // found during the walk for these tables, unless an earlier table had some of their sockets
+        const pre = ns.own && prefetch?.tcpPairs && prefetch.nsId === ns.id ? await prefetch.tcpPairs : undefined;
+        applyLinks(pre && pre.t4 === tcp4 && pre.t6 === tcp6 && pre.candidates === pairs.ch.length ? pre : pairLinks(pairs));
+        if (ctx.marks) ctx.marks.socketFillMs = (ctx.marks.socketFillMs ?? 0) + (performance.now() - f0);
       }),
     );
     if (wantTcp || wantUdp) await linkAcrossNamespaces(ctx, nss);
     if (wantUnix) ctx.capabilities.sockDiag = sockDiag;
+    // when the tables dumped beside the walk were ready (a namespace of the walked processes is ours)
+    if (ctx.marks && prefetch?.readyAt !== undefined && nss.some((ns) => ns.own && ns.id === prefetch.nsId)) ctx.marks.socketTablesAt = prefetch.readyAt;
     if (unixTables <= 1) ctx.presorted.add('unix'); // one table, emitted in inode order
   },
 };
