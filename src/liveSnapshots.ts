@@ -39,6 +39,8 @@ export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
   private service: ScanService | undefined;
   private latest: Snapshot | undefined;
   private inFlight: Promise<Snapshot> | undefined;
+  /** The scan that follows the one in flight (refresh: a snapshot begun after the call). */
+  private next: Promise<Snapshot> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly visible = new Set<string>();
   private holds = 0;
@@ -104,9 +106,21 @@ export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
     this.opts.log.info('live updates resumed');
   }
 
+  /**
+   * A snapshot begun after this call. A scan already running may have started before what the
+   * caller just did (started a server, sent a signal, removed a file): one more follows it,
+   * shared by every caller that asks meanwhile.
+   */
   refresh(): Promise<Snapshot> {
     if (this.disposed) return Promise.reject(new Error('IPC Inspector is shutting down'));
-    if (this.inFlight) return this.inFlight;
+    if (this.inFlight) {
+      return (this.next ??= this.inFlight
+        .catch(() => undefined)
+        .then(() => {
+          this.next = undefined;
+          return this.refresh();
+        }));
+    }
     this.inFlight = this.scan().finally(() => {
       this.inFlight = undefined;
       this.reschedule(false);
@@ -184,7 +198,8 @@ export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
     const delay = soon && !this.latest ? 0 : Math.max(250, this.opts.interval());
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (this.active) this.refresh().catch(() => undefined /* logged */);
+      // a scan running now (someone asked for one) is this tick's: it reschedules when it settles
+      if (this.active && !this.inFlight) this.refresh().catch(() => undefined /* logged */);
     }, delay);
   }
 

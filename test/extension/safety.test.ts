@@ -109,9 +109,10 @@ describe('Safety: escaping, one signal policy, bounded tree text', function () {
     const zap = await startAttacker({ comm: 'ev$(zap)' });
     const link = await startAttacker({ comm: '[a](command:b)' });
     attackers.push(zap, link);
+    // by their new names (a scan that began before they renamed themselves still says "perl")
     await waitFor('attackers in the snapshot', async () => {
       const s = await api.source.refresh();
-      return s.processes.some((p) => p.pid === zap.pid) && s.processes.some((p) => p.pid === link.pid);
+      return s.processes.some((p) => p.pid === zap.pid && p.comm === 'ev$(zap)') && s.processes.some((p) => p.pid === link.pid && p.comm === '[a](command:b)');
     }, 15_000);
     record().length = 0;
     let processItems: readonly vscode.QuickPickItem[] = [];
