@@ -207,7 +207,9 @@ describe('Free Port… in the workbench', function () {
       await page.keyboard.press('Escape');
       return false;
     }, 60_000); // a scan of a busy machine (tens of thousands of sockets) can take seconds
-    const selected = viewPane(page, 'Channels').locator('.monaco-list-row.selected', { hasText: row }).first();
+    // the row Go to revealed (its selection may not outlive a live re-fetch of a churning group:
+    // the right-click selects it again, as it would for a person)
+    const selected = viewPane(page, 'Channels').locator('.monaco-list-rows .monaco-list-row', { hasText: row }).first();
     await selected.waitFor({ timeout: 15_000 });
     // a revealed row can sit under the tree's sticky headers (its parents): scroll it down a row
     // at a time until the click reaches it, as a person would
