@@ -252,15 +252,22 @@ export function diffSnapshots(prev: Snapshot | null, next: Snapshot): SnapshotDi
     }
     for (const pid of pb.keys()) removedProcesses.push(pid);
   }
+  return diffOf(prev ? prev.takenAt : null, next, { addedChannels, removedChannels, changedChannels, addedProcesses, removedProcesses, changedProcesses });
+}
+
+export type DiffChanges = Pick<SnapshotDiff, 'addedChannels' | 'removedChannels' | 'changedChannels' | 'addedProcesses' | 'removedProcesses' | 'changedProcesses'>;
+
+/** The changes that lead to `next`, with `next`'s own facts: one shape for both ways of diffing (here and snapshotDigest.ts). */
+export function diffOf(fromTakenAt: string | null, next: Snapshot, c: DiffChanges): SnapshotDiff {
   return {
-    fromTakenAt: prev ? prev.takenAt : null,
+    fromTakenAt,
     toTakenAt: next.takenAt,
-    addedChannels,
-    removedChannels,
-    changedChannels,
-    addedProcesses,
-    removedProcesses,
-    changedProcesses,
+    addedChannels: c.addedChannels,
+    removedChannels: c.removedChannels,
+    changedChannels: c.changedChannels,
+    addedProcesses: c.addedProcesses,
+    removedProcesses: c.removedProcesses,
+    changedProcesses: c.changedProcesses,
     capabilities: next.capabilities,
     warnings: next.warnings,
     durationMs: next.durationMs,

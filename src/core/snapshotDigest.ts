@@ -17,7 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Channel, ProcessInfo, Snapshot, SnapshotDiff } from './model';
 import { CHANNEL_KINDS } from './model';
-import { diffSnapshots, isCanonical } from './diff';
+import { diffOf, diffSnapshots, isCanonical } from './diff';
 
 export interface SnapshotDigest {
   takenAt: string;
@@ -381,19 +381,5 @@ export function diffFromDigest(prev: SnapshotDigest | null, next: Snapshot, next
     }
   }
   for (const pid of pb.keys()) removedProcesses.push(pid);
-  return {
-    fromTakenAt: prev.takenAt,
-    toTakenAt: next.takenAt,
-    addedChannels,
-    removedChannels,
-    changedChannels,
-    addedProcesses,
-    removedProcesses,
-    changedProcesses,
-    capabilities: next.capabilities,
-    warnings: next.warnings,
-    durationMs: next.durationMs,
-    host: next.host,
-    version: next.version,
-  };
+  return diffOf(prev.takenAt, next, { addedChannels, removedChannels, changedChannels, addedProcesses, removedProcesses, changedProcesses });
 }
