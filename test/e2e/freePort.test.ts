@@ -10,16 +10,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { netServerBinary } from '../../fixtures/netServer';
+import { freeTcpPort, netServerBinary } from '../../fixtures/netServer';
 import { commandInput, e2e, expandView, openContainer, poll, quickPickRow, runCommand, screenshot, viewHeader, viewPane, waitForWorkbench } from './workbench';
-
-async function freeTcpPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** Can this process bind the port now (what "free" means to the next server)? */
 async function canBind(port: number): Promise<boolean> {

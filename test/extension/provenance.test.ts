@@ -10,25 +10,16 @@
 import * as assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { makeNetns, netServerBinary, startNet } from '../../fixtures/netServer';
+import { freeTcpPort, makeNetns, netServerBinary, startNet } from '../../fixtures/netServer';
 import type { FreePortResult } from '../../src/core/actions/freePort';
 import { VSCODE_LINK_PATTERN } from '../../src/core/escape';
 import type { Channel } from '../../src/core/model';
 import type { IpcInspectorApi } from '../../src/extension';
 import type { BucketNode, IpcNode, ProcessNode } from '../../src/views/nodes';
 import { labelOf, openApi, tooltipText, treeItem, waitFor, walk } from './ipcTestUtil';
-
-async function freeTcpPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** The pid holding a TCP listener on `port` (after scanning until it appears). */
 async function listenerPid(api: IpcInspectorApi, port: number, ms = 20_000): Promise<number> {

@@ -27,7 +27,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startNet, type NetProc } from '../../fixtures/netServer';
+import { freeTcpPort, startNet, type NetProc } from '../../fixtures/netServer';
 import type { InetChannel, Snapshot } from '../../src/core/model';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { listenersIn } from '../../src/core/ports';
@@ -58,14 +58,6 @@ function findNetServerSource(): string {
   throw new Error('fixtures/net-server.c not found');
 }
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 const SKIP = process.geteuid?.() !== 0 ? 'needs root (rootful podman)' : !has('podman') ? 'podman is not installed (Debian: apt-get install podman runc)' : !has('cc') ? 'cc is not installed' : false;
 
 describe('podman container', { skip: SKIP }, () => {
@@ -86,7 +78,7 @@ describe('podman container', { skip: SKIP }, () => {
       skipReason = `cannot link the fixture statically: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()}`;
       return;
     }
-    hostPort = await freePort();
+    hostPort = await freeTcpPort();
     const runtime = has('runc') ? ['--runtime', 'runc'] : [];
     // at most our own hard limits (lowering needs no privilege)
     const limits = fs.readFileSync('/proc/self/limits', 'utf8');
@@ -189,7 +181,7 @@ describe('docker container', { skip: DOCKER_SKIP }, () => {
         }
         if (!up) throw new Error('dockerd did not come up within 20 s');
       }
-      hostPort = await freePort();
+      hostPort = await freeTcpPort();
       await new Promise<void>((resolve, reject) => {
         const tar = spawn('tar', ['-C', rootfs, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
         const imp = spawn('docker', ['-H', `unix://${sock}`, 'import', '-', image], { stdio: ['pipe', 'ignore', 'pipe'] });

@@ -14,10 +14,10 @@ import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { closeAll, fixtureArgs, fixtureBinary, makeFixture, type Fixture, type FixtureKind, type FixtureOptions } from '../../fixtures/ipcFixture';
+import { freeTcpPort } from '../../fixtures/netServer';
 import { CHANNEL_KINDS, type Channel, type Endpoint, type ProcessInfo, type Snapshot } from '../../src/core/model';
 import { walkRulesFor } from '../../src/core/kinds';
 import { FIFO_FDS, PIPE_FDS } from '../../src/core/kinds/fds';
@@ -433,17 +433,6 @@ const servicesSkip =
   (!have('nginx') ? 'nginx not installed (apt-get install nginx)' : false) ||
   (!have('redis-server') || !have('redis-cli') || !userExists('redis') ? 'Redis not installed (apt-get install redis-server)' : false);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 async function waitFor(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (!ok()) {
@@ -489,7 +478,7 @@ describe('bpf-iter and proc walks on real services (PostgreSQL, nginx, Redis)', 
     fs.chownSync(pgData, pg.uid, pg.gid);
     const init = spawnSync(path.join(PG_BIN!, 'initdb'), ['-D', pgData, '-A', 'trust', '--no-sync', '-U', 'postgres'], { ...pg, encoding: 'utf8' });
     assert.equal(init.status, 0, init.stderr);
-    const pgPort = String(await freePort());
+    const pgPort = String(await freeTcpPort());
     const postmaster = start(path.join(PG_BIN!, 'postgres'), ['-D', pgData, '-k', pgData, '-c', "listen_addresses=", '-p', pgPort], pg);
     await waitFor('PostgreSQL socket', () => fs.existsSync(path.join(pgData, `.s.PGSQL.${pgPort}`)));
     const psql = start('psql', ['-h', pgData, '-p', pgPort, '-U', 'postgres', '-c', 'select pg_sleep(600)', 'postgres'], pg);
@@ -502,7 +491,7 @@ describe('bpf-iter and proc walks on real services (PostgreSQL, nginx, Redis)', 
     await waitFor('Redis socket', () => fs.existsSync(path.join(rdDir, 'redis.sock')));
     const rcli = start('redis-cli', ['-s', path.join(rdDir, 'redis.sock'), 'BLPOP', `${tag}-k`, '600'], rd);
     // nginx: master (root) + 2 workers, a loopback listener
-    const ngPort = await freePort();
+    const ngPort = await freeTcpPort();
     const conf = path.join(dir, 'nginx.conf');
     fs.writeFileSync(
       conf,
