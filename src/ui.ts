@@ -41,6 +41,12 @@ export interface LivePickSpec<T extends vscode.QuickPickItem> {
   onActive?(item: T): void;
   /** false: the items do not depend on the typed value (VS Code filters them); computed once. */
   live?: boolean;
+  /**
+   * Work the items wait for (a fresh scan): the pick opens at once, busy, with the items `items`
+   * gives meanwhile, and renders again when it settles. Opening only after it would leave the
+   * person with no feedback, and the keyboard focus with whatever held it before, meanwhile.
+   */
+  ready?: Promise<unknown>;
 }
 
 const RECORD_MAX = 500;
@@ -122,6 +128,7 @@ export class Ui {
   async livePick<T extends vscode.QuickPickItem>(spec: LivePickSpec<T>): Promise<T | undefined> {
     const safeTitle = (t: string) => truncate(escapeControl(t), 200);
     if (this.testMode && this.testHooks.pick) {
+      await spec.ready?.catch(() => undefined);
       const r = spec.items(this.testHooks.pickValue ?? '');
       const items = r.items.map((i) => this.safeItem(i));
       const title = safeTitle(r.title ?? spec.title);
@@ -159,6 +166,16 @@ export class Ui {
         qp.onDidAccept(() => finish(qp.selectedItems[0] ?? qp.activeItems[0])),
         qp.onDidHide(() => finish(undefined)),
       ];
+      if (spec.ready) {
+        qp.busy = true;
+        void spec.ready
+          .catch(() => undefined)
+          .then(() => {
+            if (done) return;
+            qp.busy = false;
+            render(qp.value);
+          });
+      }
       qp.show();
     });
   }

@@ -53,11 +53,11 @@ function portFromArg(s: Services, arg: unknown): number | undefined {
 
 type PortItem = vscode.QuickPickItem & { port?: number };
 
-/** Current listeners as quick pick items (one per port and protocol), a typed number first. */
-function portItems(s: Services, snap: Snapshot, value: string): PortItem[] {
-  const procs = new Map(snap.processes.map((p) => [p.pid, p]));
+/** Current listeners as quick pick items (one per port and protocol), a typed number first; only that before the scan. */
+function portItems(s: Services, snap: Snapshot | undefined, value: string): PortItem[] {
+  const procs = new Map(snap?.processes.map((p) => [p.pid, p]));
   const byPort = new Map<string, { port: number; proto: string; holders: Set<number>; locals: Set<string> }>();
-  for (const c of snap.channels) {
+  for (const c of snap?.channels ?? []) {
     const port = listenerPort(c);
     if (port === undefined || (c.kind !== 'tcp' && c.kind !== 'udp')) continue;
     const key = `${port}/${c.kind}`;
@@ -96,12 +96,18 @@ export function register(s: Services): vscode.Disposable {
   return vscode.commands.registerCommand('ipcInspector.freePort', async (arg?: unknown, opts: FreePortCommandOptions = {}): Promise<FreePortResult | { port: number; listeners: PortListener[]; container?: string } | undefined> => {
     let port = portFromArg(s, arg);
     if (port === undefined) {
-      // a fresh scan for the pick: the views' last one may be old (no view visible, paused)
-      const snap = await s.source.refresh().catch(() => ensureSnapshot(s));
+      // a fresh scan for the pick (the views' last one may be old: no view visible, paused); the
+      // pick opens meanwhile, busy, and a typed port can be taken before the scan lands
+      let snap: Snapshot | undefined;
+      const ready = s.source
+        .refresh()
+        .catch(() => ensureSnapshot(s))
+        .then((x) => (snap = x));
       const chosen = await s.ui.livePick<PortItem>({
         title: 'Free Port: which port?',
         placeholder: 'type a port number, or pick a listener',
         items: (value) => ({ items: portItems(s, snap, value) }),
+        ready,
       });
       if (!chosen?.port) return undefined;
       port = chosen.port;

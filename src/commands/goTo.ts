@@ -78,11 +78,14 @@ export async function currentIndex(s: Services): Promise<SearchEntry[]> {
 
 /** Asks for a channel or process with the live quick pick. */
 export async function pickChannelOrProcess(s: Services, title: string): Promise<SearchEntry | undefined> {
-  const index = await currentIndex(s);
+  // the pick opens at once (busy until the index is built on the first scan)
+  let index: SearchEntry[] = [];
+  const ready = currentIndex(s).then((x) => (index = x));
   const chosen = await s.ui.livePick<SearchPickItem>({
     title,
     placeholder: 'Name, pid, command line, path, port (8080) or key (0x…)',
     items: (value) => searchItems(index, value, title),
+    ready,
   });
   return chosen?.entry;
 }

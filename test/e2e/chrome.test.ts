@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
-import { channelRow, clearFilter, closeEditors, commandInput, e2e, expandView, focusIn, inlineActions, openContainer, openViewMenu, poll, quickPickRow, runCommand, runViewMenuItem, screenshot, setFilter, viewHeader, viewPane, viewRows, waitForInspector, waitForWorkbench } from './workbench';
+import { channelRow, clearFilter, closeEditors, commandInput, e2e, expandView, focusIn, inlineActions, openCommand, openContainer, openViewMenu, poll, quickPickRow, runCommand, runViewMenuItem, screenshot, setFilter, viewHeader, viewPane, viewRows, waitForInspector, waitForWorkbench } from './workbench';
 import type { Page } from 'playwright-core';
 
 /** The workload's private temp dir name: a filter that leaves only its FIFO and Unix socket. */
@@ -238,15 +238,13 @@ describe('chrome: views, search, status bar', function () {
     const port = (server.address() as net.AddressInfo).port;
     try {
       const goTo = async (query: string, row: RegExp | string, icon: string) => {
-        await runCommand(page, 'IPC Inspector: Go to Channel or Process');
-        const input = await commandInput(page);
+        const input = await openCommand(page, 'IPC Inspector: Go to Channel or Process');
         await input.fill(query);
         await poll(`a match for ${query}`, async () => {
           if ((await quickPickRow(page, row).count()) > 0) return true;
           // The snapshot may predate the object: ask again.
           await page.keyboard.press('Escape');
-          await runCommand(page, 'IPC Inspector: Go to Channel or Process');
-          await (await commandInput(page)).fill(query);
+          await (await openCommand(page, 'IPC Inspector: Go to Channel or Process')).fill(query);
           await page.waitForTimeout(500);
           return false;
         }, 30_000);
@@ -254,8 +252,7 @@ describe('chrome: views, search, status bar', function () {
         await quickPickRow(page, row).click();
       };
       // Before typing: grouped by kind, with icons.
-      await runCommand(page, 'IPC Inspector: Go to Channel or Process');
-      await commandInput(page);
+      await openCommand(page, 'IPC Inspector: Go to Channel or Process');
       // (The list renders only the rows in view: the first group, Processes, then the kinds.)
       const list = page.locator('.quick-input-widget .quick-input-list');
       // (a long group says how much it lists: "Processes (first 200 of 2,431: type to search)")
@@ -357,8 +354,7 @@ describe('chrome: views, search, status bar', function () {
     const f = await makeFixture('signals', { comm: 'ie2e-sig' });
     fixtures.push(f);
     const target = f.info.target as number;
-    await runCommand(page, 'IPC Inspector: Send Signal to Process');
-    const input = await commandInput(page);
+    const input = await openCommand(page, 'IPC Inspector: Send Signal to Process');
     await poll('the signals fixture in the process list', async () => {
       await input.fill(`ie2e-sig[${target}]`);
       if ((await quickPickRow(page, `ie2e-sig[${target}]`).count()) > 0) return true;

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { allRowTexts, commandInput, e2e, expandView, openContainer, poll, runCommand, runViewMenuItem, screenshot, viewHeader, viewRows } from './workbench';
+import { allRowTexts, e2e, expandView, openCommand, openContainer, poll, runCommand, runViewMenuItem, screenshot, viewHeader, viewRows } from './workbench';
 
 describe('demo workload', function () {
   this.timeout(180_000);
@@ -45,8 +45,7 @@ describe('demo workload', function () {
   it("shows the demo's processes and channels when filtered by name", async () => {
     const { page } = e2e();
     await openContainer(page);
-    await runCommand(page, 'IPC Inspector: Filter');
-    const input = await commandInput(page);
+    const input = await openCommand(page, 'IPC Inspector: Filter');
     await input.fill('ipc-demo');
     await page.keyboard.press('Enter');
     // Both panes open, Processes lists the demo's services by name (Get Started and Problems closed: room for them).
@@ -89,8 +88,7 @@ describe('demo workload', function () {
 
   it('the Problems view lists a live problem of each of rules 1, 2, 3, 5, 6 and 8', async () => {
     const { page } = e2e();
-    await runCommand(page, 'IPC Inspector: Filter');
-    const input = await commandInput(page);
+    const input = await openCommand(page, 'IPC Inspector: Filter');
     await input.fill('demo'); // the demo's processes, and its run directory (the stale socket file)
     await page.keyboard.press('Enter');
     for (const name of ['Get Started', 'Channels', 'Processes']) {
@@ -123,8 +121,7 @@ describe('demo workload', function () {
     });
     await screenshot(page, 'e2e-problems-demo');
     // the leftover segment is held by nobody (its creator is gone): the filter finds it by its key
-    await runCommand(page, 'IPC Inspector: Filter');
-    await (await commandInput(page)).fill('0x49504404');
+    await (await openCommand(page, 'IPC Inspector: Filter')).fill('0x49504404');
     await page.keyboard.press('Enter');
     await poll('rule 6: the leftover', async () => /key 0x49504404 .*attached by nobody/.test((await rows.allTextContents()).join('\n')), 30_000);
     await runCommand(page, 'IPC Inspector: Clear Filter');

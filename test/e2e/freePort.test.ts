@@ -11,7 +11,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { freeTcpPort, netServerBinary } from '../../fixtures/netServer';
-import { commandInput, e2e, expandView, openContainer, poll, quickPickRow, runCommand, screenshot, viewHeader, viewPane, waitForWorkbench } from './workbench';
+import { e2e, expandView, openCommand, openContainer, poll, quickPickRow, screenshot, viewHeader, viewPane, waitForWorkbench } from './workbench';
 
 /** Can this process bind the port now (what "free" means to the next server)? */
 async function canBind(port: number): Promise<boolean> {
@@ -45,8 +45,7 @@ function listenerPid(port: number): number | undefined {
 }
 
 async function runTask(page: Page, label: string): Promise<void> {
-  await runCommand(page, 'Tasks: Run Task');
-  const input = await commandInput(page);
+  const input = await openCommand(page, 'Tasks: Run Task');
   await input.fill(label);
   const row = quickPickRow(page, new RegExp(`^\\s*${label}\\s*$`));
   await row.waitFor({ timeout: 15_000 });
@@ -58,8 +57,7 @@ async function openFreePort(page: Page, port: number): Promise<string> {
   // The pick lists the listeners of the views' latest scan: a server that started a moment ago
   // is there after the next refresh, so open it again (as a person would) until it is.
   for (let attempt = 1; ; attempt++) {
-    await runCommand(page, 'IPC Inspector: Free Port');
-    const input = await commandInput(page);
+    const input = await openCommand(page, 'IPC Inspector: Free Port');
     await input.fill(String(port));
     const row = quickPickRow(page, new RegExp(`^\\s*${port}/tcp\\s*$`));
     try {
@@ -159,8 +157,7 @@ describe('Free Port… in the workbench', function () {
     // (reopened until the views' scan has the server that just started, as openFreePort does)
     const row = quickPickRow(page, new RegExp(`^\\s*${ports.stubborn}/tcp\\s*$`));
     for (let attempt = 1; ; attempt++) {
-      await runCommand(page, 'IPC Inspector: Free Port');
-      await (await commandInput(page)).fill(String(ports.stubborn));
+      await (await openCommand(page, 'IPC Inspector: Free Port')).fill(String(ports.stubborn));
       try {
         await row.waitFor({ timeout: 10_000 });
         break;
@@ -189,8 +186,7 @@ describe('Free Port… in the workbench', function () {
     await expandView(page, 'Channels');
     const row = `127.0.0.1:${ports.menu}`;
     await poll(`Go to finds ${row}`, async () => {
-      await runCommand(page, 'IPC Inspector: Go to Channel or Process');
-      await (await commandInput(page)).fill(String(ports.menu));
+      await (await openCommand(page, 'IPC Inspector: Go to Channel or Process')).fill(String(ports.menu));
       const match = quickPickRow(page, row);
       if ((await match.count()) > 0) {
         await match.click();

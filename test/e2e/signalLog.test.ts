@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { makeFixture, type Fixture } from '../../fixtures/ipcFixture';
-import { commandInput, e2e, expandView, openContainer, poll, runCommand, screenshot, viewHeader, viewPane } from './workbench';
+import { e2e, expandView, openCommand, openContainer, poll, runCommand, screenshot, viewHeader, viewPane } from './workbench';
 
 const isRoot = process.geteuid?.() === 0;
 
@@ -33,8 +33,7 @@ describe('signal log', function () {
     fx = await makeFixture('signals', { comm: 'ie2e-sigs' });
     const target = fx.info.target as number;
     await openContainer(page);
-    await runCommand(page, 'IPC Inspector: Filter');
-    const input = await commandInput(page);
+    const input = await openCommand(page, 'IPC Inspector: Filter');
     await input.fill('ie2e-sigs');
     await page.keyboard.press('Enter');
     await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });

@@ -10,7 +10,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { Frame, Page } from 'playwright-core';
 import { makeFixture, type Fixture } from '../../fixtures/ipcFixture';
-import { commandInput, e2e, openContainer, poll, runCommand, runViewMenuItem, screenshot, setTheme } from './workbench';
+import { e2e, openCommand, openContainer, poll, runCommand, runViewMenuItem, screenshot, setTheme } from './workbench';
 
 interface MapEdge { id: string; source: string; target: string; channelIds: string[]; width: number; bytesPerSec: number }
 interface MapNode { id: string; type: string; label: string; pid?: number; severity: string | null }
@@ -99,8 +99,7 @@ describe('topology map', function () {
     if (!startDark) await setTheme(page, /Dark Modern/, 'Dark Modern', 'vs-dark', { focus: 'sidebar' });
     await openContainer(page);
     // the map shows what the trees show: filter them to the workload
-    await runCommand(page, 'IPC Inspector: Filter', { focus: 'sidebar' });
-    const input = await commandInput(page);
+    const input = await openCommand(page, 'IPC Inspector: Filter', { focus: 'sidebar' });
     await input.fill('ipc-map');
     await page.keyboard.press('Enter');
     // the Channels view's ⋯ menu (the title bar keeps only Filter and Pause inline)

@@ -2,7 +2,7 @@
 // the inspector webview. Runs through test/harness/runE2e.ts.
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { commandInput, e2e, openContainer, poll, runCommand, runViewMenuItem, screenshot, viewRows, waitForWorkbench } from './workbench';
+import { e2e, openCommand, openContainer, poll, runCommand, runViewMenuItem, screenshot, viewRows, waitForWorkbench } from './workbench';
 
 describe('workbench', () => {
   before(async () => {
@@ -23,8 +23,7 @@ describe('workbench', () => {
     await openContainer(page);
     const names = [workload.unixSocket, workload.fifo].map((p) => p.split('/').pop()!);
     // IPC Inspector: Filter… — an input box that filters live while typing.
-    await runCommand(page, 'IPC Inspector: Filter');
-    const input = await commandInput(page);
+    const input = await openCommand(page, 'IPC Inspector: Filter');
     await input.fill(path.basename(path.dirname(workload.unixSocket))); // the workload's unique temp dir
     await page.keyboard.press('Enter');
     // Give Channels the whole side bar: collapse the Processes pane.
@@ -72,9 +71,8 @@ describe('workbench', () => {
   it("opens the inspector webview on the workload's socket from the palette", async () => {
     const { page, workload } = e2e();
     const sock = workload.unixSocket.split('/').pop()!;
-    await runCommand(page, 'IPC Inspector: Inspect Channel or Process');
     // It asks which channel: type part of the socket path into the quick pick and take the match.
-    const input = await commandInput(page);
+    const input = await openCommand(page, 'IPC Inspector: Inspect Channel or Process');
     await input.fill(sock);
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: sock }).first().waitFor({ timeout: 15_000 });
     await page.keyboard.press('Enter');

@@ -79,10 +79,15 @@ export async function allRowTexts(page: Page, viewName: string, max = 400): Prom
 }
 
 /** F1, type, Enter: runs a command by its palette title ("IPC Inspector: Refresh"). */
-export async function runCommand(page: Page, title: string, opts: { focus?: 'editor' | 'sidebar' } = {}): Promise<void> {
-  // a click gives the workbench the keyboard; the side bar's title when the editor area holds a
-  // webview a click would act on (the topology map: a click on a node opens the inspector)
-  if (opts.focus === 'sidebar') await page.locator('.part.sidebar .composite.title').first().click().catch(() => undefined);
+export async function runCommand(page: Page, title: string, opts: { focus?: 'editor' | 'sidebar' | 'keep' } = {}): Promise<void> {
+  // A click gives the workbench the keyboard: on the side bar's title, not in the editor area,
+  // where a webview takes the click (the topology map opens the inspector on a node). A webview
+  // reports its focus late, by message, and that closes a box opened meanwhile (openCommand).
+  // 'keep': the caller put the keyboard where it wants it.
+  const sidebarTitle = page.locator('.part.sidebar .composite.title').first();
+  if (opts.focus === 'keep') {
+    /* as is */
+  } else if (opts.focus !== 'editor' && (await sidebarTitle.isVisible().catch(() => false))) await sidebarTitle.click().catch(() => undefined);
   else await page.locator('.monaco-workbench').click({ position: { x: 700, y: 300 } }).catch(() => undefined);
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
@@ -117,10 +122,48 @@ export async function commandInput(page: Page): Promise<Locator> {
       (await input.getAttribute('placeholder')) !== 'Type the name of a command to run.',
     10_000,
   ).catch(async (e: Error) => {
-    const state = `visible=${await input.isVisible()} editable=${await input.isEditable({ timeout: 500 }).catch(() => 'n/a')} placeholder=${await input.getAttribute('placeholder', { timeout: 500 }).catch(() => 'n/a')} value=${await input.inputValue({ timeout: 500 }).catch(() => 'n/a')}`;
+    const state = `visible=${await input.isVisible()} editable=${await input.isEditable({ timeout: 500 }).catch(() => 'n/a')} placeholder=${await input.getAttribute('placeholder', { timeout: 500 }).catch(() => 'n/a')} value=${await input.inputValue({ timeout: 500 }).catch(() => 'n/a')} focus=${await focusedElement(page)}`;
     throw new Error(`${e.message} (${state})`);
   });
   return input;
+}
+
+/**
+ * Runs a command from the palette and returns the input of the box or quick pick it opens. A quick
+ * input closes when the keyboard focus leaves it (a webview reports its focus late, by message);
+ * if it closed before use, the command is run again from the side bar (at most three times), and
+ * what held the focus is logged so a product bug that steals it would show.
+ */
+export async function openCommand(page: Page, title: string, opts: { focus?: 'editor' | 'sidebar' | 'keep' } = {}): Promise<Locator> {
+  for (let attempt = 1; ; attempt++) {
+    // again with the keyboard in a tree of the side bar, where the palette gives it back on closing
+    if (attempt > 1) await page.locator('.part.sidebar .pane-body .monaco-list').first().focus().catch(() => undefined);
+    await runCommand(page, title, attempt > 1 ? { focus: 'keep' } : opts);
+    try {
+      const input = await commandInput(page);
+      // still open a moment later (a late focus event closes it within a few hundred ms)
+      await new Promise((r) => setTimeout(r, 300));
+      if (!(await input.isVisible())) await commandInput(page);
+      return input;
+    } catch (e) {
+      if (attempt >= 3 || !/visible=false/.test(String(e))) throw e;
+      console.log(`[e2e] the input box of "${title}" closed before use (attempt ${attempt}): ${String(e)}`);
+      await screenshot(page, `e2e-input-closed-${attempt}`).catch(() => undefined);
+    }
+  }
+}
+
+/** What holds the keyboard focus, for failure messages: tag.class chain, and a webview's frame. */
+async function focusedElement(page: Page): Promise<string> {
+  return page
+    .evaluate(() => {
+      const parts: string[] = [];
+      for (let el = document.activeElement; el && parts.length < 4; el = el.parentElement) {
+        parts.push(`${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).slice(0, 3).join('.') : ''}`);
+      }
+      return parts.join(' < ') || 'none';
+    })
+    .catch(() => 'n/a');
 }
 
 export async function poll<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
@@ -229,8 +272,7 @@ export function quickPickRow(page: Page, label: string | RegExp): Locator {
 
 /** IPC Inspector: Filter, as a person types it. */
 export async function setFilter(page: Page, text: string): Promise<void> {
-  await runCommand(page, 'IPC Inspector: Filter');
-  const input = await commandInput(page);
+  const input = await openCommand(page, 'IPC Inspector: Filter');
   await input.fill(text);
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
@@ -273,8 +315,7 @@ export async function setTheme(page: Page, name: RegExp, typed: string, kind: 'v
   // the theme list fills in as theme extensions load: try again if the row is not there yet
   for (let attempt = 1; ; attempt++) {
     try {
-      await runCommand(page, 'Preferences: Color Theme', opts);
-      const input = await commandInput(page);
+      const input = await openCommand(page, 'Preferences: Color Theme', opts);
       await input.fill(typed);
       const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first();
       await row.waitFor({ timeout: 10_000 });
