@@ -360,7 +360,7 @@ describe('chrome: views, search, status bar', function () {
       if ((await quickPickRow(page, `ie2e-sig[${target}]`).count()) > 0) return true;
       await page.keyboard.press('Escape');
       await runCommand(page, 'IPC Inspector: Refresh');
-      await runCommand(page, 'IPC Inspector: Send Signal to Process');
+      await openCommand(page, 'IPC Inspector: Send Signal to Process');
       return false;
     }, 30_000);
     await quickPickRow(page, `ie2e-sig[${target}]`).click();
