@@ -43,8 +43,9 @@ export interface LivePickSpec<T extends vscode.QuickPickItem> {
   live?: boolean;
   /**
    * Work the items wait for (a fresh scan): the pick opens at once, busy, with the items `items`
-   * gives meanwhile, and renders again when it settles. Opening only after it would leave the
-   * person with no feedback, and the keyboard focus with whatever held it before, meanwhile.
+   * gives meanwhile, and renders again when it settles (a failure is said in the title). Opening
+   * only after it would leave the person with no feedback, and the keyboard focus with whatever
+   * held it before, meanwhile.
    */
   ready?: Promise<unknown>;
 }
@@ -168,13 +169,17 @@ export class Ui {
       ];
       if (spec.ready) {
         qp.busy = true;
-        void spec.ready
-          .catch(() => undefined)
-          .then(() => {
-            if (done) return;
-            qp.busy = false;
-            render(qp.value);
-          });
+        const settled = (failure?: unknown) => {
+          if (done) return;
+          qp.busy = false;
+          render(qp.value);
+          // what the items lack, said where the person is looking (they stay what `items` gives)
+          if (failure !== undefined) qp.title = safeTitle(`${qp.title} — the scan failed: ${failure instanceof Error ? failure.message : String(failure)}`);
+        };
+        void spec.ready.then(
+          () => settled(),
+          (e: unknown) => settled(e ?? 'unknown error'),
+        );
       }
       qp.show();
     });
