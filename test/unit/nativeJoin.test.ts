@@ -4,15 +4,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isSortedChannels } from '../../src/core/diff';
 import type { InetChannel, PipeChannel, SysvSemChannel, UnixChannel } from '../../src/core/model';
-import type { InetDiag, NativeAddon, ProcWalk, ProcWalkProcess, UnixDiag } from '../../src/core/native';
+import type { InetDiag, NativeAddon, ProcWalk, UnixDiag } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
+import { fdColumns, walkProcess, type FdRow } from './fakeWalk';
 
-const stat = (pid: number, ppid: number, comm: string) => `${pid} (${comm}) S ${ppid} ${pid} ${pid} 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 ${pid * 3} 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n`;
-const status = (ppid: number) => `Name:\tx\nPPid:\t${ppid}\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nThreads:\t2\nSigCgt:\t0000000000004000\n`;
-const proc = (pid: number, ppid: number, comm: string): ProcWalkProcess => ({ pid, stat: stat(pid, ppid, comm), status: status(ppid), cmdline: comm + '\0', netns: 'net:[4026531840]' });
+const proc = (pid: number, ppid: number, comm: string) => walkProcess(pid, ppid, comm, { netns: 'net:[4026531840]', statusTail: 'Threads:\t2\nSigCgt:\t0000000000004000\n' });
 
 // rows: pid, fd, kind, mode, inode
-const rows: Array<[number, number, number, number, number]> = [
+const rows: FdRow[] = [
   [20, 3, 1, 2, 9001], // pipe writer
   [21, 0, 1, 1, 9001], // pipe reader
   [20, 4, 2, 3, 7001], // unix a
@@ -23,18 +22,7 @@ const rows: Array<[number, number, number, number, number]> = [
 ];
 const walk: ProcWalk = {
   processes: [proc(1, 0, 'init'), proc(20, 1, 'client'), proc(21, 1, 'server'), { pid: 22, error: 'ENOENT' }],
-  fds: {
-    pid: Int32Array.from(rows.map((r) => r[0])),
-    fd: Int32Array.from(rows.map((r) => r[1])),
-    kind: Uint8Array.from(rows.map((r) => r[2])),
-    mode: Uint8Array.from(rows.map((r) => r[3])),
-    inode: Float64Array.from(rows.map((r) => r[4])),
-    dev: new Float64Array(rows.length),
-    pathIndex: new Int32Array(rows.length).fill(-1),
-    infoIndex: new Int32Array(rows.length).fill(-1),
-    buffered: Float64Array.from(rows.map((r) => (r[4] === 9001 && r[0] === 21 ? 17 : -1))),
-    capacity: Float64Array.from(rows.map((r) => (r[4] === 9001 ? 65536 : -1))),
-  },
+  fds: fdColumns(rows, { buffered: (r) => (r[4] === 9001 && r[0] === 21 ? 17 : -1), capacity: (r) => (r[4] === 9001 ? 65536 : -1) }),
   paths: [],
   infos: [],
   elapsedMs: 1,

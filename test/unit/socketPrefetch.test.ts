@@ -7,20 +7,18 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { test } from 'node:test';
 import type { Channel, InetChannel, UnixChannel } from '../../src/core/model';
-import type { InetDiag, NativeAddon, ProcWalk, ProcWalkProcess, UnixDiag } from '../../src/core/native';
+import type { InetDiag, NativeAddon, ProcWalk, UnixDiag } from '../../src/core/native';
 import { netnsId } from '../../src/core/probes/context';
 import { takeSnapshot, type SnapshotTimings } from '../../src/core/snapshot';
+import { fdColumns, walkProcess, type FdRow } from './fakeWalk';
 
 const selfNs = netnsId(fs.readlinkSync('/proc/self/ns/net'));
 const otherNs = selfNs === '4026531840' ? '4026531841' : '4026531840';
 
-const stat = (pid: number, ppid: number, comm: string) => `${pid} (${comm}) S ${ppid} ${pid} ${pid} 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 ${pid * 3} 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n`;
-const status = (ppid: number) => `Name:\tx\nPPid:\t${ppid}\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nThreads:\t1\n`;
-
 /** A walk whose processes all live in network namespace `ns`: pid 20 and 21 hold two unix sockets and a TCP pair. */
 function walkIn(ns: string): ProcWalk {
-  const proc = (pid: number, ppid: number, comm: string): ProcWalkProcess => ({ pid, stat: stat(pid, ppid, comm), status: status(ppid), cmdline: comm + '\0', netns: `net:[${ns}]` });
-  const rows: Array<[number, number, number, number, number]> = [
+  const proc = (pid: number, ppid: number, comm: string) => walkProcess(pid, ppid, comm, { netns: `net:[${ns}]` });
+  const rows: FdRow[] = [
     [20, 4, 2, 3, 7001],
     [20, 6, 2, 3, 8001],
     [21, 5, 2, 3, 7002],
@@ -28,18 +26,7 @@ function walkIn(ns: string): ProcWalk {
   ];
   return {
     processes: [proc(1, 0, 'init'), proc(20, 1, 'client'), proc(21, 1, 'server')],
-    fds: {
-      pid: Int32Array.from(rows.map((r) => r[0])),
-      fd: Int32Array.from(rows.map((r) => r[1])),
-      kind: Uint8Array.from(rows.map((r) => r[2])),
-      mode: Uint8Array.from(rows.map((r) => r[3])),
-      inode: Float64Array.from(rows.map((r) => r[4])),
-      dev: new Float64Array(rows.length),
-      pathIndex: new Int32Array(rows.length).fill(-1),
-      infoIndex: new Int32Array(rows.length).fill(-1),
-      buffered: new Float64Array(rows.length).fill(-1),
-      capacity: new Float64Array(rows.length).fill(-1),
-    },
+    fds: fdColumns(rows),
     paths: [],
     infos: [],
     elapsedMs: 1,
