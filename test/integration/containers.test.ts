@@ -228,15 +228,19 @@ describe('docker container', { skip: DOCKER_SKIP }, () => {
     client = await startNet(['connect', '--addr', '127.0.0.1', '--port', String(hostPort)]);
     const conns = (s: Snapshot, pid: number) => s.channels.filter((c): c is InetChannel => c.kind === 'tcp' && c.state !== 'LISTEN' && c.endpoints.some((e) => e.pid === pid));
     let snap: Snapshot | undefined;
+    const byId = (x: string | undefined) => snap!.channels.find((c): c is InetChannel => c.id === x);
+    // until docker-proxy has accepted the connection (before, the kernel's socket waits in its
+    // accept queue, held by no fd) and relayed it to the container
     for (let i = 0; i < 50; i++) {
       snap = await takeSnapshot({ kinds: ['tcp'] });
-      if (conns(snap, hostPid).length === 1 && conns(snap, client.pid)[0]?.peer) break;
+      const accepted = byId(conns(snap, client.pid)[0]?.peer);
+      if (conns(snap, hostPid).length === 1 && accepted?.endpoints.length && accepted.relay) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const cli = conns(snap!, client.pid)[0];
-    const byId = (x: string | undefined) => snap!.channels.find((c): c is InetChannel => c.id === x);
     const inbound = byId(cli?.peer);
     assert.ok(inbound, 'the client is linked to the socket docker-proxy accepted');
+    assert.ok(inbound.endpoints.length > 0, 'docker-proxy holds the accepted socket');
     const proxyPid = inbound.endpoints[0].pid;
     assert.equal(snap!.processes.find((p) => p.pid === proxyPid)?.comm, 'docker-proxy');
     const outbound = byId(inbound.relay);
