@@ -326,15 +326,19 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
         dirs: [...dirs],
         maxEntries: opts.socketMaxEntries ?? 5000,
         deadline,
+        resume: cache?.partial,
       });
       ev.socketFiles = scan.files;
       ev.scanned = scan.scanned;
-      if (scan.truncated) ev.notes.push(`socket-file scan stopped early (${scan.truncated}): stale sockets beyond it are not reported`);
-      if (scan.truncated === 'deadline reached') ev.deadlineHit = true;
-      else if (cache) {
+      if (scan.truncated) ev.notes.push(`socket-file scan stopped early (${scan.truncated}): stale sockets beyond it are not reported${scan.progress ? ' yet (the next refresh goes on)' : ''}`);
+      if (scan.truncated === 'deadline reached') {
+        ev.deadlineHit = true;
+        if (cache) cache.partial = scan.progress;
+      } else if (cache) {
         cache.at = Date.now();
         cache.scan = scan;
         cache.dirs = dirs;
+        cache.partial = undefined;
       }
     }
   }

@@ -100,6 +100,7 @@ export class Diagnoser {
     this.sinceById.clear();
     this.samples = 0;
     this.socketCache.scan = null;
+    this.socketCache.partial = undefined;
     this.pathCache.dirs.clear();
     this.pathCache.paths.clear();
   }

@@ -29,8 +29,24 @@ export interface SocketScanOptions {
   dirs: readonly string[];
   /** Entries read in all (directory entries, not only sockets). */
   maxEntries: number;
-  /** Give up (and say so) past this time (performance.now() ms). */
+  /** Give up (and say so) past this time (performance.now() ms); at least one directory is read. */
   deadline: number;
+  /** Go on from where a scan cut short by its deadline stopped (its files are checked again). */
+  resume?: SocketScanProgress;
+}
+
+/**
+ * Where a scan cut short by its deadline stopped. A crowded /tmp (VS Code alone leaves hundreds
+ * of stale `vscode-ipc-*.sock` files) can take longer than a diagnosis's whole budget: started
+ * again from the top each time, the scan would never reach the directories below it.
+ */
+export interface SocketScanProgress {
+  /** What was read so far. */
+  read: Omit<SocketScan, 'progress'>;
+  queue: { dir: string; depth: number }[];
+  seenDirs: Map<string, number>;
+  seenFiles: Set<string>;
+  entries: number;
 }
 
 export interface SocketScan {
@@ -42,6 +58,8 @@ export interface SocketScan {
   /** Why the scan is incomplete, if it is. */
   truncated?: string;
   skipped: string[];
+  /** When the deadline cut it short: where the next scan goes on (options.resume). */
+  progress?: SocketScanProgress;
 }
 
 /**
@@ -66,6 +84,8 @@ export interface SocketScanCache {
   scan: SocketScan | null;
   /** The directories the scan was asked for (as given). */
   dirs: ReadonlySet<string>;
+  /** A scan the deadline cut short, to go on with next time. */
+  partial?: SocketScanProgress;
 }
 
 /**
@@ -94,17 +114,24 @@ export function recheckSocketFiles(safe: SafeLstat, scan: SocketScan): SocketFil
 }
 
 export function scanSocketFiles(safe: SafeLstat, o: SocketScanOptions): SocketScan {
-  const out: SocketScan = { files: [], scanned: [], mtimes: new Map(), skipped: [] };
-  const seenDirs = new Map<string, number>();
-  const seenFiles = new Set<string>();
-  let entries = 0;
-  const queue: { dir: string; depth: number }[] = [];
-  // the listeners' own directories first: the count limit must not starve them
-  for (const d of o.dirs) queue.push({ dir: d, depth: 0 });
-  for (const r of o.roots) queue.push({ dir: r.dir, depth: r.depth });
-  while (queue.length > 0) {
-    if (performance.now() > o.deadline) {
+  const r0 = o.resume;
+  // a resumed scan's files are checked again: one may have gone since it was read
+  const out: SocketScan = r0
+    ? { files: recheckSocketFiles(safe, r0.read as SocketScan), scanned: [...r0.read.scanned], mtimes: new Map(r0.read.mtimes), skipped: [...r0.read.skipped] }
+    : { files: [], scanned: [], mtimes: new Map(), skipped: [] };
+  const seenDirs = r0 ? new Map(r0.seenDirs) : new Map<string, number>();
+  const seenFiles = r0 ? new Set(r0.seenFiles) : new Set<string>();
+  let entries = r0?.entries ?? 0;
+  // the listeners' own directories first: the count limit must not starve them (on a resumed
+  // scan too: those already read are skipped below)
+  const queue: { dir: string; depth: number }[] = o.dirs.map((d) => ({ dir: d, depth: 0 }));
+  if (r0) queue.push(...r0.queue);
+  else for (const r of o.roots) queue.push({ dir: r.dir, depth: r.depth });
+  for (let read = 0; queue.length > 0; read++) {
+    // at least one directory per call, so a scan resumed with no time left still moves on
+    if (read > 0 && performance.now() > o.deadline) {
       out.truncated = 'deadline reached';
+      out.progress = { read: { files: out.files, scanned: out.scanned, mtimes: out.mtimes, skipped: out.skipped }, queue, seenDirs, seenFiles, entries };
       break;
     }
     if (entries >= o.maxEntries) {
