@@ -225,7 +225,7 @@ interface SizeResult {
   backend: Record<string, string>;
   phases: Record<string, PhaseRun[]>;
   /** Peak RSS (MiB) per backend: the CLI's `snapshot --json`, and a SnapshotService process (host + worker). */
-  rss: Record<string, { cli?: number; service?: number }>;
+  rss: Record<string, { cli?: number; service?: number; serviceAdded?: number }>;
 }
 
 /** One snapshot's phases, ms (see SnapshotTimings; json/diff measured here after the snapshot). */
@@ -279,16 +279,24 @@ const BACKEND_STEPS: { name: string; walk: WalkBackend }[] = [
 ];
 
 /** Peak RSS (MiB) of a command, from GNU time; undefined without /usr/bin/time. */
-function peakRss(cmd: string, args: string[], env: NodeJS.ProcessEnv): number | undefined {
+function peakRss(cmd: string, args: string[], env: NodeJS.ProcessEnv): { peak: number; base?: number } | undefined {
   if (!fs.existsSync('/usr/bin/time')) return undefined;
   const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', cmd, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20 });
   const m = /MAXRSS (\d+)/.exec(r.stderr ?? '');
-  return m && r.status === 0 ? Number(m[1]) / 1024 : undefined;
+  const base = /BASERSS (\d+)/.exec(r.stderr ?? '');
+  return m && r.status === 0 ? { peak: Number(m[1]) / 1024, ...(base ? { base: Number(base[1]) / 1024 } : {}) } : undefined;
 }
 
-/** Child mode (--rss-service WALK): the extension's path — a SnapshotService (worker) taking a full snapshot then two diffs. */
+/**
+ * Child mode (--rss-service WALK): the extension's path — a SnapshotService (worker, with the
+ * diagnosis on as the extension's default runs it) taking a full snapshot then two diffs. Prints
+ * BASERSS, this process's RSS before the service exists (a host without the extension), so the
+ * parent can say what the service added.
+ */
 async function rssService(walk: string): Promise<void> {
-  const svc = new SnapshotService({ walk: walk as WalkBackend });
+  console.error(`BASERSS ${Math.round(process.memoryUsage().rss / 1024)}`);
+  const svc = new SnapshotService({ walk: walk as WalkBackend, diagnose: true });
+  const addon = loadNative().addon;
   for (let i = 0; i < 3; i++) {
     await svc.next();
     if (process.env.IPC_BENCH_RSS_TRACE) {
@@ -296,7 +304,10 @@ async function rssService(walk: string): Promise<void> {
       const mb = (n: number) => (n / 1048576).toFixed(0);
       // the host's V8 spaces, committed/used: its applied copy is old space; new space is V8's young generation
       const spaces = v8.getHeapSpaceStatistics().filter((x) => x.space_size > 0).map((x) => `${x.space_name.replace(/_space$/, '')} ${mb(x.space_size)}/${mb(x.space_used_size)}`);
-      console.error(`after next() ${i + 1}: rss ${mb(m.rss)} MiB, host heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MiB (${spaces.join(', ')}), external ${mb(m.external)} MiB, peak ${mb(process.resourceUsage().maxRSS * 1024)} MiB`);
+      // the C heap over every thread's arena: in use, and held free (glibc keeps freed blocks per arena)
+      const c = addon?.mallocInfo();
+      const cHeap = c ? `, C heap ${mb(c.inUse + c.mmap)} in use + ${mb(c.free)} free in arenas` : '';
+      console.error(`after next() ${i + 1}: rss ${mb(m.rss)} MiB, host heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MiB (${spaces.join(', ')}), external ${mb(m.external)} MiB${cHeap}, peak ${mb(process.resourceUsage().maxRSS * 1024)} MiB`);
     }
   }
   svc.dispose();
@@ -509,9 +520,11 @@ async function main(): Promise<void> {
         const bin = path.resolve(__dirname, '..', 'bin', 'ipc-inspector.js');
         for (const b of BACKEND_STEPS) {
           const env = { IPC_INSPECTOR_WALK: b.walk };
+          const service = peakRss(process.execPath, [__filename, '--rss-service', b.walk], {});
           res.rss[b.name] = {
-            cli: peakRss(bin, ['snapshot', '--json'], env),
-            service: peakRss(process.execPath, [__filename, '--rss-service', b.walk], {}),
+            cli: peakRss(bin, ['snapshot', '--json'], env)?.peak,
+            service: service?.peak,
+            serviceAdded: service?.base !== undefined ? service.peak - service.base : undefined,
           };
         }
       }
@@ -573,7 +586,7 @@ function printSize(r: SizeResult, ours: Snapshot | undefined): void {
       `  phases (${name}, medians): walk ${m('walk')}${runs[0]?.iterator !== undefined ? ` [iterator read ${m('iterator')}, /proc facts ${m('procFacts')} beside it]` : ''} | socket tables ready at ${m('socketTables')} | socket fill ${m('socketFill')} | SysV/POSIX ${m('sysvPosix')} | join ${m('join')} | JSON ${m('json')} | diff ${m('diff')} | digest+diff ${m('digestDiff')}`,
     );
   }
-  for (const [name, x] of Object.entries(r.rss)) console.log(`  peak RSS (${name}): CLI snapshot --json ${fmt(x.cli ?? NaN)} MiB, SnapshotService process (host + worker) ${fmt(x.service ?? NaN)} MiB`);
+  for (const [name, x] of Object.entries(r.rss)) console.log(`  peak RSS (${name}): CLI snapshot --json ${fmt(x.cli ?? NaN)} MiB, SnapshotService process (host + worker) ${fmt(x.service ?? NaN)} MiB, of which the service added ${fmt(x.serviceAdded ?? NaN)} MiB`);
   const c = r.counts as Record<string, Record<string, unknown>>;
   if (c.ours) {
     const o = c.ours as unknown as OurCounts;
@@ -665,9 +678,9 @@ function printSummary(results: SizeResult[]): void {
     }
   }
   if (results.some((r) => Object.keys(r.rss).length)) {
-    console.log('Peak RSS, MiB (each in a process of its own: the CLI `ipc-inspector snapshot --json` > /dev/null, and a SnapshotService process = host + worker, full snapshot then two diffs)');
-    console.log(['size', 'backend', 'CLI', 'service'].map((c, i) => pad(c, [6, 9, 7, 8][i])).join(' '));
-    for (const r of results) for (const [n, x] of Object.entries(r.rss)) console.log([r.size, r.backend[n] ?? n, fmt(x.cli ?? NaN), fmt(x.service ?? NaN)].map((c, i) => pad(c, [6, 9, 7, 8][i])).join(' '));
+    console.log('Peak RSS, MiB (each in a process of its own: the CLI `ipc-inspector snapshot --json` > /dev/null, and a SnapshotService process = host + worker with the diagnosis, full snapshot then two diffs; added = its peak less the bare process it started as)');
+    console.log(['size', 'backend', 'CLI', 'service', 'added'].map((c, i) => pad(c, [6, 9, 7, 8, 7][i])).join(' '));
+    for (const r of results) for (const [n, x] of Object.entries(r.rss)) console.log([r.size, r.backend[n] ?? n, fmt(x.cli ?? NaN), fmt(x.service ?? NaN), fmt(x.serviceAdded ?? NaN)].map((c, i) => pad(c, [6, 9, 7, 8, 7][i])).join(' '));
   }
   console.log('wl fds = the workload\'s own fds; all fds = every fd on the machine (what each tool walks; other users\' processes included).');
   console.log('bpf = takeSnapshot({walk: "bpf-iter"}), proc = takeSnapshot({walk: "proc"}), service = SnapshotService.next() (default walk); ts-once = the pure-TS path, one run.');

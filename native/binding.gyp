@@ -17,6 +17,7 @@
         "src/pidfd.cc",
         "src/posix.cc",
         "src/mem.cc",
+        "src/heap.cc",
         "src/threadworker.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

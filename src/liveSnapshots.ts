@@ -12,6 +12,8 @@ import type { SnapshotSource, SnapshotUpdate } from './snapshotSource';
 export interface ScanService {
   next(): Promise<{ diff: SnapshotDiff; snapshot: Snapshot; diagnosis?: Diagnosis }>;
   readonly lastMainThreadMs?: number;
+  /** The scan worker's V8 heap, where the runtime can tell (the benchmarks' memory figures). */
+  workerHeapStatistics?(): Promise<Record<string, number> | null>;
   dispose(): void;
 }
 
@@ -57,6 +59,11 @@ export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
   lastError: Error | undefined;
 
   constructor(private readonly opts: LiveSnapshotsOptions) {}
+
+  /** The scan worker's V8 heap, or null (no service yet, no worker, or an older Node). */
+  workerHeap(): Promise<Record<string, number> | null> {
+    return this.service?.workerHeapStatistics?.() ?? Promise.resolve(null);
+  }
 
   get current(): Snapshot | undefined {
     return this.latest;

@@ -22,6 +22,7 @@ Napi::Value MqReceive(const Napi::CallbackInfo& info);
 Napi::Value SemStat(const Napi::CallbackInfo& info);
 Napi::Value MemRead(const Napi::CallbackInfo& info);
 Napi::Value StuckWalks(const Napi::CallbackInfo& info);
+Napi::Value MallocInfo(const Napi::CallbackInfo& info);
 }  // namespace ipci
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -44,6 +45,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("semStat", Napi::Function::New(env, SemStat, "semStat"));
   exports.Set("memRead", Napi::Function::New(env, MemRead, "memRead"));
   exports.Set("stuckWalks", Napi::Function::New(env, StuckWalks, "stuckWalks"));
+  exports.Set("mallocInfo", Napi::Function::New(env, MallocInfo, "mallocInfo"));
   return exports;
 }
 

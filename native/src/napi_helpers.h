@@ -90,8 +90,8 @@ class PromiseWorker : public Napi::AsyncWorker {
 };
 
 /** A typed array (Int32Array, Float64Array, …) holding a copy of `v`. */
-template <typename TA, typename T>
-TA Typed(Napi::Env env, const std::vector<T>& v) {
+template <typename TA, typename T, typename A>
+TA Typed(Napi::Env env, const std::vector<T, A>& v) {
   TA a = TA::New(env, v.size());
   if (!v.empty()) memcpy(a.Data(), v.data(), v.size() * sizeof(T));
   return a;

@@ -2,6 +2,7 @@
 // fresh std::thread that first setns()es into that network namespace (only that thread moves).
 // Every recv has a timeout (SO_RCVTIMEO), so a dump can fail but never hang.
 #include "napi_helpers.h"
+#include "pagealloc.h"
 
 #include <cstring>
 #include <string>
@@ -26,16 +27,16 @@ namespace {
 struct UnixCols {
   // vfsIno/vfsDev: the bound file's inode and the kernel's s_dev (MAJOR << 20 | MINOR), 0 when
   // not bound to a path (UNIX_DIAG_VFS).
-  std::vector<double> inode, peer, rqueue, wqueue, vfsIno, vfsDev;
-  std::vector<uint8_t> type, state, nameKind;
+  BigVec<double> inode, peer, rqueue, wqueue, vfsIno, vfsDev;
+  BigVec<uint8_t> type, state, nameKind;
   std::vector<std::string> name;
 };
 
 struct InetCols {
-  std::vector<uint8_t> family, state;
+  BigVec<uint8_t> family, state;
   std::vector<std::string> localAddr, remoteAddr;
-  std::vector<uint16_t> localPort, remotePort;
-  std::vector<double> rqueue, wqueue, inode, uid;
+  BigVec<uint16_t> localPort, remotePort;
+  BigVec<double> rqueue, wqueue, inode, uid;
 };
 
 // Sends one dump request and feeds every reply message to onMsg. Returns 0 or sets err.
@@ -73,7 +74,7 @@ bool Dump(const void* req, size_t reqLen, PendingError& err, OnMsg&& onMsg) {
     err.set(errno, "sendto");
     return false;
   }
-  std::vector<char> buf(256 * 1024);
+  BigVec<char> buf(256 * 1024);
   for (;;) {
     ssize_t n = recv(sock.get(), buf.data(), buf.size(), 0);
     if (n < 0) {

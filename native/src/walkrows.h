@@ -12,6 +12,7 @@
 
 #include "errors.h"
 #include "napi_helpers.h"
+#include "pagealloc.h"
 
 namespace ipci {
 
@@ -30,12 +31,12 @@ struct ProcText {
 
 /** The fd rows, one column per fact (row i of every column is one fd). */
 struct FdCols {
-  std::vector<int32_t> pid, fd;
-  std::vector<uint8_t> kind, mode;
-  std::vector<double> inode, dev;
-  std::vector<int32_t> pathIndex;
-  std::vector<int32_t> infoIndex;
-  std::vector<double> buffered, capacity;
+  BigVec<int32_t> pid, fd;
+  BigVec<uint8_t> kind, mode;
+  BigVec<double> inode, dev;
+  BigVec<int32_t> pathIndex;
+  BigVec<int32_t> infoIndex;
+  BigVec<double> buffered, capacity;
   std::vector<std::string> paths, infos;
   void reserve(size_t n) {
     pid.reserve(n); fd.reserve(n); kind.reserve(n); mode.reserve(n);

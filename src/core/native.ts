@@ -276,6 +276,17 @@ export interface PipePeekResult {
   data: Buffer;
 }
 
+/** The C library's heap (mallinfo2 over every arena), bytes. */
+export interface MallocInfo {
+  /** From the arenas' heaps (sbrk and the threads' heaps). */
+  arena: number;
+  /** In blocks mmapped on their own. */
+  mmap: number;
+  inUse: number;
+  /** Free but held in the arenas (what a trim may give back). */
+  free: number;
+}
+
 export interface NativeAddon {
   walkProc(options: ProcWalkOptions): Promise<ProcWalk>;
 
@@ -313,6 +324,9 @@ export interface NativeAddon {
    * `dev` (`00:01`) and `inode` and is shared (ESTALE otherwise). startTime -1 skips the pid check.
    */
   memRead(pid: number, startTime: number, range: string, dev: string, inode: number, offset: number, length: number): Promise<Buffer>;
+
+  /** mallinfo2 over every arena, bytes; null without glibc ≥ 2.33. */
+  mallocInfo(): MallocInfo | null;
 
   pidfdOpen(pid: number): number;
   /** pidfd_send_signal; with `value` a siginfo SI_QUEUE carrying sival_int (like sigqueue). */

@@ -211,6 +211,20 @@ export class SnapshotService {
     }
   }
 
+  /**
+   * The worker's V8 heap (Node ≥ 22.16 / 24: `Worker.getHeapStatistics`), for the benchmarks'
+   * memory figures; null without a worker or on an older Node.
+   */
+  async workerHeapStatistics(): Promise<Record<string, number> | null> {
+    const w = this.worker as (Worker & { getHeapStatistics?: () => Promise<Record<string, number>> }) | null;
+    if (!w || typeof w.getHeapStatistics !== 'function') return null;
+    try {
+      return await w.getHeapStatistics();
+    } catch {
+      return null; // the worker is exiting: no figure, nothing lost
+    }
+  }
+
   /** True while snapshots are taken in the worker. */
   get usingWorker(): boolean {
     return this.worker !== null;

@@ -118,7 +118,7 @@ struct Shared {
   Options opt;
   std::vector<ProcFacts> procs;
   std::vector<const ipci_task_rec*> tasks;     // per process: its task record, or null
-  std::vector<char> taskRecs;                  // what `tasks` point into
+  BigVec<char> taskRecs;                       // what `tasks` point into
   // the maps pass (its own thread): per process the filtered maps text, and whether it is there
   bool mapsPass = false;
   std::vector<std::string> mapsText;
@@ -128,7 +128,7 @@ struct Shared {
   double mapsMs = 0;
   size_t mapsFromPass = 0;
   // the iterator pass
-  std::vector<char> records;
+  BigVec<char> records;
   int iterErr = 0;
   bool iterDone = false;  // under mu
   double iterMs = 0;
@@ -185,7 +185,7 @@ void AppendMapsLine(const ipci_vma_rec& r, const char* path, std::string& out) {
 // would read them.
 void MapsThread(std::shared_ptr<Shared> sh, int linkFd, Clock::time_point deadline, std::unordered_map<uint32_t, size_t> slot) {
   auto t0 = Clock::now();
-  std::vector<char> recs;
+  BigVec<char> recs;
   size_t fromPass = 0;
   if (ReadFdIter(linkFd, deadline, recs) == 0) {
     const char* p = recs.data();
@@ -229,7 +229,7 @@ void MapsThread(std::shared_ptr<Shared> sh, int linkFd, Clock::time_point deadli
 // The fd pass; the anon names this walk put in the program's map are held until it is read.
 void IterThread(std::shared_ptr<Shared> sh, const FdIterLoad* load, std::vector<std::string> anonNames, Clock::time_point deadline) {
   auto t0 = Clock::now();
-  std::vector<char> recs;
+  BigVec<char> recs;
   int err = ReadFdIter(load->linkFd, deadline, recs);
   ReleaseAnonNames(*load, anonNames);
   double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -421,7 +421,7 @@ class BpfWalkWorker : public PromiseWorker {
     joinMs_ = std::chrono::duration<double, std::milli>(Clock::now() - tJoin).count();
     // The record buffer (MBs at 100k fds) and the /proc readers' buffers are done with: give the
     // pages back now, or glibc keeps them in the threads' arenas for the life of the process.
-    std::vector<char>().swap(records_);
+    BigVec<char>().swap(records_);
     malloc_trim(0);
     elapsedMs_ = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   }
@@ -737,7 +737,7 @@ class BpfWalkWorker : public PromiseWorker {
 
   Options opt_;
   Verdict verdict_;
-  std::vector<char> records_;
+  BigVec<char> records_;
   std::vector<ProcFacts> procs_;
   std::vector<uint8_t> ok_;  // per process: read in time (its facts are in the shared state until moved to procs_)
   std::unordered_map<size_t, size_t> checkAt_;  // record offset → its statx check

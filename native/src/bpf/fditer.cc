@@ -167,7 +167,7 @@ void ReleaseAnonNames(const FdIterLoad& load, const std::vector<std::string>& na
   }
 }
 
-int ReadFdIter(int linkFd, std::chrono::steady_clock::time_point deadline, std::vector<char>& out) {
+int ReadFdIter(int linkFd, std::chrono::steady_clock::time_point deadline, BigVec<char>& out) {
   out.clear();
   int fd = bpf_iter_create(linkFd);
   if (fd < 0) return errno ? errno : EINVAL;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "loader.h"
+#include "../pagealloc.h"
 
 namespace ipci {
 namespace bpf {
@@ -40,7 +41,7 @@ const FdIterLoad& LoadFdIter(const std::string& btfPath);
  * errno (ETIMEDOUT when `deadline` passed between two reads; each read returns after at most one
  * kernel buffer of records, so the check runs often).
  */
-int ReadFdIter(int linkFd, std::chrono::steady_clock::time_point deadline, std::vector<char>& out);
+int ReadFdIter(int linkFd, std::chrono::steady_clock::time_point deadline, BigVec<char>& out);
 
 }  // namespace bpf
 }  // namespace ipci
