@@ -41,6 +41,11 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
   private readonly members = new Map<string, Array<{ k: string; id: string }>>();
   /** Sort key each listed channel was placed with (to find it again on removal). */
   private readonly keyOf = new Map<string, string>();
+  /**
+   * Sort keys by rank and first holder (`pid * 4 + rank`), with the holder's name they were made
+   * from: a machine has few (ranks × processes), so 50k channels share a few hundred key strings.
+   */
+  private readonly keys = new Map<number, { comm: string; key: string }>();
   private readonly disposables: vscode.Disposable[] = [];
   /** Elements fired on the last update (tests and logs). */
   lastFired: IpcNode[] | 'all' = [];
@@ -68,6 +73,7 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     const changed = new Set<GroupNode>();
     if (!change || change.full || change.entered.length + change.left.length > 5000) {
       this.keyOf.clear();
+      this.keys.clear();
       const byKind = new Map<ChannelKind, Channel[]>();
       for (const ch of model.result.channels) {
         const list = byKind.get(ch.kind);
@@ -256,9 +262,15 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
   private sortKey(ch: Channel): string {
     const rank = channelRank(ch, this.rateOf?.(ch.id));
     const ep = ch.endpoints[0];
-    if (!ep) return `${rank}\uffff`;
-    const p = this.model.procs.get(ep.pid);
-    return `${rank}${p?.comm ?? ''}\u0000${String(ep.pid).padStart(10, '0')}`;
+    if (!ep) return UNHELD_KEYS[rank];
+    const comm = this.model.procs.get(ep.pid)?.comm ?? '';
+    const slot = ep.pid * 4 + rank;
+    const have = this.keys.get(slot);
+    if (have && have.comm === comm) return have.key;
+    if (this.keys.size > 65536) this.keys.clear(); // keys in use stay valid; only sharing restarts
+    const key = `${rank}${comm}\u0000${String(ep.pid).padStart(10, '0')}`;
+    this.keys.set(slot, { comm, key });
+    return key;
   }
 
   private leafGroupsOf(top: GroupNode): GroupNode[] {
@@ -398,6 +410,9 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     for (const d of this.disposables) d.dispose();
   }
 }
+
+/** Keys of channels no process holds, by rank: after every held one of the same rank. */
+const UNHELD_KEYS = [0, 1, 2, 3].map((rank) => `${rank}\uffff`);
 
 function compareKeyed(a: { k: string; id: string }, b: { k: string; id: string }): number {
   return a.k < b.k ? -1 : a.k > b.k ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;

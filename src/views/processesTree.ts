@@ -29,6 +29,8 @@ import { flatGrouping, groupingFor, type ProcessGrouping, type ProcessPlacement 
 import type { ModelChange, ViewModel } from './viewModel';
 
 const MAX_PARTIAL = 200;
+const NO_PIDS: readonly number[] = [];
+const NO_IDS: ReadonlySet<string> = new Set();
 
 /** Resolves a per-process usage line (CPU, memory) on hover; see hostFacts.ts. */
 export type UsageProvider = (pid: number) => Promise<string | undefined>;
@@ -96,22 +98,57 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
     this.fireAll();
   }
 
-  /** Channel id → distinct pids holding it (shown channels only). */
-  private readonly chanPids = new Map<string, number[]>();
+  /** Channel id → distinct pids holding it (shown channels only); lists are shared (pidList), never changed in place. */
+  private readonly chanPids = new Map<string, readonly number[]>();
   /** Pid → ids of the shown channels it holds. */
   private readonly pidHeld = new Map<number, Set<string>>();
+  /**
+   * One list per distinct set of holders: a machine has few (each process, each pair talking), so
+   * 50k channels share a few hundred lists instead of holding 50k small arrays (memory of the
+   * extension host, where every view lives).
+   */
+  private readonly pidLists = new Map<number | string, readonly number[]>();
+
+  /** The distinct pids of a channel's endpoints, in endpoint order, as a shared list. */
+  private pidList(ch: { endpoints: ReadonlyArray<{ pid: number }> }): readonly number[] {
+    let a = -1;
+    let b = -1;
+    for (const e of ch.endpoints) {
+      const p = e.pid;
+      if (p === a || p === b) continue;
+      if (a < 0) a = p;
+      else if (b < 0) b = p;
+      else return this.sharedList(ch); // three or more holders
+    }
+    // pids are below 2^22 (the kernel's PID_MAX_LIMIT), so a pair packs into one exact number
+    const key = a < 0 ? -1 : b < 0 ? a : a * 4194304 + b;
+    let list = this.pidLists.get(key);
+    if (!list) this.pidLists.set(key, (list = a < 0 ? [] : b < 0 ? [a] : [a, b]));
+    return list;
+  }
+
+  private sharedList(ch: { endpoints: ReadonlyArray<{ pid: number }> }): readonly number[] {
+    const out: number[] = [];
+    for (const e of ch.endpoints) if (!out.includes(e.pid)) out.push(e.pid);
+    const key = out.join(',');
+    const have = this.pidLists.get(key);
+    if (have) return have;
+    this.pidLists.set(key, out);
+    return out;
+  }
 
   /** Moves the holder index on by the change (all of it on a full change); returns pids whose channel list changed. */
   private updateHeld(change: ModelChange): Set<number> {
     const touched = new Set<number>();
-    const setPids = (id: string, pids: number[] | undefined) => {
-      const old = this.chanPids.get(id) ?? [];
+    const setPids = (id: string, pids: readonly number[] | undefined) => {
+      const old = this.chanPids.get(id) ?? NO_PIDS;
+      if (old === pids) return; // shared lists: same holders
       for (const p of old) {
         if (pids?.includes(p)) continue;
         this.pidHeld.get(p)?.delete(id);
         touched.add(p);
       }
-      for (const p of pids ?? []) {
+      for (const p of pids ?? NO_PIDS) {
         if (old.includes(p)) continue;
         let set = this.pidHeld.get(p);
         if (!set) this.pidHeld.set(p, (set = new Set()));
@@ -121,22 +158,19 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
       if (pids) this.chanPids.set(id, pids);
       else this.chanPids.delete(id);
     };
-    const uniq = (ch: { endpoints: ReadonlyArray<{ pid: number }> }): number[] => {
-      const out: number[] = [];
-      for (const e of ch.endpoints) if (!out.includes(e.pid)) out.push(e.pid);
-      return out;
-    };
     if (change.full) {
       this.chanPids.clear();
       this.pidHeld.clear();
-      for (const ch of this.model.result.channels) setPids(ch.id, uniq(ch));
+      this.pidLists.clear();
+      for (const ch of this.model.result.channels) setPids(ch.id, this.pidList(ch));
       return touched;
     }
+    if (this.pidLists.size > 65536) this.pidLists.clear(); // lists in use stay valid; only sharing restarts
     for (const l of change.left) setPids(l.id, undefined);
-    for (const ch of change.entered) setPids(ch.id, uniq(ch));
+    for (const ch of change.entered) setPids(ch.id, this.pidList(ch));
     for (const id of change.channels) {
       const ch = this.model.channelsById.get(id);
-      if (ch && this.model.isShown(id)) setPids(id, uniq(ch));
+      if (ch && this.model.isShown(id)) setPids(id, this.pidList(ch));
     }
     return touched;
   }
@@ -273,10 +307,19 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
   }
 
   private sectionKinds(node: ProcessNode): SectionKind[] {
-    const held = this.heldChannels(node.proc.pid);
+    // run for every process on every refresh: read the index, build no list of channels
+    let other = false;
+    let internal = false;
+    for (const id of this.pidHeld.get(node.proc.pid) ?? NO_IDS) {
+      const ch = this.model.channelsById.get(id);
+      if (!ch) continue;
+      if (isInternal(ch)) internal = true;
+      else other = true;
+      if (other && internal) break;
+    }
     const out: SectionKind[] = [];
-    if (held.some((c) => !isInternal(c))) out.push('channels');
-    if (held.some((c) => isInternal(c))) out.push('internal');
+    if (other) out.push('channels');
+    if (internal) out.push('internal');
     if (this.placement.children(node.proc.pid).length) out.push('children');
     return out;
   }
