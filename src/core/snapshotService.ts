@@ -218,10 +218,13 @@ export class SnapshotService {
   async workerHeapStatistics(): Promise<Record<string, number> | null> {
     const w = this.worker as (Worker & { getHeapStatistics?: () => Promise<Record<string, number>> }) | null;
     if (!w || typeof w.getHeapStatistics !== 'function') return null;
+    w.ref(); // the answer comes through the worker's port: keep the process up for it
     try {
       return await w.getHeapStatistics();
     } catch {
       return null; // the worker is exiting: no figure, nothing lost
+    } finally {
+      if (this.pending.size === 0) w.unref(); // a scan in flight keeps its own ref until it settles
     }
   }
 
