@@ -42,12 +42,14 @@ interface Args {
   ts: boolean;
   lsof: boolean;
   rss: boolean;
+  /** The extension's memory in a real extension host (code-server), when it is installed. */
+  vscode: boolean;
   /** Child mode: one SnapshotService with this walk, prints its peak RSS. */
   rssService?: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { reps: 5, sizes: SIZES, ts: true, lsof: true, rss: true };
+  const a: Args = { reps: 5, sizes: SIZES, ts: true, lsof: true, rss: true, vscode: true };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i];
     if (v === '--reps') a.reps = Math.max(1, Number(argv[++i]) || 5);
@@ -75,9 +77,10 @@ function parseArgs(argv: string[]): Args {
     else if (v === '--no-ts') a.ts = false;
     else if (v === '--no-lsof') a.lsof = false;
     else if (v === '--no-rss') a.rss = false;
+    else if (v === '--no-vscode') a.vscode = false;
     else if (v === '--rss-service') a.rssService = argv[++i];
     else if (v === '--help' || v === '-h') {
-      console.log('usage: node dist/bench.js [--reps N] [--sizes 5k,20k,50k,200k] [--json FILE] [--no-ts] [--no-lsof] [--no-rss] [--no-activity] | --activity [--reps N] | --profile SIZE [--reps N] | --hold SIZE');
+      console.log('usage: node dist/bench.js [--reps N] [--sizes 5k,20k,50k,200k] [--json FILE] [--no-ts] [--no-lsof] [--no-rss] [--no-vscode] [--no-activity] | --activity [--reps N] | --profile SIZE [--reps N] | --hold SIZE');
       process.exit(0);
     } else throw new Error(`unknown argument ${v}`);
   }
@@ -225,7 +228,7 @@ interface SizeResult {
   backend: Record<string, string>;
   phases: Record<string, PhaseRun[]>;
   /** Peak RSS (MiB) per backend: the CLI's `snapshot --json`, and a SnapshotService process (host + worker). */
-  rss: Record<string, { cli?: number; service?: number; serviceAdded?: number }>;
+  rss: Record<string, { cli?: number; service?: number; serviceAdded?: number; vscodeAdded?: number; vscodeNote?: string }>;
 }
 
 /** One snapshot's phases, ms (see SnapshotTimings; json/diff measured here after the snapshot). */
@@ -285,6 +288,33 @@ function peakRss(cmd: string, args: string[], env: NodeJS.ProcessEnv): { peak: n
   const m = /MAXRSS (\d+)/.exec(r.stderr ?? '');
   const base = /BASERSS (\d+)/.exec(r.stderr ?? '');
   return m && r.status === 0 ? { peak: Number(m[1]) / 1024, ...(base ? { base: Number(base[1]) / 1024 } : {}) } : undefined;
+}
+
+/**
+ * The extension's memory in a real extension host: the extension metrics (test/extension/
+ * metrics.bench.ts) run in code-server's extension host with this walk, while the workload is up;
+ * what the extension added to the host process at its peak (host side + worker thread), MiB.
+ * Skipped, with the reason, when code-server is not installed (npm start or npm test installs it).
+ */
+function vscodeAdded(walk: string): { added?: number; note?: string } {
+  const root = path.resolve(__dirname, '..');
+  const locate = spawnSync('bash', [path.join(root, 'scripts', 'install-code-server.sh')], { env: { ...process.env, IPC_CODE_SERVER_LOCATE_ONLY: '1' }, encoding: 'utf8' });
+  if (locate.status !== 0) return { note: (locate.stderr ?? '').trim().replace(/^\[install-code-server\] /, '') || 'code-server not installed' };
+  const out = path.join(root, 'test-results', 'extension-metrics.json');
+  fs.rmSync(out, { force: true });
+  const r = spawnSync(process.execPath, [path.join(root, 'dist', 'test', 'harness', 'runExtensionTests.js')], {
+    env: { ...process.env, IPC_BENCH: '1', IPC_INSPECTOR_WALK: walk },
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    timeout: 300_000,
+  });
+  try {
+    const m = JSON.parse(fs.readFileSync(out, 'utf8')) as { memoryMiB?: { addedAtPeak?: number } };
+    if (typeof m.memoryMiB?.addedAtPeak === 'number') return { added: m.memoryMiB.addedAtPeak };
+  } catch {
+    /* no metrics written: say why below */
+  }
+  return { note: `extension metrics failed (exit ${r.status}): ${(r.stdout + r.stderr).trim().split('\n').slice(-1)[0] ?? ''}` };
 }
 
 /**
@@ -521,10 +551,13 @@ async function main(): Promise<void> {
         for (const b of BACKEND_STEPS) {
           const env = { IPC_INSPECTOR_WALK: b.walk };
           const service = peakRss(process.execPath, [__filename, '--rss-service', b.walk], {});
+          const inVscode = args.vscode ? vscodeAdded(b.walk) : { note: 'skipped (--no-vscode)' };
           res.rss[b.name] = {
             cli: peakRss(bin, ['snapshot', '--json'], env)?.peak,
             service: service?.peak,
             serviceAdded: service?.base !== undefined ? service.peak - service.base : undefined,
+            vscodeAdded: inVscode.added,
+            vscodeNote: inVscode.note,
           };
         }
       }
@@ -586,7 +619,7 @@ function printSize(r: SizeResult, ours: Snapshot | undefined): void {
       `  phases (${name}, medians): walk ${m('walk')}${runs[0]?.iterator !== undefined ? ` [iterator read ${m('iterator')}, /proc facts ${m('procFacts')} beside it]` : ''} | socket tables ready at ${m('socketTables')} | socket fill ${m('socketFill')} | SysV/POSIX ${m('sysvPosix')} | join ${m('join')} | JSON ${m('json')} | diff ${m('diff')} | digest+diff ${m('digestDiff')}`,
     );
   }
-  for (const [name, x] of Object.entries(r.rss)) console.log(`  peak RSS (${name}): CLI snapshot --json ${fmt(x.cli ?? NaN)} MiB, SnapshotService process (host + worker) ${fmt(x.service ?? NaN)} MiB, of which the service added ${fmt(x.serviceAdded ?? NaN)} MiB`);
+  for (const [name, x] of Object.entries(r.rss)) console.log(`  peak RSS (${name}): CLI snapshot --json ${fmt(x.cli ?? NaN)} MiB, SnapshotService process (host + worker) ${fmt(x.service ?? NaN)} MiB, of which the service added ${fmt(x.serviceAdded ?? NaN)} MiB; the extension in a real extension host added ${x.vscodeAdded !== undefined ? `${fmt(x.vscodeAdded)} MiB` : `— (${x.vscodeNote ?? 'not measured'})`}`);
   const c = r.counts as Record<string, Record<string, unknown>>;
   if (c.ours) {
     const o = c.ours as unknown as OurCounts;
@@ -678,9 +711,9 @@ function printSummary(results: SizeResult[]): void {
     }
   }
   if (results.some((r) => Object.keys(r.rss).length)) {
-    console.log('Peak RSS, MiB (each in a process of its own: the CLI `ipc-inspector snapshot --json` > /dev/null, and a SnapshotService process = host + worker with the diagnosis, full snapshot then two diffs; added = its peak less the bare process it started as)');
-    console.log(['size', 'backend', 'CLI', 'service', 'added'].map((c, i) => pad(c, [6, 9, 7, 8, 7][i])).join(' '));
-    for (const r of results) for (const [n, x] of Object.entries(r.rss)) console.log([r.size, r.backend[n] ?? n, fmt(x.cli ?? NaN), fmt(x.service ?? NaN), fmt(x.serviceAdded ?? NaN)].map((c, i) => pad(c, [6, 9, 7, 8, 7][i])).join(' '));
+    console.log('Peak RSS, MiB (each in a process of its own: the CLI `ipc-inspector snapshot --json` > /dev/null, and a SnapshotService process = host + worker with the diagnosis, full snapshot then two diffs; added = its peak less the bare process it started as; in VS Code = what the extension added to a real extension host at its peak — code-server, the views open, six refreshes)');
+    console.log(['size', 'backend', 'CLI', 'service', 'added', 'in VS Code'].map((c, i) => pad(c, [6, 9, 7, 8, 7, 11][i])).join(' '));
+    for (const r of results) for (const [n, x] of Object.entries(r.rss)) console.log([r.size, r.backend[n] ?? n, fmt(x.cli ?? NaN), fmt(x.service ?? NaN), fmt(x.serviceAdded ?? NaN), fmt(x.vscodeAdded ?? NaN)].map((c, i) => pad(c, [6, 9, 7, 8, 7, 11][i])).join(' '));
   }
   console.log('wl fds = the workload\'s own fds; all fds = every fd on the machine (what each tool walks; other users\' processes included).');
   console.log('bpf = takeSnapshot({walk: "bpf-iter"}), proc = takeSnapshot({walk: "proc"}), service = SnapshotService.next() (default walk); ts-once = the pure-TS path, one run.');
