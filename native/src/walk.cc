@@ -247,7 +247,7 @@ inline bool ParseUint(const char* s, size_t n, uint64_t& out) {
 }
 
 // Reads a whole file relative to dirfd into buf (grown as needed). Returns bytes or -errno.
-ssize_t ReadAt(int dirfd, const char* name, std::vector<char>& buf) {
+ssize_t ReadAt(int dirfd, const char* name, BigVec<char>& buf) {
   int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) return -errno;
   Fd closer(fd);
@@ -895,8 +895,8 @@ class Walker {
   int32_t curPid_ = 0;       // under pubMu
   uint64_t stuckId_ = 0;     // under pubMu
   bool finished_ = false;    // under pubMu: the thread's fn returned
-  std::vector<char> buf_;
-  std::vector<char> dents_;
+  BigVec<char> buf_;
+  BigVec<char> dents_;
   std::vector<uint32_t> names_;
   std::vector<std::pair<uint64_t, bool>> mqDevs_;
   char link_[4097];
