@@ -228,7 +228,7 @@ interface SizeResult {
   backend: Record<string, string>;
   phases: Record<string, PhaseRun[]>;
   /** Peak RSS (MiB) per backend: the CLI's `snapshot --json`, and a SnapshotService process (host + worker). */
-  rss: Record<string, { cli?: number; service?: number; serviceAdded?: number; vscodeAdded?: number; vscodeNote?: string }>;
+  rss: Record<string, { cli?: number; service?: number; serviceAdded?: number; vscodeAdded?: number; vscodeControl?: number; vscodeNote?: string }>;
 }
 
 /** One snapshot's phases, ms (see SnapshotTimings; json/diff measured here after the snapshot). */
@@ -296,25 +296,32 @@ function peakRss(cmd: string, args: string[], env: NodeJS.ProcessEnv): { peak: n
  * what the extension added to the host process at its peak (host side + worker thread), MiB.
  * Skipped, with the reason, when code-server is not installed (npm start or npm test installs it).
  */
-function vscodeAdded(walk: string): { added?: number; note?: string } {
+function vscodeAdded(walk: string): { added?: number; control?: number; note?: string } {
   const root = path.resolve(__dirname, '..');
   const locate = spawnSync('bash', [path.join(root, 'scripts', 'install-code-server.sh')], { env: { ...process.env, IPC_CODE_SERVER_LOCATE_ONLY: '1' }, encoding: 'utf8' });
   if (locate.status !== 0) return { note: (locate.stderr ?? '').trim().replace(/^\[install-code-server\] /, '') || 'code-server not installed' };
   const out = path.join(root, 'test-results', 'extension-metrics.json');
-  fs.rmSync(out, { force: true });
-  const r = spawnSync(process.execPath, [path.join(root, 'dist', 'test', 'harness', 'runExtensionTests.js')], {
-    env: { ...process.env, IPC_BENCH: '1', IPC_INSPECTOR_WALK: walk },
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-    timeout: 300_000,
-  });
-  try {
-    const m = JSON.parse(fs.readFileSync(out, 'utf8')) as { memoryMiB?: { addedAtPeak?: number } };
-    if (typeof m.memoryMiB?.addedAtPeak === 'number') return { added: m.memoryMiB.addedAtPeak };
-  } catch {
-    /* no metrics written: say why below */
-  }
-  return { note: `extension metrics failed (exit ${r.status}): ${(r.stdout + r.stderr).trim().split('\n').slice(-1)[0] ?? ''}` };
+  const run = (env: NodeJS.ProcessEnv): { json?: Record<string, unknown>; why: string } => {
+    fs.rmSync(out, { force: true });
+    const r = spawnSync(process.execPath, [path.join(root, 'dist', 'test', 'harness', 'runExtensionTests.js')], {
+      env: { ...process.env, IPC_BENCH: '1', ...env },
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+      timeout: 300_000,
+    });
+    try {
+      return { json: JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, unknown>, why: '' };
+    } catch {
+      return { why: `extension metrics failed (exit ${r.status}): ${(r.stdout + r.stderr).trim().split('\n').slice(-1)[0] ?? ''}` };
+    }
+  };
+  const m = run({ IPC_INSPECTOR_WALK: walk });
+  const mem = m.json?.memoryMiB as { addedAtPeak?: number; durationMs?: number } | undefined;
+  if (typeof mem?.addedAtPeak !== 'number') return { note: m.why || 'no memory figure' };
+  // the control: the same host as long, the extension not activated (what the host grows by itself)
+  const c = run({ IPC_BENCH_CONTROL: String(Math.round(mem.durationMs ?? 15000)) });
+  const control = (c.json?.control as { grewAtPeak?: number } | undefined)?.grewAtPeak;
+  return { added: mem.addedAtPeak, ...(typeof control === 'number' ? { control } : { note: c.why }) };
 }
 
 /**
@@ -337,7 +344,10 @@ async function rssService(walk: string): Promise<void> {
       // the C heap over every thread's arena: in use, and held free (glibc keeps freed blocks per arena)
       const c = addon?.mallocInfo();
       const cHeap = c ? `, C heap ${mb(c.inUse + c.mmap)} in use + ${mb(c.free)} free in arenas` : '';
-      console.error(`after next() ${i + 1}: rss ${mb(m.rss)} MiB, host heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MiB (${spaces.join(', ')}), external ${mb(m.external)} MiB${cHeap}, peak ${mb(process.resourceUsage().maxRSS * 1024)} MiB`);
+      // the worker's collection between scans (workerGc.ts), reported with the scan after it
+      const g = svc.lastWorkerGc;
+      const gc = g ? `, worker GC #${g.count} ${g.ms.toFixed(0)} ms (${mb(g.usedBefore)} → ${mb(g.usedAfter)} MiB)` : '';
+      console.error(`after next() ${i + 1}: rss ${mb(m.rss)} MiB, host heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MiB (${spaces.join(', ')}), external ${mb(m.external)} MiB${cHeap}${gc}, peak ${mb(process.resourceUsage().maxRSS * 1024)} MiB`);
     }
   }
   svc.dispose();
@@ -557,6 +567,7 @@ async function main(): Promise<void> {
             service: service?.peak,
             serviceAdded: service?.base !== undefined ? service.peak - service.base : undefined,
             vscodeAdded: inVscode.added,
+            vscodeControl: inVscode.control,
             vscodeNote: inVscode.note,
           };
         }
@@ -619,7 +630,7 @@ function printSize(r: SizeResult, ours: Snapshot | undefined): void {
       `  phases (${name}, medians): walk ${m('walk')}${runs[0]?.iterator !== undefined ? ` [iterator read ${m('iterator')}, /proc facts ${m('procFacts')} beside it]` : ''} | socket tables ready at ${m('socketTables')} | socket fill ${m('socketFill')} | SysV/POSIX ${m('sysvPosix')} | join ${m('join')} | JSON ${m('json')} | diff ${m('diff')} | digest+diff ${m('digestDiff')}`,
     );
   }
-  for (const [name, x] of Object.entries(r.rss)) console.log(`  peak RSS (${name}): CLI snapshot --json ${fmt(x.cli ?? NaN)} MiB, SnapshotService process (host + worker) ${fmt(x.service ?? NaN)} MiB, of which the service added ${fmt(x.serviceAdded ?? NaN)} MiB; the extension in a real extension host added ${x.vscodeAdded !== undefined ? `${fmt(x.vscodeAdded)} MiB` : `— (${x.vscodeNote ?? 'not measured'})`}`);
+  for (const [name, x] of Object.entries(r.rss)) console.log(`  peak RSS (${name}): CLI snapshot --json ${fmt(x.cli ?? NaN)} MiB, SnapshotService process (host + worker) ${fmt(x.service ?? NaN)} MiB, of which the service added ${fmt(x.serviceAdded ?? NaN)} MiB; the extension in a real extension host added ${x.vscodeAdded !== undefined ? `${fmt(x.vscodeAdded)} MiB (the host alone grew ${fmt(x.vscodeControl ?? NaN)} MiB as long)` : `— (${x.vscodeNote ?? 'not measured'})`}`);
   const c = r.counts as Record<string, Record<string, unknown>>;
   if (c.ours) {
     const o = c.ours as unknown as OurCounts;
@@ -711,9 +722,9 @@ function printSummary(results: SizeResult[]): void {
     }
   }
   if (results.some((r) => Object.keys(r.rss).length)) {
-    console.log('Peak RSS, MiB (each in a process of its own: the CLI `ipc-inspector snapshot --json` > /dev/null, and a SnapshotService process = host + worker with the diagnosis, full snapshot then two diffs; added = its peak less the bare process it started as; in VS Code = what the extension added to a real extension host at its peak — code-server, the views open, six refreshes)');
-    console.log(['size', 'backend', 'CLI', 'service', 'added', 'in VS Code'].map((c, i) => pad(c, [6, 9, 7, 8, 7, 11][i])).join(' '));
-    for (const r of results) for (const [n, x] of Object.entries(r.rss)) console.log([r.size, r.backend[n] ?? n, fmt(x.cli ?? NaN), fmt(x.service ?? NaN), fmt(x.serviceAdded ?? NaN), fmt(x.vscodeAdded ?? NaN)].map((c, i) => pad(c, [6, 9, 7, 8, 7, 11][i])).join(' '));
+    console.log('Peak RSS, MiB (each in a process of its own: the CLI `ipc-inspector snapshot --json` > /dev/null, and a SnapshotService process = host + worker with the diagnosis, full snapshot then two diffs; added = its peak less the bare process it started as; in VS Code = what a real extension host (code-server) grew by at its peak while the extension started and refreshed six times, the views open; host alone = the same host as long without the extension: the growth of VS Code itself on this machine, part of the first figure)');
+    console.log(['size', 'backend', 'CLI', 'service', 'added', 'in VS Code', 'host alone'].map((c, i) => pad(c, [6, 9, 7, 8, 7, 11, 11][i])).join(' '));
+    for (const r of results) for (const [n, x] of Object.entries(r.rss)) console.log([r.size, r.backend[n] ?? n, fmt(x.cli ?? NaN), fmt(x.service ?? NaN), fmt(x.serviceAdded ?? NaN), fmt(x.vscodeAdded ?? NaN), fmt(x.vscodeControl ?? NaN)].map((c, i) => pad(c, [6, 9, 7, 8, 7, 11, 11][i])).join(' '));
   }
   console.log('wl fds = the workload\'s own fds; all fds = every fd on the machine (what each tool walks; other users\' processes included).');
   console.log('bpf = takeSnapshot({walk: "bpf-iter"}), proc = takeSnapshot({walk: "proc"}), service = SnapshotService.next() (default walk); ts-once = the pure-TS path, one run.');

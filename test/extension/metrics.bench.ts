@@ -32,6 +32,7 @@ describe('IPC extension metrics', function () {
     // activated, and its highest RSS while the extension starts its worker and scans (sampled
     // every 20 ms on this thread, plus VmHWM, which the kernel keeps between samples).
     const before = memory();
+    const startedAt = performance.now();
     const wasActive = vscode.extensions.getExtension<IpcInspectorApi>(EXT_ID)?.isActive ?? false;
     let peakRss = before.rss;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, memory().rss)), 20);
@@ -49,6 +50,19 @@ describe('IPC extension metrics', function () {
       session!.disconnect();
     };
     if (session && allocFirst) await startSampling();
+    // IPC_BENCH_CONTROL=MS: the control — the same host, the extension not activated, for MS ms
+    // (what the host itself grows by meanwhile, e.g. VS Code's port finder reading a machine full of sockets)
+    const control = Number(process.env.IPC_BENCH_CONTROL ?? 0);
+    if (control > 0) {
+      await new Promise((r) => setTimeout(r, control));
+      clearInterval(sampler);
+      const end = memory();
+      const out = { at: new Date().toISOString(), control: { ms: control, hostBefore: before.rss, after: end.rss, peak: Math.max(peakRss, end.rss), grewAtPeak: Math.max(peakRss, end.rss) - before.rss } };
+      fs.mkdirSync(path.resolve(__dirname, '../../../test-results'), { recursive: true });
+      fs.writeFileSync(path.resolve(__dirname, '../../../test-results/extension-metrics.json'), JSON.stringify(out, null, 2) + '\n');
+      console.log(`IPC-METRIC ${JSON.stringify(out)}`);
+      return;
+    }
     const api = await openApi();
     if (session && allocFirst) await stopSampling();
     const afterFirst = memory();
@@ -77,6 +91,7 @@ describe('IPC extension metrics', function () {
     if (process.env.IPC_BENCH_HEAP_SNAPSHOT) v8.writeHeapSnapshot(process.env.IPC_BENCH_HEAP_SNAPSHOT);
     clearInterval(sampler);
     const after = memory();
+    const measuredMs = performance.now() - startedAt;
     const beforeTree = after;
     peakRss = Math.max(peakRss, after.rss);
     // VmHWM counts only if it rose while we ran (before that it may be the host's own start-up)
@@ -124,6 +139,8 @@ describe('IPC extension metrics', function () {
         /** What the extension added to the host process at its peak: host side + worker thread. */
         addedAtPeak: peak - before.rss,
         addedAfterScans: after.rss - before.rss,
+        /** From before activation to the end of the scans: the control run (IPC_BENCH_CONTROL) waits as long. */
+        durationMs: measuredMs,
         walk: snap.capabilities.walk,
         workerHeap: workerHeap ? { used: Math.round(workerHeap.used_heap_size / 1048576), committed: Math.round(workerHeap.total_heap_size / 1048576), external: Math.round(workerHeap.external_memory / 1048576), malloced: Math.round(workerHeap.malloced_memory / 1048576) } : null,
         heap: { before: { used: before.heapUsed, committed: before.heapCommitted, anon: before.anon, spaces: before.spaces }, afterScans: { used: beforeTree.heapUsed, committed: beforeTree.heapCommitted, anon: beforeTree.anon, spaces: beforeTree.spaces }, afterTreeWalk: (({ heapUsed, heapCommitted, rss }) => ({ used: heapUsed, committed: heapCommitted, rss }))(memory()) },
