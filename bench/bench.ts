@@ -344,10 +344,7 @@ async function rssService(walk: string): Promise<void> {
       // the C heap over every thread's arena: in use, and held free (glibc keeps freed blocks per arena)
       const c = addon?.mallocInfo();
       const cHeap = c ? `, C heap ${mb(c.inUse + c.mmap)} in use + ${mb(c.free)} free in arenas` : '';
-      // the worker's collection between scans (workerGc.ts), reported with the scan after it
-      const g = svc.lastWorkerGc;
-      const gc = g ? `, worker GC #${g.count} ${g.ms.toFixed(0)} ms (${mb(g.usedBefore)} → ${mb(g.usedAfter)} MiB)` : '';
-      console.error(`after next() ${i + 1}: rss ${mb(m.rss)} MiB, host heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MiB (${spaces.join(', ')}), external ${mb(m.external)} MiB${cHeap}${gc}, peak ${mb(process.resourceUsage().maxRSS * 1024)} MiB`);
+      console.error(`after next() ${i + 1}: rss ${mb(m.rss)} MiB, host heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MiB (${spaces.join(', ')}), external ${mb(m.external)} MiB${cHeap}, peak ${mb(process.resourceUsage().maxRSS * 1024)} MiB`);
     }
   }
   svc.dispose();

@@ -20,8 +20,6 @@ import type { Channel, ProcessInfo } from './model';
 import type { Diagnosis } from './diagnose/problem';
 import { DiagnosisReceiver, diagnosisHook, type DiagnoseSetting, type DiagnosisDelta } from './diagnose/workerHook';
 import { DeadlineError } from './deadline';
-import type { CollectRule } from './workerGc';
-import type { WorkerGc } from './snapshotWorker';
 import { SCAN_DEADLINE_MS } from './snapshot';
 
 export type SnapshotServiceOptions = SnapshotOptions & {
@@ -38,8 +36,6 @@ export type SnapshotServiceOptions = SnapshotOptions & {
   diagnose?: DiagnoseSetting;
   /** How long one next() may take in the worker before it is replaced (ms). Default SERVICE_DEADLINE_MS. */
   serviceDeadlineMs?: number;
-  /** Full GCs of the worker's heap between scans (workerGc.ts): false for none, or the rule's numbers. Default DEFAULT_COLLECT_RULE. */
-  collect?: false | Partial<CollectRule>;
 };
 
 export interface NextResult {
@@ -125,8 +121,6 @@ export class SnapshotService {
   lastPartBytes: number[] = [];
   /** Time the worker spent on the last snapshot + diff. */
   lastWorkerMs = 0;
-  /** The worker's latest full GC between scans (reported with the scan after it), if it ran one. */
-  lastWorkerGc: WorkerGc | undefined;
   /** Why snapshots run in-thread, or null while the worker is used. */
   fallbackReason: string | null = null;
   /** The latest snapshot (as applied on this thread). */
@@ -158,13 +152,11 @@ export class SnapshotService {
   /** In-thread diagnosis, used only when scanning on the calling thread (the worker has its own). */
   private localDiagnosis: ReturnType<typeof diagnosisHook> = null;
   private readonly diagnose: DiagnoseSetting;
-  private readonly collect: false | Partial<CollectRule> | undefined;
   /** The problems as last received (the worker sends what changed). */
   private readonly received = new DiagnosisReceiver();
 
   constructor(opts: SnapshotServiceOptions = {}) {
-    const { workerPath, partChannels, partBytes, youngGenerationMb, oldGenerationMb, diagnose, serviceDeadlineMs, collect, ...options } = opts;
-    this.collect = collect;
+    const { workerPath, partChannels, partBytes, youngGenerationMb, oldGenerationMb, diagnose, serviceDeadlineMs, ...options } = opts;
     this.options = options;
     this.diagnose = diagnose;
     this.partChannels = partChannels;
@@ -192,7 +184,7 @@ export class SnapshotService {
       const young = this.youngGenerationMb;
       const old = this.oldGenerationMb;
       const w = new Worker(this.script, {
-        workerData: { options: this.options, partChannels: this.partChannels, partBytes: this.partBytes, diagnose: this.diagnose, collect: this.collect },
+        workerData: { options: this.options, partChannels: this.partChannels, partBytes: this.partBytes, diagnose: this.diagnose },
         resourceLimits: { ...(young > 0 ? { maxYoungGenerationSizeMb: young } : {}), ...(old > 0 ? { maxOldGenerationSizeMb: old } : {}) },
       });
       this.worker = w;
@@ -383,7 +375,6 @@ export class SnapshotService {
     this.current = snapshot;
     const tail = performance.now() - t1;
     this.lastWorkerMs = m.workerMs;
-    if (m.gc) this.lastWorkerGc = m.gc;
     this.lastMainThreadMs = p.mainMs + tail;
     this.lastMaxStallMs = Math.max(p.maxStallMs, ms + tail);
     this.lastParts = m.parts;

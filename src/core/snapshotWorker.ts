@@ -17,8 +17,6 @@ import type { SnapshotDiff } from './model';
 import { diffFromDigest, digestSnapshot, type SnapshotDigest } from './snapshotDigest';
 import { takeSnapshot, type SnapshotOptions } from './snapshot';
 import { diagnosisHook } from './diagnose/workerHook';
-import * as v8 from 'node:v8';
-import { DEFAULT_COLLECT_RULE, fullGc, shouldCollect, type CollectRule } from './workerGc';
 
 /** Entries per part: channels (removed ids, changed, added) and processes (removed, changed, added). */
 export const DIFF_PART_CHANNELS = 2000;
@@ -42,17 +40,8 @@ export type ToWorker = { type: 'next'; seq: number } | { type: 'options'; option
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'part'; seq: number; json: string; bytes: number }
-  | { type: 'diff'; seq: number; json: string; bytes: number; workerMs: number; parts: number; diagnosis?: string; gc?: WorkerGc }
+  | { type: 'diff'; seq: number; json: string; bytes: number; workerMs: number; parts: number; diagnosis?: string }
   | { type: 'error'; seq: number; message: string };
-
-/** The worker's last full GC between scans (workerGc.ts): its time and the heap in use before and after. */
-export interface WorkerGc {
-  ms: number;
-  usedBefore: number;
-  usedAfter: number;
-  /** Collections so far. */
-  count: number;
-}
 
 /** The six entry lists of a diff, in the order parts carry them. */
 const LISTS = ['removedChannels', 'changedChannels', 'addedChannels', 'removedProcesses', 'changedProcesses', 'addedProcesses'] as const;
@@ -128,24 +117,6 @@ if (parentPort) {
   let chain: Promise<void> = Promise.resolve();
   // the diagnosis rules (workerData.diagnose), run here after each snapshot: never on the main thread
   const diagnose = diagnosisHook(workerData?.diagnose);
-  // full GCs of this worker's heap between scans (workerGc.ts); workerData.collect false: none
-  const collect: CollectRule | null = workerData?.collect === false ? null : { ...DEFAULT_COLLECT_RULE, ...(typeof workerData?.collect === 'object' ? workerData.collect : {}) };
-  const gc = collect ? fullGc() : null;
-  let usedAfterGc = 0;
-  let lastGc: WorkerGc | undefined;
-  const afterScan = (): void => {
-    if (!gc || !collect) return;
-    try {
-      const used = v8.getHeapStatistics().used_heap_size;
-      if (!shouldCollect(used, usedAfterGc, collect)) return;
-      const t0 = performance.now();
-      gc();
-      usedAfterGc = v8.getHeapStatistics().used_heap_size;
-      lastGc = { ms: performance.now() - t0, usedBefore: used, usedAfter: usedAfterGc, count: (lastGc?.count ?? 0) + 1 };
-    } catch {
-      /* never let a collection stop the scans (the chain must not reject): V8 keeps its own schedule */
-    }
-  };
   /** The part being waited on: its seq and what to do when the main thread acks it. */
   let waiting: { seq: number; go: () => void } | null = null;
   port.on('message', (m: ToWorker) => {
@@ -182,19 +153,12 @@ if (parentPort) {
             await acked;
           }
           const diagnosis = diagnose?.run(snap);
-          // the collection after the previous scan rides along (this one runs once the diff is sent)
-          port.postMessage({ type: 'diff', seq: m.seq, json, bytes: Buffer.byteLength(json), workerMs: performance.now() - t0, parts: count, ...(diagnosis ? { diagnosis } : {}), ...(lastGc ? { gc: lastGc } : {}) } satisfies FromWorker);
+          port.postMessage({ type: 'diff', seq: m.seq, json, bytes: Buffer.byteLength(json), workerMs: performance.now() - t0, parts: count, ...(diagnosis ? { diagnosis } : {}) } satisfies FromWorker);
           prev = digest; // only once the main thread has every part (on an error both sides keep the old one)
         } catch (e) {
           port.postMessage({ type: 'error', seq: m.seq, message: (e as Error)?.stack ?? String(e) } satisfies FromWorker);
         }
       }
-    }).then(async () => {
-      // after the step, a turn of the event loop later: its locals (the snapshot, its diff) and the
-      // promise jobs that held them are gone, so the GC can free them; the next step waits for it
-      if (m.type !== 'next' || !gc) return;
-      await new Promise<void>((go) => setImmediate(go));
-      afterScan();
     });
   });
   port.postMessage({ type: 'ready' } satisfies FromWorker);
