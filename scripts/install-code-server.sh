@@ -78,8 +78,6 @@ if [ -f "$DIR/.complete" ]; then
   echo "$DIR"
   exit 0
 fi
-# IPC_CODE_SERVER_LOCATE_ONLY=1: only say where it is (the benchmark uses it when it is there)
-[ -z "${IPC_CODE_SERVER_LOCATE_ONLY:-}" ] || die "code-server $CODE_SERVER_VERSION is not installed in $CACHE (npm start or npm test installs it)"
 
 STAGE=$(mktemp -d "$CACHE/.install-XXXXXX")
 trap 'rm -rf "$STAGE"' EXIT
