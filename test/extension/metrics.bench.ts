@@ -25,6 +25,17 @@ function memory(): { rss: number; hwm: number; anon: number; heapUsed: number; h
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024, anon: kb('RssAnon') / 1024, heapUsed: mib(h.used_heap_size), heapCommitted: mib(h.total_heap_size), spaces };
 }
 
+/** Writes test-results/extension-metrics.json and prints it (the bench reads either). */
+function report(metrics: object): void {
+  const dir = path.resolve(__dirname, '../../../test-results');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'extension-metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+  console.log(`IPC-METRIC ${JSON.stringify(metrics)}`);
+}
+
+/** The heap figures of one memory() reading. */
+const heapOf = (m: ReturnType<typeof memory>) => ({ used: m.heapUsed, committed: m.heapCommitted, anon: m.anon, spaces: m.spaces });
+
 describe('IPC extension metrics', function () {
   this.timeout(300_000);
   it('measures activation and main-thread time per refresh', async () => {
@@ -57,10 +68,7 @@ describe('IPC extension metrics', function () {
       await new Promise((r) => setTimeout(r, control));
       clearInterval(sampler);
       const end = memory();
-      const out = { at: new Date().toISOString(), control: { ms: control, hostBefore: before.rss, after: end.rss, peak: Math.max(peakRss, end.rss), grewAtPeak: Math.max(peakRss, end.rss) - before.rss } };
-      fs.mkdirSync(path.resolve(__dirname, '../../../test-results'), { recursive: true });
-      fs.writeFileSync(path.resolve(__dirname, '../../../test-results/extension-metrics.json'), JSON.stringify(out, null, 2) + '\n');
-      console.log(`IPC-METRIC ${JSON.stringify(out)}`);
+      report({ at: new Date().toISOString(), control: { ms: control, hostBefore: before.rss, after: end.rss, peak: Math.max(peakRss, end.rss), grewAtPeak: Math.max(peakRss, end.rss) - before.rss } });
       return;
     }
     const api = await openApi();
@@ -92,7 +100,6 @@ describe('IPC extension metrics', function () {
     clearInterval(sampler);
     const after = memory();
     const measuredMs = performance.now() - startedAt;
-    const beforeTree = after;
     peakRss = Math.max(peakRss, after.rss);
     // VmHWM counts only if it rose while we ran (before that it may be the host's own start-up)
     const peak = Math.max(peakRss, after.hwm > before.hwm ? after.hwm : 0);
@@ -106,6 +113,7 @@ describe('IPC extension metrics', function () {
     const renderAllMs = performance.now() - t0;
     await api.hostFacts.hostSummary();
     await api.hostFacts.processUsage(process.pid);
+    const afterTreeWalk = memory();
     const metrics = {
       at: new Date().toISOString(),
       activationMs: api.activationMs,
@@ -143,12 +151,9 @@ describe('IPC extension metrics', function () {
         durationMs: measuredMs,
         walk: snap.capabilities.walk,
         workerHeap: workerHeap ? { used: Math.round(workerHeap.used_heap_size / 1048576), committed: Math.round(workerHeap.total_heap_size / 1048576), external: Math.round(workerHeap.external_memory / 1048576), malloced: Math.round(workerHeap.malloced_memory / 1048576) } : null,
-        heap: { before: { used: before.heapUsed, committed: before.heapCommitted, anon: before.anon, spaces: before.spaces }, afterScans: { used: beforeTree.heapUsed, committed: beforeTree.heapCommitted, anon: beforeTree.anon, spaces: beforeTree.spaces }, afterTreeWalk: (({ heapUsed, heapCommitted, rss }) => ({ used: heapUsed, committed: heapCommitted, rss }))(memory()) },
+        heap: { before: heapOf(before), afterScans: heapOf(after), afterTreeWalk: { used: afterTreeWalk.heapUsed, committed: afterTreeWalk.heapCommitted, rss: afterTreeWalk.rss } },
       },
     };
-    const dir = path.resolve(__dirname, '../../../test-results');
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'extension-metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
-    console.log(`IPC-METRIC ${JSON.stringify(metrics)}`);
+    report(metrics);
   });
 });
