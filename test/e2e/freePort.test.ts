@@ -185,20 +185,35 @@ describe('Free Port… in the workbench', function () {
     const pid = await poll('the server to listen', async () => listenerPid(ports.menu), 30_000);
     await expandView(page, 'Channels');
     const row = `127.0.0.1:${ports.menu}`;
-    await poll(`Go to finds ${row}`, async () => {
+    const goTo = async (click: boolean): Promise<boolean> => {
       await (await openCommand(page, 'IPC Inspector: Go to Channel or Process')).fill(String(ports.menu));
+      // the items follow the typed text through the extension host: a moment after typing,
+      // longer while the host takes in a refresh of a busy machine (a person looks again)
       const match = quickPickRow(page, row);
-      if ((await match.count()) > 0) {
+      const found = await match.waitFor({ timeout: 5_000 }).then(() => true, () => false);
+      if (found && click) {
         await match.click();
         return true;
       }
       await page.keyboard.press('Escape');
-      return false;
-    }, 60_000); // a scan of a busy machine (tens of thousands of sockets) can take seconds
-    // Rows of a churning group (code-server's own TIME-WAIT connections) move under the pointer
-    // between aiming and clicking: paused, as a person would pause a view that will not hold still.
+      return found;
+    };
+    // until the views' scan has the server (a scan of a busy machine can take seconds)
+    await poll(`Go to lists ${row}`, () => goTo(false), 60_000);
+    // Rows of a churning group (code-server's own TIME-WAIT connections) move under the pointer,
+    // and a live refresh right after Go to's reveal can push the revealed row out of the view
+    // (rows are inserted above it while the scroll position stays): paused first, as a person
+    // would pause a view that will not hold still, then Go to reveals it in a tree that stays.
     await titleAction('Pause Live Updates');
     try {
+      await poll(`Go to reveals ${row} in the paused Channels view`, async () => {
+        if (!(await goTo(true))) return false;
+        return viewPane(page, 'Channels')
+          .locator('.monaco-list-rows .monaco-list-row', { hasText: row })
+          .first()
+          .waitFor({ timeout: 5_000 })
+          .then(() => true, () => false);
+      }, 30_000);
       await freeFromContextMenu(row, pid);
     } finally {
       await titleAction('Resume Live Updates').catch(() => undefined);
