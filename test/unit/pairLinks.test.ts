@@ -1,13 +1,20 @@
 // Loopback TCP pairing (probes/sockets.ts preparePairs): each connected end is paired with the end
 // whose local/remote are its remote/local. Checked against the plain definition (for each end, the
-// latest candidate whose `local`/`remote` texts are its `remote`/`local`) on random tables full of
-// collisions — few ports, few addresses, the same address text in both families, duplicated
+// latest candidate whose `local`/`remote` are its `remote`/`local`: the same text, or one the
+// IPv4-mapped form of the other) on random tables full of collisions — few ports, few addresses,
+// the same address text in both families, IPv4 ends and IPv4-mapped IPv6 ends, duplicated
 // 4-tuples (a new connection beside its TIME-WAIT predecessor), ends that match themselves — and
 // on one table of 20,000 ends.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { InetChannel } from '../../src/core/model';
 import { preparePairs, type PreparedInet } from '../../src/core/probes/sockets';
+
+/** One end's address:port, written either way: `127.0.0.1:80` is `[::ffff:127.0.0.1]:80`. */
+function same(a: string, b: string): boolean {
+  const v4 = (s: string) => /^\[::ffff:(\d+\.\d+\.\d+\.\d+)\]:(\d+)$/.exec(s)?.slice(1).join(':') ?? s;
+  return v4(a) === v4(b);
+}
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -41,7 +48,7 @@ function expected(t: PreparedInet): Array<[string, string]> {
   for (const c of cand) {
     for (let j = cand.length - 1; j >= 0; j--) {
       const o = cand[j];
-      if (o !== c && o.local === c.remote && o.remote === c.local) {
+      if (o !== c && same(o.local, c.remote) && same(o.remote, c.local)) {
         out.push([c.id, o.id]);
         break;
       }
@@ -74,4 +81,26 @@ test('candidates from both families are paired across the two tables', () => {
   const both: PreparedInet = { ch: [...a.ch, ...b.ch], key: Float64Array.from([...a.key, ...b.key]) };
   assert.deepEqual(p.from.map((c, k) => [c.id, p.to[k].id]), expected(both));
   assert.ok(p.from.length > 0);
+});
+
+test('an IPv4 client and the IPv6 end a dual-stack listener accepted it on are one connection', () => {
+  const end = (id: number, fam: 4 | 6, local: string, remote: string, lp: number, rp: number): [InetChannel, number] => [
+    { id: `tcp:${id}`, kind: 'tcp', endpoints: [], family: fam, local, remote, state: 'ESTAB', recvQueue: 0, sendQueue: 0, inode: id, netns: '1', uid: 0 },
+    lp * 65536 + rp,
+  ];
+  const v4 = [end(1, 4, '127.0.0.1:50000', '127.0.0.1:8080', 50000, 8080), end(2, 4, '127.0.0.2:50001', '127.0.0.1:8080', 50001, 8080)];
+  const v6 = [
+    end(3, 6, '[::ffff:127.0.0.1]:8080', '[::ffff:127.0.0.1]:50000', 8080, 50000),
+    // another address: not the other end of tcp:2 (127.0.0.2 → 127.0.0.1, this one → 127.0.0.3)
+    end(4, 6, '[::ffff:127.0.0.1]:8080', '[::ffff:127.0.0.3]:50001', 8080, 50001),
+  ];
+  const t = (ends: Array<[InetChannel, number]>): PreparedInet => ({ ch: ends.map((e) => e[0]), key: Float64Array.from(ends.map((e) => e[1])) });
+  const p = preparePairs(t(v4), t(v6));
+  assert.deepEqual(
+    p.from.map((c, k) => [c.id, p.to[k].id]),
+    [
+      ['tcp:1', 'tcp:3'],
+      ['tcp:3', 'tcp:1'],
+    ],
+  );
 });

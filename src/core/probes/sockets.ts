@@ -15,7 +15,7 @@ import { SOCKET_FDS } from '../kinds/fds';
 import { hostPort, inetStateName, remoteHostPort, parseProcNetInet, parseProcNetUnix, unixStateName } from '../parsers/net';
 import { netnsId, emit, emitAll, type Probe, type ProbeContext } from './context';
 import { InodeTable } from './inodeTable';
-import { linkAcrossNamespaces } from './netLinks';
+import { linkAcrossNamespaces, normAddrPort } from './netLinks';
 
 interface Netns {
   id: string;
@@ -301,6 +301,16 @@ interface PairCandidates {
   key: number[];
 }
 
+/**
+ * Two address:port texts of one end of a connection: equal, or one is the IPv4-mapped form of the
+ * other — a dual-stack listener (`::`, the default of Node, Java, Go, nginx with ipv6only=off)
+ * accepts an IPv4 client on an IPv6 socket, so its end reads [::ffff:127.0.0.1]:P while the
+ * client's reads 127.0.0.1:P.
+ */
+function sameEnd(a: string, b: string): boolean {
+  return a === b || (a.charCodeAt(0) !== b.charCodeAt(0) && normAddrPort(a) === normAddrPort(b));
+}
+
 /** Pairs inside this namespace, local↔remote swapped (numeric port keys, addresses compared on a hit): from[k].peer = to[k].id. */
 function pairLinks(p: PairCandidates): { from: InetChannel[]; to: InetChannel[] } {
   const n = p.ch.length;
@@ -320,7 +330,7 @@ function pairLinks(p: PairCandidates): { from: InetChannel[]; to: InetChannel[] 
     const swapped = (k - hi * 65536) * 65536 + hi;
     for (let j = last.get(swapped) ?? -1; j >= 0; j = prev[j]) {
       const o = p.ch[j];
-      if (o !== c && o.local === c.remote && o.remote === c.local) {
+      if (o !== c && sameEnd(o.local, c.remote) && sameEnd(o.remote, c.local)) {
         from.push(c);
         to.push(o);
         break;

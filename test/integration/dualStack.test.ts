@@ -1,0 +1,88 @@
+// A dual-stack listener (bound to `::`, the default of Node, Java, Go and nginx with
+// ipv6only=off) accepts an IPv4 client on an IPv6 socket: `ss -t` shows the client's end as
+// 127.0.0.1:C → 127.0.0.1:S and the accepted end as [::ffff:127.0.0.1]:S → [::ffff:127.0.0.1]:C.
+// They are the two ends of one connection, in one network namespace: each end's peer must be the
+// other, with every way the snapshot can read sockets (sock_diag after either fd walk, and
+// /proc/net/tcp{,6} without the addon). Server and client are processes of their own.
+//
+//   node scripts/build.mjs test/integration && node --test dist/test/integration/dualStack.test.js
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { InetChannel, Snapshot } from '../../src/core/model';
+import { loadBpf, loadNative } from '../../src/core/native';
+import { takeSnapshot } from '../../src/core/snapshot';
+import { lineReader } from './childLines';
+
+const SERVER = `
+const net = require('net');
+const held = [];
+const s = net.createServer((c) => held.push(c)); // kept open: ESTABLISHED on both sides
+s.listen(0, '::', () => console.log(JSON.stringify({ port: s.address().port })));
+setInterval(() => {}, 1e6);`;
+
+const CLIENT = `
+const net = require('net');
+const port = Number(process.argv[1]);
+const c = net.connect(port, '127.0.0.1', () => console.log(JSON.stringify({ local: c.localPort })));
+setInterval(() => {}, 1e6);`;
+
+function dualStackOff(): string | false {
+  try {
+    if (fs.readFileSync('/proc/sys/net/ipv6/bindv6only', 'utf8').trim() !== '0') return 'net.ipv6.bindv6only=1: a `::` listener takes no IPv4 clients here';
+  } catch {
+    return 'no IPv6 on this machine (/proc/sys/net/ipv6 missing)';
+  }
+  return false;
+}
+
+describe('a dual-stack listener and its IPv4 client', { skip: dualStackOff() }, () => {
+  const children: ChildProcess[] = [];
+  let serverPid = 0;
+  let clientPid = 0;
+  let port = 0;
+  let clientPort = 0;
+
+  before(async () => {
+    const server = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(server);
+    port = (JSON.parse(await lineReader(server).next('the port')) as { port: number }).port;
+    const client = spawn(process.execPath, ['-e', CLIENT, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(client);
+    clientPort = (JSON.parse(await lineReader(client).next('the client port')) as { local: number }).local;
+    serverPid = server.pid!;
+    clientPid = client.pid!;
+  });
+  after(() => {
+    for (const c of children) c.kill('SIGKILL');
+  });
+
+  const ends = (snap: Snapshot) => {
+    const tcp = snap.channels.filter((c): c is InetChannel => c.kind === 'tcp');
+    const client = tcp.find((c) => c.endpoints.some((e) => e.pid === clientPid) && c.remote === `127.0.0.1:${port}`);
+    const accepted = tcp.find((c) => c.endpoints.some((e) => e.pid === serverPid) && c.local === `[::ffff:127.0.0.1]:${port}`);
+    return { client, accepted };
+  };
+
+  const ways: Array<[string, Parameters<typeof takeSnapshot>[0], string | false]> = [
+    ['sock_diag, BPF fd walk', { walk: 'bpf-iter' }, loadBpf().addon ? false : 'BPF addon not built'],
+    ['sock_diag, /proc fd walk', { walk: 'proc' }, loadNative().addon ? false : 'native addon not built'],
+    ['/proc/net/tcp and tcp6, no addon', { useNative: false }, false],
+  ];
+  for (const [name, opts, skip] of ways) {
+    it(`each end's peer is the other (${name})`, { skip }, async () => {
+      const snap = await takeSnapshot({ ...opts, kinds: ['tcp'] });
+      const { client, accepted } = ends(snap);
+      assert.ok(client, `the client's end 127.0.0.1:${clientPort} → 127.0.0.1:${port}`);
+      assert.ok(accepted, `the accepted end [::ffff:127.0.0.1]:${port} in the server`);
+      assert.equal(client.local, `127.0.0.1:${clientPort}`);
+      assert.equal(accepted.remote, `[::ffff:127.0.0.1]:${clientPort}`);
+      assert.equal(client.family, 4);
+      assert.equal(accepted.family, 6);
+      assert.equal(client.peer, accepted.id);
+      assert.equal(accepted.peer, client.id);
+      assert.equal(client.peerMatch, undefined, 'one namespace: a plain pair, no peerMatch');
+    });
+  }
+});
