@@ -43,7 +43,7 @@ export function fileTypeName(st: fs.Stats): string {
   return 'not a regular file';
 }
 
-function check(file: string, st: fs.Stats, expect?: Identity): void {
+function check(file: string | Buffer, st: fs.Stats, expect?: Identity): void {
   if (!st.isFile()) throw new UntrustedFileError('EFTYPE', `${file} is ${fileTypeName(st)}, not a regular file`);
   if (expect && (st.dev !== expect.dev || st.ino !== expect.ino)) {
     throw new UntrustedFileError('ESTALE', `${file} was replaced (dev:inode ${st.dev}:${st.ino}, expected ${expect.dev}:${expect.ino})`);
@@ -51,7 +51,7 @@ function check(file: string, st: fs.Stats, expect?: Identity): void {
 }
 
 /** Opens `file` for reading as described above. The caller closes the fd. */
-export function openRegularSync(file: string, expect?: Identity): { fd: number; stat: fs.Stats } {
+export function openRegularSync(file: string | Buffer, expect?: Identity): { fd: number; stat: fs.Stats } {
   const h = fs.openSync(file, HANDLE_FLAGS);
   try {
     const stat = fs.fstatSync(h);
@@ -116,7 +116,7 @@ export const SEM_T_SIZE = 32;
 const SEM_VALUE_MAX = 0x7fffffff;
 
 /** The value of a named semaphore's file (`/dev/shm/sem.NAME`), or UntrustedFileError saying why it is not one. */
-export function decodeSem(file: string, size: number, bytes: Buffer): number {
+export function decodeSem(file: string | Buffer, size: number, bytes: Buffer): number {
   if (size !== SEM_T_SIZE || bytes.length < 8) {
     throw new UntrustedFileError('EFTYPE', `${file} is ${size} bytes, not a semaphore (a glibc sem_t file is ${SEM_T_SIZE})`);
   }
@@ -125,7 +125,7 @@ export function decodeSem(file: string, size: number, bytes: Buffer): number {
   return value;
 }
 
-export function readSemSync(file: string, expect?: Identity): number {
+export function readSemSync(file: string | Buffer, expect?: Identity): number {
   const { fd, stat } = openRegularSync(file, expect);
   try {
     return decodeSem(file, stat.size, stat.size === SEM_T_SIZE ? preadSync(fd, SEM_T_SIZE, 0) : Buffer.alloc(0));

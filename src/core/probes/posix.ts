@@ -60,6 +60,18 @@ function listDir(dir: string): string[] {
   }
 }
 
+/**
+ * The entries of `dir` as raw bytes: a name that is not UTF-8 (`\xff`, which any user may put in
+ * /dev/shm) decodes lossily, and the decoded text names no file — lstat must get the bytes.
+ */
+function listDirRaw(dir: string): Buffer[] {
+  try {
+    return fs.readdirSync(dir, { encoding: 'buffer' });
+  } catch {
+    return [];
+  }
+}
+
 /** mq_getattr of each name, a few at a time (each call is a thread), each with a deadline; a failure is the errno name (the counts stay null and say why). */
 async function mqAttributes(native: NativeAddon, names: string[], deadlineMs: number): Promise<Map<string, { curmsgs: number; maxmsg: number; msgsize: number } | string>> {
   const out = new Map<string, { curmsgs: number; maxmsg: number; msgsize: number } | string>();
@@ -154,13 +166,23 @@ export const posixProbe: Probe = {
       const shmDir = path.join(ctx.devRoot, 'shm');
       const maps = mapHolders(ctx);
       const realShm = ctx.devRoot === '/dev';
-      for (const file of listDir(shmDir)) {
+      // dev:inode of every object listed by name: a live object whose name ends in ` (deleted)`
+      // has fd links and maps lines that read as unlinked, and must not be listed a second time
+      const listed = new Set<string>();
+      for (const raw of listDirRaw(shmDir)) {
+        const file = raw.toString('utf8');
+        const at = Buffer.concat([Buffer.from(shmDir + '/'), raw]);
+        // The id of a name that is not UTF-8 is its bytes: `x\xff` and `x\xfe` both read `x\ufffd`,
+        // and two channels with one id would break every view keyed by it. `/` is in no file name,
+        // so `bytes/HEX` is no other object's id.
+        const exact = Buffer.from(file).equals(raw);
         let st: fs.Stats;
         try {
-          st = fs.lstatSync(path.join(shmDir, file));
+          st = fs.lstatSync(at);
         } catch {
           continue;
         }
+        listed.add(`${devName(st.dev)}:${st.ino}`);
         const isSem = file.startsWith('sem.') && file.length > 4;
         // A FIFO, symlink, socket or directory is no POSIX object; under a semaphore's name it is
         // shown as a semaphore row with an error (it looks like one to a user), otherwise skipped.
@@ -174,7 +196,7 @@ export const posixProbe: Probe = {
         if (isSem) {
           if (!ctx.kinds.has('posix-sem')) continue;
           const name = file.slice(4);
-          const where = path.join(shmDir, file);
+          const where = path.join(shmDir, file); // for messages; `at` is the file
           let value: number | null = null;
           let error: string | undefined;
           let readError: ReadError | undefined;
@@ -183,14 +205,14 @@ export const posixProbe: Probe = {
             readError = { field: 'value', syscall: 'lstat', code: 'EFTYPE' };
           } else {
             try {
-              value = readSemSync(where, { dev: st.dev, ino: st.ino });
+              value = readSemSync(at, { dev: st.dev, ino: st.ino });
             } catch (e) {
               error = errorText(e);
               readError = { field: 'value', syscall: e instanceof UntrustedFileError ? 'fstat' : 'pread', code: e instanceof UntrustedFileError ? e.code : (errnoName(e) ?? 'EIO') };
             }
           }
           const ch: PosixSemChannel = {
-            id: 'posix-sem:' + name,
+            id: 'posix-sem:' + (exact ? name : `bytes/${raw.subarray(4).toString('hex')}`),
             kind: 'posix-sem',
             endpoints: eps,
             name,
@@ -205,7 +227,7 @@ export const posixProbe: Probe = {
         } else {
           if (!ctx.kinds.has('posix-shm')) continue;
           const ch: PosixShmChannel = {
-            id: 'posix-shm:' + file,
+            id: 'posix-shm:' + (exact ? file : `bytes/${raw.toString('hex')}`),
             kind: 'posix-shm',
             endpoints: eps,
             name: file,
@@ -218,7 +240,7 @@ export const posixProbe: Probe = {
           emit(ctx, ch);
         }
       }
-      if (ctx.kinds.has('posix-shm') && realShm) emitDeletedShm(ctx);
+      if (ctx.kinds.has('posix-shm') && realShm) emitDeletedShm(ctx, listed);
     }
   },
 };
@@ -228,9 +250,11 @@ export const posixProbe: Probe = {
  * others keep using the object; lsof shows `/dev/shm/NAME (deleted)`): from fds whose link ends in
  * ` (deleted)` and `/dev/shm/NAME (deleted)` maps lines, one channel per dev:inode, marked deleted.
  * glibc's sem_open temp files (`sem.XXXXXX (deleted)`, a moment before they get their name) and
- * unlinked semaphores are left out. Only on the real /dev (a captured tree's inodes are not these).
+ * unlinked semaphores are left out, and so are objects the directory listing has (`listed`,
+ * dev:inode): their link only looks unlinked because their name ends in ` (deleted)`. Only on the
+ * real /dev (a captured tree's inodes are not these).
  */
-function emitDeletedShm(ctx: ProbeContext): void {
+function emitDeletedShm(ctx: ProbeContext, listed: ReadonlySet<string>): void {
   const groups = new Map<string, { name: string; size: number | null; endpoints: Endpoint[] }>();
   const f = ctx.walk.fds;
   for (const row of ctx.index.heads(DEVSHM_FDS.rule.code)) {
@@ -251,7 +275,7 @@ function emitDeletedShm(ctx: ProbeContext): void {
     groups.set(key, g);
   }
   for (const [key, g] of groups) {
-    if (g.name.startsWith('sem.')) continue;
+    if (g.name.startsWith('sem.') || listed.has(key)) continue;
     const ch: PosixShmChannel = {
       id: `posix-shm:deleted/${key}`,
       kind: 'posix-shm',
