@@ -153,6 +153,7 @@ int ipci_task_file(struct bpf_iter__task_file *ctx) {
   r->kind = kind;
   r->f_mode = file->f_mode & 3;
   if (fmt == S_IFIFO) pipe_state(inode->i_pipe, r);
+  if (want_path && inode->i_nlink == 0) r->flags |= IPCI_F_UNLINKED;
 
   long n = 0;
   if (kind == IPCI_FD_ANON) {

@@ -18,6 +18,8 @@
 #define IPCI_F_PIPE_STATE 1   /* buffered/capacity read from the inode's pipe_inode_info */
 #define IPCI_F_PIPE_PARTIAL 2 /* more occupied slots than the program sums: buffered unknown */
 #define IPCI_F_PATH_ERROR 4   /* bpf_d_path failed (path_len 0) */
+#define IPCI_F_UNLINKED 8     /* FIFO/mqueue/shm file: its inode has no name left (i_nlink 0); a name
+                               * ending in " (deleted)" alone does not say so: any user can choose it */
 
 /* Occupied pipe slots summed at most (a slot is one page by default; the default maximum pipe
  * size, 1 MiB, is 256 slots): a pipe holding more buffers says IPCI_F_PIPE_PARTIAL. */

@@ -671,7 +671,7 @@ class Walker {
           // Follows the link to the open file. AT_STATX_DONT_SYNC: FUSE / NFS answer from their
           // attribute cache (type and inode never change) instead of a round trip that would hang
           // on a dead server.
-          if (statx(fdDir, nm, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO, &sx) != 0) return true;
+          if (statx(fdDir, nm, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO | STATX_NLINK, &sx) != 0) return true;
           statted = true;
         }
         if (r.type && (sx.stx_mode & S_IFMT) != static_cast<unsigned>(r.type)) continue;
@@ -680,7 +680,11 @@ class Walker {
         dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
         if (r.mqueue && (len < 2 || memchr(link_ + 1, '/', len - 1) != nullptr || !IsMqueueDev(dev, fdDir, nm))) continue;
       }
-      const uint8_t mode = r.rw ? 3 : LinkMode(fdDir, nm);
+      uint8_t mode = r.rw ? 3 : LinkMode(fdDir, nm);
+      // unlinked: the inode says so on a procfs; a captured tree's targets are stand-ins, whose
+      // link text is all there is
+      if (r.link == "/" && (sh_.procfs ? (sx.stx_mask & STATX_NLINK) && sx.stx_nlink == 0 : len > 10 && memcmp(link_ + len - 10, " (deleted)", 10) == 0))
+        mode |= kModeUnlinked;
       // bracketed identities (pipes) live on the one pipefs; a path's target on its own device
       if (r.measure && (mode & 1)) {
         const Key key{r.bracket ? 0 : dev, ino};

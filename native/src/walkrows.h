@@ -29,6 +29,13 @@ struct ProcText {
   std::string stat, status, cmdline, maps, timers, netns, cwd, exe;
 };
 
+/**
+ * Bit of the mode column (beside read 1 / write 2): a path row's file has no name left (nlink 0,
+ * what lsof's " (deleted)" means) — told by the inode, not by the link text, whose " (deleted)"
+ * suffix can be the file's own name.
+ */
+constexpr uint8_t kModeUnlinked = 4;
+
 /** The fd rows, one column per fact (row i of every column is one fd). */
 struct FdCols {
   BigVec<int32_t> pid, fd;

@@ -13,6 +13,11 @@ import type { FdRule, MapsRule } from './kinds/kind';
 /** Mode bits as the walk reports them: 1 = read, 2 = write, 3 = both. */
 export const MODE_R = 1;
 export const MODE_W = 2;
+/**
+ * A path row's file has no name left (nlink 0: what the ` (deleted)` of its link means). Told by
+ * the inode, not the text: a live file may be named `x (deleted)` by whoever made it.
+ */
+export const MODE_UNLINKED = 4;
 
 export interface ProcWalkOptions {
   /** Root of the proc filesystem (tests point it at captured trees). Default `/proc`. */
@@ -117,7 +122,7 @@ export interface ProcWalkFds {
   fd: Int32Array;
   /** The `code` of the rule that reported it. */
   kind: Uint8Array;
-  /** MODE_R | MODE_W */
+  /** MODE_R | MODE_W, and MODE_UNLINKED on path rows whose file has no name left */
   mode: Uint8Array;
   inode: Float64Array;
   /** st_dev of the target (FIFOs, mqueue, /dev/shm), 0 otherwise. */

@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { MODE_R, MODE_W, type ProcWalk, type ProcWalkOptions, type ProcWalkProcess } from './native';
+import { MODE_R, MODE_UNLINKED, MODE_W, type ProcWalk, type ProcWalkOptions, type ProcWalkProcess } from './native';
 import type { FdRule } from './kinds/kind';
 import { filterMaps, parseFdinfo } from './parsers/procPid';
 
@@ -152,7 +152,10 @@ async function visit(io: Io, opts: ProcWalkOptions, rules: readonly FdRule[], pi
       ino = st.ino;
       dev = st.dev;
     }
-    const mode = r.rw ? MODE_R | MODE_W : await fdMode(io, fdDir + name, base + '/fdinfo/' + name);
+    let mode = r.rw ? MODE_R | MODE_W : await fdMode(io, fdDir + name, base + '/fdinfo/' + name);
+    // unlinked: the inode says so on this machine's /proc; a captured tree's targets are stand-ins,
+    // whose link text is all there is
+    if (r.link === '/' && st && (opts.procRoot === '/proc' ? st.nlink === 0 : link.endsWith(' (deleted)'))) mode |= MODE_UNLINKED;
     let info: string | null = null;
     if (r.fdinfo && r.fdinfo.length > 0) {
       try {

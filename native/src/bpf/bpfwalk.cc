@@ -631,7 +631,7 @@ class BpfWalkWorker : public PromiseWorker {
         if (c.rule < 0) {
           stage.store("fd", std::memory_order_relaxed);
           snprintf(name, sizeof name, "/proc/%u/fd/%u", c.tgid, c.fd);
-          c.ok = statx(AT_FDCWD, name, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO, &c.sx) == 0;
+          c.ok = statx(AT_FDCWD, name, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO | STATX_NLINK, &c.sx) == 0;
         } else {
           stage.store("fdinfo", std::memory_order_relaxed);
           snprintf(name, sizeof name, "%u/fdinfo/%u", c.tgid, c.fd);
@@ -703,6 +703,8 @@ class BpfWalkWorker : public PromiseWorker {
     if (kind == IPCI_FD_FIFO || kind == IPCI_FD_MQUEUE || kind == IPCI_FD_DEVSHM) {
       if (!PathRow(r, path)) return;
       dev = UserDev(r.dev);
+      // bit 4 of the mode column: the file has no name left (walkrows.h MODE_UNLINKED)
+      bool unlinked = (r.flags & IPCI_F_UNLINKED) != 0;
       if (!PlainStat(r.magic)) {
         // stat's own numbers, as the /proc walk gets them (CheckRows)
         auto it = checkAt_.find(offset);
@@ -713,7 +715,9 @@ class BpfWalkWorker : public PromiseWorker {
         if (fifo != (kind == IPCI_FD_FIFO) || (!fifo && !S_ISREG(c.sx.stx_mode))) return;  // replaced meanwhile
         dev = makedev(c.sx.stx_dev_major, c.sx.stx_dev_minor);
         ino = c.sx.stx_ino;
+        unlinked = (c.sx.stx_mask & STATX_NLINK) && c.sx.stx_nlink == 0;  // stat's own, as the /proc walk
       }
+      if (unlinked) mode |= kModeUnlinked;
       pathIndex = static_cast<int32_t>(cols_.paths.size());
       cols_.paths.emplace_back(path, r.path_len);
     }

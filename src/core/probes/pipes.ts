@@ -1,6 +1,7 @@
 // Anonymous pipes (`pipe:[INODE]` fds) and FIFOs (fds whose target is S_ISFIFO), joined by inode.
 import type { FifoChannel, PipeChannel } from '../model';
 import { FIFO_FDS, PIPE_FDS } from '../kinds/fds';
+import { MODE_UNLINKED } from '../native';
 import { devName, emit, emitAll, type Probe } from './context';
 
 export const pipeProbe: Probe = {
@@ -50,11 +51,10 @@ export const pipeProbe: Probe = {
         for (const [dev, rows] of byDev) {
           let p = '';
           for (const r of rows) if (f.pathIndex[r] >= 0) p = ctx.walk.paths[f.pathIndex[r]];
-          let deleted = false;
-          if (p.endsWith(' (deleted)')) {
-            deleted = true;
-            p = p.slice(0, -' (deleted)'.length);
-          }
+          // unlinked by the inode (the walk's mode bit), not by the text: a live FIFO may be named
+          // `x (deleted)`; the link of an unlinked one ends in ` (deleted)` after its name
+          const deleted = rows.some((r) => (f.mode[r] & MODE_UNLINKED) !== 0);
+          if (deleted && p.endsWith(' (deleted)')) p = p.slice(0, -' (deleted)'.length);
           let buffered: number | null = null;
           let capacity: number | null = null;
           for (const r of rows) {

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Endpoint, PosixMqChannel, PosixSemChannel, PosixShmChannel, ReadError } from '../model';
-import { errnoName, type NativeAddon } from '../native';
+import { errnoName, MODE_UNLINKED, type NativeAddon } from '../native';
 import { DEVSHM_FDS, MQUEUE_FDS } from '../kinds/fds';
 import { parseMqueueFile } from '../parsers/mqueue';
 import { DeadlineError, withDeadline } from '../deadline';
@@ -15,7 +15,7 @@ import { fileTypeName, readSemSync, readSmallSync, UntrustedFileError } from '..
 import { byPidFd, devName, modeOf, octalMode, emit, type Probe, type ProbeContext } from './context';
 import { mapHolders } from './maps';
 
-/** fd holders of one fd class grouped by the name after `prefix` (` (deleted)` links are skipped: the name is gone). */
+/** fd holders of one fd class grouped by the name after `prefix` (unlinked files are skipped: the name is gone; a live name may end in ` (deleted)`). */
 function fdHoldersByName(ctx: ProbeContext, kind: number, prefix: string): Map<string, Endpoint[]> {
   const out = new Map<string, Endpoint[]>();
   const f = ctx.walk.fds;
@@ -24,7 +24,7 @@ function fdHoldersByName(ctx: ProbeContext, kind: number, prefix: string): Map<s
       const pi = f.pathIndex[i];
       if (pi < 0) continue;
       const link = ctx.walk.paths[pi];
-      if (!link.startsWith(prefix) || link.endsWith(' (deleted)')) continue;
+      if (!link.startsWith(prefix) || f.mode[i] & MODE_UNLINKED) continue;
       const name = link.slice(prefix.length);
       const ep: Endpoint = { pid: f.pid[i], fd: f.fd[i], mode: modeOf(f.mode[i]) };
       const l = out.get(name);
@@ -261,9 +261,11 @@ function emitDeletedShm(ctx: ProbeContext, listed: ReadonlySet<string>): void {
     for (let i = row; i >= 0; i = ctx.index.next[i]) {
       const pi = f.pathIndex[i];
       const link = pi >= 0 ? ctx.walk.paths[pi] : '';
-      if (!link.startsWith('/dev/shm/') || !link.endsWith(' (deleted)')) continue;
+      // unlinked by the inode (the walk's mode bit), not by the text: a live name may end in ` (deleted)`
+      if (!link.startsWith('/dev/shm/') || !(f.mode[i] & MODE_UNLINKED)) continue;
       const key = `${devName(f.dev[i])}:${f.inode[i]}`;
-      const g = groups.get(key) ?? { name: link.slice('/dev/shm/'.length, -' (deleted)'.length), size: null, endpoints: [] };
+      const name = link.slice('/dev/shm/'.length, link.endsWith(' (deleted)') ? -' (deleted)'.length : undefined);
+      const g = groups.get(key) ?? { name, size: null, endpoints: [] };
       g.endpoints.push({ pid: f.pid[i], fd: f.fd[i], mode: modeOf(f.mode[i]) });
       groups.set(key, g);
     }
