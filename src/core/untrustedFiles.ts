@@ -63,7 +63,7 @@ export function openRegularSync(file: string | Buffer, expect?: Identity): { fd:
 }
 
 /** Async openRegularSync (libuv pool). The caller closes the handle. */
-export async function openRegular(file: string, expect?: Identity): Promise<{ handle: fs.promises.FileHandle; stat: fs.Stats }> {
+export async function openRegular(file: string | Buffer, expect?: Identity): Promise<{ handle: fs.promises.FileHandle; stat: fs.Stats }> {
   const h = await fs.promises.open(file, HANDLE_FLAGS);
   try {
     const stat = await h.stat();
@@ -134,7 +134,7 @@ export function readSemSync(file: string | Buffer, expect?: Identity): number {
   }
 }
 
-export async function readSem(file: string, expect?: Identity): Promise<number> {
+export async function readSem(file: string | Buffer, expect?: Identity): Promise<number> {
   const { handle, stat } = await openRegular(file, expect);
   try {
     const buf = Buffer.alloc(SEM_T_SIZE);

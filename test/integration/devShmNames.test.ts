@@ -13,6 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { PosixSemChannel, PosixShmChannel } from '../../src/core/model';
 import { takeSnapshot } from '../../src/core/snapshot';
+import { peekChannel, removeObject } from '../../src/core/actions';
 import { canRunAttacker, NOBODY } from '../harness/otherUser';
 import { lineReader } from './childLines';
 
@@ -80,4 +81,30 @@ describe('/dev/shm objects with names that are not UTF-8 or end in " (deleted)"'
       assert.equal(new Set(snap.channels.map((c) => c.id)).size, snap.channels.length, 'no id twice in the snapshot');
     });
   }
+
+  it('peek and remove reach such an object by its bytes, not a file named with the text it shows', async () => {
+    // decoys named with the text the snapshot shows for the attacker's objects (U+FFFD, valid
+    // UTF-8): what opening or unlinking by the shown name would reach — here root's own files
+    const lossy = `${tag}-bad\ufffd\ufffdutf8`;
+    const decoys = [`/dev/shm/${lossy}`, `/dev/shm/sem.${lossy}`];
+    fs.writeFileSync(decoys[0], 'decoy, not the attacker object');
+    fs.writeFileSync(decoys[1], Buffer.concat([Buffer.from([7, 0, 0, 0]), Buffer.alloc(28)]));
+    try {
+      const snap = await takeSnapshot({ kinds: ['posix-shm', 'posix-sem'], pids: [child.pid!] });
+      const hex = Buffer.concat([Buffer.from(`${tag}-bad`), Buffer.from([0xff, 0xfe]), Buffer.from('utf8')]).toString('hex');
+      const shm = snap.channels.find((c) => c.id === `posix-shm:bytes/${hex}`);
+      const sem = snap.channels.find((c) => c.id === `posix-sem:bytes/${hex}`);
+      assert.ok(shm && sem, 'both objects listed by their bytes');
+      const seen = await peekChannel(shm, snap.processes);
+      assert.equal(seen.type, 'bytes');
+      assert.deepEqual([...(seen as { data: Buffer }).data], [1, 0, 0, 0, ...new Array(28).fill(0)], 'the attacker object read, not the decoy');
+      const value = await peekChannel(sem, snap.processes);
+      assert.equal(value.type === 'semaphores' ? value.semaphores[0].value : null, 1, 'the semaphore read, not the decoy (7)');
+      const r = await removeObject(shm);
+      assert.equal(fs.existsSync(files[0]), false, `unlinked: ${r.action}`);
+      assert.equal(fs.existsSync(decoys[0]), true, 'the decoy named with the shown text is still there');
+    } finally {
+      for (const d of decoys) fs.rmSync(d, { force: true });
+    }
+  });
 });

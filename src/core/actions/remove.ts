@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import type { Channel } from '../model';
 import { describe } from '../kinds';
 import { ActionError, explain } from './errors';
-import { safePosixName } from './peek';
+import { posixObjectFile, safePosixName } from './peek';
 
 export interface RemoveOptions {
   devRoot?: string;
@@ -63,11 +63,15 @@ export async function removeObject(channel: Channel, opts: RemoveOptions = {}): 
     }
     return { channelId: channel.id, action: `ipcrm ${flag} ${id}`, note: how.note };
   }
-  const file = `${devRoot}/${how.dir}/${safePosixName(how.file)}`;
+  // by its exact bytes when its name is not UTF-8 (posixObjectFile); `how.file` is the shown name
+  const file =
+    channel.kind === 'posix-shm' || channel.kind === 'posix-sem'
+      ? posixObjectFile(channel, devRoot, how.dir, how.file.slice(0, how.file.length - channel.name.length))
+      : `${devRoot}/${how.dir}/${safePosixName(how.file)}`;
   try {
     fs.unlinkSync(file);
   } catch (e) {
-    throw explain(e, { what: `unlink ${file}`, ...owner });
+    throw explain(e, { what: `unlink ${String(file)}`, ...owner });
   }
-  return { channelId: channel.id, action: `unlink ${file}`, note: how.note };
+  return { channelId: channel.id, action: `unlink ${String(file)}`, note: how.note };
 }

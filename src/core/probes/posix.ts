@@ -167,7 +167,8 @@ export const posixProbe: Probe = {
       const maps = mapHolders(ctx);
       const realShm = ctx.devRoot === '/dev';
       // dev:inode of every object listed by name: a live object whose name ends in ` (deleted)`
-      // has fd links and maps lines that read as unlinked, and must not be listed a second time
+      // has maps lines that read as unlinked (maps lines carry no link count), and must not be
+      // listed a second time
       const listed = new Set<string>();
       for (const raw of listDirRaw(shmDir)) {
         const file = raw.toString('utf8');

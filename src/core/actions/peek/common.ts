@@ -89,6 +89,20 @@ export function devNumbers(dev: string): [number, number] {
 }
 
 /** Validates a POSIX object name (no slashes, no dot names) so it cannot escape /dev/shm or /dev/mqueue. */
+/**
+ * The file of a POSIX object under devRoot/dir (`prefix`: `sem.` for a semaphore): by its name, or
+ * — an id `KIND:bytes/HEX`, a name that is not UTF-8 — by its exact bytes. Its shown name has
+ * U+FFFD where those bytes were, and opening or unlinking that text would reach another file:
+ * perhaps another user's, named with exactly that text.
+ */
+export function posixObjectFile(channel: { id: string; kind: string; name: string }, devRoot: string, dir: string, prefix = ''): string | Buffer {
+  const m = /^bytes\/((?:[0-9a-f]{2})+)$/.exec(channel.id.slice(channel.kind.length + 1));
+  if (!m) return `${devRoot}/${dir}/${prefix}${safePosixName(channel.name)}`;
+  const raw = Buffer.from(m[1], 'hex');
+  if (raw.length > 255 || raw.includes(0x2f) || raw.includes(0)) throw new ActionError('EINVAL', `invalid POSIX IPC name in ${JSON.stringify(channel.id)}`);
+  return Buffer.concat([Buffer.from(`${devRoot}/${dir}/${prefix}`), raw]);
+}
+
 export function safePosixName(name: string): string {
   const n = name.startsWith('/') ? name.slice(1) : name;
   if (n.length === 0 || n.length > 255 || n.includes('/') || n.includes('\0') || n === '.' || n === '..') {

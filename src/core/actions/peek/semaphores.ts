@@ -4,7 +4,7 @@
 import type { PosixSemChannel, SysvSemChannel } from '../../model';
 import { readSem } from '../../untrustedFiles';
 import { ActionError } from '../errors';
-import { explainPeek, ownerOf, safePosixName, type Peeker } from './common';
+import { explainPeek, ownerOf, posixObjectFile, type Peeker } from './common';
 import type { SemaphoreState } from './types';
 
 export const peekSysvSem: Peeker<SysvSemChannel> = async ({ channel, native, base, at, call }) => {
@@ -39,9 +39,8 @@ export const peekSysvSem: Peeker<SysvSemChannel> = async ({ channel, native, bas
 };
 
 export const peekPosixSem: Peeker<PosixSemChannel> = async ({ channel, devRoot, base, at, call }) => {
-  const name = safePosixName(channel.name);
-  const file = `${devRoot}/shm/sem.${name}`;
-  const what = `read POSIX semaphore /${name}`;
+  const file = posixObjectFile(channel, devRoot, 'shm', 'sem.');
+  const what = `read POSIX semaphore /${channel.name}`;
   let value: number;
   try {
     value = await call(what, () => readSem(file));
@@ -49,7 +48,7 @@ export const peekPosixSem: Peeker<PosixSemChannel> = async ({ channel, devRoot, 
     throw explainPeek(e, { what, ...ownerOf(channel) });
   }
   return {
-    ...base, type: 'semaphores', at: at(), method: `pread(${file}) of its glibc sem_t`,
+    ...base, type: 'semaphores', at: at(), method: `pread(${String(file)}) of its glibc sem_t`,
     semaphores: [{ index: 0, value, waitingForIncrease: null, waitingForZero: null, lastPid: null }],
   };
 };

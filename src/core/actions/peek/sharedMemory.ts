@@ -5,7 +5,7 @@
 import type { AnonShmChannel, PosixShmChannel, SysvShmChannel } from '../../model';
 import { openRegular } from '../../untrustedFiles';
 import { ActionError } from '../errors';
-import { explainPeek, needNative, ownerOf, safePosixName, type PeekContext, type Peeker } from './common';
+import { explainPeek, needNative, ownerOf, posixObjectFile, type PeekContext, type Peeker } from './common';
 import type { BytesPeek } from './types';
 
 export const peekSysvShm: Peeker<SysvShmChannel> = async ({ channel, native, maxBytes, offset, base, at, call }) => {
@@ -33,9 +33,8 @@ export const peekPosixShm: Peeker<PosixShmChannel> = async (ctx) => {
     const hex = (n: string) => Number(n).toString(16).padStart(2, '0');
     return readMapping(ctx, `${hex(m[1])}:${hex(m[2])}`, Number(m[3]), `an unlinked POSIX shared memory object (/dev/shm/${channel.name} (deleted))`);
   }
-  const name = safePosixName(channel.name);
-  const file = `${devRoot}/shm/${name}`;
-  const what = `read ${file}`;
+  const file = posixObjectFile(channel, devRoot, 'shm');
+  const what = `read ${String(file)}`;
   try {
     return await call(what, async () => {
       const { handle, stat } = await openRegular(file);
@@ -49,7 +48,7 @@ export const peekPosixShm: Peeker<PosixShmChannel> = async (ctx) => {
           if (bytesRead === 0) break;
           got += bytesRead;
         }
-        return { ...base, type: 'bytes' as const, at: at(), method: `pread(${file})`, offset, data: buf.subarray(0, got), total: size, truncated: offset + got < size };
+        return { ...base, type: 'bytes' as const, at: at(), method: `pread(${String(file)})`, offset, data: buf.subarray(0, got), total: size, truncated: offset + got < size };
       } finally {
         await handle.close();
       }
