@@ -31,6 +31,7 @@ setInterval(() => {}, 1e6);`;
 function dualStackOff(): string | false {
   try {
     if (fs.readFileSync('/proc/sys/net/ipv6/bindv6only', 'utf8').trim() !== '0') return 'net.ipv6.bindv6only=1: a `::` listener takes no IPv4 clients here';
+    for (const c of ['all', 'lo']) if (fs.readFileSync(`/proc/sys/net/ipv6/conf/${c}/disable_ipv6`, 'utf8').trim() === '1') return `IPv6 is disabled (net.ipv6.conf.${c}.disable_ipv6=1)`;
   } catch {
     return 'no IPv6 on this machine (/proc/sys/net/ipv6 missing)';
   }
