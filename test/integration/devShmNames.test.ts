@@ -1,10 +1,10 @@
 // /dev/shm names another user chooses to hide or double an object: bytes that are not UTF-8
 // (`\xff\xfe`: Node's string readdir decodes them lossily, and the decoded name is no file), and a
-// live object whose own name ends in ` (deleted)` (its fd links and maps lines then read like an
-// unlinked object's). `ls /dev/shm` and `lsof` show each exactly once; so must the snapshot, with
-// its holder, on both fd walks — and two names that differ only in such bytes (both read as the
-// same U+FFFD text) are two channels with two ids. The attacker is nobody (uid 65534), holding
-// each file open.
+// live object whose own name ends in ` (deleted)` (the text of its fd links and maps lines then
+// reads like an unlinked object's). `ls /dev/shm` and `lsof` show each exactly once; so must the
+// snapshot, with its holder, on both fd walks — and two names that differ only in such bytes (both
+// read as the same U+FFFD text) are two channels with two ids, which peek and remove reach by
+// their bytes, not by the shown text. The attacker is nobody (uid 65534), holding each file open.
 //
 //   node scripts/build.mjs && node --test dist/test/integration/devShmNames.test.js
 import { after, before, describe, it } from 'node:test';
