@@ -33,7 +33,9 @@ struct UnixCols {
 };
 
 struct InetCols {
-  BigVec<uint8_t> family, state;
+  // v6only: IPV6_V6ONLY of an IPv6 socket (INET_DIAG_SKV6ONLY), 0 or 1; 2 when not said (IPv4;
+  // the kernel sends it for LISTEN and CLOSE sockets only)
+  BigVec<uint8_t> family, state, v6only;
   std::vector<std::string> localAddr, remoteAddr;
   BigVec<uint16_t> localPort, remotePort;
   BigVec<double> rqueue, wqueue, inode, uid;
@@ -195,6 +197,13 @@ void InetDump(int proto, int family, InetCols& c, PendingError& err) {
     c.wqueue.push_back(m->idiag_wqueue);
     c.inode.push_back(m->idiag_inode);
     c.uid.push_back(m->idiag_uid);
+    uint8_t v6only = 2;
+    if (fam == AF_INET6) {
+      int alen = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof(inet_diag_msg)));
+      for (rtattr* a = reinterpret_cast<rtattr*>(m + 1); RTA_OK(a, alen); a = RTA_NEXT(a, alen))
+        if (a->rta_type == INET_DIAG_SKV6ONLY && RTA_PAYLOAD(a) >= 1) v6only = *static_cast<const uint8_t*>(RTA_DATA(a)) ? 1 : 0;
+    }
+    c.v6only.push_back(v6only);
   });
 }
 
@@ -274,6 +283,7 @@ class DiagWorker : public PromiseWorker {
       o.Set("wqueue", Typed<Napi::Float64Array>(env, i_.wqueue));
       o.Set("inode", Typed<Napi::Float64Array>(env, i_.inode));
       o.Set("uid", Typed<Napi::Float64Array>(env, i_.uid));
+      o.Set("v6only", Typed<Napi::Uint8Array>(env, i_.v6only));
     }
     return o;
   }

@@ -240,6 +240,8 @@ export interface InetDiag {
   wqueue: Float64Array;
   inode: Float64Array;
   uid: Float64Array;
+  /** IPV6_V6ONLY of an IPv6 listening or unconnected socket: 0 (dual-stack: takes IPv4 too) or 1; 2 when not said (IPv4, connections). */
+  v6only?: Uint8Array;
 }
 
 export interface MsgCopyMessage {

@@ -3,7 +3,9 @@
 // 127.0.0.1:C → 127.0.0.1:S and the accepted end as [::ffff:127.0.0.1]:S → [::ffff:127.0.0.1]:C.
 // They are the two ends of one connection, in one network namespace: each end's peer must be the
 // other, with every way the snapshot can read sockets (sock_diag after either fd walk, and
-// /proc/net/tcp{,6} without the addon). Server and client are processes of their own.
+// /proc/net/tcp{,6} without the addon). The listener says it takes IPv4 too (`v6only: false`, ss's
+// `*:PORT`), and a listener made IPv6-only says so, where sock_diag tells (not /proc/net).
+// Server and client are processes of their own.
 //
 //   node scripts/build.mjs test/integration && node --test dist/test/integration/dualStack.test.js
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -19,7 +21,8 @@ const SERVER = `
 const net = require('net');
 const held = [];
 const s = net.createServer((c) => held.push(c)); // kept open: ESTABLISHED on both sides
-s.listen(0, '::', () => console.log(JSON.stringify({ port: s.address().port })));
+const v6 = net.createServer();
+s.listen(0, '::', () => v6.listen({ port: 0, host: '::', ipv6Only: true }, () => console.log(JSON.stringify({ port: s.address().port, v6port: v6.address().port }))));
 setInterval(() => {}, 1e6);`;
 
 const CLIENT = `
@@ -43,12 +46,13 @@ describe('a dual-stack listener and its IPv4 client', { skip: dualStackOff() }, 
   let serverPid = 0;
   let clientPid = 0;
   let port = 0;
+  let v6port = 0;
   let clientPort = 0;
 
   before(async () => {
     const server = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(server);
-    port = (JSON.parse(await lineReader(server).next('the port')) as { port: number }).port;
+    ({ port, v6port } = JSON.parse(await lineReader(server).next('the ports')) as { port: number; v6port: number });
     const client = spawn(process.execPath, ['-e', CLIENT, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(client);
     clientPort = (JSON.parse(await lineReader(client).next('the client port')) as { local: number }).local;
@@ -66,12 +70,12 @@ describe('a dual-stack listener and its IPv4 client', { skip: dualStackOff() }, 
     return { client, accepted };
   };
 
-  const ways: Array<[string, Parameters<typeof takeSnapshot>[0], string | false]> = [
-    ['sock_diag, BPF fd walk', { walk: 'bpf-iter' }, loadBpf().addon ? false : 'BPF addon not built'],
-    ['sock_diag, /proc fd walk', { walk: 'proc' }, loadNative().addon ? false : 'native addon not built'],
-    ['/proc/net/tcp and tcp6, no addon', { useNative: false }, false],
+  const ways: Array<[string, Parameters<typeof takeSnapshot>[0], string | false, boolean]> = [
+    ['sock_diag, BPF fd walk', { walk: 'bpf-iter' }, loadBpf().addon ? false : 'BPF addon not built', true],
+    ['sock_diag, /proc fd walk', { walk: 'proc' }, loadNative().addon ? false : 'native addon not built', true],
+    ['/proc/net/tcp and tcp6, no addon', { useNative: false }, false, false],
   ];
-  for (const [name, opts, skip] of ways) {
+  for (const [name, opts, skip, sockDiag] of ways) {
     it(`each end's peer is the other (${name})`, { skip }, async () => {
       const snap = await takeSnapshot({ ...opts, kinds: ['tcp'] });
       const { client, accepted } = ends(snap);
@@ -84,6 +88,14 @@ describe('a dual-stack listener and its IPv4 client', { skip: dualStackOff() }, 
       assert.equal(client.peer, accepted.id);
       assert.equal(accepted.peer, client.id);
       assert.equal(client.peerMatch, undefined, 'one namespace: a plain pair, no peerMatch');
+      const listener = (p: number) => snap.channels.find((c): c is InetChannel => c.kind === 'tcp' && c.state === 'LISTEN' && c.local === `[::]:${p}` && c.endpoints.some((e) => e.pid === serverPid));
+      const dual = listener(port);
+      const only6 = listener(v6port);
+      assert.ok(dual && only6, 'both listeners');
+      assert.equal(dual.v6only, sockDiag ? false : undefined, 'the dual-stack listener takes IPv4 too (sock_diag says; /proc/net does not)');
+      assert.equal(only6.v6only, sockDiag ? true : undefined, 'the IPv6-only listener');
+      assert.equal(client.v6only, undefined, 'an IPv4 socket has no v6only');
+      assert.equal(accepted.v6only, undefined, 'the kernel says it for listening and unbound sockets only, not for connections');
     });
   }
 });

@@ -40,7 +40,7 @@ export const SAMPLES: { [K in ChannelKind]: ChannelOf<K> } = {
     id: 'tcp:8', kind: 'tcp', endpoints: ep, family: 4, local: '127.0.0.1:8080', remote: '127.0.0.1:50000', state: 'ESTAB', recvQueue: 0, sendQueue: 0, inode: 8, netns: '1',
     peer: 'tcp:9', peerNetns: '2', peerMatch: 'conntrack', relay: 'tcp:10', uid: 0,
   },
-  udp: { id: 'udp:11', kind: 'udp', endpoints: ep, family: 6, local: '[::1]:5353', remote: '[::1]:5354', state: 'ESTAB', recvQueue: 0, sendQueue: 0, inode: 11, netns: '1', peer: 'udp:12', uid: 0 },
+  udp: { id: 'udp:11', kind: 'udp', endpoints: ep, family: 6, local: '[::1]:5353', remote: '[::1]:5354', state: 'ESTAB', recvQueue: 0, sendQueue: 0, inode: 11, netns: '1', peer: 'udp:12', uid: 0, v6only: false },
   eventfd: { id: 'eventfd:42', kind: 'eventfd', endpoints: ep, eventfdId: 42, count: 3, semaphore: false },
 };
 
@@ -130,4 +130,14 @@ test('tree groups come from the registry, in canonical order', () => {
   assert.deepEqual(flat, [...CHANNEL_KINDS]);
   assert.deepEqual(KIND_GROUPS.slice(0, 6).map((g) => g.label), ['Pipes', 'FIFOs', 'Message Queues', 'Shared Memory', 'Semaphores', 'Sockets']);
   assert.equal(KIND_GROUPS.find((g) => g.id === 'mq')?.sub?.['sysv-msg'], 'System V');
+});
+
+test('an IPv6 listener says when it takes IPv4 too: dual-stack on the wildcard only (what ss prints as *:PORT)', () => {
+  const listener = (local: string, v6only: boolean | undefined) =>
+    kindOf('tcp').description({ ...SAMPLES.tcp, family: 6, local, remote: '[::]:*', state: 'LISTEN', ...(v6only === undefined ? {} : { v6only }) });
+  assert.equal(listener('[::]:8080', false), 'LISTEN, IPv4 too');
+  assert.equal(listener('[::]:8080', true), 'LISTEN');
+  assert.equal(listener('[::]:8080', undefined), 'LISTEN', 'not known (read from /proc/net): nothing said');
+  assert.equal(listener('[::1]:8080', false), 'LISTEN', 'bound to ::1: no IPv4 client can reach it');
+  assert.equal(kindOf('udp').description({ ...SAMPLES.udp, local: '[::]:5353', remote: '[::]:*', state: 'UNCONN', v6only: false }), 'UNCONN, IPv4 too');
 });

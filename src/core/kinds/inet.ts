@@ -40,6 +40,13 @@ export interface InetChannel extends ChannelBase {
    */
   relay?: string;
   uid: number;
+  /**
+   * An IPv6 listening or unconnected socket's IPV6_V6ONLY, from sock_diag: false for a dual-stack
+   * socket (`[::]:80` that also takes IPv4 — ss prints it `*:80`), true for IPv6 only. Absent for
+   * IPv4, for connections (the kernel says it for LISTEN and CLOSE states only), and where the
+   * sockets were read from /proc/net (which does not say).
+   */
+  v6only?: boolean;
 }
 
 export interface TcpChannel extends InetChannel {
@@ -48,6 +55,11 @@ export interface TcpChannel extends InetChannel {
 
 export interface UdpChannel extends InetChannel {
   kind: 'udp';
+}
+
+/** A dual-stack socket bound to the IPv6 wildcard: it also takes IPv4 (ss prints `*:PORT`). One bound to ::1 does not. */
+export function takesIpv4Too(ch: InetChannel): boolean {
+  return ch.v6only === false && ch.local.startsWith('[::]:') && unconnected(ch);
 }
 
 /** A remote that is no connection: `*` or port 0. */
@@ -69,6 +81,7 @@ export function inetColumns<C extends InetChannel>(): Column<C>[] {
     c('peerNetns', 'PEER NETNS', 'Peer namespace', 'string', "The other end's network namespace, when it is another one", { wide: true }),
     c('peerMatch', 'PEER MATCH', 'Peer found by', 'string', 'tuple-netns (the only swapped pair in another namespace) or conntrack (a NAT entry)', { wide: true }),
     c('relay', 'RELAY', 'Relayed by proxy to', 'string', "The proxy's other socket for this connection (docker-proxy)", { wide: true }),
+    c('v6only', 'V6ONLY', 'IPv6 only', 'boolean', 'An IPv6 socket: true = IPv6 only, false = dual-stack (takes IPv4 too); absent when not known', { wide: true }),
     c('uid', 'UID', 'Owner uid', 'number', 'Socket owner uid', { wide: true }),
     c('netns', 'NETNS', 'Network namespace', 'string', 'Network namespace inode', { wide: true }),
   ];
@@ -86,7 +99,8 @@ export function inetCommon<C extends InetChannel>(kind: C['kind']): Pick<
     inodeOfId: inodeOfSimpleId,
     name: (ch) => (ch.state === 'LISTEN' || unconnected(ch) ? ch.local : `${ch.local} → ${ch.remote}`),
     longTitle: (ch) => `${upper} ${ch.local} → ${ch.remote}`,
-    description: (ch) => ch.state + (ch.recvQueue ? `, rx ${formatBytes(ch.recvQueue)}` : '') + (ch.sendQueue ? `, tx ${formatBytes(ch.sendQueue)}` : ''),
+    description: (ch) =>
+      ch.state + (takesIpv4Too(ch) ? ', IPv4 too' : '') + (ch.recvQueue ? `, rx ${formatBytes(ch.recvQueue)}` : '') + (ch.sendQueue ? `, tx ${formatBytes(ch.sendQueue)}` : ''),
     columns: inetColumns<C>(),
     ends: 'holders',
     peer: (ch) => ch.peer,

@@ -405,6 +405,8 @@ export function prepareInet(d: InetDiag, proto: 'tcp' | 'udp', nsId: string): Pr
       netns: nsId,
       uid: d.uid[i],
     };
+    const v6 = d.v6only !== undefined ? d.v6only[i] : 2;
+    if (v6 !== 2) ch[i].v6only = v6 === 1;
     if (proto === 'tcp' && d.remotePort[i] !== 0 && d.state[i] !== 10) key[i] = d.localPort[i] * 65536 + d.remotePort[i];
   }
   return { ch, key };
