@@ -248,12 +248,13 @@ export const posixProbe: Probe = {
 
 /**
  * POSIX shared memory unlinked while still held or mapped (a creator often calls shm_unlink while
- * others keep using the object; lsof shows `/dev/shm/NAME (deleted)`): from fds whose link ends in
- * ` (deleted)` and `/dev/shm/NAME (deleted)` maps lines, one channel per dev:inode, marked deleted.
+ * others keep using the object; lsof shows `/dev/shm/NAME (deleted)`): from fds whose file the walk
+ * found unlinked and `/dev/shm/NAME (deleted)` maps lines, one channel per dev:inode, marked deleted.
  * glibc's sem_open temp files (`sem.XXXXXX (deleted)`, a moment before they get their name) and
  * unlinked semaphores are left out, and so are objects the directory listing has (`listed`,
- * dev:inode): their link only looks unlinked because their name ends in ` (deleted)`. Only on the
- * real /dev (a captured tree's inodes are not these).
+ * dev:inode): their maps lines only look unlinked because their name ends in ` (deleted)` (fd rows
+ * are told by the walk's MODE_UNLINKED bit). Only on the real /dev (a captured tree's inodes are
+ * not these).
  */
 function emitDeletedShm(ctx: ProbeContext, listed: ReadonlySet<string>): void {
   const groups = new Map<string, { name: string; size: number | null; endpoints: Endpoint[] }>();

@@ -88,7 +88,6 @@ export function devNumbers(dev: string): [number, number] {
   return [Number(m[1]), Number(m[2])];
 }
 
-/** Validates a POSIX object name (no slashes, no dot names) so it cannot escape /dev/shm or /dev/mqueue. */
 /**
  * The file of a POSIX object under devRoot/dir (`prefix`: `sem.` for a semaphore): by its name, or
  * — an id `KIND:bytes/HEX`, a name that is not UTF-8 — by its exact bytes. Its shown name has
@@ -103,6 +102,7 @@ export function posixObjectFile(channel: { id: string; kind: string; name: strin
   return Buffer.concat([Buffer.from(`${devRoot}/${dir}/${prefix}`), raw]);
 }
 
+/** Validates a POSIX object name (no slashes, no dot names) so it cannot escape /dev/shm or /dev/mqueue. */
 export function safePosixName(name: string): string {
   const n = name.startsWith('/') ? name.slice(1) : name;
   if (n.length === 0 || n.length > 255 || n.includes('/') || n.includes('\0') || n === '.' || n === '..') {
