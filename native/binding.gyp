@@ -13,6 +13,7 @@
         "src/walk.cc",
         "src/sysv.cc",
         "src/sockdiag.cc",
+        "src/conntrack.cc",
         "src/peek.cc",
         "src/pidfd.cc",
         "src/posix.cc",

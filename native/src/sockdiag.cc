@@ -2,23 +2,21 @@
 // fresh std::thread that first setns()es into that network namespace (only that thread moves).
 // Every recv has a timeout (SO_RCVTIMEO), so a dump can fail but never hang.
 #include "napi_helpers.h"
+#include "netns.h"
 #include "pagealloc.h"
 
 #include <cstring>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <sys/socket.h>
 
 namespace ipci {
@@ -205,28 +203,6 @@ void InetDump(int proto, int family, InetCols& c, PendingError& err) {
     }
     c.v6only.push_back(v6only);
   });
-}
-
-// Runs fn in the caller's netns, or on a fresh thread moved into nsPath's netns.
-template <typename Fn>
-void InNetns(const std::string& nsPath, PendingError& err, Fn&& fn) {
-  if (nsPath.empty()) {
-    fn();
-    return;
-  }
-  std::thread t([&] {
-    Fd ns(open(nsPath.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!ns.ok()) {
-      err.set(errno, "open", nsPath);
-      return;
-    }
-    if (setns(ns.get(), CLONE_NEWNET) != 0) {
-      err.set(errno, "setns", nsPath);
-      return;
-    }
-    fn();
-  });
-  t.join();
 }
 
 // One JS string per distinct value: most are the same few (unnamed sockets' '', 127.0.0.1, ::1,

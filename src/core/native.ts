@@ -294,6 +294,23 @@ export interface MallocInfo {
   free: number;
 }
 
+/** One socket end's tuple, as its (local → remote) reads: the addresses without brackets. */
+export interface ConntrackQuery {
+  family: 4 | 6;
+  proto: 'tcp' | 'udp';
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+}
+
+export interface ConntrackFlow {
+  orig: { src: string; dst: string; sport: number; dport: number };
+  reply: { src: string; dst: string; sport: number; dport: number };
+  /** IPS_* bits (nf_conntrack_common.h). */
+  status: number;
+}
+
 export interface NativeAddon {
   walkProc(options: ProcWalkOptions): Promise<ProcWalk>;
 
@@ -306,6 +323,14 @@ export interface NativeAddon {
   /** sock_diag in the caller's netns, or in the netns of `nsPath` (e.g. /proc/PID/ns/net; needs CAP_SYS_ADMIN). */
   unixDiag(nsPath?: string): Promise<UnixDiag>;
   inetDiag(protocol: 'tcp' | 'udp', family: 4 | 6, nsPath?: string): Promise<InetDiag>;
+
+  /**
+   * The conntrack flow each tuple belongs to, in either direction (ctnetlink CT_GET: a hash lookup,
+   * where a read of /proc/net/nf_conntrack walks the whole table), or null when none has it; in the
+   * netns of `nsPath` when given. Rejects (EPERM without CAP_NET_ADMIN, EPROTONOSUPPORT without
+   * ctnetlink) when lookups cannot be made there at all. Missing from injected test addons.
+   */
+  conntrackGet?(queries: readonly ConntrackQuery[], nsPath?: string): Promise<(ConntrackFlow | null)[]>;
 
   /** Walk threads given up while blocked in the kernel (process-wide); walks skip their pids until they return. */
   stuckWalks(): StuckWalk[];

@@ -90,6 +90,8 @@ export interface SnapshotTimings {
   socketTablesMs?: number;
   /** The socket probe's endpoint fill and pairing after the walk. */
   socketFillMs?: number;
+  /** Linking across namespaces after the fill (conntrack lookups or table reads, when NAT candidates are left). */
+  netLinksMs?: number;
   sortMs?: number;
   finishMs?: number;
 }
@@ -266,6 +268,7 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
     const marks = ctx.marks ?? {};
     if (marks.socketTablesAt !== undefined) opts.timings.socketTablesMs = marks.socketTablesAt - t0;
     if (marks.socketFillMs !== undefined) opts.timings.socketFillMs = marks.socketFillMs;
+    if (marks.netLinksMs !== undefined) opts.timings.netLinksMs = marks.netLinksMs;
     if (bpfPhases) opts.timings.bpf = bpfPhases;
   }
   if (PROFILE) {

@@ -14,7 +14,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { makeNetns, netnsInode, startNet, vethPair, type NetProc } from '../../fixtures/netServer';
 import type { InetChannel, PipeChannel, ProcessInfo, Snapshot } from '../../src/core/model';
-import { takeSnapshot } from '../../src/core/snapshot';
+import { takeSnapshot, type SnapshotOptions } from '../../src/core/snapshot';
+import { loadNative, type NativeAddon } from '../../src/core/native';
 
 function missing(): string | false {
   if (process.geteuid?.() !== 0) return 'needs root (unshare --pid/--net, ip netns)';
@@ -44,10 +45,10 @@ const conns = (snap: Snapshot, pid: number) => inet(snap).filter((c) => c.kind =
 const byId = (snap: Snapshot, id: string | undefined) => snap.channels.find((c) => c.id === id) as InetChannel | undefined;
 
 /** Snapshots until `ok` holds (connections are accepted asynchronously), at most ~5 s. */
-async function snapshotUntil(ok: (s: Snapshot) => boolean, what: string): Promise<Snapshot> {
+async function snapshotUntil(ok: (s: Snapshot) => boolean, what: string, options: SnapshotOptions = {}): Promise<Snapshot> {
   let s: Snapshot | undefined;
   for (let i = 0; i < 50; i++) {
-    s = await takeSnapshot({ kinds: ['tcp', 'udp', 'pipe'] });
+    s = await takeSnapshot({ kinds: ['tcp', 'udp', 'pipe'], ...options });
     if (ok(s)) return s;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -150,16 +151,37 @@ describe('namespaces', { skip: SKIP }, () => {
     }
     const client = keep(await startNet(['connect', '--addr', '192.0.2.1', '--port', '18080'], { prefix: ['ip', 'netns', 'exec', A] }));
     assert.equal(client.info.remote, '192.0.2.1:18080', 'the client still sees the published address');
-    const snap = await snapshotUntil((s) => conns(s, server.pid).length === 1, 'the DNATed connection at the server');
-    const cli = conns(snap, client.pid)[0];
-    const acc = conns(snap, server.pid)[0];
-    assert.equal(cli.remote, '192.0.2.1:18080');
-    assert.equal(acc.local, `192.0.2.2:${server.info.port}`);
-    assert.equal(cli.peer, acc.id, 'client → server through the NAT entry');
-    assert.equal(acc.peer, cli.id);
-    assert.equal(cli.peerMatch, 'conntrack');
-    assert.equal(cli.peerNetns, netnsInode(B));
-    assert.equal(acc.peerNetns, netnsInode(A));
+    // both ways of reading conntrack: a ctnetlink lookup of each candidate's tuple (the default;
+    // counted here, so a silent fall back to the table cannot pass for it), and the namespace's
+    // whole /proc table (an addon without lookups: what a kernel without ctnetlink gets)
+    const addon = loadNative().addon;
+    assert.ok(addon, 'the native addon is built');
+    let flowsFound = 0;
+    const counting: NativeAddon = {
+      ...addon,
+      conntrackGet: async (queries, nsPath) => {
+        const flows = await addon.conntrackGet!(queries, nsPath);
+        flowsFound += flows.filter((f) => f !== null).length;
+        return flows;
+      },
+    };
+    const ways: [string, NativeAddon][] = [
+      ['ctnetlink lookups', counting],
+      ['the /proc table', { ...addon, conntrackGet: undefined }],
+    ];
+    for (const [way, nativeAddon] of ways) {
+      const snap = await snapshotUntil((s) => conns(s, server.pid).length === 1 && conns(s, client.pid).length === 1, 'the DNATed connection at the server', { nativeAddon });
+      const cli = conns(snap, client.pid)[0];
+      const acc = conns(snap, server.pid)[0];
+      assert.equal(cli.remote, '192.0.2.1:18080');
+      assert.equal(acc.local, `192.0.2.2:${server.info.port}`);
+      assert.equal(cli.peer, acc.id, `${way}: client → server through the NAT entry`);
+      assert.equal(acc.peer, cli.id, way);
+      assert.equal(cli.peerMatch, 'conntrack', way);
+      assert.equal(cli.peerNetns, netnsInode(B), way);
+      assert.equal(acc.peerNetns, netnsInode(A), way);
+    }
+    assert.ok(flowsFound > 0, 'the lookups found the flow (not the table read after a refusal)');
   });
 
   test('docker-proxy relay: client ↔ proxy (same netns), proxy ↔ proxy (relay), proxy ↔ server (across the veth)', async () => {

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import type { InetChannel, ProcessInfo, Snapshot } from '../../src/core/model';
 import { isNat, parseConntrack, parseConntrackLine } from '../../src/core/parsers/conntrack';
 import type { ProbeContext } from '../../src/core/probes/context';
-import { dockerProxyArgs, isLoopback, linkAcrossNamespaces, normAddrPort } from '../../src/core/probes/netLinks';
+import { conntrackQuery, dockerProxyArgs, isLoopback, linkAcrossNamespaces, normAddrPort } from '../../src/core/probes/netLinks';
 import { listenersIn, othersOn, splitHostPort, termDisposition } from '../../src/core/ports';
 
 describe('conntrack lines', () => {
@@ -63,6 +63,22 @@ function ctx(channels: InetChannel[], processes: ProcessInfo[] = []): ProbeConte
     kinds: new Set(['tcp', 'udp']),
   } as unknown as ProbeContext;
 }
+
+describe('conntrack lookups', () => {
+  const end = (kind: 'tcp' | 'udp', local: string, remote: string) => ({ kind, local, remote }) as InetChannel;
+  test('a socket end becomes the tuple the kernel hashes: IPv4, IPv6 without brackets, a dual-stack end as IPv4', () => {
+    assert.deepEqual(conntrackQuery(end('tcp', '10.0.0.1:40000', '10.0.0.2:80')), { family: 4, proto: 'tcp', src: '10.0.0.1', dst: '10.0.0.2', sport: 40000, dport: 80 });
+    assert.deepEqual(conntrackQuery(end('tcp', '[fd00::2]:8080', '[2001:db8::1]:40000')), { family: 6, proto: 'tcp', src: 'fd00::2', dst: '2001:db8::1', sport: 8080, dport: 40000 });
+    // the kernel tracks a v4 flow on a dual-stack socket as IPv4
+    assert.deepEqual(conntrackQuery(end('tcp', '[::ffff:127.0.0.1]:8080', '[::ffff:127.0.0.1]:51000')), { family: 4, proto: 'tcp', src: '127.0.0.1', dst: '127.0.0.1', sport: 8080, dport: 51000 });
+    assert.equal(conntrackQuery(end('udp', '10.0.0.1:53', '10.0.0.2:5353'))?.proto, 'udp');
+  });
+  test('text that is no address:port of one family gives no lookup', () => {
+    assert.equal(conntrackQuery(end('tcp', '10.0.0.1:40000', '[fd00::1]:80')), null);
+    assert.equal(conntrackQuery(end('tcp', '10.0.0.1:x', '10.0.0.2:80')), null);
+    assert.equal(conntrackQuery(end('tcp', '10.0.0.1:70000', '10.0.0.2:80')), null);
+  });
+});
 
 describe('links across namespaces', () => {
   test('the swapped pair in exactly one other namespace: linked both ways with each netns', async () => {

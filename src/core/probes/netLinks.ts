@@ -8,19 +8,24 @@
 //      original tuple (the client's socket) to a reply tuple (the server's socket); linked when
 //      each side is the only unpaired socket with that tuple and no other entry claims either.
 //      TCP only (a UDP server's socket is rarely connected, so it has no one tuple to match).
-//      Read only when an unpaired TCP end is left after 1 that connected to a loopback or a
-//      local address (none on a host whose connections all pair up or go outside).
+//      Asked only for the unpaired TCP ends left after 1 that connected to a loopback or a local
+//      address (none on a host whose connections all pair up or go outside): each one's flow is
+//      looked up over ctnetlink, or the namespace's whole table is read where that cannot be done.
 //   3. relay: docker-proxy (the userland proxy of a published port) holds one socket accepted on
 //      the host port and one connected to the container; linked when it holds exactly one of each.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import type { InetChannel } from '../model';
-import { isNat, origKeyV4, parseConntrackLine, type ConntrackTuple } from '../parsers/conntrack';
+import type { ConntrackQuery } from '../native';
+import { isNat, origKeyV4, parseConntrackLine, type ConntrackEntry, type ConntrackTuple } from '../parsers/conntrack';
 import type { ProbeContext } from './context';
 
 export interface NetnsRef {
   id: string;
   /** A pid inside it, 0 for the reader's own (procRoot/net). */
   pid: number;
+  /** The reader's own namespace (its lookups need no setns). */
+  own?: boolean;
 }
 
 const CONNTRACK_MAX_BYTES = 32 * 1024 * 1024;
@@ -108,6 +113,92 @@ export function dockerProxyArgs(cmdline: readonly string[]): { proto: string; ho
   return { proto: flag('proto') ?? 'tcp', hostIp: flag('host-ip') ?? null, hostPort, containerIp, containerPort };
 }
 
+/** A socket end's (local → remote) as a conntrack lookup; null for text that is not address:port. */
+export function conntrackQuery(c: InetChannel): ConntrackQuery | null {
+  const l = normAddrPort(c.local);
+  const r = normAddrPort(c.remote);
+  const src = host(l);
+  const dst = host(r);
+  const family = src.includes(':') ? 6 : 4;
+  if (dst.includes(':') !== (family === 6)) return null;
+  const sport = portOf(l);
+  const dport = portOf(r);
+  if (!Number.isInteger(sport) || !Number.isInteger(dport) || sport < 0 || sport > 65535 || dport < 0 || dport > 65535) return null;
+  return { family, proto: c.kind === 'udp' ? 'udp' : 'tcp', src, dst, sport, dport };
+}
+
+/**
+ * Whether ctnetlink answers without the kernel loading a module for us: a lookup on a kernel
+ * where nf_conntrack_netlink is a module not yet loaded makes nfnetlink request it, and a tool
+ * that only looks must not change what is loaded. Yes when it is loaded or built in, or when the
+ * kernel has no modules at all; otherwise the text table is read instead.
+ */
+function ctnetlinkPresent(): boolean {
+  if (fs.existsSync('/sys/module/nf_conntrack_netlink')) return true;
+  let modules: string;
+  try {
+    modules = fs.readFileSync('/proc/modules', 'latin1');
+  } catch {
+    return true; // no /proc/modules: a kernel without loadable modules, nothing can be loaded
+  }
+  if (/^nf_conntrack_netlink /m.test(modules)) return true;
+  try {
+    return /(^|\/)nf_conntrack_netlink\.ko/m.test(fs.readFileSync(`/lib/modules/${os.release()}/modules.builtin`, 'latin1'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The conntrack flows that may link the candidates, from every namespace's table: each
+ * candidate's own tuple looked up over ctnetlink (the kernel hashes both directions of a flow, so
+ * the client's and the server's tuple both find it), or — where lookups cannot be made (no
+ * addon, a captured tree, no ctnetlink, not permitted) — the namespace's whole /proc table,
+ * parsed only where an IPv4 line's original tuple is `wanted`.
+ */
+async function natFlows(ctx: ProbeContext, nss: readonly NetnsRef[], candidates: readonly InetChannel[], wanted: (key: string) => boolean): Promise<ConntrackEntry[]> {
+  const native = ctx.native;
+  const lookup = native?.conntrackGet && ctx.procRoot === '/proc' && ctnetlinkPresent() ? native.conntrackGet.bind(native) : null;
+  const queries: ConntrackQuery[] = [];
+  if (lookup) {
+    for (const c of candidates) {
+      const q = conntrackQuery(c);
+      if (q) queries.push(q);
+    }
+  }
+  const perNs = await Promise.all(
+    nss.map(async (ns): Promise<ConntrackEntry[]> => {
+      if (lookup) {
+        try {
+          const flows = await lookup(queries, ns.own || ns.pid <= 0 ? undefined : `/proc/${ns.pid}/ns/net`);
+          const out: ConntrackEntry[] = [];
+          for (let i = 0; i < flows.length; i++) {
+            const f = flows[i];
+            if (f) out.push({ family: queries[i].family, proto: queries[i].proto, state: null, orig: f.orig, reply: f.reply });
+          }
+          return out;
+        } catch {
+          /* lookups refused in this namespace: its text table below */
+        }
+      }
+      const text = await readCapped(ns.pid > 0 ? `${ctx.procRoot}/${ns.pid}/net/nf_conntrack` : `${ctx.procRoot}/net/nf_conntrack`, CONNTRACK_MAX_BYTES);
+      const out: ConntrackEntry[] = [];
+      if (!text) return out;
+      for (const line of text.split('\n')) {
+        // most of a busy table is flows of no socket left unpaired here: skip those unparsed
+        if (line.startsWith('ipv4')) {
+          const k = origKeyV4(line);
+          if (k === null || !wanted(k)) continue;
+        }
+        const e = parseConntrackLine(line);
+        if (e) out.push(e);
+      }
+      return out;
+    }),
+  );
+  return perNs.flat();
+}
+
 /** Links what sockets.ts could not: pairs across namespaces, NAT through conntrack, docker-proxy relays. */
 export async function linkAcrossNamespaces(ctx: ProbeContext, nss: readonly NetnsRef[]): Promise<void> {
   const tcp = (ctx.out.get('tcp') ?? []) as InetChannel[];
@@ -141,10 +232,12 @@ export async function linkAcrossNamespaces(ctx: ProbeContext, nss: readonly Netn
       const back = unpaired(key(o.kind, o.remote, o.local)).filter((x) => x.netns !== o.netns);
       if (back.length === 1 && back[0] === c) link(c, o, 'tuple-netns');
     }
-    // 2. NAT entries of every namespace — a costly read (the kernel walks its whole hash table:
-    // ms even for a small table), so only when a TCP end is left whose partner can be behind a
-    // local NAT: it connected to a loopback address, or to an address some namespace here owns
-    // (a socket's local address); a connection to the outside world never triggers it
+    // 2. NAT entries of every namespace, for the TCP ends left whose partner can be behind a
+    // local NAT: connected to a loopback address, or to an address some namespace here owns (a
+    // socket's local address). A connection to the outside world is never looked up. In a flow
+    // whose two ends are both here, at least one end is such a candidate: the server's remote is
+    // the client's own address unless a NAT rewrote the source too, and then the client's remote
+    // is a published address of this machine.
     let localHosts: Set<string> | null = null;
     const natCandidate = (c: InetChannel): boolean => {
       if (c.kind !== 'tcp' || c.peer !== undefined) return false;
@@ -155,33 +248,24 @@ export async function linkAcrossNamespaces(ctx: ProbeContext, nss: readonly Netn
       }
       return localHosts.has(host(normAddrPort(c.remote)));
     };
-    if (open.some(natCandidate)) {
-      const texts = await Promise.all(nss.map((ns) => readCapped(ns.pid > 0 ? `${ctx.procRoot}/${ns.pid}/net/nf_conntrack` : `${ctx.procRoot}/net/nf_conntrack`, CONNTRACK_MAX_BYTES)));
-      const t = (x: ConntrackTuple, family: 4 | 6) => (family === 6 ? [`[${x.src}]:${x.sport}`, `[${x.dst}]:${x.dport}`] : [`${x.src}:${x.sport}`, `${x.dst}:${x.dport}`]);
+    const candidates = open.filter(natCandidate);
+    if (candidates.length > 0) {
       const proposals = new Map<InetChannel, Set<InetChannel>>();
       const propose = (a: InetChannel, b: InetChannel) => {
         const s = proposals.get(a) ?? new Set<InetChannel>();
         s.add(b);
         proposals.set(a, s);
       };
-      for (const text of texts) {
-        if (!text) continue;
-        for (const line of text.split('\n')) {
-          // most of a busy table is flows of no socket left unpaired here: skip those unparsed
-          if (line.startsWith('ipv4')) {
-            const k = origKeyV4(line);
-            if (k === null || !byTuple.has(k)) continue;
-          }
-          const e = parseConntrackLine(line);
-          if (!e || e.proto !== 'tcp' || !isNat(e)) continue;
-          const [cl, cr] = t(e.orig, e.family);
-          const [sl, sr] = t(e.reply, e.family);
-          const client = unpaired(key(e.proto, cl, cr));
-          const server = unpaired(key(e.proto, sl, sr));
-          if (client.length !== 1 || server.length !== 1 || client[0] === server[0]) continue;
-          propose(client[0], server[0]);
-          propose(server[0], client[0]);
-        }
+      const text = (x: ConntrackTuple, family: 4 | 6) => (family === 6 ? [`[${x.src}]:${x.sport}`, `[${x.dst}]:${x.dport}`] : [`${x.src}:${x.sport}`, `${x.dst}:${x.dport}`]);
+      for (const e of await natFlows(ctx, nss, candidates, (k) => byTuple.has(k))) {
+        if (e.proto !== 'tcp' || !isNat(e)) continue;
+        const [cl, cr] = text(e.orig, e.family);
+        const [sl, sr] = text(e.reply, e.family);
+        const client = unpaired(key(e.proto, cl, cr));
+        const server = unpaired(key(e.proto, sl, sr));
+        if (client.length !== 1 || server.length !== 1 || client[0] === server[0]) continue;
+        propose(client[0], server[0]);
+        propose(server[0], client[0]);
       }
       for (const [a, set] of proposals) {
         if (set.size !== 1 || a.peer !== undefined) continue;

@@ -468,7 +468,11 @@ export const socketProbe: Probe<SocketPrefetch> = {
         if (ctx.marks) ctx.marks.socketFillMs = (ctx.marks.socketFillMs ?? 0) + (performance.now() - f0);
       }),
     );
-    if (wantTcp || wantUdp) await linkAcrossNamespaces(ctx, nss);
+    if (wantTcp || wantUdp) {
+      const l0 = performance.now();
+      await linkAcrossNamespaces(ctx, nss);
+      if (ctx.marks) ctx.marks.netLinksMs = performance.now() - l0;
+    }
     if (wantUnix) ctx.capabilities.sockDiag = sockDiag;
     // when the tables dumped beside the walk were ready (a namespace of the walked processes is ours)
     if (ctx.marks && prefetch?.readyAt !== undefined && nss.some((ns) => ns.own && ns.id === prefetch.nsId)) ctx.marks.socketTablesAt = prefetch.readyAt;
