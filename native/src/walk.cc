@@ -103,7 +103,7 @@ struct Options {
   unsigned threads = 0;
   bool pidsGiven = false;
   std::vector<int32_t> pids;
-  bool readTimers = false, readLinks = false;
+  bool readTimers = false, readLinks = false, readCgroup = false;
   std::vector<FdRule> fdRules;      // which fds are reported (none: no fd table is read)
   std::vector<MapsRule> mapsRules;  // which maps lines are kept (none: maps are not read)
   std::vector<std::string> skipLinks;  // "/" links never statx-ed (a devpts terminal)
@@ -495,6 +495,7 @@ class Walker {
       }
     }
     if (opt.readTimers && !Text(pdir, "timers", p.timers, p, F_TIMERS)) return;
+    if (opt.readCgroup && !Text(pdir, "cgroup", p.cgroup, p, F_CGROUP)) return;
     stage.store("ns/net", std::memory_order_relaxed);
     if (ReadLinkAt(pdir, "ns/net", link_, sizeof link_, p.netns)) p.has |= F_NETNS;
     else p.errors.emplace_back("ns/net", errno);
@@ -1323,6 +1324,7 @@ Napi::Value WalkProc(const Napi::CallbackInfo& info) {
     }
     opt.readTimers = GetBool(o, "readTimers");
     opt.readLinks = GetBool(o, "readLinks");
+    opt.readCgroup = GetBool(o, "readCgroup");
     ParseRules(env, o, opt);
     opt.useGetfd = GetBool(o, "useGetfd");
     Napi::Value it = o.Get("itemTimeoutMs");

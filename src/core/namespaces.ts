@@ -1,6 +1,7 @@
 // The snapshot's one hook for containers and namespaces: for the processes the snapshot keeps
-// (holders + ancestors, not every process on the machine) read /proc/PID/cgroup and
-// readlink /proc/PID/ns/pid within a deadline, and fill `container` and `pidns`. `nsPid`
+// (holders + ancestors, not every process on the machine) take /proc/PID/cgroup (read by the fd
+// walk on its threads, beside its other reads of the process: read here only where it did not)
+// and readlink /proc/PID/ns/pid within a deadline, and fill `container` and `pidns`. `nsPid`
 // (status) and `netns` (the walk's ns/net link) already came with the walk.
 //
 // The /proc reads are synchronous, as in procWalk.ts: measured here at ~20 µs per process against
@@ -20,6 +21,8 @@ export interface NamespaceOptions extends ContainerStateOptions {
   procRoot?: string;
   /** Budget for all reads; processes not done by then keep `container: null` / `pidns: null` and a warning says so. Default 2000 ms. */
   deadlineMs?: number;
+  /** /proc/PID/cgroup as the fd walk read it, beside its other reads on its threads; read here when absent. */
+  cgroupOf?: (pid: number) => string | undefined;
 }
 
 const YIELD_MS = 4;
@@ -98,7 +101,7 @@ export async function annotateNamespaces(procs: readonly ProcessInfo[], opts: Na
       if (pidns !== null) pidnsCache.set(key, pidns);
     }
     p.pidns = pidns;
-    const cgroup = readProcText(`${procRoot}/${p.pid}/cgroup`);
+    const cgroup = opts.cgroupOf?.(p.pid) ?? readProcText(`${procRoot}/${p.pid}/cgroup`);
     if (cgroup === null) continue;
     // most processes are in no container: no state to read, nothing asynchronous; processes of
     // one cgroup share the text, so it is parsed once

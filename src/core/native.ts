@@ -41,6 +41,8 @@ export interface ProcWalkOptions {
   readTimers: boolean;
   /** readlink cwd and exe. */
   readLinks: boolean;
+  /** Read /proc/PID/cgroup (containers: namespaces.ts), on the walk's threads instead of after it. */
+  readCgroup?: boolean;
   /**
    * Opt-in, default false: classify fds by duplicating each one into this process with pidfd_getfd
    * (root / ptrace rights, real /proc only). Cheaper in CPU but not passive — on every socket it
@@ -83,6 +85,8 @@ export interface ProcWalkProcess {
   netns?: string;
   cwd?: string;
   exe?: string;
+  /** /proc/PID/cgroup, with readCgroup. */
+  cgroup?: string;
   /** /proc files of it that could not be read (the value is then absent): file (`maps`, `cwd`, …) and errno name. */
   errors?: Array<{ file: string; code: string }>;
   /** The BPF walk: what stat and status say, read from the task itself (then stat and status are left out). */

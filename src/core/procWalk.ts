@@ -198,6 +198,13 @@ async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColum
       noteError(p, 'timers', e);
     }
   }
+  if (opts.readCgroup) {
+    try {
+      p.cgroup = await io.readFile(base + '/cgroup');
+    } catch (e) {
+      noteError(p, 'cgroup', e);
+    }
+  }
   const mapsRules = opts.mapsRules ?? [];
   if (mapsRules.length > 0) {
     try {

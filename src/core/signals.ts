@@ -123,16 +123,30 @@ export function signalNumber(nameOrNumber: string | number): number | undefined 
   return undefined;
 }
 
-/** Decodes a /proc/PID/status hex mask (bit n-1 = signal n) into names, ascending. Invalid hex → []. */
+// Decoded masks by their text: a machine's processes share a handful of masks (five per process,
+// mostly all-zero or the same runtime's set), so a snapshot of thousands of processes decodes each
+// distinct one once. Bounded: cleared when full, so hostile variety costs only re-decoding.
+const MASK_MEMO_MAX = 4096;
+const maskMemo = new Map<string, string[]>();
+
+/**
+ * Decodes a /proc/PID/status hex mask (bit n-1 = signal n) into names, ascending. Invalid hex → [].
+ * The array is shared by every caller with the same mask, and frozen: copy it to change it.
+ */
 export function decodeSigMask(hex: string): string[] {
+  const known = maskMemo.get(hex);
+  if (known !== undefined) return known;
   const h = hex.trim();
-  if (h.length === 0 || !/^[0-9a-fA-F]+$/.test(h)) return [];
   const out: string[] = [];
-  // Walk hex digits from the least significant end: digit i covers signals 4i+1..4i+4.
-  for (let i = 0; i < h.length; i++) {
-    const d = parseInt(h[h.length - 1 - i], 16);
-    if (d === 0) continue;
-    for (let b = 0; b < 4; b++) if (d & (1 << b)) out.push(signalName(i * 4 + b + 1));
+  if (h.length > 0 && /^[0-9a-fA-F]+$/.test(h)) {
+    // Walk hex digits from the least significant end: digit i covers signals 4i+1..4i+4.
+    for (let i = 0; i < h.length; i++) {
+      const d = parseInt(h[h.length - 1 - i], 16);
+      if (d === 0) continue;
+      for (let b = 0; b < 4; b++) if (d & (1 << b)) out.push(signalName(i * 4 + b + 1));
+    }
   }
+  if (maskMemo.size >= MASK_MEMO_MAX) maskMemo.clear();
+  maskMemo.set(hex, Object.freeze(out) as string[]);
   return out;
 }

@@ -118,7 +118,12 @@ function readOpt(p: string): string | null {
 function readErrors(p: ProcWalkProcess): ReadError[] {
   const out: ReadError[] = [];
   if (p.fdError) out.push({ field: 'fds', syscall: 'opendir', code: p.fdError });
-  for (const e of p.errors ?? []) out.push({ field: e.file, syscall: e.file === 'cwd' || e.file === 'exe' || e.file === 'ns/net' ? 'readlink' : 'read', code: e.code });
+  for (const e of p.errors ?? []) {
+    // the cgroup is no field of its own: namespaces.ts reads it again, and a process it cannot be
+    // read for has no container
+    if (e.file === 'cgroup') continue;
+    out.push({ field: e.file, syscall: e.file === 'cwd' || e.file === 'exe' || e.file === 'ns/net' ? 'readlink' : 'read', code: e.code });
+  }
   return out;
 }
 
@@ -260,7 +265,7 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   const tSort = performance.now();
   const procList = keepProcesses(channels, processes, opts.processes === 'all', pidFilter);
   const tKeep = performance.now();
-  await annotateNamespaces(procList, { procRoot, etcRoot: opts.etcRoot, stateRoot: opts.containerStateRoot }, warnings);
+  await annotateNamespaces(procList, { procRoot, etcRoot: opts.etcRoot, stateRoot: opts.containerStateRoot, cgroupOf: (pid) => raw.get(pid)?.cgroup }, warnings);
   const tNs = performance.now();
 
   if (opts.timings) {
@@ -336,7 +341,7 @@ function startWalk(
   // after the first netlink dumps.
   const walking = runWalk(
     backends,
-    { procRoot, threads: opts.threads ?? 0, ...walkRulesFor(kinds), readTimers: true, readLinks: true, itemTimeoutMs, deadlineMs },
+    { procRoot, threads: opts.threads ?? 0, ...walkRulesFor(kinds), readTimers: true, readLinks: true, readCgroup: true, itemTimeoutMs, deadlineMs },
     walkPreference(opts.walk),
     warnings,
   );

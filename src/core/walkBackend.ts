@@ -189,6 +189,7 @@ export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkP
         readMaps: (o.mapsRules?.length ?? 0) > 0,
         readTimers: o.readTimers,
         readLinks: o.readLinks,
+        readCgroup: o.readCgroup === true,
         measurePipes: (o.fdRules ?? []).some((r) => r.measure),
         ...(o.itemTimeoutMs ? { itemTimeoutMs: o.itemTimeoutMs } : {}),
         ...(o.deadlineMs ? { deadlineMs: o.deadlineMs } : {}),

@@ -309,13 +309,13 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
   });
 
   test('identical walk rows with the default kinds (pid, fd, kind, mode, inode, dev, path, bytes, capacity, fdinfo lines), measured pipes alike', async () => {
-    const opts = { threads: 0, readMaps: true, readTimers: true, readLinks: true, measurePipes: true };
+    const opts = { threads: 0, readMaps: true, readTimers: true, readLinks: true, readCgroup: true, measurePipes: true };
     const rules = walkRulesFor(CHANNEL_KINDS);
     const { options, codes } = bpfRuleOptions(rules.fdRules, bpfAnonNameMax(bpf.addon));
     assert.ok(options.anonRules?.length, 'this build serves the anon-inode rules');
     const [rawB, p] = await Promise.all([
       bpf.addon!.bpfWalk({ ...opts, ...options }),
-      native.addon!.walkProc({ procRoot: '/proc', threads: 0, readTimers: true, readLinks: true, ...rules }),
+      native.addon!.walkProc({ procRoot: '/proc', threads: 0, readTimers: true, readLinks: true, readCgroup: true, ...rules }),
     ]);
     // the rows in the rules' codes, its maps lines filtered by the kinds' rules (walkBackend.ts)
     const b = { ...applyBpfClasses(rawB, codes, { procRoot: '/proc', threads: 0, readTimers: true, readLinks: true, ...rules }), bpf: rawB.bpf };
@@ -335,11 +335,15 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
     for (const pid of others) {
       const x = pb.get(pid)!;
       const y = pp.get(pid)!;
-      for (const k of ['cmdline', 'maps', 'netns', 'cwd', 'exe', 'error', 'fdError'] as const) assert.equal(x[k], y[k], `process ${pid} ${k}`);
+      for (const k of ['cmdline', 'maps', 'netns', 'cwd', 'exe', 'cgroup', 'error', 'fdError'] as const) assert.equal(x[k], y[k], `process ${pid} ${k}`);
       assert.equal(x.timers ?? '', y.timers ?? '', `process ${pid} timers`);
       assert.ok(x.task && x.stat === undefined && x.status === undefined, `process ${pid}: facts from the task iterator`);
     }
     assert.ok(b.bpf.taskRecords >= others.size);
+    // the cgroup each walk read on its threads is the file (namespaces.ts takes it from there)
+    const one = [...others][0];
+    assert.equal(pb.get(one)!.cgroup, fs.readFileSync(`/proc/${one}/cgroup`, 'latin1'), 'bpf-iter: cgroup');
+    assert.equal(pp.get(one)!.cgroup, fs.readFileSync(`/proc/${one}/cgroup`, 'latin1'), 'proc: cgroup');
   });
 
   test('two BPF walks at once asking for different anon inodes: each gets its own rows, as the /proc walk with the same rules', async () => {

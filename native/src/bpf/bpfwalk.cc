@@ -832,6 +832,7 @@ Napi::Value BpfWalk(const Napi::CallbackInfo& info) {
     opt.facts.readMaps = GetBool(o, "readMaps");
     opt.facts.readTimers = GetBool(o, "readTimers");
     opt.facts.readLinks = GetBool(o, "readLinks");
+    opt.facts.readCgroup = GetBool(o, "readCgroup");
     opt.measurePipes = GetBool(o, "measurePipes");
     auto ms = [&](const char* key, double& out) {
       Napi::Value v = o.Get(key);

@@ -140,6 +140,7 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
   }
   // no POSIX timers (the task says so): the file would be empty
   if (alive && opt.readTimers && (!task || (task->flags & IPCI_T_TIMERS))) alive = Text(pdir, "timers", p.timers, p, F_TIMERS, buf, stage);
+  if (alive && opt.readCgroup) alive = Text(pdir, "cgroup", p.cgroup, p, F_CGROUP, buf, stage);
   if (alive) {
     // The fd links need ptrace read access (PTRACE_MODE_READ_FSCREDS), as ns/net, cwd and exe do:
     // when that is refused, /proc would show no fd of this process, so the BPF rows are dropped.

@@ -30,7 +30,7 @@ struct ProcFacts : ProcText {
 bool TaskFactsUsable(const ipci_task_rec& t);
 
 struct FactsOptions {
-  bool readMaps = false, readTimers = false, readLinks = false;
+  bool readMaps = false, readTimers = false, readLinks = false, readCgroup = false;
 };
 
 /**
