@@ -1,12 +1,13 @@
 // `npm run bench`: times, in one run and interleaved, our snapshot with each fd-walk backend (the
 // BPF task_file iterator and the native /proc walk; the pure-TS path once; the SnapshotService
 // worker with its main-thread cost) against `lsof -n -P`, `ss -a -p -n`, `ipcs -a` and a raw
-// syscall floor, at four workload sizes (~5k, ~20k, ~50k, ~200k fds). Prints median wall and CPU
+// syscall floor, at four workload sizes (~5k, ~20k, ~50k, ~200k fds) and one of many processes
+// (3kp: 3,000 processes, a few fds each). Prints median wall and CPU
 // ms, ratios, where a snapshot's time goes per backend (phases), the peak RSS of the CLI and of
 // the service per backend, and what each tool returned. A program that prints: no thresholds, no
 // exit code on "slow". Cleans up (processes, SysV/POSIX objects, temp files) also on Ctrl-C.
 //
-//   node dist/bench.js [--reps N] [--sizes 5k,20k,50k,200k] [--json FILE] [--no-ts] [--no-lsof] [--no-rss]
+//   node dist/bench.js [--reps N] [--sizes 5k,20k,50k,200k,3kp] [--json FILE] [--no-ts] [--no-lsof] [--no-rss]
 //   node [--cpu-prof] dist/bench.js --profile 50k [--reps N]   (where a snapshot's time goes; bench/profile.ts)
 //   node dist/bench.js --hold 50k    (keeps a workload up until Ctrl-C, for perf/strace/--cpu-prof)
 //   node dist/bench.js --diagnose 50k [--reps N]   (only the diagnosis cost per refresh; bench/diagnose.ts)
@@ -80,7 +81,7 @@ function parseArgs(argv: string[]): Args {
     else if (v === '--no-vscode') a.vscode = false;
     else if (v === '--rss-service') a.rssService = argv[++i];
     else if (v === '--help' || v === '-h') {
-      console.log('usage: node dist/bench.js [--reps N] [--sizes 5k,20k,50k,200k] [--json FILE] [--no-ts] [--no-lsof] [--no-rss] [--no-vscode] [--no-activity] | --activity [--reps N] | --profile SIZE [--reps N] | --hold SIZE');
+      console.log('usage: node dist/bench.js [--reps N] [--sizes 5k,20k,50k,200k,3kp] [--json FILE] [--no-ts] [--no-lsof] [--no-rss] [--no-vscode] [--no-activity] | --activity [--reps N] | --profile SIZE [--reps N] | --hold SIZE');
       process.exit(0);
     } else throw new Error(`unknown argument ${v}`);
   }

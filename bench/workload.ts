@@ -16,12 +16,17 @@ export interface WorkloadSize {
   channels: number;
 }
 
-/** ~5k, ~20k, ~50k and ~200k fds. */
+/**
+ * ~5k, ~20k, ~50k and ~200k fds in 20–200 processes; and `3kp`: 3,000 processes with a few fds
+ * each (a prefork web server, a build farm, a desktop's worth of services ten times over), where
+ * what a snapshot costs per process shows rather than per fd.
+ */
 export const SIZES: WorkloadSize[] = [
   { label: '5k', pairs: 10, channels: 250 },
   { label: '20k', pairs: 25, channels: 400 },
   { label: '50k', pairs: 50, channels: 500 },
   { label: '200k', pairs: 100, channels: 1000 },
+  { label: '3kp', pairs: 1500, channels: 4 },
 ];
 
 export interface Workload {

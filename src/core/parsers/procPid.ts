@@ -228,15 +228,49 @@ export function parseMapsLine(line: string): MapsLine | null {
   return { range: fields[0], perms: fields[1], dev: fields[3], inode, path, deleted };
 }
 
-/** Keeps only the maps lines some rule asks for (core/kinds MapsRule), as the native walk does. */
-export function filterMaps(text: string, rules: readonly MapsRule[]): string {
-  const out: string[] = [];
+/** Every line of a maps text that parses (parseMapsLine). */
+export function parseMapsText(text: string): MapsLine[] {
+  const out: MapsLine[] = [];
   for (const line of text.split('\n')) {
+    const m = parseMapsLine(line);
+    if (m) out.push(m);
+  }
+  return out;
+}
+
+/**
+ * Keeps only the maps lines some rule asks for (core/kinds MapsRule), as the native walk does.
+ * Text whose every line is kept (the BPF maps pass keeps about the rules' lines already) comes
+ * back as it is, without a copy.
+ */
+export function filterMaps(text: string, rules: readonly MapsRule[]): string {
+  let out: string[] | null = null;
+  let at = 0;
+  let kept = 0;
+  while (at <= text.length) {
+    let end = text.indexOf('\n', at);
+    if (end < 0) end = text.length;
+    const line = text.slice(at, end);
     const sp = line.indexOf(' ');
     const shared = sp >= 0 && line.charCodeAt(sp + 4) === 115; /* perms "rw-s" */
-    if (rules.some((r) => (!r.shared || shared) && line.includes(r.text))) out.push(line);
+    let keep = false;
+    for (let r = 0; r < rules.length && !keep; r++) keep = (!rules[r].shared || shared) && line.includes(rules[r].text);
+    if (keep) {
+      if (out !== null) out.push(line);
+      kept++;
+    } else if (out === null) {
+      // the first line dropped: from here on the kept lines are collected
+      out = [];
+      let p = 0;
+      for (let k = 0; k < kept; k++) {
+        const e = text.indexOf('\n', p);
+        out.push(text.slice(p, e));
+        p = e + 1;
+      }
+    }
+    at = end + 1;
   }
-  return out.join('\n');
+  return out === null ? text : out.join('\n');
 }
 
 /** `/SYSV0000abcd` → key (unsigned). null when not a SysV shm name. */

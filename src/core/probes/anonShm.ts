@@ -3,8 +3,9 @@
 // shared anonymous hugetlb (`/anon_hugepage (deleted)`) and memfds (`/memfd:NAME (deleted)`).
 // Pure over the walk's filtered maps text: one channel per dev:inode mapped by ≥ 2 processes.
 import type { AnonShmChannel, Endpoint } from '../model';
-import { mapMode, parseMapsLine } from '../parsers/procPid';
+import { mapMode, parseMapsText } from '../parsers/procPid';
 import { byPidFd, emit, type Probe, type ProbeContext } from './context';
+import { parsedMaps, type ProcessMaps } from './maps';
 
 /** The channel name of a shared maps path (` (deleted)` already stripped), or null if not unnamed shmem. */
 export function anonShmName(path: string): string | null {
@@ -31,12 +32,17 @@ function rangeLength(range: string): number {
 
 /** Channels from per-process maps text (only `s` lines of unnamed shmem count). Exported for tests. */
 export function anonShmChannels(maps: Iterable<{ pid: number; maps: string | undefined | null }>): AnonShmChannel[] {
+  const parsed: ProcessMaps[] = [];
+  for (const p of maps) if (p.maps) parsed.push({ pid: p.pid, lines: parseMapsText(p.maps) });
+  return anonShmFromLines(parsed);
+}
+
+/** Channels from parsed maps lines (the snapshot's, parsed once for every probe that reads maps). */
+function anonShmFromLines(maps: readonly ProcessMaps[]): AnonShmChannel[] {
   const groups = new Map<string, Group>();
   for (const p of maps) {
-    if (!p.maps) continue;
-    for (const line of p.maps.split('\n')) {
-      const m = parseMapsLine(line);
-      if (!m || m.perms[3] !== 's' || !m.deleted) continue;
+    for (const m of p.lines) {
+      if (!m.deleted || m.perms[3] !== 's') continue;
       const name = anonShmName(m.path);
       if (name === null) continue;
       const key = m.dev + ':' + m.inode;
@@ -69,8 +75,6 @@ export function anonShmChannels(maps: Iterable<{ pid: number; maps: string | und
 
 export const anonShmProbe: Probe = {
   run(ctx: ProbeContext) {
-    const live: { pid: number; maps: string | undefined }[] = [];
-    for (const p of ctx.raw.values()) if (p.maps && ctx.processes.has(p.pid)) live.push({ pid: p.pid, maps: p.maps });
-    for (const ch of anonShmChannels(live)) emit(ctx, ch);
+    for (const ch of anonShmFromLines(parsedMaps(ctx))) emit(ctx, ch);
   },
 };

@@ -1,8 +1,29 @@
 // Memory-mapping holders (SysV shm and /dev/shm mappings) from the walk's filtered maps text,
-// parsed once per snapshot and shared by the sysv and posix probes.
+// parsed once per snapshot and shared by the sysv, posix and anon-shm probes.
 import type { Endpoint } from '../model';
-import { mapMode, parseMapsLine, sysvKeyFromMapPath } from '../parsers/procPid';
+import { mapMode, parseMapsText, sysvKeyFromMapPath, type MapsLine } from '../parsers/procPid';
 import type { ProbeContext } from './context';
+
+/** One kept process's maps lines, parsed. */
+export interface ProcessMaps {
+  pid: number;
+  lines: MapsLine[];
+}
+
+const parsedCache = new WeakMap<ProbeContext, ProcessMaps[]>();
+
+/** The kept processes' maps lines, parsed once per snapshot (a machine of thousands of processes has tens of thousands). */
+export function parsedMaps(ctx: ProbeContext): ProcessMaps[] {
+  let out = parsedCache.get(ctx);
+  if (out) return out;
+  out = [];
+  for (const p of ctx.raw.values()) {
+    if (!p.maps || !ctx.processes.has(p.pid)) continue;
+    out.push({ pid: p.pid, lines: parseMapsText(p.maps) });
+  }
+  parsedCache.set(ctx, out);
+  return out;
+}
 
 export interface MapHolders {
   /** SysV shm attachers by shmid (the mapping's inode). */
@@ -34,12 +55,9 @@ export function mapHolders(ctx: ProbeContext): MapHolders {
   let h = cache.get(ctx);
   if (h) return h;
   h = { sysvByInode: new Map(), sysvByKey: new Map(), devShm: new Map(), devShmByInode: new Map(), devShmDeleted: new Map() };
-  for (const p of ctx.raw.values()) {
-    if (!p.maps || !ctx.processes.has(p.pid)) continue;
+  for (const p of parsedMaps(ctx)) {
     // one endpoint per distinct mapping object per process range
-    for (const line of p.maps.split('\n')) {
-      const m = parseMapsLine(line);
-      if (!m) continue;
+    for (const m of p.lines) {
       const ep: Endpoint = { pid: p.pid, map: m.range, mode: mapMode(m.perms) };
       const key = sysvKeyFromMapPath(m.path);
       if (key !== null) {
