@@ -2,6 +2,9 @@
 // the candidates the rules ask about (never every process): each candidate thread's state,
 // system call and wchan (/proc/PID/task/TID/{stat,syscall,wchan}), liveness of pids SysV objects
 // name, lstat of FIFO and socket paths, and the socket files in the usual runtime directories.
+// What a path names depends on who looks: each path request gets its own verdict for its holder
+// (keyed by pathKey), so a container's or a chrooted process's name is never judged by what the
+// same text names for us.
 // Everything is bounded: a deadline, a number of processes, threads per process and directory
 // entries; what was cut short is said in `notes`. The rules decide what to ask for and what the
 // facts mean; this file only reads.
@@ -56,6 +59,7 @@ export interface Evidence {
   ms: number;
   processes: Map<number, ProcessFacts>;
   liveness: Map<number, Liveness>;
+  /** Each path request's verdict, by pathKey(path, pid): the same text may name different files for different holders. */
   paths: Map<string, PathFacts>;
   socketFiles: SocketFile[] | null;
   /** Directories read for socket files. */
@@ -72,7 +76,25 @@ export interface PathRequest {
   pid: number;
   /** What the path named when the object was made (dev `major:minor`, inode): when lstat agrees, the namespace check is skipped. */
   expect?: { dev: string; inode: number };
+  /**
+   * The path is a name as its process gave it (a socket's bind address), resolved from that
+   * process's root — not a path the kernel rendered from ours (an fd link): it means the same
+   * file only when the holder's root is ours too (a chroot, which any user can enter through a
+   * user namespace, gives the same text another meaning).
+   */
+  asNamed?: boolean;
 }
+
+/** Where a path request's verdict is kept in Evidence.paths. */
+export function pathKey(p: string, pid: number): string {
+  return `${pid}:${p}`;
+}
+
+/**
+ * Text that was not UTF-8 reaches us decoded, each bad byte as U+FFFD: lstat of that text
+ * names another file (or none), so such a path is not compared at all.
+ */
+const LOSSY = '\ufffd';
 
 /** lstat results kept between refreshes, per directory: reused while the directory's mtime is unchanged. */
 export interface PathCache {
@@ -191,6 +213,22 @@ function nsOf(procRoot: string, pid: number | 'self', cache: Map<number | 'self'
   return v;
 }
 
+/**
+ * The process's root as our root names it: '/' unless it is chrooted (readlink renders the
+ * path without touching the file system, so a hung mount cannot block it); null when unreadable.
+ */
+function rootOf(procRoot: string, pid: number, cache: Map<number, string | null>): string | null {
+  if (cache.has(pid)) return cache.get(pid)!;
+  let v: string | null = null;
+  try {
+    v = fs.readlinkSync(path.join(procRoot, String(pid), 'root'));
+  } catch {
+    v = null;
+  }
+  cache.set(pid, v);
+  return v;
+}
+
 /** Reads what the requests ask for, within the options' bounds. */
 export function gatherEvidence(requests: readonly EvidenceRequest[], opts: EvidenceOptions = {}): Evidence {
   const t0 = performance.now();
@@ -254,7 +292,10 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
   const mounts = readMountTable(procRoot);
   const safe = new SafeLstat(mounts);
   const ns = new Map<number | 'self', string | null>();
+  const roots = new Map<number, string | null>();
   const selfNs = nsOf(procRoot, 'self', ns);
+  /** lstat of each path in our own view, shared by every holder that asks about it. */
+  const ours = new Map<string, PathFacts>();
   // a directory whose mtime did not change had nothing unlinked, created or renamed in it: its
   // paths' last answers still hold (re-read at least every maxAge)
   const pc = opts.pathCache;
@@ -279,28 +320,40 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
   };
   for (const r of requests) {
     for (const req of r.paths ?? []) {
-      if (ev.paths.has(req.path)) continue;
-      if (late('paths')) break;
-      const dir = path.dirname(req.path);
-      const cached = dirOk(dir) ? pc!.paths.get(req.path) : undefined;
-      let facts: PathFacts;
-      if (cached) facts = cached;
-      else {
-        const l = safe.lstat(req.path);
-        if (l.missing) facts = { path: req.path, type: 'missing' };
-        else if (!l.stat) facts = { path: req.path, type: 'unchecked', reason: l.skipped };
-        else facts = { path: req.path, type: fileType(l.stat), dev: devText(l.stat.dev), inode: l.stat.ino, uid: l.stat.uid };
-        if (pc && facts.type !== 'unchecked') pc.paths.set(req.path, facts);
+      const key = pathKey(req.path, req.pid);
+      if (ev.paths.has(key)) continue;
+      if (req.path.includes(LOSSY)) {
+        ev.paths.set(key, { path: req.path, type: 'unchecked', reason: 'the name is not UTF-8: its text names another file' });
+        continue;
       }
-      // what the path names means the same only in the holder's mount namespace (checked unless it agrees)
+      let facts = ours.get(req.path);
+      if (!facts) {
+        if (late('paths')) break;
+        const dir = path.dirname(req.path);
+        const cached = dirOk(dir) ? pc!.paths.get(req.path) : undefined;
+        if (cached) facts = cached;
+        else {
+          const l = safe.lstat(req.path);
+          if (l.missing) facts = { path: req.path, type: 'missing' };
+          else if (!l.stat) facts = { path: req.path, type: 'unchecked', reason: l.skipped };
+          else facts = { path: req.path, type: fileType(l.stat), dev: devText(l.stat.dev), inode: l.stat.ino, uid: l.stat.uid };
+          if (pc && facts.type !== 'unchecked') pc.paths.set(req.path, facts);
+        }
+        ours.set(req.path, facts);
+      }
+      // what the path names means the same only in the holder's mount namespace, and a name it
+      // gave only from its own root (checked unless it agrees)
       const agrees = req.expect && facts.dev === req.expect.dev && facts.inode === req.expect.inode;
       if (!agrees && facts.type !== 'unchecked') {
         const theirs = nsOf(procRoot, req.pid, ns);
+        const root = req.asNamed ? rootOf(procRoot, req.pid, roots) : '/';
         if (selfNs === null || theirs === null || theirs !== selfNs) {
           facts = { path: req.path, type: 'unchecked', reason: theirs === null ? 'mount namespace of the holder unreadable' : 'the holder is in another mount namespace' };
+        } else if (root !== '/') {
+          facts = { path: req.path, type: 'unchecked', reason: root === null ? 'root of the holder unreadable' : 'the holder runs in a chroot: the name is resolved from its root, not ours' };
         }
       }
-      ev.paths.set(req.path, facts);
+      ev.paths.set(key, facts);
     }
   }
 

@@ -6,7 +6,7 @@
 // waiting for its next client — normal — unless its path is gone.
 import type { FifoChannel, PipeChannel } from '../model';
 import { scan } from './scan';
-import type { Evidence } from './evidence';
+import { pathKey, type Evidence } from './evidence';
 import type { EvidenceItem, Explanation, ProblemDraft, Severity } from './problem';
 import { chanLabel, defineRule, iso, listLabel, peek, procLabel, revealChannel, revealProcess, streakStart, type RuleContext } from './rule';
 
@@ -178,7 +178,7 @@ interface PathNow {
 
 /** What the FIFO's path names now (lstat), compared with the held FIFO. */
 function pathNow(ev: Evidence, ch: FifoChannel): PathNow | null {
-  const p = ev.paths.get(ch.path);
+  const p = ev.paths.get(pathKey(ch.path, ch.endpoints[0].pid));
   if (!p || p.type === 'unchecked') return null;
   if (p.type === 'missing') return { state: 'missing', text: 'no file at that path' };
   if (p.type !== 'fifo') return { state: 'other', text: `a ${p.type} (dev ${p.dev} inode ${p.inode}, owner uid ${p.uid})` };

@@ -1,13 +1,14 @@
 // Rule 3 — stale or hijacked Unix socket path. A socket file on disk whose inode no bound socket
 // has: nobody listens, a connect() gets ECONNREFUSED (VS Code leaves vscode-ipc-*.sock files in
 // /tmp). A bound socket whose path is gone or now names a different file: new clients get
-// ENOENT, or reach whoever bound the path again. Identity is the bound file's dev:inode from
+// ENOENT, or reach whoever bound the path again. Each holder's name is judged in its own view
+// (mount namespace, root): see PathRequest.asNamed. Identity is the bound file's dev:inode from
 // sock_diag (UNIX_DIAG_VFS) compared with lstat of the path now; without the native addon the
 // stale check falls back to comparing path strings and the takeover check is not possible.
 import * as path from 'node:path';
 import { escapeControl } from '../format';
 import type { UnixChannel } from '../model';
-import type { Evidence, PathFacts } from './evidence';
+import { pathKey, type Evidence, type PathFacts } from './evidence';
 import type { SocketFile } from './socketFiles';
 import type { EvidenceItem, Explanation, ProblemDraft } from './problem';
 import { scan } from './scan';
@@ -49,7 +50,7 @@ function findNow(ctx: RuleContext, ev: Evidence): { found: Found[]; byPath: bool
   // (b) bound sockets whose path changed
   for (const ch of boundSockets(ctx)) {
     if (ch.boundInode === undefined || ch.path === undefined) continue;
-    const now = ev.paths.get(ch.path);
+    const now = ev.paths.get(pathKey(ch.path, ch.endpoints[0].pid));
     if (!now || now.type === 'unchecked') continue;
     if (now.type === 'missing') {
       found.push({ key: `gone:${ch.id}`, kind: 'gone', ch, now });
@@ -91,7 +92,8 @@ export const socketPath = defineRule<Memo>({
     for (const ch of boundSockets(ctx)) {
       if (!path.isAbsolute(ch.path!)) continue;
       dirs.add(path.dirname(ch.path!));
-      if (ch.boundInode !== undefined) paths.push({ path: ch.path!, pid: ch.endpoints[0].pid, expect: { dev: ch.boundDev!, inode: ch.boundInode } });
+      // a bind address is the binder's own name for the file: from its root, not ours
+      if (ch.boundInode !== undefined) paths.push({ path: ch.path!, pid: ch.endpoints[0].pid, expect: { dev: ch.boundDev!, inode: ch.boundInode }, asNamed: true });
     }
     return { paths, socketDirs: dirs };
   },
