@@ -1,5 +1,8 @@
 // Rule 3 (stale or hijacked socket path) on names whose meaning depends on who reads them, found
-// in a sweep against ss and lsof with an attacker (nobody). An unprivileged user can bind the text of a root
+// in a sweep against ss and lsof on real services: haproxy binds each Unix listener as
+// NAME.PID.tmp and renames it to NAME, so the kernel (and ss, lsof, our snapshot) keep the
+// temporary name while clients reach the socket at the new one — the rule said "path removed,
+// new clients get ENOENT". And an unprivileged user (nobody) can bind the text of a root
 // service's socket path where it names another file — inside a chroot or a mount namespace of
 // its own, both open to it through a user namespace — or bind a name that is not UTF-8: the
 // rule judged those names by what the text names for us, and called the root service's socket a
@@ -11,6 +14,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Diagnosis } from '../../src/core/diagnose';
 import { loadNative } from '../../src/core/native';
 import { helper, python, Sampler, stopHelpers, touching } from './diagnoseUtil';
 
@@ -50,7 +54,30 @@ function socketInode(pid: number): number {
   return Number(m[1]);
 }
 
+const socketPath = (pids: number[]) => (d: Diagnosis) => touching(d, { rule: 'socket-path', pids });
+
 describe('rule 3: a socket name is judged where its holder stands', { skip: native ? false : `native addon not loaded (${loadNative().error}): no bound inode from sock_diag` }, () => {
+  test('a listener renamed after bind (NAME.PID.tmp → NAME, as haproxy does) is reachable: information naming where it is now, never "path removed"', async () => {
+    const d = dir('ipc-diag-renamed-');
+    const final = path.join(d, 'admin.sock');
+    const h = await python(
+      'import os,socket,sys\nfinal=sys.argv[1]\ntmp="%s.%d.tmp"%(final,os.getpid())\ns=socket.socket(socket.AF_UNIX)\ns.bind(tmp)\ns.listen(4)\nos.rename(tmp,final)\nprint("READY",flush=True)\nsys.stdin.read()',
+      [final],
+    );
+    const id = `unix:${socketInode(h.pid)}`;
+    const s = new Sampler();
+    const [p] = await s.until((x) => x.problems.filter((q) => q.id === `socket-path:renamed:${id}`), 'renamed listener', { min: 2 });
+    assert.equal(p.severity, 'info');
+    assert.deepEqual(p.pids, [h.pid]);
+    assert.ok(p.title.includes(final), p.title);
+    assert.equal(p.evidence.find((e) => e.label === 'now at')?.text.startsWith(`${final}:`), true, JSON.stringify(p.evidence));
+    assert.deepEqual(socketPath([h.pid])(s.last!).map((q) => q.id), [`socket-path:renamed:${id}`], 'no gone or hijacked problem beside it');
+    // clients do reach it at the new name
+    const c = spawnSync('python3', ['-c', 'import socket,sys\nc=socket.socket(socket.AF_UNIX)\nc.connect(sys.argv[1])', final]);
+    assert.equal(c.status, 0, c.stderr?.toString());
+    await h.stop();
+  });
+
   test("a chrooted unprivileged process (nobody, through a user namespace) bound to a root service's path text: neither socket is called taken over or gone", { skip: noUserns() }, async () => {
     const svcDir = dir('ipc-diag-victim-');
     const jail = dir('ipc-diag-jail-', NOBODY);

@@ -1,7 +1,8 @@
 // Rule 3 — stale or hijacked Unix socket path. A socket file on disk whose inode no bound socket
 // has: nobody listens, a connect() gets ECONNREFUSED (VS Code leaves vscode-ipc-*.sock files in
 // /tmp). A bound socket whose path is gone or now names a different file: new clients get
-// ENOENT, or reach whoever bound the path again. Each holder's name is judged in its own view
+// ENOENT, or reach whoever bound the path again — unless the file is there under another name
+// (renamed after bind: info, with where it is now). Each holder's name is judged in its own view
 // (mount namespace, root): see PathRequest.asNamed. Identity is the bound file's dev:inode from
 // sock_diag (UNIX_DIAG_VFS) compared with lstat of the path now; without the native addon the
 // stale check falls back to comparing path strings and the takeover check is not possible.
@@ -23,7 +24,8 @@ function boundSockets(ctx: RuleContext): UnixChannel[] {
 
 interface Found {
   key: string;
-  kind: 'stale' | 'gone' | 'hijacked';
+  kind: 'stale' | 'gone' | 'hijacked' | 'renamed';
+  /** The stale file; for 'renamed', the bound file under its new name. */
   file?: SocketFile;
   ch?: UnixChannel;
   now?: PathFacts;
@@ -47,12 +49,20 @@ function findNow(ctx: RuleContext, ev: Evidence): { found: Found[]; byPath: bool
       if (!bound) found.push({ key: `stale:${f.dev}:${f.inode}`, kind: 'stale', file: f });
     }
   }
-  // (b) bound sockets whose path changed
+  // (b) bound sockets whose path changed. One whose path is gone but whose file is still there
+  // under another name was renamed, not removed: binding a temporary name and rename()ing it
+  // into place is how a server replaces its socket atomically (haproxy binds NAME.PID.tmp),
+  // and the kernel keeps the bind-time name — clients reach it at the new one.
+  const onDisk = new Map<string, SocketFile>();
+  for (const f of ev.socketFiles ?? []) if (!onDisk.has(`${f.dev}:${f.inode}`)) onDisk.set(`${f.dev}:${f.inode}`, f);
   for (const ch of boundSockets(ctx)) {
     if (ch.boundInode === undefined || ch.path === undefined) continue;
     const now = ev.paths.get(pathKey(ch.path, ch.endpoints[0].pid));
     if (!now || now.type === 'unchecked') continue;
-    if (now.type === 'missing') {
+    const moved = now.type === 'missing' ? onDisk.get(`${ch.boundDev}:${ch.boundInode}`) : undefined;
+    if (moved) {
+      found.push({ key: `renamed:${ch.id}`, kind: 'renamed', ch, now, file: moved });
+    } else if (now.type === 'missing') {
       found.push({ key: `gone:${ch.id}`, kind: 'gone', ch, now });
     } else if (now.dev !== ch.boundDev || now.inode !== ch.boundInode) {
       const takers = now.type === 'socket' ? (scan(ctx).boundByFile.get(`${now.dev}:${now.inode}`) ?? []) : [];
@@ -74,6 +84,12 @@ const TEACH: Record<Found['kind'], Explanation> = {
     why: 'A cleanup job or another instance of the program removed the file; the socket stays bound to the unlinked inode.',
     next: 'connect() to the path gets ENOENT; existing connections keep working; the listener waits for clients that can never arrive.',
     fix: 'Restart the listener so it binds the path again, and keep cleanup jobs (tmpfiles, tmpreaper) away from live sockets.',
+  },
+  renamed: {
+    what: 'A socket is bound and listening; its file was renamed after bind(), so the name the kernel reports (what ss and lsof show) is not where it is now.',
+    why: 'Binding a temporary name and renaming it into place replaces a socket atomically: clients never see the path missing (haproxy, for one, binds NAME.PID.tmp and renames it to NAME). Someone else renaming the file does the same.',
+    next: 'connect() to the new name reaches this listener; connect() to the bound name gets ENOENT.',
+    fix: 'Nothing, if clients use the new name. If they use the bound name, find who renamed the file.',
   },
   hijacked: {
     what: 'A socket is still bound to this path, but the path now names a different file: new clients reach that one, not this listener.',
@@ -139,6 +155,28 @@ export const socketPath = defineRule<Memo>({
       const ch = f.ch!;
       const holders = index.holders(ch);
       const hl = listLabel(holders.map((p) => procLabel(index, p, ev)));
+      if (f.kind === 'renamed') {
+        const file = f.file!;
+        const p = escapeControl(file.path);
+        out.push({
+          id: `socket-path:renamed:${ch.id}`,
+          rule: 'socket-path',
+          severity: 'info',
+          title: `${chanLabel(ch)} of ${hl} was renamed to ${p}: clients reach it there, not at its bound name`,
+          explanation: TEACH.renamed,
+          evidence: [
+            { label: 'bound to', text: `dev ${ch.boundDev} inode ${ch.boundInode}`, source: 'sock_diag UNIX_DIAG_VFS (snapshot)' },
+            { label: 'held by', text: hl, source: 'fd table (snapshot)' },
+            { label: 'bound name now', text: 'no file', source: 'lstat' },
+            { label: 'now at', text: `${p}: the same dev and inode, owner uid ${file.uid}`, source: 'lstat' },
+          ],
+          channels: [ch.id],
+          pids: holders,
+          actions: [revealChannel(ch)],
+          since: iso(since),
+        });
+        continue;
+      }
       const evidence: EvidenceItem[] = [
         { label: 'bound to', text: `dev ${ch.boundDev} inode ${ch.boundInode}`, source: 'sock_diag UNIX_DIAG_VFS (snapshot)' },
         { label: 'held by', text: hl, source: 'fd table (snapshot)' },
