@@ -57,7 +57,9 @@ struct {
 
 struct scratch {
   struct ipci_fd_rec rec;
-  char path[IPCI_PATH_MAX];
+  // a path of up to IPCI_PATH_MAX - 1 bytes (what readlink of /proc/PID/fd/N gives at most), then
+  // room for its zero pad
+  char path[IPCI_PATH_MAX + 8];
 };
 
 struct {
@@ -166,7 +168,7 @@ int ipci_task_file(struct bpf_iter__task_file *ctx) {
     if (!bpf_map_lookup_elem(&ipci_anon_names, s->path)) return 0;
     n--;  // the length counts the NUL
   } else if (want_path) {
-    n = bpf_d_path((struct path *)&file->f_path, s->path, sizeof s->path);
+    n = bpf_d_path((struct path *)&file->f_path, s->path, IPCI_PATH_MAX);
     if (n <= 0) {
       if (kind == IPCI_FD_DEVSHM) return 0;
       r->flags |= IPCI_F_PATH_ERROR;
@@ -181,12 +183,17 @@ int ipci_task_file(struct bpf_iter__task_file *ctx) {
       }
     }
   }
-  if (n < 0 || n > IPCI_PATH_MAX - 8) n = 0;
+  // every length d_path gives (up to IPCI_PATH_MAX - 1): a path the /proc walk's readlink reads is
+  // never dropped here (a limit 8 bytes lower lost FIFOs with 4089–4095-byte paths)
+  if (n < 0 || n > IPCI_PATH_MAX - 1) n = 0;
   r->path_len = n;
   bpf_seq_write(seq, r, sizeof *r);
   if (n > 0) {
     // zero the pad, so no byte of an earlier record's path follows this one
-    for (int i = 0; i < 8; i++) s->path[(n + i) & (IPCI_PATH_MAX - 1)] = 0;
+    for (int i = 0; i < 8; i++) {
+      __u32 at = (__u32)n + i;
+      if (at < sizeof s->path) s->path[at] = 0;
+    }
     __u32 padded = (n + 7) & ~7;
     if (padded > IPCI_PATH_MAX) padded = IPCI_PATH_MAX;
     bpf_seq_write(seq, s->path, padded);

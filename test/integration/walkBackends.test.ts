@@ -595,6 +595,78 @@ describe('bpf-iter and proc walks on a FIFO in an overlayfs (stat numbers not th
   });
 });
 
+// ------------------------------------------------------------------ the longest FIFO paths
+
+/**
+ * An unprivileged user (nobody) holds both ends of one FIFO per length, each with `bytes` = its
+ * index + 1 buffered, at a path of exactly that many bytes (directories nested under a directory
+ * of its own). Prints READY and the lengths' paths as JSON, then waits for stdin to close.
+ */
+const LONG_FIFOS = `
+import json, os, sys
+base = sys.argv[1]
+out = []
+for i, L in enumerate(json.loads(sys.argv[2])):
+    top = '%s/%d' % (base, L)
+    os.mkdir(top)
+    os.chdir(top)
+    cur = top
+    while L - len(cur) - 1 > 250:
+        os.mkdir('d' * 200)
+        os.chdir('d' * 200)
+        cur += '/' + 'd' * 200
+    name = 'f' * (L - len(cur) - 1)
+    os.mkfifo(name, 0o600)
+    r = os.open(name, os.O_RDONLY | os.O_NONBLOCK)
+    w = os.open(name, os.O_WRONLY)
+    os.write(w, b'x' * (i + 1))
+    out.append({'path': cur + '/' + name, 'ino': os.stat(name).st_ino, 'r': r, 'w': w})
+print('READY ' + json.dumps(out), flush=True)
+sys.stdin.read()
+`;
+
+describe('bpf-iter and proc walks on FIFOs with the longest paths (made by nobody)', { skip: bpfSkip || (!isRoot ? 'needs root to run the attacker as nobody' : false) }, () => {
+  let child: ChildProcess | undefined;
+  let made: { path: string; ino: number; r: number; w: number }[] = [];
+  let base = '';
+  const lengths = [4088, 4089, 4095];
+  after(() => {
+    child?.kill('SIGKILL');
+    if (base) spawnSync('rm', ['-rf', base]);
+  });
+  before(async () => {
+    if (bpfSkip) return;
+    base = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-longfifo-'));
+    fs.chmodSync(base, 0o755);
+    fs.chownSync(base, 65534, 65534);
+    child = spawn('python3', ['-c', LONG_FIFOS, base, JSON.stringify(lengths)], { uid: 65534, gid: 65534, stdio: ['pipe', 'pipe', 'inherit'] });
+    made = await new Promise((resolve, reject) => {
+      let out = '';
+      child!.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        const m = /^READY (.*)\n/m.exec(out);
+        if (m) resolve(JSON.parse(m[1]) as typeof made);
+      });
+      child!.on('exit', (c) => reject(new Error(`the FIFO maker exited (${c}) before READY`)));
+    });
+  });
+
+  test('a FIFO at a path of 4088, 4089 and 4095 bytes (the longest a readlink of /proc/PID/fd/N gives): the same channel, path and bytes from both walks', async () => {
+    const pids = new Set([child!.pid!]);
+    const a = await takeSnapshot({ walk: 'bpf-iter' });
+    const b = await takeSnapshot({ walk: 'proc' });
+    assertSameChannels(a, b, pids, 'long FIFO paths');
+    made.forEach((m, i) => {
+      assert.equal(m.path.length, lengths[i]);
+      const ch = a.channels.find((c) => c.kind === 'fifo' && c.inode === m.ino);
+      assert.ok(ch && ch.kind === 'fifo', `the ${lengths[i]}-byte FIFO is listed by the BPF walk`);
+      assert.equal(ch.path, m.path);
+      assert.equal(ch.bufferedBytes, i + 1);
+      assert.deepEqual(ch.endpoints.map((e) => `${e.fd}${e.mode}`).sort(), [`${m.r}r`, `${m.w}w`].sort());
+    });
+  });
+});
+
 // ------------------------------------------------------------------ where BPF cannot run
 
 describe('where BPF cannot run: the /proc walk, the reason, the same channels', { skip: bpfSkip || (!fs.existsSync(cli) ? `${cli} not built (node scripts/build.mjs cli)` : false) }, () => {
