@@ -653,13 +653,21 @@ class Walker {
   // mqueue mount can match, so anything else is skipped after it).
   bool VisitLink(ProcOut& p, int fdDir, const char* nm, int32_t fdnum) {
     ssize_t n = readlinkat(fdDir, nm, link_, sizeof link_ - 1);
-    if (n <= 0) return false;
+    // A path longer than a page has no link text (ENAMETOOLONG): any user can nest directories
+    // that deep. Such an fd is still a file of its type, so the path rules that need no text (a
+    // FIFO's) see it, without a path: nothing hides from the walk by a long name.
+    const bool nameless = n < 0 && errno == ENAMETOOLONG;
+    if (n <= 0 && !nameless) return false;
     const Options& opt = *sh_.opt;
-    const size_t len = static_cast<size_t>(n);
+    const size_t len = nameless ? 0 : static_cast<size_t>(n);
     bool statted = false;
     struct statx sx;
     for (const FdRule& r : opt.fdRules) {
-      if (len < r.link.size() || memcmp(link_, r.link.data(), r.link.size()) != 0) continue;
+      if (nameless) {
+        if (r.link != "/" || !r.under.empty() || r.mqueue) continue;
+      } else if (len < r.link.size() || memcmp(link_, r.link.data(), r.link.size()) != 0) {
+        continue;
+      }
       if (r.exact && len != r.link.size()) continue;
       uint64_t ino = 0, dev = 0;
       if (r.bracket) {
@@ -692,7 +700,7 @@ class Walker {
         if (Claim(key)) MeasureOpen(fdDir, nm, key, r.bracket ? pipefsDev_ : dev);
       }
       int32_t pathIndex = -1;
-      if (r.link == "/") {
+      if (r.link == "/" && !nameless) {
         pathIndex = static_cast<int32_t>(cols.paths.size());
         cols.paths.emplace_back(link_, len);
       }

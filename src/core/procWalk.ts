@@ -126,18 +126,21 @@ function bracketAfter(link: string, prefixLen: number): number {
 }
 
 /** One fd against the rules (first match wins); pushes its row, or nothing. */
-async function visit(io: Io, opts: ProcWalkOptions, rules: readonly FdRule[], pid: number, base: string, fdDir: string, name: string, link: string, cols: FdColumns): Promise<void> {
+/** One fd: `link` null when the link has no text (ENAMETOOLONG), which only the path rules that need no text match. */
+async function visit(io: Io, opts: ProcWalkOptions, rules: readonly FdRule[], pid: number, base: string, fdDir: string, name: string, link: string | null, cols: FdColumns): Promise<void> {
   let st: fs.Stats | null | undefined;
   for (const r of rules) {
-    if (r.exact ? link !== r.link : !link.startsWith(r.link)) continue;
+    if (link === null) {
+      if (r.link !== '/' || r.under || r.mqueue) continue;
+    } else if (r.exact ? link !== r.link : !link.startsWith(r.link)) continue;
     let ino = 0;
     let dev = 0;
     if (r.bracket) {
-      ino = bracketAfter(link, r.link.length);
+      ino = bracketAfter(link ?? '', r.link.length);
       if (ino < 0) return;
     } else if (r.link === '/') {
       if (st === undefined) {
-        if ((opts.skipLinks ?? []).some((p) => link.startsWith(p))) return;
+        if (link !== null && (opts.skipLinks ?? []).some((p) => link.startsWith(p))) return;
         try {
           st = await io.stat(fdDir + name);
         } catch {
@@ -147,15 +150,15 @@ async function visit(io: Io, opts: ProcWalkOptions, rules: readonly FdRule[], pi
       if (st === null) return;
       if (r.type === 'fifo' && !st.isFIFO()) continue;
       if (r.type === 'reg' && !st.isFile()) continue;
-      if (r.under && !link.startsWith(r.under)) continue;
-      if (r.mqueue && (link.indexOf('/', 1) >= 0 || !isMqueue(st, link))) continue;
+      if (r.under && (link === null || !link.startsWith(r.under))) continue;
+      if (r.mqueue && (link === null || link.indexOf('/', 1) >= 0 || !isMqueue(st, link))) continue;
       ino = st.ino;
       dev = st.dev;
     }
     let mode = r.rw ? MODE_R | MODE_W : await fdMode(io, fdDir + name, base + '/fdinfo/' + name);
     // unlinked: the inode says so on this machine's /proc; a captured tree's targets are stand-ins,
     // whose link text is all there is
-    if (r.link === '/' && st && (opts.procRoot === '/proc' ? st.nlink === 0 : link.endsWith(' (deleted)'))) mode |= MODE_UNLINKED;
+    if (r.link === '/' && st && (opts.procRoot === '/proc' ? st.nlink === 0 : link !== null && link.endsWith(' (deleted)'))) mode |= MODE_UNLINKED;
     let info: string | null = null;
     if (r.fdinfo && r.fdinfo.length > 0) {
       try {
@@ -243,11 +246,14 @@ async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColum
     const name = names[i];
     const fd = Number(name);
     if (!Number.isInteger(fd)) continue;
-    let link: string;
+    let link: string | null;
     try {
       link = await io.readlink(fdDir + name);
-    } catch {
-      continue; // closed meanwhile
+    } catch (e) {
+      // a path longer than a page has no link text: the fd is still a file of its type (a FIFO),
+      // seen without a path, as the native walks see it — nothing hides by a long name
+      if (code(e) !== 'ENAMETOOLONG') continue; // closed meanwhile
+      link = null;
     }
     if (yieldEveryMs > 0 && (i & 63) === 63) await maybeYield();
     await visit(io, opts, rules, pid, base, fdDir, name, link, cols);

@@ -530,10 +530,13 @@ class BpfWalkWorker : public PromiseWorker {
     procs_[i].stuck = stuck;
   }
 
-  // A FIFO / mqueue / /dev/shm row the /proc walk would keep: a path link ("/…"), mqueue with one component.
+  // A FIFO / mqueue / /dev/shm row the /proc walk would keep: a path link ("/…"), mqueue with one
+  // component; and a FIFO whose path d_path could not give (longer than a page: any user can nest
+  // directories that deep), kept without one as the /proc walk keeps it, so no FIFO hides that way.
   static bool PathRow(const ipci_fd_rec& r, const char* path) {
     if (r.kind != IPCI_FD_FIFO && r.kind != IPCI_FD_MQUEUE && r.kind != IPCI_FD_DEVSHM) return false;
-    if (r.path_len == 0 || path[0] != '/') return false;
+    if (r.path_len == 0) return r.kind == IPCI_FD_FIFO && (r.flags & IPCI_F_PATH_ERROR) != 0;
+    if (path[0] != '/') return false;
     return r.kind != IPCI_FD_MQUEUE || (r.path_len >= 2 && memchr(path + 1, '/', r.path_len - 1) == nullptr);
   }
 
@@ -718,8 +721,10 @@ class BpfWalkWorker : public PromiseWorker {
         unlinked = (c.sx.stx_mask & STATX_NLINK) && c.sx.stx_nlink == 0;  // stat's own, as the /proc walk
       }
       if (unlinked) mode |= kModeUnlinked;
-      pathIndex = static_cast<int32_t>(cols_.paths.size());
-      cols_.paths.emplace_back(path, r.path_len);
+      if (r.path_len > 0) {
+        pathIndex = static_cast<int32_t>(cols_.paths.size());
+        cols_.paths.emplace_back(path, r.path_len);
+      }
     }
     if (opt_.classCodesGiven) kind = opt_.classCodes[kind];
     Push(r, kind, mode, ino, dev, pathIndex, infoIndex, buffered, capacity);

@@ -12,6 +12,7 @@ export interface FifoChannel extends ChannelBase {
   inode: number;
   /** Device of the filesystem holding the FIFO, `major:minor`. */
   dev: string;
+  /** '' when no walk could read it: longer than a page (4,096 bytes), which /proc has no link text for. */
   path: string;
   /** The FIFO's name was unlinked while still open. */
   deleted: boolean;
@@ -20,6 +21,9 @@ export interface FifoChannel extends ChannelBase {
 }
 
 const c = col<FifoChannel>();
+
+/** What a FIFO whose path no walk could read is called (longer than a page: /proc gives no link text). */
+const NAMELESS = '(path too long to read)';
 
 export const fifo = defineKind<FifoChannel>({
   kind: 'fifo',
@@ -31,8 +35,8 @@ export const fifo = defineKind<FifoChannel>({
   map: { family: 'pipe', shared: false },
   idShape: /^\d+:\d+:\d+$/,
   inodeOfId: inodeOfDevId,
-  name: (ch, max) => shortText(ch.path, max) + (ch.deleted ? ' (deleted)' : ''),
-  longTitle: (ch) => `FIFO ${shortText(ch.path)}${ch.deleted ? ' (deleted)' : ''}`,
+  name: (ch, max) => (ch.path === '' ? NAMELESS : shortText(ch.path, max)) + (ch.deleted ? ' (deleted)' : ''),
+  longTitle: (ch) => `FIFO ${ch.path === '' ? NAMELESS : shortText(ch.path)}${ch.deleted ? ' (deleted)' : ''}`,
   columns: [
     c('path', 'PATH', 'Path', 'string', 'Filesystem path of the FIFO', { search: 'text' }),
     c('deleted', 'DELETED', 'Deleted', 'boolean', 'The path was unlinked while the FIFO is still open', { wide: true }),
