@@ -49,4 +49,19 @@ std::string ArgString(const Napi::CallbackInfo& info, size_t i, const char* name
   return info[i].As<Napi::String>().Utf8Value();
 }
 
+std::string ArgBytes(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  std::string out;
+  if (info.Length() > i && info[i].IsBuffer()) {
+    Napi::Buffer<char> b = info[i].As<Napi::Buffer<char>>();
+    out.assign(b.Data(), b.Length());
+  } else if (info.Length() > i && info[i].IsString()) {
+    out = info[i].As<Napi::String>().Utf8Value();
+  } else {
+    throw Napi::TypeError::New(info.Env(), Msg(name, "a string or a Buffer"));
+  }
+  // a C string ends at the first NUL: a name holding one would reach another object
+  if (out.find('\0') != std::string::npos) throw Napi::TypeError::New(info.Env(), Msg(name, "free of NUL bytes"));
+  return out;
+}
+
 }  // namespace ipci

@@ -101,5 +101,7 @@ TA Typed(Napi::Env env, const std::vector<T, A>& v) {
 int32_t ArgInt(const Napi::CallbackInfo& info, size_t i, const char* name);
 double ArgNumber(const Napi::CallbackInfo& info, size_t i, const char* name);
 std::string ArgString(const Napi::CallbackInfo& info, size_t i, const char* name);
+/** A string (its UTF-8) or a Buffer (its exact bytes: names that are not UTF-8), without NUL bytes. */
+std::string ArgBytes(const Napi::CallbackInfo& info, size_t i, const char* name);
 
 }  // namespace ipci

@@ -79,14 +79,15 @@ class MqReceiveWorker : public ThreadWorker {
 
 }  // namespace
 
-// mqGetattr("/NAME") → Promise<{ maxmsg, msgsize, curmsgs, flags }>
+// mqGetattr("/NAME" | Buffer) → Promise<{ maxmsg, msgsize, curmsgs, flags }>. A Buffer is the
+// name's exact bytes: a name that is not UTF-8 has no string that reaches it.
 Napi::Value MqGetattr(const Napi::CallbackInfo& info) {
-  return (new MqGetattrWorker(info.Env(), ArgString(info, 0, "name")))->Start();
+  return (new MqGetattrWorker(info.Env(), ArgBytes(info, 0, "name")))->Start();
 }
 
-// mqReceive("/NAME") → Promise<{ priority, data }>: CONSUMES one message.
+// mqReceive("/NAME" | Buffer) → Promise<{ priority, data }>: CONSUMES one message.
 Napi::Value MqReceive(const Napi::CallbackInfo& info) {
-  return (new MqReceiveWorker(info.Env(), ArgString(info, 0, "name")))->Start();
+  return (new MqReceiveWorker(info.Env(), ArgBytes(info, 0, "name")))->Start();
 }
 
 }  // namespace ipci

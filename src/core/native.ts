@@ -369,10 +369,10 @@ export interface NativeAddon {
   pidfdSendSignal(pidfd: number, signal: number, value?: number): void;
   closeFd(fd: number): void;
 
-  /** mq_open(O_RDONLY|O_NONBLOCK) + mq_getattr on `/NAME`. */
-  mqGetattr(name: string): Promise<{ maxmsg: number; msgsize: number; curmsgs: number; flags: number }>;
-  /** Consuming mq_receive(O_NONBLOCK) — only ever called after the user confirmed. */
-  mqReceive(name: string): Promise<{ priority: number; data: Buffer }>;
+  /** mq_open(O_RDONLY|O_NONBLOCK) + mq_getattr on `/NAME` (a Buffer: the name's exact bytes, for a name that is not UTF-8). */
+  mqGetattr(name: string | Buffer): Promise<{ maxmsg: number; msgsize: number; curmsgs: number; flags: number }>;
+  /** Consuming mq_receive(O_NONBLOCK) — only ever called after the user confirmed. `name` as mqGetattr's. */
+  mqReceive(name: string | Buffer): Promise<{ priority: number; data: Buffer }>;
 }
 
 export interface NativeLoad {
