@@ -86,9 +86,9 @@ export function preadSync(fd: number, length: number, position: number): Buffer 
   return buf.subarray(0, got);
 }
 
-/** Reads a whole small file (at most `max` bytes) safely; for /dev/mqueue/NAME. */
-export function readSmallSync(file: string, max = 4096): string {
-  const { fd } = openRegularSync(file);
+/** Reads a whole small file (at most `max` bytes) safely; for /dev/mqueue/NAME (`expect`: the dev:inode listed). */
+export function readSmallSync(file: string | Buffer, max = 4096, expect?: Identity): string {
+  const { fd } = openRegularSync(file, expect);
   try {
     return preadSync(fd, max, 0).toString('utf8');
   } finally {
@@ -96,7 +96,7 @@ export function readSmallSync(file: string, max = 4096): string {
   }
 }
 
-export async function readSmall(file: string, max = 4096): Promise<string> {
+export async function readSmall(file: string | Buffer, max = 4096): Promise<string> {
   const { handle } = await openRegular(file);
   try {
     const buf = Buffer.alloc(max);

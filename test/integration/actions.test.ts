@@ -260,7 +260,7 @@ describe('semaphores and POSIX queues', () => {
   });
 
   test('POSIX mq: attributes only, with the explanation', async () => {
-    const ch: Channel = { id: 'posix-mq:none', kind: 'posix-mq', endpoints: [], name: `ipc-actions-missing-${process.pid}`, messages: 3, maxMessages: 10, messageSize: 8192, bytes: 30, notifyPid: null, uid: 0, owner: 'root', mode: '0600' };
+    const ch: Channel = { id: 'posix-mq:none', kind: 'posix-mq', endpoints: [], name: `ipc-actions-missing-${process.pid}`, messages: 3, maxMessages: 10, messageSize: 8192, bytes: 30, notifyPid: null, uid: 0, owner: 'root', mode: '0600', deleted: false };
     const r = await peekChannel(ch, [], { native: null });
     assert.equal(r.type, 'mq-attributes');
     assert.equal((r as { nonDestructiveReadUnavailable: boolean }).nonDestructiveReadUnavailable, true);
@@ -349,7 +349,7 @@ describe('more kinds through ipc-fixture', () => {
   test('POSIX mq: attributes through mq_getattr; receivePosixMq consumes exactly one', { skip: noNative }, async () => {
     const fx = await makeFixture('posix-mq', { msgs: [{ priority: 1, text: 'one' }, { priority: 5, text: 'urgent' }] });
     try {
-      const ch: Channel = { id: `posix-mq:${fx.info.name}`, kind: 'posix-mq', endpoints: [], name: fx.info.name, messages: null, maxMessages: null, messageSize: null, bytes: null, notifyPid: null, uid: 0, owner: 'root', mode: '0600' };
+      const ch: Channel = { id: `posix-mq:${fx.info.name}`, kind: 'posix-mq', endpoints: [], name: fx.info.name, messages: null, maxMessages: null, messageSize: null, bytes: null, notifyPid: null, uid: 0, owner: 'root', mode: '0600', deleted: false };
       const r = await peekChannel(ch, []);
       assert.equal(r.type, 'mq-attributes');
       if (r.type !== 'mq-attributes') return;

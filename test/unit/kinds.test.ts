@@ -20,7 +20,7 @@ export const SAMPLES: { [K in ChannelKind]: ChannelOf<K> } = {
     id: 'sysv-msg:3', kind: 'sysv-msg', endpoints: [], key: 0x1234, msqid: 3, messages: 2, bytes: 30, maxBytes: 16384, lastSendPid: 10, lastRecvPid: 0,
     uid: 0, owner: 'root', mode: '0600', lastSendTime: '2026-11-30T00:00:00.000Z', lastRecvTime: null,
   },
-  'posix-mq': { id: 'posix-mq:q', kind: 'posix-mq', endpoints: ep, name: 'q', messages: 1, maxMessages: 10, messageSize: 128, bytes: 5, notifyPid: null, uid: 0, owner: 'root', mode: '0600' },
+  'posix-mq': { id: 'posix-mq:q', kind: 'posix-mq', endpoints: ep, name: 'q', messages: 1, maxMessages: 10, messageSize: 128, bytes: 5, notifyPid: null, uid: 0, owner: 'root', mode: '0600', deleted: false },
   'sysv-shm': {
     id: 'sysv-shm:5', kind: 'sysv-shm', endpoints: [{ pid: 10, map: '7f00-7f10', mode: 'rw' }], key: 0, shmid: 5, size: 4096, attachCount: 1, creatorPid: 10, lastPid: 10,
     uid: 0, owner: 'root', mode: '0600', destroyed: false, orphaned: false,

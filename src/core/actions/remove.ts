@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import type { Channel } from '../model';
 import { describe } from '../kinds';
 import { ActionError, explain } from './errors';
-import { posixObjectFile, safePosixName } from './peek';
+import { posixObjectFile } from './peek';
 
 export interface RemoveOptions {
   devRoot?: string;
@@ -63,11 +63,12 @@ export async function removeObject(channel: Channel, opts: RemoveOptions = {}): 
     }
     return { channelId: channel.id, action: `ipcrm ${flag} ${id}`, note: how.note };
   }
-  // by its exact bytes when its name is not UTF-8 (posixObjectFile); `how.file` is the shown name
-  const file =
-    channel.kind === 'posix-shm' || channel.kind === 'posix-sem'
-      ? posixObjectFile(channel, devRoot, how.dir, how.file.slice(0, how.file.length - channel.name.length))
-      : `${devRoot}/${how.dir}/${safePosixName(how.file)}`;
+  // A POSIX object (queue, shared memory, semaphore): `how.file` is its shown name after its kind's
+  // prefix (`sem.`). Unlinked by its exact bytes (posixObjectFile): a name that is not UTF-8 shows
+  // U+FFFD there, and unlinking that text would remove another object.
+  const name = 'name' in channel ? channel.name : null;
+  if (typeof name !== 'string' || !how.file.endsWith(name)) throw new ActionError('EINVAL', `${channel.id}: no POSIX name to unlink`);
+  const file = posixObjectFile({ id: channel.id, kind: channel.kind, name }, devRoot, how.dir, how.file.slice(0, how.file.length - name.length));
   try {
     fs.unlinkSync(file);
   } catch (e) {

@@ -19,6 +19,8 @@ export interface PosixMqChannel extends ChannelBase {
   uid: number | null;
   owner: string | null;
   mode: string | null;
+  /** The name was unlinked (mq_unlink) while processes still hold the queue: `posix-mq:deleted/DEV:INODE`, no counts (nothing left to open it by). */
+  deleted: boolean;
 }
 
 const c = col<PosixMqChannel>();
@@ -32,11 +34,12 @@ export const posixMq = defineKind<PosixMqChannel>({
   group: { id: 'mq', label: 'Message Queues', sub: 'POSIX' },
   map: { family: 'queue', shared: true },
   ...posixNamedTraits<PosixMqChannel>(),
-  name: (ch, max) => '/' + shortText(ch.name, max),
-  longTitle: (ch) => `POSIX message queue /${shortText(ch.name)}`,
+  name: (ch, max) => '/' + shortText(ch.name, max) + (ch.deleted ? ' (deleted)' : ''),
+  longTitle: (ch) => `POSIX message queue /${shortText(ch.name)}${ch.deleted ? ' (deleted)' : ''}`,
   description: (ch) =>
     (ch.messages !== null ? `${ch.messages}${ch.maxMessages !== null ? '/' + ch.maxMessages : ''} msg` : '') +
-    (ch.bytes !== null ? `${ch.messages !== null ? ' · ' : ''}${formatBytes(ch.bytes)}` : ''),
+    (ch.bytes !== null ? `${ch.messages !== null ? ' · ' : ''}${formatBytes(ch.bytes)}` : '') +
+    (ch.deleted ? `${ch.messages !== null || ch.bytes !== null ? ', ' : ''}deleted` : ''),
   columns: [
     c('name', 'NAME', 'Name', 'string', 'Queue name (without the leading /)', { search: 'text' }),
     c('messages', 'MESSAGES', 'Messages', 'number|null', 'Messages queued (mq_curmsgs; native addon)', { unit: 'messages' }),
@@ -44,13 +47,15 @@ export const posixMq = defineKind<PosixMqChannel>({
     c('messageSize', 'MSG SIZE', 'Max message size', 'number|null', 'Maximum message size (mq_msgsize)', { unit: 'bytes' }),
     c('bytes', 'BYTES', 'Bytes queued', 'number|null', 'Bytes queued (QSIZE in /dev/mqueue/NAME)', { unit: 'bytes' }),
     c('notifyPid', 'NOTIFY PID', 'Notifies', 'number|null', 'Process registered for arrival notification (mq_notify)', { search: 'number', refers: 'pid' }),
+    c('deleted', 'DELETED', 'Deleted', 'boolean', 'The name was unlinked (mq_unlink) while processes still hold the queue', { wide: true }),
     ...ownerColumns<PosixMqChannel>(true),
   ],
   mentions: (ch) => (ch.notifyPid ? [ch.notifyPid] : []),
   fds: MQUEUE_FDS,
   peek: 'posix-mq',
   paged: false,
-  remove: (ch) => ({ by: 'unlink', dir: 'mqueue', file: ch.name, note: 'the name is gone; processes that have it open keep using it until they close it' }),
+  remove: (ch) =>
+    ch.deleted ? null : { by: 'unlink', dir: 'mqueue', file: ch.name, note: 'the name is gone; processes that have it open keep using it until they close it' },
   queue: (ch) => ({ bytes: ch.bytes, counts: ch.messages === null ? null : [ch.messages], stamp: null }),
   depth: (ch) => {
     const v: Record<string, number> = {};

@@ -4,6 +4,8 @@
 // object and is never followed), read only through untrustedFiles.ts (no mapping, no open of a
 // FIFO or device, pread of a checked regular file), and a malformed one becomes a row with an
 // `error` instead of failing the scan. mq_getattr runs on the addon's own threads with a deadline.
+// Names are bytes, listed and reached as such (a name that is not UTF-8 has an id of its bytes:
+// core/posixNames.ts); holders are joined to an entry by its file's dev:inode, not by name text.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Endpoint, PosixMqChannel, PosixSemChannel, PosixShmChannel, ReadError } from '../model';
@@ -14,25 +16,65 @@ import { DeadlineError, withDeadline } from '../deadline';
 import { fileTypeName, readSemSync, readSmallSync, UntrustedFileError } from '../untrustedFiles';
 import { byPidFd, devName, modeOf, octalMode, emit, type Probe, type ProbeContext } from './context';
 import { mapHolders } from './maps';
+import { posixIdTail } from '../posixNames';
 
-/** fd holders of one fd class grouped by the name after `prefix` (unlinked files are skipped: the name is gone; a live name may end in ` (deleted)`). */
-function fdHoldersByName(ctx: ProbeContext, kind: number, prefix: string): Map<string, Endpoint[]> {
-  const out = new Map<string, Endpoint[]>();
+/** The mqueue fd rows of one queue: its dev:inode (names can read alike, and inode numbers repeat across IPC namespaces), the link text of its first row (`/NAME`, with ` (deleted)` when unlinked), its rows. */
+interface MqFdGroup {
+  dev: number;
+  ino: number;
+  text: string;
+  /** The walk found its file with no name left (MODE_UNLINKED): mq_unlink-ed while held. */
+  unlinked: boolean;
+  rows: number[];
+}
+
+/** mqueue fd rows grouped by the queue's dev:inode. */
+function mqFdGroups(ctx: ProbeContext): Map<string, MqFdGroup> {
+  const out = new Map<string, MqFdGroup>();
   const f = ctx.walk.fds;
-  for (const row of ctx.index.heads(kind)) {
+  for (const row of ctx.index.heads(MQUEUE_FDS.rule.code)) {
     for (let i = row; i >= 0; i = ctx.index.next[i]) {
       const pi = f.pathIndex[i];
       if (pi < 0) continue;
-      const link = ctx.walk.paths[pi];
-      if (!link.startsWith(prefix) || f.mode[i] & MODE_UNLINKED) continue;
-      const name = link.slice(prefix.length);
-      const ep: Endpoint = { pid: f.pid[i], fd: f.fd[i], mode: modeOf(f.mode[i]) };
-      const l = out.get(name);
-      if (l) l.push(ep);
-      else out.set(name, [ep]);
+      const key = `${devName(f.dev[i])}:${f.inode[i]}`;
+      const g = out.get(key);
+      if (g) {
+        g.rows.push(i);
+        if (f.mode[i] & MODE_UNLINKED) g.unlinked = true;
+      } else out.set(key, { dev: f.dev[i], ino: f.inode[i], text: ctx.walk.paths[pi], unlinked: (f.mode[i] & MODE_UNLINKED) !== 0, rows: [i] });
     }
   }
   return out;
+}
+
+function endpointsOf(ctx: ProbeContext, rows: readonly number[]): Endpoint[] {
+  const f = ctx.walk.fds;
+  return rows.map((i) => ({ pid: f.pid[i], fd: f.fd[i], mode: modeOf(f.mode[i]) }));
+}
+
+/**
+ * The bytes of a queue's name (without the `/`) as its fds show it. The walks give the link as
+ * text, decoded lossily where the name is not UTF-8 (U+FFFD, which a name may also hold as itself):
+ * then the link is read again as bytes, from this machine's /proc, and kept only if it still reads
+ * as that text and the fd (fdinfo `ino:`) is still that queue. Null when no holder's fd is any more
+ * (closed or replaced since the walk).
+ */
+function mqNameBytes(ctx: ProbeContext, g: MqFdGroup): Buffer | null {
+  const text = g.text.slice(1);
+  if (!text.includes('\ufffd') || ctx.procRoot !== '/proc') return Buffer.from(text);
+  const f = ctx.walk.fds;
+  for (const i of g.rows) {
+    const at = `${ctx.procRoot}/${f.pid[i]}/`;
+    try {
+      const link = fs.readlinkSync(`${at}fd/${f.fd[i]}`, { encoding: 'buffer' });
+      if (link.toString('utf8') !== g.text) continue;
+      const ino = /^ino:\s*(\d+)$/m.exec(fs.readFileSync(`${at}fdinfo/${f.fd[i]}`, 'utf8'));
+      if (ino && Number(ino[1]) === g.ino) return link.subarray(1);
+    } catch {
+      /* closed meanwhile: the next holder */
+    }
+  }
+  return null;
 }
 
 function isMounted(devRoot: string, dir: string): boolean {
@@ -47,22 +89,10 @@ function isMounted(devRoot: string, dir: string): boolean {
   }
 }
 
-/** A name mq_open accepts as one component (readdir of /dev/mqueue gives only those; fd links may not). */
-function safeName(name: string): boolean {
-  return name.length > 0 && name.length <= 255 && !name.includes('/') && !name.includes('\0') && name !== '.' && name !== '..';
-}
-
-function listDir(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
 /**
  * The entries of `dir` as raw bytes: a name that is not UTF-8 (`\xff`, which any user may put in
- * /dev/shm) decodes lossily, and the decoded text names no file — lstat must get the bytes.
+ * /dev/shm or /dev/mqueue) decodes lossily, and the decoded text names no file — or another one:
+ * lstat must get the bytes.
  */
 function listDirRaw(dir: string): Buffer[] {
   try {
@@ -72,23 +102,25 @@ function listDirRaw(dir: string): Buffer[] {
   }
 }
 
-/** mq_getattr of each name, a few at a time (each call is a thread), each with a deadline; a failure is the errno name (the counts stay null and say why). */
-async function mqAttributes(native: NativeAddon, names: string[], deadlineMs: number): Promise<Map<string, { curmsgs: number; maxmsg: number; msgsize: number } | string>> {
+/** mq_getattr of each queue by its name's exact bytes (by id), a few at a time (each call is a thread), each with a deadline; a failure is the errno name (the counts stay null and say why). */
+async function mqAttributes(native: NativeAddon, queues: ReadonlyArray<{ id: string; raw: Buffer }>, deadlineMs: number): Promise<Map<string, { curmsgs: number; maxmsg: number; msgsize: number } | string>> {
   const out = new Map<string, { curmsgs: number; maxmsg: number; msgsize: number } | string>();
   let next = 0;
   const lane = async () => {
-    while (next < names.length) {
-      const name = names[next++];
+    while (next < queues.length) {
+      const { id, raw } = queues[next++];
       try {
-        out.set(name, await withDeadline(`mq_getattr(/${name})`, deadlineMs, () => native.mqGetattr('/' + name)));
+        out.set(id, await withDeadline(`mq_getattr(/${raw.toString('utf8')})`, deadlineMs, () => native.mqGetattr(Buffer.concat([SLASH, raw]))));
       } catch (e) {
-        out.set(name, e instanceof DeadlineError ? 'ETIMEDOUT' : (errnoName(e) ?? 'EIO'));
+        out.set(id, e instanceof DeadlineError ? 'ETIMEDOUT' : (errnoName(e) ?? 'EIO'));
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(8, names.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(8, queues.length) }, lane));
   return out;
 }
+
+const SLASH = Buffer.from('/');
 
 function errorText(e: unknown): string {
   const code = (e as { code?: unknown })?.code;
@@ -98,70 +130,7 @@ function errorText(e: unknown): string {
 export const posixProbe: Probe = {
   async run(ctx) {
     const n = ctx.native;
-    if (ctx.kinds.has('posix-mq')) {
-      const mounted = isMounted(ctx.devRoot, 'mqueue');
-      ctx.capabilities.mqueueMounted = mounted;
-      const holders = fdHoldersByName(ctx, MQUEUE_FDS.rule.code, '/');
-      const names = new Set<string>(mounted ? listDir(path.join(ctx.devRoot, 'mqueue')) : []);
-      if (!mounted) {
-        ctx.warnings.push(
-          'POSIX message queues: /dev/mqueue is not mounted, so queues are only seen through open fds (no counts). ' +
-            'Mount it with: mkdir -p /dev/mqueue && mount -t mqueue none /dev/mqueue',
-        );
-      }
-      for (const name of holders.keys()) names.add(name);
-      const attrs = n ? await mqAttributes(n, [...names].filter(safeName), ctx.itemTimeoutMs) : new Map();
-      for (const name of names) {
-        const ch: PosixMqChannel = {
-          id: 'posix-mq:' + name,
-          kind: 'posix-mq',
-          endpoints: (holders.get(name) ?? []).sort(byPidFd),
-          name,
-          messages: null,
-          maxMessages: null,
-          messageSize: null,
-          bytes: null,
-          notifyPid: null,
-          uid: null,
-          owner: null,
-          mode: null,
-        };
-        const errors: ReadError[] = [];
-        const failed = (fields: string[], syscall: string, e: unknown) => {
-          const code = typeof e === 'string' ? e : e instanceof UntrustedFileError ? e.code : (errnoName(e) ?? 'EIO');
-          for (const field of fields) errors.push({ field, syscall, code });
-        };
-        if (mounted) {
-          const file = path.join(ctx.devRoot, 'mqueue', name);
-          let st: fs.Stats | null = null;
-          try {
-            st = fs.lstatSync(file);
-            ch.uid = st.uid;
-            ch.owner = ctx.user(st.uid);
-            ch.mode = octalMode(st.mode);
-          } catch (e) {
-            failed(['uid', 'owner', 'mode', 'bytes', 'notifyPid'], 'lstat', e); // ENOENT: held only through fds (unlinked)
-          }
-          if (st) {
-            try {
-              const info = parseMqueueFile(readSmallSync(file));
-              ch.bytes = info.qsize;
-              ch.notifyPid = info.notifyPid;
-            } catch (e) {
-              failed(['bytes', 'notifyPid'], 'read', e);
-            }
-          }
-        }
-        const a = attrs.get(name);
-        if (typeof a === 'object') {
-          ch.messages = a.curmsgs;
-          ch.maxMessages = a.maxmsg;
-          ch.messageSize = a.msgsize;
-        } else if (typeof a === 'string') failed(['messages', 'maxMessages', 'messageSize'], 'mq_getattr', a);
-        if (errors.length) ch.errors = errors;
-        emit(ctx, ch);
-      }
-    }
+    if (ctx.kinds.has('posix-mq')) await emitQueues(ctx, n);
     if (ctx.kinds.has('posix-shm') || ctx.kinds.has('posix-sem')) {
       const shmDir = path.join(ctx.devRoot, 'shm');
       const maps = mapHolders(ctx);
@@ -173,10 +142,8 @@ export const posixProbe: Probe = {
       for (const raw of listDirRaw(shmDir)) {
         const file = raw.toString('utf8');
         const at = Buffer.concat([Buffer.from(shmDir + '/'), raw]);
-        // The id of a name that is not UTF-8 is its bytes: `x\xff` and `x\xfe` both read `x\ufffd`,
-        // and two channels with one id would break every view keyed by it. `/` is in no file name,
-        // so `bytes/HEX` is no other object's id.
-        const exact = Buffer.from(file).equals(raw);
+        // The id of a name that is not UTF-8 is its bytes (posixIdTail): `x\xff` and `x\xfe` both
+        // read `x\ufffd`, and two channels with one id would break every view keyed by it.
         let st: fs.Stats;
         try {
           st = fs.lstatSync(at);
@@ -213,7 +180,7 @@ export const posixProbe: Probe = {
             }
           }
           const ch: PosixSemChannel = {
-            id: 'posix-sem:' + (exact ? name : `bytes/${raw.subarray(4).toString('hex')}`),
+            id: 'posix-sem:' + posixIdTail(raw.subarray(4)),
             kind: 'posix-sem',
             endpoints: eps,
             name,
@@ -228,7 +195,7 @@ export const posixProbe: Probe = {
         } else {
           if (!ctx.kinds.has('posix-shm')) continue;
           const ch: PosixShmChannel = {
-            id: 'posix-shm:' + (exact ? file : `bytes/${raw.toString('hex')}`),
+            id: 'posix-shm:' + posixIdTail(raw),
             kind: 'posix-shm',
             endpoints: eps,
             name: file,
@@ -245,6 +212,131 @@ export const posixProbe: Probe = {
     }
   },
 };
+
+/** A POSIX queue being assembled: its name's bytes (null: unlinked, no name left), its file's lstat when listed, its holders. */
+interface MqQueue {
+  id: string;
+  name: string;
+  raw: Buffer | null;
+  st: fs.Stats | null;
+  endpoints: Endpoint[];
+}
+
+/**
+ * POSIX message queues: every /dev/mqueue entry by its bytes (a name that is not UTF-8 reads with
+ * U+FFFD, alike for `q\xff` and `q\xfe` and equal to a real `q\ufffd`), its fds joined by its
+ * file's dev:inode; fds that match no entry — all of them when /dev/mqueue is not mounted, a
+ * queue made after the listing, another IPC namespace's — by the name's bytes, and a queue
+ * mq_unlink-ed while held once per dev:inode (`posix-mq:deleted/DEV:INODE`). Counts from the file
+ * (QSIZE, NOTIFY_PID) and mq_getattr, both reached by the bytes. On a captured tree (devRoot not
+ * /dev) inodes are stand-ins: entries and fds are joined by name.
+ */
+async function emitQueues(ctx: ProbeContext, native: NativeAddon | null): Promise<void> {
+  const mounted = isMounted(ctx.devRoot, 'mqueue');
+  ctx.capabilities.mqueueMounted = mounted;
+  if (!mounted) {
+    ctx.warnings.push(
+      'POSIX message queues: /dev/mqueue is not mounted, so queues are only seen through open fds (no counts). ' +
+        'Mount it with: mkdir -p /dev/mqueue && mount -t mqueue none /dev/mqueue',
+    );
+  }
+  const dir = path.join(ctx.devRoot, 'mqueue');
+  const fileOf = (raw: Buffer) => Buffer.concat([Buffer.from(dir + '/'), raw]);
+  const groups = mqFdGroups(ctx);
+  const byInode = ctx.devRoot === '/dev';
+  const queues = new Map<string, MqQueue>();
+  const named = (raw: Buffer): MqQueue => {
+    const id = 'posix-mq:' + posixIdTail(raw);
+    let q = queues.get(id);
+    if (!q) queues.set(id, (q = { id, name: raw.toString('utf8'), raw, st: null, endpoints: [] }));
+    return q;
+  };
+  if (mounted) {
+    for (const raw of listDirRaw(dir)) {
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(fileOf(raw));
+      } catch {
+        continue; // removed since the listing
+      }
+      const q = named(raw);
+      q.st = st;
+      if (!byInode) continue;
+      const key = `${devName(st.dev)}:${st.ino}`;
+      const g = groups.get(key);
+      if (g && !g.unlinked) {
+        q.endpoints.push(...endpointsOf(ctx, g.rows));
+        groups.delete(key);
+      }
+    }
+  }
+  for (const [key, g] of groups) {
+    if (g.unlinked) {
+      // no name left to list it by or to open it with: one row per inode, its holders, no counts
+      const name = g.text.slice(1, g.text.endsWith(' (deleted)') ? -' (deleted)'.length : undefined);
+      queues.set(`posix-mq:deleted/${key}`, { id: `posix-mq:deleted/${key}`, name, raw: null, st: null, endpoints: endpointsOf(ctx, g.rows) });
+      continue;
+    }
+    const raw = mqNameBytes(ctx, g);
+    if (raw === null || raw.length === 0) continue; // every holder closed or replaced it since the walk
+    named(raw).endpoints.push(...endpointsOf(ctx, g.rows));
+  }
+  const withName = [...queues.values()].filter((q): q is MqQueue & { raw: Buffer } => q.raw !== null);
+  const attrs = native ? await mqAttributes(native, withName, ctx.itemTimeoutMs) : new Map<string, never>();
+  for (const q of queues.values()) {
+    const ch: PosixMqChannel = {
+      id: q.id,
+      kind: 'posix-mq',
+      endpoints: q.endpoints.sort(byPidFd),
+      name: q.name,
+      messages: null,
+      maxMessages: null,
+      messageSize: null,
+      bytes: null,
+      notifyPid: null,
+      uid: null,
+      owner: null,
+      mode: null,
+      deleted: q.raw === null,
+    };
+    const errors: ReadError[] = [];
+    const failed = (fields: string[], syscall: string, e: unknown) => {
+      const code = typeof e === 'string' ? e : e instanceof UntrustedFileError ? e.code : (errnoName(e) ?? 'EIO');
+      for (const field of fields) errors.push({ field, syscall, code });
+    };
+    if (mounted && q.raw !== null) {
+      const file = fileOf(q.raw);
+      let st = q.st;
+      if (!st) {
+        try {
+          st = fs.lstatSync(file);
+        } catch (e) {
+          failed(['uid', 'owner', 'mode', 'bytes', 'notifyPid'], 'lstat', e); // ENOENT: held only through fds (another IPC namespace, or gone)
+        }
+      }
+      if (st) {
+        ch.uid = st.uid;
+        ch.owner = ctx.user(st.uid);
+        ch.mode = octalMode(st.mode);
+        try {
+          const info = parseMqueueFile(readSmallSync(file, 4096, { dev: st.dev, ino: st.ino }));
+          ch.bytes = info.qsize;
+          ch.notifyPid = info.notifyPid;
+        } catch (e) {
+          failed(['bytes', 'notifyPid'], 'read', e);
+        }
+      }
+    }
+    const a = attrs.get(q.id);
+    if (typeof a === 'object') {
+      ch.messages = a.curmsgs;
+      ch.maxMessages = a.maxmsg;
+      ch.messageSize = a.msgsize;
+    } else if (typeof a === 'string') failed(['messages', 'maxMessages', 'messageSize'], 'mq_getattr', a);
+    if (errors.length) ch.errors = errors;
+    emit(ctx, ch);
+  }
+}
 
 /**
  * POSIX shared memory unlinked while still held or mapped (a creator often calls shm_unlink while

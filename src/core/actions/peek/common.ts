@@ -5,6 +5,7 @@ import type { Channel, Endpoint, ProcessInfo } from '../../model';
 import { loadNative, type NativeAddon } from '../../native';
 import { DeadlineError, TooManyStuckError, withDeadline } from '../../deadline';
 import { UntrustedFileError } from '../../untrustedFiles';
+import { posixIdBytes } from '../../posixNames';
 import { ActionError, explain, type PermissionContext } from '../errors';
 import type { PeekResult } from './types';
 
@@ -89,16 +90,24 @@ export function devNumbers(dev: string): [number, number] {
 }
 
 /**
- * The file of a POSIX object under devRoot/dir (`prefix`: `sem.` for a semaphore): by its name, or
- * — an id `KIND:bytes/HEX`, a name that is not UTF-8 — by its exact bytes. Its shown name has
- * U+FFFD where those bytes were, and opening or unlinking that text would reach another file:
- * perhaps another user's, named with exactly that text.
+ * The exact bytes of a POSIX object's name: from its id when that is `KIND:bytes/HEX` (a name that
+ * is not UTF-8: its shown name has U+FFFD where those bytes were, and the text would reach another
+ * object — perhaps another user's, named with exactly that text), else its name's UTF-8. Checked
+ * like safePosixName, so it cannot escape /dev/shm or /dev/mqueue.
  */
+export function posixNameBytes(channel: { id: string; kind: string; name: string }): Buffer {
+  const raw = posixIdBytes(channel.id, channel.kind);
+  if (raw === null) return Buffer.from(safePosixName(channel.name));
+  if (raw.length > 255 || raw.includes(0x2f) || raw.includes(0) || raw.equals(Buffer.from('.')) || raw.equals(Buffer.from('..'))) {
+    throw new ActionError('EINVAL', `invalid POSIX IPC name in ${JSON.stringify(channel.id)}`);
+  }
+  return raw;
+}
+
+/** The file of a POSIX object under devRoot/dir (`prefix`: `sem.` for a semaphore), by its exact bytes (posixNameBytes): a string when its name is UTF-8. */
 export function posixObjectFile(channel: { id: string; kind: string; name: string }, devRoot: string, dir: string, prefix = ''): string | Buffer {
-  const m = /^bytes\/((?:[0-9a-f]{2})+)$/.exec(channel.id.slice(channel.kind.length + 1));
-  if (!m) return `${devRoot}/${dir}/${prefix}${safePosixName(channel.name)}`;
-  const raw = Buffer.from(m[1], 'hex');
-  if (raw.length > 255 || raw.includes(0x2f) || raw.includes(0)) throw new ActionError('EINVAL', `invalid POSIX IPC name in ${JSON.stringify(channel.id)}`);
+  const raw = posixNameBytes(channel);
+  if (posixIdBytes(channel.id, channel.kind) === null) return `${devRoot}/${dir}/${prefix}${raw.toString('utf8')}`;
   return Buffer.concat([Buffer.from(`${devRoot}/${dir}/${prefix}`), raw]);
 }
 

@@ -8,7 +8,7 @@ import { readSmall } from '../../untrustedFiles';
 import { parseMqueueFile } from '../../parsers/mqueue';
 import { describe } from '../../kinds';
 import { ActionError } from '../errors';
-import { explainPeek, needNative, ownerOf, safePosixName, type Peeker } from './common';
+import { explainPeek, needNative, ownerOf, posixNameBytes, type Peeker } from './common';
 
 export const POSIX_MQ_EXPLANATION =
   'Linux has no non-destructive read for POSIX message queues: mq_receive() always removes the message, ' +
@@ -16,22 +16,29 @@ export const POSIX_MQ_EXPLANATION =
   'The only way to see a message is to receive it, which takes it away from the process that waits for it.';
 
 export const peekPosixMq: Peeker<PosixMqChannel> = async ({ channel, native, devRoot, base, at, call }) => {
-  const name = safePosixName(channel.name);
   let { messages, maxMessages, messageSize, bytes, notifyPid } = channel;
   const methods: string[] = [];
-  const file = `${devRoot}/mqueue/${name}`;
+  if (channel.deleted) {
+    // its name now names nothing, or a newer queue: only its holders' fds reach this one
+    base.notes.push(`/${channel.name} was unlinked (mq_unlink) while processes hold it: there is no name left to open it by, so no attributes`);
+    return { ...base, type: 'mq-attributes', at: at(), method: 'snapshot', messages, maxMessages, messageSize, bytes, notifyPid, nonDestructiveReadUnavailable: true, explanation: POSIX_MQ_EXPLANATION };
+  }
+  // by the name's exact bytes: a name that is not UTF-8 shows U+FFFD, and that text names another queue (or none)
+  const raw = posixNameBytes(channel);
+  const shown = `/dev/mqueue/${channel.name}`;
+  const file = Buffer.concat([Buffer.from(`${devRoot}/mqueue/`), raw]);
   try {
-    const q = parseMqueueFile(await call(`read ${file}`, () => readSmall(file)));
+    const q = parseMqueueFile(await call(`read ${shown}`, () => readSmall(file)));
     if (q.qsize !== null) bytes = q.qsize;
     if (q.notifyPid !== null) notifyPid = q.notifyPid;
-    methods.push(`read /dev/mqueue/${name}`);
+    methods.push(`read ${shown}`);
   } catch (e) {
-    base.notes.push(`/dev/mqueue/${name} unreadable (${(e as { code?: string }).code ?? 'EIO'}): /dev/mqueue not mounted, or no permission`);
+    base.notes.push(`${shown} unreadable (${(e as { code?: string }).code ?? 'EIO'}): /dev/mqueue not mounted, or no permission`);
   }
   if (native) {
-    const what = `mq_getattr(/${name})`;
+    const what = `mq_getattr(/${channel.name})`;
     try {
-      const a = await call(what, () => native.mqGetattr('/' + name));
+      const a = await call(what, () => native.mqGetattr(Buffer.concat([Buffer.from('/'), raw])));
       messages = a.curmsgs;
       maxMessages = a.maxmsg;
       messageSize = a.msgsize;
@@ -57,11 +64,12 @@ export interface ReceivedMqMessage {
 export async function receivePosixMq(channel: Channel, opts: { native?: NativeAddon | null; deadlineMs?: number } = {}): Promise<ReceivedMqMessage> {
   // the kinds whose peek is this family's are POSIX queues
   if (describe(channel).peek !== 'posix-mq' || !('name' in channel)) throw new ActionError('EINVAL', `${channel.id} is not a POSIX message queue`);
-  const name = safePosixName(channel.name);
-  const what = `receive one message from /${name}`;
+  if ((channel as PosixMqChannel).deleted) throw new ActionError('ENOTSUP', `/${channel.name} was unlinked (mq_unlink): there is no name left to open it by`);
+  const raw = posixNameBytes(channel); // its exact bytes, as the peek's
+  const what = `receive one message from /${channel.name}`;
   const addon = needNative(opts.native !== undefined ? opts.native : loadNative().addon, what);
   try {
-    const r = await withDeadline(what, opts.deadlineMs ?? PEEK_DEADLINE_MS, () => addon.mqReceive('/' + name));
+    const r = await withDeadline(what, opts.deadlineMs ?? PEEK_DEADLINE_MS, () => addon.mqReceive(Buffer.concat([Buffer.from('/'), raw])));
     return { channelId: channel.id, at: new Date().toISOString(), priority: r.priority, data: Buffer.from(r.data) };
   } catch (e) {
     if ((e as { code?: string }).code === 'EAGAIN') throw new ActionError('EAGAIN', `${what}: the queue is empty (EAGAIN)`);

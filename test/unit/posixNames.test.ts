@@ -1,0 +1,57 @@
+// POSIX object names are bytes: the id of a name that is not UTF-8 carries its bytes
+// (core/posixNames.ts), and the actions reach an object by those bytes (peek/common.ts
+// posixNameBytes, posixObjectFile) — never by the text shown, which has U+FFFD where the bytes
+// were and can be another object's real name. A deleted (unlinked while held) queue has no name to
+// reach it by: it shows as deleted and cannot be removed.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { posixIdBytes, posixIdTail } from '../../src/core/posixNames';
+import { posixNameBytes, posixObjectFile } from '../../src/core/actions/peek';
+import { ActionError } from '../../src/core/actions/errors';
+import { describe } from '../../src/core/kinds';
+import type { PosixMqChannel } from '../../src/core/model';
+
+const QUEUE: PosixMqChannel = {
+  id: 'posix-mq:jobs', kind: 'posix-mq', endpoints: [{ pid: 10, fd: 3, mode: 'rw' }], name: 'jobs', messages: 1, maxMessages: 10, messageSize: 128, bytes: 5, notifyPid: null,
+  uid: 0, owner: 'root', mode: '0600', deleted: false,
+};
+const bytes = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+
+test('an id tail is the name when its bytes are UTF-8, else bytes/HEX; two names that read alike get two ids', () => {
+  assert.equal(posixIdTail(Buffer.from('jobs')), 'jobs');
+  assert.equal(posixIdTail(Buffer.from('q\ufffd')), 'q\ufffd', 'U+FFFD written as UTF-8 is a name like any other');
+  assert.equal(posixIdTail(bytes('q', [0xff])), 'bytes/71ff');
+  assert.equal(posixIdTail(bytes('q', [0xfe])), 'bytes/71fe');
+  assert.equal(posixIdTail(bytes('q', [0xed, 0xa0, 0x80])), 'bytes/71eda080', 'an encoded surrogate is not UTF-8');
+  assert.equal(posixIdTail(bytes('q', [0xc0, 0xaf])), 'bytes/71c0af', 'nor is an overlong /');
+});
+
+test('the bytes come back from a bytes/HEX id of the same kind only', () => {
+  assert.deepEqual(posixIdBytes('posix-mq:bytes/71ff', 'posix-mq'), bytes('q', [0xff]));
+  assert.equal(posixIdBytes('posix-mq:bytes/71ff', 'posix-shm'), null);
+  assert.equal(posixIdBytes('posix-mq:jobs', 'posix-mq'), null);
+  assert.equal(posixIdBytes('posix-mq:bytes/7', 'posix-mq'), null, 'odd hex');
+  assert.equal(posixIdBytes('posix-mq:bytes/71FF', 'posix-mq'), null, 'upper case is not what the probe writes');
+  assert.equal(posixIdBytes('posix-mq:deleted/0:20:1234', 'posix-mq'), null);
+});
+
+test('actions take the bytes from the id, never the shown text; names that would escape the directory are refused', () => {
+  const mq = { ...QUEUE, id: 'posix-mq:bytes/71ff', name: 'q\ufffd' };
+  assert.deepEqual(posixNameBytes(mq), bytes('q', [0xff]));
+  assert.deepEqual(posixObjectFile(mq, '/dev', 'mqueue'), bytes('/dev/mqueue/q', [0xff]));
+  assert.deepEqual(posixNameBytes({ ...mq, id: 'posix-mq:q\ufffd' }), Buffer.from('q\ufffd'), 'a UTF-8 name: its text');
+  assert.equal(posixObjectFile({ ...mq, id: 'posix-mq:q\ufffd' }, '/dev', 'mqueue'), '/dev/mqueue/q\ufffd');
+  assert.deepEqual(posixObjectFile({ id: 'posix-sem:bytes/6dff', kind: 'posix-sem', name: 'm\ufffd' }, '/dev', 'shm', 'sem.'), bytes('/dev/shm/sem.m', [0xff]));
+  for (const hex of ['2e', '2e2e', '612f62', '6100ff', 'ff'.repeat(256)]) {
+    assert.throws(() => posixNameBytes({ ...mq, id: `posix-mq:bytes/${hex}` }), (e: unknown) => e instanceof ActionError && e.code === 'EINVAL', hex);
+  }
+});
+
+test('a queue unlinked while held: shown as deleted, not removable', () => {
+  const gone = { ...QUEUE, id: 'posix-mq:deleted/0:20:1234', name: 'jobs', messages: null, maxMessages: null, bytes: null, uid: null, owner: null, mode: null, deleted: true };
+  const d = describe(gone);
+  assert.equal(d.name(gone, 80), '/jobs (deleted)');
+  assert.equal(d.description(gone), 'deleted');
+  assert.equal(d.remove(gone), null);
+  assert.notEqual(d.remove(QUEUE), null);
+});
