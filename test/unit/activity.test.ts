@@ -4,7 +4,7 @@
 // who the sender is, results), the bounded log, the views' text filter, and `top`'s filter.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ActivityMonitor } from '../../src/core/activity/monitor';
+import { ActivityMonitor, ownIpcNamespace } from '../../src/core/activity/monitor';
 import { channelIdOf, joinCounters, mergeRows, type CounterRow } from '../../src/core/activity/join';
 import { DepthTracker, depthActivity } from '../../src/core/activity/queueDepth';
 import { decodeSignal, decodeSiCode, SignalLog, signalMatchesText } from '../../src/core/activity/signalLog';
@@ -295,6 +295,24 @@ test('monitor: lost events per interval and since start; a program that did not 
   assert.equal(s2.lostTotal.counterMapFull, 7, 'since start (5 were there before this monitor)');
   await m.stop();
   assert.equal(addon.stops, 1);
+});
+
+test('monitor: a POSIX queue is keyed as the snapshot keys it — by its bytes when its name is not UTF-8, apart from the queue named with the text it reads as', async () => {
+  const ns = ownIpcNamespace();
+  const counters = (inos: number[]) => ({
+    kind: new Uint8Array(inos.map(() => TracerKind.PosixMq)), dir: new Uint8Array(inos.length), pid: new Float64Array(inos.map(() => 10)), ino: new Float64Array(inos),
+    dev: new Float64Array(inos.map(() => ns)), bytes: new Float64Array(inos.map(() => 8)), ops: new Float64Array(inos.map(() => 1)), peer: new Float64Array(inos.length),
+  });
+  const mqNames = [
+    { ino: 80, dev: ns, name: Buffer.from([0x71, 0xff]) },
+    { ino: 81, dev: ns, name: Buffer.from([0x71, 0xfe]) },
+    { ino: 82, dev: ns, name: Buffer.from('q\ufffd') },
+  ];
+  const m = new ActivityMonitor({ addon: fakeAddon([{}, { counters: counters([80, 81, 82]), mqNames }]) }); // start() takes the first read
+  await m.start();
+  const s = await m.sample(null);
+  assert.deepEqual(Object.keys(s.channels).sort(), ['posix-mq:bytes/71fe', 'posix-mq:bytes/71ff', 'posix-mq:q\ufffd']);
+  await m.stop();
 });
 
 test('top --pid/--kind keeps channels a process sent, received or holds, and pairs from or to it', () => {

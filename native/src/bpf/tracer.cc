@@ -126,7 +126,9 @@ class ReadWorker : public PromiseWorker {
       Napi::Object m = Napi::Object::New(env);
       m.Set("ino", Napi::Number::New(env, static_cast<double>(r_.mqNames[i].ino)));
       m.Set("dev", Napi::Number::New(env, static_cast<double>(r_.mqNames[i].dev)));
-      m.Set("name", Napi::String::New(env, r_.mqNames[i].name));
+      // the dentry's bytes: a name that is not UTF-8 would decode lossily, and two such names alike
+      const std::string& nm = r_.mqNames[i].name;
+      m.Set("name", Napi::Buffer<char>::Copy(env, nm.data(), nm.size()));
       mqNames[i] = m;
     }
     o.Set("mqNames", mqNames);

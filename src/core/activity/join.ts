@@ -49,7 +49,7 @@ export function mergeRows(into: Map<string, CounterRow>, more: readonly CounterR
 export interface JoinContext {
   /** The IPC namespace inode number of this process (SysV ids and POSIX names are per namespace). */
   ipcNs: number;
-  /** POSIX queue names by `ino/dev`. */
+  /** POSIX queues by `ino/dev`: the part of their channel id after `posix-mq:` (the name, or `bytes/HEX` — core/posixNames.ts). */
   mqNames: ReadonlyMap<string, string>;
 }
 

@@ -14,6 +14,7 @@ import {
   type TracerAddon, type TracerLostTotals, type TracerParts, type TracerStatus,
 } from './tracer';
 import type { ActivitySample, LostEvents, SignalEvent } from './types';
+import { posixIdTail } from '../posixNames';
 
 export interface ActivityMonitorOptions {
   /** `auto` (default): the tracer when it can run here; `off`: queue-depth rates only. IPC_INSPECTOR_TRACER=off also turns it off. */
@@ -180,7 +181,8 @@ export class ActivityMonitor {
     const r = await readTracer(this.addon!, this.deadlineMs);
     if (!r.ok) throw Object.assign(new Error(`tracer read: ${r.reason ?? r.code}`), { code: r.code });
     mergeRows(this.pending, counterRows(r.counters));
-    for (const m of r.mqNames) this.mqNames.set(`${m.ino}/${m.dev}`, m.name);
+    // as the snapshot's ids have them: `bytes/HEX` for a name that is not UTF-8 (its text would be another queue's)
+    for (const m of r.mqNames) this.mqNames.set(`${m.ino}/${m.dev}`, posixIdTail(m.name));
     this.lostNow = r.lost;
     // in a storm larger than the log only its newest entries are decoded (the rest would be pushed
     // out at once; they are counted as evicted) — unless the caller prints every one (`signals`)

@@ -161,7 +161,8 @@ export interface TracerRead {
   reason?: string;
   attached: boolean;
   counters: TracerCounters;
-  mqNames: Array<{ ino: number; dev: number; name: string }>;
+  /** The names of the POSIX queues counted, as the dentry's bytes (a name need not be UTF-8). */
+  mqNames: Array<{ ino: number; dev: number; name: Buffer }>;
   signals: TracerSignalColumns;
   /** Totals since the tracer was loaded in this process. */
   lost: TracerLostTotals;
