@@ -8,7 +8,8 @@ import { test } from 'node:test';
 import { posixIdBytes, posixIdTail } from '../../src/core/posixNames';
 import { posixNameBytes, posixObjectFile } from '../../src/core/actions/peek';
 import { ActionError } from '../../src/core/actions/errors';
-import { describe } from '../../src/core/kinds';
+import { describe, isChannelId } from '../../src/core/kinds';
+import { validateWebviewMessage } from '../../src/webviews/inspector/protocol';
 import type { PosixMqChannel } from '../../src/core/model';
 
 const QUEUE: PosixMqChannel = {
@@ -54,4 +55,15 @@ test('a queue unlinked while held: shown as deleted, not removable', () => {
   assert.equal(d.description(gone), 'deleted');
   assert.equal(d.remove(gone), null);
   assert.notEqual(d.remove(QUEUE), null);
+});
+
+test('the longest bytes id (a 255-byte name, none of it UTF-8) is a channel id the webview and the CLI accept', () => {
+  const longest = posixIdTail(Buffer.alloc(255, 0xff));
+  for (const kind of ['posix-mq', 'posix-shm', 'posix-sem']) {
+    const id = `${kind}:${longest}`;
+    assert.ok(isChannelId(id), `${kind}: ${id.length} characters`);
+    assert.equal(validateWebviewMessage({ type: 'peek', requestId: 1, channelId: id, offset: 0 }).ok, true, `${kind}: a peek request of it`);
+  }
+  assert.ok(!isChannelId(`posix-mq:${posixIdTail(Buffer.alloc(256, 0xff))}`), 'no name is longer');
+  assert.ok(isChannelId(`posix-mq:${'x'.repeat(255)}`));
 });

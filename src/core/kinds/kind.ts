@@ -290,7 +290,8 @@ export function posixNamedTraits<C extends ChannelBase & { name: string; uid: nu
   'idShape' | 'inodeOfId' | 'search' | 'ends' | 'peer' | 'owner' | 'probe'
 > {
   return {
-    idShape: /^[^\0]{1,500}$/s,
+    // a name (any byte but NUL), or the bytes of one that is not UTF-8 (core/posixNames.ts): 255 bytes are 510 hex digits
+    idShape: /^(?:bytes\/(?:[0-9a-f]{2}){1,255}|[^\0]{1,500})$/s,
     inodeOfId: noInode,
     search: (ch) => ({ texts: ['/' + ch.name] }),
     ends: 'holders',
