@@ -17,3 +17,13 @@ export function posixIdBytes(id: string, kind: string): Buffer | null {
   const m = /^bytes\/((?:[0-9a-f]{2})+)$/.exec(id.slice(kind.length + 1));
   return m ? Buffer.from(m[1], 'hex') : null;
 }
+
+/**
+ * The name mq_open takes (`/NAME`) for the addon's mq calls: a string when the bytes are UTF-8,
+ * the bytes themselves when not. An addon built before the calls took a Buffer refuses one with a
+ * TypeError: with such a stale build only the queues whose names are not UTF-8 lose their counts.
+ */
+export function mqOpenName(raw: Buffer): string | Buffer {
+  const text = raw.toString('utf8');
+  return Buffer.from(text).equals(raw) ? '/' + text : Buffer.concat([Buffer.from('/'), raw]);
+}

@@ -5,7 +5,7 @@
 // reach it by: it shows as deleted and cannot be removed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { posixIdBytes, posixIdTail } from '../../src/core/posixNames';
+import { mqOpenName, posixIdBytes, posixIdTail } from '../../src/core/posixNames';
 import { posixNameBytes, posixObjectFile } from '../../src/core/actions/peek';
 import { ActionError } from '../../src/core/actions/errors';
 import { describe, isChannelId } from '../../src/core/kinds';
@@ -25,6 +25,11 @@ test('an id tail is the name when its bytes are UTF-8, else bytes/HEX; two names
   assert.equal(posixIdTail(bytes('q', [0xfe])), 'bytes/71fe');
   assert.equal(posixIdTail(bytes('q', [0xed, 0xa0, 0x80])), 'bytes/71eda080', 'an encoded surrogate is not UTF-8');
   assert.equal(posixIdTail(bytes('q', [0xc0, 0xaf])), 'bytes/71c0af', 'nor is an overlong /');
+});
+
+test('mq_open gets a string for a UTF-8 name (every addon build takes one) and the bytes otherwise', () => {
+  assert.equal(mqOpenName(Buffer.from('q\ufffd')), '/q\ufffd');
+  assert.deepEqual(mqOpenName(bytes('q', [0xff])), bytes('/q', [0xff]));
 });
 
 test('the bytes come back from a bytes/HEX id of the same kind only', () => {

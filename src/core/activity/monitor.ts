@@ -182,7 +182,8 @@ export class ActivityMonitor {
     if (!r.ok) throw Object.assign(new Error(`tracer read: ${r.reason ?? r.code}`), { code: r.code });
     mergeRows(this.pending, counterRows(r.counters));
     // as the snapshot's ids have them: `bytes/HEX` for a name that is not UTF-8 (its text would be another queue's)
-    for (const m of r.mqNames) this.mqNames.set(`${m.ino}/${m.dev}`, posixIdTail(m.name));
+    // (a string from a BPF addon built before names came as bytes: kept as it is, lossy as it was)
+    for (const m of r.mqNames) this.mqNames.set(`${m.ino}/${m.dev}`, typeof m.name === 'string' ? m.name : posixIdTail(m.name));
     this.lostNow = r.lost;
     // in a storm larger than the log only its newest entries are decoded (the rest would be pushed
     // out at once; they are counted as evicted) — unless the caller prints every one (`signals`)

@@ -16,7 +16,7 @@ import { DeadlineError, withDeadline } from '../deadline';
 import { fileTypeName, readSemSync, readSmallSync, UntrustedFileError } from '../untrustedFiles';
 import { byPidFd, devName, modeOf, octalMode, emit, type Probe, type ProbeContext } from './context';
 import { mapHolders } from './maps';
-import { posixIdTail } from '../posixNames';
+import { mqOpenName, posixIdTail } from '../posixNames';
 
 /** The mqueue fd rows of one queue: its dev:inode (names can read alike, and inode numbers repeat across IPC namespaces), the link text of its first row (`/NAME`, with ` (deleted)` when unlinked), its rows. */
 interface MqFdGroup {
@@ -110,7 +110,7 @@ async function mqAttributes(native: NativeAddon, queues: ReadonlyArray<{ id: str
     while (next < queues.length) {
       const { id, raw } = queues[next++];
       try {
-        out.set(id, await withDeadline(`mq_getattr(/${raw.toString('utf8')})`, deadlineMs, () => native.mqGetattr(Buffer.concat([SLASH, raw]))));
+        out.set(id, await withDeadline(`mq_getattr(/${raw.toString('utf8')})`, deadlineMs, () => native.mqGetattr(mqOpenName(raw))));
       } catch (e) {
         out.set(id, e instanceof DeadlineError ? 'ETIMEDOUT' : (errnoName(e) ?? 'EIO'));
       }
@@ -119,8 +119,6 @@ async function mqAttributes(native: NativeAddon, queues: ReadonlyArray<{ id: str
   await Promise.all(Array.from({ length: Math.min(8, queues.length) }, lane));
   return out;
 }
-
-const SLASH = Buffer.from('/');
 
 function errorText(e: unknown): string {
   const code = (e as { code?: unknown })?.code;

@@ -6,6 +6,7 @@ import { loadNative, type NativeAddon } from '../../native';
 import { PEEK_DEADLINE_MS, withDeadline } from '../../deadline';
 import { readSmall } from '../../untrustedFiles';
 import { parseMqueueFile } from '../../parsers/mqueue';
+import { mqOpenName } from '../../posixNames';
 import { describe } from '../../kinds';
 import { ActionError } from '../errors';
 import { explainPeek, needNative, ownerOf, posixNameBytes, type Peeker } from './common';
@@ -38,7 +39,7 @@ export const peekPosixMq: Peeker<PosixMqChannel> = async ({ channel, native, dev
   if (native) {
     const what = `mq_getattr(/${channel.name})`;
     try {
-      const a = await call(what, () => native.mqGetattr(Buffer.concat([Buffer.from('/'), raw])));
+      const a = await call(what, () => native.mqGetattr(mqOpenName(raw)));
       messages = a.curmsgs;
       maxMessages = a.maxmsg;
       messageSize = a.msgsize;
@@ -69,7 +70,7 @@ export async function receivePosixMq(channel: Channel, opts: { native?: NativeAd
   const what = `receive one message from /${channel.name}`;
   const addon = needNative(opts.native !== undefined ? opts.native : loadNative().addon, what);
   try {
-    const r = await withDeadline(what, opts.deadlineMs ?? PEEK_DEADLINE_MS, () => addon.mqReceive(Buffer.concat([Buffer.from('/'), raw])));
+    const r = await withDeadline(what, opts.deadlineMs ?? PEEK_DEADLINE_MS, () => addon.mqReceive(mqOpenName(raw)));
     return { channelId: channel.id, at: new Date().toISOString(), priority: r.priority, data: Buffer.from(r.data) };
   } catch (e) {
     if ((e as { code?: string }).code === 'EAGAIN') throw new ActionError('EAGAIN', `${what}: the queue is empty (EAGAIN)`);
