@@ -190,8 +190,11 @@ describe('attacker: another local user vs. a root scan and root peeks', { skip: 
     // /dev/mqueue mounted in a mount namespace of the scan's own: nothing changes for the machine
     // (already mounted there when the layer runs with it mounted: then that one)
     const unshared = (args: string[]) => {
-      const r = spawnSync('unshare', ['-m', process.execPath, '-e', `const r = require('child_process').spawnSync('sh', ['-c', 'mkdir -p /dev/mqueue && { grep -q " /dev/mqueue mqueue " /proc/self/mounts || mount -t mqueue none /dev/mqueue; } && exec "$0" "$@"', process.execPath, ${JSON.stringify(cli)}, ...${JSON.stringify(args)}], { stdio: 'inherit' }); process.exit(r.status ?? 1);`], { encoding: 'utf8', timeout: HUNG_MS });
-      return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, hung: r.error !== undefined } as ChildResult;
+      const r = spawnSync('unshare', ['-m', process.execPath, '-e', `const r = require('child_process').spawnSync('sh', ['-c', 'mkdir -p /dev/mqueue && { grep -q " /dev/mqueue mqueue " /proc/self/mounts || mount -t mqueue none /dev/mqueue; } && exec "$0" "$@"', process.execPath, ${JSON.stringify(cli)}, ...${JSON.stringify(args)}], { stdio: 'inherit' }); process.exit(r.status ?? 1);`], { encoding: 'utf8', timeout: HUNG_MS, maxBuffer: 256 << 20 });
+      // the whole machine's queues and their holders (other workloads' too) can pass spawnSync's
+      // 1 MiB default; only the timeout is a hang, any other failure (ENOBUFS, EAGAIN) is told as itself
+      const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
+      return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.error ? `${r.error.message}\n${r.stderr}` : r.stderr, hung: code === 'ETIMEDOUT' } as ChildResult;
     };
     const snap = cliSnapshot(unshared(['snapshot', '--kind', 'posix-mq', '--json']));
     assert.equal(snap.capabilities.mqueueMounted, true);
