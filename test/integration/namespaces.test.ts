@@ -10,7 +10,7 @@
 //   node scripts/build.mjs test/integration && node --test dist/test/integration/namespaces.test.js
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { makeNetns, netnsInode, startNet, vethPair, type NetProc } from '../../fixtures/netServer';
 import type { InetChannel, PipeChannel, ProcessInfo, Snapshot } from '../../src/core/model';
@@ -228,5 +228,52 @@ describe('namespaces', { skip: SKIP }, () => {
     const ends = [...conns(snap, c1.pid), ...conns(snap, c2.pid), ...conns(snap, s1.pid), ...conns(snap, s2.pid)];
     assert.equal(ends.length, 4);
     for (const c of ends) assert.equal(c.peer, undefined, `${c.id} (${c.local} → ${c.remote}, netns ${c.netns}) must stay unlinked`);
+  });
+  test('a process the namespace is entered by exits after the walk (a container stopping): the next one in it is used, no warning; all gone: nothing to warn about', async () => {
+    const E = `${tag}e`;
+    cleanups.push(makeNetns(E));
+    // three processes in E, each holding a unix socketpair (its sockets are E's)
+    const hold = () =>
+      new Promise<ChildProcess>((resolve, reject) => {
+        const c = spawn('ip', ['netns', 'exec', E, 'python3', '-c', 'import socket,sys; a,b=socket.socketpair(); print(a.fileno(), flush=True); sys.stdin.read()'], { stdio: ['pipe', 'pipe', 'inherit'] });
+        c.stdout!.once('data', () => resolve(c));
+        c.once('exit', (code) => reject(new Error(`holder exited (${code})`)));
+      });
+    const holders = [await hold(), await hold(), await hold()];
+    const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
+    try {
+      const addon = loadNative().addon!;
+      const inE = new Set(holders.map((c) => c.pid!));
+      // the namespace's entry pids die between the walk and the socket tables, as a stopping
+      // container's do: a real kill and reap, then the real read (whose setns path is then gone)
+      const killing = (spare: number): NativeAddon => {
+        const killed = new Set<number>();
+        const before = async (nsPath: string | undefined) => {
+          const pid = Number(/^\/proc\/(\d+)\/ns\/net$/.exec(nsPath ?? '')?.[1]);
+          if (!inE.has(pid) || (!killed.has(pid) && killed.size >= holders.length - spare)) return;
+          const c = holders.find((h) => h.pid === pid)!;
+          killed.add(pid); // the tables are read side by side: each read of this pid waits for its end
+          c.kill('SIGKILL');
+          await exited(c);
+        };
+        return {
+          ...addon,
+          unixDiag: async (nsPath) => (await before(nsPath), addon.unixDiag(nsPath)),
+          inetDiag: async (proto, family, nsPath) => (await before(nsPath), addon.inetDiag(proto, family, nsPath)),
+        };
+      };
+      const snap = await takeSnapshot({ kinds: ['unix', 'tcp', 'udp'], nativeAddon: killing(1) });
+      assert.deepEqual(snap.warnings.filter((w) => w.includes(`network namespace ${netnsInode(E)}`)), [], 'no sock_diag failure is reported');
+      const alive = holders.filter((c) => c.exitCode === null && c.signalCode === null);
+      assert.equal(alive.length, 1, 'two holders were killed on the way');
+      // (its stdio are socketpairs too, made by node in our namespace)
+      const pair = snap.channels.filter((c) => c.kind === 'unix' && c.netns === netnsInode(E) && c.endpoints.some((e) => e.pid === alive[0].pid));
+      assert.equal(pair.length, 2, "the survivor's socketpair in E, read through its own /proc/PID/ns/net");
+      // the last one goes too: E's tables are simply absent, without a warning
+      const last = await takeSnapshot({ kinds: ['unix', 'tcp', 'udp'], nativeAddon: killing(0) });
+      assert.deepEqual(last.warnings.filter((w) => /failed/.test(w)), []);
+    } finally {
+      for (const c of holders) c.kill('SIGKILL');
+    }
   });
 });

@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Endpoint, InetChannel, UnixChannel, UnixType } from '../model';
-import { errnoName, type InetDiag, type NativeAddon, type UnixDiag } from '../native';
+import { errnoName, type InetDiag, type NativeAddon, type NativeError, type UnixDiag } from '../native';
 import { SOCKET_FDS } from '../kinds/fds';
 import { hostPort, inetStateName, remoteHostPort, parseProcNetInet, parseProcNetUnix, unixStateName } from '../parsers/net';
 import { netnsId, emit, emitAll, type Probe, type ProbeContext } from './context';
@@ -22,7 +22,12 @@ interface Netns {
   /** A pid inside it, or 0 for "the caller's own" (read procRoot/net/*). */
   pid: number;
   own: boolean;
+  /** More pids inside it, to enter it by when `pid` exited after the walk (a container stopping). */
+  others: number[];
 }
+
+/** Pids kept per namespace to enter it by: the first one's exit after the walk is common (churn), all of them rare. */
+const ENTRY_PIDS = 4;
 
 function namespaces(ctx: ProbeContext): Netns[] {
   const self = selfNetns(ctx.procRoot);
@@ -30,7 +35,9 @@ function namespaces(ctx: ProbeContext): Netns[] {
   for (const p of ctx.raw.values()) {
     if (!p.netns || !ctx.processes.has(p.pid)) continue;
     const id = netnsId(p.netns);
-    if (!seen.has(id)) seen.set(id, { id, pid: p.pid, own: id === self });
+    const ns = seen.get(id);
+    if (!ns) seen.set(id, { id, pid: p.pid, own: id === self, others: [] });
+    else if (ns.others.length < ENTRY_PIDS - 1) ns.others.push(p.pid);
   }
   if (seen.size === 0) {
     // nothing readable (captured tree without ns links): the tree's own net/ files
@@ -40,7 +47,7 @@ function namespaces(ctx: ProbeContext): Netns[] {
     } catch {
       /* a captured tree without self/ns: the caller's namespace id stands for it */
     }
-    seen.set(id, { id, pid: 0, own: true });
+    seen.set(id, { id, pid: 0, own: true, others: [] });
   }
   return [...seen.values()];
 }
@@ -111,6 +118,28 @@ export function prefetchSockets(native: NativeAddon | null, procRoot: string, ki
   return out;
 }
 
+/** Every process a namespace was entered by has exited since the walk: its sockets went with them (or with the namespace). */
+const GONE = Symbol('gone');
+
+/**
+ * A netlink read inside `ns` (the caller's own: no setns): by its first pid, or by the next one
+ * when that exited since the walk — entering the namespace fails then (ENOENT/ESRCH opening or
+ * joining /proc/PID/ns/net), not the read. GONE when every one has: nothing to warn about.
+ */
+async function inNetns<T>(ns: Netns, read: (nsPath: string | undefined) => Promise<T>): Promise<T | typeof GONE> {
+  if (ns.own) return read(undefined);
+  for (const pid of [ns.pid, ...ns.others]) {
+    try {
+      return await read(`/proc/${pid}/ns/net`);
+    } catch (e) {
+      const code = errnoName(e);
+      const entering = (e as NativeError).syscall === 'open' || (e as NativeError).syscall === 'setns';
+      if (!entering || (code !== 'ENOENT' && code !== 'ESRCH')) throw e;
+    }
+  }
+  return GONE;
+}
+
 async function unixTable(ctx: ProbeContext, ns: Netns, prefetch: SocketPrefetch | undefined): Promise<{ table: PreparedUnix; native: boolean } | null> {
   const n = ctx.native;
   if (ns.own && prefetch?.unix && prefetch.nsId === ns.id) {
@@ -119,7 +148,8 @@ async function unixTable(ctx: ProbeContext, ns: Netns, prefetch: SocketPrefetch 
   }
   if (n && ctx.procRoot === '/proc') {
     try {
-      return { table: prepareUnix(await n.unixDiag(ns.own ? undefined : `/proc/${ns.pid}/ns/net`), ns.id), native: true };
+      const d = await inNetns(ns, (nsPath) => n.unixDiag(nsPath));
+      return d === GONE ? null : { table: prepareUnix(d, ns.id), native: true };
     } catch (e) {
       ctx.warnings.push(`sock_diag (unix) in network namespace ${ns.id} failed (${errnoName(e) ?? 'EIO'}): read /proc/${ns.pid || 'self'}/net/unix instead (no peers or queues there)`);
     }
@@ -137,7 +167,8 @@ async function inetTable(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', fam
   }
   if (n && ctx.procRoot === '/proc') {
     try {
-      return prepareInet(await n.inetDiag(proto, family, ns.own ? undefined : `/proc/${ns.pid}/ns/net`), proto, ns.id);
+      const d = await inNetns(ns, (nsPath) => n.inetDiag(proto, family, nsPath));
+      return d === GONE ? null : prepareInet(d, proto, ns.id);
     } catch (e) {
       ctx.warnings.push(`sock_diag (${proto}${family}) in network namespace ${ns.id} failed (${errnoName(e) ?? 'EIO'}): read its /proc/net file instead`);
     }
