@@ -128,7 +128,10 @@ describe('podman container', { skip: SKIP }, () => {
     client = await startNet(['connect', '--addr', '127.0.0.1', '--port', String(hostPort)]);
     let snap: Snapshot | undefined;
     let cli: InetChannel | undefined;
-    for (let i = 0; i < 50 && !cli?.peer; i++) {
+    // linked, and accepted: until the container's process accepts it (slow on a busy machine) the
+    // server end waits in the listener's queue, linked already but held by nobody
+    const accepted = (s: Snapshot, c: InetChannel | undefined) => !!c?.peer && s.channels.some((x) => x.id === c.peer && x.endpoints.some((e) => e.pid === hostPid));
+    for (let i = 0; i < 50 && !(snap && accepted(snap, cli)); i++) {
       if (i) await new Promise((r) => setTimeout(r, 100));
       snap = await takeSnapshot({ kinds: ['tcp'] });
       cli = snap.channels.find((c): c is InetChannel => c.kind === 'tcp' && c.state !== 'LISTEN' && c.endpoints.some((e) => e.pid === client!.pid));
