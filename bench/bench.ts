@@ -12,6 +12,8 @@
 //   node dist/bench.js --hold 50k    (keeps a workload up until Ctrl-C, for perf/strace/--cpu-prof)
 //   node dist/bench.js --diagnose 50k [--reps N]   (only the diagnosis cost per refresh; bench/diagnose.ts)
 //   node dist/bench.js --activity [--reps N]   (only the live-activity tracer's cost; bench/activity.ts; --no-activity skips it)
+//   node dist/bench.js --soak MINUTES [--interval MS] [--no-churn] [--no-tracer] [--spawn-us N] [--max-live N] [--walk proc|bpf-iter] [--json FILE]
+//                                                (the live product beside churning processes, one row a minute; bench/soak.ts)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -30,6 +32,7 @@ import { benchActivity, printActivity, type ActivityBenchResult } from './activi
 import { Floor } from './floor';
 import { profile } from './profile';
 import { SIZES, WorkloadBuilder, stopAllWorkloads, type WorkloadSize } from './workload';
+import { soak, type SoakArgs } from './soak';
 
 interface Args {
   reps: number;
@@ -47,6 +50,8 @@ interface Args {
   vscode: boolean;
   /** Child mode: one SnapshotService with this walk, prints its peak RSS. */
   rssService?: string;
+  /** The soak (bench/soak.ts) instead of the sizes. */
+  soak?: SoakArgs;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -80,8 +85,15 @@ function parseArgs(argv: string[]): Args {
     else if (v === '--no-rss') a.rss = false;
     else if (v === '--no-vscode') a.vscode = false;
     else if (v === '--rss-service') a.rssService = argv[++i];
+    else if (v === '--soak') a.soak = { minutes: Math.max(1, Number(argv[++i]) || 20), intervalMs: 1000, churn: true, tracer: true, spawnUs: 5000, maxLive: 80 };
+    else if (v === '--interval' && a.soak) a.soak.intervalMs = Number(argv[++i]) || 1000;
+    else if (v === '--no-churn' && a.soak) a.soak.churn = false;
+    else if (v === '--no-tracer' && a.soak) a.soak.tracer = false;
+    else if (v === '--spawn-us' && a.soak) a.soak.spawnUs = Number(argv[++i]) || 5000;
+    else if (v === '--max-live' && a.soak) a.soak.maxLive = Number(argv[++i]) || 80;
+    else if (v === '--walk' && a.soak) a.soak.walk = argv[++i] as WalkBackend;
     else if (v === '--help' || v === '-h') {
-      console.log('usage: node dist/bench.js [--reps N] [--sizes 5k,20k,50k,200k,3kp] [--json FILE] [--no-ts] [--no-lsof] [--no-rss] [--no-vscode] [--no-activity] | --activity [--reps N] | --profile SIZE [--reps N] | --hold SIZE');
+      console.log('usage: node dist/bench.js [--reps N] [--sizes 5k,20k,50k,200k,3kp] [--json FILE] [--no-ts] [--no-lsof] [--no-rss] [--no-vscode] [--no-activity] | --activity [--reps N] | --profile SIZE [--reps N] | --hold SIZE | --soak MINUTES [--interval MS] [--no-churn] [--no-tracer] [--spawn-us N] [--max-live N] [--walk proc|bpf-iter] [--json FILE]');
       process.exit(0);
     } else throw new Error(`unknown argument ${v}`);
   }
@@ -358,6 +370,16 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.rssService) {
     await rssService(args.rssService);
+    return;
+  }
+  if (args.soak) {
+    // its own Ctrl-C handling: the minute in progress ends, then the churn stops and is swept
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipcsoak-'));
+    try {
+      await soak(tmp, { ...args.soak, ...(args.json ? { json: args.json } : {}) });
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
     return;
   }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipcbench-'));

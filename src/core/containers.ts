@@ -123,6 +123,13 @@ function homeFromPasswd(etcRoot: string, uid: number): string | null {
   return passwdHomes.homes.get(uid) ?? null;
 }
 
+/** Entries of the parse caches and the passwd homes (the soak bench's figures). */
+export function containerCacheSizes(): Record<string, number> {
+  let podmanNames = 0;
+  for (const e of podmanCache.values()) podmanNames += e.value.size;
+  return { docker: dockerCache.size, podman: podmanCache.size, podmanNames, oci: ociCache.size, machine: machineCache.size, passwdHomes: passwdHomes?.homes.size ?? 0 };
+}
+
 /**
  * Resolves cgroup texts to containers. One resolver per snapshot: each (runtime, id) is looked up
  * once however many processes share it; file parses are cached across resolvers.

@@ -28,6 +28,11 @@ export interface NamespaceOptions extends ContainerStateOptions {
 const YIELD_MS = 4;
 const pidnsCache = new Map<string, string>();
 
+/** Entries of the pid-namespace cache (the soak bench's figures: it must not grow with processes that are gone). */
+export function pidnsCacheSize(): number {
+  return pidnsCache.size;
+}
+
 /** `pid:[4026531836]` → `4026531836`. */
 function nsInode(link: string): string | null {
   const m = /^[a-z_]+:\[(\d+)\]$/.exec(link);

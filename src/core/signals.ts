@@ -129,6 +129,11 @@ export function signalNumber(nameOrNumber: string | number): number | undefined 
 const MASK_MEMO_MAX = 4096;
 const maskMemo = new Map<string, string[]>();
 
+/** Entries of the decoded-mask memo (the soak bench's figures). */
+export function sigMaskMemoSize(): number {
+  return maskMemo.size;
+}
+
 /**
  * Decodes a /proc/PID/status hex mask (bit n-1 = signal n) into names, ascending. Invalid hex → [].
  * The array is shared by every caller with the same mask, and frozen: copy it to change it.

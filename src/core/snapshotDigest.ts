@@ -131,6 +131,11 @@ function absorbString(s: string, a: number, b: number): void {
  */
 const keyLanes = new Map<string, number>();
 const keyLanesB = new Map<string, number>();
+
+/** Field names whose lanes are cached (the soak bench's figures). */
+export function keyLaneCacheSize(): number {
+  return keyLanes.size;
+}
 function pairKey(k: string): void {
   const a = keyLanes.get(k);
   if (a !== undefined) {

@@ -212,12 +212,13 @@ export class SnapshotService {
   }
 
   /**
-   * The worker's V8 heap (Node ≥ 22.16 / 24: `Worker.getHeapStatistics`), for the benchmarks'
-   * memory figures; null without a worker or on an older Node.
+   * The worker's V8 heap (`Worker.getHeapStatistics` where Node has it, ≥ 22.16 / 24; otherwise the
+   * worker reads its own), for the benchmarks' memory figures; null without a worker.
    */
   async workerHeapStatistics(): Promise<Record<string, number> | null> {
     const w = this.worker as (Worker & { getHeapStatistics?: () => Promise<Record<string, number>> }) | null;
-    if (!w || typeof w.getHeapStatistics !== 'function') return null;
+    if (!w) return null;
+    if (typeof w.getHeapStatistics !== 'function') return (await this.workerStats())?.heap ?? null;
     w.ref(); // the answer comes through the worker's port: keep the process up for it
     try {
       return await w.getHeapStatistics();
@@ -226,6 +227,38 @@ export class SnapshotService {
     } finally {
       if (this.pending.size === 0) w.unref(); // a scan in flight keeps its own ref until it settles
     }
+  }
+
+  /**
+   * Entry counts of the caches the worker keeps between scans (core's module caches, the
+   * diagnosis' history and path caches, the previous digest), for the soak bench; null without a
+   * worker. Scanning in-thread, the caller reads moduleCacheSizes() (cacheSizes.ts) itself.
+   */
+  async workerCacheSizes(): Promise<Record<string, number> | null> {
+    return (await this.workerStats())?.caches ?? null;
+  }
+
+  private statsId = 0;
+  private readonly statsAnswers = new Map<number, (s: { heap: Record<string, number>; caches: Record<string, number> } | null) => void>();
+
+  /** Asks the worker for its heap and cache sizes; null without a worker, or if it is replaced or does not answer within the deadline. */
+  private workerStats(): Promise<{ heap: Record<string, number>; caches: Record<string, number> } | null> {
+    const w = this.worker;
+    if (!w) return Promise.resolve(null);
+    const id = ++this.statsId;
+    w.ref(); // the answer comes through the worker's port: keep the process up for it
+    return new Promise((resolve) => {
+      const done = (s: { heap: Record<string, number>; caches: Record<string, number> } | null) => {
+        clearTimeout(timer);
+        this.statsAnswers.delete(id);
+        if (this.worker === w && this.pending.size === 0) w.unref();
+        resolve(s);
+      };
+      // a worker in a long synchronous stretch answers late; one that was replaced never does
+      const timer = setTimeout(() => done(null), this.serviceDeadlineMs);
+      this.statsAnswers.set(id, done);
+      w.postMessage({ type: 'stats', id } satisfies ToWorker);
+    });
   }
 
   /** True while snapshots are taken in the worker. */
@@ -258,6 +291,7 @@ export class SnapshotService {
     this.worker = null;
     for (const p of this.pending.values()) p.reject(new Error('SnapshotService disposed'));
     this.pending.clear();
+    for (const answer of [...this.statsAnswers.values()]) answer(null);
     if (w) void w.terminate();
   }
 
@@ -328,6 +362,10 @@ export class SnapshotService {
 
   private onMessage(m: FromWorker): void {
     if (m.type === 'ready') return;
+    if (m.type === 'stats') {
+      this.statsAnswers.get(m.id)?.({ heap: m.heap, caches: m.caches });
+      return;
+    }
     const p = this.pending.get(m.seq);
     if (m.type === 'part' && !p) {
       this.worker?.postMessage({ type: 'ack', seq: m.seq } satisfies ToWorker); // never leave the worker waiting
@@ -390,6 +428,7 @@ export class SnapshotService {
     this.current = null;
     for (const p of this.pending.values()) p.reject(new Error(reason));
     this.pending.clear();
+    for (const answer of [...this.statsAnswers.values()]) answer(null);
     if (w) void w.terminate().catch(() => undefined);
     // A new worker, unless they keep dying (or options cannot cross): then scan in-thread.
     if (++this.restarts <= MAX_WORKER_RESTARTS && this.options.nativeAddon === undefined) this.startWorker();

@@ -2,21 +2,25 @@
 // keeps a digest of the previous one (fingerprints, snapshotDigest.ts) and posts only the diff,
 // as JSON text in bounded parts, each encoded when the one before it was acked. Protocol:
 //   main → worker: { type: 'next', seq } | { type: 'options', options } | { type: 'reset' } | { type: 'ack', seq }
+//                | { type: 'stats', id }   (answered at once, between a scan's awaits: its V8 heap, its caches' entry counts)
 //   worker → main: { type: 'ready' }
 //                | { type: 'part', seq, json, bytes }     (a piece of the diff; the main thread acks it)
 //                | { type: 'diff', seq, json, bytes, workerMs, parts, diagnosis? } (the last piece; with
 //                  workerData.diagnose, what changed in the diagnosis, as JSON — diagnose/workerHook.ts)
 //                | { type: 'error', seq, message }
+//                | { type: 'stats', id, heap, caches }
 // Why parts and JSON: receiving a message deserializes it on the main thread before any listener
 // runs, so one 50k-channel diff would stall it for hundreds of ms, unmeasured. A string arrives
 // as one copy; the main thread's JSON.parse + applyDiff of ≤ DIFF_PART_CHANNELS entries and
 // ≤ DIFF_PART_BYTES bytes is short and timed; the next part is sent only after the ack, so the main
 // event loop runs in between.
+import * as v8 from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SnapshotDiff } from './model';
 import { diffFromDigest, digestSnapshot, type SnapshotDigest } from './snapshotDigest';
 import { takeSnapshot, type SnapshotOptions } from './snapshot';
 import { diagnosisHook } from './diagnose/workerHook';
+import { moduleCacheSizes } from './cacheSizes';
 
 /** Entries per part: channels (removed ids, changed, added) and processes (removed, changed, added). */
 export const DIFF_PART_CHANNELS = 2000;
@@ -36,9 +40,15 @@ export interface PartLimits {
   maxBytes?: number;
 }
 
-export type ToWorker = { type: 'next'; seq: number } | { type: 'options'; options: SnapshotOptions } | { type: 'reset' } | { type: 'ack'; seq: number };
+export type ToWorker =
+  | { type: 'next'; seq: number }
+  | { type: 'options'; options: SnapshotOptions }
+  | { type: 'reset' }
+  | { type: 'ack'; seq: number }
+  | { type: 'stats'; id: number };
 export type FromWorker =
   | { type: 'ready' }
+  | { type: 'stats'; id: number; heap: Record<string, number>; caches: Record<string, number> }
   | { type: 'part'; seq: number; json: string; bytes: number }
   | { type: 'diff'; seq: number; json: string; bytes: number; workerMs: number; parts: number; diagnosis?: string }
   | { type: 'error'; seq: number; message: string };
@@ -126,6 +136,16 @@ if (parentPort) {
         waiting = null;
         w.go();
       }
+      return;
+    }
+    if (m.type === 'stats') {
+      const caches = moduleCacheSizes();
+      for (const [k, v] of Object.entries(diagnose?.sizes() ?? {})) caches[`diagnose.${k}`] = v;
+      // the previous snapshot's fingerprints: as many as it had channels and processes
+      caches['worker.digestChannels'] = prev?.channelIds.length ?? 0;
+      caches['worker.digestProcesses'] = prev?.pids.length ?? 0;
+      const heap = { ...v8.getHeapStatistics() } as unknown as Record<string, number>;
+      port.postMessage({ type: 'stats', id: m.id, heap, caches } satisfies FromWorker);
       return;
     }
     chain = chain.then(async () => {

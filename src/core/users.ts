@@ -8,6 +8,13 @@ interface Cache {
 }
 const caches = new Map<string, Cache>();
 
+/** passwd files cached and the names they hold (the soak bench's figures). */
+export function userCacheSizes(): { files: number; names: number } {
+  let names = 0;
+  for (const c of caches.values()) names += c.names.size;
+  return { files: caches.size, names };
+}
+
 export function parsePasswd(text: string): Map<number, string> {
   const names = new Map<number, string>();
   for (const line of text.split('\n')) {

@@ -96,6 +96,11 @@ export class ActivityMonitor {
     return lostEvents(this.lostNow, this.lostAtStart);
   }
 
+  /** Entries it keeps between samples (the soak bench's figures: none may grow with what is gone). */
+  sizes(): Record<string, number> {
+    return { pending: this.pending.size, mqNames: this.mqNames.size, depthChannels: this.depth?.tracker.size ?? 0, signalLog: this.signals.size };
+  }
+
   /** The tracer is attached (rates are counted, signals logged). */
   get traced(): boolean {
     return this.tracing;

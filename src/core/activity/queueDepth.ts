@@ -35,6 +35,11 @@ export class DepthTracker {
   private readonly last = new Map<string, Channel>();
   private primed = false;
 
+  /** Channels whose last depth it keeps. */
+  get size(): number {
+    return this.last.size;
+  }
+
   /** Rates between the previous update and this diff's snapshot (intervalMs apart). */
   update(diff: Pick<SnapshotDiff, 'addedChannels' | 'removedChannels' | 'changedChannels' | 'fromTakenAt'>, intervalMs: number): DepthResult {
     if (diff.fromTakenAt === null) this.last.clear();

@@ -94,6 +94,20 @@ export class Diagnoser {
     this.rules = options.rules ? RULES.filter((r) => options.rules!.includes(r.id)) : RULES;
   }
 
+  /** Entries of what it keeps between refreshes (the soak bench's figures: none may grow with what is gone). */
+  sizes(): Record<string, number> {
+    let history = 0;
+    for (const h of this.histories.values()) history += h.length;
+    return {
+      history,
+      since: this.sinceById.size,
+      pathDirs: this.pathCache.dirs.size,
+      paths: this.pathCache.paths.size,
+      socketDirs: this.socketCache.dirs.size,
+      socketFiles: this.socketCache.scan?.files.length ?? 0,
+    };
+  }
+
   /** Forgets the history (the snapshot filters changed: the next snapshot is a different view). */
   reset(): void {
     this.histories.clear();

@@ -26,6 +26,8 @@ export interface DiagnosisHook {
   run(snapshot: Snapshot): string;
   /** The view of the machine changed (filters): forget the history; the next delta is full. */
   reset(): void;
+  /** Entries kept between refreshes: the Diagnoser's, and the problems last sent. */
+  sizes(): Record<string, number>;
 }
 
 export function failedDiagnosis(snapshot: Snapshot, e: unknown): Diagnosis {
@@ -69,6 +71,9 @@ export function diagnosisHook(setting: DiagnoseSetting): DiagnosisHook | null {
     reset() {
       d.reset();
       full = true;
+    },
+    sizes() {
+      return { ...d.sizes(), sent: sent.size };
     },
   };
 }
