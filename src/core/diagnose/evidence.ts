@@ -230,6 +230,18 @@ function rootOf(procRoot: string, pid: number, cache: Map<number, string | null>
 }
 
 /** Reads what the requests ask for, within the options' bounds. */
+/**
+ * Keeps the path cache to what is asked about now: the directories this call looked at (all of
+ * them when it ran to the end; when the deadline cut it short, the others stay until a call that
+ * does) and none older than maxAge (they would be re-read anyway); paths only under a kept
+ * directory. Without this every socket or FIFO directory ever seen stayed (a tmux, ssh-agent or
+ * test-suite directory made and removed per session: hundreds an hour on a busy machine).
+ */
+function prunePathCache(pc: PathCache, looked: ReadonlyMap<string, number | null>, cut: boolean, now: number, maxAge: number): void {
+  for (const [dir, d] of pc.dirs) if ((!cut && !looked.has(dir)) || now - d.at > maxAge) pc.dirs.delete(dir);
+  for (const p of pc.paths.keys()) if (!pc.dirs.has(path.dirname(p))) pc.paths.delete(p);
+}
+
 export function gatherEvidence(requests: readonly EvidenceRequest[], opts: EvidenceOptions = {}): Evidence {
   const t0 = performance.now();
   const deadline = t0 + (opts.deadlineMs ?? 60);
@@ -318,6 +330,7 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
     }
     return m !== null;
   };
+  let pathsCut = false;
   for (const r of requests) {
     for (const req of r.paths ?? []) {
       const key = pathKey(req.path, req.pid);
@@ -328,7 +341,10 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
       }
       let facts = ours.get(req.path);
       if (!facts) {
-        if (late('paths')) break;
+        if (late('paths')) {
+          pathsCut = true;
+          break;
+        }
         const dir = path.dirname(req.path);
         const cached = dirOk(dir) ? pc!.paths.get(req.path) : undefined;
         if (cached) facts = cached;
@@ -356,6 +372,7 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
       ev.paths.set(key, facts);
     }
   }
+  if (pc) prunePathCache(pc, dirState, pathsCut, now, maxAge);
 
   phase('paths');
   // 4. socket files
