@@ -174,6 +174,26 @@ describe('with the eBPF tracer: exact counts and pairs', { skip: tracerSkip, tim
     });
   });
 
+  test('POSIX queues that come and go do not use up the names: a queue made after 5,000 others is still posix-mq:NAME, and the monitor keeps no name of a queue gone', async () => {
+    // The tracer remembers each queue's name at first sight (a kernel map of 4,096). A machine
+    // that makes queues and removes them — a test suite, a service restarting — went past that
+    // within hours; every queue after it was counted without a name (lost.mqNameMapFull), its
+    // rates unattributed, and the monitor kept every name it was ever given.
+    for (let b = 0; b < 5; b++) {
+      await measured(monitor, 'mq-churn', { count: 1000, size: 16, name: `${tag}-churn${b}` }, ({ sample }) => {
+        assert.equal(sample.lost.mqNameMapFull, 0, `batch ${b}: every queue's name was kept (${JSON.stringify(sample.lost)})`);
+      });
+    }
+    const M = 20;
+    await measured(monitor, 'posix-mq', { count: M, size: 64, name: `${tag}-after-churn` }, ({ fx, sample }) => {
+      const id = `posix-mq:${fx.info.name}`;
+      assertFlow(sample, fx, id, id, M, 64);
+      assert.equal(sample.lost.mqNameMapFull, 0);
+    });
+    await monitor.sample(null);
+    assert.equal(monitor.sizes().mqNames, 0, 'the monitor keeps names only for the counters it has not joined yet');
+  });
+
   test('peeks are not traffic: MSG_COPY and MSG_PEEK leave the counters alone', async () => {
     const fx = await startTraffic('sysv-msg', { comm: tag, count: 3, size: 64, noRead: true });
     try {

@@ -315,6 +315,35 @@ test('monitor: a POSIX queue is keyed as the snapshot keys it — by its bytes w
   await m.stop();
 });
 
+test('monitor: a POSIX queue is named by the read that counted it, and no name outlives its sample (queues that come and go)', async () => {
+  // each read counts a queue never seen before (made, used once, removed) and names it, as the addon does
+  const N = 50;
+  const ns = ownIpcNamespace();
+  const reads: Array<Partial<TracerRead>> = [];
+  for (let i = 0; i < N; i++) {
+    const one = (v: number) => new Float64Array([v]);
+    reads.push({
+      counters: { kind: new Uint8Array([TracerKind.PosixMq]), dir: new Uint8Array([0]), pid: one(4242), ino: one(1000 + i), dev: one(ns), bytes: one(16), ops: one(1), peer: one(0) },
+      mqNames: [{ ino: 1000 + i, dev: ns, name: `q${i}` }],
+    });
+  }
+  const m = new ActivityMonitor({ addon: fakeAddon([{}, ...reads]) });
+  assert.equal((await m.start()).source, 'bpf');
+  for (let i = 0; i < N; i++) {
+    const s = await m.sample(null);
+    assert.deepEqual(Object.keys(s.channels), [`posix-mq:q${i}`], `sample ${i}: the queue counted now, by its name`);
+    assert.equal(s.unmatched.counters, 0);
+    assert.equal(m.sizes().mqNames, 0, `sample ${i}: no name kept after the join (was one per queue ever seen)`);
+  }
+  // counters from several reads between samples (the Signals view polls) are joined with the names of their own reads
+  const m2 = new ActivityMonitor({ addon: fakeAddon([{}, reads[0], reads[1]]) });
+  await m2.start();
+  await m2.poll();
+  const s = await m2.sample(null);
+  assert.deepEqual(Object.keys(s.channels).sort(), ['posix-mq:q0', 'posix-mq:q1']);
+  assert.equal(m2.sizes().mqNames, 0);
+});
+
 test('top --pid/--kind keeps channels a process sent, received or holds, and pairs from or to it', () => {
   const j = joinCounters([row(TracerKind.Pipe, 0, 10, 1, 5, 1), row(TracerKind.Pipe, 1, 11, 1, 5, 1), row(TracerKind.Unix, 0, 30, 2, 1, 1)], null, 1000, ctx);
   const sample = { at: '', intervalMs: 1000, source: 'bpf' as const, ...j, lost: { counterMapFull: 0, signalRingFull: 0, signalQueueFull: 0, mqNameMapFull: 0, recursion: 0, total: 0 }, lostTotal: { counterMapFull: 0, signalRingFull: 0, signalQueueFull: 0, mqNameMapFull: 0, recursion: 0, total: 0 }, capability: { source: 'bpf' as const, tracerAvailable: true } };

@@ -22,9 +22,11 @@
 #include <chrono>
 #include <cstring>
 #include <deque>
-#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "../../bpf/tracer.h"
 #include "programs.h"  // generated: IPCI_BPF_HAVE_<NAME> per program that compiled
@@ -72,6 +74,8 @@ struct State {
   std::mutex qmu;
   std::deque<ipci_sig_rec> queue;
   uint64_t queueDropped = 0;
+  // the mq_names keys (ino, dev) found at the previous read (PruneMqNames)
+  std::set<std::pair<uint64_t, uint32_t>> mqListed;
 };
 
 State& S() {
@@ -171,6 +175,36 @@ void Load(State& s, const std::string& btfPath) {
   s.skel = skel;
   st.loadMs = MsSince(t0);
 }
+
+#if IPCI_BPF_HAVE_TRACER
+// The program names a queue at first sight and never forgets it, so the map only grows: full
+// (4,096 queues made and removed — a test suite, a service restarting — within hours), every new
+// queue is counted without a name (IPCI_LOST_MQ_NAME). A name is needed only until the read that
+// drains its queue's counters, so a read forgets those that were already there at the previous
+// read and were not counted since: the queue is gone or idle, and its next use names it again.
+// A name inserted after this read's generation swap was not there at the previous read: it stays
+// for the read that drains its counters. (An idle queue used again between this swap and the
+// delete keeps no name for that one interval: its counts are unattributed once.)
+void PruneMqNames(State& s, int namesFd, const std::set<std::pair<uint64_t, uint32_t>>& counted) {
+  std::vector<ipci_mq_key> keys;
+  ipci_mq_key k, next;
+  memset(&k, 0, sizeof k);
+  memset(&next, 0, sizeof next);
+  bool first = true;
+  while (bpf_map_get_next_key(namesFd, first ? nullptr : &k, &next) == 0) {
+    keys.push_back(next);
+    k = next;
+    first = false;
+  }
+  std::set<std::pair<uint64_t, uint32_t>> listed;
+  for (const ipci_mq_key& key : keys) {
+    std::pair<uint64_t, uint32_t> id{key.ino, key.dev};
+    if (s.mqListed.count(id) && !counted.count(id)) bpf_map_delete_elem(namesFd, &key);
+    else listed.insert(id);
+  }
+  s.mqListed.swap(listed);
+}
+#endif
 
 int OnSignal(void* ctx, void* data, size_t size) {
   State* s = static_cast<State*>(ctx);
@@ -422,11 +456,10 @@ TracerReadResult TracerRead() {
     return r;
   }
   // names of the POSIX queues seen
-  std::map<std::pair<uint64_t, uint64_t>, bool> seen;
+  std::set<std::pair<uint64_t, uint32_t>> seen;
   int namesFd = bpf_map__fd(s.skel->maps.mq_names);
   for (const TracerCounter& c : r.counters) {
-    if (c.kind != IPCI_ACT_POSIX_MQ || seen.count({c.ino, c.dev})) continue;
-    seen[{c.ino, c.dev}] = true;
+    if (c.kind != IPCI_ACT_POSIX_MQ || !seen.insert({c.ino, static_cast<uint32_t>(c.dev)}).second) continue;
     ipci_mq_key k;
     memset(&k, 0, sizeof k);
     k.ino = c.ino;
@@ -434,6 +467,7 @@ TracerReadResult TracerRead() {
     char name[IPCI_MQ_NAME_MAX];
     if (bpf_map_lookup_elem(namesFd, &k, name) == 0) r.mqNames.push_back({c.ino, c.dev, Comm(name, sizeof name)});
   }
+  PruneMqNames(s, namesFd, seen);
   // lost events (totals since load)
   int lostFd = bpf_map__fd(s.skel->maps.lost);
   r.lost.counterFull = SumPerCpu(lostFd, IPCI_LOST_COUNTER_FULL);

@@ -65,6 +65,7 @@ export class ActivityMonitor {
   private starting: Promise<ActivityCapability> | undefined;
   private reading: Promise<SignalEvent[]> | undefined;
   private pending = new Map<string, CounterRow>();
+  /** Names of the POSIX queues counted in `pending` (`ino/dev` → name), from the reads since the last sample. */
   private readonly mqNames = new Map<string, string>();
   private readonly ipcNs = ownIpcNamespace();
   /** When the counters in `pending` started (performance.now()). */
@@ -225,6 +226,9 @@ export class ActivityMonitor {
       this.pending = new Map();
       const source: ChannelSource = hints.channel ?? snapshot;
       const j = joinCounters(rows.values(), source, intervalMs, { ipcNs: this.ipcNs, mqNames: this.mqNames });
+      // every read names the queues it counted: a name is needed only until its rows are joined
+      // (kept, a machine that makes and removes queues grew this by every queue it ever made)
+      this.mqNames.clear();
       const lost = lostEvents(this.lostNow, this.lostAtSample);
       this.lostAtSample = this.lostNow;
       return {
