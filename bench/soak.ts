@@ -62,6 +62,8 @@ export interface SoakMinute {
   channels: number;
   processes: number;
   problems: number;
+  /** Diagnoses whose evidence its deadline cut short (`partial`). */
+  partial: number;
   /** Most warnings in one snapshot this minute. */
   warnings: number;
   errors: number;
@@ -70,6 +72,8 @@ export interface SoakMinute {
   /** Tracer events lost this minute, by cause. */
   lost: Record<string, number>;
   episodes: number;
+  /** The machine's 1-minute load average at the end of the minute (other users' work shows here). */
+  load: number;
   caches: Record<string, number>;
 }
 
@@ -112,7 +116,7 @@ export async function soak(tmp: string, a: SoakArgs): Promise<SoakMinute[]> {
     if (churn) console.log(`churn started (pid ${await churn.start({ spawnUs: a.spawnUs, maxLive: a.maxLive })})`);
     const cap = await monitor.start();
     console.log(`activity: ${cap.source}${cap.reason ? ` (${cap.reason})` : ''}; worker: ${svc.usingWorker ? 'yes' : `no (${svc.fallbackReason})`}`);
-    const cols = ['min', 'scans', 'scan med', 'max', 'snap', 'diag', 'main med', 'max', 'RSS', 'anon', 'C use', 'C free', 'host used', 'comm', 'wrk used', 'comm', 'fds', 'thr', 'chan', 'procs', 'probl', 'warn', 'err', 'repl', 'lost', 'episodes'];
+    const cols = ['min', 'scans', 'scan med', 'max', 'snap', 'diag', 'main med', 'max', 'RSS', 'anon', 'C use', 'C free', 'host used', 'comm', 'wrk used', 'comm', 'fds', 'thr', 'chan', 'procs', 'probl', 'part', 'warn', 'err', 'repl', 'lost', 'episodes', 'load'];
     console.log(cols.join('\t'));
     const started = performance.now();
     let lostSoFar: Record<string, number> = {};
@@ -129,6 +133,7 @@ export async function soak(tmp: string, a: SoakArgs): Promise<SoakMinute[]> {
       let channels = 0;
       let processes = 0;
       let problems = 0;
+      let partial = 0;
       let warnings = 0;
       let errors = 0;
       while (performance.now() < end && !stopped) {
@@ -141,6 +146,7 @@ export async function soak(tmp: string, a: SoakArgs): Promise<SoakMinute[]> {
           if (r.diagnosis) {
             diag.push(r.diagnosis.evidenceMs + r.diagnosis.rulesMs);
             problems = r.diagnosis.problems.length;
+            if (r.diagnosis.partial) partial++;
           }
           if (r.diff.fromTakenAt === null) index.clear();
           for (const id of r.diff.removedChannels) index.delete(id);
@@ -206,12 +212,14 @@ export async function soak(tmp: string, a: SoakArgs): Promise<SoakMinute[]> {
         channels,
         processes,
         problems,
+        partial,
         warnings,
         errors,
         abandonedWorkers: svc.abandonedWorkers,
         workersOutOfMemory: svc.workersOutOfMemory,
         lost,
         episodes,
+        load: os.loadavg()[0],
         caches,
       };
       minutes.push(row);
@@ -219,8 +227,8 @@ export async function soak(tmp: string, a: SoakArgs): Promise<SoakMinute[]> {
       const lostN = Object.values(lost).reduce((x, y) => x + y, 0);
       console.log(
         [m, row.scans, f(row.scanMed), f(row.scanMax), f(row.snapMed), f(row.diagnosisMed), f(row.mainMed), f(row.mainMax), f(row.rssMiB), f(row.anonMiB), f(row.cInUseMiB), f(row.cFreeMiB),
-          f(row.hostUsedMiB), f(row.hostCommittedMiB), f(row.workerUsedMiB), f(row.workerCommittedMiB), row.fds, row.threads, row.channels, row.processes, row.problems, row.warnings, row.errors,
-          row.abandonedWorkers + row.workersOutOfMemory, lostN, row.episodes].join('\t'),
+          f(row.hostUsedMiB), f(row.hostCommittedMiB), f(row.workerUsedMiB), f(row.workerCommittedMiB), row.fds, row.threads, row.channels, row.processes, row.problems, row.partial, row.warnings, row.errors,
+          row.abandonedWorkers + row.workersOutOfMemory, lostN, row.episodes, row.load.toFixed(1)].join('\t'),
       );
       console.log(`  caches: ${Object.entries(caches).map(([k, v]) => `${k}=${v}`).join(' ')}`);
       if (a.json) fs.writeFileSync(a.json, JSON.stringify({ args: a, host: os.hostname(), kernel: os.release(), minutes, warnings: Object.fromEntries(warningsSeen), churn: churn?.counts }, null, 2));

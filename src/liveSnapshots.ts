@@ -14,6 +14,8 @@ export interface ScanService {
   readonly lastMainThreadMs?: number;
   /** The scan worker's V8 heap, where the runtime can tell (the benchmarks' memory figures). */
   workerHeapStatistics?(): Promise<Record<string, number> | null>;
+  /** Entries of the caches the scan worker keeps between scans (the soak bench's figures). */
+  workerCacheSizes?(): Promise<Record<string, number> | null>;
   dispose(): void;
 }
 
@@ -63,6 +65,11 @@ export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
   /** The scan worker's V8 heap, or null (no service yet, no worker, or an older Node). */
   workerHeap(): Promise<Record<string, number> | null> {
     return this.service?.workerHeapStatistics?.() ?? Promise.resolve(null);
+  }
+
+  /** Entries of the caches the scan worker keeps between scans, or null (no service yet, no worker). */
+  workerCaches(): Promise<Record<string, number> | null> {
+    return this.service?.workerCacheSizes?.() ?? Promise.resolve(null);
   }
 
   get current(): Snapshot | undefined {
