@@ -12,7 +12,7 @@
 //   node dist/bench.js --hold 50k    (keeps a workload up until Ctrl-C, for perf/strace/--cpu-prof)
 //   node dist/bench.js --diagnose 50k [--reps N]   (only the diagnosis cost per refresh; bench/diagnose.ts)
 //   node dist/bench.js --activity [--reps N]   (only the live-activity tracer's cost; bench/activity.ts; --no-activity skips it)
-//   node dist/bench.js --soak MINUTES [--interval MS] [--no-churn] [--no-tracer] [--spawn-us N] [--max-live N] [--walk proc|bpf-iter] [--json FILE]
+//   node --expose-gc dist/bench.js --soak MINUTES [--interval MS] [--no-churn] [--no-tracer] [--spawn-us N] [--max-live N] [--walk proc|bpf-iter] [--json FILE]
 //                                                (the live product beside churning processes, one row a minute; bench/soak.ts)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';

@@ -5,8 +5,9 @@
 // snapshot with its signals moved into a log of ours (as src/liveActivity.ts does) — refreshing
 // one interval after the last scan settled, while churn.c forks an episode every few ms (pipes,
 // FIFOs, sockets, POSIX/SysV objects, network namespaces, signals). Prints one row per minute:
-// RSS, the C heap, the V8 heap of this thread and of the worker (lowest used after a scan: what
-// survives collection), the entries of every cache kept between scans (core's module caches in
+// RSS, the C heap, the V8 heap of this thread and of the worker (the lowest used after a scan, and
+// — run with `node --expose-gc`, which the worker inherits — what survives a full collection at the
+// end of the minute), the entries of every cache kept between scans (core's module caches in
 // the worker, the diagnosis' history and path caches, the activity monitor's), scan times,
 // warnings, workers replaced. A program that prints: no thresholds; growth is for a reader to see.
 import * as fs from 'node:fs';
@@ -57,6 +58,9 @@ export interface SoakMinute {
   hostCommittedMiB: number;
   workerUsedMiB: number;
   workerCommittedMiB: number;
+  /** V8 heap used right after a full collection, at the end of the minute (with node --expose-gc; NaN without). */
+  hostLiveMiB: number;
+  workerLiveMiB: number;
   fds: number;
   threads: number;
   channels: number;
@@ -116,7 +120,7 @@ export async function soak(tmp: string, a: SoakArgs): Promise<SoakMinute[]> {
     if (churn) console.log(`churn started (pid ${await churn.start({ spawnUs: a.spawnUs, maxLive: a.maxLive })})`);
     const cap = await monitor.start();
     console.log(`activity: ${cap.source}${cap.reason ? ` (${cap.reason})` : ''}; worker: ${svc.usingWorker ? 'yes' : `no (${svc.fallbackReason})`}`);
-    const cols = ['min', 'scans', 'scan med', 'max', 'snap', 'diag', 'main med', 'max', 'RSS', 'anon', 'C use', 'C free', 'host used', 'comm', 'wrk used', 'comm', 'fds', 'thr', 'chan', 'procs', 'probl', 'part', 'warn', 'err', 'repl', 'lost', 'episodes', 'load'];
+    const cols = ['min', 'scans', 'scan med', 'max', 'snap', 'diag', 'main med', 'max', 'RSS', 'anon', 'C use', 'C free', 'host used', 'comm', 'live', 'wrk used', 'comm', 'live', 'fds', 'thr', 'chan', 'procs', 'probl', 'part', 'warn', 'err', 'repl', 'lost', 'episodes', 'load'];
     console.log(cols.join('\t'));
     const started = performance.now();
     let lostSoFar: Record<string, number> = {};
@@ -174,6 +178,15 @@ export async function soak(tmp: string, a: SoakArgs): Promise<SoakMinute[]> {
         }
         await new Promise((r) => setTimeout(r, Math.max(250, a.intervalMs)));
       }
+      // what survives a full collection, on both threads (node --expose-gc; the worker inherits it)
+      const gc = (globalThis as { gc?: () => void }).gc;
+      let hostLive = NaN;
+      if (typeof gc === 'function') {
+        gc();
+        hostLive = v8.getHeapStatistics().used_heap_size;
+      }
+      const whLive = await svc.workerHeapStatistics({ collect: true });
+      const workerLive = whLive && whLive.collected === 1 ? whLive.used_heap_size : NaN;
       const st = status();
       const c = addon?.mallocInfo();
       const h = v8.getHeapStatistics();
@@ -207,6 +220,8 @@ export async function soak(tmp: string, a: SoakArgs): Promise<SoakMinute[]> {
         hostCommittedMiB: mib(h.total_heap_size),
         workerUsedMiB: mib(workerUsed),
         workerCommittedMiB: mib(workerCommitted),
+        hostLiveMiB: mib(hostLive),
+        workerLiveMiB: mib(workerLive),
         fds: fs.readdirSync('/proc/self/fd').length,
         threads: st.threads,
         channels,
@@ -227,7 +242,7 @@ export async function soak(tmp: string, a: SoakArgs): Promise<SoakMinute[]> {
       const lostN = Object.values(lost).reduce((x, y) => x + y, 0);
       console.log(
         [m, row.scans, f(row.scanMed), f(row.scanMax), f(row.snapMed), f(row.diagnosisMed), f(row.mainMed), f(row.mainMax), f(row.rssMiB), f(row.anonMiB), f(row.cInUseMiB), f(row.cFreeMiB),
-          f(row.hostUsedMiB), f(row.hostCommittedMiB), f(row.workerUsedMiB), f(row.workerCommittedMiB), row.fds, row.threads, row.channels, row.processes, row.problems, row.partial, row.warnings, row.errors,
+          f(row.hostUsedMiB), f(row.hostCommittedMiB), f(row.hostLiveMiB), f(row.workerUsedMiB), f(row.workerCommittedMiB), f(row.workerLiveMiB), row.fds, row.threads, row.channels, row.processes, row.problems, row.partial, row.warnings, row.errors,
           row.abandonedWorkers + row.workersOutOfMemory, lostN, row.episodes, row.load.toFixed(1)].join('\t'),
       );
       console.log(`  caches: ${Object.entries(caches).map(([k, v]) => `${k}=${v}`).join(' ')}`);

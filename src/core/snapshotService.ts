@@ -213,12 +213,14 @@ export class SnapshotService {
 
   /**
    * The worker's V8 heap (`Worker.getHeapStatistics` where Node has it, ≥ 22.16 / 24; otherwise the
-   * worker reads its own), for the benchmarks' memory figures; null without a worker.
+   * worker reads its own), for the benchmarks' memory figures; null without a worker. `collect`:
+   * after a full collection in the worker, where the process runs with --expose-gc (the soak bench;
+   * `collected` says whether it ran).
    */
-  async workerHeapStatistics(): Promise<Record<string, number> | null> {
+  async workerHeapStatistics(opts: { collect?: boolean } = {}): Promise<Record<string, number> | null> {
     const w = this.worker as (Worker & { getHeapStatistics?: () => Promise<Record<string, number>> }) | null;
     if (!w) return null;
-    if (typeof w.getHeapStatistics !== 'function') return (await this.workerStats())?.heap ?? null;
+    if (opts.collect || typeof w.getHeapStatistics !== 'function') return (await this.workerStats(opts.collect === true))?.heap ?? null;
     w.ref(); // the answer comes through the worker's port: keep the process up for it
     try {
       return await w.getHeapStatistics();
@@ -242,7 +244,7 @@ export class SnapshotService {
   private readonly statsAnswers = new Map<number, (s: { heap: Record<string, number>; caches: Record<string, number> } | null) => void>();
 
   /** Asks the worker for its heap and cache sizes; null without a worker, or if it is replaced or does not answer within the deadline. */
-  private workerStats(): Promise<{ heap: Record<string, number>; caches: Record<string, number> } | null> {
+  private workerStats(collect = false): Promise<{ heap: Record<string, number>; caches: Record<string, number> } | null> {
     const w = this.worker;
     if (!w) return Promise.resolve(null);
     const id = ++this.statsId;
@@ -257,7 +259,7 @@ export class SnapshotService {
       // a worker in a long synchronous stretch answers late; one that was replaced never does
       const timer = setTimeout(() => done(null), this.serviceDeadlineMs);
       this.statsAnswers.set(id, done);
-      w.postMessage({ type: 'stats', id } satisfies ToWorker);
+      w.postMessage({ type: 'stats', id, collect } satisfies ToWorker);
     });
   }
 

@@ -2,7 +2,9 @@
 // keeps a digest of the previous one (fingerprints, snapshotDigest.ts) and posts only the diff,
 // as JSON text in bounded parts, each encoded when the one before it was acked. Protocol:
 //   main → worker: { type: 'next', seq } | { type: 'options', options } | { type: 'reset' } | { type: 'ack', seq }
-//                | { type: 'stats', id }   (answered at once, between a scan's awaits: its V8 heap, its caches' entry counts)
+//                | { type: 'stats', id, collect? }   (answered at once, between a scan's awaits: its V8 heap —
+//                  after a full collection when asked and the process runs with --expose-gc, as the
+//                  soak bench does —, its caches' entry counts)
 //   worker → main: { type: 'ready' }
 //                | { type: 'part', seq, json, bytes }     (a piece of the diff; the main thread acks it)
 //                | { type: 'diff', seq, json, bytes, workerMs, parts, diagnosis? } (the last piece; with
@@ -45,7 +47,7 @@ export type ToWorker =
   | { type: 'options'; options: SnapshotOptions }
   | { type: 'reset' }
   | { type: 'ack'; seq: number }
-  | { type: 'stats'; id: number };
+  | { type: 'stats'; id: number; collect?: boolean };
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'stats'; id: number; heap: Record<string, number>; caches: Record<string, number> }
@@ -144,7 +146,10 @@ if (parentPort) {
       // the previous snapshot's fingerprints: as many as it had channels and processes
       caches['worker.digestChannels'] = prev?.channelIds.length ?? 0;
       caches['worker.digestProcesses'] = prev?.pids.length ?? 0;
-      const heap = { ...v8.getHeapStatistics() } as unknown as Record<string, number>;
+      // only a bench exposes gc (node --expose-gc; a worker inherits the flag): what survives a full collection
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (m.collect && typeof gc === 'function') gc();
+      const heap = { ...v8.getHeapStatistics(), collected: m.collect && typeof gc === 'function' ? 1 : 0 } as unknown as Record<string, number>;
       port.postMessage({ type: 'stats', id: m.id, heap, caches } satisfies FromWorker);
       return;
     }
