@@ -338,6 +338,42 @@ describe('Diagnoser', () => {
   });
 });
 
+describe('Diagnoser: evidence cut short refresh after refresh', () => {
+  test('a problem missing from a partial diagnosis keeps its since; ids of problems long gone are not kept forever', () => {
+    // a full pipe makes blocked-writer ask for threads, which a deadline already past cuts short:
+    // every diagnosis here is partial (a machine too busy for the evidence budget)
+    const full = pipe(7, [{ pid: 50, fd: 3, mode: 'w' }, { pid: 51, fd: 4, mode: 'r' }], 65536, 65536);
+    const holders = [proc(50), proc(51)];
+    const keep = 4;
+    const d = new Diagnoser({ rules: ['signal-trouble', 'blocked-writer'], deadlineMs: -1, historySize: keep, socketScanMaxAgeMs: 0 });
+    const ts = times(200);
+    let i = 0;
+    const at = () => ts[i++];
+    // a stop lasts two refreshes, then its process is gone: one problem each, 40 of them
+    for (let k = 0; k < 40; k++) {
+      const stopped = proc(1000 + k, { state: 'T' });
+      d.diagnose(snap([...holders, stopped], [full], at()));
+      const r = d.diagnose(snap([...holders, stopped], [full], at()));
+      assert.equal(r.partial, true, 'the evidence was cut short');
+      assert.deepEqual(r.problems.map((p) => p.pids), [[1000 + k]], `stop ${k} raised`);
+    }
+    // each id is carried through `keep` partial diagnoses at most, not for the Diagnoser's life
+    assert.ok(d.sizes().since <= keep + 1, `since entries: ${d.sizes().since} (one per problem ever seen without the bound)`);
+    for (let n = 0; n <= keep; n++) d.diagnose(snap(holders, [full], at()));
+    assert.equal(d.sizes().since, 0, 'nothing is kept once every problem has been gone longer than the history');
+    assert.equal(d.sizes().sinceCarried, 0);
+    // what the carrying is for: a problem a cut-short diagnosis missed keeps its first sighting when it is back
+    const back = proc(2000, { state: 'T' });
+    const first = at();
+    d.diagnose(snap([...holders, back], [full], first));
+    d.diagnose(snap([...holders, back], [full], at()));
+    d.diagnose(snap(holders, [full], at())); // missed once
+    d.diagnose(snap([...holders, back], [full], at()));
+    const again = d.diagnose(snap([...holders, back], [full], at())); // raised again (a stop must last a refresh)
+    assert.equal(again.problems.find((p) => p.pids.includes(2000))?.since, new Date(first).toISOString());
+  });
+});
+
 describe('Diagnoser: more problems of one rule than it lists', () => {
   test('a first diagnosis (everything seen at once) lists the problems of the youngest processes; the rest is a note', () => {
     const d = new Diagnoser({ rules: ['signal-trouble'], socketScanMaxAgeMs: 0 });

@@ -85,6 +85,8 @@ export class Diagnoser {
   private readonly histories = new Map<RuleId, HistoryEntry<unknown>[]>();
   /** Problem id → since, of the last diagnosis (keeps `since` stable while a problem lasts). */
   private sinceById = new Map<string, string>();
+  /** Problem id → partial diagnoses in a row it was missing from while its `since` was carried. */
+  private readonly missing = new Map<string, number>();
   private samples = 0;
   private readonly rules: readonly Rule[];
   private readonly socketCache: SocketScanCache = { at: 0, scan: null, dirs: new Set() };
@@ -101,6 +103,7 @@ export class Diagnoser {
     return {
       history,
       since: this.sinceById.size,
+      sinceCarried: this.missing.size,
       pathDirs: this.pathCache.dirs.size,
       paths: this.pathCache.paths.size,
       socketDirs: this.socketCache.dirs.size,
@@ -112,6 +115,7 @@ export class Diagnoser {
   reset(): void {
     this.histories.clear();
     this.sinceById.clear();
+    this.missing.clear();
     this.samples = 0;
     this.socketCache.scan = null;
     this.socketCache.partial = undefined;
@@ -161,8 +165,19 @@ export class Diagnoser {
       since.set(d.id, s);
       problems.push({ ...d, since: s });
     }
-    // evidence cut short by its deadline may miss a problem that lasts: keep its first sighting
-    if (evidence.deadlineHit) for (const [id, s] of this.sinceById) if (!since.has(id)) since.set(id, s);
+    // evidence cut short by its deadline may miss a problem that lasts: keep its first sighting,
+    // through `keep` partial diagnoses in a row at most (unbounded, a machine where the deadline
+    // is hit refresh after refresh kept the id of every problem it ever saw)
+    if (evidence.deadlineHit) {
+      for (const [id, s] of this.sinceById) {
+        if (since.has(id)) continue;
+        const n = (this.missing.get(id) ?? 0) + 1;
+        if (n > keep) continue;
+        this.missing.set(id, n);
+        since.set(id, s);
+      }
+    }
+    for (const id of [...this.missing.keys()]) if (seen.has(id) || !since.has(id)) this.missing.delete(id);
     this.sinceById = since;
     const order = new Map(RULE_IDS.map((r, i) => [r, i]));
     // ties keep the order the rule listed them in (a rule puts what matters most first)
