@@ -324,7 +324,7 @@ test('monitor: a POSIX queue is named by the read that counted it, and no name o
     const one = (v: number) => new Float64Array([v]);
     reads.push({
       counters: { kind: new Uint8Array([TracerKind.PosixMq]), dir: new Uint8Array([0]), pid: one(4242), ino: one(1000 + i), dev: one(ns), bytes: one(16), ops: one(1), peer: one(0) },
-      mqNames: [{ ino: 1000 + i, dev: ns, name: `q${i}` }],
+      mqNames: [{ ino: 1000 + i, dev: ns, name: Buffer.from(`q${i}`) }],
     });
   }
   const m = new ActivityMonitor({ addon: fakeAddon([{}, ...reads]) });
