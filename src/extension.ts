@@ -29,6 +29,7 @@ import type { LiveActivity } from './liveActivity';
 import { registerTopology } from './webviews/topology';
 import { Provenance } from './provenance';
 import { ProblemsModel, registerProblems, type ProblemsRegistration } from './problems';
+import { escapedLog } from './log';
 
 export interface IpcInspectorApi extends ViewParts {
   debugScope: DebugScope;
@@ -50,6 +51,8 @@ export interface IpcInspectorApi extends ViewParts {
   activationMs: number;
   /** Scans taken by the time activate() returned (none: scanning waits for a visible view). */
   scansAtActivation: number;
+  /** The directory of the Output channel's log file (`IPC Inspector.log`): what the extension logged, as written. */
+  logUri: vscode.Uri;
   /** Only in test mode (ExtensionMode.Test): replace modals and quick picks. */
   testHooks?: TestHooks;
 }
@@ -63,7 +66,8 @@ export function isSupportedHost(): boolean {
 export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   const t0 = performance.now();
   const subs = context.subscriptions;
-  const log = vscode.window.createOutputChannel('IPC Inspector', { log: true });
+  // every line escaped (log.ts): names and paths in it are other users' text
+  const log = escapedLog(vscode.window.createOutputChannel('IPC Inspector', { log: true }));
   subs.push(log);
   const supported = isSupportedHost();
   void vscode.commands.executeCommand('setContext', 'ipcInspector.unsupported', !supported);
@@ -203,7 +207,7 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   const activationMs = performance.now() - t0;
   const scansAtActivation = source.stats.scans;
   log.info(`activated in ${activationMs.toFixed(1)} ms (${supported ? 'Linux /proc found' : 'unsupported host: no /proc'}); no scan until a view is visible`);
-  const api: IpcInspectorApi = { source, model, filters, channelsTree, processesTree, channelsView, processesView, debugScope, provenance, hostFacts, statusBar, viewChrome, channelsChrome, processesChrome, liveActivity, problems, filterReveal, activationMs, scansAtActivation };
+  const api: IpcInspectorApi = { source, model, filters, channelsTree, processesTree, channelsView, processesView, debugScope, provenance, hostFacts, statusBar, viewChrome, channelsChrome, processesChrome, liveActivity, problems, filterReveal, activationMs, scansAtActivation, logUri: context.logUri };
   if (context.extensionMode === vscode.ExtensionMode.Test) api.testHooks = testHooks;
   return api;
 }

@@ -1,12 +1,13 @@
 // The extension's one door to VS Code's notification, modal and quick-pick APIs. Every text goes
 // through core/escape.ts for the surface it lands on — notifications: controls escaped and
-// `[x](command:…)` links broken; modal dialogs: plain text (links broken anyway); quick picks:
+// `[x](command:…)` links broken; modal dialogs: plain text (links broken anyway; the title is one
+// line, the detail keeps only the lines we join); quick picks:
 // `$(icon)` escaped — so a process or object name can never become a command link or an icon.
 // In test mode every text is also recorded exactly as handed to VS Code, and test hooks answer
 // modals and quick picks instead of a person (the one confirmation seam: commands and the
 // inspector panel both ask through confirm()).
 import * as vscode from 'vscode';
-import { dialogText, escapeControl, notificationText, quickPickText, truncate } from './core/escape';
+import { dialogText, dialogTitle, escapeControl, notificationText, quickPickText, truncate } from './core/escape';
 import type { Question } from './core/actions/runner';
 
 /** One text handed to VS Code (test mode). */
@@ -88,7 +89,7 @@ export class Ui {
 
   /** A modal yes/no; the test hook answers instead in test mode. */
   async confirm(q: Pick<Question, 'title' | 'detail' | 'action'>): Promise<boolean> {
-    const title = dialogText(q.title, 1000);
+    const title = dialogTitle(q.title);
     const detail = dialogText(q.detail);
     const action = truncate(escapeControl(q.action), 64);
     this.note({ kind: 'modal', text: title, detail });

@@ -4,7 +4,7 @@
 import type { ChannelView } from '../src/webviews/inspector/protocol';
 import { channelFacts } from '../src/core/columns';
 import { kindOf } from '../src/core/kinds';
-import { button, factsRows, h, patchChildren, textfield, visible, type Child } from './dom';
+import { button, factsRows, h, patchChildren, setText, textfield, visible, type Child } from './dom';
 import { renderChart } from './chart';
 import { chanSection, descEl, procSection, titleEl } from './page';
 import { peekOut } from './peekView';
@@ -48,8 +48,8 @@ export function renderChannel(v: ChannelView): void {
   procSection.hidden = true;
   const c = v.channel;
   const d = kindOf(c.kind);
-  titleEl.textContent = v.title;
-  descEl.textContent = v.description;
+  setText(titleEl, v.title);
+  setText(descEl, v.description);
   const rows: Array<[string, Child, string?]> = [['Id', h('span', { class: 'mono' }, c.id)], ['Kind', d.title]];
   const names = new Map<number, string>([...Object.entries(v.names ?? {}).map(([pid, comm]): [number, string] => [Number(pid), comm]), ...v.holders.map((x): [number, string] => [x.pid, x.comm])]);
   for (const f of channelFacts(c, d.columns, 100000)) {
@@ -77,7 +77,7 @@ export function renderChannel(v: ChannelView): void {
   offsetNav.hidden = !d.paged;
   peekBar.hidden = d.peek === null;
   noPeekEl.hidden = d.peek !== null;
-  noPeekEl.textContent = d.noPeek ?? '';
+  setText(noPeekEl, d.noPeek ?? '');
   renderChart(chartEl);
   if (d.peek !== null && (!page.lastPeek || page.lastPeek.channelId !== c.id)) {
     if (page.pendingPeek.size === 0) requestPeek();

@@ -1,6 +1,24 @@
 // DOM helpers that only ever insert text: elements with checked attributes (no event-handler or
 // style attributes), text nodes, the VS Code elements the page uses. Everything a process
-// controls (names, paths, command lines, queue bytes) goes through here as text — never as HTML.
+// controls (names, paths, command lines, queue bytes) goes through here as text — never as HTML —
+// and through the page's one escaping door, shown(): every string child and attribute value h()
+// and append() put in, and every text set with setText(), has its control characters, bidi
+// controls and invisible characters escaped (core/escape.ts escapeControl), so a name cannot
+// reorder the row it is in (U+202E), hide a character (U+200B) or start a line of its own. The
+// inspector and the topology map both build their pages with these.
+import { escapeControl } from '../src/core/escape';
+
+/** One line of text as the page shows it: control, bidi and invisible characters escaped (`\x1b`, `\u202e`, `\u200b`, `\n`). */
+export function shown(text: string): string {
+  return escapeControl(text);
+}
+
+/** Sets an element's text (escaped like every text of the page). */
+export function setText(el: Node, text: string): void {
+  const t = shown(text);
+  if (el.textContent !== t) el.textContent = t;
+}
+
 export type Child = Node | string | number | null | undefined | false;
 
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Record<string, string | undefined>, ...children: Child[]): HTMLElementTagNameMap[K];
@@ -9,16 +27,17 @@ export function h(tag: string, attrs: Record<string, string | undefined> = {}, .
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (/^on/i.test(k) || k === 'style' || k === 'srcdoc') throw new Error(`refusing attribute ${k}`);
-    if (v !== undefined) el.setAttribute(k, v);
+    if (v !== undefined) el.setAttribute(k, shown(v));
   }
   append(el, children);
   return el;
 }
 
+/** Appends children: strings and numbers as escaped text nodes, nodes as they are (visibleLines() makes one that keeps its lines). */
 export function append(el: Element, children: Child[]): void {
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;
-    el.append(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
+    el.append(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(shown(String(c))) : c);
   }
 }
 
@@ -37,7 +56,7 @@ export function button(label: string, onClick: () => void, opts: { icon?: string
   const b = h('vscode-button', { icon: opts.icon, title: opts.title, id: opts.id, 'aria-label': opts.title ?? label });
   if (opts.secondary) b.setAttribute('secondary', '');
   if (opts.disabled) b.setAttribute('disabled', '');
-  b.textContent = label;
+  setText(b, label);
   onAction(b, onClick);
   return b;
 }
@@ -112,9 +131,22 @@ export function textfield(value: string, opts: { label: string; placeholder?: st
   return f;
 }
 
-/** Control characters shown as visible symbols (text views never contain raw control bytes). */
+/** A C0 control or DEL as its control picture (␛, ␊, ␡). */
+function picture(c: string): string {
+  return c === '\x7f' ? '\u2421' : String.fromCharCode(0x2400 + c.charCodeAt(0));
+}
+
+/** One line of bytes shown as text (a peeked preview, a fact, a command line): C0 controls as their pictures (␛, ␊), the rest as shown(). */
 export function visible(text: string): string {
-  return text.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => (c === '\x7f' ? '\u2421' : String.fromCharCode(0x2400 + c.charCodeAt(0))));
+  return shown(text.replace(/[\x00-\x1f\x7f]/g, picture));
+}
+
+/**
+ * Lines of bytes shown as text (a peeked message in a <pre>): as visible(), but newlines and tabs
+ * stay what they are. A text node, so h() and append() keep its lines.
+ */
+export function visibleLines(text: string): Text {
+  return document.createTextNode(escapeControl(text.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, picture), { keepNewlines: true, keepTabs: true }));
 }
 
 /** A two-column table of facts (row header, value); empty values are left out. `title` of a row: its help. */

@@ -1,7 +1,7 @@
 // Peeked bytes as a hex view (offset, bytes, text) and, when they decode, as text or JSON; the
 // copy / save buttons ask the host (which holds the bytes).
 import { bytesFromBase64 } from '../src/webviews/inspector/protocol';
-import { button, h, visible } from './dom';
+import { button, h, visibleLines } from './dom';
 import { post } from './state';
 
 export function hexView(bytes: Uint8Array, base: number, limit = 2048 * 16): HTMLElement {
@@ -64,7 +64,7 @@ export function dataBlock(channelId: string, bytes: Uint8Array, base: number, in
   const d = decode(bytes);
   const label = d.kind === 'json' ? 'JSON' : d.kind === 'utf8' ? 'UTF-8 text' : d.kind === 'empty' ? 'empty' : 'binary';
   const out: HTMLElement[] = [dataToolbar(channelId, bytes, label, index)];
-  if (d.kind === 'json' || d.kind === 'utf8') out.push(h('pre', { class: 'text', 'data-role': 'text' }, visible(d.text)));
+  if (d.kind === 'json' || d.kind === 'utf8') out.push(h('pre', { class: 'text', 'data-role': 'text' }, visibleLines(d.text)));
   if (bytes.length) out.push(hexView(bytes, base));
   return out;
 }

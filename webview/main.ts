@@ -1,7 +1,7 @@
 // The inspector panel UI (runs in the webview, bundled for the browser): wires the modules and
 // handles the host's messages. Everything a process controls (names, paths, command lines, queue
-// bytes) is inserted with textContent or as SVG attributes built with DOM APIs — never as HTML
-// (dom.ts). The host does every action and every confirmation; the webview only asks, through the
+// bytes) is inserted as text or as SVG attributes built with DOM APIs — never as HTML — and
+// escaped by the page's one door (dom.ts: shown(), setText()). The host does every action and every confirmation; the webview only asks, through the
 // typed protocol. Modules: state.ts (persisted state, post), dom.ts, page.ts (the frame),
 // problemsView.ts (the diagnosis's problems and chains), processView.ts, channelView.ts,
 // chart.ts, peekView.ts + hexView.ts, testDriver.ts.
@@ -10,7 +10,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-divider/index.js';
 import { isHostMessage } from '../src/webviews/inspector/protocol';
-import { append, button, h, patchChildren } from './dom';
+import { append, button, h, patchChildren, setText } from './dom';
 import { chanSection, descEl, notice, noticeEl, procSection, statusEl, titleEl } from './page';
 import { renderProcess, signalLog, signalResult } from './processView';
 import { newDataBar, objectChanged, offsetField, renderChannel } from './channelView';
@@ -23,7 +23,7 @@ import { HISTORY_MAX, onRerender, page, post, save } from './state';
 function render(): void {
   const u = page.lastUpdate;
   if (!u) {
-    titleEl.textContent = 'IPC Inspector';
+    setText(titleEl, 'IPC Inspector');
     statusEl.replaceChildren('Waiting for the first scan\u2026');
     return report('empty');
   }
@@ -37,8 +37,8 @@ function render(): void {
     ...(u.capabilities.native ? [] : [h('span', { title: u.capabilities.nativeError ?? '', id: 'no-native' }, 'native addon not loaded: peeks and pidfd signals are unavailable')]),
   ]);
   if (u.gone) {
-    titleEl.textContent = u.target.pid ? `Process ${u.target.pid} has exited` : `${u.target.channelId ?? ''} no longer exists`;
-    descEl.textContent = 'It disappeared from the last scan. Its history is kept below.';
+    setText(titleEl, u.target.pid ? `Process ${u.target.pid} has exited` : `${u.target.channelId ?? ''} no longer exists`);
+    setText(descEl, 'It disappeared from the last scan. Its history is kept below.');
     procSection.hidden = true;
     chanSection.hidden = true;
     renderProblems(undefined);

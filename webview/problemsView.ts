@@ -3,11 +3,11 @@
 // with where each fact was read, the safe actions (run from the Problems view, with their
 // confirmations) — and, for a blocked writer or a wait cycle, the chain drawn as a small inline
 // SVG: process → channel → process (a cycle ends at the process it began with). Built with DOM
-// APIs only; every name goes in through textContent (other users' process names and paths);
+// APIs only; every name goes in as text through dom.ts (escaped: other users' names and paths);
 // colours come from VS Code's theme variables (styles.css). A click on a process or channel of
 // the chain asks the host to inspect it (validated there like every message).
 import type { ProblemView } from '../src/webviews/inspector/protocol';
-import { h } from './dom';
+import { h, setText, shown } from './dom';
 import { post } from './state';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -23,7 +23,7 @@ let last: ProblemView[] | undefined;
 
 function svgEl<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string>): SVGElementTagNameMap[K] {
   const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, shown(v));
   return el;
 }
 
@@ -37,7 +37,7 @@ export function chainSvg(chain: NonNullable<ProblemView['chain']>, severity: Pro
   const width = PAD * 2 + n * NODE_W + (n - 1) * GAP;
   const height = PAD * 2 + NODE_H;
   const svg = svgEl('svg', { class: `chain ${severity}`, viewBox: `0 0 ${width} ${height}`, width: String(width), height: String(height), role: 'img' });
-  svg.setAttribute('aria-label', chain.map((c) => c.label).join(' \u2192 '));
+  svg.setAttribute('aria-label', shown(chain.map((c) => c.label).join(' \u2192 ')));
   const defs = svgEl('defs', {});
   const marker = svgEl('marker', { id: `arrow-${severity}`, viewBox: '0 0 10 10', refX: '9', refY: '5', markerWidth: '7', markerHeight: '7', orient: 'auto-start-reverse' });
   marker.append(svgEl('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrowhead' }));
@@ -48,11 +48,11 @@ export function chainSvg(chain: NonNullable<ProblemView['chain']>, severity: Pro
     const y = PAD;
     const g = svgEl('g', { class: `node ${node.type}`, tabindex: '0', role: 'button' });
     const title = svgEl('title', {});
-    title.textContent = `${node.label} — click to inspect`;
+    setText(title, `${node.label} — click to inspect`);
     g.append(title);
     g.append(node.type === 'process' ? svgEl('rect', { x: String(x), y: String(y), width: String(NODE_W), height: String(NODE_H), rx: '3' }) : svgEl('rect', { x: String(x), y: String(y), width: String(NODE_W), height: String(NODE_H), rx: String(NODE_H / 2) }));
     const text = svgEl('text', { x: String(x + NODE_W / 2), y: String(y + NODE_H / 2 + 4), 'text-anchor': 'middle' });
-    text.textContent = short(node.label);
+    setText(text, short(node.label));
     g.append(text);
     const inspect = () => post(node.type === 'process' ? { type: 'inspect', pid: node.pid } : { type: 'inspect', channelId: node.id });
     g.addEventListener('click', inspect);

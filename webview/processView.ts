@@ -4,7 +4,7 @@ import type { ProcessView, SignalRow } from '../src/webviews/inspector/protocol'
 import { signalName, signalNumber } from '../src/core/signals';
 import { SIGNAL_SETS } from '../src/core/signalSets';
 import { processLabel } from '../src/core/format';
-import { button, factsRows, h, linkButton, patchChildren, textfield, visible } from './dom';
+import { button, factsRows, h, linkButton, patchChildren, setText, textfield, visible } from './dom';
 import { pidLink } from './links';
 import { createSignalLogSection } from './signalLog';
 import { chanSection, descEl, procSection, titleEl } from './page';
@@ -60,8 +60,8 @@ export function driveSignal(signal: string, value: string): void {
 export function renderProcess(p: ProcessView): void {
   procSection.hidden = false;
   chanSection.hidden = true;
-  titleEl.textContent = processLabel(p.pid, { comm: p.comm } as Parameters<typeof processLabel>[1]);
-  descEl.textContent = p.vscodeLabel ? `This is ${p.vscodeLabel}: signalling it can break this editor session.` : 'A process: its signal dispositions, and the channels it holds.';
+  setText(titleEl, processLabel(p.pid, { comm: p.comm } as Parameters<typeof processLabel>[1]));
+  setText(descEl, p.vscodeLabel ? `This is ${p.vscodeLabel}: signalling it can break this editor session.` : 'A process: its signal dispositions, and the channels it holds.');
   factsRows(procFacts, [
     ['PID', p.nsPid ? `${p.pid} (${p.nsPid[p.nsPid.length - 1]} inside its pid namespace)` : String(p.pid)],
     ['Started by', p.provenance],
@@ -115,7 +115,7 @@ function updateSignalHint(): void {
   const p = page.lastUpdate?.process;
   const n = signalNumber(signalField.value || '');
   if (n === undefined) {
-    signalHint.textContent = signalField.value ? `Unknown signal: ${signalField.value}` : '';
+    setText(signalHint, signalField.value ? `Unknown signal: ${signalField.value}` : '');
     return;
   }
   const row = p?.signals.find((s) => s.number === n);
@@ -129,7 +129,7 @@ function updateSignalHint(): void {
     else parts.push(`default action: ${row.action}`);
     if (row.realtime) parts.push('real-time: queued, can carry an integer value');
   }
-  signalHint.textContent = parts.join(' \u00b7 ');
+  setText(signalHint, parts.join(' \u00b7 '));
 }
 
 function sendSignalFromForm(): void {

@@ -1,15 +1,9 @@
 // The inspector's "Signals received and sent" section of a process (live activity): two tables
 // from the signal log — time, sender → receiver, signal, si_code, result — or, without the eBPF
-// tracer, what is missing and how to enable it. Text only (textContent); names come from other
-// users' processes. A module of its own: main.ts appends `section` and calls render().
+// tracer, what is missing and how to enable it. Text only, through dom.ts (escaped); names come
+// from other users' processes. A module of its own: main.ts appends `section` and calls render().
 import type { ProcessSignalLogView, SignalLogEntryView } from '../src/webviews/inspector/protocol';
-
-function el(tag: string, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElement {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  for (const c of children) e.append(typeof c === 'string' ? document.createTextNode(c) : c);
-  return e;
-}
+import { h as el } from './dom';
 
 function time(ms: number): string {
   const d = new Date(ms);

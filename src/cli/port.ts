@@ -9,6 +9,7 @@
 import * as readline from 'node:readline';
 import type { ContainerInfo } from '../core/model';
 import { escapeControl, safeJson } from '../core/escape';
+import { containerLabel } from '../core/format';
 import { freePort, type FreePortEvent, type FreePortResult, type StopQuestion } from '../core/actions/freePort';
 import { sessionOrigins } from '../core/actions/origin';
 import { currentEuid } from '../core/actions/runner';
@@ -35,10 +36,7 @@ export function portHelp(): string {
 const e = escapeControl;
 
 function containerText(c: ContainerInfo | null): string {
-  if (!c) return '';
-  const pod = c.pod ? `, pod ${c.pod.namespace ? e(c.pod.namespace) + '/' : ''}${c.pod.name ? e(c.pod.name) : c.pod.uid}` : '';
-  const id = c.name === c.id ? '' : ` (${e(c.id.slice(0, 12))})`;
-  return `${c.runtime}${c.name !== null ? ' ' + e(c.name) : ''}${id}${pod}${c.rootlessUid !== null ? `, rootless uid ${c.rootlessUid}` : ''}`;
+  return c ? containerLabel(c) : '';
 }
 
 const dispositionText = (d: { disposition: string; blocked: boolean; handledBy?: string }) =>

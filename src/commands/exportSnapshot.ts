@@ -1,7 +1,10 @@
 // ipcInspector.exportSnapshot: write the whole snapshot (the public contract JSON, unfiltered) to
-// a file chosen in a save dialog; a Uri argument skips the dialog (tests, automation).
+// a file chosen in a save dialog; a Uri argument skips the dialog (tests, automation). Written as
+// the CLI's `snapshot --json` writes it (safeJson): a file of other users' names that is read with
+// cat and less too, so C1 controls, bidi and invisible characters are \u escapes (the same value).
 import * as os from 'node:os';
 import * as vscode from 'vscode';
+import { safeJson } from '../core/escape';
 import { ensureSnapshot, errorText, Services } from './services';
 
 export function register(s: Services): vscode.Disposable {
@@ -19,7 +22,7 @@ export function register(s: Services): vscode.Disposable {
         });
         if (!uri) return undefined;
       }
-      await vscode.workspace.fs.writeFile(uri, Buffer.from(JSON.stringify(snapshot, null, 2) + '\n', 'utf8'));
+      await vscode.workspace.fs.writeFile(uri, Buffer.from(safeJson(snapshot, 2) + '\n', 'utf8'));
       s.log.info(`exported snapshot (${snapshot.channels.length} channels) to ${uri.toString()}`);
       if (!(arg instanceof vscode.Uri)) void s.ui.info(`IPC snapshot saved to ${uri.fsPath}`);
       return uri;

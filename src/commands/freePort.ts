@@ -17,11 +17,10 @@ import { freePort, type FreePortEvent, type FreePortResult, type StopQuestion } 
 import { ownNetns } from '../core/actions/bindProbe';
 import { signalRisk } from '../core/actions';
 import { notificationText } from '../core/escape';
-import { processLabel, shortText } from '../core/format';
+import { containerLabel, processLabel, shortText } from '../core/format';
 import type { ProcessInfo, Snapshot } from '../core/model';
 import { containerBehind } from '../core/publishedPort';
 import { listenerPort, listenersIn, type ListenerProcess, type PortListener, type TermDisposition } from '../core/ports';
-import { containerText } from '../views/nodes/processNode';
 import { ChannelNode, EndpointNode } from '../views/nodes';
 import { extensionRunnerEnv } from './actionEnv';
 import { ensureSnapshot, errorText, targetNode, type Services } from './services';
@@ -75,7 +74,7 @@ function portItems(s: Services, snap: Snapshot | undefined, value: string): Port
   for (const e of sorted) {
     const holders = [...e.holders].map((pid) => procs.get(pid)).filter((p): p is ProcessInfo => !!p);
     const who = holders.slice(0, 3).map((p) => processLabel(p.pid, p));
-    const extra = [...new Set(holders.map((p) => [p.container ? containerText(p.container) : '', s.provenance?.of(p.pid)?.label ?? ''].filter(Boolean).join(' · ')).filter(Boolean))];
+    const extra = [...new Set(holders.map((p) => [p.container ? containerLabel(p.container) : '', s.provenance?.of(p.pid)?.label ?? ''].filter(Boolean).join(' · ')).filter(Boolean))];
     items.push({
       label: `${e.port}/${e.proto}`,
       description: [who.join(', ') + (holders.length > 3 ? ` +${holders.length - 3}` : ''), ...extra.slice(0, 2)].filter(Boolean).join(' · '),
@@ -136,7 +135,7 @@ export function register(s: Services): vscode.Disposable {
         const inner = p.nsPid.length > 1 ? ` · pid ${p.nsPid[p.nsPid.length - 1]} inside` : '';
         holderItems.push({
           label: holderLabel(p),
-          description: [where, p.user, p.container ? containerText(p.container) : '', p.provenance ?? ''].filter(Boolean).join(' · ') + inner,
+          description: [where, p.user, p.container ? containerLabel(p.container) : '', p.provenance ?? ''].filter(Boolean).join(' · ') + inner,
           detail: `${dispositionText(p.sigterm)} — ${p.cmdline.join(' ') || p.comm}`,
           holder: p,
           listener: l,
@@ -162,7 +161,8 @@ export function register(s: Services): vscode.Disposable {
     if (targets.length === 1) {
       const behind = containerBehind(targets[0], snap);
       if (behind) {
-        const name = behind.container.name ?? behind.container.id.slice(0, 12);
+        // the runtime's name for it: its user's text (escaped and bounded, like a process name)
+        const name = shortText(behind.container.name ?? behind.container.id.slice(0, 12), 64);
         const stop = await s.ui.confirm({
           title: `Port ${port} is published by ${behind.cli} container ${name}. Stop the container?`,
           detail: [
@@ -191,7 +191,7 @@ export function register(s: Services): vscode.Disposable {
       const risk = proc ? signalRisk(proc, 'SIGTERM', { euid: env.euid, origin }) : undefined;
       for (const r of risk?.confirm ?? []) asked.add(r);
       detail.push(`${holderLabel(t)}: ${dispositionText(t.sigterm)}.`);
-      if (t.provenance) detail.push(`  started by ${t.provenance}`);
+      if (t.provenance) detail.push(`  started by ${shortText(t.provenance, 120)}`);
       for (const line of [...(risk?.confirm ?? []), ...(risk?.warnings ?? [])]) detail.push(`  ${line}`);
     }
     const timeoutMs = opts.signalTimeoutMs ?? 5000;

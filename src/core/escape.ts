@@ -1,30 +1,67 @@
 // Escaping of text that other users control (process names, command lines, object names, paths,
-// queue bytes) for every surface it reaches: a terminal, JSON on a terminal, VS Code
-// notifications, Markdown tooltips, quick picks. Pure functions: the CLI, the tree views, the
-// commands and the inspector panel all call these, so a surface never has its own ad-hoc rules.
+// queue bytes) for every surface it reaches: a terminal, JSON on a terminal or a clipboard, VS
+// Code notifications, modal dialogs, Markdown tooltips, quick picks, the Output channel (src/log.ts)
+// and the webviews (webview/dom.ts). Pure functions: the CLI, the tree views, the commands and the
+// panels all call these, so a surface never has its own ad-hoc rules.
 //
 // What each VS Code surface interprets (checked in the code-server 4.139.1 workbench bundle):
 // - notifications (showInformation/Warning/ErrorMessage without `modal`): parseLinkedText turns
 //   `[label](command:…|https://…|file:…)` into a clickable link — backslash escapes are NOT
 //   honoured there, so the link pattern itself has to be broken (escapeLinks);
-// - modal dialogs, tree labels and descriptions, TreeView.message, editor tab titles, quick input
-//   titles: plain text (innerText / textContent);
+// - modal dialogs, tree labels and descriptions (string labels: no icons, newlines escaped),
+//   TreeView.message (textContent), editor tab titles, quick input titles (textContent): plain text;
+//   a modal's detail shows its newlines, so its lines' names are escaped where they are put in,
+//   and its title is one line (dialogTitle);
 // - quick pick label, description and detail, status bar text: `$(name)` renders a codicon;
 //   `\$(name)` renders the literal text (escapeIcons);
 // - MarkdownString tooltips: Markdown (escapeMarkdown; the strings are also created untrusted,
 //   without HTML or theme icons).
+// Everywhere, a name must read as what it is: control characters, bidi controls (U+202E turns
+// `gpj.exe` into `exe.jpg`) and characters that draw nothing (U+200B: `ngin\u200bx` looks like
+// `nginx`) become visible escapes (escapeControl).
 
 const HEX = '0123456789abcdef';
 
-/** Bidi controls and other invisible format characters that reorder or hide text. */
-function isBidiOrInvisible(c: number): boolean {
+/** Bidi controls: they reorder the text around them (`\u202e` makes `gpj.exe` read `exe.jpg`). */
+function isBidi(c: number): boolean {
   return (
     c === 0x061c || // ARABIC LETTER MARK
     c === 0x200e || c === 0x200f || // LRM, RLM
     (c >= 0x202a && c <= 0x202e) || // LRE, RLE, PDF, LRO, RLO
-    (c >= 0x2066 && c <= 0x2069) || // LRI, RLI, FSI, PDI
-    c === 0xfeff // BOM / zero-width no-break space
+    (c >= 0x2066 && c <= 0x2069) // LRI, RLI, FSI, PDI
   );
+}
+
+/**
+ * Characters that draw nothing (Unicode's Default_Ignorable_Code_Point, plus the interlinear
+ * annotation controls U+FFF9–FFFB, which hide the text between them): zero-width spaces and
+ * joiners, the soft hyphen, word joiner and invisible operators, Hangul fillers, variation
+ * selectors, tag characters. With them `ngin\u200bx` looks exactly like `nginx` and `/tmp/a\u2060b`
+ * like `/tmp/ab` — two names that display the same, or a name that displays as another.
+ */
+export function isInvisible(c: number): boolean {
+  return (
+    c === 0x00ad || // SOFT HYPHEN
+    c === 0x034f || // COMBINING GRAPHEME JOINER
+    c === 0x115f || c === 0x1160 || // HANGUL CHOSEONG/JUNGSEONG FILLER
+    c === 0x17b4 || c === 0x17b5 || // KHMER VOWEL INHERENT AQ/AA
+    (c >= 0x180b && c <= 0x180f) || // MONGOLIAN FREE VARIATION SELECTORS, VOWEL SEPARATOR
+    (c >= 0x200b && c <= 0x200d) || // ZERO WIDTH SPACE, ZWNJ, ZWJ
+    (c >= 0x2060 && c <= 0x2065) || // WORD JOINER, invisible operators
+    (c >= 0x206a && c <= 0x206f) || // deprecated format characters
+    c === 0x3164 || // HANGUL FILLER
+    (c >= 0xfe00 && c <= 0xfe0f) || // VARIATION SELECTORS
+    c === 0xfeff || // BOM / ZERO WIDTH NO-BREAK SPACE
+    c === 0xffa0 || // HALFWIDTH HANGUL FILLER
+    (c >= 0xfff0 && c <= 0xfffb) || // unassigned, INTERLINEAR ANNOTATION ANCHOR/SEPARATOR/TERMINATOR
+    (c >= 0x1bca0 && c <= 0x1bca3) || // SHORTHAND FORMAT CONTROLS
+    (c >= 0x1d173 && c <= 0x1d17a) || // MUSICAL SYMBOL BEGIN/END BEAM, TIE, SLUR, PHRASE
+    (c >= 0xe0000 && c <= 0xe0fff) // TAGS, VARIATION SELECTORS SUPPLEMENT
+  );
+}
+
+function isBidiOrInvisible(c: number): boolean {
+  return isBidi(c) || isInvisible(c);
 }
 
 /** True for the code points escapeControl rewrites (outside surrogate handling). */
@@ -35,12 +72,15 @@ export function isDangerousCodePoint(c: number): boolean {
 export interface EscapeControlOptions {
   /** Keep `\n` as a real line break (modal dialog details). Everything else is still escaped. */
   keepNewlines?: boolean;
+  /** Keep `\t` as a real tab (multi-line text: peeked bytes shown or copied as text). */
+  keepTabs?: boolean;
 }
 
 /**
  * Makes attacker-controlled text safe to print: control characters (C0, DEL, C1 — ESC sequences
- * included), line/paragraph separators, bidi overrides and lone surrogates become visible
- * escapes (`\n`, `\t`, `\r`, `\x1b`, `\x85`, `\u202e`, `\ud800`). Markup is not touched.
+ * included), line/paragraph separators, bidi overrides, invisible characters (zero-width spaces
+ * and joiners, tags: isInvisible) and lone surrogates become visible escapes (`\n`, `\t`, `\r`,
+ * `\x1b`, `\x85`, `\u202e`, `\u200b`, `\u{e0041}`, `\ud800`). Markup is not touched.
  */
 export function escapeControl(text: string, opts: EscapeControlOptions = {}): string {
   let out = '';
@@ -49,14 +89,22 @@ export function escapeControl(text: string, opts: EscapeControlOptions = {}): st
     const c = text.charCodeAt(i);
     let esc: string | null = null;
     if (c < 0x20 || c === 0x7f || (c >= 0x80 && c <= 0x9f)) {
-      if (c === 10 && opts.keepNewlines) continue;
+      if ((c === 10 && opts.keepNewlines) || (c === 9 && opts.keepTabs)) continue;
       esc = c === 10 ? '\\n' : c === 9 ? '\\t' : c === 13 ? '\\r' : '\\x' + HEX[c >> 4] + HEX[c & 15];
     } else if (c === 0x2028 || c === 0x2029 || isBidiOrInvisible(c)) {
       esc = '\\u' + c.toString(16).padStart(4, '0');
     } else if (c >= 0xd800 && c <= 0xdbff) {
       const d = text.charCodeAt(i + 1);
       if (d >= 0xdc00 && d <= 0xdfff) {
-        i++; // a valid pair
+        // a valid pair: kept, unless it encodes an invisible character (tags, variation selectors)
+        const cp = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
+        if (!isInvisible(cp)) {
+          i++;
+          continue;
+        }
+        out += text.slice(last, i) + '\\u{' + cp.toString(16) + '}';
+        i++;
+        last = i + 1;
         continue;
       }
       esc = '\\u' + c.toString(16);
@@ -154,9 +202,30 @@ export function notificationText(text: string, max = 2000): string {
   return escapeLinks(truncate(escapeControl(text), max));
 }
 
-/** Text for a modal dialog's message or detail (plain text there; links broken anyway). */
+/**
+ * Text for a modal dialog's detail (plain text there; links broken anyway). Its newlines are kept:
+ * the detail is lines we join, so every name inside them must already be escaped where it was
+ * put in (core/format, core/text: a name's own newline is `\n` by then).
+ */
 export function dialogText(text: string, max = 8000): string {
   return escapeLinks(truncate(escapeControl(text, { keepNewlines: true }), max));
+}
+
+/**
+ * Text for a modal dialog's title: one line — a newline in a name put into it shows as `\n`
+ * and cannot start a line of its own in the question — links broken, bounded.
+ */
+export function dialogTitle(text: string, max = 1000): string {
+  return escapeLinks(truncate(escapeControl(text), max));
+}
+
+/**
+ * Text put on the clipboard from another user's bytes (a peeked message copied as text): what a
+ * terminal would act on when it is pasted — ESC and C1 sequences (`\x1b[201~` ends a bracketed
+ * paste early and runs the rest), bidi and invisible characters — is escaped; lines and tabs stay.
+ */
+export function clipboardText(text: string): string {
+  return escapeControl(text, { keepNewlines: true, keepTabs: true });
 }
 
 /** Text for a quick pick label, description or detail: controls escaped, icons escaped, bounded. */
@@ -164,17 +233,22 @@ export function quickPickText(text: string, max = 500): string {
   return escapeIcons(truncate(escapeControl(text), max));
 }
 
-/** Code points JSON.stringify leaves raw that a terminal or a viewer would act on. */
-const JSON_DANGEROUS = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+/** Code points JSON.stringify leaves raw that a terminal or a viewer would act on, or that draw nothing (isInvisible). */
+const JSON_DANGEROUS =
+  /[\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\u206a-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\u{1bca0}-\u{1bca3}\u{1d173}-\u{1d17a}\u{e0000}-\u{e0fff}]/gu;
 
 /**
  * JSON.stringify, then DEL, C1 controls (U+0080–U+009F: 8-bit CSI/OSC on some terminals), line
- * and paragraph separators and bidi controls as `\uXXXX`. Still valid JSON that parses to the
- * same value (those code points can only occur inside strings); C0 and lone surrogates are
- * already escaped by JSON.stringify.
+ * and paragraph separators, bidi controls and invisible characters as `\uXXXX` (a pair of them
+ * above U+FFFF). Still valid JSON that parses to the same value (those code points can only occur
+ * inside strings); C0 and lone surrogates are already escaped by JSON.stringify.
  */
 export function safeJson(value: unknown, space?: number): string {
   const s = JSON.stringify(value, null, space);
   if (s === undefined) return 'null';
-  return s.replace(JSON_DANGEROUS, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  return s.replace(JSON_DANGEROUS, (c) => {
+    let out = '';
+    for (let i = 0; i < c.length; i++) out += '\\u' + c.charCodeAt(i).toString(16).padStart(4, '0');
+    return out;
+  });
 }

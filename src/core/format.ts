@@ -3,7 +3,7 @@
 // (core/kinds). Pure functions, no vscode, no DOM. Everything that comes from a process (comm,
 // paths, names) goes through escapeControl (core/escape.ts) and is bounded (CAPS); nothing here
 // produces markup.
-import type { Channel, ChannelKind, Endpoint, ProcessInfo } from './model';
+import type { Channel, ChannelKind, ContainerInfo, Endpoint, ProcessInfo } from './model';
 import { channelFacts } from './columns';
 import { describe, KINDS } from './kinds';
 import { CAPS, shortText } from './text';
@@ -29,6 +29,17 @@ function lookup(p: ProcLookup | undefined, pid: number): ProcessInfo | undefined
 /** `nginx[812]`, or `[812]` when the process is unknown. */
 export function processLabel(pid: number, proc: ProcessInfo | undefined): string {
   return proc ? `${shortText(proc.comm, 64)}[${pid}]` : `[${pid}]`;
+}
+
+/**
+ * `podman web (3f2a9c1b7d4e)`, `cri-o api (1a2b…), pod prod/api-7d9`: runtime, name, short id, pod.
+ * The names come from the runtime's state on disk — a rootless runtime's is in its user's home,
+ * every byte that user's text — so they are escaped and bounded like a process name.
+ */
+export function containerLabel(c: ContainerInfo): string {
+  const id = c.name === c.id ? '' : ` (${shortText(c.id.slice(0, 12), 12)})`;
+  const pod = c.pod ? `, pod ${c.pod.namespace ? `${shortText(c.pod.namespace, 64)}/` : ''}${shortText(c.pod.name ?? c.pod.uid, 64)}` : '';
+  return `${c.runtime}${c.name !== null ? ` ${shortText(c.name, 64)}` : ''}${id}${pod}${c.rootlessUid !== null ? `, rootless (uid ${c.rootlessUid})` : ''}`;
 }
 
 /** `nginx[812] fd 5 (w)` or `postgres[90] map 7f12…-7f13… (rw)`. */

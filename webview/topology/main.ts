@@ -1,14 +1,16 @@
 // The topology map's page: forwards the host's data to the worker (which aggregates and lays out),
 // draws what comes back on a canvas, and turns pointer and keyboard input into selection,
 // expansion and "open the inspector" requests to the host. Everything a process controls is drawn
-// with fillText or set with textContent; the host validates every request.
+// with fillText (labels escaped in core: shortText) or set as text through dom.ts (escaped); the
+// host validates every request.
 import { DEFAULT_BUDGET } from '../../src/core/topology/hierarchy';
 import type { GroupBy, TopoGraph, TopoNode } from '../../src/core/topology/types';
 import { isHostMessage, type HostMessage, type WebviewMessage } from '../../src/webviews/topology/protocol';
 import { Camera } from './camera';
 import { Picker } from './picking';
 import { Renderer, type DrawState } from './renderer';
-import { h, nodeSummary, SidePanel } from './sidePanel';
+import { nodeSummary, SidePanel } from './sidePanel';
+import { h, setText, shown } from '../dom';
 import { readTheme, watchTheme } from './theme';
 import type { FromWorker, ToWorker, ViewRequest } from './workerProtocol';
 import css from './styles.css';
@@ -186,8 +188,8 @@ function updateStatus(): void {
     if (g.totals.problems) parts.push(`${g.totals.problems} problem${g.totals.problems === 1 ? '' : 's'}`);
   }
   if (hostNotes.filter) parts.push(`Filter: ${hostNotes.filter}`);
-  status.textContent = parts.join(' · ');
-  status.title = [hostNotes.problems, hostNotes.rates].filter(Boolean).join('\n');
+  setText(status, parts.join(' · '));
+  status.title = [hostNotes.problems, hostNotes.rates].filter(Boolean).map(shown).join('\n');
   const note = document.getElementById('rateNote');
   if (note) note.textContent = g && g.rateSources.tracer > 0 ? 'edge width: bytes/s (measured by the tracer)' : 'edge width: bytes/s (estimated from queue depths)';
   matchesLabel.textContent = search.trim() && g ? `${g.matches} match${g.matches === 1 ? '' : 'es'}` : '';
@@ -231,7 +233,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
     if (!camera.touched) camera.fit(m.xy);
     requestDraw();
   } else if (m.type === 'error') {
-    status.textContent = `The map failed: ${m.message}`;
+    setText(status, `The map failed: ${m.message}`);
   }
 };
 
@@ -280,7 +282,7 @@ function select(id: string | null, edge = false, fromList = false): void {
     if (id) {
       const n = nodeById(id);
       if (n) {
-        announce.textContent = nodeSummary(n);
+        setText(announce, nodeSummary(n));
         const i = renderer.nodeIndex.get(id)!;
         if (camera.touched || fromList) camera.ensureVisible(renderer.positions[2 * i], renderer.positions[2 * i + 1]);
       }
@@ -311,7 +313,7 @@ function toggle(id: string): void {
   } else if (n.type === 'group') {
     collapsed.delete(id);
     expanded.add(id);
-    announce.textContent = `Expanding ${n.label}`;
+    setText(announce, `Expanding ${n.label}`);
   } else if (n.parentGroup) {
     expanded.delete(n.parentGroup);
     collapsed.add(n.parentGroup);

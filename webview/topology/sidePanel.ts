@@ -1,28 +1,14 @@
 // The map's side panel, the accessible twin of the canvas: the selection's details and actions,
 // the busiest links (with their rates in words), and every drawn node as a keyboard-navigable
-// listbox. Built with DOM APIs and textContent only: labels, names and ids are other users' text.
+// listbox. Built with DOM APIs and text only, through the inspector's dom.ts (escaped by its one
+// door, shown()): labels, names and ids are other users' text.
 import type { TopoEdge, TopoGraph, TopoNode } from '../../src/core/topology/types';
 import { rateText } from '../../src/core/topology/graph';
 import { shortText } from '../../src/core/format';
-
-type Child = Node | string | null | undefined | false;
+import { h, setText, shown, type Child } from '../dom';
 
 /** Nodes listed at most (the canvas draws every node; the search finds any). */
 const MAX_LIST = 1500;
-
-/** An element with attributes (never event handlers or styles) and text children. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string | undefined> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (/^on/i.test(k) || k === 'style' || k === 'srcdoc') throw new Error(`refusing attribute ${k}`);
-    if (v !== undefined) el.setAttribute(k, v);
-  }
-  for (const c of children) {
-    if (c === null || c === undefined || c === false) continue;
-    el.append(typeof c === 'string' ? document.createTextNode(c) : c);
-  }
-  return el;
-}
 
 export interface PanelActions {
   select(id: string | null, edge?: boolean): void;
@@ -110,9 +96,9 @@ export class SidePanel {
         li.dataset.severity = n.severity ?? '';
         li.dataset.match = String(n.match);
         li.dataset.bytes = String(Math.round(n.bytesPerSec));
-        (li.children[1] as HTMLElement).textContent = n.type === 'group' ? `${n.label} (${n.processes})` : n.label;
-        (li.children[2] as HTMLElement).textContent = n.detail;
-        li.title = nodeSummary(n);
+        setText(li.children[1], n.type === 'group' ? `${n.label} (${n.processes})` : n.label);
+        setText(li.children[2], n.detail);
+        li.title = shown(nodeSummary(n));
       }
       i++;
     }

@@ -1,7 +1,7 @@
 // A process in the Processes view: user, channel count, tracer, pending signals; a tooltip with
 // its command line and signal sets (core/signalSets.ts).
 import * as vscode from 'vscode';
-import type { ContainerInfo, ProcessInfo } from '../../core/model';
+import type { ProcessInfo } from '../../core/model';
 import * as fmt from '../../core/format';
 import { signalSetsOf } from '../../core/signalSets';
 import { BaseNode, type IpcNode, type RenderContext } from './base';
@@ -48,13 +48,6 @@ export function innerPid(p: Pick<ProcessInfo, 'nsPid'>): number | undefined {
   return p.nsPid && p.nsPid.length > 1 ? p.nsPid[p.nsPid.length - 1] : undefined;
 }
 
-/** "podman web (3f2a9c1b7d4e)", "docker /k8s pod ns/name": runtime, name, short id, pod. */
-export function containerText(c: ContainerInfo): string {
-  const id = c.name === c.id ? '' : ` (${c.id.slice(0, 12)})`;
-  const pod = c.pod ? `, pod ${c.pod.namespace ? `${c.pod.namespace}/` : ''}${c.pod.name ?? c.pod.uid}` : '';
-  return `${c.runtime}${c.name !== null ? ` ${c.name}` : ''}${id}${pod}${c.rootlessUid !== null ? `, rootless (uid ${c.rootlessUid})` : ''}`;
-}
-
 export function processTooltip(p: ProcessInfo, ctx: RenderContext, usage?: string): vscode.MarkdownString {
   const md = safeMarkdown();
   md.appendMarkdown(`**${mdEscape(fmt.processLabel(p.pid, p))}** — a process holding IPC channels\n\n`);
@@ -77,7 +70,7 @@ export function processTooltip(p: ProcessInfo, ctx: RenderContext, usage?: strin
   if (usage) rows.push(['usage', usage]);
   const prov = ctx.provenance?.(p.pid);
   if (prov) rows.push(['started by', `${prov.label}${prov.detail ? ` — ${prov.detail}` : ''}${prov.rootPid !== p.pid ? ` (below ${fmt.processLabel(prov.rootPid, ctx.procs.get(prov.rootPid))})` : ''}`]);
-  if (p.container) rows.push(['container', containerText(p.container)]);
+  if (p.container) rows.push(['container', fmt.containerLabel(p.container)]);
   const inner = innerPid(p);
   if (inner !== undefined) rows.push(['pid inside its namespace', `${inner} (host pid ${p.pid}; NSpid ${p.nsPid!.join(' → ')})`]);
   if (p.pidns) rows.push(['pid namespace', p.pidns]);

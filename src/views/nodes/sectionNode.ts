@@ -79,8 +79,9 @@ export class BucketNode extends BaseNode {
     item.description = plain(this.description || String(this.pids.length));
     item.iconPath = new vscode.ThemeIcon(this.icon);
     if (this.tooltip) {
+      // one paragraph per line (the grouping escaped the names in them: their own newlines are `\n`)
       const md = safeMarkdown();
-      md.appendMarkdown(mdEscape(this.tooltip, 2000));
+      md.appendMarkdown(this.tooltip.split('\n').slice(0, 20).map((l) => mdEscape(l, 600)).join('\n\n'));
       item.tooltip = md;
     }
     return item;

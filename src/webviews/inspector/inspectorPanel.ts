@@ -6,7 +6,6 @@
 // through the shared action runner and its one policy and confirmation: core/actions/runner.ts),
 // the consuming POSIX mq receive.
 import * as vscode from 'vscode';
-import { containerText } from '../../views/nodes/processNode';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Channel, ProcessInfo, Snapshot } from '../../core/model';
@@ -18,8 +17,8 @@ import { vscodeOrigins } from '../../core/actions/origin';
 import { runSignal } from '../../core/actions/runner';
 import { SnapshotService } from '../../core/snapshotService';
 import { errnoOf, messageOf, ActionError } from '../../core/actions/errors';
-import { oneLine } from '../../core/escape';
-import { channelTitle, processLabel } from '../../core/format';
+import { clipboardText, oneLine } from '../../core/escape';
+import { channelTitle, containerLabel, processLabel } from '../../core/format';
 import { describe } from '../../core/kinds';
 import { extensionRunnerEnv } from '../../commands/actionEnv';
 import type { Ui } from '../../ui';
@@ -93,7 +92,7 @@ function wireError(e: unknown): WireError {
 function processPlace(p: ProcessInfo, provenance: string | undefined): Pick<ProcessView, 'provenance' | 'container' | 'nsPid' | 'netns' | 'pidns'> {
   const out: Pick<ProcessView, 'provenance' | 'container' | 'nsPid' | 'netns' | 'pidns'> = {};
   if (provenance) out.provenance = provenance;
-  if (p.container) out.container = containerText(p.container);
+  if (p.container) out.container = containerLabel(p.container);
   if (p.nsPid && p.nsPid.length > 1) out.nsPid = p.nsPid;
   if (p.netns) out.netns = p.netns;
   if (p.pidns) out.pidns = p.pidns;
@@ -544,7 +543,8 @@ export class InspectorPanel {
     const data = this.peekBytes(m.channelId, m.index);
     if (!data) return this.reject(`${m.type}: nothing peeked for ${m.channelId}${m.index !== undefined ? ` #${m.index}` : ''}`);
     if (m.type === 'copy') {
-      await vscode.env.clipboard.writeText(m.format === 'hex' ? data.toString('hex').replace(/(.{2})(?!$)/g, '$1 ') : data.toString('utf8'));
+      // another user's bytes, pasted next into a terminal or an editor: as text, what would act there (ESC, C1, bidi, invisible) is escaped; lines and tabs stay
+      await vscode.env.clipboard.writeText(m.format === 'hex' ? data.toString('hex').replace(/(.{2})(?!$)/g, '$1 ') : clipboardText(data.toString('utf8')));
       this.post({ type: 'notice', level: 'info', message: `copied ${data.length} bytes as ${m.format}` });
       return;
     }
