@@ -233,22 +233,33 @@ export function quickPickText(text: string, max = 500): string {
   return escapeIcons(truncate(escapeControl(text), max));
 }
 
-/** Code points JSON.stringify leaves raw that a terminal or a viewer would act on, or that draw nothing (isInvisible). */
-const JSON_DANGEROUS =
-  /[\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\u206a-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\u{1bca0}-\u{1bca3}\u{1d173}-\u{1d17a}\u{e0000}-\u{e0fff}]/gu;
+/** Code points JSON.stringify leaves raw that a terminal or a viewer would act on, or that draw nothing. */
+function jsonDangerous(c: number): boolean {
+  return (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029 || isBidiOrInvisible(c);
+}
 
 /**
  * JSON.stringify, then DEL, C1 controls (U+0080–U+009F: 8-bit CSI/OSC on some terminals), line
- * and paragraph separators, bidi controls and invisible characters as `\uXXXX` (a pair of them
- * above U+FFFF). Still valid JSON that parses to the same value (those code points can only occur
- * inside strings); C0 and lone surrogates are already escaped by JSON.stringify.
+ * and paragraph separators, bidi controls and invisible characters (isInvisible) as `\uXXXX` (a
+ * pair of them above U+FFFF). Still valid JSON that parses to the same value (those code points
+ * can only occur inside strings); C0 and lone surrogates are already escaped by JSON.stringify.
  */
 export function safeJson(value: unknown, space?: number): string {
   const s = JSON.stringify(value, null, space);
   if (s === undefined) return 'null';
-  return s.replace(JSON_DANGEROUS, (c) => {
-    let out = '';
-    for (let i = 0; i < c.length; i++) out += '\\u' + c.charCodeAt(i).toString(16).padStart(4, '0');
-    return out;
-  });
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x7f) continue;
+    const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < s.length ? s.codePointAt(i)! : c;
+    const units = pair > 0xffff ? 2 : 1;
+    if (jsonDangerous(pair)) {
+      out += s.slice(last, i);
+      for (let k = 0; k < units; k++) out += '\\u' + s.charCodeAt(i + k).toString(16).padStart(4, '0');
+      last = i + units;
+    }
+    i += units - 1;
+  }
+  return last === 0 ? s : out + s.slice(last);
 }

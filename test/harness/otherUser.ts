@@ -177,3 +177,136 @@ export function startAttacker(spec: AttackerSpec): Promise<Attacker> {
     });
   });
 }
+
+// ------------------------------------------------------------------ a process named by its user
+
+/*
+ * A Perl process (core modules only) that names itself and holds what a user can make: its comm
+ * written through /proc/self/comm (what prctl PR_SET_NAME sets: 15 bytes), any argv[0] and
+ * arguments (its command line), optionally a FIFO it creates, holds open read-write and fills
+ * with bytes. Its stdin is a pipe from the test, so it is in every snapshot (it holds IPC) and
+ * exits when the pipe closes.
+ */
+export interface NamedProcessSpec {
+  /** Written to /proc/self/comm (the kernel keeps 15 bytes). */
+  comm?: string;
+  /** argv[0] as /proc/PID/cmdline shows it. */
+  argv0?: string;
+  /** More arguments (the command line). */
+  args?: string[];
+  /** A FIFO to create (mode 0644), hold open and fill with `fifoBytes`. */
+  fifo?: string;
+  fifoBytes?: Buffer;
+  /** Who runs it (default nobody). */
+  user?: { uid: number; gid: number };
+}
+
+export interface NamedProcess {
+  pid: number;
+  child: ChildProcess;
+  /** Closes its stdin (it removes its FIFO and exits; killed after 5 s). */
+  close(): Promise<void>;
+}
+
+const NAMED = String.raw`
+use strict; use warnings; use POSIX ();
+my ($comm, $fifo, $hex) = splice(@ARGV, 0, 3);
+if (length $comm) { open(my $c, '>', '/proc/self/comm') or die "comm: $!\n"; print $c $comm; close $c; }
+my $h;
+if (length $fifo) {
+  POSIX::mkfifo($fifo, 0644) or die "mkfifo $fifo: $!\n";
+  open($h, '+<', $fifo) or die "open $fifo: $!\n";
+  binmode $h; syswrite($h, pack('H*', $hex)) if length $hex;
+}
+$| = 1; print "$$\n";
+while (<STDIN>) {}
+unlink $fifo if length $fifo;
+`;
+
+/** Starts a named process (as nobody unless `user` says otherwise); resolves once it has named itself and made its FIFO. */
+export function startNamedProcess(spec: NamedProcessSpec): Promise<NamedProcess> {
+  const user = spec.user ?? NOBODY;
+  const child = spawn('perl', ['-e', NAMED, '--', spec.comm ?? '', spec.fifo ?? '', spec.fifoBytes?.toString('hex') ?? '', ...(spec.args ?? [])], {
+    ...user,
+    argv0: spec.argv0,
+    cwd: '/',
+    env: { PATH: '/usr/local/bin:/usr/bin:/bin' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (b) => (err += b));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onExit = (code: number | null) => reject(new Error(`named process exited (${code}) before it was ready: ${err.trim()}`));
+    child.once('exit', onExit);
+    child.once('error', reject);
+    child.stdout!.on('data', (b) => {
+      out += b;
+      if (!out.includes('\n')) return;
+      child.removeListener('exit', onExit);
+      let closed: Promise<void> | undefined;
+      resolve({
+        pid: Number(out.trim()),
+        child,
+        close: () =>
+          (closed ??= new Promise<void>((done) => {
+            const finish = () => {
+              if (spec.fifo && child.exitCode !== 0) fs.rmSync(spec.fifo, { force: true });
+              done();
+            };
+            if (child.exitCode !== null || child.signalCode !== null) return finish();
+            const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+            child.once('exit', () => {
+              clearTimeout(timer);
+              finish();
+            });
+            child.stdin!.end();
+          })),
+      });
+    });
+  });
+}
+
+// ------------------------------------------------------------------ a user of its own
+
+export interface TempUser {
+  name: string;
+  uid: number;
+  gid: number;
+  /** Its home directory (made, owned by it, mode 0755). */
+  home: string;
+  /** Runs `sh -c command` as this user in its home, `input` on its stdin. */
+  sh(command: string, input?: string): SpawnSyncReturns<string>;
+  /** userdel, and the home removed. */
+  remove(): void;
+}
+
+/**
+ * A user of its own (useradd, root only), for what `nobody` cannot have: a home directory where
+ * its runtimes keep their state. `name` may be hostile (useradd --badname takes bidi controls,
+ * `$(…)`, `<…>`; not `:`). Its home is a fresh directory in /tmp.
+ */
+export function createUser(name: string): TempUser {
+  const home = fs.mkdtempSync(path.join(SHARED_TMP, 'ipc-home-'));
+  const r = spawnSync('useradd', ['--badname', '-M', '-N', '-d', home, '-s', '/usr/sbin/nologin', name], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    fs.rmSync(home, { recursive: true, force: true });
+    throw new Error(`useradd ${JSON.stringify(name)}: ${r.stderr.trim() || r.error?.message}`);
+  }
+  const id = (flag: string) => Number(spawnSync('id', [flag, name], { encoding: 'utf8' }).stdout.trim());
+  const uid = id('-u');
+  const gid = id('-g');
+  fs.chownSync(home, uid, gid);
+  fs.chmodSync(home, 0o755);
+  return {
+    name,
+    uid,
+    gid,
+    home,
+    sh: (command, input) => spawnSync('/bin/sh', ['-c', command], { uid, gid, cwd: home, env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: home }, encoding: 'utf8', timeout: 30_000, input }),
+    remove: () => {
+      spawnSync('userdel', [name], { stdio: 'ignore' });
+      fs.rmSync(home, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,5 +1,7 @@
 // The real CLI on real objects that an unprivileged attacker (nobody) named to attack a terminal:
-// ESC and C1 sequences (CSI, OSC, ST), bidi overrides, line separators, a VS Code command link.
+// ESC and C1 sequences (CSI, OSC, ST), bidi overrides, line separators, a VS Code command link,
+// characters that draw nothing (zero-width space, word joiner, tag characters: a name that reads
+// as another).
 // Every text output (snapshot table, watch, peek, signal, errors) shows them escaped; every JSON
 // output escapes C1, DEL, U+2028/2029 and bidi controls as \uXXXX and still parses to the exact
 // names. The signal command applies the shared policy: the attacker's process is another user's,
@@ -8,7 +10,9 @@
 //   node scripts/build.mjs && node --test --test-concurrency=1 dist/test/integration/cliHostile.test.js
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { NOBODY } from '../harness/otherUser';
 import { canRunAttacker, startAttacker, type Attacker } from '../harness/otherUser';
 import { BIN, cliNotBuilt, runCli } from './cliRunner';
 
@@ -16,8 +20,9 @@ const skip = cliNotBuilt || (!canRunAttacker() ? 'needs root, setpriv and perl t
 
 const cli = (args: string[], input?: string) => runCli(args, { input });
 
-/** Code points a terminal or viewer acts on (newline allowed: it separates lines). */
-const RAW = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff]/;
+/** Code points a terminal or viewer acts on (newline allowed: it separates lines), or that draw nothing. */
+// eslint-disable-next-line no-misleading-character-class -- code points listed by escape on purpose: combining ones (variation selectors) among them
+const RAW = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u206f\u061c\u00ad\u3164\ufe00-\ufe0f\ufeff\ufff9-\ufffb\u{e0000}-\u{e0fff}]/u;
 function assertClean(what: string, text: string) {
   const m = RAW.exec(text);
   assert.equal(m, null, `${what}: raw U+${m ? m[0].charCodeAt(0).toString(16).padStart(4, '0') : ''} at ${m?.index}: ${JSON.stringify(text.slice(Math.max(0, (m?.index ?? 0) - 40), (m?.index ?? 0) + 40))}`);
@@ -30,7 +35,17 @@ const NAMES = [
   `${tag}-bidi-\u202egpj.exe\u2066x\u2069`,
   `${tag}-sep-\u2028\u2029`,
   `${tag}-link-[x](command:workbench.action.terminal.new)`,
+  `${tag}-zw-ngin\u200bx\u2060\u{e0041}`,
 ];
+
+/** How the table shows a name: every code point RAW matches as `\xNN`, `\uNNNN` or `\u{NNNNN}`. */
+function shownName(n: string): string {
+  // eslint-disable-next-line no-misleading-character-class -- RAW's code points, listed by escape on purpose
+  return n.replace(new RegExp(RAW.source, 'gu'), (c) => {
+    const cp = c.codePointAt(0)!;
+    return cp < 0x100 ? '\\x' + cp.toString(16).padStart(2, '0') : cp > 0xffff ? `\\u{${cp.toString(16)}}` : '\\u' + cp.toString(16).padStart(4, '0');
+  });
+}
 const COMM = '\x1b]0;t\x07\u009b1m';
 
 describe('CLI output with hostile names made by an unprivileged user', { skip }, () => {
@@ -49,8 +64,10 @@ describe('CLI output with hostile names made by an unprivileged user', { skip },
     assertClean('stderr', r.stderr);
     for (const n of NAMES) {
       const shown = n.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => (c.charCodeAt(0) < 0x100 ? '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0') : '\\u' + c.charCodeAt(0).toString(16)));
-      assert.ok(r.stdout.includes(shown), `${JSON.stringify(shown)} not in the table`);
+      assert.ok(r.stdout.includes(shownName(n)), `${JSON.stringify(shownName(n))} not in the table`);
+      if (n !== NAMES[5]) assert.equal(shownName(n), shown, 'the same escapes as before for every control and bidi character');
     }
+    assert.ok(r.stdout.includes(`${tag}-zw-ngin\\u200bx\\u2060\\u{e0041}`), 'the invisible characters are visible escapes');
   });
 
   test('snapshot --json escapes C1, separators and bidi as \\u escapes and round-trips the names', () => {
@@ -60,6 +77,7 @@ describe('CLI output with hostile names made by an unprivileged user', { skip },
     assert.ok(r.stdout.includes('\\u009b'), 'C1 CSI escaped');
     assert.ok(r.stdout.includes('\\u202e'), 'RLO escaped');
     assert.ok(r.stdout.includes('\\u2028'), 'LINE SEPARATOR escaped');
+    assert.ok(r.stdout.includes('\\u200b') && r.stdout.includes('\\u2060') && r.stdout.includes('\\udb40\\udc41'), 'ZWSP, WORD JOINER and a tag character escaped');
     const names = (JSON.parse(r.stdout) as { channels: Array<{ kind: string; name?: string }> }).channels.filter((c) => c.kind === 'posix-shm').map((c) => c.name);
     for (const n of NAMES) assert.ok(names.includes(n), `${JSON.stringify(n)} not round-tripped`);
   });
@@ -132,4 +150,79 @@ describe('CLI output with hostile names made by an unprivileged user', { skip },
     assert.equal(JSON.parse(ok.stdout).signalName, 'SIGCONT');
     process.kill(attacker.pid, 0);
   });
+
+  test('doctor prints the hostile leftovers (objects nobody holds) escaped', () => {
+    const r = cli(['doctor', '--samples', '2', '--interval', '300', '--all']);
+    assert.ok(r.code === 0 || r.code === 1, r.stderr);
+    assertClean('doctor', r.stdout + r.stderr);
+    for (const n of NAMES) assert.ok(r.stdout.includes(shownName(n)), `${JSON.stringify(shownName(n))} not in the doctor's report`);
+    const j = cli(['doctor', '--samples', '2', '--interval', '300', '--all', '--json']);
+    assertClean('doctor --json', j.stdout);
+    const titles = (JSON.parse(j.stdout) as { problems: Array<{ title: string }> }).problems.map((p) => p.title).join('\n');
+    assert.ok(titles.includes(`${tag}-zw-ngin\\u200bx`), 'problem titles carry the names escaped (core/diagnose)');
+  });
+
+  test('top and signals print a hostile process name (zero-width, bidi, ESC) escaped', async () => {
+    // as nobody: a writer named to attack a terminal, piping into cat; the eBPF tracer counts it (root here)
+    const comm = 'w\u200bx\u202e\x1b[1m';
+    const pair: ChildProcess = spawn('/bin/sh', ['-c', `exec perl -e '$0 = $ARGV[0]; $| = 1; while (1) { print "x" x 512; select(undef, undef, undef, 0.02) }' "$0" | cat > /dev/null`, comm], {
+      ...NOBODY, cwd: '/', stdio: 'ignore', env: { PATH: '/usr/bin:/bin' },
+    });
+    try {
+      const writer = await waitForComm(pair.pid!, comm);
+      const top = cli(['top', '--count', '2', '--interval', '700', '--pid', String(writer)]);
+      assert.equal(top.code, 0, top.stderr);
+      assertClean('top', top.stdout + top.stderr);
+      assert.match(top.stdout, new RegExp(`w\\\\u200bx\\\\u202e\\\\x1b\\[1m\\[${writer}\\]`), top.stdout);
+      const logged = new Promise<string>((resolve) => {
+        const sig = spawn(process.execPath, [BIN, 'signals', '--duration', '4000', '--pid', String(writer)], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        sig.stdout.on('data', (b) => (out += b));
+        sig.stderr.on('data', (b) => {
+          out += b;
+          if (String(b).includes('logging signals')) process.kill(writer, 'SIGCONT');
+        });
+        sig.on('exit', () => resolve(out));
+      });
+      const out = await logged;
+      assertClean('signals', out);
+      assert.match(out, new RegExp(`→ w\\\\u200bx\\\\u202e\\\\x1b\\[1m\\[${writer}\\]\\s+SIGCONT`), out);
+    } finally {
+      if (pair.exitCode === null) {
+        const gone = new Promise((r) => pair.once('exit', r));
+        try {
+          process.kill(-pair.pid!, 'SIGKILL');
+        } catch {
+          /* not a group leader: kill the shell's children by pid below */
+        }
+        for (const pid of childPids(pair.pid!)) process.kill(pid, 'SIGKILL');
+        pair.kill('SIGKILL');
+        await gone;
+      }
+    }
+  });
 });
+
+/** The pid of `comm` among `shell`'s children (perl renames itself after the shell starts it). */
+async function waitForComm(shell: number, comm: string): Promise<number> {
+  const want = Buffer.from(comm).subarray(0, 15).toString('utf8');
+  for (let i = 0; i < 100; i++) {
+    for (const pid of [shell, ...childPids(shell)]) {
+      try {
+        if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').replace(/\n$/, '') === want) return pid;
+      } catch {
+        /* gone */
+      }
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no process named ${JSON.stringify(comm)} under ${shell}`);
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}

@@ -4,9 +4,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  dialogText, escapeControl, escapeIcons, escapeLinks, escapeMarkdown, hasRenderedIcon, notificationText, oneLine, quickPickText, safeJson, truncate,
+  clipboardText, dialogText, dialogTitle, escapeControl, escapeIcons, escapeLinks, escapeMarkdown, hasRenderedIcon, notificationText, oneLine, quickPickText, safeJson, truncate,
   VSCODE_LINK_PATTERN, ELLIPSIS,
 } from '../../src/core/escape';
+import { containerLabel } from '../../src/core/format';
+import type { ContainerInfo } from '../../src/core/model';
 
 const LINK = '[x](command:workbench.action.terminal.new)';
 const HOSTILE = [
@@ -25,7 +27,13 @@ const HOSTILE = [
   'bidi \u202eexe.txt \u2066x\u2069 \u200f \u061c \ufeff',
   'sep \u2028 \u2029',
   'lone \ud800 x \udc00',
+  'zero-width ngin\u200bx \u200c\u200d \u2060 \u00ad \u034f \u180e \u3164 \ufe0f \ufff9hidden\ufffb',
+  'tags \u{e0041}\u{e0042} \u{1d173} \u{1bca0}',
 ];
+
+/** Code points that draw nothing (Default_Ignorable_Code_Point, the interlinear annotation controls): a name with one reads as another. */
+// eslint-disable-next-line no-misleading-character-class -- code points listed by escape on purpose: combining ones (variation selectors) among them
+const INVISIBLE = /[\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\u{1bca0}-\u{1bca3}\u{1d173}-\u{1d17a}\u{e0000}-\u{e0fff}]/u;
 
 test('escapeControl: every control, separator, bidi and lone surrogate becomes visible; text stays', () => {
   assert.equal(escapeControl('plain name'), 'plain name');
@@ -39,7 +47,51 @@ test('escapeControl: every control, separator, bidi and lone surrogate becomes v
     const e = escapeControl(s);
     assert.ok(!/[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\ufeff]/.test(e), JSON.stringify(e));
     assert.ok(!/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(e), `lone surrogate left in ${JSON.stringify(e)}`);
+    assert.ok(!INVISIBLE.test(e), `an invisible character left in ${JSON.stringify(e)}`);
   }
+});
+
+test('escapeControl: characters that draw nothing become visible, so two names never look the same', () => {
+  assert.equal(escapeControl('ngin\u200bx'), 'ngin\\u200bx');
+  assert.notEqual(escapeControl('ngin\u200bx'), escapeControl('nginx'));
+  assert.equal(escapeControl('a\u2060b\u00adc'), 'a\\u2060b\\u00adc');
+  assert.equal(escapeControl('x\u{e0041}y'), 'x\\u{e0041}y', 'a tag character (a surrogate pair) as one escape');
+  assert.equal(escapeControl('\u{e0041}'.repeat(3)), '\\u{e0041}'.repeat(3));
+  assert.equal(escapeControl('emoji 😀 and 𝄞'), 'emoji 😀 and 𝄞', 'visible astral characters stay');
+  // every code point the check above looks for, one by one (the check can fail: the raw text has them)
+  for (const cp of [0x00ad, 0x034f, 0x115f, 0x17b4, 0x180e, 0x200b, 0x200c, 0x200d, 0x2060, 0x2064, 0x206f, 0x3164, 0xfe0f, 0xffa0, 0xfff9, 0x1bca0, 0x1d173, 0xe0001, 0xe007f, 0xe01ef]) {
+    const raw = `a${String.fromCodePoint(cp)}b`;
+    assert.ok(INVISIBLE.test(raw));
+    assert.ok(!INVISIBLE.test(escapeControl(raw)), `U+${cp.toString(16)} left raw`);
+  }
+});
+
+test('dialogTitle: one line whatever the name holds; dialogText keeps only the lines we join', () => {
+  const title = dialogTitle('Remove the socket file /tmp/x\n\nIt is yours: removing it is safe.?');
+  assert.ok(!title.includes('\n'), title);
+  assert.equal(title, 'Remove the socket file /tmp/x\\n\\nIt is yours: removing it is safe.?');
+  assert.ok(!VSCODE_LINK_PATTERN.test(dialogTitle('Remove /[x](command:a)?')));
+  assert.equal(dialogText('line 1\nline 2').split('\n').length, 2);
+});
+
+test('clipboardText: ESC (a bracketed paste ended early), C1, bidi and invisible characters escaped; lines and tabs kept', () => {
+  const bytes = 'echo hi\x1b[201~rm -rf ~\n\tnext\u009b2J\u202e\u200b';
+  const t = clipboardText(bytes);
+  assert.equal(t, 'echo hi\\x1b[201~rm -rf ~\n\tnext\\x9b2J\\u202e\\u200b');
+  assert.ok(!/[\x00-\x08\x0b-\x1f\x7f-\x9f]/.test(t));
+  assert.equal(clipboardText('plain\ntext\twith tabs'), 'plain\ntext\twith tabs');
+});
+
+test('containerLabel: a rootless runtime\'s names (its user\'s text) escaped and bounded', () => {
+  const c: ContainerInfo = {
+    runtime: 'podman', id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90', name: 'web\n[x](command:evil)\u202e\u200b' + 'n'.repeat(2000),
+    pod: { uid: 'u', name: 'p\x1b[2J', namespace: 'ns\u2066' }, rootlessUid: 65534, cgroup: '/user.slice',
+  } as ContainerInfo;
+  const label = containerLabel(c);
+  assert.ok(!/[\x00-\x1f\x7f-\x9f]/.test(label) && !INVISIBLE.test(label), JSON.stringify(label));
+  assert.ok(label.startsWith('podman web\\n[x](command:evil)\\u202e\\u200bnnn'), label);
+  assert.ok(label.length < 400, `bounded: ${label.length}`);
+  assert.match(label, /, pod ns\\u2066\/p\\x1b\[2J, rootless \(uid 65534\)$/);
 });
 
 test('escapeLinks / notificationText: VS Code\'s link parser finds no link, the text reads the same', () => {
@@ -108,7 +160,7 @@ test('truncate / oneLine: bounded by code points, never splits a surrogate pair,
   assert.ok(oneLine('\x1b'.repeat(5000), 100).length <= 100);
 });
 
-test('safeJson: C1, DEL, separators and bidi controls become \\u escapes; the value round-trips', () => {
+test('safeJson: C1, DEL, separators, bidi and invisible characters become \\u escapes; the value round-trips', () => {
   const value = { name: HOSTILE.join('|'), nested: ['\x9b2J', '\u202e'], n: 1 };
   const text = safeJson(value, 2);
   assert.ok(!/[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\ufeff]/.test(text), text);
@@ -116,6 +168,9 @@ test('safeJson: C1, DEL, separators and bidi controls become \\u escapes; the va
   assert.ok(text.includes('\\u009b'));
   assert.ok(text.includes('\\u202e'));
   assert.ok(text.includes('\\u001b'));
+  assert.ok(text.includes('\\u200b'), 'ZERO WIDTH SPACE escaped');
+  assert.ok(text.includes('\\udb40\\udc41'), 'a tag character escaped as its surrogate pair');
+  assert.ok(!INVISIBLE.test(text), text);
   assert.equal(safeJson(undefined), 'null');
   // What plain JSON.stringify leaves raw (why safeJson exists).
   assert.ok(/[\x9b\u202e]/.test(JSON.stringify(value)));
