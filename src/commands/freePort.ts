@@ -162,7 +162,7 @@ export function register(s: Services): vscode.Disposable {
       const behind = containerBehind(targets[0], snap);
       if (behind) {
         // the runtime's name for it: its user's text (escaped and bounded, like a process name)
-        const name = shortText(behind.container.name ?? behind.container.id.slice(0, 12), 64);
+        const name = shortText(behind.container.name ?? behind.container.id.slice(0, 12));
         const stop = await s.ui.confirm({
           title: `Port ${port} is published by ${behind.cli} container ${name}. Stop the container?`,
           detail: [

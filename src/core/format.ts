@@ -38,8 +38,8 @@ export function processLabel(pid: number, proc: ProcessInfo | undefined): string
  */
 export function containerLabel(c: ContainerInfo): string {
   const id = c.name === c.id ? '' : ` (${shortText(c.id.slice(0, 12), 12)})`;
-  const pod = c.pod ? `, pod ${c.pod.namespace ? `${shortText(c.pod.namespace, 64)}/` : ''}${shortText(c.pod.name ?? c.pod.uid, 64)}` : '';
-  return `${c.runtime}${c.name !== null ? ` ${shortText(c.name, 64)}` : ''}${id}${pod}${c.rootlessUid !== null ? `, rootless (uid ${c.rootlessUid})` : ''}`;
+  const pod = c.pod ? `, pod ${c.pod.namespace ? `${shortText(c.pod.namespace, 64)}/` : ''}${shortText(c.pod.name ?? c.pod.uid, CAPS.name)}` : '';
+  return `${c.runtime}${c.name !== null ? ` ${shortText(c.name, CAPS.name)}` : ''}${id}${pod}${c.rootlessUid !== null ? `, rootless (uid ${c.rootlessUid})` : ''}`;
 }
 
 /** `nginx[812] fd 5 (w)` or `postgres[90] map 7f12…-7f13… (rw)`. */

@@ -6,7 +6,7 @@
 // The shapes follow the grouping strategies of views/processGrouping.ts (roots: buckets,
 // children(pid)) so this can join that table as one more entry.
 import type { ContainerInfo, ProcessInfo } from '../core/model';
-import { shortText } from '../core/text';
+import { CAPS, shortText } from '../core/text';
 import type { GroupingInput, ProcessBucket, ProcessPlacement } from './processGrouping';
 
 // The shapes are the grouping strategies' own (type-only import: no runtime cycle with the table
@@ -25,8 +25,8 @@ function bucketFor(c: ContainerInfo | null | undefined, members: ProcessInfo[]):
   if (!c) return { id: HOST_BUCKET, label: 'Host', description: 'no container', icon: 'vm', tooltip: 'Processes in no container (the host’s cgroups).' };
   // names, ids and the cgroup path are the runtime's (a rootless one's: its user's text): escaped and bounded here, so the tooltip's lines are ours
   const shortId = shortText(c.id.length > 12 && /^[0-9a-f]+$/.test(c.id) ? c.id.slice(0, 12) : c.id, 64);
-  const name = c.name !== null ? shortText(c.name, 64) : shortId;
-  const pod = c.pod ? `pod ${c.pod.namespace ? `${shortText(c.pod.namespace, 64)}/` : ''}${shortText(c.pod.name ?? c.pod.uid, 64)}` : '';
+  const name = c.name !== null ? shortText(c.name, CAPS.name) : shortId;
+  const pod = c.pod ? `pod ${c.pod.namespace ? `${shortText(c.pod.namespace, 64)}/` : ''}${shortText(c.pod.name ?? c.pod.uid, CAPS.name)}` : '';
   const netns = [...new Set(members.map((p) => p.netns).filter((n): n is string => !!n))];
   return {
     id: containerKey(c),

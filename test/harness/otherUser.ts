@@ -226,11 +226,12 @@ unlink $fifo if length $fifo;
 /** Starts a named process (as nobody unless `user` says otherwise); resolves once it has named itself and made its FIFO. */
 export function startNamedProcess(spec: NamedProcessSpec): Promise<NamedProcess> {
   const user = spec.user ?? NOBODY;
-  const child = spawn('perl', ['-e', NAMED, '--', spec.comm ?? '', spec.fifo ?? '', spec.fifoBytes?.toString('hex') ?? '', ...(spec.args ?? [])], {
+  // the script from the environment (readable by its user and root only), so the command line is argv0 -e … -- then the spec's
+  const child = spawn('perl', ['-e', 'eval $ENV{IPC_NAMED}; die $@ if $@', '--', spec.comm ?? '', spec.fifo ?? '', spec.fifoBytes?.toString('hex') ?? '', ...(spec.args ?? [])], {
     ...user,
     argv0: spec.argv0,
     cwd: '/',
-    env: { PATH: '/usr/local/bin:/usr/bin:/bin' },
+    env: { PATH: '/usr/local/bin:/usr/bin:/bin', IPC_NAMED: NAMED },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let err = '';
