@@ -162,6 +162,33 @@ describe('CLI output with hostile names made by an unprivileged user', { skip },
     assert.ok(titles.includes(`${tag}-zw-ngin\\u200bx`), 'problem titles carry the names escaped (core/diagnose)');
   });
 
+  test('port lists a hostile listener (its name, command line and user\'s text) escaped', async () => {
+    const name = 'l\u200b\u202e\x1b[2J[x](command:a)';
+    const server: ChildProcess = spawn('perl', ['-MIO::Socket::INET', '-e', '$0 = $ARGV[0]; my $s = IO::Socket::INET->new(Listen => 5, LocalAddr => "127.0.0.1", LocalPort => 0) or die "$!"; $| = 1; print $s->sockport, "\\n"; sleep 300', name], {
+      ...NOBODY, cwd: '/', stdio: ['ignore', 'pipe', 'inherit'], env: { PATH: '/usr/bin:/bin' },
+    });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        server.stdout!.on('data', (b) => {
+          out += b;
+          if (out.includes('\n')) resolve(Number(out.trim()));
+        });
+        server.once('exit', (c) => reject(new Error(`the listener exited (${c})`)));
+      });
+      const r = cli(['port', String(port)]);
+      assert.equal(r.code, 0, r.stderr);
+      assertClean('port', r.stdout + r.stderr);
+      assert.match(r.stdout, new RegExp(`cmd: l\\\\u200b\\\\u202e\\\\x1b\\[2J\\[x\\]\\(command:a\\)`), r.stdout);
+      assert.match(r.stdout, /user nobody \(uid 65534\)/);
+      const j = cli(['port', String(port), '--json']);
+      assertClean('port --json', j.stdout);
+      assert.equal((JSON.parse(j.stdout) as { listeners: Array<{ processes: Array<{ cmdline: string[] }> }> }).listeners[0].processes[0].cmdline[0], name);
+    } finally {
+      server.kill('SIGKILL');
+    }
+  });
+
   test('top and signals print a hostile process name (zero-width, bidi, ESC) escaped', async () => {
     // as nobody: a writer named to attack a terminal, piping into cat; the eBPF tracer counts it (root here)
     const comm = 'w\u200bx\u202e\x1b[1m';

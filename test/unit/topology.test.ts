@@ -295,6 +295,10 @@ describe('topology: search, filter and problems', () => {
     assert.ok(!/[\u0000-\u001f\u202e]/.test(n.label), n.label);
     assert.ok(n.label.startsWith('\\u202eevil\\x07'));
     assert.ok([...n.label].length <= 40);
+    // a name that draws like another (zero-width space, word joiner): the map's label shows them
+    const twin = 'ipc-demo-w\u200beb\u2060';
+    const g2 = buildTopology(input({ ...demo1, processes: demo1.processes.map((p) => (p.comm === 'ipc-demo-web' ? { ...p, comm: twin } : p)) }));
+    assert.equal(node(g2, `p:${pidOf(demo1, 'ipc-demo-web')}`)!.label.split('[')[0], 'ipc-demo-w\\u200beb\\u2060');
   });
 });
 
