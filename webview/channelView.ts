@@ -4,6 +4,7 @@
 import type { ChannelView } from '../src/webviews/inspector/protocol';
 import { channelFacts } from '../src/core/columns';
 import { kindOf } from '../src/core/kinds';
+import { shownChannel } from '../src/core/format';
 import { button, factsRows, h, patchChildren, setText, textfield, visible, type Child } from './dom';
 import { renderChart } from './chart';
 import { chanSection, descEl, procSection, titleEl } from './page';
@@ -52,7 +53,8 @@ export function renderChannel(v: ChannelView): void {
   setText(descEl, v.description);
   const rows: Array<[string, Child, string?]> = [['Id', h('span', { class: 'mono' }, c.id)], ['Kind', d.title]];
   const names = new Map<number, string>([...Object.entries(v.names ?? {}).map(([pid, comm]): [number, string] => [Number(pid), comm]), ...v.holders.map((x): [number, string] => [x.pid, x.comm])]);
-  for (const f of channelFacts(c, d.columns, 100000)) {
+  // a POSIX name that is not UTF-8 by its bytes (`q\xff`), as every surface shows it
+  for (const f of channelFacts(shownChannel(c), d.columns, 100000)) {
     // A pid column links each process it names that the scan saw (one naming everywhere: comm[pid]);
     // one it did not see (exited, or holding nothing) is plain `[pid]`: the host would not open it.
     const value: Child = f.pids?.length

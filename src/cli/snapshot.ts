@@ -5,7 +5,7 @@
 import type { Channel, ChannelKind, ProcessInfo, Snapshot } from '../core/model';
 import { CHANNEL_KINDS } from '../core/model';
 import { COMMON_COLUMNS, columnValue, formatValue, type Column } from '../core/columns';
-import { endpointLabel, escapeControl, kindTitle } from '../core/format';
+import { endpointLabel, escapeControl, kindTitle, shownChannel } from '../core/format';
 import { kindOf } from '../core/kinds';
 import { safeJson } from '../core/escape';
 import { takeSnapshot, type SnapshotOptions } from '../core/snapshot';
@@ -62,7 +62,8 @@ export function renderTable(snap: Snapshot): string {
     const rows = snap.channels.filter((c) => c.kind === kind);
     if (rows.length === 0) continue;
     const cols = tableColumns(kind);
-    const cells = rows.map((ch) => cols.map((col) => cell(ch, col, procs)));
+    // a POSIX name that is not UTF-8 by its bytes (shownChannel), like every other view of it
+    const cells = rows.map((ch) => cols.map((col) => cell(shownChannel(ch), col, procs)));
     const widths = cols.map((col, i) => Math.max(col.label.length, ...cells.map((r) => [...r[i]].length)));
     const numeric = cols.map((col) => col.type.startsWith('number') && !col.type.endsWith('[]') && !col.type.endsWith('[]|null'));
     if (out.length) out.push('');

@@ -6,7 +6,7 @@
 import type { Channel, ChannelKind, ContainerInfo, Endpoint, ProcessInfo } from './model';
 import { channelFacts } from './columns';
 import { describe, KINDS } from './kinds';
-import { CAPS, shortText } from './text';
+import { bytesText, CAPS, shortText } from './text';
 
 export { escapeControl } from './escape';
 
@@ -48,9 +48,22 @@ export function endpointLabel(ep: Endpoint, proc?: ProcessInfo): string {
   return `${processLabel(ep.pid, proc)} ${where} (${ep.mode})`;
 }
 
+/**
+ * The channel as its name is shown: a POSIX object whose name is not UTF-8 (its id `KIND:bytes/HEX`)
+ * named by those bytes (bytesText: `q\xff`), not by its `name`, the lossy text (`q\ufffd`) that two
+ * such objects, and a valid name, share. Every other channel as it is.
+ */
+export function shownChannel<C extends Channel>(ch: C): C {
+  const m = /^[a-z-]+:bytes\/((?:[0-9a-f]{2})+)$/.exec(ch.id);
+  if (!m || !('name' in ch) || typeof ch.name !== 'string') return ch;
+  const bytes = new Uint8Array(m[1].length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(m[1].slice(2 * i, 2 * i + 2), 16);
+  return { ...ch, name: bytesText(bytes) };
+}
+
 /** The object's own name (path, key, address) without endpoints; names longer than `max` end in `…`. */
 export function channelName(ch: Channel, max: number = CAPS.name): string {
-  return describe(ch).name(ch, max);
+  return describe(ch).name(shownChannel(ch), max);
 }
 
 function sides(ch: Channel, procs: ProcLookup | undefined): string {
@@ -90,11 +103,12 @@ export function channelDescription(ch: Channel): string {
 
 /** A title for the panel and confirmations: kind, identity and key facts (escaped). */
 export function channelTitle(ch: Channel): string {
-  return describe(ch).longTitle(ch);
+  return describe(ch).longTitle(shownChannel(ch));
 }
 
 /** The facts of a tooltip: its name, short facts, then every column with a value (or why it has none); pids named comm[pid] when known. Plain text. */
-export function channelFactLines(ch: Channel, processesByPid?: ProcLookup): string[] {
+export function channelFactLines(shown: Channel, processesByPid?: ProcLookup): string[] {
+  const ch = shownChannel(shown);
   const d = describe(ch);
   const lines = [`${d.title}: ${channelName(ch)}`];
   const desc = d.description(ch);

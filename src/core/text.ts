@@ -22,6 +22,38 @@ export function shortText(text: string, max: number = CAPS.name): string {
   return truncate(escapeControl(text), max);
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Bytes as text: UTF-8 where they are, and each byte that is not as `\xNN`. A POSIX name that is
+ * not UTF-8 decodes with U+FFFD for its bad bytes, so `q\xff`, `q\xfe` and the valid name `q\ufffd`
+ * would all read `q�`: shown this way each reads as what it is (escapeControl still applies after).
+ */
+export function bytesText(b: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < b.length; ) {
+    const c = b[i];
+    const n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (n === 1) {
+      out += String.fromCharCode(c);
+      i++;
+      continue;
+    }
+    if (n > 1 && i + n <= b.length) {
+      try {
+        out += strictUtf8.decode(b.subarray(i, i + n));
+        i += n;
+        continue;
+      } catch {
+        /* not a sequence: the lead byte alone below */
+      }
+    }
+    out += '\\x' + c.toString(16).padStart(2, '0');
+    i++;
+  }
+  return out;
+}
+
 /** `[0, 1, 2, … 31997 more]`: the first CAPS.items values of a long array. */
 export function summarizeList(values: readonly unknown[], max: number = CAPS.items): string {
   const shown = values.slice(0, max).map((v) => escapeControl(String(v)));

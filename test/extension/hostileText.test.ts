@@ -5,7 +5,7 @@
 // VS Code wrote it, the clipboard, the exported file) or as the webview rendered it (the panel's
 // own report of its DOM text):
 // - characters that draw nothing (U+200B, U+2060) in a process name: its tree label, the Send
-//   Signal pick (a name must not read as another);
+//   Signal pick (a name must not read as another); /dev/shm names that are not UTF-8, by their bytes;
 // - a stale socket file whose name holds a newline, a forged `[error]` log line and ESC: Remove's
 //   modal title stays one line; the Output channel gets one escaped line, no forged entry;
 // - Copy as JSON and Export Snapshot of a process named with C1, bidi and zero-width characters:
@@ -125,6 +125,29 @@ describe('Hostile text on every surface (attackers: nobody, a user of its own)',
     for (const r of record()) for (const t of texts(r)) assertClean(`${r.kind} ${JSON.stringify(r.text)}`, t);
   });
 
+  it('POSIX names that are not UTF-8 read as their bytes: tree labels, Remove\'s question', async () => {
+    // made by nobody: `q\xff`, `q\xfe` and the valid name `q\ufffd`, which all decode to `q\ufffd`
+    const base = `ipcu8-${process.pid}-`;
+    const made = spawnSync('/bin/sh', ['-c', `for b in '\\377' '\\376' '\\357\\277\\275'; do printf x > "/dev/shm/${base}$(printf "q$b")"; done`], { ...NOBODY, cwd: '/', encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+    cleanups.push(() => {
+      for (const f of fs.readdirSync('/dev/shm', { encoding: 'buffer' })) if (f.toString('latin1').startsWith(base)) fs.rmSync(Buffer.concat([Buffer.from('/dev/shm/'), f]), { force: true });
+    });
+    const chans = await waitFor('the three objects', async () => {
+      const found = (await api.source.refresh()).channels.filter((c) => c.kind === 'posix-shm' && c.name.startsWith(base));
+      return found.length === 3 ? found : undefined;
+    }, 20_000);
+    const labels = await Promise.all(chans.map(async (c) => labelOf(await treeItem(api.channelsTree, await waitFor('its node', () => api.channelsTree.findChannel(c.id))))));
+    assert.deepEqual(labels.map((l) => l.split('  ')[0]).sort(), [`/${base}q\\xfe`, `/${base}q\\xff`, `/${base}q\ufffd`], 'three objects, three names');
+
+    record().length = 0;
+    api.testHooks!.confirm = () => false;
+    const ff = chans.find((c) => c.id.endsWith('ff'))!;
+    await vscode.commands.executeCommand('ipcInspector.removeObject', ff.id);
+    const modal = record().find((x) => x.kind === 'modal');
+    assert.ok(modal?.text.startsWith(`Remove POSIX shared memory /${base}q\\xff `), modal?.text);
+  });
+
   it('a stale socket named with a newline, a forged log line and ESC: Remove\'s question is one line; the Output channel gets one escaped line', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-hostile-'));
     fs.chmodSync(dir, 0o1777); // nobody binds in it
@@ -216,7 +239,8 @@ describe('Hostile text on every surface (attackers: nobody, a user of its own)',
     const f = await named({ comm: 'fifo-holder', fifo, fifoBytes: bytes });
     const ch = await waitFor('the FIFO', async () => (await api.source.refresh()).channels.find((c) => c.kind === 'fifo' && c.path === fifo && c.endpoints.some((e) => e.pid === f.pid)), 20_000);
     const view = await inspect({ channelId: ch.id }, (x) => x.texts.some((t) => t.startsWith('fact:Path=')));
-    for (const t of view.texts) assertClean('a rendered text', t);
+    // (the bytes shown as text keep their lines and tabs: checked exactly below)
+    for (const t of view.texts) if (!t.startsWith('peekText:')) assertClean('a rendered text', t);
     assert.equal(view.imgCount, 0);
     assert.equal(view.scriptCount, benign.scriptCount);
     assert.ok(view.texts.some((t) => t === `fact:Path=${fifo.replace('\u202e', '\\u202e').replace('\u200b', '\\u200b')}`), JSON.stringify(view.texts.filter((t) => t.startsWith('fact:'))));

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { NOBODY } from '../harness/otherUser';
+import { NOBODY, runAsNobody } from '../harness/otherUser';
 import { canRunAttacker, startAttacker, type Attacker } from '../harness/otherUser';
 import { BIN, cliNotBuilt, runCli } from './cliRunner';
 
@@ -149,6 +149,26 @@ describe('CLI output with hostile names made by an unprivileged user', { skip },
     assertClean('signal --json', ok.stdout + ok.stderr);
     assert.equal(JSON.parse(ok.stdout).signalName, 'SIGCONT');
     process.kill(attacker.pid, 0);
+  });
+
+  test('names that are not UTF-8: each object reads as its bytes, not as the U+FFFD text they would share with a valid name', () => {
+    // made by nobody: `q\xff`, `q\xfe` and the valid name `q\ufffd` (EF BF BD), all decoded `q\ufffd`
+    const base = `${tag}-u8-`;
+    const made = runAsNobody('/bin/sh', ['-c', `for b in '\\377' '\\376' '\\357\\277\\275'; do printf x > "/dev/shm/${base}$(printf "q$b")"; done`]);
+    assert.equal(made.status, 0, made.stderr);
+    const files = fs.readdirSync('/dev/shm', { encoding: 'buffer' }).filter((f) => f.toString('latin1').startsWith(base));
+    try {
+      assert.equal(files.length, 3);
+      const r = cli(['snapshot', '--kind', 'posix-shm']);
+      assert.equal(r.code, 0, r.stderr);
+      assertClean('stdout', r.stdout);
+      const rows = r.stdout.split('\n').filter((l) => l.includes(base));
+      assert.equal(rows.length, 3, rows.join('\n'));
+      const shown = rows.map((l) => l.split(/\s{2,}/)[1]).sort();
+      assert.deepEqual(shown, [`${base}q\\xfe`, `${base}q\\xff`, `${base}q\ufffd`]);
+    } finally {
+      for (const f of files) fs.rmSync(Buffer.concat([Buffer.from('/dev/shm/'), f]), { force: true });
+    }
   });
 
   test('doctor prints the hostile leftovers (objects nobody holds) escaped', () => {

@@ -7,7 +7,9 @@ import {
   clipboardText, dialogText, dialogTitle, escapeControl, escapeIcons, escapeLinks, escapeMarkdown, hasRenderedIcon, notificationText, oneLine, quickPickText, safeJson, truncate,
   VSCODE_LINK_PATTERN, ELLIPSIS,
 } from '../../src/core/escape';
-import { containerLabel } from '../../src/core/format';
+import { channelName, containerLabel, shownChannel } from '../../src/core/format';
+import { bytesText } from '../../src/core/text';
+import type { Channel } from '../../src/core/model';
 import type { ContainerInfo } from '../../src/core/model';
 
 const LINK = '[x](command:workbench.action.terminal.new)';
@@ -174,4 +176,21 @@ test('safeJson: C1, DEL, separators, bidi and invisible characters become \\u es
   assert.equal(safeJson(undefined), 'null');
   // What plain JSON.stringify leaves raw (why safeJson exists).
   assert.ok(/[\x9b\u202e]/.test(JSON.stringify(value)));
+});
+
+test('bytesText / shownChannel: a POSIX name that is not UTF-8 reads as its bytes, not as the U+FFFD text a valid name can hold', () => {
+  const b = (...x: number[]) => Uint8Array.from(x);
+  assert.equal(bytesText(b(0x71, 0xff)), 'q\\xff');
+  assert.equal(bytesText(b(0x71, 0xfe)), 'q\\xfe');
+  assert.equal(bytesText(b(0x71, 0xef, 0xbf, 0xbd)), 'q\ufffd', 'a valid U+FFFD stays what it is');
+  assert.equal(bytesText(b(0xc3, 0xa9, 0xe2, 0x80, 0xae)), '\u00e9\u202e', 'valid sequences decode (escapeControl handles the bidi after)');
+  assert.equal(bytesText(b(0xe0, 0x80, 0x80)), '\\xe0\\x80\\x80', 'an overlong form is no character');
+  assert.equal(bytesText(b(0xed, 0xa0, 0x80)), '\\xed\\xa0\\x80', 'nor is a UTF-16 surrogate');
+  assert.equal(bytesText(b(0x61, 0xe2, 0x80)), 'a\\xe2\\x80', 'a sequence cut short at the end');
+  assert.equal(bytesText(b(0xf0, 0x9f, 0x98, 0x80)), '😀');
+  const shm = (id: string, name: string) => ({ id, kind: 'posix-shm', name, size: 1, uid: 0, owner: 'root', mode: '0644', deleted: false, endpoints: [] }) as unknown as Channel;
+  const names = [shm('posix-shm:bytes/71ff', 'q\ufffd'), shm('posix-shm:bytes/71fe', 'q\ufffd'), shm('posix-shm:q\ufffd', 'q\ufffd')].map((c) => channelName(c));
+  assert.deepEqual(names, ['/q\\xff', '/q\\xfe', '/q\ufffd'], 'three objects, three names');
+  const plain = shm('posix-shm:plain', 'plain');
+  assert.equal(shownChannel(plain), plain, 'a UTF-8 name: the channel itself');
 });

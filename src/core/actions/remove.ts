@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { Channel } from '../model';
 import { describe } from '../kinds';
+import { shownChannel } from '../format';
 import { ActionError, explain } from './errors';
 import { posixObjectFile } from './peek';
 
@@ -24,7 +25,7 @@ export interface RemoveResult {
 
 /** What a removal calls the object: kind, id or name (escaped, bounded), and its key facts (the kind's long title). */
 export function objectTitle(ch: Channel): string {
-  return describe(ch).longTitle(ch);
+  return describe(ch).longTitle(shownChannel(ch));
 }
 
 /** Can it be removed (its kind has a removal, and this object still has a name or id to remove)? */
