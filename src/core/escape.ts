@@ -87,6 +87,7 @@ export function escapeControl(text: string, opts: EscapeControlOptions = {}): st
   let last = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    if (c >= 0x20 && c < 0x7f) continue; // printable ASCII: most of every name, nothing to check
     let esc: string | null = null;
     if (c < 0x20 || c === 0x7f || (c >= 0x80 && c <= 0x9f)) {
       if ((c === 10 && opts.keepNewlines) || (c === 9 && opts.keepTabs)) continue;
@@ -247,19 +248,26 @@ function jsonDangerous(c: number): boolean {
 export function safeJson(value: unknown, space?: number): string {
   const s = JSON.stringify(value, null, space);
   if (s === undefined) return 'null';
-  let out = '';
-  let last = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x7f) continue;
-    const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < s.length ? s.codePointAt(i)! : c;
-    const units = pair > 0xffff ? 2 : 1;
-    if (jsonDangerous(pair)) {
-      out += s.slice(last, i);
-      for (let k = 0; k < units; k++) out += '\\u' + s.charCodeAt(i + k).toString(16).padStart(4, '0');
-      last = i + units;
-    }
-    i += units - 1;
+  return s.replace(jsonDangerousPattern(), (c) => {
+    let out = '';
+    for (let i = 0; i < c.length; i++) out += '\\u' + c.charCodeAt(i).toString(16).padStart(4, '0');
+    return out;
+  });
+}
+
+let jsonPattern: RegExp | undefined;
+
+/** One character class of every code point jsonDangerous() names (built once, from it: a snapshot's JSON is tens of MB, and a native replace scans it fastest). */
+function jsonDangerousPattern(): RegExp {
+  if (jsonPattern) return jsonPattern;
+  let cls = '';
+  for (let c = 0x7f; c <= 0xe0fff; c++) {
+    if (!jsonDangerous(c)) continue;
+    let e = c;
+    while (jsonDangerous(e + 1)) e++;
+    cls += `\\u{${c.toString(16)}}${e > c ? `-\\u{${e.toString(16)}}` : ''}`;
+    c = e;
   }
-  return last === 0 ? s : out + s.slice(last);
+  jsonPattern = new RegExp(`[${cls}]`, 'gu');
+  return jsonPattern;
 }
