@@ -16,7 +16,7 @@
 // - a rootless podman container named `web\n[x](command:…)\u202e…` by its user, whose own name is
 //   bidi and `$(zap)`: the inspector's Container and User rows, the tooltip, the container group.
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -157,6 +157,14 @@ describe('Hostile text on every surface (attackers: nobody, a user of its own)',
     const bound = spawnSync('python3', ['-c', 'import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])', file], { ...NOBODY, encoding: 'utf8' });
     assert.equal(bound.status, 0, bound.stderr);
     assert.equal(fs.lstatSync(file).uid, NOBODY.uid, 'the attacker made it');
+    // and a live listener beside it, held by the attacker: the diagnosis reads a listener's directory
+    // first (a /tmp crowded with stale vscode-ipc sockets is read over several refreshes otherwise)
+    const live = spawn('python3', ['-c', 'import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])\ns.listen()\nprint("ok", flush=True)\nsys.stdin.read()', path.join(dir, 'live')], { ...NOBODY, stdio: ['pipe', 'pipe', 'inherit'] });
+    cleanups.push(() => void live.kill('SIGKILL'));
+    await new Promise((resolve, reject) => {
+      live.stdout!.once('data', resolve);
+      live.once('exit', (c) => reject(new Error(`the listener exited (${c})`)));
+    });
     await vscode.commands.executeCommand('ipcInspector.problems.focus');
     const problem = await waitFor('the stale socket problem', async () => {
       await scan(api);
