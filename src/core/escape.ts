@@ -22,42 +22,57 @@
 
 const HEX = '0123456789abcdef';
 
-/** Bidi controls: they reorder the text around them (`\u202e` makes `gpj.exe` read `exe.jpg`). */
-function isBidi(c: number): boolean {
-  return (
-    c === 0x061c || // ARABIC LETTER MARK
-    c === 0x200e || c === 0x200f || // LRM, RLM
-    (c >= 0x202a && c <= 0x202e) || // LRE, RLE, PDF, LRO, RLO
-    (c >= 0x2066 && c <= 0x2069) // LRI, RLI, FSI, PDI
-  );
-}
+type Ranges = ReadonlyArray<readonly [first: number, last: number]>;
+
+/** Bidi controls: they reorder the text around them (`\u202e` makes `gpj.exe` read `exe.jpg`). Sorted. */
+const BIDI: Ranges = [
+  [0x061c, 0x061c], // ARABIC LETTER MARK
+  [0x200e, 0x200f], // LRM, RLM
+  [0x202a, 0x202e], // LRE, RLE, PDF, LRO, RLO
+  [0x2066, 0x2069], // LRI, RLI, FSI, PDI
+];
 
 /**
  * Characters that draw nothing (Unicode's Default_Ignorable_Code_Point, plus the interlinear
  * annotation controls U+FFF9–FFFB, which hide the text between them): zero-width spaces and
  * joiners, the soft hyphen, word joiner and invisible operators, Hangul fillers, variation
  * selectors, tag characters. With them `ngin\u200bx` looks exactly like `nginx` and `/tmp/a\u2060b`
- * like `/tmp/ab` — two names that display the same, or a name that displays as another.
+ * like `/tmp/ab` — two names that display the same, or a name that displays as another. Sorted.
  */
+const INVISIBLE: Ranges = [
+  [0x00ad, 0x00ad], // SOFT HYPHEN
+  [0x034f, 0x034f], // COMBINING GRAPHEME JOINER
+  [0x115f, 0x1160], // HANGUL CHOSEONG/JUNGSEONG FILLER
+  [0x17b4, 0x17b5], // KHMER VOWEL INHERENT AQ/AA
+  [0x180b, 0x180f], // MONGOLIAN FREE VARIATION SELECTORS, VOWEL SEPARATOR
+  [0x200b, 0x200d], // ZERO WIDTH SPACE, ZWNJ, ZWJ
+  [0x2060, 0x2065], // WORD JOINER, invisible operators
+  [0x206a, 0x206f], // deprecated format characters
+  [0x3164, 0x3164], // HANGUL FILLER
+  [0xfe00, 0xfe0f], // VARIATION SELECTORS
+  [0xfeff, 0xfeff], // BOM / ZERO WIDTH NO-BREAK SPACE
+  [0xffa0, 0xffa0], // HALFWIDTH HANGUL FILLER
+  [0xfff0, 0xfffb], // unassigned, INTERLINEAR ANNOTATION ANCHOR/SEPARATOR/TERMINATOR
+  [0x1bca0, 0x1bca3], // SHORTHAND FORMAT CONTROLS
+  [0x1d173, 0x1d17a], // MUSICAL SYMBOL BEGIN/END BEAM, TIE, SLUR, PHRASE
+  [0xe0000, 0xe0fff], // TAGS, VARIATION SELECTORS SUPPLEMENT
+];
+
+function inRanges(c: number, ranges: Ranges): boolean {
+  for (const [first, last] of ranges) {
+    if (c < first) return false;
+    if (c <= last) return true;
+  }
+  return false;
+}
+
+function isBidi(c: number): boolean {
+  return inRanges(c, BIDI);
+}
+
+/** A character that draws nothing (INVISIBLE). */
 export function isInvisible(c: number): boolean {
-  return (
-    c === 0x00ad || // SOFT HYPHEN
-    c === 0x034f || // COMBINING GRAPHEME JOINER
-    c === 0x115f || c === 0x1160 || // HANGUL CHOSEONG/JUNGSEONG FILLER
-    c === 0x17b4 || c === 0x17b5 || // KHMER VOWEL INHERENT AQ/AA
-    (c >= 0x180b && c <= 0x180f) || // MONGOLIAN FREE VARIATION SELECTORS, VOWEL SEPARATOR
-    (c >= 0x200b && c <= 0x200d) || // ZERO WIDTH SPACE, ZWNJ, ZWJ
-    (c >= 0x2060 && c <= 0x2065) || // WORD JOINER, invisible operators
-    (c >= 0x206a && c <= 0x206f) || // deprecated format characters
-    c === 0x3164 || // HANGUL FILLER
-    (c >= 0xfe00 && c <= 0xfe0f) || // VARIATION SELECTORS
-    c === 0xfeff || // BOM / ZERO WIDTH NO-BREAK SPACE
-    c === 0xffa0 || // HALFWIDTH HANGUL FILLER
-    (c >= 0xfff0 && c <= 0xfffb) || // unassigned, INTERLINEAR ANNOTATION ANCHOR/SEPARATOR/TERMINATOR
-    (c >= 0x1bca0 && c <= 0x1bca3) || // SHORTHAND FORMAT CONTROLS
-    (c >= 0x1d173 && c <= 0x1d17a) || // MUSICAL SYMBOL BEGIN/END BEAM, TIE, SLUR, PHRASE
-    (c >= 0xe0000 && c <= 0xe0fff) // TAGS, VARIATION SELECTORS SUPPLEMENT
-  );
+  return inRanges(c, INVISIBLE);
 }
 
 function isBidiOrInvisible(c: number): boolean {
@@ -234,16 +249,14 @@ export function quickPickText(text: string, max = 500): string {
   return escapeIcons(truncate(escapeControl(text), max));
 }
 
-/** Code points JSON.stringify leaves raw that a terminal or a viewer would act on, or that draw nothing. */
-function jsonDangerous(c: number): boolean {
-  return (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029 || isBidiOrInvisible(c);
-}
+/** Code points JSON.stringify leaves raw that a terminal or a viewer would act on (DEL, C1, line and paragraph separators, bidi), or that draw nothing. */
+const JSON_DANGEROUS: Ranges = ([[0x7f, 0x9f], [0x2028, 0x2029], ...BIDI, ...INVISIBLE] as Array<readonly [number, number]>).sort((a, b) => a[0] - b[0]);
 
 /**
  * JSON.stringify, then DEL, C1 controls (U+0080–U+009F: 8-bit CSI/OSC on some terminals), line
- * and paragraph separators, bidi controls and invisible characters (isInvisible) as `\uXXXX` (a
- * pair of them above U+FFFF). Still valid JSON that parses to the same value (those code points
- * can only occur inside strings); C0 and lone surrogates are already escaped by JSON.stringify.
+ * and paragraph separators, bidi controls and invisible characters as `\uXXXX` (a pair of them
+ * above U+FFFF). Still valid JSON that parses to the same value (those code points can only occur
+ * inside strings); C0 and lone surrogates are already escaped by JSON.stringify.
  */
 export function safeJson(value: unknown, space?: number): string {
   const s = JSON.stringify(value, null, space);
@@ -257,17 +270,8 @@ export function safeJson(value: unknown, space?: number): string {
 
 let jsonPattern: RegExp | undefined;
 
-/** One character class of every code point jsonDangerous() names (built once, from it: a snapshot's JSON is tens of MB, and a native replace scans it fastest). */
+/** JSON_DANGEROUS as one character class (a snapshot's JSON is tens of MB: a native replace scans it fastest). */
 function jsonDangerousPattern(): RegExp {
-  if (jsonPattern) return jsonPattern;
-  let cls = '';
-  for (let c = 0x7f; c <= 0xe0fff; c++) {
-    if (!jsonDangerous(c)) continue;
-    let e = c;
-    while (jsonDangerous(e + 1)) e++;
-    cls += `\\u{${c.toString(16)}}${e > c ? `-\\u{${e.toString(16)}}` : ''}`;
-    c = e;
-  }
-  jsonPattern = new RegExp(`[${cls}]`, 'gu');
+  jsonPattern ??= new RegExp(`[${JSON_DANGEROUS.map(([a, b]) => `\\u{${a.toString(16)}}${b > a ? `-\\u{${b.toString(16)}}` : ''}`).join('')}]`, 'gu');
   return jsonPattern;
 }
