@@ -17,6 +17,15 @@ import type { ViewModel } from './viewModel';
 
 /** Entries the view shows at most (the newest; the log keeps more). */
 export const SIGNAL_VIEW_MAX = 1000;
+/**
+ * Least time between two re-renders of the list for new signals (ms). VS Code's extension host
+ * keeps a small record (a disposed DisposableStore registered on the tree view) for every tree
+ * node it ever created, for as long as the view exists, and every refresh of the list creates a
+ * node per entry shown: re-rendered twice a second (each tracer read) and once more per scan, a
+ * full list grew the host by ~130 MB a minute in the soak (bench/README.md, "Soak"). New signals
+ * now re-render it at most this often, and a scan only when it changes what is listed.
+ */
+export const SIGNAL_VIEW_REFRESH_MS = 2000;
 /** Processes remembered as "passed the process filter" (so a receiver that exited stays shown). */
 const ALLOWED_MEMORY = 100_000;
 
@@ -53,6 +62,11 @@ export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscod
   /** `pid:startTime` of processes that passed the process filters at some snapshot. */
   private allowed = new Set<string>();
   private filterKey = '';
+  private filterText = '';
+  /** What the list showed when last rendered (newest entry, count), to skip re-rendering the same list. */
+  private shownKey = '';
+  private lastRender = 0;
+  private timer: NodeJS.Timeout | undefined;
   /** The view (set by the registration) whose message says what runs and what is filtered. */
   view: vscode.TreeView<SignalNode> | undefined;
 
@@ -62,7 +76,8 @@ export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscod
   ) {
     this.disposables.push(
       activity.onDidChange((c) => {
-        if (c.signals.length || !c.sample) this.refresh();
+        if (!c.sample && !c.signals.length) this.refresh(); // the tracer's state: at once
+        else if (c.signals.length) this.refreshSoon();
       }),
       model.onDidChange(() => this.onModel()),
     );
@@ -71,7 +86,8 @@ export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscod
   private onModel(): void {
     const f = this.model.filter;
     const key = JSON.stringify([f.scopePid, f.workspaceOnly, f.hideOtherUsers, f.workspaceFolders, f.workspaceRootPids, f.uid]);
-    if (key !== this.filterKey) {
+    const filterChanged = key !== this.filterKey;
+    if (filterChanged) {
       this.filterKey = key;
       this.allowed = new Set();
     }
@@ -83,7 +99,23 @@ export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscod
         for (const p of snap.processes) if (allowed.has(p.pid)) this.allowed.add(processKey(p.pid, p.startTime));
       }
     }
-    this.refresh();
+    // a scan changes the list only through the filters (text, or who passes a process filter)
+    const textChanged = f.text !== this.filterText;
+    this.filterText = f.text;
+    if (filterChanged || textChanged) this.refresh();
+    else this.refreshSoon();
+  }
+
+  /** Re-renders the list if it changed, at most every SIGNAL_VIEW_REFRESH_MS. */
+  private refreshSoon(): void {
+    if (this.timer) return;
+    const wait = this.lastRender + SIGNAL_VIEW_REFRESH_MS - Date.now();
+    if (wait <= 0) this.refresh(true);
+    else
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.refresh(true);
+      }, wait);
   }
 
   /** The log entries the view shows, newest first. */
@@ -104,8 +136,17 @@ export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscod
     return out;
   }
 
-  refresh(): void {
-    this.emitter.fire();
+  /** Re-renders the view (`ifChanged`: only if the list it would show is not the one shown). */
+  refresh(ifChanged = false): void {
+    const list = this.visible();
+    let sum = 0;
+    for (const e of list) sum += e.seq;
+    const key = `${list.length}:${list[0]?.seq ?? 0}:${sum}:${this.model.filter.text}`;
+    if (!ifChanged || key !== this.shownKey) {
+      this.shownKey = key;
+      this.lastRender = Date.now();
+      this.emitter.fire();
+    }
     if (this.view) {
       const shown = this.activity.signals.size;
       const parts = [this.activity.describe()];
@@ -127,6 +168,8 @@ export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscod
   }
 
   dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

@@ -136,4 +136,24 @@ describe('Live activity', function () {
     assert.match(api.liveActivity.describe(), /Live activity is off/);
     await waitFor('capabilities.activity back to queue-depth', async () => (await api.source.refresh()).capabilities.activity?.source === 'queue-depth');
   });
+
+  it('a scan that changes nothing the Signals view lists does not re-render it (VS Code keeps a record of every tree node it ever made)', async () => {
+    // VS Code's extension host keeps a disposed DisposableStore per tree node it created for as
+    // long as the view lives; the Signals view re-rendered its whole list (up to 1,000 nodes) on
+    // every scan and every tracer read, which grew the host by ~130 MB a minute in the soak.
+    const tree = api.liveActivity.signalView as unknown as { onDidChangeTreeData: vscode.Event<unknown> };
+    assert.ok(tree?.onDidChangeTreeData, 'the Signals view is registered');
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    await sleep(2500); // a render already due (SIGNAL_VIEW_REFRESH_MS) happens first
+    let renders = 0;
+    const sub = tree.onDidChangeTreeData(() => renders++);
+    try {
+      // the tracer is off now (or never ran): nothing the view lists changes across these scans
+      for (let i = 0; i < 5; i++) await api.source.refresh();
+      await sleep(2500);
+    } finally {
+      sub.dispose();
+    }
+    assert.equal(renders, 0, 'five scans that changed nothing it lists re-rendered it');
+  });
 });

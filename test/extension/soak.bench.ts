@@ -7,6 +7,8 @@
 // the worker's cache entries, the views' state, scans, errors, warnings. Printed as IPC-SOAK
 // lines and written to test-results/extension-soak.json. Run with
 //   IPC_BENCH=1 IPC_BENCH_SOAK_MINUTES=20 node dist/test/harness/runExtensionTests.js --grep-file soak --timeout 1800
+// IPC_BENCH_SOAK_HEAP=2,6 also writes the host's heap at the end of those minutes
+// (test-results/extension-soak-MINUTE.heapsnapshot), to see what grows.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -35,6 +37,7 @@ describe('IPC extension soak', function () {
     fs.mkdirSync(path.dirname(out), { recursive: true });
     const cfg = () => vscode.workspace.getConfiguration('ipcInspector');
     const rows: Record<string, unknown>[] = [];
+    const heapAt = (process.env.IPC_BENCH_SOAK_HEAP ?? '').split(',').filter(Boolean).map(Number);
     const before = status();
     try {
       await churn.start();
@@ -107,6 +110,7 @@ describe('IPC extension soak', function () {
         episodesBefore = churn.total();
         rows.push(row);
         console.log(`IPC-SOAK ${JSON.stringify(row)}`);
+        if (heapAt.includes(m)) v8.writeHeapSnapshot(path.join(path.dirname(out), `extension-soak-${m}.heapsnapshot`));
         fs.writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), minutes, hostRssBefore: before.rss, rows, warnings: Object.fromEntries(warnings) }, null, 2) + '\n');
       }
     } finally {

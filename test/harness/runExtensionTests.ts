@@ -57,7 +57,7 @@ export async function runExtensionTests(opts: {
   if (opts.grepFile) env.IPC_TEST_GREP_FILE = opts.grepFile;
   if (opts.grep) env.IPC_TEST_GREP = opts.grep;
   if (process.env.IPC_BENCH === '1') env.IPC_BENCH = '1'; // the measurements (*.bench.js), not the tests
-  for (const k of ['IPC_BENCH_HEAP_SNAPSHOT', 'IPC_BENCH_ALLOC_PROFILE', 'IPC_BENCH_ALLOC_FIRST', 'IPC_BENCH_CONTROL', 'IPC_BENCH_SOAK_MINUTES']) if (process.env[k]) env[k] = process.env[k];
+  for (const k of ['IPC_BENCH_HEAP_SNAPSHOT', 'IPC_BENCH_ALLOC_PROFILE', 'IPC_BENCH_ALLOC_FIRST', 'IPC_BENCH_CONTROL', 'IPC_BENCH_SOAK_MINUTES', 'IPC_BENCH_SOAK_HEAP']) if (process.env[k]) env[k] = process.env[k];
   const cs = await launchCodeServer({
     folder: repoRoot,
     args: ['--vscode-option', 'enable-smoke-test-driver'],
