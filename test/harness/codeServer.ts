@@ -126,7 +126,12 @@ export async function launchCodeServer(opts: LaunchOptions): Promise<CodeServer>
   const userDataDir = path.join(tmp, 'user-data');
   const extensionsDir = opts.extensionsDir ?? path.join(tmp, 'extensions');
   const xdg = path.join(tmp, 'xdg-data');
+  // VS Code puts its vscode-ipc-*.sock handles in $XDG_RUNTIME_DIR when set, else in /tmp, where a
+  // killed run leaves them forever (hundreds after a few days of test runs, each one read by the
+  // diagnosis' stale-socket scan); here they go away with the rest of the run.
+  const runtimeDir = path.join(tmp, 'xdg-runtime');
   for (const d of [userDataDir, extensionsDir, xdg]) fs.mkdirSync(d, { recursive: true });
+  fs.mkdirSync(runtimeDir, { mode: 0o700 });
   // Quiet, deterministic workbench: no welcome page, no tips, no auto-updates of extensions.
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.writeFileSync(
@@ -166,7 +171,7 @@ export async function launchCodeServer(opts: LaunchOptions): Promise<CodeServer>
     cwd: opts.folder,
     detached: true, // own process group, killed as a whole
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...withoutSecrets(process.env), XDG_DATA_HOME: xdg, XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'), ...opts.env, PASSWORD: password },
+    env: { ...withoutSecrets(process.env), XDG_DATA_HOME: xdg, XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'), XDG_RUNTIME_DIR: runtimeDir, ...opts.env, PASSWORD: password },
   });
   let out = '';
   const onData = (b: Buffer): void => {

@@ -6,7 +6,7 @@
 //   node scripts/build.mjs test/integration cli && node --test --test-concurrency=1 dist/test/integration/cli.test.js
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -47,6 +47,33 @@ after(async () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+/**
+ * `until(what, pred)` for a watch child: re-checks `pred` on each output chunk. A hang guard, not a
+ * timing check: a watch that never prints what is awaited fails after a minute with what it did
+ * print, instead of holding the layer for its whole budget.
+ */
+function waitOn(w: ChildProcess, stderr: () => string, printed: () => string) {
+  let wake: (() => void) | undefined;
+  const poke = () => wake?.();
+  w.stdout!.on('data', poke); // after the test's own listener, which was added first
+  w.on('close', poke);
+  return async (what: string, pred: () => boolean): Promise<void> => {
+    const deadline = Date.now() + 60_000;
+    while (!pred()) {
+      if (w.exitCode !== null || w.signalCode !== null) throw new Error(`watch exited early (${w.exitCode ?? w.signalCode}): ${stderr()}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no ${what} in 60 s of watch output: ${printed().slice(-4000)}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    }
+  };
+}
 
 describe('ipc-inspector CLI', { skip: cliNotBuilt }, () => {
   test('snapshot --json --pid P: the contract, filtered to P', () => {
@@ -179,36 +206,25 @@ describe('ipc-inspector CLI', { skip: cliNotBuilt }, () => {
     const w = spawn(process.execPath, [BIN, 'watch', '--interval', '100', '--kind', 'fifo'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let stderr = '';
-    let waiter: (() => void) | undefined;
     w.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     w.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d;
-      waiter?.();
     });
-    const exited = new Promise<number | null>((resolve) =>
-      w.on('close', (code) => {
-        resolve(code);
-        waiter?.();
-      }),
-    );
-    const until = async (pred: () => boolean) => {
-      while (!pred()) {
-        if (w.exitCode !== null) throw new Error(`watch exited early (${w.exitCode}): ${stderr}`);
-        await new Promise<void>((r) => (waiter = r));
-      }
-    };
+    const exited = new Promise<number | null>((resolve) => w.on('close', resolve));
+    const until = waitOn(w, () => stderr, () => out);
     const name = path.join(tmp, 'watched\n<img src=x onerror=alert(1)>');
     let f: Fixture | undefined;
     try {
-      await until(() => /watching \d+ channels/.test(out));
+      await until('the first line', () => /watching \d+ channels/.test(out));
       f = await makeFixture('fifo', { path: name, comm: 'w\nx' });
       const shown = escapeControl(name);
-      await until(() => out.split('\n').some((l) => / \+ fifo /.test(l) && l.includes(shown)));
+      // '+', or '~' when ext4 gave it the inode (the id) of a FIFO removed since the last snapshot
+      await until('our FIFO', () => out.split('\n').some((l) => / [+~] fifo /.test(l) && l.includes(shown)));
       await f.close();
-      await until(() => out.split('\n').some((l) => / - fifo /.test(l) && l.includes(shown)));
+      await until('our FIFO gone', () => out.split('\n').some((l) => / - fifo /.test(l) && l.includes(shown)));
       // '+' first, '-' last; a '~' between only if a snapshot caught the reader before the writer
       const lines = out.split('\n').filter((l) => l.includes(shown));
-      assert.match(lines[0], / \+ fifo /);
+      assert.match(lines[0], / [+~] fifo /);
       assert.match(lines[lines.length - 1], / - fifo /);
       assert.ok(lines.slice(1, -1).every((l) => / ~ fifo /.test(l)), out);
       // the reader child is named before it opens the FIFO, so the first line already shows it
@@ -224,14 +240,8 @@ describe('ipc-inspector CLI', { skip: cliNotBuilt }, () => {
   test('watch --json: a new fixture shows up as added, then as removed after close', async () => {
     const w = spawn(process.execPath, [BIN, 'watch', '--json', '--interval', '100', '--kind', 'fifo'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    let waiter: (() => void) | undefined;
     w.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) =>
-      w.on('close', (code) => {
-        resolve(code);
-        waiter?.();
-      }),
-    );
+    const exited = new Promise<number | null>((resolve) => w.on('close', resolve));
     const diffs: SnapshotDiff[] = [];
     let buf = '';
     w.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -241,30 +251,31 @@ describe('ipc-inspector CLI', { skip: cliNotBuilt }, () => {
         diffs.push(JSON.parse(buf.slice(0, nl)) as SnapshotDiff);
         buf = buf.slice(nl + 1);
       }
-      waiter?.();
     });
-    const until = async (pred: () => boolean) => {
-      while (!pred()) {
-        if (w.exitCode !== null) throw new Error(`watch exited early (${w.exitCode}): ${stderr}`);
-        await new Promise<void>((r) => (waiter = r));
-      }
-    };
+    const until = waitOn(w, () => stderr, () => diffs.slice(1).map((d) => JSON.stringify(d)).join('\n'));
     let extra: Fixture | undefined;
     try {
-      await until(() => diffs.length >= 1); // the first diff: everything there is
+      await until('the first snapshot', () => diffs.length >= 1); // the first diff: everything there is
       assert.equal(diffs[0].fromTakenAt, null);
       assert.ok(diffs[0].addedChannels.length > 0, 'the first diff lists the FIFOs there are');
       assert.ok(diffs[0].addedChannels.every((c) => c.kind === 'fifo'));
       assert.ok(diffs[0].addedChannels.some((c) => c.kind === 'fifo' && c.inode === fifo.info.inode));
-      extra = await makeFixture('fifo', { path: path.join(tmp, 'watched fifo') });
+      const extraPath = path.join(tmp, 'watched fifo');
+      extra = await makeFixture('fifo', { path: extraPath });
       const inode = extra.info.inode as number;
-      const isIt = (c: Channel) => c.kind === 'fifo' && c.inode === inode;
-      await until(() => diffs.slice(1).some((d) => d.addedChannels.some(isIt)));
-      const added = diffs.slice(1).find((d) => d.addedChannels.some(isIt))!;
-      const id = added.addedChannels.find(isIt)!.id;
+      // ext4 gives a new file the inode of one just removed, so when another FIFO went away between
+      // two snapshots (any churn on the machine: the id is dev:inode) ours arrives as that id
+      // changing to our path; either way watch must report our FIFO.
+      const isIt = (c: Channel) => c.kind === 'fifo' && c.inode === inode && c.path === extraPath;
+      const shows = (d: SnapshotDiff) => d.addedChannels.some(isIt) || d.changedChannels.some(isIt);
+      await until('our FIFO added', () => diffs.slice(1).some(shows));
+      const seen = diffs.slice(1).find(shows)!;
+      const id = [...seen.addedChannels, ...seen.changedChannels].find(isIt)!.id;
       assert.ok(diffs.slice(1).every((d) => d.fromTakenAt !== null));
+      const printed = diffs.length;
       await extra.close();
-      await until(() => diffs.some((d) => d.removedChannels.includes(id)));
+      const gone = (d: SnapshotDiff) => d.removedChannels.includes(id) || d.changedChannels.some((c) => c.id === id && !isIt(c));
+      await until('our FIFO removed', () => diffs.slice(printed).some(gone));
     } finally {
       w.kill('SIGINT');
       await extra?.close().catch(() => {});
