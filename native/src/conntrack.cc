@@ -6,6 +6,7 @@
 // moved into that network namespace (netns.h). Which tuples, which namespaces and what a flow
 // means are the caller's business (core/probes/netLinks.ts).
 #include "napi_helpers.h"
+#include "netlink.h"
 #include "netns.h"
 
 #include <cstring>
@@ -165,40 +166,17 @@ void ParseFlow(const nlmsghdr* h, Flow& f) {
 bool Batch(int sock, const std::vector<Query>& qs, size_t from, size_t to, std::vector<Flow>& out, PendingError& err) {
   std::vector<char> req;
   for (size_t i = from; i < to; i++) PutRequest(req, qs[i], static_cast<uint32_t>(i + 1));
-  sockaddr_nl sa;
-  memset(&sa, 0, sizeof sa);
-  sa.nl_family = AF_NETLINK;
-  ssize_t s;
-  do {
-    s = sendto(sock, req.data(), req.size(), 0, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-  } while (s < 0 && errno == EINTR);
-  if (s < 0) {
-    err.set(errno, "sendto");
-    return false;
-  }
+  if (!SendNl(sock, req.data(), req.size(), err)) return false;
   std::vector<char> buf(64 * 1024);
   size_t answered = 0;
   while (answered < to - from) {
-    ssize_t n = recv(sock, buf.data(), buf.size(), 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      err.set(errno, "recv");
-      return false;
-    }
-    if (n == 0) {
-      err.set(EPROTO, "recv");
-      return false;
-    }
-    size_t len = static_cast<size_t>(n);
+    size_t len = RecvNl(sock, buf.data(), buf.size(), err);
+    if (len == 0) return false;
     for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
       if (h->nlmsg_seq <= from || h->nlmsg_seq > to) continue;
       size_t i = h->nlmsg_seq - 1;
       if (h->nlmsg_type == NLMSG_ERROR) {
-        if (h->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) {
-          err.set(EPROTO, "recv");
-          return false;
-        }
-        int e = -static_cast<nlmsgerr*>(NLMSG_DATA(h))->error;
+        int e = NlError(h);
         // ENOENT: no flow has that tuple (not an error); anything else (EPERM without
         // CAP_NET_ADMIN, EOPNOTSUPP) says lookups do not work here at all
         if (e != 0 && e != ENOENT) {
@@ -216,17 +194,8 @@ bool Batch(int sock, const std::vector<Query>& qs, size_t from, size_t to, std::
 }
 
 void Lookup(const std::vector<Query>& qs, std::vector<Flow>& out, PendingError& err) {
-  Fd sock(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER));
-  if (!sock.ok()) {
-    err.set(errno, "socket");
-    return;
-  }
-  int rcv = 1 << 20;
-  setsockopt(sock.get(), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
-  // a lookup is answered at once; a recv still waiting after this long fails instead of holding
-  // a pool thread
-  struct timeval tv = {5, 0};
-  setsockopt(sock.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  Fd sock = OpenNetlink(SOCK_RAW, NETLINK_NETFILTER, 5, err);
+  if (!sock.ok()) return;
   for (size_t from = 0; from < qs.size(); from += kBatch) {
     size_t to = std::min(qs.size(), from + kBatch);
     if (!Batch(sock.get(), qs, from, to, out, err)) return;

@@ -2,6 +2,7 @@
 // fresh std::thread that first setns()es into that network namespace (only that thread moves).
 // Every recv has a timeout (SO_RCVTIMEO), so a dump can fail but never hang.
 #include "napi_helpers.h"
+#include "netlink.h"
 #include "netns.h"
 #include "pagealloc.h"
 
@@ -42,17 +43,8 @@ struct InetCols {
 // Sends one dump request and feeds every reply message to onMsg. Returns 0 or sets err.
 template <typename OnMsg>
 bool Dump(const void* req, size_t reqLen, PendingError& err, OnMsg&& onMsg) {
-  Fd sock(socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
-  if (!sock.ok()) {
-    err.set(errno, "socket");
-    return false;
-  }
-  int rcv = 1 << 20;
-  setsockopt(sock.get(), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
-  // The kernel answers a dump at once; a recv still waiting after this long fails with EAGAIN
-  // instead of holding a libuv pool thread (and the snapshot) forever.
-  struct timeval tv = {10, 0};
-  setsockopt(sock.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  Fd sock = OpenNetlink(SOCK_DGRAM, NETLINK_SOCK_DIAG, 10, err);
+  if (!sock.ok()) return false;
   struct {
     nlmsghdr nlh;
     char body[128];
@@ -63,40 +55,17 @@ bool Dump(const void* req, size_t reqLen, PendingError& err, OnMsg&& onMsg) {
   msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
   msg.nlh.nlmsg_seq = 1;
   memcpy(NLMSG_DATA(&msg.nlh), req, reqLen);
-  sockaddr_nl sa;
-  memset(&sa, 0, sizeof sa);
-  sa.nl_family = AF_NETLINK;
-  ssize_t s;
-  do {
-    s = sendto(sock.get(), &msg, msg.nlh.nlmsg_len, 0, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-  } while (s < 0 && errno == EINTR);
-  if (s < 0) {
-    err.set(errno, "sendto");
-    return false;
-  }
+  if (!SendNl(sock.get(), &msg, msg.nlh.nlmsg_len, err)) return false;
   BigVec<char> buf(256 * 1024);
   for (;;) {
-    ssize_t n = recv(sock.get(), buf.data(), buf.size(), 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      err.set(errno, "recv");
-      return false;
-    }
-    if (n == 0) {
-      err.set(EPROTO, "recv");
-      return false;
-    }
-    size_t len = static_cast<size_t>(n);
+    size_t len = RecvNl(sock.get(), buf.data(), buf.size(), err);
+    if (len == 0) return false;
     for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
       if (h->nlmsg_seq != 1) continue;
       if (h->nlmsg_type == NLMSG_DONE) return true;
       if (h->nlmsg_type == NLMSG_ERROR) {
-        auto* e = static_cast<nlmsgerr*>(NLMSG_DATA(h));
-        if (h->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) {
-          err.set(EPROTO, "recv");
-        } else {
-          err.set(e->error ? -e->error : EPROTO, "sock_diag");
-        }
+        int e = NlError(h);
+        err.set(e ? e : EPROTO, "sock_diag");
         return false;
       }
       if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY) onMsg(h);
