@@ -20,6 +20,8 @@ interface Io {
   readdir(p: string): string[] | Promise<string[]>;
   lstatMode(p: string): number | Promise<number>;
   stat(p: string): fs.Stats | Promise<fs.Stats>;
+  /** f_type of the filesystem p is on. */
+  statfsType(p: string): number | Promise<number>;
 }
 
 const syncIo: Io = {
@@ -28,6 +30,7 @@ const syncIo: Io = {
   readdir: (p) => fs.readdirSync(p),
   lstatMode: (p) => fs.lstatSync(p).mode,
   stat: (p) => fs.statSync(p),
+  statfsType: (p) => fs.statfsSync(p).type,
 };
 
 const code = (e: unknown) => ((e as NodeJS.ErrnoException)?.code ?? 'EIO') as string;
@@ -151,7 +154,7 @@ async function visit(io: Io, opts: ProcWalkOptions, rules: readonly FdRule[], pi
       if (r.type === 'fifo' && !st.isFIFO()) continue;
       if (r.type === 'reg' && !st.isFile()) continue;
       if (r.under && (link === null || !link.startsWith(r.under))) continue;
-      if (r.mqueue && (link === null || link.indexOf('/', 1) >= 0 || !isMqueue(st, link))) continue;
+      if (r.mqueue && (link === null || link.indexOf('/', 1) >= 0 || !(await isMqueue(io, opts, fdDir + name, st, link)))) continue;
       ino = st.ino;
       dev = st.dev;
     }
@@ -173,10 +176,24 @@ async function visit(io: Io, opts: ProcWalkOptions, rules: readonly FdRule[], pi
   }
 }
 
-/** A regular file on the mqueue mount (or, in a captured tree without one, a name that is no file here). */
-function isMqueue(st: fs.Stats, link: string): boolean {
+const MQUEUE_MAGIC = 0x19800202;
+
+/**
+ * A queue: on this machine's /proc, a file of a mqueue filesystem — the one mounted on /dev/mqueue
+ * or any other IPC namespace's (a container's queues are on their own), told by the filesystem's
+ * magic. In a captured tree: on the mqueue mount, or without one a name that is no file here.
+ */
+async function isMqueue(io: Io, opts: ProcWalkOptions, fdPath: string, st: fs.Stats, link: string): Promise<boolean> {
   const mq = getMqueueDev();
-  return mq !== null ? st.dev === mq : !fs.existsSync(link.endsWith(' (deleted)') ? link.slice(0, -10) : link);
+  if (mq !== null && st.dev === mq) return true;
+  if (opts.procRoot === '/proc') {
+    try {
+      return (await io.statfsType(fdPath)) === MQUEUE_MAGIC;
+    } catch {
+      return false; // closed meanwhile
+    }
+  }
+  return mq === null && !fs.existsSync(link.endsWith(' (deleted)') ? link.slice(0, -10) : link);
 }
 
 async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColumns): Promise<ProcWalkProcess> {

@@ -93,10 +93,10 @@ export function kindOfId(id: string): ChannelKind | undefined {
 
 /**
  * Is this a channel id of some kind, of that kind's shape? (Untrusted input: the webview, the CLI.)
- * The longest real one is a POSIX object's whose 255-byte name is not UTF-8: `posix-shm:bytes/` and
- * 510 hex digits, 526 characters.
+ * The longest real one is another IPC namespace's POSIX queue whose 255-byte name is not UTF-8:
+ * `posix-mq:ns/MAJ:MIN/bytes/` and 510 hex digits, at most 541 characters.
  */
-export function isChannelId(id: unknown, maxLength = 528): id is string {
+export function isChannelId(id: unknown, maxLength = 544): id is string {
   if (typeof id !== 'string' || id.length > maxLength || id.includes('\0')) return false;
   const kind = kindOfId(id);
   return kind !== undefined && KINDS[kind].idShape.test(id.slice(kind.length + 1));

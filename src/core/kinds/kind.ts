@@ -290,8 +290,9 @@ export function posixNamedTraits<C extends ChannelBase & { name: string; uid: nu
   'idShape' | 'inodeOfId' | 'search' | 'ends' | 'peer' | 'owner' | 'probe'
 > {
   return {
-    // a name (any byte but NUL), or the bytes of one that is not UTF-8 (core/posixNames.ts): 255 bytes are 510 hex digits
-    idShape: /^(?:bytes\/(?:[0-9a-f]{2}){1,255}|[^\0]{1,500})$/s,
+    // a name (any byte but NUL), or the bytes of one that is not UTF-8 (core/posixNames.ts): 255 bytes are 510 hex digits;
+    // `ns/DEV/` first for another IPC namespace's queue (a name has no '/', so none starts so)
+    idShape: /^(?:ns\/\d{1,10}:\d{1,10}\/)?(?:bytes\/(?:[0-9a-f]{2}){1,255}|[^\0]{1,500})$/s,
     inodeOfId: noInode,
     search: (ch) => ({ texts: ['/' + ch.name] }),
     ends: 'holders',

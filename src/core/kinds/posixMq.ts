@@ -21,6 +21,12 @@ export interface PosixMqChannel extends ChannelBase {
   mode: string | null;
   /** The name was unlinked (mq_unlink) while processes still hold the queue: `posix-mq:deleted/DEV:INODE`, no counts (nothing left to open it by). */
   deleted: boolean;
+  /**
+   * Held in another IPC namespace than the snapshot's (a container's): its name here opens this
+   * namespace's queue of that name, or none, so it has no counts and is not peeked, received from
+   * or removed by name. Id `posix-mq:ns/DEV/NAME` (DEV: that namespace's queue filesystem).
+   */
+  otherNamespace?: boolean;
 }
 
 const c = col<PosixMqChannel>();
@@ -35,11 +41,16 @@ export const posixMq = defineKind<PosixMqChannel>({
   map: { family: 'queue', shared: true },
   ...posixNamedTraits<PosixMqChannel>(),
   name: (ch, max) => '/' + shortText(ch.name, max) + (ch.deleted ? ' (deleted)' : ''),
-  longTitle: (ch) => `POSIX message queue /${shortText(ch.name)}${ch.deleted ? ' (deleted)' : ''}`,
+  longTitle: (ch) => `POSIX message queue /${shortText(ch.name)}${ch.deleted ? ' (deleted)' : ''}${ch.otherNamespace ? ' of another IPC namespace' : ''}`,
   description: (ch) =>
-    (ch.messages !== null ? `${ch.messages}${ch.maxMessages !== null ? '/' + ch.maxMessages : ''} msg` : '') +
-    (ch.bytes !== null ? `${ch.messages !== null ? ' · ' : ''}${formatBytes(ch.bytes)}` : '') +
-    (ch.deleted ? `${ch.messages !== null || ch.bytes !== null ? ', ' : ''}deleted` : ''),
+    [
+      (ch.messages !== null ? `${ch.messages}${ch.maxMessages !== null ? '/' + ch.maxMessages : ''} msg` : '') +
+        (ch.bytes !== null ? `${ch.messages !== null ? ' · ' : ''}${formatBytes(ch.bytes)}` : ''),
+      ch.deleted ? 'deleted' : '',
+      ch.otherNamespace ? 'other IPC namespace' : '',
+    ]
+      .filter(Boolean)
+      .join(', '),
   columns: [
     c('name', 'NAME', 'Name', 'string', 'Queue name (without the leading /)', { search: 'text' }),
     c('messages', 'MESSAGES', 'Messages', 'number|null', 'Messages queued (mq_curmsgs; native addon)', { unit: 'messages' }),
@@ -48,6 +59,7 @@ export const posixMq = defineKind<PosixMqChannel>({
     c('bytes', 'BYTES', 'Bytes queued', 'number|null', 'Bytes queued (QSIZE in /dev/mqueue/NAME)', { unit: 'bytes' }),
     c('notifyPid', 'NOTIFY PID', 'Notifies', 'number|null', 'Process registered for arrival notification (mq_notify)', { search: 'number', refers: 'pid' }),
     c('deleted', 'DELETED', 'Deleted', 'boolean', 'The name was unlinked (mq_unlink) while processes still hold the queue', { wide: true }),
+    c('otherNamespace', 'OTHER NS', 'Other IPC namespace', 'boolean', "Held in another IPC namespace (a container's): no counts, and its name here is another queue", { wide: true }),
     ...ownerColumns<PosixMqChannel>(true),
   ],
   mentions: (ch) => (ch.notifyPid ? [ch.notifyPid] : []),
@@ -55,7 +67,7 @@ export const posixMq = defineKind<PosixMqChannel>({
   peek: 'posix-mq',
   paged: false,
   remove: (ch) =>
-    ch.deleted ? null : { by: 'unlink', dir: 'mqueue', file: ch.name, note: 'the name is gone; processes that have it open keep using it until they close it' },
+    ch.deleted || ch.otherNamespace ? null : { by: 'unlink', dir: 'mqueue', file: ch.name, note: 'the name is gone; processes that have it open keep using it until they close it' },
   queue: (ch) => ({ bytes: ch.bytes, counts: ch.messages === null ? null : [ch.messages], stamp: null }),
   depth: (ch) => {
     const v: Record<string, number> = {};

@@ -218,6 +218,48 @@ interface MqQueue {
   raw: Buffer | null;
   st: fs.Stats | null;
   endpoints: Endpoint[];
+  /** Another IPC namespace's queue: its name here is not it. */
+  other?: boolean;
+}
+
+/**
+ * The device of this IPC namespace's queue filesystem (each IPC namespace has one of its own):
+ * /dev/mqueue's when it is mounted, else that of a queue a process of this namespace holds. Null
+ * when that cannot be told (a captured tree, no holder here): every queue is then taken as this
+ * namespace's.
+ */
+function ownQueueDev(ctx: ProbeContext, dir: string | null, groups: ReadonlyMap<string, MqFdGroup>): string | null {
+  if (ctx.devRoot !== '/dev' || ctx.procRoot !== '/proc') return null;
+  if (dir !== null) {
+    try {
+      return devName(fs.statSync(dir).dev);
+    } catch {
+      /* unmounted since: ask the holders */
+    }
+  }
+  let own: string;
+  try {
+    own = fs.readlinkSync('/proc/self/ns/ipc');
+  } catch {
+    return null;
+  }
+  const same = new Map<number, boolean>();
+  for (const g of groups.values()) {
+    for (const i of g.rows) {
+      const pid = ctx.walk.fds.pid[i];
+      let here = same.get(pid);
+      if (here === undefined) {
+        try {
+          here = fs.readlinkSync(`/proc/${pid}/ns/ipc`) === own;
+        } catch {
+          here = false; // gone, or not ours to read: another holder may tell
+        }
+        same.set(pid, here);
+      }
+      if (here) return devName(g.dev);
+    }
+  }
+  return null;
 }
 
 /**
@@ -268,18 +310,29 @@ async function emitQueues(ctx: ProbeContext, native: NativeAddon | null): Promis
       }
     }
   }
+  const own = ownQueueDev(ctx, mounted ? dir : null, groups);
   for (const [key, g] of groups) {
     if (g.unlinked) {
       // no name left to list it by or to open it with: one row per inode, its holders, no counts
       const name = g.text.slice(1, g.text.endsWith(' (deleted)') ? -' (deleted)'.length : undefined);
-      queues.set(`posix-mq:deleted/${key}`, { id: `posix-mq:deleted/${key}`, name, raw: null, st: null, endpoints: endpointsOf(ctx, g.rows) });
+      const other = own !== null && devName(g.dev) !== own;
+      queues.set(`posix-mq:deleted/${key}`, { id: `posix-mq:deleted/${key}`, name, raw: null, st: null, endpoints: endpointsOf(ctx, g.rows), other });
       continue;
     }
     const raw = mqNameBytes(ctx, g);
     if (raw === null || raw.length === 0) continue; // every holder closed or replaced it since the walk
+    if (own !== null && devName(g.dev) !== own) {
+      // Another IPC namespace's queue (a container's): joined by name it would merge into this
+      // namespace's queue of that name, take its counts, and send peeks and removes to it.
+      const id = `posix-mq:ns/${devName(g.dev)}/${posixIdTail(raw)}`;
+      const q = queues.get(id) ?? { id, name: raw.toString('utf8'), raw, st: null, endpoints: [], other: true };
+      q.endpoints.push(...endpointsOf(ctx, g.rows));
+      queues.set(id, q);
+      continue;
+    }
     named(raw).endpoints.push(...endpointsOf(ctx, g.rows));
   }
-  const withName = [...queues.values()].filter((q): q is MqQueue & { raw: Buffer } => q.raw !== null);
+  const withName = [...queues.values()].filter((q): q is MqQueue & { raw: Buffer } => q.raw !== null && !q.other);
   const attrs = native ? await mqAttributes(native, withName, ctx.itemTimeoutMs) : new Map<string, never>();
   for (const q of queues.values()) {
     const ch: PosixMqChannel = {
@@ -296,13 +349,14 @@ async function emitQueues(ctx: ProbeContext, native: NativeAddon | null): Promis
       owner: null,
       mode: null,
       deleted: q.raw === null,
+      otherNamespace: q.other === true,
     };
     const errors: ReadError[] = [];
     const failed = (fields: string[], syscall: string, e: unknown) => {
       const code = typeof e === 'string' ? e : e instanceof UntrustedFileError ? e.code : (errnoName(e) ?? 'EIO');
       for (const field of fields) errors.push({ field, syscall, code });
     };
-    if (mounted && q.raw !== null) {
+    if (mounted && q.raw !== null && !q.other) {
       const file = fileOf(q.raw);
       let st = q.st;
       if (!st) {

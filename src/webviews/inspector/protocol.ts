@@ -24,7 +24,7 @@ export const LIMITS = {
   pid: 4194304, // PID_MAX_LIMIT
   signal: 64,
   maxBytes: 16 * 1024 * 1024, // the setting's maximum
-  channelId: 528, // core/kinds isChannelId: a POSIX id of a 255-byte name's bytes is 526
+  channelId: 544, // core/kinds isChannelId: another IPC namespace's queue id of a 255-byte name's bytes is up to 541
   renderedTexts: 2000,
   renderedText: 1024 * 1024,
 } as const;

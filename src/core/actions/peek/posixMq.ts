@@ -19,6 +19,11 @@ export const POSIX_MQ_EXPLANATION =
 export const peekPosixMq: Peeker<PosixMqChannel> = async ({ channel, native, devRoot, base, at, call }) => {
   let { messages, maxMessages, messageSize, bytes, notifyPid } = channel;
   const methods: string[] = [];
+  if (channel.otherNamespace && !channel.deleted) {
+    // its name here opens this namespace's queue of that name, or none: never that one
+    base.notes.push(`/${channel.name} is a queue of another IPC namespace (a container's): its name opens a different queue here, so no attributes`);
+    return { ...base, type: 'mq-attributes', at: at(), method: 'snapshot', messages, maxMessages, messageSize, bytes, notifyPid, nonDestructiveReadUnavailable: true, explanation: POSIX_MQ_EXPLANATION };
+  }
   if (channel.deleted) {
     // its name now names nothing, or a newer queue: only its holders' fds reach this one
     base.notes.push(`/${channel.name} was unlinked (mq_unlink) while processes hold it: there is no name left to open it by, so no attributes`);
@@ -66,6 +71,7 @@ export async function receivePosixMq(channel: Channel, opts: { native?: NativeAd
   // the kinds whose peek is this family's are POSIX queues
   if (describe(channel).peek !== 'posix-mq' || !('name' in channel)) throw new ActionError('EINVAL', `${channel.id} is not a POSIX message queue`);
   if ((channel as PosixMqChannel).deleted) throw new ActionError('ENOTSUP', `/${channel.name} was unlinked (mq_unlink): there is no name left to open it by`);
+  if ((channel as PosixMqChannel).otherNamespace) throw new ActionError('ENOTSUP', `/${channel.name} is a queue of another IPC namespace: its name opens a different queue here`);
   const raw = posixNameBytes(channel); // its exact bytes, as the peek's
   const what = `receive one message from /${channel.name}`;
   const addon = needNative(opts.native !== undefined ? opts.native : loadNative().addon, what);

@@ -1,0 +1,101 @@
+// POSIX message queues of another IPC namespace (a container's, or any user's: unprivileged user
+// namespaces come with IPC namespaces of their own) named exactly like one of this namespace's.
+// Each IPC namespace has its own queues, so the two are different queues; joined by name, the
+// other's holders were listed as holders of root's queue, with root's counts, and a peek, receive
+// or remove of that row reached root's queue. The attacker is nobody in its own user and IPC
+// namespace (`unshare --user --map-root-user --ipc`, fixtures/attacker.c `mq-hold`: one message); root's queue
+// holds five. Every fd walk, with /dev/mqueue mounted or not (the test layers run both).
+//
+//   node scripts/build.mjs test/integration && node --test dist/test/integration/mqueueNamespaces.test.js
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
+import type { PosixMqChannel, Snapshot } from '../../src/core/model';
+import { loadBpf, loadNative } from '../../src/core/native';
+import { takeSnapshot } from '../../src/core/snapshot';
+import { peekChannel, receivePosixMq, removeObject } from '../../src/core/actions';
+import { compileTools, type Tools } from './hostile';
+import { lineReader } from './childLines';
+
+const NAME = `ipcmqns-${process.pid}-${randomBytes(3).toString('hex')}`;
+const NOBODY = 65534;
+const noNative = loadNative().addon ? false : 'native addon not built (mq_getattr)';
+const skip =
+  process.geteuid?.() !== 0
+    ? 'needs root to run an attacker as nobody'
+    : spawnSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', 'unshare', '--user', '--map-root-user', '--ipc', 'true']).status !== 0
+      ? 'unprivileged user namespaces are off here (the attacker needs one for its IPC namespace)'
+      : false;
+
+describe('a queue of another IPC namespace named like one of ours', { skip }, () => {
+  let tools: Tools;
+  let attacker: ChildProcess;
+  let attackerFd: number;
+  let root: Fixture | undefined;
+
+  before(async () => {
+    tools = await compileTools();
+    attacker = spawn('unshare', ['--user', '--map-root-user', '--ipc', tools.attacker, 'mq-hold', Buffer.from(NAME).toString('hex')], {
+      uid: NOBODY,
+      gid: NOBODY,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    attackerFd = (JSON.parse(await lineReader(attacker).next('the attacker queue')) as { fds: number[] }).fds[0];
+    root = await makeFixture('posix-mq', { name: NAME, count: 5 });
+  });
+  after(async () => {
+    if (attacker && attacker.exitCode === null) {
+      const gone = new Promise((r) => attacker.once('exit', r));
+      attacker.stdin!.end(); // it mq_unlinks its queue at EOF
+      await gone;
+    }
+    await closeAll([root]);
+    if (tools) fs.rmSync(tools.dir, { recursive: true, force: true });
+  });
+
+  const ours = (snap: Snapshot) => snap.channels.filter((c): c is PosixMqChannel => c.kind === 'posix-mq' && c.name === NAME);
+  const holders = (c: PosixMqChannel) => c.endpoints.map((e) => `${e.pid}/${e.fd}`).sort();
+  const rootHolders = () => [`${root!.info.writer.pid}/${root!.info.writer.fd}`, `${root!.info.reader.pid}/${root!.info.reader.fd}`].sort();
+
+  const ways: Array<[string, Parameters<typeof takeSnapshot>[0], string | false]> = [
+    ['BPF fd walk', { walk: 'bpf-iter' }, loadBpf().addon ? false : 'BPF addon not built'],
+    ['/proc fd walk', { walk: 'proc' }, noNative],
+    ['TypeScript walk, no addon', { useNative: false }, false],
+  ];
+  for (const [way, opts, skipWay] of ways) {
+    it(`two queues, each with its own holders and counts (${way})`, { skip: skipWay }, async () => {
+      const snap = await takeSnapshot({ ...opts, kinds: ['posix-mq'], pids: [attacker.pid!, ...root!.pids] });
+      const mounted = snap.capabilities.mqueueMounted ? 'mounted' : 'not mounted';
+      const rows = ours(snap);
+      assert.equal(rows.length, 2, `one row per namespace's queue (/dev/mqueue ${mounted}): ${JSON.stringify(rows)}`);
+      const mine = rows.find((c) => c.id === `posix-mq:${NAME}`);
+      const other = rows.find((c) => c.id !== `posix-mq:${NAME}`);
+      assert.ok(mine && other);
+      assert.deepEqual(holders(mine), rootHolders(), "root's queue: root's holders only");
+      assert.equal(mine.otherNamespace, false);
+      assert.equal(mine.messages, opts?.useNative === false ? null : 5, "root's count");
+      assert.match(other.id, /^posix-mq:ns\/\d+:\d+\//);
+      assert.equal(other.otherNamespace, true);
+      assert.deepEqual(holders(other), [`${attacker.pid}/${attackerFd}`], "the attacker's queue: its holder only");
+      assert.deepEqual([other.messages, other.bytes, other.owner], [null, null, null], "no counts: its name here is root's queue");
+    });
+  }
+
+  it('peek, receive and remove of the other namespace\'s queue refuse, and root\'s queue keeps its five messages', { skip: noNative }, async () => {
+    const snap = await takeSnapshot({ kinds: ['posix-mq'], pids: [attacker.pid!] });
+    const other = ours(snap).find((c) => c.otherNamespace);
+    assert.ok(other, 'the attacker queue is listed');
+    const seen = await peekChannel(other, snap.processes);
+    assert.equal(seen.type, 'mq-attributes');
+    if (seen.type !== 'mq-attributes') return;
+    assert.equal(seen.messages, null, "nothing read by its name (root's queue has 5)");
+    assert.ok(seen.notes.some((n) => /another IPC namespace/.test(n)), seen.notes.join('; '));
+    await assert.rejects(receivePosixMq(other), (e: { code?: string }) => e.code === 'ENOTSUP');
+    await assert.rejects(removeObject(other), (e: { code?: string }) => e.code === 'ENOTSUP');
+    const after = ours(await takeSnapshot({ kinds: ['posix-mq'], pids: root!.pids })).find((c) => c.id === `posix-mq:${NAME}`);
+    assert.equal(after?.messages, 5, "root's queue untouched");
+  });
+});
