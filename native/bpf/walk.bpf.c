@@ -345,6 +345,11 @@ int ipci_task(struct bpf_iter__task *ctx) {
       r.netns_ino = net->ns.inum;
       r.flags |= IPCI_T_NETNS;
     }
+    struct ipc_namespace *ipc = ns->ipc_ns;
+    if (ipc) {
+      r.ipcns_ino = ipc->ns.inum;
+      r.flags |= IPCI_T_IPCNS;
+    }
   }
   struct signal_struct *sig = t->signal;
   struct sighand_struct *sh = t->sighand;

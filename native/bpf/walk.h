@@ -55,8 +55,9 @@ struct ipci_fd_rec {
 #define IPCI_T_TIMERS 4   /* the process has POSIX timers: /proc/PID/timers has lines */
 #define IPCI_T_KTHREAD 8  /* a kernel thread (its /proc name is built from more than comm) */
 #define IPCI_T_NSPID 16   /* nspid[0..nspid_n) is status's NSpid (pid namespaces nested at most 8 deep) */
+#define IPCI_T_IPCNS 32   /* ipcns_ino is set (nsproxy present) */
 
-/* One record per thread-group leader (iter/task): what /proc/PID/stat, status and ns/net say
+/* One record per thread-group leader (iter/task): what /proc/PID/stat, status, ns/net and ns/ipc say
  * about a process, read from its task_struct, so the walk needs fewer /proc reads per process. */
 struct ipci_task_rec {
   __u32 tgid;
@@ -80,7 +81,7 @@ struct ipci_task_rec {
   char comm[16];
   __u32 nspid[8];      /* NSpid: the pid in each pid namespace, outermost first */
   __u32 nspid_n;
-  __u32 pad;
+  __u32 ipcns_ino;     /* what ns/ipc names: SysV objects and POSIX queues are per IPC namespace */
 };
 
 /* iter/task (maps pass): per process with an mm, one ipci_vma_rec with IPCI_V_HEADER (and

@@ -1,20 +1,26 @@
-// Running netlink work inside another network namespace: on a fresh std::thread that setns()es
-// first, so only that thread moves (a pool thread moved would stay there for later work).
+// Running work inside another namespace (network: netlink dumps; IPC: the SysV lists): on a fresh
+// std::thread that setns()es first, so only that thread moves (a pool thread moved would stay
+// there for later work).
 #pragma once
 
 #include "napi_helpers.h"
 
 #include <string>
 #include <thread>
+#include <utility>
 
 #include <fcntl.h>
 #include <sched.h>
 
 namespace ipci {
 
-/** Runs fn in the caller's netns (nsPath empty), or on a fresh thread moved into nsPath's netns. */
+/**
+ * Runs fn in the caller's namespaces (nsPath empty), or on a fresh thread moved into nsPath's
+ * namespace of type nstype (CLONE_NEWNET, CLONE_NEWIPC: both may be entered by one thread of a
+ * process with threads).
+ */
 template <typename Fn>
-void InNetns(const std::string& nsPath, PendingError& err, Fn&& fn) {
+void InNamespace(const std::string& nsPath, int nstype, PendingError& err, Fn&& fn) {
   if (nsPath.empty()) {
     fn();
     return;
@@ -25,13 +31,19 @@ void InNetns(const std::string& nsPath, PendingError& err, Fn&& fn) {
       err.set(errno, "open", nsPath);
       return;
     }
-    if (setns(ns.get(), CLONE_NEWNET) != 0) {
+    if (setns(ns.get(), nstype) != 0) {
       err.set(errno, "setns", nsPath);
       return;
     }
     fn();
   });
   t.join();
+}
+
+/** Runs fn in the caller's netns (nsPath empty), or on a fresh thread moved into nsPath's netns. */
+template <typename Fn>
+void InNetns(const std::string& nsPath, PendingError& err, Fn&& fn) {
+  InNamespace(nsPath, CLONE_NEWNET, err, std::forward<Fn>(fn));
 }
 
 }  // namespace ipci

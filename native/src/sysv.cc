@@ -3,6 +3,7 @@
 // pool (PromiseWorker); the single-object calls a peek makes (msgPeek, shmRead, semStat) run on a
 // thread of their own (ThreadWorker) so the extension host's JS thread never waits on them.
 #include "napi_helpers.h"
+#include "netns.h"
 #include "threadworker.h"
 
 #include <cstring>
@@ -235,9 +236,17 @@ class SemStatWorker : public ThreadWorker {
 
 class SysvMsgListWorker : public PromiseWorker {
  public:
-  explicit SysvMsgListWorker(Napi::Env env) : PromiseWorker(env, "ipcInspectorSysvMsgList") {}
+  SysvMsgListWorker(Napi::Env env, std::string nsPath) : PromiseWorker(env, "ipcInspectorSysvMsgList"), ns_(std::move(nsPath)) {}
 
   void Execute() override {
+    try {
+      InNamespace(ns_, CLONE_NEWIPC, err_, [this] { List(); });
+    } catch (const std::exception&) {
+      err_.set(EAGAIN, "pthread_create");
+    }
+  }
+
+  void List() {
     struct msginfo mi;
     int maxIdx = msgctl(0, MSG_INFO, reinterpret_cast<struct msqid_ds*>(&mi));
     if (maxIdx < 0) return err_.set(errno, "msgctl");
@@ -276,13 +285,22 @@ class SysvMsgListWorker : public PromiseWorker {
     struct msqid_ds ds;
   };
   std::vector<Row> rows_;
+  std::string ns_;
 };
 
 class SysvShmListWorker : public PromiseWorker {
  public:
-  explicit SysvShmListWorker(Napi::Env env) : PromiseWorker(env, "ipcInspectorSysvShmList") {}
+  SysvShmListWorker(Napi::Env env, std::string nsPath) : PromiseWorker(env, "ipcInspectorSysvShmList"), ns_(std::move(nsPath)) {}
 
   void Execute() override {
+    try {
+      InNamespace(ns_, CLONE_NEWIPC, err_, [this] { List(); });
+    } catch (const std::exception&) {
+      err_.set(EAGAIN, "pthread_create");
+    }
+  }
+
+  void List() {
     struct shm_info si;
     int maxIdx = shmctl(0, SHM_INFO, reinterpret_cast<struct shmid_ds*>(&si));
     if (maxIdx < 0) return err_.set(errno, "shmctl");
@@ -321,13 +339,22 @@ class SysvShmListWorker : public PromiseWorker {
     struct shmid_ds ds;
   };
   std::vector<Row> rows_;
+  std::string ns_;
 };
 
 class SysvSemListWorker : public PromiseWorker {
  public:
-  explicit SysvSemListWorker(Napi::Env env) : PromiseWorker(env, "ipcInspectorSysvSemList") {}
+  SysvSemListWorker(Napi::Env env, std::string nsPath) : PromiseWorker(env, "ipcInspectorSysvSemList"), ns_(std::move(nsPath)) {}
 
   void Execute() override {
+    try {
+      InNamespace(ns_, CLONE_NEWIPC, err_, [this] { List(); });
+    } catch (const std::exception&) {
+      err_.set(EAGAIN, "pthread_create");
+    }
+  }
+
+  void List() {
     struct seminfo si;
     semun arg;
     arg.__buf = &si;
@@ -381,27 +408,34 @@ class SysvSemListWorker : public PromiseWorker {
     SemValues v;
   };
   std::vector<Row> rows_;
+  std::string ns_;
 };
 
 }  // namespace
 
-// sysvMsgList() / sysvShmList() / sysvSemList() → Promise<[…]>
+// An optional nsPath argument: empty when absent (the caller's IPC namespace).
+static std::string NsPathArg(const Napi::CallbackInfo& info, size_t i) {
+  return info.Length() > i && !info[i].IsUndefined() && !info[i].IsNull() ? ArgString(info, i, "nsPath") : std::string();
+}
+
+// sysvMsgList(nsPath?) / sysvShmList(nsPath?) / sysvSemList(nsPath?) → Promise<[…]>: every object
+// of the caller's IPC namespace, or of nsPath's (e.g. /proc/PID/ns/ipc; needs CAP_SYS_ADMIN over it)
 Napi::Value SysvMsgList(const Napi::CallbackInfo& info) {
-  auto* w = new SysvMsgListWorker(info.Env());
+  auto* w = new SysvMsgListWorker(info.Env(), NsPathArg(info, 0));
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;
 }
 
 Napi::Value SysvShmList(const Napi::CallbackInfo& info) {
-  auto* w = new SysvShmListWorker(info.Env());
+  auto* w = new SysvShmListWorker(info.Env(), NsPathArg(info, 0));
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;
 }
 
 Napi::Value SysvSemList(const Napi::CallbackInfo& info) {
-  auto* w = new SysvSemListWorker(info.Env());
+  auto* w = new SysvSemListWorker(info.Env(), NsPathArg(info, 0));
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;

@@ -499,6 +499,8 @@ class Walker {
     stage.store("ns/net", std::memory_order_relaxed);
     if (ReadLinkAt(pdir, "ns/net", link_, sizeof link_, p.netns)) p.has |= F_NETNS;
     else p.errors.emplace_back("ns/net", errno);
+    // (no field error when refused: ns/net's says it already, and a process without it is taken as ours)
+    if (ReadLinkAt(pdir, "ns/ipc", link_, sizeof link_, p.ipcns)) p.has |= F_IPCNS;
     if (opt.readLinks) {
       stage.store("cwd", std::memory_order_relaxed);
       if (ReadLinkAt(pdir, "cwd", link_, sizeof link_, p.cwd)) p.has |= F_CWD;

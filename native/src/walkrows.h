@@ -17,7 +17,7 @@
 namespace ipci {
 
 /** Which of a process's /proc texts were read (ProcText::has). */
-enum : uint32_t { F_STAT = 1, F_STATUS = 2, F_CMDLINE = 4, F_MAPS = 8, F_TIMERS = 16, F_NETNS = 32, F_CWD = 64, F_EXE = 128, F_CGROUP = 256 };
+enum : uint32_t { F_STAT = 1, F_STATUS = 2, F_CMDLINE = 4, F_MAPS = 8, F_TIMERS = 16, F_NETNS = 32, F_CWD = 64, F_EXE = 128, F_CGROUP = 256, F_IPCNS = 512 };
 
 /** A process as both walks report it. */
 struct ProcText {
@@ -26,7 +26,7 @@ struct ProcText {
   std::string stuck;  // with ETIMEDOUT: the /proc file a read did not return from in time
   int fdError = 0;    // /proc/PID/fd could not be opened
   uint32_t has = 0;   // F_* texts present
-  std::string stat, status, cmdline, maps, timers, netns, cwd, exe, cgroup;
+  std::string stat, status, cmdline, maps, timers, netns, cwd, exe, cgroup, ipcns;
 };
 
 /**
@@ -67,6 +67,7 @@ inline Napi::Object ProcTextToJs(Napi::Env env, const ProcText& p) {
   str(F_MAPS, "maps", p.maps);
   str(F_TIMERS, "timers", p.timers);
   str(F_NETNS, "netns", p.netns);
+  str(F_IPCNS, "ipcns", p.ipcns);
   str(F_CWD, "cwd", p.cwd);
   str(F_EXE, "exe", p.exe);
   str(F_CGROUP, "cgroup", p.cgroup);

@@ -64,6 +64,19 @@ export function keyColumn<C extends { key: number }>(): Column<C> {
   };
 }
 
+/** The IPC namespace column of the SysV kinds: set only on another namespace's objects (a container's). */
+export function ipcnsColumn<C extends { ipcns?: string }>(): Column<C> {
+  return {
+    id: 'ipcns' as keyof C & string,
+    label: 'IPC NS',
+    title: 'IPC namespace',
+    type: 'string|null',
+    help: "Another IPC namespace's object (a container's): the namespace's inode; empty for this namespace's",
+    search: 'text',
+    wide: true,
+  };
+}
+
 /** Owner columns of objects that carry their creator's credentials (SysV, /dev/shm, /dev/mqueue). */
 export function ownerColumns<C extends { uid: number | null; owner: string | null; mode: string | null }>(nullable = false): Column<C>[] {
   const n = nullable ? '|null' : '';

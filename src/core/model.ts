@@ -98,6 +98,8 @@ export interface ProcessInfo {
   pidns?: string | null;
   /** Network namespace inode (`readlink /proc/PID/ns/net`), as text; null when unreadable. */
   netns?: string | null;
+  /** IPC namespace inode (`readlink /proc/PID/ns/ipc`), as text: whose SysV objects and POSIX queues it uses; null when unreadable. */
+  ipcns?: string | null;
   /** What could not be read of it (its fds without permission, its maps): present only when something failed. */
   errors?: ReadError[];
 }

@@ -83,6 +83,8 @@ export interface ProcWalkProcess {
   timers?: string;
   /** `readlink /proc/PID/ns/net`, e.g. `net:[4026531840]`. */
   netns?: string;
+  /** `readlink /proc/PID/ns/ipc`, e.g. `ipc:[4026531839]`: whose SysV objects and POSIX queues it sees. */
+  ipcns?: string;
   cwd?: string;
   exe?: string;
   /** /proc/PID/cgroup, with readCgroup. */
@@ -318,11 +320,14 @@ export interface ConntrackFlow {
 export interface NativeAddon {
   walkProc(options: ProcWalkOptions): Promise<ProcWalk>;
 
-  /** Every SysV object the caller may see (*_STAT_ANY), read on the libuv pool. */
-  sysvMsgList(): Promise<SysvMsgStat[]>;
-  sysvShmList(): Promise<SysvShmStat[]>;
+  /**
+   * Every SysV object the caller may see (*_STAT_ANY), read on the libuv pool: of the caller's IPC
+   * namespace, or of `nsPath`'s (e.g. /proc/PID/ns/ipc; needs CAP_SYS_ADMIN over it).
+   */
+  sysvMsgList(nsPath?: string): Promise<SysvMsgStat[]>;
+  sysvShmList(nsPath?: string): Promise<SysvShmStat[]>;
   /** With values/ncnt/zcnt/pids where permitted (else `error`, the errno name of GETALL's failure). */
-  sysvSemList(): Promise<SysvSemStat[]>;
+  sysvSemList(nsPath?: string): Promise<SysvSemStat[]>;
 
   /** sock_diag in the caller's netns, or in the netns of `nsPath` (e.g. /proc/PID/ns/net; needs CAP_SYS_ADMIN). */
   unixDiag(nsPath?: string): Promise<UnixDiag>;

@@ -238,6 +238,11 @@ async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColum
   } catch (e) {
     noteError(p, 'ns/net', e);
   }
+  try {
+    p.ipcns = await io.readlink(base + '/ns/ipc');
+  } catch {
+    /* refused as ns/net was (noted there): the process is taken as one of ours */
+  }
   if (opts.readLinks) {
     for (const link of ['cwd', 'exe'] as const) {
       try {

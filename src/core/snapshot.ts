@@ -182,6 +182,7 @@ function toProcess(p: ProcWalkProcess, user: (uid: number) => string): ProcessIn
     nsPid: f.nsPid,
     pidns: null,
     netns: p.netns ? netnsId(p.netns) : null,
+    ipcns: p.ipcns ? netnsId(p.ipcns) : null,
     ...(errors.length ? { errors } : {}),
   };
 }

@@ -149,9 +149,16 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
       stage.store("ns/net", std::memory_order_relaxed);
       access = ReadLinkAt(pdir, "ns/net", p.netns);
       if (access == 0) p.has |= F_NETNS;
-    } else if (task->flags & IPCI_T_NETNS) {
-      p.netns = "net:[" + std::to_string(task->netns_ino) + "]";
-      p.has |= F_NETNS;
+      if (access == 0 && ReadLinkAt(pdir, "ns/ipc", p.ipcns) == 0) p.has |= F_IPCNS;
+    } else {
+      if (task->flags & IPCI_T_NETNS) {
+        p.netns = "net:[" + std::to_string(task->netns_ino) + "]";
+        p.has |= F_NETNS;
+      }
+      if (task->flags & IPCI_T_IPCNS) {
+        p.ipcns = "ipc:[" + std::to_string(task->ipcns_ino) + "]";
+        p.has |= F_IPCNS;
+      }
     }
     if (opt.readLinks) {
       stage.store("cwd", std::memory_order_relaxed);

@@ -285,6 +285,17 @@ export const SHARED_MEMORY_STATE = { queue: (): QueueFacts => NOTHING_QUEUED, de
  * search by the name (`/NAME`, any byte but NUL), held rather than one-way, owned by their file's
  * uid, found by the posix probe.
  */
+/** A SysV object's id after `kind:`: its id, after `ns/NS/` for another IPC namespace's. */
+export const SYSV_ID_SHAPE = /^(?:ns\/\d{1,12}\/)?\d{1,10}$/;
+
+/** ` in IPC namespace NS` for another namespace's SysV object (its id means nothing in ours), else ''. */
+export function otherIpcns(ch: { ipcns?: string }): string {
+  return ch.ipcns ? ` in IPC namespace ${ch.ipcns}` : '';
+}
+
+/** Why another IPC namespace's SysV object is not acted on by id: ipcrm, msgrcv and shmat take ids of the caller's namespace. */
+export const OTHER_IPCNS_NOTE = 'an object of another IPC namespace (a container\'s): its id names another object here, or none';
+
 export function posixNamedTraits<C extends ChannelBase & { name: string; uid: number | null }>(): Pick<
   KindDescriptor<C>,
   'idShape' | 'inodeOfId' | 'search' | 'ends' | 'peer' | 'owner' | 'probe'

@@ -1,9 +1,9 @@
 // SysV message queues (probes/sysv.ts): listed by msqid from the addon's MSG_STAT walk or
 // /proc/sysvipc/msg. No fd holds them; their facts name the last sender and receiver.
 import type { ChannelBase } from '../model';
-import { col, keyColumn, ownerColumns, sysvKeyText } from '../columns';
+import { col, keyColumn, ownerColumns, sysvKeyText, ipcnsColumn } from '../columns';
 import { formatBytes } from '../text';
-import { defineKind, sysvKeyLabel, noInode, noneMissing, noPeer, plural } from './kind';
+import { defineKind, sysvKeyLabel, noInode, noneMissing, noPeer, plural, SYSV_ID_SHAPE, otherIpcns } from './kind';
 
 export interface SysvMsgChannel extends ChannelBase {
   kind: 'sysv-msg';
@@ -18,6 +18,8 @@ export interface SysvMsgChannel extends ChannelBase {
   owner: string;
   /** Permission bits as octal text, e.g. `0660`. */
   mode: string;
+  /** Another IPC namespace's object (a container's): that namespace's inode; its id is then `ns/NS/ID`, and the id means nothing in ours. Absent for this namespace's. */
+  ipcns?: string;
   lastSendTime: string | null;
   lastRecvTime: string | null;
 }
@@ -35,11 +37,11 @@ export const sysvMsg = defineKind<SysvMsgChannel>({
   icon: 'mail',
   group: { id: 'mq', label: 'Message Queues', sub: 'System V' },
   map: { family: 'queue', shared: true },
-  idShape: /^\d+$/,
+  idShape: SYSV_ID_SHAPE,
   inodeOfId: noInode,
   name: (ch) => `msqid ${ch.msqid} key ${sysvKeyText(ch.key)}`,
   label: (ch, ends) => sysvKeyLabel(ch.key, 'msqid', ch.msqid, sysvKeyText(ch.key)) + (ends ? `  ${ends}` : ''),
-  longTitle: (ch) => `SysV message queue ${ch.msqid} (key ${sysvKeyText(ch.key)}, ${plural(ch.messages, 'message')} queued)`,
+  longTitle: (ch) => `SysV message queue ${ch.msqid} (key ${sysvKeyText(ch.key)}, ${plural(ch.messages, 'message')} queued)${otherIpcns(ch)}`,
   description: (ch) => `${ch.messages} msg · ${formatBytes(ch.bytes)}` + (ch.maxBytes ? ` / ${formatBytes(ch.maxBytes)}` : ''),
   columns: [
     keyColumn<SysvMsgChannel>(),
@@ -52,6 +54,7 @@ export const sysvMsg = defineKind<SysvMsgChannel>({
     c('lastSendTime', 'SENT', 'Last sent', 'string|null', 'Time of the last msgsnd', { wide: true, refers: 'time' }),
     c('lastRecvTime', 'RECEIVED', 'Last received', 'string|null', 'Time of the last msgrcv', { wide: true, refers: 'time' }),
     ...ownerColumns<SysvMsgChannel>(),
+    ipcnsColumn<SysvMsgChannel>(),
   ],
   ends: 'holders',
   unheld: SYSV_UNHELD,
@@ -61,7 +64,7 @@ export const sysvMsg = defineKind<SysvMsgChannel>({
   probe: 'sysv',
   peek: 'sysv-msg',
   paged: false,
-  remove: (ch) => ({ by: 'ipcrm', flag: '-q', id: ch.msqid, noun: 'message queue', note: 'queued messages are discarded; processes using it get EIDRM' }),
+  remove: (ch) => (ch.ipcns ? null : { by: 'ipcrm', flag: '-q', id: ch.msqid, noun: 'message queue', note: 'queued messages are discarded; processes using it get EIDRM' }),
   queue: (ch) => ({
     bytes: ch.bytes,
     counts: [ch.messages],

@@ -2,9 +2,9 @@
 // GETALL/GETNCNT/GETZCNT/GETPID through the addon; null without it or without read permission,
 // and then the channel's `errors` say why).
 import type { ChannelBase } from '../model';
-import { col, keyColumn, ownerColumns, sysvKeyText } from '../columns';
+import { col, keyColumn, ownerColumns, sysvKeyText, ipcnsColumn } from '../columns';
 import { CAPS, summarizeList } from '../text';
-import { defineKind, sysvKeyLabel, never, noInode, noPeer, plural } from './kind';
+import { defineKind, sysvKeyLabel, never, noInode, noPeer, plural, SYSV_ID_SHAPE, otherIpcns } from './kind';
 import { SYSV_UNHELD } from './sysvMsg';
 
 export interface SysvSemChannel extends ChannelBase {
@@ -23,6 +23,8 @@ export interface SysvSemChannel extends ChannelBase {
   uid: number;
   owner: string;
   mode: string;
+  /** Another IPC namespace's object (a container's): that namespace's inode; its id is then `ns/NS/ID`, and the id means nothing in ours. Absent for this namespace's. */
+  ipcns?: string;
 }
 
 const sum = (a: readonly number[] | null) => (a ?? []).reduce((x, y) => x + y, 0);
@@ -36,11 +38,11 @@ export const sysvSem = defineKind<SysvSemChannel>({
   icon: 'symbol-numeric',
   group: { id: 'sem', label: 'Semaphores', sub: 'System V' },
   map: { family: 'sem', shared: true },
-  idShape: /^\d+$/,
+  idShape: SYSV_ID_SHAPE,
   inodeOfId: noInode,
   name: (ch) => `semid ${ch.semid} key ${sysvKeyText(ch.key)}`,
   label: (ch, ends) => sysvKeyLabel(ch.key, 'semid', ch.semid, sysvKeyText(ch.key)) + (ends ? `  ${ends}` : ''),
-  longTitle: (ch) => `SysV semaphore set ${ch.semid} (key ${sysvKeyText(ch.key)}, ${plural(ch.nsems, 'semaphore')})`,
+  longTitle: (ch) => `SysV semaphore set ${ch.semid} (key ${sysvKeyText(ch.key)}, ${plural(ch.nsems, 'semaphore')})${otherIpcns(ch)}`,
   description: (ch) =>
     ch.values ? (ch.values.length > CAPS.items ? `${ch.nsems} sems, values ${summarizeList(ch.values)}` : `values ${summarizeList(ch.values)}`) : `${ch.nsems} sem`,
   columns: [
@@ -52,6 +54,7 @@ export const sysvSem = defineKind<SysvSemChannel>({
     c('waitingForZero', 'ZCNT', 'Waiting for zero', 'number[]|null', 'Processes waiting for each value to become zero'),
     c('lastPid', 'LPID', 'Last operation by', 'number[]|null', 'Last pid that operated on each semaphore', { wide: true, refers: 'pid' }),
     ...ownerColumns<SysvSemChannel>(),
+    ipcnsColumn<SysvSemChannel>(),
   ],
   ends: 'holders',
   unheld: SYSV_UNHELD,
@@ -61,7 +64,7 @@ export const sysvSem = defineKind<SysvSemChannel>({
   probe: 'sysv',
   peek: 'sysv-sem',
   paged: false,
-  remove: (ch) => ({ by: 'ipcrm', flag: '-s', id: ch.semid, noun: 'semaphore set', note: 'processes waiting on it wake up with EIDRM' }),
+  remove: (ch) => (ch.ipcns ? null : { by: 'ipcrm', flag: '-s', id: ch.semid, noun: 'semaphore set', note: 'processes waiting on it wake up with EIDRM' }),
   queue: (ch) => ({ bytes: null, counts: ch.values, stamp: null }),
   depth: (ch) => {
     if (!ch.values || ch.values.length === 0) return undefined;

@@ -1,9 +1,9 @@
 // SysV shared memory segments (probes/sysv.ts): listed by shmid; their attachers come from the
 // maps lines `/SYSV%08x (deleted)` (the key; the line's inode is the shmid, which IPC_PRIVATE needs).
 import type { ChannelBase } from '../model';
-import { col, keyColumn, ownerColumns, sysvKeyText } from '../columns';
+import { col, keyColumn, ownerColumns, sysvKeyText, ipcnsColumn } from '../columns';
 import { formatBytes } from '../text';
-import { defineKind, sysvKeyLabel, noInode, noPeer, SHARED_MEMORY_STATE } from './kind';
+import { defineKind, sysvKeyLabel, noInode, noPeer, SHARED_MEMORY_STATE, SYSV_ID_SHAPE, otherIpcns } from './kind';
 import { SYSV_UNHELD } from './sysvMsg';
 
 export interface SysvShmChannel extends ChannelBase {
@@ -17,6 +17,8 @@ export interface SysvShmChannel extends ChannelBase {
   uid: number;
   owner: string;
   mode: string;
+  /** Another IPC namespace's object (a container's): that namespace's inode; its id is then `ns/NS/ID`, and the id means nothing in ours. Absent for this namespace's. */
+  ipcns?: string;
   /** Marked for removal (IPC_RMID done, still attached). */
   destroyed: boolean;
   /** Creator gone and nothing attached: probably leaked. */
@@ -33,11 +35,11 @@ export const sysvShm = defineKind<SysvShmChannel>({
   icon: 'database',
   group: { id: 'shm', label: 'Shared Memory', sub: 'System V' },
   map: { family: 'shm', shared: true },
-  idShape: /^\d+$/,
+  idShape: SYSV_ID_SHAPE,
   inodeOfId: noInode,
   name: (ch) => `shmid ${ch.shmid} key ${sysvKeyText(ch.key)}`,
   label: (ch, ends) => sysvKeyLabel(ch.key, 'shmid', ch.shmid, sysvKeyText(ch.key)) + (ends ? `  ${ends}` : ''),
-  longTitle: (ch) => `SysV shared memory ${ch.shmid} (key ${sysvKeyText(ch.key)}, ${ch.size} bytes, ${ch.attachCount} attached)`,
+  longTitle: (ch) => `SysV shared memory ${ch.shmid} (key ${sysvKeyText(ch.key)}, ${ch.size} bytes, ${ch.attachCount} attached)${otherIpcns(ch)}`,
   description: (ch) => `${formatBytes(ch.size)}, ${ch.attachCount} attached` + (ch.destroyed ? ', removed' : '') + (ch.orphaned ? ', orphaned' : ''),
   columns: [
     keyColumn<SysvShmChannel>(),
@@ -49,6 +51,7 @@ export const sysvShm = defineKind<SysvShmChannel>({
     c('destroyed', 'REMOVED', 'Removed', 'boolean', 'Marked for removal; lives until the last detach'),
     c('orphaned', 'ORPHANED', 'Orphaned', 'boolean', 'Nothing attached and the creator is gone: probably leaked', { wide: true }),
     ...ownerColumns<SysvShmChannel>(),
+    ipcnsColumn<SysvShmChannel>(),
   ],
   ends: 'holders',
   unheld: SYSV_UNHELD,
@@ -59,13 +62,16 @@ export const sysvShm = defineKind<SysvShmChannel>({
   maps: [{ text: ' /SYSV' }],
   peek: 'sysv-shm',
   paged: true,
-  remove: (ch) => ({
-    by: 'ipcrm',
-    flag: '-m',
-    id: ch.shmid,
-    noun: 'shared memory segment',
-    note: ch.attachCount > 0 ? `still attached by ${ch.attachCount}: it is freed after the last detach` : undefined,
-  }),
+  remove: (ch) =>
+    ch.ipcns
+      ? null
+      : {
+          by: 'ipcrm',
+          flag: '-m',
+          id: ch.shmid,
+          noun: 'shared memory segment',
+          note: ch.attachCount > 0 ? `still attached by ${ch.attachCount}: it is freed after the last detach` : undefined,
+        },
   ...SHARED_MEMORY_STATE,
   warnings: (ch) => (ch.orphaned ? ['orphaned: no attachers and its creator is gone'] : []),
 });

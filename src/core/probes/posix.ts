@@ -14,7 +14,7 @@ import { DEVSHM_FDS, MQUEUE_FDS } from '../kinds/fds';
 import { parseMqueueFile } from '../parsers/mqueue';
 import { DeadlineError, withDeadline } from '../deadline';
 import { fileTypeName, readSemSync, readSmallSync, UntrustedFileError } from '../untrustedFiles';
-import { byPidFd, devName, modeOf, octalMode, emit, type Probe, type ProbeContext } from './context';
+import { byPidFd, devName, modeOf, netnsId, octalMode, emit, type Probe, type ProbeContext } from './context';
 import { mapHolders } from './maps';
 import { mqOpenName, posixIdTail } from '../posixNames';
 
@@ -226,7 +226,7 @@ interface MqQueue {
  * The device of this IPC namespace's queue filesystem (each IPC namespace has one of its own):
  * /dev/mqueue's when it is mounted, else that of a queue a process of this namespace holds. Null
  * when that cannot be told (a captured tree, no holder here): every queue is then taken as this
- * namespace's.
+ * namespace's. (The walk gives each process's IPC namespace.)
  */
 function ownQueueDev(ctx: ProbeContext, dir: string | null, groups: ReadonlyMap<string, MqFdGroup>): string | null {
   if (ctx.devRoot !== '/dev' || ctx.procRoot !== '/proc') return null;
@@ -239,25 +239,12 @@ function ownQueueDev(ctx: ProbeContext, dir: string | null, groups: ReadonlyMap<
   }
   let own: string;
   try {
-    own = fs.readlinkSync('/proc/self/ns/ipc');
+    own = netnsId(fs.readlinkSync('/proc/self/ns/ipc'));
   } catch {
     return null;
   }
-  const same = new Map<number, boolean>();
   for (const g of groups.values()) {
-    for (const i of g.rows) {
-      const pid = ctx.walk.fds.pid[i];
-      let here = same.get(pid);
-      if (here === undefined) {
-        try {
-          here = fs.readlinkSync(`/proc/${pid}/ns/ipc`) === own;
-        } catch {
-          here = false; // gone, or not ours to read: another holder may tell
-        }
-        same.set(pid, here);
-      }
-      if (here) return devName(g.dev);
-    }
+    for (const i of g.rows) if (ctx.processes.get(ctx.walk.fds.pid[i])?.ipcns === own) return devName(g.dev);
   }
   return null;
 }

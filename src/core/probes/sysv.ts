@@ -3,10 +3,10 @@
 // maps (`/SYSV%08x (deleted)`, inode = shmid); msg/sem carry last-pid facts only.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SysvMsgChannel, SysvSemChannel, SysvShmChannel } from '../model';
-import type { NativeAddon, SysvMsgStat, SysvSemStat, SysvShmStat } from '../native';
+import type { Endpoint, SysvMsgChannel, SysvSemChannel, SysvShmChannel } from '../model';
+import { errnoName, type NativeAddon, type SysvMsgStat, type SysvSemStat, type SysvShmStat } from '../native';
 import { parseSysvMsg, parseSysvSem, parseSysvShm } from '../parsers/sysvipc';
-import { byPidFd, octalMode, emit, type Probe, type ProbeContext } from './context';
+import { byPidFd, netnsId, octalMode, emit, type Probe, type ProbeContext } from './context';
 import { mapHolders } from './maps';
 
 function readText(p: string): string | null {
@@ -79,84 +79,167 @@ export const sysvProbe: Probe<Promise<SysvPrefetch> | undefined> = {
   async run(ctx, prefetched) {
     const pre = await (prefetched ?? prefetchSysv(ctx.native, ctx.procRoot, ctx.kinds));
     for (const w of pre.warnings) ctx.warnings.push(w);
-    if (ctx.kinds.has('sysv-msg')) {
-      const rows: SysvMsgStat[] = pre.msg ?? [];
-      let msgmnb: number | null = null;
-      for (const r of rows) {
-        let maxBytes = r.qbytes;
-        if (!maxBytes) {
-          // /proc/sysvipc/msg has no msg_qbytes: the creation-time default is kernel.msgmnb
-          if (msgmnb === null) msgmnb = Number(readText(path.join(ctx.procRoot, 'sys/kernel/msgmnb')) ?? 0) || 0;
-          maxBytes = msgmnb;
-        }
-        const ch: SysvMsgChannel = {
-          id: 'sysv-msg:' + r.msqid,
-          kind: 'sysv-msg',
-          endpoints: [],
-          key: r.key,
-          msqid: r.msqid,
-          messages: r.qnum,
-          bytes: r.cbytes,
-          maxBytes,
-          lastSendPid: r.lspid,
-          lastRecvPid: r.lrpid,
-          uid: r.uid,
-          owner: ctx.user(r.uid),
-          mode: octalMode(r.mode),
-          lastSendTime: time(r.stime),
-          lastRecvTime: time(r.rtime),
-        };
-        emit(ctx, ch);
-      }
+    const own = ownIpcns(ctx);
+    // a process whose namespace is unknown (not ours to read) is taken as one of ours, as before
+    const nsOf = (pid: number) => ctx.processes.get(pid)?.ipcns || own;
+    emitLists(ctx, pre, null, (pid) => own === null || nsOf(pid) === own);
+    if (own === null) return;
+    // Other IPC namespaces (containers, sandboxes, a user's own `unshare --ipc`) have SysV objects
+    // of their own, under ids and keys that may equal ours: listed from inside each namespace, and
+    // joined only to that namespace's processes.
+    const others = new Map<string, number[]>();
+    for (const p of ctx.processes.values()) {
+      if (!p.ipcns || p.ipcns === own) continue;
+      const pids = others.get(p.ipcns) ?? [];
+      if (pids.length < ENTRY_PIDS) pids.push(p.pid);
+      others.set(p.ipcns, pids);
     }
-    if (ctx.kinds.has('sysv-shm')) {
-      const rows: SysvShmStat[] = pre.shm ?? [];
-      const holders = mapHolders(ctx);
-      for (const r of rows) {
-        let eps = holders.sysvByInode.get(r.shmid);
-        if (!eps && r.key !== 0) eps = holders.sysvByKey.get(r.key);
-        const endpoints = eps ? eps.slice().sort(byPidFd) : [];
-        const ch: SysvShmChannel = {
-          id: 'sysv-shm:' + r.shmid,
-          kind: 'sysv-shm',
-          endpoints,
-          key: r.key,
-          shmid: r.shmid,
-          size: r.size,
-          attachCount: r.nattch,
-          creatorPid: r.cpid,
-          lastPid: r.lpid,
-          uid: r.uid,
-          owner: ctx.user(r.uid),
-          mode: octalMode(r.mode),
-          destroyed: r.dest,
-          orphaned: r.nattch === 0 && !alive(ctx, r.cpid),
-        };
-        emit(ctx, ch);
-      }
+    if (others.size === 0) return;
+    const native = ctx.native;
+    if (!native || ctx.procRoot !== '/proc') {
+      ctx.warnings.push(`SysV IPC: the objects of ${others.size} other IPC namespace(s) (containers) are not listed: that needs the native addon and this machine's /proc`);
+      return;
     }
-    if (ctx.kinds.has('sysv-sem')) {
-      const rows: SysvSemStat[] = pre.sem ?? [];
-      for (const r of rows) {
-        const ch: SysvSemChannel = {
-          id: 'sysv-sem:' + r.semid,
-          kind: 'sysv-sem',
-          endpoints: [],
-          key: r.key,
-          semid: r.semid,
-          nsems: r.nsems,
-          values: r.values ?? null,
-          waitingForIncrease: r.ncnt ?? null,
-          waitingForZero: r.zcnt ?? null,
-          lastPid: r.pids ?? null,
-          uid: r.uid,
-          owner: ctx.user(r.uid),
-          mode: octalMode(r.mode),
-        };
-        // GETALL refused (no read permission): the values are missing, and say why
-        if (r.error) ch.errors = ['values', 'waitingForIncrease', 'waitingForZero', 'lastPid'].map((field) => ({ field, syscall: 'semctl', code: r.error! }));
-        emit(ctx, ch);
+    const failed: string[] = [];
+    for (const [ns, pids] of [...others].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      const lists = await listIn(native, ctx.kinds, pids);
+      if (typeof lists === 'string') {
+        if (lists !== 'GONE') failed.push(`${ns} (${lists})`);
+        continue;
       }
+      emitLists(ctx, lists, ns, (pid) => nsOf(pid) === ns);
     }
+    if (failed.length) ctx.warnings.push(`SysV IPC: could not list the objects of IPC namespace(s) ${failed.join(', ')}`);
   },
 };
+
+/**
+ * Emits the objects of one IPC namespace's lists: the snapshot's own (`ns` null, ids `KIND:ID`)
+ * or another's (ids `KIND:ns/NS/ID`, `ipcns` set). Segment attachers come from the maps lines of
+ * the processes `inNs` says are in that namespace: ids and keys are per namespace, and another
+ * namespace's segment may carry the same shmid (an unprivileged user sets it with shm_next_id in
+ * its own) or key as one of ours.
+ */
+function emitLists(ctx: ProbeContext, pre: SysvPrefetch, ns: string | null, inNs: (pid: number) => boolean): void {
+  const prefix = ns === null ? '' : `ns/${ns}/`;
+  const where = ns === null ? {} : { ipcns: ns };
+  const attachers = (eps: Endpoint[] | undefined) => eps?.filter((e) => inNs(e.pid));
+  if (ctx.kinds.has('sysv-msg')) {
+    const rows: SysvMsgStat[] = pre.msg ?? [];
+    let msgmnb: number | null = null;
+    for (const r of rows) {
+      let maxBytes = r.qbytes;
+      if (!maxBytes) {
+        // /proc/sysvipc/msg has no msg_qbytes: the creation-time default is kernel.msgmnb
+        if (msgmnb === null) msgmnb = Number(readText(path.join(ctx.procRoot, 'sys/kernel/msgmnb')) ?? 0) || 0;
+        maxBytes = msgmnb;
+      }
+      const ch: SysvMsgChannel = {
+        id: `sysv-msg:${prefix}${r.msqid}`,
+        kind: 'sysv-msg',
+        endpoints: [],
+        key: r.key,
+        msqid: r.msqid,
+        messages: r.qnum,
+        bytes: r.cbytes,
+        maxBytes,
+        lastSendPid: r.lspid,
+        lastRecvPid: r.lrpid,
+        uid: r.uid,
+        owner: ctx.user(r.uid),
+        mode: octalMode(r.mode),
+        lastSendTime: time(r.stime),
+        lastRecvTime: time(r.rtime),
+        ...where,
+      };
+      emit(ctx, ch);
+    }
+  }
+  if (ctx.kinds.has('sysv-shm')) {
+    const rows: SysvShmStat[] = pre.shm ?? [];
+    const holders = mapHolders(ctx);
+    for (const r of rows) {
+      let eps = attachers(holders.sysvByInode.get(r.shmid));
+      if (!eps?.length && r.key !== 0) eps = attachers(holders.sysvByKey.get(r.key));
+      const endpoints = eps ? eps.slice().sort(byPidFd) : [];
+      const ch: SysvShmChannel = {
+        id: `sysv-shm:${prefix}${r.shmid}`,
+        kind: 'sysv-shm',
+        endpoints,
+        key: r.key,
+        shmid: r.shmid,
+        size: r.size,
+        attachCount: r.nattch,
+        creatorPid: r.cpid,
+        lastPid: r.lpid,
+        uid: r.uid,
+        owner: ctx.user(r.uid),
+        mode: octalMode(r.mode),
+        destroyed: r.dest,
+        orphaned: r.nattch === 0 && !alive(ctx, r.cpid),
+        ...where,
+      };
+      emit(ctx, ch);
+    }
+  }
+  if (ctx.kinds.has('sysv-sem')) {
+    const rows: SysvSemStat[] = pre.sem ?? [];
+    for (const r of rows) {
+      const ch: SysvSemChannel = {
+        id: `sysv-sem:${prefix}${r.semid}`,
+        kind: 'sysv-sem',
+        endpoints: [],
+        key: r.key,
+        semid: r.semid,
+        nsems: r.nsems,
+        values: r.values ?? null,
+        waitingForIncrease: r.ncnt ?? null,
+        waitingForZero: r.zcnt ?? null,
+        lastPid: r.pids ?? null,
+        uid: r.uid,
+        owner: ctx.user(r.uid),
+        mode: octalMode(r.mode),
+        ...where,
+      };
+      // GETALL refused (no read permission): the values are missing, and say why
+      if (r.error) ch.errors = ['values', 'waitingForIncrease', 'waitingForZero', 'lastPid'].map((field) => ({ field, syscall: 'semctl', code: r.error! }));
+      emit(ctx, ch);
+    }
+  }
+}
+
+/** At most this many processes of a namespace are kept to enter it by (the next when one exited). */
+const ENTRY_PIDS = 4;
+
+/** The snapshot's own IPC namespace (its inode, as text); null on a captured tree or when unreadable. */
+function ownIpcns(ctx: ProbeContext): string | null {
+  if (ctx.procRoot !== '/proc') return null;
+  try {
+    return netnsId(fs.readlinkSync('/proc/self/ns/ipc'));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Another IPC namespace's lists, read from inside it through one of its processes (the next one
+ * when that one exited: ENOENT/ESRCH), or the errno name of the failure; 'GONE' when every one of
+ * them exited (the namespace went away with them: no failure).
+ */
+async function listIn(native: NativeAddon, kinds: ReadonlySet<string>, pids: readonly number[]): Promise<SysvPrefetch | string> {
+  for (const pid of pids) {
+    const nsPath = `/proc/${pid}/ns/ipc`;
+    try {
+      const [msg, shm, sem] = await Promise.all([
+        kinds.has('sysv-msg') ? native.sysvMsgList(nsPath) : undefined,
+        kinds.has('sysv-shm') ? native.sysvShmList(nsPath) : undefined,
+        kinds.has('sysv-sem') ? native.sysvSemList(nsPath) : undefined,
+      ]);
+      return { msg, shm, sem, warnings: [] };
+    } catch (e) {
+      const code = errnoName(e) ?? 'EIO';
+      if (code !== 'ENOENT' && code !== 'ESRCH') return code;
+    }
+  }
+  return 'GONE';
+}

@@ -12,7 +12,7 @@
 // (the addon's own threads, the libuv pool) and races a deadline (core/deadline.ts): past it the
 // peek fails with ETIMEDOUT instead of freezing the extension host.
 import type { Channel, ProcessInfo } from '../../model';
-import type { PeekMethod, PeekTargets } from '../../kinds/kind';
+import { OTHER_IPCNS_NOTE, type PeekMethod, type PeekTargets } from '../../kinds/kind';
 import { describe } from '../../kinds';
 import { loadNative } from '../../native';
 import { PEEK_DEADLINE_MS } from '../../deadline';
@@ -62,6 +62,8 @@ export async function peekChannel(
 ): Promise<PeekResult> {
   const d = describe(channel);
   if (d.peek === null) throw new ActionError('ENOTSUP', `cannot peek at ${d.title} objects${d.noPeek ? `: ${d.noPeek}` : ''}`);
+  // msgrcv(MSG_COPY), shmat and semctl take ids of our IPC namespace: never another's object's id
+  if ((channel as { ipcns?: string }).ipcns) throw new ActionError('ENOTSUP', `cannot peek at this ${d.title}: ${OTHER_IPCNS_NOTE}`);
   const deadlineMs = boundedInt(opts.deadlineMs, PEEK_DEADLINE_MS, 1, 3_600_000, 'deadlineMs');
   const peeker = PEEKERS[d.peek] as Peeker<Channel>;
   return peeker({

@@ -1,0 +1,106 @@
+// SysV objects of another IPC namespace (a container's, or any user's: unprivileged user
+// namespaces come with IPC namespaces of their own). Ids and keys are per namespace, and in its
+// own namespace a user picks the next id (kernel.shm_next_id): the attacker — nobody, in its own
+// user and IPC namespace (fixtures/attacker.c `sysv-hold`) — makes a segment with the shmid and
+// the key of root's segment (which nothing attaches), attaches it, and a queue and a semaphore set
+// under the same key. Joined by shmid or key, the attacker was listed as attaching root's segment.
+// Now root's segment has no attacher, and the attacker's objects are listed as their namespace's
+// (`KIND:ns/NS/ID`, `ipcns`), read from inside it, with its attach; peek and remove refuse them
+// (msgrcv, shmat and ipcrm take ids of our namespace, where that id is root's segment).
+//
+//   node scripts/build.mjs test/integration && node --test dist/test/integration/sysvNamespaces.test.js
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
+import type { Channel, Snapshot, SysvShmChannel } from '../../src/core/model';
+import { loadBpf, loadNative } from '../../src/core/native';
+import { takeSnapshot } from '../../src/core/snapshot';
+import { peekChannel, removeObject } from '../../src/core/actions';
+import { compileTools, type Tools } from './hostile';
+import { lineReader } from './childLines';
+
+const NOBODY = 65534;
+const KEY = 0x1e000000 + (process.pid % 0xffff) * 16 + Math.floor(Math.random() * 16);
+const noNative = loadNative().addon ? false : 'native addon not built (lists another namespace from inside it)';
+const skip =
+  process.geteuid?.() !== 0
+    ? 'needs root to run an attacker as nobody'
+    : spawnSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', 'unshare', '--user', '--map-root-user', '--ipc', 'true']).status !== 0
+      ? 'unprivileged user namespaces are off here (the attacker needs one for its IPC namespace)'
+      : false;
+
+describe("SysV objects of another IPC namespace with the id and key of root's", { skip }, () => {
+  let tools: Tools;
+  let attacker: ChildProcess;
+  let theirs: { pid: number; shmid: number; msqid: number; semid: number };
+  let root: Fixture | undefined;
+
+  before(async () => {
+    tools = await compileTools();
+    root = await makeFixture('sysv-shm', { key: KEY, attach: 0 });
+    attacker = spawn('unshare', ['--user', '--map-root-user', '--ipc', tools.attacker, 'sysv-hold', String(KEY), String(root.info.shmid)], {
+      uid: NOBODY,
+      gid: NOBODY,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    theirs = JSON.parse(await lineReader(attacker).next('the attacker objects'));
+    assert.equal(theirs.shmid, root.info.shmid, 'the attacker got the shmid of root’s segment in its namespace');
+  });
+  after(async () => {
+    if (attacker && attacker.exitCode === null) {
+      const gone = new Promise((r) => attacker.once('exit', r));
+      attacker.stdin!.end(); // it removes its objects at EOF
+      await gone;
+    }
+    await closeAll([root]);
+    if (tools) fs.rmSync(tools.dir, { recursive: true, force: true });
+  });
+
+  const kinds = ['sysv-shm', 'sysv-msg', 'sysv-sem'] as const;
+  const ipcnsOf = (pid: number) => fs.readlinkSync(`/proc/${pid}/ns/ipc`).replace(/^ipc:\[(\d+)\]$/, '$1');
+  const byId = (snap: Snapshot) => new Map<string, Channel>(snap.channels.map((c) => [c.id, c]));
+
+  const ways: Array<[string, Parameters<typeof takeSnapshot>[0], string | false]> = [
+    ['BPF fd walk', { walk: 'bpf-iter' }, loadBpf().addon ? false : 'BPF addon not built'],
+    ['/proc fd walk', { walk: 'proc' }, noNative],
+  ];
+  for (const [way, opts, skipWay] of ways) {
+    it(`root's segment has no attacher; the attacker's objects are its namespace's (${way})`, { skip: skipWay }, async () => {
+      const snap = await takeSnapshot({ ...opts, kinds: [...kinds] });
+      const ns = ipcnsOf(theirs.pid);
+      assert.equal(snap.processes.find((p) => p.pid === theirs.pid)?.ipcns, ns, 'the walk gave the attacker its IPC namespace');
+      const ch = byId(snap);
+      const mine = ch.get(`sysv-shm:${root!.info.shmid}`) as SysvShmChannel | undefined;
+      assert.ok(mine, "root's segment is listed");
+      assert.deepEqual(mine.endpoints, [], "nothing of ours attaches root's segment (the attacker's maps line has its shmid and key)");
+      assert.equal(mine.ipcns, undefined);
+      const seg = ch.get(`sysv-shm:ns/${ns}/${theirs.shmid}`) as SysvShmChannel | undefined;
+      assert.ok(seg, `the attacker's segment, as its namespace's: ${[...ch.keys()].filter((k) => k.includes('ns/')).join(', ')}`);
+      assert.equal(seg.ipcns, ns);
+      assert.equal(seg.key, KEY);
+      assert.equal(seg.attachCount, 1);
+      assert.deepEqual(seg.endpoints.map((e) => e.pid), [theirs.pid], 'its attach is the attacker');
+      const q = ch.get(`sysv-msg:ns/${ns}/${theirs.msqid}`);
+      assert.ok(q && q.kind === 'sysv-msg' && q.messages === 1 && q.ipcns === ns, "the attacker's queue, with its one message");
+      const s = ch.get(`sysv-sem:ns/${ns}/${theirs.semid}`);
+      assert.ok(s && s.kind === 'sysv-sem' && s.ipcns === ns);
+      assert.deepEqual(s.values, [7], 'its value, read inside its namespace');
+    });
+  }
+
+  it("peek and remove refuse the other namespace's objects; root's segment stays", { skip: noNative }, async () => {
+    const snap = await takeSnapshot({ kinds: [...kinds] });
+    const ns = ipcnsOf(theirs.pid);
+    const ch = byId(snap);
+    for (const id of [`sysv-shm:ns/${ns}/${theirs.shmid}`, `sysv-msg:ns/${ns}/${theirs.msqid}`, `sysv-sem:ns/${ns}/${theirs.semid}`]) {
+      const c = ch.get(id);
+      assert.ok(c, id);
+      await assert.rejects(peekChannel(c, snap.processes), (e: { code?: string; message?: string }) => e.code === 'ENOTSUP' && /another IPC namespace/.test(e.message ?? ''), `${id}: peek`);
+      await assert.rejects(removeObject(c), (e: { code?: string }) => e.code === 'ENOTSUP', `${id}: remove`);
+    }
+    const again = byId(await takeSnapshot({ kinds: ['sysv-shm'] }));
+    assert.ok(again.has(`sysv-shm:${root!.info.shmid}`), "root's segment was not removed");
+  });
+});
