@@ -92,7 +92,9 @@ export async function run(argv: string[]): Promise<number> {
   const interval = parseInteger('interval', p.values.get('interval'), 0, 60000) ?? 500;
   const opts: SnapshotOptions = {};
   if (p.flags.has('no-native')) opts.useNative = false;
-  const doctor = new Diagnoser();
+  // the filter goes into the diagnosis: applied after its per-rule cap, another process's hundred
+  // problems of a rule could push out the one asked about
+  const doctor = new Diagnoser(pids && pids.length ? { pids } : {});
   let d: Diagnosis | null = null;
   for (let i = 0; i < samples; i++) {
     if (i > 0) await sleep(interval);

@@ -1,9 +1,12 @@
 // `ipc-inspector doctor` (the real CLI) and the diagnosis in the snapshot worker, on real objects:
 // doctor exits 1 and names a wait cycle between two deadlocked fixture processes, exits 0 for a
-// healthy one (--pid), prints hostile process names escaped, and rejects bad options with exit 2;
+// healthy one (--pid), lists the --pid process's problem even when a hundred newer ones of its rule
+// fill the per-rule cap, prints hostile process names escaped, and rejects bad options with exit 2;
 // SnapshotService({ diagnose: true }) brings the problems from its worker thread with the diff.
 import { after, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import type { Diagnosis } from '../../src/core/diagnose';
 import { escapeControl } from '../../src/core/format';
@@ -22,6 +25,23 @@ async function fixture(kind: string, opts: Parameters<typeof makeFixture>[1] = {
   return f;
 }
 after(() => closeAll(made));
+
+/** Until the process has exec'd sleep with SIGTERM ignored (SigIgn bit 14), within a minute. */
+async function waitIgnoresTerm(pid: number): Promise<void> {
+  const until = Date.now() + 60000;
+  for (;;) {
+    let st = '';
+    try {
+      st = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    } catch {
+      // not there yet or gone: retried below until the deadline
+    }
+    const ign = /^SigIgn:\s*([0-9a-f]+)$/m.exec(st);
+    if (/^Name:\s*sleep$/m.test(st) && ign && (BigInt('0x' + ign[1]) >> 14n) & 1n) return;
+    if (Date.now() > until) throw new Error(`process ${pid} never ran sleep with SIGTERM ignored: ${st.slice(0, 200)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 const pidArgs = (pids: number[]) => pids.flatMap((p) => ['--pid', String(p)]);
 
@@ -63,6 +83,31 @@ describe('ipc-inspector doctor', { skip: cliNotBuilt || noNative }, () => {
     assert.match(r.stdout, /^ {2}what {2}/m);
     assert.match(r.stdout, /^ {2}chain /m);
     assert.match(r.stdout, /^ {4}peek {4}Peek at pipe:\[\d+\] \(does not consume\)$/m);
+  });
+
+  test('--pid: the process asked about is listed even when a hundred newer problems of its rule come first', async () => {
+    // Each child ignores SIGTERM (the shell's trap is inherited across exec) and holds the read end
+    // of its stdin pipe: signal-trouble's 'ignores SIGTERM' (info) for each. The target is the
+    // oldest, so machine-wide it sorts after the 101 others and past the per-rule cap of 100.
+    const spawnIgnoring = () => spawn('sh', ['-c', 'trap "" TERM; exec sleep 600'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const kids: ChildProcess[] = [];
+    try {
+      const target = spawnIgnoring();
+      kids.push(target);
+      await waitIgnoresTerm(target.pid!);
+      await new Promise((r) => setTimeout(r, 100)); // a later start time (clock ticks) for the others
+      for (let i = 0; i < 101; i++) kids.push(spawnIgnoring());
+      for (const k of kids) await waitIgnoresTerm(k.pid!);
+      const r = doctor(['--json', '--samples', '1', '--pid', String(target.pid)]);
+      const d = JSON.parse(r.stdout) as Diagnosis;
+      const mine = d.problems.filter((p) => p.rule === 'signal-trouble' && p.pids.includes(target.pid!));
+      assert.equal(mine.length, 1, `target's problem missing; problems: ${d.problems.map((p) => p.id).join(', ')}; notes: ${d.notes.join('; ')}`);
+      assert.match(mine[0].title, /ignores SIGTERM/);
+      // the notes count what --pid would have listed, not other processes' problems
+      assert.ok(!d.notes.some((n) => /^signal-trouble: \d+ more/.test(n)), d.notes.join('; '));
+    } finally {
+      for (const k of kids) k.kill('SIGKILL');
+    }
   });
 
   for (const [what, args, re] of [

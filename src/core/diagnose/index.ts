@@ -39,6 +39,13 @@ export interface DiagnoserOptions extends EvidenceOptions {
   historySize?: number;
   /** Only these rules (default all). */
   rules?: readonly RuleId[];
+  /**
+   * Only problems involving these processes (the CLI's `doctor --pid`). Applied before the per-rule
+   * cap, so a hundred newer problems of other processes never push theirs out, and the notes count
+   * only what was left out of this list. Rules still see the whole snapshot (the other end of a
+   * pipe, a wait cycle's other processes).
+   */
+  pids?: readonly number[];
 }
 
 /** Runs every rule on one snapshot with given evidence and history (pure; used by Diagnoser and tests). */
@@ -89,11 +96,13 @@ export class Diagnoser {
   private readonly missing = new Map<string, number>();
   private samples = 0;
   private readonly rules: readonly Rule[];
+  private readonly focus: ReadonlySet<number> | null;
   private readonly socketCache: SocketScanCache = { at: 0, scan: null, dirs: new Set() };
   private readonly pathCache: PathCache = { dirs: new Map(), paths: new Map() };
 
   constructor(private readonly options: DiagnoserOptions = {}) {
     this.rules = options.rules ? RULES.filter((r) => options.rules!.includes(r.id)) : RULES;
+    this.focus = options.pids && options.pids.length > 0 ? new Set(options.pids) : null;
   }
 
   /** Entries of what it keeps between refreshes (the soak bench's figures: none may grow with what is gone). */
@@ -179,16 +188,18 @@ export class Diagnoser {
     }
     for (const id of [...this.missing.keys()]) if (seen.has(id) || !since.has(id)) this.missing.delete(id);
     this.sinceById = since;
+    const focus = this.focus;
+    const listed = focus ? problems.filter((p) => p.pids.some((x) => focus.has(x))) : problems;
     const order = new Map(RULE_IDS.map((r, i) => [r, i]));
     // ties keep the order the rule listed them in (a rule puts what matters most first)
-    const emitted = new Map(problems.map((p, i) => [p.id, i]));
+    const emitted = new Map(listed.map((p, i) => [p.id, i]));
     // Seen at the same time (every problem of a first diagnosis is): the one whose youngest
     // process started last is taken as the newer — the server started a minute ago, not the
     // hundred pipes a long-running service left behind.
-    const youngest = new Map(problems.map((p) => [p.id, p.pids.reduce((m, pid) => Math.max(m, index.procs.get(pid)?.startTime ?? -1), -1)]));
+    const youngest = new Map(listed.map((p) => [p.id, p.pids.reduce((m, pid) => Math.max(m, index.procs.get(pid)?.startTime ?? -1), -1)]));
     // Most severe first; within a rule the newest first, so a fresh problem is never hidden by a
     // hundred old ones of its kind (VS Code alone leaves dozens of stale sockets in /tmp).
-    problems.sort(
+    listed.sort(
       (a, b) =>
         severityRank(a.severity) - severityRank(b.severity) ||
         order.get(a.rule)! - order.get(b.rule)! ||
@@ -199,7 +210,7 @@ export class Diagnoser {
     // the cap is per rule and severity: a hundred warnings of a rule do not hide its errors, nor
     // its information (readers at EOF are another list than writers facing EPIPE)
     const perRule = new Map<string, number>();
-    const kept = problems.filter((p) => {
+    const kept = listed.filter((p) => {
       const key = `${p.rule} ${p.severity}`;
       const n = (perRule.get(key) ?? 0) + 1;
       perRule.set(key, n);
