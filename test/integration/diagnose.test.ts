@@ -74,6 +74,17 @@ describe('rule 1: blocked writer', { skip: noNative }, () => {
     await s.gone(byRule('blocked-writer', [i.writer.pid, i.reader.pid]), 'blocked writer after the drain', { min: 2 });
   });
 
+  test('a reader of more threads than the evidence reads (100 > 64): its activity counts every thread', async () => {
+    const f = await fixture('blocked-pipe', { capacity: 4096, threads: 100 });
+    const i = f.info;
+    assert.match(fs.readFileSync(`/proc/${i.reader.pid}/status`, 'utf8'), /^Threads:\s+100$/m);
+    const s = new Sampler();
+    const [p] = await s.until(byId(`blocked-writer:pipe:${i.inode}`), 'blocked writer', { min: 2 });
+    const r = p.evidence.find((e) => e.label === 'reader')!;
+    // the main thread waits for SIGUSR1 and the 99 others sleep in pause(): read 64 of them, not say there are 64
+    assert.match(r.text, /is sleeping .*\(main thread; 100 threads, 64 read\)$/, r.text);
+  });
+
   test('healthy: an idle pipe with data and both ends, a self-pipe, and a full pipe nobody writes to raise nothing', async () => {
     const idle = await fixture('pipe', { bytes: 100 });
     const self = await python('import os,sys\nr,w=os.pipe()\nos.write(w,b"x"*65536)\nprint("READY",r,w,flush=True)\nsys.stdin.read()');

@@ -30,6 +30,8 @@ export interface ProcessFacts {
   state: string;
   comm: string;
   threads: ThreadFacts[];
+  /** Threads the process had (every entry of /proc/PID/task, also those past maxThreads); absent when not listed. */
+  threadCount?: number;
   /** Every thread was read (not cut by maxThreads or the deadline, none unreadable). */
   complete: boolean;
   /** Why the threads could not be read (EACCES without ptrace rights, ESRCH when gone). */
@@ -168,6 +170,7 @@ export function readThreads(procRoot: string, pid: number, maxThreads: number, d
     facts.error = errCode(e);
     return facts;
   }
+  facts.threadCount = tids.length;
   let complete = tids.length <= maxThreads;
   for (const tid of tids.slice(0, maxThreads)) {
     if (performance.now() > deadline) {

@@ -161,12 +161,15 @@ export function activity(ev: Evidence, index: SnapshotIndex, pid: number): strin
   const state = f?.state ?? index.proc(pid)?.state;
   if (!f || f.threads.length === 0) return state ? stateWord(state) : 'state unknown';
   if (state === 'T' || state === 't' || state === 'Z') return stateWord(state);
+  // what was read may be fewer threads than the process has (maxThreads, the deadline): say both
+  const total = Math.max(f.threadCount ?? 0, f.threads.length);
+  const threads = `${total} threads${f.threads.length < total ? `, ${f.threads.length} read` : ''}`;
   const running = f.threads.filter((t) => t.state === 'R').length;
-  if (running > 0) return f.threads.length === 1 ? 'running' : `running (${running} of ${f.threads.length} threads)`;
+  if (running > 0) return total === 1 ? 'running' : `running (${running} of ${threads})`;
   const t = f.threads[0];
   const where = t.syscall.kind === 'syscall' ? `in ${describeSyscall(t.syscall)}` : t.syscall.kind === 'user' ? 'in user space' : '';
   const w = t.wchan ? ` [${t.wchan}]` : '';
-  return `sleeping ${where}${w}`.trim() + (f.threads.length > 1 ? ` (main thread; ${f.threads.length} threads)` : '');
+  return `sleeping ${where}${w}`.trim() + (total > 1 ? ` (main thread; ${threads})` : '');
 }
 
 /** Any thread of the process is on a CPU or runnable. */
