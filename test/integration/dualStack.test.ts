@@ -4,7 +4,8 @@
 // They are the two ends of one connection, in one network namespace: each end's peer must be the
 // other, with every way the snapshot can read sockets (sock_diag after either fd walk, and
 // /proc/net/tcp{,6} without the addon). The listener says it takes IPv4 too (`v6only: false`, ss's
-// `*:PORT`), and a listener made IPv6-only says so, where sock_diag tells (not /proc/net).
+// `*:PORT`, remote `*:*`), and a listener made IPv6-only says so (remote `[::]:*`, as ss prints
+// it), where sock_diag tells (not /proc/net).
 // Server and client are processes of their own.
 //
 //   node scripts/build.mjs test/integration && node --test dist/test/integration/dualStack.test.js
@@ -94,6 +95,9 @@ describe('a dual-stack listener and its IPv4 client', { skip: dualStackOff() }, 
       assert.ok(dual && only6, 'both listeners');
       assert.equal(dual.v6only, sockDiag ? false : undefined, 'the dual-stack listener takes IPv4 too (sock_diag says; /proc/net does not)');
       assert.equal(only6.v6only, sockDiag ? true : undefined, 'the IPv6-only listener');
+      // the remote as ss prints it: `*:*` for a dual-stack socket, `[::]:*` for an IPv6-only one (where known)
+      assert.equal(dual.remote, '*:*');
+      assert.equal(only6.remote, sockDiag ? '[::]:*' : '*:*');
       assert.equal(client.v6only, undefined, 'an IPv4 socket has no v6only');
       assert.equal(accepted.v6only, undefined, 'the kernel says it for listening and unbound sockets only, not for connections');
     });

@@ -206,6 +206,8 @@ test('IPv4/IPv6 hex decoding', () => {
 test('remote addresses as ss -n prints them', () => {
   assert.equal(remoteHostPort(4, '0.0.0.0', 0), '0.0.0.0:*');
   assert.equal(remoteHostPort(6, '::', 0), '*:*');
+  assert.equal(remoteHostPort(6, '::', 0, false), '*:*', 'dual-stack: ss prints *:*');
+  assert.equal(remoteHostPort(6, '::', 0, true), '[::]:*', 'IPv6-only: ss prints [::]:*');
   assert.equal(remoteHostPort(6, '::1', 0), '[::1]:*');
   assert.equal(remoteHostPort(4, '127.0.0.1', 8080), '127.0.0.1:8080');
   assert.equal(remoteHostPort(6, '::1', 8080), '[::1]:8080');

@@ -210,12 +210,13 @@ export function hostPort(family: number, addr: string, port: number): string {
 
 /**
  * A remote (peer) address as `ss -n` prints it: port 0 (not connected: listeners, unconnected
- * UDP) as `*`, so `0.0.0.0:*`; the IPv6 wildcard as `*` (`*:*`), which is what ss prints for
- * sockets without IPV6_V6ONLY (the default; ss shows `[::]:*` only for V6ONLY sockets, a flag
- * neither sock_diag as read here nor /proc/net/tcp6 reports). Connected ends: hostPort().
+ * UDP) as `*`, so `0.0.0.0:*`; the IPv6 wildcard as `*` (`*:*`) unless the socket is IPv6-only,
+ * then `[::]:*` — as ss does with sock_diag's INET_DIAG_SKV6ONLY (`v6only`: IPV6_V6ONLY, which the
+ * kernel also sets when a socket binds a specific IPv6 address such as ::1). Unknown (`undefined`,
+ * /proc/net/tcp6 does not say): `*:*`. Connected ends: hostPort().
  */
-export function remoteHostPort(family: number, addr: string, port: number): string {
+export function remoteHostPort(family: number, addr: string, port: number, v6only?: boolean): string {
   if (port !== 0) return hostPort(family, addr, port);
   if (family !== 6) return addr + ':*';
-  return addr === '::' ? '*:*' : `[${addr}]:*`;
+  return addr === '::' && v6only !== true ? '*:*' : `[${addr}]:*`;
 }

@@ -417,7 +417,8 @@ export function prepareInet(d: InetDiag, proto: 'tcp' | 'udp', nsId: string): Pr
   for (let i = 0; i < n; i++) {
     const fam = d.family[i] === 6 ? 6 : 4;
     const local = hostPort(fam, d.localAddr[i], d.localPort[i]);
-    const remote = remoteHostPort(fam, d.remoteAddr[i], d.remotePort[i]);
+    const v6 = d.v6only !== undefined ? d.v6only[i] : 2;
+    const remote = remoteHostPort(fam, d.remoteAddr[i], d.remotePort[i], v6 === 2 ? undefined : v6 === 1);
     const raw = d.inode[i];
     const inode = raw <= 0x7fffffff ? raw | 0 : raw;
     let state = inetStateName(d.state[i]);
@@ -436,7 +437,6 @@ export function prepareInet(d: InetDiag, proto: 'tcp' | 'udp', nsId: string): Pr
       netns: nsId,
       uid: d.uid[i],
     };
-    const v6 = d.v6only !== undefined ? d.v6only[i] : 2;
     if (v6 !== 2) ch[i].v6only = v6 === 1;
     if (proto === 'tcp' && d.remotePort[i] !== 0 && d.state[i] !== 10) key[i] = d.localPort[i] * 65536 + d.remotePort[i];
   }
