@@ -345,7 +345,7 @@ describe('Diagnoser: evidence cut short refresh after refresh', () => {
     const full = pipe(7, [{ pid: 50, fd: 3, mode: 'w' }, { pid: 51, fd: 4, mode: 'r' }], 65536, 65536);
     const holders = [proc(50), proc(51)];
     const keep = 4;
-    const d = new Diagnoser({ rules: ['signal-trouble', 'blocked-writer'], deadlineMs: -1, historySize: keep, socketScanMaxAgeMs: 0 });
+    const d = new Diagnoser({ rules: ['signal-trouble', 'blocked-writer'], deadlineMs: -1, minPhaseMs: -1 /* no phase gets time past it either */, historySize: keep, socketScanMaxAgeMs: 0 });
     const ts = times(200);
     let i = 0;
     const at = () => ts[i++];

@@ -123,6 +123,8 @@ export interface EvidenceOptions {
   procRoot?: string;
   /** Whole step, ms (default 60). */
   deadlineMs?: number;
+  /** What each phase may still use past the deadline, ms (default 5; see gatherEvidence's `late`). */
+  minPhaseMs?: number;
   /** Processes whose threads are read (default 64). */
   maxProcesses?: number;
   /** Threads read per process (default 64). */
@@ -248,6 +250,7 @@ function prunePathCache(pc: PathCache, looked: ReadonlyMap<string, number | null
 export function gatherEvidence(requests: readonly EvidenceRequest[], opts: EvidenceOptions = {}): Evidence {
   const t0 = performance.now();
   const deadline = t0 + (opts.deadlineMs ?? 60);
+  const minPhaseMs = opts.minPhaseMs ?? 5;
   const procRoot = opts.procRoot ?? '/proc';
   const maxProcesses = opts.maxProcesses ?? 64;
   const maxThreads = opts.maxThreads ?? 64;
@@ -258,8 +261,12 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
     ev.phaseMs[name] = t - mark;
     mark = t;
   };
+  // Each phase may go on for minPhaseMs past the deadline: on a busy machine the thread reads
+  // alone can use the whole budget on every refresh, and the phases after them (the paths, the
+  // stale-socket scan) would then never run at all, refresh after refresh.
   const late = (what: string): boolean => {
-    if (performance.now() <= deadline) return false;
+    const now = performance.now();
+    if (now <= deadline || now - mark <= minPhaseMs) return false;
     if (!ev.deadlineHit) ev.notes.push(`evidence deadline (${opts.deadlineMs ?? 60} ms) reached while reading ${what}: some problems may be missing`);
     ev.deadlineHit = true;
     return true;
@@ -398,7 +405,7 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
         roots: opts.socketRoots ?? defaultSocketRoots(),
         dirs: [...dirs],
         maxEntries: opts.socketMaxEntries ?? 5000,
-        deadline,
+        deadline: Math.max(deadline, mark + minPhaseMs),
         resume: cache?.partial,
       });
       ev.socketFiles = scan.files;

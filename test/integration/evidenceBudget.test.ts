@@ -1,0 +1,39 @@
+// The diagnosis' evidence on a machine too busy for its budget: the phases run one after another
+// (threads, pids, paths, socket files) under one deadline, and when the thread reads used all of
+// it the later phases were skipped — on every refresh, so a stale socket file was never reported
+// on such a machine (the e2e demo's rule 3 went missing beside a loaded CI run). Each phase now
+// gets a few milliseconds past the deadline. Here the budget is 0 ms: every phase is late from
+// the start. Real processes, a real stale socket file (bound, and its process gone).
+//
+//   node scripts/build.mjs test/integration && node --test dist/test/integration/evidenceBudget.test.js
+import { after, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { gatherEvidence, pathKey } from '../../src/core/diagnose/evidence';
+import { python, stopHelpers } from './diagnoseUtil';
+
+const dir = fs.mkdtempSync(path.join('/tmp', 'ipc-budget-'));
+after(async () => {
+  await stopHelpers();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a budget spent before the paths and the socket scan still leaves them their turn', async () => {
+  const live = path.join(dir, 'live.sock');
+  const stale = path.join(dir, 'stale.sock');
+  const h = await python('import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])\ns.listen(1)\nprint("READY",flush=True)\nsys.stdin.read()', [live]);
+  // bound and left behind: the file stays, nothing listens
+  const gone = await python('import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])\nprint("READY",flush=True)', [stale]);
+  await gone.stop();
+  const pids = fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+  const ev = gatherEvidence([{ threads: pids, paths: [{ path: live, pid: h.pid }], socketDirs: [dir] }], { deadlineMs: 0 });
+  assert.ok(ev.deadlineHit, 'the budget was spent');
+  assert.equal(ev.paths.get(pathKey(live, h.pid))?.type, 'socket', 'the paths phase ran');
+  assert.ok(ev.socketFiles, 'the socket scan ran');
+  assert.deepEqual(
+    ev.socketFiles.filter((f) => f.path.startsWith(dir + '/')).map((f) => path.basename(f.path)).sort(),
+    ['live.sock', 'stale.sock'],
+    "the listener's own directory was read first",
+  );
+});
