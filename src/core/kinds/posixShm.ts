@@ -17,6 +17,12 @@ export interface PosixShmChannel extends ChannelBase {
   mode: string | null;
   /** The name was unlinked (shm_unlink) while processes still hold or map the object: `posix-shm:deleted/DEV:INODE`. */
   deleted: boolean;
+  /**
+   * A file of another /dev/shm (another mount's tmpfs: a container's, or a user's own mount
+   * namespace), held or mapped by its processes: `posix-shm:mount/DEV:INODE`. Its name here is
+   * another file or none: no owner, read through a mapping, not removed by name.
+   */
+  otherMount?: boolean;
 }
 
 /** Maps lines of /dev/shm files (POSIX shared memory and named semaphores). */
@@ -37,17 +43,18 @@ export const posixShm = defineKind<PosixShmChannel>({
   ...posixNamedTraits<PosixShmChannel>(),
   ...DEVSHM_SOURCES,
   name: (ch, max) => '/' + shortText(ch.name, max) + (ch.deleted ? ' (deleted)' : ''),
-  longTitle: (ch) => `POSIX shared memory /${shortText(ch.name)}${ch.deleted ? ' (deleted)' : ''} (${ch.size ?? '?'} bytes)`,
-  description: (ch) => formatBytes(ch.size) + (ch.deleted ? ', deleted' : ''),
+  longTitle: (ch) => `POSIX shared memory /${shortText(ch.name)}${ch.deleted ? ' (deleted)' : ''}${ch.otherMount ? ' of another /dev/shm' : ''} (${ch.size ?? '?'} bytes)`,
+  description: (ch) => formatBytes(ch.size) + (ch.deleted ? ', deleted' : '') + (ch.otherMount ? ', another /dev/shm' : ''),
   columns: [
     c('name', 'NAME', 'Name', 'string', 'Object name in /dev/shm', { search: 'text' }),
     c('size', 'SIZE', 'Size', 'number|null', 'Size in bytes (a deleted object: its largest mapping)', { unit: 'bytes' }),
     c('deleted', 'DELETED', 'Deleted', 'boolean', 'The name was unlinked (shm_unlink) while processes still hold or map it', { wide: true }),
+    c('otherMount', 'OTHER MOUNT', 'Another /dev/shm', 'boolean', "A file of another /dev/shm (a container's tmpfs): its name here is another file", { wide: true }),
     ...ownerColumns<PosixShmChannel>(true),
   ],
   mentions: noMentions,
   peek: 'posix-shm',
   paged: true,
-  remove: (ch) => (ch.deleted ? null : { by: 'unlink', dir: 'shm', file: ch.name, note: 'the name is gone; existing mappings stay valid until unmapped' }),
+  remove: (ch) => (ch.deleted || ch.otherMount ? null : { by: 'unlink', dir: 'shm', file: ch.name, note: 'the name is gone; existing mappings stay valid until unmapped' }),
   ...SHARED_MEMORY_STATE,
 });

@@ -31,10 +31,14 @@ export interface MapHolders {
   sysvByKey: Map<number, Endpoint[]>;
   /** /dev/shm/NAME mappings by NAME. */
   devShm: Map<string, Endpoint[]>;
-  /** /dev/shm mappings by inode (glibc's sem_open maps a temp file `sem.XXXXXX (deleted)` that it then links to the real name). */
-  devShmByInode: Map<number, Endpoint[]>;
-  /** Mappings of /dev/shm files unlinked while mapped (`/dev/shm/NAME (deleted)`), by `major:minor:inode` (decimal, as fd rows give it). */
-  devShmDeleted: Map<string, { name: string; size: number; endpoints: Endpoint[] }>;
+  /**
+   * /dev/shm mappings by `major:minor:inode` (decimal, as fd rows give it): the name the line
+   * shows, the largest mapping, and whether the file was unlinked (`/dev/shm/NAME (deleted)`). By
+   * the device too, not the inode alone: a container's /dev/shm is a tmpfs of its own, whose
+   * inode numbers start over (and glibc's sem_open maps a temp file `sem.XXXXXX (deleted)` that
+   * it then links to the real name: the same inode).
+   */
+  devShmByKey: Map<string, { name: string; size: number; deleted: boolean; endpoints: Endpoint[] }>;
 }
 
 /** A maps line's device (`00:1a`, hex) as `major:minor` in decimal (`0:26`), as devName gives it for fd rows. */
@@ -54,7 +58,7 @@ function add<K>(m: Map<K, Endpoint[]>, k: K, ep: Endpoint) {
 export function mapHolders(ctx: ProbeContext): MapHolders {
   let h = cache.get(ctx);
   if (h) return h;
-  h = { sysvByInode: new Map(), sysvByKey: new Map(), devShm: new Map(), devShmByInode: new Map(), devShmDeleted: new Map() };
+  h = { sysvByInode: new Map(), sysvByKey: new Map(), devShm: new Map(), devShmByKey: new Map() };
   for (const p of parsedMaps(ctx)) {
     // one endpoint per distinct mapping object per process range
     for (const m of p.lines) {
@@ -65,15 +69,13 @@ export function mapHolders(ctx: ProbeContext): MapHolders {
         add(h.sysvByKey, key, ep);
       } else if (m.path.startsWith('/dev/shm/')) {
         add(h.devShm, m.path.slice('/dev/shm/'.length), ep);
-        add(h.devShmByInode, m.inode, ep);
-        if (m.deleted) {
-          const key = `${mapsDevName(m.dev)}:${m.inode}`;
-          const d = h.devShmDeleted.get(key) ?? { name: m.path.slice('/dev/shm/'.length), size: 0, endpoints: [] };
-          const [lo, hi] = m.range.split('-').map((x) => parseInt(x, 16));
-          d.size = Math.max(d.size, hi - lo);
-          d.endpoints.push(ep);
-          h.devShmDeleted.set(key, d);
-        }
+        const key = `${mapsDevName(m.dev)}:${m.inode}`;
+        const d = h.devShmByKey.get(key) ?? { name: m.path.slice('/dev/shm/'.length), size: 0, deleted: false, endpoints: [] };
+        const [lo, hi] = m.range.split('-').map((x) => parseInt(x, 16));
+        d.size = Math.max(d.size, hi - lo);
+        if (m.deleted) d.deleted = true;
+        d.endpoints.push(ep);
+        h.devShmByKey.set(key, d);
       }
     }
   }

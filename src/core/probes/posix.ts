@@ -137,6 +137,15 @@ export const posixProbe: Probe = {
       // has maps lines that read as unlinked (maps lines carry no link count), and must not be
       // listed a second time
       const listed = new Set<string>();
+      /** The device of our /dev/shm (its files'): another device is another mount's, a container's. */
+      let shmDev: string | null = null;
+      if (realShm) {
+        try {
+          shmDev = devName(fs.statSync(shmDir).dev);
+        } catch {
+          /* no /dev/shm: every object is another mount's */
+        }
+      }
       for (const raw of listDirRaw(shmDir)) {
         const file = raw.toString('utf8');
         const at = Buffer.concat([Buffer.from(shmDir + '/'), raw]);
@@ -149,15 +158,15 @@ export const posixProbe: Probe = {
           continue;
         }
         listed.add(`${devName(st.dev)}:${st.ino}`);
+        if (shmDev === null) shmDev = devName(st.dev);
         const isSem = file.startsWith('sem.') && file.length > 4;
         // A FIFO, symlink, socket or directory is no POSIX object; under a semaphore's name it is
         // shown as a semaphore row with an error (it looks like one to a user), otherwise skipped.
         if (!st.isFile() && !isSem) continue;
         // Holders by inode (names can differ: sem_open's temp file, renamed objects); in a captured
         // tree (devRoot not /dev) inodes do not match the maps, so by name.
-        const eps = realShm
-          ? [...ctx.index.endpoints(ctx.index.head(DEVSHM_FDS.rule.code, st.ino)), ...(maps.devShmByInode.get(st.ino) ?? [])]
-          : [...(maps.devShm.get(file) ?? [])];
+        const key = `${devName(st.dev)}:${st.ino}`;
+        const eps = realShm ? [...shmFdHolders(ctx, st), ...(maps.devShmByKey.get(key)?.endpoints ?? [])] : [...(maps.devShm.get(file) ?? [])];
         eps.sort(byPidFd);
         if (isSem) {
           if (!ctx.kinds.has('posix-sem')) continue;
@@ -206,7 +215,7 @@ export const posixProbe: Probe = {
           emit(ctx, ch);
         }
       }
-      if (ctx.kinds.has('posix-shm') && realShm) emitDeletedShm(ctx, listed);
+      if (ctx.kinds.has('posix-shm') && realShm) emitUnlistedShm(ctx, listed, shmDev);
     }
   },
 };
@@ -377,42 +386,64 @@ async function emitQueues(ctx: ProbeContext, native: NativeAddon | null): Promis
   }
 }
 
+/** The fds of /dev/shm files whose dev:inode is `st`'s (the fd index is by inode only). */
+function shmFdHolders(ctx: ProbeContext, st: fs.Stats): Endpoint[] {
+  const f = ctx.walk.fds;
+  const dev = devName(st.dev);
+  const out: Endpoint[] = [];
+  for (let i = ctx.index.head(DEVSHM_FDS.rule.code, st.ino); i >= 0; i = ctx.index.next[i]) {
+    if (devName(f.dev[i]) === dev) out.push({ pid: f.pid[i], fd: f.fd[i], mode: modeOf(f.mode[i]) });
+  }
+  return out;
+}
+
 /**
- * POSIX shared memory unlinked while still held or mapped (a creator often calls shm_unlink while
- * others keep using the object; lsof shows `/dev/shm/NAME (deleted)`): from fds whose file the walk
- * found unlinked and `/dev/shm/NAME (deleted)` maps lines, one channel per dev:inode, marked deleted.
+ * POSIX shared memory held or mapped but not in our /dev/shm listing, one channel per dev:inode
+ * from the fds (their link) and the maps lines (`/dev/shm/NAME`):
+ * - unlinked while still held or mapped (a creator often calls shm_unlink while others keep using
+ *   the object; lsof shows `/dev/shm/NAME (deleted)`): `posix-shm:deleted/DEV:INODE`, deleted —
+ *   fds told by the walk's MODE_UNLINKED bit, maps lines by ` (deleted)`, except objects the
+ *   listing has (their maps lines only look unlinked when the name ends in ` (deleted)`);
+ * - a file of another /dev/shm, another mount's tmpfs (a container's, or a user's own mount
+ *   namespace), whose inode numbers start over: `posix-shm:mount/DEV:INODE`, otherMount — never
+ *   joined to one of ours by inode or name;
+ * - one of ours made after the listing: left to the next snapshot.
  * glibc's sem_open temp files (`sem.XXXXXX (deleted)`, a moment before they get their name) and
- * unlinked semaphores are left out, and so are objects the directory listing has (`listed`,
- * dev:inode): their maps lines only look unlinked because their name ends in ` (deleted)` (fd rows
- * are told by the walk's MODE_UNLINKED bit). Only on the real /dev (a captured tree's inodes are
- * not these).
+ * semaphores are left out. Only on the real /dev (a captured tree's inodes are not these).
  */
-function emitDeletedShm(ctx: ProbeContext, listed: ReadonlySet<string>): void {
-  const groups = new Map<string, { name: string; size: number | null; endpoints: Endpoint[] }>();
+function emitUnlistedShm(ctx: ProbeContext, listed: ReadonlySet<string>, shmDev: string | null): void {
+  const groups = new Map<string, { name: string; size: number | null; deleted: boolean; endpoints: Endpoint[] }>();
   const f = ctx.walk.fds;
   for (const row of ctx.index.heads(DEVSHM_FDS.rule.code)) {
     for (let i = row; i >= 0; i = ctx.index.next[i]) {
       const pi = f.pathIndex[i];
       const link = pi >= 0 ? ctx.walk.paths[pi] : '';
-      // unlinked by the inode (the walk's mode bit), not by the text: a live name may end in ` (deleted)`
-      if (!link.startsWith('/dev/shm/') || !(f.mode[i] & MODE_UNLINKED)) continue;
+      if (!link.startsWith('/dev/shm/')) continue;
       const key = `${devName(f.dev[i])}:${f.inode[i]}`;
-      const name = link.slice('/dev/shm/'.length, link.endsWith(' (deleted)') ? -' (deleted)'.length : undefined);
-      const g = groups.get(key) ?? { name, size: null, endpoints: [] };
+      if (listed.has(key)) continue;
+      // unlinked by the inode (the walk's mode bit), not by the text: a live name may end in ` (deleted)`
+      const unlinked = (f.mode[i] & MODE_UNLINKED) !== 0;
+      const name = link.slice('/dev/shm/'.length, unlinked && link.endsWith(' (deleted)') ? -' (deleted)'.length : undefined);
+      const g = groups.get(key) ?? { name, size: null, deleted: false, endpoints: [] };
+      if (unlinked) g.deleted = true;
       g.endpoints.push({ pid: f.pid[i], fd: f.fd[i], mode: modeOf(f.mode[i]) });
       groups.set(key, g);
     }
   }
-  for (const [key, m] of mapHolders(ctx).devShmDeleted) {
-    const g = groups.get(key) ?? { name: m.name, size: null, endpoints: [] };
+  for (const [key, m] of mapHolders(ctx).devShmByKey) {
+    if (listed.has(key)) continue;
+    const g = groups.get(key) ?? { name: m.name, size: null, deleted: false, endpoints: [] };
     g.size = Math.max(g.size ?? 0, m.size);
+    if (m.deleted) g.deleted = true;
     g.endpoints.push(...m.endpoints);
     groups.set(key, g);
   }
   for (const [key, g] of groups) {
-    if (g.name.startsWith('sem.') || listed.has(key)) continue;
+    if (g.name.startsWith('sem.')) continue;
+    const other = shmDev === null || key.slice(0, key.lastIndexOf(':')) !== shmDev;
+    if (!g.deleted && !other) continue;
     const ch: PosixShmChannel = {
-      id: `posix-shm:deleted/${key}`,
+      id: `posix-shm:${g.deleted ? 'deleted' : 'mount'}/${key}`,
       kind: 'posix-shm',
       endpoints: g.endpoints.sort(byPidFd),
       name: g.name,
@@ -420,7 +451,8 @@ function emitDeletedShm(ctx: ProbeContext, listed: ReadonlySet<string>): void {
       uid: null,
       owner: null,
       mode: null,
-      deleted: true,
+      deleted: g.deleted,
+      ...(other ? { otherMount: true } : {}),
     };
     emit(ctx, ch);
   }

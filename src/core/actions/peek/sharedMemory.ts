@@ -25,13 +25,14 @@ export const peekSysvShm: Peeker<SysvShmChannel> = async ({ channel, native, max
 
 export const peekPosixShm: Peeker<PosixShmChannel> = async (ctx) => {
   const { channel, devRoot, maxBytes, offset, base, at, call } = ctx;
-  if (channel.deleted) {
-    // Unlinked: no name to open it by. Through a mapping, as unnamed shared memory is read; the
-    // id carries its dev:inode (decimal), the maps line its dev in hex.
-    const m = /^deleted\/(\d+):(\d+):(\d+)$/.exec(channel.id.slice(channel.kind.length + 1));
-    if (!m) throw new ActionError('EINVAL', `${channel.id}: not an id of an unlinked object`);
+  if (channel.deleted || channel.otherMount) {
+    // Unlinked, or another /dev/shm's: no name of ours opens it. Through a mapping, as unnamed
+    // shared memory is read; the id carries its dev:inode (decimal), the maps line its dev in hex.
+    const m = /^(?:deleted|mount)\/(\d+):(\d+):(\d+)$/.exec(channel.id.slice(channel.kind.length + 1));
+    if (!m) throw new ActionError('EINVAL', `${channel.id}: not an id of an unlinked or another /dev/shm's object`);
     const hex = (n: string) => Number(n).toString(16).padStart(2, '0');
-    return readMapping(ctx, `${hex(m[1])}:${hex(m[2])}`, Number(m[3]), `an unlinked POSIX shared memory object (/dev/shm/${channel.name} (deleted))`);
+    const what = channel.deleted ? `an unlinked POSIX shared memory object (/dev/shm/${channel.name} (deleted))` : `a POSIX shared memory object of another /dev/shm (${channel.name})`;
+    return readMapping(ctx, `${hex(m[1])}:${hex(m[2])}`, Number(m[3]), what);
   }
   const file = posixObjectFile(channel, devRoot, 'shm');
   const what = `read ${String(file)}`;
