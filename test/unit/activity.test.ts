@@ -53,7 +53,7 @@ const unixCh = (inode: number, peer: number | null, pid: number, recvQueue = 0):
   netns: '1',
 } as unknown as Channel);
 
-test('channel ids are the snapshot\'s: pipe, fifo dev:inode, sockets, SysV msqid, POSIX names; other IPC namespaces and unnamed queues are null', () => {
+test('channel ids are the snapshot\'s: pipe, fifo dev:inode, sockets, SysV msqid (of another IPC namespace as ns/NS/ID), POSIX names; POSIX queues of other namespaces and unnamed queues are null', () => {
   assert.equal(channelIdOf(row(TracerKind.Pipe, 0, 1, 4901, 1, 1), ctx), 'pipe:4901');
   // makedev(254, 0) in glibc's encoding
   assert.equal(channelIdOf(row(TracerKind.Fifo, 0, 1, 12, 1, 1, { dev: 254 << 8 }), ctx), 'fifo:254:0:12');
@@ -61,7 +61,7 @@ test('channel ids are the snapshot\'s: pipe, fifo dev:inode, sockets, SysV msqid
   assert.equal(channelIdOf(row(TracerKind.Tcp, 0, 1, 6, 1, 1), ctx), 'tcp:6');
   assert.equal(channelIdOf(row(TracerKind.Udp, 0, 1, 7, 1, 1), ctx), 'udp:7');
   assert.equal(channelIdOf(row(TracerKind.SysvMsg, 0, 1, 32768, 1, 1, { dev: IPCNS }), ctx), 'sysv-msg:32768');
-  assert.equal(channelIdOf(row(TracerKind.SysvMsg, 0, 1, 32768, 1, 1, { dev: 4026532000 }), ctx), null);
+  assert.equal(channelIdOf(row(TracerKind.SysvMsg, 0, 1, 32768, 1, 1, { dev: 4026532000 }), ctx), 'sysv-msg:ns/4026532000/32768', "another IPC namespace's queue, as the snapshot lists it");
   assert.equal(channelIdOf(row(TracerKind.PosixMq, 0, 1, 77, 1, 1, { dev: IPCNS }), ctx), 'posix-mq:jobs');
   assert.equal(channelIdOf(row(TracerKind.PosixMq, 0, 1, 78, 1, 1, { dev: IPCNS }), ctx), null);
 });
@@ -119,10 +119,11 @@ test('nobody read yet: the holders of the read end (not the writer that also hol
   assert.deepEqual(alone.pairs.map((p) => [p.from, p.to]), [[10, 10]], 'a process with both ends is its own reader when no one else holds it');
 });
 
-test('traffic of another IPC namespace is counted as unmatched, not dropped', () => {
-  const j = joinCounters([row(TracerKind.SysvMsg, 0, 1, 0, 64, 2, { dev: 1 })], null, 1000, ctx);
-  assert.deepEqual(j.unmatched, { bytes: 64, ops: 2, counters: 1 });
-  assert.equal(Object.keys(j.channels).length, 0);
+test('traffic of a SysV queue of another IPC namespace goes to that queue (as the snapshot lists it), a POSIX queue of another namespace to unmatched: not dropped', () => {
+  const j = joinCounters([row(TracerKind.SysvMsg, 0, 1, 0, 64, 2, { dev: 1 }), row(TracerKind.PosixMq, 0, 1, 77, 16, 1, { dev: 1 })], null, 1000, ctx);
+  assert.deepEqual(j.unmatched, { bytes: 16, ops: 1, counters: 1 });
+  assert.deepEqual(Object.keys(j.channels), ['sysv-msg:ns/1/0']);
+  assert.deepEqual(j.channels['sysv-msg:ns/1/0'].sent, { bytes: 64, ops: 2 });
 });
 
 test('mergeRows sums reads of the same counter', () => {

@@ -63,7 +63,7 @@ const KIND_OF: Record<number, ActivityKind> = {
   [TracerKind.PosixMq]: 'posix-mq',
 };
 
-/** The snapshot's id of what a counter row counts, or null (another IPC namespace, a queue without a name). */
+/** The snapshot's id of what a counter row counts, or null (another IPC namespace's POSIX queue, a queue without a name). */
 export function channelIdOf(r: CounterRow, ctx: JoinContext): string | null {
   switch (r.kind) {
     case TracerKind.Pipe:
@@ -77,7 +77,8 @@ export function channelIdOf(r: CounterRow, ctx: JoinContext): string | null {
     case TracerKind.Udp:
       return `udp:${r.ino}`;
     case TracerKind.SysvMsg:
-      return r.dev === ctx.ipcNs ? `sysv-msg:${r.ino}` : null;
+      // another IPC namespace's queue has the id the snapshot lists it by (probes/sysv.ts)
+      return r.dev === ctx.ipcNs ? `sysv-msg:${r.ino}` : `sysv-msg:ns/${r.dev}/${r.ino}`;
     case TracerKind.PosixMq: {
       if (r.dev !== ctx.ipcNs) return null;
       const name = ctx.mqNames.get(`${r.ino}/${r.dev}`);
