@@ -17,6 +17,7 @@ import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import type { Channel, Snapshot, SysvShmChannel } from '../../src/core/model';
 import { loadBpf, loadNative } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
+import { describe as kindOf } from '../../src/core/kinds';
 import { peekChannel, removeObject } from '../../src/core/actions';
 import { compileTools, type Tools } from './hostile';
 import { lineReader } from './childLines';
@@ -81,6 +82,7 @@ describe("SysV objects of another IPC namespace with the id and key of root's", 
       assert.equal(seg.ipcns, ns);
       assert.equal(seg.key, KEY);
       assert.equal(seg.attachCount, 1);
+      assert.match(kindOf(seg).description(seg), new RegExp(`IPC ns ${ns}$`), 'its row says whose it is (root\'s has the same id and key)');
       assert.deepEqual(seg.endpoints.map((e) => e.pid), [theirs.pid], 'its attach is the attacker');
       const q = ch.get(`sysv-msg:ns/${ns}/${theirs.msqid}`);
       assert.ok(q && q.kind === 'sysv-msg' && q.messages === 1 && q.ipcns === ns, "the attacker's queue, with its one message");

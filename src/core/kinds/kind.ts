@@ -293,6 +293,11 @@ export function otherIpcns(ch: { ipcns?: string }): string {
   return ch.ipcns ? ` in IPC namespace ${ch.ipcns}` : '';
 }
 
+/** `, IPC ns NS` after a description: two objects of one id and key in two namespaces look alike otherwise. */
+export function ipcnsNote(ch: { ipcns?: string }): string {
+  return ch.ipcns ? `, IPC ns ${ch.ipcns}` : '';
+}
+
 /** Why another IPC namespace's SysV object is not acted on by id: ipcrm, msgrcv and shmat take ids of the caller's namespace. */
 export const OTHER_IPCNS_NOTE = 'an object of another IPC namespace (a container\'s): its id names another object here, or none';
 

@@ -4,7 +4,7 @@
 import type { ChannelBase } from '../model';
 import { col, keyColumn, ownerColumns, sysvKeyText, ipcnsColumn } from '../columns';
 import { CAPS, summarizeList } from '../text';
-import { defineKind, sysvKeyLabel, never, noInode, noPeer, plural, SYSV_ID_SHAPE, otherIpcns } from './kind';
+import { defineKind, sysvKeyLabel, never, noInode, noPeer, plural, SYSV_ID_SHAPE, ipcnsNote, otherIpcns } from './kind';
 import { SYSV_UNHELD } from './sysvMsg';
 
 export interface SysvSemChannel extends ChannelBase {
@@ -44,7 +44,7 @@ export const sysvSem = defineKind<SysvSemChannel>({
   label: (ch, ends) => sysvKeyLabel(ch.key, 'semid', ch.semid, sysvKeyText(ch.key)) + (ends ? `  ${ends}` : ''),
   longTitle: (ch) => `SysV semaphore set ${ch.semid} (key ${sysvKeyText(ch.key)}, ${plural(ch.nsems, 'semaphore')})${otherIpcns(ch)}`,
   description: (ch) =>
-    ch.values ? (ch.values.length > CAPS.items ? `${ch.nsems} sems, values ${summarizeList(ch.values)}` : `values ${summarizeList(ch.values)}`) : `${ch.nsems} sem`,
+    (ch.values ? (ch.values.length > CAPS.items ? `${ch.nsems} sems, values ${summarizeList(ch.values)}` : `values ${summarizeList(ch.values)}`) : `${ch.nsems} sem`) + ipcnsNote(ch),
   columns: [
     keyColumn<SysvSemChannel>(),
     c('semid', 'SEMID', 'Set id', 'number', 'Set id', { search: 'number' }),
