@@ -286,9 +286,7 @@ Napi::Value ConntrackGet(const Napi::CallbackInfo& info) {
     q.t.sport = static_cast<uint16_t>(sp);
     q.t.dport = static_cast<uint16_t>(dp);
   }
-  std::string ns;
-  if (info.Length() > 1 && !info[1].IsUndefined() && !info[1].IsNull()) ns = ArgString(info, 1, "nsPath");
-  auto* w = new ConntrackWorker(env, std::move(qs), std::move(ns));
+  auto* w = new ConntrackWorker(env, std::move(qs), NsPathArg(info, 1));
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;

@@ -40,6 +40,11 @@ void InNamespace(const std::string& nsPath, int nstype, PendingError& err, Fn&& 
   t.join();
 }
 
+/** An optional nsPath argument (e.g. /proc/PID/ns/net): empty when absent or null. */
+inline std::string NsPathArg(const Napi::CallbackInfo& info, size_t i) {
+  return info.Length() > i && !info[i].IsUndefined() && !info[i].IsNull() ? ArgString(info, i, "nsPath") : std::string();
+}
+
 /** Runs fn in the caller's netns (nsPath empty), or on a fresh thread moved into nsPath's netns. */
 template <typename Fn>
 void InNetns(const std::string& nsPath, PendingError& err, Fn&& fn) {

@@ -17,6 +17,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -38,6 +39,9 @@ struct InetCols {
   std::vector<std::string> localAddr, remoteAddr;
   BigVec<uint16_t> localPort, remotePort;
   BigVec<double> rqueue, wqueue, inode, uid;
+  // the device the socket is bound to (SO_BINDTODEVICE, an IPv6 link-local address's scope), by
+  // name in the namespace the dump runs in ('' when none): ss prints it after the local address
+  std::vector<std::string> iface;
 };
 
 // Sends one dump request and feeds every reply message to onMsg. Returns 0 or sets err.
@@ -140,6 +144,17 @@ void UnixDump(UnixCols& c, PendingError& err) {
   });
 }
 
+// Interface names by index, asked once each (if_indextoname makes a socket per call); in the
+// caller's network namespace, which is the dump's (InNetns).
+const std::string& IfaceName(std::unordered_map<uint32_t, std::string>& names, uint32_t index) {
+  auto it = names.find(index);
+  if (it != names.end()) return it->second;
+  char buf[IF_NAMESIZE] = {0};
+  // a device gone since the dump: its number, as ss prints an unknown index
+  std::string name = if_indextoname(index, buf) ? std::string(buf) : "if" + std::to_string(index);
+  return names.emplace(index, std::move(name)).first->second;
+}
+
 void InetDump(int proto, int family, InetCols& c, PendingError& err) {
   inet_diag_req_v2 req;
   memset(&req, 0, sizeof req);
@@ -147,9 +162,12 @@ void InetDump(int proto, int family, InetCols& c, PendingError& err) {
   req.sdiag_protocol = static_cast<uint8_t>(proto);
   req.idiag_states = ~0u;
   req.id.idiag_cookie[0] = req.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  std::unordered_map<uint32_t, std::string> names;
+  static const std::string kNone;
   Dump(&req, sizeof req, err, [&](nlmsghdr* h) {
     if (h->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) return;
     auto* m = static_cast<inet_diag_msg*>(NLMSG_DATA(h));
+    c.iface.push_back(m->id.idiag_if ? IfaceName(names, m->id.idiag_if) : kNone);
     char a[INET6_ADDRSTRLEN];
     int fam = m->idiag_family;
     c.family.push_back(fam == AF_INET6 ? 6 : 4);
@@ -229,6 +247,7 @@ class DiagWorker : public PromiseWorker {
       o.Set("inode", Typed<Napi::Float64Array>(env, i_.inode));
       o.Set("uid", Typed<Napi::Float64Array>(env, i_.uid));
       o.Set("v6only", Typed<Napi::Uint8Array>(env, i_.v6only));
+      o.Set("iface", Strings(env, i_.iface));
     }
     return o;
   }
@@ -242,15 +261,10 @@ class DiagWorker : public PromiseWorker {
   InetCols i_;
 };
 
-std::string OptNsPath(const Napi::CallbackInfo& info, size_t i) {
-  if (info.Length() <= i || info[i].IsUndefined() || info[i].IsNull()) return std::string();
-  return ArgString(info, i, "nsPath");
-}
-
 }  // namespace
 
 Napi::Value UnixDiag(const Napi::CallbackInfo& info) {
-  auto* w = new DiagWorker(info.Env(), true, 0, AF_UNIX, OptNsPath(info, 0));
+  auto* w = new DiagWorker(info.Env(), true, 0, AF_UNIX, NsPathArg(info, 0));
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;
@@ -265,7 +279,7 @@ Napi::Value InetDiag(const Napi::CallbackInfo& info) {
   else if (proto == "udp") p = IPPROTO_UDP;
   else ThrowType(env, "protocol must be 'tcp' or 'udp'");
   if (fam != 4 && fam != 6) ThrowType(env, "family must be 4 or 6");
-  auto* w = new DiagWorker(env, false, p, fam == 4 ? AF_INET : AF_INET6, OptNsPath(info, 2));
+  auto* w = new DiagWorker(env, false, p, fam == 4 ? AF_INET : AF_INET6, NsPathArg(info, 2));
   Napi::Promise pr = w->Promise();
   w->Queue();
   return pr;

@@ -413,11 +413,6 @@ class SysvSemListWorker : public PromiseWorker {
 
 }  // namespace
 
-// An optional nsPath argument: empty when absent (the caller's IPC namespace).
-static std::string NsPathArg(const Napi::CallbackInfo& info, size_t i) {
-  return info.Length() > i && !info[i].IsUndefined() && !info[i].IsNull() ? ArgString(info, i, "nsPath") : std::string();
-}
-
 // sysvMsgList(nsPath?) / sysvShmList(nsPath?) / sysvSemList(nsPath?) → Promise<[…]>: every object
 // of the caller's IPC namespace, or of nsPath's (e.g. /proc/PID/ns/ipc; needs CAP_SYS_ADMIN over it)
 Napi::Value SysvMsgList(const Napi::CallbackInfo& info) {

@@ -248,6 +248,8 @@ export interface InetDiag {
   uid: Float64Array;
   /** IPV6_V6ONLY of an IPv6 listening or unconnected socket: 0 (dual-stack: takes IPv4 too) or 1; 2 when not said (IPv4, connections). */
   v6only?: Uint8Array;
+  /** The device each socket is bound to (SO_BINDTODEVICE, an IPv6 link-local address's scope), by name in its namespace; '' for none. */
+  iface?: string[];
 }
 
 export interface MsgCopyMessage {

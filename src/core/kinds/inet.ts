@@ -47,6 +47,20 @@ export interface InetChannel extends ChannelBase {
    * sockets were read from /proc/net (which does not say).
    */
   v6only?: boolean;
+  /**
+   * The network device the socket is bound to (SO_BINDTODEVICE, or an IPv6 link-local address's
+   * scope), by name in its namespace, from sock_diag: ss prints it after the local address,
+   * `127.0.0.53%lo:53`, `[fe80::1]%eth0:546` (localShown). Absent when it is bound to none, and
+   * where the sockets were read from /proc/net (which does not say).
+   */
+  device?: string;
+}
+
+/** The local address as ss prints it: with `%DEVICE` before the port when the socket is bound to a device. */
+export function localShown(ch: Pick<InetChannel, 'local' | 'device'>): string {
+  if (!ch.device) return ch.local;
+  const colon = ch.local.lastIndexOf(':');
+  return colon < 0 ? `${ch.local}%${ch.device}` : `${ch.local.slice(0, colon)}%${ch.device}${ch.local.slice(colon)}`;
 }
 
 export interface TcpChannel extends InetChannel {
@@ -72,7 +86,11 @@ export function inetColumns<C extends InetChannel>(): Column<C>[] {
   return [
     c('family', 'FAMILY', 'IP version', 'number', 'IP version, 4 or 6', { wide: true }),
     c('state', 'STATE', 'State', 'string', 'State as ss prints it (ESTAB, LISTEN, TIME-WAIT, UNCONN, …)', { search: 'text' }),
-    c('local', 'LOCAL', 'Local address', 'string', 'Local address:port', { search: 'port' }),
+    c('local', 'LOCAL', 'Local address', 'string', 'Local address:port (with %DEVICE when bound to a device, as ss prints it)', {
+      search: 'port',
+      format: ((v: string, ch: C) => localShown({ local: v, device: ch.device })) as Column<C>['format'],
+    }),
+    c('device', 'DEVICE', 'Bound to device', 'string|null', 'The network device the socket is bound to (SO_BINDTODEVICE, a link-local scope)', { wide: true }),
     c('remote', 'REMOTE', 'Remote address', 'string', 'Remote address:port (port 0 = not connected)', { search: 'port' }),
     c('recvQueue', 'RECV-Q', 'Receive queue', 'number', 'Bytes not yet read; for a listener, pending connections'),
     c('sendQueue', 'SEND-Q', 'Send queue', 'number', 'Bytes not yet acknowledged; for a listener, the backlog'),
@@ -97,8 +115,8 @@ export function inetCommon<C extends InetChannel>(kind: C['kind']): Pick<
     // `tcp:INODE`, or `tcp:NETNS:LOCAL->REMOTE` for sockets without an inode (TIME-WAIT)
     idShape: /^(?:\d+|[^\0]*->[^\0]*)$/s,
     inodeOfId: inodeOfSimpleId,
-    name: (ch) => (ch.state === 'LISTEN' || unconnected(ch) ? ch.local : `${ch.local} → ${ch.remote}`),
-    longTitle: (ch) => `${upper} ${ch.local} → ${ch.remote}`,
+    name: (ch) => (ch.state === 'LISTEN' || unconnected(ch) ? localShown(ch) : `${localShown(ch)} → ${ch.remote}`),
+    longTitle: (ch) => `${upper} ${localShown(ch)} → ${ch.remote}`,
     description: (ch) =>
       ch.state + (takesIpv4Too(ch) ? ', IPv4 too' : '') + (ch.recvQueue ? `, rx ${formatBytes(ch.recvQueue)}` : '') + (ch.sendQueue ? `, tx ${formatBytes(ch.sendQueue)}` : ''),
     columns: inetColumns<C>(),

@@ -438,6 +438,8 @@ export function prepareInet(d: InetDiag, proto: 'tcp' | 'udp', nsId: string): Pr
       uid: d.uid[i],
     };
     if (v6 !== 2) ch[i].v6only = v6 === 1;
+    const dev = d.iface?.[i];
+    if (dev) ch[i].device = dev;
     if (proto === 'tcp' && d.remotePort[i] !== 0 && d.state[i] !== 10) key[i] = d.localPort[i] * 65536 + d.remotePort[i];
   }
   return { ch, key };
