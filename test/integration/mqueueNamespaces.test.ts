@@ -84,6 +84,14 @@ describe('a queue of another IPC namespace named like one of ours', { skip }, ()
     });
   }
 
+  it("the other namespace's queue alone (no queue of ours held to tell our queue filesystem by): told by its holder's IPC namespace", async () => {
+    const snap = await takeSnapshot({ kinds: ['posix-mq'], pids: [attacker.pid!] });
+    const rows = ours(snap);
+    assert.equal(rows.length, 1, JSON.stringify(rows));
+    assert.match(rows[0].id, /^posix-mq:ns\/\d+:\d+\//);
+    assert.equal(rows[0].otherNamespace, true);
+  });
+
   it('peek, receive and remove of the other namespace\'s queue refuse, and root\'s queue keeps its five messages', { skip: noNative }, async () => {
     const snap = await takeSnapshot({ kinds: ['posix-mq'], pids: [attacker.pid!] });
     const other = ours(snap).find((c) => c.otherNamespace);

@@ -2,6 +2,7 @@
 // processes, and the helpers every probe uses. One Probe per IPC family (probes/*.ts), named by
 // the kinds' descriptors (core/kinds `probe`) and registered in probes/index.ts. This file imports
 // no probe: each probe's own types (what it prefetches) live with it.
+import * as fs from 'node:fs';
 import type { Capabilities, Channel, ChannelKind, Endpoint, Mode, ProcessInfo } from '../model';
 import type { NativeAddon, ProcWalk, ProcWalkProcess } from '../native';
 
@@ -222,6 +223,16 @@ export function devName(dev: number): string {
   const major = ((lo >>> 8) & 0xfff) | ((hi & 0xfffff000) >>> 0);
   const minor = ((lo & 0xff) | ((lo >>> 12) & 0xfff00) | ((hi & 0xfff) << 20)) >>> 0;
   return `${major}:${minor}`;
+}
+
+/** The snapshot's own IPC namespace (its inode, as text, as processes[].ipcns); null on a captured tree or when unreadable. */
+export function ownIpcns(ctx: Pick<ProbeContext, 'procRoot'>): string | null {
+  if (ctx.procRoot !== '/proc') return null;
+  try {
+    return netnsId(fs.readlinkSync('/proc/self/ns/ipc'));
+  } catch {
+    return null;
+  }
 }
 
 /** `net:[4026531840]` → `4026531840`. */

@@ -14,7 +14,7 @@ import { DEVSHM_FDS, MQUEUE_FDS } from '../kinds/fds';
 import { parseMqueueFile } from '../parsers/mqueue';
 import { DeadlineError, withDeadline } from '../deadline';
 import { fileTypeName, readSemSync, readSmallSync, UntrustedFileError } from '../untrustedFiles';
-import { byPidFd, devName, modeOf, netnsId, octalMode, emit, type Probe, type ProbeContext } from './context';
+import { byPidFd, devName, modeOf, octalMode, emit, type Probe, type ProbeContext, ownIpcns } from './context';
 import { mapHolders } from './maps';
 import { mqOpenName, posixIdTail } from '../posixNames';
 
@@ -237,7 +237,7 @@ interface MqQueue {
  * when that cannot be told (a captured tree, no holder here): every queue is then taken as this
  * namespace's. (The walk gives each process's IPC namespace.)
  */
-function ownQueueDev(ctx: ProbeContext, dir: string | null, groups: ReadonlyMap<string, MqFdGroup>): string | null {
+function ownQueueDev(ctx: ProbeContext, dir: string | null, groups: ReadonlyMap<string, MqFdGroup>, ownNs: string | null): string | null {
   if (ctx.devRoot !== '/dev' || ctx.procRoot !== '/proc') return null;
   if (dir !== null) {
     try {
@@ -246,17 +246,13 @@ function ownQueueDev(ctx: ProbeContext, dir: string | null, groups: ReadonlyMap<
       /* unmounted since: ask the holders */
     }
   }
-  let own: string;
-  try {
-    own = netnsId(fs.readlinkSync('/proc/self/ns/ipc'));
-  } catch {
-    return null;
-  }
+  if (ownNs === null) return null;
   for (const g of groups.values()) {
-    for (const i of g.rows) if (ctx.processes.get(ctx.walk.fds.pid[i])?.ipcns === own) return devName(g.dev);
+    for (const i of g.rows) if (ctx.processes.get(ctx.walk.fds.pid[i])?.ipcns === ownNs) return devName(g.dev);
   }
   return null;
 }
+
 
 /**
  * POSIX message queues: every /dev/mqueue entry by its bytes (a name that is not UTF-8 reads with
@@ -306,18 +302,27 @@ async function emitQueues(ctx: ProbeContext, native: NativeAddon | null): Promis
       }
     }
   }
-  const own = ownQueueDev(ctx, mounted ? dir : null, groups);
+  const ownNs = ownIpcns(ctx);
+  const own = ownQueueDev(ctx, mounted ? dir : null, groups, ownNs);
+  // another IPC namespace's queue: on another queue filesystem than ours, or — when ours is not
+  // known (not mounted, no holder of ours) — held only by processes of other IPC namespaces
+  const elsewhere = (g: MqFdGroup): boolean => {
+    if (own !== null) return devName(g.dev) !== own;
+    if (ownNs === null) return false;
+    const ns = g.rows.map((i) => ctx.processes.get(ctx.walk.fds.pid[i])?.ipcns);
+    return ns.some((x) => !!x) && ns.every((x) => !x || x !== ownNs);
+  };
   for (const [key, g] of groups) {
     if (g.unlinked) {
       // no name left to list it by or to open it with: one row per inode, its holders, no counts
       const name = g.text.slice(1, g.text.endsWith(' (deleted)') ? -' (deleted)'.length : undefined);
-      const other = own !== null && devName(g.dev) !== own;
+      const other = elsewhere(g);
       queues.set(`posix-mq:deleted/${key}`, { id: `posix-mq:deleted/${key}`, name, raw: null, st: null, endpoints: endpointsOf(ctx, g.rows), other });
       continue;
     }
     const raw = mqNameBytes(ctx, g);
     if (raw === null || raw.length === 0) continue; // every holder closed or replaced it since the walk
-    if (own !== null && devName(g.dev) !== own) {
+    if (elsewhere(g)) {
       // Another IPC namespace's queue (a container's): joined by name it would merge into this
       // namespace's queue of that name, take its counts, and send peeks and removes to it.
       const id = `posix-mq:ns/${devName(g.dev)}/${posixIdTail(raw)}`;

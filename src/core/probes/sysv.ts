@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { Endpoint, SysvMsgChannel, SysvSemChannel, SysvShmChannel } from '../model';
 import { errnoName, type NativeAddon, type SysvMsgStat, type SysvSemStat, type SysvShmStat } from '../native';
 import { parseSysvMsg, parseSysvSem, parseSysvShm } from '../parsers/sysvipc';
-import { byPidFd, netnsId, octalMode, emit, type Probe, type ProbeContext } from './context';
+import { byPidFd, octalMode, emit, type Probe, type ProbeContext, ownIpcns } from './context';
 import { mapHolders } from './maps';
 
 function readText(p: string): string | null {
@@ -211,15 +211,6 @@ function emitLists(ctx: ProbeContext, pre: SysvPrefetch, ns: string | null, inNs
 /** At most this many processes of a namespace are kept to enter it by (the next when one exited). */
 const ENTRY_PIDS = 4;
 
-/** The snapshot's own IPC namespace (its inode, as text); null on a captured tree or when unreadable. */
-function ownIpcns(ctx: ProbeContext): string | null {
-  if (ctx.procRoot !== '/proc') return null;
-  try {
-    return netnsId(fs.readlinkSync('/proc/self/ns/ipc'));
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Another IPC namespace's lists, read from inside it through one of its processes (the next one
