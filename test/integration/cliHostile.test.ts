@@ -242,7 +242,13 @@ describe('CLI output with hostile names made by an unprivileged user', { skip },
         } catch {
           /* not a group leader: kill the shell's children by pid below */
         }
-        for (const pid of childPids(pair.pid!)) process.kill(pid, 'SIGKILL');
+        for (const pid of childPids(pair.pid!)) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            /* gone with its group a moment ago (ESRCH) */
+          }
+        }
         pair.kill('SIGKILL');
         await gone;
       }
