@@ -20,6 +20,7 @@ Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info);
 Napi::Value CloseFd(const Napi::CallbackInfo& info);
 Napi::Value MqGetattr(const Napi::CallbackInfo& info);
 Napi::Value MqReceive(const Napi::CallbackInfo& info);
+Napi::Value MqGetattrFd(const Napi::CallbackInfo& info);
 Napi::Value SemStat(const Napi::CallbackInfo& info);
 Napi::Value MemRead(const Napi::CallbackInfo& info);
 Napi::Value StuckWalks(const Napi::CallbackInfo& info);
@@ -44,6 +45,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("closeFd", Napi::Function::New(env, CloseFd, "closeFd"));
   exports.Set("mqGetattr", Napi::Function::New(env, MqGetattr, "mqGetattr"));
   exports.Set("mqReceive", Napi::Function::New(env, MqReceive, "mqReceive"));
+  exports.Set("mqGetattrFd", Napi::Function::New(env, MqGetattrFd, "mqGetattrFd"));
   exports.Set("semStat", Napi::Function::New(env, SemStat, "semStat"));
   exports.Set("memRead", Napi::Function::New(env, MemRead, "memRead"));
   exports.Set("stuckWalks", Napi::Function::New(env, StuckWalks, "stuckWalks"));

@@ -378,6 +378,12 @@ export interface NativeAddon {
 
   /** mq_open(O_RDONLY|O_NONBLOCK) + mq_getattr on `/NAME` (a Buffer: the name's exact bytes, for a name that is not UTF-8). */
   mqGetattr(name: string | Buffer): Promise<{ maxmsg: number; msgsize: number; curmsgs: number; flags: number }>;
+  /**
+   * The counts of the queue fd `fd` of `pid` holds (its dev:inode checked in fdinfo before, and on
+   * the pidfd_getfd duplicate after): a queue no name of ours reaches (unlinked, another IPC
+   * namespace's). Absent in an addon built before it.
+   */
+  mqGetattrFd?(pid: number, fd: number, inode: number, devMajor: number, devMinor: number): Promise<{ maxmsg: number; msgsize: number; curmsgs: number; flags: number }>;
   /** Consuming mq_receive(O_NONBLOCK) — only ever called after the user confirmed. `name` as mqGetattr's. */
   mqReceive(name: string | Buffer): Promise<{ priority: number; data: Buffer }>;
 }

@@ -51,10 +51,10 @@ describe('POSIX queues whose names are not UTF-8, beside a decoy named with the 
     attacker.send('unlink 2');
     assert.equal(await attacker.next('the unlink'), 'unlinked');
     // root's queues: one named with exactly the text shown for the attacker's (5 messages), and a
-    // new queue under the unlinked one's name (3 messages)
+    // new queue under the unlinked one's name (4 messages; the unlinked one has 3)
     decoy = await makeFixture('posix-mq', { name: SHOWN, count: 5 });
     fixtures.push(decoy);
-    reborn = await makeFixture('posix-mq', { name: GONE.toString(), count: 3 });
+    reborn = await makeFixture('posix-mq', { name: GONE.toString(), count: 4 });
     fixtures.push(reborn);
   });
   after(async () => {
@@ -113,11 +113,11 @@ describe('POSIX queues whose names are not UTF-8, beside a decoy named with the 
       assert.deepEqual([deleted[0].messages, deleted[0].bytes], [null, null], 'no counts: its name now names another queue');
       const r = byId.get(`posix-mq:${GONE}`)!;
       assert.deepEqual(holders(r), fixtureHolders(reborn), 'the new queue under that name: its own holders');
-      assert.equal(r.messages, counted ? 3 : null);
+      assert.equal(r.messages, counted ? 4 : null);
     });
   }
 
-  it('peek reads the queue by its bytes, not the decoy; a deleted one by nothing', { skip: noNative }, async () => {
+  it('peek reads the queue by its bytes, not the decoy; a deleted one through the fd that holds it, and not once that fd names another file', { skip: noNative }, async () => {
     const snap = await takeSnapshot({ kinds: ['posix-mq'], pids: [attacker.child.pid!] });
     const bad2 = ours(snap).find((c) => c.id === idOf(BAD2));
     assert.ok(bad2);
@@ -129,7 +129,14 @@ describe('POSIX queues whose names are not UTF-8, beside a decoy named with the 
     const gone = ours(snap).find((c) => c.deleted);
     assert.ok(gone);
     const g = await peekChannel(gone, snap.processes);
-    assert.equal(g.type === 'mq-attributes' ? g.messages : 'not mq', null, 'nothing read under its old name, which is now the new queue (3 messages)');
+    assert.equal(g.type === 'mq-attributes' ? g.messages : 'not mq', 3, 'its own count (3), read through the fd that holds it, not under its old name (now the new queue: 4)');
+    assert.match(g.type === 'mq-attributes' ? g.method : '', new RegExp(`pidfd_getfd\\(${attacker.child.pid}, fd ${attackerFds[2]}\\)`));
+    // the holder puts another file on that fd: its fdinfo no longer names the queue, so it is not duplicated
+    attacker.send('swap 2');
+    assert.equal(await attacker.next('the swap'), 'swapped');
+    const after = await peekChannel(gone, snap.processes);
+    assert.equal(after.type === 'mq-attributes' ? after.messages : 'not mq', null, 'nothing read through a swapped fd');
+    assert.ok(after.notes.some((n) => /ESTALE/.test(n)), after.notes.join('; '));
   });
 
   it('remove unlinks the queue by its bytes and leaves the decoy named with the text shown', async () => {

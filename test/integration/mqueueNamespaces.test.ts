@@ -92,14 +92,15 @@ describe('a queue of another IPC namespace named like one of ours', { skip }, ()
     assert.equal(rows[0].otherNamespace, true);
   });
 
-  it('peek, receive and remove of the other namespace\'s queue refuse, and root\'s queue keeps its five messages', { skip: noNative }, async () => {
+  it("peek reads the other namespace's queue through its holder's fd; receive and remove refuse it; root's queue keeps its five messages", { skip: noNative }, async () => {
     const snap = await takeSnapshot({ kinds: ['posix-mq'], pids: [attacker.pid!] });
     const other = ours(snap).find((c) => c.otherNamespace);
     assert.ok(other, 'the attacker queue is listed');
     const seen = await peekChannel(other, snap.processes);
     assert.equal(seen.type, 'mq-attributes');
     if (seen.type !== 'mq-attributes') return;
-    assert.equal(seen.messages, null, "nothing read by its name (root's queue has 5)");
+    assert.equal(seen.messages, 1, "its own count, read through the attacker's fd (root's queue, by that name, has 5)");
+    assert.match(seen.method, new RegExp(`pidfd_getfd\\(${attacker.pid}, fd ${attackerFd}\\) \\+ mq_getattr`));
     assert.ok(seen.notes.some((n) => /another IPC namespace/.test(n)), seen.notes.join('; '));
     await assert.rejects(receivePosixMq(other), (e: { code?: string }) => e.code === 'ENOTSUP');
     await assert.rejects(removeObject(other), (e: { code?: string }) => e.code === 'ENOTSUP');

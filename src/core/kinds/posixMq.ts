@@ -27,6 +27,8 @@ export interface PosixMqChannel extends ChannelBase {
    * or removed by name. Id `posix-mq:ns/DEV/NAME` (DEV: that namespace's queue filesystem).
    */
   otherNamespace?: boolean;
+  /** The queue file's inode, for a queue known only through its holders' fds (deleted, another namespace's): peek reaches it through one of them. */
+  inode?: number;
 }
 
 const c = col<PosixMqChannel>();

@@ -229,6 +229,8 @@ interface MqQueue {
   endpoints: Endpoint[];
   /** Another IPC namespace's queue: its name here is not it. */
   other?: boolean;
+  /** Its inode, when only its holders' fds reach it (deleted, another namespace's). */
+  ino?: number;
 }
 
 /**
@@ -317,7 +319,7 @@ async function emitQueues(ctx: ProbeContext, native: NativeAddon | null): Promis
       // no name left to list it by or to open it with: one row per inode, its holders, no counts
       const name = g.text.slice(1, g.text.endsWith(' (deleted)') ? -' (deleted)'.length : undefined);
       const other = elsewhere(g);
-      queues.set(`posix-mq:deleted/${key}`, { id: `posix-mq:deleted/${key}`, name, raw: null, st: null, endpoints: endpointsOf(ctx, g.rows), other });
+      queues.set(`posix-mq:deleted/${key}`, { id: `posix-mq:deleted/${key}`, name, raw: null, st: null, endpoints: endpointsOf(ctx, g.rows), other, ino: g.ino });
       continue;
     }
     const raw = mqNameBytes(ctx, g);
@@ -326,7 +328,7 @@ async function emitQueues(ctx: ProbeContext, native: NativeAddon | null): Promis
       // Another IPC namespace's queue (a container's): joined by name it would merge into this
       // namespace's queue of that name, take its counts, and send peeks and removes to it.
       const id = `posix-mq:ns/${devName(g.dev)}/${posixIdTail(raw)}`;
-      const q = queues.get(id) ?? { id, name: raw.toString('utf8'), raw, st: null, endpoints: [], other: true };
+      const q = queues.get(id) ?? { id, name: raw.toString('utf8'), raw, st: null, endpoints: [], other: true, ino: g.ino };
       q.endpoints.push(...endpointsOf(ctx, g.rows));
       queues.set(id, q);
       continue;
@@ -351,6 +353,7 @@ async function emitQueues(ctx: ProbeContext, native: NativeAddon | null): Promis
       mode: null,
       deleted: q.raw === null,
       otherNamespace: q.other === true,
+      ...(q.ino !== undefined ? { inode: q.ino } : {}),
     };
     const errors: ReadError[] = [];
     const failed = (fields: string[], syscall: string, e: unknown) => {

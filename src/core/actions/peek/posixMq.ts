@@ -19,15 +19,23 @@ export const POSIX_MQ_EXPLANATION =
 export const peekPosixMq: Peeker<PosixMqChannel> = async ({ channel, native, devRoot, base, at, call }) => {
   let { messages, maxMessages, messageSize, bytes, notifyPid } = channel;
   const methods: string[] = [];
-  if (channel.otherNamespace && !channel.deleted) {
-    // its name here opens this namespace's queue of that name, or none: never that one
-    base.notes.push(`/${channel.name} is a queue of another IPC namespace (a container's): its name opens a different queue here, so no attributes`);
-    return { ...base, type: 'mq-attributes', at: at(), method: 'snapshot', messages, maxMessages, messageSize, bytes, notifyPid, nonDestructiveReadUnavailable: true, explanation: POSIX_MQ_EXPLANATION };
-  }
-  if (channel.deleted) {
-    // its name now names nothing, or a newer queue: only its holders' fds reach this one
-    base.notes.push(`/${channel.name} was unlinked (mq_unlink) while processes hold it: there is no name left to open it by, so no attributes`);
-    return { ...base, type: 'mq-attributes', at: at(), method: 'snapshot', messages, maxMessages, messageSize, bytes, notifyPid, nonDestructiveReadUnavailable: true, explanation: POSIX_MQ_EXPLANATION };
+  if (channel.otherNamespace || channel.deleted) {
+    // No name of ours reaches it (unlinked: its name now names nothing or a newer queue; another
+    // IPC namespace's: its name opens a different queue here): only its holders' fds do.
+    const why = channel.deleted
+      ? `/${channel.name} was unlinked (mq_unlink) while processes hold it: there is no name left to open it by`
+      : `/${channel.name} is a queue of another IPC namespace (a container's): its name opens a different queue here`;
+    const a = await throughHolder(channel, native, call);
+    if (typeof a === 'string') base.notes.push(`${why}, and no holder's fd could be read (${a}): no attributes`);
+    else {
+      ({ curmsgs: messages, maxmsg: maxMessages, msgsize: messageSize } = a.attr);
+      methods.push(`pidfd_getfd(${a.pid}, fd ${a.fd}) + mq_getattr`);
+      base.notes.push(`${why}: read through fd ${a.fd} of process ${a.pid}, which holds it`);
+    }
+    return {
+      ...base, type: 'mq-attributes', at: at(), method: methods.join(' + ') || 'snapshot',
+      messages, maxMessages, messageSize, bytes, notifyPid, nonDestructiveReadUnavailable: true, explanation: POSIX_MQ_EXPLANATION,
+    };
   }
   // by the name's exact bytes: a name that is not UTF-8 shows U+FFFD, and that text names another queue (or none)
   const raw = posixNameBytes(channel);
@@ -58,6 +66,32 @@ export const peekPosixMq: Peeker<PosixMqChannel> = async ({ channel, native, dev
     messages, maxMessages, messageSize, bytes, notifyPid, nonDestructiveReadUnavailable: true, explanation: POSIX_MQ_EXPLANATION,
   };
 };
+
+/**
+ * mq_getattr of a queue through a duplicate of one of its holders' fds (each tried in turn: one may
+ * have closed it since the snapshot); the queue's dev:inode (its id, its `inode`) is checked on the
+ * fd before and on the duplicate after. The errno name of the last failure when none could be read.
+ */
+async function throughHolder(
+  channel: PosixMqChannel,
+  native: NativeAddon | null,
+  call: <T>(what: string, fn: () => Promise<T>) => Promise<T>,
+): Promise<{ attr: { maxmsg: number; msgsize: number; curmsgs: number }; pid: number; fd: number } | string> {
+  const m = /^(?:deleted|ns)\/(\d+):(\d+)[/:]/.exec(channel.id.slice('posix-mq:'.length));
+  if (!native?.mqGetattrFd) return 'needs the native addon';
+  if (!m || !channel.inode) return 'EINVAL';
+  let last = 'ENOENT';
+  for (const e of channel.endpoints) {
+    if (e.fd === undefined) continue;
+    try {
+      const attr = await call(`mq_getattr through fd ${e.fd} of ${e.pid}`, () => native.mqGetattrFd!(e.pid, e.fd!, channel.inode!, Number(m[1]), Number(m[2])));
+      return { attr, pid: e.pid, fd: e.fd };
+    } catch (err) {
+      last = (err as { code?: string }).code ?? 'EIO';
+    }
+  }
+  return last;
+}
 
 export interface ReceivedMqMessage {
   channelId: string;
