@@ -6,7 +6,7 @@
 // request it receives is logged, so a test can tell whether we opened, stat-ed or closed a file
 // on it. Killing the server aborts the connection: every request still waiting fails, and every
 // thread blocked on one (ours included) returns — the tests' cleanup does that first.
-import { spawn, execFileSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { spawn, spawnSync, execFileSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -52,6 +52,32 @@ export function runAttacker(tools: Tools, args: string[], opts: SpawnOptions = {
   const child = spawn(tools.attacker, args, { ...NOBODY, stdio: ['pipe', 'pipe', 'inherit'], ...opts });
   const { next } = lineReader(child);
   return { child, next, send: (l) => child.stdin!.write(l + '\n') };
+}
+
+/**
+ * Why the unprivileged user cannot have namespaces of its own here (`unshare --user
+ * --map-root-user` plus `flags`, e.g. `--ipc`, `--mount`), or false: not root to act as it, or
+ * unprivileged user namespaces are off.
+ */
+export function ownNamespacesSkip(flags: readonly string[]): string | false {
+  if (process.geteuid?.() !== 0) return 'needs root to run an attacker as nobody';
+  const r = spawnSync('unshare', ['--user', '--map-root-user', ...flags, 'true'], { ...NOBODY, stdio: 'ignore' });
+  return r.status === 0 ? false : 'unprivileged user namespaces are off here (the attacker needs namespaces of its own)';
+}
+
+/** runAttacker, in a user namespace of its own (root in it, nobody outside) and the namespaces `flags` name. */
+export function runAttackerInNamespaces(tools: Tools, flags: readonly string[], args: string[]): Attacker {
+  const child = spawn('unshare', ['--user', '--map-root-user', ...flags, tools.attacker, ...args], { ...NOBODY, stdio: ['pipe', 'pipe', 'inherit'] });
+  const { next } = lineReader(child);
+  return { child, next, send: (l) => child.stdin!.write(l + '\n') };
+}
+
+/** Ends the attacker's stdin (its modes clean up at EOF) and waits for it to exit. */
+export async function stopAttacker(a: Attacker | undefined): Promise<void> {
+  if (!a || a.child.exitCode !== null || a.child.signalCode !== null) return;
+  const gone = new Promise((r) => a.child.once('exit', r));
+  a.child.stdin!.end();
+  await gone;
 }
 
 export interface HungFuse {

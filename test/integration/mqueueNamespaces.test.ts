@@ -9,7 +9,6 @@
 //   node scripts/build.mjs test/integration && node --test dist/test/integration/mqueueNamespaces.test.js
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
@@ -17,41 +16,28 @@ import type { PosixMqChannel, Snapshot } from '../../src/core/model';
 import { loadBpf, loadNative } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { peekChannel, receivePosixMq, removeObject } from '../../src/core/actions';
-import { compileTools, type Tools } from './hostile';
-import { lineReader } from './childLines';
+import { compileTools, ownNamespacesSkip, runAttackerInNamespaces, stopAttacker, type Attacker, type Tools } from './hostile';
 
 const NAME = `ipcmqns-${process.pid}-${randomBytes(3).toString('hex')}`;
-const NOBODY = 65534;
 const noNative = loadNative().addon ? false : 'native addon not built (mq_getattr)';
-const skip =
-  process.geteuid?.() !== 0
-    ? 'needs root to run an attacker as nobody'
-    : spawnSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', 'unshare', '--user', '--map-root-user', '--ipc', 'true']).status !== 0
-      ? 'unprivileged user namespaces are off here (the attacker needs one for its IPC namespace)'
-      : false;
+const skip = ownNamespacesSkip(['--ipc']);
 
 describe('a queue of another IPC namespace named like one of ours', { skip }, () => {
   let tools: Tools;
-  let attacker: ChildProcess;
+  let attacker: Attacker;
+  let attackerPid: number;
   let attackerFd: number;
   let root: Fixture | undefined;
 
   before(async () => {
     tools = await compileTools();
-    attacker = spawn('unshare', ['--user', '--map-root-user', '--ipc', tools.attacker, 'mq-hold', Buffer.from(NAME).toString('hex')], {
-      uid: NOBODY,
-      gid: NOBODY,
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    attackerFd = (JSON.parse(await lineReader(attacker).next('the attacker queue')) as { fds: number[] }).fds[0];
+    attacker = runAttackerInNamespaces(tools, ['--ipc'], ['mq-hold', Buffer.from(NAME).toString('hex')]);
+    attackerPid = attacker.child.pid!;
+    attackerFd = (JSON.parse(await attacker.next('the attacker queue')) as { fds: number[] }).fds[0];
     root = await makeFixture('posix-mq', { name: NAME, count: 5 });
   });
   after(async () => {
-    if (attacker && attacker.exitCode === null) {
-      const gone = new Promise((r) => attacker.once('exit', r));
-      attacker.stdin!.end(); // it mq_unlinks its queue at EOF
-      await gone;
-    }
+    await stopAttacker(attacker); // it mq_unlinks its queue at EOF
     await closeAll([root]);
     if (tools) fs.rmSync(tools.dir, { recursive: true, force: true });
   });
@@ -67,7 +53,7 @@ describe('a queue of another IPC namespace named like one of ours', { skip }, ()
   ];
   for (const [way, opts, skipWay] of ways) {
     it(`two queues, each with its own holders and counts (${way})`, { skip: skipWay }, async () => {
-      const snap = await takeSnapshot({ ...opts, kinds: ['posix-mq'], pids: [attacker.pid!, ...root!.pids] });
+      const snap = await takeSnapshot({ ...opts, kinds: ['posix-mq'], pids: [attackerPid, ...root!.pids] });
       const mounted = snap.capabilities.mqueueMounted ? 'mounted' : 'not mounted';
       const rows = ours(snap);
       assert.equal(rows.length, 2, `one row per namespace's queue (/dev/mqueue ${mounted}): ${JSON.stringify(rows)}`);
@@ -79,13 +65,13 @@ describe('a queue of another IPC namespace named like one of ours', { skip }, ()
       assert.equal(mine.messages, opts?.useNative === false ? null : 5, "root's count");
       assert.match(other.id, /^posix-mq:ns\/\d+:\d+\//);
       assert.equal(other.otherNamespace, true);
-      assert.deepEqual(holders(other), [`${attacker.pid}/${attackerFd}`], "the attacker's queue: its holder only");
+      assert.deepEqual(holders(other), [`${attackerPid}/${attackerFd}`], "the attacker's queue: its holder only");
       assert.deepEqual([other.messages, other.bytes, other.owner], [null, null, null], "no counts: its name here is root's queue");
     });
   }
 
   it("the other namespace's queue alone (no queue of ours held to tell our queue filesystem by): told by its holder's IPC namespace", async () => {
-    const snap = await takeSnapshot({ kinds: ['posix-mq'], pids: [attacker.pid!] });
+    const snap = await takeSnapshot({ kinds: ['posix-mq'], pids: [attackerPid] });
     const rows = ours(snap);
     assert.equal(rows.length, 1, JSON.stringify(rows));
     assert.match(rows[0].id, /^posix-mq:ns\/\d+:\d+\//);
@@ -93,14 +79,14 @@ describe('a queue of another IPC namespace named like one of ours', { skip }, ()
   });
 
   it("peek reads the other namespace's queue through its holder's fd; receive and remove refuse it; root's queue keeps its five messages", { skip: noNative }, async () => {
-    const snap = await takeSnapshot({ kinds: ['posix-mq'], pids: [attacker.pid!] });
+    const snap = await takeSnapshot({ kinds: ['posix-mq'], pids: [attackerPid] });
     const other = ours(snap).find((c) => c.otherNamespace);
     assert.ok(other, 'the attacker queue is listed');
     const seen = await peekChannel(other, snap.processes);
     assert.equal(seen.type, 'mq-attributes');
     if (seen.type !== 'mq-attributes') return;
     assert.equal(seen.messages, 1, "its own count, read through the attacker's fd (root's queue, by that name, has 5)");
-    assert.match(seen.method, new RegExp(`pidfd_getfd\\(${attacker.pid}, fd ${attackerFd}\\) \\+ mq_getattr`));
+    assert.match(seen.method, new RegExp(`pidfd_getfd\\(${attackerPid}, fd ${attackerFd}\\) \\+ mq_getattr`));
     assert.ok(seen.notes.some((n) => /another IPC namespace/.test(n)), seen.notes.join('; '));
     await assert.rejects(receivePosixMq(other), (e: { code?: string }) => e.code === 'ENOTSUP');
     await assert.rejects(removeObject(other), (e: { code?: string }) => e.code === 'ENOTSUP');

@@ -9,30 +9,22 @@
 //   node scripts/build.mjs test/integration && node --test dist/test/integration/posixShmMounts.test.js
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import type { PosixShmChannel, Snapshot } from '../../src/core/model';
 import { loadBpf, loadNative } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { peekChannel, removeObject, type BytesPeek } from '../../src/core/actions';
-import { compileTools, type Tools } from './hostile';
-import { lineReader } from './childLines';
+import { compileTools, ownNamespacesSkip, runAttackerInNamespaces, stopAttacker, type Attacker, type Tools } from './hostile';
 
-const NOBODY = 65534;
 const NAME = `ipci-twin-${process.pid}`;
 /** The attacker counts its tmpfs's inodes up to root's object's: past this, too slow for a test. */
 const MAX_INODE = 5_000_000;
-const skip =
-  process.geteuid?.() !== 0
-    ? 'needs root to run an attacker as nobody'
-    : spawnSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', 'unshare', '--user', '--map-root-user', '--mount', 'true']).status !== 0
-      ? 'unprivileged user namespaces are off here (the attacker needs one for its mount namespace)'
-      : false;
+const skip = ownNamespacesSkip(['--mount']);
 
 describe("a file of another /dev/shm with the name and inode of root's object", { skip }, () => {
   let tools: Tools;
-  let attacker: ChildProcess | undefined;
+  let attacker: Attacker | undefined;
   let theirs: { pid: number; fd: number; ino: number } | undefined;
   let root: Fixture | undefined;
   let tooFar: string | false = false;
@@ -45,20 +37,12 @@ describe("a file of another /dev/shm with the name and inode of root's object", 
       tooFar = `this machine's /dev/shm has given out ${ino} inodes: counting a new tmpfs up to it takes too long`;
       return;
     }
-    attacker = spawn('unshare', ['--user', '--map-root-user', '--mount', tools.attacker, 'shm-twin', NAME, String(ino)], {
-      uid: NOBODY,
-      gid: NOBODY,
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    theirs = JSON.parse(await lineReader(attacker).next('the twin'));
+    attacker = runAttackerInNamespaces(tools, ['--mount'], ['shm-twin', NAME, String(ino)]);
+    theirs = JSON.parse(await attacker.next('the twin'));
     assert.equal(theirs!.ino, ino);
   });
   after(async () => {
-    if (attacker && attacker.exitCode === null) {
-      const gone = new Promise((r) => attacker!.once('exit', r));
-      attacker.stdin!.end();
-      await gone;
-    }
+    await stopAttacker(attacker);
     await closeAll([root]);
     if (tools) fs.rmSync(tools.dir, { recursive: true, force: true });
   });

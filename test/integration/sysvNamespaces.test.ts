@@ -11,7 +11,6 @@
 //   node scripts/build.mjs test/integration && node --test dist/test/integration/sysvNamespaces.test.js
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import type { Channel, Snapshot, SysvShmChannel } from '../../src/core/model';
@@ -19,42 +18,27 @@ import { loadBpf, loadNative } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { describe as kindOf } from '../../src/core/kinds';
 import { peekChannel, removeObject } from '../../src/core/actions';
-import { compileTools, type Tools } from './hostile';
-import { lineReader } from './childLines';
+import { compileTools, ownNamespacesSkip, runAttackerInNamespaces, stopAttacker, type Attacker, type Tools } from './hostile';
 
-const NOBODY = 65534;
 const KEY = 0x1e000000 + (process.pid % 0xffff) * 16 + Math.floor(Math.random() * 16);
 const noNative = loadNative().addon ? false : 'native addon not built (lists another namespace from inside it)';
-const skip =
-  process.geteuid?.() !== 0
-    ? 'needs root to run an attacker as nobody'
-    : spawnSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', 'unshare', '--user', '--map-root-user', '--ipc', 'true']).status !== 0
-      ? 'unprivileged user namespaces are off here (the attacker needs one for its IPC namespace)'
-      : false;
+const skip = ownNamespacesSkip(['--ipc']);
 
 describe("SysV objects of another IPC namespace with the id and key of root's", { skip }, () => {
   let tools: Tools;
-  let attacker: ChildProcess;
+  let attacker: Attacker | undefined;
   let theirs: { pid: number; shmid: number; msqid: number; semid: number };
   let root: Fixture | undefined;
 
   before(async () => {
     tools = await compileTools();
     root = await makeFixture('sysv-shm', { key: KEY, attach: 0 });
-    attacker = spawn('unshare', ['--user', '--map-root-user', '--ipc', tools.attacker, 'sysv-hold', String(KEY), String(root.info.shmid)], {
-      uid: NOBODY,
-      gid: NOBODY,
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    theirs = JSON.parse(await lineReader(attacker).next('the attacker objects'));
+    attacker = runAttackerInNamespaces(tools, ['--ipc'], ['sysv-hold', String(KEY), String(root.info.shmid)]);
+    theirs = JSON.parse(await attacker.next('the attacker objects'));
     assert.equal(theirs.shmid, root.info.shmid, 'the attacker got the shmid of root’s segment in its namespace');
   });
   after(async () => {
-    if (attacker && attacker.exitCode === null) {
-      const gone = new Promise((r) => attacker.once('exit', r));
-      attacker.stdin!.end(); // it removes its objects at EOF
-      await gone;
-    }
+    await stopAttacker(attacker); // it removes its objects at EOF
     await closeAll([root]);
     if (tools) fs.rmSync(tools.dir, { recursive: true, force: true });
   });
