@@ -27,9 +27,9 @@ import type { UiRecord } from '../../src/ui';
 import type { Problem } from '../../src/core/diagnose/problem';
 import type { ProcessInfo } from '../../src/core/model';
 import { canRunAttacker, createUser, startNamedProcess, NOBODY, type NamedProcess, type TempUser } from '../harness/otherUser';
-import { labelOf, openApi, scan, tooltipText, treeItem, waitFor } from './ipcTestUtil';
+import { labelOf, openApi, scan, tooltipText, treeItem, waitFor, resetUiHooks, TEST_INSPECTOR } from './ipcTestUtil';
 
-const CMD = 'ipcInspector.test.inspector';
+const CMD = TEST_INSPECTOR;
 interface Rendered { view: string; texts: string[]; elementCount: number; imgCount: number; scriptCount: number }
 interface InspectorState { open: boolean; rendered: Rendered[]; confirmations: string[] }
 const inspectorState = async () => (await vscode.commands.executeCommand<InspectorState>(CMD, 'state'))!;
@@ -67,12 +67,7 @@ describe('Hostile text on every surface (attackers: nobody, a user of its own)',
     if (!canRunAttacker()) return this.skip(); // needs root and perl: the attackers run as nobody and as a user of their own
     api = await openApi();
   });
-  afterEach(async () => {
-    if (!api) return;
-    api.testHooks!.confirm = undefined;
-    api.testHooks!.pick = undefined;
-    await vscode.commands.executeCommand(CMD, 'confirm', undefined);
-  });
+  afterEach(() => resetUiHooks(api));
   after(async () => {
     if (api) await vscode.commands.executeCommand(CMD, 'close');
     for (const p of procs) await p.close();

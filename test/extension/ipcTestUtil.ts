@@ -78,3 +78,14 @@ export function heldBy(pids: number[]) {
 export function heldOnlyBy(pids: number[]) {
   return (c: Channel) => c.endpoints.length > 0 && c.endpoints.every((e) => pids.includes(e.pid));
 }
+
+/** The test inspector command (test mode): its 'confirm' and 'close' answer questions and close the panel. */
+export const TEST_INSPECTOR = 'ipcInspector.test.inspector';
+
+/** After each test that answered questions: no canned answer or pick is left for the next one. */
+export async function resetUiHooks(api: IpcInspectorApi | undefined): Promise<void> {
+  if (!api) return;
+  api.testHooks!.confirm = undefined;
+  api.testHooks!.pick = undefined;
+  await vscode.commands.executeCommand(TEST_INSPECTOR, 'confirm', undefined);
+}

@@ -20,9 +20,9 @@ import { readStartTime } from '../../src/core/actions/signal';
 import type { IpcInspectorApi } from '../../src/extension';
 import type { UiRecord } from '../../src/ui';
 import { canRunAttacker, startAttacker, type Attacker } from '../harness/otherUser';
-import { channelWhere, labelOf, openApi, tooltipText, treeItem, waitFor } from './ipcTestUtil';
+import { channelWhere, labelOf, openApi, tooltipText, treeItem, waitFor, resetUiHooks, TEST_INSPECTOR } from './ipcTestUtil';
 
-const CMD = 'ipcInspector.test.inspector';
+const CMD = TEST_INSPECTOR;
 interface Rendered { view: string; texts: string[] }
 interface TestState { rendered: Rendered[]; rejected: string[]; confirmations: string[] }
 const state = async () => (await vscode.commands.executeCommand<TestState>(CMD, 'state'))!;
@@ -58,12 +58,7 @@ describe('Safety: escaping, one signal policy, bounded tree text', function () {
     api = await openApi();
     assert.ok(api.testHooks?.record, 'the UI door records in test mode');
   });
-  afterEach(async () => {
-    if (!api) return;
-    api.testHooks!.confirm = undefined;
-    api.testHooks!.pick = undefined;
-    await vscode.commands.executeCommand(CMD, 'confirm', undefined);
-  });
+  afterEach(() => resetUiHooks(api));
   after(async () => {
     if (api) await vscode.commands.executeCommand(CMD, 'close');
     for (const a of attackers) await a.close();

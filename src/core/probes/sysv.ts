@@ -101,14 +101,14 @@ export const sysvProbe: Probe<Promise<SysvPrefetch> | undefined> = {
       return;
     }
     const failed: string[] = [];
-    for (const [ns, pids] of [...others].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-      const lists = await listIn(native, ctx.kinds, pids);
-      if (typeof lists === 'string') {
-        if (lists !== 'GONE') failed.push(`${ns} (${lists})`);
-        continue;
-      }
-      emitLists(ctx, lists, ns, (pid) => nsOf(pid) === ns);
-    }
+    // all namespaces at once (each list is a thread of its own on the pool), emitted in order
+    const sorted = [...others].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    const lists = await Promise.all(sorted.map(([, pids]) => listIn(native, ctx.kinds, pids)));
+    sorted.forEach(([ns], k) => {
+      const l = lists[k];
+      if (typeof l !== 'string') emitLists(ctx, l, ns, (pid) => nsOf(pid) === ns);
+      else if (l !== 'GONE') failed.push(`${ns} (${l})`);
+    });
     if (failed.length) ctx.warnings.push(`SysV IPC: could not list the objects of IPC namespace(s) ${failed.join(', ')}`);
   },
 };
