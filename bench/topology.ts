@@ -19,7 +19,7 @@ import { launchBrowser } from '../test/harness/browser';
 import { takeSnapshot } from '../src/core/snapshot';
 import type { Channel, ProcessInfo, Snapshot } from '../src/core/model';
 import { projectProcess } from '../src/core/topology/types';
-import { EMPTY_FILTER } from '../src/views/filter';
+import { EMPTY_FILTER } from '../src/core/filter';
 import type { HostMessage } from '../src/webviews/topology/protocol';
 import { FULL_PART_ENTRIES } from '../src/webviews/topology/protocol';
 import { WorkloadBuilder, stopAllWorkloads, type WorkloadSize } from './workload';

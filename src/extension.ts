@@ -17,6 +17,7 @@ import { StatusBar } from './statusBar';
 import { Ui } from './ui';
 import { ChannelsTree } from './views/channelsTree';
 import { FilterController } from './views/filterController';
+import { narrows } from './core/filter';
 import type { IpcNode } from './views/nodes';
 import { ProcessesTree } from './views/processesTree';
 import { FilterReveal } from './views/filterReveal';
@@ -97,6 +98,9 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   subs.push(source.onDidUpdate((u) => model.update(u)));
   const problemsModel = new ProblemsModel(source, model, () => cfg().get<boolean>('diagnose', true));
   subs.push(problemsModel);
+  // the worker's diagnosis lists what the narrowed views show before its per-rule cap, so a
+  // hundred problems of a rule elsewhere do not cut off the one the filter asks for
+  subs.push(model.onDidChange((c) => c.full && source.setDiagnosisNarrowing(narrows(model.filter) ? { ...model.filter } : null)));
 
   // Collapse All sits in the overflow menu (commands/collapseAll.ts), not inline.
   const channelsChrome = new TreeChrome(channelsTree, model, 'channels');

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { Snapshot, SnapshotDiff } from './core/model';
 import type { Diagnosis } from './core/diagnose/problem';
 import type { SnapshotSource, SnapshotUpdate } from './snapshotSource';
+import type { FilterState } from './core/filter';
 
 /** What the poller needs from core's SnapshotService (injectable for tests). */
 export interface ScanService {
@@ -16,6 +17,8 @@ export interface ScanService {
   workerHeapStatistics?(): Promise<Record<string, number> | null>;
   /** Entries of the caches the scan worker keeps between scans (the soak bench's figures). */
   workerCacheSizes?(): Promise<Record<string, number> | null>;
+  /** How the views are narrowed: the diagnosis lists what they show, before its cap. */
+  setDiagnosisNarrowing?(filter: FilterState | null): void;
   dispose(): void;
 }
 
@@ -41,6 +44,7 @@ export interface ScanStats {
 
 export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
   private service: ScanService | undefined;
+  private narrowing: FilterState | null = null;
   private latest: Snapshot | undefined;
   private inFlight: Promise<Snapshot> | undefined;
   /** The scan that follows the one in flight (refresh: a snapshot begun after the call). */
@@ -145,7 +149,10 @@ export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
   private async scan(): Promise<Snapshot> {
     const started = performance.now();
     try {
-      this.service ??= this.opts.createService();
+      if (!this.service) {
+        this.service = this.opts.createService();
+        this.service.setDiagnosisNarrowing?.(this.narrowing);
+      }
       const service = this.service;
       const { diff, snapshot, diagnosis } = await service.next();
       if (this.disposed) return snapshot;
@@ -184,6 +191,16 @@ export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
       this.errorEmitter.fire(err);
       throw err;
     }
+  }
+
+  /**
+   * How the views are narrowed (null: not at all), for the diagnosis in the scan worker: it then
+   * lists the problems they show before its per-rule cap (not a hundred others of a rule with the
+   * asked-for one cut off). Kept for the services created later. Takes effect from the next scan.
+   */
+  setDiagnosisNarrowing(filter: FilterState | null): void {
+    this.narrowing = filter;
+    this.service?.setDiagnosisNarrowing?.(filter);
   }
 
   /**

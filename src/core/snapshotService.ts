@@ -19,6 +19,7 @@ import type { FromWorker, ToWorker } from './snapshotWorker';
 import type { Channel, ProcessInfo } from './model';
 import type { Diagnosis } from './diagnose/problem';
 import { DiagnosisReceiver, diagnosisHook, type DiagnoseSetting, type DiagnosisDelta } from './diagnose/workerHook';
+import type { FilterState } from './filter';
 import { DeadlineError } from './deadline';
 import { SCAN_DEADLINE_MS } from './snapshot';
 
@@ -151,6 +152,8 @@ export class SnapshotService {
 
   /** In-thread diagnosis, used only when scanning on the calling thread (the worker has its own). */
   private localDiagnosis: ReturnType<typeof diagnosisHook> = null;
+  /** setDiagnosisNarrowing's filter, for a worker started after it. */
+  private narrowing: FilterState | null = null;
   private readonly diagnose: DiagnoseSetting;
   /** The problems as last received (the worker sends what changed). */
   private readonly received = new DiagnosisReceiver();
@@ -184,7 +187,7 @@ export class SnapshotService {
       const young = this.youngGenerationMb;
       const old = this.oldGenerationMb;
       const w = new Worker(this.script, {
-        workerData: { options: this.options, partChannels: this.partChannels, partBytes: this.partBytes, diagnose: this.diagnose },
+        workerData: { options: this.options, partChannels: this.partChannels, partBytes: this.partBytes, diagnose: this.diagnose, narrowing: this.narrowing },
         resourceLimits: { ...(young > 0 ? { maxYoungGenerationSizeMb: young } : {}), ...(old > 0 ? { maxOldGenerationSizeMb: old } : {}) },
       });
       this.worker = w;
@@ -266,6 +269,16 @@ export class SnapshotService {
   /** True while snapshots are taken in the worker. */
   get usingWorker(): boolean {
     return this.worker !== null;
+  }
+
+  /**
+   * How the views are narrowed (null: not at all): the diagnosis then lists only the problems they
+   * show, before its per-rule cap. Kept for a worker started later (a replaced one).
+   */
+  setDiagnosisNarrowing(filter: FilterState | null): void {
+    this.narrowing = filter;
+    this.localDiagnosis?.narrow(filter);
+    this.worker?.postMessage({ type: 'narrow', filter } satisfies ToWorker);
   }
 
   /** Changes the filters; the next diff is a full one (from an empty snapshot). */
@@ -352,7 +365,7 @@ export class SnapshotService {
     const snapshot = await takeSnapshot(this.options);
     const diff = diffSnapshots(this.current, snapshot);
     this.current = snapshot;
-    if (this.diagnose && !this.localDiagnosis) this.localDiagnosis = diagnosisHook(this.diagnose);
+    if (this.diagnose && !this.localDiagnosis) this.localDiagnosis = diagnosisHook(this.diagnose, this.narrowing);
     const diagnosis = this.localDiagnosis ? this.received.apply(JSON.parse(this.localDiagnosis.run(snapshot)) as DiagnosisDelta) : undefined;
     this.lastWorkerMs = 0;
     this.lastMainThreadMs = performance.now() - t0; // includes awaits; the whole scan ran on this thread

@@ -2,6 +2,7 @@
 // keeps a digest of the previous one (fingerprints, snapshotDigest.ts) and posts only the diff,
 // as JSON text in bounded parts, each encoded when the one before it was acked. Protocol:
 //   main → worker: { type: 'next', seq } | { type: 'options', options } | { type: 'reset' } | { type: 'ack', seq }
+//                | { type: 'narrow', filter }   (how the views are narrowed: the diagnosis lists what they show)
 //                | { type: 'stats', id, collect? }   (answered at once, between a scan's awaits: its V8 heap —
 //                  after a full collection when asked and the process runs with --expose-gc, as the
 //                  soak bench does —, its caches' entry counts)
@@ -22,6 +23,7 @@ import type { SnapshotDiff } from './model';
 import { diffFromDigest, digestSnapshot, type SnapshotDigest } from './snapshotDigest';
 import { takeSnapshot, type SnapshotOptions } from './snapshot';
 import { diagnosisHook } from './diagnose/workerHook';
+import { asFilterState, type FilterState } from './filter';
 import { moduleCacheSizes } from './cacheSizes';
 
 /** Entries per part: channels (removed ids, changed, added) and processes (removed, changed, added). */
@@ -46,6 +48,7 @@ export type ToWorker =
   | { type: 'next'; seq: number }
   | { type: 'options'; options: SnapshotOptions }
   | { type: 'reset' }
+  | { type: 'narrow'; filter: FilterState | null }
   | { type: 'ack'; seq: number }
   | { type: 'stats'; id: number; collect?: boolean };
 export type FromWorker =
@@ -128,7 +131,7 @@ if (parentPort) {
   let prev: SnapshotDigest | null = null;
   let chain: Promise<void> = Promise.resolve();
   // the diagnosis rules (workerData.diagnose), run here after each snapshot: never on the main thread
-  const diagnose = diagnosisHook(workerData?.diagnose);
+  const diagnose = diagnosisHook(workerData?.diagnose, asFilterState(workerData?.narrowing));
   /** The part being waited on: its seq and what to do when the main thread acks it. */
   let waiting: { seq: number; go: () => void } | null = null;
   port.on('message', (m: ToWorker) => {
@@ -161,6 +164,8 @@ if (parentPort) {
       } else if (m.type === 'reset') {
         prev = null;
         diagnose?.reset();
+      } else if (m.type === 'narrow') {
+        diagnose?.narrow(asFilterState(m.filter));
       } else if (m.type === 'next') {
         const t0 = performance.now();
         try {

@@ -12,6 +12,7 @@
 
 import * as vscode from 'vscode';
 import { severityRank, type Diagnosis, type Problem, type Severity } from '../core/diagnose/problem';
+import { narrows, problemVisible } from '../core/filter';
 import type { SnapshotSource } from '../snapshotSource';
 import type { ViewModel } from '../views/viewModel';
 
@@ -69,7 +70,7 @@ export class ProblemsModel implements vscode.Disposable {
 
   /** Are the trees narrowed (filter or scope)? Then only problems about what they list are shown. */
   get narrowed(): boolean {
-    return this.model.filtering || this.model.filter.scopePid !== undefined;
+    return narrows(this.model.filter);
   }
 
   /** Problems of the last diagnosis, shown or not. */
@@ -78,11 +79,7 @@ export class ProblemsModel implements vscode.Disposable {
   }
 
   private isShown(p: Problem): boolean {
-    if (!this.narrowed) return true;
-    if (p.channels.some((id) => this.model.isShown(id)) || p.pids.some((pid) => this.model.result.pids.has(pid))) return true;
-    // a problem about no channel or process (a stale socket file) is shown when the filter text names it
-    const text = this.model.filter.text.trim().toLowerCase();
-    return text !== '' && p.channels.length === 0 && p.pids.length === 0 && p.title.toLowerCase().includes(text);
+    return !this.narrowed || problemVisible(p, (id) => this.model.isShown(id), this.model.result.pids, this.model.filter.text);
   }
 
   /** Applies a diagnosis (or none: the diagnosis is off). `force`: recompute even if nothing changed. */

@@ -7,7 +7,7 @@
 
 import * as vscode from 'vscode';
 import type { Channel, ChannelKind, Endpoint } from '../core/model';
-import { KIND_GROUPS } from './filter';
+import { KIND_GROUPS } from '../core/filter';
 import {
   ChannelNode,
   channelTooltip,

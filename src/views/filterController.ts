@@ -5,7 +5,7 @@
 
 import * as vscode from 'vscode';
 import { oneLine } from '../core/escape';
-import type { FilterState } from './filter';
+import type { FilterState } from '../core/filter';
 import type { ViewModel } from './viewModel';
 
 export class FilterController implements vscode.Disposable {

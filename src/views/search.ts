@@ -9,7 +9,7 @@
 
 import type { Channel, ChannelKind, ProcessInfo } from '../core/model';
 import * as fmt from '../core/format';
-import { channelNumbers, channelTexts, KIND_GROUPS } from './filter';
+import { channelNumbers, channelTexts, KIND_GROUPS } from '../core/filter';
 
 export interface SearchEntry {
   type: 'process' | 'channel';

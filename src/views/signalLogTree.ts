@@ -11,7 +11,7 @@ import { clockTime, signalSenderText, partyLabel } from '../core/activity/format
 import type { SignalEvent } from '../core/activity/types';
 import { signalInfo } from '../core/signals';
 import type { LiveActivity } from '../liveActivity';
-import { allowedPids } from './filter';
+import { allowedPids } from '../core/filter';
 import { mdEscape, safeMarkdown } from './nodes';
 import type { ViewModel } from './viewModel';
 

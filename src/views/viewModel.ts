@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { Channel, ChannelKind, ProcessInfo, Snapshot } from '../core/model';
 import type { SnapshotUpdate } from '../snapshotSource';
-import { applyFilter, EMPTY_FILTER, FilterResult, FilterState, isFiltering } from './filter';
+import { applyFilter, EMPTY_FILTER, FilterResult, FilterState, isFiltering } from '../core/filter';
 import type { RenderContext } from './nodes';
 
 export interface ModelChange {

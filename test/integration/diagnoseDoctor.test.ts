@@ -6,13 +6,14 @@
 import { after, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import type { Diagnosis } from '../../src/core/diagnose';
 import { escapeControl } from '../../src/core/format';
 import { loadNative } from '../../src/core/native';
 import { SnapshotService } from '../../src/core/snapshotService';
+import { EMPTY_FILTER } from '../../src/core/filter';
 import { cliNotBuilt, runCli } from './cliRunner';
+import { waitIgnoresTerm } from './diagnoseUtil';
 
 const noNative = loadNative().addon ? false : `native addon not loaded (${loadNative().error}): pipe fill levels are unknown`;
 
@@ -26,22 +27,6 @@ async function fixture(kind: string, opts: Parameters<typeof makeFixture>[1] = {
 }
 after(() => closeAll(made));
 
-/** Until the process has exec'd sleep with SIGTERM ignored (SigIgn bit 14), within a minute. */
-async function waitIgnoresTerm(pid: number): Promise<void> {
-  const until = Date.now() + 60000;
-  for (;;) {
-    let st = '';
-    try {
-      st = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    } catch {
-      // not there yet or gone: retried below until the deadline
-    }
-    const ign = /^SigIgn:\s*([0-9a-f]+)$/m.exec(st);
-    if (/^Name:\s*sleep$/m.test(st) && ign && (BigInt('0x' + ign[1]) >> 14n) & 1n) return;
-    if (Date.now() > until) throw new Error(`process ${pid} never ran sleep with SIGTERM ignored: ${st.slice(0, 200)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const pidArgs = (pids: number[]) => pids.flatMap((p) => ['--pid', String(p)]);
 
@@ -154,6 +139,31 @@ describe('SnapshotService({ diagnose: true })', { skip: noNative }, () => {
       assert.equal((await plain.next()).diagnosis, undefined, 'no diagnosis unless asked for');
     } finally {
       plain.dispose();
+    }
+  });
+
+  test('views narrowed to one process: the worker lists its problem although a hundred newer ones of its rule come first', async () => {
+    // as doctor --pid above, through the worker's 'narrow' message (the Problems view's filter)
+    const spawnIgnoring = () => spawn('sh', ['-c', 'trap "" TERM; exec sleep 600'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const kids: ChildProcess[] = [];
+    const svc = new SnapshotService({ diagnose: true });
+    try {
+      const target = spawnIgnoring();
+      kids.push(target);
+      await waitIgnoresTerm(target.pid!);
+      await new Promise((r) => setTimeout(r, 100)); // a later start time (clock ticks) for the others
+      for (let i = 0; i < 101; i++) kids.push(spawnIgnoring());
+      for (const k of kids) await waitIgnoresTerm(k.pid!);
+      const mine = (d: Diagnosis | undefined) => (d?.problems ?? []).filter((p) => p.rule === 'signal-trouble' && p.pids.includes(target.pid!));
+      const all = await svc.next();
+      assert.equal(mine(all.diagnosis).length, 0, 'unnarrowed, the oldest is past the cap of 100');
+      svc.setDiagnosisNarrowing({ ...EMPTY_FILTER, scopePid: target.pid! });
+      const narrowed = await svc.next();
+      assert.equal(mine(narrowed.diagnosis).length, 1, `narrowed: ${narrowed.diagnosis?.problems.map((p) => p.id).join(', ')}`);
+      assert.ok(narrowed.diagnosis!.problems.every((p) => p.pids.includes(target.pid!) || p.pids.length === 0), 'nothing the narrowed view does not show');
+    } finally {
+      svc.dispose();
+      for (const k of kids) k.kill('SIGKILL');
     }
   });
 });

@@ -6,6 +6,7 @@ import { spawn, type ChildProcessWithoutNullStreams, type SpawnOptions } from 'n
 import { Diagnoser, type Diagnosis, type Problem } from '../../src/core/diagnose';
 import type { Snapshot } from '../../src/core/model';
 import { takeSnapshot, type SnapshotOptions } from '../../src/core/snapshot';
+import * as fs from 'node:fs';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -128,4 +129,21 @@ export const perl = (code: string, args: string[] = [], opts: SpawnOptions = {})
 /** Stops every helper still running (after hooks). */
 export async function stopHelpers(): Promise<void> {
   await Promise.allSettled(helpers.splice(0).map((h) => h.stop()));
+}
+
+/** Until the process has exec'd sleep with SIGTERM ignored (SigIgn bit 14), within a minute. */
+export async function waitIgnoresTerm(pid: number): Promise<void> {
+  const until = Date.now() + 60000;
+  for (;;) {
+    let st = '';
+    try {
+      st = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    } catch {
+      // not there yet or gone: retried below until the deadline
+    }
+    const ign = /^SigIgn:\s*([0-9a-f]+)$/m.exec(st);
+    if (/^Name:\s*sleep$/m.test(st) && ign && (BigInt('0x' + ign[1]) >> 14n) & 1n) return;
+    if (Date.now() > until) throw new Error(`process ${pid} never ran sleep with SIGTERM ignored: ${st.slice(0, 200)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

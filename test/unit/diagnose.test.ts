@@ -5,6 +5,7 @@
 // `since`, a failing rule reported as a note).
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { EMPTY_FILTER } from '../../src/core/filter';
 import { Diagnoser, MAX_PROBLEMS_PER_RULE, RULES, runRules, type Problem } from '../../src/core/diagnose';
 import { waitGraph } from '../../src/core/diagnose/blocking';
 import { emptyEvidence, type Evidence, type ProcessFacts } from '../../src/core/diagnose/evidence';
@@ -386,6 +387,22 @@ describe('Diagnoser: more problems of one rule than it lists', () => {
     assert.equal(r.problems.length, MAX_PROBLEMS_PER_RULE);
     assert.deepEqual(r.problems[0].pids, [9000], 'the youngest process first');
     assert.ok(r.notes.some((n) => /signal-trouble: 51 more warning problem\(s\) not listed/.test(n)), r.notes.join('\n'));
+  });
+
+  test('views narrowed to one process: its problem is listed although a hundred newer ones of its rule come first (narrowed before the cap)', () => {
+    const d = new Diagnoser({ rules: ['signal-trouble'], socketScanMaxAgeMs: 0 });
+    const target = proc(100, { state: 'T', startTime: 1 }); // the oldest: the cap's last choice
+    const others = Array.from({ length: 150 }, (_, i) => proc(200 + i, { state: 'T', startTime: 500 + i }));
+    const [t1, t2, t3, t4] = times(4);
+    d.diagnose(snap([target, ...others], [], t1)); // a stop must last a refresh
+    const all = d.diagnose(snap([target, ...others], [], t2));
+    assert.ok(!all.problems.some((p) => p.pids.includes(100)), 'unnarrowed, the oldest is past the cap');
+    d.setNarrowing({ ...EMPTY_FILTER, scopePid: 100 });
+    const narrowed = d.diagnose(snap([target, ...others], [], t3));
+    assert.deepEqual(narrowed.problems.map((p) => p.pids), [[100]], 'the scoped process, and nothing the view does not show');
+    assert.equal(narrowed.problems[0].since, new Date(t1).toISOString(), 'its history was kept while it was not listed');
+    d.setNarrowing(null);
+    assert.equal(d.diagnose(snap([target, ...others], [], t4)).problems.length, MAX_PROBLEMS_PER_RULE, 'unnarrowed again');
   });
 });
 

@@ -1,8 +1,8 @@
-// The views' filter (src/views/filter.ts): pure functions over a hand-built snapshot.
+// The views' filter (src/core/filter.ts): pure functions over a hand-built snapshot.
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { Channel, ProcessInfo } from '../../src/core/model';
-import { allowedPids, applyFilter, descendants, EMPTY_FILTER, FilterState, isFiltering, matchesText, portOf } from '../../src/views/filter';
+import { allowedPids, applyFilter, descendants, EMPTY_FILTER, FilterState, isFiltering, matchesText, portOf } from '../../src/core/filter';
 
 function proc(pid: number, ppid: number, comm: string, extra: Partial<ProcessInfo> = {}): ProcessInfo {
   return {

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { CHANNEL_KINDS, KIND_GROUPS, KINDS, fdClassesFor, isChannelId, kindOf, kindOfId, walkRulesFor, type ChannelKind, type ChannelOf } from '../../src/core/kinds';
 import { channelFacts, COMMON_COLUMNS } from '../../src/core/columns';
 import { findChannel, sortChannels } from '../../src/core/diff';
-import { matchesText } from '../../src/views/filter';
+import { matchesText } from '../../src/core/filter';
 
 const ep = [{ pid: 10, fd: 3, mode: 'w' as const }, { pid: 11, fd: 4, mode: 'r' as const }];
 

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { DATA_DIR } from './helpers';
 import type { Channel, ProcessInfo, Snapshot } from '../../src/core/model';
 import { diffSnapshots } from '../../src/core/diff';
-import { applyFilter, EMPTY_FILTER, type FilterState } from '../../src/views/filter';
+import { applyFilter, EMPTY_FILTER, type FilterState } from '../../src/core/filter';
 import { buildTopology, MAX_PAIRS, type BuildInput } from '../../src/core/topology/graph';
 import { buildHierarchy, cutHierarchy } from '../../src/core/topology/hierarchy';
 import { MapState, type TopoDelta } from '../../src/core/topology/mapState';

@@ -3,6 +3,7 @@
 // keeps that history between refreshes (in the snapshot worker, or the CLI's doctor); the rules
 // themselves are pure. A failing rule is reported in `notes`, never fatal. No vscode here.
 import type { Snapshot } from '../model';
+import { applyFilter, narrows, problemVisible, type FilterState } from '../filter';
 import { acceptBacklog } from './acceptBacklog';
 import { blockedWriter } from './blockedWriter';
 import { waitGraph, type WaitGraph } from './blocking';
@@ -97,6 +98,8 @@ export class Diagnoser {
   private samples = 0;
   private readonly rules: readonly Rule[];
   private readonly focus: ReadonlySet<number> | null;
+  /** How the views are narrowed (setNarrowing): only the problems they would list are kept, before the cap. */
+  private narrowing: FilterState | null = null;
   private readonly socketCache: SocketScanCache = { at: 0, scan: null, dirs: new Set() };
   private readonly pathCache: PathCache = { dirs: new Map(), paths: new Map() };
 
@@ -118,6 +121,15 @@ export class Diagnoser {
       socketDirs: this.socketCache.dirs.size,
       socketFiles: this.socketCache.scan?.files.length ?? 0,
     };
+  }
+
+  /**
+   * Lists only the problems views narrowed by `filter` show (null: all), before the per-rule cap:
+   * filtered after it, a hundred newer problems of a rule elsewhere on the machine (stale sockets
+   * in /tmp) would push out the one the filter asks for. The history stays whole.
+   */
+  setNarrowing(filter: FilterState | null): void {
+    this.narrowing = filter && narrows(filter) ? filter : null;
   }
 
   /** Forgets the history (the snapshot filters changed: the next snapshot is a different view). */
@@ -189,7 +201,14 @@ export class Diagnoser {
     for (const id of [...this.missing.keys()]) if (seen.has(id) || !since.has(id)) this.missing.delete(id);
     this.sinceById = since;
     const focus = this.focus;
-    const listed = focus ? problems.filter((p) => p.pids.some((x) => focus.has(x))) : problems;
+    let visible: ((p: Problem) => boolean) | null = null;
+    const narrowing = this.narrowing;
+    if (narrowing) {
+      const shown = applyFilter(snapshot, narrowing);
+      const ids = new Set(shown.channels.map((c) => c.id));
+      visible = (p) => problemVisible(p, (id) => ids.has(id), shown.pids, narrowing.text);
+    }
+    const listed = focus || visible ? problems.filter((p) => (!focus || p.pids.some((x) => focus.has(x))) && (!visible || visible(p))) : problems;
     const order = new Map(RULE_IDS.map((r, i) => [r, i]));
     // ties keep the order the rule listed them in (a rule puts what matters most first)
     const emitted = new Map(listed.map((p, i) => [p.id, i]));

@@ -4,6 +4,7 @@
 // JSON), ids removed, and the order — as JSON text, so a refresh where nothing changed costs the
 // main thread a few bytes to parse. Never throws: a failed diagnosis becomes one with a note.
 import type { Snapshot } from '../model';
+import type { FilterState } from '../filter';
 import { Diagnoser, type DiagnoserOptions } from './index';
 import type { Diagnosis, Problem } from './problem';
 
@@ -26,6 +27,8 @@ export interface DiagnosisHook {
   run(snapshot: Snapshot): string;
   /** The view of the machine changed (filters): forget the history; the next delta is full. */
   reset(): void;
+  /** How the views are narrowed now (Diagnoser.setNarrowing); the next delta lists what they show. */
+  narrow(filter: FilterState | null): void;
   /** Entries kept between refreshes: the Diagnoser's, and the problems last sent. */
   sizes(): Record<string, number>;
 }
@@ -42,9 +45,10 @@ export function failedDiagnosis(snapshot: Snapshot, e: unknown): Diagnosis {
   };
 }
 
-export function diagnosisHook(setting: DiagnoseSetting): DiagnosisHook | null {
+export function diagnosisHook(setting: DiagnoseSetting, narrowing: FilterState | null = null): DiagnosisHook | null {
   if (!setting) return null;
   const d = new Diagnoser(typeof setting === 'object' ? setting : {});
+  d.setNarrowing(narrowing);
   let sent = new Map<string, string>();
   let full = true;
   return {
@@ -71,6 +75,9 @@ export function diagnosisHook(setting: DiagnoseSetting): DiagnosisHook | null {
     reset() {
       d.reset();
       full = true;
+    },
+    narrow(filter) {
+      d.setNarrowing(filter);
     },
     sizes() {
       return { ...d.sizes(), sent: sent.size };

@@ -5,12 +5,12 @@
 // nodes merge into one (their channels and rates summed), as do objects of one kind with the same
 // holders, so what is drawn stays bounded by the drawn nodes, not by the channels. Channels whose
 // every end is inside one node are counted on it ("internal"). Problems from the diagnosis mark
-// the nodes and edges they name; the search (the trees' matching, src/views/filter.ts) marks and
+// the nodes and edges they name; the search (the trees' matching, src/core/filter.ts) marks and
 // opens what it finds. Pure: the webview's worker runs it, the unit tests feed it snapshots.
 import { CHANNEL_KINDS, type Channel, type ChannelKind, type ProcessInfo } from '../model';
 import { kindOf } from '../kinds';
 import { channelName, formatBytes, kindTitle, shortText } from '../format';
-import { matchesText } from '../../views/filter';
+import { matchesText } from '../filter';
 import { buildHierarchy, cutHierarchy, DEFAULT_BUDGET, groupsContaining, processUnitId } from './hierarchy';
 import { edgeWidth } from './rates';
 import {

@@ -4,7 +4,7 @@
 // filter. `build(view)` applies the filter (the trees' own functions) and builds the graph.
 // Plain code: the webview worker runs it, the unit tests drive it with real snapshots.
 import type { Channel, ProcessInfo } from '../model';
-import { allowedPids, applyFilter, EMPTY_FILTER, type FilterState } from '../../views/filter';
+import { allowedPids, applyFilter, EMPTY_FILTER, type FilterState } from '../filter';
 import { buildTopology } from './graph';
 import { mergeRates, QueueDepthRates } from './rates';
 import type { ChannelRate, GroupBy, TopoGraph, TopoProblem, TopoProcess } from './types';

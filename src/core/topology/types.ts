@@ -4,7 +4,7 @@
 import type { Channel, ContainerInfo, ProcessInfo } from '../model';
 
 /**
- * What the map (and the trees' filter, src/views/filter.ts, which reads pid, ppid, comm,
+ * What the map (and the trees' filter, src/core/filter.ts, which reads pid, ppid, comm,
  * cmdline[0], uid, cwd and exe) needs of a process. `cmdline` keeps only argv[0].
  */
 export interface TopoProcess extends Pick<ProcessInfo, 'pid' | 'ppid' | 'comm' | 'cmdline' | 'uid' | 'user' | 'startTime' | 'state' | 'cwd' | 'exe'> {

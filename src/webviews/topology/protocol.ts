@@ -11,7 +11,7 @@
 // types, out-of-range numbers are rejected with a reason the host logs); the host then opens only
 // what is in the snapshot it sent.
 import type { Channel } from '../../core/model';
-import type { FilterState } from '../../views/filter';
+import type { FilterState } from '../../core/filter';
 import type { TopoDelta } from '../../core/topology/mapState';
 import type { TopoProblem, TopoProcess } from '../../core/topology/types';
 import { LIMITS } from '../inspector/protocol';
@@ -31,7 +31,7 @@ export interface InitMessage { type: 'init'; protocol: number; testMode: boolean
 /** One part of a full snapshot; part 0 replaces whatever the webview had. */
 export interface FullMessage { type: 'full'; at: number; part: number; parts: number; processes: TopoProcess[]; channels: Channel[] }
 export interface DeltaMessage { type: 'delta'; delta: TopoDelta }
-/** The trees' filter (src/views/filter.ts) and how the views describe it (plain text). */
+/** The trees' filter (src/core/filter.ts) and how the views describe it (plain text). */
 export interface FilterMessage { type: 'filter'; filter: FilterState; description: string }
 export interface ProblemsMessage { type: 'problems'; problems: TopoProblem[]; note: string }
 /** Rates the tracer measured: [channel id, bytes/s, ops/s]; null when no tracer runs (the map estimates from queue depths). */

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { Channel, Snapshot } from '../../core/model';
 import { projectProcess, type ChannelRate, type TopoProcess } from '../../core/topology/types';
 import type { Diagnosis } from '../../core/diagnose/problem';
-import type { FilterState } from '../../views/filter';
+import type { FilterState } from '../../core/filter';
 import type { InspectorTarget, SnapshotSource, SnapshotUpdate } from '../../snapshotSource';
 import { oneLine } from '../../core/escape';
 import type { ProblemFeed } from './problemFeed';

@@ -1,11 +1,12 @@
 // The views' filter: pure functions over a snapshot (no vscode import, unit-tested in
-// test/unit/filter.test.ts). A channel is shown when its kind is not hidden, it passes the
+// test/unit/filter.test.ts), in core because the topology map and the worker's diagnosis (which
+// narrows its problems as the views are narrowed, before its per-rule cap) apply it too. A channel is shown when its kind is not hidden, it passes the
 // process filters (scope, workspace-only, other users) through at least one endpoint, and it
 // matches the text query. Processes are shown when they hold a shown channel (or are the scope root).
 
-import type { Channel, ProcessInfo, Snapshot } from '../core/model';
-import { columnValue, formatValue, sysvKeyText } from '../core/columns';
-import { describe } from '../core/kinds';
+import type { Channel, ProcessInfo, Snapshot } from './model';
+import { columnValue, formatValue, sysvKeyText } from './columns';
+import { describe } from './kinds';
 
 export interface FilterState {
   /** Free text: name, pid, path, port, key (hex `0x…` or decimal), id. Empty = no text filter. */
@@ -205,4 +206,38 @@ export function applyFilter(snapshot: Pick<Snapshot, 'channels' | 'processes'>, 
 }
 
 /** Kinds in display order with their group; used by the tree and the hide-kinds picker (from the registry). */
-export { KIND_GROUPS } from '../core/kinds';
+export { KIND_GROUPS } from './kinds';
+
+/** Does a filter narrow the views (text, kinds, workspace, users, or a scope)? Then only problems about what they show are listed. */
+export function narrows(f: FilterState): boolean {
+  return isFiltering(f) || f.scopePid !== undefined;
+}
+
+/**
+ * Is a problem (its channels, pids, title) listed by views narrowed this way: it is about a
+ * channel or a process they show, or — about no object, like a stale socket file — its title
+ * names the filter's text. The Problems view and the worker's diagnosis (before its per-rule cap)
+ * ask the same question.
+ */
+export function problemVisible(
+  p: { channels: readonly string[]; pids: readonly number[]; title: string },
+  channelShown: (id: string) => boolean,
+  pidsShown: ReadonlySet<number>,
+  text: string,
+): boolean {
+  if (p.channels.some(channelShown) || p.pids.some((pid) => pidsShown.has(pid))) return true;
+  const t = text.trim().toLowerCase();
+  return t !== '' && p.channels.length === 0 && p.pids.length === 0 && p.title.toLowerCase().includes(t);
+}
+
+/** A FilterState that came across a thread (the worker's 'narrow' message), or null when it is none. */
+export function asFilterState(v: unknown): FilterState | null {
+  if (!v || typeof v !== 'object') return null;
+  const f = v as Partial<FilterState>;
+  const strings = (a: unknown) => Array.isArray(a) && a.every((x) => typeof x === 'string');
+  const numbers = (a: unknown) => Array.isArray(a) && a.every((x) => Number.isInteger(x));
+  if (typeof f.text !== 'string' || !strings(f.hiddenKinds) || typeof f.workspaceOnly !== 'boolean' || typeof f.hideOtherUsers !== 'boolean') return null;
+  if (!strings(f.workspaceFolders) || !numbers(f.workspaceRootPids)) return null;
+  if (!Number.isInteger(f.uid) || (f.scopePid !== undefined && !Number.isInteger(f.scopePid))) return null;
+  return { ...EMPTY_FILTER, ...f } as FilterState;
+}
