@@ -71,18 +71,9 @@ describe('ipc-inspector doctor', { skip: cliNotBuilt || noNative }, () => {
   });
 
   test('--pid: the process asked about is listed even when a hundred newer problems of its rule come first', async () => {
-    // Each child ignores SIGTERM (the shell's trap is inherited across exec) and holds the read end
-    // of its stdin pipe: signal-trouble's 'ignores SIGTERM' (info) for each. The target is the
-    // oldest, so machine-wide it sorts after the 101 others and past the per-rule cap of 100.
-    const spawnIgnoring = () => spawn('sh', ['-c', 'trap "" TERM; exec sleep 600'], { stdio: ['pipe', 'ignore', 'ignore'] });
     const kids: ChildProcess[] = [];
     try {
-      const target = spawnIgnoring();
-      kids.push(target);
-      await waitIgnoresTerm(target.pid!);
-      await new Promise((r) => setTimeout(r, 100)); // a later start time (clock ticks) for the others
-      for (let i = 0; i < 101; i++) kids.push(spawnIgnoring());
-      for (const k of kids) await waitIgnoresTerm(k.pid!);
+      const target = await oldestOfMany(kids);
       const r = doctor(['--json', '--samples', '1', '--pid', String(target.pid)]);
       const d = JSON.parse(r.stdout) as Diagnosis;
       const mine = d.problems.filter((p) => p.rule === 'signal-trouble' && p.pids.includes(target.pid!));
@@ -144,16 +135,10 @@ describe('SnapshotService({ diagnose: true })', { skip: noNative }, () => {
 
   test('views narrowed to one process: the worker lists its problem although a hundred newer ones of its rule come first', async () => {
     // as doctor --pid above, through the worker's 'narrow' message (the Problems view's filter)
-    const spawnIgnoring = () => spawn('sh', ['-c', 'trap "" TERM; exec sleep 600'], { stdio: ['pipe', 'ignore', 'ignore'] });
     const kids: ChildProcess[] = [];
     const svc = new SnapshotService({ diagnose: true });
     try {
-      const target = spawnIgnoring();
-      kids.push(target);
-      await waitIgnoresTerm(target.pid!);
-      await new Promise((r) => setTimeout(r, 100)); // a later start time (clock ticks) for the others
-      for (let i = 0; i < 101; i++) kids.push(spawnIgnoring());
-      for (const k of kids) await waitIgnoresTerm(k.pid!);
+      const target = await oldestOfMany(kids);
       const mine = (d: Diagnosis | undefined) => (d?.problems ?? []).filter((p) => p.rule === 'signal-trouble' && p.pids.includes(target.pid!));
       const all = await svc.next();
       assert.equal(mine(all.diagnosis).length, 0, 'unnarrowed, the oldest is past the cap of 100');
@@ -167,3 +152,20 @@ describe('SnapshotService({ diagnose: true })', { skip: noNative }, () => {
     }
   });
 });
+
+/**
+ * A target and, started after it, 101 more processes, each ignoring SIGTERM (the shell's trap is
+ * inherited across exec) and holding the read end of its stdin pipe: signal-trouble's 'ignores
+ * SIGTERM' (info) for each. The target is the oldest, so machine-wide it sorts after the 101 others
+ * and past the per-rule cap of 100. Every process is pushed to `kids` (the caller kills them).
+ */
+async function oldestOfMany(kids: ChildProcess[]): Promise<ChildProcess> {
+  const spawnIgnoring = () => spawn('sh', ['-c', 'trap "" TERM; exec sleep 600'], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const target = spawnIgnoring();
+  kids.push(target);
+  await waitIgnoresTerm(target.pid!);
+  await new Promise((r) => setTimeout(r, 100)); // a later start time (clock ticks) for the others
+  for (let i = 0; i < 101; i++) kids.push(spawnIgnoring());
+  for (const k of kids) await waitIgnoresTerm(k.pid!);
+  return target;
+}
