@@ -157,15 +157,14 @@ export const posixProbe: Probe = {
         } catch {
           continue;
         }
-        listed.add(`${devName(st.dev)}:${st.ino}`);
-        if (shmDev === null) shmDev = devName(st.dev);
+        const key = `${devName(st.dev)}:${st.ino}`;
+        listed.add(key);
         const isSem = file.startsWith('sem.') && file.length > 4;
         // A FIFO, symlink, socket or directory is no POSIX object; under a semaphore's name it is
         // shown as a semaphore row with an error (it looks like one to a user), otherwise skipped.
         if (!st.isFile() && !isSem) continue;
         // Holders by inode (names can differ: sem_open's temp file, renamed objects); in a captured
         // tree (devRoot not /dev) inodes do not match the maps, so by name.
-        const key = `${devName(st.dev)}:${st.ino}`;
         const eps = realShm ? [...shmFdHolders(ctx, st), ...(maps.devShmByKey.get(key)?.endpoints ?? [])] : [...(maps.devShm.get(file) ?? [])];
         eps.sort(byPidFd);
         if (isSem) {
@@ -254,7 +253,6 @@ function ownQueueDev(ctx: ProbeContext, dir: string | null, groups: ReadonlyMap<
   }
   return null;
 }
-
 
 /**
  * POSIX message queues: every /dev/mqueue entry by its bytes (a name that is not UTF-8 reads with

@@ -95,9 +95,10 @@ export const sysvProbe: Probe<Promise<SysvPrefetch> | undefined> = {
       others.set(p.ipcns, pids);
     }
     if (others.size === 0) return;
+    // (own is known only on this machine's /proc: what is left to need is the addon)
     const native = ctx.native;
-    if (!native || ctx.procRoot !== '/proc') {
-      ctx.warnings.push(`SysV IPC: the objects of ${others.size} other IPC namespace(s) (containers) are not listed: that needs the native addon and this machine's /proc`);
+    if (!native) {
+      ctx.warnings.push(`SysV IPC: the objects of ${others.size} other IPC namespace(s) (containers) are not listed: that needs the native addon`);
       return;
     }
     const failed: string[] = [];
