@@ -208,11 +208,7 @@ class ConntrackWorker : public PromiseWorker {
       : PromiseWorker(env, "ipcInspectorConntrack"), qs_(std::move(qs)), ns_(std::move(nsPath)), out_(qs_.size()) {}
 
   void Execute() override {
-    try {
-      InNetns(ns_, err_, [this] { Lookup(qs_, out_, err_); });
-    } catch (const std::exception&) {
-      err_.set(EAGAIN, "pthread_create");
-    }
+    InNetns(ns_, err_, [this] { Lookup(qs_, out_, err_); });
   }
 
  protected:

@@ -5,6 +5,7 @@
 
 #include "napi_helpers.h"
 
+#include <exception>
 #include <string>
 #include <thread>
 #include <utility>
@@ -21,23 +22,29 @@ namespace ipci {
  */
 template <typename Fn>
 void InNamespace(const std::string& nsPath, int nstype, PendingError& err, Fn&& fn) {
-  if (nsPath.empty()) {
-    fn();
-    return;
+  // a thread that cannot be made (or an allocation failing on the caller's) is an error of the
+  // call, never an exception out of a pool thread's Execute
+  try {
+    if (nsPath.empty()) {
+      fn();
+      return;
+    }
+    std::thread t([&] {
+      Fd ns(open(nsPath.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!ns.ok()) {
+        err.set(errno, "open", nsPath);
+        return;
+      }
+      if (setns(ns.get(), nstype) != 0) {
+        err.set(errno, "setns", nsPath);
+        return;
+      }
+      fn();
+    });
+    t.join();
+  } catch (const std::exception&) {
+    err.set(EAGAIN, "pthread_create");
   }
-  std::thread t([&] {
-    Fd ns(open(nsPath.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!ns.ok()) {
-      err.set(errno, "open", nsPath);
-      return;
-    }
-    if (setns(ns.get(), nstype) != 0) {
-      err.set(errno, "setns", nsPath);
-      return;
-    }
-    fn();
-  });
-  t.join();
 }
 
 /** An optional nsPath argument (e.g. /proc/PID/ns/net): empty when absent or null. */

@@ -211,14 +211,10 @@ class DiagWorker : public PromiseWorker {
       : PromiseWorker(env, "ipcInspectorSockDiag"), unix_(isUnix), proto_(proto), family_(family), ns_(std::move(nsPath)) {}
 
   void Execute() override {
-    try {
-      InNetns(ns_, err_, [this] {
-        if (unix_) UnixDump(u_, err_);
-        else InetDump(proto_, family_, i_, err_);
-      });
-    } catch (const std::exception&) {
-      err_.set(EAGAIN, "pthread_create");
-    }
+    InNetns(ns_, err_, [this] {
+      if (unix_) UnixDump(u_, err_);
+      else InetDump(proto_, family_, i_, err_);
+    });
   }
 
  protected:

@@ -234,19 +234,24 @@ class SemStatWorker : public ThreadWorker {
 // calls take kernel locks only briefly, but a set of 32,000 semaphores costs 96,000 semctl calls,
 // and the snapshot runs them beside the fd walk instead of before it.
 
-class SysvMsgListWorker : public PromiseWorker {
+// A list read in the caller's IPC namespace, or on a thread that entered nsPath's (InNamespace).
+class NsListWorker : public PromiseWorker {
  public:
-  SysvMsgListWorker(Napi::Env env, std::string nsPath) : PromiseWorker(env, "ipcInspectorSysvMsgList"), ns_(std::move(nsPath)) {}
+  NsListWorker(Napi::Env env, const char* name, std::string nsPath) : PromiseWorker(env, name), ns_(std::move(nsPath)) {}
+  void Execute() override { InNamespace(ns_, CLONE_NEWIPC, err_, [this] { List(); }); }
 
-  void Execute() override {
-    try {
-      InNamespace(ns_, CLONE_NEWIPC, err_, [this] { List(); });
-    } catch (const std::exception&) {
-      err_.set(EAGAIN, "pthread_create");
-    }
-  }
+ protected:
+  virtual void List() = 0;
 
-  void List() {
+ private:
+  std::string ns_;
+};
+
+class SysvMsgListWorker : public NsListWorker {
+ public:
+  SysvMsgListWorker(Napi::Env env, std::string nsPath) : NsListWorker(env, "ipcInspectorSysvMsgList", std::move(nsPath)) {}
+
+  void List() override {
     struct msginfo mi;
     int maxIdx = msgctl(0, MSG_INFO, reinterpret_cast<struct msqid_ds*>(&mi));
     if (maxIdx < 0) return err_.set(errno, "msgctl");
@@ -285,22 +290,13 @@ class SysvMsgListWorker : public PromiseWorker {
     struct msqid_ds ds;
   };
   std::vector<Row> rows_;
-  std::string ns_;
 };
 
-class SysvShmListWorker : public PromiseWorker {
+class SysvShmListWorker : public NsListWorker {
  public:
-  SysvShmListWorker(Napi::Env env, std::string nsPath) : PromiseWorker(env, "ipcInspectorSysvShmList"), ns_(std::move(nsPath)) {}
+  SysvShmListWorker(Napi::Env env, std::string nsPath) : NsListWorker(env, "ipcInspectorSysvShmList", std::move(nsPath)) {}
 
-  void Execute() override {
-    try {
-      InNamespace(ns_, CLONE_NEWIPC, err_, [this] { List(); });
-    } catch (const std::exception&) {
-      err_.set(EAGAIN, "pthread_create");
-    }
-  }
-
-  void List() {
+  void List() override {
     struct shm_info si;
     int maxIdx = shmctl(0, SHM_INFO, reinterpret_cast<struct shmid_ds*>(&si));
     if (maxIdx < 0) return err_.set(errno, "shmctl");
@@ -339,22 +335,13 @@ class SysvShmListWorker : public PromiseWorker {
     struct shmid_ds ds;
   };
   std::vector<Row> rows_;
-  std::string ns_;
 };
 
-class SysvSemListWorker : public PromiseWorker {
+class SysvSemListWorker : public NsListWorker {
  public:
-  SysvSemListWorker(Napi::Env env, std::string nsPath) : PromiseWorker(env, "ipcInspectorSysvSemList"), ns_(std::move(nsPath)) {}
+  SysvSemListWorker(Napi::Env env, std::string nsPath) : NsListWorker(env, "ipcInspectorSysvSemList", std::move(nsPath)) {}
 
-  void Execute() override {
-    try {
-      InNamespace(ns_, CLONE_NEWIPC, err_, [this] { List(); });
-    } catch (const std::exception&) {
-      err_.set(EAGAIN, "pthread_create");
-    }
-  }
-
-  void List() {
+  void List() override {
     struct seminfo si;
     semun arg;
     arg.__buf = &si;
@@ -408,7 +395,6 @@ class SysvSemListWorker : public PromiseWorker {
     SemValues v;
   };
   std::vector<Row> rows_;
-  std::string ns_;
 };
 
 }  // namespace
