@@ -25,6 +25,24 @@ export function inspectorTarget(s: Services, arg: unknown): InspectorTarget | un
   return undefined;
 }
 
+/** How long a click waits for its item while the tree re-fetches the item's siblings. */
+const SELECTION_WAIT_MS = 2_000;
+
+/**
+ * The view's selection when a click's command runs. The workbench runs it only with exactly one
+ * item selected, but the extension host resolves the selection through its handle map, and it
+ * drops the handles of a node's children as soon as that node is refreshed (a live update
+ * re-sorting a group), until the workbench has fetched them again: a click in that window
+ * would find nothing selected and inspect nothing. The ids are stable, so wait for the handle
+ * to come back.
+ */
+async function settledSelection(view: Pick<vscode.TreeView<unknown>, 'selection'>): Promise<readonly unknown[]> {
+  for (const start = Date.now(); view.selection.length === 0 && Date.now() - start < SELECTION_WAIT_MS; ) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return view.selection;
+}
+
 function sameTarget(a: InspectorTarget | undefined, b: InspectorTarget | undefined): boolean {
   return !!a && !!b && a.channelId === b.channelId && a.pid === b.pid;
 }
@@ -44,12 +62,13 @@ export function register(s: Services): vscode.Disposable {
       return target;
     }),
     vscode.commands.registerCommand('ipcInspector.inspect', (arg?: unknown) => (arg === undefined ? undefined : inspect(inspectorTarget(s, arg)))),
-    vscode.commands.registerCommand(INSPECT_SELECTION_COMMAND.channels, () => inspectSelection(s.channelsView.selection)),
-    vscode.commands.registerCommand(INSPECT_SELECTION_COMMAND.processes, () => inspectSelection(s.processesView.selection)),
+    vscode.commands.registerCommand(INSPECT_SELECTION_COMMAND.channels, () => inspectSelection(s.channelsView)),
+    vscode.commands.registerCommand(INSPECT_SELECTION_COMMAND.processes, () => inspectSelection(s.processesView)),
   );
   return disposable;
 
-  function inspectSelection(selection: readonly unknown[]) {
+  async function inspectSelection(view: Pick<vscode.TreeView<unknown>, 'selection'>) {
+    const selection = await settledSelection(view);
     const node = selection.length === 1 ? (selection[0] as Parameters<typeof isInspectable>[0]) : undefined;
     return isInspectable(node) ? inspect(inspectorTarget(s, node)) : undefined;
   }

@@ -85,6 +85,48 @@ describe('chrome', function () {
     assert.deepEqual((await inspectorState()).target, { pid: f.info.reader.pid });
   });
 
+  it('a click while a live update re-fetches its siblings still inspects the item (the extension host has dropped their handles meanwhile)', async () => {
+    const f = await makeFixture('fifo', { comm: 'ch-refetch' });
+    fixtures.push(f);
+    const ch = await channelWhere(api, 'refetch fifo', (c) => c.kind === 'fifo' && c.inode === f.info.inode);
+    await vscode.commands.executeCommand(INSPECTOR, 'close');
+    const selected = async () => {
+      await waitFor('the selection', async () => {
+        const node = api.channelsTree.findChannel(ch.id);
+        if (node && api.channelsView.selection[0]?.id === node.id) return true;
+        if (node) await api.channelsView.reveal(node, { select: true, focus: true }).then(undefined, () => undefined);
+        return api.channelsView.selection[0]?.id === node?.id;
+      });
+      return api.channelsTree.findChannel(ch.id)!;
+    };
+    // What a live update does when it re-sorts a group: refresh the group, through the same
+    // path as the Problems markers (a decorator's change event).
+    const changed = new vscode.EventEmitter<IpcNode[] | undefined>();
+    const decorator = api.channelsChrome.addDecorator({ decorate: () => undefined, onDidChange: changed.event });
+    try {
+      let sawWindow = false;
+      for (let attempt = 0; attempt < 20 && !sawWindow; attempt++) {
+        const node = await selected();
+        changed.fire([api.channelsTree.getParent(node)!]);
+        // The window opens when the extension host refreshes the group (debounced) and closes
+        // when the workbench has fetched its children again, a round trip later.
+        for (const start = Date.now(); api.channelsView.selection.length > 0 && Date.now() - start < 1_000; ) {
+          await new Promise((r) => setImmediate(r));
+        }
+        if (api.channelsView.selection.length > 0) continue;
+        sawWindow = true;
+        // the workbench runs the item's command now: a click in the window
+        const r = await vscode.commands.executeCommand<{ target: { channelId?: string } }>('ipcInspector.channels.inspectSelection');
+        assert.deepEqual(r?.target, { channelId: ch.id }, 'the click inspected nothing');
+        assert.deepEqual((await inspectorState()).target, { channelId: ch.id });
+      }
+      assert.ok(sawWindow, 'a refresh of the group never left the selection unresolved: nothing was tested');
+    } finally {
+      decorator.dispose();
+      changed.dispose();
+    }
+  });
+
   it('a filter that matches nothing leaves the trees empty and says so in one message', async () => {
     await scan(api);
     await vscode.commands.executeCommand('ipcInspector.filter', 'zz-no-such-ipc-object-4242');
