@@ -135,9 +135,15 @@ int ipci_task_file(struct bpf_iter__task_file *ctx) {
   struct task_struct *task = ctx->task;
   struct file *file = ctx->file;
   if (!task || !file) return 0;
-  // /proc/PID/fd is the thread-group leader's table; the kernel already skips threads sharing
-  // it, and a thread with a table of its own (unshare(CLONE_FILES)) is not in /proc/PID/fd either.
-  if (task->pid != task->tgid) return 0;
+  // The kernel already skips threads sharing their leader's table. A thread with a table of its
+  // own (unshare(CLONE_FILES): any user can hide fds there from /proc/PID/fd) is emitted under
+  // its tid, as its own "process" (ipci_task says which it is).
+  __u32 owner = task->tgid;
+  if (task->pid != task->tgid) {
+    struct task_struct *leader = task->group_leader;
+    if (leader && leader->files == task->files) return 0;
+    owner = task->pid;
+  }
 
   struct inode *inode = file->f_inode;
   if (!inode) return 0;
@@ -176,7 +182,7 @@ int ipci_task_file(struct bpf_iter__task_file *ctx) {
   if (!s) return 0;
   struct ipci_fd_rec *r = &s->rec;
   __builtin_memset(r, 0, sizeof *r);
-  r->tgid = task->tgid;
+  r->tgid = owner;
   r->fd = ctx->fd;
   r->ino = inode->i_ino;
   r->dev = sdev;
@@ -283,10 +289,19 @@ SEC("iter/task")
 int ipci_task(struct bpf_iter__task *ctx) {
   struct seq_file *seq = ctx->meta->seq;
   struct task_struct *t = ctx->task;
-  if (!t || t->pid != t->tgid) return 0;  // one record per process: its thread-group leader
+  if (!t) return 0;
+  // one record per process (its thread-group leader), and per thread with an fd table of its own
+  __u32 own_table = 0;
+  if (t->pid != t->tgid) {
+    struct task_struct *leader = t->group_leader;
+    if (!leader || leader->files == t->files || !t->files) return 0;
+    own_table = 1;
+  }
   struct ipci_task_rec r;
   __builtin_memset(&r, 0, sizeof r);
-  r.tgid = t->tgid;
+  r.tgid = own_table ? t->pid : t->tgid;
+  r.leader = t->tgid;
+  if (own_table) r.flags |= IPCI_T_THREAD;
   if (bpf_core_field_exists(t->__state)) r.state = t->__state;
   else r.state = ((struct task_struct___pre514 *)t)->state;
   r.exit_state = t->exit_state;

@@ -35,7 +35,7 @@
 #define IPCI_ANON_NAMES_MAX 64 /* distinct names asked for at once (by every walk running) */
 
 struct ipci_fd_rec {
-  __u32 tgid;
+  __u32 tgid;     /* whose fd table: the process's tgid, or the tid of a thread with a table of its own */
   __u32 fd;
   __u64 ino;      /* i_ino */
   __u32 dev;      /* i_sb->s_dev, kernel encoding (major << 20 | minor) */
@@ -56,8 +56,10 @@ struct ipci_fd_rec {
 #define IPCI_T_KTHREAD 8  /* a kernel thread (its /proc name is built from more than comm) */
 #define IPCI_T_NSPID 16   /* nspid[0..nspid_n) is status's NSpid (pid namespaces nested at most 8 deep) */
 #define IPCI_T_IPCNS 32   /* ipcns_ino is set (nsproxy present) */
+#define IPCI_T_THREAD 64  /* not a process: a thread with an fd table of its own (unshare(CLONE_FILES)); tgid is its
+                           * tid, leader its process's: /proc/TID/fd lists its table, /proc/PID/fd does not */
 
-/* One record per thread-group leader (iter/task): what /proc/PID/stat, status, ns/net and ns/ipc say
+/* One record per thread-group leader, and per thread with an fd table of its own (iter/task): what /proc/PID/stat, status, ns/net and ns/ipc say
  * about a process, read from its task_struct, so the walk needs fewer /proc reads per process. */
 struct ipci_task_rec {
   __u32 tgid;
@@ -82,6 +84,8 @@ struct ipci_task_rec {
   __u32 nspid[8];      /* NSpid: the pid in each pid namespace, outermost first */
   __u32 nspid_n;
   __u32 ipcns_ino;     /* what ns/ipc names: SysV objects and POSIX queues are per IPC namespace */
+  __u32 leader;        /* IPCI_T_THREAD: the thread-group leader's pid; else tgid */
+  __u32 pad;
 };
 
 /* iter/task (maps pass): per process with an mm, one ipci_vma_rec with IPCI_V_HEADER (and

@@ -14,9 +14,26 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace ipci {
+
+/**
+ * pidfd_open of a process, or of a thread that the walks list as one (a thread with an fd table
+ * of its own, under its tid): a tid is refused without PIDFD_THREAD (EINVAL, ENOENT on newer
+ * kernels; Linux >= 6.9 takes the flag). A thread's pidfd reaches that thread's fd table (pidfd_getfd) and signals the thread.
+ */
+inline int OpenPidfd(int pid) {
+  constexpr unsigned kPidfdThread = O_EXCL;  // PIDFD_THREAD
+  long fd = syscall(SYS_pidfd_open, pid, 0);
+  if (fd < 0 && (errno == EINVAL || errno == ENOENT) && pid > 0) {
+    int saved = errno;
+    fd = syscall(SYS_pidfd_open, pid, kPidfdThread);
+    if (fd < 0) errno = saved;
+  }
+  return static_cast<int>(fd);
+}
 
 /** O_PATH handle to the file a /proc/PID/fd/N link points at (no ->open runs), or -1 with errno. */
 inline int OpenTargetHandle(int dirfd, const char* name) { return openat(dirfd, name, O_PATH | O_CLOEXEC); }

@@ -154,7 +154,7 @@ class SocketPeekWorker : public ThreadWorker {
     ssize_t n = readlink(path, link, sizeof link);
     if (n < 0) return err_.set(errno, "readlink", path);
     if (n != wl || memcmp(link, want, static_cast<size_t>(wl)) != 0) return err_.set(ESTALE, "readlink", path);
-    Fd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid_, 0)));
+    Fd pidfd(OpenPidfd(pid_));
     if (!pidfd.ok()) return err_.set(errno, "pidfd_open");
     Fd dup(static_cast<int>(syscall(SYS_pidfd_getfd, pidfd.get(), fd_, 0)));
     if (!dup.ok()) return err_.set(errno, "pidfd_getfd");

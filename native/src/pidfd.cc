@@ -1,4 +1,5 @@
 // pidfd_open / pidfd_send_signal (optionally with an SI_QUEUE siginfo, like sigqueue) / close.
+#include "fdhandle.h"
 #include "napi_helpers.h"
 
 #include <csignal>
@@ -13,7 +14,7 @@ Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int pid = ArgInt(info, 0, "pid");
   if (pid <= 0) ThrowSyscall(env, EINVAL, "pidfd_open");
-  long fd = syscall(SYS_pidfd_open, pid, 0);
+  long fd = OpenPidfd(pid);
   if (fd < 0) ThrowSyscall(env, errno, "pidfd_open");
   // O_CLOEXEC is implied by pidfd_open.
   return Napi::Number::New(env, static_cast<double>(fd));

@@ -6,6 +6,7 @@
 // keeps the receive from waiting, and neither call registers a notification.
 // Named semaphores are not here: sem_open maps the file (an empty or short one, which any user
 // can create in /dev/shm, faults with SIGBUS); core/probes/posix.ts preads it instead.
+#include "fdhandle.h"
 #include "napi_helpers.h"
 #include "threadworker.h"
 
@@ -78,7 +79,7 @@ class MqGetattrFdWorker : public ThreadWorker {
     buf[n] = '\0';
     const char* ino = strstr(buf, "\nino:");
     if (!ino || strtoull(ino + 5, nullptr, 10) != inode_) return err_.set(ESTALE, "read", path);
-    Fd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid_, 0)));
+    Fd pidfd(OpenPidfd(pid_));
     if (!pidfd.ok()) return err_.set(errno, "pidfd_open");
     Fd dup(static_cast<int>(syscall(SYS_pidfd_getfd, pidfd.get(), fd_, 0)));
     if (!dup.ok()) return err_.set(errno, "pidfd_getfd");

@@ -68,6 +68,7 @@
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/kcmp.h>
 
 #ifndef MQUEUE_MAGIC
 #define MQUEUE_MAGIC 0x19800202
@@ -103,6 +104,9 @@ struct Options {
   unsigned threads = 0;
   bool pidsGiven = false;
   std::vector<int32_t> pids;
+  // Parallel to pids: threads with an fd table of their own, walked under their tid (a first
+  // walk named them: ProcOut::ownTables), with their process's pid; 0 = a process.
+  std::vector<int32_t> leaders;
   bool readTimers = false, readLinks = false, readCgroup = false;
   std::vector<FdRule> fdRules;      // which fds are reported (none: no fd table is read)
   std::vector<MapsRule> mapsRules;  // which maps lines are kept (none: maps are not read)
@@ -131,6 +135,9 @@ struct ProcOut : ProcText {
   // Some fd ranges were given up: the file the walk was stuck on, or empty (deadline).
   bool fdsCut = false;
   std::string fdsCutAt;
+  // Threads of this process with an fd table of their own (unshare(CLONE_FILES)): /proc/PID/fd
+  // does not list their fds; the caller walks them again as processes under their tids.
+  std::vector<int32_t> ownTables;
 };
 
 // One deferred fd range [lo, hi) of one process (phase 2).
@@ -356,6 +363,7 @@ class Walker {
       // when this walker was given up while the process held it).
       cur_ = ProcOut();
       cur_.pid = procs[i].pid;
+      cur_.leader = procs[i].leader;
       cur_.thread = index_;
       cur_.fdStart = cols.pid.size();
       Begin(i, cur_.pid);
@@ -481,7 +489,10 @@ class Walker {
     p.has |= F_STAT;
     if (!Text(pdir, "status", p.status, p, F_STATUS)) return;
     if (!Text(pdir, "cmdline", p.cmdline, p, F_CMDLINE)) return;
-    if (!opt.mapsRules.empty()) {
+    // a thread's mappings and POSIX timers are its process's: listed once, under the process
+    const bool thread = p.leader != 0;
+    if (!thread && sh_.procfs && opt.procRoot == "/proc" && StatusField(p.status, "\nThreads:", 9) > 1) OwnTables(pdir, p);
+    if (!opt.mapsRules.empty() && !thread) {
       stage.store("maps", std::memory_order_relaxed);
       n = ReadAt(pdir, "maps", buf_);
       if (n >= 0) {
@@ -494,7 +505,7 @@ class Walker {
         p.errors.emplace_back("maps", static_cast<int>(-n));
       }
     }
-    if (opt.readTimers && !Text(pdir, "timers", p.timers, p, F_TIMERS)) return;
+    if (opt.readTimers && !thread && !Text(pdir, "timers", p.timers, p, F_TIMERS)) return;
     if (opt.readCgroup && !Text(pdir, "cgroup", p.cgroup, p, F_CGROUP)) return;
     stage.store("ns/net", std::memory_order_relaxed);
     if (ReadLinkAt(pdir, "ns/net", link_, sizeof link_, p.netns)) p.has |= F_NETNS;
@@ -511,6 +522,27 @@ class Walker {
     if (opt.fdRules.empty()) return;  // no fd class wanted (a process-only walk)
     stage.store("fd", std::memory_order_relaxed);
     WalkFds(p, pdir);
+  }
+
+  // The threads whose fd table is not the process's (kcmp KCMP_FILES; the same ptrace access the
+  // fd links need). Only on this machine's /proc: kcmp takes pids of our namespace.
+  void OwnTables(int pdir, ProcOut& p) {
+    stage.store("task", std::memory_order_relaxed);
+    int dir = openat(pdir, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return;
+    Fd closer(dir);
+    for (;;) {
+      long n = syscall(SYS_getdents64, dir, dents_.data(), dents_.size());
+      if (n <= 0) return;
+      for (long off = 0; off < n;) {
+        auto* d = reinterpret_cast<linux_dirent64*>(dents_.data() + off);
+        off += d->d_reclen;
+        uint64_t tid;
+        if (!ParseUint(d->d_name, strlen(d->d_name), tid) || tid > 0x7fffffff || static_cast<int32_t>(tid) == p.pid) continue;
+        long r = syscall(SYS_kcmp, p.pid, static_cast<pid_t>(tid), KCMP_FILES, 0, 0);
+        if (r == 1 || r == 2) p.ownTables.push_back(static_cast<int32_t>(tid));
+      }
+    }
   }
 
   // Reads a text file; false when the process vanished (sets p.error). Other errors omit the field.
@@ -816,7 +848,7 @@ class Walker {
   void BeginProcess(ProcOut& p, int pdir) {
     pidfd_.reset();
     if (!getfd_) return;
-    pidfd_.reset(static_cast<int>(syscall(SYS_pidfd_open, p.pid, 0)));
+    pidfd_.reset(OpenPidfd(p.pid));
     if (pidfd_.ok() && faccessat(pdir, "fd", F_OK, 0) != 0) pidfd_.reset();
   }
 
@@ -955,7 +987,11 @@ class WalkWorker : public PromiseWorker {
     }
     job.opt = opt_;
     if (opt_.pidsGiven && !opt_.pids.empty()) {
-      for (int32_t pid : opt_.pids) procs.emplace_back().pid = pid;
+      for (size_t k = 0; k < opt_.pids.size(); k++) {
+        ProcOut& p = procs.emplace_back();
+        p.pid = opt_.pids[k];
+        if (k < opt_.leaders.size()) p.leader = opt_.leaders[k];
+      }
     } else if (!ListPids(rootFd, procs)) {
       return;
     }
@@ -1173,6 +1209,11 @@ class WalkWorker : public PromiseWorker {
     for (const ProcOut& p : list) {
       Napi::Object o = ProcTextToJs(env, p);
       if (p.fdsCut) o.Set("fdsCut", Napi::String::New(env, p.fdsCutAt));
+      if (!p.ownTables.empty()) {
+        Napi::Array t = Napi::Array::New(env, p.ownTables.size());
+        for (uint32_t k = 0; k < p.ownTables.size(); k++) t.Set(k, Napi::Number::New(env, p.ownTables[k]));
+        o.Set("threadTables", t);
+      }
       if (!p.errors.empty()) {
         Napi::Array errs = Napi::Array::New(env, p.errors.size());
         for (uint32_t e = 0; e < p.errors.size(); e++) {
@@ -1330,6 +1371,15 @@ Napi::Value WalkProc(const Napi::CallbackInfo& info) {
         Napi::Value v = a.Get(i);
         if (!v.IsNumber()) ThrowType(env, "options.pids must be numbers");
         opt.pids.push_back(v.As<Napi::Number>().Int32Value());
+      }
+      Napi::Value leaders = o.Get("leaders");
+      if (leaders.IsArray()) {
+        Napi::Array l = leaders.As<Napi::Array>();
+        for (uint32_t i = 0; i < l.Length() && i < a.Length(); i++) {
+          Napi::Value v = l.Get(i);
+          if (!v.IsNumber()) ThrowType(env, "options.leaders must be numbers");
+          opt.leaders.push_back(v.As<Napi::Number>().Int32Value());
+        }
       }
     }
     opt.readTimers = GetBool(o, "readTimers");

@@ -22,6 +22,9 @@ enum : uint32_t { F_STAT = 1, F_STATUS = 2, F_CMDLINE = 4, F_MAPS = 8, F_TIMERS 
 /** A process as both walks report it. */
 struct ProcText {
   int32_t pid = 0;
+  // A thread with an fd table of its own (unshare(CLONE_FILES)), walked as a process under its
+  // tid: its process's pid. 0 for a process.
+  int32_t leader = 0;
   int error = 0;      // the process vanished (ENOENT/ESRCH), could not be read, or ETIMEDOUT (given up)
   std::string stuck;  // with ETIMEDOUT: the /proc file a read did not return from in time
   int fdError = 0;    // /proc/PID/fd could not be opened
@@ -55,6 +58,7 @@ struct FdCols {
 inline Napi::Object ProcTextToJs(Napi::Env env, const ProcText& p) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("pid", Napi::Number::New(env, p.pid));
+  if (p.leader) o.Set("leader", Napi::Number::New(env, p.leader));
   if (p.error) o.Set("error", Napi::String::New(env, ErrnoName(p.error)));
   if (p.error == ETIMEDOUT && !p.stuck.empty()) o.Set("stuck", Napi::String::New(env, p.stuck));
   if (p.fdError) o.Set("fdError", Napi::String::New(env, ErrnoName(p.fdError)));

@@ -26,9 +26,10 @@ function lookup(p: ProcLookup | undefined, pid: number): ProcessInfo | undefined
   return typeof p === 'function' ? p(pid) : p.get(pid);
 }
 
-/** `nginx[812]`, or `[812]` when the process is unknown. */
+/** `nginx[812]`, `worker[812, thread 815]` (a thread with an fd table of its own), or `[812]` when the process is unknown. */
 export function processLabel(pid: number, proc: ProcessInfo | undefined): string {
-  return proc ? `${shortText(proc.comm, 64)}[${pid}]` : `[${pid}]`;
+  if (!proc) return `[${pid}]`;
+  return proc.threadOf !== undefined ? `${shortText(proc.comm, 64)}[${proc.threadOf}, thread ${pid}]` : `${shortText(proc.comm, 64)}[${pid}]`;
 }
 
 /**

@@ -100,6 +100,14 @@ export interface ProcessInfo {
   netns?: string | null;
   /** IPC namespace inode (`readlink /proc/PID/ns/ipc`), as text: whose SysV objects and POSIX queues it uses; null when unreadable. */
   ipcns?: string | null;
+  /**
+   * Present only on a thread with an fd table of its own (unshare(CLONE_FILES)), which is listed
+   * as a process under its tid (`pid`), because /proc/PID/fd does not show its fds: the pid of
+   * the process it is a thread of. lsof lists such fds with PID = threadOf and TID = pid. Its
+   * mappings and POSIX timers are the process's, listed there. A signal sent to it goes to the
+   * thread (pidfd of a thread), and a fatal one ends the whole process.
+   */
+  threadOf?: number;
   /** What could not be read of it (its fds without permission, its maps): present only when something failed. */
   errors?: ReadError[];
 }

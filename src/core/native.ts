@@ -26,6 +26,8 @@ export interface ProcWalkOptions {
   threads: number;
   /** Only these pids (empty = all). */
   pids?: number[];
+  /** Parallel to `pids`: a thread's process's pid when that pid is a thread with an fd table of its own (see ProcWalkProcess.threadTables), 0 for a process. */
+  leaders?: number[];
   /**
    * Which fds are reported, as rules (core/kinds: each kind's and process facet's fd class; the
    * walk knows no kind). First matching rule wins; `kind` of a row is its rule's `code`. Empty or
@@ -66,6 +68,10 @@ export interface ProcWalkOptions {
 /** Raw per-process text, parsed in TypeScript (core/parsers). Missing fields = vanished or unreadable. */
 export interface ProcWalkProcess {
   pid: number;
+  /** A thread with an fd table of its own, walked under its tid (`pid`): its process's pid. */
+  leader?: number;
+  /** The /proc walk: this process's threads with an fd table of their own (the caller walks them next, with `leaders`). */
+  threadTables?: number[];
   /** errno name when the process vanished (ENOENT/ESRCH) or could not be read (EACCES) at all; ETIMEDOUT when its reads were given up (see `stuck`). */
   error?: string;
   /** With error ETIMEDOUT: the /proc file whose read did not return within itemTimeoutMs (e.g. `/proc/123/cmdline`); absent when the deadline came first. */

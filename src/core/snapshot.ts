@@ -35,7 +35,7 @@ import { describe, kindOf, PROCESS_FACETS, walkRulesFor } from './kinds';
 import type { FdInfoRow, ProbeId } from './kinds/kind';
 import { walkProcTs } from './procWalk';
 import { withDeadline } from './deadline';
-import { runWalk, stuckWalks, walkPreference, type WalkBackends, type WalkPreference, type WalkRun } from './walkBackend';
+import { runWalk, stuckWalks, walkPreference, walkProcAndThreads, type WalkBackends, type WalkPreference, type WalkRun } from './walkBackend';
 import { activityCapability } from './activity/tracer';
 import { userResolver } from './users';
 
@@ -183,6 +183,7 @@ function toProcess(p: ProcWalkProcess, user: (uid: number) => string): ProcessIn
     pidns: null,
     netns: p.netns ? netnsId(p.netns) : null,
     ipcns: p.ipcns ? netnsId(p.ipcns) : null,
+    ...(p.leader ? { threadOf: p.leader } : {}),
     ...(errors.length ? { errors } : {}),
   };
 }
@@ -222,7 +223,7 @@ async function walk(native: NativeAddon | null, bpf: BpfAddon | null, o: ProcWal
   if (native) {
     try {
       // the pids the BPF walk is stuck in are skipped here too
-      return await native.walkProc({ ...o, skipStuck: stuckWalks({ native: null, bpf }).map(({ pid, what }) => ({ pid, what })) });
+      return await walkProcAndThreads(native, { ...o, skipStuck: stuckWalks({ native: null, bpf }).map(({ pid, what }) => ({ pid, what })) });
     } catch (e) {
       warnings.push(`native fd walk failed (${(e as Error).message}); used the TypeScript walk`);
     }
@@ -262,9 +263,11 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   const { probeMs, probeSyncMs } = await runProbes(ctx, prefetched);
   annotateFacets(ctx);
   const tProbes = performance.now();
-  const channels = orderChannels(ctx, pidFilter);
+  // a process asked for brings its threads that have an fd table of their own (listed under their tids)
+  const pidScope = pidFilter && new Set([...pidFilter, ...[...processes.values()].filter((p) => p.threadOf !== undefined && pidFilter.has(p.threadOf)).map((p) => p.pid)]);
+  const channels = orderChannels(ctx, pidScope);
   const tSort = performance.now();
-  const procList = keepProcesses(channels, processes, opts.processes === 'all', pidFilter);
+  const procList = keepProcesses(channels, processes, opts.processes === 'all', pidScope);
   const tKeep = performance.now();
   await annotateNamespaces(procList, { procRoot, etcRoot: opts.etcRoot, stateRoot: opts.containerStateRoot, cgroupOf: (pid) => raw.get(pid)?.cgroup }, warnings);
   const tNs = performance.now();

@@ -7,7 +7,7 @@
 // handed the other's list, so a process in D state costs one thread whichever backend met it.
 import type { FdRule } from './kinds/kind';
 import type { WalkBackend, WalkCapability } from './model';
-import type { BpfAddon, BpfAnonRule, BpfError, BpfWalkPhases, NativeAddon, ProcWalk, ProcWalkOptions, StuckWalk } from './native';
+import type { BpfAddon, BpfAnonRule, BpfError, BpfWalkPhases, NativeAddon, ProcWalk, ProcWalkFds, ProcWalkOptions, StuckWalk } from './native';
 import { filterMaps } from './parsers/procPid';
 import { walkProcTs } from './procWalk';
 
@@ -212,7 +212,7 @@ export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkP
     // what is left of the walk's deadline after a BPF walk that failed
     const left = o.deadlineMs ? Math.max(1, o.deadlineMs - (performance.now() - t0)) : undefined;
     try {
-      const w = await b.native.walkProc({ ...o, ...(left ? { deadlineMs: left } : {}), skipStuck: skipOf(stuckOf(b.bpf)) });
+      const w = await walkProcAndThreads(b.native, { ...o, ...(left ? { deadlineMs: left } : {}), skipStuck: skipOf(stuckOf(b.bpf)) });
       return { walk: w, capability: { backend: 'proc', reason: why.join('; ') } };
     } catch (e) {
       why.push(`proc: ${(e as Error).message}`);
@@ -220,4 +220,66 @@ export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkP
     }
   }
   return { walk: await walkProcTs(o), capability: { backend: 'proc-ts', reason: why.join('; ') } };
+}
+
+/**
+ * The native /proc walk, and then the threads it found with an fd table of their own
+ * (unshare(CLONE_FILES): /proc/PID/fd does not list their fds, /proc/TID/fd does), walked as
+ * processes under their tids in a second pass and merged in, as the BPF walk gives them in one.
+ */
+export async function walkProcAndThreads(native: Pick<NativeAddon, 'walkProc'>, o: ProcWalkOptions): Promise<ProcWalk> {
+  const t0 = performance.now();
+  const w = await native.walkProc(o);
+  const tids: number[] = [];
+  const leaders: number[] = [];
+  for (const p of w.processes) {
+    for (const tid of p.threadTables ?? []) {
+      tids.push(tid);
+      leaders.push(p.pid);
+    }
+  }
+  if (tids.length === 0) return w;
+  // in tid order, so that the merged rows stay in pid order
+  const order = tids.map((_, k) => k).sort((x, y) => tids[x] - tids[y]);
+  const sorted = { pids: order.map((k) => tids[k]), leaders: order.map((k) => leaders[k]) };
+  const left = o.deadlineMs ? Math.max(1, o.deadlineMs - (performance.now() - t0)) : undefined;
+  const t = await native.walkProc({ ...o, ...sorted, ...(left ? { deadlineMs: left } : {}) });
+  return mergeWalks(w, t);
+}
+
+/** Two walks' results as one: processes appended, fd rows merged in pid order (both come in it). */
+export function mergeWalks(a: ProcWalk, b: ProcWalk): ProcWalk {
+  const n = a.fds.pid.length + b.fds.pid.length;
+  const out: ProcWalkFds = {
+    pid: new Int32Array(n), fd: new Int32Array(n), kind: new Uint8Array(n), mode: new Uint8Array(n),
+    inode: new Float64Array(n), dev: new Float64Array(n), pathIndex: new Int32Array(n), infoIndex: new Int32Array(n),
+    buffered: new Float64Array(n), capacity: new Float64Array(n),
+  };
+  const copy = (src: ProcWalk, i: number, k: number, pathBase: number, infoBase: number) => {
+    const f = src.fds;
+    out.pid[k] = f.pid[i];
+    out.fd[k] = f.fd[i];
+    out.kind[k] = f.kind[i];
+    out.mode[k] = f.mode[i];
+    out.inode[k] = f.inode[i];
+    out.dev[k] = f.dev[i];
+    out.pathIndex[k] = f.pathIndex[i] < 0 ? -1 : f.pathIndex[i] + pathBase;
+    out.infoIndex[k] = f.infoIndex[i] < 0 ? -1 : f.infoIndex[i] + infoBase;
+    out.buffered[k] = f.buffered[i];
+    out.capacity[k] = f.capacity[i];
+  };
+  let i = 0;
+  let j = 0;
+  for (let k = 0; k < n; k++) {
+    if (j >= b.fds.pid.length || (i < a.fds.pid.length && a.fds.pid[i] <= b.fds.pid[j])) copy(a, i++, k, 0, 0);
+    else copy(b, j++, k, a.paths.length, a.infos.length);
+  }
+  return {
+    processes: [...a.processes, ...b.processes],
+    fds: out,
+    paths: [...a.paths, ...b.paths],
+    infos: [...a.infos, ...b.infos],
+    elapsedMs: a.elapsedMs + b.elapsedMs,
+    threads: Math.max(a.threads, b.threads),
+  };
 }

@@ -63,8 +63,9 @@ export const parentGrouping: ProcessGrouping = {
     const kids = new Map<number, ProcessInfo[]>();
     const roots: ProcessInfo[] = [];
     for (const p of listed) {
-      // Nearest listed ancestor (guard against ppid cycles in hostile or racy data).
-      let parent = p.ppid;
+      // Nearest listed ancestor (guard against ppid cycles in hostile or racy data); a thread
+      // with an fd table of its own goes under its process.
+      let parent = p.threadOf ?? p.ppid;
       const seen = new Set<number>([p.pid]);
       while (parent && !shown.has(parent) && procs.has(parent) && !seen.has(parent)) {
         seen.add(parent);

@@ -79,4 +79,9 @@ test('Processes: flat by name by default; grouped by the nearest parent that hol
   const nested = parentGrouping.arrange({ listed, procs: all });
   assert.deepEqual(nested.roots, [13, 20, 11], 'sh (no IPC) is skipped: zeta is a root');
   assert.deepEqual(nested.children(11), [12]);
+  // a thread with an fd table of its own (listed under its tid) goes under its process, not beside it
+  const thread = { ...proc(14, 'worker', 10), threadOf: 11 };
+  const withThread = parentGrouping.arrange({ listed: [...listed, thread], procs: new Map([...all, [14, thread]]) });
+  assert.deepEqual(withThread.children(11), [12, 14]);
+  assert.ok(!withThread.roots.includes(14));
 });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { BpfAddon, BpfWalk, BpfWalkOptions, NativeAddon, ProcWalk, ProcWalkOptions } from '../../src/core/native';
-import { applyBpfClasses, bpfAnonNameMax, bpfClasses, bpfRuleOptions, runWalk, stuckWalks, walkPreference } from '../../src/core/walkBackend';
+import { applyBpfClasses, bpfAnonNameMax, bpfClasses, bpfRuleOptions, runWalk, stuckWalks, walkPreference, walkProcAndThreads } from '../../src/core/walkBackend';
 import { DEVSHM_FDS, FIFO_FDS, MQUEUE_FDS, PIPE_FDS, SOCKET_FDS } from '../../src/core/kinds/fds';
 import { EVENTFD_FDS } from '../../src/core/kinds/eventfd';
 import { signalfd } from '../../src/core/kinds/signalfd';
@@ -226,4 +226,42 @@ test('runWalk with the default kinds: a build that serves anon rules runs bpf-it
   const old = { bpfStatus: status(), bpfWalk: async () => assert.fail('an older build must not be asked') } as unknown as BpfAddon;
   const r2 = await runWalk({ native, bpf: old }, o, 'auto', []);
   assert.deepEqual(r2.capability, { backend: 'proc', reason: 'bpf-iter: cannot report anon_inode:[eventfd], anon_inode:[signalfd]' });
+});
+
+test('the /proc walk walks the threads it found with an fd table of their own, in tid order, and merges their rows in pid order', async () => {
+  const rows = (list: Array<[number, number, string | null]>, paths: string[]): Pick<ProcWalk, 'fds' | 'paths'> => {
+    const n = list.length;
+    const fds = walk(1).fds;
+    const col = { pid: new Int32Array(n), fd: new Int32Array(n), kind: new Uint8Array(n).fill(3), mode: new Uint8Array(n).fill(1), inode: new Float64Array(n), dev: new Float64Array(n), pathIndex: new Int32Array(n), infoIndex: new Int32Array(n).fill(-1), buffered: new Float64Array(n).fill(-1), capacity: new Float64Array(n).fill(-1) };
+    list.forEach(([pid, fd, p], i) => {
+      col.pid[i] = pid;
+      col.fd[i] = fd;
+      col.inode[i] = pid * 100 + fd;
+      col.pathIndex[i] = p === null ? -1 : paths.push(p) - 1;
+    });
+    return { fds: { ...fds, ...col }, paths };
+  };
+  const calls: ProcWalkOptions[] = [];
+  const fake = {
+    walkProc: async (o: ProcWalkOptions): Promise<ProcWalk> => {
+      calls.push(o);
+      if (!o.pids) {
+        return { ...walk(2), processes: [{ pid: 100, threadTables: [150, 105] }, { pid: 120, threadTables: [130] }, { pid: 200 }], ...rows([[100, 3, '/a'], [120, 4, null], [200, 5, '/b']], []) };
+      }
+      return { ...walk(2), processes: o.pids.map((pid, k) => ({ pid, leader: o.leaders![k] })), ...rows([[105, 3, '/t'], [130, 7, null], [150, 9, '/u']], []) };
+    },
+  };
+  const w = await walkProcAndThreads(fake, opts);
+  assert.equal(calls.length, 2);
+  assert.deepEqual(calls[1].pids, [105, 130, 150], 'tid order');
+  assert.deepEqual(calls[1].leaders, [100, 120, 100]);
+  assert.deepEqual([...w.fds.pid], [100, 105, 120, 130, 150, 200]);
+  assert.deepEqual([...w.fds.inode], [10003, 10503, 12004, 13007, 15009, 20005]);
+  assert.deepEqual([...w.fds.pathIndex].map((i) => (i < 0 ? null : w.paths[i])), ['/a', '/t', null, null, '/u', '/b']);
+  assert.deepEqual(w.processes.map((p) => [p.pid, p.leader]), [[100, undefined], [120, undefined], [200, undefined], [105, 100], [130, 120], [150, 100]]);
+  // none found: one walk, returned as is
+  calls.length = 0;
+  const plain = { walkProc: async (o: ProcWalkOptions) => (calls.push(o), walk(2)) };
+  assert.equal((await walkProcAndThreads(plain, opts)).processes.length, 1);
+  assert.equal(calls.length, 1);
 });

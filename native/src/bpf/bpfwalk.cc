@@ -270,17 +270,6 @@ class BpfWalkWorker : public PromiseWorker {
       err_.set(errno, "getdents64", "/proc");
       return;
     }
-    const size_t np = pids.size();
-    sh->procs.resize(np);
-    for (size_t i = 0; i < np; i++) sh->procs[i].pid = pids[i];
-    sh->tasks.assign(np, nullptr);
-    sh->mapsText.resize(np);
-    sh->mapsHave.assign(np, 0);
-    sh->mapsCovered.assign(np, 0);
-    // Per process, what became of it: read (facts in sh->procs), or given up (in procs_ already).
-    procs_.resize(np);
-    ok_.assign(np, 0);
-
     // A thread that cannot be started runs inline (no deadline for it then: the machine is out
     // of threads anyway).
     auto run = [](auto fn) {
@@ -304,22 +293,53 @@ class BpfWalkWorker : public PromiseWorker {
     }
     const FdIterLoad* loadp = &load;  // cached for the life of the process
     threads_ = run([sh, loadp, anonNames, deadline] { IterThread(sh, loadp, anonNames, deadline); }) ? 1 : 0;
+    auto tt = Clock::now();
+    bool taskPass = opt_.taskFacts && ReadFdIter(load.taskLinkFd, deadline, sh->taskRecs) == 0;
+    // Threads with an fd table of their own are not in the /proc listing: the task pass names
+    // them, and each is walked as a process under its tid (its fd rows come under the tid too).
+    std::vector<int32_t> leaders(pids.size(), 0);
+    if (taskPass) {
+      std::unordered_set<int32_t> given(pids.begin(), pids.end());
+      for (size_t off = 0; off + sizeof(ipci_task_rec) <= sh->taskRecs.size(); off += sizeof(ipci_task_rec)) {
+        auto* t = reinterpret_cast<const ipci_task_rec*>(sh->taskRecs.data() + off);
+        if (!(t->flags & IPCI_T_THREAD)) continue;
+        const int32_t tid = static_cast<int32_t>(t->tgid), leader = static_cast<int32_t>(t->leader);
+        if (given.count(tid)) continue;
+        if (opt_.pidsGiven && !opt_.pids.empty() && !given.count(leader)) continue;
+        pids.push_back(tid);
+        leaders.push_back(leader);
+        if (opt_.pidsGiven) opt_.pids.push_back(tid);  // its rows are kept with its process's
+      }
+    }
+    const size_t np = pids.size();
+    sh->procs.resize(np);
+    for (size_t i = 0; i < np; i++) {
+      sh->procs[i].pid = pids[i];
+      sh->procs[i].leader = leaders[i];
+    }
+    sh->tasks.assign(np, nullptr);
+    sh->mapsText.resize(np);
+    sh->mapsHave.assign(np, 0);
+    // a thread's mappings are its process's: listed once, under the process
+    sh->mapsCovered.assign(np, 0);
+    for (size_t i = 0; i < np; i++) sh->mapsCovered[i] = leaders[i] != 0;
+    // Per process, what became of it: read (facts in sh->procs), or given up (in procs_ already).
+    procs_.resize(np);
+    ok_.assign(np, 0);
+
     std::unordered_map<uint32_t, size_t> slot;
     slot.reserve(np * 2);
     for (size_t i = 0; i < np; i++) slot.emplace(static_cast<uint32_t>(pids[i]), i);
-    if (opt_.taskFacts) {
-      auto tt = Clock::now();
-      if (ReadFdIter(load.taskLinkFd, deadline, sh->taskRecs) == 0) {
-        for (size_t off = 0; off + sizeof(ipci_task_rec) <= sh->taskRecs.size(); off += sizeof(ipci_task_rec)) {
-          auto* t = reinterpret_cast<const ipci_task_rec*>(sh->taskRecs.data() + off);
-          auto it = slot.find(t->tgid);
-          if (it == slot.end() || !TaskFactsUsable(*t)) continue;
-          sh->tasks[it->second] = t;
-          taskRecords_++;
-        }
+    if (taskPass) {
+      for (size_t off = 0; off + sizeof(ipci_task_rec) <= sh->taskRecs.size(); off += sizeof(ipci_task_rec)) {
+        auto* t = reinterpret_cast<const ipci_task_rec*>(sh->taskRecs.data() + off);
+        auto it = slot.find(t->tgid);
+        if (it == slot.end() || !TaskFactsUsable(*t)) continue;
+        sh->tasks[it->second] = t;
+        taskRecords_++;
       }
-      taskMs_ = std::chrono::duration<double, std::milli>(Clock::now() - tt).count();
     }
+    if (opt_.taskFacts) taskMs_ = std::chrono::duration<double, std::milli>(Clock::now() - tt).count();
     mapsNote_ = load.mapsUnavailable;
     // With the maps pass, the facts items never read maps: the pass gives them, and the few
     // processes it could not cover get /proc/PID/maps read afterwards.
@@ -351,6 +371,13 @@ class BpfWalkWorker : public PromiseWorker {
     const bool mapsPass = sh->mapsPass;
     TimedRun facts = RunTimed(todoPids, n, opt_.itemTimeoutMs, deadline, [sh, todo, mapsPass](size_t k, std::atomic<const char*>& stage) {
       const size_t i = todo[k];
+      if (sh->procs[i].leader) {
+        // a thread's mappings and POSIX timers are its process's: listed once, under the process
+        FactsOptions fo = sh->opt.facts;
+        fo.readMaps = fo.readTimers = false;
+        ReadProcFacts(sh->procFd, fo, sh->procs[i], ThreadBuf(), stage, sh->tasks[i], true);
+        return;
+      }
       ReadProcFacts(sh->procFd, sh->opt.facts, sh->procs[i], ThreadBuf(), stage, sh->tasks[i], mapsPass);
     });
     unsigned readers = facts.threads;

@@ -34,6 +34,7 @@ export class ProcessNode extends BaseNode {
     if (prov) bits.unshift(plain(prov.label));
     const inner = innerPid(p);
     if (inner !== undefined) bits.unshift(`pid ${inner} inside`);
+    if (p.threadOf !== undefined) bits.push('thread with an fd table of its own');
     if (p.tracerPid) bits.push(`traced by ${fmt.processLabel(p.tracerPid, ctx.procs.get(p.tracerPid))}`);
     if (p.signals.pending.length + p.signals.shdPending.length) bits.push('signal pending');
     item.description = bits.join(' · ');

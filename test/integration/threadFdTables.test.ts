@@ -1,0 +1,132 @@
+// A thread with an fd table of its own (unshare(CLONE_FILES)): its fds are not in /proc/PID/fd,
+// so a walk of the processes alone never sees them, and any user can hide a pipe or a socket
+// there. The attacker (uid 65534) makes such a thread and a pipe and a socket pair in it that
+// nothing else holds. Both native walks list the thread as a process under its tid, with
+// `threadOf` = its process, and its fds as that process's endpoints; lsof, which lists such fds
+// with PID and TID, is the oracle. A peek reaches the pipe through the thread's own table
+// (pidfd_open(tid, PIDFD_THREAD) + pidfd_getfd) and leaves the bytes in place.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { loadNative } from '../../src/core/native';
+import { takeSnapshot } from '../../src/core/snapshot';
+import { peekChannel } from '../../src/core/actions/peek';
+import type { BytesPeek } from '../../src/core/actions/peek';
+import { sendSignal } from '../../src/core/actions/signal';
+import type { Snapshot, WalkBackend } from '../../src/core/model';
+import { compileTools, runAttacker, stopAttacker, type Attacker } from './hostile';
+
+const native = loadNative().addon;
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const skip = process.getuid?.() !== 0 ? 'needs root (the attacker runs as uid 65534)' : !has('cc') ? 'needs cc' : !native ? `native addon not loaded (${loadNative().error})` : false;
+
+interface Made {
+  pid: number;
+  tid: number;
+  pipeRead: number;
+  pipeWrite: number;
+  pipeInode: number;
+  sock: number;
+  sockInode: number;
+}
+
+/** What lsof says about this process's fds: [pid, tid, fd] of every row naming `inode`. */
+function lsofRows(pid: number, inode: number): Array<[number, number, number]> {
+  // -K: the tasks too (with -p, lsof leaves them out otherwise); -F: p (pid), K (tid), f (fd), i (inode) fields
+  const r = spawnSync('lsof', ['-n', '-P', '-w', '-K', '-p', String(pid), '-F', 'pKfi'], { encoding: 'utf8' });
+  const out: Array<[number, number, number]> = [];
+  let p = 0;
+  let k = 0;
+  let fd = -1;
+  for (const line of r.stdout.split('\n')) {
+    const v = line.slice(1);
+    if (line[0] === 'p') [p, k] = [Number(v), 0];
+    else if (line[0] === 'K') k = Number(v);
+    else if (line[0] === 'f') fd = /^\d+$/.test(v) ? Number(v) : -1;
+    else if (line[0] === 'i' && Number(v) === inode && fd >= 0) out.push([p, k, fd]);
+  }
+  return out.sort((a, b) => a[2] - b[2]);
+}
+
+describe('a thread with an fd table of its own (an attacker hiding fds from /proc/PID/fd)', { skip }, () => {
+  let attacker: Attacker | undefined;
+  let made: Made;
+  const walks: WalkBackend[] = ['proc'];
+
+  before(async () => {
+    const tools = await compileTools();
+    attacker = runAttacker(tools, ['thread-files']);
+    made = JSON.parse(await attacker.next('the thread-files line')) as Made;
+    const probe = await takeSnapshot({ walk: 'bpf-iter', kinds: ['pipe'], pids: [made.pid] });
+    if (probe.capabilities.walk?.backend === 'bpf-iter') walks.unshift('bpf-iter');
+  });
+  after(async () => stopAttacker(attacker));
+
+  const snap = (walk: WalkBackend, kinds: Array<'pipe' | 'unix'>): Promise<Snapshot> => takeSnapshot({ walk, kinds });
+
+  it('each walk lists the thread as a process under its tid, threadOf its process, holding the pipe and the socket', async () => {
+    const seen: Record<string, unknown> = {};
+    for (const walk of walks) {
+      const s = await snap(walk, ['pipe', 'unix']);
+      assert.equal(s.capabilities.walk?.backend, walk);
+      const thread = s.processes.find((p) => p.pid === made.tid);
+      assert.ok(thread, `${walk}: the thread ${made.tid} is not listed`);
+      assert.equal(thread.threadOf, made.pid, `${walk}: threadOf`);
+      assert.equal(thread.comm, 'attacker');
+      assert.equal(s.processes.find((p) => p.pid === made.pid)?.threadOf, undefined, `${walk}: the process itself is no thread`);
+      const pipe = s.channels.find((c) => c.id === `pipe:${made.pipeInode}`);
+      assert.ok(pipe, `${walk}: the thread's pipe is not listed`);
+      const ends = pipe.endpoints.map((e) => [e.pid, e.fd, e.mode]).sort();
+      assert.deepEqual(ends, [[made.tid, made.pipeRead, 'r'], [made.tid, made.pipeWrite, 'w']], `${walk}: pipe ends`);
+      assert.equal((pipe as { bufferedBytes?: number | null }).bufferedBytes, 12, `${walk}: the pipe's queued bytes`);
+      const sock = s.channels.find((c) => c.kind === 'unix' && c.endpoints.some((e) => e.pid === made.tid && e.fd === made.sock));
+      assert.ok(sock, `${walk}: the thread's socket is not listed with its holder`);
+      // the thread's copy of the process's table holds what the process held when it unshared (stdin…): both are listed
+      const stdin = s.channels.find((c) => c.endpoints.some((e) => e.pid === made.pid && e.fd === 0));
+      if (stdin) assert.ok(stdin.endpoints.some((e) => e.pid === made.tid && e.fd === 0), `${walk}: the thread's copy of fd 0`);
+      seen[walk] = { thread: { pid: thread.pid, threadOf: thread.threadOf }, pipe: ends, sock: sock.id };
+    }
+    if (walks.length === 2) assert.deepEqual(seen['bpf-iter'], seen.proc, 'the two walks differ');
+  });
+
+  it('what lsof lists as PID and TID is what the snapshot lists as threadOf and pid', { skip: has('lsof') ? false : 'needs lsof' }, async () => {
+    const rows = lsofRows(made.pid, made.pipeInode);
+    assert.deepEqual(rows, [[made.pid, made.tid, made.pipeRead], [made.pid, made.tid, made.pipeWrite]], 'lsof does not see the thread the way this test expects');
+    for (const walk of walks) {
+      const s = await snap(walk, ['pipe']);
+      const procs = new Map(s.processes.map((p) => [p.pid, p]));
+      const ours = s.channels
+        .find((c) => c.id === `pipe:${made.pipeInode}`)!
+        .endpoints.map((e): [number, number, number] => [procs.get(e.pid)?.threadOf ?? e.pid, e.pid, e.fd ?? -1])
+        .sort((a, b) => a[2] - b[2]);
+      assert.deepEqual(ours, rows, walk);
+    }
+  });
+
+  it('a peek reads the pipe through the thread’s own table and leaves the bytes', async () => {
+    const s = await snap(walks[0], ['pipe']);
+    const pipe = s.channels.find((c) => c.id === `pipe:${made.pipeInode}`)!;
+    for (let i = 0; i < 3; i++) {
+      const r = (await peekChannel(pipe, s.processes, { maxBytes: 4096 })) as BytesPeek;
+      assert.equal(r.data.toString(), 'hidden-bytes');
+    }
+    const again = (await snap(walks[0], ['pipe'])).channels.find((c) => c.id === `pipe:${made.pipeInode}`);
+    assert.equal((again as { bufferedBytes?: number | null } | undefined)?.bufferedBytes, 12, 'the peek consumed bytes');
+  });
+
+  it('a signal to the thread goes through a pidfd of the thread (pidfd_open of a tid needs PIDFD_THREAD)', async () => {
+    const s = await snap(walks[0], ['pipe']);
+    const thread = s.processes.find((p) => p.pid === made.tid)!;
+    const r = await sendSignal({ pid: made.tid, startTime: thread.startTime, signal: 'SIGCONT' });
+    assert.equal(r.method, 'pidfd_send_signal');
+    assert.equal(r.weakerGuarantee, undefined);
+    assert.equal(attacker?.child.exitCode, null, 'the attacker is still running');
+  });
+
+  it('the native walks of the process alone (a pid filter) still find its thread', async () => {
+    for (const walk of walks) {
+      const s = await takeSnapshot({ walk, kinds: ['pipe'], pids: [made.pid] });
+      assert.ok(s.channels.some((c) => c.id === `pipe:${made.pipeInode}`), `${walk}: pids: [process]`);
+    }
+  });
+});
