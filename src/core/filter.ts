@@ -47,13 +47,14 @@ export function isFiltering(f: FilterState): boolean {
   return f.text.trim() !== '' || f.hiddenKinds.length > 0 || f.workspaceOnly || f.hideOtherUsers;
 }
 
-/** All descendants of `root` (inclusive) by ppid links. */
+/** All descendants of `root` (inclusive) by ppid links; a thread listed as a process (`threadOf`) descends from its process. */
 export function descendants(processes: readonly ProcessInfo[], roots: Iterable<number>): Set<number> {
   const children = new Map<number, number[]>();
   for (const p of processes) {
-    const list = children.get(p.ppid);
+    const parent = p.threadOf ?? p.ppid;
+    const list = children.get(parent);
     if (list) list.push(p.pid);
-    else children.set(p.ppid, [p.pid]);
+    else children.set(parent, [p.pid]);
   }
   const out = new Set<number>();
   const stack = [...roots];

@@ -101,6 +101,12 @@ describe('views filter', () => {
     assert.deepEqual(ids({ text: '8080', hideOtherUsers: true }), []);
   });
 
+  it('a thread with an fd table of its own (listed under its tid) is in its process\'s scope', () => {
+    const list = [proc(1, 0, 'init'), proc(10, 1, 'server'), { ...proc(15, 1, 'server'), threadOf: 10 }, proc(20, 1, 'other')];
+    assert.deepEqual([...descendants(list, [10])].sort((a, b) => a - b), [10, 15]);
+    assert.deepEqual([...descendants(list, [20])], [20]);
+  });
+
   it('ppid cycles do not hang descendants()', () => {
     const cyc = [proc(5, 6, 'a'), proc(6, 5, 'b')];
     assert.deepEqual([...descendants(cyc, [5])].sort(), [5, 6]);
