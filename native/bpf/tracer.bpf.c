@@ -192,10 +192,18 @@ static __always_inline int pipe_key(struct task_struct *t, unsigned long fd, str
   return 1;
 }
 
+// Whose fd table the fd is in, as the snapshot lists holders: the process (tgid), or a thread with
+// a table of its own (unshare(CLONE_FILES)), which the walks list under its tid.
+static __always_inline __u32 fd_owner(struct task_struct *t) {
+  if (t->pid == t->tgid) return t->tgid;
+  struct task_struct *leader = t->group_leader;
+  return leader && leader->files != t->files ? t->pid : t->tgid;
+}
+
 static __always_inline void count_pipe(struct task_struct *t, unsigned long fd, __u8 dir, long bytes) {
   struct ipci_act_key k = {};
   if (!pipe_key(t, fd, &k, NULL)) return;
-  k.tgid = t->tgid;
+  k.tgid = fd_owner(t);
   k.dir = dir;
   count(&k, bytes, 0);
 }
@@ -219,7 +227,7 @@ static __always_inline void count_mq(struct task_struct *t, unsigned long fd, __
   k.kind = IPCI_ACT_POSIX_MQ;
   k.ino = inode->i_ino;
   k.dev = ipc ? ipc->ns.inum : 0;
-  k.tgid = t->tgid;
+  k.tgid = fd_owner(t);
   k.dir = dir;
   count(&k, bytes, 0);
   struct ipci_mq_key nk = {.ino = k.ino, .dev = k.dev};
@@ -284,7 +292,7 @@ int BPF_PROG(ipci_sys_exit, struct pt_regs *regs, long ret) {
         struct ipci_act_key k = {};
         __u32 fmode = 0;
         if (!pipe_key(t, a0, &k, &fmode)) break;
-        k.tgid = t->tgid;
+        k.tgid = fd_owner(t);
         k.dir = (fmode & FMODE_WRITE) ? IPCI_DIR_SEND : IPCI_DIR_RECV;
         count(&k, ret, 0);
       }
@@ -342,7 +350,7 @@ static __always_inline void count_sock(struct sock *sk, int ret, __u8 dir) {
   k.ino = ino;
   k.kind = kind;
   k.dir = dir;
-  k.tgid = bpf_get_current_pid_tgid() >> 32;
+  k.tgid = fd_owner(bpf_get_current_task_btf());
   count(&k, ret, peer);
 }
 

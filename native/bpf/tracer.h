@@ -27,7 +27,7 @@ enum ipci_act_dir {
 struct ipci_act_key {
   __u64 ino;
   __u32 dev;
-  __u32 tgid;
+  __u32 tgid;  /* the process; for fd-based counts the fd table's owner: a thread with a table of its own by its tid */
   __u8 kind;
   __u8 dir;
   __u8 pad[6];

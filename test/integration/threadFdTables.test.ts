@@ -13,6 +13,7 @@ import { takeSnapshot } from '../../src/core/snapshot';
 import { peekChannel } from '../../src/core/actions/peek';
 import type { BytesPeek } from '../../src/core/actions/peek';
 import { sendSignal } from '../../src/core/actions/signal';
+import { ActivityMonitor } from '../../src/core/activity/monitor';
 import type { Snapshot, WalkBackend } from '../../src/core/model';
 import { compileTools, runAttacker, stopAttacker, type Attacker } from './hostile';
 
@@ -28,6 +29,8 @@ interface Made {
   pipeInode: number;
   sock: number;
   sockInode: number;
+  /** A pipe the thread sends 100 × 1000 bytes through (and reads back) on "flow". */
+  flowInode: number;
 }
 
 /** What lsof says about this process's fds: [pid, tid, fd] of every row naming `inode`. */
@@ -121,6 +124,27 @@ describe('a thread with an fd table of its own (an attacker hiding fds from /pro
     assert.equal(r.method, 'pidfd_send_signal');
     assert.equal(r.weakerGuarantee, undefined);
     assert.equal(attacker?.child.exitCode, null, 'the attacker is still running');
+  });
+
+  it('live activity counts the thread’s traffic under the thread, as the snapshot lists the holders', async () => {
+    const monitor = new ActivityMonitor();
+    try {
+      const cap = await monitor.start();
+      assert.equal(cap.source, 'bpf', `the tracer did not start: ${cap.reason}`);
+      const id = `pipe:${made.flowInode}`;
+      await monitor.sample(await snap(walks[0], ['pipe']));
+      attacker!.send('flow');
+      assert.equal(await attacker!.next('flowed'), 'flowed');
+      const s = await snap(walks[0], ['pipe']);
+      assert.deepEqual(s.channels.find((c) => c.id === id)?.endpoints.map((e) => e.pid), [made.tid, made.tid]);
+      const sample = await monitor.sample(s);
+      const ch = sample.channels[id];
+      assert.ok(ch, `${id} counted`);
+      assert.deepEqual(ch.processes.map((p) => [p.pid, p.sent.bytes, p.received.bytes]), [[made.tid, 100_000, 100_000]], 'counted under the thread (the tracer used to say the process)');
+      assert.deepEqual(sample.pairs.filter((p) => p.channelId === id).map((p) => [p.from, p.to, p.bytes]), [[made.tid, made.tid, 100_000]]);
+    } finally {
+      await monitor.stop();
+    }
   });
 
   it('the native walks of the process alone (a pid filter) still find its thread', async () => {
