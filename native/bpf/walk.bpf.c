@@ -43,6 +43,8 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 // not a tmpfs; 0 = tmpfs files only.
 const volatile __u32 page_size = 4096;
 const volatile __u32 devshm_dev = 0;
+// XORed into a fd table's address to make ipci_task_rec.files_id (no kernel address leaves the kernel).
+const volatile __u64 files_salt = 0;
 
 // The anon inode names (dentry names, `[eventfd]`) to report, set by userspace before each pass
 // from the fd rules (native/src/bpf/fditer.cc AnonNames): the union of what every running walk
@@ -301,7 +303,10 @@ int ipci_task(struct bpf_iter__task *ctx) {
   __builtin_memset(&r, 0, sizeof r);
   r.tgid = own_table ? t->pid : t->tgid;
   r.leader = t->tgid;
-  if (own_table) r.flags |= IPCI_T_THREAD;
+  if (own_table) {
+    r.flags |= IPCI_T_THREAD;
+    r.files_id = (__u64)t->files ^ files_salt;
+  }
   if (bpf_core_field_exists(t->__state)) r.state = t->__state;
   else r.state = ((struct task_struct___pre514 *)t)->state;
   r.exit_state = t->exit_state;

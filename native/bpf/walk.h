@@ -86,6 +86,7 @@ struct ipci_task_rec {
   __u32 ipcns_ino;     /* what ns/ipc names: SysV objects and POSIX queues are per IPC namespace */
   __u32 leader;        /* IPCI_T_THREAD: the thread-group leader's pid; else tgid */
   __u32 pad;
+  __u64 files_id;      /* IPCI_T_THREAD: its fd table (salted address): threads sharing one are listed once */
 };
 
 /* iter/task (maps pass): per process with an mm, one ipci_vma_rec with IPCI_V_HEADER (and

@@ -539,10 +539,21 @@ class Walker {
         off += d->d_reclen;
         uint64_t tid;
         if (!ParseUint(d->d_name, strlen(d->d_name), tid) || tid > 0x7fffffff || static_cast<int32_t>(tid) == p.pid) continue;
-        long r = syscall(SYS_kcmp, p.pid, static_cast<pid_t>(tid), KCMP_FILES, 0, 0);
-        if (r == 1 || r == 2) p.ownTables.push_back(static_cast<int32_t>(tid));
+        if (!Differ(p.pid, static_cast<int32_t>(tid))) continue;
+        // threads sharing one table of their own (all of them, once the main thread has exited
+        // and taken its table along) list it once, under the first: task/ is in tid order
+        bool shared = false;
+        for (int32_t other : p.ownTables)
+          if (!Differ(other, static_cast<int32_t>(tid))) shared = true;
+        if (!shared) p.ownTables.push_back(static_cast<int32_t>(tid));
       }
     }
+  }
+
+  // Two tasks' fd tables differ (kcmp says so: an error, e.g. a task gone, is not a difference).
+  static bool Differ(int32_t a, int32_t b) {
+    long r = syscall(SYS_kcmp, a, b, KCMP_FILES, 0, 0);
+    return r == 1 || r == 2;
   }
 
   // Reads a text file; false when the process vanished (sets p.error). Other errors omit the field.

@@ -153,4 +153,29 @@ describe('a thread with an fd table of its own (an attacker hiding fds from /pro
       assert.ok(s.channels.some((c) => c.id === `pipe:${made.pipeInode}`), `${walk}: pids: [process]`);
     }
   });
+
+  it('a process whose main thread has exited: its threads share the table /proc/PID/fd no longer shows, listed once under the first thread (lsof lists it once per thread)', async () => {
+    const gone = runAttacker(await compileTools(), ['gone-leader']);
+    try {
+      const g = JSON.parse(await gone.next('the gone-leader line')) as { pid: number; read: number; write: number; inode: number };
+      const seen: Record<string, unknown> = {};
+      for (const walk of walks) {
+        let s: Snapshot | undefined;
+        // the main thread exits right after its line: until it has, its own table still lists the pipe
+        for (let i = 0; i < 50; i++) {
+          s = await snap(walk, ['pipe']);
+          if (s.processes.find((p) => p.pid === g.pid)?.state === 'Z') break;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        const threads = s!.processes.filter((p) => p.threadOf === g.pid);
+        assert.equal(threads.length, 1, `${walk}: one entry for the one table, not one per thread`);
+        const ends = s!.channels.find((c) => c.id === `pipe:${g.inode}`)?.endpoints.map((e) => [e.pid, e.fd, e.mode]).sort();
+        assert.deepEqual(ends, [[threads[0].pid, g.read, 'r'], [threads[0].pid, g.write, 'w']], walk);
+        seen[walk] = { tid: threads[0].pid, ends };
+      }
+      if (walks.length === 2) assert.deepEqual(seen['bpf-iter'], seen.proc, 'the two walks differ');
+    } finally {
+      await stopAttacker(gone);
+    }
+  });
 });

@@ -300,12 +300,17 @@ class BpfWalkWorker : public PromiseWorker {
     std::vector<int32_t> leaders(pids.size(), 0);
     if (taskPass) {
       std::unordered_set<int32_t> given(pids.begin(), pids.end());
+      // Threads sharing one table of their own (all threads of a process whose main thread has
+      // exited: the leader's table is gone) list it once, under the first (lowest tid), as the
+      // /proc walk does; lsof lists it once per thread.
+      std::unordered_set<uint64_t> tables;
       for (size_t off = 0; off + sizeof(ipci_task_rec) <= sh->taskRecs.size(); off += sizeof(ipci_task_rec)) {
         auto* t = reinterpret_cast<const ipci_task_rec*>(sh->taskRecs.data() + off);
         if (!(t->flags & IPCI_T_THREAD)) continue;
         const int32_t tid = static_cast<int32_t>(t->tgid), leader = static_cast<int32_t>(t->leader);
         if (given.count(tid)) continue;
         if (opt_.pidsGiven && !opt_.pids.empty() && !given.count(leader)) continue;
+        if (!tables.insert(t->files_id).second) continue;
         pids.push_back(tid);
         leaders.push_back(leader);
         if (opt_.pidsGiven) opt_.pids.push_back(tid);  // its rows are kept with its process's

@@ -5,6 +5,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,9 +55,16 @@ const FdIterLoad& LoadFdIter(const std::string& btfPath) {
       r.verdict = {false, e ? strerrorname_np(e) : "EINVAL", "BPF open failed: " + log.Tail()};
       return r;
     }
-    skel->rodata->page_size = static_cast<__u32>(sysconf(_SC_PAGESIZE));
-    struct stat st;
-    if (stat("/dev/shm", &st) == 0) skel->rodata->devshm_dev = KernelDev(st.st_dev);
+    // a fd table's id in task records: its address, salted so that no kernel address is handed out
+    __u64 salt = 0;
+    if (getrandom(&salt, sizeof salt, 0) != static_cast<ssize_t>(sizeof salt)) salt = static_cast<__u64>(reinterpret_cast<uintptr_t>(&salt)) * 0x9e3779b97f4a7c15ull;
+    auto rodata = [&](ipci_walk* s) {
+      s->rodata->page_size = static_cast<__u32>(sysconf(_SC_PAGESIZE));
+      struct stat st;
+      if (stat("/dev/shm", &st) == 0) s->rodata->devshm_dev = KernelDev(st.st_dev);
+      s->rodata->files_salt = salt;
+    };
+    rodata(skel);
     int err = ipci_walk__load(skel);
     if (err) {
       // The maps pass needs the open-coded VMA iterator (kernel >= 6.7): without it, load the
@@ -69,8 +77,7 @@ const FdIterLoad& LoadFdIter(const std::string& btfPath) {
         r.verdict = {false, e ? strerrorname_np(e) : "EINVAL", "BPF open failed: " + log.Tail()};
         return r;
       }
-      skel->rodata->page_size = static_cast<__u32>(sysconf(_SC_PAGESIZE));
-      if (stat("/dev/shm", &st) == 0) skel->rodata->devshm_dev = KernelDev(st.st_dev);
+      rodata(skel);
       bpf_program__set_autoload(skel->progs.ipci_task_maps, false);
       err = ipci_walk__load(skel);
       if (!err) r.mapsUnavailable = "maps pass not loaded: " + why;
