@@ -305,7 +305,9 @@ int ipci_task(struct bpf_iter__task *ctx) {
   r.leader = t->tgid;
   if (own_table) {
     r.flags |= IPCI_T_THREAD;
-    r.files_id = (__u64)t->files ^ files_salt;
+    __u64 files = 0;  // the pointer as a number (the verifier allows no arithmetic on a typed pointer)
+    bpf_probe_read_kernel(&files, sizeof files, &t->files);
+    r.files_id = files ^ files_salt;
   }
   if (bpf_core_field_exists(t->__state)) r.state = t->__state;
   else r.state = ((struct task_struct___pre514 *)t)->state;

@@ -8,7 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { loadNative } from '../../src/core/native';
+import { loadBpf, loadNative } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { peekChannel } from '../../src/core/actions/peek';
 import type { BytesPeek } from '../../src/core/actions/peek';
@@ -18,6 +18,7 @@ import type { Snapshot, WalkBackend } from '../../src/core/model';
 import { compileTools, runAttacker, stopAttacker, type Attacker } from './hostile';
 
 const native = loadNative().addon;
+const bpf = loadBpf().addon;
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const skip = process.getuid?.() !== 0 ? 'needs root (the attacker runs as uid 65534)' : !has('cc') ? 'needs cc' : !native ? `native addon not loaded (${loadNative().error})` : false;
 
@@ -60,8 +61,8 @@ describe('a thread with an fd table of its own (an attacker hiding fds from /pro
     const tools = await compileTools();
     attacker = runAttacker(tools, ['thread-files']);
     made = JSON.parse(await attacker.next('the thread-files line')) as Made;
-    const probe = await takeSnapshot({ walk: 'bpf-iter', kinds: ['pipe'], pids: [made.pid] });
-    if (probe.capabilities.walk?.backend === 'bpf-iter') walks.unshift('bpf-iter');
+    // where the BPF walk can run it must (each test checks capabilities.walk): a fallback is a failure
+    if (bpf && (await bpf.bpfProbe()).ok) walks.unshift('bpf-iter');
   });
   after(async () => stopAttacker(attacker));
 
@@ -167,6 +168,7 @@ describe('a thread with an fd table of its own (an attacker hiding fds from /pro
           if (s.processes.find((p) => p.pid === g.pid)?.state === 'Z') break;
           await new Promise((r) => setTimeout(r, 20));
         }
+        assert.equal(s!.capabilities.walk?.backend, walk);
         const threads = s!.processes.filter((p) => p.threadOf === g.pid);
         assert.equal(threads.length, 1, `${walk}: one entry for the one table, not one per thread`);
         const ends = s!.channels.find((c) => c.id === `pipe:${g.inode}`)?.endpoints.map((e) => [e.pid, e.fd, e.mode]).sort();
