@@ -375,7 +375,7 @@ class SysvSemListWorker : public NsListWorker {
       o.Set("otime", Napi::Number::New(env, static_cast<double>(ds.sem_otime)));
       o.Set("ctime", Napi::Number::New(env, static_cast<double>(ds.sem_ctime)));
       if (r.err) {
-        o.Set("error", Napi::String::New(env, ErrnoName(r.err)));
+        o.Set("error", JsString(env, ErrnoName(r.err)));
       } else {
         o.Set("values", Numbers(env, r.v.values));
         o.Set("ncnt", Numbers(env, r.v.ncnt));

@@ -1219,7 +1219,7 @@ class WalkWorker : public PromiseWorker {
     uint32_t i = 0;
     for (const ProcOut& p : list) {
       Napi::Object o = ProcTextToJs(env, p);
-      if (p.fdsCut) o.Set("fdsCut", Napi::String::New(env, p.fdsCutAt));
+      if (p.fdsCut) o.Set("fdsCut", JsString(env, p.fdsCutAt));
       if (!p.ownTables.empty()) {
         Napi::Array t = Napi::Array::New(env, p.ownTables.size());
         for (uint32_t k = 0; k < p.ownTables.size(); k++) t.Set(k, Napi::Number::New(env, p.ownTables[k]));
@@ -1229,8 +1229,8 @@ class WalkWorker : public PromiseWorker {
         Napi::Array errs = Napi::Array::New(env, p.errors.size());
         for (uint32_t e = 0; e < p.errors.size(); e++) {
           Napi::Object eo = Napi::Object::New(env);
-          eo.Set("file", Napi::String::New(env, p.errors[e].first));
-          eo.Set("code", Napi::String::New(env, ErrnoName(p.errors[e].second)));
+          eo.Set("file", JsString(env, p.errors[e].first));
+          eo.Set("code", JsString(env, ErrnoName(p.errors[e].second)));
           errs.Set(e, eo);
         }
         o.Set("errors", errs);
@@ -1436,7 +1436,7 @@ Napi::Value StuckWalks(const Napi::CallbackInfo& info) {
   for (uint32_t i = 0; i < copy.size(); i++) {
     Napi::Object o = Napi::Object::New(env);
     o.Set("pid", Napi::Number::New(env, copy[i].pid));
-    o.Set("what", Napi::String::New(env, copy[i].what));
+    o.Set("what", JsString(env, copy[i].what));
     o.Set("ms", Napi::Number::New(env, std::chrono::duration<double, std::milli>(now - copy[i].since).count()));
     out.Set(i, o);
   }

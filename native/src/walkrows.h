@@ -59,11 +59,11 @@ inline Napi::Object ProcTextToJs(Napi::Env env, const ProcText& p) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("pid", Napi::Number::New(env, p.pid));
   if (p.leader) o.Set("leader", Napi::Number::New(env, p.leader));
-  if (p.error) o.Set("error", Napi::String::New(env, ErrnoName(p.error)));
-  if (p.error == ETIMEDOUT && !p.stuck.empty()) o.Set("stuck", Napi::String::New(env, p.stuck));
-  if (p.fdError) o.Set("fdError", Napi::String::New(env, ErrnoName(p.fdError)));
+  if (p.error) o.Set("error", JsString(env, ErrnoName(p.error)));
+  if (p.error == ETIMEDOUT && !p.stuck.empty()) o.Set("stuck", JsString(env, p.stuck));
+  if (p.fdError) o.Set("fdError", JsString(env, ErrnoName(p.fdError)));
   auto str = [&](uint32_t flag, const char* key, const std::string& s) {
-    if (p.has & flag) o.Set(key, Napi::String::New(env, s.data(), s.size()));
+    if (p.has & flag) o.Set(key, JsString(env, s.data(), s.size()));
   };
   str(F_STAT, "stat", p.stat);
   str(F_STATUS, "status", p.status);
@@ -94,7 +94,7 @@ inline void SetFdRows(Napi::Env env, Napi::Object res, const FdCols& c) {
   res.Set("fds", fds);
   auto strings = [&](const std::vector<std::string>& v) {
     Napi::Array a = Napi::Array::New(env, v.size());
-    for (uint32_t j = 0; j < v.size(); j++) a.Set(j, Napi::String::New(env, v[j]));
+    for (uint32_t j = 0; j < v.size(); j++) a.Set(j, JsString(env, v[j]));
     return a;
   };
   res.Set("paths", strings(c.paths));

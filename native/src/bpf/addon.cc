@@ -38,8 +38,8 @@ class ProbeWorker : public PromiseWorker {
     Napi::Object o = Napi::Object::New(env);
     o.Set("ok", Napi::Boolean::New(env, load_.verdict.ok));
     if (!load_.verdict.ok) {
-      o.Set("code", Napi::String::New(env, load_.verdict.code));
-      o.Set("reason", Napi::String::New(env, load_.verdict.reason));
+      o.Set("code", JsString(env, load_.verdict.code));
+      o.Set("reason", JsString(env, load_.verdict.reason));
     }
     o.Set("loadMs", Napi::Number::New(env, load_.loadMs));
     return o;
@@ -66,7 +66,7 @@ Napi::Value BpfProbe(const Napi::CallbackInfo& info) {
 Napi::Value BpfStatus(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
-  o.Set("libbpf", Napi::String::New(env, libbpf_version_string()));
+  o.Set("libbpf", JsString(env, libbpf_version_string()));
   Napi::Object progs = Napi::Object::New(env);
   struct Program {
     const char* name;
@@ -92,7 +92,7 @@ Napi::Value StuckWalks(const Napi::CallbackInfo& info) {
   for (uint32_t i = 0; i < list.size(); i++) {
     Napi::Object o = Napi::Object::New(env);
     o.Set("pid", Napi::Number::New(env, list[i].pid));
-    o.Set("what", Napi::String::New(env, list[i].what));
+    o.Set("what", JsString(env, list[i].what));
     o.Set("ms", Napi::Number::New(env, std::chrono::duration<double, std::milli>(now - list[i].since).count()));
     out.Set(i, o);
   }

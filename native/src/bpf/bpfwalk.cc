@@ -465,7 +465,7 @@ class BpfWalkWorker : public PromiseWorker {
         Napi::Env env = Env();
         Napi::HandleScope scope(env);
         Napi::Error e = Napi::Error::New(env, verdict_.reason);
-        e.Set("code", Napi::String::New(env, verdict_.code));
+        e.Set("code", JsString(env, verdict_.code));
         e.Set("unsupported", Napi::Boolean::New(env, true));
         Reject(e.Value());
       } catch (...) {
@@ -488,7 +488,7 @@ class BpfWalkWorker : public PromiseWorker {
     phases.Set("taskRecords", Napi::Number::New(env, static_cast<double>(taskRecords_)));
     phases.Set("mapsMs", Napi::Number::New(env, mapsMs_));
     phases.Set("mapsProcesses", Napi::Number::New(env, static_cast<double>(mapsProcs_)));
-    if (!mapsNote_.empty()) phases.Set("mapsUnavailable", Napi::String::New(env, mapsNote_));
+    if (!mapsNote_.empty()) phases.Set("mapsUnavailable", JsString(env, mapsNote_));
     phases.Set("loadMs", Napi::Number::New(env, loadMs_));
     phases.Set("iteratorMs", Napi::Number::New(env, iterMs_));
     phases.Set("procFactsMs", Napi::Number::New(env, factsMs_));
@@ -511,8 +511,8 @@ class BpfWalkWorker : public PromiseWorker {
   static Napi::Object TaskFacts(Napi::Env env, const ipci_task_rec& t) {
     Napi::Object o = Napi::Object::New(env);
     size_t n = strnlen(t.comm, sizeof t.comm);
-    o.Set("comm", Napi::String::New(env, t.comm, n));
-    o.Set("state", Napi::String::New(env, std::string(1, StateChar(t.state, t.exit_state))));
+    o.Set("comm", JsString(env, t.comm, n));
+    o.Set("state", JsString(env, std::string(1, StateChar(t.state, t.exit_state))));
     o.Set("ppid", Napi::Number::New(env, t.ppid));
     static const long hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
     o.Set("startTime", Napi::Number::New(env, static_cast<double>(t.start_ns / (1000000000ull / static_cast<unsigned long long>(hz)))));
@@ -522,14 +522,14 @@ class BpfWalkWorker : public PromiseWorker {
     auto hex = [&](const char* k, uint64_t v) {
       char b[17];
       snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(v));
-      o.Set(k, Napi::String::New(env, b));
+      o.Set(k, JsString(env, b));
     };
     hex("sigPnd", t.sig_pnd);
     hex("shdPnd", t.sig_shd);
     hex("sigBlk", t.sig_blk);
     hex("sigIgn", t.sig_ign);
     hex("sigCgt", t.sig_cgt);
-    o.Set("sigQ", Napi::String::New(env, std::to_string(t.sigq) + "/" + std::to_string(t.sigq_limit)));
+    o.Set("sigQ", JsString(env, std::to_string(t.sigq) + "/" + std::to_string(t.sigq_limit)));
     Napi::Array ns = Napi::Array::New(env, t.nspid_n);
     for (uint32_t i = 0; i < t.nspid_n && i < 8; i++) ns.Set(i, Napi::Number::New(env, t.nspid[i]));
     o.Set("nsPid", ns);

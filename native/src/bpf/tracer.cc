@@ -36,12 +36,12 @@ Napi::Object ProgramsJs(Napi::Env env, const std::vector<TracerProgramState>& pr
   static const char* kParts[kPartCount] = {"pipes", "sockets", "signals"};
   for (const TracerProgramState& p : programs) {
     Napi::Object o = Napi::Object::New(env);
-    o.Set("attachPoint", Napi::String::New(env, p.attachPoint));
-    o.Set("part", Napi::String::New(env, kParts[p.part]));
+    o.Set("attachPoint", JsString(env, p.attachPoint));
+    o.Set("part", JsString(env, kParts[p.part]));
     o.Set("loaded", Napi::Boolean::New(env, p.loaded));
-    if (!p.loadError.empty()) o.Set("loadError", Napi::String::New(env, p.loadError));
+    if (!p.loadError.empty()) o.Set("loadError", JsString(env, p.loadError));
     o.Set("attached", Napi::Boolean::New(env, p.attached));
-    if (!p.attachError.empty()) o.Set("attachError", Napi::String::New(env, p.attachError));
+    if (!p.attachError.empty()) o.Set("attachError", JsString(env, p.attachError));
     o.Set("runCount", Napi::Number::New(env, static_cast<double>(p.runCount)));
     o.Set("runTimeNs", Napi::Number::New(env, static_cast<double>(p.runTimeNs)));
     o.Set("recursionMisses", Napi::Number::New(env, static_cast<double>(p.recursionMisses)));
@@ -55,8 +55,8 @@ Napi::Object StatusJs(Napi::Env env, const TracerStatus& st) {
   o.Set("ok", Napi::Boolean::New(env, st.tried && st.verdict.ok));
   o.Set("tried", Napi::Boolean::New(env, st.tried));
   if (!st.verdict.ok) {
-    o.Set("code", Napi::String::New(env, st.verdict.code));
-    o.Set("reason", Napi::String::New(env, st.verdict.reason));
+    o.Set("code", JsString(env, st.verdict.code));
+    o.Set("reason", JsString(env, st.verdict.reason));
   }
   o.Set("loadMs", Napi::Number::New(env, st.loadMs));
   o.Set("programs", ProgramsJs(env, st.programs));
@@ -96,8 +96,8 @@ class ReadWorker : public PromiseWorker {
     Napi::Object o = Napi::Object::New(env);
     o.Set("ok", Napi::Boolean::New(env, r_.verdict.ok));
     if (!r_.verdict.ok) {
-      o.Set("code", Napi::String::New(env, r_.verdict.code));
-      o.Set("reason", Napi::String::New(env, r_.verdict.reason));
+      o.Set("code", JsString(env, r_.verdict.code));
+      o.Set("reason", JsString(env, r_.verdict.reason));
     }
     o.Set("attached", Napi::Boolean::New(env, r_.attached));
     size_t n = r_.counters.size();
@@ -187,7 +187,7 @@ class ReadWorker : public PromiseWorker {
     sg.Set("senderComm", sc);
     sg.Set("targetComm", tc);
     Napi::Array names = Napi::Array::New(env, comms.size());
-    for (size_t i = 0; i < comms.size(); i++) names[i] = Napi::String::New(env, *comms[i]);
+    for (size_t i = 0; i < comms.size(); i++) names[i] = JsString(env, *comms[i]);
     sg.Set("comms", names);
     o.Set("signals", sg);
     Napi::Object lost = Napi::Object::New(env);
@@ -223,8 +223,8 @@ Napi::Value TracerCheckJs(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("ok", Napi::Boolean::New(env, v.ok));
   if (!v.ok) {
-    o.Set("code", Napi::String::New(env, v.code));
-    o.Set("reason", Napi::String::New(env, v.reason));
+    o.Set("code", JsString(env, v.code));
+    o.Set("reason", JsString(env, v.reason));
   }
   return o;
 }
