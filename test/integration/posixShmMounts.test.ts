@@ -11,10 +11,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
-import type { PosixShmChannel, Snapshot } from '../../src/core/model';
+import type { PosixSemChannel, PosixShmChannel, Snapshot } from '../../src/core/model';
 import { loadBpf, loadNative } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
-import { peekChannel, removeObject, type BytesPeek } from '../../src/core/actions';
+import { peekChannel, removeObject, type BytesPeek, type SemaphoresPeek } from '../../src/core/actions';
 import { compileTools, ownNamespacesSkip, runAttackerInNamespaces, stopAttacker, type Attacker, type Tools } from './hostile';
 
 const NAME = `ipci-twin-${process.pid}`;
@@ -85,5 +85,63 @@ describe("a file of another /dev/shm with the name and inode of root's object", 
     assert.equal(r.data.toString(), 'AAAAAAAA', "the attacker's bytes, read where it maps them");
     await assert.rejects(removeObject(twin), (e: { code?: string }) => e.code === 'ENOTSUP');
     assert.ok(fs.existsSync(`/dev/shm/${NAME}`), "root's object is still there");
+  });
+});
+
+// The same for a named semaphore (`sem_open` maps /dev/shm/sem.NAME and closes the file): the
+// attacker's tmpfs on /dev/shm holds a semaphore named like root's, with another value. It was not
+// listed at all; now it is `posix-sem:mount/DEV:INODE` (otherMount), by its holder's mapping, its
+// value read through that mapping; root's semaphore keeps its own holders and value, and remove
+// refuses the twin (an unlink by its name could remove root's).
+describe("a named semaphore of another /dev/shm with the name of root's", { skip }, () => {
+  const SEM = `ipci-semtwin-${process.pid}`;
+  let tools: Tools;
+  let attacker: Attacker | undefined;
+  let theirs: { pid: number; ino: number };
+  let root: Fixture | undefined;
+
+  before(async () => {
+    tools = await compileTools();
+    root = await makeFixture('posix-sem', { name: SEM, value: 3 });
+    attacker = runAttackerInNamespaces(tools, ['--mount'], ['sem-twin', `/${SEM}`, '7']);
+    theirs = JSON.parse(await attacker.next('the semaphore twin'));
+  });
+  after(async () => {
+    await stopAttacker(attacker);
+    await closeAll([root]);
+    if (tools) fs.rmSync(tools.dir, { recursive: true, force: true });
+  });
+
+  // root's by its name; the twin by its holder (its creator's mapping shows glibc's temp name, sem.XXXXXX)
+  const sems = (snap: Snapshot) => snap.channels.filter((c): c is PosixSemChannel => c.kind === 'posix-sem' && (c.name === SEM || c.endpoints.some((e) => e.pid === theirs.pid)));
+  const ways: Array<[string, Parameters<typeof takeSnapshot>[0], string | false]> = [
+    ['BPF fd walk', { walk: 'bpf-iter' }, loadBpf().addon ? false : 'BPF addon not built'],
+    ['/proc fd walk', { walk: 'proc' }, loadNative().addon ? false : 'native addon not built'],
+    ['TypeScript walk, no addon', { useNative: false }, false],
+  ];
+  for (const [way, opts, skipWay] of ways) {
+    it(`root's semaphore keeps its holders and value; the twin is listed, its own (${way})`, { skip: skipWay }, async () => {
+      const rows = sems(await takeSnapshot({ ...opts, kinds: ['posix-sem'] }));
+      const ours = rows.find((c) => c.id === `posix-sem:${SEM}`);
+      assert.ok(ours, "root's semaphore is listed");
+      assert.equal(ours.value, 3);
+      assert.ok(!ours.endpoints.some((e) => e.pid === theirs.pid), "the attacker is listed as a holder of root's semaphore");
+      assert.equal(rows.length, 2, rows.map((c) => c.id).join(', '));
+      const twin = rows.find((c) => c.otherMount);
+      assert.ok(twin, `the twin is not listed (rows: ${rows.map((c) => c.id).join(', ')})`);
+      assert.match(twin.id, new RegExp(`^posix-sem:mount/\\d+:\\d+:${theirs.ino}$`));
+      assert.deepEqual(twin.endpoints.map((e) => e.pid), [theirs.pid]);
+      assert.equal(twin.value, null, 'its value is read on a peek, through the mapping');
+    });
+  }
+
+  it('peek reads each one its own value (the twin through its holder’s mapping); remove refuses the twin', { skip: loadNative().addon ? false : 'native addon not built' }, async () => {
+    const snap = await takeSnapshot({ kinds: ['posix-sem'] });
+    const twin = sems(snap).find((c) => c.otherMount)!;
+    const ours = sems(snap).find((c) => c.id === `posix-sem:${SEM}`)!;
+    assert.equal(((await peekChannel(twin, snap.processes)) as SemaphoresPeek).semaphores[0].value, 7);
+    assert.equal(((await peekChannel(ours, snap.processes)) as SemaphoresPeek).semaphores[0].value, 3);
+    await assert.rejects(removeObject(twin), (e: { code?: string }) => e.code === 'ENOTSUP');
+    assert.ok(fs.existsSync(`/dev/shm/sem.${SEM}`), "root's semaphore is still there");
   });
 });

@@ -84,7 +84,7 @@ test('ids: each kind accepts its own, the protocol refuses the rest', () => {
   for (const bad of ['', 'pipe:', 'pipe:abc', 'nope:1', 'fifo:1', 'sysv-msg:-1', `unix:1\0`, 'x'.repeat(600), 'anon-shm:zz:01:5']) assert.equal(isChannelId(bad), false, bad);
   assert.equal(isChannelId('posix-shm:a name with <markup> and\nnewline'), true);
   // objects of another IPC namespace or /dev/shm (probes/sysv.ts, posix.ts): their ids carry it
-  for (const id of ['sysv-shm:ns/4026532318/12345', 'sysv-msg:ns/4026532318/0', 'sysv-sem:ns/4026532318/7', 'posix-mq:ns/0:25/q', `posix-mq:ns/4095:1048575/bytes/${'ff'.repeat(255)}`, 'posix-shm:mount/0:25:137588']) {
+  for (const id of ['sysv-shm:ns/4026532318/12345', 'sysv-msg:ns/4026532318/0', 'sysv-sem:ns/4026532318/7', 'posix-mq:ns/0:25/q', `posix-mq:ns/4095:1048575/bytes/${'ff'.repeat(255)}`, 'posix-shm:mount/0:25:137588', 'posix-sem:mount/0:39:2']) {
     assert.equal(isChannelId(id), true, id);
   }
   for (const bad of ['sysv-shm:ns//1', 'sysv-shm:ns/1/', 'sysv-msg:ns/abc/1', 'sysv-sem:ns/1/2/3']) assert.equal(isChannelId(bad), false, bad);

@@ -11,9 +11,18 @@ export interface PosixSemChannel extends ChannelBase {
   name: string;
   /** The counter (read from the file's glibc sem_t); null when unreadable or not a semaphore. */
   value: number | null;
-  uid: number;
-  owner: string;
-  mode: string;
+  /** The file's owner and mode; null for another /dev/shm's semaphore (no name of ours reaches its file). */
+  uid: number | null;
+  owner: string | null;
+  mode: string | null;
+  /**
+   * A semaphore of another /dev/shm (a container's tmpfs, or any user's own mount namespace), by
+   * its holders' mappings: `posix-sem:mount/DEV:INODE`. Its name here would be another file, ours
+   * or nobody's: it is never joined to ours, its value is read through a holder's mapping, and it
+   * cannot be removed from here. `name` is what the mapping shows (its creator's mapping shows
+   * glibc's temp name, `XXXXXX` of `sem.XXXXXX`).
+   */
+  otherMount?: boolean;
   /** Present when /dev/shm/sem.NAME is not a readable semaphore: what is wrong (wrong size or type, unreadable). Text built from a name another user chose: escape at display. */
   error?: string;
 }
@@ -30,18 +39,19 @@ export const posixSem = defineKind<PosixSemChannel>({
   ...posixNamedTraits<PosixSemChannel>(),
   ...DEVSHM_SOURCES,
   name: (ch, max) => '/' + shortText(ch.name, max),
-  longTitle: (ch) => `POSIX semaphore /${shortText(ch.name)}`,
-  description: (ch) => (ch.value === null ? '' : `value ${ch.value}`),
+  longTitle: (ch) => `POSIX semaphore /${shortText(ch.name)}${ch.otherMount ? ' of another /dev/shm' : ''}`,
+  description: (ch) => [ch.value === null ? '' : `value ${ch.value}`, ch.otherMount ? 'another /dev/shm' : ''].filter(Boolean).join(', '),
   columns: [
     c('name', 'NAME', 'Name', 'string', 'Semaphore name (/dev/shm/sem.NAME)', { search: 'text' }),
     c('value', 'VALUE', 'Value', 'number|null', 'Current value (the glibc sem_t in the file)'),
     ...ownerColumns<PosixSemChannel>(),
     c('error', 'ERROR', 'Error', 'string|null', 'Why the value is missing: the file is not a semaphore (wrong size or type) or unreadable'),
+    c('otherMount', 'OTHER MOUNT', 'Another /dev/shm', 'boolean', "A semaphore of another /dev/shm (a container's tmpfs): its name here is another file", { wide: true }),
   ],
   mentions: noMentions,
   peek: 'posix-sem',
   paged: false,
-  remove: (ch) => ({ by: 'unlink', dir: 'shm', file: 'sem.' + ch.name, note: 'the name is gone; processes that opened it keep it until sem_close' }),
+  remove: (ch) => (ch.otherMount ? null : { by: 'unlink', dir: 'shm', file: 'sem.' + ch.name, note: 'the name is gone; processes that opened it keep it until sem_close' }),
   queue: (ch) => ({ bytes: null, counts: ch.value === null ? null : [ch.value], stamp: null }),
   depth: (ch) => (ch.value !== null ? { value: ch.value } : undefined),
   ...NO_STATE_TRAITS,

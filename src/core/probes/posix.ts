@@ -214,10 +214,30 @@ export const posixProbe: Probe = {
           emit(ctx, ch);
         }
       }
-      if (ctx.kinds.has('posix-shm') && realShm) emitUnlistedShm(ctx, listed, shmDev);
+      if (realShm) emitUnlistedShm(ctx, listed, shmDev);
     }
   },
 };
+
+/**
+ * A named semaphore of another /dev/shm, by its holders (sem_open maps the file and closes it).
+ * Its name is what the mapping shows: the process that created it mapped glibc's temp file
+ * `sem.XXXXXX` before linking it under its name, so it shows that one (deleted).
+ */
+function emitOtherSem(ctx: ProbeContext, key: string, g: { name: string; endpoints: Endpoint[] }): void {
+  const ch: PosixSemChannel = {
+    id: `posix-sem:mount/${key}`,
+    kind: 'posix-sem',
+    endpoints: g.endpoints.sort(byPidFd),
+    name: g.name.slice('sem.'.length),
+    value: null,
+    uid: null,
+    owner: null,
+    mode: null,
+    otherMount: true,
+  };
+  emit(ctx, ch);
+}
 
 /** A POSIX queue being assembled: its name's bytes (null: unlinked, no name left), its file's lstat when listed, its holders. */
 interface MqQueue {
@@ -445,8 +465,14 @@ function emitUnlistedShm(ctx: ProbeContext, listed: ReadonlySet<string>, shmDev:
     groups.set(key, g);
   }
   for (const [key, g] of groups) {
-    if (g.name.startsWith('sem.')) continue;
     const other = shmDev === null || key.slice(0, key.lastIndexOf(':')) !== shmDev;
+    if (g.name.startsWith('sem.')) {
+      // ours are listed by name (glibc's temp file `sem.XXXXXX (deleted)` a moment before it is
+      // linked under its name is left out); another /dev/shm's by the mapping alone, deleted or not
+      if (other && g.name.length > 4 && ctx.kinds.has('posix-sem')) emitOtherSem(ctx, key, g);
+      continue;
+    }
+    if (!ctx.kinds.has('posix-shm')) continue;
     if (!g.deleted && !other) continue;
     const ch: PosixShmChannel = {
       id: `posix-shm:${g.deleted ? 'deleted' : 'mount'}/${key}`,

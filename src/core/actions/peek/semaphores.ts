@@ -2,9 +2,10 @@
 // scan's values without it); a POSIX named semaphore's value from its file's glibc sem_t (pread of
 // a checked file — never sem_open, which maps it: a short file, any user can make one, faults).
 import type { PosixSemChannel, SysvSemChannel } from '../../model';
-import { readSem } from '../../untrustedFiles';
+import { decodeSem, readSem, SEM_T_SIZE } from '../../untrustedFiles';
 import { ActionError } from '../errors';
 import { explainPeek, ownerOf, posixObjectFile, type Peeker } from './common';
+import { readUnnamed } from './sharedMemory';
 import type { SemaphoreState } from './types';
 
 export const peekSysvSem: Peeker<SysvSemChannel> = async ({ channel, native, base, at, call }) => {
@@ -38,7 +39,20 @@ export const peekSysvSem: Peeker<SysvSemChannel> = async ({ channel, native, bas
   return { ...base, type: 'semaphores', at: at(), method, semaphores };
 };
 
-export const peekPosixSem: Peeker<PosixSemChannel> = async ({ channel, devRoot, base, at, call }) => {
+export const peekPosixSem: Peeker<PosixSemChannel> = async (ctx) => {
+  const { channel, devRoot, base, at, call } = ctx;
+  if (channel.otherMount) {
+    // another /dev/shm's: its name here is another file; the sem_t is read through a holder's mapping
+    const what = `a POSIX semaphore of another /dev/shm (${channel.name})`;
+    const r = await readUnnamed({ ...ctx, maxBytes: SEM_T_SIZE, offset: 0 }, what);
+    let value: number;
+    try {
+      value = decodeSem(what, SEM_T_SIZE, r.data);
+    } catch (e) {
+      throw explainPeek(e, { what, ...ownerOf(channel) });
+    }
+    return { ...base, type: 'semaphores', at: at(), method: `${r.method}: its glibc sem_t`, semaphores: [{ index: 0, value, waitingForIncrease: null, waitingForZero: null, lastPid: null }] };
+  }
   const file = posixObjectFile(channel, devRoot, 'shm', 'sem.');
   const what = `read POSIX semaphore /${channel.name}`;
   let value: number;

@@ -26,13 +26,8 @@ export const peekSysvShm: Peeker<SysvShmChannel> = async ({ channel, native, max
 export const peekPosixShm: Peeker<PosixShmChannel> = async (ctx) => {
   const { channel, devRoot, maxBytes, offset, base, at, call } = ctx;
   if (channel.deleted || channel.otherMount) {
-    // Unlinked, or another /dev/shm's: no name of ours opens it. Through a mapping, as unnamed
-    // shared memory is read; the id carries its dev:inode (decimal), the maps line its dev in hex.
-    const m = /^(?:deleted|mount)\/(\d+):(\d+):(\d+)$/.exec(channel.id.slice(channel.kind.length + 1));
-    if (!m) throw new ActionError('EINVAL', `${channel.id}: not an id of an unlinked or another /dev/shm's object`);
-    const hex = (n: string) => Number(n).toString(16).padStart(2, '0');
     const what = channel.deleted ? `an unlinked POSIX shared memory object (/dev/shm/${channel.name} (deleted))` : `a POSIX shared memory object of another /dev/shm (${channel.name})`;
-    return readMapping(ctx, `${hex(m[1])}:${hex(m[2])}`, Number(m[3]), what);
+    return readUnnamed(ctx, what);
   }
   const file = posixObjectFile(channel, devRoot, 'shm');
   const what = `read ${String(file)}`;
@@ -58,6 +53,19 @@ export const peekPosixShm: Peeker<PosixShmChannel> = async (ctx) => {
     throw explainPeek(e, { what, ...ownerOf(channel) });
   }
 };
+
+/**
+ * An unlinked object, or another /dev/shm's (`KIND:deleted/DEV:INODE`, `KIND:mount/DEV:INODE`): no
+ * name of ours opens it. Through a mapping, as unnamed shared memory is read; the id carries its
+ * dev:inode (decimal), the maps line its dev in hex.
+ */
+export function readUnnamed(ctx: PeekContext, what: string): Promise<BytesPeek> {
+  const { channel } = ctx;
+  const m = /^(?:deleted|mount)\/(\d+):(\d+):(\d+)$/.exec(channel.id.slice(channel.kind.length + 1));
+  if (!m) throw new ActionError('EINVAL', `${channel.id}: not an id of an unlinked or another /dev/shm's object`);
+  const hex = (n: string) => Number(n).toString(16).padStart(2, '0');
+  return readMapping(ctx, `${hex(m[1])}:${hex(m[2])}`, Number(m[3]), what);
+}
 
 export const peekAnonShm: Peeker<AnonShmChannel> = (ctx) => readMapping(ctx, ctx.channel.dev, ctx.channel.inode, ctx.channel.name);
 
