@@ -16,6 +16,7 @@ import type { PosixMqChannel, Snapshot } from '../../src/core/model';
 import { loadBpf, loadNative } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { peekChannel, receivePosixMq, removeObject } from '../../src/core/actions';
+import { ActivityMonitor } from '../../src/core/activity/monitor';
 import { compileTools, ownNamespacesSkip, runAttackerInNamespaces, stopAttacker, type Attacker, type Tools } from './hostile';
 
 const NAME = `ipcmqns-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -93,4 +94,24 @@ describe('a queue of another IPC namespace named like one of ours', { skip }, ()
     const after = ours(await takeSnapshot({ kinds: ['posix-mq'], pids: root!.pids })).find((c) => c.id === `posix-mq:${NAME}`);
     assert.equal(after?.messages, 5, "root's queue untouched");
   });
+  // last: it adds three messages to the attacker's queue
+  it("live activity counts the other namespace's queue traffic on its own row, never root's", { skip: loadBpf().addon ? false : 'BPF addon not built (the tracer)' }, async () => {
+    const monitor = new ActivityMonitor();
+    try {
+      const cap = await monitor.start();
+      assert.equal(cap.source, 'bpf', `the tracer did not start: ${cap.reason}`);
+      const pids = [attackerPid, ...root!.pids];
+      await monitor.sample(await takeSnapshot({ kinds: ['posix-mq'], pids }));
+      attacker.send('send 0 3');
+      assert.equal(await attacker.next('sent'), 'sent');
+      const snap = await takeSnapshot({ kinds: ['posix-mq'], pids });
+      const other = ours(snap).find((c) => c.otherNamespace)!;
+      const sample = await monitor.sample(snap);
+      assert.deepEqual(sample.channels[other.id]?.sent, { bytes: 24, ops: 3 }, `counted on ${other.id} (channels: ${Object.keys(sample.channels).join(', ')}; unmatched ${JSON.stringify(sample.unmatched)})`);
+      assert.equal(sample.channels[`posix-mq:${NAME}`], undefined, "root's queue of that name saw no traffic");
+    } finally {
+      await monitor.stop();
+    }
+  });
+
 });

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ActivityMonitor, ownIpcNamespace } from '../../src/core/activity/monitor';
-import { channelIdOf, joinCounters, mergeRows, type CounterRow } from '../../src/core/activity/join';
+import { channelIdOf, joinCounters, mergeRows, otherMqLookup, type CounterRow } from '../../src/core/activity/join';
 import { DepthTracker, depthActivity } from '../../src/core/activity/queueDepth';
 import { decodeSignal, decodeSiCode, SignalLog, signalMatchesText } from '../../src/core/activity/signalLog';
 import { signalLine } from '../../src/core/activity/format';
@@ -124,6 +124,18 @@ test('traffic of a SysV queue of another IPC namespace goes to that queue (as th
   assert.deepEqual(j.unmatched, { bytes: 16, ops: 1, counters: 1 });
   assert.deepEqual(Object.keys(j.channels), ['sysv-msg:ns/1/0']);
   assert.deepEqual(j.channels['sysv-msg:ns/1/0'].sent, { bytes: 64, ops: 2 });
+});
+
+test("traffic of another IPC namespace's POSIX queue goes to the queue the snapshot lists for that namespace and inode", () => {
+  const theirs = (ns: string, ino: number, pid: number) => ({ id: `posix-mq:ns/0:${ns.length}/jobs`, kind: 'posix-mq', name: 'jobs', inode: ino, otherNamespace: true, endpoints: [{ pid, fd: 3, mode: 'rw' }] }) as unknown as Channel;
+  const s = snap([theirs('4026532001', 77, 500), theirs('40265320022', 77, 600)]);
+  s.processes = [{ pid: 500, ipcns: '4026532001' }, { pid: 600, ipcns: '40265320022' }] as unknown as Snapshot['processes'];
+  const rows = [row(TracerKind.PosixMq, 0, 500, 77, 16, 1, { dev: 4026532001 }), row(TracerKind.PosixMq, 1, 600, 77, 8, 1, { dev: 40265320022 }), row(TracerKind.PosixMq, 0, 700, 78, 4, 1, { dev: 4026532001 })];
+  const j = joinCounters(rows, s, 1000, { ...ctx, otherMq: otherMqLookup(s) });
+  assert.deepEqual(j.channels['posix-mq:ns/0:10/jobs'].sent, { bytes: 16, ops: 1 });
+  assert.deepEqual(j.channels['posix-mq:ns/0:11/jobs'].received, { bytes: 8, ops: 1 });
+  assert.deepEqual(j.unmatched, { bytes: 4, ops: 1, counters: 1 }, 'a queue the snapshot does not list stays unmatched');
+  assert.equal(j.channels['posix-mq:jobs'], undefined, 'never ours, though its name and inode are those of ours (77)');
 });
 
 test('mergeRows sums reads of the same counter', () => {

@@ -51,6 +51,31 @@ export interface JoinContext {
   ipcNs: number;
   /** POSIX queues by `ino/dev`: the part of their channel id after `posix-mq:` (the name, or `bytes/HEX` — core/posixNames.ts). */
   mqNames: ReadonlyMap<string, string>;
+  /** Another IPC namespace's POSIX queue by that namespace's inode number and the queue's inode: its snapshot id (`posix-mq:ns/DEV/NAME`), when listed. */
+  otherMq?: (ipcNs: number, ino: number) => string | undefined;
+}
+
+/**
+ * Other IPC namespaces' POSIX queues of a snapshot, by (namespace, inode), for JoinContext.otherMq.
+ * Built on the first question only: a sample with no such traffic never walks the channels.
+ */
+export function otherMqLookup(snapshot: Snapshot | null): (ipcNs: number, ino: number) => string | undefined {
+  let index: Map<string, string> | undefined;
+  return (ipcNs, ino) => {
+    if (!snapshot) return undefined;
+    if (!index) {
+      index = new Map();
+      const nsOf = new Map(snapshot.processes.map((p) => [p.pid, p.ipcns]));
+      for (const c of snapshot.channels) {
+        if (c.kind !== 'posix-mq' || !c.otherNamespace || c.inode === undefined) continue;
+        for (const e of c.endpoints) {
+          const ns = nsOf.get(e.pid);
+          if (ns) index.set(`${ns}/${c.inode}`, c.id);
+        }
+      }
+    }
+    return index.get(`${ipcNs}/${ino}`);
+  };
 }
 
 const KIND_OF: Record<number, ActivityKind> = {
@@ -63,7 +88,7 @@ const KIND_OF: Record<number, ActivityKind> = {
   [TracerKind.PosixMq]: 'posix-mq',
 };
 
-/** The snapshot's id of what a counter row counts, or null (another IPC namespace's POSIX queue, a queue without a name). */
+/** The snapshot's id of what a counter row counts, or null (another IPC namespace's POSIX queue the snapshot does not list, a queue without a name). */
 export function channelIdOf(r: CounterRow, ctx: JoinContext): string | null {
   switch (r.kind) {
     case TracerKind.Pipe:
@@ -80,7 +105,7 @@ export function channelIdOf(r: CounterRow, ctx: JoinContext): string | null {
       // another IPC namespace's queue has the id the snapshot lists it by (probes/sysv.ts)
       return r.dev === ctx.ipcNs ? `sysv-msg:${r.ino}` : `sysv-msg:ns/${r.dev}/${r.ino}`;
     case TracerKind.PosixMq: {
-      if (r.dev !== ctx.ipcNs) return null;
+      if (r.dev !== ctx.ipcNs) return ctx.otherMq?.(r.dev, r.ino) ?? null;
       const name = ctx.mqNames.get(`${r.ino}/${r.dev}`);
       return name === undefined ? null : `posix-mq:${name}`;
     }

@@ -6,7 +6,7 @@
 // the tracer: a read drains the kernel's counters for everyone in the process.
 import * as fs from 'node:fs';
 import type { ActivityCapability, Snapshot, SnapshotDiff } from '../model';
-import { joinCounters, counterRows, mergeRows, type ChannelSource, type CounterRow } from './join';
+import { joinCounters, counterRows, mergeRows, otherMqLookup, type ChannelSource, type CounterRow } from './join';
 import { DepthTracker, depthActivity } from './queueDepth';
 import { SignalLog, SIGNAL_LOG_SIZE } from './signalLog';
 import {
@@ -225,7 +225,7 @@ export class ActivityMonitor {
       const rows = this.pending;
       this.pending = new Map();
       const source: ChannelSource = hints.channel ?? snapshot;
-      const j = joinCounters(rows.values(), source, intervalMs, { ipcNs: this.ipcNs, mqNames: this.mqNames });
+      const j = joinCounters(rows.values(), source, intervalMs, { ipcNs: this.ipcNs, mqNames: this.mqNames, otherMq: otherMqLookup(snapshot) });
       // every read names the queues it counted: a name is needed only until its rows are joined
       // (kept, a machine that makes and removes queues grew this by every queue it ever made)
       this.mqNames.clear();
