@@ -241,6 +241,9 @@ describe('signal trouble over history', () => {
     assert.deepEqual(found[0].pids, [71, 70]);
     const recycled = times(6, 1000).map((t, i) => snap([parent, z(i < 5 ? 5 : 6)], [], t));
     assert.equal(runOver(recycled, rule).length, 0);
+    // state Z with three threads running: its main thread exited (pthread_exit), the process lives on
+    const goneLeader = proc(72, { ppid: 70, state: 'Z', threads: 3 });
+    assert.equal(runOver(times(6, 1000).map((t) => snap([parent, goneLeader], [], t)), rule).length, 0, 'a live process with an exited main thread is no zombie');
   });
 
   test('hostile comm and paths are escaped in every text field', () => {

@@ -24,6 +24,15 @@ interface Memo {
  * long: reaping is often lazy (an init that polls every couple of seconds, a parent busy for a
  * moment), and a zombie for a second or two is normal.
  */
+/**
+ * A zombie its parent has to reap. State Z with threads still running is no zombie: its main
+ * thread has exited (pthread_exit), the process lives on in the others, and no parent can reap
+ * it before they end (status says Threads: 1 for a real zombie).
+ */
+function isZombie(p: { state: string; threads: number }): boolean {
+  return p.state === 'Z' && p.threads <= 1;
+}
+
 export const ZOMBIE_SAMPLES = 3;
 export const ZOMBIE_MIN_MS = 5000;
 
@@ -111,7 +120,7 @@ export const signalTrouble = defineRule<Memo>({
       if (pb.length) pending.set(k, pb);
       if (p.state === 'T') stopped.add(k);
       else if (p.state === 't') traceStopped.add(k);
-      else if (p.state === 'Z') zombies.set(k, before?.get(k) ?? input.now);
+      else if (isZombie(p)) zombies.set(k, before?.get(k) ?? input.now);
     }
     return { pending, stopped, traceStopped, zombies };
   },
@@ -185,8 +194,8 @@ export const signalTrouble = defineRule<Memo>({
         );
       }
       // 4. zombie its parent does not reap
-      const zsince = p.state === 'Z' && history.length ? (history[history.length - 1].memo.zombies.get(k) ?? now) : now;
-      if (p.state === 'Z' && streak(history, (m) => m.zombies.has(k)) >= ZOMBIE_SAMPLES - 1 && now - zsince >= ZOMBIE_MIN_MS) {
+      const zsince = isZombie(p) && history.length ? (history[history.length - 1].memo.zombies.get(k) ?? now) : now;
+      if (isZombie(p) && streak(history, (m) => m.zombies.has(k)) >= ZOMBIE_SAMPLES - 1 && now - zsince >= ZOMBIE_MIN_MS) {
         const since = zsince;
         const parent = index.proc(p.ppid);
         const pl = procLabel(index, p.ppid);
