@@ -60,14 +60,22 @@ export function driveSignal(signal: string, value: string): void {
 export function renderProcess(p: ProcessView): void {
   procSection.hidden = false;
   chanSection.hidden = true;
-  setText(titleEl, processLabel(p.pid, { comm: p.comm } as Parameters<typeof processLabel>[1]));
-  setText(descEl, p.vscodeLabel ? `This is ${p.vscodeLabel}: signalling it can break this editor session.` : 'A process: its signal dispositions, and the channels it holds.');
+  setText(titleEl, processLabel(p.pid, { comm: p.comm, threadOf: p.threadOf } as Parameters<typeof processLabel>[1]));
+  setText(
+    descEl,
+    p.vscodeLabel
+      ? `This is ${p.vscodeLabel}: signalling it can break this editor session.`
+      : p.threadOf !== undefined
+        ? 'A thread with an fd table of its own: /proc/PID/fd of its process does not list the channels it holds. A signal goes to this thread; a fatal one ends the whole process.'
+        : 'A process: its signal dispositions, and the channels it holds.',
+  );
   factsRows(procFacts, [
     ['PID', p.nsPid ? `${p.pid} (${p.nsPid[p.nsPid.length - 1]} inside its pid namespace)` : String(p.pid)],
     ['Started by', p.provenance],
     ['Container', p.container],
     ['Network namespace', p.netns],
     ['Pid namespace', p.pidns],
+    ['Thread of', p.threadOf === undefined ? undefined : p.threadOfComm !== undefined ? pidLink(p.threadOf, p.threadOfComm, 'thread-of-link') : `[${p.threadOf}]`],
     ['Parent', p.parentComm !== undefined ? pidLink(p.ppid, p.parentComm, 'parent-link') : p.ppid > 0 ? `[${p.ppid}]` : 'none'],
     ['Command line', p.cmdline.length ? h('span', { class: 'mono' }, visible(p.cmdline.join(' '))) : '(none: kernel thread or zombie)'],
     ['User', `${p.user} (uid ${p.uid})`],

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { makeFixture, closeAll, type Fixture } from '../../fixtures/ipcFixture';
 import { openApi, channelWhere, waitFor } from './ipcTestUtil';
+import { compileTools, runAttacker, stopAttacker } from '../integration/hostile';
 import type { IpcInspectorApi } from '../../src/extension';
 
 const CMD = 'ipcInspector.test.inspector';
@@ -38,6 +39,25 @@ describe('Inspector panel', function () {
   after(async () => {
     await vscode.commands.executeCommand(CMD, 'close');
     await closeAll(fixtures);
+  });
+
+  it('a thread with an fd table of its own (an attacker, nobody): titled comm[PID, thread TID], "Thread of" links its process', async function () {
+    if (process.getuid?.() !== 0) return this.skip(); // the attacker runs as nobody: root makes it one
+    const attacker = runAttacker(await compileTools(), ['thread-files']);
+    try {
+      const made = JSON.parse(await attacker.next('the thread-files line')) as { pid: number; tid: number; pipeInode: number };
+      await channelWhere(api, 'the thread’s pipe', (c) => c.id === `pipe:${made.pipeInode}` && c.endpoints.every((e) => e.pid === made.tid), 20_000);
+      await vscode.commands.executeCommand(CMD, 'reset');
+      await vscode.commands.executeCommand('ipcInspector.openInspector', { pid: made.tid });
+      const view = await rendered('the thread', (r) => r.texts.includes(`title:attacker[${made.pid}, thread ${made.tid}]`));
+      assert.ok(view.texts.includes(`procFact:Thread of=attacker[${made.pid}]`), view.texts.filter((t) => t.startsWith('procFact:')).join('\n'));
+      // the link names a process the host showed: following it is accepted
+      await vscode.commands.executeCommand(CMD, 'post', { type: 'inspect', pid: made.pid });
+      await rendered('its process', (r) => r.texts.includes(`title:attacker[${made.pid}]`));
+      assert.deepEqual((await state()).rejected, []);
+    } finally {
+      await stopAttacker(attacker);
+    }
   });
 
   it('shows the messages of a SysV queue without consuming them; markup renders as text', async function () {

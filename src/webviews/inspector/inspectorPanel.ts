@@ -256,7 +256,7 @@ export class InspectorPanel {
         if (signalLog) msg.signalLog = signalLog;
         shownPids.set(p.pid, p.startTime);
         // Its parent and tracer are links (inspect only).
-        for (const pid of [p.ppid, p.tracerPid]) if (pid > 0 && pid !== p.pid && procs.has(pid)) shownPids.set(pid, procs.get(pid)!.startTime);
+        for (const pid of [p.ppid, p.tracerPid, p.threadOf ?? 0]) if (pid > 0 && pid !== p.pid && procs.has(pid)) shownPids.set(pid, procs.get(pid)!.startTime);
         for (const c of msg.process.channels) shownChannels.add(c.id);
         this.panel.title = `Inspector: ${oneLine(processLabel(p.pid, p), 80)}`;
       }
@@ -365,7 +365,7 @@ export class InspectorPanel {
       realtime: sig.realtime,
       sets: sets.filter(([, names]) => names.has(sig.name)).map(([key]) => key),
     }));
-    const commOf = (key: 'parentComm' | 'tracerComm', pid: number) => {
+    const commOf = (key: 'parentComm' | 'tracerComm' | 'threadOfComm', pid: number) => {
       const q = pid > 0 ? snap.processes.find((x) => x.pid === pid) : undefined;
       return q ? { [key]: q.comm } : {};
     };
@@ -379,6 +379,7 @@ export class InspectorPanel {
       vscodeLabel: this.vscodeLabelFor(p),
       ...processPlace(p, this.deps.provenance?.(p.pid)),
       ...(p.errors?.length ? { errors: p.errors } : {}),
+      ...(p.threadOf !== undefined ? { threadOf: p.threadOf, ...commOf('threadOfComm', p.threadOf) } : {}),
       ...commOf('parentComm', p.ppid),
       ...commOf('tracerComm', p.tracerPid),
     };

@@ -62,11 +62,13 @@ export interface HolderView {
 
 /** The process as the panel shows it: ProcessInfo's facts (core/model.ts; `nsPid` only when it is in a nested pid namespace), its signal queue, and what the host adds. */
 export interface ProcessView
-  extends Pick<ProcessInfo, 'pid' | 'ppid' | 'comm' | 'cmdline' | 'uid' | 'user' | 'startTime' | 'state' | 'tracerPid' | 'threads' | 'nsPid' | 'errors'>,
+  extends Pick<ProcessInfo, 'pid' | 'ppid' | 'comm' | 'cmdline' | 'uid' | 'user' | 'startTime' | 'state' | 'tracerPid' | 'threads' | 'nsPid' | 'threadOf' | 'errors'>,
     Pick<SignalState, 'queued' | 'queueLimit'> {
   /** The parent's and the tracer's comm when known (the panel names processes `comm[pid]`). */
   parentComm?: string;
   tracerComm?: string;
+  /** With threadOf: that process's comm. */
+  threadOfComm?: string;
   signals: SignalRow[];
   channels: Array<{ id: string; kind: ChannelKind; title: string; fd?: number; mode: string }>;
   /** This process is VS Code itself (server, extension/pty host, watcher, or an ancestor): signalling it needs a confirmation. */
