@@ -2,6 +2,7 @@
 // what the webview rendered is read back through the test-mode report it posts to the host
 // (ipcInspector.test.inspector 'state'); the webview's own form sends the signal.
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -42,7 +43,8 @@ describe('Inspector panel', function () {
   });
 
   it('a thread with an fd table of its own (an attacker, nobody): titled comm[PID, thread TID], "Thread of" links its process', async function () {
-    if (process.getuid?.() !== 0) return this.skip(); // the attacker runs as nobody: root makes it one
+    // the attacker runs as nobody (root makes it one), compiled with cc like the integration layer's
+    if (process.getuid?.() !== 0 || spawnSync('sh', ['-c', 'command -v cc']).status !== 0) return this.skip();
     const attacker = runAttacker(await compileTools(), ['thread-files']);
     try {
       const made = JSON.parse(await attacker.next('the thread-files line')) as { pid: number; tid: number; pipeInode: number };
