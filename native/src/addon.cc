@@ -8,6 +8,7 @@ Napi::Value WalkProc(const Napi::CallbackInfo& info);
 Napi::Value SysvMsgList(const Napi::CallbackInfo& info);
 Napi::Value SysvShmList(const Napi::CallbackInfo& info);
 Napi::Value SysvSemList(const Napi::CallbackInfo& info);
+Napi::Value SysvLists(const Napi::CallbackInfo& info);
 Napi::Value MsgPeek(const Napi::CallbackInfo& info);
 Napi::Value ShmRead(const Napi::CallbackInfo& info);
 Napi::Value UnixDiag(const Napi::CallbackInfo& info);
@@ -33,6 +34,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sysvMsgList", Napi::Function::New(env, SysvMsgList, "sysvMsgList"));
   exports.Set("sysvShmList", Napi::Function::New(env, SysvShmList, "sysvShmList"));
   exports.Set("sysvSemList", Napi::Function::New(env, SysvSemList, "sysvSemList"));
+  exports.Set("sysvLists", Napi::Function::New(env, SysvLists, "sysvLists"));
   exports.Set("msgPeek", Napi::Function::New(env, MsgPeek, "msgPeek"));
   exports.Set("shmRead", Napi::Function::New(env, ShmRead, "shmRead"));
   exports.Set("unixDiag", Napi::Function::New(env, UnixDiag, "unixDiag"));

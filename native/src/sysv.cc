@@ -234,27 +234,13 @@ class SemStatWorker : public ThreadWorker {
 // calls take kernel locks only briefly, but a set of 32,000 semaphores costs 96,000 semctl calls,
 // and the snapshot runs them beside the fd walk instead of before it.
 
-// A list read in the caller's IPC namespace, or on a thread that entered nsPath's (InNamespace).
-class NsListWorker : public PromiseWorker {
+// One kind's list: List() on the worker's thread (inside the namespace), Settle() on the main thread.
+class MsgList {
  public:
-  NsListWorker(Napi::Env env, const char* name, std::string nsPath) : PromiseWorker(env, name), ns_(std::move(nsPath)) {}
-  void Execute() override { InNamespace(ns_, CLONE_NEWIPC, err_, [this] { List(); }); }
-
- protected:
-  virtual void List() = 0;
-
- private:
-  std::string ns_;
-};
-
-class SysvMsgListWorker : public NsListWorker {
- public:
-  SysvMsgListWorker(Napi::Env env, std::string nsPath) : NsListWorker(env, "ipcInspectorSysvMsgList", std::move(nsPath)) {}
-
-  void List() override {
+  void List(PendingError& err) {
     struct msginfo mi;
     int maxIdx = msgctl(0, MSG_INFO, reinterpret_cast<struct msqid_ds*>(&mi));
-    if (maxIdx < 0) return err_.set(errno, "msgctl");
+    if (maxIdx < 0) return err.set(errno, "msgctl");
     bool anyOk = true;
     for (int i = 0; i <= maxIdx; i++) {
       Row r;
@@ -263,7 +249,7 @@ class SysvMsgListWorker : public NsListWorker {
     }
   }
 
-  Napi::Value Settle(Napi::Env env) override {
+  Napi::Value Settle(Napi::Env env) const {
     Napi::Array out = Napi::Array::New(env, rows_.size());
     uint32_t n = 0;
     for (const Row& r : rows_) {
@@ -292,14 +278,12 @@ class SysvMsgListWorker : public NsListWorker {
   std::vector<Row> rows_;
 };
 
-class SysvShmListWorker : public NsListWorker {
+class ShmList {
  public:
-  SysvShmListWorker(Napi::Env env, std::string nsPath) : NsListWorker(env, "ipcInspectorSysvShmList", std::move(nsPath)) {}
-
-  void List() override {
+  void List(PendingError& err) {
     struct shm_info si;
     int maxIdx = shmctl(0, SHM_INFO, reinterpret_cast<struct shmid_ds*>(&si));
-    if (maxIdx < 0) return err_.set(errno, "shmctl");
+    if (maxIdx < 0) return err.set(errno, "shmctl");
     bool anyOk = true;
     for (int i = 0; i <= maxIdx; i++) {
       Row r;
@@ -308,7 +292,7 @@ class SysvShmListWorker : public NsListWorker {
     }
   }
 
-  Napi::Value Settle(Napi::Env env) override {
+  Napi::Value Settle(Napi::Env env) const {
     Napi::Array out = Napi::Array::New(env, rows_.size());
     uint32_t n = 0;
     for (const Row& r : rows_) {
@@ -337,16 +321,14 @@ class SysvShmListWorker : public NsListWorker {
   std::vector<Row> rows_;
 };
 
-class SysvSemListWorker : public NsListWorker {
+class SemList {
  public:
-  SysvSemListWorker(Napi::Env env, std::string nsPath) : NsListWorker(env, "ipcInspectorSysvSemList", std::move(nsPath)) {}
-
-  void List() override {
+  void List(PendingError& err) {
     struct seminfo si;
     semun arg;
     arg.__buf = &si;
     int maxIdx = semctl(0, 0, SEM_INFO, arg);
-    if (maxIdx < 0) return err_.set(errno, "semctl");
+    if (maxIdx < 0) return err.set(errno, "semctl");
     bool anyOk = true;
     for (int i = 0; i <= maxIdx; i++) {
       Row r;
@@ -363,7 +345,7 @@ class SysvSemListWorker : public NsListWorker {
     }
   }
 
-  Napi::Value Settle(Napi::Env env) override {
+  Napi::Value Settle(Napi::Env env) const {
     Napi::Array out = Napi::Array::New(env, rows_.size());
     uint32_t n = 0;
     for (const Row& r : rows_) {
@@ -397,26 +379,63 @@ class SysvSemListWorker : public NsListWorker {
   std::vector<Row> rows_;
 };
 
+// The lists of one IPC namespace: the caller's, or nsPath's, entered once for all the kinds asked
+// (a thread that enters a namespace is made for it: one per namespace, not one per kind).
+class SysvListsWorker : public PromiseWorker {
+ public:
+  // `one`: resolve with that kind's array (sysvMsgList …); otherwise with {msg?, shm?, sem?}
+  SysvListsWorker(Napi::Env env, std::string nsPath, bool msg, bool shm, bool sem, bool one)
+      : PromiseWorker(env, "ipcInspectorSysvLists"), ns_(std::move(nsPath)), msg_(msg), shm_(shm), sem_(sem), one_(one) {}
+
+  void Execute() override {
+    InNamespace(ns_, CLONE_NEWIPC, err_, [this] {
+      if (msg_) msg.List(err_);
+      if (shm_ && !err_) shm.List(err_);
+      if (sem_ && !err_) sem.List(err_);
+    });
+  }
+
+  Napi::Value Settle(Napi::Env env) override {
+    if (one_) return msg_ ? msg.Settle(env) : shm_ ? shm.Settle(env) : sem.Settle(env);
+    Napi::Object o = Napi::Object::New(env);
+    if (msg_) o.Set("msg", msg.Settle(env));
+    if (shm_) o.Set("shm", shm.Settle(env));
+    if (sem_) o.Set("sem", sem.Settle(env));
+    return o;
+  }
+
+ private:
+  std::string ns_;
+  bool msg_, shm_, sem_, one_;
+  MsgList msg;
+  ShmList shm;
+  SemList sem;
+};
+
 }  // namespace
 
 // sysvMsgList(nsPath?) / sysvShmList(nsPath?) / sysvSemList(nsPath?) → Promise<[…]>: every object
 // of the caller's IPC namespace, or of nsPath's (e.g. /proc/PID/ns/ipc; needs CAP_SYS_ADMIN over it)
-Napi::Value SysvMsgList(const Napi::CallbackInfo& info) {
-  auto* w = new SysvMsgListWorker(info.Env(), NsPathArg(info, 0));
+static Napi::Value ListOne(const Napi::CallbackInfo& info, bool msg, bool shm, bool sem) {
+  auto* w = new SysvListsWorker(info.Env(), NsPathArg(info, 0), msg, shm, sem, true);
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;
 }
 
-Napi::Value SysvShmList(const Napi::CallbackInfo& info) {
-  auto* w = new SysvShmListWorker(info.Env(), NsPathArg(info, 0));
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
-}
+Napi::Value SysvMsgList(const Napi::CallbackInfo& info) { return ListOne(info, true, false, false); }
+Napi::Value SysvShmList(const Napi::CallbackInfo& info) { return ListOne(info, false, true, false); }
+Napi::Value SysvSemList(const Napi::CallbackInfo& info) { return ListOne(info, false, false, true); }
 
-Napi::Value SysvSemList(const Napi::CallbackInfo& info) {
-  auto* w = new SysvSemListWorker(info.Env(), NsPathArg(info, 0));
+// sysvLists(nsPath, {msg, shm, sem}) → Promise<{msg?, shm?, sem?}>: the kinds asked, read on one
+// thread that entered the namespace once; rejects on the first list that fails, as the three
+// calls together would.
+Napi::Value SysvLists(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[1].IsObject()) ThrowType(env, "kinds must be an object {msg, shm, sem}");
+  Napi::Object k = info[1].As<Napi::Object>();
+  auto want = [&](const char* name) { Napi::Value v = k.Get(name); return v.IsBoolean() && v.As<Napi::Boolean>().Value(); };
+  auto* w = new SysvListsWorker(env, NsPathArg(info, 0), want("msg"), want("shm"), want("sem"), false);
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;

@@ -336,6 +336,8 @@ export interface NativeAddon {
   sysvShmList(nsPath?: string): Promise<SysvShmStat[]>;
   /** With values/ncnt/zcnt/pids where permitted (else `error`, the errno name of GETALL's failure). */
   sysvSemList(nsPath?: string): Promise<SysvSemStat[]>;
+  /** The kinds asked of one IPC namespace, on one thread that entered it once (rejects on the first list that fails). */
+  sysvLists?(nsPath: string, kinds: { msg: boolean; shm: boolean; sem: boolean }): Promise<{ msg?: SysvMsgStat[]; shm?: SysvShmStat[]; sem?: SysvSemStat[] }>;
 
   /** sock_diag in the caller's netns, or in the netns of `nsPath` (e.g. /proc/PID/ns/net; needs CAP_SYS_ADMIN). */
   unixDiag(nsPath?: string): Promise<UnixDiag>;

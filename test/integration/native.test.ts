@@ -540,6 +540,19 @@ describe('native addon', { skip: skipAll }, () => {
       semid = mk('-S', '3');
     });
 
+    it('sysvLists gives what the three lists give, from one thread in the namespace (ours here, by its /proc path); only the kinds asked', async () => {
+      const ns = '/proc/self/ns/ipc';
+      const [all, msg, shm, sem] = await Promise.all([addon.sysvLists!(ns, { msg: true, shm: true, sem: true }), addon.sysvMsgList(ns), addon.sysvShmList(ns), addon.sysvSemList(ns)]);
+      const ids = <T,>(l: T[] | undefined, k: keyof T) => (l ?? []).map((x) => x[k]).sort();
+      assert.deepEqual(ids(all.msg, 'msqid'), ids(msg, 'msqid'));
+      assert.deepEqual(ids(all.shm, 'shmid'), ids(shm, 'shmid'));
+      assert.deepEqual(ids(all.sem, 'semid'), ids(sem, 'semid'));
+      assert.ok(all.msg!.some((q) => q.msqid === msqid) && all.shm!.some((m) => m.shmid === shmid) && all.sem!.some((x) => x.semid === semid));
+      const some = await addon.sysvLists!(ns, { msg: false, shm: true, sem: false });
+      assert.deepEqual(Object.keys(some), ['shm']);
+      await assert.rejects(addon.sysvLists!('/nonexistent/ns/ipc', { msg: true, shm: true, sem: true }), (e: { code?: string }) => e.code === 'ENOENT');
+    });
+
     it('lists queues, segments and semaphore sets like ipcs', async () => {
       const q = (await addon.sysvMsgList()).find((x) => x.msqid === msqid);
       assert.ok(q, 'queue listed');

@@ -222,11 +222,15 @@ async function listIn(native: NativeAddon, kinds: ReadonlySet<string>, pids: rea
   for (const pid of pids) {
     const nsPath = `/proc/${pid}/ns/ipc`;
     try {
-      const [msg, shm, sem] = await Promise.all([
-        kinds.has('sysv-msg') ? native.sysvMsgList(nsPath) : undefined,
-        kinds.has('sysv-shm') ? native.sysvShmList(nsPath) : undefined,
-        kinds.has('sysv-sem') ? native.sysvSemList(nsPath) : undefined,
-      ]);
+      const want = { msg: kinds.has('sysv-msg'), shm: kinds.has('sysv-shm'), sem: kinds.has('sysv-sem') };
+      // one thread enters the namespace for the three lists (each entering thread is made for it)
+      const [msg, shm, sem] = native.sysvLists
+        ? await native.sysvLists(nsPath, want).then((r) => [r.msg, r.shm, r.sem] as const)
+        : await Promise.all([
+            want.msg ? native.sysvMsgList(nsPath) : undefined,
+            want.shm ? native.sysvShmList(nsPath) : undefined,
+            want.sem ? native.sysvSemList(nsPath) : undefined,
+          ]);
       return { msg, shm, sem, warnings: [] };
     } catch (e) {
       const code = errnoName(e) ?? 'EIO';
