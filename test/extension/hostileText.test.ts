@@ -164,7 +164,11 @@ describe('Hostile text on every surface (attackers: nobody, a user of its own)',
     const problem = await waitFor('the stale socket problem', async () => {
       await scan(api);
       return api.problems.problems.shown.find((x: Problem) => x.rule === 'socket-path' && x.title.includes(dir));
-    }, 45_000);
+    }, 45_000).catch((e: Error) => {
+      // what the diagnosis did show instead: its socket-path problems and its notes (a cut, a cap)
+      const shown = api.problems.problems.shown.filter((x: Problem) => x.rule === 'socket-path');
+      throw new Error(`${e.message}; socket-path shows ${shown.length} (${shown.slice(0, 3).map((x: Problem) => x.title).join(' | ')}); notes: ${JSON.stringify(api.problems.problems.diagnosis?.notes ?? []).slice(0, 600)}`);
+    });
     assertClean('the problem title', problem.title);
 
     record().length = 0;
