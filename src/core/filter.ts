@@ -47,11 +47,16 @@ export function isFiltering(f: FilterState): boolean {
   return f.text.trim() !== '' || f.hiddenKinds.length > 0 || f.workspaceOnly || f.hideOtherUsers;
 }
 
-/** All descendants of `root` (inclusive) by ppid links; a thread listed as a process (`threadOf`) descends from its process. */
+/** Where a process hangs in the process tree: its parent, or for a thread listed as a process (`threadOf`) its process. */
+export function treeParent(p: Pick<ProcessInfo, 'ppid' | 'threadOf'>): number {
+  return p.threadOf ?? p.ppid;
+}
+
+/** All descendants of `root` (inclusive) by treeParent links. */
 export function descendants(processes: readonly ProcessInfo[], roots: Iterable<number>): Set<number> {
   const children = new Map<number, number[]>();
   for (const p of processes) {
-    const parent = p.threadOf ?? p.ppid;
+    const parent = treeParent(p);
     const list = children.get(parent);
     if (list) list.push(p.pid);
     else children.set(parent, [p.pid]);

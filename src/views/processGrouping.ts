@@ -4,6 +4,7 @@
 // IPC (so no chain of idle shells and launchers between them). Another grouping (by container)
 // plugs in as one more entry of GROUPINGS whose roots are buckets (its own group nodes).
 // Pure: no vscode.
+import { treeParent } from '../core/filter';
 import type { ProcessInfo } from '../core/model';
 import { containerGrouping } from './containerGrouping';
 
@@ -65,7 +66,7 @@ export const parentGrouping: ProcessGrouping = {
     for (const p of listed) {
       // Nearest listed ancestor (guard against ppid cycles in hostile or racy data); a thread
       // with an fd table of its own goes under its process.
-      let parent = p.threadOf ?? p.ppid;
+      let parent = treeParent(p);
       const seen = new Set<number>([p.pid]);
       while (parent && !shown.has(parent) && procs.has(parent) && !seen.has(parent)) {
         seen.add(parent);
