@@ -199,42 +199,210 @@ export interface MapsLine {
   deleted: boolean;
 }
 
+/** Value of a hex digit's char code, -1 for any other char. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** text[s, e) as a hex number (exact: up to 13 digits by hand, longer through parseInt); NaN if empty or not hex. */
+function hexAt(text: string, s: number, e: number): number {
+  if (e <= s) return NaN;
+  if (e - s > 13) return /^[0-9a-f]+$/i.test(text.slice(s, e)) ? parseInt(text.slice(s, e), 16) : NaN;
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const d = hexDigit(text.charCodeAt(i));
+    if (d < 0) return NaN;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+const DELETED = ' (deleted)';
+const SPACES8 = '        ';
+
+/** The first offset at or after i, before e, that is not a space (the kernel pads maps lines to column 73). */
+function skipSpaces(t: string, i: number, e: number): number {
+  while (i + 8 <= e && t.startsWith(SPACES8, i)) i += 8;
+  while (i < e && t.charCodeAt(i) === 32) i++;
+  return i;
+}
+
 /**
- * One maps line: `start-end perms offset dev inode   path`. The path keeps inner spaces;
- * ` (deleted)` is stripped into `deleted`. Returns null for lines without a path or malformed.
+ * A maps text read line by line with no object or substring per line: a machine of thousands of
+ * processes has tens of thousands of kept lines per snapshot, and one object and five strings per
+ * line made parsing them most of the main thread's time there. After next(), the line's fields
+ * are offsets into the text; a caller slices only what it keeps. The one parser of maps lines
+ * (parseMapsLine is built on it): `start-end perms offset dev inode   path`, the path keeps inner
+ * spaces, ` (deleted)` is stripped into `deleted`, lines without a path or malformed are skipped.
  */
+export class MapsCursor {
+  private text = '';
+  private at = 0;
+  /** Field starts and ends of the line being parsed. */
+  private readonly fs = new Int32Array(5);
+  private readonly fe = new Int32Array(5);
+  /** [rangeStart, rangeEnd) is `start-end`; lo and hi are those addresses. */
+  rangeStart = 0;
+  rangeEnd = 0;
+  lo = 0;
+  hi = 0;
+  /** Offset of the 4 perms chars. */
+  perms = 0;
+  /** [devStart, devEnd) is the device, `00:1a` (hex). */
+  devStart = 0;
+  devEnd = 0;
+  inode = 0;
+  /** [pathStart, pathEnd) is the path, ` (deleted)` left out. */
+  pathStart = 0;
+  pathEnd = 0;
+  deleted = false;
+
+  constructor(text = '') {
+    this.reset(text);
+  }
+
+  reset(text: string): this {
+    this.text = text;
+    this.at = 0;
+    return this;
+  }
+
+  /** Moves to the next line that parses; false at the end of the text. */
+  next(): boolean {
+    const t = this.text;
+    const n = t.length;
+    while (this.at < n) {
+      let end = t.indexOf('\n', this.at);
+      if (end < 0) end = n;
+      const start = this.at;
+      this.at = end + 1;
+      if (this.parse(t, start, end)) return true;
+    }
+    return false;
+  }
+
+  private parse(t: string, s: number, e: number): boolean {
+    let i = s;
+    // five fields separated by runs of spaces: range, perms, offset, dev, inode
+    const fs = this.fs;
+    const fe = this.fe;
+    for (let k = 0; k < 5; k++) {
+      i = skipSpaces(t, i, e);
+      const f = i;
+      i = t.indexOf(' ', i);
+      if (i < 0 || i > e) i = e;
+      if (i === f) return false;
+      fs[k] = f;
+      fe[k] = i;
+    }
+    i = skipSpaces(t, i, e);
+    if (i >= e) return false;
+    const dash = t.indexOf('-', fs[0]);
+    if (dash < 0 || dash >= fe[0]) return false;
+    const lo = hexAt(t, fs[0], dash);
+    const hi = hexAt(t, dash + 1, fe[0]);
+    if (!(lo >= 0 && hi >= 0)) return false;
+    let inode = 0;
+    for (let k = fs[4]; k < fe[4]; k++) {
+      const c = t.charCodeAt(k);
+      if (c < 48 || c > 57) {
+        inode = Number(t.slice(fs[4], fe[4]));
+        break;
+      }
+      inode = inode * 10 + (c - 48);
+    }
+    if (!Number.isFinite(inode)) return false;
+    this.rangeStart = fs[0];
+    this.lo = lo;
+    this.hi = hi;
+    this.rangeEnd = fe[0];
+    this.perms = fs[1];
+    this.devStart = fs[3];
+    this.devEnd = fe[3];
+    this.inode = inode;
+    this.pathStart = i;
+    this.deleted = e - i > DELETED.length && t.endsWith(DELETED, e);
+    this.pathEnd = this.deleted ? e - DELETED.length : e;
+    return true;
+  }
+
+  range(): string {
+    return this.text.slice(this.rangeStart, this.rangeEnd);
+  }
+
+  /** Length of the mapping in bytes (addresses fit a double exactly: ≤ 2^57). */
+  length(): number {
+    return this.hi - this.lo;
+  }
+
+  permsText(): string {
+    return this.text.slice(this.perms, this.perms + 4);
+  }
+
+  /** `s` in the perms: a shared mapping. */
+  shared(): boolean {
+    return this.text.charCodeAt(this.perms + 3) === 115;
+  }
+
+  /** mapMode of the perms. */
+  mode(): 'r' | 'w' | 'rw' {
+    const r = this.text.charCodeAt(this.perms) === 114;
+    const w = this.text.charCodeAt(this.perms + 1) === 119;
+    return r && w ? 'rw' : w ? 'w' : 'r';
+  }
+
+  dev(): string {
+    return this.text.slice(this.devStart, this.devEnd);
+  }
+
+  /** The device as the kernel's `major << 20 | minor` (hex `00:1a` → 26), -1 when not `hex:hex`. */
+  devNumber(): number {
+    const colon = this.text.indexOf(':', this.devStart);
+    if (colon < 0 || colon >= this.devEnd) return -1;
+    const major = hexAt(this.text, this.devStart, colon);
+    const minor = hexAt(this.text, colon + 1, this.devEnd);
+    return major >= 0 && minor >= 0 ? major * 1048576 + minor : -1;
+  }
+
+  path(): string {
+    return this.text.slice(this.pathStart, this.pathEnd);
+  }
+
+  /** The path from `from` chars in (the name after a directory prefix). */
+  pathFrom(from: number): string {
+    return this.text.slice(this.pathStart + from, this.pathEnd);
+  }
+
+  pathStartsWith(prefix: string): boolean {
+    return this.pathEnd - this.pathStart >= prefix.length && this.text.startsWith(prefix, this.pathStart);
+  }
+
+  pathIs(p: string): boolean {
+    return this.pathEnd - this.pathStart === p.length && this.text.startsWith(p, this.pathStart);
+  }
+
+  /** The SysV key of a `/SYSV0000abcd` path (sysvKeyFromMapPath), or null. */
+  sysvKey(): number | null {
+    if (this.pathEnd - this.pathStart !== 13 || !this.text.startsWith('/SYSV', this.pathStart)) return null;
+    const k = hexAt(this.text, this.pathStart + 5, this.pathEnd);
+    return k >= 0 ? k : null;
+  }
+}
+
+/** One maps line (MapsCursor's fields as an object); null for lines without a path or malformed. */
 export function parseMapsLine(line: string): MapsLine | null {
-  let i = 0;
-  const fields: string[] = [];
-  const n = line.length;
-  while (fields.length < 5 && i < n) {
-    while (i < n && line[i] === ' ') i++;
-    const s = i;
-    while (i < n && line[i] !== ' ') i++;
-    if (i > s) fields.push(line.slice(s, i));
-  }
-  if (fields.length < 5) return null;
-  while (i < n && line[i] === ' ') i++;
-  let path = line.slice(i);
-  if (!path) return null;
-  if (!/^[0-9a-f]+-[0-9a-f]+$/i.test(fields[0])) return null;
-  const inode = Number(fields[4]);
-  if (!Number.isFinite(inode)) return null;
-  let deleted = false;
-  if (path.endsWith(' (deleted)')) {
-    deleted = true;
-    path = path.slice(0, -' (deleted)'.length);
-  }
-  return { range: fields[0], perms: fields[1], dev: fields[3], inode, path, deleted };
+  const c = new MapsCursor(line);
+  return c.next() ? { range: c.range(), perms: c.permsText(), dev: c.dev(), inode: c.inode, path: c.path(), deleted: c.deleted } : null;
 }
 
 /** Every line of a maps text that parses (parseMapsLine). */
 export function parseMapsText(text: string): MapsLine[] {
   const out: MapsLine[] = [];
-  for (const line of text.split('\n')) {
-    const m = parseMapsLine(line);
-    if (m) out.push(m);
-  }
+  const c = new MapsCursor(text);
+  while (c.next()) out.push({ range: c.range(), perms: c.permsText(), dev: c.dev(), inode: c.inode, path: c.path(), deleted: c.deleted });
   return out;
 }
 
@@ -247,16 +415,23 @@ export function filterMaps(text: string, rules: readonly MapsRule[]): string {
   let out: string[] | null = null;
   let at = 0;
   let kept = 0;
-  while (at <= text.length) {
+  // where each rule's text next occurs at or after `at`: one indexOf per occurrence, not per line
+  const next = rules.map(() => -1);
+  // (a final newline ends the last line: no empty line after it to drop)
+  while (at < text.length) {
     let end = text.indexOf('\n', at);
     if (end < 0) end = text.length;
-    const line = text.slice(at, end);
-    const sp = line.indexOf(' ');
-    const shared = sp >= 0 && line.charCodeAt(sp + 4) === 115; /* perms "rw-s" */
+    const sp = text.indexOf(' ', at);
+    const shared = sp >= 0 && sp < end && text.charCodeAt(sp + 4) === 115; /* perms "rw-s" */
     let keep = false;
-    for (let r = 0; r < rules.length && !keep; r++) keep = (!rules[r].shared || shared) && line.includes(rules[r].text);
+    for (let r = 0; r < rules.length && !keep; r++) {
+      if (rules[r].shared && !shared) continue;
+      if (next[r] < at && next[r] !== -2) next[r] = text.indexOf(rules[r].text, at);
+      if (next[r] === -1) next[r] = -2; // not in the rest of the text
+      keep = next[r] >= 0 && next[r] + rules[r].text.length <= end;
+    }
     if (keep) {
-      if (out !== null) out.push(line);
+      if (out !== null) out.push(text.slice(at, end));
       kept++;
     } else if (out === null) {
       // the first line dropped: from here on the kept lines are collected

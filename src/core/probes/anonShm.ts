@@ -3,9 +3,9 @@
 // shared anonymous hugetlb (`/anon_hugepage (deleted)`) and memfds (`/memfd:NAME (deleted)`).
 // Pure over the walk's filtered maps text: one channel per dev:inode mapped by ≥ 2 processes.
 import type { AnonShmChannel, Endpoint } from '../model';
-import { mapMode, parseMapsText } from '../parsers/procPid';
+import { MapsCursor } from '../parsers/procPid';
 import { byPidFd, emit, type Probe, type ProbeContext } from './context';
-import { parsedMaps, type ProcessMaps } from './maps';
+import { keptMaps } from './maps';
 
 /** The channel name of a shared maps path (` (deleted)` already stripped), or null if not unnamed shmem. */
 export function anonShmName(path: string): string | null {
@@ -24,36 +24,32 @@ interface Group {
   pids: Set<number>;
 }
 
-/** Length in bytes of a `start-end` hex range (addresses fit a double exactly: ≤ 2^57). */
-function rangeLength(range: string): number {
-  const dash = range.indexOf('-');
-  return parseInt(range.slice(dash + 1), 16) - parseInt(range.slice(0, dash), 16);
-}
+/** What every line anonShmName names contains. */
+const ANON_PATHS = [' /dev/zero', ' /anon_hugepage', ' /memfd:'];
 
 /** Channels from per-process maps text (only `s` lines of unnamed shmem count). Exported for tests. */
 export function anonShmChannels(maps: Iterable<{ pid: number; maps: string | undefined | null }>): AnonShmChannel[] {
-  const parsed: ProcessMaps[] = [];
-  for (const p of maps) if (p.maps) parsed.push({ pid: p.pid, lines: parseMapsText(p.maps) });
-  return anonShmFromLines(parsed);
-}
-
-/** Channels from parsed maps lines (the snapshot's, parsed once for every probe that reads maps). */
-function anonShmFromLines(maps: readonly ProcessMaps[]): AnonShmChannel[] {
   const groups = new Map<string, Group>();
+  const c = new MapsCursor();
   for (const p of maps) {
-    for (const m of p.lines) {
-      if (!m.deleted || m.perms[3] !== 's') continue;
-      const name = anonShmName(m.path);
+    // most processes map none of these: one search of the text each, no line read
+    if (!p.maps || !ANON_PATHS.some((x) => p.maps!.includes(x))) continue;
+    c.reset(p.maps);
+    while (c.next()) {
+      if (!c.deleted || !c.shared()) continue;
+      if (c.pathStartsWith('/dev/shm/')) continue; // most shared lines: no substring for those
+      const name = anonShmName(c.path());
       if (name === null) continue;
-      const key = m.dev + ':' + m.inode;
+      const dev = c.dev();
+      const key = dev + ':' + c.inode;
       let g = groups.get(key);
       if (!g) {
-        g = { name, dev: m.dev, inode: m.inode, size: 0, endpoints: [], pids: new Set() };
+        g = { name, dev, inode: c.inode, size: 0, endpoints: [], pids: new Set() };
         groups.set(key, g);
       }
-      const len = rangeLength(m.range);
+      const len = c.length();
       if (len > g.size) g.size = len;
-      g.endpoints.push({ pid: p.pid, map: m.range, mode: mapMode(m.perms) });
+      g.endpoints.push({ pid: p.pid, map: c.range(), mode: c.mode() });
       g.pids.add(p.pid);
     }
   }
@@ -75,6 +71,6 @@ function anonShmFromLines(maps: readonly ProcessMaps[]): AnonShmChannel[] {
 
 export const anonShmProbe: Probe = {
   run(ctx: ProbeContext) {
-    for (const ch of anonShmFromLines(parsedMaps(ctx))) emit(ctx, ch);
+    for (const ch of anonShmChannels(keptMaps(ctx))) emit(ctx, ch);
   },
 };

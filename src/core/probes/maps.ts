@@ -1,29 +1,8 @@
 // Memory-mapping holders (SysV shm and /dev/shm mappings) from the walk's filtered maps text,
-// parsed once per snapshot and shared by the sysv, posix and anon-shm probes.
+// read once per snapshot for the sysv and posix probes (the anon-shm probe reads its own lines).
 import type { Endpoint } from '../model';
-import { mapMode, parseMapsText, sysvKeyFromMapPath, type MapsLine } from '../parsers/procPid';
+import { MapsCursor } from '../parsers/procPid';
 import type { ProbeContext } from './context';
-
-/** One kept process's maps lines, parsed. */
-export interface ProcessMaps {
-  pid: number;
-  lines: MapsLine[];
-}
-
-const parsedCache = new WeakMap<ProbeContext, ProcessMaps[]>();
-
-/** The kept processes' maps lines, parsed once per snapshot (a machine of thousands of processes has tens of thousands). */
-export function parsedMaps(ctx: ProbeContext): ProcessMaps[] {
-  let out = parsedCache.get(ctx);
-  if (out) return out;
-  out = [];
-  for (const p of ctx.raw.values()) {
-    if (!p.maps || !ctx.processes.has(p.pid)) continue;
-    out.push({ pid: p.pid, lines: parseMapsText(p.maps) });
-  }
-  parsedCache.set(ctx, out);
-  return out;
-}
 
 export interface MapHolders {
   /** SysV shm attachers by shmid (the mapping's inode). */
@@ -38,13 +17,25 @@ export interface MapHolders {
    * inode numbers start over (and glibc's sem_open maps a temp file `sem.XXXXXX (deleted)` that
    * it then links to the real name: the same inode).
    */
-  devShmByKey: Map<string, { name: string; size: number; deleted: boolean; endpoints: Endpoint[] }>;
+  devShmByKey: Map<string, DevShmMapping>;
+}
+
+export interface DevShmMapping {
+  name: string;
+  size: number;
+  deleted: boolean;
+  endpoints: Endpoint[];
 }
 
 /** A maps line's device (`00:1a`, hex) as `major:minor` in decimal (`0:26`), as devName gives it for fd rows. */
 export function mapsDevName(hex: string): string {
   const [a, b] = hex.split(':');
   return `${parseInt(a, 16)}:${parseInt(b, 16)}`;
+}
+
+/** The kept processes' maps texts (ctx.raw, the processes the snapshot keeps). */
+export function* keptMaps(ctx: ProbeContext): Generator<{ pid: number; maps: string }> {
+  for (const p of ctx.raw.values()) if (p.maps && ctx.processes.has(p.pid)) yield { pid: p.pid, maps: p.maps };
 }
 
 const cache = new WeakMap<ProbeContext, MapHolders>();
@@ -55,30 +46,45 @@ function add<K>(m: Map<K, Endpoint[]>, k: K, ep: Endpoint) {
   else m.set(k, [ep]);
 }
 
-export function mapHolders(ctx: ProbeContext): MapHolders {
-  let h = cache.get(ctx);
-  if (h) return h;
-  h = { sysvByInode: new Map(), sysvByKey: new Map(), devShm: new Map(), devShmByKey: new Map() };
-  for (const p of parsedMaps(ctx)) {
-    // one endpoint per distinct mapping object per process range
-    for (const m of p.lines) {
-      const ep: Endpoint = { pid: p.pid, map: m.range, mode: mapMode(m.perms) };
-      const key = sysvKeyFromMapPath(m.path);
+/** The SysV and /dev/shm holders of these maps texts (one endpoint per mapping). Exported for tests. */
+export function mapHoldersOf(maps: Iterable<{ pid: number; maps: string }>): MapHolders {
+  const h: MapHolders = { sysvByInode: new Map(), sysvByKey: new Map(), devShm: new Map(), devShmByKey: new Map() };
+  // /dev/shm mappings by device number, then inode: the `major:minor:inode` key is made once per object, not per line
+  const byDev = new Map<number, Map<number, DevShmMapping>>();
+  const c = new MapsCursor();
+  for (const p of maps) {
+    c.reset(p.maps);
+    while (c.next()) {
+      const key = c.sysvKey();
       if (key !== null) {
-        add(h.sysvByInode, m.inode, ep);
+        const ep: Endpoint = { pid: p.pid, map: c.range(), mode: c.mode() };
+        add(h.sysvByInode, c.inode, ep);
         add(h.sysvByKey, key, ep);
-      } else if (m.path.startsWith('/dev/shm/')) {
-        add(h.devShm, m.path.slice('/dev/shm/'.length), ep);
-        const key = `${mapsDevName(m.dev)}:${m.inode}`;
-        const d = h.devShmByKey.get(key) ?? { name: m.path.slice('/dev/shm/'.length), size: 0, deleted: false, endpoints: [] };
-        const [lo, hi] = m.range.split('-').map((x) => parseInt(x, 16));
-        d.size = Math.max(d.size, hi - lo);
-        if (m.deleted) d.deleted = true;
+      } else if (c.pathStartsWith('/dev/shm/')) {
+        const ep: Endpoint = { pid: p.pid, map: c.range(), mode: c.mode() };
+        const name = c.pathFrom('/dev/shm/'.length);
+        add(h.devShm, name, ep);
+        const dev = c.devNumber();
+        let inodes = byDev.get(dev);
+        if (!inodes) byDev.set(dev, (inodes = new Map()));
+        let d = inodes.get(c.inode);
+        if (!d) {
+          d = { name, size: 0, deleted: false, endpoints: [] };
+          inodes.set(c.inode, d);
+          h.devShmByKey.set(dev >= 0 ? `${Math.floor(dev / 1048576)}:${dev % 1048576}:${c.inode}` : `${mapsDevName(c.dev())}:${c.inode}`, d);
+        }
+        const size = c.length();
+        if (size > d.size) d.size = size;
+        if (c.deleted) d.deleted = true;
         d.endpoints.push(ep);
-        h.devShmByKey.set(key, d);
       }
     }
   }
-  cache.set(ctx, h);
+  return h;
+}
+
+export function mapHolders(ctx: ProbeContext): MapHolders {
+  let h = cache.get(ctx);
+  if (!h) cache.set(ctx, (h = mapHoldersOf(keptMaps(ctx))));
   return h;
 }
