@@ -474,6 +474,7 @@ int ipci_task_maps(struct bpf_iter__task *ctx) {
     return 0;
   }
   bpf_seq_write(seq, r, sizeof *r);
+  __u32 written = sizeof *r;
   struct vm_area_struct *v;
   while ((v = bpf_iter_task_vma_next(&it))) {
     struct file *f = v->vm_file;
@@ -489,6 +490,13 @@ int ipci_task_maps(struct bpf_iter__task *ctx) {
     if (n <= 1) continue;
     n--;
     if (n > IPCI_PATH_MAX - 8 || !wanted_path(s->path, n)) continue;
+    if (written + 2 * sizeof *r + ((n + 7) & ~7) > IPCI_VMA_TASK_BYTES) {
+      __builtin_memset(r, 0, sizeof *r);
+      r->tgid = t->tgid;
+      r->flags = IPCI_V_TRUNC;
+      bpf_seq_write(seq, r, sizeof *r);
+      break;
+    }
     __builtin_memset(r, 0, sizeof *r);
     r->tgid = t->tgid;
     r->start = v->vm_start;
@@ -503,6 +511,7 @@ int ipci_task_maps(struct bpf_iter__task *ctx) {
     __u32 padded = (n + 7) & ~7;
     if (padded > IPCI_PATH_MAX) padded = IPCI_PATH_MAX;
     bpf_seq_write(seq, s->path, padded);
+    written += sizeof *r + padded;
   }
   bpf_iter_task_vma_destroy(&it);
   return 0;

@@ -97,6 +97,11 @@ struct ipci_task_rec {
 #define IPCI_V_HEADER 1
 #define IPCI_V_BUSY 2      /* mmap_read_trylock failed: this process's maps are not here */
 #define IPCI_V_PATH_ERROR 4
+/* A record after a process's mappings when the program stopped at IPCI_VMA_TASK_BYTES: one
+ * object's output must fit the iterator's seq buffer (8 pages), or the whole read fails (E2BIG),
+ * and another user picks how many mappings a process has and how long their paths are. */
+#define IPCI_V_TRUNC 8
+#define IPCI_VMA_TASK_BYTES (24 * 1024)
 
 struct ipci_vma_rec {
   __u32 tgid;

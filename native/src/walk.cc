@@ -44,6 +44,7 @@
 #include "napi_helpers.h"
 #include "fdhandle.h"
 #include "fdinfolines.h"
+#include "mapsread.h"
 #include "walkrows.h"
 
 #include <algorithm>
@@ -173,6 +174,8 @@ struct Shared {
   std::vector<uint8_t> procDone, chunkDone;
   std::atomic<size_t> next{0};
   std::atomic<size_t> nextChunk{0};
+  // maps text that may still be kept over every process (mapsread.h)
+  std::atomic<int64_t> mapsBudget{kMapsWalkBudget};
   // Pipe measurements, sharded so threads rarely wait on each other.
   static constexpr size_t kShards = 64;
   struct Shard {
@@ -279,24 +282,17 @@ bool ReadLinkAt(int dirfd, const char* name, char* link, size_t cap, std::string
   return true;
 }
 
-// Keeps the maps lines some rule asks for ("start-end perms …": perms[3] 's' is a shared mapping).
-void KeepMapsLines(const char* p, size_t n, const std::vector<MapsRule>& rules, std::string& out) {
-  const char* end = p + n;
-  while (p < end) {
-    const char* nl = static_cast<const char*>(memchr(p, '\n', end - p));
-    const char* le = nl ? nl : end;
-    size_t ll = le - p;
-    const char* sp = static_cast<const char*>(memchr(p, ' ', ll));
-    const bool shared = sp && sp + 4 < le && sp[4] == 's';
-    for (const MapsRule& r : rules) {
-      if ((!r.shared || shared) && memmem(p, ll, r.text.data(), r.text.size())) {
-        if (!out.empty()) out.push_back('\n');
-        out.append(p, ll);
-        break;
-      }
-    }
-    p = nl ? nl + 1 : end;
+// Whether some rule asks for this maps line ("start-end perms …": perms[3] 's' is a shared
+// mapping). A rule's text (" /SYSV", " /dev/shm/", …) is matched at the start of the path field.
+bool WantMapsLine(const char* p, size_t ll, const std::vector<MapsRule>& rules) {
+  const char* sp = static_cast<const char*>(memchr(p, ' ', ll));
+  const bool shared = sp && sp + 4 < p + ll && sp[4] == 's';
+  for (const MapsRule& r : rules) {
+    if (r.shared && !shared) continue;
+    const bool spaced = !r.text.empty() && r.text[0] == ' ';
+    if (spaced ? MapsPathStarts(p, ll, r.text.data() + 1, r.text.size() - 1) : memmem(p, ll, r.text.data(), r.text.size()) != nullptr) return true;
   }
+  return false;
 }
 
 // "123" into out (NUL-terminated); returns the length.
@@ -494,15 +490,17 @@ class Walker {
     if (!thread && sh_.procfs && opt.procRoot == "/proc" && StatusField(p.status, "\nThreads:", 9) > 1) OwnTables(pdir, p);
     if (!opt.mapsRules.empty() && !thread) {
       stage.store("maps", std::memory_order_relaxed);
-      n = ReadAt(pdir, "maps", buf_);
-      if (n >= 0) {
-        KeepMapsLines(buf_.data(), static_cast<size_t>(n), opt.mapsRules, p.maps);
+      MapsRead m = ReadMapsKept(pdir, "maps", buf_, p.maps, &sh_.mapsBudget,
+                                [&opt](const char* line, size_t len) { return WantMapsLine(line, len, opt.mapsRules); });
+      if (m.err == 0) {
         p.has |= F_MAPS;
-      } else if (-n == ESRCH) {
+        if (m.truncated) p.errors.emplace_back("maps", EFBIG);
+      } else if (m.err == ESRCH) {
         p.error = ESRCH;
         return;
       } else {
-        p.errors.emplace_back("maps", static_cast<int>(-n));
+        p.maps.clear();
+        p.errors.emplace_back("maps", m.err);
       }
     }
     if (opt.readTimers && !thread && !Text(pdir, "timers", p.timers, p, F_TIMERS)) return;

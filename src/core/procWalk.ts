@@ -16,6 +16,8 @@ import { filterMaps, parseFdinfo } from './parsers/procPid';
 
 interface Io {
   readFile(p: string): string | Promise<string>;
+  /** The first `max` bytes of a file (maps: another user decides how long it is). */
+  readHead?(p: string, max: number): string;
   readlink(p: string): string | Promise<string>;
   readdir(p: string): string[] | Promise<string[]>;
   lstatMode(p: string): number | Promise<number>;
@@ -26,6 +28,23 @@ interface Io {
 
 const syncIo: Io = {
   readFile: (p) => fs.readFileSync(p, 'utf8'),
+  readHead: (p, max) => {
+    const fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NOCTTY);
+    try {
+      const chunks: Buffer[] = [];
+      let total = 0;
+      while (total < max) {
+        const b = Buffer.allocUnsafe(Math.min(65536, max - total));
+        const n = fs.readSync(fd, b, 0, b.length, null);
+        if (n === 0) break;
+        chunks.push(n === b.length ? b : b.subarray(0, n));
+        total += n;
+      }
+      return Buffer.concat(chunks).toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  },
   readlink: (p) => fs.readlinkSync(p),
   readdir: (p) => fs.readdirSync(p),
   lstatMode: (p) => fs.lstatSync(p).mode,
@@ -196,7 +215,34 @@ async function isMqueue(io: Io, opts: ProcWalkOptions, fdPath: string, st: fs.St
   return mq === null && !fs.existsSync(link.endsWith(' (deleted)') ? link.slice(0, -10) : link);
 }
 
-async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColumns): Promise<ProcWalkProcess> {
+/** Bounds of maps text, as native/src/mapsread.h has them: read and kept per process, kept per walk. */
+export const MAPS_READ_MAX = 16 << 20;
+export const MAPS_KEEP_MAX = 256 << 10;
+export const MAPS_KEEP_LINES = 4096;
+export const MAPS_WALK_BUDGET = 64 << 20;
+
+/** The first kept lines within the per-process bounds and what is left of the walk's budget (spent here). */
+export function boundMaps(text: string, budget: { left: number }): { text: string; truncated: boolean } {
+  if (budget.left <= 0) return { text: '', truncated: text.length > 0 };
+  let end = 0;
+  let lines = 0;
+  let truncated = false;
+  while (end < text.length) {
+    let nl = text.indexOf('\n', end);
+    if (nl < 0) nl = text.length;
+    if (lines >= MAPS_KEEP_LINES || nl > MAPS_KEEP_MAX) {
+      truncated = true;
+      break;
+    }
+    lines++;
+    end = nl + 1;
+  }
+  const out = truncated ? text.slice(0, Math.max(0, end - 1)) : text;
+  budget.left -= out.length;
+  return { text: out, truncated };
+}
+
+async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColumns, budget: { left: number }): Promise<ProcWalkProcess> {
   const base = path.join(opts.procRoot, String(pid));
   const p: ProcWalkProcess = { pid };
   try {
@@ -228,7 +274,11 @@ async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColum
   const mapsRules = opts.mapsRules ?? [];
   if (mapsRules.length > 0) {
     try {
-      p.maps = filterMaps(await io.readFile(base + '/maps'), mapsRules);
+      // the native walks' bounds (native/src/mapsread.h): read, kept per process, kept per walk
+      const text = io.readHead ? io.readHead(base + '/maps', MAPS_READ_MAX) : await io.readFile(base + '/maps');
+      const kept = boundMaps(filterMaps(text, mapsRules), budget);
+      p.maps = kept.text;
+      if (kept.truncated || text.length >= MAPS_READ_MAX) (p.errors ??= []).push({ file: 'maps', code: 'EFBIG' });
     } catch (e) {
       noteError(p, 'maps', e);
     }
@@ -301,10 +351,11 @@ export async function walkProcTs(opts: ProcWalkOptions): Promise<ProcWalk> {
   const io = syncIo;
   const pids = listPids(opts.procRoot, opts.pids);
   const cols = new FdColumns();
+  const budget = { left: MAPS_WALK_BUDGET };
   const processes: ProcWalkProcess[] = new Array(pids.length);
   lastYield = performance.now();
   for (let i = 0; i < pids.length; i++) {
-    processes[i] = await walkOne(io, opts, pids[i], cols);
+    processes[i] = await walkOne(io, opts, pids[i], cols, budget);
     if (yieldEveryMs > 0) await maybeYield();
   }
   const n = cols.pid.length;

@@ -61,6 +61,7 @@
 #include "fditer.h"
 #include "loader.h"
 #include "procfacts.h"
+#include "../mapsread.h"
 #include "timedreads.h"
 
 namespace ipci {
@@ -124,6 +125,8 @@ struct Shared {
   std::vector<std::string> mapsText;
   std::vector<uint8_t> mapsHave;  // the text is there (the pass covered it, or /proc/PID/maps was read)
   std::vector<uint8_t> mapsCovered;  // by the pass (written by its thread before mapsDone)
+  std::vector<uint8_t> mapsTrunc;    // a bound cut the text short (mapsread.h)
+  std::atomic<int64_t> mapsBudget{kMapsWalkBudget};
   bool mapsDone = false;          // under mu
   double mapsMs = 0;
   size_t mapsFromPass = 0;
@@ -191,10 +194,18 @@ void MapsThread(std::shared_ptr<Shared> sh, int linkFd, Clock::time_point deadli
     const char* p = recs.data();
     const char* end = p + recs.size();
     size_t cur = SIZE_MAX;
+    bool trunc = false;
     std::string all;
     auto flush = [&] {
       if (cur == SIZE_MAX) return;
-      KeepMapsLines(all.data(), all.size(), sh->mapsText[cur]);
+      if (sh->mapsBudget.load(std::memory_order_relaxed) > 0) {
+        KeepMapsLines(all.data(), all.size(), sh->mapsText[cur]);
+        sh->mapsBudget.fetch_sub(static_cast<int64_t>(sh->mapsText[cur].size()), std::memory_order_relaxed);
+      } else {
+        sh->mapsTrunc[cur] = 1;
+      }
+      if (trunc) sh->mapsTrunc[cur] = 1;
+      trunc = false;
       sh->mapsCovered[cur] = 1;
       sh->mapsHave[cur] = 1;
       fromPass++;
@@ -208,6 +219,10 @@ void MapsThread(std::shared_ptr<Shared> sh, int linkFd, Clock::time_point deadli
       if (static_cast<size_t>(end - p) < sizeof r + pathBytes) break;
       const char* path = p + sizeof r;
       p += sizeof r + pathBytes;
+      if (r.flags & IPCI_V_TRUNC) {
+        trunc = true;  // the program stopped this process's mappings at its bound
+        continue;
+      }
       if (r.flags & IPCI_V_HEADER) {
         flush();
         auto it = slot.find(r.tgid);
@@ -325,6 +340,7 @@ class BpfWalkWorker : public PromiseWorker {
     sh->tasks.assign(np, nullptr);
     sh->mapsText.resize(np);
     sh->mapsHave.assign(np, 0);
+    sh->mapsTrunc.assign(np, 0);
     // a thread's mappings are its process's: listed once, under the process
     sh->mapsCovered.assign(np, 0);
     for (size_t i = 0; i < np; i++) sh->mapsCovered[i] = leaders[i] != 0;
@@ -349,6 +365,7 @@ class BpfWalkWorker : public PromiseWorker {
     // With the maps pass, the facts items never read maps: the pass gives them, and the few
     // processes it could not cover get /proc/PID/maps read afterwards.
     sh->mapsPass = opt_.facts.readMaps && opt_.taskFacts && load.mapsLinkFd >= 0;
+    sh->opt.facts.mapsBudget = &sh->mapsBudget;
     if (sh->mapsPass) {
       int mapsFd = load.mapsLinkFd;
       if (run([sh, mapsFd, deadline, slot] { MapsThread(sh, mapsFd, deadline, slot); })) threads_++;
@@ -414,7 +431,9 @@ class BpfWalkWorker : public PromiseWorker {
       TimedRun maps = RunTimed(todoPids, n, opt_.itemTimeoutMs, deadline, [sh, todo](size_t k, std::atomic<const char*>& stage) {
         const size_t i = todo[k];
         stage.store("maps", std::memory_order_relaxed);
-        if (ReadProcMaps(sh->procFd, sh->procs[i].pid, sh->mapsText[i], ThreadBuf()) == 0) sh->mapsHave[i] = 1;
+        bool cut = false;
+        if (ReadProcMaps(sh->procFd, sh->procs[i].pid, sh->mapsText[i], ThreadBuf(), &sh->mapsBudget, cut) == 0) sh->mapsHave[i] = 1;
+        sh->mapsTrunc[i] = cut;
       });
       readers = std::max(readers, maps.threads);
       for (size_t k = 0; k < todo.size(); k++)
@@ -444,6 +463,7 @@ class BpfWalkWorker : public PromiseWorker {
       if (sh->mapsPass && !procs_[i].error && sh->mapsHave[i]) {
         procs_[i].maps = std::move(sh->mapsText[i]);
         procs_[i].has |= F_MAPS;
+        if (sh->mapsTrunc[i]) procs_[i].mapsTruncated = true;
       }
     }
     factsMs_ = std::chrono::duration<double, std::milli>(Clock::now() - tWalk).count();
@@ -481,6 +501,15 @@ class BpfWalkWorker : public PromiseWorker {
     for (const ProcFacts& p : procs_) {
       Napi::Object o = ProcTextToJs(env, p);
       if (p.hasTask) o.Set("task", TaskFacts(env, p.task));
+      if (p.mapsTruncated) {
+        // as the /proc walk reports it: a read error of the maps field
+        Napi::Object eo = Napi::Object::New(env);
+        eo.Set("file", JsString(env, "maps"));
+        eo.Set("code", JsString(env, ErrnoName(EFBIG)));
+        Napi::Array errs = Napi::Array::New(env, 1);
+        errs.Set(0u, eo);
+        o.Set("errors", errs);
+      }
       procs.Set(i++, o);
     }
     Napi::Object phases = Napi::Object::New(env);

@@ -2,6 +2,7 @@
 // keeps to the /proc walk's per-process part (walk.cc WalkOne, parsers/procPid.ts filterMaps), so
 // both backends give the same process rows; the integration test compares them.
 #include "procfacts.h"
+#include "../mapsread.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -49,17 +50,22 @@ int ReadLinkAt(int dirfd, const char* name, std::string& out) {
 }  // namespace
 
 // The maps lines the snapshot uses: SysV shm (/SYSV…), /dev/shm files, and shared (`s`) unnamed
-// shmem (/dev/zero, /anon_hugepage, /memfd:) — the same filter as walk.cc's KeepMapsLines.
+// shmem (/dev/zero, /anon_hugepage, /memfd:), told by the start of the path field — the rules
+// walk.cc's WantMapsLine applies.
+bool WantMapsLine(const char* p, size_t ll) {
+  if (MapsPathStarts(p, ll, "/SYSV", 5) || MapsPathStarts(p, ll, "/dev/shm/", 9)) return true;
+  const char* sp = static_cast<const char*>(memchr(p, ' ', ll));
+  if (!(sp && sp + 4 < p + ll && sp[4] == 's')) return false;
+  return MapsPathStarts(p, ll, "/dev/zero", 9) || MapsPathStarts(p, ll, "/anon_hugepage", 14) || MapsPathStarts(p, ll, "/memfd:", 7);
+}
+
 void KeepMapsLines(const char* p, size_t n, std::string& out) {
   const char* end = p + n;
   while (p < end) {
     const char* nl = static_cast<const char*>(memchr(p, '\n', end - p));
     const char* le = nl ? nl : end;
     size_t ll = le - p;
-    const char* sp = static_cast<const char*>(memchr(p, ' ', ll));
-    bool anonShm = sp && sp + 4 < le && sp[4] == 's' &&
-                   (memmem(p, ll, " /dev/zero", 10) || memmem(p, ll, " /anon_hugepage", 15) || memmem(p, ll, " /memfd:", 8));
-    if (anonShm || memmem(p, ll, "/SYSV", 5) || memmem(p, ll, "/dev/shm/", 9)) {
+    if (WantMapsLine(p, ll)) {
       if (!out.empty()) out.push_back('\n');
       out.append(p, ll);
     }
@@ -129,13 +135,16 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
   alive = alive && Text(pdir, "cmdline", p.cmdline, p, F_CMDLINE, buf, stage);
   if (alive && opt.readMaps && !haveMaps) {
     stage.store("maps", std::memory_order_relaxed);
-    ssize_t n = ReadAt(pdir, "maps", buf);
-    if (n >= 0) {
-      KeepMapsLines(buf.data(), static_cast<size_t>(n), p.maps);
+    MapsRead m = ReadMapsKept(pdir, "maps", buf, p.maps, opt.mapsBudget, WantMapsLine);
+    if (m.err == 0) {
       p.has |= F_MAPS;
-    } else if (-n == ESRCH) {
-      p.error = ESRCH;
-      alive = false;
+      p.mapsTruncated = m.truncated;
+    } else {
+      p.maps.clear();
+      if (m.err == ESRCH) {
+        p.error = ESRCH;
+        alive = false;
+      }
     }
   }
   // no POSIX timers (the task says so): the file would be empty
@@ -189,13 +198,13 @@ ssize_t ReadProcFile(int procFd, const char* name, std::vector<char>& buf) {
   return ReadAt(procFd, name, buf);
 }
 
-int ReadProcMaps(int procFd, int32_t pid, std::string& out, std::vector<char>& buf) {
+int ReadProcMaps(int procFd, int32_t pid, std::string& out, std::vector<char>& buf, std::atomic<int64_t>* budget, bool& truncated) {
   char name[32];
   snprintf(name, sizeof name, "%d/maps", static_cast<int>(pid));
-  ssize_t n = ReadAt(procFd, name, buf);
-  if (n < 0) return static_cast<int>(-n);
-  KeepMapsLines(buf.data(), static_cast<size_t>(n), out);
-  return 0;
+  MapsRead m = ReadMapsKept(procFd, name, buf, out, budget, WantMapsLine);
+  if (m.err) out.clear();
+  truncated = m.truncated;
+  return m.err;
 }
 
 bool ListPids(int procFd, std::vector<int32_t>& out) {

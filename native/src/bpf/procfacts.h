@@ -22,6 +22,7 @@ namespace bpf {
 // (stuck, with error == ETIMEDOUT: the file whose read did not return in time — timedreads.h)
 struct ProcFacts : ProcText {
   bool fdsVisible = false;  // /proc would show this caller the fd links (ptrace read access)
+  bool mapsTruncated = false;  // a bound of mapsread.h stopped its maps: the first lines only
   bool hasTask = false;     // `task` replaces stat and status (and ns/net, and timers when it has none)
   ipci_task_rec task{};
 };
@@ -31,6 +32,7 @@ bool TaskFactsUsable(const ipci_task_rec& t);
 
 struct FactsOptions {
   bool readMaps = false, readTimers = false, readLinks = false, readCgroup = false;
+  std::atomic<int64_t>* mapsBudget = nullptr;  // the walk's, over every process (mapsread.h)
 };
 
 /**
@@ -45,8 +47,8 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
 /** Reads the whole file `name` (relative to the /proc dirfd) into buf (grown as needed): its bytes or -errno. */
 ssize_t ReadProcFile(int procFd, const char* name, std::vector<char>& buf);
 
-/** Reads /proc/PID/maps and keeps the lines KeepMapsLines keeps; 0 or the errno. */
-int ReadProcMaps(int procFd, int32_t pid, std::string& out, std::vector<char>& buf);
+/** Reads /proc/PID/maps, bounded (mapsread.h), and keeps the lines KeepMapsLines keeps; 0 or the errno. */
+int ReadProcMaps(int procFd, int32_t pid, std::string& out, std::vector<char>& buf, std::atomic<int64_t>* budget, bool& truncated);
 
 /** Appends the maps lines the snapshot uses (SysV shm, /dev/shm, shared unnamed shmem) of `n` bytes of maps text to `out`. */
 void KeepMapsLines(const char* p, size_t n, std::string& out);

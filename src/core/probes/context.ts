@@ -71,6 +71,11 @@ export interface FdGroups {
 
 const NO_GROUPS: FdGroups = { inode: new Float64Array(0), first: new Int32Array(0), count: 0 };
 
+/** dst.push(...src) without the spread: another user decides how many endpoints an object has, and a spread of 100k+ overflows the stack. */
+export function append<T>(dst: T[], src: readonly T[]): void {
+  for (let i = 0; i < src.length; i++) dst.push(src[i]);
+}
+
 /**
  * fd rows by kernel identity (FdKind + inode): per kind, the rows sorted by inode (a packed
  * `inode * 2^20 + row` Float64Array and its native numeric sort — no JS comparator, no hash

@@ -14,7 +14,7 @@ import { DEVSHM_FDS, MQUEUE_FDS } from '../kinds/fds';
 import { parseMqueueFile } from '../parsers/mqueue';
 import { DeadlineError, withDeadline } from '../deadline';
 import { fileTypeName, readSemSync, readSmallSync, UntrustedFileError } from '../untrustedFiles';
-import { byPidFd, devName, modeOf, octalMode, emit, type Probe, type ProbeContext, ownIpcns } from './context';
+import { append, byPidFd, devName, modeOf, octalMode, emit, type Probe, type ProbeContext, ownIpcns } from './context';
 import { mapHolders } from './maps';
 import { mqOpenName, posixIdTail } from '../posixNames';
 
@@ -317,7 +317,7 @@ async function emitQueues(ctx: ProbeContext, native: NativeAddon | null): Promis
       const key = `${devName(st.dev)}:${st.ino}`;
       const g = groups.get(key);
       if (g && !g.unlinked) {
-        q.endpoints.push(...endpointsOf(ctx, g.rows));
+        append(q.endpoints, endpointsOf(ctx, g.rows));
         groups.delete(key);
       }
     }
@@ -347,11 +347,11 @@ async function emitQueues(ctx: ProbeContext, native: NativeAddon | null): Promis
       // namespace's queue of that name, take its counts, and send peeks and removes to it.
       const id = `posix-mq:ns/${devName(g.dev)}/${posixIdTail(raw)}`;
       const q = queues.get(id) ?? { id, name: raw.toString('utf8'), raw, st: null, endpoints: [], other: true, ino: g.ino };
-      q.endpoints.push(...endpointsOf(ctx, g.rows));
+      append(q.endpoints, endpointsOf(ctx, g.rows));
       queues.set(id, q);
       continue;
     }
-    named(raw).endpoints.push(...endpointsOf(ctx, g.rows));
+    append(named(raw).endpoints, endpointsOf(ctx, g.rows));
   }
   const withName = [...queues.values()].filter((q): q is MqQueue & { raw: Buffer } => q.raw !== null && !q.other);
   const attrs = native ? await mqAttributes(native, withName, ctx.itemTimeoutMs) : new Map<string, never>();
@@ -461,7 +461,7 @@ function emitUnlistedShm(ctx: ProbeContext, listed: ReadonlySet<string>, shmDev:
     const g = groups.get(key) ?? { name: m.name, size: null, deleted: false, endpoints: [] };
     g.size = Math.max(g.size ?? 0, m.size);
     if (m.deleted) g.deleted = true;
-    g.endpoints.push(...m.endpoints);
+    append(g.endpoints, m.endpoints);
     groups.set(key, g);
   }
   for (const [key, g] of groups) {

@@ -214,7 +214,7 @@ export function cutHierarchy(h: Hierarchy, o: CutOptions): Cut {
     while (stack.length) {
       const x = stack.pop()!;
       if (x.type === 'process') unitOf.set(x.pid, to);
-      else stack.push(...h.groups.get(x.id)!.children);
+      else for (const c of h.groups.get(x.id)!.children) stack.push(c); // not push(...): a spread of 100k+ overflows the stack
     }
   };
   const extra = new Map<string, GroupDef>();
