@@ -23,6 +23,12 @@ export interface PosixSemChannel extends ChannelBase {
    * glibc's temp name, `XXXXXX` of `sem.XXXXXX`).
    */
   otherMount?: boolean;
+  /**
+   * Unlinked (sem_unlink) while processes still map it — Apache's `Mutex posixsem`, Python's
+   * multiprocessing locks: `posix-sem:deleted/DEV:INODE`, listed by its holders' mappings, its
+   * value read through one of them; `name` is what the mapping shows (possibly glibc's temp name).
+   */
+  deleted?: boolean;
   /** Present when /dev/shm/sem.NAME is not a readable semaphore: what is wrong (wrong size or type, unreadable). Text built from a name another user chose: escape at display. */
   error?: string;
 }
@@ -38,20 +44,21 @@ export const posixSem = defineKind<PosixSemChannel>({
   map: { family: 'sem', shared: true },
   ...posixNamedTraits<PosixSemChannel>(),
   ...DEVSHM_SOURCES,
-  name: (ch, max) => '/' + shortText(ch.name, max),
-  longTitle: (ch) => `POSIX semaphore /${shortText(ch.name)}${ch.otherMount ? ' of another /dev/shm' : ''}`,
-  description: (ch) => [ch.value === null ? '' : `value ${ch.value}`, ch.otherMount ? 'another /dev/shm' : ''].filter(Boolean).join(', '),
+  name: (ch, max) => '/' + shortText(ch.name, max) + (ch.deleted ? ' (deleted)' : ''),
+  longTitle: (ch) => `POSIX semaphore /${shortText(ch.name)}${ch.deleted ? ' (deleted)' : ''}${ch.otherMount ? ' of another /dev/shm' : ''}`,
+  description: (ch) => [ch.value === null ? '' : `value ${ch.value}`, ch.deleted ? 'deleted' : '', ch.otherMount ? 'another /dev/shm' : ''].filter(Boolean).join(', '),
   columns: [
     c('name', 'NAME', 'Name', 'string', 'Semaphore name (/dev/shm/sem.NAME)', { search: 'text' }),
     c('value', 'VALUE', 'Value', 'number|null', 'Current value (the glibc sem_t in the file)'),
     ...ownerColumns<PosixSemChannel>(),
     c('error', 'ERROR', 'Error', 'string|null', 'Why the value is missing: the file is not a semaphore (wrong size or type) or unreadable'),
+    c('deleted', 'DELETED', 'Deleted', 'boolean', 'The name was unlinked (sem_unlink) while processes still map it', { wide: true }),
     c('otherMount', 'OTHER MOUNT', 'Another /dev/shm', 'boolean', "A semaphore of another /dev/shm (a container's tmpfs): its name here is another file", { wide: true }),
   ],
   mentions: noMentions,
   peek: 'posix-sem',
   paged: false,
-  remove: (ch) => (ch.otherMount ? null : { by: 'unlink', dir: 'shm', file: 'sem.' + ch.name, note: 'the name is gone; processes that opened it keep it until sem_close' }),
+  remove: (ch) => (ch.otherMount || ch.deleted ? null : { by: 'unlink', dir: 'shm', file: 'sem.' + ch.name, note: 'the name is gone; processes that opened it keep it until sem_close' }),
   queue: (ch) => ({ bytes: null, counts: ch.value === null ? null : [ch.value], stamp: null }),
   depth: (ch) => (ch.value !== null ? { value: ch.value } : undefined),
   ...NO_STATE_TRAITS,

@@ -224,9 +224,10 @@ export const posixProbe: Probe = {
  * Its name is what the mapping shows: the process that created it mapped glibc's temp file
  * `sem.XXXXXX` before linking it under its name, so it shows that one (deleted).
  */
-function emitOtherSem(ctx: ProbeContext, key: string, g: { name: string; endpoints: Endpoint[] }): void {
+/** A semaphore no name of ours reaches, by its holders' mappings: another /dev/shm's, or one unlinked (sem_unlink) while still mapped. */
+function emitUnnamedSem(ctx: ProbeContext, key: string, g: { name: string; endpoints: Endpoint[] }, other: boolean): void {
   const ch: PosixSemChannel = {
-    id: `posix-sem:mount/${key}`,
+    id: `posix-sem:${other ? 'mount' : 'deleted'}/${key}`,
     kind: 'posix-sem',
     endpoints: g.endpoints.sort(byPidFd),
     name: g.name.slice('sem.'.length),
@@ -234,7 +235,7 @@ function emitOtherSem(ctx: ProbeContext, key: string, g: { name: string; endpoin
     uid: null,
     owner: null,
     mode: null,
-    otherMount: true,
+    ...(other ? { otherMount: true } : { deleted: true }),
   };
   emit(ctx, ch);
 }
@@ -467,9 +468,11 @@ function emitUnlistedShm(ctx: ProbeContext, listed: ReadonlySet<string>, shmDev:
   for (const [key, g] of groups) {
     const other = shmDev === null || key.slice(0, key.lastIndexOf(':')) !== shmDev;
     if (g.name.startsWith('sem.')) {
-      // ours are listed by name (glibc's temp file `sem.XXXXXX (deleted)` a moment before it is
-      // linked under its name is left out); another /dev/shm's by the mapping alone, deleted or not
-      if (other && g.name.length > 4 && ctx.kinds.has('posix-sem')) emitOtherSem(ctx, key, g);
+      // Ours with a name are listed by it (the creator's mapping shows glibc's temp file,
+      // `sem.XXXXXX (deleted)`, linked under the real name since: the same dev:inode, listed).
+      // Ours without one were unlinked while mapped (sem_unlink right after sem_open: Apache's
+      // posixsem mutex, Python's multiprocessing); another /dev/shm's, deleted or not, by the mapping.
+      if (g.name.length > 4 && ctx.kinds.has('posix-sem') && (other || g.deleted)) emitUnnamedSem(ctx, key, g, other);
       continue;
     }
     if (!ctx.kinds.has('posix-shm')) continue;

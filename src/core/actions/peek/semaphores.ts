@@ -41,9 +41,9 @@ export const peekSysvSem: Peeker<SysvSemChannel> = async ({ channel, native, bas
 
 export const peekPosixSem: Peeker<PosixSemChannel> = async (ctx) => {
   const { channel, devRoot, base, at, call } = ctx;
-  if (channel.otherMount) {
-    // another /dev/shm's: its name here is another file; the sem_t is read through a holder's mapping
-    const what = `a POSIX semaphore of another /dev/shm (${channel.name})`;
+  if (channel.otherMount || channel.deleted) {
+    // another /dev/shm's (its name here is another file) or unlinked (no name at all): the sem_t is read through a holder's mapping
+    const what = channel.deleted ? `an unlinked POSIX semaphore (/dev/shm/sem.${channel.name} (deleted))` : `a POSIX semaphore of another /dev/shm (${channel.name})`;
     const r = await readUnnamed({ ...ctx, maxBytes: SEM_T_SIZE, offset: 0 }, what);
     let value: number;
     try {
