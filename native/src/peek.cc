@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -162,9 +163,20 @@ class SocketPeekWorker : public ThreadWorker {
     struct stat st;
     if (fstat(dup.get(), &st) != 0) return err_.set(errno, "fstat");
     if (!S_ISSOCK(st.st_mode) || st.st_ino != inode_) return err_.set(ESTALE, "fstat", path);
-    // Size the buffer by what is queued (SIOCINQ), not by the caller's upper bound.
+    // The owner must find its socket as it was. recv() takes a pending error (sock_error clears
+    // sk_err) even under MSG_PEEK, and once the owner has set SO_PEEK_OFF every MSG_PEEK moves its
+    // peek offset. getsockopt(SO_PEEK_OFF) and poll() tell both without changing anything (unlike
+    // SO_ERROR, which clears the error it reports); either one and nothing is received.
+    int off = -1;
+    socklen_t ol = sizeof off;
+    if (getsockopt(dup.get(), SOL_SOCKET, SO_PEEK_OFF, &off, &ol) == 0 && off >= 0) return err_.set(EBUSY, "SO_PEEK_OFF");
+    struct pollfd pfd = {dup.get(), POLLIN, 0};
+    if (poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLERR)) return err_.set(EBUSY, "POLLERR");
+    // Size the buffer by what is queued (SIOCINQ), not by the caller's upper bound. Nothing queued:
+    // no recv at all.
     int inq = 0;
-    if (ioctl(dup.get(), FIONREAD, &inq) != 0 || inq <= 0) inq = 64 * 1024;
+    if (ioctl(dup.get(), FIONREAD, &inq) == 0 && inq == 0) return;
+    if (inq <= 0) inq = 64 * 1024;
     size_t want2 = static_cast<size_t>(inq) < maxBytes_ ? static_cast<size_t>(inq) : maxBytes_;
     data_.resize(want2 ? want2 : 1);
     ssize_t r;

@@ -30,6 +30,18 @@ export const peekSocket: Peeker<UnixChannel | InetChannel> = async ({ channel, p
       if (truncated) base.notes.push(`showing ${data.length} of ${total} queued bytes`);
       return { ...base, type: 'bytes', at: at(), method, offset, data, total, truncated, via: { pid: h.pid, fd: h.fd } };
     } catch (e) {
+      // Not read, so that the owner finds its socket as it was (native/src/peek.cc): a fact of the socket, not of this holder.
+      const sc = (e as { code?: string; syscall?: string }).code === 'EBUSY' ? (e as { syscall?: string }).syscall : undefined;
+      if (sc === 'SO_PEEK_OFF' || sc === 'POLLERR') {
+        const why =
+          sc === 'SO_PEEK_OFF'
+            ? 'its owner has set SO_PEEK_OFF, and every MSG_PEEK would move the owner\'s peek offset (its own peeks would then skip these bytes)'
+            : 'an error is pending on it (POLLERR), and recv() takes a pending error from its owner even with MSG_PEEK';
+        return {
+          ...base, type: 'bytes', at: at(), method: 'none', offset, data: Buffer.alloc(0), total: channel.recvQueue ?? null, truncated: false, via: { pid: h.pid, fd: h.fd },
+          notes: [...base.notes, `not peeked: ${why}`],
+        };
+      }
       // EAGAIN: nothing queued right now.
       if ((e as { code?: string }).code === 'EAGAIN' || (e as { code?: string }).code === 'EWOULDBLOCK') {
         return { ...base, type: 'bytes', at: at(), method, offset, data: Buffer.alloc(0), total: 0, truncated: false, via: { pid: h.pid, fd: h.fd } };
