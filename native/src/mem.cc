@@ -3,6 +3,7 @@
 // exact range must still show the same dev:inode: a holder that mapped a FUSE file over the range
 // would otherwise make us fault in its pages (FUSE_READ to a daemon that may never answer). The
 // pid directory is opened once, so a recycled pid fails (ESRCH) instead of reading another process.
+#include "mapsread.h"
 #include "napi_helpers.h"
 #include "threadworker.h"
 
@@ -73,23 +74,21 @@ class MemReadWorker : public ThreadWorker {
     unsigned long long hi = (endp && *endp == '-') ? strtoull(endp + 1, nullptr, 16) : 0;
     if (hi <= lo) return err_.set(EINVAL, "maps");
     // The maps line at exactly this range: "lo-hi perms offset dev inode [path]".
-    std::string maps;
-    if (!ReadAll(pdir.get(), "maps", maps)) return err_.set(errno, "read", std::string(dir) + "/maps");
+    // (read as the walks read maps: in pieces, bounded — mapsread.h — keeping that one line)
+    std::string line;
+    std::vector<char> buf;
     std::string prefix = range_ + " ";
+    MapsRead mr = ReadMapsKept(pdir.get(), "maps", buf, line, nullptr, [&prefix](const char* l, size_t len) {
+      return len >= prefix.size() && memcmp(l, prefix.data(), prefix.size()) == 0;
+    });
+    if (mr.err) return err_.set(mr.err, "read", std::string(dir) + "/maps");
     bool same = false;
-    for (size_t at = 0; at < maps.size();) {
-      size_t nl = maps.find('\n', at);
-      if (nl == std::string::npos) nl = maps.size();
-      if (maps.compare(at, prefix.size(), prefix) == 0) {
-        char perms[8], dev[32];
-        unsigned long long off, ino;
-        std::string line = maps.substr(at, nl - at);
-        if (sscanf(line.c_str() + prefix.size(), "%7s %llx %31s %llu", perms, &off, dev, &ino) == 4) {
-          same = dev_ == dev && static_cast<double>(ino) == inode_ && perms[3] == 's';
-        }
-        break;
+    if (!line.empty() && line.find('\n') == std::string::npos) {
+      char perms[8], dev[32];
+      unsigned long long off, ino;
+      if (sscanf(line.c_str() + prefix.size(), "%7s %llx %31s %llu", perms, &off, dev, &ino) == 4) {
+        same = dev_ == dev && static_cast<double>(ino) == inode_ && perms[3] == 's';
       }
-      at = nl + 1;
     }
     if (!same) return err_.set(ESTALE, "maps", std::string(dir) + "/maps");
     size_t size = static_cast<size_t>(hi - lo);

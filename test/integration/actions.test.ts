@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import { loadNative } from '../../src/core/native';
+import { takeSnapshot } from '../../src/core/snapshot';
 import { devName } from '../../src/core/probes/context';
 import { makeFixture, toolBinary } from '../../fixtures/ipcFixture';
 import { cannotActAsNobody, runAsNobody, stageForOtherUsers, type Staged } from '../harness/otherUser';
@@ -229,6 +230,28 @@ describe('shared memory', () => {
       assert.equal(rm.action, `ipcrm -m ${shmid}`);
     } finally {
       try { perl('shmctl($ARGV[0], IPC_RMID, 0)', String(shmid)); } catch { /* removed */ }
+    }
+  });
+
+  test('SysV shm an attacher maps: read through its mapping, the segment\'s attach count, last pid and times left as they were', { skip: noNative }, async () => {
+    const fx = await makeFixture('sysv-shm', { size: 8192, attach: 2 });
+    try {
+      const shmid = fx.info.shmid as number;
+      const stat = async () => (await loadNative().addon!.sysvShmList()).find((r) => r.shmid === shmid)!;
+      const snap = await takeSnapshot({ kinds: ['sysv-shm'] });
+      const ch = snap.channels.find((c) => c.kind === 'sysv-shm' && c.shmid === shmid);
+      assert.ok(ch && ch.kind === 'sysv-shm' && ch.mapDev !== undefined, `mapDev of ${shmid}: ${JSON.stringify(ch)}`);
+      const before = await stat();
+      await new Promise((r) => setTimeout(r, 1100)); // a second later: shmat would move atime/dtime
+      for (let i = 0; i < 3; i++) {
+        const r = (await peekChannel(ch, snap.processes, { maxBytes: 64 })) as BytesPeek;
+        assert.match(r.method, /^pread\(\/proc\/\d+\/mem\) of the mapping /);
+        assert.equal(r.data.length, 64);
+      }
+      const after = await stat();
+      assert.deepEqual({ nattch: after.nattch, lpid: after.lpid, atime: after.atime, dtime: after.dtime }, { nattch: before.nattch, lpid: before.lpid, atime: before.atime, dtime: before.dtime });
+    } finally {
+      await fx.close();
     }
   });
 

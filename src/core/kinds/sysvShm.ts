@@ -19,6 +19,12 @@ export interface SysvShmChannel extends ChannelBase {
   mode: string;
   /** Another IPC namespace's object (a container's): that namespace's inode; its id is then `ns/NS/ID`, and the id means nothing in ours. Absent for this namespace's. */
   ipcns?: string;
+  /**
+   * The device of its attachers' mapping lines (hex, as /proc/PID/maps shows it: `00:01`), when a
+   * process of the snapshot has it mapped: a peek reads it through that mapping, which leaves the
+   * segment's attach time, last pid and attach count as they are (shmat would change all three).
+   */
+  mapDev?: string;
   /** Marked for removal (IPC_RMID done, still attached). */
   destroyed: boolean;
   /** Creator gone and nothing attached: probably leaked. */

@@ -8,6 +8,8 @@ export interface MapHolders {
   /** SysV shm attachers by shmid (the mapping's inode). */
   sysvByInode: Map<number, Endpoint[]>;
   sysvByKey: Map<number, Endpoint[]>;
+  /** The device (hex, as maps shows it) of each shmid's mapping lines: what a read through a mapping re-checks. */
+  sysvDev: Map<number, string>;
   /** /dev/shm/NAME mappings by NAME. */
   devShm: Map<string, Endpoint[]>;
   /**
@@ -48,7 +50,7 @@ function add<K>(m: Map<K, Endpoint[]>, k: K, ep: Endpoint) {
 
 /** The SysV and /dev/shm holders of these maps texts (one endpoint per mapping). Exported for tests. */
 export function mapHoldersOf(maps: Iterable<{ pid: number; maps: string }>): MapHolders {
-  const h: MapHolders = { sysvByInode: new Map(), sysvByKey: new Map(), devShm: new Map(), devShmByKey: new Map() };
+  const h: MapHolders = { sysvByInode: new Map(), sysvByKey: new Map(), sysvDev: new Map(), devShm: new Map(), devShmByKey: new Map() };
   // /dev/shm mappings by device number, then inode: the `major:minor:inode` key is made once per object, not per line
   const byDev = new Map<number, Map<number, DevShmMapping>>();
   const c = new MapsCursor();
@@ -60,6 +62,7 @@ export function mapHoldersOf(maps: Iterable<{ pid: number; maps: string }>): Map
         const ep: Endpoint = { pid: p.pid, map: c.range(), mode: c.mode() };
         add(h.sysvByInode, c.inode, ep);
         add(h.sysvByKey, key, ep);
+        if (!h.sysvDev.has(c.inode)) h.sysvDev.set(c.inode, c.dev());
       } else if (c.pathStartsWith('/dev/shm/')) {
         const ep: Endpoint = { pid: p.pid, map: c.range(), mode: c.mode() };
         const name = c.pathFrom('/dev/shm/'.length);

@@ -161,6 +161,7 @@ function emitLists(ctx: ProbeContext, pre: SysvPrefetch, ns: string | null, inNs
     const holders = mapHolders(ctx);
     for (const r of rows) {
       let eps = attachers(holders.sysvByInode.get(r.shmid));
+      const mapDev = eps?.length ? holders.sysvDev.get(r.shmid) : undefined;
       if (!eps?.length && r.key !== 0) eps = attachers(holders.sysvByKey.get(r.key));
       const endpoints = eps ? eps.slice().sort(byPidFd) : [];
       const ch: SysvShmChannel = {
@@ -178,6 +179,7 @@ function emitLists(ctx: ProbeContext, pre: SysvPrefetch, ns: string | null, inNs
         mode: octalMode(r.mode),
         destroyed: r.dest,
         orphaned: r.nattch === 0 && !alive(ctx, r.cpid),
+        ...(mapDev !== undefined && !where.ipcns ? { mapDev } : {}),
         ...where,
       };
       emit(ctx, ch);

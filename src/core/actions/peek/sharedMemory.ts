@@ -5,11 +5,23 @@
 import type { AnonShmChannel, PosixShmChannel, SysvShmChannel } from '../../model';
 import { openRegular } from '../../untrustedFiles';
 import { ActionError } from '../errors';
-import { explainPeek, needNative, ownerOf, posixObjectFile, type PeekContext, type Peeker } from './common';
+import { explainPeek, isFatal, needNative, ownerOf, posixObjectFile, type PeekContext, type Peeker } from './common';
 import type { BytesPeek } from './types';
 
-export const peekSysvShm: Peeker<SysvShmChannel> = async ({ channel, native, maxBytes, offset, base, at, call }) => {
+export const peekSysvShm: Peeker<SysvShmChannel> = async (ctx) => {
+  const { channel, native, maxBytes, offset, base, at, call } = ctx;
   const what = `read SysV shared memory segment ${channel.shmid}`;
+  // Through an attacher's mapping when one is known: shmat would set the segment's shm_lpid and
+  // shm_atime/shm_dtime and raise shm_nattch while it reads (a starting PostgreSQL takes an
+  // attached segment for a live postmaster's).
+  if (channel.mapDev !== undefined && channel.endpoints.some((e) => e.map !== undefined)) {
+    try {
+      return await readMapping(ctx, channel.mapDev, channel.shmid, what);
+    } catch (e) {
+      if (isFatal(e)) throw e;
+      base.notes.push(`read through a mapping failed (${(e as Error).message}): attached instead`);
+    }
+  }
   const addon = needNative(native, what);
   const size = channel.size;
   if (offset > size) throw new ActionError('EINVAL', `${what}: offset ${offset} is past the end (${size} bytes)`);
@@ -20,6 +32,7 @@ export const peekSysvShm: Peeker<SysvShmChannel> = async ({ channel, native, max
   } catch (e) {
     throw explainPeek(e, { what, ...ownerOf(channel) });
   }
+  base.notes.push('read by attaching it (no process of the snapshot maps it): shmat sets its last pid and attach time, shmdt its detach time');
   return { ...base, type: 'bytes', at: at(), method: 'shmat(SHM_RDONLY)', offset, data, total: size, truncated: offset + data.length < size };
 };
 
