@@ -48,6 +48,9 @@ export function cell(ch: Channel, col: Column<Channel>, procs: ReadonlyMap<numbe
   return formatValue(col, v, ch);
 }
 
+/** Widest a column is padded to in the text table. */
+export const COLUMN_MAX = 48;
+
 function pad(s: string, w: number, right: boolean): string {
   // Width in code points (escapeControl leaves no control characters).
   const len = [...s].length;
@@ -64,7 +67,14 @@ export function renderTable(snap: Snapshot): string {
     const cols = tableColumns(kind);
     // a POSIX name that is not UTF-8 by its bytes (shownChannel), like every other view of it
     const cells = rows.map((ch) => cols.map((col) => cell(shownChannel(ch), col, procs)));
-    const widths = cols.map((col, i) => Math.max(col.label.length, ...cells.map((r) => [...r[i]].length)));
+    // Column widths from every cell (a loop, not Math.max(...cells): a spread of 100k+ rows
+    // overflows the stack), at most COLUMN_MAX: one long cell — a FIFO path of 4,000 characters,
+    // an abstract name of escaped NULs — is printed whole and shifts its own row only, not every row.
+    const widths = cols.map((col, i) => {
+      let w = col.label.length;
+      for (const r of cells) w = Math.max(w, [...r[i]].length);
+      return Math.min(w, Math.max(COLUMN_MAX, col.label.length));
+    });
     const numeric = cols.map((col) => col.type.startsWith('number') && !col.type.endsWith('[]') && !col.type.endsWith('[]|null'));
     if (out.length) out.push('');
     out.push(`${kindTitle(kind)} (${rows.length})`);
