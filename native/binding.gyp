@@ -15,6 +15,7 @@
         "src/sockdiag.cc",
         "src/conntrack.cc",
         "src/peek.cc",
+        "src/sockns.cc",
         "src/pidfd.cc",
         "src/posix.cc",
         "src/mem.cc",

@@ -19,6 +19,7 @@ Napi::Value SocketPeek(const Napi::CallbackInfo& info);
 Napi::Value PidfdOpen(const Napi::CallbackInfo& info);
 Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info);
 Napi::Value CloseFd(const Napi::CallbackInfo& info);
+Napi::Value SocketNetns(const Napi::CallbackInfo& info);
 Napi::Value MqGetattr(const Napi::CallbackInfo& info);
 Napi::Value MqReceive(const Napi::CallbackInfo& info);
 Napi::Value MqGetattrFd(const Napi::CallbackInfo& info);
@@ -45,6 +46,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd, "closeFd"));
+  exports.Set("socketNetns", Napi::Function::New(env, SocketNetns, "socketNetns"));
   exports.Set("mqGetattr", Napi::Function::New(env, MqGetattr, "mqGetattr"));
   exports.Set("mqReceive", Napi::Function::New(env, MqReceive, "mqReceive"));
   exports.Set("mqGetattrFd", Napi::Function::New(env, MqGetattrFd, "mqGetattrFd"));

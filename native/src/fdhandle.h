@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -33,6 +34,45 @@ inline int OpenPidfd(int pid) {
     if (fd < 0) errno = saved;
   }
   return static_cast<int>(fd);
+}
+
+/**
+ * A copy of another process's socket fd (pidfd_getfd), only while /proc/PID/fd/N still names
+ * socket:[inode]: the readlink first (it touches nothing), so a FUSE file or a device swapped in
+ * is never duplicated (closing such a copy runs its ->flush); then the copy itself is checked, as
+ * the fd may have been swapped between the two. -1 with errno (ESTALE: not that socket any more)
+ * and `what` the failing step.
+ */
+inline int DupHeldSocket(int pid, int fd, unsigned long long inode, const char*& what) {
+  char path[48], want[40], link[64];
+  snprintf(path, sizeof path, "/proc/%d/fd/%d", pid, fd);
+  int wl = snprintf(want, sizeof want, "socket:[%llu]", inode);
+  what = "readlink";
+  ssize_t n = readlink(path, link, sizeof link);
+  if (n < 0) return -1;
+  if (n != wl || memcmp(link, want, static_cast<size_t>(wl)) != 0) {
+    errno = ESTALE;
+    return -1;
+  }
+  what = "pidfd_open";
+  int pidfd = OpenPidfd(pid);
+  if (pidfd < 0) return -1;
+  what = "pidfd_getfd";
+  int dup = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, fd, 0));
+  int saved = errno;
+  close(pidfd);
+  if (dup < 0) {
+    errno = saved;
+    return -1;
+  }
+  what = "fstat";
+  struct stat st;
+  if (fstat(dup, &st) != 0 || !S_ISSOCK(st.st_mode) || st.st_ino != inode) {
+    close(dup);
+    errno = ESTALE;
+    return -1;
+  }
+  return dup;
 }
 
 /** O_PATH handle to the file a /proc/PID/fd/N link points at (no ->open runs), or -1 with errno. */

@@ -110,6 +110,13 @@ TA Typed(Napi::Env env, const std::vector<T, A>& v) {
 // Argument helpers (throw TypeError).
 int32_t ArgInt(const Napi::CallbackInfo& info, size_t i, const char* name);
 double ArgNumber(const Napi::CallbackInfo& info, size_t i, const char* name);
+
+/** An inode argument: a positive integer a double holds exactly. */
+inline double ArgInode(const Napi::CallbackInfo& info, size_t i) {
+  double d = ArgNumber(info, i, "inode");
+  if (!(d > 0) || d > 9007199254740991.0) ThrowType(info.Env(), "inode must be a positive integer");
+  return d;
+}
 std::string ArgString(const Napi::CallbackInfo& info, size_t i, const char* name);
 /** A string (its UTF-8) or a Buffer (its exact bytes: names that are not UTF-8), without NUL bytes. */
 std::string ArgBytes(const Napi::CallbackInfo& info, size_t i, const char* name);

@@ -32,12 +32,6 @@ size_t ArgMaxBytes(const Napi::CallbackInfo& info, size_t i) {
   return d > static_cast<double>(kMaxPeek) ? kMaxPeek : static_cast<size_t>(d);
 }
 
-double ArgInode(const Napi::CallbackInfo& info, size_t i) {
-  double d = ArgNumber(info, i, "inode");
-  if (!(d > 0) || d > 9007199254740991.0) ThrowType(info.Env(), "inode must be a positive integer");
-  return d;
-}
-
 /** st_dev of anonymous pipes: every one lives on the single pipefs superblock. */
 bool PipefsDev(unsigned& major, unsigned& minor) {
   int pp[2];
@@ -145,24 +139,9 @@ class SocketPeekWorker : public ThreadWorker {
 
  protected:
   void Execute() override {
-    char path[48];
-    snprintf(path, sizeof path, "/proc/%d/fd/%d", pid_, fd_);
-    // Passive check first (readlink touches nothing): duplicate only while the fd still names this
-    // socket, so a FUSE file or device swapped in is never duplicated (closing such a copy runs its
-    // ->flush: FUSE_FLUSH to a daemon that may never answer).
-    char want[40], link[64];
-    int wl = snprintf(want, sizeof want, "socket:[%llu]", static_cast<unsigned long long>(inode_));
-    ssize_t n = readlink(path, link, sizeof link);
-    if (n < 0) return err_.set(errno, "readlink", path);
-    if (n != wl || memcmp(link, want, static_cast<size_t>(wl)) != 0) return err_.set(ESTALE, "readlink", path);
-    Fd pidfd(OpenPidfd(pid_));
-    if (!pidfd.ok()) return err_.set(errno, "pidfd_open");
-    Fd dup(static_cast<int>(syscall(SYS_pidfd_getfd, pidfd.get(), fd_, 0)));
-    if (!dup.ok()) return err_.set(errno, "pidfd_getfd");
-    // The fd may have been swapped between the readlink and pidfd_getfd: the copy itself decides.
-    struct stat st;
-    if (fstat(dup.get(), &st) != 0) return err_.set(errno, "fstat");
-    if (!S_ISSOCK(st.st_mode) || st.st_ino != inode_) return err_.set(ESTALE, "fstat", path);
+    const char* what = "";
+    Fd dup(DupHeldSocket(pid_, fd_, inode_, what));
+    if (!dup.ok()) return err_.set(errno, what);
     // The owner must find its socket as it was. recv() takes a pending error (sock_error clears
     // sk_err) even under MSG_PEEK, and once the owner has set SO_PEEK_OFF every MSG_PEEK moves its
     // peek offset. getsockopt(SO_PEEK_OFF) and poll() tell both without changing anything (unlike

@@ -369,6 +369,8 @@ export interface NativeAddon {
   pipePeek(pid: number, fd: number, inode: number, devMajor: number, devMinor: number, maxBytes: number): Promise<PipePeekResult>;
   /** pidfd_getfd of the fd while its link names socket:[inode]; the copy must be that socket (ESTALE otherwise); recv(MSG_PEEK|MSG_DONTWAIT). */
   socketPeek(pid: number, fd: number, inode: number, maxBytes: number): Promise<Buffer>;
+  /** Family (SO_DOMAIN) and network namespace inode of a held socket (SIOCGSKNS on a pidfd_getfd copy); with keepNsFd, an fd of that namespace the caller must closeFd. */
+  socketNetns(pid: number, fd: number, inode: number, keepNsFd?: boolean): Promise<{ family: number; netns: number; nsFd?: number }>;
   /**
    * Reads [offset, offset+length) of the mapping at `range` (`lo-hi` in hex, as in maps) through
    * /proc/PID/mem, right after checking that the maps line at exactly that range still shows

@@ -15,6 +15,7 @@ import { SOCKET_FDS } from '../kinds/fds';
 import { hostPort, inetStateName, remoteHostPort, parseProcNetInet, parseProcNetUnix, unixStateName } from '../parsers/net';
 import { netnsId, emit, emitAll, type Probe, type ProbeContext } from './context';
 import { InodeTable } from './inodeTable';
+import { hiddenNamespaces } from './hiddenNetns';
 import { linkAcrossNamespaces, normAddrPort } from './netLinks';
 
 interface Netns {
@@ -24,6 +25,8 @@ interface Netns {
   own: boolean;
   /** More pids inside it, to enter it by when `pid` exited after the walk (a container stopping). */
   others: number[];
+  /** Entered by this path instead (a namespace no process is in: /proc/self/fd/N of its fd, hiddenNetns.ts). */
+  path?: string;
 }
 
 /** Pids kept per namespace to enter it by: the first one's exit after the walk is common (churn), all of them rare. */
@@ -128,6 +131,7 @@ const GONE = Symbol('gone');
  */
 async function inNetns<T>(ns: Netns, read: (nsPath: string | undefined) => Promise<T>): Promise<T | typeof GONE> {
   if (ns.own) return read(undefined);
+  if (ns.path !== undefined) return read(ns.path);
   for (const pid of [ns.pid, ...ns.others]) {
     try {
       return await read(`/proc/${pid}/ns/net`);
@@ -463,6 +467,16 @@ function fillInet(ctx: ProbeContext, p: PreparedInet, pairs: PairCandidates, see
   }
 }
 
+/**
+ * Whether some socket fd's inode is in none of the tables: each socket group that a table has got
+ * its endpoints on that table's channel (a socket listed by two tables, on the first one only).
+ */
+function hasUntabled(ctx: ProbeContext, tables: ReadonlyArray<PreparedUnix | PreparedInet>): boolean {
+  let matched = 0;
+  for (const t of tables) for (const ch of t.ch) if (ch.endpoints.length > 0) matched++;
+  return matched < ctx.index.groups(SOCKET_FDS.rule.code).count;
+}
+
 export const socketProbe: Probe<SocketPrefetch> = {
   prefetch: prefetchSockets,
   async run(ctx, prefetch) {
@@ -475,32 +489,58 @@ export const socketProbe: Probe<SocketPrefetch> = {
     const seenUnix = nss.length > 1 ? new InodeTable(ctx.walk.fds.pid.length) : null;
     const seenInet = new InodeTable(1024);
     let unixTables = 0;
-    await Promise.all(
-      nss.map(async (ns) => {
-        const [unix, tcp4, tcp6, udp4, udp6] = await Promise.all([
-          wantUnix ? unixTable(ctx, ns, prefetch) : null,
-          wantTcp ? inetTable(ctx, ns, 'tcp', 4, prefetch) : null,
-          wantTcp ? inetTable(ctx, ns, 'tcp', 6, prefetch) : null,
-          wantUdp ? inetTable(ctx, ns, 'udp', 4, prefetch) : null,
-          wantUdp ? inetTable(ctx, ns, 'udp', 6, prefetch) : null,
-        ]);
-        const f0 = performance.now();
-        if (unix) {
-          if (!unix.native) sockDiag = false;
-          if (unix.table.ch.length > 0) unixTables++;
-          emitAll(ctx, 'unix', fillUnix(ctx, unix.table, seenUnix));
+    /** Every table read, for the sockets none of them has (hiddenNetns.ts). */
+    const tables: Array<PreparedUnix | PreparedInet> = [];
+    const fillNs = async (ns: Netns, seenUnix: InodeTable | null): Promise<void> => {
+      const [unix, tcp4, tcp6, udp4, udp6] = await Promise.all([
+        wantUnix ? unixTable(ctx, ns, prefetch) : null,
+        wantTcp ? inetTable(ctx, ns, 'tcp', 4, prefetch) : null,
+        wantTcp ? inetTable(ctx, ns, 'tcp', 6, prefetch) : null,
+        wantUdp ? inetTable(ctx, ns, 'udp', 4, prefetch) : null,
+        wantUdp ? inetTable(ctx, ns, 'udp', 6, prefetch) : null,
+      ]);
+      const f0 = performance.now();
+      if (unix) {
+        if (!unix.native) sockDiag = false;
+        if (unix.table.ch.length > 0) unixTables++;
+        tables.push(unix.table);
+        emitAll(ctx, 'unix', fillUnix(ctx, unix.table, seenUnix));
+      }
+      const pairs: PairCandidates = { ch: [], key: [] };
+      for (const t of [tcp4, tcp6, udp4, udp6]) {
+        if (!t) continue;
+        tables.push(t);
+        fillInet(ctx, t, pairs, seenInet);
+      }
+      // found during the walk for these tables, unless an earlier table had some of their sockets
+      const pre = ns.own && prefetch?.tcpPairs && prefetch.nsId === ns.id ? await prefetch.tcpPairs : undefined;
+      applyLinks(pre && pre.t4 === tcp4 && pre.t6 === tcp6 && pre.candidates === pairs.ch.length ? pre : pairLinks(pairs));
+      if (ctx.marks) ctx.marks.socketFillMs = (ctx.marks.socketFillMs ?? 0) + (performance.now() - f0);
+    };
+    await Promise.all(nss.map((ns) => fillNs(ns, seenUnix)));
+    // Sockets of namespaces no process is in: each found through a socket no table had, then dumped.
+    const native = ctx.native;
+    if (native && ctx.procRoot === '/proc' && hasUntabled(ctx, tables)) {
+      const inTables = new InodeTable(1024);
+      const add = (t: PreparedUnix | PreparedInet) => {
+        if ('inode' in t) for (let i = 0; i < t.inode.length; i++) inTables.set(t.inode[i], 1);
+        else for (const ch of t.ch) inTables.set(ch.inode, 1);
+      };
+      for (const t of tables) add(t);
+      const known = new Set(nss.map((ns) => ns.id));
+      for await (const h of hiddenNamespaces(ctx, native, (inode) => inTables.get(inode) >= 0, known)) {
+        try {
+          const ns: Netns = { id: h.id, pid: 0, own: false, others: [], path: `/proc/self/fd/${h.fd}` };
+          const from = tables.length;
+          // (socket inodes are unique machine-wide: no table of another namespace has these)
+          await fillNs(ns, null);
+          for (let i = from; i < tables.length; i++) add(tables[i]);
+          ctx.warnings.push(`network namespace ${h.id} has no process in it: its sockets were found through socket ${h.via.inode} (pid ${h.via.pid} fd ${h.via.fd}) and read by that socket's namespace`);
+        } finally {
+          native.closeFd(h.fd);
         }
-        const pairs: PairCandidates = { ch: [], key: [] };
-        if (tcp4) fillInet(ctx, tcp4, pairs, seenInet);
-        if (tcp6) fillInet(ctx, tcp6, pairs, seenInet);
-        if (udp4) fillInet(ctx, udp4, pairs, seenInet);
-        if (udp6) fillInet(ctx, udp6, pairs, seenInet);
-        // found during the walk for these tables, unless an earlier table had some of their sockets
-        const pre = ns.own && prefetch?.tcpPairs && prefetch.nsId === ns.id ? await prefetch.tcpPairs : undefined;
-        applyLinks(pre && pre.t4 === tcp4 && pre.t6 === tcp6 && pre.candidates === pairs.ch.length ? pre : pairLinks(pairs));
-        if (ctx.marks) ctx.marks.socketFillMs = (ctx.marks.socketFillMs ?? 0) + (performance.now() - f0);
-      }),
-    );
+      }
+    }
     if (wantTcp || wantUdp) {
       const l0 = performance.now();
       await linkAcrossNamespaces(ctx, nss);
