@@ -119,7 +119,10 @@ describe('healthy services raise nothing', () => {
     // the same shape once the postmaster died: its children keep the read end and see EOF
     const orphans = chans.map((c) => (c.id === 'pipe:900' ? { ...c, endpoints: c.endpoints.filter((e) => e.pid !== pm) } : c));
     const died = times(2).map((t) => snap(procs.slice(1), orphans, t));
-    assert.deepEqual(runOver(died).map((p) => p.id), ['no-other-end:no-writer:pipe:900']);
+    const [eof] = runOver(died);
+    assert.deepEqual([eof.id], ['no-other-end:no-writer:pipe:900']);
+    // what no fd table shows is said: an end in flight over a Unix socket (SCM_RIGHTS)
+    assert.ok(eof.evidence.some((e) => e.label === 'unless' && /write end is in flight.*SCM_RIGHTS/.test(e.text)), JSON.stringify(eof.evidence));
   });
 
   test('nginx: master and workers share the 0.0.0.0:80 and [::]:80 listeners (dual stack), socketpairs to each worker', () => {

@@ -148,6 +148,9 @@ export const otherEnd = defineRule<Memo>({
       if (f.cond === 'fifo-deleted') evidence.push({ label: 'path', text: 'the fd link ends in " (deleted)"', source: '/proc/PID/fd (snapshot)' });
       if (f.cond === 'fifo-replaced' && f.now) evidence.push({ label: 'path now', text: f.now, source: 'lstat' });
       if (hidden) evidence.push({ label: 'caveat', text: "some processes' fds could not be read: one of them may hold the other end", source: 'snapshot warnings' });
+      // an end passed over a Unix socket (SCM_RIGHTS) and not received yet is in no fd table, and the kernel still counts it
+      if (f.cond === 'no-reader' || f.cond === 'no-writer')
+        evidence.push({ label: 'unless', text: `a ${f.cond === 'no-reader' ? 'read' : 'write'} end is in flight: sent over a Unix socket (SCM_RIGHTS) and not received yet, it is in no process's fd table (lsof does not see it either)`, source: 'fd table (snapshot)' });
       const pids = [...new Set([...writers, ...readers])];
       out.push({
         id: `no-other-end:${f.cond}:${ch.id}`,
