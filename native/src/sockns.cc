@@ -3,15 +3,22 @@
 // found through processes; a socket made in a namespace no process is in any more (a child that
 // entered a new one, bound, passed the socket to its parent and exited) is in no table. With its
 // namespace's fd, the caller dumps that namespace too (nsPath /proc/self/fd/N) and closes the fd.
+// An inet socket in no table of its namespace (never bound; closed but still held) is described
+// from the copy, read-only, as ss would print it.
 #include "fdhandle.h"
 #include "napi_helpers.h"
 #include "threadworker.h"
 
+#include <arpa/inet.h>
 #include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <string>
 
 namespace ipci {
 namespace {
@@ -39,6 +46,51 @@ class SocketNetnsWorker : public ThreadWorker {
     netns_ = static_cast<double>(st.st_ino);
     if (keep_) nsFd_ = ns;  // (O_CLOEXEC: open_related_ns)
     else close(ns);
+    if (family_ == AF_INET || family_ == AF_INET6) Inet(dup.get());
+  }
+
+  // What ss would print of an inet socket in no table (never bound, or closed but still held):
+  // all read-only (getsockname/getpeername, TCP_INFO, SIOCINQ/SIOCOUTQ, fstat).
+  void Inet(int s) {
+    inet_ = true;
+    socklen_t l = sizeof type_;
+    getsockopt(s, SOL_SOCKET, SO_TYPE, &type_, &l);
+    l = sizeof protocol_;
+    getsockopt(s, SOL_SOCKET, SO_PROTOCOL, &protocol_, &l);
+    struct sockaddr_storage a;
+    l = sizeof a;
+    if (getsockname(s, reinterpret_cast<struct sockaddr*>(&a), &l) == 0) Addr(a, local_, localPort_);
+    l = sizeof a;
+    if (getpeername(s, reinterpret_cast<struct sockaddr*>(&a), &l) == 0) Addr(a, remote_, remotePort_);
+    if (protocol_ == IPPROTO_TCP) {
+      struct tcp_info ti;
+      l = sizeof ti;
+      if (getsockopt(s, IPPROTO_TCP, TCP_INFO, &ti, &l) == 0) tcpState_ = ti.tcpi_state;
+    }
+    int q = 0;
+    if (ioctl(s, SIOCINQ, &q) == 0) rq_ = q;
+    if (ioctl(s, SIOCOUTQ, &q) == 0) sq_ = q;
+    if (family_ == AF_INET6) {
+      int v = 0;
+      l = sizeof v;
+      if (getsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &v, &l) == 0) v6only_ = v ? 1 : 0;
+    }
+    struct stat st;
+    if (fstat(s, &st) == 0) uid_ = static_cast<double>(st.st_uid);
+  }
+
+  static void Addr(const struct sockaddr_storage& a, std::string& out, int& port) {
+    char buf[INET6_ADDRSTRLEN] = "";
+    if (a.ss_family == AF_INET) {
+      const auto* v4 = reinterpret_cast<const struct sockaddr_in*>(&a);
+      inet_ntop(AF_INET, &v4->sin_addr, buf, sizeof buf);
+      port = ntohs(v4->sin_port);
+    } else if (a.ss_family == AF_INET6) {
+      const auto* v6 = reinterpret_cast<const struct sockaddr_in6*>(&a);
+      inet_ntop(AF_INET6, &v6->sin6_addr, buf, sizeof buf);
+      port = ntohs(v6->sin6_port);
+    }
+    out = buf;
   }
 
   Napi::Value Settle(Napi::Env env) override {
@@ -46,6 +98,21 @@ class SocketNetnsWorker : public ThreadWorker {
     o.Set("family", Napi::Number::New(env, family_));
     o.Set("netns", Napi::Number::New(env, netns_));
     if (nsFd_ >= 0) o.Set("nsFd", Napi::Number::New(env, nsFd_));
+    if (inet_) {
+      Napi::Object i = Napi::Object::New(env);
+      i.Set("type", Napi::Number::New(env, type_));
+      i.Set("protocol", Napi::Number::New(env, protocol_));
+      i.Set("localAddr", JsString(env, local_));
+      i.Set("localPort", Napi::Number::New(env, localPort_));
+      i.Set("remoteAddr", JsString(env, remote_));
+      i.Set("remotePort", Napi::Number::New(env, remotePort_));
+      i.Set("tcpState", Napi::Number::New(env, tcpState_));
+      i.Set("rqueue", Napi::Number::New(env, rq_));
+      i.Set("wqueue", Napi::Number::New(env, sq_));
+      i.Set("v6only", Napi::Number::New(env, v6only_));
+      i.Set("uid", Napi::Number::New(env, uid_));
+      o.Set("inet", i);
+    }
     return o;
   }
 
@@ -56,11 +123,17 @@ class SocketNetnsWorker : public ThreadWorker {
   int family_ = -1;
   double netns_ = 0;
   int nsFd_ = -1;
+  bool inet_ = false;
+  int type_ = 0, protocol_ = 0, localPort_ = 0, remotePort_ = 0, tcpState_ = 0, rq_ = 0, sq_ = 0, v6only_ = 2;
+  std::string local_, remote_;
+  double uid_ = -1;
 };
 
 }  // namespace
 
-// socketNetns(pid, fd, inode, keepNsFd) → { family, netns (inode), nsFd? } (the caller closes nsFd with closeFd)
+// socketNetns(pid, fd, inode, keepNsFd) → { family, netns (inode), nsFd?, inet? } (the caller closes
+// nsFd with closeFd; inet: type, protocol, local/remote addr and port, tcpState, rqueue, wqueue,
+// v6only (2: unknown), uid — for AF_INET/AF_INET6)
 Napi::Value SocketNetns(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int pid = ArgInt(info, 0, "pid");

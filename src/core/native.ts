@@ -180,6 +180,14 @@ export interface SysvMsgStat {
   ctime: number;
 }
 
+/** socketNetns: a held socket's family and namespace; for AF_INET/AF_INET6, what ss would print of it (v6only 2: unknown). */
+export interface SocketNetns {
+  family: number;
+  netns: number;
+  nsFd?: number;
+  inet?: { type: number; protocol: number; localAddr: string; localPort: number; remoteAddr: string; remotePort: number; tcpState: number; rqueue: number; wqueue: number; v6only: number; uid: number };
+}
+
 export interface SysvShmStat {
   shmid: number;
   key: number;
@@ -370,7 +378,7 @@ export interface NativeAddon {
   /** pidfd_getfd of the fd while its link names socket:[inode]; the copy must be that socket (ESTALE otherwise); recv(MSG_PEEK|MSG_DONTWAIT). */
   socketPeek(pid: number, fd: number, inode: number, maxBytes: number): Promise<Buffer>;
   /** Family (SO_DOMAIN) and network namespace inode of a held socket (SIOCGSKNS on a pidfd_getfd copy); with keepNsFd, an fd of that namespace the caller must closeFd. */
-  socketNetns(pid: number, fd: number, inode: number, keepNsFd?: boolean): Promise<{ family: number; netns: number; nsFd?: number }>;
+  socketNetns(pid: number, fd: number, inode: number, keepNsFd?: boolean): Promise<SocketNetns>;
   /**
    * Reads [offset, offset+length) of the mapping at `range` (`lo-hi` in hex, as in maps) through
    * /proc/PID/mem, right after checking that the maps line at exactly that range still shows

@@ -6,6 +6,8 @@
 // ("nothing is bound to it") and offered to remove it. Now the namespace is found through the
 // socket (pidfd_getfd + SIOCGSKNS) and dumped like any other: the listener is listed with its
 // holder and path in both walks, a warning says where it was found, and its path is not stale.
+// Inet sockets in no table of their own namespace (never bound — Apache holds three per process —
+// or reset but still held) are listed as lsof lists them (ss shows none of them).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -17,7 +19,7 @@ import { loadBpf, loadNative } from '../../src/core/native';
 import type { UnixChannel, WalkBackend } from '../../src/core/model';
 import type { Problem } from '../../src/core/diagnose/problem';
 import { compileTools, ownNamespacesSkip, runAttacker, stopAttacker, type Attacker } from './hostile';
-import { Sampler } from './diagnoseUtil';
+import { python, Sampler, stopHelpers } from './diagnoseUtil';
 
 const native = loadNative().addon;
 const bpf = loadBpf().addon;
@@ -70,5 +72,62 @@ describe('a Unix listener in a network namespace no process is in', { skip }, ()
     const s = new Sampler();
     const stale = (d: { problems: Problem[] }) => d.problems.filter((p) => p.rule === 'socket-path' && p.title.includes(sock));
     await s.never(stale, 'a live listener\'s path called stale', 3);
+  });
+});
+
+/** lsof's rows of a process: fd → what its NAME column names (`protocol: TCP`, `TCP 127.0.0.1:1->…`). */
+function lsofSockets(pid: number): Map<number, string> {
+  const r = spawnSync('lsof', ['-n', '-P', '-w', '-p', String(pid), '-a', '-d', '^txt,^mem,^cwd,^rtd', '-F', 'fn'], { encoding: 'utf8' });
+  const out = new Map<number, string>();
+  let fd = -1;
+  for (const l of r.stdout.split('\n')) {
+    if (l[0] === 'f') fd = /^\d+$/.test(l.slice(1)) ? Number(l.slice(1)) : -1;
+    else if (l[0] === 'n' && fd >= 0) out.set(fd, l.slice(1));
+  }
+  return out;
+}
+
+const skipInet = spawnSync('sh', ['-c', 'command -v python3 && command -v lsof']).status !== 0 ? 'needs python3 and lsof' : !native ? 'native addon not loaded' : false;
+
+describe('inet sockets in no table: never bound, or reset and still held', { skip: skipInet }, () => {
+  after(stopHelpers);
+  it('are listed in both walks with their holder, as lsof lists them', async () => {
+    const h = await python(
+      'import socket,struct,sys,time\n' +
+        't=socket.socket(); u=socket.socket(type=socket.SOCK_DGRAM); t6=socket.socket(socket.AF_INET6)\n' +
+        'srv=socket.socket(); srv.bind(("127.0.0.1",0)); srv.listen(1)\n' +
+        'c=socket.socket(); c.connect(srv.getsockname()); a,_=srv.accept()\n' +
+        'a.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii",1,0)); a.close(); srv.close(); time.sleep(0.2)\n' +
+        'print("READY",t.fileno(),u.fileno(),t6.fileno(),c.fileno(),flush=True)\nsys.stdin.read()',
+    );
+    const [t, u, t6, c] = (await h.ready).map(Number);
+    const lsof = lsofSockets(h.pid);
+    assert.match(lsof.get(t) ?? '', /protocol: TCP$/, JSON.stringify([...lsof]));
+    assert.match(lsof.get(u) ?? '', /protocol: UDP$/);
+    assert.match(lsof.get(t6) ?? '', /protocol: TCPv6$/);
+    const { takeSnapshot } = await import('../../src/core/snapshot');
+    const walks: WalkBackend[] = ['proc'];
+    if (bpf && (await bpf.bpfProbe()).ok) walks.push('bpf-iter');
+    for (const walk of walks) {
+      const snap = await takeSnapshot({ walk, kinds: ['tcp', 'udp'], pids: [h.pid] });
+      assert.equal(snap.capabilities.walk?.backend, walk);
+      const at = (fd: number) => snap.channels.find((ch) => ch.endpoints.some((e) => e.pid === h.pid && e.fd === fd));
+      const want: Array<[number, string, number, string]> = [
+        [t, 'tcp', 4, '0.0.0.0:0'],
+        [u, 'udp', 4, '0.0.0.0:0'],
+        [t6, 'tcp', 6, '[::]:0'],
+      ];
+      for (const [fd, kind, family, local] of want) {
+        const ch = at(fd);
+        assert.ok(ch && (ch.kind === 'tcp' || ch.kind === 'udp'), `${walk}: fd ${fd} listed: ${JSON.stringify(snap.channels.map((x) => x.id))}`);
+        assert.deepEqual([ch.kind, ch.family, ch.local, ch.state], [kind, family, local, 'UNCONN']);
+      }
+      // the reset client: in no table (lsof: `protocol: TCP`, no address), its own address from getsockname
+      const reset = at(c);
+      assert.match(lsof.get(c) ?? '', /protocol: TCP$/);
+      assert.ok(reset && reset.kind === 'tcp', `${walk}: the reset socket (fd ${c}) listed`);
+      assert.match(reset.local, /^127\.0\.0\.1:\d+$/);
+    }
+    await h.stop();
   });
 });

@@ -1,15 +1,20 @@
-// Network namespaces no process is in, found through the sockets made in them. The socket tables
-// are dumped per namespace, and the namespaces come from the walked processes; a process can make
-// a socket in a namespace of its own and leave it (a child that unshares, binds a path, passes the
-// socket to its parent over SCM_RIGHTS and exits): the socket then lives, reachable through its
-// path, in no table — hidden from every view, and its path would look stale. Socket fds whose
-// inode no table had are asked for their family and namespace (native socketNetns: pidfd_getfd +
-// SO_DOMAIN + SIOCGSKNS); an IPC family's socket in a namespace not yet dumped gives that
-// namespace's fd, which the socket probe dumps like any other. Most such fds are netlink or packet
-// sockets, or sockets never bound (in no table of any namespace): remembered by inode, so each
-// socket is asked once.
-import type { NativeAddon } from '../native';
+// Sockets no table lists. The socket tables are dumped per network namespace, and the namespaces
+// come from the walked processes; two kinds of held sockets are then in no table:
+// - a socket of a namespace no process is in: a process can make a socket in a namespace of its
+//   own and leave it (a child that unshares, binds a path, passes the socket to its parent over
+//   SCM_RIGHTS and exits) — hidden from every view, its path would look stale;
+// - an inet socket in no hash table of its own namespace: never bound (Apache holds three per
+//   process), or closed (a reset connection) but still held. lsof lists them, ss does not.
+// Socket fds whose inode no table had are asked for their family and namespace (native
+// socketNetns: pidfd_getfd with the peek's checks, SO_DOMAIN, SIOCGSKNS, and for inet sockets
+// getsockname/getpeername/TCP_INFO). A namespace not yet dumped is handed to the socket probe to
+// dump (through its fd); an inet socket of a dumped namespace becomes a channel of its own; a
+// socket of another family (netlink, packet…) has no IPC kind. Every answer but a hidden
+// namespace is remembered by inode, so each socket is asked once.
+import type { InetChannel } from '../model';
+import type { NativeAddon, SocketNetns } from '../native';
 import { SOCKET_FDS } from '../kinds/fds';
+import { hostPort, inetStateName, remoteHostPort } from '../parsers/net';
 import type { ProbeContext } from './context';
 import { TooManyStuckError, withDeadline } from '../deadline';
 
@@ -17,11 +22,14 @@ import { TooManyStuckError, withDeadline } from '../deadline';
 const IPC_FAMILIES: ReadonlySet<number> = new Set([1, 2, 10]);
 /** New sockets asked per snapshot (each is a pidfd_getfd): more wait for the next one. */
 export const LOOKUPS_PER_SNAPSHOT = 256;
-/** Sockets remembered as "not hidden" (other family, or a namespace already dumped). */
+/** Sockets remembered. */
 const REMEMBERED = 65536;
 
-/** Inode → asked already: not in a namespace of its own (insertion order: the oldest go first). */
-const asked = new Map<number, true>();
+/** A remembered answer: an inet channel (without endpoints) for a socket in no table of its namespace, or null (nothing to list). */
+type Untabled = Omit<InetChannel, 'endpoints'> | null;
+
+/** Inode → what it is (insertion order: the oldest go first). */
+const asked = new Map<number, Untabled>();
 
 export function hiddenNetnsCacheSize(): number {
   return asked.size;
@@ -51,13 +59,13 @@ export async function* hiddenNamespaces(ctx: ProbeContext, native: NativeAddon, 
     if (asked.has(inode) || inTables(inode)) continue;
     const row = g.first[k];
     lookups++;
-    let r: { family: number; netns: number; nsFd?: number };
+    let r: SocketNetns;
     try {
-      // (the item deadline: a copy swapped for a FUSE file between the checks is closed, and a close can hang)
       let late = false;
       const ask = native.socketNetns(f.pid[row], f.fd[row], inode, true);
       ask.then((x) => late && x.nsFd !== undefined && native.closeFd(x.nsFd), () => undefined); // an answer after the deadline: its fd closed
       try {
+        // (the item deadline: a copy swapped for a FUSE file between the checks is closed, and a close can hang)
         r = await withDeadline(`socket ${inode}'s namespace (pidfd_getfd)`, ctx.itemTimeoutMs, () => ask);
       } catch (e) {
         late = true;
@@ -70,7 +78,7 @@ export async function* hiddenNamespaces(ctx: ProbeContext, native: NativeAddon, 
     const id = String(r.netns);
     if (!IPC_FAMILIES.has(r.family) || known.has(id)) {
       if (r.nsFd !== undefined) native.closeFd(r.nsFd);
-      remember(inode);
+      remember(inode, r.inet && IPC_FAMILIES.has(r.family) ? untabled(inode, id, r.family === 10 ? 6 : 4, r.inet) : null);
       continue;
     }
     if (r.nsFd === undefined) continue;
@@ -79,7 +87,35 @@ export async function* hiddenNamespaces(ctx: ProbeContext, native: NativeAddon, 
   }
 }
 
-function remember(inode: number): void {
+/** The channel of an inet socket in no table (remembered by hiddenNamespaces), null for any other socket. */
+export function untabledSocket(inode: number): Untabled | undefined {
+  return asked.get(inode);
+}
+
+/** An inet socket as ss would print it: TCP by TCP_INFO's state (CLOSE when never bound), UDP UNCONN or ESTAB; other protocols (raw, SCTP) have no kind. */
+function untabled(inode: number, netns: string, family: 4 | 6, i: NonNullable<SocketNetns['inet']>): Untabled {
+  const kind = i.protocol === 6 ? 'tcp' : i.protocol === 17 ? 'udp' : null;
+  if (kind === null) return null;
+  const any = family === 6 ? '::' : '0.0.0.0';
+  const v6only = i.v6only === 2 ? undefined : i.v6only === 1;
+  const ch: Omit<InetChannel, 'endpoints'> = {
+    id: `${kind}:${inode}`,
+    kind,
+    family,
+    local: hostPort(family, i.localAddr || any, i.localPort),
+    remote: remoteHostPort(family, i.remoteAddr || any, i.remotePort, v6only),
+    state: kind === 'tcp' ? inetStateName(i.tcpState) : i.remotePort !== 0 ? 'ESTAB' : 'UNCONN',
+    recvQueue: i.rqueue,
+    sendQueue: i.wqueue,
+    inode,
+    netns,
+    uid: i.uid,
+  };
+  if (family === 6 && v6only !== undefined) ch.v6only = v6only;
+  return ch;
+}
+
+function remember(inode: number, what: Untabled): void {
   if (asked.size >= REMEMBERED) asked.delete(asked.keys().next().value as number);
-  asked.set(inode, true);
+  asked.set(inode, what);
 }

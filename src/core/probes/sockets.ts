@@ -15,7 +15,7 @@ import { SOCKET_FDS } from '../kinds/fds';
 import { hostPort, inetStateName, remoteHostPort, parseProcNetInet, parseProcNetUnix, unixStateName } from '../parsers/net';
 import { netnsId, emit, emitAll, type Probe, type ProbeContext } from './context';
 import { InodeTable } from './inodeTable';
-import { hiddenNamespaces } from './hiddenNetns';
+import { hiddenNamespaces, untabledSocket } from './hiddenNetns';
 import { linkAcrossNamespaces, normAddrPort } from './netLinks';
 
 interface Netns {
@@ -539,6 +539,12 @@ export const socketProbe: Probe<SocketPrefetch> = {
         } finally {
           native.closeFd(h.fd);
         }
+      }
+      // inet sockets in no table of their namespace (never bound, or closed but still held), as lsof lists them
+      const g = ctx.index.groups(SOCKET_FDS.rule.code);
+      for (let k = 0; k < g.count; k++) {
+        const u = untabledSocket(g.inode[k]);
+        if (u && ctx.kinds.has(u.kind) && inTables.get(g.inode[k]) < 0) emit(ctx, { ...u, endpoints: ctx.index.endpoints(g.first[k]) } as InetChannel);
       }
     }
     if (wantTcp || wantUdp) {
