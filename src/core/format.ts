@@ -55,11 +55,20 @@ export function endpointLabel(ep: Endpoint, proc?: ProcessInfo): string {
  * such objects, and a valid name, share. Every other channel as it is.
  */
 export function shownChannel<C extends Channel>(ch: C): C {
+  if (ch.kind === 'unix' && ch.nameBytes !== undefined && /^(?:[0-9a-f]{2})+$/.test(ch.nameBytes)) {
+    // a socket name that is not UTF-8, by its bytes: `@q\xff` and `@q\xfe` must not both read `@q\ufffd`
+    const text = bytesText(hexBytes(ch.nameBytes));
+    return ch.path !== undefined ? { ...ch, path: text } : ch.abstract !== undefined ? { ...ch, abstract: text } : ch;
+  }
   const m = /^[a-z-]+:bytes\/((?:[0-9a-f]{2})+)$/.exec(ch.id);
   if (!m || !('name' in ch) || typeof ch.name !== 'string') return ch;
-  const bytes = new Uint8Array(m[1].length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(m[1].slice(2 * i, 2 * i + 2), 16);
-  return { ...ch, name: bytesText(bytes) };
+  return { ...ch, name: bytesText(hexBytes(m[1])) };
+}
+
+function hexBytes(hex: string): Uint8Array {
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return bytes;
 }
 
 /** The object's own name (path, key, address) without endpoints; names longer than `max` end in `…`. */

@@ -239,6 +239,9 @@ export interface UnixDiag {
   nameKind: Uint8Array;
   /** Path or abstract name (without the leading NUL), '' when unnamed. */
   name: string[];
+  /** The names that are not UTF-8 (their `name` has U+FFFD for the bad bytes): the rows, and each one's bytes in hex. Absent when none. */
+  nameHexAt?: number[];
+  nameHex?: string[];
   /**
    * UNIX_DIAG_VFS: inode of the file the socket is bound to and its device in the kernel's
    * internal encoding (MAJOR << 20 | MINOR); 0 when not bound to a path. Absent from /proc/net/unix.

@@ -475,6 +475,30 @@ describe('native addon', { skip: skipAll }, () => {
       }
     });
 
+    it('unixDiag gives the bytes of names that are not UTF-8; the views show them by their bytes', { skip: has('python3') ? false : 'needs python3' }, async () => {
+      const tag = `ipci-nb-${process.pid}`;
+      const py = spawn('python3', ['-c', `import socket,sys\nk=[]\nfor n in (b"\\0${tag}q\\xff", b"\\0${tag}q\\xfe", b"\\0${tag}ok"):\n  s=socket.socket(socket.AF_UNIX); s.bind(n); s.listen(1); k.append(s)\nprint("READY",flush=True)\nsys.stdin.read()`], { stdio: ['pipe', 'pipe', 'inherit'] });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          py.stdout!.on('data', (d: Buffer) => d.toString().includes('READY') && resolve());
+          py.once('exit', (c) => reject(new Error(`python3 exited ${c}`)));
+        });
+        const u = await addon.unixDiag();
+        const hex = new Map((u.nameHexAt ?? []).map((row, k) => [row, u.nameHex![k]]));
+        const rows = Array.from(u.inode.keys()).filter((i) => u.name[i].startsWith(tag));
+        assert.equal(rows.length, 3);
+        const tagHex = Buffer.from(tag).toString('hex');
+        assert.deepEqual(rows.map((i) => hex.get(i)).sort(), [`${tagHex}71fe`, `${tagHex}71ff`, undefined].sort(), 'the two bad names by their bytes, the good one not');
+        const { takeSnapshot } = await import('../../src/core/snapshot');
+        const { shownChannel } = await import('../../src/core/format');
+        const snap = await takeSnapshot({ kinds: ['unix'], pids: [py.pid!] });
+        const shown = snap.channels.filter((c) => c.kind === 'unix' && c.abstract?.startsWith(tag)).map((c) => (shownChannel(c) as { abstract?: string }).abstract).sort();
+        assert.deepEqual(shown, [`${tag}ok`, `${tag}q\\xfe`, `${tag}q\\xff`]);
+      } finally {
+        py.kill();
+      }
+    });
+
     it('unixDiag in a netns by path; bad paths fail with an errno code', async () => {
       const u = await addon.unixDiag(`/proc/${process.pid}/ns/net`);
       assert.ok(u.inode.length > 0);

@@ -16,6 +16,8 @@ export interface UnixChannel extends ChannelBase {
   path?: string;
   /** Abstract name (without the leading NUL / `@`) when bound in the abstract namespace. */
   abstract?: string;
+  /** The bytes (hex) of `path` or `abstract` when they are not UTF-8 (the text then has U+FFFD for them): views show the name by its bytes, `@q\xff`. */
+  nameBytes?: string;
   /** `listen`, `connected`, `unconnected`, `connecting`, `disconnecting`. */
   state: string;
   /** Channel id of the other end (`unix:INODE`), when connected. */

@@ -236,6 +236,8 @@ export function prepareUnix(d: UnixDiag, nsId: string): PreparedUnix {
   const dNameKind = d.nameKind;
   const dVfsIno = d.vfsIno;
   const dVfsDev = d.vfsDev;
+  // names that are not UTF-8, by row: their bytes (usually none)
+  const hexAt = d.nameHexAt?.length ? new Map(d.nameHexAt.map((row, k) => [row, d.nameHex![k]])) : null;
   /** Inode and peer inode of out[k]. */
   const sorted = new Float64Array(n);
   const peers = new Float64Array(n);
@@ -270,6 +272,10 @@ export function prepareUnix(d: UnixDiag, nsId: string): PreparedUnix {
         ch.boundDev = `${Math.floor(kd / 1048576)}:${kd % 1048576}`;
       }
     } else if (nk === 2) ch.abstract = d.name[i];
+    if (hexAt !== null && nk !== 0) {
+      const hex = hexAt.get(i);
+      if (hex !== undefined) ch.nameBytes = hex;
+    }
     sorted[out.length] = raw;
     peers[out.length] = dPeer[i];
     out.push(ch);
