@@ -172,6 +172,11 @@ export class FdIndex {
   }
   /** First row of this (kind, inode), or -1 (binary search). */
   head(kind: number, inode: number): number {
+    const k = this.group(kind, inode);
+    return k < 0 ? -1 : this.byKind[kind]!.first[k];
+  }
+  /** Position of this (kind, inode)'s group in groups(kind), or -1 (binary search). */
+  group(kind: number, inode: number): number {
     const g = this.byKind[kind];
     if (g === undefined) return -1;
     const a = g.inode;
@@ -182,7 +187,7 @@ export class FdIndex {
       const v = a[mid];
       if (v < inode) lo = mid + 1;
       else if (v > inode) hi = mid - 1;
-      else return g.first[mid];
+      else return mid;
     }
     return -1;
   }

@@ -45,18 +45,18 @@ export interface HiddenNetns {
 }
 
 /**
- * The namespaces of socket fds whose inode is in no table (`inTables`), other than `known`, one at
- * a time: the caller dumps each before asking for the next, so that its sockets are in a table
- * then and are not asked about. The caller closes each fd. A socket that cannot be asked (closed
+ * The namespaces of socket fds whose group no table claimed (`claimed`, by group position), other
+ * than `known`, one at a time: the caller dumps each before asking for the next, so that its
+ * sockets are claimed then and are not asked about. The caller closes each fd. A socket that cannot be asked (closed
  * or swapped since the walk, its process gone) is skipped.
  */
-export async function* hiddenNamespaces(ctx: ProbeContext, native: NativeAddon, inTables: (inode: number) => boolean, known: Set<string>): AsyncGenerator<HiddenNetns> {
+export async function* hiddenNamespaces(ctx: ProbeContext, native: NativeAddon, claimed: Uint8Array, known: Set<string>): AsyncGenerator<HiddenNetns> {
   const g = ctx.index.groups(SOCKET_FDS.rule.code);
   const f = ctx.walk.fds;
   let lookups = 0;
   for (let k = 0; k < g.count && lookups < LOOKUPS_PER_SNAPSHOT; k++) {
     const inode = g.inode[k];
-    if (asked.has(inode) || inTables(inode)) continue;
+    if (claimed[k] === 1 || asked.has(inode)) continue;
     const row = g.first[k];
     lookups++;
     let r: SocketNetns;

@@ -312,7 +312,7 @@ export function prepareUnix(d: UnixDiag, nsId: string): PreparedUnix {
  * already produced: socket inodes are unique machine-wide, so a table read twice (namespace
  * fallback) adds nothing.
  */
-function fillUnix(ctx: ProbeContext, p: PreparedUnix, seen: InodeTable | null): UnixChannel[] {
+function fillUnix(ctx: ProbeContext, p: PreparedUnix, seen: InodeTable | null, claimed: Uint8Array): UnixChannel[] {
   const index = ctx.index;
   const g = index.groups(SOCKET_FDS.rule.code);
   const gInode = g.inode;
@@ -331,7 +331,10 @@ function fillUnix(ctx: ProbeContext, p: PreparedUnix, seen: InodeTable | null): 
     }
     const raw = inodes[k];
     while (j < gCount && gInode[j] < raw) j++;
-    ch.endpoints = j < gCount && gInode[j] === raw ? index.endpoints(gFirst[j]) : [];
+    if (j < gCount && gInode[j] === raw) {
+      ch.endpoints = index.endpoints(gFirst[j]);
+      claimed[j] = 1;
+    } else ch.endpoints = [];
   }
   return out;
 }
@@ -456,14 +459,17 @@ export function prepareInet(d: InetDiag, proto: 'tcp' | 'udp', nsId: string): Pr
 }
 
 /** A prepared table's endpoints (by inode from the fd index), emitted; sockets an earlier table produced (`seen`) are skipped. */
-function fillInet(ctx: ProbeContext, p: PreparedInet, pairs: PairCandidates, seen: InodeTable): void {
+function fillInet(ctx: ProbeContext, p: PreparedInet, pairs: PairCandidates, seen: InodeTable, claimed: Uint8Array): void {
   const n = p.ch.length;
   const code = SOCKET_FDS.rule.code;
+  const g = ctx.index.groups(code);
   for (let i = 0; i < n; i++) {
     const ch = p.ch[i];
     const inode = ch.inode;
     if (inode > 0 && seen.set(inode, 1) >= 0) continue;
-    ch.endpoints = inode > 0 ? ctx.index.endpoints(ctx.index.head(code, inode)) : [];
+    const at = inode > 0 ? ctx.index.group(code, inode) : -1;
+    if (at >= 0) claimed[at] = 1;
+    ch.endpoints = at >= 0 ? ctx.index.endpoints(g.first[at]) : [];
     const k = p.key[i];
     if (k >= 0) {
       pairs.ch.push(ch);
@@ -471,16 +477,6 @@ function fillInet(ctx: ProbeContext, p: PreparedInet, pairs: PairCandidates, see
     }
     emit(ctx, ch);
   }
-}
-
-/**
- * Whether some socket fd's inode is in none of the tables: each socket group that a table has got
- * its endpoints on that table's channel (a socket listed by two tables, on the first one only).
- */
-function hasUntabled(ctx: ProbeContext, tables: ReadonlyArray<PreparedUnix | PreparedInet>): boolean {
-  let matched = 0;
-  for (const t of tables) for (const ch of t.ch) if (ch.endpoints.length > 0) matched++;
-  return matched < ctx.index.groups(SOCKET_FDS.rule.code).count;
 }
 
 export const socketProbe: Probe<SocketPrefetch> = {
@@ -495,8 +491,8 @@ export const socketProbe: Probe<SocketPrefetch> = {
     const seenUnix = nss.length > 1 ? new InodeTable(ctx.walk.fds.pid.length) : null;
     const seenInet = new InodeTable(1024);
     let unixTables = 0;
-    /** Every table read, for the sockets none of them has (hiddenNetns.ts). */
-    const tables: Array<PreparedUnix | PreparedInet> = [];
+    /** Socket groups (FdIndex, by position) a table has: the others are in no table (hiddenNetns.ts). */
+    const claimed = new Uint8Array(ctx.index.groups(SOCKET_FDS.rule.code).count);
     const fillNs = async (ns: Netns, seenUnix: InodeTable | null): Promise<void> => {
       const [unix, tcp4, tcp6, udp4, udp6] = await Promise.all([
         wantUnix ? unixTable(ctx, ns, prefetch) : null,
@@ -509,15 +505,10 @@ export const socketProbe: Probe<SocketPrefetch> = {
       if (unix) {
         if (!unix.native) sockDiag = false;
         if (unix.table.ch.length > 0) unixTables++;
-        tables.push(unix.table);
-        emitAll(ctx, 'unix', fillUnix(ctx, unix.table, seenUnix));
+        emitAll(ctx, 'unix', fillUnix(ctx, unix.table, seenUnix, claimed));
       }
       const pairs: PairCandidates = { ch: [], key: [] };
-      for (const t of [tcp4, tcp6, udp4, udp6]) {
-        if (!t) continue;
-        tables.push(t);
-        fillInet(ctx, t, pairs, seenInet);
-      }
+      for (const t of [tcp4, tcp6, udp4, udp6]) if (t) fillInet(ctx, t, pairs, seenInet, claimed);
       // found during the walk for these tables, unless an earlier table had some of their sockets
       const pre = ns.own && prefetch?.tcpPairs && prefetch.nsId === ns.id ? await prefetch.tcpPairs : undefined;
       applyLinks(pre && pre.t4 === tcp4 && pre.t6 === tcp6 && pre.candidates === pairs.ch.length ? pre : pairLinks(pairs));
@@ -526,21 +517,13 @@ export const socketProbe: Probe<SocketPrefetch> = {
     await Promise.all(nss.map((ns) => fillNs(ns, seenUnix)));
     // Sockets of namespaces no process is in: each found through a socket no table had, then dumped.
     const native = ctx.native;
-    if (native && ctx.procRoot === '/proc' && hasUntabled(ctx, tables)) {
-      const inTables = new InodeTable(1024);
-      const add = (t: PreparedUnix | PreparedInet) => {
-        if ('inode' in t) for (let i = 0; i < t.inode.length; i++) inTables.set(t.inode[i], 1);
-        else for (const ch of t.ch) inTables.set(ch.inode, 1);
-      };
-      for (const t of tables) add(t);
+    if (native && ctx.procRoot === '/proc' && claimed.indexOf(0) >= 0) {
       const known = new Set(nss.map((ns) => ns.id));
-      for await (const h of hiddenNamespaces(ctx, native, (inode) => inTables.get(inode) >= 0, known)) {
+      for await (const h of hiddenNamespaces(ctx, native, claimed, known)) {
         try {
           const ns: Netns = { id: h.id, pid: 0, own: false, others: [], path: `/proc/self/fd/${h.fd}` };
-          const from = tables.length;
           // (socket inodes are unique machine-wide: no table of another namespace has these)
           await fillNs(ns, null);
-          for (let i = from; i < tables.length; i++) add(tables[i]);
           ctx.warnings.push(`network namespace ${h.id} has no process in it: its sockets were found through socket ${h.via.inode} (pid ${h.via.pid} fd ${h.via.fd}) and read by that socket's namespace`);
         } finally {
           native.closeFd(h.fd);
@@ -549,8 +532,9 @@ export const socketProbe: Probe<SocketPrefetch> = {
       // inet sockets in no table of their namespace (never bound, or closed but still held), as lsof lists them
       const g = ctx.index.groups(SOCKET_FDS.rule.code);
       for (let k = 0; k < g.count; k++) {
+        if (claimed[k] === 1) continue;
         const u = untabledSocket(g.inode[k]);
-        if (u && ctx.kinds.has(u.kind) && inTables.get(g.inode[k]) < 0) emit(ctx, { ...u, endpoints: ctx.index.endpoints(g.first[k]) } as InetChannel);
+        if (u && ctx.kinds.has(u.kind)) emit(ctx, { ...u, endpoints: ctx.index.endpoints(g.first[k]) } as InetChannel);
       }
     }
     if (wantTcp || wantUdp) {
