@@ -357,7 +357,10 @@ async function rssService(walk: string): Promise<void> {
       // the C heap over every thread's arena: in use, and held free (glibc keeps freed blocks per arena)
       const c = addon?.mallocInfo();
       const cHeap = c ? `, C heap ${mb(c.inUse + c.mmap)} in use + ${mb(c.free)} free in arenas` : '';
-      console.error(`after next() ${i + 1}: rss ${mb(m.rss)} MiB, host heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MiB (${spaces.join(', ')}), external ${mb(m.external)} MiB${cHeap}, peak ${mb(process.resourceUsage().maxRSS * 1024)} MiB`);
+      // the worker's heap too: used/committed, and what V8 allocated outside it
+      const w = await svc.workerHeapStatistics();
+      const wHeap = w ? `, worker heap ${mb(w.used_heap_size)}/${mb(w.total_heap_size)} MiB (malloced ${mb(w.malloced_memory)}, external ${mb(w.external_memory ?? 0)})` : '';
+      console.error(`after next() ${i + 1}: rss ${mb(m.rss)} MiB, host heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MiB (${spaces.join(', ')}), external ${mb(m.external)} MiB${wHeap}${cHeap}, peak ${mb(process.resourceUsage().maxRSS * 1024)} MiB`);
     }
   }
   svc.dispose();
