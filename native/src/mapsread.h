@@ -104,19 +104,24 @@ MapsRead ReadMapsKept(int dirfd, const char* name, Buf& buf, std::string& out, s
 }
 
 /**
- * Whether a maps line's path field (after start-end, perms, offset, dev, inode and the padding)
- * starts with `prefix`: the rules match the path, not any part of the line (a path may hold the
- * text of another path).
+ * Where a maps line's path field starts (after start-end, perms, offset, dev, inode and the
+ * padding); `len` when the line has none. The rules match the path, not any part of the line (a
+ * path may hold the text of another path).
  */
-inline bool MapsPathStarts(const char* line, size_t len, const char* prefix, size_t plen) {
+inline size_t MapsPathAt(const char* line, size_t len) {
   size_t i = 0;
   for (int f = 0; f < 5; f++) {
     while (i < len && line[i] == ' ') i++;
-    if (i == len) return false;
+    if (i == len) return len;
     while (i < len && line[i] != ' ') i++;
   }
   while (i < len && line[i] == ' ') i++;
-  return len - i >= plen && memcmp(line + i, prefix, plen) == 0;
+  return i;
+}
+
+/** Whether the path at `at` (MapsPathAt) of a line of `len` bytes starts with `prefix`. */
+inline bool MapsPathStarts(const char* line, size_t len, size_t at, const char* prefix, size_t plen) {
+  return len - at >= plen && memcmp(line + at, prefix, plen) == 0;
 }
 
 }  // namespace ipci

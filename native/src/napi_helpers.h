@@ -117,6 +117,17 @@ inline double ArgInode(const Napi::CallbackInfo& info, size_t i) {
   if (!(d > 0) || d > 9007199254740991.0) ThrowType(info.Env(), "inode must be a positive integer");
   return d;
 }
+
+/** Another process's fd, as arguments i, i+1, i+2: pid > 0, fd >= 0, and the inode it should name. */
+struct HeldFdArgs {
+  int pid, fd;
+  double inode;
+};
+inline HeldFdArgs ArgHeldFd(const Napi::CallbackInfo& info, size_t i) {
+  HeldFdArgs a{ArgInt(info, i, "pid"), ArgInt(info, i + 1, "fd"), ArgInode(info, i + 2)};
+  if (a.pid <= 0 || a.fd < 0) ThrowType(info.Env(), "pid must be > 0 and fd >= 0");
+  return a;
+}
 std::string ArgString(const Napi::CallbackInfo& info, size_t i, const char* name);
 /** A string (its UTF-8) or a Buffer (its exact bytes: names that are not UTF-8), without NUL bytes. */
 std::string ArgBytes(const Napi::CallbackInfo& info, size_t i, const char* name);

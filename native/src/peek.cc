@@ -182,26 +182,18 @@ class SocketPeekWorker : public ThreadWorker {
 
 // pipePeek(pid, fd, inode, devMajor, devMinor, maxBytes): devMajor -1 = an anonymous pipe (pipefs).
 Napi::Value PipePeek(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int pid = ArgInt(info, 0, "pid");
-  int fd = ArgInt(info, 1, "fd");
-  double inode = ArgInode(info, 2);
+  HeldFdArgs h = ArgHeldFd(info, 0);
   int devMajor = ArgInt(info, 3, "devMajor");
   int devMinor = ArgInt(info, 4, "devMinor");
   size_t maxBytes = ArgMaxBytes(info, 5);
-  if (pid <= 0 || fd < 0) ThrowType(env, "pid must be > 0 and fd >= 0");
-  return (new PipePeekWorker(env, pid, fd, inode, devMajor, devMinor, maxBytes))->Start();
+  return (new PipePeekWorker(info.Env(), h.pid, h.fd, h.inode, devMajor, devMinor, maxBytes))->Start();
 }
 
 // socketPeek(pid, fd, inode, maxBytes)
 Napi::Value SocketPeek(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int pid = ArgInt(info, 0, "pid");
-  int fd = ArgInt(info, 1, "fd");
-  double inode = ArgInode(info, 2);
+  HeldFdArgs h = ArgHeldFd(info, 0);
   size_t maxBytes = ArgMaxBytes(info, 3);
-  if (pid <= 0 || fd < 0) ThrowType(env, "pid must be > 0 and fd >= 0");
-  return (new SocketPeekWorker(env, pid, fd, inode, maxBytes))->Start();
+  return (new SocketPeekWorker(info.Env(), h.pid, h.fd, h.inode, maxBytes))->Start();
 }
 
 }  // namespace ipci

@@ -135,13 +135,9 @@ class SocketNetnsWorker : public ThreadWorker {
 // nsFd with closeFd; inet: type, protocol, local/remote addr and port, tcpState, rqueue, wqueue,
 // v6only (2: unknown), uid — for AF_INET/AF_INET6)
 Napi::Value SocketNetns(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int pid = ArgInt(info, 0, "pid");
-  int fd = ArgInt(info, 1, "fd");
-  double inode = ArgInode(info, 2);
+  HeldFdArgs h = ArgHeldFd(info, 0);
   bool keep = info.Length() > 3 && info[3].ToBoolean().Value();
-  if (pid <= 0 || fd < 0) ThrowType(env, "pid must be > 0 and fd >= 0");
-  return (new SocketNetnsWorker(env, pid, fd, inode, keep))->Start();
+  return (new SocketNetnsWorker(info.Env(), h.pid, h.fd, h.inode, keep))->Start();
 }
 
 }  // namespace ipci

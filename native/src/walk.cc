@@ -124,8 +124,6 @@ struct Options {
 };
 
 struct ProcOut : ProcText {
-  // /proc files that could not be read (besides the process vanishing): file and errno
-  std::vector<std::pair<const char*, int>> errors;
   uint32_t thread = 0;
   size_t fdStart = 0, fdCount = 0;
   // fd-number ranges of a large fd table beyond the first one, walked in phase 2 by every thread.
@@ -287,10 +285,11 @@ bool ReadLinkAt(int dirfd, const char* name, char* link, size_t cap, std::string
 bool WantMapsLine(const char* p, size_t ll, const std::vector<MapsRule>& rules) {
   const char* sp = static_cast<const char*>(memchr(p, ' ', ll));
   const bool shared = sp && sp + 4 < p + ll && sp[4] == 's';
+  const size_t at = MapsPathAt(p, ll);
   for (const MapsRule& r : rules) {
     if (r.shared && !shared) continue;
     const bool spaced = !r.text.empty() && r.text[0] == ' ';
-    if (spaced ? MapsPathStarts(p, ll, r.text.data() + 1, r.text.size() - 1) : memmem(p, ll, r.text.data(), r.text.size()) != nullptr) return true;
+    if (spaced ? MapsPathStarts(p, ll, at, r.text.data() + 1, r.text.size() - 1) : memmem(p, ll, r.text.data(), r.text.size()) != nullptr) return true;
   }
   return false;
 }
@@ -1222,16 +1221,6 @@ class WalkWorker : public PromiseWorker {
         Napi::Array t = Napi::Array::New(env, p.ownTables.size());
         for (uint32_t k = 0; k < p.ownTables.size(); k++) t.Set(k, Napi::Number::New(env, p.ownTables[k]));
         o.Set("threadTables", t);
-      }
-      if (!p.errors.empty()) {
-        Napi::Array errs = Napi::Array::New(env, p.errors.size());
-        for (uint32_t e = 0; e < p.errors.size(); e++) {
-          Napi::Object eo = Napi::Object::New(env);
-          eo.Set("file", JsString(env, p.errors[e].first));
-          eo.Set("code", JsString(env, ErrnoName(p.errors[e].second)));
-          errs.Set(e, eo);
-        }
-        o.Set("errors", errs);
       }
       procs.Set(i++, o);
     }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "errors.h"
@@ -30,6 +31,9 @@ struct ProcText {
   int fdError = 0;    // /proc/PID/fd could not be opened
   uint32_t has = 0;   // F_* texts present
   std::string stat, status, cmdline, maps, timers, netns, cwd, exe, cgroup, ipcns;
+  // /proc files that could not be read (besides the process vanishing), or were cut short
+  // (maps past a bound of mapsread.h: EFBIG): file and errno
+  std::vector<std::pair<const char*, int>> errors;
 };
 
 /**
@@ -75,6 +79,16 @@ inline Napi::Object ProcTextToJs(Napi::Env env, const ProcText& p) {
   str(F_CWD, "cwd", p.cwd);
   str(F_EXE, "exe", p.exe);
   str(F_CGROUP, "cgroup", p.cgroup);
+  if (!p.errors.empty()) {
+    Napi::Array errs = Napi::Array::New(env, p.errors.size());
+    for (uint32_t e = 0; e < p.errors.size(); e++) {
+      Napi::Object eo = Napi::Object::New(env);
+      eo.Set("file", JsString(env, p.errors[e].first));
+      eo.Set("code", JsString(env, ErrnoName(p.errors[e].second)));
+      errs.Set(e, eo);
+    }
+    o.Set("errors", errs);
+  }
   return o;
 }
 

@@ -463,7 +463,7 @@ class BpfWalkWorker : public PromiseWorker {
       if (sh->mapsPass && !procs_[i].error && sh->mapsHave[i]) {
         procs_[i].maps = std::move(sh->mapsText[i]);
         procs_[i].has |= F_MAPS;
-        if (sh->mapsTrunc[i]) procs_[i].mapsTruncated = true;
+        if (sh->mapsTrunc[i]) procs_[i].errors.emplace_back("maps", EFBIG);
       }
     }
     factsMs_ = std::chrono::duration<double, std::milli>(Clock::now() - tWalk).count();
@@ -501,15 +501,6 @@ class BpfWalkWorker : public PromiseWorker {
     for (const ProcFacts& p : procs_) {
       Napi::Object o = ProcTextToJs(env, p);
       if (p.hasTask) o.Set("task", TaskFacts(env, p.task));
-      if (p.mapsTruncated) {
-        // as the /proc walk reports it: a read error of the maps field
-        Napi::Object eo = Napi::Object::New(env);
-        eo.Set("file", JsString(env, "maps"));
-        eo.Set("code", JsString(env, ErrnoName(EFBIG)));
-        Napi::Array errs = Napi::Array::New(env, 1);
-        errs.Set(0u, eo);
-        o.Set("errors", errs);
-      }
       procs.Set(i++, o);
     }
     Napi::Object phases = Napi::Object::New(env);

@@ -53,10 +53,11 @@ int ReadLinkAt(int dirfd, const char* name, std::string& out) {
 // shmem (/dev/zero, /anon_hugepage, /memfd:), told by the start of the path field — the rules
 // walk.cc's WantMapsLine applies.
 bool WantMapsLine(const char* p, size_t ll) {
-  if (MapsPathStarts(p, ll, "/SYSV", 5) || MapsPathStarts(p, ll, "/dev/shm/", 9)) return true;
+  const size_t at = MapsPathAt(p, ll);
+  if (MapsPathStarts(p, ll, at, "/SYSV", 5) || MapsPathStarts(p, ll, at, "/dev/shm/", 9)) return true;
   const char* sp = static_cast<const char*>(memchr(p, ' ', ll));
   if (!(sp && sp + 4 < p + ll && sp[4] == 's')) return false;
-  return MapsPathStarts(p, ll, "/dev/zero", 9) || MapsPathStarts(p, ll, "/anon_hugepage", 14) || MapsPathStarts(p, ll, "/memfd:", 7);
+  return MapsPathStarts(p, ll, at, "/dev/zero", 9) || MapsPathStarts(p, ll, at, "/anon_hugepage", 14) || MapsPathStarts(p, ll, at, "/memfd:", 7);
 }
 
 void KeepMapsLines(const char* p, size_t n, std::string& out) {
@@ -138,7 +139,7 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
     MapsRead m = ReadMapsKept(pdir, "maps", buf, p.maps, opt.mapsBudget, WantMapsLine);
     if (m.err == 0) {
       p.has |= F_MAPS;
-      p.mapsTruncated = m.truncated;
+      if (m.truncated) p.errors.emplace_back("maps", EFBIG);
     } else {
       p.maps.clear();
       if (m.err == ESRCH) {

@@ -22,7 +22,6 @@ namespace bpf {
 // (stuck, with error == ETIMEDOUT: the file whose read did not return in time — timedreads.h)
 struct ProcFacts : ProcText {
   bool fdsVisible = false;  // /proc would show this caller the fd links (ptrace read access)
-  bool mapsTruncated = false;  // a bound of mapsread.h stopped its maps: the first lines only
   bool hasTask = false;     // `task` replaces stat and status (and ns/net, and timers when it has none)
   ipci_task_rec task{};
 };
