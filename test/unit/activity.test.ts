@@ -11,6 +11,7 @@ import { decodeSignal, decodeSiCode, SignalLog, signalMatchesText } from '../../
 import { signalLine } from '../../src/core/activity/format';
 import { TracerKind, signalRecords, type TracerAddon, type TracerRead, type TracerSignalRecord, type TracerStatus } from '../../src/core/activity/tracer';
 import type { Channel, Snapshot } from '../../src/core/model';
+import { snapshotOf } from './helpers';
 import { filterSample } from '../../src/cli/top';
 
 const IPCNS = 4026531839;
@@ -18,18 +19,7 @@ const ctx = { ipcNs: IPCNS, mqNames: new Map([['77/' + IPCNS, 'jobs']]) };
 
 const row = (kind: TracerKind, dir: number, pid: number, ino: number, bytes: number, ops: number, extra: Partial<CounterRow> = {}): CounterRow => ({ kind, dir, pid, ino, dev: 0, bytes, ops, peer: 0, ...extra });
 
-function snap(channels: Channel[], takenAt = '2026-01-01T00:00:00.000Z'): Snapshot {
-  return {
-    version: 1,
-    takenAt,
-    durationMs: 1,
-    host: { kernel: '6.18', hostname: 'h' },
-    capabilities: { native: true, mqueueMounted: true, sockDiag: true, msgCopy: true, pidfd: true, root: true, euid: 0, ptraceScope: 1, threads: 1 },
-    warnings: [],
-    processes: [],
-    channels,
-  };
-}
+const snap = snapshotOf;
 
 const pipeCh = (inode: number, eps: Array<[number, 'r' | 'w' | 'rw']>, buffered: number | null = null): Channel => ({
   id: `pipe:${inode}`,

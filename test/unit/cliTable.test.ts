@@ -4,20 +4,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { COLUMN_MAX, renderTable } from '../../src/cli/snapshot';
-import type { Channel, Snapshot } from '../../src/core/model';
+import type { Channel } from '../../src/core/model';
+import { snapshotOf } from './helpers';
 
-function snap(channels: Channel[]): Snapshot {
-  return {
-    version: 1,
-    takenAt: '2026-01-01T00:00:00.000Z',
-    durationMs: 1,
-    host: { kernel: '6.18', hostname: 'h' },
-    capabilities: { native: true, mqueueMounted: true, sockDiag: true, msgCopy: true, pidfd: true, root: true, euid: 0, ptraceScope: 1, threads: 1 },
-    warnings: [],
-    processes: [],
-    channels,
-  };
-}
+const snap = snapshotOf;
 
 const fifo = (inode: number, path: string): Channel => ({
   id: `fifo:0:30:${inode}`,
