@@ -4,6 +4,7 @@
 // processes and objects that come and go: none of these may grow with what is gone.
 import { containerCacheSizes } from './containers';
 import { stuckCalls } from './deadline';
+import { hiddenNetnsCacheSize } from './probes/hiddenNetns';
 import { pidnsCacheSize } from './namespaces';
 import { sigMaskMemoSize } from './signals';
 import { keyLaneCacheSize } from './snapshotDigest';
@@ -19,6 +20,7 @@ export function moduleCacheSizes(): Record<string, number> {
     'users.names': users.names,
     'snapshotDigest.keyLanes': keyLaneCacheSize(),
     'deadline.stuck': stuckCalls(),
+    'hiddenNetns.asked': hiddenNetnsCacheSize(),
   };
   for (const [k, v] of Object.entries(containerCacheSizes())) out[`containers.${k}`] = v;
   return out;

@@ -47,8 +47,8 @@ export interface HiddenNetns {
 /**
  * The namespaces of socket fds whose group no table claimed (`claimed`, by group position), other
  * than `known`, one at a time: the caller dumps each before asking for the next, so that its
- * sockets are claimed then and are not asked about. The caller closes each fd. A socket that cannot be asked (closed
- * or swapped since the walk, its process gone) is skipped.
+ * sockets are claimed then and are not asked about. The caller closes each fd. A socket that
+ * cannot be asked (closed or swapped since the walk, its process gone) is skipped.
  */
 export async function* hiddenNamespaces(ctx: ProbeContext, native: NativeAddon, claimed: Uint8Array, known: Set<string>): AsyncGenerator<HiddenNetns> {
   const g = ctx.index.groups(SOCKET_FDS.rule.code);
@@ -78,7 +78,7 @@ export async function* hiddenNamespaces(ctx: ProbeContext, native: NativeAddon, 
     const id = String(r.netns);
     if (!IPC_FAMILIES.has(r.family) || known.has(id)) {
       if (r.nsFd !== undefined) native.closeFd(r.nsFd);
-      remember(inode, r.inet && IPC_FAMILIES.has(r.family) ? untabled(inode, id, r.family === 10 ? 6 : 4, r.inet) : null);
+      remember(inode, r.inet ? untabled(inode, id, r.family === 10 ? 6 : 4, r.inet) : null); // (inet: AF_INET/AF_INET6 only)
       continue;
     }
     if (r.nsFd === undefined) continue;
