@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseMqueueFile } from '../../src/core/parsers/mqueue';
 import { hexToIPv4, hexToIPv6, hostPort, inetStateName, remoteHostPort, parseProcNetInet, parseProcNetUnix, unixStateName } from '../../src/core/parsers/net';
-import { filterMaps, mapMode, parseCmdline, parseMapsLine, parseStat, parseStatus, parseTimers, sysvKeyFromMapPath } from '../../src/core/parsers/procPid';
+import { filterMaps, MapsCursor, parseCmdline, parseMapsLine, parseStat, parseStatus, parseTimers } from '../../src/core/parsers/procPid';
 import { parseSysvMsg, parseSysvSem, parseSysvShm } from '../../src/core/parsers/sysvipc';
 import { parsePasswd } from '../../src/core/users';
 import { data } from './helpers';
@@ -83,16 +83,22 @@ test('maps lines: SysV and /dev/shm, paths with spaces, deleted', () => {
   assert.equal(a.inode, 32769);
   assert.equal(a.path, '/SYSV0001e240');
   assert.equal(a.deleted, true);
-  assert.equal(sysvKeyFromMapPath(a.path), 0x1e240);
-  assert.equal(mapMode(a.perms), 'rw');
-  assert.equal(mapMode('r--s'), 'r');
+  // the cursor the probes read lines with: SysV key and mode of the same lines
+  const lineAt = (line: string) => {
+    const c = new MapsCursor(line);
+    assert.ok(c.next());
+    return c;
+  };
+  assert.equal(lineAt('7f0000000000-7f0000010000 rw-s 00000000 00:01 32769                      /SYSV0001e240 (deleted)').sysvKey(), 0x1e240);
+  assert.equal(lineAt('7f0000000000-7f0000010000 rw-s 00000000 00:01 32769 /SYSV0001e240').mode(), 'rw');
+  assert.equal(lineAt('7f0000000000-7f0000010000 r--s 00000000 00:01 32769 /SYSV0001e240').mode(), 'r');
   const b = parseMapsLine('7f0000000000-7f0000001000 r--s 00000000 00:1a 7 /dev/shm/my shm name')!;
   assert.equal(b.path, '/dev/shm/my shm name');
   assert.equal(b.deleted, false);
   assert.equal(parseMapsLine('7f0000000000-7f0000001000 r--p 00000000 00:00 0 '), null);
   assert.equal(parseMapsLine('garbage'), null);
   assert.equal(parseMapsLine('zz-yy r--s 0 0 0 /x'), null);
-  assert.equal(sysvKeyFromMapPath('/SYSV123'), null);
+  assert.equal(lineAt('7f0000000000-7f0000001000 rw-s 00000000 00:01 5 /SYSV123').sysvKey(), null);
   const f = filterMaps('a-b r--p 0 0 0 /usr/lib/x.so\n1-2 rw-s 0 00:01 5 /SYSV00000000 (deleted)\n3-4 rw-s 0 00:1a 9 /dev/shm/q\n', walkRulesFor(CHANNEL_KINDS).mapsRules);
   assert.equal(f.split('\n').length, 2);
 });

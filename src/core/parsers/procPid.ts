@@ -347,7 +347,7 @@ export class MapsCursor {
     return this.text.charCodeAt(this.perms + 3) === 115;
   }
 
-  /** mapMode of the perms. */
+  /** Mode of the mapping from its perms (`rw-s` → rw, `r--s` → r). */
   mode(): 'r' | 'w' | 'rw' {
     const r = this.text.charCodeAt(this.perms) === 114;
     const w = this.text.charCodeAt(this.perms + 1) === 119;
@@ -384,7 +384,7 @@ export class MapsCursor {
     return this.pathEnd - this.pathStart === p.length && this.text.startsWith(p, this.pathStart);
   }
 
-  /** The SysV key of a `/SYSV0000abcd` path (sysvKeyFromMapPath), or null. */
+  /** The SysV key (unsigned) of a `/SYSV0000abcd` path, or null when the path is no SysV shm name. */
   sysvKey(): number | null {
     if (this.pathEnd - this.pathStart !== 13 || !this.text.startsWith('/SYSV', this.pathStart)) return null;
     const k = hexAt(this.text, this.pathStart + 5, this.pathEnd);
@@ -446,19 +446,6 @@ export function filterMaps(text: string, rules: readonly MapsRule[]): string {
     at = end + 1;
   }
   return out === null ? text : out.join('\n');
-}
-
-/** `/SYSV0000abcd` → key (unsigned). null when not a SysV shm name. */
-export function sysvKeyFromMapPath(path: string): number | null {
-  const m = /^\/SYSV([0-9a-fA-F]{8})$/.exec(path);
-  return m ? parseInt(m[1], 16) : null;
-}
-
-/** Mode of a mapping from its perms (`rw-s` → rw, `r--s` → r). */
-export function mapMode(perms: string): 'r' | 'w' | 'rw' {
-  const r = perms[0] === 'r';
-  const w = perms[1] === 'w';
-  return r && w ? 'rw' : w ? 'w' : 'r';
 }
 
 /**
