@@ -104,7 +104,7 @@ function runNode(args: string[], env: NodeJS.ProcessEnv = process.env, firstLine
 async function peekInChild(channel: Channel, opts: Record<string, unknown> = {}, processes: unknown[] = []) {
   const r = await runNode([peekChild, JSON.stringify({ channel, processes, opts })], process.env, true);
   assert.equal(r.hung, false, `the peek of ${channel.id} hung (no answer in ${HUNG_MS} ms)`);
-  return JSON.parse(r.stdout.split('\n')[0]) as { ok: boolean; code?: string; message?: string; data?: string; value?: number };
+  return JSON.parse(r.stdout.split('\n')[0]) as { ok: boolean; code?: string; message?: string; data?: string; value?: number; method?: string; notes?: string[] };
 }
 
 function asNobody(cmd: string, args: string[]): void {
@@ -414,6 +414,32 @@ describe('attacker: another local user vs. a root scan and root peeks', { skip: 
       assert.deepEqual(fuse.requests.slice(seen).filter((q) => ours.has(q.pid) && q.op === FUSE_OP.FLUSH), [], 'no copy of the FUSE file was made and closed');
     } finally {
       await fuse.close();
+    }
+  });
+
+  it("a SysV segment peek reads through the attacher's mapping only while it is that segment: swapped for another segment at the same address, or detached, the peek attaches the listed segment and says so", { skip: skipNative }, async () => {
+    const a = runAttacker(tools, ['shm-swap']);
+    attackers.push(a);
+    const s = JSON.parse(await a.next('the segments')) as { pid: number; shmid: number; other: number };
+    const snap = await takeSnapshot({ kinds: ['sysv-shm'] });
+    const ch = snap.channels.find((c) => c.kind === 'sysv-shm' && c.shmid === s.shmid)!;
+    assert.ok(ch && ch.kind === 'sysv-shm' && ch.mapDev !== undefined && ch.endpoints.some((e) => e.pid === s.pid && e.map !== undefined), `the segment and its mapping: ${JSON.stringify(ch)}`);
+    const peek = async () => {
+      const r = await peekInChild(ch, { maxBytes: 4096 }, snap.processes);
+      assert.equal(r.ok, true, r.message);
+      return r;
+    };
+    const mapped = await peek();
+    assert.match(mapped.method ?? '', new RegExp(`^pread\\(/proc/${s.pid}/mem\\) of the mapping `));
+    assert.ok(mapped.data?.startsWith('attacker-seg-A'), mapped.data?.slice(0, 40));
+    for (const cmd of ['swap', 'detach']) {
+      a.send(cmd);
+      assert.equal(await a.next(cmd), cmd === 'swap' ? 'swapped' : 'detached');
+      const r = await peek();
+      // the listed segment's bytes, never those of what now sits at the listed address
+      assert.ok(r.data?.startsWith('attacker-seg-A') && !r.data.includes('secret-of-B'), `${cmd}: ${r.data?.slice(0, 40)}`);
+      assert.equal(r.method, 'shmat(SHM_RDONLY)', cmd);
+      assert.ok(r.notes?.some((n) => /^read through a mapping failed \(.+\): attached instead$/.test(n)), `${cmd}: ${JSON.stringify(r.notes)}`);
     }
   });
 
