@@ -396,6 +396,26 @@ describe('native addon', { skip: skipAll }, () => {
       await expectReject(addon.socketPeek(pid, 9999, ib, 10), 'ENOENT', 'readlink');
       await expectReject(addon.socketPeek(0x3ffffe, 0, ib, 10), 'ENOENT', 'readlink');
     });
+
+    it('socketNetns answers only for the socket named: gone, swapped or not a socket since the walk, it refuses (the probe skips it)', async () => {
+      const ia = linkInode(pid, fds.a);
+      const ours = fs.readlinkSync('/proc/self/ns/net').replace(/\D/g, '');
+      for (const keep of [false, true]) {
+        const r = await addon.socketNetns(pid, fds.a, ia, keep);
+        assert.equal(r.family, 1, 'AF_UNIX');
+        assert.equal(String(r.netns), ours);
+        assert.equal(r.inet, undefined, 'inet facts for AF_INET/AF_INET6 only');
+        if (keep) {
+          assert.ok(typeof r.nsFd === 'number' && r.nsFd >= 0, 'the namespace fd was kept');
+          assert.equal(fs.readlinkSync(`/proc/self/fd/${r.nsFd}`), `net:[${ours}]`);
+          addon.closeFd(r.nsFd!);
+        } else assert.equal(r.nsFd, undefined);
+      }
+      await expectReject(addon.socketNetns(pid, fds.b, ia, true), 'ESTALE', 'readlink'); // another socket at that fd now
+      await expectReject(addon.socketNetns(pid, fds.r, ia, true), 'ESTALE', 'readlink'); // a pipe is never duplicated
+      await expectReject(addon.socketNetns(pid, 9999, ia, true), 'ENOENT', 'readlink'); // closed since
+      await expectReject(addon.socketNetns(0x3ffffe, 0, ia, true), 'ENOENT', 'readlink'); // its process gone
+    });
   });
 
   describe('sock_diag', () => {
