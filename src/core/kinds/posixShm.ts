@@ -1,5 +1,5 @@
 // POSIX shared memory (probes/posix.ts): the files of /dev/shm other than `sem.*`, held through
-// fds and mappings (joined by inode).
+// fds and mappings (joined by inode), and files under its subdirectories that processes hold or map.
 import type { ChannelBase } from '../model';
 import { col, ownerColumns } from '../columns';
 import { formatBytes, shortText } from '../text';
@@ -23,6 +23,12 @@ export interface PosixShmChannel extends ChannelBase {
    * another file or none: no owner, read through a mapping, not removed by name.
    */
   otherMount?: boolean;
+  /**
+   * A file under a subdirectory of /dev/shm (`name` is its path there, `app/ring`), held or mapped:
+   * shared memory no POSIX name reaches (shm_open names have no `/`), `posix-shm:file/DEV:INODE`.
+   * The directories are their creator's: no owner read, read through a mapping, not removed.
+   */
+  subdir?: boolean;
 }
 
 /** Maps lines of /dev/shm files (POSIX shared memory and named semaphores). */
@@ -42,19 +48,20 @@ export const posixShm = defineKind<PosixShmChannel>({
   map: { family: 'shm', shared: true },
   ...posixNamedTraits<PosixShmChannel>(),
   ...DEVSHM_SOURCES,
-  name: (ch, max) => '/' + shortText(ch.name, max) + (ch.deleted ? ' (deleted)' : ''),
-  longTitle: (ch) => `POSIX shared memory /${shortText(ch.name)}${ch.deleted ? ' (deleted)' : ''}${ch.otherMount ? ' of another /dev/shm' : ''} (${ch.size ?? '?'} bytes)`,
-  description: (ch) => formatBytes(ch.size) + (ch.deleted ? ', deleted' : '') + (ch.otherMount ? ', another /dev/shm' : ''),
+  name: (ch, max) => (ch.subdir ? '/dev/shm/' : '/') + shortText(ch.name, max) + (ch.deleted ? ' (deleted)' : ''),
+  longTitle: (ch) => `${ch.subdir ? 'Shared memory file /dev/shm/' : 'POSIX shared memory /'}${shortText(ch.name)}${ch.deleted ? ' (deleted)' : ''}${ch.otherMount ? ' of another /dev/shm' : ''} (${ch.size ?? '?'} bytes)`,
+  description: (ch) => formatBytes(ch.size) + (ch.deleted ? ', deleted' : '') + (ch.otherMount ? ', another /dev/shm' : '') + (ch.subdir ? ', in a subdirectory' : ''),
   columns: [
     c('name', 'NAME', 'Name', 'string', 'Object name in /dev/shm', { search: 'text' }),
     c('size', 'SIZE', 'Size', 'number|null', 'Size in bytes (a deleted object: its largest mapping)', { unit: 'bytes' }),
     c('deleted', 'DELETED', 'Deleted', 'boolean', 'The name was unlinked (shm_unlink) while processes still hold or map it', { wide: true }),
     c('otherMount', 'OTHER MOUNT', 'Another /dev/shm', 'boolean', "A file of another /dev/shm (a container's tmpfs): its name here is another file", { wide: true }),
+    c('subdir', 'SUBDIR', 'In a subdirectory', 'boolean', 'A file under a subdirectory of /dev/shm, held or mapped: no POSIX name reaches it', { wide: true }),
     ...ownerColumns<PosixShmChannel>(true),
   ],
   mentions: noMentions,
   peek: 'posix-shm',
   paged: true,
-  remove: (ch) => (ch.deleted || ch.otherMount ? null : { by: 'unlink', dir: 'shm', file: ch.name, note: 'the name is gone; existing mappings stay valid until unmapped' }),
+  remove: (ch) => (ch.deleted || ch.otherMount || ch.subdir ? null : { by: 'unlink', dir: 'shm', file: ch.name, note: 'the name is gone; existing mappings stay valid until unmapped' }),
   ...SHARED_MEMORY_STATE,
 });

@@ -434,6 +434,9 @@ function shmFdHolders(ctx: ProbeContext, st: fs.Stats): Endpoint[] {
  * - a file of another /dev/shm, another mount's tmpfs (a container's, or a user's own mount
  *   namespace), whose inode numbers start over: `posix-shm:mount/DEV:INODE`, otherMount — never
  *   joined to one of ours by inode or name;
+ * - a file under a subdirectory of /dev/shm (the listing reads the top level, where POSIX names
+ *   live): `posix-shm:file/DEV:INODE`, subdir — shared memory all the same (lsof lists it); by
+ *   dev:inode, so a directory called `deleted` or `sem.x` is neither;
  * - one of ours made after the listing: left to the next snapshot.
  * glibc's sem_open temp files (`sem.XXXXXX (deleted)`, a moment before they get their name) and
  * semaphores are left out. Only on the real /dev (a captured tree's inodes are not these).
@@ -467,7 +470,9 @@ function emitUnlistedShm(ctx: ProbeContext, listed: ReadonlySet<string>, shmDev:
   }
   for (const [key, g] of groups) {
     const other = shmDev === null || key.slice(0, key.lastIndexOf(':')) !== shmDev;
-    if (g.name.startsWith('sem.')) {
+    // a file under a subdirectory (no POSIX name has a `/`): never a semaphore, whatever its directory is called
+    const subdir = g.name.includes('/');
+    if (!subdir && g.name.startsWith('sem.')) {
       // Ours with a name are listed by it (the creator's mapping shows glibc's temp file,
       // `sem.XXXXXX (deleted)`, linked under the real name since: the same dev:inode, listed).
       // Ours without one were unlinked while mapped (sem_unlink right after sem_open: Apache's
@@ -476,9 +481,9 @@ function emitUnlistedShm(ctx: ProbeContext, listed: ReadonlySet<string>, shmDev:
       continue;
     }
     if (!ctx.kinds.has('posix-shm')) continue;
-    if (!g.deleted && !other) continue;
+    if (!g.deleted && !other && !subdir) continue;
     const ch: PosixShmChannel = {
-      id: `posix-shm:${g.deleted ? 'deleted' : 'mount'}/${key}`,
+      id: `posix-shm:${g.deleted ? 'deleted' : other ? 'mount' : 'file'}/${key}`,
       kind: 'posix-shm',
       endpoints: g.endpoints.sort(byPidFd),
       name: g.name,
@@ -488,6 +493,7 @@ function emitUnlistedShm(ctx: ProbeContext, listed: ReadonlySet<string>, shmDev:
       mode: null,
       deleted: g.deleted,
       ...(other ? { otherMount: true } : {}),
+      ...(subdir ? { subdir: true } : {}),
     };
     emit(ctx, ch);
   }

@@ -38,8 +38,9 @@ export const peekSysvShm: Peeker<SysvShmChannel> = async (ctx) => {
 
 export const peekPosixShm: Peeker<PosixShmChannel> = async (ctx) => {
   const { channel, devRoot, maxBytes, offset, base, at, call } = ctx;
-  if (channel.deleted || channel.otherMount) {
-    const what = channel.deleted ? `an unlinked POSIX shared memory object (/dev/shm/${channel.name} (deleted))` : `a POSIX shared memory object of another /dev/shm (${channel.name})`;
+  if (channel.deleted || channel.otherMount || channel.subdir) {
+    // a subdirectory's file is not opened by its path: its directories are their creator's to swap
+    const what = channel.deleted ? `an unlinked POSIX shared memory object (/dev/shm/${channel.name} (deleted))` : channel.otherMount ? `a POSIX shared memory object of another /dev/shm (${channel.name})` : `a shared memory file under a subdirectory of /dev/shm (${channel.name})`;
     return readUnnamed(ctx, what);
   }
   const file = posixObjectFile(channel, devRoot, 'shm');
@@ -68,13 +69,13 @@ export const peekPosixShm: Peeker<PosixShmChannel> = async (ctx) => {
 };
 
 /**
- * An unlinked object, or another /dev/shm's (`KIND:deleted/DEV:INODE`, `KIND:mount/DEV:INODE`): no
- * name of ours opens it. Through a mapping, as unnamed shared memory is read; the id carries its
+ * An unlinked object, another /dev/shm's, or a file under a subdirectory of it
+ * (`KIND:deleted/DEV:INODE`, `KIND:mount/DEV:INODE`, `posix-shm:file/DEV:INODE`): no name of ours opens it. Through a mapping, as unnamed shared memory is read; the id carries its
  * dev:inode (decimal), the maps line its dev in hex.
  */
 export function readUnnamed(ctx: PeekContext, what: string): Promise<BytesPeek> {
   const { channel } = ctx;
-  const m = /^(?:deleted|mount)\/(\d+):(\d+):(\d+)$/.exec(channel.id.slice(channel.kind.length + 1));
+  const m = /^(?:deleted|mount|file)\/(\d+):(\d+):(\d+)$/.exec(channel.id.slice(channel.kind.length + 1));
   if (!m) throw new ActionError('EINVAL', `${channel.id}: not an id of an unlinked or another /dev/shm's object`);
   const hex = (n: string) => Number(n).toString(16).padStart(2, '0');
   return readMapping(ctx, `${hex(m[1])}:${hex(m[2])}`, Number(m[3]), what);
