@@ -192,6 +192,24 @@ describe('wait graph', () => {
     assert.equal(p.severity, 'error');
     assert.equal(p.chain!.map((n) => n.label).join(' → '), 'p10[10] → pipe:[1] → p11[11] → pipe:[2] → p10[10]');
   });
+
+  test('a root process drawn into a ring with another user\'s is not offered a SIGTERM; a ring of root processes is', () => {
+    const ev = () => {
+      const e = emptyEvidence();
+      e.processes.set(10, facts(10, [[10, 'S', '1 0x4 0x0 0x11000 0 0 0 0 0']]));
+      e.processes.set(11, facts(11, [[11, 'S', '1 0x6 0x0 0x11000 0 0 0 0 0']]));
+      return e;
+    };
+    const cyc = RULES.filter((r) => r.id === 'wait-cycle');
+    const ended = (uids: [number, number]) => {
+      const [p] = runOver(times(2).map((t) => snap([proc(10, { uid: uids[0] }), proc(11, { uid: uids[1] })], [ab, ba], t)), cyc, ev);
+      return p.actions.filter((x) => x.kind === 'signal').map((x) => (x as { pid: number }).pid);
+    };
+    assert.deepEqual(ended([0, 65534]), [11], 'only the unprivileged side');
+    assert.deepEqual(ended([65534, 0]), [10]);
+    assert.deepEqual(ended([1000, 65534]), [10, 11], 'no root member: either side');
+    assert.deepEqual(ended([0, 0]), [10, 11], 'only root members: either side');
+  });
 });
 
 // ------------------------------------------------------------------ semaphores

@@ -10,6 +10,7 @@ import type { ChainNode, EvidenceItem, ProblemDraft } from './problem';
 import { fullChannels } from './blockedWriter';
 import { chanLabel, chanNode, defineRule, iso, listLabel, peek, procKey, procLabel, procNode, revealChannel, signal, streakStart } from './rule';
 import { describeSyscall } from './syscalls';
+import type { SnapshotIndex } from './snapshotIndex';
 
 /** `pid@startTime` of the processes stuck at that refresh. */
 type Memo = ReadonlySet<string>;
@@ -78,7 +79,7 @@ export const waitCycles = defineRule<Memo>({
         actions: [
           ...channels.map((id) => index.channel(id)).filter((c) => !!c).map((c) => revealChannel(c!)),
           ...cycle.flatMap((b) => peek(b.channel)).slice(0, 2),
-          ...members.slice(0, 2).flatMap((p) => signal(index, p, 'SIGTERM', 'ends one side of the cycle; the other then sees EPIPE or EOF', ev)),
+          ...toEnd(index, members).flatMap((p) => signal(index, p, 'SIGTERM', 'ends one side of the cycle; the other then sees EPIPE or EOF', ev)),
         ],
         since: iso(since),
       });
@@ -86,6 +87,19 @@ export const waitCycles = defineRule<Memo>({
     return out;
   },
 });
+
+/**
+ * The members offered a SIGTERM: a root process only when every member is one. Any user can draw
+ * a root daemon into a ring of their own making (write to it without reading its answers); ending
+ * their side unsticks the daemon, and a suggestion to end the daemon would be theirs to stage.
+ */
+function toEnd(index: SnapshotIndex, members: number[]): number[] {
+  const unprivileged = members.filter((p) => {
+    const uid = index.proc(p)?.uid;
+    return typeof uid === 'number' && uid !== 0;
+  });
+  return (unprivileged.length > 0 ? unprivileged : members).slice(0, 2);
+}
 
 function what(b: BlockedThread): string {
   switch (b.op) {
