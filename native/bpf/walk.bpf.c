@@ -420,6 +420,7 @@ int ipci_task(struct bpf_iter__task *ctx) {
 // ---- maps: the mappings the snapshot needs, without /proc/PID/maps ----
 
 #define HUGETLBFS_MAGIC 0x958458f6
+#define IPCI_VM_MAYSHARE 0x80 /* maps prints it as the 's' of the perms */
 
 // Open-coded VMA iterator (kernel >= 6.7). It takes the mmap lock with a trylock, so a process
 // whose lock is held (a page fault on a hung FUSE or NFS mount) costs a BUSY record, not a stall;
@@ -431,6 +432,9 @@ extern void bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __weak __ksy
 struct vma_scratch {
   struct ipci_vma_rec rec;
   char path[IPCI_PATH_MAX];
+  /* the task's shared file lines so far: in map memory, not a register, so that the verifier
+     sees one loop state, not one per count ("the sequence of 8193 jumps is too complex") */
+  __u32 files;
 };
 
 struct {
@@ -448,10 +452,14 @@ static __always_inline int starts(const char *p, long n, const char *w, int wn) 
 }
 
 // The paths KeepMapsLines keeps and the snapshot reads: SysV shm, /dev/shm files, shared /dev/zero,
-// hugetlb and memfd objects (the userspace side applies the 's' rule for the last three).
-static __always_inline int wanted_path(const char *p, long n) {
-  return starts(p, n, "/SYSV", 5) || starts(p, n, "/dev/shm/", 9) || starts(p, n, "/dev/zero", 9) || starts(p, n, "/anon_hugepage", 14) ||
-         starts(p, n, "/memfd:", 7);
+// hugetlb and memfd objects (the userspace side applies the 's' rule for the last three) — 1 —, and
+// shared mappings of any other file outside /dev (`shared`: VM_MAYSHARE, what maps prints as 's')
+// — 2: a process's first IPCI_VMA_FILE_LINES of those (KeepMapsLines keeps as many).
+static __always_inline int wanted_path(const char *p, long n, int shared) {
+  if (starts(p, n, "/SYSV", 5) || starts(p, n, "/dev/shm/", 9) || starts(p, n, "/dev/zero", 9) || starts(p, n, "/anon_hugepage", 14) ||
+      starts(p, n, "/memfd:", 7))
+    return 1;
+  return shared && n > 0 && p[0] == '/' && !starts(p, n, "/dev/", 5) ? 2 : 0;
 }
 
 SEC("iter/task")
@@ -475,6 +483,7 @@ int ipci_task_maps(struct bpf_iter__task *ctx) {
   }
   bpf_seq_write(seq, r, sizeof *r);
   __u32 written = sizeof *r;
+  s->files = 0;
   struct vm_area_struct *v;
   while ((v = bpf_iter_task_vma_next(&it))) {
     struct file *f = v->vm_file;
@@ -485,11 +494,18 @@ int ipci_task_maps(struct bpf_iter__task *ctx) {
     if (!sb) continue;
     __u32 magic = (__u32)sb->s_magic;
     __u32 sdev = sb->s_dev;
-    if (magic != TMPFS_MAGIC && magic != HUGETLBFS_MAGIC && !(devshm_dev != 0 && sdev == devshm_dev)) continue;
+    const int shared = (v->vm_flags & IPCI_VM_MAYSHARE) != 0;
+    if (!shared && magic != TMPFS_MAGIC && magic != HUGETLBFS_MAGIC && !(devshm_dev != 0 && sdev == devshm_dev)) continue;
     long n = bpf_d_path(&f->f_path, s->path, sizeof s->path);
     if (n <= 1) continue;
     n--;
-    if (n > IPCI_PATH_MAX - 8 || !wanted_path(s->path, n)) continue;
+    if (n > IPCI_PATH_MAX - 8) continue;
+    const int want = wanted_path(s->path, n, shared);
+    if (!want) continue;
+    if (want == 2) {
+      if (s->files >= IPCI_VMA_FILE_LINES) continue;
+      s->files++;
+    }
     if (written + 2 * sizeof *r + ((n + 7) & ~7) > IPCI_VMA_TASK_BYTES) {
       __builtin_memset(r, 0, sizeof *r);
       r->tgid = t->tgid;

@@ -102,6 +102,10 @@ struct ipci_task_rec {
  * and another user picks how many mappings a process has and how long their paths are. */
 #define IPCI_V_TRUNC 8
 #define IPCI_VMA_TASK_BYTES (24 * 1024)
+/* Shared mappings of files outside /dev a process emits (the file-shm rule's `max`, core/kinds/fileShm.ts):
+   a server that maps thousands of files (a search index, a broker's segments) must not crowd out
+   its /dev/shm and SysV lines. */
+#define IPCI_VMA_FILE_LINES 64
 
 struct ipci_vma_rec {
   __u32 tgid;

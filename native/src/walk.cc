@@ -94,10 +94,15 @@ struct FdRule {
   std::vector<std::string> fdinfo;  // fdinfo lines to keep, by key
 };
 
-// A maps line is kept when it contains `text` (and is a shared "s" mapping when `shared`).
+// A maps line is kept when it contains `text` (and is a shared "s" mapping when `shared`); a text
+// starting with a space is matched at the path's start, and then the path must not start with any
+// of `except` (each also starting with a space). `max` (0: none) bounds the lines of a process
+// this rule keeps, in address order.
 struct MapsRule {
   std::string text;
   bool shared = false;
+  std::vector<std::string> except;
+  uint32_t max = 0;
 };
 
 struct Options {
@@ -282,14 +287,27 @@ bool ReadLinkAt(int dirfd, const char* name, char* link, size_t cap, std::string
 
 // Whether some rule asks for this maps line ("start-end perms …": perms[3] 's' is a shared
 // mapping). A rule's text (" /SYSV", " /dev/shm/", …) is matched at the start of the path field.
-bool WantMapsLine(const char* p, size_t ll, const std::vector<MapsRule>& rules) {
+bool WantMapsLine(const char* p, size_t ll, const std::vector<MapsRule>& rules, std::vector<uint32_t>& kept) {
   const char* sp = static_cast<const char*>(memchr(p, ' ', ll));
   const bool shared = sp && sp + 4 < p + ll && sp[4] == 's';
   const size_t at = MapsPathAt(p, ll);
   for (const MapsRule& r : rules) {
     if (r.shared && !shared) continue;
     const bool spaced = !r.text.empty() && r.text[0] == ' ';
-    if (spaced ? MapsPathStarts(p, ll, at, r.text.data() + 1, r.text.size() - 1) : memmem(p, ll, r.text.data(), r.text.size()) != nullptr) return true;
+    if (!spaced) {
+      if (memmem(p, ll, r.text.data(), r.text.size()) != nullptr) return true;
+      continue;
+    }
+    if (!MapsPathStarts(p, ll, at, r.text.data() + 1, r.text.size() - 1)) continue;
+    bool excepted = false;
+    for (const std::string& e : r.except) excepted = excepted || MapsPathStarts(p, ll, at, e.data() + 1, e.size() - 1);
+    if (excepted) continue;
+    if (r.max != 0) {
+      uint32_t& n = kept[static_cast<size_t>(&r - rules.data())];
+      if (n >= r.max) continue;
+      n++;
+    }
+    return true;
   }
   return false;
 }
@@ -490,7 +508,9 @@ class Walker {
     if (!opt.mapsRules.empty() && !thread) {
       stage.store("maps", std::memory_order_relaxed);
       MapsRead m = ReadMapsKept(pdir, "maps", buf_, p.maps, &sh_.mapsBudget,
-                                [&opt](const char* line, size_t len) { return WantMapsLine(line, len, opt.mapsRules); });
+                                [&opt, kept = std::vector<uint32_t>(opt.mapsRules.size())](const char* line, size_t len) mutable {
+                                  return WantMapsLine(line, len, opt.mapsRules, kept);
+                                });
       if (m.err == 0) {
         p.has |= F_MAPS;
         if (m.truncated) p.errors.emplace_back("maps", EFBIG);
@@ -1329,8 +1349,16 @@ void ParseRules(Napi::Env env, const Napi::Object& o, Options& opt) {
     for (uint32_t i = 0; i < a.Length(); i++) {
       if (!a.Get(i).IsObject()) ThrowType(env, "options.mapsRules must hold objects");
       Napi::Object r = a.Get(i).As<Napi::Object>();
-      MapsRule rule{GetString(r, "text"), GetBool(r, "shared")};
+      MapsRule rule{GetString(r, "text"), GetBool(r, "shared"), GetStrings(env, r, "except"), 0};
       if (rule.text.empty()) ThrowType(env, "mapsRules[].text must be a non-empty string");
+      for (const std::string& e : rule.except)
+        if (rule.text[0] != ' ' || e.size() < 2 || e[0] != ' ') ThrowType(env, "mapsRules[].except needs a text and excepts that start with a space (path starts)");
+      Napi::Value max = r.Get("max");
+      if (!max.IsUndefined()) {
+        const double m = max.IsNumber() ? max.As<Napi::Number>().DoubleValue() : -1;
+        if (!(m >= 1 && m <= 1e6) || m != static_cast<double>(static_cast<uint32_t>(m))) ThrowType(env, "mapsRules[].max must be an integer from 1 to 1000000");
+        rule.max = static_cast<uint32_t>(m);
+      }
       opt.mapsRules.push_back(std::move(rule));
     }
   }

@@ -27,6 +27,7 @@ export const SAMPLES: { [K in ChannelKind]: ChannelOf<K> } = {
   },
   'posix-shm': { id: 'posix-shm:s', kind: 'posix-shm', endpoints: ep, name: 's', size: 16, uid: 0, owner: 'root', mode: '0600', deleted: false },
   'anon-shm': { id: 'anon-shm:00:01:1234', kind: 'anon-shm', endpoints: ep, name: '/dev/zero', inode: 1234, dev: '00:01', size: 4096 },
+  'file-shm': { id: 'file-shm:fe:01:5678', kind: 'file-shm', endpoints: ep, path: '/var/lib/app/db.sqlite-shm', deleted: false, inode: 5678, dev: 'fe:01', size: 32768, writers: 2 },
   'sysv-sem': {
     id: 'sysv-sem:7', kind: 'sysv-sem', endpoints: [], key: 0x99, semid: 7, nsems: 2, values: [1, 0], waitingForIncrease: [0, 1], waitingForZero: [0, 0], lastPid: [10, 0],
     uid: 0, owner: 'root', mode: '0600',

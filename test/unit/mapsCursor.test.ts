@@ -35,13 +35,27 @@ function oracleLine(line: string): MapsLine | null {
   return { range: fields[0], perms: fields[1], dev: fields[3], inode, path, deleted };
 }
 
+/** The path field as written (after five fields and the padding), '' when the line has none. */
+function rawPath(line: string): string {
+  const m = /^ *(?:[^ ]+ +){4}[^ ]+ +(.*)$/.exec(line);
+  return m ? m[1] : '';
+}
+
 function oracleFilter(text: string, rules: readonly MapsRule[]): string[] {
   const lines = text.split('\n');
   if (text.endsWith('\n')) lines.pop();
+  const counted = rules.map(() => 0);
   return lines.filter((line) => {
     const sp = line.indexOf(' ');
     const shared = sp >= 0 && line.charCodeAt(sp + 4) === 115;
-    return rules.some((r) => (!r.shared || shared) && line.includes(r.text));
+    return rules.some((r, i) => {
+      if (r.shared && !shared) return false;
+      if (r.except === undefined && r.max === undefined) return line.includes(r.text);
+      // a path-start rule: the path field starts with the text's path, with none of the excepts', and within the bound
+      const path = ' ' + rawPath(line);
+      if (!path.startsWith(r.text) || (r.except ?? []).some((e) => path.startsWith(e))) return false;
+      return counted[i]++ < (r.max ?? Infinity);
+    });
   });
 }
 
@@ -109,7 +123,13 @@ test('MapsCursor reads every line as the line-by-line parse does (random lines, 
 
 test('filterMaps keeps what the line-by-line filter keeps, and returns text whose every line is kept as it is', () => {
   const all = walkRulesFor(CHANNEL_KINDS).mapsRules;
-  const ruleSets: MapsRule[][] = [all, [], [{ text: ' /SYSV' }], [{ text: ' /dev/zero', shared: true }, { text: ' /dev/shm/' }]];
+  const ruleSets: MapsRule[][] = [
+    all,
+    [],
+    [{ text: ' /SYSV' }],
+    [{ text: ' /dev/zero', shared: true }, { text: ' /dev/shm/' }],
+    [{ text: ' /dev/shm/' }, { text: ' /', shared: true, except: [' /dev/', ' /SYSV'], max: 2 }],
+  ];
   for (let seed = 1; seed <= 3000; seed++) {
     const text = randomText(rng(seed));
     for (const rules of ruleSets) {

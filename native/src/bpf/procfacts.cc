@@ -49,24 +49,46 @@ int ReadLinkAt(int dirfd, const char* name, std::string& out) {
 
 }  // namespace
 
-// The maps lines the snapshot uses: SysV shm (/SYSV…), /dev/shm files, and shared (`s`) unnamed
-// shmem (/dev/zero, /anon_hugepage, /memfd:), told by the start of the path field — the rules
-// walk.cc's WantMapsLine applies.
-bool WantMapsLine(const char* p, size_t ll) {
+// The maps lines the snapshot uses, told by the start of the path field — the kinds' maps rules
+// (walk.cc's WantMapsLine applies them as given): SysV shm (/SYSV…), /dev/shm files, shared (`s`)
+// unnamed shmem (/dev/zero, /anon_hugepage, /memfd:), and shared files outside /dev, of which a
+// process keeps the first kFileShmLines (the file-shm rule's `max`: core/kinds/fileShm.ts).
+namespace {
+constexpr uint32_t kFileShmLines = 64;
+
+enum class MapsWant { No, Core, File };
+
+MapsWant WantedMapsLine(const char* p, size_t ll) {
   const size_t at = MapsPathAt(p, ll);
-  if (MapsPathStarts(p, ll, at, "/SYSV", 5) || MapsPathStarts(p, ll, at, "/dev/shm/", 9)) return true;
+  if (MapsPathStarts(p, ll, at, "/SYSV", 5) || MapsPathStarts(p, ll, at, "/dev/shm/", 9)) return MapsWant::Core;
   const char* sp = static_cast<const char*>(memchr(p, ' ', ll));
-  if (!(sp && sp + 4 < p + ll && sp[4] == 's')) return false;
-  return MapsPathStarts(p, ll, at, "/dev/zero", 9) || MapsPathStarts(p, ll, at, "/anon_hugepage", 14) || MapsPathStarts(p, ll, at, "/memfd:", 7);
+  if (!(sp && sp + 4 < p + ll && sp[4] == 's')) return MapsWant::No;
+  if (MapsPathStarts(p, ll, at, "/dev/zero", 9) || MapsPathStarts(p, ll, at, "/anon_hugepage", 14) || MapsPathStarts(p, ll, at, "/memfd:", 7)) return MapsWant::Core;
+  if (MapsPathStarts(p, ll, at, "/dev/", 5) || !MapsPathStarts(p, ll, at, "/", 1)) return MapsWant::No;
+  return MapsWant::File;
 }
+
+// One process's keep decision: its shared file lines counted.
+struct MapsKeeper {
+  uint32_t files = 0;
+  bool operator()(const char* p, size_t ll) {
+    const MapsWant w = WantedMapsLine(p, ll);
+    if (w != MapsWant::File) return w == MapsWant::Core;
+    if (files >= kFileShmLines) return false;
+    files++;
+    return true;
+  }
+};
+}  // namespace
 
 void KeepMapsLines(const char* p, size_t n, std::string& out) {
   const char* end = p + n;
+  MapsKeeper keep;
   while (p < end) {
     const char* nl = static_cast<const char*>(memchr(p, '\n', end - p));
     const char* le = nl ? nl : end;
     size_t ll = le - p;
-    if (WantMapsLine(p, ll)) {
+    if (keep(p, ll)) {
       if (!out.empty()) out.push_back('\n');
       out.append(p, ll);
     }
@@ -136,7 +158,7 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
   alive = alive && Text(pdir, "cmdline", p.cmdline, p, F_CMDLINE, buf, stage);
   if (alive && opt.readMaps && !haveMaps) {
     stage.store("maps", std::memory_order_relaxed);
-    MapsRead m = ReadMapsKept(pdir, "maps", buf, p.maps, opt.mapsBudget, WantMapsLine);
+    MapsRead m = ReadMapsKept(pdir, "maps", buf, p.maps, opt.mapsBudget, MapsKeeper{});
     if (m.err == 0) {
       p.has |= F_MAPS;
       if (m.truncated) p.errors.emplace_back("maps", EFBIG);
@@ -202,7 +224,7 @@ ssize_t ReadProcFile(int procFd, const char* name, std::vector<char>& buf) {
 int ReadProcMaps(int procFd, int32_t pid, std::string& out, std::vector<char>& buf, std::atomic<int64_t>* budget, bool& truncated) {
   char name[32];
   snprintf(name, sizeof name, "%d/maps", static_cast<int>(pid));
-  MapsRead m = ReadMapsKept(procFd, name, buf, out, budget, WantMapsLine);
+  MapsRead m = ReadMapsKept(procFd, name, buf, out, budget, MapsKeeper{});
   if (m.err) out.clear();
   truncated = m.truncated;
   return m.err;

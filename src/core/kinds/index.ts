@@ -12,6 +12,7 @@ import { posixMq, type PosixMqChannel } from './posixMq';
 import { sysvShm, type SysvShmChannel } from './sysvShm';
 import { posixShm, type PosixShmChannel } from './posixShm';
 import { anonShm, type AnonShmChannel } from './anonShm';
+import { fileShm, type FileShmChannel } from './fileShm';
 import { sysvSem, type SysvSemChannel } from './sysvSem';
 import { posixSem, type PosixSemChannel } from './posixSem';
 import { unix, type UnixChannel } from './unix';
@@ -21,7 +22,7 @@ import { eventfd, type EventfdChannel } from './eventfd';
 import { signalfd } from './signalfd';
 import type { TcpChannel, UdpChannel } from './inet';
 
-export type { PipeChannel, FifoChannel, SysvMsgChannel, PosixMqChannel, SysvShmChannel, PosixShmChannel, AnonShmChannel, SysvSemChannel, PosixSemChannel, UnixChannel, TcpChannel, UdpChannel, EventfdChannel };
+export type { PipeChannel, FifoChannel, SysvMsgChannel, PosixMqChannel, SysvShmChannel, PosixShmChannel, AnonShmChannel, FileShmChannel, SysvSemChannel, PosixSemChannel, UnixChannel, TcpChannel, UdpChannel, EventfdChannel };
 export type { InetChannel } from './inet';
 export type { UnixType } from './unix';
 
@@ -33,6 +34,7 @@ export type Channel =
   | SysvShmChannel
   | PosixShmChannel
   | AnonShmChannel
+  | FileShmChannel
   | SysvSemChannel
   | PosixSemChannel
   | UnixChannel
@@ -54,6 +56,7 @@ export const KINDS: { readonly [K in ChannelKind]: KindDescriptor<ChannelOf<K>> 
   'sysv-shm': sysvShm,
   'posix-shm': posixShm,
   'anon-shm': anonShm,
+  'file-shm': fileShm,
   'sysv-sem': sysvSem,
   'posix-sem': posixSem,
   unix,
@@ -124,7 +127,8 @@ export function walkRulesFor(kinds: Iterable<ChannelKind>): { fdRules: FdRule[];
 /** The maps lines the walk must keep for these kinds. */
 export function mapsRulesFor(kinds: Iterable<ChannelKind>): MapsRule[] {
   const out: MapsRule[] = [];
-  for (const k of kinds) for (const r of KINDS[k].maps ?? []) if (!out.some((o) => o.text === r.text && !!o.shared === !!r.shared)) out.push(r);
+  const same = (a: MapsRule, b: MapsRule) => a.text === b.text && !!a.shared === !!b.shared && a.max === b.max && (a.except ?? []).join('\0') === (b.except ?? []).join('\0');
+  for (const k of kinds) for (const r of KINDS[k].maps ?? []) if (!out.some((o) => same(o, r))) out.push(r);
   return out;
 }
 

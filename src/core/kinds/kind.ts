@@ -12,7 +12,7 @@
 import type { Capabilities, ChannelBase, Mode, ProcessInfo } from '../model';
 import type { Column } from '../columns';
 import type { KindFamily } from '../topology/types';
-import type { AnonShmChannel, FifoChannel, InetChannel, PipeChannel, PosixMqChannel, PosixSemChannel, PosixShmChannel, SysvMsgChannel, SysvSemChannel, SysvShmChannel, UnixChannel } from './index';
+import type { AnonShmChannel, FifoChannel, FileShmChannel, InetChannel, PipeChannel, PosixMqChannel, PosixSemChannel, PosixShmChannel, SysvMsgChannel, SysvSemChannel, SysvShmChannel, UnixChannel } from './index';
 
 /** The tree group a kind is listed under; kinds of one group with `sub` get a sub-group each. */
 export interface TreeGroup {
@@ -23,7 +23,7 @@ export interface TreeGroup {
 }
 
 /** The probes (core/probes): each reads one family of kernel objects and emits their channels. */
-export type ProbeId = 'pipes' | 'sysv' | 'posix' | 'anonShm' | 'sockets' | 'fdinfo';
+export type ProbeId = 'pipes' | 'sysv' | 'posix' | 'anonShm' | 'fileShm' | 'sockets' | 'fdinfo';
 
 /**
  * Non-destructive peeks (core/actions/peek/<family>.ts) and the channels each can read: a kind
@@ -37,6 +37,7 @@ export interface PeekTargets {
   'sysv-shm': SysvShmChannel;
   'posix-shm': PosixShmChannel;
   'anon-shm': AnonShmChannel;
+  'file-shm': FileShmChannel;
   'sysv-sem': SysvSemChannel;
   'posix-sem': PosixSemChannel;
   'posix-mq': PosixMqChannel;
@@ -91,10 +92,18 @@ export interface FdClass {
   rule: FdRule;
 }
 
-/** A /proc/PID/maps line the walk keeps: it contains `text` (and is a shared `s` mapping when `shared`). */
+/**
+ * A /proc/PID/maps line the walk keeps: it contains `text` (and is a shared `s` mapping when
+ * `shared`). A text starting with a space is matched at the start of the path field, and then
+ * `except` (each also starting with a space) are path starts the rule does not match. `max`
+ * bounds the lines of one process the rule keeps, in address order (the native walks and the BPF
+ * program apply the same bound).
+ */
 export interface MapsRule {
   text: string;
   shared?: boolean;
+  except?: readonly string[];
+  max?: number;
 }
 
 /** One fd row of a class with fdinfo lines, as the fdinfo probe and process facets get it. */

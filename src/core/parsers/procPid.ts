@@ -406,6 +406,17 @@ export function parseMapsText(text: string): MapsLine[] {
   return out;
 }
 
+/** Where the path field of the maps line [at, end) starts (after five fields and the padding); `end` when it has none. */
+function pathFieldAt(t: string, at: number, end: number): number {
+  let i = at;
+  for (let f = 0; f < 5; f++) {
+    while (i < end && t.charCodeAt(i) === 32) i++;
+    if (i === end) return end;
+    while (i < end && t.charCodeAt(i) !== 32) i++;
+  }
+  return skipSpaces(t, i, end);
+}
+
 /**
  * Keeps only the maps lines some rule asks for (core/kinds MapsRule), as the native walk does.
  * Text whose every line is kept (the BPF maps pass keeps about the rules' lines already) comes
@@ -417,6 +428,8 @@ export function filterMaps(text: string, rules: readonly MapsRule[]): string {
   let kept = 0;
   // where each rule's text next occurs at or after `at`: one indexOf per occurrence, not per line
   const next = rules.map(() => -1);
+  // lines each rule with a `max` kept
+  const counted = rules.map(() => 0);
   // (a final newline ends the last line: no empty line after it to drop)
   while (at < text.length) {
     let end = text.indexOf('\n', at);
@@ -429,6 +442,13 @@ export function filterMaps(text: string, rules: readonly MapsRule[]): string {
       if (next[r] < at && next[r] !== -2) next[r] = text.indexOf(rules[r].text, at);
       if (next[r] === -1) next[r] = -2; // not in the rest of the text
       keep = next[r] >= 0 && next[r] + rules[r].text.length <= end;
+      // (a spaced text's first occurrence in a line is at its path's start when the text starts
+      // with ` /`: no field before the path has a `/`)
+      const { except, max } = rules[r];
+      // a rule with excepts or a bound is matched at the path field only (the native walks': MapsPathAt)
+      if (keep && (except !== undefined || max !== undefined)) keep = next[r] + 1 === pathFieldAt(text, at, end);
+      if (keep && except !== undefined) for (const e of except) keep = keep && !text.startsWith(e, next[r]);
+      if (keep && max !== undefined) keep = counted[r]++ < max;
     }
     if (keep) {
       if (out !== null) out.push(text.slice(at, end));

@@ -4,6 +4,7 @@ import type { ProbeId } from '../kinds/kind';
 import type { Probe } from './context';
 import { anonShmProbe } from './anonShm';
 import { fdinfoProbe } from './fdinfo';
+import { fileShmProbe } from './fileShm';
 import { pipeProbe } from './pipes';
 import { posixProbe } from './posix';
 import { socketProbe } from './sockets';
@@ -14,6 +15,7 @@ export const PROBES: { readonly [P in ProbeId]: Probe<unknown> } = {
   sysv: sysvProbe,
   posix: posixProbe,
   anonShm: anonShmProbe,
+  fileShm: fileShmProbe,
   sockets: socketProbe,
   fdinfo: fdinfoProbe,
 };

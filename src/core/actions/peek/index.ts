@@ -21,7 +21,7 @@ import { boundedInt, makeCall, type Peeker } from './common';
 import { peekPipe } from './pipe';
 import { peekSocket } from './socket';
 import { peekSysvMsg } from './sysvMsg';
-import { peekAnonShm, peekPosixShm, peekSysvShm } from './sharedMemory';
+import { peekAnonShm, peekFileShm, peekPosixShm, peekSysvShm } from './sharedMemory';
 import { peekPosixSem, peekSysvSem } from './semaphores';
 import { peekPosixMq } from './posixMq';
 import { peekFdinfo } from './fdinfo';
@@ -39,6 +39,7 @@ const PEEKERS: { [M in PeekMethod]: Peeker<PeekTargets[M] & Channel> } = {
   'sysv-shm': peekSysvShm,
   'posix-shm': peekPosixShm,
   'anon-shm': peekAnonShm,
+  'file-shm': peekFileShm,
   'sysv-sem': peekSysvSem,
   'posix-sem': peekPosixSem,
   'posix-mq': peekPosixMq,

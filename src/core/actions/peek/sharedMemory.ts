@@ -1,8 +1,8 @@
 // Shared memory, a page at an offset: SysV segments attached read-only (shmat SHM_RDONLY), POSIX
 // objects pread from /dev/shm through a checked handle (untrustedFiles.ts: never mapped), unnamed
-// shared memory read through a holder's /proc/PID/mem at the mapping's address (ptrace-read
-// permission; the addon re-checks the maps line's dev:inode right before reading).
-import type { AnonShmChannel, PosixShmChannel, SysvShmChannel } from '../../model';
+// shared memory and shared file mappings read through a holder's /proc/PID/mem at the mapping's
+// address (ptrace-read permission; the addon re-checks the maps line's dev:inode right before reading).
+import type { AnonShmChannel, FileShmChannel, PosixShmChannel, SysvShmChannel } from '../../model';
 import { openRegular } from '../../untrustedFiles';
 import { ActionError } from '../errors';
 import { explainPeek, isFatal, needNative, ownerOf, posixObjectFile, type PeekContext, type Peeker } from './common';
@@ -82,6 +82,10 @@ export function readUnnamed(ctx: PeekContext, what: string): Promise<BytesPeek> 
 }
 
 export const peekAnonShm: Peeker<AnonShmChannel> = (ctx) => readMapping(ctx, ctx.channel.dev, ctx.channel.inode, ctx.channel.name);
+
+// Through a mapping, not by the path: the path is the mapping process's view (another mount
+// namespace's, or a file since replaced), and its directories are someone else's.
+export const peekFileShm: Peeker<FileShmChannel> = (ctx) => readMapping(ctx, ctx.channel.dev, ctx.channel.inode, ctx.channel.path);
 
 /**
  * No name to open: read through a holder's address space (/proc/PID/mem at the mapping's address).

@@ -1,0 +1,129 @@
+// Shared file mappings on real software: two Python processes on one SQLite database in WAL mode
+// share its WAL index (`DB-shm`), a file each maps MAP_SHARED read-write. It is one file-shm
+// channel with both mappings on every fd walk, the same pids lsof lists with FD `mem` for the file,
+// its bytes read through a mapping equal the file's, and it is not removable. And another user's
+// process that maps hundreds of files shared ahead of a /dev/shm object (as a search index maps its
+// segments) does not crowd that object out of any walk: a process's shared file lines are bounded.
+//
+//   node scripts/build.mjs test/integration && node --test dist/test/integration/fileShm.test.js
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { FileShmChannel, Snapshot } from '../../src/core/model';
+import { loadNative } from '../../src/core/native';
+import { takeSnapshot } from '../../src/core/snapshot';
+import { peekChannel, type BytesPeek } from '../../src/core/actions/peek';
+import { isRemovable } from '../../src/core/actions/remove';
+import { lineReader } from './childLines';
+import { compileTools, runAttacker, stopAttacker } from './hostile';
+
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const sqlite = has('python3') && spawnSync('python3', ['-c', 'import sqlite3']).status === 0;
+const skip = !sqlite ? 'needs python3 with sqlite3 (.ci/run installs python3)' : !has('lsof') ? 'needs lsof, the oracle (.ci/run installs it)' : false;
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-fileshm-'));
+fs.chmodSync(tmp, 0o755); // the attacker (nobody) works in a directory under it
+const children: ChildProcess[] = [];
+after(() => {
+  for (const c of children) c.kill('SIGKILL');
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+// opens the database in WAL mode, writes (the writer) or reads, and holds it until stdin closes
+const HOLD = String.raw`
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute('pragma journal_mode=wal')
+if sys.argv[2] == 'write':
+    db.execute('create table if not exists t(x)')
+    db.execute("insert into t values ('ipci')")
+    db.commit()
+db.execute('select count(*) from sqlite_master').fetchall()
+print('ready', flush=True)
+sys.stdin.read()
+`;
+
+async function hold(db: string, role: 'write' | 'read'): Promise<number> {
+  const c = spawn('python3', ['-c', HOLD, db, role], { stdio: ['pipe', 'pipe', 'inherit'] });
+  children.push(c);
+  assert.equal(await lineReader(c).next(`the ${role}r`), 'ready');
+  return c.pid!;
+}
+
+/** Pids lsof lists with a memory mapping (FD `mem`) of `file`. */
+function lsofMappers(file: string): number[] {
+  const r = spawnSync('lsof', ['-n', '-P', '-F', 'pf', '--', file], { encoding: 'utf8' });
+  const out = new Set<number>();
+  let pid = 0;
+  for (const l of r.stdout.split('\n')) {
+    if (l.startsWith('p')) pid = Number(l.slice(1));
+    else if (l === 'fmem') out.add(pid);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+describe('a shared file mapping (SQLite WAL index)', { skip }, () => {
+  it('is one file-shm channel with both mappings on every walk, the pids lsof names, read through a mapping, not removable', async () => {
+    const db = path.join(tmp, 'app db.sqlite');
+    const writer = await hold(db, 'write');
+    const reader = await hold(db, 'read');
+    const shm = `${db}-shm`;
+    const st = fs.statSync(shm);
+    const pids = [writer, reader].sort((a, b) => a - b);
+    assert.deepEqual(lsofMappers(shm), pids, 'lsof: both map the WAL index');
+    const seen: FileShmChannel[] = [];
+    for (const walk of ['proc', 'proc-ts', 'bpf-iter'] as const) {
+      const snap: Snapshot = await takeSnapshot({ kinds: ['file-shm'], walk });
+      const ch = snap.channels.find((c): c is FileShmChannel => c.kind === 'file-shm' && c.inode === st.ino);
+      assert.ok(ch, `${walk}: the WAL index is listed: ${snap.channels.map((c) => c.id).join(', ')}`);
+      assert.match(ch.id, new RegExp(`^file-shm:[0-9a-f]+:[0-9a-f]+:${st.ino}$`));
+      assert.equal(ch.path, shm);
+      assert.equal(ch.deleted, false);
+      assert.equal(ch.size, st.size, 'mapped whole');
+      assert.equal(ch.writers, 2);
+      assert.deepEqual([...new Set(ch.endpoints.map((e) => e.pid))].sort((a, b) => a - b), pids);
+      assert.ok(ch.endpoints.every((e) => e.fd === undefined && e.map !== undefined && e.mode === 'rw'), JSON.stringify(ch.endpoints));
+      assert.equal(isRemovable(ch), false);
+      if (walk === 'bpf-iter' && snap.capabilities.walk?.backend !== 'bpf-iter') continue; // (no BPF here: the /proc walk answered)
+      seen.push(ch);
+      if (walk === 'proc' && loadNative().addon) {
+        const r = (await peekChannel(ch, snap.processes, { maxBytes: 136 })) as BytesPeek;
+        assert.match(r.method, /^pread\(\/proc\/\d+\/mem\) of the mapping /);
+        assert.ok(r.data.equals(fs.readFileSync(shm).subarray(0, 136)), 'the mapping holds the file\'s bytes');
+      }
+    }
+    for (const ch of seen.slice(1)) assert.deepEqual(ch, seen[0], 'the walks agree');
+  });
+});
+
+const crowdSkip = process.getuid?.() !== 0 ? 'needs root (the attacker runs as uid 65534)' : !has('cc') ? 'needs cc' : false;
+
+describe('hundreds of shared file mappings ahead of a /dev/shm object', { skip: crowdSkip }, () => {
+  it('the /dev/shm object keeps both holders on every walk, no process is cut short, and the walks agree on the file mappings', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'crowd-'));
+    fs.chmodSync(dir, 0o777);
+    const shmName = `ipci-crowd-${process.pid}`;
+    const a = runAttacker(await compileTools(), ['crowd', dir, '500', `/${shmName}`]);
+    try {
+      const made = JSON.parse(await a.next('the crowd line')) as { pid: number; twin: number };
+      const pids = [made.pid, made.twin].sort((x, y) => x - y);
+      const mine = (snap: Snapshot) => snap.channels.filter((c) => c.endpoints.some((e) => pids.includes(e.pid)));
+      const seen: string[] = [];
+      for (const walk of ['proc', 'proc-ts', 'bpf-iter'] as const) {
+        const snap = await takeSnapshot({ kinds: ['posix-shm', 'file-shm'], walk });
+        const shm = snap.channels.find((c) => c.id === `posix-shm:${shmName}`);
+        assert.ok(shm, `${walk}: the /dev/shm object is listed`);
+        assert.deepEqual([...new Set(shm.endpoints.filter((e) => e.map !== undefined).map((e) => e.pid))].sort((x, y) => x - y), pids, `${walk}: both mappings of it`);
+        for (const p of snap.processes.filter((x) => pids.includes(x.pid))) assert.deepEqual(p.errors ?? [], [], `${walk}: pid ${p.pid} read whole`);
+        if (walk === 'bpf-iter' && snap.capabilities.walk?.backend !== 'bpf-iter') continue;
+        seen.push(JSON.stringify(mine(snap).filter((c) => c.kind === 'file-shm')));
+      }
+      for (const s of seen.slice(1)) assert.equal(s, seen[0], 'the walks keep the same shared file lines');
+    } finally {
+      await stopAttacker(a);
+    }
+  });
+});
