@@ -324,7 +324,10 @@ int ipci_task(struct bpf_iter__task *ctx) {
     if (tracer) r.tracer = tracer->pid;
   }
   const struct cred *cred = t->real_cred;
-  if (cred) r.uid = cred->uid.val;
+  if (cred) {
+    r.uid = cred->uid.val;
+    r.euid = cred->euid.val;
+  }
   // NSpid: pid->numbers[0..level].nr (status prints them from the reader's level, ours is 0)
   struct pid *pid = t->thread_pid;
   if (pid) {

@@ -85,7 +85,7 @@ struct ipci_task_rec {
   __u32 nspid_n;
   __u32 ipcns_ino;     /* what ns/ipc names: SysV objects and POSIX queues are per IPC namespace */
   __u32 leader;        /* IPCI_T_THREAD: the thread-group leader's pid; else tgid */
-  __u32 pad;
+  __u32 euid;          /* effective uid (status's second Uid): differs from uid in a setuid program */
   __u64 files_id;      /* IPCI_T_THREAD: its fd table (salted address): threads sharing one are listed once */
 };
 

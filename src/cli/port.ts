@@ -9,7 +9,7 @@
 import * as readline from 'node:readline';
 import type { ContainerInfo } from '../core/model';
 import { escapeControl, safeJson } from '../core/escape';
-import { containerLabel } from '../core/format';
+import { containerLabel, userText } from '../core/format';
 import { freePort, type FreePortEvent, type FreePortResult, type StopQuestion } from '../core/actions/freePort';
 import { sessionOrigins } from '../core/actions/origin';
 import { currentEuid } from '../core/actions/runner';
@@ -53,7 +53,7 @@ export function renderListeners(port: number, listeners: readonly PortListener[]
     if (l.processes.length === 0) out.push('    held by no readable process (another user’s, without root?)');
     for (const p of l.processes) {
       const inner = p.nsPid.length > 1 ? `, pid ${p.nsPid[p.nsPid.length - 1]} inside its pid namespace` : '';
-      out.push(`    ${e(p.comm)}[${p.pid}]${inner}  user ${e(p.user)} (uid ${p.uid})  fd ${p.fds.join(',')}  SIGTERM: ${dispositionText(p.sigterm)}`);
+      out.push(`    ${e(p.comm)}[${p.pid}]${inner}  user ${e(userText(p))}  fd ${p.fds.join(',')}  SIGTERM: ${dispositionText(p.sigterm)}`);
       out.push(`      cmd: ${p.cmdline.length ? p.cmdline.map((a) => e(a)).join(' ') : '-'}`);
       const c = containerText(p.container);
       if (c) out.push(`      container: ${c}`);

@@ -69,7 +69,14 @@ export interface ProcessInfo {
   /** /proc/PID/comm — attacker-controlled text, never interpret as markup. */
   comm: string;
   cmdline: string[];
+  /** Real uid (who started it); `user` is its name. */
   uid: number;
+  /**
+   * Effective uid: what the kernel checks its access with. Differs from `uid` in a setuid program
+   * (`mount`, `passwd` run by a user) or one that changed its ids. Always present in snapshots;
+   * optional in the type only so that hand-made values compile.
+   */
+  euid?: number;
   user: string;
   /** Start time in clock ticks since boot (field 22 of /proc/PID/stat): binds actions to this exact process. */
   startTime: number;

@@ -112,6 +112,8 @@ export interface ProcTaskFacts {
   threads: number;
   /** Real uid. */
   uid: number;
+  /** Effective uid (status's second Uid field); absent from builds before it. */
+  euid?: number;
   tracerPid: number;
   /** status's hex masks. */
   sigPnd: string;

@@ -130,13 +130,14 @@ function readErrors(p: ProcWalkProcess): ReadError[] {
 /** stat's and status's fields of a process, from their text (/proc walks) or from the task (BPF walk). */
 function procFields(
   p: ProcWalkProcess,
-): { st: ReturnType<typeof parseStat>; uid: number | null; tracerPid: number; signals: SignalState; threads: number | null; nsPid: number[] } | null {
+): { st: ReturnType<typeof parseStat>; uid: number | null; euid: number | null; tracerPid: number; signals: SignalState; threads: number | null; nsPid: number[] } | null {
   const t = p.task;
   if (t) {
     const [queued, limit] = t.sigQ.split('/').map(Number);
     return {
       st: { pid: p.pid, ppid: t.ppid, comm: t.comm, state: t.state, startTime: t.startTime, threads: t.threads },
       uid: t.uid,
+      euid: t.euid ?? null,
       tracerPid: t.tracerPid,
       threads: t.threads,
       nsPid: t.nsPid,
@@ -153,7 +154,7 @@ function procFields(
   }
   if (p.stat === undefined || p.status === undefined) return null;
   const status = parseStatus(p.status);
-  return { st: parseStat(p.stat), uid: status.uid, tracerPid: status.tracerPid, signals: status.signals, threads: status.threads, nsPid: status.nsPid };
+  return { st: parseStat(p.stat), uid: status.uid, euid: status.euid, tracerPid: status.tracerPid, signals: status.signals, threads: status.threads, nsPid: status.nsPid };
 }
 
 function toProcess(p: ProcWalkProcess, user: (uid: number) => string): ProcessInfo | null {
@@ -169,6 +170,7 @@ function toProcess(p: ProcWalkProcess, user: (uid: number) => string): ProcessIn
     comm: st.comm,
     cmdline: parseCmdline(p.cmdline ?? ''),
     uid: f.uid,
+    euid: f.euid ?? f.uid,
     user: user(f.uid),
     startTime: st.startTime,
     state: st.state,

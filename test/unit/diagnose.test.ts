@@ -209,6 +209,9 @@ describe('wait graph', () => {
     assert.deepEqual(ended([65534, 0]), [10]);
     assert.deepEqual(ended([1000, 65534]), [10, 11], 'no root member: either side');
     assert.deepEqual(ended([0, 0]), [10, 11], 'only root members: either side');
+    // a setuid-root program another user started (real uid theirs, effective root) counts as root
+    const [p] = runOver(times(2).map((t) => snap([proc(10, { uid: 65534, euid: 0 }), proc(11, { uid: 65534 })], [ab, ba], t)), cyc, ev);
+    assert.deepEqual(p.actions.filter((x) => x.kind === 'signal').map((x) => (x as { pid: number }).pid), [11]);
   });
 });
 

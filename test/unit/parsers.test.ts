@@ -57,6 +57,12 @@ test('parseStatus: truncated, garbage and unknown keys', () => {
   assert.equal(s.threads, 4);
   const t = parseStatus('Name:\tcut\nUi');
   assert.equal(t.uid, null);
+  assert.equal(t.euid, null);
+  assert.equal(s.euid, 1000);
+  // a setuid-root program started by uid 65534: real, effective, saved, fs
+  const u = parseStatus('Name:\tmount\nUid:\t65534\t0\t0\t0\n');
+  assert.deepEqual([u.uid, u.euid], [65534, 0]);
+  assert.deepEqual([parseStatus('Uid:\t42\n').uid, parseStatus('Uid:\t42\n').euid], [42, null], 'a cut line: the real uid only');
 });
 
 test('parseCmdline', () => {

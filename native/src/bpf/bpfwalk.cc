@@ -538,6 +538,7 @@ class BpfWalkWorker : public PromiseWorker {
     o.Set("startTime", Napi::Number::New(env, static_cast<double>(t.start_ns / (1000000000ull / static_cast<unsigned long long>(hz)))));
     o.Set("threads", Napi::Number::New(env, t.threads));
     o.Set("uid", Napi::Number::New(env, t.uid));
+    o.Set("euid", Napi::Number::New(env, t.euid));
     o.Set("tracerPid", Napi::Number::New(env, t.tracer));
     auto hex = [&](const char* k, uint64_t v) {
       char b[17];

@@ -57,12 +57,13 @@ function has(list: readonly string[] | undefined, sig: number): boolean {
   return !!list && list.some((n) => signalNumber(n) === sig);
 }
 
-function ownerText(proc: Pick<ProcessInfo, 'uid' | 'user'>): string {
-  return proc.user && proc.user !== String(proc.uid) ? `${proc.user}, uid ${proc.uid}` : `uid ${proc.uid}`;
+function ownerText(proc: Pick<ProcessInfo, 'uid' | 'euid' | 'user'>): string {
+  const setuid = proc.euid !== undefined && proc.euid !== proc.uid ? `, running as uid ${proc.euid}` : '';
+  return (proc.user && proc.user !== String(proc.uid) ? `${proc.user}, uid ${proc.uid}` : `uid ${proc.uid}`) + setuid;
 }
 
 /** The reasons to ask before acting on a process that may not be the user's (shared by signal rules). */
-export function ownershipReasons(proc: Pick<ProcessInfo, 'pid' | 'uid' | 'user'>, ctx: SignalRiskContext): string[] {
+export function ownershipReasons(proc: Pick<ProcessInfo, 'pid' | 'uid' | 'euid' | 'user'>, ctx: SignalRiskContext): string[] {
   const out: string[] = [];
   const origin = ctx.origin ?? {};
   if (proc.pid === 1) out.push('PID 1 is the init process of this system (or container): signalling it can bring everything down');

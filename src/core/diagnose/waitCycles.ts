@@ -89,14 +89,15 @@ export const waitCycles = defineRule<Memo>({
 });
 
 /**
- * The members offered a SIGTERM: a root process only when every member is one. Any user can draw
- * a root daemon into a ring of their own making (write to it without reading its answers); ending
- * their side unsticks the daemon, and a suggestion to end the daemon would be theirs to stage.
+ * The members offered a SIGTERM: a root process (by its real or effective uid: a setuid program
+ * any user can start counts) only when every member is one. Any user can draw a root daemon, or a
+ * setuid program they launch, into a ring of their own making (write to it without reading its
+ * answers); ending their side unsticks it, and a suggestion to end it would be theirs to stage.
  */
 function toEnd(index: SnapshotIndex, members: number[]): number[] {
   const unprivileged = members.filter((p) => {
-    const uid = index.proc(p)?.uid;
-    return typeof uid === 'number' && uid !== 0;
+    const proc = index.proc(p);
+    return proc !== undefined && proc.uid !== 0 && (proc.euid ?? proc.uid) !== 0;
   });
   return (unprivileged.length > 0 ? unprivileged : members).slice(0, 2);
 }

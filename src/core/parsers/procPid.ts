@@ -36,6 +36,8 @@ export function parseStat(text: string): ParsedStat | null {
 export interface ParsedStatus {
   name?: string;
   uid: number | null;
+  /** The effective uid (Uid's second field); null when missing. */
+  euid: number | null;
   ppid: number | null;
   tracerPid: number;
   threads: number | null;
@@ -48,6 +50,7 @@ export interface ParsedStatus {
 export function parseStatus(text: string): ParsedStatus {
   const out: ParsedStatus = {
     uid: null,
+    euid: null,
     ppid: null,
     tracerPid: 0,
     threads: null,
@@ -68,8 +71,10 @@ export function parseStatus(text: string): ParsedStatus {
           out.name = value;
           break;
         case 'Uid': {
-          const u = Number(value.split(/\s+/)[0]);
-          if (Number.isInteger(u)) out.uid = u;
+          // real, effective, saved set, file system
+          const [real, effective] = value.split(/\s+/).map(Number);
+          if (Number.isInteger(real)) out.uid = real;
+          if (Number.isInteger(effective)) out.euid = effective;
           break;
         }
         case 'PPid': {

@@ -54,7 +54,7 @@ export function processTooltip(p: ProcessInfo, ctx: RenderContext, usage?: strin
   md.appendMarkdown(`**${mdEscape(fmt.processLabel(p.pid, p))}** — a process holding IPC channels\n\n`);
   const rows: Array<[string, string]> = [
     ['command', p.cmdline.join(' ') || p.comm],
-    ['user', `${p.user} (uid ${p.uid})`],
+    ['user', fmt.userText(p)],
     ['parent', fmt.processLabel(p.ppid, ctx.procs.get(p.ppid))],
     ['state', p.state],
     ['threads', String(p.threads)],

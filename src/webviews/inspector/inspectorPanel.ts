@@ -374,7 +374,7 @@ export class InspectorPanel {
       for (const e of c.endpoints) if (e.pid === p.pid) channels.push({ id: c.id, kind: c.kind, title: channelTitle(c), fd: e.fd, mode: e.mode });
     }
     return {
-      pid: p.pid, ppid: p.ppid, comm: p.comm, cmdline: p.cmdline, uid: p.uid, user: p.user, startTime: p.startTime, state: p.state,
+      pid: p.pid, ppid: p.ppid, comm: p.comm, cmdline: p.cmdline, uid: p.uid, ...(p.euid !== undefined ? { euid: p.euid } : {}), user: p.user, startTime: p.startTime, state: p.state,
       tracerPid: p.tracerPid, threads: p.threads, queued: s.queued, queueLimit: s.queueLimit, signals, channels,
       vscodeLabel: this.vscodeLabelFor(p),
       ...processPlace(p, this.deps.provenance?.(p.pid)),

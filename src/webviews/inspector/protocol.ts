@@ -62,7 +62,7 @@ export interface HolderView {
 
 /** The process as the panel shows it: ProcessInfo's facts (core/model.ts; `nsPid` only when it is in a nested pid namespace), its signal queue, and what the host adds. */
 export interface ProcessView
-  extends Pick<ProcessInfo, 'pid' | 'ppid' | 'comm' | 'cmdline' | 'uid' | 'user' | 'startTime' | 'state' | 'tracerPid' | 'threads' | 'nsPid' | 'threadOf' | 'errors'>,
+  extends Pick<ProcessInfo, 'pid' | 'ppid' | 'comm' | 'cmdline' | 'uid' | 'euid' | 'user' | 'startTime' | 'state' | 'tracerPid' | 'threads' | 'nsPid' | 'threadOf' | 'errors'>,
     Pick<SignalState, 'queued' | 'queueLimit'> {
   /** The parent's and the tracer's comm when known (the panel names processes `comm[pid]`). */
   parentComm?: string;
