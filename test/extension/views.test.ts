@@ -28,6 +28,7 @@ const CASES: KindCase[] = [
   { fixture: 'posix-shm', group: 'group:shm/posix-shm', pred: held('posix-shm') },
   { fixture: 'sysv-sem', group: 'group:sem/sysv-sem', pred: (i) => (c) => c.kind === 'sysv-sem' && c.semid === i.semid },
   { fixture: 'posix-sem', group: 'group:sem/posix-sem', pred: held('posix-sem') },
+  { fixture: 'file-shm', group: 'group:shm/file-shm', pred: held('file-shm') },
   { fixture: 'unix-stream', group: 'group:sockets/unix', pred: held('unix') },
   { fixture: 'tcp4', group: 'group:sockets/tcp', pred: held('tcp') },
   { fixture: 'udp4', group: 'group:sockets/udp', pred: held('udp') },

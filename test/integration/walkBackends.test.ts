@@ -203,6 +203,7 @@ const SPECS: Record<string, [FixtureKind, FixtureOptions]> = {
   posixMq: ['posix-mq', { name: `${tag} mq`, msgs: [{ priority: 1, text: 'one' }] }],
   posixShm: ['posix-shm', { name: `${tag} shm`, size: 8192 }],
   posixSem: ['posix-sem', { name: `${tag} sem`, value: 3 }],
+  fileShm: ['file-shm', { path: path.join(tmp, 'wal index-shm'), size: 32768 }],
   signals: ['signals', { record: path.join(tmp, 'signals.log') }],
   timer: ['timer', { count: 2 }],
   eventfd: ['eventfd', { count: 5 }],
