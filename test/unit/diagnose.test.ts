@@ -179,13 +179,16 @@ describe('wait graph', () => {
     assert.equal(run(facts(10, [[10, 'S', '232 0x4 0x0 0x1 0 0 0 0 0']])).cycles.length, 0, 'epoll_wait can end on its own');
   });
 
+  /** Both asleep writing the full pipe the other reads. */
+  const cycleEvidence = () => {
+    const e = emptyEvidence();
+    e.processes.set(10, facts(10, [[10, 'S', '1 0x4 0x0 0x11000 0 0 0 0 0']]));
+    e.processes.set(11, facts(11, [[11, 'S', '1 0x6 0x0 0x11000 0 0 0 0 0']]));
+    return e;
+  };
+
   test('the rule raises the cycle only when it lasted two refreshes, as an error with the chain', () => {
-    const ev = () => {
-      const e = emptyEvidence();
-      e.processes.set(10, facts(10, [[10, 'S', '1 0x4 0x0 0x11000 0 0 0 0 0']]));
-      e.processes.set(11, facts(11, [[11, 'S', '1 0x6 0x0 0x11000 0 0 0 0 0']]));
-      return e;
-    };
+    const ev = cycleEvidence;
     const cyc = RULES.filter((r) => r.id === 'wait-cycle');
     assert.equal(runOver([snap([a, b], [ab, ba], T0)], cyc, ev).length, 0);
     const [p] = runOver(times(2).map((t) => snap([a, b], [ab, ba], t)), cyc, ev);
@@ -194,12 +197,7 @@ describe('wait graph', () => {
   });
 
   test('a root process drawn into a ring with another user\'s is not offered a SIGTERM; a ring of root processes is', () => {
-    const ev = () => {
-      const e = emptyEvidence();
-      e.processes.set(10, facts(10, [[10, 'S', '1 0x4 0x0 0x11000 0 0 0 0 0']]));
-      e.processes.set(11, facts(11, [[11, 'S', '1 0x6 0x0 0x11000 0 0 0 0 0']]));
-      return e;
-    };
+    const ev = cycleEvidence;
     const cyc = RULES.filter((r) => r.id === 'wait-cycle');
     const ended = (uids: [number, number]) => {
       const [p] = runOver(times(2).map((t) => snap([proc(10, { uid: uids[0] }), proc(11, { uid: uids[1] })], [ab, ba], t)), cyc, ev);
