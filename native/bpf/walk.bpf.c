@@ -498,7 +498,10 @@ int ipci_task_maps(struct bpf_iter__task *ctx) {
     __u32 magic = (__u32)sb->s_magic;
     __u32 sdev = sb->s_dev;
     const int shared = (v->vm_flags & IPCI_VM_MAYSHARE) != 0;
-    if (!shared && magic != TMPFS_MAGIC && magic != HUGETLBFS_MAGIC && !(devshm_dev != 0 && sdev == devshm_dev)) continue;
+    const int shmfs = magic == TMPFS_MAGIC || magic == HUGETLBFS_MAGIC || (devshm_dev != 0 && sdev == devshm_dev);
+    // elsewhere only a shared file's line is wanted, and none past the bound: no d_path for those
+    // (a search index maps thousands of its files)
+    if (!shmfs && (!shared || s->files >= IPCI_VMA_FILE_LINES)) continue;
     long n = bpf_d_path(&f->f_path, s->path, sizeof s->path);
     if (n <= 1) continue;
     n--;
