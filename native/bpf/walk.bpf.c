@@ -465,6 +465,17 @@ static __always_inline int wanted_path(const char *p, long n, int shared) {
   return shared && n > 0 && p[0] == '/' && !starts(p, n, "/dev/", 5) ? 2 : 0;
 }
 
+// A file on a mount no namespace has (MNT_NS_INTERNAL, ERR_PTR(-EINVAL): clone_private_mount's):
+// an overlayfs layer's file, which an overlay mapping holds in place of the overlay's own. Its path
+// and inode are the layer's; maps prints the overlay's (file_user_path, file_user_inode).
+static __always_inline int backing_file(struct file *f) {
+  struct vfsmount *vm = f->f_path.mnt;
+  if (!vm) return 0;
+  struct mount *m = (struct mount *)((char *)vm - bpf_core_field_offset(struct mount, mnt));
+  long ns = (long)BPF_CORE_READ(m, mnt_ns);
+  return ns == -22;
+}
+
 SEC("iter/task")
 int ipci_task_maps(struct bpf_iter__task *ctx) {
   struct seq_file *seq = ctx->meta->seq;
@@ -502,6 +513,13 @@ int ipci_task_maps(struct bpf_iter__task *ctx) {
     // elsewhere only a shared file's line is wanted, and none past the bound: no d_path for those
     // (a search index maps thousands of its files)
     if (!shmfs && (!shared || s->files >= IPCI_VMA_FILE_LINES)) continue;
+    if (!shmfs && backing_file(f)) {
+      __builtin_memset(r, 0, sizeof *r);
+      r->tgid = t->tgid;
+      r->flags = IPCI_V_PROC;
+      bpf_seq_write(seq, r, sizeof *r);
+      break;
+    }
     long n = bpf_d_path(&f->f_path, s->path, sizeof s->path);
     if (n <= 1) continue;
     n--;

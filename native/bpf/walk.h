@@ -92,8 +92,9 @@ struct ipci_task_rec {
 /* iter/task (maps pass): per process with an mm, one ipci_vma_rec with IPCI_V_HEADER (and
  * IPCI_V_BUSY when its mmap lock was taken: then /proc/PID/maps is read instead), followed by one
  * record per mapping the snapshot uses — a file on shmem / hugetlbfs / the /dev/shm filesystem
- * whose path starts with /SYSV, /dev/shm/, /dev/zero, /anon_hugepage or /memfd: — each followed
- * by its path (the d_path text /proc/PID/maps prints, unescaped), padded to 8. */
+ * whose path starts with /SYSV, /dev/shm/, /dev/zero, /anon_hugepage or /memfd:, or a shared
+ * mapping of another file — each followed by its path (the d_path text /proc/PID/maps prints,
+ * unescaped), padded to 8. */
 #define IPCI_V_HEADER 1
 #define IPCI_V_BUSY 2      /* mmap_read_trylock failed: this process's maps are not here */
 #define IPCI_V_PATH_ERROR 4
@@ -106,6 +107,10 @@ struct ipci_task_rec {
    a server that maps thousands of files (a search index, a broker's segments) must not crowd out
    its /dev/shm and SysV lines. */
 #define IPCI_VMA_FILE_LINES 64
+/* A record after which a process's records stop: it maps an overlayfs file shared (the file the
+ * mapping holds is the layer's, on a private internal mount; maps shows the overlay's path and
+ * inode, which only the kernel's own text has): read its /proc/PID/maps instead. */
+#define IPCI_V_PROC 16
 
 struct ipci_vma_rec {
   __u32 tgid;

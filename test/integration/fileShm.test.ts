@@ -4,6 +4,8 @@
 // its bytes read through a mapping equal the file's, and it is not removable. And another user's
 // process that maps hundreds of files shared ahead of a /dev/shm object (as a search index maps its
 // segments) does not crowd that object out of any walk: a process's shared file lines are bounded.
+// A file of an overlayfs mount (a container's root file system) is named by the overlay's path and
+// device on every walk, as maps names it — not by the layer's file the mapping holds underneath.
 //
 //   node scripts/build.mjs test/integration && node --test dist/test/integration/fileShm.test.js
 import { after, describe, it } from 'node:test';
@@ -19,6 +21,7 @@ import { peekChannel, type BytesPeek } from '../../src/core/actions/peek';
 import { isRemovable } from '../../src/core/actions/remove';
 import { lineReader } from './childLines';
 import { compileTools, runAttacker, stopAttacker } from './hostile';
+import { makeFixture } from '../../fixtures/ipcFixture';
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const sqlite = has('python3') && spawnSync('python3', ['-c', 'import sqlite3']).status === 0;
@@ -124,6 +127,38 @@ describe('hundreds of shared file mappings ahead of a /dev/shm object', { skip: 
       for (const s of seen.slice(1)) assert.equal(s, seen[0], 'the walks keep the same shared file lines');
     } finally {
       await stopAttacker(a);
+    }
+  });
+});
+
+describe('a shared file mapping on overlayfs (a container\'s root file system)', { skip: process.getuid?.() !== 0 ? 'needs root (mounts an overlay)' : false }, () => {
+  it('is named by the overlay\'s path and device on every walk, as maps names it', async (t) => {
+    const ov = fs.mkdtempSync(path.join(tmp, 'overlay-'));
+    for (const d of ['lower', 'upper', 'work', 'merged']) fs.mkdirSync(path.join(ov, d));
+    const merged = path.join(ov, 'merged');
+    const m = spawnSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${ov}/lower,upperdir=${ov}/upper,workdir=${ov}/work`, merged], { encoding: 'utf8' });
+    if (m.status !== 0) return t.skip(`no overlayfs here: ${m.stderr.trim()}`);
+    try {
+      const fx = await makeFixture('file-shm', { path: path.join(merged, 'app.db-shm'), size: 8192 });
+      try {
+        const st = fs.statSync(path.join(merged, 'app.db-shm'));
+        const dev = `${(Math.floor(st.dev / 256) & 0xfff).toString(16).padStart(2, '0')}:${((st.dev & 0xff) | ((st.dev >> 12) & 0xfff00)).toString(16).padStart(2, '0')}`;
+        assert.notEqual(st.dev, fs.statSync(path.join(ov, 'upper', 'app.db-shm')).dev, 'the overlay has a device of its own');
+        const seen: string[] = [];
+        for (const walk of ['proc', 'proc-ts', 'bpf-iter'] as const) {
+          const snap = await takeSnapshot({ kinds: ['file-shm'], walk });
+          const mine = snap.channels.filter((c) => c.endpoints.some((e) => fx.pids.includes(e.pid)));
+          assert.deepEqual(mine.map((c) => c.id), [`file-shm:${dev}:${st.ino}`], `${walk}: the overlay's device and inode`);
+          assert.equal((mine[0] as FileShmChannel).path, path.join(merged, 'app.db-shm'), `${walk}: the overlay's path`);
+          if (walk === 'bpf-iter' && snap.capabilities.walk?.backend !== 'bpf-iter') continue;
+          seen.push(JSON.stringify(mine));
+        }
+        for (const s of seen.slice(1)) assert.equal(s, seen[0], 'the walks agree');
+      } finally {
+        await fx.close();
+      }
+    } finally {
+      spawnSync('umount', ['-l', merged]);
     }
   });
 });

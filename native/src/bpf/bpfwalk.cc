@@ -183,9 +183,9 @@ void AppendMapsLine(const ipci_vma_rec& r, const char* path, std::string& out) {
 }
 
 // The maps pass, on its own thread: the records → each process's filtered maps text (kept by the
-// same filter as the /proc reads). Processes it does not cover (mmap lock busy, or no header: an
-// exiting process) get /proc/PID/maps read afterwards, under the item timeouts, as the /proc walk
-// would read them.
+// same filter as the /proc reads). Processes it does not cover (mmap lock busy, an overlayfs file
+// mapped shared, or no header: an exiting process) get /proc/PID/maps read afterwards, under the
+// item timeouts, as the /proc walk would read them.
 void MapsThread(std::shared_ptr<Shared> sh, int linkFd, Clock::time_point deadline, std::unordered_map<uint32_t, size_t> slot) {
   auto t0 = Clock::now();
   BigVec<char> recs;
@@ -194,10 +194,16 @@ void MapsThread(std::shared_ptr<Shared> sh, int linkFd, Clock::time_point deadli
     const char* p = recs.data();
     const char* end = p + recs.size();
     size_t cur = SIZE_MAX;
-    bool trunc = false;
+    bool trunc = false, fromProc = false;
     std::string all;
     auto flush = [&] {
       if (cur == SIZE_MAX) return;
+      if (fromProc) {  // left uncovered: its /proc/PID/maps is read below
+        fromProc = false;
+        all.clear();
+        cur = SIZE_MAX;
+        return;
+      }
       if (sh->mapsBudget.load(std::memory_order_relaxed) > 0) {
         KeepMapsLines(all.data(), all.size(), sh->mapsText[cur]);
         sh->mapsBudget.fetch_sub(static_cast<int64_t>(sh->mapsText[cur].size()), std::memory_order_relaxed);
@@ -221,6 +227,10 @@ void MapsThread(std::shared_ptr<Shared> sh, int linkFd, Clock::time_point deadli
       p += sizeof r + pathBytes;
       if (r.flags & IPCI_V_TRUNC) {
         trunc = true;  // the program stopped this process's mappings at its bound
+        continue;
+      }
+      if (r.flags & IPCI_V_PROC) {
+        fromProc = true;  // it maps an overlayfs file shared: only the kernel's maps text names it right
         continue;
       }
       if (r.flags & IPCI_V_HEADER) {
