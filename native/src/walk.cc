@@ -299,9 +299,7 @@ bool WantMapsLine(const char* p, size_t ll, const std::vector<MapsRule>& rules, 
       continue;
     }
     if (!MapsPathStarts(p, ll, at, r.text.data() + 1, r.text.size() - 1)) continue;
-    bool excepted = false;
-    for (const std::string& e : r.except) excepted = excepted || MapsPathStarts(p, ll, at, e.data() + 1, e.size() - 1);
-    if (excepted) continue;
+    if (std::any_of(r.except.begin(), r.except.end(), [&](const std::string& e) { return MapsPathStarts(p, ll, at, e.data() + 1, e.size() - 1); })) continue;
     if (r.max != 0) {
       uint32_t& n = kept[static_cast<size_t>(&r - rules.data())];
       if (n >= r.max) continue;

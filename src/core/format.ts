@@ -26,12 +26,12 @@ function lookup(p: ProcLookup | undefined, pid: number): ProcessInfo | undefined
   return typeof p === 'function' ? p(pid) : p.get(pid);
 }
 
-/** `nginx[812]`, `worker[812, thread 815]` (a thread with an fd table of its own), or `[812]` when the process is unknown. */
 /** `alice (uid 1000)`; a setuid program also says whose rights it runs with: `alice (uid 1000, running as uid 0)`. */
 export function userText(p: Pick<ProcessInfo, 'user' | 'uid' | 'euid'>): string {
   return `${p.user} (uid ${p.uid}${p.euid !== undefined && p.euid !== p.uid ? `, running as uid ${p.euid}` : ''})`;
 }
 
+/** `nginx[812]`, `worker[812, thread 815]` (a thread with an fd table of its own), or `[812]` when the process is unknown. */
 export function processLabel(pid: number, proc: ProcessInfo | undefined): string {
   if (!proc) return `[${pid}]`;
   return proc.threadOf !== undefined ? `${shortText(proc.comm, 64)}[${proc.threadOf}, thread ${pid}]` : `${shortText(proc.comm, 64)}[${pid}]`;

@@ -8,6 +8,9 @@ import { fileShmChannels } from '../../src/core/probes/fileShm';
 import { filterMaps } from '../../src/core/parsers/procPid';
 import { walkRulesFor } from '../../src/core/kinds';
 import { CHANNEL_KINDS } from '../../src/core/model';
+import { FILE_SHM_MAPS } from '../../src/core/kinds/fileShm';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 const line = (range: string, perms: string, dev: string, inode: number, path: string) => `${range} ${perms} 00000000 ${dev} ${String(inode).padEnd(26)} ${path}`;
 
@@ -73,4 +76,11 @@ test('the maps rule keeps shared lines of files outside /dev at the path start, 
   // `/dev/` at the path start only: a shared file whose path has ` /dev/` further on is kept
   const odd = line('7f00-7f01', 'rw-s', 'fe:00', 5, '/srv/x /dev/y');
   assert.equal(filterMaps(odd, rules), odd);
+});
+
+test('the per-process bound of shared file lines is the BPF program\'s (walk.h, kept in C too: checked here, not by hand)', () => {
+  const h = fs.readFileSync(path.resolve(__dirname, '../../../native/bpf/walk.h'), 'utf8');
+  const m = /#define IPCI_VMA_FILE_LINES (\d+)/.exec(h);
+  assert.ok(m, 'IPCI_VMA_FILE_LINES in walk.h');
+  assert.equal(FILE_SHM_MAPS[0].max, Number(m[1]));
 });

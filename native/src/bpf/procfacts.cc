@@ -52,9 +52,9 @@ int ReadLinkAt(int dirfd, const char* name, std::string& out) {
 // The maps lines the snapshot uses, told by the start of the path field — the kinds' maps rules
 // (walk.cc's WantMapsLine applies them as given): SysV shm (/SYSV…), /dev/shm files, shared (`s`)
 // unnamed shmem (/dev/zero, /anon_hugepage, /memfd:), and shared files outside /dev, of which a
-// process keeps the first kFileShmLines (the file-shm rule's `max`: core/kinds/fileShm.ts).
+// process keeps the first IPCI_VMA_FILE_LINES (walk.h: what the BPF program emits, the file-shm
+// rule's `max` in core/kinds/fileShm.ts).
 namespace {
-constexpr uint32_t kFileShmLines = 64;
 
 enum class MapsWant { No, Core, File };
 
@@ -74,7 +74,7 @@ struct MapsKeeper {
   bool operator()(const char* p, size_t ll) {
     const MapsWant w = WantedMapsLine(p, ll);
     if (w != MapsWant::File) return w == MapsWant::Core;
-    if (files >= kFileShmLines) return false;
+    if (files >= IPCI_VMA_FILE_LINES) return false;
     files++;
     return true;
   }

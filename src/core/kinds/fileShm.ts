@@ -33,7 +33,7 @@ export interface FileShmChannel extends ChannelBase {
  * Maps lines of shared file mappings outside /dev and the other shared memory kinds' paths (both fd
  * walks keep the same; the BPF program emits them): a process's first 64, so that a server mapping
  * thousands of files read-only (a search index, a time-series store) does not crowd out its other
- * lines (native/bpf/walk.h IPCI_VMA_FILE_LINES, native/src/bpf/procfacts.cc kFileShmLines).
+ * lines (native/bpf/walk.h IPCI_VMA_FILE_LINES: the BPF program's and procfacts.cc's bound).
  */
 export const FILE_SHM_MAPS = [{ text: ' /', shared: true, except: [' /dev/', ' /SYSV', ' /anon_hugepage', ' /memfd:'], max: 64 }] as const;
 

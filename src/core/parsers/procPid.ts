@@ -447,8 +447,6 @@ export function filterMaps(text: string, rules: readonly MapsRule[]): string {
       if (next[r] < at && next[r] !== -2) next[r] = text.indexOf(rules[r].text, at);
       if (next[r] === -1) next[r] = -2; // not in the rest of the text
       keep = next[r] >= 0 && next[r] + rules[r].text.length <= end;
-      // (a spaced text's first occurrence in a line is at its path's start when the text starts
-      // with ` /`: no field before the path has a `/`)
       const { except, max } = rules[r];
       // a rule with excepts or a bound is matched at the path field only (the native walks': MapsPathAt)
       if (keep && (except !== undefined || max !== undefined)) keep = next[r] + 1 === pathFieldAt(text, at, end);

@@ -1,5 +1,6 @@
 // Memory-mapping holders (SysV shm and /dev/shm mappings) from the walk's filtered maps text,
-// read once per snapshot for the sysv and posix probes (the anon-shm probe reads its own lines).
+// read once per snapshot for the sysv and posix probes; and the grouping of shared mappings by the
+// object mapped that the anon-shm and file-shm probes share.
 import type { Endpoint } from '../model';
 import { MapsCursor } from '../parsers/procPid';
 import type { ProbeContext } from './context';
@@ -33,6 +34,58 @@ export interface DevShmMapping {
 export function mapsDevName(hex: string): string {
   const [a, b] = hex.split(':');
   return `${parseInt(a, 16)}:${parseInt(b, 16)}`;
+}
+
+/** Shared (`s`) mappings of one object (dev:inode as maps shows it): one endpoint per mapping. */
+export interface SharedMapping {
+  /** What `nameOf` named its first line. */
+  name: string;
+  /** Its first line ended in ` (deleted)`. */
+  deleted: boolean;
+  dev: string;
+  inode: number;
+  /** The largest mapping, in bytes. */
+  size: number;
+  endpoints: Endpoint[];
+  pids: Set<number>;
+  /** Processes with a writable mapping of it. */
+  writers: Set<number>;
+}
+
+/**
+ * The shared lines of these maps texts that `nameOf` names (null: not wanted), grouped by
+ * dev:inode. `wants(text)` false skips a process's text unread (one search instead of every line).
+ */
+export function sharedMappings(
+  maps: Iterable<{ pid: number; maps: string | undefined | null }>,
+  nameOf: (c: MapsCursor) => string | null,
+  wants?: (text: string) => boolean,
+): SharedMapping[] {
+  const groups = new Map<string, SharedMapping>();
+  const c = new MapsCursor();
+  for (const p of maps) {
+    if (!p.maps || (wants && !wants(p.maps))) continue;
+    c.reset(p.maps);
+    while (c.next()) {
+      if (!c.shared()) continue;
+      const name = nameOf(c);
+      if (name === null) continue;
+      const dev = c.dev();
+      const key = dev + ':' + c.inode;
+      let g = groups.get(key);
+      if (!g) {
+        g = { name, deleted: c.deleted, dev, inode: c.inode, size: 0, endpoints: [], pids: new Set(), writers: new Set() };
+        groups.set(key, g);
+      }
+      const len = c.length();
+      if (len > g.size) g.size = len;
+      const mode = c.mode();
+      g.endpoints.push({ pid: p.pid, map: c.range(), mode });
+      g.pids.add(p.pid);
+      if (mode !== 'r') g.writers.add(p.pid);
+    }
+  }
+  return [...groups.values()];
 }
 
 /** The kept processes' maps texts (ctx.raw, the processes the snapshot keeps). */
