@@ -131,6 +131,34 @@ describe('hundreds of shared file mappings ahead of a /dev/shm object', { skip: 
   });
 });
 
+describe('another user\'s shared file mapping, peeked by root', { skip: crowdSkip }, () => {
+  it('is read through a mapping, never by its path: the file swapped for a symlink to a root-only file changes nothing', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'peek-'));
+    fs.chmodSync(dir, 0o777);
+    const shmName = `ipci-fpeek-${process.pid}`;
+    const a = runAttacker(await compileTools(), ['crowd', dir, '0', `/${shmName}`]);
+    try {
+      const made = JSON.parse(await a.next('the crowd line')) as { pid: number; twin: number };
+      const file = path.join(dir, 'shared-rw');
+      const snap = await takeSnapshot({ kinds: ['file-shm'] });
+      const ch = snap.channels.find((c): c is FileShmChannel => c.kind === 'file-shm' && c.path === file);
+      assert.ok(ch, `the attacker's shared file: ${snap.channels.map((c) => c.id).join(', ')}`);
+      assert.deepEqual([...new Set(ch.endpoints.map((e) => e.pid))].sort((x, y) => x - y), [made.pid, made.twin].sort((x, y) => x - y));
+      // what the attacker can do in its own directory: the path now names a file only root may read
+      const secret = path.join(tmp, 'root-only-secret');
+      fs.writeFileSync(secret, 'root-secret-'.repeat(400), { mode: 0o600 });
+      fs.renameSync(file, path.join(dir, 'moved'));
+      fs.symlinkSync(secret, file);
+      const r = (await peekChannel(ch, snap.processes, { maxBytes: 4096 })) as BytesPeek;
+      assert.match(r.method, /^pread\(\/proc\/\d+\/mem\) of the mapping /);
+      assert.equal(r.data.length, 4096);
+      assert.ok(r.data.every((b) => b === 0), 'the mapped file\'s bytes (zeros), not the secret');
+    } finally {
+      await stopAttacker(a);
+    }
+  });
+});
+
 describe('a shared file mapping on overlayfs (a container\'s root file system)', { skip: process.getuid?.() !== 0 ? 'needs root (mounts an overlay)' : false }, () => {
   it('is named by the overlay\'s path and device on every walk, as maps names it', async (t) => {
     const ov = fs.mkdtempSync(path.join(tmp, 'overlay-'));
