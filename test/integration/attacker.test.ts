@@ -21,7 +21,7 @@ import { takeSnapshot } from '../../src/core/snapshot';
 import { SnapshotService } from '../../src/core/snapshotService';
 import { peekChannel } from '../../src/core/actions/peek';
 import type { Channel, Snapshot } from '../../src/core/model';
-import { compileTools, FUSE_OP, NOBODY, reap, runAttacker, startHungFuse, threadStates, type Attacker, type HungFuse, type Tools } from './hostile';
+import { compileTools, FUSE_OP, NOBODY, reap, runAttacker, startHungFuse, stopAttacker, threadStates, type Attacker, type HungFuse, type Tools } from './hostile';
 
 const dist = path.resolve(__dirname, '..', '..');
 const cli = path.join(dist, 'cli.js');
@@ -136,7 +136,7 @@ describe('attacker: another local user vs. a root scan and root peeks', { skip: 
   after(async () => {
     // First the FUSE servers: that releases every thread blocked on them (ours and the attacker's).
     for (const f of fuses) await f.close().catch(() => undefined);
-    for (const a of attackers) await reap(a.child);
+    for (const a of attackers) await reap(a.child, 2000);
     for (const c of hungChildren) await reap(c);
     for (const c of cleanups.reverse()) {
       try {
@@ -441,6 +441,9 @@ describe('attacker: another local user vs. a root scan and root peeks', { skip: 
       assert.equal(r.method, 'shmat(SHM_RDONLY)', cmd);
       assert.ok(r.notes?.some((n) => /^read through a mapping failed \(.+\): attached instead$/.test(n)), `${cmd}: ${JSON.stringify(r.notes)}`);
     }
+    await stopAttacker(a);
+    const ids = fs.readFileSync('/proc/sysvipc/shm', 'utf8').split('\n').slice(1).map((l) => Number(l.trim().split(/\s+/)[1]));
+    assert.deepEqual([s.shmid, s.other].filter((id) => ids.includes(id)), [], 'both segments removed at EOF (no test leaves objects behind)');
   });
 
   it('finding 4: a FIFO whose only holder writes is never opened by a scan or a peek (a writer blocked in open() stays blocked)', { skip: skipNative }, async () => {

@@ -125,8 +125,11 @@ describe('hundreds of shared file mappings ahead of a /dev/shm object', { skip: 
         seen.push(JSON.stringify(mine(snap).filter((c) => c.kind === 'file-shm')));
       }
       for (const s of seen.slice(1)) assert.equal(s, seen[0], 'the walks keep the same shared file lines');
+      await stopAttacker(a);
+      assert.equal(fs.existsSync(`/dev/shm/${shmName}`), false, 'the attacker removed its /dev/shm object at EOF (no test leaves objects behind)');
     } finally {
       await stopAttacker(a);
+      fs.rmSync(`/dev/shm/${shmName}`, { force: true });
     }
   });
 });
@@ -155,6 +158,7 @@ describe('another user\'s shared file mapping, peeked by root', { skip: crowdSki
       assert.ok(r.data.every((b) => b === 0), 'the mapped file\'s bytes (zeros), not the secret');
     } finally {
       await stopAttacker(a);
+      fs.rmSync(`/dev/shm/${shmName}`, { force: true });
     }
   });
 });

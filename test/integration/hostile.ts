@@ -128,10 +128,15 @@ export async function startHungFuse(tools: Tools, mode: 'answer' | 'getattr-hang
   };
 }
 
-/** Kills a child (by its pid) and waits for it. */
-export async function reap(child: ChildProcess): Promise<void> {
+/** Kills a child and waits for it; with graceMs, first ends its stdin and gives it that long to exit on its own (cleaning up). */
+export async function reap(child: ChildProcess, graceMs = 0): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const gone = new Promise((r) => child.once('exit', r));
+  if (graceMs > 0 && child.stdin && !child.stdin.destroyed) {
+    // an attacker's modes remove what they made at EOF (SysV segments outlive a SIGKILL)
+    child.stdin.end();
+    if (await Promise.race([gone.then(() => true), new Promise((r) => setTimeout(() => r(false), graceMs))])) return;
+  }
   child.kill('SIGKILL');
   await gone;
 }
