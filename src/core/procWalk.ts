@@ -215,7 +215,7 @@ async function isMqueue(io: Io, opts: ProcWalkOptions, fdPath: string, st: fs.St
   return mq === null && !fs.existsSync(link.endsWith(' (deleted)') ? link.slice(0, -10) : link);
 }
 
-/** Bounds of maps text, as native/src/mapsread.h has them: read and kept per process, kept per walk. */
+/** Bounds of maps text, as native/src/mapsread.h has them: read and kept per process, kept per walk (a unit test holds them to the header). */
 export const MAPS_READ_MAX = 16 << 20;
 export const MAPS_KEEP_MAX = 256 << 10;
 export const MAPS_KEEP_LINES = 4096;

@@ -3,9 +3,12 @@
 // Number() on the inode. Random lines mix what the kernel prints with what other users can put
 // in a path (spaces, ` (deleted)` inside names, rule texts in the middle, empty lines).
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import { filterMaps, MapsCursor, parseMapsText, type MapsLine } from '../../src/core/parsers/procPid';
 import { mapHoldersOf, mapsDevName } from '../../src/core/probes/maps';
+import { MAPS_KEEP_LINES, MAPS_KEEP_MAX, MAPS_READ_MAX, MAPS_WALK_BUDGET } from '../../src/core/procWalk';
 import { walkRulesFor } from '../../src/core/kinds';
 import { CHANNEL_KINDS } from '../../src/core/model';
 import type { MapsRule } from '../../src/core/kinds/kind';
@@ -161,4 +164,18 @@ test('mapHoldersOf: SysV attachers by shmid and key, /dev/shm holders by name an
   assert.equal(d.deleted, true);
   assert.equal(d.size, 0x2000);
   assert.deepEqual(d.endpoints.map((e) => [e.pid, e.mode]), [[10, 'r'], [11, 'rw']]);
+});
+
+test('the TypeScript walk bounds maps text as native/src/mapsread.h does (the C constants are read here, not copied by hand)', () => {
+  const h = fs.readFileSync(path.resolve(__dirname, '../../../native/src/mapsread.h'), 'utf8');
+  // `constexpr size_t kMapsReadMax = 16u << 20;`: a decimal, optionally shifted left
+  const value = (name: string): number => {
+    const m = new RegExp(`constexpr\\s+\\w+\\s+${name}\\s*=\\s*(\\d+)[uUlL]*(?:\\s*<<\\s*(\\d+))?\\s*;`).exec(h);
+    assert.ok(m, `${name} in mapsread.h`);
+    return Number(m[1]) * 2 ** Number(m[2] ?? 0);
+  };
+  assert.deepEqual(
+    { read: MAPS_READ_MAX, keep: MAPS_KEEP_MAX, lines: MAPS_KEEP_LINES, budget: MAPS_WALK_BUDGET },
+    { read: value('kMapsReadMax'), keep: value('kMapsKeepMax'), lines: value('kMapsKeepLines'), budget: value('kMapsWalkBudget') },
+  );
 });
