@@ -30,7 +30,7 @@ const nodeCommon = {
   format: 'cjs',
   sourcemap: 'linked',
   logLevel: 'warning',
-  external: ['vscode', 'mocha', 'playwright-core', 'systeminformation', '*.node'],
+  external: ['vscode', 'mocha', 'playwright-core', '*.node'],
 };
 
 const exists = (p) => fs.existsSync(path.join(root, p));

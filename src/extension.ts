@@ -93,7 +93,7 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   const channelsTree = new ChannelsTree(model);
   const processesTree = new ProcessesTree(model);
   const hostFacts = new HostFacts(log);
-  processesTree.usageProvider = (pid) => hostFacts.processUsageText(pid);
+  processesTree.usageProvider = (pid, startTime) => hostFacts.processUsageText(pid, startTime);
   subs.push(source, model, filters, channelsTree, processesTree, hostFacts);
   subs.push(source.onDidUpdate((u) => model.update(u)));
   const problemsModel = new ProblemsModel(source, model, () => cfg().get<boolean>('diagnose', true));
@@ -133,7 +133,7 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
       });
     });
     for (const viewId of VIEW_IDS) void vscode.window.withProgress({ location: { viewId } }, () => first);
-    // Host facts (spawns commands): once, off the refresh path.
+    // Host facts: once, off the refresh path.
     void hostFacts.hostSummary().then((h) => {
       if (!h) return;
       viewChrome.hostLine = `${h.distro} · kernel ${h.kernel} · ${h.cpus} CPU${h.cpus === 1 ? '' : 's'}`;

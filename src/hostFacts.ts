@@ -1,98 +1,61 @@
-// Host facts (distro, kernel, CPUs) and per-process CPU/memory from `systeminformation`, which
-// spawns commands (ps, lsb_release…): only on demand (first visible view, a hover) and cached —
-// never on the refresh path. Each call's cost is logged at debug level and kept in `costs`.
+// Host facts for the views' header (core/hostSummary.ts) and per-process CPU/memory for process
+// tooltips (core/processUsage.ts): on demand (first visible view, a hover), cached, never on the
+// refresh path. Each call's cost is logged at debug level and kept in `costs`.
 
 import * as vscode from 'vscode';
+import { hostSummary, type HostSummary } from './core/hostSummary';
+import { processUsage, type ProcessUsage, type UsageSample } from './core/processUsage';
 
-type SI = typeof import('systeminformation');
+export type HostFactsSummary = HostSummary;
 
-export interface HostFactsSummary {
-  distro: string;
-  kernel: string;
-  cpus: number;
-  cpuBrand: string;
-  memTotal: number;
-}
-
-export interface ProcessUsage {
-  cpu: number;
-  memRss: number;
-  memPercent: number;
-}
-
-/** Per-process usage is re-sampled at most this often (one `ps` for all processes). */
-const USAGE_TTL_MS = 10_000;
+/** Processes whose last sample is kept (the hovered ones): a CPU figure over the time since. */
+const MAX_SAMPLES = 256;
 
 export class HostFacts implements vscode.Disposable {
-  private si: SI | undefined;
   private host: Promise<HostFactsSummary | undefined> | undefined;
-  private usage: { at: number; byPid: Map<number, ProcessUsage> } | undefined;
-  private usageInFlight: Promise<Map<number, ProcessUsage>> | undefined;
-  readonly costs: { hostMs?: number; processesMs?: number; processCount?: number } = {};
+  /** pid → its last sample, in hover order (oldest first). */
+  private readonly samples = new Map<number, UsageSample>();
+  readonly costs: { hostMs?: number; processMs?: number } = {};
 
   constructor(private readonly log: vscode.LogOutputChannel) {}
-
-  private lib(): SI {
-    // Loaded lazily: requiring systeminformation costs activation time we do not want to pay up front.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    this.si ??= require('systeminformation') as SI;
-    return this.si;
-  }
 
   hostSummary(): Promise<HostFactsSummary | undefined> {
     this.host ??= (async () => {
       const t0 = performance.now();
       try {
-        const si = this.lib();
-        const [os, cpu, mem] = await Promise.all([si.osInfo(), si.cpu(), si.mem()]);
+        const h = await hostSummary();
         this.costs.hostMs = performance.now() - t0;
-        this.log.debug(`host facts (systeminformation osInfo+cpu+mem) took ${this.costs.hostMs.toFixed(0)} ms`);
-        return {
-          distro: `${os.distro} ${os.release}`.trim(),
-          kernel: os.kernel,
-          cpus: cpu.cores,
-          cpuBrand: `${cpu.manufacturer} ${cpu.brand}`.trim(),
-          memTotal: mem.total,
-        };
+        this.log.debug(`host facts (os-release, os module) took ${this.costs.hostMs.toFixed(1)} ms`);
+        return h;
       } catch (e) {
-        this.log.error('host facts unavailable:', e instanceof Error ? e : String(e));
+        this.log.error('host facts unavailable:', e instanceof Error ? e.message : String(e));
         return undefined;
       }
     })();
     return this.host;
   }
 
-  /** CPU/memory of one process from a shared, cached `ps` sample. */
-  async processUsage(pid: number): Promise<ProcessUsage | undefined> {
-    if (!this.usage || Date.now() - this.usage.at > USAGE_TTL_MS) {
-      this.usageInFlight ??= (async () => {
-        const t0 = performance.now();
-        try {
-          const data = await this.lib().processes();
-          const byPid = new Map<number, ProcessUsage>();
-          for (const p of data.list) byPid.set(p.pid, { cpu: p.cpu, memRss: p.memRss * 1024, memPercent: p.mem });
-          this.costs.processesMs = performance.now() - t0;
-          this.costs.processCount = byPid.size;
-          this.log.debug(`process usage (systeminformation processes, ${byPid.size} processes) took ${this.costs.processesMs.toFixed(0)} ms`);
-          this.usage = { at: Date.now(), byPid };
-          return byPid;
-        } finally {
-          this.usageInFlight = undefined;
-        }
-      })();
-      await this.usageInFlight;
-    }
-    return this.usage?.byPid.get(pid);
+  /** CPU/memory of the process that started at `startTime` (stat's starttime) with this pid; undefined once it is gone. */
+  async processUsage(pid: number, startTime: number): Promise<ProcessUsage | undefined> {
+    const t0 = performance.now();
+    const r = await processUsage(pid, startTime, this.samples.get(pid));
+    this.costs.processMs = performance.now() - t0;
+    this.samples.delete(pid);
+    if (!r) return undefined;
+    this.samples.set(pid, r.sample);
+    if (this.samples.size > MAX_SAMPLES) this.samples.delete(this.samples.keys().next().value!);
+    return r.usage;
   }
 
-  async processUsageText(pid: number): Promise<string | undefined> {
-    const u = await this.processUsage(pid);
+  async processUsageText(pid: number, startTime: number): Promise<string | undefined> {
+    const u = await this.processUsage(pid, startTime);
     if (!u) return undefined;
-    return `CPU ${u.cpu.toFixed(1)} %, RSS ${formatBytes(u.memRss)} (${u.memPercent.toFixed(1)} % of memory), sampled ≤ ${USAGE_TTL_MS / 1000} s ago`;
+    const mem = u.rss === null ? 'no memory of its own' : `RSS ${formatBytes(u.rss)}${u.memPercent === null ? '' : ` (${u.memPercent.toFixed(1)} % of memory)`}`;
+    return `CPU ${u.cpu.toFixed(1)} % over the last ${(u.overMs / 1000).toFixed(1)} s, ${mem}`;
   }
 
   dispose(): void {
-    this.usage = undefined;
+    this.samples.clear();
   }
 }
 

@@ -33,7 +33,7 @@ const NO_PIDS: readonly number[] = [];
 const NO_IDS: ReadonlySet<string> = new Set();
 
 /** Resolves a per-process usage line (CPU, memory) on hover; see hostFacts.ts. */
-export type UsageProvider = (pid: number) => Promise<string | undefined>;
+export type UsageProvider = (pid: number, startTime: number) => Promise<string | undefined>;
 
 export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<IpcNode | IpcNode[] | undefined>();
@@ -414,7 +414,7 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
     if (element instanceof ProcessNode) {
       let usage: string | undefined;
       try {
-        usage = await this.usageProvider?.(element.proc.pid);
+        usage = await this.usageProvider?.(element.proc.pid, element.proc.startTime);
       } catch {
         usage = undefined;
       }

@@ -103,6 +103,8 @@ describe('Hostile text on every surface (attackers: nobody, a user of its own)',
     assert.equal(labelOf(item), `ngin\\u200bx\\u2060[${p.pid}]`);
     assertClean('the tooltip', tooltipText(item));
     assert.ok(tooltipText(item).includes('ngin\\\\u200bx\\\\u2060'), tooltipText(item));
+    // its CPU and memory, read from its own /proc/PID/stat and status when the tooltip is resolved
+    assert.match(tooltipText(item).replace(/\\(.)/g, '$1'), /usage: CPU \d+\.\d % over the last \d+\.\d s, RSS \d/, tooltipText(item));
 
     record().length = 0;
     let items: readonly vscode.QuickPickItem[] = [];

@@ -112,7 +112,7 @@ describe('IPC extension metrics', function () {
     for (const n of nodes) api.channelsTree.getTreeItem(n);
     const renderAllMs = performance.now() - t0;
     await api.hostFacts.hostSummary();
-    await api.hostFacts.processUsage(process.pid);
+    await api.hostFacts.processUsage(process.pid, -1);
     const afterTreeWalk = memory();
     const metrics = {
       at: new Date().toISOString(),

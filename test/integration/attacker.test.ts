@@ -26,6 +26,7 @@ import { compileTools, FUSE_OP, NOBODY, reap, runAttacker, startHungFuse, stopAt
 const dist = path.resolve(__dirname, '..', '..');
 const cli = path.join(dist, 'cli.js');
 const peekChild = path.join(__dirname, 'peekChild.js');
+const usageChild = path.join(__dirname, 'usageChild.js');
 const native = loadNative().addon;
 const bpf = loadBpf().addon;
 /** Walk threads of either backend still blocked in a read of `pid`. */
@@ -242,6 +243,26 @@ describe('attacker: another local user vs. a root scan and root peeks', { skip: 
     }
   });
 
+  it("a process's CPU and memory (its tooltip) never follow its command line: argv naming a file on a FUSE mount whose GETATTR never returns", { skip: skipFuse }, async () => {
+    const fuse = await startHungFuse(tools, 'getattr-hangs');
+    fuses.push(fuse);
+    // what `ps` prints as the command; a library that stat()ed its first word froze the extension host
+    const evil = spawn('sleep', ['600'], { ...NOBODY, argv0: `${fuse.file} x`, stdio: 'ignore' });
+    hungChildren.push(evil);
+    try {
+      await waitFor(() => fs.existsSync(`/proc/${evil.pid}`) && fs.readFileSync(`/proc/${evil.pid}/cmdline`, 'utf8').startsWith(fuse.file), 'the process');
+      const r = await runNode([usageChild, String(evil.pid)], process.env, true);
+      assert.equal(r.hung, false, `the usage read hung (no answer in ${HUNG_MS} ms)`);
+      const u = JSON.parse(r.stdout.split('\n')[0]) as { ok: boolean; usage?: { cpu: number; rss: number | null } };
+      assert.equal(u.ok, true, r.stdout);
+      assert.ok(u.usage!.rss! > 0 && u.usage!.cpu >= 0, r.stdout);
+      assert.deepEqual(fuse.requests.filter((q) => ours.has(q.pid)), [], 'nothing of ours looked into the FUSE mount');
+    } finally {
+      await reap(evil);
+      await fuse.close();
+    }
+  });
+
   describe('a process in D state (stuck in a FUSE page fault while a thread waits for its mmap lock)', { skip: skipFuse || skipNative }, () => {
     let fuse: HungFuse;
     let victim: Attacker;
@@ -303,6 +324,12 @@ describe('attacker: another local user vs. a root scan and root peeks', { skip: 
           assert.equal(stuckIn(info.pid).length, 1, `${other} left no second thread in the process`);
         }
       }
+    });
+
+    it("the tooltip's CPU and memory of the process answer (stat and status take no lock of its address space)", { timeout: HUNG_MS }, async () => {
+      const r = await runNode([usageChild, String(info.pid)], process.env, true);
+      assert.equal(r.hung, false, `the usage read hung (no answer in ${HUNG_MS} ms)`);
+      assert.equal((JSON.parse(r.stdout.split('\n')[0]) as { ok: boolean }).ok, true, r.stdout);
     });
 
     it("the inspector's process read (processOnly, in the snapshot worker) answers with the process named as skipped", { timeout: HUNG_MS }, async () => {
