@@ -70,6 +70,12 @@ export function shownChannel<C extends Channel>(ch: C): C {
   return { ...ch, name: bytesText(hexBytes(m[1])) };
 }
 
+/** A named object's name as shown (shownChannel: a name that is not UTF-8 by its bytes), for messages: escaped where they are shown. */
+export function shownName(ch: Channel): string {
+  const s = shownChannel(ch) as { name?: unknown };
+  return typeof s.name === 'string' ? s.name : ch.id;
+}
+
 function hexBytes(hex: string): Uint8Array {
   const bytes = new Uint8Array(hex.length / 2);
   for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);

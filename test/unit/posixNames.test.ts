@@ -72,3 +72,19 @@ test('the longest bytes id (a 255-byte name, none of it UTF-8) is a channel id t
   assert.ok(!isChannelId(`posix-mq:${posixIdTail(Buffer.alloc(256, 0xff))}`), 'no name is longer');
   assert.ok(isChannelId(`posix-mq:${'x'.repeat(255)}`));
 });
+
+test('what a POSIX queue action says names a name that is not UTF-8 by its bytes, never by its lossy text another queue can have', async () => {
+  const { receivePosixMq, peekChannel } = await import('../../src/core/actions/peek');
+  const q = (hex: string, extra: Partial<PosixMqChannel>): PosixMqChannel =>
+    ({ id: `posix-mq:bytes/${hex}`, kind: 'posix-mq', name: 'q\ufffd', endpoints: [], messages: 1, bytes: 1, maxMessages: 10, maxMessageSize: 8192, uid: 0, owner: 'root', mode: '0600', ...extra }) as PosixMqChannel;
+  const messages: string[] = [];
+  for (const [hex, extra] of [['71ff', { deleted: true }], ['71fe', { otherNamespace: true }]] as const) {
+    await assert.rejects(receivePosixMq(q(hex, extra), { native: null }), (e: Error) => (messages.push(e.message), true));
+    // the peek answers through a holder's fd; with none, its note says why
+    const r = await peekChannel(q(hex, extra), [], { native: null });
+    messages.push(r.notes.join(' '));
+  }
+  assert.ok(messages.slice(0, 2).every((m) => m.includes('/q\\xff ')), messages.join('\n'));
+  assert.ok(messages.slice(2).every((m) => m.includes('/q\\xfe ')), messages.join('\n'));
+  assert.ok(!messages.some((m) => m.includes('\ufffd')), messages.join('\n'));
+});

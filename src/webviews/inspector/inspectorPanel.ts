@@ -18,7 +18,7 @@ import { runSignal } from '../../core/actions/runner';
 import { SnapshotService } from '../../core/snapshotService';
 import { errnoOf, messageOf, ActionError } from '../../core/actions/errors';
 import { clipboardText, oneLine } from '../../core/escape';
-import { channelTitle, containerLabel, processLabel } from '../../core/format';
+import { channelTitle, containerLabel, processLabel, shownName } from '../../core/format';
 import { describe } from '../../core/kinds';
 import { extensionRunnerEnv } from '../../commands/actionEnv';
 import type { Ui } from '../../ui';
@@ -513,7 +513,7 @@ export class InspectorPanel {
     }
     const holders = ch.endpoints.filter((e) => e.mode !== 'w').map((e) => e.pid);
     const ok = await this.confirm(
-      `Receive one message from /${ch.name}? This CONSUMES it.`,
+      `Receive one message from /${shownName(ch)}? This CONSUMES it.`,
       'Linux has no way to read a POSIX message queue without removing the message. The process that waits for it will never get it' +
         (holders.length ? ` (readers: ${[...new Set(holders)].join(', ')}).` : '.'),
       'Receive and Consume',
@@ -521,7 +521,7 @@ export class InspectorPanel {
     if (!ok) return this.post({ type: 'mqReceived', requestId: m.requestId, cancelled: true });
     try {
       const r = await receivePosixMq(ch);
-      this.deps.log.info(`inspector: received (consumed) one message of ${r.data.length} bytes from /${ch.name}`);
+      this.deps.log.info(`inspector: received (consumed) one message of ${r.data.length} bytes from /${shownName(ch)}`);
       this.post({ type: 'mqReceived', requestId: m.requestId, priority: r.priority, data: r.data.toString('base64') });
       void this.deps.source.refresh().catch(() => undefined);
     } catch (e) {

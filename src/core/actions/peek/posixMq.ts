@@ -10,6 +10,7 @@ import { mqOpenName } from '../../posixNames';
 import { describe } from '../../kinds';
 import { ActionError } from '../errors';
 import { explainPeek, needNative, ownerOf, posixNameBytes, type Peeker } from './common';
+import { shownName } from '../../format';
 
 export const POSIX_MQ_EXPLANATION =
   'Linux has no non-destructive read for POSIX message queues: mq_receive() always removes the message, ' +
@@ -23,8 +24,8 @@ export const peekPosixMq: Peeker<PosixMqChannel> = async ({ channel, native, dev
     // No name of ours reaches it (unlinked: its name now names nothing or a newer queue; another
     // IPC namespace's: its name opens a different queue here): only its holders' fds do.
     const why = channel.deleted
-      ? `/${channel.name} was unlinked (mq_unlink) while processes hold it: there is no name left to open it by`
-      : `/${channel.name} is a queue of another IPC namespace (a container's): its name opens a different queue here`;
+      ? `/${shownName(channel)} was unlinked (mq_unlink) while processes hold it: there is no name left to open it by`
+      : `/${shownName(channel)} is a queue of another IPC namespace (a container's): its name opens a different queue here`;
     const a = await throughHolder(channel, native, call);
     if (typeof a === 'string') base.notes.push(`${why}, and no holder's fd could be read (${a}): no attributes`);
     else {
@@ -39,7 +40,7 @@ export const peekPosixMq: Peeker<PosixMqChannel> = async ({ channel, native, dev
   }
   // by the name's exact bytes: a name that is not UTF-8 shows U+FFFD, and that text names another queue (or none)
   const raw = posixNameBytes(channel);
-  const shown = `/dev/mqueue/${channel.name}`;
+  const shown = `/dev/mqueue/${shownName(channel)}`;
   const file = Buffer.concat([Buffer.from(`${devRoot}/mqueue/`), raw]);
   try {
     const q = parseMqueueFile(await call(`read ${shown}`, () => readSmall(file)));
@@ -50,7 +51,7 @@ export const peekPosixMq: Peeker<PosixMqChannel> = async ({ channel, native, dev
     base.notes.push(`${shown} unreadable (${(e as { code?: string }).code ?? 'EIO'}): /dev/mqueue not mounted, or no permission`);
   }
   if (native) {
-    const what = `mq_getattr(/${channel.name})`;
+    const what = `mq_getattr(/${shownName(channel)})`;
     try {
       const a = await call(what, () => native.mqGetattr(mqOpenName(raw)));
       messages = a.curmsgs;
@@ -104,10 +105,10 @@ export interface ReceivedMqMessage {
 export async function receivePosixMq(channel: Channel, opts: { native?: NativeAddon | null; deadlineMs?: number } = {}): Promise<ReceivedMqMessage> {
   // the kinds whose peek is this family's are POSIX queues
   if (describe(channel).peek !== 'posix-mq' || !('name' in channel)) throw new ActionError('EINVAL', `${channel.id} is not a POSIX message queue`);
-  if ((channel as PosixMqChannel).deleted) throw new ActionError('ENOTSUP', `/${channel.name} was unlinked (mq_unlink): there is no name left to open it by`);
-  if ((channel as PosixMqChannel).otherNamespace) throw new ActionError('ENOTSUP', `/${channel.name} is a queue of another IPC namespace: its name opens a different queue here`);
+  if ((channel as PosixMqChannel).deleted) throw new ActionError('ENOTSUP', `/${shownName(channel)} was unlinked (mq_unlink): there is no name left to open it by`);
+  if ((channel as PosixMqChannel).otherNamespace) throw new ActionError('ENOTSUP', `/${shownName(channel)} is a queue of another IPC namespace: its name opens a different queue here`);
   const raw = posixNameBytes(channel); // its exact bytes, as the peek's
-  const what = `receive one message from /${channel.name}`;
+  const what = `receive one message from /${shownName(channel)}`;
   const addon = needNative(opts.native !== undefined ? opts.native : loadNative().addon, what);
   try {
     const r = await withDeadline(what, opts.deadlineMs ?? PEEK_DEADLINE_MS, () => addon.mqReceive(mqOpenName(raw)));

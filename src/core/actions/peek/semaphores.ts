@@ -7,6 +7,7 @@ import { ActionError } from '../errors';
 import { explainPeek, ownerOf, posixObjectFile, type Peeker } from './common';
 import { readUnnamed } from './sharedMemory';
 import type { SemaphoreState } from './types';
+import { shownName } from '../../format';
 
 export const peekSysvSem: Peeker<SysvSemChannel> = async ({ channel, native, base, at, call }) => {
   let values = channel.values;
@@ -43,7 +44,7 @@ export const peekPosixSem: Peeker<PosixSemChannel> = async (ctx) => {
   const { channel, devRoot, base, at, call } = ctx;
   if (channel.otherMount || channel.deleted) {
     // another /dev/shm's (its name here is another file) or unlinked (no name at all): the sem_t is read through a holder's mapping
-    const what = channel.deleted ? `an unlinked POSIX semaphore (/dev/shm/sem.${channel.name} (deleted))` : `a POSIX semaphore of another /dev/shm (${channel.name})`;
+    const what = channel.deleted ? `an unlinked POSIX semaphore (/dev/shm/sem.${shownName(channel)} (deleted))` : `a POSIX semaphore of another /dev/shm (${shownName(channel)})`;
     const r = await readUnnamed({ ...ctx, maxBytes: SEM_T_SIZE, offset: 0 }, what);
     let value: number;
     try {
@@ -54,7 +55,7 @@ export const peekPosixSem: Peeker<PosixSemChannel> = async (ctx) => {
     return { ...base, type: 'semaphores', at: at(), method: `${r.method}: its glibc sem_t`, semaphores: [{ index: 0, value, waitingForIncrease: null, waitingForZero: null, lastPid: null }] };
   }
   const file = posixObjectFile(channel, devRoot, 'shm', 'sem.');
-  const what = `read POSIX semaphore /${channel.name}`;
+  const what = `read POSIX semaphore /${shownName(channel)}`;
   let value: number;
   try {
     value = await call(what, () => readSem(file));
