@@ -23,7 +23,7 @@ import { containerBehind } from '../core/publishedPort';
 import { listenerPort, listenersIn, type ListenerProcess, type PortListener, type TermDisposition } from '../core/ports';
 import { ChannelNode, EndpointNode } from '../views/nodes';
 import { extensionRunnerEnv } from './actionEnv';
-import { ensureSnapshot, errorText, targetNode, type Services } from './services';
+import { ensureSnapshot, errorText, targetNode, workerScan, type Services } from './services';
 
 export interface FreePortCommandOptions {
   /** ms after SIGTERM before SIGKILL is offered (default 5000). */
@@ -219,7 +219,7 @@ export function register(s: Services): vscode.Disposable {
         const why = q.waitedMs ? `did not exit within ${q.waitedMs / 1000} s after SIGTERM` : 'ignores SIGTERM';
         return s.ui.confirm({ title: `${holderLabel(q)} ${why}. Send SIGKILL to free port ${port}?`, detail: q.detail, action: q.action });
       };
-      return freePort(port, chosenListeners, snap.processes, { confirm, onEvent }, { signalTimeoutMs: timeoutMs, origin: (pid) => env.origin(pid), euid: env.euid });
+      return freePort(port, chosenListeners, snap.processes, { confirm, onEvent }, { signalTimeoutMs: timeoutMs, origin: (pid) => env.origin(pid), euid: env.euid, scan: workerScan(s) });
     });
     void s.source.refresh().catch(() => undefined);
     report(s, result);

@@ -2,8 +2,11 @@
 // the log, and the UI door (src/ui.ts: every notification, modal and quick pick, escaped; test
 // hooks replace the modal and the quick pick only in test mode).
 
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Channel } from '../core/model';
+import type { Channel, Snapshot } from '../core/model';
+import type { SnapshotOptions } from '../core/snapshot';
+import { SnapshotService } from '../core/snapshotService';
 import type { LiveSnapshots } from '../liveSnapshots';
 import type { StatusBar } from '../statusBar';
 import type { ChannelsTree } from '../views/channelsTree';
@@ -42,6 +45,21 @@ export interface Services extends ViewParts {
   provenance?: Provenance;
   /** The debug-session scope (Scope to this Debug Session). */
   debugScope?: DebugScope;
+}
+
+/**
+ * A one-off scan for a command (Free Port's re-scan after the stop) in a worker of its own, as the
+ * views' scans run: a scan reads other users' /proc files, never on the extension host's thread.
+ */
+export function workerScan(s: Services): (opts: SnapshotOptions) => Promise<Snapshot> {
+  return async (opts) => {
+    const svc = new SnapshotService({ ...opts, workerPath: path.join(s.context.extensionPath, 'dist', 'snapshotWorker.js') });
+    try {
+      return (await svc.next()).snapshot;
+    } finally {
+      svc.dispose();
+    }
+  };
 }
 
 /** A modal yes/no naming the action (escaped; the test hook answers instead in test mode). */

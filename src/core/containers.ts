@@ -16,7 +16,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerInfo, ContainerRuntime } from './model';
 import { containerCandidates, type CgroupContainer } from './parsers/cgroup';
-import { parseJson, readParsed } from './untrustedFiles';
+import { parseJson, readParsed, type SafeReadOptions } from './untrustedFiles';
+import { readMountTable, SafeLstat } from './diagnose/paths';
+import { withDeadline } from './deadline';
 
 export interface ContainerStateOptions {
   /** Root under which the runtimes' state lives (`var/lib/docker`, `run/containerd`, …). Default `/`; tests point it at captured trees. */
@@ -24,6 +26,8 @@ export interface ContainerStateOptions {
   /** Home directory of a uid (rootless runtimes); default: from `<etcRoot>/passwd`. */
   homeOf?: (uid: number) => string | null;
   etcRoot?: string;
+  /** Whose mountinfo says which file systems a rootless user's home is on (`<procRoot>/self/mountinfo`). Default `/proc`. */
+  procRoot?: string;
 }
 
 const MiB = 1024 * 1024;
@@ -44,6 +48,10 @@ const dockerCache = new Map<string, { key: string; value: StateFacts | null }>()
 const podmanCache = new Map<string, { key: string; value: Map<string, string> }>();
 const ociCache = new Map<string, { key: string; value: StateFacts | null }>();
 const machineCache = new Map<string, { key: string; value: StateFacts }>();
+/** Deadline of one read of a rootless user's state file (a local file: milliseconds). */
+const ROOTLESS_READ_MS = 2000;
+/** Uids whose state file read missed its deadline: never read again in this process (each miss keeps a pool thread). */
+const stuckRootless = new Set<number>();
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 && v.length <= 1024 ? v : null);
 const obj = (v: unknown): Record<string, unknown> | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
@@ -137,13 +145,17 @@ export function containerCacheSizes(): Record<string, number> {
 export class ContainerResolver {
   private readonly root: string;
   private readonly homeOf: (uid: number) => string | null;
+  private readonly procRoot: string;
   private readonly memo = new Map<string, Promise<ContainerInfo | null>>();
   private taskNamespaces: Promise<string[]> | null = null;
+  /** Directories checked for this resolver (one snapshot): local file systems, no symlinks but root's. */
+  private safe: SafeLstat | null = null;
 
   constructor(opts: ContainerStateOptions = {}) {
     this.root = opts.stateRoot ?? '/';
     const etc = opts.etcRoot ?? '/etc';
     this.homeOf = opts.homeOf ?? ((uid) => homeFromPasswd(etc, uid));
+    this.procRoot = opts.procRoot ?? '/proc';
   }
 
   /** The container a /proc/PID/cgroup text names, confirmed against the runtime's state; null when none. */
@@ -212,35 +224,51 @@ export class ContainerResolver {
     };
   }
 
-  private async docker(id: string, rootlessUid: number | null): Promise<StateFacts | null> {
-    let file: string;
-    let owners: number[];
-    if (rootlessUid !== null) {
-      const home = this.homeOf(rootlessUid);
-      if (!home) return null;
-      file = path.join(home, '.local/share/docker/containers', id, 'config.v2.json');
-      owners = [rootlessUid];
-    } else {
-      file = this.state('var/lib/docker/containers', id, 'config.v2.json');
-      owners = [0];
+  /**
+   * A file under a rootless runtime's user's home, when every directory on the way is on a local
+   * file system and none is a symlink but root's (diagnose/paths.ts SafeLstat): that user owns the
+   * directories, and a path through their FUSE mount or a symlink to one would leave a thread of
+   * Node's shared I/O pool blocked for good in the open (four of them stall every file read of the
+   * extension host). null when not.
+   */
+  private rootlessFile(uid: number, rel: string): string | null {
+    const home = this.homeOf(uid);
+    if (!home || stuckRootless.has(uid)) return null;
+    this.safe ??= new SafeLstat(readMountTable(this.procRoot));
+    const d = this.safe.dir(path.join(home, path.dirname(rel)));
+    return 'skipped' in d ? null : path.join(d.real, path.basename(rel));
+  }
+
+  /** readParsed of a rootless user's file under a deadline; a read that misses it rules that user's state out for good (its thread is lost). */
+  private async readRootless<T>(uid: number, file: string, opts: SafeReadOptions, parse: (text: string) => T, cache: Map<string, { key: string; value: T }>): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
+    try {
+      return await withDeadline(`read ${file}`, ROOTLESS_READ_MS, () => readParsed(file, opts, parse, cache));
+    } catch {
+      stuckRootless.add(uid);
+      return { ok: false, error: 'ETIMEDOUT' };
     }
-    const r = await readParsed(file, { maxBytes: LIMITS.dockerConfig, owners: this.owners(owners) }, parseDockerConfig, dockerCache);
+  }
+
+  private async docker(id: string, rootlessUid: number | null): Promise<StateFacts | null> {
+    const opts = { maxBytes: LIMITS.dockerConfig, owners: this.owners([rootlessUid ?? 0]) };
+    let r;
+    if (rootlessUid !== null) {
+      const f = this.rootlessFile(rootlessUid, path.join('.local/share/docker/containers', id, 'config.v2.json'));
+      if (!f) return null;
+      r = await this.readRootless(rootlessUid, f, opts, parseDockerConfig, dockerCache);
+    } else r = await readParsed(this.state('var/lib/docker/containers', id, 'config.v2.json'), opts, parseDockerConfig, dockerCache);
     return r.ok ? r.value : null;
   }
 
   private async podman(id: string, rootlessUid: number | null): Promise<StateFacts | null> {
-    let file: string;
-    let owners: number[];
+    const rel = 'containers/storage/overlay-containers/containers.json';
+    const opts = { maxBytes: LIMITS.podmanList, owners: this.owners([rootlessUid ?? 0]) };
+    let r;
     if (rootlessUid !== null) {
-      const home = this.homeOf(rootlessUid);
-      if (!home) return null;
-      file = path.join(home, '.local/share/containers/storage/overlay-containers/containers.json');
-      owners = [rootlessUid];
-    } else {
-      file = this.state('var/lib/containers/storage/overlay-containers/containers.json');
-      owners = [0];
-    }
-    const r = await readParsed(file, { maxBytes: LIMITS.podmanList, owners: this.owners(owners) }, parsePodmanContainers, podmanCache);
+      const f = this.rootlessFile(rootlessUid, path.join('.local/share', rel));
+      if (!f) return null;
+      r = await this.readRootless(rootlessUid, f, opts, parsePodmanContainers, podmanCache);
+    } else r = await readParsed(this.state('var/lib', rel), opts, parsePodmanContainers, podmanCache);
     return { name: r.ok ? (r.value.get(id) ?? null) : null, podName: null, podNamespace: null };
   }
 

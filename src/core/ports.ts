@@ -159,11 +159,13 @@ export interface FindListenersOptions {
   protocol?: Protocol;
   /** Passed to takeSnapshot (kinds are set here). */
   snapshot?: Omit<SnapshotOptions, 'kinds' | 'pids'>;
+  /** Takes the snapshot instead of takeSnapshot on this thread (the extension: a worker). */
+  scan?: (opts: SnapshotOptions) => Promise<Snapshot>;
 }
 
 /** Takes a TCP/UDP snapshot of the machine (every network namespace) and returns the listeners on `port`. */
 export async function findListeners(port: number, opts: FindListenersOptions = {}): Promise<{ snapshot: Snapshot; listeners: PortListener[] }> {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`port must be 1..65535, got ${port}`);
-  const snapshot = await takeSnapshot({ ...opts.snapshot, kinds: opts.protocol ? [opts.protocol] : ['tcp', 'udp'] });
+  const snapshot = await (opts.scan ?? takeSnapshot)({ ...opts.snapshot, kinds: opts.protocol ? [opts.protocol] : ['tcp', 'udp'] });
   return { snapshot, listeners: listenersIn(snapshot, port, opts.protocol) };
 }

@@ -3,9 +3,11 @@
 // DIFF_PART_CHANNELS entries and DIFF_PART_BYTES bytes with the event loop free in between, so the
 // extension host stays responsive even for a first full diff of 50k+ channels, or for objects
 // other users made huge on purpose.
-// If the worker cannot start (bundle missing, workers unavailable) it falls back to taking
-// snapshots in-thread and says so in `fallbackReason`. A worker that dies is replaced by a new one
-// (MAX_WORKER_RESTARTS in a row before falling back). Every scan has a deadline: a worker that has
+// If the worker cannot start (bundle missing, workers unavailable) next() rejects and
+// `fallbackReason` says why: a scan reads other users' /proc files and paths, and nothing that can
+// block runs on the extension host's thread. Only a caller that owns its thread (a command-line
+// run, a test with an injected addon) may ask for in-thread scans instead (`scanOnCallingThread`).
+// A worker that dies is replaced by a new one (MAX_WORKER_RESTARTS in a row before giving up). Every scan has a deadline: a worker that has
 // not answered by then may be blocked in the kernel for good (a read that no signal interrupts),
 // so it is left behind — terminated, which takes effect if the call ever returns — and a new one
 // takes over; next() rejects with ETIMEDOUT. Timeouts never fall back to scanning in-thread.
@@ -37,6 +39,11 @@ export type SnapshotServiceOptions = SnapshotOptions & {
   diagnose?: DiagnoseSetting;
   /** How long one next() may take in the worker before it is replaced (ms). Default SERVICE_DEADLINE_MS. */
   serviceDeadlineMs?: number;
+  /**
+   * Scan on the calling thread when no worker can run (missing bundle, an injected addon, workers
+   * that keep dying). Off by default: the extension host's thread must never block on a read.
+   */
+  scanOnCallingThread?: boolean;
 };
 
 export interface NextResult {
@@ -149,6 +156,8 @@ export class SnapshotService {
   private restarts = 0;
   /** Set once the service stopped using workers after they kept missing the deadline. */
   private stuckReason: string | null = null;
+  /** scanOnCallingThread: without a worker, scan here instead of rejecting. */
+  private readonly onCallingThread: boolean;
 
   /** In-thread diagnosis, used only when scanning on the calling thread (the worker has its own). */
   private localDiagnosis: ReturnType<typeof diagnosisHook> = null;
@@ -159,8 +168,9 @@ export class SnapshotService {
   private readonly received = new DiagnosisReceiver();
 
   constructor(opts: SnapshotServiceOptions = {}) {
-    const { workerPath, partChannels, partBytes, youngGenerationMb, oldGenerationMb, diagnose, serviceDeadlineMs, ...options } = opts;
+    const { workerPath, partChannels, partBytes, youngGenerationMb, oldGenerationMb, diagnose, serviceDeadlineMs, scanOnCallingThread, ...options } = opts;
     this.options = options;
+    this.onCallingThread = scanOnCallingThread === true;
     this.diagnose = diagnose;
     this.partChannels = partChannels;
     this.partBytes = partBytes;
@@ -168,16 +178,21 @@ export class SnapshotService {
     this.oldGenerationMb = oldGenerationMb ?? WORKER_OLD_GENERATION_MB;
     this.serviceDeadlineMs = serviceDeadlineMs ?? SERVICE_DEADLINE_MS;
     if (options.nativeAddon !== undefined) {
-      this.fallbackReason = 'an injected nativeAddon cannot cross to a worker; scanning on the calling thread';
+      this.fallbackReason = `an injected nativeAddon cannot cross to a worker${this.where()}`;
       return;
     }
     const script = workerPath ?? findWorkerScript();
     if (!script || !fs.existsSync(script)) {
-      this.fallbackReason = `snapshot worker not found (${script ?? 'dist/snapshotWorker.js'}); scanning on the calling thread`;
+      this.fallbackReason = `snapshot worker not found (${script ?? 'dist/snapshotWorker.js'})${this.where()}`;
       return;
     }
     this.script = script;
     this.startWorker();
+  }
+
+  /** What happens without a worker, for fallbackReason. */
+  private where(): string {
+    return this.onCallingThread ? '; scanning on the calling thread' : '; no scans (they never run on the calling thread)';
   }
 
   /** Starts a worker on the current options; on failure sets fallbackReason. */
@@ -210,7 +225,7 @@ export class SnapshotService {
       w.unref();
     } catch (e) {
       this.worker = null;
-      this.fallbackReason = `snapshot worker could not start: ${(e as Error).message}; scanning on the calling thread`;
+      this.fallbackReason = `snapshot worker could not start: ${(e as Error).message}${this.where()}`;
     }
   }
 
@@ -313,7 +328,7 @@ export class SnapshotService {
   private async nextNow(): Promise<NextResult> {
     if (this.disposed) throw new Error('SnapshotService disposed');
     if (this.stuckReason) throw new DeadlineError(this.stuckReason, this.serviceDeadlineMs);
-    if (!this.worker) return this.inThread();
+    if (!this.worker) return this.withoutWorker();
     const w = this.worker;
     const seq = ++this.seq;
     w.ref();
@@ -331,7 +346,7 @@ export class SnapshotService {
       return r;
     } catch (e) {
       if (!this.disposed && !this.stuckReason && !(e instanceof DeadlineError)) {
-        if (this.worker === null) return this.inThread(); // could not restart: fall back
+        if (this.worker === null) return this.withoutWorker(); // could not restart
         if (this.worker !== w) return this.nextNow(); // it died and was replaced: once more on the new one
       }
       throw e;
@@ -358,6 +373,11 @@ export class SnapshotService {
       this.startWorker();
     }
     p?.reject(new DeadlineError(what, this.serviceDeadlineMs));
+  }
+
+  private withoutWorker(): Promise<NextResult> {
+    if (this.onCallingThread) return this.inThread();
+    return Promise.reject(new Error(`snapshot: ${this.fallbackReason ?? 'no scan worker'}`));
   }
 
   private async inThread(): Promise<NextResult> {
@@ -445,8 +465,8 @@ export class SnapshotService {
     this.pending.clear();
     for (const answer of [...this.statsAnswers.values()]) answer(null);
     if (w) void w.terminate().catch(() => undefined);
-    // A new worker, unless they keep dying (or options cannot cross): then scan in-thread.
+    // A new worker, unless they keep dying (or options cannot cross)
     if (++this.restarts <= MAX_WORKER_RESTARTS && this.options.nativeAddon === undefined) this.startWorker();
-    if (!this.worker) this.fallbackReason = `${reason}; scanning on the calling thread`;
+    if (!this.worker) this.fallbackReason = `${reason}${this.where()}`;
   }
 }

@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ContainerResolver } from '../../src/core/containers';
+import { compileTools, startHungFuse } from './hostile';
 
 const NOBODY = 65534;
 const ID = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
@@ -87,5 +88,38 @@ describe('rootless runtime state written by an attacker', { skip: SKIP }, () => 
     fs.chmodSync(path.join(secretDir, 'containers.json'), 0o644);
     attacker(`rmdir '${dir}' && ln -s '${secretDir}' '${dir}'`);
     assert.equal((await resolve())?.name, null, 'a root-owned file reached through a directory symlink');
+    attacker(`rm '${dir}' && mkdir '${dir}'`);
+  });
+
+  test("a directory on the way that is the user's symlink is not followed, even to a valid file of their own (it could lead onto a FUSE mount, where an open blocks a pool thread for good)", async () => {
+    const own = path.join(home, 'elsewhere');
+    attacker(`mkdir -p '${own}' && printf '%s' '[{"id":"${ID}","names":["through-a-link"]}]' > '${own}/containers.json'`);
+    attacker(`printf '%s' '[{"id":"${ID}","names":["direct"]}]' > '${file}'`);
+    assert.equal((await resolve())?.name, 'direct', 'the real directory is read');
+    attacker(`rm -rf '${dir}' && ln -s '${own}' '${dir}'`);
+    assert.equal((await resolve())?.name, null, 'a symlinked directory is not');
+    attacker(`rm '${dir}' && mkdir '${dir}'`);
+  });
+
+  test('a directory on the way on a FUSE mount is never touched: the mount table rules it out first', { skip: !fs.existsSync('/dev/fuse') ? 'needs /dev/fuse' : false }, async () => {
+    const tools = await compileTools();
+    const fuse = await startHungFuse(tools, 'answer');
+    const share = path.join(home, '.local/share');
+    try {
+      // the user's state directory is a FUSE mount (here a bind of one: the same file system type in the mount table)
+      const m = spawnSync('mount', ['--bind', fuse.mnt, share], { encoding: 'utf8' });
+      assert.equal(m.status, 0, m.stderr);
+      try {
+        const before = fuse.requests.length;
+        assert.equal((await resolve())?.name, null);
+        // (a request carries the thread's id, a pool thread's: any request in this window is ours)
+        assert.deepEqual(fuse.requests.slice(before), [], 'no request reached the FUSE server during the resolve');
+      } finally {
+        spawnSync('umount', ['-l', share]);
+      }
+    } finally {
+      await fuse.close();
+      fs.rmSync(tools.dir, { recursive: true, force: true });
+    }
   });
 });

@@ -40,10 +40,19 @@ async function exercise(svc: SnapshotService) {
   fs.rmSync(path.join(procRoot, '12'), { recursive: true });
 }
 
-test('SnapshotService falls back to in-thread scans when the worker is missing', async () => {
+test('without its worker SnapshotService scans nothing (never on the calling thread: the extension host\'s), and says why', async () => {
   const svc = new SnapshotService({ procRoot, useNative: false, kinds: ['pipe'], workerPath: path.join(procRoot, 'nope.js') });
   assert.equal(svc.usingWorker, false);
-  assert.match(svc.fallbackReason!, /not found/);
+  assert.match(svc.fallbackReason!, /not found.*no scans \(they never run on the calling thread\)/);
+  await assert.rejects(svc.next(), /snapshot worker not found/);
+  assert.equal(svc.current, null);
+  svc.dispose();
+});
+
+test('a caller that owns its thread (a command-line run) may have SnapshotService scan in-thread without a worker', async () => {
+  const svc = new SnapshotService({ procRoot, useNative: false, kinds: ['pipe'], workerPath: path.join(procRoot, 'nope.js'), scanOnCallingThread: true });
+  assert.equal(svc.usingWorker, false);
+  assert.match(svc.fallbackReason!, /not found.*scanning on the calling thread/);
   await exercise(svc);
   svc.dispose();
 });

@@ -15,9 +15,10 @@
 //      child that inherited the socket, accepted connections).
 // The UI (CLI, extension) answers questions through `hooks.confirm` and shows `hooks.onEvent`.
 import * as fs from 'node:fs';
-import type { ProcessInfo } from '../model';
+import type { ProcessInfo, Snapshot } from '../model';
 import { loadNative, type NativeAddon } from '../native';
 import { parseStatus } from '../parsers/procPid';
+import { withDeadline } from '../deadline';
 import { findListeners, othersOn, termDisposition, type PortListener, type Protocol, type TermDisposition } from '../ports';
 import type { SnapshotOptions } from '../snapshot';
 import { bindTest, openNetns, ownNetns, type BindResult, type BindTarget } from './bindProbe';
@@ -66,6 +67,8 @@ export interface FreePortOptions {
   procRoot?: string;
   /** For the re-scan after the stop. */
   snapshot?: Omit<SnapshotOptions, 'kinds' | 'pids'>;
+  /** Takes the re-scan (the extension: in a worker, never on its host's thread); default takeSnapshot here (the CLI). */
+  scan?: (opts: SnapshotOptions) => Promise<Snapshot>;
 }
 
 export type StopOutcome = 'exited' | 'gone' | 'declined' | 'still-running' | 'error';
@@ -97,10 +100,10 @@ export interface FreePortResult {
   otherSockets: { id: string; local: string; remote: string; state: string; netns: string; pids: number[] }[];
 }
 
-/** The signal masks now, from /proc/PID/status (the snapshot may be seconds old); the snapshot's when unreadable. */
-function freshSignals(p: ProcessInfo, procRoot: string): ProcessInfo['signals'] {
+/** The signal masks now, from /proc/PID/status (the snapshot may be seconds old; read off this thread, under a deadline); the snapshot's when unreadable. */
+async function freshSignals(p: ProcessInfo, procRoot: string): Promise<ProcessInfo['signals']> {
   try {
-    const st = parseStatus(fs.readFileSync(`${procRoot}/${p.pid}/status`, 'utf8'));
+    const st = parseStatus(await withDeadline(`read ${procRoot}/${p.pid}/status`, 2000, () => fs.promises.readFile(`${procRoot}/${p.pid}/status`, 'utf8')));
     return st.uid === null ? p.signals : st.signals;
   } catch {
     return p.signals;
@@ -158,7 +161,7 @@ export async function freePort(port: number, listeners: readonly PortListener[],
     const t0 = new Map<number, number>();
     const fresh = new Map<number, ProcessInfo>();
     for (const p of [...targets.values()].sort((a, b) => a.pid - b.pid)) {
-      const now = { ...p, signals: freshSignals(p, procRoot) };
+      const now = { ...p, signals: await freshSignals(p, procRoot) };
       fresh.set(p.pid, now);
       const sigterm = termDisposition(now);
       emit({ type: 'disposition', pid: p.pid, comm: p.comm, sigterm });
@@ -271,7 +274,7 @@ export async function freePort(port: number, listeners: readonly PortListener[],
       emit({ type: 'bind', result: r });
     }
     const protocol = protocols.size === 1 ? [...protocols][0] : null;
-    const after = await findListeners(port, { protocol: protocol ?? undefined, snapshot: opts.snapshot });
+    const after = await findListeners(port, { protocol: protocol ?? undefined, snapshot: opts.snapshot, scan: opts.scan });
     const otherSockets = othersOn(after.snapshot, port, protocol ?? undefined).map((c) => ({ id: c.id, local: c.local, remote: c.remote, state: c.state, netns: c.netns, pids: [...new Set(c.endpoints.map((e) => e.pid))] }));
     const free = bind.length === 0 ? null : bind.some((b) => b.free === false) ? false : bind.every((b) => b.free === true) ? true : null;
     return { port, protocol, listeners: [...listeners], stops, bind, free, remaining: after.listeners, otherSockets };
