@@ -10,13 +10,20 @@ import { escapeControl, safeJson } from './core/escape';
 
 const LOGGING = new Set<PropertyKey>(['trace', 'debug', 'info', 'warn', 'error', 'append', 'appendLine', 'replace']);
 
-/** An Error whose message (and the first line of its stack) is escaped; the frames below stay. */
+/**
+ * An Error whose name and message are escaped; the frames below stay when V8 wrote the stack (it
+ * starts with `NAME: MESSAGE`, and what follows is frames of code), else they are left out: looking
+ * for the first `\n    at ` instead would take the rest of a message that holds one (a path in an
+ * fs error) as frames, raw.
+ */
 function escapedError(e: Error): Error {
   const message = escapeControl(e.message);
   const safe = new Error(message);
   safe.name = escapeControl(e.name);
-  const frames = e.stack?.indexOf('\n    at ') ?? -1;
-  safe.stack = `${safe.name}: ${message}${frames >= 0 ? e.stack!.slice(frames) : ''}`;
+  const head = `${e.name}: ${e.message}`;
+  const stack = typeof e.stack === 'string' ? e.stack : '';
+  const frames = stack.startsWith(head) && stack.slice(head.length).startsWith('\n    at ') ? stack.slice(head.length) : '';
+  safe.stack = `${safe.name}: ${message}${frames.split('\n').map((l) => escapeControl(l)).join('\n')}`;
   return safe;
 }
 
