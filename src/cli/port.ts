@@ -9,7 +9,7 @@
 import * as readline from 'node:readline';
 import type { ContainerInfo } from '../core/model';
 import { escapeControl, safeJson } from '../core/escape';
-import { containerLabel, userText } from '../core/format';
+import { commLabel, containerLabel, userText } from '../core/format';
 import { freePort, type FreePortEvent, type FreePortResult, type StopQuestion } from '../core/actions/freePort';
 import { sessionOrigins } from '../core/actions/origin';
 import { currentEuid } from '../core/actions/runner';
@@ -53,7 +53,7 @@ export function renderListeners(port: number, listeners: readonly PortListener[]
     if (l.processes.length === 0) out.push('    held by no readable process (another user’s, without root?)');
     for (const p of l.processes) {
       const inner = p.nsPid.length > 1 ? `, pid ${p.nsPid[p.nsPid.length - 1]} inside its pid namespace` : '';
-      out.push(`    ${e(p.comm)}[${p.pid}]${inner}  user ${e(userText(p))}  fd ${p.fds.join(',')}  SIGTERM: ${dispositionText(p.sigterm)}`);
+      out.push(`    ${commLabel(p.comm, p.pid)}${inner}  user ${e(userText(p))}  fd ${p.fds.join(',')}  SIGTERM: ${dispositionText(p.sigterm)}`);
       out.push(`      cmd: ${p.cmdline.length ? p.cmdline.map((a) => e(a)).join(' ') : '-'}`);
       const c = containerText(p.container);
       if (c) out.push(`      container: ${c}`);
@@ -66,7 +66,7 @@ export function renderListeners(port: number, listeners: readonly PortListener[]
 function eventLine(ev: FreePortEvent): string {
   switch (ev.type) {
     case 'disposition':
-      return `${e(ev.comm)}[${ev.pid}]: SIGTERM is ${dispositionText(ev.sigterm)}`;
+      return `${commLabel(ev.comm, ev.pid)}: SIGTERM is ${dispositionText(ev.sigterm)}`;
     case 'policy':
       return [...ev.warnings.map((w) => `${ev.pid}: warning: ${e(w)}`), ...ev.notes.map((n) => `${ev.pid}: ${e(n)}`)].join('\n');
     case 'signal':
@@ -92,7 +92,7 @@ function summary(r: FreePortResult): string {
   if (r.free === true) lines.push(`port ${r.port} is free`);
   else if (r.free === false) lines.push(`port ${r.port} is NOT free`);
   else lines.push(`port ${r.port}: could not be tested everywhere`);
-  for (const l of r.remaining) lines.push(`  still listening: ${l.protocol} ${e(l.local)} netns ${l.netns} by ${l.processes.map((p) => `${e(p.comm)}[${p.pid}]`).join(', ') || 'no readable process'}`);
+  for (const l of r.remaining) lines.push(`  still listening: ${l.protocol} ${e(l.local)} netns ${l.netns} by ${l.processes.map((p) => commLabel(p.comm, p.pid)).join(', ') || 'no readable process'}`);
   for (const s of r.otherSockets) lines.push(`  other socket on the port: ${s.id} ${e(s.local)} → ${e(s.remote)} ${s.state} (pids ${s.pids.join(',') || '-'})`);
   return lines.join('\n') + '\n';
 }
@@ -115,7 +115,7 @@ function asker(yes: boolean, interactive: boolean): { ask: (q: StopQuestion) => 
     });
   const ask = async (q: StopQuestion): Promise<boolean> => {
     const head =
-      q.signal === 'SIGKILL' ? `${e(q.comm)}[${q.pid}] ${q.waitedMs ? `did not exit within ${q.waitedMs} ms after SIGTERM` : 'ignores SIGTERM'}. ${e(q.title)}` : e(q.title);
+      q.signal === 'SIGKILL' ? `${commLabel(q.comm, q.pid)} ${q.waitedMs ? `did not exit within ${q.waitedMs} ms after SIGTERM` : 'ignores SIGTERM'}. ${e(q.title)}` : e(q.title);
     const why = q.detail
       .split('\n')
       .filter(Boolean)

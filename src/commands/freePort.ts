@@ -17,7 +17,7 @@ import { freePort, type FreePortEvent, type FreePortResult, type StopQuestion } 
 import { ownNetns } from '../core/actions/bindProbe';
 import { signalRisk } from '../core/actions';
 import { notificationText } from '../core/escape';
-import { containerLabel, processLabel, shortText } from '../core/format';
+import { commLabel, containerLabel, processLabel, shortText } from '../core/format';
 import type { ProcessInfo, Snapshot } from '../core/model';
 import { containerBehind } from '../core/publishedPort';
 import { listenerPort, listenersIn, type ListenerProcess, type PortListener, type TermDisposition } from '../core/ports';
@@ -87,7 +87,7 @@ function portItems(s: Services, snap: Snapshot | undefined, value: string): Port
 }
 
 /** `node[4211]` for a listener's holder (comm bounded; every surface escapes it). */
-const holderLabel = (p: { pid: number; comm: string }) => `${shortText(p.comm, 64)}[${p.pid}]`;
+const holderLabel = (p: { pid: number; comm: string }) => commLabel(p.comm, p.pid);
 
 type HolderItem = vscode.QuickPickItem & { holder?: ListenerProcess; listener?: PortListener; all?: boolean };
 
@@ -228,8 +228,8 @@ export function register(s: Services): vscode.Disposable {
 }
 
 function report(s: Services, r: FreePortResult): void {
-  const failed = r.stops.filter((x) => x.outcome === 'error').map((x) => `${x.comm}[${x.pid}]: ${x.error ?? 'failed'}`);
-  const declined = r.stops.filter((x) => x.outcome === 'declined' || x.outcome === 'still-running').map((x) => `${x.comm}[${x.pid}]`);
+  const failed = r.stops.filter((x) => x.outcome === 'error').map((x) => `${commLabel(x.comm, x.pid)}: ${x.error ?? 'failed'}`);
+  const declined = r.stops.filter((x) => x.outcome === 'declined' || x.outcome === 'still-running').map((x) => commLabel(x.comm, x.pid));
   if (r.free === true) {
     const how = r.bind.map((b) => `${b.protocol} ${b.family === 6 ? `[${b.address}]` : b.address}:${b.port}`).join(', ');
     void s.ui.info(`Port ${r.port} is free: a bind on ${how} succeeded.${r.remaining.length ? ` (${r.remaining.length} other listener(s) remain elsewhere.)` : ''}`);
@@ -238,7 +238,7 @@ function report(s: Services, r: FreePortResult): void {
   const why = [
     ...declined.map((d) => `${d} is still running`),
     ...failed,
-    ...r.remaining.map((l) => `still listening: ${l.protocol} ${l.local} by ${l.processes.map((p) => `${p.comm}[${p.pid}]`).join(', ') || 'no readable process'}`),
+    ...r.remaining.map((l) => `still listening: ${l.protocol} ${l.local} by ${l.processes.map((p) => commLabel(p.comm, p.pid)).join(', ') || 'no readable process'}`),
     ...r.bind.filter((b) => b.free !== true).map((b) => `bind ${b.protocol} ${b.address}:${b.port} in netns ${b.netns}: ${b.free === false ? 'in use' : `not tested (${b.error ?? 'unknown'})`}`),
   ];
   const text = r.free === false ? `Port ${r.port} is still in use` : `Port ${r.port}: could not test everywhere`;

@@ -31,10 +31,26 @@ export function userText(p: Pick<ProcessInfo, 'user' | 'uid' | 'euid'>): string 
   return `${p.user} (uid ${p.uid}${p.euid !== undefined && p.euid !== p.uid ? `, running as uid ${p.euid}` : ''})`;
 }
 
+/**
+ * A process name as labels show it: escaped and bounded, and quoted (`"x[1] → cron"`) when it holds
+ * what labels are made of — brackets, an arrow, a comma, a quote, spaces at an end — or is empty,
+ * so a name cannot pose as a label's own parts (`x[1] → cron[666] → reader[9]`: a flow that is
+ * not there). Everyday names (`nginx`, `kworker/0:1`, `(sd-pam)`) stay as they are.
+ */
+export function commText(comm: string, max = 64): string {
+  const t = shortText(comm, max);
+  return t === '' || /[[\]→,"]|^ | $/.test(t) ? `"${t.replace(/"/g, '\\"')}"` : t;
+}
+
+/** `nginx[812]`: a process name and its pid (commText). */
+export function commLabel(comm: string, pid: number, max = 64): string {
+  return `${commText(comm, max)}[${pid}]`;
+}
+
 /** `nginx[812]`, `worker[812, thread 815]` (a thread with an fd table of its own), or `[812]` when the process is unknown. */
 export function processLabel(pid: number, proc: ProcessInfo | undefined): string {
   if (!proc) return `[${pid}]`;
-  return proc.threadOf !== undefined ? `${shortText(proc.comm, 64)}[${proc.threadOf}, thread ${pid}]` : `${shortText(proc.comm, 64)}[${pid}]`;
+  return proc.threadOf !== undefined ? `${commText(proc.comm)}[${proc.threadOf}, thread ${pid}]` : commLabel(proc.comm, pid);
 }
 
 /**

@@ -135,7 +135,7 @@ describe('Safety: escaping, one signal policy, bounded tree text', function () {
     const sent = await vscode.commands.executeCommand('ipcInspector.sendSignal', link.pid, 'SIGCONT');
     assert.ok(sent);
     const info = record().filter((x) => x.kind === 'info').pop()!;
-    assert.ok(info.text.replace(/\u200b/g, '').startsWith(`Sent SIGCONT to [a](command:b)[${link.pid}]`), info.text);
+    assert.ok(info.text.replace(/\u200b/g, '').startsWith(`Sent SIGCONT to "[a](command:b)"[${link.pid}]`), info.text);
     assertNoLinks(record());
     assert.ok(alive(zap.pid) && alive(link.pid));
   });

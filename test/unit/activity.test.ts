@@ -242,7 +242,7 @@ test('the views\' text filter on signals: pid exactly, names, signal with or wit
 test('a log line escapes what other users chose (comm)', () => {
   const line = signalLine(decodeSignal(rec({ targetComm: 'evil\x1b[2J\u202e' }), 1));
   assert.ok(!line.includes('\x1b') && !line.includes('\u202e'), line);
-  assert.match(line, /bash\[100\] → evil\\x1b\[2J\\u202e\[200\] {2}SIGTERM {2}SI_USER {2}delivered$/);
+  assert.match(line, /bash\[100\] → "evil\\x1b\[2J\\u202e"\[200\] {2}SIGTERM {2}SI_USER {2}delivered$/);
 });
 
 // ---- the monitor with an injected addon: what it does when the tracer fails, and lost deltas

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { columnValue } from '../../src/core/columns';
 import { KINDS } from '../../src/core/kinds';
-import { channelDescription, channelLabel, channelTooltipLines, endpointLabel, escapeControl, formatBytes, kindTeaching, kindTitle } from '../../src/core/format';
+import { channelDescription, channelLabel, channelTooltipLines, commLabel, endpointLabel, escapeControl, formatBytes, kindTeaching, kindTitle, processLabel } from '../../src/core/format';
 import { CHANNEL_KINDS, type Channel, type ProcessInfo } from '../../src/core/model';
 
 test('escapeControl makes hostile names printable and keeps markup as text', () => {
@@ -34,6 +34,19 @@ test('endpoint and channel labels', () => {
   const u: Channel = { id: 'unix:5', kind: 'unix', inode: 5, type: 'stream', path: '/run/a\nb', state: 'listen', recvQueue: 0, sendQueue: 128, netns: '1', endpoints: [] };
   assert.equal(channelLabel(u), '/run/a\\nb');
   assert.ok(channelTooltipLines(u).includes('no process holds it open'));
+});
+
+test('a process name cannot pose as a label\'s own parts: one holding brackets, an arrow, a comma, a quote or edge spaces is quoted', () => {
+  const pr = (comm: string) => ({ ...procs.get(813)!, comm });
+  // prctl(PR_SET_NAME, "x[1] → cron") holding a pipe's write end: read raw, a flow through cron
+  const p: Channel = { id: 'pipe:7', kind: 'pipe', inode: 7, bufferedBytes: 0, capacity: 65536, endpoints: [{ pid: 666, fd: 1, mode: 'w' }, { pid: 9, fd: 0, mode: 'r' }] };
+  const both = new Map([[666, { ...pr('x[1] → cron'), pid: 666 }], [9, { ...pr('reader'), pid: 9 }]]);
+  assert.equal(channelLabel(p, both), 'pipe:[7]  "x[1] → cron"[666] → reader[9]');
+  assert.equal(commLabel('a, b[2]', 3), '"a, b[2]"[3]');
+  assert.equal(commLabel('say "hi"', 3), '"say \\"hi\\""[3]');
+  assert.equal(commLabel(' lead', 3), '" lead"[3]');
+  assert.equal(commLabel('', 3), '""[3]');
+  for (const plain of ['nginx', 'kworker/0:1', '(sd-pam)', 'php-fpm: pool www', 'Web Content']) assert.equal(processLabel(5, pr(plain)), `${plain}[5]`);
 });
 
 test('kind titles/teaching and columns cover every kind', () => {

@@ -65,7 +65,7 @@ describe('signalRisk: who must be asked', () => {
     assert.ok(r.confirm.every((c) => !/[\n\x1b]/.test(c)));
     const q = signalQuestion(p, r);
     assert.equal(q.title.split('\n').length, 1);
-    assert.match(q.title, /^Send SIGKILL to x\\n\[y\]\(command:z\)\\x1b\[707\]\?$/);
+    assert.match(q.title, /^Send SIGKILL to "x\\n\[y\]\(command:z\)\\x1b"\[707\]\?$/);
     assert.equal(q.action, 'Send SIGKILL');
   });
 });

@@ -1,8 +1,7 @@
 // Text for live activity, shared by the CLI, the Signals view and the inspector: rates and one
 // signal log line. Names other users chose (comm) are escaped here; callers that render markdown
 // escape again for their medium.
-import { escapeControl, shortText } from '../format';
-import { formatBytes } from '../format';
+import { commLabel, formatBytes } from '../format';
 import type { SignalEvent } from './types';
 
 /** `1.2 MiB/s`, `0 B/s`. */
@@ -22,7 +21,7 @@ export function formatOps(opsPerSec: number): string {
 
 /** `nginx[812]` (escaped). */
 export function partyLabel(p: { pid: number; comm: string }): string {
-  return `${escapeControl(shortText(p.comm, 32))}[${p.pid}]`;
+  return commLabel(p.comm, p.pid, 32);
 }
 
 /** Who sent it: `bash[901]`, `kernel`, `timer`. */
