@@ -513,13 +513,6 @@ int ipci_task_maps(struct bpf_iter__task *ctx) {
     // elsewhere only a shared file's line is wanted, and none past the bound: no d_path for those
     // (a search index maps thousands of its files)
     if (!shmfs && (!shared || s->files >= IPCI_VMA_FILE_LINES)) continue;
-    if (!shmfs && backing_file(f)) {
-      __builtin_memset(r, 0, sizeof *r);
-      r->tgid = t->tgid;
-      r->flags = IPCI_V_PROC;
-      bpf_seq_write(seq, r, sizeof *r);
-      break;
-    }
     long n = bpf_d_path(&f->f_path, s->path, sizeof s->path);
     if (n <= 1) continue;
     n--;
@@ -528,6 +521,16 @@ int ipci_task_maps(struct bpf_iter__task *ctx) {
     if (!want) continue;
     if (want == 2) {
       if (s->files >= IPCI_VMA_FILE_LINES) continue;
+      // only for a wanted path: every pseudo file system's mount is internal too (kern_mount), and
+      // an io_uring ring or a perf buffer mapped shared (anon_inode:[…], never wanted) must not
+      // send the process to /proc
+      if (backing_file(f)) {
+        __builtin_memset(r, 0, sizeof *r);
+        r->tgid = t->tgid;
+        r->flags = IPCI_V_PROC;
+        bpf_seq_write(seq, r, sizeof *r);
+        break;
+      }
       s->files++;
     }
     if (written + 2 * sizeof *r + ((n + 7) & ~7) > IPCI_VMA_TASK_BYTES) {

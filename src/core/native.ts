@@ -531,6 +531,8 @@ export interface BpfWalkPhases {
   /** The maps pass (open-coded VMA iterator, trylock), and the processes whose maps it gave (the rest read /proc/PID/maps). */
   mapsMs: number;
   mapsProcesses: number;
+  /** Pids whose /proc/PID/maps was read after the pass (busy mmap lock, an overlay file, kernel threads), at most 4,096. */
+  mapsFromProc?: number[];
   /** Why there is no maps pass (kernel < 6.7: no open-coded VMA iterator). */
   mapsUnavailable?: string;
   records: number;

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FileShmChannel, Snapshot } from '../../src/core/model';
-import { loadNative } from '../../src/core/native';
+import { loadBpf, loadNative } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { peekChannel, type BytesPeek } from '../../src/core/actions/peek';
 import { isRemovable } from '../../src/core/actions/remove';
@@ -156,6 +156,42 @@ describe('another user\'s shared file mapping, peeked by root', { skip: crowdSki
       assert.match(r.method, /^pread\(\/proc\/\d+\/mem\) of the mapping /);
       assert.equal(r.data.length, 4096);
       assert.ok(r.data.every((b) => b === 0), 'the mapped file\'s bytes (zeros), not the secret');
+    } finally {
+      await stopAttacker(a);
+      fs.rmSync(`/dev/shm/${shmName}`, { force: true });
+    }
+  });
+});
+
+const uringOff = (() => {
+  try {
+    return fs.readFileSync('/proc/sys/kernel/io_uring_disabled', 'utf8').trim() !== '0';
+  } catch {
+    return false; // a kernel without the switch: io_uring is on
+  }
+})();
+const bpfWalks = loadBpf().addon;
+const uringSkip = crowdSkip || (uringOff ? 'io_uring is off for unprivileged users here (kernel.io_uring_disabled)' : !bpfWalks ? `no BPF walk here (${loadBpf().error})` : false);
+
+describe('an io_uring ring mapped shared (MariaDB has one), beside a /dev/shm object', { skip: uringSkip }, () => {
+  it("the BPF maps pass covers the process (an anon_inode line is on an internal mount, as an overlay's layer file is, and is not one), and the /dev/shm object keeps both holders", async () => {
+    const shmName = `ipci-uring-${process.pid}`;
+    const a = runAttacker(await compileTools(), ['uring', `/${shmName}`]);
+    try {
+      const made = JSON.parse(await a.next('the uring line')) as { pid: number; twin: number };
+      assert.match(fs.readFileSync(`/proc/${made.pid}/maps`, 'utf8'), / anon_inode:\[io_uring\]\n/, 'the ring is mapped');
+      if ((await bpfWalks!.bpfProbe()).ok) {
+        const w = await bpfWalks!.bpfWalk({ threads: 2, readMaps: true, readTimers: false, readLinks: false, measurePipes: false });
+        assert.equal(w.bpf.mapsUnavailable, undefined);
+        assert.deepEqual([made.pid, made.twin].filter((p) => w.bpf.mapsFromProc?.includes(p)), [], 'not sent to /proc/PID/maps');
+      }
+      for (const walk of ['proc', 'bpf-iter'] as const) {
+        const snap = await takeSnapshot({ kinds: ['posix-shm'], walk });
+        const ch = snap.channels.find((c) => c.id === `posix-shm:${shmName}`);
+        assert.deepEqual(ch && [...new Set(ch.endpoints.map((e) => e.pid))].sort((x, y) => x - y), [made.pid, made.twin].sort((x, y) => x - y), `${walk}: both holders`);
+      }
+      await stopAttacker(a);
+      assert.equal(fs.existsSync(`/dev/shm/${shmName}`), false, 'removed at EOF');
     } finally {
       await stopAttacker(a);
       fs.rmSync(`/dev/shm/${shmName}`, { force: true });

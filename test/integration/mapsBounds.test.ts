@@ -77,18 +77,27 @@ describe('a process with a huge /proc/PID/maps (another user decides its size)',
 
   it('the BPF maps pass still covers the other processes (it stops at its bound instead of failing)', async (t) => {
     if (!walks.includes('bpf-iter')) return t.skip(`the BPF walk does not run here (${bpf.error ?? 'probe failed'})`);
-    const w = await bpf.addon!.bpfWalk({ threads: 2, readMaps: true, readTimers: false, readLinks: false, measurePipes: false });
-    const phases = w.bpf;
-    assert.equal(phases.mapsUnavailable, undefined);
-    // every process with an mm (kernel threads have none) but one whose lock was busy or that exited meanwhile
-    const withMm = w.processes.filter((p) => {
-      try {
-        return fs.readFileSync(`/proc/${p.pid}/cmdline`).length > 0;
-      } catch {
-        return false;
-      }
-    }).length;
-    assert.ok(phases.mapsProcesses >= withMm - 2, `the pass covered ${phases.mapsProcesses} of the ${withMm} processes with an mm`);
+    // every process with an mm (kernel threads have none) but a few whose mmap lock was busy (the
+    // pass only try-locks it: a machine busy with builds has several at a time) or that exited
+    // meanwhile; a pass that stopped at the bound would miss every process after the attacker's in
+    // every walk, so the best of three walks is what is checked
+    let w!: Awaited<ReturnType<NonNullable<typeof bpf.addon>['bpfWalk']>>;
+    const seen: string[] = [];
+    let covered = false;
+    for (let i = 0; i < 3 && !covered; i++) {
+      w = await bpf.addon!.bpfWalk({ threads: 2, readMaps: true, readTimers: false, readLinks: false, measurePipes: false });
+      assert.equal(w.bpf.mapsUnavailable, undefined);
+      const withMm = w.processes.filter((p) => {
+        try {
+          return fs.readFileSync(`/proc/${p.pid}/cmdline`).length > 0;
+        } catch {
+          return false;
+        }
+      }).length;
+      seen.push(`${w.bpf.mapsProcesses} of ${withMm}`);
+      covered = w.bpf.mapsProcesses >= withMm - 2;
+    }
+    assert.ok(covered, `the pass covered ${seen.join(', then ')} processes with an mm`);
     const a = w.processes.find((p) => p.pid === made.pid)!;
     assert.ok((a.maps ?? '').split('\n').length <= MAPS_KEEP_LINES);
     assert.deepEqual(a.errors?.map((e) => e.code), ['EFBIG']);

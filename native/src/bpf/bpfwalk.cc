@@ -438,6 +438,7 @@ class BpfWalkWorker : public PromiseWorker {
           todoPids.push_back(pids[i]);
         }
       }
+      mapsFromProc_ = todoPids;
       TimedRun maps = RunTimed(todoPids, n, opt_.itemTimeoutMs, deadline, [sh, todo](size_t k, std::atomic<const char*>& stage) {
         const size_t i = todo[k];
         stage.store("maps", std::memory_order_relaxed);
@@ -519,6 +520,14 @@ class BpfWalkWorker : public PromiseWorker {
     phases.Set("mapsMs", Napi::Number::New(env, mapsMs_));
     phases.Set("mapsProcesses", Napi::Number::New(env, static_cast<double>(mapsProcs_)));
     if (!mapsNote_.empty()) phases.Set("mapsUnavailable", JsString(env, mapsNote_));
+    {
+      // which processes the pass sent to /proc/PID/maps (a busy mmap lock, an overlay file, kernel
+      // threads): what a test or a profile asks when the count is off
+      const size_t m = std::min<size_t>(mapsFromProc_.size(), 4096);
+      Napi::Array a = Napi::Array::New(env, m);
+      for (size_t k = 0; k < m; k++) a.Set(static_cast<uint32_t>(k), Napi::Number::New(env, mapsFromProc_[k]));
+      phases.Set("mapsFromProc", a);
+    }
     phases.Set("loadMs", Napi::Number::New(env, loadMs_));
     phases.Set("iteratorMs", Napi::Number::New(env, iterMs_));
     phases.Set("procFactsMs", Napi::Number::New(env, factsMs_));
@@ -817,6 +826,7 @@ class BpfWalkWorker : public PromiseWorker {
   size_t records_count_ = 0, records_bytes_ = 0, statx_ = 0, fdinfo_ = 0;
   double loadMs_ = 0, iterMs_ = 0, factsMs_ = 0, joinMs_ = 0, elapsedMs_ = 0, taskMs_ = 0, mapsMs_ = 0;
   size_t taskRecords_ = 0, mapsProcs_ = 0;
+  std::vector<int32_t> mapsFromProc_;
   std::string mapsNote_;
   unsigned threads_ = 1;
 };
