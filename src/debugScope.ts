@@ -2,7 +2,8 @@
 // DAP `process` event and its systemProcessId; per ipcInspector.scopeToDebuggee we ask, scope
 // automatically, or do nothing. A scope set this way is cleared when its session ends.
 import * as vscode from 'vscode';
-import { escapeControl, notificationText, truncate } from './core/escape';
+import { notificationText } from './core/escape';
+import { commLabel } from './core/format';
 
 export interface DebugScopeTarget {
   setScope(pid: number | undefined, label?: string): void;
@@ -47,7 +48,7 @@ export class DebugScope implements vscode.Disposable {
     this.log.info(`debug session "${session.name}" reports process ${pid}${name ? ` (${name})` : ''}; scopeToDebuggee=${mode}`);
     if (mode === 'never') return false;
     // The name comes from the debug adapter (the program's path): escaped and bounded.
-    const label = `${name ? truncate(escapeControl(name.split('/').pop() ?? ''), 64) : 'debuggee'}[${pid}]`;
+    const label = name ? commLabel(name.split('/').pop() ?? '', pid) : `debuggee[${pid}]`;
     if (mode === 'ask') {
       const choice = await vscode.window.showInformationMessage(
         notificationText(`Scope IPC Inspector to the debuggee ${label} and its children?`),

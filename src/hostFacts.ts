@@ -1,6 +1,6 @@
 // Host facts for the views' header (core/hostSummary.ts) and per-process CPU/memory for process
 // tooltips (core/processUsage.ts): on demand (first visible view, a hover), cached, never on the
-// refresh path. Each call's cost is logged at debug level and kept in `costs`.
+// refresh path. Each call's cost is kept in `costs` (the host facts' also logged at debug level).
 
 import * as vscode from 'vscode';
 import { hostSummary, type HostSummary } from './core/hostSummary';

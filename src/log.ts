@@ -20,10 +20,10 @@ function escapedError(e: Error): Error {
   const message = escapeControl(e.message);
   const safe = new Error(message);
   safe.name = escapeControl(e.name);
-  const head = `${e.name}: ${e.message}`;
+  const head = e.message === '' ? e.name : `${e.name}: ${e.message}`; // V8 writes `Error`, no colon, for an empty message
   const stack = typeof e.stack === 'string' ? e.stack : '';
   const frames = stack.startsWith(head) && stack.slice(head.length).startsWith('\n    at ') ? stack.slice(head.length) : '';
-  safe.stack = `${safe.name}: ${message}${frames.split('\n').map((l) => escapeControl(l)).join('\n')}`;
+  safe.stack = `${message === '' ? safe.name : `${safe.name}: ${message}`}${frames.split('\n').map((l) => escapeControl(l)).join('\n')}`;
   return safe;
 }
 

@@ -465,12 +465,18 @@ static __always_inline int wanted_path(const char *p, long n, int shared) {
   return shared && n > 0 && p[0] == '/' && !starts(p, n, "/dev/", 5) ? 2 : 0;
 }
 
-// A file on a mount no namespace has (MNT_NS_INTERNAL, ERR_PTR(-EINVAL): clone_private_mount's):
-// an overlayfs layer's file, which an overlay mapping holds in place of the overlay's own. Its path
-// and inode are the layer's; maps prints the overlay's (file_user_path, file_user_inode).
+// A file on a mount no namespace has (MNT_NS_INTERNAL, ERR_PTR(-EINVAL): clone_private_mount's)
+// of a file system people mount: an overlayfs layer's file, which an overlay mapping holds in place
+// of the overlay's own. Its path and inode are the layer's; maps prints the overlay's
+// (file_user_path, file_user_inode). Every pseudo file system (kern_mount) is on an internal mount
+// too, and marked SB_NOUSER: an io_uring ring, the libaio ring `/[aio] (deleted)`, a dma-buf or
+// secretmem mapping is none of those.
+#define IPCI_SB_NOUSER (1UL << 31)
 static __always_inline int backing_file(struct file *f) {
   struct vfsmount *vm = f->f_path.mnt;
   if (!vm) return 0;
+  struct super_block *sb = f->f_inode ? f->f_inode->i_sb : 0;
+  if (!sb || (sb->s_flags & IPCI_SB_NOUSER)) return 0;
   struct mount *m = (struct mount *)((char *)vm - bpf_core_field_offset(struct mount, mnt));
   long ns = (long)BPF_CORE_READ(m, mnt_ns);
   return ns == -22;
@@ -519,20 +525,17 @@ int ipci_task_maps(struct bpf_iter__task *ctx) {
     if (n > IPCI_PATH_MAX - 8) continue;
     const int want = wanted_path(s->path, n, shared);
     if (!want) continue;
-    if (want == 2) {
-      if (s->files >= IPCI_VMA_FILE_LINES) continue;
-      // only for a wanted path: every pseudo file system's mount is internal too (kern_mount), and
-      // an io_uring ring or a perf buffer mapped shared (anon_inode:[…], never wanted) must not
-      // send the process to /proc
-      if (backing_file(f)) {
-        __builtin_memset(r, 0, sizeof *r);
-        r->tgid = t->tgid;
-        r->flags = IPCI_V_PROC;
-        bpf_seq_write(seq, r, sizeof *r);
-        break;
-      }
-      s->files++;
+    if (want == 2 && s->files >= IPCI_VMA_FILE_LINES) continue;
+    // only for a wanted line (an anon_inode:[io_uring] ring is never one), and any wanted line: a
+    // /dev/shm file on an overlay root too
+    if (!shmfs && backing_file(f)) {
+      __builtin_memset(r, 0, sizeof *r);
+      r->tgid = t->tgid;
+      r->flags = IPCI_V_PROC;
+      bpf_seq_write(seq, r, sizeof *r);
+      break;
     }
+    if (want == 2) s->files++;
     if (written + 2 * sizeof *r + ((n + 7) & ~7) > IPCI_VMA_TASK_BYTES) {
       __builtin_memset(r, 0, sizeof *r);
       r->tgid = t->tgid;

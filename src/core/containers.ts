@@ -18,7 +18,7 @@ import type { ContainerInfo, ContainerRuntime } from './model';
 import { containerCandidates, type CgroupContainer } from './parsers/cgroup';
 import { parseJson, readParsed, type SafeReadOptions } from './untrustedFiles';
 import { readMountTable, SafeLstat } from './diagnose/paths';
-import { withDeadline } from './deadline';
+import { DeadlineError, withDeadline } from './deadline';
 
 export interface ContainerStateOptions {
   /** Root under which the runtimes' state lives (`var/lib/docker`, `run/containerd`, …). Default `/`; tests point it at captured trees. */
@@ -234,7 +234,12 @@ export class ContainerResolver {
   private rootlessFile(uid: number, rel: string): string | null {
     const home = this.homeOf(uid);
     if (!home || stuckRootless.has(uid)) return null;
-    this.safe ??= new SafeLstat(readMountTable(this.procRoot));
+    if (!this.safe) {
+      const mounts = readMountTable(this.procRoot);
+      // no mount table read: no way to tell a FUSE mount on the way, so nothing is read
+      if (mounts.types.size === 0) return null;
+      this.safe = new SafeLstat(mounts);
+    }
     const d = this.safe.dir(path.join(home, path.dirname(rel)));
     return 'skipped' in d ? null : path.join(d.real, path.basename(rel));
   }
@@ -243,9 +248,9 @@ export class ContainerResolver {
   private async readRootless<T>(uid: number, file: string, opts: SafeReadOptions, parse: (text: string) => T, cache: Map<string, { key: string; value: T }>): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
     try {
       return await withDeadline(`read ${file}`, ROOTLESS_READ_MS, () => readParsed(file, opts, parse, cache));
-    } catch {
-      stuckRootless.add(uid);
-      return { ok: false, error: 'ETIMEDOUT' };
+    } catch (e) {
+      if (e instanceof DeadlineError) stuckRootless.add(uid); // not for a call refused up front (too many stuck)
+      return { ok: false, error: e instanceof DeadlineError ? 'ETIMEDOUT' : 'EBUSY' };
     }
   }
 

@@ -20,6 +20,13 @@ test('a stack that is not what V8 wrote for this message: its frames are left ou
   assert.equal((logArg(e) as Error).stack, 'Error: plain');
 });
 
+test('an Error with an empty message keeps its frames', () => {
+  const safe = logArg(new Error('')) as Error;
+  const [first, ...rest] = safe.stack!.split('\n');
+  assert.equal(first, 'Error');
+  assert.ok(rest.length > 0 && rest.every((l) => /^ {4}at /.test(l)), safe.stack);
+});
+
 test('text and other arguments: escaped, one line', () => {
   assert.equal(logArg('a\nb\u202e'), 'a\\nb\\u202e');
   assert.equal(logArg({ p: 'x\ny' }), '{"p":"x\\ny"}');

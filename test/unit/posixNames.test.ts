@@ -10,7 +10,10 @@ import { posixNameBytes, posixObjectFile } from '../../src/core/actions/peek';
 import { ActionError } from '../../src/core/actions/errors';
 import { describe, isChannelId } from '../../src/core/kinds';
 import { validateWebviewMessage } from '../../src/webviews/inspector/protocol';
-import type { PosixMqChannel } from '../../src/core/model';
+import type { Channel, PosixMqChannel } from '../../src/core/model';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 const QUEUE: PosixMqChannel = {
   id: 'posix-mq:jobs', kind: 'posix-mq', endpoints: [{ pid: 10, fd: 3, mode: 'rw' }], name: 'jobs', messages: 1, maxMessages: 10, messageSize: 128, bytes: 5, notifyPid: null,
@@ -87,4 +90,14 @@ test('what a POSIX queue action says names a name that is not UTF-8 by its bytes
   assert.ok(messages.slice(0, 2).every((m) => m.includes('/q\\xff ')), messages.join('\n'));
   assert.ok(messages.slice(2).every((m) => m.includes('/q\\xfe ')), messages.join('\n'));
   assert.ok(!messages.some((m) => m.includes('\ufffd')), messages.join('\n'));
+  // shared memory: a remove that finds nothing names the file by its bytes
+  const { removeObject } = await import('../../src/core/actions/remove');
+  const shm = { id: 'posix-shm:bytes/71ff', kind: 'posix-shm', name: 'q\ufffd', size: 1, uid: 0, owner: 'root', mode: '0600', endpoints: [] } as unknown as Channel;
+  const devRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-names-'));
+  try {
+    fs.mkdirSync(path.join(devRoot, 'shm'));
+    await assert.rejects(removeObject({ ...shm, deleted: false } as Channel, { devRoot }), (e: Error) => e.message.includes('/shm/q\\xff') && !e.message.includes('\ufffd'));
+  } finally {
+    fs.rmSync(devRoot, { recursive: true, force: true });
+  }
 });

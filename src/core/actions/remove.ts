@@ -7,7 +7,7 @@ import type { Channel } from '../model';
 import { describe } from '../kinds';
 import { shownChannel } from '../format';
 import { ActionError, explain } from './errors';
-import { posixObjectFile } from './peek';
+import { posixObjectFile, shownFile } from './peek';
 
 export interface RemoveOptions {
   devRoot?: string;
@@ -73,7 +73,7 @@ export async function removeObject(channel: Channel, opts: RemoveOptions = {}): 
   try {
     fs.unlinkSync(file);
   } catch (e) {
-    throw explain(e, { what: `unlink ${String(file)}`, ...owner });
+    throw explain(e, { what: `unlink ${shownFile(file)}`, ...owner });
   }
-  return { channelId: channel.id, action: `unlink ${String(file)}`, note: how.note };
+  return { channelId: channel.id, action: `unlink ${shownFile(file)}`, note: how.note };
 }

@@ -6,6 +6,7 @@ import { loadNative, type NativeAddon } from '../../native';
 import { DeadlineError, TooManyStuckError, withDeadline } from '../../deadline';
 import { UntrustedFileError } from '../../untrustedFiles';
 import { posixIdBytes } from '../../posixNames';
+import { bytesText } from '../../text';
 import { ActionError, explain, type PermissionContext } from '../errors';
 import type { PeekResult } from './types';
 
@@ -109,6 +110,11 @@ export function posixObjectFile(channel: { id: string; kind: string; name: strin
   const raw = posixNameBytes(channel);
   if (posixIdBytes(channel.id, channel.kind) === null) return `${devRoot}/${dir}/${prefix}${raw.toString('utf8')}`;
   return Buffer.concat([Buffer.from(`${devRoot}/${dir}/${prefix}`), raw]);
+}
+
+/** A posixObjectFile as messages show it: a name that is not UTF-8 by its bytes (`/dev/shm/q\xff`), never its lossy text. */
+export function shownFile(file: string | Buffer): string {
+  return typeof file === 'string' ? file : bytesText(file);
 }
 
 /** Validates a POSIX object name (no slashes, no dot names) so it cannot escape /dev/shm or /dev/mqueue. */

@@ -28,7 +28,7 @@ import { peekFdinfo } from './fdinfo';
 import { DEFAULT_PEEK_MAX_BYTES, type PeekOptions, type PeekResult } from './types';
 
 export * from './types';
-export { posixNameBytes, posixObjectFile, safePosixName } from './common';
+export { posixNameBytes, posixObjectFile, safePosixName, shownFile } from './common';
 export { POSIX_MQ_EXPLANATION, receivePosixMq, type ReceivedMqMessage } from './posixMq';
 
 /** Every peek family, by the name kinds refer to it with. */

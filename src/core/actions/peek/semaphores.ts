@@ -4,7 +4,7 @@
 import type { PosixSemChannel, SysvSemChannel } from '../../model';
 import { decodeSem, readSem, SEM_T_SIZE } from '../../untrustedFiles';
 import { ActionError } from '../errors';
-import { explainPeek, ownerOf, posixObjectFile, type Peeker } from './common';
+import { explainPeek, ownerOf, posixObjectFile, shownFile, type Peeker } from './common';
 import { readUnnamed } from './sharedMemory';
 import type { SemaphoreState } from './types';
 import { shownName } from '../../format';
@@ -63,7 +63,7 @@ export const peekPosixSem: Peeker<PosixSemChannel> = async (ctx) => {
     throw explainPeek(e, { what, ...ownerOf(channel) });
   }
   return {
-    ...base, type: 'semaphores', at: at(), method: `pread(${String(file)}) of its glibc sem_t`,
+    ...base, type: 'semaphores', at: at(), method: `pread(${shownFile(file)}) of its glibc sem_t`,
     semaphores: [{ index: 0, value, waitingForIncrease: null, waitingForZero: null, lastPid: null }],
   };
 };

@@ -5,7 +5,8 @@
 import type { AnonShmChannel, FileShmChannel, PosixShmChannel, SysvShmChannel } from '../../model';
 import { openRegular } from '../../untrustedFiles';
 import { ActionError } from '../errors';
-import { explainPeek, isFatal, needNative, ownerOf, posixObjectFile, type PeekContext, type Peeker } from './common';
+import { explainPeek, isFatal, needNative, ownerOf, posixObjectFile, shownFile, type PeekContext, type Peeker } from './common';
+import { shownName } from '../../format';
 import type { BytesPeek } from './types';
 
 export const peekSysvShm: Peeker<SysvShmChannel> = async (ctx) => {
@@ -40,11 +41,11 @@ export const peekPosixShm: Peeker<PosixShmChannel> = async (ctx) => {
   const { channel, devRoot, maxBytes, offset, base, at, call } = ctx;
   if (channel.deleted || channel.otherMount || channel.subdir) {
     // a subdirectory's file is not opened by its path: its directories are their creator's to swap
-    const what = channel.deleted ? `an unlinked POSIX shared memory object (/dev/shm/${channel.name} (deleted))` : channel.otherMount ? `a POSIX shared memory object of another /dev/shm (${channel.name})` : `a shared memory file under a subdirectory of /dev/shm (${channel.name})`;
+    const what = channel.deleted ? `an unlinked POSIX shared memory object (/dev/shm/${shownName(channel)} (deleted))` : channel.otherMount ? `a POSIX shared memory object of another /dev/shm (${shownName(channel)})` : `a shared memory file under a subdirectory of /dev/shm (${shownName(channel)})`;
     return readUnnamed(ctx, what);
   }
   const file = posixObjectFile(channel, devRoot, 'shm');
-  const what = `read ${String(file)}`;
+  const what = `read ${shownFile(file)}`;
   try {
     return await call(what, async () => {
       const { handle, stat } = await openRegular(file);
@@ -58,7 +59,7 @@ export const peekPosixShm: Peeker<PosixShmChannel> = async (ctx) => {
           if (bytesRead === 0) break;
           got += bytesRead;
         }
-        return { ...base, type: 'bytes' as const, at: at(), method: `pread(${String(file)})`, offset, data: buf.subarray(0, got), total: size, truncated: offset + got < size };
+        return { ...base, type: 'bytes' as const, at: at(), method: `pread(${shownFile(file)})`, offset, data: buf.subarray(0, got), total: size, truncated: offset + got < size };
       } finally {
         await handle.close();
       }
