@@ -173,13 +173,15 @@ const uringOff = (() => {
 const bpfWalks = loadBpf().addon;
 const uringSkip = crowdSkip || (uringOff ? 'io_uring is off for unprivileged users here (kernel.io_uring_disabled)' : !bpfWalks ? `no BPF walk here (${loadBpf().error})` : false);
 
-describe('an io_uring ring mapped shared (MariaDB has one), beside a /dev/shm object', { skip: uringSkip }, () => {
-  it("the BPF maps pass covers the process (an anon_inode line is on an internal mount, as an overlay's layer file is, and is not one), and the /dev/shm object keeps both holders", async () => {
+describe('an io_uring ring and a libaio ring mapped shared (MariaDB has one or the other), beside a /dev/shm object', { skip: uringSkip }, () => {
+  it("the BPF maps pass covers the process (both rings are on internal mounts, as an overlay's layer file is, and are pseudo files, not layers), and the /dev/shm object keeps both holders", async () => {
     const shmName = `ipci-uring-${process.pid}`;
     const a = runAttacker(await compileTools(), ['uring', `/${shmName}`]);
     try {
       const made = JSON.parse(await a.next('the uring line')) as { pid: number; twin: number };
-      assert.match(fs.readFileSync(`/proc/${made.pid}/maps`, 'utf8'), / anon_inode:\[io_uring\]\n/, 'the ring is mapped');
+      const maps = fs.readFileSync(`/proc/${made.pid}/maps`, 'utf8');
+      assert.match(maps, / anon_inode:\[io_uring\]\n/, 'the io_uring ring is mapped');
+      assert.match(maps, / \/\[aio\] \(deleted\)\n/, 'the libaio ring is mapped');
       if ((await bpfWalks!.bpfProbe()).ok) {
         const w = await bpfWalks!.bpfWalk({ threads: 2, readMaps: true, readTimers: false, readLinks: false, measurePipes: false });
         assert.equal(w.bpf.mapsUnavailable, undefined);
