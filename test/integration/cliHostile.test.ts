@@ -140,7 +140,8 @@ describe('CLI output with hostile names made by an unprivileged user', { skip },
     const r = cli(['signal', String(attacker.pid), 'SIGKILL']);
     assert.equal(r.code, 1);
     assertClean('signal refusal', r.stderr);
-    assert.match(r.stderr, /^ipc-inspector signal: ECANCELED: SIGKILL to \d+ not sent: SIGKILL cannot be caught: process \\x1b\]0;t\\x07\\x9b1m\[\d+\] ends at once/);
+    // quoted: the escaped name holds a bracket (commText)
+    assert.match(r.stderr, /^ipc-inspector signal: ECANCELED: SIGKILL to \d+ not sent: SIGKILL cannot be caught: process "\\x1b\]0;t\\x07\\x9b1m"\[\d+\] ends at once/);
     assert.match(r.stderr, /belongs to another user \(nobody, uid 65534\)/);
     assert.match(r.stderr, /pass --yes/);
     process.kill(attacker.pid, 0); // still alive
