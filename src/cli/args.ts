@@ -1,4 +1,4 @@
-// Strict argument parsing for `snapshot` and `watch`: every option is declared; an unknown
+// Strict argument parsing for every command: every option is declared; an unknown
 // option, a missing or malformed value, a bad kind or pid is a UsageError (one line on stderr,
 // exit 2 — see cli.ts). `--opt value` and `--opt=value` are both accepted; list options repeat
 // (`--kind pipe --kind fifo`) or take commas (`--kind pipe,fifo`).
@@ -55,7 +55,8 @@ export function parseOptions(argv: readonly string[], specs: readonly OptionSpec
       if (eq >= 0) inline = a.slice(eq + 1);
       shown = '--' + name;
       spec = byName.get(name);
-    } else if (a.startsWith('-') && a.length > 1) {
+    } else if (a.startsWith('-') && a.length > 1 && !/^-\d/.test(a)) {
+      // (a negative number is an argument: `signal 812 -9`)
       spec = a.length === 2 ? byShort.get(a[1]) : undefined;
     } else {
       out.positional.push(a);

@@ -5,9 +5,17 @@ import { peekChannel, DEFAULT_PEEK_MAX_BYTES, type PeekResult } from '../core/ac
 import { ActionError } from '../core/actions/errors';
 import { takeSnapshot } from '../core/snapshot';
 import { escapeControl, safeJson } from '../core/escape';
-import { fail, hexdump, intFlag, parseArgs, rejectUnknown } from './common';
+import { fail, hexdump } from './common';
+import { parseInteger, parseOptions, UsageError, usageLines, type OptionSpec } from './args';
 
 export const PEEK_USAGE = 'usage: ipc-inspector peek <channel-id> [--json] [--max-bytes N] [--offset N]';
+
+const OPTIONS: readonly OptionSpec[] = [
+  { name: 'json', type: 'flag', short: 'j', help: 'print the peek as JSON (bytes as base64)' },
+  { name: 'max-bytes', type: 'value', metavar: 'N', help: 'read at most N bytes (default DEFAULT_MAX)' },
+  { name: 'offset', type: 'value', metavar: 'N', help: 'start at byte N (shared memory, files)' },
+  { name: 'help', type: 'flag', short: 'h', help: 'show this help' },
+];
 
 /** A snapshot restricted to the channel's kind (the id starts with it): cheaper than a full one. */
 async function snapshot(id: string): Promise<Snapshot> {
@@ -62,16 +70,15 @@ function printText(ch: Channel, r: PeekResult): void {
 
 export async function run(argv: string[]): Promise<number> {
   try {
-    const args = parseArgs(argv, ['json', 'help']);
+    const args = parseOptions(argv, OPTIONS, 1);
     if (args.flags.has('help')) {
-      process.stdout.write(PEEK_USAGE + '\n');
+      process.stdout.write(`${PEEK_USAGE}\n\nShows queued data of a channel without consuming it.\n\noptions:\n${usageLines(OPTIONS).join('\n').replace('DEFAULT_MAX', String(DEFAULT_PEEK_MAX_BYTES))}\n`);
       return 0;
     }
-    rejectUnknown(args, ['json', 'help', 'max-bytes', 'offset']);
-    if (args.positional.length !== 1) throw new ActionError('EINVAL', PEEK_USAGE);
+    if (args.positional.length !== 1) throw new UsageError(PEEK_USAGE);
     const id = args.positional[0];
-    const maxBytes = intFlag(args, 'max-bytes', 1, 256 * 1024 * 1024) ?? DEFAULT_PEEK_MAX_BYTES;
-    const offset = intFlag(args, 'offset', 0, Number.MAX_SAFE_INTEGER) ?? 0;
+    const maxBytes = parseInteger('max-bytes', args.values.get('max-bytes'), 1, 256 * 1024 * 1024) ?? DEFAULT_PEEK_MAX_BYTES;
+    const offset = parseInteger('offset', args.values.get('offset'), 0, Number.MAX_SAFE_INTEGER) ?? 0;
     const snap = await snapshot(id);
     const ch = snap.channels.find((c) => c.id === id);
     if (!ch) throw new ActionError('ENOENT', `no channel ${id} (list them with \`ipc-inspector snapshot\`)`);
@@ -81,6 +88,7 @@ export async function run(argv: string[]): Promise<number> {
     else printText(ch, r);
     return 0;
   } catch (e) {
+    if (e instanceof UsageError) throw e; // one usage line, exit 2 (cli.ts)
     return fail('peek', e);
   }
 }

@@ -10,9 +10,28 @@ import { currentEuid, readProcessInfo, runSignal, sessionOrigins, type Question 
 import { ActionError } from '../core/actions/errors';
 import { escapeControl, safeJson } from '../core/escape';
 import { signalNumber } from '../core/signals';
-import { fail, intFlag, parseArgs, rejectUnknown } from './common';
+import { fail } from './common';
+import { parseOptions, UsageError, usageLines, type OptionSpec } from './args';
 
 export const SIGNAL_USAGE = 'usage: ipc-inspector signal <pid> <SIG> [--value N] [--start-time T] [--json] [--yes]';
+
+const OPTIONS: readonly OptionSpec[] = [
+  { name: 'value', type: 'value', metavar: 'N', help: 'send with sigqueue and this int value (-2147483648..2147483647)' },
+  { name: 'start-time', type: 'value', metavar: 'T', help: "the process's start time (stat field 22) it must still have; default: read now" },
+  { name: 'json', type: 'flag', short: 'j', help: 'print the result as JSON' },
+  { name: 'yes', type: 'flag', short: 'y', help: 'send without asking (needed for a signal the policy asks about, without a terminal)' },
+  { name: 'force', type: 'flag', help: 'the same as --yes' },
+  { name: 'help', type: 'flag', short: 'h', help: 'show this help' },
+];
+
+/** An integer option in [min, max] (negative allowed), or undefined when not given. */
+function intOption(name: string, text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < min || Number(text) > max) {
+    throw new UsageError(`option --${name} must be an integer from ${min} to ${max}, got ${escapeControl(text.slice(0, 64))}`);
+  }
+  return Number(text);
+}
 
 /** Asks on the terminal (stderr + one line of stdin); true only for an explicit yes. */
 function askOnTerminal(q: Question): Promise<boolean> {
@@ -33,24 +52,26 @@ function askOnTerminal(q: Question): Promise<boolean> {
 
 export async function run(argv: string[]): Promise<number> {
   try {
-    const args = parseArgs(argv, ['json', 'help', 'yes', 'force']);
+    // strict: a flag given a value (`--yes=no`) is a usage error, never a yes
+    const args = parseOptions(argv, OPTIONS, 2);
     if (args.flags.has('help')) {
       process.stdout.write(
         `${SIGNAL_USAGE}\n\nSends SIG to the process, bound to its start time (pidfd). Asks first when the policy says so\n` +
           '(uncatchable signals, PID 1, other users\' processes, root processes outside your terminal session);\n' +
-          'without a terminal to ask on, such a signal is sent only with --yes (or --force).\n',
+          'without a terminal to ask on, such a signal is sent only with --yes (or --force).\n\noptions:\n' +
+          usageLines(OPTIONS).join('\n') +
+          '\n',
       );
       return 0;
     }
-    rejectUnknown(args, ['json', 'help', 'value', 'start-time', 'yes', 'force']);
-    if (args.positional.length !== 2) throw new ActionError('EINVAL', SIGNAL_USAGE);
+    if (args.positional.length !== 2) throw new UsageError(SIGNAL_USAGE);
     const [pidText, sigText] = args.positional;
     if (!/^\d+$/.test(pidText) || Number(pidText) <= 0 || Number(pidText) > 4194304) throw new ActionError('EINVAL', `invalid pid: ${pidText}`);
     const pid = Number(pidText);
     const sig = signalNumber(sigText);
     if (sig === undefined) throw new ActionError('EINVAL', `unknown signal: ${sigText} (try SIGTERM, 15, SIGRTMIN+3)`);
-    const value = intFlag(args, 'value', -2147483648, 2147483647);
-    const givenStart = intFlag(args, 'start-time', 0, Number.MAX_SAFE_INTEGER);
+    const value = intOption('value', args.values.get('value'), -2147483648, 2147483647);
+    const givenStart = intOption('start-time', args.values.get('start-time'), 0, Number.MAX_SAFE_INTEGER);
     const proc = await readProcessInfo(pid);
     if (!proc) throw new ActionError('ESRCH', `process ${pid} no longer exists (ESRCH)`);
     const yes = args.flags.has('yes') || args.flags.has('force');
@@ -87,6 +108,7 @@ export async function run(argv: string[]): Promise<number> {
     if (r.weakerGuarantee) process.stderr.write(`warning: ${r.weakerGuarantee}\n`);
     return 0;
   } catch (e) {
+    if (e instanceof UsageError) throw e; // one usage line, exit 2 (cli.ts)
     return fail('signal', e);
   }
 }

@@ -145,6 +145,18 @@ describe('CLI output with hostile names made by an unprivileged user', { skip },
     assert.match(r.stderr, /belongs to another user \(nobody, uid 65534\)/);
     assert.match(r.stderr, /pass --yes/);
     process.kill(attacker.pid, 0); // still alive
+    // a flag given a value is a usage error, never a yes (the old parser took `--yes=no` as --yes and sent)
+    for (const bad of ['--yes=no', '--force=false', '--yes=', '--json=0']) {
+      const r2 = cli(['signal', String(attacker.pid), 'SIGKILL', bad]);
+      assert.equal(r2.code, 2, `${bad}: ${r2.stderr}`);
+      assert.match(r2.stderr, /takes no value|needs a non-empty value/, bad);
+      process.kill(attacker.pid, 0); // still alive
+    }
+    for (const [args, why] of [[['--jsn'], /unknown option --jsn/], [['--bogus', 'x'], /unknown option --bogus/], [['--value', '5', '--value', '6'], /given twice/]] as const) {
+      const r3 = cli(['signal', String(attacker.pid), 'SIGCONT', ...args]);
+      assert.equal(r3.code, 2, r3.stderr);
+      assert.match(r3.stderr, why);
+    }
     const ok = cli(['signal', String(attacker.pid), 'SIGCONT', '--yes', '--json']);
     assert.equal(ok.code, 0, ok.stderr);
     assertClean('signal --json', ok.stdout + ok.stderr);
