@@ -2,6 +2,7 @@
 // one snapshot, as a table grouped by kind (like `ss` / `lsipc`; the columns are each kind's,
 // core/kinds) or as the snapshot contract JSON. Every string that comes from a process
 // (comm, paths, names) goes through escapeControl: the table is always one line per channel.
+import * as fs from 'node:fs';
 import type { Channel, ChannelKind, ProcessInfo, Snapshot } from '../core/model';
 import { CHANNEL_KINDS } from '../core/model';
 import { COMMON_COLUMNS, columnValue, formatValue, type Column } from '../core/columns';
@@ -107,13 +108,17 @@ export async function run(argv: string[]): Promise<number> {
   }
   const opts = snapshotOptions(p);
   const snap = await takeSnapshot(opts);
+  // --pid names a process that does not exist: said, and (as lsof -p does) exit 1 when none of them does
+  const missing = (opts.pids ?? []).filter((pid) => !snap.processes.some((x) => x.pid === pid) && !fs.existsSync(`/proc/${pid}`));
+  const status = opts.pids && opts.pids.length > 0 && missing.length === opts.pids.length ? 1 : 0;
   if (p.flags.has('json')) {
     // in chunks (the whole document as one string would double the CLI's peak memory), each
     // escaped as safeJson escapes (terminal controls, bidi and line separators as \uXXXX)
     writeJsonStream(snap as unknown as Record<string, unknown>, (chunk) => process.stdout.write(chunk), safeJson);
-    return 0;
+  } else {
+    process.stdout.write(renderTable(snap));
+    for (const line of notes(snap)) process.stderr.write(line + '\n');
   }
-  process.stdout.write(renderTable(snap));
-  for (const line of notes(snap)) process.stderr.write(line + '\n');
-  return 0;
+  for (const pid of missing) process.stderr.write(`warning: no process ${pid}\n`);
+  return status;
 }

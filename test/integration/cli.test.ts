@@ -202,6 +202,20 @@ describe('ipc-inspector CLI', { skip: cliNotBuilt }, () => {
     assert.match(none.stdout, /usage:/);
   });
 
+  test('--pid naming no process: said on stderr, and exit 1 when none of the pids exists (as lsof -p); the JSON on stdout stays the snapshot', () => {
+    // pid_max itself is never a pid (pids are below it)
+    const gone = Number(fs.readFileSync('/proc/sys/kernel/pid_max', 'utf8'));
+    for (const json of [[], ['--json']]) {
+      const r = cli(['snapshot', ...json, '--pid', String(gone)]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`^warning: no process ${gone}$`, 'm'));
+      if (json.length) assert.deepEqual(JSON.parse(r.stdout).channels, []);
+    }
+    const some = cli(['snapshot', '--pid', `${gone},${process.pid}`]);
+    assert.equal(some.code, 0, 'one of them exists');
+    assert.match(some.stderr, new RegExp(`^warning: no process ${gone}$`, 'm'));
+  });
+
   test('watch (text): a hostile-named FIFO appears as one escaped "+ fifo" line, then as "- fifo"', async () => {
     const w = spawn(process.execPath, [BIN, 'watch', '--interval', '100', '--kind', 'fifo'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
