@@ -67,8 +67,8 @@ examples:
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
-    if (cmd === 'help' && rest.length > 0) {
-      const c = COMMANDS[rest[0]];
+    if (cmd === 'help' && rest.length > 0 && rest[0] !== 'help' && rest[0] !== '--help' && rest[0] !== '-h') {
+      const c = Object.prototype.hasOwnProperty.call(COMMANDS, rest[0]) ? COMMANDS[rest[0]] : undefined;
       if (!c) return usageError(`unknown command ${JSON.stringify(rest[0])}`);
       return c.run(['--help']);
     }

@@ -104,7 +104,7 @@ export function parsePids(items: readonly string[] | undefined): number[] | unde
   const pids: number[] = [];
   for (const p of items) {
     // Linux pids are 1..2^22 (pid_max is at most 4194304).
-    if (!/^[1-9]\d{0,6}$/.test(p) || Number(p) > 4194304) throw new UsageError(`invalid pid ${show(p)} (a positive integer)`);
+    if (!/^[1-9]\d{0,6}$/.test(p) || Number(p) > 4194304) throw new UsageError(`invalid pid ${show(p.slice(0, 64))} (an integer from 1 to 4194304)`);
     if (!pids.includes(Number(p))) pids.push(Number(p));
   }
   return pids;

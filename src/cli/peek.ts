@@ -81,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
     const offset = parseInteger('offset', args.values.get('offset'), 0, Number.MAX_SAFE_INTEGER) ?? 0;
     const snap = await snapshot(id);
     const ch = snap.channels.find((c) => c.id === id);
-    if (!ch) throw new ActionError('ENOENT', `no channel ${id} (list them with \`ipc-inspector snapshot\`)`);
+    if (!ch) throw new ActionError('ENOENT', `no channel ${id.length > 200 ? `${id.slice(0, 200)}… (${id.length} characters)` : id} (list them with \`ipc-inspector snapshot\`)`);
     const procs = new Map<number, ProcessInfo>(snap.processes.map((p) => [p.pid, p]));
     const r = await peekChannel(ch, procs, { maxBytes, offset });
     if (args.flags.has('json')) process.stdout.write(safeJson(peekToJson(r), 2) + '\n');

@@ -45,8 +45,8 @@ const dispositionText = (d: { disposition: string; blocked: boolean; handledBy?:
     : ({ caught: 'caught (a handler runs)', ignored: 'ignored (no effect)', default: 'default (terminates)' } as Record<string, string>)[d.disposition] + (d.blocked ? ', blocked (stays pending)' : '');
 
 /** The listener list for people: one block per listener, one line per holder. */
-export function renderListeners(port: number, listeners: readonly PortListener[], ownNetns: string | null): string {
-  if (listeners.length === 0) return `nothing listens on port ${port}\n`;
+export function renderListeners(port: number, listeners: readonly PortListener[], ownNetns: string | null, protocol?: Protocol): string {
+  if (listeners.length === 0) return protocol ? `no ${protocol.toUpperCase()} listener on port ${port}\n` : `nothing listens on port ${port}\n`;
   const out: string[] = [`port ${port}: ${listeners.length} listener${listeners.length === 1 ? '' : 's'}`];
   for (const l of listeners) {
     out.push(`  ${l.protocol}${l.family === 6 ? '6' : ''} ${e(l.local)}  ${l.state}  netns ${l.netns}${l.netns === ownNetns ? ' (this one)' : ''}  ${l.channelId}`);
@@ -152,7 +152,8 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (p.positional.length !== 1) throw new UsageError(PORT_USAGE);
-  const port = parseInteger('port', p.positional[0], 1, 65535)!;
+  if (!/^\d+$/.test(p.positional[0]) || Number(p.positional[0]) < 1 || Number(p.positional[0]) > 65535) throw new UsageError(`PORT must be an integer from 1 to 65535, got ${e(p.positional[0].slice(0, 64))}`);
+  const port = Number(p.positional[0]);
   const protoText = p.values.get('protocol');
   if (protoText !== undefined && protoText !== 'tcp' && protoText !== 'udp') throw new UsageError(`option --protocol must be tcp or udp`);
   const protocol = protoText as Protocol | undefined;
@@ -165,10 +166,10 @@ export async function run(argv: string[]): Promise<number> {
   const own = ownNetns();
   if (!p.flags.has('free')) {
     if (json) process.stdout.write(safeJson({ port, protocol: protocol ?? null, listeners }, 2) + '\n');
-    else process.stdout.write(renderListeners(port, listeners, own));
+    else process.stdout.write(renderListeners(port, listeners, own, protocol));
     return 0;
   }
-  if (!json) process.stdout.write(renderListeners(port, listeners, own));
+  if (!json) process.stdout.write(renderListeners(port, listeners, own, protocol));
   if (listeners.length === 0) {
     if (json) process.stdout.write(safeJson({ port, protocol: protocol ?? null, listeners, stops: [], bind: [], free: null, remaining: [], otherSockets: [] }, 2) + '\n');
     return 0;

@@ -285,6 +285,16 @@ describe('ipc-inspector port (CLI)', { skip: cliNotBuilt }, () => {
     const r = cli(['port', String(port)]);
     assert.equal(r.status, 0);
     assert.match(r.stdout, /nothing listens on port/);
+    // asked for one protocol: says which (a TCP listener there is no UDP one)
+    const t = net.createServer();
+    await new Promise<void>((res) => t.listen(0, '127.0.0.1', res));
+    try {
+      const u = cli(['port', String((t.address() as net.AddressInfo).port), '--protocol', 'udp']);
+      assert.equal(u.status, 0);
+      assert.match(u.stdout, /^no UDP listener on port \d+$/m);
+    } finally {
+      await new Promise((res) => t.close(res));
+    }
   });
 });
 
