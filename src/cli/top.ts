@@ -100,7 +100,8 @@ export async function run(argv: string[]): Promise<number> {
   const snapOpts = { ...opts, kinds: undefined };
 
   const monitor = new ActivityMonitor({ tracer: p.flags.has('no-tracer') ? 'off' : 'auto' });
-  const tty = !json && process.stdout.isTTY === true;
+  // redraw in place only on a terminal that can clear (not TERM=dumb, an editor's output pane)
+  const tty = !json && process.stdout.isTTY === true && !!process.env.TERM && process.env.TERM !== 'dumb';
   try {
     await untilInterrupted(async (loop) => {
       const cap = await monitor.start();
