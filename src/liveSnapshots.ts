@@ -186,8 +186,10 @@ export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
       this.stats.errors++;
+      // the same failure on every refresh (no scan worker, say) is one error in the log, not one a second
+      if (this.lastError?.message === err.message) this.opts.log.debug('scan failed again:', err.message);
+      else this.opts.log.error('scan failed:', err);
       this.lastError = err;
-      this.opts.log.error('scan failed:', err);
       this.errorEmitter.fire(err);
       throw err;
     }
