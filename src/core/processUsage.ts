@@ -6,6 +6,7 @@
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import { withDeadline } from './deadline';
+import { parseStat, parseStatus } from './parsers/procPid';
 
 /** USER_HZ, the unit of stat's times: 100 on every architecture Node runs on (sysconf(_SC_CLK_TCK)). */
 const CLOCK_TICKS = 100;
@@ -34,25 +35,6 @@ export interface ProcessUsage {
   memPercent: number | null;
 }
 
-/** utime + stime and starttime from `/proc/PID/stat` text (comm may hold spaces and `)`: fields after the last `)`), or null. */
-export function parseStatTimes(text: string): { ticks: number; startTime: number } | null {
-  const close = text.lastIndexOf(')');
-  if (close < 0) return null;
-  const f = text.slice(close + 2).split(' ');
-  // f[0] is field 3 (state): utime 14, stime 15, starttime 22
-  const utime = Number(f[11]);
-  const stime = Number(f[12]);
-  const startTime = Number(f[19]);
-  if (!Number.isSafeInteger(utime) || !Number.isSafeInteger(stime) || !Number.isSafeInteger(startTime)) return null;
-  return { ticks: utime + stime, startTime };
-}
-
-/** VmRSS of `/proc/PID/status` text, in bytes, or null when there is none. */
-export function parseVmRss(text: string): number | null {
-  const m = /^VmRSS:\s+(\d+) kB$/m.exec(text);
-  return m ? Number(m[1]) * 1024 : null;
-}
-
 /** CPU percent between two samples of one process (null: not the same process, or no time passed). */
 export function cpuBetween(a: UsageSample, b: UsageSample): number | null {
   if (a.startTime !== b.startTime || b.at <= a.at) return null;
@@ -64,10 +46,11 @@ export async function sampleUsage(pid: number, startTime: number, procRoot = '/p
   if (!Number.isSafeInteger(pid) || pid <= 0) return null;
   const read = (file: string) => withDeadline(`read ${procRoot}/${pid}/${file}`, USAGE_DEADLINE_MS, () => fsp.readFile(`${procRoot}/${pid}/${file}`, 'utf8'));
   try {
-    const stat = parseStatTimes(await read('stat'));
-    if (!stat || (startTime >= 0 && stat.startTime !== startTime)) return null;
-    const rss = parseVmRss(await read('status'));
-    return { at: performance.now(), ticks: stat.ticks, startTime: stat.startTime, rss };
+    const stat = parseStat(await read('stat'));
+    const ticks = stat?.cpuTicks;
+    if (!stat || ticks === undefined || !Number.isSafeInteger(ticks) || (startTime >= 0 && stat.startTime !== startTime)) return null;
+    const rss = parseStatus(await read('status')).vmRss ?? null;
+    return { at: performance.now(), ticks, startTime: stat.startTime, rss };
   } catch {
     return null; // gone, or the read missed its deadline
   }

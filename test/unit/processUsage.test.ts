@@ -4,23 +4,28 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { test } from 'node:test';
-import { cpuBetween, parseStatTimes, parseVmRss, processUsage, sampleUsage } from '../../src/core/processUsage';
+import { cpuBetween, processUsage, sampleUsage } from '../../src/core/processUsage';
+import { parseStat, parseStatus } from '../../src/core/parsers/procPid';
 import { distroOf, hostSummary } from '../../src/core/hostSummary';
 
-test('stat times: fields after the last ")", whatever the command name holds', () => {
+test('stat times (parseStat, which the usage reads): fields after the last ")", whatever the command name holds', () => {
   const rest = 'S 1 2 3 4 5 6 7 8 9 10 120 30 0 0 20 0 1 0 98765 1000 50';
-  assert.deepEqual(parseStatTimes(`42 (a) b) 99 (c) ${rest}`), { ticks: 150, startTime: 98765 });
-  assert.deepEqual(parseStatTimes(`42 (x\ny z) ${rest}`), { ticks: 150, startTime: 98765 });
-  assert.equal(parseStatTimes('42 (cut'), null);
-  assert.equal(parseStatTimes('42 (x) S 1 2'), null);
-  assert.equal(parseStatTimes(''), null);
+  const times = (text: string) => {
+    const s = parseStat(text);
+    return s && { ticks: s.cpuTicks, startTime: s.startTime };
+  };
+  assert.deepEqual(times(`42 (a) b) 99 (c) ${rest}`), { ticks: 150, startTime: 98765 });
+  assert.deepEqual(times(`42 (x\ny z) ${rest}`), { ticks: 150, startTime: 98765 });
+  assert.equal(times('42 (cut'), null);
+  assert.equal(times('42 (x) S 1 2'), null);
+  assert.equal(times(''), null);
 });
 
-test('VmRSS in bytes; none for a kernel thread', () => {
-  assert.equal(parseVmRss('Name:\tx\nVmRSS:\t    1234 kB\nThreads:\t1\n'), 1234 * 1024);
-  assert.equal(parseVmRss('Name:\tkthreadd\nThreads:\t1\n'), null);
+test('VmRSS in bytes (parseStatus); none for a kernel thread', () => {
+  assert.equal(parseStatus('Name:\tx\nVmRSS:\t    1234 kB\nThreads:\t1\n').vmRss, 1234 * 1024);
+  assert.equal(parseStatus('Name:\tkthreadd\nThreads:\t1\n').vmRss, undefined);
   // a name line cannot pose as the field: Name holds no newline (the kernel escapes it)
-  assert.equal(parseVmRss('Name:\tVmRSS: 9 kB\nVmRSS:\t 1 kB\n'), 1024);
+  assert.equal(parseStatus('Name:\tVmRSS: 9 kB\nVmRSS:\t 1 kB\n').vmRss, 1024);
 });
 
 test('CPU between two samples: percent of one CPU; none across a pid reuse', () => {

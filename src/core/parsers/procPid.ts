@@ -11,6 +11,8 @@ export interface ParsedStat {
   ppid: number;
   startTime: number;
   threads: number;
+  /** utime + stime, in clock ticks (NaN when those fields are not numbers; the BPF walk's task record has none). */
+  cpuTicks?: number;
 }
 
 /**
@@ -30,7 +32,8 @@ export function parseStat(text: string): ParsedStat | null {
   const startTime = Number(rest[19]);
   const threads = Number(rest[17]);
   if (!Number.isFinite(ppid) || !Number.isFinite(startTime)) return null;
-  return { pid, comm: text.slice(open + 1, close), state: rest[0], ppid, startTime, threads: Number.isFinite(threads) ? threads : 1 };
+  // utime and stime are fields 14 and 15
+  return { pid, comm: text.slice(open + 1, close), state: rest[0], ppid, startTime, threads: Number.isFinite(threads) ? threads : 1, cpuTicks: Number(rest[11]) + Number(rest[12]) };
 }
 
 export interface ParsedStatus {
@@ -44,6 +47,8 @@ export interface ParsedStatus {
   signals: SignalState;
   /** NSpid: pid in each nested pid namespace, outermost first; [] when the line is missing or malformed. */
   nsPid: number[];
+  /** VmRSS in bytes; absent for a kernel thread or a zombie (no address space). */
+  vmRss?: number;
 }
 
 /** `/proc/PID/status` ("Key:\tvalue" lines). Unknown keys and garbage lines are ignored. */
@@ -85,6 +90,11 @@ export function parseStatus(text: string): ParsedStatus {
         case 'TracerPid': {
           const v = Number(value);
           if (Number.isInteger(v)) out.tracerPid = v;
+          break;
+        }
+        case 'VmRSS': {
+          const m = /^(\d+) kB$/.exec(value);
+          if (m) out.vmRss = Number(m[1]) * 1024;
           break;
         }
         case 'Threads': {
