@@ -104,14 +104,29 @@ describe('a shared file mapping (SQLite WAL index)', { skip }, () => {
 
 const crowdSkip = process.getuid?.() !== 0 ? 'needs root (the attacker runs as uid 65534)' : !has('cc') ? 'needs cc' : false;
 
+/**
+ * Runs attacker mode `args` with `/shmName` last — a /dev/shm object it maps, held by a forked
+ * twin, and unlinks at EOF — and `body` with their pids; then ends it and checks the object is
+ * gone (no test leaves objects behind), removing it whatever happened.
+ */
+async function withShmAttacker(args: string[], shmName: string, body: (made: { pid: number; twin: number }) => Promise<void>): Promise<void> {
+  const a = runAttacker(await compileTools(), [...args, `/${shmName}`]);
+  try {
+    await body(JSON.parse(await a.next(`the ${args[0]} line`)) as { pid: number; twin: number });
+    await stopAttacker(a);
+    assert.equal(fs.existsSync(`/dev/shm/${shmName}`), false, 'the attacker removed its /dev/shm object at EOF (no test leaves objects behind)');
+  } finally {
+    await stopAttacker(a);
+    fs.rmSync(`/dev/shm/${shmName}`, { force: true });
+  }
+}
+
 describe('hundreds of shared file mappings ahead of a /dev/shm object', { skip: crowdSkip }, () => {
   it('the /dev/shm object keeps both holders on every walk, no process is cut short, and the walks agree on the file mappings', async () => {
     const dir = fs.mkdtempSync(path.join(tmp, 'crowd-'));
     fs.chmodSync(dir, 0o777);
     const shmName = `ipci-crowd-${process.pid}`;
-    const a = runAttacker(await compileTools(), ['crowd', dir, '500', `/${shmName}`]);
-    try {
-      const made = JSON.parse(await a.next('the crowd line')) as { pid: number; twin: number };
+    await withShmAttacker(['crowd', dir, '500'], shmName, async (made) => {
       const pids = [made.pid, made.twin].sort((x, y) => x - y);
       const mine = (snap: Snapshot) => snap.channels.filter((c) => c.endpoints.some((e) => pids.includes(e.pid)));
       const seen: string[] = [];
@@ -125,12 +140,7 @@ describe('hundreds of shared file mappings ahead of a /dev/shm object', { skip: 
         seen.push(JSON.stringify(mine(snap).filter((c) => c.kind === 'file-shm')));
       }
       for (const s of seen.slice(1)) assert.equal(s, seen[0], 'the walks keep the same shared file lines');
-      await stopAttacker(a);
-      assert.equal(fs.existsSync(`/dev/shm/${shmName}`), false, 'the attacker removed its /dev/shm object at EOF (no test leaves objects behind)');
-    } finally {
-      await stopAttacker(a);
-      fs.rmSync(`/dev/shm/${shmName}`, { force: true });
-    }
+    });
   });
 });
 
@@ -139,9 +149,7 @@ describe('another user\'s shared file mapping, peeked by root', { skip: crowdSki
     const dir = fs.mkdtempSync(path.join(tmp, 'peek-'));
     fs.chmodSync(dir, 0o777);
     const shmName = `ipci-fpeek-${process.pid}`;
-    const a = runAttacker(await compileTools(), ['crowd', dir, '0', `/${shmName}`]);
-    try {
-      const made = JSON.parse(await a.next('the crowd line')) as { pid: number; twin: number };
+    await withShmAttacker(['crowd', dir, '0'], shmName, async (made) => {
       const file = path.join(dir, 'shared-rw');
       const snap = await takeSnapshot({ kinds: ['file-shm'] });
       const ch = snap.channels.find((c): c is FileShmChannel => c.kind === 'file-shm' && c.path === file);
@@ -156,10 +164,7 @@ describe('another user\'s shared file mapping, peeked by root', { skip: crowdSki
       assert.match(r.method, /^pread\(\/proc\/\d+\/mem\) of the mapping /);
       assert.equal(r.data.length, 4096);
       assert.ok(r.data.every((b) => b === 0), 'the mapped file\'s bytes (zeros), not the secret');
-    } finally {
-      await stopAttacker(a);
-      fs.rmSync(`/dev/shm/${shmName}`, { force: true });
-    }
+    });
   });
 });
 
@@ -176,9 +181,7 @@ const uringSkip = crowdSkip || (uringOff ? 'io_uring is off for unprivileged use
 describe('an io_uring ring and a libaio ring mapped shared (MariaDB has one or the other), beside a /dev/shm object', { skip: uringSkip }, () => {
   it("the BPF maps pass covers the process (both rings are on internal mounts, as an overlay's layer file is, and are pseudo files, not layers), and the /dev/shm object keeps both holders", async () => {
     const shmName = `ipci-uring-${process.pid}`;
-    const a = runAttacker(await compileTools(), ['uring', `/${shmName}`]);
-    try {
-      const made = JSON.parse(await a.next('the uring line')) as { pid: number; twin: number };
+    await withShmAttacker(['uring'], shmName, async (made) => {
       const maps = fs.readFileSync(`/proc/${made.pid}/maps`, 'utf8');
       assert.match(maps, / anon_inode:\[io_uring\]\n/, 'the io_uring ring is mapped');
       assert.match(maps, / \/\[aio\] \(deleted\)\n/, 'the libaio ring is mapped');
@@ -192,12 +195,7 @@ describe('an io_uring ring and a libaio ring mapped shared (MariaDB has one or t
         const ch = snap.channels.find((c) => c.id === `posix-shm:${shmName}`);
         assert.deepEqual(ch && [...new Set(ch.endpoints.map((e) => e.pid))].sort((x, y) => x - y), [made.pid, made.twin].sort((x, y) => x - y), `${walk}: both holders`);
       }
-      await stopAttacker(a);
-      assert.equal(fs.existsSync(`/dev/shm/${shmName}`), false, 'removed at EOF');
-    } finally {
-      await stopAttacker(a);
-      fs.rmSync(`/dev/shm/${shmName}`, { force: true });
-    }
+    });
   });
 });
 
