@@ -110,10 +110,11 @@ export function parsePids(items: readonly string[] | undefined): number[] | unde
   return pids;
 }
 
-export function parseInteger(name: string, text: string | undefined, min: number, max: number): number | undefined {
+/** An integer option (or, named by `label`, an argument) in [min, max] (a leading `-` only when min is negative), or undefined when not given. */
+export function parseInteger(name: string, text: string | undefined, min: number, max: number, label = `option --${name}`): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
-    throw new UsageError(`option --${name} must be an integer from ${min} to ${max}, got ${show(text)}`);
+  if (!(min < 0 ? /^-?\d+$/ : /^\d+$/).test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < min || Number(text) > max) {
+    throw new UsageError(`${label} must be an integer from ${min} to ${max}, got ${show(text.slice(0, 64))}`);
   }
   return Number(text);
 }

@@ -152,8 +152,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (p.positional.length !== 1) throw new UsageError(PORT_USAGE);
-  if (!/^\d+$/.test(p.positional[0]) || Number(p.positional[0]) < 1 || Number(p.positional[0]) > 65535) throw new UsageError(`PORT must be an integer from 1 to 65535, got ${e(p.positional[0].slice(0, 64))}`);
-  const port = Number(p.positional[0]);
+  const port = parseInteger('port', p.positional[0], 1, 65535, 'PORT')!;
   const protoText = p.values.get('protocol');
   if (protoText !== undefined && protoText !== 'tcp' && protoText !== 'udp') throw new UsageError(`option --protocol must be tcp or udp`);
   const protocol = protoText as Protocol | undefined;

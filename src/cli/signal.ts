@@ -11,7 +11,7 @@ import { ActionError } from '../core/actions/errors';
 import { escapeControl, safeJson } from '../core/escape';
 import { signalNumber } from '../core/signals';
 import { fail } from './common';
-import { parseOptions, UsageError, usageLines, type OptionSpec } from './args';
+import { parseInteger, parseOptions, UsageError, usageLines, type OptionSpec } from './args';
 
 export const SIGNAL_USAGE = 'usage: ipc-inspector signal <pid> <SIG> [--value N] [--start-time T] [--json] [--yes]';
 
@@ -23,15 +23,6 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'force', type: 'flag', help: 'the same as --yes' },
   { name: 'help', type: 'flag', short: 'h', help: 'show this help' },
 ];
-
-/** An integer option in [min, max] (negative allowed), or undefined when not given. */
-function intOption(name: string, text: string | undefined, min: number, max: number): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < min || Number(text) > max) {
-    throw new UsageError(`option --${name} must be an integer from ${min} to ${max}, got ${escapeControl(text.slice(0, 64))}`);
-  }
-  return Number(text);
-}
 
 /** Asks on the terminal (stderr + one line of stdin); true only for an explicit yes. */
 function askOnTerminal(q: Question): Promise<boolean> {
@@ -70,8 +61,8 @@ export async function run(argv: string[]): Promise<number> {
     const pid = Number(pidText);
     const sig = signalNumber(sigText);
     if (sig === undefined) throw new ActionError('EINVAL', `unknown signal: ${sigText} (try SIGTERM, 15, SIGRTMIN+3)`);
-    const value = intOption('value', args.values.get('value'), -2147483648, 2147483647);
-    const givenStart = intOption('start-time', args.values.get('start-time'), 0, Number.MAX_SAFE_INTEGER);
+    const value = parseInteger('value', args.values.get('value'), -2147483648, 2147483647);
+    const givenStart = parseInteger('start-time', args.values.get('start-time'), 0, Number.MAX_SAFE_INTEGER);
     const proc = await readProcessInfo(pid);
     if (!proc) throw new ActionError('ESRCH', `process ${pid} no longer exists (ESRCH)`);
     const yes = args.flags.has('yes') || args.flags.has('force');
