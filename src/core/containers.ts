@@ -18,7 +18,7 @@ import type { ContainerInfo, ContainerRuntime } from './model';
 import { containerCandidates, type CgroupContainer } from './parsers/cgroup';
 import { parseJson, readParsed, type SafeReadOptions } from './untrustedFiles';
 import { readMountTable, SafeLstat } from './diagnose/paths';
-import { DeadlineError, withDeadline } from './deadline';
+import { DeadlineError, SMALL_READ_DEADLINE_MS, withDeadline } from './deadline';
 
 export interface ContainerStateOptions {
   /** Root under which the runtimes' state lives (`var/lib/docker`, `run/containerd`, …). Default `/`; tests point it at captured trees. */
@@ -48,8 +48,6 @@ const dockerCache = new Map<string, { key: string; value: StateFacts | null }>()
 const podmanCache = new Map<string, { key: string; value: Map<string, string> }>();
 const ociCache = new Map<string, { key: string; value: StateFacts | null }>();
 const machineCache = new Map<string, { key: string; value: StateFacts }>();
-/** Deadline of one read of a rootless user's state file (a local file: milliseconds). */
-const ROOTLESS_READ_MS = 2000;
 /** Uids whose state file read missed its deadline: never read again in this process (each miss keeps a pool thread). */
 const stuckRootless = new Set<number>();
 
@@ -247,7 +245,7 @@ export class ContainerResolver {
   /** readParsed of a rootless user's file under a deadline; a read that misses it rules that user's state out for good (its thread is lost). */
   private async readRootless<T>(uid: number, file: string, opts: SafeReadOptions, parse: (text: string) => T, cache: Map<string, { key: string; value: T }>): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
     try {
-      return await withDeadline(`read ${file}`, ROOTLESS_READ_MS, () => readParsed(file, opts, parse, cache));
+      return await withDeadline(`read ${file}`, SMALL_READ_DEADLINE_MS, () => readParsed(file, opts, parse, cache));
     } catch (e) {
       if (e instanceof DeadlineError) stuckRootless.add(uid); // not for a call refused up front (too many stuck)
       return { ok: false, error: e instanceof DeadlineError ? 'ETIMEDOUT' : 'EBUSY' };

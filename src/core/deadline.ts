@@ -6,6 +6,8 @@
 // it settles, and new blocking calls are refused while too many are still stuck (each holds a
 // thread, and they would pile up on every retry). Plain Node: no vscode.
 
+import { promises as fsp } from 'node:fs';
+
 /** The error of a missed deadline: `code` ETIMEDOUT, like the addon's errno-named errors. */
 export class DeadlineError extends Error {
   readonly code = 'ETIMEDOUT';
@@ -77,4 +79,12 @@ export function withDeadline<T>(what: string, ms: number, start: () => Promise<T
       },
     );
   });
+}
+
+/** Deadline of one read of a small /proc or root-owned file (a few microseconds when nothing is stuck). */
+export const SMALL_READ_DEADLINE_MS = 2000;
+
+/** A small text file, read off the calling thread (Node's I/O pool) under a deadline: DeadlineError past it. */
+export function readTextWithin(file: string, ms: number = SMALL_READ_DEADLINE_MS): Promise<string> {
+  return withDeadline(`read ${file}`, ms, () => fsp.readFile(file, 'utf8'));
 }

@@ -1,9 +1,8 @@
 // What the views' header says of this machine: distro (/etc/os-release), kernel, CPUs, memory.
 // From Node's os module and one small root-owned file read asynchronously: no command is spawned
 // and nothing runs on the calling thread that could wait on the network (`hostname -f` did).
-import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
-import { withDeadline } from './deadline';
+import { readTextWithin } from './deadline';
 
 export interface HostSummary {
   distro: string;
@@ -32,7 +31,7 @@ export async function hostSummary(): Promise<HostSummary> {
   let distro = '';
   for (const p of ['/etc/os-release', '/usr/lib/os-release']) {
     try {
-      distro = distroOf(await withDeadline(`read ${p}`, 2000, () => fsp.readFile(p, 'utf8')));
+      distro = distroOf(await readTextWithin(p));
       if (distro) break;
     } catch {
       /* the next one, else no distro */

@@ -3,15 +3,12 @@
 // Never from a tool that reads every process's command line (ps, systeminformation): a command
 // line is another user's text, and one library stat()ed a path taken from it on the calling
 // thread, so a process named after a file on a hung FUSE mount froze the extension host.
-import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
-import { withDeadline } from './deadline';
+import { readTextWithin } from './deadline';
 import { parseStat, parseStatus } from './parsers/procPid';
 
 /** USER_HZ, the unit of stat's times: 100 on every architecture Node runs on (sysconf(_SC_CLK_TCK)). */
 const CLOCK_TICKS = 100;
-/** How long one sample may take (two small procfs reads). */
-export const USAGE_DEADLINE_MS = 2000;
 /** With no earlier sample of the process, the second one is taken this much later. */
 export const USAGE_INTERVAL_MS = 250;
 
@@ -44,7 +41,7 @@ export function cpuBetween(a: UsageSample, b: UsageSample): number | null {
 /** One sample of pid, if it is still the process that started at `startTime` (stat's starttime; -1: any). */
 export async function sampleUsage(pid: number, startTime: number, procRoot = '/proc'): Promise<UsageSample | null> {
   if (!Number.isSafeInteger(pid) || pid <= 0) return null;
-  const read = (file: string) => withDeadline(`read ${procRoot}/${pid}/${file}`, USAGE_DEADLINE_MS, () => fsp.readFile(`${procRoot}/${pid}/${file}`, 'utf8'));
+  const read = (file: string) => readTextWithin(`${procRoot}/${pid}/${file}`);
   try {
     const stat = parseStat(await read('stat'));
     const ticks = stat?.cpuTicks;

@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import type { ProcessInfo, Snapshot } from '../model';
 import { loadNative, type NativeAddon } from '../native';
 import { parseStatus } from '../parsers/procPid';
-import { withDeadline } from '../deadline';
+import { readTextWithin } from '../deadline';
 import { findListeners, othersOn, termDisposition, type PortListener, type Protocol, type TermDisposition } from '../ports';
 import type { SnapshotOptions } from '../snapshot';
 import { bindTest, openNetns, ownNetns, type BindResult, type BindTarget } from './bindProbe';
@@ -103,7 +103,7 @@ export interface FreePortResult {
 /** The signal masks now, from /proc/PID/status (the snapshot may be seconds old; read off this thread, under a deadline); the snapshot's when unreadable. */
 async function freshSignals(p: ProcessInfo, procRoot: string): Promise<ProcessInfo['signals']> {
   try {
-    const st = parseStatus(await withDeadline(`read ${procRoot}/${p.pid}/status`, 2000, () => fs.promises.readFile(`${procRoot}/${p.pid}/status`, 'utf8')));
+    const st = parseStatus(await readTextWithin(`${procRoot}/${p.pid}/status`));
     return st.uid === null ? p.signals : st.signals;
   } catch {
     return p.signals;

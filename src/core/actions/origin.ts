@@ -20,7 +20,7 @@
 import * as fs from 'node:fs';
 import type { ProcessInfo } from '../model';
 import { parseCmdline, parseStatus } from '../parsers/procPid';
-import { withDeadline } from '../deadline';
+import { readTextWithin } from '../deadline';
 import { userResolver } from '../users';
 import type { ProcessOrigin } from './policy';
 
@@ -82,7 +82,7 @@ async function readChildren(procRoot: string, pid: number): Promise<number[]> {
 async function helperType(procRoot: string, pid: number): Promise<string | undefined> {
   try {
     // cmdline waits for the process's mmap lock: under a deadline, so an action never waits on it for good
-    const argv = parseCmdline(await withDeadline(`read ${procRoot}/${pid}/cmdline`, 2000, () => fs.promises.readFile(`${procRoot}/${pid}/cmdline`, 'utf8')));
+    const argv = parseCmdline(await readTextWithin(`${procRoot}/${pid}/cmdline`));
     for (const a of argv) {
       const m = /^--type=([A-Za-z-]+)$/.exec(a);
       if (m) return m[1];
