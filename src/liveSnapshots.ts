@@ -1,13 +1,15 @@
 // The live poller: implements SnapshotSource over core's SnapshotService (scan in a worker, diff
 // applied on the main thread). Polls every `ipcInspector.refreshInterval` ms only while a view is
-// visible or someone holds it (an open inspector panel), and not while paused. Nothing is scanned
-// (nor the service created) before the first demand.
+// visible or someone holds it (an open inspector panel), and not while paused; where one scan
+// takes long the wait grows so that scanning takes at most a fifth of the time (core/refreshPace).
+// Nothing is scanned (nor the service created) before the first demand.
 
 import * as vscode from 'vscode';
 import type { Snapshot, SnapshotDiff } from './core/model';
 import type { Diagnosis } from './core/diagnose/problem';
 import type { SnapshotSource, SnapshotUpdate } from './snapshotSource';
 import type { FilterState } from './core/filter';
+import { MIN_INTERVAL_MS, nextScanPace, paceText, type ScanPace } from './core/refreshPace';
 
 /** What the poller needs from core's SnapshotService (injectable for tests). */
 export interface ScanService {
@@ -63,6 +65,8 @@ export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
   readonly onDidError = this.errorEmitter.event;
   readonly stats: ScanStats = { scans: 0, lastScanMs: 0, lastMainThreadMs: 0, maxMainThreadMs: 0, totalMainThreadMs: 0, lastListenersMs: 0, errors: 0, lastDiagnosisMs: 0 };
   lastError: Error | undefined;
+  /** The wait after the last scan: the setting, or longer when scans are slow (fires onDidChangeState when it starts or stops being longer, or its shown value changes). */
+  private _pace: ScanPace = { delayMs: 0, stretched: false };
 
   constructor(private readonly opts: LiveSnapshotsOptions) {}
 
@@ -82,6 +86,11 @@ export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
 
   get paused(): boolean {
     return this._paused;
+  }
+
+  /** The wait between scans now: the setting, or longer (`stretched`) because the last scan was slow. */
+  get pace(): ScanPace {
+    return this._pace;
   }
 
   /** Polling is wanted: a view is visible or held, and not paused. */
@@ -159,6 +168,7 @@ export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
       const scanMs = performance.now() - started;
       const mainMs = service.lastMainThreadMs ?? 0;
       this.latest = snapshot;
+      this.setPace(nextScanPace(this.opts.interval(), scanMs), scanMs);
       const s = this.stats;
       s.scans++;
       s.lastScanMs = scanMs;
@@ -218,6 +228,16 @@ export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
     if (this.active) void this.refresh().catch(() => undefined);
   }
 
+  private setPace(pace: ScanPace, scanMs: number): void {
+    const was = this._pace;
+    this._pace = pace;
+    if (pace.stretched === was.stretched && (!pace.stretched || pace.delayMs === was.delayMs)) return;
+    if (pace.stretched && !was.stretched) {
+      this.opts.log.info(`a scan took ${paceText(scanMs)}: refreshing every ${paceText(pace.delayMs)} instead of every ${paceText(this.opts.interval())}, so that scanning takes at most a fifth of the time (Refresh scans at once)`);
+    } else if (!pace.stretched) this.opts.log.info(`scans are quick again: refreshing every ${paceText(pace.delayMs)}`);
+    this.stateEmitter.fire();
+  }
+
   private reschedule(soon: boolean): void {
     if (!this.active) {
       if (this.timer) clearTimeout(this.timer);
@@ -227,8 +247,9 @@ export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
     if (this.inFlight) return; // rescheduled when it settles
     if (this.timer && !soon) return;
     if (this.timer) clearTimeout(this.timer);
-    // First scan (nothing yet) runs at once; afterwards one interval after the last one settled.
-    const delay = soon && !this.latest ? 0 : Math.max(250, this.opts.interval());
+    // First scan (nothing yet) runs at once; afterwards one wait after the last one settled: the
+    // setting (read now: a change applies at once), or longer while scans are slow.
+    const delay = soon && !this.latest ? 0 : this._pace.stretched ? Math.max(this._pace.delayMs, this.opts.interval()) : Math.max(MIN_INTERVAL_MS, this.opts.interval());
     this.timer = setTimeout(() => {
       this.timer = undefined;
       // a scan running now (someone asked for one) is this tick's: it reschedules when it settles
