@@ -5,11 +5,10 @@
 // Returns a small API (tree providers, source, model) for the extension tests.
 
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import * as commands from './commands';
 import type { Services, TestHooks, ViewParts } from './commands/services';
-import { SnapshotService } from './core/snapshotService';
+import { SnapshotService, workerScriptOf } from './core/snapshotService';
 import { DebugScope } from './debugScope';
 import { HostFacts } from './hostFacts';
 import { LiveSnapshots } from './liveSnapshots';
@@ -82,7 +81,7 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
       if (!supported) throw new Error('IPC Inspector reads /proc, which this machine does not have (it runs on Linux).');
       // the diagnosis rules run in the scan worker after each snapshot (ipcInspector.diagnose)
       const diagnose = cfg().get<boolean>('diagnose', true);
-      const service = new SnapshotService({ workerPath: path.join(context.extensionPath, 'dist', 'snapshotWorker.js'), diagnose });
+      const service = new SnapshotService({ workerPath: workerScriptOf(context.extensionPath), diagnose });
       if (service.fallbackReason) log.warn(service.fallbackReason);
       else log.debug('snapshots are taken in a worker thread');
       return service;

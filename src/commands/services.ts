@@ -2,11 +2,10 @@
 // the log, and the UI door (src/ui.ts: every notification, modal and quick pick, escaped; test
 // hooks replace the modal and the quick pick only in test mode).
 
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Channel, Snapshot } from '../core/model';
 import type { SnapshotOptions } from '../core/snapshot';
-import { SnapshotService } from '../core/snapshotService';
+import { SnapshotService, workerScriptOf } from '../core/snapshotService';
 import type { LiveSnapshots } from '../liveSnapshots';
 import type { StatusBar } from '../statusBar';
 import type { ChannelsTree } from '../views/channelsTree';
@@ -53,7 +52,7 @@ export interface Services extends ViewParts {
  */
 export function workerScan(s: Services): (opts: SnapshotOptions) => Promise<Snapshot> {
   return async (opts) => {
-    const svc = new SnapshotService({ ...opts, workerPath: path.join(s.context.extensionPath, 'dist', 'snapshotWorker.js') });
+    const svc = new SnapshotService({ ...opts, workerPath: workerScriptOf(s.context.extensionPath) });
     try {
       return (await svc.next()).snapshot;
     } finally {

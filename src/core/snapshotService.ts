@@ -81,6 +81,11 @@ export const WORKER_YOUNG_GENERATION_MB = 16;
  */
 export const WORKER_OLD_GENERATION_MB = 512;
 
+/** The scan worker's script of an installed extension (its bundles are in dist/). */
+export function workerScriptOf(extensionPath: string): string {
+  return path.join(extensionPath, 'dist', 'snapshotWorker.js');
+}
+
 /** Walks up from `start` looking for `dist/snapshotWorker.js` (or `snapshotWorker.js` beside a bundle in dist/). */
 export function findWorkerScript(start: string = __dirname): string | null {
   let dir = start;

@@ -7,7 +7,6 @@
 // the consuming POSIX mq receive.
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Channel, ProcessInfo, Snapshot } from '../../core/model';
 import type { InspectorTarget, SnapshotSource } from '../../snapshotSource';
 import { SIGNALS } from '../../core/signals';
@@ -15,7 +14,7 @@ import { signalSetsOf } from '../../core/signalSets';
 import { peekChannel, receivePosixMq, type PeekResult } from '../../core/actions/peek';
 import { vscodeOrigins } from '../../core/actions/origin';
 import { runSignal } from '../../core/actions/runner';
-import { SnapshotService } from '../../core/snapshotService';
+import { SnapshotService, workerScriptOf } from '../../core/snapshotService';
 import { errnoOf, messageOf, ActionError } from '../../core/actions/errors';
 import { clipboardText, oneLine } from '../../core/escape';
 import { channelTitle, containerLabel, processLabel, shownName } from '../../core/format';
@@ -322,7 +321,7 @@ export class InspectorPanel {
   private scannerFor(pid: number): SnapshotService {
     const options = { pids: [pid], processes: 'all' as const, processOnly: true };
     if (!this.processScanner) {
-      this.processScanner = new SnapshotService({ ...options, workerPath: path.join(this.deps.context.extensionPath, 'dist', 'snapshotWorker.js') });
+      this.processScanner = new SnapshotService({ ...options, workerPath: workerScriptOf(this.deps.context.extensionPath) });
       const scanner = this.processScanner;
       this.disposables.push({ dispose: () => scanner.dispose() });
     } else if (this.processScannerPid !== pid) {

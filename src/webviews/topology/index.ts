@@ -3,9 +3,8 @@
 // extension.ts calls registerTopology once; everything registered here goes to
 // context.subscriptions. The tracer (src/core/activity, when built) plugs its measured rates in
 // through `rates` (a RateFeed); without it the map estimates rates from queue depths.
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { SnapshotService } from '../../core/snapshotService';
+import { SnapshotService, workerScriptOf } from '../../core/snapshotService';
 import type { InspectorTarget, SnapshotSource } from '../../snapshotSource';
 import { ProblemFeed } from './problemFeed';
 import { TOPOLOGY_VIEW_TYPE } from './protocol';
@@ -29,7 +28,7 @@ export function registerTopology(context: vscode.ExtensionContext, r: TopologyRe
   const cfg = () => vscode.workspace.getConfiguration('ipcInspector');
   const problems = new ProblemFeed(
     // the scan and the rules run in the service's worker thread; this thread only parses their result
-    () => new SnapshotService({ diagnose: true, workerPath: path.join(context.extensionPath, 'dist', 'snapshotWorker.js') }),
+    () => new SnapshotService({ diagnose: true, workerPath: workerScriptOf(context.extensionPath) }),
     () => cfg().get<number>('refreshInterval', 1000),
     r.log,
   );
