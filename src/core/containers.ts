@@ -8,6 +8,7 @@
 //   docker      /var/lib/docker/containers/ID/config.v2.json   Name, Config.Labels (k8s)
 //               rootless: ~USER/.local/share/docker/containers/ID/config.v2.json
 //   podman      /var/lib/containers/storage/overlay-containers/containers.json   names
+//               (vfs-, btrfs-, zfs-containers/ with those storage drivers)
 //               rootless: ~USER/.local/share/containers/storage/overlay-containers/containers.json
 //   containerd  /run/containerd/io.containerd.runtime.v2.task/NS/ID/config.json   OCI annotations
 //   CRI-O       /run/containers/storage/overlay-containers/ID/userdata/config.json   OCI annotations
@@ -66,6 +67,9 @@ export function parseDockerConfig(text: string): StateFacts | null {
     podNamespace: str(labels['io.kubernetes.pod.namespace']),
   };
 }
+
+/** containers/storage's drivers, each with a `DRIVER-containers/containers.json` of its own (most used first). */
+const STORAGE_DRIVERS = ['overlay', 'vfs', 'btrfs', 'zfs'] as const;
 
 /** containers/storage's containers.json: `[{id, names: [...]}, …]` → id → first name. */
 export function parsePodmanContainers(text: string): Map<string, string> {
@@ -264,15 +268,21 @@ export class ContainerResolver {
   }
 
   private async podman(id: string, rootlessUid: number | null): Promise<StateFacts | null> {
-    const rel = 'containers/storage/overlay-containers/containers.json';
     const opts = { maxBytes: LIMITS.podmanList, owners: this.owners([rootlessUid ?? 0]) };
-    let r;
-    if (rootlessUid !== null) {
-      const f = this.rootlessFile(rootlessUid, path.join('.local/share', rel));
-      if (!f) return null;
-      r = await this.readRootless(rootlessUid, f, opts, parsePodmanContainers, podmanCache);
-    } else r = await readParsed(this.state('var/lib', rel), opts, parsePodmanContainers, podmanCache);
-    return { name: r.ok ? (r.value.get(id) ?? null) : null, podName: null, podNamespace: null };
+    // containers/storage keeps one list per storage driver: overlay where the kernel allows it,
+    // vfs where it does not (rootless without fuse-overlayfs), btrfs or zfs when configured
+    for (const driver of STORAGE_DRIVERS) {
+      const rel = `containers/storage/${driver}-containers/containers.json`;
+      let r;
+      if (rootlessUid !== null) {
+        const f = this.rootlessFile(rootlessUid, path.join('.local/share', rel));
+        if (!f) continue;
+        r = await this.readRootless(rootlessUid, f, opts, parsePodmanContainers, podmanCache);
+      } else r = await readParsed(this.state('var/lib', rel), opts, parsePodmanContainers, podmanCache);
+      const name = r.ok ? r.value.get(id) : undefined;
+      if (name !== undefined) return { name, podName: null, podNamespace: null };
+    }
+    return { name: null, podName: null, podNamespace: null };
   }
 
   /** containerd's task directory in `ns`, or in any namespace when not given. */

@@ -14,6 +14,7 @@ import { parseStatus } from '../../src/core/parsers/procPid';
 
 const ID = 'f3a1c0de9b8e7d6c5b4a39281706f5e4d3c2b1a0f9e8d7c6b5a4938271605f4e';
 const ID2 = '0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c';
+const ID3 = '7e57ab1e00000000000000000000000000000000000000000000000000c0ffee';
 const POD = '8d1f3c2a-4b5e-4c6d-9e7f-0a1b2c3d4e5f';
 const first = (text: string) => containerCandidates(text)[0] ?? null;
 const brief = (text: string) => {
@@ -80,6 +81,13 @@ describe('runtimes from cgroup paths', () => {
     assert.equal(first(`0::/machine.slice/machine-libpod_pod_${ID2}.slice/libpod-${ID}.scope\n`)?.id, ID);
     assert.equal(first(`0::/machine.slice/libpod-conmon-${ID}.scope\n`), null);
     assert.equal(first(`9:name=systemd:/libpod_parent/conmon\n`), null);
+  });
+  test('podman pods on cgroupfs (`/libpod_parent/POD/libpod-ID`, as podman 4 writes them): the member, not a containerd guess for the pod', () => {
+    // the text of a real pod member's /proc/PID/cgroup (cgroup v1, no systemd), ids replaced
+    const text = `12:pids:/libpod_parent/${ID2}/libpod-${ID}\n9:name=systemd:/libpod_parent/${ID2}/libpod-${ID}\n0::/\n`;
+    assert.deepEqual(brief(text), { runtime: 'podman', id: ID, name: null, podUid: null, rootlessUid: null, verify: undefined });
+    assert.equal(first(`9:name=systemd:/libpod_parent/${ID2}/libpod-conmon-${ID}\n`), null, 'the pod member\'s monitor');
+    assert.equal(first(`0::/default/${ID}/sub\n`)?.runtime, 'containerd', 'containerd\'s own layout keeps its guess');
   });
   test('rootless podman and docker in a user’s delegated tree carry that uid', () => {
     const c = first(`0::/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-${ID}.scope\n`);
@@ -185,6 +193,11 @@ describe('ContainerResolver on a captured state tree', () => {
     assert.equal(d?.runtime, 'docker', 'the docker state names the engine');
     const none = await new ContainerResolver({ stateRoot: path.join(root, 'nothing') }).fromCgroup(`11:memory:/kubepods/besteffort/pod${POD}/${ID}\n`);
     assert.deepEqual(none && { runtime: none.runtime, name: none.name }, { runtime: 'kubernetes', name: null }, 'engine unknown: said so, not guessed');
+  });
+  test('podman with the vfs storage driver (rootless without fuse-overlayfs): the name from vfs-containers', async () => {
+    put('var/lib/containers/storage/vfs-containers/containers.json', JSON.stringify([{ id: ID3, names: ['on-vfs'] }]));
+    assert.equal((await r().fromCgroup(`0::/machine.slice/libpod-${ID3}.scope\n`))?.name, 'on-vfs');
+    assert.equal((await r().fromCgroup(`0::/machine.slice/libpod-${ID2}.scope\n`))?.name, 'db', 'overlay still first');
   });
   test('containerd `/NS/ID`: only with its task directory', async () => {
     assert.equal((await r().fromCgroup(`0::/k8s.io/${ID2}\n`))?.runtime, 'containerd');

@@ -114,6 +114,8 @@ export function containerFromPath(path: string): CgroupContainer | null {
     cgroup: path,
     ...extra,
   });
+  /** containerd's cgroupfs guess (`/NAMESPACE/ID`), kept only when nothing below names the container: podman's pods on cgroupfs are `/libpod_parent/POD-ID/libpod-ID`. */
+  let containerdGuess: CgroupContainer | null = null;
   for (let i = 0; i < seg.length; i++) {
     const s = seg[i];
     if (s === '..' || s === '.') return null; // outside our cgroup namespace: nothing to say
@@ -155,10 +157,11 @@ export function containerFromPath(path: string): CgroupContainer | null {
     if (i === 0 && s === 'lxc' && seg.length > 1 && SAFE_NAME.test(seg[1])) return make('lxc', seg[1], seg[1]); // LXC < 4
     // containerd's cgroupfs layout `/NAMESPACE/ID`: only at the top level, confirmed by its task directory
     if (i === 0 && seg.length >= 2 && HEX64.test(seg[1]) && CONTAINERD_NS.test(s) && !s.endsWith('.slice') && !s.endsWith('.service')) {
-      return make('containerd', seg[1], null, { verify: 'containerd-task', namespace: s });
+      containerdGuess = make('containerd', seg[1], null, { verify: 'containerd-task', namespace: s });
+      i++; // the id is not a segment of its own
     }
   }
-  return null;
+  return containerdGuess;
 }
 
 /** Every candidate (one per cgroupPaths entry that names a container), most trusted first: the caller keeps the first its state check confirms. */
