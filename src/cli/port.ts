@@ -39,10 +39,12 @@ function containerText(c: ContainerInfo | null): string {
   return c ? containerLabel(c) : '';
 }
 
-const dispositionText = (d: { disposition: string; blocked: boolean; handledBy?: string }) =>
+const dispositionText = (d: { disposition: string; blocked: boolean; handledBy?: string; init?: string }) =>
   d.handledBy
     ? `caught (${d.handledBy.toLowerCase()}: the process reads it)`
-    : ({ caught: 'caught (a handler runs)', ignored: 'ignored (no effect)', default: 'default (terminates)' } as Record<string, string>)[d.disposition] + (d.blocked ? ', blocked (stays pending)' : '');
+    : d.init
+      ? `dropped by the kernel (${d.init === 'nested' ? "PID 1 of its pid namespace, no handler: only SIGKILL stops it from here" : 'the init process, no handler'})`
+      : ({ caught: 'caught (a handler runs)', ignored: 'ignored (no effect)', default: 'default (terminates)' } as Record<string, string>)[d.disposition] + (d.blocked ? ', blocked (stays pending)' : '');
 
 /** The listener list for people: one block per listener, one line per holder. */
 export function renderListeners(port: number, listeners: readonly PortListener[], ownNetns: string | null, protocol?: Protocol): string {

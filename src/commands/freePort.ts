@@ -35,7 +35,11 @@ export function dispositionText(d: TermDisposition): string {
     ? `SIGTERM is caught (${d.handledBy.toLowerCase()}: the process reads it and decides)`
     : d.disposition === 'caught'
       ? 'SIGTERM is caught: a handler runs (a clean shutdown, or nothing)'
-      : d.disposition === 'ignored'
+      : d.init === 'nested'
+        ? "SIGTERM is dropped by the kernel: the process is PID 1 of its own pid namespace (a container's init) and has no handler for it — only SIGKILL stops it"
+        : d.init === 'own'
+          ? 'SIGTERM is dropped by the kernel: the process is the init process and has no handler for it'
+          : d.disposition === 'ignored'
         ? 'SIGTERM is ignored: it will have no effect, only SIGKILL stops it'
         : 'SIGTERM is not handled: the default action terminates it';
   return d.blocked && !d.handledBy ? `${base}; it is blocked, so it stays pending until the process unblocks it` : base;

@@ -6,7 +6,7 @@
 import type { Channel, ContainerInfo, InetChannel, ProcessInfo, Snapshot } from './model';
 import { takeSnapshot, type SnapshotOptions } from './snapshot';
 import { signalNumber } from './signals';
-import { handledElsewhere } from './signalSets';
+import { droppedByInit, handledElsewhere, namespaceInit } from './signalSets';
 
 export type Protocol = 'tcp' | 'udp';
 
@@ -18,6 +18,11 @@ export interface TermDisposition {
   blocked: boolean;
   /** Blocked on purpose and read by the process itself: the signal set that says how (`Via signalfd`). */
   handledBy?: string;
+  /**
+   * Set when `disposition` is `ignored` because the process is the init of a pid namespace (`own`:
+   * the snapshot's; `nested`: a container's PID 1) without a handler: the kernel drops SIGTERM.
+   */
+  init?: 'own' | 'nested';
 }
 
 export interface ListenerProcess {
@@ -72,14 +77,16 @@ export function splitHostPort(s: string): { address: string; port: number } | nu
 const SIGTERM = signalNumber('SIGTERM')!;
 const hasTerm = (list: readonly string[] | undefined) => !!list && list.some((n) => signalNumber(n) === SIGTERM);
 
-/** SIGTERM's disposition from the snapshot's masks (ignored wins over caught, as in the kernel). */
-export function termDisposition(p: Pick<ProcessInfo, 'signals'>): TermDisposition {
+/** SIGTERM's disposition from the snapshot's masks (ignored wins over caught, as in the kernel; a namespace init's unhandled SIGTERM is dropped). */
+export function termDisposition(p: Pick<ProcessInfo, 'pid' | 'nsPid' | 'signals'>): TermDisposition {
   const s = p.signals;
   const via = hasTerm(s?.ignored) ? undefined : handledElsewhere(s, 'SIGTERM');
+  const init = droppedByInit(p, SIGTERM) ? namespaceInit(p) : null;
   return {
-    disposition: hasTerm(s?.ignored) ? 'ignored' : hasTerm(s?.caught) || via ? 'caught' : 'default',
+    disposition: hasTerm(s?.ignored) || init ? 'ignored' : hasTerm(s?.caught) || via ? 'caught' : 'default',
     blocked: hasTerm(s?.blocked),
     ...(via ? { handledBy: via.title } : {}),
+    ...(init ? { init } : {}),
   };
 }
 

@@ -3,8 +3,9 @@
 // signal policy and the diagnosis read this table, so a set added by a facet shows and counts
 // everywhere. `handled`: a signal in the set is taken care of by the process (a handler runs, or
 // it reads the signal itself) — blocked then is on purpose, not stuck. Pure: the webview bundles it.
-import type { SignalState } from './model';
+import type { ProcessInfo, SignalState } from './model';
 import { PROCESS_FACETS } from './kinds';
+import { signalName, signalNumber } from './signals';
 
 export interface SignalSet {
   /** The SignalState field (`pending` also takes `shdPending`). */
@@ -40,4 +41,29 @@ export function signalSetsOf(s: SignalState): Array<[SignalSet, string[]]> {
 export function handledElsewhere(s: SignalState | undefined, name: string): SignalSet | undefined {
   if (!s) return undefined;
   return SIGNAL_SETS.find((set) => set.handled && set.key !== 'caught' && signalsIn(s, set).includes(name));
+}
+
+/** How a process is the init of a pid namespace: of the snapshot's own (`own`), of one nested in it (`nested`: a container's PID 1 seen from the host), or not (null). */
+export function namespaceInit(p: Pick<ProcessInfo, 'pid' | 'nsPid'>): 'own' | 'nested' | null {
+  const ns = p.nsPid ?? [];
+  if (ns.length > 1) return ns[ns.length - 1] === 1 ? 'nested' : null;
+  return p.pid === 1 ? 'own' : null;
+}
+
+/**
+ * Does the kernel drop this signal on arrival because the target is a pid namespace's init that
+ * does not handle it? Such an init is SIGNAL_UNKILLABLE: a signal it neither catches nor blocks
+ * (blocked ones are queued: the handler may change before they are unblocked) and whose action
+ * is the default is discarded — every signal when sent from inside its namespace (`kill -9 1`
+ * does nothing), all but SIGKILL and SIGSTOP when sent from an ancestor namespace (the host
+ * stopping a container: `docker kill` sends SIGKILL for that reason). SIG_IGN is the caller's
+ * separate "ignored" case.
+ */
+export function droppedByInit(p: Pick<ProcessInfo, 'pid' | 'nsPid' | 'signals'>, sig: number): boolean {
+  const init = namespaceInit(p);
+  if (init === null) return false;
+  if (init === 'nested' && (sig === 9 || sig === 19)) return false;
+  const s = p.signals;
+  const inSet = (list: readonly string[] | undefined) => !!list && list.some((n) => signalNumber(n) === sig);
+  return !inSet(s?.caught) && !inSet(s?.ignored) && !inSet(s?.blocked) && !handledElsewhere(s, signalName(sig));
 }

@@ -133,6 +133,29 @@ describe('Free Port', () => {
     assert.ok(await canListen(s.info.port));
   });
 
+  test("a server that is PID 1 of its own pid namespace (a container's init) with SIGTERM at its default: the kernel drops SIGTERM from outside — said so, SIGKILL offered at once", { skip: !root ? 'needs root (unshare --pid)' : false }, async () => {
+    const s = keep(await startNet(['listen', '--addr', '127.0.0.1'], { prefix: ['unshare', '--fork', '--pid', '--kill-child'], forks: true }));
+    const nsPid = /^NSpid:\s+(.*)$/m.exec(fs.readFileSync(`/proc/${s.pid}/status`, 'utf8'))![1].trim().split(/\s+/).map(Number);
+    assert.deepEqual(nsPid.slice(-1), [1], 'the server is its namespace\'s init');
+    // the CLI says so before it sends; the oracle is the kernel itself — the SIGTERM leaves it running
+    const sent = spawnSync(process.execPath, [BIN, 'signal', String(s.pid), 'TERM', '--yes'], { encoding: 'utf8', input: '', timeout: 60000 });
+    assert.equal(sent.status, 0, sent.stderr);
+    assert.match(sent.stderr, /^warning: process \d+ is PID 1 of its own pid namespace .* it will have no effect/m);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(alive(s.pid), 'SIGTERM was dropped by the kernel');
+    const { result, questions, events } = await free(s.info.port, () => true, 60000);
+    assert.deepEqual(result.stops[0].sigterm, { disposition: 'ignored', blocked: false, init: 'nested' });
+    assert.ok(events.some((e) => e.type === 'policy' && e.warnings.some((w) => /PID 1 of its own pid namespace .* the kernel drops it/.test(w))));
+    assert.deepEqual(
+      questions.map((q) => [q.pid, q.signal, q.waitedMs]),
+      [[s.pid, 'SIGKILL', 0]],
+      'a dropped SIGTERM is not waited for (the 60 s timeout would fail this test)',
+    );
+    assert.ok(questions[0].reasons.some((r) => /kills every process of its pid namespace/.test(r)), questions[0].reasons.join('; '));
+    assert.equal(result.free, true);
+    assert.ok(await canListen(s.info.port));
+  });
+
   test('a server that catches SIGTERM and stays: SIGKILL offered after the timeout; declining leaves it listening', async () => {
     const s = keep(await startNet(['listen', '--addr', '127.0.0.1', '--term', 'catch-stay']));
     const no = await free(s.info.port, () => false, 300);

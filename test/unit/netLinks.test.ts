@@ -167,11 +167,21 @@ describe('port helpers', () => {
     assert.equal(splitHostPort('nonsense'), null);
   });
   test('SIGTERM disposition: ignored wins over caught; blocked is reported beside', () => {
-    const sig = (over: Partial<ProcessInfo['signals']>) => ({ signals: { pending: [], shdPending: [], blocked: [], ignored: [], caught: [], queued: null, queueLimit: null, ...over } });
+    const sig = (over: Partial<ProcessInfo['signals']>, who: Pick<ProcessInfo, 'pid' | 'nsPid'> = { pid: 4242, nsPid: [4242] }) => ({ ...who, signals: { pending: [], shdPending: [], blocked: [], ignored: [], caught: [], queued: null, queueLimit: null, ...over } });
     assert.deepEqual(termDisposition(sig({})), { disposition: 'default', blocked: false });
     assert.deepEqual(termDisposition(sig({ caught: ['SIGTERM'] })), { disposition: 'caught', blocked: false });
     assert.deepEqual(termDisposition(sig({ ignored: ['SIGTERM'], caught: ['SIGTERM'] })), { disposition: 'ignored', blocked: false });
     assert.deepEqual(termDisposition(sig({ blocked: ['SIGTERM'], caught: ['SIGINT'] })), { disposition: 'default', blocked: true });
+  });
+  test("SIGTERM to a pid namespace's init without a handler is dropped by the kernel (a container's PID 1 from the host; the own init)", () => {
+    const sig = (over: Partial<ProcessInfo['signals']>, who: Pick<ProcessInfo, 'pid' | 'nsPid'>) => ({ ...who, signals: { pending: [], shdPending: [], blocked: [], ignored: [], caught: [], queued: null, queueLimit: null, ...over } });
+    const container = { pid: 28037, nsPid: [28037, 1] };
+    assert.deepEqual(termDisposition(sig({}, container)), { disposition: 'ignored', blocked: false, init: 'nested' });
+    assert.deepEqual(termDisposition(sig({ caught: ['SIGTERM'] }, container)), { disposition: 'caught', blocked: false }, 'a handler: delivered');
+    assert.deepEqual(termDisposition(sig({ blocked: ['SIGTERM'] }, container)), { disposition: 'default', blocked: true }, 'blocked: queued, not dropped');
+    assert.deepEqual(termDisposition(sig({}, { pid: 1, nsPid: [1] })), { disposition: 'ignored', blocked: false, init: 'own' });
+    assert.deepEqual(termDisposition(sig({}, { pid: 28040, nsPid: [28040, 7] })), { disposition: 'default', blocked: false }, 'not the init of its namespace');
+    assert.deepEqual(termDisposition(sig({}, { pid: 1, nsPid: [] })), { disposition: 'ignored', blocked: false, init: 'own' }, 'NSpid unknown: pid 1 here');
   });
   test('listeners: TCP LISTEN and unconnected UDP sockets on the port, in every namespace, with their holders; a connected UDP socket is a flow, not a listener', () => {
     const proc = (pid: number): ProcessInfo =>

@@ -59,6 +59,30 @@ describe('signalRisk: who must be asked', () => {
     assert.deepEqual(ign.warnings, ['SIGTERM is ignored by this process — it will have no effect']);
     assert.match(signalRisk(p, 'SIGUSR2', { euid: 0, origin: mine }).warnings[0], /blocked/);
   });
+  test("a pid namespace's init drops what it does not handle: said as no effect (a container's PID 1 from the host: all but SIGKILL/SIGSTOP; the own init: all)", () => {
+    const ctr = proc(28037, { nsPid: [28037, 1], comm: 'nc' });
+    const term = signalRisk(ctr, 'SIGTERM', { euid: 0, origin: mine });
+    assert.equal(term.noEffect, true);
+    assert.match(term.warnings.join('\n'), /PID 1 of its own pid namespace .* does not handle SIGTERM: the kernel drops it when it comes from outside/);
+    assert.doesNotMatch(term.notes.join('\n'), /default action will terminate/);
+    const kill = signalRisk(ctr, 'SIGKILL', { euid: 0, origin: mine });
+    assert.equal(kill.noEffect, false);
+    assert.match(kill.confirm.join('\n'), /ends at once, without cleanup, and the kernel kills every process of its pid namespace/);
+    assert.equal(signalRisk(ctr, 'SIGSTOP', { euid: 0, origin: mine }).noEffect, false);
+    const handled = proc(28038, { nsPid: [28038, 1], signals: { pending: [], shdPending: [], blocked: [], ignored: [], caught: ['SIGTERM'], queued: 0, queueLimit: 0 } });
+    assert.equal(signalRisk(handled, 'SIGTERM', { euid: 0, origin: mine }).noEffect, false, 'a handler runs');
+    const blocked = proc(28039, { nsPid: [28039, 1], signals: { pending: [], shdPending: [], blocked: ['SIGTERM'], ignored: [], caught: [], queued: 0, queueLimit: 0 } });
+    assert.equal(signalRisk(blocked, 'SIGTERM', { euid: 0, origin: mine }).noEffect, false, 'blocked: queued until unblocked');
+    assert.equal(signalRisk(proc(28040, { nsPid: [28040, 5] }), 'SIGTERM', { euid: 0, origin: mine }).noEffect, false, 'not its init');
+    const init = proc(1, { nsPid: [1] });
+    for (const sig of ['SIGTERM', 'SIGKILL', 'SIGSTOP'] as const) {
+      const r = signalRisk(init, sig, { euid: 0, origin: {} });
+      assert.equal(r.noEffect, true, sig);
+      assert.match(r.warnings.join('\n'), /init process of this pid namespace and does not handle/);
+      assert.doesNotMatch(r.confirm.join('\n'), /cannot be caught/, `${sig}: nothing to be caught`);
+    }
+    assert.equal(signalRisk(proc(1, { nsPid: [1], state: 'T' }), 'SIGCONT', { euid: 0, origin: {} }).noEffect, false, 'SIGCONT resumes a stopped init on its way');
+  });
   test('names in reasons and questions are escaped (a hostile comm stays one line)', () => {
     const p = proc(707, { comm: 'x\n[y](command:z)\x1b' });
     const r = signalRisk(p, 'SIGKILL', { euid: 0, origin: mine });

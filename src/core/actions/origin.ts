@@ -261,6 +261,7 @@ export async function readProcessInfo(pid: number, procRoot = '/proc', userName:
     state: st.state,
     tracerPid: status.tracerPid,
     signals: status.signals,
+    nsPid: status.nsPid,
     timers: [],
     threads: status.threads ?? 1,
     cwd: null,

@@ -5,7 +5,8 @@
 //
 // A signal needs a confirmation when
 //   - it cannot be caught (SIGKILL, SIGSTOP) or glibc reserves it (32, 33);
-//   - the target is PID 1, or part of VS Code itself (origin.ts: the server, its pty host, file
+//   - the target is PID 1 (a pid namespace's init drops every signal it does not handle: said as
+//     "no effect", not asked), or part of VS Code itself (origin.ts: the server, its pty host, file
 //     watcher and extension hosts, and the ancestors of the extension host);
 //   - the caller's uid is unknown (-1: we cannot tell whose process it is);
 //   - the target belongs to another user (its uid differs from the caller's euid);
@@ -18,7 +19,7 @@
 // "VS Code itself", even though it descends from the VS Code server.
 //
 // Removal of an IPC object always needs a confirmation: it cannot be undone.
-import { handledElsewhere } from '../signalSets';
+import { droppedByInit, handledElsewhere, namespaceInit } from '../signalSets';
 import type { Channel, ProcessInfo } from '../model';
 import { processLabel } from '../format';
 import { signalInfo, signalName, signalNumber } from '../signals';
@@ -96,6 +97,14 @@ export function signalRisk(proc: ProcessInfo, sig: number | string, ctx: SignalR
   if (proc.state === 'Z') {
     warnings.push(`process ${proc.pid} is a zombie (already exited, waiting for its parent) — ${name} will have no effect`);
     noEffect = true;
+  } else if (n !== 18 && droppedByInit(proc, n)) {
+    // (SIGCONT is dropped too, but resumes a stopped init on its way: not "no effect")
+    warnings.push(
+      namespaceInit(proc) === 'nested'
+        ? `process ${proc.pid} is PID 1 of its own pid namespace (a container's init) and does not handle ${name}: the kernel drops it when it comes from outside — it will have no effect; only SIGKILL or SIGSTOP reach it`
+        : `process ${proc.pid} is the init process of this pid namespace and does not handle ${name}: the kernel drops it — it will have no effect`,
+    );
+    noEffect = true;
   } else if (n !== 9 && n !== 19) {
     if (has(s?.ignored, n)) {
       warnings.push(`${name} is ignored by this process — it will have no effect`);
@@ -118,8 +127,8 @@ export function signalRisk(proc: ProcessInfo, sig: number | string, ctx: SignalR
   if (proc.state === 'T' && n !== 18 && n !== 9) warnings.push(`process ${proc.pid} is stopped — ${name} is delivered when it continues (SIGCONT)`);
   if (proc.tracerPid > 0) warnings.push(`process ${proc.pid} is traced by ${proc.tracerPid}: the tracer sees the signal first and may suppress it`);
 
-  if (n === 9) confirm.push(`SIGKILL cannot be caught: process ${who} ends at once, without cleanup`);
-  if (n === 19) confirm.push(`SIGSTOP cannot be caught: process ${who} freezes until it receives SIGCONT`);
+  if (n === 9 && !noEffect) confirm.push(`SIGKILL cannot be caught: process ${who} ends at once, without cleanup${namespaceInit(proc) === 'nested' ? ', and the kernel kills every process of its pid namespace with it' : ''}`);
+  if (n === 19 && !noEffect) confirm.push(`SIGSTOP cannot be caught: process ${who} freezes until it receives SIGCONT`);
   if (isReservedRealtime(n)) confirm.push(`${name} is reserved by glibc for thread cancellation and setxid — sending it can break the process`);
   confirm.push(...ownershipReasons(proc, ctx));
 
