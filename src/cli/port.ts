@@ -7,7 +7,8 @@
 // text is escaped (core/escape.ts), JSON through safeJson.
 // Exit: 0 listed / freed, 1 not freed (or a step failed), 2 usage.
 import * as readline from 'node:readline';
-import type { ContainerInfo } from '../core/model';
+import type { ContainerInfo, Snapshot } from '../core/model';
+import { containerBehind } from '../core/publishedPort';
 import { escapeControl, safeJson } from '../core/escape';
 import { commLabel, containerLabel, userText } from '../core/format';
 import { freePort, type FreePortEvent, type FreePortResult, type StopQuestion } from '../core/actions/freePort';
@@ -46,8 +47,13 @@ const dispositionText = (d: { disposition: string; blocked: boolean; handledBy?:
       ? `dropped by the kernel (${d.init === 'nested' ? "PID 1 of its pid namespace, no handler: only SIGKILL stops it from here" : 'the init process, no handler'})`
       : ({ caught: 'caught (a handler runs)', ignored: 'ignored (no effect)', default: 'default (terminates)' } as Record<string, string>)[d.disposition] + (d.blocked ? ', blocked (stays pending)' : '');
 
-/** The listener list for people: one block per listener, one line per holder. */
-export function renderListeners(port: number, listeners: readonly PortListener[], ownNetns: string | null, protocol?: Protocol): string {
+/** The command that stops a container of a runtime with a CLI of its own (a signal to a process in it may be undone by its restart policy). */
+function stopCommand(c: ContainerInfo): string | null {
+  return c.runtime === 'docker' || c.runtime === 'podman' ? `${c.runtime} stop ${c.id.slice(0, 12)}` : null;
+}
+
+/** The listener list for people: one block per listener, one line per holder; `snap` names the container behind a published port's relay. */
+export function renderListeners(port: number, listeners: readonly PortListener[], ownNetns: string | null, protocol?: Protocol, snap?: Snapshot): string {
   if (listeners.length === 0) return protocol ? `no ${protocol.toUpperCase()} listener on port ${port}\n` : `nothing listens on port ${port}\n`;
   const out: string[] = [`port ${port}: ${listeners.length} listener${listeners.length === 1 ? '' : 's'}`];
   for (const l of listeners) {
@@ -58,7 +64,12 @@ export function renderListeners(port: number, listeners: readonly PortListener[]
       out.push(`    ${commLabel(p.comm, p.pid)}${inner}  user ${e(userText(p))}  fd ${p.fds.join(',')}  SIGTERM: ${dispositionText(p.sigterm)}`);
       out.push(`      cmd: ${p.cmdline.length ? p.cmdline.map((a) => e(a)).join(' ') : '-'}`);
       const c = containerText(p.container);
-      if (c) out.push(`      container: ${c}`);
+      const stop = p.container ? stopCommand(p.container) : null;
+      if (c) out.push(`      container: ${c}${stop ? ` (its restart policy may start it again after a signal; to stop it: ${stop})` : ''}`);
+      const behind = snap ? containerBehind(p, snap) : undefined;
+      if (behind) {
+        out.push(`      relays the port for ${containerText(behind.container)}: stopping this process leaves the container running without its port; to stop it: ${stopCommand(behind.container) ?? `${behind.cli} stop ${behind.container.id.slice(0, 12)}`}`);
+      }
       if (p.provenance) out.push(`      started by: ${e(p.provenance)}`);
     }
   }
@@ -167,10 +178,10 @@ export async function run(argv: string[]): Promise<number> {
   const own = ownNetns();
   if (!p.flags.has('free')) {
     if (json) process.stdout.write(safeJson({ port, protocol: protocol ?? null, listeners }, 2) + '\n');
-    else process.stdout.write(renderListeners(port, listeners, own, protocol));
+    else process.stdout.write(renderListeners(port, listeners, own, protocol, snapshot));
     return 0;
   }
-  if (!json) process.stdout.write(renderListeners(port, listeners, own, protocol));
+  if (!json) process.stdout.write(renderListeners(port, listeners, own, protocol, snapshot));
   if (listeners.length === 0) {
     if (json) process.stdout.write(safeJson({ port, protocol: protocol ?? null, listeners, stops: [], bind: [], free: null, remaining: [], otherSockets: [] }, 2) + '\n');
     return 0;

@@ -28,6 +28,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freeTcpPort, startNet, type NetProc } from '../../fixtures/netServer';
+import { BIN } from './cliRunner';
 import type { InetChannel, Snapshot } from '../../src/core/model';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { listenersIn } from '../../src/core/ports';
@@ -268,6 +269,10 @@ describe('docker container', { skip: DOCKER_SKIP }, () => {
     assert.ok(holders.length > 0 && holders.every((h) => h.comm === 'docker-proxy' && h.uid === 0), JSON.stringify(holders.map((h) => [h.comm, h.uid])));
     const behind = containerBehind(holders[0], snap);
     assert.deepEqual(behind && { cli: behind.cli, id: behind.container.id, name: behind.container.name }, { cli: 'docker', id, name });
+    // the CLI's `port` says the same: the relay, the container, and the command that stops it
+    const listed = spawnSync(process.execPath, [BIN, 'port', String(hostPort), '--protocol', 'tcp'], { encoding: 'utf8', timeout: 60000 });
+    assert.equal(listed.status, 0, listed.stderr);
+    assert.match(listed.stdout, new RegExp(`relays the port for docker ${name} \\(${id.slice(0, 12)}\\): stopping this process leaves the container running without its port; to stop it: docker stop ${id.slice(0, 12)}`));
     // what Free Port runs once the user agrees (commands/freePort.ts stopContainer): `docker stop -- ID`
     await docker(['stop', '--', behind!.container.id]);
     const after = listenersIn(await takeSnapshot({ kinds: ['tcp', 'udp'] }), hostPort);
