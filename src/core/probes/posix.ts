@@ -120,6 +120,44 @@ async function mqAttributes(native: NativeAddon, queues: ReadonlyArray<{ id: str
   return out;
 }
 
+/** At most this many queues per snapshot are read through a holder's fd (each is a pidfd_getfd). */
+const MAX_HELD_MQ_READS = 64;
+
+/**
+ * mq_getattr of queues no name of ours reaches (unlinked, another IPC namespace's — a
+ * container's) through one holder's fd: a pidfd_getfd duplicate checked for the queue's
+ * dev:inode (native mqGetattrFd), closed at once. Reading the attributes changes nothing of the
+ * queue; closing a duplicate ends a notification registration only for its owner, which we are
+ * not. Bounded per snapshot (the rest keep null counts, said as an error).
+ */
+async function heldMqAttributes(native: NativeAddon, queues: readonly MqQueue[], deadlineMs: number): Promise<Map<string, { curmsgs: number; maxmsg: number; msgsize: number } | string>> {
+  const out = new Map<string, { curmsgs: number; maxmsg: number; msgsize: number } | string>();
+  let reads = 0;
+  for (const q of queues) {
+    const dev = q.dev ? /^(\d+):(\d+)$/.exec(q.dev) : null;
+    if (!dev || !q.ino) continue;
+    let last = 'ENOENT';
+    for (const e of q.endpoints) {
+      if (e.fd === undefined) continue;
+      if (reads >= MAX_HELD_MQ_READS) {
+        last = 'EAGAIN'; // over this snapshot's budget
+        break;
+      }
+      reads++;
+      try {
+        const a = await withDeadline(`mq_getattr through fd ${e.fd} of ${e.pid}`, deadlineMs, () => native.mqGetattrFd!(e.pid, e.fd!, q.ino!, Number(dev[1]), Number(dev[2])));
+        out.set(q.id, a);
+        last = '';
+        break;
+      } catch (err) {
+        last = err instanceof DeadlineError ? 'ETIMEDOUT' : (errnoName(err) ?? 'EIO');
+      }
+    }
+    if (last) out.set(q.id, last);
+  }
+  return out;
+}
+
 function errorText(e: unknown): string {
   const code = (e as { code?: unknown })?.code;
   return e instanceof Error && e.name === 'UntrustedFileError' ? e.message : `${typeof code === 'string' ? code : 'EIO'}: ${(e as Error)?.message ?? String(e)}`;
@@ -251,6 +289,8 @@ interface MqQueue {
   other?: boolean;
   /** Its inode, when only its holders' fds reach it (deleted, another namespace's). */
   ino?: number;
+  /** Its queue filesystem's device (`MAJOR:MINOR`), with `ino`. */
+  dev?: string;
 }
 
 /**
@@ -338,7 +378,7 @@ async function emitQueues(ctx: ProbeContext, native: NativeAddon | null): Promis
       // no name left to list it by or to open it with: one row per inode, its holders, no counts
       const name = g.text.slice(1, g.text.endsWith(' (deleted)') ? -' (deleted)'.length : undefined);
       const other = elsewhere(g);
-      queues.set(`posix-mq:deleted/${key}`, { id: `posix-mq:deleted/${key}`, name, raw: null, st: null, endpoints: endpointsOf(ctx, g.rows), other, ino: g.ino });
+      queues.set(`posix-mq:deleted/${key}`, { id: `posix-mq:deleted/${key}`, name, raw: null, st: null, endpoints: endpointsOf(ctx, g.rows), other, ino: g.ino, dev: devName(g.dev) });
       continue;
     }
     const raw = mqNameBytes(ctx, g);
@@ -347,7 +387,7 @@ async function emitQueues(ctx: ProbeContext, native: NativeAddon | null): Promis
       // Another IPC namespace's queue (a container's): joined by name it would merge into this
       // namespace's queue of that name, take its counts, and send peeks and removes to it.
       const id = `posix-mq:ns/${devName(g.dev)}/${posixIdTail(raw)}`;
-      const q = queues.get(id) ?? { id, name: raw.toString('utf8'), raw, st: null, endpoints: [], other: true, ino: g.ino };
+      const q = queues.get(id) ?? { id, name: raw.toString('utf8'), raw, st: null, endpoints: [], other: true, ino: g.ino, dev: devName(g.dev) };
       append(q.endpoints, endpointsOf(ctx, g.rows));
       queues.set(id, q);
       continue;
@@ -356,6 +396,10 @@ async function emitQueues(ctx: ProbeContext, native: NativeAddon | null): Promis
   }
   const withName = [...queues.values()].filter((q): q is MqQueue & { raw: Buffer } => q.raw !== null && !q.other);
   const attrs = native ? await mqAttributes(native, withName, ctx.itemTimeoutMs) : new Map<string, never>();
+  if (native?.mqGetattrFd) {
+    const held = [...queues.values()].filter((q) => q.raw === null || q.other);
+    for (const [id, a] of await heldMqAttributes(native, held, ctx.itemTimeoutMs)) attrs.set(id, a);
+  }
   for (const q of queues.values()) {
     const ch: PosixMqChannel = {
       id: q.id,

@@ -27,8 +27,11 @@ export const peekPosixMq: Peeker<PosixMqChannel> = async ({ channel, native, dev
       ? `/${shownName(channel)} was unlinked (mq_unlink) while processes hold it: there is no name left to open it by`
       : `/${shownName(channel)} is a queue of another IPC namespace (a container's): its name opens a different queue here`;
     const a = await throughHolder(channel, native, call);
-    if (typeof a === 'string') base.notes.push(`${why}, and no holder's fd could be read (${a}): no attributes`);
-    else {
+    if (typeof a === 'string') {
+      // the snapshot's counts (read through the same kind of fd, earlier) are not shown as current
+      messages = maxMessages = messageSize = null;
+      base.notes.push(`${why}, and no holder's fd could be read (${a}): no attributes`);
+    } else {
       ({ curmsgs: messages, maxmsg: maxMessages, msgsize: messageSize } = a.attr);
       methods.push(`pidfd_getfd(${a.pid}, fd ${a.fd}) + mq_getattr`);
       base.notes.push(`${why}: read through fd ${a.fd} of process ${a.pid}, which holds it`);
