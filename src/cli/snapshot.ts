@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import type { Channel, ChannelKind, ProcessInfo, Snapshot } from '../core/model';
 import { CHANNEL_KINDS } from '../core/model';
 import { COMMON_COLUMNS, columnValue, formatValue, type Column } from '../core/columns';
-import { endpointLabel, escapeControl, kindTitle, shownChannel } from '../core/format';
+import { containerLabel, endpointLabel, escapeControl, kindTitle, processLabel, shownChannel } from '../core/format';
 import { kindOf } from '../core/kinds';
 import { safeJson } from '../core/escape';
 import { takeSnapshot, type SnapshotOptions } from '../core/snapshot';
@@ -88,7 +88,35 @@ export function renderTable(snap: Snapshot): string {
     for (const r of cells) out.push(line(r));
   }
   if (out.length === 0) out.push('no IPC channels found' + (snap.warnings.length ? ' (see warnings)' : ''));
+  else out.push(...containerSection(snap, procs));
   return out.join('\n') + '\n';
+}
+
+/**
+ * Which holders in the table run in a container: an endpoint reads `nc[27997] fd 3` whether nc
+ * runs on the host or in a container with its own network (its 127.0.0.1 is not the host's), so
+ * the table ends with the containers of the processes it lists, each with its processes (and the
+ * pid they have inside). Nothing when no holder is in one.
+ */
+function containerSection(snap: Snapshot, procs: ReadonlyMap<number, ProcessInfo>): string[] {
+  const held = new Set<number>();
+  for (const ch of snap.channels) for (const e of ch.endpoints) held.add(e.pid);
+  const byContainer = new Map<string, { label: string; members: string[] }>();
+  for (const pid of [...held].sort((a, b) => a - b)) {
+    const p = procs.get(pid);
+    const c = p?.container;
+    if (!p || !c) continue;
+    const key = `${c.runtime}/${c.id}`;
+    const entry = byContainer.get(key) ?? { label: containerLabel(c), members: [] };
+    const inner = p.nsPid && p.nsPid.length > 1 ? ` (pid ${p.nsPid[p.nsPid.length - 1]} inside)` : '';
+    entry.members.push(processLabel(pid, p) + inner);
+    byContainer.set(key, entry);
+  }
+  if (byContainer.size === 0) return [];
+  const rows = [...byContainer.values()].sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+  let w = 'CONTAINER'.length;
+  for (const r of rows) w = Math.min(Math.max(w, [...r.label].length), COLUMN_MAX);
+  return ['', `Containers (${rows.length})`, `${pad('CONTAINER', w, false)}  PROCESSES`, ...rows.map((r) => `${pad(r.label, w, false)}  ${r.members.join(', ')}`)];
 }
 
 /** Notes for stderr: warnings and missing capabilities, escaped, one line each. */

@@ -225,6 +225,10 @@ describe('docker container', { skip: DOCKER_SKIP }, () => {
     assert.deepEqual(p.container && { runtime: p.container.runtime, id: p.container.id, name: p.container.name }, { runtime: 'docker', id, name });
     assert.deepEqual(p.nsPid, [hostPid, 1]);
     assert.notEqual(p.netns, /\[(\d+)\]/.exec(fs.readlinkSync('/proc/self/ns/net'))![1]);
+    // the CLI's table says which of its holders run in a container
+    const table = spawnSync(process.execPath, [BIN, 'snapshot', '--kind', 'tcp', '--pid', String(hostPid)], { encoding: 'utf8', timeout: 60000 });
+    assert.equal(table.status, 0, table.stderr);
+    assert.match(table.stdout, new RegExp(`\\nContainers \\(1\\)\\nCONTAINER +PROCESSES\\ndocker ${name} \\(${id.slice(0, 12)}\\) +[^\\n]*\\[${hostPid}\\] \\(pid 1 inside\\)`), table.stdout);
   });
 
   test('published port through docker-proxy: client ↔ proxy, the proxy’s relay, proxy ↔ container across namespaces', async (t) => {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { COLUMN_MAX, renderTable } from '../../src/cli/snapshot';
-import type { Channel } from '../../src/core/model';
+import type { Channel, ProcessInfo } from '../../src/core/model';
 import { snapshotOf } from './helpers';
 
 const snap = snapshotOf;
@@ -36,4 +36,23 @@ test('150,000 rows render', () => {
   for (let i = 1; i <= 150_000; i++) many.push(fifo(i, `/tmp/f${i}`));
   const out = renderTable(snap(many));
   assert.equal(out.split('\n').filter((l) => l.startsWith('fifo:')).length, 150_000);
+});
+
+test('the table ends with the containers of the processes it lists, escaped; nothing when none is in one', () => {
+  const proc = (pid: number, container: ProcessInfo['container'], nsPid: number[]): ProcessInfo => ({
+    pid, ppid: 1, comm: pid === 201 ? 'x\n[y](command:z)' : 'nc', cmdline: [], uid: 0, user: 'root', startTime: 1, state: 'S', tracerPid: 0,
+    signals: { pending: [], shdPending: [], blocked: [], ignored: [], caught: [], queued: null, queueLimit: null }, timers: [], threads: 1, cwd: null, exe: null, container, nsPid,
+  });
+  const ID = 'ab'.repeat(32);
+  const web = { runtime: 'docker' as const, id: ID, name: 'web\x1b[31m', pod: null, rootlessUid: null, cgroup: `/docker/${ID}` };
+  const s = snap([fifo(1, '/tmp/a'), fifo(100, '/tmp/b'), fifo(101, '/tmp/c')]);
+  s.processes = [proc(101, web, [101, 1]), proc(201, web, [201, 7]), proc(200, null, [200])];
+  const out = renderTable(s);
+  const tail = out.slice(out.indexOf('\nContainers ('));
+  assert.match(tail, /^\nContainers \(1\)\nCONTAINER +PROCESSES\n/);
+  assert.ok(tail.includes(`docker web\\x1b[31m (${ID.slice(0, 12)})  nc[101] (pid 1 inside), "x\\n[y](command:z)"[201] (pid 7 inside)`), tail);
+  assert.ok(!/\x1b|\n\[y\]/.test(tail), 'escaped, one line each');
+  assert.ok(!tail.includes('[200]'), 'a process outside containers is not listed');
+  s.processes = [proc(101, null, [101]), proc(201, null, [201])];
+  assert.ok(!renderTable(s).includes('Containers'));
 });
