@@ -5,8 +5,9 @@
 // the key of root's segment (which nothing attaches), attaches it, and a queue and a semaphore set
 // under the same key. Joined by shmid or key, the attacker was listed as attaching root's segment.
 // Now root's segment has no attacher, and the attacker's objects are listed as their namespace's
-// (`KIND:ns/NS/ID`, `ipcns`), read from inside it, with its attach; peek and remove refuse them
-// (msgrcv, shmat and ipcrm take ids of our namespace, where that id is root's segment).
+// (`KIND:ns/NS/ID`, `ipcns`), read from inside it, with its attach; remove refuses them and peek
+// refuses the queue and the set (msgrcv, shmat and ipcrm take ids of our namespace, where that id
+// is root's segment) but reads the segment through its attacher's mapping.
 //
 //   node scripts/build.mjs test/integration && node --test dist/test/integration/sysvNamespaces.test.js
 import { after, before, describe, it } from 'node:test';
@@ -76,17 +77,31 @@ describe("SysV objects of another IPC namespace with the id and key of root's", 
     });
   }
 
-  it("peek and remove refuse the other namespace's objects; root's segment stays", { skip: noNative }, async () => {
+  it("peek reads the other namespace's segment through its attacher's mapping, never by its id (root's segment of that id is untouched); its queue and set, and every remove, are refused", { skip: noNative }, async () => {
     const snap = await takeSnapshot({ kinds: [...kinds] });
     const ns = ipcnsOf(theirs.pid);
     const ch = byId(snap);
-    for (const id of [`sysv-shm:ns/${ns}/${theirs.shmid}`, `sysv-msg:ns/${ns}/${theirs.msqid}`, `sysv-sem:ns/${ns}/${theirs.semid}`]) {
+    const rootBefore = ch.get(`sysv-shm:${root!.info.shmid}`) as SysvShmChannel;
+    const seg = ch.get(`sysv-shm:ns/${ns}/${theirs.shmid}`) as SysvShmChannel;
+    assert.ok(seg && seg.mapDev, `the attacker's segment, with its mapping's device: ${JSON.stringify(seg)}`);
+    const seen = await peekChannel(seg, snap.processes);
+    assert.equal(seen.type, 'bytes');
+    if (seen.type !== 'bytes') return;
+    assert.equal(seen.data.subarray(0, 16).toString(), 'attacker-segment', "the attacker's bytes (root's segment of the same id is zeros)");
+    assert.match(seen.method, new RegExp(`pread\\(/proc/${theirs.pid}/mem\\)`));
+    for (const id of [`sysv-msg:ns/${ns}/${theirs.msqid}`, `sysv-sem:ns/${ns}/${theirs.semid}`]) {
       const c = ch.get(id);
       assert.ok(c, id);
       await assert.rejects(peekChannel(c, snap.processes), (e: { code?: string; message?: string }) => e.code === 'ENOTSUP' && /another IPC namespace/.test(e.message ?? ''), `${id}: peek`);
-      await assert.rejects(removeObject(c), (e: { code?: string }) => e.code === 'ENOTSUP', `${id}: remove`);
+    }
+    // without an attacher's mapping there is nothing to read it through: refused, not shmat by id
+    await assert.rejects(peekChannel({ ...seg, endpoints: [] }, snap.processes), (e: { code?: string }) => e.code === 'ENOTSUP');
+    for (const id of [`sysv-shm:ns/${ns}/${theirs.shmid}`, `sysv-msg:ns/${ns}/${theirs.msqid}`, `sysv-sem:ns/${ns}/${theirs.semid}`]) {
+      await assert.rejects(removeObject(ch.get(id)!), (e: { code?: string }) => e.code === 'ENOTSUP', `${id}: remove`);
     }
     const again = byId(await takeSnapshot({ kinds: ['sysv-shm'] }));
-    assert.ok(again.has(`sysv-shm:${root!.info.shmid}`), "root's segment was not removed");
+    const rootAfter = again.get(`sysv-shm:${root!.info.shmid}`) as SysvShmChannel | undefined;
+    assert.ok(rootAfter, "root's segment was not removed");
+    assert.deepEqual([rootAfter.lastPid, rootAfter.attachCount], [rootBefore.lastPid, rootBefore.attachCount], "root's segment was never attached (shmat would have set its last pid)");
   });
 });

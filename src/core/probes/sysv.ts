@@ -179,7 +179,7 @@ function emitLists(ctx: ProbeContext, pre: SysvPrefetch, ns: string | null, inNs
         mode: octalMode(r.mode),
         destroyed: r.dest,
         orphaned: r.nattch === 0 && !alive(ctx, r.cpid),
-        ...(mapDev !== undefined && !where.ipcns ? { mapDev } : {}),
+        ...(mapDev !== undefined ? { mapDev } : {}),
         ...where,
       };
       emit(ctx, ch);

@@ -21,7 +21,7 @@ import { boundedInt, makeCall, type Peeker } from './common';
 import { peekPipe } from './pipe';
 import { peekSocket } from './socket';
 import { peekSysvMsg } from './sysvMsg';
-import { peekAnonShm, peekFileShm, peekPosixShm, peekSysvShm } from './sharedMemory';
+import { peekAnonShm, peekFileShm, peekPosixShm, peekSysvShm, throughAttacher } from './sharedMemory';
 import { peekPosixSem, peekSysvSem } from './semaphores';
 import { peekPosixMq } from './posixMq';
 import { peekFdinfo } from './fdinfo';
@@ -63,8 +63,9 @@ export async function peekChannel(
 ): Promise<PeekResult> {
   const d = describe(channel);
   if (d.peek === null) throw new ActionError('ENOTSUP', `cannot peek at ${d.title} objects${d.noPeek ? `: ${d.noPeek}` : ''}`);
-  // msgrcv(MSG_COPY), shmat and semctl take ids of our IPC namespace: never another's object's id
-  if ((channel as { ipcns?: string }).ipcns) throw new ActionError('ENOTSUP', `cannot peek at this ${d.title}: ${OTHER_IPCNS_NOTE}`);
+  // msgrcv(MSG_COPY), shmat and semctl take ids of our IPC namespace: never another's object's
+  // id. A segment an attacher of its own namespace maps is read through that mapping instead.
+  if ((channel as { ipcns?: string }).ipcns && !throughAttacher(channel)) throw new ActionError('ENOTSUP', `cannot peek at this ${d.title}: ${OTHER_IPCNS_NOTE}`);
   const deadlineMs = boundedInt(opts.deadlineMs, PEEK_DEADLINE_MS, 1, 3_600_000, 'deadlineMs');
   const peeker = PEEKERS[d.peek] as Peeker<Channel>;
   return peeker({

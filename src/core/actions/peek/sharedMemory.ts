@@ -9,9 +9,24 @@ import { explainPeek, isFatal, needNative, ownerOf, posixObjectFile, shownFile, 
 import { shownName } from '../../format';
 import type { BytesPeek } from './types';
 
+/**
+ * Another IPC namespace's segment (a container's) can be read only through an attacher of its
+ * own namespace (the probe joins attachers within it): its shmid names another segment here, or
+ * none, so shmat is never an option for it.
+ */
+export function throughAttacher(channel: { kind: string }): boolean {
+  const c = channel as Partial<SysvShmChannel> & { kind: string };
+  return c.kind === 'sysv-shm' && c.mapDev !== undefined && (c.endpoints ?? []).some((e) => e.map !== undefined);
+}
+
 export const peekSysvShm: Peeker<SysvShmChannel> = async (ctx) => {
   const { channel, native, maxBytes, offset, base, at, call } = ctx;
-  const what = `read SysV shared memory segment ${channel.shmid}`;
+  const what = `read SysV shared memory segment ${channel.shmid}${channel.ipcns ? ` of IPC namespace ${channel.ipcns}` : ''}`;
+  if (channel.ipcns) {
+    // only ever through its attacher's mapping (peekChannel lets nothing else through)
+    base.notes.push(`a segment of another IPC namespace (a container's): read through the mapping of a process of that namespace, never by its id`);
+    return readMapping(ctx, channel.mapDev!, channel.shmid, what);
+  }
   // Through an attacher's mapping when one is known: shmat would set the segment's shm_lpid and
   // shm_atime/shm_dtime and raise shm_nattch while it reads (a starting PostgreSQL takes an
   // attached segment for a live postmaster's).
