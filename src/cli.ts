@@ -1,6 +1,7 @@
 // `ipc-inspector` — the command line on top of src/core (bundled to dist/cli.js, run by
 // bin/ipc-inspector.js). Subcommands: snapshot, watch, peek, signal, port, doctor, top, signals, help; --version.
-// Exit codes: 0 ok, 1 runtime failure, 2 usage error (one line on stderr), 130 interrupted.
+// Exit codes: 0 ok, 1 runtime failure, 2 usage error (one line on stderr), 130 interrupted; a live
+// command whose stdout's reader went away 141 (a one-shot one keeps its own status: cli/stdio.ts).
 import { UsageError } from './cli/args';
 import * as doctor from './cli/doctor';
 import { escapeControl } from './core/escape';
@@ -11,6 +12,7 @@ import * as signals from './cli/signals';
 import * as snapshot from './cli/snapshot';
 import * as top from './cli/top';
 import * as watch from './cli/watch';
+import { ignoreReaderGone } from './cli/stdio';
 
 declare const __IPC_INSPECTOR_VERSION__: string | undefined;
 
@@ -97,11 +99,8 @@ export function usageError(message: string, cmd?: string): number {
 
 // Run when this bundle is the program (node dist/cli.js) or bin/ipc-inspector.js required it.
 if (require.main === module || /[\\/]bin[\\/]ipc-inspector(\.js)?$/.test(require.main?.filename ?? '')) {
-  // stdout closed early (`| head`): exit quietly instead of throwing EPIPE.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-    throw e;
-  });
+  // stdout closed early (`| head`): no stack trace, and the command still decides the status
+  ignoreReaderGone();
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

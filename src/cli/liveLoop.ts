@@ -1,28 +1,46 @@
-// The live commands' loop (watch, top, signals): run until Ctrl-C (SIGINT) or SIGTERM, sleeping
-// between rounds in a way the signal cuts short, so the command stops at once and its cleanup
-// (the tracer, the terminal) still runs. The handlers are removed when the body returns.
+// The live commands' loop (watch, top, signals): run until Ctrl-C (SIGINT), SIGTERM or the reader of
+// stdout going away (EPIPE, `| head`: stdio.ts), sleeping between rounds in a way each cuts short,
+// so the command stops at once and its cleanup (the tracer, the terminal) still runs. The handlers
+// are removed when the body returns. The exit status says what stopped it, as a shell reports a
+// process that signal killed: 141 (128 + SIGPIPE) when the reader went away; 0 when the body ended
+// by itself (--count, --duration) or on SIGINT/SIGTERM.
+import { constants } from 'node:os';
+import { onStdoutReaderGone } from './stdio';
 
 export interface LiveLoop {
-  /** Ctrl-C or SIGTERM arrived. */
+  /** Ctrl-C, SIGTERM, or stdout's reader gone. */
   readonly stopped: boolean;
   /** Waits `ms`, or less when a stop arrives meanwhile. */
   sleep(ms: number): Promise<void>;
 }
 
-export async function untilInterrupted<T>(body: (loop: LiveLoop) => Promise<T>): Promise<T> {
-  let stopped = false;
+/** What stopped a live command, by the signal a process would have died of. */
+type Stop = 'SIGINT' | 'SIGTERM' | 'SIGPIPE';
+
+/** The exit status for a stop (null: the body ended by itself). */
+function exitStatus(stop: Stop | null): number {
+  return stop === 'SIGPIPE' ? 128 + constants.signals.SIGPIPE : 0;
+}
+
+/** Runs `body` until it returns or a stop arrives; resolves to the command's exit status. */
+export async function untilInterrupted(body: (loop: LiveLoop) => Promise<void>): Promise<number> {
+  let stop: Stop | null = null;
   let wake: (() => void) | undefined;
-  const stop = () => {
-    stopped = true;
+  const stopOn = (why: Stop) => () => {
+    stop ??= why;
     wake?.();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const onInt = stopOn('SIGINT');
+  const onTerm = stopOn('SIGTERM');
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
+  const unsubscribe = onStdoutReaderGone(stopOn('SIGPIPE'));
   const loop: LiveLoop = {
     get stopped() {
-      return stopped;
+      return stop !== null;
     },
     async sleep(ms) {
+      if (stop !== null) return;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, ms);
         wake = () => {
@@ -34,10 +52,11 @@ export async function untilInterrupted<T>(body: (loop: LiveLoop) => Promise<T>):
     },
   };
   try {
-    return await body(loop);
+    await body(loop);
+    return exitStatus(stop);
   } finally {
-    process.removeListener('SIGINT', stop);
-    process.removeListener('SIGTERM', stop);
+    process.removeListener('SIGINT', onInt);
+    process.removeListener('SIGTERM', onTerm);
+    unsubscribe();
   }
 }
-

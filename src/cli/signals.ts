@@ -81,8 +81,9 @@ export async function run(argv: string[]): Promise<number> {
       lostSeen = n;
     }
   };
+  let status: number;
   try {
-    await untilInterrupted(async (loop) => {
+    status = await untilInterrupted(async (loop) => {
       while (!loop.stopped && Date.now() < until) {
         try {
           print(await monitor.poll());
@@ -100,5 +101,5 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await monitor.stop();
   }
-  return 0;
+  return status;
 }

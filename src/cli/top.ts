@@ -102,8 +102,9 @@ export async function run(argv: string[]): Promise<number> {
   const monitor = new ActivityMonitor({ tracer: p.flags.has('no-tracer') ? 'off' : 'auto' });
   // redraw in place only on a terminal that can clear (not TERM=dumb, an editor's output pane)
   const tty = !json && process.stdout.isTTY === true && !!process.env.TERM && process.env.TERM !== 'dumb';
+  let status: number;
   try {
-    await untilInterrupted(async (loop) => {
+    status = await untilInterrupted(async (loop) => {
       const cap = await monitor.start();
       if (!json) process.stderr.write(cap.source === 'bpf' ? 'tracing with eBPF (Ctrl-C to stop)\n' : `no tracer (${escapeControl(cap.reason ?? '?')}): rates from queue depths (Ctrl-C to stop)\n`);
       let n = 0;
@@ -120,5 +121,5 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await monitor.stop();
   }
-  return 0;
+  return status;
 }

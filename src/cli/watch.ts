@@ -1,6 +1,7 @@
 // `ipc-inspector watch [--interval MS] [--json] [--kind K…] [--pid P…] [--no-native]`: takes a
 // snapshot every MS milliseconds (the next one starts MS after the previous finished, never
-// overlapping) and prints what changed (core/diff) until Ctrl-C / SIGTERM (exit 0).
+// overlapping) and prints what changed (core/diff) until Ctrl-C / SIGTERM (exit 0), or until its
+// next line finds stdout's reader gone (exit 141: liveLoop.ts).
 //   text: one line per change: `HH:MM:SS.mmm + <kind> <label>  <facts>` (added), `-` removed,
 //         `~` changed (with `field: old → new`); processes as `+ process comm[pid]`.
 //   --json: one SnapshotDiff per line (NDJSON); the first is relative to nothing (everything
@@ -121,7 +122,7 @@ export async function run(argv: string[]): Promise<number> {
   const opts = snapshotOptions(p);
   const json = p.flags.has('json');
 
-  await untilInterrupted(async (loop) => {
+  return untilInterrupted(async (loop) => {
     let prev: Snapshot | null = null;
     while (!loop.stopped) {
       const next = await takeSnapshot(opts);
@@ -140,5 +141,4 @@ export async function run(argv: string[]): Promise<number> {
       await loop.sleep(interval);
     }
   });
-  return 0;
 }
