@@ -3,6 +3,9 @@
 // Exit codes: 0 ok, 1 runtime failure, 2 usage error (one line on stderr), 130 interrupted; a live
 // command whose stdout's reader went away 141 (a one-shot one keeps its own status: cli/stdio.ts).
 import { UsageError } from './cli/args';
+import { fail } from './cli/common';
+import { errnoOf } from './core/actions/errors';
+import { isFdExhaustion } from './core/fdLimit';
 import * as doctor from './cli/doctor';
 import { escapeControl } from './core/escape';
 import * as peek from './cli/peek';
@@ -87,6 +90,8 @@ export async function main(argv: string[]): Promise<number> {
     return await c.run(rest);
   } catch (e) {
     if (e instanceof UsageError) return usageError(e.message, cmd);
+    // out of descriptors: the errno and the limit to raise, not an Error's first stack line
+    if (isFdExhaustion(errnoOf(e))) return fail(cmd, e);
     process.stderr.write(`ipc-inspector ${cmd}: ${escapeControl(((e as Error)?.stack ?? String(e)).split('\n')[0])}\n`);
     return 1;
   }

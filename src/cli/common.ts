@@ -1,10 +1,13 @@
 // Shared bits of the peek/signal CLI commands: one-line errno errors (escaped: error messages
-// carry object names and paths other users chose) and hexdumps. Their options: args.ts.
+// carry object names and paths other users chose; EMFILE/ENFILE name the limit reached) and
+// hexdumps. Their options: args.ts.
 import { ActionError, errnoOf, messageOf } from '../core/actions/errors';
 import { escapeControl } from '../core/escape';
+import { withFdLimitHint } from '../core/fdLimit';
 
-/** Prints `ipc-inspector <cmd>: CODE: message` (one line) and returns the exit code. */
-export function fail(cmd: string, e: unknown): number {
+/** Prints `ipc-inspector <cmd>: CODE: message (hint)` (one line) and returns the exit code. */
+export function fail(cmd: string, error: unknown): number {
+  const e = withFdLimitHint(error);
   const code = escapeControl(errnoOf(e));
   const msg = escapeControl(messageOf(e));
   const hint = e instanceof ActionError && e.hint ? ` (${escapeControl(e.hint)})` : '';

@@ -13,6 +13,7 @@ import { isMainThread } from 'node:worker_threads';
 import { MODE_R, MODE_UNLINKED, MODE_W, type ProcWalk, type ProcWalkOptions, type ProcWalkProcess } from './native';
 import type { FdRule } from './kinds/kind';
 import { filterMaps, parseFdinfo } from './parsers/procPid';
+import { fdExhaustionError, isFdExhaustion } from './fdLimit';
 
 interface Io {
   readFile(p: string): string | Promise<string>;
@@ -349,7 +350,12 @@ export function listPids(procRoot: string, pids?: number[]): number[] {
 export async function walkProcTs(opts: ProcWalkOptions): Promise<ProcWalk> {
   const t0 = performance.now();
   const io = syncIo;
-  const pids = listPids(opts.procRoot, opts.pids);
+  let pids: number[];
+  try {
+    pids = listPids(opts.procRoot, opts.pids);
+  } catch (e) {
+    throw isFdExhaustion(code(e)) ? fdExhaustionError(code(e), opts.procRoot) : e;
+  }
   const cols = new FdColumns();
   const budget = { left: MAPS_WALK_BUDGET };
   const processes: ProcWalkProcess[] = new Array(pids.length);

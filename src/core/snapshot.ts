@@ -35,6 +35,7 @@ import { describe, kindOf, PROCESS_FACETS, walkRulesFor } from './kinds';
 import type { FdInfoRow, ProbeId } from './kinds/kind';
 import { walkProcTs } from './procWalk';
 import { withDeadline } from './deadline';
+import { fdExhaustionError, isFdExhaustion } from './fdLimit';
 import { runWalk, stuckWalks, walkPreference, walkProcAndThreads, type WalkBackends, type WalkPreference, type WalkRun } from './walkBackend';
 import { activityCapability } from './activity/tracer';
 import { userResolver } from './users';
@@ -359,6 +360,15 @@ function startWalk(
   return { walking, prefetched };
 }
 
+/**
+ * A process whose read failed for want of a descriptor — ours, not its (EMFILE/ENFILE) — is not
+ * gone: dropped, its channels would read as nobody's. The snapshot fails instead, naming the limit.
+ */
+function throwIfOutOfFds(p: ProcWalkProcess): void {
+  const code = [p.error, p.fdError, ...(p.errors ?? []).map((e) => e.code)].find(isFdExhaustion);
+  if (code) throw fdExhaustionError(code, `process ${p.pid}'s /proc files`);
+}
+
 /** The walked processes, parsed; vanished or half-read ones are dropped, those whose fds were unreadable counted. */
 function readProcesses(w: ProcWalk, user: (uid: number) => string, warnings: string[]): { processes: Map<number, ProcessInfo>; raw: Map<number, ProcWalkProcess> } {
   const processes = new Map<number, ProcessInfo>();
@@ -366,6 +376,7 @@ function readProcesses(w: ProcWalk, user: (uid: number) => string, warnings: str
   let hidden = 0;
   for (const p of w.processes) {
     if (!p) continue;
+    throwIfOutOfFds(p);
     const info = toProcess(p, user);
     if (!info) continue; // vanished mid-walk or unreadable: never half a process
     processes.set(info.pid, info);

@@ -1,6 +1,8 @@
-// The CLI's exit status when its surroundings end it, on real processes: a stdout whose reader
-// has gone (`| head`) keeps a one-shot command's own status (doctor's 1 for a deadlock) and ends a
-// live one at its next write with 141, never with a stack trace.
+// The CLI's exit status when its surroundings end it or starve it, on real processes: a stdout
+// whose reader has gone (`| head`) keeps a one-shot command's own status (doctor's 1 for a
+// deadlock) and ends a live one at its next write with 141, never with a stack trace; run out of
+// descriptors (`ulimit -n`), peek and port say EMFILE and name the limit — at every limit from the
+// lowest Node starts with, never "no channel" (ENOENT, which keeps meaning gone) or "no holder".
 //
 //   node scripts/build.mjs test/integration cli && node --test dist/test/integration/cliExit.test.js
 import { after, describe, test } from 'node:test';
@@ -110,5 +112,81 @@ describe('ipc-inspector: stdout whose reader has gone (EPIPE)', { skip: cliNotBu
       assert.equal(r.code, 141, `${args.join(' ')}: ${r.stderr}`);
       noStackTrace(r);
     }
+  });
+});
+
+/** Runs the CLI under `ulimit -n limit` (soft and hard) in a shell. */
+function runLimited(limit: number, args: string[]): Promise<Ended> {
+  const c = spawn('sh', ['-c', 'ulimit -n "$0" && exec "$@"', String(limit), process.execPath, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const t0 = Date.now();
+  let stdout = '';
+  let stderr = '';
+  c.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  c.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const guard = setTimeout(() => c.kill('SIGKILL'), 120_000);
+  return new Promise((resolve) => {
+    c.on('close', (code, signal) => {
+      clearTimeout(guard);
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - t0 });
+    });
+  });
+}
+
+/** `f` for each item, `width` at a time (each run is a process of its own: the machine has few cores). */
+async function eachLimited<T, R>(items: readonly T[], width: number, f: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await f(items[i]);
+      }
+    }),
+  );
+  return out;
+}
+
+describe('ipc-inspector out of file descriptors (EMFILE)', { skip: cliNotBuilt }, () => {
+  test('peek (with the addon) and port at every small limit: the right answer, or EMFILE naming RLIMIT_NOFILE with exit 1 — never "no channel" or "no holder"', async () => {
+    const [pipe, tcp] = await Promise.all([fixture('pipe', { bytes: 3 }), fixture('tcp4')]);
+    const id = `pipe:${pipe.info.inode}`;
+    const port = String(tcp.info.port);
+    const listener = tcp.info.listener.pid as number;
+    // the lowest limit Node loads the CLI with (below it Node itself fails, before any of our code runs)
+    let base = 8;
+    while (base < 256 && (await runLimited(base, ['--version'])).code !== 0) base++;
+    assert.ok(base < 256, 'the CLI does not start under any limit below 256');
+    // how many descriptors a run needs varies (threads, the walk backend), so every limit from there
+    // up to where both succeed is tried: each one fails somewhere else
+    const limits = Array.from({ length: 32 }, (_, i) => base + i);
+    // (a pipe is peeked only through the native addon: without it, port alone)
+    const commands = [
+      ...(noNative ? [] : [{ what: 'peek', args: ['peek', id], right: (out: string) => out.startsWith(`${id} (pipe) read `) }]),
+      { what: 'port', args: ['port', port], right: (out: string) => new RegExp(`\\[${listener}\\]`).test(out) },
+    ];
+    const runs = await eachLimited(
+      limits.flatMap((n) => commands.map((c) => ({ n, ...c }))),
+      4,
+      async (c) => ({ ...c, r: await runLimited(c.n, c.args) }),
+    );
+    let exhausted = 0;
+    for (const { n, what, r, right } of runs) {
+      const where = `${what} at ulimit -n ${n}: exit ${r.code ?? r.signal}\n${r.stdout}${r.stderr}`;
+      assert.ok(!/^\s+at /m.test(r.stderr), `a stack trace: ${where}`);
+      if (r.code === 0) {
+        assert.ok(right(r.stdout), `a wrong answer: ${where}`);
+        continue;
+      }
+      assert.equal(r.code, 1, where);
+      assert.match(r.stderr, new RegExp(`^ipc-inspector ${what}: EMFILE: .*RLIMIT_NOFILE.*ulimit -n`, 'm'), where);
+      assert.ok(!/ENOENT|no channel|no readable process|nothing listens/.test(r.stderr + r.stdout), where);
+      exhausted++;
+    }
+    assert.ok(exhausted > 0, `no run ran out of descriptors at ulimit -n ${limits[0]}..${limits[limits.length - 1]}: the test tested nothing`);
+    // with descriptors to spare, a channel that is not there is still ENOENT
+    const gone = await runLimited(4096, ['peek', 'pipe:1']);
+    assert.equal(gone.code, 1, gone.stderr);
+    assert.match(gone.stderr, /^ipc-inspector peek: ENOENT: no channel pipe:1 /);
   });
 });

@@ -15,6 +15,7 @@ import { SOCKET_FDS } from '../kinds/fds';
 import { hostPort, inetStateName, remoteHostPort, parseProcNetInet, parseProcNetUnix, unixStateName } from '../parsers/net';
 import { netnsId, emit, emitAll, type Probe, type ProbeContext } from './context';
 import { InodeTable } from './inodeTable';
+import { fdExhaustionError, isFdExhaustion } from '../fdLimit';
 import { hiddenNamespaces, untabledSocket } from './hiddenNetns';
 import { linkAcrossNamespaces, normAddrPort } from './netLinks';
 
@@ -55,11 +56,14 @@ function namespaces(ctx: ProbeContext): Netns[] {
   return [...seen.values()];
 }
 
+/** A namespace's /proc/net table; null when it cannot be read — but never for want of a descriptor (fdLimit.ts), which is ours to report, not the table's. */
 function netFile(ctx: ProbeContext, ns: Netns, name: string): string | null {
   const p = ns.pid > 0 ? path.join(ctx.procRoot, String(ns.pid), 'net', name) : path.join(ctx.procRoot, 'net', name);
   try {
     return fs.readFileSync(p, 'utf8');
-  } catch {
+  } catch (e) {
+    const code = errnoName(e);
+    if (isFdExhaustion(code)) throw fdExhaustionError(code!, p);
     return null;
   }
 }

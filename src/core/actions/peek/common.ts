@@ -7,7 +7,8 @@ import { DeadlineError, TooManyStuckError, withDeadline } from '../../deadline';
 import { UntrustedFileError } from '../../untrustedFiles';
 import { posixIdBytes } from '../../posixNames';
 import { bytesText } from '../../text';
-import { ActionError, explain, type PermissionContext } from '../errors';
+import { ActionError, errnoOf, explain, type PermissionContext } from '../errors';
+import { isFdExhaustion } from '../../fdLimit';
 import type { PeekResult } from './types';
 
 /** Everything one peek needs, checked and bounded (core/actions/peek/index.ts builds it). */
@@ -78,9 +79,13 @@ export function explainPeek(e: unknown, ctx: PermissionContext): ActionError {
   return explain(e, ctx);
 }
 
-/** A deadline or a full set of stuck threads ends the peek; any other failure lets it try the next holder. */
+/**
+ * A deadline, a full set of stuck threads or no descriptor left (EMFILE/ENFILE: the next holder
+ * would fail alike, and its "gone" must not stand for it) ends the peek; any other failure lets it
+ * try the next holder.
+ */
 export function isFatal(e: unknown): boolean {
-  return e instanceof DeadlineError || e instanceof TooManyStuckError;
+  return e instanceof DeadlineError || e instanceof TooManyStuckError || isFdExhaustion(errnoOf(e));
 }
 
 /** `8:1` → [8, 1]. */
