@@ -1,7 +1,8 @@
 // `ipc-inspector` — the command line on top of src/core (bundled to dist/cli.js, run by
 // bin/ipc-inspector.js). Subcommands: snapshot, watch, peek, signal, port, doctor, top, signals, help; --version.
-// Exit codes: 0 ok, 1 runtime failure, 2 usage error (one line on stderr), 130 interrupted; a live
-// command whose stdout's reader went away 141 (a one-shot one keeps its own status: cli/stdio.ts).
+// Exit codes: 0 ok, 1 runtime failure, 2 usage error (one line on stderr); a live command stopped
+// by Ctrl-C 130, by SIGTERM 143, by its stdout's reader going away 141 (cli/liveLoop.ts; a one-shot
+// command keeps its own status then: cli/stdio.ts).
 import { UsageError } from './cli/args';
 import { fail } from './cli/common';
 import { errnoOf } from './core/actions/errors';

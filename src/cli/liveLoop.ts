@@ -2,8 +2,11 @@
 // stdout going away (EPIPE, `| head`: stdio.ts), sleeping between rounds in a way each cuts short,
 // so the command stops at once and its cleanup (the tracer, the terminal) still runs. The handlers
 // are removed when the body returns. The exit status says what stopped it, as a shell reports a
-// process that signal killed: 141 (128 + SIGPIPE) when the reader went away; 0 when the body ended
-// by itself (--count, --duration) or on SIGINT/SIGTERM.
+// process that signal killed — 130 (128 + SIGINT), 143 (SIGTERM), 141 (SIGPIPE: the reader went
+// away) — so that a script sees an interrupted command as interrupted; 0 when the body ended by
+// itself (--count, --duration). Each handler is a `once`: a second Ctrl-C while the cleanup hangs
+// gets Node's default, death by SIGINT. The terminal needs no restoring: no live command changes
+// its modes (top only clears the screen between frames).
 import { constants } from 'node:os';
 import { onStdoutReaderGone } from './stdio';
 
@@ -19,7 +22,7 @@ type Stop = 'SIGINT' | 'SIGTERM' | 'SIGPIPE';
 
 /** The exit status for a stop (null: the body ended by itself). */
 function exitStatus(stop: Stop | null): number {
-  return stop === 'SIGPIPE' ? 128 + constants.signals.SIGPIPE : 0;
+  return stop === null ? 0 : 128 + constants.signals[stop];
 }
 
 /** Runs `body` until it returns or a stop arrives; resolves to the command's exit status. */

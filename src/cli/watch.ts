@@ -1,7 +1,7 @@
 // `ipc-inspector watch [--interval MS] [--json] [--kind K…] [--pid P…] [--no-native]`: takes a
 // snapshot every MS milliseconds (the next one starts MS after the previous finished, never
-// overlapping) and prints what changed (core/diff) until Ctrl-C / SIGTERM (exit 0), or until its
-// next line finds stdout's reader gone (exit 141: liveLoop.ts).
+// overlapping) and prints what changed (core/diff) until Ctrl-C (exit 130) / SIGTERM (143), or
+// until its next line finds stdout's reader gone (141: liveLoop.ts).
 //   text: one line per change: `HH:MM:SS.mmm + <kind> <label>  <facts>` (added), `-` removed,
 //         `~` changed (with `field: old → new`); processes as `+ process comm[pid]`.
 //   --json: one SnapshotDiff per line (NDJSON); the first is relative to nothing (everything

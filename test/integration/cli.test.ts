@@ -248,7 +248,7 @@ describe('ipc-inspector CLI', { skip: cliNotBuilt }, () => {
       w.kill('SIGINT');
       await f?.close().catch(() => {});
     }
-    assert.equal(await exited, 0, stderr);
+    assert.equal(await exited, 130, stderr); // Ctrl-C: 128 + SIGINT
   });
 
   test('watch --json: a new fixture shows up as added, then as removed after close', async () => {
@@ -294,6 +294,6 @@ describe('ipc-inspector CLI', { skip: cliNotBuilt }, () => {
       w.kill('SIGINT');
       await extra?.close().catch(() => {});
     }
-    assert.equal(await exited, 0, stderr);
+    assert.equal(await exited, 130, stderr); // Ctrl-C: 128 + SIGINT
   });
 });

@@ -1,6 +1,8 @@
-// The CLI's exit status when its surroundings end it or starve it, on real processes: a stdout
-// whose reader has gone (`| head`) keeps a one-shot command's own status (doctor's 1 for a
-// deadlock) and ends a live one at its next write with 141, never with a stack trace; run out of
+// The CLI's exit status when its surroundings end it or starve it, on real processes: Ctrl-C
+// (SIGINT) ends top and watch with 130 and SIGTERM with 143, as a shell reports a process those
+// signals killed; a stdout whose reader has gone (`| head`) keeps a one-shot command's own status
+// (doctor's 1 for a deadlock) and ends a live one at its next write with 141, never with a stack
+// trace; run out of
 // descriptors (`ulimit -n`), peek and port say EMFILE and name the limit — at every limit from the
 // lowest Node starts with, never "no channel" (ENOENT, which keeps meaning gone) or "no holder".
 //
@@ -189,4 +191,47 @@ describe('ipc-inspector out of file descriptors (EMFILE)', { skip: cliNotBuilt }
     assert.equal(gone.code, 1, gone.stderr);
     assert.match(gone.stderr, /^ipc-inspector peek: ENOENT: no channel pipe:1 /);
   });
+});
+
+describe('ipc-inspector: live commands stopped by a signal', { skip: cliNotBuilt }, () => {
+  /** Starts the command, waits until it is running its loop (`ready` on stdout or stderr), sends `sig`. */
+  async function stopWith(args: string[], ready: RegExp, sig: NodeJS.Signals): Promise<Ended> {
+    const c = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const t0 = Date.now();
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    const check = () => {
+      if (!sent && ready.test(stdout + stderr)) {
+        sent = true;
+        c.kill(sig);
+      }
+    };
+    c.stdout.setEncoding('utf8').on('data', (d: string) => ((stdout += d), check()));
+    c.stderr.setEncoding('utf8').on('data', (d: string) => ((stderr += d), check()));
+    const guard = setTimeout(() => c.kill('SIGKILL'), 60_000);
+    return new Promise((resolve) => {
+      c.on('close', (code, signal) => {
+        clearTimeout(guard);
+        resolve({ code, signal, stdout, stderr, ms: Date.now() - t0 });
+      });
+    });
+  }
+
+  for (const [sig, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    test(`${sig}: top (with and without the tracer) and watch exit ${status} (128 + ${sig}), in their hour-long sleep`, async () => {
+      for (const [args, ready] of [
+        [['top', '--no-tracer', '--interval', '3600000'], /live activity over/],
+        [['top', '--interval', '3600000'], /live activity over/],
+        [['watch', '--interval', '3600000', '--kind', 'pipe'], /watching \d+ channels/],
+        [['watch', '--json', '--interval', '3600000', '--kind', 'pipe'], /"addedChannels"/],
+      ] as const) {
+        const r = await stopWith([...args], ready, sig);
+        const what = `${args.join(' ')}: exit ${r.code ?? r.signal}\n${r.stderr}`;
+        assert.equal(r.signal, null, `killed, not exited (the hang guard, or no handler): ${what}`);
+        assert.equal(r.code, status, what);
+        noStackTrace(r);
+      }
+    });
+  }
 });
