@@ -1,5 +1,6 @@
 // `ipc-inspector` — the command line on top of src/core (bundled to dist/cli.js, run by
 // bin/ipc-inspector.js). Subcommands: snapshot, watch, peek, signal, port, doctor, top, signals, help; --version.
+// Text for people goes out in the locale's charset, JSON as is (cli/output.ts).
 // Exit codes: 0 ok, 1 runtime failure, 2 usage error (one line on stderr); a live command stopped
 // by Ctrl-C 130, by SIGTERM 143, by its stdout's reader going away 141 (cli/liveLoop.ts; a one-shot
 // command keeps its own status then: cli/stdio.ts).
@@ -17,6 +18,7 @@ import * as snapshot from './cli/snapshot';
 import * as top from './cli/top';
 import * as watch from './cli/watch';
 import { ignoreReaderGone } from './cli/stdio';
+import { cliOutput, type Output } from './cli/output';
 
 declare const __IPC_INSPECTOR_VERSION__: string | undefined;
 
@@ -33,7 +35,7 @@ function version(): string {
 
 interface Command {
   summary: string;
-  run(argv: string[]): Promise<number>;
+  run(argv: string[], out: Output): Promise<number>;
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -70,36 +72,36 @@ examples:
   ipc-inspector signals --follow --pid 1234
 `;
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], out: Output = cliOutput()): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     if (cmd === 'help' && rest.length > 0 && rest[0] !== 'help' && rest[0] !== '--help' && rest[0] !== '-h') {
       const c = Object.prototype.hasOwnProperty.call(COMMANDS, rest[0]) ? COMMANDS[rest[0]] : undefined;
-      if (!c) return usageError(`unknown command ${JSON.stringify(rest[0])}`);
-      return c.run(['--help']);
+      if (!c) return usageError(out, `unknown command ${JSON.stringify(rest[0])}`);
+      return c.run(['--help'], out);
     }
-    process.stdout.write(HELP);
+    out.text(HELP);
     return cmd === undefined ? 2 : 0;
   }
   if (cmd === '--version' || cmd === '-V' || cmd === 'version') {
-    process.stdout.write(version() + '\n');
+    out.text(version() + '\n');
     return 0;
   }
   const c = Object.prototype.hasOwnProperty.call(COMMANDS, cmd) ? COMMANDS[cmd] : undefined;
-  if (!c) return usageError(`unknown command ${JSON.stringify(cmd)} (commands: ${Object.keys(COMMANDS).join(', ')}, help)`);
+  if (!c) return usageError(out, `unknown command ${JSON.stringify(cmd)} (commands: ${Object.keys(COMMANDS).join(', ')}, help)`);
   try {
-    return await c.run(rest);
+    return await c.run(rest, out);
   } catch (e) {
-    if (e instanceof UsageError) return usageError(e.message, cmd);
+    if (e instanceof UsageError) return usageError(out, e.message, cmd);
     // out of descriptors: the errno and the limit to raise, not an Error's first stack line
-    if (isFdExhaustion(errnoOf(e))) return fail(cmd, e);
-    process.stderr.write(`ipc-inspector ${cmd}: ${escapeControl(((e as Error)?.stack ?? String(e)).split('\n')[0])}\n`);
+    if (isFdExhaustion(errnoOf(e))) return fail(out, cmd, e);
+    out.note(`ipc-inspector ${cmd}: ${escapeControl(((e as Error)?.stack ?? String(e)).split('\n')[0])}\n`);
     return 1;
   }
 }
 
-export function usageError(message: string, cmd?: string): number {
-  process.stderr.write(`ipc-inspector${cmd ? ' ' + cmd : ''}: ${escapeControl(message)} (see \`ipc-inspector help\`)\n`);
+export function usageError(out: Output, message: string, cmd?: string): number {
+  out.note(`ipc-inspector${cmd ? ' ' + cmd : ''}: ${escapeControl(message)} (see \`ipc-inspector help\`)\n`);
   return 2;
 }
 
@@ -107,12 +109,13 @@ export function usageError(message: string, cmd?: string): number {
 if (require.main === module || /[\\/]bin[\\/]ipc-inspector(\.js)?$/.test(require.main?.filename ?? '')) {
   // stdout closed early (`| head`): no stack trace, and the command still decides the status
   ignoreReaderGone();
-  main(process.argv.slice(2)).then(
+  const out = cliOutput();
+  main(process.argv.slice(2), out).then(
     (code) => {
       process.exitCode = code;
     },
     (e) => {
-      process.stderr.write(`ipc-inspector: ${escapeControl((e as Error)?.message ?? String(e))}\n`);
+      out.note(`ipc-inspector: ${escapeControl((e as Error)?.message ?? String(e))}\n`);
       process.exitCode = 1;
     },
   );

@@ -4,14 +4,15 @@
 import { ActionError, errnoOf, messageOf } from '../core/actions/errors';
 import { escapeControl } from '../core/escape';
 import { withFdLimitHint } from '../core/fdLimit';
+import type { Output } from './output';
 
 /** Prints `ipc-inspector <cmd>: CODE: message (hint)` (one line) and returns the exit code. */
-export function fail(cmd: string, error: unknown): number {
+export function fail(out: Output, cmd: string, error: unknown): number {
   const e = withFdLimitHint(error);
   const code = escapeControl(errnoOf(e));
   const msg = escapeControl(messageOf(e));
   const hint = e instanceof ActionError && e.hint ? ` (${escapeControl(e.hint)})` : '';
-  process.stderr.write(`ipc-inspector ${cmd}: ${code}: ${msg}${hint}\n`);
+  out.note(`ipc-inspector ${cmd}: ${code}: ${msg}${hint}\n`);
   return code === 'EINVAL' || code === 'EUSAGE' ? 2 : 1;
 }
 

@@ -10,6 +10,7 @@ import { duration } from '../core/diagnose/rule';
 import { escapeControl, safeJson } from '../core/escape';
 import { takeSnapshot, type SnapshotOptions } from '../core/snapshot';
 import { parseInteger, parseOptions, parsePids, usageLines, type OptionSpec } from './args';
+import type { Output } from './output';
 
 export const DOCTOR_OPTIONS: readonly OptionSpec[] = [
   { name: 'json', type: 'flag', short: 'j', help: 'print the diagnosis as JSON' },
@@ -81,10 +82,10 @@ export function renderDiagnosis(d: Diagnosis, all: boolean): string {
   return lines.join('\n') + '\n';
 }
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], out: Output): Promise<number> {
   const p = parseOptions(argv, DOCTOR_OPTIONS);
   if (p.flags.has('help')) {
-    process.stdout.write(doctorHelp());
+    out.text(doctorHelp());
     return 0;
   }
   const pids = parsePids(p.lists.get('pid'));
@@ -102,11 +103,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   const result = filterByPids(d!, pids);
   if (p.flags.has('json')) {
-    process.stdout.write(safeJson({ version: 1, ...result }, 2) + '\n');
+    out.data(safeJson({ version: 1, ...result }, 2) + '\n');
   } else {
-    process.stdout.write(renderDiagnosis(result, p.flags.has('all')));
-    for (const n of result.notes) process.stderr.write(`note: ${e(n)}\n`);
-    if (samples < 3) process.stderr.write('note: rules about what lasts (queues rising, zombies, pending signals) need 3 snapshots; use --samples 3 or more\n');
+    out.text(renderDiagnosis(result, p.flags.has('all')));
+    for (const n of result.notes) out.note(`note: ${e(n)}\n`);
+    if (samples < 3) out.note('note: rules about what lasts (queues rising, zombies, pending signals) need 3 snapshots; use --samples 3 or more\n');
   }
   return exitCode(result);
 }

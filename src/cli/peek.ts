@@ -7,6 +7,7 @@ import { takeSnapshot } from '../core/snapshot';
 import { escapeControl, safeJson } from '../core/escape';
 import { fail, hexdump } from './common';
 import { parseInteger, parseOptions, UsageError, usageLines, type OptionSpec } from './args';
+import type { Output } from './output';
 
 export const PEEK_USAGE = 'usage: ipc-inspector peek <channel-id> [--json] [--max-bytes N] [--offset N]';
 
@@ -38,8 +39,8 @@ export function peekToJson(r: PeekResult): unknown {
 }
 
 /** The text form. Ids, notes and explanations carry names other users chose: every line is escaped. */
-function printText(ch: Channel, r: PeekResult): void {
-  const w = (s: string) => process.stdout.write(escapeControl(s) + '\n');
+function printText(out: Output, ch: Channel, r: PeekResult): void {
+  const w = (s: string) => out.text(escapeControl(s) + '\n');
   w(`${ch.id} (${ch.kind}) read ${r.at} via ${r.method}`);
   switch (r.type) {
     case 'messages':
@@ -68,11 +69,11 @@ function printText(ch: Channel, r: PeekResult): void {
   for (const n of r.notes) w(`note: ${n}`);
 }
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], out: Output): Promise<number> {
   try {
     const args = parseOptions(argv, OPTIONS, 1);
     if (args.flags.has('help')) {
-      process.stdout.write(`${PEEK_USAGE}\n\nShows queued data of a channel without consuming it.\n\noptions:\n${usageLines(OPTIONS).join('\n').replace('DEFAULT_MAX', String(DEFAULT_PEEK_MAX_BYTES))}\n`);
+      out.text(`${PEEK_USAGE}\n\nShows queued data of a channel without consuming it.\n\noptions:\n${usageLines(OPTIONS).join('\n').replace('DEFAULT_MAX', String(DEFAULT_PEEK_MAX_BYTES))}\n`);
       return 0;
     }
     if (args.positional.length !== 1) throw new UsageError(PEEK_USAGE);
@@ -84,11 +85,11 @@ export async function run(argv: string[]): Promise<number> {
     if (!ch) throw new ActionError('ENOENT', `no channel ${id.length > 200 ? `${id.slice(0, 200)}… (${id.length} characters)` : id} (list them with \`ipc-inspector snapshot\`)`);
     const procs = new Map<number, ProcessInfo>(snap.processes.map((p) => [p.pid, p]));
     const r = await peekChannel(ch, procs, { maxBytes, offset });
-    if (args.flags.has('json')) process.stdout.write(safeJson(peekToJson(r), 2) + '\n');
-    else printText(ch, r);
+    if (args.flags.has('json')) out.data(safeJson(peekToJson(r), 2) + '\n');
+    else printText(out, ch, r);
     return 0;
   } catch (e) {
     if (e instanceof UsageError) throw e; // one usage line, exit 2 (cli.ts)
-    return fail('peek', e);
+    return fail(out, 'peek', e);
   }
 }

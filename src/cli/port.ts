@@ -17,6 +17,7 @@ import { currentEuid } from '../core/actions/runner';
 import { ownNetns } from '../core/actions/bindProbe';
 import { findListeners, type PortListener, type Protocol } from '../core/ports';
 import { parseInteger, parseOptions, UsageError, usageLines, type OptionSpec } from './args';
+import type { Output } from './output';
 
 export const PORT_USAGE = 'usage: ipc-inspector port <PORT> [--protocol tcp|udp] [--json] [--free [--signal-timeout MS] [--yes]]';
 
@@ -115,7 +116,7 @@ function summary(r: FreePortResult): string {
  * per question (one reader for the whole run, so an answer typed ahead is not lost); without a
  * terminal the question is printed and answered no.
  */
-function asker(yes: boolean, interactive: boolean): { ask: (q: StopQuestion) => Promise<boolean>; close(): void } {
+function asker(out: Output, yes: boolean, interactive: boolean): { ask: (q: StopQuestion) => Promise<boolean>; close(): void } {
   let rl: readline.Interface | null = null;
   const lines: string[] = [];
   const waiting: ((l: string | null) => void)[] = [];
@@ -134,13 +135,13 @@ function asker(yes: boolean, interactive: boolean): { ask: (q: StopQuestion) => 
       .filter(Boolean)
       .map((l) => `  - ${e(l)}`)
       .join('\n');
-    process.stderr.write(`${head}\n${why}\n`);
+    out.note(`${head}\n${why}\n`);
     if (yes) {
-      process.stderr.write(`${e(q.action)}: yes (--yes)\n`);
+      out.note(`${e(q.action)}: yes (--yes)\n`);
       return true;
     }
     if (!interactive) {
-      process.stderr.write('  not sent: no terminal to ask on (use --yes)\n');
+      out.note('  not sent: no terminal to ask on (use --yes)\n');
       return false;
     }
     if (!rl) {
@@ -151,17 +152,17 @@ function asker(yes: boolean, interactive: boolean): { ask: (q: StopQuestion) => 
         for (const w of waiting.splice(0)) w(null);
       });
     }
-    process.stderr.write(`${e(q.action)}? [y/N] `);
+    out.note(`${e(q.action)}? [y/N] `);
     const a = await nextLine();
     return a !== null && /^\s*y(es)?\s*$/i.test(a);
   };
   return { ask, close: () => rl?.close() };
 }
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], out: Output): Promise<number> {
   const p = parseOptions(argv, OPTIONS, 1);
   if (p.flags.has('help')) {
-    process.stdout.write(portHelp());
+    out.text(portHelp());
     return 0;
   }
   if (p.positional.length !== 1) throw new UsageError(PORT_USAGE);
@@ -177,18 +178,18 @@ export async function run(argv: string[]): Promise<number> {
   const { snapshot, listeners } = await findListeners(port, { protocol, snapshot: { useNative } });
   const own = ownNetns();
   if (!p.flags.has('free')) {
-    if (json) process.stdout.write(safeJson({ port, protocol: protocol ?? null, listeners }, 2) + '\n');
-    else process.stdout.write(renderListeners(port, listeners, own, protocol, snapshot));
+    if (json) out.data(safeJson({ port, protocol: protocol ?? null, listeners }, 2) + '\n');
+    else out.text(renderListeners(port, listeners, own, protocol, snapshot));
     return 0;
   }
-  if (!json) process.stdout.write(renderListeners(port, listeners, own, protocol, snapshot));
+  if (!json) out.text(renderListeners(port, listeners, own, protocol, snapshot));
   if (listeners.length === 0) {
-    if (json) process.stdout.write(safeJson({ port, protocol: protocol ?? null, listeners, stops: [], bind: [], free: null, remaining: [], otherSockets: [] }, 2) + '\n');
+    if (json) out.data(safeJson({ port, protocol: protocol ?? null, listeners, stops: [], bind: [], free: null, remaining: [], otherSockets: [] }, 2) + '\n');
     return 0;
   }
   const interactive = !!process.stdin.isTTY && !!process.stderr.isTTY;
   const origins = await sessionOrigins();
-  const questions = asker(p.flags.has('yes'), interactive);
+  const questions = asker(out, p.flags.has('yes'), interactive);
   const result = await freePort(
     port,
     listeners,
@@ -197,7 +198,9 @@ export async function run(argv: string[]): Promise<number> {
       confirm: questions.ask,
       onEvent: (ev) => {
         const line = eventLine(ev);
-        if (line) (json ? process.stderr : process.stdout).write(line + '\n');
+        if (!line) return;
+        if (json) out.note(line + '\n');
+        else out.text(line + '\n');
       },
     },
     {
@@ -209,7 +212,7 @@ export async function run(argv: string[]): Promise<number> {
     },
   );
   questions.close();
-  if (json) process.stdout.write(safeJson(result, 2) + '\n');
-  else process.stdout.write(summary(result));
+  if (json) out.data(safeJson(result, 2) + '\n');
+  else out.text(summary(result));
   return result.free === true ? 0 : 1;
 }

@@ -12,6 +12,7 @@ import { escapeControl, safeJson } from '../core/escape';
 import { signalNumber } from '../core/signals';
 import { fail } from './common';
 import { parseInteger, parseOptions, UsageError, usageLines, type OptionSpec } from './args';
+import type { Output } from './output';
 
 export const SIGNAL_USAGE = 'usage: ipc-inspector signal <pid> <SIG> [--value N] [--start-time T] [--json] [--yes]';
 
@@ -25,12 +26,12 @@ const OPTIONS: readonly OptionSpec[] = [
 ];
 
 /** Asks on the terminal (stderr + one line of stdin); true only for an explicit yes. */
-function askOnTerminal(q: Question): Promise<boolean> {
+function askOnTerminal(out: Output, q: Question): Promise<boolean> {
   return new Promise((resolve) => {
-    process.stderr.write(`${escapeControl(q.title)}\n${q.detail.split('\n').map((l) => `  - ${escapeControl(l)}`).join('\n')}\n`);
+    out.note(`${escapeControl(q.title)}\n${q.detail.split('\n').map((l) => `  - ${escapeControl(l)}`).join('\n')}\n`);
     const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: true });
     let answered = false;
-    rl.question(`${escapeControl(q.action)}? [y/N] `, (a) => {
+    rl.question(out.local(`${escapeControl(q.action)}? [y/N] `), (a) => {
       answered = true;
       rl.close();
       resolve(/^\s*y(es)?\s*$/i.test(a));
@@ -41,12 +42,12 @@ function askOnTerminal(q: Question): Promise<boolean> {
   });
 }
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], out: Output): Promise<number> {
   try {
     // strict: a flag given a value (`--yes=no`) is a usage error, never a yes
     const args = parseOptions(argv, OPTIONS, 2);
     if (args.flags.has('help')) {
-      process.stdout.write(
+      out.text(
         `${SIGNAL_USAGE}\n\nSends SIG to the process, bound to its start time (pidfd). Asks first when the policy says so\n` +
           '(uncatchable signals, PID 1, other users\' processes, root processes outside your terminal session);\n' +
           'without a terminal to ask on, such a signal is sent only with --yes (or --force).\n\noptions:\n' +
@@ -69,37 +70,37 @@ export async function run(argv: string[]): Promise<number> {
     const interactive = !!process.stdin.isTTY && !!process.stderr.isTTY;
     const origins = await sessionOrigins();
     let refused: Question | undefined;
-    const out = await runSignal(
+    const outcome = await runSignal(
       { process: proc, signal: sig, value, startTime: givenStart ?? proc.startTime },
       {
         euid: currentEuid(),
         origin: (p) => origins.origin(p),
         confirm: (q) => {
           if (yes) return true;
-          if (interactive) return askOnTerminal(q);
+          if (interactive) return askOnTerminal(out, q);
           refused = q;
           return false;
         },
       },
     );
-    const warnings = out.status === 'done' || out.status === 'failed' ? (out.risk?.warnings ?? []) : [];
-    for (const w of warnings) process.stderr.write(`warning: ${escapeControl(w)}\n`);
-    if (out.status === 'cancelled') {
-      const why = (refused ?? out.question).reasons.join('; ');
+    const warnings = outcome.status === 'done' || outcome.status === 'failed' ? (outcome.risk?.warnings ?? []) : [];
+    for (const w of warnings) out.note(`warning: ${escapeControl(w)}\n`);
+    if (outcome.status === 'cancelled') {
+      const why = (refused ?? outcome.question).reasons.join('; ');
       throw new ActionError(
         'ECANCELED',
-        `${out.risk?.signalName ?? 'signal'} to ${pid} not sent: ${why}`,
+        `${outcome.risk?.signalName ?? 'signal'} to ${pid} not sent: ${why}`,
         refused ? 'stdin is not a terminal to confirm on: pass --yes to send it anyway' : 'not confirmed',
       );
     }
-    if (out.status === 'failed') throw out.error;
-    const r = out.result;
-    if (args.flags.has('json')) process.stdout.write(safeJson({ ok: true, ...r, startTime: givenStart ?? proc.startTime }) + '\n');
-    else process.stdout.write(`sent ${r.signalName}${r.value !== undefined ? ` (value ${r.value})` : ''} to ${pid} via ${r.method}\n`);
-    if (r.weakerGuarantee) process.stderr.write(`warning: ${r.weakerGuarantee}\n`);
+    if (outcome.status === 'failed') throw outcome.error;
+    const r = outcome.result;
+    if (args.flags.has('json')) out.data(safeJson({ ok: true, ...r, startTime: givenStart ?? proc.startTime }) + '\n');
+    else out.text(`sent ${r.signalName}${r.value !== undefined ? ` (value ${r.value})` : ''} to ${pid} via ${r.method}\n`);
+    if (r.weakerGuarantee) out.note(`warning: ${r.weakerGuarantee}\n`);
     return 0;
   } catch (e) {
     if (e instanceof UsageError) throw e; // one usage line, exit 2 (cli.ts)
-    return fail('signal', e);
+    return fail(out, 'signal', e);
   }
 }

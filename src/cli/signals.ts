@@ -14,6 +14,7 @@ import { escapeControl, safeJson } from '../core/escape';
 import { signalNumber } from '../core/signals';
 import { parseInteger, parseOptions, parsePids, UsageError, usageLines, type OptionSpec } from './args';
 import { untilInterrupted } from './liveLoop';
+import type { Output } from './output';
 
 export const SIGNALS_USAGE = 'usage: ipc-inspector signals (--follow | --duration MS) [--json] [--pid PID]... [--signal SIG]...';
 
@@ -29,10 +30,10 @@ const OPTIONS: readonly OptionSpec[] = [
 /** How often the tracer's queue is read (ms). */
 const POLL_MS = 200;
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], out: Output): Promise<number> {
   const p = parseOptions(argv, OPTIONS);
   if (p.flags.has('help')) {
-    process.stdout.write(
+    out.text(
       `${SIGNALS_USAGE}\n\nLogs every signal generated on this machine while it runs: sender → receiver, signal, si_code\n(SI_USER = kill, SI_QUEUE = sigqueue, SI_TKILL = tgkill, SI_TIMER = a POSIX timer, SI_KERNEL, CLD_* …)\nand the result (delivered, ignored, already-pending = merged and lost, queue-overflow).\nNeeds root or CAP_BPF+CAP_PERFMON (eBPF).\n\noptions:\n${usageLines(OPTIONS).join('\n')}\n`,
     );
     return 0;
@@ -56,28 +57,30 @@ export async function run(argv: string[]): Promise<number> {
   const monitor = new ActivityMonitor({ parts: { signals: true }, decodeAll: true });
   const cap = await monitor.start();
   if (cap.source !== 'bpf') {
-    process.stderr.write(
+    out.note(
       `ipc-inspector signals: cannot log signals: ${escapeControl(cap.reason ?? 'the tracer does not run here')}\n` +
         'The signal log needs the eBPF tracer: run as root, or give a helper CAP_BPF+CAP_PERFMON (see the README, "Live activity").\n',
     );
     await monitor.stop();
     return 1;
   }
-  if (!json) process.stderr.write(`logging signals${follow ? ' (Ctrl-C to stop)' : ` for ${duration} ms`}${cap.reason ? ` — ${escapeControl(cap.reason)}` : ''}\n`);
-  else process.stderr.write('logging signals\n');
+  if (!json) out.note(`logging signals${follow ? ' (Ctrl-C to stop)' : ` for ${duration} ms`}${cap.reason ? ` — ${escapeControl(cap.reason)}` : ''}\n`);
+  else out.note('logging signals\n');
 
   const until = duration !== undefined ? Date.now() + duration : Infinity;
   let lostSeen = 0;
   const print = (events: readonly SignalEvent[]) => {
     const lines: string[] = [];
     for (const e of events) if (matchesSignal(e, filter)) lines.push(json ? safeJson(e) : signalLine(e));
-    if (lines.length) process.stdout.write(lines.join('\n') + '\n');
+    if (lines.length === 0) return;
+    if (json) out.data(lines.join('\n') + '\n');
+    else out.text(lines.join('\n') + '\n');
   };
   const reportLost = () => {
     const l = monitor.lostTotal;
     const n = l.signalRingFull + l.signalQueueFull + l.recursion;
     if (n > lostSeen) {
-      process.stderr.write(`warning: ${n - lostSeen} signals were not logged (ring buffer full: ${l.signalRingFull}, reader queue full: ${l.signalQueueFull}, skipped program runs: ${l.recursion})\n`);
+      out.note(`warning: ${n - lostSeen} signals were not logged (ring buffer full: ${l.signalRingFull}, reader queue full: ${l.signalQueueFull}, skipped program runs: ${l.recursion})\n`);
       lostSeen = n;
     }
   };
@@ -88,7 +91,7 @@ export async function run(argv: string[]): Promise<number> {
         try {
           print(await monitor.poll());
         } catch (e) {
-          process.stderr.write(`warning: ${escapeControl((e as Error).message)}\n`);
+          out.note(`warning: ${escapeControl((e as Error).message)}\n`);
         }
         reportLost();
         const left = Math.min(POLL_MS, until - Date.now());

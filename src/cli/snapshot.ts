@@ -12,6 +12,7 @@ import { safeJson } from '../core/escape';
 import { takeSnapshot, type SnapshotOptions } from '../core/snapshot';
 import { parseKinds, parseOptions, parsePids, SELECT_OPTIONS, usageLines, type Parsed } from './args';
 import { writeJsonStream } from './jsonStream';
+import type { Output } from './output';
 
 export const SNAPSHOT_USAGE = 'usage: ipc-inspector snapshot [--json] [--kind KIND]... [--pid PID]... [--no-native] [--all-processes]';
 
@@ -128,10 +129,10 @@ export function notes(snap: Snapshot): string[] {
   return n;
 }
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], out: Output): Promise<number> {
   const p = parseOptions(argv, SELECT_OPTIONS);
   if (p.flags.has('help')) {
-    process.stdout.write(snapshotHelp());
+    out.text(snapshotHelp());
     return 0;
   }
   const opts = snapshotOptions(p);
@@ -142,11 +143,11 @@ export async function run(argv: string[]): Promise<number> {
   if (p.flags.has('json')) {
     // in chunks (the whole document as one string would double the CLI's peak memory), each
     // escaped as safeJson escapes (terminal controls, bidi and line separators as \uXXXX)
-    writeJsonStream(snap as unknown as Record<string, unknown>, (chunk) => process.stdout.write(chunk), safeJson);
+    writeJsonStream(snap as unknown as Record<string, unknown>, (chunk) => out.data(chunk), safeJson);
   } else {
-    process.stdout.write(renderTable(snap));
-    for (const line of notes(snap)) process.stderr.write(line + '\n');
+    out.text(renderTable(snap));
+    for (const line of notes(snap)) out.note(line + '\n');
   }
-  for (const pid of missing) process.stderr.write(`warning: no process ${pid}\n`);
+  for (const pid of missing) out.note(`warning: no process ${pid}\n`);
   return status;
 }

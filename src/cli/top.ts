@@ -16,6 +16,7 @@ import { takeSnapshot } from '../core/snapshot';
 import { parseInteger, parseOptions, SELECT_OPTIONS, usageLines, type OptionSpec } from './args';
 import { snapshotOptions } from './snapshot';
 import { untilInterrupted } from './liveLoop';
+import type { Output } from './output';
 
 export const TOP_USAGE = 'usage: ipc-inspector top [--interval MS] [--count N] [--json] [--kind KIND]... [--pid PID]... [--limit N] [--no-tracer]';
 
@@ -81,10 +82,10 @@ export function renderTop(s: ActivitySample, snapshot: Snapshot | null, limit: n
   return out;
 }
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], out: Output): Promise<number> {
   const p = parseOptions(argv, OPTIONS);
   if (p.flags.has('help')) {
-    process.stdout.write(
+    out.text(
       `${TOP_USAGE}\n\nThe busiest IPC channels and process pairs, live: bytes/s and ops/s per channel (pipes, FIFOs,\nUnix/TCP/UDP sockets, SysV and POSIX message queues) and who sends to whom. Counted by an eBPF\ntracer as root (or with CAP_BPF+CAP_PERFMON); otherwise estimated from queue depths.\n\noptions:\n${usageLines(OPTIONS).join('\n')}\n`,
     );
     return 0;
@@ -106,14 +107,14 @@ export async function run(argv: string[]): Promise<number> {
   try {
     status = await untilInterrupted(async (loop) => {
       const cap = await monitor.start();
-      if (!json) process.stderr.write(cap.source === 'bpf' ? 'tracing with eBPF (Ctrl-C to stop)\n' : `no tracer (${escapeControl(cap.reason ?? '?')}): rates from queue depths (Ctrl-C to stop)\n`);
+      if (!json) out.note(cap.source === 'bpf' ? 'tracing with eBPF (Ctrl-C to stop)\n' : `no tracer (${escapeControl(cap.reason ?? '?')}): rates from queue depths (Ctrl-C to stop)\n`);
       let n = 0;
       while (!loop.stopped) {
         const snapshot = await takeSnapshot(snapOpts).catch(() => null);
         if (loop.stopped) break;
         const sample = filterSample(await monitor.sample(snapshot), snapshot, pids, kinds);
-        if (json) process.stdout.write(safeJson(sample) + '\n');
-        else process.stdout.write((tty ? '\x1b[H\x1b[2J' : '') + renderTop(sample, snapshot, limit).join('\n') + '\n\n');
+        if (json) out.data(safeJson(sample) + '\n');
+        else out.text((tty ? '\x1b[H\x1b[2J' : '') + renderTop(sample, snapshot, limit).join('\n') + '\n\n');
         if (count !== undefined && ++n >= count) break;
         await loop.sleep(interval);
       }

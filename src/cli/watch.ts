@@ -15,6 +15,7 @@ import { takeSnapshot } from '../core/snapshot';
 import { parseInteger, parseOptions, SELECT_OPTIONS, usageLines, type OptionSpec } from './args';
 import { snapshotOptions } from './snapshot';
 import { untilInterrupted } from './liveLoop';
+import type { Output } from './output';
 
 export const WATCH_USAGE = 'usage: ipc-inspector watch [--interval MS] [--json] [--kind KIND]... [--pid PID]... [--no-native]';
 
@@ -112,10 +113,10 @@ function isEmpty(d: SnapshotDiff): boolean {
   );
 }
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], out: Output): Promise<number> {
   const p = parseOptions(argv, WATCH_OPTIONS);
   if (p.flags.has('help')) {
-    process.stdout.write(`${WATCH_USAGE}\n\nPrints added (+), removed (-) and changed (~) channels and processes until Ctrl-C.\n\noptions:\n${usageLines(WATCH_OPTIONS).join('\n')}\n`);
+    out.text(`${WATCH_USAGE}\n\nPrints added (+), removed (-) and changed (~) channels and processes until Ctrl-C.\n\noptions:\n${usageLines(WATCH_OPTIONS).join('\n')}\n`);
     return 0;
   }
   const interval = parseInteger('interval', p.values.get('interval'), 100, 3_600_000) ?? 1000;
@@ -129,13 +130,13 @@ export async function run(argv: string[]): Promise<number> {
       if (loop.stopped) break;
       const diff = diffSnapshots(prev, next);
       if (json) {
-        if (prev === null || !isEmpty(diff)) process.stdout.write(safeJson(diff) + '\n');
+        if (prev === null || !isEmpty(diff)) out.data(safeJson(diff) + '\n');
       } else if (prev === null) {
-        process.stdout.write(`${time(next.takenAt)} watching ${next.channels.length} channels of ${next.processes.length} processes every ${interval} ms (Ctrl-C to stop)\n`);
-        for (const w of next.warnings) process.stderr.write(`warning: ${escapeControl(w)}\n`);
+        out.text(`${time(next.takenAt)} watching ${next.channels.length} channels of ${next.processes.length} processes every ${interval} ms (Ctrl-C to stop)\n`);
+        for (const w of next.warnings) out.note(`warning: ${escapeControl(w)}\n`);
       } else {
         const lines = renderDiff(prev, next, diff);
-        if (lines.length) process.stdout.write(lines.join('\n') + '\n');
+        if (lines.length) out.text(lines.join('\n') + '\n');
       }
       prev = next;
       await loop.sleep(interval);

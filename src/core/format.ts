@@ -33,13 +33,14 @@ export function userText(p: Pick<ProcessInfo, 'user' | 'uid' | 'euid'>): string 
 
 /**
  * A process name as labels show it: escaped and bounded, and quoted (`"x[1] → cron"`) when it holds
- * what labels are made of — brackets, an arrow, a comma, a quote, spaces at an end — or is empty,
- * so a name cannot pose as a label's own parts (`x[1] → cron[666] → reader[9]`: a flow that is
- * not there). Everyday names (`nginx`, `kworker/0:1`, `(sd-pam)`) stay as they are.
+ * what labels are made of — brackets, an arrow (`→`, or `->`, the arrow of the CLI's text in a
+ * locale that is not UTF-8: cli/locale.ts), a comma, a quote, spaces at an end — or is empty, so a
+ * name cannot pose as a label's own parts (`x[1] → cron[666] → reader[9]`: a flow that is not
+ * there). Everyday names (`nginx`, `kworker/0:1`, `(sd-pam)`) stay as they are.
  */
 export function commText(comm: string, max = 64): string {
   const t = shortText(comm, max);
-  return t === '' || /[[\]→,"]|^ | $/.test(t) ? `"${t.replace(/"/g, '\\"')}"` : t;
+  return t === '' || /[[\]→,"]|->|^ | $/.test(t) ? `"${t.replace(/"/g, '\\"')}"` : t;
 }
 
 /** `nginx[812]`: a process name and its pid (commText). */

@@ -46,6 +46,8 @@ test('a process name cannot pose as a label\'s own parts: one holding brackets, 
   assert.equal(commLabel('say "hi"', 3), '"say \\"hi\\""[3]');
   assert.equal(commLabel(' lead', 3), '" lead"[3]');
   assert.equal(commLabel('', 3), '""[3]');
+  // `->` is the CLI's arrow where the locale is not UTF-8 (cli/locale.ts): `cron -> reader[9]` is no hop
+  assert.equal(commLabel('cron -> reader', 3), '"cron -> reader"[3]');
   for (const plain of ['nginx', 'kworker/0:1', '(sd-pam)', 'php-fpm: pool www', 'Web Content']) assert.equal(processLabel(5, pr(plain)), `${plain}[5]`);
 });
 
