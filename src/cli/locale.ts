@@ -26,6 +26,7 @@ export function isUtf8Locale(locale: string): boolean {
 const FALLBACKS: Readonly<Record<string, string>> = {
   '\u2014': '-', // — em dash
   '\u2013': '-', // – en dash
+  '\u2212': '-', // − minus
   '\u2192': '->', // → arrow
   '\u2190': '<-', // ←
   '\u2194': '<->', // ↔
