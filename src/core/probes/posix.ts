@@ -13,7 +13,7 @@ import { errnoName, MODE_UNLINKED, type NativeAddon } from '../native';
 import { DEVSHM_FDS, MQUEUE_FDS } from '../kinds/fds';
 import { parseMqueueFile } from '../parsers/mqueue';
 import { DeadlineError, withDeadline } from '../deadline';
-import { fileTypeName, readSemSync, readSmallSync, UntrustedFileError } from '../untrustedFiles';
+import { decodeSem, fileTypeName, readSemSync, readSmallSync, SEM_T_SIZE, UntrustedFileError } from '../untrustedFiles';
 import { append, byPidFd, devName, modeOf, octalMode, emit, type Probe, type ProbeContext, ownIpcns } from './context';
 import { mapHolders } from './maps';
 import { mqOpenName, posixIdTail } from '../posixNames';
@@ -252,10 +252,49 @@ export const posixProbe: Probe = {
           emit(ctx, ch);
         }
       }
-      if (realShm) emitUnlistedShm(ctx, listed, shmDev);
+      if (realShm) {
+        const unnamed = emitUnlistedShm(ctx, listed, shmDev);
+        if (n) await semValuesThroughMappings(ctx, n, unnamed);
+      }
     }
   },
 };
+
+/** At most this many semaphores per snapshot are read through a holder's mapping (each is a pread of /proc/PID/mem). */
+const MAX_MAPPED_SEM_READS = 64;
+
+/**
+ * The value of a semaphore no name of ours reaches (unlinked while mapped — Python's
+ * multiprocessing locks, Apache's posixsem mutex —, or another /dev/shm's): its glibc sem_t read
+ * through a holder's mapping, as peek reads it (/proc/PID/mem at the mapping, the maps line's
+ * dev:inode checked by the addon right before; the holder's start time binds it). Reading changes
+ * nothing in the holder. Bounded per snapshot; an unread one keeps `value: null` with its error.
+ */
+async function semValuesThroughMappings(ctx: ProbeContext, native: NativeAddon, sems: readonly PosixSemChannel[]): Promise<void> {
+  let reads = 0;
+  for (const ch of sems) {
+    const m = /^(?:deleted|mount)\/(\d+):(\d+):(\d+)$/.exec(ch.id.slice('posix-sem:'.length));
+    const ep = ch.endpoints.find((e) => e.map !== undefined && /^[0-9a-f]+-[0-9a-f]+$/.test(e.map));
+    const startTime = ep ? ctx.processes.get(ep.pid)?.startTime : undefined;
+    if (!m || !ep || startTime === undefined) continue; // held only by fds: nothing mapped to read
+    let code: string;
+    if (reads >= MAX_MAPPED_SEM_READS) code = 'EAGAIN';
+    else {
+      reads++;
+      const hex = (d: string) => Number(d).toString(16).padStart(2, '0');
+      try {
+        const bytes = await withDeadline(`read /proc/${ep.pid}/mem (semaphore)`, ctx.itemTimeoutMs, () =>
+          native.memRead(ep.pid, startTime, ep.map!, `${hex(m[1])}:${hex(m[2])}`, Number(m[3]), 0, SEM_T_SIZE),
+        );
+        ch.value = decodeSem(ch.id, SEM_T_SIZE, Buffer.from(bytes));
+        continue;
+      } catch (e) {
+        code = e instanceof DeadlineError ? 'ETIMEDOUT' : e instanceof UntrustedFileError ? e.code : (errnoName(e) ?? 'EIO');
+      }
+    }
+    (ch.errors ??= []).push({ field: 'value', syscall: 'pread', code });
+  }
+}
 
 /**
  * A named semaphore of another /dev/shm, by its holders (sem_open maps the file and closes it).
@@ -263,7 +302,7 @@ export const posixProbe: Probe = {
  * `sem.XXXXXX` before linking it under its name, so it shows that one (deleted).
  */
 /** A semaphore no name of ours reaches, by its holders' mappings: another /dev/shm's, or one unlinked (sem_unlink) while still mapped. */
-function emitUnnamedSem(ctx: ProbeContext, key: string, g: { name: string; endpoints: Endpoint[] }, other: boolean): void {
+function emitUnnamedSem(ctx: ProbeContext, key: string, g: { name: string; endpoints: Endpoint[] }, other: boolean): PosixSemChannel {
   const ch: PosixSemChannel = {
     id: `posix-sem:${other ? 'mount' : 'deleted'}/${key}`,
     kind: 'posix-sem',
@@ -276,6 +315,7 @@ function emitUnnamedSem(ctx: ProbeContext, key: string, g: { name: string; endpo
     ...(other ? { otherMount: true } : { deleted: true }),
   };
   emit(ctx, ch);
+  return ch;
 }
 
 /** A POSIX queue being assembled: its name's bytes (null: unlinked, no name left), its file's lstat when listed, its holders. */
@@ -485,7 +525,9 @@ function shmFdHolders(ctx: ProbeContext, st: fs.Stats): Endpoint[] {
  * glibc's sem_open temp files (`sem.XXXXXX (deleted)`, a moment before they get their name) and
  * semaphores are left out. Only on the real /dev (a captured tree's inodes are not these).
  */
-function emitUnlistedShm(ctx: ProbeContext, listed: ReadonlySet<string>, shmDev: string | null): void {
+/** Emits the /dev/shm objects no listing of ours named; returns the semaphores among them (their values are read after). */
+function emitUnlistedShm(ctx: ProbeContext, listed: ReadonlySet<string>, shmDev: string | null): PosixSemChannel[] {
+  const sems: PosixSemChannel[] = [];
   const groups = new Map<string, { name: string; size: number | null; deleted: boolean; endpoints: Endpoint[] }>();
   const f = ctx.walk.fds;
   for (const row of ctx.index.heads(DEVSHM_FDS.rule.code)) {
@@ -521,7 +563,7 @@ function emitUnlistedShm(ctx: ProbeContext, listed: ReadonlySet<string>, shmDev:
       // `sem.XXXXXX (deleted)`, linked under the real name since: the same dev:inode, listed).
       // Ours without one were unlinked while mapped (sem_unlink right after sem_open: Apache's
       // posixsem mutex, Python's multiprocessing); another /dev/shm's, deleted or not, by the mapping.
-      if (g.name.length > 4 && ctx.kinds.has('posix-sem') && (other || g.deleted)) emitUnnamedSem(ctx, key, g, other);
+      if (g.name.length > 4 && ctx.kinds.has('posix-sem') && (other || g.deleted)) sems.push(emitUnnamedSem(ctx, key, g, other));
       continue;
     }
     if (!ctx.kinds.has('posix-shm')) continue;
@@ -541,4 +583,5 @@ function emitUnlistedShm(ctx: ProbeContext, listed: ReadonlySet<string>, shmDev:
     };
     emit(ctx, ch);
   }
+  return sems;
 }
