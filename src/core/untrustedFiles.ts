@@ -9,6 +9,7 @@
 // through /proc/self/fd, O_RDONLY | O_NONBLOCK | O_NOCTTY, then read with pread. Sync versions for
 // the snapshot worker, async (libuv pool) for peeks on the extension host's thread. Plain Node.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 
 /** Linux O_PATH (x86, arm, arm64, riscv); Node does not export it. */
 const O_PATH = 0o10000000;
@@ -135,11 +136,26 @@ export function readSemSync(file: string | Buffer, expect?: Identity): number {
 }
 
 export async function readSem(file: string | Buffer, expect?: Identity): Promise<number> {
+  return (await readSemState(file, expect)).value;
+}
+
+/**
+ * Threads blocked in sem_wait on it, from a sem_t's bytes: glibc keeps them in the high half of
+ * its 64-bit word (`data`: value | nwaiters << 32) where the machine has 64-bit atomics (x86-64,
+ * arm64: what this runs on); null where that layout is not known (a big-endian machine).
+ */
+export function decodeSemWaiters(bytes: Buffer): number | null {
+  return bytes.length >= 8 && os.endianness() === 'LE' ? bytes.readUInt32LE(4) : null;
+}
+
+/** A named semaphore's value and waiters (decodeSem, decodeSemWaiters). */
+export async function readSemState(file: string | Buffer, expect?: Identity): Promise<{ value: number; waiters: number | null }> {
   const { handle, stat } = await openRegular(file, expect);
   try {
     const buf = Buffer.alloc(SEM_T_SIZE);
     const { bytesRead } = stat.size === SEM_T_SIZE ? await handle.read(buf, 0, SEM_T_SIZE, 0) : { bytesRead: 0 };
-    return decodeSem(file, stat.size, buf.subarray(0, bytesRead));
+    const bytes = buf.subarray(0, bytesRead);
+    return { value: decodeSem(file, stat.size, bytes), waiters: decodeSemWaiters(bytes) };
   } finally {
     await handle.close();
   }

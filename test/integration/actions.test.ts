@@ -422,6 +422,18 @@ describe('more kinds through ipc-fixture', () => {
       assert.equal(((await peekChannel(ch, [])) as SemaphoresPeek).semaphores[0].value, 4);
       // The fallback without the addon reads glibc's sem_t and agrees.
       assert.equal(((await peekChannel(ch, [], { native: null })) as SemaphoresPeek).semaphores[0].value, 4);
+      assert.equal(((await peekChannel(ch, [])) as SemaphoresPeek).semaphores[0].waitingForIncrease, 0, 'nobody waits');
+    } finally {
+      await fx.close();
+    }
+  });
+
+  test('POSIX semaphore waiters: the threads blocked in sem_wait, from glibc\'s count beside the value', async () => {
+    const fx = await makeFixture('posix-sem', { value: 0, waiters: 3 });
+    try {
+      const ch = { id: `posix-sem:${fx.info.name}`, kind: 'posix-sem', endpoints: [], name: fx.info.name, value: null, uid: 0, owner: 'root', mode: '0600' } as Channel;
+      const s = ((await peekChannel(ch, [])) as SemaphoresPeek).semaphores[0];
+      assert.deepEqual([s.value, s.waitingForIncrease], [0, 3]);
     } finally {
       await fx.close();
     }

@@ -1,8 +1,9 @@
 // Semaphores: a SysV set's values, waiters and last pids now (semctl on the addon's thread; the
 // scan's values without it); a POSIX named semaphore's value from its file's glibc sem_t (pread of
-// a checked file — never sem_open, which maps it: a short file, any user can make one, faults).
+// a checked file — never sem_open, which maps it: a short file, any user can make one, faults),
+// and how many threads wait in sem_wait (glibc's count beside the value in the same word).
 import type { PosixSemChannel, SysvSemChannel } from '../../model';
-import { decodeSem, readSem, SEM_T_SIZE } from '../../untrustedFiles';
+import { decodeSem, decodeSemWaiters, readSemState, SEM_T_SIZE } from '../../untrustedFiles';
 import { ActionError } from '../errors';
 import { explainPeek, ownerOf, posixObjectFile, shownFile, type Peeker } from './common';
 import { readUnnamed } from './sharedMemory';
@@ -52,18 +53,19 @@ export const peekPosixSem: Peeker<PosixSemChannel> = async (ctx) => {
     } catch (e) {
       throw explainPeek(e, { what, ...ownerOf(channel) });
     }
-    return { ...base, type: 'semaphores', at: at(), method: `${r.method}: its glibc sem_t`, semaphores: [{ index: 0, value, waitingForIncrease: null, waitingForZero: null, lastPid: null }] };
+    return { ...base, type: 'semaphores', at: at(), method: `${r.method}: its glibc sem_t`, semaphores: [{ index: 0, value, waitingForIncrease: decodeSemWaiters(r.data), waitingForZero: null, lastPid: null }] };
   }
   const file = posixObjectFile(channel, devRoot, 'shm', 'sem.');
   const what = `read POSIX semaphore /${shownName(channel)}`;
-  let value: number;
+  let state: { value: number; waiters: number | null };
   try {
-    value = await call(what, () => readSem(file));
+    state = await call(what, () => readSemState(file));
   } catch (e) {
     throw explainPeek(e, { what, ...ownerOf(channel) });
   }
   return {
     ...base, type: 'semaphores', at: at(), method: `pread(${shownFile(file)}) of its glibc sem_t`,
-    semaphores: [{ index: 0, value, waitingForIncrease: null, waitingForZero: null, lastPid: null }],
+    // sem_wait blockers: glibc's count of them (a POSIX semaphore has no "wait for zero")
+    semaphores: [{ index: 0, value: state.value, waitingForIncrease: state.waiters, waitingForZero: null, lastPid: null }],
   };
 };
