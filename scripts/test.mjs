@@ -18,6 +18,16 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// The CLI writes its text in the locale's character set (src/cli/locale.ts: ASCII where it is not
+// UTF-8), and the tests read it as UTF-8 unless they pick a locale themselves (cliLocale.test.ts):
+// a machine, a CI job or a cron started without LANG must not change what they see.
+const ctype = process.env.LC_ALL || process.env.LC_CTYPE || process.env.LANG || 'C';
+if (!/(?:^|\.)utf-?8(?:@|$)/i.test(ctype)) {
+  delete process.env.LC_ALL;
+  delete process.env.LC_CTYPE;
+  process.env.LANG = 'C.UTF-8';
+}
 const argOf = (n) => {
   const i = process.argv.indexOf(`--${n}`);
   return i >= 0 ? process.argv[i + 1].split(',') : null;

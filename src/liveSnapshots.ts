@@ -1,7 +1,8 @@
 // The live poller: implements SnapshotSource over core's SnapshotService (scan in a worker, diff
 // applied on the main thread). Polls every `ipcInspector.refreshInterval` ms only while a view is
 // visible or someone holds it (an open inspector panel), and not while paused; where one scan
-// takes long the wait grows so that scanning takes at most a fifth of the time (core/refreshPace).
+// takes long (three in a row) the wait grows so that scanning takes at most a fifth of the time
+// (core/refreshPace).
 // Nothing is scanned (nor the service created) before the first demand.
 
 import * as vscode from 'vscode';
@@ -23,6 +24,9 @@ export interface ScanService {
   setDiagnosisNarrowing?(filter: FilterState | null): void;
   dispose(): void;
 }
+
+/** The wait stretches only when this many scans in a row were slow (the fastest of them counts). */
+const PACE_SCANS = 3;
 
 export interface LiveSnapshotsOptions {
   createService: () => ScanService;
@@ -65,8 +69,10 @@ export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
   readonly onDidError = this.errorEmitter.event;
   readonly stats: ScanStats = { scans: 0, lastScanMs: 0, lastMainThreadMs: 0, maxMainThreadMs: 0, totalMainThreadMs: 0, lastListenersMs: 0, errors: 0, lastDiagnosisMs: 0 };
   lastError: Error | undefined;
-  /** The wait after the last scan: the setting, or longer when scans are slow (fires onDidChangeState when it starts or stops being longer, or its shown value changes). */
+  /** The wait after the last scan: the setting, or longer when the last scans were all slow (fires onDidChangeState when it starts or stops being longer, or its value changes). */
   private _pace: ScanPace = { delayMs: 0, stretched: false };
+  /** Wall time of the last PACE_SCANS scans, ms. */
+  private readonly recentScans: number[] = [];
 
   constructor(private readonly opts: LiveSnapshotsOptions) {}
 
@@ -168,7 +174,12 @@ export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
       const scanMs = performance.now() - started;
       const mainMs = service.lastMainThreadMs ?? 0;
       this.latest = snapshot;
-      this.setPace(nextScanPace(this.opts.interval(), scanMs), scanMs);
+      // the fastest of the last three: one slow scan (the first, with the worker's start and the
+      // BPF load; a burst of load elsewhere) does not stretch the wait, three in a row do
+      this.recentScans.push(scanMs);
+      if (this.recentScans.length > PACE_SCANS) this.recentScans.shift();
+      const fastest = this.recentScans.length < PACE_SCANS ? 0 : Math.min(...this.recentScans);
+      this.setPace(nextScanPace(this.opts.interval(), fastest), fastest);
       const s = this.stats;
       s.scans++;
       s.lastScanMs = scanMs;
@@ -233,7 +244,7 @@ export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
     this._pace = pace;
     if (pace.stretched === was.stretched && (!pace.stretched || pace.delayMs === was.delayMs)) return;
     if (pace.stretched && !was.stretched) {
-      this.opts.log.info(`a scan took ${paceText(scanMs)}: refreshing every ${paceText(pace.delayMs)} instead of every ${paceText(this.opts.interval())}, so that scanning takes at most a fifth of the time (Refresh scans at once)`);
+      this.opts.log.info(`scans take ${paceText(scanMs)} or more: refreshing every ${paceText(pace.delayMs)} instead of every ${paceText(this.opts.interval())}, so that scanning takes at most a fifth of the time (Refresh scans at once)`);
     } else if (!pace.stretched) this.opts.log.info(`scans are quick again: refreshing every ${paceText(pace.delayMs)}`);
     this.stateEmitter.fire();
   }

@@ -1,9 +1,8 @@
 // What the two views say around their rows, kept in sync with the model and the poller:
 // - the message (TreeView.message): what narrows them (filter, scope, toggles), or — when that
 //   leaves nothing — one empty-state line saying so and how much it hides;
-// - the description beside the title: "Paused" while live updates are paused, "every 3.5 s" while
-//   slow scans stretch the wait between refreshes (liveSnapshots.ts), else nothing (the title
-//   keeps its room in a narrow side bar);
+// - the description beside the title: "Paused" while live updates are paused, else nothing (the
+//   title keeps its room in a narrow side bar; a wait stretched by slow scans is said in the log);
 // - the Channels view's badge (on the activity bar icon): how many channels it lists, with the
 //   machine's facts (distribution, kernel, CPUs) in its tooltip — only while the diagnosis is off:
 //   the workbench adds up the badges of a container's views, and with the diagnosis on the
@@ -13,7 +12,6 @@
 
 import * as vscode from 'vscode';
 import type { LiveSnapshots } from '../liveSnapshots';
-import { paceText } from '../core/refreshPace';
 import type { FilterController } from './filterController';
 import type { IpcNode } from './nodes';
 import { filteredToNothing } from './treeChrome';
@@ -85,8 +83,7 @@ export class ViewChrome implements vscode.Disposable {
   }
 
   render(): void {
-    const pace = this.source.pace;
-    const description = this.source.paused ? 'Paused' : pace.stretched ? `every ${paceText(pace.delayMs)}` : '';
+    const description = this.source.paused ? 'Paused' : '';
     for (const [what, view] of [
       ['channels', this.channelsView],
       ['processes', this.processesView],

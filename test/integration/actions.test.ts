@@ -475,7 +475,8 @@ describe('permission errors are explained (as user nobody)', () => {
   });
   after(() => staged?.remove());
   const asNobody = (args: string[]) => {
-    const env = loadNative().path ? { IPC_INSPECTOR_NATIVE: staged!.path('native/build/Release/ipc_inspector.node') } : { IPC_INSPECTOR_NATIVE: '' };
+    // a UTF-8 locale: su starts nobody without one, and the CLI's text is then ASCII (cli/locale.ts)
+    const env = { LANG: 'C.UTF-8', ...(loadNative().path ? { IPC_INSPECTOR_NATIVE: staged!.path('native/build/Release/ipc_inspector.node') } : { IPC_INSPECTOR_NATIVE: '' }) };
     const r = runAsNobody(process.execPath, [staged!.path('dist/cli.js'), ...args], { env });
     return { code: r.status, err: r.stderr.trim() };
   };

@@ -288,7 +288,7 @@ async function pollUntil<T>(monitor: ActivityMonitor, get: () => T, done: (t: T)
 // ------------------------------------------------------------------ the CLI with the tracer
 
 describe('CLI with the tracer: top --json and signals --follow', { skip: tracerSkip || (!fs.existsSync(cli) ? `${cli} not built` : false), timeout: 300_000 }, () => {
-  test('signals --follow --json --pid: kill and sigqueue from the sender, a timer, then exit 0 on SIGINT', async () => {
+  test('signals --follow --json --pid: kill and sigqueue from the sender, a timer, then exit 130 on SIGINT (as a shell reports Ctrl-C)', async () => {
     const fx = await startTraffic('signals', { comm: tag });
     const c = spawn(process.execPath, [cli, 'signals', '--follow', '--json', '--pid', String(fx.info.receiver)], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
@@ -318,7 +318,7 @@ describe('CLI with the tracer: top --json and signals --follow', { skip: tracerS
       assert.equal(events.find((e) => e.signal === 34)?.senderKind, 'timer');
       c.kill('SIGINT');
       const code = await new Promise<number | null>((r) => c.once('exit', (x) => r(x)));
-      assert.equal(code, 0);
+      assert.equal(code, 130);
     } finally {
       c.kill('SIGKILL');
       await fx.close();

@@ -7,31 +7,15 @@
 // lowest Node starts with, never "no channel" (ENOENT, which keeps meaning gone) or "no holder".
 //
 //   node scripts/build.mjs test/integration cli && node --test dist/test/integration/cliExit.test.js
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import { loadNative } from '../../src/core/native';
-import { BIN, cliNotBuilt } from './cliRunner';
+import { BIN, cliNotBuilt, cliScratch } from './cliRunner';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-cli-exit-'));
-const made: Fixture[] = [];
-after(async () => {
-  try {
-    await closeAll(made);
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
-});
-
-async function fixture(kind: string, opts: Parameters<typeof makeFixture>[1] = {}): Promise<Fixture> {
-  const f = await makeFixture(kind, opts);
-  made.push(f);
-  return f;
-}
+const { tmp, made, fixture } = cliScratch('ipc-cli-exit-');
 
 interface Ended {
   code: number | null;

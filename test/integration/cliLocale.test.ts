@@ -4,26 +4,15 @@
 // the locale (a FIFO path holding "→" stays "→").
 //
 //   node scripts/build.mjs test/integration cli && node --test dist/test/integration/cliLocale.test.js
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import { asciiFallbacks } from '../../src/cli/locale';
 import type { Snapshot } from '../../src/core/model';
-import { BIN, cliNotBuilt } from './cliRunner';
+import { BIN, cliNotBuilt, cliScratch } from './cliRunner';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-cli-locale-'));
-const made: Fixture[] = [];
-after(async () => {
-  try {
-    await closeAll(made);
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
-});
+const { tmp, fixture } = cliScratch('ipc-cli-locale-');
 
 /** The CLI with the locale variables set as given (the others removed). */
 function cliIn(locale: { LC_ALL?: string; LC_CTYPE?: string; LANG?: string }, args: string[]) {
@@ -69,8 +58,7 @@ describe('ipc-inspector in the locale\'s charset', { skip: cliNotBuilt }, () => 
 
   test('--json is the same under C: a FIFO path holding "→" and "—" stays as it is', async () => {
     const fifoPath = path.join(tmp, 'a → b — c');
-    const f = await makeFixture('fifo', { path: fifoPath });
-    made.push(f);
+    const f = await fixture('fifo', { path: fifoPath });
     const args = ['snapshot', '--json', '--kind', 'fifo', '--pid', String(f.info.reader.pid)];
     for (const locale of [...C_LOCALES, ...UTF8_LOCALES]) {
       const r = cliIn(locale, args);

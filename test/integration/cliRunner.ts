@@ -1,9 +1,12 @@
 // The real CLI as the integration tests run it: `node bin/ipc-inspector.js …` from the checkout
 // these tests were built in, its output captured; and why the CLI tests skip when dist/cli.js is
 // not built.
+import { after } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 
 function repoRoot(): string {
   let dir = __dirname;
@@ -30,4 +33,29 @@ export interface CliRun {
 export function runCli(args: string[], opts: { input?: string; timeout?: number; maxBuffer?: number } = {}): CliRun {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: opts.maxBuffer ?? 256 * 1024 * 1024, input: opts.input, timeout: opts.timeout });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
+}
+
+/**
+ * A CLI test file's scratch: a temp directory and the fixtures it makes, all closed and removed
+ * after the file's tests (`prefix` names the directory). `made` counts them (unique names).
+ */
+export function cliScratch(prefix: string): { tmp: string; made: readonly Fixture[]; fixture(kind: string, opts?: Parameters<typeof makeFixture>[1]): Promise<Fixture> } {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const made: Fixture[] = [];
+  after(async () => {
+    try {
+      await closeAll(made);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+  return {
+    tmp,
+    made,
+    async fixture(kind, opts = {}) {
+      const f = await makeFixture(kind, opts);
+      made.push(f);
+      return f;
+    },
+  };
 }
