@@ -53,8 +53,8 @@ export function namespaceInit(p: Pick<ProcessInfo, 'pid' | 'nsPid'>): 'own' | 'n
 /**
  * Does the kernel drop this signal on arrival because the target is a pid namespace's init that
  * does not handle it? Such an init is SIGNAL_UNKILLABLE: a signal it neither catches nor blocks
- * (blocked ones are queued: the handler may change before they are unblocked) and whose action
- * is the default is discarded — every signal when sent from inside its namespace (`kill -9 1`
+ * (blocked ones are queued, and an init that blocks them usually takes them with sigwaitinfo or a
+ * signalfd — tini and dumb-init do) and whose action is the default is discarded — every signal when sent from inside its namespace (`kill -9 1`
  * does nothing), all but SIGKILL and SIGSTOP when sent from an ancestor namespace (the host
  * stopping a container: `docker kill` sends SIGKILL for that reason). SIG_IGN is the caller's
  * separate "ignored" case.
