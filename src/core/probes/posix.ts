@@ -272,13 +272,19 @@ const MAX_MAPPED_SEM_READS = 64;
  */
 async function semValuesThroughMappings(ctx: ProbeContext, native: NativeAddon, sems: readonly PosixSemChannel[]): Promise<void> {
   let reads = 0;
+  // a holder whose read ran out of time (its mmap lock held: a page fault on a hung mount) is not
+  // asked again in this scan — one deadline per process, not one per semaphore it maps
+  const stuck = new Set<number>();
   for (const ch of sems) {
     const m = /^(?:deleted|mount)\/(\d+):(\d+):(\d+)$/.exec(ch.id.slice('posix-sem:'.length));
-    const ep = ch.endpoints.find((e) => e.map !== undefined && /^[0-9a-f]+-[0-9a-f]+$/.test(e.map));
+    const mapped = ch.endpoints.filter((e) => e.map !== undefined && /^[0-9a-f]+-[0-9a-f]+$/.test(e.map));
+    const ep = mapped.find((e) => !stuck.has(e.pid));
     const startTime = ep ? ctx.processes.get(ep.pid)?.startTime : undefined;
-    if (!m || !ep || startTime === undefined) continue; // held only by fds: nothing mapped to read
+    if (!m || mapped.length === 0) continue; // held only by fds: nothing mapped to read
     let code: string;
-    if (reads >= MAX_MAPPED_SEM_READS) code = 'EAGAIN';
+    if (!ep) code = 'ETIMEDOUT'; // every holder that maps it timed out on an earlier one
+    else if (startTime === undefined) code = 'ESRCH';
+    else if (reads >= MAX_MAPPED_SEM_READS) code = 'EAGAIN';
     else {
       reads++;
       const hex = (d: string) => Number(d).toString(16).padStart(2, '0');
@@ -289,6 +295,7 @@ async function semValuesThroughMappings(ctx: ProbeContext, native: NativeAddon, 
         ch.value = decodeSem(ch.id, SEM_T_SIZE, Buffer.from(bytes));
         continue;
       } catch (e) {
+        if (e instanceof DeadlineError) stuck.add(ep.pid);
         code = e instanceof DeadlineError ? 'ETIMEDOUT' : e instanceof UntrustedFileError ? e.code : (errnoName(e) ?? 'EIO');
       }
     }
