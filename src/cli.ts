@@ -107,9 +107,19 @@ export function usageError(out: Output, message: string, cmd?: string): number {
 
 // Run when this bundle is the program (node dist/cli.js) or bin/ipc-inspector.js required it.
 if (require.main === module || /[\\/]bin[\\/]ipc-inspector(\.js)?$/.test(require.main?.filename ?? '')) {
-  // stdout closed early (`| head`): no stack trace, and the command still decides the status
-  ignoreReaderGone();
+  // stdout closed early (`| head`): no stack trace, and the command still decides the status;
+  // output lost otherwise (a full disk): said in one line, exit 1
   const out = cliOutput();
+  ignoreReaderGone((line) => {
+    if (line !== null) {
+      try {
+        process.stderr.write(out.local(`ipc-inspector: ${escapeControl(line)}\n`));
+      } catch {
+        /* stderr is gone too */
+      }
+    }
+    process.exit(1);
+  });
   main(process.argv.slice(2), out).then(
     (code) => {
       process.exitCode = code;

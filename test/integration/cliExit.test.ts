@@ -133,6 +133,23 @@ async function eachLimited<T, R>(items: readonly T[], width: number, f: (t: T) =
   return out;
 }
 
+describe('ipc-inspector: stdout on a full disk (ENOSPC)', { skip: cliNotBuilt || (fs.existsSync('/dev/full') ? false : 'no /dev/full') }, () => {
+  test('the output is lost: one line says so on stderr, exit 1, no stack trace', () => {
+    for (const args of [['snapshot'], ['snapshot', '--json'], ['help']]) {
+      const full = fs.openSync('/dev/full', 'w');
+      try {
+        const r = spawnSync(process.execPath, [BIN, ...args], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8', timeout: 120_000 });
+        assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
+        const lines = r.stderr.split('\n').filter((l) => /write error/.test(l));
+        assert.deepEqual(lines.map((l) => /^ipc-inspector: write error: ENOSPC: no space left on device, write \(the output is incomplete\)$/.test(l)), [true], r.stderr);
+        assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+      } finally {
+        fs.closeSync(full);
+      }
+    }
+  });
+});
+
 describe('ipc-inspector out of file descriptors (EMFILE)', { skip: cliNotBuilt }, () => {
   test('peek (with the addon) and port at every small limit: the right answer, or EMFILE naming RLIMIT_NOFILE with exit 1 — never "no channel" or "no holder"', async () => {
     const [pipe, tcp] = await Promise.all([fixture('pipe', { bytes: 3 }), fixture('tcp4')]);

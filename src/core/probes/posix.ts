@@ -376,7 +376,7 @@ async function emitQueues(ctx: ProbeContext, native: NativeAddon | null): Promis
   ctx.capabilities.mqueueMounted = mounted;
   if (!mounted) {
     ctx.warnings.push(
-      'POSIX message queues: /dev/mqueue is not mounted, so queues are only seen through open fds (no counts). ' +
+      'POSIX message queues: /dev/mqueue is not mounted, so only the queues a process holds open are listed, without their bytes, owner and mode (their message counts are read all the same). ' +
         'Mount it with: mkdir -p /dev/mqueue && mount -t mqueue none /dev/mqueue',
     );
   }
