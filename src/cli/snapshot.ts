@@ -53,6 +53,18 @@ export function cell(ch: Channel, col: Column<Channel>, procs: ReadonlyMap<numbe
 /** Widest a column is padded to in the text table. */
 export const COLUMN_MAX = 48;
 
+/** The share of a column's cells its width fits (the rest, longer, shift their own rows). */
+const FITTED_SHARE = 0.95;
+
+/** A column's width: its label's, or more to fit FITTED_SHARE of its cells, at most COLUMN_MAX (or the label). */
+function columnWidth(label: number, cells: readonly string[][], i: number): number {
+  const lengths = new Uint32Array(cells.length);
+  for (let k = 0; k < cells.length; k++) lengths[k] = [...cells[k][i]].length;
+  lengths.sort();
+  const fitted = lengths.length ? lengths[Math.max(0, Math.ceil(lengths.length * FITTED_SHARE) - 1)] : 0;
+  return Math.min(Math.max(label, fitted), Math.max(COLUMN_MAX, label));
+}
+
 function pad(s: string, w: number, right: boolean): string {
   // Width in code points (escapeControl leaves no control characters).
   const len = [...s].length;
@@ -69,14 +81,11 @@ export function renderTable(snap: Snapshot): string {
     const cols = tableColumns(kind);
     // a POSIX name that is not UTF-8 by its bytes (shownChannel), like every other view of it
     const cells = rows.map((ch) => cols.map((col) => cell(shownChannel(ch), col, procs)));
-    // Column widths from every cell (a loop, not Math.max(...cells): a spread of 100k+ rows
-    // overflows the stack), at most COLUMN_MAX: one long cell — a FIFO path of 4,000 characters,
-    // an abstract name of escaped NULs — is printed whole and shifts its own row only, not every row.
-    const widths = cols.map((col, i) => {
-      let w = col.label.length;
-      for (const r of cells) w = Math.max(w, [...r[i]].length);
-      return Math.min(w, Math.max(COLUMN_MAX, col.label.length));
-    });
+    // Column widths (loops, not Math.max(...cells): a spread of 100k+ rows overflows the stack):
+    // wide enough for nineteen cells in twenty, at most COLUMN_MAX. A few long cells — a FIFO path
+    // of 4,000 characters, an abstract name of escaped NULs, the TIME-WAIT ids (`tcp:NETNS:A->B`)
+    // among inode ids — are printed whole and shift their own rows only, not every row.
+    const widths = cols.map((col, i) => columnWidth(col.label.length, cells, i));
     const numeric = cols.map((col) => col.type.startsWith('number') && !col.type.endsWith('[]') && !col.type.endsWith('[]|null'));
     if (out.length) out.push('');
     out.push(`${kindTitle(kind)} (${rows.length})`);

@@ -56,3 +56,15 @@ test('the table ends with the containers of the processes it lists, escaped; not
   s.processes = [proc(101, null, [101]), proc(201, null, [201])];
   assert.ok(!renderTable(s).includes('Containers'));
 });
+
+test('a few cells longer than the rest (TIME-WAIT ids, one deep path) do not widen every row, even under the cap', () => {
+  const rows = Array.from({ length: 40 }, (_, i) => fifo(i + 1, `/tmp/f${i % 10}`));
+  rows.push(fifo(99, '/tmp/' + 'd'.repeat(35)));
+  const lines = renderTable(snap(rows)).split('\n');
+  const row = (inode: number) => lines.find((l) => l.startsWith(`fifo:0:30:${inode} `))!;
+  const short = row(1).indexOf(' fd 3');
+  assert.ok(short > 0);
+  for (const i of [2, 17, 40]) assert.equal(row(i).indexOf(' fd 3'), short, `row ${i} aligned with the others`);
+  assert.ok(row(99).includes('/tmp/' + 'd'.repeat(35)), 'the long path whole');
+  assert.ok(row(99).indexOf(' fd 3') > short + 20, 'only the long row shifts');
+});
