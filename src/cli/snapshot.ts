@@ -3,21 +3,56 @@
 // core/kinds) or as the snapshot contract JSON. Every string that comes from a process
 // (comm, paths, names) goes through escapeControl: the table is always one line per channel.
 import * as fs from 'node:fs';
-import type { Channel, ChannelKind, ProcessInfo, Snapshot } from '../core/model';
+import type { Channel, ChannelKind, ContainerInfo, ProcessInfo, Snapshot } from '../core/model';
 import { CHANNEL_KINDS } from '../core/model';
 import { COMMON_COLUMNS, columnValue, formatValue, type Column } from '../core/columns';
 import { containerLabel, endpointLabel, escapeControl, kindTitle, processLabel, shownChannel } from '../core/format';
 import { kindOf } from '../core/kinds';
 import { safeJson } from '../core/escape';
 import { takeSnapshot, type SnapshotOptions } from '../core/snapshot';
-import { parseKinds, parseOptions, parsePids, SELECT_OPTIONS, usageLines, type Parsed } from './args';
+import { parseKinds, parseOptions, parsePids, SELECT_OPTIONS, usageLines, type OptionSpec, type Parsed } from './args';
 import { writeJsonStream } from './jsonStream';
 import type { Output } from './output';
 
-export const SNAPSHOT_USAGE = 'usage: ipc-inspector snapshot [--json] [--kind KIND]... [--pid PID]... [--no-native] [--all-processes]';
+export const SNAPSHOT_USAGE = 'usage: ipc-inspector snapshot [--json] [--kind KIND]... [--pid PID]... [--container NAME|ID]... [--no-native] [--all-processes]';
+
+const OPTIONS: readonly OptionSpec[] = [
+  ...SELECT_OPTIONS.slice(0, -1),
+  { name: 'container', type: 'list', short: 'c', metavar: 'NAME|ID', help: 'only channels processes of these containers hold (name, or id prefix of 4+ hex digits); repeat or comma-separate' },
+  ...SELECT_OPTIONS.slice(-1),
+];
 
 export function snapshotHelp(): string {
-  return `${SNAPSHOT_USAGE}\n\nLists every IPC channel on this machine once, grouped by kind.\n\noptions:\n${usageLines(SELECT_OPTIONS).join('\n')}\n`;
+  return `${SNAPSHOT_USAGE}\n\nLists every IPC channel on this machine once, grouped by kind.\n\noptions:\n${usageLines(OPTIONS).join('\n')}\n`;
+}
+
+/** Does `c` answer to `want`: its name (as the runtime stored it), or a prefix of its id of 4+ hex digits. */
+function containerIs(c: ContainerInfo, want: string): boolean {
+  return c.name === want || (/^[0-9a-f]{4,64}$/.test(want) && c.id.startsWith(want));
+}
+
+/**
+ * The snapshot narrowed to the channels a process of these containers holds (as `--pid` narrows
+ * to a process's), with those processes and the other holders of the kept channels; and the
+ * names no container answered to.
+ */
+export function byContainer(snap: Snapshot, wanted: readonly string[]): { snapshot: Snapshot; unmatched: string[] } {
+  const matched = new Set<string>();
+  const members = new Set<number>();
+  for (const p of snap.processes) {
+    const c = p.container;
+    if (!c) continue;
+    for (const w of wanted) {
+      if (containerIs(c, w)) {
+        matched.add(w);
+        members.add(p.pid);
+      }
+    }
+  }
+  const channels = snap.channels.filter((ch) => ch.endpoints.some((e) => members.has(e.pid)));
+  const keep = new Set(members);
+  for (const ch of channels) for (const e of ch.endpoints) keep.add(e.pid);
+  return { snapshot: { ...snap, channels, processes: snap.processes.filter((p) => keep.has(p.pid)) }, unmatched: wanted.filter((w) => !matched.has(w)) };
 }
 
 /** takeSnapshot options from the shared --kind/--pid/--no-native/--all-processes options. */
@@ -139,16 +174,25 @@ export function notes(snap: Snapshot): string[] {
 }
 
 export async function run(argv: string[], out: Output): Promise<number> {
-  const p = parseOptions(argv, SELECT_OPTIONS);
+  const p = parseOptions(argv, OPTIONS);
   if (p.flags.has('help')) {
     out.text(snapshotHelp());
     return 0;
   }
   const opts = snapshotOptions(p);
-  const snap = await takeSnapshot(opts);
-  // --pid names a process that does not exist: said, and (as lsof -p does) exit 1 when none of them does
+  const containers = p.lists.get('container');
+  // every process is read to know its container; the narrowing comes after the scan
+  let snap = await takeSnapshot(containers ? { ...opts, processes: 'all' } : opts);
+  let noContainer: string[] = [];
+  if (containers) {
+    const narrowed = byContainer(snap, containers);
+    snap = opts.processes === 'all' ? { ...narrowed.snapshot, processes: snap.processes } : narrowed.snapshot;
+    noContainer = narrowed.unmatched;
+  }
+  // --pid names a process that does not exist: said, and (as lsof -p does) exit 1 when none of them
+  // does; the same for --container naming no container
   const missing = (opts.pids ?? []).filter((pid) => !snap.processes.some((x) => x.pid === pid) && !fs.existsSync(`/proc/${pid}`));
-  const status = opts.pids && opts.pids.length > 0 && missing.length === opts.pids.length ? 1 : 0;
+  const status = (opts.pids && opts.pids.length > 0 && missing.length === opts.pids.length) || (containers && noContainer.length === containers.length) ? 1 : 0;
   if (p.flags.has('json')) {
     // in chunks (the whole document as one string would double the CLI's peak memory), each
     // escaped as safeJson escapes (terminal controls, bidi and line separators as \uXXXX)
@@ -158,5 +202,6 @@ export async function run(argv: string[], out: Output): Promise<number> {
     for (const line of notes(snap)) out.note(line + '\n');
   }
   for (const pid of missing) out.note(`warning: no process ${pid}\n`);
+  for (const c of noContainer) out.note(`warning: no container ${escapeControl(c)} (a name as the runtime lists it, or 4+ hex digits of its id)\n`);
   return status;
 }

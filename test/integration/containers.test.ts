@@ -229,6 +229,16 @@ describe('docker container', { skip: DOCKER_SKIP }, () => {
     const table = spawnSync(process.execPath, [BIN, 'snapshot', '--kind', 'tcp', '--pid', String(hostPid)], { encoding: 'utf8', timeout: 60000 });
     assert.equal(table.status, 0, table.stderr);
     assert.match(table.stdout, new RegExp(`\\nContainers \\(1\\)\\nCONTAINER +PROCESSES\\ndocker ${name} \\(${id.slice(0, 12)}\\) +[^\\n]*\\[${hostPid}\\] \\(pid 1 inside\\)`), table.stdout);
+    // --container by its name or an id prefix: its channels only; a name no container has: said, exit 1
+    for (const want of [name, id.slice(0, 8)]) {
+      const only = spawnSync(process.execPath, [BIN, 'snapshot', '--json', '--kind', 'tcp', '--container', want], { encoding: 'utf8', timeout: 60000, maxBuffer: 256 << 20 });
+      assert.equal(only.status, 0, only.stderr);
+      const s = JSON.parse(only.stdout) as Snapshot;
+      assert.ok(s.channels.length > 0 && s.channels.every((c) => c.endpoints.some((e) => e.pid === hostPid || s.processes.find((p) => p.pid === e.pid)?.container?.id === id)), `${want}: ${s.channels.map((c) => c.id).join(', ')}`);
+    }
+    const none = spawnSync(process.execPath, [BIN, 'snapshot', '--container', 'no-such-container'], { encoding: 'utf8', timeout: 60000 });
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /warning: no container no-such-container/);
   });
 
   test('published port through docker-proxy: client ↔ proxy, the proxy’s relay, proxy ↔ container across namespaces', async (t) => {

@@ -3,7 +3,7 @@
 // table of 150,000 rows renders (column widths without a spread of the rows).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { COLUMN_MAX, renderTable } from '../../src/cli/snapshot';
+import { byContainer, COLUMN_MAX, renderTable } from '../../src/cli/snapshot';
 import type { Channel, ProcessInfo } from '../../src/core/model';
 import { snapshotOf } from './helpers';
 
@@ -67,4 +67,24 @@ test('a few cells longer than the rest (TIME-WAIT ids, one deep path) do not wid
   for (const i of [2, 17, 40]) assert.equal(row(i).indexOf(' fd 3'), short, `row ${i} aligned with the others`);
   assert.ok(row(99).includes('/tmp/' + 'd'.repeat(35)), 'the long path whole');
   assert.ok(row(99).indexOf(' fd 3') > short + 20, 'only the long row shifts');
+});
+
+test('--container: the channels a process of the container holds, their other holders, names or id prefixes; unmatched names said', () => {
+  const ID = 'cd'.repeat(32);
+  const web = { runtime: 'docker' as const, id: ID, name: 'web', pod: null, rootlessUid: null, cgroup: `/docker/${ID}` };
+  const proc = (pid: number, container: ProcessInfo['container']): ProcessInfo => ({
+    pid, ppid: 1, comm: 'p', cmdline: [], uid: 0, user: 'root', startTime: 1, state: 'S', tracerPid: 0,
+    signals: { pending: [], shdPending: [], blocked: [], ignored: [], caught: [], queued: null, queueLimit: null }, timers: [], threads: 1, cwd: null, exe: null, container,
+  });
+  const shared: Channel = { ...fifo(5, '/tmp/shared'), endpoints: [{ pid: 101, fd: 3, mode: 'r' }, { pid: 300, fd: 4, mode: 'w' }] };
+  const s = snap([fifo(1, '/tmp/a'), shared, fifo(200, '/tmp/host')]); // fifo(1) is held by 101, fifo(200) by 300
+  s.processes = [proc(101, web), proc(300, null), proc(400, null)];
+  for (const want of ['web', 'cdcd', ID]) {
+    const r = byContainer(s, [want]);
+    assert.deepEqual(r.snapshot.channels.map((c) => c.id), ['fifo:0:30:1', 'fifo:0:30:5'], want);
+    assert.deepEqual(r.snapshot.processes.map((p) => p.pid), [101, 300], 'the members and the other holders of their channels');
+    assert.deepEqual(r.unmatched, []);
+  }
+  const none = byContainer(s, ['cdc', 'db', 'web']);
+  assert.deepEqual(none.unmatched, ['cdc', 'db'], 'three hex digits are no id prefix; no container is named db');
 });
