@@ -1,4 +1,4 @@
-// `ipc-inspector doctor [--json] [--pid P…] [--samples N] [--interval MS] [--all] [--no-native]`:
+// `ipc-inspector doctor [--json] [--pid P…] [--container C…] [--samples N] [--interval MS] [--all] [--no-native]`:
 // takes a few snapshots (rules that look for what lasts need history), diagnoses each, and prints
 // the problems of the last one with what/why/next/fix, evidence, chain and safe actions — or the
 // Diagnosis as JSON. Exit 1 when any problem is at warning level or above (after --pid), so
@@ -10,11 +10,13 @@ import { duration } from '../core/diagnose/rule';
 import { escapeControl, safeJson } from '../core/escape';
 import { takeSnapshot, type SnapshotOptions } from '../core/snapshot';
 import { parseInteger, parseOptions, parsePids, usageLines, type OptionSpec } from './args';
+import { CONTAINER_OPTION_HELP, containerMembers } from './containerFilter';
 import type { Output } from './output';
 
 export const DOCTOR_OPTIONS: readonly OptionSpec[] = [
   { name: 'json', type: 'flag', short: 'j', help: 'print the diagnosis as JSON' },
   { name: 'pid', type: 'list', short: 'p', metavar: 'PID', help: 'only problems involving these processes; repeat or comma-separate' },
+  { name: 'container', type: 'list', short: 'c', metavar: 'NAME|ID', help: `only problems involving processes of these containers (${CONTAINER_OPTION_HELP})` },
   { name: 'samples', type: 'value', short: 'n', metavar: 'N', help: 'snapshots to take (default 3; rules about what lasts need 2–3)' },
   { name: 'interval', type: 'value', short: 'i', metavar: 'MS', help: 'ms between snapshots (default 500)' },
   { name: 'all', type: 'flag', short: 'a', help: 'also print info-level problems (always in --json)' },
@@ -22,7 +24,7 @@ export const DOCTOR_OPTIONS: readonly OptionSpec[] = [
   { name: 'help', type: 'flag', short: 'h', help: 'show this help' },
 ];
 
-export const DOCTOR_USAGE = 'usage: ipc-inspector doctor [--json] [--pid PID]... [--samples N] [--interval MS] [--all] [--no-native]';
+export const DOCTOR_USAGE = 'usage: ipc-inspector doctor [--json] [--pid PID]... [--container NAME|ID]... [--samples N] [--interval MS] [--all] [--no-native]';
 
 export function doctorHelp(): string {
   return (
@@ -88,11 +90,19 @@ export async function run(argv: string[], out: Output): Promise<number> {
     out.text(doctorHelp());
     return 0;
   }
-  const pids = parsePids(p.lists.get('pid'));
+  let pids = parsePids(p.lists.get('pid'));
+  const containers = p.lists.get('container');
   const samples = parseInteger('samples', p.values.get('samples'), 1, 100) ?? 3;
   const interval = parseInteger('interval', p.values.get('interval'), 0, 60000) ?? 500;
   const opts: SnapshotOptions = {};
   if (p.flags.has('no-native')) opts.useNative = false;
+  // --container: its processes (every process, read once) join --pid's
+  if (containers) {
+    const m = containerMembers(await takeSnapshot({ ...opts, processes: 'all' }), containers);
+    for (const c of m.unmatched) out.note(`warning: no container ${e(c)} (a name as the runtime lists it, or 4+ hex digits of its id)\n`);
+    if (m.pids.size === 0) return 1;
+    pids = [...(pids ?? []), ...m.pids];
+  }
   // the filter goes into the diagnosis: applied after its per-rule cap, another process's hundred
   // problems of a rule could push out the one asked about
   const doctor = new Diagnoser(pids && pids.length ? { pids } : {});

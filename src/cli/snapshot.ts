@@ -3,7 +3,8 @@
 // core/kinds) or as the snapshot contract JSON. Every string that comes from a process
 // (comm, paths, names) goes through escapeControl: the table is always one line per channel.
 import * as fs from 'node:fs';
-import type { Channel, ChannelKind, ContainerInfo, ProcessInfo, Snapshot } from '../core/model';
+import type { Channel, ChannelKind, ProcessInfo, Snapshot } from '../core/model';
+import { CONTAINER_OPTION_HELP, containerMembers } from './containerFilter';
 import { CHANNEL_KINDS } from '../core/model';
 import { COMMON_COLUMNS, columnValue, formatValue, type Column } from '../core/columns';
 import { containerLabel, endpointLabel, escapeControl, kindTitle, processLabel, shownChannel } from '../core/format';
@@ -18,17 +19,12 @@ export const SNAPSHOT_USAGE = 'usage: ipc-inspector snapshot [--json] [--kind KI
 
 const OPTIONS: readonly OptionSpec[] = [
   ...SELECT_OPTIONS.slice(0, -1),
-  { name: 'container', type: 'list', short: 'c', metavar: 'NAME|ID', help: 'only channels processes of these containers hold (name, or id prefix of 4+ hex digits); repeat or comma-separate' },
+  { name: 'container', type: 'list', short: 'c', metavar: 'NAME|ID', help: `only channels processes of these containers hold (${CONTAINER_OPTION_HELP})` },
   ...SELECT_OPTIONS.slice(-1),
 ];
 
 export function snapshotHelp(): string {
   return `${SNAPSHOT_USAGE}\n\nLists every IPC channel on this machine once, grouped by kind.\n\noptions:\n${usageLines(OPTIONS).join('\n')}\n`;
-}
-
-/** Does `c` answer to `want`: its name (as the runtime stored it), or a prefix of its id of 4+ hex digits. */
-function containerIs(c: ContainerInfo, want: string): boolean {
-  return c.name === want || (/^[0-9a-f]{4,64}$/.test(want) && c.id.startsWith(want));
 }
 
 /**
@@ -37,22 +33,11 @@ function containerIs(c: ContainerInfo, want: string): boolean {
  * names no container answered to.
  */
 export function byContainer(snap: Snapshot, wanted: readonly string[]): { snapshot: Snapshot; unmatched: string[] } {
-  const matched = new Set<string>();
-  const members = new Set<number>();
-  for (const p of snap.processes) {
-    const c = p.container;
-    if (!c) continue;
-    for (const w of wanted) {
-      if (containerIs(c, w)) {
-        matched.add(w);
-        members.add(p.pid);
-      }
-    }
-  }
+  const { pids: members, unmatched } = containerMembers(snap, wanted);
   const channels = snap.channels.filter((ch) => ch.endpoints.some((e) => members.has(e.pid)));
   const keep = new Set(members);
   for (const ch of channels) for (const e of ch.endpoints) keep.add(e.pid);
-  return { snapshot: { ...snap, channels, processes: snap.processes.filter((p) => keep.has(p.pid)) }, unmatched: wanted.filter((w) => !matched.has(w)) };
+  return { snapshot: { ...snap, channels, processes: snap.processes.filter((p) => keep.has(p.pid)) }, unmatched };
 }
 
 /** takeSnapshot options from the shared --kind/--pid/--no-native/--all-processes options. */

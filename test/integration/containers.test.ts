@@ -239,6 +239,14 @@ describe('docker container', { skip: DOCKER_SKIP }, () => {
     const none = spawnSync(process.execPath, [BIN, 'snapshot', '--container', 'no-such-container'], { encoding: 'utf8', timeout: 60000 });
     assert.equal(none.status, 1);
     assert.match(none.stderr, /warning: no container no-such-container/);
+    // doctor --container: only problems that involve the container's processes
+    const doc = spawnSync(process.execPath, [BIN, 'doctor', '--json', '--samples', '1', '--container', name], { encoding: 'utf8', timeout: 120000, maxBuffer: 256 << 20 });
+    assert.ok(doc.status === 0 || doc.status === 1, doc.stderr);
+    const problems = (JSON.parse(doc.stdout) as { problems: Array<{ pids: number[] }> }).problems;
+    assert.ok(problems.every((pr) => pr.pids.includes(hostPid)), JSON.stringify(problems.map((pr) => pr.pids)));
+    const docNone = spawnSync(process.execPath, [BIN, 'doctor', '--container', 'no-such-container'], { encoding: 'utf8', timeout: 120000 });
+    assert.equal(docNone.status, 1);
+    assert.match(docNone.stderr, /warning: no container no-such-container/);
   });
 
   test('published port through docker-proxy: client ↔ proxy, the proxy’s relay, proxy ↔ container across namespaces', async (t) => {
