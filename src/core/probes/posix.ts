@@ -17,6 +17,7 @@ import { decodeSem, fileTypeName, readSemSync, readSmallSync, SEM_T_SIZE, Untrus
 import { append, byPidFd, devName, modeOf, octalMode, emit, type Probe, type ProbeContext, ownIpcns } from './context';
 import { mapHolders } from './maps';
 import { mqOpenName, posixIdTail } from '../posixNames';
+import { heldObjectKey, mapsDev, mqAttrThroughHolders, type MqAttr } from '../heldObjects';
 
 /** The mqueue fd rows of one queue: its dev:inode (names can read alike, and inode numbers repeat across IPC namespaces), the link text of its first row (`/NAME`, with ` (deleted)` when unlinked), its rows. */
 interface MqFdGroup {
@@ -125,35 +126,20 @@ const MAX_HELD_MQ_READS = 64;
 
 /**
  * mq_getattr of queues no name of ours reaches (unlinked, another IPC namespace's — a
- * container's) through one holder's fd: a pidfd_getfd duplicate checked for the queue's
- * dev:inode (native mqGetattrFd), closed at once. Reading the attributes changes nothing of the
- * queue; closing a duplicate ends a notification registration only for its owner, which we are
- * not. Bounded per snapshot (the rest keep null counts, said as an error).
+ * container's) through one holder's fd, as peek reads them (heldObjects.ts): a pidfd_getfd
+ * duplicate checked for the queue's dev:inode, closed at once. Reading the attributes changes
+ * nothing of the queue; closing a duplicate ends a notification registration only for its owner,
+ * which we are not. Bounded per snapshot (the rest keep null counts, said as an error).
  */
-async function heldMqAttributes(native: NativeAddon, queues: readonly MqQueue[], deadlineMs: number): Promise<Map<string, { curmsgs: number; maxmsg: number; msgsize: number } | string>> {
-  const out = new Map<string, { curmsgs: number; maxmsg: number; msgsize: number } | string>();
+async function heldMqAttributes(native: NativeAddon, queues: readonly MqQueue[], deadlineMs: number): Promise<Map<string, MqAttr | string>> {
+  const out = new Map<string, MqAttr | string>();
   let reads = 0;
+  const allow = () => reads++ < MAX_HELD_MQ_READS;
   for (const q of queues) {
-    const dev = q.dev ? /^(\d+):(\d+)$/.exec(q.dev) : null;
-    if (!dev || !q.ino) continue;
-    let last = 'ENOENT';
-    for (const e of q.endpoints) {
-      if (e.fd === undefined) continue;
-      if (reads >= MAX_HELD_MQ_READS) {
-        last = 'EAGAIN'; // over this snapshot's budget
-        break;
-      }
-      reads++;
-      try {
-        const a = await withDeadline(`mq_getattr through fd ${e.fd} of ${e.pid}`, deadlineMs, () => native.mqGetattrFd!(e.pid, e.fd!, q.ino!, Number(dev[1]), Number(dev[2])));
-        out.set(q.id, a);
-        last = '';
-        break;
-      } catch (err) {
-        last = err instanceof DeadlineError ? 'ETIMEDOUT' : (errnoName(err) ?? 'EIO');
-      }
-    }
-    if (last) out.set(q.id, last);
+    const key = heldObjectKey(q.id, 'posix-mq', ['deleted', 'ns']); // its id names its device
+    if (!key || !q.ino) continue;
+    const r = await mqAttrThroughHolders(native, q.endpoints, { major: key.major, minor: key.minor, inode: q.ino }, (what, fn) => withDeadline(what, deadlineMs, fn), allow);
+    out.set(q.id, typeof r === 'string' ? r : r.attr);
   }
   return out;
 }
@@ -276,21 +262,21 @@ async function semValuesThroughMappings(ctx: ProbeContext, native: NativeAddon, 
   // asked again in this scan — one deadline per process, not one per semaphore it maps
   const stuck = new Set<number>();
   for (const ch of sems) {
-    const m = /^(?:deleted|mount)\/(\d+):(\d+):(\d+)$/.exec(ch.id.slice('posix-sem:'.length));
+    const key = heldObjectKey(ch.id, 'posix-sem', ['deleted', 'mount']);
     const mapped = ch.endpoints.filter((e) => e.map !== undefined && /^[0-9a-f]+-[0-9a-f]+$/.test(e.map));
     const ep = mapped.find((e) => !stuck.has(e.pid));
     const startTime = ep ? ctx.processes.get(ep.pid)?.startTime : undefined;
-    if (!m || mapped.length === 0) continue; // held only by fds: nothing mapped to read
+    if (!key || key.inode === null || mapped.length === 0) continue; // held only by fds: nothing mapped to read
     let code: string;
     if (!ep) code = 'ETIMEDOUT'; // every holder that maps it timed out on an earlier one
     else if (startTime === undefined) code = 'ESRCH';
     else if (reads >= MAX_MAPPED_SEM_READS) code = 'EAGAIN';
     else {
       reads++;
-      const hex = (d: string) => Number(d).toString(16).padStart(2, '0');
+      const inode = key.inode;
       try {
         const bytes = await withDeadline(`read /proc/${ep.pid}/mem (semaphore)`, ctx.itemTimeoutMs, () =>
-          native.memRead(ep.pid, startTime, ep.map!, `${hex(m[1])}:${hex(m[2])}`, Number(m[3]), 0, SEM_T_SIZE),
+          native.memRead(ep.pid, startTime, ep.map!, mapsDev(key.major, key.minor), inode, 0, SEM_T_SIZE),
         );
         ch.value = decodeSem(ch.id, SEM_T_SIZE, Buffer.from(bytes));
         continue;
@@ -336,8 +322,6 @@ interface MqQueue {
   other?: boolean;
   /** Its inode, when only its holders' fds reach it (deleted, another namespace's). */
   ino?: number;
-  /** Its queue filesystem's device (`MAJOR:MINOR`), with `ino`. */
-  dev?: string;
 }
 
 /**
@@ -425,7 +409,7 @@ async function emitQueues(ctx: ProbeContext, native: NativeAddon | null): Promis
       // no name left to list it by or to open it with: one row per inode, its holders, no counts
       const name = g.text.slice(1, g.text.endsWith(' (deleted)') ? -' (deleted)'.length : undefined);
       const other = elsewhere(g);
-      queues.set(`posix-mq:deleted/${key}`, { id: `posix-mq:deleted/${key}`, name, raw: null, st: null, endpoints: endpointsOf(ctx, g.rows), other, ino: g.ino, dev: devName(g.dev) });
+      queues.set(`posix-mq:deleted/${key}`, { id: `posix-mq:deleted/${key}`, name, raw: null, st: null, endpoints: endpointsOf(ctx, g.rows), other, ino: g.ino });
       continue;
     }
     const raw = mqNameBytes(ctx, g);
@@ -434,7 +418,7 @@ async function emitQueues(ctx: ProbeContext, native: NativeAddon | null): Promis
       // Another IPC namespace's queue (a container's): joined by name it would merge into this
       // namespace's queue of that name, take its counts, and send peeks and removes to it.
       const id = `posix-mq:ns/${devName(g.dev)}/${posixIdTail(raw)}`;
-      const q = queues.get(id) ?? { id, name: raw.toString('utf8'), raw, st: null, endpoints: [], other: true, ino: g.ino, dev: devName(g.dev) };
+      const q = queues.get(id) ?? { id, name: raw.toString('utf8'), raw, st: null, endpoints: [], other: true, ino: g.ino };
       append(q.endpoints, endpointsOf(ctx, g.rows));
       queues.set(id, q);
       continue;

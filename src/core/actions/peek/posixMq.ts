@@ -7,6 +7,7 @@ import { PEEK_DEADLINE_MS, withDeadline } from '../../deadline';
 import { readSmall } from '../../untrustedFiles';
 import { parseMqueueFile } from '../../parsers/mqueue';
 import { mqOpenName } from '../../posixNames';
+import { heldObjectKey, mqAttrThroughHolders, type MqAttr } from '../../heldObjects';
 import { describe } from '../../kinds';
 import { ActionError } from '../errors';
 import { explainPeek, needNative, ownerOf, posixNameBytes, type Peeker } from './common';
@@ -71,30 +72,16 @@ export const peekPosixMq: Peeker<PosixMqChannel> = async ({ channel, native, dev
   };
 };
 
-/**
- * mq_getattr of a queue through a duplicate of one of its holders' fds (each tried in turn: one may
- * have closed it since the snapshot); the queue's dev:inode (its id, its `inode`) is checked on the
- * fd before and on the duplicate after. The errno name of the last failure when none could be read.
- */
+/** mq_getattr of a queue no name of ours reaches, through one of its holders' fds (heldObjects.ts). */
 async function throughHolder(
   channel: PosixMqChannel,
   native: NativeAddon | null,
   call: <T>(what: string, fn: () => Promise<T>) => Promise<T>,
-): Promise<{ attr: { maxmsg: number; msgsize: number; curmsgs: number }; pid: number; fd: number } | string> {
-  const m = /^(?:deleted|ns)\/(\d+):(\d+)[/:]/.exec(channel.id.slice('posix-mq:'.length));
+): Promise<{ attr: MqAttr; pid: number; fd: number } | string> {
+  const key = heldObjectKey(channel.id, 'posix-mq', ['deleted', 'ns']);
   if (!native?.mqGetattrFd) return 'needs the native addon';
-  if (!m || !channel.inode) return 'EINVAL';
-  let last = 'ENOENT';
-  for (const e of channel.endpoints) {
-    if (e.fd === undefined) continue;
-    try {
-      const attr = await call(`mq_getattr through fd ${e.fd} of ${e.pid}`, () => native.mqGetattrFd!(e.pid, e.fd!, channel.inode!, Number(m[1]), Number(m[2])));
-      return { attr, pid: e.pid, fd: e.fd };
-    } catch (err) {
-      last = (err as { code?: string }).code ?? 'EIO';
-    }
-  }
-  return last;
+  if (!key || !channel.inode) return 'EINVAL';
+  return mqAttrThroughHolders(native, channel.endpoints, { major: key.major, minor: key.minor, inode: channel.inode }, call);
 }
 
 export interface ReceivedMqMessage {

@@ -8,6 +8,7 @@ import { ActionError } from '../errors';
 import { explainPeek, isFatal, needNative, ownerOf, posixObjectFile, shownFile, type PeekContext, type Peeker } from './common';
 import { shownName } from '../../format';
 import type { BytesPeek } from './types';
+import { heldObjectKey, mapsDev } from '../../heldObjects';
 
 /**
  * Another IPC namespace's segment (a container's) can be read only through an attacher of its
@@ -91,10 +92,9 @@ export const peekPosixShm: Peeker<PosixShmChannel> = async (ctx) => {
  */
 export function readUnnamed(ctx: PeekContext, what: string): Promise<BytesPeek> {
   const { channel } = ctx;
-  const m = /^(?:deleted|mount|file)\/(\d+):(\d+):(\d+)$/.exec(channel.id.slice(channel.kind.length + 1));
-  if (!m) throw new ActionError('EINVAL', `${channel.id}: not an id of an unlinked or another /dev/shm's object`);
-  const hex = (n: string) => Number(n).toString(16).padStart(2, '0');
-  return readMapping(ctx, `${hex(m[1])}:${hex(m[2])}`, Number(m[3]), what);
+  const key = heldObjectKey(channel.id, channel.kind, ['deleted', 'mount', 'file']);
+  if (!key || key.inode === null) throw new ActionError('EINVAL', `${channel.id}: not an id of an unlinked or another /dev/shm's object`);
+  return readMapping(ctx, mapsDev(key.major, key.minor), key.inode, what);
 }
 
 export const peekAnonShm: Peeker<AnonShmChannel> = (ctx) => readMapping(ctx, ctx.channel.dev, ctx.channel.inode, ctx.channel.name);
