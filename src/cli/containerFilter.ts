@@ -2,6 +2,7 @@
 // containers asked for — by the name the runtime stored, or by a prefix of the id of at least 4 hex
 // digits (as `docker ps` accepts one) — and which names no container answered to.
 import type { ContainerInfo, Snapshot } from '../core/model';
+import { escapeControl } from '../core/escape';
 
 export const CONTAINER_OPTION_HELP = 'name, or id prefix of 4+ hex digits; repeat or comma-separate';
 
@@ -25,4 +26,9 @@ export function containerMembers(snap: Pick<Snapshot, 'processes'>, wanted: read
     }
   }
   return { pids, unmatched: wanted.filter((w) => !matched.has(w)) };
+}
+
+/** The warning for a name no container answered to (escaped: the user typed it, perhaps pasted it). */
+export function noContainerWarning(name: string): string {
+  return `warning: no container ${escapeControl(name)} (a name as the runtime lists it, or 4+ hex digits of its id)\n`;
 }

@@ -10,7 +10,7 @@ import { duration } from '../core/diagnose/rule';
 import { escapeControl, safeJson } from '../core/escape';
 import { takeSnapshot, type SnapshotOptions } from '../core/snapshot';
 import { parseInteger, parseOptions, parsePids, usageLines, type OptionSpec } from './args';
-import { CONTAINER_OPTION_HELP, containerMembers } from './containerFilter';
+import { CONTAINER_OPTION_HELP, containerMembers, noContainerWarning } from './containerFilter';
 import type { Output } from './output';
 
 export const DOCTOR_OPTIONS: readonly OptionSpec[] = [
@@ -99,7 +99,7 @@ export async function run(argv: string[], out: Output): Promise<number> {
   // --container: its processes (every process, read once) join --pid's
   if (containers) {
     const m = containerMembers(await takeSnapshot({ ...opts, processes: 'all' }), containers);
-    for (const c of m.unmatched) out.note(`warning: no container ${e(c)} (a name as the runtime lists it, or 4+ hex digits of its id)\n`);
+    for (const c of m.unmatched) out.note(noContainerWarning(c));
     if (m.pids.size === 0) return 1;
     pids = [...(pids ?? []), ...m.pids];
   }

@@ -69,7 +69,7 @@ export function renderListeners(port: number, listeners: readonly PortListener[]
       if (c) out.push(`      container: ${c}${stop ? ` (its restart policy may start it again after a signal; to stop it: ${stop})` : ''}`);
       const behind = snap ? containerBehind(p, snap) : undefined;
       if (behind) {
-        out.push(`      relays the port for ${containerText(behind.container)}: stopping this process leaves the container running without its port; to stop it: ${stopCommand(behind.container) ?? `${behind.cli} stop ${behind.container.id.slice(0, 12)}`}`);
+        out.push(`      relays the port for ${containerText(behind.container)}: stopping this process leaves the container running without its port; to stop it: ${behind.cli} stop ${behind.container.id.slice(0, 12)}`);
       }
       if (p.provenance) out.push(`      started by: ${e(p.provenance)}`);
     }

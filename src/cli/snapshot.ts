@@ -4,7 +4,7 @@
 // (comm, paths, names) goes through escapeControl: the table is always one line per channel.
 import * as fs from 'node:fs';
 import type { Channel, ChannelKind, ProcessInfo, Snapshot } from '../core/model';
-import { CONTAINER_OPTION_HELP, containerMembers } from './containerFilter';
+import { CONTAINER_OPTION_HELP, containerMembers, noContainerWarning } from './containerFilter';
 import { CHANNEL_KINDS } from '../core/model';
 import { COMMON_COLUMNS, columnValue, formatValue, type Column } from '../core/columns';
 import { containerLabel, endpointLabel, escapeControl, kindTitle, processLabel, shownChannel } from '../core/format';
@@ -187,6 +187,6 @@ export async function run(argv: string[], out: Output): Promise<number> {
     for (const line of notes(snap)) out.note(line + '\n');
   }
   for (const pid of missing) out.note(`warning: no process ${pid}\n`);
-  for (const c of noContainer) out.note(`warning: no container ${escapeControl(c)} (a name as the runtime lists it, or 4+ hex digits of its id)\n`);
+  for (const c of noContainer) out.note(noContainerWarning(c));
   return status;
 }
