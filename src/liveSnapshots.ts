@@ -94,7 +94,7 @@ export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
     return this._paused;
   }
 
-  /** The wait between scans now: the setting, or longer (`stretched`) because the last scan was slow. */
+  /** The wait between scans now: the setting, or longer (`stretched`) because the last scans were slow. */
   get pace(): ScanPace {
     return this._pace;
   }

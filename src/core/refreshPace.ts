@@ -19,8 +19,8 @@ export interface ScanPace {
 
 /**
  * The wait after a scan that took `lastScanMs` when the setting asks for `intervalMs`. A stretched
- * wait is rounded up to a tenth of a second (it is shown to the user, and a few ms of jitter in
- * the scan time must not change what the view says on every refresh).
+ * wait is rounded up to a tenth of a second (the log says it, and a few ms of jitter in the scan
+ * time must not make a new wait, and a new log line, on every refresh).
  */
 export function nextScanPace(intervalMs: number, lastScanMs: number): ScanPace {
   const asked = Math.max(MIN_INTERVAL_MS, Number.isFinite(intervalMs) ? intervalMs : MIN_INTERVAL_MS);

@@ -54,10 +54,10 @@ export function namespaceInit(p: Pick<ProcessInfo, 'pid' | 'nsPid'>): 'own' | 'n
  * Does the kernel drop this signal on arrival because the target is a pid namespace's init that
  * does not handle it? Such an init is SIGNAL_UNKILLABLE: a signal it neither catches nor blocks
  * (blocked ones are queued, and an init that blocks them usually takes them with sigwaitinfo or a
- * signalfd — tini and dumb-init do) and whose action is the default is discarded — every signal when sent from inside its namespace (`kill -9 1`
- * does nothing), all but SIGKILL and SIGSTOP when sent from an ancestor namespace (the host
- * stopping a container: `docker kill` sends SIGKILL for that reason). SIG_IGN is the caller's
- * separate "ignored" case.
+ * signalfd — tini and dumb-init do) and whose action is the default is discarded: every signal
+ * when sent from inside its namespace (`kill -9 1` does nothing), all but SIGKILL and SIGSTOP when
+ * sent from an ancestor namespace (the host stopping a container: `docker kill` sends SIGKILL for
+ * that reason). SIG_IGN is the caller's separate "ignored" case.
  */
 export function droppedByInit(p: Pick<ProcessInfo, 'pid' | 'nsPid' | 'signals'>, sig: number): boolean {
   const init = namespaceInit(p);

@@ -135,10 +135,6 @@ export function readSemSync(file: string | Buffer, expect?: Identity): number {
   }
 }
 
-export async function readSem(file: string | Buffer, expect?: Identity): Promise<number> {
-  return (await readSemState(file, expect)).value;
-}
-
 /**
  * Threads blocked in sem_wait on it, from a sem_t's bytes: glibc keeps them in the high half of
  * its 64-bit word (`data`: value | nwaiters << 32) where the machine has 64-bit atomics (x86-64,
