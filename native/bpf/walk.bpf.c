@@ -439,8 +439,9 @@ struct vma_scratch {
      sees one loop state, not one per count ("the sequence of 8193 jumps is too complex") */
   __u32 files;
   /* bytes written for the task so far, in map memory for the same reason: compared with a bound,
-     a register counter stays precise and every count is a state of its own (42,185 instructions
-     verified with it there, ~0.3 s of every program load) */
+     a register counter stays precise and every count is a state of its own (the loop verifies in
+     4,041 instructions with this and plen here, 13,339 with this one in a register, 42,185 with
+     both there: ~0.3 s of every program load) */
   __u32 written;
   /* the current line's path length: read back (volatile) where it is used, so that the prefix
      checks' comparisons of it do not split the states of the rest of the body by its range */
