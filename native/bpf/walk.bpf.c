@@ -534,9 +534,18 @@ int ipci_task_maps(struct bpf_iter__task *ctx) {
     // (a search index maps thousands of its files)
     if (!shmfs && (!shared || s->files >= IPCI_VMA_FILE_LINES)) continue;
     long n = bpf_d_path(&f->f_path, s->path, sizeof s->path);
+    // A path longer than the buffer (ENAMETOOLONG: any user can nest directories that deep) or
+    // too long to pad here: this process's maps come from /proc/PID/maps, whose lines have no
+    // bound — dropping the line would hide a shared mapping from the walk
+    if (n == -36 || n > IPCI_PATH_MAX - 7) {
+      __builtin_memset(r, 0, sizeof *r);
+      r->tgid = t->tgid;
+      r->flags = IPCI_V_PROC;
+      bpf_seq_write(seq, r, sizeof *r);
+      break;
+    }
     if (n <= 1) continue;
     n--;
-    if (n > IPCI_PATH_MAX - 8) continue;
     s->plen = n;
     const int want = wanted_path(s->path, *(volatile __u32 *)&s->plen, shared);
     if (!want) continue;

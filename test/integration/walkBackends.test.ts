@@ -674,6 +674,86 @@ describe('bpf-iter and proc walks on FIFOs with the longest paths (made by nobod
   });
 });
 
+/**
+ * An unprivileged user (nobody) maps one 4 KiB file MAP_SHARED per (directory, length), at a path of
+ * exactly that many bytes, then forks, so each file has two mappers: a shared memory channel. Prints
+ * READY and the files as JSON, then both wait for stdin to close.
+ */
+const LONG_MAPPINGS = `
+import json, mmap, os, sys
+out, keep = [], []
+for base in json.loads(sys.argv[1]):
+    for L in json.loads(sys.argv[2]):
+        top = '%s/%d' % (base, L)
+        os.mkdir(top)
+        os.chdir(top)
+        cur = top
+        while L - len(cur) - 1 > 250:
+            os.mkdir('d' * 200)
+            os.chdir('d' * 200)
+            cur += '/' + 'd' * 200
+        name = 'm' * (L - len(cur) - 1)
+        fd = os.open(name, os.O_RDWR | os.O_CREAT, 0o600)
+        os.ftruncate(fd, 4096)
+        keep.append(mmap.mmap(fd, 4096, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE))
+        os.close(fd)
+        out.append({'path': cur + '/' + name, 'ino': os.stat(name).st_ino})
+os.chdir('/')
+child = os.fork()
+if child == 0:
+    sys.stdin.read()
+    os._exit(0)
+print('READY ' + json.dumps({'child': child, 'files': out}), flush=True)
+sys.stdin.read()
+`;
+
+describe('bpf-iter and proc walks on shared mappings with the longest paths (made by nobody)', { skip: bpfSkip || (!isRoot ? 'needs root to run the attacker as nobody' : false) }, () => {
+  let child: ChildProcess | undefined;
+  let made: { child: number; files: { path: string; ino: number }[] } = { child: 0, files: [] };
+  const bases: string[] = [];
+  // around the bounds: the maps pass pads a path of up to 4088 bytes; d_path gives up to 4095
+  const lengths = [4088, 4089, 4095, 4096, 6000];
+  after(() => {
+    child?.kill('SIGKILL');
+    if (made.child) spawnSync('kill', ['-9', String(made.child)]);
+    for (const b of bases) spawnSync('rm', ['-rf', b]);
+  });
+  before(async () => {
+    if (bpfSkip) return;
+    // a file under /dev/shm (POSIX shared memory by path) and one elsewhere (a shared file mapping)
+    for (const dir of ['/dev/shm', os.tmpdir()]) {
+      const b = fs.mkdtempSync(path.join(dir, 'ipc-longmap-'));
+      fs.chmodSync(b, 0o755);
+      fs.chownSync(b, 65534, 65534);
+      bases.push(b);
+    }
+    child = spawn('python3', ['-c', LONG_MAPPINGS, JSON.stringify(bases), JSON.stringify(lengths)], { uid: 65534, gid: 65534, stdio: ['pipe', 'pipe', 'inherit'] });
+    made = await new Promise((resolve, reject) => {
+      let out = '';
+      child!.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        const m = /^READY (.*)\n/m.exec(out);
+        if (m) resolve(JSON.parse(m[1]) as typeof made);
+      });
+      child!.on('exit', (c) => reject(new Error(`the mapper exited (${c}) before READY`)));
+    });
+  });
+
+  test('a file mapped shared by two processes at a path of 4088 to 6000 bytes, in /dev/shm and elsewhere: listed with both mappers by both walks, identically (a long path hides nothing)', async () => {
+    const pids = new Set([child!.pid!, made.child]);
+    const a = await takeSnapshot({ walk: 'bpf-iter' });
+    const b = await takeSnapshot({ walk: 'proc' });
+    assertSameChannels(a, b, pids, 'long mapping paths');
+    for (const f of made.files) {
+      for (const [walk, snap] of [['bpf-iter', a], ['proc', b]] as const) {
+        const ch = snap.channels.find((c) => c.endpoints.some((e) => pids.has(e.pid)) && (c.id.endsWith(`:${f.ino}`) || ('inode' in c && c.inode === f.ino)));
+        assert.ok(ch, `${walk}: the ${f.path.length}-byte ${f.path.startsWith('/dev/shm/') ? '/dev/shm' : 'shared'} file is listed`);
+        assert.deepEqual([...new Set(ch.endpoints.map((e) => e.pid))].sort(), [...pids].sort(), `${walk}: both mappers of the ${f.path.length}-byte file`);
+      }
+    }
+  });
+});
+
 // ------------------------------------------------------------------ where BPF cannot run
 
 describe('where BPF cannot run: the /proc walk, the reason, the same channels', { skip: bpfSkip || (!fs.existsSync(cli) ? `${cli} not built (node scripts/build.mjs cli)` : false) }, () => {

@@ -230,7 +230,7 @@ void MapsThread(std::shared_ptr<Shared> sh, int linkFd, Clock::time_point deadli
         continue;
       }
       if (r.flags & IPCI_V_PROC) {
-        fromProc = true;  // it maps an overlayfs file shared: only the kernel's maps text names it right
+        fromProc = true;  // it maps an overlayfs file shared, or a path longer than the program reads: only the kernel's maps text names it right
         continue;
       }
       if (r.flags & IPCI_V_HEADER) {
