@@ -233,8 +233,8 @@ describe('shared memory', () => {
     }
   });
 
-  test('SysV shm an attacher maps: read through its mapping, the segment\'s attach count, last pid and times left as they were', { skip: noNative }, async () => {
-    const fx = await makeFixture('sysv-shm', { size: 8192, attach: 2 });
+  test('SysV shm an attacher maps: read through its mapping, the segment\'s attach count, last pid and times left as they were; its size, not the mapping\'s whole pages', { skip: noNative }, async () => {
+    const fx = await makeFixture('sysv-shm', { size: 5000, attach: 2 });
     try {
       const shmid = fx.info.shmid as number;
       const stat = async () => (await loadNative().addon!.sysvShmList()).find((r) => r.shmid === shmid)!;
@@ -247,7 +247,12 @@ describe('shared memory', () => {
         const r = (await peekChannel(ch, snap.processes, { maxBytes: 64 })) as BytesPeek;
         assert.match(r.method, /^pread\(\/proc\/\d+\/mem\) of the mapping /);
         assert.equal(r.data.length, 64);
+        assert.equal(r.total, 5000, 'the segment\'s size (shm_segsz), not its mapping\'s 8192');
       }
+      // the last bytes of the segment, and none of the page past it
+      const tail = (await peekChannel(ch, snap.processes, { offset: 4990, maxBytes: 64 })) as BytesPeek;
+      assert.deepEqual({ length: tail.data.length, truncated: tail.truncated }, { length: 10, truncated: false });
+      await assert.rejects(peekChannel(ch, snap.processes, { offset: 6000 }), (e: ActionError) => e.code === 'EINVAL');
       const after = await stat();
       assert.deepEqual({ nattch: after.nattch, lpid: after.lpid, atime: after.atime, dtime: after.dtime }, { nattch: before.nattch, lpid: before.lpid, atime: before.atime, dtime: before.dtime });
     } finally {

@@ -26,14 +26,14 @@ export const peekSysvShm: Peeker<SysvShmChannel> = async (ctx) => {
   if (channel.ipcns) {
     // only ever through its attacher's mapping (peekChannel lets nothing else through)
     base.notes.push(`a segment of another IPC namespace (a container's): read through the mapping of a process of that namespace, never by its id`);
-    return readMapping(ctx, channel.mapDev!, channel.shmid, what);
+    return readMapping(ctx, channel.mapDev!, channel.shmid, what, channel.size);
   }
   // Through an attacher's mapping when one is known: shmat would set the segment's shm_lpid and
   // shm_atime/shm_dtime and raise shm_nattch while it reads (a starting PostgreSQL takes an
   // attached segment for a live postmaster's).
   if (channel.mapDev !== undefined && channel.endpoints.some((e) => e.map !== undefined)) {
     try {
-      return await readMapping(ctx, channel.mapDev, channel.shmid, what);
+      return await readMapping(ctx, channel.mapDev, channel.shmid, what, channel.size);
     } catch (e) {
       if (isFatal(e)) throw e;
       base.notes.push(`read through a mapping failed (${(e as Error).message}): attached instead`);
@@ -106,13 +106,15 @@ export const peekFileShm: Peeker<FileShmChannel> = (ctx) => readMapping(ctx, ctx
 /**
  * No name to open: read through a holder's address space (/proc/PID/mem at the mapping's address).
  * Same permission as ptrace-attach; nothing in the holder changes. `dev` as in maps (`00:01`).
+ * `objectSize`: the object's own size where the mapping is longer — a SysV segment is mapped in
+ * whole pages, and the bytes past its shm_segsz are not the segment's.
  */
-async function readMapping({ channel, procs, native, maxBytes, offset, base, at, call }: PeekContext, dev: string, inode: number, what0: string): Promise<BytesPeek> {
+async function readMapping({ channel, procs, native, maxBytes, offset, base, at, call }: PeekContext, dev: string, inode: number, what0: string, objectSize?: number): Promise<BytesPeek> {
   const ep = channel.endpoints.find((e) => e.map !== undefined && /^[0-9a-f]+-[0-9a-f]+$/.test(e.map));
   if (!ep || ep.map === undefined) throw new ActionError('ENOENT', `${what0}: no process maps it (only fds hold it), and it has no name to open`, 'refresh');
   const range = ep.map;
   const [lo, hi] = range.split('-').map((h) => parseInt(h, 16));
-  const size = hi - lo;
+  const size = objectSize !== undefined && objectSize >= 0 && objectSize < hi - lo ? objectSize : hi - lo;
   const what = `read /proc/${ep.pid}/mem at 0x${range.split('-')[0]}`;
   const addon = needNative(native, what);
   if (offset > size) throw new ActionError('EINVAL', `${what}: offset ${offset} is past the end (${size} bytes)`);
