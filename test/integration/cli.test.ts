@@ -146,6 +146,28 @@ describe('ipc-inspector CLI', { skip: cliNotBuilt }, () => {
     assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f]/.test(r.stdout), 'control characters in the table');
   });
 
+  test('the FIFO table says which FIFO was unlinked (DELETED), also beside a live one named "… (deleted)"', async () => {
+    const gone = await makeFixture('fifo', { path: path.join(tmp, 'gone') });
+    made.push(gone);
+    const live = await makeFixture('fifo', { path: path.join(tmp, 'live (deleted)') });
+    made.push(live);
+    fs.unlinkSync(path.join(tmp, 'gone'));
+    const pids = [gone.info.reader.pid, live.info.reader.pid];
+    const r = cli(['snapshot', ...pids.flatMap((p) => ['--pid', String(p)]), '--kind', 'fifo']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trimEnd().split('\n');
+    const header = lines[1];
+    assert.match(header, /\bDELETED\b/);
+    const at = header.indexOf('DELETED');
+    const cell = (inode: number) => {
+      const row = lines.find((l) => l.includes(String(inode)));
+      assert.ok(row, `a row for ${inode}:\n${r.stdout}`);
+      return row.slice(at).split(/\s+/)[0];
+    };
+    assert.equal(cell(gone.info.inode as number), 'yes');
+    assert.equal(cell(live.info.inode as number), 'no');
+  });
+
   test('the table groups by kind with one header per kind', () => {
     const pids = [pipe.info.reader.pid, pair.info.a.pid];
     const r = cli(['snapshot', ...pids.flatMap((p) => ['--pid', String(p)]), '--kind', 'pipe,unix']);

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CHANNEL_KINDS, KIND_GROUPS, KINDS, fdClassesFor, isChannelId, kindOf, kindOfId, walkRulesFor, type ChannelKind, type ChannelOf } from '../../src/core/kinds';
-import { channelFacts, COMMON_COLUMNS } from '../../src/core/columns';
+import { channelFacts, COMMON_COLUMNS, formatValue } from '../../src/core/columns';
 import { findChannel, sortChannels } from '../../src/core/diff';
 import { matchesText } from '../../src/core/filter';
 
@@ -146,4 +146,14 @@ test('an IPv6 listener says when it takes IPv4 too: dual-stack on the wildcard o
   assert.equal(listener('[::]:8080', undefined), 'LISTEN', 'not known (read from /proc/net): nothing said');
   assert.equal(listener('[::1]:8080', false), 'LISTEN', 'bound to ::1: no IPv4 client can reach it');
   assert.equal(kindOf('udp').description({ ...SAMPLES.udp, local: '[::]:5353', remote: '[::]:*', state: 'UNCONN', v6only: false }), 'UNCONN, IPv4 too');
+});
+
+test('CLI table headers: no kind repeats one (the eventfd id is not a second ID); a FIFO whose path no walk could read says so', () => {
+  for (const k of CHANNEL_KINDS) {
+    const labels = [...COMMON_COLUMNS, ...kindOf(k).columns].filter((c) => !c.wide).map((c) => c.label);
+    assert.equal(new Set(labels).size, labels.length, `${k}: ${labels.join(', ')}`);
+  }
+  const pathCol = kindOf('fifo').columns.find((c) => (c.id as string) === 'path')!;
+  assert.equal(formatValue(pathCol, '', SAMPLES.fifo), '(path too long to read)');
+  assert.equal(formatValue(pathCol, '/tmp/f\nx', SAMPLES.fifo), '/tmp/f\\nx');
 });

@@ -42,7 +42,7 @@ export const eventfd = defineKind<EventfdChannel>({
   description: (ch) =>
     `${ch.count === null ? 'count ?' : `count ${ch.count}`}${ch.semaphore ? ', semaphore' : ''}, ${plural(new Set(ch.endpoints.map((e) => e.pid)).size, 'process', 'processes')}`,
   columns: [
-    c('eventfdId', 'ID', 'eventfd id', 'number', 'fdinfo eventfd-id: which eventfd (every eventfd shares one anon inode)', { search: 'number' }),
+    c('eventfdId', 'EVENTFD ID', 'eventfd id', 'number', 'fdinfo eventfd-id: which eventfd (every eventfd shares one anon inode)', { search: 'number' }),
     c('count', 'COUNT', 'Counter', 'number|null', 'fdinfo eventfd-count: what a read would return and reset to zero; read without touching the eventfd'),
     c('semaphore', 'SEMAPHORE', 'Semaphore mode', 'boolean|null', 'EFD_SEMAPHORE: each read returns 1 and decrements the counter'),
   ],

@@ -38,8 +38,9 @@ export const fifo = defineKind<FifoChannel>({
   name: (ch, max) => (ch.path === '' ? NAMELESS : shortText(ch.path, max)) + (ch.deleted ? ' (deleted)' : ''),
   longTitle: (ch) => `FIFO ${ch.path === '' ? NAMELESS : shortText(ch.path)}${ch.deleted ? ' (deleted)' : ''}`,
   columns: [
-    c('path', 'PATH', 'Path', 'string', 'Filesystem path of the FIFO', { search: 'text' }),
-    c('deleted', 'DELETED', 'Deleted', 'boolean', 'The path was unlinked while the FIFO is still open', { wide: true }),
+    c('path', 'PATH', 'Path', 'string', 'Filesystem path of the FIFO', { search: 'text', format: (p: string) => (p === '' ? NAMELESS : p) }),
+    // in the table too: a path alone cannot say it (a live FIFO may be named `x (deleted)`)
+    c('deleted', 'DELETED', 'Deleted', 'boolean', 'The path was unlinked while the FIFO is still open'),
     c('dev', 'DEV', 'Device', 'string', 'Device (major:minor) of the filesystem holding it', { wide: true }),
     c('inode', 'INODE', 'Inode', 'number', 'Inode of the FIFO', { search: 'number' }),
     ...measuredColumns<FifoChannel>(),
