@@ -94,7 +94,8 @@ export async function run(argv: string[], out: Output): Promise<number> {
   const containers = p.lists.get('container');
   const samples = parseInteger('samples', p.values.get('samples'), 1, 100) ?? 3;
   const interval = parseInteger('interval', p.values.get('interval'), 0, 60000) ?? 500;
-  const opts: SnapshotOptions = {};
+  // a few samples, then exit: the walk is chosen counting the BPF program's load (core/walkBackend.ts)
+  const opts: SnapshotOptions = { oneShot: true };
   if (p.flags.has('no-native')) opts.useNative = false;
   // --container: its processes (every process, read once) join --pid's
   if (containers) {

@@ -21,7 +21,7 @@ const OPTIONS: readonly OptionSpec[] = [
 /** A snapshot restricted to the channel's kind (the id starts with it): cheaper than a full one. */
 async function snapshot(id: string): Promise<Snapshot> {
   const kind = id.slice(0, id.indexOf(':'));
-  return takeSnapshot(isChannelKind(kind) ? { kinds: [kind] } : {});
+  return takeSnapshot(isChannelKind(kind) ? { kinds: [kind], oneShot: true } : { oneShot: true });
 }
 
 /** JSON form: Buffers become hex (plus their length); everything else as is. */

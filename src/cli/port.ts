@@ -175,7 +175,7 @@ export async function run(argv: string[], out: Output): Promise<number> {
   const useNative = p.flags.has('no-native') ? false : undefined;
   const json = p.flags.has('json');
 
-  const { snapshot, listeners } = await findListeners(port, { protocol, snapshot: { useNative } });
+  const { snapshot, listeners } = await findListeners(port, { protocol, snapshot: { useNative, oneShot: true } });
   const own = ownNetns();
   if (!p.flags.has('free')) {
     if (json) out.data(safeJson({ port, protocol: protocol ?? null, listeners }, 2) + '\n');
@@ -208,7 +208,7 @@ export async function run(argv: string[], out: Output): Promise<number> {
       euid: currentEuid(),
       origin: (pid) => origins.origin(pid),
       ...(useNative === false ? { native: null } : {}),
-      snapshot: { useNative },
+      snapshot: { useNative, oneShot: true },
     },
   );
   questions.close();

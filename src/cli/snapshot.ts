@@ -164,7 +164,8 @@ export async function run(argv: string[], out: Output): Promise<number> {
     out.text(snapshotHelp());
     return 0;
   }
-  const opts = snapshotOptions(p);
+  // one snapshot, then exit: the walk is chosen counting the BPF program's load (core/walkBackend.ts)
+  const opts = { ...snapshotOptions(p), oneShot: true };
   const containers = p.lists.get('container');
   // every process is read to know its container; the narrowing comes after the scan
   let snap = await takeSnapshot(containers ? { ...opts, processes: 'all' } : opts);

@@ -72,6 +72,8 @@ export interface SnapshotOptions {
   processOnly?: boolean;
   /** Which fd walk: 'auto' (default; or IPC_INSPECTOR_WALK) = the BPF iterator where it runs, else the /proc walk. */
   walk?: WalkPreference;
+  /** The caller takes this one snapshot and exits (a CLI command): with 'auto', few open files on the machine choose the /proc walk (runWalk). */
+  oneShot?: boolean;
   /** Tests: use this BPF addon (or none) instead of loadBpf(); an injected nativeAddon implies none. */
   bpfAddon?: BpfAddon | null;
   /** Benchmarks: filled with where this snapshot's time went (not cloneable to a worker: in-thread only). */
@@ -351,6 +353,7 @@ function startWalk(
     { procRoot, threads: opts.threads ?? 0, ...walkRulesFor(kinds), readTimers: true, readLinks: true, readCgroup: true, itemTimeoutMs, deadlineMs },
     walkPreference(opts.walk),
     warnings,
+    opts.oneShot === true,
   );
   const prefetched = new Map<ProbeId, unknown>();
   for (const id of probesFor(kinds)) {

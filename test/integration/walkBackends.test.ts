@@ -24,7 +24,7 @@ import { FIFO_FDS, PIPE_FDS } from '../../src/core/kinds/fds';
 import type { FdRule } from '../../src/core/kinds/kind';
 import { EVENTFD_FDS } from '../../src/core/kinds/eventfd';
 import { signalfd as SIGNALFD } from '../../src/core/kinds/signalfd';
-import { applyBpfClasses, bpfAnonNameMax, bpfRuleOptions } from '../../src/core/walkBackend';
+import { applyBpfClasses, bpfAnonNameMax, bpfRuleOptions, ONE_SHOT_BPF_MIN_FILES } from '../../src/core/walkBackend';
 
 import { loadBpf, loadNative, type ProcWalk } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
@@ -797,6 +797,22 @@ describe('where BPF cannot run: the /proc walk, the reason, the same channels', 
     assert.equal(r.status, 0, r.stderr);
     return JSON.parse(r.stdout) as Snapshot;
   };
+
+  test('one snapshot and exit (the CLI): on a machine with few open files the /proc walk, saying why; asked for, BPF; the same channels', () => {
+    const files = () => Number(fs.readFileSync('/proc/sys/fs/file-nr', 'latin1').trim().split(/\s+/)[0]);
+    const before = files();
+    const s = snapshotCli({});
+    const forced = snapshotCli({ IPC_INSPECTOR_WALK: 'bpf-iter' });
+    assert.deepEqual(forced.capabilities.walk, { backend: 'bpf-iter' });
+    // (files change while the CLI runs: only a count clearly on one side of the line decides)
+    if (Math.max(before, files()) < ONE_SHOT_BPF_MIN_FILES * 0.9) {
+      assert.equal(s.capabilities.walk?.backend, 'proc');
+      assert.match(s.capabilities.walk?.reason ?? '', /^bpf-iter: not chosen for one snapshot of \d+ open files/);
+    } else if (Math.min(before, files()) > ONE_SHOT_BPF_MIN_FILES * 1.1) {
+      assert.deepEqual(s.capabilities.walk, { backend: 'bpf-iter' });
+    }
+    assertSameChannels(forced, s, new Set(fxs.flatMap((f) => f.pids)), 'one-shot choice');
+  });
 
   test('no kernel BTF: capabilities.walk is the /proc walk with the reason, channels identical to bpf-iter', async () => {
     const ref = await takeSnapshot({ walk: 'bpf-iter', processes: 'all' });
