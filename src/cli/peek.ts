@@ -1,9 +1,11 @@
 // `ipc-inspector peek <channel-id> [--json] [--max-bytes N] [--offset N]`: takes a snapshot to
-// find the channel, then the non-destructive peek for its kind (core/actions/peek).
+// find the channel, then the non-destructive peek for its kind (core/actions/peek). The id may be
+// given as any command printed it (escaped) or in the `KIND:bytes/HEX` form (core/channelIds.ts).
 import { isChannelKind, type Channel, type ProcessInfo, type Snapshot } from '../core/model';
 import { peekChannel, DEFAULT_PEEK_MAX_BYTES, type PeekResult } from '../core/actions/peek';
 import { ActionError } from '../core/actions/errors';
 import { takeSnapshot } from '../core/snapshot';
+import { lookupChannelId, unambiguousIds } from '../core/channelIds';
 import { escapeControl, safeJson } from '../core/escape';
 import { fail, hexdump } from './common';
 import { parseInteger, parseOptions, UsageError, usageLines, type OptionSpec } from './args';
@@ -22,6 +24,25 @@ const OPTIONS: readonly OptionSpec[] = [
 async function snapshot(id: string): Promise<Snapshot> {
   const kind = id.slice(0, id.indexOf(':'));
   return takeSnapshot(isChannelKind(kind) ? { kinds: [kind], oneShot: true } : { oneShot: true });
+}
+
+/** `id` shortened for a message. */
+function idText(id: string): string {
+  return id.length > 200 ? `${id.slice(0, 200)}… (${id.length} characters)` : id;
+}
+
+/**
+ * The channel `id` names: its id exactly, the `KIND:bytes/HEX` form of its name, or its id as the
+ * CLI prints it (escaped) — core/channelIds.ts. ENOENT when none, ENOTUNIQ naming each candidate
+ * by its bytes/HEX id when the printed form is two channels'.
+ */
+export function channelOf(snap: Pick<Snapshot, 'channels'>, id: string): Channel {
+  const found = lookupChannelId(snap.channels, id);
+  if (found === null) throw new ActionError('ENOENT', `no channel ${idText(id)} (list them with \`ipc-inspector snapshot\`)`);
+  if ('ambiguous' in found) {
+    throw new ActionError('ENOTUNIQ', `${idText(id)} names ${found.ambiguous.length} channels: ${unambiguousIds(found.ambiguous).join(', ')}`, 'give one of these ids');
+  }
+  return found.channel;
 }
 
 /** JSON form: Buffers become hex (plus their length); everything else as is. */
@@ -81,8 +102,7 @@ export async function run(argv: string[], out: Output): Promise<number> {
     const maxBytes = parseInteger('max-bytes', args.values.get('max-bytes'), 1, 256 * 1024 * 1024) ?? DEFAULT_PEEK_MAX_BYTES;
     const offset = parseInteger('offset', args.values.get('offset'), 0, Number.MAX_SAFE_INTEGER) ?? 0;
     const snap = await snapshot(id);
-    const ch = snap.channels.find((c) => c.id === id);
-    if (!ch) throw new ActionError('ENOENT', `no channel ${id.length > 200 ? `${id.slice(0, 200)}… (${id.length} characters)` : id} (list them with \`ipc-inspector snapshot\`)`);
+    const ch = channelOf(snap, id);
     const procs = new Map<number, ProcessInfo>(snap.processes.map((p) => [p.pid, p]));
     const r = await peekChannel(ch, procs, { maxBytes, offset });
     if (args.flags.has('json')) out.data(safeJson(peekToJson(r), 2) + '\n');

@@ -11,6 +11,7 @@ import { resolveChannel, Services } from './services';
 export function register(s: Services): vscode.Disposable {
   return vscode.commands.registerCommand('ipcInspector.removeObject', async (arg?: unknown): Promise<RemoveResult | undefined> => {
     const ch = resolveChannel(s, arg);
+    if (ch === null) return undefined; // an id naming two channels: said
     if (!ch) {
       void s.ui.info('IPC Inspector: select a System V or POSIX object to remove.');
       return undefined;

@@ -4,6 +4,7 @@
 
 import * as vscode from 'vscode';
 import type { Channel, Snapshot } from '../core/model';
+import { lookupChannelId, unambiguousIds } from '../core/channelIds';
 import type { SnapshotOptions } from '../core/snapshot';
 import { SnapshotService, workerScriptOf } from '../core/snapshotService';
 import type { LiveSnapshots } from '../liveSnapshots';
@@ -79,9 +80,19 @@ export function targetNode(s: Services, arg: unknown): IpcNode | undefined {
   return s.channelsView.selection[0] ?? s.processesView.selection[0];
 }
 
-/** A channel from a node, a channel id, or a channel object. */
-export function resolveChannel(s: Services, arg: unknown): Channel | undefined {
-  if (typeof arg === 'string') return s.model.channelsById.get(arg);
+/**
+ * A channel from a node, a channel id, or a channel object. An id string is read as the CLI's
+ * `peek` reads it (core/channelIds.ts: exact, `KIND:bytes/HEX`, or as printed, escaped); one that
+ * names two channels is refused with an error naming each by its bytes/HEX id: null then.
+ */
+export function resolveChannel(s: Services, arg: unknown): Channel | undefined | null {
+  if (typeof arg === 'string') {
+    const found = lookupChannelId(s.model.channelsById.values(), arg);
+    if (found === null) return undefined;
+    if ('channel' in found) return found.channel;
+    void s.ui.error(`IPC Inspector: ${arg} names ${found.ambiguous.length} channels: ${unambiguousIds(found.ambiguous).join(', ')}. Give one of these ids.`);
+    return null;
+  }
   const node = targetNode(s, arg);
   if (node instanceof ChannelNode || node instanceof EndpointNode) return s.model.channelsById.get(node.channel.id) ?? node.channel;
   if (arg && typeof arg === 'object' && 'kind' in arg && 'id' in arg && typeof (arg as Channel).id === 'string')

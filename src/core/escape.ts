@@ -135,6 +135,61 @@ export function escapeControl(text: string, opts: EscapeControlOptions = {}): st
   return last === 0 ? text : out + text.slice(last);
 }
 
+/** The one-letter escapes: escapeControl's (`\n`, `\t`, `\r`) and JSON's, so an id copied out of `--json` text reads too. */
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '\\': '\\', '"': '"', '/': '/' };
+
+/**
+ * The inverse of escapeControl: `\n`, `\t`, `\r`, `\xNN`, `\uXXXX` (a pair of them for a
+ * surrogate pair, as JSON writes one) and `\u{X…}` become the characters they name, and JSON's
+ * `\\`, `\"`, `\/`, `\b`, `\f` too, so an id printed by the CLI's text or copied out of its
+ * JSON can be given back (`peek`). unescapeControl(escapeControl(s)) === s for every s without a
+ * backslash; text holding a backslash of its own is not always its own escape (the name
+ * `a\nb` prints as itself, and so does `a` newline `b`): callers that look a name up by it also
+ * compare escapeControl of each candidate with the text given (core/channelIds.ts). A backslash
+ * not starting one of these is kept as it is.
+ */
+export function unescapeControl(text: string): string {
+  if (!text.includes('\\')) return text;
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c !== '\\' || i + 1 >= text.length) {
+      out += c;
+      i++;
+      continue;
+    }
+    const n = text[i + 1];
+    const simple = SIMPLE_ESCAPES[n];
+    if (simple !== undefined) {
+      out += simple;
+      i += 2;
+      continue;
+    }
+    if (n === 'x' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 2, i + 4))) {
+      out += String.fromCharCode(parseInt(text.slice(i + 2, i + 4), 16));
+      i += 4;
+      continue;
+    }
+    if (n === 'u') {
+      const braced = /^\{([0-9a-fA-F]{1,6})\}/.exec(text.slice(i + 2, i + 10));
+      if (braced && parseInt(braced[1], 16) <= 0x10ffff) {
+        out += String.fromCodePoint(parseInt(braced[1], 16));
+        i += 2 + braced[0].length;
+        continue;
+      }
+      if (/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) {
+        out += String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16)); // code units: `\ud83d\ude00` joins into one pair
+        i += 6;
+        continue;
+      }
+    }
+    out += c; // not an escape: the backslash is text
+    i++;
+  }
+  return out;
+}
+
 /** The ellipsis truncate() appends. */
 export const ELLIPSIS = '…';
 

@@ -1,0 +1,74 @@
+// Every id the CLI prints can be given back to `peek`: a POSIX queue named "NAME\nforged line"
+// (a real newline) is printed `posix-mq:NAME\nforged line` (a backslash and an n) in the table,
+// and `peek` takes that, the `KIND:bytes/HEX` form of any name (valid UTF-8 too), and the exact id
+// — each reaching the same queue, none consuming a message. Two /dev/shm objects whose ids print
+// the same (a newline in one name, a backslash and an n in the other) are refused by the printed
+// id, the error naming each by its bytes/HEX id, which peeks each one. /dev/mqueue mounted or not
+// (the queue is listed through its holders when it is not).
+//
+//   node scripts/build.mjs && node --test dist/test/integration/peekIds.test.js
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadNative } from '../../src/core/native';
+import { cliNotBuilt, cliScratch, runCli } from './cliRunner';
+
+const tag = `ipcpid-${process.pid}`;
+const hex = (s: string) => Buffer.from(s).toString('hex');
+const noNative = loadNative().addon ? false : 'native addon not built (mq_getattr)';
+
+describe('peek takes the ids the CLI prints', { skip: cliNotBuilt }, () => {
+  const scratch = cliScratch('ipc-peekids-');
+
+  test('a queue whose name holds a newline: by its printed id, its bytes/HEX form and its exact id; nothing consumed', { skip: noNative }, async () => {
+    const name = `${tag}-q\nforged line`;
+    await scratch.fixture('posix-mq', { name, count: 3 });
+    const printed = `posix-mq:${tag}-q\\nforged line`;
+    const table = runCli(['snapshot', '--kind', 'posix-mq']);
+    assert.equal(table.code, 0, table.stderr);
+    assert.ok(table.stdout.split('\n').some((l) => l.startsWith(printed + ' ')), `the table prints ${printed}:\n${table.stdout}`);
+    const messages = () => {
+      const j = runCli(['snapshot', '--json', '--kind', 'posix-mq']);
+      assert.equal(j.code, 0, j.stderr);
+      return (JSON.parse(j.stdout) as { channels: Array<{ id: string; messages: number | null }> }).channels.find((c) => c.id === `posix-mq:${name}`)?.messages;
+    };
+    assert.equal(messages(), 3);
+    for (const id of [printed, `posix-mq:bytes/${hex(name)}`, `posix-mq:bytes/${hex(name).toUpperCase()}`, `posix-mq:${name}`]) {
+      const t = runCli(['peek', id]);
+      assert.equal(t.code, 0, `peek ${JSON.stringify(id)}: ${t.stderr}`);
+      assert.ok(t.stdout.startsWith(`${printed} (posix-mq) read `), t.stdout);
+      assert.match(t.stdout, /^messages=3 /m);
+      const j = runCli(['peek', id, '--json']);
+      assert.equal(j.code, 0, j.stderr);
+      assert.equal((JSON.parse(j.stdout) as { messages: number }).messages, 3);
+    }
+    assert.equal(messages(), 3, 'no peek consumed a message');
+  });
+
+  test('shared memory with a UTF-8 name: its bytes/HEX form peeks it', async () => {
+    const name = `${tag}-shm\tx`;
+    await scratch.fixture('posix-shm', { name, size: 4096 });
+    for (const id of [`posix-shm:${tag}-shm\\tx`, `posix-shm:bytes/${hex(name)}`]) {
+      const r = runCli(['peek', id, '--max-bytes', '16']);
+      assert.equal(r.code, 0, `peek ${JSON.stringify(id)}: ${r.stderr}`);
+      assert.ok(r.stdout.startsWith(`posix-shm:${tag}-shm\\tx (posix-shm) read `), r.stdout);
+    }
+  });
+
+  test('two objects whose ids print the same: the printed id is refused with both bytes/HEX ids, each of which peeks its own', async () => {
+    const real = `${tag}-a\nb`;
+    const literal = `${tag}-a\\nb`;
+    await scratch.fixture('posix-shm', { name: real, size: 4096 });
+    await scratch.fixture('posix-shm', { name: literal, size: 8192 });
+    const printed = `posix-shm:${tag}-a\\nb`;
+    const r = runCli(['peek', printed]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /^ipc-inspector peek: ENOTUNIQ: /);
+    const ids = [`posix-shm:bytes/${hex(real)}`, `posix-shm:bytes/${hex(literal)}`];
+    for (const id of ids) assert.ok(r.stderr.includes(id), `${id} in ${r.stderr}`);
+    for (const [id, size] of [[ids[0], 4096], [ids[1], 8192]] as const) {
+      const p = runCli(['peek', id, '--json', '--max-bytes', '1']);
+      assert.equal(p.code, 0, `peek ${id}: ${p.stderr}`);
+      assert.equal((JSON.parse(p.stdout) as { total: number | null }).total, size, `${id} reached its own object`);
+    }
+  });
+});

@@ -1,0 +1,120 @@
+// Ids given back to `peek` (and the extension's commands given an id string) as the CLI printed
+// them: escaped (`posix-mq:a\nb` for a name holding a newline), in the `KIND:bytes/HEX` form for
+// any name, or exactly. unescapeControl undoes escapeControl; an id whose printed form two
+// channels share (a name may hold a backslash of its own) is refused with both bytes/HEX ids.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { escapeControl, safeJson, unescapeControl } from '../../src/core/escape';
+import { lookupChannelId, unambiguousIds } from '../../src/core/channelIds';
+import { idOfPosixBytesForm, posixBytesId } from '../../src/core/posixNames';
+import { channelOf } from '../../src/cli/peek';
+import { ActionError } from '../../src/core/actions/errors';
+
+const hex = (s: string) => Buffer.from(s).toString('hex');
+
+test('unescapeControl undoes escapeControl for every text without a backslash', () => {
+  const samples = [
+    'plain',
+    'p6h0nl\nforged line',
+    'tab\there\r\n',
+    'esc\x1b[31mred\x07',
+    'del\x7f c1\x85\x9b',
+    'bidi \u202egpj.exe \u2066x\u2069',
+    'zw ngin\u200bx \u00ad \ufeff',
+    'line\u2028para\u2029',
+    'tags \u{e0041}\u{e0042} vs \u{fe0f}',
+    'lone \ud800 and \udc00 end \ud83d',
+    'emoji 😀 and é ü 中文 kept',
+    '\0nul\x01start',
+    '',
+  ];
+  for (const s of samples) {
+    assert.equal(unescapeControl(escapeControl(s)), s, JSON.stringify(s));
+  }
+  // every code point below U+3000 and the ranges escapeControl touches above it, one at a time
+  for (let c = 0; c < 0x3000; c++) {
+    if (c === 0x5c) continue; // the backslash itself
+    const s = `a${String.fromCharCode(c)}b`;
+    assert.equal(unescapeControl(escapeControl(s)), s, `U+${c.toString(16)}`);
+  }
+  for (const c of [0xfeff, 0xfff9, 0x1bca0, 0x1d173, 0xe0000, 0xe0fff, 0x10ffff]) {
+    const s = `a${String.fromCodePoint(c)}b`;
+    assert.equal(unescapeControl(escapeControl(s)), s, `U+${c.toString(16)}`);
+  }
+});
+
+test('unescapeControl reads JSON escapes too (an id copied out of --json text) and keeps what is no escape', () => {
+  const name = 'q\n"\\/\b\f\u2028\u200b😀';
+  const json = safeJson(name);
+  assert.equal(unescapeControl(json.slice(1, -1)), name);
+  assert.equal(unescapeControl('\\u000a'), '\n');
+  assert.equal(unescapeControl('\\ud83d\\ude00'), '😀', 'a surrogate pair written as two escapes');
+  assert.equal(unescapeControl('\\u{1F600}'), '😀');
+  assert.equal(unescapeControl('a\\qb'), 'a\\qb');
+  assert.equal(unescapeControl('a\\x4'), 'a\\x4');
+  assert.equal(unescapeControl('a\\u{110000}'), 'a\\u{110000}');
+  assert.equal(unescapeControl('end\\'), 'end\\');
+});
+
+test('posixBytesId / idOfPosixBytesForm: a name and its bytes/HEX form name each other', () => {
+  assert.equal(posixBytesId('posix-mq:jobs'), `posix-mq:bytes/${hex('jobs')}`);
+  assert.equal(posixBytesId('posix-shm:a\nb'), `posix-shm:bytes/${hex('a\nb')}`);
+  assert.equal(posixBytesId('posix-sem:bytes/71ff'), 'posix-sem:bytes/71ff');
+  assert.equal(posixBytesId('posix-mq:ns/0:19/q\n'), `posix-mq:ns/0:19/bytes/${hex('q\n')}`);
+  for (const id of ['posix-mq:deleted/0:19:77', 'posix-shm:mount/0:5:12', 'posix-shm:file/0:5:12', 'pipe:4901', 'unix:12']) assert.equal(posixBytesId(id), id);
+  assert.equal(idOfPosixBytesForm(`posix-mq:bytes/${hex('a\nb')}`), 'posix-mq:a\nb');
+  assert.equal(idOfPosixBytesForm(`posix-shm:bytes/${hex('jobs').toUpperCase()}`), 'posix-shm:jobs');
+  assert.equal(idOfPosixBytesForm('posix-sem:bytes/71ff'), 'posix-sem:bytes/71ff', 'not UTF-8: its id is the bytes form');
+  assert.equal(idOfPosixBytesForm(`posix-mq:ns/0:19/bytes/${hex('q')}`), 'posix-mq:ns/0:19/q');
+  for (const id of ['posix-mq:jobs', 'posix-mq:bytes/7', 'posix-mq:bytes/', 'posix-mq:bytes/612f62', 'posix-mq:bytes/6100', 'pipe:bytes/61', 'sysv-msg:bytes/61']) assert.equal(idOfPosixBytesForm(id), null, id);
+});
+
+const chan = (id: string) => ({ id, kind: id.slice(0, id.indexOf(':')) });
+
+test('lookupChannelId: the exact id, the bytes/HEX form of any name, or the id as printed', () => {
+  const nl = chan('posix-mq:p6h0nl\nforged line');
+  const bad = chan('posix-shm:bytes/71ff');
+  const plain = chan('posix-sem:jobs');
+  const all = [chan('pipe:1'), nl, bad, plain, chan('posix-mq:other')];
+  const one = (given: string) => {
+    const r = lookupChannelId(all, given);
+    assert.ok(r && 'channel' in r, `${JSON.stringify(given)} names one channel`);
+    return r.channel;
+  };
+  assert.equal(one(nl.id), nl);
+  assert.equal(one(escapeControl(nl.id)), nl, 'as the table prints it');
+  assert.equal(one('posix-mq:p6h0nl\\nforged line'), nl);
+  assert.equal(one('posix-mq:p6h0nl\\x0aforged line'), nl);
+  assert.equal(one(`posix-mq:bytes/${hex('p6h0nl\nforged line')}`), nl);
+  assert.equal(one(safeJson(nl.id).slice(1, -1)), nl, 'as --json writes it');
+  assert.equal(one(bad.id), bad);
+  assert.equal(one(`posix-sem:bytes/${hex('jobs')}`), plain);
+  assert.equal(lookupChannelId(all, 'posix-mq:p6h0nl'), null);
+  assert.equal(lookupChannelId(all, `posix-shm:bytes/${hex('jobs')}`), null, 'the bytes form keeps its kind');
+});
+
+test('lookupChannelId: a printed id two channels share names neither; each is listed by its bytes/HEX id', () => {
+  // `a\nb` with a real newline and `a\nb` with a backslash print the same
+  const real = chan('posix-mq:a\nb');
+  const literal = chan('posix-mq:a\\nb');
+  const all = [real, literal];
+  assert.equal(escapeControl(real.id), escapeControl(literal.id));
+  for (const given of [literal.id, escapeControl(real.id)]) {
+    const r = lookupChannelId(all, given);
+    assert.ok(r && 'ambiguous' in r, JSON.stringify(given));
+    assert.deepEqual(unambiguousIds(r.ambiguous).sort(), [`posix-mq:bytes/${hex('a\nb')}`, `posix-mq:bytes/${hex('a\\nb')}`].sort());
+  }
+  for (const c of all) {
+    const r = lookupChannelId(all, posixBytesId(c.id));
+    assert.ok(r && 'channel' in r && r.channel === c, 'its bytes/HEX id names it alone');
+  }
+  // alone, the literal name is its own id
+  const r = lookupChannelId([literal], literal.id);
+  assert.ok(r && 'channel' in r && r.channel === literal);
+  // the CLI's error: ENOTUNIQ, both ids on one line
+  assert.throws(
+    () => channelOf({ channels: all as never }, literal.id),
+    (e: unknown) => e instanceof ActionError && e.code === 'ENOTUNIQ' && e.message.includes(`posix-mq:bytes/${hex('a\nb')}`) && e.message.includes(`posix-mq:bytes/${hex('a\\nb')}`),
+  );
+  assert.throws(() => channelOf({ channels: all as never }, 'posix-mq:zzz'), (e: unknown) => e instanceof ActionError && e.code === 'ENOENT');
+});
