@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import * as fmt from '../core/format';
 import { isRemovable, runRemove, type RemoveResult } from '../core/actions';
+import { notASemaphore } from '../core/kinds/posixSem';
 import { extensionRunnerEnv, reportOutcome } from './actionEnv';
 import { resolveChannel, Services } from './services';
 
@@ -14,6 +15,10 @@ export function register(s: Services): vscode.Disposable {
     if (ch === null) return undefined; // an id naming two channels: said
     if (!ch) {
       void s.ui.info('IPC Inspector: select a System V or POSIX object to remove.');
+      return undefined;
+    }
+    if (ch.kind === 'posix-sem' && notASemaphore(ch)) {
+      void s.ui.error(`IPC Inspector: ${ch.error ?? `sem.${ch.name} is not a semaphore`}: it is not removed as one.`);
       return undefined;
     }
     if (!isRemovable(ch)) {

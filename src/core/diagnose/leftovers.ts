@@ -1,11 +1,14 @@
 // Rule 6 — leftovers: IPC objects that outlived every process that used them. SysV shared
 // memory nobody attaches whose creator and last attacher are dead; SysV segments marked removed
 // but still attached (freed at the last detach — often deliberate, so info); SysV message queues
-// holding messages whose last sender and last receiver are gone; /dev/shm objects, sem.* files
+// holding messages whose last sender and last receiver are gone; /dev/shm objects, semaphores
 // and /dev/mqueue queues no process holds or maps (only said when every process could be read,
 // and when it held at the previous refresh too). Each offers Remove, behind the confirmation.
+// A sem.* entry that is no semaphore (a FIFO, a symlink, a file not of sem_t's size: notASemaphore)
+// is not one: as a FIFO or symlink under any other /dev/shm name, it is left out.
 import { formatBytes } from '../format';
 import type { Channel, SysvMsgChannel, SysvShmChannel } from '../model';
+import { notASemaphore } from '../kinds/posixSem';
 import type { Evidence } from './evidence';
 import type { EvidenceItem, Explanation, ProblemDraft, Severity } from './problem';
 import { chanLabel, defineRule, iso, listLabel, peek, procLabel, remove, revealChannel, streakStart, type RuleContext } from './rule';
@@ -36,7 +39,7 @@ function alive(index: SnapshotIndex, ev: Evidence, pid: number): boolean {
 function unheldPosix(ctx: RuleContext): Channel[] {
   if (ctx.index.fdsHidden) return [];
   const out: Channel[] = [];
-  for (const c of ctx.index.ofKind('posix-shm', 'posix-sem')) if (c.endpoints.length === 0) out.push(c);
+  for (const c of ctx.index.ofKind('posix-shm', 'posix-sem')) if (c.endpoints.length === 0 && !(c.kind === 'posix-sem' && notASemaphore(c))) out.push(c);
   if (ctx.snapshot.capabilities.mqueueMounted) for (const c of ctx.index.ofKind('posix-mq')) if (c.endpoints.length === 0) out.push(c);
   return out;
 }

@@ -35,6 +35,16 @@ export interface PosixSemChannel extends ChannelBase {
 
 const c = col<PosixSemChannel>();
 
+/**
+ * `/dev/shm/sem.NAME` is no semaphore: a FIFO, a symlink, a directory, or a regular file of
+ * another size than glibc's sem_t (or holding no valid value) — any user can put one there. The
+ * row stays (it reads as a semaphore to a user, and says what it is), but it is neither a leftover
+ * semaphore nor removed as one.
+ */
+export function notASemaphore(ch: PosixSemChannel): boolean {
+  return ch.errors?.some((e) => e.field === 'value' && e.code === 'EFTYPE') === true;
+}
+
 export const posixSem = defineKind<PosixSemChannel>({
   kind: 'posix-sem',
   title: 'POSIX named semaphore',
@@ -58,7 +68,7 @@ export const posixSem = defineKind<PosixSemChannel>({
   mentions: noMentions,
   peek: 'posix-sem',
   paged: false,
-  remove: (ch) => (ch.otherMount || ch.deleted ? null : { by: 'unlink', dir: 'shm', file: 'sem.' + ch.name, note: 'the name is gone; processes that opened it keep it until sem_close' }),
+  remove: (ch) => (ch.otherMount || ch.deleted || notASemaphore(ch) ? null : { by: 'unlink', dir: 'shm', file: 'sem.' + ch.name, note: 'the name is gone; processes that opened it keep it until sem_close' }),
   queue: (ch) => ({ bytes: null, counts: ch.value === null ? null : [ch.value], stamp: null }),
   depth: (ch) => (ch.value !== null ? { value: ch.value } : undefined),
   ...NO_STATE_TRAITS,

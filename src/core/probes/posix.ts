@@ -201,6 +201,10 @@ export const posixProbe: Probe = {
           if (!st.isFile()) {
             error = `${where} is ${fileTypeName(st)}, not a semaphore`;
             readError = { field: 'value', syscall: 'lstat', code: 'EFTYPE' };
+          } else if (st.size !== SEM_T_SIZE) {
+            // told by the lstat already, so also for a file we may not open (another user's, 0600)
+            error = `${where} is ${st.size} bytes, not a semaphore (a glibc sem_t file is ${SEM_T_SIZE})`;
+            readError = { field: 'value', syscall: 'lstat', code: 'EFTYPE' };
           } else {
             try {
               value = readSemSync(at, { dev: st.dev, ino: st.ino });
