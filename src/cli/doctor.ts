@@ -5,8 +5,9 @@
 // scripts and CI can use it; 0 otherwise; 2 for usage errors. All text that came from processes
 // is printed through escapeControl (JSON through safeJson): one problem field never spans lines
 // it did not choose, and no terminal control sequence gets through.
-import { Diagnoser, SEVERITIES, countBySeverity, severityRank, type Diagnosis, type Problem } from '../core/diagnose';
+import { Diagnoser, SEVERITIES, countBySeverity, severityRank, type Diagnosis, type DiagnoserOptions, type Problem } from '../core/diagnose';
 import { duration } from '../core/diagnose/rule';
+import { ONE_SHOT_EVIDENCE } from '../core/diagnose/evidence';
 import { escapeControl, safeJson } from '../core/escape';
 import { takeSnapshot, type SnapshotOptions } from '../core/snapshot';
 import { parseInteger, parseOptions, parsePids, usageLines, type OptionSpec } from './args';
@@ -84,6 +85,15 @@ export function renderDiagnosis(d: Diagnosis, all: boolean): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * The doctor's Diagnoser: the `--pid` focus, and a one-shot run's evidence (ONE_SHOT_EVIDENCE) —
+ * no refresh comes after it to go on with a socket-file scan cut short, so the scan has a budget
+ * of its own, and no note promises a next refresh.
+ */
+export function diagnoserOptions(pids: readonly number[] | undefined): DiagnoserOptions {
+  return { ...ONE_SHOT_EVIDENCE, ...(pids && pids.length ? { pids } : {}) };
+}
+
 export async function run(argv: string[], out: Output): Promise<number> {
   const p = parseOptions(argv, DOCTOR_OPTIONS);
   if (p.flags.has('help')) {
@@ -106,7 +116,7 @@ export async function run(argv: string[], out: Output): Promise<number> {
   }
   // the filter goes into the diagnosis: applied after its per-rule cap, another process's hundred
   // problems of a rule could push out the one asked about
-  const doctor = new Diagnoser(pids && pids.length ? { pids } : {});
+  const doctor = new Diagnoser(diagnoserOptions(pids));
   let d: Diagnosis | null = null;
   for (let i = 0; i < samples; i++) {
     if (i > 0) await sleep(interval);

@@ -138,6 +138,30 @@ export interface EvidenceOptions {
   socketCache?: SocketScanCache;
   /** Where path lstat results are kept between calls (the Diagnoser's); each is at most `socketScanMaxAgeMs` old. */
   pathCache?: PathCache;
+  /**
+   * The socket-file scan's own time budget, ms from its start (default: what is left of
+   * `deadlineMs`, at least `minPhaseMs`). A run that refreshes (the views) keeps to the refresh's
+   * budget and goes on next time; a one-shot run (the CLI's doctor: ONE_SHOT_EVIDENCE) gives the
+   * scan time to finish, still bounded.
+   */
+  socketScanMs?: number;
+  /** No refresh follows this run's last diagnosis (the CLI's doctor): its notes must not promise one. */
+  oneShot?: boolean;
+}
+
+/**
+ * What a one-shot run (the CLI's `doctor`) gives the evidence: no refresh goes on with a
+ * socket-file scan its deadline cut, so the scan gets seconds instead of the views' shared 60 ms
+ * (at most 3 s; /tmp, /run and the runtime directories take a few ms to a few hundred on a
+ * loaded machine), and the notes say what was left out without promising a next refresh.
+ */
+export const ONE_SHOT_EVIDENCE = { socketScanMs: 3000, oneShot: true } as const satisfies EvidenceOptions;
+
+/** The note of a socket-file scan cut short: a refreshing run goes on next time (`progress`), a one-shot run does not. */
+export function socketScanNote(truncated: string, progress: boolean, oneShot: boolean): string {
+  const head = `socket-file scan stopped early (${truncated}): stale sockets beyond it are not reported`;
+  if (!progress) return head;
+  return oneShot ? `${head} in this run` : `${head} yet (the next refresh goes on)`;
 }
 
 function read(p: string): string | null {
@@ -393,7 +417,8 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
     wantScan = true;
     for (const d of r.socketDirs) dirs.add(d);
   }
-  if (wantScan && !late('socket files')) {
+  // a scan with a budget of its own (socketScanMs) runs whatever the phases before it used
+  if (wantScan && (opts.socketScanMs !== undefined || !late('socket files'))) {
     const cache = opts.socketCache;
     const maxAge = opts.socketScanMaxAgeMs ?? 10000;
     const fresh = cache?.scan && Date.now() - cache.at < maxAge && [...dirs].every((d) => cache.dirs.has(d));
@@ -405,12 +430,12 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
         roots: opts.socketRoots ?? defaultSocketRoots(),
         dirs: [...dirs],
         maxEntries: opts.socketMaxEntries ?? 5000,
-        deadline: Math.max(deadline, mark + minPhaseMs),
+        deadline: opts.socketScanMs !== undefined ? mark + opts.socketScanMs : Math.max(deadline, mark + minPhaseMs),
         resume: cache?.partial,
       });
       ev.socketFiles = scan.files;
       ev.scanned = scan.scanned;
-      if (scan.truncated) ev.notes.push(`socket-file scan stopped early (${scan.truncated}): stale sockets beyond it are not reported${scan.progress ? ' yet (the next refresh goes on)' : ''}`);
+      if (scan.truncated) ev.notes.push(socketScanNote(scan.truncated, scan.progress !== undefined, opts.oneShot === true));
       if (scan.truncated === 'deadline reached') {
         ev.deadlineHit = true;
         if (cache) cache.partial = scan.progress;
