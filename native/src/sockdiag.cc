@@ -5,6 +5,7 @@
 #include "netlink.h"
 #include "netns.h"
 #include "pagealloc.h"
+#include "utf8.h"
 
 #include <cstring>
 #include <string>
@@ -205,41 +206,14 @@ Napi::Array Strings(Napi::Env env, const std::vector<std::string>& v) {
   return a;
 }
 
-// Whether bytes are UTF-8 as V8 decodes it (no overlong forms, surrogates or code points past
-// U+10FFFF): a name that is not would reach JS with U+FFFD for its bad bytes, and two names that
-// differ only there would read the same.
-bool Utf8(const std::string& s) {
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(s.data());
-  size_t n = s.size(), i = 0;
-  while (i < n) {
-    unsigned c = p[i];
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (len == 0 || i + len > n) return false;
-    unsigned cp = len == 1 ? c : len == 2 ? (c & 0x1f) : len == 3 ? (c & 0x0f) : (c & 0x07);
-    for (size_t k = 1; k < len; k++) {
-      if ((p[i + k] & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (p[i + k] & 0x3f);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += len;
-  }
-  return true;
-}
-
 /** The names that are not UTF-8, by their bytes: { at: row indices, hex: their bytes in hex } (usually empty). */
 void NamesNotUtf8(Napi::Env env, Napi::Object o, const std::vector<std::string>& names) {
   std::vector<double> at;
   std::vector<std::string> hex;
-  static const char* digits = "0123456789abcdef";
   for (size_t i = 0; i < names.size(); i++) {
     if (Utf8(names[i])) continue;
-    std::string h;
-    for (unsigned char b : names[i]) {
-      h.push_back(digits[b >> 4]);
-      h.push_back(digits[b & 15]);
-    }
     at.push_back(static_cast<double>(i));
-    hex.push_back(std::move(h));
+    hex.push_back(Hex(names[i]));
   }
   if (at.empty()) return;
   Napi::Array a = Napi::Array::New(env, at.size());

@@ -14,6 +14,7 @@
 #include "errors.h"
 #include "napi_helpers.h"
 #include "pagealloc.h"
+#include "utf8.h"
 
 namespace ipci {
 
@@ -72,6 +73,13 @@ inline Napi::Object ProcTextToJs(Napi::Env env, const ProcText& p) {
   str(F_STAT, "stat", p.stat);
   str(F_STATUS, "status", p.status);
   str(F_CMDLINE, "cmdline", p.cmdline);
+  // what reaches JS lossily, also as its bytes: comm (stat's text between the first `(` and the
+  // last `)`, as parseStat takes it) and the command line, when they are not UTF-8
+  if ((p.has & F_STAT) && !Utf8(p.stat)) {
+    size_t open = p.stat.find('('), close = p.stat.rfind(')');
+    if (open != std::string::npos && close != std::string::npos && close > open) o.Set("commHex", JsString(env, Hex(p.stat.data() + open + 1, close - open - 1)));
+  }
+  if ((p.has & F_CMDLINE) && !Utf8(p.cmdline)) o.Set("cmdlineHex", JsString(env, Hex(p.cmdline)));
   str(F_MAPS, "maps", p.maps);
   str(F_TIMERS, "timers", p.timers);
   str(F_NETNS, "netns", p.netns);
@@ -112,6 +120,20 @@ inline void SetFdRows(Napi::Env env, Napi::Object res, const FdCols& c) {
     return a;
   };
   res.Set("paths", strings(c.paths));
+  // the link paths that are not UTF-8, by their bytes: pathHexAt (indices into paths) and pathHex
+  std::vector<uint32_t> at;
+  for (uint32_t j = 0; j < c.paths.size(); j++)
+    if (!Utf8(c.paths[j])) at.push_back(j);
+  if (!at.empty()) {
+    Napi::Array a = Napi::Array::New(env, at.size());
+    Napi::Array h = Napi::Array::New(env, at.size());
+    for (uint32_t k = 0; k < at.size(); k++) {
+      a.Set(k, Napi::Number::New(env, at[k]));
+      h.Set(k, JsString(env, Hex(c.paths[at[k]])));
+    }
+    res.Set("pathHexAt", a);
+    res.Set("pathHex", h);
+  }
   res.Set("infos", strings(c.infos));
 }
 

@@ -68,7 +68,18 @@ export interface ProcessInfo {
   ppid: number;
   /** /proc/PID/comm — attacker-controlled text, never interpret as markup. */
   comm: string;
+  /**
+   * comm's bytes in hex, present only when they are not UTF-8: `comm` then has U+FFFD for the bad
+   * bytes (lossy: two names differing only there read the same). Views show it by its bytes
+   * (shownComm: `bad\xff\xfe`).
+   */
+  commBytes?: string;
   cmdline: string[];
+  /**
+   * Present only when some argument is not UTF-8: parallel to `cmdline`, each such argument's bytes
+   * in hex, null for an argument that is UTF-8 (shown as it is). Views show it by its bytes (shownCmdline).
+   */
+  cmdlineBytes?: Array<string | null>;
   /** Real uid (who started it); `user` is its name. */
   uid: number;
   /**

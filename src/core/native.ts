@@ -84,6 +84,10 @@ export interface ProcWalkProcess {
   status?: string;
   /** NUL-separated, as in the file. */
   cmdline?: string;
+  /** comm's bytes in hex (stat's text between its first `(` and last `)`), only when they are not UTF-8 (`stat` then has U+FFFD there). */
+  commHex?: string;
+  /** cmdline's bytes in hex, only when they are not UTF-8 (`cmdline` then has U+FFFD for the bad bytes). */
+  cmdlineHex?: string;
   /** Only the maps lines some `mapsRules` entry keeps, newline-joined. */
   maps?: string;
   timers?: string;
@@ -104,6 +108,8 @@ export interface ProcWalkProcess {
 /** /proc/PID/stat and status fields as the kernel prints them, from the BPF task iterator. */
 export interface ProcTaskFacts {
   comm: string;
+  /** comm's bytes in hex, only when they are not UTF-8 (`comm` then has U+FFFD for the bad bytes). */
+  commHex?: string;
   /** stat's state letter. */
   state: string;
   ppid: number;
@@ -157,6 +163,10 @@ export interface ProcWalk {
   fds: ProcWalkFds;
   /** readlink text of `/` rows (may end in ` (deleted)`). */
   paths: string[];
+  /** The paths that are not UTF-8 (their text has U+FFFD for the bad bytes): indices into `paths`, ascending; absent when none. */
+  pathHexAt?: number[];
+  /** Their bytes in hex, parallel to pathHexAt. */
+  pathHex?: string[];
   /** The fdinfo lines a rule asked for (`key:\tvalue`, newline-joined), by infoIndex. */
   infos: string[];
   /** Wall time inside the walk, ms. */

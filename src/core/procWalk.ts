@@ -7,6 +7,7 @@
 // read only for rules with fdinfo keys.
 // The calls are synchronous (2-3× cheaper than fs.promises here); on the main thread the walk
 // yields to the event loop (setImmediate) every few milliseconds so it never blocks for long.
+import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
@@ -17,6 +18,10 @@ import { fdExhaustionError, isFdExhaustion } from './fdLimit';
 
 interface Io {
   readFile(p: string): string | Promise<string>;
+  /** The file's bytes (stat, cmdline: texts a process chooses, which need not be UTF-8). */
+  readBytes(p: string): Buffer | Promise<Buffer>;
+  /** The link's bytes (read again only for a link whose text shows U+FFFD). */
+  readlinkBytes(p: string): Buffer | Promise<Buffer>;
   /** The first `max` bytes of a file (maps: another user decides how long it is). */
   readHead?(p: string, max: number): string;
   readlink(p: string): string | Promise<string>;
@@ -29,6 +34,8 @@ interface Io {
 
 const syncIo: Io = {
   readFile: (p) => fs.readFileSync(p, 'utf8'),
+  readBytes: (p) => fs.readFileSync(p),
+  readlinkBytes: (p) => fs.readlinkSync(p, { encoding: 'buffer' }),
   readHead: (p, max) => {
     const fd = fs.openSync(p, fs.constants.O_RDONLY | fs.constants.O_NOCTTY);
     try {
@@ -64,9 +71,12 @@ class FdColumns {
   dev: number[] = [];
   pathIndex: number[] = [];
   paths: string[] = [];
+  /** Paths that are not UTF-8: their index in `paths` and their bytes in hex (as the native walks give them). */
+  pathHexAt: number[] = [];
+  pathHex: string[] = [];
   infoIndex: number[] = [];
   infos: string[] = [];
-  push(pid: number, fd: number, kind: number, mode: number, inode: number, dev: number, p: string | null, info: string | null) {
+  push(pid: number, fd: number, kind: number, mode: number, inode: number, dev: number, p: string | null, info: string | null, pathHex?: string) {
     this.pid.push(pid);
     this.fd.push(fd);
     this.kind.push(kind);
@@ -75,6 +85,10 @@ class FdColumns {
     this.dev.push(dev);
     if (p === null) this.pathIndex.push(-1);
     else {
+      if (pathHex !== undefined) {
+        this.pathHexAt.push(this.paths.length);
+        this.pathHex.push(pathHex);
+      }
       this.pathIndex.push(this.paths.length);
       this.paths.push(p);
     }
@@ -191,9 +205,30 @@ async function visit(io: Io, opts: ProcWalkOptions, rules: readonly FdRule[], pi
         info = null; // closed meanwhile: the row carries no fdinfo (infoIndex -1), as the native walk's
       }
     }
-    cols.push(pid, Number(name), r.code, mode, ino, dev, r.link === '/' ? link : null, info);
+    const shown = r.link === '/' ? link : null;
+    cols.push(pid, Number(name), r.code, mode, ino, dev, shown, info, shown !== null && shown.includes('\ufffd') ? await linkHex(io, fdDir + name, shown) : undefined);
     return;
   }
+}
+
+/**
+ * A link whose text shows U+FFFD: its bytes in hex when they are not UTF-8 (the text is then
+ * lossy), read again as bytes and kept only if they still decode to that text (the fd was not
+ * replaced meanwhile). Undefined for a name that holds U+FFFD itself.
+ */
+async function linkHex(io: Io, fdPath: string, text: string): Promise<string | undefined> {
+  try {
+    const b = await io.readlinkBytes(fdPath);
+    return !isUtf8(b) && b.toString('utf8') === text ? b.toString('hex') : undefined;
+  } catch {
+    return undefined; // closed meanwhile: the text is all there is
+  }
+}
+
+/** A /proc text a process chooses (stat's comm, cmdline): the text, and its bytes in hex when they are not UTF-8. */
+async function readChosen(io: Io, file: string): Promise<{ text: string; hex?: string }> {
+  const b = await io.readBytes(file);
+  return isUtf8(b) ? { text: b.toString('utf8') } : { text: b.toString('utf8'), hex: b.toString('hex') };
 }
 
 const MQUEUE_MAGIC = 0x19800202;
@@ -247,13 +282,23 @@ async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColum
   const base = path.join(opts.procRoot, String(pid));
   const p: ProcWalkProcess = { pid };
   try {
-    p.stat = await io.readFile(base + '/stat');
+    const stat = await readChosen(io, base + '/stat');
+    p.stat = stat.text;
+    if (stat.hex !== undefined) {
+      // comm's bytes, as the native walks give them: between the first `(` and the last `)`
+      const raw = Buffer.from(stat.hex, 'hex');
+      const open = raw.indexOf(0x28);
+      const close = raw.lastIndexOf(0x29);
+      if (open >= 0 && close > open) p.commHex = raw.subarray(open + 1, close).toString('hex');
+    }
     p.status = await io.readFile(base + '/status');
   } catch (e) {
     return { pid, error: code(e) };
   }
   try {
-    p.cmdline = await io.readFile(base + '/cmdline');
+    const cmdline = await readChosen(io, base + '/cmdline');
+    p.cmdline = cmdline.text;
+    if (cmdline.hex !== undefined) p.cmdlineHex = cmdline.hex;
   } catch (e) {
     p.cmdline = '';
     noteError(p, 'cmdline', e);
@@ -380,6 +425,7 @@ export async function walkProcTs(opts: ProcWalkOptions): Promise<ProcWalk> {
       capacity: new Float64Array(n).fill(-1),
     },
     paths: cols.paths,
+    ...(cols.pathHexAt.length ? { pathHexAt: cols.pathHexAt, pathHex: cols.pathHex } : {}),
     infos: cols.infos,
     elapsedMs: performance.now() - t0,
     threads: 1,

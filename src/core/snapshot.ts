@@ -25,7 +25,7 @@ import * as path from 'node:path';
 import { compareChannels, markCanonical, sortChannels } from './diff';
 import { CHANNEL_KINDS, SNAPSHOT_VERSION, type Capabilities, type Channel, type ChannelKind, type ProcessInfo, type ReadError, type SignalState, type Snapshot } from './model';
 import { errnoName, loadBpf, loadNative, type BpfAddon, type BpfWalkPhases, type NativeAddon, type ProcWalk, type ProcWalkOptions, type ProcWalkProcess, type StuckWalk } from './native';
-import { parseCmdline, parseStat, parseStatus, parseTimers } from './parsers/procPid';
+import { cmdlineBytes, commBytes, parseCmdline, parseStat, parseStatus, parseTimers } from './parsers/procPid';
 import { decodeSigMask } from './signals';
 import { FdIndex, netnsId, type ProbeContext } from './probes/context';
 import { PROBES } from './probes';
@@ -167,11 +167,16 @@ function toProcess(p: ProcWalkProcess, user: (uid: number) => string): ProcessIn
   if (!f || !st) return null;
   if (f.uid === null) return null; // truncated status: never report half-read garbage
   const errors = readErrors(p);
+  // the bytes of a comm and command line that are not UTF-8 (the walks give them only then)
+  const cb = commBytes(p.task ? p.task.commHex : p.commHex);
+  const ab = p.cmdlineHex !== undefined ? cmdlineBytes(p.cmdlineHex) : null;
   return {
     pid: st.pid,
     ppid: st.ppid,
     comm: st.comm,
+    ...(cb !== undefined ? { commBytes: cb } : {}),
     cmdline: parseCmdline(p.cmdline ?? ''),
+    ...(ab !== null ? { cmdlineBytes: ab } : {}),
     uid: f.uid,
     euid: f.euid ?? f.uid,
     user: user(f.uid),

@@ -320,10 +320,13 @@ export function mergeWalks(a: ProcWalk, b: ProcWalk): ProcWalk {
     if (j >= b.fds.pid.length || (i < a.fds.pid.length && a.fds.pid[i] <= b.fds.pid[j])) copy(a, i++, k, 0, 0);
     else copy(b, j++, k, a.paths.length, a.infos.length);
   }
+  // the paths that are not UTF-8, b's indices after a's paths
+  const hexAt = [...(a.pathHexAt ?? []), ...(b.pathHexAt ?? []).map((x) => x + a.paths.length)];
   return {
     processes: [...a.processes, ...b.processes],
     fds: out,
     paths: [...a.paths, ...b.paths],
+    ...(hexAt.length ? { pathHexAt: hexAt, pathHex: [...(a.pathHex ?? []), ...(b.pathHex ?? [])] } : {}),
     infos: [...a.infos, ...b.infos],
     elapsedMs: a.elapsedMs + b.elapsedMs,
     threads: Math.max(a.threads, b.threads),

@@ -551,6 +551,7 @@ class BpfWalkWorker : public PromiseWorker {
     Napi::Object o = Napi::Object::New(env);
     size_t n = strnlen(t.comm, sizeof t.comm);
     o.Set("comm", JsString(env, t.comm, n));
+    if (!Utf8(t.comm, n)) o.Set("commHex", JsString(env, Hex(t.comm, n)));  // lossy as text: its bytes too
     o.Set("state", JsString(env, std::string(1, StateChar(t.state, t.exit_state))));
     o.Set("ppid", Napi::Number::New(env, t.ppid));
     static const long hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;

@@ -14,6 +14,11 @@ export interface FifoChannel extends ChannelBase {
   dev: string;
   /** '' when no walk could read it: longer than a page (4,096 bytes), which /proc has no link text for. */
   path: string;
+  /**
+   * The path's bytes in hex, present only when they are not UTF-8: `path` then has U+FFFD for the
+   * bad bytes. Views show the path by its bytes (`/tmp/f\xff`).
+   */
+  pathBytes?: string;
   /** The FIFO's name was unlinked while still open. */
   deleted: boolean;
   bufferedBytes: number | null;

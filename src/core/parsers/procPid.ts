@@ -1,5 +1,6 @@
 // Parsers for per-process /proc text: stat, status, cmdline, timers, maps.
 // All of them are total: malformed input yields null / partial results, never throws.
+import { isUtf8 } from 'node:buffer';
 import type { PosixTimer, SignalState } from '../model';
 import type { MapsRule } from '../kinds/kind';
 import { decodeSigMask, signalName } from '../signals';
@@ -144,6 +145,35 @@ export function parseCmdline(text: string): string[] {
   const parts = text.split('\0');
   if (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
   return parts;
+}
+
+/**
+ * The bytes of each argument of a command line that is not UTF-8 (`hex`: the whole file's bytes),
+ * split as parseCmdline splits its text: an argument's hex where it is not UTF-8, null where it is.
+ * Null when every argument is (nothing lossy to keep).
+ */
+export function cmdlineBytes(hex: string): Array<string | null> | null {
+  const raw = Buffer.from(hex, 'hex');
+  const out: Array<string | null> = [];
+  let lossy = false;
+  let start = 0;
+  while (start < raw.length) {
+    let end = raw.indexOf(0, start);
+    if (end < 0) end = raw.length;
+    const arg = raw.subarray(start, end);
+    if (isUtf8(arg)) out.push(null);
+    else {
+      out.push(arg.toString('hex'));
+      lossy = true;
+    }
+    start = end + 1; // the text after the last NUL, when empty, is no argument (as parseCmdline drops it)
+  }
+  return lossy ? out : null;
+}
+
+/** comm's bytes (`hex`) when they are not UTF-8, else undefined: what ProcessInfo.commBytes holds. */
+export function commBytes(hex: string | undefined): string | undefined {
+  return hex !== undefined && hex.length > 0 && /^(?:[0-9a-f]{2})+$/.test(hex) && !isUtf8(Buffer.from(hex, 'hex')) ? hex : undefined;
 }
 
 const CLOCKS: Record<number, string> = {

@@ -226,6 +226,24 @@ export function octalMode(mode: number): string {
   return (mode & 0o777).toString(8).padStart(4, '0');
 }
 
+/** The bytes (hex) of the walk's path `pi` when they are not UTF-8 (pathHexAt, ascending: a binary search), else undefined. */
+export function pathHexOf(walk: Pick<ProcWalk, 'pathHexAt' | 'pathHex'>, pi: number): string | undefined {
+  const at = walk.pathHexAt;
+  if (at === undefined || walk.pathHex === undefined) return undefined;
+  let lo = 0;
+  let hi = at.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (at[mid] < pi) lo = mid + 1;
+    else if (at[mid] > pi) hi = mid - 1;
+    else return walk.pathHex[mid];
+  }
+  return undefined;
+}
+
+/** ` (deleted)` in hex: the end of an unlinked file's link bytes. */
+export const DELETED_HEX = Buffer.from(' (deleted)').toString('hex');
+
 /** st_dev → `major:minor` (glibc's encoding). */
 export function devName(dev: number): string {
   const lo = dev % 4294967296;

@@ -2,7 +2,7 @@
 import type { FifoChannel, PipeChannel } from '../model';
 import { FIFO_FDS, PIPE_FDS } from '../kinds/fds';
 import { MODE_UNLINKED } from '../native';
-import { devName, emit, emitAll, type Probe } from './context';
+import { DELETED_HEX, devName, emit, emitAll, pathHexOf, type Probe } from './context';
 
 export const pipeProbe: Probe = {
   run(ctx) {
@@ -50,11 +50,18 @@ export const pipeProbe: Probe = {
         }
         for (const [dev, rows] of byDev) {
           let p = '';
-          for (const r of rows) if (f.pathIndex[r] >= 0) p = ctx.walk.paths[f.pathIndex[r]];
+          let pi = -1;
+          for (const r of rows) if (f.pathIndex[r] >= 0) pi = f.pathIndex[r];
+          if (pi >= 0) p = ctx.walk.paths[pi];
+          // a path that is not UTF-8 (its text lossy): its bytes
+          let hex = pi >= 0 && ctx.walk.pathHexAt !== undefined ? pathHexOf(ctx.walk, pi) : undefined;
           // unlinked by the inode (the walk's mode bit), not by the text: a live FIFO may be named
           // `x (deleted)`; the link of an unlinked one ends in ` (deleted)` after its name
           const deleted = rows.some((r) => (f.mode[r] & MODE_UNLINKED) !== 0);
-          if (deleted && p.endsWith(' (deleted)')) p = p.slice(0, -' (deleted)'.length);
+          if (deleted && p.endsWith(' (deleted)')) {
+            p = p.slice(0, -' (deleted)'.length);
+            if (hex?.endsWith(DELETED_HEX)) hex = hex.slice(0, -DELETED_HEX.length);
+          }
           let buffered: number | null = null;
           let capacity: number | null = null;
           for (const r of rows) {
@@ -71,6 +78,7 @@ export const pipeProbe: Probe = {
             inode,
             dev: d,
             path: p,
+            ...(hex !== undefined ? { pathBytes: hex } : {}),
             deleted,
             bufferedBytes: buffered,
             capacity,
