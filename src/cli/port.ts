@@ -10,7 +10,7 @@ import * as readline from 'node:readline';
 import type { ContainerInfo, Snapshot } from '../core/model';
 import { containerBehind } from '../core/publishedPort';
 import { escapeControl, safeJson } from '../core/escape';
-import { commLabel, containerLabel, userText } from '../core/format';
+import { commLabel, containerLabel, shownCmdline, shownComm, userText } from '../core/format';
 import { freePort, type FreePortEvent, type FreePortResult, type StopQuestion } from '../core/actions/freePort';
 import { sessionOrigins } from '../core/actions/origin';
 import { currentEuid } from '../core/actions/runner';
@@ -62,8 +62,8 @@ export function renderListeners(port: number, listeners: readonly PortListener[]
     if (l.processes.length === 0) out.push('    held by no readable process (another user’s, without root?)');
     for (const p of l.processes) {
       const inner = p.nsPid.length > 1 ? `, pid ${p.nsPid[p.nsPid.length - 1]} inside its pid namespace` : '';
-      out.push(`    ${commLabel(p.comm, p.pid)}${inner}  user ${e(userText(p))}  fd ${p.fds.join(',')}  SIGTERM: ${dispositionText(p.sigterm)}`);
-      out.push(`      cmd: ${p.cmdline.length ? p.cmdline.map((a) => e(a)).join(' ') : '-'}`);
+      out.push(`    ${commLabel(shownComm(p), p.pid)}${inner}  user ${e(userText(p))}  fd ${p.fds.join(',')}  SIGTERM: ${dispositionText(p.sigterm)}`);
+      out.push(`      cmd: ${p.cmdline.length ? shownCmdline(p).map((a) => e(a)).join(' ') : '-'}`);
       const c = containerText(p.container);
       const stop = p.container ? stopCommand(p.container) : null;
       if (c) out.push(`      container: ${c}${stop ? ` (its restart policy may start it again after a signal; to stop it: ${stop})` : ''}`);
@@ -106,7 +106,7 @@ function summary(r: FreePortResult): string {
   if (r.free === true) lines.push(`port ${r.port} is free`);
   else if (r.free === false) lines.push(`port ${r.port} is NOT free`);
   else lines.push(`port ${r.port}: could not be tested everywhere`);
-  for (const l of r.remaining) lines.push(`  still listening: ${l.protocol} ${e(l.local)} netns ${l.netns} by ${l.processes.map((p) => commLabel(p.comm, p.pid)).join(', ') || 'no readable process'}`);
+  for (const l of r.remaining) lines.push(`  still listening: ${l.protocol} ${e(l.local)} netns ${l.netns} by ${l.processes.map((p) => commLabel(shownComm(p), p.pid)).join(', ') || 'no readable process'}`);
   for (const s of r.otherSockets) lines.push(`  other socket on the port: ${s.id} ${e(s.local)} → ${e(s.remote)} ${s.state} (pids ${s.pids.join(',') || '-'})`);
   return lines.join('\n') + '\n';
 }

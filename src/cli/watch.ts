@@ -9,7 +9,7 @@
 import { SIGNAL_SETS, signalsIn } from '../core/signalSets';
 import type { Channel, ProcessInfo, Snapshot, SnapshotDiff } from '../core/model';
 import { diffSnapshots } from '../core/diff';
-import { channelDescription, channelLabel, escapeControl, processLabel } from '../core/format';
+import { channelDescription, channelLabel, escapeControl, processLabel, shownComm } from '../core/format';
 import { safeJson } from '../core/escape';
 import { takeSnapshot } from '../core/snapshot';
 import { parseInteger, parseOptions, SELECT_OPTIONS, usageLines, type OptionSpec } from './args';
@@ -62,7 +62,8 @@ export function channelChanges(
 
 export function processChanges(prev: ProcessInfo, next: ProcessInfo): string[] {
   const out: string[] = [];
-  if (prev.comm !== next.comm) out.push(`comm: ${escapeControl(prev.comm)} → ${escapeControl(next.comm)}`);
+  const [was, now] = [shownComm(prev), shownComm(next)]; // names that differ only in bytes that are not UTF-8 differ here
+  if (was !== now) out.push(`comm: ${escapeControl(was)} → ${escapeControl(now)}`);
   if (prev.state !== next.state) out.push(`state: ${prev.state} → ${next.state}`);
   if (prev.tracerPid !== next.tracerPid) out.push(`tracer: ${prev.tracerPid || '-'} → ${next.tracerPid || '-'}`);
   for (const set of SIGNAL_SETS) {

@@ -17,7 +17,7 @@ import { freePort, type FreePortEvent, type FreePortResult, type StopQuestion } 
 import { ownNetns } from '../core/actions/bindProbe';
 import { signalRisk } from '../core/actions';
 import { notificationText } from '../core/escape';
-import { commLabel, containerLabel, processLabel, shortText } from '../core/format';
+import { commLabel, containerLabel, processLabel, shortText, shownCmdline, shownComm } from '../core/format';
 import type { ProcessInfo, Snapshot } from '../core/model';
 import { containerBehind } from '../core/publishedPort';
 import { listenerPort, listenersIn, type ListenerProcess, type PortListener, type TermDisposition } from '../core/ports';
@@ -91,7 +91,7 @@ function portItems(s: Services, snap: Snapshot | undefined, value: string): Port
 }
 
 /** `node[4211]` for a listener's holder (comm bounded; every surface escapes it). */
-const holderLabel = (p: { pid: number; comm: string }) => commLabel(p.comm, p.pid);
+const holderLabel = (p: { pid: number; comm: string; commBytes?: string }) => commLabel(shownComm(p), p.pid);
 
 type HolderItem = vscode.QuickPickItem & { holder?: ListenerProcess; listener?: PortListener; all?: boolean };
 
@@ -140,7 +140,7 @@ export function register(s: Services): vscode.Disposable {
         holderItems.push({
           label: holderLabel(p),
           description: [where, p.user, p.container ? containerLabel(p.container) : '', p.provenance ?? ''].filter(Boolean).join(' · ') + inner,
-          detail: `${dispositionText(p.sigterm)} — ${p.cmdline.join(' ') || p.comm}`,
+          detail: `${dispositionText(p.sigterm)} — ${shownCmdline(p).join(' ') || shownComm(p)}`,
           holder: p,
           listener: l,
         });

@@ -6,11 +6,11 @@
 import type { Channel, ChannelKind, ContainerInfo, Endpoint, ProcessInfo } from './model';
 import { channelFacts } from './columns';
 import { describe, KINDS } from './kinds';
-import { bytesText, CAPS, shortText } from './text';
+import { bytesText, CAPS, hexBytes, hexText, isHexBytes, shortText, shownComm } from './text';
 
 export { escapeControl } from './escape';
 
-export { CAPS, formatBytes, shortText, summarizeList } from './text';
+export { CAPS, formatBytes, shortText, shownCmdline, shownComm, summarizeList } from './text';
 
 export function kindTitle(kind: ChannelKind): string {
   return KINDS[kind].title;
@@ -49,9 +49,10 @@ export function commLabel(comm: string, pid: number, max = 64): string {
 }
 
 /** `nginx[812]`, `worker[812, thread 815]` (a thread with an fd table of its own), or `[812]` when the process is unknown. */
-export function processLabel(pid: number, proc: ProcessInfo | undefined): string {
+export function processLabel(pid: number, proc: Pick<ProcessInfo, 'comm' | 'commBytes' | 'threadOf'> | undefined): string {
   if (!proc) return `[${pid}]`;
-  return proc.threadOf !== undefined ? `${commText(proc.comm)}[${proc.threadOf}, thread ${pid}]` : commLabel(proc.comm, pid);
+  const comm = shownComm(proc);
+  return proc.threadOf !== undefined ? `${commText(comm)}[${proc.threadOf}, thread ${pid}]` : commLabel(comm, pid);
 }
 
 /**
@@ -66,7 +67,7 @@ export function containerLabel(c: ContainerInfo): string {
 }
 
 /** `nginx[812] fd 5 (w)` or `postgres[90] map 7f12…-7f13… (rw)`. */
-export function endpointLabel(ep: Endpoint, proc?: ProcessInfo): string {
+export function endpointLabel(ep: Endpoint, proc?: Pick<ProcessInfo, 'comm' | 'commBytes' | 'threadOf'>): string {
   const where = ep.fd !== undefined ? `fd ${ep.fd}` : ep.map !== undefined ? `map ${shortText(ep.map, 64)}` : 'no fd';
   return `${processLabel(ep.pid, proc)} ${where} (${ep.mode})`;
 }
@@ -77,7 +78,9 @@ export function endpointLabel(ep: Endpoint, proc?: ProcessInfo): string {
  * such objects, and a valid name, share. Every other channel as it is.
  */
 export function shownChannel<C extends Channel>(ch: C): C {
-  if (ch.kind === 'unix' && ch.nameBytes !== undefined && /^(?:[0-9a-f]{2})+$/.test(ch.nameBytes)) {
+  // a FIFO path that is not UTF-8, by its bytes: `/tmp/f\xff` and `/tmp/f\xfe` must not both read `/tmp/f\ufffd`
+  if (ch.kind === 'fifo' && isHexBytes(ch.pathBytes)) return { ...ch, path: hexText(ch.pathBytes, ch.path) };
+  if (ch.kind === 'unix' && isHexBytes(ch.nameBytes)) {
     // a socket name that is not UTF-8, by its bytes: `@q\xff` and `@q\xfe` must not both read `@q\ufffd`
     const text = bytesText(hexBytes(ch.nameBytes));
     return ch.path !== undefined ? { ...ch, path: text } : ch.abstract !== undefined ? { ...ch, abstract: text } : ch;
@@ -91,12 +94,6 @@ export function shownChannel<C extends Channel>(ch: C): C {
 export function shownName(ch: Channel): string {
   const s = shownChannel(ch) as { name?: unknown };
   return typeof s.name === 'string' ? s.name : ch.id;
-}
-
-function hexBytes(hex: string): Uint8Array {
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return bytes;
 }
 
 /** The object's own name (path, key, address) without endpoints; names longer than `max` end in `…`. */

@@ -31,7 +31,11 @@ export interface ListenerProcess {
   startTime: number;
   ppid: number;
   comm: string;
+  /** comm's bytes in hex when they are not UTF-8 (ProcessInfo.commBytes). */
+  commBytes?: string;
   cmdline: string[];
+  /** Per argument, its bytes in hex where it is not UTF-8 (ProcessInfo.cmdlineBytes). */
+  cmdlineBytes?: Array<string | null>;
   uid: number;
   user: string;
   /** The fds through which it holds the socket. */
@@ -96,7 +100,9 @@ function listenerProcess(p: ProcessInfo, fds: number[]): ListenerProcess {
     startTime: p.startTime,
     ppid: p.ppid,
     comm: p.comm,
+    ...(p.commBytes !== undefined ? { commBytes: p.commBytes } : {}),
     cmdline: p.cmdline,
+    ...(p.cmdlineBytes !== undefined ? { cmdlineBytes: p.cmdlineBytes } : {}),
     uid: p.uid,
     user: p.user,
     fds,

@@ -54,6 +54,39 @@ export function bytesText(b: Uint8Array): string {
   return out;
 }
 
+/** Whether `hex` is bytes in hex (pairs of lower-case digits, at least one): what the `…Bytes` fields hold. */
+export function isHexBytes(hex: unknown): hex is string {
+  return typeof hex === 'string' && hex.length > 0 && /^(?:[0-9a-f]{2})+$/.test(hex);
+}
+
+/** Bytes from their hex (isHexBytes). */
+export function hexBytes(hex: string): Uint8Array {
+  const bytes = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return bytes;
+}
+
+/** A `…Bytes` field's value as shown (bytesText: `bad\xff\xfe`), or `text` (the lossy text beside it) when the field is absent or no hex. */
+export function hexText(hex: unknown, text: string): string {
+  return isHexBytes(hex) ? bytesText(hexBytes(hex)) : text;
+}
+
+/**
+ * A process's name as shown: by its bytes (`bad\xff\xfe`, bytesText) when they are not UTF-8
+ * (`commBytes`), not by `comm`, whose U+FFFD two such names share. Escape and bound it after
+ * (commText, shortText) as any name.
+ */
+export function shownComm(p: { comm: string; commBytes?: string }): string {
+  return p.commBytes === undefined ? p.comm : hexText(p.commBytes, p.comm);
+}
+
+/** A process's arguments as shown: each that is not UTF-8 by its bytes (`cmdlineBytes`), the others as they are. */
+export function shownCmdline(p: { cmdline: readonly string[]; cmdlineBytes?: ReadonlyArray<string | null> }): string[] {
+  const b = p.cmdlineBytes;
+  if (b === undefined) return [...p.cmdline];
+  return p.cmdline.map((a, i) => (typeof b[i] === 'string' ? hexText(b[i], a) : a));
+}
+
 /** `[0, 1, 2, … 31997 more]`: the first CAPS.items values of a long array. */
 export function summarizeList(values: readonly unknown[], max: number = CAPS.items): string {
   const shown = values.slice(0, max).map((v) => escapeControl(String(v)));

@@ -2,6 +2,7 @@
 // small enough to post to a webview on every refresh), per-channel rates, and the aggregated
 // graph the map draws. Plain data, no behaviour; shared by the host, the webview and its worker.
 import type { Channel, ContainerInfo, ProcessInfo } from '../model';
+import { shownCmdline, shownComm } from '../text';
 
 /**
  * What the map (and the trees' filter, src/core/filter.ts, which reads pid, ppid, comm,
@@ -23,8 +24,8 @@ export function projectProcess(p: ProcessInfo): TopoProcess {
   return {
     pid: p.pid,
     ppid: p.ppid,
-    comm: p.comm,
-    cmdline: p.cmdline.length ? [p.cmdline[0]] : [],
+    comm: shownComm(p), // as shown: a name that is not UTF-8 by its bytes (`bad\xff`)
+    cmdline: p.cmdline.length ? [shownCmdline(p)[0]] : [],
     uid: p.uid,
     user: p.user,
     startTime: p.startTime,

@@ -17,7 +17,7 @@ import { runSignal } from '../../core/actions/runner';
 import { SnapshotService, workerScriptOf } from '../../core/snapshotService';
 import { errnoOf, messageOf, ActionError } from '../../core/actions/errors';
 import { clipboardText, oneLine } from '../../core/escape';
-import { channelTitle, containerLabel, processLabel, shownName } from '../../core/format';
+import { channelTitle, containerLabel, processLabel, shownCmdline, shownComm, shownName } from '../../core/format';
 import { describe } from '../../core/kinds';
 import { extensionRunnerEnv } from '../../commands/actionEnv';
 import type { Ui } from '../../ui';
@@ -342,12 +342,12 @@ export class InspectorPanel {
       description: describe(ch).teaching,
       holders: ch.endpoints.map((e) => {
         const p = procs.get(e.pid);
-        return { pid: e.pid, fd: e.fd, map: e.map, mode: e.mode, comm: p?.comm ?? '?', user: p?.user ?? '?', startTime: p?.startTime ?? null };
+        return { pid: e.pid, fd: e.fd, map: e.map, mode: e.mode, comm: p ? shownComm(p) : '?', user: p?.user ?? '?', startTime: p?.startTime ?? null };
       }),
       // Names of the processes its facts mention (last sender, creator…), for links named comm[pid].
       names: Object.fromEntries(describe(ch).mentions(ch).flatMap((pid) => {
         const p = procs.get(pid);
-        return p ? [[pid, p.comm]] : [];
+        return p ? [[pid, shownComm(p)]] : [];
       })),
     };
   }
@@ -366,14 +366,15 @@ export class InspectorPanel {
     }));
     const commOf = (key: 'parentComm' | 'tracerComm' | 'threadOfComm', pid: number) => {
       const q = pid > 0 ? snap.processes.find((x) => x.pid === pid) : undefined;
-      return q ? { [key]: q.comm } : {};
+      return q ? { [key]: shownComm(q) } : {};
     };
     const channels: ProcessView['channels'] = [];
     for (const c of snap.channels) {
       for (const e of c.endpoints) if (e.pid === p.pid) channels.push({ id: c.id, kind: c.kind, title: channelTitle(c), fd: e.fd, mode: e.mode });
     }
     return {
-      pid: p.pid, ppid: p.ppid, comm: p.comm, cmdline: p.cmdline, uid: p.uid, ...(p.euid !== undefined ? { euid: p.euid } : {}), user: p.user, startTime: p.startTime, state: p.state,
+      // comm and the command line as shown (shownComm, shownCmdline: bytes that are not UTF-8 as `\xNN`)
+      pid: p.pid, ppid: p.ppid, comm: shownComm(p), cmdline: shownCmdline(p), uid: p.uid, ...(p.euid !== undefined ? { euid: p.euid } : {}), user: p.user, startTime: p.startTime, state: p.state,
       tracerPid: p.tracerPid, threads: p.threads, queued: s.queued, queueLimit: s.queueLimit, signals, channels,
       vscodeLabel: this.vscodeLabelFor(p),
       ...processPlace(p, this.deps.provenance?.(p.pid)),

@@ -64,7 +64,7 @@ export interface HolderView {
 export interface ProcessView
   extends Pick<ProcessInfo, 'pid' | 'ppid' | 'comm' | 'cmdline' | 'uid' | 'euid' | 'user' | 'startTime' | 'state' | 'tracerPid' | 'threads' | 'nsPid' | 'threadOf' | 'errors'>,
     Pick<SignalState, 'queued' | 'queueLimit'> {
-  /** The parent's and the tracer's comm when known (the panel names processes `comm[pid]`). */
+  /** The parent's and the tracer's comm when known (the panel names processes `comm[pid]`), as shown (shownComm). */
   parentComm?: string;
   tracerComm?: string;
   /** With threadOf: that process's comm. */
