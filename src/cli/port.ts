@@ -80,7 +80,7 @@ export function renderListeners(port: number, listeners: readonly PortListener[]
 function eventLine(ev: FreePortEvent): string {
   switch (ev.type) {
     case 'disposition':
-      return `${commLabel(ev.comm, ev.pid)}: SIGTERM is ${dispositionText(ev.sigterm)}`;
+      return `${commLabel(shownComm(ev), ev.pid)}: SIGTERM is ${dispositionText(ev.sigterm)}`;
     case 'policy':
       return [...ev.warnings.map((w) => `${ev.pid}: warning: ${e(w)}`), ...ev.notes.map((n) => `${ev.pid}: ${e(n)}`)].join('\n');
     case 'signal':
@@ -129,7 +129,7 @@ function asker(out: Output, yes: boolean, interactive: boolean): { ask: (q: Stop
     });
   const ask = async (q: StopQuestion): Promise<boolean> => {
     const head =
-      q.signal === 'SIGKILL' ? `${commLabel(q.comm, q.pid)} ${q.waitedMs ? `did not exit within ${q.waitedMs} ms after SIGTERM` : 'ignores SIGTERM'}. ${e(q.title)}` : e(q.title);
+      q.signal === 'SIGKILL' ? `${commLabel(shownComm(q), q.pid)} ${q.waitedMs ? `did not exit within ${q.waitedMs} ms after SIGTERM` : 'ignores SIGTERM'}. ${e(q.title)}` : e(q.title);
     const why = q.detail
       .split('\n')
       .filter(Boolean)

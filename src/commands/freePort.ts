@@ -232,8 +232,8 @@ export function register(s: Services): vscode.Disposable {
 }
 
 function report(s: Services, r: FreePortResult): void {
-  const failed = r.stops.filter((x) => x.outcome === 'error').map((x) => `${commLabel(x.comm, x.pid)}: ${x.error ?? 'failed'}`);
-  const declined = r.stops.filter((x) => x.outcome === 'declined' || x.outcome === 'still-running').map((x) => commLabel(x.comm, x.pid));
+  const failed = r.stops.filter((x) => x.outcome === 'error').map((x) => `${holderLabel(x)}: ${x.error ?? 'failed'}`);
+  const declined = r.stops.filter((x) => x.outcome === 'declined' || x.outcome === 'still-running').map((x) => holderLabel(x));
   if (r.free === true) {
     const how = r.bind.map((b) => `${b.protocol} ${b.family === 6 ? `[${b.address}]` : b.address}:${b.port}`).join(', ');
     void s.ui.info(`Port ${r.port} is free: a bind on ${how} succeeded.${r.remaining.length ? ` (${r.remaining.length} other listener(s) remain elsewhere.)` : ''}`);
@@ -242,7 +242,7 @@ function report(s: Services, r: FreePortResult): void {
   const why = [
     ...declined.map((d) => `${d} is still running`),
     ...failed,
-    ...r.remaining.map((l) => `still listening: ${l.protocol} ${l.local} by ${l.processes.map((p) => commLabel(p.comm, p.pid)).join(', ') || 'no readable process'}`),
+    ...r.remaining.map((l) => `still listening: ${l.protocol} ${l.local} by ${l.processes.map((p) => holderLabel(p)).join(', ') || 'no readable process'}`),
     ...r.bind.filter((b) => b.free !== true).map((b) => `bind ${b.protocol} ${b.address}:${b.port} in netns ${b.netns}: ${b.free === false ? 'in use' : `not tested (${b.error ?? 'unknown'})`}`),
   ];
   const text = r.free === false ? `Port ${r.port} is still in use` : `Port ${r.port}: could not test everywhere`;

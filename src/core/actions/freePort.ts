@@ -29,17 +29,22 @@ import { currentEuid, runSignal, type Question } from './runner';
 
 export type StopSignal = 'SIGTERM' | 'SIGKILL';
 
+/** A holder's name for events, questions and stops: comm, and its bytes when they are not UTF-8. */
+const who = (p: { comm: string; commBytes?: string }): { comm: string; commBytes?: string } => (p.commBytes !== undefined ? { comm: p.comm, commBytes: p.commBytes } : { comm: p.comm });
+
 /** The runner's question (title, detail, action, reasons — plain text: the asker escapes) with Free Port's context. */
 export interface StopQuestion extends Question {
   pid: number;
   comm: string;
+  /** comm's bytes in hex when they are not UTF-8 (ProcessInfo.commBytes): shown by them (shownComm). */
+  commBytes?: string;
   signal: StopSignal;
   /** For SIGKILL: how long it was given after SIGTERM (0: it ignores SIGTERM). */
   waitedMs?: number;
 }
 
 export type FreePortEvent =
-  | { type: 'disposition'; pid: number; comm: string; sigterm: TermDisposition }
+  | { type: 'disposition'; pid: number; comm: string; commBytes?: string; sigterm: TermDisposition }
   | { type: 'policy'; pid: number; signal: StopSignal; warnings: string[]; notes: string[] }
   | { type: 'signal'; pid: number; signal: StopSignal; method: string; weakerGuarantee?: string }
   | { type: 'declined'; pid: number; signal: StopSignal }
@@ -76,6 +81,8 @@ export type StopOutcome = 'exited' | 'gone' | 'declined' | 'still-running' | 'er
 export interface ProcessStop {
   pid: number;
   comm: string;
+  /** comm's bytes in hex when they are not UTF-8 (ProcessInfo.commBytes). */
+  commBytes?: string;
   startTime: number;
   sigterm: TermDisposition;
   /** Signals actually sent, in order. */
@@ -154,7 +161,7 @@ export async function freePort(port: number, listeners: readonly PortListener[],
         if (targets.has(h.pid) || stops.some((s) => s.pid === h.pid)) continue;
         const p = byPid.get(h.pid);
         if (p && p.startTime === h.startTime) targets.set(h.pid, p);
-        else stops.push({ pid: h.pid, comm: h.comm, startTime: h.startTime, sigterm: h.sigterm, sent: [], outcome: 'error', error: 'EINVAL: not in the snapshot given with the listeners' });
+        else stops.push({ pid: h.pid, ...who(h), startTime: h.startTime, sigterm: h.sigterm, sent: [], outcome: 'error', error: 'EINVAL: not in the snapshot given with the listeners' });
       }
     }
     const watches = new Map<number, ExitWatch>();
@@ -164,8 +171,8 @@ export async function freePort(port: number, listeners: readonly PortListener[],
       const now = { ...p, signals: await freshSignals(p, procRoot) };
       fresh.set(p.pid, now);
       const sigterm = termDisposition(now);
-      emit({ type: 'disposition', pid: p.pid, comm: p.comm, sigterm });
-      stops.push({ pid: p.pid, comm: p.comm, startTime: p.startTime, sigterm, sent: [], outcome: 'still-running' });
+      emit({ type: 'disposition', pid: p.pid, ...who(p), sigterm });
+      stops.push({ pid: p.pid, ...who(p), startTime: p.startTime, sigterm, sent: [], outcome: 'still-running' });
     }
 
     // SIGTERM to each (after the policy's questions)
@@ -179,7 +186,7 @@ export async function freePort(port: number, listeners: readonly PortListener[],
       }
       const out = await runSignal(
         { process: p, signal: 'SIGTERM' },
-        { euid, origin, signalOptions, confirm: (q) => hooks.confirm({ ...q, pid: p.pid, comm: p.comm, signal: 'SIGTERM' }) },
+        { euid, origin, signalOptions, confirm: (q) => hooks.confirm({ ...q, pid: p.pid, ...who(p), signal: 'SIGTERM' }) },
       );
       if (out.risk && out.risk.warnings.length + out.risk.notes.length > 0) emit({ type: 'policy', pid: p.pid, signal: 'SIGTERM', warnings: out.risk.warnings, notes: out.risk.notes });
       if (out.status === 'cancelled') {
@@ -240,7 +247,7 @@ export async function freePort(port: number, listeners: readonly PortListener[],
           origin,
           signalOptions,
           // re-checked at the answer: it may have exited while the question was open
-          confirm: async (q) => (await hooks.confirm({ ...q, pid: p.pid, comm: p.comm, signal: 'SIGKILL', waitedMs })) && watches.get(s.pid)!.alive(),
+          confirm: async (q) => (await hooks.confirm({ ...q, pid: p.pid, ...who(p), signal: 'SIGKILL', waitedMs })) && watches.get(s.pid)!.alive(),
         },
       );
       if (out.status === 'cancelled') {
