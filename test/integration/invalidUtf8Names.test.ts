@@ -1,9 +1,9 @@
 // A process's comm, its arguments and the paths of the FIFOs it holds are bytes it chooses, which
 // need not be UTF-8. Decoded as text they get U+FFFD for their bad bytes, so `bad\xff\xfe` and
 // `bad\xfe\xff` would read the same: the snapshot keeps the exact bytes beside the text
-// (commBytes, cmdlineBytes, pathBytes) and the CLI table shows them as `\xff\xfe`, on every walk.
-// Real objects: a shell whose argv and comm have invalid bytes, holding a FIFO with such a path
-// and another one unlinked.
+// (commBytes, cmdlineBytes, pathBytes, a held /dev/shm file's nameBytes) and the CLI table shows them as `\xff\xfe`, on every walk.
+// Real objects: a shell whose argv and comm have invalid bytes, holding a FIFO with such a path,
+// another one unlinked, and an unlinked /dev/shm file (named by its fd alone).
 //
 //   node scripts/build.mjs test/integration cli && node --test dist/test/integration/invalidUtf8Names.test.js
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FifoChannel, Snapshot } from '../../src/core/model';
+import type { FifoChannel, PosixShmChannel, Snapshot } from '../../src/core/model';
 import { loadBpf, loadNative } from '../../src/core/native';
 import { lineReader } from './childLines';
 import { BIN, cliNotBuilt } from './cliRunner';
@@ -26,22 +26,25 @@ describe('names that are not UTF-8: comm, argv, FIFO paths', () => {
   const arg = 'arg\xff\xfe';
   const livePath = `${dir}/fifo-bad\xff\xfe`;
   const gonePath = `${dir}/fifo-gone\xfe\xff`;
+  const shmName = `ipc-utf8-${process.pid}-\xff`;
   let child: ChildProcess;
   let pid = 0;
 
   before(async () => {
     // printf makes the bytes (node's spawn arguments are UTF-8 strings); the inner shell is exec'd
-    // with the argument ($1), makes both FIFOs, unlinks one, names itself and waits on its stdin: no
+    // with the argument ($1), makes both FIFOs, unlinks one, holds an unlinked /dev/shm file, names
+    // itself and waits on its stdin: no
     // exec after the comm is set, so the process holding the FIFOs keeps it
     const inner = [
       'live=$(printf "$2"); gone=$(printf "$3")',
       'mkfifo "$live" "$gone" && exec 3<>"$live" 4<>"$gone" && rm "$gone"',
+      'shm=$(printf "$5") && exec 5<>"$shm" && rm "$shm"',
       'printf "$4" > /proc/$$/comm',
       'echo ready',
       'read _',
     ].join('\n');
     const oct = (s: string) => [...s].map((c) => (c.charCodeAt(0) < 0x80 && c !== '\\' && c !== '%' ? c : '\\' + c.charCodeAt(0).toString(8).padStart(3, '0'))).join('');
-    child = spawn('sh', ['-c', `exec sh -c '${inner}' inner "$(printf '${oct(arg)}')" "$@"`, 'outer', oct(livePath), oct(gonePath), oct(comm)], {
+    child = spawn('sh', ['-c', `exec sh -c '${inner}' inner "$(printf '${oct(arg)}')" "$@"`, 'outer', oct(livePath), oct(gonePath), oct(comm), oct(`/dev/shm/${shmName}`)], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     assert.equal(await lineReader(child).next('the holder'), 'ready');
@@ -65,7 +68,7 @@ describe('names that are not UTF-8: comm, argv, FIFO paths', () => {
 
   for (const [name, walk, skip] of ways) {
     it(`the JSON carries the exact bytes, the table shows them as \\xNN (${name})`, { skip: skip || cliNotBuilt }, () => {
-      const snap = JSON.parse(cli(walk, ['snapshot', '--json', '--kind', 'fifo', '--pid', String(pid)])) as Snapshot;
+      const snap = JSON.parse(cli(walk, ['snapshot', '--json', '--kind', 'fifo,posix-shm', '--pid', String(pid)])) as Snapshot;
       assert.equal(snap.capabilities.walk?.backend, walk, 'the walk asked for ran');
       const p = snap.processes.find((x) => x.pid === pid);
       assert.ok(p, 'the holder is listed');
@@ -87,12 +90,16 @@ describe('names that are not UTF-8: comm, argv, FIFO paths', () => {
       assert.equal(live.pathBytes, hex(livePath), 'pathBytes: the exact bytes');
       assert.equal(gone.path, `${dir}/fifo-gone\ufffd\ufffd`, 'the unlinked one, without " (deleted)"');
       assert.equal(gone.pathBytes, hex(gonePath), "its bytes, without ' (deleted)'s");
+      const shm = snap.channels.find((c): c is PosixShmChannel => c.kind === 'posix-shm' && c.endpoints.some((e) => e.pid === pid));
+      assert.ok(shm, 'the unlinked /dev/shm file is listed');
+      assert.deepEqual([shm.deleted, shm.name, shm.nameBytes], [true, `ipc-utf8-${process.pid}-\ufffd`, hex(shmName)], 'its name from the fd: text and bytes');
       // processes and channels whose text is UTF-8 carry no bytes
       for (const q of snap.processes) if (q.pid !== pid) assert.ok(q.commBytes === undefined && q.cmdlineBytes === undefined, `pid ${q.pid}: no bytes for UTF-8 text`);
 
-      const table = cli(walk, ['snapshot', '--kind', 'fifo', '--pid', String(pid)]);
+      const table = cli(walk, ['snapshot', '--kind', 'fifo,posix-shm', '--pid', String(pid)]);
       assert.ok(table.includes(`${dir}/fifo-bad\\xff\\xfe `), `the live FIFO by its bytes:\n${table}`);
       assert.ok(table.includes(`${dir}/fifo-gone\\xfe\\xff `), `the unlinked FIFO by its bytes:\n${table}`);
+      assert.ok(table.includes(`ipc-utf8-${process.pid}-\\xff`), `the /dev/shm file by its bytes:\n${table}`);
       assert.ok(table.includes(`bad\\xff\\xfeutf8[${pid}]`), `the holder by its bytes:\n${table}`);
       assert.ok(!table.includes('\ufffd'), `no U+FFFD in the table:\n${table}`);
     });

@@ -9,6 +9,12 @@ import { DEVSHM_FDS } from './fds';
 export interface PosixShmChannel extends ChannelBase {
   kind: 'posix-shm';
   name: string;
+  /**
+   * For an object named by its holders' fds (deleted, another mount's, under a subdirectory): the
+   * name's bytes in hex, present only when they are not UTF-8 (`name` then has U+FFFD for the bad
+   * bytes). Views show the name by its bytes. (A listed object's are in its id: `posix-shm:bytes/HEX`.)
+   */
+  nameBytes?: string;
   /** Bytes (the file's size; for a deleted object the largest mapping seen, null when only fds hold it). */
   size: number | null;
   /** Owner and mode of the file; null for a deleted object (there is no file left to stat). */

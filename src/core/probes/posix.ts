@@ -14,10 +14,13 @@ import { DEVSHM_FDS, MQUEUE_FDS } from '../kinds/fds';
 import { parseMqueueFile } from '../parsers/mqueue';
 import { DeadlineError, withDeadline } from '../deadline';
 import { decodeSem, fileTypeName, readSemSync, readSmallSync, SEM_T_SIZE, UntrustedFileError } from '../untrustedFiles';
-import { append, byPidFd, devName, modeOf, octalMode, emit, type Probe, type ProbeContext, ownIpcns } from './context';
+import { append, byPidFd, DELETED_HEX, devName, modeOf, octalMode, emit, pathHexOf, type Probe, type ProbeContext, ownIpcns } from './context';
 import { mapHolders } from './maps';
 import { mqOpenName, posixIdTail } from '../posixNames';
 import { heldObjectKey, mapsDev, mqAttrThroughHolders, type MqAttr } from '../heldObjects';
+
+/** `/dev/shm/` in hex: the start of a /dev/shm file's link bytes. */
+const DEVSHM_HEX = Buffer.from('/dev/shm/').toString('hex');
 
 /** The mqueue fd rows of one queue: its dev:inode (names can read alike, and inode numbers repeat across IPC namespaces), the link text of its first row (`/NAME`, with ` (deleted)` when unlinked), its rows. */
 interface MqFdGroup {
@@ -523,7 +526,7 @@ function shmFdHolders(ctx: ProbeContext, st: fs.Stats): Endpoint[] {
 /** Emits the /dev/shm objects no listing of ours named; returns the semaphores among them (their values are read after). */
 function emitUnlistedShm(ctx: ProbeContext, listed: ReadonlySet<string>, shmDev: string | null): PosixSemChannel[] {
   const sems: PosixSemChannel[] = [];
-  const groups = new Map<string, { name: string; size: number | null; deleted: boolean; endpoints: Endpoint[] }>();
+  const groups = new Map<string, { name: string; nameHex?: string; size: number | null; deleted: boolean; endpoints: Endpoint[] }>();
   const f = ctx.walk.fds;
   for (const row of ctx.index.heads(DEVSHM_FDS.rule.code)) {
     for (let i = row; i >= 0; i = ctx.index.next[i]) {
@@ -534,8 +537,12 @@ function emitUnlistedShm(ctx: ProbeContext, listed: ReadonlySet<string>, shmDev:
       if (listed.has(key)) continue;
       // unlinked by the inode (the walk's mode bit), not by the text: a live name may end in ` (deleted)`
       const unlinked = (f.mode[i] & MODE_UNLINKED) !== 0;
-      const name = link.slice('/dev/shm/'.length, unlinked && link.endsWith(' (deleted)') ? -' (deleted)'.length : undefined);
-      const g = groups.get(key) ?? { name, size: null, deleted: false, endpoints: [] };
+      const cut = unlinked && link.endsWith(' (deleted)');
+      const name = link.slice('/dev/shm/'.length, cut ? -' (deleted)'.length : undefined);
+      // a name that is not UTF-8 (its link text lossy): its bytes, without the directory and ` (deleted)`
+      const hex = pathHexOf(ctx.walk, pi);
+      const nameHex = hex?.startsWith(DEVSHM_HEX) ? hex.slice(DEVSHM_HEX.length, cut && hex.endsWith(DELETED_HEX) ? -DELETED_HEX.length : undefined) : undefined;
+      const g = groups.get(key) ?? { name, ...(nameHex ? { nameHex } : {}), size: null, deleted: false, endpoints: [] };
       if (unlinked) g.deleted = true;
       g.endpoints.push({ pid: f.pid[i], fd: f.fd[i], mode: modeOf(f.mode[i]) });
       groups.set(key, g);
@@ -568,6 +575,7 @@ function emitUnlistedShm(ctx: ProbeContext, listed: ReadonlySet<string>, shmDev:
       kind: 'posix-shm',
       endpoints: g.endpoints.sort(byPidFd),
       name: g.name,
+      ...(g.nameHex !== undefined ? { nameBytes: g.nameHex } : {}),
       size: g.size,
       uid: null,
       owner: null,
