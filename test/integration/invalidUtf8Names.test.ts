@@ -33,8 +33,7 @@ describe('names that are not UTF-8: comm, argv, FIFO paths', () => {
   before(async () => {
     // printf makes the bytes (node's spawn arguments are UTF-8 strings); the inner shell is exec'd
     // with the argument ($1), makes both FIFOs, unlinks one, holds an unlinked /dev/shm file, names
-    // itself and waits on its stdin: no
-    // exec after the comm is set, so the process holding the FIFOs keeps it
+    // itself and waits on its stdin: no exec after the comm is set, so the holder keeps it
     const inner = [
       'live=$(printf "$2"); gone=$(printf "$3")',
       'mkfifo "$live" "$gone" && exec 3<>"$live" 4<>"$gone" && rm "$gone"',
