@@ -80,6 +80,8 @@ inline Napi::Object ProcTextToJs(Napi::Env env, const ProcText& p) {
     if (open != std::string::npos && close != std::string::npos && close > open) o.Set("commHex", JsString(env, Hex(p.stat.data() + open + 1, close - open - 1)));
   }
   if ((p.has & F_CMDLINE) && !Utf8(p.cmdline)) o.Set("cmdlineHex", JsString(env, Hex(p.cmdline)));
+  if ((p.has & F_CWD) && !Utf8(p.cwd)) o.Set("cwdHex", JsString(env, Hex(p.cwd)));
+  if ((p.has & F_EXE) && !Utf8(p.exe)) o.Set("exeHex", JsString(env, Hex(p.exe)));
   str(F_MAPS, "maps", p.maps);
   str(F_TIMERS, "timers", p.timers);
   str(F_NETNS, "netns", p.netns);

@@ -102,6 +102,9 @@ export interface ProcessInfo {
   /** cwd/exe links where readable (null without permission); used for workspace scoping. */
   cwd: string | null;
   exe: string | null;
+  /** The cwd and exe paths' bytes in hex, present only when they are not UTF-8 (the text then has U+FFFD for the bad bytes); shown by them. */
+  cwdBytes?: string;
+  exeBytes?: string;
   // The four fields below are always present in snapshots (null / [] when unknown); they are
   // optional in the type only so that hand-made ProcessInfo values (tests, older producers) compile.
   /** The container this process runs in (from /proc/PID/cgroup and the runtime's state on disk); null when none is recognised or the cgroup was unreadable. */

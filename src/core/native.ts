@@ -97,6 +97,9 @@ export interface ProcWalkProcess {
   ipcns?: string;
   cwd?: string;
   exe?: string;
+  /** The cwd and exe links' bytes in hex, only when they are not UTF-8 (the text then has U+FFFD for the bad bytes). */
+  cwdHex?: string;
+  exeHex?: string;
   /** /proc/PID/cgroup, with readCgroup. */
   cgroup?: string;
   /** /proc files of it that could not be read (the value is then absent): file (`maps`, `cwd`, …) and errno name. */

@@ -342,7 +342,12 @@ async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColum
   if (opts.readLinks) {
     for (const link of ['cwd', 'exe'] as const) {
       try {
-        p[link] = await io.readlink(base + '/' + link);
+        const text = await io.readlink(base + '/' + link);
+        p[link] = text;
+        if (text.includes('\ufffd')) {
+          const hex = await linkHex(io, base + '/' + link, text);
+          if (hex !== undefined) p[link === 'cwd' ? 'cwdHex' : 'exeHex'] = hex;
+        }
       } catch (e) {
         if (code(e) !== 'ENOENT') noteError(p, link, e); // a kernel thread or a zombie has none
       }

@@ -188,6 +188,8 @@ function toProcess(p: ProcWalkProcess, user: (uid: number) => string): ProcessIn
     threads: f.threads ?? st.threads,
     cwd: p.cwd ?? null,
     exe: p.exe ?? null,
+    ...(p.cwd !== undefined && p.cwdHex !== undefined ? { cwdBytes: p.cwdHex } : {}),
+    ...(p.exe !== undefined && p.exeHex !== undefined ? { exeBytes: p.exeHex } : {}),
     container: null, // filled for the kept processes by annotateNamespaces
     nsPid: f.nsPid,
     pidns: null,

@@ -1,7 +1,7 @@
 // A process's comm, its arguments and the paths of the FIFOs it holds are bytes it chooses, which
 // need not be UTF-8. Decoded as text they get U+FFFD for their bad bytes, so `bad\xff\xfe` and
 // `bad\xfe\xff` would read the same: the snapshot keeps the exact bytes beside the text
-// (commBytes, cmdlineBytes, pathBytes, a held /dev/shm file's nameBytes) and the CLI table shows them as `\xff\xfe`, on every walk.
+// (commBytes, cmdlineBytes, pathBytes, a held /dev/shm file's nameBytes, cwdBytes) and the CLI table shows them as `\xff\xfe`, on every walk.
 // Real objects: a shell whose argv and comm have invalid bytes, holding a FIFO with such a path,
 // another one unlinked, and an unlinked /dev/shm file (named by its fd alone).
 //
@@ -27,23 +27,25 @@ describe('names that are not UTF-8: comm, argv, FIFO paths', () => {
   const livePath = `${dir}/fifo-bad\xff\xfe`;
   const gonePath = `${dir}/fifo-gone\xfe\xff`;
   const shmName = `ipc-utf8-${process.pid}-\xff`;
+  const cwd = `${dir}/cwd\xfe`;
   let child: ChildProcess;
   let pid = 0;
 
   before(async () => {
     // printf makes the bytes (node's spawn arguments are UTF-8 strings); the inner shell is exec'd
-    // with the argument ($1), makes both FIFOs, unlinks one, holds an unlinked /dev/shm file, names
+    // with the argument ($1), makes both FIFOs, unlinks one, holds an unlinked /dev/shm file, enters a directory, names
     // itself and waits on its stdin: no exec after the comm is set, so the holder keeps it
     const inner = [
       'live=$(printf "$2"); gone=$(printf "$3")',
       'mkfifo "$live" "$gone" && exec 3<>"$live" 4<>"$gone" && rm "$gone"',
       'shm=$(printf "$5") && exec 5<>"$shm" && rm "$shm"',
+      'cwd=$(printf "$6") && mkdir "$cwd" && cd "$cwd"',
       'printf "$4" > /proc/$$/comm',
       'echo ready',
       'read _',
     ].join('\n');
     const oct = (s: string) => [...s].map((c) => (c.charCodeAt(0) < 0x80 && c !== '\\' && c !== '%' ? c : '\\' + c.charCodeAt(0).toString(8).padStart(3, '0'))).join('');
-    child = spawn('sh', ['-c', `exec sh -c '${inner}' inner "$(printf '${oct(arg)}')" "$@"`, 'outer', oct(livePath), oct(gonePath), oct(comm), oct(`/dev/shm/${shmName}`)], {
+    child = spawn('sh', ['-c', `exec sh -c '${inner}' inner "$(printf '${oct(arg)}')" "$@"`, 'outer', oct(livePath), oct(gonePath), oct(comm), oct(`/dev/shm/${shmName}`), oct(cwd)], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     assert.equal(await lineReader(child).next('the holder'), 'ready');
@@ -73,6 +75,7 @@ describe('names that are not UTF-8: comm, argv, FIFO paths', () => {
       assert.ok(p, 'the holder is listed');
       assert.equal(p.comm, 'bad\ufffd\ufffdutf8', 'comm: the text keeps U+FFFD');
       assert.equal(p.commBytes, hex(comm), 'commBytes: the exact bytes');
+      assert.deepEqual([p.cwd, p.cwdBytes, p.exeBytes], [`${dir}/cwd\ufffd`, hex(cwd), undefined], 'cwd: text and bytes; exe is UTF-8');
       const at = p.cmdline.indexOf('arg\ufffd\ufffd');
       assert.ok(at > 0, `the argument is in the command line: ${JSON.stringify(p.cmdline)}`);
       assert.equal(p.cmdlineBytes?.length, p.cmdline.length, 'cmdlineBytes: parallel to cmdline');
@@ -93,7 +96,7 @@ describe('names that are not UTF-8: comm, argv, FIFO paths', () => {
       assert.ok(shm, 'the unlinked /dev/shm file is listed');
       assert.deepEqual([shm.deleted, shm.name, shm.nameBytes], [true, `ipc-utf8-${process.pid}-\ufffd`, hex(shmName)], 'its name from the fd: text and bytes');
       // processes and channels whose text is UTF-8 carry no bytes
-      for (const q of snap.processes) if (q.pid !== pid) assert.ok(q.commBytes === undefined && q.cmdlineBytes === undefined, `pid ${q.pid}: no bytes for UTF-8 text`);
+      for (const q of snap.processes) if (q.pid !== pid) assert.ok(q.commBytes === undefined && q.cmdlineBytes === undefined && q.cwdBytes === undefined, `pid ${q.pid}: no bytes for UTF-8 text`);
 
       const table = cli(walk, ['snapshot', '--kind', 'fifo,posix-shm', '--pid', String(pid)]);
       assert.ok(table.includes(`${dir}/fifo-bad\\xff\\xfe `), `the live FIFO by its bytes:\n${table}`);

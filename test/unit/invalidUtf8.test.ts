@@ -88,7 +88,7 @@ test('pathHexOf and mergeWalks: a path index to its bytes, across a merged walk'
   assert.equal(mergeWalks(w(['/a'], [], []), w(['/b'], [], [])).pathHexAt, undefined, 'none: no field');
 });
 
-// A captured tree: a process whose stat, cmdline and FIFO link hold bytes that are not UTF-8.
+// A captured tree: a process whose stat, cmdline, FIFO link and cwd hold bytes that are not UTF-8.
 let root = '';
 let procRoot = '';
 let fifoBytes = Buffer.alloc(0);
@@ -104,6 +104,8 @@ before(() => {
   fs.writeFileSync(path.join(d, 'status'), 'Name:\tbad\nState:\tS (sleeping)\nPPid:\t1\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nThreads:\t1\nSigQ:\t0/1000\nSigPnd:\t0\nShdPnd:\t0\nSigBlk:\t0\nSigIgn:\t0\nSigCgt:\t0\n');
   fs.writeFileSync(path.join(d, 'cmdline'), Buffer.from('prog\0arg\xff\0\0', 'latin1'));
   fs.symlinkSync(fifoBytes, path.join(d, 'fd', '3'));
+  fs.symlinkSync(Buffer.from('/srv/w\xff', 'latin1'), path.join(d, 'cwd'));
+  fs.symlinkSync('/usr/bin/prog', path.join(d, 'exe'));
   fs.writeFileSync(path.join(d, 'fdinfo', '3'), 'pos:\t0\nflags:\t02\nmnt_id:\t15\n');
 });
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -120,6 +122,7 @@ for (const [name, opts, skip] of [
     assert.equal(p.commBytes, hex('bad\xff\xfe'));
     assert.deepEqual(p.cmdline, ['prog', 'arg\ufffd', '']);
     assert.deepEqual(p.cmdlineBytes, [null, hex('arg\xff'), null]);
+    assert.deepEqual([p.cwd, p.cwdBytes, p.exe, p.exeBytes], ['/srv/w\ufffd', hex('/srv/w\xff'), '/usr/bin/prog', undefined], 'links: bytes only where they are not UTF-8');
     const f = snap.channels.find((c): c is FifoChannel => c.kind === 'fifo');
     assert.ok(f, 'the FIFO is listed');
     assert.equal(f.pathBytes, fifoBytes.toString('hex'));

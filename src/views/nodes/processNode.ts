@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { ProcessInfo } from '../../core/model';
 import * as fmt from '../../core/format';
 import { signalSetsOf } from '../../core/signalSets';
+import { hexText } from '../../core/text';
 import { BaseNode, type IpcNode, type RenderContext } from './base';
 import { mdEscape, plain, safeMarkdown } from './markdown';
 
@@ -60,8 +61,8 @@ export function processTooltip(p: ProcessInfo, ctx: RenderContext, usage?: strin
     ['threads', String(p.threads)],
     ['start time', `${p.startTime} ticks after boot`],
   ];
-  if (p.cwd) rows.push(['cwd', p.cwd]);
-  if (p.exe) rows.push(['exe', p.exe]);
+  if (p.cwd) rows.push(['cwd', hexText(p.cwdBytes, p.cwd)]);
+  if (p.exe) rows.push(['exe', hexText(p.exeBytes, p.exe)]);
   if (p.tracerPid) rows.push(['traced by', fmt.processLabel(p.tracerPid, ctx.procs.get(p.tracerPid))]);
   const s = p.signals;
   for (const [set, names] of signalSetsOf(s)) rows.push([set.title.toLowerCase(), names.join(', ') || 'none']);
