@@ -658,6 +658,9 @@ describe('bpf-iter and proc walks on FIFOs with the longest paths (made by nobod
     const a = await takeSnapshot({ walk: 'bpf-iter' });
     const b = await takeSnapshot({ walk: 'proc' });
     assertSameChannels(a, b, pids, 'long FIFO paths');
+    // its cwd is the deepest directory: no link text (ENAMETOOLONG), which both walks report
+    assertSameProcesses(a, b, pids, 'long FIFO paths');
+    assert.ok(a.processes.find((p) => p.pid === child!.pid)?.errors?.some((e) => e.field === 'cwd' && e.code === 'ENAMETOOLONG'), 'the cwd read error');
     // the TypeScript walk (no addon) lists them alike
     const ts = await takeSnapshot({ useNative: false, kinds: ['fifo'] });
     made.forEach((m, i) => {

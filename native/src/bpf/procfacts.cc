@@ -196,9 +196,12 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
       stage.store("cwd", std::memory_order_relaxed);
       int e = ReadLinkAt(pdir, "cwd", p.cwd);
       if (e == 0) p.has |= F_CWD;
+      else if (e != ENOENT) p.errors.emplace_back("cwd", e);  // as the /proc walk: ENOENT is a kernel thread or zombie
       if (task) access = e;
       stage.store("exe", std::memory_order_relaxed);
-      if (ReadLinkAt(pdir, "exe", p.exe) == 0) p.has |= F_EXE;
+      int x = ReadLinkAt(pdir, "exe", p.exe);
+      if (x == 0) p.has |= F_EXE;
+      else if (x != ENOENT) p.errors.emplace_back("exe", x);
     } else if (task) {
       std::string unused;
       stage.store("ns/net", std::memory_order_relaxed);
