@@ -599,16 +599,13 @@ describe('bpf-iter and proc walks on a FIFO in an overlayfs (stat numbers not th
 // ------------------------------------------------------------------ the longest FIFO paths
 
 /**
- * An unprivileged user (nobody) holds both ends of one FIFO per length, each with `bytes` = its
- * index + 1 buffered, at a path of exactly that many bytes (directories nested under a directory
- * of its own). Prints READY and the lengths' paths as JSON, then waits for stdin to close.
+ * Python for the attacker scripts below: deep(top, L) makes directories nested under `top` (200
+ * bytes each) and enters the last, so that a file named by the result's length makes a path of
+ * exactly L bytes; returns that directory.
  */
-const LONG_FIFOS = `
+const DEEP_DIR = `
 import json, os, sys
-base = sys.argv[1]
-out = []
-for i, L in enumerate(json.loads(sys.argv[2])):
-    top = '%s/%d' % (base, L)
+def deep(top, L):
     os.mkdir(top)
     os.chdir(top)
     cur = top
@@ -616,6 +613,34 @@ for i, L in enumerate(json.loads(sys.argv[2])):
         os.mkdir('d' * 200)
         os.chdir('d' * 200)
         cur += '/' + 'd' * 200
+    return cur
+`;
+
+/** Runs a Python script as nobody; resolves with its child and the JSON it prints after READY (then it waits for stdin to close). */
+function startAsNobody<T>(script: string, args: string[], what: string): { child: ChildProcess; ready: Promise<T> } {
+  const child = spawn('python3', ['-c', DEEP_DIR + script, ...args], { uid: 65534, gid: 65534, stdio: ['pipe', 'pipe', 'inherit'] });
+  const ready = new Promise<T>((resolve, reject) => {
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = /^READY (.*)\n/m.exec(out);
+      if (m) resolve(JSON.parse(m[1]) as T);
+    });
+    child.on('exit', (c) => reject(new Error(`${what} exited (${c}) before READY`)));
+  });
+  return { child, ready };
+}
+
+/**
+ * An unprivileged user (nobody) holds both ends of one FIFO per length, each with `bytes` = its
+ * index + 1 buffered, at a path of exactly that many bytes (directories nested under a directory
+ * of its own). Prints READY and the lengths' paths as JSON, then waits for stdin to close.
+ */
+const LONG_FIFOS = `
+base = sys.argv[1]
+out = []
+for i, L in enumerate(json.loads(sys.argv[2])):
+    cur = deep('%s/%d' % (base, L), L)
     name = 'f' * (L - len(cur) - 1)
     os.mkfifo(name, 0o600)
     r = os.open(name, os.O_RDONLY | os.O_NONBLOCK)
@@ -641,16 +666,9 @@ describe('bpf-iter and proc walks on FIFOs with the longest paths (made by nobod
     base = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-longfifo-'));
     fs.chmodSync(base, 0o755);
     fs.chownSync(base, 65534, 65534);
-    child = spawn('python3', ['-c', LONG_FIFOS, base, JSON.stringify(lengths)], { uid: 65534, gid: 65534, stdio: ['pipe', 'pipe', 'inherit'] });
-    made = await new Promise((resolve, reject) => {
-      let out = '';
-      child!.stdout!.setEncoding('utf8').on('data', (d: string) => {
-        out += d;
-        const m = /^READY (.*)\n/m.exec(out);
-        if (m) resolve(JSON.parse(m[1]) as typeof made);
-      });
-      child!.on('exit', (c) => reject(new Error(`the FIFO maker exited (${c}) before READY`)));
-    });
+    const started = startAsNobody<typeof made>(LONG_FIFOS, [base, JSON.stringify(lengths)], 'the FIFO maker');
+    child = started.child;
+    made = await started.ready;
   });
 
   test('a FIFO at a path of 4088, 4089 and 4095 bytes (the longest a readlink of /proc/PID/fd/N gives), 4096 and 6000 (none: listed without a path): the same channel, path and bytes from every walk', async () => {
@@ -683,18 +701,11 @@ describe('bpf-iter and proc walks on FIFOs with the longest paths (made by nobod
  * READY and the files as JSON, then both wait for stdin to close.
  */
 const LONG_MAPPINGS = `
-import json, mmap, os, sys
+import mmap
 out, keep = [], []
 for base in json.loads(sys.argv[1]):
     for L in json.loads(sys.argv[2]):
-        top = '%s/%d' % (base, L)
-        os.mkdir(top)
-        os.chdir(top)
-        cur = top
-        while L - len(cur) - 1 > 250:
-            os.mkdir('d' * 200)
-            os.chdir('d' * 200)
-            cur += '/' + 'd' * 200
+        cur = deep('%s/%d' % (base, L), L)
         name = 'm' * (L - len(cur) - 1)
         fd = os.open(name, os.O_RDWR | os.O_CREAT, 0o600)
         os.ftruncate(fd, 4096)
@@ -730,16 +741,9 @@ describe('bpf-iter and proc walks on shared mappings with the longest paths (mad
       fs.chownSync(b, 65534, 65534);
       bases.push(b);
     }
-    child = spawn('python3', ['-c', LONG_MAPPINGS, JSON.stringify(bases), JSON.stringify(lengths)], { uid: 65534, gid: 65534, stdio: ['pipe', 'pipe', 'inherit'] });
-    made = await new Promise((resolve, reject) => {
-      let out = '';
-      child!.stdout!.setEncoding('utf8').on('data', (d: string) => {
-        out += d;
-        const m = /^READY (.*)\n/m.exec(out);
-        if (m) resolve(JSON.parse(m[1]) as typeof made);
-      });
-      child!.on('exit', (c) => reject(new Error(`the mapper exited (${c}) before READY`)));
-    });
+    const started = startAsNobody<typeof made>(LONG_MAPPINGS, [JSON.stringify(bases), JSON.stringify(lengths)], 'the mapper');
+    child = started.child;
+    made = await started.ready;
   });
 
   test('a file mapped shared by two processes at a path of 4088 to 6000 bytes, in /dev/shm and elsewhere: listed with both mappers by both walks, identically (a long path hides nothing)', async () => {
