@@ -20,6 +20,7 @@
         "src/posix.cc",
         "src/mem.cc",
         "src/heap.cc",
+        "src/fdstate.cc",
         "src/threadworker.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -7,8 +7,33 @@
 // itself (--count, --duration). Each handler is a `once`: a second Ctrl-C while the cleanup hangs
 // gets Node's default, death by SIGINT. The terminal needs no restoring: no live command changes
 // its modes (top only clears the screen between frames).
+// A write is not the only way to learn the reader went: `watch | head` on a quiet machine may have
+// nothing to write for hours. So while it sleeps, the loop asks the addon once a second whether
+// stdout's far end has gone (fdHangup: poll's POLLERR on a pipe with no reader left), and stops
+// as a failed write would. Without the addon it stops at its next write, as before.
 import { constants } from 'node:os';
+import { loadNative } from '../core/native';
 import { onStdoutReaderGone } from './stdio';
+
+/** How often a sleeping live command checks that stdout still has a reader (ms). */
+const HANGUP_CHECK_MS = 1000;
+
+/** Calls `onGone` once stdout's far end is gone while nothing is written; returns the stop. */
+function watchStdoutHangup(onGone: () => void): () => void {
+  const addon = loadNative().addon;
+  if (typeof addon?.fdHangup !== 'function') return () => undefined;
+  const t = setInterval(() => {
+    let gone = false;
+    try {
+      gone = addon.fdHangup!(1);
+    } catch {
+      gone = false; // stdout closed under us (EBADF): the next write says so
+    }
+    if (gone) onGone();
+  }, HANGUP_CHECK_MS);
+  t.unref();
+  return () => clearInterval(t);
+}
 
 export interface LiveLoop {
   /** Ctrl-C, SIGTERM, or stdout's reader gone. */
@@ -38,6 +63,7 @@ export async function untilInterrupted(body: (loop: LiveLoop) => Promise<void>):
   process.once('SIGINT', onInt);
   process.once('SIGTERM', onTerm);
   const unsubscribe = onStdoutReaderGone(stopOn('SIGPIPE'));
+  const unwatch = watchStdoutHangup(stopOn('SIGPIPE'));
   const loop: LiveLoop = {
     get stopped() {
       return stop !== null;
@@ -61,5 +87,6 @@ export async function untilInterrupted(body: (loop: LiveLoop) => Promise<void>):
     process.removeListener('SIGINT', onInt);
     process.removeListener('SIGTERM', onTerm);
     unsubscribe();
+    unwatch();
   }
 }

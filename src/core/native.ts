@@ -407,6 +407,9 @@ export interface NativeAddon {
   /** mallinfo2 over every arena, bytes; null without glibc ≥ 2.33. */
   mallocInfo(): MallocInfo | null;
 
+  /** True when the reader of a pipe (or the peer of a socket) that `fd` of ours writes to is gone (poll POLLERR/POLLHUP); never blocks. Absent in older builds. */
+  fdHangup?(fd: number): boolean;
+
   pidfdOpen(pid: number): number;
   /** pidfd_send_signal; with `value` a siginfo SI_QUEUE carrying sival_int (like sigqueue). */
   pidfdSendSignal(pidfd: number, signal: number, value?: number): void;

@@ -1,15 +1,15 @@
 // The CLI's exit status when its surroundings end it or starve it, on real processes: Ctrl-C
 // (SIGINT) ends top and watch with 130 and SIGTERM with 143, as a shell reports a process those
 // signals killed; a stdout whose reader has gone (`| head`) keeps a one-shot command's own status
-// (doctor's 1 for a deadlock) and ends a live one at its next write with 141, never with a stack
-// trace; run out of
+// (doctor's 1 for a deadlock) and ends a live one with 141 — at its next write, or while it sleeps
+// with nothing to write (the addon's poll) — never with a stack trace; run out of
 // descriptors (`ulimit -n`), peek and port say EMFILE and name the limit — at every limit from the
 // lowest Node starts with, never "no channel" (ENOENT, which keeps meaning gone) or "no holder".
 //
 //   node scripts/build.mjs test/integration cli && node --test dist/test/integration/cliExit.test.js
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadNative } from '../../src/core/native';
@@ -26,7 +26,7 @@ interface Ended {
 }
 
 /** Runs the CLI to its end (a hang guard kills it after `timeoutMs`); stdout captured unless `stdio` says otherwise. */
-function runAsync(args: string[], opts: { stdio?: StdioOptions; env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (pid: number) => void } = {}): Promise<Ended> {
+function runAsync(args: string[], opts: { stdio?: StdioOptions; env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (pid: number) => void; onChild?: (c: ChildProcess) => void } = {}): Promise<Ended> {
   const t0 = Date.now();
   const c = spawn(process.execPath, [BIN, ...args], { stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
   let stdout = '';
@@ -35,6 +35,7 @@ function runAsync(args: string[], opts: { stdio?: StdioOptions; env?: NodeJS.Pro
   c.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const guard = setTimeout(() => c.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
   opts.onSpawn?.(c.pid!);
+  opts.onChild?.(c);
   return new Promise((resolve) => {
     c.on('close', (code, signal) => {
       clearTimeout(guard);
@@ -95,6 +96,29 @@ describe('ipc-inspector: stdout whose reader has gone (EPIPE)', { skip: cliNotBu
     ]) {
       const r = await runReaderGone(args, 60_000);
       assert.equal(r.signal, null, `${args.join(' ')}: killed by the hang guard: ${r.stderr}`);
+      assert.equal(r.code, 141, `${args.join(' ')}: ${r.stderr}`);
+      noStackTrace(r);
+    }
+  });
+
+  test('live, with nothing more to write: watch and top stop with 141 once the reader of their first lines has gone (`watch | head -1` on a quiet machine), not at their next write an hour later', { skip: noNative }, async () => {
+    for (const [args, first] of [
+      [['watch', '--interval', '3600000', '--kind', 'pipe'], /watching \d+ channels/],
+      [['watch', '--json', '--interval', '3600000', '--kind', 'pipe'], /"addedChannels"/],
+      [['top', '--no-tracer', '--interval', '3600000'], /\S/],
+    ] as const) {
+      const r = await runAsync([...args], {
+        timeoutMs: 60_000,
+        // as head -1 does: read what came first, then close the only read end
+        onChild: (c) => {
+          let seen = '';
+          c.stdout!.on('data', (d: Buffer) => {
+            seen += d.toString();
+            if (first.test(seen)) c.stdout!.destroy();
+          });
+        },
+      });
+      assert.equal(r.signal, null, `${args.join(' ')}: killed by the hang guard (still waiting for a write): ${r.stderr}`);
       assert.equal(r.code, 141, `${args.join(' ')}: ${r.stderr}`);
       noStackTrace(r);
     }
