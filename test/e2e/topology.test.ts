@@ -216,5 +216,22 @@ describe('topology map', function () {
     const first = Number(/pid (\d+)/.exec(announced)![1]);
     await page.keyboard.press('Enter');
     await page.locator('.tabs-container .tab', { hasText: `[${first}]` }).first().waitFor({ timeout: 20_000 });
+
+    // a double-click on a row of the node list opens that row's process, though its first click
+    // fills the details pane above the list and so moves the rows under the pointer
+    await page.locator('.tabs-container .tab', { hasText: 'IPC Topology' }).first().click();
+    const map3 = await mapFrame(page);
+    await map3.locator('#nodes li[role="option"]', { hasText: 'ipc-map-idle' }).first().waitFor({ timeout: 30_000 });
+    const ids = await map3.locator('#nodes li[role="option"]').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.id ?? ''));
+    // a process below the top rows (the pane's growth moves those the most), not the one open now
+    const pick = ids.filter((id) => /^p:\d+$/.test(id) && id !== `p:${first}`).slice(-1)[0];
+    assert.ok(pick, `a process row to double-click: ${ids.join(' ')}`);
+    await map3.locator(`#nodes li[data-id="${pick}"]`).dblclick();
+    const picked = Number(pick.slice(2));
+    await page.locator('.tabs-container .tab', { hasText: `[${picked}]` }).first().waitFor({ timeout: 20_000 });
+    await poll('the inspector on the double-clicked process', async () => {
+      const f = await inspectorFrame(page);
+      return f !== undefined && ((await f.locator('body').textContent()) ?? '').includes(`[${picked}]`);
+    }, 20_000);
   });
 });

@@ -43,13 +43,19 @@ export class SidePanel {
     readonly list: HTMLUListElement,
     private readonly actions: PanelActions,
   ) {
+    // A double-click opens the row its first click chose: that click fills the details pane above
+    // the list, which moves the rows, so the second click may land on another row.
+    let pressed: string | null = null;
     list.addEventListener('click', (ev) => {
+      if (ev.detail > 1) return; // the second click of a double-click
       const li = (ev.target as HTMLElement).closest('li[data-id]') as HTMLLIElement | null;
-      if (li?.dataset.id) this.actions.select(li.dataset.id);
+      pressed = li?.dataset.id ?? null;
+      if (pressed) this.actions.select(pressed);
     });
     list.addEventListener('dblclick', (ev) => {
       const li = (ev.target as HTMLElement).closest('li[data-id]') as HTMLLIElement | null;
-      if (li?.dataset.id) this.actions.activate(li.dataset.id);
+      const id = pressed ?? li?.dataset.id;
+      if (id) this.actions.activate(id);
     });
     list.addEventListener('keydown', (ev) => this.onListKey(ev));
     links.addEventListener('click', (ev) => {
