@@ -16,6 +16,13 @@ export function kindTitle(kind: ChannelKind): string {
   return KINDS[kind].title;
 }
 
+/** The kind's title for several of them: `12 Pipes`, `3 FIFOs`, `87 Shared anonymous memory regions` (memory is no count noun). */
+export function kindTitlePlural(kind: ChannelKind): string {
+  const t = kindTitle(kind).replace(/ \(.*\)$/, '');
+  if (!/memory$/.test(t)) return t + 's';
+  return t + (kind === 'sysv-shm' ? ' segments' : kind === 'anon-shm' ? ' regions' : ' objects');
+}
+
 export function kindTeaching(kind: ChannelKind): string {
   return KINDS[kind].teaching;
 }

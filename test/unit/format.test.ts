@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { columnValue } from '../../src/core/columns';
 import { KINDS } from '../../src/core/kinds';
-import { channelDescription, channelLabel, channelTooltipLines, commLabel, endpointLabel, escapeControl, formatBytes, kindTeaching, kindTitle, processLabel } from '../../src/core/format';
+import { channelDescription, channelLabel, channelTooltipLines, commLabel, endpointLabel, escapeControl, formatBytes, kindTeaching, kindTitle, kindTitlePlural, processLabel } from '../../src/core/format';
 import { CHANNEL_KINDS, type Channel, type ProcessInfo } from '../../src/core/model';
 
 test('escapeControl makes hostile names printable and keeps markup as text', () => {
@@ -62,4 +62,18 @@ test('kind titles/teaching and columns cover every kind', () => {
   assert.equal(formatBytes(1536), '1.5 KiB');
   assert.equal(formatBytes(null), '?');
   assert.equal(columnValue({ id: 'pipe:1', kind: 'pipe', inode: 1, endpoints: [], bufferedBytes: null, capacity: null } as Channel, 'inode'), 1);
+});
+
+test('a TCP listener\'s queues are connections (waiting of its backlog), never bytes; kinds read right in the plural', () => {
+  const listener = { id: 'tcp:1', kind: 'tcp', endpoints: [], family: 4, local: '127.0.0.1:80', remote: '0.0.0.0:*', state: 'LISTEN', recvQueue: 0, sendQueue: 4096, inode: 1, netns: 'n', uid: 0 } as unknown as Channel;
+  assert.equal(channelDescription(listener), 'LISTEN');
+  assert.equal(channelDescription({ ...listener, recvQueue: 3 } as Channel), 'LISTEN, 3 connections waiting of 4096');
+  const open = { ...listener, state: 'ESTAB', remote: '127.0.0.1:5000', recvQueue: 2048, sendQueue: 0 } as Channel;
+  assert.equal(channelDescription(open), 'ESTAB, rx 2 KiB');
+  for (const k of CHANNEL_KINDS) {
+    const p = kindTitlePlural(k);
+    assert.ok(!/[)y]s$|memorys|\(/.test(p), `${k}: ${p}`);
+  }
+  assert.equal(kindTitlePlural('fifo'), 'FIFOs');
+  assert.equal(kindTitlePlural('anon-shm'), 'Shared anonymous memory regions');
 });

@@ -5,7 +5,7 @@ import type { ChannelBase } from '../model';
 import { col, type Column } from '../columns';
 import { formatBytes } from '../text';
 import { SOCKET_FDS } from './fds';
-import { inodeOfSimpleId, noMentions, notRemovable, type KindDescriptor, type PeekMethodFor } from './kind';
+import { inodeOfSimpleId, noMentions, notRemovable, plural, type KindDescriptor, type PeekMethodFor } from './kind';
 
 export interface InetChannel extends ChannelBase {
   kind: 'tcp' | 'udp';
@@ -117,8 +117,13 @@ export function inetCommon<C extends InetChannel>(kind: C['kind']): Pick<
     inodeOfId: inodeOfSimpleId,
     name: (ch) => (ch.state === 'LISTEN' || unconnected(ch) ? localShown(ch) : `${localShown(ch)} → ${ch.remote}`),
     longTitle: (ch) => `${upper} ${localShown(ch)} → ${ch.remote}`,
+    // a listener's queues are connections, not bytes: those waiting for accept() of its backlog
     description: (ch) =>
-      ch.state + (takesIpv4Too(ch) ? ', IPv4 too' : '') + (ch.recvQueue ? `, rx ${formatBytes(ch.recvQueue)}` : '') + (ch.sendQueue ? `, tx ${formatBytes(ch.sendQueue)}` : ''),
+      ch.state +
+      (takesIpv4Too(ch) ? ', IPv4 too' : '') +
+      (ch.state === 'LISTEN'
+        ? ch.recvQueue ? `, ${plural(ch.recvQueue, 'connection')} waiting of ${ch.sendQueue}` : ''
+        : (ch.recvQueue ? `, rx ${formatBytes(ch.recvQueue)}` : '') + (ch.sendQueue ? `, tx ${formatBytes(ch.sendQueue)}` : '')),
     columns: inetColumns<C>(),
     ends: 'holders',
     peer: (ch) => ch.peer,

@@ -9,7 +9,7 @@
 // opens what it finds. Pure: the webview's worker runs it, the unit tests feed it snapshots.
 import { CHANNEL_KINDS, type Channel, type ChannelKind, type ProcessInfo } from '../model';
 import { kindOf } from '../kinds';
-import { channelName, formatBytes, kindTitle, shortText } from '../format';
+import { channelName, formatBytes, kindTitle, kindTitlePlural, shortText } from '../format';
 import { matchesText } from '../filter';
 import { buildHierarchy, cutHierarchy, DEFAULT_BUDGET, groupsContaining, processUnitId } from './hierarchy';
 import { edgeWidth } from './rates';
@@ -342,8 +342,8 @@ export function buildTopology(input: BuildInput): TopoGraph {
     if (hub.channelIds.length < MAX_LISTED) hub.channelIds.push(c.ids[0]);
     if (match) hub.match = true;
     const ch = input.allChannels.get(c.ids[0])!;
-    hub.label = hub.channelIds.length === 1 ? channelName(ch, 48) : `${hub.channels} ${kindTitle(c.kind)}s`;
-    hub.detail = `${kindTitle(c.kind)}${hub.channels === 1 ? '' : 's'} · ${all.length} holders`;
+    hub.label = hub.channelIds.length === 1 ? channelName(ch, 48) : `${hub.channels} ${kindTitlePlural(c.kind)}`;
+    hub.detail = `${hub.channels === 1 ? kindTitle(c.kind) : kindTitlePlural(c.kind)} · ${all.length} holders`;
     for (const u of all) {
       const e = edgeFor(u, hubId);
       e.channels += c.ids.length;
