@@ -8,6 +8,8 @@ import * as vscode from 'vscode';
 import { makeFixture, closeAll, type Fixture } from '../../fixtures/ipcFixture';
 import { openApi, channelWhere, waitFor } from './ipcTestUtil';
 import type { IpcInspectorApi } from '../../src/extension';
+import { ProblemFeed, type DiagnosingService } from '../../src/webviews/topology/problemFeed';
+import type { Diagnosis } from '../../src/core/diagnose/problem';
 
 const CMD = 'ipcInspector.test.topology';
 interface TestState { open: boolean; rejected: string[]; opened: Array<{ pid?: number; channelId?: string }> }
@@ -59,5 +61,35 @@ describe('Topology map host', function () {
     const insp = await vscode.commands.executeCommand<{ open: boolean; target?: { channelId?: string } }>('ipcInspector.test.inspector', 'state');
     assert.equal(insp?.open, true);
     assert.equal(insp?.target?.channelId, ch.id);
+  });
+});
+
+describe('Topology map problem feed', function () {
+  this.timeout(30_000);
+
+  it('a scan of its own stopped because the views\' updates carry the diagnosis is no failure: nothing logged, no "diagnosis failed" note', async () => {
+    const warnings: string[] = [];
+    let reject: ((e: Error) => void) | undefined;
+    let started = false;
+    // as SnapshotService does: dispose() rejects the scan in flight
+    const service: DiagnosingService = {
+      next: () => {
+        started = true;
+        return new Promise((_, rej) => (reject = rej));
+      },
+      dispose: () => reject?.(new Error('SnapshotService disposed')),
+    };
+    const feed = new ProblemFeed(() => service, () => 1000, { warn: (m) => warnings.push(m) });
+    try {
+      feed.setActive(true);
+      await waitFor('the feed\'s own scan', () => started);
+      const d = { takenAt: new Date().toISOString(), problems: [], counts: { error: 0, warning: 0, info: 0 } } as unknown as Diagnosis;
+      feed.useExternal(d);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(warnings, []);
+      assert.doesNotMatch(feed.note, /failed/);
+    } finally {
+      feed.dispose();
+    }
   });
 });

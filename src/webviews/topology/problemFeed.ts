@@ -79,11 +79,14 @@ export class ProblemFeed implements vscode.Disposable {
   private async tick(): Promise<void> {
     this.timer = undefined;
     if (!this.running || this.disposed) return;
+    const service = (this.service ??= this.createService());
     try {
-      this.service ??= this.createService();
-      const r = await this.service.next();
+      const r = await service.next();
       if (r.diagnosis && this.running) this.accept(r.diagnosis);
     } catch (e) {
+      // stopped on purpose while it scanned (the map hidden, or the views' updates took over:
+      // useExternal disposes the service): no failure to report
+      if (!this.running || this.disposed || this.service !== service) return;
       const msg = e instanceof Error ? e.message : String(e);
       this.log.warn(`topology: diagnosis failed: ${msg}`);
       this.setNote(`diagnosis failed: ${oneLine(msg, 200)}`);
