@@ -175,11 +175,13 @@ export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
       const mainMs = service.lastMainThreadMs ?? 0;
       this.latest = snapshot;
       // the fastest of the last three: one slow scan (the first, with the worker's start and the
-      // BPF load; a burst of load elsewhere) does not stretch the wait, three in a row do
+      // BPF load; a burst of load elsewhere) does not stretch the wait, three in a row do; once
+      // stretched, the slowest of them: three quick scans end it, not one — scans that hover at
+      // the line (50k fds at a 1 s setting) would otherwise flip the pace, and log it, every few scans
       this.recentScans.push(scanMs);
       if (this.recentScans.length > PACE_SCANS) this.recentScans.shift();
-      const fastest = this.recentScans.length < PACE_SCANS ? 0 : Math.min(...this.recentScans);
-      this.setPace(nextScanPace(this.opts.interval(), fastest), fastest);
+      const basis = this.recentScans.length < PACE_SCANS ? 0 : this._pace.stretched ? Math.max(...this.recentScans) : Math.min(...this.recentScans);
+      this.setPace(nextScanPace(this.opts.interval(), basis), basis);
       const s = this.stats;
       s.scans++;
       s.lastScanMs = scanMs;

@@ -1,6 +1,6 @@
 // The live poller's pace (src/liveSnapshots.ts + core/refreshPace.ts) in the real extension host:
 // when scans are slow (three in a row) the wait after each grows so that scanning takes at most a
-// fifth of the time, the log says so, and quick scans bring the setting back.
+// fifth of the time, the log says so, and three quick scans in a row bring the setting back.
 // The scan service here is one whose scans take a chosen time (a real scan's duration cannot be
 // chosen: hundreds of thousands of fds would be needed); the poller, its timer and the log are
 // the real ones. The checks are lower bounds on a timer's wait (a timer never fires early), not
@@ -22,7 +22,7 @@ const emptyDiff = (): SnapshotDiff =>
 describe('refresh pace', function () {
   this.timeout(60_000);
 
-  it('three slow scans in a row stretch the wait (at most a fifth of the time scanning), one alone does not, and a quick one restores the setting', async () => {
+  it('three slow scans in a row stretch the wait (at most a fifth of the time scanning), one alone does not; one quick scan does not end it, three do', async () => {
     let scanMs = 400;
     const starts: number[] = [];
     const ends: number[] = [];
@@ -58,9 +58,20 @@ describe('refresh pace', function () {
         assert.ok(share <= MAX_SCAN_SHARE + 0.01, `scanning took ${(share * 100).toFixed(0)} % of the time`);
       }
       assert.ok(stateChanges >= 1, 'the stretch was announced');
+      // one quick scan between slow ones (scans that hover at the line) keeps the stretch
+      scanMs = 5;
+      const lastQuick = () => ends.length > 0 && ends[ends.length - 1] - starts[ends.length - 1] < 100;
+      await waitFor('one quick scan', lastQuick, 30_000);
+      scanMs = 400;
+      assert.equal(source.pace.stretched, true, 'one quick scan among slow ones does not end the stretch');
+      let n = ends.length;
+      await waitFor('a slow scan after it', () => ends.length >= n + 1, 30_000);
+      assert.equal(source.pace.stretched, true);
       scanMs = 5;
       const before = stateChanges;
-      await waitFor('a quick scan to end the stretch', () => source.pace.stretched === false, 30_000);
+      n = ends.length;
+      await waitFor('three quick scans to end the stretch', () => source.pace.stretched === false, 30_000);
+      assert.ok(ends.length >= n + 3, `ended after ${ends.length - n} quick scans`);
       assert.equal(source.pace.delayMs, 250);
       assert.ok(stateChanges > before);
     } finally {
