@@ -70,40 +70,53 @@ export class ProblemsTree implements vscode.TreeDataProvider<ProblemsTreeNode>, 
     this.disposables.push(this.emitter, problems.onDidChange((c) => this.onChange(c)));
   }
 
+  // Only what changed is re-rendered: a group whose problems came, went or changed severity (its
+  // rows, with its count), else the problems whose facts changed. The diagnosis is machine-wide,
+  // so on a busy machine some group's count changes on most refreshes; re-rendering the whole
+  // tree each time lost the clicks that landed meanwhile. The root only when a group appears or
+  // empties (the root lists the non-empty ones) or on a full change.
   private onChange(c: ProblemsChange): void {
     const counts = this.problems.counts();
-    let regroup = c.full;
+    let root = c.full;
+    const groups = new Set<SeverityNode>();
     for (const [s, g] of this.groups) {
-      if (g.count !== counts[s]) regroup = true;
+      if (g.count !== counts[s]) {
+        if (g.count === 0 || counts[s] === 0) root = true;
+        groups.add(g);
+      }
       g.count = counts[s];
     }
     const fire: ProblemNode[] = [];
+    let gone = false;
     for (const id of c.problems) {
       const p = this.problems.byId.get(id);
       const node = this.nodes.get(`problem:${id}`);
       if (!p) {
-        regroup = true;
+        gone = true;
+        if (node) groups.add(node.parent);
         this.nodes.delete(`problem:${id}`);
         continue;
       }
+      const group = this.groups.get(p.severity)!;
       if (!node) {
-        regroup = true;
+        groups.add(group);
         continue;
       }
-      if (node.problem.severity !== p.severity) regroup = true;
+      if (node.problem.severity !== p.severity) groups.add(node.parent).add(group);
       node.problem = p;
-      node.parent = this.groups.get(p.severity)!;
+      node.parent = group;
       fire.push(node);
     }
-    if (regroup) {
-      // forget the objects of problems that are gone (re-created if they come back)
-      for (const [id, n] of this.objectNodes) if (!this.problems.byId.has(n.parent.problem.id)) this.objectNodes.delete(id);
+    // forget the objects of problems that are gone (re-created if they come back)
+    if (gone || root) for (const [id, n] of this.objectNodes) if (!this.problems.byId.has(n.parent.problem.id)) this.objectNodes.delete(id);
+    if (root) {
       this.lastFired = 'all';
       this.emitter.fire(undefined);
-    } else if (fire.length) {
-      this.lastFired = fire.map((n) => n.problem.id);
-      this.emitter.fire(fire);
-    } else this.lastFired = [];
+      return;
+    }
+    const nodes: ProblemsTreeNode[] = [...groups, ...fire.filter((n) => !groups.has(n.parent))];
+    this.lastFired = nodes.map((n) => (n.type === 'problem' ? n.problem.id : n.id));
+    if (nodes.length) this.emitter.fire(nodes);
   }
 
   /** The node of a shown problem (created on demand, e.g. for reveal). */

@@ -14,10 +14,11 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import type { Diagnosis, Problem } from '../../src/core/diagnose/problem';
-import { KEEP_PARTIAL, ProblemsModel } from '../../src/problems/problemsModel';
+import { KEEP_PARTIAL, ProblemsModel, type ProblemsChange } from '../../src/problems/problemsModel';
 import type { SnapshotUpdate } from '../../src/snapshotSource';
 import type { IpcInspectorApi } from '../../src/extension';
-import type { ProblemsTreeNode } from '../../src/problems/problemsTree';
+import { ProblemsTree, type ProblemsTreeNode } from '../../src/problems/problemsTree';
+import type { ViewModel } from '../../src/views/viewModel';
 import { labelOf, openApi, scan, tooltipText, waitFor } from './ipcTestUtil';
 
 const INSPECTOR = 'ipcInspector.test.inspector';
@@ -354,5 +355,50 @@ describe('problems', function () {
       await scan(api);
       return api.problems.problems.diagnosis;
     });
+  });
+});
+
+describe('Problems view: what a change re-renders', () => {
+  it('a problem that comes or goes re-renders its group, one that changes only itself; the whole tree only when a group appears or empties (a click elsewhere is not lost to a machine-wide count change)', () => {
+    const emitter = new vscode.EventEmitter<ProblemsChange>();
+    const byId = new Map<string, Problem>();
+    const model = {
+      onDidChange: emitter.event,
+      byId,
+      get shown() {
+        return [...byId.values()];
+      },
+      counts: () => {
+        const c = { error: 0, warning: 0, info: 0 };
+        for (const p of byId.values()) c[p.severity]++;
+        return c;
+      },
+    } as unknown as ProblemsModel;
+    const tree = new ProblemsTree(model, {} as ViewModel);
+    const problem = (id: string, severity: Problem['severity'], title = id) => ({ id, severity, title, rule: 'test', channels: [], pids: [] }) as unknown as Problem;
+    const change = (...ids: string[]) => emitter.fire({ full: false, problems: new Set(ids), channels: new Set(), pids: new Set() });
+    const put = (p: Problem) => {
+      byId.set(p.id, p);
+      change(p.id);
+    };
+    try {
+      put(problem('e1', 'error'));
+      assert.equal(tree.lastFired, 'all', 'the Errors group appears');
+      put(problem('w1', 'warning'));
+      assert.equal(tree.lastFired, 'all', 'the Warnings group appears');
+      for (const n of tree.getChildren()) tree.getChildren(n); // as the view renders them
+      put(problem('e2', 'error'));
+      assert.deepEqual(tree.lastFired, ['severity:error'], 'a new error: its group, not the tree');
+      put(problem('w1', 'warning', 'w1 changed'));
+      assert.deepEqual(tree.lastFired, ['w1'], 'a changed warning: itself');
+      byId.delete('e2');
+      change('e2');
+      assert.deepEqual(tree.lastFired, ['severity:error'], 'a gone error: its group');
+      put(problem('w1', 'error'));
+      assert.equal(tree.lastFired, 'all', 'the Warnings group empties');
+    } finally {
+      tree.dispose();
+      emitter.dispose();
+    }
   });
 });
