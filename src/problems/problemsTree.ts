@@ -60,7 +60,7 @@ export class ProblemsTree implements vscode.TreeDataProvider<ProblemsTreeNode>, 
   private readonly nodes = new Map<string, ProblemNode>();
   private readonly objectNodes = new Map<string, ProblemObjectNode>();
   private readonly disposables: vscode.Disposable[] = [];
-  /** What the last change fired (tests): 'all' or the problem ids re-rendered. */
+  /** What the last change fired (tests): 'all', or the nodes re-rendered — a group by its node id (`severity:error`), a problem by its id. */
   lastFired: 'all' | string[] = [];
 
   constructor(

@@ -4,6 +4,7 @@ import { isUtf8 } from 'node:buffer';
 import type { PosixTimer, SignalState } from '../model';
 import type { MapsRule } from '../kinds/kind';
 import { decodeSigMask, signalName } from '../signals';
+import { isHexBytes } from '../text';
 
 export interface ParsedStat {
   pid: number;
@@ -173,7 +174,7 @@ export function cmdlineBytes(hex: string): Array<string | null> | null {
 
 /** comm's bytes (`hex`) when they are not UTF-8, else undefined: what ProcessInfo.commBytes holds. */
 export function commBytes(hex: string | undefined): string | undefined {
-  return hex !== undefined && hex.length > 0 && /^(?:[0-9a-f]{2})+$/.test(hex) && !isUtf8(Buffer.from(hex, 'hex')) ? hex : undefined;
+  return isHexBytes(hex) && !isUtf8(Buffer.from(hex, 'hex')) ? hex : undefined;
 }
 
 const CLOCKS: Record<number, string> = {
