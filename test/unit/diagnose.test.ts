@@ -10,7 +10,7 @@ import { Diagnoser, MAX_PROBLEMS_PER_RULE, RULES, runRules, type Problem } from 
 import { waitGraph } from '../../src/core/diagnose/blocking';
 import { emptyEvidence, type Evidence, type ProcessFacts } from '../../src/core/diagnose/evidence';
 import { parseMountInfo } from '../../src/core/diagnose/paths';
-import type { HistoryEntry, Rule } from '../../src/core/diagnose/rule';
+import { activity, type HistoryEntry, type Rule } from '../../src/core/diagnose/rule';
 import { SnapshotIndex } from '../../src/core/diagnose/snapshotIndex';
 import { DiagnosisReceiver, diagnosisHook, type DiagnosisDelta } from '../../src/core/diagnose/workerHook';
 import { describeSyscall, parseSyscall } from '../../src/core/diagnose/syscalls';
@@ -266,6 +266,17 @@ describe('signal trouble over history', () => {
     // state Z with three threads running: its main thread exited (pthread_exit), the process lives on
     const goneLeader = proc(72, { ppid: 70, state: 'Z', threads: 3 });
     assert.equal(runOver(times(6, 1000).map((t) => snap([parent, goneLeader], [], t)), rule).length, 0, 'a live process with an exited main thread is no zombie');
+  });
+
+  test('activity: a zombie is a zombie; state Z with threads running describes the live threads', () => {
+    const ev = emptyEvidence();
+    const read = (s: string) => parseSyscall(s);
+    const facts = (pid: number, threads: ProcessFacts['threads']): ProcessFacts => ({ pid, startTime: 1, state: 'Z', comm: 'p', threads, threadCount: threads.length, complete: true });
+    ev.processes.set(90, facts(90, [{ tid: 90, state: 'Z', syscall: read(''), wchan: null }]));
+    ev.processes.set(91, facts(91, [{ tid: 91, state: 'Z', syscall: read(''), wchan: null }, { tid: 92, state: 'S', syscall: read('0 0x5 0x7ffd 0x1 0 0 0 0x7ffd 0x7f00'), wchan: 'anon_pipe_read' }]));
+    const index = new SnapshotIndex(snap([proc(90, { state: 'Z', threads: 1 }), proc(91, { state: 'Z', threads: 2 })], [], T0));
+    assert.equal(activity(ev, index, 90), 'a zombie (exited)');
+    assert.equal(activity(ev, index, 91), 'sleeping in read(fd 5) [anon_pipe_read] (main thread exited; 2 threads)');
   });
 
   test('hostile comm and paths are escaped in every text field', () => {

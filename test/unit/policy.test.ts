@@ -48,6 +48,15 @@ describe('signalRisk: who must be asked', () => {
     assert.equal(r.confirm.length, 1);
     assert.match(r.confirm[0], /is the VS Code terminal host \(pty host\) — signalling it can break this editor session/);
   });
+  test('a zombie warns of no effect; state Z with threads running (main thread exited) is a live process', () => {
+    const mine2: ProcessOrigin = { startedBy: STARTED_IN_TERMINAL };
+    const zombie = signalRisk(proc(720, { state: 'Z', threads: 1 }), 'SIGSTOP', { euid: 0, origin: mine2 });
+    assert.equal(zombie.noEffect, true);
+    assert.match(zombie.warnings.join('\n'), /is a zombie/);
+    const goneLeader = signalRisk(proc(721, { state: 'Z', threads: 3 }), 'SIGSTOP', { euid: 0, origin: mine2 });
+    assert.equal(goneLeader.noEffect, false);
+    assert.doesNotMatch(goneLeader.warnings.join('\n'), /zombie/);
+  });
   test('uncatchable, reserved and PID 1 ask; ignored/blocked only warn', () => {
     const p = proc(706, { signals: { pending: [], shdPending: [], blocked: ['SIGUSR2'], ignored: ['SIGTERM'], caught: ['SIGUSR1'], queued: 0, queueLimit: 0 } });
     assert.equal(signalRisk(p, 'SIGKILL', { euid: 0, origin: mine }).confirm.length, 1);

@@ -19,6 +19,7 @@
 // "VS Code itself", even though it descends from the VS Code server.
 //
 // Removal of an IPC object always needs a confirmation: it cannot be undone.
+import { isZombie } from '../processState';
 import { droppedByInit, handledElsewhere, namespaceInit } from '../signalSets';
 import type { Channel, ProcessInfo } from '../model';
 import { processLabel } from '../format';
@@ -94,7 +95,7 @@ export function signalRisk(proc: ProcessInfo, sig: number | string, ctx: SignalR
   const s = proc.signals;
   const who = processLabel(proc.pid, proc);
 
-  if (proc.state === 'Z') {
+  if (isZombie(proc)) {
     warnings.push(`process ${proc.pid} is a zombie (already exited, waiting for its parent) — ${name} will have no effect`);
     noEffect = true;
   } else if (n !== 18 && droppedByInit(proc, n)) {

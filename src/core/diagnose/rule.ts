@@ -1,6 +1,7 @@
 // The shape of a rule, and the helpers every rule uses to phrase its problems: labels through
 // format.ts (process-controlled text escaped), actions as data, durations, and history lookups.
 // A rule is a pure function over (snapshot, evidence, its own memo of earlier snapshots).
+import { isZombie } from '../processState';
 import { isRemovable } from '../actions/remove';
 import { channelName, processLabel } from '../format';
 import { describe } from '../kinds';
@@ -160,16 +161,18 @@ export function activity(ev: Evidence, index: SnapshotIndex, pid: number): strin
   const f = ev.processes.get(pid);
   const state = f?.state ?? index.proc(pid)?.state;
   if (!f || f.threads.length === 0) return state ? stateWord(state) : 'state unknown';
-  if (state === 'T' || state === 't' || state === 'Z') return stateWord(state);
+  // state Z with other threads running is no zombie (isZombie): its main thread exited, the others are the process
+  const goneLeader = state === 'Z' && !isZombie({ state, threads: Math.max(index.proc(pid)?.threads ?? 1, f.threadCount ?? 1) });
+  if (state === 'T' || state === 't' || (state === 'Z' && !goneLeader)) return stateWord(state);
   // what was read may be fewer threads than the process has (maxThreads, the deadline): say both
   const total = Math.max(f.threadCount ?? 0, f.threads.length);
   const threads = `${total} threads${f.threads.length < total ? `, ${f.threads.length} read` : ''}`;
   const running = f.threads.filter((t) => t.state === 'R').length;
   if (running > 0) return total === 1 ? 'running' : `running (${running} of ${threads})`;
-  const t = f.threads[0];
+  const t = (goneLeader && f.threads.find((x) => x.state !== 'Z')) || f.threads[0];
   const where = t.syscall.kind === 'syscall' ? `in ${describeSyscall(t.syscall)}` : t.syscall.kind === 'user' ? 'in user space' : '';
   const w = t.wchan ? ` [${t.wchan}]` : '';
-  return `sleeping ${where}${w}`.trim() + (total > 1 ? ` (main thread; ${threads})` : '');
+  return `sleeping ${where}${w}`.trim() + (total > 1 ? ` (${goneLeader ? 'main thread exited' : 'main thread'}; ${threads})` : '');
 }
 
 /** Any thread of the process is on a CPU or runnable. */

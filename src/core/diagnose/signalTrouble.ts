@@ -4,6 +4,7 @@
 // running under a tracer (so it is not mistaken for hung); a zombie its parent never reaps.
 // Everything that can be momentary (a stop, a zombie between exit and wait) must last across
 // refreshes; process identity is pid@startTime so a recycled pid starts afresh.
+import { isZombie } from '../processState';
 import { CHANNEL_KINDS, type ProcessInfo } from '../model';
 import { signalInfo, signalNumber } from '../signals';
 import { handledElsewhere } from '../signalSets';
@@ -24,15 +25,6 @@ interface Memo {
  * long: reaping is often lazy (an init that polls every couple of seconds, a parent busy for a
  * moment), and a zombie for a second or two is normal.
  */
-/**
- * A zombie its parent has to reap. State Z with threads still running is no zombie: its main
- * thread has exited (pthread_exit), the process lives on in the others, and no parent can reap
- * it before they end (status says Threads: 1 for a real zombie).
- */
-function isZombie(p: { state: string; threads: number }): boolean {
-  return p.state === 'Z' && p.threads <= 1;
-}
-
 export const ZOMBIE_SAMPLES = 3;
 export const ZOMBIE_MIN_MS = 5000;
 
