@@ -15,7 +15,8 @@ import { freePort, type FreePortEvent, type FreePortResult, type StopQuestion } 
 import { sessionOrigins } from '../core/actions/origin';
 import { currentEuid } from '../core/actions/runner';
 import { ownNetns } from '../core/actions/bindProbe';
-import { findListeners, type PortListener, type Protocol } from '../core/ports';
+import { findListeners, hostPortShown, type PortListener, type Protocol } from '../core/ports';
+import { localShown } from '../core/kinds/inet';
 import { parseInteger, parseOptions, UsageError, usageLines, type OptionSpec } from './args';
 import type { Output } from './output';
 
@@ -58,7 +59,7 @@ export function renderListeners(port: number, listeners: readonly PortListener[]
   if (listeners.length === 0) return protocol ? `no ${protocol.toUpperCase()} listener on port ${port}\n` : `nothing listens on port ${port}\n`;
   const out: string[] = [`port ${port}: ${listeners.length} listener${listeners.length === 1 ? '' : 's'}`];
   for (const l of listeners) {
-    out.push(`  ${l.protocol}${l.family === 6 ? '6' : ''} ${e(l.local)}  ${l.state}  netns ${l.netns}${l.netns === ownNetns ? ' (this one)' : ''}  ${l.channelId}`);
+    out.push(`  ${l.protocol}${l.family === 6 ? '6' : ''} ${e(localShown(l))}  ${l.state}  netns ${l.netns}${l.netns === ownNetns ? ' (this one)' : ''}  ${l.channelId}`);
     if (l.processes.length === 0) out.push('    held by no readable process (another user’s, without root?)');
     for (const p of l.processes) {
       const inner = p.nsPid.length > 1 ? `, pid ${p.nsPid[p.nsPid.length - 1]} inside its pid namespace` : '';
@@ -95,7 +96,7 @@ function eventLine(ev: FreePortEvent): string {
       return `${ev.signal} to ${ev.pid} failed: ${ev.code}: ${e(ev.message)}`;
     case 'bind': {
       const r = ev.result;
-      const where = `${r.protocol} ${r.family === 6 ? `[${r.address}]` : r.address}:${r.port} in netns ${r.netns} (${r.method})`;
+      const where = `${r.protocol} ${e(hostPortShown(r.family, r.address, r.port))} in netns ${r.netns} (${r.method})`;
       return r.free === true ? `bind ${where}: free` : r.free === false ? `bind ${where}: still in use (${r.error})` : `bind ${where}: could not test — ${e(r.error ?? 'unknown')}`;
     }
   }
@@ -106,7 +107,7 @@ function summary(r: FreePortResult): string {
   if (r.free === true) lines.push(`port ${r.port} is free`);
   else if (r.free === false) lines.push(`port ${r.port} is NOT free`);
   else lines.push(`port ${r.port}: could not be tested everywhere`);
-  for (const l of r.remaining) lines.push(`  still listening: ${l.protocol} ${e(l.local)} netns ${l.netns} by ${l.processes.map((p) => commLabel(shownComm(p), p.pid)).join(', ') || 'no readable process'}`);
+  for (const l of r.remaining) lines.push(`  still listening: ${l.protocol} ${e(localShown(l))} netns ${l.netns} by ${l.processes.map((p) => commLabel(shownComm(p), p.pid)).join(', ') || 'no readable process'}`);
   for (const s of r.otherSockets) lines.push(`  other socket on the port: ${s.id} ${e(s.local)} → ${e(s.remote)} ${s.state} (pids ${s.pids.join(',') || '-'})`);
   return lines.join('\n') + '\n';
 }

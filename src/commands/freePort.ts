@@ -20,7 +20,8 @@ import { notificationText } from '../core/escape';
 import { commLabel, containerLabel, processLabel, shortText, shownCmdline, shownComm } from '../core/format';
 import type { ProcessInfo, Snapshot } from '../core/model';
 import { containerBehind } from '../core/publishedPort';
-import { listenerPort, listenersIn, type ListenerProcess, type PortListener, type TermDisposition } from '../core/ports';
+import { hostPortShown, listenerPort, listenersIn, type ListenerProcess, type PortListener, type TermDisposition } from '../core/ports';
+import { localShown } from '../core/kinds/inet';
 import { ChannelNode, EndpointNode } from '../views/nodes';
 import { extensionRunnerEnv } from './actionEnv';
 import { ensureSnapshot, errorText, targetNode, workerScan, type Services } from './services';
@@ -133,7 +134,7 @@ export function register(s: Services): vscode.Disposable {
     const own = ownNetns();
     const holderItems: HolderItem[] = [];
     for (const l of listeners) {
-      const where = `${l.protocol}${l.family === 6 ? '6' : ''} ${l.local} · netns ${l.netns}${l.netns === own ? ' (this one)' : ''}`;
+      const where = `${l.protocol}${l.family === 6 ? '6' : ''} ${localShown(l)} · netns ${l.netns}${l.netns === own ? ' (this one)' : ''}`;
       if (l.processes.length === 0) holderItems.push({ label: `(no readable process) ${where}`, description: `socket owner uid ${l.uid}`, detail: 'another user’s socket whose holder cannot be read' });
       for (const p of l.processes) {
         const inner = p.nsPid.length > 1 ? ` · pid ${p.nsPid[p.nsPid.length - 1]} inside` : '';
@@ -235,15 +236,15 @@ function report(s: Services, r: FreePortResult): void {
   const failed = r.stops.filter((x) => x.outcome === 'error').map((x) => `${holderLabel(x)}: ${x.error ?? 'failed'}`);
   const declined = r.stops.filter((x) => x.outcome === 'declined' || x.outcome === 'still-running').map((x) => holderLabel(x));
   if (r.free === true) {
-    const how = r.bind.map((b) => `${b.protocol} ${b.family === 6 ? `[${b.address}]` : b.address}:${b.port}`).join(', ');
+    const how = r.bind.map((b) => `${b.protocol} ${hostPortShown(b.family, b.address, b.port)}`).join(', ');
     void s.ui.info(`Port ${r.port} is free: a bind on ${how} succeeded.${r.remaining.length ? ` (${r.remaining.length} other listener(s) remain elsewhere.)` : ''}`);
     return;
   }
   const why = [
     ...declined.map((d) => `${d} is still running`),
     ...failed,
-    ...r.remaining.map((l) => `still listening: ${l.protocol} ${l.local} by ${l.processes.map((p) => holderLabel(p)).join(', ') || 'no readable process'}`),
-    ...r.bind.filter((b) => b.free !== true).map((b) => `bind ${b.protocol} ${b.address}:${b.port} in netns ${b.netns}: ${b.free === false ? 'in use' : `not tested (${b.error ?? 'unknown'})`}`),
+    ...r.remaining.map((l) => `still listening: ${l.protocol} ${localShown(l)} by ${l.processes.map((p) => holderLabel(p)).join(', ') || 'no readable process'}`),
+    ...r.bind.filter((b) => b.free !== true).map((b) => `bind ${b.protocol} ${hostPortShown(b.family, b.address, b.port)} in netns ${b.netns}: ${b.free === false ? 'in use' : `not tested (${b.error ?? 'unknown'})`}`),
   ];
   const text = r.free === false ? `Port ${r.port} is still in use` : `Port ${r.port}: could not test everywhere`;
   void s.ui.warn(`${text}${why.length ? ` — ${why.join('; ')}` : ''}`);

@@ -55,7 +55,10 @@ export interface PortListener {
   channelId: string;
   protocol: Protocol;
   family: 4 | 6;
-  /** Bound address without brackets (`0.0.0.0`, `::`, `127.0.0.1`). */
+  /**
+   * Bound address without brackets (`0.0.0.0`, `::`, `127.0.0.1`); an IPv6 link-local one with its
+   * scope, `fe80::1%eth0`: a bind to it needs the interface (EINVAL without).
+   */
   address: string;
   port: number;
   /** `addr:port` as in the snapshot (IPv6 in brackets). */
@@ -66,8 +69,22 @@ export interface PortListener {
   inode: number;
   /** Owner of the socket (the uid that created it). */
   uid: number;
+  /** The device the socket is bound to (SO_BINDTODEVICE, a link-local scope), in its namespace: `localShown` prints it as ss does. */
+  device?: string;
   /** Holders; empty when no readable process holds it (another user's, without root). */
   processes: ListenerProcess[];
+}
+
+/** An IPv6 link-local address (fe80::/10): it means something only with the interface it is on. */
+export function isLinkLocal6(address: string): boolean {
+  return /^fe[89ab][0-9a-f]:/i.test(address);
+}
+
+/** `addr:port` as people and ss write it: `[fe80::1]%eth0:80` for a scoped IPv6 address, `[::1]:80`, `127.0.0.1:80`. */
+export function hostPortShown(family: 4 | 6, address: string, port: number): string {
+  if (family !== 6) return `${address}:${port}`;
+  const pct = address.indexOf('%');
+  return pct < 0 ? `[${address}]:${port}` : `[${address.slice(0, pct)}]${address.slice(pct)}:${port}`;
 }
 
 /** `[::1]:80` → {address '::1', port 80}; `0.0.0.0:80` → {…}. */
@@ -156,7 +173,8 @@ export function listenersIn(snap: Snapshot, port: number, protocol?: Protocol): 
       const p = procs.get(pid);
       if (p) processes.push(listenerProcess(p, fds));
     }
-    out.push({ channelId: c.id, protocol: c.kind, family: c.family, address: hp.address, port: hp.port, local: c.local, state: c.state, netns: c.netns, inode: c.inode, uid: c.uid, processes });
+    const address = c.device && c.family === 6 && isLinkLocal6(hp.address) ? `${hp.address}%${c.device}` : hp.address;
+    out.push({ channelId: c.id, protocol: c.kind, family: c.family, address, port: hp.port, local: c.local, state: c.state, netns: c.netns, inode: c.inode, uid: c.uid, ...(c.device ? { device: c.device } : {}), processes });
   }
   return out;
 }

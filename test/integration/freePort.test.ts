@@ -235,6 +235,35 @@ describe('Free Port', () => {
   });
 });
 
+/** An IPv6 link-local address of this machine and its interface (a link-local listener needs both), if any. */
+function linkLocal(): { address: string; dev: string } | undefined {
+  for (const [dev, addrs] of Object.entries(os.networkInterfaces())) {
+    const a = (addrs ?? []).find((x) => x.family === 'IPv6' && /^fe[89ab][0-9a-f]:/i.test(x.address));
+    if (a) return { address: a.address.replace(/%.*/, ''), dev };
+  }
+  return undefined;
+}
+
+describe('Free Port: an IPv6 link-local listener', () => {
+  const ll = linkLocal();
+  test('listed with its interface, freed, and the bind test binds with the scope (EINVAL without it)', { skip: ll ? false : 'this machine has no interface with an IPv6 link-local address' }, async () => {
+    const s = keep(await startNet(['listen', '--addr', `${ll!.address}%${ll!.dev}`, '--term', 'catch-exit']));
+    const port = s.info.port as number;
+    const { result, listeners } = await free(port, () => true);
+    assert.deepEqual(listeners.map((l) => [l.address, l.device]), [[`${ll!.address}%${ll!.dev}`, ll!.dev]]);
+    assert.equal(result.stops[0].outcome, 'exited');
+    assert.deepEqual(result.bind.map((b) => [b.address, b.free, b.error]), [[`${ll!.address}%${ll!.dev}`, true, undefined]], 'the bind test ran, with the scope');
+    assert.equal(result.free, true);
+  });
+
+  test('the CLI prints it as ss does, with %DEVICE', { skip: cliNotBuilt || (ll ? false : 'this machine has no interface with an IPv6 link-local address') }, async () => {
+    const s = keep(await startNet(['listen', '--addr', `${ll!.address}%${ll!.dev}`]));
+    const r = spawnSync(process.execPath, [BIN, 'port', String(s.info.port)], { encoding: 'utf8', input: '', timeout: 60000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(r.stdout.includes(`[${ll!.address}]%${ll!.dev}:${s.info.port}`), r.stdout);
+  });
+});
+
 describe('ipc-inspector port (CLI)', { skip: cliNotBuilt }, () => {
   const cli = (args: string[], input?: string) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input: input ?? '', timeout: 60000 });
 
