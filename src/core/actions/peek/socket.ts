@@ -5,6 +5,24 @@ import { describe } from '../../kinds';
 import { ActionError } from '../errors';
 import { explainPeek, fdHolders, isFatal, needNative, type Peeker } from './common';
 
+/** TCP states after the peer's FIN arrived (and before it is read): the kernel's queue count (rcv_nxt - copied_seq, ss's Recv-Q) includes the FIN. */
+const AFTER_FIN = new Set(['CLOSE-WAIT', 'LAST-ACK', 'CLOSING']);
+
+function finQueued(c: UnixChannel | InetChannel): boolean {
+  return c.kind === 'tcp' && AFTER_FIN.has(c.state) && (c.recvQueue ?? 0) > 0;
+}
+
+/**
+ * Payload bytes queued, when the queue count says so: a UDP socket's Recv-Q is the kernel memory
+ * its datagrams take (sk_rmem_alloc: 832 for one datagram of 67 bytes), not bytes to read; a TCP
+ * socket's after FIN counts the FIN.
+ */
+function payloadQueued(c: UnixChannel | InetChannel): number | null {
+  if (c.kind === 'udp') return null;
+  const q = c.recvQueue ?? null;
+  return q !== null && finQueued(c) ? q - 1 : q;
+}
+
 export const peekSocket: Peeker<UnixChannel | InetChannel> = async ({ channel, procs, native, maxBytes, offset, base, at, call }) => {
   const what = 'peek at the socket receive queue';
   const d = describe(channel);
@@ -24,8 +42,10 @@ export const peekSocket: Peeker<UnixChannel | InetChannel> = async ({ channel, p
     try {
       const buf = Buffer.from(await call(what, () => addon.socketPeek(h.pid, h.fd, channel.inode, Math.min(offset + maxBytes, 256 * 1024 * 1024))));
       const data = buf.subarray(Math.min(offset, buf.length));
-      const total = channel.recvQueue ?? null;
+      const total = payloadQueued(channel);
       if (dgram) base.notes.push('datagram socket: MSG_PEEK shows the first queued datagram only');
+      if (channel.kind === 'udp' && channel.recvQueue) base.notes.push(`the receive queue holds ${channel.recvQueue} bytes of kernel memory for its datagrams (ss's Recv-Q), headers and buffers included`);
+      if (finQueued(channel)) base.notes.push('the peer has closed its side: its FIN counts as one more byte in Recv-Q');
       const truncated = total !== null && !dgram ? total > offset + data.length : false;
       if (truncated) base.notes.push(`showing ${data.length} of ${total} queued bytes`);
       return { ...base, type: 'bytes', at: at(), method, offset, data, total, truncated, via: { pid: h.pid, fd: h.fd } };
@@ -38,7 +58,7 @@ export const peekSocket: Peeker<UnixChannel | InetChannel> = async ({ channel, p
             ? 'its owner has set SO_PEEK_OFF, and every MSG_PEEK would move the owner\'s peek offset (its own peeks would then skip these bytes)'
             : 'an error is pending on it (POLLERR), and recv() takes a pending error from its owner even with MSG_PEEK';
         return {
-          ...base, type: 'bytes', at: at(), method: 'none', offset, data: Buffer.alloc(0), total: channel.recvQueue ?? null, truncated: false, via: { pid: h.pid, fd: h.fd },
+          ...base, type: 'bytes', at: at(), method: 'none', offset, data: Buffer.alloc(0), total: payloadQueued(channel), truncated: false, via: { pid: h.pid, fd: h.fd },
           notes: [...base.notes, `not peeked: ${why}`],
         };
       }
