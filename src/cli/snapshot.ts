@@ -92,9 +92,18 @@ function pad(s: string, w: number, right: boolean): string {
 }
 
 /** The human table: one section per kind that has channels, in contract order. */
-export function renderTable(snap: Snapshot): string {
+/** Lines per piece tableChunks yields: the table of a machine with millions of fds is more text than one string may hold. */
+const CHUNK_LINES = 4096;
+
+/** The table as whole-line pieces of at most CHUNK_LINES lines each (each ends with a newline). */
+export function* tableChunks(snap: Snapshot): Generator<string> {
   const procs = new Map(snap.processes.map((p) => [p.pid, p]));
-  const out: string[] = [];
+  let out: string[] = [];
+  let any = false;
+  const flush = function* (): Generator<string> {
+    if (out.length) yield out.join('\n') + '\n';
+    out = [];
+  };
   for (const kind of CHANNEL_KINDS) {
     const rows = snap.channels.filter((c) => c.kind === kind);
     if (rows.length === 0) continue;
@@ -107,7 +116,8 @@ export function renderTable(snap: Snapshot): string {
     // among inode ids — are printed whole and shift their own rows only, not every row.
     const widths = cols.map((col, i) => columnWidth(col.label.length, cells, i));
     const numeric = cols.map((col) => col.type.startsWith('number') && !col.type.endsWith('[]') && !col.type.endsWith('[]|null'));
-    if (out.length) out.push('');
+    if (any) out.push('');
+    any = true;
     out.push(`${kindTitle(kind)} (${rows.length})`);
     const line = (r: string[]) =>
       r
@@ -115,11 +125,19 @@ export function renderTable(snap: Snapshot): string {
         .join('  ')
         .trimEnd();
     out.push(line(cols.map((c) => c.label)));
-    for (const r of cells) out.push(line(r));
+    for (const r of cells) {
+      out.push(line(r));
+      if (out.length >= CHUNK_LINES) yield* flush();
+    }
   }
-  if (out.length === 0) out.push('no IPC channels found' + (snap.warnings.length ? ' (see warnings)' : ''));
+  if (!any) out.push('no IPC channels found' + (snap.warnings.length ? ' (see warnings)' : ''));
   else out.push(...containerSection(snap, procs));
-  return out.join('\n') + '\n';
+  yield* flush();
+}
+
+/** The whole table as one string (tests; the CLI writes tableChunks piece by piece). */
+export function renderTable(snap: Snapshot): string {
+  return [...tableChunks(snap)].join('');
 }
 
 /**
@@ -184,7 +202,7 @@ export async function run(argv: string[], out: Output): Promise<number> {
     // escaped as safeJson escapes (terminal controls, bidi and line separators as \uXXXX)
     writeJsonStream(snap as unknown as Record<string, unknown>, (chunk) => out.data(chunk), safeJson);
   } else {
-    out.text(renderTable(snap));
+    for (const chunk of tableChunks(snap)) out.text(chunk);
     for (const line of notes(snap)) out.note(line + '\n');
   }
   for (const pid of missing) out.note(`warning: no process ${pid}\n`);

@@ -1,9 +1,10 @@
 // The CLI's text table (`ipc-inspector snapshot`): one cell another user made long (a FIFO at a
 // 4,000-character path) is printed whole on its own row and does not widen every other row; a
-// table of 150,000 rows renders (column widths without a spread of the rows).
+// table of 150,000 rows renders (column widths without a spread of the rows), and is written in
+// pieces of whole lines (the table of millions of fds is more text than one string may hold).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { byContainer, COLUMN_MAX, renderTable } from '../../src/cli/snapshot';
+import { byContainer, COLUMN_MAX, renderTable, tableChunks } from '../../src/cli/snapshot';
 import type { Channel, ProcessInfo } from '../../src/core/model';
 import { snapshotOf } from './helpers';
 
@@ -29,6 +30,19 @@ test('a long cell shifts its own row only, and is printed whole', () => {
   for (const i of [1, 3]) assert.ok(row(i).length < 4 * COLUMN_MAX + 40, `row ${i} is ${row(i).length} wide`);
   assert.ok(row(1).indexOf(' fd 3') > 0);
   assert.equal(row(1).indexOf(' fd 3'), row(3).indexOf(' fd 3'), 'the short rows stay aligned');
+});
+
+test('the table comes in pieces of whole lines, at most 4,096 each, that together are the table', () => {
+  const many: Channel[] = [];
+  for (let i = 1; i <= 10_000; i++) many.push(fifo(i, `/tmp/f${i}`));
+  const chunks = [...tableChunks(snap(many))];
+  assert.ok(chunks.length >= 3, `${chunks.length} pieces`);
+  for (const c of chunks) {
+    assert.ok(c.endsWith('\n'));
+    assert.ok(c.split('\n').length - 1 <= 4096);
+  }
+  assert.equal(chunks.join(''), renderTable(snap(many)));
+  assert.equal(chunks.join('').split('\n').filter((l) => l.startsWith('fifo:')).length, 10_000);
 });
 
 test('150,000 rows render', () => {
