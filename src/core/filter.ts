@@ -7,6 +7,7 @@
 import type { Channel, ProcessInfo, Snapshot } from './model';
 import { columnValue, formatValue, sysvKeyText } from './columns';
 import { describe } from './kinds';
+import { shownCmdline, shownComm } from './text';
 
 export interface FilterState {
   /** Free text: name, pid, path, port, key (hex `0x…` or decimal), id. Empty = no text filter. */
@@ -175,7 +176,10 @@ export function matchesText(ch: Channel, query: string, procs: ReadonlyMap<numbe
   if (s.texts.some((t) => t.toLowerCase().includes(q))) return true;
   return ch.endpoints.some((e) => {
     const p = procs.get(e.pid);
-    return !!p && (p.comm.toLowerCase().includes(q) || (p.cmdline[0] ?? '').toLowerCase().includes(q));
+    if (!p) return false;
+    // the name and command as shown (`bad\xff`): two names that differ only in bytes that are not UTF-8 share `comm`
+    const arg0 = (p.cmdlineBytes === undefined ? p.cmdline[0] : shownCmdline(p)[0]) ?? '';
+    return shownComm(p).toLowerCase().includes(q) || arg0.toLowerCase().includes(q);
   });
 }
 

@@ -55,6 +55,9 @@ const KIND_GROUP: ReadonlyMap<ChannelKind, { label: string; order: number }> = (
 
 export const PROCESSES_GROUP = 'Processes';
 
+/** A holder's name as shown (shownComm: bytes that are not UTF-8 as `\xNN`), or '' when unknown. */
+const holderName = (p: ProcessInfo | undefined): string => (p ? fmt.shownComm(p) : '');
+
 /** Builds the index of a snapshot in browse order (once per quick pick: the list does not move while it is open). */
 export function buildSearchIndex(input: SearchInput): SearchEntry[] {
   const out: SearchEntry[] = [];
@@ -62,7 +65,7 @@ export function buildSearchIndex(input: SearchInput): SearchEntry[] {
   for (const ch of input.channels) for (const pid of new Set(ch.endpoints.map((e) => e.pid))) held.set(pid, (held.get(pid) ?? 0) + 1);
   for (const p of input.processes) {
     const n = held.get(p.pid) ?? 0;
-    const cmd = p.cmdline.join(' ');
+    const cmd = fmt.shownCmdline(p).join(' ');
     const hidden = !input.isProcessShown(p.pid);
     out.push({
       type: 'process',
@@ -74,7 +77,8 @@ export function buildSearchIndex(input: SearchInput): SearchEntry[] {
       detail: cmd ? fmt.shortText(cmd, fmt.CAPS.name) : undefined,
       pid: p.pid,
       hidden,
-      hay: `${p.comm} ${p.pid} ${cmd} ${p.user} ${p.exe ?? ''}`.toLowerCase(),
+      // by the name as shown (`bad\xff`, shownComm): two names that differ only in bytes that are not UTF-8 share `comm`
+      hay: `${fmt.shownComm(p)} ${p.pid} ${cmd} ${p.user} ${p.exe ?? ''}`.toLowerCase(),
       numbers: [p.pid],
     });
   }
@@ -83,7 +87,7 @@ export function buildSearchIndex(input: SearchInput): SearchEntry[] {
     const label = fmt.channelLabel(ch, input.procs);
     const desc = fmt.channelDescription(ch);
     const hidden = !input.isChannelShown(ch.id);
-    const holders = [...new Set(ch.endpoints.map((e) => input.procs.get(e.pid)?.comm ?? ''))].join(' ');
+    const holders = [...new Set(ch.endpoints.map((e) => holderName(input.procs.get(e.pid))))].join(' ');
     out.push({
       type: 'channel',
       key: ch.id,

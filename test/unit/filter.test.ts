@@ -75,6 +75,21 @@ describe('views filter', () => {
     assert.equal(matchesText(channels[0], '(', procs), false);
   });
 
+  it('a name that is not UTF-8 matches as shown (`bad\\xff`), by its bytes: names differing only there differ', () => {
+    const hex = (s: string) => Buffer.from(s, 'latin1').toString('hex');
+    const named = [
+      proc(41, 1, 'bad\ufffd', { commBytes: hex('bad\xff'), cmdline: ['w\ufffd'], cmdlineBytes: [hex('w\xfe')] }),
+      proc(42, 1, 'bad\ufffd', { commBytes: hex('bad\xfe') }),
+    ];
+    const pipes: Channel[] = named.map((p) => ({ id: `pipe:${p.pid}`, kind: 'pipe', inode: p.pid, bufferedBytes: 0, capacity: 65536, endpoints: [{ pid: p.pid, fd: 3, mode: 'w' }] }));
+    const both = new Map(named.map((p) => [p.pid, p]));
+    const found = (q: string) => pipes.filter((c) => matchesText(c, q, both)).map((c) => c.id);
+    assert.deepEqual(found('bad\\xff'), ['pipe:41']);
+    assert.deepEqual(found('BAD\\XFE'), ['pipe:42'], 'as typed in any case');
+    assert.deepEqual(found('\\xff'), ['pipe:41']);
+    assert.deepEqual(found('w\\xfe'), ['pipe:41'], 'the command as shown');
+  });
+
   it('hidden kinds', () => {
     assert.deepEqual(ids({ hiddenKinds: ['pipe', 'tcp', 'unix'] }), ['fifo:0:12:77', 'sysv-msg:32768']);
   });

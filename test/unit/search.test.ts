@@ -81,6 +81,18 @@ describe('go to: search index', () => {
     assert.match(index.find((e) => e.key === 'proc:1')!.description, /holds no channel itself · hidden by the filter$/);
   });
 
+  it('finds a process and what it holds by a name that is not UTF-8 as shown (`bad\\xff`): names differing only there differ', () => {
+    const hex = (s: string) => Buffer.from(s, 'latin1').toString('hex');
+    const named = [proc(41, 1, 'bad\ufffd', { commBytes: hex('bad\xff') }), proc(42, 1, 'bad\ufffd', { commBytes: hex('bad\xfe'), cmdline: ['w\ufffd'], cmdlineBytes: [hex('w\xfe')] })];
+    const pipes: Channel[] = named.map((p) => ({ id: `pipe:${p.pid}`, kind: 'pipe', inode: p.pid, bufferedBytes: 0, capacity: 65536, endpoints: [{ pid: p.pid, fd: 3, mode: 'w' }] }));
+    const ix = buildSearchIndex({ channels: pipes, processes: named, procs: new Map(named.map((p) => [p.pid, p])), isChannelShown: () => true, isProcessShown: () => true });
+    const found = (q: string) => searchIndex(ix, q).entries.map((e) => e.key).sort();
+    assert.deepEqual(found('bad\\xff'), ['pipe:41', 'proc:41']);
+    assert.deepEqual(found('\\XFE'), ['pipe:42', 'proc:42'], 'as typed in any case');
+    assert.deepEqual(found('w\\xfe'), ['proc:42'], 'the command as shown');
+    assert.equal(ix.find((e) => e.key === 'proc:42')!.detail, 'w\\xfe');
+  });
+
   it('caps the entries it returns and counts them all', () => {
     const many: Channel[] = Array.from({ length: 1200 }, (_, i) => ({
       id: `pipe:${i + 1}`, kind: 'pipe' as const, inode: i + 1, bufferedBytes: 0, capacity: 65536, endpoints: [{ pid: 812, fd: i + 10, mode: 'w' as const }],
