@@ -20,6 +20,8 @@ import type { ActivitySample, SignalEvent } from '../../src/core/activity/types'
 import { takeSnapshot } from '../../src/core/snapshot';
 import type { Snapshot } from '../../src/core/model';
 import { cannotActAsNobody } from '../harness/otherUser';
+import { signalLine } from '../../src/core/activity/format';
+import { python, stopHelpers } from './diagnoseUtil';
 
 const isRoot = process.geteuid?.() === 0;
 const cli = path.resolve(__dirname, '..', '..', 'cli.js');
@@ -27,6 +29,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-activity-'));
 fs.chmodSync(tmp, 0o755);
 const tag = `act${process.pid}`;
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+after(stopHelpers);
 
 const snap = (pids: number[]): Promise<Snapshot> => takeSnapshot({ pids });
 
@@ -258,6 +261,27 @@ describe('with the eBPF tracer: exact counts and pairs', { skip: tracerSkip, tim
       assert.equal(monitor.signals.forProcess(fx.info.receiver).received.filter((e) => [10, 12, 34].includes(e.signal)).length, 3, 'still in the log');
     } finally {
       if (!closed) await fx.close();
+    }
+  });
+
+  test('a receiver whose name is not UTF-8 is logged by its bytes (commBytes), its line shows them as \\xNN, controls escaped', async () => {
+    // comm `rx\xff\x01` + a tag: prctl(PR_SET_NAME) takes bytes; SIGUSR1 ignored, so it stays to be killed by stop()
+    const name = Buffer.concat([Buffer.from('rx\xff\x01', 'latin1'), Buffer.from(String(process.pid % 100000))]);
+    const h = await python(
+      'import ctypes,signal,sys\nctypes.CDLL(None).prctl(15, bytes.fromhex(sys.argv[1]), 0, 0, 0)\nsignal.signal(signal.SIGUSR1, signal.SIG_IGN)\nprint("READY", flush=True)\nsys.stdin.read()',
+      [name.toString('hex')],
+    );
+    try {
+      await monitor.sample(null);
+      process.kill(h.pid, 'SIGUSR1');
+      const [e] = await pollUntil(monitor, () => monitor.signals.all().filter((x) => x.receiver.pid === h.pid && x.signal === 10), (es) => es.length >= 1);
+      assert.equal(e.receiver.commBytes, name.toString('hex'), 'the exact bytes');
+      assert.equal(e.receiver.comm, name.toString('utf8'), 'beside the lossy text');
+      const line = signalLine(e);
+      assert.ok(line.includes(`→ rx\\xff\\x01${process.pid % 100000}[${h.pid}]`), line);
+      assert.ok(!/[\x00-\x1f\ufffd]/.test(line), JSON.stringify(line));
+    } finally {
+      await h.stop();
     }
   });
 

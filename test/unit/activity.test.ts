@@ -245,6 +245,28 @@ test('a log line escapes what other users chose (comm)', () => {
   assert.match(line, /bash\[100\] → "evil\\x1b\[2J\\u202e"\[200\] {2}SIGTERM {2}SI_USER {2}delivered$/);
 });
 
+test('a signal party whose name is not UTF-8 (the addon gives its bytes) is shown and found by them, controls still escaped', () => {
+  const f = (...v: number[]) => Float64Array.from(v);
+  const i = (...v: number[]) => Int32Array.from(v);
+  const bytes = (s: string) => Uint8Array.from(Buffer.from(s, 'latin1'));
+  const recs = signalRecords({
+    timeMs: f(1, 2), senderPid: f(10, 11), senderTid: f(10, 11), senderUid: f(0, 0), senderStart: f(5, 6), targetPid: f(20, 20), targetTid: f(20, 20), targetStart: f(9, 9),
+    signal: i(15, 15), code: i(0, 0), group: i(1, 1), result: i(0, 0), siErrno: i(0, 0), siPid: f(10, 11), siUid: f(0, 0), siValue: i(0, 0), flags: i(0, 0),
+    senderComm: i(0, 1), targetComm: i(2, 2), comms: [bytes('k\xff'), bytes('k\xfe'), bytes('rx\x1b\xc3')],
+  });
+  const [a, b] = recs.map((r, k) => decodeSignal(r, k));
+  const lines = [signalLine(a), signalLine(b)];
+  assert.match(lines[0], /k\\xff\[10\] → rx\\x1b\\xc3\[20\]/);
+  assert.match(lines[1], /k\\xfe\[11\] → /, 'two names that differ only in bytes that are not UTF-8 read differently');
+  for (const l of lines) assert.ok(!/[\x00-\x1f\x7f\ufffd]/.test(l), JSON.stringify(l));
+  assert.deepEqual([a.sender?.comm, a.sender?.commBytes], ['k\ufffd', '6bff'], 'the lossy text and, beside it, the bytes (as a process\'s commBytes)');
+  assert.equal(recs[0].targetComm, 'rx\x1b\ufffd');
+  assert.ok(signalMatchesText(a, 'k\\xff') && !signalMatchesText(b, 'k\\xff'), 'found by the name as shown');
+  const utf8 = signalRecords({ ...{ timeMs: f(1), senderPid: f(1), senderTid: f(1), senderUid: f(0), senderStart: f(1), targetPid: f(2), targetTid: f(2), targetStart: f(2) },
+    signal: i(15), code: i(0), group: i(1), result: i(0), siErrno: i(0), siPid: f(1), siUid: f(0), siValue: i(0), flags: i(0), senderComm: i(0), targetComm: i(0), comms: [bytes('caf\xc3\xa9')] });
+  assert.deepEqual([utf8[0].senderComm, utf8[0].senderCommBytes], ['café', undefined], 'UTF-8 bytes are text, no bytes kept');
+});
+
 // ---- the monitor with an injected addon: what it does when the tracer fails, and lost deltas
 
 function fakeAddon(reads: Array<Partial<TracerRead>>, start: Partial<TracerStatus> = {}): TracerAddon & { stops: number } {

@@ -14,6 +14,7 @@
 
 #include "../errors.h"
 #include "../napi_helpers.h"
+#include "../utf8.h"
 #include "tracerload.h"
 
 namespace ipci {
@@ -187,7 +188,12 @@ class ReadWorker : public PromiseWorker {
     sg.Set("senderComm", sc);
     sg.Set("targetComm", tc);
     Napi::Array names = Napi::Array::New(env, comms.size());
-    for (size_t i = 0; i < comms.size(); i++) names[i] = JsString(env, *comms[i]);
+    // a name that is not UTF-8 as its bytes (a Buffer): as text it would decode lossily, and two
+    // names that differ only in those bytes would read alike (core/activity/tracer.ts shows them)
+    for (size_t i = 0; i < comms.size(); i++) {
+      const std::string& c = *comms[i];
+      names[i] = Utf8(c) ? Napi::Value(env, JsString(env, c)) : Napi::Value(Napi::Buffer<char>::Copy(env, c.data(), c.size()));
+    }
     sg.Set("comms", names);
     o.Set("signals", sg);
     Napi::Object lost = Napi::Object::New(env);

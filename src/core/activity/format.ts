@@ -1,7 +1,7 @@
 // Text for live activity, shared by the CLI, the Signals view and the inspector: rates and one
 // signal log line. Names other users chose (comm) are escaped here; callers that render markdown
 // escape again for their medium.
-import { commLabel, formatBytes } from '../format';
+import { commLabel, formatBytes, shownComm } from '../format';
 import type { SignalEvent } from './types';
 
 /** `1.2 MiB/s`, `0 B/s`. */
@@ -19,9 +19,9 @@ export function formatOps(opsPerSec: number): string {
   return `${opsPerSec >= 10 ? Math.round(opsPerSec) : opsPerSec.toFixed(1)} ops/s`;
 }
 
-/** `nginx[812]` (escaped). */
-export function partyLabel(p: { pid: number; comm: string }): string {
-  return commLabel(p.comm, p.pid, 32);
+/** `nginx[812]` (escaped), a name that is not UTF-8 by its bytes (`bad\xff[812]`, shownComm). */
+export function partyLabel(p: { pid: number; comm: string; commBytes?: string }): string {
+  return commLabel(shownComm(p), p.pid, 32);
 }
 
 /** Who sent it: `bash[901]`, `kernel`, `timer`. */

@@ -2,6 +2,7 @@
 // a timer —, si_code names, the result) and kept in a bounded ring that outlives the receiver, so
 // "who sent SIGKILL to my server?" still has an answer after the server is gone. Pure: no I/O.
 import { signalName } from '../signals';
+import { shownComm } from '../text';
 import type { SignalEvent, SignalResult, SignalVia } from './types';
 import type { TracerSignalRecord } from './tracer';
 
@@ -73,7 +74,8 @@ function senderKind(via: SignalVia, senderPid: number): SignalEvent['senderKind'
 export function decodeSignal(r: TracerSignalRecord, seq: number): SignalEvent {
   const { codeName, via } = decodeSiCode(r.signal, r.code);
   const kind = senderKind(via, r.senderPid);
-  const party = { pid: r.senderPid, tid: r.senderTid, comm: r.senderComm, startTime: r.senderStart };
+  // a name that is not UTF-8 keeps its bytes (commBytes, as a snapshot's process): shown by them (shownComm)
+  const party = { pid: r.senderPid, tid: r.senderTid, comm: r.senderComm, ...(r.senderCommBytes !== undefined ? { commBytes: r.senderCommBytes } : {}), startTime: r.senderStart };
   const e: SignalEvent = {
     seq,
     timeMs: r.timeMs,
@@ -81,7 +83,7 @@ export function decodeSignal(r: TracerSignalRecord, seq: number): SignalEvent {
     signalName: signalName(r.signal),
     senderKind: kind,
     sender: kind === 'process' ? { ...party, uid: r.senderUid } : null,
-    receiver: { pid: r.targetPid, tid: r.targetTid, comm: r.targetComm, startTime: r.targetStart },
+    receiver: { pid: r.targetPid, tid: r.targetTid, comm: r.targetComm, ...(r.targetCommBytes !== undefined ? { commBytes: r.targetCommBytes } : {}), startTime: r.targetStart },
     code: r.code,
     codeName,
     via,
@@ -205,7 +207,7 @@ export function signalMatchesText(e: SignalEvent, query: string): boolean {
   const q = query.trim().toLowerCase();
   if (!q) return true;
   if (/^\d+$/.test(q)) return String(e.receiver.pid) === q || (e.sender !== null && String(e.sender.pid) === q) || String(e.signal) === q;
-  const hay = [e.receiver.comm, e.sender?.comm ?? '', e.senderKind, e.signalName, e.signalName.replace(/^SIG/, ''), e.codeName, e.via, e.result].map((s) => s.toLowerCase());
+  const hay = [shownComm(e.receiver), e.sender ? shownComm(e.sender) : '', e.senderKind, e.signalName, e.signalName.replace(/^SIG/, ''), e.codeName, e.via, e.result].map((s) => s.toLowerCase());
   return hay.some((s) => s.includes(q));
 }
 

@@ -2,6 +2,7 @@
 // can it run here, start/stop its parts, read it with a deadline. The addon returns facts (raw
 // counters keyed by kernel identities, raw signal records, lost totals); the join to channel ids
 // and every decision live in TypeScript (join.ts, signalLog.ts, monitor.ts).
+import { isUtf8 } from 'node:buffer';
 import type { ActivityCapability, ActivityProgram } from '../model';
 import { withDeadline } from '../deadline';
 import { loadBpf, type BpfAddon } from '../native';
@@ -76,10 +77,14 @@ export interface TracerSignalRecord {
   senderUid: number;
   senderStart: number;
   senderComm: string;
+  /** senderComm's bytes in hex, only when they are not UTF-8 (senderComm then has U+FFFD for the bad bytes), as a process's commBytes. */
+  senderCommBytes?: string;
   targetPid: number;
   targetTid: number;
   targetStart: number;
   targetComm: string;
+  /** targetComm's bytes in hex, only when they are not UTF-8. */
+  targetCommBytes?: string;
   signal: number;
   code: number;
   group: boolean;
@@ -113,7 +118,16 @@ export interface TracerSignalColumns {
   flags: Int32Array;
   senderComm: Int32Array;
   targetComm: Int32Array;
-  comms: string[];
+  /** Each name once: text, or its bytes when they are not UTF-8 (text would decode them lossily). */
+  comms: Array<string | Uint8Array>;
+}
+
+/** A comm as the addon gave it: its text (lossy for bytes that are not UTF-8) and, for such bytes, their hex. */
+function commOf(c: string | Uint8Array | undefined): { text: string; hex?: string } {
+  if (c === undefined) return { text: '' };
+  if (typeof c === 'string') return { text: c };
+  const b = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+  return isUtf8(b) ? { text: b.toString('utf8') } : { text: b.toString('utf8'), hex: b.toString('hex') };
 }
 
 /** The columns as records (from index `from` on). */
@@ -121,18 +135,23 @@ export function signalRecords(c: TracerSignalColumns, from = 0): TracerSignalRec
   const n = c.timeMs.length;
   from = Math.max(0, Math.min(from, n));
   const out: TracerSignalRecord[] = new Array(n - from);
+  const comms = c.comms.map(commOf); // a few names for thousands of records
   for (let i = from; i < n; i++) {
+    const sender = comms[c.senderComm[i]] ?? { text: '' };
+    const target = comms[c.targetComm[i]] ?? { text: '' };
     out[i - from] = {
       timeMs: c.timeMs[i],
       senderPid: c.senderPid[i],
       senderTid: c.senderTid[i],
       senderUid: c.senderUid[i],
       senderStart: c.senderStart[i],
-      senderComm: c.comms[c.senderComm[i]] ?? '',
+      senderComm: sender.text,
+      ...(sender.hex !== undefined ? { senderCommBytes: sender.hex } : {}),
       targetPid: c.targetPid[i],
       targetTid: c.targetTid[i],
       targetStart: c.targetStart[i],
-      targetComm: c.comms[c.targetComm[i]] ?? '',
+      targetComm: target.text,
+      ...(target.hex !== undefined ? { targetCommBytes: target.hex } : {}),
       signal: c.signal[i],
       code: c.code[i],
       group: c.group[i] !== 0,

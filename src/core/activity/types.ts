@@ -140,6 +140,8 @@ export interface SignalParty {
   /** The thread (tid) involved; equals pid for the main thread. */
   tid: number;
   comm: string;
+  /** comm's bytes in hex, only when they are not UTF-8 (comm then has U+FFFD for the bad bytes): shown by them (shownComm, `bad\xff`). */
+  commBytes?: string;
   /** Clock ticks since boot (as /proc/PID/stat field 22 and the snapshot's `startTime`): pid + startTime name one process even after the pid is reused. */
   startTime: number;
 }
