@@ -5,12 +5,15 @@
 // `since`, a failing rule reported as a note).
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { EMPTY_FILTER } from '../../src/core/filter';
 import { Diagnoser, MAX_PROBLEMS_PER_RULE, RULES, runRules, type Problem } from '../../src/core/diagnose';
 import { waitGraph } from '../../src/core/diagnose/blocking';
-import { emptyEvidence, type Evidence, type ProcessFacts } from '../../src/core/diagnose/evidence';
+import { emptyEvidence, readLiveness, readThreads, type Evidence, type ProcessFacts } from '../../src/core/diagnose/evidence';
 import { parseMountInfo } from '../../src/core/diagnose/paths';
-import { activity, type HistoryEntry, type Rule } from '../../src/core/diagnose/rule';
+import { activity, procLabel, type HistoryEntry, type Rule } from '../../src/core/diagnose/rule';
 import { SnapshotIndex } from '../../src/core/diagnose/snapshotIndex';
 import { DiagnosisReceiver, diagnosisHook, type DiagnosisDelta } from '../../src/core/diagnose/workerHook';
 import { describeSyscall, parseSyscall } from '../../src/core/diagnose/syscalls';
@@ -462,9 +465,6 @@ describe('SnapshotIndex.ofKind', () => {
 
 describe('SafeLstat', () => {
   test('never touches a path on a file system that could hang, nor goes through a symlink another user owns', async () => {
-    const fs = await import('node:fs');
-    const os = await import('node:os');
-    const path = await import('node:path');
     const { SafeLstat } = await import('../../src/core/diagnose/paths');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-safe-'));
     try {
@@ -488,6 +488,33 @@ describe('SafeLstat', () => {
       assert.ok(safe.lstat(path.join(dir, 'link')).stat?.isSymbolicLink(), 'the last component is never followed');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a process the snapshot lacks, named from /proc by the evidence', () => {
+  test('by the bytes of a name that is not UTF-8 (`bad\\xff[7]`), as a snapshot process is: two such names differ', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-diag-comm-'));
+    try {
+      const stat = (pid: number, comm: string) => {
+        fs.mkdirSync(path.join(root, String(pid), 'task'), { recursive: true });
+        fs.writeFileSync(path.join(root, String(pid), 'stat'), Buffer.from(`${pid} (${comm}) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0`, 'latin1'));
+      };
+      stat(7, 'bad\xff');
+      stat(8, 'bad\xfe) x');
+      stat(9, 'caf\xc3\xa9');
+      const ev = emptyEvidence();
+      for (const pid of [7, 8, 9]) ev.liveness.set(pid, readLiveness(root, pid));
+      const index = new SnapshotIndex(snap([], [], Date.now()));
+      assert.deepEqual([7, 8, 9].map((pid) => procLabel(index, pid, ev)), ['bad\\xff[7]', 'bad\\xfe) x[8]', 'café[9]']);
+      assert.equal(ev.liveness.get(9)?.commBytes, undefined, 'UTF-8: no bytes');
+      const threads = readThreads(root, 7, 4, Infinity);
+      assert.deepEqual([threads.comm, threads.commBytes], ['bad\ufffd', '626164ff']);
+      const byThreads = emptyEvidence();
+      byThreads.processes.set(7, threads);
+      assert.equal(procLabel(index, 7, byThreads), 'bad\\xff[7]');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
     }
   });
 });

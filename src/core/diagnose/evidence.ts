@@ -8,9 +8,11 @@
 // Everything is bounded: a deadline, a number of processes, threads per process and directory
 // entries; what was cut short is said in `notes`. The rules decide what to ask for and what the
 // facts mean; this file only reads.
+import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseProcStat } from '../actions/signal';
+import { commBytes } from '../parsers/procPid';
 import { devText, readMountTable, SafeLstat, fileType, type FileType } from './paths';
 import { defaultSocketRoots, recheckSocketFiles, scanSocketFiles, type ScanRoot, type SocketFile, type SocketScanCache } from './socketFiles';
 import { parseSyscall, type SyscallState } from './syscalls';
@@ -29,6 +31,8 @@ export interface ProcessFacts {
   startTime: number | null;
   state: string;
   comm: string;
+  /** comm's bytes in hex, only when they are not UTF-8 (comm then has U+FFFD for the bad bytes), as ProcessInfo.commBytes. */
+  commBytes?: string;
   threads: ThreadFacts[];
   /** Threads the process had (every entry of /proc/PID/task, also those past maxThreads); absent when not listed. */
   threadCount?: number;
@@ -43,6 +47,8 @@ export interface Liveness {
   startTime?: number;
   state?: string;
   comm?: string;
+  /** comm's bytes in hex, only when they are not UTF-8. */
+  commBytes?: string;
 }
 
 export interface PathFacts {
@@ -172,15 +178,33 @@ function read(p: string): string | null {
   }
 }
 
+/**
+ * /proc/PID/stat parsed, with comm's bytes (between the first `(` and the last `)`, as the walks
+ * take them) when they are not UTF-8: the text has U+FFFD there, which two such names share.
+ */
+function readStat(file: string): { ps: ReturnType<typeof parseProcStat>; commBytes?: string } {
+  let b: Buffer;
+  try {
+    b = fs.readFileSync(file);
+  } catch {
+    return { ps: null };
+  }
+  const ps = parseProcStat(b.toString('utf8'));
+  if (!ps || isUtf8(b)) return { ps };
+  const open = b.indexOf(0x28);
+  const close = b.lastIndexOf(0x29);
+  const hex = open >= 0 && close > open ? commBytes(b.subarray(open + 1, close).toString('hex')) : undefined;
+  return hex !== undefined ? { ps, commBytes: hex } : { ps };
+}
+
 function errCode(e: unknown): string {
   return (e as NodeJS.ErrnoException)?.code ?? 'EIO';
 }
 
 export function readThreads(procRoot: string, pid: number, maxThreads: number, deadline: number): ProcessFacts {
   const base = path.join(procRoot, String(pid));
-  const st = read(path.join(base, 'stat'));
-  const ps = st ? parseProcStat(st) : null;
-  const facts: ProcessFacts = { pid, startTime: ps?.startTime ?? null, state: ps?.state ?? '?', comm: ps?.comm ?? '', threads: [], complete: false };
+  const { ps, commBytes } = readStat(path.join(base, 'stat'));
+  const facts: ProcessFacts = { pid, startTime: ps?.startTime ?? null, state: ps?.state ?? '?', comm: ps?.comm ?? '', ...(commBytes !== undefined ? { commBytes } : {}), threads: [], complete: false };
   if (!ps) {
     facts.error = 'ESRCH';
     return facts;
@@ -224,10 +248,9 @@ export function readThreads(procRoot: string, pid: number, maxThreads: number, d
 
 export function readLiveness(procRoot: string, pid: number): Liveness {
   if (!(pid > 0)) return { alive: false };
-  const st = read(path.join(procRoot, String(pid), 'stat'));
-  const ps = st ? parseProcStat(st) : null;
+  const { ps, commBytes } = readStat(path.join(procRoot, String(pid), 'stat'));
   if (!ps) return { alive: false };
-  return { alive: true, startTime: ps.startTime, state: ps.state, comm: ps.comm };
+  return { alive: true, startTime: ps.startTime, state: ps.state, comm: ps.comm, ...(commBytes !== undefined ? { commBytes } : {}) };
 }
 
 function nsOf(procRoot: string, pid: number | 'self', cache: Map<number | 'self', string | null>): string | null {

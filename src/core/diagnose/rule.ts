@@ -5,7 +5,7 @@ import { isZombie } from '../processState';
 import { isRemovable } from '../actions/remove';
 import { channelName, processLabel } from '../format';
 import { describe } from '../kinds';
-import type { Channel, ProcessInfo, Snapshot } from '../model';
+import type { Channel, Snapshot } from '../model';
 import type { Evidence, EvidenceRequest } from './evidence';
 import type { ChainNode, ProblemAction, ProblemDraft, RuleId } from './problem';
 import type { SnapshotIndex } from './snapshotIndex';
@@ -86,8 +86,9 @@ export function duration(ms: number): string {
 export function procLabel(index: SnapshotIndex, pid: number, ev?: Evidence): string {
   const p = index.proc(pid);
   if (p) return processLabel(pid, p);
-  const comm = ev?.processes.get(pid)?.comm ?? ev?.liveness.get(pid)?.comm;
-  return comm !== undefined ? processLabel(pid, { comm } as ProcessInfo) : `[${pid}]`;
+  // by the name's bytes when they are not UTF-8 (commBytes: `bad\xff[812]`), as for a process of the snapshot
+  const facts = ev?.processes.get(pid) ?? ev?.liveness.get(pid);
+  return facts?.comm !== undefined ? processLabel(pid, { comm: facts.comm, commBytes: facts.commBytes }) : `[${pid}]`;
 }
 
 /** `pipe:[4901]`, `FIFO /tmp/x`, `Unix socket /run/a.sock`, `SysV message queue msqid 3 key 0x…`. */
