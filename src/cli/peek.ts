@@ -31,16 +31,22 @@ function idText(id: string): string {
   return id.length > 200 ? `${id.slice(0, 200)}… (${id.length} characters)` : id;
 }
 
+/** Candidates an ENOTUNIQ lists (a cut id as short as `unix:1…` may start hundreds of ids). */
+const LISTED_MAX = 20;
+
 /**
- * The channel `id` names: its id exactly, the `KIND:bytes/HEX` form of its name, or its id as the
- * CLI prints it (escaped) — core/channelIds.ts. ENOENT when none, ENOTUNIQ naming each candidate
- * by its bytes/HEX id when the printed form is two channels'.
+ * The channel `id` names: its id exactly, the `KIND:bytes/HEX` form of its name, its id as the
+ * CLI prints it (escaped), or that id as `top` cut it (ending in `…`) — core/channelIds.ts. ENOENT
+ * when none, ENOTUNIQ naming each candidate by its whole bytes/HEX id when the printed form (or
+ * the cut one) is several channels'.
  */
 export function channelOf(snap: Pick<Snapshot, 'channels'>, id: string): Channel {
   const found = lookupChannelId(snap.channels, id);
   if (found === null) throw new ActionError('ENOENT', `no channel ${idText(id)} (list them with \`ipc-inspector snapshot\`)`);
   if ('ambiguous' in found) {
-    throw new ActionError('ENOTUNIQ', `${idText(id)} names ${found.ambiguous.length} channels: ${unambiguousIds(found.ambiguous).join(', ')}`, 'give one of these ids');
+    const n = found.ambiguous.length;
+    const more = n > LISTED_MAX ? `, … ${n - LISTED_MAX} more` : '';
+    throw new ActionError('ENOTUNIQ', `${idText(id)} names ${n} channels: ${unambiguousIds(found.ambiguous.slice(0, LISTED_MAX)).join(', ')}${more}`, 'give one of these ids');
   }
   return found.channel;
 }

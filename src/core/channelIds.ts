@@ -10,7 +10,12 @@
 // backslash of its own: `a\nb` (four characters) prints as itself, as `a` newline `b` does — so an
 // id that matches two channels names neither: the caller says so and lists each by its
 // `bytes/HEX` id, which is one line of ASCII and names one object.
-import { escapeControl, unescapeControl } from './escape';
+//
+// An id a table cut to its column (`top` prints 40 characters: `posix-mq:a-long-queue-name-that-go…`)
+// names the channel whose printed id starts with what is left before the ellipsis (`...` where
+// the locale is not UTF-8, cli/locale.ts), when nothing matches it whole and exactly one does;
+// several are refused the same way, each listed by its whole `bytes/HEX` id.
+import { ELLIPSIS, escapeControl, unescapeControl } from './escape';
 import { idOfPosixBytesForm, posixBytesId } from './posixNames';
 
 export type IdLookup<C> = { channel: C } | { ambiguous: C[] } | null;
@@ -21,11 +26,20 @@ export function lookupChannelId<C extends { id: string }>(channels: Iterable<C>,
   const fromBytes = idOfPosixBytesForm(given);
   if (fromBytes !== null) want.add(fromBytes);
   want.add(unescapeControl(given));
-  const found: C[] = [];
-  for (const c of channels) if (want.has(c.id) || escapeControl(c.id) === given) found.push(c);
+  const all = Array.isArray(channels) ? (channels as readonly C[]) : [...channels];
+  let found: C[] = [];
+  for (const c of all) if (want.has(c.id) || escapeControl(c.id) === given) found.push(c);
+  const prefix = found.length === 0 ? cutPrefix(given) : null;
+  if (prefix !== null) found = all.filter((c) => c.id.startsWith(prefix) || escapeControl(c.id).startsWith(prefix));
   if (found.length === 0) return null;
   if (found.length === 1) return { channel: found[0] };
   return { ambiguous: found };
+}
+
+/** What is left of an id a table cut (shortText: ending in the ellipsis, or `...` in a locale that is not UTF-8) before its end; null when it is not cut so, or nothing is left. */
+function cutPrefix(given: string): string | null {
+  for (const end of [ELLIPSIS, '...']) if (given.length > end.length && given.endsWith(end)) return given.slice(0, -end.length);
+  return null;
 }
 
 /** The ids to list for an ambiguous id: each channel's `bytes/HEX` id, which names it alone; escaped for one line. */

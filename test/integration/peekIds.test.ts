@@ -4,11 +4,13 @@
 // — each reaching the same queue, none consuming a message. Two /dev/shm objects whose ids print
 // the same (a newline in one name, a backslash and an n in the other) are refused by the printed
 // id, the error naming each by its bytes/HEX id, which peeks each one. /dev/mqueue mounted or not
-// (the queue is listed through its holders when it is not).
+// (the queue is listed through its holders when it is not). An id `top` printed cut to its column
+// peeks the one object it is the start of.
 //
 //   node scripts/build.mjs && node --test dist/test/integration/peekIds.test.js
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { shortText } from '../../src/core/format';
 import { loadNative } from '../../src/core/native';
 import { cliNotBuilt, cliScratch, runCli } from './cliRunner';
 
@@ -70,5 +72,22 @@ describe('peek takes the ids the CLI prints', { skip: cliNotBuilt }, () => {
       assert.equal(p.code, 0, `peek ${id}: ${p.stderr}`);
       assert.equal((JSON.parse(p.stdout) as { total: number | null }).total, size, `${id} reached its own object`);
     }
+  });
+
+  test('an id cut as `top` prints it (40 characters, ending in …) peeks the one object it starts; two it starts are refused with both whole bytes/HEX ids', async () => {
+    const one = `${tag}-one-long-name-that-top-cuts-in-its-column\n`;
+    const twins = [`${tag}-twin-long-name-that-top-cuts-alike-a`, `${tag}-twin-long-name-that-top-cuts-alike-b`];
+    for (const [name, size] of [[one, 4096], [twins[0], 8192], [twins[1], 12288]] as const) await scratch.fixture('posix-shm', { name, size });
+    const cut = (name: string) => shortText(`posix-shm:${name}`, 40); // top's CHANNEL column
+    assert.ok(cut(one).endsWith('…') && cut(twins[0]) === cut(twins[1]));
+    for (const id of [cut(one), cut(one).replace(/…$/, '...')]) {
+      const p = runCli(['peek', id, '--json', '--max-bytes', '1']);
+      assert.equal(p.code, 0, `peek ${id}: ${p.stderr}`);
+      assert.equal((JSON.parse(p.stdout) as { total: number | null }).total, 4096, `${id} reached its object`);
+    }
+    const r = runCli(['peek', cut(twins[0])]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /^ipc-inspector peek: ENOTUNIQ: /);
+    for (const name of twins) assert.ok(r.stderr.includes(`posix-shm:bytes/${hex(name)}`), `${name} in ${r.stderr}`);
   });
 });

@@ -1,7 +1,8 @@
 // Ids given back to `peek` (and the extension's commands given an id string) as the CLI printed
 // them: escaped (`posix-mq:a\nb` for a name holding a newline), in the `KIND:bytes/HEX` form for
 // any name, or exactly. unescapeControl undoes escapeControl; an id whose printed form two
-// channels share (a name may hold a backslash of its own) is refused with both bytes/HEX ids.
+// channels share (a name may hold a backslash of its own) is refused with both bytes/HEX ids. An id
+// `top` cut to its column names the one channel it is the start of.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { escapeControl, safeJson, unescapeControl } from '../../src/core/escape';
@@ -9,6 +10,8 @@ import { lookupChannelId, unambiguousIds } from '../../src/core/channelIds';
 import { idOfPosixBytesForm, posixBytesId } from '../../src/core/posixNames';
 import { channelOf } from '../../src/cli/peek';
 import { ActionError } from '../../src/core/actions/errors';
+import { filterSample, renderTop } from '../../src/cli/top';
+import type { ActivitySample, ChannelActivity } from '../../src/core/activity/types';
 
 const hex = (s: string) => Buffer.from(s).toString('hex');
 
@@ -117,4 +120,41 @@ test('lookupChannelId: a printed id two channels share names neither; each is li
     (e: unknown) => e instanceof ActionError && e.code === 'ENOTUNIQ' && e.message.includes(`posix-mq:bytes/${hex('a\nb')}`) && e.message.includes(`posix-mq:bytes/${hex('a\\nb')}`),
   );
   assert.throws(() => channelOf({ channels: all as never }, 'posix-mq:zzz'), (e: unknown) => e instanceof ActionError && e.code === 'ENOENT');
+});
+
+test('an id `top` cut to its column names the one channel whose printed id starts so; several are refused, each by its whole bytes/HEX id', () => {
+  const long = chan('posix-mq:a-queue-with-a-long-name-\n-for-the-jobs-1');
+  const twinA = chan('posix-mq:results-for-the-render-workers-of-a');
+  const twinB = chan('posix-mq:results-for-the-render-workers-of-b');
+  const dots = chan('posix-mq:wait...');
+  const all = [long, twinA, twinB, dots, chan('posix-mq:wait-for-it'), chan('pipe:1')];
+  const lost = { counterMapFull: 0, signalRingFull: 0, signalQueueFull: 0, mqNameMapFull: 0, recursion: 0, total: 0 };
+  const sample: ActivitySample = {
+    at: new Date(0).toISOString(), intervalMs: 1000, source: 'bpf', pairs: [], unmatched: { bytes: 0, ops: 0, counters: 0 }, lost, lostTotal: lost,
+    capability: { source: 'bpf', tracerAvailable: true } as ActivitySample['capability'],
+    channels: Object.fromEntries(all.map((c, k) => [c.id, {
+      channelId: c.id, kind: c.kind as ChannelActivity['kind'], sent: { bytes: 10 * (k + 1), ops: 1 }, received: { bytes: 0, ops: 0 }, bytesPerSec: 10 * (k + 1), opsPerSec: 1, processes: [], inSnapshot: true,
+    }])),
+  };
+  // what top printed in its CHANNEL column for each
+  const lines = renderTop(sample, null, 10);
+  const col = lines.findIndex((l) => l.includes('CHANNEL'));
+  const at = lines[col].indexOf('CHANNEL');
+  const printed = new Map(lines.slice(col + 1).map((l) => [l.slice(at, at + 40).trimEnd(), l]));
+  const shown = (c: { id: string }) => [...printed.keys()].find((p) => p === escapeControl(c.id) || (p.endsWith('…') && escapeControl(c.id).startsWith(p.slice(0, -1))))!;
+  const cut = shown(long);
+  assert.ok(cut.endsWith('…') && cut.length === 40, `top cut it: ${cut}`);
+  assert.equal(channelOf({ channels: all as never }, cut), long, 'the cut id names its channel');
+  assert.equal(channelOf({ channels: all as never }, cut.replace(/…$/, '...')), long, 'as printed where the locale is not UTF-8');
+  const twins = shown(twinA);
+  assert.ok(twins?.endsWith('…') && twins === shown(twinB), `two ids top cuts alike: ${twins}`);
+  assert.throws(
+    () => channelOf({ channels: all as never }, twins),
+    (e: unknown) => e instanceof ActionError && e.code === 'ENOTUNIQ' && e.message.includes(`posix-mq:bytes/${hex('results-for-the-render-workers-of-a')}`) && e.message.includes(`posix-mq:bytes/${hex('results-for-the-render-workers-of-b')}`),
+  );
+  assert.equal(channelOf({ channels: all as never }, dots.id), dots, 'an id ending in `...` of its own is itself, not a prefix');
+  assert.throws(() => channelOf({ channels: all as never }, 'posix-mq:nothing-starts-so…'), (e: unknown) => e instanceof ActionError && e.code === 'ENOENT');
+  // the full ids are in top --json
+  const json = JSON.parse(safeJson(filterSample(sample, null, null, null))) as ActivitySample;
+  assert.deepEqual(Object.keys(json.channels).sort(), all.map((c) => c.id).sort());
 });
