@@ -82,6 +82,8 @@ inline Napi::Object ProcTextToJs(Napi::Env env, const ProcText& p) {
   if ((p.has & F_CMDLINE) && !Utf8(p.cmdline)) o.Set("cmdlineHex", JsString(env, Hex(p.cmdline)));
   if ((p.has & F_CWD) && !Utf8(p.cwd)) o.Set("cwdHex", JsString(env, Hex(p.cwd)));
   if ((p.has & F_EXE) && !Utf8(p.exe)) o.Set("exeHex", JsString(env, Hex(p.exe)));
+  // kept maps lines whose paths are not UTF-8 (a /dev/shm name of any bytes): the kept text's bytes
+  if ((p.has & F_MAPS) && !Utf8(p.maps)) o.Set("mapsHex", JsString(env, Hex(p.maps)));
   str(F_MAPS, "maps", p.maps);
   str(F_TIMERS, "timers", p.timers);
   str(F_NETNS, "netns", p.netns);

@@ -90,6 +90,8 @@ export interface ProcWalkProcess {
   cmdlineHex?: string;
   /** Only the maps lines some `mapsRules` entry keeps, newline-joined. */
   maps?: string;
+  /** The kept maps text's bytes in hex, only when they are not UTF-8 (a path in it then has U+FFFD for the bad bytes): probes/maps.ts finds a line's path bytes in them. */
+  mapsHex?: string;
   timers?: string;
   /** `readlink /proc/PID/ns/net`, e.g. `net:[4026531840]`. */
   netns?: string;

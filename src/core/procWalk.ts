@@ -23,7 +23,7 @@ interface Io {
   /** The link's bytes (read again only for a link whose text shows U+FFFD). */
   readlinkBytes(p: string): Buffer | Promise<Buffer>;
   /** The first `max` bytes of a file (maps: another user decides how long it is). */
-  readHead?(p: string, max: number): string;
+  readHead?(p: string, max: number): Buffer;
   readlink(p: string): string | Promise<string>;
   readdir(p: string): string[] | Promise<string[]>;
   lstatMode(p: string): number | Promise<number>;
@@ -48,7 +48,7 @@ const syncIo: Io = {
         chunks.push(n === b.length ? b : b.subarray(0, n));
         total += n;
       }
-      return Buffer.concat(chunks).toString('utf8');
+      return Buffer.concat(chunks);
     } finally {
       fs.closeSync(fd);
     }
@@ -321,10 +321,16 @@ async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColum
   if (mapsRules.length > 0) {
     try {
       // the native walks' bounds (native/src/mapsread.h): read, kept per process, kept per walk
-      const text = io.readHead ? io.readHead(base + '/maps', MAPS_READ_MAX) : await io.readFile(base + '/maps');
+      const raw = io.readHead ? io.readHead(base + '/maps', MAPS_READ_MAX) : await io.readBytes(base + '/maps');
+      // a path that is not UTF-8 (a /dev/shm name of any bytes): filtered and bounded byte for byte
+      // (latin1, one character a byte), then given as the native walks give it, text and bytes
+      const utf8 = isUtf8(raw);
+      const text = raw.toString(utf8 ? 'utf8' : 'latin1');
       const kept = boundMaps(filterMaps(text, mapsRules), budget);
-      p.maps = kept.text;
-      if (kept.truncated || text.length >= MAPS_READ_MAX) (p.errors ??= []).push({ file: 'maps', code: 'EFBIG' });
+      const keptBytes = utf8 ? null : Buffer.from(kept.text, 'latin1');
+      p.maps = keptBytes ? keptBytes.toString('utf8') : kept.text;
+      if (keptBytes && !isUtf8(keptBytes)) p.mapsHex = keptBytes.toString('hex');
+      if (kept.truncated || raw.length >= MAPS_READ_MAX) (p.errors ??= []).push({ file: 'maps', code: 'EFBIG' });
     } catch (e) {
       noteError(p, 'maps', e);
     }

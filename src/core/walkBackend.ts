@@ -134,8 +134,10 @@ export function applyBpfClasses(w: ProcWalk, codes: ReadonlyMap<number, number>,
   const mapsRules = o.mapsRules ?? [];
   for (const p of w.processes) {
     if (!p || p.maps === undefined) continue;
-    if (mapsRules.length === 0) delete p.maps;
-    else p.maps = filterMaps(p.maps, mapsRules);
+    if (mapsRules.length === 0) {
+      delete p.maps;
+      delete p.mapsHex;
+    } else p.maps = filterMaps(p.maps, mapsRules); // mapsHex may keep more lines: its lines are found by their text (probes/maps.ts)
   }
   return {
     ...w,

@@ -12,10 +12,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FifoChannel, PosixShmChannel, Snapshot } from '../../src/core/model';
+import type { FifoChannel, PosixSemChannel, PosixShmChannel, Snapshot } from '../../src/core/model';
 import { loadBpf, loadNative } from '../../src/core/native';
 import { lineReader } from './childLines';
 import { BIN, cliNotBuilt } from './cliRunner';
+import { python, stopHelpers, type Helper } from './diagnoseUtil';
 
 const hex = (s: string) => Buffer.from(s, 'latin1').toString('hex');
 
@@ -103,6 +104,55 @@ describe('names that are not UTF-8: comm, argv, FIFO paths', () => {
       assert.ok(table.includes(`${dir}/fifo-gone\\xfe\\xff `), `the unlinked FIFO by its bytes:\n${table}`);
       assert.ok(table.includes(`ipc-utf8-${process.pid}-\\xff`), `the /dev/shm file by its bytes:\n${table}`);
       assert.ok(table.includes(`bad\\xff\\xfeutf8[${pid}]`), `the holder by its bytes:\n${table}`);
+      assert.ok(!table.includes('\ufffd'), `no U+FFFD in the table:\n${table}`);
+    });
+  }
+});
+
+describe('a semaphore named only by its mappings (unlinked while mapped) whose name is not UTF-8', () => {
+  // two names that differ only in bytes that are not UTF-8: both read `ipc-sem-PID-\ufffd` as text
+  const names = [`ipc-sem-${process.pid}-\xff`, `ipc-sem-${process.pid}-\xfe`];
+  let holder: Helper;
+  before(async () => {
+    // sem_open's file (a glibc sem_t: 32 bytes), mapped shared, then unlinked and its fd closed: only the mappings name it
+    // (as sem_open then sem_unlink leaves it: Apache's posixsem mutex, Python's multiprocessing locks)
+    holder = await python(
+      [
+        'import ctypes,sys',
+        'libc = ctypes.CDLL(None, use_errno=True)',
+        'libc.mmap.restype = ctypes.c_void_p',
+        'libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]',
+        'for n in sys.argv[1:]:',
+        '    p = b"/dev/shm/sem." + bytes.fromhex(n)',
+        '    fd = os.open(p, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)',
+        '    os.write(fd, (1).to_bytes(4, "little") + bytes(28))',
+        '    assert libc.mmap(None, 32, 3, 1, fd, 0) not in (None, 2**64 - 1)  # PROT_READ|PROT_WRITE, MAP_SHARED (mmap.mmap would keep a dup of the fd)',
+        '    os.unlink(p)',
+        '    os.close(fd)',
+        'print("READY", flush=True)',
+        'sys.stdin.read()',
+      ].join('\n'),
+      names.map(hex),
+    );
+  });
+  after(stopHelpers);
+  const cli = (walk: string, args: string[]) => {
+    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, IPC_INSPECTOR_WALK: walk, LC_ALL: 'C.UTF-8' }, maxBuffer: 64 << 20 });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+  };
+  for (const [name, walk, skip] of [
+    ['BPF fd walk', 'bpf-iter', loadBpf().addon ? false : 'BPF addon not built'],
+    ['/proc fd walk', 'proc', loadNative().addon ? false : 'native addon not built'],
+    ['TypeScript walk', 'proc-ts', false],
+  ] as const) {
+    it(`keeps each name's bytes (nameBytes), the table shows them as \\xNN (${name})`, { skip: skip || cliNotBuilt }, () => {
+      const snap = JSON.parse(cli(walk, ['snapshot', '--json', '--kind', 'posix-sem', '--pid', String(holder.pid)])) as Snapshot;
+      assert.equal(snap.capabilities.walk?.backend, walk, 'the walk asked for ran');
+      const sems = snap.channels.filter((c): c is PosixSemChannel => c.kind === 'posix-sem' && c.endpoints.some((e) => e.pid === holder.pid));
+      assert.deepEqual(sems.map((c) => [c.deleted, c.name, c.nameBytes, c.value]).sort(), names.map((n) => [true, `ipc-sem-${process.pid}-\ufffd`, hex(n), 1]).sort(), JSON.stringify(sems));
+      const table = cli(walk, ['snapshot', '--kind', 'posix-sem', '--pid', String(holder.pid)]);
+      for (const n of ['\\xff', '\\xfe']) assert.ok(table.includes(`ipc-sem-${process.pid}-${n}`), `by its bytes:\n${table}`);
       assert.ok(!table.includes('\ufffd'), `no U+FFFD in the table:\n${table}`);
     });
   }

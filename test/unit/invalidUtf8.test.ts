@@ -13,6 +13,8 @@ import { channelName, channelTitle, endpointLabel, processLabel } from '../../sr
 import { loadNative, type ProcWalk } from '../../src/core/native';
 import { cmdlineBytes, commBytes } from '../../src/core/parsers/procPid';
 import { pathHexOf } from '../../src/core/probes/context';
+import { mapHoldersOf } from '../../src/core/probes/maps';
+import { walkProcTs } from '../../src/core/procWalk';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { hexText, isHexBytes, shownCmdline, shownComm } from '../../src/core/text';
 import { mergeWalks } from '../../src/core/walkBackend';
@@ -88,6 +90,32 @@ test('pathHexOf and mergeWalks: a path index to its bytes, across a merged walk'
   assert.equal(mergeWalks(w(['/a'], [], []), w(['/b'], [], [])).pathHexAt, undefined, 'none: no field');
 });
 
+// /dev/shm mappings of semaphores named `q\xff`, `q\xfe` (unlinked) and `qé` (UTF-8), and a line no rule keeps, as the kernel prints them (latin1: one char a byte)
+const MAPS = [
+  '7f0000000000-7f0000001000 rw-s 00000000 00:1a 101                        /dev/shm/sem.q\xff',
+  '7f0000001000-7f0000002000 rw-s 00000000 00:1a 102                        /dev/shm/sem.q\xfe (deleted)',
+  '7f0000002000-7f0000003000 r--p 00000000 08:01 7                          /usr/lib/x\xff.so',
+  '7f0000003000-7f0000004000 rw-s 00000000 00:1a 103                        /dev/shm/sem.q\xc3\xa9',
+  '',
+].join('\n');
+
+test('a /dev/shm name in maps that is not UTF-8 keeps its bytes (mapsHex → nameHex), one name from another, ` (deleted)` left out', () => {
+  const b = Buffer.from(MAPS, 'latin1');
+  const h = mapHoldersOf([{ pid: 42, maps: b.toString('utf8'), mapsHex: b.toString('hex') }]);
+  const byIno = (ino: number) => h.devShmByKey.get(`0:26:${ino}`);
+  assert.deepEqual([byIno(101)?.name, byIno(101)?.nameHex], ['sem.q\ufffd', hex('sem.q\xff')]);
+  assert.deepEqual([byIno(102)?.name, byIno(102)?.nameHex, byIno(102)?.deleted], ['sem.q\ufffd', hex('sem.q\xfe'), true], 'unlinked: ` (deleted)` left out of the bytes too');
+  assert.deepEqual([byIno(103)?.name, byIno(103)?.nameHex], ['sem.qé', undefined], 'UTF-8: no bytes');
+  // the text filtered to fewer lines than its bytes hold (walkBackend re-filters text only): found by their text
+  const kept = b.toString('utf8').split('\n').filter((l) => l.includes('102')).join('\n');
+  assert.equal(mapHoldersOf([{ pid: 42, maps: kept, mapsHex: b.toString('hex') }]).devShmByKey.get('0:26:102')?.nameHex, hex('sem.q\xfe'));
+  assert.equal(mapHoldersOf([{ pid: 42, maps: b.toString('utf8') }]).devShmByKey.get('0:26:101')?.nameHex, undefined, 'no bytes given: none made up');
+  // a semaphore named by its mappings (here unlinked) is shown by those bytes
+  const sem = (nameBytes?: string): Channel => ({ id: 'posix-sem:deleted/0:26:102', kind: 'posix-sem', endpoints: [], name: 'q\ufffd', ...(nameBytes ? { nameBytes } : {}), value: 1, uid: null, owner: null, mode: null, deleted: true });
+  assert.equal(channelName(sem(hex('q\xfe'))), '/q\\xfe (deleted)');
+  assert.notEqual(channelName(sem(hex('q\xfe'))), channelName(sem(hex('q\xff'))));
+});
+
 // A captured tree: a process whose stat, cmdline, FIFO link and cwd hold bytes that are not UTF-8.
 let root = '';
 let procRoot = '';
@@ -107,6 +135,7 @@ before(() => {
   fs.symlinkSync(Buffer.from('/srv/w\xff', 'latin1'), path.join(d, 'cwd'));
   fs.symlinkSync('/usr/bin/prog', path.join(d, 'exe'));
   fs.writeFileSync(path.join(d, 'fdinfo', '3'), 'pos:\t0\nflags:\t02\nmnt_id:\t15\n');
+  fs.writeFileSync(path.join(d, 'maps'), Buffer.from(MAPS, 'latin1'));
 });
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -127,5 +156,14 @@ for (const [name, opts, skip] of [
     assert.ok(f, 'the FIFO is listed');
     assert.equal(f.pathBytes, fifoBytes.toString('hex'));
     assert.equal(channelName(f), `${root}/f\\xff\\xfe`);
+  });
+
+  test(`a captured tree's maps lines that are not UTF-8: the kept lines' bytes (${name})`, { skip }, async () => {
+    const walk = opts.useNative === false ? walkProcTs : loadNative().addon!.walkProc.bind(loadNative().addon);
+    const w = await walk({ procRoot, threads: 1, pids: [42], readTimers: false, readLinks: false, mapsRules: [{ text: ' /dev/shm/' }] });
+    const p = w.processes.find((x) => x?.pid === 42);
+    const keptBytes = MAPS.split('\n').filter((l) => l.includes(' /dev/shm/'));
+    assert.deepEqual(p?.maps?.split('\n').filter(Boolean), keptBytes.map((l) => Buffer.from(l, 'latin1').toString('utf8')), 'the kept lines, as text');
+    assert.deepEqual(Buffer.from(p?.mapsHex ?? '', 'hex').toString('latin1').split('\n').filter(Boolean), keptBytes, 'and their bytes');
   });
 }

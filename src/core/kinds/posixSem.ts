@@ -9,6 +9,12 @@ import { DEVSHM_SOURCES } from './posixShm';
 export interface PosixSemChannel extends ChannelBase {
   kind: 'posix-sem';
   name: string;
+  /**
+   * For a semaphore named by its holders' mappings (deleted, another mount's): the name's bytes
+   * in hex, present only when they are not UTF-8 (`name` then has U+FFFD for the bad bytes). Views
+   * show the name by its bytes. (A listed semaphore's are in its id: `posix-sem:bytes/HEX`.)
+   */
+  nameBytes?: string;
   /** The counter (read from the file's glibc sem_t); null when unreadable or not a semaphore. */
   value: number | null;
   /** The file's owner and mode; null for another /dev/shm's semaphore (no name of ours reaches its file). */

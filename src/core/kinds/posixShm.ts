@@ -10,7 +10,7 @@ export interface PosixShmChannel extends ChannelBase {
   kind: 'posix-shm';
   name: string;
   /**
-   * For an object named by its holders' fds (deleted, another mount's, under a subdirectory): the
+   * For an object named by its holders' fds or mappings (deleted, another mount's, under a subdirectory): the
    * name's bytes in hex, present only when they are not UTF-8 (`name` then has U+FFFD for the bad
    * bytes). Views show the name by its bytes. (A listed object's are in its id: `posix-shm:bytes/HEX`.)
    */

@@ -305,6 +305,9 @@ export class MapsCursor {
   pathStart = 0;
   pathEnd = 0;
   deleted = false;
+  /** [lineStart, lineEnd) is the whole line. */
+  lineStart = 0;
+  lineEnd = 0;
 
   constructor(text = '') {
     this.reset(text);
@@ -372,6 +375,8 @@ export class MapsCursor {
     this.pathStart = i;
     this.deleted = e - i > DELETED.length && t.endsWith(DELETED, e);
     this.pathEnd = this.deleted ? e - DELETED.length : e;
+    this.lineStart = s;
+    this.lineEnd = e;
     return true;
   }
 

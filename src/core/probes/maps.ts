@@ -1,6 +1,7 @@
 // Memory-mapping holders (SysV shm and /dev/shm mappings) from the walk's filtered maps text,
 // read once per snapshot for the sysv and posix probes; and the grouping of shared mappings by the
 // object mapped that the anon-shm and file-shm probes share.
+import { isUtf8 } from 'node:buffer';
 import type { Endpoint } from '../model';
 import { MapsCursor } from '../parsers/procPid';
 import type { ProbeContext } from './context';
@@ -25,6 +26,8 @@ export interface MapHolders {
 
 export interface DevShmMapping {
   name: string;
+  /** The name's bytes in hex, present only when they are not UTF-8 (`name` then has U+FFFD for the bad bytes): from the maps text's bytes (mapsHex). */
+  nameHex?: string;
   size: number;
   deleted: boolean;
   endpoints: Endpoint[];
@@ -88,12 +91,40 @@ export function sharedMappings(
   return [...groups.values()];
 }
 
-/** The kept processes' maps texts (ctx.raw, the processes the snapshot keeps). */
-export function* keptMaps(ctx: ProbeContext): Generator<{ pid: number; maps: string }> {
-  for (const p of ctx.raw.values()) if (p.maps && ctx.processes.has(p.pid)) yield { pid: p.pid, maps: p.maps };
+/** The kept processes' maps texts (ctx.raw, the processes the snapshot keeps), with their bytes when they are not UTF-8. */
+export function* keptMaps(ctx: ProbeContext): Generator<{ pid: number; maps: string; mapsHex?: string }> {
+  for (const p of ctx.raw.values()) if (p.maps && ctx.processes.has(p.pid)) yield { pid: p.pid, maps: p.maps, ...(p.mapsHex !== undefined ? { mapsHex: p.mapsHex } : {}) };
+}
+
+/** The lines of a maps text's bytes (mapsHex) that are not UTF-8, by their lossy text: a line is told from any other by its address range. */
+function linesNotUtf8(hex: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const b = Buffer.from(hex, 'hex');
+  for (let s = 0; s < b.length; ) {
+    let e = b.indexOf(0x0a, s);
+    if (e < 0) e = b.length;
+    const line = b.subarray(s, e);
+    if (!isUtf8(line)) out.set(line.toString('utf8'), line);
+    s = e + 1;
+  }
+  return out;
+}
+
+/**
+ * The bytes (hex) of the cursor's path from `from` on, when the path shows U+FFFD and its line is
+ * in `lines`: everything before the path is ASCII, so it starts at the same offset in the bytes.
+ */
+function pathHexFrom(c: MapsCursor, text: string, from: number, lines: ReadonlyMap<string, Buffer>): string | undefined {
+  const line = lines.get(text.slice(c.lineStart, c.lineEnd));
+  if (!line) return undefined;
+  const end = line.length - (c.lineEnd - c.pathEnd); // ` (deleted)`, ASCII, when there
+  const b = line.subarray(c.pathStart - c.lineStart + from, end);
+  return !isUtf8(b) && b.toString('utf8') === text.slice(c.pathStart + from, c.pathEnd) ? b.toString('hex') : undefined;
 }
 
 const cache = new WeakMap<ProbeContext, MapHolders>();
+
+const DEVSHM = '/dev/shm/';
 
 function add<K>(m: Map<K, Endpoint[]>, k: K, ep: Endpoint) {
   const l = m.get(k);
@@ -102,13 +133,14 @@ function add<K>(m: Map<K, Endpoint[]>, k: K, ep: Endpoint) {
 }
 
 /** The SysV and /dev/shm holders of these maps texts (one endpoint per mapping). Exported for tests. */
-export function mapHoldersOf(maps: Iterable<{ pid: number; maps: string }>): MapHolders {
+export function mapHoldersOf(maps: Iterable<{ pid: number; maps: string; mapsHex?: string }>): MapHolders {
   const h: MapHolders = { sysvByInode: new Map(), sysvByKey: new Map(), sysvDev: new Map(), devShm: new Map(), devShmByKey: new Map() };
   // /dev/shm mappings by device number, then inode: the `major:minor:inode` key is made once per object, not per line
   const byDev = new Map<number, Map<number, DevShmMapping>>();
   const c = new MapsCursor();
   for (const p of maps) {
     c.reset(p.maps);
+    let lines: Map<string, Buffer> | undefined; // the process's lines that are not UTF-8, read when one is asked for
     while (c.next()) {
       const key = c.sysvKey();
       if (key !== null) {
@@ -118,14 +150,16 @@ export function mapHoldersOf(maps: Iterable<{ pid: number; maps: string }>): Map
         if (!h.sysvDev.has(c.inode)) h.sysvDev.set(c.inode, c.dev());
       } else if (c.pathStartsWith('/dev/shm/')) {
         const ep: Endpoint = { pid: p.pid, map: c.range(), mode: c.mode() };
-        const name = c.pathFrom('/dev/shm/'.length);
+        const name = c.pathFrom(DEVSHM.length);
         add(h.devShm, name, ep);
         const dev = c.devNumber();
         let inodes = byDev.get(dev);
         if (!inodes) byDev.set(dev, (inodes = new Map()));
         let d = inodes.get(c.inode);
         if (!d) {
-          d = { name, size: 0, deleted: false, endpoints: [] };
+          // a name that is not UTF-8 (U+FFFD in the text): its bytes, as an fd's link gives them
+          const hex = p.mapsHex !== undefined && name.includes('\ufffd') ? pathHexFrom(c, p.maps, DEVSHM.length, (lines ??= linesNotUtf8(p.mapsHex))) : undefined;
+          d = { name, ...(hex !== undefined ? { nameHex: hex } : {}), size: 0, deleted: false, endpoints: [] };
           inodes.set(c.inode, d);
           h.devShmByKey.set(dev >= 0 ? `${Math.floor(dev / 1048576)}:${dev % 1048576}:${c.inode}` : `${mapsDevName(c.dev())}:${c.inode}`, d);
         }

@@ -21,6 +21,8 @@ import { heldObjectKey, mapsDev, mqAttrThroughHolders, type MqAttr } from '../he
 
 /** `/dev/shm/` in hex: the start of a /dev/shm file's link bytes. */
 const DEVSHM_HEX = Buffer.from('/dev/shm/').toString('hex');
+/** `sem.` in hex: the start of a semaphore's file name. */
+const SEM_HEX = Buffer.from('sem.').toString('hex');
 
 /** The mqueue fd rows of one queue: its dev:inode (names can read alike, and inode numbers repeat across IPC namespaces), the link text of its first row (`/NAME`, with ` (deleted)` when unlinked), its rows. */
 interface MqFdGroup {
@@ -302,12 +304,15 @@ async function semValuesThroughMappings(ctx: ProbeContext, native: NativeAddon, 
  * `sem.XXXXXX` before linking it under its name, so it shows that one (deleted).
  */
 /** A semaphore no name of ours reaches, by its holders' mappings: another /dev/shm's, or one unlinked (sem_unlink) while still mapped. */
-function emitUnnamedSem(ctx: ProbeContext, key: string, g: { name: string; endpoints: Endpoint[] }, other: boolean): PosixSemChannel {
+function emitUnnamedSem(ctx: ProbeContext, key: string, g: { name: string; nameHex?: string; endpoints: Endpoint[] }, other: boolean): PosixSemChannel {
+  // a name that is not UTF-8: its bytes after `sem.` (ASCII: four bytes)
+  const nameBytes = g.nameHex?.startsWith(SEM_HEX) ? g.nameHex.slice(SEM_HEX.length) : undefined;
   const ch: PosixSemChannel = {
     id: `posix-sem:${other ? 'mount' : 'deleted'}/${key}`,
     kind: 'posix-sem',
     endpoints: g.endpoints.sort(byPidFd),
     name: g.name.slice('sem.'.length),
+    ...(nameBytes ? { nameBytes } : {}),
     value: null,
     uid: null,
     owner: null,
@@ -551,6 +556,8 @@ function emitUnlistedShm(ctx: ProbeContext, listed: ReadonlySet<string>, shmDev:
   for (const [key, m] of mapHolders(ctx).devShmByKey) {
     if (listed.has(key)) continue;
     const g = groups.get(key) ?? { name: m.name, size: null, deleted: false, endpoints: [] };
+    // a name that is not UTF-8 known only from the mappings: their bytes (the fds' first, when they gave the same name)
+    if (g.nameHex === undefined && m.nameHex !== undefined && g.name === m.name) g.nameHex = m.nameHex;
     g.size = Math.max(g.size ?? 0, m.size);
     if (m.deleted) g.deleted = true;
     append(g.endpoints, m.endpoints);
