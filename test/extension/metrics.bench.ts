@@ -68,7 +68,7 @@ describe('IPC extension metrics', function () {
       await new Promise((r) => setTimeout(r, control));
       clearInterval(sampler);
       const end = memory();
-      report({ at: new Date().toISOString(), control: { ms: control, hostBefore: before.rss, after: end.rss, peak: Math.max(peakRss, end.rss), grewAtPeak: Math.max(peakRss, end.rss) - before.rss } });
+      report({ at: new Date().toISOString(), control: { ms: control, hostBefore: before.rss, after: end.rss, peak: Math.max(peakRss, end.rss), grewAtPeak: Math.max(peakRss, end.rss) - before.rss, heap: { before: heapOf(before), after: heapOf(end) } } });
       return;
     }
     const api = await openApi();
