@@ -37,6 +37,9 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define MQUEUE_MAGIC 0x19800202
 #define TMPFS_MAGIC 0x01021994
 #define ANON_INODE_FS_MAGIC 0x09041934
+// The superblock of a kern_mount (include/linux/fs.h SB_KERNMOUNT): a tmpfs one is the kernel's
+// internal shmem mount, where memfd_create puts every memfd; no tmpfs anyone mounts has it.
+#define IPCI_SB_KERNMOUNT (1UL << 22)
 
 // Set by the loader before load. page_size: F_GETPIPE_SZ is max_usage pages. devshm_dev: s_dev of
 // the filesystem holding /dev/shm (kernel encoding), so its files are d_path-ed even when it is
@@ -172,6 +175,9 @@ int ipci_task_file(struct bpf_iter__task_file *ctx) {
   } else if (magic == MQUEUE_MAGIC) {
     kind = IPCI_FD_MQUEUE;
     want_path = 1;
+  } else if (magic == TMPFS_MAGIC && (sb->s_flags & IPCI_SB_KERNMOUNT)) {
+    kind = IPCI_FD_MEMFD;  // if its path says so (checked below)
+    want_path = 1;
   } else if (magic == TMPFS_MAGIC || (devshm_dev != 0 && sdev == devshm_dev)) {
     kind = IPCI_FD_DEVSHM;  // if its path says so (checked below)
     want_path = 1;
@@ -207,7 +213,7 @@ int ipci_task_file(struct bpf_iter__task_file *ctx) {
   } else if (want_path) {
     n = bpf_d_path((struct path *)&file->f_path, s->path, IPCI_PATH_MAX);
     if (n <= 0) {
-      if (kind == IPCI_FD_DEVSHM) return 0;
+      if (kind == IPCI_FD_DEVSHM || kind == IPCI_FD_MEMFD) return 0;
       r->flags |= IPCI_F_PATH_ERROR;
       n = 0;
     } else {
@@ -217,6 +223,9 @@ int ipci_task_file(struct bpf_iter__task_file *ctx) {
         if (n < 10 || p[0] != '/' || p[1] != 'd' || p[2] != 'e' || p[3] != 'v' || p[4] != '/' || p[5] != 's' || p[6] != 'h' ||
             p[7] != 'm' || p[8] != '/')
           return 0;
+      } else if (kind == IPCI_FD_MEMFD) {
+        const char *p = s->path;
+        if (n < 7 || p[0] != '/' || p[1] != 'm' || p[2] != 'e' || p[3] != 'm' || p[4] != 'f' || p[5] != 'd' || p[6] != ':') return 0;
       }
     }
   }

@@ -13,6 +13,8 @@
 #define IPCI_FD_DEVSHM 5 /* a regular file whose path starts with /dev/shm/ */
 #define IPCI_FD_ANON 6   /* a file on the anon inode filesystem whose name userspace asked for (ipci_anon_names):
                             its path bytes are the dentry name, `[eventfd]` (readlink: anon_inode:[eventfd]) */
+#define IPCI_FD_MEMFD 7  /* a file on the kernel's internal shmem mount (SB_KERNMOUNT tmpfs) whose path starts with
+                            /memfd: — a memfd (the path is d_path's /memfd:NAME (deleted)) */
 
 /* ipci_fd_rec.flags */
 #define IPCI_F_PIPE_STATE 1   /* buffered/capacity read from the inode's pipe_inode_info */

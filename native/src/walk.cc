@@ -64,6 +64,7 @@
 #include <pthread.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -89,6 +90,7 @@ struct FdRule {
   int type = 0;           // "/" links: 0 any, S_IFIFO or S_IFREG (statx through the link)
   std::string under;      // "/" links: the path starts with this
   bool mqueue = false;    // "/" links: one component on an mqueue filesystem
+  bool memfd = false;     // "/" links: "…NAME (deleted)" on the kernel's internal shmem mount (a memfd)
   bool rw = false;        // no lstat: always read-write
   bool measure = false;   // FIONREAD + F_GETPIPE_SZ once per distinct inode, through read-mode fds
   std::vector<std::string> fdinfo;  // fdinfo lines to keep, by key
@@ -171,6 +173,9 @@ struct Shared {
   const Options* opt;
   int rootFd;
   bool procfs = false;  // procRoot is a procfs mount (not a captured tree)
+  // The device of the kernel's internal shmem mount, where memfd_create puts every memfd (from a
+  // memfd of our own; 0: none made, no file is a memfd). No mounted tmpfs is that device.
+  uint64_t memfdDev = 0;
   std::vector<ProcOut>* procs;
   std::vector<Chunk> chunks;
   // Set by the walker that finished item i, under that walker's publish lock (see Walker::Publish).
@@ -724,7 +729,7 @@ class Walker {
     struct statx sx;
     for (const FdRule& r : opt.fdRules) {
       if (nameless) {
-        if (r.link != "/" || !r.under.empty() || r.mqueue) continue;
+        if (r.link != "/" || !r.under.empty() || r.mqueue || r.memfd) continue;
       } else if (len < r.link.size() || memcmp(link_, r.link.data(), r.link.size()) != 0) {
         continue;
       }
@@ -748,6 +753,9 @@ class Walker {
         ino = sx.stx_ino;
         dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
         if (r.mqueue && (len < 2 || memchr(link_ + 1, '/', len - 1) != nullptr || !IsMqueueDev(dev, fdDir, nm))) continue;
+        // a memfd's link ends in the kernel's " (deleted)"; its device decides (a captured tree's
+        // targets are stand-ins: the text alone)
+        if (r.memfd && (len < r.under.size() + 10 || memcmp(link_ + len - 10, " (deleted)", 10) != 0 || (sh_.procfs && (sh_.memfdDev == 0 || dev != sh_.memfdDev)))) continue;
       }
       uint8_t mode = r.rw ? 3 : LinkMode(fdDir, nm);
       // unlinked: the inode says so on a procfs; a captured tree's targets are stand-ins, whose
@@ -1032,6 +1040,12 @@ class WalkWorker : public PromiseWorker {
     {
       struct statfs sf;
       sh.procfs = fstatfs(rootFd, &sf) == 0 && static_cast<unsigned long>(sf.f_type) == 0x9fa0;  // PROC_SUPER_MAGIC
+    }
+    if (sh.procfs && std::any_of(opt_.fdRules.begin(), opt_.fdRules.end(), [](const FdRule& r) { return r.memfd; })) {
+      int m = static_cast<int>(syscall(SYS_memfd_create, "ipci-dev", MFD_CLOEXEC));
+      struct stat st;
+      if (m >= 0 && fstat(m, &st) == 0) sh.memfdDev = st.st_dev;
+      if (m >= 0) close(m);
     }
     sh.procs = &procs;
     sh.procDone.assign(procs.size(), 0);
@@ -1334,6 +1348,7 @@ void ParseRules(Napi::Env env, const Napi::Object& o, Options& opt) {
       rule.type = type == "fifo" ? S_IFIFO : type == "reg" ? S_IFREG : 0;
       rule.under = GetString(r, "under");
       rule.mqueue = GetBool(r, "mqueue");
+      rule.memfd = GetBool(r, "memfd");
       rule.rw = GetBool(r, "rw");
       rule.measure = GetBool(r, "measure");
       rule.fdinfo = GetStrings(env, r, "fdinfo");

@@ -518,7 +518,7 @@ export interface BpfWalkOptions extends Omit<ProcWalkOptions, 'procRoot' | 'useG
   anonRules?: BpfAnonRule[];
   /**
    * Builds with `bpfStatus().anonNameMax`: the rule code of each fixed class at its index
-   * (1 pipe, 2 socket, 3 FIFO, 4 mqueue, 5 /dev/shm; 0 = not reported): the kind column is then in
+   * (1 pipe, 2 socket, 3 FIFO, 4 mqueue, 5 /dev/shm, and 7 memfd where bpfStatus().memfd; 0 = not reported): the kind column is then in
    * rule codes throughout. Without it the kind column is the class (native/bpf/walk.h IPCI_FD_*).
    */
   classCodes?: number[];
@@ -577,6 +577,8 @@ export interface BpfAddon {
     programs: Record<string, boolean>;
     /** Present when bpfWalk takes anonRules and classCodes: the longest anon inode name it can report (bytes). */
     anonNameMax?: number;
+    /** Present when bpfWalk reports memfds: class 7 (native/bpf/walk.h IPCI_FD_MEMFD), its code at classCodes[7]. */
+    memfd?: boolean;
   };
   /** Loads the walk program (once per process, on a worker thread) without walking. */
   bpfProbe(options?: { btfPath?: string }): Promise<{ ok: boolean; code?: string; reason?: string; loadMs: number }>;

@@ -168,7 +168,7 @@ async function visit(io: Io, opts: ProcWalkOptions, rules: readonly FdRule[], pi
   let st: fs.Stats | null | undefined;
   for (const r of rules) {
     if (link === null) {
-      if (r.link !== '/' || r.under || r.mqueue) continue;
+      if (r.link !== '/' || r.under || r.mqueue || r.memfd) continue;
     } else if (r.exact ? link !== r.link : !link.startsWith(r.link)) continue;
     let ino = 0;
     let dev = 0;
@@ -189,6 +189,7 @@ async function visit(io: Io, opts: ProcWalkOptions, rules: readonly FdRule[], pi
       if (r.type === 'reg' && !st.isFile()) continue;
       if (r.under && (link === null || !link.startsWith(r.under))) continue;
       if (r.mqueue && (link === null || link.indexOf('/', 1) >= 0 || !(await isMqueue(io, opts, fdDir + name, st, link)))) continue;
+      if (r.memfd && (link === null || !link.endsWith(' (deleted)') || link.length < (r.under ?? '').length + 10 || !(await isMemfd(io, opts, base, name, st)))) continue;
       ino = st.ino;
       dev = st.dev;
     }
@@ -249,6 +250,34 @@ async function isMqueue(io: Io, opts: ProcWalkOptions, fdPath: string, st: fs.St
     }
   }
   return mq === null && !fs.existsSync(link.endsWith(' (deleted)') ? link.slice(0, -10) : link);
+}
+
+const TMPFS_MAGIC = 0x01021994;
+/** Per device: files on it are memfds (the kernel's internal shmem mount), or not. */
+const memfdDevs = new Map<number, boolean>();
+
+/**
+ * A memfd: on this machine's /proc, a file of a tmpfs on a mount the holder's mountinfo does not
+ * list (its fdinfo's mnt_id) — the kernel's internal shmem mount memfd_create puts its files on
+ * (the native walks compare the device with a memfd of their own; Node cannot make one). Decided
+ * once per device. In a captured tree: the link text is all there is.
+ */
+async function isMemfd(io: Io, opts: ProcWalkOptions, base: string, name: string, st: fs.Stats): Promise<boolean> {
+  if (opts.procRoot !== '/proc') return true;
+  const known = memfdDevs.get(st.dev);
+  if (known !== undefined) return known;
+  let memfd = false;
+  try {
+    if ((await io.statfsType(base + '/fd/' + name)) === TMPFS_MAGIC) {
+      const mnt = /^mnt_id:\s*(\d+)$/m.exec(await io.readFile(base + '/fdinfo/' + name));
+      const mounts = await io.readFile(base + '/mountinfo');
+      memfd = mnt !== null && !mounts.split('\n').some((l) => l.startsWith(mnt[1] + ' '));
+    }
+  } catch {
+    return false; // closed meanwhile: decided on the next one
+  }
+  if (memfdDevs.size < 64) memfdDevs.set(st.dev, memfd);
+  return memfd;
 }
 
 /** Bounds of maps text, as native/src/mapsread.h has them: read and kept per process, kept per walk (a unit test holds them to the header). */

@@ -62,6 +62,15 @@ export function bpfAnonNameMax(bpf: Pick<BpfAddon, 'bpfStatus'> | null | undefin
   }
 }
 
+/** Whether a build's BPF walk reports memfds (class 7; an older build: no, its walk cannot serve the memfd rule). */
+export function bpfMemfd(bpf: Pick<BpfAddon, 'bpfStatus'> | null | undefined): boolean {
+  try {
+    return bpf?.bpfStatus?.().memfd === true;
+  } catch {
+    return false;
+  }
+}
+
 const ANON_PREFIX = 'anon_inode:';
 
 /**
@@ -69,10 +78,10 @@ const ANON_PREFIX = 'anon_inode:';
  * reports fixed classes (native/bpf/walk.h IPCI_FD_*), and — builds with anonNameMax > 0 — the
  * anon inodes whose names the rules pass to it: an `exact` rule `anon_inode:NAME` (NAME at most
  * anonNameMax bytes) is served as it is, fdinfo keys included. Each other rule maps to one fixed
- * class, or the BPF walk cannot serve it. Returns the class → rule code table, the anon rules to
- * pass, and the rules it cannot serve.
+ * class, or the BPF walk cannot serve it (the memfd class, 7, only where `memfd`: a build that has
+ * it). Returns the class → rule code table, the anon rules to pass, and the rules it cannot serve.
  */
-export function bpfClasses(rules: readonly FdRule[], anonNameMax = 0): { codes: Map<number, number>; anon: BpfAnonRule[]; unserved: FdRule[] } {
+export function bpfClasses(rules: readonly FdRule[], anonNameMax = 0, memfd = false): { codes: Map<number, number>; anon: BpfAnonRule[]; unserved: FdRule[] } {
   const codes = new Map<number, number>();
   const anon: BpfAnonRule[] = [];
   const unserved: FdRule[] = [];
@@ -80,7 +89,7 @@ export function bpfClasses(rules: readonly FdRule[], anonNameMax = 0): { codes: 
     if (r.exact && r.link.startsWith(ANON_PREFIX)) {
       const name = r.link.slice(ANON_PREFIX.length);
       const bytes = Buffer.byteLength(name);
-      const plain = !r.bracket && !r.type && !r.under && !r.mqueue && !r.measure && !name.includes('\0');
+      const plain = !r.bracket && !r.type && !r.under && !r.mqueue && !r.memfd && !r.measure && !name.includes('\0');
       if (plain && bytes > 0 && bytes <= anonNameMax) anon.push({ code: r.code, link: r.link, ...(r.rw ? { rw: true } : {}), ...(r.fdinfo?.length ? { fdinfo: [...r.fdinfo] } : {}) });
       else unserved.push(r);
       continue;
@@ -88,9 +97,10 @@ export function bpfClasses(rules: readonly FdRule[], anonNameMax = 0): { codes: 
     const cls =
       r.link === 'pipe:[' && r.bracket ? 1
       : r.link === 'socket:[' && r.bracket ? 2
-      : r.link === '/' && r.type === 'fifo' && !r.under && !r.mqueue ? 3
-      : r.link === '/' && r.mqueue && !r.under ? 4
-      : r.link === '/' && r.under === '/dev/shm/' && r.type === 'reg' && !r.mqueue ? 5
+      : r.link === '/' && r.type === 'fifo' && !r.under && !r.mqueue && !r.memfd ? 3
+      : r.link === '/' && r.mqueue && !r.under && !r.memfd ? 4
+      : r.link === '/' && r.under === '/dev/shm/' && r.type === 'reg' && !r.mqueue && !r.memfd ? 5
+      : r.link === '/' && r.under === '/memfd:' && r.type === 'reg' && r.memfd && !r.mqueue && memfd ? 7
       : 0;
     if (cls === 0 || r.exact || r.fdinfo?.length || codes.has(cls)) unserved.push(r);
     else codes.set(cls, r.code);
@@ -162,10 +172,11 @@ export function applyBpfClasses(w: ProcWalk, codes: ReadonlyMap<number, number>,
  * a build that serves anon rules gets them and the class codes (its kind column is then in rule
  * codes); an older build gets neither (its kind column is the class).
  */
-export function bpfRuleOptions(rules: readonly FdRule[], anonNameMax: number): { options: { anonRules?: BpfAnonRule[]; classCodes?: number[] }; codes: Map<number, number> } {
-  const { codes, anon } = bpfClasses(rules, anonNameMax);
+export function bpfRuleOptions(rules: readonly FdRule[], anonNameMax: number, memfd = false): { options: { anonRules?: BpfAnonRule[]; classCodes?: number[] }; codes: Map<number, number> } {
+  const { codes, anon } = bpfClasses(rules, anonNameMax, memfd);
   if (anonNameMax <= 0) return { options: {}, codes };
-  const classCodes = [0, 0, 0, 0, 0, 0];
+  // one entry per class up to the highest this build has (an older one refuses a longer list)
+  const classCodes = memfd ? [0, 0, 0, 0, 0, 0, 0, 0] : [0, 0, 0, 0, 0, 0];
   for (const [cls, code] of codes) classCodes[cls] = code;
   const served = new Map<number, number>();
   for (const code of [...codes.values(), ...anon.map((a) => a.code)]) served.set(code, code);
@@ -225,10 +236,10 @@ export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkP
   else if (files !== null && files < ONE_SHOT_BPF_MIN_FILES) {
     why.push(`bpf-iter: not chosen for one snapshot of ${files} open files (loading the program costs more than it saves below ${ONE_SHOT_BPF_MIN_FILES}; IPC_INSPECTOR_WALK=bpf-iter asks for it)`);
   }
-  else if (bpfClasses(o.fdRules ?? [], bpfAnonNameMax(b.bpf)).unserved.length > 0) {
-    why.push(`bpf-iter: cannot report ${bpfClasses(o.fdRules ?? [], bpfAnonNameMax(b.bpf)).unserved.map((r) => r.link).join(', ')}`);
+  else if (bpfClasses(o.fdRules ?? [], bpfAnonNameMax(b.bpf), bpfMemfd(b.bpf)).unserved.length > 0) {
+    why.push(`bpf-iter: cannot report ${bpfClasses(o.fdRules ?? [], bpfAnonNameMax(b.bpf), bpfMemfd(b.bpf)).unserved.map((r) => (r.link === '/' && r.under ? r.under : r.link)).join(', ')}`);
   } else {
-    const { options: ruleOptions, codes } = bpfRuleOptions(o.fdRules ?? [], bpfAnonNameMax(b.bpf));
+    const { options: ruleOptions, codes } = bpfRuleOptions(o.fdRules ?? [], bpfAnonNameMax(b.bpf), bpfMemfd(b.bpf));
     try {
       const btfPath = process.env.IPC_INSPECTOR_BTF; // the kernel BTF to relocate against (tests: a missing file)
       const w = await b.bpf.bpfWalk({

@@ -78,6 +78,8 @@ Napi::Value BpfStatus(const Napi::CallbackInfo& info) {
 #if IPCI_BPF_HAVE_WALK
   // bpfWalk takes anonRules (anon inode names up to this many bytes) and classCodes
   o.Set("anonNameMax", Napi::Number::New(env, IPCI_ANON_NAME_MAX));
+  // and reports memfds (class IPCI_FD_MEMFD, its code at classCodes[7])
+  o.Set("memfd", Napi::Boolean::New(env, true));
 #endif
   return o;
 }

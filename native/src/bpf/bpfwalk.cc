@@ -29,8 +29,8 @@
 // code. Rows whose rule asks for fdinfo lines get /proc/PID/fdinfo/FD read — one item per process,
 // under the item timeouts, beside the statx checks — and keep only the asked keys, as walk.cc
 // does (an fd closed since the pass: the row stays, without lines, infoIndex -1, as walk.cc's
-// row of an fd closed between its readlink and its fdinfo read). With `classCodes`, the five fixed
-// classes' rows get their rules' codes too (classes without one are dropped), so the kind column
+// row of an fd closed between its readlink and its fdinfo read). With `classCodes`, the fixed
+// classes' rows (1–5, and 7: memfds) get their rules' codes too (classes without one are dropped), so the kind column
 // is in rule codes throughout; without it, it is the class (IPCI_FD_*).
 #include <linux/types.h>
 #include <sys/stat.h>
@@ -82,7 +82,7 @@ struct Options {
   bool pidsGiven = false;
   std::vector<AnonRule> anonRules;
   bool classCodesGiven = false;
-  uint8_t classCodes[IPCI_FD_ANON] = {};  // by class IPCI_FD_* (1..5): the rule code, 0 = not reported
+  uint8_t classCodes[IPCI_FD_MEMFD + 1] = {};  // by class IPCI_FD_* (1..5, 7): the rule code, 0 = not reported
   std::vector<int32_t> pids;
   unsigned threads = 0;
   FactsOptions facts;
@@ -603,13 +603,14 @@ class BpfWalkWorker : public PromiseWorker {
     procs_[i].stuck = stuck;
   }
 
-  // A FIFO / mqueue / /dev/shm row the /proc walk would keep: a path link ("/…"), mqueue with one
-  // component; and a FIFO whose path d_path could not give (longer than a page: any user can nest
+  // A FIFO / mqueue / /dev/shm / memfd row the /proc walk would keep: a path link ("/…"), mqueue
+  // with one component, a memfd's ending in the kernel's " (deleted)"; and a FIFO whose path d_path could not give (longer than a page: any user can nest
   // directories that deep), kept without one as the /proc walk keeps it, so no FIFO hides that way.
   static bool PathRow(const ipci_fd_rec& r, const char* path) {
-    if (r.kind != IPCI_FD_FIFO && r.kind != IPCI_FD_MQUEUE && r.kind != IPCI_FD_DEVSHM) return false;
+    if (r.kind != IPCI_FD_FIFO && r.kind != IPCI_FD_MQUEUE && r.kind != IPCI_FD_DEVSHM && r.kind != IPCI_FD_MEMFD) return false;
     if (r.path_len == 0) return r.kind == IPCI_FD_FIFO && (r.flags & IPCI_F_PATH_ERROR) != 0;
     if (path[0] != '/') return false;
+    if (r.kind == IPCI_FD_MEMFD) return r.path_len >= 17 && memcmp(path + r.path_len - 10, " (deleted)", 10) == 0;  // "/memfd:" NAME " (deleted)"
     return r.kind != IPCI_FD_MQUEUE || (r.path_len >= 2 && memchr(path + 1, '/', r.path_len - 1) == nullptr);
   }
 
@@ -625,7 +626,7 @@ class BpfWalkWorker : public PromiseWorker {
   // A record of a class this walk reports (classCodes), or an anon record some rule names.
   bool Wanted(const ipci_fd_rec& r, const char* path) const {
     if (r.kind == IPCI_FD_ANON) return AnonRuleOf(r, path) != nullptr;
-    if (r.kind == 0 || r.kind >= IPCI_FD_ANON) return false;
+    if (r.kind == 0 || r.kind == IPCI_FD_ANON || r.kind > IPCI_FD_MEMFD) return false;
     return !opt_.classCodesGiven || opt_.classCodes[r.kind] != 0;
   }
 
@@ -776,7 +777,7 @@ class BpfWalkWorker : public PromiseWorker {
         if (!(r.flags & IPCI_F_PIPE_PARTIAL)) buffered = r.buffered;
       }
     }
-    if (kind == IPCI_FD_FIFO || kind == IPCI_FD_MQUEUE || kind == IPCI_FD_DEVSHM) {
+    if (kind == IPCI_FD_FIFO || kind == IPCI_FD_MQUEUE || kind == IPCI_FD_DEVSHM || kind == IPCI_FD_MEMFD) {
       if (!PathRow(r, path)) return;
       dev = UserDev(r.dev);
       // bit 4 of the mode column: the file has no name left (walkrows.h MODE_UNLINKED)
@@ -850,7 +851,7 @@ void ParseAnonRules(Napi::Env env, const Napi::Object& o, Options& opt) {
   if (!cc.IsUndefined()) {
     if (!cc.IsArray()) ThrowType(env, "options.classCodes must be an array");
     Napi::Array a = cc.As<Napi::Array>();
-    if (a.Length() > IPCI_FD_ANON) ThrowType(env, "options.classCodes has one entry per class (0..5)");
+    if (a.Length() > IPCI_FD_MEMFD + 1) ThrowType(env, "options.classCodes has one entry per class (0..7)");
     opt.classCodesGiven = true;
     for (uint32_t i = 1; i < a.Length(); i++) opt.classCodes[i] = code(a.Get(i), "options.classCodes[]");
   }

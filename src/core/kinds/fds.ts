@@ -19,5 +19,8 @@ export const MQUEUE_FDS: FdClass = { id: 'mqueue', rule: { code: 4, link: '/', t
 /** A regular file under /dev/shm (POSIX shared memory, or a named semaphore `sem.NAME`). */
 export const DEVSHM_FDS: FdClass = { id: 'devshm', rule: { code: 5, link: '/', type: 'reg', under: '/dev/shm/' } };
 
+/** `/memfd:NAME (deleted)` on the kernel's internal shmem mount: a memfd held through an fd (memfd_create, or passed over SCM_RIGHTS). */
+export const MEMFD_FDS: FdClass = { id: 'memfd', rule: { code: 8, link: '/', type: 'reg', under: '/memfd:', memfd: true } };
+
 /** `/` links the walk never follows (devpts holds only terminals, and every shell has some). */
 export const SKIP_LINKS: readonly string[] = ['/dev/pts/'];

@@ -78,6 +78,12 @@ export interface FdRule {
   under?: string;
   /** `/` links: one path component on an mqueue filesystem (an mq_open fd). */
   mqueue?: boolean;
+  /**
+   * `/` links: a memfd — the link is `/memfd:NAME (deleted)` (the kernel's own suffix last; NAME is
+   * the creator's text and may hold anything, ` (deleted)` too) and the file is on the kernel's
+   * internal shmem mount (the device of a memfd of our own), where no path of a mounted tmpfs leads.
+   */
+  memfd?: boolean;
   /** Always opened read-write (sockets): no lstat of the link for the mode. */
   rw?: boolean;
   /** FIONREAD + F_GETPIPE_SZ once per distinct inode, through a read-mode fd only (pipes, FIFOs). */
