@@ -12,7 +12,7 @@ import type { AnonShmChannel } from '../../src/core/model';
 import { loadNative } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { peekChannel } from '../../src/core/actions/peek';
-import { toolBinary } from '../../fixtures/ipcFixture';
+import { closeAll, makeFixture, toolBinary, type Fixture } from '../../fixtures/ipcFixture';
 
 const haveCc = spawnSync('sh', ['-c', 'command -v cc']).status === 0;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-anonshm-'));
@@ -135,5 +135,61 @@ describe('anon-shm (real shared anonymous memory and memfd)', { skip: haveCc ? f
     const snap = await takeSnapshot({ kinds: ['anon-shm'] });
     assert.ok(snap.channels.length > 0, 'the helpers\' regions are listed');
     assert.ok(snap.channels.every((c) => c.kind === 'anon-shm'));
+  });
+});
+
+// A memfd held through fds (fixtures/ipc-fixture.c `memfd`): the fixture holds it as an fd only
+// (writes with pwrite, never maps it), a child holds a read-only fd of its own, another maps it.
+// Its fd holders are endpoints beside its mappers, and count toward the two processes; a memfd
+// nobody maps is a channel of fds alone. The name is the creator's text: ` (deleted)` inside it.
+describe('anon-shm: a memfd held through fds as well as mapped', { skip: haveCc ? false : 'no cc' }, () => {
+  const NAME = `ipci${process.pid} ring (deleted)`;
+  let mapped: Fixture;
+  let fdsOnly: Fixture;
+  let alone: Fixture;
+  before(async () => {
+    mapped = await makeFixture('memfd', { name: NAME });
+    fdsOnly = await makeFixture('memfd', { name: `ipci${process.pid} fds only`, map: 0 });
+    alone = await makeFixture('memfd', { name: `ipci${process.pid} alone`, map: 0, reader: 0 });
+  });
+  after(() => closeAll([mapped, fdsOnly, alone]));
+
+  const idOf = (info: { dev: string; inode: number }) => {
+    const [major, minor] = info.dev.split(':').map(Number);
+    return `anon-shm:${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}:${info.inode}`;
+  };
+  const eps = (ch: AnonShmChannel) => ch.endpoints.map((e) => JSON.stringify(e)).sort();
+
+  for (const [label, useNative] of [['native', true], ['TypeScript (useNative: false)', false]] as const) {
+    const skip = useNative && !loadNative().addon ? 'native addon not loaded' : false;
+    it(`${label}: the fd holders (with their fds' modes) and the mapper are one channel; fds alone make one too`, { skip }, async () => {
+      const snap = await takeSnapshot({ kinds: ['anon-shm'], useNative });
+      const chs = snap.channels.filter((c): c is AnonShmChannel => c.kind === 'anon-shm');
+      const m = chs.find((c) => c.id === idOf(mapped.info));
+      assert.ok(m, `no channel ${idOf(mapped.info)}: ${JSON.stringify(chs.map((c) => c.id))}`);
+      assert.equal(m.name, 'memfd:' + NAME);
+      assert.equal(m.size, 8192);
+      assert.deepEqual(eps(m), [mapped.info.holder, mapped.info.reader, mapped.info.mapper].map((e) => JSON.stringify(e)).sort());
+
+      const f = chs.find((c) => c.id === idOf(fdsOnly.info));
+      assert.ok(f, 'a memfd no process maps, held by two processes\' fds, is a channel');
+      assert.equal(f.name, `memfd:ipci${process.pid} fds only`);
+      assert.equal(f.size, null);
+      assert.deepEqual(eps(f), [fdsOnly.info.holder, fdsOnly.info.reader].map((e) => JSON.stringify(e)).sort());
+
+      assert.equal(chs.find((c) => c.id === idOf(alone.info)), undefined, 'one process alone is not IPC');
+    });
+  }
+
+  it('peeks a memfd through its mapper; one held by fds alone says why it cannot', async () => {
+    const snap = await takeSnapshot({ kinds: ['anon-shm'] });
+    const m = snap.channels.find((c): c is AnonShmChannel => c.id === idOf(mapped.info));
+    assert.ok(m);
+    const r = await peekChannel(m, snap.processes, { maxBytes: 26 });
+    assert.equal(r.type, 'bytes');
+    if (r.type === 'bytes') assert.equal(r.data.toString(), mapped.info.pattern);
+    const f = snap.channels.find((c): c is AnonShmChannel => c.id === idOf(fdsOnly.info));
+    assert.ok(f);
+    await assert.rejects(peekChannel(f, snap.processes, { maxBytes: 16 }), /no process maps it \(only fds hold it\)/);
   });
 });

@@ -20,11 +20,11 @@ import { closeAll, fixtureArgs, fixtureBinary, makeFixture, type Fixture, type F
 import { freeTcpPort } from '../../fixtures/netServer';
 import { CHANNEL_KINDS, type Channel, type Endpoint, type ProcessInfo, type Snapshot } from '../../src/core/model';
 import { walkRulesFor } from '../../src/core/kinds';
-import { FIFO_FDS, PIPE_FDS } from '../../src/core/kinds/fds';
+import { FIFO_FDS, MEMFD_FDS, PIPE_FDS } from '../../src/core/kinds/fds';
 import type { FdRule } from '../../src/core/kinds/kind';
 import { EVENTFD_FDS } from '../../src/core/kinds/eventfd';
 import { signalfd as SIGNALFD } from '../../src/core/kinds/signalfd';
-import { applyBpfClasses, bpfAnonNameMax, bpfRuleOptions, ONE_SHOT_BPF_MIN_FILES } from '../../src/core/walkBackend';
+import { applyBpfClasses, bpfAnonNameMax, bpfMemfd, bpfRuleOptions, ONE_SHOT_BPF_MIN_FILES } from '../../src/core/walkBackend';
 
 import { loadBpf, loadNative, type ProcWalk } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
@@ -204,6 +204,9 @@ const SPECS: Record<string, [FixtureKind, FixtureOptions]> = {
   posixShm: ['posix-shm', { name: `${tag} shm`, size: 8192 }],
   posixSem: ['posix-sem', { name: `${tag} sem`, value: 3 }],
   fileShm: ['file-shm', { path: path.join(tmp, 'wal index-shm'), size: 32768 }],
+  // held through fds (the fixture's rw, a child's read-only) and mapped by another child; and by fds alone
+  memfd: ['memfd', { name: `${tag} ring (deleted)\nline 2`, size: 12288 }],
+  memfdFds: ['memfd', { name: `${tag} fds only`, map: 0 }],
   signals: ['signals', { record: path.join(tmp, 'signals.log') }],
   timer: ['timer', { count: 2 }],
   eventfd: ['eventfd', { count: 5 }],
@@ -278,6 +281,20 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
     assert.deepEqual(sets[1], sets[0]);
   });
 
+  test('memfds held through fds: the same channels from both walks, fd holders beside the mapper, fds alone a channel too', () => {
+    for (const name of ['memfd', 'memfdFds'] as const) {
+      const info = fx[name].info as { name: string; inode: number; holder: Endpoint; reader: Endpoint; mapper?: Endpoint };
+      const find = (s: Snapshot) => s.channels.find((c) => c.kind === 'anon-shm' && c.inode === info.inode && c.endpoints.some((e) => e.pid === info.holder.pid));
+      const a = find(viaBpf);
+      assert.ok(a && a.kind === 'anon-shm', `${name}: found by the BPF walk`);
+      // a mapped one is named as its maps line shows it (the kernel's \012 for a newline), one held by fds alone by the fd's link
+      assert.equal(a.name, 'memfd:' + (info.mapper ? info.name.replace('\n', '\\012') : info.name));
+      assert.deepEqual(a.endpoints.map(epKey).sort(), [info.holder, info.reader, ...(info.mapper ? [info.mapper] : [])].map(epKey).sort());
+      assert.equal(a.size, info.mapper ? 12288 : null);
+      assert.deepEqual(a, find(viaProc), `${name}: identical to the /proc walk's`);
+    }
+  });
+
   test('pipe bytes come from the kernel pipe state, slot by slot, without opening the pipe', () => {
     const big = viaBpf.channels.find((c) => c.id === `pipe:${fx.bigPipe.info.inode}`);
     assert.ok(big && big.kind === 'pipe');
@@ -312,8 +329,9 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
   test('identical walk rows with the default kinds (pid, fd, kind, mode, inode, dev, path, bytes, capacity, fdinfo lines), measured pipes alike', async () => {
     const opts = { threads: 0, readMaps: true, readTimers: true, readLinks: true, readCgroup: true, measurePipes: true };
     const rules = walkRulesFor(CHANNEL_KINDS);
-    const { options, codes } = bpfRuleOptions(rules.fdRules, bpfAnonNameMax(bpf.addon));
+    const { options, codes } = bpfRuleOptions(rules.fdRules, bpfAnonNameMax(bpf.addon), bpfMemfd(bpf.addon));
     assert.ok(options.anonRules?.length, 'this build serves the anon-inode rules');
+    assert.equal(bpfMemfd(bpf.addon), true, 'this build reports memfds');
     const [rawB, p] = await Promise.all([
       bpf.addon!.bpfWalk({ ...opts, ...options }),
       native.addon!.walkProc({ procRoot: '/proc', threads: 0, readTimers: true, readLinks: true, readCgroup: true, ...rules }),
@@ -325,6 +343,7 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
     assert.deepEqual(rb, rp);
     assert.ok(rows(b, new Set(fx.eventfd.pids)).some((r) => r.split(' ')[2] === String(EVENTFD_FDS.rule.code) && r.includes('eventfd-id')), 'eventfd rows with their fdinfo lines');
     assert.ok(rows(b, new Set(fx.signalfd.pids)).some((r) => r.split(' ')[2] === String(SIGNALFD.fds.rule.code) && r.includes('sigmask')), 'signalfd rows with their fdinfo lines');
+    assert.equal(rows(b, new Set(fx.memfd.pids)).filter((r) => r.split(' ')[2] === String(MEMFD_FDS.rule.code)).length, 2, 'memfd rows: the fixture\'s fd and the reader\'s');
     assert.ok((b.bpf.fdinfo ?? 0) >= 5, `fdinfo read for the anon rows (${b.bpf.fdinfo})`);
     assert.ok(b.bpf.records >= rows(b, others).length);
     assert.equal(b.bpf.loadMs > 0, true);

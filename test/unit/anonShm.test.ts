@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { channelName } from '../../src/core/format';
-import { anonShmChannels, anonShmName } from '../../src/core/probes/anonShm';
+import { anonShmChannels, anonShmName, memfdLinkName } from '../../src/core/probes/anonShm';
 import { filterMaps } from '../../src/core/parsers/procPid';
 import { KINDS, walkRulesFor } from '../../src/core/kinds';
 import { CHANNEL_KINDS } from '../../src/core/model';
@@ -97,6 +97,31 @@ test('anon-shm: hostile memfd names stay data (spaces, fake (deleted), markup, e
   // a regular file literally named like one is not unnamed shmem unless deleted and shared
   assert.equal(anonShmName('/memfdx'), null);
   assert.deepEqual(anonShmChannels([{ pid: 1, maps: '7f00-7f01 rw-s 0 08:01 5 /memfd:real-file' }, { pid: 2, maps: '7f00-7f01 rw-s 0 08:01 5 /memfd:real-file' }]), []);
+});
+
+test('anon-shm: a memfd held through fds joins its mappers by dev:inode; fd holders count toward the two processes', () => {
+  const map = '7f0000000000-7f0000002000 rw-s 00000000 00:01 61 /memfd:p7ring (deleted)';
+  // the creator holds it as fd 3 only (writes with pwrite); the child maps it: a channel of one fd and one mapping
+  const [ch] = anonShmChannels([{ pid: 11, maps: map }], [{ dev: '00:01', inode: 61, name: 'memfd:p7ring', endpoints: [{ pid: 10, fd: 3, mode: 'rw' }] }]);
+  assert.equal(ch.id, 'anon-shm:00:01:61');
+  assert.equal(ch.name, 'memfd:p7ring');
+  assert.equal(ch.size, 0x2000);
+  assert.deepEqual(ch.endpoints, [{ pid: 10, fd: 3, mode: 'rw' }, { pid: 11, map: '7f0000000000-7f0000002000', mode: 'rw' }]);
+  // held by fds alone (a server's pool before a client maps it): a channel with no size
+  const [fds] = anonShmChannels([], [{ dev: '00:01', inode: 62, name: 'memfd:pool', endpoints: [{ pid: 20, fd: 5, mode: 'rw' }, { pid: 21, fd: 9, mode: 'r' }] }]);
+  assert.equal(fds.size, null);
+  assert.deepEqual(fds.endpoints.map((e) => [e.pid, e.fd, e.mode]), [[20, 5, 'rw'], [21, 9, 'r']]);
+  // one process holding and mapping it is no channel; nor the same inode on another device
+  assert.deepEqual(anonShmChannels([{ pid: 30, maps: map }], [{ dev: '00:01', inode: 61, name: 'memfd:p7ring', endpoints: [{ pid: 30, fd: 4, mode: 'rw' }] }]), []);
+  assert.deepEqual(anonShmChannels([{ pid: 11, maps: map }], [{ dev: '00:02', inode: 61, name: 'memfd:p7ring', endpoints: [{ pid: 10, fd: 3, mode: 'rw' }] }]), []);
+});
+
+test('anon-shm: a memfd fd link is `/memfd:NAME (deleted)`, matched exactly: the kernel\'s suffix is the last one', () => {
+  assert.equal(memfdLinkName('/memfd:p7ring (deleted)'), 'memfd:p7ring');
+  assert.equal(memfdLinkName('/memfd:x (deleted) (deleted)'), 'memfd:x (deleted)');
+  assert.equal(memfdLinkName('/memfd: (deleted)'), 'memfd:');
+  assert.equal(memfdLinkName('/memfd:a\nb <i>x</i> (deleted)'), 'memfd:a\nb <i>x</i>');
+  for (const l of ['/memfd:live', '/memfd:(deleted)', '/memfd (deleted)', 'memfd:x (deleted)', '/dev/shm/memfd:x (deleted)', '/memfd:x (deleted)\n']) assert.equal(memfdLinkName(l), null, l);
 });
 
 test('filterMaps keeps shared unnamed shmem and drops private /dev/zero', () => {

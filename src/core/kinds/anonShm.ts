@@ -1,29 +1,34 @@
 // Shared memory without a name (probes/anonShm.ts): shared (`s`) mappings of shmem/hugetlbfs
 // objects that have no path — MAP_SHARED|MAP_ANONYMOUS inherited across fork() (`/dev/zero
-// (deleted)`), shared anonymous hugetlb and memfds — grouped by dev:inode, a channel when at
-// least two processes map it.
+// (deleted)`), shared anonymous hugetlb and memfds — and the fds that hold memfds, grouped by
+// dev:inode, a channel when at least two processes map or hold it.
 import type { ChannelBase } from '../model';
 import { col } from '../columns';
 import { formatBytes, shortText } from '../text';
+import { MEMFD_FDS } from './fds';
 import { defineKind, inodeOfDevId, noOwner, noPeer, noMentions, plural, notRemovable, SHARED_MEMORY_STATE } from './kind';
 
 /**
  * Shared memory with no name in /dev/shm or SysV: a MAP_SHARED|MAP_ANONYMOUS region inherited
  * across fork() (maps path `/dev/zero (deleted)`, e.g. PostgreSQL's shared buffers), a shared
  * anonymous hugetlb mapping (`/anon_hugepage (deleted)`) or a memfd (`/memfd:NAME (deleted)`,
- * often passed over a Unix socket). Only shared (`s`) mappings count, grouped by dev:inode; it is
- * a channel only when at least two distinct processes map it.
+ * often passed over a Unix socket). Only shared (`s`) mappings count, and the fds on a memfd (its
+ * creator's, or one received over SCM_RIGHTS: endpoints with `fd`), grouped by dev:inode; it is a
+ * channel only when at least two distinct processes map or hold it.
  */
 export interface AnonShmChannel extends ChannelBase {
   kind: 'anon-shm';
-  /** `/dev/zero`, `anon_hugepage` or `memfd:NAME` (NAME is program-chosen text: escape at display). */
+  /**
+   * `/dev/zero`, `anon_hugepage` or `memfd:NAME` (NAME is program-chosen text: escape at display):
+   * as a mapping's maps line shows it (a newline as `\012`), else as a holder's fd link.
+   */
   name: string;
   /** Inode of the shmem/hugetlbfs object (the maps line's inode column). */
   inode: number;
   /** Device `major:minor` as in the maps line (e.g. `00:01` for shmem). */
   dev: string;
-  /** Largest mapping length seen in bytes (a process may map only part of the object). */
-  size: number;
+  /** Largest mapping length seen in bytes (a process may map only part of the object); null when only fds hold it. */
+  size: number | null;
 }
 
 const c = col<AnonShmChannel>();
@@ -40,10 +45,10 @@ export const anonShm = defineKind<AnonShmChannel>({
   inodeOfId: inodeOfDevId,
   name: (ch, max) => shortText(ch.name, max) + ` [${ch.dev}:${ch.inode}]`,
   longTitle: (ch) => `Shared anonymous memory ${shortText(ch.name)} (${ch.dev}:${ch.inode})`,
-  description: (ch) => `${formatBytes(ch.size)}, ${plural(new Set(ch.endpoints.map((e) => e.pid)).size, 'process', 'processes')}`,
+  description: (ch) => `${ch.size === null ? 'not mapped' : formatBytes(ch.size)}, ${plural(new Set(ch.endpoints.map((e) => e.pid)).size, 'process', 'processes')}`,
   columns: [
     c('name', 'NAME', 'Name', 'string', '/dev/zero (MAP_SHARED|MAP_ANONYMOUS), anon_hugepage (shared hugetlb) or memfd:NAME', { search: 'text' }),
-    c('size', 'SIZE', 'Size', 'number', 'Largest mapping length seen, in bytes', { unit: 'bytes' }),
+    c('size', 'SIZE', 'Size', 'number|null', 'Largest mapping length seen, in bytes (unknown when only fds hold it)', { unit: 'bytes' }),
     c('dev', 'DEV', 'Device', 'string', 'Device (major:minor) of the shmem/hugetlbfs object, as in /proc/PID/maps', { search: 'text', wide: true }),
     c('inode', 'INODE', 'Inode', 'number', 'Inode of the object (identifies it across processes)', { search: 'number', wide: true }),
   ],
@@ -52,6 +57,7 @@ export const anonShm = defineKind<AnonShmChannel>({
   owner: noOwner,
   mentions: noMentions,
   probe: 'anonShm',
+  fds: MEMFD_FDS,
   maps: [
     { text: ' /dev/zero', shared: true },
     { text: ' /anon_hugepage', shared: true },

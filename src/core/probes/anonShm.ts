@@ -1,9 +1,13 @@
 // Shared memory without a name in /dev/shm or SysV: shared mappings of shmem/hugetlbfs objects
 // that have no path — MAP_SHARED|MAP_ANONYMOUS inherited across fork() (`/dev/zero (deleted)`),
-// shared anonymous hugetlb (`/anon_hugepage (deleted)`) and memfds (`/memfd:NAME (deleted)`).
-// Pure over the walk's filtered maps text: one channel per dev:inode mapped by ≥ 2 processes.
-import type { AnonShmChannel } from '../model';
-import { byPidFd, emit, type Probe, type ProbeContext } from './context';
+// shared anonymous hugetlb (`/anon_hugepage (deleted)`) and memfds (`/memfd:NAME (deleted)`) —
+// and the fds that hold memfds (the walk's MEMFD_FDS rows: a creator that only writes through its
+// fd, a server that passes its pool's fd over SCM_RIGHTS). Pure over the walk's filtered maps text
+// and fd rows: one channel per dev:inode mapped or held by ≥ 2 processes.
+import type { AnonShmChannel, Endpoint } from '../model';
+import { MEMFD_FDS } from '../kinds/fds';
+import { mapsDev } from '../heldObjects';
+import { byPidFd, devName, emit, modeOf, type Probe, type ProbeContext } from './context';
 import { keptMaps, sharedMappings } from './maps';
 
 /** The channel name of a shared maps path (` (deleted)` already stripped), or null if not unnamed shmem. */
@@ -17,8 +21,49 @@ export function anonShmName(path: string): string | null {
 /** What every line anonShmName names contains. */
 const ANON_PATHS = [' /dev/zero', ' /anon_hugepage', ' /memfd:'];
 
-/** Channels from per-process maps text (only `s` lines of unnamed shmem count). Exported for tests. */
-export function anonShmChannels(maps: Iterable<{ pid: number; maps: string | undefined | null }>): AnonShmChannel[] {
+const DELETED = ' (deleted)';
+
+/** The fds on one memfd (dev as maps shows it, `00:01`). */
+export interface MemfdFds {
+  dev: string;
+  inode: number;
+  /** `memfd:NAME`: the link without its `/` and the kernel's ` (deleted)` (the last one: NAME may end in it too). */
+  name: string;
+  endpoints: Endpoint[];
+}
+
+/** The name of a memfd fd's link `/memfd:NAME (deleted)`, or null for any other text. Exported for tests. */
+export function memfdLinkName(link: string): string | null {
+  if (!link.startsWith('/memfd:') || !link.endsWith(DELETED) || link.length < '/memfd:'.length + DELETED.length) return null;
+  return link.slice(1, -DELETED.length);
+}
+
+/** The walk's memfd fd rows, grouped by dev:inode. */
+export function memfdFds(ctx: Pick<ProbeContext, 'walk' | 'index'>): MemfdFds[] {
+  const f = ctx.walk.fds;
+  const out = new Map<string, MemfdFds>();
+  for (const row of ctx.index.heads(MEMFD_FDS.rule.code)) {
+    for (let i = row; i >= 0; i = ctx.index.next[i]) {
+      const pi = f.pathIndex[i];
+      const name = pi >= 0 ? memfdLinkName(ctx.walk.paths[pi]) : null;
+      if (name === null) continue;
+      const [major, minor] = devName(f.dev[i]).split(':').map(Number);
+      const dev = mapsDev(major, minor);
+      const key = `${dev}:${f.inode[i]}`;
+      let g = out.get(key);
+      if (!g) out.set(key, (g = { dev, inode: f.inode[i], name, endpoints: [] }));
+      g.endpoints.push({ pid: f.pid[i], fd: f.fd[i], mode: modeOf(f.mode[i]) });
+    }
+  }
+  return [...out.values()];
+}
+
+/**
+ * Channels from per-process maps text (only `s` lines of unnamed shmem count) and the fds on
+ * memfds, joined by dev:inode: a memfd's mappers (endpoints with `map`) and holders (with `fd`).
+ * Exported for tests.
+ */
+export function anonShmChannels(maps: Iterable<{ pid: number; maps: string | undefined | null }>, fds: Iterable<MemfdFds> = []): AnonShmChannel[] {
   const out: AnonShmChannel[] = [];
   const named = sharedMappings(
     maps,
@@ -27,7 +72,19 @@ export function anonShmChannels(maps: Iterable<{ pid: number; maps: string | und
     // most processes map none of these: one search of the text each, no line read
     (text) => ANON_PATHS.some((x) => text.includes(x)),
   );
-  for (const g of named) {
+  const groups = new Map<string, { name: string; dev: string; inode: number; size: number | null; endpoints: Endpoint[]; pids: Set<number> }>();
+  for (const g of named) groups.set(`${g.dev}:${g.inode}`, { name: g.name, dev: g.dev, inode: g.inode, size: g.size, endpoints: g.endpoints, pids: g.pids });
+  for (const m of fds) {
+    const key = `${m.dev}:${m.inode}`;
+    let g = groups.get(key);
+    // mapped: the name its maps line shows, as without fds; held by fds only: the link's
+    if (!g) groups.set(key, (g = { name: m.name, dev: m.dev, inode: m.inode, size: null, endpoints: [], pids: new Set() }));
+    for (const e of m.endpoints) {
+      g.endpoints.push(e);
+      g.pids.add(e.pid);
+    }
+  }
+  for (const g of groups.values()) {
     if (g.pids.size < 2) continue; // one process alone is not IPC
     out.push({
       id: `anon-shm:${g.dev}:${g.inode}`,
@@ -44,6 +101,6 @@ export function anonShmChannels(maps: Iterable<{ pid: number; maps: string | und
 
 export const anonShmProbe: Probe = {
   run(ctx: ProbeContext) {
-    for (const ch of anonShmChannels(keptMaps(ctx))) emit(ctx, ch);
+    for (const ch of anonShmChannels(keptMaps(ctx), memfdFds(ctx))) emit(ctx, ch);
   },
 };
