@@ -134,6 +134,19 @@ static __always_inline void pipe_state(struct pipe_inode_info *pipe, struct ipci
   r->buffered = sum;
 }
 
+// The file at `fd` of a task's fd table, as a number (0: none or unreadable). Read through probe
+// reads: the table can be replaced (grown) meanwhile, and a stale read is one moment's answer.
+static __always_inline __u64 file_at(struct task_struct *t, __u32 fd) {
+  struct files_struct *files = BPF_CORE_READ(t, files);
+  if (!files) return 0;
+  struct fdtable *fdt = BPF_CORE_READ(files, fdt);
+  if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds)) return 0;
+  struct file **arr = BPF_CORE_READ(fdt, fd);
+  __u64 f = 0;
+  if (!arr || bpf_probe_read_kernel(&f, sizeof f, arr + fd) != 0) return 0;
+  return f;
+}
+
 SEC("iter/task_file")
 int ipci_task_file(struct bpf_iter__task_file *ctx) {
   struct seq_file *seq = ctx->meta->seq;
@@ -148,6 +161,14 @@ int ipci_task_file(struct bpf_iter__task_file *ctx) {
     struct task_struct *leader = task->group_leader;
     if (leader && leader->files == task->files) return 0;
     owner = task->pid;
+    // Its table began as a copy of the process's: an fd that is still the same open file (the
+    // same struct file) at the same number as the process's is the process's, emitted under it
+    // once — else each thread that unshares emits all its process's fds again (any user can
+    // start thousands). The /proc walk asks kcmp(KCMP_FILE) the same. (Leader gone: no table.)
+    if (leader) {
+      __u64 mine = file_at(task, ctx->fd);
+      if (mine != 0 && mine == file_at(leader, ctx->fd)) return 0;
+    }
   }
 
   struct inode *inode = file->f_inode;

@@ -565,7 +565,11 @@ class Walker {
         bool shared = false;
         for (int32_t other : p.ownTables)
           if (!Differ(other, static_cast<int32_t>(tid))) shared = true;
-        if (!shared) p.ownTables.push_back(static_cast<int32_t>(tid));
+        if (shared) continue;
+        // at most kMaxThreadTables tables, the first in tid order (the BPF walk takes the same):
+        // the others are counted, for the snapshot's warning
+        if (p.ownTables.size() >= kMaxThreadTables) p.threadTablesSkipped++;
+        else p.ownTables.push_back(static_cast<int32_t>(tid));
       }
     }
   }
@@ -705,6 +709,12 @@ class Walker {
 
   // One fd; false when it is not open (a hole, or closed meanwhile).
   bool Visit(ProcOut& p, int fdDir, const char* nm, uint32_t fdnum) {
+    // A thread's table began as a copy of its process's: an fd that is still the same open file
+    // at the same number as the process's (kcmp KCMP_FILE compares the struct file, as the BPF
+    // walk does) is the process's, listed under it once — else every thread that unshares lists
+    // all of its process's fds again. Only an fd the thread opened, replaced or kept after the
+    // process closed it is the thread's. (The leader gone: kcmp fails, every fd is the thread's.)
+    if (p.leader != 0 && syscall(SYS_kcmp, p.leader, p.pid, KCMP_FILE, fdnum, fdnum) == 0) return true;
     if (pidfd_.ok()) {
       int r = VisitGetfd(p, fdDir, nm, static_cast<int32_t>(fdnum));
       if (r >= 0) return r > 0;

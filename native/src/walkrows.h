@@ -29,13 +29,24 @@ struct ProcText {
   int32_t leader = 0;
   int error = 0;      // the process vanished (ENOENT/ESRCH), could not be read, or ETIMEDOUT (given up)
   std::string stuck;  // with ETIMEDOUT: the /proc file a read did not return from in time
-  int fdError = 0;    // /proc/PID/fd could not be opened
+  int fdError = 0;    // /proc/PID/fd could not be opened, or its links could not be read (EACCES/EPERM)
+  // Threads with an fd table of their own past kMaxThreadTables that were not walked (on the
+  // process's entry): an attacker's thread count must not scale the walk's work
+  uint32_t threadTablesSkipped = 0;
   uint32_t has = 0;   // F_* texts present
   std::string stat, status, cmdline, maps, timers, netns, cwd, exe, cgroup, ipcns;
   // /proc files that could not be read (besides the process vanishing), or were cut short
   // (maps past a bound of mapsread.h: EFBIG): file and errno
   std::vector<std::pair<const char*, int>> errors;
 };
+
+/**
+ * Threads with an fd table of their own (unshare(CLONE_FILES)) walked per process, at most (both
+ * walks; src/core/native.ts MAX_THREAD_TABLES says the same in the snapshot's warning). Each
+ * such thread's table starts as a copy of its process's: what it still shares with it is listed
+ * under the process only, but a thread can open fresh fds, and any user can start thousands.
+ */
+constexpr uint32_t kMaxThreadTables = 64;
 
 /**
  * Bit of the mode column (beside read 1 / write 2): a path row's file has no name left (nlink 0,
@@ -67,6 +78,7 @@ inline Napi::Object ProcTextToJs(Napi::Env env, const ProcText& p) {
   if (p.error) o.Set("error", JsString(env, ErrnoName(p.error)));
   if (p.error == ETIMEDOUT && !p.stuck.empty()) o.Set("stuck", JsString(env, p.stuck));
   if (p.fdError) o.Set("fdError", JsString(env, ErrnoName(p.fdError)));
+  if (p.threadTablesSkipped) o.Set("threadTablesSkipped", Napi::Number::New(env, p.threadTablesSkipped));
   auto str = [&](uint32_t flag, const char* key, const std::string& s) {
     if (p.has & flag) o.Set(key, JsString(env, s.data(), s.size()));
   };

@@ -10,6 +10,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FdRule, MapsRule } from './kinds/kind';
 
+/**
+ * Threads with an fd table of their own (unshare(CLONE_FILES)) the native walks list per process,
+ * at most: the first ones in tid order (native/src/walkrows.h kMaxThreadTables; a unit test holds
+ * the two together). What such a thread still shares with its process is listed under the process
+ * only, but each thread can open fresh fds, and any user can start thousands of threads.
+ */
+export const MAX_THREAD_TABLES = 64;
+
 /** Mode bits as the walk reports them: 1 = read, 2 = write, 3 = both. */
 export const MODE_R = 1;
 export const MODE_W = 2;
@@ -72,13 +80,15 @@ export interface ProcWalkProcess {
   leader?: number;
   /** The /proc walk: this process's threads with an fd table of their own (the caller walks them next, with `leaders`). */
   threadTables?: number[];
+  /** Threads of this process with an fd table of their own that were not walked: past the first MAX_THREAD_TABLES tables (in tid order). */
+  threadTablesSkipped?: number;
   /** errno name when the process vanished (ENOENT/ESRCH) or could not be read (EACCES) at all; ETIMEDOUT when its reads were given up (see `stuck`). */
   error?: string;
   /** With error ETIMEDOUT: the /proc file whose read did not return within itemTimeoutMs (e.g. `/proc/123/cmdline`); absent when the deadline came first. */
   stuck?: string;
   /** Part of the fd table was given up: the file the walk was stuck on, or '' when the deadline came first. */
   fdsCut?: string;
-  /** errno name when only the fd directory was unreadable (other users' processes without root). */
+  /** errno name when the fd directory, or its fd links, could not be read (other users' processes without root; EACCES from a link: ptrace read access refused). */
   fdError?: string;
   stat?: string;
   status?: string;

@@ -24,7 +24,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { compareChannels, markCanonical, sortChannels } from './diff';
 import { CHANNEL_KINDS, SNAPSHOT_VERSION, type Capabilities, type Channel, type ChannelKind, type ProcessInfo, type ReadError, type SignalState, type Snapshot } from './model';
-import { errnoName, loadBpf, loadNative, type BpfAddon, type BpfWalkPhases, type NativeAddon, type ProcWalk, type ProcWalkOptions, type ProcWalkProcess, type StuckWalk } from './native';
+import { MAX_THREAD_TABLES, errnoName, loadBpf, loadNative, type BpfAddon, type BpfWalkPhases, type NativeAddon, type ProcWalk, type ProcWalkOptions, type ProcWalkProcess, type StuckWalk } from './native';
 import { cmdlineBytes, commBytes, parseCmdline, parseStat, parseStatus, parseTimers } from './parsers/procPid';
 import { decodeSigMask } from './signals';
 import { FdIndex, netnsId, type ProbeContext } from './probes/context';
@@ -205,8 +205,14 @@ function reportGivenUp(w: ProcWalk, stuckNow: StuckWalk[], itemTimeoutMs: number
   const stuck: string[] = [];
   let notReached = 0;
   const cut: string[] = [];
+  const skippedTables: string[] = [];
+  let skippedThreads = 0;
   for (const p of w.processes) {
     if (!p) continue;
+    if (p.threadTablesSkipped) {
+      skippedTables.push(`${p.pid} (${p.threadTablesSkipped})`);
+      skippedThreads += p.threadTablesSkipped;
+    }
     if (p.error === 'ETIMEDOUT') {
       if (p.stuck) stuck.push(`${p.pid} (${p.stuck})`);
       else notReached++;
@@ -222,6 +228,12 @@ function reportGivenUp(w: ProcWalk, stuckNow: StuckWalk[], itemTimeoutMs: number
   }
   if (notReached > 0) warnings.push(`scan: deadline passed: ${notReached} process${notReached === 1 ? '' : 'es'} not (fully) read`);
   if (cut.length > 0) warnings.push(`scan: fd tables partly skipped (deadline): ${list(cut)}`);
+  if (skippedThreads > 0) {
+    warnings.push(
+      `scan: ${skippedThreads} thread${skippedThreads === 1 ? '' : 's'} with an fd table of ${skippedThreads === 1 ? 'its' : 'their'} own not walked ` +
+        `(at most ${MAX_THREAD_TABLES} per process; what they share with their process is listed under it): ${list(skippedTables)}`,
+    );
+  }
   const threads = stuckNow;
   if (threads.length > 0) {
     warnings.push(

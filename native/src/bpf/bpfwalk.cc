@@ -323,19 +323,31 @@ class BpfWalkWorker : public PromiseWorker {
     // Threads with an fd table of their own are not in the /proc listing: the task pass names
     // them, and each is walked as a process under its tid (its fd rows come under the tid too).
     std::vector<int32_t> leaders(pids.size(), 0);
+    std::unordered_map<int32_t, uint32_t> skippedTables;
     if (taskPass) {
       std::unordered_set<int32_t> given(pids.begin(), pids.end());
       // Threads sharing one table of their own (all threads of a process whose main thread has
       // exited: the leader's table is gone) list it once, under the first (lowest tid), as the
       // /proc walk does; lsof lists it once per thread.
       std::unordered_set<uint64_t> tables;
+      // At most kMaxThreadTables tables per process, the first in tid order (the records come in
+      // it), as the /proc walk takes them; the threads with a table of their own past those are
+      // counted on the process (its rows, and theirs, are dropped: they have no entry)
+      std::unordered_map<int32_t, uint32_t> walked;
       for (size_t off = 0; off + sizeof(ipci_task_rec) <= sh->taskRecs.size(); off += sizeof(ipci_task_rec)) {
         auto* t = reinterpret_cast<const ipci_task_rec*>(sh->taskRecs.data() + off);
         if (!(t->flags & IPCI_T_THREAD)) continue;
         const int32_t tid = static_cast<int32_t>(t->tgid), leader = static_cast<int32_t>(t->leader);
         if (given.count(tid)) continue;
         if (opt_.pidsGiven && !opt_.pids.empty() && !given.count(leader)) continue;
-        if (!tables.insert(t->files_id).second) continue;
+        if (tables.count(t->files_id)) continue;
+        uint32_t& n = walked[leader];
+        if (n >= kMaxThreadTables) {
+          skippedTables[leader]++;
+          continue;
+        }
+        n++;
+        tables.insert(t->files_id);
         pids.push_back(tid);
         leaders.push_back(leader);
         if (opt_.pidsGiven) opt_.pids.push_back(tid);  // its rows are kept with its process's
@@ -346,6 +358,8 @@ class BpfWalkWorker : public PromiseWorker {
     for (size_t i = 0; i < np; i++) {
       sh->procs[i].pid = pids[i];
       sh->procs[i].leader = leaders[i];
+      auto sk = leaders[i] ? skippedTables.end() : skippedTables.find(pids[i]);
+      if (sk != skippedTables.end()) sh->procs[i].threadTablesSkipped = sk->second;
     }
     sh->tasks.assign(np, nullptr);
     sh->mapsText.resize(np);

@@ -189,7 +189,11 @@ int ReadFdIter(int linkFd, std::chrono::steady_clock::time_point deadline, BigVe
     ssize_t n = read(fd, out.data() + len, out.size() - len);
     if (n < 0) {
       if (errno == EINTR) continue;
-      err = errno;
+      // EAGAIN: a million objects in a row emitted nothing (bpf_seq_read's MAX_ITER_OBJECTS) —
+      // the fds a thread shares with its process, which the program skips, can be that many. The
+      // iterator keeps its place (task_file resumes at the next tid and fd): read on, under the deadline.
+      if (errno == EAGAIN && std::chrono::steady_clock::now() <= deadline) continue;
+      err = errno == EAGAIN ? ETIMEDOUT : errno;
       break;
     }
     if (n == 0) break;
