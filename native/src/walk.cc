@@ -427,6 +427,7 @@ class Walker {
       if (fdDir >= 0) {
         Fd closer(fdDir);
         BeginProcess(p, p.pdir.get());
+        linkDenied_ = 0;  // (refused here only if the process changed since phase 1: its rows so far stand)
         Enumerate(p, fdDir, c.lo, c.hi, kNoLimit, p.probe);
       }
       std::lock_guard<std::mutex> lock(pubMu);
@@ -607,6 +608,17 @@ class Walker {
       return;
     }
     Fd closer(fdDir);
+    linkDenied_ = 0;
+    WalkFdTable(p, pdir, fdDir);
+    // links refused: no fd of it is seen (ranges left for phase 2 would be refused the same)
+    if (linkDenied_) {
+      p.fdError = linkDenied_;
+      p.deferred.clear();
+      p.pdir.reset();
+    }
+  }
+
+  void WalkFdTable(ProcOut& p, int pdir, int fdDir) {
     BeginProcess(p, pdir);
     struct stat st;
     // st_size of a procfs fd dir is the open count (Linux >= 6.2; 0 before). Not on captured trees.
@@ -642,7 +654,7 @@ class Walker {
     // Deferred ranges are listed again from lseek(fd + 2), which only procfs understands.
     size_t inl = n <= kChunk + kChunk / 2 || !sh_.procfs ? n : kChunk;
     char nm[16];
-    for (size_t k = 0; k < inl; k++) {
+    for (size_t k = 0; k < inl && !linkDenied_; k++) {
       FormatUint(names_[k], nm);
       Visit(p, fdDir, nm, names_[k]);
     }
@@ -687,7 +699,7 @@ class Walker {
     if (probe) {
       uint32_t found = 0;
       int budget = 3 * 8;
-      for (; fd < hi && found < want; fd++) {
+      for (; fd < hi && found < want && !linkDenied_; fd++) {
         FormatUint(fd, nm);
         if (Visit(p, fdDir, nm, fd)) {
           found++;
@@ -697,11 +709,12 @@ class Walker {
           break;
         }
       }
-      if (fd >= hi || found >= want) return;
+      if (fd >= hi || found >= want || linkDenied_) return;
     }
     names_.clear();
     ListNames(fdDir, fd, hi);
     for (uint32_t f : names_) {
+      if (linkDenied_) return;
       FormatUint(f, nm);
       Visit(p, fdDir, nm, f);
     }
@@ -732,6 +745,15 @@ class Walker {
     // that deep. Such an fd is still a file of its type, so the path rules that need no text (a
     // FIFO's) see it, without a path: nothing hides from the walk by a long name.
     const bool nameless = n < 0 && errno == ENAMETOOLONG;
+    if (n < 0 && (errno == EACCES || errno == EPERM)) {
+      // The fd exists (it was listed) but its link is refused: ptrace read access to the process
+      // is denied (an LSM, a process of a user namespace above ours, no CAP_SYS_PTRACE over it).
+      // None of its fds can be seen — a read error of the process, as an unreadable fd directory
+      // is, never an fd "closed meanwhile": the snapshot says processes are hidden, and the
+      // diagnosis cannot say nobody holds the other end of a pipe.
+      linkDenied_ = errno;
+      return true;
+    }
     if (n <= 0 && !nameless) return false;
     const Options& opt = *sh_.opt;
     const size_t len = nameless ? 0 : static_cast<size_t>(n);
@@ -991,6 +1013,8 @@ class Walker {
   std::vector<uint32_t> names_;
   std::vector<std::pair<uint64_t, bool>> mqDevs_;
   char link_[4097];
+  // errno of an fd link refused (EACCES/EPERM) in the table being walked; 0 = none
+  int linkDenied_ = 0;
 };
 
 // Everything the walk threads touch, owned jointly by the AsyncWorker and every walk thread: a

@@ -408,9 +408,18 @@ async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColum
     try {
       link = await io.readlink(fdDir + name);
     } catch (e) {
+      const c = code(e);
+      // listed, but its link refused (no ptrace read access to the process: an LSM, a process of
+      // a user namespace above ours): none of its fds can be seen — a read error of the process,
+      // as an unreadable fd directory is, not an fd closed meanwhile (the snapshot then says
+      // processes are hidden, and the diagnosis cannot say nobody holds a pipe's other end)
+      if (c === 'EACCES' || c === 'EPERM') {
+        p.fdError = c;
+        return p;
+      }
       // a path longer than a page has no link text: the fd is still a file of its type (a FIFO),
       // seen without a path, as the native walks see it — nothing hides by a long name
-      if (code(e) !== 'ENAMETOOLONG') continue; // closed meanwhile
+      if (c !== 'ENAMETOOLONG') continue; // closed meanwhile
       link = null;
     }
     if (yieldEveryMs > 0 && (i & 63) === 63) await maybeYield();

@@ -214,6 +214,9 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
     } else {
       close(fdDir);
       p.fdsVisible = access != EACCES && access != EPERM;
+      // its fd links would be refused as this link was: a read error of the process, as the /proc
+      // walk reports it (its rows are dropped), never a process that holds nothing
+      if (!p.fdsVisible) p.fdError = access;
     }
   }
   close(pdir);
