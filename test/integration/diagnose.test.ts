@@ -103,7 +103,12 @@ describe('rule 2: nobody at the other end', () => {
     process.kill(i.reader.pid, 'SIGKILL');
     const s = new Sampler();
     const [p] = await s.until(byId(`no-other-end:no-reader:pipe:${i.inode}`), 'no reader', { min: 2 });
-    assert.equal(p.severity, 'warning');
+    // A process whose fds root may not read (this CI machine's PID 1, in a user namespace above
+    // ours) may be the reader: then the finding is info, with the caveat (the warning itself is
+    // covered on hand-made snapshots by the unit tests)
+    const hidden = s.snapshot!.warnings.some((w) => w.startsWith('processes hidden'));
+    assert.equal(p.severity, hidden ? 'info' : 'warning');
+    assert.equal(p.evidence.some((e) => e.label === 'caveat'), hidden);
     assert.deepEqual(p.pids, [i.writer.pid]);
     assert.match(p.title, /no reader/);
     assert.match(p.explanation.next, /SIGPIPE/);

@@ -354,6 +354,19 @@ describe('leftovers', () => {
     assert.deepEqual(runOver([snap([proc(me)], [shm(4000002)], t)], leftover, gone).map((p) => p.id), ['leftover:orphan:sysv-shm:77']);
     assert.deepEqual(runOver([snap([proc(me), proc(4242)], [shm(4242)], t)], leftover, gone), []);
   });
+
+  test('a /dev/shm object nobody holds: said once it held at the previous refresh too; with processes hidden, said with the caveat, not dropped', () => {
+    const obj = { id: 'posix-shm:left', kind: 'posix-shm', name: 'left', size: 4096, uid: 0, owner: 'root', mode: '0600', deleted: false, endpoints: [] } as unknown as Channel;
+    const [t1, t2] = times(2);
+    const clear = runOver([snap([proc(1)], [obj], t1), snap([proc(1)], [obj], t2)], leftover);
+    assert.deepEqual(clear.map((p) => [p.id, p.severity]), [['leftover:posix:posix-shm:left', 'info']]);
+    assert.ok(!clear[0].evidence.some((e) => e.label === 'caveat'));
+    const warnings = ['processes hidden: 1 (permission denied)'];
+    const hidden = runOver([snap([proc(1)], [obj], t1, { warnings }), snap([proc(1)], [obj], t2, { warnings })], leftover);
+    assert.deepEqual(hidden.map((p) => p.id), ['leftover:posix:posix-shm:left']);
+    assert.match(hidden[0].title, /any process that could be read/);
+    assert.match(hidden[0].evidence.find((e) => e.label === 'caveat')!.text, /could not be read/);
+  });
 });
 
 describe('Diagnoser', () => {

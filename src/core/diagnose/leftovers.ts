@@ -2,8 +2,8 @@
 // memory nobody attaches whose creator and last attacher are dead; SysV segments marked removed
 // but still attached (freed at the last detach — often deliberate, so info); SysV message queues
 // holding messages whose last sender and last receiver are gone; /dev/shm objects, semaphores
-// and /dev/mqueue queues no process holds or maps (only said when every process could be read,
-// and when it held at the previous refresh too). Each offers Remove, behind the confirmation.
+// and /dev/mqueue queues no process holds or maps (when it held at the previous refresh too;
+// when some process's fds could not be read, said with that caveat). Each offers Remove, behind the confirmation.
 // A sem.* entry that is no semaphore (a FIFO, a symlink, a file not of sem_t's size: notASemaphore)
 // is not one: as a FIFO or symlink under any other /dev/shm name, it is left out.
 import { formatBytes } from '../format';
@@ -37,7 +37,6 @@ function alive(index: SnapshotIndex, ev: Evidence, pid: number): boolean {
 }
 
 function unheldPosix(ctx: RuleContext): Channel[] {
-  if (ctx.index.fdsHidden) return [];
   const out: Channel[] = [];
   for (const c of ctx.index.ofKind('posix-shm', 'posix-sem')) if (c.endpoints.length === 0 && !(c.kind === 'posix-sem' && notASemaphore(c))) out.push(c);
   if (ctx.snapshot.capabilities.mqueueMounted) for (const c of ctx.index.ofKind('posix-mq')) if (c.endpoints.length === 0) out.push(c);
@@ -143,8 +142,12 @@ export const leftovers = defineRule<Memo>({
       if (!prev || !prev.has(c.id)) continue;
       const since = streakStart(history, now, (m) => m.has(c.id));
       const size = c.kind === 'posix-shm' ? ` (${formatBytes(c.size)})` : c.kind === 'posix-mq' && c.messages !== null ? ` (${c.messages} message(s))` : c.kind === 'posix-sem' && c.value !== null ? ` (value ${c.value})` : '';
-      push(c, 'posix', 'info', `${chanLabel(c)}${size} is not held or mapped by any process`, TEACH.posix, [
-        { label: 'holders', text: 'no fd and no mapping in any process', source: 'fd tables and maps (snapshot)' },
+      // some fd tables unreadable (another user's processes without root, a process root may not
+      // trace): one of them may hold it — said, not hidden, so that the leftover is not lost either
+      const hidden = index.fdsHidden;
+      push(c, 'posix', 'info', `${chanLabel(c)}${size} is not held or mapped by any process${hidden ? ' that could be read' : ''}`, TEACH.posix, [
+        { label: 'holders', text: `no fd and no mapping in any process${hidden ? ' that could be read' : ''}`, source: 'fd tables and maps (snapshot)' },
+        ...(hidden ? [{ label: 'caveat', text: "some processes' fds could not be read: one of them may hold it — check before removing", source: 'snapshot warnings' }] : []),
       ], since);
     }
     return out;
