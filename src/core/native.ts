@@ -496,6 +496,8 @@ export interface NativeError extends Error {
   code?: string;
   errno?: number;
   syscall?: string;
+  /** The object the call was about, when the addon names one. */
+  path?: string;
 }
 
 export function errnoName(e: unknown): string | undefined {

@@ -261,7 +261,9 @@ export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkP
     } catch (e) {
       const err = e as BpfError;
       why.push(`bpf-iter: ${err.message}`);
-      if (!err.unsupported) warnings.push(`BPF fd walk failed (${err.code ?? err.message}); used the /proc walk`);
+      // ECANCELED: the walk gave its fd pass up for a machine the /proc walk takes faster (its path says why)
+      if (err.code === 'ECANCELED') warnings.push(`BPF fd walk gave way to the /proc walk: ${(err.path ?? '').replace(/^BPF task_file iterator: /, '')}`);
+      else if (!err.unsupported) warnings.push(`BPF fd walk failed (${err.code ?? err.message}); used the /proc walk`);
     }
   }
   // proc (native)

@@ -232,3 +232,32 @@ describe('a crowd of threads with fd tables of their own sharing their processâ€
     if (walks.length === 2) assert.deepEqual(seen['bpf-iter'], seen.proc, 'the two walks differ');
   });
 });
+
+// More such threads machine-wide than the BPF walk's fd pass takes well (bpfwalk.cc
+// kMaxIterThreadTables = 4 Ã— MAX_THREAD_TABLES): the kernel's iterator visits every fd of every
+// such table, the skipped copies included (1,000 threads over 9,900 pipes: 20 s), so the BPF walk
+// gives way to the /proc walk at once, says so, and the snapshot is the /proc walk's.
+describe('more threads with fd tables of their own than the BPF fd pass takes: it gives way to the /proc walk', { skip }, () => {
+  let attacker: Attacker | undefined;
+  let made: { pid: number; pipes: number[]; tids: number[]; own: number[] };
+  const THREADS = 4 * MAX_THREAD_TABLES + 20;
+  let bpfReady = false;
+
+  before(async () => {
+    attacker = runAttacker(await compileTools(), ['thread-crowd', '10', String(THREADS)]);
+    made = JSON.parse(await attacker.next('the thread-crowd line')) as typeof made;
+    bpfReady = !!bpf && (await bpf.bpfProbe()).ok;
+  });
+  after(async () => stopAttacker(attacker));
+
+  it('the snapshot asked of bpf-iter is the /proc walk\'s, with the reason and a warning', async (t) => {
+    if (!bpfReady) return t.skip('the BPF walk cannot run here (no BTF, or not root)');
+    const viaBpf = await takeSnapshot({ walk: 'bpf-iter', kinds: ['pipe'], pids: [made.pid] });
+    assert.equal(viaBpf.capabilities.walk?.backend, 'proc');
+    assert.match(viaBpf.capabilities.walk?.reason ?? '', new RegExp(`bpf-iter: .*${THREADS} threads with an fd table of their own, more than ${4 * MAX_THREAD_TABLES}`));
+    assert.ok(viaBpf.warnings.some((w) => w.startsWith(`BPF fd walk gave way to the /proc walk: ${THREADS} threads`)), JSON.stringify(viaBpf.warnings));
+    const viaProc = await takeSnapshot({ walk: 'proc', kinds: ['pipe'], pids: [made.pid] });
+    const shape = (s: Snapshot) => s.channels.map((c) => [c.id, c.endpoints.map((e) => [e.pid, e.fd, e.mode])]);
+    assert.deepEqual(shape(viaBpf), shape(viaProc));
+  });
+});

@@ -174,7 +174,7 @@ void ReleaseAnonNames(const FdIterLoad& load, const std::vector<std::string>& na
   }
 }
 
-int ReadFdIter(int linkFd, std::chrono::steady_clock::time_point deadline, BigVec<char>& out) {
+int ReadFdIter(int linkFd, std::chrono::steady_clock::time_point deadline, BigVec<char>& out, const std::atomic<bool>* cancel) {
   out.clear();
   int fd = bpf_iter_create(linkFd);
   if (fd < 0) return errno ? errno : EINVAL;
@@ -187,6 +187,11 @@ int ReadFdIter(int linkFd, std::chrono::steady_clock::time_point deadline, BigVe
   for (;;) {
     if (out.size() - len < (256u << 10)) out.resize(out.size() < (1u << 20) ? (1u << 20) : out.size() * 2);
     ssize_t n = read(fd, out.data() + len, out.size() - len);
+    // the caller gave the pass up (bpfwalk.cc: a machine the /proc walk takes faster)
+    if (cancel && cancel->load()) {
+      err = ECANCELED;
+      break;
+    }
     if (n < 0) {
       if (errno == EINTR) continue;
       // EAGAIN: a million objects in a row emitted nothing (bpf_seq_read's MAX_ITER_OBJECTS) —

@@ -3,6 +3,7 @@
 // reads them to the end.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -41,7 +42,7 @@ const FdIterLoad& LoadFdIter(const std::string& btfPath);
  * errno (ETIMEDOUT when `deadline` passed between two reads; each read returns after at most one
  * kernel buffer of records, so the check runs often).
  */
-int ReadFdIter(int linkFd, std::chrono::steady_clock::time_point deadline, BigVec<char>& out);
+int ReadFdIter(int linkFd, std::chrono::steady_clock::time_point deadline, BigVec<char>& out, const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace bpf
 }  // namespace ipci
