@@ -48,7 +48,6 @@ const nodeCommon = {
   sourcemap: 'linked',
   logLevel: 'warning',
   external: ['vscode', 'mocha', 'playwright-core', '*.node'],
-  plugins: [oneCopy],
 };
 
 const exists = (p) => fs.existsSync(path.join(root, p));
@@ -67,7 +66,10 @@ const testEntries = walk(path.join(root, 'test'), (p) => p.endsWith('.ts') && !p
 const builds = [];
 for (const [src, out] of [...nodeEntries, ...testEntries]) {
   if (!wanted(src)) continue;
-  builds.push({ ...nodeCommon, entryPoints: [path.join(root, src)], outfile: path.join(root, out) });
+  // the shipped bundles (and the bench) only: a test may hand a function's source to another
+  // process (`node -e`, as another user), where the one-copy module's lazy init is not defined
+  const shipped = nodeEntries.some(([s]) => s === src);
+  builds.push({ ...nodeCommon, ...(shipped ? { plugins: [oneCopy] } : {}), entryPoints: [path.join(root, src)], outfile: path.join(root, out) });
 }
 if (exists('webview/main.ts') && wanted('webview/main.ts')) {
   builds.push({
