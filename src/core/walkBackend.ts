@@ -228,6 +228,10 @@ export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkP
   const why: string[] = [];
   const t0 = performance.now();
   const files = oneShot && prefer === 'auto' && b.bpf && bpfWouldLoad(process.env.IPC_INSPECTOR_BTF) ? openFilesOnMachine() : null;
+  // what this build's BPF walk reports (each a call into the addon: asked once), and the rules it cannot
+  const anonNameMax = bpfAnonNameMax(b.bpf);
+  const memfd = bpfMemfd(b.bpf);
+  const unserved = bpfClasses(o.fdRules ?? [], anonNameMax, memfd).unserved;
   // bpf-iter
   if (prefer === 'proc' || prefer === 'proc-ts') why.push(`bpf-iter: not chosen (walk: ${prefer})`);
   else if (o.procRoot !== '/proc') why.push(`bpf-iter: ${o.procRoot} is not this machine's /proc`);
@@ -236,10 +240,10 @@ export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkP
   else if (files !== null && files < ONE_SHOT_BPF_MIN_FILES) {
     why.push(`bpf-iter: not chosen for one snapshot of ${files} open files (loading the program costs more than it saves below ${ONE_SHOT_BPF_MIN_FILES}; IPC_INSPECTOR_WALK=bpf-iter asks for it)`);
   }
-  else if (bpfClasses(o.fdRules ?? [], bpfAnonNameMax(b.bpf), bpfMemfd(b.bpf)).unserved.length > 0) {
-    why.push(`bpf-iter: cannot report ${bpfClasses(o.fdRules ?? [], bpfAnonNameMax(b.bpf), bpfMemfd(b.bpf)).unserved.map((r) => (r.link === '/' && r.under ? r.under : r.link)).join(', ')}`);
+  else if (unserved.length > 0) {
+    why.push(`bpf-iter: cannot report ${unserved.map((r) => (r.link === '/' && r.under ? r.under : r.link)).join(', ')}`);
   } else {
-    const { options: ruleOptions, codes } = bpfRuleOptions(o.fdRules ?? [], bpfAnonNameMax(b.bpf), bpfMemfd(b.bpf));
+    const { options: ruleOptions, codes } = bpfRuleOptions(o.fdRules ?? [], anonNameMax, memfd);
     try {
       const btfPath = process.env.IPC_INSPECTOR_BTF; // the kernel BTF to relocate against (tests: a missing file)
       const w = await b.bpf.bpfWalk({
