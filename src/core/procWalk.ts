@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { MODE_R, MODE_UNLINKED, MODE_W, type ProcWalk, type ProcWalkOptions, type ProcWalkProcess } from './native';
 import type { FdRule } from './kinds/kind';
-import { filterMaps, parseFdinfo } from './parsers/procPid';
+import { filterMaps, parseFdinfo, statCommHex } from './parsers/procPid';
 import { fdExhaustionError, isFdExhaustion } from './fdLimit';
 
 interface Io {
@@ -314,11 +314,9 @@ async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColum
     const stat = await readChosen(io, base + '/stat');
     p.stat = stat.text;
     if (stat.hex !== undefined) {
-      // comm's bytes, as the native walks give them: between the first `(` and the last `)`
-      const raw = Buffer.from(stat.hex, 'hex');
-      const open = raw.indexOf(0x28);
-      const close = raw.lastIndexOf(0x29);
-      if (open >= 0 && close > open) p.commHex = raw.subarray(open + 1, close).toString('hex');
+      // comm's bytes, as the native walks give them
+      const hex = statCommHex(Buffer.from(stat.hex, 'hex'));
+      if (hex !== undefined) p.commHex = hex;
     }
     p.status = await io.readFile(base + '/status');
   } catch (e) {

@@ -12,7 +12,7 @@ import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseProcStat } from '../actions/signal';
-import { commBytes } from '../parsers/procPid';
+import { commBytes, statCommHex } from '../parsers/procPid';
 import { devText, readMountTable, SafeLstat, fileType, type FileType } from './paths';
 import { defaultSocketRoots, recheckSocketFiles, scanSocketFiles, type ScanRoot, type SocketFile, type SocketScanCache } from './socketFiles';
 import { parseSyscall, type SyscallState } from './syscalls';
@@ -191,9 +191,7 @@ function readStat(file: string): { ps: ReturnType<typeof parseProcStat>; commByt
   }
   const ps = parseProcStat(b.toString('utf8'));
   if (!ps || isUtf8(b)) return { ps };
-  const open = b.indexOf(0x28);
-  const close = b.lastIndexOf(0x29);
-  const hex = open >= 0 && close > open ? commBytes(b.subarray(open + 1, close).toString('hex')) : undefined;
+  const hex = commBytes(statCommHex(b));
   return hex !== undefined ? { ps, commBytes: hex } : { ps };
 }
 

@@ -172,6 +172,13 @@ export function cmdlineBytes(hex: string): Array<string | null> | null {
   return lossy ? out : null;
 }
 
+/** comm's bytes in /proc/PID/stat's bytes, in hex: between the first `(` and the last `)`, as the native walks take them (walkrows.h). */
+export function statCommHex(stat: Buffer): string | undefined {
+  const open = stat.indexOf(0x28);
+  const close = stat.lastIndexOf(0x29);
+  return open >= 0 && close > open ? stat.subarray(open + 1, close).toString('hex') : undefined;
+}
+
 /** comm's bytes (`hex`) when they are not UTF-8, else undefined: what ProcessInfo.commBytes holds. */
 export function commBytes(hex: string | undefined): string | undefined {
   return isHexBytes(hex) && !isUtf8(Buffer.from(hex, 'hex')) ? hex : undefined;
