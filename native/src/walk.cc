@@ -613,6 +613,7 @@ class Walker {
     // links refused: no fd of it is seen (ranges left for phase 2 would be refused the same)
     if (linkDenied_) {
       p.fdError = linkDenied_;
+      p.fdLinksRefused = true;
       p.deferred.clear();
       p.pdir.reset();
     }

@@ -30,6 +30,7 @@ struct ProcText {
   int error = 0;      // the process vanished (ENOENT/ESRCH), could not be read, or ETIMEDOUT (given up)
   std::string stuck;  // with ETIMEDOUT: the /proc file a read did not return from in time
   int fdError = 0;    // /proc/PID/fd could not be opened, or its links could not be read (EACCES/EPERM)
+  bool fdLinksRefused = false;  // fdError came from the fd links (readlink), not from opening the directory
   // Threads with an fd table of their own past kMaxThreadTables that were not walked (on the
   // process's entry): an attacker's thread count must not scale the walk's work
   uint32_t threadTablesSkipped = 0;
@@ -78,6 +79,7 @@ inline Napi::Object ProcTextToJs(Napi::Env env, const ProcText& p) {
   if (p.error) o.Set("error", JsString(env, ErrnoName(p.error)));
   if (p.error == ETIMEDOUT && !p.stuck.empty()) o.Set("stuck", JsString(env, p.stuck));
   if (p.fdError) o.Set("fdError", JsString(env, ErrnoName(p.fdError)));
+  if (p.fdError && p.fdLinksRefused) o.Set("fdErrorSyscall", JsString(env, "readlink"));
   if (p.threadTablesSkipped) o.Set("threadTablesSkipped", Napi::Number::New(env, p.threadTablesSkipped));
   auto str = [&](uint32_t flag, const char* key, const std::string& s) {
     if (p.has & flag) o.Set(key, JsString(env, s.data(), s.size()));

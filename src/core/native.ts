@@ -90,6 +90,8 @@ export interface ProcWalkProcess {
   fdsCut?: string;
   /** errno name when the fd directory, or its fd links, could not be read (other users' processes without root; EACCES from a link: ptrace read access refused). */
   fdError?: string;
+  /** With fdError: 'readlink' when the directory listed but its fd links were refused (else it could not be opened). */
+  fdErrorSyscall?: 'readlink';
   stat?: string;
   status?: string;
   /** NUL-separated, as in the file. */

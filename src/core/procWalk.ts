@@ -413,6 +413,7 @@ async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColum
       // processes are hidden, and the diagnosis cannot say nobody holds a pipe's other end)
       if (c === 'EACCES' || c === 'EPERM') {
         p.fdError = c;
+        p.fdErrorSyscall = 'readlink';
         return p;
       }
       // a path longer than a page has no link text: the fd is still a file of its type (a FIFO),

@@ -120,7 +120,7 @@ function readOpt(p: string): string | null {
 /** What the walk could not read of a process, as read errors of its fields. */
 function readErrors(p: ProcWalkProcess): ReadError[] {
   const out: ReadError[] = [];
-  if (p.fdError) out.push({ field: 'fds', syscall: 'opendir', code: p.fdError });
+  if (p.fdError) out.push({ field: 'fds', syscall: p.fdErrorSyscall ?? 'opendir', code: p.fdError });
   for (const e of p.errors ?? []) {
     // the cgroup is no field of its own: namespaces.ts reads it again, and a process it cannot be
     // read for has no container

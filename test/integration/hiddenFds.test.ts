@@ -5,7 +5,9 @@
 // reads "writers and no reader" (a WARNING about a healthy pipeline). Here the reader of a pipe
 // runs as nobody and the scan runs as root without CAP_SYS_PTRACE (setpriv), so its links are
 // refused: each walk must report the process's fd read error, the snapshot its "processes
-// hidden" warning, and doctor must not claim the pipe has no reader.
+// hidden" warning, and doctor must not claim the pipe has no reader. A process of nobody's that
+// holds no fd at all has no link to refuse: no walk may call it hidden (the BPF walk, which asks
+// one link for the whole process, had).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -37,6 +39,7 @@ describe('a process whose fd links are refused is hidden, not empty', { skip }, 
   let writer = 0;
   let reader = 0;
   let inode = 0;
+  let empty = 0;
   const walks = ['proc-ts'];
 
   before(async () => {
@@ -50,14 +53,21 @@ if pid == 0:
     os.setgroups([]); os.setgid(${NOBODY.gid}); os.setuid(${NOBODY.uid})
     os.execvp('sleep', ['sleep', '1000'])
 os.close(r)
-print(os.getpid(), pid, os.fstat(w).st_ino, flush=True)
+# nobody's process with an empty fd table
+e = os.fork()
+if e == 0:
+    os.setgroups([]); os.setgid(${NOBODY.gid}); os.setuid(${NOBODY.uid})
+    os.closerange(0, 65536)
+    os.execvp('sleep', ['sleep', '1000'])
+print(os.getpid(), pid, os.fstat(w).st_ino, e, flush=True)
 sys.stdin.read()
 os.kill(pid, 9)
+os.kill(e, 9)
 `;
     // the writer with the scan's capabilities: a process with more (root's full set) is refused to it as well
     pair = spawn('setpriv', [...NO_PTRACE, 'python3', '-c', py], { stdio: ['pipe', 'pipe', 'inherit'] });
     const line = await lineReader(pair).next('the pipeline line');
-    [writer, reader, inode] = line.trim().split(' ').map(Number);
+    [writer, reader, inode, empty] = line.trim().split(' ').map(Number);
     if (loadNative().addon) walks.push('proc');
     if ((await loadBpf().addon?.bpfProbe())?.ok) walks.push('bpf-iter');
   });
@@ -70,13 +80,17 @@ os.kill(pid, 9)
 
   it('each walk: the reader has an fd read error, the snapshot says processes are hidden', () => {
     for (const walk of walks) {
-      const r = noPtrace(['snapshot', '--json', '--all-processes', '--kind', 'pipe', '--pid', String(writer), '--pid', String(reader), ...(walk === 'proc-ts' ? ['--no-native'] : [])], walk);
+      const r = noPtrace(['snapshot', '--json', '--all-processes', '--kind', 'pipe', '--pid', String(writer), '--pid', String(reader), '--pid', String(empty), ...(walk === 'proc-ts' ? ['--no-native'] : [])], walk);
       assert.equal(r.status, 0, r.stderr);
-      const s = JSON.parse(r.stdout) as { capabilities: { walk?: { backend: string } }; warnings: string[]; processes: Array<{ pid: number; errors?: Array<{ field: string; code: string }> }>; channels: Array<{ id: string; endpoints: Array<{ pid: number }> }> };
+      const s = JSON.parse(r.stdout) as { capabilities: { walk?: { backend: string } }; warnings: string[]; processes: Array<{ pid: number; errors?: Array<{ field: string; syscall: string; code: string }> }>; channels: Array<{ id: string; endpoints: Array<{ pid: number }> }> };
       assert.equal(s.capabilities.walk?.backend, walk);
       const p = s.processes.find((x) => x.pid === reader);
       assert.ok(p, `${walk}: the reader is listed`);
-      assert.deepEqual(p.errors?.filter((e) => e.field === 'fds').map((e) => e.code), ['EACCES'], `${walk}: the reader's fds are a read error: ${JSON.stringify(p.errors)}`);
+      // (the call refused is the link's: the directory itself listed)
+      assert.deepEqual(p.errors?.filter((e) => e.field === 'fds').map((e) => `${e.syscall} ${e.code}`), ['readlink EACCES'], `${walk}: the reader's fds are a read error: ${JSON.stringify(p.errors)}`);
+      const none = s.processes.find((x) => x.pid === empty);
+      assert.ok(none, `${walk}: the process without fds is listed`);
+      assert.deepEqual(none.errors?.filter((e) => e.field === 'fds') ?? [], [], `${walk}: no fd to refuse, so no fd read error: ${JSON.stringify(none.errors)}`);
       // (the TypeScript walk reads every process before the --pid scope applies: root's others are hidden to it too)
       assert.ok(s.warnings.some((w) => /^processes hidden: \d+ \(permission denied\)$/.test(w)), `${walk}: ${JSON.stringify(s.warnings)}`);
       // what can be seen is still shown: our write end

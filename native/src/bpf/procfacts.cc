@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -45,6 +46,16 @@ int ReadLinkAt(int dirfd, const char* name, std::string& out) {
   if (n < 0) return errno;
   out.assign(link, static_cast<size_t>(n));
   return 0;
+}
+
+// Whether st_size of a /proc/PID/fd directory is its open fd count (Linux >= 6.2; 0 before): our
+// own table is never empty, so a count of ours says so.
+bool ProcFdCounts() {
+  static const bool counts = [] {
+    struct stat st;
+    return stat("/proc/self/fd", &st) == 0 && st.st_size > 0;
+  }();
+  return counts;
 }
 
 }  // namespace
@@ -212,11 +223,17 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
     if (fdDir < 0) {
       p.fdError = errno;
     } else {
-      close(fdDir);
       p.fdsVisible = access != EACCES && access != EPERM;
       // its fd links would be refused as this link was: a read error of the process, as the /proc
-      // walk reports it (its rows are dropped), never a process that holds nothing
-      if (!p.fdsVisible) p.fdError = access;
+      // walk reports it (its rows are dropped), never a process that holds nothing — unless it
+      // holds nothing indeed (an empty table: the /proc walk reads no link of it, so no refusal)
+      struct stat st;
+      bool empty = !p.fdsVisible && ProcFdCounts() && fstat(fdDir, &st) == 0 && st.st_size == 0;
+      close(fdDir);
+      if (!p.fdsVisible && !empty) {
+        p.fdError = access;
+        p.fdLinksRefused = true;
+      }
     }
   }
   close(pdir);
