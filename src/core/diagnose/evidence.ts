@@ -104,6 +104,13 @@ export function pathKey(p: string, pid: number): string {
  */
 const LOSSY = '\ufffd';
 
+/**
+ * Directory entries the socket-file scan reads at most, a quarter of them of any one directory: a
+ * busy /tmp has a few thousand (this machine's 1,665; VS Code alone leaves hundreds of sockets),
+ * and reading an entry costs well under a microsecond — the scan's deadline is what bounds it.
+ */
+export const SOCKET_SCAN_MAX_ENTRIES = 20_000;
+
 /** lstat results kept between refreshes, per directory: reused while the directory's mtime is unchanged. */
 export interface PathCache {
   dirs: Map<string, { mtimeMs: number; at: number }>;
@@ -135,7 +142,7 @@ export interface EvidenceOptions {
   maxProcesses?: number;
   /** Threads read per process (default 64). */
   maxThreads?: number;
-  /** Socket-file scan: roots with depths (default defaultSocketRoots()), entries read at most (5000). */
+  /** Socket-file scan: roots with depths (default defaultSocketRoots()), entries read at most (SOCKET_SCAN_MAX_ENTRIES; a quarter of them of any one directory). */
   socketRoots?: readonly ScanRoot[];
   socketMaxEntries?: number;
   /** Reuse a directory scan this young (ms, default 10000; 0 = scan every time); its files are lstat'ed again. */
@@ -446,11 +453,14 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
     if (fresh) {
       ev.socketFiles = recheckSocketFiles(safe, cache!.scan!);
       ev.scanned = cache!.scan!.scanned;
+      // a scan a count limit cut is reused as it is: its note with it, on every run that uses it
+      const cut = cache!.scan!.truncated;
+      if (cut) ev.notes.push(socketScanNote(cut, false, opts.oneShot === true));
     } else {
       const scan = scanSocketFiles(safe, {
         roots: opts.socketRoots ?? defaultSocketRoots(),
         dirs: [...dirs],
-        maxEntries: opts.socketMaxEntries ?? 5000,
+        maxEntries: opts.socketMaxEntries ?? SOCKET_SCAN_MAX_ENTRIES,
         deadline: opts.socketScanMs !== undefined ? mark + opts.socketScanMs : Math.max(deadline, mark + minPhaseMs),
         resume: cache?.partial,
       });

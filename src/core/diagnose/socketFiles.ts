@@ -29,6 +29,12 @@ export interface SocketScanOptions {
   dirs: readonly string[];
   /** Entries read in all (directory entries, not only sockets). */
   maxEntries: number;
+  /**
+   * Entries read of any one directory (default a quarter of maxEntries): any user can crowd /tmp
+   * or a directory of their own, which would otherwise take the whole budget and keep every other
+   * directory (/run's) out of reach, on every scan, without a word.
+   */
+  maxPerDir?: number;
   /** Give up (and say so) past this time (performance.now() ms); at least one directory is read. */
   deadline: number;
   /** Go on from where a scan cut short by its deadline stopped (its files are checked again). */
@@ -55,8 +61,10 @@ export interface SocketScan {
   scanned: string[];
   /** Their modification times when read: a directory whose mtime is unchanged had nothing removed or added. */
   mtimes: Map<string, number>;
-  /** Why the scan is incomplete, if it is. */
+  /** Why the scan is incomplete, if it is (the count limit, a crowded directory, the deadline). */
   truncated?: string;
+  /** Directories read only in part: more entries than maxPerDir. */
+  crowded?: string[];
   skipped: string[];
   /** When the deadline cut it short: where the next scan goes on (options.resume). */
   progress?: SocketScanProgress;
@@ -117,11 +125,12 @@ export function scanSocketFiles(safe: SafeLstat, o: SocketScanOptions): SocketSc
   const r0 = o.resume;
   // a resumed scan's files are checked again: one may have gone since it was read
   const out: SocketScan = r0
-    ? { files: recheckSocketFiles(safe, r0.read as SocketScan), scanned: [...r0.read.scanned], mtimes: new Map(r0.read.mtimes), skipped: [...r0.read.skipped] }
+    ? { files: recheckSocketFiles(safe, r0.read as SocketScan), scanned: [...r0.read.scanned], mtimes: new Map(r0.read.mtimes), skipped: [...r0.read.skipped], ...(r0.read.crowded ? { crowded: [...r0.read.crowded] } : {}) }
     : { files: [], scanned: [], mtimes: new Map(), skipped: [] };
   const seenDirs = r0 ? new Map(r0.seenDirs) : new Map<string, number>();
   const seenFiles = r0 ? new Set(r0.seenFiles) : new Set<string>();
   let entries = r0?.entries ?? 0;
+  const perDir = Math.max(1, o.maxPerDir ?? Math.ceil(o.maxEntries / 4));
   // the listeners' own directories first: the count limit must not starve them (on a resumed
   // scan too: those already read are skipped below)
   const queue: { dir: string; depth: number }[] = o.dirs.map((d) => ({ dir: d, depth: 0 }));
@@ -131,7 +140,7 @@ export function scanSocketFiles(safe: SafeLstat, o: SocketScanOptions): SocketSc
     // at least one directory per call, so a scan resumed with no time left still moves on
     if (read > 0 && performance.now() > o.deadline) {
       out.truncated = 'deadline reached';
-      out.progress = { read: { files: out.files, scanned: out.scanned, mtimes: out.mtimes, skipped: out.skipped }, queue, seenDirs, seenFiles, entries };
+      out.progress = { read: { files: out.files, scanned: out.scanned, mtimes: out.mtimes, skipped: out.skipped, ...(out.crowded ? { crowded: out.crowded } : {}) }, queue, seenDirs, seenFiles, entries };
       break;
     }
     if (entries >= o.maxEntries) {
@@ -150,7 +159,7 @@ export function scanSocketFiles(safe: SafeLstat, o: SocketScanOptions): SocketSc
     seenDirs.set(real, depth);
     let list: fs.Dirent[];
     try {
-      list = fs.readdirSync(real, { withFileTypes: true });
+      list = readSome(real, perDir + 1);
     } catch (e) {
       out.skipped.push(`${dir}: ${(e as NodeJS.ErrnoException).code ?? 'readdir failed'}`);
       continue;
@@ -158,7 +167,12 @@ export function scanSocketFiles(safe: SafeLstat, o: SocketScanOptions): SocketSc
     out.scanned.push(real);
     const m = safe.dirMtime(real);
     if (m !== null) out.mtimes.set(real, m);
+    let here = 0;
     for (const ent of list) {
+      if (++here > perDir) {
+        (out.crowded ??= []).push(real);
+        break;
+      }
       if (++entries > o.maxEntries) break;
       const p = (real === '/' ? '/' : real + '/') + ent.name;
       if (ent.isSocket()) {
@@ -174,6 +188,26 @@ export function scanSocketFiles(safe: SafeLstat, o: SocketScanOptions): SocketSc
         queue.push({ dir: p, depth: depth - 1 });
       }
     }
+  }
+  // (a scan the deadline cut says so alone: it goes on next time, and evidence.ts tells it by that reason)
+  if (out.crowded && out.truncated !== 'deadline reached') out.truncated = (out.truncated ? `${out.truncated}; ` : '') + crowdedReason(out.crowded, perDir);
+  return out;
+}
+
+/** Why a scan is incomplete when only crowded directories cut it: they are named (doctor escapes notes). */
+function crowdedReason(dirs: readonly string[], perDir: number): string {
+  const shown = dirs.slice(0, 3).join(', ') + (dirs.length > 3 ? ` and ${dirs.length - 3} more` : '');
+  return `more than ${perDir} entries in ${shown}: the rest of ${dirs.length === 1 ? 'it' : 'them'} not read`;
+}
+
+/** Up to `max` entries of a directory, read incrementally: a directory of a million entries costs its first `max` only. */
+function readSome(dir: string, max: number): fs.Dirent[] {
+  const d = fs.opendirSync(dir, { bufferSize: 128 });
+  const out: fs.Dirent[] = [];
+  try {
+    for (let ent = d.readSync(); ent !== null && out.length < max; ent = d.readSync()) out.push(ent);
+  } finally {
+    d.closeSync();
   }
   return out;
 }
