@@ -184,9 +184,10 @@ export function bpfRuleOptions(rules: readonly FdRule[], anonNameMax: number, me
 }
 
 /**
- * Open files on the machine (/proc/sys/fs/file-nr) below which a process that takes one snapshot
- * and exits walks /proc rather than loading the BPF program: loading it (BTF parsing, relocation,
- * verification: 0.11–0.14 s on a quiet machine) costs more than it saves below ~50k open files.
+ * Open fds on the machine (openFdsOnMachine; the allocated files of /proc/sys/fs/file-nr where the
+ * kernel does not count fds) below which a process that takes one snapshot and exits walks /proc
+ * rather than loading the BPF program: loading it (BTF parsing, relocation, verification:
+ * 0.11–0.14 s on a quiet machine) costs more than it saves below ~50k open files.
  * Measured with `ipc-inspector snapshot --json`: 400 open files, 0.52–0.63 s with the BPF walk,
  * 0.30–0.37 s with the /proc walk; 50.7k, 1.0–1.4 s against 1.1–1.6 s.
  */
@@ -200,6 +201,39 @@ export function openFilesOnMachine(procRoot = '/proc'): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Open fds machine-wide, counted until `enough`: the sum of each /proc/PID/fd's st_size (its open
+ * count, Linux >= 6.2: one stat per process, no fd read). What both walks pay for is fds, and an
+ * fd dup'd a thousand times is one allocated file: file-nr alone chose the slower walk for a
+ * machine of 200,000 fds over 1,700 files. Null where the kernel gives no count.
+ */
+export function openFdsOnMachine(procRoot = '/proc', enough = Infinity): number | null {
+  try {
+    if (fs.statSync(`${procRoot}/self/fd`).size === 0) return null; // ours is never empty: no count here
+    let n = 0;
+    for (const name of fs.readdirSync(procRoot)) {
+      const c = name.charCodeAt(0);
+      if (c < 48 || c > 57) continue;
+      try {
+        n += fs.statSync(`${procRoot}/${name}/fd`).size;
+      } catch {
+        // gone meanwhile
+      }
+      if (n >= enough) break;
+    }
+    return n;
+  } catch {
+    return null;
+  }
+}
+
+/** What the one-shot choice weighs: open fds when the kernel counts them (else allocated files), and the files. */
+function oneShotLoad(): { fds: number | null; files: number } | null {
+  const files = openFilesOnMachine();
+  if (files === null) return null;
+  return { files, fds: files >= ONE_SHOT_BPF_MIN_FILES ? null : openFdsOnMachine('/proc', ONE_SHOT_BPF_MIN_FILES) };
 }
 
 /**
@@ -227,7 +261,7 @@ function bpfWouldLoad(btfPath: string | undefined): boolean {
 export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkPreference, warnings: string[], oneShot = false): Promise<WalkRun> {
   const why: string[] = [];
   const t0 = performance.now();
-  const files = oneShot && prefer === 'auto' && b.bpf && bpfWouldLoad(process.env.IPC_INSPECTOR_BTF) ? openFilesOnMachine() : null;
+  const load = oneShot && prefer === 'auto' && b.bpf && bpfWouldLoad(process.env.IPC_INSPECTOR_BTF) ? oneShotLoad() : null;
   // what this build's BPF walk reports (each a call into the addon: asked once), and the rules it cannot
   const anonNameMax = bpfAnonNameMax(b.bpf);
   const memfd = bpfMemfd(b.bpf);
@@ -237,8 +271,9 @@ export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkP
   else if (o.procRoot !== '/proc') why.push(`bpf-iter: ${o.procRoot} is not this machine's /proc`);
   else if (o.useGetfd) why.push('bpf-iter: useGetfd asks for the /proc walk');
   else if (!b.bpf) why.push(`bpf-iter: ${b.bpfError ?? 'no BPF addon'}`);
-  else if (files !== null && files < ONE_SHOT_BPF_MIN_FILES) {
-    why.push(`bpf-iter: not chosen for one snapshot of ${files} open files (loading the program costs more than it saves below ${ONE_SHOT_BPF_MIN_FILES}; IPC_INSPECTOR_WALK=bpf-iter asks for it)`);
+  else if (load !== null && Math.max(load.files, load.fds ?? 0) < ONE_SHOT_BPF_MIN_FILES) {
+    const what = load.fds !== null ? `${load.fds} open fds (${load.files} open files)` : `${load.files} open files`;
+    why.push(`bpf-iter: not chosen for one snapshot of ${what} (loading the program costs more than it saves below ${ONE_SHOT_BPF_MIN_FILES}; IPC_INSPECTOR_WALK=bpf-iter asks for it)`);
   }
   else if (unserved.length > 0) {
     why.push(`bpf-iter: cannot report ${unserved.map((r) => (r.link === '/' && r.under ? r.under : r.link)).join(', ')}`);

@@ -24,10 +24,11 @@ import { FIFO_FDS, MEMFD_FDS, PIPE_FDS } from '../../src/core/kinds/fds';
 import type { FdRule } from '../../src/core/kinds/kind';
 import { EVENTFD_FDS } from '../../src/core/kinds/eventfd';
 import { signalfd as SIGNALFD } from '../../src/core/kinds/signalfd';
-import { applyBpfClasses, bpfAnonNameMax, bpfMemfd, bpfRuleOptions, ONE_SHOT_BPF_MIN_FILES } from '../../src/core/walkBackend';
+import { applyBpfClasses, bpfAnonNameMax, bpfMemfd, bpfRuleOptions, ONE_SHOT_BPF_MIN_FILES, openFdsOnMachine } from '../../src/core/walkBackend';
 
 import { loadBpf, loadNative, type ProcWalk } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
+import { lineReader } from './childLines';
 
 const isRoot = process.geteuid?.() === 0;
 const native = loadNative();
@@ -824,20 +825,54 @@ describe('where BPF cannot run: the /proc walk, the reason, the same channels', 
     return JSON.parse(r.stdout) as Snapshot;
   };
 
+  /** What the one-shot choice weighs: open fds (allocated files where the kernel does not count fds). */
+  const load = () => Math.max(Number(fs.readFileSync('/proc/sys/fs/file-nr', 'latin1').trim().split(/\s+/)[0]), openFdsOnMachine() ?? 0);
+
   test('one snapshot and exit (the CLI): on a machine with few open files the /proc walk, saying why; asked for, BPF; the same channels', () => {
-    const files = () => Number(fs.readFileSync('/proc/sys/fs/file-nr', 'latin1').trim().split(/\s+/)[0]);
-    const before = files();
+    const before = load();
     const s = snapshotCli({});
     const forced = snapshotCli({ IPC_INSPECTOR_WALK: 'bpf-iter' });
     assert.deepEqual(forced.capabilities.walk, { backend: 'bpf-iter' });
-    // (files change while the CLI runs: only a count clearly on one side of the line decides)
-    if (Math.max(before, files()) < ONE_SHOT_BPF_MIN_FILES * 0.9) {
+    // (fds change while the CLI runs: only a count clearly on one side of the line decides)
+    if (Math.max(before, load()) < ONE_SHOT_BPF_MIN_FILES * 0.9) {
       assert.equal(s.capabilities.walk?.backend, 'proc');
-      assert.match(s.capabilities.walk?.reason ?? '', /^bpf-iter: not chosen for one snapshot of \d+ open files/);
-    } else if (Math.min(before, files()) > ONE_SHOT_BPF_MIN_FILES * 1.1) {
+      assert.match(s.capabilities.walk?.reason ?? '', /^bpf-iter: not chosen for one snapshot of \d+ open (fds \(\d+ open files\)|files)/);
+    } else if (Math.min(before, load()) > ONE_SHOT_BPF_MIN_FILES * 1.1) {
       assert.deepEqual(s.capabilities.walk, { backend: 'bpf-iter' });
     }
     assertSameChannels(forced, s, new Set(fxs.flatMap((f) => f.pids)), 'one-shot choice');
+  });
+
+  test('one snapshot and exit on a machine of many fds over few files (one pipe end dup\'d in four processes): the fds decide, BPF is chosen', { skip: openFdsOnMachine() === null ? 'the kernel does not count a process\'s fds (st_size of /proc/PID/fd, Linux >= 6.2)' : false }, async () => {
+    // 4 × 15,000 fds of one pipe: two allocated files
+    const py = `
+import os, resource, sys
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+r, w = os.pipe()
+for _ in range(min(15000, hard - 64)): os.dup(w)
+kids = []
+for _ in range(3):
+    k = os.fork()
+    if k == 0:
+        sys.stdin.read(); os._exit(0)
+    kids.append(k)
+print(os.getpid(), flush=True)
+sys.stdin.read()
+for k in kids: os.waitpid(k, 0)
+`;
+    const bomb = spawn('python3', ['-c', py], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      await lineReader(bomb).next('the dup bomb');
+      const before = load();
+      const s = snapshotCli({});
+      if (Math.min(before, load()) > ONE_SHOT_BPF_MIN_FILES * 1.1) assert.deepEqual(s.capabilities.walk, { backend: 'bpf-iter' }, `${before} fds`);
+      else assert.fail(`the workload should hold more than ${ONE_SHOT_BPF_MIN_FILES * 1.1} fds: ${before}`);
+    } finally {
+      const gone = new Promise((r) => bomb.once('exit', r));
+      bomb.stdin!.end();
+      await gone;
+    }
   });
 
   test('no kernel BTF: capabilities.walk is the /proc walk with the reason, channels identical to bpf-iter', async () => {
