@@ -77,7 +77,7 @@ export function renderProcess(p: ProcessView): void {
     ['Pid namespace', p.pidns],
     ['Thread of', p.threadOf === undefined ? undefined : p.threadOfComm !== undefined ? pidLink(p.threadOf, p.threadOfComm, 'thread-of-link') : `[${p.threadOf}]`],
     ['Parent', p.parentComm !== undefined ? pidLink(p.ppid, p.parentComm, 'parent-link') : p.ppid > 0 ? `[${p.ppid}]` : 'none'],
-    ['Command line', p.cmdline.length ? h('span', { class: 'mono' }, visible(p.cmdline.join(' '))) : '(none: kernel thread or zombie)'],
+    ['Command line', commandLine(p.cmdline)],
     ['User', userText(p)],
     ['State', p.state],
     ['Threads', String(p.threads)],
@@ -161,4 +161,12 @@ function sendSignalFromForm(): void {
   page.pendingSignal.add(requestId);
   signalResult.replaceChildren(h('div', { class: 'notice' }, `Sending ${signalName(n)}\u2026`));
   post({ type: 'sendSignal', requestId, pid: p.pid, startTime: p.startTime, signal: n, value });
+}
+
+/** The command line without setproctitle's NUL padding; one of NULs only (a wiped argv) says so rather than show spaces. */
+function commandLine(args: readonly string[]): HTMLElement | string {
+  let n = args.length;
+  while (n > 0 && args[n - 1] === '') n--;
+  if (n > 0) return h('span', { class: 'mono' }, visible(args.slice(0, n).join(' ')));
+  return args.length ? '(wiped: only NUL bytes)' : '(none: kernel thread or zombie)';
 }

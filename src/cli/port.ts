@@ -10,7 +10,7 @@ import * as readline from 'node:readline';
 import type { ContainerInfo, Snapshot } from '../core/model';
 import { containerBehind } from '../core/publishedPort';
 import { escapeControl, safeJson } from '../core/escape';
-import { commLabel, containerLabel, shownCmdline, shownComm, userText } from '../core/format';
+import { commLabel, containerLabel, shownCommand, shownComm, userText } from '../core/format';
 import { freePort, type FreePortEvent, type FreePortResult, type StopQuestion } from '../core/actions/freePort';
 import { sessionOrigins } from '../core/actions/origin';
 import { currentEuid } from '../core/actions/runner';
@@ -64,7 +64,7 @@ export function renderListeners(port: number, listeners: readonly PortListener[]
     for (const p of l.processes) {
       const inner = p.nsPid.length > 1 ? `, pid ${p.nsPid[p.nsPid.length - 1]} inside its pid namespace` : '';
       out.push(`    ${commLabel(shownComm(p), p.pid)}${inner}  user ${e(userText(p))}  fd ${p.fds.join(',')}  SIGTERM: ${dispositionText(p.sigterm)}`);
-      out.push(`      cmd: ${p.cmdline.length ? shownCmdline(p).map((a) => e(a)).join(' ') : '-'}`);
+      out.push(`      cmd: ${e(shownCommand(p)) || '-'}`);
       const c = containerText(p.container);
       const stop = p.container ? stopCommand(p.container) : null;
       if (c) out.push(`      container: ${c}${stop ? ` (its restart policy may start it again after a signal; to stop it: ${stop})` : ''}`);

@@ -17,7 +17,7 @@ import { freePort, type FreePortEvent, type FreePortResult, type StopQuestion } 
 import { ownNetns } from '../core/actions/bindProbe';
 import { signalRisk } from '../core/actions';
 import { notificationText } from '../core/escape';
-import { commLabel, containerLabel, processLabel, shortText, shownCmdline, shownComm } from '../core/format';
+import { commLabel, containerLabel, processLabel, shortText, shownCommand, shownComm } from '../core/format';
 import type { ProcessInfo, Snapshot } from '../core/model';
 import { containerBehind } from '../core/publishedPort';
 import { hostPortShown, listenerPort, listenersIn, type ListenerProcess, type PortListener, type TermDisposition } from '../core/ports';
@@ -141,7 +141,7 @@ export function register(s: Services): vscode.Disposable {
         holderItems.push({
           label: holderLabel(p),
           description: [where, p.user, p.container ? containerLabel(p.container) : '', p.provenance ?? ''].filter(Boolean).join(' · ') + inner,
-          detail: `${dispositionText(p.sigterm)} — ${shownCmdline(p).join(' ') || shownComm(p)}`,
+          detail: `${dispositionText(p.sigterm)} — ${shownCommand(p) || shownComm(p)}`,
           holder: p,
           listener: l,
         });

@@ -13,7 +13,7 @@ import * as vscode from 'vscode';
 import type { ProcessInfo } from '../core/model';
 import { runSignal, signalRisk, type ProcessOrigin, type SendSignalResult, type SignalRisk } from '../core/actions';
 import { SIGNALS, signalNumber } from '../core/signals';
-import { processLabel, shownCmdline } from '../core/format';
+import { processLabel, shownCommand } from '../core/format';
 import { extensionRunnerEnv, reportOutcome } from './actionEnv';
 import { ensureSnapshot, pick, resolvePid, Services } from './services';
 
@@ -34,7 +34,7 @@ export function register(s: Services): vscode.Disposable {
         .map((p) => ({
           label: processLabel(p.pid, p),
           description: `${p.user}${p.state ? ' · ' + p.state : ''}`,
-          detail: shownCmdline(p).join(' '),
+          detail: shownCommand(p),
           pid: p.pid,
         }));
       const chosen = await pick(s, 'Send signal to which process?', items, { placeHolder: 'search by name, pid, user or command line' });

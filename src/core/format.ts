@@ -10,7 +10,7 @@ import { bytesText, CAPS, hexBytes, hexText, isHexBytes, shortText, shownComm } 
 
 export { escapeControl } from './escape';
 
-export { CAPS, formatBytes, shortText, shownCmdline, shownComm, summarizeList } from './text';
+export { CAPS, formatBytes, shortText, shownCmdline, shownCommand, shownComm, summarizeList } from './text';
 
 export function kindTitle(kind: ChannelKind): string {
   return KINDS[kind].title;

@@ -87,6 +87,19 @@ export function shownCmdline(p: { cmdline: readonly string[]; cmdlineBytes?: Rea
   return p.cmdline.map((a, i) => (typeof b[i] === 'string' ? hexText(b[i], a) : a));
 }
 
+/**
+ * A process's command line as one line of text: its shown arguments joined by spaces, without the
+ * empty ones at the end — setproctitle pads its title with NULs, and a process that wipes its argv
+ * leaves nothing but NULs (`''` then: callers show the comm or `-`, as ps shows `?`, not a run of
+ * spaces).
+ */
+export function shownCommand(p: { cmdline: readonly string[]; cmdlineBytes?: ReadonlyArray<string | null> }): string {
+  const args = shownCmdline(p);
+  let n = args.length;
+  while (n > 0 && args[n - 1] === '') n--;
+  return args.slice(0, n).join(' ');
+}
+
 /** `[0, 1, 2, … 31997 more]`: the first CAPS.items values of a long array. */
 export function summarizeList(values: readonly unknown[], max: number = CAPS.items): string {
   const shown = values.slice(0, max).map((v) => escapeControl(String(v)));

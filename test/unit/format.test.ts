@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { columnValue } from '../../src/core/columns';
 import { KINDS } from '../../src/core/kinds';
-import { channelDescription, channelLabel, channelTooltipLines, commLabel, endpointLabel, escapeControl, formatBytes, kindTeaching, kindTitle, kindTitlePlural, processLabel } from '../../src/core/format';
+import { channelDescription, channelLabel, channelTooltipLines, commLabel, endpointLabel, escapeControl, formatBytes, kindTeaching, kindTitle, kindTitlePlural, processLabel, shownCommand } from '../../src/core/format';
 import { CHANNEL_KINDS, type Channel, type ProcessInfo } from '../../src/core/model';
 
 test('escapeControl makes hostile names printable and keeps markup as text', () => {
@@ -76,4 +76,12 @@ test('a TCP listener\'s queues are connections (waiting of its backlog), never b
   }
   assert.equal(kindTitlePlural('fifo'), 'FIFOs');
   assert.equal(kindTitlePlural('anon-shm'), 'Shared anonymous memory regions');
+});
+
+test('shownCommand: setproctitle\'s NUL padding is no run of spaces, and an argv of NULs only is empty (callers show the comm or -)', () => {
+  assert.equal(shownCommand({ cmdline: ['postgres: checkpointer', '', '', ''] }), 'postgres: checkpointer');
+  assert.equal(shownCommand({ cmdline: Array<string>(43).fill('') }), '');
+  assert.equal(shownCommand({ cmdline: [] }), '');
+  assert.equal(shownCommand({ cmdline: ['sh', '', '-c', 'x'] }), 'sh  -c x', 'an empty argument between others is kept');
+  assert.equal(shownCommand({ cmdline: ['a\ufffd', ''], cmdlineBytes: ['61ff', null] }), 'a\\xff', 'bytes that are not UTF-8 as shownCmdline shows them');
 });

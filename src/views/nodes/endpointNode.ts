@@ -39,7 +39,7 @@ export class EndpointNode extends BaseNode {
     const modeText = ep.mode === 'r' ? 'reads' : ep.mode === 'w' ? 'writes' : 'reads and writes';
     md.appendMarkdown(`**${mdEscape(fmt.processLabel(ep.pid, proc))}** ${modeText} through ${ep.fd !== undefined ? `fd ${ep.fd}` : `mapping ${mdEscape(ep.map ?? '?')}`}\n\n`);
     if (proc) {
-      md.appendMarkdown(`- command: ${mdEscape(fmt.shownCmdline(proc).join(' ') || fmt.shownComm(proc))}\n- user: ${mdEscape(fmt.userText(proc))}\n`);
+      md.appendMarkdown(`- command: ${mdEscape(fmt.shownCommand(proc) || fmt.shownComm(proc))}\n- user: ${mdEscape(fmt.userText(proc))}\n`);
       if (prov) md.appendMarkdown(`- started by: ${mdEscape(prov.label)}\n`);
     }
     md.appendMarkdown(`- channel: ${mdEscape(this.channel.id)}\n`);

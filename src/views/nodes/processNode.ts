@@ -54,7 +54,7 @@ export function processTooltip(p: ProcessInfo, ctx: RenderContext, usage?: strin
   const md = safeMarkdown();
   md.appendMarkdown(`**${mdEscape(fmt.processLabel(p.pid, p))}** — a process holding IPC channels\n\n`);
   const rows: Array<[string, string]> = [
-    ['command', fmt.shownCmdline(p).join(' ') || fmt.shownComm(p)],
+    ['command', fmt.shownCommand(p) || fmt.shownComm(p)],
     ['user', fmt.userText(p)],
     ['parent', fmt.processLabel(p.ppid, ctx.procs.get(p.ppid))],
     ['state', p.state],
