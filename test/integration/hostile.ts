@@ -26,12 +26,19 @@ export interface Tools {
   attacker: string;
 }
 
+/** compileTools' directories, removed at exit. */
+const toolDirs = new Set<string>();
+
 /**
  * The tools (fixtures/hung-fuse.c, fixtures/attacker.c, built in this user's private fixture cache),
  * copied into a fresh directory the unprivileged user can enter and run from.
  */
 export async function compileTools(): Promise<Tools> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-hostile-'));
+  // removed when the test file's process exits (its attackers are stopped by then; a running
+  // binary's file can go anyway): each run had left a directory of 50 KB in /tmp
+  if (toolDirs.size === 0) process.once('exit', () => { for (const d of toolDirs) fs.rmSync(d, { recursive: true, force: true }); });
+  toolDirs.add(dir);
   fs.chmodSync(dir, 0o755);
   const out: Tools = { dir, hungfuse: path.join(dir, 'hungfuse'), attacker: path.join(dir, 'attacker') };
   for (const [name, dst, libs] of [['hung-fuse', out.hungfuse, []], ['attacker', out.attacker, ['-lrt', '-pthread']]] as const) {

@@ -3,7 +3,7 @@
 // this project's own integration run), hostile paths, and the runtimes' state files on disk
 // (a captured tree under a temp root) through ContainerResolver. The real runtime is tested in
 // test/integration/containers.test.ts; these cover the runtimes that cannot run here.
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -175,6 +175,7 @@ describe('ContainerResolver on a captured state tree', () => {
   put('run/systemd/machines/vm1', 'NAME=vm1\nSERVICE=libvirt-qemu\nCLASS=vm\n');
   put('run/systemd/machines/other', 'NAME=other\nSERVICE=some-tool\nCLASS=container\n');
   const r = () => new ContainerResolver({ stateRoot: root, homeOf: () => null });
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
 
   test('docker: the name as the runtime stored it (hostile text kept as data, escaped at display)', async () => {
     const c = await r().fromCgroup(`0::/system.slice/docker-${ID}.scope\n`);
