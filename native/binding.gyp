@@ -21,6 +21,7 @@
         "src/mem.cc",
         "src/heap.cc",
         "src/fdstate.cc",
+        "src/heldstat.cc",
         "src/threadworker.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -417,6 +417,15 @@ export interface NativeAddon {
    * `dev` (`00:01`) and `inode` and is shared (ESTALE otherwise). startTime -1 skips the pid check.
    */
   memRead(pid: number, startTime: number, range: string, dev: string, inode: number, offset: number, length: number): Promise<Buffer>;
+  /**
+   * The size of the regular file `/proc/PID/<link>` refers to — `fd/N` (a holder's fd), or
+   * `map_files/LO-HI` (a mapping: the kernel lets only CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE
+   * follow these, EPERM otherwise) — through an O_PATH handle (nothing is opened), statx-ed from the
+   * attribute cache; ESTALE when it is not a regular file of that dev:inode now. Following a
+   * mapping takes the holder's mmap lock: callers race it against a deadline. Absent in an addon
+   * built before it.
+   */
+  heldFileStat?(pid: number, link: string, inode: number, devMajor: number, devMinor: number): Promise<{ size: number }>;
 
   /** mallinfo2 over every arena, bytes; null without glibc ≥ 2.33. */
   mallocInfo(): MallocInfo | null;
