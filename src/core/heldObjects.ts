@@ -48,3 +48,76 @@ export async function mqAttrThroughHolders(
   }
   return last;
 }
+
+/** What a search for a held file's size may still do: shared by the objects of one scan, or fresh for one peek. */
+export interface HeldSizeBudget {
+  /** Calls still allowed (a scan's bound: each is a thread). */
+  calls: number;
+  /**
+   * Holders not asked again, and why: their call ran out of time (ETIMEDOUT: the mmap lock held for
+   * good), or their links were refused (EACCES: not ours to follow, nor any other link of theirs).
+   */
+  skip: Map<number, string>;
+  /** Following a mapping was refused (EPERM: no CAP_SYS_ADMIN): every other one would be too. */
+  noMapFiles?: boolean;
+}
+
+/** The size, and the /proc link of the holder it was read through (`fd/N`, `map_files/LO-HI`). */
+export interface HeldSize {
+  size: number;
+  pid: number;
+  link: string;
+}
+
+/** Holders one object's size is asked of at most (any of them answers for all: the dev:inode is checked). */
+const MAX_SIZE_TRIES = 4;
+
+/**
+ * The size of a file no name of ours reaches (unlinked, under another user's directories, another
+ * /dev/shm's) through its holders, as the addon reaches it (heldFileStat: an O_PATH handle, its
+ * dev:inode checked): their fds first — no lock of the holder is taken, and any user may follow
+ * their own processes' fd links — then their mappings (/proc/PID/map_files, root only). Its
+ * mappings cannot say it: a mapping may be longer than the file (mmap past the end is allowed;
+ * Berkeley DB maps 1 MiB over a 280 KiB file) or cover only part of it. `attempt` runs each call
+ * (under a deadline). The errno name and call of the last failure when none answered.
+ */
+export async function fileSizeThroughHolders(
+  native: NativeAddon,
+  endpoints: readonly Endpoint[],
+  key: { major: number; minor: number; inode: number },
+  attempt: <T>(what: string, fn: () => Promise<T>) => Promise<T>,
+  budget: HeldSizeBudget,
+): Promise<HeldSize | { code: string; syscall: string }> {
+  if (!native.heldFileStat) return { code: 'ENOSYS', syscall: 'statx' }; // an addon built before it
+  const links: Array<{ pid: number; link: string }> = [];
+  for (const e of endpoints) if (e.fd !== undefined) links.push({ pid: e.pid, link: `fd/${e.fd}` });
+  for (const e of endpoints) if (e.map !== undefined && /^[0-9a-f]+-[0-9a-f]+$/.test(e.map)) links.push({ pid: e.pid, link: `map_files/${e.map}` });
+  let last = { code: 'ENOENT', syscall: 'open' };
+  let tries = 0;
+  for (const { pid, link } of links) {
+    const mapping = link.startsWith('map_files/');
+    // skipped, not asked: the reason it would have failed is the object's too
+    const skipped = budget.skip.get(pid);
+    if (skipped !== undefined) {
+      last = { code: skipped, syscall: 'open' };
+      continue;
+    }
+    if (mapping && budget.noMapFiles) {
+      last = { code: 'EPERM', syscall: 'open' };
+      continue;
+    }
+    if (tries++ >= MAX_SIZE_TRIES) break;
+    if (budget.calls <= 0) return { code: 'EAGAIN', syscall: 'statx' }; // over the scan's bound
+    budget.calls--;
+    try {
+      const r = await attempt(`statx /proc/${pid}/${link}`, () => native.heldFileStat!(pid, link, key.inode, key.major, key.minor));
+      return { size: r.size, pid, link };
+    } catch (e) {
+      const code = e instanceof DeadlineError ? 'ETIMEDOUT' : (errnoName(e) ?? 'EIO');
+      if (code === 'ETIMEDOUT' || code === 'EACCES') budget.skip.set(pid, code);
+      if (mapping && code === 'EPERM') budget.noMapFiles = true;
+      last = { code, syscall: (e as { syscall?: unknown }).syscall === 'statx' ? 'statx' : 'open' };
+    }
+  }
+  return last;
+}

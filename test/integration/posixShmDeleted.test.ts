@@ -38,7 +38,7 @@ describe('POSIX shared memory unlinked while in use', () => {
     assert.deepEqual(ch.endpoints.map((e) => e.pid).sort((a, b) => a - b), [fx.info.holder.pid, fx.info.mapper.pid].sort((a, b) => a - b));
     assert.ok(ch.endpoints.some((e) => e.fd === fx.info.holder.fd), 'the holder fd');
     assert.ok(ch.endpoints.some((e) => e.map !== undefined), 'the mapping');
-    assert.equal(ch.size, 8192, 'the mapping length');
+    assert.equal(ch.size, 8192, 'the file\'s size, read through a holder');
     assert.equal(ch.uid, null);
     assert.equal(isRemovable(ch), false, 'no name left to unlink');
     if (loadNative().addon) {

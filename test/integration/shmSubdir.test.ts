@@ -43,7 +43,7 @@ describe('a shared memory file under a subdirectory of /dev/shm', { skip }, () =
         assert.equal(ch.subdir, true);
         assert.equal(ch.deleted, false);
         assert.equal(ch.otherMount, undefined);
-        assert.equal(ch.size, 4096, 'its mapping');
+        assert.equal(ch.size, 4096, 'the file\'s size, read through a holder');
         assert.deepEqual(
           ch.endpoints.map((e) => `${e.pid}/${e.fd ?? 'map'}`).sort(),
           [`${made.pid}/${made.fd}`, `${made.pid}/map`, `${made.child}/${made.fd}`, `${made.child}/map`].sort(),

@@ -17,7 +17,7 @@ import { decodeSem, fileTypeName, readSemSync, readSmallSync, SEM_T_SIZE, Untrus
 import { append, byPidFd, DELETED_HEX, devName, modeOf, octalMode, emit, pathHexOf, type Probe, type ProbeContext, ownIpcns } from './context';
 import { mapHolders } from './maps';
 import { mqOpenName, posixIdTail } from '../posixNames';
-import { heldObjectKey, mapsDev, mqAttrThroughHolders, type MqAttr } from '../heldObjects';
+import { fileSizeThroughHolders, heldObjectKey, mapsDev, mqAttrThroughHolders, type HeldSizeBudget, type MqAttr } from '../heldObjects';
 
 /** `/dev/shm/` in hex: the start of a /dev/shm file's link bytes. */
 const DEVSHM_HEX = Buffer.from('/dev/shm/').toString('hex');
@@ -248,8 +248,9 @@ export const posixProbe: Probe = {
         }
       }
       if (realShm) {
-        const unnamed = emitUnlistedShm(ctx, listed, shmDev);
-        if (n) await semValuesThroughMappings(ctx, n, unnamed);
+        const unlisted = emitUnlistedShm(ctx, listed, shmDev);
+        if (n) await semValuesThroughMappings(ctx, n, unlisted.sems);
+        await shmSizesThroughHolders(ctx, n, unlisted.shms);
       }
     }
   },
@@ -528,9 +529,14 @@ function shmFdHolders(ctx: ProbeContext, st: fs.Stats): Endpoint[] {
  * glibc's sem_open temp files (`sem.XXXXXX (deleted)`, a moment before they get their name) and
  * semaphores are left out. Only on the real /dev (a captured tree's inodes are not these).
  */
-/** Emits the /dev/shm objects no listing of ours named; returns the semaphores among them (their values are read after). */
-function emitUnlistedShm(ctx: ProbeContext, listed: ReadonlySet<string>, shmDev: string | null): PosixSemChannel[] {
+/**
+ * Emits the /dev/shm objects no listing of ours named; returns the semaphores among them (their
+ * values are read after) and the shared memory objects with their largest mapping (their sizes
+ * are read after: shmSizesThroughHolders).
+ */
+function emitUnlistedShm(ctx: ProbeContext, listed: ReadonlySet<string>, shmDev: string | null): { sems: PosixSemChannel[]; shms: UnlistedShm[] } {
   const sems: PosixSemChannel[] = [];
+  const shms: UnlistedShm[] = [];
   const groups = new Map<string, { name: string; nameHex?: string; size: number | null; deleted: boolean; endpoints: Endpoint[] }>();
   const f = ctx.walk.fds;
   for (const row of ctx.index.heads(DEVSHM_FDS.rule.code)) {
@@ -558,7 +564,7 @@ function emitUnlistedShm(ctx: ProbeContext, listed: ReadonlySet<string>, shmDev:
     const g = groups.get(key) ?? { name: m.name, size: null, deleted: false, endpoints: [] };
     // a name that is not UTF-8 known only from the mappings: their bytes (the fds' first, when they gave the same name)
     if (g.nameHex === undefined && m.nameHex !== undefined && g.name === m.name) g.nameHex = m.nameHex;
-    g.size = Math.max(g.size ?? 0, m.size);
+    g.size = Math.max(g.size ?? 0, m.size); // only what the file's size falls back to (shmSizesThroughHolders)
     if (m.deleted) g.deleted = true;
     append(g.endpoints, m.endpoints);
     groups.set(key, g);
@@ -583,7 +589,7 @@ function emitUnlistedShm(ctx: ProbeContext, listed: ReadonlySet<string>, shmDev:
       endpoints: g.endpoints.sort(byPidFd),
       name: g.name,
       ...(g.nameHex !== undefined ? { nameBytes: g.nameHex } : {}),
-      size: g.size,
+      size: null, // the file's, read through a holder after (shmSizesThroughHolders)
       uid: null,
       owner: null,
       mode: null,
@@ -592,6 +598,45 @@ function emitUnlistedShm(ctx: ProbeContext, listed: ReadonlySet<string>, shmDev:
       ...(subdir ? { subdir: true } : {}),
     };
     emit(ctx, ch);
+    shms.push({ ch, mapped: g.size });
   }
-  return sems;
+  return { sems, shms };
+}
+
+/** An unlisted shared memory object and its largest mapping (null: only fds hold it). */
+interface UnlistedShm {
+  ch: PosixShmChannel;
+  mapped: number | null;
+}
+
+/** At most this many size reads per snapshot (each is a thread; any user can make thousands of such files). */
+const MAX_HELD_SIZE_READS = 64;
+
+/**
+ * The size of each /dev/shm object no listing of ours named, read through its holders (an fd or a
+ * mapping: heldObjects.ts fileSizeThroughHolders) — not its mappings' length, which may be longer
+ * than the file or cover part of it. When none answers (their fds and mappings not ours to follow:
+ * another user's processes, map_files without root; the scan's bound; no addon), `size` is the
+ * largest mapping seen and `sizeIsMapping` says so, or null when only fds hold it; either way an
+ * errors[] entry says why the file's size is missing.
+ */
+async function shmSizesThroughHolders(ctx: ProbeContext, native: NativeAddon | null, shms: readonly UnlistedShm[]): Promise<void> {
+  const budget: HeldSizeBudget = { calls: MAX_HELD_SIZE_READS, skip: new Map() };
+  for (const { ch, mapped } of shms) {
+    const key = heldObjectKey(ch.id, 'posix-shm', ['deleted', 'mount', 'file']);
+    let failed = { code: 'ENOSYS', syscall: 'statx' }; // no addon
+    if (native && key && key.inode !== null) {
+      const r = await fileSizeThroughHolders(native, ch.endpoints, { major: key.major, minor: key.minor, inode: key.inode }, (what, fn) => withDeadline(what, ctx.itemTimeoutMs, fn), budget);
+      if ('size' in r) {
+        ch.size = r.size;
+        continue;
+      }
+      failed = r;
+    }
+    if (mapped !== null) {
+      ch.size = mapped;
+      ch.sizeIsMapping = true;
+    }
+    (ch.errors ??= []).push({ field: 'size', ...failed });
+  }
 }
