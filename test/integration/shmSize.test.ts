@@ -19,6 +19,8 @@ import * as path from 'node:path';
 import type { PosixShmChannel, Snapshot } from '../../src/core/model';
 import { loadNative } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
+import { peekChannel, type BytesPeek } from '../../src/core/actions/peek';
+import { ActionError } from '../../src/core/actions/errors';
 import { toolBinary } from '../../fixtures/ipcFixture';
 import { cannotActAsNobody, NOBODY, runAsNobody, stageForOtherUsers, type Staged } from '../harness/otherUser';
 import { lineReader } from './childLines';
@@ -68,6 +70,9 @@ function channelOf(snap: Pick<Snapshot, 'channels'>, h: Holder, what: string): P
   assert.equal(mine.length, 1, `${what}: one posix-shm channel of ${h.pid}: ${mine.map((c) => c.id).join(', ')}`);
   return mine[0] as PosixShmChannel;
 }
+
+/** `at 0x…`: the address of the byte `offset` of the mapping starting at `lo`. */
+const addressText = (lo: number, offset: number) => `at 0x${(lo + offset).toString(16)}`;
 
 describe('the size of a /dev/shm object known by its holders is the file\'s, not the mapping\'s', { skip: haveCc ? false : 'needs cc' }, () => {
   const dir = fs.mkdtempSync('/dev/shm/ipci-size-');
@@ -124,6 +129,29 @@ describe('the size of a /dev/shm object known by its holders is the file\'s, not
     assert.throws(() => native!.heldFileStat!(held.pid, '../1/fd/0', held.inode, major, minor), TypeError, 'nothing but fd/N and map_files/LO-HI is followed');
   });
 
+  it('peeks up to the file\'s end, and past it says so naming the address asked for, never EIO', { skip: native ? false : 'needs the native addon' }, async () => {
+    const snap = await takeSnapshot({ kinds: ['posix-shm'] });
+    for (const [h, size] of [[held, 5000], [mapped, 5000], [unlinked, 426]] as const) {
+      const ch = channelOf(snap, h, 'default walk');
+      const last = (await peekChannel(ch, snap.processes, { offset: size - 10, maxBytes: 100 })) as BytesPeek;
+      assert.equal(last.data.length, 10, `${ch.id}: the last 10 bytes`);
+      assert.equal(last.data.toString(), Buffer.from('eof-test-'.repeat(Math.ceil(size / 9)).slice(size - 10, size)).toString());
+      assert.equal(last.total, size, `${ch.id}: N bytes of the file's size`);
+      assert.equal(last.truncated, false);
+      const end = (await peekChannel(ch, snap.processes, { offset: size, maxBytes: 100 })) as BytesPeek;
+      assert.equal(end.data.length, 0, `${ch.id}: nothing at the end`);
+      // inside the file's last page (zeros to a plain read) and on the next page (which faults): past the end, by the address asked for
+      for (const offset of [size + 100, PAGE + 1000, 2 * PAGE - 1].filter((o) => o > size)) {
+        await assert.rejects(peekChannel(ch, snap.processes, { offset, maxBytes: 100 }), (e: ActionError) => {
+          assert.equal(e.code, 'EINVAL', `${ch.id} at ${offset}: ${e.message}`);
+          assert.ok(e.message.includes(`read /proc/${h.pid}/mem ${addressText(h.lo, offset)}`), `the address read, not the mapping's start: ${e.message}`);
+          assert.match(e.message, new RegExp(`offset ${offset} is past the end \\(${size} bytes\\)`));
+          return true;
+        });
+      }
+    }
+  });
+
   describe('as user nobody (its own objects: their fds are its to follow, /proc/PID/map_files is not)', () => {
     const skip = cannotActAsNobody() || (!native ? 'needs the native addon' : false);
     const cli = path.resolve(__dirname, '../../cli.js');
@@ -144,7 +172,7 @@ describe('the size of a /dev/shm object known by its holders is the file\'s, not
     const asNobody = (args: string[]) =>
       runAsNobody(process.execPath, [staged!.path('dist/cli.js'), ...args], { env: { LANG: 'C.UTF-8', IPC_INSPECTOR_NATIVE: staged!.path('native/build/Release/ipc_inspector.node') } });
 
-    it('reads the size through its fd; held only by a mapping, keeps the mapping\'s length and says so', { skip }, () => {
+    it('reads the size through its fd; held only by a mapping, keeps the mapping\'s length and says so; a peek past the end names the address read', { skip }, () => {
       const r = asNobody(['snapshot', '--json', '--kind', 'posix-shm', '--pid', `${nbHeld.pid},${nbMapped.pid}`]);
       assert.equal(r.status, 0, r.stderr);
       const snap = JSON.parse(r.stdout) as Snapshot;
@@ -155,6 +183,16 @@ describe('the size of a /dev/shm object known by its holders is the file\'s, not
       assert.equal(onlyMapped.size, 3 * PAGE, 'the mapping\'s length: nothing else can be read');
       assert.equal(onlyMapped.sizeIsMapping, true, 'said as such');
       assert.deepEqual(onlyMapped.errors, [{ field: 'size', syscall: 'open', code: 'EPERM' }], 'and why the file\'s size is missing');
+      // the size unknown: a read on the page past the file's end gets nothing, said by the address it read
+      const offset = 2 * PAGE + 100;
+      const p = asNobody(['peek', onlyMapped.id, '--offset', String(offset)]);
+      assert.notEqual(p.status, 0, p.stdout);
+      assert.ok(p.stderr.includes(`read /proc/${nbMapped.pid}/mem ${addressText(nbMapped.lo, offset)}`), `the address read: ${p.stderr}`);
+      assert.match(p.stderr, /EIO|EFAULT/);
+      assert.match(p.stderr, /past the end of the file/);
+      const ok = asNobody(['peek', onlyMapped.id, '--offset', '4990', '--json']);
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.match(ok.stdout, /the read is bounded by the mapping/, 'the note says the size is not known');
     });
   });
 });
