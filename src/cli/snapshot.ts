@@ -7,8 +7,9 @@ import type { Channel, ChannelKind, ProcessInfo, Snapshot } from '../core/model'
 import { CONTAINER_OPTION_HELP, containerMembers, noContainerWarning } from './containerFilter';
 import { CHANNEL_KINDS } from '../core/model';
 import { COMMON_COLUMNS, columnValue, formatValue, type Column } from '../core/columns';
-import { containerLabel, endpointLabel, escapeControl, kindTitle, processLabel, shownChannel } from '../core/format';
+import { containerLabel, endpointGroupLabel, escapeControl, kindTitle, processLabel, shownChannel } from '../core/format';
 import { kindOf } from '../core/kinds';
+import { groupEndpoints } from '../core/endpointGroups';
 import { safeJson } from '../core/escape';
 import { takeSnapshot, type SnapshotOptions } from '../core/snapshot';
 import { parseKinds, parseOptions, parsePids, SELECT_OPTIONS, usageLines, type OptionSpec, type Parsed } from './args';
@@ -58,11 +59,16 @@ export function tableColumns(kind: ChannelKind): Column<Channel>[] {
   return [id, ...kindOf(kind).columns.filter((c) => !c.wide), endpoints];
 }
 
-/** One cell: text, never more than one line. */
+/**
+ * One cell: text, never more than one line. ENDPOINTS lists a process's fds of one mode as one
+ * entry, `dupbomb[8275] fd 4–9,11–19999 (w)` (core/endpointGroups): any user can dup one pipe end
+ * to the fd limit in many processes, which made one line of megabytes of `fd N (w)`; --json keeps
+ * every endpoint.
+ */
 export function cell(ch: Channel, col: Column<Channel>, procs: ReadonlyMap<number, ProcessInfo>): string {
   if (col.id === 'endpoints') {
     if (ch.endpoints.length === 0) return '-';
-    return ch.endpoints.map((e) => endpointLabel(e, procs.get(e.pid))).join(', ');
+    return groupEndpoints(ch.endpoints).map((g) => endpointGroupLabel(g, procs.get(g.pid))).join(', ');
   }
   const v = columnValue(ch, col.id);
   if (v === undefined || v === null) return '-';

@@ -7,9 +7,10 @@
 //   --json: one SnapshotDiff per line (NDJSON); the first is relative to nothing (everything
 //         added), later ones are printed only when something changed.
 import { SIGNAL_SETS, signalsIn } from '../core/signalSets';
-import type { Channel, ProcessInfo, Snapshot, SnapshotDiff } from '../core/model';
+import type { Channel, Endpoint, ProcessInfo, Snapshot, SnapshotDiff } from '../core/model';
+import { groupEndpoints } from '../core/endpointGroups';
 import { diffSnapshots } from '../core/diff';
-import { channelDescription, channelLabel, escapeControl, processLabel, shownComm } from '../core/format';
+import { channelDescription, channelLabel, endpointGroupLabel, escapeControl, processLabel, shownComm } from '../core/format';
 import { safeJson } from '../core/escape';
 import { takeSnapshot } from '../core/snapshot';
 import { parseInteger, parseOptions, SELECT_OPTIONS, usageLines, type OptionSpec } from './args';
@@ -35,9 +36,6 @@ function short(v: unknown): string {
   return escapeControl(String(v));
 }
 
-const epText = (e: Channel['endpoints'][number], procs: ReadonlyMap<number, ProcessInfo>) =>
-  `${processLabel(e.pid, procs.get(e.pid))} ${e.fd !== undefined ? 'fd ' + e.fd : 'map ' + escapeControl(e.map ?? '?')} (${e.mode})`;
-
 /** `field: old → new` for every top-level field that differs; endpoints as +/- entries. */
 export function channelChanges(
   prev: Channel,
@@ -52,11 +50,15 @@ export function channelChanges(
     if (k === 'endpoints') continue;
     if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) out.push(`${k}: ${short(a[k])} → ${short(b[k])}`);
   }
-  const key = (e: Channel['endpoints'][number]) => `${e.pid}/${e.fd ?? ''}/${e.map ?? ''}/${e.mode}`;
+  const key = (e: Endpoint) => `${e.pid}/${e.fd ?? ''}/${e.map ?? ''}/${e.mode}`;
   const before = new Set(prev.endpoints.map(key));
   const after = new Set(next.endpoints.map(key));
-  for (const e of next.endpoints) if (!before.has(key(e))) out.push(`+${epText(e, procs)}`);
-  for (const e of prev.endpoints) if (!after.has(key(e))) out.push(`-${epText(e, prevProcs)}`);
+  // a process's endpoints of one mode as one entry (`+dupbomb[8276] fd 4–19999 (w)`), as the table lists them
+  const entries = (eps: Endpoint[], sign: string, labels: ReadonlyMap<number, ProcessInfo>) => {
+    for (const g of groupEndpoints(eps)) out.push(sign + endpointGroupLabel(g, labels.get(g.pid)));
+  };
+  entries(next.endpoints.filter((e) => !before.has(key(e))), '+', procs);
+  entries(prev.endpoints.filter((e) => !after.has(key(e))), '-', prevProcs);
   return out;
 }
 

@@ -6,6 +6,7 @@
 import type { Channel, ChannelKind, ContainerInfo, Endpoint, ProcessInfo } from './model';
 import { channelFacts } from './columns';
 import { describe, KINDS } from './kinds';
+import { fdRanges, groupEndpoints, groupFds, rangesText, type EndpointGroup } from './endpointGroups';
 import { bytesText, CAPS, hexBytes, hexText, isHexBytes, shortText, shownComm } from './text';
 
 export { escapeControl } from './escape';
@@ -77,6 +78,25 @@ export function containerLabel(c: ContainerInfo): string {
 export function endpointLabel(ep: Endpoint, proc?: Pick<ProcessInfo, 'comm' | 'commBytes' | 'threadOf'>): string {
   const where = ep.fd !== undefined ? `fd ${ep.fd}` : ep.map !== undefined ? `map ${shortText(ep.map, 64)}` : 'no fd';
   return `${processLabel(ep.pid, proc)} ${where} (${ep.mode})`;
+}
+
+/**
+ * `dupbomb[8275] fd 4–9,11–19999 (w)`: a process's endpoints of one mode (core/endpointGroups), its
+ * fds as ranges, its mappings each (`map A,B`); endpointLabel's spelling for a group of one.
+ * Lossless (every fd and mapping of the group is in it) unless `max` bounds the runs or mappings
+ * listed (`,… N more`): a tooltip's line, not the CLI's table.
+ */
+export function endpointGroupLabel(g: EndpointGroup, proc?: Pick<ProcessInfo, 'comm' | 'commBytes' | 'threadOf'>, max?: number): string {
+  if (g.endpoints.length === 1) return endpointLabel(g.endpoints[0], proc);
+  return `${processLabel(g.pid, proc)} ${endpointGroupWhere(g, max)} (${g.mode})`;
+}
+
+/** `fd 4–9,11–19999` or `map A,B` (endpointGroupLabel without the process and mode). */
+export function endpointGroupWhere(g: EndpointGroup, max?: number): string {
+  if (g.via === 'fd') return `fd ${rangesText(fdRanges(groupFds(g)), max)}`;
+  const shown = max === undefined ? g.endpoints : g.endpoints.slice(0, max);
+  const rest = g.endpoints.length - shown.length;
+  return `map ${shown.map((e) => shortText(e.map ?? '?', 64)).join(',')}${rest > 0 ? `,\u2026 ${rest.toLocaleString('en-US')} more` : ''}`;
 }
 
 /**
@@ -165,12 +185,28 @@ export function channelFactLines(shown: Channel, processesByPid?: ProcLookup): s
   return lines;
 }
 
+/** Holders a tooltip lists: at most this many, each a process's fds of one mode (endpointGroupLabel) with at most HOLDER_RUNS runs. */
+export const HOLDER_LINES = 20;
+const HOLDER_RUNS = 16;
+
+/**
+ * A tooltip's holders: a process's endpoints of one mode on one line (`dupbomb[8275] fd 4–9,11–19999 (w)`),
+ * at most HOLDER_LINES lines, then `… N more endpoints`.
+ */
+export function holderLines(ch: Channel, processesByPid?: ProcLookup): string[] {
+  const groups = groupEndpoints(ch.endpoints);
+  const lines = groups.slice(0, HOLDER_LINES).map((g) => endpointGroupLabel(g, lookup(processesByPid, g.pid), HOLDER_RUNS));
+  let rest = 0;
+  for (let i = HOLDER_LINES; i < groups.length; i++) rest += groups[i].endpoints.length;
+  if (rest > 0) lines.push(`\u2026 ${rest.toLocaleString('en-US')} more endpoint${rest === 1 ? '' : 's'}`);
+  return lines;
+}
+
 /** Tooltip: title, what the object is, its short facts, then every column that has a value (or says why it has none), then its holders (plain text). */
 export function channelTooltipLines(ch: Channel, processesByPid?: ProcLookup): string[] {
   const [first, ...facts] = channelFactLines(ch, processesByPid);
   const lines = [first, describe(ch).teaching, ...facts];
   if (ch.endpoints.length === 0) lines.push('no process holds it open');
-  for (const e of ch.endpoints.slice(0, 20)) lines.push('  ' + endpointLabel(e, lookup(processesByPid, e.pid)));
-  if (ch.endpoints.length > 20) lines.push(`  … ${ch.endpoints.length - 20} more`);
+  lines.push(...holderLines(ch, processesByPid).map((l) => '  ' + l));
   return lines;
 }
