@@ -268,6 +268,121 @@ export function startNamedProcess(spec: NamedProcessSpec): Promise<NamedProcess>
   });
 }
 
+// ------------------------------------------------------------------ a dup-bomb
+
+/*
+ * One pipe whose write end a process dup's `fds` times (fewer when its fd limit comes first),
+ * closes the fds `holes` names, then forks into `procs` processes that all hold the same fds: one
+ * channel of about procs × fds endpoints, as any local user can make. A Perl process (core modules
+ * only) named through /proc/self/comm; every process exits when its stdin, the test's pipe,
+ * closes (an fd of that pipe is not counted: it is the one every process shares as stdin).
+ */
+export interface DupBombSpec {
+  /** Written to /proc/self/comm (15 bytes kept). */
+  comm: string;
+  /** dup()s of the write end. */
+  fds: number;
+  /** Processes holding them (the first and procs − 1 forks). */
+  procs: number;
+  /** fds to close again after the dup()s: holes in the runs. */
+  holes?: number[];
+  /** Who runs it (default nobody). */
+  user?: { uid: number; gid: number };
+}
+
+export interface DupBomb {
+  /** The first process, then its forks. */
+  pids: number[];
+  /** The pipe's inode (`pipe:INODE`). */
+  inode: number;
+  /** Its read end and the write end the dups are of (the dups are the lowest free fds above them). */
+  readFd: number;
+  writeFd: number;
+  /** Closes their stdin: every process exits (killed after 5 s). */
+  close(): Promise<void>;
+}
+
+const DUP_BOMB = String.raw`
+use strict; use warnings; use POSIX ();
+my ($comm, $n, $procs, @holes) = @ARGV;
+open(my $c, '>', '/proc/self/comm') or die "comm: $!\n"; print $c $comm; close $c;
+pipe(my $r, my $w) or die "pipe: $!\n";
+my $wfd = fileno($w);
+for (1 .. $n) { defined(POSIX::dup($wfd)) or last; }
+POSIX::close($_) for @holes;
+my ($inode) = readlink("/proc/self/fd/$wfd") =~ /^pipe:\[(\d+)\]$/ or die "not a pipe\n";
+my @pids = ($$);
+for (2 .. $procs) {
+  my $pid = fork();
+  die "fork: $!\n" unless defined $pid;
+  if ($pid == 0) { @pids = (); last; }
+  push @pids, $pid;
+}
+$| = 1;
+print "{\"inode\":$inode,\"readFd\":" . fileno($r) . ",\"writeFd\":$wfd,\"pids\":[" . join(',', @pids) . "]}\n" if @pids;
+while (<STDIN>) {}
+`;
+
+/** Starts a dup-bomb (as nobody unless `user` says otherwise); resolves once every process holds the fds. */
+export function startDupBomb(spec: DupBombSpec): Promise<DupBomb> {
+  const user = spec.user ?? NOBODY;
+  const child = spawn('perl', ['-e', DUP_BOMB, '--', spec.comm, String(spec.fds), String(spec.procs), ...(spec.holes ?? []).map(String)], {
+    ...user,
+    cwd: '/',
+    env: { PATH: '/usr/local/bin:/usr/bin:/bin' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (b) => (err += b));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onExit = (code: number | null) => reject(new Error(`dup-bomb exited (${code}) before it was ready: ${err.trim()}`));
+    child.once('exit', onExit);
+    child.once('error', reject);
+    child.stdout!.on('data', (b) => {
+      out += b;
+      const nl = out.indexOf('\n');
+      if (nl < 0) return;
+      child.removeListener('exit', onExit);
+      const info = JSON.parse(out.slice(0, nl)) as { inode: number; readFd: number; writeFd: number; pids: number[] };
+      let closed: Promise<void> | undefined;
+      const kill = () => {
+        for (const pid of info.pids) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            /* gone already */
+          }
+        }
+      };
+      resolve({
+        ...info,
+        close: () =>
+          (closed ??= new Promise<void>((done) => {
+            child.stdin!.end();
+            // the forks are not our children: wait for each to be gone from /proc
+            const end = Date.now() + 5000;
+            const poll = () => {
+              const left = info.pids.filter((pid) => fs.existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readStatus(pid)));
+              if (left.length === 0) return done();
+              if (Date.now() > end) kill();
+              setTimeout(poll, 50);
+            };
+            poll();
+          })),
+      });
+    });
+  });
+}
+
+function readStatus(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 // ------------------------------------------------------------------ a user of its own
 
 export interface TempUser {

@@ -1,0 +1,84 @@
+// One pipe whose write end an unprivileged user (nobody) dup'd thousands of times, in several
+// forked processes: one channel of tens of thousands of endpoints, as any local user can make
+// (to the fd limit: 524,288 a process on a stock systemd machine). The CLI's table prints it as
+// one line of a few hundred characters — a process's fds of one mode as ranges — that names
+// exactly the fds /proc lists, and --json keeps every endpoint. Sizes are asserted, never times.
+//
+//   node scripts/build.mjs && node --test --test-concurrency=1 dist/test/integration/dupBomb.test.js
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import type { Snapshot } from '../../src/core/model';
+import { canRunAttacker, startDupBomb, type DupBomb } from '../harness/otherUser';
+import { endpointKeys, endpointsOfCell } from '../unit/endpointCell';
+import { cliNotBuilt, runCli } from './cliRunner';
+
+const COMM = 'ipc-dupbomb';
+const PROCS = 4;
+const FDS = 6000;
+/** fds closed again after the dup()s (the pipe's ends are 3 and 4 as a rule, the dups above). */
+const HOLES = [10, 100, 101, 102, 2500, 4000, 4001];
+
+const skip = cliNotBuilt || (!canRunAttacker() ? 'needs root and perl to run a dup-bomb as nobody' : false);
+
+/** The fds of `pid` that are this pipe, and how (/proc/PID/fd and fdinfo's flags): the oracle. */
+function procEndpoints(pid: number, inode: number): Array<{ pid: number; fd: number; mode: string }> {
+  const out: Array<{ pid: number; fd: number; mode: string }> = [];
+  for (const name of fs.readdirSync(`/proc/${pid}/fd`)) {
+    let link: string;
+    try {
+      link = fs.readlinkSync(`/proc/${pid}/fd/${name}`);
+    } catch {
+      continue;
+    }
+    if (link !== `pipe:[${inode}]`) continue;
+    const flags = parseInt(/^flags:\s+([0-7]+)/m.exec(fs.readFileSync(`/proc/${pid}/fdinfo/${name}`, 'utf8'))![1], 8);
+    out.push({ pid, fd: Number(name), mode: (flags & 3) === 0 ? 'r' : (flags & 3) === 1 ? 'w' : 'rw' });
+  }
+  return out;
+}
+
+describe('a dup-bomb made by an unprivileged user', { skip }, () => {
+  let bomb: DupBomb;
+  let oracle: Array<{ pid: number; fd: number; mode: string }>;
+  before(async () => {
+    bomb = await startDupBomb({ comm: COMM, fds: FDS, procs: PROCS, holes: HOLES });
+    oracle = bomb.pids.flatMap((pid) => procEndpoints(pid, bomb.inode));
+  });
+  after(async () => {
+    await bomb?.close();
+  });
+
+  test('the processes hold thousands of fds of the pipe each, with holes', () => {
+    assert.equal(bomb.pids.length, PROCS);
+    assert.ok(oracle.length > PROCS * 1000, `${oracle.length} endpoints`);
+    for (const pid of bomb.pids) for (const fd of HOLES) assert.ok(!oracle.some((e) => e.pid === pid && e.fd === fd), `fd ${fd} of ${pid} was closed`);
+  });
+
+  test('snapshot --json lists every endpoint, one object each (the contract)', () => {
+    const r = runCli(['snapshot', '--json', '--kind', 'pipe']);
+    assert.equal(r.code, 0, r.stderr);
+    const ch = (JSON.parse(r.stdout) as Snapshot).channels.find((c) => c.id === `pipe:${bomb.inode}`);
+    assert.ok(ch, `pipe:${bomb.inode} in --json`);
+    assert.deepEqual(endpointKeys(ch.endpoints), endpointKeys(oracle));
+    for (const e of ch.endpoints) assert.deepEqual(Object.keys(e).sort(), ['fd', 'mode', 'pid']);
+  });
+
+  test('snapshot (table): one short line per process and mode, naming exactly the fds /proc lists', () => {
+    const r = runCli(['snapshot', '--kind', 'pipe']);
+    assert.equal(r.code, 0, r.stderr);
+    const row = r.stdout.split('\n').find((l) => l.startsWith(`pipe:${bomb.inode} `));
+    assert.ok(row, `pipe:${bomb.inode} in the table`);
+    // ~25 characters an endpoint before: hundreds of kilobytes on one line
+    assert.ok(row.length < 100 * PROCS * 2 + 100 * HOLES.length, `${row.length} characters for ${oracle.length} endpoints`);
+    const cell = /^pipe:\d+\s+\S+\s+\S+\s+(.*)$/.exec(row)![1];
+    const entries = cell.split(', ');
+    assert.equal(entries.length, PROCS * 2, 'each process: its read end, and its write ends as one entry');
+    assert.equal(entries[0], `${COMM}[${bomb.pids[0]}] fd ${bomb.readFd} (r)`, 'a single fd spelled as before');
+    // its write ends as runs between the holes (fds it inherited, like a shell's 255, may split them more)
+    assert.match(entries[1], new RegExp(`^${COMM}\\[${bomb.pids[0]}\\] fd ${bomb.writeFd}\u2013\\d+(,\\d+(\u2013\\d+)?)+ \\(w\\)$`));
+    assert.ok(entries[1].includes(',103\u2013'), entries[1]);
+    assert.deepEqual(endpointKeys(endpointsOfCell(cell)), endpointKeys(oracle), 'lossless');
+    assert.ok(r.stdout.split('\n').every((l) => l.length < 4096), 'no line of the table is long');
+  });
+});
