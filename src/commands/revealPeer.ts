@@ -11,12 +11,8 @@ export function register(s: Services): vscode.Disposable {
       void s.ui.info('IPC Inspector: select a channel or an endpoint to reveal its peer.');
       return undefined;
     }
-    // Map a node of either view onto the Channels view's node for the same channel/endpoint.
-    const find = () => {
-      const chNode = s.channelsTree.findChannel(node.channel.id);
-      const own = chNode && node instanceof EndpointNode ? s.channelsTree.endpointNode(chNode, node.endpoint) : chNode;
-      return own ? s.channelsTree.peerOf(own) : undefined;
-    };
+    // The peer in the Channels view of a node of either view (peerOf reads its channel and endpoint only).
+    const find = () => (s.channelsTree.findChannel(node.channel.id) ? s.channelsTree.peerOf(node) : undefined);
     // A reveal can lose a race with a refresh of the tree (as in goTo.ts's revealEntry): try again
     // on the refreshed nodes, at most three times, until the peer is the selection.
     let peer = find();

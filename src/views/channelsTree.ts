@@ -12,7 +12,6 @@ import {
   ChannelNode,
   channelTooltip,
   EndpointNode,
-  endpointNodeId,
   GroupNode,
   InfoNode,
   IpcNode,
@@ -22,6 +21,7 @@ import { channelRank } from '../core/channelOrder';
 import type { ModelChange, ViewModel } from './viewModel';
 import * as fmt from '../core/format';
 import { endpointPeers, peerChannelId } from '../core/ends';
+import { endpointChildren, listedEndpointNode, type ChildStore } from './endpointChildren';
 
 /** Above this many changed elements one full refresh is cheaper than many partial ones. */
 const MAX_PARTIAL = 200;
@@ -35,7 +35,10 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
   /** Leaf group per kind. */
   private readonly kindGroup = new Map<ChannelKind, GroupNode>();
   private readonly channelNodes = new Map<string, ChannelNode>();
-  private readonly endpointNodes = new Map<string, EndpointNode>();
+  /** Channel node id → its children's nodes (views/endpointChildren.ts). */
+  private readonly endpointNodes = new Map<string, ChildStore>();
+  /** Channel node id → the ids of the children the workbench was last given (to fire the channel when they change). */
+  private readonly listedChildren = new Map<string, string>();
   private readonly infoNodes = new Map<string, InfoNode>();
   /** Leaf group id → its shown channels in display order (with their sort keys). */
   private readonly members = new Map<string, Array<{ k: string; id: string }>>();
@@ -147,10 +150,9 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
       if (!model.isShown(node.channel.id)) {
         this.channelNodes.delete(id);
         this.rendered.delete(id);
-        for (const ep of node.channel.endpoints) {
-          this.endpointNodes.delete(endpointNodeId(id, ep));
-          this.rendered.delete(endpointNodeId(id, ep));
-        }
+        for (const child of this.endpointNodes.get(id)?.keys() ?? []) this.rendered.delete(child);
+        this.endpointNodes.delete(id);
+        this.listedChildren.delete(id);
       }
     }
     return changed;
@@ -170,7 +172,8 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
 
   /** Re-renders the endpoint rows of these processes (what started them changed: src/provenance.ts). */
   refreshPids(pids: ReadonlySet<number>): void {
-    const fire = [...this.endpointNodes.values()].filter((n) => pids.has(n.endpoint.pid));
+    const fire: EndpointNode[] = [];
+    for (const store of this.endpointNodes.values()) for (const n of store.values()) if (n instanceof EndpointNode && pids.has(n.endpoint.pid)) fire.push(n);
     if (fire.length === 0) return;
     this.lastFired = fire;
     this.emitter.fire(fire);
@@ -198,10 +201,12 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
       const g = this.kindGroup.get(ch.kind)!;
       if (fire.has(g) || topsFired.has(g.parent ?? g)) continue;
       if (this.visibleChange(node)) fire.add(node);
-      for (const ep of ch.endpoints) {
-        const e = this.endpointNodes.get(endpointNodeId(node.id, ep));
-        if (e && !fire.has(node) && this.visibleChange(e)) fire.add(e);
-      }
+      // Its children, when the workbench has them: the channel again when which ones changed, else each that looks different.
+      const listed = this.listedChildren.get(node.id);
+      if (listed === undefined || fire.has(node)) continue;
+      const kids = endpointChildren(node, this.childStore(node.id));
+      if (kids.map((k) => k.id).join('\n') !== listed) fire.add(node);
+      else for (const k of kids) if (this.visibleChange(k)) fire.add(k);
     }
     this.fire(fire);
   }
@@ -307,7 +312,11 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
       if (ids.length > MAX_CHILDREN) out.push(this.moreNode(element, ids.length - MAX_CHILDREN));
       return out;
     }
-    if (element instanceof ChannelNode) return element.channel.endpoints.map((ep) => this.endpointNode(element, ep));
+    if (element instanceof ChannelNode) {
+      const kids = endpointChildren(element, this.childStore(element.id));
+      this.listedChildren.set(element.id, kids.map((k) => k.id).join('\n'));
+      return kids;
+    }
     return [];
   }
 
@@ -366,16 +375,15 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     return node;
   }
 
-  endpointNode(parent: ChannelNode, ep: Endpoint): EndpointNode {
-    const id = endpointNodeId(parent.id, ep);
-    let node = this.endpointNodes.get(id);
-    if (!node) {
-      node = new EndpointNode(id, parent, ep);
-      this.endpointNodes.set(id, node);
-    } else {
-      node.endpoint = ep;
-    }
-    return node;
+  private childStore(channelNodeId: string): ChildStore {
+    let store = this.endpointNodes.get(channelNodeId);
+    if (!store) this.endpointNodes.set(channelNodeId, (store = new Map()));
+    return store;
+  }
+
+  /** The listed node of `ep` under a channel node: its own, or its group's (a process's many fds of one mode); undefined past the cap. */
+  endpointNode(parent: ChannelNode, ep: Endpoint): EndpointNode | undefined {
+    return listedEndpointNode(parent, ep, this.childStore(parent.id));
   }
 
   /** Node for a channel id if it is shown (and listed: within the first MAX_CHILDREN of its group). */
@@ -388,21 +396,31 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     return this.channelNode(ch);
   }
 
-  /** The node Reveal Peer should select for `node`, or undefined (peer absent or filtered out). */
+  /**
+   * The node Reveal Peer should select for `node` (of either view), or undefined (peer absent or
+   * filtered out): the listed node of the first peer endpoint that is not `node` itself (a peer
+   * in a group is its group's node), else the channel when its peers are past the cap.
+   */
   peerOf(node: ChannelNode | EndpointNode): ChannelNode | EndpointNode | undefined {
     const ch = node.channel;
     if (node instanceof EndpointNode) {
       const peers = endpointPeers(ch, node.endpoint);
       if (peers.length) {
         const chNode = this.findChannel(ch.id);
-        return chNode ? this.endpointNode(chNode, peers[0]) : undefined;
+        if (!chNode) return undefined;
+        const self = this.endpointNode(chNode, node.endpoint)?.id;
+        for (const p of peers) {
+          const n = this.endpointNode(chNode, p);
+          if (n && n.id !== self) return n;
+        }
+        return chNode;
       }
     }
     const peerId = peerChannelId(ch, this.model.channelsById);
     if (!peerId) return undefined;
     const peerNode = this.findChannel(peerId);
     if (!peerNode) return undefined;
-    if (node instanceof EndpointNode && peerNode.channel.endpoints.length) return this.endpointNode(peerNode, peerNode.channel.endpoints[0]);
+    if (node instanceof EndpointNode && peerNode.channel.endpoints.length) return this.endpointNode(peerNode, peerNode.channel.endpoints[0]) ?? peerNode;
     return peerNode;
   }
 

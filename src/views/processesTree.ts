@@ -7,15 +7,13 @@
 // a hovered or focused item is not replaced while it looks the same (tooltips resolve on hover).
 
 import * as vscode from 'vscode';
-import type { Channel, Endpoint, ProcessInfo } from '../core/model';
+import type { Channel, ProcessInfo } from '../core/model';
 import { channelRank, isInternal } from '../core/channelOrder';
 import { channelTreeLabel, processLabel } from '../core/format';
 import {
   BucketNode,
   ChannelNode,
   channelTooltip,
-  EndpointNode,
-  endpointNodeId,
   InfoNode,
   IpcNode,
   processTooltip,
@@ -27,6 +25,7 @@ import {
 } from './nodes';
 import { flatGrouping, groupingFor, type ProcessGrouping, type ProcessPlacement } from './processGrouping';
 import type { ModelChange, ViewModel } from './viewModel';
+import { endpointChildren, type ChildStore } from './endpointChildren';
 
 const MAX_PARTIAL = 200;
 const NO_PIDS: readonly number[] = [];
@@ -42,6 +41,8 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
   private readonly sections = new Map<string, SectionNode>();
   private readonly buckets = new Map<string, BucketNode>();
   private readonly otherNodes = new Map<string, IpcNode>();
+  /** Channel node id → its children's nodes (endpoints, groups, "… N more"). */
+  private readonly childStores = new Map<string, ChildStore>();
   /** Node id → what was last rendered of it (renderSignature), to fire only visible changes. */
   private readonly rendered = new Map<string, string>();
   /** Section id → the member ids last listed (to fire a section only when its list changed). */
@@ -128,8 +129,8 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
   }
 
   private sharedList(ch: { endpoints: ReadonlyArray<{ pid: number }> }): readonly number[] {
-    const out: number[] = [];
-    for (const e of ch.endpoints) if (!out.includes(e.pid)) out.push(e.pid);
+    // a Set, not out.includes: a pipe thousands of processes inherited, or one end dup'd 200,000 times
+    const out = [...new Set(ch.endpoints.map((e) => e.pid))];
     const key = out.join(',');
     const have = this.pidLists.get(key);
     if (have) return have;
@@ -220,6 +221,10 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
       const pid = Number(/^proc:(\d+)/.exec(id)?.[1]);
       if (!shown.has(pid)) this.otherNodes.delete(id);
     }
+    for (const [id] of this.childStores) {
+      const pid = Number(/^proc:(\d+)/.exec(id)?.[1]);
+      if (!shown.has(pid)) this.childStores.delete(id);
+    }
     const sig = roots.join(' ');
     const changed = sig !== this.rootSig;
     this.rootSig = sig;
@@ -288,7 +293,12 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
         if (!base) continue;
         const n = this.otherNodes.get(`${base.id}/ch:${id}`);
         check(n);
-        if (n instanceof ChannelNode) for (const e of n.channel.endpoints) check(this.otherNodes.get(endpointNodeId(n.id, e)));
+        // its children, when the workbench has them: the channel again when which ones changed, else each that looks different
+        const listed = n instanceof ChannelNode ? this.listedIds.get(n.id) : undefined;
+        if (!(n instanceof ChannelNode) || listed === undefined || fire.has(n)) continue;
+        const kids = endpointChildren(n, this.childStore(n.id));
+        if (kids.map((k) => k.id).join(',') !== listed) fire.add(n);
+        else for (const k of kids) check(k);
       }
     }
     // A fired element re-renders its subtree: drop descendants of fired elements.
@@ -485,14 +495,18 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
       });
     }
     if (element instanceof ChannelNode) {
-      return element.channel.endpoints.map((ep: Endpoint) => {
-        const id = endpointNodeId(element.id, ep);
-        const n = this.cached(id, () => new EndpointNode(id, element, ep));
-        n.endpoint = ep;
-        return n;
-      });
+      const kids = endpointChildren(element, this.childStore(element.id));
+      this.listedIds.set(element.id, kids.map((k) => k.id).join(','));
+      return kids;
     }
     return [];
+  }
+
+  /** The children's nodes of a channel node (views/endpointChildren.ts); they go with their process (place()). */
+  private childStore(channelNodeId: string): ChildStore {
+    let store = this.childStores.get(channelNodeId);
+    if (!store) this.childStores.set(channelNodeId, (store = new Map()));
+    return store;
   }
 
   getParent(element: IpcNode): IpcNode | undefined {

@@ -69,9 +69,8 @@ export function channelTooltip(ch: Channel, ctx: RenderContext, warnings = chann
   for (const line of fmt.channelFactLines(ch, ctx.procs)) md.appendMarkdown(`- ${mdEscape(line)}\n`);
   if (ch.endpoints.length) {
     md.appendMarkdown(`\n**Held by**\n\n`);
-    const max = 20;
-    for (const ep of ch.endpoints.slice(0, max)) md.appendMarkdown(`- ${mdEscape(fmt.endpointLabel(ep, ctx.procs.get(ep.pid)))}\n`);
-    if (ch.endpoints.length > max) md.appendMarkdown(`- … and ${ch.endpoints.length - max} more\n`);
+    // a process's fds of one mode on one line, at most fmt.HOLDER_LINES lines
+    for (const line of fmt.holderLines(ch, ctx.procs)) md.appendMarkdown(`- ${mdEscape(line)}\n`);
   } else {
     md.appendMarkdown(`\n${mdEscape(d.unheld ?? 'No process holds it.')}\n`);
   }

@@ -12,13 +12,14 @@ import { ProcessNode } from './processNode';
 import { SignalsNode } from './signalsNode';
 import { BucketNode, SectionNode } from './sectionNode';
 import type { IpcNode } from './base';
+import { fdRanges, groupFds } from '../../core/endpointGroups';
 
 export { BaseNode, renderSignature, type IpcNode, type NodeType, type RenderContext } from './base';
 export { mdEscape, plain, safeMarkdown } from './markdown';
 export { GroupNode } from './groupNode';
 export { InfoNode } from './infoNode';
 export { ChannelNode, channelTooltip } from './channelNode';
-export { EndpointNode, endpointNodeId } from './endpointNode';
+export { EndpointNode, endpointGroupNodeId, endpointNodeId } from './endpointNode';
 export { ProcessNode, processTooltip } from './processNode';
 export { SignalsNode } from './signalsNode';
 export { BucketNode, SectionNode, type SectionKind } from './sectionNode';
@@ -26,7 +27,12 @@ export { BucketNode, SectionNode, type SectionKind } from './sectionNode';
 /** The plain data behind a node (Copy as JSON). */
 export function nodeData(node: IpcNode): unknown {
   if (node instanceof ChannelNode) return node.channel;
-  if (node instanceof EndpointNode) return { channel: node.channel.id, ...node.endpoint };
+  if (node instanceof EndpointNode) {
+    const g = node.group;
+    // a group's fds as runs, not thousands of endpoint objects
+    if (g) return { channel: node.channel.id, pid: g.pid, mode: g.mode, ...(g.via === 'fd' ? { fdRanges: fdRanges(groupFds(g)) } : { maps: g.endpoints.map((e) => e.map) }), count: g.endpoints.length };
+    return { channel: node.channel.id, ...node.endpoint };
+  }
   if (node instanceof ProcessNode) return node.proc;
   if (node instanceof SignalsNode) return node.parent.proc.signals;
   if (node instanceof SectionNode) return { process: node.parent.proc.pid, section: node.section, count: node.count };
