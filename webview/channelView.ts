@@ -68,13 +68,16 @@ export function renderChannel(v: ChannelView): void {
       : h('table', { class: 'grid', id: 'holders-table' },
         h('thead', {}, h('tr', {}, ...['Process', 'User', 'fd / mapping', 'Mode'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, ...v.holders.map((x) => {
-          const where = x.fd !== undefined ? `fd${x.fd}` : `m${x.map ?? ''}`;
+          // a row of many (a process's fds of one mode) is keyed by its process and mode, as the trees' group nodes
+          const where = x.count ? `${x.mode}:${x.fd !== undefined ? 'fds' : 'maps'}` : x.fd !== undefined ? `fd${x.fd}` : `m${x.map ?? ''}`;
           return h('tr', { 'data-key': `holder:${x.pid}:${where}` },
             h('td', {}, pidLink(x.pid, x.comm, `holder-${x.pid}-${where.replace(/[^\w-]/g, '_')}`)),
             h('td', {}, x.user),
-            h('td', { class: 'mono' }, x.fd !== undefined ? `fd ${x.fd}` : x.map ?? ''),
+            h('td', { class: 'mono' }, x.count ? `${x.where ?? ''} (${x.count.toLocaleString('en-US')})` : x.fd !== undefined ? `fd ${x.fd}` : x.map ?? ''),
             h('td', {}, x.mode));
-        }))),
+        }),
+        ...(v.moreHolders ? [h('tr', { 'data-key': 'holder:more' }, h('td', { colspan: '4', class: 'muted' },
+          `\u2026 ${v.moreHolders.toLocaleString('en-US')} more endpoints: ipc-inspector snapshot --json lists every one`))] : []))),
   ]);
   offsetNav.hidden = !d.paged;
   peekBar.hidden = d.peek === null;

@@ -24,7 +24,7 @@ filterBox.addEventListener('change', () => {
   rerender();
 });
 export const signalTable = h('table', { class: 'grid', id: 'signal-table' });
-const procChannels = h('div', { id: 'process-channels' });
+export const procChannels = h('div', { id: 'process-channels' });
 signalField.addEventListener('input', () => {
   page.state.signal = signalField.value;
   save();
@@ -103,10 +103,12 @@ export function renderProcess(p: ProcessView): void {
     p.channels.length === 0 ? h('p', { class: 'muted' }, 'No IPC channels.')
       : h('table', { class: 'grid', id: 'process-channels-table' },
         h('thead', {}, h('tr', {}, ...['Channel', 'fd', 'Mode'].map((t) => h('th', { scope: 'col' }, t)))),
-        h('tbody', {}, ...p.channels.map((c) => h('tr', { 'data-key': `ch:${c.id}:${c.fd ?? 'map'}` },
+        h('tbody', {}, ...p.channels.map((c) => h('tr', { 'data-key': `ch:${c.id}:${c.mode}:${c.fds !== undefined ? 'fds' : (c.fd ?? 'map')}` },
           h('td', {}, linkButton(c.title, () => post({ type: 'inspect', channelId: c.id }), `Inspect ${c.id}`)),
-          h('td', {}, c.fd !== undefined ? String(c.fd) : 'map'),
-          h('td', {}, c.mode))))),
+          h('td', {}, c.fds ?? (c.fd !== undefined ? String(c.fd) : 'map')),
+          h('td', {}, c.mode))),
+        ...(p.moreChannels ? [h('tr', { 'data-key': 'ch:more' }, h('td', { colspan: '3', class: 'muted' },
+          `\u2026 ${p.moreChannels.toLocaleString('en-US')} more: ipc-inspector snapshot --pid ${p.pid} lists every one`))] : []))),
   ]);
   updateSignalHint();
 }

@@ -4,7 +4,7 @@ import type { HostMessage } from '../src/webviews/inspector/protocol';
 import { chanFacts, holdersEl, peekButton } from './channelView';
 import { noticeEl, titleEl } from './page';
 import { peekOut } from './peekView';
-import { driveSignal, procFacts, signalLog, signalResult, signalTable } from './processView';
+import { driveSignal, procChannels, procFacts, signalLog, signalResult, signalTable } from './processView';
 import { page, post } from './state';
 import { problemTexts } from './problemsView';
 
@@ -39,6 +39,7 @@ export function report(view: string): void {
   for (const tr of chanFacts.querySelectorAll('tr')) texts.push(`fact:${tr.querySelector('th')?.textContent ?? ''}=${tr.querySelector('td')?.textContent ?? ''}`);
   for (const tr of procFacts.querySelectorAll('tr')) texts.push(`procFact:${tr.querySelector('th')?.textContent ?? ''}=${tr.querySelector('td')?.textContent ?? ''}`);
   for (const tr of holdersEl.querySelectorAll('tbody tr')) texts.push(`holder:${tr.textContent ?? ''}`);
+  for (const tr of procChannels.querySelectorAll('tbody tr')) texts.push(`procChannel:${[...tr.querySelectorAll('td')].map((td) => td.textContent ?? '').join('|')}`);
   texts.push(`signals:${signalTable.querySelectorAll('tbody tr').length}`);
   texts.push(...signalLog.texts());
   texts.push(...problemTexts());

@@ -5,12 +5,13 @@
 // fd; together they stand for exactly its endpoints, with bounded text, ids that survive a scan,
 // and Reveal Peer landing on a listed node both ways. Sizes are asserted, never times.
 import * as assert from 'node:assert/strict';
+import * as os from 'node:os';
 import * as vscode from 'vscode';
 import type { Channel, Endpoint } from '../../src/core/model';
 import type { IpcInspectorApi } from '../../src/extension';
 import type { EndpointNode, IpcNode } from '../../src/views/nodes';
 import { startDupBomb, type DupBomb } from '../harness/otherUser';
-import { channelWhere, labelOf, openApi, scan, tooltipText, treeItem } from './ipcTestUtil';
+import { channelWhere, labelOf, openApi, scan, tooltipText, treeItem, waitFor } from './ipcTestUtil';
 
 const COMM = 'ext-dupbomb';
 const PROCS = 3;
@@ -94,3 +95,61 @@ describe('a channel with very many endpoints (a dup-bomb)', function () {
     assert.ok(fromProcs && kids.some((k) => k.id === fromProcs.id) && fromProcs.endpoint.mode === 'r', `revealed ${fromProcs?.id}`);
   });
 });
+
+interface Rendered { view: string; texts: string[]; elementCount: number }
+const INSPECTOR = 'ipcInspector.test.inspector';
+
+/** The latest report of the inspector's webview that `pred` accepts (test mode: ipcInspector.test.inspector). */
+async function rendered(what: string, pred: (r: Rendered) => boolean): Promise<Rendered> {
+  return waitFor(what, async () => {
+    await vscode.commands.executeCommand(INSPECTOR, 'drive', { action: 'report' });
+    const s = await vscode.commands.executeCommand<{ rendered: Rendered[] }>(INSPECTOR, 'state');
+    return [...(s?.rendered ?? [])].reverse().find(pred);
+  }, 20_000);
+}
+
+describe('the inspector on a channel with very many endpoints (a dup-bomb)', function () {
+  this.timeout(120_000);
+  let api: IpcInspectorApi;
+  let bomb: DupBomb;
+  let ch: Channel;
+
+  before(async () => {
+    api = await openApi();
+    await vscode.commands.executeCommand(INSPECTOR, 'reset');
+    const self = process.geteuid?.() === 0 ? undefined : { uid: process.getuid!(), gid: process.getgid!() };
+    bomb = await startDupBomb({ comm: COMM, fds: FDS, procs: PROCS, holes: HOLES, user: self });
+    ch = await channelWhere(api, 'the dup-bomb pipe', (c) => c.id === `pipe:${bomb.inode}` && c.endpoints.length > PROCS * 1000, 30_000);
+  });
+  after(async () => {
+    await vscode.commands.executeCommand(INSPECTOR, 'close');
+    await bomb?.close();
+  });
+
+  it('"Held by" has one row per process and mode, a group\'s fds as runs and its count', async () => {
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
+    const r = await rendered('the holders', (x) => x.texts.some((t) => t.startsWith(`holder:${COMM}[${bomb.pids[0]}]`)));
+    const rows = r.texts.filter((t) => t.startsWith('holder:'));
+    assert.equal(rows.length, PROCS * 2, rows.slice(0, 10).join('\n'));
+    for (const pid of bomb.pids) {
+      const n = api.model.channelsById.get(ch.id)!.endpoints.filter((e) => e.pid === pid && e.mode === 'w').length;
+      assert.ok(rows.includes(`holder:${COMM}[${pid}]${self()}fd ${bomb.readFd}r`), `${pid}: its read end (${rows.join(' | ')})`);
+      assert.ok(rows.some((t) => t.startsWith(`holder:${COMM}[${pid}]${self()}fd ${bomb.writeFd}\u2013`) && t.endsWith(`(${n.toLocaleString('en-US')})w`)), `${pid}: its ${n} write ends in one row`);
+    }
+    assert.ok(r.elementCount < 2000, `${r.elementCount} elements`);
+  });
+
+  it('a holder\'s "Channels held" has one row per channel and mode', async () => {
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { pid: bomb.pids[1] });
+    const r = await rendered('the channels held', (x) => x.texts.some((t) => t.startsWith('procChannel:') && t.includes(`|${bomb.writeFd}\u2013`)));
+    const rows = r.texts.filter((t) => t.startsWith('procChannel:'));
+    assert.ok(rows.length < 10, rows.join('\n'));
+    assert.deepEqual(rows.filter((t) => t.includes(`|${bomb.readFd}|r`) || t.includes(`|${bomb.writeFd}\u2013`)).length, 2, rows.join('\n'));
+    assert.ok(r.elementCount < 2000, `${r.elementCount} elements`);
+  });
+});
+
+/** The user column of a holder row: whoever runs the dup-bomb. */
+function self(): string {
+  return process.geteuid?.() === 0 ? 'nobody' : os.userInfo().username;
+}

@@ -7,7 +7,8 @@
 // the consuming POSIX mq receive.
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
-import type { Channel, ProcessInfo, Snapshot } from '../../core/model';
+import type { Channel, Endpoint, ProcessInfo, Snapshot } from '../../core/model';
+import { endpointListing, fdRanges, groupEndpoints, groupFds, rangesText } from '../../core/endpointGroups';
 import type { InspectorTarget, SnapshotSource } from '../../snapshotSource';
 import { SIGNALS } from '../../core/signals';
 import { signalSetsOf } from '../../core/signalSets';
@@ -17,7 +18,7 @@ import { runSignal } from '../../core/actions/runner';
 import { SnapshotService, workerScriptOf } from '../../core/snapshotService';
 import { errnoOf, messageOf, ActionError } from '../../core/actions/errors';
 import { clipboardText, oneLine } from '../../core/escape';
-import { channelTitle, containerLabel, processLabel, shownCmdline, shownComm, shownName } from '../../core/format';
+import { channelTitle, containerLabel, endpointGroupWhere, processLabel, shownCmdline, shownComm, shownName } from '../../core/format';
 import { describe } from '../../core/kinds';
 import { extensionRunnerEnv } from '../../commands/actionEnv';
 import type { Ui } from '../../ui';
@@ -26,7 +27,7 @@ import { problemViews, type TargetProblems } from './problemViews';
 import { disposeAll, initPanel, panelWebviewOptions, type PanelPage } from '../panelShell';
 import {
   INSPECTOR_VIEW_TYPE, PROTOCOL_VERSION, LIMITS, validateWebviewMessage, checkShown, depthOf, isChannelId,
-  type ChannelView, type HostMessage, type ProcessView, type WebviewMessage, type WirePeek, type WireError,
+  type ChannelView, type HolderView, type HostMessage, type ProcessView, type WebviewMessage, type WirePeek, type WireError,
   type RenderedMessage, type SignalRow, type TestDriveMessage,
 } from './protocol';
 
@@ -336,14 +337,20 @@ export class InspectorPanel {
   }
 
   private channelView(ch: Channel, procs: ReadonlyMap<number, ProcessInfo>): ChannelView {
+    // a process's fds of one mode in one row (fd 4–9,11–19999), at most LIMITS.rows rows
+    const { items, more } = endpointListing(ch.endpoints, 2, LIMITS.rows);
     return {
-      channel: ch,
+      channel: { ...ch, endpoints: [] },
       title: channelTitle(ch),
       description: describe(ch).teaching,
-      holders: ch.endpoints.map((e) => {
+      holders: items.map(({ endpoint, group }) => {
+        const e = group ? group.endpoints[0] : endpoint!;
         const p = procs.get(e.pid);
-        return { pid: e.pid, fd: e.fd, map: e.map, mode: e.mode, comm: p ? shownComm(p) : '?', user: p?.user ?? '?', startTime: p?.startTime ?? null };
+        const row: HolderView = { pid: e.pid, fd: e.fd, map: e.map, mode: e.mode, comm: p ? shownComm(p) : '?', user: p?.user ?? '?', startTime: p?.startTime ?? null };
+        if (group) Object.assign(row, { where: endpointGroupWhere(group, LIMITS.rowRuns), count: group.endpoints.length });
+        return row;
       }),
+      ...(more > 0 ? { moreHolders: more } : {}),
       // Names of the processes its facts mention (last sender, creator…), for links named comm[pid].
       names: Object.fromEntries(describe(ch).mentions(ch).flatMap((pid) => {
         const p = procs.get(pid);
@@ -368,14 +375,26 @@ export class InspectorPanel {
       const q = pid > 0 ? snap.processes.find((x) => x.pid === pid) : undefined;
       return q ? { [key]: shownComm(q) } : {};
     };
+    // one row per channel and mode (a pipe end dup'd 20,000 times is one row), at most LIMITS.rows
     const channels: ProcessView['channels'] = [];
+    let moreChannels = 0;
     for (const c of snap.channels) {
-      for (const e of c.endpoints) if (e.pid === p.pid) channels.push({ id: c.id, kind: c.kind, title: channelTitle(c), fd: e.fd, mode: e.mode });
+      let own: Endpoint[] | undefined;
+      for (const e of c.endpoints) if (e.pid === p.pid) (own ??= []).push(e);
+      if (!own) continue;
+      for (const g of groupEndpoints(own)) {
+        if (channels.length >= LIMITS.rows) {
+          moreChannels++;
+          continue;
+        }
+        const fds = g.via === 'fd' && g.endpoints.length > 1 ? rangesText(fdRanges(groupFds(g)), LIMITS.rowRuns) : undefined;
+        channels.push({ id: c.id, kind: c.kind, title: channelTitle(c), fd: g.endpoints[0].fd, mode: g.mode, ...(fds ? { fds } : {}) });
+      }
     }
     return {
       // comm and the command line as shown (shownComm, shownCmdline: bytes that are not UTF-8 as `\xNN`)
       pid: p.pid, ppid: p.ppid, comm: shownComm(p), cmdline: shownCmdline(p), uid: p.uid, ...(p.euid !== undefined ? { euid: p.euid } : {}), user: p.user, startTime: p.startTime, state: p.state,
-      tracerPid: p.tracerPid, threads: p.threads, queued: s.queued, queueLimit: s.queueLimit, signals, channels,
+      tracerPid: p.tracerPid, threads: p.threads, queued: s.queued, queueLimit: s.queueLimit, signals, channels, ...(moreChannels ? { moreChannels } : {}),
       vscodeLabel: this.vscodeLabelFor(p),
       ...processPlace(p, this.deps.provenance?.(p.pid)),
       ...(p.errors?.length ? { errors: p.errors } : {}),

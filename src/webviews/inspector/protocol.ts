@@ -27,6 +27,10 @@ export const LIMITS = {
   channelId: 544, // core/kinds isChannelId: another IPC namespace's queue id of a 255-byte name's bytes is up to 541
   renderedTexts: 2000,
   renderedText: 1024 * 1024,
+  /** Rows of a channel's holders and of a process's channels (then `… N more`): any user can hold one pipe through 500,000 fds. */
+  rows: 1000,
+  /** Runs of fds (or mappings) one row lists (core/endpointGroups rangesText). */
+  rowRuns: 200,
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -50,14 +54,20 @@ export interface SignalRow {
   sets: string[];
 }
 
+/** One process's hold on the channel in one mode: an fd or a mapping, or (`count` > 1) all its fds or mappings of that mode. */
 export interface HolderView {
   pid: number;
+  /** The fd, or a group's first. */
   fd?: number;
   map?: string;
   mode: string;
   comm: string;
   user: string;
   startTime: number | null;
+  /** A group's fds as runs or its mappings, `fd 4–9,11–19999` (at most LIMITS.rowRuns runs, then `… N more`). */
+  where?: string;
+  /** Endpoints the row stands for, when more than one. */
+  count?: number;
 }
 
 /** The process as the panel shows it: ProcessInfo's facts (core/model.ts; `nsPid` only when it is in a nested pid namespace), its signal queue, and what the host adds. */
@@ -70,7 +80,10 @@ export interface ProcessView
   /** With threadOf: that process's comm. */
   threadOfComm?: string;
   signals: SignalRow[];
-  channels: Array<{ id: string; kind: ChannelKind; title: string; fd?: number; mode: string }>;
+  /** Per channel and mode (at most LIMITS.rows): the fd, or `fds` of a process holding several, `4–9,11–19999`. */
+  channels: Array<{ id: string; kind: ChannelKind; title: string; fd?: number; mode: string; fds?: string }>;
+  /** Rows past LIMITS.rows, not sent. */
+  moreChannels?: number;
   /** This process is VS Code itself (server, extension/pty host, watcher, or an ancestor): signalling it needs a confirmation. */
   vscodeLabel?: string;
   /** What started it inside VS Code: "terminal: bash (2)", "task: npm: watch", "debug: Launch Server". */
@@ -127,10 +140,14 @@ export interface ProblemView {
 }
 
 export interface ChannelView {
+  /** Its facts; its `endpoints` empty — `holders` lists them, grouped: a pipe held through 200,000 fds was 7 MB a message, every update. */
   channel: Channel;
   title: string;
   description: string;
+  /** A process's endpoints of one mode in one row (from two), at most LIMITS.rows rows. */
   holders: HolderView[];
+  /** Endpoints past the rows, not sent. */
+  moreHolders?: number;
   /** comm of processes its facts mention (pid → comm), where the snapshot has them. */
   names?: Record<number, string>;
 }
