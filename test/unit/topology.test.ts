@@ -15,7 +15,7 @@ import { buildTopology, MAX_PAIRS, type BuildInput } from '../../src/core/topolo
 import { buildHierarchy, cutHierarchy } from '../../src/core/topology/hierarchy';
 import { MapState, type TopoDelta } from '../../src/core/topology/mapState';
 import { edgeWidth, movement, queueFacts, QueueDepthRates } from '../../src/core/topology/rates';
-import { projectProcess, type TopoGraph, type TopoProblem, type TopoProcess } from '../../src/core/topology/types';
+import { projectChannel, projectProcess, type TopoGraph, type TopoProblem, type TopoProcess } from '../../src/core/topology/types';
 
 const load = (name: string): Snapshot => JSON.parse(fs.readFileSync(path.join(DATA_DIR, 'topology', name), 'utf8')) as Snapshot;
 const demo1 = load('demo-1.json');
@@ -422,5 +422,37 @@ describe('topology: scale', () => {
     assert.deepEqual(t.cmdline, [p.cmdline[0]]);
     assert.equal(t.comm, p.comm);
     assert.equal(t.innerPid, null);
+  });
+});
+
+describe('topology: a channel held through very many fds (a dup-bomb)', () => {
+  // one pipe the ingest process writes through 20,000 fds (with holes) and the worker reads through two
+  const writer = pidOf(demo1, 'ipc-demo-ingest');
+  const reader = pidOf(demo1, 'ipc-demo-worker');
+  const bomb: Channel = {
+    id: 'pipe:999999001', kind: 'pipe', inode: 999999001, bufferedBytes: 0, capacity: 65536,
+    endpoints: [
+      ...Array.from({ length: 20_000 }, (_, i) => ({ pid: writer, fd: 1000 + i, mode: 'w' as const })).filter((e) => e.fd % 97 !== 0),
+      { pid: reader, fd: 7, mode: 'r' }, { pid: reader, fd: 9, mode: 'r' },
+    ],
+  };
+  const snap: Snapshot = { ...demo1, channels: [...demo1.channels, bomb] };
+
+  it('is posted to the map as one endpoint per process and mode; other channels as they are', () => {
+    const p = projectChannel(bomb);
+    assert.deepEqual(p.endpoints, [{ pid: writer, fd: 1000, mode: 'w' }, { pid: reader, fd: 7, mode: 'r' }]);
+    assert.equal(bomb.endpoints.length, 19_796, 'the snapshot keeps every endpoint');
+    assert.ok(JSON.stringify(p).length < 300);
+    for (const c of demo1.channels.filter((x) => new Set(x.endpoints.map((e) => `${e.pid}:${e.mode}:${e.fd === undefined}`)).size === x.endpoints.length)) assert.equal(projectChannel(c), c, `${c.id} not copied`);
+  });
+
+  it('the map drawn from what is posted is the map of the whole snapshot', () => {
+    const projected = snap.channels.map(projectChannel);
+    const whole = buildTopology(input(snap));
+    const posted = buildTopology(input(snap, { channels: projected, allChannels: new Map(projected.map((c) => [c.id, c])) }));
+    assert.deepEqual(posted, whole);
+    assert.ok(edgeBetween(whole, `p:${writer}`, `p:${reader}`), 'the bomb is an edge between its writer and reader');
+    const searched = (channels: Channel[]) => buildTopology(input(snap, { channels, allChannels: new Map(channels.map((c) => [c.id, c])), search: 'ipc-demo-ingest' }));
+    assert.deepEqual(searched(projected), searched(snap.channels), 'and so is a search by a holder\'s name');
   });
 });

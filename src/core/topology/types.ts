@@ -3,6 +3,7 @@
 // graph the map draws. Plain data, no behaviour; shared by the host, the webview and its worker.
 import type { Channel, ContainerInfo, ProcessInfo } from '../model';
 import { shownCmdline, shownComm } from '../text';
+import { groupEndpoints } from '../endpointGroups';
 
 /**
  * What the map (and the trees' filter, src/core/filter.ts, which reads pid, ppid, comm,
@@ -37,6 +38,18 @@ export function projectProcess(p: ProcessInfo): TopoProcess {
     pidns: p.pidns ?? null,
     netns: p.netns ?? null,
   };
+}
+
+/**
+ * What the map needs of a channel: who holds it and which way, not through which fds — one
+ * endpoint per process, mode and fd-or-mapping (core/endpointGroups). A pipe end dup'd 200,000
+ * times was 7 MB of a `full` message and of every delta that changed it; the channel itself
+ * (unchanged, not copied) when no process holds it twice the same way.
+ */
+export function projectChannel(ch: Channel): Channel {
+  const groups = groupEndpoints(ch.endpoints);
+  if (groups.length === ch.endpoints.length) return ch;
+  return { ...ch, endpoints: groups.map((g) => g.endpoints[0]) };
 }
 
 /** Where a rate came from: the BPF tracer (real bytes and calls) or queue-depth changes between snapshots (a lower bound). */

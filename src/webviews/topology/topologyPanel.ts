@@ -7,7 +7,7 @@
 // inspector — is validated (protocol.ts) and must name a process or channel of the snapshot sent.
 import * as vscode from 'vscode';
 import type { Channel, Snapshot } from '../../core/model';
-import { projectProcess, type ChannelRate, type TopoProcess } from '../../core/topology/types';
+import { projectChannel, projectProcess, type ChannelRate, type TopoProcess } from '../../core/topology/types';
 import type { Diagnosis } from '../../core/diagnose/problem';
 import type { FilterState } from '../../core/filter';
 import type { InspectorTarget, SnapshotSource, SnapshotUpdate } from '../../snapshotSource';
@@ -157,7 +157,7 @@ export class TopologyPanel {
     this.sentSnapshot = snap;
     const at = Date.parse(snap.takenAt) || Date.now();
     const procs: TopoProcess[] = snap.processes.map(projectProcess);
-    const chans: Channel[] = snap.channels.slice();
+    const chans: Channel[] = snap.channels.map(projectChannel);
     const parts = Math.max(1, Math.ceil((procs.length + chans.length) / FULL_PART_ENTRIES));
     let pi = 0;
     let ci = 0;
@@ -192,8 +192,8 @@ export class TopologyPanel {
       type: 'delta',
       delta: {
         at: Date.parse(u.snapshot.takenAt) || Date.now(),
-        addedChannels: diff.addedChannels,
-        changedChannels: diff.changedChannels,
+        addedChannels: diff.addedChannels.map(projectChannel),
+        changedChannels: diff.changedChannels.map(projectChannel),
         removedChannels: diff.removedChannels,
         processes: [...diff.addedProcesses, ...diff.changedProcesses].map(projectProcess),
         removedProcesses: diff.removedProcesses,
