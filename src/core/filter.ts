@@ -174,7 +174,11 @@ export function matchesText(ch: Channel, query: string, procs: ReadonlyMap<numbe
   }
   if (/^0x[0-9a-f]+$/.test(q) && s.keys.includes(parseInt(q, 16))) return true;
   if (s.texts.some((t) => t.toLowerCase().includes(q))) return true;
+  // a process's endpoints come together: its name once, not once per fd (a pipe end dup'd 200,000 times)
+  let last = -1;
   return ch.endpoints.some((e) => {
+    if (e.pid === last) return false;
+    last = e.pid;
     const p = procs.get(e.pid);
     if (!p) return false;
     // the name and command as shown (`bad\xff`): two names that differ only in bytes that are not UTF-8 share `comm`
