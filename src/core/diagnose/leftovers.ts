@@ -105,7 +105,8 @@ export const leftovers = defineRule<Memo>({
         explanation,
         evidence,
         channels: [ch.id],
-        pids: ch.endpoints.map((e) => e.pid).filter((p, i, a) => a.indexOf(p) === i),
+        // a Set, not indexOf: a segment removed while attached can be mapped 65,530 times a process
+        pids: [...new Set(ch.endpoints.map((e) => e.pid))],
         actions: [revealChannel(ch), ...peek(ch), ...remove(ch)],
         since: iso(since),
       });

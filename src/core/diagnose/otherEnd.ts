@@ -16,13 +16,14 @@ type Memo = ReadonlySet<string>;
 type Condition = 'no-reader' | 'no-writer' | 'fifo-deleted' | 'fifo-replaced';
 
 function sides(ch: PipeChannel | FifoChannel): { writers: number[]; readers: number[] } {
-  const writers: number[] = [];
-  const readers: number[] = [];
+  // Sets (in insertion order), not includes: a pipe thousands of processes hold
+  const writers = new Set<number>();
+  const readers = new Set<number>();
   for (const e of ch.endpoints) {
-    if (e.mode !== 'r' && !writers.includes(e.pid)) writers.push(e.pid);
-    if (e.mode !== 'w' && !readers.includes(e.pid)) readers.push(e.pid);
+    if (e.mode !== 'r') writers.add(e.pid);
+    if (e.mode !== 'w') readers.add(e.pid);
   }
-  return { writers, readers };
+  return { writers: [...writers], readers: [...readers] };
 }
 
 interface Found {

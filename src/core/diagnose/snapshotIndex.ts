@@ -127,13 +127,14 @@ export class SnapshotIndex {
   /** Distinct pids holding a channel, in order. */
   holders(ch: Channel | undefined, mode?: 'r' | 'w'): number[] {
     if (!ch) return [];
-    const out: number[] = [];
+    // a Set (in insertion order), not out.includes: a pipe thousands of processes hold
+    const out = new Set<number>();
     for (const e of ch.endpoints) {
       if (mode === 'r' && e.mode === 'w') continue;
       if (mode === 'w' && e.mode === 'r') continue;
-      if (!out.includes(e.pid)) out.push(e.pid);
+      out.add(e.pid);
     }
-    return out;
+    return [...out];
   }
 
   /** Were some processes' fds unreadable (not root)? Then "nobody holds it" cannot be said for sure. */
