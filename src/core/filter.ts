@@ -156,7 +156,8 @@ export function channelTexts(ch: Channel): string[] {
 /** Numbers a numeric query matches exactly: holders' pids, the kind's searchable numbers (ids, inodes, ports) and keys. */
 export function channelNumbers(ch: Channel): number[] {
   const s = searchable(ch);
-  return [...ch.endpoints.map((e) => e.pid), ...s.numbers, ...s.keys];
+  // each holder once: a pipe end dup'd 200,000 times is a handful of processes
+  return [...new Set(ch.endpoints.map((e) => e.pid)), ...s.numbers, ...s.keys];
 }
 
 /** Does the query match this channel (its own facts or any holder's pid/name)? */

@@ -87,7 +87,8 @@ export function buildSearchIndex(input: SearchInput): SearchEntry[] {
     const label = fmt.channelLabel(ch, input.procs);
     const desc = fmt.channelDescription(ch);
     const hidden = !input.isChannelShown(ch.id);
-    const holders = [...new Set(ch.endpoints.map((e) => holderName(input.procs.get(e.pid))))].join(' ');
+    // each holder's name once (a pipe end dup'd 200,000 times is a handful of processes)
+    const holders = [...new Set([...new Set(ch.endpoints.map((e) => e.pid))].map((pid) => holderName(input.procs.get(pid))))].join(' ');
     out.push({
       type: 'channel',
       key: ch.id,
