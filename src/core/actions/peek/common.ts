@@ -60,10 +60,23 @@ export function ownerOf(channel: Channel): { owner: string | null; ownerUid: num
 /** Holders with an fd, the caller's own processes first (more likely permitted), then by pid. */
 export function fdHolders(channel: Channel, processes: ReadonlyMap<number, ProcessInfo>): Array<Endpoint & { fd: number }> {
   const euid = process.geteuid?.() ?? -1;
-  const withFd = channel.endpoints.filter((e): e is Endpoint & { fd: number } => typeof e.fd === 'number');
+  // A process's fds of one mode are mostly dups of one open file, and what refuses one (another
+  // user's process, no ptrace access) refuses the next: a few of each are tried, not every one —
+  // one pipe end dup'd 20,000 times would otherwise be 20,000 tries, bounded only by the deadline.
+  const perHolder = new Map<string, number>();
+  const withFd = channel.endpoints.filter((e): e is Endpoint & { fd: number } => {
+    if (typeof e.fd !== 'number') return false;
+    const key = `${e.pid}/${e.mode}`;
+    const n = perHolder.get(key) ?? 0;
+    perHolder.set(key, n + 1);
+    return n < FDS_TRIED_PER_HOLDER;
+  });
   const rank = (e: Endpoint): number => (processes.get(e.pid)?.uid === euid ? 0 : 1);
   return withFd.sort((a, b) => rank(a) - rank(b) || a.pid - b.pid);
 }
+
+/** fds of one process and mode a peek tries at most (fdHolders). */
+export const FDS_TRIED_PER_HOLDER = 2;
 
 /** Errors of a peek's calls, explained: missed deadlines, swapped objects, files that are not what they must be. */
 export function explainPeek(e: unknown, ctx: PermissionContext): ActionError {
