@@ -92,6 +92,43 @@ describe('rule 1: blocked writer', { skip: noNative }, () => {
     await s.never(byRule('blocked-writer', [...idle.pids, self.pid]), 'blocked-writer');
     await s.never((d) => touching(d, { pids: [...idle.pids, self.pid] }), 'any rule', 2);
   });
+
+  test('a sender asleep in msgsnd on a full SysV queue, holding no channel, the fixture the last sender: raised naming the sender, the queue and its last receiver; gone once that receiver drains it', async () => {
+    const f = await fixture('blocked-msgsnd', { receiver: 1 });
+    const i = f.info;
+    const id = `sysv-msg:${i.msqid}`;
+    assert.equal(i.lastSendPid, f.pid, 'the fixture sent last, not the sleeping sender');
+    assert.equal(i.lastRecvPid, i.receiver);
+    const s = new Sampler();
+    const [p] = await s.until(byId(`blocked-writer:${id}`), 'blocked sender', { min: 2 });
+    assert.equal(p.severity, 'warning');
+    assert.ok(!s.snapshot!.processes.some((x) => x.pid === i.sender), 'the sender holds no channel: the snapshot does not keep it');
+    assert.equal(
+      p.title,
+      `${f.info.comm}[${i.sender}] blocked writing to SysV message queue msqid ${i.msqid} key 0x00000000: its last receiver ${f.info.comm}[${i.receiver}] is not receiving`,
+    );
+    assert.deepEqual(p.channels, [id]);
+    assert.deepEqual(p.pids, [i.sender, i.receiver]);
+    assert.deepEqual(p.chain!.map((n) => (n.type === 'process' ? n.pid : n.id)), [i.sender, id, i.receiver]);
+    const ev = (label: string) => p.evidence.find((e) => e.label === label)?.text ?? `(no ${label})`;
+    assert.equal(ev('queue'), `${i.messages} messages, ${i.bytes} of ${i.maxBytes} bytes (16 KiB of 16 KiB)`);
+    assert.match(ev('writer'), new RegExp(`^${f.info.comm}\\[${i.sender}\\] thread ${i.sender} sleeps in msgsnd\\(msqid ${i.msqid}\\)( \\[wchan \\w+\\])?: a 1024-byte message, 0 bytes free$`));
+    assert.equal(p.evidence.find((e) => e.label === 'writer')!.source, `/proc/${i.sender}/task/${i.sender}/syscall`);
+    assert.match(ev('last send'), new RegExp(`^${f.info.comm}\\[${f.pid}\\] at \\S+ \\(the last msgsnd that went through\\)$`));
+    assert.match(ev('last receive'), new RegExp(`^${f.info.comm}\\[${i.receiver}\\] at `));
+    assert.match(ev('reader'), new RegExp(`^${f.info.comm}\\[${i.receiver}\\] \\(its last receiver\\) is sleeping`));
+    assert.ok(p.actions.some((a) => a.kind === 'peek' && a.channel === id), JSON.stringify(p.actions));
+    // clear: the receiver drains the queue, the sender's message goes through
+    process.kill(i.receiver, 'SIGUSR1');
+    await s.gone(byId(`blocked-writer:${id}`), 'blocked sender after the drain', { min: 2 });
+  });
+
+  test('healthy: a full SysV queue with nobody asleep sending to it raises no blocked writer', async () => {
+    const f = await fixture('blocked-msgsnd', { sender: 0 });
+    assert.equal(f.info.sender, null);
+    const s = new Sampler();
+    await s.never(byRule('blocked-writer', f.pids, [`sysv-msg:${f.info.msqid}`]), 'blocked-writer');
+  });
 });
 
 // ------------------------------------------------------------------ rule 2

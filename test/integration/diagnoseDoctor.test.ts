@@ -2,18 +2,22 @@
 // doctor exits 1 and names a wait cycle between two deadlocked fixture processes, exits 0 for a
 // healthy one (--pid), lists the --pid process's problem even when a hundred newer ones of its rule
 // fill the per-rule cap, prints hostile process names escaped, and rejects bad options with exit 2;
+// names a sender asleep in msgsnd on a full SysV queue (run as root, and as nobody about its own);
 // SnapshotService({ diagnose: true }) brings the problems from its worker thread with the diff.
 import { after, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import type { Diagnosis } from '../../src/core/diagnose';
 import { escapeControl } from '../../src/core/format';
 import { loadNative } from '../../src/core/native';
 import { SnapshotService } from '../../src/core/snapshotService';
 import { EMPTY_FILTER } from '../../src/core/filter';
-import { cliNotBuilt, runCli } from './cliRunner';
-import { waitIgnoresTerm } from './diagnoseUtil';
+import { cannotActAsNobody, NOBODY, runAsNobody, stageForOtherUsers } from '../harness/otherUser';
+import { cliNotBuilt, ROOT, runCli } from './cliRunner';
+import { perl, stopHelpers, waitIgnoresTerm } from './diagnoseUtil';
 
 const noNative = loadNative().addon ? false : `native addon not loaded (${loadNative().error}): pipe fill levels are unknown`;
 
@@ -25,7 +29,19 @@ async function fixture(kind: string, opts: Parameters<typeof makeFixture>[1] = {
   made.push(f);
   return f;
 }
-after(() => closeAll(made));
+after(async () => {
+  await stopHelpers();
+  await closeAll(made);
+});
+
+/** Yama's ptrace_scope 1 or more keeps a user from reading the syscall of a process it did not start (PTRACE_MODE_ATTACH). */
+const noPtraceRead = (() => {
+  try {
+    return Number(fs.readFileSync('/proc/sys/kernel/yama/ptrace_scope', 'utf8')) > 0 ? 'Yama ptrace_scope > 0: a user cannot read the syscall of a process it did not start' : false;
+  } catch {
+    return false;
+  }
+})();
 
 
 const pidArgs = (pids: number[]) => pids.flatMap((p) => ['--pid', String(p)]);
@@ -68,6 +84,70 @@ describe('ipc-inspector doctor', { skip: cliNotBuilt || noNative }, () => {
     assert.match(r.stdout, /^ {2}what {2}/m);
     assert.match(r.stdout, /^ {2}chain /m);
     assert.match(r.stdout, /^ {4}peek {4}Peek at pipe:\[\d+\] \(does not consume\)$/m);
+  });
+
+  test('a sender asleep in msgsnd on a full SysV queue nobody ever received from: a blocked-writer warning, in text and --json', async () => {
+    // the shape of `hostile8 sysv` (pass 8, item 3): the fixture filled the queue, its child sleeps
+    // sending one more message and holds no channel, msg_lrpid is 0
+    const f = await fixture('blocked-msgsnd');
+    const i = f.info;
+    const id = `sysv-msg:${i.msqid}`;
+    const title = `${i.comm}[${i.sender}] blocked writing to SysV message queue msqid ${i.msqid} key 0x00000000: nobody has ever received from it`;
+    const text = doctor(['--samples', '3', '--interval', '200']);
+    assert.equal(text.code, 1, text.stderr);
+    const lines = text.stdout.split('\n');
+    const at = lines.indexOf(`WARNING blocked-writer  ${title}`);
+    assert.ok(at >= 0, text.stdout);
+    const block = lines.slice(at, lines.indexOf('', at)).join('\n');
+    assert.match(block, new RegExp(`^ {4}queue +${i.messages} messages, ${i.bytes} of ${i.maxBytes} bytes`, 'm'));
+    assert.match(block, /^ {4}last receive +never \(pid 0\)/m);
+    assert.match(block, new RegExp(`^ {4}last send +\\S+\\[${f.pid}\\] at `, 'm'));
+    assert.match(block, new RegExp(`^ {4}writer +\\S+\\[${i.sender}\\] thread ${i.sender} sleeps in msgsnd\\(msqid ${i.msqid}\\).*\\(/proc/${i.sender}/task/${i.sender}/syscall\\)$`, 'm'));
+    const r = doctor(['--json', '--samples', '3', '--interval', '200', '--pid', String(i.sender)]);
+    assert.equal(r.code, 1, r.stderr);
+    const d = JSON.parse(r.stdout) as Diagnosis;
+    const p = d.problems.find((x) => x.id === `blocked-writer:${id}`);
+    assert.ok(p, `no blocked-writer for ${id} in ${d.problems.map((x) => x.id).join(', ')}; notes: ${d.notes.join('; ')}`);
+    assert.equal(p.severity, 'warning');
+    assert.equal(p.title, title);
+    assert.deepEqual(p.pids, [i.sender]);
+    assert.deepEqual(p.channels, [id]);
+    assert.deepEqual(p.evidence.map((e) => e.label), ['queue', 'last receive', 'last send', 'unchanged', 'writer']);
+  });
+
+  test('as another user (nobody): its own sender asleep in msgsnd on its own full queue is found', { skip: cannotActAsNobody() || noPtraceRead }, async () => {
+    const cli = path.join(ROOT, 'dist', 'cli.js');
+    const addon = loadNative().path;
+    const staged = stageForOtherUsers([[cli, 'dist/cli.js'], ...(addon ? [[addon, 'native/build/Release/ipc_inspector.node'] as [string, string]] : [])]);
+    // nobody fills a queue of its own and forks a child that sleeps sending one more message (its
+    // stdio on /dev/null: it holds no channel); the queue is removed when stdin closes
+    const h = await perl(
+      `use IPC::SysV qw(IPC_PRIVATE IPC_CREAT IPC_NOWAIT IPC_RMID);
+       my $id = msgget(IPC_PRIVATE, IPC_CREAT | 0600) // die "msgget: $!";
+       my $m = pack("l! a*", 1, "x" x 1024);
+       1 while msgsnd($id, $m, IPC_NOWAIT);
+       my $kid = fork // die "fork: $!";
+       if (!$kid) { open STDIN, '<', '/dev/null'; open STDOUT, '>', '/dev/null'; open STDERR, '>', '/dev/null'; msgsnd($id, $m, 0); POSIX::_exit(0) }
+       for (1 .. 10000) { open my $w, '<', "/proc/$kid/wchan" or last; my $t = <$w> // ''; last if $t =~ /msgsnd/; select undef, undef, undef, 0.001 }
+       $| = 1; print "READY $id $kid\n"; 1 while <STDIN>;
+       msgctl($id, IPC_RMID, 0); kill 'KILL', $kid; waitpid $kid, 0;`,
+      [],
+      { ...NOBODY, cwd: '/' },
+    );
+    const [msqid, kid] = h.ready.map(Number);
+    try {
+      const env = { LANG: 'C.UTF-8', IPC_INSPECTOR_NATIVE: addon ? staged.path('native/build/Release/ipc_inspector.node') : '' };
+      const r = runAsNobody(process.execPath, [staged.path('dist/cli.js'), 'doctor', '--json', '--samples', '3', '--interval', '200', '--pid', String(kid)], { env, timeoutMs: 300000 });
+      const d = JSON.parse(r.stdout) as Diagnosis;
+      const p = d.problems.find((x) => x.id === `blocked-writer:sysv-msg:${msqid}`);
+      assert.ok(p, `not found as nobody: ${d.problems.map((x) => x.id).join(', ')}; notes: ${d.notes.join('; ')}; stderr ${r.stderr}`);
+      assert.equal(r.status, 1);
+      assert.match(p.title, new RegExp(`^perl\\[${kid}\\] blocked writing to SysV message queue msqid ${msqid} key 0x00000000: nobody has ever received from it$`));
+    } finally {
+      await h.stop();
+      staged.remove();
+    }
+    assert.ok(!fs.readFileSync('/proc/sysvipc/msg', 'utf8').split('\n').some((l) => l.trim().split(/\s+/)[1] === String(msqid)), `msqid ${msqid} left behind`);
   });
 
   test('--pid: the process asked about is listed even when a hundred newer problems of its rule come first', async () => {

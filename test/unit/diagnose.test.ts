@@ -1,6 +1,7 @@
 // The diagnosis layer's pure parts on hand-made snapshots and evidence: the syscall and mount
 // parsers, healthy shapes of real services (PostgreSQL, nginx) that must raise nothing, the wait
-// graph's cycles, the semaphore classification, signal-history rules, port-clash reachability,
+// graph's cycles, the wchan scan for sleepers and rule 1's blocked senders on SysV queues (by
+// namespace, stood still or not), the semaphore classification, signal-history rules, port-clash reachability,
 // escaping of hostile names in problem text, and the Diagnoser's bookkeeping (stable ids and
 // `since`, a failing rule reported as a note).
 import { describe, test } from 'node:test';
@@ -15,10 +16,12 @@ import { emptyEvidence, readLiveness, readThreads, type Evidence, type ProcessFa
 import { parseMountInfo } from '../../src/core/diagnose/paths';
 import { activity, procLabel, type HistoryEntry, type Rule } from '../../src/core/diagnose/rule';
 import { SnapshotIndex } from '../../src/core/diagnose/snapshotIndex';
+import { findSleepers, sleepersNote } from '../../src/core/diagnose/sleepers';
+import { queueStamp, scanRound, sendMayBlock } from '../../src/core/diagnose/sysvSenders';
 import { DiagnosisReceiver, diagnosisHook, type DiagnosisDelta } from '../../src/core/diagnose/workerHook';
 import { describeSyscall, parseSyscall } from '../../src/core/diagnose/syscalls';
 import { sortChannels } from '../../src/core/diff';
-import type { Channel, ProcessInfo, Snapshot } from '../../src/core/model';
+import type { Channel, ProcessInfo, Snapshot, SysvMsgChannel } from '../../src/core/model';
 
 // ------------------------------------------------------------------ builders
 
@@ -213,6 +216,184 @@ describe('wait graph', () => {
     // a setuid-root program another user started (real uid theirs, effective root) counts as root
     const [p] = runOver(times(2).map((t) => snap([proc(10, { uid: 65534, euid: 0 }), proc(11, { uid: 65534 })], [ab, ba], t)), cyc, ev);
     assert.deepEqual(p.actions.filter((x) => x.kind === 'signal').map((x) => (x as { pid: number }).pid), [11]);
+  });
+});
+
+// ------------------------------------------------------------------ sleepers (wchan scan)
+
+/** A single-threaded process `pid` in a captured /proc tree, asleep in `wchan` (its main thread's syscall file `syscall`). */
+function procTask(root: string, pid: number, wchan: string, syscall: string): void {
+  const dir = path.join(root, String(pid));
+  fs.mkdirSync(path.join(dir, 'task', String(pid)), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'ns'));
+  const stat = `${pid} (p${pid}) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0`;
+  fs.writeFileSync(path.join(dir, 'stat'), stat);
+  fs.writeFileSync(path.join(dir, 'wchan'), wchan);
+  fs.writeFileSync(path.join(dir, 'task', String(pid), 'stat'), stat);
+  fs.writeFileSync(path.join(dir, 'task', String(pid), 'wchan'), wchan);
+  fs.writeFileSync(path.join(dir, 'task', String(pid), 'syscall'), syscall);
+  fs.symlinkSync('ipc:[4026531839]', path.join(dir, 'ns', 'ipc'));
+}
+
+/** x86_64 msgsnd(5, …, 1024, 0) as /proc/PID/task/TID/syscall shows it. */
+const MSGSND_5 = '69 0x5 0x7ffc 0x400 0x0 0x0 0x0 0x7ffc 0x7f00';
+
+describe('processes asleep in a kernel function, by /proc/PID/wchan (sleepers.ts)', () => {
+  test('in pid order, up to the limit, with their IPC namespace; cut short, the next scan goes on after the last pid read, and round', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-diag-wchan-'));
+    try {
+      procTask(root, 30, 'do_msgsnd', MSGSND_5);
+      procTask(root, 31, 'pipe_write', '1 0x3 0x7ffc 0x10000 0x0 0x0 0x0 0x7ffc 0x7f00');
+      procTask(root, 32, '0', 'running');
+      procTask(root, 33, 'do_msgsnd', MSGSND_5);
+      fs.mkdirSync(path.join(root, 'self'));
+      const req = { in: (w: string) => w === 'do_msgsnd', what: 'processes asleep in msgsnd()', max: 1, budgetMs: 10000 };
+      // the limit ends a scan too: the next one goes on after the last found
+      const one = findSleepers(root, [req], () => false);
+      assert.deepEqual([...one.found], [[30, { wchan: 'do_msgsnd', ipcns: '4026531839' }]]);
+      assert.deepEqual([one.read, one.total, one.limited, one.next, one.ownIpcns], [1, 4, true, 30, null]);
+      assert.equal(sleepersNote(one, false), 'processes asleep in msgsnd() looked for in 1 of 4 processes so far (the limit of 1 found a snapshot): the others at the next refresh');
+      assert.notEqual(sleepersNote({ ...one, covered: true }, false), null, 'many sleepers in the way are news after a whole round too');
+      const two = findSleepers(root, [{ ...req, after: 30, readBefore: 1 }], () => false);
+      assert.deepEqual([[...two.found.keys()], two.read, two.limited, two.next], [[33], 3, false, undefined], 'the last of the round: no limit to say');
+      // cut after two reads (the budget or the evidence deadline)
+      let n = 0;
+      const cut = findSleepers(root, [{ ...req, max: 9 }], () => n++ >= 2);
+      assert.deepEqual([[...cut.found.keys()], cut.read, cut.next], [[30], 2, 31]);
+      assert.equal(sleepersNote(cut, true), 'processes asleep in msgsnd() looked for in 2 of 4 processes so far (their wchan, 10000 ms a snapshot): the others not in this run');
+      assert.match(sleepersNote(cut, false)!, /the others at the next refresh$/);
+      assert.equal(sleepersNote({ ...cut, covered: true }, true), null, 'a round read every process before: no news');
+      assert.deepEqual(scanRound(cut), { after: 31, read: 2, covered: false });
+      n = 0;
+      const more = findSleepers(root, [{ ...req, max: 9, after: cut.next, readBefore: 2 }], () => n++ >= 1);
+      assert.deepEqual([[...more.found.keys()], more.read, more.next], [[], 1, 32]);
+      assert.match(sleepersNote(more, true)!, / in 3 of 4 processes so far /);
+      // the round ends where it began: 30 and 31 are not read again
+      const rest = findSleepers(root, [{ ...req, max: 9, after: cut.next, readBefore: 2 }], () => false);
+      assert.deepEqual([[...rest.found.keys()], rest.read, rest.next], [[33], 2, undefined]);
+      assert.deepEqual(scanRound(rest), { read: 0, covered: true });
+      // from after the highest pid, round to the lowest
+      assert.deepEqual([...findSleepers(root, [{ ...req, max: 9, after: 33, readBefore: 1 }], () => false).found.keys()], [30]);
+      assert.equal(sleepersNote(rest, false), null);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+// ------------------------------------------------------------------ blocked senders on SysV queues
+
+describe('blocked writer: a sender asleep in msgsnd on a SysV queue', () => {
+  const rule = RULES.filter((r) => r.id === 'blocked-writer');
+  /** Full, last sent to by 20 (alive, in the snapshot), never received from. */
+  const queue = (o: Partial<SysvMsgChannel> = {}): SysvMsgChannel => ({
+    id: 'sysv-msg:5', kind: 'sysv-msg', key: 0x6d380001, msqid: 5, messages: 16, bytes: 16384, maxBytes: 16384, lastSendPid: 20, lastRecvPid: 0,
+    uid: 0, owner: 'root', mode: '0600', lastSendTime: '2026-11-30T09:59:00.000Z', lastRecvTime: null, endpoints: [], ...o,
+  });
+  const producer = proc(20, { comm: 'producer' });
+  const withPipe = (p: ProcessInfo) => pipe(99, [{ pid: p.pid, fd: 3, mode: 'rw' }]);
+  /** Pid 30 holds no channel (not in the snapshot): the evidence found it asleep in msgsnd by its wchan, in IPC namespace `ns`. */
+  const sleeping = (msqid: number, ns = '1', own = '1') => () => {
+    const e = emptyEvidence();
+    e.sleepers = { found: new Map([[30, { wchan: 'do_msgsnd', ipcns: ns }]]), ownIpcns: own, read: 100, total: 100, readBefore: 0, limited: false, budgetMs: 10, what: 'processes asleep in msgsnd()', covered: false };
+    e.processes.set(30, facts(30, [[30, 'S', `69 0x${msqid.toString(16)} 0x7ffc 0x400 0 0 0 0 0`]]));
+    return e;
+  };
+
+  test('nobody ever received: raised at the second refresh, naming the sender by its syscall, not the last sender', () => {
+    const snaps = (n: number, q = queue()) => times(n).map((t) => snap([producer], [q, withPipe(producer)], t));
+    assert.equal(runOver(snaps(1), rule, sleeping(5)).length, 0, 'one refresh is not a stall');
+    const [p] = runOver(snaps(2), rule, sleeping(5));
+    assert.equal(p.id, 'blocked-writer:sysv-msg:5');
+    assert.equal(p.severity, 'warning');
+    assert.equal(p.title, 'p30[30] blocked writing to SysV message queue msqid 5 key 0x6d380001: nobody has ever received from it');
+    assert.deepEqual(p.pids, [30]);
+    assert.deepEqual(p.channels, ['sysv-msg:5']);
+    assert.deepEqual(p.evidence.map((e) => [e.label, e.text]), [
+      ['queue', '16 messages, 16384 of 16384 bytes (16 KiB of 16 KiB)'],
+      ['last receive', 'never (pid 0): no process has done it yet'],
+      ['last send', 'producer[20] at 2026-11-30T09:59:00.000Z (the last msgsnd that went through)'],
+      ['unchanged', 'nothing sent or received for 1 s (2 refreshes)'],
+      ['writer', 'p30[30] thread 30 sleeps in msgsnd(msqid 5): a 1024-byte message, 0 bytes free'],
+    ]);
+    assert.equal(p.since, new Date(T0).toISOString());
+    // asleep on another queue, one with room, or not asleep at all: nothing
+    assert.equal(runOver(snaps(2), rule, sleeping(6)).length, 0, 'msqid 6 is not listed');
+    assert.equal(runOver(snaps(2, queue({ messages: 8, bytes: 8192 })), rule, sleeping(5)).length, 0, 'room for another message');
+    assert.equal(runOver(snaps(2), rule).length, 0, 'no sender found');
+  });
+
+  test('a queue that moved between refreshes is backpressure, not a stall; a receive in the second of the previous refresh waits one more', () => {
+    const rcv = proc(40, { comm: 'consumer' });
+    const at = (t: number, o: Partial<SysvMsgChannel>) => snap([producer, rcv], [queue({ lastRecvPid: 40, ...o }), withPipe(producer), pipe(98, [{ pid: 40, fd: 3, mode: 'rw' }])], t);
+    const [t0, t1, t2] = times(3);
+    const moving = [at(t0, { lastRecvTime: '2026-11-30T09:59:58.000Z' }), at(t1, { lastRecvTime: '2026-11-30T09:59:59.000Z' })];
+    assert.equal(runOver(moving, rule, sleeping(5)).length, 0, 'a receive since the previous refresh');
+    // the last receive happened in the second of the first refresh: a later one that second would not show
+    const sameSecond = (n: number) => [t0, t1, t2].slice(0, n).map((t) => at(t, { lastRecvTime: new Date(t0).toISOString() }));
+    assert.equal(runOver(sameSecond(2), rule, sleeping(5)).length, 0);
+    const [p] = runOver(sameSecond(3), rule, sleeping(5));
+    assert.equal(p.title, 'p30[30] blocked writing to SysV message queue msqid 5 key 0x6d380001: its last receiver consumer[40] is not receiving');
+    assert.deepEqual(p.pids, [30, 40]);
+    assert.deepEqual(p.chain!.map((n) => n.label), ['p30[30]', 'SysV message queue msqid 5 key 0x6d380001', 'consumer[40]']);
+    assert.ok(p.actions.some((a) => a.kind === 'reveal' && a.pid === 40), JSON.stringify(p.actions));
+  });
+
+  test('SysV ids are per IPC namespace: a container process asleep on its msqid 5 is blocked on its queue, not ours', () => {
+    const ours = queue();
+    const theirs = queue({ id: 'sysv-msg:ns/7/5', ipcns: '7', lastSendPid: 0 });
+    const snaps = times(2).map((t) => snap([producer], [ours, theirs, withPipe(producer)], t));
+    const index = new SnapshotIndex(snaps[0]);
+    assert.equal(index.msg(5)?.id, 'sysv-msg:5');
+    assert.equal(index.msg(5, '7')?.id, 'sysv-msg:ns/7/5');
+    assert.deepEqual(runOver(snaps, rule, sleeping(5, '7')).map((p) => p.id), ['blocked-writer:sysv-msg:ns/7/5']);
+    assert.deepEqual(runOver(snaps, rule, sleeping(5, '1')).map((p) => p.id), ['blocked-writer:sysv-msg:5']);
+    assert.equal(runOver(snaps, rule, sleeping(5, '9')).length, 0, 'a namespace the snapshot does not list: its msqid 5 is neither');
+  });
+
+  test('sendMayBlock: full, the count limit, no room for a message of the average size; not a queue with room or an empty one', () => {
+    assert.equal(sendMayBlock(queue()), true);
+    assert.equal(sendMayBlock(queue({ messages: 10, bytes: 0, maxBytes: 10 })), true, 'msg_qnum at msg_qbytes (empty messages)');
+    assert.equal(sendMayBlock(queue({ messages: 15, bytes: 15 * 1024 + 100 })), true, '924 bytes free, messages of ~1 KiB');
+    assert.equal(sendMayBlock(queue({ messages: 14, bytes: 14 * 1024 })), false, '2 KiB free');
+    assert.equal(sendMayBlock(queue({ messages: 0, bytes: 0 })), false);
+    assert.equal(sendMayBlock(queue({ maxBytes: 0 })), false, 'unknown limit');
+  });
+
+  test('what it asks the evidence for: the msgsnd sleepers from where the last scan stopped, the senders found before and the last senders; only while a queue could hold one', () => {
+    const ctx = (q: SysvMsgChannel) => {
+      const s = snap([producer], [q], T0);
+      return { snapshot: s, index: new SnapshotIndex(s), now: T0 };
+    };
+    assert.equal(rule[0].wants!(ctx(queue({ messages: 1, bytes: 10 })), []), null, 'a queue with room: nothing to read');
+    const first = rule[0].wants!(ctx(queue()), [])!;
+    assert.deepEqual([...first.threads!], [20]);
+    assert.deepEqual([first.sleepers!.in('do_msgsnd'), first.sleepers!.in('pipe_write'), first.sleepers!.after, first.sleepers!.budgetMs], [true, false, undefined, 10]);
+    const memo = { channels: new Map([['sysv-msg:5', queueStamp(queue())]]), senders: [30], scan: { after: 500, read: 300, covered: true } };
+    const next = rule[0].wants!(ctx(queue()), [{ at: T0 - 1000, memo }])!;
+    assert.deepEqual([...next.threads!].sort(), [20, 30]);
+    assert.deepEqual([next.sleepers!.after, next.sleepers!.readBefore, next.sleepers!.covered], [500, 300, true]);
+  });
+
+  test('through the Diagnoser on a /proc tree: a full queue makes it look for msgsnd sleepers; a sender found before is read again', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-diag-wchan-'));
+    try {
+      procTask(root, 30, 'do_msgsnd', MSGSND_5);
+      procTask(root, 31, 'pipe_write', '1 0x3 0x7ffc 0x10000 0x0 0x0 0x0 0x7ffc 0x7f00');
+      procTask(root, 33, 'do_msgsnd', MSGSND_5);
+      const d = new Diagnoser({ procRoot: root, rules: ['blocked-writer'], deadlineMs: 10000 });
+      const snaps = times(3).map((t) => snap([], [queue({ lastSendPid: 0 })], t));
+      const title = 'p30[30], p33[33] blocked writing to SysV message queue msqid 5 key 0x6d380001: nobody has ever received from it';
+      assert.deepEqual(d.diagnose(snaps[0]).problems, []);
+      const r = d.diagnose(snaps[1]);
+      assert.deepEqual(r.problems.map((p) => p.title), [title]);
+      assert.ok(r.evidencePhasesMs && 'wchan' in r.evidencePhasesMs, JSON.stringify(r.evidencePhasesMs));
+      // its wchan no longer says msgsnd (as when the scan's budget ends before it): read again as a sender found before
+      fs.writeFileSync(path.join(root, '30', 'wchan'), '0');
+      assert.deepEqual(d.diagnose(snaps[2]).problems.map((p) => p.title), [title]);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

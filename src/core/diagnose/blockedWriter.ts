@@ -1,8 +1,10 @@
-// Rule 1 — blocked writer: a pipe, FIFO or stream socket is full and a writer thread sleeps in
-// write()/sendmsg() on it (its /proc/PID/task/TID/syscall names that fd), while no reader thread
-// runs. Raised once the channel was full at the previous refresh too (momentary backpressure in
-// a busy pipeline is normal), with the writer, the reader that is not draining, and for how long.
-// Processes caught in a wait cycle are left to the wait-cycle rule.
+// Rule 1 — blocked writer: a pipe, FIFO, stream socket or message queue is full and a writer
+// thread sleeps in write()/sendmsg()/mq_send() on it (its /proc/PID/task/TID/syscall names that
+// fd), while no reader thread runs. Raised once the channel was full at the previous refresh too
+// (momentary backpressure in a busy pipeline is normal), with the writer, the reader that is not
+// draining, and for how long. Processes caught in a wait cycle are left to the wait-cycle rule.
+// A SysV message queue, which no fd holds, has its own side (who sleeps in msgsnd() on it, and
+// when it stalls): sysvSenders.ts.
 import { formatBytes } from '../format';
 import type { Channel } from '../model';
 import { nextToRead, type BlockedThread } from './blocking';
@@ -13,10 +15,11 @@ import {
   activity, chanLabel, chanNode, defineRule, isRunning, iso, listLabel, peek, procLabel, procNode, revealChannel, revealProcess, signal,
   streakStart, type RuleContext,
 } from './rule';
+import { blockedSender, queueStamp, scanRound, sendCandidates, senderRequest, sendersNow, type WriterMemo } from './sysvSenders';
 import { describeSyscall } from './syscalls';
 
-/** Channel ids that were full (isFull) at that refresh. */
-type Memo = ReadonlySet<string>;
+/** The channels a writer could sleep on at that refresh (isFull; SysV queues: sendMayBlock), and where the msgsnd search goes on. */
+type Memo = WriterMemo;
 
 /** Channels a writer could be blocked on now, and the processes on both sides of each. */
 export function fullChannels(ctx: RuleContext): { channels: Channel[]; pids: Set<number> } {
@@ -51,14 +54,19 @@ function teach(ch: Channel): Explanation {
 export const blockedWriter = defineRule<Memo>({
   id: 'blocked-writer',
   title: 'Blocked writer',
-  wants(ctx) {
+  wants(ctx, history) {
     const { pids } = fullChannels(ctx);
-    if (pids.size === 0) return null;
+    const sysv = senderRequest(ctx, history[history.length - 1]?.memo);
+    if (pids.size === 0 && !sysv) return null;
     // follow the waits one step further: what the readers of a full channel are blocked on (wait cycles)
-    return { threads: pids, follow: (round) => nextToRead(ctx.index, emptyEvidence(), round) };
+    return { ...sysv, threads: [...pids, ...(sysv?.threads ?? [])], follow: (round) => nextToRead(ctx.index, emptyEvidence(), round) };
   },
   remember(input) {
-    return new Set(fullChannels(input).channels.map((c) => c.id));
+    const channels = new Map<string, string>();
+    for (const c of fullChannels(input).channels) channels.set(c.id, '');
+    for (const q of sendCandidates(input)) channels.set(q.id, queueStamp(q));
+    const scan = scanRound(input.evidence.sleepers);
+    return { channels, senders: sendersNow(input, input.evidence), ...(scan ? { scan } : {}) };
   },
   run(input) {
     const { index, evidence: ev, history, now } = input;
@@ -67,7 +75,7 @@ export const blockedWriter = defineRule<Memo>({
     for (const [pid, list] of graph.blocked) {
       if (graph.stuck.has(pid)) continue; // part of a wait cycle: that rule reports it
       for (const b of list) {
-        if (b.op !== 'write') continue;
+        if (b.op !== 'write' && !(b.op === 'msgsnd' && b.channel.kind === 'sysv-msg')) continue;
         const l = byChannel.get(b.channel.id);
         if (l) l.push(b);
         else byChannel.set(b.channel.id, [b]);
@@ -76,11 +84,16 @@ export const blockedWriter = defineRule<Memo>({
     const out: ProblemDraft[] = [];
     for (const [id, writers] of byChannel) {
       const ch = writers[0].channel;
+      if (ch.kind === 'sysv-msg') {
+        const p = blockedSender(input, ch, writers);
+        if (p) out.push(p);
+        continue;
+      }
       // full at the previous refresh too: not a momentary backpressure
-      if (history.length === 0 || !history[history.length - 1].memo.has(id)) continue;
+      if (history.length === 0 || !history[history.length - 1].memo.channels.has(id)) continue;
       const readers = writers[0].unblockers;
       if (readers.some((r) => isRunning(ev, r))) continue; // a reader is running: it may be draining
-      const since = streakStart(history, now, (m) => m.has(id));
+      const since = streakStart(history, now, (m) => m.channels.has(id));
       const wpids = [...new Set(writers.map((w) => w.pid))];
       const wl = listLabel(wpids.map((p) => procLabel(index, p, ev)));
       const rl = readers.length ? listLabel(readers.map((p) => procLabel(index, p, ev))) : 'an unknown reader';

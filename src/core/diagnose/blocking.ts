@@ -50,7 +50,8 @@ function sleeping(t: ThreadFacts): boolean {
   return t.state === 'S' || t.state === 'D';
 }
 
-function alive(index: SnapshotIndex, ev: Evidence, pid: number): boolean {
+/** The process lives, as far as the snapshot and the evidence say (a pid they never read counts as alive). */
+export function alive(index: SnapshotIndex, ev: Evidence, pid: number): boolean {
   if (pid <= 0) return false;
   if (index.proc(pid)) return true;
   return ev.liveness.get(pid)?.alive ?? ev.processes.get(pid)?.error !== 'ESRCH';
@@ -66,6 +67,21 @@ function peerHolders(index: SnapshotIndex, ch: Channel): number[] | null {
 }
 
 /**
+ * The IPC namespace whose SysV ids a process uses: null for the snapshot's own, the namespace for
+ * another one the snapshot lists objects of, undefined for one it does not (the process's ids
+ * then name none of the listed objects). A process whose namespace is unknown is taken as one of
+ * ours, as the snapshot's SysV probe does; one known only to the evidence (a sleeper the
+ * snapshot does not keep) is compared with the namespace the evidence saw as its own.
+ */
+export function sysvNamespace(index: SnapshotIndex, ev: Evidence, pid: number): string | null | undefined {
+  const ns = index.proc(pid)?.ipcns ?? ev.sleepers?.found.get(pid)?.ipcns;
+  if (!ns) return null;
+  if (index.otherIpcns().has(ns)) return ns;
+  const own = ev.sleepers?.ownIpcns;
+  return own && ns !== own ? undefined : null;
+}
+
+/**
  * The channel a thread is blocked on, if the thread sleeps in a channel operation and the
  * channel's state explains the wait; null for every other sleep (poll, futex, a read on a pipe
  * that has data, …).
@@ -74,18 +90,22 @@ export function blockedOn(index: SnapshotIndex, ev: Evidence, pid: number, t: Th
   const s = t.syscall;
   if (s.kind !== 'syscall' || !s.op || s.target === undefined || !sleeping(t)) return null;
   const base = { pid, tid: t.tid, op: s.op, thread: t, presumed: false, unknown: false };
-  if (s.op === 'semop') {
-    const set = index.sem(s.target);
-    if (!set) return null;
-    const posters = [...new Set((set.lastPid ?? []).filter((p) => alive(index, ev, p)))];
-    return { ...base, channel: set, unblockers: posters, presumed: true };
-  }
-  if (s.op === 'msgsnd' || s.op === 'msgrcv') {
-    const q = index.msg(s.target);
+  if (s.op === 'semop' || s.op === 'msgsnd' || s.op === 'msgrcv') {
+    const ns = sysvNamespace(index, ev, pid);
+    if (ns === undefined) return null;
+    if (s.op === 'semop') {
+      const set = index.sem(s.target, ns);
+      if (!set) return null;
+      const posters = [...new Set((set.lastPid ?? []).filter((p) => alive(index, ev, p)))];
+      return { ...base, channel: set, unblockers: posters, presumed: true };
+    }
+    const q = index.msg(s.target, ns);
     if (!q) return null;
     const other = s.op === 'msgsnd' ? q.lastRecvPid : q.lastSendPid;
     if (s.op === 'msgrcv' && q.messages > 0) return null; // waiting for a type that is not there: no one to name
-    return { ...base, channel: q, unblockers: alive(index, ev, other) ? [other] : [], presumed: true };
+    // any process allowed to may receive (send): with no live last one, the other side is unknown, not absent
+    const unblockers = alive(index, ev, other) ? [other] : [];
+    return { ...base, channel: q, unblockers, presumed: true, unknown: unblockers.length === 0 };
   }
   if (!WRITE_OPS.has(s.op) && !READ_OPS.has(s.op)) return null;
   const ch = index.channelAt(pid, s.target);

@@ -1,7 +1,8 @@
 // Evidence the snapshot does not carry, gathered by one cheap step after each snapshot, only for
-// the candidates the rules ask about (never every process): each candidate thread's state,
-// system call and wchan (/proc/PID/task/TID/{stat,syscall,wchan}), liveness of pids SysV objects
-// name, lstat of FIFO and socket paths, and the socket files in the usual runtime directories.
+// the candidates the rules ask about (never every process's threads): each candidate thread's
+// state, system call and wchan (/proc/PID/task/TID/{stat,syscall,wchan}), the processes asleep in
+// a given kernel function (one /proc/PID/wchan read each: sleepers.ts), liveness of pids SysV
+// objects name, lstat of FIFO and socket paths, and the socket files in the usual runtime directories.
 // What a path names depends on who looks: each path request gets its own verdict for its holder
 // (keyed by pathKey), so a container's or a chrooted process's name is never judged by what the
 // same text names for us.
@@ -14,6 +15,7 @@ import * as path from 'node:path';
 import { parseProcStat } from '../actions/signal';
 import { commBytes, statCommHex } from '../parsers/procPid';
 import { devText, readMountTable, SafeLstat, fileType, type FileType } from './paths';
+import { findSleepers, sleepersNote, type SleeperRequest, type Sleepers } from './sleepers';
 import { defaultSocketRoots, recheckSocketFiles, scanSocketFiles, type ScanRoot, type SocketFile, type SocketScanCache } from './socketFiles';
 import { parseSyscall, type SyscallState } from './syscalls';
 
@@ -70,6 +72,8 @@ export interface Evidence {
   /** Each path request's verdict, by pathKey(path, pid): the same text may name different files for different holders. */
   paths: Map<string, PathFacts>;
   socketFiles: SocketFile[] | null;
+  /** Processes found asleep in a kernel function a rule asked about (EvidenceRequest.sleepers); absent when none asked. */
+  sleepers?: Sleepers;
   /** Directories read for socket files. */
   scanned: string[];
   notes: string[];
@@ -126,6 +130,8 @@ export interface EvidenceRequest {
    * follow a wait chain). Rounds stop at maxProcesses or the deadline.
    */
   follow?: (round: readonly ProcessFacts[]) => Iterable<number>;
+  /** Processes of the machine whose main thread sleeps in one of these kernel functions: their threads are read too (sleepers.ts: within a budget, going on where the last scan stopped). */
+  sleepers?: SleeperRequest;
   liveness?: Iterable<number>;
   paths?: Iterable<PathRequest>;
   /** Scan for socket files: the usual runtime directories plus these. */
@@ -327,6 +333,14 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
   // 1. threads, in rounds: each round's facts may ask for more (wait chains)
   let round = new Set<number>();
   for (const r of requests) for (const pid of r.threads ?? []) round.add(pid);
+  const sleepers = requests.flatMap((r) => (r.sleepers ? [r.sleepers] : []));
+  if (sleepers.length > 0) {
+    ev.sleepers = findSleepers(procRoot, sleepers, () => late('wchan'));
+    for (const pid of ev.sleepers.found.keys()) round.add(pid);
+    const note = sleepersNote(ev.sleepers, opts.oneShot === true);
+    if (note) ev.notes.push(note);
+    phase('wchan');
+  }
   const follows = requests.map((r) => r.follow).filter((f): f is NonNullable<EvidenceRequest['follow']> => !!f);
   let capped = false;
   let denied = 0;

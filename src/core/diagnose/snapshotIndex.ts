@@ -48,14 +48,18 @@ function kindSlices(list: readonly Channel[]): Map<ChannelKind, Channel[]> {
 /** The channel types whose kind can be K (tcp and udp share InetChannel). */
 type OfKind<K extends ChannelKind> = Channel extends infer C ? (C extends { kind: infer CK } ? (K extends CK ? C : never) : never) : never;
 
+function sysvKey(ipcns: string | null | undefined, id: number): string {
+  return `${ipcns ?? ''}/${id}`;
+}
+
 export class SnapshotIndex {
   readonly procs: ReadonlyMap<number, ProcessInfo>;
   private byId: Map<string, Channel> | null = null;
   private byKind: Map<ChannelKind, Channel[]> | null = null;
   private readonly memo = new Map<string, unknown>();
   private readonly fdMap = new Map<number, Map<number, Channel>>();
-  private semById: Map<number, SysvSemChannel> | null = null;
-  private msgById: Map<number, SysvMsgChannel> | null = null;
+  private semById: Map<string, SysvSemChannel> | null = null;
+  private msgById: Map<string, SysvMsgChannel> | null = null;
 
   constructor(readonly snapshot: Snapshot) {
     this.procs = new Map(snapshot.processes.map((p) => [p.pid, p]));
@@ -114,14 +118,28 @@ export class SnapshotIndex {
     return this.fdMap.get(pid)?.get(fd);
   }
 
-  sem(semid: number): SysvSemChannel | undefined {
-    this.semById ??= new Map(this.ofKind('sysv-sem').map((c) => [c.semid, c]));
-    return this.semById.get(semid);
+  /**
+   * The set `semid` names in IPC namespace `ipcns` (null: the snapshot's own). SysV ids are per
+   * namespace: a container's semid 0 is not ours.
+   */
+  sem(semid: number, ipcns: string | null = null): SysvSemChannel | undefined {
+    this.semById ??= new Map(this.ofKind('sysv-sem').map((c) => [sysvKey(c.ipcns, c.semid), c]));
+    return this.semById.get(sysvKey(ipcns, semid));
   }
 
-  msg(msqid: number): SysvMsgChannel | undefined {
-    this.msgById ??= new Map(this.ofKind('sysv-msg').map((c) => [c.msqid, c]));
-    return this.msgById.get(msqid);
+  /** The queue `msqid` names in IPC namespace `ipcns` (null: the snapshot's own), as sem(). */
+  msg(msqid: number, ipcns: string | null = null): SysvMsgChannel | undefined {
+    this.msgById ??= new Map(this.ofKind('sysv-msg').map((c) => [sysvKey(c.ipcns, c.msqid), c]));
+    return this.msgById.get(sysvKey(ipcns, msqid));
+  }
+
+  /** The other IPC namespaces whose SysV objects the snapshot lists (their objects carry `ipcns`). */
+  otherIpcns(): ReadonlySet<string> {
+    return this.cached('other-ipcns', () => {
+      const out = new Set<string>();
+      for (const c of this.ofKind('sysv-msg', 'sysv-sem', 'sysv-shm')) if (c.ipcns) out.add(c.ipcns);
+      return out;
+    });
   }
 
   /** Distinct pids holding a channel, in order. */
