@@ -219,6 +219,31 @@ describe('wait graph', () => {
   });
 });
 
+// ------------------------------------------------------------------ blocked writer on a POSIX queue
+
+describe('blocked writer: a sender asleep in mq_send on a full POSIX queue', () => {
+  test('explained as a queue (not a socket), with the queue\'s counts', () => {
+    const q: Channel = {
+      id: 'posix-mq:m8full', kind: 'posix-mq', name: 'm8full', messages: 10, maxMessages: 10, messageSize: 64, bytes: 120, notifyPid: null,
+      uid: 0, owner: 'root', mode: '0600', deleted: false, endpoints: [{ pid: 60, fd: 3, mode: 'w' }, { pid: 61, fd: 3, mode: 'r' }],
+    };
+    const ev = () => {
+      const e = emptyEvidence();
+      e.processes.set(60, facts(60, [[60, 'S', '242 0x3 0x7ffc 0x12 0x7 0 0 0 0']]));
+      e.processes.set(61, facts(61, [[61, 'S', '34 0x0 0x0 0x0 0 0 0 0 0']]));
+      return e;
+    };
+    const [p] = runOver(times(2).map((t) => snap([proc(60), proc(61)], [q], t)), RULES.filter((r) => r.id === 'blocked-writer'), ev);
+    assert.equal(p.title, 'p60[60] blocked writing to POSIX message queue /m8full: p61[61] is not reading it');
+    assert.match(p.explanation.what, /^A POSIX message queue holds at most mq_maxmsg messages \(10 here\)/);
+    assert.doesNotMatch(`${p.explanation.what} ${p.explanation.why} ${p.explanation.next} ${p.explanation.fix}`, /socket/);
+    assert.deepEqual(p.evidence.map((e) => [e.label, e.text]).slice(0, 2), [
+      ['queue', '10 of 10 messages, 120 B (messages of 64 B at most)'],
+      ['writer', 'p60[60] thread 60 sleeps in mq_timedsend(fd 3)'],
+    ]);
+  });
+});
+
 // ------------------------------------------------------------------ sleepers (wchan scan)
 
 /** A single-threaded process `pid` in a captured /proc tree, asleep in `wchan` (its main thread's syscall file `syscall`). */

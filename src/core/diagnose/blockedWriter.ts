@@ -43,6 +43,14 @@ function teach(ch: Channel): Explanation {
       fix: 'Make the reader read this fd (poll it with the others), or close the ends nobody reads. A bigger buffer (F_SETPIPE_SZ) or a non-blocking writer only postpones the stall.',
     };
   }
+  if (ch.kind === 'posix-mq') {
+    return {
+      what: `A POSIX message queue holds at most mq_maxmsg messages (${ch.maxMessages ?? '?'} here); mq_send() on a full queue blocks (unless O_NONBLOCK) until a receiver takes one out.`,
+      why: 'Nobody receives: the processes that opened it for reading are busy with something else, stopped, wait on another queue or fd, or only keep it open (a process that opened it O_RDWR to send counts as a reader without ever receiving).',
+      next: 'The sender sleeps in the kernel until mq_receive() frees a slot; a signal interrupts it with EINTR (mq_timedsend gives up with ETIMEDOUT). The messages stay in the queue until received or the queue is unlinked and closed.',
+      fix: 'Make a reader call mq_receive on this queue (mq_notify or a thread can wake it), or close the reading ends nobody uses. A larger mq_maxmsg or O_NONBLOCK in the sender only postpones the stall.',
+    };
+  }
   return {
     what: `The socket's send buffer is full (${formatBytes(ch.kind === 'unix' || ch.kind === 'tcp' ? ch.sendQueue : null)} not yet read by the other end); send()/write() blocks until the peer reads.`,
     why: 'The peer stopped reading this connection: it is busy, blocked on something else, stopped, or no longer polls this socket.',
@@ -102,6 +110,8 @@ export const blockedWriter = defineRule<Memo>({
         evidence.push({ label: 'buffered', text: `${formatBytes(ch.bufferedBytes)} of ${formatBytes(ch.capacity)}`, source: 'FIONREAD / F_GETPIPE_SZ (snapshot)' });
       } else if (ch.kind === 'unix' || ch.kind === 'tcp') {
         evidence.push({ label: 'send queue', text: formatBytes(ch.sendQueue), source: 'sock_diag (snapshot)' });
+      } else if (ch.kind === 'posix-mq') {
+        evidence.push({ label: 'queue', text: `${ch.messages ?? '?'} of ${ch.maxMessages ?? '?'} messages, ${formatBytes(ch.bytes)} (messages of ${formatBytes(ch.messageSize)} at most)`, source: 'mq_getattr, /dev/mqueue QSIZE (snapshot)' });
       }
       for (const w of writers) {
         evidence.push({
