@@ -25,6 +25,17 @@ function covered(kids: IpcNode[]): Endpoint[] {
   return kids.flatMap((k) => (k.type === 'endpoint' ? (k.group?.endpoints ?? [k.endpoint]) : []));
 }
 
+/** The dup-bomb, as nobody when the tests run as root (else as this user: its fds must be readable). */
+function startBomb(): Promise<DupBomb> {
+  const self = process.geteuid?.() === 0 ? undefined : { uid: process.getuid!(), gid: process.getgid!() };
+  return startDupBomb({ comm: COMM, fds: FDS, procs: PROCS, holes: HOLES, user: self });
+}
+
+/** Its pipe, once a refresh has every process's fds. */
+function bombChannel(api: IpcInspectorApi, bomb: DupBomb): Promise<Channel> {
+  return channelWhere(api, 'the dup-bomb pipe', (c) => c.id === `pipe:${bomb.inode}` && c.endpoints.length > PROCS * 1000, 30_000);
+}
+
 describe('a channel with very many endpoints (a dup-bomb)', function () {
   this.timeout(120_000);
   let api: IpcInspectorApi;
@@ -35,11 +46,10 @@ describe('a channel with very many endpoints (a dup-bomb)', function () {
     api = await openApi();
     await vscode.commands.executeCommand('ipcInspector.clearScope');
     await vscode.commands.executeCommand('ipcInspector.hideKinds', []);
-    const self = process.geteuid?.() === 0 ? undefined : { uid: process.getuid!(), gid: process.getgid!() };
-    bomb = await startDupBomb({ comm: COMM, fds: FDS, procs: PROCS, holes: HOLES, user: self });
+    bomb = await startBomb();
     // narrowed to it: a busy machine's Pipes group lists only its first 2,000 channels
     await vscode.commands.executeCommand('ipcInspector.filter', COMM);
-    ch = await channelWhere(api, 'the dup-bomb pipe', (c) => c.id === `pipe:${bomb.inode}` && c.endpoints.length > PROCS * 1000, 30_000);
+    ch = await bombChannel(api, bomb);
   });
   after(async () => {
     await vscode.commands.executeCommand('ipcInspector.clearFilter');
@@ -117,9 +127,8 @@ describe('the inspector on a channel with very many endpoints (a dup-bomb)', fun
   before(async () => {
     api = await openApi();
     await vscode.commands.executeCommand(INSPECTOR, 'reset');
-    const self = process.geteuid?.() === 0 ? undefined : { uid: process.getuid!(), gid: process.getgid!() };
-    bomb = await startDupBomb({ comm: COMM, fds: FDS, procs: PROCS, holes: HOLES, user: self });
-    ch = await channelWhere(api, 'the dup-bomb pipe', (c) => c.id === `pipe:${bomb.inode}` && c.endpoints.length > PROCS * 1000, 30_000);
+    bomb = await startBomb();
+    ch = await bombChannel(api, bomb);
   });
   after(async () => {
     await vscode.commands.executeCommand(INSPECTOR, 'close');

@@ -130,18 +130,13 @@ while (<STDIN>) {}
 $cleanup->();
 `;
 
-/** Root and perl (with JSON::PP and IPC::SysV) are there: the Perl attacker can run. */
-export function canRunAttacker(): boolean {
-  return process.geteuid?.() === 0 && spawnSync('perl', ['-MJSON::PP', '-MIPC::SysV', '-e', '1'], { ...NOBODY, cwd: '/' }).status === 0;
-}
-
-export function startAttacker(spec: AttackerSpec): Promise<Attacker> {
-  const child: ChildProcess = spawn('perl', ['-e', SCRIPT, JSON.stringify(spec)], { ...NOBODY, stdio: ['pipe', 'pipe', 'pipe'], cwd: '/', env: { PATH: '/usr/local/bin:/usr/bin:/bin' } });
+/** The first line a child prints, as JSON: its report once ready; rejects (with its stderr) if it exits first. */
+function firstJsonLine<T>(child: ChildProcess, what: string): Promise<T> {
   let err = '';
   child.stderr!.on('data', (b) => (err += b));
   return new Promise((resolve, reject) => {
     let out = '';
-    const onExit = (code: number | null) => reject(new Error(`attacker exited (${code}) before it was ready: ${err.trim()}`));
+    const onExit = (code: number | null) => reject(new Error(`${what} exited (${code}) before it was ready: ${err.trim()}`));
     child.once('exit', onExit);
     child.once('error', reject);
     child.stdout!.on('data', (b) => {
@@ -149,32 +144,43 @@ export function startAttacker(spec: AttackerSpec): Promise<Attacker> {
       const nl = out.indexOf('\n');
       if (nl < 0) return;
       child.removeListener('exit', onExit);
-      const info = JSON.parse(out.slice(0, nl)) as { pid: number; files: string[]; sems: number[] };
-      let closed: Promise<void> | undefined;
-      resolve({
-        ...info,
-        uid: NOBODY_UID,
-        close: () =>
-          (closed ??= new Promise<void>((done) => {
-            // Killed or gone early: remove what it made, as root (after a clean exit 0 it did so
-            // itself, and a semid it freed may already belong to someone else).
-            const sweep = () => {
-              if (child.exitCode !== 0) {
-                for (const f of info.files) fs.rmSync(f, { force: true });
-                for (const id of info.sems) spawnSync('ipcrm', ['-s', String(id)], { stdio: 'ignore' });
-              }
-              done();
-            };
-            if (child.exitCode !== null || child.signalCode !== null) return sweep();
-            const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-            child.once('exit', () => {
-              clearTimeout(timer);
-              sweep();
-            });
-            child.stdin!.end();
-          })),
-      });
+      resolve(JSON.parse(out.slice(0, nl)) as T);
     });
+  });
+}
+
+/** Root and perl (with JSON::PP and IPC::SysV) are there: the Perl attacker can run. */
+export function canRunAttacker(): boolean {
+  return process.geteuid?.() === 0 && spawnSync('perl', ['-MJSON::PP', '-MIPC::SysV', '-e', '1'], { ...NOBODY, cwd: '/' }).status === 0;
+}
+
+export function startAttacker(spec: AttackerSpec): Promise<Attacker> {
+  const child: ChildProcess = spawn('perl', ['-e', SCRIPT, JSON.stringify(spec)], { ...NOBODY, stdio: ['pipe', 'pipe', 'pipe'], cwd: '/', env: { PATH: '/usr/local/bin:/usr/bin:/bin' } });
+  return firstJsonLine<{ pid: number; files: string[]; sems: number[] }>(child, 'attacker').then((info) => {
+    let closed: Promise<void> | undefined;
+    return {
+      ...info,
+      uid: NOBODY_UID,
+      close: () =>
+        (closed ??= new Promise<void>((done) => {
+          // Killed or gone early: remove what it made, as root (after a clean exit 0 it did so
+          // itself, and a semid it freed may already belong to someone else).
+          const sweep = () => {
+            if (child.exitCode !== 0) {
+              for (const f of info.files) fs.rmSync(f, { force: true });
+              for (const id of info.sems) spawnSync('ipcrm', ['-s', String(id)], { stdio: 'ignore' });
+            }
+            done();
+          };
+          if (child.exitCode !== null || child.signalCode !== null) return sweep();
+          const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            sweep();
+          });
+          child.stdin!.end();
+        })),
+    };
   });
 }
 
@@ -332,46 +338,33 @@ export function startDupBomb(spec: DupBombSpec): Promise<DupBomb> {
     env: { PATH: '/usr/local/bin:/usr/bin:/bin' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  let err = '';
-  child.stderr!.on('data', (b) => (err += b));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const onExit = (code: number | null) => reject(new Error(`dup-bomb exited (${code}) before it was ready: ${err.trim()}`));
-    child.once('exit', onExit);
-    child.once('error', reject);
-    child.stdout!.on('data', (b) => {
-      out += b;
-      const nl = out.indexOf('\n');
-      if (nl < 0) return;
-      child.removeListener('exit', onExit);
-      const info = JSON.parse(out.slice(0, nl)) as { inode: number; readFd: number; writeFd: number; pids: number[] };
-      let closed: Promise<void> | undefined;
-      const kill = () => {
-        for (const pid of info.pids) {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            /* gone already */
-          }
+  return firstJsonLine<{ inode: number; readFd: number; writeFd: number; pids: number[] }>(child, 'dup-bomb').then((info) => {
+    let closed: Promise<void> | undefined;
+    const kill = () => {
+      for (const pid of info.pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone already */
         }
-      };
-      resolve({
-        ...info,
-        close: () =>
-          (closed ??= new Promise<void>((done) => {
-            child.stdin!.end();
-            // the forks are not our children: wait for each to be gone from /proc
-            const end = Date.now() + 5000;
-            const poll = () => {
-              const left = info.pids.filter((pid) => fs.existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readStatus(pid)));
-              if (left.length === 0) return done();
-              if (Date.now() > end) kill();
-              setTimeout(poll, 50);
-            };
-            poll();
-          })),
-      });
-    });
+      }
+    };
+    return {
+      ...info,
+      close: () =>
+        (closed ??= new Promise<void>((done) => {
+          child.stdin!.end();
+          // the forks are not our children: wait for each to be gone from /proc
+          const end = Date.now() + 5000;
+          const poll = () => {
+            const left = info.pids.filter((pid) => fs.existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readStatus(pid)));
+            if (left.length === 0) return done();
+            if (Date.now() > end) kill();
+            setTimeout(poll, 50);
+          };
+          poll();
+        })),
+    };
   });
 }
 
