@@ -133,7 +133,7 @@ export function channelName(ch: Channel, max: number = CAPS.name): string {
 function sides(ch: Channel, procs: ProcLookup | undefined): string {
   if (ch.endpoints.length === 0) return '';
   // each process labelled once, not once per endpoint (a pipe end dup'd 200,000 times is a handful of processes)
-  const uniq = (eps: Endpoint[]) => [...new Set([...new Set(eps.map((e) => e.pid))].map((pid) => processLabel(pid, lookup(procs, pid))))];
+  const uniq = (eps: Endpoint[]) => [...new Set(eps.map((e) => e.pid))].map((pid) => processLabel(pid, lookup(procs, pid)));
   const some = (u: string[]) => (u.length > 3 ? `${u.slice(0, 3).join(', ')} +${u.length - 3}` : u.join(', '));
   if (describe(ch).ends === 'flow') {
     const w = uniq(ch.endpoints.filter((e) => e.mode !== 'r'));

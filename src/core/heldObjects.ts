@@ -49,6 +49,9 @@ export async function mqAttrThroughHolders(
   return last;
 }
 
+/** An endpoint's `map` that is an address range (`LO-HI` in hex, as maps prints it): what /proc/PID/mem and map_files are read at. */
+export const MAP_RANGE = /^[0-9a-f]+-[0-9a-f]+$/;
+
 /** What a search for a held file's size may still do: shared by the objects of one scan, or fresh for one peek. */
 export interface HeldSizeBudget {
   /** Calls still allowed (a scan's bound: each is a thread). */
@@ -91,7 +94,7 @@ export async function fileSizeThroughHolders(
   if (!native.heldFileStat) return { code: 'ENOSYS', syscall: 'statx' }; // an addon built before it
   const links: Array<{ pid: number; link: string }> = [];
   for (const e of endpoints) if (e.fd !== undefined) links.push({ pid: e.pid, link: `fd/${e.fd}` });
-  for (const e of endpoints) if (e.map !== undefined && /^[0-9a-f]+-[0-9a-f]+$/.test(e.map)) links.push({ pid: e.pid, link: `map_files/${e.map}` });
+  for (const e of endpoints) if (e.map !== undefined && MAP_RANGE.test(e.map)) links.push({ pid: e.pid, link: `map_files/${e.map}` });
   let last = { code: 'ENOENT', syscall: 'open' };
   let tries = 0;
   for (const { pid, link } of links) {

@@ -10,7 +10,7 @@ import type { FdRule } from './kinds/kind';
 import type { WalkBackend, WalkCapability } from './model';
 import type { BpfAddon, BpfAnonRule, BpfError, BpfWalkPhases, NativeAddon, ProcWalk, ProcWalkFds, ProcWalkOptions, StuckWalk } from './native';
 import { filterMaps } from './parsers/procPid';
-import { walkProcTs } from './procWalk';
+import { listPids, walkProcTs } from './procWalk';
 
 /** 'auto' = the fastest backend that runs here; a named backend is tried first, the slower ones still back it up. */
 export type WalkPreference = 'auto' | WalkBackend;
@@ -213,11 +213,9 @@ export function openFdsOnMachine(procRoot = '/proc', enough = Infinity): number 
   try {
     if (fs.statSync(`${procRoot}/self/fd`).size === 0) return null; // ours is never empty: no count here
     let n = 0;
-    for (const name of fs.readdirSync(procRoot)) {
-      const c = name.charCodeAt(0);
-      if (c < 48 || c > 57) continue;
+    for (const pid of listPids(procRoot)) {
       try {
-        n += fs.statSync(`${procRoot}/${name}/fd`).size;
+        n += fs.statSync(`${procRoot}/${pid}/fd`).size;
       } catch {
         // gone meanwhile
       }

@@ -21,7 +21,7 @@ import { channelRank } from '../core/channelOrder';
 import type { ModelChange, ViewModel } from './viewModel';
 import * as fmt from '../core/format';
 import { endpointPeers, peerChannelId } from '../core/ends';
-import { endpointChildren, listedEndpointNode, type ChildStore } from './endpointChildren';
+import { childStoreOf, endpointChildren, listedEndpointNode, type ChildStore } from './endpointChildren';
 
 /** Above this many changed elements one full refresh is cheaper than many partial ones. */
 const MAX_PARTIAL = 200;
@@ -376,9 +376,7 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
   }
 
   private childStore(channelNodeId: string): ChildStore {
-    let store = this.endpointNodes.get(channelNodeId);
-    if (!store) this.endpointNodes.set(channelNodeId, (store = new Map()));
-    return store;
+    return childStoreOf(this.endpointNodes, channelNodeId);
   }
 
   /** The listed node of `ep` under a channel node: its own, or its group's (a process's many fds of one mode); undefined past the cap. */

@@ -39,6 +39,13 @@ function listingOf(ch: Channel): Listed {
 /** Where a tree keeps the children of one channel node by id (made on demand, updated in place). */
 export type ChildStore = Map<string, EndpointNode | InfoNode>;
 
+/** The store of a channel node's children in a tree's map of them, made on first use. */
+export function childStoreOf(stores: Map<string, ChildStore>, channelNodeId: string): ChildStore {
+  let store = stores.get(channelNodeId);
+  if (!store) stores.set(channelNodeId, (store = new Map()));
+  return store;
+}
+
 function nodeOf(parent: ChannelNode, item: Listed['items'][number], store: ChildStore): EndpointNode {
   const group: EndpointGroup | undefined = item.group;
   const ep = group ? group.endpoints[0] : item.endpoint!;

@@ -25,7 +25,7 @@ import {
 } from './nodes';
 import { flatGrouping, groupingFor, type ProcessGrouping, type ProcessPlacement } from './processGrouping';
 import type { ModelChange, ViewModel } from './viewModel';
-import { endpointChildren, type ChildStore } from './endpointChildren';
+import { childStoreOf, endpointChildren, type ChildStore } from './endpointChildren';
 
 const MAX_PARTIAL = 200;
 const NO_PIDS: readonly number[] = [];
@@ -504,9 +504,7 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
 
   /** The children's nodes of a channel node (views/endpointChildren.ts); they go with their process (place()). */
   private childStore(channelNodeId: string): ChildStore {
-    let store = this.childStores.get(channelNodeId);
-    if (!store) this.childStores.set(channelNodeId, (store = new Map()));
-    return store;
+    return childStoreOf(this.childStores, channelNodeId);
   }
 
   getParent(element: IpcNode): IpcNode | undefined {

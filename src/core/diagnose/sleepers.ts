@@ -13,6 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { netnsId, ownIpcns } from '../probes/context';
+import { listPids } from '../procWalk';
 
 export interface SleeperRequest {
   /** The kernel functions (by name: `do_msgsnd`) a main thread must sleep in. */
@@ -76,11 +77,7 @@ export function findSleepers(procRoot: string, requests: readonly SleeperRequest
   const stopAt = performance.now() + budgetMs;
   let pids: number[];
   try {
-    pids = fs
-      .readdirSync(procRoot)
-      .filter((n) => n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57)
-      .map(Number)
-      .sort((a, b) => a - b);
+    pids = listPids(procRoot);
   } catch {
     return out;
   }

@@ -17,7 +17,7 @@ import { decodeSem, fileTypeName, readSemSync, readSmallSync, SEM_T_SIZE, Untrus
 import { append, byPidFd, DELETED_HEX, devName, modeOf, octalMode, emit, pathHexOf, type Probe, type ProbeContext, ownIpcns } from './context';
 import { mapHolders } from './maps';
 import { mqOpenName, posixIdTail } from '../posixNames';
-import { fileSizeThroughHolders, heldObjectKey, mapsDev, mqAttrThroughHolders, type HeldSizeBudget, type MqAttr } from '../heldObjects';
+import { fileSizeThroughHolders, heldObjectKey, MAP_RANGE, mapsDev, mqAttrThroughHolders, type HeldSizeBudget, type MqAttr } from '../heldObjects';
 
 /** `/dev/shm/` in hex: the start of a /dev/shm file's link bytes. */
 const DEVSHM_HEX = Buffer.from('/dev/shm/').toString('hex');
@@ -273,7 +273,7 @@ async function semValuesThroughMappings(ctx: ProbeContext, native: NativeAddon, 
   const stuck = new Set<number>();
   for (const ch of sems) {
     const key = heldObjectKey(ch.id, 'posix-sem', ['deleted', 'mount']);
-    const mapped = ch.endpoints.filter((e) => e.map !== undefined && /^[0-9a-f]+-[0-9a-f]+$/.test(e.map));
+    const mapped = ch.endpoints.filter((e) => e.map !== undefined && MAP_RANGE.test(e.map));
     const ep = mapped.find((e) => !stuck.has(e.pid));
     const startTime = ep ? ctx.processes.get(ep.pid)?.startTime : undefined;
     if (!key || key.inode === null || mapped.length === 0) continue; // held only by fds: nothing mapped to read

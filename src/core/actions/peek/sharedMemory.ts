@@ -9,7 +9,7 @@ import { ActionError } from '../errors';
 import { explainPeek, isFatal, needNative, ownerOf, posixObjectFile, shownFile, type PeekContext, type Peeker } from './common';
 import { shownName } from '../../format';
 import type { BytesPeek } from './types';
-import { fileSizeThroughHolders, heldObjectKey, mapsDev } from '../../heldObjects';
+import { fileSizeThroughHolders, heldObjectKey, MAP_RANGE, mapsDev } from '../../heldObjects';
 import { DeadlineError, TooManyStuckError } from '../../deadline';
 
 /**
@@ -124,7 +124,7 @@ export const peekFileShm: Peeker<FileShmChannel> = (ctx) => readMapping(ctx, ctx
  */
 async function readMapping(ctx: PeekContext, dev: string, inode: number, what0: string, size: { fixed?: number; known?: number; mappingIsObject?: boolean } = {}): Promise<BytesPeek> {
   const { channel, procs, native, maxBytes, offset, base, at, call } = ctx;
-  const ep = channel.endpoints.find((e) => e.map !== undefined && /^[0-9a-f]+-[0-9a-f]+$/.test(e.map));
+  const ep = channel.endpoints.find((e) => e.map !== undefined && MAP_RANGE.test(e.map));
   if (!ep || ep.map === undefined) throw new ActionError('ENOENT', `${what0}: no process maps it (only fds hold it), and it has no name to open`, 'refresh');
   const range = ep.map;
   const [lo, hi] = range.split('-').map((h) => parseInt(h, 16));
