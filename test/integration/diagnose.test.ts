@@ -15,6 +15,8 @@ import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import { removeObject } from '../../src/core/actions';
 import { removeSocketFile } from '../../src/core/diagnose/removeFile';
 import type { Problem } from '../../src/core/diagnose';
+import { inFlightRequest, readInFlight } from '../../src/core/diagnose/inFlight';
+import type { UnixChannel } from '../../src/core/model';
 import { loadNative } from '../../src/core/native';
 import { perl, python, Sampler, sleep, stopHelpers, touching } from './diagnoseUtil';
 
@@ -148,6 +150,11 @@ describe('rule 2: nobody at the other end', () => {
     assert.equal(p.evidence.some((e) => e.label === 'caveat'), hidden);
     assert.deepEqual(p.pids, [i.writer.pid]);
     assert.match(p.title, /no reader/);
+    // whether the read end could be in flight was looked up (other tests may have files in flight meanwhile)
+    const flight = p.evidence.filter((e) => e.label === 'in flight' || e.label === 'unless');
+    assert.equal(flight.length, 1, JSON.stringify(p.evidence));
+    assert.equal(flight[0].source, '/proc/PID/fdinfo/FD of Unix sockets (scm_fds)');
+    if (flight[0].label === 'in flight') assert.match(flight[0].text, /^none: no file waits in any Unix socket \(\d+ read\), so no read end is in flight$/);
     assert.match(p.explanation.next, /SIGPIPE/);
     await f.close();
     await s.gone(byId(`no-other-end:no-reader:pipe:${i.inode}`), 'no reader after close');
@@ -186,6 +193,70 @@ describe('rule 2: nobody at the other end', () => {
     assert.match(rep.evidence.find((e) => e.label === 'path now')!.text, /another FIFO/);
     await f.close();
     await s.gone((d) => touching(d, { channels: [id] }), 'FIFO problems after close');
+  });
+
+  // A 0-byte datagram carrying the pipe's only read end: the socket's queue reads 0 bytes, so only
+  // fdinfo's scm_fds shows the file waiting in it.
+  const IN_FLIGHT = [
+    'import os,sys,socket,array',
+    'r,w=os.pipe()',
+    'a,b=socket.socketpair(socket.AF_UNIX,socket.SOCK_DGRAM)',
+    's1,s2=socket.socketpair(socket.AF_UNIX,socket.SOCK_STREAM)',
+    'a.sendmsg([b""],[(socket.SOL_SOCKET,socket.SCM_RIGHTS,array.array("i",[r]))])',
+    'os.close(r)',
+    'ino=lambda f: os.fstat(f).st_ino',
+    'print("READY",ino(w),ino(a.fileno()),a.fileno(),ino(b.fileno()),b.fileno(),ino(s1.fileno()),ino(s2.fileno()),flush=True)',
+    'sys.stdin.readline()',
+    'm,anc,fl,ad=b.recvmsg(1,socket.CMSG_SPACE(4))',
+    'print("GOT",len(anc),flush=True)',
+    'sys.stdin.read()',
+  ].join('\n');
+
+  test('scm_fds of real sockets: a file queued on a datagram socket is counted there, a stream socket with nothing queued is not read, a reused fd is not trusted', { skip: noNative }, async () => {
+    const h = await python(IN_FLIGHT);
+    const [, ia, fa, ib, fb, is1, is2] = h.ready.map(Number);
+    const s = new Sampler();
+    await s.sample();
+    const mine = new Set([ia, ib, is1, is2]);
+    const unix = s.snapshot!.channels.filter((c): c is UnixChannel => c.kind === 'unix' && mine.has(c.inode));
+    assert.equal(unix.length, 4, JSON.stringify(unix));
+    const req = inFlightRequest(unix);
+    // both datagram ends may hold a message; the stream pair has nothing queued
+    assert.deepEqual(req.probes.map((p) => [p.inode, p.pid, p.fd]).sort(), [[ia, h.pid, fa], [ib, h.pid, fb]].sort());
+    assert.deepEqual(req.unknown, []);
+    const f = readInFlight('/proc', req, () => false);
+    assert.deepEqual(f.sockets, [{ inode: ib, pid: h.pid, fd: fb, count: 1 }]);
+    assert.equal(f.read, 2);
+    assert.deepEqual(f.unknown, []);
+    // the fd since names another file: not read as that socket
+    const stale = readInFlight('/proc', { probes: [{ inode: ib + 1_000_000, pid: h.pid, fd: fb }], unknown: [] }, () => false);
+    assert.deepEqual(stale.sockets, []);
+    assert.equal(stale.read, 0);
+    assert.match(stale.unknown.join(), /could not be read again/);
+    // received: nothing waits anywhere among these
+    h.proc.stdin.write('go\n');
+    await new Promise<void>((r) => h.proc.stdout.on('data', (d: string) => d.includes('GOT 1') && r()));
+    const after = readInFlight('/proc', req, () => false);
+    assert.deepEqual(after.sockets, []);
+    assert.equal(after.read, 2);
+    await h.stop();
+  });
+
+  test("a pipe whose only read end is in flight (sent over a Unix socket, not received): info, naming the socket it waits in, not a warning; gone once it is received", { skip: noNative }, async () => {
+    const h = await python(IN_FLIGHT);
+    const [ipipe, , , ib, fb] = h.ready.map(Number);
+    const id = `no-other-end:no-reader:pipe:${ipipe}`;
+    const s = new Sampler();
+    const [p] = await s.until(byId(id), 'no reader (in flight)', { min: 2 });
+    assert.equal(p.severity, 'info');
+    const unless = p.evidence.find((e) => e.label === 'unless');
+    assert.ok(unless, JSON.stringify(p.evidence));
+    assert.match(unless.text, /^\d+ file\(s\) are in flight, queued on /);
+    assert.ok(unless.text.includes(`unix:${ib} (`) && unless.text.includes(` fd ${fb}: 1)`), unless.text);
+    assert.equal(unless.source, '/proc/PID/fdinfo/FD of Unix sockets (scm_fds)');
+    h.proc.stdin.write('go\n');
+    await s.gone(byId(id), 'no reader after the read end was received');
+    await h.stop();
   });
 
   test("healthy: PostgreSQL's postmaster-death pipe shape (many readers, the writer only in the parent), and a FIFO server waiting for writers", async () => {

@@ -16,6 +16,7 @@ import { parseProcStat } from '../actions/signal';
 import { commBytes, statCommHex } from '../parsers/procPid';
 import { devText, readMountTable, SafeLstat, fileType, type FileType } from './paths';
 import { findSleepers, sleepersNote, type SleeperRequest, type Sleepers } from './sleepers';
+import { readInFlight, type InFlightFacts, type InFlightRequest } from './inFlight';
 import { defaultSocketRoots, recheckSocketFiles, scanSocketFiles, type ScanRoot, type SocketFile, type SocketScanCache } from './socketFiles';
 import { parseSyscall, type SyscallState } from './syscalls';
 
@@ -74,6 +75,8 @@ export interface Evidence {
   socketFiles: SocketFile[] | null;
   /** Processes found asleep in a kernel function a rule asked about (EvidenceRequest.sleepers); absent when none asked. */
   sleepers?: Sleepers;
+  /** Files in flight over Unix sockets (EvidenceRequest.inFlight); absent when none asked. */
+  inFlight?: InFlightFacts;
   /** Directories read for socket files. */
   scanned: string[];
   notes: string[];
@@ -133,6 +136,8 @@ export interface EvidenceRequest {
   /** Processes of the machine whose main thread sleeps in one of these kernel functions: their threads are read too (sleepers.ts: within a budget, going on where the last scan stopped). */
   sleepers?: SleeperRequest;
   liveness?: Iterable<number>;
+  /** Unix sockets whose fdinfo says how many files wait in them (inFlight.ts). */
+  inFlight?: InFlightRequest;
   paths?: Iterable<PathRequest>;
   /** Scan for socket files: the usual runtime directories plus these. */
   socketDirs?: Iterable<string>;
@@ -376,7 +381,15 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
   }
 
   phase('pids');
-  // 3. paths (FIFOs, bound sockets): lstat only, in our own mount namespace only
+  // 3. files in flight over Unix sockets (one request: the rule that asks builds it from the whole
+  // snapshot). Its own budget, past the deadline too: cut at a fixed point every time, the same
+  // sockets would go unread at every refresh (it runs only while a pipe misses an end)
+  const inFlight = requests.find((r) => r.inFlight)?.inFlight;
+  if (inFlight) {
+    ev.inFlight = readInFlight(procRoot, inFlight, () => false);
+    phase('in flight');
+  }
+  // 4. paths (FIFOs, bound sockets): lstat only, in our own mount namespace only
   const mounts = readMountTable(procRoot);
   const safe = new SafeLstat(mounts);
   const ns = new Map<number | 'self', string | null>();
@@ -451,7 +464,7 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
   if (pc) prunePathCache(pc, dirState, pathsCut, now, maxAge);
 
   phase('paths');
-  // 4. socket files
+  // 5. socket files
   const dirs = new Set<string>();
   let wantScan = false;
   for (const r of requests) {

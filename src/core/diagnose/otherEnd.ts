@@ -9,6 +9,7 @@ import { scan } from './scan';
 import { pathKey, type Evidence } from './evidence';
 import type { EvidenceItem, Explanation, ProblemDraft, Severity } from './problem';
 import { chanLabel, defineRule, iso, listLabel, peek, procLabel, revealChannel, revealProcess, streakStart, type RuleContext } from './rule';
+import { inFlightRequest, type InFlightFacts } from './inFlight';
 
 /** `${condition}:${channel id}` of the conditions seen at that refresh. */
 type Memo = ReadonlySet<string>;
@@ -91,14 +92,24 @@ const TEACH: Record<Condition, Explanation> = {
 export const otherEnd = defineRule<Memo>({
   id: 'no-other-end',
   title: 'Nobody at the other end',
-  wants(ctx) {
+  wants(ctx, history) {
     const paths = [];
     // a FIFO the fd link does not call deleted is, by construction, what its path names now;
     // only a deleted one's path can name something else
     for (const ch of scan(ctx).pipeSuspects) {
       if (ch.kind === 'fifo' && ch.deleted && ch.path) paths.push({ path: ch.path, pid: ch.endpoints[0].pid });
     }
-    return paths.length ? { paths } : null;
+    // an end missing at the previous refresh too is raised now: is it in flight? (asked only then:
+    // the read is one per Unix socket that may hold a message)
+    const last = history[history.length - 1]?.memo;
+    const holders = new Set<number>();
+    if (last !== undefined) {
+      for (const ch of scan(ctx).pipeSuspects) {
+        if (last.has(`no-reader:${ch.id}`) || last.has(`no-writer:${ch.id}`)) for (const e of ch.endpoints) holders.add(e.pid);
+      }
+    }
+    const inFlight = holders.size > 0 ? inFlightRequest(ctx.index.ofKind('unix'), holders) : undefined;
+    return paths.length || inFlight ? { ...(paths.length ? { paths } : {}), ...(inFlight ? { inFlight } : {}) } : null;
   },
   remember(input) {
     return new Set(found(input).map((f) => `${f.cond}:${f.ch.id}`));
@@ -150,8 +161,11 @@ export const otherEnd = defineRule<Memo>({
       if (f.cond === 'fifo-replaced' && f.now) evidence.push({ label: 'path now', text: f.now, source: 'lstat' });
       if (hidden) evidence.push({ label: 'caveat', text: "some processes' fds could not be read: one of them may hold the other end", source: 'snapshot warnings' });
       // an end passed over a Unix socket (SCM_RIGHTS) and not received yet is in no fd table, and the kernel still counts it
-      if (f.cond === 'no-reader' || f.cond === 'no-writer')
-        evidence.push({ label: 'unless', text: `a ${f.cond === 'no-reader' ? 'read' : 'write'} end is in flight: sent over a Unix socket (SCM_RIGHTS) and not received yet, it is in no process's fd table (lsof does not see it either)`, source: 'fd table (snapshot)' });
+      if (f.cond === 'no-reader' || f.cond === 'no-writer') {
+        const flight = inFlightEvidence(ev.inFlight, f.cond === 'no-reader' ? 'read' : 'write', index, ev);
+        evidence.push(flight.item);
+        if (flight.maybe) severity = 'info';
+      }
       const pids = [...new Set([...writers, ...readers])];
       out.push({
         id: `no-other-end:${f.cond}:${ch.id}`,
@@ -169,6 +183,27 @@ export const otherEnd = defineRule<Memo>({
     return out;
   },
 });
+
+/**
+ * What fdinfo's scm_fds said about files in flight, for a pipe missing its `end` end: none
+ * anywhere (the missing end is really gone), some (it may be one of them: `maybe`), or unknown.
+ */
+function inFlightEvidence(f: InFlightFacts | undefined, end: 'read' | 'write', index: RuleContext['index'], ev: Evidence): { item: EvidenceItem; maybe: boolean } {
+  const source = '/proc/PID/fdinfo/FD of Unix sockets (scm_fds)';
+  const generic = `a ${end} end is in flight: sent over a Unix socket (SCM_RIGHTS) and not received yet, it is in no process's fd table (lsof does not see it either)`;
+  if (!f) return { item: { label: 'unless', text: generic, source: 'fd table (snapshot)' }, maybe: false };
+  if (f.sockets.length > 0) {
+    const n = f.sockets.reduce((a, s) => a + s.count, 0);
+    const where = f.sockets.slice(0, 3).map((s) => `unix:${s.inode} (${procLabel(index, s.pid, ev)} fd ${s.fd}: ${s.count})`);
+    const more = f.sockets.length > 3 ? ` and ${f.sockets.length - 3} more socket(s)` : '';
+    return {
+      item: { label: 'unless', text: `${n} file(s) are in flight, queued on ${where.join(', ')}${more} and not received yet: the ${end} end may be one of them (the kernel does not say which)`, source },
+      maybe: true,
+    };
+  }
+  if (f.unknown.length === 0) return { item: { label: 'in flight', text: `none: no file waits in any Unix socket (${f.read} read), so no ${end} end is in flight`, source }, maybe: false };
+  return { item: { label: 'unless', text: `${generic}; none of the ${f.read} Unix socket(s) read holds one, but ${f.unknown.join('; ')}`, source }, maybe: false };
+}
 
 /** This snapshot's conditions (computed once for run and remember). */
 function found(input: RuleContext & { evidence: Evidence }): Found[] {

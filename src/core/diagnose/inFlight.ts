@@ -1,0 +1,145 @@
+// Whether any file is in flight: sent over a Unix socket (SCM_RIGHTS) and not received yet. Such
+// a file is in no process's fd table, yet the kernel counts it: a pipe whose only read end is in
+// flight has a reader (writes do not fail with EPIPE). fdinfo of a Unix socket says how many
+// files wait in its receive queue (`scm_fds:`, Linux ≥ 5.7), so one read per socket that could
+// hold one tells "none anywhere" from "N on socket S". Which file it is the kernel does not say.
+//
+// A socket can hold files only with a message queued on it: a stream socket whose receive queue
+// is empty holds none, but a datagram or seqpacket message may carry files and no byte (its queue
+// then reads 0), so every one of those is read. A socket no process holds (itself in flight, or
+// a connection not accepted yet) cannot be read through fdinfo: then the answer is "unknown",
+// never "none". The rule asks; this file picks the sockets and reads, within the evidence's budget.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { UnixChannel } from '../model';
+
+/** One socket to read: through this holder's fd, expected to be this inode still. */
+export interface InFlightProbe {
+  inode: number;
+  pid: number;
+  fd: number;
+}
+
+export interface InFlightRequest {
+  probes: InFlightProbe[];
+  /** Why some sockets cannot be read (no holder, a listener with connections not accepted): the answer can then not be "none". */
+  unknown: string[];
+}
+
+export interface InFlightFacts {
+  /** Sockets with files waiting, with how many. */
+  sockets: Array<InFlightProbe & { count: number }>;
+  /** Sockets read, of `total` asked about. */
+  read: number;
+  total: number;
+  /** Why the answer is not complete: the request's own reasons, plus fds gone, unreadable, a kernel without the line, the deadline. */
+  unknown: string[];
+}
+
+/** Sockets read at most per refresh: past it the answer is "unknown". */
+export const IN_FLIGHT_MAX_PROBES = 4096;
+
+/** Time the reads may take per refresh, ms: a read is 5-25 µs (idle to loaded 2-core machine), so 800-4,000 sockets. */
+export const IN_FLIGHT_BUDGET_MS = 20;
+
+/**
+ * The Unix sockets that could hold a file in flight, each with one holder to read it through.
+ * Those `first` (pids) hold, and their peers, come first: a process that sends one end of a pipe
+ * away usually keeps the other, and the end waits on the peer of the socket it was sent by — so
+ * where the reads are cut short (a machine of many sockets) they are the likeliest. Among them,
+ * those of a process of few sockets first: one with thousands says least about where it went.
+ */
+export function inFlightRequest(unix: readonly UnixChannel[], first: ReadonlySet<number> = new Set(), max = IN_FLIGHT_MAX_PROBES): InFlightRequest {
+  /** Rank of a socket near a `first` process: how many Unix sockets that process holds (fewest first). */
+  const near = new Map<string, number>();
+  if (first.size > 0) {
+    const held = new Map<number, number>();
+    for (const u of unix) for (const e of u.endpoints) if (first.has(e.pid)) held.set(e.pid, (held.get(e.pid) ?? 0) + 1);
+    const rank = (id: string, r: number) => near.set(id, Math.min(r, near.get(id) ?? r));
+    for (const u of unix) {
+      for (const e of u.endpoints) {
+        const r = held.get(e.pid);
+        if (r === undefined) continue;
+        rank(u.id, r);
+        if (u.peer) rank(u.peer, r);
+      }
+    }
+  }
+  const probes: Array<InFlightProbe & { rank: number }> = [];
+  const rest: InFlightProbe[] = [];
+  let unheld = 0;
+  let pending = 0;
+  let over = 0;
+  for (const u of unix) {
+    if (u.type === 'stream') {
+      // a listener's queue is connections not accepted yet, each a socket no one holds
+      if (u.state === 'listen') {
+        if (u.recvQueue !== 0) pending++;
+        continue;
+      }
+      if (u.recvQueue === 0) continue; // nothing queued: nothing can ride on it
+    }
+    const e = u.endpoints.find((x) => x.fd !== undefined && first.has(x.pid)) ?? u.endpoints.find((x) => x.fd !== undefined);
+    if (!e) {
+      unheld++;
+      continue;
+    }
+    const r = near.get(u.id);
+    if (r !== undefined) probes.push({ inode: u.inode, pid: e.pid, fd: e.fd!, rank: r });
+    else rest.push({ inode: u.inode, pid: e.pid, fd: e.fd! });
+  }
+  const ordered: InFlightProbe[] = probes.sort((a, b) => a.rank - b.rank).map(({ inode, pid, fd }) => ({ inode, pid, fd }));
+  for (const p of rest) ordered.push(p);
+  if (ordered.length > max) {
+    over = ordered.length - max;
+    ordered.length = max;
+  }
+  const unknown: string[] = [];
+  if (unheld) unknown.push(`${unheld} Unix socket(s) that may hold a message are held by no process (in flight themselves, or of a process not walked)`);
+  if (pending) unknown.push(`${pending} Unix listener(s) have connections not accepted yet, whose messages no fd can show`);
+  if (over) unknown.push(`${over} more Unix socket(s) than the ${max} read per refresh`);
+  return { probes: ordered, unknown };
+}
+
+/** `scm_fds` of one socket's fdinfo; null when the fd no longer is that socket, or the kernel has no such line. */
+export function parseScmFds(fdinfo: string, inode: number): number | null | 'other' {
+  const ino = /^ino:\s*(\d+)$/m.exec(fdinfo);
+  if (ino && Number(ino[1]) !== inode) return 'other';
+  const m = /^scm_fds:\s*(\d+)$/m.exec(fdinfo);
+  return m ? Number(m[1]) : null;
+}
+
+/** Reads each probe's fdinfo until IN_FLIGHT_BUDGET_MS is spent (or `late()` says stop). */
+export function readInFlight(procRoot: string, req: InFlightRequest, late: () => boolean, budgetMs = IN_FLIGHT_BUDGET_MS): InFlightFacts {
+  const end = performance.now() + budgetMs;
+  const facts: InFlightFacts = { sockets: [], read: 0, total: req.probes.length, unknown: [...req.unknown] };
+  let gone = 0;
+  let noLine = 0;
+  let cut = 0;
+  for (let i = 0; i < req.probes.length; i++) {
+    const p = req.probes[i];
+    if (performance.now() > end || late()) {
+      cut = req.probes.length - i;
+      break;
+    }
+    let text: string;
+    try {
+      // a procfs file of the kernel's own text: nothing another user controls is opened
+      text = fs.readFileSync(path.join(procRoot, String(p.pid), 'fdinfo', String(p.fd)), 'utf8');
+    } catch {
+      gone++;
+      continue;
+    }
+    const n = parseScmFds(text, p.inode);
+    if (n === 'other') gone++;
+    else if (n === null) noLine++;
+    else {
+      facts.read++;
+      if (n > 0) facts.sockets.push({ ...p, count: n });
+    }
+  }
+  if (gone) facts.unknown.push(`${gone} Unix socket(s) could not be read again (closed or unreadable since the snapshot)`);
+  if (noLine) facts.unknown.push(`this kernel's fdinfo has no scm_fds line (Linux ≥ 5.7 has it)`);
+  if (cut) facts.unknown.push(`time budget reached with ${cut} Unix socket(s) still to read`);
+  return facts;
+}
