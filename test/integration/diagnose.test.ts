@@ -259,6 +259,25 @@ describe('rule 2: nobody at the other end', () => {
     await h.stop();
   });
 
+  test('an unprivileged user keeping a file of their own in flight on their own sockets does not turn a pipe without a reader into information', { skip: noNative || (!root && 'needs root to run a process as nobody') }, async () => {
+    const attacker = await python(IN_FLIGHT, [], { uid: 65534, gid: 65534 });
+    const [, , , ib] = attacker.ready.map(Number);
+    const f = await fixture('pipe', { bytes: 10 });
+    const i = f.info;
+    process.kill(i.reader.pid, 'SIGKILL');
+    const s = new Sampler();
+    const [p] = await s.until(byId(`no-other-end:no-reader:pipe:${i.inode}`), 'no reader', { min: 2 });
+    const hidden = s.snapshot!.warnings.some((w) => w.startsWith('processes hidden'));
+    assert.equal(p.severity, hidden ? 'info' : 'warning');
+    const unless = p.evidence.find((e) => e.label === 'unless');
+    assert.ok(unless, JSON.stringify(p.evidence));
+    // named, not counted
+    assert.match(unless.text, /No file waits on a socket of this pipe's holders or the peer of one .*more wait on sockets neither the pipe's holders nor their peers hold/);
+    assert.ok(unless.text.includes(`unix:${ib} (`), unless.text);
+    await f.close();
+    await attacker.stop();
+  });
+
   test("healthy: PostgreSQL's postmaster-death pipe shape (many readers, the writer only in the parent), and a FIFO server waiting for writers", async () => {
     const h = await python(
       'import os,sys,time\nr,w=os.pipe()\nkids=[]\nfor i in range(3):\n  pid=os.fork()\n  if pid==0:\n    os.close(w)\n    time.sleep(3600)\n  kids.append(pid)\nprint("READY",*kids,flush=True)\nsys.stdin.read()\nfor k in kids: os.kill(k,9)',

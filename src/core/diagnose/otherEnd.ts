@@ -162,7 +162,7 @@ export const otherEnd = defineRule<Memo>({
       if (hidden) evidence.push({ label: 'caveat', text: "some processes' fds could not be read: one of them may hold the other end", source: 'snapshot warnings' });
       // an end passed over a Unix socket (SCM_RIGHTS) and not received yet is in no fd table, and the kernel still counts it
       if (f.cond === 'no-reader' || f.cond === 'no-writer') {
-        const flight = inFlightEvidence(ev.inFlight, f.cond === 'no-reader' ? 'read' : 'write', index, ev);
+        const flight = inFlightEvidence(ev.inFlight, f.cond === 'no-reader' ? 'read' : 'write', [...writers, ...readers], index, ev);
         evidence.push(flight.item);
         if (flight.maybe) severity = 'info';
       }
@@ -186,20 +186,39 @@ export const otherEnd = defineRule<Memo>({
 
 /**
  * What fdinfo's scm_fds said about files in flight, for a pipe missing its `end` end: none
- * anywhere (the missing end is really gone), some (it may be one of them: `maybe`), or unknown.
+ * anywhere (the missing end is really gone), some that may be it (`maybe`: the problem is then
+ * information), or unknown. Only a socket this pipe's holders hold, or the peer of one, counts as
+ * "may be it" — the end waits on the peer of the socket it was sent by — so that any user who
+ * keeps a file of their own in flight on their own sockets cannot turn every such warning on the
+ * machine into information; files waiting elsewhere are named, not counted.
  */
-function inFlightEvidence(f: InFlightFacts | undefined, end: 'read' | 'write', index: RuleContext['index'], ev: Evidence): { item: EvidenceItem; maybe: boolean } {
+function inFlightEvidence(f: InFlightFacts | undefined, end: 'read' | 'write', holders: readonly number[], index: RuleContext['index'], ev: Evidence): { item: EvidenceItem; maybe: boolean } {
   const source = '/proc/PID/fdinfo/FD of Unix sockets (scm_fds)';
   const generic = `a ${end} end is in flight: sent over a Unix socket (SCM_RIGHTS) and not received yet, it is in no process's fd table (lsof does not see it either)`;
   if (!f) return { item: { label: 'unless', text: generic, source: 'fd table (snapshot)' }, maybe: false };
-  if (f.sockets.length > 0) {
-    const n = f.sockets.reduce((a, s) => a + s.count, 0);
-    const where = f.sockets.slice(0, 3).map((s) => `unix:${s.inode} (${procLabel(index, s.pid, ev)} fd ${s.fd}: ${s.count})`);
-    const more = f.sockets.length > 3 ? ` and ${f.sockets.length - 3} more socket(s)` : '';
+  const mine = new Set(holders);
+  const near = (inode: number): boolean => {
+    const ch = index.channel(`unix:${inode}`);
+    if (!ch || ch.kind !== 'unix') return false;
+    return ch.endpoints.some((e) => mine.has(e.pid)) || (ch.peer !== undefined && (index.channel(ch.peer)?.endpoints.some((e) => mine.has(e.pid)) ?? false));
+  };
+  const list = (ss: InFlightFacts['sockets']): string => {
+    const where = ss.slice(0, 3).map((s) => `unix:${s.inode} (${procLabel(index, s.pid, ev)} fd ${s.fd}: ${s.count})`);
+    return where.join(', ') + (ss.length > 3 ? ` and ${ss.length - 3} more socket(s)` : '');
+  };
+  const count = (ss: InFlightFacts['sockets']): number => ss.reduce((a, s) => a + s.count, 0);
+  const related = f.sockets.filter((s) => near(s.inode));
+  const elsewhere = f.sockets.filter((s) => !near(s.inode));
+  const others = elsewhere.length ? `; ${count(elsewhere)} more wait on sockets neither the pipe's holders nor their peers hold (${list(elsewhere)})` : '';
+  if (related.length > 0) {
     return {
-      item: { label: 'unless', text: `${n} file(s) are in flight, queued on ${where.join(', ')}${more} and not received yet: the ${end} end may be one of them (the kernel does not say which)`, source },
+      item: { label: 'unless', text: `${count(related)} file(s) are in flight, queued on ${list(related)}, a socket of this pipe's holders or the peer of one, and not received yet: the ${end} end may be one of them (the kernel does not say which)${others}`, source },
       maybe: true,
     };
+  }
+  if (elsewhere.length > 0) {
+    const cut = f.unknown.length ? `; and ${f.unknown.join('; ')}` : '';
+    return { item: { label: 'unless', text: `${generic}. No file waits on a socket of this pipe's holders or the peer of one (${f.read} socket(s) read)${others}${cut}`, source }, maybe: false };
   }
   if (f.unknown.length === 0) return { item: { label: 'in flight', text: `none: no file waits in any Unix socket (${f.read} read), so no ${end} end is in flight`, source }, maybe: false };
   return { item: { label: 'unless', text: `${generic}; none of the ${f.read} Unix socket(s) read holds one, but ${f.unknown.join('; ')}`, source }, maybe: false };
