@@ -13,8 +13,10 @@ export const CAPS = {
   name: 160,
   /** Array items listed before `… N more`. */
   items: 8,
-  /** Code points of one tooltip line (command lines included). */
+  /** Code points of one tooltip line. */
   line: 500,
+  /** Code points of a command line as shown (any user's argv may be 2 MiB: root's `port` printed it whole). */
+  command: 1000,
 } as const;
 
 /** Escaped and bounded: what a label shows of a name, path or command line. */
@@ -91,13 +93,18 @@ export function shownCmdline(p: { cmdline: readonly string[]; cmdlineBytes?: Rea
  * A process's command line as one line of text: its shown arguments joined by spaces, without the
  * empty ones at the end — setproctitle pads its title with NULs, and a process that wipes its argv
  * leaves nothing but NULs (`''` then: callers show the comm or `-`, as ps shows `?`, not a run of
- * spaces).
+ * spaces). At most `max` code points (CAPS.command), then how much was left out; Infinity for
+ * matching, not showing.
  */
-export function shownCommand(p: { cmdline: readonly string[]; cmdlineBytes?: ReadonlyArray<string | null> }): string {
+export function shownCommand(p: { cmdline: readonly string[]; cmdlineBytes?: ReadonlyArray<string | null> }, max: number = CAPS.command): string {
   const args = shownCmdline(p);
   let n = args.length;
   while (n > 0 && args[n - 1] === '') n--;
-  return args.slice(0, n).join(' ');
+  const text = args.slice(0, n).join(' ');
+  if (text.length <= max) return text;
+  const cut = truncate(text, max);
+  const left = text.length - (cut.length - 1); // UTF-16 units; the ellipsis is one
+  return left > 0 ? `${cut} (${left} more characters)` : text;
 }
 
 /** `[0, 1, 2, … 31997 more]`: the first CAPS.items values of a long array. */

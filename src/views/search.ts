@@ -65,7 +65,7 @@ export function buildSearchIndex(input: SearchInput): SearchEntry[] {
   for (const ch of input.channels) for (const pid of new Set(ch.endpoints.map((e) => e.pid))) held.set(pid, (held.get(pid) ?? 0) + 1);
   for (const p of input.processes) {
     const n = held.get(p.pid) ?? 0;
-    const cmd = fmt.shownCommand(p);
+    const cmd = fmt.shownCommand(p, Infinity); // matched whole; shown capped (detail)
     const hidden = !input.isProcessShown(p.pid);
     out.push({
       type: 'process',

@@ -222,6 +222,37 @@ describe('CLI output with hostile names made by an unprivileged user', { skip },
     }
   });
 
+  test("port caps a listener's command line: a user's 700 KB argv does not flood root's terminal (--json keeps it whole)", async () => {
+    const args = Array.from({ length: 40_000 }, (_, i) => `arg${String(i).padStart(5, '0')}-\x1b[2J`);
+    const server: ChildProcess = spawn('perl', ['-MIO::Socket::INET', '-e', 'my $s = IO::Socket::INET->new(Listen => 5, LocalAddr => "127.0.0.1", LocalPort => 0) or die "$!"; $| = 1; print $s->sockport, "\n"; sleep 300', ...args], {
+      ...NOBODY, cwd: '/', stdio: ['ignore', 'pipe', 'inherit'], env: { PATH: '/usr/bin:/bin' },
+    });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        server.stdout!.on('data', (b) => {
+          out += b;
+          if (out.includes('\n')) resolve(Number(out.trim()));
+        });
+        server.once('exit', (c) => reject(new Error(`the listener exited (${c})`)));
+      });
+      const r = cli(['port', String(port)]);
+      assert.equal(r.code, 0, r.stderr);
+      assertClean('port', r.stdout);
+      const cmd = r.stdout.split('\n').find((l) => l.trimStart().startsWith('cmd: '))!;
+      // 1,000 code points as shown, each at most a few characters once escaped (ESC → \\x1b)
+      assert.ok(cmd.length < 2000, `cmd line of ${cmd.length} characters`);
+      assert.match(cmd, /^ +cmd: perl -MIO::Socket::INET -e .*… \(\d+ more characters\)$/);
+      assert.ok(r.stdout.length < 4000, `port printed ${r.stdout.length} characters`);
+      const j = cli(['port', String(port), '--json']);
+      assert.equal(j.code, 0, j.stderr);
+      const cmdline = (JSON.parse(j.stdout) as { listeners: Array<{ processes: Array<{ cmdline: string[] }> }> }).listeners[0].processes[0].cmdline;
+      assert.deepEqual(cmdline.slice(-args.length), args);
+    } finally {
+      server.kill('SIGKILL');
+    }
+  });
+
   test('top and signals print a hostile process name (zero-width, bidi, ESC) escaped', async () => {
     // as nobody: a writer named to attack a terminal, piping into cat; the eBPF tracer counts it (root here)
     const comm = 'w\u200bx\u202e\x1b[1m';

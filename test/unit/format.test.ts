@@ -78,6 +78,16 @@ test('a TCP listener\'s queues are connections (waiting of its backlog), never b
   assert.equal(kindTitlePlural('anon-shm'), 'Shared anonymous memory regions');
 });
 
+test('shownCommand: at most CAPS.command code points as shown, then how much was left out; whole when asked (matching)', () => {
+  const p = { cmdline: ['perl', ...Array.from({ length: 500 }, () => 'argument')] };
+  const whole = ['perl', ...p.cmdline.slice(1)].join(' ');
+  const shown = shownCommand(p);
+  assert.ok(shown.startsWith(whole.slice(0, 999) + '…'), shown.slice(0, 80));
+  assert.equal(shown.slice(1000), ` (${whole.length - 999} more characters)`);
+  assert.equal(shownCommand(p, Infinity), whole);
+  assert.equal(shownCommand({ cmdline: ['a'.repeat(1000)] }), 'a'.repeat(1000));
+});
+
 test('shownCommand: setproctitle\'s NUL padding is no run of spaces, and an argv of NULs only is empty (callers show the comm or -)', () => {
   assert.equal(shownCommand({ cmdline: ['postgres: checkpointer', '', '', ''] }), 'postgres: checkpointer');
   assert.equal(shownCommand({ cmdline: Array<string>(43).fill('') }), '');
