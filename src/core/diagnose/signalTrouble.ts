@@ -65,6 +65,12 @@ const TEACH = {
     next: 'The kernel delivers it the moment the process unblocks it; until then a standard signal sent again merges with the pending one (it is not queued twice).',
     fix: 'Check where the program unblocks or consumes the signal (sigprocmask, pthread_sigmask, signalfd); a mask inherited from the parent is a common cause.',
   },
+  pendingNoop: {
+    what: 'A signal was sent to this process and it blocks it, so the kernel keeps it pending. Its default action is to do nothing (SIGCHLD, SIGURG, SIGWINCH), or only to resume a stopped process (SIGCONT: the kernel does that when the signal is sent, whatever the mask).',
+    why: 'Programs block such signals while they wait for the event another way (a shell blocks SIGCHLD around waitpid), or never unblock them because they do not use them.',
+    next: 'Nothing happens until the process unblocks it: then its handler runs if it installed one (see caught), else nothing. A second one sent meanwhile merges with this one.',
+    fix: 'Usually nothing. If the process catches the signal (a handler), check that it unblocks it at some point: a SIGCHLD handler that never runs leaves zombies.',
+  },
   ignoresTerm: {
     what: 'This process ignores SIGTERM (SIG_IGN): a polite "please stop" has no effect on it.',
     why: 'Shells and some daemons ignore SIGTERM deliberately; a program started from a parent that ignored it inherits the disposition across exec.',
@@ -142,11 +148,16 @@ export const signalTrouble = defineRule<Memo>({
         const still = pb.filter((s) => streak(history, (m) => m.pending.get(k)?.includes(s) ?? false) >= 2);
         if (still.length) {
           const since = streakStart(history, now, (m) => still.some((s) => m.pending.get(k)?.includes(s)));
-          const sev: Severity = still.every(harmless) ? 'info' : 'warning';
+          // a signal whose default does nothing is no lost message: say so, not "never delivered"
+          const noop = still.every(harmless);
+          const title = noop
+            ? `${label} has ${still.join(', ')} pending and blocked: ${still.length > 1 ? 'their' : 'its'} default action is to do nothing${still.includes('SIGCONT') ? ' (SIGCONT resumed the process when it was sent, blocked or not)' : ''}`
+            : `${label} has ${still.join(', ')} pending but blocked: it is never delivered`;
           out.push(
-            base(p, 'pending', sev, `${label} has ${still.join(', ')} pending but blocked: it is never delivered`, TEACH.pending, [
+            base(p, 'pending', noop ? 'info' : 'warning', title, noop ? TEACH.pendingNoop : TEACH.pending, [
               { label: 'pending', text: [...new Set([...p.signals.pending, ...p.signals.shdPending])].join(', '), source: `/proc/${p.pid}/status SigPnd/ShdPnd` },
               { label: 'blocked', text: p.signals.blocked.join(', '), source: `/proc/${p.pid}/status SigBlk` },
+              ...(noop ? [{ label: 'caught', text: still.filter((x) => p.signals.caught.includes(x)).join(', ') || 'none of them (no handler)', source: `/proc/${p.pid}/status SigCgt` }] : []),
             ], since),
           );
         }
