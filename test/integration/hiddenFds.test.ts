@@ -98,6 +98,23 @@ os.kill(e, 9)
     }
   });
 
+  it('the native walks agree on the hidden reader: the same read errors, and no fact the /proc walk was refused (maps, timers, namespaces)', (t) => {
+    if (!walks.includes('proc') || !walks.includes('bpf-iter')) return t.skip('needs both native walks (the addon and BPF)');
+    const facts = (walk: string) => {
+      const r = noPtrace(['snapshot', '--json', '--all-processes', '--pid', String(reader), '--pid', String(empty)], walk);
+      assert.equal(r.status, 0, r.stderr);
+      const s = JSON.parse(r.stdout) as { processes: Array<{ pid: number; errors?: unknown; netns?: unknown; ipcns?: unknown; timers?: unknown }> };
+      return [reader, empty].map((pid) => {
+        const p = s.processes.find((x) => x.pid === pid);
+        assert.ok(p, `${walk}: ${pid} is listed`);
+        return { pid, errors: p.errors, netns: p.netns, ipcns: p.ipcns, timers: p.timers };
+      });
+    };
+    const proc = facts('proc');
+    assert.ok(JSON.stringify(proc[0].errors).includes('"field":"ns/net"'), `the /proc walk is refused the reader's namespace: ${JSON.stringify(proc[0])}`);
+    assert.deepEqual(facts('bpf-iter'), proc);
+  });
+
   it('doctor does not call the pipe "writers and no reader" (at most info, with the caveat)', () => {
     for (const walk of walks) {
       const args = ['--pid', String(writer), '--pid', String(reader), '--samples', '2', '--interval', '100', ...(walk === 'proc-ts' ? ['--no-native'] : [])];

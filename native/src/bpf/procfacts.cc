@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -133,6 +134,59 @@ struct linux_dirent64 {
   char d_name[];
 };
 
+// A process whose ptrace read access is refused: the /proc walk is then refused some of its files
+// as well — which ones depends on the file and the caller (root without CAP_SYS_PTRACE may read
+// another user's maps but not its timers; a process of a user namespace above ours refuses both).
+// What the iterators read of it from the kernel is kept only where /proc would give it too: the
+// same files are asked (an open, a readlink), and each refusal drops the fact and says the error
+// in the /proc walk's order (before cwd and exe), so both walks give the same row and nothing the
+// kernel refuses to /proc readers shows through BPF.
+void AsProcSeesIt(int pdir, ProcFacts& p, const FactsOptions& opt) {
+  auto said = [&p](const char* field) {
+    return std::any_of(p.errors.begin(), p.errors.end(), [field](const auto& e) { return strcmp(e.first, field) == 0; });
+  };
+  auto opens = [pdir](const char* file) {
+    int fd = openat(pdir, file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return errno;
+    close(fd);
+    return 0;
+  };
+  std::vector<std::pair<const char*, int>> add;
+  // (maps the iterator gave, or none: the maps pass reads a refused process's file itself and keeps no error)
+  if (opt.readMaps && !said("maps")) {
+    if (int e = opens("maps")) {
+      p.maps.clear();
+      p.has &= ~F_MAPS;
+      add.emplace_back("maps", e);
+    }
+  }
+  // (the task said it has no timers, so the file was not read: the /proc walk reads it all the same)
+  if (opt.readTimers && !(p.has & F_TIMERS) && !said("timers")) {
+    if (int e = opens("timers")) add.emplace_back("timers", e);
+  }
+  // the namespace links as the /proc walk reads them (the task's may be missing, or refused to /proc)
+  std::string link;
+  if (!said("ns/net")) {
+    if (int e = ReadLinkAt(pdir, "ns/net", link)) {
+      p.netns.clear();
+      p.has &= ~F_NETNS;
+      add.emplace_back("ns/net", e);
+    } else {
+      p.netns = link;
+      p.has |= F_NETNS;
+    }
+  }
+  if (ReadLinkAt(pdir, "ns/ipc", link) != 0) {
+    p.ipcns.clear();
+    p.has &= ~F_IPCNS;
+  } else {
+    p.ipcns = link;
+    p.has |= F_IPCNS;
+  }
+  auto at = std::find_if(p.errors.begin(), p.errors.end(), [](const auto& e) { return strcmp(e.first, "cwd") == 0 || strcmp(e.first, "exe") == 0; });
+  p.errors.insert(at, add.begin(), add.end());
+}
+
 }  // namespace
 
 bool TaskFactsUsable(const ipci_task_rec& t) {
@@ -178,6 +232,8 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
       if (m.err == ESRCH) {
         p.error = ESRCH;
         alive = false;
+      } else {
+        p.errors.emplace_back("maps", m.err);  // as the /proc walk
       }
     }
   }
@@ -235,6 +291,7 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
         p.fdLinksRefused = true;
       }
     }
+    if (access == EACCES || access == EPERM) AsProcSeesIt(pdir, p, opt);
   }
   close(pdir);
 }
