@@ -14,7 +14,8 @@ import * as path from 'node:path';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import { removeObject } from '../../src/core/actions';
 import { removeSocketFile } from '../../src/core/diagnose/removeFile';
-import type { Problem } from '../../src/core/diagnose';
+import { Diagnoser, type Problem } from '../../src/core/diagnose';
+import { takeSnapshot } from '../../src/core/snapshot';
 import { inFlightRequest, readInFlight } from '../../src/core/diagnose/inFlight';
 import type { UnixChannel } from '../../src/core/model';
 import { loadNative } from '../../src/core/native';
@@ -372,6 +373,10 @@ describe('rule 3: stale or hijacked Unix socket path', { skip: noNative }, () =>
         assert.ok(!d.problems.some((p) => p.title.includes('hidden.sock') || p.evidence.some((e) => e.text.includes('hidden.sock'))), 'looked through the symlink');
         assert.equal(touching(d, { rule: 'socket-path', pids: [svc.pid] }).length, 0, 'compared a path through the symlink');
       }
+      // "no problem" must not read as "checked": the notes say a path was left alone, and why (a
+      // deadline long enough that a loaded machine still reaches the paths)
+      const d = new Diagnoser({ deadlineMs: 10_000, rules: ['socket-path'] }).diagnose(await takeSnapshot());
+      assert.ok(d.notes.some((n) => /^\d+ socket or FIFO path\(s\) were not looked at \((\d+ [^,]+, )*\d+ through another user's symlink/.test(n)), JSON.stringify(d.notes));
       await svc.stop();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

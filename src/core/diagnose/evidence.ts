@@ -297,6 +297,13 @@ function rootOf(procRoot: string, pid: number, cache: Map<number, string | null>
   return v;
 }
 
+/** Why SafeLstat did not look at a path, in our words (its reason may carry a mount's type, which a FUSE mounter names). */
+function skipKind(reason: string | undefined): string {
+  if (reason?.startsWith('on a ')) return 'on a file system that could hang (FUSE, network)';
+  if (reason?.includes('symlink owned')) return "through another user's symlink";
+  return 'unreadable';
+}
+
 /** Reads what the requests ask for, within the options' bounds. */
 /**
  * Keeps the path cache to what is asked about now: the directories this call looked at (all of
@@ -420,6 +427,8 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
     return m !== null;
   };
   let pathsCut = false;
+  /** Paths lstat was not tried on, by why (a file system that could hang, another user's symlink): said in the notes, or "no problems" would read as "all checked". */
+  const notLooked = new Map<string, number>();
   for (const r of requests) {
     for (const req of r.paths ?? []) {
       const key = pathKey(req.path, req.pid);
@@ -440,7 +449,10 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
         else {
           const l = safe.lstat(req.path);
           if (l.missing) facts = { path: req.path, type: 'missing' };
-          else if (!l.stat) facts = { path: req.path, type: 'unchecked', reason: l.skipped };
+          else if (!l.stat) {
+            facts = { path: req.path, type: 'unchecked', reason: l.skipped };
+            notLooked.set(skipKind(l.skipped), (notLooked.get(skipKind(l.skipped)) ?? 0) + 1);
+          }
           else facts = { path: req.path, type: fileType(l.stat), dev: devText(l.stat.dev), inode: l.stat.ino, uid: l.stat.uid };
           if (pc && facts.type !== 'unchecked') pc.paths.set(req.path, facts);
         }
@@ -462,6 +474,10 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
     }
   }
   if (pc) prunePathCache(pc, dirState, pathsCut, now, maxAge);
+  if (notLooked.size > 0) {
+    const n = [...notLooked.values()].reduce((a, b) => a + b, 0);
+    ev.notes.push(`${n} socket or FIFO path(s) were not looked at (${[...notLooked].map(([why, k]) => `${k} ${why}`).join(', ')}): whether they are stale or taken over is not known`);
+  }
 
   phase('paths');
   // 5. socket files
