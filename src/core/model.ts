@@ -29,6 +29,12 @@ export interface Endpoint {
   pid: number;
   fd?: number;
   map?: string;
+  /**
+   * A mapping's: the byte of the object at its first address (the maps line's offset column, as
+   * mmap's offset argument set it); absent when 0. A mapping shows the object from there on, so
+   * byte N of the object is at `lo + N - mapOffset`, and only there when the mapping reaches it.
+   */
+  mapOffset?: number;
   mode: Mode;
 }
 

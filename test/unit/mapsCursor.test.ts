@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { filterMaps, MapsCursor, parseMapsText, type MapsLine } from '../../src/core/parsers/procPid';
-import { mapHoldersOf, mapsDevName } from '../../src/core/probes/maps';
+import { mapHoldersOf, mapsDevName, sharedMappings } from '../../src/core/probes/maps';
 import { MAPS_KEEP_LINES, MAPS_KEEP_MAX, MAPS_READ_MAX, MAPS_WALK_BUDGET } from '../../src/core/procWalk';
 import { walkRulesFor } from '../../src/core/kinds';
 import { CHANNEL_KINDS } from '../../src/core/model';
@@ -36,6 +36,12 @@ function oracleLine(line: string): MapsLine | null {
     path = path.slice(0, -' (deleted)'.length);
   }
   return { range: fields[0], perms: fields[1], dev: fields[3], inode, path, deleted };
+}
+
+/** The offset column of a line oracleLine takes (hex, as mmap's offset; NaN when not hex). */
+function oracleOffset(line: string): number {
+  const f = line.split(' ').filter((x) => x !== '')[2];
+  return /^[0-9a-f]+$/i.test(f) ? parseInt(f, 16) : NaN;
 }
 
 /** The path field as written (after five fields and the padding), '' when the line has none. */
@@ -89,7 +95,8 @@ function randomLine(r: () => number): string {
   const dev = pick(['00:1a', 'fe:00', '00:01', '103:2', 'zz']);
   const inode = pick(['0', '7', '32769', '123456789012', 'x1', '1e3', '0x10']);
   const sep = () => ' '.repeat(1 + Math.floor(r() * 3));
-  const fields = [range, perms, '00000000', dev, inode];
+  const offset = pick(['00000000', '00000000', '00002000', '7fff0000', '1000000000000', 'zz']);
+  const fields = [range, perms, offset, dev, inode];
   const cut = r() < 0.05 ? Math.floor(r() * 5) : 5;
   return fields.slice(0, cut).join(sep()) + (cut === 5 ? ' '.repeat(Math.floor(r() * 20)) + pick(PATHS) : '');
 }
@@ -103,11 +110,13 @@ function randomText(r: () => number): string {
 test('MapsCursor reads every line as the line-by-line parse does (random lines, hostile paths)', () => {
   for (let seed = 1; seed <= 3000; seed++) {
     const text = randomText(rng(seed));
-    const want = text.split('\n').map(oracleLine).filter((x): x is MapsLine => x !== null);
+    const kept = text.split('\n').filter((l) => oracleLine(l) !== null);
+    const want = kept.map((l) => oracleLine(l)!);
     assert.deepEqual(parseMapsText(text), want, `seed ${seed}: ${JSON.stringify(text)}`);
     const c = new MapsCursor(text);
-    for (const w of want) {
+    for (const [i, w] of want.entries()) {
       assert.ok(c.next(), `seed ${seed}`);
+      assert.equal(c.offset(), oracleOffset(kept[i]), `seed ${seed}: the offset column of ${JSON.stringify(kept[i])}`);
       assert.equal(c.shared(), w.perms[3] === 's');
       assert.equal(c.mode(), w.perms[0] === 'r' && w.perms[1] === 'w' ? 'rw' : w.perms[1] === 'w' ? 'w' : 'r');
       const [lo, hi] = w.range.split('-').map((x) => parseInt(x, 16));
@@ -152,9 +161,15 @@ test('mapHoldersOf: SysV attachers by shmid and key, /dev/shm holders by name an
   const h = mapHoldersOf([
     { pid: 10, maps: '7f0000000000-7f0000010000 rw-s 00000000 00:01 32769  /SYSV0001e240 (deleted)\n7f0000020000-7f0000021000 r--s 00000000 00:1a 7 /dev/shm/sem.Tmp123 (deleted)\n' },
     { pid: 11, maps: '7f1000000000-7f1000004000 r--s 00000000 00:01 32769 /SYSV0001e240\n7f1000010000-7f1000012000 rw-s 00000000 00:1a 7 /dev/shm/sem.real\n7f1000020000-7f1000021000 rw-s 00000000 103:2 7 /dev/shm/sem.real' },
+    // the segment's first page unmapped: what is left shows it from byte 4096 on
+    { pid: 12, maps: '7f2000001000-7f2000010000 rw-s 00001000 00:01 32769 /SYSV0001e240' },
   ]);
-  assert.deepEqual(h.sysvByInode.get(32769), [{ pid: 10, map: '7f0000000000-7f0000010000', mode: 'rw' }, { pid: 11, map: '7f1000000000-7f1000004000', mode: 'r' }]);
-  assert.deepEqual(h.sysvByKey.get(0x1e240)?.map((e) => e.pid), [10, 11]);
+  assert.deepEqual(h.sysvByInode.get(32769), [
+    { pid: 10, map: '7f0000000000-7f0000010000', mode: 'rw' },
+    { pid: 11, map: '7f1000000000-7f1000004000', mode: 'r' },
+    { pid: 12, map: '7f2000001000-7f2000010000', mapOffset: 0x1000, mode: 'rw' },
+  ], 'the object\'s offset at the mapping\'s start, only when not 0');
+  assert.deepEqual(h.sysvByKey.get(0x1e240)?.map((e) => e.pid), [10, 11, 12]);
   assert.deepEqual(h.devShm.get('sem.real')?.map((e) => e.pid), [11, 11]);
   assert.deepEqual(h.devShm.get('sem.Tmp123')?.map((e) => e.pid), [10]);
   // one object per device and inode: the creator's temp name and the real name are one semaphore
@@ -164,6 +179,15 @@ test('mapHoldersOf: SysV attachers by shmid and key, /dev/shm holders by name an
   assert.equal(d.deleted, true);
   assert.equal(d.size, 0x2000);
   assert.deepEqual(d.endpoints.map((e) => [e.pid, e.mode]), [[10, 'r'], [11, 'rw']]);
+});
+
+test('sharedMappings: one endpoint per mapping, with the window of the object it shows (mapOffset)', () => {
+  const [g] = sharedMappings([
+    { pid: 20, maps: '7f0000000000-7f0000002000 rw-s 00000000 00:05 9 /memfd:pool (deleted)' },
+    // a window of the same memfd from its third page (mmap offset 8192), and a private mapping of it
+    { pid: 21, maps: '7f1000000000-7f1000001000 r--s 00002000 00:05 9 /memfd:pool (deleted)\n7f1000008000-7f1000009000 r--p 00000000 00:05 9 /memfd:pool (deleted)' },
+  ], (c) => c.path());
+  assert.deepEqual(g.endpoints, [{ pid: 20, map: '7f0000000000-7f0000002000', mode: 'rw' }, { pid: 21, map: '7f1000000000-7f1000001000', mapOffset: 0x2000, mode: 'r' }]);
 });
 
 test('the TypeScript walk bounds maps text as native/src/mapsread.h does (the C constants are read here, not copied by hand)', () => {

@@ -58,7 +58,8 @@ test('channel fingerprints agree with channelsEqual on the cases it is particula
     ['a large number', ch({ inode: 2 ** 40 + 1 }), ch({ inode: 2 ** 40 + 1 })],
     ['a large number differs', ch({ inode: 2 ** 40 + 1 }), ch({ inode: 2 ** 40 + 2 })],
     ['endpoint order counts', ch({ endpoints: [{ pid: 1, fd: 3, mode: 'r' }, { pid: 2, fd: 4, mode: 'w' }] }), ch({ endpoints: [{ pid: 2, fd: 4, mode: 'w' }, { pid: 1, fd: 3, mode: 'r' }] })],
-    ['endpoints: only pid, fd, mode, map count', ch({ endpoints: [{ pid: 1, fd: 3, mode: 'rw', extra: 1 }] }), ch({ endpoints: [{ pid: 1, fd: 3, mode: 'rw' }] })],
+    ['endpoint mapOffset counts', ch({ endpoints: [{ pid: 1, map: '7f-80', mapOffset: 8192, mode: 'rw' }] }), ch({ endpoints: [{ pid: 1, map: '7f-80', mode: 'rw' }] })],
+    ['endpoints: only pid, fd, mode, map, mapOffset count', ch({ endpoints: [{ pid: 1, fd: 3, mode: 'rw', extra: 1 }] }), ch({ endpoints: [{ pid: 1, fd: 3, mode: 'rw' }] })],
     ['endpoint fd vs map', ch({ endpoints: [{ pid: 1, map: '7f-80', mode: 'rw' }] }), ch({ endpoints: [{ pid: 1, fd: 3, mode: 'rw' }] })],
     ['endpoint with a NaN pid', ch({ endpoints: [{ pid: NaN, fd: 3, mode: 'rw' }] }), ch({ endpoints: [{ pid: NaN, fd: 3, mode: 'rw' }] })],
     ['arrays by order', ch({ values: [1, 2] }), ch({ values: [2, 1] })],
@@ -73,6 +74,9 @@ test('channel fingerprints agree with channelsEqual on the cases it is particula
     ['non-ASCII text differs', ch({ path: '/tmp/\u00e9\u{1f600}' }), ch({ path: '/tmp/\u00e9\u{1f601}' })],
   ];
   for (const [what, a, b] of cases) assert.equal(sameCh(a, b), channelsEqual(a, b), what);
+  // a holder that mapped another window of the object at the same addresses changed the channel
+  const [, moved, first] = cases.find(([w]) => w === 'endpoint mapOffset counts')!;
+  assert.equal(channelsEqual(moved, first), false);
 });
 
 test('process fingerprints agree with deepEqual', () => {

@@ -304,6 +304,9 @@ export class MapsCursor {
   hi = 0;
   /** Offset of the 4 perms chars. */
   perms = 0;
+  /** [offStart, offEnd) is the offset column: the byte of the mapped object at `lo` (hex). */
+  offStart = 0;
+  offEnd = 0;
   /** [devStart, devEnd) is the device, `00:1a` (hex). */
   devStart = 0;
   devEnd = 0;
@@ -376,6 +379,8 @@ export class MapsCursor {
     this.hi = hi;
     this.rangeEnd = fe[0];
     this.perms = fs[1];
+    this.offStart = fs[2];
+    this.offEnd = fe[2];
     this.devStart = fs[3];
     this.devEnd = fe[3];
     this.inode = inode;
@@ -394,6 +399,16 @@ export class MapsCursor {
   /** Length of the mapping in bytes (addresses fit a double exactly: ≤ 2^57). */
   length(): number {
     return this.hi - this.lo;
+  }
+
+  /**
+   * The byte of the mapped object at the mapping's first address (the offset column: mmap's
+   * offset), NaN when the column is not hex. Exact up to 2^53; a larger one (a mapping far past
+   * any tmpfs object's end) is rounded, and the addon, which compares the column with it right
+   * before a read, then refuses (ESTALE) instead of reading another part of the object.
+   */
+  offset(): number {
+    return hexAt(this.text, this.offStart, this.offEnd);
   }
 
   permsText(): string {

@@ -39,6 +39,12 @@ export function mapsDevName(hex: string): string {
   return `${parseInt(a, 16)}:${parseInt(b, 16)}`;
 }
 
+/** The endpoint of the cursor's mapping: its range, and its offset into the object when not 0 (Endpoint.mapOffset). */
+export function mapEndpoint(c: MapsCursor, pid: number, mode = c.mode()): Endpoint {
+  const off = c.offset();
+  return off > 0 ? { pid, map: c.range(), mapOffset: off, mode } : { pid, map: c.range(), mode };
+}
+
 /** Shared (`s`) mappings of one object (dev:inode as maps shows it): one endpoint per mapping. */
 export interface SharedMapping {
   /** What `nameOf` named its first line. */
@@ -83,7 +89,7 @@ export function sharedMappings(
       const len = c.length();
       if (len > g.size) g.size = len;
       const mode = c.mode();
-      g.endpoints.push({ pid: p.pid, map: c.range(), mode });
+      g.endpoints.push(mapEndpoint(c, p.pid, mode));
       g.pids.add(p.pid);
       if (mode !== 'r') g.writers.add(p.pid);
     }
@@ -144,12 +150,12 @@ export function mapHoldersOf(maps: Iterable<{ pid: number; maps: string; mapsHex
     while (c.next()) {
       const key = c.sysvKey();
       if (key !== null) {
-        const ep: Endpoint = { pid: p.pid, map: c.range(), mode: c.mode() };
+        const ep = mapEndpoint(c, p.pid);
         add(h.sysvByInode, c.inode, ep);
         add(h.sysvByKey, key, ep);
         if (!h.sysvDev.has(c.inode)) h.sysvDev.set(c.inode, c.dev());
       } else if (c.pathStartsWith('/dev/shm/')) {
-        const ep: Endpoint = { pid: p.pid, map: c.range(), mode: c.mode() };
+        const ep = mapEndpoint(c, p.pid);
         const name = c.pathFrom(DEVSHM.length);
         add(h.devShm, name, ep);
         const dev = c.devNumber();
