@@ -1,12 +1,16 @@
 // memRead: bytes of one shared mapping of another process, read through /proc/PID/mem (ptrace-read
 // permission), on a thread of its own (ThreadWorker). Right before the read the maps line at that
 // exact range must still show the same dev:inode: a holder that mapped a FUSE file over the range
-// would otherwise make us fault in its pages (FUSE_READ to a daemon that may never answer). The
-// pid directory is opened once, so a recycled pid fails (ESRCH) instead of reading another process.
+// would otherwise make us fault in its pages (FUSE_READ to a daemon that may never answer). When the
+// caller gives the object offset it expects there, the line's offset column must show it too: a
+// holder that re-mapped another window of the same object at the same addresses would otherwise
+// have us show one part of the object labelled as another. The pid directory is opened once, so a
+// recycled pid fails (ESRCH) instead of reading another process.
 #include "mapsread.h"
 #include "napi_helpers.h"
 #include "threadworker.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -53,9 +57,9 @@ bool StartTime(const std::string& stat, double& out) {
 
 class MemReadWorker : public ThreadWorker {
  public:
-  MemReadWorker(Napi::Env env, int pid, double startTime, std::string range, std::string dev, double inode, double offset, double length)
+  MemReadWorker(Napi::Env env, int pid, double startTime, std::string range, std::string dev, double inode, double offset, double length, double pgoff)
       : ThreadWorker(env, "ipcInspectorMemRead"), pid_(pid), startTime_(startTime), range_(std::move(range)), dev_(std::move(dev)),
-        inode_(inode), offset_(offset), length_(length) {}
+        inode_(inode), offset_(offset), length_(length), pgoff_(pgoff) {}
 
  protected:
   void Execute() override {
@@ -87,7 +91,9 @@ class MemReadWorker : public ThreadWorker {
       char perms[8], dev[32];
       unsigned long long off, ino;
       if (sscanf(line.c_str() + prefix.size(), "%7s %llx %31s %llu", perms, &off, dev, &ino) == 4) {
-        same = dev_ == dev && static_cast<double>(ino) == inode_ && perms[3] == 's';
+        // pgoff_ is exact up to 2^53 (a JS number); one past that cannot be asked for exactly
+        bool offOk = pgoff_ < 0 || (pgoff_ <= 9007199254740992.0 && off == static_cast<unsigned long long>(pgoff_));
+        same = dev_ == dev && static_cast<double>(ino) == inode_ && perms[3] == 's' && offOk;
       }
     }
     if (!same) return err_.set(ESTALE, "maps", std::string(dir) + "/maps");
@@ -117,13 +123,14 @@ class MemReadWorker : public ThreadWorker {
   int pid_;
   double startTime_;
   std::string range_, dev_;
-  double inode_, offset_, length_;
+  double inode_, offset_, length_, pgoff_;
   std::vector<char> data_;
 };
 
 }  // namespace
 
-// memRead(pid, startTime (-1: unchecked), "lo-hi" (hex, as in maps), dev ("00:01"), inode, offset, length)
+// memRead(pid, startTime (-1: unchecked), "lo-hi" (hex, as in maps), dev ("00:01"), inode, offset, length[, pgoff])
+// offset is into the mapping; pgoff (bytes; absent: unchecked) is the maps line's offset column expected
 Napi::Value MemRead(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int pid = ArgInt(info, 0, "pid");
@@ -133,11 +140,13 @@ Napi::Value MemRead(const Napi::CallbackInfo& info) {
   double inode = ArgNumber(info, 4, "inode");
   double offset = ArgNumber(info, 5, "offset");
   double length = ArgNumber(info, 6, "length");
+  double pgoff = info.Length() > 7 && !info[7].IsUndefined() ? ArgNumber(info, 7, "pgoff") : -1;
   if (pid <= 0) ThrowType(env, "pid must be > 0");
   if (range.size() > 40 || range.find_first_not_of("0123456789abcdef-") != std::string::npos) ThrowType(env, "range must be lo-hi in hex");
   if (dev.size() > 24 || dev.find_first_not_of("0123456789abcdef:") != std::string::npos) ThrowType(env, "dev must be major:minor in hex");
   if (!(offset >= 0) || !(length >= 0) || length > 1073741824.0) ThrowType(env, "offset and length must be >= 0 (length at most 1 GiB)");
-  return (new MemReadWorker(env, pid, startTime, std::move(range), std::move(dev), inode, offset, length))->Start();
+  if (pgoff != -1 && !(pgoff >= 0 && pgoff < 18446744073709551616.0 && pgoff == std::floor(pgoff))) ThrowType(env, "pgoff must be an integer >= 0");
+  return (new MemReadWorker(env, pid, startTime, std::move(range), std::move(dev), inode, offset, length, pgoff))->Start();
 }
 
 }  // namespace ipci

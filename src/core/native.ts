@@ -412,11 +412,13 @@ export interface NativeAddon {
   /** Family (SO_DOMAIN) and network namespace inode of a held socket (SIOCGSKNS on a pidfd_getfd copy); with keepNsFd, an fd of that namespace the caller must closeFd. */
   socketNetns(pid: number, fd: number, inode: number, keepNsFd?: boolean): Promise<SocketNetns>;
   /**
-   * Reads [offset, offset+length) of the mapping at `range` (`lo-hi` in hex, as in maps) through
-   * /proc/PID/mem, right after checking that the maps line at exactly that range still shows
-   * `dev` (`00:01`) and `inode` and is shared (ESTALE otherwise). startTime -1 skips the pid check.
+   * Reads [offset, offset+length) of the mapping at `range` (`lo-hi` in hex, as in maps; `offset`
+   * counted from `lo`) through /proc/PID/mem, right after checking that the maps line at exactly
+   * that range still shows `dev` (`00:01`) and `inode`, is shared, and — when `pgoff` is given —
+   * shows that offset into the object (Endpoint.mapOffset, bytes); ESTALE otherwise. startTime -1
+   * skips the pid check. (An addon built before `pgoff` ignores it.)
    */
-  memRead(pid: number, startTime: number, range: string, dev: string, inode: number, offset: number, length: number): Promise<Buffer>;
+  memRead(pid: number, startTime: number, range: string, dev: string, inode: number, offset: number, length: number, pgoff?: number): Promise<Buffer>;
   /**
    * The size of the regular file `/proc/PID/<link>` refers to — `fd/N` (a holder's fd), or
    * `map_files/LO-HI` (a mapping: the kernel lets only CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE

@@ -273,7 +273,8 @@ async function semValuesThroughMappings(ctx: ProbeContext, native: NativeAddon, 
   const stuck = new Set<number>();
   for (const ch of sems) {
     const key = heldObjectKey(ch.id, 'posix-sem', ['deleted', 'mount']);
-    const mapped = ch.endpoints.filter((e) => e.map !== undefined && MAP_RANGE.test(e.map));
+    // the sem_t is the file's first bytes: only a mapping from offset 0 shows it at its start
+    const mapped = ch.endpoints.filter((e) => e.map !== undefined && MAP_RANGE.test(e.map) && !e.mapOffset);
     const ep = mapped.find((e) => !stuck.has(e.pid));
     const startTime = ep ? ctx.processes.get(ep.pid)?.startTime : undefined;
     if (!key || key.inode === null || mapped.length === 0) continue; // held only by fds: nothing mapped to read
@@ -286,7 +287,7 @@ async function semValuesThroughMappings(ctx: ProbeContext, native: NativeAddon, 
       const inode = key.inode;
       try {
         const bytes = await withDeadline(`read /proc/${ep.pid}/mem (semaphore)`, ctx.itemTimeoutMs, () =>
-          native.memRead(ep.pid, startTime, ep.map!, mapsDev(key.major, key.minor), inode, 0, SEM_T_SIZE),
+          native.memRead(ep.pid, startTime, ep.map!, mapsDev(key.major, key.minor), inode, 0, SEM_T_SIZE, 0),
         );
         ch.value = decodeSem(ch.id, SEM_T_SIZE, Buffer.from(bytes));
         continue;
