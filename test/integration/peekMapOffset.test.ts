@@ -13,7 +13,7 @@
 // covers says which windows are mapped (a segment is then attached instead); past the end names
 // the address read. Both walks record the same mapOffset. As user nobody (no /proc/PID/map_files:
 // the size unknown), through the CLI: the same bytes, the same clear error, and a read past the
-// file's end fails naming the address it read.
+// file's end fails naming the address it read; the snapshot's size is then how far the mappings reach.
 //
 //   node scripts/build.mjs test/integration cli && node --test dist/test/integration/peekMapOffset.test.js
 import { after, before, describe, it } from 'node:test';
@@ -231,6 +231,11 @@ describe('a peek through a mapping of part of an object reads the object\'s byte
       runAsNobody(process.execPath, [staged!.path('dist/cli.js'), ...args], { env: { LANG: 'C.UTF-8', IPC_INSPECTOR_NATIVE: staged!.path('native/build/Release/ipc_inspector.node') } });
 
     it('peeks the object\'s bytes at the object\'s offsets, says which windows are mapped, names the address a failed read was at', { skip }, () => {
+      const snap = asNobody(['snapshot', '--json', '--kind', 'posix-shm', '--pid', `${nb.pid},${nb.child!.pid}`]);
+      assert.equal(snap.status, 0, snap.stderr);
+      const ch = channel(JSON.parse(snap.stdout) as Snapshot, id) as Channel & { size: number; sizeIsMapping?: boolean };
+      assert.equal(ch.size, 7 * P, 'its size unknown: how far the mappings reach (page 5 + 2 pages), not the largest mapping');
+      assert.equal(ch.sizeIsMapping, true);
       for (const offset of [10, 4 * P + 7, 5 * P + 1]) {
         const r = asNobody(['peek', id, '--offset', String(offset), '--max-bytes', '64', '--json']);
         assert.equal(r.status, 0, r.stderr);

@@ -178,6 +178,9 @@ test('mapHoldersOf: SysV attachers by shmid and key, /dev/shm holders by name an
   assert.equal(d.name, 'sem.Tmp123');
   assert.equal(d.deleted, true);
   assert.equal(d.size, 0x2000);
+  // a window further in reaches further than its length
+  const w = mapHoldersOf([{ pid: 13, maps: '7f3000000000-7f3000001000 r--s 00005000 00:1a 8 /dev/shm/w (deleted)' }]).devShmByKey.get('0:26:8')!;
+  assert.equal(w.size, 0x6000);
   assert.deepEqual(d.endpoints.map((e) => [e.pid, e.mode]), [[10, 'r'], [11, 'rw']]);
 });
 
@@ -188,6 +191,7 @@ test('sharedMappings: one endpoint per mapping, with the window of the object it
     { pid: 21, maps: '7f1000000000-7f1000001000 r--s 00002000 00:05 9 /memfd:pool (deleted)\n7f1000008000-7f1000009000 r--p 00000000 00:05 9 /memfd:pool (deleted)' },
   ], (c) => c.path());
   assert.deepEqual(g.endpoints, [{ pid: 20, map: '7f0000000000-7f0000002000', mode: 'rw' }, { pid: 21, map: '7f1000000000-7f1000001000', mapOffset: 0x2000, mode: 'r' }]);
+  assert.equal(g.size, 0x3000, 'how far the mappings reach into it (8192 + 4096), not the largest mapping (8192)');
 });
 
 test('the TypeScript walk bounds maps text as native/src/mapsread.h does (the C constants are read here, not copied by hand)', () => {

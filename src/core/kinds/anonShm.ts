@@ -27,7 +27,7 @@ export interface AnonShmChannel extends ChannelBase {
   inode: number;
   /** Device `major:minor` as in the maps line (e.g. `00:01` for shmem). */
   dev: string;
-  /** Largest mapping length seen in bytes (a process may map only part of the object); null when only fds hold it. */
+  /** How far the mappings seen reach into the object, in bytes: the largest offset + length (a process may map only part of it); null when only fds hold it. */
   size: number | null;
 }
 
@@ -48,7 +48,7 @@ export const anonShm = defineKind<AnonShmChannel>({
   description: (ch) => `${ch.size === null ? 'not mapped' : formatBytes(ch.size)}, ${plural(new Set(ch.endpoints.map((e) => e.pid)).size, 'process', 'processes')}`,
   columns: [
     c('name', 'NAME', 'Name', 'string', '/dev/zero (MAP_SHARED|MAP_ANONYMOUS), anon_hugepage (shared hugetlb) or memfd:NAME', { search: 'text' }),
-    c('size', 'SIZE', 'Size', 'number|null', 'Largest mapping length seen, in bytes (unknown when only fds hold it)', { unit: 'bytes' }),
+    c('size', 'SIZE', 'Size', 'number|null', 'How far the mappings seen reach into the object, in bytes (the largest mapping when all start at its beginning; unknown when only fds hold it)', { unit: 'bytes' }),
     c('dev', 'DEV', 'Device', 'string', 'Device (major:minor) of the shmem/hugetlbfs object, as in /proc/PID/maps', { search: 'text', wide: true }),
     c('inode', 'INODE', 'Inode', 'number', 'Inode of the object (identifies it across processes)', { search: 'number', wide: true }),
   ],

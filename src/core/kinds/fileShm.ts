@@ -23,7 +23,7 @@ export interface FileShmChannel extends ChannelBase {
   inode: number;
   /** Device `major:minor` as in the maps line (e.g. `fe:01`). */
   dev: string;
-  /** Largest mapping length seen in bytes (a process may map only part of the file). */
+  /** How far the mappings seen reach into the file, in bytes: the largest offset + length (a process may map only part of it). */
   size: number;
   /** Processes with a writable mapping (the others map it read-only). */
   writers: number;
@@ -54,7 +54,7 @@ export const fileShm = defineKind<FileShmChannel>({
   description: (ch) => `${formatBytes(ch.size)}, ${plural(new Set(ch.endpoints.map((e) => e.pid)).size, 'process', 'processes')}, ${plural(ch.writers, 'writer', 'writers')}`,
   columns: [
     c('path', 'PATH', 'Path', 'string', 'The mapped file, as its mappings show it', { search: 'text' }),
-    c('size', 'SIZE', 'Size', 'number', 'Largest mapping length seen, in bytes', { unit: 'bytes' }),
+    c('size', 'SIZE', 'Size', 'number', 'How far the mappings seen reach into the file, in bytes (the largest mapping when all start at its beginning)', { unit: 'bytes' }),
     c('writers', 'WRITERS', 'Writers', 'number', 'Processes with a writable mapping of it'),
     c('deleted', 'DELETED', 'Deleted', 'boolean', 'The file was unlinked while mapped', { wide: true }),
     c('dev', 'DEV', 'Device', 'string', 'Device (major:minor) of the file, as in /proc/PID/maps', { search: 'text', wide: true }),

@@ -19,11 +19,11 @@ export interface PosixShmChannel extends ChannelBase {
    * Bytes: the file's size — for an object named by its holders (deleted, another mount's, under a
    * subdirectory) read through a holder's fd or mapping, never taken from a mapping's length (a
    * mapping may be longer than the file: Berkeley DB maps 1 MiB over a 280 KiB file). When that
-   * cannot be read (no permission to any holder, no addon): the largest mapping seen, with
+   * cannot be read (no permission to any holder, no addon): how far the mappings seen reach, with
    * `sizeIsMapping`, or null when only fds hold it — and an errors[] entry (field `size`) says why.
    */
   size: number | null;
-  /** `size` is the largest mapping seen, not the file's size (which could not be read: see errors[]). */
+  /** `size` is how far the mappings seen reach into the file (largest offset + length), not its size (which could not be read: see errors[]). */
   sizeIsMapping?: boolean;
   /** Owner and mode of the file; null for a deleted object (there is no file left to stat). */
   uid: number | null;
@@ -67,8 +67,8 @@ export const posixShm = defineKind<PosixShmChannel>({
   description: (ch) => formatBytes(ch.size) + (ch.sizeIsMapping ? ' mapped' : '') + (ch.deleted ? ', deleted' : '') + (ch.otherMount ? ', another /dev/shm' : '') + (ch.subdir ? ', in a subdirectory' : ''),
   columns: [
     c('name', 'NAME', 'Name', 'string', 'Object name in /dev/shm', { search: 'text' }),
-    c('size', 'SIZE', 'Size', 'number|null', "Size of the file in bytes (when it cannot be read, an object known by its holders shows its largest mapping: Size is mapping)", { unit: 'bytes' }),
-    c('sizeIsMapping', 'SIZE IS MAPPING', 'Size is mapping', 'boolean', "The file's size could not be read through any holder (no permission): Size is the largest mapping, which may be longer than the file or cover part of it", { wide: true }),
+    c('size', 'SIZE', 'Size', 'number|null', "Size of the file in bytes (when it cannot be read, an object known by its holders shows how far its mappings reach: Size is mapping)", { unit: 'bytes' }),
+    c('sizeIsMapping', 'SIZE IS MAPPING', 'Size is mapping', 'boolean', "The file's size could not be read through any holder (no permission): Size is how far the mappings reach into it (the largest offset + length), which may be past the file's end or short of it", { wide: true }),
     c('deleted', 'DELETED', 'Deleted', 'boolean', 'The name was unlinked (shm_unlink) while processes still hold or map it', { wide: true }),
     c('otherMount', 'OTHER MOUNT', 'Another /dev/shm', 'boolean', "A file of another /dev/shm (a container's tmpfs): its name here is another file", { wide: true }),
     c('subdir', 'SUBDIR', 'In a subdirectory', 'boolean', 'A file under a subdirectory of /dev/shm, held or mapped: no POSIX name reaches it', { wide: true }),

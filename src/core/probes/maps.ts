@@ -16,7 +16,7 @@ export interface MapHolders {
   devShm: Map<string, Endpoint[]>;
   /**
    * /dev/shm mappings by `major:minor:inode` (decimal, as fd rows give it): the name the line
-   * shows, the largest mapping, and whether the file was unlinked (`/dev/shm/NAME (deleted)`). By
+   * shows, how far the mappings reach into it (mappingReach), and whether the file was unlinked (`/dev/shm/NAME (deleted)`). By
    * the device too, not the inode alone: a container's /dev/shm is a tmpfs of its own, whose
    * inode numbers start over (and glibc's sem_open maps a temp file `sem.XXXXXX (deleted)` that
    * it then links to the real name: the same inode).
@@ -39,6 +39,17 @@ export function mapsDevName(hex: string): string {
   return `${parseInt(a, 16)}:${parseInt(b, 16)}`;
 }
 
+/**
+ * How far the cursor's mapping reaches into the object it maps: its offset into it plus its length
+ * — what the object is at least as long as (a mapping may also run past a file's end). The
+ * largest mapping when all start at 0; a window further in (mmap's offset, a segment whose first
+ * pages were unmapped) reaches further than its length.
+ */
+function mappingReach(c: MapsCursor): number {
+  const off = c.offset();
+  return (off > 0 ? off : 0) + c.length();
+}
+
 /** The endpoint of the cursor's mapping: its range, and its offset into the object when not 0 (Endpoint.mapOffset). */
 export function mapEndpoint(c: MapsCursor, pid: number, mode = c.mode()): Endpoint {
   const off = c.offset();
@@ -53,7 +64,7 @@ export interface SharedMapping {
   deleted: boolean;
   dev: string;
   inode: number;
-  /** The largest mapping, in bytes. */
+  /** How far the mappings reach into the object, in bytes (mappingReach). */
   size: number;
   endpoints: Endpoint[];
   pids: Set<number>;
@@ -86,8 +97,8 @@ export function sharedMappings(
         g = { name, deleted: c.deleted, dev, inode: c.inode, size: 0, endpoints: [], pids: new Set(), writers: new Set() };
         groups.set(key, g);
       }
-      const len = c.length();
-      if (len > g.size) g.size = len;
+      const reach = mappingReach(c);
+      if (reach > g.size) g.size = reach;
       const mode = c.mode();
       g.endpoints.push(mapEndpoint(c, p.pid, mode));
       g.pids.add(p.pid);
@@ -169,8 +180,8 @@ export function mapHoldersOf(maps: Iterable<{ pid: number; maps: string; mapsHex
           inodes.set(c.inode, d);
           h.devShmByKey.set(dev >= 0 ? `${Math.floor(dev / 1048576)}:${dev % 1048576}:${c.inode}` : `${mapsDevName(c.dev())}:${c.inode}`, d);
         }
-        const size = c.length();
-        if (size > d.size) d.size = size;
+        const reach = mappingReach(c);
+        if (reach > d.size) d.size = reach;
         if (c.deleted) d.deleted = true;
         d.endpoints.push(ep);
       }

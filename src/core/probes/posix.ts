@@ -532,7 +532,7 @@ function shmFdHolders(ctx: ProbeContext, st: fs.Stats): Endpoint[] {
  */
 /**
  * Emits the /dev/shm objects no listing of ours named; returns the semaphores among them (their
- * values are read after) and the shared memory objects with their largest mapping (their sizes
+ * values are read after) and the shared memory objects with how far their mappings reach (their sizes
  * are read after: shmSizesThroughHolders).
  */
 function emitUnlistedShm(ctx: ProbeContext, listed: ReadonlySet<string>, shmDev: string | null): { sems: PosixSemChannel[]; shms: UnlistedShm[] } {
@@ -604,7 +604,7 @@ function emitUnlistedShm(ctx: ProbeContext, listed: ReadonlySet<string>, shmDev:
   return { sems, shms };
 }
 
-/** An unlisted shared memory object and its largest mapping (null: only fds hold it). */
+/** An unlisted shared memory object and how far its mappings reach into it (null: only fds hold it). */
 interface UnlistedShm {
   ch: PosixShmChannel;
   mapped: number | null;
@@ -618,7 +618,7 @@ const MAX_HELD_SIZE_READS = 64;
  * mapping: heldObjects.ts fileSizeThroughHolders) — not its mappings' length, which may be longer
  * than the file or cover part of it. When none answers (their fds and mappings not ours to follow:
  * another user's processes, map_files without root; the scan's bound; no addon), `size` is the
- * largest mapping seen and `sizeIsMapping` says so, or null when only fds hold it; either way an
+ * furthest the mappings seen reach and `sizeIsMapping` says so, or null when only fds hold it; either way an
  * errors[] entry says why the file's size is missing.
  */
 async function shmSizesThroughHolders(ctx: ProbeContext, native: NativeAddon | null, shms: readonly UnlistedShm[]): Promise<void> {
