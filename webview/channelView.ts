@@ -1,10 +1,10 @@
 // The channel view: the object's facts (its kind's columns, with their titles and units, and why
 // a value is missing), its holders, the depth chart, and its contents (the peek; shared memory
 // is paged by offset). What the kind allows comes from its descriptor (core/kinds).
-import type { ChannelView } from '../src/webviews/inspector/protocol';
+import { bytesFromBase64, type ChannelView } from '../src/webviews/inspector/protocol';
 import { channelFacts } from '../src/core/columns';
 import { kindOf } from '../src/core/kinds';
-import { shownChannel } from '../src/core/format';
+import { mapText, shownChannel } from '../src/core/format';
 import { button, factsRows, h, patchChildren, setText, textfield, visible, type Child } from './dom';
 import { renderChart } from './chart';
 import { chanSection, descEl, procSection, titleEl } from './page';
@@ -34,7 +34,7 @@ const offsetNav = h('span', { class: 'row' },
   button('Previous', () => goOffset(page.state.offset - page.maxBytes), { icon: 'arrow-left', secondary: true, title: 'Previous page' }),
   offsetField,
   button('Go', () => goOffset(Number(offsetField.value)), { secondary: true, title: 'Read at this offset' }),
-  button('Next', () => goOffset(page.state.offset + page.maxBytes), { icon: 'arrow-right', secondary: true, title: 'Next page' }),
+  button('Next', () => goOffset(page.state.offset + nextStep()), { icon: 'arrow-right', secondary: true, title: 'Next page' }),
 );
 peekBar.append(peekButton, autoPeekBox);
 chanSection.append(
@@ -73,7 +73,7 @@ export function renderChannel(v: ChannelView): void {
           return h('tr', { 'data-key': `holder:${x.pid}:${where}` },
             h('td', {}, pidLink(x.pid, x.comm, `holder-${x.pid}-${where.replace(/[^\w-]/g, '_')}`)),
             h('td', {}, x.user),
-            h('td', { class: 'mono' }, x.count ? `${x.where ?? ''} (${x.count.toLocaleString('en-US')})` : x.fd !== undefined ? `fd ${x.fd}` : x.map ?? ''),
+            h('td', { class: 'mono' }, x.count ? `${x.where ?? ''} (${x.count.toLocaleString('en-US')})` : x.fd !== undefined ? `fd ${x.fd}` : x.map !== undefined ? mapText(x) : ''),
             h('td', {}, x.mode));
         }),
         ...(v.moreHolders ? [h('tr', { 'data-key': 'holder:more' }, h('td', { colspan: '4', class: 'muted' },
@@ -105,6 +105,18 @@ export function requestPeek(offset = page.state.offset): void {
   page.pendingPeek.clear();
   page.pendingPeek.add(requestId);
   post({ type: 'peek', requestId, channelId: c.id, offset: kindOf(c.kind).paged ? Math.max(0, offset) : 0 });
+}
+
+/**
+ * What Next moves by: a page, or the bytes this offset's peek showed when it stopped short of the
+ * page before the object's end — a read through a holder's mapping stops at that mapping's end
+ * (core/actions/peek/sharedMemory.ts), and a whole page on would skip what another holder maps.
+ */
+function nextStep(): number {
+  const p = page.lastPeek;
+  if (p?.type !== 'bytes' || p.offset !== page.state.offset || !p.truncated) return page.maxBytes;
+  const shown = bytesFromBase64(p.data).length;
+  return shown > 0 && shown < page.maxBytes ? shown : page.maxBytes;
 }
 
 function goOffset(o: number): void {

@@ -74,9 +74,18 @@ export function containerLabel(c: ContainerInfo): string {
   return `${c.runtime}${c.name !== null ? ` ${shortText(c.name, CAPS.name)}` : ''}${id}${pod}${c.rootlessUid !== null ? `, rootless (uid ${c.rootlessUid})` : ''}`;
 }
 
+/**
+ * A mapping as holders are listed: its range, and `from byte N` when it shows the object from
+ * further in than its start (mapOffset): a peek's offsets are the object's, so which window a
+ * holder maps is what tells its mapping from another's.
+ */
+export function mapText(ep: Pick<Endpoint, 'map' | 'mapOffset'>): string {
+  return `${shortText(ep.map ?? '?', 64)}${ep.mapOffset ? ` from byte ${ep.mapOffset}` : ''}`;
+}
+
 /** `nginx[812] fd 5 (w)` or `postgres[90] map 7f12…-7f13… (rw)`. */
 export function endpointLabel(ep: Endpoint, proc?: Pick<ProcessInfo, 'comm' | 'commBytes' | 'threadOf'>): string {
-  const where = ep.fd !== undefined ? `fd ${ep.fd}` : ep.map !== undefined ? `map ${shortText(ep.map, 64)}` : 'no fd';
+  const where = ep.fd !== undefined ? `fd ${ep.fd}` : ep.map !== undefined ? `map ${mapText(ep)}` : 'no fd';
   return `${processLabel(ep.pid, proc)} ${where} (${ep.mode})`;
 }
 
@@ -96,7 +105,7 @@ export function endpointGroupWhere(g: EndpointGroup, max?: number): string {
   if (g.via === 'fd') return `fd ${rangesText(fdRanges(groupFds(g)), max)}`;
   const shown = max === undefined ? g.endpoints : g.endpoints.slice(0, max);
   const rest = g.endpoints.length - shown.length;
-  return `map ${shown.map((e) => shortText(e.map ?? '?', 64)).join(',')}${rest > 0 ? `,\u2026 ${rest.toLocaleString('en-US')} more` : ''}`;
+  return `map ${shown.map(mapText).join(',')}${rest > 0 ? `,\u2026 ${rest.toLocaleString('en-US')} more` : ''}`;
 }
 
 /**

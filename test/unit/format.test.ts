@@ -24,6 +24,7 @@ const procs = new Map<number, ProcessInfo>([[812, { pid: 812, comm: 'nginx\n<b>'
 test('endpoint and channel labels', () => {
   assert.equal(endpointLabel({ pid: 812, fd: 5, mode: 'w' }, procs.get(812)), 'nginx\\n<b>[812] fd 5 (w)');
   assert.equal(endpointLabel({ pid: 9, map: '7f00-7f10', mode: 'rw' }), '[9] map 7f00-7f10 (rw)');
+  assert.equal(endpointLabel({ pid: 9, map: '7f00-7f10', mapOffset: 8192, mode: 'r' }), '[9] map 7f00-7f10 from byte 8192 (r)', 'a window further into the object says where it starts');
   const p: Channel = { id: 'pipe:4901', kind: 'pipe', inode: 4901, bufferedBytes: 12, capacity: 65536, endpoints: [{ pid: 812, fd: 5, mode: 'w' }, { pid: 813, fd: 0, mode: 'r' }] };
   assert.equal(channelLabel(p, procs), 'pipe:[4901]  nginx\\n<b>[812] → worker[813]');
   assert.equal(channelDescription(p), '12 B buffered / 64 KiB');

@@ -52,7 +52,7 @@ export class EndpointNode extends BaseNode {
     const modeText = ep.mode === 'r' ? 'reads' : ep.mode === 'w' ? 'writes' : 'reads and writes';
     const through = g
       ? `${groupCount(g)}: ${mdEscape(fmt.endpointGroupWhere(g, GROUP_TOOLTIP_RUNS).replace(/^(fd|map) /, ''))}`
-      : ep.fd !== undefined ? `fd ${ep.fd}` : `mapping ${mdEscape(ep.map ?? '?')}`;
+      : ep.fd !== undefined ? `fd ${ep.fd}` : `mapping ${mdEscape(fmt.mapText(ep))}`;
     md.appendMarkdown(`**${mdEscape(fmt.processLabel(ep.pid, proc))}** ${modeText} through ${through}\n\n`);
     if (proc) {
       md.appendMarkdown(`- command: ${mdEscape(fmt.shownCommand(proc) || fmt.shownComm(proc))}\n- user: ${mdEscape(fmt.userText(proc))}\n`);

@@ -346,7 +346,7 @@ export class InspectorPanel {
       holders: items.map(({ endpoint, group }) => {
         const e = group ? group.endpoints[0] : endpoint!;
         const p = procs.get(e.pid);
-        const row: HolderView = { pid: e.pid, fd: e.fd, map: e.map, mode: e.mode, comm: p ? shownComm(p) : '?', user: p?.user ?? '?', startTime: p?.startTime ?? null };
+        const row: HolderView = { pid: e.pid, fd: e.fd, map: e.map, ...(e.mapOffset ? { mapOffset: e.mapOffset } : {}), mode: e.mode, comm: p ? shownComm(p) : '?', user: p?.user ?? '?', startTime: p?.startTime ?? null };
         if (group) Object.assign(row, { where: endpointGroupWhere(group, LIMITS.rowRuns), count: group.endpoints.length });
         return row;
       }),

@@ -60,6 +60,8 @@ export interface HolderView {
   /** The fd, or a group's first. */
   fd?: number;
   map?: string;
+  /** The mapping's offset into the object (Endpoint.mapOffset), when not 0. */
+  mapOffset?: number;
   mode: string;
   comm: string;
   user: string;
