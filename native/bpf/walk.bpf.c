@@ -1,10 +1,11 @@
 // The fd walk as BPF iterators. iter/task_file: one read() of the iterator fd visits every open
 // file of every process and emits a record (walk.h) for the IPC-relevant ones only — pipes, FIFOs,
 // sockets, POSIX mqueue files, files under /dev/shm and the anon inodes userspace names (eventfd,
-// signalfd: the names come from the TypeScript fd rules through the ipci_anon_names map) — with what /proc needs more syscalls for:
+// signalfd: the names come from the TypeScript fd rules through the ipci_anon_names map), and
+// terminals (pty masters and slaves, by device number) — with what /proc needs more syscalls for:
 // the fd's open mode, a pipe's bytes in use and capacity from its pipe_inode_info (no open of a
 // read end), and the d_path of path-bearing files (the text a readlink of /proc/PID/fd/N gives,
-// " (deleted)" included). It only reads kernel memory: nothing is opened, locked or changed, and
+// " (deleted)" included), a pty master's index and its pair's devpts from its tty. It only reads kernel memory: nothing is opened, locked or changed, and
 // nothing in it can block. iter/task: one record per process with what /proc/PID/stat, status
 // and ns/net would say (comm, ppid, uid, tracer, start time, signal masks, SigQ, threads, netns),
 // so the walk reads fewer /proc files per process.
@@ -31,12 +32,14 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define S_IFSOCK 0140000
 #define S_IFREG 0100000
 #define S_IFIFO 0010000
+#define S_IFCHR 0020000
 
 #define PIPEFS_MAGIC 0x50495045
 #define SOCKFS_MAGIC 0x534F434B
 #define MQUEUE_MAGIC 0x19800202
 #define TMPFS_MAGIC 0x01021994
 #define ANON_INODE_FS_MAGIC 0x09041934
+#define DEVPTS_SUPER_MAGIC 0x1cd1
 // The superblock of a kern_mount (include/linux/fs.h SB_KERNMOUNT): a tmpfs one is the kernel's
 // internal shmem mount, where memfd_create puts every memfd; no tmpfs anyone mounts has it.
 #define IPCI_SB_KERNMOUNT (1UL << 22)
@@ -134,6 +137,28 @@ static __always_inline void pipe_state(struct pipe_inode_info *pipe, struct ipci
   r->buffered = sum;
 }
 
+// A pty master's pair, read from its tty: a ptmx opened as a terminal has a tty_file_private as
+// its private_data (an O_PATH fd has none: no flags, the row says nothing of a pair); the master
+// tty's index is the pair's, and its link (the slave tty) has the slave's devpts dentry as its
+// driver_data (drivers/tty/pty.c ptmx_open), whose superblock is the devpts instance — exactly
+// the one the kernel chose when the master was opened, which the /proc walk can only infer.
+static __always_inline void pty_master(struct file *file, struct ipci_fd_rec *r) {
+  struct tty_file_private *priv = BPF_CORE_READ(file, private_data);
+  if (!priv) return;
+  struct tty_struct *tty = BPF_CORE_READ(priv, tty);
+  if (!tty) return;
+  r->buffered = BPF_CORE_READ(tty, index);
+  r->flags |= IPCI_F_PTY_INDEX;
+  struct tty_struct *slave = BPF_CORE_READ(tty, link);
+  if (!slave) return;
+  struct dentry *d = BPF_CORE_READ(slave, driver_data);
+  if (!d) return;
+  struct super_block *sb = BPF_CORE_READ(d, d_sb);
+  if (!sb || BPF_CORE_READ(sb, s_magic) != DEVPTS_SUPER_MAGIC) return;
+  r->capacity = BPF_CORE_READ(sb, s_dev);
+  r->flags |= IPCI_F_PTY_DEVPTS;
+}
+
 // The file at `fd` of a task's fd table, as a number (0: none or unreadable). Read through probe
 // reads: the table can be replaced (grown) meanwhile, and a stale read is one moment's answer.
 static __always_inline __u64 file_at(struct task_struct *t, __u32 fd) {
@@ -175,7 +200,7 @@ int ipci_task_file(struct bpf_iter__task_file *ctx) {
   if (!inode) return 0;
   __u32 fmt = inode->i_mode & S_IFMT;
   // anon inodes have no type bits (0600), or S_IFREG on kernels that give them one
-  if (fmt != S_IFIFO && fmt != S_IFSOCK && fmt != S_IFREG && fmt != 0) return 0;
+  if (fmt != S_IFIFO && fmt != S_IFSOCK && fmt != S_IFREG && fmt != S_IFCHR && fmt != 0) return 0;
   struct super_block *sb = inode->i_sb;
   if (!sb) return 0;
   __u32 magic = (__u32)sb->s_magic;
@@ -187,6 +212,13 @@ int ipci_task_file(struct bpf_iter__task_file *ctx) {
     kind = IPCI_FD_ANON;  // if userspace asked for its name (checked below)
   } else if (fmt == 0) {
     return 0;
+  } else if (fmt == S_IFCHR) {
+    // terminals only: a ptmx (5:2) is a pty master, the Unix98 slave majors (136–143) its slaves
+    __u32 rdev = inode->i_rdev;
+    __u32 major = rdev >> 20, minor = rdev & 0xfffff;
+    if (major == 5 && minor == 2) kind = IPCI_FD_PTM;
+    else if (major >= 136 && major <= 143) kind = IPCI_FD_PTS;
+    else return 0;
   } else if (fmt == S_IFIFO) {
     kind = magic == PIPEFS_MAGIC ? IPCI_FD_PIPE : IPCI_FD_FIFO;
     want_path = kind == IPCI_FD_FIFO;
@@ -219,6 +251,10 @@ int ipci_task_file(struct bpf_iter__task_file *ctx) {
   r->kind = kind;
   r->f_mode = file->f_mode & 3;
   if (fmt == S_IFIFO) pipe_state(inode->i_pipe, r);
+  if (kind == IPCI_FD_PTM || kind == IPCI_FD_PTS) {
+    r->ino = inode->i_rdev;
+    if (kind == IPCI_FD_PTM) pty_master(file, r);
+  }
   if (want_path && inode->i_nlink == 0) r->flags |= IPCI_F_UNLINKED;
 
   long n = 0;

@@ -16,12 +16,18 @@
 #define IPCI_FD_MEMFD 7  /* a file on the kernel's internal shmem mount (SB_KERNMOUNT tmpfs) whose path starts with
                             /memfd: — a memfd (the path is d_path's /memfd:NAME (deleted)) */
 
+#define IPCI_FD_PTM 8    /* a pty master: a char device 5:2 (a ptmx). ino is i_rdev (kernel encoding); buffered the tty index and
+                            capacity the s_dev of the pair's devpts (kernel encoding), with IPCI_F_PTY_INDEX / IPCI_F_PTY_DEVPTS */
+#define IPCI_FD_PTS 9    /* a pty slave: a char device of majors 136–143. ino is i_rdev (kernel encoding) */
+
 /* ipci_fd_rec.flags */
 #define IPCI_F_PIPE_STATE 1   /* buffered/capacity read from the inode's pipe_inode_info */
 #define IPCI_F_PIPE_PARTIAL 2 /* more occupied slots than the program sums: buffered unknown */
 #define IPCI_F_PATH_ERROR 4   /* bpf_d_path failed (path_len 0) */
 #define IPCI_F_UNLINKED 8     /* FIFO/mqueue/shm file: its inode has no name left (i_nlink 0); a name
                                * ending in " (deleted)" alone does not say so: any user can choose it */
+#define IPCI_F_PTY_INDEX 16   /* pty master opened as a tty (private_data is its tty): buffered is tty->index */
+#define IPCI_F_PTY_DEVPTS 32  /* pty master: capacity is the devpts of its slave (tty->link->driver_data, a devpts dentry) */
 
 /* Occupied pipe slots summed at most (a slot is one page by default; the default maximum pipe
  * size, 1 MiB, is 256 slots): a pipe holding more buffers says IPCI_F_PIPE_PARTIAL. */

@@ -87,7 +87,9 @@ struct FdRule {
   std::string link;       // readlink text starts with this ("/" for files)
   bool exact = false;     // the whole link is `link`
   bool bracket = false;   // identity from "[N]" at the end of the link
-  int type = 0;           // "/" links: 0 any, S_IFIFO or S_IFREG (statx through the link)
+  int type = 0;           // "/" links: 0 any, S_IFIFO, S_IFREG or S_IFCHR (statx through the link)
+  // S_IFCHR: the device number's major and minor ranges; the row's identity is the device number
+  uint32_t majLo = 0, majHi = UINT32_MAX, minLo = 0, minHi = UINT32_MAX;
   std::string under;      // "/" links: the path starts with this
   bool mqueue = false;    // "/" links: one component on an mqueue filesystem
   bool memfd = false;     // "/" links: "…NAME (deleted)" on the kernel's internal shmem mount (a memfd)
@@ -784,6 +786,11 @@ class Walker {
         if (r.type && (sx.stx_mode & S_IFMT) != static_cast<unsigned>(r.type)) continue;
         if (!r.under.empty() && (len <= r.under.size() || memcmp(link_, r.under.data(), r.under.size()) != 0)) continue;
         ino = sx.stx_ino;
+        if (r.type == S_IFCHR) {
+          // a device node (a terminal): which device it is, not its inode (stx_rdev is always filled)
+          if (sx.stx_rdev_major < r.majLo || sx.stx_rdev_major > r.majHi || sx.stx_rdev_minor < r.minLo || sx.stx_rdev_minor > r.minHi) continue;
+          ino = makedev(sx.stx_rdev_major, sx.stx_rdev_minor);
+        }
         dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
         if (r.mqueue && (len < 2 || memchr(link_ + 1, '/', len - 1) != nullptr || !IsMqueueDev(dev, fdDir, nm))) continue;
         // a memfd's link ends in the kernel's " (deleted)"; its device decides (a captured tree's
@@ -1360,6 +1367,23 @@ std::vector<std::string> GetStrings(Napi::Env env, const Napi::Object& o, const 
   return out;
 }
 
+// rdev: { major: [lo, hi], minor?: [lo, hi] } of a chr rule.
+void ParseRdev(Napi::Env env, const Napi::Object& r, FdRule& rule) {
+  Napi::Value v = r.Get("rdev");
+  if (v.IsUndefined()) return;
+  if (!v.IsObject()) ThrowType(env, "fdRules[].rdev must be an object");
+  auto range = [&](const char* k, uint32_t& lo, uint32_t& hi, bool required) {
+    Napi::Value a = v.As<Napi::Object>().Get(k);
+    if (a.IsUndefined() && !required) return;
+    if (!a.IsArray() || a.As<Napi::Array>().Length() != 2 || !a.As<Napi::Array>().Get(0u).IsNumber() || !a.As<Napi::Array>().Get(1u).IsNumber())
+      ThrowType(env, "fdRules[].rdev ranges must be [lo, hi] numbers");
+    lo = a.As<Napi::Array>().Get(0u).As<Napi::Number>().Uint32Value();
+    hi = a.As<Napi::Array>().Get(1u).As<Napi::Number>().Uint32Value();
+  };
+  range("major", rule.majLo, rule.majHi, true);
+  range("minor", rule.minLo, rule.minHi, false);
+}
+
 // fdRules, mapsRules, skipLinks (core/kinds/kind.ts FdRule, MapsRule): checked, then indexed.
 void ParseRules(Napi::Env env, const Napi::Object& o, Options& opt) {
   Napi::Value fr = o.Get("fdRules");
@@ -1380,7 +1404,8 @@ void ParseRules(Napi::Env env, const Napi::Object& o, Options& opt) {
       rule.exact = GetBool(r, "exact");
       rule.bracket = GetBool(r, "bracket");
       const std::string type = GetString(r, "type");
-      rule.type = type == "fifo" ? S_IFIFO : type == "reg" ? S_IFREG : 0;
+      rule.type = type == "fifo" ? S_IFIFO : type == "reg" ? S_IFREG : type == "chr" ? S_IFCHR : 0;
+      ParseRdev(env, r, rule);
       rule.under = GetString(r, "under");
       rule.mqueue = GetBool(r, "mqueue");
       rule.memfd = GetBool(r, "memfd");

@@ -50,7 +50,7 @@ export function channelChanges(
     if (k === 'endpoints') continue;
     if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) out.push(`${k}: ${short(a[k])} → ${short(b[k])}`);
   }
-  const key = (e: Endpoint) => `${e.pid}/${e.fd ?? ''}/${e.map ?? ''}/${e.mapOffset ?? ''}/${e.mode}`;
+  const key = (e: Endpoint) => `${e.pid}/${e.fd ?? ''}/${e.map ?? ''}/${e.mapOffset ?? ''}/${e.mode}/${e.role ?? ''}`;
   const before = new Set(prev.endpoints.map(key));
   const after = new Set(next.endpoints.map(key));
   // a process's endpoints of one mode as one entry (`+dupbomb[8276] fd 4–19999 (w)`), as the table lists them

@@ -172,7 +172,7 @@ function endpointsEqual(a: Endpoint[], b: Endpoint[]): boolean {
   for (let i = 0; i < a.length; i++) {
     const x = a[i];
     const y = b[i];
-    if (x.pid !== y.pid || x.fd !== y.fd || x.mode !== y.mode || x.map !== y.map || x.mapOffset !== y.mapOffset) return false;
+    if (x.pid !== y.pid || x.fd !== y.fd || x.mode !== y.mode || x.map !== y.map || x.mapOffset !== y.mapOffset || x.role !== y.role) return false;
   }
   return true;
 }

@@ -4,12 +4,14 @@
 // surface that lists holders (the CLI table and `watch`, the trees, the inspector) lists groups
 // instead: `dupbomb[8275] fd 4–9,11–19999 (w)` says losslessly what 19,995 lines said. The
 // snapshot JSON keeps its endpoints (the contract). Pure: the webview bundles it.
-import type { Endpoint, Mode } from './model';
+import type { Endpoint, EndpointRole, Mode } from './model';
 
 /** The endpoints one process holds of a channel in one mode, one way (fds, or mappings). */
 export interface EndpointGroup {
   pid: number;
   mode: Mode;
+  /** The end its fds are, on kinds with two different ends (a pty's master or slave): a process holding both has a group of each. */
+  role?: EndpointRole;
   /** `fd`: fds; `map`: memory mappings; `none`: neither (each such endpoint is a group of its own). */
   via: 'fd' | 'map' | 'none';
   /**
@@ -21,6 +23,7 @@ export interface EndpointGroup {
 
 const MODES: Readonly<Record<Mode, number>> = { r: 0, w: 1, rw: 2 };
 const VIAS = { fd: 0, map: 1 } as const;
+const ROLES: Readonly<Record<EndpointRole, number>> = { master: 1, slave: 2 };
 
 function byFd(a: Endpoint, b: Endpoint): number {
   return a.fd! - b.fd!;
@@ -33,19 +36,19 @@ function byFd(a: Endpoint, b: Endpoint): number {
  */
 export function groupEndpoints(eps: readonly Endpoint[]): EndpointGroup[] {
   const out: EndpointGroup[] = [];
-  // pid < 2^22 (PID_MAX_LIMIT): pid * 8 + mode * 2 + via is an exact number
+  // pid < 2^22 (PID_MAX_LIMIT): (pid * 8 + mode * 2 + via) * 3 + role is an exact number
   const at = new Map<number, EndpointGroup>();
   for (const e of eps) {
     const via = e.fd !== undefined ? 'fd' : e.map !== undefined ? 'map' : 'none';
     if (via === 'none') {
-      out.push({ pid: e.pid, mode: e.mode, via, endpoints: [e] });
+      out.push({ pid: e.pid, mode: e.mode, ...(e.role ? { role: e.role } : {}), via, endpoints: [e] });
       continue;
     }
-    const key = e.pid * 8 + MODES[e.mode] * 2 + VIAS[via];
+    const key = (e.pid * 8 + MODES[e.mode] * 2 + VIAS[via]) * 3 + (e.role ? ROLES[e.role] : 0);
     const g = at.get(key);
     if (g) g.endpoints.push(e);
     else {
-      const made: EndpointGroup = { pid: e.pid, mode: e.mode, via, endpoints: [e] };
+      const made: EndpointGroup = { pid: e.pid, mode: e.mode, ...(e.role ? { role: e.role } : {}), via, endpoints: [e] };
       at.set(key, made);
       out.push(made);
     }

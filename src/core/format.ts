@@ -86,7 +86,7 @@ export function mapText(ep: Pick<Endpoint, 'map' | 'mapOffset'>): string {
 /** `nginx[812] fd 5 (w)` or `postgres[90] map 7f12…-7f13… (rw)`. */
 export function endpointLabel(ep: Endpoint, proc?: Pick<ProcessInfo, 'comm' | 'commBytes' | 'threadOf'>): string {
   const where = ep.fd !== undefined ? `fd ${ep.fd}` : ep.map !== undefined ? `map ${mapText(ep)}` : 'no fd';
-  return `${processLabel(ep.pid, proc)} ${where} (${ep.mode})`;
+  return `${processLabel(ep.pid, proc)} ${where} (${ep.role ? `${ep.role}, ` : ''}${ep.mode})`;
 }
 
 /**
@@ -97,7 +97,7 @@ export function endpointLabel(ep: Endpoint, proc?: Pick<ProcessInfo, 'comm' | 'c
  */
 export function endpointGroupLabel(g: EndpointGroup, proc?: Pick<ProcessInfo, 'comm' | 'commBytes' | 'threadOf'>, max?: number): string {
   if (g.endpoints.length === 1) return endpointLabel(g.endpoints[0], proc);
-  return `${processLabel(g.pid, proc)} ${endpointGroupWhere(g, max)} (${g.mode})`;
+  return `${processLabel(g.pid, proc)} ${endpointGroupWhere(g, max)} (${g.role ? `${g.role}, ` : ''}${g.mode})`;
 }
 
 /** `fd 4–9,11–19999` or `map A,B` (endpointGroupLabel without the process and mode). */
@@ -144,7 +144,13 @@ function sides(ch: Channel, procs: ProcLookup | undefined): string {
   // each process labelled once, not once per endpoint (a pipe end dup'd 200,000 times is a handful of processes)
   const uniq = (eps: Endpoint[]) => [...new Set(eps.map((e) => e.pid))].map((pid) => processLabel(pid, lookup(procs, pid)));
   const some = (u: string[]) => (u.length > 3 ? `${u.slice(0, 3).join(', ')} +${u.length - 3}` : u.join(', '));
-  if (describe(ch).ends === 'flow') {
+  const d = describe(ch);
+  if (d.ends === 'sides' && d.roles) {
+    // a pty: masters ⇄ slaves (a side nobody holds reads `?`)
+    const [a, b] = d.roles;
+    return `${some(uniq(ch.endpoints.filter((e) => e.role === a))) || '?'} \u21c4 ${some(uniq(ch.endpoints.filter((e) => e.role === b))) || '?'}`;
+  }
+  if (d.ends === 'flow') {
     const w = uniq(ch.endpoints.filter((e) => e.mode !== 'r'));
     const r = uniq(ch.endpoints.filter((e) => e.mode !== 'w'));
     return `${some(w) || '?'} → ${some(r) || '?'}`;

@@ -24,6 +24,9 @@ export interface ReadError {
 /** How a process holds an end: read, write or both (from the fd link's mode bits or fdinfo flags). */
 export type Mode = 'r' | 'w' | 'rw';
 
+/** Which end of a two-sided channel an fd is (kinds with `ends: 'sides'`): a pty's master or slave. */
+export type EndpointRole = 'master' | 'slave';
+
 /** One process's hold on a channel: through an fd, or through a memory mapping (`map` = the maps line's address range). */
 export interface Endpoint {
   pid: number;
@@ -36,6 +39,8 @@ export interface Endpoint {
    */
   mapOffset?: number;
   mode: Mode;
+  /** Present only on kinds whose two ends are different files (a pty: `master` or `slave`). */
+  role?: EndpointRole;
 }
 
 export interface SignalState {

@@ -543,7 +543,7 @@ export interface BpfWalkOptions extends Omit<ProcWalkOptions, 'procRoot' | 'useG
   anonRules?: BpfAnonRule[];
   /**
    * Builds with `bpfStatus().anonNameMax`: the rule code of each fixed class at its index
-   * (1 pipe, 2 socket, 3 FIFO, 4 mqueue, 5 /dev/shm, and 7 memfd where bpfStatus().memfd; 0 = not reported): the kind column is then in
+   * (1 pipe, 2 socket, 3 FIFO, 4 mqueue, 5 /dev/shm, 7 memfd where bpfStatus().memfd, 8 pty master and 9 pty slave where bpfStatus().pty; 0 = not reported): the kind column is then in
    * rule codes throughout. Without it the kind column is the class (native/bpf/walk.h IPCI_FD_*).
    */
   classCodes?: number[];
@@ -604,6 +604,8 @@ export interface BpfAddon {
     anonNameMax?: number;
     /** Present when bpfWalk reports memfds: class 7 (native/bpf/walk.h IPCI_FD_MEMFD), its code at classCodes[7]. */
     memfd?: boolean;
+    /** Present when bpfWalk reports pty masters and slaves: classes 8 and 9 (native/bpf/walk.h IPCI_FD_PTM, IPCI_FD_PTS), their codes at classCodes[8], [9]. */
+    pty?: boolean;
   };
   /** Loads the walk program (once per process, on a worker thread) without walking. */
   bpfProbe(options?: { btfPath?: string }): Promise<{ ok: boolean; code?: string; reason?: string; loadMs: number }>;

@@ -162,6 +162,19 @@ function bracketAfter(link: string, prefixLen: number): number {
   return Number(t);
 }
 
+/** A device number (glibc's encoding, as stat gives it) within a rule's major and minor ranges. */
+function rdevIn(rdev: number, r: FdRule): boolean {
+  if (!r.rdev) return true;
+  // glibc's encoding (probes/context.ts devName)
+  const low = rdev % 4294967296;
+  const high = Math.floor(rdev / 4294967296);
+  const major = ((low >>> 8) & 0xfff) | ((high & 0xfffff000) >>> 0);
+  const minor = ((low & 0xff) | ((low >>> 12) & 0xfff00) | ((high & 0xfff) << 20)) >>> 0;
+  const [lo, hi] = r.rdev.major;
+  if (major < lo || major > hi) return false;
+  return !r.rdev.minor || (minor >= r.rdev.minor[0] && minor <= r.rdev.minor[1]);
+}
+
 /** One fd against the rules (first match wins); pushes its row, or nothing. */
 /** One fd: `link` null when the link has no text (ENAMETOOLONG), which only the path rules that need no text match. */
 async function visit(io: Io, opts: ProcWalkOptions, rules: readonly FdRule[], pid: number, base: string, fdDir: string, name: string, link: string | null, cols: FdColumns): Promise<void> {
@@ -187,10 +200,11 @@ async function visit(io: Io, opts: ProcWalkOptions, rules: readonly FdRule[], pi
       if (st === null) return;
       if (r.type === 'fifo' && !st.isFIFO()) continue;
       if (r.type === 'reg' && !st.isFile()) continue;
+      if (r.type === 'chr' && (!st.isCharacterDevice() || !rdevIn(st.rdev, r))) continue;
       if (r.under && (link === null || !link.startsWith(r.under))) continue;
       if (r.mqueue && (link === null || link.indexOf('/', 1) >= 0 || !(await isMqueue(io, opts, fdDir + name, st, link)))) continue;
       if (r.memfd && (link === null || !link.endsWith(' (deleted)') || link.length < (r.under ?? '').length + 10 || !(await isMemfd(io, opts, base, name, st)))) continue;
-      ino = st.ino;
+      ino = r.type === 'chr' ? st.rdev : st.ino; // a device node: which device it is (kinds/kind.ts FdRule)
       dev = st.dev;
     }
     let mode = r.rw ? MODE_R | MODE_W : await fdMode(io, fdDir + name, base + '/fdinfo/' + name);

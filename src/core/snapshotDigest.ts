@@ -221,7 +221,7 @@ function absorbStrict(v: unknown, a: number, b: number): void {
   else absorb(v, a, b);
 }
 
-/** endpointsEqual's view of an endpoint list: length, then pid, fd, mode, map, mapOffset of each. */
+/** endpointsEqual's view of an endpoint list: length, then pid, fd, mode, map, mapOffset, role of each. */
 function absorbEndpoints(eps: readonly Record<string, unknown>[], a: number, b: number): void {
   a = mixA(mixA(a, T_ARR), eps.length);
   b = mixB(mixB(b, T_ARR), eps.length);
@@ -232,6 +232,7 @@ function absorbEndpoints(eps: readonly Record<string, unknown>[], a: number, b: 
     absorbStrict(e.mode, A, B);
     absorbStrict(e.map, A, B);
     absorbStrict(e.mapOffset, A, B);
+    absorbStrict(e.role, A, B);
     a = A;
     b = B;
   }

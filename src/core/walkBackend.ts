@@ -62,6 +62,15 @@ export function bpfAnonNameMax(bpf: Pick<BpfAddon, 'bpfStatus'> | null | undefin
   }
 }
 
+/** Whether a build's BPF walk reports pty masters and slaves (classes 8, 9; an older build: no, its walk cannot serve the pty rules). */
+export function bpfPty(bpf: Pick<BpfAddon, 'bpfStatus'> | null | undefined): boolean {
+  try {
+    return bpf?.bpfStatus?.().pty === true;
+  } catch {
+    return false;
+  }
+}
+
 /** Whether a build's BPF walk reports memfds (class 7; an older build: no, its walk cannot serve the memfd rule). */
 export function bpfMemfd(bpf: Pick<BpfAddon, 'bpfStatus'> | null | undefined): boolean {
   try {
@@ -81,7 +90,7 @@ const ANON_PREFIX = 'anon_inode:';
  * class, or the BPF walk cannot serve it (the memfd class, 7, only where `memfd`: a build that has
  * it). Returns the class → rule code table, the anon rules to pass, and the rules it cannot serve.
  */
-export function bpfClasses(rules: readonly FdRule[], anonNameMax = 0, memfd = false): { codes: Map<number, number>; anon: BpfAnonRule[]; unserved: FdRule[] } {
+export function bpfClasses(rules: readonly FdRule[], anonNameMax = 0, memfd = false, pty = false): { codes: Map<number, number>; anon: BpfAnonRule[]; unserved: FdRule[] } {
   const codes = new Map<number, number>();
   const anon: BpfAnonRule[] = [];
   const unserved: FdRule[] = [];
@@ -101,11 +110,26 @@ export function bpfClasses(rules: readonly FdRule[], anonNameMax = 0, memfd = fa
       : r.link === '/' && r.mqueue && !r.under && !r.memfd ? 4
       : r.link === '/' && r.under === '/dev/shm/' && r.type === 'reg' && !r.mqueue && !r.memfd ? 5
       : r.link === '/' && r.under === '/memfd:' && r.type === 'reg' && r.memfd && !r.mqueue && memfd ? 7
+      : r.link === '/' && r.type === 'chr' && pty && !r.under && !r.mqueue && !r.memfd ? ptyClass(r)
       : 0;
-    if (cls === 0 || r.exact || r.fdinfo?.length || codes.has(cls)) unserved.push(r);
+    // (a pty master's fdinfo lines are the program's own: walk.h IPCI_FD_PTM)
+    if (cls === 0 || r.exact || (r.fdinfo?.length && cls !== 8) || codes.has(cls)) unserved.push(r);
     else codes.set(cls, r.code);
   }
   return { codes, anon, unserved };
+}
+
+/**
+ * The pty class a chr rule is (native/bpf/walk.h): 8 masters, exactly the ptmx device 5:2 with the
+ * master's fdinfo keys (the program gives `tty-index` and `devpts-dev`; `mnt_id` only the /proc
+ * walk needs), 9 slaves, exactly majors 136–143; 0 for any other device rule.
+ */
+function ptyClass(r: FdRule): number {
+  const maj = r.rdev?.major;
+  const min = r.rdev?.minor;
+  if (maj?.[0] === 5 && maj[1] === 5 && min?.[0] === 2 && min[1] === 2 && (r.fdinfo ?? []).every((k) => k === 'tty-index' || k === 'mnt_id' || k === 'devpts-dev')) return 8;
+  if (maj?.[0] === 136 && maj[1] === 143 && !min && !r.fdinfo?.length) return 9;
+  return 0;
 }
 
 /**
@@ -172,11 +196,11 @@ export function applyBpfClasses(w: ProcWalk, codes: ReadonlyMap<number, number>,
  * a build that serves anon rules gets them and the class codes (its kind column is then in rule
  * codes); an older build gets neither (its kind column is the class).
  */
-export function bpfRuleOptions(rules: readonly FdRule[], anonNameMax: number, memfd = false): { options: { anonRules?: BpfAnonRule[]; classCodes?: number[] }; codes: Map<number, number> } {
-  const { codes, anon } = bpfClasses(rules, anonNameMax, memfd);
+export function bpfRuleOptions(rules: readonly FdRule[], anonNameMax: number, memfd = false, pty = false): { options: { anonRules?: BpfAnonRule[]; classCodes?: number[] }; codes: Map<number, number> } {
+  const { codes, anon } = bpfClasses(rules, anonNameMax, memfd, pty);
   if (anonNameMax <= 0) return { options: {}, codes };
   // one entry per class up to the highest this build has (an older one refuses a longer list)
-  const classCodes = memfd ? [0, 0, 0, 0, 0, 0, 0, 0] : [0, 0, 0, 0, 0, 0];
+  const classCodes = pty ? [0, 0, 0, 0, 0, 0, 0, 0, 0, 0] : memfd ? [0, 0, 0, 0, 0, 0, 0, 0] : [0, 0, 0, 0, 0, 0];
   for (const [cls, code] of codes) classCodes[cls] = code;
   const served = new Map<number, number>();
   for (const code of [...codes.values(), ...anon.map((a) => a.code)]) served.set(code, code);
@@ -263,7 +287,8 @@ export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkP
   // what this build's BPF walk reports (each a call into the addon: asked once), and the rules it cannot
   const anonNameMax = bpfAnonNameMax(b.bpf);
   const memfd = bpfMemfd(b.bpf);
-  const unserved = bpfClasses(o.fdRules ?? [], anonNameMax, memfd).unserved;
+  const pty = bpfPty(b.bpf);
+  const unserved = bpfClasses(o.fdRules ?? [], anonNameMax, memfd, pty).unserved;
   // bpf-iter
   if (prefer === 'proc' || prefer === 'proc-ts') why.push(`bpf-iter: not chosen (walk: ${prefer})`);
   else if (o.procRoot !== '/proc') why.push(`bpf-iter: ${o.procRoot} is not this machine's /proc`);
@@ -276,7 +301,7 @@ export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkP
   else if (unserved.length > 0) {
     why.push(`bpf-iter: cannot report ${unserved.map((r) => (r.link === '/' && r.under ? r.under : r.link)).join(', ')}`);
   } else {
-    const { options: ruleOptions, codes } = bpfRuleOptions(o.fdRules ?? [], anonNameMax, memfd);
+    const { options: ruleOptions, codes } = bpfRuleOptions(o.fdRules ?? [], anonNameMax, memfd, pty);
     try {
       const btfPath = process.env.IPC_INSPECTOR_BTF; // the kernel BTF to relocate against (tests: a missing file)
       const w = await b.bpf.bpfWalk({

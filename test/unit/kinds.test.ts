@@ -43,6 +43,10 @@ export const SAMPLES: { [K in ChannelKind]: ChannelOf<K> } = {
   },
   udp: { id: 'udp:11', kind: 'udp', endpoints: ep, family: 6, local: '[::1]:5353', remote: '[::1]:5354', state: 'ESTAB', recvQueue: 0, sendQueue: 0, inode: 11, netns: '1', peer: 'udp:12', uid: 0, v6only: false },
   eventfd: { id: 'eventfd:42', kind: 'eventfd', endpoints: ep, eventfdId: 42, count: 3, semaphore: false },
+  pty: {
+    id: 'pty:0:26:3', kind: 'pty', endpoints: [{ pid: 10, fd: 5, mode: 'rw', role: 'master' }, { pid: 11, fd: 0, mode: 'rw', role: 'slave' }], index: 3, devpts: '0:26',
+    session: 11, foreground: 11, controlling: [11],
+  },
 };
 
 test('every kind is registered once, in canonical order, with a whole descriptor', () => {

@@ -80,6 +80,8 @@ Napi::Value BpfStatus(const Napi::CallbackInfo& info) {
   o.Set("anonNameMax", Napi::Number::New(env, IPCI_ANON_NAME_MAX));
   // and reports memfds (class IPCI_FD_MEMFD, its code at classCodes[7])
   o.Set("memfd", Napi::Boolean::New(env, true));
+  // and pty masters and slaves (classes IPCI_FD_PTM / IPCI_FD_PTS, their codes at classCodes[8], [9])
+  o.Set("pty", Napi::Boolean::New(env, true));
 #endif
   return o;
 }

@@ -88,7 +88,7 @@ struct Options {
   bool pidsGiven = false;
   std::vector<AnonRule> anonRules;
   bool classCodesGiven = false;
-  uint8_t classCodes[IPCI_FD_MEMFD + 1] = {};  // by class IPCI_FD_* (1..5, 7): the rule code, 0 = not reported
+  uint8_t classCodes[IPCI_FD_PTS + 1] = {};  // by class IPCI_FD_* (1..5, 7..9): the rule code, 0 = not reported
   std::vector<int32_t> pids;
   unsigned threads = 0;
   FactsOptions facts;
@@ -659,7 +659,7 @@ class BpfWalkWorker : public PromiseWorker {
   // A record of a class this walk reports (classCodes), or an anon record some rule names.
   bool Wanted(const ipci_fd_rec& r, const char* path) const {
     if (r.kind == IPCI_FD_ANON) return AnonRuleOf(r, path) != nullptr;
-    if (r.kind == 0 || r.kind == IPCI_FD_ANON || r.kind > IPCI_FD_MEMFD) return false;
+    if (r.kind == 0 || r.kind == IPCI_FD_ANON || r.kind > IPCI_FD_PTS) return false;
     return !opt_.classCodesGiven || opt_.classCodes[r.kind] != 0;
   }
 
@@ -804,6 +804,10 @@ class BpfWalkWorker : public PromiseWorker {
       Push(r, a->code, mode, 0, 0, -1, infoIndex, -1, -1);
       return;
     }
+    if (kind == IPCI_FD_PTM || kind == IPCI_FD_PTS) {
+      PtyRow(r);
+      return;
+    }
     if (kind == IPCI_FD_PIPE || kind == IPCI_FD_FIFO) {
       if (opt_.measurePipes && (r.flags & IPCI_F_PIPE_STATE)) {
         capacity = r.capacity;
@@ -835,6 +839,22 @@ class BpfWalkWorker : public PromiseWorker {
     }
     if (opt_.classCodesGiven) kind = opt_.classCodes[kind];
     Push(r, kind, mode, ino, dev, pathIndex, infoIndex, buffered, capacity);
+  }
+
+  // A pty end as the /proc walk reports it (a chr rule's row: identity the device number, dev the
+  // file's st_dev), a master with the fdinfo lines that rule asks for — `tty-index` as the kernel
+  // prints it, and `devpts-dev`, no kernel line: its pair's devpts, which /proc cannot say.
+  void PtyRow(const ipci_fd_rec& r) {
+    const uint32_t rdev = static_cast<uint32_t>(r.ino);
+    int32_t infoIndex = -1;
+    if (r.kind == IPCI_FD_PTM && (r.flags & IPCI_F_PTY_INDEX)) {
+      std::string info = "tty-index:\t" + std::to_string(r.buffered);
+      if (r.flags & IPCI_F_PTY_DEVPTS) info += "\ndevpts-dev:\t" + std::to_string(r.capacity >> 20) + ":" + std::to_string(r.capacity & 0xfffff);
+      infoIndex = static_cast<int32_t>(cols_.infos.size());
+      cols_.infos.push_back(std::move(info));
+    }
+    const uint8_t kind = opt_.classCodesGiven ? opt_.classCodes[r.kind] : r.kind;
+    Push(r, kind, r.f_mode & 3, makedev(rdev >> 20, rdev & 0xfffff), UserDev(r.dev), -1, infoIndex, -1, -1);
   }
 
   void Push(const ipci_fd_rec& r, uint8_t kind, uint8_t mode, uint64_t ino, uint64_t dev, int32_t pathIndex, int32_t infoIndex, double buffered,
@@ -884,7 +904,7 @@ void ParseAnonRules(Napi::Env env, const Napi::Object& o, Options& opt) {
   if (!cc.IsUndefined()) {
     if (!cc.IsArray()) ThrowType(env, "options.classCodes must be an array");
     Napi::Array a = cc.As<Napi::Array>();
-    if (a.Length() > IPCI_FD_MEMFD + 1) ThrowType(env, "options.classCodes has one entry per class (0..7)");
+    if (a.Length() > IPCI_FD_PTS + 1) ThrowType(env, "options.classCodes has one entry per class (0..9)");
     opt.classCodesGiven = true;
     for (uint32_t i = 1; i < a.Length(); i++) opt.classCodes[i] = code(a.Get(i), "options.classCodes[]");
   }

@@ -22,5 +22,5 @@ export const DEVSHM_FDS: FdClass = { id: 'devshm', rule: { code: 5, link: '/', t
 /** `/memfd:NAME (deleted)` on the kernel's internal shmem mount: a memfd held through an fd (memfd_create, or passed over SCM_RIGHTS). */
 export const MEMFD_FDS: FdClass = { id: 'memfd', rule: { code: 8, link: '/', type: 'reg', under: '/memfd:', memfd: true } };
 
-/** `/` links the walk never follows (devpts holds only terminals, and every shell has some). */
+/** `/` links the walk never follows when no wanted kind reads terminals (devpts holds only terminals, and every shell has some): walkRulesFor drops it for ptys. */
 export const SKIP_LINKS: readonly string[] = ['/dev/pts/'];

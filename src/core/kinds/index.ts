@@ -19,10 +19,11 @@ import { unix, type UnixChannel } from './unix';
 import { tcp } from './tcp';
 import { udp } from './udp';
 import { eventfd, type EventfdChannel } from './eventfd';
+import { pty, type PtyChannel } from './pty';
 import { signalfd } from './signalfd';
 import type { TcpChannel, UdpChannel } from './inet';
 
-export type { PipeChannel, FifoChannel, SysvMsgChannel, PosixMqChannel, SysvShmChannel, PosixShmChannel, AnonShmChannel, FileShmChannel, SysvSemChannel, PosixSemChannel, UnixChannel, TcpChannel, UdpChannel, EventfdChannel };
+export type { PipeChannel, FifoChannel, SysvMsgChannel, PosixMqChannel, SysvShmChannel, PosixShmChannel, AnonShmChannel, FileShmChannel, SysvSemChannel, PosixSemChannel, UnixChannel, TcpChannel, UdpChannel, EventfdChannel, PtyChannel };
 export type { InetChannel } from './inet';
 export type { UnixType } from './unix';
 
@@ -40,7 +41,8 @@ export type Channel =
   | UnixChannel
   | TcpChannel
   | UdpChannel
-  | EventfdChannel;
+  | EventfdChannel
+  | PtyChannel;
 
 export type ChannelKind = Channel['kind'];
 
@@ -63,6 +65,7 @@ export const KINDS: { readonly [K in ChannelKind]: KindDescriptor<ChannelOf<K>> 
   tcp,
   udp,
   eventfd,
+  pty,
 };
 
 /** Process facets: fds that tell something about their process, not a channel. */
@@ -111,8 +114,8 @@ export function isChannelId(id: unknown, maxLength = 544): id is string {
 export function fdClassesFor(kinds: Iterable<ChannelKind>): FdClass[] {
   const out: FdClass[] = [];
   for (const k of kinds) {
-    const f = KINDS[k].fds;
-    if (f && !out.includes(f)) out.push(f);
+    const d = KINDS[k];
+    for (const f of [...(d.fds ? [d.fds] : []), ...(d.moreFds ?? [])]) if (!out.includes(f)) out.push(f);
   }
   for (const p of PROCESS_FACETS) if (!out.includes(p.fds)) out.push(p.fds);
   return out;
@@ -121,7 +124,10 @@ export function fdClassesFor(kinds: Iterable<ChannelKind>): FdClass[] {
 /** What the walk must report for these kinds (ProcWalkOptions fdRules, mapsRules, skipLinks). */
 export function walkRulesFor(kinds: Iterable<ChannelKind>): { fdRules: FdRule[]; mapsRules: MapsRule[]; skipLinks: readonly string[] } {
   const list = [...kinds];
-  return { fdRules: fdClassesFor(list).map((c) => c.rule), mapsRules: mapsRulesFor(list), skipLinks: SKIP_LINKS };
+  const fdRules = fdClassesFor(list).map((c) => c.rule);
+  // a rule for device nodes (ptys) must see devpts links: the skip is only for walks that want none
+  const skipLinks = fdRules.some((r) => r.type === 'chr') ? [] : SKIP_LINKS;
+  return { fdRules, mapsRules: mapsRulesFor(list), skipLinks };
 }
 
 /** The maps lines the walk must keep for these kinds. */

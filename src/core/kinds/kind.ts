@@ -9,7 +9,7 @@
 // needs the machine (the probe that reads the kernel, the peek, the removal) is named here by
 // reference and implemented per family (probes/, actions/peek/), each behind a Record keyed by
 // these names, so a reference to nothing is a compile error too; a removal is described as data.
-import type { Capabilities, ChannelBase, Mode, ProcessInfo } from '../model';
+import type { Capabilities, ChannelBase, EndpointRole, Mode, ProcessInfo } from '../model';
 import type { Column } from '../columns';
 import type { KindFamily } from '../topology/types';
 import type { AnonShmChannel, FifoChannel, FileShmChannel, InetChannel, PipeChannel, PosixMqChannel, PosixSemChannel, PosixShmChannel, SysvMsgChannel, SysvSemChannel, SysvShmChannel, UnixChannel } from './index';
@@ -23,7 +23,7 @@ export interface TreeGroup {
 }
 
 /** The probes (core/probes): each reads one family of kernel objects and emits their channels. */
-export type ProbeId = 'pipes' | 'sysv' | 'posix' | 'anonShm' | 'fileShm' | 'sockets' | 'fdinfo';
+export type ProbeId = 'pipes' | 'sysv' | 'posix' | 'anonShm' | 'fileShm' | 'sockets' | 'fdinfo' | 'ptys';
 
 /**
  * Non-destructive peeks (core/actions/peek/<family>.ts) and the channels each can read: a kind
@@ -70,10 +70,16 @@ export interface FdRule {
   link: string;
   /** The whole link text is `link` (anon inodes). */
   exact?: boolean;
-  /** The identity is the number in `[N]` at the end of the link (pipes, sockets); otherwise the target's inode (statx) for `/` links, 0 for the rest. */
+  /**
+   * The identity is the number in `[N]` at the end of the link (pipes, sockets); otherwise the
+   * target's inode (statx) for `/` links — for `chr` targets its device number (st_rdev, glibc's
+   * encoding), which says which terminal it is —, 0 for the rest.
+   */
   bracket?: boolean;
-  /** `/` links: the target's type (statx through the link). */
-  type?: 'fifo' | 'reg';
+  /** `/` links: the target's type (statx through the link; a stat of a device node opens nothing). */
+  type?: 'fifo' | 'reg' | 'chr';
+  /** `chr` targets: the device number's major (and minor) within these inclusive ranges. */
+  rdev?: { major: readonly [number, number]; minor?: readonly [number, number] };
   /** `/` links: the link text starts with this directory (`/dev/shm/`). */
   under?: string;
   /** `/` links: one path component on an mqueue filesystem (an mq_open fd). */
@@ -167,8 +173,14 @@ export interface KindDescriptor<C extends ChannelBase = ChannelBase> {
   search?(ch: C): { texts?: string[]; numbers?: number[] };
 
   // ends
-  /** `flow`: one-way, shown writers → readers (pipes); `holders`: a list of holders. */
-  readonly ends: 'flow' | 'holders';
+  /**
+   * `flow`: one-way, shown writers → readers (pipes); `holders`: a list of holders; `sides`: two
+   * different ends, each endpoint's `role` says which (a pty's master and slave), shown
+   * `roles[0] ⇄ roles[1]`.
+   */
+  readonly ends: 'flow' | 'holders' | 'sides';
+  /** `sides`: the two roles, in the order shown. */
+  readonly roles?: readonly [EndpointRole, EndpointRole];
   /** What it means that no process holds it (default: `No process holds it.`). */
   readonly unheld?: string;
   /** The id of the other end of a connected socket, when the kernel data settles it. */
@@ -186,6 +198,8 @@ export interface KindDescriptor<C extends ChannelBase = ChannelBase> {
   readonly probe: ProbeId;
   /** The fds its probe reads (the walk reports them only when some wanted kind asks). */
   readonly fds?: FdClass;
+  /** More classes of fds it is held through, when its ends are different files (a pty's master and slave). */
+  readonly moreFds?: readonly FdClass[];
   /** The maps lines its probe reads. */
   readonly maps?: readonly MapsRule[];
   /**

@@ -7,6 +7,7 @@ import { fdinfoProbe } from './fdinfo';
 import { fileShmProbe } from './fileShm';
 import { pipeProbe } from './pipes';
 import { posixProbe } from './posix';
+import { ptyProbe } from './ptys';
 import { socketProbe } from './sockets';
 import { sysvProbe } from './sysv';
 
@@ -18,4 +19,5 @@ export const PROBES: { readonly [P in ProbeId]: Probe<unknown> } = {
   fileShm: fileShmProbe,
   sockets: socketProbe,
   fdinfo: fdinfoProbe,
+  ptys: ptyProbe,
 };

@@ -90,6 +90,14 @@ function conversations(input: BuildInput, present: (pid: number) => boolean): Co
       out.push({ ids: [ch.id], kind: ch.kind, holders: [uniq([...a, ...b])], a, b, directed: true, shared: false });
       continue;
     }
+    if (kindOf(ch.kind).ends === 'sides') {
+      // a pty: its master holders on one side, its slave holders on the other (both ways)
+      const side = (role: string) => uniq(ch.endpoints.filter((e) => e.role === role && present(e.pid)).map((e) => e.pid));
+      const a = side('master');
+      const b = side('slave');
+      out.push({ ids: [ch.id], kind: ch.kind, holders: [uniq([...a, ...b])], a, b, directed: false, shared: false });
+      continue;
+    }
     // sockets: an edge only with the peer's holders (listeners and remote peers have none)
     const peerId = ch.kind === 'unix' || ch.kind === 'tcp' || ch.kind === 'udp' ? ch.peer : undefined;
     const peer = peerId !== undefined ? input.allChannels.get(peerId) : undefined;

@@ -41,7 +41,7 @@ export class EndpointNode extends BaseNode {
     const ep = this.endpoint;
     const g = this.group;
     const proc = ctx.procs.get(ep.pid);
-    const label = g ? `${fmt.processLabel(ep.pid, proc)} \u2014 ${groupCount(g)} (${g.mode})${g.via === 'fd' ? `: ${rangesText(fdRanges(groupFds(g)), GROUP_LABEL_RUNS, ', ')}` : ''}` : fmt.endpointLabel(ep, proc);
+    const label = g ? `${fmt.processLabel(ep.pid, proc)} \u2014 ${groupCount(g)} (${g.role ? `${g.role}, ` : ''}${g.mode})${g.via === 'fd' ? `: ${rangesText(fdRanges(groupFds(g)), GROUP_LABEL_RUNS, ', ')}` : ''}` : fmt.endpointLabel(ep, proc);
     const item = new vscode.TreeItem(plain(label), vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
     item.contextValue = `ipc.endpoint.${this.channel.kind}${this.hasPeer(ctx) ? ' hasPeer' : ''}`;

@@ -1,0 +1,229 @@
+// Pseudo-terminals (core/kinds/pty.ts): the walk reports master fds (a ptmx, char 5:2, with fdinfo
+// `tty-index` and `mnt_id`) and slave fds (char 136–143: the device number is the index, st_dev
+// the devpts instance); here both are joined by (devpts instance, index), which is the kernel's
+// identity of the pair.
+//
+// A slave says its instance itself (its st_dev). A master opened through a devpts's own ptmx
+// (/dev/pts/ptmx: containers) does too. A master opened through /dev/ptmx (a devtmpfs node) does
+// not: the kernel took the devpts mounted at `pts` beside that ptmx node, in the mount tree of
+// the ptmx's mount, when it was opened. The /proc walk finds the same in the holder's mountinfo:
+// the ptmx's mount (fdinfo mnt_id), the mount on top of its `<dir>/pts` whose parent it is (the
+// topmost of a stack), which must be a devpts. Where that cannot be told — the ptmx's mount is not
+// in the holder's mountinfo (the fd came over a socket from another mount namespace, or the holder
+// changed namespace since), or the holder's root is not ours (its link text does not start with
+// the mount point its mountinfo shows), or no devpts is mounted there now (unmounted or
+// over-mounted since the open) — the devpts is null and the master is a channel of its own, told
+// apart by the ptmx's mount and the index (`pty:mntM:N`), never guessed from the index alone.
+// The BPF walk reads the pair's devpts from the master's tty (`devpts-dev`), so in those residual
+// cases (only) the two walks can differ: BPF pairs the master, /proc leaves it alone.
+//
+// The terminal's session and foreground group come from /proc/PID/stat of its slave holders
+// (fields 6–8: session, tty_nr, tpgid), read only for those: a process whose tty_nr is this
+// pty's device number has it as its controlling terminal. tty_nr carries no devpts instance, so
+// only processes that hold this very pair's slave are asked (a process holding pts/3 of one
+// instance with pts/3 of another as its controlling terminal would be miscounted: contrived).
+import * as fs from 'node:fs';
+import type { Endpoint, Mode } from '../model';
+import type { PtyChannel } from '../kinds/pty';
+import { PTY_MASTER_FDS, PTY_SLAVE_FDS, ptyId, ptyIndex } from '../kinds/pty';
+import { parseFdinfo } from '../parsers/procPid';
+import { devName, emitAll, modeOf, type Probe, type ProbeContext } from './context';
+
+/** One end as the walk reported it. */
+export interface PtyRow {
+  pid: number;
+  fd: number;
+  mode: Mode;
+  /** Slave: `major:minor` of its devpts (st_dev). Master: its devpts when known (the BPF walk's `devpts-dev`, or found through mountinfo), else null. */
+  devpts: string | null;
+  index: number;
+  /** Master: fdinfo mnt_id (the mount its ptmx was opened on), for the id of a master whose devpts is unknown. */
+  mntId?: number;
+  /** Slave: its device number (glibc's encoding), what stat's tty_nr says of a controlling terminal. */
+  rdev?: number;
+}
+
+/** What stat says of a process's terminal. */
+export interface StatTty {
+  session: number;
+  /** The controlling terminal's device number (0: none). */
+  ttyNr: number;
+  /** Foreground process group of the controlling terminal (-1: none). */
+  tpgid: number;
+}
+
+/** Fields 6–8 of /proc/PID/stat (after the comm, which may hold anything: the last `)` ends it). */
+export function parseStatTty(text: string): StatTty | null {
+  const close = text.lastIndexOf(')');
+  if (close < 0) return null;
+  const f = text.slice(close + 2).split(' ');
+  // f[0] state, f[1] ppid, f[2] pgrp, f[3] session, f[4] tty_nr, f[5] tpgid
+  const session = Number(f[3]);
+  const ttyNr = Number(f[4]);
+  const tpgid = Number(f[5]);
+  if (![session, ttyNr, tpgid].every((n) => Number.isInteger(n))) return null;
+  return { session, ttyNr, tpgid };
+}
+
+/** One line of /proc/PID/mountinfo, the fields used here. */
+export interface MountLine {
+  id: number;
+  parent: number;
+  dev: string;
+  mountPoint: string;
+  fstype: string;
+}
+
+/** mountinfo's octal escapes (`\040` a space) undone. */
+function unescapeMount(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+export function parseMountinfo(text: string): MountLine[] {
+  const out: MountLine[] = [];
+  for (const line of text.split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const a = line.slice(0, sep).split(' ');
+    const b = line.slice(sep + 3).split(' ');
+    const id = Number(a[0]);
+    const parent = Number(a[1]);
+    if (a.length < 5 || !Number.isInteger(id) || !Number.isInteger(parent) || !/^\d+:\d+$/.test(a[2])) continue;
+    out.push({ id, parent, dev: a[2], mountPoint: unescapeMount(a[4]), fstype: b[0] ?? '' });
+  }
+  return out;
+}
+
+/**
+ * The devpts a ptmx opened on mount `mntId` (link text `link`, as our readlink shows it) took, from
+ * its holder's mounts: the ptmx's own mount when it is a devpts (/dev/pts/ptmx); else the devpts
+ * mounted on `<dir of the ptmx>/pts` over that mount (the topmost of a stack, as the kernel's
+ * lookup follows mounts down). Null when that cannot be told (see the file comment).
+ */
+export function devptsOfPtmx(mounts: readonly MountLine[], mntId: number, link: string | null): string | null {
+  const m = mounts.find((x) => x.id === mntId);
+  if (!m) return null;
+  if (m.fstype === 'devpts') return m.dev;
+  if (link === null || !link.startsWith('/')) return null;
+  const base = m.mountPoint === '/' ? '' : m.mountPoint;
+  // the holder's mount point and our link text agree only when its root is ours
+  if (!link.startsWith(base + '/')) return null;
+  const dir = link.slice(0, link.lastIndexOf('/'));
+  const at = (dir === '' ? '' : dir) + '/pts';
+  let top = mounts.find((x) => x.parent === m.id && x.mountPoint === at);
+  if (!top) return null;
+  for (let guard = 0; guard < mounts.length; guard++) {
+    const above = mounts.find((x) => x.parent === top!.id && x.mountPoint === at);
+    if (!above) break;
+    top = above;
+  }
+  return top.fstype === 'devpts' ? top.dev : null;
+}
+
+/**
+ * The channels of these ends: one per (devpts, index) — or (ptmx mount, index) for masters whose
+ * devpts is unknown — held by two processes or more (one process holding both ends talks to
+ * itself). `stats`: what stat says of each slave holder (absent: unreadable).
+ */
+export function ptyChannels(rows: readonly (PtyRow & { role: 'master' | 'slave' })[], stats: ReadonlyMap<number, StatTty>): PtyChannel[] {
+  const byId = new Map<string, { devpts: string | null; index: number; rdev: number | undefined; eps: Endpoint[] }>();
+  for (const r of rows) {
+    const id = ptyId(r.devpts, r.index, r.mntId);
+    let g = byId.get(id);
+    if (!g) byId.set(id, (g = { devpts: r.devpts, index: r.index, rdev: undefined, eps: [] }));
+    if (r.rdev !== undefined) g.rdev = r.rdev;
+    g.eps.push({ pid: r.pid, fd: r.fd, mode: r.mode, role: r.role });
+  }
+  const out: PtyChannel[] = [];
+  for (const [id, g] of byId) {
+    if (new Set(g.eps.map((e) => e.pid)).size < 2) continue;
+    // masters first, then slaves, each in (pid, fd) order: the same list whichever walk ran
+    g.eps.sort((a, b) => (a.role === b.role ? 0 : a.role === 'master' ? -1 : 1) || a.pid - b.pid || a.fd! - b.fd!);
+    const controlling: number[] = [];
+    let session: number | null = null;
+    let foreground: number | null = null;
+    for (const pid of new Set(g.eps.filter((e) => e.role === 'slave').map((e) => e.pid))) {
+      const st = stats.get(pid);
+      if (!st || g.rdev === undefined || st.ttyNr !== g.rdev) continue;
+      controlling.push(pid);
+      session ??= st.session > 0 ? st.session : null;
+      foreground ??= st.tpgid > 0 ? st.tpgid : null;
+    }
+    controlling.sort((a, b) => a - b);
+    out.push({ id, kind: 'pty', endpoints: g.eps, index: g.index, devpts: g.devpts, session, foreground, controlling });
+  }
+  return out;
+}
+
+/** The walk's master and slave rows (an O_PATH fd, of neither mode, is no end). */
+function walkRows(ctx: Pick<ProbeContext, 'walk' | 'processes'>): Array<PtyRow & { role: 'master' | 'slave'; link: string | null }> {
+  const f = ctx.walk.fds;
+  const mCode = PTY_MASTER_FDS.rule.code;
+  const sCode = PTY_SLAVE_FDS.rule.code;
+  const keys = PTY_MASTER_FDS.rule.fdinfo ?? [];
+  const out: Array<PtyRow & { role: 'master' | 'slave'; link: string | null }> = [];
+  for (let i = 0; i < f.kind.length; i++) {
+    const k = f.kind[i];
+    if ((k !== mCode && k !== sCode) || !ctx.processes.has(f.pid[i]) || (f.mode[i] & 3) === 0) continue;
+    const pid = f.pid[i];
+    const fd = f.fd[i];
+    const mode = modeOf(f.mode[i]);
+    const link = f.pathIndex[i] >= 0 ? (ctx.walk.paths[f.pathIndex[i]] ?? null) : null;
+    if (k === sCode) {
+      const rdev = f.inode[i];
+      const { major, minor } = splitDev(rdev);
+      const index = ptyIndex(major, minor);
+      if (index === null) continue;
+      out.push({ pid, fd, mode, devpts: devName(f.dev[i]), index, rdev, role: 'slave', link });
+      continue;
+    }
+    const ii = f.infoIndex[i];
+    if (ii < 0) continue; // fdinfo unreadable (closed meanwhile)
+    const info = parseFdinfo(ctx.walk.infos[ii], keys);
+    const index = Number(info.get('tty-index'));
+    const mntId = Number(info.get('mnt_id') ?? 0);
+    if (!Number.isInteger(index) || index < 0 || info.get('tty-index') === undefined) continue; // not opened as a tty (no tty-index)
+    const given = info.get('devpts-dev');
+    out.push({ pid, fd, mode, devpts: given !== undefined && /^\d+:\d+$/.test(given) ? given : null, index, mntId: Number.isInteger(mntId) ? mntId : 0, role: 'master', link });
+  }
+  return out;
+}
+
+/** major and minor of a device number in glibc's encoding (devName's). */
+export function splitDev(dev: number): { major: number; minor: number } {
+  const [major, minor] = devName(dev).split(':').map(Number);
+  return { major, minor };
+}
+
+async function readText(file: string): Promise<string | null> {
+  try {
+    return await fs.promises.readFile(file, 'latin1');
+  } catch {
+    return null;
+  }
+}
+
+export const ptyProbe: Probe = {
+  async run(ctx) {
+    if (!ctx.kinds.has('pty')) return;
+    const rows = walkRows(ctx);
+    // masters the walk could not place (the /proc walk's /dev/ptmx): the holder's mountinfo, once per holder
+    const mounts = new Map<number, MountLine[] | null>();
+    for (const r of rows) {
+      if (r.role !== 'master' || r.devpts !== null || r.mntId === undefined) continue;
+      if (!mounts.has(r.pid)) {
+        const text = await readText(`${ctx.procRoot}/${r.pid}/mountinfo`);
+        mounts.set(r.pid, text === null ? null : parseMountinfo(text));
+      }
+      const m = mounts.get(r.pid);
+      if (m) r.devpts = devptsOfPtmx(m, r.mntId, r.link);
+    }
+    const stats = new Map<number, StatTty>();
+    for (const pid of new Set(rows.filter((r) => r.role === 'slave').map((r) => r.pid))) {
+      const text = await readText(`${ctx.procRoot}/${pid}/stat`);
+      const st = text === null ? null : parseStatTty(text);
+      if (st) stats.set(pid, st);
+    }
+    emitAll(ctx, 'pty', ptyChannels(rows, stats));
+  },
+};
