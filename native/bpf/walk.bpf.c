@@ -219,6 +219,7 @@ int ipci_task_file(struct bpf_iter__task_file *ctx) {
     if (major == 5 && minor == 2) kind = IPCI_FD_PTM;
     else if (major >= 136 && major <= 143) kind = IPCI_FD_PTS;
     else return 0;
+    want_path = 1;  // the link text the /proc walk reads (a /dev/ptmx master's devpts is found from it there)
   } else if (fmt == S_IFIFO) {
     kind = magic == PIPEFS_MAGIC ? IPCI_FD_PIPE : IPCI_FD_FIFO;
     want_path = kind == IPCI_FD_FIFO;
@@ -253,9 +254,14 @@ int ipci_task_file(struct bpf_iter__task_file *ctx) {
   if (fmt == S_IFIFO) pipe_state(inode->i_pipe, r);
   if (kind == IPCI_FD_PTM || kind == IPCI_FD_PTS) {
     r->ino = inode->i_rdev;
-    if (kind == IPCI_FD_PTM) pty_master(file, r);
+    if (kind == IPCI_FD_PTM) {
+      struct vfsmount *vm = file->f_path.mnt;
+      struct mount *m = vm ? (struct mount *)((char *)vm - bpf_core_field_offset(struct mount, mnt)) : 0;
+      r->magic = m ? BPF_CORE_READ(m, mnt_id) : 0;  // what fdinfo's mnt_id says
+      pty_master(file, r);
+    }
   }
-  if (want_path && inode->i_nlink == 0) r->flags |= IPCI_F_UNLINKED;
+  if (want_path && inode->i_nlink == 0 && kind != IPCI_FD_PTM && kind != IPCI_FD_PTS) r->flags |= IPCI_F_UNLINKED;
 
   long n = 0;
   if (kind == IPCI_FD_ANON) {

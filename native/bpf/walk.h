@@ -16,9 +16,10 @@
 #define IPCI_FD_MEMFD 7  /* a file on the kernel's internal shmem mount (SB_KERNMOUNT tmpfs) whose path starts with
                             /memfd: — a memfd (the path is d_path's /memfd:NAME (deleted)) */
 
-#define IPCI_FD_PTM 8    /* a pty master: a char device 5:2 (a ptmx). ino is i_rdev (kernel encoding); buffered the tty index and
-                            capacity the s_dev of the pair's devpts (kernel encoding), with IPCI_F_PTY_INDEX / IPCI_F_PTY_DEVPTS */
-#define IPCI_FD_PTS 9    /* a pty slave: a char device of majors 136–143. ino is i_rdev (kernel encoding) */
+#define IPCI_FD_PTM 8    /* a pty master: a char device 5:2 (a ptmx). ino is i_rdev (kernel encoding); magic the mount id of the
+                            ptmx (fdinfo's mnt_id), buffered the tty index and capacity the s_dev of the pair's devpts (kernel
+                            encoding), with IPCI_F_PTY_INDEX / IPCI_F_PTY_DEVPTS; the path is d_path's */
+#define IPCI_FD_PTS 9    /* a pty slave: a char device of majors 136–143. ino is i_rdev (kernel encoding); the path is d_path's */
 
 /* ipci_fd_rec.flags */
 #define IPCI_F_PIPE_STATE 1   /* buffered/capacity read from the inode's pipe_inode_info */

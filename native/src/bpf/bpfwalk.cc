@@ -805,7 +805,7 @@ class BpfWalkWorker : public PromiseWorker {
       return;
     }
     if (kind == IPCI_FD_PTM || kind == IPCI_FD_PTS) {
-      PtyRow(r);
+      PtyRow(r, path);
       return;
     }
     if (kind == IPCI_FD_PIPE || kind == IPCI_FD_FIFO) {
@@ -842,19 +842,24 @@ class BpfWalkWorker : public PromiseWorker {
   }
 
   // A pty end as the /proc walk reports it (a chr rule's row: identity the device number, dev the
-  // file's st_dev), a master with the fdinfo lines that rule asks for — `tty-index` as the kernel
-  // prints it, and `devpts-dev`, no kernel line: its pair's devpts, which /proc cannot say.
-  void PtyRow(const ipci_fd_rec& r) {
+  // file's st_dev, the link text), a master with the fdinfo lines that rule asks for as the kernel
+  // prints them (`mnt_id`, `tty-index`), and `devpts-dev`, no kernel line: its pair's devpts,
+  // which /proc cannot say.
+  void PtyRow(const ipci_fd_rec& r, const char* path) {
     const uint32_t rdev = static_cast<uint32_t>(r.ino);
-    int32_t infoIndex = -1;
+    int32_t infoIndex = -1, pathIndex = -1;
+    if (r.path_len > 0 && path[0] == '/') {
+      pathIndex = static_cast<int32_t>(cols_.paths.size());
+      cols_.paths.emplace_back(path, r.path_len);
+    }
     if (r.kind == IPCI_FD_PTM && (r.flags & IPCI_F_PTY_INDEX)) {
-      std::string info = "tty-index:\t" + std::to_string(r.buffered);
+      std::string info = "mnt_id:\t" + std::to_string(r.magic) + "\ntty-index:\t" + std::to_string(r.buffered);
       if (r.flags & IPCI_F_PTY_DEVPTS) info += "\ndevpts-dev:\t" + std::to_string(r.capacity >> 20) + ":" + std::to_string(r.capacity & 0xfffff);
       infoIndex = static_cast<int32_t>(cols_.infos.size());
       cols_.infos.push_back(std::move(info));
     }
     const uint8_t kind = opt_.classCodesGiven ? opt_.classCodes[r.kind] : r.kind;
-    Push(r, kind, r.f_mode & 3, makedev(rdev >> 20, rdev & 0xfffff), UserDev(r.dev), -1, infoIndex, -1, -1);
+    Push(r, kind, r.f_mode & 3, makedev(rdev >> 20, rdev & 0xfffff), UserDev(r.dev), pathIndex, infoIndex, -1, -1);
   }
 
   void Push(const ipci_fd_rec& r, uint8_t kind, uint8_t mode, uint64_t ino, uint64_t dev, int32_t pathIndex, int32_t infoIndex, double buffered,
