@@ -30,6 +30,7 @@ const FALLBACKS: Readonly<Record<string, string>> = {
   '\u2192': '->', // → arrow
   '\u2190': '<-', // ←
   '\u2194': '<->', // ↔
+  '\u21c4': '<->', // ⇄ a pty's masters and slaves
   '\u2026': '...', // … ellipsis
   '\u00b7': '|', // · middle dot (a separator)
   '\u2018': "'", // ‘

@@ -119,6 +119,12 @@ export function bpfClasses(rules: readonly FdRule[], anonNameMax = 0, memfd = fa
   return { codes, anon, unserved };
 }
 
+/** A device rule as the reason names it: `char 5:2`, `char 136-143`. */
+function chrLabel(r: FdRule): string {
+  const range = (x: readonly [number, number]) => (x[0] === x[1] ? `${x[0]}` : `${x[0]}-${x[1]}`);
+  return `char ${r.rdev ? range(r.rdev.major) + (r.rdev.minor ? `:${range(r.rdev.minor)}` : '') : '?'}`;
+}
+
 /**
  * The pty class a chr rule is (native/bpf/walk.h): 8 masters, exactly the ptmx device 5:2 with the
  * master's fdinfo keys (the program gives `tty-index` and `devpts-dev`; `mnt_id` only the /proc
@@ -299,7 +305,7 @@ export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkP
     why.push(`bpf-iter: not chosen for one snapshot of ${what} (loading the program costs more than it saves below ${ONE_SHOT_BPF_MIN_FILES}; IPC_INSPECTOR_WALK=bpf-iter asks for it)`);
   }
   else if (unserved.length > 0) {
-    why.push(`bpf-iter: cannot report ${unserved.map((r) => (r.link === '/' && r.under ? r.under : r.link)).join(', ')}`);
+    why.push(`bpf-iter: cannot report ${unserved.map((r) => (r.link === '/' && r.under ? r.under : r.link === '/' && r.type === 'chr' ? chrLabel(r) : r.link)).join(', ')}`);
   } else {
     const { options: ruleOptions, codes } = bpfRuleOptions(o.fdRules ?? [], anonNameMax, memfd, pty);
     try {

@@ -7,6 +7,7 @@ import type { BpfAddon, BpfWalk, BpfWalkOptions, NativeAddon, ProcWalk, ProcWalk
 import { applyBpfClasses, bpfAnonNameMax, bpfClasses, bpfRuleOptions, runWalk, stuckWalks, walkPreference, walkProcAndThreads } from '../../src/core/walkBackend';
 import { DEVSHM_FDS, FIFO_FDS, MEMFD_FDS, MQUEUE_FDS, PIPE_FDS, SOCKET_FDS } from '../../src/core/kinds/fds';
 import { EVENTFD_FDS } from '../../src/core/kinds/eventfd';
+import { PTY_MASTER_FDS, PTY_SLAVE_FDS } from '../../src/core/kinds/pty';
 import { signalfd } from '../../src/core/kinds/signalfd';
 import { walkRulesFor, CHANNEL_KINDS } from '../../src/core/kinds';
 
@@ -112,22 +113,26 @@ test('walk preference: the option, else IPC_INSPECTOR_WALK, else auto; nonsense 
 // ------------------------------------------------------------------ anon-inode rules (eventfd, signalfd)
 
 const ANON = [EVENTFD_FDS.rule, signalfd.fds.rule];
-const status = (anonNameMax?: number, memfd?: boolean) => () => ({ libbpf: 'v1.1', programs: { walk: true }, ...(anonNameMax ? { anonNameMax } : {}), ...(memfd ? { memfd } : {}) });
+const status = (anonNameMax?: number, memfd?: boolean, pty?: boolean) => () => ({ libbpf: 'v1.1', programs: { walk: true }, ...(anonNameMax ? { anonNameMax } : {}), ...(memfd ? { memfd } : {}), ...(pty ? { pty } : {}) });
 
 test('bpfClasses: exact anon_inode rules are served, fdinfo keys and all, when the build reports anon names; not by an older build', () => {
   const rules = walkRulesFor(CHANNEL_KINDS).fdRules;
   assert.ok(rules.some((r) => r.link === 'anon_inode:[eventfd]') && rules.some((r) => r.link === 'anon_inode:[signalfd]'), 'the default kinds ask for both');
-  const now = bpfClasses(rules, 30, true);
+  const now = bpfClasses(rules, 30, true, true);
   assert.deepEqual(now.unserved, []);
   assert.deepEqual(now.anon, [
     { code: 6, link: 'anon_inode:[eventfd]', fdinfo: ['eventfd-id', 'eventfd-count', 'eventfd-semaphore'] },
     { code: 7, link: 'anon_inode:[signalfd]', fdinfo: ['sigmask'] },
   ]);
-  assert.deepEqual([...now.codes].sort((a, b) => a[0] - b[0]), [[1, 1], [2, 2], [3, 3], [4, 4], [5, 5], [7, MEMFD_FDS.rule.code]]);
-  // a build with anon names and without the memfd class (7) cannot serve the memfd rule
-  assert.deepEqual(bpfClasses(rules, 30).unserved, [MEMFD_FDS.rule]);
+  assert.deepEqual([...now.codes].sort((a, b) => a[0] - b[0]), [[1, 1], [2, 2], [3, 3], [4, 4], [5, 5], [7, MEMFD_FDS.rule.code], [8, PTY_MASTER_FDS.rule.code], [9, PTY_SLAVE_FDS.rule.code]]);
+  // a build with anon names and without the memfd class (7) cannot serve the memfd rule, nor one without the pty classes (8, 9) the pty rules
+  assert.deepEqual(bpfClasses(rules, 30, false, true).unserved, [MEMFD_FDS.rule]);
+  assert.deepEqual(bpfClasses(rules, 30, true).unserved, [PTY_MASTER_FDS.rule, PTY_SLAVE_FDS.rule]);
+  // a device rule of other numbers, or with other fdinfo keys, is no pty class
+  assert.equal(bpfClasses([{ ...PTY_SLAVE_FDS.rule, rdev: { major: [4, 4] } }], 30, true, true).unserved.length, 1);
+  assert.equal(bpfClasses([{ ...PTY_MASTER_FDS.rule, fdinfo: ['pos'] }], 30, true, true).unserved.length, 1);
   const old = bpfClasses(rules);
-  assert.deepEqual(old.unserved.map((r) => r.link), ['/', 'anon_inode:[eventfd]', 'anon_inode:[signalfd]']);
+  assert.deepEqual(old.unserved.map((r) => r.link), ['/', 'anon_inode:[eventfd]', '/', '/', 'anon_inode:[signalfd]']);
   assert.deepEqual(old.anon, []);
 });
 
@@ -218,20 +223,24 @@ test('runWalk with the default kinds: a build that serves anon rules runs bpf-it
     infos: ['eventfd-count: 3\neventfd-id: 12\neventfd-semaphore: 0'],
     bpf: phases,
   };
-  const now = { bpfStatus: status(30, true), bpfWalk: async (x: BpfWalkOptions) => ((seen = x), raw) } as unknown as BpfAddon;
+  const now = { bpfStatus: status(30, true, true), bpfWalk: async (x: BpfWalkOptions) => ((seen = x), raw) } as unknown as BpfAddon;
   const r = await runWalk({ native, bpf: now }, o, 'auto', []);
   assert.deepEqual(r.capability, { backend: 'bpf-iter' });
-  assert.deepEqual(seen?.classCodes, [0, 1, 2, 3, 4, 5, 0, MEMFD_FDS.rule.code]);
+  assert.deepEqual(seen?.classCodes, [0, 1, 2, 3, 4, 5, 0, MEMFD_FDS.rule.code, PTY_MASTER_FDS.rule.code, PTY_SLAVE_FDS.rule.code]);
   assert.deepEqual(seen?.anonRules?.map((a) => a.link), ['anon_inode:[eventfd]', 'anon_inode:[signalfd]']);
   assert.deepEqual([...r.walk.fds.kind], [6, 2]);
   assert.equal(r.walk.infos[r.walk.fds.infoIndex[0]], raw.infos[0]);
   const old = { bpfStatus: status(), bpfWalk: async () => assert.fail('an older build must not be asked') } as unknown as BpfAddon;
   const r2 = await runWalk({ native, bpf: old }, o, 'auto', []);
-  assert.deepEqual(r2.capability, { backend: 'proc', reason: 'bpf-iter: cannot report /memfd:, anon_inode:[eventfd], anon_inode:[signalfd]' });
+  assert.deepEqual(r2.capability, { backend: 'proc', reason: 'bpf-iter: cannot report /memfd:, anon_inode:[eventfd], char 5:2, char 136-143, anon_inode:[signalfd]' });
   // anon names but no memfd class: the memfd rule is what it cannot serve
-  const noMemfd = { bpfStatus: status(30), bpfWalk: async () => assert.fail('a build without the memfd class must not be asked') } as unknown as BpfAddon;
+  const noMemfd = { bpfStatus: status(30, false, true), bpfWalk: async () => assert.fail('a build without the memfd class must not be asked') } as unknown as BpfAddon;
   const r3 = await runWalk({ native, bpf: noMemfd }, o, 'auto', []);
   assert.deepEqual(r3.capability, { backend: 'proc', reason: 'bpf-iter: cannot report /memfd:' });
+  // memfds but no pty classes (a build before them): the pty rules
+  const noPty = { bpfStatus: status(30, true), bpfWalk: async () => assert.fail('a build without the pty classes must not be asked') } as unknown as BpfAddon;
+  const r4 = await runWalk({ native, bpf: noPty }, o, 'auto', []);
+  assert.deepEqual(r4.capability, { backend: 'proc', reason: 'bpf-iter: cannot report char 5:2, char 136-143' });
 });
 
 test('the /proc walk walks the threads it found with an fd table of their own, in tid order, and merges their rows in pid order', async () => {
