@@ -92,6 +92,9 @@ function printText(out: Output, ch: Channel, r: PeekResult): void {
       w(`messages=${r.messages ?? '?'} max=${r.maxMessages ?? '?'} message-size=${r.messageSize ?? '?'} bytes=${r.bytes ?? '?'} notify-pid=${r.notifyPid ?? '-'}`);
       w(r.explanation);
       break;
+    case 'facts':
+      for (const f of r.facts) w(`${f.title}: ${f.text}`);
+      break;
   }
   for (const n of r.notes) w(`note: ${n}`);
 }

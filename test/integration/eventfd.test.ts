@@ -107,5 +107,9 @@ describe('eventfd shared by a forked producer and consumer', () => {
     const snap = JSON.parse(json.stdout) as { channels: EventfdChannel[] };
     const c = snap.channels.find((x) => x.eventfdId === fx.info.eventfdId);
     assert.deepEqual(c && { count: c.count, semaphore: c.semaphore, pids: c.endpoints.map((e) => e.pid) }, { count: 7, semaphore: false, pids: [fx.info.producer.pid, fx.info.consumer.pid] });
+    // peek prints the counter it read, not only its header (ninth pass)
+    const peek = spawnSync(process.execPath, [bin, 'peek', `eventfd:${fx.info.eventfdId}`], { encoding: 'utf8' });
+    assert.equal(peek.status, 0, peek.stderr);
+    assert.match(peek.stdout, /^Counter: 7$/m, peek.stdout);
   });
 });

@@ -3,12 +3,11 @@
 // would be released, a writer would miss its EPIPE). The addon reaches the fd through a checked
 // O_PATH handle (native/src/fdhandle.h) and fails with ESTALE when it is something else now.
 import type { FifoChannel, PipeChannel } from '../../model';
-import { describe } from '../../kinds';
 import { ActionError } from '../errors';
 import { devNumbers, explainPeek, fdHolders, isFatal, needNative, type Peeker } from './common';
 
 export const peekPipe: Peeker<PipeChannel | FifoChannel> = async ({ channel, procs, native, maxBytes, offset, base, at, call }) => {
-  const noun = describe(channel).title;
+  const noun = channel.kind === 'pipe' ? 'pipe' : 'FIFO'; // in a sentence, not the kind's heading ("Pipe")
   const what = `peek at the ${noun}'s buffered bytes`;
   const addon = needNative(native, what);
   const all = fdHolders(channel, procs);
