@@ -27,8 +27,15 @@ export interface AnonShmChannel extends ChannelBase {
   inode: number;
   /** Device `major:minor` as in the maps line (e.g. `00:01` for shmem). */
   dev: string;
-  /** How far the mappings seen reach into the object, in bytes: the largest offset + length (a process may map only part of it); null when only fds hold it. */
+  /**
+   * The object's size in bytes, read through a holder (an fd, or for root a mapping's map_files
+   * link: fstat, dev:inode checked) — a memfd's file size, which its page-rounded mappings outrun.
+   * When no holder answers (another user's, the scan's bound): how far the mappings seen reach
+   * (the largest offset + length) and `sizeIsMapping`, or null when only fds hold it.
+   */
   size: number | null;
+  /** `size` is how far the mappings reach, not the object's size (no holder answered: see errors[]). */
+  sizeIsMapping?: boolean;
 }
 
 const c = col<AnonShmChannel>();
@@ -45,10 +52,11 @@ export const anonShm = defineKind<AnonShmChannel>({
   inodeOfId: inodeOfDevId,
   name: (ch, max) => shortText(ch.name, max) + ` [${ch.dev}:${ch.inode}]`,
   longTitle: (ch) => `Shared anonymous memory ${shortText(ch.name)} (${ch.dev}:${ch.inode})`,
-  description: (ch) => `${ch.size === null ? 'not mapped' : formatBytes(ch.size)}, ${plural(new Set(ch.endpoints.map((e) => e.pid)).size, 'process', 'processes')}`,
+  description: (ch) => `${ch.size === null ? 'size unknown' : formatBytes(ch.size) + (ch.sizeIsMapping ? ' mapped' : '')}, ${plural(new Set(ch.endpoints.map((e) => e.pid)).size, 'process', 'processes')}`,
   columns: [
     c('name', 'NAME', 'Name', 'string', '/dev/zero (MAP_SHARED|MAP_ANONYMOUS), anon_hugepage (shared hugetlb) or memfd:NAME', { search: 'text' }),
-    c('size', 'SIZE', 'Size', 'number|null', 'How far the mappings seen reach into the object, in bytes (the largest mapping when all start at its beginning; unknown when only fds hold it)', { unit: 'bytes' }),
+    c('size', 'SIZE', 'Size', 'number|null', "The object's size in bytes, read through a holder's fd or mapping (fstat); else how far the mappings reach (Size is mapping)", { unit: 'bytes' }),
+    c('sizeIsMapping', 'SIZE IS MAPPING', 'Size is mapping', 'boolean', "No holder answered (another user's, or past the scan's bound): Size is how far the mappings reach into the object, which may be past a memfd's end", { wide: true }),
     c('dev', 'DEV', 'Device', 'string', 'Device (major:minor) of the shmem/hugetlbfs object, as in /proc/PID/maps', { search: 'text', wide: true }),
     c('inode', 'INODE', 'Inode', 'number', 'Inode of the object (identifies it across processes)', { search: 'number', wide: true }),
   ],

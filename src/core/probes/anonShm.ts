@@ -6,7 +6,9 @@
 // and fd rows: one channel per dev:inode mapped or held by ≥ 2 processes.
 import type { AnonShmChannel, Endpoint } from '../model';
 import { MEMFD_FDS } from '../kinds/fds';
-import { mapsDev } from '../heldObjects';
+import { fileSizeThroughHolders, mapsDev, type HeldSizeBudget } from '../heldObjects';
+import { withDeadline } from '../deadline';
+import type { NativeAddon } from '../native';
 import { byPidFd, devName, emit, modeOf, type Probe, type ProbeContext } from './context';
 import { keptMaps, sharedMappings } from './maps';
 
@@ -99,8 +101,38 @@ export function anonShmChannels(maps: Iterable<{ pid: number; maps: string | und
   return out;
 }
 
+/** At most this many size reads per snapshot (each is a native call on a thread, ~40 µs; a desktop shares hundreds of memfds). */
+const MAX_SIZE_READS = 64;
+
+/**
+ * Each memfd's size read through its holders (heldObjects.ts fileSizeThroughHolders: an fd, or a
+ * mapping's map_files link for root; dev:inode checked): its mappings are page-rounded and may
+ * cover part of it. /dev/zero and anon_hugepage regions are as long as their mapping. What no
+ * holder answers keeps the mappings' reach, said by `sizeIsMapping` and an errors[] entry.
+ */
+async function memfdSizes(ctx: ProbeContext, native: NativeAddon | null, chans: readonly AnonShmChannel[]): Promise<void> {
+  const budget: HeldSizeBudget = { calls: MAX_SIZE_READS, skip: new Map() };
+  for (const ch of chans) {
+    if (!ch.name.startsWith('memfd:')) continue;
+    const [major, minor] = ch.dev.split(':').map((x) => parseInt(x, 16));
+    let failed = { code: 'ENOSYS', syscall: 'statx' }; // no addon
+    if (native) {
+      const r = await fileSizeThroughHolders(native, ch.endpoints, { major, minor, inode: ch.inode }, (what, fn) => withDeadline(what, ctx.itemTimeoutMs, fn), budget);
+      if ('size' in r) {
+        ch.size = r.size;
+        continue;
+      }
+      failed = r;
+    }
+    if (ch.size !== null) ch.sizeIsMapping = true;
+    (ch.errors ??= []).push({ field: 'size', ...failed });
+  }
+}
+
 export const anonShmProbe: Probe = {
-  run(ctx: ProbeContext) {
-    for (const ch of anonShmChannels(keptMaps(ctx), memfdFds(ctx))) emit(ctx, ch);
+  async run(ctx: ProbeContext) {
+    const chans = anonShmChannels(keptMaps(ctx), memfdFds(ctx));
+    if (ctx.procRoot === '/proc') await memfdSizes(ctx, ctx.native, chans);
+    for (const ch of chans) emit(ctx, ch);
   },
 };
