@@ -174,7 +174,7 @@ describe('pseudo-terminals', () => {
     const bin = path.resolve(__dirname, '../../../bin/ipc-inspector.js');
     const table = spawnSync(process.execPath, [bin, 'snapshot', '--kind', 'pty'], { encoding: 'utf8' });
     assert.equal(table.status, 0, table.stderr);
-    assert.match(table.stdout, /^pseudo-terminal \(\d+\)$/m);
+    assert.match(table.stdout, /^Pseudo-terminal \(\d+\)$/m);
     const row = table.stdout.split('\n').find((l) => l.startsWith(`pty:${p.devpts}:${p.index} `));
     assert.ok(row, table.stdout);
     assert.match(row, new RegExp(`\\[${p.parent}\\] fd ${p.master} \\(master, rw\\).*\\[${p.child}\\] fd 0–2 \\(slave, rw\\)`));

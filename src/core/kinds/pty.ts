@@ -64,7 +64,7 @@ const roleCount = (ch: PtyChannel, role: 'master' | 'slave') => new Set(ch.endpo
 
 export const pty = defineKind<PtyChannel>({
   kind: 'pty',
-  title: 'pseudo-terminal',
+  title: 'Pseudo-terminal',
   teaching:
     'Pseudo-terminal (pty): a bidirectional byte channel between a master (a terminal emulator, tmux, screen, sshd, script) and a slave, /dev/pts/N, that a shell and its jobs use as their terminal. What the master writes arrives as typed input on the slave, what programs write to the slave arrives at the master; the line discipline in between echoes, edits lines and turns Ctrl-C into SIGINT for the foreground process group. A read on either side consumes.',
   icon: 'terminal',
