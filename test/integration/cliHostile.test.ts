@@ -48,6 +48,21 @@ function shownName(n: string): string {
 }
 const COMM = '\x1b]0;t\x07\u009b1m';
 
+/** A TCP listener on 127.0.0.1 that perl runs as nobody with these arguments (`prelude` first: `$0 = $ARGV[0];` names it), and its port once it listens. */
+async function nobodyListener(prelude: string, args: string[]): Promise<{ server: ChildProcess; port: number }> {
+  const code = `${prelude} my $s = IO::Socket::INET->new(Listen => 5, LocalAddr => "127.0.0.1", LocalPort => 0) or die "$!"; $| = 1; print $s->sockport, "\\n"; sleep 300`;
+  const server: ChildProcess = spawn('perl', ['-MIO::Socket::INET', '-e', code, ...args], { ...NOBODY, cwd: '/', stdio: ['ignore', 'pipe', 'inherit'], env: { PATH: '/usr/bin:/bin' } });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    server.stdout!.on('data', (b) => {
+      out += b;
+      if (out.includes('\n')) resolve(Number(out.trim()));
+    });
+    server.once('exit', (c) => reject(new Error(`the listener exited (${c})`)));
+  });
+  return { server, port };
+}
+
 describe('CLI output with hostile names made by an unprivileged user', { skip }, () => {
   let attacker: Attacker;
   before(async () => {
@@ -197,18 +212,8 @@ describe('CLI output with hostile names made by an unprivileged user', { skip },
 
   test('port lists a hostile listener (its name, command line and user\'s text) escaped', async () => {
     const name = 'l\u200b\u202e\x1b[2J[x](command:a)';
-    const server: ChildProcess = spawn('perl', ['-MIO::Socket::INET', '-e', '$0 = $ARGV[0]; my $s = IO::Socket::INET->new(Listen => 5, LocalAddr => "127.0.0.1", LocalPort => 0) or die "$!"; $| = 1; print $s->sockport, "\\n"; sleep 300', name], {
-      ...NOBODY, cwd: '/', stdio: ['ignore', 'pipe', 'inherit'], env: { PATH: '/usr/bin:/bin' },
-    });
+    const { server, port } = await nobodyListener('$0 = $ARGV[0];', [name]);
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        let out = '';
-        server.stdout!.on('data', (b) => {
-          out += b;
-          if (out.includes('\n')) resolve(Number(out.trim()));
-        });
-        server.once('exit', (c) => reject(new Error(`the listener exited (${c})`)));
-      });
       const r = cli(['port', String(port)]);
       assert.equal(r.code, 0, r.stderr);
       assertClean('port', r.stdout + r.stderr);
@@ -224,18 +229,8 @@ describe('CLI output with hostile names made by an unprivileged user', { skip },
 
   test("port caps a listener's command line: a user's 700 KB argv does not flood root's terminal (--json keeps it whole)", async () => {
     const args = Array.from({ length: 40_000 }, (_, i) => `arg${String(i).padStart(5, '0')}-\x1b[2J`);
-    const server: ChildProcess = spawn('perl', ['-MIO::Socket::INET', '-e', 'my $s = IO::Socket::INET->new(Listen => 5, LocalAddr => "127.0.0.1", LocalPort => 0) or die "$!"; $| = 1; print $s->sockport, "\n"; sleep 300', ...args], {
-      ...NOBODY, cwd: '/', stdio: ['ignore', 'pipe', 'inherit'], env: { PATH: '/usr/bin:/bin' },
-    });
+    const { server, port } = await nobodyListener('', args);
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        let out = '';
-        server.stdout!.on('data', (b) => {
-          out += b;
-          if (out.includes('\n')) resolve(Number(out.trim()));
-        });
-        server.once('exit', (c) => reject(new Error(`the listener exited (${c})`)));
-      });
       const r = cli(['port', String(port)]);
       assert.equal(r.code, 0, r.stderr);
       assertClean('port', r.stdout);
