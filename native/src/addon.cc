@@ -16,6 +16,7 @@ Napi::Value InetDiag(const Napi::CallbackInfo& info);
 Napi::Value ConntrackGet(const Napi::CallbackInfo& info);
 Napi::Value PipePeek(const Napi::CallbackInfo& info);
 Napi::Value SocketPeek(const Napi::CallbackInfo& info);
+Napi::Value TtyQueue(const Napi::CallbackInfo& info);
 Napi::Value PidfdOpen(const Napi::CallbackInfo& info);
 Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info);
 Napi::Value CloseFd(const Napi::CallbackInfo& info);
@@ -45,6 +46,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("conntrackGet", Napi::Function::New(env, ConntrackGet, "conntrackGet"));
   exports.Set("pipePeek", Napi::Function::New(env, PipePeek, "pipePeek"));
   exports.Set("socketPeek", Napi::Function::New(env, SocketPeek, "socketPeek"));
+  exports.Set("ttyQueue", Napi::Function::New(env, TtyQueue, "ttyQueue"));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd, "closeFd"));

@@ -1,5 +1,7 @@
 // Non-consuming peeks at one fd of another process, each on a thread of its own (ThreadWorker):
-// tee() a pipe into a private pipe; recv(MSG_PEEK) on a pidfd_getfd duplicate of a socket.
+// tee() a pipe into a private pipe; recv(MSG_PEEK) on a pidfd_getfd duplicate of a socket; the
+// queue counts of a pseudo-terminal end (TIOCINQ) on a duplicate of its fd — a terminal cannot be
+// read without consuming, so only how much waits is told.
 // The fd is whatever the holder has put there *now*, so neither peek trusts the number: the pipe
 // is reached through an O_PATH handle whose type and dev:inode are checked before the one reopen
 // (fdhandle.h), and only through a read-mode fd (opening a pipe that has no reader would make one
@@ -15,6 +17,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -178,7 +181,69 @@ class SocketPeekWorker : public ThreadWorker {
   std::vector<char> data_;
 };
 
+// A pty end's input queue: what a read of it would return now (TIOCINQ; on a slave in canonical
+// mode, the complete lines). The duplicate is checked to be that end before the ioctl: a master is
+// a ptmx (char 5:2) whose pty number (TIOCGPTN, read-only) is `index`; a slave is the char device
+// of `index` on the devpts `devMajor:devMinor`. A duplicate's close is not the file's last (the
+// holder keeps it), so it hangs nothing up.
+class TtyQueueWorker : public ThreadWorker {
+ public:
+  TtyQueueWorker(Napi::Env env, int pid, int fd, bool master, int index, int devMajor, int devMinor)
+      : ThreadWorker(env, "ipcInspectorTtyQueue"), pid_(pid), fd_(fd), master_(master), index_(index), devMajor_(devMajor), devMinor_(devMinor) {}
+
+ protected:
+  void Execute() override {
+    int pidfd = OpenPidfd(pid_);
+    if (pidfd < 0) return err_.set(errno, "pidfd_open");
+    Fd dup(static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, fd_, 0)));
+    int saved = errno;
+    close(pidfd);
+    if (!dup.ok()) return err_.set(saved, "pidfd_getfd");
+    struct stat st;
+    if (fstat(dup.get(), &st) != 0) return err_.set(errno, "fstat");
+    if (!S_ISCHR(st.st_mode)) return err_.set(ESTALE, "fstat");
+    unsigned maj = major(st.st_rdev), min = minor(st.st_rdev);
+    if (master_) {
+      unsigned n = 0;
+      if (maj != 5 || min != 2) return err_.set(ESTALE, "fstat");
+      if (ioctl(dup.get(), TIOCGPTN, &n) != 0) return err_.set(errno, "ioctl TIOCGPTN");
+      if (static_cast<int>(n) != index_) return err_.set(ESTALE, "ioctl TIOCGPTN");
+    } else {
+      long idx = maj >= 136 && maj <= 143 ? static_cast<long>(maj - 136) * 0x100000 + min : -1;
+      if (idx != index_) return err_.set(ESTALE, "fstat");
+      // (devMajor -1: the snapshot did not know the instance)
+      if (devMajor_ >= 0 && (static_cast<int>(major(st.st_dev)) != devMajor_ || static_cast<int>(minor(st.st_dev)) != devMinor_)) return err_.set(ESTALE, "fstat");
+    }
+    if (ioctl(dup.get(), TIOCINQ, &inq_) != 0) return err_.set(errno, "ioctl TIOCINQ");
+  }
+
+  Napi::Value Settle(Napi::Env env) override {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("inq", Napi::Number::New(env, inq_));
+    return o;
+  }
+
+ private:
+  int pid_, fd_;
+  bool master_;
+  int index_, devMajor_, devMinor_;
+  int inq_ = 0;
+};
+
 }  // namespace
+
+// ttyQueue(pid, fd, master, index, devMajor, devMinor) → Promise<{ inq }>; a master's devpts is not checked (its fd is ptmx's).
+Napi::Value TtyQueue(const Napi::CallbackInfo& info) {
+  int pid = ArgInt(info, 0, "pid");
+  int fd = ArgInt(info, 1, "fd");
+  if (pid <= 0 || fd < 0) ThrowType(info.Env(), "pid must be > 0 and fd >= 0");
+  if (!info[2].IsBoolean()) ThrowType(info.Env(), "master must be a boolean");
+  bool master = info[2].As<Napi::Boolean>().Value();
+  int index = ArgInt(info, 3, "index");
+  int devMajor = ArgInt(info, 4, "devMajor");
+  int devMinor = ArgInt(info, 5, "devMinor");
+  return (new TtyQueueWorker(info.Env(), pid, fd, master, index, devMajor, devMinor))->Start();
+}
 
 // pipePeek(pid, fd, inode, devMajor, devMinor, maxBytes): devMajor -1 = an anonymous pipe (pipefs).
 Napi::Value PipePeek(const Napi::CallbackInfo& info) {

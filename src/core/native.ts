@@ -409,6 +409,8 @@ export interface NativeAddon {
   pipePeek(pid: number, fd: number, inode: number, devMajor: number, devMinor: number, maxBytes: number): Promise<PipePeekResult>;
   /** pidfd_getfd of the fd while its link names socket:[inode]; the copy must be that socket (ESTALE otherwise); recv(MSG_PEEK|MSG_DONTWAIT). */
   socketPeek(pid: number, fd: number, inode: number, maxBytes: number): Promise<Buffer>;
+  /** A pty end's input queue (TIOCINQ) on a pidfd_getfd duplicate checked to be that end (ESTALE otherwise); absent in an addon built before it. */
+  ttyQueue?(pid: number, fd: number, master: boolean, index: number, devMajor: number, devMinor: number): Promise<{ inq: number }>;
   /** Family (SO_DOMAIN) and network namespace inode of a held socket (SIOCGSKNS on a pidfd_getfd copy); with keepNsFd, an fd of that namespace the caller must closeFd. */
   socketNetns(pid: number, fd: number, inode: number, keepNsFd?: boolean): Promise<SocketNetns>;
   /**

@@ -6,7 +6,7 @@
 // devpts -o newinstance): once through /dev/ptmx (the /proc walk finds the devpts through the
 // holder's mountinfo), once through that devpts's own ptmx (its st_dev says it); its pts/N is
 // another channel than the host's pts/N. As nobody: the /proc walk sees a user's own pty. The CLI
-// lists it (table and --json), and a peek refuses it.
+// lists it (table and --json), and a peek tells the queue counts of each side without consuming.
 //
 //   node scripts/build.mjs test/integration cli && node --test dist/test/integration/pty.test.js
 import { after, before, describe, it } from 'node:test';
@@ -50,7 +50,15 @@ else:
         for fd in (0, 1, 2): os.dup2(s, fd)
         os.close(s); os.close(m)
 if pid == 0:
+    if len(sys.argv) > 2: os.write(1, b'hello\\n')  # output the terminal does not read
     os.execvp('sleep', ['sleep', '600'])
+if len(sys.argv) > 2:
+    os.write(m, b'typed\\n')  # input the sleeping job does not read (echoed back to the master too)
+    import signal
+    def drain(*_):
+        time.sleep(0.1)
+        print(json.dumps({'read': os.read(m, 4096).decode()}), flush=True)
+    signal.signal(signal.SIGUSR1, drain)
 index = next(int(l.split()[1]) for l in open('/proc/self/fdinfo/%d' % m) if l.startswith('tty-index:'))
 time.sleep(0.2)
 print(json.dumps({'parent': os.getpid(), 'child': pid, 'master': m, 'index': index}), flush=True)
@@ -169,7 +177,31 @@ describe('pseudo-terminals', () => {
     check(ptyOf(s, [p.parent]).find(() => true), p, 'as nobody');
   });
 
-  it('the CLI lists it (table and --json), and a peek refuses it', async () => {
+  it('a peek tells how many bytes wait on each side (TIOCINQ through pidfd_getfd copies) and consumes nothing: the terminal then reads them all', { skip: !native ? 'no native addon' : !isRoot ? 'needs root (pidfd_getfd of another process)' : false }, async () => {
+    const p = await startPty(['python3', '-c', PY, 'fork', 'data']);
+    const s = await takeSnapshot({ kinds: ['pty'] });
+    const ch = ptyOf(s, [p.child])[0];
+    check(ch, p, 'with data');
+    const procs = new Map(s.processes.map((x) => [x.pid, x]));
+    const counts = async () => {
+      const r = await peekChannel(ch, procs, {});
+      assert.equal(r.type, 'facts');
+      if (r.type !== 'facts') return {};
+      assert.match(r.method, /^ioctl TIOCINQ on pidfd_getfd copies of /);
+      assert.ok(r.notes.some((n) => /bytes are not shown/.test(n)), JSON.stringify(r.notes));
+      return Object.fromEntries(r.facts.map((f) => [f.id, f.text]));
+    };
+    // output: "hello\r\n" (ONLCR) and the echo of "typed\r\n"; input: one complete line of 6 bytes
+    const want = { toTerminal: '14 bytes', toPrograms: '6 bytes' };
+    for (let i = 0; i < 3; i++) assert.deepEqual(await counts(), want, `peek ${i + 1}`);
+    const lines = lineReader(p.proc);
+    process.kill(p.parent, 'SIGUSR1');
+    const got = JSON.parse(await lines.next('what the terminal read')) as { read: string };
+    // (in whichever order the child's output and the echo arrived)
+    assert.deepEqual(got.read.split('\r\n').sort(), ['', 'hello', 'typed'], `every byte was still there for the terminal: ${JSON.stringify(got.read)}`);
+  });
+
+  it('the CLI lists it (table and --json)', async () => {
     const p = await startPty(['python3', '-c', PY, 'fork']);
     const bin = path.resolve(__dirname, '../../../bin/ipc-inspector.js');
     const table = spawnSync(process.execPath, [bin, 'snapshot', '--kind', 'pty'], { encoding: 'utf8' });
@@ -183,7 +215,5 @@ describe('pseudo-terminals', () => {
     const s = JSON.parse(json.stdout) as Snapshot;
     assert.ok(s.channels.every((c) => c.kind === 'pty'));
     check(ptyOf(s, [p.child])[0], p, '--json');
-    const ch = ptyOf(s, [p.child])[0];
-    await assert.rejects(peekChannel(ch, undefined, {}), /cannot be read without consuming/);
   });
 });

@@ -12,7 +12,7 @@
 import type { Capabilities, ChannelBase, EndpointRole, Mode, ProcessInfo } from '../model';
 import type { Column } from '../columns';
 import type { KindFamily } from '../topology/types';
-import type { AnonShmChannel, FifoChannel, FileShmChannel, InetChannel, PipeChannel, PosixMqChannel, PosixSemChannel, PosixShmChannel, SysvMsgChannel, SysvSemChannel, SysvShmChannel, UnixChannel } from './index';
+import type { AnonShmChannel, FifoChannel, FileShmChannel, InetChannel, PipeChannel, PosixMqChannel, PosixSemChannel, PosixShmChannel, SysvMsgChannel, SysvSemChannel, SysvShmChannel, UnixChannel, PtyChannel } from './index';
 
 /** The tree group a kind is listed under; kinds of one group with `sub` get a sub-group each. */
 export interface TreeGroup {
@@ -42,6 +42,7 @@ export interface PeekTargets {
   'posix-sem': PosixSemChannel;
   'posix-mq': PosixMqChannel;
   fdinfo: ChannelBase;
+  tty: PtyChannel;
 }
 export type PeekMethod = keyof PeekTargets;
 /** The peeks that can read channels of type C. */

@@ -5,7 +5,8 @@
 // own, whose pts/3 is not the host's. The walk finds both ends by the device number of the fd's
 // target (statx through the link: no open), so a stat is all it costs; the probe (probes/ptys.ts)
 // pairs them, and reads the terminal's session and foreground group from its slave holders' stat.
-// Never peeked: a terminal has no way to read without consuming.
+// Its peek tells how many bytes wait on each side, never the bytes: a terminal has no way to read
+// without consuming.
 import type { ChannelBase } from '../model';
 import { col } from '../columns';
 import { defineKind, never, noneMissing, noOwner, noPeer, notRemovable, plural, type FdClass, type QueueFacts } from './kind';
@@ -96,9 +97,8 @@ export const pty = defineKind<PtyChannel>({
   probe: 'ptys',
   fds: PTY_MASTER_FDS,
   moreFds: [PTY_SLAVE_FDS],
-  peek: null,
-  noPeek:
-    'A terminal cannot be read without consuming: a read of the master takes what programs wrote, a read of the slave takes what was typed. IPC Inspector never opens a pty (its queued byte counts, TIOCINQ/TIOCOUTQ, are not read either).',
+  // the queue counts only (TIOCINQ of each end): a read of either end consumes
+  peek: 'tty',
   paged: false,
   remove: notRemovable,
   queue: (): QueueFacts => ({ bytes: null, counts: null, stamp: null }),

@@ -66,7 +66,7 @@ export function fdHolders(channel: Channel, processes: ReadonlyMap<number, Proce
   const perHolder = new Map<string, number>();
   const withFd = channel.endpoints.filter((e): e is Endpoint & { fd: number } => {
     if (typeof e.fd !== 'number') return false;
-    const key = `${e.pid}/${e.mode}`;
+    const key = `${e.pid}/${e.mode}/${e.role ?? ''}`; // (a pty's master and slave in one process are two)
     const n = perHolder.get(key) ?? 0;
     perHolder.set(key, n + 1);
     return n < FDS_TRIED_PER_HOLDER;

@@ -25,6 +25,7 @@ import { peekAnonShm, peekFileShm, peekPosixShm, peekSysvShm, throughAttacher } 
 import { peekPosixSem, peekSysvSem } from './semaphores';
 import { peekPosixMq } from './posixMq';
 import { peekFdinfo } from './fdinfo';
+import { peekTty } from './tty';
 import { DEFAULT_PEEK_MAX_BYTES, type PeekOptions, type PeekResult } from './types';
 
 export * from './types';
@@ -44,6 +45,7 @@ const PEEKERS: { [M in PeekMethod]: Peeker<PeekTargets[M] & Channel> } = {
   'posix-sem': peekPosixSem,
   'posix-mq': peekPosixMq,
   fdinfo: peekFdinfo,
+  tty: peekTty,
 };
 
 function toMap(processes: readonly ProcessInfo[] | ReadonlyMap<number, ProcessInfo> | undefined): ReadonlyMap<number, ProcessInfo> {
