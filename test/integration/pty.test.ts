@@ -59,6 +59,13 @@ if len(sys.argv) > 2:
         time.sleep(0.1)
         print(json.dumps({'read': os.read(m, 4096).decode()}), flush=True)
     signal.signal(signal.SIGUSR1, drain)
+    def swap(*_):
+        global keep
+        keep = os.dup(m)  # the pair stays open (closing its last master would hang the child up)
+        other = os.open('/dev/ptmx', os.O_RDWR | os.O_NOCTTY)  # another pty's master, dup'd onto the same fd number
+        os.dup2(other, m)
+        print(json.dumps({'swapped': m}), flush=True)
+    signal.signal(signal.SIGUSR2, swap)
 index = next(int(l.split()[1]) for l in open('/proc/self/fdinfo/%d' % m) if l.startswith('tty-index:'))
 time.sleep(0.2)
 print(json.dumps({'parent': os.getpid(), 'child': pid, 'master': m, 'index': index}), flush=True)
@@ -199,6 +206,21 @@ describe('pseudo-terminals', () => {
     const got = JSON.parse(await lines.next('what the terminal read')) as { read: string };
     // (in whichever order the child's output and the echo arrived)
     assert.deepEqual(got.read.split('\r\n').sort(), ['', 'hello', 'typed'], `every byte was still there for the terminal: ${JSON.stringify(got.read)}`);
+  });
+
+  it("a holder that swapped its master fd for another pty's since the snapshot is not read as this one (TIOCGPTN checked)", { skip: !native ? 'no native addon' : !isRoot ? 'needs root (pidfd_getfd of another process)' : false }, async () => {
+    const p = await startPty(['python3', '-c', PY, 'fork', 'data']);
+    const s = await takeSnapshot({ kinds: ['pty'] });
+    const ch = ptyOf(s, [p.child])[0];
+    check(ch, p, 'before the swap');
+    const lines = lineReader(p.proc);
+    process.kill(p.parent, 'SIGUSR2');
+    assert.deepEqual(JSON.parse(await lines.next('the swap')), { swapped: p.master });
+    const r = await peekChannel(ch, new Map(s.processes.map((x) => [x.pid, x])), {});
+    assert.equal(r.type, 'facts');
+    const f = r.type === 'facts' ? Object.fromEntries(r.facts.map((x) => [x.id, x.text])) : {};
+    // the fd number now names another pty (a fresh one, nothing queued): not counted as this one's output
+    assert.deepEqual(f, { toTerminal: 'unknown (no master holder could be read)', toPrograms: '6 bytes' });
   });
 
   it('the CLI lists it (table and --json)', async () => {
