@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ptyId, ptyIndex } from '../../src/core/kinds/pty';
-import { devptsOfPtmx, parseMountinfo, parseStatTty, ptyChannels, type PtyRow, type StatTty } from '../../src/core/probes/ptys';
+import { devptsOfPtmx, parseMountinfo, statTty, ptyChannels, type PtyRow, type StatTty } from '../../src/core/probes/ptys';
 import { channelLabel, endpointLabel } from '../../src/core/format';
 import { endpointPeers, hasEndpointPeer } from '../../src/core/ends';
 import { groupEndpoints } from '../../src/core/endpointGroups';
@@ -26,9 +26,9 @@ test('index from the slave device number (MKDEV(136, index), 20-bit minors)', ()
 
 test('stat: session, tty_nr, tpgid after a comm that holds ") ("', () => {
   const t = '4242 (a) (b) c) S 4240 4242 4242 34816 4300 4194560 0 0 0 0 0 0 0 0 20 0 1 0 100 0 0';
-  assert.deepEqual(parseStatTty(t), { session: 4242, ttyNr: 34816, tpgid: 4300 });
-  assert.equal(parseStatTty('garbage'), null);
-  assert.equal(parseStatTty('1 (x) S 0 1 1 zz'), null);
+  assert.deepEqual(statTty(t), { session: 4242, ttyNr: 34816, tpgid: 4300 });
+  assert.equal(statTty('garbage'), null);
+  assert.equal(statTty('1 (x) S 0 1 1 zz'), null);
 });
 
 // this machine's: devtmpfs on /dev (24), two devpts stacked on /dev/pts (26 below, 29 on top)

@@ -15,6 +15,10 @@ export interface ParsedStat {
   threads: number;
   /** utime + stime, in clock ticks (NaN when those fields are not numbers; the BPF walk's task record has none). */
   cpuTicks?: number;
+  /** Fields 6–8: session, the controlling terminal's device number (0: none) and its foreground process group (-1: none); NaN when not numbers. */
+  session?: number;
+  ttyNr?: number;
+  tpgid?: number;
 }
 
 /**
@@ -35,7 +39,10 @@ export function parseStat(text: string): ParsedStat | null {
   const threads = Number(rest[17]);
   if (!Number.isFinite(ppid) || !Number.isFinite(startTime)) return null;
   // utime and stime are fields 14 and 15
-  return { pid, comm: text.slice(open + 1, close), state: rest[0], ppid, startTime, threads: Number.isFinite(threads) ? threads : 1, cpuTicks: Number(rest[11]) + Number(rest[12]) };
+  return {
+    pid, comm: text.slice(open + 1, close), state: rest[0], ppid, startTime, threads: Number.isFinite(threads) ? threads : 1, cpuTicks: Number(rest[11]) + Number(rest[12]),
+    session: Number(rest[3]), ttyNr: Number(rest[4]), tpgid: Number(rest[5]),
+  };
 }
 
 export interface ParsedStatus {

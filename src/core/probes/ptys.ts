@@ -26,7 +26,7 @@ import * as fs from 'node:fs';
 import type { Endpoint, Mode } from '../model';
 import type { PtyChannel } from '../kinds/pty';
 import { PTY_MASTER_FDS, PTY_SLAVE_FDS, ptyId, ptyIndex } from '../kinds/pty';
-import { parseFdinfo } from '../parsers/procPid';
+import { parseFdinfo, parseStat } from '../parsers/procPid';
 import { devName, emitAll, modeOf, type Probe, type ProbeContext } from './context';
 
 /** One end as the walk reported it. */
@@ -43,7 +43,7 @@ export interface PtyRow {
   rdev?: number;
 }
 
-/** What stat says of a process's terminal. */
+/** What stat says of a process's terminal (fields 6–8, parsers/procPid.ts parseStat). */
 export interface StatTty {
   session: number;
   /** The controlling terminal's device number (0: none). */
@@ -52,17 +52,12 @@ export interface StatTty {
   tpgid: number;
 }
 
-/** Fields 6–8 of /proc/PID/stat (after the comm, which may hold anything: the last `)` ends it). */
-export function parseStatTty(text: string): StatTty | null {
-  const close = text.lastIndexOf(')');
-  if (close < 0) return null;
-  const f = text.slice(close + 2).split(' ');
-  // f[0] state, f[1] ppid, f[2] pgrp, f[3] session, f[4] tty_nr, f[5] tpgid
-  const session = Number(f[3]);
-  const ttyNr = Number(f[4]);
-  const tpgid = Number(f[5]);
-  if (![session, ttyNr, tpgid].every((n) => Number.isInteger(n))) return null;
-  return { session, ttyNr, tpgid };
+/** The terminal fields of /proc/PID/stat; null when unreadable as such. */
+export function statTty(text: string): StatTty | null {
+  const ps = parseStat(text);
+  if (!ps) return null;
+  const { session, ttyNr, tpgid } = ps;
+  return Number.isInteger(session) && Number.isInteger(ttyNr) && Number.isInteger(tpgid) ? { session: session!, ttyNr: ttyNr!, tpgid: tpgid! } : null;
 }
 
 /** One line of /proc/PID/mountinfo, the fields used here. */
@@ -221,7 +216,7 @@ export const ptyProbe: Probe = {
     const stats = new Map<number, StatTty>();
     for (const pid of new Set(rows.filter((r) => r.role === 'slave').map((r) => r.pid))) {
       const text = await readText(`${ctx.procRoot}/${pid}/stat`);
-      const st = text === null ? null : parseStatTty(text);
+      const st = text === null ? null : statTty(text);
       if (st) stats.set(pid, st);
     }
     emitAll(ctx, 'pty', ptyChannels(rows, stats));
