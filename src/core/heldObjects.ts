@@ -3,8 +3,8 @@
 // dev:inode) or a duplicate of an fd (pidfd_getfd, by the fd's dev:inode). Their ids carry the
 // device they live on (`KIND:deleted/MAJOR:MINOR:INODE`, `posix-mq:ns/MAJOR:MINOR/NAME`); the
 // snapshot's probes and the peeks read them back here, and ask a queue's holders alike.
-import type { Endpoint } from './model';
-import { DeadlineError } from './deadline';
+import type { Endpoint, ReadError } from './model';
+import { DeadlineError, withDeadline } from './deadline';
 import { errnoName, type NativeAddon } from './native';
 
 /** The device (and inode, in the `DEV:INODE` form) an id of one of `forms` names, or null. */
@@ -123,4 +123,34 @@ export async function fileSizeThroughHolders(
     }
   }
   return last;
+}
+
+/**
+ * A scan's size of one object no name of ours reaches, onto its channel: the file's size through
+ * its holders (fileSizeThroughHolders, each call under `timeoutMs`); when none answers (or no
+ * addon, or no key), how far its mappings reach (`mapped`, said by `sizeIsMapping`; null when only
+ * fds hold it) and an errors[] entry saying why the file's size is missing.
+ */
+export async function sizeThroughHolders(
+  native: NativeAddon | null,
+  ch: { endpoints: readonly Endpoint[]; size: number | null; sizeIsMapping?: boolean; errors?: ReadError[] },
+  key: { major: number; minor: number; inode: number } | null,
+  mapped: number | null,
+  timeoutMs: number,
+  budget: HeldSizeBudget,
+): Promise<void> {
+  let failed = { code: 'ENOSYS', syscall: 'statx' }; // no addon
+  if (native && key) {
+    const r = await fileSizeThroughHolders(native, ch.endpoints, key, (what, fn) => withDeadline(what, timeoutMs, fn), budget);
+    if ('size' in r) {
+      ch.size = r.size;
+      return;
+    }
+    failed = r;
+  }
+  if (mapped !== null) {
+    ch.size = mapped;
+    ch.sizeIsMapping = true;
+  }
+  (ch.errors ??= []).push({ field: 'size', ...failed });
 }

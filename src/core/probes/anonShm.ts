@@ -6,8 +6,7 @@
 // and fd rows: one channel per dev:inode mapped or held by ≥ 2 processes.
 import type { AnonShmChannel, Endpoint } from '../model';
 import { MEMFD_FDS } from '../kinds/fds';
-import { fileSizeThroughHolders, mapsDev, type HeldSizeBudget } from '../heldObjects';
-import { withDeadline } from '../deadline';
+import { mapsDev, sizeThroughHolders, type HeldSizeBudget } from '../heldObjects';
 import type { NativeAddon } from '../native';
 import { byPidFd, devName, emit, modeOf, type Probe, type ProbeContext } from './context';
 import { keptMaps, sharedMappings } from './maps';
@@ -115,17 +114,8 @@ async function memfdSizes(ctx: ProbeContext, native: NativeAddon | null, chans: 
   for (const ch of chans) {
     if (!ch.name.startsWith('memfd:')) continue;
     const [major, minor] = ch.dev.split(':').map((x) => parseInt(x, 16));
-    let failed = { code: 'ENOSYS', syscall: 'statx' }; // no addon
-    if (native) {
-      const r = await fileSizeThroughHolders(native, ch.endpoints, { major, minor, inode: ch.inode }, (what, fn) => withDeadline(what, ctx.itemTimeoutMs, fn), budget);
-      if ('size' in r) {
-        ch.size = r.size;
-        continue;
-      }
-      failed = r;
-    }
-    if (ch.size !== null) ch.sizeIsMapping = true;
-    (ch.errors ??= []).push({ field: 'size', ...failed });
+    // (its size so far is the mappings' reach)
+    await sizeThroughHolders(native, ch, { major, minor, inode: ch.inode }, ch.size, ctx.itemTimeoutMs, budget);
   }
 }
 

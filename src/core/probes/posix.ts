@@ -17,7 +17,7 @@ import { decodeSem, fileTypeName, readSemSync, readSmallSync, SEM_T_SIZE, Untrus
 import { append, byPidFd, DELETED_HEX, devName, modeOf, octalMode, emit, pathHexOf, type Probe, type ProbeContext, ownIpcns } from './context';
 import { mapHolders } from './maps';
 import { mqOpenName, posixIdTail } from '../posixNames';
-import { fileSizeThroughHolders, heldObjectKey, MAP_RANGE, mapsDev, mqAttrThroughHolders, type HeldSizeBudget, type MqAttr } from '../heldObjects';
+import { heldObjectKey, sizeThroughHolders, MAP_RANGE, mapsDev, mqAttrThroughHolders, type HeldSizeBudget, type MqAttr } from '../heldObjects';
 
 /** `/dev/shm/` in hex: the start of a /dev/shm file's link bytes. */
 const DEVSHM_HEX = Buffer.from('/dev/shm/').toString('hex');
@@ -625,19 +625,6 @@ async function shmSizesThroughHolders(ctx: ProbeContext, native: NativeAddon | n
   const budget: HeldSizeBudget = { calls: MAX_HELD_SIZE_READS, skip: new Map() };
   for (const { ch, mapped } of shms) {
     const key = heldObjectKey(ch.id, 'posix-shm', ['deleted', 'mount', 'file']);
-    let failed = { code: 'ENOSYS', syscall: 'statx' }; // no addon
-    if (native && key && key.inode !== null) {
-      const r = await fileSizeThroughHolders(native, ch.endpoints, { major: key.major, minor: key.minor, inode: key.inode }, (what, fn) => withDeadline(what, ctx.itemTimeoutMs, fn), budget);
-      if ('size' in r) {
-        ch.size = r.size;
-        continue;
-      }
-      failed = r;
-    }
-    if (mapped !== null) {
-      ch.size = mapped;
-      ch.sizeIsMapping = true;
-    }
-    (ch.errors ??= []).push({ field: 'size', ...failed });
+    await sizeThroughHolders(native, ch, key && key.inode !== null ? { major: key.major, minor: key.minor, inode: key.inode } : null, mapped, ctx.itemTimeoutMs, budget);
   }
 }
