@@ -151,15 +151,17 @@ export function ptyChannels(rows: readonly (PtyRow & { role: 'master' | 'slave' 
 }
 
 /** The walk's master and slave rows (an O_PATH fd, of neither mode, is no end). */
-function walkRows(ctx: Pick<ProbeContext, 'walk' | 'processes'>): Array<PtyRow & { role: 'master' | 'slave'; link: string | null }> {
+function walkRows(ctx: Pick<ProbeContext, 'walk' | 'processes' | 'index'>): Array<PtyRow & { role: 'master' | 'slave'; link: string | null }> {
   const f = ctx.walk.fds;
-  const mCode = PTY_MASTER_FDS.rule.code;
   const sCode = PTY_SLAVE_FDS.rule.code;
   const keys = PTY_MASTER_FDS.rule.fdinfo ?? [];
   const out: Array<PtyRow & { role: 'master' | 'slave'; link: string | null }> = [];
-  for (let i = 0; i < f.kind.length; i++) {
+  // the fd index's rows of these two classes only, not every fd of the machine
+  const rows: number[] = [];
+  for (const code of [PTY_MASTER_FDS.rule.code, sCode]) for (const head of ctx.index.heads(code)) for (let i = head; i >= 0; i = ctx.index.next[i]) rows.push(i);
+  for (const i of rows) {
     const k = f.kind[i];
-    if ((k !== mCode && k !== sCode) || !ctx.processes.has(f.pid[i]) || (f.mode[i] & 3) === 0) continue;
+    if (!ctx.processes.has(f.pid[i]) || (f.mode[i] & 3) === 0) continue;
     const pid = f.pid[i];
     const fd = f.fd[i];
     const mode = modeOf(f.mode[i]);
