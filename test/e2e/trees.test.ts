@@ -213,7 +213,7 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
     // Objects whose names all contain "ipcshot" (Chromium's own command line says "screenshot"): a filter then leaves only them.
     const p = await makeFixture('pipe', { comm: 'ipcshot-worker', bytes: 4096 });
     fixtures.push(p);
-    fixtures.push(await makeFixture('posix-mq', { comm: 'ipcshot-queue', name: 'ipcshot-jobs', count: 5 }));
+    fixtures.push(await makeFixture('posix-mq', { comm: 'ipcshot-queue', name: 'ipcshot-jobs', replaceStale: true, count: 5 }));
     fixtures.push(await makeFixture('socketpair', { comm: 'ipcshot-rpc', bytes: 64 }));
     await closeEditors(page);
     await clearFilter(page);
