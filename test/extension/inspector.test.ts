@@ -96,7 +96,7 @@ describe('Inspector panel', function () {
   });
 
   it('a POSIX shm object named with markup renders its name as text', async () => {
-    const fx = await makeFixture('posix-shm', { name: `ipcinsp ${XSS}` });
+    const fx = await makeFixture('posix-shm', { name: `ipcinsp ${XSS}`, replaceStale: true });
     fixtures.push(fx);
     const ch = await channelWhere(api, 'posix-shm fixture', (c) => c.kind === 'posix-shm' && c.name === fx.info.name);
     await vscode.commands.executeCommand(CMD, 'reset');

@@ -129,7 +129,9 @@ describe('trees (issue 11 part B)', function () {
   it('labels lead with meaning: a pipe is writer → reader, a queue its key; the fill level is the description and the inode is in the tooltip', async () => {
     const pf = await makeFixture('pipe', { comm: 'tr-label', bytes: 12 });
     fixtures.push(pf);
-    const qf = await makeFixture('sysv-msg', { comm: 'tr-queue', key: 0x49500a11, count: 3 });
+    // A key of this run's own: a queue a SIGKILLed run left under a fixed key would fail IPC_EXCL.
+    const key = (0x49500000 | (process.pid & 0xffff)) >>> 0;
+    const qf = await makeFixture('sysv-msg', { comm: 'tr-queue', key, count: 3 });
     fixtures.push(qf);
     const pipe = await channelWhere(api, 'label pipe', (c) => c.kind === 'pipe' && c.inode === pf.info.inode);
     const item = await treeItem(api.channelsTree, api.channelsTree.findChannel(pipe.id)!);
@@ -138,7 +140,7 @@ describe('trees (issue 11 part B)', function () {
     assert.ok(tooltipText(item).includes(String(pf.info.inode)), 'the inode is in the tooltip');
     const q = await channelWhere(api, 'label queue', (c) => c.kind === 'sysv-msg' && c.msqid === qf.info.msqid);
     const qItem = await treeItem(api.channelsTree, api.channelsTree.findChannel(q.id)!);
-    assert.equal(labelOf(qItem), 'key 0x49500a11');
+    assert.equal(labelOf(qItem), `key 0x${key.toString(16).padStart(8, '0')}`);
     assert.match(String(qItem.description), /(^|new · )3 msg · \d+ B \/ /);
     assert.ok(tooltipText(qItem).includes(String(qf.info.msqid)), 'the msqid is in the tooltip');
   });
