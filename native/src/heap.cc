@@ -1,7 +1,8 @@
-// The C library's heap as glibc counts it over every arena (mallinfo2), for the benchmark's memory
-// figures: what the process holds in malloc'd blocks, and what it holds free in the arenas (each
+// The C library's heap: as glibc counts it over every arena (mallinfo2), for the benchmark's memory
+// figures — what the process holds in malloc'd blocks, and what it holds free in the arenas (each
 // thread that mallocs gets an arena of its own, and glibc keeps freed blocks there; see
-// pagealloc.h for the walks' large buffers, which stay out of them).
+// pagealloc.h for the walks' large buffers, which stay out of them) — and the thresholds that
+// decide when glibc gives freed memory back (mallopt; the policy is in core/native.ts).
 #include "napi_helpers.h"
 
 #if defined(__GLIBC__)
@@ -27,6 +28,19 @@ Napi::Value MallocInfo(const Napi::CallbackInfo& info) {
   }
 #else
   return env.Null();
+#endif
+}
+
+// mallocThresholds(bytes) → true when glibc took both M_MMAP_THRESHOLD and M_TRIM_THRESHOLD;
+// false without glibc. Fixing either also stops glibc's dynamic raising of them.
+Napi::Value MallocThresholds(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int32_t b = ArgInt(info, 0, "bytes");
+  if (b < 4096 || b > 32 * 1024 * 1024) throw Napi::RangeError::New(env, "bytes must be 4 KiB to 32 MiB");
+#if defined(__GLIBC__)
+  return Napi::Boolean::New(env, mallopt(M_MMAP_THRESHOLD, b) == 1 && mallopt(M_TRIM_THRESHOLD, b) == 1);
+#else
+  return Napi::Boolean::New(env, false);
 #endif
 }
 

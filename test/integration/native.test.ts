@@ -748,6 +748,20 @@ describe('native addon', { skip: skipAll }, () => {
     });
   });
 
+  it('loading the addon fixes glibc\'s malloc thresholds: a freed 4 MiB block goes back to the kernel after an 8 MiB one was freed (IPC_INSPECTOR_MALLOC=keep: it stays in the arena)', { skip: addon.mallocInfo() === null ? 'mallinfo2 needs glibc ≥ 2.33' : false }, () => {
+    assert.throws(() => addon.mallocThresholds!(1), RangeError);
+    const child = path.join(__dirname, 'mallocChild.js');
+    const run = (env: NodeJS.ProcessEnv) => {
+      const r = spawnSync(process.execPath, ['--expose-gc', child], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout) as { free: number };
+    };
+    const kept = run({ IPC_INSPECTOR_MALLOC: 'keep' });
+    const fixed = run({ IPC_INSPECTOR_MALLOC: '' });
+    assert.ok(kept.free >= 4 << 20, `glibc's own dynamic thresholds keep the 4 MiB block (the control): ${kept.free} bytes free in the arenas`);
+    assert.ok(fixed.free < 2 << 20, `fixed thresholds give it back: ${fixed.free} bytes free in the arenas`);
+  });
+
   it('loads and works in worker_threads', async () => {
     const src = `
       const { parentPort, workerData } = require('node:worker_threads');
