@@ -235,6 +235,8 @@ export interface WalkCapability {
   backend: WalkBackend;
   /** Why the backends before it did not run (e.g. "bpf-iter: not privileged: …"); absent for bpf-iter. */
   reason?: string;
+  /** bpf-iter only: why its maps pass did not run (the mappings then come from /proc/PID/maps, as the /proc walk reads them). */
+  mapsPassOff?: string;
 }
 
 export interface Snapshot {

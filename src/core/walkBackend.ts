@@ -325,7 +325,7 @@ export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkP
         ...ruleOptions,
       });
       // given-up processes (ETIMEDOUT, `stuck`) are named by the snapshot, as for the /proc walk
-      return { walk: applyBpfClasses(w, codes, o), capability: { backend: 'bpf-iter' }, bpf: w.bpf };
+      return { walk: applyBpfClasses(w, codes, o), capability: { backend: 'bpf-iter', ...(w.bpf.mapsUnavailable ? { mapsPassOff: w.bpf.mapsUnavailable } : {}) }, bpf: w.bpf };
     } catch (e) {
       const err = e as BpfError;
       why.push(`bpf-iter: ${err.message}`);

@@ -67,9 +67,12 @@ const FdIterLoad& LoadFdIter(const std::string& btfPath) {
     rodata(skel);
     int err = ipci_walk__load(skel);
     if (err) {
-      // The maps pass needs the open-coded VMA iterator (kernel >= 6.7): without it, load the
-      // rest and read /proc/PID/maps instead.
-      std::string why = log.Tail(2);
+      // The maps pass needs the open-coded VMA iterator (kernel >= 6.7), and a verifier that lets
+      // bpf_d_path take the vma's file (6.18.44 refuses it as an untrusted pointer): without
+      // either, load the rest and read /proc/PID/maps instead.
+      std::string why = log.VerifierRefusal();
+      if (why.empty()) why = log.Tail(2);
+      else why = "the kernel's verifier refused " + why;
       ipci_walk__destroy(skel);
       skel = ipci_walk__open_opts(&opts);
       if (!skel) {

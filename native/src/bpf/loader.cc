@@ -13,6 +13,8 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <cstdarg>
+#include <string>
 
 namespace ipci {
 namespace bpf {
@@ -22,10 +24,19 @@ namespace {
 thread_local std::string* tlsLog = nullptr;
 
 int Print(enum libbpf_print_level level, const char* fmt, va_list args) {
-  if (!tlsLog || level == LIBBPF_DEBUG) return 0;
-  char line[1024];
-  int n = vsnprintf(line, sizeof line, fmt, args);
-  if (n > 0 && tlsLog->size() < 64 * 1024) tlsLog->append(line, static_cast<size_t>(n) < sizeof line ? static_cast<size_t>(n) : sizeof line - 1);
+  if (!tlsLog || level == LIBBPF_DEBUG || tlsLog->size() >= 64 * 1024) return 0;
+  va_list copy;
+  va_copy(copy, args);
+  const int n = vsnprintf(nullptr, 0, fmt, copy);
+  va_end(copy);
+  if (n <= 0) return 0;
+  std::string msg(static_cast<size_t>(n) + 1, '\0');
+  vsnprintf(&msg[0], msg.size(), fmt, args);
+  msg.resize(static_cast<size_t>(n));
+  // A refused program's message carries the verifier's whole log: keep its first line (which
+  // program) and its end (the verdict, then the statistics and END marker VerifierRefusal reads).
+  if (msg.size() > 8192) msg = msg.substr(0, msg.find('\n') + 1) + "...\n" + msg.substr(msg.size() - 4096);
+  tlsLog->append(msg);
   return 0;
 }
 
@@ -63,6 +74,35 @@ std::string LogCapture::Tail(size_t maxLines) const {
     end = start;
   }
   return out;
+}
+
+std::string LogCapture::VerifierRefusal() const {
+  const size_t end = text_.rfind("-- END PROG LOAD LOG --");
+  if (end == std::string::npos) return "";
+  const size_t begin = text_.rfind("-- BEGIN PROG LOAD LOG --", end);
+  if (begin == std::string::npos) return "";
+  // libbpf names the program on the line that opens the log: "prog 'NAME': BPF program load failed"
+  std::string prog;
+  const size_t named = text_.rfind("prog '", begin);
+  if (named != std::string::npos) {
+    const size_t close = text_.find('\'', named + 6);
+    if (close != std::string::npos && close < begin) prog = text_.substr(named + 6, close - named - 6);
+  }
+  // the verdict is the last line before the statistics (verification time, stack depth, processed)
+  std::string verdict;
+  size_t pos = end;
+  while (pos > begin) {
+    const size_t start = text_.rfind('\n', pos - 1);
+    const size_t from = start == std::string::npos || start < begin ? begin : start + 1;
+    std::string line = text_.substr(from, pos - from);
+    while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) line.pop_back();
+    pos = from > begin ? from - 1 : begin;
+    if (line.empty() || line.rfind("verification time", 0) == 0 || line.rfind("stack depth", 0) == 0 || line.rfind("processed ", 0) == 0 || line.rfind("-- ", 0) == 0) continue;
+    verdict = line;
+    break;
+  }
+  if (verdict.empty()) return "";
+  return (prog.empty() ? "" : prog + ": ") + verdict;
 }
 
 Verdict CheckEnvironment(const std::string& btfPath) {

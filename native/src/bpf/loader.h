@@ -35,6 +35,9 @@ class LogCapture {
   LogCapture& operator=(const LogCapture&) = delete;
   /** The last `maxLines` non-empty lines, joined with " | ". */
   std::string Tail(size_t maxLines = 3) const;
+  /** Why the kernel's verifier refused the last program it refused: the program's name and the
+   *  log's last line before its statistics; empty when no verifier log was printed. */
+  std::string VerifierRefusal() const;
 
  private:
   std::string* prev_;
