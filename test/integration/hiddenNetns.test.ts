@@ -20,6 +20,7 @@ import type { UnixChannel, WalkBackend } from '../../src/core/model';
 import type { Problem } from '../../src/core/diagnose/problem';
 import { compileTools, ownNamespacesSkip, runAttacker, stopAttacker, type Attacker } from './hostile';
 import { python, Sampler, stopHelpers } from './diagnoseUtil';
+import { LOOKUPS_PER_SNAPSHOT } from '../../src/core/probes/hiddenNetns';
 
 const native = loadNative().addon;
 const bpf = loadBpf().addon;
@@ -65,6 +66,23 @@ describe('a Unix listener in a network namespace no process is in', { skip }, ()
       assert.deepEqual(ch.endpoints.map((e) => [e.pid, e.fd]), [[made.pid, made.fd]]);
       assert.notEqual(ch.netns, snap.processes.find((p) => p.pid === made.pid)?.netns, 'the socket\'s namespace, not its holder\'s');
       assert.ok(snap.warnings.some((w) => w.includes(`network namespace ${ch.netns} has no process in it`) && w.includes(`socket ${made.inode}`)), JSON.stringify(snap.warnings));
+    }
+  });
+
+  it(`behind more sockets in no table than a scan looks up (${LOOKUPS_PER_SNAPSHOT}): the snapshot says how many were left, and the next scans reach it`, async () => {
+    // 600 never-bound sockets, as any user (or Apache, three a process) can hold
+    const crowd = await python('import socket,sys\nk=[socket.socket() for _ in range(600)]\nprint("READY",flush=True)\nsys.stdin.read()');
+    try {
+      const { takeSnapshot } = await import('../../src/core/snapshot');
+      const left = (w: string[]) => Number(/^sockets unasked: (\d+) /.exec(w.find((x) => x.startsWith('sockets unasked:')) ?? '')?.[1] ?? 0);
+      const first = await takeSnapshot({ walk: 'proc', kinds: ['unix', 'tcp'] });
+      assert.ok(left(first.warnings) >= 600 - LOOKUPS_PER_SNAPSHOT, JSON.stringify(first.warnings.filter((w) => w.startsWith('sockets'))));
+      let found = first.channels.some((c) => c.id === `unix:${made.inode}`);
+      // each socket is asked once: three more scans have asked all 600
+      for (let i = 0; i < 3 && !found; i++) found = (await takeSnapshot({ walk: 'proc', kinds: ['unix', 'tcp'] })).channels.some((c) => c.id === `unix:${made.inode}`);
+      assert.ok(found, 'the listener is listed within four scans');
+    } finally {
+      await crowd.stop();
     }
   });
 

@@ -3,6 +3,7 @@
 // channel behind a (pid, fd) for the few processes whose threads were read.
 import { findChannel } from '../diff';
 import { CHANNEL_KINDS, type Channel, type ChannelKind, type ProcessInfo, type Snapshot, type SysvMsgChannel, type SysvSemChannel } from '../model';
+import { SOCKETS_UNASKED } from '../probes/hiddenNetns';
 
 const KIND_RANK = new Map<string, number>(CHANNEL_KINDS.map((k, i) => [k, i]));
 
@@ -158,5 +159,10 @@ export class SnapshotIndex {
   /** Were some processes' fds unreadable (not root)? Then "nobody holds it" cannot be said for sure. */
   get fdsHidden(): boolean {
     return this.snapshot.warnings.some((w) => w.startsWith('processes hidden'));
+  }
+
+  /** Were some sockets in no table left for later scans (probes/hiddenNetns.ts)? One may be bound in a namespace no process is in. */
+  get socketsUnasked(): boolean {
+    return this.snapshot.warnings.some((w) => w.startsWith(SOCKETS_UNASKED));
   }
 }

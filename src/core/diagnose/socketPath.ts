@@ -138,6 +138,7 @@ export const socketPath = defineRule<Memo>({
           },
         ];
         if (index.fdsHidden) evidence.push({ label: 'caveat', text: 'not every process could be read: a socket in a namespace we could not see may still own it', source: 'snapshot warnings' });
+        if (index.socketsUnasked) evidence.push({ label: 'caveat', text: 'some sockets in no table were not looked up this scan: one may be bound to it in a network namespace no process is in (the next scans look further)', source: 'snapshot warnings' });
         out.push({
           id: `socket-path:stale:${file.dev}:${file.inode}`,
           rule: 'socket-path',

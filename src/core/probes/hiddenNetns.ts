@@ -22,6 +22,8 @@ import { TooManyStuckError, withDeadline } from '../deadline';
 const IPC_FAMILIES: ReadonlySet<number> = new Set([1, 2, 10]);
 /** New sockets asked per snapshot (each is a pidfd_getfd): more wait for the next one. */
 export const LOOKUPS_PER_SNAPSHOT = 256;
+/** How the snapshot warning about sockets left for the next scans begins (the diagnosis looks for it). */
+export const SOCKETS_UNASKED = 'sockets unasked:';
 /** Sockets remembered. */
 const REMEMBERED = 65536;
 
@@ -54,36 +56,51 @@ export async function* hiddenNamespaces(ctx: ProbeContext, native: NativeAddon, 
   const g = ctx.index.groups(SOCKET_FDS.rule.code);
   const f = ctx.walk.fds;
   let lookups = 0;
-  for (let k = 0; k < g.count && lookups < LOOKUPS_PER_SNAPSHOT; k++) {
-    const inode = g.inode[k];
-    if (claimed[k] === 1 || asked.has(inode)) continue;
-    const row = g.first[k];
-    lookups++;
-    let r: SocketNetns;
-    try {
-      let late = false;
-      const ask = native.socketNetns(f.pid[row], f.fd[row], inode, true);
-      ask.then((x) => late && x.nsFd !== undefined && native.closeFd(x.nsFd), () => undefined); // an answer after the deadline: its fd closed
+  let k = 0;
+  try {
+    for (; k < g.count; k++) {
+      const inode = g.inode[k];
+      if (claimed[k] === 1 || asked.has(inode)) continue;
+      if (lookups >= LOOKUPS_PER_SNAPSHOT) break;
+      const row = g.first[k];
+      lookups++;
+      let r: SocketNetns;
       try {
-        // (the item deadline: a copy swapped for a FUSE file between the checks is closed, and a close can hang)
-        r = await withDeadline(`socket ${inode}'s namespace (pidfd_getfd)`, ctx.itemTimeoutMs, () => ask);
+        let late = false;
+        const ask = native.socketNetns(f.pid[row], f.fd[row], inode, true);
+        ask.then((x) => late && x.nsFd !== undefined && native.closeFd(x.nsFd), () => undefined); // an answer after the deadline: its fd closed
+        try {
+          // (the item deadline: a copy swapped for a FUSE file between the checks is closed, and a close can hang)
+          r = await withDeadline(`socket ${inode}'s namespace (pidfd_getfd)`, ctx.itemTimeoutMs, () => ask);
+        } catch (e) {
+          late = true;
+          throw e;
+        }
       } catch (e) {
-        late = true;
-        throw e;
+        if (e instanceof TooManyStuckError) return;
+        // Not asked again: a socket we may not copy (its process in a user namespace above ours)
+        // or that timed out would otherwise take its share of the budget on every scan, and any
+        // user could keep the sockets after them from ever being asked.
+        remember(inode, null);
+        continue;
       }
-    } catch (e) {
-      if (e instanceof TooManyStuckError) return;
-      continue;
+      const id = String(r.netns);
+      if (!IPC_FAMILIES.has(r.family) || known.has(id)) {
+        if (r.nsFd !== undefined) native.closeFd(r.nsFd);
+        remember(inode, r.inet ? untabled(inode, id, r.family === 10 ? 6 : 4, r.inet) : null); // (inet: AF_INET/AF_INET6 only)
+        continue;
+      }
+      if (r.nsFd === undefined) continue;
+      known.add(id);
+      yield { id, fd: r.nsFd, via: { pid: f.pid[row], fd: f.fd[row], inode } };
     }
-    const id = String(r.netns);
-    if (!IPC_FAMILIES.has(r.family) || known.has(id)) {
-      if (r.nsFd !== undefined) native.closeFd(r.nsFd);
-      remember(inode, r.inet ? untabled(inode, id, r.family === 10 ? 6 : 4, r.inet) : null); // (inet: AF_INET/AF_INET6 only)
-      continue;
+  } finally {
+    // what this scan left for the next ones: the diagnosis must not call a path stale that one of them may own
+    let unasked = 0;
+    for (; k < g.count; k++) if (claimed[k] !== 1 && !asked.has(g.inode[k])) unasked++;
+    if (unasked > 0) {
+      ctx.warnings.push(`${SOCKETS_UNASKED} ${unasked} socket${unasked === 1 ? '' : 's'} in no table were not looked up this scan (${LOOKUPS_PER_SNAPSHOT} a scan; the next scans go on): a listener in a network namespace no process is in may be among them`);
     }
-    if (r.nsFd === undefined) continue;
-    known.add(id);
-    yield { id, fd: r.nsFd, via: { pid: f.pid[row], fd: f.fd[row], inode } };
   }
 }
 
