@@ -27,7 +27,18 @@ test('a budget spent before the paths and the socket scan still leaves them thei
   const gone = await python('import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])\nprint("READY",flush=True)', [stale]);
   await gone.stop();
   const pids = fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
-  const ev = gatherEvidence([{ threads: pids, paths: [{ path: live, pid: h.pid }], socketDirs: [dir] }], { deadlineMs: 0 });
+  // The thread reads alone spend the budget: a round that follows a wait chain takes 20 ms and
+  // asks for one more process (on a quiet machine of few processes, reading every one's threads
+  // fits in the few milliseconds each phase may use past the deadline, and nothing was late).
+  let followed = false;
+  const follow = (): number[] => {
+    if (followed) return [];
+    followed = true;
+    const end = performance.now() + 20;
+    while (performance.now() < end);
+    return [process.pid];
+  };
+  const ev = gatherEvidence([{ threads: pids.filter((p) => p !== process.pid), follow, paths: [{ path: live, pid: h.pid }], socketDirs: [dir] }], { deadlineMs: 0 });
   assert.ok(ev.deadlineHit, 'the budget was spent');
   assert.equal(ev.paths.get(pathKey(live, h.pid))?.type, 'socket', 'the paths phase ran');
   assert.ok(ev.socketFiles, 'the socket scan ran');
