@@ -30,9 +30,11 @@ describe('a fixed-name fixture left by a SIGKILLed run', () => {
       await assert.rejects(makeFixture(kind, { name }), /File exists/);
       const second = await makeFixture(kind, { name, replaceStale: true });
       await second.close(); // checks that nothing of it remains
-      // Gone for good: a plain run creates it again.
+      // Gone for good: a plain run creates it again, and so does one that would replace it.
       const third = await makeFixture(kind, { name });
       await third.close();
+      const fourth = await makeFixture(kind, { name, replaceStale: true });
+      await fourth.close();
     });
   }
 });
