@@ -603,8 +603,12 @@ export interface BpfWalkPhases {
   mapsProcesses: number;
   /** Pids whose /proc/PID/maps was read after the pass (busy mmap lock, an overlay file, kernel threads), at most 4,096. */
   mapsFromProc?: number[];
-  /** Why there is no maps pass (kernel < 6.7: no open-coded VMA iterator). */
+  /** Why there is no maps pass (kernel < 6.7: no open-coded VMA iterator; a verifier that refuses both variants). */
   mapsUnavailable?: string;
+  /** Why the maps pass prints paths of its own (ipci_task_maps_own) instead of bpf_d_path's: the verifier refused the latter. */
+  mapsOwnPaths?: string;
+  /** Per program loaded, the instructions the verifier processed (bpf_prog_info.verified_insns). */
+  verifiedInsns?: Record<string, number>;
   records: number;
   bytes: number;
   /** statx calls for FIFO/mqueue/shm rows on filesystems whose stat numbers are not the inode's. */

@@ -285,6 +285,8 @@ class BpfWalkWorker : public PromiseWorker {
       return;
     }
     loadMs_ = load.loadMs;
+    verifiedInsns_ = load.verifiedInsns;
+    mapsOwnPaths_ = load.mapsOwnPaths;
     auto tWalk = Clock::now();
     auto deadline = tWalk + std::chrono::microseconds(static_cast<int64_t>(opt_.deadlineMs * 1000));
 
@@ -553,6 +555,12 @@ class BpfWalkWorker : public PromiseWorker {
     phases.Set("mapsMs", Napi::Number::New(env, mapsMs_));
     phases.Set("mapsProcesses", Napi::Number::New(env, static_cast<double>(mapsProcs_)));
     if (!mapsNote_.empty()) phases.Set("mapsUnavailable", JsString(env, mapsNote_));
+    if (!mapsOwnPaths_.empty()) phases.Set("mapsOwnPaths", JsString(env, mapsOwnPaths_));
+    {
+      Napi::Object v = Napi::Object::New(env);
+      for (const auto& [name, n] : verifiedInsns_) v.Set(name, Napi::Number::New(env, n));
+      phases.Set("verifiedInsns", v);
+    }
     {
       // which processes the pass sent to /proc/PID/maps (a busy mmap lock, an overlay file, kernel
       // threads): what a test or a profile asks when the count is off
@@ -888,6 +896,8 @@ class BpfWalkWorker : public PromiseWorker {
   size_t taskRecords_ = 0, mapsProcs_ = 0;
   std::vector<int32_t> mapsFromProc_;
   std::string mapsNote_;
+  std::string mapsOwnPaths_;
+  std::vector<std::pair<std::string, uint32_t>> verifiedInsns_;
   unsigned threads_ = 1;
 };
 

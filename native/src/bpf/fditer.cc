@@ -66,24 +66,45 @@ const FdIterLoad& LoadFdIter(const std::string& btfPath) {
     };
     rodata(skel);
     int err = ipci_walk__load(skel);
-    if (err) {
-      // The maps pass needs the open-coded VMA iterator (kernel >= 6.7), and a verifier that lets
-      // bpf_d_path take the vma's file (6.18.44 refuses it as an untrusted pointer): without
-      // either, load the rest and read /proc/PID/maps instead.
+    bpf_program* maps = skel->progs.ipci_task_maps;
+    // The maps pass needs the open-coded VMA iterator (kernel >= 6.7), and a verifier that lets
+    // bpf_d_path take the vma's file (6.18.44 refuses it as an untrusted pointer): without the
+    // latter, its variant with paths of its own (ipci_task_maps_own); without either, the rest
+    // loads and /proc/PID/maps is read instead.
+    auto refusal = [&log] {
       std::string why = log.VerifierRefusal();
-      if (why.empty()) why = log.Tail(2);
-      else why = "the kernel's verifier refused " + why;
+      return why.empty() ? log.Tail(2) : "the kernel's verifier refused " + why;
+    };
+    // loads again with the maps pass as `own` says (true: its own paths; false: none)
+    auto reload = [&](bool own) {
       ipci_walk__destroy(skel);
       skel = ipci_walk__open_opts(&opts);
-      if (!skel) {
+      if (!skel) return false;
+      rodata(skel);
+      bpf_program__set_autoload(skel->progs.ipci_task_maps, false);
+      bpf_program__set_autoload(skel->progs.ipci_task_maps_own, own);
+      maps = own ? skel->progs.ipci_task_maps_own : nullptr;
+      err = ipci_walk__load(skel);
+      return true;
+    };
+    std::string dpathWhy;
+    if (err) {
+      dpathWhy = refusal();
+      if (!reload(true)) {
         int e = errno;
         r.verdict = {false, e ? strerrorname_np(e) : "EINVAL", "BPF open failed: " + log.Tail()};
         return r;
       }
-      rodata(skel);
-      bpf_program__set_autoload(skel->progs.ipci_task_maps, false);
-      err = ipci_walk__load(skel);
-      if (!err) r.mapsUnavailable = "maps pass not loaded: " + why;
+      if (!err) r.mapsOwnPaths = "bpf_d_path not used: " + dpathWhy;
+    }
+    if (err) {
+      const std::string ownWhy = refusal();
+      if (!reload(false)) {
+        int e = errno;
+        r.verdict = {false, e ? strerrorname_np(e) : "EINVAL", "BPF open failed: " + log.Tail()};
+        return r;
+      }
+      if (!err) r.mapsUnavailable = "maps pass not loaded: " + dpathWhy + "; with paths of its own: " + ownWhy;
     }
     bpf_link* link = bpf_program__attach_iter(skel->progs.ipci_task_file, nullptr);
     if (!link) {
@@ -100,10 +121,19 @@ const FdIterLoad& LoadFdIter(const std::string& btfPath) {
       ipci_walk__destroy(skel);
       return r;
     }
-    if (r.mapsUnavailable.empty()) {
-      bpf_link* mapsLink = bpf_program__attach_iter(skel->progs.ipci_task_maps, nullptr);
+    if (r.mapsUnavailable.empty() && maps) {
+      bpf_link* mapsLink = bpf_program__attach_iter(maps, nullptr);
       if (mapsLink) r.mapsLinkFd = bpf_link__fd(mapsLink);
       else r.mapsUnavailable = std::string("maps pass attach failed: ") + strerror(errno);
+    }
+    // what the verifier walked per program (bpf_prog_info.verified_insns, 5.16): a test bounds it
+    bpf_program* p = nullptr;
+    bpf_object__for_each_program(p, skel->obj) {
+      const int fd = bpf_program__fd(p);
+      if (fd < 0) continue;
+      bpf_prog_info info{};
+      __u32 len = sizeof info;
+      if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) r.verifiedInsns.emplace_back(bpf_program__name(p), info.verified_insns);
     }
     // The skeleton and the links stay loaded for the life of the process (the cache owns them).
     r.linkFd = bpf_link__fd(link);

@@ -21,6 +21,8 @@ struct FdIterLoad {
   int taskLinkFd = -1;  // the task iterator link
   int mapsLinkFd = -1;  // the maps pass (open-coded VMA iterator, kernel >= 6.7); -1 = read /proc/PID/maps
   std::string mapsUnavailable;  // why the maps pass is off
+  std::string mapsOwnPaths;     // why the maps pass prints paths of its own (ipci_task_maps_own), or empty
+  std::vector<std::pair<std::string, uint32_t>> verifiedInsns;  // per loaded program, what the verifier processed
   int anonMapFd = -1;   // ipci_anon_names: the anon inode names the task_file pass emits
 };
 
