@@ -143,10 +143,13 @@ await layer('lint', async () => {
 });
 
 // node:test layers; `wrap` runs the command through another (unshare …) when given, `extraEnv` adds to its environment.
+const TEST_TIMEOUT_MS = 300_000;
 const nodeTest = async (dir, extra, wrap = [], extraEnv = {}) => {
   const files = listTests(dir);
   if (files.length === 0) return { ok: true, detail: `no tests in ${path.relative(root, dir)}` };
-  const args = ['--test', '--test-reporter=spec', ...extra, ...files];
+  // A test that hangs fails after 5 minutes, naming itself, instead of holding the whole run (one
+  // did once: a snapshot that never settled, in a layer's 36th minute); the longest take ~15 s.
+  const args = ['--test', '--test-reporter=spec', `--test-timeout=${TEST_TIMEOUT_MS}`, ...extra, ...files];
   // A node:test child inherits NODE_TEST_CONTEXT from a runner above it and would report there.
   const { NODE_TEST_CONTEXT: _, ...inherited } = process.env;
   const env = { ...inherited, ...extraEnv };
