@@ -22,6 +22,7 @@ import { DiagnosisReceiver, diagnosisHook, type DiagnosisDelta } from '../../src
 import { describeSyscall, parseSyscall } from '../../src/core/diagnose/syscalls';
 import { sortChannels } from '../../src/core/diff';
 import type { Channel, ProcessInfo, Snapshot, SysvMsgChannel } from '../../src/core/model';
+import { SOCKETS_UNASKED } from '../../src/core/probes/hiddenNetns';
 
 // ------------------------------------------------------------------ builders
 
@@ -581,6 +582,22 @@ describe('leftovers', () => {
     assert.deepEqual(hidden.map((p) => p.id), ['leftover:posix:posix-shm:left']);
     assert.match(hidden[0].title, /any process that could be read/);
     assert.match(hidden[0].evidence.find((e) => e.label === 'caveat')!.text, /could not be read/);
+  });
+});
+
+describe('socket-path: a stale file while sockets in no table were left for later scans', () => {
+  const rule = RULES.filter((r) => r.id === 'socket-path');
+  const file = { path: '/run/app/app.sock', dev: '0:26', inode: 4711, uid: 0, mtimeMs: T0 - 60_000 };
+  const withFile = () => ({ ...emptyEvidence(), socketFiles: [file] });
+  test('is stale either way; the caveat says a listener in a namespace no process is in may own it', () => {
+    const [t1, t2] = times(2);
+    const plain = runOver([snap([proc(1)], [], t1), snap([proc(1)], [], t2)], rule, withFile);
+    assert.deepEqual(plain.map((p) => p.id), ['socket-path:stale:0:26:4711']);
+    assert.ok(!plain[0].evidence.some((e) => e.label === 'caveat'), JSON.stringify(plain[0].evidence));
+    const warnings = [`${SOCKETS_UNASKED} 344 sockets in no table were not looked up this scan`];
+    const unasked = runOver([snap([proc(1)], [], t1, { warnings }), snap([proc(1)], [], t2, { warnings })], rule, withFile);
+    assert.deepEqual(unasked.map((p) => p.id), ['socket-path:stale:0:26:4711']);
+    assert.match(unasked[0].evidence.find((e) => e.label === 'caveat')!.text, /network namespace no process is in/);
   });
 });
 
