@@ -29,6 +29,7 @@ Napi::Value MemRead(const Napi::CallbackInfo& info);
 Napi::Value StuckWalks(const Napi::CallbackInfo& info);
 Napi::Value MallocInfo(const Napi::CallbackInfo& info);
 Napi::Value MallocThresholds(const Napi::CallbackInfo& info);
+Napi::Value MemoryPressure(const Napi::CallbackInfo& info);
 Napi::Value FdHangup(const Napi::CallbackInfo& info);
 Napi::Value HeldFileStat(const Napi::CallbackInfo& info);
 }  // namespace ipci
@@ -60,6 +61,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("stuckWalks", Napi::Function::New(env, StuckWalks, "stuckWalks"));
   exports.Set("mallocInfo", Napi::Function::New(env, MallocInfo, "mallocInfo"));
   exports.Set("mallocThresholds", Napi::Function::New(env, MallocThresholds, "mallocThresholds"));
+  exports.Set("memoryPressure", Napi::Function::New(env, MemoryPressure, "memoryPressure"));
   exports.Set("fdHangup", Napi::Function::New(env, FdHangup, "fdHangup"));
   exports.Set("heldFileStat", Napi::Function::New(env, HeldFileStat, "heldFileStat"));
   return exports;

@@ -5,6 +5,8 @@
 // decide when glibc gives freed memory back (mallopt; the policy is in core/native.ts).
 #include "napi_helpers.h"
 
+#include <v8.h>
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -42,6 +44,15 @@ Napi::Value MallocThresholds(const Napi::CallbackInfo& info) {
 #else
   return Napi::Boolean::New(env, false);
 #endif
+}
+
+// memoryPressure() → undefined: tells this thread's V8 isolate memory is wanted back (moderate
+// pressure: incremental marking that reduces the footprint and shrinks the young generation at
+// its end, on V8's own schedule; nothing runs to completion here). N-API has no such call.
+Napi::Value MemoryPressure(const Napi::CallbackInfo& info) {
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  if (isolate) isolate->MemoryPressureNotification(v8::MemoryPressureLevel::kModerate);
+  return info.Env().Undefined();
 }
 
 }  // namespace ipci

@@ -23,6 +23,7 @@ import type { Diagnosis } from './diagnose/problem';
 import { DiagnosisReceiver, diagnosisHook, type DiagnoseSetting, type DiagnosisDelta } from './diagnose/workerHook';
 import type { FilterState } from './filter';
 import { DeadlineError } from './deadline';
+import { loadNative } from './native';
 import { SCAN_DEADLINE_MS } from './snapshot';
 
 export type SnapshotServiceOptions = SnapshotOptions & {
@@ -44,6 +45,8 @@ export type SnapshotServiceOptions = SnapshotOptions & {
    * that keep dying). Off by default: the extension host's thread must never block on a read.
    */
   scanOnCallingThread?: boolean;
+  /** A diff at least this large (bytes) asks this thread's V8 for memory back once applied (default LARGE_DIFF_BYTES; Infinity: never). */
+  largeDiffBytes?: number;
 };
 
 export interface NextResult {
@@ -69,6 +72,17 @@ export const MAX_WORKER_RESTARTS = 3;
  * nothing.
  */
 export const WORKER_YOUNG_GENERATION_MB = 16;
+
+/**
+ * A diff this large (all its parts' JSON, bytes) asks the calling thread's V8 for its memory back
+ * once applied (native memoryPressure: moderate, incremental marking that shrinks the young
+ * generation at its end). Parsing a first full diff grows the host's young generation to its
+ * maximum — every parsed channel survives a scavenge — and V8 keeps it committed, nearly empty,
+ * for good: 32 of 54 MiB of the host's heap at 50k fds (bench --rss-service), 64 → 128 MiB in a
+ * real extension host (bench/README.md). Later diffs are small. At 50k fds a first diff is
+ * ~10 MB; at 5k ~1 MB.
+ */
+export const LARGE_DIFF_BYTES = 4 * 1024 * 1024;
 
 /**
  * Old-generation limit of the snapshot worker, MB. Not a cap that is meant to be reached: V8 sizes
@@ -154,6 +168,9 @@ export class SnapshotService {
   private readonly partChannels: number | undefined;
   private readonly partBytes: number | undefined;
   private readonly youngGenerationMb: number;
+  private readonly largeDiffBytes: number;
+  /** Asks this thread's V8 for memory back (the addon's memoryPressure), when the addon has it. */
+  private readonly returnMemory: (() => void) | undefined;
   /** 0 once a worker ran out of the old-generation limit: its successors run without one. */
   private oldGenerationMb: number;
   private readonly serviceDeadlineMs: number;
@@ -173,13 +190,16 @@ export class SnapshotService {
   private readonly received = new DiagnosisReceiver();
 
   constructor(opts: SnapshotServiceOptions = {}) {
-    const { workerPath, partChannels, partBytes, youngGenerationMb, oldGenerationMb, diagnose, serviceDeadlineMs, scanOnCallingThread, ...options } = opts;
+    const { workerPath, partChannels, partBytes, youngGenerationMb, oldGenerationMb, diagnose, serviceDeadlineMs, scanOnCallingThread, largeDiffBytes, ...options } = opts;
     this.options = options;
     this.onCallingThread = scanOnCallingThread === true;
     this.diagnose = diagnose;
     this.partChannels = partChannels;
     this.partBytes = partBytes;
     this.youngGenerationMb = youngGenerationMb ?? WORKER_YOUNG_GENERATION_MB;
+    this.largeDiffBytes = largeDiffBytes ?? LARGE_DIFF_BYTES;
+    const addon = loadNative().addon;
+    this.returnMemory = addon?.memoryPressure ? () => addon.memoryPressure!() : undefined;
     this.oldGenerationMb = oldGenerationMb ?? WORKER_OLD_GENERATION_MB;
     this.serviceDeadlineMs = serviceDeadlineMs ?? SERVICE_DEADLINE_MS;
     if (options.nativeAddon !== undefined) {
@@ -457,6 +477,7 @@ export class SnapshotService {
     this.lastMaxStallMs = Math.max(p.maxStallMs, ms + tail);
     this.lastParts = m.parts;
     this.lastPartBytes = p.partBytes;
+    if (p.partBytes.reduce((a, b) => a + b, 0) >= this.largeDiffBytes) this.returnMemory?.();
     // the diagnosis was computed in the worker; here it is only parsed
     p.resolve(m.diagnosis ? { diff, snapshot, diagnosis: this.received.apply(JSON.parse(m.diagnosis) as DiagnosisDelta) } : { diff, snapshot });
   }

@@ -762,6 +762,37 @@ describe('native addon', { skip: skipAll }, () => {
     assert.ok(fixed.free < 2 << 20, `fixed thresholds give it back: ${fixed.free} bytes free in the arenas`);
   });
 
+  it('memoryPressure gives back a young generation grown by objects that survived (control: without it, V8 keeps it committed)', { skip: typeof addon.memoryPressure !== 'function' ? 'an addon built before memoryPressure' : false }, () => {
+    // a child of its own: its heap is only this; grown as parsing a first full diff grows the host's
+    const src = `
+      const v8 = require('v8');
+      const a = require(${JSON.stringify(load.path)});
+      const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+      let keep = [];
+      for (let i = 0; i < 3e6; i++) keep.push({ i, s: 'x' + i });
+      const grown = newSpace();
+      keep = null;
+      if (process.argv[1] === 'pressure') a.memoryPressure();
+      (async () => {
+        for (let t = 0; t < 60; t++) {
+          await new Promise((r) => setTimeout(r, 50));
+          const junk = [];
+          for (let i = 0; i < 1000; i++) junk.push({ i });
+        }
+        console.log(JSON.stringify({ grown, after: newSpace() }));
+      })();`;
+    const run = (arg: string) => {
+      const r = spawnSync(process.execPath, ['-e', src, arg], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout) as { grown: number; after: number };
+    };
+    const control = run('none');
+    const asked = run('pressure');
+    assert.ok(control.grown >= 8 << 20 && asked.grown >= 8 << 20, `the young generation grew: ${JSON.stringify({ control, asked })}`);
+    assert.ok(control.after >= 8 << 20, `without the call V8 keeps it: ${JSON.stringify(control)}`);
+    assert.ok(asked.after <= asked.grown / 2, `with it, it shrinks: ${JSON.stringify(asked)}`);
+  });
+
   it('loads and works in worker_threads', async () => {
     const src = `
       const { parentPort, workerData } = require('node:worker_threads');
