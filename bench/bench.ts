@@ -453,7 +453,8 @@ async function main(): Promise<void> {
     console.log(`native addon: ${native.addon ? 'loaded' : `MISSING (${native.error})`}; BPF addon: ${bpf.addon ? 'loaded' : `missing (${bpf.error})`}; tools: ${Object.entries(tools).map(([k, v]) => `${k}${v ? '' : ' (missing)'}`).join(', ')}`);
     console.log(`${args.reps} interleaved repetitions per size; medians in ms. Floor = C readdir+readlink walk timed inside the program.\n`);
 
-    service = new SnapshotService();
+    // IPC_BENCH_LARGE_DIFF=off: the service never asks V8 for memory back after a large diff (an A/B of LARGE_DIFF_BYTES)
+    service = new SnapshotService(process.env.IPC_BENCH_LARGE_DIFF === 'off' ? { largeDiffBytes: Infinity } : {});
     if (!service.usingWorker) console.log(`SnapshotService: ${service.fallbackReason}`);
     const results: SizeResult[] = [];
 
