@@ -5,7 +5,7 @@
 // decide when glibc gives freed memory back (mallopt; the policy is in core/native.ts).
 #include "napi_helpers.h"
 
-#include <v8.h>
+#include <dlfcn.h>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -46,13 +46,19 @@ Napi::Value MallocThresholds(const Napi::CallbackInfo& info) {
 #endif
 }
 
-// memoryPressure() → undefined: tells this thread's V8 isolate memory is wanted back (moderate
+// memoryPressure() → true when this thread's V8 isolate was told memory is wanted back (moderate
 // pressure: incremental marking that reduces the footprint and shrinks the young generation at
-// its end, on V8's own schedule; nothing runs to completion here). N-API has no such call.
+// its end, on V8's own schedule; nothing runs to completion here). N-API has no such call. The two
+// V8 functions are looked up at run time, not linked: the addon is N-API only, and a runtime
+// without them (an Electron or Node whose V8 differs) must still load it — then this is a no-op.
 Napi::Value MemoryPressure(const Napi::CallbackInfo& info) {
-  v8::Isolate* isolate = v8::Isolate::GetCurrent();
-  if (isolate) isolate->MemoryPressureNotification(v8::MemoryPressureLevel::kModerate);
-  return info.Env().Undefined();
+  using GetCurrent = void* (*)();
+  using Notify = void (*)(void* isolate, int level);  // v8::Isolate::MemoryPressureNotification(MemoryPressureLevel)
+  static const auto get = reinterpret_cast<GetCurrent>(dlsym(RTLD_DEFAULT, "_ZN2v87Isolate10GetCurrentEv"));
+  static const auto notify = reinterpret_cast<Notify>(dlsym(RTLD_DEFAULT, "_ZN2v87Isolate26MemoryPressureNotificationENS_19MemoryPressureLevelE"));
+  void* isolate = get && notify ? get() : nullptr;
+  if (isolate) notify(isolate, 1 /* v8::MemoryPressureLevel::kModerate */);
+  return Napi::Boolean::New(info.Env(), isolate != nullptr);
 }
 
 }  // namespace ipci

@@ -434,8 +434,8 @@ export interface NativeAddon {
   /** mallinfo2 over every arena, bytes; null without glibc ≥ 2.33. */
   mallocInfo(): MallocInfo | null;
 
-  /** Tells the calling thread's V8 isolate memory is wanted back (MemoryPressureNotification, moderate: incremental). Absent in older builds. */
-  memoryPressure?(): void;
+  /** Tells the calling thread's V8 isolate memory is wanted back (MemoryPressureNotification, moderate: incremental); false where the runtime's V8 lacks it. Absent in older builds. */
+  memoryPressure?(): boolean;
 
   /** Fixes glibc's M_MMAP_THRESHOLD and M_TRIM_THRESHOLD at `bytes` (process-wide); false without glibc. Absent in older builds. */
   mallocThresholds?(bytes: number): boolean;
