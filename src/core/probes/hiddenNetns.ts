@@ -26,15 +26,24 @@ export const LOOKUPS_PER_SNAPSHOT = 256;
 export const SOCKETS_UNASKED = 'sockets unasked:';
 /** Sockets remembered. */
 const REMEMBERED = 65536;
+/**
+ * A socket whose lookup failed (its process in a user namespace above ours, gone, or past the
+ * item deadline) is asked again only this long after: else the same failures take the budget on
+ * every scan, and any user could keep the sockets after them from ever being asked. Not never: a
+ * lookup that timed out once under load may be the one that finds a hidden namespace.
+ */
+export const RETRY_FAILED_MS = 30_000;
 
 /** A remembered answer: an inet channel (without endpoints) for a socket in no table of its namespace, or null (nothing to list). */
 type Untabled = Omit<InetChannel, 'endpoints'> | null;
 
 /** Inode → what it is (insertion order: the oldest go first). */
 const asked = new Map<number, Untabled>();
+/** Inode → when its lookup last failed (performance.now()). */
+const failed = new Map<number, number>();
 
 export function hiddenNetnsCacheSize(): number {
-  return asked.size;
+  return asked.size + failed.size;
 }
 
 export interface HiddenNetns {
@@ -60,7 +69,7 @@ export async function* hiddenNamespaces(ctx: ProbeContext, native: NativeAddon, 
   try {
     for (; k < g.count; k++) {
       const inode = g.inode[k];
-      if (claimed[k] === 1 || asked.has(inode)) continue;
+      if (claimed[k] === 1 || asked.has(inode) || recentlyFailed(inode)) continue;
       if (lookups >= LOOKUPS_PER_SNAPSHOT) break;
       const row = g.first[k];
       lookups++;
@@ -78,12 +87,12 @@ export async function* hiddenNamespaces(ctx: ProbeContext, native: NativeAddon, 
         }
       } catch (e) {
         if (e instanceof TooManyStuckError) return;
-        // Not asked again: a socket we may not copy (its process in a user namespace above ours)
-        // or that timed out would otherwise take its share of the budget on every scan, and any
-        // user could keep the sockets after them from ever being asked.
-        remember(inode, null);
+        if (failed.size >= REMEMBERED) failed.delete(failed.keys().next().value as number);
+        failed.delete(inode);
+        failed.set(inode, performance.now());
         continue;
       }
+      failed.delete(inode);
       const id = String(r.netns);
       if (!IPC_FAMILIES.has(r.family) || known.has(id)) {
         if (r.nsFd !== undefined) native.closeFd(r.nsFd);
@@ -97,11 +106,16 @@ export async function* hiddenNamespaces(ctx: ProbeContext, native: NativeAddon, 
   } finally {
     // what this scan left for the next ones: the diagnosis must not call a path stale that one of them may own
     let unasked = 0;
-    for (; k < g.count; k++) if (claimed[k] !== 1 && !asked.has(g.inode[k])) unasked++;
+    for (; k < g.count; k++) if (claimed[k] !== 1 && !asked.has(g.inode[k]) && !recentlyFailed(g.inode[k])) unasked++;
     if (unasked > 0) {
       ctx.warnings.push(`${SOCKETS_UNASKED} ${unasked} socket${unasked === 1 ? '' : 's'} in no table were not looked up this scan (${LOOKUPS_PER_SNAPSHOT} a scan; the next scans go on): a listener in a network namespace no process is in may be among them`);
     }
   }
+}
+
+function recentlyFailed(inode: number): boolean {
+  const at = failed.get(inode);
+  return at !== undefined && performance.now() - at < RETRY_FAILED_MS;
 }
 
 /** The channel of an inet socket in no table (remembered by hiddenNamespaces), null for any other socket. */
