@@ -756,17 +756,11 @@ static __always_inline int maps_pass(struct bpf_iter__task *ctx, const int dpath
       bpf_loop(1, own_path_cb, &oc, 0);
       n = oc.n;
     }
-    if (n < 0 && !dpath) {
-      __builtin_memset(r, 0, sizeof *r);
-      r->tgid = t->tgid;
-      r->flags = IPCI_V_PROC;
-      bpf_seq_write(seq, r, sizeof *r);
-      break;
-    }
     // A path longer than the buffer (ENAMETOOLONG: any user can nest directories that deep) or
-    // too long to pad here: this process's maps come from /proc/PID/maps, whose lines have no
-    // bound — dropping the line would hide a shared mapping from the walk
-    if (n == -36 || n > IPCI_PATH_MAX - 7) {
+    // too long to pad here, or one own_path cannot print: this process's maps come from
+    // /proc/PID/maps, whose lines have no bound — dropping the line would hide a shared mapping
+    // from the walk
+    if (n == -36 || (n < 0 && !dpath) || n > IPCI_PATH_MAX - 7) {
       __builtin_memset(r, 0, sizeof *r);
       r->tgid = t->tgid;
       r->flags = IPCI_V_PROC;

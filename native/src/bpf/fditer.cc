@@ -75,11 +75,16 @@ const FdIterLoad& LoadFdIter(const std::string& btfPath) {
       std::string why = log.VerifierRefusal();
       return why.empty() ? log.Tail(2) : "the kernel's verifier refused " + why;
     };
-    // loads again with the maps pass as `own` says (true: its own paths; false: none)
+    // loads again with the maps pass as `own` says (true: its own paths; false: none); false when
+    // the object cannot even be opened again (r.verdict says so)
     auto reload = [&](bool own) {
       ipci_walk__destroy(skel);
       skel = ipci_walk__open_opts(&opts);
-      if (!skel) return false;
+      if (!skel) {
+        int e = errno;
+        r.verdict = {false, e ? strerrorname_np(e) : "EINVAL", "BPF open failed: " + log.Tail()};
+        return false;
+      }
       rodata(skel);
       bpf_program__set_autoload(skel->progs.ipci_task_maps, false);
       bpf_program__set_autoload(skel->progs.ipci_task_maps_own, own);
@@ -90,20 +95,12 @@ const FdIterLoad& LoadFdIter(const std::string& btfPath) {
     std::string dpathWhy;
     if (err) {
       dpathWhy = refusal();
-      if (!reload(true)) {
-        int e = errno;
-        r.verdict = {false, e ? strerrorname_np(e) : "EINVAL", "BPF open failed: " + log.Tail()};
-        return r;
-      }
+      if (!reload(true)) return r;
       if (!err) r.mapsOwnPaths = "bpf_d_path not used: " + dpathWhy;
     }
     if (err) {
       const std::string ownWhy = refusal();
-      if (!reload(false)) {
-        int e = errno;
-        r.verdict = {false, e ? strerrorname_np(e) : "EINVAL", "BPF open failed: " + log.Tail()};
-        return r;
-      }
+      if (!reload(false)) return r;
       if (!err) r.mapsUnavailable = "maps pass not loaded: " + dpathWhy + "; with paths of its own: " + ownWhy;
     }
     bpf_link* link = bpf_program__attach_iter(skel->progs.ipci_task_file, nullptr);

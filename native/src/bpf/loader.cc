@@ -13,7 +13,6 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
-#include <cstdarg>
 #include <string>
 
 namespace ipci {

@@ -87,16 +87,14 @@ export async function* hiddenNamespaces(ctx: ProbeContext, native: NativeAddon, 
         }
       } catch (e) {
         if (e instanceof TooManyStuckError) return;
-        if (failed.size >= REMEMBERED) failed.delete(failed.keys().next().value as number);
-        failed.delete(inode);
-        failed.set(inode, performance.now());
+        remember(failed, inode, performance.now());
         continue;
       }
       failed.delete(inode);
       const id = String(r.netns);
       if (!IPC_FAMILIES.has(r.family) || known.has(id)) {
         if (r.nsFd !== undefined) native.closeFd(r.nsFd);
-        remember(inode, r.inet ? untabled(inode, id, r.family === 10 ? 6 : 4, r.inet) : null); // (inet: AF_INET/AF_INET6 only)
+        remember(asked, inode, r.inet ? untabled(inode, id, r.family === 10 ? 6 : 4, r.inet) : null); // (inet: AF_INET/AF_INET6 only)
         continue;
       }
       if (r.nsFd === undefined) continue;
@@ -146,7 +144,9 @@ function untabled(inode: number, netns: string, family: 4 | 6, i: NonNullable<So
   return ch;
 }
 
-function remember(inode: number, what: Untabled): void {
-  if (asked.size >= REMEMBERED) asked.delete(asked.keys().next().value as number);
-  asked.set(inode, what);
+/** Sets inode's entry last in `map` (its insertion order is its age), dropping the oldest past REMEMBERED. */
+function remember<V>(map: Map<number, V>, inode: number, what: V): void {
+  map.delete(inode);
+  if (map.size >= REMEMBERED) map.delete(map.keys().next().value as number);
+  map.set(inode, what);
 }
