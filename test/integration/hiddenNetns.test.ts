@@ -70,8 +70,9 @@ describe('a Unix listener in a network namespace no process is in', { skip }, ()
   });
 
   it(`behind more sockets in no table than a scan looks up (${LOOKUPS_PER_SNAPSHOT}): the snapshot says how many were left, and the next scans reach it`, async () => {
-    // 600 never-bound sockets, as any user (or Apache, three a process) can hold
-    const crowd = await python('import socket,sys\nk=[socket.socket() for _ in range(600)]\nprint("READY",flush=True)\nsys.stdin.read()');
+    // 600 never-bound sockets held by another unprivileged user (nobody), as any user (or Apache,
+    // three a process) can hold them
+    const crowd = await python('import socket,sys\nk=[socket.socket() for _ in range(600)]\nprint("READY",flush=True)\nsys.stdin.read()', [], { uid: 65534, gid: 65534 });
     try {
       const { takeSnapshot } = await import('../../src/core/snapshot');
       const left = (w: string[]) => Number(/^sockets unasked: (\d+) /.exec(w.find((x) => x.startsWith('sockets unasked:')) ?? '')?.[1] ?? 0);
