@@ -11,7 +11,7 @@
 // never "none". The rule asks; this file picks the sockets and reads, within the evidence's budget.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { UnixChannel } from '../model';
+import type { Endpoint, UnixChannel } from '../model';
 
 /** One socket to read: through this holder's fd, expected to be this inode still. */
 export interface InFlightProbe {
@@ -50,26 +50,30 @@ export const IN_FLIGHT_BUDGET_MS = 20;
  * those of a process of few sockets first: one with thousands says least about where it went.
  */
 export function inFlightRequest(unix: readonly UnixChannel[], first: ReadonlySet<number> = new Set(), max = IN_FLIGHT_MAX_PROBES): InFlightRequest {
+  // Keyed by inode (numbers: at 50k fds, string ids made this the diagnosis's costliest step).
   /** Rank of a socket near a `first` process: how many Unix sockets that process holds (fewest first). */
-  const near = new Map<string, number>();
+  const near = new Map<number, number>();
   if (first.size > 0) {
     const held = new Map<number, number>();
     for (const u of unix) for (const e of u.endpoints) if (first.has(e.pid)) held.set(e.pid, (held.get(e.pid) ?? 0) + 1);
-    const rank = (id: string, r: number) => near.set(id, Math.min(r, near.get(id) ?? r));
+    const rank = (inode: number, r: number) => {
+      const was = near.get(inode);
+      if (was === undefined || r < was) near.set(inode, r);
+    };
     for (const u of unix) {
       for (const e of u.endpoints) {
         const r = held.get(e.pid);
         if (r === undefined) continue;
-        rank(u.id, r);
-        if (u.peer) rank(u.peer, r);
+        rank(u.inode, r);
+        if (u.peer) rank(u.peerInode ?? Number(u.peer.slice(u.peer.indexOf(':') + 1)), r);
       }
     }
   }
-  const probes: Array<InFlightProbe & { rank: number }> = [];
+  // the near ones by rank (few distinct ranks: one per `first` process), each rank in list order; then the rest in list order
+  const byRank = new Map<number, InFlightProbe[]>();
   const rest: InFlightProbe[] = [];
   let unheld = 0;
   let pending = 0;
-  let over = 0;
   for (const u of unix) {
     if (u.type === 'stream') {
       // a listener's queue is connections not accepted yet, each a socket no one holds
@@ -79,17 +83,34 @@ export function inFlightRequest(unix: readonly UnixChannel[], first: ReadonlySet
       }
       if (u.recvQueue === 0) continue; // nothing queued: nothing can ride on it
     }
-    const e = u.endpoints.find((x) => x.fd !== undefined && first.has(x.pid)) ?? u.endpoints.find((x) => x.fd !== undefined);
+    let e: Endpoint | undefined;
+    let any: Endpoint | undefined;
+    for (const x of u.endpoints) {
+      if (x.fd === undefined) continue;
+      any ??= x;
+      if (first.has(x.pid)) {
+        e = x;
+        break;
+      }
+    }
+    e ??= any;
     if (!e) {
       unheld++;
       continue;
     }
-    const r = near.get(u.id);
-    if (r !== undefined) probes.push({ inode: u.inode, pid: e.pid, fd: e.fd!, rank: r });
-    else rest.push({ inode: u.inode, pid: e.pid, fd: e.fd! });
+    const p: InFlightProbe = { inode: u.inode, pid: e.pid, fd: e.fd! };
+    const r = near.size > 0 ? near.get(u.inode) : undefined;
+    if (r === undefined) rest.push(p);
+    else {
+      const list = byRank.get(r);
+      if (list) list.push(p);
+      else byRank.set(r, [p]);
+    }
   }
-  const ordered: InFlightProbe[] = probes.sort((a, b) => a.rank - b.rank).map(({ inode, pid, fd }) => ({ inode, pid, fd }));
+  const ordered: InFlightProbe[] = [];
+  for (const r of [...byRank.keys()].sort((a, b) => a - b)) for (const p of byRank.get(r)!) ordered.push(p);
   for (const p of rest) ordered.push(p);
+  let over = 0;
   if (ordered.length > max) {
     over = ordered.length - max;
     ordered.length = max;

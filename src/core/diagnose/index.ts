@@ -147,6 +147,7 @@ export class Diagnoser {
   diagnose(snapshot: Snapshot): Diagnosis {
     const t0 = performance.now();
     const index = new SnapshotIndex(snapshot);
+    const tIndex = performance.now();
     // the one pass over the snapshot every rule's candidates come from (timed as its own part)
     scan({ snapshot, index, now: Date.parse(snapshot.takenAt) || Date.now() });
     const tScan = performance.now();
@@ -163,6 +164,7 @@ export class Diagnoser {
         notes.push(`rule ${rule.id} failed to name its candidates: ${(e as Error)?.message ?? String(e)}`);
       }
     }
+    const tWants = performance.now();
     const evidence = gatherEvidence(requests, { socketCache: this.socketCache, pathCache: this.pathCache, ...this.options });
     const t1 = performance.now();
     const { drafts, memos, notes: ruleNotes, ms } = runRules(this.rules, ctx, evidence, this.histories);
@@ -248,7 +250,8 @@ export class Diagnoser {
       ...(evidence.deadlineHit ? { partial: true } : {}),
       evidenceMs: round(t1 - t0),
       scanMs: round(tScan - t0),
-      evidencePhasesMs: Object.fromEntries(Object.entries(evidence.phaseMs).map(([k, v]) => [k, round(v)])),
+      // the index and the rules' candidate lists are part of the evidence's time as well (scanMs is the scan's)
+      evidencePhasesMs: Object.fromEntries(Object.entries({ index: tIndex - t0, wants: tWants - tScan, ...evidence.phaseMs }).map(([k, v]) => [k, round(v)])),
       rulesMsByRule: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, round(v)])),
       rulesMs: round(performance.now() - t1),
     };

@@ -121,7 +121,7 @@ export interface Diagnosis {
   rulesMs: number;
   /** Of evidenceMs: the one pass over the snapshot that finds every rule's candidates. */
   scanMs?: number;
-  /** The evidence step's time by part (threads, pids, paths, socket files), ms. */
+  /** Of evidenceMs, by part: the snapshot index and the rules' candidate lists (index, wants), then the evidence reads (threads, pids, in flight, paths, socket files…), ms. */
   evidencePhasesMs?: Record<string, number>;
   /** rulesMs by rule. */
   rulesMsByRule?: Partial<Record<RuleId, number>>;
