@@ -414,6 +414,10 @@ describe('blocked writer: a sender asleep in msgsnd on a SysV queue', () => {
       const r = d.diagnose(snaps[1]);
       assert.deepEqual(r.problems.map((p) => p.title), [title]);
       assert.ok(r.evidencePhasesMs && 'wchan' in r.evidencePhasesMs, JSON.stringify(r.evidencePhasesMs));
+      // the parts of evidenceMs before the reads are accounted too: the index and the rules' candidate lists
+      assert.ok('index' in r.evidencePhasesMs && 'wants' in r.evidencePhasesMs, JSON.stringify(r.evidencePhasesMs));
+      const parts = Object.values(r.evidencePhasesMs).reduce((a, b) => a + b, 0) + (r.scanMs ?? 0);
+      assert.ok(parts <= r.evidenceMs + 0.1, `${parts} of ${r.evidenceMs}`);
       // its wchan no longer says msgsnd (as when the scan's budget ends before it): read again as a sender found before
       fs.writeFileSync(path.join(root, '30', 'wchan'), '0');
       assert.deepEqual(d.diagnose(snaps[2]).problems.map((p) => p.title), [title]);

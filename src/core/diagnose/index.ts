@@ -249,7 +249,7 @@ export class Diagnoser {
       samples: Math.min(this.samples, keep + 1),
       ...(evidence.deadlineHit ? { partial: true } : {}),
       evidenceMs: round(t1 - t0),
-      scanMs: round(tScan - t0),
+      scanMs: round(tScan - tIndex),
       // the index and the rules' candidate lists are part of the evidence's time as well (scanMs is the scan's)
       evidencePhasesMs: Object.fromEntries(Object.entries({ index: tIndex - t0, wants: tWants - tScan, ...evidence.phaseMs }).map(([k, v]) => [k, round(v)])),
       rulesMsByRule: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, round(v)])),

@@ -119,7 +119,7 @@ export interface Diagnosis {
   /** Time spent gathering evidence (I/O on candidates) and running the rules. */
   evidenceMs: number;
   rulesMs: number;
-  /** Of evidenceMs: the one pass over the snapshot that finds every rule's candidates. */
+  /** Of evidenceMs: the one pass over the snapshot that finds every rule's candidates (after the index, evidencePhasesMs.index). */
   scanMs?: number;
   /** Of evidenceMs, by part: the snapshot index and the rules' candidate lists (index, wants), then the evidence reads (threads, pids, in flight, paths, socket files…), ms. */
   evidencePhasesMs?: Record<string, number>;
