@@ -46,6 +46,48 @@ async function timeIt(reps: number, f: () => Promise<unknown> | unknown): Promis
   return { wall: median(r.wall), cpu: median(r.cpu), main: median(r.main) };
 }
 
+const STATS = '/proc/sys/kernel/bpf_stats_enabled';
+
+/**
+ * Our programs' own time in the iterator passes (kernel.bpf_stats_enabled on for these walks
+ * only: it adds its own cost per run, and it is the machine's setting, restored after): the
+ * task_file program runs once per fd, so its time against the pass's read time says how much of
+ * the fd pass is our program and how much the kernel's iteration.
+ */
+async function programShare(reps: number, walk: () => Promise<{ bpf: { iteratorMs: number; programStats?: Record<string, { runs: number; runTimeNs: number }> } }>): Promise<void> {
+  let was: string;
+  try {
+    was = fs.readFileSync(STATS, 'utf8').trim();
+    fs.writeFileSync(STATS, '1');
+  } catch (e) {
+    console.log(`  (our programs' share not measured: ${STATS}: ${(e as NodeJS.ErrnoException).code ?? e})`);
+    return;
+  }
+  try {
+    const first = (await walk()).bpf;
+    let prev = first.programStats ?? {};
+    const per: Record<string, { runs: number[]; ms: number[] }> = {};
+    const iter: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const b = (await walk()).bpf;
+      iter.push(b.iteratorMs);
+      for (const [name, st] of Object.entries(b.programStats ?? {})) {
+        const p = prev[name] ?? { runs: 0, runTimeNs: 0 };
+        const x = (per[name] ??= { runs: [], ms: [] });
+        x.runs.push(st.runs - p.runs);
+        x.ms.push((st.runTimeNs - p.runTimeNs) / 1e6);
+      }
+      prev = b.programStats ?? {};
+    }
+    const parts = Object.entries(per)
+      .filter(([, x]) => median(x.runs) > 0)
+      .map(([name, x]) => `${name} ${median(x.ms).toFixed(1)} ms in ${median(x.runs)} runs (${((median(x.ms) * 1e6) / median(x.runs)).toFixed(0)} ns each)`);
+    console.log(`  ${"  our programs' own time per walk (bpf_stats)".padEnd(60)} ${parts.length ? parts.join('; ') : 'none counted (no run statistics on this kernel)'}; the fd pass's read ${median(iter).toFixed(1)} ms with them on`);
+  } finally {
+    fs.writeFileSync(STATS, was);
+  }
+}
+
 /** Wraps the addon's calls to record when each started and ended during one snapshot. */
 function instrument(a: object, t0: () => number, log: string[], names: readonly string[] = ['walkProc', 'unixDiag', 'inetDiag', 'sysvMsgList', 'sysvShmList', 'sysvSemList']): () => void {
   const rec = a as unknown as Record<string, (...args: unknown[]) => unknown>;
@@ -108,6 +150,7 @@ export async function profile(builder: WorkloadBuilder, floor: Floor, size: Work
         await row('bpfWalk without the task/maps passes (stat, status, maps from /proc)', () => bpf.bpfWalk({ ...bopts, taskFacts: false }));
         const w = await bpf.bpfWalk(bopts);
         console.log(`  ${'  its phases (one run)'.padEnd(60)} ${JSON.stringify(w.bpf)}`);
+        await programShare(reps, () => bpf.bpfWalk(bopts));
       } else {
         console.log(`  (BPF addon missing: ${loadBpf().error})`);
       }

@@ -612,6 +612,12 @@ export interface BpfWalkPhases {
   mapsOwnPaths?: string;
   /** Per program loaded, the instructions the verifier processed (bpf_prog_info.verified_insns). */
   verifiedInsns?: Record<string, number>;
+  /**
+   * Per program loaded, its runs and their time since it was loaded (bpf_prog_info run_cnt,
+   * run_time_ns: counted only while kernel.bpf_stats_enabled is 1, so usually 0): callers take
+   * differences. The task_file program runs once per fd: its time is our share of the fd pass.
+   */
+  programStats?: Record<string, { runs: number; runTimeNs: number }>;
   records: number;
   bytes: number;
   /** statx calls for FIFO/mqueue/shm rows on filesystems whose stat numbers are not the inode's. */

@@ -521,6 +521,9 @@ class BpfWalkWorker : public PromiseWorker {
     // pages back now, or glibc keeps them in the threads' arenas for the life of the process.
     BigVec<char>().swap(records_);
     malloc_trim(0);
+    // cumulative, counted while kernel.bpf_stats_enabled is 1 (the profile bench turns it on): our
+    // programs' own share of the passes, the rest being the kernel's iteration
+    progStats_ = ReadProgRunStats(load);
     elapsedMs_ = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   }
 
@@ -560,6 +563,16 @@ class BpfWalkWorker : public PromiseWorker {
       Napi::Object v = Napi::Object::New(env);
       for (const auto& [name, n] : verifiedInsns_) v.Set(name, Napi::Number::New(env, n));
       phases.Set("verifiedInsns", v);
+    }
+    {
+      Napi::Object v = Napi::Object::New(env);
+      for (const ProgRunStats& st : progStats_) {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("runs", Napi::Number::New(env, static_cast<double>(st.runs)));
+        o.Set("runTimeNs", Napi::Number::New(env, static_cast<double>(st.runTimeNs)));
+        v.Set(st.name, o);
+      }
+      phases.Set("programStats", v);
     }
     {
       // which processes the pass sent to /proc/PID/maps (a busy mmap lock, an overlay file, kernel
@@ -898,6 +911,7 @@ class BpfWalkWorker : public PromiseWorker {
   std::string mapsNote_;
   std::string mapsOwnPaths_;
   std::vector<std::pair<std::string, uint32_t>> verifiedInsns_;
+  std::vector<ProgRunStats> progStats_;
   unsigned threads_ = 1;
 };
 

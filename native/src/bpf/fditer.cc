@@ -131,6 +131,7 @@ const FdIterLoad& LoadFdIter(const std::string& btfPath) {
       bpf_prog_info info{};
       __u32 len = sizeof info;
       if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) r.verifiedInsns.emplace_back(bpf_program__name(p), info.verified_insns);
+      r.progFds.emplace_back(bpf_program__name(p), fd);
     }
     // The skeleton and the links stay loaded for the life of the process (the cache owns them).
     r.linkFd = bpf_link__fd(link);
@@ -140,6 +141,20 @@ const FdIterLoad& LoadFdIter(const std::string& btfPath) {
     return r;
 #endif
   });
+}
+
+std::vector<ProgRunStats> ReadProgRunStats(const FdIterLoad& load) {
+  std::vector<ProgRunStats> out;
+#if IPCI_BPF_HAVE_WALK
+  for (const auto& [name, fd] : load.progFds) {
+    bpf_prog_info info{};
+    __u32 len = sizeof info;
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) out.push_back({name, info.run_cnt, info.run_time_ns});
+  }
+#else
+  (void)load;
+#endif
+  return out;
 }
 
 namespace {

@@ -23,6 +23,7 @@ struct FdIterLoad {
   std::string mapsUnavailable;  // why the maps pass is off
   std::string mapsOwnPaths;     // why the maps pass prints paths of its own (ipci_task_maps_own), or empty
   std::vector<std::pair<std::string, uint32_t>> verifiedInsns;  // per loaded program, what the verifier processed
+  std::vector<std::pair<std::string, int>> progFds;  // per loaded program, its fd (for its run statistics)
   int anonMapFd = -1;   // ipci_anon_names: the anon inode names the task_file pass emits
 };
 
@@ -35,6 +36,15 @@ struct FdIterLoad {
  */
 int AcquireAnonNames(const FdIterLoad& load, const std::vector<std::string>& names);
 void ReleaseAnonNames(const FdIterLoad& load, const std::vector<std::string>& names);
+
+/** One program's run statistics (bpf_prog_info; counted only while kernel.bpf_stats_enabled is 1). */
+struct ProgRunStats {
+  std::string name;
+  uint64_t runs = 0, runTimeNs = 0;
+};
+
+/** The loaded programs' cumulative run counts and times: callers take differences. */
+std::vector<ProgRunStats> ReadProgRunStats(const FdIterLoad& load);
 
 /** Loads (first call) or returns the cached load. Thread-safe; runs the verifier, so never on the JS thread. */
 const FdIterLoad& LoadFdIter(const std::string& btfPath);
