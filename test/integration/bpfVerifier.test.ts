@@ -53,6 +53,27 @@ describe('BPF programs: verification cost, maps pass coverage', { skip }, () => 
     for (const n of counts) assert.ok(n < MAX_PROCESSED, `a program took ${n} instructions to verify (all: ${counts.join(', ')})`);
   });
 
+  it("each walk says its programs' run statistics: with kernel.bpf_stats_enabled on, the task_file program ran once per fd at least (every record is a run)", () => {
+    const STATS = '/proc/sys/kernel/bpf_stats_enabled';
+    const was = fs.readFileSync(STATS, 'utf8').trim();
+    fs.writeFileSync(STATS, '1');
+    try {
+      // two walks in a process of its own: the counters are cumulative from the load, the second walk's difference is its own
+      const script = `const a = require(${JSON.stringify(bpf.path)}); const o = { threads: 1, readMaps: false, readTimers: false, readLinks: false, measurePipes: false };
+        a.bpfWalk(o).then((w1) => a.bpfWalk(o).then((w2) => console.log(JSON.stringify({ s1: w1.bpf.programStats, s2: w2.bpf.programStats, records: w2.bpf.records, procs: w2.processes.length }))))`;
+      const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 0, r.stderr);
+      type Stats = Record<string, { runs: number; runTimeNs: number }>;
+      const { s1, s2, records, procs } = JSON.parse(r.stdout) as { s1: Stats; s2: Stats; records: number; procs: number };
+      const file = { runs: s2.ipci_task_file.runs - s1.ipci_task_file.runs, ns: s2.ipci_task_file.runTimeNs - s1.ipci_task_file.runTimeNs };
+      assert.ok(records > 0 && file.runs >= records, `task_file ran ${file.runs} times for ${records} records`);
+      assert.ok(file.ns > 0, JSON.stringify({ s1, s2 }));
+      assert.ok(s2.ipci_task.runs - s1.ipci_task.runs >= procs, `task ran ${s2.ipci_task.runs - s1.ipci_task.runs} times for ${procs} processes`);
+    } finally {
+      fs.writeFileSync(STATS, was);
+    }
+  });
+
   it('the maps pass covers kernel threads (no mm: their /proc maps is empty too), so none is read from /proc', async (t) => {
     const kthreads = fs
       .readdirSync('/proc')
