@@ -726,6 +726,19 @@ function printSummary(results: SizeResult[]): void {
     (r, n) => median(r.cpu[n] ?? []),
     (r) => median(r.serviceMainCpuMs),
   );
+  // Each repetition against the same repetition's floor: the steps of one repetition run within
+  // seconds of each other, so a machine that speeds up or slows down between repetitions (this
+  // VM moved the same command 90–124 ms within an hour) cancels out of the ratio.
+  console.log('Paired ratios — the median over repetitions of (ours ÷ floor1t of the same repetition), and their range');
+  for (const r of results) {
+    const paired = (n: string, k: 'times' | 'cpu'): string => {
+      const ours = r[k][n] ?? [];
+      const floor = r[k]['floor-1t'] ?? [];
+      const xs = ours.slice(0, floor.length).map((v, i) => v / floor[i]).filter((x) => Number.isFinite(x));
+      return xs.length ? `${median(xs).toFixed(2)}× (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})` : '—';
+    };
+    console.log(`  ${r.size.padStart(5)}  wall: bpf ${paired('bpf', 'times')}, proc ${paired('proc', 'times')}   CPU: bpf ${paired('bpf', 'cpu')}, proc ${paired('proc', 'cpu')}`);
+  }
   const names = [...new Set(results.flatMap((r) => Object.keys(r.phases)))];
   if (names.length) {
     console.log(
