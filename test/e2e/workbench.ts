@@ -208,10 +208,16 @@ export async function inlineActions(page: Page, viewName: string): Promise<strin
 /** Opens a view's "More Actions…" menu and returns its item labels (the menu stays open). */
 export async function openViewMenu(page: Page, viewName: string): Promise<string[]> {
   const header = viewHeader(page, viewName);
-  await header.hover();
-  await header.locator('.action-label[aria-label^="More Actions"]').click();
   const items = page.locator('.monaco-menu .action-item:not(.disabled) .action-label');
-  await items.first().waitFor({ timeout: 10_000 });
+  // a live update that re-renders the view can close the menu as it opens (a CI run waited 10 s
+  // for a menu that was gone): open it again, a few times, before calling it missing
+  for (let attempt = 1; ; attempt++) {
+    await header.hover();
+    await header.locator('.action-label[aria-label^="More Actions"]').click();
+    if (await items.first().waitFor({ timeout: 4_000 }).then(() => true, () => false)) break;
+    if (attempt === 4) throw new Error(`the ${viewName} view's "More Actions…" menu did not open (4 attempts)`);
+    await page.keyboard.press('Escape');
+  }
   return (await items.allTextContents()).map((t) => t.trim()).filter(Boolean);
 }
 
