@@ -10,12 +10,12 @@
 //    time (kernel.bpf_stats_enabled=1 for this part only: it adds its own cost per run, so part 1
 //    runs without it) and the reader's (this process: swaps, drains, joins) — as a share of a core.
 import { execFileSync, spawn } from 'node:child_process';
-import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { counterRows, joinCounters } from '../src/core/activity/join';
 import { readTracer, signalRecords, startTracer, stopTracer, tracerAddon, type TracerAddon, type TracerParts, type TracerRead } from '../src/core/activity/tracer';
 import { SignalLog } from '../src/core/activity/signalLog';
 import { ownIpcNamespace } from '../src/core/activity/monitor';
+import { withBpfStats } from './bpfStats';
 import { compileC } from './cc';
 
 export interface ActivityBenchOptions {
@@ -102,8 +102,6 @@ function execAsync(bin: string, args: string[]): Promise<string> {
   });
 }
 
-const STATS = '/proc/sys/kernel/bpf_stats_enabled';
-
 export async function benchActivity(o: ActivityBenchOptions): Promise<ActivityBenchResult> {
   const res: ActivityBenchResult = { loops: {}, rate: {}, loadMs: 0 };
   const { addon, error } = tracerAddon();
@@ -145,14 +143,8 @@ export async function benchActivity(o: ActivityBenchOptions): Promise<ActivityBe
   }
 
   // 2. 100k ops/s: lost events, exact counts, the tracer's own CPU
-  let statsBefore: string | null = null;
-  try {
-    statsBefore = fs.readFileSync(STATS, 'utf8').trim();
-    fs.writeFileSync(STATS, '1');
-  } catch {
-    statsBefore = null;
-  }
-  try {
+  // (the statistics are on for this part only; where they cannot be, the runs read 0)
+  await withBpfStats(async () => {
     const ipcNs = ownIpcNamespace();
     for (const mode of ['rate-pipe', 'rate-signal']) {
       await startTracer(addon, ALL);
@@ -209,9 +201,7 @@ export async function benchActivity(o: ActivityBenchOptions): Promise<ActivityBe
       for (const k of Object.keys(last.lost) as Array<keyof TracerRead['lost']>) lost[k] = last.lost[k] - base.lost[k];
       res.rate[mode] = { ops: out.ops, seconds: out.ns / 1e9, counted, expected, lost, bpfNs: b1.ns - b0.ns, bpfRuns: b1.n - b0.n, readerCpuMs, loopCpuMs: out.cpuNs / 1e6, reads, maxSwapMs };
     }
-  } finally {
-    if (statsBefore !== null) fs.writeFileSync(STATS, statsBefore);
-  }
+  });
   return res;
 }
 

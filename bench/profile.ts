@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { loadBpf, loadNative, type ProcWalkOptions } from '../src/core/native';
 import { takeSnapshot } from '../src/core/snapshot';
+import { withBpfStats } from './bpfStats';
 import type { Floor } from './floor';
 import type { WorkloadBuilder, WorkloadSize } from './workload';
 
@@ -46,26 +47,18 @@ async function timeIt(reps: number, f: () => Promise<unknown> | unknown): Promis
   return { wall: median(r.wall), cpu: median(r.cpu), main: median(r.main) };
 }
 
-const STATS = '/proc/sys/kernel/bpf_stats_enabled';
-
 /**
- * Our programs' own time in the iterator passes (kernel.bpf_stats_enabled on for these walks
- * only: it adds its own cost per run, and it is the machine's setting, restored after): the
+ * Our programs' own time in the iterator passes (bpf_stats on for these walks only): the
  * task_file program runs once per fd, so its time against the pass's read time says how much of
  * the fd pass is our program and how much the kernel's iteration.
  */
 async function programShare(reps: number, walk: () => Promise<{ bpf: { iteratorMs: number; programStats?: Record<string, { runs: number; runTimeNs: number }> } }>): Promise<void> {
-  let was: string;
-  try {
-    was = fs.readFileSync(STATS, 'utf8').trim();
-    fs.writeFileSync(STATS, '1');
-  } catch (e) {
-    console.log(`  (our programs' share not measured: ${STATS}: ${(e as NodeJS.ErrnoException).code ?? e})`);
-    return;
-  }
-  try {
-    const first = (await walk()).bpf;
-    let prev = first.programStats ?? {};
+  await withBpfStats(async (off) => {
+    if (off) {
+      console.log(`  (our programs' share not measured: ${off})`);
+      return;
+    }
+    let prev = (await walk()).bpf.programStats ?? {};
     const per: Record<string, { runs: number[]; ms: number[] }> = {};
     const iter: number[] = [];
     for (let i = 0; i < reps; i++) {
@@ -83,9 +76,7 @@ async function programShare(reps: number, walk: () => Promise<{ bpf: { iteratorM
       .filter(([, x]) => median(x.runs) > 0)
       .map(([name, x]) => `${name} ${median(x.ms).toFixed(1)} ms in ${median(x.runs)} runs (${((median(x.ms) * 1e6) / median(x.runs)).toFixed(0)} ns each)`);
     console.log(`  ${"  our programs' own time per walk (bpf_stats)".padEnd(60)} ${parts.length ? parts.join('; ') : 'none counted (no run statistics on this kernel)'}; the fd pass's read ${median(iter).toFixed(1)} ms with them on`);
-  } finally {
-    fs.writeFileSync(STATS, was);
-  }
+  });
 }
 
 /** Wraps the addon's calls to record when each started and ended during one snapshot. */

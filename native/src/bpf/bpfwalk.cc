@@ -285,7 +285,6 @@ class BpfWalkWorker : public PromiseWorker {
       return;
     }
     loadMs_ = load.loadMs;
-    verifiedInsns_ = load.verifiedInsns;
     mapsOwnPaths_ = load.mapsOwnPaths;
     auto tWalk = Clock::now();
     auto deadline = tWalk + std::chrono::microseconds(static_cast<int64_t>(opt_.deadlineMs * 1000));
@@ -521,9 +520,9 @@ class BpfWalkWorker : public PromiseWorker {
     // pages back now, or glibc keeps them in the threads' arenas for the life of the process.
     BigVec<char>().swap(records_);
     malloc_trim(0);
-    // cumulative, counted while kernel.bpf_stats_enabled is 1 (the profile bench turns it on): our
-    // programs' own share of the passes, the rest being the kernel's iteration
-    progStats_ = ReadProgRunStats(load);
+    // verifier steps, and run statistics (cumulative, counted while kernel.bpf_stats_enabled is 1 —
+    // the profile bench turns it on: our programs' own share of the passes, the rest being the kernel's iteration)
+    progInfo_ = ReadProgInfo(load);
     elapsedMs_ = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   }
 
@@ -561,18 +560,16 @@ class BpfWalkWorker : public PromiseWorker {
     if (!mapsOwnPaths_.empty()) phases.Set("mapsOwnPaths", JsString(env, mapsOwnPaths_));
     {
       Napi::Object v = Napi::Object::New(env);
-      for (const auto& [name, n] : verifiedInsns_) v.Set(name, Napi::Number::New(env, n));
-      phases.Set("verifiedInsns", v);
-    }
-    {
-      Napi::Object v = Napi::Object::New(env);
-      for (const ProgRunStats& st : progStats_) {
+      Napi::Object stats = Napi::Object::New(env);
+      for (const ProgInfo& pi : progInfo_) {
+        v.Set(pi.name, Napi::Number::New(env, pi.verifiedInsns));
         Napi::Object o = Napi::Object::New(env);
-        o.Set("runs", Napi::Number::New(env, static_cast<double>(st.runs)));
-        o.Set("runTimeNs", Napi::Number::New(env, static_cast<double>(st.runTimeNs)));
-        v.Set(st.name, o);
+        o.Set("runs", Napi::Number::New(env, static_cast<double>(pi.runs)));
+        o.Set("runTimeNs", Napi::Number::New(env, static_cast<double>(pi.runTimeNs)));
+        stats.Set(pi.name, o);
       }
-      phases.Set("programStats", v);
+      phases.Set("verifiedInsns", v);
+      phases.Set("programStats", stats);
     }
     {
       // which processes the pass sent to /proc/PID/maps (a busy mmap lock, an overlay file, kernel
@@ -910,8 +907,7 @@ class BpfWalkWorker : public PromiseWorker {
   std::vector<int32_t> mapsFromProc_;
   std::string mapsNote_;
   std::string mapsOwnPaths_;
-  std::vector<std::pair<std::string, uint32_t>> verifiedInsns_;
-  std::vector<ProgRunStats> progStats_;
+  std::vector<ProgInfo> progInfo_;
   unsigned threads_ = 1;
 };
 

@@ -123,15 +123,11 @@ const FdIterLoad& LoadFdIter(const std::string& btfPath) {
       if (mapsLink) r.mapsLinkFd = bpf_link__fd(mapsLink);
       else r.mapsUnavailable = std::string("maps pass attach failed: ") + strerror(errno);
     }
-    // what the verifier walked per program (bpf_prog_info.verified_insns, 5.16): a test bounds it
+    // the loaded programs, for what the kernel says of them (ReadProgInfo: verifier steps, which a test bounds, and run statistics)
     bpf_program* p = nullptr;
     bpf_object__for_each_program(p, skel->obj) {
       const int fd = bpf_program__fd(p);
-      if (fd < 0) continue;
-      bpf_prog_info info{};
-      __u32 len = sizeof info;
-      if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) r.verifiedInsns.emplace_back(bpf_program__name(p), info.verified_insns);
-      r.progFds.emplace_back(bpf_program__name(p), fd);
+      if (fd >= 0) r.progFds.emplace_back(bpf_program__name(p), fd);
     }
     // The skeleton and the links stay loaded for the life of the process (the cache owns them).
     r.linkFd = bpf_link__fd(link);
@@ -143,17 +139,13 @@ const FdIterLoad& LoadFdIter(const std::string& btfPath) {
   });
 }
 
-std::vector<ProgRunStats> ReadProgRunStats(const FdIterLoad& load) {
-  std::vector<ProgRunStats> out;
-#if IPCI_BPF_HAVE_WALK
+std::vector<ProgInfo> ReadProgInfo(const FdIterLoad& load) {
+  std::vector<ProgInfo> out;
   for (const auto& [name, fd] : load.progFds) {
     bpf_prog_info info{};
     __u32 len = sizeof info;
-    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) out.push_back({name, info.run_cnt, info.run_time_ns});
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) out.push_back({name, info.verified_insns, info.run_cnt, info.run_time_ns});
   }
-#else
-  (void)load;
-#endif
   return out;
 }
 

@@ -22,8 +22,7 @@ struct FdIterLoad {
   int mapsLinkFd = -1;  // the maps pass (open-coded VMA iterator, kernel >= 6.7); -1 = read /proc/PID/maps
   std::string mapsUnavailable;  // why the maps pass is off
   std::string mapsOwnPaths;     // why the maps pass prints paths of its own (ipci_task_maps_own), or empty
-  std::vector<std::pair<std::string, uint32_t>> verifiedInsns;  // per loaded program, what the verifier processed
-  std::vector<std::pair<std::string, int>> progFds;  // per loaded program, its fd (for its run statistics)
+  std::vector<std::pair<std::string, int>> progFds;  // per loaded program, its fd (ReadProgInfo)
   int anonMapFd = -1;   // ipci_anon_names: the anon inode names the task_file pass emits
 };
 
@@ -37,14 +36,16 @@ struct FdIterLoad {
 int AcquireAnonNames(const FdIterLoad& load, const std::vector<std::string>& names);
 void ReleaseAnonNames(const FdIterLoad& load, const std::vector<std::string>& names);
 
-/** One program's run statistics (bpf_prog_info; counted only while kernel.bpf_stats_enabled is 1). */
-struct ProgRunStats {
+/** What the kernel says of one loaded program (bpf_prog_info). */
+struct ProgInfo {
   std::string name;
+  uint32_t verifiedInsns = 0;  // what the verifier processed (5.16)
+  // cumulative since the load, counted only while kernel.bpf_stats_enabled is 1: callers take differences
   uint64_t runs = 0, runTimeNs = 0;
 };
 
-/** The loaded programs' cumulative run counts and times: callers take differences. */
-std::vector<ProgRunStats> ReadProgRunStats(const FdIterLoad& load);
+/** The loaded programs' bpf_prog_info, one entry per program. */
+std::vector<ProgInfo> ReadProgInfo(const FdIterLoad& load);
 
 /** Loads (first call) or returns the cached load. Thread-safe; runs the verifier, so never on the JS thread. */
 const FdIterLoad& LoadFdIter(const std::string& btfPath);

@@ -12,6 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Endpoint, UnixChannel } from '../model';
+import { unix as UNIX } from '../kinds/unix';
 
 /** One socket to read: through this holder's fd, expected to be this inode still. */
 export interface InFlightProbe {
@@ -65,7 +66,7 @@ export function inFlightRequest(unix: readonly UnixChannel[], first: ReadonlySet
         const r = held.get(e.pid);
         if (r === undefined) continue;
         rank(u.inode, r);
-        if (u.peer) rank(u.peerInode ?? Number(u.peer.slice(u.peer.indexOf(':') + 1)), r);
+        if (u.peer) rank(u.peerInode ?? UNIX.inodeOfId(u.peer.slice('unix:'.length)), r);
       }
     }
   }
