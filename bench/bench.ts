@@ -228,6 +228,8 @@ interface SizeResult {
   times: Record<string, number[]>;
   /** user+sys CPU ms per run (all threads of the tool). */
   cpu: Record<string, number[]>;
+  /** Minor page faults per run (the backend steps: this process's; the floor: its own, start-up included). */
+  faults: Record<string, number[]>;
   /** SnapshotService.lastMainThreadMs (applyDiff). */
   mainThreadMs: number[];
   /** On-CPU ms of the caller's main thread during service.next(): receiving (structured clone) + applyDiff. */
@@ -367,7 +369,11 @@ async function rssService(walk: string): Promise<void> {
   console.log(`MAXRSS ${process.resourceUsage().maxRSS}`);
 }
 
-type Step = { name: string; run: () => Promise<{ ms: number; cpuMs: number }> };
+type StepResult = { ms: number; cpuMs: number; minflt?: number };
+type Step = { name: string; run: () => Promise<StepResult> };
+
+/** Minor page faults of this process so far (every thread). */
+const selfFaults = (): number => process.resourceUsage().minorPageFault;
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -451,6 +457,9 @@ async function main(): Promise<void> {
     const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
     console.log(`IPC Inspector bench — ${os.hostname()}, Linux ${os.release()}, ${os.cpus().length} cores, node ${process.version}, load ${load}`);
     console.log(`native addon: ${native.addon ? 'loaded' : `MISSING (${native.error})`}; BPF addon: ${bpf.addon ? 'loaded' : `missing (${bpf.error})`}; tools: ${Object.entries(tools).map(([k, v]) => `${k}${v ? '' : ' (missing)'}`).join(', ')}`);
+    // a machine fact the ratios depend on: our snapshot faults in thousands of fresh pages, the floor almost none
+    const faultUs = floor.faultCostUs();
+    console.log(`page fault on a fresh 4 KiB page: ${faultUs.toFixed(2)} µs on this machine (floor.c --fault-cost)`);
     console.log(`${args.reps} interleaved repetitions per size; medians in ms. Floor = C readdir+readlink walk timed inside the program.\n`);
 
     // IPC_BENCH_LARGE_DIFF=off: the service never asks V8 for memory back after a large diff (an A/B of LARGE_DIFF_BYTES)
@@ -463,10 +472,11 @@ async function main(): Promise<void> {
       const wl = await builder.start(size);
       console.log(`[${size.label}] workload: ${size.pairs * 2} processes, ${wl.fds} fds, ready in ${(performance.now() - t0).toFixed(0)} ms`);
       const out = path.join(tmp, 'out.txt');
-      const res: SizeResult = { size: size.label, fds: wl.fds, times: {}, cpu: {}, mainThreadMs: [], serviceMainCpuMs: [], oursMainCpuMs: [], workerMs: [], ourDurationMs: [], counts: {}, backend: {}, phases: {}, rss: {} };
-      const rec = (name: string, r: { ms: number; cpuMs: number }): void => {
+      const res: SizeResult = { size: size.label, fds: wl.fds, times: {}, cpu: {}, faults: {}, mainThreadMs: [], serviceMainCpuMs: [], oursMainCpuMs: [], workerMs: [], ourDurationMs: [], counts: {}, backend: {}, phases: {}, rss: {} };
+      const rec = (name: string, r: StepResult): void => {
         (res.times[name] ??= []).push(r.ms);
         (res.cpu[name] ??= []).push(r.cpuMs);
+        if (r.minflt !== undefined) (res.faults[name] ??= []).push(r.minflt);
       };
       let lastOurs: Snapshot | undefined;
       let lastSvc: Snapshot | undefined;
@@ -485,10 +495,12 @@ async function main(): Promise<void> {
           const timings: SnapshotTimings = {};
           const c = selfCpuMs();
           const m = mainThreadCpuMs();
+          const f = selfFaults();
           const t = performance.now();
           const snap = await takeSnapshot({ walk, timings });
           const ms = performance.now() - t;
           const cpuMs = selfCpuMs() - c;
+          const minflt = selfFaults() - f;
           if (name === 'bpf') {
             res.oursMainCpuMs.push(mainThreadCpuMs() - m);
             res.ourDurationMs.push(snap.durationMs);
@@ -509,7 +521,7 @@ async function main(): Promise<void> {
           (res.phases[name] ??= []).push(phaseRun(timings, jsonMs(snap), diff, digestDiff));
           prevSnap[name] = snap;
           prevDigest[name] = digest;
-          return { ms, cpuMs };
+          return { ms, cpuMs, minflt };
         },
       });
       const steps: Step[] = [
@@ -606,7 +618,7 @@ async function main(): Promise<void> {
       if (outputs.ipcs !== undefined) res.counts.ipcs = { objects: countIpcs(outputs.ipcs) };
       res.counts.floor = floorCounts;
       results.push(res);
-      printSize(res, lastOurs);
+      printSize(res, lastOurs, faultUs);
       console.log(diagnosis.report(res.times.bpf ?? []) + '\n');
     }
 
@@ -617,7 +629,7 @@ async function main(): Promise<void> {
       activity = await benchActivity(activityOpts);
       printActivity(activity, activityOpts);
     }
-    if (args.json) fs.writeFileSync(args.json, JSON.stringify({ host: os.hostname(), kernel: os.release(), cores: os.cpus().length, results, activity }, null, 2));
+    if (args.json) fs.writeFileSync(args.json, JSON.stringify({ host: os.hostname(), kernel: os.release(), cores: os.cpus().length, faultUs, results, activity }, null, 2));
   } finally {
     await cleanup();
   }
@@ -637,7 +649,7 @@ async function disposeService(s: SnapshotService | undefined): Promise<void> {
 const fmt = (n: number): string => (Number.isFinite(n) ? (n >= 100 ? n.toFixed(0) : n.toFixed(1)) : '—');
 const pad = (s: string, n: number): string => s.padStart(n);
 
-function printSize(r: SizeResult, ours: Snapshot | undefined): void {
+function printSize(r: SizeResult, ours: Snapshot | undefined, faultUs: number): void {
   const names = Object.keys(r.times);
   console.log(`  ${'tool'.padEnd(16)}${pad('wall med', 9)}${pad('min', 9)}${pad('max', 9)}${pad('cpu med', 9)}  runs`);
   for (const n of names) {
@@ -654,6 +666,10 @@ function printSize(r: SizeResult, ours: Snapshot | undefined): void {
       `  phases (${name}, medians): walk ${m('walk')}${runs[0]?.iterator !== undefined ? ` [iterator read ${m('iterator')}, /proc facts ${m('procFacts')} beside it]` : ''} | socket tables ready at ${m('socketTables')} | socket fill ${m('socketFill')} | SysV/POSIX ${m('sysvPosix')} | join ${m('join')} | JSON ${m('json')} | diff ${m('diff')} | digest+diff ${m('digestDiff')}`,
     );
   }
+  const faults = Object.entries(r.faults).map(([n, xs]) => `${n} ${fmt(median(xs))}`);
+  const bpfFaults = median(r.faults.bpf ?? []);
+  if (faults.length)
+    console.log(`  minor page faults per run (medians): ${faults.join(', ')}${Number.isFinite(bpfFaults) ? `; at ${faultUs.toFixed(2)} µs each, ~${fmt((bpfFaults * faultUs) / 1000)} ms of bpf's ${fmt(median(r.cpu.bpf ?? []))} ms CPU` : ''}`);
   for (const [name, x] of Object.entries(r.rss)) console.log(`  peak RSS (${name}): CLI snapshot --json ${fmt(x.cli ?? NaN)} MiB, SnapshotService process (host + worker) ${fmt(x.service ?? NaN)} MiB, of which the service added ${fmt(x.serviceAdded ?? NaN)} MiB; the extension in a real extension host added ${x.vscodeAdded !== undefined ? `${fmt(x.vscodeAdded)} MiB (the host alone grew ${fmt(x.vscodeControl ?? NaN)} MiB as long)` : `— (${x.vscodeNote ?? 'not measured'})`}`);
   const c = r.counts as Record<string, Record<string, unknown>>;
   if (c.ours) {

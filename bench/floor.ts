@@ -8,6 +8,8 @@ export interface FloorResult {
   ms: number;
   /** user+sys CPU of the floor process (getrusage), all threads. */
   cpuMs: number;
+  /** Minor page faults of the floor process (getrusage), start-up included. */
+  minflt: number;
   threads: number;
   procs: number;
   fds: number;
@@ -25,5 +27,11 @@ export class Floor {
   run(threads = 1): FloorResult {
     const out = execFileSync(this.bin, [String(threads)], { encoding: 'utf8' });
     return JSON.parse(out) as FloorResult;
+  }
+
+  /** µs per fault on a fresh 4 KiB anonymous page on this machine (floor.c --fault-cost). */
+  faultCostUs(): number {
+    const out = execFileSync(this.bin, ['--fault-cost'], { encoding: 'utf8' });
+    return (JSON.parse(out) as { faultUs: number }).faultUs;
   }
 }
