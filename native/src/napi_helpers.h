@@ -1,6 +1,6 @@
 // The helpers every entry point uses: an RAII fd closer, an AsyncWorker that settles a promise
 // (PromiseWorker: Execute() is plain C++ on the libuv pool, Settle() builds the JS value), typed
-// arrays from vectors (Typed<>), and argument checks that throw TypeError. Calls that may block
+// arrays from vectors (Typed<> copies, Adopt<> takes the vector's memory), and argument checks that throw TypeError. Calls that may block
 // for good on another process's object use ThreadWorker (threadworker.h) instead of the pool.
 #pragma once
 
@@ -105,6 +105,30 @@ TA Typed(Napi::Env env, const std::vector<T, A>& v) {
   TA a = TA::New(env, v.size());
   if (!v.empty()) memcpy(a.Data(), v.data(), v.size() * sizeof(T));
   return a;
+}
+
+/**
+ * A typed array over the vector's own memory, which it takes (the vector is left empty and the
+ * memory freed when JS lets go of the array). Why not Typed<>: at 50k fds the walk's and the
+ * sock_diag dumps' columns are ~5 MB a snapshot, which a copy writes into fresh pages on the main
+ * thread — page faults that cost 2–14 µs each on the VMs measured (bench: floor.c --fault-cost).
+ * Where the runtime allows no external buffers (napi_no_external_buffers_allowed: Electron's V8
+ * sandbox, the desktop extension host), a copy as Typed<> makes.
+ */
+template <typename TA, typename T, typename A>
+TA Adopt(Napi::Env env, std::vector<T, A>&& v) {
+  using Vec = std::vector<T, A>;
+  if (v.empty()) return TA::New(env, 0);
+  Vec* held = new Vec(std::move(v));
+  napi_value ab;
+  napi_finalize drop = [](napi_env, void*, void* hint) { delete static_cast<Vec*>(hint); };
+  if (napi_create_external_arraybuffer(env, held->data(), held->size() * sizeof(T), drop, held, &ab) != napi_ok) {
+    TA a = TA::New(env, held->size());
+    memcpy(a.Data(), held->data(), held->size() * sizeof(T));
+    delete held;
+    return a;
+  }
+  return TA::New(env, held->size(), Napi::ArrayBuffer(env, ab), 0);
 }
 
 // Argument helpers (throw TypeError).

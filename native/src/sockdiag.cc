@@ -238,29 +238,29 @@ class DiagWorker : public PromiseWorker {
   Napi::Value Settle(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
     if (unix_) {
-      o.Set("inode", Typed<Napi::Float64Array>(env, u_.inode));
-      o.Set("type", Typed<Napi::Uint8Array>(env, u_.type));
-      o.Set("state", Typed<Napi::Uint8Array>(env, u_.state));
-      o.Set("peer", Typed<Napi::Float64Array>(env, u_.peer));
-      o.Set("rqueue", Typed<Napi::Float64Array>(env, u_.rqueue));
-      o.Set("wqueue", Typed<Napi::Float64Array>(env, u_.wqueue));
-      o.Set("nameKind", Typed<Napi::Uint8Array>(env, u_.nameKind));
+      o.Set("inode", Adopt<Napi::Float64Array>(env, std::move(u_.inode)));
+      o.Set("type", Adopt<Napi::Uint8Array>(env, std::move(u_.type)));
+      o.Set("state", Adopt<Napi::Uint8Array>(env, std::move(u_.state)));
+      o.Set("peer", Adopt<Napi::Float64Array>(env, std::move(u_.peer)));
+      o.Set("rqueue", Adopt<Napi::Float64Array>(env, std::move(u_.rqueue)));
+      o.Set("wqueue", Adopt<Napi::Float64Array>(env, std::move(u_.wqueue)));
+      o.Set("nameKind", Adopt<Napi::Uint8Array>(env, std::move(u_.nameKind)));
       o.Set("name", Strings(env, u_.name));
       NamesNotUtf8(env, o, u_.name);
-      o.Set("vfsIno", Typed<Napi::Float64Array>(env, u_.vfsIno));
-      o.Set("vfsDev", Typed<Napi::Float64Array>(env, u_.vfsDev));
+      o.Set("vfsIno", Adopt<Napi::Float64Array>(env, std::move(u_.vfsIno)));
+      o.Set("vfsDev", Adopt<Napi::Float64Array>(env, std::move(u_.vfsDev)));
     } else {
-      o.Set("family", Typed<Napi::Uint8Array>(env, i_.family));
-      o.Set("state", Typed<Napi::Uint8Array>(env, i_.state));
+      o.Set("family", Adopt<Napi::Uint8Array>(env, std::move(i_.family)));
+      o.Set("state", Adopt<Napi::Uint8Array>(env, std::move(i_.state)));
       o.Set("localAddr", Strings(env, i_.localAddr));
-      o.Set("localPort", Typed<Napi::Uint16Array>(env, i_.localPort));
+      o.Set("localPort", Adopt<Napi::Uint16Array>(env, std::move(i_.localPort)));
       o.Set("remoteAddr", Strings(env, i_.remoteAddr));
-      o.Set("remotePort", Typed<Napi::Uint16Array>(env, i_.remotePort));
-      o.Set("rqueue", Typed<Napi::Float64Array>(env, i_.rqueue));
-      o.Set("wqueue", Typed<Napi::Float64Array>(env, i_.wqueue));
-      o.Set("inode", Typed<Napi::Float64Array>(env, i_.inode));
-      o.Set("uid", Typed<Napi::Float64Array>(env, i_.uid));
-      o.Set("v6only", Typed<Napi::Uint8Array>(env, i_.v6only));
+      o.Set("remotePort", Adopt<Napi::Uint16Array>(env, std::move(i_.remotePort)));
+      o.Set("rqueue", Adopt<Napi::Float64Array>(env, std::move(i_.rqueue)));
+      o.Set("wqueue", Adopt<Napi::Float64Array>(env, std::move(i_.wqueue)));
+      o.Set("inode", Adopt<Napi::Float64Array>(env, std::move(i_.inode)));
+      o.Set("uid", Adopt<Napi::Float64Array>(env, std::move(i_.uid)));
+      o.Set("v6only", Adopt<Napi::Uint8Array>(env, std::move(i_.v6only)));
       o.Set("iface", Strings(env, i_.iface));
     }
     return o;

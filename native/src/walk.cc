@@ -1300,7 +1300,7 @@ class WalkWorker : public PromiseWorker {
     }
     Napi::Object res = Napi::Object::New(env);
     res.Set("processes", procs);
-    SetFdRows(env, res, out_);
+    SetFdRows(env, res, std::move(out_));
     res.Set("elapsedMs", Napi::Number::New(env, elapsedMs_));
     res.Set("threads", Napi::Number::New(env, threads_));
     return res;

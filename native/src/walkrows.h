@@ -118,19 +118,19 @@ inline Napi::Object ProcTextToJs(Napi::Env env, const ProcText& p) {
   return o;
 }
 
-/** Sets res.fds (the columns as typed arrays), res.paths and res.infos. */
-inline void SetFdRows(Napi::Env env, Napi::Object res, const FdCols& c) {
+/** Sets res.fds (the columns as typed arrays, which take the columns' memory), res.paths and res.infos. */
+inline void SetFdRows(Napi::Env env, Napi::Object res, FdCols&& c) {
   Napi::Object fds = Napi::Object::New(env);
-  fds.Set("pid", Typed<Napi::Int32Array>(env, c.pid));
-  fds.Set("fd", Typed<Napi::Int32Array>(env, c.fd));
-  fds.Set("kind", Typed<Napi::Uint8Array>(env, c.kind));
-  fds.Set("mode", Typed<Napi::Uint8Array>(env, c.mode));
-  fds.Set("inode", Typed<Napi::Float64Array>(env, c.inode));
-  fds.Set("dev", Typed<Napi::Float64Array>(env, c.dev));
-  fds.Set("pathIndex", Typed<Napi::Int32Array>(env, c.pathIndex));
-  fds.Set("infoIndex", Typed<Napi::Int32Array>(env, c.infoIndex));
-  fds.Set("buffered", Typed<Napi::Float64Array>(env, c.buffered));
-  fds.Set("capacity", Typed<Napi::Float64Array>(env, c.capacity));
+  fds.Set("pid", Adopt<Napi::Int32Array>(env, std::move(c.pid)));
+  fds.Set("fd", Adopt<Napi::Int32Array>(env, std::move(c.fd)));
+  fds.Set("kind", Adopt<Napi::Uint8Array>(env, std::move(c.kind)));
+  fds.Set("mode", Adopt<Napi::Uint8Array>(env, std::move(c.mode)));
+  fds.Set("inode", Adopt<Napi::Float64Array>(env, std::move(c.inode)));
+  fds.Set("dev", Adopt<Napi::Float64Array>(env, std::move(c.dev)));
+  fds.Set("pathIndex", Adopt<Napi::Int32Array>(env, std::move(c.pathIndex)));
+  fds.Set("infoIndex", Adopt<Napi::Int32Array>(env, std::move(c.infoIndex)));
+  fds.Set("buffered", Adopt<Napi::Float64Array>(env, std::move(c.buffered)));
+  fds.Set("capacity", Adopt<Napi::Float64Array>(env, std::move(c.capacity)));
   res.Set("fds", fds);
   auto strings = [&](const std::vector<std::string>& v) {
     Napi::Array a = Napi::Array::New(env, v.size());

@@ -589,7 +589,7 @@ class BpfWalkWorker : public PromiseWorker {
     phases.Set("fdinfo", Napi::Number::New(env, static_cast<double>(fdinfo_)));
     Napi::Object res = Napi::Object::New(env);
     res.Set("processes", procs);
-    SetFdRows(env, res, cols_);
+    SetFdRows(env, res, std::move(cols_));
     res.Set("elapsedMs", Napi::Number::New(env, elapsedMs_));
     res.Set("threads", Napi::Number::New(env, threads_));
     res.Set("bpf", phases);
