@@ -497,7 +497,9 @@ async function main(): Promise<void> {
           const m = mainThreadCpuMs();
           const f = selfFaults();
           const t = performance.now();
-          const snap = await takeSnapshot({ walk, timings });
+          // as the service's worker does: the walk reads files in flight when the last diagnosis asked
+          const filesInFlight = name === 'bpf' && diagnosis.wantsFilesInFlight() ? { complete: false, counts: new Map<number, number>() } : undefined;
+          const snap = await takeSnapshot({ walk, timings, ...(filesInFlight ? { filesInFlight } : {}) });
           const ms = performance.now() - t;
           const cpuMs = selfCpuMs() - c;
           const minflt = selfFaults() - f;
@@ -505,7 +507,7 @@ async function main(): Promise<void> {
             res.oursMainCpuMs.push(mainThreadCpuMs() - m);
             res.ourDurationMs.push(snap.durationMs);
             lastOurs = snap;
-            diagnosis.measure(snap); // the rules' cost, outside the snapshot's timing
+            diagnosis.measure(snap, filesInFlight); // the rules' cost, outside the snapshot's timing
           }
           res.backend[name] = snap.capabilities.walk?.backend ?? '?';
           const prev = prevSnap[name];

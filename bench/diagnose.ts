@@ -4,6 +4,7 @@
 // snapshot's time. Measured, never asserted.
 //
 //   node dist/bench.js --diagnose 50k [--reps N]    (only this: a workload, N refreshes)
+import type { FilesInFlight } from '../src/core/snapshot';
 import { performance } from 'node:perf_hooks';
 import { Diagnoser } from '../src/core/diagnose';
 import type { Snapshot } from '../src/core/model';
@@ -28,10 +29,15 @@ export class DiagnoseCost {
   problems = 0;
   byRule: Record<string, number> = {};
 
-  /** Diagnoses one snapshot (after the caller timed the snapshot itself). */
-  measure(snapshot: Snapshot): void {
+  /** Whether the next snapshot should have its walk read files in flight, as the service's worker asks (Diagnoser.wantsFilesInFlight). */
+  wantsFilesInFlight(): boolean {
+    return this.diagnoser.wantsFilesInFlight();
+  }
+
+  /** Diagnoses one snapshot (after the caller timed the snapshot itself); `filesInFlight` as the worker passes it. */
+  measure(snapshot: Snapshot, filesInFlight?: FilesInFlight): void {
     const t = performance.now();
-    const d = this.diagnoser.diagnose(snapshot);
+    const d = this.diagnoser.diagnose(snapshot, filesInFlight);
     this.total.push(performance.now() - t);
     this.evidence.push(d.evidenceMs);
     this.rules.push(d.rulesMs);

@@ -29,6 +29,9 @@
                                * ending in " (deleted)" alone does not say so: any user can choose it */
 #define IPCI_F_PTY_INDEX 16   /* pty master opened as a tty (private_data is its tty): buffered is tty->index */
 #define IPCI_F_PTY_DEVPTS 32  /* pty master: capacity is the devpts of its slave (tty->link->driver_data, a devpts dentry) */
+#define IPCI_F_SCM_FDS 64     /* Unix socket: buffered is fdinfo's scm_fds, the files (SCM_RIGHTS) waiting in its receive
+                               * queue (kernels with unix_sock.scm_stat, 5.7); a listener's is not read (its queue holds
+                               * connections, each with a queue of its own) */
 
 /* Occupied pipe slots summed at most (a slot is one page by default; the default maximum pipe
  * size, 1 MiB, is 256 slots): a pipe holding more buffers says IPCI_F_PIPE_PARTIAL. */

@@ -32,6 +32,7 @@ import { PROBES } from './probes';
 import { fdInfoRows } from './probes/fdinfo';
 import { annotateNamespaces } from './namespaces';
 import { describe, kindOf, PROCESS_FACETS, walkRulesFor } from './kinds';
+import { SOCKET_FDS } from './kinds/fds';
 import type { FdInfoRow, ProbeId } from './kinds/kind';
 import { walkProcTs } from './procWalk';
 import { withDeadline } from './deadline';
@@ -78,6 +79,24 @@ export interface SnapshotOptions {
   bpfAddon?: BpfAddon | null;
   /** Benchmarks: filled with where this snapshot's time went (not cloneable to a worker: in-thread only). */
   timings?: SnapshotTimings;
+  /**
+   * The diagnosis (in-thread only, as `timings`): has the BPF walk read each Unix socket's files in
+   * flight in its pass (fdinfo's scm_fds: files sent over it with SCM_RIGHTS and not received
+   * yet), and fills this in. Left as it was by the /proc walk, which reads none.
+   */
+  filesInFlight?: FilesInFlight;
+}
+
+/** Unix sockets' files in flight as the BPF walk's pass read them (SnapshotOptions.filesInFlight). */
+export interface FilesInFlight {
+  /**
+   * The pass read every Unix socket a process holds, listeners aside (their queues hold
+   * connections): one missing from `counts` has none waiting. False where it read none (the /proc
+   * walk, a kernel without the count: < 5.7).
+   */
+  complete: boolean;
+  /** Socket inode → how many files wait in it, for those with any. */
+  counts: Map<number, number>;
 }
 
 /** Where one snapshot's time went, ms. Probes run side by side; a probe's time includes waiting for its netlink / SysV reads. */
@@ -276,6 +295,7 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   reportGivenUp(w, stuckWalks({ native, bpf }), itemTimeoutMs, warnings);
   const tWalk = performance.now();
   capabilities.activity = activityCapability(bpf, bpfError);
+  if (opts.filesInFlight && walkCapability.backend === 'bpf-iter') filesInFlightOf(w, opts.filesInFlight);
 
   const user = userResolver(opts.etcRoot ?? '/etc');
   const { processes, raw } = readProcesses(w, user, warnings);
@@ -310,6 +330,20 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
     );
   }
   return assemble(procRoot, takenAt, t0, capabilities, warnings, procList, channels);
+}
+
+/**
+ * The BPF walk's scm_fds of Unix socket rows (`buffered`: -1 where not read). Every Unix socket but
+ * a listener has one where the kernel keeps the count, so any row read says the pass read them all.
+ */
+function filesInFlightOf(w: ProcWalk, out: FilesInFlight): void {
+  const f = w.fds;
+  const code = SOCKET_FDS.rule.code;
+  for (let i = 0; i < f.pid.length; i++) {
+    if (f.kind[i] !== code || f.buffered[i] < 0) continue;
+    out.complete = true;
+    if (f.buffered[i] > 0) out.counts.set(f.inode[i], f.buffered[i]);
+  }
 }
 
 /** The addon to use (or none) and why not. */
@@ -369,7 +403,7 @@ function startWalk(
   // after the first netlink dumps.
   const walking = runWalk(
     backends,
-    { procRoot, threads: opts.threads ?? 0, ...walkRulesFor(kinds), readTimers: true, readLinks: true, readCgroup: true, itemTimeoutMs, deadlineMs },
+    { procRoot, threads: opts.threads ?? 0, ...walkRulesFor(kinds), readTimers: true, readLinks: true, readCgroup: true, itemTimeoutMs, deadlineMs, ...(opts.filesInFlight ? { scmFds: true } : {}) },
     walkPreference(opts.walk),
     warnings,
     opts.oneShot === true,

@@ -169,7 +169,9 @@ if (parentPort) {
       } else if (m.type === 'next') {
         const t0 = performance.now();
         try {
-          const snap = await takeSnapshot(options);
+          // files in flight read by the walk's pass when the last diagnosis asked about them
+          const filesInFlight = diagnose?.wantsFilesInFlight() ? { complete: false, counts: new Map<number, number>() } : undefined;
+          const snap = await takeSnapshot(filesInFlight ? { ...options, filesInFlight } : options);
           const digest = digestSnapshot(snap);
           const diff = diffFromDigest(prev, snap, digest);
           // each part is encoded only after the previous one was acked (one ahead, to know the last)
@@ -182,7 +184,7 @@ if (parentPort) {
             json = more.value;
             await acked;
           }
-          const diagnosis = diagnose?.run(snap);
+          const diagnosis = diagnose?.run(snap, filesInFlight);
           port.postMessage({ type: 'diff', seq: m.seq, json, bytes: Buffer.byteLength(json), workerMs: performance.now() - t0, parts: count, ...(diagnosis ? { diagnosis } : {}) } satisfies FromWorker);
           prev = digest; // only once the main thread has every part (on an error both sides keep the old one)
         } catch (e) {

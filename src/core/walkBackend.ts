@@ -318,6 +318,7 @@ export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkP
         readLinks: o.readLinks,
         readCgroup: o.readCgroup === true,
         measurePipes: (o.fdRules ?? []).some((r) => r.measure),
+        ...(o.scmFds ? { scmFds: true } : {}),
         ...(o.itemTimeoutMs ? { itemTimeoutMs: o.itemTimeoutMs } : {}),
         ...(o.deadlineMs ? { deadlineMs: o.deadlineMs } : {}),
         skipStuck: skipOf(stuckOf(b.native)),

@@ -16,9 +16,11 @@ export class Sampler {
   snapshot: Snapshot | null = null;
   constructor(private readonly opts: SnapshotOptions = {}) {}
 
+  /** One snapshot and its diagnosis, as the service's worker takes them (files in flight read by the walk once the diagnosis asks). */
   async sample(): Promise<Diagnosis> {
-    this.snapshot = await takeSnapshot(this.opts);
-    this.last = this.diagnoser.diagnose(this.snapshot);
+    const filesInFlight = this.diagnoser.wantsFilesInFlight() ? { complete: false, counts: new Map<number, number>() } : undefined;
+    this.snapshot = await takeSnapshot(filesInFlight ? { ...this.opts, filesInFlight } : this.opts);
+    this.last = this.diagnoser.diagnose(this.snapshot, filesInFlight);
     return this.last;
   }
 

@@ -1,8 +1,12 @@
 // Which Unix sockets the in-flight check reads (diagnose/inFlight.ts), in which order, and when it
-// cannot answer "none"; and the fdinfo line it reads. Real sockets: test/integration/diagnose.test.ts.
+// cannot answer "none"; the fdinfo line it reads, and the counts a BPF walk read instead. Real sockets:
+// test/integration/diagnose.test.ts, filesInFlight.test.ts.
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { inFlightRequest, parseScmFds } from '../../src/core/diagnose/inFlight';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { inFlightRequest, parseScmFds, readInFlight } from '../../src/core/diagnose/inFlight';
 import type { Endpoint, UnixChannel } from '../../src/core/model';
 
 function unix(inode: number, o: Partial<UnixChannel> = {}, endpoints: Endpoint[] = [{ pid: 100, fd: inode % 1000, mode: 'rw' }]): UnixChannel {
@@ -78,5 +82,37 @@ describe('in-flight check: fdinfo', () => {
     assert.equal(parseScmFds(info(42, 0), 42), 0);
     assert.equal(parseScmFds(info(43, 3), 42), 'other');
     assert.equal(parseScmFds(info(42), 42), null);
+  });
+});
+
+describe('in-flight check: counts the walk read', () => {
+  // a captured /proc with the fdinfo of socket 2 only (pid 100, fd 2)
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-inflight-unit-'));
+  fs.mkdirSync(path.join(root, '100', 'fdinfo'), { recursive: true });
+  fs.writeFileSync(path.join(root, '100', 'fdinfo', '2'), 'pos:\t0\nflags:\t02\nmnt_id:\t10\nino:\t2\nscm_fds: 4\n');
+  const probes = [1, 2, 3].map((inode) => ({ inode, pid: 100, fd: inode }));
+
+  test('sockets the walk counted are not read again; the others are, within the budget; "read" counts both, "fromWalk" the walk\'s', () => {
+    const f = readInFlight(root, { probes, unknown: [] }, () => false, 1000, { complete: false, counts: new Map([[1, 0], [3, 2]]) });
+    assert.deepEqual(f.sockets, [{ inode: 3, pid: 100, fd: 3, count: 2 }, { inode: 2, pid: 100, fd: 2, count: 4 }]);
+    assert.equal(f.read, 3);
+    assert.equal(f.fromWalk, 2);
+    assert.equal(f.total, 3);
+    assert.deepEqual(f.unknown, []);
+  });
+
+  test('with no budget left, only the sockets the walk did not count are cut', () => {
+    const f = readInFlight(root, { probes, unknown: ['a reason of the request'] }, () => true, 1000, { complete: false, counts: new Map([[1, 1], [3, 0]]) });
+    assert.deepEqual(f.sockets, [{ inode: 1, pid: 100, fd: 1, count: 1 }]);
+    assert.equal(f.read, 2);
+    assert.deepEqual(f.unknown, ['a reason of the request', 'time budget reached with 1 Unix socket(s) still to read']);
+  });
+
+  test('a complete pass answers for every socket: one it does not list holds none, and nothing is read', () => {
+    const f = readInFlight(path.join(root, 'none'), { probes, unknown: [] }, () => false, 1000, { complete: true, counts: new Map([[3, 5]]) });
+    assert.deepEqual(f.sockets, [{ inode: 3, pid: 100, fd: 3, count: 5 }]);
+    assert.equal(f.read, 3);
+    assert.equal(f.fromWalk, 3);
+    assert.deepEqual(f.unknown, []);
   });
 });

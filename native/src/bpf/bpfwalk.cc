@@ -93,6 +93,7 @@ struct Options {
   unsigned threads = 0;
   FactsOptions facts;
   bool measurePipes = false;
+  bool scmFds = false;  // Unix socket rows: buffered = scm_fds, the files in flight (IPCI_F_SCM_FDS)
   double itemTimeoutMs = 5000;  // one process's /proc reads taking longer are given up
   double deadlineMs = 30000;    // the whole walk
   // pids another walk (the /proc walk) is still stuck in, with the file: skipped, reported stuck
@@ -259,11 +260,12 @@ void MapsThread(std::shared_ptr<Shared> sh, int linkFd, Clock::time_point deadli
 }
 
 // The fd pass; the anon names this walk put in the program's map are held until it is read.
-void IterThread(std::shared_ptr<Shared> sh, const FdIterLoad* load, std::vector<std::string> anonNames, Clock::time_point deadline) {
+void IterThread(std::shared_ptr<Shared> sh, const FdIterLoad* load, std::vector<std::string> anonNames, bool scm, Clock::time_point deadline) {
   auto t0 = Clock::now();
   BigVec<char> recs;
   int err = ReadFdIter(load->linkFd, deadline, recs, &sh->cancelIter);
   ReleaseAnonNames(*load, anonNames);
+  if (scm) ReleaseScmFds(*load);
   double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   std::lock_guard<std::mutex> lock(sh->mu);
   sh->records = std::move(recs);
@@ -324,8 +326,10 @@ class BpfWalkWorker : public PromiseWorker {
       err_.set(e, "bpf_map_update_elem", "ipci_anon_names");
       return;
     }
+    // without the map (cannot be: it is in the object) the rows just carry no counts
+    const bool scm = opt_.scmFds && AcquireScmFds(load) == 0;
     const FdIterLoad* loadp = &load;  // cached for the life of the process
-    threads_ = run([sh, loadp, anonNames, deadline] { IterThread(sh, loadp, anonNames, deadline); }) ? 1 : 0;
+    threads_ = run([sh, loadp, anonNames, scm, deadline] { IterThread(sh, loadp, anonNames, scm, deadline); }) ? 1 : 0;
     auto tt = Clock::now();
     bool taskPass = opt_.taskFacts && ReadFdIter(load.taskLinkFd, deadline, sh->taskRecs) == 0;
     // Threads with an fd table of their own are not in the /proc listing: the task pass names
@@ -826,6 +830,9 @@ class BpfWalkWorker : public PromiseWorker {
       PtyRow(r, path);
       return;
     }
+    // a Unix socket's files in flight, where this walk asked (another walk at the same time may
+    // have asked when this one did not: its counts are not this walk's to report)
+    if (kind == IPCI_FD_SOCKET && opt_.scmFds && (r.flags & IPCI_F_SCM_FDS)) buffered = r.buffered;
     if (kind == IPCI_FD_PIPE || kind == IPCI_FD_FIFO) {
       if (opt_.measurePipes && (r.flags & IPCI_F_PIPE_STATE)) {
         capacity = r.capacity;
@@ -992,6 +999,7 @@ Napi::Value BpfWalk(const Napi::CallbackInfo& info) {
     opt.facts.readLinks = GetBool(o, "readLinks");
     opt.facts.readCgroup = GetBool(o, "readCgroup");
     opt.measurePipes = GetBool(o, "measurePipes");
+    opt.scmFds = GetBool(o, "scmFds");
     auto ms = [&](const char* key, double& out) {
       Napi::Value v = o.Get(key);
       if (!v.IsNumber()) return;

@@ -134,6 +134,7 @@ const FdIterLoad& LoadFdIter(const std::string& btfPath) {
     r.linkFd = bpf_link__fd(link);
     r.taskLinkFd = bpf_link__fd(taskLink);
     r.anonMapFd = bpf_map__fd(skel->maps.ipci_anon_names);
+    r.scmMapFd = bpf_map__fd(skel->maps.ipci_want_scm);
     r.loadMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     return r;
 #endif
@@ -154,6 +155,8 @@ namespace {
 // Per map: how many running walks asked for each name (the map's entries are the names counted here).
 std::mutex gAnonMu;
 std::map<int, std::map<std::string, unsigned>> gAnonRefs;
+// Per scm map: how many running walks asked for scm_fds (the entry is 1 while any does).
+std::map<int, unsigned> gScmRefs;
 
 void AnonKey(const std::string& name, char (&key)[IPCI_ANON_KEY]) {
   memset(key, 0, sizeof key);
@@ -210,6 +213,27 @@ void ReleaseAnonNames(const FdIterLoad& load, const std::vector<std::string>& na
       refs.erase(it);
     }
   }
+}
+
+int AcquireScmFds(const FdIterLoad& load) {
+  if (load.scmMapFd < 0) return ENOSYS;
+  std::lock_guard<std::mutex> lock(gAnonMu);
+  unsigned& refs = gScmRefs[load.scmMapFd];
+  if (refs == 0) {
+    __u32 zero = 0, one = 1;
+    if (bpf_map_update_elem(load.scmMapFd, &zero, &one, BPF_ANY) != 0) return errno ? errno : EINVAL;
+  }
+  refs++;
+  return 0;
+}
+
+void ReleaseScmFds(const FdIterLoad& load) {
+  if (load.scmMapFd < 0) return;
+  std::lock_guard<std::mutex> lock(gAnonMu);
+  unsigned& refs = gScmRefs[load.scmMapFd];
+  if (refs == 0 || --refs > 0) return;
+  __u32 zero = 0, off = 0;
+  bpf_map_update_elem(load.scmMapFd, &zero, &off, BPF_ANY);
 }
 
 int ReadFdIter(int linkFd, std::chrono::steady_clock::time_point deadline, BigVec<char>& out, const std::atomic<bool>* cancel) {

@@ -24,6 +24,7 @@ struct FdIterLoad {
   std::string mapsOwnPaths;     // why the maps pass prints paths of its own (ipci_task_maps_own), or empty
   std::vector<std::pair<std::string, int>> progFds;  // per loaded program, its fd (ReadProgInfo)
   int anonMapFd = -1;   // ipci_anon_names: the anon inode names the task_file pass emits
+  int scmMapFd = -1;    // ipci_want_scm: whether the task_file pass reads Unix sockets' scm_fds
 };
 
 /**
@@ -35,6 +36,14 @@ struct FdIterLoad {
  */
 int AcquireAnonNames(const FdIterLoad& load, const std::vector<std::string>& names);
 void ReleaseAnonNames(const FdIterLoad& load, const std::vector<std::string>& names);
+
+/**
+ * Unix sockets' scm_fds (files in flight) in the task_file pass, on while any walk that asked for
+ * them reads (counted, as the anon names are). Acquire returns 0 or an errno and then holds
+ * nothing; Release undoes one successful Acquire.
+ */
+int AcquireScmFds(const FdIterLoad& load);
+void ReleaseScmFds(const FdIterLoad& load);
 
 /** What the kernel says of one loaded program (bpf_prog_info). */
 struct ProgInfo {

@@ -9,6 +9,7 @@
 // Everything is bounded: a deadline, a number of processes, threads per process and directory
 // entries; what was cut short is said in `notes`. The rules decide what to ask for and what the
 // facts mean; this file only reads.
+import type { FilesInFlight } from '../snapshot';
 import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -171,6 +172,8 @@ export interface EvidenceOptions {
   socketScanMs?: number;
   /** No refresh follows this run's last diagnosis (the CLI's doctor): its notes must not promise one. */
   oneShot?: boolean;
+  /** Unix sockets' files in flight as the snapshot's BPF walk read them (SnapshotOptions.filesInFlight): those are not read again. */
+  filesInFlight?: FilesInFlight;
 }
 
 /**
@@ -393,7 +396,7 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
   // sockets would go unread at every refresh (it runs only while a pipe misses an end)
   const inFlight = requests.find((r) => r.inFlight)?.inFlight;
   if (inFlight) {
-    ev.inFlight = readInFlight(procRoot, inFlight, () => false);
+    ev.inFlight = readInFlight(procRoot, inFlight, () => false, undefined, opts.filesInFlight);
     phase('in flight');
   }
   // 4. paths (FIFOs, bound sockets): lstat only, in our own mount namespace only

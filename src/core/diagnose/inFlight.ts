@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Endpoint, UnixChannel } from '../model';
 import { unix as UNIX } from '../kinds/unix';
+import type { FilesInFlight } from '../snapshot';
 
 /** One socket to read: through this holder's fd, expected to be this inode still. */
 export interface InFlightProbe {
@@ -32,6 +33,8 @@ export interface InFlightFacts {
   sockets: Array<InFlightProbe & { count: number }>;
   /** Sockets read, of `total` asked about. */
   read: number;
+  /** Of those read, how many by the snapshot's BPF walk (its pass read scm_fds) rather than one fdinfo read each. */
+  fromWalk: number;
   total: number;
   /** Why the answer is not complete: the request's own reasons, plus fds gone, unreadable, a kernel without the line, the deadline. */
   unknown: string[];
@@ -131,17 +134,32 @@ export function parseScmFds(fdinfo: string, inode: number): number | null | 'oth
   return m ? Number(m[1]) : null;
 }
 
-/** Reads each probe's fdinfo until IN_FLIGHT_BUDGET_MS is spent (or `late()` says stop). */
-export function readInFlight(procRoot: string, req: InFlightRequest, late: () => boolean, budgetMs = IN_FLIGHT_BUDGET_MS): InFlightFacts {
+/**
+ * Each probe's count: from `known` (what the snapshot's BPF walk read in its pass:
+ * SnapshotOptions.filesInFlight) where it has the socket, else one fdinfo read each until
+ * IN_FLIGHT_BUDGET_MS is spent (or `late()` says stop).
+ */
+export function readInFlight(procRoot: string, req: InFlightRequest, late: () => boolean, budgetMs = IN_FLIGHT_BUDGET_MS, known?: FilesInFlight): InFlightFacts {
   const end = performance.now() + budgetMs;
-  const facts: InFlightFacts = { sockets: [], read: 0, total: req.probes.length, unknown: [...req.unknown] };
+  const facts: InFlightFacts = { sockets: [], read: 0, fromWalk: 0, total: req.probes.length, unknown: [...req.unknown] };
   let gone = 0;
   let noLine = 0;
   let cut = 0;
-  for (let i = 0; i < req.probes.length; i++) {
-    const p = req.probes[i];
+  const toRead: InFlightProbe[] = [];
+  for (const p of req.probes) {
+    const k = known === undefined ? undefined : (known.counts.get(p.inode) ?? (known.complete ? 0 : undefined));
+    if (k === undefined) {
+      toRead.push(p);
+      continue;
+    }
+    facts.read++;
+    facts.fromWalk++;
+    if (k > 0) facts.sockets.push({ ...p, count: k });
+  }
+  for (let i = 0; i < toRead.length; i++) {
+    const p = toRead[i];
     if (performance.now() > end || late()) {
-      cut = req.probes.length - i;
+      cut = toRead.length - i;
       break;
     }
     let text: string;

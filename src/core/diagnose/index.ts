@@ -2,6 +2,7 @@
 // gathered for the rules' candidates, and each rule's memo of the last few snapshots. `Diagnoser`
 // keeps that history between refreshes (in the snapshot worker, or the CLI's doctor); the rules
 // themselves are pure. A failing rule is reported in `notes`, never fatal. No vscode here.
+import type { FilesInFlight } from '../snapshot';
 import type { Snapshot } from '../model';
 import { applyFilter, narrows, problemVisible, type FilterState } from '../filter';
 import { acceptBacklog } from './acceptBacklog';
@@ -102,6 +103,7 @@ export class Diagnoser {
   private narrowing: FilterState | null = null;
   private readonly socketCache: SocketScanCache = { at: 0, scan: null, dirs: new Set() };
   private readonly pathCache: PathCache = { dirs: new Map(), paths: new Map() };
+  private askedInFlight = false;
 
   constructor(private readonly options: DiagnoserOptions = {}) {
     this.rules = options.rules ? RULES.filter((r) => options.rules!.includes(r.id)) : RULES;
@@ -142,9 +144,21 @@ export class Diagnoser {
     this.socketCache.partial = undefined;
     this.pathCache.dirs.clear();
     this.pathCache.paths.clear();
+    this.askedInFlight = false;
   }
 
-  diagnose(snapshot: Snapshot): Diagnosis {
+  /**
+   * Whether the last diagnosis asked whether files are in flight (a pipe missing an end two
+   * refreshes running): the next snapshot should then have its BPF walk read the Unix sockets'
+   * counts (SnapshotOptions.filesInFlight), which answers for every socket in the pass instead of
+   * one fdinfo read each within a time budget. False until a diagnosis asks, and after reset().
+   */
+  wantsFilesInFlight(): boolean {
+    return this.askedInFlight;
+  }
+
+  /** `filesInFlight`: what the snapshot's walk read of Unix sockets' files in flight (SnapshotOptions.filesInFlight), when it was asked. */
+  diagnose(snapshot: Snapshot, filesInFlight?: FilesInFlight): Diagnosis {
     const t0 = performance.now();
     const index = new SnapshotIndex(snapshot);
     const tIndex = performance.now();
@@ -165,7 +179,8 @@ export class Diagnoser {
       }
     }
     const tWants = performance.now();
-    const evidence = gatherEvidence(requests, { socketCache: this.socketCache, pathCache: this.pathCache, ...this.options });
+    this.askedInFlight = requests.some((r) => r.inFlight !== undefined);
+    const evidence = gatherEvidence(requests, { socketCache: this.socketCache, pathCache: this.pathCache, ...this.options, ...(filesInFlight ? { filesInFlight } : {}) });
     const t1 = performance.now();
     const { drafts, memos, notes: ruleNotes, ms } = runRules(this.rules, ctx, evidence, this.histories);
     const keep = this.options.historySize ?? 8;

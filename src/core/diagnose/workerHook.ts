@@ -3,6 +3,7 @@
 // delta of the problem list — problems added or changed since the last message (compared as
 // JSON), ids removed, and the order — as JSON text, so a refresh where nothing changed costs the
 // main thread a few bytes to parse. Never throws: a failed diagnosis becomes one with a note.
+import type { FilesInFlight } from '../snapshot';
 import type { Snapshot } from '../model';
 import type { FilterState } from '../filter';
 import { Diagnoser, type DiagnoserOptions } from './index';
@@ -23,8 +24,10 @@ export interface DiagnosisDelta {
 }
 
 export interface DiagnosisHook {
-  /** Diagnoses the snapshot; returns a DiagnosisDelta as JSON text. */
-  run(snapshot: Snapshot): string;
+  /** Diagnoses the snapshot (`filesInFlight`: what its walk read of them, when asked); returns a DiagnosisDelta as JSON text. */
+  run(snapshot: Snapshot, filesInFlight?: FilesInFlight): string;
+  /** The next snapshot should have its walk read the Unix sockets' files in flight (Diagnoser.wantsFilesInFlight). */
+  wantsFilesInFlight(): boolean;
   /** The view of the machine changed (filters): forget the history; the next delta is full. */
   reset(): void;
   /** How the views are narrowed now (Diagnoser.setNarrowing); the next delta lists what they show. */
@@ -52,10 +55,10 @@ export function diagnosisHook(setting: DiagnoseSetting, narrowing: FilterState |
   let sent = new Map<string, string>();
   let full = true;
   return {
-    run(snapshot) {
+    run(snapshot, filesInFlight) {
       let out: Diagnosis;
       try {
-        out = d.diagnose(snapshot);
+        out = d.diagnose(snapshot, filesInFlight);
       } catch (e) {
         out = failedDiagnosis(snapshot, e);
       }
@@ -72,6 +75,7 @@ export function diagnosisHook(setting: DiagnoseSetting, narrowing: FilterState |
       full = false;
       return JSON.stringify(delta);
     },
+    wantsFilesInFlight: () => d.wantsFilesInFlight(),
     reset() {
       d.reset();
       full = true;
