@@ -40,10 +40,24 @@ describe('in-flight check: the sockets it reads', () => {
     assert.match(r.unknown[1], /^1 Unix listener\(s\) have connections not accepted yet/);
   });
 
-  test('past the limit the rest is unknown', () => {
-    const r = inFlightRequest([1, 2, 3, 4, 5].map((i) => unix(i, { type: 'dgram' })), new Set(), 3);
-    assert.deepEqual(r.probes.map((p) => p.inode), [1, 2, 3]);
-    assert.deepEqual(r.unknown, ['2 more Unix socket(s) than the 3 read per refresh']);
+  test('past the limit of fdinfo reads the rest is unknown; counts a walk read have no limit', () => {
+    const r = inFlightRequest([1, 2, 3, 4, 5].map((i) => unix(i, { type: 'dgram' }, [{ pid: 100, fd: i, mode: 'rw' }])), new Set(), 3);
+    assert.deepEqual(r.probes.map((p) => p.inode), [1, 2, 3, 4, 5]);
+    assert.deepEqual(r.unknown, []);
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-inflight-max-'));
+    fs.mkdirSync(path.join(root, '100', 'fdinfo'), { recursive: true });
+    for (const i of [1, 2, 3, 4, 5]) fs.writeFileSync(path.join(root, '100', 'fdinfo', String(i)), `ino:\t${i}\nscm_fds: 0\n`);
+    const read = readInFlight(root, r, () => false, 1000);
+    assert.equal(read.read, 3);
+    assert.deepEqual(read.unknown, ['2 more Unix socket(s) than the 3 read per refresh']);
+    // the walk counted two of them: the three others are read, none left over
+    const mixed = readInFlight(root, r, () => false, 1000, { complete: false, counts: new Map([[1, 1], [5, 2]]) });
+    assert.equal(mixed.read, 5);
+    assert.equal(mixed.fromWalk, 2);
+    assert.deepEqual(mixed.unknown, []);
+    const walk = readInFlight(path.join(root, 'none'), r, () => false, 1000, { complete: true, counts: new Map() });
+    assert.equal(walk.read, 5);
+    assert.deepEqual(walk.unknown, []);
   });
 
   test("sockets of the pipe's holders and their peers come first, those of a process of few sockets before one of many; each is read through such a holder's fd", () => {

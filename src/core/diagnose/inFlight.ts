@@ -23,7 +23,10 @@ export interface InFlightProbe {
 }
 
 export interface InFlightRequest {
+  /** Every socket to ask about, the likeliest first. */
   probes: InFlightProbe[];
+  /** fdinfo reads at most (the first this many of the probes the walk did not count); the rest is unknown. Default IN_FLIGHT_MAX_PROBES. */
+  maxReads?: number;
   /** Why some sockets cannot be read (no holder, a listener with connections not accepted): the answer can then not be "none". */
   unknown: string[];
 }
@@ -40,7 +43,7 @@ export interface InFlightFacts {
   unknown: string[];
 }
 
-/** Sockets read at most per refresh: past it the answer is "unknown". */
+/** Sockets read through fdinfo at most per refresh: past it the answer is "unknown" (a BPF walk's counts have no limit). */
 export const IN_FLIGHT_MAX_PROBES = 4096;
 
 /** Time the reads may take per refresh, ms: a read is 5-25 µs (idle to loaded 2-core machine), so 800-4,000 sockets. */
@@ -114,16 +117,10 @@ export function inFlightRequest(unix: readonly UnixChannel[], first: ReadonlySet
   const ordered: InFlightProbe[] = [];
   for (const r of [...byRank.keys()].sort((a, b) => a - b)) for (const p of byRank.get(r)!) ordered.push(p);
   for (const p of rest) ordered.push(p);
-  let over = 0;
-  if (ordered.length > max) {
-    over = ordered.length - max;
-    ordered.length = max;
-  }
   const unknown: string[] = [];
   if (unheld) unknown.push(`${unheld} Unix socket(s) that may hold a message are held by no process (in flight themselves, or of a process not walked)`);
   if (pending) unknown.push(`${pending} Unix listener(s) have connections not accepted yet, whose messages no fd can show`);
-  if (over) unknown.push(`${over} more Unix socket(s) than the ${max} read per refresh`);
-  return { probes: ordered, unknown };
+  return { probes: ordered, maxReads: max, unknown };
 }
 
 /** `scm_fds` of one socket's fdinfo; null when the fd no longer is that socket, or the kernel has no such line. */
@@ -156,6 +153,9 @@ export function readInFlight(procRoot: string, req: InFlightRequest, late: () =>
     facts.fromWalk++;
     if (k > 0) facts.sockets.push({ ...p, count: k });
   }
+  const max = req.maxReads ?? IN_FLIGHT_MAX_PROBES;
+  const over = Math.max(0, toRead.length - max);
+  if (over) toRead.length = max;
   for (let i = 0; i < toRead.length; i++) {
     const p = toRead[i];
     if (performance.now() > end || late()) {
@@ -180,6 +180,7 @@ export function readInFlight(procRoot: string, req: InFlightRequest, late: () =>
   }
   if (gone) facts.unknown.push(`${gone} Unix socket(s) could not be read again (closed or unreadable since the snapshot)`);
   if (noLine) facts.unknown.push(`this kernel's fdinfo has no scm_fds line (Linux ≥ 5.7 has it)`);
+  if (over) facts.unknown.push(`${over} more Unix socket(s) than the ${max} read per refresh`);
   if (cut) facts.unknown.push(`time budget reached with ${cut} Unix socket(s) still to read`);
   return facts;
 }
