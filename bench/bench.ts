@@ -24,7 +24,7 @@ import { writeJsonStream } from '../src/cli/jsonStream';
 import { diffSnapshots } from '../src/core/diff';
 import type { Snapshot, WalkBackend } from '../src/core/model';
 import { loadBpf, loadNative } from '../src/core/native';
-import { takeSnapshot, type SnapshotTimings } from '../src/core/snapshot';
+import { takeSnapshot, type SnapshotTimings, newFilesInFlight } from '../src/core/snapshot';
 import { SnapshotService } from '../src/core/snapshotService';
 import { diffFromDigest, digestSnapshot, type SnapshotDigest } from '../src/core/snapshotDigest';
 import { DiagnoseCost, benchDiagnose } from './diagnose';
@@ -498,7 +498,7 @@ async function main(): Promise<void> {
           const f = selfFaults();
           const t = performance.now();
           // as the service's worker does: the walk reads files in flight when the last diagnosis asked
-          const filesInFlight = name === 'bpf' && diagnosis.wantsFilesInFlight() ? { complete: false, counts: new Map<number, number>() } : undefined;
+          const filesInFlight = name === 'bpf' && diagnosis.wantsFilesInFlight() ? newFilesInFlight() : undefined;
           const snap = await takeSnapshot({ walk, timings, ...(filesInFlight ? { filesInFlight } : {}) });
           const ms = performance.now() - t;
           const cpuMs = selfCpuMs() - c;

@@ -99,6 +99,11 @@ export interface FilesInFlight {
   counts: Map<number, number>;
 }
 
+/** What a caller hands takeSnapshot to be filled in (nothing read yet). */
+export function newFilesInFlight(): FilesInFlight {
+  return { complete: false, counts: new Map() };
+}
+
 /** Where one snapshot's time went, ms. Probes run side by side; a probe's time includes waiting for its netlink / SysV reads. */
 export interface SnapshotTimings {
   walkMs?: number;

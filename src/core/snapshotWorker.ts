@@ -21,7 +21,7 @@ import * as v8 from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SnapshotDiff } from './model';
 import { diffFromDigest, digestSnapshot, type SnapshotDigest } from './snapshotDigest';
-import { takeSnapshot, type SnapshotOptions } from './snapshot';
+import { takeSnapshot, type SnapshotOptions, newFilesInFlight } from './snapshot';
 import { diagnosisHook } from './diagnose/workerHook';
 import { asFilterState, type FilterState } from './filter';
 import { moduleCacheSizes } from './cacheSizes';
@@ -170,7 +170,7 @@ if (parentPort) {
         const t0 = performance.now();
         try {
           // files in flight read by the walk's pass when the last diagnosis asked about them
-          const filesInFlight = diagnose?.wantsFilesInFlight() ? { complete: false, counts: new Map<number, number>() } : undefined;
+          const filesInFlight = diagnose?.wantsFilesInFlight() ? newFilesInFlight() : undefined;
           const snap = await takeSnapshot(filesInFlight ? { ...options, filesInFlight } : options);
           const digest = digestSnapshot(snap);
           const diff = diffFromDigest(prev, snap, digest);

@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadBpf, loadNative, type BpfWalk } from '../../src/core/native';
-import { takeSnapshot } from '../../src/core/snapshot';
+import { takeSnapshot, newFilesInFlight } from '../../src/core/snapshot';
 import { inFlightRequest, parseScmFds, readInFlight } from '../../src/core/diagnose/inFlight';
 import type { UnixChannel } from '../../src/core/model';
 import { python, Sampler, stopHelpers, type Helper } from './diagnoseUtil';
@@ -94,7 +94,7 @@ describe('files in flight from the BPF walk', () => {
   test("the pass's counts equal fdinfo's; a listener is not read; the count drops once the file is received", async (t) => {
     if (bpfSkip) return t.skip(bpfSkip);
     const f = await start('counts.sock');
-    const fif = { complete: false, counts: new Map<number, number>() };
+    const fif = newFilesInFlight();
     const snap = await takeSnapshot({ walk: 'bpf-iter', filesInFlight: fif });
     assert.equal(snap.capabilities.walk?.backend, 'bpf-iter');
     assert.equal(fif.complete, true);
@@ -107,7 +107,7 @@ describe('files in flight from the BPF walk', () => {
     const held = new Set(snap.channels.filter((c) => c.kind === 'unix' && c.endpoints.some((e) => e.fd !== undefined)).map((c) => (c as UnixChannel).inode));
     for (const inode of fif.counts.keys()) assert.ok(held.has(inode), `socket ${inode} is held in the snapshot`);
     await received(f.h);
-    const later = { complete: false, counts: new Map<number, number>() };
+    const later = newFilesInFlight();
     await takeSnapshot({ walk: 'bpf-iter', filesInFlight: later });
     assert.equal(later.complete, true);
     assert.equal(later.counts.has(f.b), false);
@@ -136,7 +136,7 @@ describe('files in flight from the BPF walk', () => {
     }
     const lone = socketRows(await addon.bpfWalk({ ...base }));
     assert.deepEqual(lone.filter(([, c]) => c !== -1), []);
-    const proc = { complete: false, counts: new Map<number, number>() };
+    const proc = newFilesInFlight();
     const snap = await takeSnapshot({ walk: 'proc', filesInFlight: proc });
     assert.equal(snap.capabilities.walk?.backend, 'proc');
     assert.deepEqual(proc, { complete: false, counts: new Map() });
@@ -146,7 +146,7 @@ describe('files in flight from the BPF walk', () => {
   test('the diagnosis takes the counts instead of reading fdinfo: same answer, no read', async (t) => {
     if (bpfSkip) return t.skip(bpfSkip);
     const f = await start('diagnosis.sock');
-    const fif = { complete: false, counts: new Map<number, number>() };
+    const fif = newFilesInFlight();
     const snap = await takeSnapshot({ walk: 'bpf-iter', filesInFlight: fif });
     const mine = new Set([f.a, f.b, f.s1, f.s2, f.listener]);
     const unix = snap.channels.filter((c): c is UnixChannel => c.kind === 'unix' && mine.has(c.inode));
