@@ -55,6 +55,8 @@ export interface ProcWalkOptions {
   readCgroup?: boolean;
   /** The BPF walk: Unix sockets' files in flight in `buffered` (BpfWalkOptions.scmFds). The /proc walk reads none. */
   scmFds?: boolean;
+  /** The BPF walk: kernel threads' facts from the task iterator alone (BpfWalkOptions.kthreadsFromTask). The /proc walk reads them. */
+  kthreadsFromTask?: boolean;
   /**
    * Opt-in, default false: classify fds by duplicating each one into this process with pidfd_getfd
    * (root / ptrace rights, real /proc only). Cheaper in CPU but not passive — on every socket it
@@ -569,6 +571,15 @@ export interface BpfWalkOptions extends Omit<ProcWalkOptions, 'procRoot' | 'useG
    * on kernels without the count (< 5.7). Read in the pass: ~150 ns more per fd at 51k fds.
    */
   scmFds?: boolean;
+  /**
+   * Kernel threads' facts from the task iterator alone, no /proc read (~10 files each; most of a
+   * quiet machine's processes). What differs from /proc: a workqueue worker's name is its comm
+   * (`kworker/1:0H`, where /proc adds its work: `-events_highpri`), a kthread whose comm is cut at
+   * 15 bytes keeps the cut name, and cwd (`/`), cmdline (empty), exe (none) and cgroup are not
+   * read. For snapshots that show only IPC holders and their ancestors (a kernel thread holds no
+   * fd; kthreadd, the parent of a kernel helper's process, has its full name as comm).
+   */
+  kthreadsFromTask?: boolean;
   /** Kernel BTF the program is relocated against. Default /sys/kernel/btf/vmlinux. */
   btfPath?: string;
   /** Default true: per-process facts from the task iterator instead of stat, status and ns/net (and timers when there are none). */
@@ -609,6 +620,8 @@ export interface BpfWalkPhases {
   /** The task iterator's pass (before the /proc readers), and the processes whose facts it gave. */
   taskMs: number;
   taskRecords: number;
+  /** Of those, kernel threads taken from their record alone (BpfWalkOptions.kthreadsFromTask). */
+  kthreadsFromTask?: number;
   /** The maps pass (open-coded VMA iterator, trylock), and the processes whose maps it gave (the rest read /proc/PID/maps). */
   mapsMs: number;
   mapsProcesses: number;

@@ -408,7 +408,10 @@ function startWalk(
   // after the first netlink dumps.
   const walking = runWalk(
     backends,
-    { procRoot, threads: opts.threads ?? 0, ...walkRulesFor(kinds), readTimers: true, readLinks: true, readCgroup: true, itemTimeoutMs, deadlineMs, ...(opts.filesInFlight ? { scmFds: true } : {}) },
+    { procRoot, threads: opts.threads ?? 0, ...walkRulesFor(kinds), readTimers: true, readLinks: true, readCgroup: true, itemTimeoutMs, deadlineMs,
+      ...(opts.filesInFlight ? { scmFds: true } : {}),
+      // kernel threads are shown only with processes: 'all' (one holds no fd)
+      ...(opts.processes === 'all' ? {} : { kthreadsFromTask: true }) },
     walkPreference(opts.walk),
     warnings,
     opts.oneShot === true,

@@ -319,6 +319,7 @@ export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkP
         readCgroup: o.readCgroup === true,
         measurePipes: (o.fdRules ?? []).some((r) => r.measure),
         ...(o.scmFds ? { scmFds: true } : {}),
+        ...(o.kthreadsFromTask ? { kthreadsFromTask: true } : {}),
         ...(o.itemTimeoutMs ? { itemTimeoutMs: o.itemTimeoutMs } : {}),
         ...(o.deadlineMs ? { deadlineMs: o.deadlineMs } : {}),
         skipStuck: skipOf(stuckOf(b.native)),

@@ -194,6 +194,31 @@ bool TaskFactsUsable(const ipci_task_rec& t) {
   return (t.flags & IPCI_T_FACTS) && (t.flags & IPCI_T_NSPID) && !(t.flags & IPCI_T_KTHREAD) && t.exit_state == 0;
 }
 
+bool KthreadFactsUsable(const ipci_task_rec& t) {
+  return (t.flags & IPCI_T_KTHREAD) && (t.flags & IPCI_T_FACTS) && (t.flags & IPCI_T_NSPID) && !(t.flags & IPCI_T_THREAD) && t.exit_state == 0;
+}
+
+namespace {
+// ns/net and ns/ipc as their links read, from the task record
+void NamespacesFromTask(ProcFacts& p, const ipci_task_rec& t) {
+  if (t.flags & IPCI_T_NETNS) {
+    p.netns = "net:[" + std::to_string(t.netns_ino) + "]";
+    p.has |= F_NETNS;
+  }
+  if (t.flags & IPCI_T_IPCNS) {
+    p.ipcns = "ipc:[" + std::to_string(t.ipcns_ino) + "]";
+    p.has |= F_IPCNS;
+  }
+}
+}  // namespace
+
+void FactsFromTask(ProcFacts& p, const ipci_task_rec& t) {
+  p.hasTask = true;
+  p.task = t;
+  NamespacesFromTask(p, t);
+  p.fdsVisible = true;  // a kernel thread's table (the kernel's own, empty) is no one's to hide
+}
+
 void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vector<char>& buf, std::atomic<const char*>& stage, const ipci_task_rec* task,
                    bool haveMaps) {
   char name[16];
@@ -250,14 +275,7 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
       if (access == 0) p.has |= F_NETNS;
       if (access == 0 && ReadLinkAt(pdir, "ns/ipc", p.ipcns) == 0) p.has |= F_IPCNS;
     } else {
-      if (task->flags & IPCI_T_NETNS) {
-        p.netns = "net:[" + std::to_string(task->netns_ino) + "]";
-        p.has |= F_NETNS;
-      }
-      if (task->flags & IPCI_T_IPCNS) {
-        p.ipcns = "ipc:[" + std::to_string(task->ipcns_ino) + "]";
-        p.has |= F_IPCNS;
-      }
+      NamespacesFromTask(p, *task);
     }
     if (opt.readLinks) {
       stage.store("cwd", std::memory_order_relaxed);

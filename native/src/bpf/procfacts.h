@@ -29,6 +29,17 @@ struct ProcFacts : ProcText {
 /** The task iterator's facts can stand in for stat/status: a live user process, SigQ known. */
 bool TaskFactsUsable(const ipci_task_rec& t);
 
+/**
+ * A live kernel thread whose task record says all the snapshot uses of it: its /proc files hold
+ * nothing more it shows (an empty cmdline, no exe, no fds, no maps) but its name — /proc names a
+ * workqueue worker after its work (`kworker/1:0H-events_highpri`) and a kthread by its full name
+ * where comm is cut at 15 bytes — and its cwd (`/`). Callers that show every process read /proc.
+ */
+bool KthreadFactsUsable(const ipci_task_rec& t);
+
+/** A process's facts from its task record alone (KthreadFactsUsable): no /proc read. */
+void FactsFromTask(ProcFacts& p, const ipci_task_rec& t);
+
 struct FactsOptions {
   bool readMaps = false, readTimers = false, readLinks = false, readCgroup = false;
   std::atomic<int64_t>* mapsBudget = nullptr;  // the walk's, over every process (mapsread.h)
