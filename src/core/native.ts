@@ -385,7 +385,12 @@ export interface NativeAddon {
 
   /** sock_diag in the caller's netns, or in the netns of `nsPath` (e.g. /proc/PID/ns/net; needs CAP_SYS_ADMIN). */
   unixDiag(nsPath?: string): Promise<UnixDiag>;
-  inetDiag(protocol: 'tcp' | 'udp', family: 4 | 6, nsPath?: string): Promise<InetDiag>;
+  /**
+   * family 0: both in one table — TCP in one pass over the kernel's tables (its compat request;
+   * each per-family request walks the whole established hash, empty buckets included), UDP and
+   * kernels refusing that request as the two dumps one after the other.
+   */
+  inetDiag(protocol: 'tcp' | 'udp', family: 4 | 6 | 0, nsPath?: string): Promise<InetDiag>;
 
   /**
    * The conntrack flow each tuple belongs to, in either direction (ctnetlink CT_GET: a hash lookup,

@@ -568,6 +568,21 @@ describe('native addon', { skip: skipAll }, () => {
         assert.ok(ss.includes(`127.0.0.1:${port4}`), 'ss sees the tcp4 listener');
       }
       assert.throws(() => addon.inetDiag('sctp' as 'tcp', 4), TypeError);
+      assert.throws(() => addon.inetDiag('tcp', 5 as 4), TypeError);
+
+      // family 0: both families in one table, every socket once (TCP in one pass: the compat request)
+      for (const proto of ['tcp', 'udp'] as const) {
+        const [both, a, b] = await Promise.all([addon.inetDiag(proto, 0), addon.inetDiag(proto, 4), addon.inetDiag(proto, 6)]);
+        const rows = (d: typeof both) => [...d.inode].map((ino, i) => `${d.family[i]} ${d.localAddr[i]}:${d.localPort[i]} ${d.remoteAddr[i]}:${d.remotePort[i]} ${ino} v6only=${d.v6only?.[i]}`);
+        const once = new Set(rows(both));
+        assert.equal(once.size, both.inode.length, `${proto}: no socket twice`);
+        // sockets of other processes may come and go between the dumps: ours must be in all of them
+        const mine = (r: string) => r.includes(`:${port4} `) || r.includes(`:${c4.localPort} `) || r.includes(`:${u4.address().port} `) || (have6 && r.includes(`:${(s6.address() as net.AddressInfo).port} `));
+        const split = new Set([...rows(a), ...rows(b)].filter(mine));
+        assert.deepEqual(new Set([...once].filter(mine)), split, proto);
+        assert.ok(split.size > 0, `${proto}: our sockets are listed`);
+        if (have6 && proto === 'tcp') assert.ok([...once].some((r) => r.startsWith('6 ')) && [...once].some((r) => r.startsWith('4 ')), 'both families');
+      }
     });
   });
 

@@ -76,9 +76,9 @@ export interface SocketPrefetch {
   /** When the last of these tables was prepared (performance.now()). */
   readyAt?: number;
   unix?: Promise<PreparedUnix | null>;
-  tcp4?: Promise<PreparedInet | null>;
-  tcp6?: Promise<PreparedInet | null>;
-  /** The loopback pairs among tcp4 + tcp6, found once both are prepared. */
+  /** Both families' TCP sockets, one dump (inetDiag family 0). */
+  tcp?: Promise<PreparedInet | null>;
+  /** The loopback pairs among them, found once they are prepared. */
   tcpPairs?: Promise<PreparedPairs>;
   udp4?: Promise<PreparedInet | null>;
   udp6?: Promise<PreparedInet | null>;
@@ -114,9 +114,8 @@ export function prefetchSockets(native: NativeAddon | null, procRoot: string, ki
   };
   if (kinds.has('unix')) out.unix = safe(() => native.unixDiag(), (d) => prepareUnix(d, nsId));
   if (kinds.has('tcp')) {
-    out.tcp4 = safe(() => native.inetDiag('tcp', 4), (d) => prepareInet(d, 'tcp', nsId));
-    out.tcp6 = safe(() => native.inetDiag('tcp', 6), (d) => prepareInet(d, 'tcp', nsId));
-    out.tcpPairs = Promise.all([out.tcp4, out.tcp6]).then(([t4, t6]) => preparePairs(t4, t6));
+    out.tcp = safe(() => native.inetDiag('tcp', 0), (d) => prepareInet(d, 'tcp', nsId));
+    out.tcpPairs = out.tcp.then((t) => preparePairs(t, null));
   }
   if (kinds.has('udp')) {
     out.udp4 = safe(() => native.inetDiag('udp', 4), (d) => prepareInet(d, 'udp', nsId));
@@ -166,9 +165,11 @@ async function unixTable(ctx: ProbeContext, ns: Netns, prefetch: SocketPrefetch 
   return t === null ? null : { table: prepareUnix(parseProcNetUnix(t), ns.id), native: false };
 }
 
-async function inetTable(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', family: 4 | 6, prefetch: SocketPrefetch | undefined): Promise<PreparedInet | null> {
+/** A namespace's TCP or UDP table; `family` 0: both in one (TCP's sockets in one dump). */
+async function inetTable(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', family: 4 | 6 | 0, prefetch: SocketPrefetch | undefined): Promise<PreparedInet | null> {
   const n = ctx.native;
-  const pre = ns.own && prefetch && prefetch.nsId === ns.id ? prefetch[`${proto}${family}`] : undefined;
+  const key = family === 0 ? (proto === 'tcp' ? 'tcp' : undefined) : proto === 'udp' ? (`udp${family}` as const) : undefined;
+  const pre = ns.own && prefetch && prefetch.nsId === ns.id && key ? prefetch[key] : undefined;
   if (pre) {
     const p = await pre;
     if (p) return p;
@@ -178,11 +179,16 @@ async function inetTable(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', fam
       const d = await inNetns(ns, (nsPath) => n.inetDiag(proto, family, nsPath));
       return d === GONE ? null : prepareInet(d, proto, ns.id);
     } catch (e) {
-      ctx.warnings.push(`sock_diag (${proto}${family}) in network namespace ${ns.id} failed (${errnoName(e) ?? 'EIO'}): read its /proc/net file instead`);
+      ctx.warnings.push(`sock_diag (${proto}${family || ''}) in network namespace ${ns.id} failed (${errnoName(e) ?? 'EIO'}): read its /proc/net file${family ? '' : 's'} instead`);
     }
   }
-  const t = netFile(ctx, ns, family === 6 ? proto + '6' : proto);
-  return t === null ? null : prepareInet(parseProcNetInet(t), proto, ns.id);
+  const file = (fam: 4 | 6): PreparedInet | null => {
+    const t = netFile(ctx, ns, fam === 6 ? proto + '6' : proto);
+    return t === null ? null : prepareInet(parseProcNetInet(t), proto, ns.id);
+  };
+  if (family !== 0) return file(family);
+  const [t4, t6] = [file(4), file(6)];
+  return t4 && t6 ? { ch: [...t4.ch, ...t6.ch], key: Float64Array.from([...t4.key, ...t6.key]) } : (t4 ?? t6);
 }
 
 const SHIFT = 1048576; // 2^20: packed sort keys `inode * 2^20 + position`
@@ -498,10 +504,9 @@ export const socketProbe: Probe<SocketPrefetch> = {
     /** Socket groups (FdIndex, by position) a table has: the others are in no table (hiddenNetns.ts). */
     const claimed = new Uint8Array(ctx.index.groups(SOCKET_FDS.rule.code).count);
     const fillNs = async (ns: Netns, seenUnix: InodeTable | null): Promise<void> => {
-      const [unix, tcp4, tcp6, udp4, udp6] = await Promise.all([
+      const [unix, tcp, udp4, udp6] = await Promise.all([
         wantUnix ? unixTable(ctx, ns, prefetch) : null,
-        wantTcp ? inetTable(ctx, ns, 'tcp', 4, prefetch) : null,
-        wantTcp ? inetTable(ctx, ns, 'tcp', 6, prefetch) : null,
+        wantTcp ? inetTable(ctx, ns, 'tcp', 0, prefetch) : null,
         wantUdp ? inetTable(ctx, ns, 'udp', 4, prefetch) : null,
         wantUdp ? inetTable(ctx, ns, 'udp', 6, prefetch) : null,
       ]);
@@ -512,10 +517,10 @@ export const socketProbe: Probe<SocketPrefetch> = {
         emitAll(ctx, 'unix', fillUnix(ctx, unix.table, seenUnix, claimed));
       }
       const pairs: PairCandidates = { ch: [], key: [] };
-      for (const t of [tcp4, tcp6, udp4, udp6]) if (t) fillInet(ctx, t, pairs, seenInet, claimed);
+      for (const t of [tcp, udp4, udp6]) if (t) fillInet(ctx, t, pairs, seenInet, claimed);
       // found during the walk for these tables, unless an earlier table had some of their sockets
       const pre = ns.own && prefetch?.tcpPairs && prefetch.nsId === ns.id ? await prefetch.tcpPairs : undefined;
-      applyLinks(pre && pre.t4 === tcp4 && pre.t6 === tcp6 && pre.candidates === pairs.ch.length ? pre : pairLinks(pairs));
+      applyLinks(pre && pre.t4 === tcp && pre.t6 === null && pre.candidates === pairs.ch.length ? pre : pairLinks(pairs));
       if (ctx.marks) ctx.marks.socketFillMs = (ctx.marks.socketFillMs ?? 0) + (performance.now() - f0);
     };
     await Promise.all(nss.map((ns) => fillNs(ns, seenUnix)));
