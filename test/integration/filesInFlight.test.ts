@@ -12,19 +12,17 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadBpf, loadNative, type BpfWalk } from '../../src/core/native';
+import { loadBpf, type BpfWalk } from '../../src/core/native';
+import { bpfWalkSkip } from './bpfSkip';
 import { takeSnapshot, newFilesInFlight } from '../../src/core/snapshot';
 import { inFlightRequest, parseScmFds, readInFlight } from '../../src/core/diagnose/inFlight';
 import type { UnixChannel } from '../../src/core/model';
 import { python, Sampler, stopHelpers, type Helper } from './diagnoseUtil';
 
-const native = loadNative().addon;
 const bpf = loadBpf().addon;
-let bpfSkip: string | false = !native ? 'no native addon' : !bpf ? `no BPF addon (${loadBpf().error})` : process.geteuid?.() !== 0 ? 'the BPF walk needs root' : false;
+let bpfSkip: string | false = 'not probed yet';
 before(async () => {
-  if (bpfSkip || !bpf) return;
-  const probe = await bpf.bpfProbe();
-  if (!probe.ok) bpfSkip = `the BPF walk cannot run here: ${probe.reason}`;
+  bpfSkip = await bpfWalkSkip();
 });
 after(stopHelpers);
 

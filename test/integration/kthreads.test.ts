@@ -7,17 +7,13 @@
 import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { loadBpf, loadNative } from '../../src/core/native';
+import { bpfWalkSkip } from './bpfSkip';
 import { takeSnapshot, type SnapshotTimings } from '../../src/core/snapshot';
 
 const PF_KTHREAD = 0x00200000;
-const native = loadNative().addon;
-const bpf = loadBpf().addon;
-let bpfSkip: string | false = !native ? 'no native addon' : !bpf ? `no BPF addon (${loadBpf().error})` : process.geteuid?.() !== 0 ? 'the BPF walk needs root' : false;
+let bpfSkip: string | false = 'not probed yet';
 before(async () => {
-  if (bpfSkip || !bpf) return;
-  const probe = await bpf.bpfProbe();
-  if (!probe.ok) bpfSkip = `the BPF walk cannot run here: ${probe.reason}`;
+  bpfSkip = await bpfWalkSkip();
 });
 
 /** Kernel threads now, with the name /proc/PID/stat gives each. */
