@@ -54,7 +54,7 @@ const tcp4: InetDiag = {
 const fake = {
   walkProc: async () => walk,
   unixDiag: async () => unix,
-  inetDiag: async (p: string, f: number) => (p === 'tcp' && f === 4 ? tcp4 : emptyInet()),
+  inetDiag: async (p: string, f: number) => (p === 'tcp' && (f === 4 || f === 0) ? tcp4 : emptyInet()), // TCP: both families at once (0)
   sysvMsgList: async () => [],
   sysvShmList: async () => [],
   sysvSemList: async () => [{ semid: 5, key: 0x10, uid: 0, gid: 0, cuid: 0, mode: 0o600, nsems: 2, otime: 0, ctime: 0, values: [1, 0], ncnt: [0, 1], zcnt: [0, 0], pids: [20, 0] }],
