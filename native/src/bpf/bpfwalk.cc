@@ -5,7 +5,8 @@
 // the fd iterator (one read() pass over every process's files, records per native/bpf/walk.h);
 // this thread meanwhile reads the task pass (stat/status facts per process) and starts the maps
 // pass (the shared-memory mappings, formatted as /proc/PID/maps lines; it only try-locks mmap
-// locks). What is left of each process's /proc text (procfacts.cc: cmdline, cwd, exe; timers and
+// locks). A kernel thread's facts can come from its task record alone (`kthreadsFromTask`: for
+// snapshots that show only IPC holders). What is left of each process's /proc text (procfacts.cc: cmdline, cwd, exe; timers and
 // maps only when needed), the /proc/PID/maps of processes the maps pass could not cover, and the
 // statx checks of some rows (below) are read under per-item timeouts (timedreads.h): a process
 // whose read does not return within itemTimeoutMs (in D state, holding its mmap lock) is given
