@@ -152,8 +152,9 @@ std::vector<ProgInfo> ReadProgInfo(const FdIterLoad& load) {
 }
 
 namespace {
-// Per map: how many running walks asked for each name (the map's entries are the names counted here).
-std::mutex gAnonMu;
+// The walks' requests of the program's maps, counted under one lock: per anon-names map, how many
+// running walks asked for each name (the map's entries are the names counted here).
+std::mutex gRefsMu;
 std::map<int, std::map<std::string, unsigned>> gAnonRefs;
 // Per scm map: how many running walks asked for scm_fds (the entry is 1 while any does).
 std::map<int, unsigned> gScmRefs;
@@ -169,7 +170,7 @@ int AcquireAnonNames(const FdIterLoad& load, const std::vector<std::string>& nam
   if (load.anonMapFd < 0) return ENOSYS;
   for (const std::string& n : names)
     if (n.empty() || n.size() > IPCI_ANON_NAME_MAX || memchr(n.data(), 0, n.size())) return EINVAL;
-  std::lock_guard<std::mutex> lock(gAnonMu);
+  std::lock_guard<std::mutex> lock(gRefsMu);
   auto& refs = gAnonRefs[load.anonMapFd];
   std::vector<std::string> added;
   for (const std::string& n : names) {
@@ -201,7 +202,7 @@ int AcquireAnonNames(const FdIterLoad& load, const std::vector<std::string>& nam
 
 void ReleaseAnonNames(const FdIterLoad& load, const std::vector<std::string>& names) {
   if (names.empty() || load.anonMapFd < 0) return;
-  std::lock_guard<std::mutex> lock(gAnonMu);
+  std::lock_guard<std::mutex> lock(gRefsMu);
   auto& refs = gAnonRefs[load.anonMapFd];
   for (const std::string& n : names) {
     auto it = refs.find(n);
@@ -217,7 +218,7 @@ void ReleaseAnonNames(const FdIterLoad& load, const std::vector<std::string>& na
 
 int AcquireScmFds(const FdIterLoad& load) {
   if (load.scmMapFd < 0) return ENOSYS;
-  std::lock_guard<std::mutex> lock(gAnonMu);
+  std::lock_guard<std::mutex> lock(gRefsMu);
   unsigned& refs = gScmRefs[load.scmMapFd];
   if (refs == 0) {
     __u32 zero = 0, one = 1;
@@ -229,7 +230,7 @@ int AcquireScmFds(const FdIterLoad& load) {
 
 void ReleaseScmFds(const FdIterLoad& load) {
   if (load.scmMapFd < 0) return;
-  std::lock_guard<std::mutex> lock(gAnonMu);
+  std::lock_guard<std::mutex> lock(gRefsMu);
   unsigned& refs = gScmRefs[load.scmMapFd];
   if (refs == 0 || --refs > 0) return;
   __u32 zero = 0, off = 0;

@@ -189,14 +189,17 @@ void AsProcSeesIt(int pdir, ProcFacts& p, const FactsOptions& opt) {
 
 }  // namespace
 
+namespace {
+// a live task whose record has stat's and status's facts (SigQ, NSpid)
+bool LiveWithFacts(const ipci_task_rec& t) { return (t.flags & IPCI_T_FACTS) && (t.flags & IPCI_T_NSPID) && t.exit_state == 0; }
+}  // namespace
+
 bool TaskFactsUsable(const ipci_task_rec& t) {
   // kernel threads: /proc names them from more than comm (workqueue, kthread full names)
-  return (t.flags & IPCI_T_FACTS) && (t.flags & IPCI_T_NSPID) && !(t.flags & IPCI_T_KTHREAD) && t.exit_state == 0;
+  return LiveWithFacts(t) && !(t.flags & IPCI_T_KTHREAD);
 }
 
-bool KthreadFactsUsable(const ipci_task_rec& t) {
-  return (t.flags & IPCI_T_KTHREAD) && (t.flags & IPCI_T_FACTS) && (t.flags & IPCI_T_NSPID) && !(t.flags & IPCI_T_THREAD) && t.exit_state == 0;
-}
+bool KthreadFactsUsable(const ipci_task_rec& t) { return LiveWithFacts(t) && (t.flags & IPCI_T_KTHREAD) && !(t.flags & IPCI_T_THREAD); }
 
 namespace {
 // ns/net and ns/ipc as their links read, from the task record
