@@ -193,15 +193,15 @@ async function inetTable(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', fam
 
 const SHIFT = 1048576; // 2^20: packed sort keys `inode * 2^20 + position`
 
-/** Positions 0..n-1 of a sock_diag table by ascending inode (packed Float64Array sort, no comparator). */
-function unixOrder(inodes: Float64Array): Int32Array {
-  const n = inodes.length;
+/** Positions 0..n-1 by ascending value, ties by position (packed Float64Array sort, no comparator, when values fit). */
+function sortedPositions(values: Float64Array): Int32Array {
+  const n = values.length;
   const order = new Int32Array(n);
   let max = 0;
-  for (let i = 0; i < n; i++) if (inodes[i] > max) max = inodes[i];
+  for (let i = 0; i < n; i++) if (values[i] > max) max = values[i];
   if (n < SHIFT && max * SHIFT + SHIFT <= Number.MAX_SAFE_INTEGER) {
     const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) keys[i] = inodes[i] * SHIFT + i;
+    for (let i = 0; i < n; i++) keys[i] = values[i] * SHIFT + i;
     keys.sort();
     for (let i = 0; i < n; i++) {
       const k = keys[i];
@@ -210,7 +210,7 @@ function unixOrder(inodes: Float64Array): Int32Array {
     return order;
   }
   for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => inodes[a] - inodes[b] || a - b);
+  order.sort((a, b) => values[a] - values[b] || a - b);
   return order;
 }
 
@@ -235,7 +235,7 @@ const NO_ENDPOINTS: Endpoint[] = [];
  */
 export function prepareUnix(d: UnixDiag, nsId: string): PreparedUnix {
   const n = d.inode.length;
-  const order = unixOrder(d.inode);
+  const order = sortedPositions(d.inode);
   const out: UnixChannel[] = [];
   const dInode = d.inode;
   const dType = d.type;
@@ -370,20 +370,25 @@ function pairLinks(p: PairCandidates): { from: InetChannel[]; to: InetChannel[] 
   const n = p.ch.length;
   const from: InetChannel[] = [];
   const to: InetChannel[] = [];
-  const last = new Map<number, number>();
-  const prev = new Int32Array(n).fill(-1);
-  for (let i = 0; i < n; i++) {
-    const h = last.get(p.key[i]);
-    if (h !== undefined) prev[i] = h;
-    last.set(p.key[i], i);
-  }
+  // Keys reach 2^32, past V8's small integers: a Map over them hashes heap numbers (7 ms at 7.6k
+  // ends). Positions sorted by (key, position) and a binary search find the same candidates; the
+  // highest position with the swapped key is tried first, as the table's latest end.
+  const keys = Float64Array.from(p.key);
+  const order = sortedPositions(keys);
   for (let i = 0; i < n; i++) {
     const c = p.ch[i];
-    const k = p.key[i];
+    const k = keys[i];
     const hi = Math.floor(k / 65536);
     const swapped = (k - hi * 65536) * 65536 + hi;
-    for (let j = last.get(swapped) ?? -1; j >= 0; j = prev[j]) {
-      const o = p.ch[j];
+    let lo = 0;
+    let top = n;
+    while (lo < top) {
+      const mid = (lo + top) >>> 1;
+      if (keys[order[mid]] <= swapped) lo = mid + 1;
+      else top = mid;
+    }
+    for (let at = lo - 1; at >= 0 && keys[order[at]] === swapped; at--) {
+      const o = p.ch[order[at]];
       if (o !== c && sameEnd(o.local, c.remote) && sameEnd(o.remote, c.local)) {
         from.push(c);
         to.push(o);
