@@ -24,7 +24,7 @@ import { writeJsonStream } from '../src/cli/jsonStream';
 import { diffSnapshots } from '../src/core/diff';
 import type { Snapshot, WalkBackend } from '../src/core/model';
 import { loadBpf, loadNative } from '../src/core/native';
-import { takeSnapshot, type SnapshotTimings, newFilesInFlight } from '../src/core/snapshot';
+import { takeSnapshot, type SnapshotOptions, type SnapshotTimings } from '../src/core/snapshot';
 import { SnapshotService } from '../src/core/snapshotService';
 import { diffFromDigest, digestSnapshot, type SnapshotDigest } from '../src/core/snapshotDigest';
 import { DiagnoseCost, benchDiagnose } from './diagnose';
@@ -538,8 +538,9 @@ async function main(): Promise<void> {
           const f = selfFaults();
           const t = performance.now();
           // as the service's worker does: the walk reads files in flight when the last diagnosis asked
-          const filesInFlight = name === 'bpf' && diagnosis.wantsFilesInFlight() ? newFilesInFlight() : undefined;
-          const snap = await takeSnapshot({ walk, timings, ...(filesInFlight ? { filesInFlight } : {}) });
+          const base: SnapshotOptions = { walk, timings };
+          const opts = name === 'bpf' ? diagnosis.snapshotOptions(base) : base;
+          const snap = await takeSnapshot(opts);
           const ms = performance.now() - t;
           const cpuMs = selfCpuMs() - c;
           const minflt = selfFaults() - f;
@@ -547,7 +548,7 @@ async function main(): Promise<void> {
             res.oursMainCpuMs.push(mainThreadCpuMs() - m);
             res.ourDurationMs.push(snap.durationMs);
             lastOurs = snap;
-            diagnosis.measure(snap, filesInFlight); // the rules' cost, outside the snapshot's timing
+            diagnosis.measure(snap, opts.filesInFlight); // the rules' cost, outside the snapshot's timing
           }
           res.backend[name] = snap.capabilities.walk?.backend ?? '?';
           const prev = prevSnap[name];

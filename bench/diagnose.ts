@@ -4,7 +4,7 @@
 // snapshot's time. Measured, never asserted.
 //
 //   node dist/bench.js --diagnose 50k [--reps N]    (only this: a workload, N refreshes)
-import type { FilesInFlight } from '../src/core/snapshot';
+import type { FilesInFlight } from '../src/core/filesInFlight';
 import { performance } from 'node:perf_hooks';
 import { Diagnoser } from '../src/core/diagnose';
 import type { Snapshot } from '../src/core/model';
@@ -29,9 +29,9 @@ export class DiagnoseCost {
   problems = 0;
   byRule: Record<string, number> = {};
 
-  /** Whether the next snapshot should have its walk read files in flight, as the service's worker asks (Diagnoser.wantsFilesInFlight). */
-  wantsFilesInFlight(): boolean {
-    return this.diagnoser.wantsFilesInFlight();
+  /** The options for the next snapshot, files in flight asked for as the service's worker asks (Diagnoser.snapshotOptions). */
+  snapshotOptions<T extends { filesInFlight?: FilesInFlight }>(base: T): T {
+    return this.diagnoser.snapshotOptions(base);
   }
 
   /** Diagnoses one snapshot (after the caller timed the snapshot itself); `filesInFlight` as the worker passes it. */

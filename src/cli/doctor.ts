@@ -9,7 +9,7 @@ import { Diagnoser, SEVERITIES, countBySeverity, severityRank, type Diagnosis, t
 import { duration } from '../core/diagnose/rule';
 import { ONE_SHOT_EVIDENCE } from '../core/diagnose/evidence';
 import { escapeControl, safeJson } from '../core/escape';
-import { takeSnapshot, type SnapshotOptions, newFilesInFlight } from '../core/snapshot';
+import { takeSnapshot, type SnapshotOptions } from '../core/snapshot';
 import { parseInteger, parseOptions, parsePids, usageLines, type OptionSpec } from './args';
 import { CONTAINER_OPTION_HELP, containerMembers, noContainerWarning } from './containerFilter';
 import type { Output } from './output';
@@ -121,8 +121,8 @@ export async function run(argv: string[], out: Output): Promise<number> {
   for (let i = 0; i < samples; i++) {
     if (i > 0) await sleep(interval);
     // as the views' worker: once the diagnosis asks whether files are in flight, the walk reads them
-    const filesInFlight = doctor.wantsFilesInFlight() ? newFilesInFlight() : undefined;
-    d = doctor.diagnose(await takeSnapshot(filesInFlight ? { ...opts, filesInFlight } : opts), filesInFlight);
+    const next = doctor.snapshotOptions(opts);
+    d = doctor.diagnose(await takeSnapshot(next), next.filesInFlight);
   }
   const result = filterByPids(d!, pids);
   if (p.flags.has('json')) {

@@ -40,6 +40,7 @@ import { fdExhaustionError, isFdExhaustion } from './fdLimit';
 import { runWalk, stuckWalks, walkPreference, walkProcAndThreads, type WalkBackends, type WalkPreference, type WalkRun } from './walkBackend';
 import { activityCapability } from './activity/tracer';
 import { userResolver } from './users';
+import type { FilesInFlight } from './filesInFlight';
 
 export interface SnapshotOptions {
   /** Root of the proc filesystem (captured trees in tests). Default `/proc`. */
@@ -85,23 +86,6 @@ export interface SnapshotOptions {
    * yet), and fills this in. Left as it was by the /proc walk, which reads none.
    */
   filesInFlight?: FilesInFlight;
-}
-
-/** Unix sockets' files in flight as the BPF walk's pass read them (SnapshotOptions.filesInFlight). */
-export interface FilesInFlight {
-  /**
-   * The pass read every Unix socket a process holds, listeners aside (their queues hold
-   * connections): one missing from `counts` has none waiting. False where it read none (the /proc
-   * walk, a kernel without the count: < 5.7).
-   */
-  complete: boolean;
-  /** Socket inode → how many files wait in it, for those with any. */
-  counts: Map<number, number>;
-}
-
-/** What a caller hands takeSnapshot to be filled in (nothing read yet). */
-export function newFilesInFlight(): FilesInFlight {
-  return { complete: false, counts: new Map() };
 }
 
 /** Where one snapshot's time went, ms. Probes run side by side; a probe's time includes waiting for its netlink / SysV reads. */

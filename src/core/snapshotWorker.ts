@@ -21,7 +21,7 @@ import * as v8 from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SnapshotDiff } from './model';
 import { diffFromDigest, digestSnapshot, type SnapshotDigest } from './snapshotDigest';
-import { takeSnapshot, type SnapshotOptions, newFilesInFlight } from './snapshot';
+import { takeSnapshot, type SnapshotOptions } from './snapshot';
 import { diagnosisHook } from './diagnose/workerHook';
 import { asFilterState, type FilterState } from './filter';
 import { moduleCacheSizes } from './cacheSizes';
@@ -170,8 +170,8 @@ if (parentPort) {
         const t0 = performance.now();
         try {
           // files in flight read by the walk's pass when the last diagnosis asked about them
-          const filesInFlight = diagnose?.wantsFilesInFlight() ? newFilesInFlight() : undefined;
-          const snap = await takeSnapshot(filesInFlight ? { ...options, filesInFlight } : options);
+          const opts = diagnose ? diagnose.snapshotOptions(options) : options;
+          const snap = await takeSnapshot(opts);
           const digest = digestSnapshot(snap);
           const diff = diffFromDigest(prev, snap, digest);
           // each part is encoded only after the previous one was acked (one ahead, to know the last)
@@ -184,7 +184,7 @@ if (parentPort) {
             json = more.value;
             await acked;
           }
-          const diagnosis = diagnose?.run(snap, filesInFlight);
+          const diagnosis = diagnose?.run(snap, opts.filesInFlight);
           port.postMessage({ type: 'diff', seq: m.seq, json, bytes: Buffer.byteLength(json), workerMs: performance.now() - t0, parts: count, ...(diagnosis ? { diagnosis } : {}) } satisfies FromWorker);
           prev = digest; // only once the main thread has every part (on an error both sides keep the old one)
         } catch (e) {

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { freeTcpPort, netServerBinary } from '../../fixtures/netServer';
 import { e2e, expandView, openCommand, openContainer, poll, quickPickRow, screenshot, viewHeader, viewPane, waitForWorkbench } from './workbench';
+import { fdLinks } from '../procFds';
 
 /** Can this process bind the port now (what "free" means to the next server)? */
 async function canBind(port: number): Promise<boolean> {
@@ -35,11 +36,7 @@ function listenerPid(port: number): number | undefined {
     .find((f) => f[1] === `0100007F:${hex}` && f[3] === '0A')?.[9];
   if (!inode) return undefined;
   for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) if (fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inode}]`) return Number(pid);
-    } catch {
-      /* gone or a kernel thread */
-    }
+    if (fdLinks(Number(pid)).some((l) => l.link === `socket:[${inode}]`)) return Number(pid);
   }
   return undefined;
 }

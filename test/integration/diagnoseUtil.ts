@@ -5,7 +5,7 @@
 import { spawn, type ChildProcessWithoutNullStreams, type SpawnOptions } from 'node:child_process';
 import { Diagnoser, type Diagnosis, type Problem } from '../../src/core/diagnose';
 import type { Snapshot } from '../../src/core/model';
-import { takeSnapshot, type SnapshotOptions, newFilesInFlight } from '../../src/core/snapshot';
+import { takeSnapshot, type SnapshotOptions } from '../../src/core/snapshot';
 import * as fs from 'node:fs';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -18,9 +18,9 @@ export class Sampler {
 
   /** One snapshot and its diagnosis, as the service's worker takes them (files in flight read by the walk once the diagnosis asks). */
   async sample(): Promise<Diagnosis> {
-    const filesInFlight = this.diagnoser.wantsFilesInFlight() ? newFilesInFlight() : undefined;
-    this.snapshot = await takeSnapshot(filesInFlight ? { ...this.opts, filesInFlight } : this.opts);
-    this.last = this.diagnoser.diagnose(this.snapshot, filesInFlight);
+    const opts = this.diagnoser.snapshotOptions(this.opts);
+    this.snapshot = await takeSnapshot(opts);
+    this.last = this.diagnoser.diagnose(this.snapshot, opts.filesInFlight);
     return this.last;
   }
 

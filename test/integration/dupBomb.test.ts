@@ -12,6 +12,7 @@ import type { Snapshot } from '../../src/core/model';
 import { canRunAttacker, startDupBomb, type DupBomb } from '../harness/otherUser';
 import { endpointKeys, endpointsOfCell } from '../unit/endpointCell';
 import { cliNotBuilt, runCli } from './cliRunner';
+import { fdLinks } from '../procFds';
 
 const COMM = 'ipc-dupbomb';
 const PROCS = 4;
@@ -24,16 +25,10 @@ const skip = cliNotBuilt || (!canRunAttacker() ? 'needs root and perl to run a d
 /** The fds of `pid` that are this pipe, and how (/proc/PID/fd and fdinfo's flags): the oracle. */
 function procEndpoints(pid: number, inode: number): Array<{ pid: number; fd: number; mode: string }> {
   const out: Array<{ pid: number; fd: number; mode: string }> = [];
-  for (const name of fs.readdirSync(`/proc/${pid}/fd`)) {
-    let link: string;
-    try {
-      link = fs.readlinkSync(`/proc/${pid}/fd/${name}`);
-    } catch {
-      continue;
-    }
+  for (const { fd, link } of fdLinks(pid)) {
     if (link !== `pipe:[${inode}]`) continue;
-    const flags = parseInt(/^flags:\s+([0-7]+)/m.exec(fs.readFileSync(`/proc/${pid}/fdinfo/${name}`, 'utf8'))![1], 8);
-    out.push({ pid, fd: Number(name), mode: (flags & 3) === 0 ? 'r' : (flags & 3) === 1 ? 'w' : 'rw' });
+    const flags = parseInt(/^flags:\s+([0-7]+)/m.exec(fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'))![1], 8);
+    out.push({ pid, fd, mode: (flags & 3) === 0 ? 'r' : (flags & 3) === 1 ? 'w' : 'rw' });
   }
   return out;
 }

@@ -14,10 +14,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadBpf, type BpfWalk } from '../../src/core/native';
 import { bpfWalkSkip } from './bpfSkip';
-import { takeSnapshot, newFilesInFlight } from '../../src/core/snapshot';
+import { takeSnapshot } from '../../src/core/snapshot';
+import { newFilesInFlight } from '../../src/core/filesInFlight';
 import { inFlightRequest, parseScmFds, readInFlight } from '../../src/core/diagnose/inFlight';
 import type { UnixChannel } from '../../src/core/model';
 import { python, Sampler, stopHelpers, type Helper } from './diagnoseUtil';
+import { fdLinks } from '../procFds';
 
 const bpf = loadBpf().addon;
 let bpfSkip: string | false = 'not probed yet';
@@ -73,13 +75,7 @@ async function received(h: Helper): Promise<void> {
 /** scm_fds of each socket fd of `pid`, by inode, from its fdinfo (the kernel's own answer). */
 function fdinfoCounts(pid: number): Map<number, number> {
   const out = new Map<number, number>();
-  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
-    let link: string;
-    try {
-      link = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
-    } catch {
-      continue;
-    }
+  for (const { fd, link } of fdLinks(pid)) {
     const m = /^socket:\[(\d+)\]$/.exec(link);
     if (!m) continue;
     const n = parseScmFds(fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'), Number(m[1]));

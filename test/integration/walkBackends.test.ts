@@ -30,6 +30,7 @@ import { loadBpf, loadNative, type ProcWalk } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { lineReader } from './childLines';
 import { mapsPassRefused } from './bpfMapsPass';
+import { fdLinks } from '../procFds';
 
 /** The BPF walk ran, with no reason given; its maps pass off only where this kernel refuses it (bpfMapsPass.ts). */
 function assertBpfRan(w: WalkCapability | undefined, message?: string): void {
@@ -493,11 +494,7 @@ describe('bpf-iter and proc walks on real services (PostgreSQL, nginx, Redis)', 
   /** A client is up: alive and holding a connected socket (fd 3 and up). */
   const connected = (c: ChildProcess): boolean => {
     if (c.exitCode !== null || c.signalCode !== null) throw new Error(`${c.spawnfile} exited (${c.exitCode ?? c.signalCode}): ${errors.get(c)}`);
-    try {
-      return fs.readdirSync(`/proc/${c.pid}/fd`).some((fd) => Number(fd) > 2 && fs.readlinkSync(`/proc/${c.pid}/fd/${fd}`).startsWith('socket:'));
-    } catch {
-      return false;
-    }
+    return fdLinks(c.pid!).some((l) => l.fd > 2 && l.link.startsWith('socket:'));
   };
   const uidOf = (u: string) => Number(spawnSync('id', ['-u', u], { encoding: 'utf8' }).stdout.trim());
   const gidOf = (u: string) => Number(spawnSync('id', ['-g', u], { encoding: 'utf8' }).stdout.trim());

@@ -9,7 +9,7 @@
 // Everything is bounded: a deadline, a number of processes, threads per process and directory
 // entries; what was cut short is said in `notes`. The rules decide what to ask for and what the
 // facts mean; this file only reads.
-import type { FilesInFlight } from '../snapshot';
+import type { FilesInFlight } from '../filesInFlight';
 import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Endpoint, UnixChannel } from '../model';
 import { unix as UNIX } from '../kinds/unix';
-import type { FilesInFlight } from '../snapshot';
+import type { FilesInFlight } from '../filesInFlight';
 
 /** One socket to read: through this holder's fd, expected to be this inode still. */
 export interface InFlightProbe {

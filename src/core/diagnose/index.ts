@@ -2,7 +2,7 @@
 // gathered for the rules' candidates, and each rule's memo of the last few snapshots. `Diagnoser`
 // keeps that history between refreshes (in the snapshot worker, or the CLI's doctor); the rules
 // themselves are pure. A failing rule is reported in `notes`, never fatal. No vscode here.
-import type { FilesInFlight } from '../snapshot';
+import { newFilesInFlight, type FilesInFlight } from '../filesInFlight';
 import type { Snapshot } from '../model';
 import { applyFilter, narrows, problemVisible, type FilterState } from '../filter';
 import { acceptBacklog } from './acceptBacklog';
@@ -148,13 +148,14 @@ export class Diagnoser {
   }
 
   /**
-   * Whether the last diagnosis asked whether files are in flight (a pipe missing an end two
-   * refreshes running): the next snapshot should then have its BPF walk read the Unix sockets'
-   * counts (SnapshotOptions.filesInFlight), which answers for every socket in the pass instead of
-   * one fdinfo read each within a time budget. False until a diagnosis asks, and after reset().
+   * The options for the next snapshot: `base`, plus a `filesInFlight` for its walk to fill when
+   * the last diagnosis asked whether files are in flight (a pipe missing an end two refreshes
+   * running) — the BPF walk's pass then answers for every Unix socket instead of one fdinfo read
+   * each within a time budget. Pass the snapshot and that `filesInFlight` back to diagnose().
+   * `base` itself until a diagnosis asks, and after reset().
    */
-  wantsFilesInFlight(): boolean {
-    return this.askedInFlight;
+  snapshotOptions<T extends { filesInFlight?: FilesInFlight }>(base: T): T {
+    return this.askedInFlight ? { ...base, filesInFlight: newFilesInFlight() } : base;
   }
 
   /** `filesInFlight`: what the snapshot's walk read of Unix sockets' files in flight (SnapshotOptions.filesInFlight), when it was asked. */

@@ -3,7 +3,7 @@
 // delta of the problem list — problems added or changed since the last message (compared as
 // JSON), ids removed, and the order — as JSON text, so a refresh where nothing changed costs the
 // main thread a few bytes to parse. Never throws: a failed diagnosis becomes one with a note.
-import type { FilesInFlight } from '../snapshot';
+import type { FilesInFlight } from '../filesInFlight';
 import type { Snapshot } from '../model';
 import type { FilterState } from '../filter';
 import { Diagnoser, type DiagnoserOptions } from './index';
@@ -26,8 +26,8 @@ export interface DiagnosisDelta {
 export interface DiagnosisHook {
   /** Diagnoses the snapshot (`filesInFlight`: what its walk read of them, when asked); returns a DiagnosisDelta as JSON text. */
   run(snapshot: Snapshot, filesInFlight?: FilesInFlight): string;
-  /** The next snapshot should have its walk read the Unix sockets' files in flight (Diagnoser.wantsFilesInFlight). */
-  wantsFilesInFlight(): boolean;
+  /** The options for the next snapshot: `base`, with files in flight to read when the diagnosis asks (Diagnoser.snapshotOptions). */
+  snapshotOptions<T extends { filesInFlight?: FilesInFlight }>(base: T): T;
   /** The view of the machine changed (filters): forget the history; the next delta is full. */
   reset(): void;
   /** How the views are narrowed now (Diagnoser.setNarrowing); the next delta lists what they show. */
@@ -75,7 +75,7 @@ export function diagnosisHook(setting: DiagnoseSetting, narrowing: FilterState |
       full = false;
       return JSON.stringify(delta);
     },
-    wantsFilesInFlight: () => d.wantsFilesInFlight(),
+    snapshotOptions: (base) => d.snapshotOptions(base),
     reset() {
       d.reset();
       full = true;
