@@ -230,19 +230,19 @@ describe('rule 2: nobody at the other end', () => {
     // both datagram ends may hold a message; the stream pair has nothing queued
     assert.deepEqual(req.probes.map((p) => [p.inode, p.pid, p.fd]).sort(), [[ia, h.pid, fa], [ib, h.pid, fb]].sort());
     assert.deepEqual(req.unknown, []);
-    const f = readInFlight('/proc', req, () => false);
+    // read with time to spare: the diagnosis's own 20 ms budget can run out on a loaded machine
+    const f = readInFlight('/proc', req, () => false, 10_000);
     assert.deepEqual(f.sockets, [{ inode: ib, pid: h.pid, fd: fb, count: 1 }]);
     assert.equal(f.read, 2);
     assert.deepEqual(f.unknown, []);
     // the fd since names another file: not read as that socket
-    const stale = readInFlight('/proc', { probes: [{ inode: ib + 1_000_000, pid: h.pid, fd: fb }], unknown: [] }, () => false);
+    const stale = readInFlight('/proc', { probes: [{ inode: ib + 1_000_000, pid: h.pid, fd: fb }], unknown: [] }, () => false, 10_000);
     assert.deepEqual(stale.sockets, []);
     assert.equal(stale.read, 0);
     assert.match(stale.unknown.join(), /could not be read again/);
     // received: nothing waits anywhere among these
-    h.proc.stdin.write('go\n');
-    await new Promise<void>((r) => h.proc.stdout.on('data', (d: string) => d.includes('GOT 1') && r()));
-    const after = readInFlight('/proc', req, () => false);
+    await h.ask('go\n', 'GOT 1');
+    const after = readInFlight('/proc', req, () => false, 10_000);
     assert.deepEqual(after.sockets, []);
     assert.equal(after.read, 2);
     await h.stop();

@@ -78,6 +78,8 @@ export interface Helper {
   /** Words after READY on its first line. */
   ready: string[];
   pid: number;
+  /** Writes `input` to its stdin and waits until its output after that contains `text`, however the pipe splits it. */
+  ask(input: string, text: string): Promise<void>;
   /** Closes stdin (it exits) and waits for the exit. */
   stop(): Promise<void>;
 }
@@ -106,6 +108,20 @@ export async function helper(cmd: string, args: string[], opts: SpawnOptions = {
     proc,
     ready,
     pid: proc.pid!,
+    ask(input, text) {
+      const from = out.length;
+      return new Promise<void>((resolve, reject) => {
+        // registered after the listener that appends to `out`: it sees each chunk already added
+        const check = () => {
+          if (out.indexOf(text, from) < 0) return;
+          proc.stdout.off('data', check);
+          resolve();
+        };
+        proc.stdout.on('data', check);
+        void exited.then(() => reject(new Error(`${cmd} exited before printing ${JSON.stringify(text)}: ${err.trim()}`)));
+        proc.stdin.write(input);
+      });
+    },
     stop() {
       stopping ??= (async () => {
         proc.stdin.end();

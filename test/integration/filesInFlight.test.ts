@@ -67,9 +67,9 @@ async function start(name: string): Promise<Fixture> {
   return { h, pipe, a, fa, b, fb, s1, s2, listener };
 }
 
-async function received(h: Helper): Promise<void> {
-  h.proc.stdin.write('go\n');
-  await new Promise<void>((r) => h.proc.stdout.on('data', (d: string) => d.includes('GOT 1') && r()));
+/** Lets the fixture receive the file (its `GOT 1` line: one file in the message's ancillary data). */
+function received(h: Helper): Promise<void> {
+  return h.ask('go\n', 'GOT 1');
 }
 
 /** scm_fds of each socket fd of `pid`, by inode, from its fdinfo (the kernel's own answer). */
@@ -145,7 +145,8 @@ describe('files in flight from the BPF walk', () => {
     const mine = new Set([f.a, f.b, f.s1, f.s2, f.listener]);
     const unix = snap.channels.filter((c): c is UnixChannel => c.kind === 'unix' && mine.has(c.inode));
     const req = inFlightRequest(unix);
-    const byFdinfo = readInFlight('/proc', req, () => false);
+    // the oracle: fdinfo read with time to spare (the diagnosis's own 20 ms budget can run out on a loaded machine)
+    const byFdinfo = readInFlight('/proc', req, () => false, 10_000);
     // a /proc that does not exist: any fdinfo read would fail and be counted as "could not be read again"
     const byWalk = readInFlight(path.join(dir, 'no-proc'), req, () => false, undefined, fif);
     assert.deepEqual(byWalk.sockets, byFdinfo.sockets);

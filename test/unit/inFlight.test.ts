@@ -89,6 +89,62 @@ describe('in-flight check: the sockets it reads', () => {
   });
 });
 
+/**
+ * The order by its definition, written plainly: a socket's rank is the fewest Unix sockets held by
+ * a `first` process that holds it or its peer; ranked sockets first, by rank then list order, then
+ * the rest in list order; each read through a `first` holder if it has one, else its first holder.
+ */
+function expectedOrder(unix: UnixChannel[], first: Set<number>): Array<[number, number, number]> {
+  const held = new Map<number, number>();
+  for (const u of unix) for (const e of u.endpoints) if (first.has(e.pid)) held.set(e.pid, (held.get(e.pid) ?? 0) + 1);
+  const rankOf = (u: UnixChannel): number => {
+    let best = Infinity;
+    for (const v of unix) {
+      if (v.inode !== u.inode && v.peerInode !== u.inode) continue;
+      for (const e of v.endpoints) best = Math.min(best, held.get(e.pid) ?? Infinity);
+    }
+    return best;
+  };
+  const cands = unix.filter((u) => !(u.type === 'stream' && (u.state === 'listen' || u.recvQueue === 0)) && u.endpoints.some((e) => e.fd !== undefined));
+  const keyed = cands.map((u, k) => ({ u, k, r: rankOf(u) }));
+  keyed.sort((a, b) => (a.r === b.r ? a.k - b.k : a.r - b.r));
+  return keyed.map(({ u }) => {
+    const withFd = u.endpoints.filter((e) => e.fd !== undefined);
+    const e = withFd.find((x) => first.has(x.pid)) ?? withFd[0];
+    return [u.inode, e.pid, e.fd!];
+  });
+}
+
+describe('in-flight check: the order on random machines', () => {
+  test('matches its definition: pairs, shared sockets, many holders, sockets whose peer is not in the list', () => {
+    let seed = 7;
+    const rnd = (k: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % k);
+    for (let round = 0; round < 40; round++) {
+      const n = 1 + rnd(120);
+      const chans: UnixChannel[] = [];
+      for (let i = 0; i < n; i++) {
+        const inode = 1000 + i * 3 + rnd(3);
+        const holders: Endpoint[] = [];
+        const count = rnd(4);
+        for (let h = 0; h < count; h++) holders.push({ pid: 100 + rnd(8), fd: 3 + rnd(50), mode: 'rw' });
+        const type = (['stream', 'dgram', 'seqpacket'] as const)[rnd(3)];
+        chans.push(unix(inode, { type, state: rnd(6) === 0 ? 'listen' : 'connected', recvQueue: rnd(2) }, holders));
+      }
+      // peers: within the list, and some outside it
+      for (const c of chans) {
+        if (rnd(2) === 0) continue;
+        const peer = rnd(5) === 0 ? 999999 + rnd(10) : chans[rnd(chans.length)].inode;
+        c.peerInode = peer;
+        c.peer = `unix:${peer}`;
+      }
+      const first = new Set<number>();
+      for (let k = rnd(4); k > 0; k--) first.add(100 + rnd(8));
+      const got = inFlightRequest(chans, first).probes.map((p) => [p.inode, p.pid, p.fd]);
+      assert.deepEqual(got, expectedOrder(chans, first), `round ${round}`);
+    }
+  });
+});
+
 describe('in-flight check: fdinfo', () => {
   test('scm_fds is read, an fd that names another inode is not trusted, a kernel without the line gives null', () => {
     const info = (ino: number, scm?: number) => `pos:\t0\nflags:\t02000002\nmnt_id:\t10\nino:\t${ino}\n${scm === undefined ? '' : `scm_fds: ${scm}\n`}`;

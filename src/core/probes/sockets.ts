@@ -18,6 +18,7 @@ import { InodeTable } from './inodeTable';
 import { fdExhaustionError, isFdExhaustion } from '../fdLimit';
 import { hiddenNamespaces, untabledSocket } from './hiddenNetns';
 import { linkAcrossNamespaces, normAddrPort } from './netLinks';
+import { sortedPositions } from '../sortedPositions';
 
 interface Netns {
   id: string;
@@ -189,29 +190,6 @@ async function inetTable(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', fam
   if (family !== 0) return file(family);
   const [t4, t6] = [file(4), file(6)];
   return t4 && t6 ? { ch: [...t4.ch, ...t6.ch], key: Float64Array.from([...t4.key, ...t6.key]) } : (t4 ?? t6);
-}
-
-const SHIFT = 1048576; // 2^20: packed sort keys `inode * 2^20 + position`
-
-/** Positions 0..n-1 by ascending value, ties by position (packed Float64Array sort, no comparator, when values fit). */
-function sortedPositions(values: Float64Array): Int32Array {
-  const n = values.length;
-  const order = new Int32Array(n);
-  let max = 0;
-  for (let i = 0; i < n; i++) if (values[i] > max) max = values[i];
-  if (n < SHIFT && max * SHIFT + SHIFT <= Number.MAX_SAFE_INTEGER) {
-    const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) keys[i] = values[i] * SHIFT + i;
-    keys.sort();
-    for (let i = 0; i < n; i++) {
-      const k = keys[i];
-      order[i] = k - Math.floor(k / SHIFT) * SHIFT;
-    }
-    return order;
-  }
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => values[a] - values[b] || a - b);
-  return order;
 }
 
 function unixChannel(id: string, endpoints: Endpoint[], inode: number, type: UnixType, state: string, rq: number | null, sq: number | null, netns: string): UnixChannel {
