@@ -24,3 +24,15 @@ export function sortedPositions(values: Float64Array): Int32Array {
   order.sort((a, b) => values[a] - values[b] || a - b);
   return order;
 }
+
+/** The first place in `order` (sortedPositions(values)) whose value is `x` or more; order.length when none is. */
+export function lowerBound(values: Float64Array, order: Int32Array, x: number): number {
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[order[mid]] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import type { Endpoint, UnixChannel } from '../model';
 import { unix as UNIX } from '../kinds/unix';
 import type { FilesInFlight } from '../filesInFlight';
-import { sortedPositions } from '../sortedPositions';
+import { lowerBound, sortedPositions } from '../sortedPositions';
 
 /** One socket to read: through this holder's fd, expected to be this inode still. */
 export interface InFlightProbe {
@@ -70,14 +70,7 @@ export function inFlightRequest(unix: readonly UnixChannel[], first: ReadonlySet
     for (let i = 0; i < n; i++) inodes[i] = unix[i].inode;
     const order = sortedPositions(inodes);
     const rankPeer = (inode: number, r: number): void => {
-      let lo = 0;
-      let hi = n;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (inodes[order[mid]] < inode) lo = mid + 1;
-        else hi = mid;
-      }
-      for (; lo < n && inodes[order[lo]] === inode; lo++) if (r < near[order[lo]]) near[order[lo]] = r;
+      for (let at = lowerBound(inodes, order, inode); at < n && inodes[order[at]] === inode; at++) if (r < near[order[at]]) near[order[at]] = r;
     };
     for (let i = 0; i < n; i++) {
       const u = unix[i];

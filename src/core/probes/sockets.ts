@@ -18,7 +18,7 @@ import { InodeTable } from './inodeTable';
 import { fdExhaustionError, isFdExhaustion } from '../fdLimit';
 import { hiddenNamespaces, untabledSocket } from './hiddenNetns';
 import { linkAcrossNamespaces, normAddrPort } from './netLinks';
-import { sortedPositions } from '../sortedPositions';
+import { lowerBound, sortedPositions } from '../sortedPositions';
 
 interface Netns {
   id: string;
@@ -348,9 +348,9 @@ function pairLinks(p: PairCandidates): { from: InetChannel[]; to: InetChannel[] 
   const n = p.ch.length;
   const from: InetChannel[] = [];
   const to: InetChannel[] = [];
-  // Keys reach 2^32, past V8's small integers: a Map over them hashes heap numbers (7 ms at 7.6k
-  // ends). Positions sorted by (key, position) and a binary search find the same candidates; the
-  // highest position with the swapped key is tried first, as the table's latest end.
+  // Keys reach 2^32, past V8's small integers: a Map over them hashed heap numbers (2.5 ms at 7.6k
+  // ends, 1.8 this way). Positions sorted by (key, position) and a binary search find the same
+  // candidates; the highest position with the swapped key is tried first, as the table's latest end.
   const keys = Float64Array.from(p.key);
   const order = sortedPositions(keys);
   for (let i = 0; i < n; i++) {
@@ -358,14 +358,9 @@ function pairLinks(p: PairCandidates): { from: InetChannel[]; to: InetChannel[] 
     const k = keys[i];
     const hi = Math.floor(k / 65536);
     const swapped = (k - hi * 65536) * 65536 + hi;
-    let lo = 0;
-    let top = n;
-    while (lo < top) {
-      const mid = (lo + top) >>> 1;
-      if (keys[order[mid]] <= swapped) lo = mid + 1;
-      else top = mid;
-    }
-    for (let at = lo - 1; at >= 0 && keys[order[at]] === swapped; at--) {
+    // the last place with that key: just below the first with a greater one (keys are integers)
+    const above = lowerBound(keys, order, swapped + 1);
+    for (let at = above - 1; at >= 0 && keys[order[at]] === swapped; at--) {
       const o = p.ch[order[at]];
       if (o !== c && sameEnd(o.local, c.remote) && sameEnd(o.remote, c.local)) {
         from.push(c);
