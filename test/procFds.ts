@@ -8,16 +8,14 @@ export interface FdLink {
   link: string;
 }
 
-/** Every fd of `pid` with its link, in fd order; an fd closed since the directory was read is left out, and a process gone or unreadable has none. */
+/**
+ * Every fd of `pid` with its link, in fd order; an fd closed since the directory was read is left
+ * out. Throws when the directory cannot be read (the process is gone, or not ours to read): an
+ * oracle's process must be there, and a caller scanning processes that may exit catches.
+ */
 export function fdLinks(pid: number): FdLink[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return [];
-  }
   const out: FdLink[] = [];
-  for (const name of names) {
+  for (const name of fs.readdirSync(`/proc/${pid}/fd`)) {
     try {
       out.push({ fd: Number(name), link: fs.readlinkSync(`/proc/${pid}/fd/${name}`) });
     } catch {

@@ -36,7 +36,11 @@ function listenerPid(port: number): number | undefined {
     .find((f) => f[1] === `0100007F:${hex}` && f[3] === '0A')?.[9];
   if (!inode) return undefined;
   for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    if (fdLinks(Number(pid)).some((l) => l.link === `socket:[${inode}]`)) return Number(pid);
+    try {
+      if (fdLinks(Number(pid)).some((l) => l.link === `socket:[${inode}]`)) return Number(pid);
+    } catch {
+      /* gone or a kernel thread */
+    }
   }
   return undefined;
 }
