@@ -389,9 +389,9 @@ interface WarmupCurve {
 
 /** Runs `steps` round-robin until each has run for `budgetMs` (at least once more each when the budget is not 0). */
 async function warmUp(steps: Step[], budgetMs: number): Promise<Record<string, WarmupCurve>> {
+  if (budgetMs <= 0) return {};
   const runs = new Map<string, StepResult[]>(steps.map((s) => [s.name, []]));
   const spent = new Map<string, number>(steps.map((s) => [s.name, 0]));
-  if (budgetMs <= 0) return {};
   for (let more = true; more; ) {
     more = false;
     for (const s of steps) {
