@@ -1,10 +1,7 @@
 // Module init: one export per syscall-family entry point. The only process-wide state is walk.cc's
-// list of walk threads stuck in the kernel (shared on purpose: they are the process's threads) and
-// the page pool of the walks' large buffers (pagealloc.h: pages, shared as the heap is), so the
-// addon loads in any number of worker_threads.
+// list of walk threads stuck in the kernel (shared on purpose: they are the process's threads), so
+// the addon loads in any number of worker_threads.
 #include <napi.h>
-
-#include "napi_helpers.h"
 
 namespace ipci {
 Napi::Value WalkProc(const Napi::CallbackInfo& info);
@@ -66,7 +63,6 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mallocThresholds", Napi::Function::New(env, MallocThresholds, "mallocThresholds"));
   exports.Set("memoryPressure", Napi::Function::New(env, MemoryPressure, "memoryPressure"));
   exports.Set("fdHangup", Napi::Function::New(env, FdHangup, "fdHangup"));
-  exports.Set("pagePool", Napi::Function::New(env, PagePoolInfo, "pagePool"));
   exports.Set("heldFileStat", Napi::Function::New(env, HeldFileStat, "heldFileStat"));
   return exports;
 }

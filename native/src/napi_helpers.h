@@ -5,7 +5,6 @@
 #pragma once
 
 #include "errors.h"
-#include "pagealloc.h"
 
 #include <cstring>
 #include <string>
@@ -130,26 +129,6 @@ TA Adopt(Napi::Env env, std::vector<T, A>&& v) {
     return a;
   }
   return TA::New(env, held->size(), Napi::ArrayBuffer(env, ab), 0);
-}
-
-/**
- * pagePool(limitBytes?) → { limitBytes, keptBytes, blocks, taken, reused }: the page pool of the
- * walks' large buffers (pagealloc.h), after setting how much it may keep when a limit is given.
- */
-inline Napi::Value PagePoolInfo(const Napi::CallbackInfo& info) {
-  if (info.Length() > 0 && !info[0].IsUndefined()) {
-    const double limit = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
-    if (!(limit >= 0 && limit <= 1024.0 * 1024 * 1024)) throw Napi::RangeError::New(info.Env(), "limitBytes must be 0 to 1 GiB");
-    PagePool::Get().Limit(static_cast<size_t>(limit));
-  }
-  const PagePool::Stats st = PagePool::Get().Read();
-  Napi::Object o = Napi::Object::New(info.Env());
-  o.Set("limitBytes", Napi::Number::New(info.Env(), static_cast<double>(st.limit)));
-  o.Set("keptBytes", Napi::Number::New(info.Env(), static_cast<double>(st.kept)));
-  o.Set("blocks", Napi::Number::New(info.Env(), static_cast<double>(st.blocks)));
-  o.Set("taken", Napi::Number::New(info.Env(), static_cast<double>(st.taken)));
-  o.Set("reused", Napi::Number::New(info.Env(), static_cast<double>(st.reused)));
-  return o;
 }
 
 // Argument helpers (throw TypeError).

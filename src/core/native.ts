@@ -443,9 +443,6 @@ export interface NativeAddon {
   /** mallinfo2 over every arena, bytes; null without glibc ≥ 2.33. */
   mallocInfo(): MallocInfo | null;
 
-  /** The page pool of the walks' large buffers (process-wide), after setting how many resident bytes it may keep when `limitBytes` is given. Absent in older builds. */
-  pagePool?(limitBytes?: number): PagePoolInfo;
-
   /** Tells the calling thread's V8 isolate memory is wanted back (MemoryPressureNotification, moderate: incremental); false where the runtime's V8 lacks it. Absent in older builds. */
   memoryPressure?(): boolean;
 
@@ -516,7 +513,6 @@ export function loadNative(): NativeLoad {
       const addon = require(p) as NativeAddon;
       cached = { addon, path: p };
       fixMallocThresholds(addon);
-      limitPagePool(addon);
       return cached;
     } catch (e) {
       lastError = `failed to load ${p}: ${(e as Error).message}`;
@@ -544,37 +540,6 @@ function fixMallocThresholds(addon: NativeAddon): void {
     addon.mallocThresholds?.(MALLOC_THRESHOLD_BYTES);
   } catch {
     /* an addon built without it, or a C library that refuses: memory stays as glibc keeps it */
-  }
-}
-
-/** The addon's pool of freed walk buffers (native/src/pagealloc.h). */
-export interface PagePoolInfo {
-  limitBytes: number;
-  /** Resident bytes of the blocks it holds now. */
-  keptBytes: number;
-  blocks: number;
-  /** Blocks handed out since the process started, and how many of them came from the pool. */
-  taken: number;
-  reused: number;
-}
-
-/**
- * How many resident bytes of the walks' freed large buffers (iterator records, fd columns,
- * sock_diag rows) the addon keeps for the next walk instead of unmapping them. A refresh asks for
- * the same buffers as the last one, and each fresh page costs a fault: 13–15 µs on the VMs
- * measured, ~40 % of a 50k-fd snapshot's CPU. What the pool holds is resident between refreshes,
- * so this is a bound on memory traded for faults (bench/README.md, nineteenth session).
- * IPC_INSPECTOR_PAGE_POOL_MB overrides it (0: every block goes back at once, as before the pool).
- */
-export const PAGE_POOL_BYTES = 16 * 1024 * 1024;
-
-function limitPagePool(addon: { pagePool?(limitBytes?: number): PagePoolInfo }): void {
-  const env = process.env.IPC_INSPECTOR_PAGE_POOL_MB;
-  const mb = env === undefined || env === '' ? NaN : Number(env);
-  try {
-    addon.pagePool?.(Number.isFinite(mb) && mb >= 0 && mb <= 1024 ? mb * 1024 * 1024 : PAGE_POOL_BYTES);
-  } catch {
-    /* an older build: no pool, every block goes back at once */
   }
 }
 
@@ -697,8 +662,6 @@ export interface BpfError extends NativeError {
 }
 
 export interface BpfAddon {
-  /** As NativeAddon.pagePool: this module's walks' buffers. Absent in older builds. */
-  pagePool?(limitBytes?: number): PagePoolInfo;
   /** What this build embeds: libbpf's version, and per program whether it was compiled in. */
   bpfStatus(): {
     libbpf: string;
@@ -751,9 +714,7 @@ export function loadBpf(): BpfLoad {
   if (!fs.existsSync(p)) return (bpfCached = { addon: null, error: `not built: ${bpfBuildReason(dir) ?? 'run `npm run build:native`'}` });
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const addon = require(p) as BpfAddon;
-    limitPagePool(addon); // the same pool where the dynamic linker merges the two modules' copies, else its own
-    return (bpfCached = { addon, path: p });
+    return (bpfCached = { addon: require(p) as BpfAddon, path: p });
   } catch (e) {
     return (bpfCached = { addon: null, error: `failed to load ${p}: ${(e as Error).message}` });
   }

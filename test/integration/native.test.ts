@@ -10,7 +10,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { loadNative, MODE_R, MODE_W, NativeAddon, NativeError, PAGE_POOL_BYTES, ProcWalk } from '../../src/core/native';
+import { loadNative, MODE_R, MODE_W, NativeAddon, NativeError, ProcWalk } from '../../src/core/native';
 import { fdLinks } from '../procFds';
 import { CHANNEL_KINDS } from '../../src/core/model';
 import { walkRulesFor } from '../../src/core/kinds';
@@ -776,31 +776,6 @@ describe('native addon', { skip: skipAll }, () => {
     const fixed = run({ IPC_INSPECTOR_MALLOC: '' });
     assert.ok(kept.free >= 4 << 20, `glibc's own dynamic thresholds keep the 4 MiB block (the control): ${kept.free} bytes free in the arenas`);
     assert.ok(fixed.free < 2 << 20, `fixed thresholds give it back: ${fixed.free} bytes free in the arenas`);
-  });
-
-  it('the page pool keeps a walk buffer given back for the next walk, within its limit; IPC_INSPECTOR_PAGE_POOL_MB=0 gives every block back at once (the control)', { skip: typeof addon.pagePool !== 'function' ? 'an addon built before the page pool' : false }, () => {
-    assert.throws(() => addon.pagePool!(-1), RangeError);
-    assert.throws(() => addon.pagePool!('1' as unknown as number), RangeError);
-    assert.throws(() => addon.pagePool!(2 ** 31), RangeError);
-    const child = path.join(__dirname, 'pagePoolChild.js');
-    type Pool = { limitBytes: number; keptBytes: number; blocks: number; taken: number; reused: number };
-    const run = (env: NodeJS.ProcessEnv) => {
-      const r = spawnSync(process.execPath, [child], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
-      assert.equal(r.status, 0, r.stderr);
-      return JSON.parse(r.stdout) as { first: Pool; second: Pool; lowered: Pool };
-    };
-    const kept = run({ IPC_INSPECTOR_PAGE_POOL_MB: '' });
-    assert.equal(kept.first.limitBytes, PAGE_POOL_BYTES);
-    assert.ok(kept.first.taken >= 1 && kept.first.blocks >= 1 && kept.first.keptBytes > 0, `the first dump's buffer is kept: ${JSON.stringify(kept.first)}`);
-    assert.ok(kept.first.keptBytes <= kept.first.limitBytes);
-    assert.ok(kept.second.reused > kept.first.reused, `the second dump reuses it: ${JSON.stringify(kept.second)}`);
-    assert.ok(kept.lowered.limitBytes === 4096 && kept.lowered.keptBytes <= 4096, `a lower limit gives back what is over it: ${JSON.stringify(kept.lowered)}`);
-    const none = run({ IPC_INSPECTOR_PAGE_POOL_MB: '0' });
-    assert.equal(none.first.limitBytes, 0);
-    assert.ok(none.second.taken >= 2, JSON.stringify(none.second));
-    assert.equal(none.second.keptBytes, 0);
-    assert.equal(none.second.blocks, 0);
-    assert.equal(none.second.reused, 0);
   });
 
   it('memoryPressure gives back a young generation grown by objects that survived (control: without it, V8 keeps it committed)', { skip: typeof addon.memoryPressure !== 'function' ? 'an addon built before memoryPressure' : false }, () => {

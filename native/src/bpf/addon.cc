@@ -117,7 +117,6 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("tracerStart", Napi::Function::New(env, TracerStartJs, "tracerStart"));
   exports.Set("tracerStop", Napi::Function::New(env, TracerStopJs, "tracerStop"));
   exports.Set("tracerRead", Napi::Function::New(env, TracerReadJs, "tracerRead"));
-  exports.Set("pagePool", Napi::Function::New(env, ipci::PagePoolInfo, "pagePool"));
   exports.Set("tracerStatus", Napi::Function::New(env, TracerStatusJs, "tracerStatus"));
   return exports;
 }
