@@ -46,17 +46,24 @@ export class InodeTable {
     return -1;
   }
 
+  /** Makes room for `more` keys beyond those it holds in one step, instead of doubling on the way. */
+  reserve(more: number): void {
+    let cap = this.keys.length;
+    while ((this.size + more) * 2 > cap) cap *= 2;
+    if (cap > this.keys.length) this.grow(cap);
+  }
+
   /** Calls fn(key, value) for every entry (table order). */
   forEach(fn: (key: number, value: number) => void): void {
     const keys = this.keys;
     for (let i = 0; i < keys.length; i++) if (keys[i] !== -1) fn(keys[i], this.vals[i]);
   }
 
-  private grow(): void {
+  private grow(cap = this.keys.length * 2): void {
     const oldK = this.keys;
     const oldV = this.vals;
-    this.keys = new Float64Array(oldK.length * 2).fill(-1);
-    this.vals = new Int32Array(oldK.length * 2);
+    this.keys = new Float64Array(cap).fill(-1);
+    this.vals = new Int32Array(cap);
     this.mask = this.keys.length - 1;
     this.size = 0;
     for (let i = 0; i < oldK.length; i++) if (oldK[i] !== -1) this.set(oldK[i], oldV[i]);

@@ -495,6 +495,7 @@ export const socketProbe: Probe<SocketPrefetch> = {
         emitAll(ctx, 'unix', fillUnix(ctx, unix.table, seenUnix, claimed));
       }
       const pairs: PairCandidates = { ch: [], key: [] };
+      seenInet.reserve((tcp?.ch.length ?? 0) + (udp4?.ch.length ?? 0) + (udp6?.ch.length ?? 0));
       for (const t of [tcp, udp4, udp6]) if (t) fillInet(ctx, t, pairs, seenInet, claimed);
       // found during the walk for these tables, unless an earlier table had some of their sockets
       const pre = ns.own && prefetch?.tcpPairs && prefetch.nsId === ns.id ? await prefetch.tcpPairs : undefined;
