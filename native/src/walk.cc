@@ -352,7 +352,9 @@ inline uint8_t ModeOfFlags(int fl) {
 class Walker {
  public:
   Walker(Shared& sh, uint32_t index) : sh_(sh), index_(index), buf_(64 * 1024), dents_(256 * 1024) {
-    cols.reserve(8192);
+    // address space, not memory (pagealloc.h: only written pages are resident); a walker's share
+    // of a large machine fills it without the copies and faults of doubling from 8k rows
+    cols.reserve(65536);
     names_.reserve(4096);
     // pidfd_getfd only when asked, and only on the real /proc (a captured tree's pids are not this machine's).
     getfd_ = sh.opt->useGetfd && sh.opt->procRoot == "/proc";
