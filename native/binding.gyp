@@ -47,6 +47,7 @@
             "src/bpf/fditer.cc",
             "src/bpf/procfacts.cc",
             "src/bpf/bpfwalk.cc",
+            "src/bpf/anonfacts.cc",
             "src/bpf/timedreads.cc",
             "src/bpf/tracerload.cc",
             "src/bpf/tracer.cc",

@@ -192,6 +192,41 @@ static __always_inline void pty_master(struct file *file, struct ipci_fd_rec *r)
   r->flags |= IPCI_F_PTY_DEVPTS;
 }
 
+// An eventfd's and a signalfd's state (fs/eventfd.c, fs/signalfd.c: private to those files, in
+// the kernel's BTF all the same), for the fdinfo lines the rules read: CO-RE flavors.
+struct eventfd_ctx___ipci {
+  __u64 count;
+  unsigned int flags;
+  int id;
+} __attribute__((preserve_access_index));
+struct signalfd_ctx___ipci {
+  sigset_t sigmask;
+} __attribute__((preserve_access_index));
+#define IPCI_EFD_SEMAPHORE 1
+
+// What eventfd_show_fdinfo and signalfd_show_fdinfo print, from private_data (the dentry name,
+// `name` of length n, says which file it is: anon_inode_getfile's name): userspace writes the
+// lines itself (bpfwalk.cc), where this kernel prints them as it expects, and reads no
+// /proc/PID/fdinfo/N for these files. The count is read without the wait queue's lock that
+// fdinfo takes: an aligned 64-bit load, one moment's value either way.
+static __always_inline void anon_facts(struct file *file, const char *name, long n, struct ipci_fd_rec *r) {
+  if (n == 9 && name[0] == '[' && name[1] == 'e' && name[2] == 'v' && name[3] == 'e' && name[4] == 'n' && name[5] == 't' &&
+      name[6] == 'f' && name[7] == 'd' && name[8] == ']') {
+    struct eventfd_ctx___ipci *e = BPF_CORE_READ(file, private_data);
+    if (!e || !bpf_core_field_exists(e->id)) return;
+    r->ino = BPF_CORE_READ(e, count);
+    r->buffered = BPF_CORE_READ(e, id);
+    if (BPF_CORE_READ(e, flags) & IPCI_EFD_SEMAPHORE) r->flags |= IPCI_F_EFD_SEMAPHORE;
+    r->flags |= IPCI_F_ANON_FACTS;
+  } else if (n == 10 && name[0] == '[' && name[1] == 's' && name[2] == 'i' && name[3] == 'g' && name[4] == 'n' && name[5] == 'a' &&
+             name[6] == 'l' && name[7] == 'f' && name[8] == 'd' && name[9] == ']') {
+    struct signalfd_ctx___ipci *c = BPF_CORE_READ(file, private_data);
+    if (!c) return;
+    r->ino = BPF_CORE_READ(c, sigmask.sig[0]);
+    r->flags |= IPCI_F_ANON_FACTS;
+  }
+}
+
 // The file at `fd` of a task's fd table, as a number (0: none or unreadable). Read through probe
 // reads: the table can be replaced (grown) meanwhile, and a stale read is one moment's answer.
 static __always_inline __u64 file_at(struct task_struct *t, __u32 fd) {
@@ -324,6 +359,7 @@ int ipci_task_file(struct bpf_iter__task_file *ctx) {
     if (n <= 1 || n > IPCI_ANON_NAME_MAX + 1) return 0;  // empty, unreadable, or too long (maybe truncated)
     if (!bpf_map_lookup_elem(&ipci_anon_names, s->path)) return 0;
     n--;  // the length counts the NUL
+    anon_facts(file, s->path, n, r);
   } else if (want_path) {
     n = bpf_d_path((struct path *)&file->f_path, s->path, IPCI_PATH_MAX);
     if (n <= 0) {

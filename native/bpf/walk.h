@@ -32,6 +32,9 @@
 #define IPCI_F_SCM_FDS 64     /* Unix socket: buffered is fdinfo's scm_fds, the files (SCM_RIGHTS) waiting in its receive
                                * queue (kernels with unix_sock.scm_stat, 5.7); a listener's is not read (its queue holds
                                * connections, each with a queue of its own) */
+#define IPCI_F_ANON_FACTS 128 /* an eventfd ([eventfd]): ino is its count, buffered its id; a signalfd ([signalfd]): ino is
+                               * its ctx->sigmask (the complement of what fdinfo prints) — what their fdinfo shows */
+#define IPCI_F_EFD_SEMAPHORE 256 /* with IPCI_F_ANON_FACTS, an eventfd made with EFD_SEMAPHORE */
 
 /* Occupied pipe slots summed at most (a slot is one page by default; the default maximum pipe
  * size, 1 MiB, is 256 slots): a pipe holding more buffers says IPCI_F_PIPE_PARTIAL. */

@@ -589,6 +589,8 @@ export interface BpfWalkOptions extends Omit<ProcWalkOptions, 'procRoot' | 'useG
   btfPath?: string;
   /** Default true: per-process facts from the task iterator instead of stat, status and ns/net (and timers when there are none). */
   taskFacts?: boolean;
+  /** Default true: an eventfd's and a signalfd's fdinfo lines written from what the program read of them, where this kernel prints them the same (checked once), instead of read from /proc/PID/fdinfo/N. */
+  anonFacts?: boolean;
   /**
    * Builds with `bpfStatus().anonNameMax`: the anon-inode fd rules (exact `anon_inode:NAME` links,
    * NAME at most anonNameMax bytes). Only those anon inodes are emitted; their rows get the rule's
@@ -650,6 +652,8 @@ export interface BpfWalkPhases {
   statx: number;
   /** /proc/PID/fdinfo reads for anon rows whose rule asks for fdinfo lines (builds with anonNameMax). */
   fdinfo?: number;
+  /** Anon rows whose fdinfo lines were written from the program's facts instead (BpfWalkOptions.anonFacts). */
+  anonFacts?: number;
 }
 
 export interface BpfWalk extends ProcWalk {

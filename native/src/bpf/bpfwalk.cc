@@ -27,7 +27,9 @@
 // Anon inodes (eventfd, signalfd): TypeScript passes the rules (`anonRules`: code, exact link
 // `anon_inode:[NAME]`, fdinfo keys); their names go into the program's name map for the pass
 // (fditer.h AcquireAnonNames), so only those anon inodes are emitted, and a row gets its rule's
-// code. Rows whose rule asks for fdinfo lines get /proc/PID/fdinfo/FD read — one item per process,
+// code. An eventfd's and a signalfd's fdinfo lines are written from the facts the program read
+// (anonfacts.h), where this kernel prints them the same. Other rows whose rule asks for fdinfo
+// lines get /proc/PID/fdinfo/FD read — one item per process,
 // under the item timeouts, beside the statx checks — and keep only the asked keys, as walk.cc
 // does (an fd closed since the pass: the row stays, without lines, infoIndex -1, as walk.cc's
 // row of an fd closed between its readlink and its fdinfo read). With `classCodes`, the fixed
@@ -59,6 +61,7 @@
 #include "../napi_helpers.h"
 #include "../walkrows.h"
 #include "../../bpf/walk.h"
+#include "anonfacts.h"
 #include "fditer.h"
 #include "loader.h"
 #include "procfacts.h"
@@ -101,6 +104,7 @@ struct Options {
   // pids another walk (the /proc walk) is still stuck in, with the file: skipped, reported stuck
   std::vector<std::pair<int32_t, std::string>> skipStuck;
   bool taskFacts = true;  // stat/status/ns/net from the task iterator where it can stand in
+  bool anonFacts = true;  // eventfd/signalfd fdinfo lines from the program's facts where they match the kernel's (anonfacts.h)
   std::string btfPath = "/sys/kernel/btf/vmlinux";
 };
 
@@ -290,6 +294,7 @@ class BpfWalkWorker : public PromiseWorker {
     }
     loadMs_ = load.loadMs;
     mapsOwnPaths_ = load.mapsOwnPaths;
+    anonFacts_ = opt_.anonFacts && AnonFactsMatchKernel();
     auto tWalk = Clock::now();
     auto deadline = tWalk + std::chrono::microseconds(static_cast<int64_t>(opt_.deadlineMs * 1000));
 
@@ -607,6 +612,7 @@ class BpfWalkWorker : public PromiseWorker {
     phases.Set("bytes", Napi::Number::New(env, static_cast<double>(records_bytes_)));
     phases.Set("statx", Napi::Number::New(env, static_cast<double>(statx_)));
     phases.Set("fdinfo", Napi::Number::New(env, static_cast<double>(fdinfo_)));
+    phases.Set("anonFacts", Napi::Number::New(env, static_cast<double>(anonFactsRows_)));
     Napi::Object res = Napi::Object::New(env);
     res.Set("processes", procs);
     SetFdRows(env, res, std::move(cols_));
@@ -685,6 +691,10 @@ class BpfWalkWorker : public PromiseWorker {
     return r.kind != IPCI_FD_MQUEUE || (r.path_len >= 2 && memchr(path + 1, '/', r.path_len - 1) == nullptr);
   }
 
+  // An eventfd or signalfd record that carries its fdinfo facts (walk.h IPCI_F_ANON_FACTS), on a
+  // kernel whose fdinfo lines AnonFactsLines writes as it prints them: no fdinfo read for it.
+  bool AnonFactsServed(const ipci_fd_rec& r) const { return (r.flags & IPCI_F_ANON_FACTS) && anonFacts_; }
+
   // The anon rule of an anon record (its name is the path bytes), or null: no rule of this walk
   // names it (another walk running at the same time asked for it).
   const AnonRule* AnonRuleOf(const ipci_fd_rec& r, const char* path) const {
@@ -750,7 +760,7 @@ class BpfWalkWorker : public PromiseWorker {
       int rule = -1;
       if (r.kind == IPCI_FD_ANON) {
         const AnonRule* a = AnonRuleOf(r, path);
-        if (!a || a->fdinfo.empty()) return;
+        if (!a || a->fdinfo.empty() || AnonFactsServed(r)) return;
         rule = static_cast<int>(a - opt_.anonRules.data());
       } else if (!PathRow(r, path) || PlainStat(r.magic)) {
         return;
@@ -830,7 +840,13 @@ class BpfWalkWorker : public PromiseWorker {
       const AnonRule* a = AnonRuleOf(r, path);
       if (!a) return;
       if (a->rw) mode = 3;
-      if (!a->fdinfo.empty()) {
+      if (!a->fdinfo.empty() && AnonFactsServed(r)) {
+        std::string info;
+        AnonFactsLines(r, path, r.path_len, a->fdinfo, info);
+        anonFactsRows_++;
+        infoIndex = static_cast<int32_t>(cols_.infos.size());
+        cols_.infos.push_back(std::move(info));
+      } else if (!a->fdinfo.empty()) {
         auto it = checkAt_.find(offset);
         if (it == checkAt_.end()) return;
         const Shared::Check& c = checks[it->second];
@@ -920,6 +936,8 @@ class BpfWalkWorker : public PromiseWorker {
   Options opt_;
   Verdict verdict_;
   BigVec<char> records_;
+  bool anonFacts_ = false;  // AnonFactsMatchKernel(), asked at the start of the walk
+  size_t anonFactsRows_ = 0;  // rows whose fdinfo lines were written from the program's facts
   std::vector<ProcFacts> procs_;
   std::vector<uint8_t> ok_;  // per process: read in time (its facts are in the shared state until moved to procs_)
   std::unordered_map<size_t, size_t> checkAt_;  // record offset → its statx check
@@ -1041,6 +1059,8 @@ Napi::Value BpfWalk(const Napi::CallbackInfo& info) {
     ParseAnonRules(env, o, opt);
     Napi::Value tf = o.Get("taskFacts");
     if (tf.IsBoolean()) opt.taskFacts = tf.As<Napi::Boolean>().Value();
+    Napi::Value af = o.Get("anonFacts");
+    if (af.IsBoolean()) opt.anonFacts = af.As<Napi::Boolean>().Value();
     Napi::Value btf = o.Get("btfPath");
     if (btf.IsString()) opt.btfPath = btf.As<Napi::String>().Utf8Value();
   }
