@@ -158,7 +158,10 @@ const nodeTest = async (dir, extra, wrap = [], extraEnv = {}) => {
   let fail = Number([...r.out.matchAll(/ℹ fail (\d+)/g)].pop()?.[1] ?? 0);
   const skipped = Number([...r.out.matchAll(/ℹ skipped (\d+)/g)].pop()?.[1] ?? 0);
   if (r.code !== 0 && fail === 0) fail = 1; // it could not run, or failed outside a test
-  return { ok: r.code === 0, passed: pass, failed: fail, skipped, detail: `${pass} passed, ${fail} failed, ${skipped} skipped (${files.length} files)` };
+  // The spec reporter's closing list of failures (names, messages, stacks): repeated in the summary,
+  // since a CI report may keep only the end of the output.
+  const failures = r.code !== 0 ? (r.out.split(/^✖ failing tests:$/m)[1] ?? '').trim() : '';
+  return { ok: r.code === 0, passed: pass, failed: fail, skipped, failures, detail: `${pass} passed, ${fail} failed, ${skipped} skipped (${files.length} files)` };
 };
 await layer('unit', () => nodeTest(path.join(dist, 'test/unit'), []));
 
@@ -239,6 +242,10 @@ console.log('\n[test] ════════ summary ════════'
 for (const r of results) console.log(`[test] ${r.ok ? 'PASS' : 'FAIL'}  ${r.layer.padEnd(19)} ${secs(r.ms ?? 0).padStart(8)}  ${r.detail ?? ''}`);
 // Every layer's tests; a failed layer without a count of its own (build, typecheck, lint, an
 // install) is one failure.
+for (const r of results.filter((x) => x.failures)) {
+  const lines = r.failures.split('\n');
+  console.log(`[test] ── ${r.layer}: failures ──\n${lines.slice(0, 120).join('\n')}${lines.length > 120 ? `\n… ${lines.length - 120} more lines above` : ''}`);
+}
 const passed = results.reduce((a, r) => a + (r.passed ?? 0), 0);
 const failed = results.reduce((a, r) => a + (r.failed ?? (r.ok ? 0 : 1)), 0);
 const skipped = results.reduce((a, r) => a + (r.skipped ?? 0), 0);

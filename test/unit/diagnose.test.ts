@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { EMPTY_FILTER } from '../../src/core/filter';
 import { Diagnoser, MAX_PROBLEMS_PER_RULE, RULES, runRules, type Problem } from '../../src/core/diagnose';
 import { waitGraph } from '../../src/core/diagnose/blocking';
-import { emptyEvidence, readLiveness, readThreads, type Evidence, type ProcessFacts } from '../../src/core/diagnose/evidence';
+import { emptyEvidence, gatherEvidence, readLiveness, readThreads, type Evidence, type ProcessFacts } from '../../src/core/diagnose/evidence';
 import { parseMountInfo } from '../../src/core/diagnose/paths';
 import { activity, procLabel, type HistoryEntry, type Rule } from '../../src/core/diagnose/rule';
 import { SnapshotIndex } from '../../src/core/diagnose/snapshotIndex';
@@ -757,11 +757,40 @@ describe('a process the snapshot lacks, named from /proc by the evidence', () =>
       const index = new SnapshotIndex(snap([], [], Date.now()));
       assert.deepEqual([7, 8, 9].map((pid) => procLabel(index, pid, ev)), ['bad\\xff[7]', 'bad\\xfe) x[8]', 'café[9]']);
       assert.equal(ev.liveness.get(9)?.commBytes, undefined, 'UTF-8: no bytes');
-      const threads = readThreads(root, 7, 4, Infinity);
+      const threads = readThreads(root, 7, 4, () => false);
       assert.deepEqual([threads.comm, threads.commBytes], ['bad\ufffd', '626164ff']);
       const byThreads = emptyEvidence();
       byThreads.processes.set(7, threads);
       assert.equal(procLabel(index, 7, byThreads), 'bad\\xff[7]');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('thread reads cut by the deadline', () => {
+  test('stop where the phase stops, leave the facts incomplete and mark the evidence as cut (the diagnosis is partial)', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-diag-threads-'));
+    try {
+      const line = (id: number) => `${id} (w) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 5 0 5 0 0`;
+      fs.writeFileSync(path.join(root, 'stat'), '');
+      for (const tid of [7, 8, 9, 10, 11]) {
+        const t = path.join(root, '7', 'task', String(tid));
+        fs.mkdirSync(t, { recursive: true });
+        fs.writeFileSync(path.join(t, 'stat'), line(tid));
+        fs.writeFileSync(path.join(t, 'syscall'), '7 0x3 0x0 0x0 0x0 0x0 0x0 0x7ffc 0x7f00\n');
+        fs.writeFileSync(path.join(t, 'wchan'), 'do_sys_poll');
+      }
+      fs.writeFileSync(path.join(root, '7', 'stat'), line(7));
+      let asked = 0;
+      const cut = readThreads(root, 7, 64, () => ++asked > 2);
+      assert.deepEqual([cut.threads.map((t) => t.tid), cut.threadCount, cut.complete], [[7, 8], 5, false]);
+      const whole = readThreads(root, 7, 64, () => false);
+      assert.deepEqual([whole.threads.length, whole.complete], [5, true]);
+      const ev = gatherEvidence([{ threads: [7] }], { procRoot: root, deadlineMs: 0, minPhaseMs: 0 });
+      assert.notEqual(ev.processes.get(7)?.complete, true);
+      assert.equal(ev.deadlineHit, true, 'a cut thread read is a deadline hit');
+      assert.ok(ev.notes.some((n) => /evidence deadline \(0 ms\) reached while reading threads/.test(n)), ev.notes.join('\n'));
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

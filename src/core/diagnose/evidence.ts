@@ -220,7 +220,8 @@ function errCode(e: unknown): string {
   return (e as NodeJS.ErrnoException)?.code ?? 'EIO';
 }
 
-export function readThreads(procRoot: string, pid: number, maxThreads: number, deadline: number): ProcessFacts {
+/** `late`: true once the thread reads must stop (the evidence's deadline); a cut leaves `complete` false. */
+export function readThreads(procRoot: string, pid: number, maxThreads: number, late: () => boolean): ProcessFacts {
   const base = path.join(procRoot, String(pid));
   const { ps, commBytes } = readStat(path.join(base, 'stat'));
   const facts: ProcessFacts = { pid, startTime: ps?.startTime ?? null, state: ps?.state ?? '?', comm: ps?.comm ?? '', ...(commBytes !== undefined ? { commBytes } : {}), threads: [], complete: false };
@@ -242,7 +243,7 @@ export function readThreads(procRoot: string, pid: number, maxThreads: number, d
   facts.threadCount = tids.length;
   let complete = tids.length <= maxThreads;
   for (const tid of tids.slice(0, maxThreads)) {
-    if (performance.now() > deadline) {
+    if (late()) {
       complete = false;
       break;
     }
@@ -368,7 +369,8 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
         break;
       }
       if (late('threads')) break;
-      const f = readThreads(procRoot, pid, maxThreads, deadline);
+      // the same stop as the phase's (its grace past the deadline included), so a cut marks the diagnosis partial
+      const f = readThreads(procRoot, pid, maxThreads, () => late('threads'));
       if (f.error === 'EACCES' || f.error === 'EPERM') denied++;
       ev.processes.set(pid, f);
       facts.push(f);
