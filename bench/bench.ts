@@ -243,6 +243,8 @@ interface SizeResult {
   ourDurationMs: number[];
   /** The service's snapshots as its worker timed them (snapshot.durationMs: the walk through the join, without the digest, diff and diagnosis). */
   serviceDurationMs: number[];
+  /** The process's CPU while the worker took those snapshots (SnapshotService.lastSnapshotCpuMs: the bench's main thread awaits meanwhile). */
+  serviceSnapshotCpuMs: number[];
   counts: Record<string, unknown>;
   /** Per backend step ('bpf', 'proc'): the backend that really ran, and each run's phases. */
   backend: Record<string, string>;
@@ -514,7 +516,7 @@ async function main(): Promise<void> {
       const wl = await builder.start(size);
       console.log(`[${size.label}] workload: ${size.pairs * 2} processes, ${wl.fds} fds, ready in ${(performance.now() - t0).toFixed(0)} ms`);
       const out = path.join(tmp, 'out.txt');
-      const res: SizeResult = { size: size.label, fds: wl.fds, times: {}, cpu: {}, faults: {}, mainThreadMs: [], serviceMainCpuMs: [], oursMainCpuMs: [], workerMs: [], ourDurationMs: [], serviceDurationMs: [], counts: {}, backend: {}, phases: {}, rss: {} };
+      const res: SizeResult = { size: size.label, fds: wl.fds, times: {}, cpu: {}, faults: {}, mainThreadMs: [], serviceMainCpuMs: [], oursMainCpuMs: [], workerMs: [], ourDurationMs: [], serviceDurationMs: [], serviceSnapshotCpuMs: [], counts: {}, backend: {}, phases: {}, rss: {} };
       const rec = (name: string, r: StepResult): void => {
         (res.times[name] ??= []).push(r.ms);
         (res.cpu[name] ??= []).push(r.cpuMs);
@@ -584,6 +586,7 @@ async function main(): Promise<void> {
             res.mainThreadMs.push(svc.lastMainThreadMs);
             res.workerMs.push(svc.lastWorkerMs);
             res.serviceDurationMs.push(r.snapshot.durationMs);
+            res.serviceSnapshotCpuMs.push(svc.lastSnapshotCpuMs);
             return { ms, cpuMs: selfCpuMs() - c };
           },
         },
@@ -627,6 +630,7 @@ async function main(): Promise<void> {
       res.oursMainCpuMs.length = 0;
       res.workerMs.length = 0;
       res.serviceDurationMs.length = 0;
+      res.serviceSnapshotCpuMs.length = 0;
       for (const k of Object.keys(res.phases)) res.phases[k].length = 0;
       diagnosis.clearTimings();
       // interleaved: rotate the order each repetition so no tool always runs first
@@ -718,6 +722,9 @@ function printSize(r: SizeResult, ours: Snapshot | undefined, faultUs: number): 
   const floor1t = median(r.times['floor-1t'] ?? []);
   const svcSnap = median(r.serviceDurationMs);
   if (r.serviceDurationMs.length > 0) console.log(`  the service's snapshot in its worker (snapshot.durationMs, without digest, diff and diagnosis): median ${fmt(svcSnap)}${floor1t > 0 ? ` = ${(svcSnap / floor1t).toFixed(2)}× floor1t` : ''}`);
+  const floor1tCpu = median(r.cpu['floor-1t'] ?? []);
+  const svcCpu = median(r.serviceSnapshotCpuMs);
+  if (r.serviceSnapshotCpuMs.length > 0) console.log(`  its CPU (the process's, every thread, while the worker took it; the bench awaits meanwhile): median ${fmt(svcCpu)}${floor1tCpu > 0 ? ` = ${(svcCpu / floor1tCpu).toFixed(2)}× floor1t's CPU` : ''}`);
   console.log(`  backends that ran: ${Object.entries(r.backend).map(([k, v]) => `${k} → ${v}`).join(', ')}`);
   for (const [name, runs] of Object.entries(r.phases)) {
     const m = (k: keyof PhaseRun) => fmt(median(runs.map((x) => x[k] ?? NaN)));

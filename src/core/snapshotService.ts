@@ -148,6 +148,8 @@ export class SnapshotService {
   lastPartBytes: number[] = [];
   /** Time the worker spent on the last snapshot + diff. */
   lastWorkerMs = 0;
+  /** The process's CPU while the worker took the last snapshot (every thread: the snapshot's own only when the host idles meanwhile), ms. */
+  lastSnapshotCpuMs = 0;
   /** Why snapshots run in-thread, or null while the worker is used. */
   fallbackReason: string | null = null;
   /** The latest snapshot (as applied on this thread). */
@@ -413,6 +415,7 @@ export class SnapshotService {
     if (this.diagnose && !this.localDiagnosis) this.localDiagnosis = diagnosisHook(this.diagnose, this.narrowing);
     const diagnosis = this.localDiagnosis ? this.received.apply(JSON.parse(this.localDiagnosis.run(snapshot)) as DiagnosisDelta) : undefined;
     this.lastWorkerMs = 0;
+    this.lastSnapshotCpuMs = 0;
     this.lastMainThreadMs = performance.now() - t0; // includes awaits; the whole scan ran on this thread
     this.lastMaxStallMs = this.lastMainThreadMs;
     this.lastParts = 0;
@@ -473,6 +476,7 @@ export class SnapshotService {
     this.current = snapshot;
     const tail = performance.now() - t1;
     this.lastWorkerMs = m.workerMs;
+    this.lastSnapshotCpuMs = m.snapshotCpuMs;
     this.lastMainThreadMs = p.mainMs + tail;
     this.lastMaxStallMs = Math.max(p.maxStallMs, ms + tail);
     this.lastParts = m.parts;

@@ -8,7 +8,7 @@
 //                  soak bench does —, its caches' entry counts)
 //   worker → main: { type: 'ready' }
 //                | { type: 'part', seq, json, bytes }     (a piece of the diff; the main thread acks it)
-//                | { type: 'diff', seq, json, bytes, workerMs, parts, diagnosis? } (the last piece; with
+//                | { type: 'diff', seq, json, bytes, workerMs, snapshotCpuMs, parts, diagnosis? } (the last piece; with
 //                  workerData.diagnose, what changed in the diagnosis, as JSON — diagnose/workerHook.ts)
 //                | { type: 'error', seq, message }
 //                | { type: 'stats', id, heap, caches }
@@ -55,7 +55,8 @@ export type FromWorker =
   | { type: 'ready' }
   | { type: 'stats'; id: number; heap: Record<string, number>; caches: Record<string, number> }
   | { type: 'part'; seq: number; json: string; bytes: number }
-  | { type: 'diff'; seq: number; json: string; bytes: number; workerMs: number; parts: number; diagnosis?: string }
+  // snapshotCpuMs: the process's CPU (every thread) while takeSnapshot ran; the snapshot's own where the host is idle meanwhile (a bench)
+  | { type: 'diff'; seq: number; json: string; bytes: number; workerMs: number; snapshotCpuMs: number; parts: number; diagnosis?: string }
   | { type: 'error'; seq: number; message: string };
 
 /** The six entry lists of a diff, in the order parts carry them. */
@@ -171,7 +172,9 @@ if (parentPort) {
         try {
           // files in flight read by the walk's pass when the last diagnosis asked about them
           const opts = diagnose ? diagnose.snapshotOptions(options) : options;
+          const c0 = process.cpuUsage();
           const snap = await takeSnapshot(opts);
+          const c1 = process.cpuUsage(c0);
           const digest = digestSnapshot(snap);
           const diff = diffFromDigest(prev, snap, digest);
           // each part is encoded only after the previous one was acked (one ahead, to know the last)
@@ -185,7 +188,7 @@ if (parentPort) {
             await acked;
           }
           const diagnosis = diagnose?.run(snap, opts.filesInFlight);
-          port.postMessage({ type: 'diff', seq: m.seq, json, bytes: Buffer.byteLength(json), workerMs: performance.now() - t0, parts: count, ...(diagnosis ? { diagnosis } : {}) } satisfies FromWorker);
+          port.postMessage({ type: 'diff', seq: m.seq, json, bytes: Buffer.byteLength(json), workerMs: performance.now() - t0, snapshotCpuMs: (c1.user + c1.system) / 1000, parts: count, ...(diagnosis ? { diagnosis } : {}) } satisfies FromWorker);
           prev = digest; // only once the main thread has every part (on an error both sides keep the old one)
         } catch (e) {
           port.postMessage({ type: 'error', seq: m.seq, message: (e as Error)?.stack ?? String(e) } satisfies FromWorker);

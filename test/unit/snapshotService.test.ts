@@ -63,6 +63,8 @@ test('SnapshotService runs scans in the worker and applies diffs', { skip: findW
   await exercise(svc);
   assert.equal(svc.fallbackReason, null);
   assert.ok(svc.lastWorkerMs > 0);
+  // the process's CPU across the worker's takeSnapshot (rusage is exact to the µs: a scan never takes none)
+  assert.ok(Number.isFinite(svc.lastSnapshotCpuMs) && svc.lastSnapshotCpuMs > 0, String(svc.lastSnapshotCpuMs));
   svc.dispose();
 });
 
