@@ -4,6 +4,7 @@
 import type { Channel, Endpoint, ProcessInfo, Snapshot, SnapshotDiff } from './model';
 import { CHANNEL_KINDS, SNAPSHOT_VERSION } from './model';
 import { KINDS, kindOfId } from './kinds';
+import { radixSortBy } from './sortedPositions';
 
 const KIND_ORDER = new Map<string, number>(CHANNEL_KINDS.map((k, i) => [k, i]));
 
@@ -75,39 +76,35 @@ export function isCanonical(list: readonly Channel[]): boolean {
 
 /**
  * Sorts channels into the canonical order (same result as sort(compareChannels)) without a JS
- * comparator for the bulk: bucket by kind, then inode channels by a packed `inode * 2^20 + index`
- * key in a Float64Array (native numeric sort); the rest (SysV, POSIX, TIME-WAIT) by comparator.
+ * comparator for the bulk: bucket by kind, then inode channels by a stable radix sort of their
+ * inodes (radixSortBy); the rest (SysV, POSIX, TIME-WAIT) by comparator.
  */
 export function sortChannels(channels: Channel[]): Channel[] {
   const n = channels.length;
-  if (n >= 1 << 20 || n < 64) return channels.sort(compareChannels);
+  if (n < 64) return channels.sort(compareChannels);
   const buckets: Channel[][] = CHANNEL_KINDS.map(() => []);
   for (let i = 0; i < n; i++) buckets[KIND_ORDER.get(channels[i].kind)!].push(channels[i]);
   const out: Channel[] = [];
   for (const b of buckets) {
     if (b.length === 0) continue;
-    const keyed: number[] = [];
+    const keyed: Channel[] = [];
     const rest: Channel[] = [];
-    let maxInode = 0;
     for (let i = 0; i < b.length; i++) {
-      const ino = (b[i] as { inode?: number }).inode || 0;
-      if (ino > 0) {
-        keyed.push(i);
-        if (ino > maxInode) maxInode = ino;
-      } else rest.push(b[i]);
+      if (((b[i] as { inode?: number }).inode || 0) > 0) keyed.push(b[i]);
+      else rest.push(b[i]);
     }
-    if (maxInode * 1048576 + 1048576 > Number.MAX_SAFE_INTEGER) {
+    const inodes = new Float64Array(keyed.length);
+    const order = new Int32Array(keyed.length);
+    for (let j = 0; j < keyed.length; j++) {
+      inodes[j] = (keyed[j] as { inode: number }).inode;
+      order[j] = j;
+    }
+    if (!radixSortBy(order, inodes)) {
       for (const c of b.sort(compareChannels)) out.push(c); // not push(...): a spread of 100k+ overflows the stack
       continue;
     }
-    const keys = new Float64Array(keyed.length);
-    for (let j = 0; j < keyed.length; j++) keys[j] = ((b[keyed[j]] as { inode: number }).inode) * 1048576 + keyed[j];
-    keys.sort();
     const start = out.length;
-    for (let j = 0; j < keys.length; j++) {
-      const k = keys[j];
-      out.push(b[k - Math.floor(k / 1048576) * 1048576]); // no float modulo (a C call in V8)
-    }
+    for (let j = 0; j < order.length; j++) out.push(keyed[order[j]]);
     // equal inodes (FIFOs on different devices): order those runs by id
     for (let j = start + 1; j < out.length; j++) {
       if ((out[j] as { inode: number }).inode === (out[j - 1] as { inode: number }).inode) {

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import type { Capabilities, Channel, ChannelKind, Endpoint, Mode, ProcessInfo } from '../model';
 import type { NativeAddon, ProcWalk, ProcWalkProcess } from '../native';
+import { radixSortBy } from '../sortedPositions';
 
 export interface ProbeContext {
   procRoot: string;
@@ -57,8 +58,6 @@ export function modeOf(bits: number): Mode {
   return MODES[bits & 3];
 }
 
-const SHIFT = 1048576; // 2^20: packed sort keys `inode * 2^20 + row`
-const MAX_PACKED_INODE = Math.floor(Number.MAX_SAFE_INTEGER / SHIFT) - 1;
 
 /** Per FdKind: the distinct inodes in ascending order and the first row (in `next` order) of each. */
 export interface FdGroups {
@@ -106,7 +105,6 @@ export class FdIndex {
     let lastPid = -1;
     let keepIt = true;
     let ordered = true;
-    let maxInode = 0;
     for (let i = 0; i < n; i++) {
       const pid = pids[i];
       if (pid !== lastPid) {
@@ -117,35 +115,21 @@ export class FdIndex {
       if (!keepIt) continue;
       keep[i] = 1;
       counts[kinds[i]]++;
-      if (inodes[i] > maxInode) maxInode = inodes[i];
     }
     this.ordered = ordered;
-    const packed = n < SHIFT && maxInode <= MAX_PACKED_INODE;
     // one pass scatters the kept rows into per-kind slices, each then sorted by inode
     const start = new Int32Array(257);
     for (let k = 0; k < 256; k++) start[k + 1] = start[k] + counts[k];
     const fill = start.slice(0, 256);
     const total = start[256];
-    const keys = packed ? new Float64Array(total) : null;
     const all = new Int32Array(total);
-    for (let i = 0; i < n; i++) {
-      if (keep[i] === 0) continue;
-      const at = fill[kinds[i]]++;
-      if (keys !== null) keys[at] = inodes[i] * SHIFT + i;
-      else all[at] = i;
-    }
+    for (let i = 0; i < n; i++) if (keep[i] !== 0) all[fill[kinds[i]]++] = i;
     for (let k = 0; k < 256; k++) {
       const c = counts[k];
       if (c === 0) continue;
+      // rows in ascending order, sorted stably by inode: ties stay by row
       const rows = all.subarray(start[k], start[k] + c);
-      if (keys !== null) {
-        const ks = keys.subarray(start[k], start[k] + c);
-        ks.sort();
-        for (let i = 0; i < c; i++) {
-          const key = ks[i];
-          rows[i] = key - Math.floor(key / SHIFT) * SHIFT; // no float modulo (a C call in V8)
-        }
-      } else rows.sort((a, b) => inodes[a] - inodes[b] || a - b);
+      if (!radixSortBy(rows, inodes)) rows.sort((a, b) => inodes[a] - inodes[b] || a - b);
       // cut into groups of equal inode, linking rows through next
       const gInode = new Float64Array(c);
       const gFirst = new Int32Array(c);

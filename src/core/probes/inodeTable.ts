@@ -69,26 +69,3 @@ export class InodeTable {
     for (let i = 0; i < oldK.length; i++) if (oldK[i] !== -1) this.set(oldK[i], oldV[i]);
   }
 }
-
-/**
- * Order of positions 0..n-1 by ascending `inodeAt(pos)` (ties by position), computed with a
- * packed `inode * 2^20 + pos` Float64Array and its native numeric sort (no JS comparator).
- */
-export function orderByInode(n: number, inodeAt: (pos: number) => number): Int32Array {
-  const order = new Int32Array(n);
-  let max = 0;
-  for (let i = 0; i < n; i++) if (inodeAt(i) > max) max = inodeAt(i);
-  if (n < 1048576 && max * 1048576 + 1048576 <= Number.MAX_SAFE_INTEGER) {
-    const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) keys[i] = inodeAt(i) * 1048576 + i;
-    keys.sort();
-    for (let i = 0; i < n; i++) {
-      const k = keys[i];
-      order[i] = k - Math.floor(k / 1048576) * 1048576;
-    }
-    return order;
-  }
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => inodeAt(a) - inodeAt(b) || a - b);
-  return order;
-}
