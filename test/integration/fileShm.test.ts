@@ -187,13 +187,22 @@ describe('an io_uring ring and a libaio ring mapped shared (MariaDB has one or t
       assert.match(maps, / anon_inode:\[io_uring\]\n/, 'the io_uring ring is mapped');
       assert.match(maps, / \/\[aio\] \(deleted\)\n/, 'the libaio ring is mapped');
       if ((await bpfWalks!.bpfProbe()).ok) {
-        const w = await bpfWalks!.bpfWalk({ threads: 2, readMaps: true, readTimers: false, readLinks: false, measurePipes: false });
-        const refused = mapsPassRefused(w.bpf.mapsUnavailable);
-        if (refused) t.diagnostic(`not checked: the maps pass covers the process; ${refused}`);
-        else {
+        // A process whose mmap lock is busy at the pass's visit (a page fault, an io_uring worker)
+        // is left to /proc/PID/maps for that walk, by design: a ring the program took for a layer
+        // file would be left out on every walk, so a few walks tell the two apart.
+        const sent: number[][] = [];
+        for (let attempt = 0; attempt < 5; attempt++) {
+          const w = await bpfWalks!.bpfWalk({ threads: 2, readMaps: true, readTimers: false, readLinks: false, measurePipes: false });
+          const refused = mapsPassRefused(w.bpf.mapsUnavailable);
+          if (refused) {
+            t.diagnostic(`not checked: the maps pass covers the process; ${refused}`);
+            break;
+          }
           assert.equal(w.bpf.mapsUnavailable, undefined);
-          assert.deepEqual([made.pid, made.twin].filter((p) => w.bpf.mapsFromProc?.includes(p)), [], 'not sent to /proc/PID/maps');
+          sent.push([made.pid, made.twin].filter((p) => w.bpf.mapsFromProc?.includes(p)));
+          if (sent[sent.length - 1].length === 0) break;
         }
+        if (sent.length > 0) assert.deepEqual(sent[sent.length - 1], [], `not sent to /proc/PID/maps (every walk: ${JSON.stringify(sent)})`);
       }
       for (const walk of ['proc', 'bpf-iter'] as const) {
         const snap = await takeSnapshot({ kinds: ['posix-shm'], walk });
