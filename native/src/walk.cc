@@ -397,6 +397,7 @@ class Walker {
       cur_.fdCount = cols.pid.size() - cur_.fdStart;
       std::lock_guard<std::mutex> lock(pubMu);
       if (abandoned) return false;
+      MarkPublished();
       procs[i] = std::move(cur_);
       sh_.procDone[i] = 1;
       itemStartNs.store(0, std::memory_order_relaxed);
@@ -436,6 +437,7 @@ class Walker {
       }
       std::lock_guard<std::mutex> lock(pubMu);
       if (abandoned) return false;
+      MarkPublished();
       c.thread = index_;
       c.rowStart = rowStart;
       c.rowCount = cols.pid.size() - rowStart;
@@ -445,15 +447,27 @@ class Walker {
     return true;
   }
 
-  // Called by the waiting thread when it gives this walker up. Takes the rows published so far;
+  // Called by the waiting thread when it gives this walker up. Copies the rows published so far
+  // (the walker may still be appending to its columns: it is never stopped, only left alone);
   // returns the item index the walker is on (and its pid and stage), or -1 when idle. A walker on
   // its item for itemTimeoutNs or more is entered in the process-wide stuck list, under the same
   // lock Finished() takes, so a thread that returns right now cannot leave a stale entry behind.
   long Abandon(FdCols& taken, int32_t& pid, const char*& what, bool& stuck, int64_t itemTimeoutNs, int64_t now) {
     std::lock_guard<std::mutex> lock(pubMu);
     abandoned = true;
-    taken = std::move(cols);
-    cols = FdCols();
+    // Only the published prefix, and no move of `cols`: the walker's appends write past it and
+    // grow a column only under this lock (Room), so the prefix's memory stays where it is.
+    auto head = [](auto& to, const auto& from, size_t n) { to.assign(from.begin(), from.begin() + static_cast<ptrdiff_t>(n)); };
+    head(taken.pid, cols.pid, pubRows_);
+    head(taken.fd, cols.fd, pubRows_);
+    head(taken.kind, cols.kind, pubRows_);
+    head(taken.mode, cols.mode, pubRows_);
+    head(taken.inode, cols.inode, pubRows_);
+    head(taken.dev, cols.dev, pubRows_);
+    head(taken.pathIndex, cols.pathIndex, pubRows_);
+    head(taken.infoIndex, cols.infoIndex, pubRows_);
+    head(taken.paths, cols.paths, pubPaths_);
+    head(taken.infos, cols.infos, pubInfos_);
     const int64_t since = itemStartNs.load(std::memory_order_relaxed);
     if (since == 0) return -1;
     pid = curPid_;
@@ -475,6 +489,8 @@ class Walker {
   FdCols cols;
   std::mutex pubMu;
   bool abandoned = false;  // under pubMu
+  // What of `cols` is published (rows, paths, infos): what Abandon copies. Under pubMu.
+  size_t pubRows_ = 0, pubPaths_ = 0, pubInfos_ = 0;
   // Steady-clock ns when the current item started, 0 while idle: the waiting thread reads it to
   // find walkers stuck longer than itemTimeoutMs.
   std::atomic<int64_t> itemStartNs{0};
@@ -482,6 +498,22 @@ class Walker {
   std::atomic<const char*> stage{""};
 
  private:
+  // Under pubMu: everything in `cols` so far belongs to published items.
+  void MarkPublished() {
+    pubRows_ = cols.pid.size();
+    pubPaths_ = cols.paths.size();
+    pubInfos_ = cols.infos.size();
+  }
+
+  // Before an append to `v`: a full vector grows under pubMu, so that Abandon, on another thread,
+  // never reads a buffer the growth frees. Appends that fit write past what Abandon reads.
+  template <typename V>
+  void Room(V& v) {
+    if (v.size() < v.capacity()) return;
+    std::lock_guard<std::mutex> lock(pubMu);
+    v.reserve(v.capacity() < 16 ? 16 : v.capacity() * 2);
+  }
+
   void Begin(size_t index, int32_t pid) {
     std::lock_guard<std::mutex> lock(pubMu);
     curIndex_ = index;
@@ -812,6 +844,7 @@ class Walker {
       int32_t pathIndex = -1;
       if (r.link == "/" && !nameless) {
         pathIndex = static_cast<int32_t>(cols.paths.size());
+        Room(cols.paths);
         cols.paths.emplace_back(link_, len);
       }
       int32_t infoIndex = -1;
@@ -830,6 +863,7 @@ class Walker {
     if (n <= 0) return -1;
     std::string kept;
     KeepFdinfoLines(buf_.data(), static_cast<size_t>(n), keys, kept);
+    Room(cols.infos);
     cols.infos.push_back(std::move(kept));
     return static_cast<int32_t>(cols.infos.size() - 1);
   }
@@ -969,6 +1003,14 @@ class Walker {
   // ---- shared ----
 
   void Push(int32_t pid, int32_t fdnum, uint8_t kind, uint8_t mode, uint64_t ino, uint64_t dev, int32_t pathIndex, int32_t infoIndex) {
+    Room(cols.pid);
+    Room(cols.fd);
+    Room(cols.kind);
+    Room(cols.mode);
+    Room(cols.inode);
+    Room(cols.dev);
+    Room(cols.pathIndex);
+    Room(cols.infoIndex);
     cols.pid.push_back(pid);
     cols.fd.push_back(fdnum);
     cols.kind.push_back(kind);

@@ -334,6 +334,29 @@ describe('native addon', { skip: skipAll }, () => {
       assert.deepEqual(Array.from(c.fds.kind), [FD.Pipe, FD.Socket]);
     });
 
+    it('walks cut by their deadline at any point, while their walkers are still appending rows, never crash the process (in a child: a crash is its exit signal)', async () => {
+      // A walker given up at the deadline is left running; its published rows are copied while it
+      // appends more. Cutting hundreds of walks at deadlines from 0.5 to 5 ms lands the cut inside
+      // a row's append (it once moved the columns out from under the walker: SIGSEGV about one
+      // walk in a few hundred on a loaded machine).
+      const script = `
+        const addon = require(${JSON.stringify(load.path)});
+        const opts = JSON.parse(process.argv[1]);
+        (async () => {
+          let cut = 0;
+          for (let i = 0; i < 400; i++) {
+            const w = await addon.walkProc({ ...opts, deadlineMs: 0.5 + (i % 10) * 0.5 });
+            cut += w.processes.filter((p) => p.error === 'ETIMEDOUT').length;
+            for (const p of w.processes) if (p.error === 'ETIMEDOUT' && p.stat !== undefined) throw new Error('half-read process ' + p.pid);
+          }
+          console.log(JSON.stringify({ cut }));
+        })().catch((e) => { console.error(e); process.exit(3); });`;
+      const r = spawnSync(process.execPath, ['-e', script, JSON.stringify({ procRoot: '/proc', threads: 2, ...ALL, readTimers: true, readLinks: true })], { encoding: 'utf8', timeout: 240_000 });
+      assert.equal(r.signal, null, `the walking process died of ${r.signal}: ${r.stderr}`);
+      assert.equal(r.status, 0, r.stderr);
+      assert.ok(JSON.parse(r.stdout.trim()).cut > 0, `some walk was cut: ${r.stdout}`);
+    });
+
     it('a walk past its deadline returns what it finished and marks the rest ETIMEDOUT, never half-read', async () => {
       const opts = { procRoot: '/proc', threads: 2, ...ALL, readTimers: true, readLinks: true };
       // the deadline is checked by the thread that started the walkers: on a busy machine it may
