@@ -58,7 +58,6 @@ export function modeOf(bits: number): Mode {
   return MODES[bits & 3];
 }
 
-
 /** Per FdKind: the distinct inodes in ascending order and the first row (in `next` order) of each. */
 export interface FdGroups {
   /** Distinct inodes, ascending. */
@@ -76,9 +75,8 @@ export function append<T>(dst: T[], src: readonly T[]): void {
 }
 
 /**
- * fd rows by kernel identity (FdKind + inode): per kind, the rows sorted by inode (a packed
- * `inode * 2^20 + row` Float64Array and its native numeric sort — no JS comparator, no hash
- * table), cut into groups of equal inode. `head(kind, inode)` is a group's first row,
+ * fd rows by kernel identity (FdKind + inode): per kind, the rows sorted by inode (a stable radix
+ * sort, radixSortBy — no JS comparator, no hash table), cut into groups of equal inode. `head(kind, inode)` is a group's first row,
  * `next[row]` the following one (-1 = end); `groups(kind)` gives every group in inode order, so
  * probes merge-join against other inode-sorted tables instead of probing a hash per row.
  */
