@@ -1,6 +1,7 @@
 // The helpers every entry point uses: an RAII fd closer, an AsyncWorker that settles a promise
 // (PromiseWorker: Execute() is plain C++ on the libuv pool, Settle() builds the JS value), typed
-// arrays from vectors (Typed<> copies, Adopt<> takes the vector's memory), and argument checks that throw TypeError. Calls that may block
+// arrays from vectors (Typed<> copies, Adopt<> takes the vector's memory), property keys made once
+// per result (Keys), and argument checks that throw TypeError. Calls that may block
 // for good on another process's object use ThreadWorker (threadworker.h) instead of the pool.
 #pragma once
 
@@ -8,6 +9,7 @@
 
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <unistd.h>
@@ -97,6 +99,28 @@ class PromiseWorker : public Napi::AsyncWorker {
 
  private:
   Napi::Promise::Deferred deferred_;
+};
+
+/**
+ * Property keys made once per result instead of once per property: napi_set_named_property makes
+ * its key from UTF-8 and looks it up in V8's string table on every call (12 ms of a snapshot of
+ * 3,000 processes, 27 keys each). Keyed by the string literal's address; the keys live in the
+ * handle scope that made them, so one Keys serves one scope.
+ */
+class Keys {
+ public:
+  explicit Keys(Napi::Env env) : env_(env) {}
+  napi_value operator()(const char* key) {
+    for (const auto& e : keys_)
+      if (e.first == key) return e.second;
+    napi_value v = Napi::String::New(env_, key);
+    keys_.emplace_back(key, v);
+    return v;
+  }
+
+ private:
+  Napi::Env env_;
+  std::vector<std::pair<const char*, napi_value>> keys_;
 };
 
 /** A typed array (Int32Array, Float64Array, …) holding a copy of `v`. */

@@ -1332,8 +1332,9 @@ class WalkWorker : public PromiseWorker {
     const std::vector<ProcOut>& list = job_->procs;
     Napi::Array procs = Napi::Array::New(env, list.size());
     uint32_t i = 0;
+    Keys keys(env);
     for (const ProcOut& p : list) {
-      Napi::Object o = ProcTextToJs(env, p);
+      Napi::Object o = ProcTextToJs(env, p, keys);
       if (p.fdsCut) o.Set("fdsCut", JsString(env, p.fdsCutAt));
       if (!p.ownTables.empty()) {
         Napi::Array t = Napi::Array::New(env, p.ownTables.size());

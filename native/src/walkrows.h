@@ -71,18 +71,18 @@ struct FdCols {
   }
 };
 
-/** {pid, error?, stuck?, fdError?, stat?, status?, …}: the fields both walks share. */
-inline Napi::Object ProcTextToJs(Napi::Env env, const ProcText& p) {
+/** {pid, error?, stuck?, fdError?, stat?, status?, …}: the fields both walks share (`k`: the result's keys). */
+inline Napi::Object ProcTextToJs(Napi::Env env, const ProcText& p, Keys& k) {
   Napi::Object o = Napi::Object::New(env);
-  o.Set("pid", Napi::Number::New(env, p.pid));
-  if (p.leader) o.Set("leader", Napi::Number::New(env, p.leader));
-  if (p.error) o.Set("error", JsString(env, ErrnoName(p.error)));
-  if (p.error == ETIMEDOUT && !p.stuck.empty()) o.Set("stuck", JsString(env, p.stuck));
-  if (p.fdError) o.Set("fdError", JsString(env, ErrnoName(p.fdError)));
-  if (p.fdError && p.fdLinksRefused) o.Set("fdErrorSyscall", JsString(env, "readlink"));
-  if (p.threadTablesSkipped) o.Set("threadTablesSkipped", Napi::Number::New(env, p.threadTablesSkipped));
+  o.Set(k("pid"), Napi::Number::New(env, p.pid));
+  if (p.leader) o.Set(k("leader"), Napi::Number::New(env, p.leader));
+  if (p.error) o.Set(k("error"), JsString(env, ErrnoName(p.error)));
+  if (p.error == ETIMEDOUT && !p.stuck.empty()) o.Set(k("stuck"), JsString(env, p.stuck));
+  if (p.fdError) o.Set(k("fdError"), JsString(env, ErrnoName(p.fdError)));
+  if (p.fdError && p.fdLinksRefused) o.Set(k("fdErrorSyscall"), JsString(env, "readlink"));
+  if (p.threadTablesSkipped) o.Set(k("threadTablesSkipped"), Napi::Number::New(env, p.threadTablesSkipped));
   auto str = [&](uint32_t flag, const char* key, const std::string& s) {
-    if (p.has & flag) o.Set(key, JsString(env, s.data(), s.size()));
+    if (p.has & flag) o.Set(k(key), JsString(env, s.data(), s.size()));
   };
   str(F_STAT, "stat", p.stat);
   str(F_STATUS, "status", p.status);
@@ -91,13 +91,13 @@ inline Napi::Object ProcTextToJs(Napi::Env env, const ProcText& p) {
   // last `)`, as parseStat takes it) and the command line, when they are not UTF-8
   if ((p.has & F_STAT) && !Utf8(p.stat)) {
     size_t open = p.stat.find('('), close = p.stat.rfind(')');
-    if (open != std::string::npos && close != std::string::npos && close > open) o.Set("commHex", JsString(env, Hex(p.stat.data() + open + 1, close - open - 1)));
+    if (open != std::string::npos && close != std::string::npos && close > open) o.Set(k("commHex"), JsString(env, Hex(p.stat.data() + open + 1, close - open - 1)));
   }
-  if ((p.has & F_CMDLINE) && !Utf8(p.cmdline)) o.Set("cmdlineHex", JsString(env, Hex(p.cmdline)));
-  if ((p.has & F_CWD) && !Utf8(p.cwd)) o.Set("cwdHex", JsString(env, Hex(p.cwd)));
-  if ((p.has & F_EXE) && !Utf8(p.exe)) o.Set("exeHex", JsString(env, Hex(p.exe)));
+  if ((p.has & F_CMDLINE) && !Utf8(p.cmdline)) o.Set(k("cmdlineHex"), JsString(env, Hex(p.cmdline)));
+  if ((p.has & F_CWD) && !Utf8(p.cwd)) o.Set(k("cwdHex"), JsString(env, Hex(p.cwd)));
+  if ((p.has & F_EXE) && !Utf8(p.exe)) o.Set(k("exeHex"), JsString(env, Hex(p.exe)));
   // kept maps lines whose paths are not UTF-8 (a /dev/shm name of any bytes): the kept text's bytes
-  if ((p.has & F_MAPS) && !Utf8(p.maps)) o.Set("mapsHex", JsString(env, Hex(p.maps)));
+  if ((p.has & F_MAPS) && !Utf8(p.maps)) o.Set(k("mapsHex"), JsString(env, Hex(p.maps)));
   str(F_MAPS, "maps", p.maps);
   str(F_TIMERS, "timers", p.timers);
   str(F_NETNS, "netns", p.netns);
@@ -109,11 +109,11 @@ inline Napi::Object ProcTextToJs(Napi::Env env, const ProcText& p) {
     Napi::Array errs = Napi::Array::New(env, p.errors.size());
     for (uint32_t e = 0; e < p.errors.size(); e++) {
       Napi::Object eo = Napi::Object::New(env);
-      eo.Set("file", JsString(env, p.errors[e].first));
-      eo.Set("code", JsString(env, ErrnoName(p.errors[e].second)));
+      eo.Set(k("file"), JsString(env, p.errors[e].first));
+      eo.Set(k("code"), JsString(env, ErrnoName(p.errors[e].second)));
       errs.Set(e, eo);
     }
-    o.Set("errors", errs);
+    o.Set(k("errors"), errs);
   }
   return o;
 }

@@ -45,6 +45,9 @@ describe('Live activity', function () {
 
   it('enabled (root): the Signals view lists kill, sigqueue and a timer with sender → receiver; the inspector lists them for the receiver', async function () {
     if (!isRoot) return this.skip(); // the tracer needs CAP_BPF+CAP_PERFMON; the integration layer covers the fallback
+    // the view shows only the scoped processes' signals: no scope left over from the tests before
+    await vscode.commands.executeCommand('ipcInspector.clearScope');
+    await vscode.commands.executeCommand('ipcInspector.filter', '');
     await vscode.commands.executeCommand('ipcInspector.enableLiveActivity');
     assert.equal(cfg().get('liveActivity'), 'on');
     await waitFor('the tracer', () => api.liveActivity.tracing, 60_000);
@@ -53,7 +56,15 @@ describe('Live activity', function () {
     fixtures.push(fx);
     await fx.go();
     const mine = () => (api.liveActivity.signalView?.visible() ?? []).filter((e) => e.receiver.pid === fx.info.receiver && [10, 12, 34].includes(e.signal));
-    const events = await waitFor('three signals in the view', () => (mine().length >= 3 ? mine() : undefined), 60_000);
+    // on a timeout, what the log got for the receiver and what the view filters by, to tell a lost
+    // event from a hidden one
+    const events = await waitFor('three signals in the view', () => (mine().length >= 3 ? mine() : undefined), 60_000).catch((e: Error) => {
+      const logged = api.liveActivity.signals.all().filter((x) => x.receiver.pid === fx.info.receiver);
+      throw new Error(
+        `${e.message}: the log has ${JSON.stringify(logged.map((x) => [x.signal, x.sender?.pid ?? x.senderKind]))} for receiver ${fx.info.receiver} (of ${api.liveActivity.signals.all().length}); ` +
+          `the view shows ${JSON.stringify(mine().map((x) => x.signal))}; filter ${JSON.stringify(api.model.filter)}; tracing ${api.liveActivity.tracing}`,
+      );
+    });
     const usr1 = events.find((e) => e.signal === 10)!;
     assert.equal(usr1.sender?.pid, fx.info.sender);
     assert.equal(usr1.codeName, 'SI_USER');

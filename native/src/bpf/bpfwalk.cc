@@ -570,9 +570,10 @@ class BpfWalkWorker : public PromiseWorker {
   Napi::Value Settle(Napi::Env env) override {
     Napi::Array procs = Napi::Array::New(env, procs_.size());
     uint32_t i = 0;
+    Keys keys(env);
     for (const ProcFacts& p : procs_) {
-      Napi::Object o = ProcTextToJs(env, p);
-      if (p.hasTask) o.Set("task", TaskFacts(env, p.task));
+      Napi::Object o = ProcTextToJs(env, p, keys);
+      if (p.hasTask) o.Set(keys("task"), TaskFacts(env, p.task, keys));
       procs.Set(i++, o);
     }
     Napi::Object phases = Napi::Object::New(env);
@@ -624,33 +625,33 @@ class BpfWalkWorker : public PromiseWorker {
 
  private:
   // The fields toProcess takes from stat and status, from the task record (format of /proc/PID/status).
-  static Napi::Object TaskFacts(Napi::Env env, const ipci_task_rec& t) {
+  static Napi::Object TaskFacts(Napi::Env env, const ipci_task_rec& t, Keys& k) {
     Napi::Object o = Napi::Object::New(env);
     size_t n = strnlen(t.comm, sizeof t.comm);
-    o.Set("comm", JsString(env, t.comm, n));
-    if (!Utf8(t.comm, n)) o.Set("commHex", JsString(env, Hex(t.comm, n)));  // lossy as text: its bytes too
-    o.Set("state", JsString(env, std::string(1, StateChar(t.state, t.exit_state))));
-    o.Set("ppid", Napi::Number::New(env, t.ppid));
+    o.Set(k("comm"), JsString(env, t.comm, n));
+    if (!Utf8(t.comm, n)) o.Set(k("commHex"), JsString(env, Hex(t.comm, n)));  // lossy as text: its bytes too
+    o.Set(k("state"), JsString(env, std::string(1, StateChar(t.state, t.exit_state))));
+    o.Set(k("ppid"), Napi::Number::New(env, t.ppid));
     static const long hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
-    o.Set("startTime", Napi::Number::New(env, static_cast<double>(t.start_ns / (1000000000ull / static_cast<unsigned long long>(hz)))));
-    o.Set("threads", Napi::Number::New(env, t.threads));
-    o.Set("uid", Napi::Number::New(env, t.uid));
-    o.Set("euid", Napi::Number::New(env, t.euid));
-    o.Set("tracerPid", Napi::Number::New(env, t.tracer));
-    auto hex = [&](const char* k, uint64_t v) {
+    o.Set(k("startTime"), Napi::Number::New(env, static_cast<double>(t.start_ns / (1000000000ull / static_cast<unsigned long long>(hz)))));
+    o.Set(k("threads"), Napi::Number::New(env, t.threads));
+    o.Set(k("uid"), Napi::Number::New(env, t.uid));
+    o.Set(k("euid"), Napi::Number::New(env, t.euid));
+    o.Set(k("tracerPid"), Napi::Number::New(env, t.tracer));
+    auto hex = [&](const char* key, uint64_t v) {
       char b[17];
       snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(v));
-      o.Set(k, JsString(env, b));
+      o.Set(k(key), JsString(env, b));
     };
     hex("sigPnd", t.sig_pnd);
     hex("shdPnd", t.sig_shd);
     hex("sigBlk", t.sig_blk);
     hex("sigIgn", t.sig_ign);
     hex("sigCgt", t.sig_cgt);
-    o.Set("sigQ", JsString(env, std::to_string(t.sigq) + "/" + std::to_string(t.sigq_limit)));
+    o.Set(k("sigQ"), JsString(env, std::to_string(t.sigq) + "/" + std::to_string(t.sigq_limit)));
     Napi::Array ns = Napi::Array::New(env, t.nspid_n);
     for (uint32_t i = 0; i < t.nspid_n && i < 8; i++) ns.Set(i, Napi::Number::New(env, t.nspid[i]));
-    o.Set("nsPid", ns);
+    o.Set(k("nsPid"), ns);
     return o;
   }
 
