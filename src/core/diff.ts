@@ -4,7 +4,7 @@
 import type { Channel, Endpoint, ProcessInfo, Snapshot, SnapshotDiff } from './model';
 import { CHANNEL_KINDS, SNAPSHOT_VERSION } from './model';
 import { KINDS, kindOfId } from './kinds';
-import { radixSortBy } from './sortedPositions';
+import { sortedPositions } from './sortedPositions';
 
 const KIND_ORDER = new Map<string, number>(CHANNEL_KINDS.map((k, i) => [k, i]));
 
@@ -77,7 +77,7 @@ export function isCanonical(list: readonly Channel[]): boolean {
 /**
  * Sorts channels into the canonical order (same result as sort(compareChannels)) without a JS
  * comparator for the bulk: bucket by kind, then inode channels by a stable radix sort of their
- * inodes (radixSortBy); the rest (SysV, POSIX, TIME-WAIT) by comparator.
+ * inodes (sortedPositions); the rest (SysV, POSIX, TIME-WAIT) by comparator.
  */
 export function sortChannels(channels: Channel[]): Channel[] {
   const n = channels.length;
@@ -94,15 +94,9 @@ export function sortChannels(channels: Channel[]): Channel[] {
       else rest.push(b[i]);
     }
     const inodes = new Float64Array(keyed.length);
-    const order = new Int32Array(keyed.length);
-    for (let j = 0; j < keyed.length; j++) {
-      inodes[j] = (keyed[j] as { inode: number }).inode;
-      order[j] = j;
-    }
-    if (!radixSortBy(order, inodes)) {
-      for (const c of b.sort(compareChannels)) out.push(c); // not push(...): a spread of 100k+ overflows the stack
-      continue;
-    }
+    for (let j = 0; j < keyed.length; j++) inodes[j] = (keyed[j] as { inode: number }).inode;
+    // by inode, ties by position (compareChannels orders equal inodes by id: mended below)
+    const order = sortedPositions(inodes);
     const start = out.length;
     for (let j = 0; j < order.length; j++) out.push(keyed[order[j]]);
     // equal inodes (FIFOs on different devices): order those runs by id

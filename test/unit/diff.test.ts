@@ -141,6 +141,8 @@ test('sortChannels gives the same order as sort(compareChannels)', async () => {
   const tw = (n: number): Channel => ({ id: `tcp:1:a:${n}->b`, kind: 'tcp', endpoints: [], family: 4, local: '', remote: '', state: 'TIME-WAIT', recvQueue: 0, sendQueue: 0, inode: 0, netns: '1', uid: 0 });
   for (let i = 0; i < 30; i++) list.push(tw(i), { ...tw(i), id: 'tcp:' + (i + 1) * 13, inode: (i + 1) * 13 } as Channel);
   // inodes past 2^32 (64-bit inode file systems: FIFOs on XFS or btrfs) sort among the small ones
+  // and past 2^53, where the radix sort hands over to a comparator
+  for (let i = 0; i < 12; i++) list.push({ id: `fifo:0:8:${2 ** 60 + (i % 5) * 2 ** 10}`, kind: 'fifo', endpoints: [], inode: 2 ** 60 + (i % 5) * 2 ** 10, dev: `0:${8 + (i % 3)}`, path: '/z', deleted: false, bufferedBytes: null, capacity: null } as Channel);
   for (let i = 0; i < 20; i++) list.push({ id: `fifo:0:9:${2 ** 40 + (i % 7)}`, kind: 'fifo', endpoints: [], inode: 2 ** 40 + (i % 7), dev: `0:${9 + (i % 2)}`, path: '/y', deleted: false, bufferedBytes: null, capacity: null } as Channel);
   const expected = list.slice().sort(compareChannels).map((c) => c.id);
   assert.deepEqual(sortChannels(list.slice().reverse()).map((c) => c.id), expected);

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import type { Capabilities, Channel, ChannelKind, Endpoint, Mode, ProcessInfo } from '../model';
 import type { NativeAddon, ProcWalk, ProcWalkProcess } from '../native';
-import { radixSortBy } from '../sortedPositions';
+import { sortPositionsBy } from '../sortedPositions';
 
 export interface ProbeContext {
   procRoot: string;
@@ -76,9 +76,10 @@ export function append<T>(dst: T[], src: readonly T[]): void {
 
 /**
  * fd rows by kernel identity (FdKind + inode): per kind, the rows sorted by inode (a stable radix
- * sort, radixSortBy — no JS comparator, no hash table), cut into groups of equal inode. `head(kind, inode)` is a group's first row,
- * `next[row]` the following one (-1 = end); `groups(kind)` gives every group in inode order, so
- * probes merge-join against other inode-sorted tables instead of probing a hash per row.
+ * sort, sortPositionsBy — no JS comparator, no hash table), cut into groups of equal inode.
+ * `head(kind, inode)` is a group's first row, `next[row]` the following one (-1 = end);
+ * `groups(kind)` gives every group in inode order, so probes merge-join against other
+ * inode-sorted tables instead of probing a hash per row.
  */
 export class FdIndex {
   readonly next: Int32Array;
@@ -127,7 +128,7 @@ export class FdIndex {
       if (c === 0) continue;
       // rows in ascending order, sorted stably by inode: ties stay by row
       const rows = all.subarray(start[k], start[k] + c);
-      if (!radixSortBy(rows, inodes)) rows.sort((a, b) => inodes[a] - inodes[b] || a - b);
+      sortPositionsBy(rows, inodes);
       // cut into groups of equal inode, linking rows through next
       const gInode = new Float64Array(c);
       const gFirst = new Int32Array(c);
