@@ -509,6 +509,9 @@ async function main(): Promise<void> {
     // IPC_BENCH_LARGE_DIFF=off: the service never asks V8 for memory back after a large diff (an A/B of LARGE_DIFF_BYTES)
     service = new SnapshotService(process.env.IPC_BENCH_LARGE_DIFF === 'off' ? { largeDiffBytes: Infinity } : {});
     if (!service.usingWorker) console.log(`SnapshotService: ${service.fallbackReason}`);
+    // the in-process steps walk again and again, as the service's worker does: they keep the walks'
+    // freed buffers for the next walk as it does (IPC_BENCH_POOL=off: they do not, an A/B)
+    if (process.env.IPC_BENCH_POOL !== 'off') loadNative().addon?.blockPool?.(true);
     const results: SizeResult[] = [];
 
     for (const size of args.sizes) {

@@ -28,6 +28,7 @@ Napi::Value SemStat(const Napi::CallbackInfo& info);
 Napi::Value MemRead(const Napi::CallbackInfo& info);
 Napi::Value StuckWalks(const Napi::CallbackInfo& info);
 Napi::Value MallocInfo(const Napi::CallbackInfo& info);
+Napi::Value BlockPoolBytes(const Napi::CallbackInfo& info);
 Napi::Value MallocThresholds(const Napi::CallbackInfo& info);
 Napi::Value MemoryPressure(const Napi::CallbackInfo& info);
 Napi::Value FdHangup(const Napi::CallbackInfo& info);
@@ -60,6 +61,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("memRead", Napi::Function::New(env, MemRead, "memRead"));
   exports.Set("stuckWalks", Napi::Function::New(env, StuckWalks, "stuckWalks"));
   exports.Set("mallocInfo", Napi::Function::New(env, MallocInfo, "mallocInfo"));
+  exports.Set("blockPool", Napi::Function::New(env, BlockPoolBytes, "blockPool"));
   exports.Set("mallocThresholds", Napi::Function::New(env, MallocThresholds, "mallocThresholds"));
   exports.Set("memoryPressure", Napi::Function::New(env, MemoryPressure, "memoryPressure"));
   exports.Set("fdHangup", Napi::Function::New(env, FdHangup, "fdHangup"));

@@ -4,6 +4,7 @@
 // pagealloc.h for the walks' large buffers, which stay out of them) — and the thresholds that
 // decide when glibc gives freed memory back (mallopt; the policy is in core/native.ts).
 #include "napi_helpers.h"
+#include "pagealloc.h"
 
 #include <dlfcn.h>
 
@@ -59,6 +60,16 @@ Napi::Value MemoryPressure(const Napi::CallbackInfo& info) {
   void* isolate = get && notify ? get() : nullptr;
   if (isolate) notify(isolate, 1 /* v8::MemoryPressureLevel::kModerate */);
   return Napi::Boolean::New(info.Env(), isolate != nullptr);
+}
+
+// blockPool(keep?) → the bytes of freed large blocks kept for the next walk (pagealloc.h). With
+// keep true, freed blocks are kept from now on; false, no longer, and the kept ones go back to the
+// kernel (the bytes returned are those before).
+Napi::Value BlockPoolBytes(const Napi::CallbackInfo& info) {
+  BlockPool& pool = BlockPool::Get();
+  if (info.Length() == 0 || info[0].IsUndefined()) return Napi::Number::New(info.Env(), static_cast<double>(pool.Bytes()));
+  if (!info[0].IsBoolean()) ThrowType(info.Env(), "keep must be a boolean");
+  return Napi::Number::New(info.Env(), static_cast<double>(pool.SetKeep(info[0].As<Napi::Boolean>().Value())));
 }
 
 }  // namespace ipci

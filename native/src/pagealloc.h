@@ -4,17 +4,122 @@
 // threads, each of which has its own glibc arena, and once any large block is freed glibc raises
 // its mmap threshold, so later large blocks stay in those arenas after they are freed — measured
 // at 50k fds, ~7 MiB kept per walk thread (45 MiB of arenas with the BPF walk, 27 with /proc).
-// Pages of their own go back to the kernel the moment the vector lets go of them.
+// Pages of their own go back to the kernel once the vector lets go of them, unless the block pool
+// below keeps them for the next walk.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <mutex>
 #include <new>
 #include <utility>
 #include <vector>
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 namespace ipci {
+
+/**
+ * Freed large blocks, kept for the next walk's buffers of the same size class, while the caller
+ * asked for it (SetKeep: the snapshot worker, which walks again and again; a one-shot CLI run does
+ * not, and keeps nothing). Why: a refresh makes the same buffers again (columns, sock_diag rows),
+ * and fresh pages fault in one by one, at 2–14 µs a fault on the VMs measured (bench: floor.c
+ * --fault-cost). Bounded: kMaxBytes of blocks, kMaxBlocks of them, none over kMaxBlock (the
+ * iterator's 16 MiB of records, in 2 MiB pages, faults little); a block unused for kMaxAge goes
+ * back to the kernel at the next Take. Process-wide like malloc's own caches: both addons' walks
+ * and dumps share it (one instance: a GNU unique symbol).
+ */
+class BlockPool {
+ public:
+  // 48 MiB of blocks added ~10 MiB to the service's peak RSS at 50k fds; 16 about 3 (bench/README)
+  static constexpr size_t kMaxBytes = size_t(16) << 20;
+  static constexpr size_t kMaxBlock = size_t(4) << 20;
+  static constexpr size_t kMaxBlocks = 48;
+  static constexpr std::chrono::seconds kMaxAge{30};
+
+  static BlockPool& Get() {
+    static BlockPool pool;
+    return pool;
+  }
+
+  /**
+   * The size a large request is given: page-rounded, then up to a quarter of its power of two
+   * (at most 25 % more address space, not memory: pages never written stay unbacked), so that a
+   * walk's buffers, which vary a little between refreshes, land in the same few classes.
+   */
+  static size_t ClassOf(size_t bytes) {
+    static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    size_t b = (bytes + page - 1) / page * page;
+    size_t top = 1;
+    while (top <= b / 2) top <<= 1;
+    const size_t step = top >= 4 * page ? top / 4 : page;
+    return (b + step - 1) / step * step;
+  }
+
+  /** A kept block of exactly `bytes` (a class size), or null. */
+  void* Take(size_t bytes) {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto now = Clock::now();
+    void* found = nullptr;
+    for (size_t i = 0; i < n_;) {
+      if (!found && blocks_[i].bytes == bytes) {
+        found = blocks_[i].p;
+        Remove(i);
+      } else if (now - blocks_[i].at > kMaxAge) {
+        munmap(blocks_[i].p, blocks_[i].bytes);
+        Remove(i);
+      } else {
+        i++;
+      }
+    }
+    return found;
+  }
+
+  /** Keeps the block if asked to keep and there is room; false: the caller unmaps it. */
+  bool Keep(void* p, size_t bytes) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!keep_ || bytes > kMaxBlock || n_ == kMaxBlocks || total_ + bytes > kMaxBytes) return false;
+    blocks_[n_++] = {p, bytes, Clock::now()};
+    total_ += bytes;
+    return true;
+  }
+
+  /** Keep freed blocks from now on, or not: then every kept block goes back to the kernel. Returns the bytes kept before. */
+  size_t SetKeep(bool keep) {
+    std::lock_guard<std::mutex> lock(mu_);
+    const size_t bytes = total_;
+    keep_ = keep;
+    if (!keep) {
+      while (n_ > 0) {
+        munmap(blocks_[n_ - 1].p, blocks_[n_ - 1].bytes);
+        Remove(n_ - 1);
+      }
+    }
+    return bytes;
+  }
+
+  size_t Bytes() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return total_;
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Block {
+    void* p;
+    size_t bytes;
+    Clock::time_point at;
+  };
+  void Remove(size_t i) {
+    total_ -= blocks_[i].bytes;
+    blocks_[i] = blocks_[--n_];
+  }
+  std::mutex mu_;
+  bool keep_ = false;
+  Block blocks_[kMaxBlocks];
+  size_t n_ = 0, total_ = 0;
+};
 
 template <typename T>
 struct PageAllocator {
@@ -28,14 +133,20 @@ struct PageAllocator {
   T* allocate(size_t n) {
     const size_t bytes = n * sizeof(T);
     if (bytes < kPagesFrom) return static_cast<T*>(::operator new(bytes));
-    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    const size_t size = BlockPool::ClassOf(bytes);
+    if (void* kept = BlockPool::Get().Take(size)) return static_cast<T*>(kept);
+    void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
     return static_cast<T*>(p);
   }
   void deallocate(T* p, size_t n) noexcept {
     const size_t bytes = n * sizeof(T);
-    if (bytes < kPagesFrom) ::operator delete(p);
-    else munmap(p, bytes);
+    if (bytes < kPagesFrom) {
+      ::operator delete(p);
+      return;
+    }
+    const size_t size = BlockPool::ClassOf(bytes);
+    if (!BlockPool::Get().Keep(p, size)) munmap(p, size);
   }
   // resize() leaves new elements default-initialized, not zeroed: every BigVec is written
   // (read, recv, push_back) before it is read, and new pages are zero already — zero-filling a

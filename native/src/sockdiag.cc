@@ -41,7 +41,7 @@ struct UnixCols {
   // not bound to a path (UNIX_DIAG_VFS).
   BigVec<double> inode, peer, rqueue, wqueue, vfsIno, vfsDev;
   BigVec<uint8_t> type, state, nameKind;
-  std::vector<std::string> name;
+  BigVec<std::string> name;
 
   void Reserve(size_t n) {
     for (BigVec<double>* v : {&inode, &peer, &rqueue, &wqueue, &vfsIno, &vfsDev}) v->reserve(n);
@@ -54,16 +54,16 @@ struct InetCols {
   // v6only: IPV6_V6ONLY of an IPv6 socket (INET_DIAG_SKV6ONLY), 0 or 1; 2 when not said (IPv4;
   // the kernel sends it for LISTEN and CLOSE sockets only)
   BigVec<uint8_t> family, state, v6only;
-  std::vector<std::string> localAddr, remoteAddr;
+  BigVec<std::string> localAddr, remoteAddr;
   BigVec<uint16_t> localPort, remotePort;
   BigVec<double> rqueue, wqueue, inode, uid;
   // the device the socket is bound to (SO_BINDTODEVICE, an IPv6 link-local address's scope), by
   // name in the namespace the dump runs in ('' when none): ss prints it after the local address
-  std::vector<std::string> iface;
+  BigVec<std::string> iface;
 
   void Reserve(size_t n) {
     for (BigVec<uint8_t>* v : {&family, &state, &v6only}) v->reserve(n);
-    for (std::vector<std::string>* v : {&localAddr, &remoteAddr, &iface}) v->reserve(n);
+    for (BigVec<std::string>* v : {&localAddr, &remoteAddr, &iface}) v->reserve(n);
     for (BigVec<uint16_t>* v : {&localPort, &remotePort}) v->reserve(n);
     for (BigVec<double>* v : {&rqueue, &wqueue, &inode, &uid}) v->reserve(n);
   }
@@ -258,7 +258,8 @@ void InetDump(int proto, int family, InetCols& c, size_t rows, PendingError& err
 
 // One JS string per distinct value: most are the same few (unnamed sockets' '', 127.0.0.1, ::1,
 // 0.0.0.0), and each string made costs the main thread an allocation and later a GC copy.
-Napi::Array Strings(Napi::Env env, const std::vector<std::string>& v) {
+template <typename A>
+Napi::Array Strings(Napi::Env env, const std::vector<std::string, A>& v) {
   Napi::Array a = Napi::Array::New(env, v.size());
   std::unordered_map<std::string, Napi::Value> made;
   for (uint32_t i = 0; i < v.size(); i++) {
@@ -270,7 +271,7 @@ Napi::Array Strings(Napi::Env env, const std::vector<std::string>& v) {
 }
 
 /** The names that are not UTF-8, by their bytes: { at: row indices, hex: their bytes in hex } (usually empty). */
-void NamesNotUtf8(Napi::Env env, Napi::Object o, const std::vector<std::string>& names) {
+void NamesNotUtf8(Napi::Env env, Napi::Object o, const BigVec<std::string>& names) {
   std::vector<double> at;
   std::vector<std::string> hex;
   for (size_t i = 0; i < names.size(); i++) {

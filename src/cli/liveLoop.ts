@@ -18,6 +18,18 @@ import { onStdoutReaderGone } from './stdio';
 /** How often a sleeping live command checks that stdout still has a reader (ms). */
 const HANGUP_CHECK_MS = 1000;
 
+/** Refreshing at least this often, a live command has the addon keep its walks' freed buffers. */
+export const KEEP_BUFFERS_MS = 10_000;
+
+/**
+ * A live command that walks every `intervalMs` has the addon keep the walks' freed buffers for the
+ * next walk (native blockPool, ≤ 16 MiB: their pages need not fault in again), as the extension's
+ * snapshot worker does; a slower one, or a one-shot run, keeps nothing.
+ */
+export function keepWalkBuffers(intervalMs: number): void {
+  if (intervalMs <= KEEP_BUFFERS_MS) loadNative().addon?.blockPool?.(true);
+}
+
 /** Calls `onGone` once stdout's far end is gone while nothing is written; returns the stop. */
 function watchStdoutHangup(onGone: () => void): () => void {
   const addon = loadNative().addon;

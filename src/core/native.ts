@@ -442,6 +442,12 @@ export interface NativeAddon {
 
   /** mallinfo2 over every arena, bytes; null without glibc ≥ 2.33. */
   mallocInfo(): MallocInfo | null;
+  /**
+   * The bytes of freed walk and dump buffers kept for the next walk (native/src/pagealloc.h:
+   * reused pages fault in no more). `keep` true: keep them from now on (none are by default);
+   * false: no longer, and give the kept ones back (returns the bytes before). Absent in older builds.
+   */
+  blockPool?(keep?: boolean): number;
 
   /** Tells the calling thread's V8 isolate memory is wanted back (MemoryPressureNotification, moderate: incremental); false where the runtime's V8 lacks it. Absent in older builds. */
   memoryPressure?(): boolean;

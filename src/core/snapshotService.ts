@@ -47,6 +47,8 @@ export type SnapshotServiceOptions = SnapshotOptions & {
   scanOnCallingThread?: boolean;
   /** A diff at least this large (bytes) asks this thread's V8 for memory back once applied (default LARGE_DIFF_BYTES; Infinity: never). */
   largeDiffBytes?: number;
+  /** How long the worker waits without a next() before it gives the addon's kept walk buffers back (ms; default POOL_IDLE_MS in snapshotWorker.ts). */
+  poolIdleMs?: number;
 };
 
 export interface NextResult {
@@ -169,10 +171,13 @@ export class SnapshotService {
   private readonly script: string | null = null;
   private readonly partChannels: number | undefined;
   private readonly partBytes: number | undefined;
+  private readonly poolIdleMs: number | undefined;
   private readonly youngGenerationMb: number;
   private readonly largeDiffBytes: number;
   /** Asks this thread's V8 for memory back (the addon's memoryPressure), when the addon has it. */
   private readonly returnMemory: (() => void) | undefined;
+  /** Gives back the walk buffers the addon keeps for a worker's next walk (the worker asks it to keep them). */
+  private readonly releaseBuffers: (() => void) | undefined;
   /** 0 once a worker ran out of the old-generation limit: its successors run without one. */
   private oldGenerationMb: number;
   private readonly serviceDeadlineMs: number;
@@ -192,16 +197,18 @@ export class SnapshotService {
   private readonly received = new DiagnosisReceiver();
 
   constructor(opts: SnapshotServiceOptions = {}) {
-    const { workerPath, partChannels, partBytes, youngGenerationMb, oldGenerationMb, diagnose, serviceDeadlineMs, scanOnCallingThread, largeDiffBytes, ...options } = opts;
+    const { workerPath, partChannels, partBytes, youngGenerationMb, oldGenerationMb, diagnose, serviceDeadlineMs, scanOnCallingThread, largeDiffBytes, poolIdleMs, ...options } = opts;
     this.options = options;
     this.onCallingThread = scanOnCallingThread === true;
     this.diagnose = diagnose;
     this.partChannels = partChannels;
     this.partBytes = partBytes;
+    this.poolIdleMs = poolIdleMs;
     this.youngGenerationMb = youngGenerationMb ?? WORKER_YOUNG_GENERATION_MB;
     this.largeDiffBytes = largeDiffBytes ?? LARGE_DIFF_BYTES;
     const addon = loadNative().addon;
     this.returnMemory = addon?.memoryPressure ? () => addon.memoryPressure!() : undefined;
+    this.releaseBuffers = addon?.blockPool ? () => addon.blockPool!(false) : undefined;
     this.oldGenerationMb = oldGenerationMb ?? WORKER_OLD_GENERATION_MB;
     this.serviceDeadlineMs = serviceDeadlineMs ?? SERVICE_DEADLINE_MS;
     if (options.nativeAddon !== undefined) {
@@ -229,7 +236,7 @@ export class SnapshotService {
       const young = this.youngGenerationMb;
       const old = this.oldGenerationMb;
       const w = new Worker(this.script, {
-        workerData: { options: this.options, partChannels: this.partChannels, partBytes: this.partBytes, diagnose: this.diagnose, narrowing: this.narrowing },
+        workerData: { options: this.options, partChannels: this.partChannels, partBytes: this.partBytes, poolIdleMs: this.poolIdleMs, diagnose: this.diagnose, narrowing: this.narrowing },
         resourceLimits: { ...(young > 0 ? { maxYoungGenerationSizeMb: young } : {}), ...(old > 0 ? { maxOldGenerationSizeMb: old } : {}) },
       });
       this.worker = w;
@@ -349,7 +356,10 @@ export class SnapshotService {
     for (const p of this.pending.values()) p.reject(new Error('SnapshotService disposed'));
     this.pending.clear();
     for (const answer of [...this.statsAnswers.values()]) answer(null);
-    if (w) void w.terminate();
+    if (w) {
+      void w.terminate();
+      this.releaseBuffers?.();
+    }
   }
 
   private async nextNow(): Promise<NextResult> {

@@ -25,6 +25,7 @@ import { takeSnapshot, type SnapshotOptions } from './snapshot';
 import { diagnosisHook } from './diagnose/workerHook';
 import { asFilterState, type FilterState } from './filter';
 import { moduleCacheSizes } from './cacheSizes';
+import { loadNative } from './native';
 
 /** Entries per part: channels (removed ids, changed, added) and processes (removed, changed, added). */
 export const DIFF_PART_CHANNELS = 2000;
@@ -36,6 +37,13 @@ export const DIFF_PART_CHANNELS = 2000;
  * this; one entry larger than it travels alone (a single SysV set of 32,000 semaphores is ~0.4 MB).
  */
 export const DIFF_PART_BYTES = 1024 * 1024;
+
+/**
+ * A worker asked for no snapshot this long gives back the walk buffers the addon keeps for the
+ * next walk (native blockPool: ≤ 16 MiB, kept while a worker refreshes, so that a refresh's
+ * buffers do not fault in again page by page), and stops keeping them until its next snapshot.
+ */
+export const POOL_IDLE_MS = 35_000;
 
 export interface PartLimits {
   /** Entries per part (default DIFF_PART_CHANNELS). */
@@ -135,6 +143,16 @@ if (parentPort) {
   const diagnose = diagnosisHook(workerData?.diagnose, asFilterState(workerData?.narrowing));
   /** The part being waited on: its seq and what to do when the main thread acks it. */
   let waiting: { seq: number; go: () => void } | null = null;
+  // the addon's kept buffers (not loaded for a scan without it)
+  const pool = (keep: boolean) => (options.useNative === false ? undefined : loadNative().addon?.blockPool?.(keep));
+  let idle: NodeJS.Timeout | undefined;
+  const keepBuffers = () => {
+    clearTimeout(idle);
+    pool(true);
+  };
+  const releaseWhenIdle = () => {
+    idle = setTimeout(() => pool(false), positive(workerData?.poolIdleMs, POOL_IDLE_MS)).unref();
+  };
   port.on('message', (m: ToWorker) => {
     if (m.type === 'ack') {
       const w = waiting;
@@ -169,6 +187,7 @@ if (parentPort) {
         diagnose?.narrow(asFilterState(m.filter));
       } else if (m.type === 'next') {
         const t0 = performance.now();
+        keepBuffers();
         try {
           // files in flight read by the walk's pass when the last diagnosis asked about them
           const opts = diagnose ? diagnose.snapshotOptions(options) : options;
@@ -193,6 +212,7 @@ if (parentPort) {
         } catch (e) {
           port.postMessage({ type: 'error', seq: m.seq, message: (e as Error)?.stack ?? String(e) } satisfies FromWorker);
         }
+        releaseWhenIdle();
       }
     });
   });

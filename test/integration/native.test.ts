@@ -9,7 +9,10 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import { Worker } from 'node:worker_threads';
+import { SnapshotService, findWorkerScript } from '../../src/core/snapshotService';
 import { loadNative, MODE_R, MODE_W, NativeAddon, NativeError, ProcWalk } from '../../src/core/native';
 import { fdLinks } from '../procFds';
 import { CHANNEL_KINDS } from '../../src/core/model';
@@ -799,6 +802,57 @@ describe('native addon', { skip: skipAll }, () => {
     const fixed = run({ IPC_INSPECTOR_MALLOC: '' });
     assert.ok(kept.free >= 4 << 20, `glibc's own dynamic thresholds keep the 4 MiB block (the control): ${kept.free} bytes free in the arenas`);
     assert.ok(fixed.free < 2 << 20, `fixed thresholds give it back: ${fixed.free} bytes free in the arenas`);
+  });
+
+  it('the block pool keeps nothing by default; asked to, it keeps a dump\'s freed buffers for the next one, which reads the same rows from them; told to stop, it gives them back', { skip: typeof addon.blockPool !== 'function' ? 'an addon built before blockPool' : false }, () => {
+    const r = spawnSync(process.execPath, ['--expose-gc', path.join(__dirname, 'blockPoolChild.js')], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const o = JSON.parse(r.stdout) as { byDefault: number; kept: number; afterTake: number; released: number; afterRelease: number; fresh: string[]; reused: string[] };
+    const counts = JSON.stringify({ ...o, fresh: o.fresh.length, reused: o.reused.length });
+    assert.equal(o.byDefault, 0, `a one-shot run keeps nothing: ${counts}`);
+    // the dump's columns (32,768 rows reserved: 256 KiB a column of doubles) come back when JS lets go of them
+    assert.ok(o.kept >= 256 << 10 && o.kept <= 16 << 20, `kept within the bound: ${counts}`);
+    assert.ok(o.afterTake < o.kept, `the second dump took blocks from the pool: ${counts}`);
+    // the listener, its 20 accepted ends and their 20 peers, read alike from fresh pages and from reused ones
+    assert.equal(o.fresh.length, 41, counts);
+    assert.deepEqual(o.reused, o.fresh);
+    assert.equal(o.released, o.afterTake, counts);
+    assert.equal(o.afterRelease, 0, `freed after the pool was told to stop, blocks go back to the kernel: ${counts}`);
+  });
+
+  it('the snapshot worker keeps freed buffers while it refreshes and gives them back once no refresh came for poolIdleMs (control: the default keeps them longer)', { skip: typeof addon.blockPool !== 'function' ? 'an addon built before blockPool' : findWorkerScript() === null ? 'dist/snapshotWorker.js not built' : false }, async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // blocks in the pool, from this thread: a dump's columns, let go of and collected
+    const fill = async () => {
+      await addon.unixDiag();
+      for (let i = 0; i < 5 && addon.blockPool!() === 0; i++) {
+        gc();
+        await sleep(20);
+      }
+      return addon.blockPool!();
+    };
+    const control = new SnapshotService({ kinds: ['unix'] });
+    try {
+      await control.next();
+      assert.ok((await fill()) > 0, 'a dump\'s columns fill the pool');
+      await sleep(2500);
+      assert.ok(addon.blockPool!() > 0, 'with the default (35 s) the worker has not trimmed yet');
+    } finally {
+      control.dispose();
+    }
+    const svc = new SnapshotService({ kinds: ['unix'], poolIdleMs: 1000 });
+    try {
+      await svc.next();
+      const filled = await fill();
+      assert.ok(filled > 0, 'a dump\'s columns fill the pool');
+      const t0 = Date.now();
+      while (addon.blockPool!() > 0 && Date.now() - t0 < 15_000) await sleep(100);
+      assert.equal(addon.blockPool!(), 0, `the idle worker gave the kept buffers back (${filled} bytes before)`);
+    } finally {
+      svc.dispose();
+    }
   });
 
   it('memoryPressure gives back a young generation grown by objects that survived (control: without it, V8 keeps it committed)', { skip: typeof addon.memoryPressure !== 'function' ? 'an addon built before memoryPressure' : false }, () => {
