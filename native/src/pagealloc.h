@@ -25,14 +25,15 @@ namespace ipci {
  * asked for it (SetKeep: the snapshot worker, which walks again and again; a one-shot CLI run does
  * not, and keeps nothing). Why: a refresh makes the same buffers again (columns, sock_diag rows),
  * and fresh pages fault in one by one, at 2–14 µs a fault on the VMs measured (bench: floor.c
- * --fault-cost). Bounded: kMaxBytes of blocks, kMaxBlocks of them, none over kMaxBlock (the
+ * --fault-cost); at 50k fds the pool takes ~1,700 of ~4,300 faults off a snapshot, ~11 % of its
+ * CPU, for ~2.6 MiB more peak RSS in the service (bench/README, twenty-first session). Bounded: kMaxBytes of blocks, kMaxBlocks of them, none over kMaxBlock (the
  * iterator's 16 MiB of records, in 2 MiB pages, faults little); a block unused for kMaxAge goes
  * back to the kernel at the next Take. Process-wide like malloc's own caches: both addons' walks
  * and dumps share it (one instance: a GNU unique symbol).
  */
 class BlockPool {
  public:
-  // 48 MiB of blocks added ~10 MiB to the service's peak RSS at 50k fds; 16 about 3 (bench/README)
+  // 48 MiB of blocks added ~10 MiB to the service's peak RSS at 50k fds; 16 adds ~2.6 (bench/README)
   static constexpr size_t kMaxBytes = size_t(16) << 20;
   static constexpr size_t kMaxBlock = size_t(4) << 20;
   static constexpr size_t kMaxBlocks = 48;
