@@ -23,7 +23,7 @@ import * as v8 from 'node:v8';
 import { writeJsonStream } from '../src/cli/jsonStream';
 import { diffSnapshots } from '../src/core/diff';
 import type { Snapshot, WalkBackend } from '../src/core/model';
-import { loadBpf, loadNative } from '../src/core/native';
+import { keepWalkBuffers, loadBpf, loadNative } from '../src/core/native';
 import { takeSnapshot, type SnapshotOptions, type SnapshotTimings } from '../src/core/snapshot';
 import { SnapshotService } from '../src/core/snapshotService';
 import { diffFromDigest, digestSnapshot, type SnapshotDigest } from '../src/core/snapshotDigest';
@@ -511,7 +511,7 @@ async function main(): Promise<void> {
     if (!service.usingWorker) console.log(`SnapshotService: ${service.fallbackReason}`);
     // the in-process steps walk again and again, as the service's worker does: they keep the walks'
     // freed buffers for the next walk as it does (IPC_BENCH_POOL=off: they do not, an A/B)
-    if (process.env.IPC_BENCH_POOL !== 'off') loadNative().addon?.blockPool?.(true);
+    if (process.env.IPC_BENCH_POOL !== 'off') keepWalkBuffers(true);
     const results: SizeResult[] = [];
 
     for (const size of args.sizes) {

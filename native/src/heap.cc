@@ -62,14 +62,21 @@ Napi::Value MemoryPressure(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), isolate != nullptr);
 }
 
-// blockPool(keep?) → the bytes of freed large blocks kept for the next walk (pagealloc.h). With
-// keep true, freed blocks are kept from now on; false, no longer, and the kept ones go back to the
-// kernel (the bytes returned are those before).
+// blockPool(keep?, maxBytes?) → the bytes of freed large blocks kept for the next walk
+// (pagealloc.h). With keep true, freed blocks are kept from now on, up to maxBytes (0–256 MiB);
+// false, no longer, and the kept ones go back to the kernel (the bytes returned are those before).
 Napi::Value BlockPoolBytes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
   BlockPool& pool = BlockPool::Get();
-  if (info.Length() == 0 || info[0].IsUndefined()) return Napi::Number::New(info.Env(), static_cast<double>(pool.Bytes()));
-  if (!info[0].IsBoolean()) ThrowType(info.Env(), "keep must be a boolean");
-  return Napi::Number::New(info.Env(), static_cast<double>(pool.SetKeep(info[0].As<Napi::Boolean>().Value())));
+  if (info.Length() == 0 || info[0].IsUndefined()) return Napi::Number::New(env, static_cast<double>(pool.Bytes()));
+  if (!info[0].IsBoolean()) ThrowType(env, "keep must be a boolean");
+  const bool keep = info[0].As<Napi::Boolean>().Value();
+  double maxBytes = 0;
+  if (keep) {
+    maxBytes = ArgNumber(info, 1, "maxBytes");
+    if (!(maxBytes >= 0 && maxBytes <= 256.0 * 1024 * 1024)) throw Napi::RangeError::New(env, "maxBytes must be 0 to 256 MiB");
+  }
+  return Napi::Number::New(env, static_cast<double>(pool.SetKeep(keep, static_cast<size_t>(maxBytes))));
 }
 
 }  // namespace ipci

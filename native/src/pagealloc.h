@@ -21,20 +21,18 @@
 namespace ipci {
 
 /**
- * Freed large blocks, kept for the next walk's buffers of the same size class, while the caller
- * asked for it (SetKeep: the snapshot worker, which walks again and again; a one-shot CLI run does
- * not, and keeps nothing). Why: a refresh makes the same buffers again (columns, sock_diag rows),
- * and fresh pages fault in one by one, at 2–14 µs a fault on the VMs measured (bench: floor.c
- * --fault-cost); at 50k fds the pool takes ~1,700 of ~4,300 faults off a snapshot, ~11 % of its
- * CPU, for ~2.6 MiB more peak RSS in the service (bench/README, twenty-first session). Bounded: kMaxBytes of blocks, kMaxBlocks of them, none over kMaxBlock (the
- * iterator's 16 MiB of records, in 2 MiB pages, faults little); a block unused for kMaxAge goes
- * back to the kernel at the next Take. Process-wide like malloc's own caches: both addons' walks
+ * Freed large blocks, kept for the next walk's buffers of the same size class, while a caller
+ * asked for it (SetKeep, with the bound: the snapshot worker, which walks again and again; a
+ * one-shot CLI run does not, and keeps nothing). Why: a refresh makes the same buffers again
+ * (columns, sock_diag rows), and fresh pages fault in one by one, at 2–14 µs a fault on the VMs
+ * measured (bench: floor.c --fault-cost). The policy (when, how much) is core/native.ts's
+ * keepWalkBuffers. Bounded: maxBytes of blocks, kMaxBlocks of them, none over kMaxBlock (the
+ * iterator's 16 MiB of records, in 2 MiB pages, faults little); the longest-kept make room for
+ * newer ones, and a block unused for kMaxAge goes back to the kernel at the next Take. Process-wide like malloc's own caches: both addons' walks
  * and dumps share it (one instance: a GNU unique symbol).
  */
 class BlockPool {
  public:
-  // 48 MiB of blocks added ~10 MiB to the service's peak RSS at 50k fds; 16 adds ~2.6 (bench/README)
-  static constexpr size_t kMaxBytes = size_t(16) << 20;
   static constexpr size_t kMaxBlock = size_t(4) << 20;
   static constexpr size_t kMaxBlocks = 48;
   static constexpr std::chrono::seconds kMaxAge{30};
@@ -77,21 +75,37 @@ class BlockPool {
     return found;
   }
 
-  /** Keeps the block if asked to keep and there is room; false: the caller unmaps it. */
+  /**
+   * Keeps the block if asked to keep, making room by giving back the longest-kept blocks: the
+   * newest are the likeliest to be asked for again (a machine whose counts grew asks for larger
+   * classes; callers that walk in turn, such as the bench's steps, free each other's sizes). False:
+   * the caller unmaps it.
+   */
   bool Keep(void* p, size_t bytes) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!keep_ || bytes > kMaxBlock || n_ == kMaxBlocks || total_ + bytes > kMaxBytes) return false;
+    if (!keep_ || bytes > kMaxBlock || bytes > maxBytes_) return false;
+    while (n_ > 0 && (n_ == kMaxBlocks || total_ + bytes > maxBytes_)) {
+      size_t oldest = 0;
+      for (size_t i = 1; i < n_; i++)
+        if (blocks_[i].at < blocks_[oldest].at) oldest = i;
+      munmap(blocks_[oldest].p, blocks_[oldest].bytes);
+      Remove(oldest);
+    }
     blocks_[n_++] = {p, bytes, Clock::now()};
     total_ += bytes;
     return true;
   }
 
-  /** Keep freed blocks from now on, or not: then every kept block goes back to the kernel. Returns the bytes kept before. */
-  size_t SetKeep(bool keep) {
+  /**
+   * Keep freed blocks from now on, up to maxBytes, or not: then every kept block goes back to the
+   * kernel. Returns the bytes kept before.
+   */
+  size_t SetKeep(bool keep, size_t maxBytes) {
     std::lock_guard<std::mutex> lock(mu_);
     const size_t bytes = total_;
-    keep_ = keep;
-    if (!keep) {
+    keep_ = keep && maxBytes > 0;
+    maxBytes_ = maxBytes;
+    if (!keep_) {
       while (n_ > 0) {
         munmap(blocks_[n_ - 1].p, blocks_[n_ - 1].bytes);
         Remove(n_ - 1);
@@ -118,6 +132,7 @@ class BlockPool {
   }
   std::mutex mu_;
   bool keep_ = false;
+  size_t maxBytes_ = 0;
   Block blocks_[kMaxBlocks];
   size_t n_ = 0, total_ = 0;
 };

@@ -12,7 +12,7 @@
 // stdout's far end has gone (fdHangup: poll's POLLERR on a pipe with no reader left), and stops
 // as a failed write would. Without the addon it stops at its next write, as before.
 import { constants } from 'node:os';
-import { loadNative } from '../core/native';
+import { keepWalkBuffers, loadNative } from '../core/native';
 import { onStdoutReaderGone } from './stdio';
 
 /** How often a sleeping live command checks that stdout still has a reader (ms). */
@@ -23,11 +23,11 @@ export const KEEP_BUFFERS_MS = 10_000;
 
 /**
  * A live command that walks every `intervalMs` has the addon keep the walks' freed buffers for the
- * next walk (native blockPool, ≤ 16 MiB: their pages need not fault in again), as the extension's
- * snapshot worker does; a slower one, or a one-shot run, keeps nothing.
+ * next walk (keepWalkBuffers: their pages need not fault in again), as the extension's snapshot
+ * worker does; a slower one, or a one-shot run, keeps nothing.
  */
-export function keepWalkBuffers(intervalMs: number): void {
-  if (intervalMs <= KEEP_BUFFERS_MS) loadNative().addon?.blockPool?.(true);
+export function keepBuffersAtPace(intervalMs: number): void {
+  if (intervalMs <= KEEP_BUFFERS_MS) keepWalkBuffers(true);
 }
 
 /** Calls `onGone` once stdout's far end is gone while nothing is written; returns the stop. */

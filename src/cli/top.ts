@@ -15,7 +15,7 @@ import type { ProcessInfo, Snapshot } from '../core/model';
 import { takeSnapshot } from '../core/snapshot';
 import { parseInteger, parseOptions, SELECT_OPTIONS, usageLines, type OptionSpec } from './args';
 import { snapshotOptions } from './snapshot';
-import { keepWalkBuffers, untilInterrupted } from './liveLoop';
+import { keepBuffersAtPace, untilInterrupted } from './liveLoop';
 import type { Output } from './output';
 
 export const TOP_USAGE = 'usage: ipc-inspector top [--interval MS] [--count N] [--json] [--kind KIND]... [--pid PID]... [--limit N] [--no-tracer]';
@@ -107,7 +107,7 @@ export async function run(argv: string[], out: Output): Promise<number> {
   try {
     status = await untilInterrupted(async (loop) => {
       const cap = await monitor.start();
-      keepWalkBuffers(interval);
+      keepBuffersAtPace(interval);
       if (!json) out.note(cap.source === 'bpf' ? 'tracing with eBPF (Ctrl-C to stop)\n' : `no tracer (${escapeControl(cap.reason ?? '?')}): rates from queue depths (Ctrl-C to stop)\n`);
       let n = 0;
       while (!loop.stopped) {

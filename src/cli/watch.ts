@@ -15,7 +15,7 @@ import { safeJson } from '../core/escape';
 import { takeSnapshot } from '../core/snapshot';
 import { parseInteger, parseOptions, SELECT_OPTIONS, usageLines, type OptionSpec } from './args';
 import { snapshotOptions } from './snapshot';
-import { keepWalkBuffers, untilInterrupted } from './liveLoop';
+import { keepBuffersAtPace, untilInterrupted } from './liveLoop';
 import type { Output } from './output';
 
 export const WATCH_USAGE = 'usage: ipc-inspector watch [--interval MS] [--json] [--kind KIND]... [--pid PID]... [--no-native]';
@@ -128,7 +128,7 @@ export async function run(argv: string[], out: Output): Promise<number> {
 
   return untilInterrupted(async (loop) => {
     let prev: Snapshot | null = null;
-    keepWalkBuffers(interval);
+    keepBuffersAtPace(interval);
     while (!loop.stopped) {
       const next = await takeSnapshot(opts);
       if (loop.stopped) break;

@@ -444,10 +444,11 @@ export interface NativeAddon {
   mallocInfo(): MallocInfo | null;
   /**
    * The bytes of freed walk and dump buffers kept for the next walk (native/src/pagealloc.h:
-   * reused pages fault in no more). `keep` true: keep them from now on (none are by default);
-   * false: no longer, and give the kept ones back (returns the bytes before). Absent in older builds.
+   * reused pages fault in no more). `keep` true: keep them from now on, up to `maxBytes` (none are
+   * by default); false: no longer, and give the kept ones back (returns the bytes before). Absent in
+   * older builds. The policy: keepWalkBuffers.
    */
-  blockPool?(keep?: boolean): number;
+  blockPool?(keep?: boolean, maxBytes?: number): number;
 
   /** Tells the calling thread's V8 isolate memory is wanted back (MemoryPressureNotification, moderate: incremental); false where the runtime's V8 lacks it. Absent in older builds. */
   memoryPressure?(): boolean;
@@ -547,6 +548,24 @@ function fixMallocThresholds(addon: NativeAddon): void {
   } catch {
     /* an addon built without it, or a C library that refuses: memory stays as glibc keeps it */
   }
+}
+
+/**
+ * Bytes of freed walk and dump buffers the addon keeps for the next walk while a caller refreshes
+ * (keepWalkBuffers). At 50k fds this takes ~1,700 of ~4,300 page faults off a snapshot, ~11 % of
+ * its CPU, for ~2.6 MiB more peak RSS in the service; 48 MiB had added ~10 (bench/README, twenty-
+ * first session). The walk's own columns and the sock_diag rows at 50k are ~7 MiB.
+ */
+export const WALK_BUFFER_POOL_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Whether the addon keeps the walks' freed buffers for the next walk: a caller that walks again
+ * soon (the snapshot worker, a live command) turns it on; off gives the kept ones back. A one-shot
+ * run never turns it on, and keeps nothing. Returns the bytes kept before (undefined without the
+ * addon or in an older build).
+ */
+export function keepWalkBuffers(keep: boolean): number | undefined {
+  return loadNative().addon?.blockPool?.(keep, WALK_BUFFER_POOL_BYTES);
 }
 
 /** Error shape the addon throws. */

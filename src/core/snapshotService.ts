@@ -23,7 +23,7 @@ import type { Diagnosis } from './diagnose/problem';
 import { DiagnosisReceiver, diagnosisHook, type DiagnoseSetting, type DiagnosisDelta } from './diagnose/workerHook';
 import type { FilterState } from './filter';
 import { DeadlineError } from './deadline';
-import { loadNative } from './native';
+import { keepWalkBuffers, loadNative } from './native';
 import { SCAN_DEADLINE_MS } from './snapshot';
 
 export type SnapshotServiceOptions = SnapshotOptions & {
@@ -208,7 +208,7 @@ export class SnapshotService {
     this.largeDiffBytes = largeDiffBytes ?? LARGE_DIFF_BYTES;
     const addon = loadNative().addon;
     this.returnMemory = addon?.memoryPressure ? () => addon.memoryPressure!() : undefined;
-    this.releaseBuffers = addon?.blockPool ? () => addon.blockPool!(false) : undefined;
+    this.releaseBuffers = addon?.blockPool ? () => keepWalkBuffers(false) : undefined;
     this.oldGenerationMb = oldGenerationMb ?? WORKER_OLD_GENERATION_MB;
     this.serviceDeadlineMs = serviceDeadlineMs ?? SERVICE_DEADLINE_MS;
     if (options.nativeAddon !== undefined) {

@@ -25,7 +25,7 @@ import { takeSnapshot, type SnapshotOptions } from './snapshot';
 import { diagnosisHook } from './diagnose/workerHook';
 import { asFilterState, type FilterState } from './filter';
 import { moduleCacheSizes } from './cacheSizes';
-import { loadNative } from './native';
+import { keepWalkBuffers } from './native';
 
 /** Entries per part: channels (removed ids, changed, added) and processes (removed, changed, added). */
 export const DIFF_PART_CHANNELS = 2000;
@@ -40,8 +40,8 @@ export const DIFF_PART_BYTES = 1024 * 1024;
 
 /**
  * A worker asked for no snapshot this long gives back the walk buffers the addon keeps for the
- * next walk (native blockPool: ≤ 16 MiB, kept while a worker refreshes, so that a refresh's
- * buffers do not fault in again page by page), and stops keeping them until its next snapshot.
+ * next walk (keepWalkBuffers: kept while a worker refreshes, so that a refresh's buffers do not
+ * fault in again page by page), and stops keeping them until its next snapshot.
  */
 export const POOL_IDLE_MS = 35_000;
 
@@ -144,7 +144,7 @@ if (parentPort) {
   /** The part being waited on: its seq and what to do when the main thread acks it. */
   let waiting: { seq: number; go: () => void } | null = null;
   // the addon's kept buffers (not loaded for a scan without it)
-  const pool = (keep: boolean) => (options.useNative === false ? undefined : loadNative().addon?.blockPool?.(keep));
+  const pool = (keep: boolean) => (options.useNative === false ? undefined : keepWalkBuffers(keep));
   let idle: NodeJS.Timeout | undefined;
   const keepBuffers = () => {
     clearTimeout(idle);

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadNative, type UnixDiag } from '../../src/core/native';
+import { keepWalkBuffers, loadNative, WALK_BUFFER_POOL_BYTES, type UnixDiag } from '../../src/core/native';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   await addon.unixDiag();
   await settle();
   const byDefault = addon.blockPool();
-  addon.blockPool(true);
+  keepWalkBuffers(true);
   let first: UnixDiag | undefined = await addon.unixDiag();
   const fresh = ours(first, sock);
   first = undefined;
@@ -60,7 +60,14 @@ async function main(): Promise<void> {
   await settle(); // frees the second dump's blocks: a pool told to stop keeps none
   const afterRelease = addon.blockPool();
 
-  process.stdout.write(JSON.stringify({ byDefault, kept, afterTake, released, afterRelease, fresh, reused }) + '\n');
+  // a bound of one column (32,768 doubles: 256 KiB) keeps one column, not the dump's nine
+  addon.blockPool(true, 256 << 10);
+  await addon.unixDiag();
+  await settle();
+  const bounded = addon.blockPool();
+  addon.blockPool(false);
+
+  process.stdout.write(JSON.stringify({ byDefault, kept, afterTake, released, afterRelease, bounded, bound: WALK_BUFFER_POOL_BYTES, fresh, reused }) + '\n');
   for (const c of clients) c.destroy();
   server.close();
   fs.rmSync(dir, { recursive: true, force: true });

@@ -807,17 +807,22 @@ describe('native addon', { skip: skipAll }, () => {
   it('the block pool keeps nothing by default; asked to, it keeps a dump\'s freed buffers for the next one, which reads the same rows from them; told to stop, it gives them back', { skip: typeof addon.blockPool !== 'function' ? 'an addon built before blockPool' : false }, () => {
     const r = spawnSync(process.execPath, ['--expose-gc', path.join(__dirname, 'blockPoolChild.js')], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 0, r.stderr);
-    const o = JSON.parse(r.stdout) as { byDefault: number; kept: number; afterTake: number; released: number; afterRelease: number; fresh: string[]; reused: string[] };
+    const o = JSON.parse(r.stdout) as { byDefault: number; kept: number; afterTake: number; released: number; afterRelease: number; bounded: number; bound: number; fresh: string[]; reused: string[] };
     const counts = JSON.stringify({ ...o, fresh: o.fresh.length, reused: o.reused.length });
     assert.equal(o.byDefault, 0, `a one-shot run keeps nothing: ${counts}`);
     // the dump's columns (32,768 rows reserved: 256 KiB a column of doubles) come back when JS lets go of them
-    assert.ok(o.kept >= 256 << 10 && o.kept <= 16 << 20, `kept within the bound: ${counts}`);
+    assert.ok(o.kept >= 256 << 10 && o.kept <= o.bound, `kept within the bound: ${counts}`);
+    assert.ok(o.bounded > 0 && o.bounded <= 256 << 10, `a bound of 256 KiB keeps one column, not nine: ${counts}`);
     assert.ok(o.afterTake < o.kept, `the second dump took blocks from the pool: ${counts}`);
     // the listener, its 20 accepted ends and their 20 peers, read alike from fresh pages and from reused ones
     assert.equal(o.fresh.length, 41, counts);
     assert.deepEqual(o.reused, o.fresh);
     assert.equal(o.released, o.afterTake, counts);
     assert.equal(o.afterRelease, 0, `freed after the pool was told to stop, blocks go back to the kernel: ${counts}`);
+    assert.throws(() => addon.blockPool!('yes' as unknown as boolean), TypeError);
+    assert.throws(() => addon.blockPool!(true), TypeError); // keeping needs its bound
+    assert.throws(() => addon.blockPool!(true, 1 << 30), RangeError);
+    assert.throws(() => addon.blockPool!(true, -1), RangeError);
   });
 
   it('the snapshot worker keeps freed buffers while it refreshes and gives them back once no refresh came for poolIdleMs (control: the default keeps them longer)', { skip: typeof addon.blockPool !== 'function' ? 'an addon built before blockPool' : findWorkerScript() === null ? 'dist/snapshotWorker.js not built' : false }, async () => {

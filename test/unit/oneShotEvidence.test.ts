@@ -43,6 +43,8 @@ test('the CLI doctor\'s evidence: a one-shot run whose socket-file scan has seco
   assert.ok(opts.socketScanMs !== undefined && Number.isFinite(opts.socketScanMs) && opts.socketScanMs >= 1000 && opts.socketScanMs <= 10_000, `a bounded budget: ${opts.socketScanMs}`);
   assert.deepEqual(diagnoserOptions([42]).pids, [42]);
   assert.equal(diagnoserOptions([42]).socketScanMs, ONE_SHOT_EVIDENCE.socketScanMs);
+  // the other phases too: the views' 60 ms, shared by a refresh, is not the doctor's
+  assert.ok(opts.deadlineMs !== undefined && opts.deadlineMs >= 500 && opts.deadlineMs <= opts.socketScanMs, `a bounded deadline: ${opts.deadlineMs}`);
 
   // the phases before the scan used the whole budget: the views' scan is cut (or skipped) ...
   const views = scanOf({ deadlineMs: 0, minPhaseMs: 0 });

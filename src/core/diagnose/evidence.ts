@@ -180,9 +180,12 @@ export interface EvidenceOptions {
  * What a one-shot run (the CLI's `doctor`) gives the evidence: no refresh goes on with a
  * socket-file scan its deadline cut, so the scan gets seconds instead of the views' shared 60 ms
  * (at most 3 s; /tmp, /run and the runtime directories take a few ms to a few hundred on a
- * loaded machine), and the notes say what was left out without promising a next refresh.
+ * loaded machine), and the notes say what was left out without promising a next refresh. The
+ * other phases (threads' wait states, …) get 1 s instead of 60 ms: the doctor's answer is its last
+ * snapshot's, and on a loaded machine 60 ms could cut the thread reads of that one, which drops
+ * what lasts (a wait cycle needs two sightings in a row) and turned a deadlock's exit 1 into 0.
  */
-export const ONE_SHOT_EVIDENCE = { socketScanMs: 3000, oneShot: true } as const satisfies EvidenceOptions;
+export const ONE_SHOT_EVIDENCE = { socketScanMs: 3000, deadlineMs: 1000, oneShot: true } as const satisfies EvidenceOptions;
 
 /** The note of a socket-file scan cut short: a refreshing run goes on next time (`progress`), a one-shot run does not. */
 export function socketScanNote(truncated: string, progress: boolean, oneShot: boolean): string {
