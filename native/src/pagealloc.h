@@ -28,8 +28,9 @@ namespace ipci {
  * measured (bench: floor.c --fault-cost). The policy (when, how much) is core/native.ts's
  * keepWalkBuffers. Bounded: maxBytes of blocks, kMaxBlocks of them, none over kMaxBlock (the
  * iterator's 16 MiB of records, in 2 MiB pages, faults little); the longest-kept make room for
- * newer ones, and a block unused for kMaxAge goes back to the kernel at the next Take. Process-wide like malloc's own caches: both addons' walks
- * and dumps share it (one instance: a GNU unique symbol).
+ * newer ones, and a block unused for kMaxAge goes back to the kernel at the next Take.
+ * Process-wide like malloc's own caches: both addons' walks and dumps share it (one instance: a
+ * GNU unique symbol). Locked: V8 may free an external buffer on its sweeper thread.
  */
 class BlockPool {
  public:
@@ -84,33 +85,22 @@ class BlockPool {
   bool Keep(void* p, size_t bytes) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!keep_ || bytes > kMaxBlock || bytes > maxBytes_) return false;
-    while (n_ > 0 && (n_ == kMaxBlocks || total_ + bytes > maxBytes_)) {
-      size_t oldest = 0;
-      for (size_t i = 1; i < n_; i++)
-        if (blocks_[i].at < blocks_[oldest].at) oldest = i;
-      munmap(blocks_[oldest].p, blocks_[oldest].bytes);
-      Remove(oldest);
-    }
+    while (n_ > 0 && (n_ == kMaxBlocks || total_ + bytes > maxBytes_)) DropOldest();
     blocks_[n_++] = {p, bytes, Clock::now()};
     total_ += bytes;
     return true;
   }
 
   /**
-   * Keep freed blocks from now on, up to maxBytes, or not: then every kept block goes back to the
-   * kernel. Returns the bytes kept before.
+   * Keep freed blocks from now on, up to maxBytes (the longest-kept beyond it go back now), or not:
+   * then every kept block goes back to the kernel. Returns the bytes kept before.
    */
   size_t SetKeep(bool keep, size_t maxBytes) {
     std::lock_guard<std::mutex> lock(mu_);
     const size_t bytes = total_;
     keep_ = keep && maxBytes > 0;
-    maxBytes_ = maxBytes;
-    if (!keep_) {
-      while (n_ > 0) {
-        munmap(blocks_[n_ - 1].p, blocks_[n_ - 1].bytes);
-        Remove(n_ - 1);
-      }
-    }
+    maxBytes_ = keep_ ? maxBytes : 0;
+    while (n_ > 0 && total_ > maxBytes_) DropOldest();
     return bytes;
   }
 
@@ -129,6 +119,13 @@ class BlockPool {
   void Remove(size_t i) {
     total_ -= blocks_[i].bytes;
     blocks_[i] = blocks_[--n_];
+  }
+  void DropOldest() {
+    size_t oldest = 0;
+    for (size_t i = 1; i < n_; i++)
+      if (blocks_[i].at < blocks_[oldest].at) oldest = i;
+    munmap(blocks_[oldest].p, blocks_[oldest].bytes);
+    Remove(oldest);
   }
   std::mutex mu_;
   bool keep_ = false;

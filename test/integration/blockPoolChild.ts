@@ -65,9 +65,16 @@ async function main(): Promise<void> {
   await addon.unixDiag();
   await settle();
   const bounded = addon.blockPool();
+  // a lower bound applies at once to what is kept
+  keepWalkBuffers(true);
+  await addon.unixDiag();
+  await settle();
+  const beforeLowered = addon.blockPool();
+  addon.blockPool(true, 256 << 10);
+  const lowered = addon.blockPool();
   addon.blockPool(false);
 
-  process.stdout.write(JSON.stringify({ byDefault, kept, afterTake, released, afterRelease, bounded, bound: WALK_BUFFER_POOL_BYTES, fresh, reused }) + '\n');
+  process.stdout.write(JSON.stringify({ byDefault, kept, afterTake, released, afterRelease, bounded, beforeLowered, lowered, bound: WALK_BUFFER_POOL_BYTES, fresh, reused }) + '\n');
   for (const c of clients) c.destroy();
   server.close();
   fs.rmSync(dir, { recursive: true, force: true });

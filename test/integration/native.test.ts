@@ -807,12 +807,13 @@ describe('native addon', { skip: skipAll }, () => {
   it('the block pool keeps nothing by default; asked to, it keeps a dump\'s freed buffers for the next one, which reads the same rows from them; told to stop, it gives them back', { skip: typeof addon.blockPool !== 'function' ? 'an addon built before blockPool' : false }, () => {
     const r = spawnSync(process.execPath, ['--expose-gc', path.join(__dirname, 'blockPoolChild.js')], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 0, r.stderr);
-    const o = JSON.parse(r.stdout) as { byDefault: number; kept: number; afterTake: number; released: number; afterRelease: number; bounded: number; bound: number; fresh: string[]; reused: string[] };
+    const o = JSON.parse(r.stdout) as { byDefault: number; kept: number; afterTake: number; released: number; afterRelease: number; bounded: number; beforeLowered: number; lowered: number; bound: number; fresh: string[]; reused: string[] };
     const counts = JSON.stringify({ ...o, fresh: o.fresh.length, reused: o.reused.length });
     assert.equal(o.byDefault, 0, `a one-shot run keeps nothing: ${counts}`);
     // the dump's columns (32,768 rows reserved: 256 KiB a column of doubles) come back when JS lets go of them
     assert.ok(o.kept >= 256 << 10 && o.kept <= o.bound, `kept within the bound: ${counts}`);
     assert.ok(o.bounded > 0 && o.bounded <= 256 << 10, `a bound of 256 KiB keeps one column, not nine: ${counts}`);
+    assert.ok(o.beforeLowered > 256 << 10 && o.lowered <= 256 << 10, `a bound lowered applies at once: ${counts}`);
     assert.ok(o.afterTake < o.kept, `the second dump took blocks from the pool: ${counts}`);
     // the listener, its 20 accepted ends and their 20 peers, read alike from fresh pages and from reused ones
     assert.equal(o.fresh.length, 41, counts);
