@@ -553,8 +553,9 @@ function fixMallocThresholds(addon: NativeAddon): void {
 /**
  * Bytes of freed walk and dump buffers the addon keeps for the next walk while a caller refreshes
  * (keepWalkBuffers). At 50k fds this takes ~1,700 of ~4,300 page faults off a snapshot, ~11 % of
- * its CPU, for ~2.6 MiB more peak RSS in the service; 48 MiB had added ~10 (bench/README, twenty-
- * first session). The walk's own columns and the sock_diag rows at 50k are ~7 MiB.
+ * its CPU, for ~2.6 MiB more peak RSS in the bare service and ~5 in VS Code; 48 MiB had added ~10
+ * (bench/README, twenty-first session). The walk's own columns and the sock_diag rows at 50k are
+ * ~7 MiB. 0 keeps nothing.
  */
 export const WALK_BUFFER_POOL_BYTES = 16 * 1024 * 1024;
 
