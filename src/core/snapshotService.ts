@@ -176,8 +176,6 @@ export class SnapshotService {
   private readonly largeDiffBytes: number;
   /** Asks this thread's V8 for memory back (the addon's memoryPressure), when the addon has it. */
   private readonly returnMemory: (() => void) | undefined;
-  /** Gives back the walk buffers the addon keeps for a worker's next walk (the worker asks it to keep them). */
-  private readonly releaseBuffers: (() => void) | undefined;
   /** 0 once a worker ran out of the old-generation limit: its successors run without one. */
   private oldGenerationMb: number;
   private readonly serviceDeadlineMs: number;
@@ -208,7 +206,6 @@ export class SnapshotService {
     this.largeDiffBytes = largeDiffBytes ?? LARGE_DIFF_BYTES;
     const addon = loadNative().addon;
     this.returnMemory = addon?.memoryPressure ? () => addon.memoryPressure!() : undefined;
-    this.releaseBuffers = addon?.blockPool ? () => keepWalkBuffers(false) : undefined;
     this.oldGenerationMb = oldGenerationMb ?? WORKER_OLD_GENERATION_MB;
     this.serviceDeadlineMs = serviceDeadlineMs ?? SERVICE_DEADLINE_MS;
     if (options.nativeAddon !== undefined) {
@@ -358,7 +355,7 @@ export class SnapshotService {
     for (const answer of [...this.statsAnswers.values()]) answer(null);
     if (w) {
       void w.terminate();
-      this.releaseBuffers?.();
+      keepWalkBuffers(false); // the walk buffers the worker had the addon keep for its next walk
     }
   }
 

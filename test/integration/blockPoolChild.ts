@@ -11,16 +11,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { keepWalkBuffers, loadNative, WALK_BUFFER_POOL_BYTES, type UnixDiag } from '../../src/core/native';
-
-const gc = (globalThis as { gc?: () => void }).gc;
-
-async function settle(): Promise<void> {
-  // external ArrayBuffers' memory is freed by V8's sweeper, which may run on another thread
-  for (let i = 0; i < 5; i++) {
-    gc?.();
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { gc, settle } from './gcSettle';
 
 /** This process's sockets in a dump: the listener and its accepted ends (by name), and their peers. */
 function ours(d: UnixDiag, name: string): string[] {

@@ -5,16 +5,7 @@
 //   node --expose-gc dist/test/integration/mallocChild.js
 // Prints one JSON line: {"free": bytes held free in the arenas after it all, "fixed": boolean}.
 import { loadNative } from '../../src/core/native';
-
-const gc = (globalThis as { gc?: () => void }).gc;
-
-async function settle(): Promise<void> {
-  // ArrayBuffer backing stores are freed by V8's sweeper, which may run on another thread.
-  for (let i = 0; i < 5; i++) {
-    gc?.();
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { gc, settle } from './gcSettle';
 
 async function main(): Promise<void> {
   const addon = loadNative().addon;
