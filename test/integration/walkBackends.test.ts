@@ -19,7 +19,8 @@ import * as path from 'node:path';
 import { closeAll, fixtureArgs, fixtureBinary, makeFixture, type Fixture, type FixtureKind, type FixtureOptions } from '../../fixtures/ipcFixture';
 import { freeTcpPort } from '../../fixtures/netServer';
 import { CHANNEL_KINDS, type Channel, type Endpoint, type ProcessInfo, type Snapshot, type WalkCapability } from '../../src/core/model';
-import { walkRulesFor } from '../../src/core/kinds';
+import { isEveryMapsRule, walkRulesFor } from '../../src/core/kinds';
+import { filterMaps } from '../../src/core/parsers/procPid';
 import { FIFO_FDS, MEMFD_FDS, PIPE_FDS } from '../../src/core/kinds/fds';
 import type { FdRule } from '../../src/core/kinds/kind';
 import { EVENTFD_FDS } from '../../src/core/kinds/eventfd';
@@ -347,7 +348,11 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
       bpf.addon!.bpfWalk({ ...opts, ...options }),
       native.addon!.walkProc({ procRoot: '/proc', threads: 0, readTimers: true, readLinks: true, readCgroup: true, ...rules }),
     ]);
-    // the rows in the rules' codes, its maps lines filtered by the kinds' rules (walkBackend.ts)
+    // Every kind's maps rules: the BPF walk kept exactly their lines on its own (applyBpfClasses
+    // does not filter them again), on every process of the machine
+    assert.equal(isEveryMapsRule(rules.mapsRules), true);
+    for (const x of rawB.processes) if (x?.maps) assert.equal(filterMaps(x.maps, rules.mapsRules), x.maps, `process ${x.pid}: maps lines the rules drop`);
+    // the rows in the rules' codes (walkBackend.ts)
     const b = { ...applyBpfClasses(rawB, codes, { procRoot: '/proc', threads: 0, readTimers: true, readLinks: true, ...rules }), bpf: rawB.bpf };
     const others = new Set([...pids].filter((x) => x !== orphanPid));
     const [rb, rp] = rowsAlike(b, p, others);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CHANNEL_KINDS, KIND_GROUPS, KINDS, fdClassesFor, isChannelId, kindOf, kindOfId, walkRulesFor, type ChannelKind, type ChannelOf } from '../../src/core/kinds';
+import { CHANNEL_KINDS, KIND_GROUPS, KINDS, fdClassesFor, isChannelId, isEveryMapsRule, kindOf, kindOfId, walkRulesFor, type ChannelKind, type ChannelOf } from '../../src/core/kinds';
 import { channelFacts, COMMON_COLUMNS, formatValue } from '../../src/core/columns';
 import { findChannel, sortChannels } from '../../src/core/diff';
 import { matchesText } from '../../src/core/filter';
@@ -160,4 +160,17 @@ test('CLI table headers: no kind repeats one (the eventfd id is not a second ID)
   const pathCol = kindOf('fifo').columns.find((c) => (c.id as string) === 'path')!;
   assert.equal(formatValue(pathCol, '', SAMPLES.fifo), '(path too long to read)');
   assert.equal(formatValue(pathCol, '/tmp/f\nx', SAMPLES.fifo), '/tmp/f\\nx');
+});
+
+test('isEveryMapsRule: every kind\'s maps rules, in any order, and nothing less or else', () => {
+  const all = walkRulesFor(CHANNEL_KINDS).mapsRules;
+  assert.ok(all.length >= 5);
+  assert.equal(isEveryMapsRule(all), true);
+  assert.equal(isEveryMapsRule([...all].reverse()), true);
+  assert.equal(isEveryMapsRule(walkRulesFor(['sysv-shm', 'posix-shm']).mapsRules), false);
+  assert.equal(isEveryMapsRule([]), false);
+  // the same texts with another bound or without their shared flag are other rules
+  assert.equal(isEveryMapsRule(all.map((r) => (r.max !== undefined ? { ...r, max: r.max + 1 } : r))), false);
+  assert.equal(isEveryMapsRule(all.map((r) => ({ ...r, shared: false }))), false);
+  assert.equal(isEveryMapsRule([...all.slice(1), all[1]]), false);
 });

@@ -130,12 +130,25 @@ export function walkRulesFor(kinds: Iterable<ChannelKind>): { fdRules: FdRule[];
   return { fdRules, mapsRules: mapsRulesFor(list), skipLinks };
 }
 
+const sameMapsRule = (a: MapsRule, b: MapsRule) =>
+  a.text === b.text && !!a.shared === !!b.shared && a.max === b.max && (a.except ?? []).join('\0') === (b.except ?? []).join('\0');
+
 /** The maps lines the walk must keep for these kinds. */
 export function mapsRulesFor(kinds: Iterable<ChannelKind>): MapsRule[] {
   const out: MapsRule[] = [];
-  const same = (a: MapsRule, b: MapsRule) => a.text === b.text && !!a.shared === !!b.shared && a.max === b.max && (a.except ?? []).join('\0') === (b.except ?? []).join('\0');
-  for (const k of kinds) for (const r of KINDS[k].maps ?? []) if (!out.some((o) => same(o, r))) out.push(r);
+  for (const k of kinds) for (const r of KINDS[k].maps ?? []) if (!out.some((o) => sameMapsRule(o, r))) out.push(r);
   return out;
+}
+
+const ALL_MAPS_RULES = mapsRulesFor(CHANNEL_KINDS);
+
+/**
+ * Whether `rules` are every kind's maps rules: the lines the BPF walk keeps on its own
+ * (native/src/bpf/procfacts.cc KeepMapsLines, for the pass and for /proc/PID/maps alike), so
+ * filtering its text by them again changes nothing.
+ */
+export function isEveryMapsRule(rules: readonly MapsRule[]): boolean {
+  return rules.length === ALL_MAPS_RULES.length && ALL_MAPS_RULES.every((r) => rules.some((o) => sameMapsRule(o, r)));
 }
 
 /** Kinds in tree-group order: the groups and, inside, each kind with its sub-group label. */
