@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { channelName } from '../../src/core/format';
 import { fileShmChannels } from '../../src/core/probes/fileShm';
+import { mapHoldersOf, sharedFileName, sharedMappings } from '../../src/core/probes/maps';
 import { filterMaps } from '../../src/core/parsers/procPid';
 import { walkRulesFor } from '../../src/core/kinds';
 import { CHANNEL_KINDS } from '../../src/core/model';
@@ -83,4 +84,20 @@ test('the per-process bound of shared file lines is the BPF program\'s (walk.h, 
   const m = /#define IPCI_VMA_FILE_LINES (\d+)/.exec(h);
   assert.ok(m, 'IPCI_VMA_FILE_LINES in walk.h');
   assert.equal(FILE_SHM_MAPS[0].max, Number(m[1]));
+});
+
+test('the holders\' pass groups the file-shm lines as the file-shm grouping does: the probe reads each maps line once', () => {
+  const maps = [
+    { pid: 300, maps: JOURNALCTL },
+    { pid: 200, maps: `${READER}\n${line('7f46f7a00000-7f46f7a01000', 'rw-s', '00:1a', 12, '/dev/shm/ring')}` },
+    { pid: 100, maps: WRITER },
+  ];
+  const h = mapHoldersOf(maps);
+  assert.deepEqual(h.sharedFiles, sharedMappings(maps, sharedFileName));
+  // in the order of their first lines; devices, private mappings and the other kinds' lines left out
+  assert.deepEqual(h.sharedFiles.map((g) => g.name), ['/run/log/journal/system.journal', '/var/lib/app/db with space-shm', '/usr/lib/x86_64-linux-gnu/gconv/gconv-modules.cache', '/var/lib/app/private.map']);
+  // the other kinds' lines went to their own holders, none of them to the files
+  assert.equal(h.devShm.get('ring')?.length, 1);
+  assert.equal(h.sysvByInode.get(7)?.length, 1);
+  assert.ok(h.sharedFiles.every((g) => !g.name.startsWith('/dev/') && !g.name.startsWith('/SYSV') && !g.name.startsWith('/memfd:')));
 });

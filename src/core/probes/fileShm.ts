@@ -2,17 +2,16 @@
 // writable (SQLite's `-shm` WAL index, LMDB's lock file, journald's journals). Pure over the
 // walk's filtered maps text: one channel per dev:inode.
 import type { FileShmChannel } from '../model';
-import { FILE_SHM_MAPS } from '../kinds/fileShm';
 import { byPidFd, emit, type Probe, type ProbeContext } from './context';
-import { keptMaps, sharedMappings } from './maps';
-
-/** Path starts that are not this kind's (/dev, and the other shared memory kinds'): the maps rule's excepts. */
-const NOT_FILES = FILE_SHM_MAPS[0].except.map((e) => e.slice(1));
+import { mapHolders, sharedFileName, sharedMappings, type SharedMapping } from './maps';
 
 /** Channels from per-process maps text (shared lines of files outside /dev). Exported for tests. */
 export function fileShmChannels(maps: Iterable<{ pid: number; maps: string | undefined | null }>): FileShmChannel[] {
+  return fileShmChannelsOf(sharedMappings(maps, sharedFileName));
+}
+
+function fileShmChannelsOf(named: readonly SharedMapping[]): FileShmChannel[] {
   const out: FileShmChannel[] = [];
-  const named = sharedMappings(maps, (c) => (c.pathStartsWith('/') && !NOT_FILES.some((x) => c.pathStartsWith(x)) ? c.path() : null));
   for (const g of named) {
     // one process alone is not IPC, and readers alone share no data (fontconfig's and gconv's caches)
     if (g.pids.size < 2 || g.writers.size === 0) continue;
@@ -33,6 +32,7 @@ export function fileShmChannels(maps: Iterable<{ pid: number; maps: string | und
 
 export const fileShmProbe: Probe = {
   run(ctx: ProbeContext) {
-    for (const ch of fileShmChannels(keptMaps(ctx))) emit(ctx, ch);
+    // the lines the holders' pass grouped already (maps.ts): each maps line is parsed once a snapshot
+    for (const ch of fileShmChannelsOf(mapHolders(ctx).sharedFiles)) emit(ctx, ch);
   },
 };

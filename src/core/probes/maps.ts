@@ -1,7 +1,9 @@
-// Memory-mapping holders (SysV shm and /dev/shm mappings) from the walk's filtered maps text,
-// read once per snapshot for the sysv and posix probes; and the grouping of shared mappings by the
-// object mapped that the anon-shm and file-shm probes share.
+// Memory-mapping holders (SysV shm and /dev/shm mappings, and shared mappings of files outside
+// /dev) from the walk's filtered maps text, read once per snapshot for the sysv, posix and
+// file-shm probes; and the grouping of shared mappings by the object mapped that the anon-shm and
+// file-shm probes share.
 import { isUtf8 } from 'node:buffer';
+import { FILE_SHM_MAPS } from '../kinds/fileShm';
 import type { Endpoint } from '../model';
 import { MapsCursor } from '../parsers/procPid';
 import type { ProbeContext } from './context';
@@ -22,6 +24,8 @@ export interface MapHolders {
    * it then links to the real name: the same inode).
    */
   devShmByKey: Map<string, DevShmMapping>;
+  /** Shared mappings of files outside /dev (sharedFileName), by dev:inode: the file-shm probe's. */
+  sharedFiles: SharedMapping[];
 }
 
 export interface DevShmMapping {
@@ -81,7 +85,7 @@ export function sharedMappings(
   nameOf: (c: MapsCursor) => string | null,
   wants?: (text: string) => boolean,
 ): SharedMapping[] {
-  const groups = new Map<string, SharedMapping>();
+  const groups = new SharedGroups();
   const c = new MapsCursor();
   for (const p of maps) {
     if (!p.maps || (wants && !wants(p.maps))) continue;
@@ -89,23 +93,43 @@ export function sharedMappings(
     while (c.next()) {
       if (!c.shared()) continue;
       const name = nameOf(c);
-      if (name === null) continue;
-      const dev = c.dev();
-      const key = dev + ':' + c.inode;
-      let g = groups.get(key);
-      if (!g) {
-        g = { name, deleted: c.deleted, dev, inode: c.inode, size: 0, endpoints: [], pids: new Set(), writers: new Set() };
-        groups.set(key, g);
-      }
-      const reach = mappingReach(c);
-      if (reach > g.size) g.size = reach;
-      const mode = c.mode();
-      g.endpoints.push(mapEndpoint(c, p.pid, mode));
-      g.pids.add(p.pid);
-      if (mode !== 'r') g.writers.add(p.pid);
+      if (name !== null) groups.add(c, p.pid, name);
     }
   }
-  return [...groups.values()];
+  return groups.list();
+}
+
+/** Shared mappings grouped by dev:inode as they are met, in the order of their first lines. */
+class SharedGroups {
+  private readonly groups = new Map<string, SharedMapping>();
+
+  add(c: MapsCursor, pid: number, name: string): void {
+    const dev = c.dev();
+    const key = dev + ':' + c.inode;
+    let g = this.groups.get(key);
+    if (!g) {
+      g = { name, deleted: c.deleted, dev, inode: c.inode, size: 0, endpoints: [], pids: new Set(), writers: new Set() };
+      this.groups.set(key, g);
+    }
+    const reach = mappingReach(c);
+    if (reach > g.size) g.size = reach;
+    const mode = c.mode();
+    g.endpoints.push(mapEndpoint(c, pid, mode));
+    g.pids.add(pid);
+    if (mode !== 'r') g.writers.add(pid);
+  }
+
+  list(): SharedMapping[] {
+    return [...this.groups.values()];
+  }
+}
+
+/** Path starts that are no file-shm's (/dev, and the other shared memory kinds'): its maps rule's excepts. */
+const NOT_FILES = FILE_SHM_MAPS[0].except.map((e) => e.slice(1));
+
+/** The path of a mapping of a file outside /dev (the file-shm kind's), null for any other. */
+export function sharedFileName(c: MapsCursor): string | null {
+  return c.pathStartsWith('/') && !NOT_FILES.some((x) => c.pathStartsWith(x)) ? c.path() : null;
 }
 
 /** The kept processes' maps texts (ctx.raw, the processes the snapshot keeps), with their bytes when they are not UTF-8. */
@@ -151,7 +175,9 @@ function add<K>(m: Map<K, Endpoint[]>, k: K, ep: Endpoint) {
 
 /** The SysV and /dev/shm holders of these maps texts (one endpoint per mapping). Exported for tests. */
 export function mapHoldersOf(maps: Iterable<{ pid: number; maps: string; mapsHex?: string }>): MapHolders {
-  const h: MapHolders = { sysvByInode: new Map(), sysvByKey: new Map(), sysvDev: new Map(), devShm: new Map(), devShmByKey: new Map() };
+  const h: MapHolders = { sysvByInode: new Map(), sysvByKey: new Map(), sysvDev: new Map(), devShm: new Map(), devShmByKey: new Map(), sharedFiles: [] };
+  // the file-shm probe's lines, in the same pass: each line is parsed once a snapshot
+  const files = new SharedGroups();
   // /dev/shm mappings by device number, then inode: the `major:minor:inode` key is made once per object, not per line
   const byDev = new Map<number, Map<number, DevShmMapping>>();
   const c = new MapsCursor();
@@ -184,9 +210,13 @@ export function mapHoldersOf(maps: Iterable<{ pid: number; maps: string; mapsHex
         if (reach > d.size) d.size = reach;
         if (c.deleted) d.deleted = true;
         d.endpoints.push(ep);
+      } else if (c.shared()) {
+        const name = sharedFileName(c);
+        if (name !== null) files.add(c, p.pid, name);
       }
     }
   }
+  h.sharedFiles = files.list();
   return h;
 }
 
