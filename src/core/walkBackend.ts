@@ -175,7 +175,7 @@ export function applyBpfClasses(w: ProcWalk, codes: ReadonlyMap<number, number>,
   const mapsRules = o.mapsRules ?? [];
   // Every kind's rules (a snapshot of all kinds): the walk kept exactly their lines already. A scan
   // of every line all the same was 6 ms of the main thread a snapshot at 3,000 processes.
-  const keptAlready = mapsRules.length > 0 && isEveryMapsRule(mapsRules);
+  const keptAlready = isEveryMapsRule(mapsRules);
   for (const p of w.processes) {
     if (!p || p.maps === undefined) continue;
     if (mapsRules.length === 0) {

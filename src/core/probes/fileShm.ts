@@ -3,11 +3,12 @@
 // walk's filtered maps text: one channel per dev:inode.
 import type { FileShmChannel } from '../model';
 import { byPidFd, emit, type Probe, type ProbeContext } from './context';
-import { mapHolders, sharedFileName, sharedMappings, type SharedMapping } from './maps';
+import { mapHolders, mapHoldersOf, type SharedMapping } from './maps';
 
-/** Channels from per-process maps text (shared lines of files outside /dev). Exported for tests. */
+/** Channels from per-process maps text (shared lines of files outside /dev), as the probe finds them. Exported for tests. */
 export function fileShmChannels(maps: Iterable<{ pid: number; maps: string | undefined | null }>): FileShmChannel[] {
-  return fileShmChannelsOf(sharedMappings(maps, sharedFileName));
+  const texts = [...maps].filter((p): p is { pid: number; maps: string } => !!p.maps);
+  return fileShmChannelsOf(mapHoldersOf(texts).sharedFiles);
 }
 
 function fileShmChannelsOf(named: readonly SharedMapping[]): FileShmChannel[] {
