@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { channelName } from '../../src/core/format';
 import { fileShmChannels } from '../../src/core/probes/fileShm';
-import { mapHoldersOf, sharedFileName, sharedMappings } from '../../src/core/probes/maps';
+import { mapHoldersOf } from '../../src/core/probes/maps';
 import { filterMaps } from '../../src/core/parsers/procPid';
 import { walkRulesFor } from '../../src/core/kinds';
 import { CHANNEL_KINDS } from '../../src/core/model';
@@ -86,14 +86,23 @@ test('the per-process bound of shared file lines is the BPF program\'s (walk.h, 
   assert.equal(FILE_SHM_MAPS[0].max, Number(m[1]));
 });
 
-test('the holders\' pass groups the file-shm lines as the file-shm grouping does: the probe reads each maps line once', () => {
+test('the holders\' pass groups the file-shm and anon-shm lines with the others: the probes read each maps line once, each line goes to one kind', () => {
   const maps = [
     { pid: 300, maps: JOURNALCTL },
     { pid: 200, maps: `${READER}\n${line('7f46f7a00000-7f46f7a01000', 'rw-s', '00:1a', 12, '/dev/shm/ring')}` },
     { pid: 100, maps: WRITER },
   ];
   const h = mapHoldersOf(maps);
-  assert.deepEqual(h.sharedFiles, sharedMappings(maps, sharedFileName));
+  // each file with its mappers, by pid in the order met; a private mapping is not a holder
+  assert.deepEqual(h.sharedFiles.map((g) => [g.name, [...g.pids], g.endpoints.length]), [
+    ['/run/log/journal/system.journal', [300, 200], 2],
+    ['/var/lib/app/db with space-shm', [200, 100], 2],
+    ['/usr/lib/x86_64-linux-gnu/gconv/gconv-modules.cache', [200, 100], 2],
+    ['/var/lib/app/private.map', [200], 1],
+  ]);
+  assert.deepEqual(h.sharedFiles[1].endpoints, [{ pid: 200, map: '7f46f7461000-7f46f7465000', mode: 'r' }, { pid: 100, map: '7f4b3e18b000-7f4b3e193000', mode: 'rw' }]);
+  // unnamed shmem to the anon-shm holders, as anonShmName names it
+  assert.deepEqual(h.anonShm.map((g) => [g.name, g.dev, g.inode, [...g.pids]]), [['/dev/zero', '00:01', 6, [100]], ['memfd:wayland', '00:01', 8, [100]]]);
   // in the order of their first lines; devices, private mappings and the other kinds' lines left out
   assert.deepEqual(h.sharedFiles.map((g) => g.name), ['/run/log/journal/system.journal', '/var/lib/app/db with space-shm', '/usr/lib/x86_64-linux-gnu/gconv/gconv-modules.cache', '/var/lib/app/private.map']);
   // the other kinds' lines went to their own holders, none of them to the files

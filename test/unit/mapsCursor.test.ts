@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { filterMaps, MapsCursor, parseMapsText, type MapsLine } from '../../src/core/parsers/procPid';
-import { mapHoldersOf, mapsDevName, sharedMappings } from '../../src/core/probes/maps';
+import { mapHoldersOf, mapsDevName } from '../../src/core/probes/maps';
 import { MAPS_KEEP_LINES, MAPS_KEEP_MAX, MAPS_READ_MAX, MAPS_WALK_BUDGET } from '../../src/core/procWalk';
 import { walkRulesFor } from '../../src/core/kinds';
 import { CHANNEL_KINDS } from '../../src/core/model';
@@ -184,12 +184,12 @@ test('mapHoldersOf: SysV attachers by shmid and key, /dev/shm holders by name an
   assert.deepEqual(d.endpoints.map((e) => [e.pid, e.mode]), [[10, 'r'], [11, 'rw']]);
 });
 
-test('sharedMappings: one endpoint per mapping, with the window of the object it shows (mapOffset)', () => {
-  const [g] = sharedMappings([
+test('shared mappings: one endpoint per mapping, with the window of the object it shows (mapOffset)', () => {
+  const [g] = mapHoldersOf([
     { pid: 20, maps: '7f0000000000-7f0000002000 rw-s 00000000 00:05 9 /memfd:pool (deleted)' },
     // a window of the same memfd from its third page (mmap offset 8192), and a private mapping of it
     { pid: 21, maps: '7f1000000000-7f1000001000 r--s 00002000 00:05 9 /memfd:pool (deleted)\n7f1000008000-7f1000009000 r--p 00000000 00:05 9 /memfd:pool (deleted)' },
-  ], (c) => c.path());
+  ]).anonShm;
   assert.deepEqual(g.endpoints, [{ pid: 20, map: '7f0000000000-7f0000002000', mode: 'rw' }, { pid: 21, map: '7f1000000000-7f1000001000', mapOffset: 0x2000, mode: 'r' }]);
   assert.equal(g.size, 0x3000, 'how far the mappings reach into it (8192 + 4096), not the largest mapping (8192)');
 });

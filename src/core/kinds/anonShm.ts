@@ -38,6 +38,14 @@ export interface AnonShmChannel extends ChannelBase {
   sizeIsMapping?: boolean;
 }
 
+/** The channel name of a shared maps path (` (deleted)` already stripped), or null if not unnamed shmem. */
+export function anonShmName(path: string): string | null {
+  if (path === '/dev/zero') return '/dev/zero';
+  if (path === '/anon_hugepage') return 'anon_hugepage';
+  if (path.startsWith('/memfd:')) return path.slice(1);
+  return null;
+}
+
 const c = col<AnonShmChannel>();
 
 export const anonShm = defineKind<AnonShmChannel>({

@@ -9,18 +9,9 @@ import { MEMFD_FDS } from '../kinds/fds';
 import { mapsDev, sizeThroughHolders, type HeldSizeBudget } from '../heldObjects';
 import type { NativeAddon } from '../native';
 import { byPidFd, devName, emit, modeOf, type Probe, type ProbeContext } from './context';
-import { keptMaps, sharedMappings } from './maps';
+import { mapHolders, mapHoldersOf, type SharedMapping } from './maps';
 
-/** The channel name of a shared maps path (` (deleted)` already stripped), or null if not unnamed shmem. */
-export function anonShmName(path: string): string | null {
-  if (path === '/dev/zero') return '/dev/zero';
-  if (path === '/anon_hugepage') return 'anon_hugepage';
-  if (path.startsWith('/memfd:')) return path.slice(1);
-  return null;
-}
-
-/** What every line anonShmName names contains. */
-const ANON_PATHS = [' /dev/zero', ' /anon_hugepage', ' /memfd:'];
+export { anonShmName } from '../kinds/anonShm';
 
 const DELETED = ' (deleted)';
 
@@ -65,14 +56,12 @@ export function memfdFds(ctx: Pick<ProbeContext, 'walk' | 'index'>): MemfdFds[] 
  * Exported for tests.
  */
 export function anonShmChannels(maps: Iterable<{ pid: number; maps: string | undefined | null }>, fds: Iterable<MemfdFds> = []): AnonShmChannel[] {
+  const texts = [...maps].filter((p): p is { pid: number; maps: string } => !!p.maps);
+  return anonShmChannelsOf(mapHoldersOf(texts).anonShm, fds);
+}
+
+function anonShmChannelsOf(named: readonly SharedMapping[], fds: Iterable<MemfdFds>): AnonShmChannel[] {
   const out: AnonShmChannel[] = [];
-  const named = sharedMappings(
-    maps,
-    // (most shared lines are /dev/shm's: no substring for those)
-    (c) => (c.deleted && !c.pathStartsWith('/dev/shm/') ? anonShmName(c.path()) : null),
-    // most processes map none of these: one search of the text each, no line read
-    (text) => ANON_PATHS.some((x) => text.includes(x)),
-  );
   const groups = new Map<string, { name: string; dev: string; inode: number; size: number | null; endpoints: Endpoint[]; pids: Set<number> }>();
   for (const g of named) groups.set(`${g.dev}:${g.inode}`, { name: g.name, dev: g.dev, inode: g.inode, size: g.size, endpoints: g.endpoints, pids: g.pids });
   for (const m of fds) {
@@ -121,7 +110,7 @@ async function memfdSizes(ctx: ProbeContext, native: NativeAddon | null, chans: 
 
 export const anonShmProbe: Probe = {
   async run(ctx: ProbeContext) {
-    const chans = anonShmChannels(keptMaps(ctx), memfdFds(ctx));
+    const chans = anonShmChannelsOf(mapHolders(ctx).anonShm, memfdFds(ctx));
     if (ctx.procRoot === '/proc') await memfdSizes(ctx, ctx.native, chans);
     for (const ch of chans) emit(ctx, ch);
   },

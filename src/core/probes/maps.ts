@@ -1,8 +1,8 @@
-// Memory-mapping holders (SysV shm and /dev/shm mappings, and shared mappings of files outside
-// /dev) from the walk's filtered maps text, read once per snapshot for the sysv, posix and
-// file-shm probes; and the grouping of shared mappings by the object mapped that the anon-shm and
-// file-shm probes share.
+// Memory-mapping holders (SysV shm and /dev/shm mappings, shared mappings of files outside /dev
+// and of unnamed shmem) from the walk's filtered maps text, read once per snapshot for the sysv,
+// posix, file-shm and anon-shm probes; and the grouping of shared mappings by the object mapped.
 import { isUtf8 } from 'node:buffer';
+import { anonShmName } from '../kinds/anonShm';
 import { FILE_SHM_MAPS } from '../kinds/fileShm';
 import type { Endpoint } from '../model';
 import { MapsCursor } from '../parsers/procPid';
@@ -26,6 +26,8 @@ export interface MapHolders {
   devShmByKey: Map<string, DevShmMapping>;
   /** Shared mappings of files outside /dev (sharedFileName), by dev:inode: the file-shm probe's. */
   sharedFiles: SharedMapping[];
+  /** Shared mappings of unnamed shmem (`/dev/zero`, `anon_hugepage`, memfds: anonShmName), by dev:inode: the anon-shm probe's. */
+  anonShm: SharedMapping[];
 }
 
 export interface DevShmMapping {
@@ -62,7 +64,7 @@ export function mapEndpoint(c: MapsCursor, pid: number, mode = c.mode()): Endpoi
 
 /** Shared (`s`) mappings of one object (dev:inode as maps shows it): one endpoint per mapping. */
 export interface SharedMapping {
-  /** What `nameOf` named its first line. */
+  /** What its first line is named by (sharedFileName, anonShmName). */
   name: string;
   /** Its first line ended in ` (deleted)`. */
   deleted: boolean;
@@ -74,29 +76,6 @@ export interface SharedMapping {
   pids: Set<number>;
   /** Processes with a writable mapping of it. */
   writers: Set<number>;
-}
-
-/**
- * The shared lines of these maps texts that `nameOf` names (null: not wanted), grouped by
- * dev:inode. `wants(text)` false skips a process's text unread (one search instead of every line).
- */
-export function sharedMappings(
-  maps: Iterable<{ pid: number; maps: string | undefined | null }>,
-  nameOf: (c: MapsCursor) => string | null,
-  wants?: (text: string) => boolean,
-): SharedMapping[] {
-  const groups = new SharedGroups();
-  const c = new MapsCursor();
-  for (const p of maps) {
-    if (!p.maps || (wants && !wants(p.maps))) continue;
-    c.reset(p.maps);
-    while (c.next()) {
-      if (!c.shared()) continue;
-      const name = nameOf(c);
-      if (name !== null) groups.add(c, p.pid, name);
-    }
-  }
-  return groups.list();
 }
 
 /** Shared mappings grouped by dev:inode as they are met, in the order of their first lines. */
@@ -128,12 +107,12 @@ class SharedGroups {
 const NOT_FILES = FILE_SHM_MAPS[0].except.map((e) => e.slice(1));
 
 /** The path of a mapping of a file outside /dev (the file-shm kind's), null for any other. */
-export function sharedFileName(c: MapsCursor): string | null {
+function sharedFileName(c: MapsCursor): string | null {
   return c.pathStartsWith('/') && !NOT_FILES.some((x) => c.pathStartsWith(x)) ? c.path() : null;
 }
 
 /** The kept processes' maps texts (ctx.raw, the processes the snapshot keeps), with their bytes when they are not UTF-8. */
-export function* keptMaps(ctx: ProbeContext): Generator<{ pid: number; maps: string; mapsHex?: string }> {
+function* keptMaps(ctx: ProbeContext): Generator<{ pid: number; maps: string; mapsHex?: string }> {
   for (const p of ctx.raw.values()) if (p.maps && ctx.processes.has(p.pid)) yield { pid: p.pid, maps: p.maps, ...(p.mapsHex !== undefined ? { mapsHex: p.mapsHex } : {}) };
 }
 
@@ -173,11 +152,12 @@ function add<K>(m: Map<K, Endpoint[]>, k: K, ep: Endpoint) {
   else m.set(k, [ep]);
 }
 
-/** The SysV and /dev/shm holders of these maps texts (one endpoint per mapping). Exported for tests. */
+/** The SysV, /dev/shm, shared-file and unnamed-shmem holders of these maps texts (one endpoint per mapping). Exported for tests. */
 export function mapHoldersOf(maps: Iterable<{ pid: number; maps: string; mapsHex?: string }>): MapHolders {
-  const h: MapHolders = { sysvByInode: new Map(), sysvByKey: new Map(), sysvDev: new Map(), devShm: new Map(), devShmByKey: new Map(), sharedFiles: [] };
-  // the file-shm probe's lines, in the same pass: each line is parsed once a snapshot
+  const h: MapHolders = { sysvByInode: new Map(), sysvByKey: new Map(), sysvDev: new Map(), devShm: new Map(), devShmByKey: new Map(), sharedFiles: [], anonShm: [] };
+  // the file-shm and anon-shm probes' lines, in the same pass: each line is parsed once a snapshot
   const files = new SharedGroups();
+  const anon = new SharedGroups();
   // /dev/shm mappings by device number, then inode: the `major:minor:inode` key is made once per object, not per line
   const byDev = new Map<number, Map<number, DevShmMapping>>();
   const c = new MapsCursor();
@@ -213,10 +193,16 @@ export function mapHoldersOf(maps: Iterable<{ pid: number; maps: string; mapsHex
       } else if (c.shared()) {
         const name = sharedFileName(c);
         if (name !== null) files.add(c, p.pid, name);
+        else if (c.deleted) {
+          // unnamed shmem is always ` (deleted)`: a live /dev/zero is a device, not shared memory
+          const a = anonShmName(c.path());
+          if (a !== null) anon.add(c, p.pid, a);
+        }
       }
     }
   }
   h.sharedFiles = files.list();
+  h.anonShm = anon.list();
   return h;
 }
 
