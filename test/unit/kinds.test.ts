@@ -174,3 +174,22 @@ test('isEveryMapsRule: every kind\'s maps rules, in any order, and nothing less 
   assert.equal(isEveryMapsRule(all.map((r) => ({ ...r, shared: false }))), false);
   assert.equal(isEveryMapsRule([...all.slice(1), all[1]]), false);
 });
+
+test("a Unix socket's queued bytes are the data waiting to be read at it; its send queue (buffer memory, ~768 for 8 bytes, as ss's Send-Q) is not data", () => {
+  const unix = KINDS.unix;
+  // an 8-byte write not yet read: the writer's socket is charged 768 of buffer memory, the reader's holds the 8 bytes
+  const writer = { ...SAMPLES.unix, id: 'unix:1', inode: 1, state: 'connected', peer: 'unix:2', recvQueue: 0, sendQueue: 768 };
+  const reader = { ...SAMPLES.unix, id: 'unix:2', inode: 2, state: 'connected', peer: 'unix:1', recvQueue: 8, sendQueue: 0 };
+  assert.deepEqual(unix.queue(writer), { bytes: 0, counts: null, stamp: null });
+  assert.deepEqual(unix.queue(reader), { bytes: 8, counts: null, stamp: null });
+  assert.deepEqual(unix.queue({ ...writer, recvQueue: null, sendQueue: null }), { bytes: null, counts: null, stamp: null }, 'without sock_diag: unknown');
+  assert.match(channelFacts(writer, unix.columns).find((f) => f.id === 'sendQueue')!.help ?? '', /memory/);
+});
+
+test('a TCP listener without a known backlog (/proc/net/tcp says 0) is not described as "N waiting of 0"', () => {
+  const l = { ...SAMPLES.tcp, state: 'LISTEN', remote: '0.0.0.0:*', recvQueue: 3 };
+  assert.match(KINDS.tcp.description({ ...l, sendQueue: 4096 }), /3 connections waiting of 4096/);
+  const none = KINDS.tcp.description({ ...l, sendQueue: 0 });
+  assert.match(none, /3 connections waiting/);
+  assert.doesNotMatch(none, /of 0/);
+});

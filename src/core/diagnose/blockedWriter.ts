@@ -52,7 +52,11 @@ function teach(ch: Channel): Explanation {
     };
   }
   return {
-    what: `The socket's send buffer is full (${formatBytes(ch.kind === 'unix' || ch.kind === 'tcp' ? ch.sendQueue : null)} not yet read by the other end); send()/write() blocks until the peer reads.`,
+    what:
+      ch.kind === 'unix'
+        ? // a Unix socket's send queue is the buffers its unread data holds, not the data (kinds/unix.ts)
+          `The socket's send buffer is full (${formatBytes(ch.sendQueue)} of buffer memory held by data the other end has not read); send()/write() blocks until the peer reads.`
+        : `The socket's send buffer is full (${formatBytes(ch.kind === 'tcp' ? ch.sendQueue : null)} not yet read by the other end); send()/write() blocks until the peer reads.`,
     why: 'The peer stopped reading this connection: it is busy, blocked on something else, stopped, or no longer polls this socket.',
     next: 'The writer sleeps in the kernel until the peer reads enough to free buffer space. If the peer closes, the write fails with EPIPE (and SIGPIPE unless MSG_NOSIGNAL) or ECONNRESET.',
     fix: 'Make the peer read (it must poll this socket), or let the writer use non-blocking I/O with a bounded queue of its own. SO_SNDBUF only postpones the stall.',
@@ -109,7 +113,7 @@ export const blockedWriter = defineRule<Memo>({
       if (ch.kind === 'pipe' || ch.kind === 'fifo') {
         evidence.push({ label: 'buffered', text: `${formatBytes(ch.bufferedBytes)} of ${formatBytes(ch.capacity)}`, source: 'FIONREAD / F_GETPIPE_SZ (snapshot)' });
       } else if (ch.kind === 'unix' || ch.kind === 'tcp') {
-        evidence.push({ label: 'send queue', text: formatBytes(ch.sendQueue), source: 'sock_diag (snapshot)' });
+        evidence.push({ label: ch.kind === 'unix' ? 'send queue (buffer memory)' : 'send queue', text: formatBytes(ch.sendQueue), source: 'sock_diag (snapshot)' });
       } else if (ch.kind === 'posix-mq') {
         evidence.push({ label: 'queue', text: `${ch.messages ?? '?'} of ${ch.maxMessages ?? '?'} messages, ${formatBytes(ch.bytes)} (messages of ${formatBytes(ch.messageSize)} at most)`, source: 'mq_getattr, /dev/mqueue QSIZE (snapshot)' });
       }

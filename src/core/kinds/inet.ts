@@ -122,7 +122,8 @@ export function inetCommon<C extends InetChannel>(kind: C['kind']): Pick<
       ch.state +
       (takesIpv4Too(ch) ? ', IPv4 too' : '') +
       (ch.state === 'LISTEN'
-        ? ch.recvQueue ? `, ${plural(ch.recvQueue, 'connection')} waiting of ${ch.sendQueue}` : ''
+        ? // (a backlog of 0: /proc/net/tcp, without sock_diag, has none to say)
+          ch.recvQueue ? `, ${plural(ch.recvQueue, 'connection')} waiting` + (ch.sendQueue > 0 ? ` of ${ch.sendQueue}` : '') : ''
         : (ch.recvQueue ? `, rx ${formatBytes(ch.recvQueue)}` : '') + (ch.sendQueue ? `, tx ${formatBytes(ch.sendQueue)}` : '')),
     columns: inetColumns<C>(),
     ends: 'holders',

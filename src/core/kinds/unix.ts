@@ -29,7 +29,11 @@ export interface UnixChannel extends ChannelBase {
    * their total); a listener — connections waiting for accept(). null without sock_diag.
    */
   recvQueue: number | null;
-  /** Bytes sent and not yet read by the peer (charged to this socket); a listener: its backlog limit. */
+  /**
+   * What it sent that the peer has not read yet, as the kernel charges it to this socket
+   * (UNIX_DIAG_RQLEN, sk_wmem_alloc): buffer memory, not data — an 8-byte write holds ~768 — as
+   * ss's Send-Q; a listener: its backlog limit. The data itself is the peer's recvQueue.
+   */
   sendQueue: number | null;
   netns: string;
   /**
@@ -41,7 +45,7 @@ export interface UnixChannel extends ChannelBase {
   boundDev?: string;
 }
 
-/** A stream socket's unread bytes (charged to the sender) past which a blocked send is plausible. */
+/** A stream socket's send memory (its unread data's buffers, charged to the sender) past which a blocked send is plausible. */
 export const UNIX_STREAM_FULL = 32768;
 export const UNIX_DGRAM_FULL = 4096;
 
@@ -83,7 +87,7 @@ export const unix = defineKind<UnixChannel>({
     c('peerInode', 'PEER INODE', 'Peer inode', 'number', 'Inode of the other end', { wide: true }),
     c('recvQueue', 'RECV-Q', 'Receive queue', 'number|null',
       'stream/seqpacket: bytes waiting to be read; dgram: the length of the first waiting datagram (not a count); listener: connections waiting for accept()'),
-    c('sendQueue', 'SEND-Q', 'Send queue', 'number|null', 'Bytes sent and not yet read by the peer; for a listener, its backlog limit'),
+    c('sendQueue', 'SEND-Q', 'Send queue', 'number|null', "Buffer memory held by what it sent and the peer has not read (the kernel's accounting, as ss's Send-Q: more than the data itself); for a listener, its backlog limit"),
     c('netns', 'NETNS', 'Network namespace', 'string', 'Network namespace inode', { wide: true }),
     c('boundInode', 'BOUND INODE', 'Bound file inode', 'number', 'Inode of the file it is bound to, as the kernel keeps it (sock_diag)', { wide: true }),
     c('boundDev', 'BOUND DEV', 'Bound file device', 'string', 'Device (major:minor) of that file', { wide: true }),
@@ -102,7 +106,9 @@ export const unix = defineKind<UnixChannel>({
   queue: (ch) =>
     ch.state === 'listen'
       ? { bytes: null, counts: ch.recvQueue === null ? null : [ch.recvQueue], stamp: null }
-      : { bytes: ch.recvQueue === null && ch.sendQueue === null ? null : (ch.recvQueue ?? 0) + (ch.sendQueue ?? 0), counts: null, stamp: null },
+      : // the data waiting to be read here: what it sent waits at its peer, counted there in bytes
+        // (its sendQueue is the same data as buffer memory, ~100× an 8-byte write)
+        { bytes: ch.recvQueue, counts: null, stamp: null },
   depth: (ch) => (ch.recvQueue !== null ? { bytes: ch.recvQueue } : undefined),
   full: (ch) => ch.state !== 'listen' && ch.sendQueue !== null && ch.sendQueue >= (ch.type === 'stream' ? UNIX_STREAM_FULL : UNIX_DGRAM_FULL),
   empty: (ch) => ch.state !== 'listen' && ch.recvQueue === 0,

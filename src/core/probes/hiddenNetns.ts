@@ -3,7 +3,7 @@
 // - a socket of a namespace no process is in: a process can make a socket in a namespace of its
 //   own and leave it (a child that unshares, binds a path, passes the socket to its parent over
 //   SCM_RIGHTS and exits) — hidden from every view, its path would look stale;
-// - an inet socket in no hash table of its own namespace: never bound (Apache holds three per
+// - an inet socket in no hash table of its own namespace: never bound (Apache holds some in every
 //   process), or closed (a reset connection) but still held. lsof lists them, ss does not.
 // Socket fds whose inode no table had are asked for their family and namespace (native
 // socketNetns: pidfd_getfd with the peek's checks, SO_DOMAIN, SIOCGSKNS, and for inet sockets
@@ -121,7 +121,7 @@ export function untabledSocket(inode: number): Untabled | undefined {
   return asked.get(inode);
 }
 
-/** An inet socket as ss would print it: TCP by TCP_INFO's state (CLOSE when never bound), UDP UNCONN or ESTAB; other protocols (raw, SCTP) have no kind. */
+/** An inet socket as ss would print it: TCP by TCP_INFO's state (the kernel's CLOSE when never bound, which ss prints UNCONN), UDP UNCONN or ESTAB; other protocols (raw, SCTP) have no kind. */
 function untabled(inode: number, netns: string, family: 4 | 6, i: NonNullable<SocketNetns['inet']>): Untabled {
   const kind = i.protocol === 6 ? 'tcp' : i.protocol === 17 ? 'udp' : null;
   if (kind === null) return null;
