@@ -25,7 +25,7 @@ export function register(s: Services): vscode.Disposable {
       void s.ui.error(`IPC Inspector: ${fmt.kindTitle(ch.kind)} objects cannot be removed — close the processes holding them instead.`);
       return undefined;
     }
-    const out = await runRemove({ channel: ch, processes: s.model.procs }, await extensionRunnerEnv(s.ui));
+    const out = await runRemove({ channel: ch, processes: s.model.procs, warnings: s.model.snapshot?.warnings }, await extensionRunnerEnv(s.ui));
     return reportOutcome(s, out, { log: (r, message) => `${message} (${r.action})`, waitForRefresh: true });
   });
 }

@@ -30,6 +30,7 @@ import { decodeSigMask } from './signals';
 import { FdIndex, netnsId, type ProbeContext } from './probes/context';
 import { PROBES } from './probes';
 import { fdInfoRows } from './probes/fdinfo';
+import { mapsCutWarning } from './probes/maps';
 import { annotateNamespaces } from './namespaces';
 import { describe, kindOf, PROCESS_FACETS, walkRulesFor } from './kinds';
 import { SOCKET_FDS } from './kinds/fds';
@@ -422,6 +423,7 @@ function readProcesses(w: ProcWalk, user: (uid: number) => string, warnings: str
   const processes = new Map<number, ProcessInfo>();
   const raw = new Map<number, ProcWalkProcess>();
   let hidden = 0;
+  const mapsCut = new Map<string, number>();
   for (const p of w.processes) {
     if (!p) continue;
     throwIfOutOfFds(p);
@@ -430,8 +432,15 @@ function readProcesses(w: ProcWalk, user: (uid: number) => string, warnings: str
     processes.set(info.pid, info);
     raw.set(info.pid, p);
     if (p.fdError === 'EACCES' || p.fdError === 'EPERM') hidden++;
+    // cut short (at the walk's bounds, or its deadline): not refused — a process whose maps are
+    // refused is one whose fds are too, counted as hidden above
+    const m = p.errors?.find((e) => e.file === 'maps' && (e.code === 'EFBIG' || e.code === 'ETIMEDOUT'));
+    if (m) mapsCut.set(m.code, (mapsCut.get(m.code) ?? 0) + 1);
   }
   if (hidden > 0) warnings.push(`processes hidden: ${hidden} (permission denied)`);
+  // a mapping in a maps text not read whole is a holder nobody sees: said, as hidden fds are (the
+  // diagnosis then calls no mapped object unheld, diagnose/leftovers.ts)
+  if (mapsCut.size > 0) warnings.push(mapsCutWarning(mapsCut));
   return { processes, raw };
 }
 

@@ -128,7 +128,7 @@ export function registerProblemActions(s: Services, parts: ProblemParts): vscode
       void s.ui.info('IPC Inspector: that object is gone already.');
       return { status: 'none', message: 'gone' };
     }
-    const out = await runRemove({ channel: ch, processes: s.model.procs }, await extensionRunnerEnv(s.ui));
+    const out = await runRemove({ channel: ch, processes: s.model.procs, warnings: s.model.snapshot?.warnings }, await extensionRunnerEnv(s.ui));
     // reported as the Remove command reports it (commands/removeObject.ts)
     await reportOutcome(s, out, { log: (r, message) => `${message} (${r.action})`, waitForRefresh: true });
     return { status: out.status, message: out.message };

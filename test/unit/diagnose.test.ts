@@ -23,6 +23,7 @@ import { describeSyscall, parseSyscall } from '../../src/core/diagnose/syscalls'
 import { sortChannels } from '../../src/core/diff';
 import type { Channel, ProcessInfo, Snapshot, SysvMsgChannel } from '../../src/core/model';
 import { SOCKETS_UNASKED } from '../../src/core/probes/hiddenNetns';
+import { MAPS_CUT } from '../../src/core/probes/maps';
 
 // ------------------------------------------------------------------ builders
 
@@ -586,6 +587,15 @@ describe('leftovers', () => {
     assert.deepEqual(hidden.map((p) => p.id), ['leftover:posix:posix-shm:left']);
     assert.match(hidden[0].title, /any process that could be read/);
     assert.match(hidden[0].evidence.find((e) => e.label === 'caveat')!.text, /could not be read/);
+  });
+
+  test('a /dev/shm object nobody seems to map while some maps were not read whole (another user can spend the scan\'s bound): no leftover, no Remove offered', () => {
+    const obj = { id: 'posix-shm:live', kind: 'posix-shm', name: 'live', size: 4096, uid: 0, owner: 'root', mode: '0600', deleted: false, endpoints: [] } as unknown as Channel;
+    const [t1, t2, t3] = times(3);
+    const warnings = [`${MAPS_CUT} 300 process(es) — 300 cut at the scan's bounds`];
+    assert.deepEqual(runOver([snap([proc(1)], [obj], t1, { warnings }), snap([proc(1)], [obj], t2, { warnings })], leftover), []);
+    // read whole again: said, once it was unheld at the previous refresh too
+    assert.deepEqual(runOver([snap([proc(1)], [obj], t1, { warnings }), snap([proc(1)], [obj], t2), snap([proc(1)], [obj], t3)], leftover).map((p) => p.id), ['leftover:posix:posix-shm:live']);
   });
 });
 

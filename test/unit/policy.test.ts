@@ -11,6 +11,7 @@ import type { Channel, ProcessInfo } from '../../src/core/model';
 import { removeRisk, signalRisk, type ProcessOrigin } from '../../src/core/actions/policy';
 import { sessionOrigins, vscodeOrigins, readProcessInfo, STARTED_BY_EXTENSION, STARTED_IN_SESSION, STARTED_IN_TERMINAL } from '../../src/core/actions/origin';
 import { removeQuestion, signalQuestion } from '../../src/core/actions/runner';
+import { MAPS_CUT } from '../../src/core/probes/maps';
 
 function proc(pid: number, over: Partial<ProcessInfo> = {}): ProcessInfo {
   return {
@@ -115,6 +116,19 @@ describe('removeRisk: removal always asks', () => {
     const q = removeQuestion({ channel: shm, processes: new Map([[9, proc(9, { comm: 'holder$(zap)' })]]) }, 0);
     assert.equal(q.title, 'Remove POSIX shared memory /[x](command:y)\\n (0 bytes)?');
     assert.match(q.detail, /^Held by: holder\$\(zap\)\[9\]\./);
+  });
+
+  test('what the snapshot could not see of the holders is said: unread fds, and maps not read whole for an object found through mappings', () => {
+    const shm = { id: 'posix-shm:seg', kind: 'posix-shm', name: 'seg', size: 4096, uid: 0, owner: 'root', mode: '0600', deleted: false, endpoints: [] } as unknown as Channel;
+    const mq = { id: 'posix-mq:q', kind: 'posix-mq', name: 'q', endpoints: [] } as unknown as Channel;
+    const cut = [`${MAPS_CUT} 300 process(es) — 300 cut at the scan's bounds`];
+    assert.match(removeQuestion({ channel: shm, processes: new Map() }, 0).detail, /^No process holds it open\.\n\n/);
+    const q = removeQuestion({ channel: shm, processes: new Map(), warnings: cut }, 0);
+    assert.match(q.detail, /^No process that could be read holds it open\.\nSome processes' memory mappings were not read whole .*one of them may map it\./);
+    // a queue is held by fds only: cut maps hide none of its holders
+    assert.deepEqual(removeRisk(mq, { euid: 0, processes: new Map(), warnings: cut }).unseen, []);
+    const hidden = removeRisk(mq, { euid: 0, processes: new Map(), warnings: ['processes hidden: 2 (permission denied)', ...cut] }).unseen;
+    assert.deepEqual(hidden, ["Some processes' fds could not be read (permission denied): one of them may hold it."]);
   });
 });
 

@@ -25,6 +25,8 @@ import type { Channel, ProcessInfo } from '../model';
 import { processLabel } from '../format';
 import { signalInfo, signalName, signalNumber } from '../signals';
 import { isReservedRealtime } from './signal';
+import { describe } from '../kinds';
+import { MAPS_CUT } from '../probes/maps';
 
 /** Where a process comes from, as origin.ts finds it (both unset: nothing known about it). */
 export interface ProcessOrigin {
@@ -140,6 +142,8 @@ export interface RemoveRiskContext {
   euid: number;
   /** The processes of the snapshot, to name the holders. */
   processes: ReadonlyMap<number, ProcessInfo>;
+  /** The snapshot's warnings, for what it could not see of the holders. */
+  warnings?: readonly string[];
 }
 
 export interface RemoveRisk {
@@ -148,6 +152,22 @@ export interface RemoveRisk {
   /** The processes holding it (labels), at most 15, and how many more. */
   holders: string[];
   moreHolders: number;
+  /** Holders the snapshot could not see, one sentence each (unseenHolders); empty when it saw every process whole. */
+  unseen: string[];
+}
+
+/**
+ * What a snapshot could not see of an object's holders, from its warnings: processes whose fds
+ * were unreadable, and processes whose maps were not read whole — which another user can cause
+ * (many long mappings spend the scan's bound), so that a live object looks unheld.
+ */
+export function unseenHolders(warnings: readonly string[], channel: Channel): string[] {
+  const out: string[] = [];
+  if (warnings.some((w) => w.startsWith('processes hidden'))) out.push("Some processes' fds could not be read (permission denied): one of them may hold it.");
+  if ((describe(channel).maps?.length ?? 0) > 0 && warnings.some((w) => w.startsWith(MAPS_CUT))) {
+    out.push("Some processes' memory mappings were not read whole (more than a scan reads): one of them may map it.");
+  }
+  return out;
 }
 
 /** Why removing `channel` needs a confirmation (always: it cannot be undone), and who holds it. */
@@ -159,7 +179,7 @@ export function removeRisk(channel: Channel, ctx: RemoveRiskContext): RemoveRisk
   if (typeof owner.uid === 'number' && owner.uid !== ctx.euid) {
     confirm.push(`It belongs to another user (${owner.owner && owner.owner !== String(owner.uid) ? `${owner.owner}, ` : ''}uid ${owner.uid}).`);
   }
-  return { confirm, holders, moreHolders: Math.max(0, pids.length - holders.length) };
+  return { confirm, holders, moreHolders: Math.max(0, pids.length - holders.length), unseen: unseenHolders(ctx.warnings ?? [], channel) };
 }
 
 /** All reasons and warnings of a signal risk, one per line (a confirmation's detail). */

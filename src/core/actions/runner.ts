@@ -112,15 +112,19 @@ export interface RemoveRequest {
   channel: Channel;
   /** The snapshot's processes, to name the holders in the question. */
   processes: ReadonlyMap<number, ProcessInfo>;
+  /** The snapshot's warnings: what it could not see of the holders is said in the question (unseenHolders). */
+  warnings?: readonly string[];
 }
 
 /** The question for removing an object. */
 export function removeQuestion(req: RemoveRequest, euid: number): Question {
-  const risk = removeRisk(req.channel, { euid, processes: req.processes });
+  const risk = removeRisk(req.channel, { euid, processes: req.processes, warnings: req.warnings });
   const held = risk.holders.length
     ? `Held by: ${risk.holders.join(', ')}${risk.moreHolders ? ` and ${risk.moreHolders} more` : ''}.`
-    : 'No process holds it open.';
-  return { title: `Remove ${objectTitle(req.channel)}?`, detail: [held, '', ...risk.confirm].join('\n'), action: 'Remove', reasons: risk.confirm };
+    : risk.unseen.length
+      ? 'No process that could be read holds it open.'
+      : 'No process holds it open.';
+  return { title: `Remove ${objectTitle(req.channel)}?`, detail: [held, ...risk.unseen, '', ...risk.confirm].join('\n'), action: 'Remove', reasons: risk.confirm };
 }
 
 /** Always asks (removal cannot be undone), then ipcrm / unlink. Never throws. */

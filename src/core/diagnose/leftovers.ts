@@ -3,7 +3,8 @@
 // but still attached (freed at the last detach — often deliberate, so info); SysV message queues
 // holding messages whose last sender and last receiver are gone; /dev/shm objects, semaphores
 // and /dev/mqueue queues no process holds or maps (when it held at the previous refresh too;
-// when some process's fds could not be read, said with that caveat). Each offers Remove, behind the confirmation.
+// when some process's fds could not be read, said with that caveat; /dev/shm objects not at all
+// while some process's maps were not read whole). Each offers Remove, behind the confirmation.
 // A sem.* entry that is no semaphore (a FIFO, a symlink, a file not of sem_t's size: notASemaphore)
 // is not one: as a FIFO or symlink under any other /dev/shm name, it is left out.
 import { formatBytes } from '../format';
@@ -38,7 +39,10 @@ function alive(index: SnapshotIndex, ev: Evidence, pid: number): boolean {
 
 function unheldPosix(ctx: RuleContext): Channel[] {
   const out: Channel[] = [];
-  for (const c of ctx.index.ofKind('posix-shm', 'posix-sem')) if (c.endpoints.length === 0 && !(c.kind === 'posix-sem' && notASemaphore(c))) out.push(c);
+  // Mapped objects only when every maps text was read whole: another user's processes can spend
+  // the scan's maps budget (a process shows at most so many mappings, the scan so many bytes) so
+  // that a live object's mappers go unread; it would look unheld and be offered for removal.
+  if (!ctx.index.mapsCut) for (const c of ctx.index.ofKind('posix-shm', 'posix-sem')) if (c.endpoints.length === 0 && !(c.kind === 'posix-sem' && notASemaphore(c))) out.push(c);
   if (ctx.snapshot.capabilities.mqueueMounted) for (const c of ctx.index.ofKind('posix-mq')) if (c.endpoints.length === 0) out.push(c);
   return out;
 }
