@@ -12,6 +12,7 @@ import { groupEndpoints } from '../core/endpointGroups';
 import { diffSnapshots } from '../core/diff';
 import { channelDescription, channelLabel, endpointGroupLabel, escapeControl, processLabel, shownComm } from '../core/format';
 import { safeJson } from '../core/escape';
+import { writeJsonStream } from './jsonStream';
 import { takeSnapshot } from '../core/snapshot';
 import { parseInteger, parseOptions, SELECT_OPTIONS, usageLines, type OptionSpec } from './args';
 import { snapshotOptions } from './snapshot';
@@ -134,7 +135,8 @@ export async function run(argv: string[], out: Output): Promise<number> {
       if (loop.stopped) break;
       const diff = diffSnapshots(prev, next);
       if (json) {
-        if (prev === null || !isEmpty(diff)) out.data(safeJson(diff) + '\n');
+        // one line, written in chunks: a first diff of millions of endpoints is longer than a string may be
+        if (prev === null || !isEmpty(diff)) writeJsonStream(diff as unknown as Record<string, unknown>, (chunk) => out.data(chunk), safeJson, 0);
       } else if (prev === null) {
         out.text(`${time(next.takenAt)} watching ${next.channels.length} channels of ${next.processes.length} processes every ${interval} ms (Ctrl-C to stop)\n`);
         for (const w of next.warnings) out.note(`warning: ${escapeControl(w)}\n`);

@@ -43,3 +43,21 @@ test('with safeJson: the same text as safeJson(value, 2), hostile characters esc
   assert.equal(parts.join(''), safeJson(v, 2) + '\n');
   assert.ok(parts.every((p) => !/[\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e]/.test(p)));
 });
+
+test('an array longer than a few thousand goes out element by element wherever it is (a pipe end dup\'d in every fd of many processes: millions of endpoints on one channel)', () => {
+  const endpoints = Array.from({ length: 60000 }, (_, i) => ({ pid: 1000 + (i % 7), fd: i, mode: 'r' }));
+  const v = { version: 1, channels: [{ id: 'pipe:1', kind: 'pipe', endpoints, inode: 1, f: undefined }, { id: 'pipe:2', endpoints: [] }], warnings: [] };
+  const r = stream(v);
+  assert.equal(r.text, JSON.stringify(v, null, 2) + '\n');
+  // the one channel is ~4 MB of text: never one piece
+  assert.ok(r.largest < 80 * 1024, `largest chunk ${r.largest} chars`);
+  // compact (watch --json's one line per diff), and nested deeper
+  const deep = { addedChannels: [{ id: 'x', groups: [{ endpoints }] }], removedChannels: [] };
+  const parts: string[] = [];
+  writeJsonStream(deep, (c) => parts.push(c), undefined, 0);
+  assert.equal(parts.join(''), JSON.stringify(deep) + '\n');
+  const flat: string[] = [];
+  writeJsonStream(v, (c) => flat.push(c), undefined, 0);
+  assert.equal(flat.join(''), JSON.stringify(v) + '\n');
+  assert.ok(Math.max(...flat.map((p) => p.length)) < 80 * 1024);
+});
