@@ -2,8 +2,10 @@
 // ’ ·): only when the locale's character set is UTF-8. Under LANG=C, LC_ALL=POSIX or a Latin-1
 // locale a terminal shows their UTF-8 bytes as mojibake, so they become ASCII fallbacks (`-`,
 // `->`, `...`). A name another user chose that holds one of them gets the fallback too (the text
-// is rewritten as a whole); its other characters are printed as they are, as `ss` and `ps` print
-// them. UTF-8 text is left byte for byte as it was, and JSON is never rewritten (output.ts).
+// is rewritten as a whole); its other non-ASCII characters are written as `\uXXXX`, as `ps` writes
+// them there: their UTF-8 bytes hold 0x80–0x9F (U+011B is C4 9B), which a terminal in an 8-bit
+// charset takes for C1 controls (0x9B is CSI: U+011B then `2J` would clear the screen). UTF-8 text is left
+// byte for byte as it was, and JSON is never rewritten (output.ts).
 
 /** The locale LC_CTYPE resolves to, as setlocale() and `locale` find it: LC_ALL, then LC_CTYPE, then LANG (empty = unset); "C" without any. */
 export function ctypeLocale(env: NodeJS.ProcessEnv): string {
@@ -56,4 +58,14 @@ const TYPOGRAPHIC = new RegExp(`[${Object.keys(FALLBACKS).join('')}]`, 'gu');
 /** `text` with every typographic character of FALLBACKS replaced by its ASCII fallback. */
 export function asciiFallbacks(text: string): string {
   return text.replace(TYPOGRAPHIC, (c) => FALLBACKS[c]);
+}
+
+const NON_ASCII = /[^\x00-\x7f]/gu;
+
+/** `text` in ASCII: the typographic characters' fallbacks, every other non-ASCII character as `\uXXXX` (`\u{XXXXX}` past the BMP). */
+export function asciiText(text: string): string {
+  return asciiFallbacks(text).replace(NON_ASCII, (c) => {
+    const cp = c.codePointAt(0)!;
+    return cp > 0xffff ? `\\u{${cp.toString(16)}}` : '\\u' + cp.toString(16).padStart(4, '0');
+  });
 }

@@ -1,9 +1,9 @@
 // Where the CLI's text goes, and in which characters: text for people (tables, messages, questions)
-// to stdout or stderr in the locale's character set (locale.ts: ASCII fallbacks where it is not
-// UTF-8), JSON to stdout exactly as serialised. Made once per run from the environment (cli.ts) and
+// to stdout or stderr in the locale's character set (locale.ts: ASCII where it is not UTF-8:
+// fallbacks, and `\uXXXX` for the rest), JSON to stdout exactly as serialised. Made once per run from the environment (cli.ts) and
 // handed to the command, so that no command picks a character set, or writes, on its own.
 import type { Writable } from 'node:stream';
-import { asciiFallbacks, ctypeLocale, isUtf8Locale } from './locale';
+import { asciiText, ctypeLocale, isUtf8Locale } from './locale';
 
 export interface Output {
   /** Text for people to stdout. */
@@ -17,7 +17,7 @@ export interface Output {
 }
 
 export function cliOutput(env: NodeJS.ProcessEnv = process.env, stdout: Writable = process.stdout, stderr: Writable = process.stderr): Output {
-  const local = isUtf8Locale(ctypeLocale(env)) ? (s: string) => s : asciiFallbacks;
+  const local = isUtf8Locale(ctypeLocale(env)) ? (s: string) => s : asciiText;
   return {
     text: (s) => void stdout.write(local(s)),
     note: (s) => void stderr.write(local(s)),

@@ -11,7 +11,7 @@
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { NOBODY, runAsNobody } from '../harness/otherUser';
 import { canRunAttacker, startAttacker, type Attacker } from '../harness/otherUser';
 import { BIN, cliNotBuilt, runCli } from './cliRunner';
@@ -47,6 +47,8 @@ function shownName(n: string): string {
   });
 }
 const COMM = '\x1b]0;t\x07\u009b1m';
+/** Letters whose UTF-8 bytes hold C1 controls (U+011B is C4 9B: CSI to a terminal in an 8-bit charset). */
+const C1_IN_UTF8 = `${tag}-c1utf8-\u011b2J\u011d0;PWNED\u011c`;
 
 /** A TCP listener on 127.0.0.1 that perl runs as nobody with these arguments (`prelude` first: `$0 = $ARGV[0];` names it), and its port once it listens. */
 async function nobodyListener(prelude: string, args: string[]): Promise<{ server: ChildProcess; port: number }> {
@@ -66,7 +68,7 @@ async function nobodyListener(prelude: string, args: string[]): Promise<{ server
 describe('CLI output with hostile names made by an unprivileged user', { skip }, () => {
   let attacker: Attacker;
   before(async () => {
-    attacker = await startAttacker({ comm: COMM, shm: NAMES });
+    attacker = await startAttacker({ comm: COMM, shm: [...NAMES, C1_IN_UTF8] });
   });
   after(async () => {
     await attacker?.close();
@@ -83,6 +85,20 @@ describe('CLI output with hostile names made by an unprivileged user', { skip },
       if (n !== NAMES[5]) assert.equal(shownName(n), shown, 'the same escapes as before for every control and bidi character');
     }
     assert.ok(r.stdout.includes(`${tag}-zw-ngin\\u200bx\\u2060\\u{e0041}`), 'the invisible characters are visible escapes');
+  });
+
+  test('outside a UTF-8 locale no byte 0x80-0xFF reaches the terminal: letters whose UTF-8 holds C1 bytes are written \\uXXXX (as ps does); in UTF-8 as they are', () => {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const k of Object.keys(env)) if (k === 'LANG' || k.startsWith('LC_')) delete env[k];
+    for (const locale of [{ LC_ALL: 'C' }, { LANG: 'en_US.ISO-8859-1' }, { LC_ALL: 'POSIX', LANG: 'C.UTF-8' }]) {
+      const r = spawnSync(process.execPath, [BIN, 'snapshot', '--kind', 'posix-shm'], { env: { ...env, ...locale }, maxBuffer: 256 << 20, timeout: 120_000 });
+      assert.equal(r.status, 0, String(r.stderr));
+      const high = [...(r.stdout as Buffer), ...(r.stderr as Buffer)].filter((b) => b >= 0x80).length;
+      assert.equal(high, 0, `${JSON.stringify(locale)}: ${high} bytes of 0x80-0xFF written`);
+      assert.ok(r.stdout.toString('latin1').includes(`${tag}-c1utf8-\\u011b2J\\u011d0;PWNED\\u011c`), JSON.stringify(locale));
+    }
+    const u = spawnSync(process.execPath, [BIN, 'snapshot', '--kind', 'posix-shm'], { env: { ...env, LANG: 'C.UTF-8' }, encoding: 'utf8', maxBuffer: 256 << 20, timeout: 120_000 });
+    assert.ok(u.stdout.includes(C1_IN_UTF8), 'UTF-8: the letters themselves');
   });
 
   test('snapshot --json escapes C1, separators and bidi as \\u escapes and round-trips the names', () => {

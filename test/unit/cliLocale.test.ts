@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
-import { asciiFallbacks, ctypeLocale, isUtf8Locale } from '../../src/cli/locale';
+import { asciiFallbacks, asciiText, ctypeLocale, isUtf8Locale } from '../../src/cli/locale';
 import { cliOutput } from '../../src/cli/output';
 
 test('the locale: LC_ALL, then LC_CTYPE, then LANG; an empty one counts as unset; none is C', () => {
@@ -77,4 +77,22 @@ test('cliOutput: text and notes in the locale\'s charset, JSON as is; UTF-8 byte
   u.out.note(text);
   assert.equal(u.got.stdout, text + json);
   assert.equal(u.got.stderr, text);
+});
+
+test('outside UTF-8 every other non-ASCII character is written as \\uXXXX, as ps writes it: its UTF-8 bytes would be C1 controls to an 8-bit terminal', () => {
+  // `ě` is C4 9B and `ĝ` C4 9D: CSI and OSC to a terminal in Latin-1 or the C locale's charset
+  const hostile = 'c1-\u011b2J\u011d0;PWNED\u011c';
+  assert.equal(asciiText(hostile), 'c1-\\u011b2J\\u011d0;PWNED\\u011c');
+  assert.equal(asciiText('caf\u00e9 → \u{1f600} \ud800 x'), 'caf\\u00e9 -> \\u{1f600} \\ud800 x');
+  assert.equal(asciiText('plain\ttext\n'), 'plain\ttext\n');
+  for (const env of [{ LC_ALL: 'C' }, { LANG: 'en_US.ISO-8859-1' }, { LC_ALL: 'POSIX' }]) {
+    const c = captured(env);
+    c.out.text(`fifo ${hostile}\n`);
+    c.out.note(`warning: ${hostile}\n`);
+    assert.match(c.got.stdout + c.got.stderr, /^[\x00-\x7f]*$/, JSON.stringify(env));
+    assert.ok(!Buffer.from(c.got.stdout + c.got.stderr, 'utf8').some((b) => b >= 0x80), 'no byte 0x80-0xFF at all');
+  }
+  const u = captured({ LANG: 'C.UTF-8' });
+  u.out.text(hostile);
+  assert.equal(u.got.stdout, hostile, 'a UTF-8 terminal reads it as the letters it is');
 });
