@@ -16,14 +16,12 @@ export function fail(out: Output, cmd: string, error: unknown): number {
   return code === 'EINVAL' || code === 'EUSAGE' ? 2 : 1;
 }
 
-/** Classic hexdump lines: offset, 16 hex bytes, printable ASCII ('.' otherwise). */
-export function hexdump(data: Buffer, baseOffset = 0): string[] {
-  const out: string[] = [];
+/** Classic hexdump lines: offset, 16 hex bytes, printable ASCII ('.' otherwise); made as they are read (16 MiB is a million lines). */
+export function* hexdump(data: Buffer, baseOffset = 0): Generator<string> {
   for (let i = 0; i < data.length; i += 16) {
     const row = data.subarray(i, i + 16);
     const hex = Array.from(row, (b) => b.toString(16).padStart(2, '0')).join(' ');
     const text = Array.from(row, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
-    out.push(`${(baseOffset + i).toString(16).padStart(8, '0')}  ${hex.padEnd(47)}  |${text}|`);
+    yield `${(baseOffset + i).toString(16).padStart(8, '0')}  ${hex.padEnd(47)}  |${text}|`;
   }
-  return out;
 }

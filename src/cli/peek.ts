@@ -15,7 +15,7 @@ export const PEEK_USAGE = 'usage: ipc-inspector peek <channel-id> [--json] [--ma
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'json', type: 'flag', short: 'j', help: 'print the peek as JSON (bytes as base64)' },
-  { name: 'max-bytes', type: 'value', metavar: 'N', help: 'read at most N bytes (default DEFAULT_MAX)' },
+  { name: 'max-bytes', type: 'value', metavar: 'N', help: 'read at most N bytes (default DEFAULT_MAX, at most 16 MiB: page with --offset)' },
   { name: 'offset', type: 'value', metavar: 'N', help: 'start at byte N (shared memory, files)' },
   { name: 'help', type: 'flag', short: 'h', help: 'show this help' },
 ];
@@ -65,6 +65,13 @@ export function peekToJson(r: PeekResult): unknown {
   }
 }
 
+/**
+ * The most one peek prints: 16 MiB is a million hexdump lines (~80 MB of text) or 32 MB of JSON
+ * hex; --offset pages further. The core's bound (256 MiB) is for readers that page, not print:
+ * as one hexdump or one JSON string it outgrew the heap and V8's longest string.
+ */
+export const CLI_PEEK_MAX_BYTES = 16 * 1024 * 1024;
+
 /** The text form. Ids, notes and explanations carry names other users chose: every line is escaped. */
 function printText(out: Output, ch: Channel, r: PeekResult): void {
   const w = (s: string) => out.text(escapeControl(s) + '\n');
@@ -81,7 +88,18 @@ function printText(out: Output, ch: Channel, r: PeekResult): void {
       break;
     case 'bytes':
       w(`offset ${r.offset}, ${r.data.length} bytes${r.total !== null ? ` of ${r.total}` : ''}${r.capacity ? `, capacity ${r.capacity}` : ''}`);
-      for (const l of hexdump(r.data, r.offset)) w(l);
+      {
+        // in pieces of ~64 KiB: a million lines are a million writes otherwise
+        let piece = '';
+        for (const l of hexdump(r.data, r.offset)) {
+          piece += escapeControl(l) + '\n';
+          if (piece.length >= 65536) {
+            out.text(piece);
+            piece = '';
+          }
+        }
+        if (piece) out.text(piece);
+      }
       break;
     case 'semaphores':
       for (const s of r.semaphores) {
@@ -108,7 +126,7 @@ export async function run(argv: string[], out: Output): Promise<number> {
     }
     if (args.positional.length !== 1) throw new UsageError(PEEK_USAGE);
     const id = args.positional[0];
-    const maxBytes = parseInteger('max-bytes', args.values.get('max-bytes'), 1, 256 * 1024 * 1024) ?? DEFAULT_PEEK_MAX_BYTES;
+    const maxBytes = parseInteger('max-bytes', args.values.get('max-bytes'), 1, CLI_PEEK_MAX_BYTES) ?? DEFAULT_PEEK_MAX_BYTES;
     const offset = parseInteger('offset', args.values.get('offset'), 0, Number.MAX_SAFE_INTEGER) ?? 0;
     const snap = await snapshot(id);
     const ch = channelOf(snap, id);

@@ -12,6 +12,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { shortText } from '../../src/core/format';
 import { loadNative } from '../../src/core/native';
+import * as fs from 'node:fs';
+import { runAsNobody } from '../harness/otherUser';
 import { cliNotBuilt, cliScratch, runCli } from './cliRunner';
 
 const tag = `ipcpid-${process.pid}`;
@@ -53,6 +55,31 @@ describe('peek takes the ids the CLI prints', { skip: cliNotBuilt }, () => {
       const r = runCli(['peek', id, '--max-bytes', '16']);
       assert.equal(r.code, 0, `peek ${JSON.stringify(id)}: ${r.stderr}`);
       assert.ok(r.stdout.startsWith(`posix-shm:${tag}-shm\\tx (posix-shm) read `), r.stdout);
+    }
+  });
+
+  test('a 1 TiB sparse /dev/shm object another user made: --max-bytes past 16 MiB is refused (a hexdump of 256 MiB outgrew the heap), 16 MiB prints whole, text and JSON', { skip: process.geteuid?.() !== 0 ? 'needs root to act as nobody' : false }, () => {
+    const name = `${tag}-sparse`;
+    const made = runAsNobody('truncate', ['-s', '1T', `/dev/shm/${name}`]);
+    assert.equal(made.status, 0, made.stderr);
+    try {
+      const id = `posix-shm:${name}`;
+      const over = runCli(['peek', id, '--max-bytes', String(256 * 1024 * 1024)]);
+      assert.equal(over.code, 2, over.stderr);
+      assert.match(over.stderr, /--max-bytes must be an integer from 1 to 16777216/);
+      const max = 16 * 1024 * 1024;
+      const t = runCli(['peek', id, '--max-bytes', String(max), '--offset', String(2 ** 39)], { maxBuffer: 512 << 20 });
+      assert.equal(t.code, 0, t.stderr.slice(0, 500));
+      const lines = t.stdout.split('\n').filter((l) => /^[0-9a-f]{8,} {2}/.test(l));
+      assert.equal(lines.length, max / 16, 'every row of the 16 MiB');
+      assert.match(lines[lines.length - 1], new RegExp(`^${(2 ** 39 + max - 16).toString(16)}  00 00 `));
+      const j = runCli(['peek', id, '--json', '--max-bytes', String(max)], { maxBuffer: 512 << 20 });
+      assert.equal(j.code, 0, j.stderr.slice(0, 500));
+      const r = JSON.parse(j.stdout) as { length: number; hex: string };
+      assert.equal(r.length, max);
+      assert.equal(r.hex.length, 2 * max);
+    } finally {
+      fs.rmSync(`/dev/shm/${name}`, { force: true });
     }
   });
 
