@@ -117,7 +117,7 @@ export function shownChannel<C extends Channel>(ch: C): C {
   // a FIFO path that is not UTF-8, by its bytes: `/tmp/f\xff` and `/tmp/f\xfe` must not both read `/tmp/f\ufffd`
   if (ch.kind === 'fifo' && isHexBytes(ch.pathBytes)) return { ...ch, path: hexText(ch.pathBytes, ch.path) };
   // an object named by its holders' fds or mappings (deleted, another mount's, a subdirectory's) whose name is not UTF-8
-  if ((ch.kind === 'posix-shm' || ch.kind === 'posix-sem') && isHexBytes(ch.nameBytes)) return { ...ch, name: hexText(ch.nameBytes, ch.name) };
+  if ((ch.kind === 'posix-shm' || ch.kind === 'posix-sem' || ch.kind === 'posix-mq') && isHexBytes(ch.nameBytes)) return { ...ch, name: hexText(ch.nameBytes, ch.name) };
   if (ch.kind === 'unix' && isHexBytes(ch.nameBytes)) {
     // a socket name that is not UTF-8, by its bytes: `@q\xff` and `@q\xfe` must not both read `@q\ufffd`
     const text = bytesText(hexBytes(ch.nameBytes));

@@ -22,6 +22,7 @@ import type { PosixMqChannel, Snapshot } from '../../src/core/model';
 import { loadBpf, loadNative } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { peekChannel, removeObject } from '../../src/core/actions';
+import { shownChannel } from '../../src/core/format';
 import { compileTools, runAttacker, type Attacker, type Tools } from './hostile';
 
 const tag = `ipcmqn-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -171,4 +172,41 @@ describe('POSIX queues whose names are not UTF-8, beside a decoy named with the 
       fs.rmSync(root, { recursive: true, force: true });
     }
   });
+});
+
+// A queue whose name is not UTF-8, mq_unlink-ed while its holder keeps it: known by that fd alone
+// (`posix-mq:deleted/DEV:INODE`), it keeps its name's bytes (nameBytes) as a deleted /dev/shm object
+// does, so that views show `q\xff\xfe`, not the U+FFFD text any other name may share.
+describe('a deleted POSIX queue whose name is not UTF-8: its bytes kept', { skip }, () => {
+  const dtag = `ipcmqd-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const RAW = Buffer.concat([Buffer.from(`${dtag}-delbad-`), Buffer.from([0xff, 0xfe])]);
+  let tools: Tools;
+  let attacker: Attacker;
+  before(async () => {
+    tools = await compileTools();
+    attacker = runAttacker(tools, ['mq-hold', RAW.toString('hex')]);
+    await attacker.next('the attacker queue');
+    attacker.send('unlink 0');
+    assert.equal(await attacker.next('the unlink'), 'unlinked');
+  });
+  after(async () => {
+    if (attacker && attacker.child.exitCode === null) {
+      const gone = new Promise((r) => attacker.child.once('exit', r));
+      attacker.child.stdin!.end();
+      await gone;
+    }
+    if (tools) fs.rmSync(tools.dir, { recursive: true, force: true });
+  });
+  for (const [way, opts, skipWay] of [
+    ['BPF fd walk', { walk: 'bpf-iter' }, loadBpf().addon ? false : 'BPF addon not built'],
+    ['/proc fd walk', { walk: 'proc' }, noNative],
+    ['TypeScript walk, no addon', { useNative: false }, false],
+  ] as Array<[string, Parameters<typeof takeSnapshot>[0], string | false]>) {
+    it(`listed deleted, with its name's bytes; shown by them (${way})`, { skip: skipWay }, async () => {
+      const snap = await takeSnapshot({ ...opts, kinds: ['posix-mq'], pids: [attacker.child.pid!] });
+      const q = snap.channels.filter((c): c is PosixMqChannel => c.kind === 'posix-mq' && c.name.startsWith(dtag));
+      assert.deepEqual(q.map((c) => [c.deleted, c.name, c.nameBytes]), [[true, `${dtag}-delbad-\ufffd\ufffd`, RAW.toString('hex')]]);
+      assert.equal(shownChannel(q[0]).name, `${dtag}-delbad-\\xff\\xfe`);
+    });
+  }
 });

@@ -19,6 +19,12 @@ export interface PosixMqChannel extends ChannelBase {
   uid: number | null;
   owner: string | null;
   mode: string | null;
+  /**
+   * For a queue known by its holders' fds alone (deleted): the name's bytes in hex, present only
+   * when they are not UTF-8 (`name` then has U+FFFD for the bad bytes). Views show the name by its
+   * bytes. (A listed queue's are in its id: `posix-mq:bytes/HEX`.)
+   */
+  nameBytes?: string;
   /** The name was unlinked (mq_unlink) while processes still hold the queue: `posix-mq:deleted/DEV:INODE`, no counts (nothing left to open it by). */
   deleted: boolean;
   /**

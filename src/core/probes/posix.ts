@@ -29,6 +29,8 @@ interface MqFdGroup {
   dev: number;
   ino: number;
   text: string;
+  /** The walk's path index of that text (its bytes, when they are not UTF-8: pathHexOf). */
+  pathIndex: number;
   /** The walk found its file with no name left (MODE_UNLINKED): mq_unlink-ed while held. */
   unlinked: boolean;
   rows: number[];
@@ -47,7 +49,7 @@ function mqFdGroups(ctx: ProbeContext): Map<string, MqFdGroup> {
       if (g) {
         g.rows.push(i);
         if (f.mode[i] & MODE_UNLINKED) g.unlinked = true;
-      } else out.set(key, { dev: f.dev[i], ino: f.inode[i], text: ctx.walk.paths[pi], unlinked: (f.mode[i] & MODE_UNLINKED) !== 0, rows: [i] });
+      } else out.set(key, { dev: f.dev[i], ino: f.inode[i], text: ctx.walk.paths[pi], pathIndex: pi, unlinked: (f.mode[i] & MODE_UNLINKED) !== 0, rows: [i] });
     }
   }
   return out;
@@ -336,6 +338,8 @@ interface MqQueue {
   other?: boolean;
   /** Its inode, when only its holders' fds reach it (deleted, another namespace's). */
   ino?: number;
+  /** A deleted queue's name's bytes (hex), when they are not UTF-8. */
+  nameHex?: string;
 }
 
 /**
@@ -421,9 +425,13 @@ async function emitQueues(ctx: ProbeContext, native: NativeAddon | null): Promis
   for (const [key, g] of groups) {
     if (g.unlinked) {
       // no name left to list it by or to open it with: one row per inode, its holders, no counts
-      const name = g.text.slice(1, g.text.endsWith(' (deleted)') ? -' (deleted)'.length : undefined);
+      const cut = g.text.endsWith(' (deleted)');
+      const name = g.text.slice(1, cut ? -' (deleted)'.length : undefined);
+      // a name that is not UTF-8 (the link text lossy): its bytes, without the `/` and ` (deleted)`
+      const hex = pathHexOf(ctx.walk, g.pathIndex);
+      const nameHex = hex?.startsWith('2f') ? hex.slice(2, cut && hex.endsWith(DELETED_HEX) ? -DELETED_HEX.length : undefined) : undefined;
       const other = elsewhere(g);
-      queues.set(`posix-mq:deleted/${key}`, { id: `posix-mq:deleted/${key}`, name, raw: null, st: null, endpoints: endpointsOf(ctx, g.rows), other, ino: g.ino });
+      queues.set(`posix-mq:deleted/${key}`, { id: `posix-mq:deleted/${key}`, name, raw: null, st: null, endpoints: endpointsOf(ctx, g.rows), other, ino: g.ino, ...(nameHex ? { nameHex } : {}) });
       continue;
     }
     const raw = mqNameBytes(ctx, g);
@@ -459,6 +467,7 @@ async function emitQueues(ctx: ProbeContext, native: NativeAddon | null): Promis
       uid: null,
       owner: null,
       mode: null,
+      ...(q.nameHex !== undefined ? { nameBytes: q.nameHex } : {}),
       deleted: q.raw === null,
       otherNamespace: q.other === true,
       ...(q.ino !== undefined ? { inode: q.ino } : {}),
