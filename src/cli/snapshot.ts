@@ -15,6 +15,7 @@ import { takeSnapshot, type SnapshotOptions } from '../core/snapshot';
 import { parseKinds, parseOptions, parsePids, SELECT_OPTIONS, usageLines, type OptionSpec, type Parsed } from './args';
 import { writeJsonStream } from './jsonStream';
 import type { Output } from './output';
+import { displayWidth } from './width';
 
 export const SNAPSHOT_USAGE = 'usage: ipc-inspector snapshot [--json] [--kind KIND]... [--pid PID]... [--container NAME|ID]... [--no-native] [--all-processes]';
 
@@ -68,12 +69,51 @@ export function tableColumns(kind: ChannelKind): Column<Channel>[] {
 export function cell(ch: Channel, col: Column<Channel>, procs: ReadonlyMap<number, ProcessInfo>): string {
   if (col.id === 'endpoints') {
     if (ch.endpoints.length === 0) return '-';
-    return groupEndpoints(ch.endpoints).map((g) => endpointGroupLabel(g, procs.get(g.pid))).join(', ');
+    const groups = groupEndpoints(ch.endpoints);
+    // by whole groups (one process's fds of one mode), which read back exactly, however long one is
+    return listCell(groups.length, (i) => endpointGroupLabel(groups[i], procs.get(groups[i].pid)), ', ', ENDPOINT_GROUPS_MAX, Infinity);
   }
   const v = columnValue(ch, col.id);
   if (v === undefined || v === null) return '-';
-  if (Array.isArray(v)) return v.map((x) => escapeControl(String(x))).join(',');
+  if (Array.isArray(v)) {
+    const runs = valueRuns(v.map((x) => escapeControl(String(x))));
+    return listCell(runs.length, (i) => runs[i], ',', Infinity, LIST_CELL_MAX);
+  }
   return formatValue(col, v, ch);
+}
+
+/**
+ * The most a list cell shows: characters of a value list (a semaphore set's VALUES), processes'
+ * groups of ENDPOINTS. One user's 32,000 semaphores, or 2,000 processes sharing one pipe, made
+ * rows of 190 KB. The rest is counted, and --json keeps every one. Names and paths are never cut:
+ * they are what a user copies.
+ */
+export const LIST_CELL_MAX = 1024;
+export const ENDPOINT_GROUPS_MAX = 64;
+
+/** Items joined by `sep`, at most `maxItems` of them and `maxChars` (the first always), then `… +N more`. */
+function listCell(n: number, item: (i: number) => string, sep: string, maxItems: number, maxChars: number): string {
+  let out = '';
+  for (let i = 0; i < n; i++) {
+    if (i >= maxItems) return `${out}${sep}… +${n - i} more`;
+    const s = item(i);
+    if (i > 0 && out.length + sep.length + s.length > maxChars) return `${out}${sep}… +${n - i} more`;
+    out += (i > 0 ? sep : '') + s;
+  }
+  return out;
+}
+
+/** Values with each run of three or more equal ones as `V×N` (a fresh semaphore set: `0×32000`). */
+function valueRuns(values: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < values.length; ) {
+    let j = i + 1;
+    while (j < values.length && values[j] === values[i]) j++;
+    if (j - i >= 3) out.push(`${values[i]}×${j - i}`);
+    else for (let k = i; k < j; k++) out.push(values[k]);
+    i = j;
+  }
+  return out;
 }
 
 /** Widest a column is padded to in the text table. */
@@ -85,15 +125,16 @@ const FITTED_SHARE = 0.95;
 /** A column's width: its label's, or more to fit FITTED_SHARE of its cells, at most COLUMN_MAX (or the label). */
 function columnWidth(label: number, cells: readonly string[][], i: number): number {
   const lengths = new Uint32Array(cells.length);
-  for (let k = 0; k < cells.length; k++) lengths[k] = [...cells[k][i]].length;
+  for (let k = 0; k < cells.length; k++) lengths[k] = displayWidth(cells[k][i]);
   lengths.sort();
   const fitted = lengths.length ? lengths[Math.max(0, Math.ceil(lengths.length * FITTED_SHARE) - 1)] : 0;
   return Math.min(Math.max(label, fitted), Math.max(COLUMN_MAX, label));
 }
 
 function pad(s: string, w: number, right: boolean): string {
-  // Width in code points (escapeControl leaves no control characters).
-  const len = [...s].length;
+  // in terminal columns (escapeControl leaves no control characters): a wide or combining one
+  // in a name another user chose must not move the columns after it
+  const len = displayWidth(s);
   return right ? ' '.repeat(Math.max(0, w - len)) + s : s + ' '.repeat(Math.max(0, w - len));
 }
 

@@ -4,7 +4,8 @@
 // pieces of whole lines (the table of millions of fds is more text than one string may hold).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { byContainer, COLUMN_MAX, renderTable, tableChunks } from '../../src/cli/snapshot';
+import { byContainer, COLUMN_MAX, ENDPOINT_GROUPS_MAX, LIST_CELL_MAX, renderTable, tableChunks } from '../../src/cli/snapshot';
+import { displayWidth } from '../../src/cli/width';
 import type { Channel, ProcessInfo } from '../../src/core/model';
 import { snapshotOf } from './helpers';
 
@@ -101,4 +102,39 @@ test('--container: the channels a process of the container holds, their other ho
   }
   const none = byContainer(s, ['cdc', 'db', 'web']);
   assert.deepEqual(none.unmatched, ['cdc', 'db'], 'three hex digits are no id prefix; no container is named db');
+});
+
+test('list cells are bounded: a set of 32,000 semaphores reads 0×32000, a pipe 2,000 processes share lists some and counts the rest (--json keeps every one)', () => {
+  const set = (id: number, values: number[]): Channel =>
+    ({ id: `sysv-sem:${id}`, kind: 'sysv-sem', endpoints: [], key: 0, semid: id, count: values.length, values, waitingForIncrease: values.map(() => 0), waitingForZero: values.map(() => 0), lastPids: values.map(() => 0), uid: 1001, owner: 'mallory', mode: '0644', changedAt: null, operatedAt: null }) as unknown as Channel;
+  const fresh = renderTable(snap([set(1, new Array(32000).fill(0))]));
+  const row = fresh.split('\n').find((l) => l.startsWith('sysv-sem:1 '))!;
+  assert.ok(row.includes('0×32000'), row.slice(0, 300));
+  assert.ok(row.length < 400, `${row.length} characters`);
+  const varied = renderTable(snap([set(2, Array.from({ length: 32000 }, (_, i) => i))])).split('\n').find((l) => l.startsWith('sysv-sem:2 '))!;
+  assert.ok(varied.length < 4 * (LIST_CELL_MAX + 40), `${varied.length} characters`);
+  assert.match(varied, /,… \+\d+ more/);
+  assert.ok(varied.includes('0,1,2,3,4,5'), 'the first values as they are');
+  const shared: Channel = { ...fifo(9, '/tmp/shared'), endpoints: Array.from({ length: 2000 }, (_, i) => ({ pid: 5000 + i, fd: 3, mode: 'r' as const })) };
+  const line = renderTable(snap([shared])).split('\n').find((l) => l.startsWith('fifo:0:30:9 '))!;
+  assert.ok(line.length < ENDPOINT_GROUPS_MAX * 40, `${line.length} characters`);
+  const more = /… \+(\d+) more$/.exec(line);
+  assert.ok(more, line.slice(-80));
+  assert.equal((line.match(/fd 3/g) ?? []).length, ENDPOINT_GROUPS_MAX);
+  assert.equal(ENDPOINT_GROUPS_MAX + Number(more[1]), 2000, 'the shown and the counted are every process');
+});
+
+test('columns are padded by terminal width: a wide (CJK, fullwidth) or combining character in a name moves no column after it', () => {
+  const rows = [fifo(1, '/tmp/plain-name'), fifo(2, '/tmp/\uff21\uff22\u4e2d\u6587'), fifo(3, '/tmp/e\u0301\u0301\u0301\u0301\u0301\u0301x')];
+  const lines = renderTable(snap(rows)).split('\n');
+  const col = (inode: number) => {
+    const l = lines.find((x) => x.startsWith(`fifo:0:30:${inode} `))!;
+    // where ` fd 3` starts, in terminal columns
+    return displayWidth(l.slice(0, l.indexOf(' fd 3')));
+  };
+  assert.equal(col(2), col(1));
+  assert.equal(col(3), col(1));
+  assert.equal(displayWidth('\uff21\uff22\u4e2d\u6587'), 8);
+  assert.equal(displayWidth('e\u0301\u0301x'), 2);
+  assert.equal(displayWidth('\u{1f600}a'), 3);
 });
