@@ -3,7 +3,8 @@
 // PATH_MAX), and every line can be a real /dev/shm mapping: one maps file can be hundreds of MB,
 // and a thousand such processes cost nothing but kernel memory. So the file is read in pieces
 // and filtered as it comes, what is read and what is kept are bounded per process, and what is
-// kept is bounded per walk. A process cut short says so (MapsRead::truncated → read error EFBIG).
+// kept is bounded per walk and per user (MapsBudget: one user's processes cannot spend what the
+// others' need). A process cut short says so (MapsRead::truncated → read error EFBIG).
 #pragma once
 
 #include <fcntl.h>
@@ -12,6 +13,8 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
+#include <mutex>
+#include <unordered_map>
 #include <cstring>
 #include <string>
 
@@ -24,6 +27,51 @@ constexpr size_t kMapsKeepMax = 256u << 10;
 constexpr size_t kMapsKeepLines = 4096;
 /** Kept maps text per walk, over every process. */
 constexpr int64_t kMapsWalkBudget = 64ll << 20;
+/** Kept maps text per walk for the processes of one user (real uid): a quarter of the walk's. */
+constexpr int64_t kMapsUserBudget = 16ll << 20;
+/** The user of a process whose uid is not known (its status unread): one budget for all of them. */
+constexpr uint32_t kMapsUnknownUser = 0xffffffffu;
+
+/** The real uid of a /proc/PID/status text (its `Uid:` line's first field); kMapsUnknownUser without one. */
+inline uint32_t StatusRealUid(const std::string& status) {
+  const char* s = status.data();
+  const char* end = s + status.size();
+  const char* f = static_cast<const char*>(memmem(s, status.size(), "\nUid:", 5));
+  if (!f) return kMapsUnknownUser;
+  f += 5;
+  while (f < end && (*f == ' ' || *f == '\t')) f++;
+  if (f == end || *f < '0' || *f > '9') return kMapsUnknownUser;
+  uint64_t v = 0;
+  while (f < end && *f >= '0' && *f <= '9' && v <= 0xffffffffull) v = v * 10 + static_cast<uint64_t>(*f++ - '0');
+  return v < kMapsUnknownUser ? static_cast<uint32_t>(v) : kMapsUnknownUser;
+}
+
+/**
+ * What a walk may still keep of maps text: kMapsWalkBudget in all, kMapsUserBudget of it for the
+ * processes of one user. Without the second, another user's processes — each at the per-process
+ * bound, 256 such fill the walk's — spent it before root's were read, whose shared memory then
+ * had no mappers. Shared by a walk's threads.
+ */
+class MapsBudget {
+ public:
+  /** Nothing more may be kept for a process of `uid`. */
+  bool Spent(uint32_t uid) {
+    if (total_.load(std::memory_order_relaxed) <= 0) return true;
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = users_.find(uid);
+    return it != users_.end() && it->second <= 0;
+  }
+  void Spend(uint32_t uid, int64_t n) {
+    total_.fetch_sub(n, std::memory_order_relaxed);
+    std::lock_guard<std::mutex> lock(mu_);
+    users_.try_emplace(uid, kMapsUserBudget).first->second -= n;
+  }
+
+ private:
+  std::atomic<int64_t> total_{kMapsWalkBudget};
+  std::mutex mu_;
+  std::unordered_map<uint32_t, int64_t> users_;
+};
 
 struct MapsRead {
   int err = 0;             // errno of the open or a read (ESRCH: the process is gone)
@@ -33,13 +81,13 @@ struct MapsRead {
 /**
  * Reads `name` (relative to dirfd) in pieces of `buf`'s size (≥ 64 KiB, more than any maps line)
  * and appends the lines `keep(line, len)` accepts to `out`, joined by '\n'. `budget` (shared by
- * a walk's threads) is what may still be kept over every process; nothing is read once it is
- * spent.
+ * a walk's threads) is what may still be kept for the process's user `uid`; nothing is read once
+ * it is spent.
  */
 template <typename Buf, typename Keep>
-MapsRead ReadMapsKept(int dirfd, const char* name, Buf& buf, std::string& out, std::atomic<int64_t>* budget, Keep&& keep) {
+MapsRead ReadMapsKept(int dirfd, const char* name, Buf& buf, std::string& out, MapsBudget* budget, uint32_t uid, Keep&& keep) {
   MapsRead res;
-  if (budget && budget->load(std::memory_order_relaxed) <= 0) {
+  if (budget && budget->Spent(uid)) {
     res.truncated = true;
     return res;
   }
@@ -99,7 +147,7 @@ MapsRead ReadMapsKept(int dirfd, const char* name, Buf& buf, std::string& out, s
     }
   }
   close(fd);
-  if (budget) budget->fetch_sub(static_cast<int64_t>(out.size() - before), std::memory_order_relaxed);
+  if (budget) budget->Spend(uid, static_cast<int64_t>(out.size() - before));
   return res;
 }
 

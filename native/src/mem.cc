@@ -82,7 +82,7 @@ class MemReadWorker : public ThreadWorker {
     std::string line;
     std::vector<char> buf;
     std::string prefix = range_ + " ";
-    MapsRead mr = ReadMapsKept(pdir.get(), "maps", buf, line, nullptr, [&prefix](const char* l, size_t len) {
+    MapsRead mr = ReadMapsKept(pdir.get(), "maps", buf, line, nullptr, kMapsUnknownUser, [&prefix](const char* l, size_t len) {
       return len >= prefix.size() && memcmp(l, prefix.data(), prefix.size()) == 0;
     });
     if (mr.err) return err_.set(mr.err, "read", std::string(dir) + "/maps");

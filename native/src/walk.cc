@@ -185,7 +185,7 @@ struct Shared {
   std::atomic<size_t> next{0};
   std::atomic<size_t> nextChunk{0};
   // maps text that may still be kept over every process (mapsread.h)
-  std::atomic<int64_t> mapsBudget{kMapsWalkBudget};
+  MapsBudget mapsBudget;
   // Pipe measurements, sharded so threads rarely wait on each other.
   static constexpr size_t kShards = 64;
   struct Shard {
@@ -547,7 +547,7 @@ class Walker {
     if (!thread && sh_.procfs && opt.procRoot == "/proc" && StatusField(p.status, "\nThreads:", 9) > 1) OwnTables(pdir, p);
     if (!opt.mapsRules.empty() && !thread) {
       stage.store("maps", std::memory_order_relaxed);
-      MapsRead m = ReadMapsKept(pdir, "maps", buf_, p.maps, &sh_.mapsBudget,
+      MapsRead m = ReadMapsKept(pdir, "maps", buf_, p.maps, &sh_.mapsBudget, StatusRealUid(p.status),
                                 [&opt, kept = std::vector<uint32_t>(opt.mapsRules.size())](const char* line, size_t len) mutable {
                                   return WantMapsLine(line, len, opt.mapsRules, kept);
                                 });

@@ -299,10 +299,39 @@ export const MAPS_READ_MAX = 16 << 20;
 export const MAPS_KEEP_MAX = 256 << 10;
 export const MAPS_KEEP_LINES = 4096;
 export const MAPS_WALK_BUDGET = 64 << 20;
+/** Kept maps text per walk for the processes of one user (real uid): a quarter of the walk's. */
+export const MAPS_USER_BUDGET = 16 << 20;
+
+/**
+ * What a walk may still keep of maps text: MAPS_WALK_BUDGET in all, MAPS_USER_BUDGET of it for
+ * the processes of one user (native/src/mapsread.h MapsBudget). Without the second, another
+ * user's processes, each at the per-process bound, spent it before root's were read, whose shared
+ * memory then had no mappers.
+ */
+export class MapsBudget {
+  private left = MAPS_WALK_BUDGET;
+  private readonly users = new Map<number, number>();
+
+  /** Nothing more may be kept for a process of `uid` (-1: not known). */
+  spent(uid: number): boolean {
+    return this.left <= 0 || (this.users.get(uid) ?? MAPS_USER_BUDGET) <= 0;
+  }
+
+  spend(uid: number, n: number): void {
+    this.left -= n;
+    this.users.set(uid, (this.users.get(uid) ?? MAPS_USER_BUDGET) - n);
+  }
+}
+
+/** The real uid of a /proc/PID/status text (its `Uid:` line's first field), -1 without one. */
+function statusRealUid(status: string | undefined): number {
+  const m = status ? /\nUid:\s+(\d+)/.exec(status) : null;
+  return m ? Number(m[1]) : -1;
+}
 
 /** The first kept lines within the per-process bounds and what is left of the walk's budget (spent here). */
-export function boundMaps(text: string, budget: { left: number }): { text: string; truncated: boolean } {
-  if (budget.left <= 0) return { text: '', truncated: text.length > 0 };
+export function boundMaps(text: string, budget: MapsBudget, uid: number): { text: string; truncated: boolean } {
+  if (budget.spent(uid)) return { text: '', truncated: text.length > 0 };
   let end = 0;
   let lines = 0;
   let truncated = false;
@@ -317,11 +346,11 @@ export function boundMaps(text: string, budget: { left: number }): { text: strin
     end = nl + 1;
   }
   const out = truncated ? text.slice(0, Math.max(0, end - 1)) : text;
-  budget.left -= out.length;
+  budget.spend(uid, out.length);
   return { text: out, truncated };
 }
 
-async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColumns, budget: { left: number }): Promise<ProcWalkProcess> {
+async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColumns, budget: MapsBudget): Promise<ProcWalkProcess> {
   const base = path.join(opts.procRoot, String(pid));
   const p: ProcWalkProcess = { pid };
   try {
@@ -367,7 +396,7 @@ async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColum
       // (latin1, one character a byte), then given as the native walks give it, text and bytes
       const utf8 = isUtf8(raw);
       const text = raw.toString(utf8 ? 'utf8' : 'latin1');
-      const kept = boundMaps(filterMaps(text, mapsRules), budget);
+      const kept = boundMaps(filterMaps(text, mapsRules), budget, statusRealUid(p.status));
       const keptBytes = utf8 ? null : Buffer.from(kept.text, 'latin1');
       p.maps = keptBytes ? keptBytes.toString('utf8') : kept.text;
       if (keptBytes && !isUtf8(keptBytes)) p.mapsHex = keptBytes.toString('hex');
@@ -464,7 +493,7 @@ export async function walkProcTs(opts: ProcWalkOptions): Promise<ProcWalk> {
     throw isFdExhaustion(code(e)) ? fdExhaustionError(code(e), opts.procRoot) : e;
   }
   const cols = new FdColumns();
-  const budget = { left: MAPS_WALK_BUDGET };
+  const budget = new MapsBudget();
   const processes: ProcWalkProcess[] = new Array(pids.length);
   lastYield = performance.now();
   for (let i = 0; i < pids.length; i++) {

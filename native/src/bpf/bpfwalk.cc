@@ -139,7 +139,7 @@ struct Shared {
   std::vector<uint8_t> mapsHave;  // the text is there (the pass covered it, or /proc/PID/maps was read)
   std::vector<uint8_t> mapsCovered;  // by the pass (written by its thread before mapsDone)
   std::vector<uint8_t> mapsTrunc;    // a bound cut the text short (mapsread.h)
-  std::atomic<int64_t> mapsBudget{kMapsWalkBudget};
+  MapsBudget mapsBudget;
   bool mapsDone = false;          // under mu
   double mapsMs = 0;
   size_t mapsFromPass = 0;
@@ -218,9 +218,10 @@ void MapsThread(std::shared_ptr<Shared> sh, int linkFd, Clock::time_point deadli
         cur = SIZE_MAX;
         return;
       }
-      if (sh->mapsBudget.load(std::memory_order_relaxed) > 0) {
+      const uint32_t uid = sh->tasks[cur] ? sh->tasks[cur]->uid : kMapsUnknownUser;
+      if (!sh->mapsBudget.Spent(uid)) {
         KeepMapsLines(all.data(), all.size(), sh->mapsText[cur]);
-        sh->mapsBudget.fetch_sub(static_cast<int64_t>(sh->mapsText[cur].size()), std::memory_order_relaxed);
+        sh->mapsBudget.Spend(uid, static_cast<int64_t>(sh->mapsText[cur].size()));
       } else {
         sh->mapsTrunc[cur] = 1;
       }
@@ -501,7 +502,9 @@ class BpfWalkWorker : public PromiseWorker {
         const size_t i = todo[k];
         stage.store("maps", std::memory_order_relaxed);
         bool cut = false;
-        if (ReadProcMaps(sh->procFd, sh->procs[i].pid, sh->mapsText[i], ThreadBuf(), &sh->mapsBudget, cut) == 0) sh->mapsHave[i] = 1;
+        const ProcFacts& p = sh->procs[i];
+        const uint32_t uid = sh->tasks[i] ? sh->tasks[i]->uid : (p.has & F_STATUS) ? StatusRealUid(p.status) : kMapsUnknownUser;
+        if (ReadProcMaps(sh->procFd, p.pid, uid, sh->mapsText[i], ThreadBuf(), &sh->mapsBudget, cut) == 0) sh->mapsHave[i] = 1;
         sh->mapsTrunc[i] = cut;
       });
       readers = std::max(readers, maps.threads);

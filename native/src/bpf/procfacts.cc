@@ -251,7 +251,7 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
   alive = alive && Text(pdir, "cmdline", p.cmdline, p, F_CMDLINE, buf, stage);
   if (alive && opt.readMaps && !haveMaps) {
     stage.store("maps", std::memory_order_relaxed);
-    MapsRead m = ReadMapsKept(pdir, "maps", buf, p.maps, opt.mapsBudget, MapsKeeper{});
+    MapsRead m = ReadMapsKept(pdir, "maps", buf, p.maps, opt.mapsBudget, task ? task->uid : StatusRealUid(p.status), MapsKeeper{});
     if (m.err == 0) {
       p.has |= F_MAPS;
       if (m.truncated) p.errors.emplace_back("maps", EFBIG);
@@ -322,10 +322,10 @@ ssize_t ReadProcFile(int procFd, const char* name, std::vector<char>& buf) {
   return ReadAt(procFd, name, buf);
 }
 
-int ReadProcMaps(int procFd, int32_t pid, std::string& out, std::vector<char>& buf, std::atomic<int64_t>* budget, bool& truncated) {
+int ReadProcMaps(int procFd, int32_t pid, uint32_t uid, std::string& out, std::vector<char>& buf, MapsBudget* budget, bool& truncated) {
   char name[32];
   snprintf(name, sizeof name, "%d/maps", static_cast<int>(pid));
-  MapsRead m = ReadMapsKept(procFd, name, buf, out, budget, MapsKeeper{});
+  MapsRead m = ReadMapsKept(procFd, name, buf, out, budget, uid, MapsKeeper{});
   if (m.err) out.clear();
   truncated = m.truncated;
   return m.err;

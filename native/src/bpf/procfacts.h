@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../../bpf/walk.h"
+#include "../mapsread.h"
 #include "../walkrows.h"
 
 namespace ipci {
@@ -42,7 +43,7 @@ void FactsFromTask(ProcFacts& p, const ipci_task_rec& t);
 
 struct FactsOptions {
   bool readMaps = false, readTimers = false, readLinks = false, readCgroup = false;
-  std::atomic<int64_t>* mapsBudget = nullptr;  // the walk's, over every process (mapsread.h)
+  MapsBudget* mapsBudget = nullptr;  // the walk's, over every process and per user (mapsread.h)
 };
 
 /**
@@ -58,7 +59,7 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
 ssize_t ReadProcFile(int procFd, const char* name, std::vector<char>& buf);
 
 /** Reads /proc/PID/maps, bounded (mapsread.h), and keeps the lines KeepMapsLines keeps; 0 or the errno. */
-int ReadProcMaps(int procFd, int32_t pid, std::string& out, std::vector<char>& buf, std::atomic<int64_t>* budget, bool& truncated);
+int ReadProcMaps(int procFd, int32_t pid, uint32_t uid, std::string& out, std::vector<char>& buf, MapsBudget* budget, bool& truncated);
 
 /** Appends the maps lines the snapshot uses (SysV shm, /dev/shm, shared unnamed shmem) of `n` bytes of maps text to `out`. */
 void KeepMapsLines(const char* p, size_t n, std::string& out);
