@@ -129,6 +129,10 @@ describe('removeRisk: removal always asks', () => {
     assert.deepEqual(removeRisk(mq, { euid: 0, processes: new Map(), warnings: cut }).unseen, []);
     const hidden = removeRisk(mq, { euid: 0, processes: new Map(), warnings: ['processes hidden: 2 (permission denied)', ...cut] }).unseen;
     assert.deepEqual(hidden, ["Some processes' fds could not be read (permission denied): one of them may hold it."]);
+    // a SysV queue is held by no fd and no mapping: nothing unseen to say
+    const sysv = { id: 'sysv-msg:5', kind: 'sysv-msg', msqid: 5, endpoints: [] } as unknown as Channel;
+    assert.deepEqual(removeRisk(sysv, { euid: 0, processes: new Map(), warnings: ['processes hidden: 2 (permission denied)', ...cut] }).unseen, []);
+    assert.match(removeQuestion({ channel: sysv, processes: new Map(), warnings: ['processes hidden: 2 (permission denied)'] }, 0).detail, /^No process holds it open\./);
   });
 });
 

@@ -163,8 +163,10 @@ export interface RemoveRisk {
  */
 export function unseenHolders(warnings: readonly string[], channel: Channel): string[] {
   const out: string[] = [];
-  if (warnings.some((w) => w.startsWith('processes hidden'))) out.push("Some processes' fds could not be read (permission denied): one of them may hold it.");
-  if ((describe(channel).maps?.length ?? 0) > 0 && warnings.some((w) => w.startsWith(MAPS_CUT))) {
+  const kind = describe(channel);
+  // only for kinds whose holders those reads find: a SysV queue or semaphore set has none
+  if (kind.fds !== undefined && warnings.some((w) => w.startsWith('processes hidden'))) out.push("Some processes' fds could not be read (permission denied): one of them may hold it.");
+  if ((kind.maps?.length ?? 0) > 0 && warnings.some((w) => w.startsWith(MAPS_CUT))) {
     out.push("Some processes' memory mappings were not read whole (more than a scan reads): one of them may map it.");
   }
   return out;
