@@ -32,20 +32,6 @@ constexpr int64_t kMapsUserBudget = 16ll << 20;
 /** The user of a process whose uid is not known (its status unread): one budget for all of them. */
 constexpr uint32_t kMapsUnknownUser = 0xffffffffu;
 
-/** The real uid of a /proc/PID/status text (its `Uid:` line's first field); kMapsUnknownUser without one. */
-inline uint32_t StatusRealUid(const std::string& status) {
-  const char* s = status.data();
-  const char* end = s + status.size();
-  const char* f = static_cast<const char*>(memmem(s, status.size(), "\nUid:", 5));
-  if (!f) return kMapsUnknownUser;
-  f += 5;
-  while (f < end && (*f == ' ' || *f == '\t')) f++;
-  if (f == end || *f < '0' || *f > '9') return kMapsUnknownUser;
-  uint64_t v = 0;
-  while (f < end && *f >= '0' && *f <= '9' && v <= 0xffffffffull) v = v * 10 + static_cast<uint64_t>(*f++ - '0');
-  return v < kMapsUnknownUser ? static_cast<uint32_t>(v) : kMapsUnknownUser;
-}
-
 /**
  * What a walk may still keep of maps text: kMapsWalkBudget in all, kMapsUserBudget of it for the
  * processes of one user. Without the second, another user's processes — each at the per-process

@@ -330,18 +330,6 @@ inline size_t FormatUint(uint32_t v, char* out) {
   return n;
 }
 
-// The value of a "Key:\t123" line of /proc/PID/status, 0 when absent.
-uint64_t StatusField(const std::string& status, const char* key, size_t keyLen) {
-  const char* s = status.data();
-  const char* end = s + status.size();
-  const char* f = static_cast<const char*>(memmem(s, status.size(), key, keyLen));
-  if (!f) return 0;
-  f += keyLen;
-  while (f < end && (*f == ' ' || *f == '\t')) f++;
-  uint64_t v = 0;
-  while (f < end && *f >= '0' && *f <= '9' && v < (1ull << 40)) v = v * 10 + static_cast<uint64_t>(*f++ - '0');
-  return v;
-}
 
 inline uint8_t ModeOfFlags(int fl) {
   if (fl & O_PATH) return 0;
@@ -547,7 +535,7 @@ class Walker {
     if (!thread && sh_.procfs && opt.procRoot == "/proc" && StatusField(p.status, "\nThreads:", 9) > 1) OwnTables(pdir, p);
     if (!opt.mapsRules.empty() && !thread) {
       stage.store("maps", std::memory_order_relaxed);
-      MapsRead m = ReadMapsKept(pdir, "maps", buf_, p.maps, &sh_.mapsBudget, StatusRealUid(p.status),
+      MapsRead m = ReadMapsKept(pdir, "maps", buf_, p.maps, &sh_.mapsBudget, StatusUid(p.status),
                                 [&opt, kept = std::vector<uint32_t>(opt.mapsRules.size())](const char* line, size_t len) mutable {
                                   return WantMapsLine(line, len, opt.mapsRules, kept);
                                 });

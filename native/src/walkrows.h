@@ -7,16 +7,38 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "errors.h"
+#include "mapsread.h"
 #include "napi_helpers.h"
 #include "pagealloc.h"
 #include "utf8.h"
 
 namespace ipci {
+
+// The value of a "Key:\t123" line of /proc/PID/status (key with its leading newline), `absent`
+// when the text has no such line.
+inline uint64_t StatusField(const std::string& status, const char* key, size_t keyLen, uint64_t absent = 0) {
+  const char* s = status.data();
+  const char* end = s + status.size();
+  const char* f = static_cast<const char*>(memmem(s, status.size(), key, keyLen));
+  if (!f) return absent;
+  f += keyLen;
+  while (f < end && (*f == ' ' || *f == '\t')) f++;
+  uint64_t v = 0;
+  while (f < end && *f >= '0' && *f <= '9' && v < (1ull << 40)) v = v * 10 + static_cast<uint64_t>(*f++ - '0');
+  return v;
+}
+
+// The real uid of a /proc/PID/status text (its `Uid:` line's first field); kMapsUnknownUser without one.
+inline uint32_t StatusUid(const std::string& status) {
+  const uint64_t v = StatusField(status, "\nUid:", 5, kMapsUnknownUser);
+  return v < kMapsUnknownUser ? static_cast<uint32_t>(v) : kMapsUnknownUser;
+}
 
 /** Which of a process's /proc texts were read (ProcText::has). */
 enum : uint32_t { F_STAT = 1, F_STATUS = 2, F_CMDLINE = 4, F_MAPS = 8, F_TIMERS = 16, F_NETNS = 32, F_CWD = 64, F_EXE = 128, F_CGROUP = 256, F_IPCNS = 512 };

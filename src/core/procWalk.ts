@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { MODE_R, MODE_UNLINKED, MODE_W, type ProcWalk, type ProcWalkOptions, type ProcWalkProcess } from './native';
 import type { FdRule } from './kinds/kind';
-import { filterMaps, parseFdinfo, statCommHex } from './parsers/procPid';
+import { filterMaps, parseFdinfo, parseStatus, statCommHex } from './parsers/procPid';
 import { fdExhaustionError, isFdExhaustion } from './fdLimit';
 
 interface Io {
@@ -323,11 +323,6 @@ export class MapsBudget {
   }
 }
 
-/** The real uid of a /proc/PID/status text (its `Uid:` line's first field), -1 without one. */
-function statusRealUid(status: string | undefined): number {
-  const m = status ? /\nUid:\s+(\d+)/.exec(status) : null;
-  return m ? Number(m[1]) : -1;
-}
 
 /** The first kept lines within the per-process bounds and what is left of the walk's budget (spent here). */
 export function boundMaps(text: string, budget: MapsBudget, uid: number): { text: string; truncated: boolean } {
@@ -396,7 +391,7 @@ async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColum
       // (latin1, one character a byte), then given as the native walks give it, text and bytes
       const utf8 = isUtf8(raw);
       const text = raw.toString(utf8 ? 'utf8' : 'latin1');
-      const kept = boundMaps(filterMaps(text, mapsRules), budget, statusRealUid(p.status));
+      const kept = boundMaps(filterMaps(text, mapsRules), budget, parseStatus(p.status ?? '').uid ?? -1);
       const keptBytes = utf8 ? null : Buffer.from(kept.text, 'latin1');
       p.maps = keptBytes ? keptBytes.toString('utf8') : kept.text;
       if (keptBytes && !isUtf8(keptBytes)) p.mapsHex = keptBytes.toString('hex');

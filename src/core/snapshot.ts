@@ -30,7 +30,7 @@ import { decodeSigMask } from './signals';
 import { FdIndex, netnsId, type ProbeContext } from './probes/context';
 import { PROBES } from './probes';
 import { fdInfoRows } from './probes/fdinfo';
-import { mapsCutWarning } from './probes/maps';
+import { mapsCutWarning, processesHiddenWarning } from './snapshotWarnings';
 import { annotateNamespaces } from './namespaces';
 import { describe, kindOf, PROCESS_FACETS, walkRulesFor } from './kinds';
 import { SOCKET_FDS } from './kinds/fds';
@@ -437,7 +437,7 @@ function readProcesses(w: ProcWalk, user: (uid: number) => string, warnings: str
     const m = p.errors?.find((e) => e.file === 'maps' && (e.code === 'EFBIG' || e.code === 'ETIMEDOUT'));
     if (m) mapsCut.set(m.code, (mapsCut.get(m.code) ?? 0) + 1);
   }
-  if (hidden > 0) warnings.push(`processes hidden: ${hidden} (permission denied)`);
+  if (hidden > 0) warnings.push(processesHiddenWarning(hidden));
   // a mapping in a maps text not read whole is a holder nobody sees: said, as hidden fds are (the
   // diagnosis then calls no mapped object unheld, diagnose/leftovers.ts)
   if (mapsCut.size > 0) warnings.push(mapsCutWarning(mapsCut));

@@ -19,7 +19,7 @@ import { makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import { compileTools, runAttacker, stopAttacker, type Attacker } from './hostile';
 import { mapsPassRefused } from './bpfMapsPass';
 import { Diagnoser } from '../../src/core/diagnose';
-import { MAPS_CUT } from '../../src/core/probes/maps';
+import { MAPS_CUT } from '../../src/core/snapshotWarnings';
 
 const native = loadNative().addon;
 const bpf = loadBpf();

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { channelName } from '../../src/core/format';
-import { anonShmChannels, anonShmName, memfdLinkName } from '../../src/core/probes/anonShm';
+import { anonShmChannels, memfdLinkName } from '../../src/core/probes/anonShm';
+import { anonShmName } from '../../src/core/kinds/anonShm';
 import { filterMaps } from '../../src/core/parsers/procPid';
 import { KINDS, walkRulesFor } from '../../src/core/kinds';
 import { CHANNEL_KINDS } from '../../src/core/model';

@@ -23,7 +23,7 @@ import { describeSyscall, parseSyscall } from '../../src/core/diagnose/syscalls'
 import { sortChannels } from '../../src/core/diff';
 import type { Channel, ProcessInfo, Snapshot, SysvMsgChannel } from '../../src/core/model';
 import { SOCKETS_UNASKED } from '../../src/core/probes/hiddenNetns';
-import { MAPS_CUT } from '../../src/core/probes/maps';
+import { MAPS_CUT } from '../../src/core/snapshotWarnings';
 
 // ------------------------------------------------------------------ builders
 

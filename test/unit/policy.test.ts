@@ -11,7 +11,7 @@ import type { Channel, ProcessInfo } from '../../src/core/model';
 import { removeRisk, signalRisk, type ProcessOrigin } from '../../src/core/actions/policy';
 import { sessionOrigins, vscodeOrigins, readProcessInfo, STARTED_BY_EXTENSION, STARTED_IN_SESSION, STARTED_IN_TERMINAL } from '../../src/core/actions/origin';
 import { removeQuestion, signalQuestion } from '../../src/core/actions/runner';
-import { MAPS_CUT } from '../../src/core/probes/maps';
+import { MAPS_CUT } from '../../src/core/snapshotWarnings';
 
 function proc(pid: number, over: Partial<ProcessInfo> = {}): ProcessInfo {
   return {

@@ -503,7 +503,7 @@ class BpfWalkWorker : public PromiseWorker {
         stage.store("maps", std::memory_order_relaxed);
         bool cut = false;
         const ProcFacts& p = sh->procs[i];
-        const uint32_t uid = sh->tasks[i] ? sh->tasks[i]->uid : (p.has & F_STATUS) ? StatusRealUid(p.status) : kMapsUnknownUser;
+        const uint32_t uid = sh->tasks[i] ? sh->tasks[i]->uid : StatusUid(p.status);
         if (ReadProcMaps(sh->procFd, p.pid, uid, sh->mapsText[i], ThreadBuf(), &sh->mapsBudget, cut) == 0) sh->mapsHave[i] = 1;
         sh->mapsTrunc[i] = cut;
       });

@@ -251,7 +251,7 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
   alive = alive && Text(pdir, "cmdline", p.cmdline, p, F_CMDLINE, buf, stage);
   if (alive && opt.readMaps && !haveMaps) {
     stage.store("maps", std::memory_order_relaxed);
-    MapsRead m = ReadMapsKept(pdir, "maps", buf, p.maps, opt.mapsBudget, task ? task->uid : StatusRealUid(p.status), MapsKeeper{});
+    MapsRead m = ReadMapsKept(pdir, "maps", buf, p.maps, opt.mapsBudget, task ? task->uid : StatusUid(p.status), MapsKeeper{});
     if (m.err == 0) {
       p.has |= F_MAPS;
       if (m.truncated) p.errors.emplace_back("maps", EFBIG);

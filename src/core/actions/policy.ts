@@ -26,7 +26,7 @@ import { processLabel } from '../format';
 import { signalInfo, signalName, signalNumber } from '../signals';
 import { isReservedRealtime } from './signal';
 import { describe } from '../kinds';
-import { MAPS_CUT } from '../probes/maps';
+import { fdsHiddenIn, mapsCutIn } from '../snapshotWarnings';
 
 /** Where a process comes from, as origin.ts finds it (both unset: nothing known about it). */
 export interface ProcessOrigin {
@@ -165,8 +165,8 @@ export function unseenHolders(warnings: readonly string[], channel: Channel): st
   const out: string[] = [];
   const kind = describe(channel);
   // only for kinds whose holders those reads find: a SysV queue or semaphore set has none
-  if (kind.fds !== undefined && warnings.some((w) => w.startsWith('processes hidden'))) out.push("Some processes' fds could not be read (permission denied): one of them may hold it.");
-  if ((kind.maps?.length ?? 0) > 0 && warnings.some((w) => w.startsWith(MAPS_CUT))) {
+  if (kind.fds !== undefined && fdsHiddenIn(warnings)) out.push("Some processes' fds could not be read (permission denied): one of them may hold it.");
+  if ((kind.maps?.length ?? 0) > 0 && mapsCutIn(warnings)) {
     out.push("Some processes' memory mappings were not read whole (more than a scan reads): one of them may map it.");
   }
   return out;

@@ -4,7 +4,7 @@
 import { findChannel } from '../diff';
 import { CHANNEL_KINDS, type Channel, type ChannelKind, type ProcessInfo, type Snapshot, type SysvMsgChannel, type SysvSemChannel } from '../model';
 import { SOCKETS_UNASKED } from '../probes/hiddenNetns';
-import { MAPS_CUT } from '../probes/maps';
+import { fdsHiddenIn, mapsCutIn } from '../snapshotWarnings';
 
 const KIND_RANK = new Map<string, number>(CHANNEL_KINDS.map((k, i) => [k, i]));
 
@@ -159,12 +159,12 @@ export class SnapshotIndex {
 
   /** Were some processes' fds unreadable (not root)? Then "nobody holds it" cannot be said for sure. */
   get fdsHidden(): boolean {
-    return this.snapshot.warnings.some((w) => w.startsWith('processes hidden'));
+    return fdsHiddenIn(this.snapshot.warnings);
   }
 
   /** Were some processes' maps not read whole (cut at the scan's bounds)? Then "nobody maps it" cannot be said. */
   get mapsCut(): boolean {
-    return this.snapshot.warnings.some((w) => w.startsWith(MAPS_CUT));
+    return mapsCutIn(this.snapshot.warnings);
   }
 
   /** Were some sockets in no table left for later scans (probes/hiddenNetns.ts)? One may be bound in a namespace no process is in. */

@@ -11,7 +11,6 @@ import type { NativeAddon } from '../native';
 import { byPidFd, devName, emit, modeOf, type Probe, type ProbeContext } from './context';
 import { mapHolders, mapHoldersOf, type SharedMapping } from './maps';
 
-export { anonShmName } from '../kinds/anonShm';
 
 const DELETED = ' (deleted)';
 

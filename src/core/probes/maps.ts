@@ -142,16 +142,6 @@ function pathHexFrom(c: MapsCursor, text: string, from: number, lines: ReadonlyM
   return !isUtf8(b) && b.toString('utf8') === text.slice(c.pathStart + from, c.pathEnd) ? b.toString('hex') : undefined;
 }
 
-/** How a snapshot's warnings begin when some processes' maps were not read whole (mapsCutWarning). */
-export const MAPS_CUT = 'maps not read whole:';
-
-/** The warning for the processes whose maps were not read whole, by error code (EFBIG: cut at the walk's bounds; ETIMEDOUT: at its deadline). */
-export function mapsCutWarning(byCode: ReadonlyMap<string, number>): string {
-  const n = [...byCode.values()].reduce((a, b) => a + b, 0);
-  const codes = [...byCode].map(([code, k]) => (code === 'EFBIG' ? `${k} cut at the scan's bounds (more mappings than a process may show, or the scan's budget spent)` : `${k} not read in time (${code})`));
-  return `${MAPS_CUT} ${n} process(es) — ${codes.join(', ')}: the shared memory they map may be missing its holders`;
-}
-
 const cache = new WeakMap<ProbeContext, MapHolders>();
 
 const DEVSHM = '/dev/shm/';
