@@ -534,6 +534,11 @@ int ipci_task(struct bpf_iter__task *ctx) {
       r.ipcns_ino = ipc->ns.inum;
       r.flags |= IPCI_T_IPCNS;
     }
+    struct mnt_namespace *mnt = ns->mnt_ns;
+    if (mnt) {
+      r.mntns_ino = mnt->ns.inum;
+      r.flags |= IPCI_T_MNTNS;
+    }
   }
   struct signal_struct *sig = t->signal;
   struct sighand_struct *sh = t->sighand;

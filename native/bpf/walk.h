@@ -73,8 +73,9 @@ struct ipci_fd_rec {
 #define IPCI_T_IPCNS 32   /* ipcns_ino is set (nsproxy present) */
 #define IPCI_T_THREAD 64  /* not a process: a thread with an fd table of its own (unshare(CLONE_FILES)); tgid is its
                            * tid, leader its process's: /proc/TID/fd lists its table, /proc/PID/fd does not */
+#define IPCI_T_MNTNS 128  /* mntns_ino is set (nsproxy present) */
 
-/* One record per thread-group leader, and per thread with an fd table of its own (iter/task): what /proc/PID/stat, status, ns/net and ns/ipc say
+/* One record per thread-group leader, and per thread with an fd table of its own (iter/task): what /proc/PID/stat, status and ns/{net,ipc,mnt} say
  * about a process, read from its task_struct, so the walk needs fewer /proc reads per process. */
 struct ipci_task_rec {
   __u32 tgid;
@@ -102,6 +103,8 @@ struct ipci_task_rec {
   __u32 leader;        /* IPCI_T_THREAD: the thread-group leader's pid; else tgid */
   __u32 euid;          /* effective uid (status's second Uid): differs from uid in a setuid program */
   __u64 files_id;      /* IPCI_T_THREAD: its fd table (salted address): threads sharing one are listed once */
+  __u32 mntns_ino;     /* what ns/mnt names: the mount namespace its paths (fd links, maps) are names in */
+  __u32 pad;
 };
 
 /* iter/task (maps pass): per process with an mm, one ipci_vma_rec with IPCI_V_HEADER (and

@@ -557,6 +557,7 @@ class Walker {
     else p.errors.emplace_back("ns/net", errno);
     // (no field error when refused: ns/net's says it already, and a process without it is taken as ours)
     if (ReadLinkAt(pdir, "ns/ipc", link_, sizeof link_, p.ipcns)) p.has |= F_IPCNS;
+    if (ReadLinkAt(pdir, "ns/mnt", link_, sizeof link_, p.mntns)) p.has |= F_MNTNS;
     if (opt.readLinks) {
       stage.store("cwd", std::memory_order_relaxed);
       if (ReadLinkAt(pdir, "cwd", link_, sizeof link_, p.cwd)) p.has |= F_CWD;

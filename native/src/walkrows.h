@@ -41,7 +41,7 @@ inline uint32_t StatusUid(const std::string& status) {
 }
 
 /** Which of a process's /proc texts were read (ProcText::has). */
-enum : uint32_t { F_STAT = 1, F_STATUS = 2, F_CMDLINE = 4, F_MAPS = 8, F_TIMERS = 16, F_NETNS = 32, F_CWD = 64, F_EXE = 128, F_CGROUP = 256, F_IPCNS = 512 };
+enum : uint32_t { F_STAT = 1, F_STATUS = 2, F_CMDLINE = 4, F_MAPS = 8, F_TIMERS = 16, F_NETNS = 32, F_CWD = 64, F_EXE = 128, F_CGROUP = 256, F_IPCNS = 512, F_MNTNS = 1024 };
 
 /** A process as both walks report it. */
 struct ProcText {
@@ -57,7 +57,7 @@ struct ProcText {
   // process's entry): an attacker's thread count must not scale the walk's work
   uint32_t threadTablesSkipped = 0;
   uint32_t has = 0;   // F_* texts present
-  std::string stat, status, cmdline, maps, timers, netns, cwd, exe, cgroup, ipcns;
+  std::string stat, status, cmdline, maps, timers, netns, cwd, exe, cgroup, ipcns, mntns;
   // /proc files that could not be read (besides the process vanishing), or were cut short
   // (maps past a bound of mapsread.h: EFBIG): file and errno
   std::vector<std::pair<const char*, int>> errors;
@@ -124,6 +124,7 @@ inline Napi::Object ProcTextToJs(Napi::Env env, const ProcText& p, Keys& k) {
   str(F_TIMERS, "timers", p.timers);
   str(F_NETNS, "netns", p.netns);
   str(F_IPCNS, "ipcns", p.ipcns);
+  str(F_MNTNS, "mntns", p.mntns);
   str(F_CWD, "cwd", p.cwd);
   str(F_EXE, "exe", p.exe);
   str(F_CGROUP, "cgroup", p.cgroup);

@@ -77,6 +77,22 @@ export function ipcnsColumn<C extends { ipcns?: string }>(): Column<C> {
   };
 }
 
+/**
+ * The mount namespace a path was read in, when not the snapshot's (core/probes/context.ts
+ * foreignMntns). In the table, not only the panel: the path alone reads like one of ours, and no
+ * text after it could say otherwise (a name may end in anything).
+ */
+export function mntnsColumn<C extends { mntns?: string }>(): Column<C> {
+  return {
+    id: 'mntns' as keyof C & string,
+    label: 'MNT NS',
+    title: 'Mount namespace',
+    type: 'string|null',
+    help: "The path is a name in another mount namespace (a container's, or a user's own): that namespace's inode; empty when it is this one's",
+    search: 'text',
+  };
+}
+
 /** Owner columns of objects that carry their creator's credentials (SysV, /dev/shm, /dev/mqueue). */
 export function ownerColumns<C extends { uid: number | null; owner: string | null; mode: string | null }>(nullable = false): Column<C>[] {
   const n = nullable ? '|null' : '';

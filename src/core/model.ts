@@ -133,6 +133,12 @@ export interface ProcessInfo {
   /** IPC namespace inode (`readlink /proc/PID/ns/ipc`), as text: whose SysV objects and POSIX queues it uses; null when unreadable. */
   ipcns?: string | null;
   /**
+   * Mount namespace inode (`readlink /proc/PID/ns/mnt`), as text: the namespace its fd links and
+   * maps paths are names in (a path read from a process of another one may name another file, or
+   * none, here); null when unreadable.
+   */
+  mntns?: string | null;
+  /**
    * Present only on a thread with an fd table of its own (unshare(CLONE_FILES)), which is listed
    * as a process under its tid (`pid`), because /proc/PID/fd does not show its fds: the pid of
    * the process it is a thread of. lsof lists such fds with PID = threadOf and TID = pid. Its

@@ -113,6 +113,8 @@ export interface ProcWalkProcess {
   netns?: string;
   /** `readlink /proc/PID/ns/ipc`, e.g. `ipc:[4026531839]`: whose SysV objects and POSIX queues it sees. */
   ipcns?: string;
+  /** `readlink /proc/PID/ns/mnt`, e.g. `mnt:[4026531841]`: the mount namespace its fd links and maps paths name files in. */
+  mntns?: string;
   cwd?: string;
   exe?: string;
   /** The cwd and exe links' bytes in hex, only when they are not UTF-8 (the text then has U+FFFD for the bad bytes). */

@@ -410,6 +410,11 @@ async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColum
   } catch {
     /* refused as ns/net was (noted there): the process is taken as one of ours */
   }
+  try {
+    p.mntns = await io.readlink(base + '/ns/mnt');
+  } catch {
+    /* as ns/ipc */
+  }
   if (opts.readLinks) {
     for (const link of ['cwd', 'exe'] as const) {
       try {

@@ -204,6 +204,7 @@ function toProcess(p: ProcWalkProcess, user: (uid: number) => string): ProcessIn
     pidns: null,
     netns: p.netns ? netnsId(p.netns) : null,
     ipcns: p.ipcns ? netnsId(p.ipcns) : null,
+    mntns: p.mntns ? netnsId(p.mntns) : null,
     ...(p.leader ? { threadOf: p.leader } : {}),
     ...(errors.length ? { errors } : {}),
   };

@@ -183,6 +183,13 @@ void AsProcSeesIt(int pdir, ProcFacts& p, const FactsOptions& opt) {
     p.ipcns = link;
     p.has |= F_IPCNS;
   }
+  if (ReadLinkAt(pdir, "ns/mnt", link) != 0) {
+    p.mntns.clear();
+    p.has &= ~F_MNTNS;
+  } else {
+    p.mntns = link;
+    p.has |= F_MNTNS;
+  }
   auto at = std::find_if(p.errors.begin(), p.errors.end(), [](const auto& e) { return strcmp(e.first, "cwd") == 0 || strcmp(e.first, "exe") == 0; });
   p.errors.insert(at, add.begin(), add.end());
 }
@@ -202,7 +209,7 @@ bool TaskFactsUsable(const ipci_task_rec& t) {
 bool KthreadFactsUsable(const ipci_task_rec& t) { return LiveWithFacts(t) && (t.flags & IPCI_T_KTHREAD) && !(t.flags & IPCI_T_THREAD); }
 
 namespace {
-// ns/net and ns/ipc as their links read, from the task record
+// ns/net, ns/ipc and ns/mnt as their links read, from the task record
 void NamespacesFromTask(ProcFacts& p, const ipci_task_rec& t) {
   if (t.flags & IPCI_T_NETNS) {
     p.netns = "net:[" + std::to_string(t.netns_ino) + "]";
@@ -211,6 +218,10 @@ void NamespacesFromTask(ProcFacts& p, const ipci_task_rec& t) {
   if (t.flags & IPCI_T_IPCNS) {
     p.ipcns = "ipc:[" + std::to_string(t.ipcns_ino) + "]";
     p.has |= F_IPCNS;
+  }
+  if (t.flags & IPCI_T_MNTNS) {
+    p.mntns = "mnt:[" + std::to_string(t.mntns_ino) + "]";
+    p.has |= F_MNTNS;
   }
 }
 }  // namespace
@@ -277,6 +288,7 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
       access = ReadLinkAt(pdir, "ns/net", p.netns);
       if (access == 0) p.has |= F_NETNS;
       if (access == 0 && ReadLinkAt(pdir, "ns/ipc", p.ipcns) == 0) p.has |= F_IPCNS;
+      if (access == 0 && ReadLinkAt(pdir, "ns/mnt", p.mntns) == 0) p.has |= F_MNTNS;
     } else {
       NamespacesFromTask(p, *task);
     }

@@ -1,10 +1,10 @@
 // FIFOs (named pipes): fds whose target is a FIFO anywhere in the filesystem, joined by
 // dev:inode (probes/pipes.ts); `(deleted)` when the name was unlinked while open.
 import type { ChannelBase } from '../model';
-import { col } from '../columns';
+import { col, mntnsColumn } from '../columns';
 import { shortText } from '../text';
 import { FIFO_FDS } from './fds';
-import { defineKind, inodeOfDevId } from './kind';
+import { defineKind, inodeOfDevId, otherMntns } from './kind';
 import { measuredColumns, measuredTraits } from './pipe';
 
 export interface FifoChannel extends ChannelBase {
@@ -21,6 +21,11 @@ export interface FifoChannel extends ChannelBase {
   pathBytes?: string;
   /** The FIFO's name was unlinked while still open. */
   deleted: boolean;
+  /**
+   * Present only when no process of the snapshot's mount namespace holds it with a readable path:
+   * the namespace `path` was read in (a name there; here it may name another file, or none).
+   */
+  mntns?: string;
   bufferedBytes: number | null;
   capacity: number | null;
 }
@@ -40,12 +45,13 @@ export const fifo = defineKind<FifoChannel>({
   map: { family: 'pipe', shared: false },
   idShape: /^\d+:\d+:\d+$/,
   inodeOfId: inodeOfDevId,
-  name: (ch, max) => (ch.path === '' ? NAMELESS : shortText(ch.path, max)) + (ch.deleted ? ' (deleted)' : ''),
-  longTitle: (ch) => `FIFO ${ch.path === '' ? NAMELESS : shortText(ch.path)}${ch.deleted ? ' (deleted)' : ''}`,
+  name: (ch, max) => (ch.path === '' ? NAMELESS : shortText(ch.path, max)) + (ch.deleted ? ' (deleted)' : '') + otherMntns(ch),
+  longTitle: (ch) => `FIFO ${ch.path === '' ? NAMELESS : shortText(ch.path)}${ch.deleted ? ' (deleted)' : ''}${otherMntns(ch)}`,
   columns: [
     c('path', 'PATH', 'Path', 'string', 'Filesystem path of the FIFO', { search: 'text', format: (p: string) => (p === '' ? NAMELESS : p) }),
     // in the table too: a path alone cannot say it (a live FIFO may be named `x (deleted)`)
     c('deleted', 'DELETED', 'Deleted', 'boolean', 'The path was unlinked while the FIFO is still open'),
+    mntnsColumn<FifoChannel>(),
     c('dev', 'DEV', 'Device', 'string', 'Device (major:minor) of the filesystem holding it', { wide: true }),
     c('inode', 'INODE', 'Inode', 'number', 'Inode of the FIFO', { search: 'number' }),
     ...measuredColumns<FifoChannel>(),

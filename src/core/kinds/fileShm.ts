@@ -3,9 +3,9 @@
 // journald's journal files, Varnish's shared log. lsof lists such mappings (FD `mem`); no named IPC
 // object does.
 import type { ChannelBase } from '../model';
-import { col } from '../columns';
+import { col, mntnsColumn } from '../columns';
 import { formatBytes, shortText } from '../text';
-import { defineKind, inodeOfDevId, noOwner, noPeer, noMentions, plural, notRemovable, SHARED_MEMORY_STATE } from './kind';
+import { defineKind, inodeOfDevId, noOwner, noPeer, noMentions, otherMntns, plural, notRemovable, SHARED_MEMORY_STATE } from './kind';
 
 /**
  * A file mapped shared (`s` in maps) by at least two distinct processes, at least one of them
@@ -19,6 +19,8 @@ export interface FileShmChannel extends ChannelBase {
   path: string;
   /** The file was unlinked while mapped (maps shows ` (deleted)`). */
   deleted: boolean;
+  /** Present only when `path` was read from a process of another mount namespace: that namespace (a name there; here it may name another file, or none). */
+  mntns?: string;
   /** Inode of the file (the maps line's inode column). */
   inode: number;
   /** Device `major:minor` as in the maps line (e.g. `fe:01`). */
@@ -49,11 +51,12 @@ export const fileShm = defineKind<FileShmChannel>({
   map: { family: 'shm', shared: true },
   idShape: /^[0-9a-f]+:[0-9a-f]+:\d+$/,
   inodeOfId: inodeOfDevId,
-  name: (ch, max) => shortText(ch.path, max) + (ch.deleted ? ' (deleted)' : ''),
-  longTitle: (ch) => `Shared file mapping ${shortText(ch.path)}${ch.deleted ? ' (deleted)' : ''} (${ch.dev}:${ch.inode})`,
+  name: (ch, max) => shortText(ch.path, max) + (ch.deleted ? ' (deleted)' : '') + otherMntns(ch),
+  longTitle: (ch) => `Shared file mapping ${shortText(ch.path)}${ch.deleted ? ' (deleted)' : ''}${otherMntns(ch)} (${ch.dev}:${ch.inode})`,
   description: (ch) => `${formatBytes(ch.size)}, ${plural(new Set(ch.endpoints.map((e) => e.pid)).size, 'process', 'processes')}, ${plural(ch.writers, 'writer', 'writers')}`,
   columns: [
     c('path', 'PATH', 'Path', 'string', 'The mapped file, as its mappings show it', { search: 'text' }),
+    mntnsColumn<FileShmChannel>(),
     c('size', 'SIZE', 'Size', 'number', 'How far the mappings seen reach into the file, in bytes (the largest mapping when all start at its beginning)', { unit: 'bytes' }),
     c('writers', 'WRITERS', 'Writers', 'number', 'Processes with a writable mapping of it'),
     c('deleted', 'DELETED', 'Deleted', 'boolean', 'The file was unlinked while mapped', { wide: true }),

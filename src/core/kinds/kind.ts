@@ -328,6 +328,11 @@ export function ipcnsNote(ch: { ipcns?: string }): string {
   return ch.ipcns ? `, IPC ns ${ch.ipcns}` : '';
 }
 
+/** ` (mount ns NS)` after a path read in another mount namespace: its name there, which may name another file here, or none. */
+export function otherMntns(ch: { mntns?: string }): string {
+  return ch.mntns ? ` (mount ns ${ch.mntns})` : '';
+}
+
 /** Why another IPC namespace's SysV object is not acted on by id: ipcrm, msgrcv and shmat take ids of the caller's namespace. */
 export const OTHER_IPCNS_NOTE = 'an object of another IPC namespace (a container\'s): its id names another object here, or none';
 

@@ -1,10 +1,10 @@
 // Unix domain sockets (probes/sockets.ts): sock_diag per network namespace (peers, queues, the
 // bound file), else /proc/net/unix; socket fds (`socket:[INODE]`) are their endpoints.
 import type { ChannelBase } from '../model';
-import { col } from '../columns';
+import { col, mntnsColumn } from '../columns';
 import { formatBytes, shortText } from '../text';
 import { SOCKET_FDS } from './fds';
-import { defineKind, inodeOfSimpleId, noMentions, noOwner, notRemovable } from './kind';
+import { defineKind, inodeOfSimpleId, noMentions, noOwner, notRemovable, otherMntns } from './kind';
 
 export type UnixType = 'stream' | 'dgram' | 'seqpacket';
 
@@ -12,8 +12,13 @@ export interface UnixChannel extends ChannelBase {
   kind: 'unix';
   inode: number;
   type: UnixType;
-  /** Filesystem path when bound to one. */
+  /** Filesystem path when bound to one: the binder's name for it (relative to its cwd when it gave a relative one). */
   path?: string;
+  /**
+   * With `path`, present only when every process holding it is in another mount namespace than
+   * the snapshot's: the first one's (the path is a name there; here it may name another file, or none).
+   */
+  mntns?: string;
   /** Abstract name (without the leading NUL / `@`) when bound in the abstract namespace. */
   abstract?: string;
   /** The bytes (hex) of `path` or `abstract` when they are not UTF-8 (the text then has U+FFFD for them): views show the name by its bytes, `@q\xff`. */
@@ -68,20 +73,21 @@ export const unix = defineKind<UnixChannel>({
   map: { family: 'socket', shared: false },
   idShape: /^\d+$/,
   inodeOfId: inodeOfSimpleId,
-  name: (ch, max) => (ch.path !== undefined ? shortText(ch.path, max) : ch.abstract !== undefined ? '@' + shortText(ch.abstract, max) : `unix:[${ch.inode}]`),
+  name: (ch, max) => (ch.path !== undefined ? shortText(ch.path, max) + otherMntns(ch) : ch.abstract !== undefined ? '@' + shortText(ch.abstract, max) : `unix:[${ch.inode}]`),
   // A path or @name leads; an unnamed socket (socketpair, accepted end) leads with who holds it.
   label: (ch, ends) => {
     const named = ch.path !== undefined || ch.abstract !== undefined;
-    const name = ch.path !== undefined ? shortText(ch.path, 200) : ch.abstract !== undefined ? '@' + shortText(ch.abstract, 200) : `unix:[${ch.inode}]`;
+    const name = ch.path !== undefined ? shortText(ch.path, 200) + otherMntns(ch) : ch.abstract !== undefined ? '@' + shortText(ch.abstract, 200) : `unix:[${ch.inode}]`;
     return named || !ends ? (ends ? `${name}  ${ends}` : name) : ends;
   },
-  longTitle: (ch) => `Unix ${ch.type} socket ${ch.path !== undefined ? shortText(ch.path) : ch.abstract !== undefined ? '@' + shortText(ch.abstract) : ch.inode}`,
+  longTitle: (ch) => `Unix ${ch.type} socket ${ch.path !== undefined ? shortText(ch.path) + otherMntns(ch) : ch.abstract !== undefined ? '@' + shortText(ch.abstract) : ch.inode}`,
   description: (ch) => `${ch.type} ${ch.state}${queued(ch)}`,
   columns: [
     c('inode', 'INODE', 'Inode', 'number', 'Socket inode (socket:[N] in /proc/PID/fd)', { search: 'number', wide: true }),
     c('type', 'TYPE', 'Type', 'string', 'stream, dgram or seqpacket'),
     c('state', 'STATE', 'State', 'string', 'listen, connected, unconnected, connecting, disconnecting', { search: 'text' }),
     c('path', 'PATH', 'Path', 'string', 'Bound filesystem path', { search: 'text' }),
+    mntnsColumn<UnixChannel>(),
     c('abstract', 'ABSTRACT', 'Abstract name', 'string', 'Bound abstract name (shown with a leading @)', { search: 'text', format: (a: string) => '@' + a }),
     c('peer', 'PEER', 'Peer', 'string', 'Channel id of the other end (sock_diag; native addon)'),
     c('peerInode', 'PEER INODE', 'Peer inode', 'number', 'Inode of the other end', { wide: true }),

@@ -2,26 +2,28 @@
 // writable (SQLite's `-shm` WAL index, LMDB's lock file, journald's journals). Pure over the
 // walk's filtered maps text: one channel per dev:inode.
 import type { FileShmChannel } from '../model';
-import { byPidFd, emit, type Probe, type ProbeContext } from './context';
+import { byPidFd, emit, foreignMntns, type Probe, type ProbeContext } from './context';
 import { mapHolders, mapHoldersOf, type SharedMapping } from './maps';
 
 /** Channels from per-process maps text (shared lines of files outside /dev), as the probe finds them. Exported for tests. */
-export function fileShmChannels(maps: Iterable<{ pid: number; maps: string | undefined | null }>): FileShmChannel[] {
+export function fileShmChannels(maps: Iterable<{ pid: number; maps: string | undefined | null }>, foreign: (pid: number) => string | undefined = () => undefined): FileShmChannel[] {
   const texts = [...maps].filter((p): p is { pid: number; maps: string } => !!p.maps);
-  return fileShmChannelsOf(mapHoldersOf(texts).sharedFiles);
+  return fileShmChannelsOf(mapHoldersOf(texts).sharedFiles, foreign);
 }
 
-function fileShmChannelsOf(named: readonly SharedMapping[]): FileShmChannel[] {
+function fileShmChannelsOf(named: readonly SharedMapping[], foreign: (pid: number) => string | undefined): FileShmChannel[] {
   const out: FileShmChannel[] = [];
   for (const g of named) {
     // one process alone is not IPC, and readers alone share no data (fontconfig's and gconv's caches)
     if (g.pids.size < 2 || g.writers.size === 0) continue;
+    const mntns = foreign(g.namePid);
     out.push({
       id: `file-shm:${g.dev}:${g.inode}`,
       kind: 'file-shm',
       endpoints: g.endpoints.sort(byPidFd),
       path: g.name,
       deleted: g.deleted,
+      ...(mntns !== undefined ? { mntns } : {}),
       inode: g.inode,
       dev: g.dev,
       size: g.size,
@@ -34,6 +36,6 @@ function fileShmChannelsOf(named: readonly SharedMapping[]): FileShmChannel[] {
 export const fileShmProbe: Probe = {
   run(ctx: ProbeContext) {
     // the lines the holders' pass grouped already (maps.ts): each maps line is parsed once a snapshot
-    for (const ch of fileShmChannelsOf(mapHolders(ctx).sharedFiles)) emit(ctx, ch);
+    for (const ch of fileShmChannelsOf(mapHolders(ctx).sharedFiles, foreignMntns(ctx))) emit(ctx, ch);
   },
 };

@@ -66,6 +66,8 @@ export function mapEndpoint(c: MapsCursor, pid: number, mode = c.mode()): Endpoi
 export interface SharedMapping {
   /** What its first line is named by (sharedFileName, anonShmName). */
   name: string;
+  /** The process whose maps line that was (its mount namespace is the path's). */
+  namePid: number;
   /** Its first line ended in ` (deleted)`. */
   deleted: boolean;
   dev: string;
@@ -87,7 +89,7 @@ class SharedGroups {
     const key = dev + ':' + c.inode;
     let g = this.groups.get(key);
     if (!g) {
-      g = { name, deleted: c.deleted, dev, inode: c.inode, size: 0, endpoints: [], pids: new Set(), writers: new Set() };
+      g = { name, namePid: pid, deleted: c.deleted, dev, inode: c.inode, size: 0, endpoints: [], pids: new Set(), writers: new Set() };
       this.groups.set(key, g);
     }
     const reach = mappingReach(c);

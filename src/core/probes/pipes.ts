@@ -2,7 +2,7 @@
 import type { FifoChannel, PipeChannel } from '../model';
 import { FIFO_FDS, PIPE_FDS } from '../kinds/fds';
 import { MODE_UNLINKED } from '../native';
-import { DELETED_HEX, devName, emit, emitAll, pathHexOf, type Probe } from './context';
+import { DELETED_HEX, devName, emit, emitAll, foreignMntns, pathHexOf, type Probe } from './context';
 
 export const pipeProbe: Probe = {
   run(ctx) {
@@ -39,6 +39,7 @@ export const pipeProbe: Probe = {
     }
     if (ctx.kinds.has('fifo')) {
       const f = ctx.walk.fds;
+      const foreign = foreignMntns(ctx);
       // The index is keyed by inode alone; split by device here (FIFOs are few).
       for (const row of ctx.index.heads(FIFO_FDS.rule.code)) {
         const inode = f.inode[row];
@@ -51,7 +52,16 @@ export const pipeProbe: Probe = {
         for (const [dev, rows] of byDev) {
           let p = '';
           let pi = -1;
-          for (const r of rows) if (f.pathIndex[r] >= 0) pi = f.pathIndex[r];
+          // the name a process of our mount namespace reads, else another's, marked with its namespace
+          let mntns: string | undefined;
+          for (const r of rows) {
+            if (f.pathIndex[r] < 0) continue;
+            const ns = foreign(f.pid[r]);
+            if (pi < 0 || (mntns !== undefined && ns === undefined)) {
+              pi = f.pathIndex[r];
+              mntns = ns;
+            }
+          }
           if (pi >= 0) p = ctx.walk.paths[pi];
           // a path that is not UTF-8 (its text lossy): its bytes
           let hex = pi >= 0 && ctx.walk.pathHexAt !== undefined ? pathHexOf(ctx.walk, pi) : undefined;
@@ -80,6 +90,7 @@ export const pipeProbe: Probe = {
             path: p,
             ...(hex !== undefined ? { pathBytes: hex } : {}),
             deleted,
+            ...(mntns !== undefined ? { mntns } : {}),
             bufferedBytes: buffered,
             capacity,
           };

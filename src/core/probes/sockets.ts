@@ -13,7 +13,7 @@ import type { Endpoint, InetChannel, UnixChannel, UnixType } from '../model';
 import { errnoName, type InetDiag, type NativeAddon, type NativeError, type UnixDiag } from '../native';
 import { SOCKET_FDS } from '../kinds/fds';
 import { hostPort, inetStateName, remoteHostPort, parseProcNetInet, parseProcNetUnix, unixStateName } from '../parsers/net';
-import { netnsId, emit, emitAll, type Probe, type ProbeContext } from './context';
+import { netnsId, emit, emitAll, foreignMntns, type Probe, type ProbeContext } from './context';
 import { InodeTable } from './inodeTable';
 import { fdExhaustionError, isFdExhaustion } from '../fdLimit';
 import { hiddenNamespaces, untabledSocket } from './hiddenNetns';
@@ -310,6 +310,7 @@ function fillUnix(ctx: ProbeContext, p: PreparedUnix, seen: InodeTable | null, c
   const inodes = p.inode;
   const m = chans.length;
   const out: UnixChannel[] = seen === null ? chans : [];
+  const foreign = foreignMntns(ctx);
   let j = 0;
   for (let k = 0; k < m; k++) {
     const ch = chans[k];
@@ -322,6 +323,11 @@ function fillUnix(ctx: ProbeContext, p: PreparedUnix, seen: InodeTable | null, c
     if (j < gCount && gInode[j] === raw) {
       ch.endpoints = index.endpoints(gFirst[j]);
       claimed[j] = 1;
+      // a bound name is the binder's: of its mount namespace when every holder is of another one
+      if (ch.path !== undefined && ch.endpoints.length > 0) {
+        const ns = foreign(ch.endpoints[0].pid);
+        if (ns !== undefined && ch.endpoints.every((e) => foreign(e.pid) !== undefined)) ch.mntns = ns;
+      }
     } else ch.endpoints = [];
   }
   return out;

@@ -77,6 +77,7 @@ export function processTooltip(p: ProcessInfo, ctx: RenderContext, usage?: strin
   if (inner !== undefined) rows.push(['pid inside its namespace', `${inner} (host pid ${p.pid}; NSpid ${p.nsPid!.join(' → ')})`]);
   if (p.pidns) rows.push(['pid namespace', p.pidns]);
   if (p.netns) rows.push(['network namespace', p.netns]);
+  if (p.mntns) rows.push(['mount namespace', p.mntns]);
   for (const [k, v] of rows) md.appendMarkdown(`- ${mdEscape(k)}: ${mdEscape(v)}\n`);
   return md;
 }

@@ -89,13 +89,14 @@ function wireError(e: unknown): WireError {
 }
 
 /** Where a process runs and who started it, for the panel's facts (plain text: the webview sets textContent). */
-function processPlace(p: ProcessInfo, provenance: string | undefined): Pick<ProcessView, 'provenance' | 'container' | 'nsPid' | 'netns' | 'pidns'> {
-  const out: Pick<ProcessView, 'provenance' | 'container' | 'nsPid' | 'netns' | 'pidns'> = {};
+function processPlace(p: ProcessInfo, provenance: string | undefined): Pick<ProcessView, 'provenance' | 'container' | 'nsPid' | 'netns' | 'pidns' | 'mntns'> {
+  const out: Pick<ProcessView, 'provenance' | 'container' | 'nsPid' | 'netns' | 'pidns' | 'mntns'> = {};
   if (provenance) out.provenance = provenance;
   if (p.container) out.container = containerLabel(p.container);
   if (p.nsPid && p.nsPid.length > 1) out.nsPid = p.nsPid;
   if (p.netns) out.netns = p.netns;
   if (p.pidns) out.pidns = p.pidns;
+  if (p.mntns) out.mntns = p.mntns;
   return out;
 }
 

@@ -94,6 +94,7 @@ export interface ProcessView
   container?: string;
   netns?: string;
   pidns?: string;
+  mntns?: string;
 }
 
 /** One signal log entry as the panel shows it (plain text; rendered with textContent). */

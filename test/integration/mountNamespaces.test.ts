@@ -1,0 +1,85 @@
+// Paths from another mount namespace. Any user with user namespaces can mount a tmpfs over a
+// directory in a namespace of their own and hold a FIFO, a listening socket and a shared file at
+// the paths root's own objects have (or at /etc/shadow): an fd link and a maps line are names in
+// their holder's namespace, and read like ours. The attacker — nobody, in its own user and mount
+// namespace (fixtures/attacker.c `path-twin`) — holds all three at the paths of root's. Before,
+// the two rows of each pair were alike but for their ids; now the attacker's carry `mntns` (its
+// namespace, the walks' processes[].mntns) and say it in their name and in the table, in all
+// three walks, and root's carry none.
+//
+//   node scripts/build.mjs test/integration && node --test dist/test/integration/mountNamespaces.test.js
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
+import type { Channel, Snapshot } from '../../src/core/model';
+import { loadBpf, loadNative } from '../../src/core/native';
+import { takeSnapshot } from '../../src/core/snapshot';
+import { describe as kindOf } from '../../src/core/kinds';
+import { cell, tableColumns } from '../../src/cli/snapshot';
+import { compileTools, ownNamespacesSkip, runAttackerInNamespaces, stopAttacker, type Attacker, type Tools } from './hostile';
+
+const skip = ownNamespacesSkip(['--mount']);
+const nsOf = (pid: number | 'self') => fs.readlinkSync(`/proc/${pid}/ns/mnt`).replace(/^mnt:\[(\d+)\]$/, '$1');
+
+describe("paths another mount namespace holds at root's paths", { skip }, () => {
+  let tools: Tools;
+  let attacker: Attacker | undefined;
+  let theirs: { pid: number; child: number };
+  let dir = '';
+  const root: Fixture[] = [];
+
+  before(async () => {
+    tools = await compileTools();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-mntns-'));
+    fs.chmodSync(dir, 0o755); // nobody mounts over it in its namespace: it must reach it
+    root.push(await makeFixture('fifo', { path: path.join(dir, 'f') }));
+    root.push(await makeFixture('unix-stream', { path: path.join(dir, 's') }));
+    root.push(await makeFixture('file-shm', { path: path.join(dir, 'm') }));
+    attacker = runAttackerInNamespaces(tools, ['--mount', '--propagation', 'private'], ['path-twin', dir]);
+    theirs = JSON.parse(await attacker.next('the attacker objects'));
+    assert.notEqual(nsOf(theirs.pid), nsOf('self'), 'the attacker is in a mount namespace of its own');
+  });
+  after(async () => {
+    await stopAttacker(attacker); // its namespace, and its tmpfs, go with it
+    await closeAll(root);
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    if (tools) fs.rmSync(tools.dir, { recursive: true, force: true });
+  });
+
+  const ways: Array<[string, Parameters<typeof takeSnapshot>[0], string | false]> = [
+    ['BPF fd walk', { walk: 'bpf-iter' }, loadBpf().addon ? false : 'BPF addon not built'],
+    ['/proc fd walk', { walk: 'proc' }, loadNative().addon ? false : 'native addon not built'],
+    ['TypeScript walk', { useNative: false }, false],
+  ];
+  for (const [way, opts, skipWay] of ways) {
+    it(`the attacker's FIFO, socket and shared file say their mount namespace; root's at the same paths do not (${way})`, { skip: skipWay }, async () => {
+      const snap: Snapshot = await takeSnapshot({ ...opts, kinds: ['fifo', 'unix', 'file-shm'] });
+      const ns = nsOf(theirs.pid);
+      assert.equal(snap.processes.find((p) => p.pid === theirs.pid)?.mntns, ns, 'the walk gave the attacker its mount namespace');
+      assert.equal(snap.processes.find((p) => p.pid === process.pid)?.mntns ?? nsOf('self'), nsOf('self'));
+      const procs = new Map(snap.processes.map((p) => [p.pid, p]));
+      for (const [kind, name] of [['fifo', 'f'], ['unix', 's'], ['file-shm', 'm']] as const) {
+        const at = path.join(dir, name);
+        const same = snap.channels.filter((c): c is Channel & { path?: string; mntns?: string } => c.kind === kind && (c as { path?: string }).path === at);
+        const mine = same.filter((c) => !c.endpoints.some((e) => e.pid === theirs.pid || e.pid === theirs.child));
+        const their = same.filter((c) => c.endpoints.some((e) => e.pid === theirs.pid));
+        // (root's socket has its listener and an accepted connection: both carry the bound name)
+        assert.ok(mine.length >= 1, `${kind}: root's at ${at}: ${JSON.stringify(same)}`);
+        assert.equal(their.length, 1, `${kind}: the attacker's at ${at}: ${JSON.stringify(same)}`);
+        for (const c of mine) assert.equal(c.mntns, undefined, `${kind}: root's path is ours: ${c.id}`);
+        assert.equal(their[0].mntns, ns, `${kind}: the attacker's path is a name in its namespace`);
+        const k = kindOf(their[0]);
+        assert.ok(k.name(their[0], 200).endsWith(` (mount ns ${ns})`), `${kind}: its name says so: ${k.name(their[0], 200)}`);
+        assert.ok(!k.name(mine[0], 200).includes('mount ns'), `${kind}: root's name does not`);
+        // the table's own column: no text after a path could say it (a name may end in anything)
+        const col = tableColumns(kind).find((c) => (c.id as string) === 'mntns');
+        assert.ok(col, `${kind}: the table has a MNT NS column`);
+        assert.equal(cell(their[0], col, procs), ns);
+        assert.equal(cell(mine[0], col, procs), '-');
+      }
+    });
+  }
+});
