@@ -5,7 +5,8 @@
 // namespace (fixtures/attacker.c `path-twin`) — holds all three at the paths of root's. Before,
 // the two rows of each pair were alike but for their ids; now the attacker's carry `mntns` (its
 // namespace, the walks' processes[].mntns) and say it in their name and in the table, in all
-// three walks, and root's carry none.
+// three walks, and root's carry none. The same three in a directory both namespaces share (as a
+// systemd service with PrivateTmp= has its /run) lead to the same files here: not marked.
 //
 //   node scripts/build.mjs test/integration && node --test dist/test/integration/mountNamespaces.test.js
 import { after, before, describe, it } from 'node:test';
@@ -29,23 +30,26 @@ describe("paths another mount namespace holds at root's paths", { skip }, () => 
   let attacker: Attacker | undefined;
   let theirs: { pid: number; child: number };
   let dir = '';
+  let same = '';
   const root: Fixture[] = [];
 
   before(async () => {
     tools = await compileTools();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-mntns-'));
     fs.chmodSync(dir, 0o755); // nobody mounts over it in its namespace: it must reach it
+    same = fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-mntns-same-'));
+    fs.chmodSync(same, 0o777);
     root.push(await makeFixture('fifo', { path: path.join(dir, 'f') }));
     root.push(await makeFixture('unix-stream', { path: path.join(dir, 's') }));
     root.push(await makeFixture('file-shm', { path: path.join(dir, 'm') }));
-    attacker = runAttackerInNamespaces(tools, ['--mount', '--propagation', 'private'], ['path-twin', dir]);
+    attacker = runAttackerInNamespaces(tools, ['--mount', '--propagation', 'private'], ['path-twin', dir, same]);
     theirs = JSON.parse(await attacker.next('the attacker objects'));
     assert.notEqual(nsOf(theirs.pid), nsOf('self'), 'the attacker is in a mount namespace of its own');
   });
   after(async () => {
     await stopAttacker(attacker); // its namespace, and its tmpfs, go with it
     await closeAll(root);
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    for (const d of [dir, same]) if (d) fs.rmSync(d, { recursive: true, force: true });
     if (tools) fs.rmSync(tools.dir, { recursive: true, force: true });
   });
 
@@ -63,12 +67,12 @@ describe("paths another mount namespace holds at root's paths", { skip }, () => 
       const procs = new Map(snap.processes.map((p) => [p.pid, p]));
       for (const [kind, name] of [['fifo', 'f'], ['unix', 's'], ['file-shm', 'm']] as const) {
         const at = path.join(dir, name);
-        const same = snap.channels.filter((c): c is Channel & { path?: string; mntns?: string } => c.kind === kind && (c as { path?: string }).path === at);
-        const mine = same.filter((c) => !c.endpoints.some((e) => e.pid === theirs.pid || e.pid === theirs.child));
-        const their = same.filter((c) => c.endpoints.some((e) => e.pid === theirs.pid));
+        const atPath = snap.channels.filter((c): c is Channel & { path?: string; mntns?: string } => c.kind === kind && (c as { path?: string }).path === at);
+        const mine = atPath.filter((c) => !c.endpoints.some((e) => e.pid === theirs.pid || e.pid === theirs.child));
+        const their = atPath.filter((c) => c.endpoints.some((e) => e.pid === theirs.pid));
         // (root's socket has its listener and an accepted connection: both carry the bound name)
-        assert.ok(mine.length >= 1, `${kind}: root's at ${at}: ${JSON.stringify(same)}`);
-        assert.equal(their.length, 1, `${kind}: the attacker's at ${at}: ${JSON.stringify(same)}`);
+        assert.ok(mine.length >= 1, `${kind}: root's at ${at}: ${JSON.stringify(atPath)}`);
+        assert.equal(their.length, 1, `${kind}: the attacker's at ${at}: ${JSON.stringify(atPath)}`);
         for (const c of mine) assert.equal(c.mntns, undefined, `${kind}: root's path is ours: ${c.id}`);
         assert.equal(their[0].mntns, ns, `${kind}: the attacker's path is a name in its namespace`);
         const k = kindOf(their[0]);
@@ -79,6 +83,12 @@ describe("paths another mount namespace holds at root's paths", { skip }, () => 
         assert.ok(col, `${kind}: the table has a MNT NS column`);
         assert.equal(cell(their[0], col, procs), ns);
         assert.equal(cell(mine[0], col, procs), '-');
+        // a path of its namespace that leads to the same file here is ours to read
+        const shared = snap.channels.filter((c): c is Channel & { path?: string; mntns?: string } => c.kind === kind && (c as { path?: string }).path === path.join(same, name));
+        assert.equal(shared.length, 1, `${kind}: the attacker's in the shared directory: ${JSON.stringify(shared)}`);
+        // (without the addon a socket's bound file is not known: a socket of another namespace stays marked)
+        const unverifiable = kind === 'unix' && !snap.capabilities.sockDiag;
+        assert.equal(shared[0].mntns, unverifiable ? ns : undefined, `${kind}: ${JSON.stringify(shared[0])}`);
       }
     });
   }

@@ -246,30 +246,6 @@ export function ownIpcns(ctx: Pick<ProbeContext, 'procRoot'>): string | null {
   }
 }
 
-/**
- * Which processes read paths in another mount namespace than the snapshot's: `of(pid)` is the
- * process's namespace (inode, as processes[].mntns) when it is known and not ours, else undefined.
- * A path an fd link or a maps line of such a process shows is a name there: it may name another
- * file here, or none (any user with user namespaces can mount a tmpfs on /etc in a namespace of
- * their own and hold a FIFO `/etc/shadow`). A process whose namespace is unknown is taken as ours,
- * as ipcns is; on a captured tree (no own namespace) nothing is foreign.
- */
-export function foreignMntns(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>): (pid: number) => string | undefined {
-  let own: string | null = null;
-  if (ctx.procRoot === '/proc') {
-    try {
-      own = netnsId(fs.readlinkSync('/proc/self/ns/mnt'));
-    } catch {
-      own = null;
-    }
-  }
-  if (own === null) return () => undefined;
-  return (pid) => {
-    const ns = ctx.processes.get(pid)?.mntns;
-    return ns && ns !== own ? ns : undefined;
-  };
-}
-
 /** `net:[4026531840]` → `4026531840`. */
 export function netnsId(link: string | undefined): string {
   if (!link) return '';

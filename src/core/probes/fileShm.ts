@@ -2,21 +2,29 @@
 // writable (SQLite's `-shm` WAL index, LMDB's lock file, journald's journals). Pure over the
 // walk's filtered maps text: one channel per dev:inode.
 import type { FileShmChannel } from '../model';
-import { byPidFd, emit, foreignMntns, type Probe, type ProbeContext } from './context';
+import { byPidFd, emit, type Probe, type ProbeContext } from './context';
+import { foreignPaths, type ForeignPaths } from './mountNamespaces';
 import { mapHolders, mapHoldersOf, type SharedMapping } from './maps';
 
 /** Channels from per-process maps text (shared lines of files outside /dev), as the probe finds them. Exported for tests. */
-export function fileShmChannels(maps: Iterable<{ pid: number; maps: string | undefined | null }>, foreign: (pid: number) => string | undefined = () => undefined): FileShmChannel[] {
+export function fileShmChannels(maps: Iterable<{ pid: number; maps: string | undefined | null }>, paths?: ForeignPaths): FileShmChannel[] {
   const texts = [...maps].filter((p): p is { pid: number; maps: string } => !!p.maps);
-  return fileShmChannelsOf(mapHoldersOf(texts).sharedFiles, foreign);
+  return fileShmChannelsOf(mapHoldersOf(texts).sharedFiles, paths);
 }
 
-function fileShmChannelsOf(named: readonly SharedMapping[], foreign: (pid: number) => string | undefined): FileShmChannel[] {
+/** A maps line's device (`fe:01`, hex) as stat's `major:minor` (decimal). */
+function mapsDevName(dev: string): string {
+  const [maj, min] = dev.split(':');
+  return `${parseInt(maj, 16)}:${parseInt(min, 16)}`;
+}
+
+function fileShmChannelsOf(named: readonly SharedMapping[], paths: ForeignPaths | undefined): FileShmChannel[] {
   const out: FileShmChannel[] = [];
   for (const g of named) {
     // one process alone is not IPC, and readers alone share no data (fontconfig's and gconv's caches)
     if (g.pids.size < 2 || g.writers.size === 0) continue;
-    const mntns = foreign(g.namePid);
+    // (maps writes the device in hex, `fe:01`; stat's is 254:1)
+    const mntns = paths?.mark(g.deleted ? '' : g.name, g.namePid, { dev: mapsDevName(g.dev), inode: g.inode });
     out.push({
       id: `file-shm:${g.dev}:${g.inode}`,
       kind: 'file-shm',
@@ -36,6 +44,6 @@ function fileShmChannelsOf(named: readonly SharedMapping[], foreign: (pid: numbe
 export const fileShmProbe: Probe = {
   run(ctx: ProbeContext) {
     // the lines the holders' pass grouped already (maps.ts): each maps line is parsed once a snapshot
-    for (const ch of fileShmChannelsOf(mapHolders(ctx).sharedFiles, foreignMntns(ctx))) emit(ctx, ch);
+    for (const ch of fileShmChannelsOf(mapHolders(ctx).sharedFiles, foreignPaths(ctx))) emit(ctx, ch);
   },
 };

@@ -2,7 +2,8 @@
 import type { FifoChannel, PipeChannel } from '../model';
 import { FIFO_FDS, PIPE_FDS } from '../kinds/fds';
 import { MODE_UNLINKED } from '../native';
-import { DELETED_HEX, devName, emit, emitAll, foreignMntns, pathHexOf, type Probe } from './context';
+import { DELETED_HEX, devName, emit, emitAll, pathHexOf, type Probe } from './context';
+import { foreignPaths } from './mountNamespaces';
 
 export const pipeProbe: Probe = {
   run(ctx) {
@@ -39,7 +40,7 @@ export const pipeProbe: Probe = {
     }
     if (ctx.kinds.has('fifo')) {
       const f = ctx.walk.fds;
-      const foreign = foreignMntns(ctx);
+      const paths = foreignPaths(ctx);
       // The index is keyed by inode alone; split by device here (FIFOs are few).
       for (const row of ctx.index.heads(FIFO_FDS.rule.code)) {
         const inode = f.inode[row];
@@ -52,14 +53,16 @@ export const pipeProbe: Probe = {
         for (const [dev, rows] of byDev) {
           let p = '';
           let pi = -1;
-          // the name a process of our mount namespace reads, else another's, marked with its namespace
-          let mntns: string | undefined;
+          // the name a process of our mount namespace reads, else another's (marked below)
+          let from = -1;
+          let foreign = false;
           for (const r of rows) {
             if (f.pathIndex[r] < 0) continue;
-            const ns = foreign(f.pid[r]);
-            if (pi < 0 || (mntns !== undefined && ns === undefined)) {
+            const theirs = paths.of(f.pid[r]) !== undefined;
+            if (pi < 0 || (foreign && !theirs)) {
               pi = f.pathIndex[r];
-              mntns = ns;
+              from = f.pid[r];
+              foreign = theirs;
             }
           }
           if (pi >= 0) p = ctx.walk.paths[pi];
@@ -79,6 +82,7 @@ export const pipeProbe: Probe = {
             if (capacity === null && f.capacity[r] >= 0) capacity = f.capacity[r];
           }
           const d = devName(dev);
+          const mntns = foreign ? paths.mark(p, from, { dev: d, inode }) : undefined;
           const endpoints = rows.map((r) => ({ pid: f.pid[r], fd: f.fd[r], mode: (['rw', 'r', 'w', 'rw'] as const)[f.mode[r] & 3] }));
           endpoints.sort((a, b) => a.pid - b.pid || a.fd - b.fd);
           const ch: FifoChannel = {

@@ -13,7 +13,8 @@ import type { Endpoint, InetChannel, UnixChannel, UnixType } from '../model';
 import { errnoName, type InetDiag, type NativeAddon, type NativeError, type UnixDiag } from '../native';
 import { SOCKET_FDS } from '../kinds/fds';
 import { hostPort, inetStateName, remoteHostPort, parseProcNetInet, parseProcNetUnix, unixStateName } from '../parsers/net';
-import { netnsId, emit, emitAll, foreignMntns, type Probe, type ProbeContext } from './context';
+import { netnsId, emit, emitAll, type Probe, type ProbeContext } from './context';
+import { foreignPaths } from './mountNamespaces';
 import { InodeTable } from './inodeTable';
 import { fdExhaustionError, isFdExhaustion } from '../fdLimit';
 import { hiddenNamespaces, untabledSocket } from './hiddenNetns';
@@ -310,7 +311,7 @@ function fillUnix(ctx: ProbeContext, p: PreparedUnix, seen: InodeTable | null, c
   const inodes = p.inode;
   const m = chans.length;
   const out: UnixChannel[] = seen === null ? chans : [];
-  const foreign = foreignMntns(ctx);
+  const paths = foreignPaths(ctx);
   let j = 0;
   for (let k = 0; k < m; k++) {
     const ch = chans[k];
@@ -324,9 +325,9 @@ function fillUnix(ctx: ProbeContext, p: PreparedUnix, seen: InodeTable | null, c
       ch.endpoints = index.endpoints(gFirst[j]);
       claimed[j] = 1;
       // a bound name is the binder's: of its mount namespace when every holder is of another one
-      if (ch.path !== undefined && ch.endpoints.length > 0) {
-        const ns = foreign(ch.endpoints[0].pid);
-        if (ns !== undefined && ch.endpoints.every((e) => foreign(e.pid) !== undefined)) ch.mntns = ns;
+      if (ch.path !== undefined && ch.endpoints.length > 0 && ch.endpoints.every((e) => paths.of(e.pid) !== undefined)) {
+        const ns = paths.mark(ch.path, ch.endpoints[0].pid, ch.boundInode !== undefined ? { dev: ch.boundDev!, inode: ch.boundInode } : null);
+        if (ns !== undefined) ch.mntns = ns;
       }
     } else ch.endpoints = [];
   }

@@ -1,0 +1,51 @@
+// Paths read in another mount namespace. An fd link, a maps line and a bound socket's name are
+// names in their process's mount namespace: any user with user namespaces can mount a tmpfs over
+// /etc in a namespace of their own and hold a FIFO /etc/shadow, and its row would read like ours.
+// The probes mark such a path with the namespace (`mntns` on the channel) unless the path, looked
+// up here, leads to the very object (its dev:inode): a systemd service with ProtectSystem= or
+// PrivateTmp= has a namespace of its own, and its /run socket is ours all the same.
+// The lookups are lstat only, through SafeLstat (never a file system that could hang, never
+// another user's symlink), and only for paths a process of another namespace gave.
+import * as fs from 'node:fs';
+import { readMountTable, SafeLstat } from '../diagnose/paths';
+import { devName, netnsId, type ProbeContext } from './context';
+
+export interface ForeignPaths {
+  /** The process's mount namespace when it is known and not the snapshot's, else undefined (unknown is taken as ours, as ipcns is). */
+  of(pid: number): string | undefined;
+  /**
+   * The namespace to mark `text` with, read from process `pid`: its namespace when that is another
+   * one and `text` here does not lead to `object` (dev `major:minor` and inode; null when not
+   * known: then a path of another namespace is marked).
+   */
+  mark(text: string, pid: number, object: { dev: string; inode: number } | null): string | undefined;
+}
+
+const NOTHING_FOREIGN: ForeignPaths = { of: () => undefined, mark: () => undefined };
+
+/** For one probe's run; on a captured tree (no namespace of our own to compare with) nothing is foreign. */
+export function foreignPaths(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>): ForeignPaths {
+  if (ctx.procRoot !== '/proc') return NOTHING_FOREIGN;
+  let own: string;
+  try {
+    own = netnsId(fs.readlinkSync('/proc/self/ns/mnt'));
+  } catch {
+    return NOTHING_FOREIGN;
+  }
+  let safe: SafeLstat | undefined;
+  const of = (pid: number): string | undefined => {
+    const ns = ctx.processes.get(pid)?.mntns;
+    return ns && ns !== own ? ns : undefined;
+  };
+  return {
+    of,
+    mark(text, pid, object) {
+      const ns = of(pid);
+      // a text with U+FFFD names another file than the bytes it came from
+      if (ns === undefined || object === null || text.includes('\ufffd')) return ns;
+      safe ??= new SafeLstat(readMountTable());
+      const st = safe.lstat(text).stat;
+      return st && st.ino === object.inode && devName(st.dev) === object.dev ? undefined : ns;
+    },
+  };
+}
