@@ -195,6 +195,7 @@ test('/proc/net/tcp: addresses, queues, states, garbage', () => {
   assert.equal(d.localPort[0], 8080);
   assert.equal(d.rqueue[0], 5);
   assert.equal(inetStateName(d.state[0]), 'LISTEN');
+  assert.equal(d.wqueue[0], -1, "a listener's tx_queue (0) is not its backlog: unknown");
   assert.equal(d.wqueue[1], 10);
   assert.equal(inetStateName(d.state[1]), 'ESTAB');
   assert.equal(inetStateName(d.state[2]), 'TIME-WAIT');

@@ -21,8 +21,8 @@ function listeners(ctx: RuleContext): Listener[] {
 /** The backlog when the snapshot knows it (sock_diag), else null. */
 function backlog(ctx: RuleContext, c: Listener): number | null {
   if (c.kind === 'unix') return c.sendQueue;
-  // /proc/net/tcp prints tx_queue 0 for a listener: only sock_diag's wqueue is the backlog
-  return ctx.snapshot.capabilities.native && c.sendQueue > 0 ? c.sendQueue : null;
+  // (null from /proc/net/tcp, which has no backlog; 0 from a native table too old to say it)
+  return ctx.snapshot.capabilities.native && c.sendQueue ? c.sendQueue : null;
 }
 
 function teach(c: Channel): Explanation {

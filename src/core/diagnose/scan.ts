@@ -77,7 +77,7 @@ function scanNow(ctx: RuleContext): Scan {
       continue;
     }
     if (t.recvQueue > 0) s.depths.set(t.id, { ch: t, d: { depth: t.recvQueue } });
-    if (t.sendQueue > 0 && t.endpoints.length > 0 && isFull(t)) s.full.push(t);
+    if (t.sendQueue !== null && t.sendQueue > 0 && t.endpoints.length > 0 && isFull(t)) s.full.push(t);
   }
   for (const u of index.ofKind('udp')) if (u.recvQueue > 0) s.depths.set(u.id, { ch: u, d: { depth: u.recvQueue } });
   for (const q of index.ofKind('sysv-msg')) if (q.messages > 0) s.depths.set(q.id, { ch: q, d: { depth: q.messages, recvTime: q.lastRecvTime } });

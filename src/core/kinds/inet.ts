@@ -16,7 +16,8 @@ export interface InetChannel extends ChannelBase {
   /** TCP state names as ss prints them (ESTAB, LISTEN, TIME-WAIT, …); UDP: UNCONN or ESTAB. */
   state: string;
   recvQueue: number;
-  sendQueue: number;
+  /** Bytes not yet acknowledged; a listener's backlog limit, null where that is not known (/proc/net/tcp, without sock_diag, has none). */
+  sendQueue: number | null;
   inode: number;
   /** Network namespace inode (`readlink /proc/PID/ns/net`), as text. */
   netns: string;
@@ -93,7 +94,7 @@ export function inetColumns<C extends InetChannel>(): Column<C>[] {
     c('device', 'DEVICE', 'Bound to device', 'string|null', 'The network device the socket is bound to (SO_BINDTODEVICE, a link-local scope)', { wide: true }),
     c('remote', 'REMOTE', 'Remote address', 'string', 'Remote address:port (port 0 = not connected)', { search: 'port' }),
     c('recvQueue', 'RECV-Q', 'Receive queue', 'number', "Bytes not yet read (UDP: the kernel memory its queued datagrams take, as ss's Recv-Q; TCP after the peer's FIN: one more, the FIN); for a listener, pending connections"),
-    c('sendQueue', 'SEND-Q', 'Send queue', 'number', 'Bytes not yet acknowledged; for a listener, the backlog'),
+    c('sendQueue', 'SEND-Q', 'Send queue', 'number|null', 'Bytes not yet acknowledged; for a listener, the backlog (null without sock_diag: /proc/net/tcp has none)'),
     c('inode', 'INODE', 'Inode', 'number', 'Socket inode (0 for TIME-WAIT)', { search: 'number', wide: true }),
     c('peer', 'PEER', 'Peer', 'string', 'Other end of the connection when both ends were seen (same namespace, another namespace, or through NAT)'),
     c('peerNetns', 'PEER NETNS', 'Peer namespace', 'string', "The other end's network namespace, when it is another one", { wide: true }),
@@ -122,8 +123,8 @@ export function inetCommon<C extends InetChannel>(kind: C['kind']): Pick<
       ch.state +
       (takesIpv4Too(ch) ? ', IPv4 too' : '') +
       (ch.state === 'LISTEN'
-        ? // (a backlog of 0: /proc/net/tcp, without sock_diag, has none to say)
-          ch.recvQueue ? `, ${plural(ch.recvQueue, 'connection')} waiting` + (ch.sendQueue > 0 ? ` of ${ch.sendQueue}` : '') : ''
+        ? // (no backlog: /proc/net/tcp, without sock_diag, has none to say)
+          ch.recvQueue ? `, ${plural(ch.recvQueue, 'connection')} waiting` + (ch.sendQueue ? ` of ${ch.sendQueue}` : '') : ''
         : (ch.recvQueue ? `, rx ${formatBytes(ch.recvQueue)}` : '') + (ch.sendQueue ? `, tx ${formatBytes(ch.sendQueue)}` : '')),
     columns: inetColumns<C>(),
     ends: 'holders',
@@ -137,7 +138,7 @@ export function inetCommon<C extends InetChannel>(kind: C['kind']): Pick<
     paged: false,
     remove: notRemovable,
     // a listener's queue is connections waiting for accept(), not bytes
-    queue: (ch) => (ch.state === 'LISTEN' ? { bytes: null, counts: [ch.recvQueue], stamp: null } : { bytes: ch.recvQueue + ch.sendQueue, counts: null, stamp: null }),
+    queue: (ch) => (ch.state === 'LISTEN' ? { bytes: null, counts: [ch.recvQueue], stamp: null } : { bytes: ch.recvQueue + (ch.sendQueue ?? 0), counts: null, stamp: null }),
     depth: (ch) => ({ bytes: ch.recvQueue }),
     empty: (ch) => ch.recvQueue === 0,
     missing: () => undefined,

@@ -15,6 +15,6 @@ export const tcp = defineKind<TcpChannel>({
   map: { family: 'socket', shared: false },
   ...inetCommon<TcpChannel>('tcp'),
   datagrams: () => false,
-  full: (ch) => ch.state === 'ESTAB' && ch.peer !== undefined && ch.sendQueue >= TCP_FULL,
+  full: (ch) => ch.state === 'ESTAB' && ch.peer !== undefined && ch.sendQueue !== null && ch.sendQueue >= TCP_FULL,
   warnings: () => [],
 });

@@ -110,6 +110,9 @@ export function formatIPv6(bytes: number[]): string {
   return hx(g.slice(0, bestStart)) + '::' + hx(g.slice(bestStart + bestLen));
 }
 
+/** The kernel's TCP_LISTEN, as the st column writes it (0A). */
+const TCP_LISTEN = 10;
+
 /**
  * /proc/net/tcp|tcp6|udp|udp6: `sl local rem st tx:rx tr tm retrnsmt uid timeout inode …`.
  * Addresses are hex; family is taken from the address width (8 or 32 digits).
@@ -143,7 +146,8 @@ export function parseProcNetInet(text: string): InetDiag {
     localPort.push(parseInt(l[2], 16));
     remoteAddr.push(v6 ? hexToIPv6(r[1]) : hexToIPv4(r[1]));
     remotePort.push(parseInt(r[2], 16));
-    wq.push(parseInt(q[1], 16));
+    // a listener's tx_queue is 0 here, not its backlog (sock_diag's wqueue): unknown
+    wq.push(st === TCP_LISTEN ? -1 : parseInt(q[1], 16));
     rq.push(parseInt(q[2], 16));
     inode.push(ino);
     uid.push(Number.isFinite(u) ? u : 0);

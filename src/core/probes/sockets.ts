@@ -440,7 +440,7 @@ export function prepareInet(d: InetDiag, proto: 'tcp' | 'udp', nsId: string): Pr
       remote,
       state,
       recvQueue: d.rqueue[i],
-      sendQueue: d.wqueue[i],
+      sendQueue: d.wqueue[i] < 0 ? null : d.wqueue[i],
       inode,
       netns: nsId,
       uid: d.uid[i],
