@@ -27,10 +27,10 @@ import { CHANNEL_KINDS, SNAPSHOT_VERSION, type Capabilities, type Channel, type 
 import { MAX_THREAD_TABLES, errnoName, loadBpf, loadNative, type BpfAddon, type BpfWalkPhases, type NativeAddon, type ProcWalk, type ProcWalkOptions, type ProcWalkProcess, type StuckWalk } from './native';
 import { cmdlineBytes, commBytes, parseCmdline, parseStat, parseStatus, parseTimers } from './parsers/procPid';
 import { decodeSigMask } from './signals';
-import { FdIndex, netnsId, type ProbeContext } from './probes/context';
+import { FD_ROWS_PER_USER, FD_ROWS_TOTAL, FdIndex, netnsId, type FdRowBudget, type ProbeContext } from './probes/context';
 import { PROBES } from './probes';
 import { fdInfoRows } from './probes/fdinfo';
-import { mapsCutWarning, processesHiddenWarning } from './snapshotWarnings';
+import { fdsCutWarning, mapsCutWarning, processesHiddenWarning } from './snapshotWarnings';
 import { annotateNamespaces } from './namespaces';
 import { describe, kindOf, PROCESS_FACETS, walkRulesFor } from './kinds';
 import { SOCKET_FDS } from './kinds/fds';
@@ -71,6 +71,9 @@ export interface SnapshotOptions {
   itemTimeoutMs?: number;
   /** Whatever the walk has not done by then is given up. Default SCAN_DEADLINE_MS. */
   deadlineMs?: number;
+  /** Fd rows (fds of the IPC kinds) listed at most for one user's processes, and in all; the rest are said in `warnings`. Default FD_ROWS_PER_USER, FD_ROWS_TOTAL (probes/context.ts). */
+  fdRowsPerUser?: number;
+  fdRowsTotal?: number;
   /** Only the processes in `pids`, no channels: reads just those /proc/PID directories (the inspector panel's process view). */
   processOnly?: boolean;
   /** Which fd walk: 'auto' (default; or IPC_INSPECTOR_WALK) = the BPF iterator where it runs, else the /proc walk. */
@@ -237,7 +240,7 @@ function reportGivenUp(w: ProcWalk, stuckNow: StuckWalk[], itemTimeoutMs: number
     );
   }
   if (notReached > 0) warnings.push(`scan: deadline passed: ${notReached} process${notReached === 1 ? '' : 'es'} not (fully) read`);
-  if (cut.length > 0) warnings.push(`scan: fd tables partly skipped (deadline): ${list(cut)}`);
+  if (cut.length > 0) warnings.push(fdsCutWarning(`fd tables partly skipped at the scan's deadline: ${list(cut)}`));
   if (skippedThreads > 0) {
     warnings.push(
       `scan: ${skippedThreads} thread${skippedThreads === 1 ? '' : 's'} with an fd table of ${skippedThreads === 1 ? 'its' : 'their'} own not walked ` +
@@ -290,8 +293,11 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
 
   const user = userResolver(opts.etcRoot ?? '/etc');
   const { processes, raw } = readProcesses(w, user, warnings);
+  const budget: FdRowBudget = { uidOf: (pid) => processes.get(pid)?.uid, perUser: opts.fdRowsPerUser ?? FD_ROWS_PER_USER, total: opts.fdRowsTotal ?? FD_ROWS_TOTAL };
+  const index = new FdIndex(w, (pid) => processes.has(pid), budget);
+  if (index.cut.size > 0) reportFdRowsCut(index.cut, processes, budget, user, warnings);
   const ctx: ProbeContext = {
-    procRoot, devRoot: opts.devRoot ?? '/dev', native, kinds, walk: w, index: new FdIndex(w, (pid) => processes.has(pid)),
+    procRoot, devRoot: opts.devRoot ?? '/dev', native, kinds, walk: w, index,
     processes, raw, user, capabilities, warnings, out: new Map(), presorted: new Set(), itemTimeoutMs, marks: {},
   };
   const tIndex = performance.now();
@@ -417,6 +423,33 @@ function startWalk(
 function throwIfOutOfFds(p: ProcWalkProcess): void {
   const code = [p.error, p.fdError, ...(p.errors ?? []).map((e) => e.code)].find(isFdExhaustion);
   if (code) throw fdExhaustionError(code, `process ${p.pid}'s /proc files`);
+}
+
+/** The processes the fd-row budget cut: an `fds` read error on each (EFBIG), and one warning naming the users. */
+function reportFdRowsCut(cut: ReadonlyMap<number, number>, processes: ReadonlyMap<number, ProcessInfo>, budget: FdRowBudget, user: (uid: number) => string, warnings: string[]): void {
+  const byUser = new Map<number, { pids: number[]; rows: number }>();
+  let rows = 0;
+  for (const [pid, n] of cut) {
+    const p = processes.get(pid);
+    if (p) (p.errors ??= []).push({ field: 'fds', syscall: 'scan budget', code: 'EFBIG' });
+    const uid = budget.uidOf(pid) ?? -1;
+    const u = byUser.get(uid) ?? { pids: [], rows: 0 };
+    u.pids.push(pid);
+    u.rows += n;
+    byUser.set(uid, u);
+    rows += n;
+  }
+  const whose = [...byUser]
+    .sort((a, b) => b[1].rows - a[1].rows)
+    .slice(0, 5)
+    .map(([uid, u]) => `${uid < 0 ? 'unknown user' : `${user(uid)} (uid ${uid})`}: ${u.rows} fds of ${u.pids.length} process(es), ${u.pids.slice(0, 5).join(', ')}${u.pids.length > 5 ? ', …' : ''}`);
+  const n = (k: number) => k.toLocaleString('en-US');
+  warnings.push(
+    fdsCutWarning(
+      `${n(rows)} fds of ${cut.size} process(es) past the scan's budget (${n(budget.perUser)} fds of IPC kinds per user, ${n(budget.total)} in all) not listed — ` +
+        whose.join('; ') + (byUser.size > 5 ? `; … ${byUser.size - 5} more users` : ''),
+    ),
+  );
 }
 
 /** The walked processes, parsed; vanished or half-read ones are dropped, those whose fds were unreadable counted. */

@@ -1,7 +1,7 @@
 // The snapshot warnings that later readers act on, made and recognised in one place: processes
-// whose fds could not be read, and processes whose maps were not read whole. Either means an
-// object may have holders the snapshot did not see, which the diagnosis (leftovers) and a
-// removal's question (actions/policy.ts) must not deny.
+// whose fds could not be read or were not all listed, and processes whose maps were not read
+// whole. Each means an object may have holders the snapshot did not see, which the diagnosis
+// (leftovers) and a removal's question (actions/policy.ts) must not deny.
 
 /** How the warning begins when some processes' fds could not be read (permission denied). */
 const PROCESSES_HIDDEN = 'processes hidden:';
@@ -21,9 +21,27 @@ export function mapsCutWarning(byCode: ReadonlyMap<string, number>): string {
   return `${MAPS_CUT} ${n} process(es) — ${codes.join(', ')}: the shared memory they map may be missing its holders`;
 }
 
-/** Some processes' fds could not be read: "nobody holds it" cannot be said. */
-export function fdsHiddenIn(warnings: readonly string[]): boolean {
+/** How a snapshot's warnings begin when some processes' fds were not all listed (fdsCutWarning). */
+export const FDS_CUT = 'fds not listed whole:';
+
+/** The warning for fd tables listed in part: `why` (the scan's deadline, its budget) and whose. */
+export function fdsCutWarning(why: string): string {
+  return `${FDS_CUT} ${why}: the channels they hold may be missing those holders`;
+}
+
+/** Some processes' fds could not be read (permission): "nobody holds it" cannot be said. */
+export function fdsUnreadableIn(warnings: readonly string[]): boolean {
   return warnings.some((w) => w.startsWith(PROCESSES_HIDDEN));
+}
+
+/** Some processes' fds were not all listed (the scan's deadline or budget): "nobody holds it" cannot be said. */
+export function fdsCutIn(warnings: readonly string[]): boolean {
+  return warnings.some((w) => w.startsWith(FDS_CUT));
+}
+
+/** Some processes' fds could not be read, or not all: "nobody holds it" cannot be said. */
+export function fdsHiddenIn(warnings: readonly string[]): boolean {
+  return fdsUnreadableIn(warnings) || fdsCutIn(warnings);
 }
 
 /** Some processes' maps were not read whole: "nobody maps it" cannot be said. */

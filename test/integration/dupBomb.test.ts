@@ -3,6 +3,8 @@
 // (to the fd limit: 524,288 a process on a stock systemd machine). The CLI's table prints it as
 // one line of a few hundred characters — a process's fds of one mode as ranges — that names
 // exactly the fds /proc lists, and --json keeps every endpoint. Sizes are asserted, never times.
+// Past the scan's fd-row budget for one user (a million by default; a few thousand here) the rest
+// of that user's fds are not listed, and a warning says whose; root's pipe keeps its ends.
 //
 //   node scripts/build.mjs && node --test --test-concurrency=1 dist/test/integration/dupBomb.test.js
 import { after, before, describe, test } from 'node:test';
@@ -13,6 +15,10 @@ import { canRunAttacker, startDupBomb, type DupBomb } from '../harness/otherUser
 import { endpointKeys, endpointsOfCell } from '../unit/endpointCell';
 import { cliNotBuilt, runCli } from './cliRunner';
 import { fdLinks } from '../procFds';
+import { takeSnapshot } from '../../src/core/snapshot';
+import { loadBpf, loadNative } from '../../src/core/native';
+import { FDS_CUT, fdsHiddenIn } from '../../src/core/snapshotWarnings';
+import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 
 const COMM = 'ipc-dupbomb';
 const PROCS = 4;
@@ -58,6 +64,44 @@ describe('a dup-bomb made by an unprivileged user', { skip }, () => {
     assert.deepEqual(endpointKeys(ch.endpoints), endpointKeys(oracle));
     for (const e of ch.endpoints) assert.deepEqual(Object.keys(e).sort(), ['fd', 'mode', 'pid']);
   });
+
+  const ways: Array<[string, Parameters<typeof takeSnapshot>[0], string | false]> = [
+    ['BPF fd walk', { walk: 'bpf-iter' }, loadBpf().addon ? false : 'BPF addon not built'],
+    ['/proc fd walk', { walk: 'proc' }, loadNative().addon ? false : 'native addon not built'],
+    ['TypeScript walk', { useNative: false }, false],
+  ];
+  for (const [way, opts, skipWay] of ways) {
+    test(`past the per-user budget the bomb's other fds are not listed, and said; root's pipe is whole (${way})`, { skip: skipWay }, async () => {
+      let root: Fixture | undefined;
+      try {
+        root = await makeFixture('pipe');
+        const perUser = 5000;
+        const snap = await takeSnapshot({ ...opts, kinds: ['pipe'], fdRowsPerUser: perUser });
+        const ch = snap.channels.find((c) => c.id === `pipe:${bomb.inode}`);
+        assert.ok(ch, `pipe:${bomb.inode}`);
+        // the first rows in (pid, fd) order, up to the budget less nobody's other pipe fds (stdio)
+        const sorted = [...oracle].sort((a, b) => a.pid - b.pid || a.fd - b.fd);
+        const n = ch.endpoints.length;
+        assert.ok(n <= perUser && n > perUser - 100, `${n} endpoints listed of ${oracle.length}`);
+        // (the TypeScript walk lists a process's fds in readdir order: its first ones, not its lowest)
+        if (way === 'TypeScript walk') {
+          const all = new Set(endpointKeys(oracle));
+          assert.ok(endpointKeys(ch.endpoints).every((k) => all.has(k)), 'only fds /proc lists');
+        } else assert.deepEqual(endpointKeys(ch.endpoints), endpointKeys(sorted.slice(0, n)));
+        const mine = snap.channels.find((c) => c.id === `pipe:${root!.info.inode}`);
+        assert.ok(mine && mine.endpoints.length === 2, `root's pipe keeps both ends: ${JSON.stringify(mine)}`);
+        const w = snap.warnings.find((x) => x.startsWith(FDS_CUT));
+        assert.ok(w, JSON.stringify(snap.warnings));
+        assert.match(w, /fds of \d+ process\(es\) past the scan's budget \(5,000 fds of IPC kinds per user/);
+        assert.match(w, /\(uid 65534\)/, 'it names whose');
+        assert.ok(fdsHiddenIn(snap.warnings), 'the diagnosis and a removal then say holders may be unseen');
+        const cut = snap.processes.filter((p) => p.errors?.some((e) => e.field === 'fds' && e.code === 'EFBIG'));
+        assert.ok(cut.length >= 1 && cut.every((p) => bomb.pids.includes(p.pid)), `cut: ${cut.map((p) => p.pid).join(', ')}`);
+      } finally {
+        await closeAll([root]);
+      }
+    });
+  }
 
   test('snapshot (table): one short line per process and mode, naming exactly the fds /proc lists', () => {
     const r = runCli(['snapshot', '--kind', 'pipe']);

@@ -11,7 +11,7 @@ import type { Channel, ProcessInfo } from '../../src/core/model';
 import { removeRisk, signalRisk, type ProcessOrigin } from '../../src/core/actions/policy';
 import { sessionOrigins, vscodeOrigins, readProcessInfo, STARTED_BY_EXTENSION, STARTED_IN_SESSION, STARTED_IN_TERMINAL } from '../../src/core/actions/origin';
 import { removeQuestion, signalQuestion } from '../../src/core/actions/runner';
-import { MAPS_CUT } from '../../src/core/snapshotWarnings';
+import { fdsCutWarning, MAPS_CUT } from '../../src/core/snapshotWarnings';
 
 function proc(pid: number, over: Partial<ProcessInfo> = {}): ProcessInfo {
   return {
@@ -133,6 +133,13 @@ describe('removeRisk: removal always asks', () => {
     const sysv = { id: 'sysv-msg:5', kind: 'sysv-msg', msqid: 5, endpoints: [] } as unknown as Channel;
     assert.deepEqual(removeRisk(sysv, { euid: 0, processes: new Map(), warnings: ['processes hidden: 2 (permission denied)', ...cut] }).unseen, []);
     assert.match(removeQuestion({ channel: sysv, processes: new Map(), warnings: ['processes hidden: 2 (permission denied)'] }, 0).detail, /^No process holds it open\./);
+    // fds not all listed (another user's millions of fds past the scan's budget, or its deadline)
+    const fdsCut = [fdsCutWarning("7 fds of 1 process(es) past the scan's budget")];
+    assert.deepEqual(removeRisk(mq, { euid: 0, processes: new Map(), warnings: fdsCut }).unseen, [
+      "Some processes' fds were not all listed (the scan's deadline, or more than it lists for one user): one of them may hold it.",
+    ]);
+    assert.match(removeQuestion({ channel: shm, processes: new Map(), warnings: fdsCut }, 0).detail, /^No process that could be read holds it open\./);
+    assert.deepEqual(removeRisk(sysv, { euid: 0, processes: new Map(), warnings: fdsCut }).unseen, []);
   });
 });
 

@@ -26,7 +26,7 @@ import { processLabel } from '../format';
 import { signalInfo, signalName, signalNumber } from '../signals';
 import { isReservedRealtime } from './signal';
 import { describe } from '../kinds';
-import { fdsHiddenIn, mapsCutIn } from '../snapshotWarnings';
+import { fdsCutIn, fdsUnreadableIn, mapsCutIn } from '../snapshotWarnings';
 
 /** Where a process comes from, as origin.ts finds it (both unset: nothing known about it). */
 export interface ProcessOrigin {
@@ -165,7 +165,8 @@ export function unseenHolders(warnings: readonly string[], channel: Channel): st
   const out: string[] = [];
   const kind = describe(channel);
   // only for kinds whose holders those reads find: a SysV queue or semaphore set has none
-  if (kind.fds !== undefined && fdsHiddenIn(warnings)) out.push("Some processes' fds could not be read (permission denied): one of them may hold it.");
+  if (kind.fds !== undefined && fdsUnreadableIn(warnings)) out.push("Some processes' fds could not be read (permission denied): one of them may hold it.");
+  if (kind.fds !== undefined && fdsCutIn(warnings)) out.push("Some processes' fds were not all listed (the scan's deadline, or more than it lists for one user): one of them may hold it.");
   if ((kind.maps?.length ?? 0) > 0 && mapsCutIn(warnings)) {
     out.push("Some processes' memory mappings were not read whole (more than a scan reads): one of them may map it.");
   }

@@ -81,15 +81,39 @@ export function append<T>(dst: T[], src: readonly T[]): void {
  * `groups(kind)` gives every group in inode order, so probes merge-join against other
  * inode-sorted tables instead of probing a hash per row.
  */
+/**
+ * How many fd rows (fds of the IPC kinds) a snapshot lists for one user's processes, and in all.
+ * A user decides how many fds their processes hold — one pipe dup'ed up to RLIMIT_NOFILE (a
+ * million on a systemd machine) in each of hundreds of processes costs them 8 bytes a fd — and
+ * every row listed is an endpoint object, ~140 bytes in the CLI and again in the extension host:
+ * ten million made the table take 1.4 GB. Rows past a budget are not listed, and a warning says
+ * whose (fds not listed whole); each user's share keeps one user from crowding out another's.
+ */
+export const FD_ROWS_PER_USER = 1_000_000;
+export const FD_ROWS_TOTAL = 4_000_000;
+
+export interface FdRowBudget {
+  /** The process's real uid; undefined counts as one more user (-1). */
+  uidOf(pid: number): number | undefined;
+  perUser: number;
+  total: number;
+}
+
 export class FdIndex {
   readonly next: Int32Array;
   private readonly byKind: (FdGroups | undefined)[] = [];
   /** Rows are in (pid, fd) order (the walk emits them so): a group's rows are its endpoints' order. */
   private readonly ordered: boolean;
-  /** `keepPid(pid)` false drops that process's rows (it vanished mid-walk: no half-read endpoints). */
+  /** Rows the budget left out, by pid (none without a budget). */
+  readonly cut = new Map<number, number>();
+  /**
+   * `keepPid(pid)` false drops that process's rows (it vanished mid-walk: no half-read endpoints);
+   * past `budget`, a process's remaining rows are dropped and counted in `cut`.
+   */
   constructor(
     readonly walk: ProcWalk,
     keepPid?: (pid: number) => boolean,
+    budget?: FdRowBudget,
   ) {
     const f = walk.fds;
     const n = f.pid.length;
@@ -104,17 +128,37 @@ export class FdIndex {
     let lastPid = -1;
     let keepIt = true;
     let ordered = true;
+    // the budget: rows still allowed in all, and to the current process's user
+    const users = new Map<number, number>();
+    let totalLeft = budget ? budget.total : Infinity;
+    let uid = 0;
+    let userLeft = Infinity;
+    let cutHere = 0;
     for (let i = 0; i < n; i++) {
       const pid = pids[i];
       if (pid !== lastPid) {
         if (pid < lastPid) ordered = false;
+        if (budget) {
+          if (cutHere > 0) this.cut.set(lastPid, (this.cut.get(lastPid) ?? 0) + cutHere);
+          if (lastPid >= 0) users.set(uid, userLeft);
+          uid = budget.uidOf(pid) ?? -1;
+          userLeft = users.get(uid) ?? budget.perUser;
+          cutHere = 0;
+        }
         lastPid = pid;
         keepIt = keepPid === undefined || keepPid(pid);
       } else if (fds[i] <= fds[i - 1]) ordered = false;
       if (!keepIt) continue;
+      if (userLeft <= 0 || totalLeft <= 0) {
+        cutHere++;
+        continue;
+      }
+      userLeft--;
+      totalLeft--;
       keep[i] = 1;
       counts[kinds[i]]++;
     }
+    if (cutHere > 0) this.cut.set(lastPid, (this.cut.get(lastPid) ?? 0) + cutHere);
     this.ordered = ordered;
     // one pass scatters the kept rows into per-kind slices, each then sorted by inode
     const start = new Int32Array(257);
