@@ -495,7 +495,7 @@ async function runProbes(ctx: ProbeContext, prefetched: ReadonlyMap<ProbeId, unk
 }
 
 /** Process facets (core/kinds: a signalfd's signals) fill their part of every process from its fd rows. */
-function annotateFacets(ctx: Pick<ProbeContext, 'walk' | 'processes'>): void {
+function annotateFacets(ctx: Pick<ProbeContext, 'walk' | 'processes'> & { index?: FdIndex }): void {
   for (const facet of PROCESS_FACETS) {
     const byPid = new Map<number, FdInfoRow[]>();
     for (const row of fdInfoRows(ctx, facet.fds)) {

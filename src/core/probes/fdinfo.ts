@@ -6,20 +6,36 @@ import type { ChannelKind, Mode } from '../model';
 import type { FdClass, FdInfoRow } from '../kinds/kind';
 import { kindOf } from '../kinds';
 import { parseFdinfo } from '../parsers/procPid';
-import { emitAll, modeOf, type Probe, type ProbeContext } from './context';
+import { emitAll, modeOf, type FdIndex, type Probe, type ProbeContext } from './context';
 
-/** The rows of one fd class with their parsed fdinfo lines, in (pid, fd) order; rows whose process was dropped are left out. */
-export function fdInfoRows(ctx: Pick<ProbeContext, 'walk' | 'processes'>, cls: FdClass): FdInfoRow[] {
+/**
+ * The rows of one fd class with their parsed fdinfo lines, in the walk's (pid, fd) order; rows
+ * whose process was dropped are left out, and with the fd index, the rows its budget left out.
+ */
+export function fdInfoRows(ctx: Pick<ProbeContext, 'walk' | 'processes'> & { index?: FdIndex }, cls: FdClass): FdInfoRow[] {
   const f = ctx.walk.fds;
   const code = cls.rule.code;
   const keys = cls.rule.fdinfo ?? [];
   const out: FdInfoRow[] = [];
-  for (let i = 0; i < f.kind.length; i++) {
-    if (f.kind[i] !== code || !ctx.processes.has(f.pid[i])) continue;
+  for (const i of classRows(ctx, code)) {
+    if (!ctx.processes.has(f.pid[i])) continue;
     const ii = f.infoIndex ? f.infoIndex[i] : -1;
     const info = ii >= 0 ? parseFdinfo(ctx.walk.infos[ii], keys) : new Map<string, string>();
     out.push({ pid: f.pid[i], fd: f.fd[i], mode: modeOf(f.mode[i]) as Mode, info });
   }
+  return out;
+}
+
+/** The rows of class `code`, ascending: the index's, else every row of the walk. */
+function classRows(ctx: Pick<ProbeContext, 'walk'> & { index?: FdIndex }, code: number): number[] {
+  const out: number[] = [];
+  const index = ctx.index;
+  if (index) {
+    for (const head of index.heads(code)) for (let i = head; i >= 0; i = index.next[i]) out.push(i);
+    return out.sort((a, b) => a - b);
+  }
+  const kind = ctx.walk.fds.kind;
+  for (let i = 0; i < kind.length; i++) if (kind[i] === code) out.push(i);
   return out;
 }
 
