@@ -22,6 +22,7 @@
         "src/heap.cc",
         "src/fdstate.cc",
         "src/heldstat.cc",
+        "src/pathlookup.cc",
         "src/threadworker.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -33,6 +33,7 @@ Napi::Value MallocThresholds(const Napi::CallbackInfo& info);
 Napi::Value MemoryPressure(const Napi::CallbackInfo& info);
 Napi::Value FdHangup(const Napi::CallbackInfo& info);
 Napi::Value HeldFileStat(const Napi::CallbackInfo& info);
+Napi::Value LookupNoFollow(const Napi::CallbackInfo& info);
 }  // namespace ipci
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -66,6 +67,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("memoryPressure", Napi::Function::New(env, MemoryPressure, "memoryPressure"));
   exports.Set("fdHangup", Napi::Function::New(env, FdHangup, "fdHangup"));
   exports.Set("heldFileStat", Napi::Function::New(env, HeldFileStat, "heldFileStat"));
+  exports.Set("lookupNoFollow", Napi::Function::New(env, LookupNoFollow, "lookupNoFollow"));
   return exports;
 }
 

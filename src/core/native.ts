@@ -180,6 +180,12 @@ export interface ProcWalkFds {
   capacity: Float64Array;
 }
 
+/** lookupNoFollow's answer: the file (dev `major:minor`), no such path, or why it was not looked up ('mount': a mount not called local; 'symlink': one owned by `uid`; 'deep'; 'changed'; an errno name). */
+export type PathLookup =
+  | { found: { dev: string; ino: number; mode: number; uid: number; mtimeMs: number } }
+  | { missing: true }
+  | { skipped: string; mountId?: number; uid?: number };
+
 export interface ProcWalk {
   /** Per process; one given up (a read past itemTimeoutMs, or the deadline) has `error: 'ETIMEDOUT'`. */
   processes: ProcWalkProcess[];
@@ -441,6 +447,14 @@ export interface NativeAddon {
    * built before it.
    */
   heldFileStat?(pid: number, link: string, inode: number, devMajor: number, devMinor: number): Promise<{ size: number }>;
+
+  /**
+   * lstat of a path other users control, looked up component by component from handles, entering
+   * only mounts in `localMountIds` (statx from the attribute cache first: no request to a FUSE or
+   * NFS server, no automount), following only root's symlinks (native/src/pathlookup.cc). Absent
+   * in older builds.
+   */
+  lookupNoFollow?(path: string, localMountIds: number[], maxComponents: number): PathLookup;
 
   /** mallinfo2 over every arena, bytes; null without glibc ≥ 2.33. */
   mallocInfo(): MallocInfo | null;

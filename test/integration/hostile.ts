@@ -99,7 +99,7 @@ export interface HungFuse {
 }
 
 /** Mounts the FUSE server on a fresh directory. Call close() before touching anything else under `mnt`. */
-export async function startHungFuse(tools: Tools, mode: 'answer' | 'getattr-hangs'): Promise<HungFuse> {
+export async function startHungFuse(tools: Tools, mode: 'answer' | 'getattr-hangs' | 'lookup-hangs'): Promise<HungFuse> {
   const mnt = fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-fuse-'));
   fs.chmodSync(mnt, 0o755);
   const child = spawn(tools.hungfuse, [mnt, mode], { stdio: ['ignore', 'pipe', 'inherit'] });

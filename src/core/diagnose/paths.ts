@@ -3,8 +3,13 @@
 // when every directory on the way is on a local file system (the mount table says so before the
 // mount point is touched — a stuck FUSE or NFS server would block any stat of it) and is not a
 // symlink, except symlinks owned by root (`/var/run → /run`), which are followed a few times.
+// With the addon, on this process's own mount table, lstat goes through lookupNoFollow: checked
+// and looked up one directory handle at a time, so that no directory swapped for a symlink into
+// a FUSE mount between the check and the lookup is followed (a path string checked, then stat'ed
+// whole, was: the stat hung for good). Without it, the check and the stat are apart, as before.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { loadNative, type PathLookup } from '../native';
 import { devName } from '../probes/context';
 
 /** File systems that answer stat from memory or a local disk. */
@@ -13,7 +18,12 @@ const LOCAL_FS = new Set(['tmpfs', 'ramfs', 'devtmpfs', 'ext2', 'ext3', 'ext4', 
 export interface MountTable {
   /** Mount point → file system type (the last mount of a point wins, as the kernel shows it). */
   types: Map<string, string>;
+  /** Mount id → file system type: only for this process's own table (readMountTable of /proc), what lookupNoFollow checks. */
+  ids?: Map<number, string>;
 }
+
+/** A path more directories deep than this is not looked at (each costs a lookup; any user can nest thousands). */
+export const MAX_PATH_COMPONENTS = 64;
 
 function unescapeMount(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
@@ -22,6 +32,7 @@ function unescapeMount(s: string): string {
 /** /proc/self/mountinfo: `ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL…] - FSTYPE SOURCE SUPEROPTS`. */
 export function parseMountInfo(text: string): MountTable {
   const types = new Map<string, string>();
+  const ids = new Map<number, string>();
   for (const line of text.split('\n')) {
     const dash = line.indexOf(' - ');
     if (dash < 0) continue;
@@ -29,13 +40,17 @@ export function parseMountInfo(text: string): MountTable {
     const right = line.slice(dash + 3).split(' ');
     if (left.length < 5 || right.length < 1) continue;
     types.set(unescapeMount(left[4]), right[0]);
+    const id = Number(left[0]);
+    if (Number.isInteger(id)) ids.set(id, right[0]);
   }
-  return { types };
+  return { types, ids };
 }
 
 export function readMountTable(procRoot = '/proc'): MountTable {
   try {
-    return parseMountInfo(fs.readFileSync(path.join(procRoot, 'self/mountinfo'), 'utf8'));
+    const t = parseMountInfo(fs.readFileSync(path.join(procRoot, 'self/mountinfo'), 'utf8'));
+    // mount ids mean something to lookupNoFollow only in this process's own table
+    return procRoot === '/proc' ? t : { types: t.types };
   } catch {
     return { types: new Map() };
   }
@@ -43,7 +58,45 @@ export function readMountTable(procRoot = '/proc'): MountTable {
 
 export type FileType = 'socket' | 'fifo' | 'file' | 'dir' | 'symlink' | 'other';
 
-export function fileType(st: fs.Stats): FileType {
+/** What the callers read of an lstat (fs.Stats has it; lookupNoFollow's answer is made into it). */
+export interface PathStat {
+  dev: number;
+  ino: number;
+  uid: number;
+  mode: number;
+  mtimeMs: number;
+  isSocket(): boolean;
+  isFIFO(): boolean;
+  isSymbolicLink(): boolean;
+  isDirectory(): boolean;
+  isFile(): boolean;
+}
+
+/** `major:minor` as glibc's st_dev number (what devName reads back). */
+function makeDev(major: number, minor: number): number {
+  const lo = (((major & 0xfff) << 8) | (minor & 0xff) | ((minor & 0xfff00) << 12)) >>> 0;
+  const hi = ((major & 0xfffff000) | ((minor >>> 20) & 0xfff)) >>> 0;
+  return hi * 4294967296 + lo;
+}
+
+function pathStat(f: { dev: string; ino: number; mode: number; uid: number; mtimeMs: number }): PathStat {
+  const [major, minor] = f.dev.split(':').map(Number);
+  const type = f.mode & 0o170000;
+  return {
+    dev: makeDev(major, minor),
+    ino: f.ino,
+    uid: f.uid,
+    mode: f.mode,
+    mtimeMs: f.mtimeMs,
+    isSocket: () => type === 0o140000,
+    isFIFO: () => type === 0o010000,
+    isSymbolicLink: () => type === 0o120000,
+    isDirectory: () => type === 0o040000,
+    isFile: () => type === 0o100000,
+  };
+}
+
+export function fileType(st: PathStat): FileType {
   return st.isSocket() ? 'socket' : st.isFIFO() ? 'fifo' : st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
 }
 
@@ -54,7 +107,7 @@ export function devText(dev: number): string {
 
 export interface LstatResult {
   /** lstat's answer, or null when the path does not exist (`missing`) or was not looked at. */
-  stat: fs.Stats | null;
+  stat: PathStat | null;
   /** Why it was not looked at (`on a fuse file system`, `goes through a symlink owned by uid 1000`, …), or the errno. */
   skipped?: string;
   missing?: boolean;
@@ -66,7 +119,30 @@ export interface LstatResult {
  */
 export class SafeLstat {
   private readonly dirs = new Map<string, { real: string } | { skipped: string }>();
-  constructor(private readonly mounts: MountTable) {}
+  /** lookupNoFollow and the mount ids it may enter, on this process's own table with the addon. */
+  private readonly lookup?: { find: (p: string, local: number[], max: number) => PathLookup; local: number[] };
+  constructor(private readonly mounts: MountTable) {
+    const find = mounts.ids && mounts.ids.size > 0 ? loadNative().addon?.lookupNoFollow : undefined;
+    if (find && mounts.ids) this.lookup = { find, local: [...mounts.ids].filter(([, t]) => LOCAL_FS.has(t)).map(([id]) => id) };
+  }
+
+  /** lookupNoFollow's answer as an lstat's. */
+  private looked(p: string): LstatResult {
+    const r = this.lookup!.find(p, this.lookup!.local, MAX_PATH_COMPONENTS);
+    if ('found' in r) return { stat: pathStat(r.found) };
+    if ('missing' in r) return { stat: null, missing: true };
+    const why =
+      r.skipped === 'mount'
+        ? `on a ${this.mounts.ids?.get(r.mountId ?? -1) ?? 'non-local'} file system (not looked at: it could hang)`
+        : r.skipped === 'symlink'
+          ? `goes through a symlink owned by uid ${r.uid}`
+          : r.skipped === 'deep'
+            ? `deeper than ${MAX_PATH_COMPONENTS} directories`
+            : r.skipped === 'changed'
+              ? 'a directory on the way changed while it was looked up'
+              : r.skipped;
+    return { stat: null, skipped: why };
+  }
 
   private fsTypeAt(p: string): string | undefined {
     return this.mounts.types.get(p);
@@ -84,6 +160,7 @@ export class SafeLstat {
   private resolveDir(dir: string, hops: number): { real: string } | { skipped: string } {
     if (!path.isAbsolute(dir)) return { skipped: 'not an absolute path' };
     const norm = path.normalize(dir);
+    if (norm.split('/').length > MAX_PATH_COMPONENTS + 1) return { skipped: `deeper than ${MAX_PATH_COMPONENTS} directories` };
     if (norm === '/') return { real: '/' };
     const parent = this.dir(path.dirname(norm), hops);
     if ('skipped' in parent) return parent;
@@ -114,6 +191,7 @@ export class SafeLstat {
   /** lstat of `p` itself (never followed), when every directory above it is safe. */
   lstat(p: string): LstatResult {
     if (!path.isAbsolute(p)) return { stat: null, skipped: 'not an absolute path' };
+    if (this.lookup) return this.looked(p);
     const d = this.dir(path.dirname(p));
     if ('skipped' in d) return { stat: null, skipped: d.skipped };
     const full = (d.real === '/' ? '/' : d.real + '/') + path.basename(p);
@@ -130,6 +208,11 @@ export class SafeLstat {
 
   /** Modification time of a directory (changes with every unlink, create or rename in it), or null. */
   dirMtime(dir: string): number | null {
+    if (this.lookup && path.isAbsolute(dir)) {
+      const l = this.looked(dir);
+      // (a root-owned symlink to a directory: its target's, as lstat of the resolved path gave)
+      if (!l.stat?.isSymbolicLink()) return l.stat?.isDirectory() ? l.stat.mtimeMs : null;
+    }
     const d = this.dir(dir);
     if ('skipped' in d) return null;
     try {

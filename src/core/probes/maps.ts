@@ -7,6 +7,7 @@ import { FILE_SHM_MAPS } from '../kinds/fileShm';
 import type { Endpoint } from '../model';
 import { MapsCursor } from '../parsers/procPid';
 import type { ProbeContext } from './context';
+import { foreignPaths } from './mountNamespaces';
 
 export interface MapHolders {
   /** SysV shm attachers by shmid (the mapping's inode). */
@@ -83,6 +84,8 @@ export interface SharedMapping {
 /** Shared mappings grouped by dev:inode as they are met, in the order of their first lines. */
 class SharedGroups {
   private readonly groups = new Map<string, SharedMapping>();
+  /** `ours(pid)`: its lines name files in our mount namespace — a group named by another's takes the first of ours. */
+  constructor(private readonly ours?: (pid: number) => boolean) {}
 
   add(c: MapsCursor, pid: number, name: string): void {
     const dev = c.dev();
@@ -91,6 +94,10 @@ class SharedGroups {
     if (!g) {
       g = { name, namePid: pid, deleted: c.deleted, dev, inode: c.inode, size: 0, endpoints: [], pids: new Set(), writers: new Set() };
       this.groups.set(key, g);
+    } else if (this.ours && g.namePid !== pid && !this.ours(g.namePid) && this.ours(pid)) {
+      g.name = name;
+      g.namePid = pid;
+      g.deleted = c.deleted;
     }
     const reach = mappingReach(c);
     if (reach > g.size) g.size = reach;
@@ -155,10 +162,10 @@ function add<K>(m: Map<K, Endpoint[]>, k: K, ep: Endpoint) {
 }
 
 /** The SysV, /dev/shm, shared-file and unnamed-shmem holders of these maps texts (one endpoint per mapping). Exported for tests. */
-export function mapHoldersOf(maps: Iterable<{ pid: number; maps: string; mapsHex?: string }>): MapHolders {
+export function mapHoldersOf(maps: Iterable<{ pid: number; maps: string; mapsHex?: string }>, ours?: (pid: number) => boolean): MapHolders {
   const h: MapHolders = { sysvByInode: new Map(), sysvByKey: new Map(), sysvDev: new Map(), devShm: new Map(), devShmByKey: new Map(), sharedFiles: [], anonShm: [] };
   // the file-shm and anon-shm probes' lines, in the same pass: each line is parsed once a snapshot
-  const files = new SharedGroups();
+  const files = new SharedGroups(ours);
   const anon = new SharedGroups();
   // /dev/shm mappings by device number, then inode: the `major:minor:inode` key is made once per object, not per line
   const byDev = new Map<number, Map<number, DevShmMapping>>();
@@ -210,6 +217,9 @@ export function mapHoldersOf(maps: Iterable<{ pid: number; maps: string; mapsHex
 
 export function mapHolders(ctx: ProbeContext): MapHolders {
   let h = cache.get(ctx);
-  if (!h) cache.set(ctx, (h = mapHoldersOf(keptMaps(ctx))));
+  if (!h) {
+    const foreign = foreignPaths(ctx);
+    cache.set(ctx, (h = mapHoldersOf(keptMaps(ctx), (pid) => foreign.of(pid) === undefined)));
+  }
   return h;
 }
