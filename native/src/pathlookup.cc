@@ -33,6 +33,7 @@ struct Lookup {
   std::string why;      // kSkipped: errno name, or one of the reasons below
   uint64_t mountId = 0;  // why == "mount": the mount it would have entered
   uint32_t uid = 0;      // why == "symlink": the symlink's owner
+  Fd dirFd;              // kFound with openDir, a directory: its O_PATH handle
 };
 
 std::vector<std::string> Split(const std::string& p, std::vector<std::string> rest = {}) {
@@ -53,7 +54,28 @@ bool StatAt(int dir, const char* name, struct statx& sx) {
                STATX_TYPE | STATX_UID | STATX_INO | STATX_MTIME | STATX_MNT_ID, &sx) == 0;
 }
 
-Lookup Resolve(const std::string& path, const std::unordered_set<uint64_t>& local, size_t maxComponents) {
+// Opens `name` in `dir` as an O_PATH directory handle and checks it is the one statx saw.
+bool EnterChecked(Fd& dir, const std::string& name, const struct statx& sx, Lookup& r) {
+  int next = openat(dir.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (next < 0) {
+    r.why = strerrorname_np(errno);
+    return false;
+  }
+  Fd opened(next);
+  // the directory looked at, not one swapped in since (then: not looked at)
+  struct statx again;
+  if (!StatAt(opened.get(), "", again) || again.stx_ino != sx.stx_ino || again.stx_dev_major != sx.stx_dev_major ||
+      again.stx_dev_minor != sx.stx_dev_minor || again.stx_mnt_id != sx.stx_mnt_id) {
+    r.why = "changed";
+    return false;
+  }
+  dir = std::move(opened);
+  return true;
+}
+
+// `openDir`: a directory found is also opened (Lookup::dirFd, O_PATH), for reading it through
+// /proc/self/fd/N — that very directory, never its path again.
+Lookup Resolve(const std::string& path, const std::unordered_set<uint64_t>& local, size_t maxComponents, bool openDir) {
   Lookup r;
   Fd dir(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!dir.ok()) {
@@ -117,7 +139,7 @@ Lookup Resolve(const std::string& path, const std::unordered_set<uint64_t>& loca
       }
       continue;
     }
-    if (last) {
+    if (last && !(openDir && S_ISDIR(sx.stx_mode))) {
       r.kind = Lookup::kFound;
       r.sx = sx;
       return r;
@@ -126,20 +148,13 @@ Lookup Resolve(const std::string& path, const std::unordered_set<uint64_t>& loca
       r.kind = Lookup::kMissing;  // ENOTDIR: the path names nothing
       return r;
     }
-    int next = openat(dir.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (next < 0) {
-      r.why = strerrorname_np(errno);
+    if (!EnterChecked(dir, name, sx, r)) return r;
+    if (last) {
+      r.kind = Lookup::kFound;
+      r.sx = sx;
+      r.dirFd = std::move(dir);
       return r;
     }
-    Fd opened(next);
-    // the directory looked at, not one swapped in since (then: not looked at)
-    struct statx again;
-    if (!StatAt(opened.get(), "", again) || again.stx_ino != sx.stx_ino || again.stx_dev_major != sx.stx_dev_major ||
-        again.stx_dev_minor != sx.stx_dev_minor || again.stx_mnt_id != sx.stx_mnt_id) {
-      r.why = "changed";
-      return r;
-    }
-    dir = std::move(opened);
   }
   // "/" itself
   struct statx sx;
@@ -149,12 +164,13 @@ Lookup Resolve(const std::string& path, const std::unordered_set<uint64_t>& loca
   }
   r.kind = Lookup::kFound;
   r.sx = sx;
+  if (openDir) r.dirFd = std::move(dir);
   return r;
 }
 
 }  // namespace
 
-// lookupNoFollow(path, localMountIds, maxComponents) → { found: { dev: 'MAJ:MIN', ino, mode, uid, mtimeMs } }
+// lookupNoFollow(path, localMountIds, maxComponents, openDir?) → { found: { dev: 'MAJ:MIN', ino, mode, uid, mtimeMs }, fd? }
 // | { missing: true } | { skipped: reason, mountId?, uid? }; reasons: an errno name, 'mount' (a
 // mount not in localMountIds), 'symlink' (owned by uid), 'deep' (more than maxComponents names),
 // 'changed' (a directory swapped while it was entered)
@@ -166,12 +182,13 @@ Napi::Value LookupNoFollow(const Napi::CallbackInfo& info) {
   std::unordered_set<uint64_t> local;
   for (uint32_t i = 0; i < ids.Length(); i++) local.insert(static_cast<uint64_t>(ids.Get(i).As<Napi::Number>().Int64Value()));
   int32_t maxComponents = ArgInt(info, 2, "maxComponents");
+  const bool openDir = info.Length() > 3 && info[3].ToBoolean().Value();
   Napi::Object o = Napi::Object::New(env);
   if (path.empty() || path[0] != '/' || path.find('\0') != std::string::npos || maxComponents <= 0) {
     o.Set("skipped", "not an absolute path");
     return o;
   }
-  Lookup r = Resolve(path, local, static_cast<size_t>(maxComponents));
+  Lookup r = Resolve(path, local, static_cast<size_t>(maxComponents), openDir);
   if (r.kind == Lookup::kFound) {
     Napi::Object f = Napi::Object::New(env);
     f.Set("dev", std::to_string(r.sx.stx_dev_major) + ":" + std::to_string(r.sx.stx_dev_minor));
@@ -180,6 +197,7 @@ Napi::Value LookupNoFollow(const Napi::CallbackInfo& info) {
     f.Set("uid", Napi::Number::New(env, r.sx.stx_uid));
     f.Set("mtimeMs", Napi::Number::New(env, static_cast<double>(r.sx.stx_mtime.tv_sec) * 1000 + r.sx.stx_mtime.tv_nsec / 1e6));
     o.Set("found", f);
+    if (r.dirFd.ok()) o.Set("fd", Napi::Number::New(env, r.dirFd.release()));  // the caller closes it
   } else if (r.kind == Lookup::kMissing) {
     o.Set("missing", true);
   } else {

@@ -180,9 +180,9 @@ export interface ProcWalkFds {
   capacity: Float64Array;
 }
 
-/** lookupNoFollow's answer: the file (dev `major:minor`), no such path, or why it was not looked up ('mount': a mount not called local; 'symlink': one owned by `uid`; 'deep'; 'changed'; an errno name). */
+/** lookupNoFollow's answer: the file (dev `major:minor`; with openDir, a directory's O_PATH handle `fd`, the caller's to close), no such path, or why it was not looked up ('mount': a mount not called local; 'symlink': one owned by `uid`; 'deep'; 'changed'; an errno name). */
 export type PathLookup =
-  | { found: { dev: string; ino: number; mode: number; uid: number; mtimeMs: number } }
+  | { found: { dev: string; ino: number; mode: number; uid: number; mtimeMs: number }; fd?: number }
   | { missing: true }
   | { skipped: string; mountId?: number; uid?: number };
 
@@ -454,7 +454,7 @@ export interface NativeAddon {
    * NFS server, no automount), following only root's symlinks (native/src/pathlookup.cc). Absent
    * in older builds.
    */
-  lookupNoFollow?(path: string, localMountIds: number[], maxComponents: number): PathLookup;
+  lookupNoFollow?(path: string, localMountIds: number[], maxComponents: number, openDir?: boolean): PathLookup;
 
   /** mallinfo2 over every arena, bytes; null without glibc ≥ 2.33. */
   mallocInfo(): MallocInfo | null;

@@ -16,24 +16,55 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readMountTable, SafeLstat } from '../../src/core/diagnose/paths';
+import { scanSocketFiles } from '../../src/core/diagnose/socketFiles';
 import { loadNative } from '../../src/core/native';
-import { compileTools, FUSE_OP, runAttacker, startHungFuse, stopAttacker, type Attacker, type HungFuse, type Tools } from './hostile';
+import { compileTools, runAttacker, startHungFuse, stopAttacker, type Attacker, type HungFuse, type Tools } from './hostile';
 
 const LOOKUPS = 3000;
 
 if (process.env.IPCI_LOOKUP_CHILD) {
-  // the child: LOOKUPS lookups of the path through SafeLstat, then what they said
+  // the child: LOOKUPS lookups of the path through SafeLstat (or, IPCI_LOOKUP_SCAN, stale-socket
+  // scans of the directory above), then what they said
   const said: Record<string, number> = {};
   const table = readMountTable();
   // (IPCI_LOOKUP_BY_STRING: the check-then-stat way, without mount ids — to see it fail)
   const mounts = process.env.IPCI_LOOKUP_BY_STRING ? { types: table.types } : table;
+  const target = process.env.IPCI_LOOKUP_CHILD;
   for (let i = 0; i < LOOKUPS; i++) {
-    const l = new SafeLstat(mounts).lstat(process.env.IPCI_LOOKUP_CHILD);
+    if (process.env.IPCI_LOOKUP_SCAN) {
+      const scan = scanSocketFiles(new SafeLstat(mounts), { roots: [{ dir: path.dirname(path.dirname(target)), depth: 2 }], dirs: [], maxEntries: 100, deadline: performance.now() + 60_000 });
+      const k = scan.scanned.some((d) => d.endsWith('/a')) ? 'read a' : 'skipped a';
+      said[k] = (said[k] ?? 0) + 1;
+      continue;
+    }
+    const l = new SafeLstat(mounts).lstat(target);
     const k = l.stat ? 'found' : l.missing ? 'missing' : 'skipped';
     said[k] = (said[k] ?? 0) + 1;
   }
   process.stdout.write(JSON.stringify(said) + '\n');
   process.exit(0);
+}
+
+/** Runs the child on `target` (env extra), killed after a minute; its exit code (or why not), what it said, and the FUSE requests it made. */
+async function runChild(fuse: HungFuse, target: string, extra: Record<string, string> = {}): Promise<{ code: number | string; said: Record<string, number>; asked: HungFuse['requests'] }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, IPCI_LOOKUP_CHILD: target, ...extra };
+  delete env.IPCI_LOOKUP_BY_STRING;
+  if (process.env.IPCI_LOOKUP_SEE_IT_FAIL) env.IPCI_LOOKUP_BY_STRING = '1';
+  const child = spawn(process.execPath, [__filename], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | string>((resolve) => {
+    const t = setTimeout(() => {
+      child.kill('SIGKILL'); // a lookup waiting in the FUSE mount dies with it
+      resolve('timed out');
+    }, 60_000);
+    child.once('exit', (c, sig) => {
+      clearTimeout(t);
+      resolve(c ?? String(sig));
+    });
+  });
+  const asked = fuse.requests.filter((r) => r.pid === child.pid);
+  return { code, said: code === 0 ? (JSON.parse(out) as Record<string, number>) : {}, asked };
 }
 
 const skip = process.geteuid?.() !== 0 ? 'needs root (a FUSE mount, an attacker as nobody)' : !loadNative().addon?.lookupNoFollow ? 'native addon not built (lookupNoFollow)' : false;
@@ -60,29 +91,18 @@ describe('a directory swapped for a symlink into a hung FUSE mount, under lookup
   });
 
   it(`every one of ${LOOKUPS} lookups returns, and none reaches the FUSE server`, async () => {
-    const target = path.join(dir, 'a', 'x');
-    const env: NodeJS.ProcessEnv = { ...process.env, IPCI_LOOKUP_CHILD: target };
-    delete env.IPCI_LOOKUP_BY_STRING;
-    if (process.env.IPCI_LOOKUP_SEE_IT_FAIL) env.IPCI_LOOKUP_BY_STRING = '1';
-    const child = spawn(process.execPath, [__filename], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    const code = await new Promise<number | string>((resolve) => {
-      const t = setTimeout(() => {
-        child.kill('SIGKILL'); // a lookup waiting in the FUSE mount dies with it
-        resolve('timed out');
-      }, 60_000);
-      child.once('exit', (c, sig) => {
-        clearTimeout(t);
-        resolve(c ?? String(sig));
-      });
-    });
-    const asked = fuse!.requests.filter((r) => r.op === FUSE_OP.LOOKUP && r.pid === child.pid);
-    assert.equal(code, 0, `the lookups did not all return (${code}); the FUSE server was asked ${asked.length} lookup(s)`);
-    const said = JSON.parse(out) as Record<string, number>;
+    const { code, said, asked } = await runChild(fuse!, path.join(dir, 'a', 'x'));
+    assert.equal(code, 0, `the lookups did not all return (${code}); the FUSE server was asked ${asked.length} time(s)`);
     assert.equal((said.found ?? 0) + (said.missing ?? 0) + (said.skipped ?? 0), LOOKUPS);
-    assert.equal(said.found ?? 0, 0, `nothing is found there: ${out}`);
-    assert.ok((said.missing ?? 0) > 0, `the directory was looked in while it was one: ${out}`);
-    assert.deepEqual(asked, [], 'the FUSE server saw no lookup of ours');
+    assert.equal(said.found ?? 0, 0, `nothing is found there: ${JSON.stringify(said)}`);
+    assert.ok((said.missing ?? 0) > 0, `the directory was looked in while it was one: ${JSON.stringify(said)}`);
+    assert.deepEqual(asked, [], 'the FUSE server saw no request of ours');
+  });
+
+  it(`every one of ${LOOKUPS} stale-socket scans of the directory returns, and none reads the FUSE mount`, async () => {
+    const { code, said, asked } = await runChild(fuse!, path.join(dir, 'a', 'x'), { IPCI_LOOKUP_SCAN: '1' });
+    assert.equal(code, 0, `the scans did not all return (${code}); the FUSE server was asked ${asked.length} time(s)`);
+    assert.ok((said['read a'] ?? 0) > 0, `the directory was read while it was one: ${JSON.stringify(said)}`);
+    assert.deepEqual(asked, [], 'the FUSE server saw no request of ours');
   });
 });

@@ -120,7 +120,7 @@ export interface LstatResult {
 export class SafeLstat {
   private readonly dirs = new Map<string, { real: string } | { skipped: string }>();
   /** lookupNoFollow and the mount ids it may enter, on this process's own table with the addon. */
-  private readonly lookup?: { find: (p: string, local: number[], max: number) => PathLookup; local: number[] };
+  private readonly lookup?: { find: (p: string, local: number[], max: number, openDir?: boolean) => PathLookup; local: number[] };
   constructor(private readonly mounts: MountTable) {
     const find = mounts.ids && mounts.ids.size > 0 ? loadNative().addon?.lookupNoFollow : undefined;
     if (find && mounts.ids) this.lookup = { find, local: [...mounts.ids].filter(([, t]) => LOCAL_FS.has(t)).map(([id]) => id) };
@@ -203,6 +203,25 @@ export class SafeLstat {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return { stat: null, missing: true };
       return { stat: null, skipped: code ?? 'lstat failed' };
+    }
+  }
+
+  /**
+   * Opens a directory to read it (opendir's errors thrown). With lookupNoFollow: the very directory
+   * looked up, through its handle (/proc/self/fd/N), never its path again — a directory swapped
+   * for a symlink into a FUSE mount after the check would have been read there, and waited.
+   */
+  openDir(dir: string): fs.Dir {
+    if (!this.lookup) return fs.opendirSync(dir, { bufferSize: 128 });
+    const r = this.lookup.find(dir, this.lookup.local, MAX_PATH_COMPONENTS, true);
+    if (!('found' in r) || r.fd === undefined) {
+      const code = 'found' in r ? 'ENOTDIR' : 'missing' in r ? 'ENOENT' : this.looked(dir).skipped;
+      throw Object.assign(new Error(`${dir}: ${code}`), { code });
+    }
+    try {
+      return fs.opendirSync(`/proc/self/fd/${r.fd}`, { bufferSize: 128 });
+    } finally {
+      fs.closeSync(r.fd);
     }
   }
 

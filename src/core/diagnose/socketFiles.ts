@@ -159,7 +159,7 @@ export function scanSocketFiles(safe: SafeLstat, o: SocketScanOptions): SocketSc
     seenDirs.set(real, depth);
     let list: fs.Dirent[];
     try {
-      list = readSome(real, perDir + 1);
+      list = readSome(safe, real, perDir + 1);
     } catch (e) {
       out.skipped.push(`${dir}: ${(e as NodeJS.ErrnoException).code ?? 'readdir failed'}`);
       continue;
@@ -201,8 +201,8 @@ function crowdedReason(dirs: readonly string[], perDir: number): string {
 }
 
 /** Up to `max` entries of a directory, read incrementally: a directory of a million entries costs its first `max` only. */
-function readSome(dir: string, max: number): fs.Dirent[] {
-  const d = fs.opendirSync(dir, { bufferSize: 128 });
+function readSome(safe: SafeLstat, dir: string, max: number): fs.Dirent[] {
+  const d = safe.openDir(dir);
   const out: fs.Dirent[] = [];
   try {
     for (let ent = d.readSync(); ent !== null && out.length < max; ent = d.readSync()) out.push(ent);
