@@ -64,33 +64,23 @@ export function keyColumn<C extends { key: number }>(): Column<C> {
   };
 }
 
+/** A namespace's column: its inode, set only where it is not the snapshot's own namespace. */
+function namespaceColumn<C>(id: string, label: string, title: string, help: string, wide: boolean): Column<C> {
+  return { id: id as keyof C & string, label, title, type: 'string|null', help, search: 'text', ...(wide ? { wide } : {}) };
+}
+
 /** The IPC namespace column of the SysV kinds: set only on another namespace's objects (a container's). */
 export function ipcnsColumn<C extends { ipcns?: string }>(): Column<C> {
-  return {
-    id: 'ipcns' as keyof C & string,
-    label: 'IPC NS',
-    title: 'IPC namespace',
-    type: 'string|null',
-    help: "Another IPC namespace's object (a container's): the namespace's inode; empty for this namespace's",
-    search: 'text',
-    wide: true,
-  };
+  return namespaceColumn('ipcns', 'IPC NS', 'IPC namespace', "Another IPC namespace's object (a container's): the namespace's inode; empty for this namespace's", true);
 }
 
 /**
- * The mount namespace a path was read in, when not the snapshot's (core/probes/context.ts
- * foreignMntns). In the table, not only the panel: the path alone reads like one of ours, and no
- * text after it could say otherwise (a name may end in anything).
+ * The mount namespace a path was read in, when not the snapshot's and the path does not lead here
+ * to the same object (core/probes/mountNamespaces.ts). In the table, not only the panel: the path
+ * alone reads like one of ours, and no text after it could say otherwise (a name may end in anything).
  */
 export function mntnsColumn<C extends { mntns?: string }>(): Column<C> {
-  return {
-    id: 'mntns' as keyof C & string,
-    label: 'MNT NS',
-    title: 'Mount namespace',
-    type: 'string|null',
-    help: "The path is a name in another mount namespace (a container's, or a user's own): that namespace's inode; empty when it is this one's",
-    search: 'text',
-  };
+  return namespaceColumn('mntns', 'MNT NS', 'Mount namespace', "The path is a name in another mount namespace (a container's, or a user's own), and leads to another file here or none: that namespace's inode; empty when it is this one's", false);
 }
 
 /** Owner columns of objects that carry their creator's credentials (SysV, /dev/shm, /dev/mqueue). */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <tuple>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -176,19 +177,15 @@ void AsProcSeesIt(int pdir, ProcFacts& p, const FactsOptions& opt) {
       p.has |= F_NETNS;
     }
   }
-  if (ReadLinkAt(pdir, "ns/ipc", link) != 0) {
-    p.ipcns.clear();
-    p.has &= ~F_IPCNS;
-  } else {
-    p.ipcns = link;
-    p.has |= F_IPCNS;
-  }
-  if (ReadLinkAt(pdir, "ns/mnt", link) != 0) {
-    p.mntns.clear();
-    p.has &= ~F_MNTNS;
-  } else {
-    p.mntns = link;
-    p.has |= F_MNTNS;
+  // (no field error when refused: ns/net's says it already, and the process is taken as ours)
+  for (auto [name, text, flag] : {std::tuple<const char*, std::string*, uint32_t>{"ns/ipc", &p.ipcns, F_IPCNS}, {"ns/mnt", &p.mntns, F_MNTNS}}) {
+    if (ReadLinkAt(pdir, name, link) != 0) {
+      text->clear();
+      p.has &= ~flag;
+    } else {
+      *text = link;
+      p.has |= flag;
+    }
   }
   auto at = std::find_if(p.errors.begin(), p.errors.end(), [](const auto& e) { return strcmp(e.first, "cwd") == 0 || strcmp(e.first, "exe") == 0; });
   p.errors.insert(at, add.begin(), add.end());
