@@ -121,13 +121,16 @@ export const COLUMN_MAX = 48;
 
 /** The share of a column's cells its width fits (the rest, longer, shift their own rows). */
 const FITTED_SHARE = 0.95;
+/** Cells this short are all fitted: a column set on a few rows only (MNT NS) must not shift the very rows it is for. */
+const SHORT_CELL = 16;
 
-/** A column's width: its label's, or more to fit FITTED_SHARE of its cells, at most COLUMN_MAX (or the label). */
+/** A column's width: its label's, or more to fit FITTED_SHARE of its cells (all of them when none is long), at most COLUMN_MAX (or the label). */
 function columnWidth(label: number, cells: readonly string[][], i: number): number {
   const lengths = new Uint32Array(cells.length);
   for (let k = 0; k < cells.length; k++) lengths[k] = displayWidth(cells[k][i]);
   lengths.sort();
-  const fitted = lengths.length ? lengths[Math.max(0, Math.ceil(lengths.length * FITTED_SHARE) - 1)] : 0;
+  const widest = lengths.length ? lengths[lengths.length - 1] : 0;
+  const fitted = widest <= SHORT_CELL ? widest : lengths[Math.max(0, Math.ceil(lengths.length * FITTED_SHARE) - 1)];
   return Math.min(Math.max(label, fitted), Math.max(COLUMN_MAX, label));
 }
 

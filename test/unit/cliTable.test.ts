@@ -33,6 +33,16 @@ test('a long cell shifts its own row only, and is printed whole', () => {
   assert.equal(row(1).indexOf(' fd 3'), row(3).indexOf(' fd 3'), 'the short rows stay aligned');
 });
 
+test('short cells on a few rows only (another mount namespace on 1 FIFO of 100) do not shift those rows', () => {
+  const rows: Channel[] = [];
+  for (let i = 1; i <= 100; i++) rows.push(fifo(i, `/tmp/f${i}`));
+  (rows[49] as Channel & { mntns?: string }).mntns = '4026532319';
+  const lines = renderTable(snap(rows)).split('\n');
+  const at = (inode: number) => lines.find((l) => l.startsWith(`fifo:0:30:${inode} `))!.indexOf(`[${100 + inode}]`) - String(100 + inode).length;
+  assert.ok(lines.find((l) => l.startsWith('fifo:0:30:50 '))!.includes('4026532319'));
+  assert.equal(at(50), at(1), 'the marked row is aligned with the others');
+});
+
 test('the table comes in pieces of whole lines, at most 4,096 each, that together are the table', () => {
   const many: Channel[] = [];
   for (let i = 1; i <= 10_000; i++) many.push(fifo(i, `/tmp/f${i}`));
