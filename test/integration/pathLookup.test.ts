@@ -99,6 +99,14 @@ describe('a directory swapped for a symlink into a hung FUSE mount, under lookup
     assert.deepEqual(asked, [], 'the FUSE server saw no request of ours');
   });
 
+  it('a path through the FUSE mount itself is not looked up: not even its root is asked for its attributes', async () => {
+    // (statx from the attribute cache: a plain stat of the mount point sends GETATTR)
+    const { code, said, asked } = await runChild(fuse!, path.join(fuse!.mnt, 'x'));
+    assert.equal(code, 0, `the lookups did not all return (${code})`);
+    assert.equal(said.skipped, LOOKUPS, JSON.stringify(said));
+    assert.deepEqual(asked, [], 'the FUSE server saw no request of ours');
+  });
+
   it(`every one of ${LOOKUPS} stale-socket scans of the directory returns, and none reads the FUSE mount`, async () => {
     const { code, said, asked } = await runChild(fuse!, path.join(dir, 'a', 'x'), { IPCI_LOOKUP_SCAN: '1' });
     assert.equal(code, 0, `the scans did not all return (${code}); the FUSE server was asked ${asked.length} time(s)`);
