@@ -83,6 +83,7 @@ Lookup Resolve(const std::string& path, const std::unordered_set<uint64_t>& loca
     return r;
   }
   std::vector<std::string> parts = Split(path);
+  const bool mustBeDir = path.size() > 1 && path.back() == '/';
   if (parts.size() > maxComponents) {
     r.why = "deep";
     return r;
@@ -107,6 +108,10 @@ Lookup Resolve(const std::string& path, const std::unordered_set<uint64_t>& loca
       // the name itself may sit on such a mount (its root): not even its attributes are trusted
       r.why = "mount";
       r.mountId = (sx.stx_mask & STATX_MNT_ID) ? sx.stx_mnt_id : 0;
+      return r;
+    }
+    if (last && mustBeDir && !S_ISDIR(sx.stx_mode)) {
+      r.kind = Lookup::kMissing;  // `name/` of a file: ENOTDIR (of a symlink: not followed here)
       return r;
     }
     if (S_ISLNK(sx.stx_mode)) {

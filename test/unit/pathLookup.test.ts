@@ -1,0 +1,73 @@
+// lookupNoFollow (native/src/pathlookup.cc), as SafeLstat uses it: lstat's answers for plain
+// paths, root's symlinks followed and no one else's, no step into a mount the caller did not call
+// local (procfs here), and bounds on depth. The race it closes is the integration test's
+// (test/integration/pathLookup.test.ts: a directory swapped for a symlink into a hung FUSE mount).
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { loadNative } from '../../src/core/native';
+import { MAX_PATH_COMPONENTS, readMountTable, SafeLstat } from '../../src/core/diagnose/paths';
+
+const lookup = loadNative().addon?.lookupNoFollow;
+
+describe('lookupNoFollow', { skip: lookup ? false : 'native addon not built' }, () => {
+  let dir = '';
+  let local: number[] = [];
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-lookup-'));
+    fs.mkdirSync(path.join(dir, 'd'));
+    fs.writeFileSync(path.join(dir, 'd', 'f'), 'x');
+    fs.symlinkSync(path.join(dir, 'd'), path.join(dir, 'link'));
+    const ids = readMountTable().ids!;
+    local = [...ids].filter(([, t]) => t !== 'proc' && t !== 'fuse' && !t.startsWith('fuse.')).map(([id]) => id);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const found = (p: string) => {
+    const r = lookup!(p, local, MAX_PATH_COMPONENTS);
+    assert.ok('found' in r, `${p}: ${JSON.stringify(r)}`);
+    return r.found;
+  };
+
+  test('what lstat says of a file, a directory, `..` and `.` on the way', () => {
+    const st = fs.lstatSync(path.join(dir, 'd', 'f'));
+    for (const p of [path.join(dir, 'd', 'f'), `${dir}//d/./f`, `${dir}/d/../d/f`]) assert.equal(found(p).ino, st.ino, p);
+    assert.ok((found(`${dir}/d/`).mode & 0o170000) === 0o040000);
+    assert.deepEqual(lookup!(`${dir}/d/f/`, local, MAX_PATH_COMPONENTS), { missing: true }, 'a file with a trailing slash names nothing');
+    assert.deepEqual(lookup!(`${dir}/d/nothing/f`, local, MAX_PATH_COMPONENTS), { missing: true });
+    assert.deepEqual(lookup!(`${dir}/d/f/g`, local, MAX_PATH_COMPONENTS), { missing: true });
+  });
+
+  test("a symlink last is the symlink; on the way, root's is followed and another user's is not", { skip: process.geteuid?.() !== 0 ? 'needs root (lchown)' : false }, () => {
+    fs.lchownSync(path.join(dir, 'link'), 0, 0);
+    assert.equal(found(`${dir}/link`).ino, fs.lstatSync(`${dir}/link`).ino, 'the symlink itself');
+    assert.equal(found(`${dir}/link/f`).ino, fs.lstatSync(`${dir}/d/f`).ino, "root's, followed");
+    fs.lchownSync(path.join(dir, 'link'), 65534, 65534);
+    assert.deepEqual(lookup!(`${dir}/link/f`, local, MAX_PATH_COMPONENTS), { skipped: 'symlink', uid: 65534 });
+  });
+
+  test('a mount not called local is not entered; depth and odd input are refused, not thrown', () => {
+    const r = lookup!('/proc/self/status', local, MAX_PATH_COMPONENTS);
+    assert.ok('skipped' in r && r.skipped === 'mount', JSON.stringify(r));
+    assert.deepEqual(lookup!('/' + 'a/'.repeat(MAX_PATH_COMPONENTS + 1), local, MAX_PATH_COMPONENTS), { skipped: 'deep' });
+    for (const p of ['', 'relative', 'a/b']) assert.deepEqual(lookup!(p, local, MAX_PATH_COMPONENTS), { skipped: 'not an absolute path' });
+    assert.deepEqual(lookup!(`${dir}/${'x'.repeat(300)}`, local, MAX_PATH_COMPONENTS), { skipped: 'ENAMETOOLONG' });
+  });
+
+  test('SafeLstat on our own mount table answers through it, with the reasons spelled out', () => {
+    const safe = new SafeLstat(readMountTable());
+    assert.equal(safe.lstat(path.join(dir, 'd', 'f')).stat?.ino, fs.lstatSync(path.join(dir, 'd', 'f')).ino);
+    assert.equal(safe.lstat(path.join(dir, 'd', 'f')).stat?.dev, fs.lstatSync(path.join(dir, 'd', 'f')).dev, 'the device number as fs.lstat gives it');
+    assert.ok(safe.lstat(path.join(dir, 'd', 'f')).stat?.isFile());
+    assert.match(safe.lstat('/proc/self/status').skipped ?? '', /^on a proc file system/);
+    assert.equal(safe.dirMtime(path.join(dir, 'd')), fs.lstatSync(path.join(dir, 'd')).mtimeMs);
+    const d = safe.openDir(path.join(dir, 'd'));
+    try {
+      assert.equal(d.readSync()?.name, 'f');
+    } finally {
+      d.closeSync();
+    }
+  });
+});
