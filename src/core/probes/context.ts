@@ -85,9 +85,11 @@ export function append<T>(dst: T[], src: readonly T[]): void {
  * How many fd rows (fds of the IPC kinds) a snapshot lists for one user's processes, and in all.
  * A user decides how many fds their processes hold — one pipe dup'ed up to RLIMIT_NOFILE (a
  * million on a systemd machine) in each of hundreds of processes costs them 8 bytes a fd — and
- * every row listed is an endpoint object, ~140 bytes in the CLI and again in the extension host:
- * ten million made the table take 1.4 GB. Rows past a budget are not listed, and a warning says
- * whose (fds not listed whole); each user's share keeps one user from crowding out another's.
+ * every row listed becomes an endpoint object in the snapshot, in the worker and again on the
+ * extension host's main thread, in every diff and view. Rows past a budget are not listed, and a
+ * warning says whose (fds not listed whole); each user's share keeps one user from crowding out
+ * another's. (The walk's own columns, ~110 bytes a fd, are bounded only by its deadline: one
+ * snapshot of nobody's 2 million dups peaked at 277 MiB with the budget, 322 without.)
  */
 export const FD_ROWS_PER_USER = 1_000_000;
 export const FD_ROWS_TOTAL = 4_000_000;
