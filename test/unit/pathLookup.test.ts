@@ -9,6 +9,9 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadNative } from '../../src/core/native';
 import { MAX_PATH_COMPONENTS, readMountTable, SafeLstat } from '../../src/core/diagnose/paths';
+import { devName } from '../../src/core/probes/context';
+import { foreignPaths, MAX_LOOKUPS } from '../../src/core/probes/mountNamespaces';
+import type { ProcessInfo } from '../../src/core/model';
 
 const lookup = loadNative().addon?.lookupNoFollow;
 
@@ -70,4 +73,25 @@ describe('lookupNoFollow', { skip: lookup ? false : 'native addon not built' }, 
       d.closeSync();
     }
   });
+});
+
+test("a snapshot looks up at most MAX_LOOKUPS paths of other mount namespaces, however many probes ask (one per network namespace's Unix table)", () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-marks-')), 'f');
+  fs.writeFileSync(file, 'x');
+  try {
+    const st = fs.lstatSync(file);
+    const object = { dev: devName(st.dev), inode: st.ino };
+    // pid 7 in a mount namespace that is not ours (no process's is inode 1)
+    const ctx = { procRoot: '/proc', processes: new Map([[7, { pid: 7, mntns: '1' } as ProcessInfo]]) };
+    const marks: Array<string | undefined> = [];
+    for (let i = 0; i < MAX_LOOKUPS + 10; i++) marks.push(foreignPaths(ctx).mark(file, 7, object));
+    assert.equal(foreignPaths(ctx).of(7), '1');
+    assert.deepEqual(marks.slice(0, MAX_LOOKUPS), new Array(MAX_LOOKUPS).fill(undefined), 'looked up: it leads here to that file');
+    assert.deepEqual(marks.slice(MAX_LOOKUPS), new Array(10).fill('1'), 'past the bound: marked without a lookup');
+    const next = { procRoot: '/proc', processes: new Map(ctx.processes) };
+    assert.equal(foreignPaths(next).mark(file, 7, object), undefined, 'the next snapshot has a bound of its own');
+    assert.equal(foreignPaths(ctx).mark(file, 8, object), undefined, 'a process of ours (or unknown) is not marked');
+  } finally {
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
 });

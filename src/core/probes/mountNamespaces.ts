@@ -28,8 +28,17 @@ const NOTHING_FOREIGN: ForeignPaths = { of: () => undefined, mark: () => undefin
 /** Paths looked up a snapshot, at most (each at most MAX_PATH_COMPONENTS directories deep). */
 export const MAX_LOOKUPS = 256;
 
-/** For one probe's run; on a captured tree (no namespace of our own to compare with) nothing is foreign. */
+/** One per snapshot (by its processes), shared by its probes: the lookups' bound is the snapshot's, whatever the number of network namespaces whose Unix tables ask. */
+const perSnapshot = new WeakMap<object, ForeignPaths>();
+
+/** For one snapshot; on a captured tree (no namespace of our own to compare with) nothing is foreign. */
 export function foreignPaths(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>): ForeignPaths {
+  let f = perSnapshot.get(ctx.processes);
+  if (!f) perSnapshot.set(ctx.processes, (f = make(ctx)));
+  return f;
+}
+
+function make(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>): ForeignPaths {
   if (ctx.procRoot !== '/proc') return NOTHING_FOREIGN;
   let own: string;
   try {
