@@ -40,6 +40,8 @@ export function foreignPaths(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>):
 
 function make(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>): ForeignPaths {
   if (ctx.procRoot !== '/proc') return NOTHING_FOREIGN;
+  // (the processes alone, not the context: kept as long as its key is, this must not keep the walk's columns)
+  const processes = ctx.processes;
   let own: string;
   try {
     own = netnsId(fs.readlinkSync('/proc/self/ns/mnt'));
@@ -49,7 +51,7 @@ function make(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>): ForeignPaths {
   let safe: SafeLstat | undefined;
   let lookups = 0;
   const of = (pid: number): string | undefined => {
-    const ns = ctx.processes.get(pid)?.mntns;
+    const ns = processes.get(pid)?.mntns;
     return ns && ns !== own ? ns : undefined;
   };
   return {
