@@ -123,7 +123,11 @@ export class SafeLstat {
   private readonly lookup?: { find: (p: string, local: number[], max: number, openDir?: boolean) => PathLookup; local: number[] };
   constructor(private readonly mounts: MountTable) {
     const find = mounts.ids && mounts.ids.size > 0 ? loadNative().addon?.lookupNoFollow : undefined;
-    if (find && mounts.ids) this.lookup = { find, local: [...mounts.ids].filter(([, t]) => LOCAL_FS.has(t)).map(([id]) => id) };
+    if (!find || !mounts.ids) return;
+    const local = [...mounts.ids].filter(([, t]) => LOCAL_FS.has(t)).map(([id]) => id);
+    // a kernel before 5.8 gives no mount id (STATX_MNT_ID): every path would read as another mount's
+    const root = find('/', local, MAX_PATH_COMPONENTS);
+    if ('found' in root) this.lookup = { find, local };
   }
 
   /** lookupNoFollow's answer as an lstat's. */
