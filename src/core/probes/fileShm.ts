@@ -4,18 +4,12 @@
 import type { FileShmChannel } from '../model';
 import { byPidFd, emit, type Probe, type ProbeContext } from './context';
 import { foreignPaths, type ForeignPaths } from './mountNamespaces';
-import { mapHolders, mapHoldersOf, type SharedMapping } from './maps';
+import { mapHolders, mapHoldersOf, mapsDevName, type SharedMapping } from './maps';
 
 /** Channels from per-process maps text (shared lines of files outside /dev), as the probe finds them. Exported for tests. */
 export function fileShmChannels(maps: Iterable<{ pid: number; maps: string | undefined | null }>, paths?: ForeignPaths): FileShmChannel[] {
   const texts = [...maps].filter((p): p is { pid: number; maps: string } => !!p.maps);
   return fileShmChannelsOf(mapHoldersOf(texts).sharedFiles, paths);
-}
-
-/** A maps line's device (`fe:01`, hex) as stat's `major:minor` (decimal). */
-function mapsDevName(dev: string): string {
-  const [maj, min] = dev.split(':');
-  return `${parseInt(maj, 16)}:${parseInt(min, 16)}`;
 }
 
 function fileShmChannelsOf(named: readonly SharedMapping[], paths: ForeignPaths | undefined): FileShmChannel[] {
