@@ -14,6 +14,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { launchBrowser, openWorkbench } from './browser';
+import { type CacheRegistry, registryReachable, startCacheRegistry } from './cacheRegistry';
 import { freePort, repoRoot } from './codeServer';
 import { cannotActAsNobody, nodeAsNobody } from './otherUser';
 import { openContainer, waitForWorkbench } from '../e2e/workbench';
@@ -78,6 +79,18 @@ async function main(): Promise<number> {
   }
   env.HOME = home;
   console.log(`[fresh-install] npm start in ${repoRoot} for a user whose home is ${home} (empty npm cache, no code-server)`);
+  // The public registry down (it happens here for hours) is not a fault of the install. Then the
+  // packages come from a registry on 127.0.0.1 serving this machine's npm cache: the user's cache
+  // is still empty, every package still crosses HTTP inside npm's lifecycle and is checked
+  // against its integrity. Said on the output, so a pass is never read as the public one.
+  let local: CacheRegistry | undefined;
+  const reach = await registryReachable();
+  if (!reach.ok) {
+    const outerCache = spawnSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).stdout.trim() || path.join(process.env.HOME ?? '/root', '.npm');
+    local = await startCacheRegistry(path.join(outerCache, '_cacache'));
+    env.npm_config_registry = `${local.url}/`;
+    console.log(`[fresh-install] registry.npmjs.org unreachable (${reach.why}): packages come from ${local.url}, a registry serving this machine's npm cache (${outerCache})`);
+  }
 
   // As root, in a private mount namespace with the Kerberos headers hidden (empty directories over
   // /usr/include/gssapi and /usr/include/krb5), as on a machine without libkrb5-dev: the install
@@ -193,6 +206,10 @@ async function main(): Promise<number> {
     });
   } finally {
     await stopStart();
+    if (local) {
+      console.log(`[fresh-install] the local registry served ${local.served} packuments and tarballs; not in the cache: ${local.missed.length ? local.missed.slice(0, 20).join(', ') : 'none'}`);
+      await local.close();
+    }
     if (process.argv.includes('--keep')) console.log(`[fresh-install] kept ${scratch}`);
     else fs.rmSync(scratch, { recursive: true, force: true });
   }
