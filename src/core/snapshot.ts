@@ -214,6 +214,11 @@ function toProcess(p: ProcWalkProcess, user: (uid: number) => string): ProcessIn
 }
 
 /** Names what the walk gave up: processes whose reads did not return, cut fd tables, threads still stuck. */
+/** The first five of a warning's list, then how many more. */
+function firstFive(a: string[], sep = ', ', noun = ''): string {
+  return a.slice(0, 5).join(sep) + (a.length > 5 ? `${sep}… ${a.length - 5} more${noun}` : '');
+}
+
 function reportGivenUp(w: ProcWalk, stuckNow: StuckWalk[], itemTimeoutMs: number, warnings: string[]): void {
   const stuck: string[] = [];
   let notReached = 0;
@@ -232,26 +237,25 @@ function reportGivenUp(w: ProcWalk, stuckNow: StuckWalk[], itemTimeoutMs: number
     }
     if (p.fdsCut !== undefined) cut.push(`${p.pid}${p.fdsCut ? ` (${p.fdsCut})` : ''}`);
   }
-  const list = (a: string[]) => a.slice(0, 5).join(', ') + (a.length > 5 ? `, … ${a.length - 5} more` : '');
   if (stuck.length > 0) {
     warnings.push(
       `scan: ${stuck.length} process${stuck.length === 1 ? '' : 'es'} skipped: a read did not return within ${itemTimeoutMs} ms ` +
-        `(a process in D state, e.g. waiting on a hung FUSE or NFS server, blocks reads of its /proc files): ${list(stuck)}`,
+        `(a process in D state, e.g. waiting on a hung FUSE or NFS server, blocks reads of its /proc files): ${firstFive(stuck)}`,
     );
   }
   if (notReached > 0) warnings.push(`scan: deadline passed: ${notReached} process${notReached === 1 ? '' : 'es'} not (fully) read`);
-  if (cut.length > 0) warnings.push(fdsCutWarning(`fd tables partly skipped at the scan's deadline: ${list(cut)}`));
+  if (cut.length > 0) warnings.push(fdsCutWarning(`fd tables partly skipped at the scan's deadline: ${firstFive(cut)}`));
   if (skippedThreads > 0) {
     warnings.push(
       `scan: ${skippedThreads} thread${skippedThreads === 1 ? '' : 's'} with an fd table of ${skippedThreads === 1 ? 'its' : 'their'} own not walked ` +
-        `(at most ${MAX_THREAD_TABLES} per process; what they share with their process is listed under it): ${list(skippedTables)}`,
+        `(at most ${MAX_THREAD_TABLES} per process; what they share with their process is listed under it): ${firstFive(skippedTables)}`,
     );
   }
   const threads = stuckNow;
   if (threads.length > 0) {
     warnings.push(
       `scan: ${threads.length} earlier read${threads.length === 1 ? ' is' : 's are'} still blocked in the kernel; those processes are skipped until they return: ` +
-        list(threads.map((t) => `${t.pid} (${t.what}, ${Math.round(t.ms / 1000)} s)`)),
+        firstFive(threads.map((t) => `${t.pid} (${t.what}, ${Math.round(t.ms / 1000)} s)`)),
     );
   }
 }
@@ -441,13 +445,12 @@ function reportFdRowsCut(cut: ReadonlyMap<number, number>, processes: ReadonlyMa
   }
   const whose = [...byUser]
     .sort((a, b) => b[1].rows - a[1].rows)
-    .slice(0, 5)
-    .map(([uid, u]) => `${uid < 0 ? 'unknown user' : `${user(uid)} (uid ${uid})`}: ${u.rows} fds of ${u.pids.length} process(es), ${u.pids.slice(0, 5).join(', ')}${u.pids.length > 5 ? ', …' : ''}`);
+    .map(([uid, u]) => `${uid < 0 ? 'unknown user' : `${user(uid)} (uid ${uid})`}: ${u.rows} fds of ${u.pids.length} process(es), ${firstFive(u.pids.map(String))}`);
   const n = (k: number) => k.toLocaleString('en-US');
   warnings.push(
     fdsCutWarning(
       `${n(rows)} fds of ${cut.size} process(es) past the scan's budget (${n(budget.perUser)} fds of IPC kinds per user, ${n(budget.total)} in all) not listed — ` +
-        whose.join('; ') + (byUser.size > 5 ? `; … ${byUser.size - 5} more users` : ''),
+        firstFive(whose, '; ', ' users'),
     ),
   );
 }

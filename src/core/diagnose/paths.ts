@@ -135,17 +135,23 @@ export class SafeLstat {
     const r = this.lookup!.find(p, this.lookup!.local, MAX_PATH_COMPONENTS);
     if ('found' in r) return { stat: pathStat(r.found) };
     if ('missing' in r) return { stat: null, missing: true };
-    const why =
-      r.skipped === 'mount'
-        ? `on a ${this.mounts.ids?.get(r.mountId ?? -1) ?? 'non-local'} file system (not looked at: it could hang)`
-        : r.skipped === 'symlink'
-          ? `goes through a symlink owned by uid ${r.uid}`
-          : r.skipped === 'deep'
-            ? `deeper than ${MAX_PATH_COMPONENTS} directories`
-            : r.skipped === 'changed'
-              ? 'a directory on the way changed while it was looked up'
-              : r.skipped;
-    return { stat: null, skipped: why };
+    return { stat: null, skipped: this.skipReason(r.skipped, r) };
+  }
+
+  /** lookupNoFollow's reason for not looking, as the text the diagnosis shows. */
+  private skipReason(reason: string, r: { mountId?: number; uid?: number }): string {
+    switch (reason) {
+      case 'mount':
+        return `on a ${this.mounts.ids?.get(r.mountId ?? -1) ?? 'non-local'} file system (not looked at: it could hang)`;
+      case 'symlink':
+        return `goes through a symlink owned by uid ${r.uid}`;
+      case 'deep':
+        return `deeper than ${MAX_PATH_COMPONENTS} directories`;
+      case 'changed':
+        return 'a directory on the way changed while it was looked up';
+      default:
+        return reason;
+    }
   }
 
   private fsTypeAt(p: string): string | undefined {
