@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { loadNative } from '../../src/core/native';
 import { MAX_PATH_COMPONENTS, readMountTable, SafeLstat } from '../../src/core/diagnose/paths';
 import { devName } from '../../src/core/probes/context';
-import { foreignPaths, MAX_LOOKUPS } from '../../src/core/probes/mountNamespaces';
+import { foreignPaths, MAX_LOOKUPS, MAX_LOOKUPS_PER_USER } from '../../src/core/probes/mountNamespaces';
 import type { ProcessInfo } from '../../src/core/model';
 
 const lookup = loadNative().addon?.lookupNoFollow;
@@ -75,21 +75,31 @@ describe('lookupNoFollow', { skip: lookup ? false : 'native addon not built' }, 
   });
 });
 
-test("a snapshot looks up at most MAX_LOOKUPS paths of other mount namespaces, however many probes ask (one per network namespace's Unix table)", () => {
+test("a snapshot looks up at most MAX_LOOKUPS_PER_USER paths of one user's processes in other mount namespaces and MAX_LOOKUPS in all, however many probes ask", () => {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-marks-')), 'f');
   fs.writeFileSync(file, 'x');
   try {
     const st = fs.lstatSync(file);
     const object = { dev: devName(st.dev), inode: st.ino };
-    // pid 7 in a mount namespace that is not ours (no process's is inode 1)
-    const ctx = { procRoot: '/proc', processes: new Map([[7, { pid: 7, mntns: '1' } as ProcessInfo]]) };
-    const marks: Array<string | undefined> = [];
-    for (let i = 0; i < MAX_LOOKUPS + 10; i++) marks.push(foreignPaths(ctx).mark(file, 7, object));
-    assert.equal(foreignPaths(ctx).of(7), '1');
-    assert.deepEqual(marks.slice(0, MAX_LOOKUPS), new Array(MAX_LOOKUPS).fill(undefined), 'looked up: it leads here to that file');
-    assert.deepEqual(marks.slice(MAX_LOOKUPS), new Array(10).fill('1'), 'past the bound: marked without a lookup');
+    // pids 1000+ in a mount namespace that is not ours (no process's is inode 1): nobody's first,
+    // then root's (a PrivateTmp= service), then one process each of many other users
+    const users = MAX_LOOKUPS / MAX_LOOKUPS_PER_USER + 2;
+    const processes = new Map<number, ProcessInfo>();
+    for (let u = 0; u < users; u++) processes.set(1000 + u, { pid: 1000 + u, uid: u === 0 ? 65534 : u - 1, mntns: '1' } as ProcessInfo);
+    const ctx = { procRoot: '/proc', processes };
+    const marks = (pid: number, n: number) => Array.from({ length: n }, () => foreignPaths(ctx).mark(file, pid, object));
+    const nobody = marks(1000, MAX_LOOKUPS_PER_USER + 10);
+    assert.equal(foreignPaths(ctx).of(1000), '1');
+    assert.deepEqual(nobody.slice(0, MAX_LOOKUPS_PER_USER), new Array(MAX_LOOKUPS_PER_USER).fill(undefined), 'looked up: it leads here to that file');
+    assert.deepEqual(nobody.slice(MAX_LOOKUPS_PER_USER), new Array(10).fill('1'), "past the user's bound: marked without a lookup");
+    assert.deepEqual(marks(1001, 3), [undefined, undefined, undefined], "nobody's paths did not use up root's lookups");
+    // the other users take what is left of the total
+    let looked = MAX_LOOKUPS_PER_USER + 3;
+    for (let u = 2; u < users; u++) looked += marks(1000 + u, MAX_LOOKUPS_PER_USER).filter((m) => m === undefined).length;
+    assert.equal(looked, MAX_LOOKUPS, 'the total bound holds across users');
+    assert.equal(foreignPaths(ctx).mark(file, 1001, object), '1', 'past the total: marked');
     const next = { procRoot: '/proc', processes: new Map(ctx.processes) };
-    assert.equal(foreignPaths(next).mark(file, 7, object), undefined, 'the next snapshot has a bound of its own');
+    assert.equal(foreignPaths(next).mark(file, 1000, object), undefined, 'the next snapshot has bounds of its own');
     assert.equal(foreignPaths(ctx).mark(file, 8, object), undefined, 'a process of ours (or unknown) is not marked');
   } finally {
     fs.rmSync(path.dirname(file), { recursive: true, force: true });

@@ -6,8 +6,11 @@
 // PrivateTmp= has a namespace of its own, and its /run socket is ours all the same.
 // The lookups are lstat only, through SafeLstat (never a file system that could hang, never
 // another user's symlink, one directory handle at a time), only for paths a process of another
-// namespace gave, at most MAX_LOOKUPS a snapshot (any user can hold thousands of FIFOs in deep
-// directories: 4,000 in chains 1,900 deep added 8 s to a snapshot); past that, they are marked.
+// namespace gave, at most MAX_LOOKUPS_PER_USER a snapshot for the paths of one user's processes
+// and MAX_LOOKUPS in all (any user can hold thousands of FIFOs in deep directories: 4,000 in
+// chains 1,900 deep added 8 s to a snapshot); past that, they are marked. Per user, so that
+// nobody's thousand FIFOs in a namespace of their own cannot use up the lookups a root service
+// with PrivateTmp= needs for its sockets to read as what they are.
 import * as fs from 'node:fs';
 import { readMountTable, SafeLstat } from '../diagnose/paths';
 import { devName, netnsId, type ProbeContext } from './context';
@@ -26,7 +29,9 @@ export interface ForeignPaths {
 const NOTHING_FOREIGN: ForeignPaths = { of: () => undefined, mark: () => undefined };
 
 /** Paths looked up a snapshot, at most (each at most MAX_PATH_COMPONENTS directories deep). */
-export const MAX_LOOKUPS = 256;
+export const MAX_LOOKUPS = 1024;
+/** Of those, at most this many for the paths of one user's processes (real uid). */
+export const MAX_LOOKUPS_PER_USER = 256;
 
 /** One per snapshot (by its processes), shared by its probes: the lookups' bound is the snapshot's, whatever the number of network namespaces whose Unix tables ask. */
 const perSnapshot = new WeakMap<object, ForeignPaths>();
@@ -50,6 +55,7 @@ function make(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>): ForeignPaths {
   }
   let safe: SafeLstat | undefined;
   let lookups = 0;
+  const byUser = new Map<number, number>();
   const of = (pid: number): string | undefined => {
     const ns = processes.get(pid)?.mntns;
     return ns && ns !== own ? ns : undefined;
@@ -60,6 +66,10 @@ function make(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>): ForeignPaths {
       const ns = of(pid);
       // a text with U+FFFD names another file than the bytes it came from
       if (ns === undefined || object === null || text.includes('\ufffd') || lookups >= MAX_LOOKUPS) return ns;
+      const uid = processes.get(pid)?.uid ?? -1;
+      const mine = byUser.get(uid) ?? 0;
+      if (mine >= MAX_LOOKUPS_PER_USER) return ns;
+      byUser.set(uid, mine + 1);
       lookups++;
       safe ??= new SafeLstat(readMountTable());
       const st = safe.lstat(text).stat;
