@@ -12,7 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
-#include <unordered_set>
+#include <algorithm>
 #include <vector>
 
 #include <fcntl.h>
@@ -73,9 +73,18 @@ bool EnterChecked(Fd& dir, const std::string& name, const struct statx& sx, Look
   return true;
 }
 
+// The mount ids the caller called local, ascending: a Float64Array is read in place (SafeLstat
+// sorts its set once, not once a lookup), a plain array is copied and sorted.
+struct LocalMounts {
+  std::vector<double> owned;
+  const double* ids = nullptr;
+  size_t n = 0;
+  bool Has(uint64_t id) const { return std::binary_search(ids, ids + n, static_cast<double>(id)); }
+};
+
 // `openDir`: a directory found is also opened (Lookup::dirFd, O_PATH), for reading it through
 // /proc/self/fd/N — that very directory, never its path again.
-Lookup Resolve(const std::string& path, const std::unordered_set<uint64_t>& local, size_t maxComponents, bool openDir) {
+Lookup Resolve(const std::string& path, const LocalMounts& local, size_t maxComponents, bool openDir) {
   Lookup r;
   Fd dir(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!dir.ok()) {
@@ -104,7 +113,7 @@ Lookup Resolve(const std::string& path, const std::unordered_set<uint64_t>& loca
       else r.why = strerrorname_np(errno);
       return r;
     }
-    if (!(sx.stx_mask & STATX_MNT_ID) || local.count(sx.stx_mnt_id) == 0) {
+    if (!(sx.stx_mask & STATX_MNT_ID) || !local.Has(sx.stx_mnt_id)) {
       // the name itself may sit on such a mount (its root): not even its attributes are trusted
       r.why = "mount";
       r.mountId = (sx.stx_mask & STATX_MNT_ID) ? sx.stx_mnt_id : 0;
@@ -175,17 +184,28 @@ Lookup Resolve(const std::string& path, const std::unordered_set<uint64_t>& loca
 
 }  // namespace
 
-// lookupNoFollow(path, localMountIds, maxComponents, openDir?) → { found: { dev: 'MAJ:MIN', ino, mode, uid, mtimeMs }, fd? }
+// lookupNoFollow(path, localMountIds (number[], or a Float64Array ascending), maxComponents, openDir?) → { found: { dev: 'MAJ:MIN', ino, mode, uid, mtimeMs }, fd? }
 // | { missing: true } | { skipped: reason, mountId?, uid? }; reasons: an errno name, 'mount' (a
 // mount not in localMountIds), 'symlink' (owned by uid), 'deep' (more than maxComponents names),
 // 'changed' (a directory swapped while it was entered)
 Napi::Value LookupNoFollow(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = ArgString(info, 0, "path");
-  if (info.Length() < 2 || !info[1].IsArray()) ThrowSyscall(env, EINVAL, "lookupNoFollow");
-  Napi::Array ids = info[1].As<Napi::Array>();
-  std::unordered_set<uint64_t> local;
-  for (uint32_t i = 0; i < ids.Length(); i++) local.insert(static_cast<uint64_t>(ids.Get(i).As<Napi::Number>().Int64Value()));
+  LocalMounts local;
+  if (info.Length() >= 2 && info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_float64_array) {
+    Napi::Float64Array ids = info[1].As<Napi::Float64Array>();
+    local.ids = ids.Data();
+    local.n = ids.ElementLength();
+    if (!std::is_sorted(local.ids, local.ids + local.n)) ThrowSyscall(env, EINVAL, "lookupNoFollow");
+  } else if (info.Length() >= 2 && info[1].IsArray()) {
+    Napi::Array ids = info[1].As<Napi::Array>();
+    for (uint32_t i = 0; i < ids.Length(); i++) local.owned.push_back(ids.Get(i).As<Napi::Number>().DoubleValue());
+    std::sort(local.owned.begin(), local.owned.end());
+    local.ids = local.owned.data();
+    local.n = local.owned.size();
+  } else {
+    ThrowSyscall(env, EINVAL, "lookupNoFollow");
+  }
   int32_t maxComponents = ArgInt(info, 2, "maxComponents");
   const bool openDir = info.Length() > 3 && info[3].ToBoolean().Value();
   Napi::Object o = Napi::Object::New(env);

@@ -454,7 +454,7 @@ export interface NativeAddon {
    * NFS server, no automount), following only root's symlinks (native/src/pathlookup.cc). Absent
    * in older builds.
    */
-  lookupNoFollow?(path: string, localMountIds: number[], maxComponents: number, openDir?: boolean): PathLookup;
+  lookupNoFollow?(path: string, localMountIds: number[] | Float64Array, maxComponents: number, openDir?: boolean): PathLookup;
 
   /** mallinfo2 over every arena, bytes; null without glibc ≥ 2.33. */
   mallocInfo(): MallocInfo | null;

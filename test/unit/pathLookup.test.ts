@@ -59,6 +59,12 @@ describe('lookupNoFollow', { skip: lookup ? false : 'native addon not built' }, 
     assert.deepEqual(lookup!(`${dir}/${'x'.repeat(300)}`, local, MAX_PATH_COMPONENTS), { skipped: 'ENAMETOOLONG' });
   });
 
+  test('the local mount ids as SafeLstat passes them (a Float64Array, ascending) answer as the array does; unsorted ones are refused', () => {
+    const typed = Float64Array.from(local).sort();
+    for (const p of [path.join(dir, 'd', 'f'), '/proc/self/status', `${dir}/d/nothing`]) assert.deepEqual(lookup!(p, typed, MAX_PATH_COMPONENTS), lookup!(p, [...local].reverse(), MAX_PATH_COMPONENTS), p);
+    if (typed.length > 1) assert.throws(() => lookup!(dir, typed.slice().reverse(), MAX_PATH_COMPONENTS), /EINVAL/);
+  });
+
   test('SafeLstat on our own mount table answers through it, with the reasons spelled out', () => {
     const safe = new SafeLstat(readMountTable());
     assert.equal(safe.lstat(path.join(dir, 'd', 'f')).stat?.ino, fs.lstatSync(path.join(dir, 'd', 'f')).ino);

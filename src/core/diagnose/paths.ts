@@ -120,11 +120,12 @@ export interface LstatResult {
 export class SafeLstat {
   private readonly dirs = new Map<string, { real: string } | { skipped: string }>();
   /** lookupNoFollow and the mount ids it may enter, on this process's own table with the addon. */
-  private readonly lookup?: { find: (p: string, local: number[], max: number, openDir?: boolean) => PathLookup; local: number[] };
+  private readonly lookup?: { find: (p: string, local: Float64Array, max: number, openDir?: boolean) => PathLookup; local: Float64Array };
   constructor(private readonly mounts: MountTable) {
     const find = mounts.ids && mounts.ids.size > 0 ? loadNative().addon?.lookupNoFollow : undefined;
     if (!find || !mounts.ids) return;
-    const local = [...mounts.ids].filter(([, t]) => LOCAL_FS.has(t)).map(([id]) => id);
+    // ascending, in a typed array: the addon searches it in place on every lookup
+    const local = Float64Array.from([...mounts.ids].filter(([, t]) => LOCAL_FS.has(t)).map(([id]) => id)).sort();
     // a kernel before 5.8 gives no mount id (STATX_MNT_ID): every path would read as another mount's
     const root = find('/', local, MAX_PATH_COMPONENTS);
     if ('found' in root) this.lookup = { find, local };
