@@ -54,6 +54,8 @@ interface Args {
   soak?: SoakArgs;
   /** Seconds each of our in-process steps keeps running before the timed repetitions, per size (JIT tier-up). */
   warmupS: number;
+  /** Pairs (ours, then the host alone) of the in-VS-Code memory measurement; undefined: 3 at 50k (the goal's size), 1 elsewhere. */
+  vscodePairs?: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -86,6 +88,7 @@ function parseArgs(argv: string[]): Args {
     else if (v === '--no-lsof') a.lsof = false;
     else if (v === '--no-rss') a.rss = false;
     else if (v === '--no-vscode') a.vscode = false;
+    else if (v === '--vscode-pairs') a.vscodePairs = Math.max(1, Number(argv[++i]) || 1);
     else if (v === '--warmup') a.warmupS = Math.max(0, Number(argv[++i]) || 0);
     else if (v === '--rss-service') a.rssService = argv[++i];
     else if (v === '--soak') a.soak = { minutes: Math.max(1, Number(argv[++i]) || 20), intervalMs: 1000, churn: true, tracer: true, spawnUs: 5000, maxLive: 80 };
@@ -96,7 +99,7 @@ function parseArgs(argv: string[]): Args {
     else if (v === '--max-live' && a.soak) a.soak.maxLive = Number(argv[++i]) || 80;
     else if (v === '--walk' && a.soak) a.soak.walk = argv[++i] as WalkBackend;
     else if (v === '--help' || v === '-h') {
-      console.log('usage: node dist/bench.js [--reps N] [--warmup SECONDS] [--sizes 5k,20k,50k,200k,3kp] [--json FILE] [--no-ts] [--no-lsof] [--no-rss] [--no-vscode] [--no-activity] | --activity [--reps N] | --profile SIZE [--reps N] | --hold SIZE | --soak MINUTES [--interval MS] [--no-churn] [--no-tracer] [--spawn-us N] [--max-live N] [--walk proc|bpf-iter] [--json FILE]');
+      console.log('usage: node dist/bench.js [--reps N] [--warmup SECONDS] [--sizes 5k,20k,50k,200k,3kp] [--json FILE] [--no-ts] [--no-lsof] [--no-rss] [--no-vscode] [--vscode-pairs N] [--no-activity] | --activity [--reps N] | --profile SIZE [--reps N] | --hold SIZE | --soak MINUTES [--interval MS] [--no-churn] [--no-tracer] [--spawn-us N] [--max-live N] [--walk proc|bpf-iter] [--json FILE]');
       process.exit(0);
     } else throw new Error(`unknown argument ${v}`);
   }
@@ -250,7 +253,7 @@ interface SizeResult {
   backend: Record<string, string>;
   phases: Record<string, PhaseRun[]>;
   /** Peak RSS (MiB) per backend: the CLI's `snapshot --json`, and a SnapshotService process (host + worker). */
-  rss: Record<string, { cli?: number; service?: number; serviceAdded?: number; vscodeAdded?: number; vscodeControl?: number; vscodeNote?: string }>;
+  rss: Record<string, { cli?: number; service?: number; serviceAdded?: number; vscodeAdded?: number; vscodeControl?: number; vscodeOurs?: number; vscodeOursRange?: [number, number]; vscodePairs?: number; vscodeNote?: string }>;
   /** Per warmed step: its runs before the timed repetitions (the JIT's curve). */
   warmup?: Record<string, WarmupCurve>;
 }
@@ -317,10 +320,13 @@ function peakRss(cmd: string, args: string[], env: NodeJS.ProcessEnv): { peak: n
 /**
  * The extension's memory in a real extension host: the extension metrics (test/extension/
  * metrics.bench.ts) run in code-server's extension host with this walk, while the workload is up;
- * what the extension added to the host process at its peak (host side + worker thread), MiB.
+ * what the extension added to the host process at its peak (host side + worker thread), MiB, and
+ * beside it the control: the same host as long without the extension. One pair moves by ±20 MiB
+ * from run to run (the peak falls before or after a GC of either), so `pairs` of them alternate and
+ * the medians are given, with ours = the median of (added − control) over the pairs and its range.
  * Skipped, with the reason, when code-server is not installed (npm start or npm test installs it).
  */
-function vscodeAdded(walk: string): { added?: number; control?: number; note?: string } {
+function vscodeAdded(walk: string, pairs: number): { added?: number; control?: number; ours?: number; oursRange?: [number, number]; pairs?: number; note?: string } {
   const root = path.resolve(__dirname, '..');
   const locate = spawnSync('bash', [path.join(root, 'scripts', 'install-code-server.sh')], { env: { ...process.env, IPC_CODE_SERVER_LOCATE_ONLY: '1' }, encoding: 'utf8' });
   if (locate.status !== 0) return { note: (locate.stderr ?? '').trim().replace(/^\[install-code-server\] /, '') || 'code-server not installed' };
@@ -339,13 +345,33 @@ function vscodeAdded(walk: string): { added?: number; control?: number; note?: s
       return { why: `extension metrics failed (exit ${r.status}): ${(r.stdout + r.stderr).trim().split('\n').slice(-1)[0] ?? ''}` };
     }
   };
-  const m = run({ IPC_INSPECTOR_WALK: walk });
-  const mem = m.json?.memoryMiB as { addedAtPeak?: number; durationMs?: number } | undefined;
-  if (typeof mem?.addedAtPeak !== 'number') return { note: m.why || 'no memory figure' };
-  // the control: the same host as long, the extension not activated (what the host grows by itself)
-  const c = run({ IPC_BENCH_CONTROL: String(Math.round(mem.durationMs ?? 15000)) });
-  const control = (c.json?.control as { grewAtPeak?: number } | undefined)?.grewAtPeak;
-  return { added: mem.addedAtPeak, ...(typeof control === 'number' ? { control } : { note: c.why }) };
+  const added: number[] = [];
+  const controls: number[] = [];
+  const ours: number[] = [];
+  let note = '';
+  for (let i = 0; i < pairs; i++) {
+    const m = run({ IPC_INSPECTOR_WALK: walk });
+    const mem = m.json?.memoryMiB as { addedAtPeak?: number; durationMs?: number } | undefined;
+    if (typeof mem?.addedAtPeak !== 'number') {
+      note = m.why || 'no memory figure';
+      continue;
+    }
+    added.push(mem.addedAtPeak);
+    // the control: the same host as long, the extension not activated (what the host grows by itself)
+    const c = run({ IPC_BENCH_CONTROL: String(Math.round(mem.durationMs ?? 15000)) });
+    const control = (c.json?.control as { grewAtPeak?: number } | undefined)?.grewAtPeak;
+    if (typeof control !== 'number') {
+      note = c.why || 'no control figure';
+      continue;
+    }
+    controls.push(control);
+    ours.push(mem.addedAtPeak - control);
+  }
+  if (added.length === 0) return { note };
+  return {
+    added: median(added),
+    ...(controls.length ? { control: median(controls), ours: median(ours), oursRange: [Math.min(...ours), Math.max(...ours)] as [number, number], pairs: ours.length } : { note }),
+  };
 }
 
 /**
@@ -658,13 +684,16 @@ async function main(): Promise<void> {
         for (const b of BACKEND_STEPS) {
           const env = { IPC_INSPECTOR_WALK: b.walk };
           const service = peakRss(process.execPath, [__filename, '--rss-service', b.walk], {});
-          const inVscode = args.vscode ? vscodeAdded(b.walk) : { note: 'skipped (--no-vscode)' };
+          const inVscode = args.vscode ? vscodeAdded(b.walk, args.vscodePairs ?? (size.label === '50k' ? 3 : 1)) : { note: 'skipped (--no-vscode)' };
           res.rss[b.name] = {
             cli: peakRss(bin, ['snapshot', '--json'], env)?.peak,
             service: service?.peak,
             serviceAdded: service?.base !== undefined ? service.peak - service.base : undefined,
             vscodeAdded: inVscode.added,
             vscodeControl: inVscode.control,
+            vscodeOurs: inVscode.ours,
+            vscodeOursRange: inVscode.oursRange,
+            vscodePairs: inVscode.pairs,
             vscodeNote: inVscode.note,
           };
         }
@@ -741,7 +770,7 @@ function printSize(r: SizeResult, ours: Snapshot | undefined, faultUs: number): 
   const bpfFaults = median(r.faults.bpf ?? []);
   if (faults.length)
     console.log(`  minor page faults per run (medians): ${faults.join(', ')}${Number.isFinite(bpfFaults) ? `; at ${faultUs.toFixed(2)} µs each, ~${fmt((bpfFaults * faultUs) / 1000)} ms of bpf's ${fmt(median(r.cpu.bpf ?? []))} ms CPU` : ''}`);
-  for (const [name, x] of Object.entries(r.rss)) console.log(`  peak RSS (${name}): CLI snapshot --json ${fmt(x.cli ?? NaN)} MiB, SnapshotService process (host + worker) ${fmt(x.service ?? NaN)} MiB, of which the service added ${fmt(x.serviceAdded ?? NaN)} MiB; the extension in a real extension host added ${x.vscodeAdded !== undefined ? `${fmt(x.vscodeAdded)} MiB (the host alone grew ${fmt(x.vscodeControl ?? NaN)} MiB as long)` : `— (${x.vscodeNote ?? 'not measured'})`}`);
+  for (const [name, x] of Object.entries(r.rss)) console.log(`  peak RSS (${name}): CLI snapshot --json ${fmt(x.cli ?? NaN)} MiB, SnapshotService process (host + worker) ${fmt(x.service ?? NaN)} MiB, of which the service added ${fmt(x.serviceAdded ?? NaN)} MiB; the extension in a real extension host added ${x.vscodeAdded !== undefined ? `${fmt(x.vscodeAdded)} MiB (the host alone grew ${fmt(x.vscodeControl ?? NaN)} MiB as long; ours ${fmt(x.vscodeOurs ?? NaN)} MiB${x.vscodeOursRange ? `, ${fmt(x.vscodeOursRange[0])}–${fmt(x.vscodeOursRange[1])} over ${x.vscodePairs} pair(s)` : ''})` : `— (${x.vscodeNote ?? 'not measured'})`}`);
   const c = r.counts as Record<string, Record<string, unknown>>;
   if (c.ours) {
     const o = c.ours as unknown as OurCounts;
@@ -846,9 +875,14 @@ function printSummary(results: SizeResult[]): void {
     }
   }
   if (results.some((r) => Object.keys(r.rss).length)) {
-    console.log('Peak RSS, MiB (each in a process of its own: the CLI `ipc-inspector snapshot --json` > /dev/null, and a SnapshotService process = host + worker with the diagnosis, full snapshot then two diffs; added = its peak less the bare process it started as; in VS Code = what a real extension host (code-server) grew by at its peak while the extension started and refreshed six times, the views open; host alone = the same host as long without the extension: the growth of VS Code itself on this machine, part of the first figure)');
-    console.log(['size', 'backend', 'CLI', 'service', 'added', 'in VS Code', 'host alone'].map((c, i) => pad(c, [6, 9, 7, 8, 7, 11, 11][i])).join(' '));
-    for (const r of results) for (const [n, x] of Object.entries(r.rss)) console.log([r.size, r.backend[n] ?? n, fmt(x.cli ?? NaN), fmt(x.service ?? NaN), fmt(x.serviceAdded ?? NaN), fmt(x.vscodeAdded ?? NaN), fmt(x.vscodeControl ?? NaN)].map((c, i) => pad(c, [6, 9, 7, 8, 7, 11, 11][i])).join(' '));
+    console.log('Peak RSS, MiB (each in a process of its own: the CLI `ipc-inspector snapshot --json` > /dev/null, and a SnapshotService process = host + worker with the diagnosis, full snapshot then two diffs; added = its peak less the bare process it started as; in VS Code = what a real extension host (code-server) grew by at its peak while the extension started and refreshed six times, the views open; host alone = the same host as long without the extension: the growth of VS Code itself on this machine, part of the first figure; ours = in VS Code less host alone, the median over pairs run one after the other (3 at 50k), with its range: one pair moves by ±20 MiB)');
+    console.log(['size', 'backend', 'CLI', 'service', 'added', 'in VS Code', 'host alone', 'ours', 'ours range'].map((c, i) => pad(c, [6, 9, 7, 8, 7, 11, 11, 7, 14][i])).join(' '));
+    for (const r of results) {
+      for (const [n, x] of Object.entries(r.rss)) {
+        const range = x.vscodeOursRange && (x.vscodePairs ?? 1) > 1 ? `${fmt(x.vscodeOursRange[0])}–${fmt(x.vscodeOursRange[1])} (${x.vscodePairs})` : '';
+        console.log([r.size, r.backend[n] ?? n, fmt(x.cli ?? NaN), fmt(x.service ?? NaN), fmt(x.serviceAdded ?? NaN), fmt(x.vscodeAdded ?? NaN), fmt(x.vscodeControl ?? NaN), fmt(x.vscodeOurs ?? NaN), range].map((c, i) => pad(c, [6, 9, 7, 8, 7, 11, 11, 7, 14][i])).join(' '));
+      }
+    }
   }
   console.log('wl fds = the workload\'s own fds; all fds = every fd on the machine (what each tool walks; other users\' processes included).');
   console.log('bpf = takeSnapshot({walk: "bpf-iter"}), proc = takeSnapshot({walk: "proc"}), service = SnapshotService.next() (default walk); ts-once = the pure-TS path, one run.');
