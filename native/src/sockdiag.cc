@@ -42,6 +42,9 @@ struct UnixCols {
   BigVec<double> inode, peer, rqueue, wqueue, vfsIno, vfsDev;
   BigVec<uint8_t> type, state, nameKind;
   BigVec<std::string> name;
+  // UNIX_DIAG_ICONS of listeners: each connection waiting in one's accept queue, as a pair — the
+  // listener's inode and the connecting (client) socket's. Rare and few: not reserved.
+  BigVec<double> pendingListener, pendingClient;
 
   void Reserve(size_t n) {
     for (BigVec<double>* v : {&inode, &peer, &rqueue, &wqueue, &vfsIno, &vfsDev}) v->reserve(n);
@@ -108,7 +111,7 @@ void UnixDump(UnixCols& c, size_t rows, PendingError& err) {
   memset(&req, 0, sizeof req);
   req.sdiag_family = AF_UNIX;
   req.udiag_states = ~0u;
-  req.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_VFS;
+  req.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_VFS | UDIAG_SHOW_ICONS;
   req.udiag_cookie[0] = req.udiag_cookie[1] = INET_DIAG_NOCOOKIE;
   c.Reserve(rows);
   Dump(&req, sizeof req, err, [&](nlmsghdr* h) {
@@ -146,6 +149,16 @@ void UnixDump(UnixCols& c, size_t rows, PendingError& err) {
             memcpy(&v, d, sizeof v);
             vino = v.udiag_vfs_ino;
             vdev = v.udiag_vfs_dev;
+          }
+          break;
+        case UNIX_DIAG_ICONS:
+          // the client end of each embryo in a listener's queue (0 once the client is gone)
+          for (size_t k = 0; k + 4 <= dl; k += 4) {
+            uint32_t v;
+            memcpy(&v, d + k, 4);
+            if (v == 0) continue;
+            c.pendingListener.push_back(m->udiag_ino);
+            c.pendingClient.push_back(v);
           }
           break;
         case UNIX_DIAG_RQLEN:
@@ -313,6 +326,8 @@ class DiagWorker : public PromiseWorker {
       NamesNotUtf8(env, o, u_.name);
       o.Set("vfsIno", Adopt<Napi::Float64Array>(env, std::move(u_.vfsIno)));
       o.Set("vfsDev", Adopt<Napi::Float64Array>(env, std::move(u_.vfsDev)));
+      o.Set("pendingListener", Adopt<Napi::Float64Array>(env, std::move(u_.pendingListener)));
+      o.Set("pendingClient", Adopt<Napi::Float64Array>(env, std::move(u_.pendingClient)));
     } else {
       o.Set("family", Adopt<Napi::Uint8Array>(env, std::move(i_.family)));
       o.Set("state", Adopt<Napi::Uint8Array>(env, std::move(i_.state)));

@@ -289,6 +289,12 @@ export interface UnixDiag {
    */
   vfsIno?: Float64Array;
   vfsDev?: Float64Array;
+  /**
+   * UNIX_DIAG_ICONS: the connections waiting in listeners' accept queues, as pairs — the
+   * listener's inode and the connecting socket's. Absent from /proc/net/unix and older builds.
+   */
+  pendingListener?: Float64Array;
+  pendingClient?: Float64Array;
 }
 
 /** TCP/UDP sockets from inet_diag, in columns. */

@@ -29,6 +29,11 @@ export interface UnixChannel extends ChannelBase {
   peer?: string;
   peerInode?: number;
   /**
+   * A connection not accepted yet (connected, its other end still in a listener's accept queue,
+   * which has no inode: `ss` says `* 0`): the listener's id (sock_diag UNIX_DIAG_ICONS, native only).
+   */
+  acceptQueue?: string;
+  /**
    * What the kernel reports as the receive queue (UNIX_DIAG_RQLEN): stream and seqpacket — bytes
    * waiting to be read; dgram — the length of the FIRST waiting datagram (not how many wait, nor
    * their total); a listener — connections waiting for accept(). null without sock_diag.
@@ -55,6 +60,7 @@ export const UNIX_STREAM_FULL = 32768;
 export const UNIX_DGRAM_FULL = 4096;
 
 function queued(ch: UnixChannel): string {
+  if (ch.acceptQueue !== undefined) return ', not accepted yet';
   const rq = ch.recvQueue;
   if (!rq) return '';
   if (ch.state === 'listen') return `, ${rq} waiting for accept()`;
@@ -91,6 +97,7 @@ export const unix = defineKind<UnixChannel>({
     c('abstract', 'ABSTRACT', 'Abstract name', 'string', 'Bound abstract name (shown with a leading @)', { search: 'text', format: (a: string) => '@' + a }),
     c('peer', 'PEER', 'Peer', 'string', 'Channel id of the other end (sock_diag; native addon)'),
     c('peerInode', 'PEER INODE', 'Peer inode', 'number', 'Inode of the other end', { wide: true }),
+    c('acceptQueue', 'ACCEPT-Q OF', 'Waiting in the accept queue of', 'string', 'Connected but not accepted yet: the listener whose accept queue holds the other end (sock_diag)', { wide: true }),
     c('recvQueue', 'RECV-Q', 'Receive queue', 'number|null',
       'stream/seqpacket: bytes waiting to be read; dgram: the length of the first waiting datagram (not a count); listener: connections waiting for accept()'),
     c('sendQueue', 'SEND-Q', 'Send queue', 'number|null', "Buffer memory held by what it sent and the peer has not read (the kernel's accounting, as ss's Send-Q: more than the data itself); for a listener, its backlog limit"),
@@ -99,7 +106,8 @@ export const unix = defineKind<UnixChannel>({
     c('boundDev', 'BOUND DEV', 'Bound file device', 'string', 'Device (major:minor) of that file', { wide: true }),
   ],
   ends: 'holders',
-  peer: (ch) => ch.peer,
+  // a connection not accepted yet leads to the listener that will accept it
+  peer: (ch) => ch.peer ?? ch.acceptQueue,
   listening: (ch) => ch.state === 'listen',
   datagrams: (ch) => ch.type !== 'stream',
   owner: noOwner,

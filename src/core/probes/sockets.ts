@@ -271,26 +271,37 @@ export function prepareUnix(d: UnixDiag, nsId: string): PreparedUnix {
   }
   // peers: the other end's id string is already built when it is in this table (binary search)
   const m = out.length;
+  const find = (raw: number): number => {
+    let lo = 0;
+    let hi = m - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = sorted[mid];
+      if (v < raw) lo = mid + 1;
+      else if (v > raw) hi = mid - 1;
+      else return mid;
+    }
+    return -1;
+  };
   for (let k = 0; k < m; k++) {
     const peerRaw = peers[k];
     if (!(peerRaw > 0)) continue;
     const peer = peerRaw <= 0x7fffffff ? peerRaw | 0 : peerRaw;
-    let lo = 0;
-    let hi = m - 1;
-    let at = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = sorted[mid];
-      if (v < peerRaw) lo = mid + 1;
-      else if (v > peerRaw) hi = mid - 1;
-      else {
-        at = mid;
-        break;
-      }
-    }
+    const at = find(peerRaw);
     const ch = out[k];
     ch.peerInode = peer;
     ch.peer = at >= 0 ? out[at].id : 'unix:' + peer;
+  }
+  // a connection no one has accepted yet: its peer is an embryo with no inode (ss: `* 0`); the
+  // listener's queue names the client, so the client can name the listener
+  const pl = d.pendingListener;
+  const pc = d.pendingClient;
+  if (pl !== undefined && pc !== undefined) {
+    for (let i = 0; i < pl.length; i++) {
+      const client = find(pc[i]);
+      const listener = find(pl[i]);
+      if (client >= 0 && listener >= 0 && out[client].peer === undefined) out[client].acceptQueue = out[listener].id;
+    }
   }
   return { ch: out, inode: sorted.subarray(0, m) };
 }
