@@ -79,6 +79,12 @@ export const acceptBacklog = defineRule<Memo>({
       }
       const since = streakStart(history, now, (m) => (m.get(l.id) ?? 0) > 0);
       for (const p of holders.slice(0, 4)) evidence.push({ label: 'listener', text: `${procLabel(index, p, ev)} is ${activity(ev, index, p)}`, source: `/proc/${p}/task` });
+      // who waits: the clients the listener's queue names (Unix, sock_diag)
+      const clients = scan(input).notAccepted.get(l.id) ?? [];
+      if (clients.length > 0) {
+        const who = clients.slice(0, 4).map((c) => `${listLabel(c.endpoints.map((e) => procLabel(index, e.pid, ev))) || 'nobody'} (${c.id})`);
+        evidence.push({ label: 'waiting clients', text: who.join(', ') + (clients.length > 4 ? `, … ${clients.length - 4} more` : ''), source: 'sock_diag UNIX_DIAG_ICONS (snapshot)' });
+      }
       const stopped = holders.filter((p) => index.proc(p)?.state === 'T');
       out.push({
         id: `accept-backlog:${l.id}`,

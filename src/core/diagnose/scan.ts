@@ -19,6 +19,8 @@ export interface Scan {
   depths: Map<string, { ch: Channel; d: Depth }>;
   /** Listening sockets with connections waiting to be accepted. */
   busyListeners: (UnixChannel | InetChannel)[];
+  /** Unix clients whose connection waits in a listener's accept queue (UNIX_DIAG_ICONS), by the listener's id. */
+  notAccepted: Map<string, UnixChannel[]>;
   /** Path-bound Unix sockets someone holds that clients find by path (listeners, bound datagram sockets). */
   boundSockets: UnixChannel[];
   /** Unix sockets bound to a file, by the file's `dev:inode` (UNIX_DIAG_VFS; native snapshots only). */
@@ -42,7 +44,7 @@ function oneSided(ch: PipeChannel | FifoChannel): boolean {
 }
 
 function scanNow(ctx: RuleContext): Scan {
-  const s: Scan = { full: [], depths: new Map(), busyListeners: [], boundSockets: [], boundByFile: new Map(), tcpListeners: [], pipeSuspects: [] };
+  const s: Scan = { full: [], depths: new Map(), busyListeners: [], notAccepted: new Map(), boundSockets: [], boundByFile: new Map(), tcpListeners: [], pipeSuspects: [] };
   const { index } = ctx;
   for (const p of index.ofKind('pipe')) {
     if (p.endpoints.length === 0) continue;
@@ -60,6 +62,11 @@ function scanNow(ctx: RuleContext): Scan {
       const l = s.boundByFile.get(k);
       if (l) l.push(u);
       else s.boundByFile.set(k, [u]);
+    }
+    if (u.acceptQueue !== undefined) {
+      const l = s.notAccepted.get(u.acceptQueue);
+      if (l) l.push(u);
+      else s.notAccepted.set(u.acceptQueue, [u]);
     }
     if (u.state === 'listen') {
       if (u.recvQueue !== null && u.recvQueue > 0) s.busyListeners.push(u);
