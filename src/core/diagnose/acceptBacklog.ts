@@ -79,11 +79,19 @@ export const acceptBacklog = defineRule<Memo>({
       }
       const since = streakStart(history, now, (m) => (m.get(l.id) ?? 0) > 0);
       for (const p of holders.slice(0, 4)) evidence.push({ label: 'listener', text: `${procLabel(index, p, ev)} is ${activity(ev, index, p)}`, source: `/proc/${p}/task` });
-      // who waits: the clients the listener's queue names (Unix, sock_diag)
-      const clients = scan(input).notAccepted.get(l.id) ?? [];
-      if (clients.length > 0) {
-        const who = clients.slice(0, 4).map((c) => `${listLabel(c.endpoints.map((e) => procLabel(index, e.pid, ev))) || 'nobody'} (${c.id})`);
-        evidence.push({ label: 'waiting clients', text: who.join(', ') + (clients.length > 4 ? `, … ${clients.length - 4} more` : ''), source: 'sock_diag UNIX_DIAG_ICONS (snapshot)' });
+      // who waits: a Unix listener's queue names its clients; a TCP one's server ends have the client as their peer
+      const waitingIn = scan(input).notAccepted.get(l.id) ?? [];
+      if (waitingIn.length > 0) {
+        const who = waitingIn.slice(0, 4).map((c) => {
+          const client = c.kind === 'unix' ? c : index.channel(c.peer);
+          const holders = listLabel((client?.endpoints ?? []).map((e) => procLabel(index, e.pid, ev)));
+          return c.kind === 'unix' ? `${holders || 'nobody'} (${c.id})` : `${holders || 'a client not on this machine or not seen'} (${c.remote})`;
+        });
+        evidence.push({
+          label: 'waiting clients',
+          text: who.join(', ') + (waitingIn.length > 4 ? `, … ${waitingIn.length - 4} more` : ''),
+          source: l.kind === 'unix' ? 'sock_diag UNIX_DIAG_ICONS (snapshot)' : 'the server ends with no inode on its address and port (snapshot)',
+        });
       }
       const stopped = holders.filter((p) => index.proc(p)?.state === 'T');
       out.push({

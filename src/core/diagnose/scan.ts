@@ -19,8 +19,8 @@ export interface Scan {
   depths: Map<string, { ch: Channel; d: Depth }>;
   /** Listening sockets with connections waiting to be accepted. */
   busyListeners: (UnixChannel | InetChannel)[];
-  /** Unix clients whose connection waits in a listener's accept queue (UNIX_DIAG_ICONS), by the listener's id. */
-  notAccepted: Map<string, UnixChannel[]>;
+  /** Connections waiting in a listener's accept queue, by the listener's id: Unix clients (UNIX_DIAG_ICONS), TCP server ends (their `peer` is the client). */
+  notAccepted: Map<string, (UnixChannel | InetChannel)[]>;
   /** Path-bound Unix sockets someone holds that clients find by path (listeners, bound datagram sockets). */
   boundSockets: UnixChannel[];
   /** Unix sockets bound to a file, by the file's `dev:inode` (UNIX_DIAG_VFS; native snapshots only). */
@@ -78,6 +78,11 @@ function scanNow(ctx: RuleContext): Scan {
     if (u.boundInode !== undefined && u.state === 'unconnected' && u.path !== undefined && u.endpoints.length > 0) s.boundSockets.push(u);
   }
   for (const t of index.ofKind('tcp')) {
+    if (t.acceptQueue !== undefined) {
+      const l = s.notAccepted.get(t.acceptQueue);
+      if (l) l.push(t);
+      else s.notAccepted.set(t.acceptQueue, [t]);
+    }
     if (t.state === 'LISTEN') {
       if (t.endpoints.length > 0) s.tcpListeners.push(t);
       if (t.recvQueue > 0) s.busyListeners.push(t);

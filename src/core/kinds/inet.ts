@@ -40,6 +40,12 @@ export interface InetChannel extends ChannelBase {
    * other socket for the same connection, when the proxy holds exactly one connection on each side.
    */
   relay?: string;
+  /**
+   * TCP: a connection the kernel completed that no program has accepted yet — the server's end,
+   * held by no process (no inode), in a listener's accept queue: that listener's id, when exactly
+   * one user-space listener of this namespace has its address and port. (Unix: UnixChannel.)
+   */
+  acceptQueue?: string;
   uid: number;
   /**
    * An IPv6 listening or unconnected socket's IPV6_V6ONLY, from sock_diag: false for a dual-stack
@@ -100,6 +106,7 @@ export function inetColumns<C extends InetChannel>(): Column<C>[] {
     c('peerNetns', 'PEER NETNS', 'Peer namespace', 'string', "The other end's network namespace, when it is another one", { wide: true }),
     c('peerMatch', 'PEER MATCH', 'Peer found by', 'string', 'tuple-netns (the only swapped pair in another namespace) or conntrack (a NAT entry)', { wide: true }),
     c('relay', 'RELAY', 'Relayed by proxy to', 'string', "The proxy's other socket for this connection (docker-proxy)", { wide: true }),
+    c('acceptQueue', 'ACCEPT-Q OF', 'Waiting in the accept queue of', 'string', 'TCP: the server end of a connection no program has accepted yet: the listener whose accept queue holds it', { wide: true }),
     c('v6only', 'V6ONLY', 'IPv6 only', 'boolean', 'An IPv6 socket: true = IPv6 only, false = dual-stack (takes IPv4 too); absent when not known', { wide: true }),
     c('uid', 'UID', 'Owner uid', 'number', 'Socket owner uid', { wide: true }),
     c('netns', 'NETNS', 'Network namespace', 'string', 'Network namespace inode', { wide: true }),
@@ -122,6 +129,7 @@ export function inetCommon<C extends InetChannel>(kind: C['kind']): Pick<
     description: (ch) =>
       ch.state +
       (takesIpv4Too(ch) ? ', IPv4 too' : '') +
+      (ch.acceptQueue !== undefined ? ', not accepted yet' : '') +
       (ch.state === 'LISTEN'
         ? // (no backlog: /proc/net/tcp, without sock_diag, has none to say)
           ch.recvQueue ? `, ${plural(ch.recvQueue, 'connection')} waiting` + (ch.sendQueue ? ` of ${ch.sendQueue}` : '') : ''

@@ -390,6 +390,49 @@ function pairLinks(p: PairCandidates): { from: InetChannel[]; to: InetChannel[] 
   return { from, to };
 }
 
+/** `host` and `port` of an `addr:port` text (IPv6 in brackets). */
+function splitHostPort(s: string): [string, string] {
+  const colon = s.lastIndexOf(':');
+  return [s.slice(0, colon), s.slice(colon + 1)];
+}
+
+/**
+ * The server ends of connections no program has accepted yet: an established (or, the client
+ * gone, close-wait) TCP socket with no inode whose address and port a user-space listener of the
+ * same table has — its own or the wildcard of its family. Sockets the kernel itself holds (NFS,
+ * iSCSI, their listeners too) have no inode either, but never behind a listener that has one.
+ */
+function markAcceptQueues(ch: readonly InetChannel[]): void {
+  let byPort: Map<string, InetChannel[]> | undefined;
+  for (const c of ch) {
+    if (c.state !== 'LISTEN' || !(c.inode > 0)) continue;
+    const port = splitHostPort(c.local)[1];
+    byPort ??= new Map();
+    const l = byPort.get(port);
+    if (l) l.push(c);
+    else byPort.set(port, [c]);
+  }
+  if (!byPort) return;
+  for (const c of ch) {
+    if (c.inode !== 0 || (c.state !== 'ESTAB' && c.state !== 'CLOSE-WAIT')) continue;
+    const [host, port] = splitHostPort(c.local);
+    const ls = byPort.get(port);
+    if (!ls) continue;
+    // the kernel prefers a listener on the very address to a wildcard one; several of a kind
+    // (SO_REUSEPORT) share the port, and which queue holds it is not said: then none is named
+    const exact: InetChannel[] = [];
+    const wild: InetChannel[] = [];
+    for (const l of ls) {
+      if (l.family !== c.family) continue;
+      const lh = splitHostPort(l.local)[0];
+      if (lh === host) exact.push(l);
+      else if (lh === '0.0.0.0' || lh === '[::]') wild.push(l);
+    }
+    const one = exact.length > 0 ? exact : wild;
+    if (one.length === 1) c.acceptQueue = one[0].id;
+  }
+}
+
 /** Same namespace: `peer` alone, no peerNetns/peerMatch (across namespaces: netLinks.ts). */
 function applyLinks(l: { from: InetChannel[]; to: InetChannel[] }): void {
   for (let k = 0; k < l.from.length; k++) l.from[k].peer = l.to[k].id;
@@ -515,6 +558,7 @@ export const socketProbe: Probe<SocketPrefetch> = {
       const pairs: PairCandidates = { ch: [], key: [] };
       seenInet.reserve((tcp?.ch.length ?? 0) + (udp4?.ch.length ?? 0) + (udp6?.ch.length ?? 0));
       for (const t of [tcp, udp4, udp6]) if (t) fillInet(ctx, t, pairs, seenInet, claimed);
+      if (tcp) markAcceptQueues(tcp.ch);
       // found during the walk for these tables, unless an earlier table had some of their sockets
       const pre = ns.own && prefetch?.tcpPairs && prefetch.nsId === ns.id ? await prefetch.tcpPairs : undefined;
       applyLinks(pre && pre.t4 === tcp && pre.t6 === null && pre.candidates === pairs.ch.length ? pre : pairLinks(pairs));
