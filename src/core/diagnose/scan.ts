@@ -31,6 +31,12 @@ export interface Scan {
   pipeSuspects: (PipeChannel | FifoChannel)[];
 }
 
+function addTo<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const l = m.get(k);
+  if (l) l.push(v);
+  else m.set(k, [v]);
+}
+
 function oneSided(ch: PipeChannel | FifoChannel): boolean {
   const eps = ch.endpoints;
   let r = false;
@@ -57,17 +63,8 @@ function scanNow(ctx: RuleContext): Scan {
     if (f.deleted || oneSided(f)) s.pipeSuspects.push(f);
   }
   for (const u of index.ofKind('unix')) {
-    if (u.boundInode !== undefined) {
-      const k = `${u.boundDev}:${u.boundInode}`;
-      const l = s.boundByFile.get(k);
-      if (l) l.push(u);
-      else s.boundByFile.set(k, [u]);
-    }
-    if (u.acceptQueue !== undefined) {
-      const l = s.notAccepted.get(u.acceptQueue);
-      if (l) l.push(u);
-      else s.notAccepted.set(u.acceptQueue, [u]);
-    }
+    if (u.boundInode !== undefined) addTo(s.boundByFile, `${u.boundDev}:${u.boundInode}`, u);
+    if (u.acceptQueue !== undefined) addTo(s.notAccepted, u.acceptQueue, u);
     if (u.state === 'listen') {
       if (u.recvQueue !== null && u.recvQueue > 0) s.busyListeners.push(u);
       if (u.path !== undefined && u.endpoints.length > 0) s.boundSockets.push(u);
@@ -78,11 +75,7 @@ function scanNow(ctx: RuleContext): Scan {
     if (u.boundInode !== undefined && u.state === 'unconnected' && u.path !== undefined && u.endpoints.length > 0) s.boundSockets.push(u);
   }
   for (const t of index.ofKind('tcp')) {
-    if (t.acceptQueue !== undefined) {
-      const l = s.notAccepted.get(t.acceptQueue);
-      if (l) l.push(t);
-      else s.notAccepted.set(t.acceptQueue, [t]);
-    }
+    if (t.acceptQueue !== undefined) addTo(s.notAccepted, t.acceptQueue, t);
     if (t.state === 'LISTEN') {
       if (t.endpoints.length > 0) s.tcpListeners.push(t);
       if (t.recvQueue > 0) s.busyListeners.push(t);
