@@ -224,11 +224,13 @@ const counted = async (script, args) => {
   // A runner that failed without a failed test (could not start, timed out) counts as one failure.
   const failed = r.code !== 0 && Number(m?.[2] ?? 0) === 0 ? 1 : Number(m?.[2] ?? 0);
   const problem = r.out.match(/PROBLEM: (.*)/)?.[1];
+  // how the layer ran, when that matters to reading its result (the fresh install's registry)
+  const note = r.out.match(/^\[[a-z-]+\] NOTE: (.*)$/m)?.[1];
   return {
     ok: r.code === 0,
     passed,
     failed,
-    detail: `${passed} passed, ${failed} failed` + (problem ? ` — ${problem}` : r.code !== 0 && !m ? ' — did not run (see above)' : ''),
+    detail: `${passed} passed, ${failed} failed` + (problem ? ` — ${problem}` : r.code !== 0 && !m ? ' — did not run (see above)' : '') + (note ? ` (${note})` : ''),
   };
 };
 await layer('fresh-install', () => counted(path.join(dist, 'test/harness/runFreshInstall.js'), []));

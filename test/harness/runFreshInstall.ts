@@ -90,6 +90,7 @@ async function main(): Promise<number> {
     local = await startCacheRegistry(path.join(outerCache, '_cacache'));
     env.npm_config_registry = `${local.url}/`;
     console.log(`[fresh-install] registry.npmjs.org unreachable (${reach.why}): packages come from ${local.url}, a registry serving this machine's npm cache (${outerCache})`);
+    console.log(`[fresh-install] NOTE: packages from a local registry of this machine's npm cache: registry.npmjs.org unreachable (${reach.why})`);
   }
 
   // As root, in a private mount namespace with the Kerberos headers hidden (empty directories over
