@@ -19,6 +19,12 @@ export interface UnixChannel extends ChannelBase {
    * the snapshot's: the first one's (the path is a name there; here it may name another file, or none).
    */
   mntns?: string;
+  /**
+   * With a relative `path` (bound as `private/smtp`, relative to the binder's working directory
+   * then, as Postfix's master does): the absolute path it names, when a holder's working
+   * directory joined with it leads to the bound file (`boundDev`:`boundInode`; native only).
+   */
+  pathResolved?: string;
   /** Abstract name (without the leading NUL / `@`) when bound in the abstract namespace. */
   abstract?: string;
   /** The bytes (hex) of `path` or `abstract` when they are not UTF-8 (the text then has U+FFFD for them): views show the name by its bytes, `@q\xff`. */
@@ -67,6 +73,11 @@ function queued(ch: UnixChannel): string {
   return ch.type === 'dgram' ? `, a ${formatBytes(rq)} datagram waiting` : `, ${formatBytes(rq)} queued`;
 }
 
+/** A path-bound socket's name: its path, the absolute one beside a relative one when known, and another mount namespace's mark. */
+function pathName(path: string, ch: UnixChannel, max?: number): string {
+  return shortText(path, max) + (ch.pathResolved !== undefined ? ` (${shortText(ch.pathResolved, max)})` : '') + otherMntns(ch);
+}
+
 const c = col<UnixChannel>();
 
 export const unix = defineKind<UnixChannel>({
@@ -79,14 +90,14 @@ export const unix = defineKind<UnixChannel>({
   map: { family: 'socket', shared: false },
   idShape: /^\d+$/,
   inodeOfId: inodeOfSimpleId,
-  name: (ch, max) => (ch.path !== undefined ? shortText(ch.path, max) + otherMntns(ch) : ch.abstract !== undefined ? '@' + shortText(ch.abstract, max) : `unix:[${ch.inode}]`),
+  name: (ch, max) => (ch.path !== undefined ? pathName(ch.path, ch, max) : ch.abstract !== undefined ? '@' + shortText(ch.abstract, max) : `unix:[${ch.inode}]`),
   // A path or @name leads; an unnamed socket (socketpair, accepted end) leads with who holds it.
   label: (ch, ends) => {
     const named = ch.path !== undefined || ch.abstract !== undefined;
-    const name = ch.path !== undefined ? shortText(ch.path, 200) + otherMntns(ch) : ch.abstract !== undefined ? '@' + shortText(ch.abstract, 200) : `unix:[${ch.inode}]`;
+    const name = ch.path !== undefined ? pathName(ch.path, ch, 200) : ch.abstract !== undefined ? '@' + shortText(ch.abstract, 200) : `unix:[${ch.inode}]`;
     return named || !ends ? (ends ? `${name}  ${ends}` : name) : ends;
   },
-  longTitle: (ch) => `Unix ${ch.type} socket ${ch.path !== undefined ? shortText(ch.path) + otherMntns(ch) : ch.abstract !== undefined ? '@' + shortText(ch.abstract) : ch.inode}`,
+  longTitle: (ch) => `Unix ${ch.type} socket ${ch.path !== undefined ? pathName(ch.path, ch) : ch.abstract !== undefined ? '@' + shortText(ch.abstract) : ch.inode}`,
   description: (ch) => `${ch.type} ${ch.state}${queued(ch)}`,
   columns: [
     c('inode', 'INODE', 'Inode', 'number', 'Socket inode (socket:[N] in /proc/PID/fd)', { search: 'number', wide: true }),
@@ -94,6 +105,7 @@ export const unix = defineKind<UnixChannel>({
     c('state', 'STATE', 'State', 'string', 'listen, connected, unconnected, connecting, disconnecting', { search: 'text' }),
     c('path', 'PATH', 'Path', 'string', 'Bound filesystem path', { search: 'text' }),
     mntnsColumn<UnixChannel>(),
+    c('pathResolved', 'PATH RESOLVED', 'Path, resolved', 'string', "A relative path's absolute one: a holder's working directory joined with it leads to the bound file", { search: 'text', wide: true }),
     c('abstract', 'ABSTRACT', 'Abstract name', 'string', 'Bound abstract name (shown with a leading @)', { search: 'text', format: (a: string) => '@' + a }),
     c('peer', 'PEER', 'Peer', 'string', 'Channel id of the other end (sock_diag; native addon)'),
     c('peerInode', 'PEER INODE', 'Peer inode', 'number', 'Inode of the other end', { wide: true }),

@@ -12,6 +12,7 @@
 // nobody's thousand FIFOs in a namespace of their own cannot use up the lookups a root service
 // with PrivateTmp= needs for its sockets to read as what they are.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { readMountTable, SafeLstat } from '../diagnose/paths';
 import { devName, netnsId, type ProbeContext } from './context';
 
@@ -24,9 +25,19 @@ export interface ForeignPaths {
    * known: then a path of another namespace is marked).
    */
   mark(text: string, pid: number, object: { dev: string; inode: number } | null): string | undefined;
+  /**
+   * A relative name (a socket bound as `private/smtp`, relative to its binder's working directory
+   * then): the absolute path it names when the working directory of one of `pids` (ours, first
+   * few) joined with it leads here to `object`; undefined when none does. The same lookups and
+   * bounds as `mark`.
+   */
+  relative(text: string, pids: readonly number[], object: { dev: string; inode: number }): string | undefined;
 }
 
-const NOTHING_FOREIGN: ForeignPaths = { of: () => undefined, mark: () => undefined };
+const NOTHING_FOREIGN: ForeignPaths = { of: () => undefined, mark: () => undefined, relative: () => undefined };
+
+/** Holders whose working directory is tried for one relative name, at most. */
+const RELATIVE_TRIES = 4;
 
 /** Paths looked up a snapshot, at most (each at most MAX_PATH_COMPONENTS directories deep). */
 export const MAX_LOOKUPS = 1024;
@@ -60,20 +71,47 @@ function make(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>): ForeignPaths {
     const ns = processes.get(pid)?.mntns;
     return ns && ns !== own ? ns : undefined;
   };
+  /** One lookup of a path `pid` gave, within the bounds: does it lead here to `object`? undefined past the bounds. */
+  const leads = (text: string, pid: number, object: { dev: string; inode: number }): boolean | undefined => {
+    if (lookups >= MAX_LOOKUPS) return undefined;
+    const uid = processes.get(pid)?.uid ?? -1;
+    const mine = byUser.get(uid) ?? 0;
+    if (mine >= MAX_LOOKUPS_PER_USER) return undefined;
+    byUser.set(uid, mine + 1);
+    lookups++;
+    safe ??= new SafeLstat(readMountTable());
+    const st = safe.lstat(text).stat;
+    return !!st && st.ino === object.inode && devName(st.dev) === object.dev;
+  };
   return {
     of,
     mark(text, pid, object) {
       const ns = of(pid);
       // a text with U+FFFD names another file than the bytes it came from
-      if (ns === undefined || object === null || text.includes('\ufffd') || lookups >= MAX_LOOKUPS) return ns;
-      const uid = processes.get(pid)?.uid ?? -1;
-      const mine = byUser.get(uid) ?? 0;
-      if (mine >= MAX_LOOKUPS_PER_USER) return ns;
-      byUser.set(uid, mine + 1);
-      lookups++;
-      safe ??= new SafeLstat(readMountTable());
-      const st = safe.lstat(text).stat;
-      return st && st.ino === object.inode && devName(st.dev) === object.dev ? undefined : ns;
+      if (ns === undefined || object === null || text.includes('\ufffd')) return ns;
+      return leads(text, pid, object) === true ? undefined : ns;
+    },
+    relative(text, pids, object) {
+      if (text === '' || text.startsWith('/') || text.includes('\ufffd')) return undefined;
+      const tried = new Set<string>();
+      for (const pid of pids) {
+        if (tried.size >= RELATIVE_TRIES) break;
+        if (of(pid) !== undefined) continue; // its working directory is a name in its namespace
+        let cwd: string;
+        try {
+          // (the link's text is the directory as our root reaches it; not followed, only read)
+          cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+        } catch {
+          continue;
+        }
+        if (!cwd.startsWith('/') || cwd.endsWith(' (deleted)') || tried.has(cwd)) continue;
+        tried.add(cwd);
+        const full = path.posix.join(cwd, text);
+        const hit = leads(full, pid, object);
+        if (hit === undefined) return undefined;
+        if (hit) return full;
+      }
+      return undefined;
     },
   };
 }

@@ -340,6 +340,11 @@ function fillUnix(ctx: ProbeContext, p: PreparedUnix, seen: InodeTable | null, c
         const ns = paths.mark(ch.path, ch.endpoints[0].pid, ch.boundInode !== undefined ? { dev: ch.boundDev!, inode: ch.boundInode } : null);
         if (ns !== undefined) ch.mntns = ns;
       }
+      // a relative bound name: where it is, when a holder's working directory leads to the bound file
+      if (ch.path !== undefined && ch.boundInode !== undefined && ch.path[0] !== '/' && ch.endpoints.length > 0) {
+        const full = paths.relative(ch.path, ch.endpoints.map((e) => e.pid), { dev: ch.boundDev!, inode: ch.boundInode });
+        if (full !== undefined) ch.pathResolved = full;
+      }
     } else ch.endpoints = [];
   }
   return out;

@@ -1,0 +1,76 @@
+// A Unix socket bound by a relative name (Postfix's master binds `private/smtp` in its queue
+// directory): the kernel keeps the name as given, and ss and lsof print `private/smtp`. Where a
+// holder's working directory joined with it leads to the bound file (dev:inode from sock_diag),
+// the channel has `pathResolved`, the absolute path, and its name shows it. A binder that moved
+// on to another directory gives no such path: nothing is guessed.
+//
+//   node scripts/build.mjs test/integration && node --test dist/test/integration/relativeSocketName.test.js
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import type { Snapshot, UnixChannel } from '../../src/core/model';
+import { loadBpf, loadNative } from '../../src/core/native';
+import { takeSnapshot } from '../../src/core/snapshot';
+import { describe as kindOf } from '../../src/core/kinds';
+
+// argv: the directory to bind in, the directory to move to afterwards ('' to stay)
+const PY = `
+import os, socket, sys
+os.chdir(sys.argv[1])
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind('sub/rel.sock'); s.listen(1)
+if sys.argv[2]: os.chdir(sys.argv[2])
+print(os.fstat(s.fileno()).st_ino, flush=True)
+sys.stdin.readline()
+`;
+
+const python = ['/usr/bin/python3', '/usr/local/bin/python3'].find((p) => fs.existsSync(p));
+
+describe('a socket bound by a relative name shows where it is', { skip: loadNative().addon ? (python ? false : 'python3 not installed') : 'native addon not built (no sock_diag: no bound file to compare)' }, () => {
+  let dir = '';
+  const children: ChildProcessWithoutNullStreams[] = [];
+  let stays = 0;
+  let moved = 0;
+
+  const start = async (bindIn: string, moveTo: string): Promise<number> => {
+    const child = spawn(python!, ['-c', PY, bindIn, moveTo]);
+    children.push(child);
+    const line = await new Promise<string>((resolve, reject) => {
+      readline.createInterface({ input: child.stdout }).once('line', resolve);
+      child.once('exit', (c) => reject(new Error(`python exited ${c}`)));
+    });
+    return Number(line);
+  };
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-relsock-'));
+    for (const d of ['a/sub', 'b/sub']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+    stays = await start(path.join(dir, 'a'), '');
+    moved = await start(path.join(dir, 'b'), '/');
+  });
+  after(() => {
+    for (const c of children) c.kill();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const unixOf = (snap: Snapshot, inode: number) => snap.channels.find((c): c is UnixChannel => c.kind === 'unix' && c.inode === inode);
+  const ways: Array<[string, Parameters<typeof takeSnapshot>[0], string | false]> = [
+    ['BPF fd walk', { walk: 'bpf-iter' }, loadBpf().addon ? false : 'BPF addon not built'],
+    ['/proc fd walk', { walk: 'proc' }, false],
+  ];
+  for (const [way, opts, skip] of ways) {
+    it(`the binder still in its directory: the absolute path, in the name too; the one that moved on: none (${way})`, { skip }, async () => {
+      const snap = await takeSnapshot({ ...opts, kinds: ['unix'], pids: children.map((c) => c.pid!) });
+      const a = unixOf(snap, stays)!;
+      assert.equal(a.path, 'sub/rel.sock', 'the name as the kernel keeps it');
+      assert.equal(a.pathResolved, path.join(dir, 'a/sub/rel.sock'));
+      assert.equal(kindOf(a).name(a, 200), `sub/rel.sock (${path.join(dir, 'a/sub/rel.sock')})`);
+      const b = unixOf(snap, moved)!;
+      assert.equal(b.path, 'sub/rel.sock');
+      assert.equal(b.pathResolved, undefined, 'its working directory (/) does not lead to the bound file: no guess');
+    });
+  }
+});
