@@ -111,3 +111,23 @@ test("a snapshot looks up at most MAX_LOOKUPS_PER_USER paths of one user's proce
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
   }
 });
+
+test("a relative name resolves through a holder's working directory only to the very file, within the same bounds", () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-rel-')), 'f');
+  fs.writeFileSync(file, 'x');
+  try {
+    const st = fs.lstatSync(file);
+    const object = { dev: devName(st.dev), inode: st.ino };
+    const me = process.pid;
+    const ctx = { procRoot: '/proc', processes: new Map([[me, { pid: me, uid: 4242 } as ProcessInfo]]) };
+    const rel = path.relative(process.cwd(), file);
+    const f = foreignPaths(ctx);
+    assert.equal(f.relative(rel, [me], object), file);
+    assert.equal(f.relative(rel, [me], { ...object, inode: object.inode + 1 }), undefined, 'another file at that name: no path');
+    assert.equal(f.relative(file, [me], object), undefined, 'an absolute name is not resolved');
+    for (let i = 2; i < MAX_LOOKUPS_PER_USER; i++) f.relative(rel, [me], object);
+    assert.equal(f.relative(rel, [me], object), undefined, "past the user's bound: not looked up");
+  } finally {
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
+});
