@@ -335,6 +335,28 @@ describe('rule 3: stale or hijacked Unix socket path', { skip: noNative }, () =>
     }
   });
 
+  test("a directory known only through a relative name (Postfix's private/smtp) is scanned for stale socket files too", async () => {
+    const dir = fs.mkdtempSync(path.join('/tmp', 'ipc-diag-rel-'));
+    fs.mkdirSync(path.join(dir, 'private'));
+    const left = path.join(dir, 'private', 'left.sock');
+    try {
+      // a server that binds by a relative name in its directory, and a file an earlier one left there
+      const old = await python('import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])\nprint("READY",flush=True)\nsys.stdin.read()', [left]);
+      await old.stop(); // exits without unlinking
+      const live = await python('import os,socket,sys\nos.chdir(sys.argv[1])\ns=socket.socket(socket.AF_UNIX)\ns.bind("private/live.sock")\ns.listen(1)\nprint("READY",flush=True)\nsys.stdin.read()', [dir]);
+      try {
+        const st = fs.lstatSync(left);
+        const staleId = (d: { problems: Problem[] }) => d.problems.filter((p) => p.id.startsWith('socket-path:stale:') && p.id.endsWith(`:${st.ino}`));
+        const [p] = await new Sampler().until(staleId, 'stale file beside a relative-named listener', { min: 2 });
+        assert.match(p.title, /ECONNREFUSED/);
+      } finally {
+        await live.stop();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a listener whose path was unlinked and rebound by another (unprivileged) process is hijacked; a listener whose path is gone is unreachable', { skip: root ? false : 'needs root to run the attacker as nobody' }, async () => {
     const dir = fs.mkdtempSync(path.join('/tmp', 'ipc-diag-hijack-'));
     fs.chownSync(dir, 65534, 65534); // a directory the attacker can write: the misconfiguration
