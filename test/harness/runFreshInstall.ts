@@ -89,8 +89,7 @@ async function main(): Promise<number> {
     const outerCache = spawnSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).stdout.trim() || path.join(process.env.HOME ?? '/root', '.npm');
     local = await startCacheRegistry(path.join(outerCache, '_cacache'));
     env.npm_config_registry = `${local.url}/`;
-    console.log(`[fresh-install] registry.npmjs.org unreachable (${reach.why}): packages come from ${local.url}, a registry serving this machine's npm cache (${outerCache})`);
-    console.log(`[fresh-install] NOTE: packages from a local registry of this machine's npm cache: registry.npmjs.org unreachable (${reach.why})`);
+    console.log(`[fresh-install] NOTE: packages from ${local.url}, a local registry of this machine's npm cache (${outerCache}): registry.npmjs.org unreachable (${reach.why})`);
   }
 
   // As root, in a private mount namespace with the Kerberos headers hidden (empty directories over

@@ -11,18 +11,10 @@ import type { InetChannel } from '../model';
 import type { EvidenceItem, ProblemDraft } from './problem';
 import { scan } from './scan';
 import { defineRule, iso, listLabel, procLabel, revealChannel, streakStart, type RuleContext } from './rule';
+import { hostOf, isWildcardHost, portOf } from '../kinds/inet';
 
 type Memo = ReadonlySet<string>;
 
-function hostOf(local: string): string {
-  const i = local.lastIndexOf(':');
-  const h = local.slice(0, i);
-  return h.startsWith('[') ? h.slice(1, -1) : h;
-}
-function portOf(local: string): number {
-  return Number(local.slice(local.lastIndexOf(':') + 1));
-}
-const WILDCARD = new Set(['0.0.0.0', '::']);
 
 interface Group {
   key: string;
@@ -50,7 +42,7 @@ function clashesNow(ctx: RuleContext): Group[] {
     if (g.sockets.length < 2) continue;
     // overlap: two sockets on the same address, or a wildcard next to anything
     const hosts = g.sockets.map((s) => hostOf(s.local));
-    const overlap = hosts.some((h, i) => WILDCARD.has(h) || hosts.indexOf(h) !== i);
+    const overlap = hosts.some((h, i) => isWildcardHost(h) || hosts.indexOf(h) !== i);
     if (overlap) out.push(g);
   }
   return out;
@@ -71,7 +63,7 @@ function reaches(g: Group): InetChannel[] {
   const loop = g.family === 4 ? '127.0.0.1' : '::1';
   const exact = g.sockets.filter((s) => hostOf(s.local) === loop);
   if (exact.length) return exact;
-  return g.sockets.filter((s) => WILDCARD.has(hostOf(s.local)));
+  return g.sockets.filter((s) => isWildcardHost(hostOf(s.local)));
 }
 
 export const portClash = defineRule<Memo>({
@@ -95,7 +87,7 @@ export const portClash = defineRule<Memo>({
         target.length === 0
           ? `a connect to ${loop}:${g.port} reaches none of them`
           : target.length === 1
-            ? `a connect to ${loop}:${g.port} reaches ${who(target[0])}${g.sockets.length > 1 && hostOf(target[0].local) !== '0.0.0.0' && hostOf(target[0].local) !== '::' ? ' (the most specific address wins)' : ''}`
+            ? `a connect to ${loop}:${g.port} reaches ${who(target[0])}${g.sockets.length > 1 && !isWildcardHost(hostOf(target[0].local)) ? ' (the most specific address wins)' : ''}`
             : `a connect to ${loop}:${g.port} reaches one of ${target.length} sockets on ${target[0].local}, chosen by the kernel from a hash of the client's address and port (SO_REUSEPORT)`;
       const evidence: EvidenceItem[] = g.sockets.map((s) => {
         const p = index.proc(s.endpoints[0].pid);

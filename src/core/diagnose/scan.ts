@@ -5,6 +5,7 @@
 import type { Channel, FifoChannel, InetChannel, PipeChannel, UnixChannel } from '../model';
 import { isFull } from './blocking';
 import type { RuleContext } from './rule';
+import { addTo } from '../collections';
 
 /** What a queue holds: bytes for sockets, messages for queues; SysV also its last receive time. */
 export interface Depth {
@@ -29,12 +30,6 @@ export interface Scan {
   tcpListeners: InetChannel[];
   /** Pipes and FIFOs missing a reader or a writer, and FIFOs whose name was deleted. */
   pipeSuspects: (PipeChannel | FifoChannel)[];
-}
-
-function addTo<K, V>(m: Map<K, V[]>, k: K, v: V): void {
-  const l = m.get(k);
-  if (l) l.push(v);
-  else m.set(k, [v]);
 }
 
 function oneSided(ch: PipeChannel | FifoChannel): boolean {

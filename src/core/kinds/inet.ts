@@ -63,6 +63,23 @@ export interface InetChannel extends ChannelBase {
   device?: string;
 }
 
+/** The host of an `addr:port` text, an IPv6 one without its brackets: `[::1]:80` → `::1`. */
+export function hostOf(addrPort: string): string {
+  if (addrPort.startsWith('[')) return addrPort.slice(1, addrPort.indexOf(']'));
+  const c = addrPort.lastIndexOf(':');
+  return c < 0 ? addrPort : addrPort.slice(0, c);
+}
+
+/** The port of an `addr:port` text (NaN for `*`). */
+export function portOf(addrPort: string): number {
+  return Number(addrPort.slice(addrPort.lastIndexOf(':') + 1));
+}
+
+/** A host that is every address of its family: a listener bound to it takes connections to any. */
+export function isWildcardHost(host: string): boolean {
+  return host === '0.0.0.0' || host === '::';
+}
+
 /** The local address as ss prints it: with `%DEVICE` before the port when the socket is bound to a device. */
 export function localShown(ch: Pick<InetChannel, 'local' | 'device'>): string {
   if (!ch.device) return ch.local;

@@ -8,6 +8,7 @@ import type { Endpoint } from '../model';
 import { MapsCursor } from '../parsers/procPid';
 import type { ProbeContext } from './context';
 import { foreignPaths } from './mountNamespaces';
+import { addTo } from '../collections';
 
 export interface MapHolders {
   /** SysV shm attachers by shmid (the mapping's inode). */
@@ -155,12 +156,6 @@ const cache = new WeakMap<ProbeContext, MapHolders>();
 
 const DEVSHM = '/dev/shm/';
 
-function add<K>(m: Map<K, Endpoint[]>, k: K, ep: Endpoint) {
-  const l = m.get(k);
-  if (l) l.push(ep);
-  else m.set(k, [ep]);
-}
-
 /** The SysV, /dev/shm, shared-file and unnamed-shmem holders of these maps texts (one endpoint per mapping). Exported for tests. */
 export function mapHoldersOf(maps: Iterable<{ pid: number; maps: string; mapsHex?: string }>, ours?: (pid: number) => boolean): MapHolders {
   const h: MapHolders = { sysvByInode: new Map(), sysvByKey: new Map(), sysvDev: new Map(), devShm: new Map(), devShmByKey: new Map(), sharedFiles: [], anonShm: [] };
@@ -177,13 +172,13 @@ export function mapHoldersOf(maps: Iterable<{ pid: number; maps: string; mapsHex
       const key = c.sysvKey();
       if (key !== null) {
         const ep = mapEndpoint(c, p.pid);
-        add(h.sysvByInode, c.inode, ep);
-        add(h.sysvByKey, key, ep);
+        addTo(h.sysvByInode, c.inode, ep);
+        addTo(h.sysvByKey, key, ep);
         if (!h.sysvDev.has(c.inode)) h.sysvDev.set(c.inode, c.dev());
       } else if (c.pathStartsWith('/dev/shm/')) {
         const ep = mapEndpoint(c, p.pid);
         const name = c.pathFrom(DEVSHM.length);
-        add(h.devShm, name, ep);
+        addTo(h.devShm, name, ep);
         const dev = c.devNumber();
         let inodes = byDev.get(dev);
         if (!inodes) byDev.set(dev, (inodes = new Map()));

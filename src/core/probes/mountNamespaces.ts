@@ -71,11 +71,13 @@ function make(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>): ForeignPaths {
     const ns = processes.get(pid)?.mntns;
     return ns && ns !== own ? ns : undefined;
   };
+  const uidOf = (pid: number): number => processes.get(pid)?.uid ?? -1;
+  /** Whether the paths of `pid`'s user may be looked up no more this snapshot. */
+  const spent = (uid: number): boolean => lookups >= MAX_LOOKUPS || (byUser.get(uid) ?? 0) >= MAX_LOOKUPS_PER_USER;
   /** One lookup of a path `pid` gave, within the bounds: does it lead here to `object`? undefined past the bounds. */
-  const spent = (pid: number): boolean => lookups >= MAX_LOOKUPS || (byUser.get(processes.get(pid)?.uid ?? -1) ?? 0) >= MAX_LOOKUPS_PER_USER;
   const leads = (text: string, pid: number, object: { dev: string; inode: number }): boolean | undefined => {
-    if (spent(pid)) return undefined;
-    const uid = processes.get(pid)?.uid ?? -1;
+    const uid = uidOf(pid);
+    if (spent(uid)) return undefined;
     byUser.set(uid, (byUser.get(uid) ?? 0) + 1);
     lookups++;
     safe ??= new SafeLstat(readMountTable());
@@ -96,7 +98,7 @@ function make(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>): ForeignPaths {
       for (const pid of pids) {
         if (tried.size >= RELATIVE_TRIES) break;
         if (of(pid) !== undefined) continue; // its working directory is a name in its namespace
-        if (spent(pid)) return undefined; // (not even the readlink: a user's thousand relative names cost the bound, then nothing)
+        if (spent(uidOf(pid))) return undefined; // (not even the readlink: a user's thousand relative names cost the bound, then nothing)
         let cwd: string;
         try {
           // (the link's text is the directory as our root reaches it; not followed, only read)

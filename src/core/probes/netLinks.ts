@@ -19,6 +19,7 @@ import type { InetChannel } from '../model';
 import type { ConntrackQuery } from '../native';
 import { isNat, origKeyV4, parseConntrackLine, type ConntrackEntry, type ConntrackTuple } from '../parsers/conntrack';
 import type { ProbeContext } from './context';
+import { hostOf, portOf } from '../kinds/inet';
 
 export interface NetnsRef {
   id: string;
@@ -35,18 +36,8 @@ export function normAddrPort(s: string): string {
   return s.startsWith('[::ffff:') && /^\[::ffff:\d+\.\d+\.\d+\.\d+\]:\d+$/.test(s) ? s.slice(8).replace(']', '') : s;
 }
 
-function host(s: string): string {
-  if (s.startsWith('[')) return s.slice(1, s.indexOf(']'));
-  const c = s.lastIndexOf(':');
-  return c < 0 ? s : s.slice(0, c);
-}
-
-function portOf(s: string): number {
-  return Number(s.slice(s.lastIndexOf(':') + 1));
-}
-
 export function isLoopback(addrPort: string): boolean {
-  const h = host(normAddrPort(addrPort));
+  const h = hostOf(normAddrPort(addrPort));
   return h.startsWith('127.') || h === '::1';
 }
 
@@ -117,8 +108,8 @@ export function dockerProxyArgs(cmdline: readonly string[]): { proto: string; ho
 export function conntrackQuery(c: InetChannel): ConntrackQuery | null {
   const l = normAddrPort(c.local);
   const r = normAddrPort(c.remote);
-  const src = host(l);
-  const dst = host(r);
+  const src = hostOf(l);
+  const dst = hostOf(r);
   const family = src.includes(':') ? 6 : 4;
   if (dst.includes(':') !== (family === 6)) return null;
   const sport = portOf(l);
@@ -244,9 +235,9 @@ export async function linkAcrossNamespaces(ctx: ProbeContext, nss: readonly Netn
       if (isLoopback(c.remote)) return true;
       if (localHosts === null) {
         localHosts = new Set<string>();
-        for (const list of [tcp, udp]) for (let i = 0; i < list.length; i++) localHosts.add(host(normAddrPort(list[i].local)));
+        for (const list of [tcp, udp]) for (let i = 0; i < list.length; i++) localHosts.add(hostOf(normAddrPort(list[i].local)));
       }
-      return localHosts.has(host(normAddrPort(c.remote)));
+      return localHosts.has(hostOf(normAddrPort(c.remote)));
     };
     const candidates = open.filter(natCandidate);
     if (candidates.length > 0) {

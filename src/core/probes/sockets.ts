@@ -20,6 +20,8 @@ import { fdExhaustionError, isFdExhaustion } from '../fdLimit';
 import { hiddenNamespaces, untabledSocket } from './hiddenNetns';
 import { linkAcrossNamespaces, normAddrPort } from './netLinks';
 import { lowerBound, sortedPositions } from '../sortedPositions';
+import { addTo } from '../collections';
+import { hostOf, isWildcardHost, portOf } from '../kinds/inet';
 
 interface Netns {
   id: string;
@@ -395,12 +397,6 @@ function pairLinks(p: PairCandidates): { from: InetChannel[]; to: InetChannel[] 
   return { from, to };
 }
 
-/** `host` and `port` of an `addr:port` text (IPv6 in brackets). */
-function splitHostPort(s: string): [string, string] {
-  const colon = s.lastIndexOf(':');
-  return [s.slice(0, colon), s.slice(colon + 1)];
-}
-
 /**
  * The server ends of connections no program has accepted yet: an established (or, the client
  * gone, close-wait) TCP socket with no inode whose address and port a user-space listener of the
@@ -408,20 +404,16 @@ function splitHostPort(s: string): [string, string] {
  * iSCSI, their listeners too) have no inode either, but never behind a listener that has one.
  */
 function markAcceptQueues(ch: readonly InetChannel[]): void {
-  let byPort: Map<string, InetChannel[]> | undefined;
+  let byPort: Map<number, InetChannel[]> | undefined;
   for (const c of ch) {
     if (c.state !== 'LISTEN' || !(c.inode > 0)) continue;
-    const port = splitHostPort(c.local)[1];
-    byPort ??= new Map();
-    const l = byPort.get(port);
-    if (l) l.push(c);
-    else byPort.set(port, [c]);
+    addTo((byPort ??= new Map()), portOf(c.local), c);
   }
   if (!byPort) return;
   for (const c of ch) {
     if (c.inode !== 0 || (c.state !== 'ESTAB' && c.state !== 'CLOSE-WAIT')) continue;
-    const [host, port] = splitHostPort(c.local);
-    const ls = byPort.get(port);
+    const host = hostOf(c.local);
+    const ls = byPort.get(portOf(c.local));
     if (!ls) continue;
     // the kernel prefers a listener on the very address to a wildcard one; several of a kind
     // (SO_REUSEPORT) share the port, and which queue holds it is not said: then none is named
@@ -429,9 +421,9 @@ function markAcceptQueues(ch: readonly InetChannel[]): void {
     const wild: InetChannel[] = [];
     for (const l of ls) {
       if (l.family !== c.family) continue;
-      const lh = splitHostPort(l.local)[0];
+      const lh = hostOf(l.local);
       if (lh === host) exact.push(l);
-      else if (lh === '0.0.0.0' || lh === '[::]') wild.push(l);
+      else if (isWildcardHost(lh)) wild.push(l);
     }
     const one = exact.length > 0 ? exact : wild;
     if (one.length === 1) c.acceptQueue = one[0].id;
