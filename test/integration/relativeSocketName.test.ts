@@ -2,7 +2,10 @@
 // directory): the kernel keeps the name as given, and ss and lsof print `private/smtp`. Where a
 // holder's working directory joined with it leads to the bound file (dev:inode from sock_diag),
 // the channel has `pathResolved`, the absolute path, and its name shows it. A binder that moved
-// on to another directory gives no such path: nothing is guessed.
+// on to another directory gives no such path: nothing is guessed. An unprivileged binder (nobody)
+// resolves the same way, and one that then swaps its directory for a symlink of its own to root's
+// directory, where root holds a socket of that name, gets nothing: its symlink is not followed,
+// and root's file is not its.
 //
 //   node scripts/build.mjs test/integration && node --test dist/test/integration/relativeSocketName.test.js
 import { after, before, describe, it } from 'node:test';
@@ -17,12 +20,15 @@ import { loadBpf, loadNative } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { describe as kindOf } from '../../src/core/kinds';
 
-// argv: the directory to bind in, the directory to move to afterwards ('' to stay)
+// argv: the directory to bind in, the directory to move to afterwards ('' to stay), and, to
+// swap afterwards, a directory the binder's sub/ becomes a symlink to
 const PY = `
 import os, socket, sys
 os.chdir(sys.argv[1])
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind('sub/rel.sock'); s.listen(1)
 if sys.argv[2]: os.chdir(sys.argv[2])
+if len(sys.argv) > 3:
+    os.rename('sub', 'moved'); os.symlink(sys.argv[3], 'sub')
 print(os.fstat(s.fileno()).st_ino, flush=True)
 sys.stdin.readline()
 `;
@@ -34,9 +40,13 @@ describe('a socket bound by a relative name shows where it is', { skip: loadNati
   const children: ChildProcessWithoutNullStreams[] = [];
   let stays = 0;
   let moved = 0;
+  let nobodys = 0;
+  let swapped = 0;
+  const asNobody = process.getuid?.() === 0 && fs.existsSync('/usr/bin/setpriv');
 
-  const start = async (bindIn: string, moveTo: string): Promise<number> => {
-    const child = spawn(python!, ['-c', PY, bindIn, moveTo]);
+  const start = async (bindIn: string, moveTo: string, more: string[] = [], nobody = false): Promise<number> => {
+    const argv = ['-c', PY, bindIn, moveTo, ...more];
+    const child = nobody ? spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', python!, ...argv]) : spawn(python!, argv);
     children.push(child);
     const line = await new Promise<string>((resolve, reject) => {
       readline.createInterface({ input: child.stdout }).once('line', resolve);
@@ -50,6 +60,15 @@ describe('a socket bound by a relative name shows where it is', { skip: loadNati
     for (const d of ['a/sub', 'b/sub']) fs.mkdirSync(path.join(dir, d), { recursive: true });
     stays = await start(path.join(dir, 'a'), '');
     moved = await start(path.join(dir, 'b'), '/');
+    if (asNobody) {
+      fs.chmodSync(dir, 0o755);
+      for (const d of ['n', 'n/sub', 'm', 'm/sub']) {
+        fs.mkdirSync(path.join(dir, d), { recursive: true });
+        fs.chownSync(path.join(dir, d), 65534, 65534);
+      }
+      nobodys = await start(path.join(dir, 'n'), '', [], true);
+      swapped = await start(path.join(dir, 'm'), '', [path.join(dir, 'a/sub')], true);
+    }
   });
   after(() => {
     for (const c of children) c.kill();
@@ -71,6 +90,15 @@ describe('a socket bound by a relative name shows where it is', { skip: loadNati
       const b = unixOf(snap, moved)!;
       assert.equal(b.path, 'sub/rel.sock');
       assert.equal(b.pathResolved, undefined, 'its working directory (/) does not lead to the bound file: no guess');
+    });
+
+    it(`nobody's socket resolves; nobody's that swapped its directory for a symlink to root's gets nothing (${way})`, { skip: skip || (asNobody ? false : 'needs root and setpriv to run a binder as nobody') }, async () => {
+      const snap = await takeSnapshot({ ...opts, kinds: ['unix'], pids: children.map((c) => c.pid!) });
+      assert.equal(unixOf(snap, nobodys)?.pathResolved, path.join(dir, 'n/sub/rel.sock'));
+      const s = unixOf(snap, swapped)!;
+      assert.equal(s.path, 'sub/rel.sock');
+      assert.equal(s.pathResolved, undefined, JSON.stringify(s));
+      assert.equal(unixOf(snap, stays)?.pathResolved, path.join(dir, 'a/sub/rel.sock'), "root's own is still its own");
     });
   }
 });
