@@ -78,14 +78,14 @@ export function renderProcess(p: ProcessView): void {
     ['Mount namespace', p.mntns],
     ['Thread of', p.threadOf === undefined ? undefined : p.threadOfComm !== undefined ? pidLink(p.threadOf, p.threadOfComm, 'thread-of-link') : `[${p.threadOf}]`],
     ['Parent', p.parentComm !== undefined ? pidLink(p.ppid, p.parentComm, 'parent-link') : p.ppid > 0 ? `[${p.ppid}]` : 'none'],
-    ['Command line', commandLine(p.cmdline)],
+    ['Command line', commandLine(p.cmdline, (p.errors ?? []).some((e) => e.field === 'cmdline' && e.code === 'EFBIG'))],
     ['User', userText(p)],
     ['State', p.state],
     ['Threads', String(p.threads)],
     ['Start time', `${p.startTime} ticks after boot (signals are bound to it)`],
     ['Traced by', p.tracerComm !== undefined ? pidLink(p.tracerPid, p.tracerComm, 'tracer-link') : p.tracerPid ? `[${p.tracerPid}]` : 'not traced'],
     ['Queued signals', p.queued !== null ? `${p.queued} of ${p.queueLimit ?? '?'} (per user)` : undefined],
-    ...(p.errors ?? []).map((e): [string, string] => [`${e.field}`, `unknown (${e.code} from ${e.syscall})`]),
+    ...(p.errors ?? []).map((e): [string, string] => [`${e.field}`, `${e.code === 'EFBIG' ? "cut at the scan's bounds" : 'unknown'} (${e.code} from ${e.syscall})`]),
   ]);
   const rows = p.signals.filter((s) => page.state.filter === 'all' || s.sets.length > 0 || !s.realtime);
   const mark = (on: boolean, key: string, label: string) => h('td', { class: `flag ${on ? `yes ${key}` : 'muted'}`, 'aria-label': `${label}: ${on ? 'yes' : 'no'}` }, on ? label : '\u2013');
@@ -167,9 +167,10 @@ function sendSignalFromForm(): void {
 }
 
 /** The command line without setproctitle's NUL padding; one of NULs only (a wiped argv) says so rather than show spaces. */
-function commandLine(args: readonly string[]): HTMLElement | string {
+/** `cut`: the scan kept only its first bytes (another user chooses how long it is). */
+function commandLine(args: readonly string[], cut: boolean): HTMLElement | string {
   let n = args.length;
   while (n > 0 && args[n - 1] === '') n--;
-  if (n > 0) return h('span', { class: 'mono' }, visible(args.slice(0, n).join(' ')));
+  if (n > 0) return h('span', { class: 'mono' }, visible(args.slice(0, n).join(' ')) + (cut ? ' … (cut: only its first bytes were read)' : ''));
   return args.length ? '(wiped: only NUL bytes)' : '(none: kernel thread or zombie)';
 }

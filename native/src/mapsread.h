@@ -10,13 +10,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstdint>
-#include <mutex>
-#include <unordered_map>
 #include <cstring>
 #include <string>
+
+#include "userbudget.h"
 
 namespace ipci {
 
@@ -30,33 +29,17 @@ constexpr int64_t kMapsWalkBudget = 64ll << 20;
 /** Kept maps text per walk for the processes of one user (real uid): a quarter of the walk's. */
 constexpr int64_t kMapsUserBudget = 16ll << 20;
 /** The user of a process whose uid is not known (its status unread): one budget for all of them. */
-constexpr uint32_t kMapsUnknownUser = 0xffffffffu;
+constexpr uint32_t kMapsUnknownUser = kUnknownUser;
 
 /**
  * What a walk may still keep of maps text: kMapsWalkBudget in all, kMapsUserBudget of it for the
  * processes of one user. Without the second, another user's processes — each at the per-process
  * bound, 256 such fill the walk's — spent it before root's were read, whose shared memory then
- * had no mappers. Shared by a walk's threads.
+ * had no mappers.
  */
-class MapsBudget {
+class MapsBudget : public UserBudget {
  public:
-  /** Nothing more may be kept for a process of `uid`. */
-  bool Spent(uint32_t uid) {
-    if (total_.load(std::memory_order_relaxed) <= 0) return true;
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = users_.find(uid);
-    return it != users_.end() && it->second <= 0;
-  }
-  void Spend(uint32_t uid, int64_t n) {
-    total_.fetch_sub(n, std::memory_order_relaxed);
-    std::lock_guard<std::mutex> lock(mu_);
-    users_.try_emplace(uid, kMapsUserBudget).first->second -= n;
-  }
-
- private:
-  std::atomic<int64_t> total_{kMapsWalkBudget};
-  std::mutex mu_;
-  std::unordered_map<uint32_t, int64_t> users_;
+  MapsBudget() : UserBudget(kMapsWalkBudget, kMapsUserBudget) {}
 };
 
 struct MapsRead {

@@ -44,6 +44,7 @@
 #include "napi_helpers.h"
 #include "fdhandle.h"
 #include "fdinfolines.h"
+#include "cmdlineread.h"
 #include "mapsread.h"
 #include "walkrows.h"
 
@@ -184,8 +185,9 @@ struct Shared {
   std::vector<uint8_t> procDone, chunkDone;
   std::atomic<size_t> next{0};
   std::atomic<size_t> nextChunk{0};
-  // maps text that may still be kept over every process (mapsread.h)
+  // maps text and command lines that may still be kept over every process (mapsread.h, cmdlineread.h)
   MapsBudget mapsBudget;
+  CmdlineBudget cmdlineBudget;
   // Pipe measurements, sharded so threads rarely wait on each other.
   static constexpr size_t kShards = 64;
   struct Shard {
@@ -529,7 +531,17 @@ class Walker {
     p.stat.assign(buf_.data(), n);
     p.has |= F_STAT;
     if (!Text(pdir, "status", p.status, p, F_STATUS)) return;
-    if (!Text(pdir, "cmdline", p.cmdline, p, F_CMDLINE)) return;
+    stage.store("cmdline", std::memory_order_relaxed);
+    CmdlineRead c = ReadCmdline(pdir, "cmdline", buf_, p.cmdline, &sh_.cmdlineBudget, StatusUid(p.status));
+    if (c.err == ESRCH) {
+      p.error = ESRCH;
+      return;
+    }
+    if (c.err != 0) p.errors.emplace_back("cmdline", c.err);
+    else {
+      p.has |= F_CMDLINE;
+      if (c.truncated) p.errors.emplace_back("cmdline", EFBIG);
+    }
     // a thread's mappings and POSIX timers are its process's: listed once, under the process
     const bool thread = p.leader != 0;
     if (!thread && sh_.procfs && opt.procRoot == "/proc" && StatusField(p.status, "\nThreads:", 9) > 1) OwnTables(pdir, p);

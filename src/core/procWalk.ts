@@ -242,7 +242,10 @@ async function linkHex(io: Io, fdPath: string, text: string): Promise<string | u
 
 /** A /proc text a process chooses (stat's comm, cmdline): the text, and its bytes in hex when they are not UTF-8. */
 async function readChosen(io: Io, file: string): Promise<{ text: string; hex?: string }> {
-  const b = await io.readBytes(file);
+  return chosen(await io.readBytes(file));
+}
+
+function chosen(b: Buffer): { text: string; hex?: string } {
   return isUtf8(b) ? { text: b.toString('utf8') } : { text: b.toString('utf8'), hex: b.toString('hex') };
 }
 
@@ -303,26 +306,64 @@ export const MAPS_WALK_BUDGET = 64 << 20;
 export const MAPS_USER_BUDGET = 16 << 20;
 
 /**
+ * What a walk may still keep of a text other users choose: so much in all, and at most so much of
+ * it for the processes of one user (native/src/userbudget.h UserBudget).
+ */
+export class UserBudget {
+  private left: number;
+  private readonly users = new Map<number, number>();
+
+  constructor(
+    walk: number,
+    private readonly user: number,
+  ) {
+    this.left = walk;
+  }
+
+  /** Nothing more may be kept for a process of `uid` (-1: not known). */
+  spent(uid: number): boolean {
+    return this.left <= 0 || (this.users.get(uid) ?? this.user) <= 0;
+  }
+
+  spend(uid: number, n: number): void {
+    this.left -= n;
+    this.users.set(uid, (this.users.get(uid) ?? this.user) - n);
+  }
+}
+
+/**
  * What a walk may still keep of maps text: MAPS_WALK_BUDGET in all, MAPS_USER_BUDGET of it for
  * the processes of one user (native/src/mapsread.h MapsBudget). Without the second, another
  * user's processes, each at the per-process bound, spent it before root's were read, whose shared
  * memory then had no mappers.
  */
-export class MapsBudget {
-  private left = MAPS_WALK_BUDGET;
-  private readonly users = new Map<number, number>();
-
-  /** Nothing more may be kept for a process of `uid` (-1: not known). */
-  spent(uid: number): boolean {
-    return this.left <= 0 || (this.users.get(uid) ?? MAPS_USER_BUDGET) <= 0;
-  }
-
-  spend(uid: number, n: number): void {
-    this.left -= n;
-    this.users.set(uid, (this.users.get(uid) ?? MAPS_USER_BUDGET) - n);
+export class MapsBudget extends UserBudget {
+  constructor() {
+    super(MAPS_WALK_BUDGET, MAPS_USER_BUDGET);
   }
 }
 
+/** Bounds of command lines, as native/src/cmdlineread.h has them (a unit test holds them to the header). */
+export const CMDLINE_MAX = 128 << 10;
+export const CMDLINE_HEAD = 4096;
+export const CMDLINE_WALK_BUDGET = 16 << 20;
+export const CMDLINE_USER_BUDGET = 4 << 20;
+
+/**
+ * What a walk may still keep of command lines (native/src/cmdlineread.h): another user chooses
+ * theirs, up to 6 MiB, and processes forked after the exec share it at no cost to them. Past a
+ * user's share, each of their processes keeps the first CMDLINE_HEAD bytes.
+ */
+export class CmdlineBudget extends UserBudget {
+  constructor() {
+    super(CMDLINE_WALK_BUDGET, CMDLINE_USER_BUDGET);
+  }
+
+  /** The bytes a process of `uid` may keep now. */
+  max(uid: number): number {
+    return this.spent(uid) ? CMDLINE_HEAD : CMDLINE_MAX;
+  }
+}
 
 /** The first kept lines within the per-process bounds and what is left of the walk's budget (spent here). */
 export function boundMaps(text: string, budget: MapsBudget, uid: number): { text: string; truncated: boolean } {
@@ -345,7 +386,7 @@ export function boundMaps(text: string, budget: MapsBudget, uid: number): { text
   return { text: out, truncated };
 }
 
-async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColumns, budget: MapsBudget): Promise<ProcWalkProcess> {
+async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColumns, budgets: { maps: MapsBudget; cmdline: CmdlineBudget }): Promise<ProcWalkProcess> {
   const base = path.join(opts.procRoot, String(pid));
   const p: ProcWalkProcess = { pid };
   try {
@@ -361,9 +402,16 @@ async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColum
     return { pid, error: code(e) };
   }
   try {
-    const cmdline = await readChosen(io, base + '/cmdline');
+    // bounded as the native walks bound it: one byte past the bound tells a line cut short
+    const uid = parseStatus(p.status).uid ?? -1;
+    const max = budgets.cmdline.max(uid);
+    const raw = io.readHead ? io.readHead(base + '/cmdline', max + 1) : await io.readBytes(base + '/cmdline');
+    const b = raw.length > max ? raw.subarray(0, max) : raw;
+    budgets.cmdline.spend(uid, b.length);
+    const cmdline = chosen(b);
     p.cmdline = cmdline.text;
     if (cmdline.hex !== undefined) p.cmdlineHex = cmdline.hex;
+    if (raw.length > max) (p.errors ??= []).push({ file: 'cmdline', code: 'EFBIG' });
   } catch (e) {
     p.cmdline = '';
     noteError(p, 'cmdline', e);
@@ -391,7 +439,7 @@ async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColum
       // (latin1, one character a byte), then given as the native walks give it, text and bytes
       const utf8 = isUtf8(raw);
       const text = raw.toString(utf8 ? 'utf8' : 'latin1');
-      const kept = boundMaps(filterMaps(text, mapsRules), budget, parseStatus(p.status ?? '').uid ?? -1);
+      const kept = boundMaps(filterMaps(text, mapsRules), budgets.maps, parseStatus(p.status ?? '').uid ?? -1);
       const keptBytes = utf8 ? null : Buffer.from(kept.text, 'latin1');
       p.maps = keptBytes ? keptBytes.toString('utf8') : kept.text;
       if (keptBytes && !isUtf8(keptBytes)) p.mapsHex = keptBytes.toString('hex');
@@ -493,11 +541,11 @@ export async function walkProcTs(opts: ProcWalkOptions): Promise<ProcWalk> {
     throw isFdExhaustion(code(e)) ? fdExhaustionError(code(e), opts.procRoot) : e;
   }
   const cols = new FdColumns();
-  const budget = new MapsBudget();
+  const budgets = { maps: new MapsBudget(), cmdline: new CmdlineBudget() };
   const processes: ProcWalkProcess[] = new Array(pids.length);
   lastYield = performance.now();
   for (let i = 0; i < pids.length; i++) {
-    processes[i] = await walkOne(io, opts, pids[i], cols, budget);
+    processes[i] = await walkOne(io, opts, pids[i], cols, budgets);
     if (yieldEveryMs > 0) await maybeYield();
   }
   const n = cols.pid.length;

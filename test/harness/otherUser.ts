@@ -340,31 +340,30 @@ export function startDupBomb(spec: DupBombSpec): Promise<DupBomb> {
   });
   return firstJsonLine<{ inode: number; readFd: number; writeFd: number; pids: number[] }>(child, 'dup-bomb').then((info) => {
     let closed: Promise<void> | undefined;
-    const kill = () => {
-      for (const pid of info.pids) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* gone already */
+    return { ...info, close: () => (closed ??= endForks(child, info.pids)) };
+  });
+}
+
+/** Closes the first process's stdin, which every fork shares, and waits until each is gone from /proc (they are not our children); SIGKILL after 5 s. */
+function endForks(child: ChildProcess, pids: readonly number[]): Promise<void> {
+  return new Promise<void>((done) => {
+    child.stdin!.end();
+    const end = Date.now() + 5000;
+    const poll = () => {
+      const left = pids.filter((pid) => fs.existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readStatus(pid)));
+      if (left.length === 0) return done();
+      if (Date.now() > end) {
+        for (const pid of left) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            /* gone already */
+          }
         }
       }
+      setTimeout(poll, 50);
     };
-    return {
-      ...info,
-      close: () =>
-        (closed ??= new Promise<void>((done) => {
-          child.stdin!.end();
-          // the forks are not our children: wait for each to be gone from /proc
-          const end = Date.now() + 5000;
-          const poll = () => {
-            const left = info.pids.filter((pid) => fs.existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readStatus(pid)));
-            if (left.length === 0) return done();
-            if (Date.now() > end) kill();
-            setTimeout(poll, 50);
-          };
-          poll();
-        })),
-    };
+    poll();
   });
 }
 
@@ -374,6 +373,70 @@ function readStatus(pid: number): string {
   } catch {
     return '';
   }
+}
+
+// ------------------------------------------------------------------ an argument bomb
+
+/*
+ * A process that re-execs itself with `argBytes` of arguments (chunks of 100,000 bytes: below
+ * MAX_ARG_STRLEN; the stack limit raised with prlimit, so the kernel takes up to 6 MiB), then
+ * forks into `procs` processes that share those pages: as many command lines of that size as
+ * processes, at one copy's cost to their user. A Perl process (core modules only) named through
+ * /proc/self/comm; every process exits when its stdin, the test's pipe, closes.
+ */
+export interface ArgBombSpec {
+  comm: string;
+  procs: number;
+  argBytes: number;
+  user?: { uid: number; gid: number };
+}
+
+export interface ArgBomb {
+  /** The first process, then its forks. */
+  pids: number[];
+  /** Closes their stdin: every process exits (killed after 5 s). */
+  close(): Promise<void>;
+}
+
+const ARG_BOMB = String.raw`
+use strict; use warnings;
+my ($comm, $procs, $bytes, $child) = @ARGV;
+unless (defined $child) {
+  my $chunk = 'a' x 100000;
+  exec { $^X } 'ipc-argbomb', '-e', $ENV{IPC_ARG_BOMB}, '--', $comm, $procs, $bytes, 'child', ($chunk) x int($bytes / 100001);
+  die "exec: $!\n";
+}
+open(my $c, '>', '/proc/self/comm') or die "comm: $!\n"; print $c $comm; close $c;
+my @pids = ($$);
+for (2 .. $procs) {
+  my $pid = fork();
+  die "fork: $!\n" unless defined $pid;
+  if ($pid == 0) { @pids = (); last; }
+  push @pids, $pid;
+}
+$| = 1;
+print '{"pids":[' . join(',', @pids) . "]}\n" if @pids;
+while (<STDIN>) {}
+`;
+
+/** prlimit (util-linux) is there to raise the stack limit the kernel sizes a command line by. */
+export function canRunArgBomb(): boolean {
+  return canRunAttacker() && spawnSync('prlimit', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** Starts an argument bomb (as nobody unless `user` says otherwise); resolves once every process is there. */
+export function startArgBomb(spec: ArgBombSpec): Promise<ArgBomb> {
+  const user = spec.user ?? NOBODY;
+  const child = spawn('prlimit', ['--stack=unlimited', 'perl', '-e', ARG_BOMB, '--', spec.comm, String(spec.procs), String(spec.argBytes)], {
+    ...user,
+    cwd: '/',
+    env: { PATH: '/usr/local/bin:/usr/bin:/bin', IPC_ARG_BOMB: ARG_BOMB },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  return firstJsonLine<{ pids: number[] }>(child, 'argument bomb').then((info) => {
+    let closed: Promise<void> | undefined;
+    return { ...info, close: () => (closed ??= endForks(child, info.pids)) };
+  });
 }
 
 // ------------------------------------------------------------------ a user of its own

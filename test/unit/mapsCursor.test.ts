@@ -3,12 +3,9 @@
 // Number() on the inode. Random lines mix what the kernel prints with what other users can put
 // in a path (spaces, ` (deleted)` inside names, rule texts in the middle, empty lines).
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { test } from 'node:test';
 import { filterMaps, MapsCursor, parseMapsText, type MapsLine } from '../../src/core/parsers/procPid';
 import { mapHoldersOf, mapsDevName } from '../../src/core/probes/maps';
-import { boundMaps, MapsBudget, MAPS_KEEP_LINES, MAPS_KEEP_MAX, MAPS_READ_MAX, MAPS_USER_BUDGET, MAPS_WALK_BUDGET } from '../../src/core/procWalk';
 import { walkRulesFor } from '../../src/core/kinds';
 import { CHANNEL_KINDS } from '../../src/core/model';
 import type { MapsRule } from '../../src/core/kinds/kind';
@@ -194,30 +191,3 @@ test('shared mappings: one endpoint per mapping, with the window of the object i
   assert.equal(g.size, 0x3000, 'how far the mappings reach into it (8192 + 4096), not the largest mapping (8192)');
 });
 
-test('the TypeScript walk bounds maps text as native/src/mapsread.h does (the C constants are read here, not copied by hand)', () => {
-  const h = fs.readFileSync(path.resolve(__dirname, '../../../native/src/mapsread.h'), 'utf8');
-  // `constexpr size_t kMapsReadMax = 16u << 20;`: a decimal, optionally shifted left
-  const value = (name: string): number => {
-    const m = new RegExp(`constexpr\\s+\\w+\\s+${name}\\s*=\\s*(\\d+)[uUlL]*(?:\\s*<<\\s*(\\d+))?\\s*;`).exec(h);
-    assert.ok(m, `${name} in mapsread.h`);
-    return Number(m[1]) * 2 ** Number(m[2] ?? 0);
-  };
-  assert.deepEqual(
-    { read: MAPS_READ_MAX, keep: MAPS_KEEP_MAX, lines: MAPS_KEEP_LINES, budget: MAPS_WALK_BUDGET, user: MAPS_USER_BUDGET },
-    { read: value('kMapsReadMax'), keep: value('kMapsKeepMax'), lines: value('kMapsKeepLines'), budget: value('kMapsWalkBudget'), user: value('kMapsUserBudget') },
-  );
-});
-
-test("the TypeScript walk's maps budget: a quarter of it per user, so that one user's processes cannot spend what another's need", () => {
-  const b = new MapsBudget();
-  const nobody = 65534;
-  for (let i = 0; i < 64 && !b.spent(nobody); i++) b.spend(nobody, MAPS_KEEP_MAX);
-  assert.ok(b.spent(nobody), "nobody's share is spent");
-  assert.ok(!b.spent(0), "root's is not");
-  const line = '7f00-7f01 rw-s 00000000 00:1a 5 /dev/shm/x';
-  assert.deepEqual(boundMaps(line, b, nobody), { text: '', truncated: true });
-  assert.deepEqual(boundMaps(line, b, 0), { text: line, truncated: false });
-  // the walk's own bound still holds over every user
-  for (let uid = 1; uid < 4; uid++) b.spend(uid, MAPS_USER_BUDGET);
-  assert.ok(b.spent(0), 'the walk spent in all');
-});

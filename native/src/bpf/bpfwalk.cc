@@ -140,6 +140,7 @@ struct Shared {
   std::vector<uint8_t> mapsCovered;  // by the pass (written by its thread before mapsDone)
   std::vector<uint8_t> mapsTrunc;    // a bound cut the text short (mapsread.h)
   MapsBudget mapsBudget;
+  CmdlineBudget cmdlineBudget;
   bool mapsDone = false;          // under mu
   double mapsMs = 0;
   size_t mapsFromPass = 0;
@@ -432,6 +433,7 @@ class BpfWalkWorker : public PromiseWorker {
     // processes it could not cover get /proc/PID/maps read afterwards.
     sh->mapsPass = opt_.facts.readMaps && opt_.taskFacts && load.mapsLinkFd >= 0;
     sh->opt.facts.mapsBudget = &sh->mapsBudget;
+    sh->opt.facts.cmdlineBudget = &sh->cmdlineBudget;
     if (sh->mapsPass) {
       int mapsFd = load.mapsLinkFd;
       if (run([sh, mapsFd, deadline, slot] { MapsThread(sh, mapsFd, deadline, slot); })) threads_++;

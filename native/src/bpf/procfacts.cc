@@ -256,7 +256,17 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
     p.has |= F_STAT;
     alive = Text(pdir, "status", p.status, p, F_STATUS, buf, stage);
   }
-  alive = alive && Text(pdir, "cmdline", p.cmdline, p, F_CMDLINE, buf, stage);
+  if (alive) {
+    stage.store("cmdline", std::memory_order_relaxed);
+    CmdlineRead c = ReadCmdline(pdir, "cmdline", buf, p.cmdline, opt.cmdlineBudget, task ? task->uid : StatusUid(p.status));
+    if (c.err == ESRCH) {
+      p.error = ESRCH;
+      alive = false;
+    } else if (c.err == 0) {
+      p.has |= F_CMDLINE;
+      if (c.truncated) p.errors.emplace_back("cmdline", EFBIG);  // as the /proc walk
+    }
+  }
   if (alive && opt.readMaps && !haveMaps) {
     stage.store("maps", std::memory_order_relaxed);
     MapsRead m = ReadMapsKept(pdir, "maps", buf, p.maps, opt.mapsBudget, task ? task->uid : StatusUid(p.status), MapsKeeper{});

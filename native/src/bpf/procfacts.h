@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../../bpf/walk.h"
+#include "../cmdlineread.h"
 #include "../mapsread.h"
 #include "../walkrows.h"
 
@@ -44,6 +45,7 @@ void FactsFromTask(ProcFacts& p, const ipci_task_rec& t);
 struct FactsOptions {
   bool readMaps = false, readTimers = false, readLinks = false, readCgroup = false;
   MapsBudget* mapsBudget = nullptr;  // the walk's, over every process and per user (mapsread.h)
+  CmdlineBudget* cmdlineBudget = nullptr;  // the same for command lines (cmdlineread.h)
 };
 
 /**
