@@ -44,7 +44,7 @@
 #include "napi_helpers.h"
 #include "fdhandle.h"
 #include "fdinfolines.h"
-#include "cmdlineread.h"
+#include "boundedtext.h"
 #include "mapsread.h"
 #include "walkrows.h"
 
@@ -185,9 +185,10 @@ struct Shared {
   std::vector<uint8_t> procDone, chunkDone;
   std::atomic<size_t> next{0};
   std::atomic<size_t> nextChunk{0};
-  // maps text and command lines that may still be kept over every process (mapsread.h, cmdlineread.h)
+  // maps text, command lines and timers that may still be kept over every process (mapsread.h, boundedtext.h)
   MapsBudget mapsBudget;
   CmdlineBudget cmdlineBudget;
+  TimersBudget timersBudget;
   // Pipe measurements, sharded so threads rarely wait on each other.
   static constexpr size_t kShards = 64;
   struct Shard {
@@ -531,17 +532,7 @@ class Walker {
     p.stat.assign(buf_.data(), n);
     p.has |= F_STAT;
     if (!Text(pdir, "status", p.status, p, F_STATUS)) return;
-    stage.store("cmdline", std::memory_order_relaxed);
-    CmdlineRead c = ReadCmdline(pdir, "cmdline", buf_, p.cmdline, &sh_.cmdlineBudget, StatusUid(p.status));
-    if (c.err == ESRCH) {
-      p.error = ESRCH;
-      return;
-    }
-    if (c.err != 0) p.errors.emplace_back("cmdline", c.err);
-    else {
-      p.has |= F_CMDLINE;
-      if (c.truncated) p.errors.emplace_back("cmdline", EFBIG);
-    }
+    if (!Bounded(pdir, "cmdline", p.cmdline, p, F_CMDLINE, sh_.cmdlineBudget)) return;
     // a thread's mappings and POSIX timers are its process's: listed once, under the process
     const bool thread = p.leader != 0;
     if (!thread && sh_.procfs && opt.procRoot == "/proc" && StatusField(p.status, "\nThreads:", 9) > 1) OwnTables(pdir, p);
@@ -562,7 +553,7 @@ class Walker {
         p.errors.emplace_back("maps", m.err);
       }
     }
-    if (opt.readTimers && !thread && !Text(pdir, "timers", p.timers, p, F_TIMERS)) return;
+    if (opt.readTimers && !thread && !Bounded(pdir, "timers", p.timers, p, F_TIMERS, sh_.timersBudget, "ID: ")) return;
     if (opt.readCgroup && !Text(pdir, "cgroup", p.cgroup, p, F_CGROUP)) return;
     stage.store("ns/net", std::memory_order_relaxed);
     if (ReadLinkAt(pdir, "ns/net", link_, sizeof link_, p.netns)) p.has |= F_NETNS;
@@ -632,6 +623,23 @@ class Walker {
       return false;
     }
     p.errors.emplace_back(file, static_cast<int>(-n));
+    return true;
+  }
+
+  // Text() within `budget` (boundedtext.h): a text cut short is kept, with the read error EFBIG.
+  bool Bounded(int pdir, const char* file, std::string& out, ProcOut& p, uint32_t flag, TextBudget& budget, const char* record = nullptr) {
+    stage.store(file, std::memory_order_relaxed);
+    BoundedRead r = ReadBounded(pdir, file, buf_, out, budget, StatusUid(p.status), record);
+    if (r.err == ESRCH) {
+      p.error = ESRCH;
+      return false;
+    }
+    if (r.err != 0) {
+      p.errors.emplace_back(file, r.err);
+      return true;
+    }
+    p.has |= flag;
+    if (r.truncated) p.errors.emplace_back(file, EFBIG);
     return true;
   }
 

@@ -245,6 +245,12 @@ async function readChosen(io: Io, file: string): Promise<{ text: string; hex?: s
   return chosen(await io.readBytes(file));
 }
 
+/** A /proc text another user chooses the length of, bounded as the native walks bound it: one byte past the bound tells a text cut short. */
+async function readBounded(io: Io, file: string, budget: TextBudget, uid: number, record?: string): Promise<{ bytes: Buffer; truncated: boolean }> {
+  const max = budget.max(uid);
+  return budget.keep(io.readHead ? io.readHead(file, max + 1) : await io.readBytes(file), uid, record);
+}
+
 function chosen(b: Buffer): { text: string; hex?: string } {
   return isUtf8(b) ? { text: b.toString('utf8') } : { text: b.toString('utf8'), hex: b.toString('hex') };
 }
@@ -343,27 +349,61 @@ export class MapsBudget extends UserBudget {
   }
 }
 
-/** Bounds of command lines, as native/src/cmdlineread.h has them (a unit test holds them to the header). */
+/** Bounds of command lines and timers, as native/src/boundedtext.h has them (a unit test holds them to the header). */
 export const CMDLINE_MAX = 128 << 10;
 export const CMDLINE_HEAD = 4096;
 export const CMDLINE_WALK_BUDGET = 16 << 20;
 export const CMDLINE_USER_BUDGET = 4 << 20;
+export const TIMERS_MAX = 64 << 10;
+export const TIMERS_HEAD = 4096;
+export const TIMERS_WALK_BUDGET = 4 << 20;
+export const TIMERS_USER_BUDGET = 1 << 20;
 
 /**
- * What a walk may still keep of command lines (native/src/cmdlineread.h): another user chooses
- * theirs, up to 6 MiB, and processes forked after the exec share it at no cost to them. Past a
- * user's share, each of their processes keeps the first CMDLINE_HEAD bytes.
+ * What a walk may still keep of one /proc text another user chooses the length of
+ * (native/src/boundedtext.h): a command line (up to 6 MiB, shared by forks at no cost to them),
+ * the timers list (up to RLIMIT_SIGPENDING timers). Past a user's share, each of their processes
+ * keeps the first `head` bytes.
  */
-export class CmdlineBudget extends UserBudget {
-  constructor() {
-    super(CMDLINE_WALK_BUDGET, CMDLINE_USER_BUDGET);
+export class TextBudget extends UserBudget {
+  constructor(
+    walk: number,
+    user: number,
+    private readonly most: number,
+    private readonly head: number,
+  ) {
+    super(walk, user);
   }
 
   /** The bytes a process of `uid` may keep now. */
   max(uid: number): number {
-    return this.spent(uid) ? CMDLINE_HEAD : CMDLINE_MAX;
+    return this.spent(uid) ? this.head : this.most;
+  }
+
+  /**
+   * The part of `raw` (read up to max(uid) + 1 bytes) a process of `uid` keeps, spent here; cut
+   * short, it ends before the last line that starts with `record` (whole records only).
+   */
+  keep(raw: Buffer, uid: number, record?: string): { bytes: Buffer; truncated: boolean } {
+    const max = this.max(uid);
+    let bytes = raw;
+    const truncated = raw.length > max;
+    if (truncated) {
+      bytes = raw.subarray(0, max);
+      if (record !== undefined) {
+        const r = Buffer.from(record, 'latin1');
+        let keep = 0;
+        for (let at = bytes.indexOf(r); at >= 0; at = bytes.indexOf(r, at + 1)) if (at === 0 || bytes[at - 1] === 0x0a) keep = at;
+        bytes = bytes.subarray(0, keep);
+      }
+    }
+    this.spend(uid, bytes.length);
+    return { bytes, truncated };
   }
 }
+
+export const cmdlineBudget = (): TextBudget => new TextBudget(CMDLINE_WALK_BUDGET, CMDLINE_USER_BUDGET, CMDLINE_MAX, CMDLINE_HEAD);
+export const timersBudget = (): TextBudget => new TextBudget(TIMERS_WALK_BUDGET, TIMERS_USER_BUDGET, TIMERS_MAX, TIMERS_HEAD);
 
 /** The first kept lines within the per-process bounds and what is left of the walk's budget (spent here). */
 export function boundMaps(text: string, budget: MapsBudget, uid: number): { text: string; truncated: boolean } {
@@ -386,7 +426,7 @@ export function boundMaps(text: string, budget: MapsBudget, uid: number): { text
   return { text: out, truncated };
 }
 
-async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColumns, budgets: { maps: MapsBudget; cmdline: CmdlineBudget }): Promise<ProcWalkProcess> {
+async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColumns, budgets: { maps: MapsBudget; cmdline: TextBudget; timers: TextBudget }): Promise<ProcWalkProcess> {
   const base = path.join(opts.procRoot, String(pid));
   const p: ProcWalkProcess = { pid };
   try {
@@ -401,24 +441,22 @@ async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColum
   } catch (e) {
     return { pid, error: code(e) };
   }
+  const uid = parseStatus(p.status).uid ?? -1;
   try {
-    // bounded as the native walks bound it: one byte past the bound tells a line cut short
-    const uid = parseStatus(p.status).uid ?? -1;
-    const max = budgets.cmdline.max(uid);
-    const raw = io.readHead ? io.readHead(base + '/cmdline', max + 1) : await io.readBytes(base + '/cmdline');
-    const b = raw.length > max ? raw.subarray(0, max) : raw;
-    budgets.cmdline.spend(uid, b.length);
-    const cmdline = chosen(b);
+    const kept = await readBounded(io, base + '/cmdline', budgets.cmdline, uid);
+    const cmdline = chosen(kept.bytes);
     p.cmdline = cmdline.text;
     if (cmdline.hex !== undefined) p.cmdlineHex = cmdline.hex;
-    if (raw.length > max) (p.errors ??= []).push({ file: 'cmdline', code: 'EFBIG' });
+    if (kept.truncated) (p.errors ??= []).push({ file: 'cmdline', code: 'EFBIG' });
   } catch (e) {
     p.cmdline = '';
     noteError(p, 'cmdline', e);
   }
   if (opts.readTimers) {
     try {
-      p.timers = await io.readFile(base + '/timers');
+      const kept = await readBounded(io, base + '/timers', budgets.timers, uid, 'ID: ');
+      p.timers = kept.bytes.toString('utf8');
+      if (kept.truncated) (p.errors ??= []).push({ file: 'timers', code: 'EFBIG' });
     } catch (e) {
       noteError(p, 'timers', e);
     }
@@ -541,7 +579,7 @@ export async function walkProcTs(opts: ProcWalkOptions): Promise<ProcWalk> {
     throw isFdExhaustion(code(e)) ? fdExhaustionError(code(e), opts.procRoot) : e;
   }
   const cols = new FdColumns();
-  const budgets = { maps: new MapsBudget(), cmdline: new CmdlineBudget() };
+  const budgets = { maps: new MapsBudget(), cmdline: cmdlineBudget(), timers: timersBudget() };
   const processes: ProcWalkProcess[] = new Array(pids.length);
   lastYield = performance.now();
   for (let i = 0; i < pids.length; i++) {

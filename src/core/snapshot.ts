@@ -31,7 +31,7 @@ import { FD_ROWS_PER_USER, FD_ROWS_TOTAL, FdIndex, netnsId, type FdRowBudget, ty
 import { PROBES } from './probes';
 import { fdInfoRows } from './probes/fdinfo';
 import { addTo } from './collections';
-import { cmdlinesCutWarning, fdsCutWarning, mapsCutWarning, processesHiddenWarning } from './snapshotWarnings';
+import { fdsCutWarning, mapsCutWarning, processesHiddenWarning, textsCutWarning } from './snapshotWarnings';
 import { annotateNamespaces } from './namespaces';
 import { describe, kindOf, PROCESS_FACETS, walkRulesFor } from './kinds';
 import { SOCKET_FDS } from './kinds/fds';
@@ -462,8 +462,8 @@ function readProcesses(w: ProcWalk, user: (uid: number) => string, warnings: str
   const raw = new Map<number, ProcWalkProcess>();
   let hidden = 0;
   const mapsCut = new Map<string, number>();
-  /** Processes whose command lines a bound cut, by uid. */
-  const cmdlinesCut = new Map<number, number[]>();
+  /** Processes whose command line or timers list a bound cut, by uid. */
+  const textsCut = { cmdline: new Map<number, number[]>(), timers: new Map<number, number[]>() };
   for (const p of w.processes) {
     if (!p) continue;
     throwIfOutOfFds(p);
@@ -476,12 +476,14 @@ function readProcesses(w: ProcWalk, user: (uid: number) => string, warnings: str
     // refused is one whose fds are too, counted as hidden above
     const m = p.errors?.find((e) => e.file === 'maps' && (e.code === 'EFBIG' || e.code === 'ETIMEDOUT'));
     if (m) mapsCut.set(m.code, (mapsCut.get(m.code) ?? 0) + 1);
-    if (p.errors?.some((e) => e.file === 'cmdline' && e.code === 'EFBIG')) addTo(cmdlinesCut, info.uid, info.pid);
+    for (const file of ['cmdline', 'timers'] as const) if (p.errors?.some((e) => e.file === file && e.code === 'EFBIG')) addTo(textsCut[file], info.uid, info.pid);
   }
   if (hidden > 0) warnings.push(processesHiddenWarning(hidden));
-  if (cmdlinesCut.size > 0) {
-    const whose = [...cmdlinesCut].sort((a, b) => b[1].length - a[1].length).map(([uid, pids]) => `${user(uid)} (uid ${uid}): ${pids.length} process(es), ${firstFive(pids.map(String))}`);
-    warnings.push(cmdlinesCutWarning([...cmdlinesCut.values()].reduce((a, b) => a + b.length, 0), firstFive(whose, '; ', ' users')));
+  for (const file of ['cmdline', 'timers'] as const) {
+    const cut = textsCut[file];
+    if (cut.size === 0) continue;
+    const whose = [...cut].sort((a, b) => b[1].length - a[1].length).map(([uid, pids]) => `${user(uid)} (uid ${uid}): ${pids.length} process(es), ${firstFive(pids.map(String))}`);
+    warnings.push(textsCutWarning(file, [...cut.values()].reduce((a, b) => a + b.length, 0), firstFive(whose, '; ', ' users')));
   }
   // a mapping in a maps text not read whole is a holder nobody sees: said, as hidden fds are (the
   // diagnosis then calls no mapped object unheld, diagnose/leftovers.ts)

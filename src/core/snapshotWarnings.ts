@@ -21,12 +21,15 @@ export function mapsCutWarning(byCode: ReadonlyMap<string, number>): string {
   return `${MAPS_CUT} ${n} process(es) — ${codes.join(', ')}: the shared memory they map may be missing its holders`;
 }
 
-/** How a snapshot's warnings begin when some processes' command lines were cut (cmdlinesCutWarning). */
+/** How a snapshot's warnings begin when some processes' command lines or timers lists were cut (textsCutWarning). */
 export const CMDLINES_CUT = 'command lines cut:';
+export const TIMERS_CUT = 'timers lists cut:';
 
-/** The warning for the processes whose command lines were cut at the walk's bounds (`whose`: per user, most first). */
-export function cmdlinesCutWarning(n: number, whose: string): string {
-  return `${CMDLINES_CUT} ${n} process(es) — longer than 128 KiB, or past the scan's budget for command lines (4 MiB per user, 16 MiB in all), so only their first bytes are shown — ${whose}`;
+/** The warning for the processes whose command lines or timers lists were cut at the walk's bounds (`whose`: per user, most first). */
+export function textsCutWarning(file: 'cmdline' | 'timers', n: number, whose: string): string {
+  return file === 'cmdline'
+    ? `${CMDLINES_CUT} ${n} process(es) — longer than 128 KiB, or past the scan's budget for command lines (4 MiB per user, 16 MiB in all), so only their first bytes are shown — ${whose}`
+    : `${TIMERS_CUT} ${n} process(es) — longer than 64 KiB (~900 timers), or past the scan's budget for timers (1 MiB per user, 4 MiB in all), so only their first timers are shown — ${whose}`;
 }
 
 /** How a snapshot's warnings begin when some processes' fds were not all listed (fdsCutWarning). */

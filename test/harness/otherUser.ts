@@ -439,6 +439,44 @@ export function startArgBomb(spec: ArgBombSpec): Promise<ArgBomb> {
   });
 }
 
+// ------------------------------------------------------------------ POSIX timers by the thousand
+
+/*
+ * A process (Python's ctypes over librt) that creates `timers` POSIX timers, each to signal it
+ * with SIGUSR1 (none armed), as many as its user's RLIMIT_SIGPENDING allows: /proc/PID/timers
+ * lists four lines for each. It exits when its stdin, the test's pipe, closes.
+ */
+export interface TimerHolder {
+  pid: number;
+  /** Timers made. */
+  made: number;
+  close(): Promise<void>;
+}
+
+const TIMER_HOLDER = String.raw`
+import ctypes, json, os, sys
+librt = ctypes.CDLL('librt.so.1', use_errno=True)
+class sigevent(ctypes.Structure):
+    _fields_ = [('value', ctypes.c_void_p), ('signo', ctypes.c_int), ('notify', ctypes.c_int), ('pad', ctypes.c_byte * 48)]
+ev = sigevent(); ev.signo = 10; ev.notify = 0
+made = 0
+for _ in range(int(sys.argv[1])):
+    t = ctypes.c_void_p()
+    if librt.timer_create(1, ctypes.byref(ev), ctypes.byref(t)) != 0: break
+    made += 1
+print(json.dumps({'pid': os.getpid(), 'made': made}), flush=True)
+sys.stdin.read()
+`;
+
+/** Starts a timer holder as nobody; resolves once its timers are made. */
+export function startTimerHolder(timers: number): Promise<TimerHolder> {
+  const child = spawn('/usr/bin/python3', ['-c', TIMER_HOLDER, String(timers)], { ...NOBODY, cwd: '/', env: { PATH: '/usr/bin:/bin' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  return firstJsonLine<{ pid: number; made: number }>(child, 'timer holder').then((info) => {
+    let closed: Promise<void> | undefined;
+    return { ...info, close: () => (closed ??= endForks(child, [info.pid])) };
+  });
+}
+
 // ------------------------------------------------------------------ a user of its own
 
 export interface TempUser {

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import {
   boundMaps,
-  CmdlineBudget,
+  cmdlineBudget,
   CMDLINE_HEAD,
   CMDLINE_MAX,
   CMDLINE_USER_BUDGET,
@@ -18,6 +18,11 @@ import {
   MAPS_READ_MAX,
   MAPS_USER_BUDGET,
   MAPS_WALK_BUDGET,
+  timersBudget,
+  TIMERS_HEAD,
+  TIMERS_MAX,
+  TIMERS_USER_BUDGET,
+  TIMERS_WALK_BUDGET,
 } from '../../src/core/procWalk';
 
 /** A header's `constexpr T name = 16u << 20;`: a decimal, optionally shifted left. */
@@ -36,11 +41,15 @@ test('the TypeScript walk bounds maps text as native/src/mapsread.h does', () =>
   );
 });
 
-test('the TypeScript walk bounds command lines as native/src/cmdlineread.h does', () => {
-  const v = (name: string) => constexpr('cmdlineread.h', name);
+test('the TypeScript walk bounds command lines and timers as native/src/boundedtext.h does', () => {
+  const v = (name: string) => constexpr('boundedtext.h', name);
   assert.deepEqual(
     { max: CMDLINE_MAX, head: CMDLINE_HEAD, budget: CMDLINE_WALK_BUDGET, user: CMDLINE_USER_BUDGET },
     { max: v('kCmdlineMax'), head: v('kCmdlineHead'), budget: v('kCmdlineWalkBudget'), user: v('kCmdlineUserBudget') },
+  );
+  assert.deepEqual(
+    { max: TIMERS_MAX, head: TIMERS_HEAD, budget: TIMERS_WALK_BUDGET, user: TIMERS_USER_BUDGET },
+    { max: v('kTimersMax'), head: v('kTimersHead'), budget: v('kTimersWalkBudget'), user: v('kTimersUserBudget') },
   );
 });
 
@@ -59,7 +68,7 @@ test("the TypeScript walk's maps budget: a quarter of it per user, so that one u
 });
 
 test("the command-line budget: the per-process bound until a user's share is spent, then a page each; other users keep theirs", () => {
-  const b = new CmdlineBudget();
+  const b = cmdlineBudget();
   const nobody = 65534;
   let processes = 0;
   while (b.max(nobody) === CMDLINE_MAX) {
@@ -71,4 +80,22 @@ test("the command-line budget: the per-process bound until a user's share is spe
   assert.equal(b.max(0), CMDLINE_MAX, "root's share is whole");
   for (let uid = 1; uid < 4; uid++) b.spend(uid, CMDLINE_USER_BUDGET);
   assert.equal(b.max(0), CMDLINE_HEAD, 'the walk spent in all');
+});
+
+test('a timers list cut short keeps whole timers only: it ends before the last `ID:` that starts a line', () => {
+  const timer = (id: number) => `ID: ${id}\nsignal: 10/0000000000000000\nnotify: signal/pid.4242\nClockID: 1\n`;
+  const text = Array.from({ length: 2000 }, (_, i) => timer(i)).join('');
+  assert.ok(text.length > TIMERS_MAX);
+  const b = timersBudget();
+  const { bytes, truncated } = b.keep(Buffer.from(text.slice(0, TIMERS_MAX + 1), 'latin1'), 0, 'ID: ');
+  assert.ok(truncated);
+  const kept = bytes.toString('latin1');
+  assert.ok(text.startsWith(kept) && kept.endsWith('ClockID: 1\n'), 'whole timers');
+  const n = (kept.match(/^ID: /gm) ?? []).length;
+  assert.equal(kept, Array.from({ length: n }, (_, i) => timer(i)).join(''));
+  assert.ok(kept.length <= TIMERS_MAX && kept.length + timer(n).length > TIMERS_MAX, `${n} timers kept: as many as fit whole`);
+  // (an `ID: ` inside a line is no record's start)
+  assert.deepEqual(b.keep(Buffer.from('xID: 1\n'.repeat(20000)), 1, 'ID: ').bytes.length, 0);
+  // not cut: all of it
+  assert.deepEqual(b.keep(Buffer.from(timer(7)), 2, 'ID: '), { bytes: Buffer.from(timer(7)), truncated: false });
 });

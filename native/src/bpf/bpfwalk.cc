@@ -141,6 +141,7 @@ struct Shared {
   std::vector<uint8_t> mapsTrunc;    // a bound cut the text short (mapsread.h)
   MapsBudget mapsBudget;
   CmdlineBudget cmdlineBudget;
+  TimersBudget timersBudget;
   bool mapsDone = false;          // under mu
   double mapsMs = 0;
   size_t mapsFromPass = 0;
@@ -434,6 +435,7 @@ class BpfWalkWorker : public PromiseWorker {
     sh->mapsPass = opt_.facts.readMaps && opt_.taskFacts && load.mapsLinkFd >= 0;
     sh->opt.facts.mapsBudget = &sh->mapsBudget;
     sh->opt.facts.cmdlineBudget = &sh->cmdlineBudget;
+    sh->opt.facts.timersBudget = &sh->timersBudget;
     if (sh->mapsPass) {
       int mapsFd = load.mapsLinkFd;
       if (run([sh, mapsFd, deadline, slot] { MapsThread(sh, mapsFd, deadline, slot); })) threads_++;

@@ -127,6 +127,23 @@ bool Text(int pdir, const char* file, std::string& out, ProcFacts& p, uint32_t f
   return true;
 }
 
+// Text() within `budget` (boundedtext.h): a text cut short is kept, with the read error EFBIG, as
+// the /proc walk keeps it.
+bool Bounded(int pdir, const char* file, std::string& out, ProcFacts& p, uint32_t flag, std::vector<char>& buf, std::atomic<const char*>& stage, TextBudget& budget,
+             uint32_t uid, const char* record = nullptr) {
+  stage.store(file, std::memory_order_relaxed);
+  BoundedRead r = ReadBounded(pdir, file, buf, out, budget, uid, record);
+  if (r.err == ESRCH) {
+    p.error = ESRCH;
+    return false;
+  }
+  if (r.err == 0) {
+    p.has |= flag;
+    if (r.truncated) p.errors.emplace_back(file, EFBIG);
+  }
+  return true;
+}
+
 struct linux_dirent64 {
   uint64_t d_ino;
   int64_t d_off;
@@ -256,20 +273,11 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
     p.has |= F_STAT;
     alive = Text(pdir, "status", p.status, p, F_STATUS, buf, stage);
   }
-  if (alive) {
-    stage.store("cmdline", std::memory_order_relaxed);
-    CmdlineRead c = ReadCmdline(pdir, "cmdline", buf, p.cmdline, opt.cmdlineBudget, task ? task->uid : StatusUid(p.status));
-    if (c.err == ESRCH) {
-      p.error = ESRCH;
-      alive = false;
-    } else if (c.err == 0) {
-      p.has |= F_CMDLINE;
-      if (c.truncated) p.errors.emplace_back("cmdline", EFBIG);  // as the /proc walk
-    }
-  }
+  const uint32_t uid = task ? task->uid : StatusUid(p.status);
+  alive = alive && Bounded(pdir, "cmdline", p.cmdline, p, F_CMDLINE, buf, stage, *opt.cmdlineBudget, uid);
   if (alive && opt.readMaps && !haveMaps) {
     stage.store("maps", std::memory_order_relaxed);
-    MapsRead m = ReadMapsKept(pdir, "maps", buf, p.maps, opt.mapsBudget, task ? task->uid : StatusUid(p.status), MapsKeeper{});
+    MapsRead m = ReadMapsKept(pdir, "maps", buf, p.maps, opt.mapsBudget, uid, MapsKeeper{});
     if (m.err == 0) {
       p.has |= F_MAPS;
       if (m.truncated) p.errors.emplace_back("maps", EFBIG);
@@ -284,7 +292,7 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
     }
   }
   // no POSIX timers (the task says so): the file would be empty
-  if (alive && opt.readTimers && (!task || (task->flags & IPCI_T_TIMERS))) alive = Text(pdir, "timers", p.timers, p, F_TIMERS, buf, stage);
+  if (alive && opt.readTimers && (!task || (task->flags & IPCI_T_TIMERS))) alive = Bounded(pdir, "timers", p.timers, p, F_TIMERS, buf, stage, *opt.timersBudget, uid, "ID: ");
   if (alive && opt.readCgroup) alive = Text(pdir, "cgroup", p.cgroup, p, F_CGROUP, buf, stage);
   if (alive) {
     // The fd links need ptrace read access (PTRACE_MODE_READ_FSCREDS), as ns/net, cwd and exe do:

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "../../bpf/walk.h"
-#include "../cmdlineread.h"
+#include "../boundedtext.h"
 #include "../mapsread.h"
 #include "../walkrows.h"
 
@@ -45,7 +45,8 @@ void FactsFromTask(ProcFacts& p, const ipci_task_rec& t);
 struct FactsOptions {
   bool readMaps = false, readTimers = false, readLinks = false, readCgroup = false;
   MapsBudget* mapsBudget = nullptr;  // the walk's, over every process and per user (mapsread.h)
-  CmdlineBudget* cmdlineBudget = nullptr;  // the same for command lines (cmdlineread.h)
+  CmdlineBudget* cmdlineBudget = nullptr;  // the same for command lines and timers (boundedtext.h)
+  TimersBudget* timersBudget = nullptr;
 };
 
 /**

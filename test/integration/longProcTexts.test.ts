@@ -1,21 +1,22 @@
-// Command lines another user makes as long as the kernel allows: nobody re-execs itself with
-// ~5.8 MB of arguments and forks into 40 processes that share those pages (one copy's cost to
-// them). Unbounded, one `snapshot --json` of them read and printed ~230 MB of command lines. Every
-// walk now keeps at most 128 KiB of a command line, and 4 MiB of one user's (then the first page
-// of each), says which were cut, and keeps root's long command line whole. Sizes are asserted,
-// never times.
+// /proc texts another user makes as long as the kernel allows. Command lines: nobody re-execs
+// itself with ~5.8 MB of arguments and forks into 40 processes that share those pages (one copy's
+// cost to them); unbounded, one `snapshot --json` of them read and printed ~230 MB of command
+// lines. Timers: 20,000 POSIX timers in one process, 1.4 MB of /proc/PID/timers. Every walk now
+// keeps at most 128 KiB of a command line and 4 MiB of one user's (then the first page of each),
+// 64 KiB of a timers list (whole timers) and 1 MiB of one user's; says which were cut; and keeps
+// root's long command line whole. Sizes are asserted, never times.
 //
-//   node scripts/build.mjs && node --test --test-concurrency=1 dist/test/integration/cmdlineBomb.test.js
+//   node scripts/build.mjs && node --test --test-concurrency=1 dist/test/integration/longProcTexts.test.js
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { ProcessInfo, Snapshot } from '../../src/core/model';
-import { canRunArgBomb, startArgBomb, startNamedProcess, type ArgBomb, type NamedProcess } from '../harness/otherUser';
+import { canRunArgBomb, startArgBomb, startNamedProcess, startTimerHolder, type ArgBomb, type NamedProcess, type TimerHolder } from '../harness/otherUser';
 import { cliNotBuilt, runCli } from './cliRunner';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { loadBpf, loadNative } from '../../src/core/native';
-import { CMDLINE_HEAD, CMDLINE_MAX, CMDLINE_USER_BUDGET } from '../../src/core/procWalk';
-import { CMDLINES_CUT } from '../../src/core/snapshotWarnings';
+import { CMDLINE_HEAD, CMDLINE_MAX, CMDLINE_USER_BUDGET, TIMERS_MAX } from '../../src/core/procWalk';
+import { CMDLINES_CUT, TIMERS_CUT } from '../../src/core/snapshotWarnings';
 
 const COMM = 'ipc-argbomb';
 const PROCS = 40;
@@ -27,6 +28,12 @@ const skip = cliNotBuilt || (!canRunArgBomb() ? 'needs root, perl and prlimit to
 
 /** The bytes a snapshot kept of a command line (its arguments joined as the kernel separates them). */
 const kept = (p: ProcessInfo): number => Buffer.byteLength(p.cmdline.join('\0'));
+
+const WAYS: Array<[string, Parameters<typeof takeSnapshot>[0], string | false]> = [
+  ['BPF fd walk', { walk: 'bpf-iter' }, loadBpf().addon ? false : 'BPF addon not built'],
+  ['/proc fd walk', { walk: 'proc' }, loadNative().addon ? false : 'native addon not built'],
+  ['TypeScript walk', { useNative: false }, false],
+];
 
 describe("command lines as long as another user can make them", { skip }, () => {
   let bomb: ArgBomb;
@@ -49,12 +56,7 @@ describe("command lines as long as another user can make them", { skip }, () => 
     assert.ok(rootLine.length > 40_000 && rootLine.length < CMDLINE_MAX, `${rootLine.length} bytes`);
   });
 
-  const ways: Array<[string, Parameters<typeof takeSnapshot>[0], string | false]> = [
-    ['BPF fd walk', { walk: 'bpf-iter' }, loadBpf().addon ? false : 'BPF addon not built'],
-    ['/proc fd walk', { walk: 'proc' }, loadNative().addon ? false : 'native addon not built'],
-    ['TypeScript walk', { useNative: false }, false],
-  ];
-  for (const [way, opts, skipWay] of ways) {
+  for (const [way, opts, skipWay] of WAYS) {
     test(`each is cut at 128 KiB, nobody's at 4 MiB in all (then a page each), and said; root's is whole (${way})`, { skip: skipWay }, async () => {
       const snap = await takeSnapshot(opts);
       const bombs = snap.processes.filter((p) => bomb.pids.includes(p.pid));
@@ -92,4 +94,33 @@ describe("command lines as long as another user can make them", { skip }, () => 
     assert.ok(total <= CMDLINE_USER_BUDGET + READERS * CMDLINE_MAX + PROCS * CMDLINE_HEAD, `${total} bytes of nobody's command lines`);
     assert.ok(r.stdout.length < 2 * (CMDLINE_USER_BUDGET + READERS * CMDLINE_MAX), `${r.stdout.length} bytes of JSON`);
   });
+});
+
+describe('POSIX timers by the ten thousand', { skip: cliNotBuilt || (!canRunArgBomb() ? 'needs root to run the timer holder as nobody' : false) }, () => {
+  let holder: TimerHolder;
+  before(async () => {
+    holder = await startTimerHolder(20_000);
+  });
+  after(async () => {
+    await holder?.close();
+  });
+
+  for (const [way, opts, skipWay] of WAYS) {
+    test(`a timers list is cut at 64 KiB, whole timers only, and said (${way})`, { skip: skipWay }, async () => {
+      const full = fs.readFileSync(`/proc/${holder.pid}/timers`, 'latin1');
+      assert.ok(holder.made >= 10_000 && full.length > 10 * TIMERS_MAX, `${holder.made} timers, ${full.length} bytes`);
+      const snap = await takeSnapshot(opts);
+      const p = snap.processes.find((x) => x.pid === holder.pid);
+      assert.ok(p, `the holder ${holder.pid} (its stdin is a pipe)`);
+      // as many whole timers as 64 KiB holds, and the first ones /proc lists
+      const n = p.timers.length;
+      const ids = [...full.matchAll(/^ID: (\d+)$/gm)].map((m) => Number(m[1]));
+      assert.deepEqual(p.timers.map((t) => t.id), ids.slice(0, n));
+      const bytes = full.indexOf(`ID: ${ids[n]}\n`);
+      assert.ok(bytes <= TIMERS_MAX && full.indexOf(`ID: ${ids[n + 1]}\n`) > TIMERS_MAX, `${n} timers kept, ${bytes} bytes`);
+      assert.ok(p.timers.every((t) => t.signal === 'SIGUSR1' && t.notify === 'signal'), 'every kept timer whole');
+      assert.deepEqual(p.errors?.filter((e) => e.field === 'timers'), [{ field: 'timers', syscall: 'read', code: 'EFBIG' }]);
+      assert.ok(snap.warnings.some((w) => w.startsWith(TIMERS_CUT) && w.includes(`nobody (uid 65534): 1 process(es), ${holder.pid}`)), JSON.stringify(snap.warnings));
+    });
+  }
 });
