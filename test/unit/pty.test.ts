@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ptyId, ptyIndex } from '../../src/core/kinds/pty';
-import { devptsOfPtmx, parseMountinfo, statTty, ptyChannels, type PtyRow, type StatTty } from '../../src/core/probes/ptys';
+import { devptsOfPtmx, mountTable, parseMountinfo, statTty, ptyChannels, type PtyRow, type StatTty } from '../../src/core/probes/ptys';
 import { channelLabel, endpointLabel } from '../../src/core/format';
 import { endpointPeers, hasEndpointPeer } from '../../src/core/ends';
 import { groupEndpoints } from '../../src/core/endpointGroups';
@@ -32,7 +32,7 @@ test('stat: session, tty_nr, tpgid after a comm that holds ") ("', () => {
 });
 
 // this machine's: devtmpfs on /dev (24), two devpts stacked on /dev/pts (26 below, 29 on top)
-const MOUNTS = parseMountinfo(
+const LINES = parseMountinfo(
   [
     '21 1 0:20 / / rw - ext4 /dev/vda rw',
     '24 21 0:6 / /dev rw,nosuid - devtmpfs devtmpfs rw',
@@ -45,12 +45,13 @@ const MOUNTS = parseMountinfo(
 );
 
 test('mountinfo: fields, escapes, bad lines skipped', () => {
-  assert.equal(MOUNTS.length, 6);
-  assert.deepEqual(MOUNTS[3], { id: 29, parent: 26, dev: '0:26', mountPoint: '/dev/pts', fstype: 'devpts' });
-  assert.equal(MOUNTS[4].mountPoint, '/srv/with space');
+  assert.equal(LINES.length, 6);
+  assert.deepEqual(LINES[3], { id: 29, parent: 26, dev: '0:26', mountPoint: '/dev/pts', fstype: 'devpts' });
+  assert.equal(LINES[4].mountPoint, '/srv/with space');
 });
 
 test('the devpts a ptmx took: beside it, topmost of a stack; its own when on a devpts; none when it cannot be told', () => {
+  const MOUNTS = mountTable(LINES);
   assert.equal(devptsOfPtmx(MOUNTS, 24, '/dev/ptmx'), '0:26', 'the top of the stack, as the kernel follows mounts down');
   assert.equal(devptsOfPtmx(MOUNTS, 29, '/dev/pts/ptmx'), '0:26', "a devpts's own ptmx");
   assert.equal(devptsOfPtmx(MOUNTS, 26, '/dev/pts/ptmx'), '0:24');
@@ -60,6 +61,16 @@ test('the devpts a ptmx took: beside it, topmost of a stack; its own when on a d
   assert.equal(devptsOfPtmx(MOUNTS, 21, '/opt/ptmx'), null, 'nothing mounted on /opt/pts');
   assert.equal(devptsOfPtmx(MOUNTS, 24, null), null);
   assert.equal(devptsOfPtmx(MOUNTS, 21, '/tmp/pts/../ptmx'), null);
+});
+
+test('a stack another user made tens of thousands deep: its top in one lookup a mount; a table cut short tells no stack top, only a devpts ptmx', () => {
+  const n = 100_000;
+  const lines = ['21 1 0:20 / / rw - ext4 /dev/vda rw', '24 21 0:6 / /dev rw,nosuid - devtmpfs devtmpfs rw'];
+  for (let i = 0; i < n; i++) lines.push(`${1000 + i} ${i === 0 ? 24 : 999 + i} 0:${5000 + i} / /dev/pts rw - devpts devpts rw`);
+  const stacked = parseMountinfo(lines.join('\n'));
+  assert.equal(devptsOfPtmx(mountTable(stacked), 24, '/dev/ptmx'), `0:${5000 + n - 1}`, 'the topmost');
+  assert.equal(devptsOfPtmx(mountTable(stacked.slice(0, 5000), true), 24, '/dev/ptmx'), null, 'its top may lie past the cut');
+  assert.equal(devptsOfPtmx(mountTable(stacked.slice(0, 5000), true), 1003, '/dev/pts/ptmx'), '0:5003', "a devpts's own ptmx needs no stack");
 });
 
 type R = PtyRow & { role: 'master' | 'slave' };

@@ -8,7 +8,9 @@
 // not: the kernel took the devpts mounted at `pts` beside that ptmx node, in the mount tree of
 // the ptmx's mount, when it was opened. The /proc walk finds the same in the holder's mountinfo:
 // the ptmx's mount (fdinfo mnt_id), the mount on top of its `<dir>/pts` whose parent it is (the
-// topmost of a stack), which must be a devpts. Where that cannot be told — the ptmx's mount is not
+// topmost of a stack), which must be a devpts — in our own mount table for a holder of our mount
+// namespace, else in its namespace's (read once, bounded: another user makes those; see
+// mountTables). Where that cannot be told — the ptmx's mount is not
 // in the holder's mountinfo (the fd came over a socket from another mount namespace, or the holder
 // changed namespace since), or the holder's root is not ours (its link text does not start with
 // the mount point its mountinfo shows), or no devpts is mounted there now (unmounted or
@@ -27,7 +29,7 @@ import type { Endpoint, Mode } from '../model';
 import type { PtyChannel } from '../kinds/pty';
 import { PTY_MASTER_FDS, PTY_SLAVE_FDS, ptyId, ptyIndex } from '../kinds/pty';
 import { parseFdinfo, parseStat } from '../parsers/procPid';
-import { devName, emitAll, modeOf, type Probe, type ProbeContext } from './context';
+import { devName, emitAll, modeOf, netnsId, type Probe, type ProbeContext } from './context';
 
 /** One end as the walk reported it. */
 export interface PtyRow {
@@ -89,26 +91,47 @@ export function parseMountinfo(text: string): MountLine[] {
   return out;
 }
 
+/** A mount table read for the stack lookups: by id, and by (parent, mount point); `cut` when the text was cut short. */
+export interface MountTable {
+  byId: ReadonlyMap<number, MountLine>;
+  /** `${parent} ${mountPoint}` → the mount there (the last line listed: the later mount). */
+  on: ReadonlyMap<string, MountLine>;
+  size: number;
+  cut: boolean;
+}
+
+export function mountTable(lines: readonly MountLine[], cut = false): MountTable {
+  const byId = new Map<number, MountLine>();
+  const on = new Map<string, MountLine>();
+  for (const l of lines) {
+    byId.set(l.id, l);
+    on.set(`${l.parent} ${l.mountPoint}`, l);
+  }
+  return { byId, on, size: lines.length, cut };
+}
+
 /**
  * The devpts a ptmx opened on mount `mntId` (link text `link`, as our readlink shows it) took, from
  * its holder's mounts: the ptmx's own mount when it is a devpts (/dev/pts/ptmx); else the devpts
  * mounted on `<dir of the ptmx>/pts` over that mount (the topmost of a stack, as the kernel's
- * lookup follows mounts down). Null when that cannot be told (see the file comment).
+ * lookup follows mounts down; any user may stack tens of thousands in a namespace of their own,
+ * so each step is one map lookup). Null when that cannot be told (see the file comment), or when
+ * the table was cut short before the stack's top could be known.
  */
-export function devptsOfPtmx(mounts: readonly MountLine[], mntId: number, link: string | null): string | null {
-  const m = mounts.find((x) => x.id === mntId);
+export function devptsOfPtmx(mounts: MountTable, mntId: number, link: string | null): string | null {
+  const m = mounts.byId.get(mntId);
   if (!m) return null;
   if (m.fstype === 'devpts') return m.dev;
-  if (link === null || !link.startsWith('/')) return null;
+  if (link === null || !link.startsWith('/') || mounts.cut) return null;
   const base = m.mountPoint === '/' ? '' : m.mountPoint;
   // the holder's mount point and our link text agree only when its root is ours
   if (!link.startsWith(base + '/')) return null;
   const dir = link.slice(0, link.lastIndexOf('/'));
   const at = (dir === '' ? '' : dir) + '/pts';
-  let top = mounts.find((x) => x.parent === m.id && x.mountPoint === at);
+  let top = mounts.on.get(`${m.id} ${at}`);
   if (!top) return null;
-  for (let guard = 0; guard < mounts.length; guard++) {
-    const above = mounts.find((x) => x.parent === top!.id && x.mountPoint === at);
+  for (let guard = 0; guard < mounts.size; guard++) {
+    const above = mounts.on.get(`${top.id} ${at}`);
     if (!above) break;
     top = above;
   }
@@ -200,19 +223,91 @@ async function readText(file: string): Promise<string | null> {
   }
 }
 
+/** A mount table read, at most: ~7,000 mounts (a Kubernetes node has a few thousand). */
+export const MOUNTINFO_MAX = 1 << 20;
+/**
+ * Mount tables of other namespaces read a snapshot, at most: per user, and in all. Any user can
+ * make namespaces and stack mounts in them (fs.mount-max: 100,000 each); reading the mountinfo
+ * of 20,000 stacked devpts cost the kernel ~5 s, once per pty holder before this bound.
+ */
+export const FOREIGN_TABLES_PER_USER = 4;
+export const FOREIGN_TABLES = 16;
+
+/** The first `max` bytes of a /proc text, whole lines only; cut when there was more. */
+async function readHead(file: string, max: number): Promise<{ text: string; cut: boolean } | null> {
+  let h: fs.promises.FileHandle | undefined;
+  try {
+    h = await fs.promises.open(file, 'r');
+    const b = Buffer.allocUnsafe(max + 1);
+    let n = 0;
+    for (;;) {
+      const { bytesRead } = await h.read(b, n, max + 1 - n, null);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+      if (n > max) break;
+    }
+    if (n <= max) return { text: b.toString('latin1', 0, n), cut: false };
+    return { text: b.toString('latin1', 0, b.lastIndexOf(0x0a, max) + 1), cut: true };
+  } catch {
+    return null;
+  } finally {
+    await h?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The mount tables the masters' lookups use, one per mount namespace: a holder of ours is looked
+ * up in our own table (its mount ids are ours, and our link text is in our root's terms), a
+ * holder of another namespace in its own mountinfo — the first holder's, within the bounds above
+ * (past them: null, and its masters' devpts unknown). Without namespaces to tell (a captured
+ * tree), each holder's own.
+ */
+function mountTables(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>): (pid: number) => Promise<MountTable | null> {
+  const tables = new Map<string, Promise<MountTable | null>>();
+  const perUser = new Map<number, number>();
+  let foreign = 0;
+  let own: string | undefined;
+  if (ctx.procRoot === '/proc') {
+    try {
+      own = netnsId(fs.readlinkSync('/proc/self/ns/mnt'));
+    } catch {
+      own = undefined;
+    }
+  }
+  const read = async (file: string): Promise<MountTable | null> => {
+    const t = await readHead(file, MOUNTINFO_MAX);
+    return t === null ? null : mountTable(parseMountinfo(t.text), t.cut);
+  };
+  return (pid) => {
+    const p = ctx.processes.get(pid);
+    const ns = p?.mntns ?? undefined;
+    const key = own !== undefined && ns === own ? 'ours' : ns !== undefined && own !== undefined ? ns : `pid ${pid}`;
+    let t = tables.get(key);
+    if (t) return t;
+    if (key === 'ours') t = read('/proc/self/mountinfo');
+    else {
+      const uid = p?.uid ?? -1;
+      const spent = foreign >= FOREIGN_TABLES || (perUser.get(uid) ?? 0) >= FOREIGN_TABLES_PER_USER;
+      if (!spent) {
+        foreign++;
+        perUser.set(uid, (perUser.get(uid) ?? 0) + 1);
+      }
+      t = spent ? Promise.resolve(null) : read(`${ctx.procRoot}/${pid}/mountinfo`);
+    }
+    tables.set(key, t);
+    return t;
+  };
+}
+
 export const ptyProbe: Probe = {
   async run(ctx) {
     if (!ctx.kinds.has('pty')) return;
     const rows = walkRows(ctx);
-    // masters the walk could not place (the /proc walk's /dev/ptmx): the holder's mountinfo, once per holder
-    const mounts = new Map<number, MountLine[] | null>();
+    // masters the walk could not place (the /proc walk's /dev/ptmx): their mount namespace's table
+    const tableOf = mountTables(ctx);
     for (const r of rows) {
       if (r.role !== 'master' || r.devpts !== null || r.mntId === undefined) continue;
-      if (!mounts.has(r.pid)) {
-        const text = await readText(`${ctx.procRoot}/${r.pid}/mountinfo`);
-        mounts.set(r.pid, text === null ? null : parseMountinfo(text));
-      }
-      const m = mounts.get(r.pid);
+      const m = await tableOf(r.pid);
       if (m) r.devpts = devptsOfPtmx(m, r.mntId, r.link);
     }
     const stats = new Map<number, StatTty>();
