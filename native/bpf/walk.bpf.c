@@ -74,6 +74,24 @@ struct {
   __type(value, __u32);
 } ipci_want_scm SEC(".maps");
 
+// The open files (struct file) whose path a pass emitted, per pass (its session) and task: a later
+// fd of the same task to the same file says which fd carries it (IPCI_F_PATH_SHARED) instead of
+// repeating up to a page per fd. LRU: full, it forgets the oldest, and a forgotten file's path is
+// emitted again (never a wrong one); old passes' entries age out the same way.
+struct path_key {
+  __u64 session;  // bpf_iter_meta's session_id: one per iterator read, so walks at once never mix
+  __u64 file;
+  __u32 owner;
+  __u32 pad;
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 16384);
+  __type(key, struct path_key);
+  __type(value, __u32);  // the fd whose record carries the path
+} ipci_paths SEC(".maps");
+
 struct scratch {
   struct ipci_fd_rec rec;
   // a path of up to IPCI_PATH_MAX - 1 bytes (what readlink of /proc/PID/fd/N gives at most), then
@@ -360,7 +378,18 @@ int ipci_task_file(struct bpf_iter__task_file *ctx) {
     if (!bpf_map_lookup_elem(&ipci_anon_names, s->path)) return 0;
     n--;  // the length counts the NUL
     anon_facts(file, s->path, n, r);
-  } else if (want_path) {
+  } else if (want_path && kind != IPCI_FD_PTM && kind != IPCI_FD_PTS) {
+    struct path_key pk = {.session = ctx->meta->session_id, .file = (__u64)file, .owner = owner};
+    __u32 *carrier = bpf_map_lookup_elem(&ipci_paths, &pk);
+    // (itself: its record did not fit the read's buffer, and the kernel runs this fd again in
+    // the next read, which must carry the path then)
+    if (carrier && *carrier != ctx->fd) {
+      r->flags |= IPCI_F_PATH_SHARED;
+      r->magic = *carrier;
+      r->path_len = 0;
+      bpf_seq_write(seq, r, sizeof *r);
+      return 0;
+    }
     n = bpf_d_path((struct path *)&file->f_path, s->path, IPCI_PATH_MAX);
     if (n <= 0) {
       if (kind == IPCI_FD_DEVSHM || kind == IPCI_FD_MEMFD) return 0;
@@ -377,6 +406,17 @@ int ipci_task_file(struct bpf_iter__task_file *ctx) {
         const char *p = s->path;
         if (n < 7 || p[0] != '/' || p[1] != 'm' || p[2] != 'e' || p[3] != 'm' || p[4] != 'f' || p[5] != 'd' || p[6] != ':') return 0;
       }
+      __u32 fd = ctx->fd;
+      bpf_map_update_elem(&ipci_paths, &pk, &fd, BPF_ANY);
+    }
+  } else if (want_path) {
+    // a pty end: the kernel's own short name (/dev/pts/N, /dev/ptmx)
+    n = bpf_d_path((struct path *)&file->f_path, s->path, IPCI_PATH_MAX);
+    if (n <= 0) {
+      r->flags |= IPCI_F_PATH_ERROR;
+      n = 0;
+    } else {
+      n--;  // d_path's length counts the NUL
     }
   }
   // every length d_path gives (up to IPCI_PATH_MAX - 1): a path the /proc walk's readlink reads is

@@ -506,6 +506,8 @@ class Walker {
   }
 
   void Begin(size_t index, int32_t pid) {
+    // paths are shared within one process's (or chunk's) rows only: Append moves each range's own
+    recentPaths_.clear();
     std::lock_guard<std::mutex> lock(pubMu);
     curIndex_ = index;
     curPid_ = pid;
@@ -851,17 +853,31 @@ class Walker {
         if (Claim(key)) MeasureOpen(fdDir, nm, key, r.bracket ? pipefsDev_ : dev);
       }
       int32_t pathIndex = -1;
-      if (r.link == "/" && !nameless) {
-        pathIndex = static_cast<int32_t>(cols.paths.size());
-        Room(cols.paths);
-        cols.paths.emplace_back(link_, len);
-      }
+      if (r.link == "/" && !nameless) pathIndex = PathOf(dev, ino, len);
       int32_t infoIndex = -1;
       if (!r.fdinfo.empty()) infoIndex = ReadFdinfo(fdDir, nm, r.fdinfo);
       Push(p.pid, fdnum, r.code, mode, ino, dev, pathIndex, infoIndex);
       return true;
     }
     return true;
+  }
+
+  // The index of link_'s `len` bytes in cols.paths: the one an earlier fd of this process to the
+  // same file stored, when its text is the same, else a new one. Another user can dup one FIFO
+  // fd at a 4,094-byte path to the fd limit in as many processes as they like (8 bytes of their
+  // kernel memory a fd): one copy per fd made 10 × 20,000 of them 1.7 GB here.
+  int32_t PathOf(uint64_t dev, uint64_t ino, size_t len) {
+    const uint64_t key = ino * 0x9E3779B97F4A7C15ull ^ dev;
+    auto it = recentPaths_.find(key);
+    if (it != recentPaths_.end()) {
+      const std::string& s = cols.paths[static_cast<size_t>(it->second)];
+      if (s.size() == len && memcmp(s.data(), link_, len) == 0) return it->second;
+    }
+    const int32_t at = static_cast<int32_t>(cols.paths.size());
+    Room(cols.paths);
+    cols.paths.emplace_back(link_, len);
+    if (recentPaths_.size() < kRecentPaths) recentPaths_[key] = at;
+    return at;
   }
 
   // The fdinfo lines a rule asks for, stored in cols.infos; -1 when the fd is gone or unreadable.
@@ -1074,6 +1090,9 @@ class Walker {
   std::vector<uint32_t> names_;
   std::vector<std::pair<uint64_t, bool>> mqDevs_;
   char link_[4097];
+  // this process's (or chunk's) stored paths by file (PathOf), at most kRecentPaths of them
+  static constexpr size_t kRecentPaths = 4096;
+  std::unordered_map<uint64_t, int32_t> recentPaths_;
   // errno of an fd link refused (EACCES/EPERM) in the table being walked; 0 = none
   int linkDenied_ = 0;
 };
@@ -1297,6 +1316,7 @@ class WalkWorker : public PromiseWorker {
   }
 
   void Append(Shared& sh, FdCols& c, size_t start, size_t count) {
+    std::unordered_map<int32_t, int32_t> moved;
     {
       for (size_t r = start, e = start + count; r < e; r++) {
         out_.pid.push_back(c.pid[r]);
@@ -1307,8 +1327,10 @@ class WalkWorker : public PromiseWorker {
         out_.dev.push_back(c.dev[r]);
         int32_t pi = c.pathIndex[r];
         if (pi >= 0) {
-          out_.pathIndex.push_back(static_cast<int32_t>(out_.paths.size()));
-          out_.paths.push_back(std::move(c.paths[pi]));
+          // a path several rows share (PathOf) is moved once
+          auto [it, first] = moved.try_emplace(pi, static_cast<int32_t>(out_.paths.size()));
+          if (first) out_.paths.push_back(std::move(c.paths[pi]));
+          out_.pathIndex.push_back(it->second);
         } else {
           out_.pathIndex.push_back(-1);
         }

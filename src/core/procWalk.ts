@@ -76,6 +76,11 @@ class FdColumns {
   pathHex: string[] = [];
   infoIndex: number[] = [];
   infos: string[] = [];
+  /**
+   * Paths stored, by their text (or bytes): rows of one path share it. Another user can dup one
+   * FIFO fd at a 4,094-byte path to the fd limit in as many processes as they like.
+   */
+  private readonly pathAt = new Map<string, number>();
   push(pid: number, fd: number, kind: number, mode: number, inode: number, dev: number, p: string | null, info: string | null, pathHex?: string) {
     this.pid.push(pid);
     this.fd.push(fd);
@@ -85,12 +90,18 @@ class FdColumns {
     this.dev.push(dev);
     if (p === null) this.pathIndex.push(-1);
     else {
-      if (pathHex !== undefined) {
-        this.pathHexAt.push(this.paths.length);
-        this.pathHex.push(pathHex);
+      const key = pathHex !== undefined ? 'x' + pathHex : 't' + p;
+      const at = this.pathAt.get(key);
+      if (at !== undefined) this.pathIndex.push(at);
+      else {
+        if (pathHex !== undefined) {
+          this.pathHexAt.push(this.paths.length);
+          this.pathHex.push(pathHex);
+        }
+        if (this.pathAt.size < 65536) this.pathAt.set(key, this.paths.length);
+        this.pathIndex.push(this.paths.length);
+        this.paths.push(p);
       }
-      this.pathIndex.push(this.paths.length);
-      this.paths.push(p);
     }
     if (info === null) this.infoIndex.push(-1);
     else {

@@ -550,6 +550,7 @@ class BpfWalkWorker : public PromiseWorker {
     // The record buffer (MBs at 100k fds) and the /proc readers' buffers are done with: give the
     // pages back now, or glibc keeps them in the threads' arenas for the life of the process.
     BigVec<char>().swap(records_);
+    pathAt_ = {};
     malloc_trim(0);
     // verifier steps, and run statistics (cumulative, counted while kernel.bpf_stats_enabled is 1 —
     // the profile bench turns it on: our programs' own share of the passes, the rest being the kernel's iteration)
@@ -731,6 +732,9 @@ class BpfWalkWorker : public PromiseWorker {
     size_t count = 0;
     int32_t lastPid = -1;
     bool keep = false;
+    // this task's records that carry a path, by fd: a later record of the same open file names
+    // its carrier instead of repeating the path (walk.h IPCI_F_PATH_SHARED)
+    std::unordered_map<uint32_t, const char*> carriers;
     const char* p = records_.data();
     const char* end = p + records_.size();
     while (end - p >= static_cast<ptrdiff_t>(sizeof(ipci_fd_rec))) {
@@ -740,9 +744,27 @@ class BpfWalkWorker : public PromiseWorker {
       if (static_cast<size_t>(end - p) < sizeof r + pathBytes) break;  // torn tail: cannot happen, never trust it
       const char* path = p + sizeof r;
       const size_t offset = static_cast<size_t>(p - records_.data());
+      int32_t pid = static_cast<int32_t>(r.tgid);
+      if (pid != lastPid) carriers.clear();
+      if (r.flags & IPCI_F_PATH_SHARED) {
+        // as its carrier: the same file, so the same path and superblock (its own fd, mode, pipe state)
+        auto it = carriers.find(r.magic);
+        r.flags &= ~IPCI_F_PATH_SHARED;
+        if (it != carriers.end()) {
+          ipci_fd_rec c;
+          memcpy(&c, it->second, sizeof c);
+          r.magic = c.magic;
+          r.path_len = c.path_len;
+          path = it->second + sizeof c;
+        } else {
+          r.flags |= IPCI_F_PATH_ERROR;  // cannot happen: a carrier precedes what names it
+          r.magic = 0;
+        }
+      } else if (r.path_len > 0) {
+        carriers[r.fd] = p;
+      }
       p += sizeof r + pathBytes;
       count++;
-      int32_t pid = static_cast<int32_t>(r.tgid);
       if (pid != lastPid) {
         lastPid = pid;
         auto it = byPid.find(pid);
@@ -898,8 +920,10 @@ class BpfWalkWorker : public PromiseWorker {
       }
       if (unlinked) mode |= kModeUnlinked;
       if (r.path_len > 0) {
-        pathIndex = static_cast<int32_t>(cols_.paths.size());
-        cols_.paths.emplace_back(path, r.path_len);
+        // one copy per carrier's path, however many fds share it
+        auto [it, first] = pathAt_.try_emplace(path, static_cast<int32_t>(cols_.paths.size()));
+        if (first) cols_.paths.emplace_back(path, r.path_len);
+        pathIndex = it->second;
       }
     }
     if (opt_.classCodesGiven) kind = opt_.classCodes[kind];
@@ -951,6 +975,8 @@ class BpfWalkWorker : public PromiseWorker {
   std::unordered_map<size_t, size_t> checkAt_;  // record offset → its statx check
   FdCols cols_;
   size_t records_count_ = 0, records_bytes_ = 0, statx_ = 0, fdinfo_ = 0;
+  // a carrier record's path (by where its bytes are) → its index in cols_.paths (Row)
+  std::unordered_map<const char*, int32_t> pathAt_;
   double loadMs_ = 0, iterMs_ = 0, factsMs_ = 0, joinMs_ = 0, elapsedMs_ = 0, taskMs_ = 0, mapsMs_ = 0;
   size_t taskRecords_ = 0, mapsProcs_ = 0, kthreads_ = 0;
   std::vector<int32_t> mapsFromProc_;
