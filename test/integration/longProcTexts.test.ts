@@ -15,7 +15,7 @@ import { canRunArgBomb, startArgBomb, startNamedProcess, startTimerHolder, type 
 import { cliNotBuilt, runCli } from './cliRunner';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { loadBpf, loadNative } from '../../src/core/native';
-import { CMDLINE_HEAD, CMDLINE_MAX, CMDLINE_USER_BUDGET, TIMERS_MAX } from '../../src/core/procWalk';
+import { CMDLINE_HEAD, CMDLINE_MAX, CMDLINE_USER_BUDGET, TIMERS_MAX } from '../../src/core/textBounds';
 import { CMDLINES_CUT, TIMERS_CUT } from '../../src/core/snapshotWarnings';
 
 const COMM = 'ipc-argbomb';

@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { loadBpf, loadNative } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
-import { MAPS_KEEP_LINES, MAPS_KEEP_MAX } from '../../src/core/procWalk';
+import { MAPS_KEEP_LINES, MAPS_KEEP_MAX } from '../../src/core/textBounds';
 import type { WalkBackend } from '../../src/core/model';
 import { makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import { compileTools, runAttacker, stopAttacker, type Attacker } from './hostile';

@@ -23,7 +23,7 @@ import {
   TIMERS_MAX,
   TIMERS_USER_BUDGET,
   TIMERS_WALK_BUDGET,
-} from '../../src/core/procWalk';
+} from '../../src/core/textBounds';
 
 /** A header's `constexpr T name = 16u << 20;`: a decimal, optionally shifted left. */
 function constexpr(header: string, name: string): number {

@@ -30,6 +30,7 @@ import type { PtyChannel } from '../kinds/pty';
 import { PTY_MASTER_FDS, PTY_SLAVE_FDS, ptyId, ptyIndex } from '../kinds/pty';
 import { parseFdinfo, parseStat } from '../parsers/procPid';
 import { devName, emitAll, modeOf, netnsId, type Probe, type ProbeContext } from './context';
+import { MOUNTINFO_MAX } from '../textBounds';
 
 /** One end as the walk reported it. */
 export interface PtyRow {
@@ -223,8 +224,6 @@ async function readText(file: string): Promise<string | null> {
   }
 }
 
-/** A mount table read, at most: ~7,000 mounts (a Kubernetes node has a few thousand). */
-export const MOUNTINFO_MAX = 1 << 20;
 /**
  * Mount tables of other namespaces read a snapshot, at most: per user, and in all. Any user can
  * make namespaces and stack mounts in them (fs.mount-max: 100,000 each); reading the mountinfo
