@@ -36,6 +36,8 @@ export interface ListenerProcess {
   cmdline: string[];
   /** Per argument, its bytes in hex where it is not UTF-8 (ProcessInfo.cmdlineBytes). */
   cmdlineBytes?: Array<string | null>;
+  /** Present when the scan kept only the command line's first bytes (its bound: the read error `cmdline EFBIG`). */
+  cmdlineCut?: true;
   uid: number;
   user: string;
   /** The fds through which it holds the socket. */
@@ -120,6 +122,7 @@ function listenerProcess(p: ProcessInfo, fds: number[]): ListenerProcess {
     ...(p.commBytes !== undefined ? { commBytes: p.commBytes } : {}),
     cmdline: p.cmdline,
     ...(p.cmdlineBytes !== undefined ? { cmdlineBytes: p.cmdlineBytes } : {}),
+    ...(p.errors?.some((e) => e.field === 'cmdline' && e.code === 'EFBIG') ? { cmdlineCut: true as const } : {}),
     uid: p.uid,
     user: p.user,
     fds,

@@ -15,6 +15,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { NOBODY, runAsNobody } from '../harness/otherUser';
 import { canRunAttacker, startAttacker, type Attacker } from '../harness/otherUser';
 import { BIN, cliNotBuilt, runCli } from './cliRunner';
+import { CMDLINE_MAX } from '../../src/core/textBounds';
 
 const skip = cliNotBuilt || (!canRunAttacker() ? 'needs root, setpriv and perl to run an attacker as nobody' : false);
 
@@ -243,7 +244,7 @@ describe('CLI output with hostile names made by an unprivileged user', { skip },
     }
   });
 
-  test("port caps a listener's command line: a user's 700 KB argv does not flood root's terminal (--json keeps it whole)", async () => {
+  test("port caps a listener's command line: a user's 700 KB argv does not flood root's terminal (--json keeps the scan's first 128 KiB, and says it was cut)", async () => {
     const args = Array.from({ length: 40_000 }, (_, i) => `arg${String(i).padStart(5, '0')}-\x1b[2J`);
     const { server, port } = await nobodyListener('', args);
     try {
@@ -257,8 +258,17 @@ describe('CLI output with hostile names made by an unprivileged user', { skip },
       assert.ok(r.stdout.length < 4000, `port printed ${r.stdout.length} characters`);
       const j = cli(['port', String(port), '--json']);
       assert.equal(j.code, 0, j.stderr);
-      const cmdline = (JSON.parse(j.stdout) as { listeners: Array<{ processes: Array<{ cmdline: string[] }> }> }).listeners[0].processes[0].cmdline;
-      assert.deepEqual(cmdline.slice(-args.length), args);
+      const proc = (JSON.parse(j.stdout) as { listeners: Array<{ processes: Array<{ cmdline: string[]; cmdlineCut?: true }> }> }).listeners[0].processes[0];
+      const cmdline = proc.cmdline;
+      assert.equal(proc.cmdlineCut, true);
+      // the first bytes as they are: whole arguments, then the one the bound cut
+      const n = Buffer.byteLength(cmdline.join('\0'));
+      assert.ok(n >= CMDLINE_MAX - 1 && n <= CMDLINE_MAX, `${n} bytes kept`);
+      const first = cmdline.indexOf(args[0]);
+      assert.ok(first > 0, 'the arguments follow the program');
+      const kept = cmdline.slice(first);
+      assert.deepEqual(kept.slice(0, -1), args.slice(0, kept.length - 1));
+      assert.ok(args[kept.length - 1].startsWith(kept[kept.length - 1]));
     } finally {
       server.kill('SIGKILL');
     }
