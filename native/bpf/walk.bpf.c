@@ -85,6 +85,9 @@ struct path_key {
   __u32 pad;
 };
 
+/** Paths shorter than this are emitted with every fd (walk.h IPCI_F_PATH_SHARED). */
+#define IPCI_PATH_SHARE_MIN 128
+
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);
   __uint(max_entries, 16384);
@@ -406,8 +409,12 @@ int ipci_task_file(struct bpf_iter__task_file *ctx) {
         const char *p = s->path;
         if (n < 7 || p[0] != '/' || p[1] != 'm' || p[2] != 'e' || p[3] != 'm' || p[4] != 'f' || p[5] != 'd' || p[6] != ':') return 0;
       }
-      __u32 fd = ctx->fd;
-      bpf_map_update_elem(&ipci_paths, &pk, &fd, BPF_ANY);
+      // (a short path costs less to repeat than the map costs to remember: the workload's FIFOs
+      // are tens of bytes; what another user can multiply is a long one)
+      if (n >= IPCI_PATH_SHARE_MIN) {
+        __u32 fd = ctx->fd;
+        bpf_map_update_elem(&ipci_paths, &pk, &fd, BPF_ANY);
+      }
     }
   } else if (want_path) {
     // a pty end: the kernel's own short name (/dev/pts/N, /dev/ptmx)
