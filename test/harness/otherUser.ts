@@ -308,6 +308,15 @@ export interface DupBomb {
   close(): Promise<void>;
 }
 
+/** Perl: forks into $procs processes; @pids is the list in the first (empty in the forks). */
+const FORK_INTO_PROCS = String.raw`my @pids = ($$);
+for (2 .. $procs) {
+  my $pid = fork();
+  die "fork: $!\n" unless defined $pid;
+  if ($pid == 0) { @pids = (); last; }
+  push @pids, $pid;
+}`;
+
 const DUP_BOMB = String.raw`
 use strict; use warnings; use POSIX ();
 my ($comm, $n, $procs, @holes) = @ARGV;
@@ -317,13 +326,7 @@ my $wfd = fileno($w);
 for (1 .. $n) { defined(POSIX::dup($wfd)) or last; }
 POSIX::close($_) for @holes;
 my ($inode) = readlink("/proc/self/fd/$wfd") =~ /^pipe:\[(\d+)\]$/ or die "not a pipe\n";
-my @pids = ($$);
-for (2 .. $procs) {
-  my $pid = fork();
-  die "fork: $!\n" unless defined $pid;
-  if ($pid == 0) { @pids = (); last; }
-  push @pids, $pid;
-}
+${FORK_INTO_PROCS}
 $| = 1;
 print "{\"inode\":$inode,\"readFd\":" . fileno($r) . ",\"writeFd\":$wfd,\"pids\":[" . join(',', @pids) . "]}\n" if @pids;
 while (<STDIN>) {}
@@ -407,13 +410,7 @@ unless (defined $child) {
   die "exec: $!\n";
 }
 open(my $c, '>', '/proc/self/comm') or die "comm: $!\n"; print $c $comm; close $c;
-my @pids = ($$);
-for (2 .. $procs) {
-  my $pid = fork();
-  die "fork: $!\n" unless defined $pid;
-  if ($pid == 0) { @pids = (); last; }
-  push @pids, $pid;
-}
+${FORK_INTO_PROCS}
 $| = 1;
 print '{"pids":[' . join(',', @pids) . "]}\n" if @pids;
 while (<STDIN>) {}
