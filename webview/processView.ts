@@ -3,7 +3,7 @@
 import type { ProcessView, SignalRow } from '../src/webviews/inspector/protocol';
 import { signalName, signalNumber } from '../src/core/signals';
 import { SIGNAL_SETS } from '../src/core/signalSets';
-import { processLabel, userText } from '../src/core/format';
+import { cmdlineCut, processLabel, userText } from '../src/core/format';
 import { button, factsRows, h, linkButton, patchChildren, setText, textfield, visible } from './dom';
 import { pidLink } from './links';
 import { createSignalLogSection } from './signalLog';
@@ -78,7 +78,7 @@ export function renderProcess(p: ProcessView): void {
     ['Mount namespace', p.mntns],
     ['Thread of', p.threadOf === undefined ? undefined : p.threadOfComm !== undefined ? pidLink(p.threadOf, p.threadOfComm, 'thread-of-link') : `[${p.threadOf}]`],
     ['Parent', p.parentComm !== undefined ? pidLink(p.ppid, p.parentComm, 'parent-link') : p.ppid > 0 ? `[${p.ppid}]` : 'none'],
-    ['Command line', commandLine(p.cmdline, (p.errors ?? []).some((e) => e.field === 'cmdline' && e.code === 'EFBIG'))],
+    ['Command line', commandLine(p.cmdline, cmdlineCut(p))],
     ['User', userText(p)],
     ['State', p.state],
     ['Threads', String(p.threads)],

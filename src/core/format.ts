@@ -56,6 +56,11 @@ export function commLabel(comm: string, pid: number, max = 64): string {
   return `${commText(comm, max)}[${pid}]`;
 }
 
+/** Whether the scan kept only the first bytes of the process's command line (its bound: the read error `cmdline EFBIG`). */
+export function cmdlineCut(p: Pick<ProcessInfo, 'errors'>): boolean {
+  return (p.errors ?? []).some((e) => e.field === 'cmdline' && e.code === 'EFBIG');
+}
+
 /** `nginx[812]`, `worker[812, thread 815]` (a thread with an fd table of its own), or `[812]` when the process is unknown. */
 export function processLabel(pid: number, proc: Pick<ProcessInfo, 'comm' | 'commBytes' | 'threadOf'> | undefined): string {
   if (!proc) return `[${pid}]`;

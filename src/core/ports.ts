@@ -6,6 +6,7 @@
 import type { Channel, ContainerInfo, InetChannel, ProcessInfo, Snapshot } from './model';
 import { takeSnapshot, type SnapshotOptions } from './snapshot';
 import { signalNumber } from './signals';
+import { cmdlineCut } from './format';
 import { droppedByInit, handledElsewhere, namespaceInit } from './signalSets';
 
 export type Protocol = 'tcp' | 'udp';
@@ -122,7 +123,7 @@ function listenerProcess(p: ProcessInfo, fds: number[]): ListenerProcess {
     ...(p.commBytes !== undefined ? { commBytes: p.commBytes } : {}),
     cmdline: p.cmdline,
     ...(p.cmdlineBytes !== undefined ? { cmdlineBytes: p.cmdlineBytes } : {}),
-    ...(p.errors?.some((e) => e.field === 'cmdline' && e.code === 'EFBIG') ? { cmdlineCut: true as const } : {}),
+    ...(cmdlineCut(p) ? { cmdlineCut: true as const } : {}),
     uid: p.uid,
     user: p.user,
     fds,

@@ -370,7 +370,7 @@ async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColum
       // (latin1, one character a byte), then given as the native walks give it, text and bytes
       const utf8 = isUtf8(raw);
       const text = raw.toString(utf8 ? 'utf8' : 'latin1');
-      const kept = boundMaps(filterMaps(text, mapsRules), budgets.maps, parseStatus(p.status ?? '').uid ?? -1);
+      const kept = boundMaps(filterMaps(text, mapsRules), budgets.maps, uid);
       const keptBytes = utf8 ? null : Buffer.from(kept.text, 'latin1');
       p.maps = keptBytes ? keptBytes.toString('utf8') : kept.text;
       if (keptBytes && !isUtf8(keptBytes)) p.mapsHex = keptBytes.toString('hex');

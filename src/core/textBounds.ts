@@ -3,6 +3,7 @@
 // walks have the same bounds (native/src/mapsread.h, boundedtext.h, userbudget.h; a unit test
 // holds these numbers to those headers): one user's processes cannot spend what another's need,
 // and past a user's share each process keeps a head.
+import { UserBudget } from './userBudget';
 
 /** A mount table read, at most: ~7,000 mounts (a Kubernetes node has a few thousand). */
 export const MOUNTINFO_MAX = 1 << 20;
@@ -14,32 +15,6 @@ export const MAPS_KEEP_LINES = 4096;
 export const MAPS_WALK_BUDGET = 64 << 20;
 /** Kept maps text per walk for the processes of one user (real uid): a quarter of the walk's. */
 export const MAPS_USER_BUDGET = 16 << 20;
-
-/**
- * What a walk may still keep of a text other users choose: so much in all, and at most so much of
- * it for the processes of one user (native/src/userbudget.h UserBudget).
- */
-export class UserBudget {
-  private left: number;
-  private readonly users = new Map<number, number>();
-
-  constructor(
-    walk: number,
-    private readonly user: number,
-  ) {
-    this.left = walk;
-  }
-
-  /** Nothing more may be kept for a process of `uid` (-1: not known). */
-  spent(uid: number): boolean {
-    return this.left <= 0 || (this.users.get(uid) ?? this.user) <= 0;
-  }
-
-  spend(uid: number, n: number): void {
-    this.left -= n;
-    this.users.set(uid, (this.users.get(uid) ?? this.user) - n);
-  }
-}
 
 /**
  * What a walk may still keep of maps text: MAPS_WALK_BUDGET in all, MAPS_USER_BUDGET of it for

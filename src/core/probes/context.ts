@@ -284,9 +284,18 @@ export function devName(dev: number): string {
 
 /** The snapshot's own IPC namespace (its inode, as text, as processes[].ipcns); null on a captured tree or when unreadable. */
 export function ownIpcns(ctx: Pick<ProbeContext, 'procRoot'>): string | null {
+  return ownNamespace(ctx, 'ipc');
+}
+
+/** The snapshot's own mount namespace (as processes[].mntns); null on a captured tree or when unreadable. */
+export function ownMntns(ctx: Pick<ProbeContext, 'procRoot'>): string | null {
+  return ownNamespace(ctx, 'mnt');
+}
+
+function ownNamespace(ctx: Pick<ProbeContext, 'procRoot'>, type: 'ipc' | 'mnt'): string | null {
   if (ctx.procRoot !== '/proc') return null;
   try {
-    return netnsId(fs.readlinkSync('/proc/self/ns/ipc'));
+    return netnsId(fs.readlinkSync(`/proc/self/ns/${type}`));
   } catch {
     return null;
   }

@@ -14,7 +14,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readMountTable, SafeLstat } from '../diagnose/paths';
-import { devName, netnsId, type ProbeContext } from './context';
+import { devName, ownMntns, type ProbeContext } from './context';
+import { UserBudget } from '../userBudget';
 
 export interface ForeignPaths {
   /** The process's mount namespace when it is known and not the snapshot's, else undefined (unknown is taken as ours, as ipcns is). */
@@ -58,28 +59,20 @@ function make(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>): ForeignPaths {
   if (ctx.procRoot !== '/proc') return NOTHING_FOREIGN;
   // (the processes alone, not the context: kept as long as its key is, this must not keep the walk's columns)
   const processes = ctx.processes;
-  let own: string;
-  try {
-    own = netnsId(fs.readlinkSync('/proc/self/ns/mnt'));
-  } catch {
-    return NOTHING_FOREIGN;
-  }
+  const own = ownMntns(ctx);
+  if (own === null) return NOTHING_FOREIGN;
   let safe: SafeLstat | undefined;
-  let lookups = 0;
-  const byUser = new Map<number, number>();
+  const lookups = new UserBudget(MAX_LOOKUPS, MAX_LOOKUPS_PER_USER);
   const of = (pid: number): string | undefined => {
     const ns = processes.get(pid)?.mntns;
     return ns && ns !== own ? ns : undefined;
   };
   const uidOf = (pid: number): number => processes.get(pid)?.uid ?? -1;
-  /** Whether the paths of `pid`'s user may be looked up no more this snapshot. */
-  const spent = (uid: number): boolean => lookups >= MAX_LOOKUPS || (byUser.get(uid) ?? 0) >= MAX_LOOKUPS_PER_USER;
   /** One lookup of a path `pid` gave, within the bounds: does it lead here to `object`? undefined past the bounds. */
   const leads = (text: string, pid: number, object: { dev: string; inode: number }): boolean | undefined => {
     const uid = uidOf(pid);
-    if (spent(uid)) return undefined;
-    byUser.set(uid, (byUser.get(uid) ?? 0) + 1);
-    lookups++;
+    if (lookups.spent(uid)) return undefined;
+    lookups.spend(uid, 1);
     safe ??= new SafeLstat(readMountTable());
     const st = safe.lstat(text).stat;
     return !!st && st.ino === object.inode && devName(st.dev) === object.dev;
@@ -98,7 +91,7 @@ function make(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>): ForeignPaths {
       for (const pid of pids) {
         if (tried.size >= RELATIVE_TRIES) break;
         if (of(pid) !== undefined) continue; // its working directory is a name in its namespace
-        if (spent(uidOf(pid))) return undefined; // (not even the readlink: a user's thousand relative names cost the bound, then nothing)
+        if (lookups.spent(uidOf(pid))) return undefined; // (not even the readlink: a user's thousand relative names cost the bound, then nothing)
         let cwd: string;
         try {
           // (the link's text is the directory as our root reaches it; not followed, only read)

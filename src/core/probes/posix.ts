@@ -16,6 +16,7 @@ import { DeadlineError, withDeadline } from '../deadline';
 import { decodeSem, fileTypeName, readSemSync, readSmallSync, SEM_T_SIZE, UntrustedFileError } from '../untrustedFiles';
 import { append, byPidFd, DELETED_HEX, devName, modeOf, octalMode, emit, pathHexOf, type Probe, type ProbeContext, ownIpcns } from './context';
 import { mapHolders } from './maps';
+import { UserBudget } from '../userBudget';
 import { mqOpenName, posixIdTail } from '../posixNames';
 import { heldObjectKey, sizeThroughHolders, MAP_RANGE, mapsDev, mqAttrThroughHolders, type HeldSizeBudget, type MqAttr } from '../heldObjects';
 
@@ -141,18 +142,15 @@ export const SHM_UNLISTED = '/dev/shm objects not listed:';
 
 /** Admits unheld objects within the bounds, by owner; counts the rest. */
 class UnheldShmBound {
-  private total = 0;
-  private readonly listed = new Map<number, number>();
+  private readonly listed = new UserBudget(UNHELD_SHM_TOTAL, UNHELD_SHM_PER_USER);
   readonly skipped = new Map<number, number>();
 
   admit(uid: number): boolean {
-    const mine = this.listed.get(uid) ?? 0;
-    if (this.total >= UNHELD_SHM_TOTAL || mine >= UNHELD_SHM_PER_USER) {
+    if (this.listed.spent(uid)) {
       this.skipped.set(uid, (this.skipped.get(uid) ?? 0) + 1);
       return false;
     }
-    this.total++;
-    this.listed.set(uid, mine + 1);
+    this.listed.spend(uid, 1);
     return true;
   }
 

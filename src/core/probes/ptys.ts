@@ -29,8 +29,9 @@ import type { Endpoint, Mode } from '../model';
 import type { PtyChannel } from '../kinds/pty';
 import { PTY_MASTER_FDS, PTY_SLAVE_FDS, ptyId, ptyIndex } from '../kinds/pty';
 import { parseFdinfo, parseStat } from '../parsers/procPid';
-import { devName, emitAll, modeOf, netnsId, type Probe, type ProbeContext } from './context';
+import { devName, emitAll, modeOf, ownMntns, type Probe, type ProbeContext } from './context';
 import { MOUNTINFO_MAX } from '../textBounds';
+import { UserBudget } from '../userBudget';
 
 /** One end as the walk reported it. */
 export interface PtyRow {
@@ -263,16 +264,8 @@ async function readHead(file: string, max: number): Promise<{ text: string; cut:
  */
 function mountTables(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>): (pid: number) => Promise<MountTable | null> {
   const tables = new Map<string, Promise<MountTable | null>>();
-  const perUser = new Map<number, number>();
-  let foreign = 0;
-  let own: string | undefined;
-  if (ctx.procRoot === '/proc') {
-    try {
-      own = netnsId(fs.readlinkSync('/proc/self/ns/mnt'));
-    } catch {
-      own = undefined;
-    }
-  }
+  const foreign = new UserBudget(FOREIGN_TABLES, FOREIGN_TABLES_PER_USER);
+  const own = ownMntns(ctx) ?? undefined;
   const read = async (file: string): Promise<MountTable | null> => {
     const t = await readHead(file, MOUNTINFO_MAX);
     return t === null ? null : mountTable(parseMountinfo(t.text), t.cut);
@@ -286,11 +279,8 @@ function mountTables(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>): (pid: n
     if (key === 'ours') t = read('/proc/self/mountinfo');
     else {
       const uid = p?.uid ?? -1;
-      const spent = foreign >= FOREIGN_TABLES || (perUser.get(uid) ?? 0) >= FOREIGN_TABLES_PER_USER;
-      if (!spent) {
-        foreign++;
-        perUser.set(uid, (perUser.get(uid) ?? 0) + 1);
-      }
+      const spent = foreign.spent(uid);
+      if (!spent) foreign.spend(uid, 1);
       t = spent ? Promise.resolve(null) : read(`${ctx.procRoot}/${pid}/mountinfo`);
     }
     tables.set(key, t);
