@@ -32,6 +32,11 @@
 // from an lseek(fd + 2) position when a probe gives up. Tables larger than kChunk fds are split
 // into fd ranges walked by every thread, so one huge process does not serialise the walk.
 //
+// The snapshot's fd-row budget (`rowsPerUser`, `rowsTotal`; rowvalve.h) is applied as the walk
+// goes: a process's table, or a range of it, whose rows the rows before it in (pid, fd) order have
+// already spent is not walked, only its open fds counted (`fdsPastBudget`). Any user can hold
+// millions of fds; the walk's columns then stay near the budget instead of growing with them.
+//
 // Option `useGetfd: true` (opt-in, not for the periodic walk) classifies each fd by duplicating it
 // into this process with pidfd_getfd (root / ptrace rights, real /proc only) and fstat-ing the copy.
 // It is cheaper in CPU but NOT passive: pidfd_getfd on a socket runs the kernel's __receive_sock(),
@@ -46,6 +51,7 @@
 #include "fdinfolines.h"
 #include "boundedtext.h"
 #include "mapsread.h"
+#include "rowvalve.h"
 #include "walkrows.h"
 
 #include <algorithm>
@@ -128,6 +134,9 @@ struct Options {
   bool useGetfd = false;  // opt-in pidfd_getfd classification (see the header comment); off = passive
   double itemTimeoutMs = 5000;  // one process (or fd range) taking longer is given up
   double deadlineMs = 30000;    // the whole walk
+  // fd rows kept per user (real uid) and in all (≤ 0: no bound): the snapshot's budget
+  // (rowvalve.h); a table whose rows would all be cut is not walked
+  double rowsPerUser = 0, rowsTotal = 0;
   // pids another walk (the BPF walk, a module of its own) is still stuck in, with the file:
   // skipped like those on this module's stuck list
   std::vector<std::pair<int32_t, std::string>> skipStuck;
@@ -144,6 +153,9 @@ struct ProcOut : ProcText {
   // Some fd ranges were given up: the file the walk was stuck on, or empty (deadline).
   bool fdsCut = false;
   std::string fdsCutAt;
+  // The fd budget (rowvalve.h): open fds (st_size of the fd dir; 0 unknown), those the walk found,
+  // and those left unwalked because every row of them would be cut (0: none)
+  uint64_t fdsOpen = 0, fdsVisited = 0, fdsPast = 0;
   // Threads of this process with an fd table of their own (unshare(CLONE_FILES)): /proc/PID/fd
   // does not list their fds; the caller walks them again as processes under their tids.
   std::vector<int32_t> ownTables;
@@ -155,6 +167,8 @@ struct Chunk {
   uint32_t lo = 0, hi = 0;
   uint32_t thread = 0;
   size_t rowStart = 0, rowCount = 0;
+  bool skipped = false;  // past the fd budget: not walked
+  uint32_t visited = 0;  // fds found in the range
 };
 
 // fds walked inline per process; bigger tables are split into ranges of about this many fds.
@@ -185,6 +199,10 @@ struct Shared {
   std::vector<uint8_t> procDone, chunkDone;
   std::atomic<size_t> next{0};
   std::atomic<size_t> nextChunk{0};
+  // the fd budget over items in output order: phase 1's processes, then (phase 2) every process
+  // and its ranges, a range's item number in chunkItem
+  RowValve valve;
+  std::vector<size_t> chunkItem;
   // maps text, command lines and timers that may still be kept over every process (mapsread.h, boundedtext.h)
   MapsBudget mapsBudget;
   CmdlineBudget cmdlineBudget;
@@ -386,12 +404,17 @@ class Walker {
         WalkOne(cur_);
       }
       cur_.fdCount = cols.pid.size() - cur_.fdStart;
-      std::lock_guard<std::mutex> lock(pubMu);
-      if (abandoned) return false;
-      MarkPublished();
-      procs[i] = std::move(cur_);
-      sh_.procDone[i] = 1;
-      itemStartNs.store(0, std::memory_order_relaxed);
+      const uint32_t uid = StatusUid(cur_.status);
+      const int64_t counted = cur_.error ? 0 : static_cast<int64_t>(cur_.fdCount);  // the snapshot drops a process in error
+      {
+        std::lock_guard<std::mutex> lock(pubMu);
+        if (abandoned) return false;
+        MarkPublished();
+        procs[i] = std::move(cur_);
+        sh_.procDone[i] = 1;
+        itemStartNs.store(0, std::memory_order_relaxed);
+      }
+      sh_.valve.Done(i, uid, counted);
     }
     return true;
   }
@@ -419,21 +442,30 @@ class Walker {
       Begin(i, p.pid);
       stage.store("fd", std::memory_order_relaxed);
       // A dirfd of our own: the listing position (lseek) is per open file.
-      int fdDir = p.pdir.ok() ? openat(p.pdir.get(), "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+      const uint32_t uid = StatusUid(p.status);
+      const bool spent = sh_.valve.Spent(uid);
+      uint32_t visited = 0;
+      int fdDir = p.pdir.ok() && !spent ? openat(p.pdir.get(), "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
       if (fdDir >= 0) {
         Fd closer(fdDir);
         BeginProcess(p, p.pdir.get());
         linkDenied_ = 0;  // (refused here only if the process changed since phase 1: its rows so far stand)
-        Enumerate(p, fdDir, c.lo, c.hi, kNoLimit, p.probe);
+        visited = Enumerate(p, fdDir, c.lo, c.hi, kNoLimit, p.probe);
       }
-      std::lock_guard<std::mutex> lock(pubMu);
-      if (abandoned) return false;
-      MarkPublished();
-      c.thread = index_;
-      c.rowStart = rowStart;
-      c.rowCount = cols.pid.size() - rowStart;
-      sh_.chunkDone[i] = 1;
-      itemStartNs.store(0, std::memory_order_relaxed);
+      const size_t rows = cols.pid.size() - rowStart;
+      {
+        std::lock_guard<std::mutex> lock(pubMu);
+        if (abandoned) return false;
+        MarkPublished();
+        c.thread = index_;
+        c.rowStart = rowStart;
+        c.rowCount = rows;
+        c.skipped = spent;
+        c.visited = visited;
+        sh_.chunkDone[i] = 1;
+        itemStartNs.store(0, std::memory_order_relaxed);
+      }
+      sh_.valve.Done(sh_.chunkItem[i], uid, p.error ? 0 : static_cast<int64_t>(rows));
     }
     return true;
   }
@@ -671,6 +703,15 @@ class Walker {
     struct stat st;
     // st_size of a procfs fd dir is the open count (Linux >= 6.2; 0 before). Not on captured trees.
     uint64_t count = sh_.procfs && fstat(fdDir, &st) == 0 && st.st_size > 0 ? static_cast<uint64_t>(st.st_size) : 0;
+    p.fdsOpen = count;
+    // every row of this table would be cut (rowvalve.h): not walked, only counted
+    if (sh_.valve.Spent(StatusUid(p.status))) {
+      names_.clear();
+      if (count == 0) ListNames(fdDir, 0, kNoLimit);
+      p.fdsPast = count ? count : names_.size();
+      if (p.fdsPast == 0) p.fdsPast = 1;
+      return;
+    }
     uint64_t size = (p.has & F_STATUS) ? StatusField(p.status, "\nFDSize:", 8) : 0;
     if (size > (1u << 30)) size = 0;
     if (count > 0 && size >= count) {
@@ -678,13 +719,13 @@ class Walker {
       // least a third full, and Enumerate gives up on a probe that meets too many holes.
       bool probe = count >= 8 && size - count <= 2 * count;
       if (count <= kChunk + kChunk / 2) {
-        Enumerate(p, fdDir, 0, static_cast<uint32_t>(size), static_cast<uint32_t>(count), probe);
+        p.fdsVisited = Enumerate(p, fdDir, 0, static_cast<uint32_t>(size), static_cast<uint32_t>(count), probe);
         return;
       }
       // Split [0, size) into ranges of about kChunk open fds each; the first is walked now.
       uint64_t width = kChunk * size / count;
       if (width < kChunk) width = kChunk;
-      Enumerate(p, fdDir, 0, static_cast<uint32_t>(width), kNoLimit, probe);
+      p.fdsVisited = Enumerate(p, fdDir, 0, static_cast<uint32_t>(width), kNoLimit, probe);
       for (uint64_t lo = width; lo < size; lo += width) {
         uint64_t hi = lo + width < size ? lo + width : size;
         p.deferred.emplace_back(static_cast<uint32_t>(lo), static_cast<uint32_t>(hi));
@@ -704,7 +745,7 @@ class Walker {
     char nm[16];
     for (size_t k = 0; k < inl && !linkDenied_; k++) {
       FormatUint(names_[k], nm);
-      Visit(p, fdDir, nm, names_[k]);
+      if (Visit(p, fdDir, nm, names_[k])) p.fdsVisited++;
     }
     if (inl < n) {
       for (size_t k = inl; k < n; k += kChunk) {
@@ -741,11 +782,12 @@ class Walker {
   // Visits the open fds in [lo, hi) in increasing order, at most `want` of them when probing.
   // A probe gives up when holes get denser than about 1 in 8 over the recent fds (a miss costs
   // ~5 getdents entries): budget in 1/8 holes, +1 per open fd up to 4 holes, -8 per hole.
-  void Enumerate(ProcOut& p, int fdDir, uint32_t lo, uint32_t hi, uint32_t want, bool probe) {
+  // Returns the number of open fds found.
+  uint32_t Enumerate(ProcOut& p, int fdDir, uint32_t lo, uint32_t hi, uint32_t want, bool probe) {
     char nm[16];
     uint32_t fd = lo;
+    uint32_t found = 0;
     if (probe) {
-      uint32_t found = 0;
       int budget = 3 * 8;
       for (; fd < hi && found < want && !linkDenied_; fd++) {
         FormatUint(fd, nm);
@@ -757,15 +799,16 @@ class Walker {
           break;
         }
       }
-      if (fd >= hi || found >= want || linkDenied_) return;
+      if (fd >= hi || found >= want || linkDenied_) return found;
     }
     names_.clear();
     ListNames(fdDir, fd, hi);
     for (uint32_t f : names_) {
-      if (linkDenied_) return;
+      if (linkDenied_) return found;
       FormatUint(f, nm);
-      Visit(p, fdDir, nm, f);
+      if (Visit(p, fdDir, nm, f)) found++;
     }
+    return found;
   }
 
   // One fd; false when it is not open (a hole, or closed meanwhile).
@@ -1169,6 +1212,8 @@ class WalkWorker : public PromiseWorker {
     job.running.assign(n, 0);
     usable_.assign(n, 1);
     taken_.resize(n);
+    sh.valve.Limit(static_cast<int64_t>(opt_.rowsPerUser), static_cast<int64_t>(opt_.rowsTotal));
+    sh.valve.Sequence(procs.size());
     threads_ = RunPhase(&Walker::Run, true);
 
     for (size_t i = 0; i < procs.size(); i++) {
@@ -1182,7 +1227,19 @@ class WalkWorker : public PromiseWorker {
       }
     }
     sh.chunkDone.assign(sh.chunks.size(), 0);
-    if (!sh.chunks.empty()) RunPhase(&Walker::RunChunks, false);
+    if (!sh.chunks.empty()) {
+      // the budget in output order again: each process's phase-1 rows, then its ranges
+      sh.valve.Sequence(procs.size() + sh.chunks.size());
+      sh.chunkItem.resize(sh.chunks.size());
+      size_t item = 0;
+      for (size_t pi = 0, ci = 0; pi < procs.size(); pi++) {
+        const ProcOut& p = procs[pi];
+        const int64_t rows = sh.procDone[pi] && !p.error ? static_cast<int64_t>(p.fdCount) : 0;
+        sh.valve.Done(item++, StatusUid(p.status), rows, false);
+        for (; ci < sh.chunks.size() && sh.chunks[ci].proc == pi; ci++) sh.chunkItem[ci] = item++;
+      }
+      RunPhase(&Walker::RunChunks, false);
+    }
     for (size_t i = 0; i < procs.size(); i++) {
       ProcOut& p = procs[i];
       if (!sh.procDone[i] && p.error == 0) p.error = ETIMEDOUT;  // given up (RunPhase noted a stuck read) or cut by the deadline
@@ -1196,6 +1253,22 @@ class WalkWorker : public PromiseWorker {
     }
     for (size_t i = 0; i < procs.size(); i++)
       if (!keepDir[i] && sh.procDone[i]) procs[i].pdir.reset();
+    // ranges left unwalked by the budget: the open fds not found (the table's count less those
+    // found; without a count, a range's worth each)
+    {
+      std::vector<uint64_t> visited(procs.size(), 0), skipped(procs.size(), 0);
+      for (const Chunk& c : sh.chunks) {
+        if (!sh.chunkDone[&c - sh.chunks.data()]) continue;
+        if (c.skipped) skipped[c.proc]++;
+        else visited[c.proc] += c.visited;
+      }
+      for (size_t i = 0; i < procs.size(); i++) {
+        if (!skipped[i]) continue;
+        ProcOut& p = procs[i];
+        const uint64_t seen = p.fdsVisited + visited[i];
+        p.fdsPast = p.fdsOpen > seen ? p.fdsOpen - seen : skipped[i] * kChunk;
+      }
+    }
 
     // Merge per-thread columns in pid-list order, so output order is deterministic. Every shard
     // lock is held: a walker given up mid-measurement may still store into the tables.
@@ -1367,6 +1440,7 @@ class WalkWorker : public PromiseWorker {
     for (const ProcOut& p : list) {
       Napi::Object o = ProcTextToJs(env, p, keys);
       if (p.fdsCut) o.Set("fdsCut", JsString(env, p.fdsCutAt));
+      if (p.fdsPast) o.Set("fdsPastBudget", Napi::Number::New(env, static_cast<double>(p.fdsPast)));
       if (!p.ownTables.empty()) {
         Napi::Array t = Napi::Array::New(env, p.ownTables.size());
         for (uint32_t k = 0; k < p.ownTables.size(); k++) t.Set(k, Napi::Number::New(env, p.ownTables[k]));
@@ -1566,6 +1640,10 @@ Napi::Value WalkProc(const Napi::CallbackInfo& info) {
     if (it.IsNumber() && it.As<Napi::Number>().DoubleValue() > 0) opt.itemTimeoutMs = it.As<Napi::Number>().DoubleValue();
     Napi::Value dl = o.Get("deadlineMs");
     if (dl.IsNumber() && dl.As<Napi::Number>().DoubleValue() > 0) opt.deadlineMs = dl.As<Napi::Number>().DoubleValue();
+    Napi::Value ru = o.Get("rowsPerUser");
+    if (ru.IsNumber()) opt.rowsPerUser = ru.As<Napi::Number>().DoubleValue();
+    Napi::Value rt = o.Get("rowsTotal");
+    if (rt.IsNumber()) opt.rowsTotal = rt.As<Napi::Number>().DoubleValue();
     Napi::Value skip = o.Get("skipStuck");
     if (skip.IsArray()) {
       Napi::Array a = skip.As<Napi::Array>();

@@ -75,6 +75,13 @@ export interface ProcWalkOptions {
    * applies it on the real /proc only.
    */
   skipStuck?: { pid: number; what: string }[];
+  /**
+   * The snapshot's fd-row budget (probes/context.ts FdIndex), applied by the native walks as they
+   * read so that their own columns stay bounded: rows of a user past `rowsPerUser`, or of anyone
+   * past `rowsTotal`, in (pid, fd) order, are not kept (ProcWalkProcess.fdsPastBudget). Absent: no bound.
+   */
+  rowsPerUser?: number;
+  rowsTotal?: number;
 }
 
 /** Raw per-process text, parsed in TypeScript (core/parsers). Missing fields = vanished or unreadable. */
@@ -92,6 +99,11 @@ export interface ProcWalkProcess {
   stuck?: string;
   /** Part of the fd table was given up: the file the walk was stuck on, or '' when the deadline came first. */
   fdsCut?: string;
+  /**
+   * The native walks: fds of this process left out by the fd-row budget (ProcWalkOptions.rowsPerUser):
+   * the BPF walk's rows dropped; the /proc walk's open fds of the table parts it did not walk.
+   */
+  fdsPastBudget?: number;
   /** errno name when the fd directory, or its fd links, could not be read (other users' processes without root; EACCES from a link: ptrace read access refused). */
   fdError?: string;
   /** With fdError: 'readlink' when the directory listed but its fd links were refused (else it could not be opened). */

@@ -300,6 +300,8 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   const { processes, raw } = readProcesses(w, user, warnings);
   const budget: FdRowBudget = { uidOf: (pid) => processes.get(pid)?.uid, perUser: opts.fdRowsPerUser ?? FD_ROWS_PER_USER, total: opts.fdRowsTotal ?? FD_ROWS_TOTAL };
   const index = new FdIndex(w, (pid) => processes.has(pid), budget);
+  // what the walk itself left out by the same budget
+  for (const p of w.processes) if (p?.fdsPastBudget && processes.has(p.pid)) index.cut.set(p.pid, (index.cut.get(p.pid) ?? 0) + p.fdsPastBudget);
   if (index.cut.size > 0) reportFdRowsCut(index.cut, processes, budget, user, warnings);
   const ctx: ProbeContext = {
     procRoot, devRoot: opts.devRoot ?? '/dev', native, kinds, walk: w, index,
@@ -406,6 +408,8 @@ function startWalk(
   const walking = runWalk(
     backends,
     { procRoot, threads: opts.threads ?? 0, ...walkRulesFor(kinds), readTimers: true, readLinks: true, readCgroup: true, itemTimeoutMs, deadlineMs,
+      // the budget FdIndex applies, applied by the walk as it reads too: its own rows stay bounded
+      rowsPerUser: opts.fdRowsPerUser ?? FD_ROWS_PER_USER, rowsTotal: opts.fdRowsTotal ?? FD_ROWS_TOTAL,
       ...(opts.filesInFlight ? { scmFds: true } : {}),
       // kernel threads are shown only with processes: 'all' (one holds no fd)
       ...(opts.processes === 'all' ? {} : { kthreadsFromTask: true }) },

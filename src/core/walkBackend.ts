@@ -326,6 +326,8 @@ export async function runWalk(b: WalkBackends, o: ProcWalkOptions, prefer: WalkP
         ...(o.kthreadsFromTask ? { kthreadsFromTask: true } : {}),
         ...(o.itemTimeoutMs ? { itemTimeoutMs: o.itemTimeoutMs } : {}),
         ...(o.deadlineMs ? { deadlineMs: o.deadlineMs } : {}),
+        ...(o.rowsPerUser ? { rowsPerUser: o.rowsPerUser } : {}),
+        ...(o.rowsTotal ? { rowsTotal: o.rowsTotal } : {}),
         skipStuck: skipOf(stuckOf(b.native)),
         ...(btfPath ? { btfPath } : {}),
         ...ruleOptions,

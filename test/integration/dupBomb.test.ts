@@ -16,7 +16,11 @@ import { endpointKeys, endpointsOfCell } from '../unit/endpointCell';
 import { cliNotBuilt, runCli } from './cliRunner';
 import { fdLinks } from '../procFds';
 import { takeSnapshot } from '../../src/core/snapshot';
-import { loadBpf, loadNative } from '../../src/core/native';
+import { loadBpf, loadNative, type ProcWalk } from '../../src/core/native';
+import { runWalk, type WalkPreference } from '../../src/core/walkBackend';
+import { walkRulesFor } from '../../src/core/kinds';
+import { bpfWalkSkip } from './bpfSkip';
+import * as os from 'node:os';
 import { FDS_CUT, fdsHiddenIn } from '../../src/core/snapshotWarnings';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 
@@ -100,6 +104,50 @@ describe('a dup-bomb made by an unprivileged user', { skip }, () => {
       } finally {
         await closeAll([root]);
       }
+    });
+  }
+
+  // The walks apply the same budget as they read (native/src/rowvalve.h): the bomb's rows past it
+  // never reach their columns. The BPF walk drops records in (pid, fd) order, exactly; the /proc
+  // walk skips ranges of fds once the rows before them, in that order, have spent the budget, so
+  // it keeps at most a few ranges (≤ 1,536 fds each) more than the budget.
+  const rawWays: Array<[string, WalkPreference, () => Promise<string | false>]> = [
+    ['BPF fd walk', 'bpf-iter', bpfWalkSkip],
+    ['/proc fd walk', 'proc', async () => (loadNative().addon ? false : 'native addon not built')],
+  ];
+  for (const [way, prefer, skipWay] of rawWays) {
+    test(`the walk itself keeps no more of the bomb's rows than the budget, the first in order, and counts the rest (${way})`, async (t) => {
+      const why = await skipWay();
+      if (why) return t.skip(why);
+      const backends = { native: loadNative().addon, bpf: prefer === 'bpf-iter' ? loadBpf().addon : null };
+      const o = { procRoot: '/proc', threads: 0, readTimers: false, readLinks: false, ...walkRulesFor(['pipe']) };
+      const mine = new Set(bomb.pids);
+      const rowsOf = (w: ProcWalk) => {
+        const keys: string[] = [];
+        for (let i = 0; i < w.fds.pid.length; i++) if (mine.has(w.fds.pid[i]) && w.fds.inode[i] === bomb.inode) keys.push(`${w.fds.pid[i]}:${w.fds.fd[i]}`);
+        return keys;
+      };
+      // unbounded, the walk holds every one (what the budget saves)
+      const whole = await runWalk(backends, o, prefer, []);
+      assert.equal(whole.capability.backend, prefer);
+      assert.equal(rowsOf(whole.walk).length, oracle.length, 'no budget: every endpoint');
+      const perUser = 5000;
+      const run = await runWalk(backends, { ...o, rowsPerUser: perUser, rowsTotal: 4_000_000 }, prefer, []);
+      assert.equal(run.capability.backend, prefer);
+      const kept = rowsOf(run.walk);
+      // the /proc walk reads every process's first range before any large table's others: those
+      // it keeps (an attacker pays a process for each), and the ranges its threads were at work on
+      const slack = prefer === 'bpf-iter' ? 0 : (PROCS + Math.max(2, os.availableParallelism()) + 1) * 1536;
+      assert.ok(kept.length <= perUser + slack, `${kept.length} rows kept (budget ${perUser}, slack ${slack})`);
+      // every row the snapshot's budget keeps is there: the first in (pid, fd) order (nobody's few
+      // other pipe fds may come before them)
+      const first = [...oracle].sort((a, b) => a.pid - b.pid || a.fd - b.fd).slice(0, perUser - 100).map((e) => `${e.pid}:${e.fd}`);
+      const keptSet = new Set(kept);
+      const missing = first.filter((k) => !keptSet.has(k));
+      assert.deepEqual(missing.slice(0, 5), [], `${missing.length} of the first ${first.length} rows in order missing`);
+      const past = run.walk.processes.filter((p) => p && mine.has(p.pid) && p.fdsPastBudget).reduce((a, p) => a + p!.fdsPastBudget!, 0);
+      assert.ok(kept.length + past >= oracle.length, `${kept.length} kept + ${past} past the budget, of ${oracle.length}`);
+      if (prefer === 'bpf-iter') assert.ok(kept.length + past <= oracle.length + 100 * PROCS, `${kept.length} + ${past}: rows, not guesses`);
     });
   }
 

@@ -17,7 +17,9 @@
 // never half-read: it is reported with its pid and error alone, and its rows are dropped. An
 // iterator pass unfinished at the deadline rejects with ETIMEDOUT (the caller falls back).
 //
-// Rows: the iterator emits them in (tgid, fd) order. Pipe bytes in use and capacity come from the
+// Rows: the iterator emits them in (tgid, fd) order; past the snapshot's fd-row budget
+// (`rowsPerUser`, `rowsTotal`) they are dropped as each read returns (RecordValve), counted per
+// process in `fdsPastBudget`. Pipe bytes in use and capacity come from the
 // kernel's pipe state (passive: no open). FIFO / mqueue / /dev/shm rows carry the d_path text
 // (= the readlink of /proc/PID/fd/N); their dev:inode are the superblock's and the inode's,
 // except on filesystems whose stat reports other numbers (btrfs, overlayfs, network and FUSE
@@ -66,6 +68,7 @@
 #include "loader.h"
 #include "procfacts.h"
 #include "../mapsread.h"
+#include "../rowvalve.h"
 #include "timedreads.h"
 
 namespace ipci {
@@ -104,8 +107,114 @@ struct Options {
   // pids another walk (the /proc walk) is still stuck in, with the file: skipped, reported stuck
   std::vector<std::pair<int32_t, std::string>> skipStuck;
   bool taskFacts = true;  // stat/status/ns/net from the task iterator where it can stand in
+  // fd rows kept per user (real uid) and in all (≤ 0: no bound): the snapshot's budget, applied
+  // to the records as they are read (RecordValve)
+  double rowsPerUser = 0, rowsTotal = 0;
   bool anonFacts = true;  // eventfd/signalfd fdinfo lines from the program's facts where they match the kernel's (anonfacts.h)
   std::string btfPath = "/sys/kernel/btf/vmlinux";
+};
+
+// The anon rule of an anon record (its name is the path bytes), or null: no rule of this walk
+// names it (another walk running at the same time asked for it).
+const AnonRule* AnonRuleIn(const Options& opt, const ipci_fd_rec& r, const char* path) {
+  if (r.kind != IPCI_FD_ANON) return nullptr;
+  for (const AnonRule& a : opt.anonRules)
+    if (a.name.size() == r.path_len && memcmp(a.name.data(), path, r.path_len) == 0) return &a;
+  return nullptr;
+}
+
+// A record of a class this walk reports (classCodes), or an anon record some rule names.
+bool WantedBy(const Options& opt, const ipci_fd_rec& r, const char* path) {
+  if (r.kind == IPCI_FD_ANON) return AnonRuleIn(opt, r, path) != nullptr;
+  if (r.kind == 0 || r.kind == IPCI_FD_ANON || r.kind > IPCI_FD_PTS) return false;
+  return !opt.classCodesGiven || opt.classCodes[r.kind] != 0;
+}
+
+// The fd budget (rowvalve.h) over the iterator's records as each read() returns them, in their
+// (tgid, fd) order, which is the snapshot's: a record of a user whose share (or the walk's total)
+// is spent is dropped before the next read, and counted under its tgid. So are records no rule of
+// this walk reports (another walk's anon names). Until as many rows as the smaller bound have
+// gone by, nobody can be spent: the rows are only counted per tgid, and no uid is looked up —
+// the common case costs one pass over the records. Past that, a process's uid is read from
+// /proc/TGID/status once (a process gone: one unknown user, as the snapshot counts it).
+class RecordValve {
+ public:
+  RecordValve(const Options& opt, int procFd)
+      : opt_(opt), procFd_(procFd), budget_(Bound(opt.rowsPerUser), Bound(opt.rowsTotal)),
+        // a walk of given pids (and of their threads' tables, which it adds as it goes) is not
+        // bounded here: rows of other processes would count against theirs
+        quiet_(opt.pidsGiven ? kNoRowBound : std::min(Bound(opt.rowsPerUser), Bound(opt.rowsTotal))) {}
+
+  /** Filters the records in data[scanned, len) in place; returns the bytes kept. */
+  size_t operator()(char* data, size_t len) {
+    size_t w = scanned_, p = scanned_;
+    while (len - p >= sizeof(ipci_fd_rec)) {
+      ipci_fd_rec r;
+      memcpy(&r, data + p, sizeof r);
+      const size_t size = sizeof r + ((static_cast<size_t>(r.path_len) + 7) & ~static_cast<size_t>(7));
+      if (len - p < size) break;  // (a read returns whole records: never trusted)
+      const bool keep = WantedBy(opt_, r, data + p + sizeof r) && Keep(static_cast<int32_t>(r.tgid));
+      if (keep) {
+        if (w != p) memmove(data + w, data + p, size);
+        w += size;
+      }
+      p += size;
+    }
+    if (p < len && w != p) memmove(data + w, data + p, len - p);
+    scanned_ = w;
+    return w + (len - p);
+  }
+
+  /** Rows dropped past the budget, by tgid. */
+  const std::unordered_map<int32_t, uint64_t>& Dropped() const { return dropped_; }
+
+ private:
+  static int64_t Bound(double v) { return v >= 1 && v < static_cast<double>(kNoRowBound) ? static_cast<int64_t>(v) : kNoRowBound; }
+
+  bool Keep(int32_t tgid) {
+    if (seen_ < quiet_) {
+      seen_++;
+      if (!runs_.empty() && runs_.back().first == tgid) runs_.back().second++;
+      else runs_.emplace_back(tgid, 1);
+      return true;
+    }
+    if (!runs_.empty()) {
+      // the rows so far, in order, now that someone may be spent
+      for (const auto& run : runs_) budget_.Take(UidOf(run.first), run.second);
+      runs_.clear();
+      runs_.shrink_to_fit();
+    }
+    if (budget_.Take(UidOf(tgid), 1) == 1) return true;
+    dropped_[tgid]++;
+    return false;
+  }
+
+  uint32_t UidOf(int32_t tgid) {
+    if (tgid == lastTgid_) return lastUid_;
+    auto it = uids_.find(tgid);
+    if (it == uids_.end()) {
+      char name[32];
+      snprintf(name, sizeof name, "%d/status", tgid);
+      ssize_t n = ReadProcFile(procFd_, name, buf_);
+      it = uids_.emplace(tgid, n > 0 ? StatusUid(std::string(buf_.data(), static_cast<size_t>(n))) : kUnknownUser).first;
+    }
+    lastTgid_ = tgid;
+    lastUid_ = it->second;
+    return lastUid_;
+  }
+
+  const Options& opt_;
+  int procFd_;
+  RowBudget budget_;
+  const int64_t quiet_;  // rows before anyone can be spent
+  int64_t seen_ = 0;
+  size_t scanned_ = 0;
+  std::vector<std::pair<int32_t, int64_t>> runs_;  // (tgid, rows) in order, until quiet_ rows
+  std::unordered_map<int32_t, uint32_t> uids_;
+  int32_t lastTgid_ = -1;
+  uint32_t lastUid_ = kUnknownUser;
+  std::vector<char> buf_ = std::vector<char>(4096);
+  std::unordered_map<int32_t, uint64_t> dropped_;
 };
 
 // Filesystems whose stat() reports i_sb->s_dev and i_ino unchanged (generic_fillattr): ext2/3/4,
@@ -147,6 +256,7 @@ struct Shared {
   size_t mapsFromPass = 0;
   // the iterator pass
   BigVec<char> records;
+  std::unordered_map<int32_t, uint64_t> pastBudget;  // records dropped by the fd budget, by tgid (RecordValve)
   std::atomic<bool> cancelIter{false};  // the walk gave the pass up (kMaxIterThreadTables)
   int iterErr = 0;
   bool iterDone = false;  // under mu
@@ -272,12 +382,14 @@ void MapsThread(std::shared_ptr<Shared> sh, int linkFd, Clock::time_point deadli
 void IterThread(std::shared_ptr<Shared> sh, const FdIterLoad* load, std::vector<std::string> anonNames, bool scm, Clock::time_point deadline) {
   auto t0 = Clock::now();
   BigVec<char> recs;
-  int err = ReadFdIter(load->linkFd, deadline, recs, &sh->cancelIter);
+  RecordValve valve(sh->opt, sh->procFd);
+  int err = ReadFdIter(load->linkFd, deadline, recs, &sh->cancelIter, std::ref(valve));
   ReleaseAnonNames(*load, anonNames);
   if (scm) ReleaseScmFds(*load);
   double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   std::lock_guard<std::mutex> lock(sh->mu);
   sh->records = std::move(recs);
+  sh->pastBudget = valve.Dropped();
   sh->iterErr = err;
   sh->iterDone = true;
   sh->iterMs = ms;
@@ -531,6 +643,7 @@ class BpfWalkWorker : public PromiseWorker {
         return;
       }
       records_ = std::move(sh->records);
+      pastBudget_ = std::move(sh->pastBudget);
       iterMs_ = sh->iterMs;
     }
     for (size_t i = 0; i < np; i++) {
@@ -582,6 +695,8 @@ class BpfWalkWorker : public PromiseWorker {
     for (const ProcFacts& p : procs_) {
       Napi::Object o = ProcTextToJs(env, p, keys);
       if (p.hasTask) o.Set(keys("task"), TaskFacts(env, p.task, keys));
+      auto past = pastBudget_.find(p.pid);
+      if (past != pastBudget_.end() && !p.error) o.Set(keys("fdsPastBudget"), Napi::Number::New(env, static_cast<double>(past->second)));
       procs.Set(i++, o);
     }
     Napi::Object phases = Napi::Object::New(env);
@@ -704,21 +819,8 @@ class BpfWalkWorker : public PromiseWorker {
   // kernel whose fdinfo lines AnonFactsLines writes as it prints them: no fdinfo read for it.
   bool AnonFactsServed(const ipci_fd_rec& r) const { return (r.flags & IPCI_F_ANON_FACTS) && anonFacts_; }
 
-  // The anon rule of an anon record (its name is the path bytes), or null: no rule of this walk
-  // names it (another walk running at the same time asked for it).
-  const AnonRule* AnonRuleOf(const ipci_fd_rec& r, const char* path) const {
-    if (r.kind != IPCI_FD_ANON) return nullptr;
-    for (const AnonRule& a : opt_.anonRules)
-      if (a.name.size() == r.path_len && memcmp(a.name.data(), path, r.path_len) == 0) return &a;
-    return nullptr;
-  }
-
-  // A record of a class this walk reports (classCodes), or an anon record some rule names.
-  bool Wanted(const ipci_fd_rec& r, const char* path) const {
-    if (r.kind == IPCI_FD_ANON) return AnonRuleOf(r, path) != nullptr;
-    if (r.kind == 0 || r.kind == IPCI_FD_ANON || r.kind > IPCI_FD_PTS) return false;
-    return !opt_.classCodesGiven || opt_.classCodes[r.kind] != 0;
-  }
+  const AnonRule* AnonRuleOf(const ipci_fd_rec& r, const char* path) const { return AnonRuleIn(opt_, r, path); }
+  bool Wanted(const ipci_fd_rec& r, const char* path) const { return WantedBy(opt_, r, path); }
 
   // Calls fn(record, path, offset) for each record of a process whose rows are kept (see the file
   // comment); returns the number of records.
@@ -968,6 +1070,7 @@ class BpfWalkWorker : public PromiseWorker {
   Options opt_;
   Verdict verdict_;
   BigVec<char> records_;
+  std::unordered_map<int32_t, uint64_t> pastBudget_;  // RecordValve's drops, by tgid
   bool anonFacts_ = false;  // AnonFactsMatchKernel(), asked at the start of the walk
   size_t anonFactsRows_ = 0;  // rows whose fdinfo lines were written from the program's facts
   std::vector<ProcFacts> procs_;
@@ -1093,6 +1196,10 @@ Napi::Value BpfWalk(const Napi::CallbackInfo& info) {
     ParseAnonRules(env, o, opt);
     Napi::Value tf = o.Get("taskFacts");
     if (tf.IsBoolean()) opt.taskFacts = tf.As<Napi::Boolean>().Value();
+    Napi::Value ru = o.Get("rowsPerUser");
+    if (ru.IsNumber()) opt.rowsPerUser = ru.As<Napi::Number>().DoubleValue();
+    Napi::Value rt = o.Get("rowsTotal");
+    if (rt.IsNumber()) opt.rowsTotal = rt.As<Napi::Number>().DoubleValue();
     Napi::Value af = o.Get("anonFacts");
     if (af.IsBoolean()) opt.anonFacts = af.As<Napi::Boolean>().Value();
     Napi::Value btf = o.Get("btfPath");

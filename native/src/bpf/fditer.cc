@@ -237,7 +237,8 @@ void ReleaseScmFds(const FdIterLoad& load) {
   bpf_map_update_elem(load.scmMapFd, &zero, &off, BPF_ANY);
 }
 
-int ReadFdIter(int linkFd, std::chrono::steady_clock::time_point deadline, BigVec<char>& out, const std::atomic<bool>* cancel) {
+int ReadFdIter(int linkFd, std::chrono::steady_clock::time_point deadline, BigVec<char>& out, const std::atomic<bool>* cancel,
+               const std::function<size_t(char* data, size_t len)>& filter) {
   out.clear();
   int fd = bpf_iter_create(linkFd);
   if (fd < 0) return errno ? errno : EINVAL;
@@ -273,6 +274,7 @@ int ReadFdIter(int linkFd, std::chrono::steady_clock::time_point deadline, BigVe
     }
     if (n == 0) break;
     len += static_cast<size_t>(n);
+    if (filter) len = filter(out.data(), len);
     if (std::chrono::steady_clock::now() > deadline) {
       err = ETIMEDOUT;
       break;

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -62,9 +63,12 @@ const FdIterLoad& LoadFdIter(const std::string& btfPath);
 /**
  * Reads one full pass of an iterator into `out` (records per native/bpf/walk.h). Returns 0, or an
  * errno (ETIMEDOUT when `deadline` passed between two reads; each read returns after at most one
- * kernel buffer of records, so the check runs often).
+ * kernel buffer of records, so the check runs often). `filter`, when given, is called after each read
+ * with the bytes so far and returns how many to keep (it may drop records it has not seen yet, in
+ * place): what is dropped there never accumulates.
  */
-int ReadFdIter(int linkFd, std::chrono::steady_clock::time_point deadline, BigVec<char>& out, const std::atomic<bool>* cancel = nullptr);
+int ReadFdIter(int linkFd, std::chrono::steady_clock::time_point deadline, BigVec<char>& out, const std::atomic<bool>* cancel = nullptr,
+               const std::function<size_t(char* data, size_t len)>& filter = nullptr);
 
 }  // namespace bpf
 }  // namespace ipci

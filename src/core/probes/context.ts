@@ -88,8 +88,9 @@ export function append<T>(dst: T[], src: readonly T[]): void {
  * every row listed becomes an endpoint object in the snapshot, in the worker and again on the
  * extension host's main thread, in every diff and view. Rows past a budget are not listed, and a
  * warning says whose (fds not listed whole); each user's share keeps one user from crowding out
- * another's. (The walk's own columns, ~110 bytes a fd, are bounded only by its deadline: one
- * snapshot of nobody's 2 million dups peaked at 277 MiB with the budget, 322 without.)
+ * another's. The native walks apply the same budget as they read (ProcWalkOptions.rowsPerUser,
+ * native/src/rowvalve.h), leaving out only rows this cut would, so that their own columns (~40–110
+ * bytes a fd) stay bounded too; what they left out comes back as ProcWalkProcess.fdsPastBudget.
  */
 export const FD_ROWS_PER_USER = 1_000_000;
 export const FD_ROWS_TOTAL = 4_000_000;
