@@ -57,10 +57,15 @@ class RowBudget {
  * of order. Items are numbered in output order and claimed in that order; Done may come in any
  * order. The budget counts the items before the first one not done (the frontier) exactly, so a
  * user it calls spent is spent for every item at or after the frontier, which every item being
- * started is. Rows past the frontier are not counted in order; they are counted in `seen`, and a
- * user (or the walk) past twice the budget there is spent too — a thread stuck at the frontier
- * must not let the others keep everything — which can leave out rows the snapshot would keep, and
- * only then. Thread-safe.
+ * started is. A thread stuck at the frontier must not let the others keep everything: the rows of
+ * every item done in this sequence, in any order, are counted too (`seen`), and a user (or the
+ * walk) past twice the budget there is spent as well. Items are claimed in order, so those done
+ * before one is claimed all come before it: past twice the budget among them, the item's rows are
+ * past the budget. (An item checked a while after its claim — phase 1 reads a process's other
+ * files first — may see later items counted: only rows of a user with twice the budget done
+ * meanwhile, which a stuck frontier allows, can then be left out that the snapshot would keep.)
+ * A later sequence replays the items before it (not `fresh`): they count in order, not in `seen`.
+ * Thread-safe.
  */
 class RowValve {
  public:
@@ -73,12 +78,14 @@ class RowValve {
     ordered_ = RowBudget(perUser_, total_);
   }
 
-  /** Starts a new sequence of `items` items (the next phase of the walk); what was seen stays. */
+  /** Starts a new sequence of `items` items (the next phase of the walk). */
   void Sequence(size_t items) {
     std::lock_guard<std::mutex> lock(mu_);
     items_.assign(items, Item{});
     frontier_ = 0;
     ordered_ = RowBudget(perUser_, total_);
+    seen_.clear();
+    seenTotal_ = 0;
   }
 
   /** Item `item` is done with `rows` rows the snapshot will count; `fresh`: rows not Done before (a later sequence replays earlier ones). */
