@@ -15,6 +15,7 @@ import { MODE_R, MODE_UNLINKED, MODE_W, type ProcWalk, type ProcWalkOptions, typ
 import type { FdRule } from './kinds/kind';
 import { filterMaps, parseFdinfo, parseStatus, statCommHex } from './parsers/procPid';
 import { fdExhaustionError, isFdExhaustion } from './fdLimit';
+import { UserBudget } from './userBudget';
 import { boundMaps, cmdlineBudget, MapsBudget, MAPS_READ_MAX, MOUNTINFO_MAX, timersBudget, type TextBudget } from './textBounds';
 
 interface Io {
@@ -82,7 +83,17 @@ class FdColumns {
    * FIFO fd at a 4,094-byte path to the fd limit in as many processes as they like.
    */
   private readonly pathAt = new Map<string, number>();
+  /**
+   * The fd-row budget (ProcWalkOptions.rowsPerUser), as the native walks apply it: the current
+   * process's rows past it are not kept, only counted in `refused`.
+   */
+  admit: (() => boolean) | null = null;
+  refused = 0;
   push(pid: number, fd: number, kind: number, mode: number, inode: number, dev: number, p: string | null, info: string | null, pathHex?: string) {
+    if (this.admit !== null && !this.admit()) {
+      this.refused++;
+      return;
+    }
     this.pid.push(pid);
     this.fd.push(fd);
     this.kind.push(kind);
@@ -319,7 +330,9 @@ async function isMemfd(io: Io, opts: ProcWalkOptions, base: string, name: string
 }
 
 
-async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColumns, budgets: { maps: MapsBudget; cmdline: TextBudget; timers: TextBudget }): Promise<ProcWalkProcess> {
+async function walkOne(
+  io: Io, opts: ProcWalkOptions, pid: number, cols: FdColumns, budgets: { maps: MapsBudget; cmdline: TextBudget; timers: TextBudget; rows: UserBudget | null },
+): Promise<ProcWalkProcess> {
   const base = path.join(opts.procRoot, String(pid));
   const p: ProcWalkProcess = { pid };
   try {
@@ -410,6 +423,24 @@ async function walkOne(io: Io, opts: ProcWalkOptions, pid: number, cols: FdColum
   }
   const rules = opts.fdRules ?? [];
   if (rules.length === 0) return p;
+  const rows = budgets.rows;
+  // the snapshot's fd-row budget, row by row in this walk's order (FdIndex counts the same way)
+  cols.admit = rows && (() => {
+    if (rows.spent(uid)) return false;
+    rows.spend(uid, 1);
+    return true;
+  });
+  cols.refused = 0;
+  try {
+    const out = await walkFds(io, opts, rules, pid, base, p, cols);
+    if (cols.refused > 0) out.fdsPastBudget = cols.refused;
+    return out;
+  } finally {
+    cols.admit = null;
+  }
+}
+
+async function walkFds(io: Io, opts: ProcWalkOptions, rules: readonly FdRule[], pid: number, base: string, p: ProcWalkProcess, cols: FdColumns): Promise<ProcWalkProcess> {
   const fdDir = base + '/fd/';
   let names: string[];
   try {
@@ -472,7 +503,10 @@ export async function walkProcTs(opts: ProcWalkOptions): Promise<ProcWalk> {
     throw isFdExhaustion(code(e)) ? fdExhaustionError(code(e), opts.procRoot) : e;
   }
   const cols = new FdColumns();
-  const budgets = { maps: new MapsBudget(), cmdline: cmdlineBudget(), timers: timersBudget() };
+  const budgets = {
+    maps: new MapsBudget(), cmdline: cmdlineBudget(), timers: timersBudget(),
+    rows: opts.rowsPerUser || opts.rowsTotal ? new UserBudget(opts.rowsTotal || Infinity, opts.rowsPerUser || Infinity) : null,
+  };
   const processes: ProcWalkProcess[] = new Array(pids.length);
   lastYield = performance.now();
   for (let i = 0; i < pids.length; i++) {
