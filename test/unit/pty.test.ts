@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ptyId, ptyIndex } from '../../src/core/kinds/pty';
-import { devptsOfPtmx, mountTable, parseMountinfo, statTty, ptyChannels, type PtyRow, type StatTty } from '../../src/core/probes/ptys';
+import { devptsOfPtmx, mountTable, statTty, ptyChannels, type PtyRow, type StatTty } from '../../src/core/probes/ptys';
+import { parseMountinfo } from '../../src/core/parsers/mountinfo';
 import { channelLabel, endpointLabel } from '../../src/core/format';
 import { endpointPeers, hasEndpointPeer } from '../../src/core/ends';
 import { groupEndpoints } from '../../src/core/endpointGroups';

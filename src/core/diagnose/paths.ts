@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadNative, type PathLookup } from '../native';
 import { devName } from '../probes/context';
+import { parseMountinfo } from '../parsers/mountinfo';
 
 /** File systems that answer stat from memory or a local disk. */
 const LOCAL_FS = new Set(['tmpfs', 'ramfs', 'devtmpfs', 'ext2', 'ext3', 'ext4', 'xfs', 'btrfs', 'overlay', 'zfs', 'f2fs', 'jfs', 'reiserfs', 'squashfs', 'vfat', 'exfat', 'erofs', 'bcachefs', 'rootfs']);
@@ -25,23 +26,13 @@ export interface MountTable {
 /** A path more directories deep than this is not looked at (each costs a lookup; any user can nest thousands). */
 export const MAX_PATH_COMPONENTS = 64;
 
-function unescapeMount(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
-}
-
-/** /proc/self/mountinfo: `ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL…] - FSTYPE SOURCE SUPEROPTS`. */
+/** A mount table (parsers/mountinfo.ts) as the lookups ask it: each mount point's and mount id's file system type. */
 export function parseMountInfo(text: string): MountTable {
   const types = new Map<string, string>();
   const ids = new Map<number, string>();
-  for (const line of text.split('\n')) {
-    const dash = line.indexOf(' - ');
-    if (dash < 0) continue;
-    const left = line.slice(0, dash).split(' ');
-    const right = line.slice(dash + 3).split(' ');
-    if (left.length < 5 || right.length < 1) continue;
-    types.set(unescapeMount(left[4]), right[0]);
-    const id = Number(left[0]);
-    if (Number.isInteger(id)) ids.set(id, right[0]);
+  for (const m of parseMountinfo(text)) {
+    types.set(m.mountPoint, m.fstype);
+    ids.set(m.id, m.fstype);
   }
   return { types, ids };
 }

@@ -32,6 +32,7 @@ import { parseFdinfo, parseStat } from '../parsers/procPid';
 import { devName, emitAll, modeOf, ownMntns, type Probe, type ProbeContext } from './context';
 import { MOUNTINFO_MAX } from '../textBounds';
 import { UserBudget } from '../userBudget';
+import { parseMountinfo, type MountLine } from '../parsers/mountinfo';
 
 /** One end as the walk reported it. */
 export interface PtyRow {
@@ -64,34 +65,6 @@ export function statTty(text: string): StatTty | null {
   return Number.isInteger(session) && Number.isInteger(ttyNr) && Number.isInteger(tpgid) ? { session: session!, ttyNr: ttyNr!, tpgid: tpgid! } : null;
 }
 
-/** One line of /proc/PID/mountinfo, the fields used here. */
-export interface MountLine {
-  id: number;
-  parent: number;
-  dev: string;
-  mountPoint: string;
-  fstype: string;
-}
-
-/** mountinfo's octal escapes (`\040` a space) undone. */
-function unescapeMount(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-}
-
-export function parseMountinfo(text: string): MountLine[] {
-  const out: MountLine[] = [];
-  for (const line of text.split('\n')) {
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const a = line.slice(0, sep).split(' ');
-    const b = line.slice(sep + 3).split(' ');
-    const id = Number(a[0]);
-    const parent = Number(a[1]);
-    if (a.length < 5 || !Number.isInteger(id) || !Number.isInteger(parent) || !/^\d+:\d+$/.test(a[2])) continue;
-    out.push({ id, parent, dev: a[2], mountPoint: unescapeMount(a[4]), fstype: b[0] ?? '' });
-  }
-  return out;
-}
 
 /** A mount table read for the stack lookups: by id, and by (parent, mount point); `cut` when the text was cut short. */
 export interface MountTable {
