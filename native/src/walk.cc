@@ -663,18 +663,7 @@ class Walker {
   // Text() within `budget` (boundedtext.h): a text cut short is kept, with the read error EFBIG.
   bool Bounded(int pdir, const char* file, std::string& out, ProcOut& p, uint32_t flag, TextBudget& budget, const char* record = nullptr) {
     stage.store(file, std::memory_order_relaxed);
-    BoundedRead r = ReadBounded(pdir, file, buf_, out, budget, StatusUid(p.status), record);
-    if (r.err == ESRCH) {
-      p.error = ESRCH;
-      return false;
-    }
-    if (r.err != 0) {
-      p.errors.emplace_back(file, r.err);
-      return true;
-    }
-    p.has |= flag;
-    if (r.truncated) p.errors.emplace_back(file, EFBIG);
-    return true;
+    return KeepBounded(p, file, flag, ReadBounded(pdir, file, buf_, out, budget, StatusUid(p.status), record), true);
   }
 
   // The fd table: `count` open fds (st_size of /proc/PID/fd, Linux >= 6.2) below `size` (status

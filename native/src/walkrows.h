@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "boundedtext.h"
 #include "errors.h"
 #include "mapsread.h"
 #include "napi_helpers.h"
@@ -62,6 +63,25 @@ struct ProcText {
   // (maps past a bound of mapsread.h: EFBIG): file and errno
   std::vector<std::pair<const char*, int>> errors;
 };
+
+/**
+ * A bounded read (boundedtext.h) into `p`, as both walks keep it: false when the process vanished
+ * (error ESRCH); a text cut short is kept, with the read error EFBIG; `noteErrors`: another error
+ * is noted too (the /proc walk), else the field is just absent (the BPF walk).
+ */
+inline bool KeepBounded(ProcText& p, const char* file, uint32_t flag, const BoundedRead& r, bool noteErrors) {
+  if (r.err == ESRCH) {
+    p.error = ESRCH;
+    return false;
+  }
+  if (r.err != 0) {
+    if (noteErrors) p.errors.emplace_back(file, r.err);
+    return true;
+  }
+  p.has |= flag;
+  if (r.truncated) p.errors.emplace_back(file, EFBIG);
+  return true;
+}
 
 /**
  * Threads with an fd table of their own (unshare(CLONE_FILES)) walked per process, at most (both

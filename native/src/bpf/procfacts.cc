@@ -132,16 +132,7 @@ bool Text(int pdir, const char* file, std::string& out, ProcFacts& p, uint32_t f
 bool Bounded(int pdir, const char* file, std::string& out, ProcFacts& p, uint32_t flag, std::vector<char>& buf, std::atomic<const char*>& stage, TextBudget& budget,
              uint32_t uid, const char* record = nullptr) {
   stage.store(file, std::memory_order_relaxed);
-  BoundedRead r = ReadBounded(pdir, file, buf, out, budget, uid, record);
-  if (r.err == ESRCH) {
-    p.error = ESRCH;
-    return false;
-  }
-  if (r.err == 0) {
-    p.has |= flag;
-    if (r.truncated) p.errors.emplace_back(file, EFBIG);
-  }
-  return true;
+  return KeepBounded(p, file, flag, ReadBounded(pdir, file, buf, out, budget, uid, record), false);
 }
 
 struct linux_dirent64 {
