@@ -608,6 +608,150 @@ describe('bpf-iter and proc walks on real services (PostgreSQL, nginx, Redis)', 
   });
 });
 
+// MariaDB with a client holding a query; PHP-FPM behind Apache (prefork, a SysV accept mutex over
+// two listeners) behind HAProxy, one request held through the chain (curl → HAProxy → Apache →
+// PHP-FPM, a script that sleeps): loopback TCP pairs, a Unix socket between two services, a
+// semaphore many processes wait on, and the pipes and shared memory of each.
+/** Debian's PHP-FPM binary is named for its PHP version (php-fpm8.2 on Debian 12). */
+const PHP_FPM = fs.existsSync('/usr/sbin') ? fs.readdirSync('/usr/sbin').filter((n) => /^php-fpm\d+\.\d+$/.test(n)).sort().pop() : undefined;
+const MORE = { mariadb: ['mariadbd', 'mariadb-install-db', 'mariadb'], apache: ['apache2'], haproxy: ['haproxy'], phpFpm: [PHP_FPM ?? 'php-fpm'], curl: ['curl'] };
+const APACHE_MODULES = '/usr/lib/apache2/modules';
+const moreSkip =
+  bpfSkip ||
+  (Object.entries(MORE).flatMap(([, cmds]) => cmds.filter((c) => !have(c))).map((c) => `${c} not installed (apt-get install mariadb-server apache2 haproxy php-fpm curl)`)[0] ?? false) ||
+  (!['mod_mpm_prefork.so', 'mod_authz_core.so', 'mod_proxy.so', 'mod_proxy_fcgi.so'].every((m) => fs.existsSync(path.join(APACHE_MODULES, m))) ? `Apache modules missing in ${APACHE_MODULES}` : false) ||
+  (!userExists('mysql') || !userExists('www-data') ? 'the mysql and www-data users are missing' : false);
+
+describe('bpf-iter and proc walks on real services (MariaDB, HAProxy → Apache prefork → PHP-FPM)', { skip: moreSkip }, () => {
+  const dir = path.join(tmp, 'svc2');
+  const procs: ChildProcess[] = [];
+  const errors = new Map<ChildProcess, string>();
+  let roots: number[] = [];
+  // each in a process group of its own: Apache in the foreground signals its whole group when it
+  // stops (killpg(getpgrp())), which would be this test's
+  const start = (cmd: string, args: string[], opts: { uid?: number; gid?: number } = {}): ChildProcess => {
+    const c = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: '/', detached: true, ...opts });
+    errors.set(c, '');
+    c.stderr!.on('data', (d: Buffer) => errors.set(c, (errors.get(c)! + d.toString()).slice(-2000)));
+    procs.push(c);
+    return c;
+  };
+  const alive = (c: ChildProcess) => {
+    if (c.exitCode !== null || c.signalCode !== null) throw new Error(`${c.spawnfile} exited (${c.exitCode ?? c.signalCode}): ${errors.get(c)}`);
+  };
+  /** Socket fds of a process (0 when it is gone). */
+  const sockets = (pid: number) => {
+    try {
+      return fdLinks(pid).filter((l) => l.link.startsWith('socket:')).length;
+    } catch {
+      return 0;
+    }
+  };
+  const uidOf = (u: string) => Number(spawnSync('id', ['-u', u], { encoding: 'utf8' }).stdout.trim());
+  const gidOf = (u: string) => Number(spawnSync('id', ['-g', u], { encoding: 'utf8' }).stdout.trim());
+  let fpm!: ChildProcess;
+
+  before(async () => {
+    if (moreSkip) return;
+    fs.mkdirSync(dir, { mode: 0o755 });
+    // MariaDB: a private data directory, the Unix socket only, a client holding a query
+    const my = { uid: uidOf('mysql'), gid: gidOf('mysql') };
+    const data = path.join(dir, 'mysql');
+    fs.mkdirSync(data, { mode: 0o750 });
+    fs.chownSync(data, my.uid, my.gid);
+    const init = spawnSync('mariadb-install-db', ['--no-defaults', '--user=mysql', `--datadir=${data}`, '--skip-test-db', '--auth-root-authentication-method=socket'], { encoding: 'utf8', cwd: '/' });
+    assert.equal(init.status, 0, init.stderr || init.stdout);
+    const mySock = path.join(data, 'mysqld.sock');
+    const mariadb = start('mariadbd', ['--no-defaults', '--user=mysql', `--datadir=${data}`, `--socket=${mySock}`, '--skip-networking', `--pid-file=${data}/pid`, `--log-error=${data}/err`, '--innodb-buffer-pool-size=8M']);
+    // PHP-FPM: two workers as www-data on a Unix socket; a script that holds its request
+    const www = path.join(dir, 'www');
+    fs.mkdirSync(www, { mode: 0o755 });
+    fs.writeFileSync(path.join(www, 'slow.php'), '<?php sleep(600); echo "done";\n', { mode: 0o644 });
+    const fpmSock = path.join(dir, 'fpm.sock');
+    fs.writeFileSync(
+      path.join(dir, 'fpm.conf'),
+      `[global]\npid = ${dir}/fpm.pid\nerror_log = ${dir}/fpm.err\ndaemonize = no\n[www]\nuser = www-data\ngroup = www-data\nlisten = ${fpmSock}\n` +
+        `listen.owner = www-data\nlisten.group = www-data\nlisten.mode = 0660\npm = static\npm.max_children = 2\nrequest_terminate_timeout = 0\n`,
+    );
+    fpm = start(PHP_FPM!, ['-n', '-y', path.join(dir, 'fpm.conf'), '-F']);
+    // Apache prefork: two listeners, so the children take turns on an accept mutex (a SysV semaphore)
+    const [ap1, ap2, hp] = [await freeTcpPort(), await freeTcpPort(), await freeTcpPort()];
+    fs.writeFileSync(
+      path.join(dir, 'apache2.conf'),
+      [
+        `ServerRoot ${dir}`, `DefaultRuntimeDir ${dir}`, `PidFile ${dir}/apache2.pid`, `ErrorLog ${dir}/apache2.err`, 'LogLevel warn', 'ServerName localhost',
+        ...['mpm_prefork', 'authz_core', 'proxy', 'proxy_fcgi'].map((m) => `LoadModule ${m}_module ${APACHE_MODULES}/mod_${m}.so`),
+        'User www-data', 'Group www-data', 'StartServers 3', 'MinSpareServers 3', 'MaxSpareServers 5', 'Mutex sysvsem mpm-accept',
+        `Listen 127.0.0.1:${ap1}`, `Listen 127.0.0.1:${ap2}`, `DocumentRoot ${www}`, 'ProxyTimeout 700', 'Timeout 700',
+        `<Directory ${www}>`, '  Require all granted', '</Directory>',
+        '<FilesMatch "\\.php$">', `  SetHandler "proxy:unix:${fpmSock}|fcgi://localhost"`, '</FilesMatch>',
+      ].join('\n') + '\n',
+    );
+    const apache = start('apache2', ['-f', path.join(dir, 'apache2.conf'), '-DFOREGROUND']);
+    // HAProxy in front of Apache
+    fs.writeFileSync(
+      path.join(dir, 'haproxy.cfg'),
+      `global\n  pidfile ${dir}/haproxy.pid\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 700s\n  timeout server 700s\n` +
+        `frontend f\n  bind 127.0.0.1:${hp}\n  default_backend b\nbackend b\n  server apache 127.0.0.1:${ap1}\n`,
+    );
+    const haproxy = start('haproxy', ['-W', '-db', '-f', path.join(dir, 'haproxy.cfg')]);
+    await waitFor('MariaDB socket', () => (alive(mariadb), fs.existsSync(mySock)), 60_000);
+    const client = start('mariadb', ['--no-defaults', '-S', mySock, '-u', 'root', '-e', 'select sleep(600)']);
+    await waitFor('PHP-FPM socket', () => (alive(fpm), fs.existsSync(fpmSock)));
+    await waitFor('Apache children', () => (alive(apache), tree([apache.pid!]).size >= 4));
+    await waitFor('HAProxy worker', () => (alive(haproxy), tree([haproxy.pid!]).size >= 2));
+    const curl = start('curl', ['-s', '-m', '700', `http://127.0.0.1:${hp}/slow.php`]);
+    roots = [mariadb.pid!, client.pid!, fpm.pid!, apache.pid!, haproxy.pid!, curl.pid!];
+    // the request is held at the end of the chain: a PHP-FPM worker holds the accepted connection
+    await waitFor('the request at PHP-FPM', () => (alive(curl), [...tree([fpm.pid!])].some((p) => p !== fpm.pid && sockets(p) >= 2)));
+    await waitFor('the MariaDB client connected', () => (alive(client), fdLinks(client.pid!).some((l) => l.fd > 2 && l.link.startsWith('socket:'))));
+  });
+
+  after(async () => {
+    const all = tree(roots);
+    for (const c of procs) c.kill(c.spawnfile === 'apache2' ? 'SIGWINCH' : c.spawnfile === 'haproxy' ? 'SIGUSR1' : 'SIGTERM');
+    const stopped = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
+    await waitFor('services to stop', () => procs.every(stopped), 15_000).catch(() => undefined);
+    for (const p of all) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  });
+
+  test('identical channels and endpoints on MariaDB, HAProxy, Apache and PHP-FPM', async () => {
+    const pids = tree(roots);
+    assert.ok(pids.size >= 10, `services up (${pids.size} processes)`);
+    // the accept mutex: a semaphore (no fd holds it) last operated on by Apache's processes
+    const sems = new Set((await takeSnapshot({ walk: 'proc', kinds: ['sysv-sem'] })).channels.filter((c) => c.kind === 'sysv-sem' && (c.lastPid ?? []).some((p) => pids.has(p))).map((c) => c.id));
+    assert.ok(sems.size >= 1, 'the accept mutex');
+    let a!: Snapshot;
+    for (let attempt = 1; ; attempt++) {
+      a = await takeSnapshot({ walk: 'bpf-iter', processes: 'all' });
+      const b = await takeSnapshot({ walk: 'proc', processes: 'all' });
+      assert.equal(a.capabilities.walk?.backend, 'bpf-iter');
+      try {
+        assertSameChannels(a, b, pids, 'services', sems);
+        assertSameProcesses(a, b, pids, 'services');
+        break;
+      } catch (e) {
+        if (attempt === 5) throw e;
+      }
+    }
+    const chans = touching(a, pids);
+    const mine = a.channels.filter((c) => chans.has(c.id));
+    for (const k of ['pipe', 'unix', 'tcp'] as const) assert.ok(mine.some((c) => c.kind === k), `services hold a ${k} channel`);
+    // the held request: curl ↔ HAProxy and HAProxy ↔ Apache are loopback TCP pairs, linked
+    const linked = mine.filter((c) => c.kind === 'tcp' && c.peer && c.endpoints.length > 0);
+    assert.ok(linked.length >= 4, `loopback TCP pairs linked: ${linked.map((c) => c.id).join(', ')}`);
+    // Apache ↔ PHP-FPM over a Unix socket, connected
+    const fpmPids = tree([fpm.pid!]);
+    assert.ok(mine.some((c) => c.kind === 'unix' && c.peer && c.endpoints.some((e) => fpmPids.has(e.pid))), 'Apache ↔ PHP-FPM Unix peers linked');
+  });
+});
+
 // ------------------------------------------------------------------ filesystems whose stat is not the inode's
 
 /** An overlayfs mount (as containers use) in `dir`, or why not. */
