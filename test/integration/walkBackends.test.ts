@@ -721,7 +721,7 @@ describe('bpf-iter and proc walks on real services (MariaDB, HAProxy → Apache 
     }
   });
 
-  test('identical channels and endpoints on MariaDB, HAProxy, Apache and PHP-FPM', async () => {
+  test('identical channels and endpoints on MariaDB, HAProxy, Apache and PHP-FPM', async (t) => {
     const pids = tree(roots);
     assert.ok(pids.size >= 10, `services up (${pids.size} processes)`);
     // the accept mutex: a semaphore (no fd holds it) last operated on by Apache's processes
@@ -749,6 +749,47 @@ describe('bpf-iter and proc walks on real services (MariaDB, HAProxy → Apache 
     // Apache ↔ PHP-FPM over a Unix socket, connected
     const fpmPids = tree([fpm.pid!]);
     assert.ok(mine.some((c) => c.kind === 'unix' && c.peer && c.endpoints.some((e) => fpmPids.has(e.pid))), 'Apache ↔ PHP-FPM Unix peers linked');
+    // lsof as the oracle: every pipe, FIFO, Unix and inet fd it lists for these processes is an
+    // endpoint of ours, with the same inode (a socket or pipe lsof shows by inode)
+    if (!have('lsof')) return;
+    const ours = new Map<string, number>();
+    for (const c of a.channels) for (const e of c.endpoints) if (e.fd !== undefined && pids.has(e.pid)) ours.set(`${e.pid}/${e.fd}`, 'inode' in c ? Number((c as { inode: number }).inode) : -1);
+    const out = spawnSync('lsof', ['-n', '-P', '-w', '-F', 'ftin', '-p', [...pids].join(',')], { encoding: 'utf8', maxBuffer: 64 << 20 }).stdout;
+    let pid = 0;
+    let fd = -1;
+    let type = '';
+    let inode = -1;
+    const missing: string[] = [];
+    let checked = 0;
+    let inodes = 0;
+    const flush = () => {
+      if (fd < 0 || !['FIFO', 'unix', 'IPv4', 'IPv6'].includes(type) || !pids.has(pid)) return;
+      checked++;
+      const mineInode = ours.get(`${pid}/${fd}`);
+      if (mineInode === undefined) missing.push(`${pid}/${fd} (${type})`);
+      else if (inode >= 0 && mineInode >= 0) {
+        inodes++;
+        if (inode !== mineInode) missing.push(`${pid}/${fd} (${type}): inode ${inode}, ours ${mineInode}`);
+      }
+    };
+    for (const line of out.split('\n')) {
+      const [k, v] = [line[0], line.slice(1)];
+      if (k === 'p') {
+        flush();
+        pid = Number(v);
+        fd = -1;
+      } else if (k === 'f') {
+        flush();
+        fd = /^\d+$/.test(v) ? Number(v) : -1;
+        type = '';
+        inode = -1;
+      } else if (k === 't') type = v;
+      else if (k === 'i' && /^\d+$/.test(v)) inode = Number(v);
+    }
+    flush();
+    assert.ok(checked >= 20 && inodes >= checked / 2, `lsof listed ${checked} IPC fds of the services, ${inodes} with an inode`);
+    assert.deepEqual(missing, [], 'fds lsof lists that the snapshot does not');
+    t.diagnostic(`${pids.size} processes; lsof: ${checked} pipe, FIFO, Unix and inet fds, ${inodes} inodes compared`);
   });
 });
 
