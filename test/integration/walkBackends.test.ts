@@ -490,6 +490,27 @@ const servicesSkip =
   (!have('nginx') ? 'nginx not installed (apt-get install nginx)' : false) ||
   (!have('redis-server') || !have('redis-cli') || !userExists('redis') ? 'Redis not installed (apt-get install redis-server)' : false);
 
+/**
+ * Both walks' snapshots of live services, the same for `pids` (and the SysV objects `ids`); returns
+ * the BPF walk's. Live services move bytes between the two walks (a backend's reply sits in a Unix
+ * send queue for a moment): a pair taken while something was in flight differs in that queue and
+ * is taken again. A difference the backends make holds in every pair and fails.
+ */
+async function sameOnLiveServices(pids: ReadonlySet<number>, ids?: ReadonlySet<string>): Promise<Snapshot> {
+  for (let attempt = 1; ; attempt++) {
+    const a = await takeSnapshot({ walk: 'bpf-iter', processes: 'all' });
+    const b = await takeSnapshot({ walk: 'proc', processes: 'all' });
+    assert.equal(a.capabilities.walk?.backend, 'bpf-iter');
+    try {
+      assertSameChannels(a, b, pids, 'services', ids);
+      assertSameProcesses(a, b, pids, 'services');
+      return a;
+    } catch (e) {
+      if (attempt === 5) throw e;
+    }
+  }
+}
+
 async function waitFor(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (!ok()) {
@@ -583,22 +604,7 @@ describe('bpf-iter and proc walks on real services (PostgreSQL, nginx, Redis)', 
   test('identical channels and endpoints on PostgreSQL, nginx and Redis', async () => {
     const pids = tree(roots);
     assert.ok(pids.size >= 10, `services up (${pids.size} processes)`);
-    // Live services move bytes between the two walks (a backend's reply sits in a Unix send
-    // queue for a moment): a pair taken while something was in flight differs in that queue and
-    // is taken again. A difference the backends make holds in every pair and fails.
-    let a!: Snapshot;
-    for (let attempt = 1; ; attempt++) {
-      a = await takeSnapshot({ walk: 'bpf-iter', processes: 'all' });
-      const b = await takeSnapshot({ walk: 'proc', processes: 'all' });
-      assert.equal(a.capabilities.walk?.backend, 'bpf-iter');
-      try {
-        assertSameChannels(a, b, pids, 'services');
-        assertSameProcesses(a, b, pids, 'services');
-        break;
-      } catch (e) {
-        if (attempt === 5) throw e;
-      }
-    }
+    const a = await sameOnLiveServices(pids);
     const chans = touching(a, pids);
     const kinds = new Set(a.channels.filter((c) => chans.has(c.id)).map((c) => c.kind));
     // pipes (postmaster death pipe, Redis self-pipe), unix (listeners, clients), tcp (nginx), shared memory
@@ -727,19 +733,7 @@ describe('bpf-iter and proc walks on real services (MariaDB, HAProxy → Apache 
     // the accept mutex: a semaphore (no fd holds it) last operated on by Apache's processes
     const sems = new Set((await takeSnapshot({ walk: 'proc', kinds: ['sysv-sem'] })).channels.filter((c) => c.kind === 'sysv-sem' && (c.lastPid ?? []).some((p) => pids.has(p))).map((c) => c.id));
     assert.ok(sems.size >= 1, 'the accept mutex');
-    let a!: Snapshot;
-    for (let attempt = 1; ; attempt++) {
-      a = await takeSnapshot({ walk: 'bpf-iter', processes: 'all' });
-      const b = await takeSnapshot({ walk: 'proc', processes: 'all' });
-      assert.equal(a.capabilities.walk?.backend, 'bpf-iter');
-      try {
-        assertSameChannels(a, b, pids, 'services', sems);
-        assertSameProcesses(a, b, pids, 'services');
-        break;
-      } catch (e) {
-        if (attempt === 5) throw e;
-      }
-    }
+    const a = await sameOnLiveServices(pids, sems);
     const chans = touching(a, pids);
     const mine = a.channels.filter((c) => chans.has(c.id));
     for (const k of ['pipe', 'unix', 'tcp'] as const) assert.ok(mine.some((c) => c.kind === k), `services hold a ${k} channel`);
