@@ -98,6 +98,16 @@ function assertSameChannels(a: Snapshot, b: Snapshot, pids: ReadonlySet<number>,
   }
 }
 
+/** A process's comm and state now, for a failure message. */
+function readComm(pid: number): string {
+  try {
+    const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return `${st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'))} ${st.slice(st.lastIndexOf(')') + 2, st.lastIndexOf(')') + 3)}`;
+  } catch {
+    return 'gone';
+  }
+}
+
 function assertSameProcesses(a: Snapshot, b: Snapshot, pids: Iterable<number>, what: string): void {
   const by = (s: Snapshot) => new Map(s.processes.map((p) => [p.pid, p]));
   const pa = by(a);
@@ -105,7 +115,7 @@ function assertSameProcesses(a: Snapshot, b: Snapshot, pids: Iterable<number>, w
   for (const pid of pids) {
     const x = pa.get(pid);
     const y = pb.get(pid);
-    assert.ok(x && y, `${what}: process ${pid} in both snapshots`);
+    assert.ok(x && y, `${what}: process ${pid} in both snapshots (${x ? 'in' : 'not in'} the first, ${y ? 'in' : 'not in'} the second; ${readComm(pid)})`);
     // SigQ's count is of signals queued for the real uid machine-wide (every root process): it may
     // move between the two walks; both must read it, and the limit is the process's own.
     assert.equal(typeof x.signals.queued, typeof y.signals.queued, `${what}: process ${pid} SigQ read by both`);
@@ -501,9 +511,11 @@ async function sameOnLiveServices(pids: ReadonlySet<number>, ids?: ReadonlySet<s
     const a = await takeSnapshot({ walk: 'bpf-iter', processes: 'all' });
     const b = await takeSnapshot({ walk: 'proc', processes: 'all' });
     assert.equal(a.capabilities.walk?.backend, 'bpf-iter');
+    // (a process that exited meanwhile — sshd's pre-auth child after a login — is in neither)
+    const live = new Set([...pids].filter((p) => fs.existsSync(`/proc/${p}`)));
     try {
-      assertSameChannels(a, b, pids, 'services', ids);
-      assertSameProcesses(a, b, pids, 'services');
+      assertSameChannels(a, b, live, 'services', ids);
+      assertSameProcesses(a, b, live, 'services');
       return a;
     } catch (e) {
       if (attempt === 5) throw e;
@@ -784,6 +796,118 @@ describe('bpf-iter and proc walks on real services (MariaDB, HAProxy → Apache 
     assert.ok(checked >= 20 && inodes >= checked / 2, `lsof listed ${checked} IPC fds of the services, ${inodes} with an inode`);
     assert.deepEqual(missing, [], 'fds lsof lists that the snapshot does not');
     t.diagnostic(`${pids.size} processes; lsof: ${checked} pipe, FIFO, Unix and inet fds, ${inodes} inodes compared`);
+  });
+});
+
+// sshd with a session on a pty (the master in sshd's session process, the slave in the command's),
+// a session D-Bus with a monitor on it, memcached on a Unix socket with a client holding a
+// connection, rsyslog on a socket of its own: ptys, Unix stream and datagram sockets, and the
+// eventfds and pipes of threaded daemons.
+const THIRD = ['sshd', 'ssh', 'ssh-keygen', 'dbus-daemon', 'dbus-monitor', 'memcached', 'rsyslogd', 'socat', 'logger'];
+const thirdMissing = THIRD.find((c) => (c === 'sshd' ? !fs.existsSync('/usr/sbin/sshd') : !have(c)));
+const thirdSkip = bpfSkip || (thirdMissing ? `${thirdMissing} not installed (apt-get install openssh-server openssh-client dbus memcached rsyslog socat bsdutils)` : false);
+
+describe('bpf-iter and proc walks on real services (sshd with a pty session, D-Bus, memcached, rsyslog)', { skip: thirdSkip }, () => {
+  const dir = path.join(tmp, 'svc3');
+  const procs: ChildProcess[] = [];
+  const errors = new Map<ChildProcess, string>();
+  let roots: number[] = [];
+  let sshd!: ChildProcess;
+  // each in a process group of its own, as above
+  const start = (cmd: string, args: string[], opts: { uid?: number; gid?: number } = {}): ChildProcess => {
+    const c = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: '/', detached: true, ...opts });
+    errors.set(c, '');
+    c.stderr!.on('data', (d: Buffer) => errors.set(c, (errors.get(c)! + d.toString()).slice(-2000)));
+    procs.push(c);
+    return c;
+  };
+  const alive = (c: ChildProcess) => {
+    if (c.exitCode !== null || c.signalCode !== null) throw new Error(`${c.spawnfile} exited (${c.exitCode ?? c.signalCode}): ${errors.get(c)}`);
+  };
+  const holds = (pid: number, prefix: string) => {
+    try {
+      return fdLinks(pid).some((l) => l.fd > 2 && l.link.startsWith(prefix));
+    } catch {
+      return false;
+    }
+  };
+
+  before(async () => {
+    if (thirdSkip) return;
+    fs.mkdirSync(dir, { mode: 0o755 });
+    // sshd: a private host key and authorized key, loopback only; the session runs a command on a pty
+    for (const k of ['host', 'id']) {
+      const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, k)], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+    }
+    fs.copyFileSync(path.join(dir, 'id.pub'), path.join(dir, 'authorized_keys'));
+    fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // the privilege separation directory Debian's unit makes
+    const sshPort = await freeTcpPort();
+    fs.writeFileSync(
+      path.join(dir, 'sshd_config'),
+      [`Port ${sshPort}`, 'ListenAddress 127.0.0.1', `HostKey ${dir}/host`, `PidFile ${dir}/sshd.pid`, `AuthorizedKeysFile ${dir}/authorized_keys`,
+        'PermitRootLogin yes', 'StrictModes no', 'UsePAM no', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no'].join('\n') + '\n',
+    );
+    sshd = start('/usr/sbin/sshd', ['-D', '-e', '-f', path.join(dir, 'sshd_config')]);
+    await waitFor('sshd listening', () => (alive(sshd), holds(sshd.pid!, 'socket:')));
+    const ssh = start('ssh', ['-tt', '-i', path.join(dir, 'id'), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR',
+      '-p', String(sshPort), 'root@127.0.0.1', 'sleep 600']);
+    // D-Bus: a session bus on a path, and a monitor
+    const bus = `unix:path=${dir}/bus`;
+    const dbus = start('dbus-daemon', ['--session', '--nofork', `--address=${bus}`]);
+    await waitFor('the bus socket', () => (alive(dbus), fs.existsSync(path.join(dir, 'bus'))));
+    const monitor = start('dbus-monitor', ['--address', bus]);
+    // memcached on a Unix socket, and a client holding a connection
+    // (it binds as the user it runs as: a directory of that user's)
+    const mcDir = path.join(dir, 'memcached');
+    fs.mkdirSync(mcDir, { mode: 0o755 });
+    fs.chownSync(mcDir, 65534, 65534);
+    const mcSock = path.join(mcDir, 'mc.sock');
+    const memcached = start('memcached', ['-s', mcSock, '-a', '0666', '-u', 'nobody', '-t', '2']);
+    await waitFor('the memcached socket', () => (alive(memcached), fs.existsSync(mcSock)));
+    const mcClient = start('socat', [`UNIX-CONNECT:${mcSock}`, 'EXEC:sleep 600']);
+    // rsyslog on a socket of its own (not /dev/log), writing to a file here
+    const logSock = path.join(dir, 'log.sock');
+    fs.writeFileSync(
+      path.join(dir, 'rsyslog.conf'),
+      `global(workDirectory="${dir}")\nmodule(load="imuxsock" SysSock.Use="off")\ninput(type="imuxsock" Socket="${logSock}")\n*.* action(type="omfile" file="${dir}/messages")\n`,
+    );
+    const rsyslog = start('rsyslogd', ['-n', '-f', path.join(dir, 'rsyslog.conf'), '-i', path.join(dir, 'rsyslog.pid')]);
+    await waitFor('the log socket', () => (alive(rsyslog), fs.existsSync(logSock)));
+    spawnSync('logger', ['-u', logSock, `${tag} hello`]);
+    roots = [sshd.pid!, ssh.pid!, dbus.pid!, monitor.pid!, memcached.pid!, mcClient.pid!, rsyslog.pid!];
+    await waitFor('the ssh session on a pty', () => (alive(ssh), [...tree([sshd.pid!])].some((p) => holds(p, '/dev/ptmx'))));
+    await waitFor('the monitor and the memcached client connected', () => (alive(monitor), alive(mcClient), holds(monitor.pid!, 'socket:') && holds(mcClient.pid!, 'socket:')));
+  });
+
+  after(async () => {
+    const all = tree(roots);
+    for (const c of procs) c.kill('SIGTERM');
+    const stopped = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
+    await waitFor('services to stop', () => procs.every(stopped), 15_000).catch(() => undefined);
+    for (const p of all) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  });
+
+  test('identical channels and endpoints on sshd, D-Bus, memcached and rsyslog', async (t) => {
+    const pids = tree(roots);
+    assert.ok(pids.size >= 8, `services up (${pids.size} processes)`);
+    const a = await sameOnLiveServices(pids);
+    const chans = touching(a, pids);
+    const mine = a.channels.filter((c) => chans.has(c.id));
+    for (const k of ['pipe', 'unix', 'tcp', 'pty'] as const) assert.ok(mine.some((c) => c.kind === k), `services hold a ${k} channel`);
+    // the session's pty: its master (sshd's session process) and its slave (the command) are one channel
+    const session = tree([sshd.pid!]);
+    const pty = mine.find((c) => c.kind === 'pty' && c.endpoints.filter((e) => session.has(e.pid)).length >= 2);
+    assert.ok(pty, `the session's pty with both ends: ${JSON.stringify(mine.filter((c) => c.kind === 'pty').map((c) => c.endpoints))}`);
+    // ssh ↔ sshd over loopback TCP, linked
+    assert.ok(mine.some((c) => c.kind === 'tcp' && c.peer && c.endpoints.some((e) => session.has(e.pid))), 'ssh ↔ sshd linked');
+    t.diagnostic(`${pids.size} processes, ${mine.length} channels`);
   });
 });
 
