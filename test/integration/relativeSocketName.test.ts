@@ -102,3 +102,65 @@ describe('a socket bound by a relative name shows where it is', { skip: loadNati
     });
   }
 });
+
+// A daemon of our mount namespace that chroots and binds an absolute name (`/dev/log` inside
+// `/srv/jail`): the kernel keeps `/dev/log`, and ss and lsof print it as if it were the host's.
+// Where the holder's root joined with it leads to the bound file, `pathResolved` says where it
+// is; a host socket at the same name elsewhere keeps none. A chrooted binder whose socket file
+// was replaced by another file afterwards gets nothing: the bound file is gone from there.
+const CHROOTED = `
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+os.chroot(sys.argv[1]); os.chdir('/')
+s.bind('/run/c.sock'); s.listen(1)
+if len(sys.argv) > 2:
+    os.rename('/run/c.sock', '/run/old.sock'); open('/run/c.sock', 'w').close()
+print(os.fstat(s.fileno()).st_ino, flush=True)
+sys.stdin.readline()
+`;
+
+describe('a socket bound inside a chroot shows where it is', { skip: !loadNative().addon ? 'native addon not built (no sock_diag: no bound file to compare)' : !python ? 'python3 not installed' : process.getuid?.() !== 0 ? 'needs root to chroot' : false }, () => {
+  let dir = '';
+  const children: ChildProcessWithoutNullStreams[] = [];
+  let jailed = 0;
+  let replaced = 0;
+  let host = 0;
+  const start = async (args: string[]): Promise<number> => {
+    const child = spawn(python!, ['-c', args[0] === 'host' ? `import socket, os, sys\ns = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)\nprint(os.fstat(s.fileno()).st_ino, flush=True)\nsys.stdin.readline()` : CHROOTED, ...args.slice(args[0] === 'host' ? 1 : 0)]);
+    children.push(child);
+    return Number(await new Promise<string>((resolve, reject) => {
+      readline.createInterface({ input: child.stdout }).once('line', resolve);
+      child.once('exit', (c) => reject(new Error(`python exited ${c}`)));
+    }));
+  };
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-chroot-'));
+    for (const d of ['j1/run', 'j2/run']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+    jailed = await start([path.join(dir, 'j1')]);
+    replaced = await start([path.join(dir, 'j2'), 'replace']);
+    host = await start(['host', path.join(dir, 'c.sock')]);
+  });
+  after(() => {
+    for (const c of children) c.kill();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const unixOf = (snap: Snapshot, inode: number) => snap.channels.find((c): c is UnixChannel => c.kind === 'unix' && c.inode === inode);
+  for (const [way, opts, skip] of [
+    ['BPF fd walk', { walk: 'bpf-iter' }, loadBpf().addon ? false : 'BPF addon not built'],
+    ['/proc fd walk', { walk: 'proc' }, false],
+  ] as const) {
+    it(`the chrooted binder's name resolves through its root; a replaced file and a host socket get none (${way})`, { skip }, async () => {
+      const snap = await takeSnapshot({ ...opts, kinds: ['unix'], pids: children.map((c) => c.pid!) });
+      const j = unixOf(snap, jailed)!;
+      assert.equal(j.path, '/run/c.sock', 'the name as the kernel keeps it');
+      assert.equal(j.mntns, undefined, 'our mount namespace: not marked as another');
+      assert.equal(j.pathResolved, path.join(dir, 'j1/run/c.sock'));
+      assert.equal(kindOf(j).name(j, 200), `/run/c.sock (${path.join(dir, 'j1/run/c.sock')})`);
+      assert.equal(unixOf(snap, replaced)?.pathResolved, undefined, 'the file at that name is not the bound one: no guess');
+      const h = unixOf(snap, host)!;
+      assert.equal(h.path, path.join(dir, 'c.sock'));
+      assert.equal(h.pathResolved, undefined, 'a host socket is where its name says');
+    });
+  }
+});

@@ -22,7 +22,9 @@ export interface UnixChannel extends ChannelBase {
   /**
    * With a relative `path` (bound as `private/smtp`, relative to the binder's working directory
    * then, as Postfix's master does): the absolute path it names, when a holder's working
-   * directory joined with it leads to the bound file (`boundDev`:`boundInode`; native only).
+   * directory joined with it leads to the bound file (`boundDev`:`boundInode`; native only). With
+   * an absolute `path` bound by a chrooted process of our namespace: the path as our root reaches
+   * it, when a holder's root joined with it leads to the bound file.
    */
   pathResolved?: string;
   /** Abstract name (without the leading NUL / `@`) when bound in the abstract namespace. */
@@ -105,7 +107,7 @@ export const unix = defineKind<UnixChannel>({
     c('state', 'STATE', 'State', 'string', 'listen, connected, unconnected, connecting, disconnecting', { search: 'text' }),
     c('path', 'PATH', 'Path', 'string', 'Bound filesystem path', { search: 'text' }),
     mntnsColumn<UnixChannel>(),
-    c('pathResolved', 'PATH RESOLVED', 'Path, resolved', 'string', "A relative path's absolute one: a holder's working directory joined with it leads to the bound file", { search: 'text', wide: true }),
+    c('pathResolved', 'PATH RESOLVED', 'Path, resolved', 'string', "A relative path's absolute one (a holder's working directory joined with it leads to the bound file), or a chrooted holder's path as our root reaches it", { search: 'text', wide: true }),
     c('abstract', 'ABSTRACT', 'Abstract name', 'string', 'Bound abstract name (shown with a leading @)', { search: 'text', format: (a: string) => '@' + a }),
     c('peer', 'PEER', 'Peer', 'string', 'Channel id of the other end (sock_diag; native addon)'),
     c('peerInode', 'PEER INODE', 'Peer inode', 'number', 'Inode of the other end', { wide: true }),

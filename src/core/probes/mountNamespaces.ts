@@ -33,9 +33,16 @@ export interface ForeignPaths {
    * bounds as `mark`.
    */
   relative(text: string, pids: readonly number[], object: { dev: string; inode: number }): string | undefined;
+  /**
+   * An absolute name given by a chrooted binder of our namespace (`/dev/log` bound in
+   * `/srv/jail`): the path as our root reaches it when the root of one of `pids` joined with it
+   * leads here to `object`; undefined when no holder is chrooted or none leads there. Each
+   * holder's root is read once a snapshot (a readlink: nothing on the way is touched).
+   */
+  rooted(text: string, pids: readonly number[], object: { dev: string; inode: number }): string | undefined;
 }
 
-const NOTHING_FOREIGN: ForeignPaths = { of: () => undefined, mark: () => undefined, relative: () => undefined };
+const NOTHING_FOREIGN: ForeignPaths = { of: () => undefined, mark: () => undefined, relative: () => undefined, rooted: () => undefined };
 
 /** Holders whose working directory is tried for one relative name, at most. */
 const RELATIVE_TRIES = 4;
@@ -68,6 +75,20 @@ function make(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>): ForeignPaths {
     return ns && ns !== own ? ns : undefined;
   };
   const uidOf = (pid: number): number => processes.get(pid)?.uid ?? -1;
+  /** Each holder's root as our root names it ('/' unless chrooted; null when unreadable), read once. */
+  const roots = new Map<number, string | null>();
+  const rootOf = (pid: number): string | null => {
+    let r = roots.get(pid);
+    if (r === undefined) {
+      try {
+        r = fs.readlinkSync(`/proc/${pid}/root`);
+      } catch {
+        r = null;
+      }
+      roots.set(pid, r);
+    }
+    return r;
+  };
   /** One lookup of a path `pid` gave, within the bounds: does it lead here to `object`? undefined past the bounds. */
   const leads = (text: string, pid: number, object: { dev: string; inode: number }): boolean | undefined => {
     const uid = uidOf(pid);
@@ -102,6 +123,22 @@ function make(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>): ForeignPaths {
         if (!cwd.startsWith('/') || cwd.endsWith(' (deleted)') || tried.has(cwd)) continue;
         tried.add(cwd);
         const full = path.posix.join(cwd, text);
+        const hit = leads(full, pid, object);
+        if (hit === undefined) return undefined;
+        if (hit) return full;
+      }
+      return undefined;
+    },
+    rooted(text, pids, object) {
+      if (!text.startsWith('/') || text.includes('\ufffd')) return undefined;
+      const tried = new Set<string>();
+      for (const pid of pids) {
+        if (tried.size >= RELATIVE_TRIES) break;
+        if (of(pid) !== undefined) continue; // a name in another namespace: mark's
+        const root = rootOf(pid);
+        if (root === null || root === '/' || !root.startsWith('/') || root.endsWith(' (deleted)') || tried.has(root)) continue;
+        tried.add(root);
+        const full = path.posix.join(root, text);
         const hit = leads(full, pid, object);
         if (hit === undefined) return undefined;
         if (hit) return full;

@@ -200,6 +200,16 @@ function unixChannel(id: string, endpoints: Endpoint[], inode: number, type: Uni
   return { id, kind: 'unix', endpoints, inode, type, state, recvQueue: rq, sendQueue: sq, netns };
 }
 
+/** Distinct holders whose directories a bound name is tried from, at most (another user decides how many fds hold one socket). */
+const HOLDERS_TRIED = 8;
+
+/** The first `max` distinct pids among the first 4,096 of `endpoints`, in their order. */
+function holders(endpoints: readonly { pid: number }[], max: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < endpoints.length && i < 4096 && out.length < max; i++) if (!out.includes(endpoints[i].pid)) out.push(endpoints[i].pid);
+  return out;
+}
+
 /** One namespace's Unix sockets as channels without endpoints (`endpoints` is filled by fillUnix), in inode order. */
 export interface PreparedUnix {
   ch: UnixChannel[];
@@ -342,9 +352,12 @@ function fillUnix(ctx: ProbeContext, p: PreparedUnix, seen: InodeTable | null, c
         const ns = paths.mark(ch.path, ch.endpoints[0].pid, ch.boundInode !== undefined ? { dev: ch.boundDev!, inode: ch.boundInode } : null);
         if (ns !== undefined) ch.mntns = ns;
       }
-      // a relative bound name: where it is, when a holder's working directory leads to the bound file
-      if (ch.path !== undefined && ch.boundInode !== undefined && ch.path[0] !== '/' && ch.endpoints.length > 0) {
-        const full = paths.relative(ch.path, ch.endpoints.map((e) => e.pid), { dev: ch.boundDev!, inode: ch.boundInode });
+      // a relative bound name: where it is, when a holder's working directory leads to the bound file;
+      // an absolute one of a chrooted holder: where it is, when the holder's root leads to it
+      if (ch.path !== undefined && ch.boundInode !== undefined && ch.endpoints.length > 0 && ch.mntns === undefined) {
+        const pids = holders(ch.endpoints, HOLDERS_TRIED);
+        const bound = { dev: ch.boundDev!, inode: ch.boundInode };
+        const full = ch.path[0] === '/' ? paths.rooted(ch.path, pids, bound) : paths.relative(ch.path, pids, bound);
         if (full !== undefined) ch.pathResolved = full;
       }
     } else ch.endpoints = [];
