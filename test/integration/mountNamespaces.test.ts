@@ -14,6 +14,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { spawn } from 'node:child_process';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import type { Channel, Snapshot } from '../../src/core/model';
 import { loadBpf, loadNative } from '../../src/core/native';
@@ -90,6 +92,73 @@ describe("paths another mount namespace holds at root's paths", { skip }, () => 
         const unverifiable = kind === 'unix' && !snap.capabilities.sockDiag;
         assert.equal(shared[0].mntns, unverifiable ? ns : undefined, `${kind}: ${JSON.stringify(shared[0])}`);
       }
+    });
+  }
+});
+
+// A socket bound in another mount namespace and passed to a process of ours over SCM_RIGHTS: its
+// holders are of both namespaces. Its name is marked when it does not lead here to the bound file
+// (a tmpfs only that namespace sees); one bound here and passed the other way is not.
+const PASS = `
+import ctypes, os, socket, sys
+d, here = sys.argv[1], sys.argv[2]
+libc = ctypes.CDLL(None, use_errno=True)
+a, b = socket.socketpair()
+mine = socket.socket(socket.AF_UNIX); mine.bind(here); mine.listen(1)
+r, w = os.pipe()
+if os.fork() == 0:
+    os.close(w)  # (it ends when its parent does: EOF on r)
+    # a mount namespace of its own, with a tmpfs over d that only it sees
+    if libc.unshare(0x20000) != 0 or libc.mount(None, b'/', None, 0x4000 | 0x40000, None) != 0 or libc.mount(b'tmpfs', d.encode(), b'tmpfs', 0, None) != 0:
+        os._exit(3)
+    s = socket.socket(socket.AF_UNIX); s.bind(os.path.join(d, 'passed.sock')); s.listen(1)
+    socket.send_fds(b, [b'x'], [s.fileno()])
+    os.read(r, 1)
+    os._exit(0)
+msg, fds, _, _ = socket.recv_fds(a, 1, 1)
+passed = socket.socket(fileno=fds[0])
+print(os.fstat(passed.fileno()).st_ino, os.fstat(mine.fileno()).st_ino, flush=True)
+sys.stdin.readline()
+`;
+
+describe('a socket passed across mount namespaces', { skip: process.getuid?.() !== 0 ? 'needs root to make a mount namespace' : !loadNative().addon ? 'native addon not built (no sock_diag: no bound file to compare)' : false }, () => {
+  let dir = '';
+  let child: ReturnType<typeof spawn> | undefined;
+  let passed = 0;
+  let ours = 0;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-passed-'));
+    fs.mkdirSync(path.join(dir, 'theirs'));
+    child = spawn('/usr/bin/python3', ['-c', PASS, path.join(dir, 'theirs'), path.join(dir, 'ours.sock')], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const line = await new Promise<string>((resolve, reject) => {
+      readline.createInterface({ input: child!.stdout! }).once('line', resolve);
+      child!.once('exit', (c) => reject(new Error(`python exited ${c}`)));
+    });
+    [passed, ours] = line.split(' ').map(Number);
+  });
+  after(() => {
+    child?.stdin?.end();
+    child?.kill();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const [way, opts, skipWay] of [
+    ['BPF fd walk', { walk: 'bpf-iter' }, loadBpf().addon ? false : 'BPF addon not built'],
+    ['/proc fd walk', { walk: 'proc' }, false],
+  ] as const) {
+    it(`held here and there: the name of the other namespace is marked, ours is not (${way})`, { skip: skipWay }, async () => {
+      const snap = await takeSnapshot({ ...opts, kinds: ['unix'] });
+      const p = snap.channels.find((c) => c.kind === 'unix' && c.inode === passed) as (Channel & { mntns?: string; path?: string }) | undefined;
+      assert.ok(p, 'the passed socket');
+      assert.equal(p.path, path.join(dir, 'theirs', 'passed.sock'));
+      const holders = new Set(p.endpoints.map((e) => e.pid));
+      assert.ok(holders.has(child!.pid!) && holders.size === 2, `held by us and by the binder: ${[...holders].join(', ')}`);
+      const binder = [...holders].find((pid) => pid !== child!.pid)!;
+      assert.notEqual(nsOf(binder), nsOf(child!.pid!));
+      assert.equal(p.mntns, nsOf(binder), 'its name is of the binder\'s namespace');
+      const o = snap.channels.find((c) => c.kind === 'unix' && c.inode === ours) as (Channel & { mntns?: string }) | undefined;
+      assert.ok(o, 'ours');
+      assert.equal(o.mntns, undefined, 'a name bound here, held there too: ours');
     });
   }
 });

@@ -14,7 +14,7 @@ import { errnoName, type InetDiag, type NativeAddon, type NativeError, type Unix
 import { SOCKET_FDS } from '../kinds/fds';
 import { hostPort, inetStateName, remoteHostPort, parseProcNetInet, parseProcNetUnix, unixStateName } from '../parsers/net';
 import { netnsId, emit, emitAll, type Probe, type ProbeContext } from './context';
-import { foreignPaths } from './mountNamespaces';
+import { foreignPaths, type ForeignPaths } from './mountNamespaces';
 import { InodeTable } from './inodeTable';
 import { fdExhaustionError, isFdExhaustion } from '../fdLimit';
 import { hiddenNamespaces, untabledSocket } from './hiddenNetns';
@@ -203,6 +203,30 @@ function unixChannel(id: string, endpoints: Endpoint[], inode: number, type: Uni
 /** Distinct holders whose directories a bound name is tried from, at most (another user decides how many fds hold one socket). */
 const HOLDERS_TRIED = 8;
 
+/**
+ * The first holder of another mount namespace (`pid`; undefined when none), and whether every
+ * holder is of one (`all`). Several other namespaces among the holders: none is chosen (which one
+ * bound the name is not known).
+ */
+function foreignHolder(endpoints: readonly { pid: number }[], paths: ForeignPaths): { pid: number | undefined; all: boolean } {
+  let pid: number | undefined;
+  let ns: string | undefined;
+  let all = true;
+  let several = false;
+  let last = -1;
+  for (const e of endpoints) {
+    if (e.pid === last) continue; // (a process's endpoints come together)
+    last = e.pid;
+    const theirs = paths.of(e.pid);
+    if (theirs === undefined) all = false;
+    else if (ns === undefined) {
+      ns = theirs;
+      pid = e.pid;
+    } else if (theirs !== ns) several = true;
+  }
+  return several && !all ? { pid: undefined, all } : { pid, all };
+}
+
 /** The first `max` distinct pids among the first 4,096 of `endpoints`, in their order. */
 function holders(endpoints: readonly { pid: number }[], max: number): number[] {
   const out: number[] = [];
@@ -347,10 +371,16 @@ function fillUnix(ctx: ProbeContext, p: PreparedUnix, seen: InodeTable | null, c
     if (j < gCount && gInode[j] === raw) {
       ch.endpoints = index.endpoints(gFirst[j]);
       claimed[j] = 1;
-      // a bound name is the binder's: of its mount namespace when every holder is of another one
-      if (ch.path !== undefined && ch.endpoints.length > 0 && ch.endpoints.every((e) => paths.of(e.pid) !== undefined)) {
-        const ns = paths.mark(ch.path, ch.endpoints[0].pid, ch.boundInode !== undefined ? { dev: ch.boundDev!, inode: ch.boundInode } : null);
-        if (ns !== undefined) ch.mntns = ns;
+      // a bound name is the binder's: of its mount namespace when every holder is of another one;
+      // when some holders are ours (it was passed here over a socket), only when the name does not
+      // lead here to the bound file
+      if (ch.path !== undefined && ch.endpoints.length > 0) {
+        const foreign = foreignHolder(ch.endpoints, paths);
+        const bound = ch.boundInode !== undefined ? { dev: ch.boundDev!, inode: ch.boundInode } : null;
+        if (foreign.pid !== undefined && (foreign.all || bound !== null)) {
+          const ns = paths.mark(ch.path, foreign.pid, bound);
+          if (ns !== undefined) ch.mntns = ns;
+        }
       }
       // a relative bound name: where it is, when a holder's working directory leads to the bound file;
       // an absolute one of a chrooted holder: where it is, when the holder's root leads to it
