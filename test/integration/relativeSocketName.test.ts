@@ -10,7 +10,9 @@
 //   node scripts/build.mjs test/integration && node --test dist/test/integration/relativeSocketName.test.js
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Diagnosis } from '../../src/core/diagnose';
+import { Sampler } from './diagnoseUtil';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -163,4 +165,17 @@ describe('a socket bound inside a chroot shows where it is', { skip: !loadNative
       assert.equal(h.pathResolved, undefined, 'a host socket is where its name says');
     });
   }
+
+  it("the diagnosis looks for stale socket files in the jail's directory, where the name is", async () => {
+    // a socket file nothing is bound to any more, beside the chrooted listener's
+    const stale = path.join(dir, 'j1/run/stale.sock');
+    const r = spawnSync(python!, ['-c', 'import socket, sys\ns = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.close()', stale]);
+    assert.equal(r.status, 0);
+    const s = new Sampler({ kinds: ['unix'] });
+    const found = await s.until((d) => touchingRule(d, 'socket-path').filter((p) => p.title.includes(stale)), 'the stale file in the jail', { min: 2 });
+    assert.match(found[0].title, /^Stale socket file /);
+    assert.ok(!touchingRule(s.last!, 'socket-path').some((p) => p.channels.includes(`unix:${jailed}`)), "the chrooted listener's name is not called gone or taken over");
+  });
 });
+
+const touchingRule = (d: Diagnosis, rule: string) => d.problems.filter((p) => p.rule === rule);

@@ -106,12 +106,14 @@ export const socketPath = defineRule<Memo>({
     const paths = [];
     const dirs = new Set<string>();
     for (const ch of boundSockets(ctx)) {
-      // a relative name (Postfix's private/smtp) only tells its directory once resolved, and then
-      // it is known to lead to the socket: the directory is scanned for stale files, nothing more
-      if (!path.isAbsolute(ch.path!)) {
-        if (ch.pathResolved !== undefined) dirs.add(path.dirname(ch.pathResolved));
+      // a relative name (Postfix's private/smtp), or a chrooted binder's, only tells its directory
+      // once resolved, and then it is known to lead to the socket: the directory is scanned for
+      // stale files, nothing more
+      if (ch.pathResolved !== undefined) {
+        dirs.add(path.dirname(ch.pathResolved));
         continue;
       }
+      if (!path.isAbsolute(ch.path!)) continue;
       dirs.add(path.dirname(ch.path!));
       // a bind address is the binder's own name for the file: from its root, not ours
       if (ch.boundInode !== undefined) paths.push({ path: ch.path!, pid: ch.endpoints[0].pid, expect: { dev: ch.boundDev!, inode: ch.boundInode }, asNamed: true });
