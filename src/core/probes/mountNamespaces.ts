@@ -77,18 +77,6 @@ function make(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>): ForeignPaths {
   const uidOf = (pid: number): number => processes.get(pid)?.uid ?? -1;
   /** Each holder's root as our root names it ('/' unless chrooted; null when unreadable), read once. */
   const roots = new Map<number, string | null>();
-  const rootOf = (pid: number): string | null => {
-    let r = roots.get(pid);
-    if (r === undefined) {
-      try {
-        r = fs.readlinkSync(`/proc/${pid}/root`);
-      } catch {
-        r = null;
-      }
-      roots.set(pid, r);
-    }
-    return r;
-  };
   /** One lookup of a path `pid` gave, within the bounds: does it lead here to `object`? undefined past the bounds. */
   const leads = (text: string, pid: number, object: { dev: string; inode: number }): boolean | undefined => {
     const uid = uidOf(pid);
@@ -97,6 +85,27 @@ function make(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>): ForeignPaths {
     safe ??= new SafeLstat(readMountTable());
     const st = safe.lstat(text).stat;
     return !!st && st.ino === object.inode && devName(st.dev) === object.dev;
+  };
+  /**
+   * `text` joined with a directory of each of `pids` (ours, the first few distinct directories;
+   * `dirOf` null: none) until one leads here to `object`: that path; undefined when none does or
+   * past the bounds.
+   */
+  const joined = (text: string, pids: readonly number[], object: { dev: string; inode: number }, dirOf: (pid: number) => string | null): string | undefined => {
+    const tried = new Set<string>();
+    for (const pid of pids) {
+      if (tried.size >= RELATIVE_TRIES) break;
+      if (of(pid) !== undefined) continue; // its directories are names in its namespace
+      if (lookups.spent(uidOf(pid))) return undefined; // (not even the readlink: a user's thousand names cost the bound, then nothing)
+      const dir = dirOf(pid);
+      if (dir === null || !dir.startsWith('/') || dir.endsWith(' (deleted)') || tried.has(dir)) continue;
+      tried.add(dir);
+      const full = path.posix.join(dir, text);
+      const hit = leads(full, pid, object);
+      if (hit === undefined) return undefined;
+      if (hit) return full;
+    }
+    return undefined;
   };
   return {
     of,
@@ -108,42 +117,24 @@ function make(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>): ForeignPaths {
     },
     relative(text, pids, object) {
       if (text === '' || text.startsWith('/') || text.includes('\ufffd')) return undefined;
-      const tried = new Set<string>();
-      for (const pid of pids) {
-        if (tried.size >= RELATIVE_TRIES) break;
-        if (of(pid) !== undefined) continue; // its working directory is a name in its namespace
-        if (lookups.spent(uidOf(pid))) return undefined; // (not even the readlink: a user's thousand relative names cost the bound, then nothing)
-        let cwd: string;
-        try {
-          // (the link's text is the directory as our root reaches it; not followed, only read)
-          cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
-        } catch {
-          continue;
-        }
-        if (!cwd.startsWith('/') || cwd.endsWith(' (deleted)') || tried.has(cwd)) continue;
-        tried.add(cwd);
-        const full = path.posix.join(cwd, text);
-        const hit = leads(full, pid, object);
-        if (hit === undefined) return undefined;
-        if (hit) return full;
-      }
-      return undefined;
+      // (the link's text is the directory as our root reaches it; not followed, only read)
+      return joined(text, pids, object, (pid) => readlinkOrNull(`/proc/${pid}/cwd`));
     },
     rooted(text, pids, object) {
       if (!text.startsWith('/') || text.includes('\ufffd')) return undefined;
-      const tried = new Set<string>();
-      for (const pid of pids) {
-        if (tried.size >= RELATIVE_TRIES) break;
-        if (of(pid) !== undefined) continue; // a name in another namespace: mark's
-        const root = rootOf(pid);
-        if (root === null || root === '/' || !root.startsWith('/') || root.endsWith(' (deleted)') || tried.has(root)) continue;
-        tried.add(root);
-        const full = path.posix.join(root, text);
-        const hit = leads(full, pid, object);
-        if (hit === undefined) return undefined;
-        if (hit) return full;
-      }
-      return undefined;
+      return joined(text, pids, object, (pid) => {
+        let r = roots.get(pid);
+        if (r === undefined) roots.set(pid, (r = readlinkOrNull(`/proc/${pid}/root`)));
+        return r === '/' ? null : r;
+      });
     },
   };
+}
+
+function readlinkOrNull(p: string): string | null {
+  try {
+    return fs.readlinkSync(p);
+  } catch {
+    return null;
+  }
 }
