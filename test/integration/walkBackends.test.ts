@@ -626,6 +626,43 @@ describe('bpf-iter and proc walks on real services (PostgreSQL, nginx, Redis)', 
   });
 });
 
+/**
+ * Services a test starts and stops: each in a process group of its own (Apache in the foreground
+ * signals its whole group when it stops — killpg(getpgrp()) — which would be this test's), its
+ * stderr kept for a failure's message; `stop` asks each to stop, then SIGKILLs what is left of
+ * the trees under `roots` (taken before: orphans are reparented).
+ */
+function serviceSet() {
+  const procs: ChildProcess[] = [];
+  const errors = new Map<ChildProcess, string>();
+  return {
+    start(cmd: string, args: string[], opts: { uid?: number; gid?: number } = {}): ChildProcess {
+      const c = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: '/', detached: true, ...opts });
+      errors.set(c, '');
+      c.stderr!.on('data', (d: Buffer) => errors.set(c, (errors.get(c)! + d.toString()).slice(-2000)));
+      procs.push(c);
+      return c;
+    },
+    /** Throws, with its stderr, when `c` has exited. */
+    alive(c: ChildProcess): void {
+      if (c.exitCode !== null || c.signalCode !== null) throw new Error(`${c.spawnfile} exited (${c.exitCode ?? c.signalCode}): ${errors.get(c)}`);
+    },
+    async stop(roots: number[], signalOf: (c: ChildProcess) => NodeJS.Signals = () => 'SIGTERM'): Promise<void> {
+      const all = tree(roots);
+      for (const c of procs) c.kill(signalOf(c));
+      const stopped = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
+      await waitFor('services to stop', () => procs.every(stopped), 15_000).catch(() => undefined);
+      for (const p of all) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+    },
+  };
+}
+
 // MariaDB with a client holding a query; PHP-FPM behind Apache (prefork, a SysV accept mutex over
 // two listeners) behind HAProxy, one request held through the chain (curl → HAProxy → Apache →
 // PHP-FPM, a script that sleeps): loopback TCP pairs, a Unix socket between two services, a
@@ -642,21 +679,9 @@ const moreSkip =
 
 describe('bpf-iter and proc walks on real services (MariaDB, HAProxy → Apache prefork → PHP-FPM)', { skip: moreSkip }, () => {
   const dir = path.join(tmp, 'svc2');
-  const procs: ChildProcess[] = [];
-  const errors = new Map<ChildProcess, string>();
+  const services = serviceSet();
+  const { start, alive } = services;
   let roots: number[] = [];
-  // each in a process group of its own: Apache in the foreground signals its whole group when it
-  // stops (killpg(getpgrp())), which would be this test's
-  const start = (cmd: string, args: string[], opts: { uid?: number; gid?: number } = {}): ChildProcess => {
-    const c = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: '/', detached: true, ...opts });
-    errors.set(c, '');
-    c.stderr!.on('data', (d: Buffer) => errors.set(c, (errors.get(c)! + d.toString()).slice(-2000)));
-    procs.push(c);
-    return c;
-  };
-  const alive = (c: ChildProcess) => {
-    if (c.exitCode !== null || c.signalCode !== null) throw new Error(`${c.spawnfile} exited (${c.exitCode ?? c.signalCode}): ${errors.get(c)}`);
-  };
   /** Socket fds of a process (0 when it is gone). */
   const sockets = (pid: number) => {
     try {
@@ -725,19 +750,7 @@ describe('bpf-iter and proc walks on real services (MariaDB, HAProxy → Apache 
     await waitFor('the MariaDB client connected', () => (alive(client), fdLinks(client.pid!).some((l) => l.fd > 2 && l.link.startsWith('socket:'))));
   });
 
-  after(async () => {
-    const all = tree(roots);
-    for (const c of procs) c.kill(c.spawnfile === 'apache2' ? 'SIGWINCH' : c.spawnfile === 'haproxy' ? 'SIGUSR1' : 'SIGTERM');
-    const stopped = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
-    await waitFor('services to stop', () => procs.every(stopped), 15_000).catch(() => undefined);
-    for (const p of all) {
-      try {
-        process.kill(p, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-  });
+  after(() => services.stop(roots, (c) => (c.spawnfile === 'apache2' ? 'SIGWINCH' : c.spawnfile === 'haproxy' ? 'SIGUSR1' : 'SIGTERM')));
 
   test('identical channels and endpoints on MariaDB, HAProxy, Apache and PHP-FPM', async (t) => {
     const pids = tree(roots);
@@ -809,21 +822,10 @@ const thirdSkip = bpfSkip || (thirdMissing ? `${thirdMissing} not installed (apt
 
 describe('bpf-iter and proc walks on real services (sshd with a pty session, D-Bus, memcached, rsyslog)', { skip: thirdSkip }, () => {
   const dir = path.join(tmp, 'svc3');
-  const procs: ChildProcess[] = [];
-  const errors = new Map<ChildProcess, string>();
+  const services = serviceSet();
+  const { start, alive } = services;
   let roots: number[] = [];
   let sshd!: ChildProcess;
-  // each in a process group of its own, as above
-  const start = (cmd: string, args: string[], opts: { uid?: number; gid?: number } = {}): ChildProcess => {
-    const c = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: '/', detached: true, ...opts });
-    errors.set(c, '');
-    c.stderr!.on('data', (d: Buffer) => errors.set(c, (errors.get(c)! + d.toString()).slice(-2000)));
-    procs.push(c);
-    return c;
-  };
-  const alive = (c: ChildProcess) => {
-    if (c.exitCode !== null || c.signalCode !== null) throw new Error(`${c.spawnfile} exited (${c.exitCode ?? c.signalCode}): ${errors.get(c)}`);
-  };
   const holds = (pid: number, prefix: string) => {
     try {
       return fdLinks(pid).some((l) => l.fd > 2 && l.link.startsWith(prefix));
@@ -880,19 +882,7 @@ describe('bpf-iter and proc walks on real services (sshd with a pty session, D-B
     await waitFor('the monitor and the memcached client connected', () => (alive(monitor), alive(mcClient), holds(monitor.pid!, 'socket:') && holds(mcClient.pid!, 'socket:')));
   });
 
-  after(async () => {
-    const all = tree(roots);
-    for (const c of procs) c.kill('SIGTERM');
-    const stopped = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
-    await waitFor('services to stop', () => procs.every(stopped), 15_000).catch(() => undefined);
-    for (const p of all) {
-      try {
-        process.kill(p, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-  });
+  after(() => services.stop(roots));
 
   test('identical channels and endpoints on sshd, D-Bus, memcached and rsyslog', async (t) => {
     const pids = tree(roots);
