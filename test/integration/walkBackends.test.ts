@@ -523,6 +523,52 @@ async function sameOnLiveServices(pids: ReadonlySet<number>, ids?: ReadonlySet<s
   }
 }
 
+/**
+ * lsof as the oracle: every pipe, FIFO, Unix and inet fd it lists for `pids` is an endpoint of `a`,
+ * with the same inode where lsof gives one. Returns what was compared; null without lsof.
+ */
+function lsofOracle(a: Snapshot, pids: ReadonlySet<number>): string | null {
+  if (!have('lsof')) return null;
+  const ours = new Map<string, number>();
+  for (const c of a.channels) for (const e of c.endpoints) if (e.fd !== undefined && pids.has(e.pid)) ours.set(`${e.pid}/${e.fd}`, 'inode' in c ? Number((c as { inode: number }).inode) : -1);
+  const out = spawnSync('lsof', ['-n', '-P', '-w', '-F', 'ftin', '-p', [...pids].join(',')], { encoding: 'utf8', maxBuffer: 64 << 20 }).stdout;
+  let pid = 0;
+  let fd = -1;
+  let type = '';
+  let inode = -1;
+  const missing: string[] = [];
+  let checked = 0;
+  let inodes = 0;
+  const flush = () => {
+    if (fd < 0 || !['FIFO', 'unix', 'IPv4', 'IPv6'].includes(type) || !pids.has(pid)) return;
+    checked++;
+    const mine = ours.get(`${pid}/${fd}`);
+    if (mine === undefined) missing.push(`${pid}/${fd} (${type})`);
+    else if (inode >= 0 && mine >= 0) {
+      inodes++;
+      if (inode !== mine) missing.push(`${pid}/${fd} (${type}): inode ${inode}, ours ${mine}`);
+    }
+  };
+  for (const line of out.split('\n')) {
+    const [k, v] = [line[0], line.slice(1)];
+    if (k === 'p') {
+      flush();
+      pid = Number(v);
+      fd = -1;
+    } else if (k === 'f') {
+      flush();
+      fd = /^\d+$/.test(v) ? Number(v) : -1;
+      type = '';
+      inode = -1;
+    } else if (k === 't') type = v;
+    else if (k === 'i' && /^\d+$/.test(v)) inode = Number(v);
+  }
+  flush();
+  assert.ok(checked >= 10 && inodes >= checked / 2, `lsof listed ${checked} IPC fds of the services, ${inodes} with an inode`);
+  assert.deepEqual(missing, [], 'fds lsof lists that the snapshot does not');
+  return `${checked} pipe, FIFO, Unix and inet fds, ${inodes} inodes compared`;
+}
+
 async function waitFor(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (!ok()) {
@@ -613,7 +659,7 @@ describe('bpf-iter and proc walks on real services (PostgreSQL, nginx, Redis)', 
     }
   });
 
-  test('identical channels and endpoints on PostgreSQL, nginx and Redis', async () => {
+  test('identical channels and endpoints on PostgreSQL, nginx and Redis', async (t) => {
     const pids = tree(roots);
     assert.ok(pids.size >= 10, `services up (${pids.size} processes)`);
     const a = await sameOnLiveServices(pids);
@@ -623,6 +669,8 @@ describe('bpf-iter and proc walks on real services (PostgreSQL, nginx, Redis)', 
     for (const k of ['pipe', 'unix', 'tcp', 'sysv-shm', 'posix-shm', 'anon-shm'] as const) assert.ok(kinds.has(k), `services hold a ${k} channel`);
     const psqlPeer = a.channels.find((c) => c.kind === 'unix' && c.peer && c.endpoints.some((e) => procs.some((p) => p.spawnfile === 'psql' && p.pid === e.pid)));
     assert.ok(psqlPeer, 'psql ↔ backend peers linked');
+    const lsof = lsofOracle(a, new Set([...pids].filter((p) => fs.existsSync(`/proc/${p}`))));
+    if (lsof) t.diagnostic(`${pids.size} processes; lsof: ${lsof}`);
   });
 });
 
@@ -768,47 +816,8 @@ describe('bpf-iter and proc walks on real services (MariaDB, HAProxy → Apache 
     // Apache ↔ PHP-FPM over a Unix socket, connected
     const fpmPids = tree([fpm.pid!]);
     assert.ok(mine.some((c) => c.kind === 'unix' && c.peer && c.endpoints.some((e) => fpmPids.has(e.pid))), 'Apache ↔ PHP-FPM Unix peers linked');
-    // lsof as the oracle: every pipe, FIFO, Unix and inet fd it lists for these processes is an
-    // endpoint of ours, with the same inode (a socket or pipe lsof shows by inode)
-    if (!have('lsof')) return;
-    const ours = new Map<string, number>();
-    for (const c of a.channels) for (const e of c.endpoints) if (e.fd !== undefined && pids.has(e.pid)) ours.set(`${e.pid}/${e.fd}`, 'inode' in c ? Number((c as { inode: number }).inode) : -1);
-    const out = spawnSync('lsof', ['-n', '-P', '-w', '-F', 'ftin', '-p', [...pids].join(',')], { encoding: 'utf8', maxBuffer: 64 << 20 }).stdout;
-    let pid = 0;
-    let fd = -1;
-    let type = '';
-    let inode = -1;
-    const missing: string[] = [];
-    let checked = 0;
-    let inodes = 0;
-    const flush = () => {
-      if (fd < 0 || !['FIFO', 'unix', 'IPv4', 'IPv6'].includes(type) || !pids.has(pid)) return;
-      checked++;
-      const mineInode = ours.get(`${pid}/${fd}`);
-      if (mineInode === undefined) missing.push(`${pid}/${fd} (${type})`);
-      else if (inode >= 0 && mineInode >= 0) {
-        inodes++;
-        if (inode !== mineInode) missing.push(`${pid}/${fd} (${type}): inode ${inode}, ours ${mineInode}`);
-      }
-    };
-    for (const line of out.split('\n')) {
-      const [k, v] = [line[0], line.slice(1)];
-      if (k === 'p') {
-        flush();
-        pid = Number(v);
-        fd = -1;
-      } else if (k === 'f') {
-        flush();
-        fd = /^\d+$/.test(v) ? Number(v) : -1;
-        type = '';
-        inode = -1;
-      } else if (k === 't') type = v;
-      else if (k === 'i' && /^\d+$/.test(v)) inode = Number(v);
-    }
-    flush();
-    assert.ok(checked >= 20 && inodes >= checked / 2, `lsof listed ${checked} IPC fds of the services, ${inodes} with an inode`);
-    assert.deepEqual(missing, [], 'fds lsof lists that the snapshot does not');
-    t.diagnostic(`${pids.size} processes; lsof: ${checked} pipe, FIFO, Unix and inet fds, ${inodes} inodes compared`);
+    const lsof = lsofOracle(a, pids);
+    if (lsof) t.diagnostic(`${pids.size} processes; lsof: ${lsof}`);
   });
 });
 
@@ -897,7 +906,8 @@ describe('bpf-iter and proc walks on real services (sshd with a pty session, D-B
     assert.ok(pty, `the session's pty with both ends: ${JSON.stringify(mine.filter((c) => c.kind === 'pty').map((c) => c.endpoints))}`);
     // ssh ↔ sshd over loopback TCP, linked
     assert.ok(mine.some((c) => c.kind === 'tcp' && c.peer && c.endpoints.some((e) => session.has(e.pid))), 'ssh ↔ sshd linked');
-    t.diagnostic(`${pids.size} processes, ${mine.length} channels`);
+    const lsof = lsofOracle(a, new Set([...pids].filter((p) => fs.existsSync(`/proc/${p}`))));
+    t.diagnostic(`${pids.size} processes, ${mine.length} channels${lsof ? `; lsof: ${lsof}` : ''}`);
   });
 });
 
