@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { closeAll, makeFixture, type Fixture, type FixtureKind, type FixtureOptions } from '../../fixtures/ipcFixture';
 import type { Channel, InetChannel, Snapshot, UnixChannel } from '../../src/core/model';
 import { loadNative } from '../../src/core/native';
+import { ssInet, ssUnix } from './ssRows';
 import { takeSnapshot } from '../../src/core/snapshot';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-oracle-'));
@@ -61,45 +62,6 @@ function tool(name: string): string | false {
 const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
 const fixturePids = () => new Set(fixtures.flatMap((f) => f.pids));
 const of = (kind: FixtureKind) => fixtures.find((f) => f.info.kind === kind)!;
-
-interface SsRow {
-  netid: string;
-  state: string;
-  recvQ: number;
-  sendQ: number;
-  local: string;
-  peer: string;
-  inode: number;
-  peerInode: number;
-  users: { pid: number; fd: number }[];
-}
-
-function users(line: string): { pid: number; fd: number }[] {
-  return [...line.matchAll(/pid=(\d+),fd=(\d+)/g)].map((m) => ({ pid: Number(m[1]), fd: Number(m[2]) }));
-}
-
-/** `ss -xapnH`: Netid State Recv-Q Send-Q LocalAddr LocalPort(=inode) PeerAddr PeerPort(=peer inode) users:… */
-function ssUnix(): SsRow[] {
-  const rows: SsRow[] = [];
-  for (const line of run('ss', ['-xapnH']).split('\n')) {
-    if (!line.includes('users:(')) continue;
-    const t = line.trim().split(/\s+/);
-    rows.push({ netid: t[0], state: t[1], recvQ: Number(t[2]), sendQ: Number(t[3]), local: t[4], inode: Number(t[5]), peer: t[6], peerInode: Number(t[7]), users: users(line) });
-  }
-  return rows;
-}
-
-/** `ss -tanpeH` / `ss -uanpeH`: State Recv-Q Send-Q Local Peer users:… ino:N … */
-function ssInet(proto: 't' | 'u'): SsRow[] {
-  const rows: SsRow[] = [];
-  for (const line of run('ss', [`-${proto}anpeH`]).split('\n')) {
-    if (!line.includes('users:(')) continue;
-    const t = line.trim().split(/\s+/);
-    const ino = /\bino:(\d+)/.exec(line);
-    rows.push({ netid: proto === 't' ? 'tcp' : 'udp', state: t[0], recvQ: Number(t[1]), sendQ: Number(t[2]), local: t[3], peer: t[4], inode: ino ? Number(ino[1]) : 0, peerInode: 0, users: users(line) });
-  }
-  return rows;
-}
 
 const UNIX_STATE: Record<string, string> = { ESTAB: 'connected', LISTEN: 'listen', UNCONN: 'unconnected', SYN_SENT: 'connecting' };
 const UNIX_TYPE: Record<string, string> = { u_str: 'stream', u_dgr: 'dgram', u_seq: 'seqpacket' };

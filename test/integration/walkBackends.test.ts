@@ -32,6 +32,7 @@ import { takeSnapshot } from '../../src/core/snapshot';
 import { lineReader } from './childLines';
 import { mapsPassRefused } from './bpfMapsPass';
 import { fdLinks } from '../procFds';
+import { ssInet, ssUnix } from './ssRows';
 
 /** The BPF walk ran, with no reason given; its maps pass off only where this kernel refuses it (bpfMapsPass.ts). */
 function assertBpfRan(w: WalkCapability | undefined, message?: string): void {
@@ -524,6 +525,38 @@ async function sameOnLiveServices(pids: ReadonlySet<number>, ids?: ReadonlySet<s
 }
 
 /**
+ * ss as the oracle: every Unix and TCP socket it attributes to `pids` is a channel of `a` with that
+ * inode, holding each of those (pid, fd), and a Unix socket's peer is ss's. Returns what was
+ * compared; null without ss.
+ */
+function ssOracle(a: Snapshot, pids: ReadonlySet<number>): string | null {
+  if (!have('ss')) return null;
+  const byInode = new Map<number, Channel>();
+  for (const c of a.channels) if ((c.kind === 'unix' || c.kind === 'tcp') && 'inode' in c) byInode.set(Number((c as { inode: number }).inode), c);
+  const wrong: string[] = [];
+  let sockets = 0;
+  let peers = 0;
+  for (const r of [...ssUnix(), ...ssInet('t')]) {
+    const mine = r.users.filter((u) => pids.has(u.pid));
+    if (mine.length === 0 || r.inode === 0) continue;
+    sockets++;
+    const ch = byInode.get(r.inode);
+    if (!ch) {
+      wrong.push(`${r.netid} ${r.inode}: not in the snapshot`);
+      continue;
+    }
+    for (const u of mine) if (!ch.endpoints.some((e) => e.pid === u.pid && e.fd === u.fd)) wrong.push(`${r.netid} ${r.inode}: held by ${u.pid}/${u.fd}, not in ours`);
+    if (ch.kind === 'unix' && r.peerInode > 0) {
+      peers++;
+      if (ch.peerInode !== r.peerInode) wrong.push(`unix ${r.inode}: peer ${r.peerInode}, ours ${ch.peerInode}`);
+    }
+  }
+  assert.ok(sockets >= 5, `ss attributed ${sockets} sockets to the services`);
+  assert.deepEqual(wrong, [], 'sockets ss shows otherwise');
+  return `${sockets} Unix and TCP sockets, ${peers} Unix peers`;
+}
+
+/**
  * lsof as the oracle: every pipe, FIFO, Unix and inet fd it lists for `pids` is an endpoint of `a`,
  * with the same inode where lsof gives one. Returns what was compared; null without lsof.
  */
@@ -669,8 +702,8 @@ describe('bpf-iter and proc walks on real services (PostgreSQL, nginx, Redis)', 
     for (const k of ['pipe', 'unix', 'tcp', 'sysv-shm', 'posix-shm', 'anon-shm'] as const) assert.ok(kinds.has(k), `services hold a ${k} channel`);
     const psqlPeer = a.channels.find((c) => c.kind === 'unix' && c.peer && c.endpoints.some((e) => procs.some((p) => p.spawnfile === 'psql' && p.pid === e.pid)));
     assert.ok(psqlPeer, 'psql ↔ backend peers linked');
-    const lsof = lsofOracle(a, new Set([...pids].filter((p) => fs.existsSync(`/proc/${p}`))));
-    if (lsof) t.diagnostic(`${pids.size} processes; lsof: ${lsof}`);
+    const live = new Set([...pids].filter((p) => fs.existsSync(`/proc/${p}`)));
+    t.diagnostic(`${pids.size} processes; lsof: ${lsofOracle(a, live) ?? 'not installed'}; ss: ${ssOracle(a, live) ?? 'not installed'}`);
   });
 });
 
@@ -816,8 +849,7 @@ describe('bpf-iter and proc walks on real services (MariaDB, HAProxy → Apache 
     // Apache ↔ PHP-FPM over a Unix socket, connected
     const fpmPids = tree([fpm.pid!]);
     assert.ok(mine.some((c) => c.kind === 'unix' && c.peer && c.endpoints.some((e) => fpmPids.has(e.pid))), 'Apache ↔ PHP-FPM Unix peers linked');
-    const lsof = lsofOracle(a, pids);
-    if (lsof) t.diagnostic(`${pids.size} processes; lsof: ${lsof}`);
+    t.diagnostic(`${pids.size} processes; lsof: ${lsofOracle(a, pids) ?? 'not installed'}; ss: ${ssOracle(a, pids) ?? 'not installed'}`);
   });
 });
 
@@ -906,8 +938,8 @@ describe('bpf-iter and proc walks on real services (sshd with a pty session, D-B
     assert.ok(pty, `the session's pty with both ends: ${JSON.stringify(mine.filter((c) => c.kind === 'pty').map((c) => c.endpoints))}`);
     // ssh ↔ sshd over loopback TCP, linked
     assert.ok(mine.some((c) => c.kind === 'tcp' && c.peer && c.endpoints.some((e) => session.has(e.pid))), 'ssh ↔ sshd linked');
-    const lsof = lsofOracle(a, new Set([...pids].filter((p) => fs.existsSync(`/proc/${p}`))));
-    t.diagnostic(`${pids.size} processes, ${mine.length} channels${lsof ? `; lsof: ${lsof}` : ''}`);
+    const live = new Set([...pids].filter((p) => fs.existsSync(`/proc/${p}`)));
+    t.diagnostic(`${pids.size} processes, ${mine.length} channels; lsof: ${lsofOracle(a, live) ?? 'not installed'}; ss: ${ssOracle(a, live) ?? 'not installed'}`);
   });
 });
 
