@@ -21,6 +21,11 @@ namespace ipci {
 /** No bound (halved so that twice it still fits). */
 constexpr int64_t kNoRowBound = INT64_MAX / 4;
 
+/** A bound as the walks' options give it (a JS number): under 1, past kNoRowBound, or NaN, none. */
+inline int64_t RowBound(double v) {
+  return v >= 1 && v < static_cast<double>(kNoRowBound) ? static_cast<int64_t>(v) : kNoRowBound;
+}
+
 /** FdIndex's rule over counts: rows of one user are kept while the user's share and the total last. */
 class RowBudget {
  public:
@@ -71,10 +76,10 @@ class RowValve {
  public:
   RowValve() : ordered_(kNoRowBound, kNoRowBound) {}
 
-  /** The budget (≤ 0: none); before the walk's threads start. */
-  void Limit(int64_t perUser, int64_t total) {
-    perUser_ = perUser > 0 ? perUser : kNoRowBound;
-    total_ = total > 0 ? total : kNoRowBound;
+  /** The budget (RowBound: the options' numbers); before the walk's threads start. */
+  void Limit(double perUser, double total) {
+    perUser_ = RowBound(perUser);
+    total_ = RowBound(total);
     ordered_ = RowBudget(perUser_, total_);
   }
 

@@ -1201,7 +1201,7 @@ class WalkWorker : public PromiseWorker {
     job.running.assign(n, 0);
     usable_.assign(n, 1);
     taken_.resize(n);
-    sh.valve.Limit(static_cast<int64_t>(opt_.rowsPerUser), static_cast<int64_t>(opt_.rowsTotal));
+    sh.valve.Limit(opt_.rowsPerUser, opt_.rowsTotal);
     sh.valve.Sequence(procs.size());
     threads_ = RunPhase(&Walker::Run, true);
 

@@ -140,10 +140,10 @@ bool WantedBy(const Options& opt, const ipci_fd_rec& r, const char* path) {
 class RecordValve {
  public:
   RecordValve(const Options& opt, int procFd)
-      : opt_(opt), procFd_(procFd), budget_(Bound(opt.rowsPerUser), Bound(opt.rowsTotal)),
+      : opt_(opt), procFd_(procFd), budget_(RowBound(opt.rowsPerUser), RowBound(opt.rowsTotal)),
         // a walk of given pids (and of their threads' tables, which it adds as it goes) is not
         // bounded here: rows of other processes would count against theirs
-        quiet_(opt.pidsGiven ? kNoRowBound : std::min(Bound(opt.rowsPerUser), Bound(opt.rowsTotal))) {}
+        quiet_(opt.pidsGiven ? kNoRowBound : std::min(RowBound(opt.rowsPerUser), RowBound(opt.rowsTotal))) {}
 
   /** Filters the records in data[scanned, len) in place; returns the bytes kept. */
   size_t operator()(char* data, size_t len) {
@@ -169,8 +169,6 @@ class RecordValve {
   const std::unordered_map<int32_t, uint64_t>& Dropped() const { return dropped_; }
 
  private:
-  static int64_t Bound(double v) { return v >= 1 && v < static_cast<double>(kNoRowBound) ? static_cast<int64_t>(v) : kNoRowBound; }
-
   bool Keep(int32_t tgid) {
     if (seen_ < quiet_) {
       seen_++;
