@@ -21,12 +21,14 @@ import { takeSnapshot } from '../../src/core/snapshot';
 import { SnapshotService } from '../../src/core/snapshotService';
 import { peekChannel } from '../../src/core/actions/peek';
 import type { Channel, Snapshot } from '../../src/core/model';
+import { startDupBomb } from '../harness/otherUser';
 import { compileTools, FUSE_OP, NOBODY, reap, runAttacker, startHungFuse, stopAttacker, threadStates, type Attacker, type HungFuse, type Tools } from './hostile';
 
 const dist = path.resolve(__dirname, '..', '..');
 const cli = path.join(dist, 'cli.js');
 const peekChild = path.join(__dirname, 'peekChild.js');
 const usageChild = path.join(__dirname, 'usageChild.js');
+const walkChild = path.join(__dirname, 'walkChild.js');
 const native = loadNative().addon;
 const bpf = loadBpf().addon;
 /** Walk threads of either backend still blocked in a read of `pid`. */
@@ -323,6 +325,36 @@ describe('attacker: another local user vs. a root scan and root peeks', { skip: 
           assert.ok(!third.processes.some((p) => p.pid === info.pid), 'no half-read process');
           assert.equal(stuckIn(info.pid).length, 1, `${other} left no second thread in the process`);
         }
+      }
+    });
+
+    // native/src/rowvalve.h: the /proc walk counts a user's rows against the budget in (pid, fd)
+    // order up to the first item not done (the frontier). A process stuck in the kernel holds the
+    // frontier until its item is given up, seconds later; meanwhile the other threads walk every
+    // process after it. The rows of every item done are counted too, and a user past twice the
+    // budget there is spent: an attacker behind a stuck process still cannot fill the walk's columns.
+    it('the /proc walk bounds the rows of a user walked behind the stuck process (the frontier held by it)', { timeout: HUNG_MS }, async (t) => {
+      const procs = 16;
+      const fds = 1000;
+      const bomb = await startDupBomb({ comm: `${tag}-bomb`, fds, procs });
+      try {
+        assert.ok(bomb.pids.every((p) => p > info.pid), `the bomb's processes come after the stuck one in pid order (${info.pid}; ${bomb.pids.join(', ')})`);
+        const perUser = 1000;
+        const options = { rowsPerUser: perUser, rowsTotal: 4_000_000, itemTimeoutMs: 3000 };
+        const r = await runNode([walkChild, JSON.stringify({ pids: bomb.pids, inode: bomb.inode, options })], process.env, true);
+        assert.equal(r.hung, false, `the walk hung (no answer in ${HUNG_MS} ms): ${r.stderr}`);
+        const got = JSON.parse(r.stdout.split('\n')[0]) as { backend: string; rows: number; past: number; stuck: number[] };
+        assert.equal(got.backend, 'proc');
+        // the premise: this walk met the stuck process and held its frontier until it gave it up
+        assert.ok(got.stuck.includes(info.pid), `the walk gave up ${info.pid}: ${JSON.stringify(got)}`);
+        const total = procs * (fds + 2); // each: the dups, the write end and the read end
+        // twice the budget among the items done, and the items the other threads had started then
+        const slack = (os.availableParallelism() + 1) * 1536;
+        assert.ok(got.rows <= 2 * perUser + slack, `${got.rows} of ${total} rows kept (budget ${perUser}, twice it plus ${slack})`);
+        t.diagnostic(`${got.rows} of ${total} rows kept, ${got.past} fds counted past the budget`);
+        assert.ok(got.rows + got.past >= total, `${got.rows} kept + ${got.past} counted past the budget, of ${total}`);
+      } finally {
+        await bomb.close();
       }
     });
 

@@ -46,6 +46,44 @@ const noPtraceRead = (() => {
 
 const pidArgs = (pids: number[]) => pids.flatMap((p) => ['--pid', String(p)]);
 
+/**
+ * For a failure message: what the kernel says of the deadlocked pair now (each thread's state
+ * and syscall) and what a snapshot of them reads of both pipes, so a miss tells which fact was
+ * absent (CI once saw one blocked writer and no cycle, and did not say why).
+ */
+function deadlockState(f: Fixture): string {
+  const { a, b, abInode, baInode } = f.info as { a: { pid: number }; b: { pid: number }; abInode: number; baInode: number };
+  const read = (p: string) => {
+    try {
+      return fs.readFileSync(p, 'utf8').trim();
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code ?? String(e);
+    }
+  };
+  const lines = [`pipes: ab ${abInode} (a writes), ba ${baInode} (b writes)`];
+  for (const [name, pid] of [['a', a.pid], ['b', b.pid]] as const) {
+    let tids: string[] = [];
+    try {
+      tids = fs.readdirSync(`/proc/${pid}/task`);
+    } catch (e) {
+      tids = [];
+      lines.push(`${name} ${pid}: ${(e as NodeJS.ErrnoException).code}`);
+    }
+    for (const t of tids) {
+      const stat = read(`/proc/${pid}/task/${t}/stat`);
+      lines.push(`${name} ${pid} thread ${t}: state ${stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)}, syscall ${read(`/proc/${pid}/task/${t}/syscall`)}`);
+    }
+  }
+  const snap = runCli(['snapshot', '--json', '--kind', 'pipe', ...pidArgs([a.pid, b.pid])], { timeout: 60000 });
+  try {
+    const s = JSON.parse(snap.stdout) as { channels: { id: string; bufferedBytes?: number | null; capacity?: number | null; endpoints: unknown[] }[] };
+    for (const c of s.channels) if (c.id === `pipe:${abInode}` || c.id === `pipe:${baInode}`) lines.push(`${c.id}: buffered ${c.bufferedBytes}, capacity ${c.capacity}, endpoints ${JSON.stringify(c.endpoints)}`);
+  } catch {
+    lines.push(`snapshot: exit ${snap.code}, ${snap.stderr.slice(0, 500)}`);
+  }
+  return lines.join('\n');
+}
+
 describe('ipc-inspector doctor', { skip: cliNotBuilt || noNative }, () => {
   test('a deadlock: exit 1, the wait cycle as JSON with both processes and the chain', async () => {
     const f = await fixture('pipe-deadlock');
@@ -55,7 +93,7 @@ describe('ipc-inspector doctor', { skip: cliNotBuilt || noNative }, () => {
     const d = JSON.parse(r.stdout) as Diagnosis & { version: number };
     assert.equal(d.version, 1);
     const cyc = d.problems.find((p) => p.rule === 'wait-cycle');
-    assert.ok(cyc, `no wait-cycle in ${d.problems.map((p) => p.id).join(', ')}`);
+    assert.ok(cyc, `no wait-cycle in ${d.problems.map((p) => p.id).join(', ')}; notes: ${d.notes.join('; ')}\n${deadlockState(f)}`);
     assert.equal(cyc.severity, 'error');
     assert.deepEqual([...cyc.pids].sort(), [a.pid, b.pid].sort());
     assert.equal(cyc.chain!.length, 5);
