@@ -111,15 +111,18 @@ export interface LstatResult {
 export class SafeLstat {
   private readonly dirs = new Map<string, { real: string } | { skipped: string }>();
   /** lookupNoFollow and the mount ids it may enter, on this process's own table with the addon. */
-  private readonly lookup?: { find: (p: string, local: Float64Array, max: number, openDir?: boolean) => PathLookup; local: Float64Array };
+  private readonly lookup?: { find: (p: string, local: Float64Array, max: number, openDir?: boolean) => PathLookup; close: (fd: number) => void; local: Float64Array };
   constructor(private readonly mounts: MountTable) {
-    const find = mounts.ids && mounts.ids.size > 0 ? loadNative().addon?.lookupNoFollow : undefined;
-    if (!find || !mounts.ids) return;
+    const addon = loadNative().addon;
+    const find = mounts.ids && mounts.ids.size > 0 ? addon?.lookupNoFollow : undefined;
+    if (!find || !addon || !mounts.ids) return;
     // ascending, in a typed array: the addon searches it in place on every lookup
     const local = Float64Array.from([...mounts.ids].filter(([, t]) => LOCAL_FS.has(t)).map(([id]) => id)).sort();
     // a kernel before 5.8 gives no mount id (STATX_MNT_ID): every path would read as another mount's
     const root = find('/', local, MAX_PATH_COMPONENTS);
-    if ('found' in root) this.lookup = { find, local };
+    // the addon opened the handles lookupNoFollow gives: closed by it too (fs.closeSync of an fd fs
+    // did not open warns, in a worker thread, once a directory: the socket-file scan's every refresh)
+    if ('found' in root) this.lookup = { find, close: (fd) => addon.closeFd(fd), local };
   }
 
   /** lookupNoFollow's answer as an lstat's. */
@@ -223,7 +226,7 @@ export class SafeLstat {
     try {
       return fs.opendirSync(`/proc/self/fd/${r.fd}`, { bufferSize: 128 });
     } finally {
-      fs.closeSync(r.fd);
+      this.lookup.close(r.fd);
     }
   }
 
