@@ -77,6 +77,7 @@ struct ipci_fd_rec {
 #define IPCI_T_THREAD 64  /* not a process: a thread with an fd table of its own (unshare(CLONE_FILES)); tgid is its
                            * tid, leader its process's: /proc/TID/fd lists its table, /proc/PID/fd does not */
 #define IPCI_T_MNTNS 128  /* mntns_ino is set (nsproxy present) */
+#define IPCI_T_OWN_ROOT 256 /* its root directory is the reader's (same mount and dentry): /proc/PID/root reads "/" */
 
 /* One record per thread-group leader, and per thread with an fd table of its own (iter/task): what /proc/PID/stat, status and ns/{net,ipc,mnt} say
  * about a process, read from its task_struct, so the walk needs fewer /proc reads per process. */

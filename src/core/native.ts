@@ -166,6 +166,8 @@ export interface ProcTaskFacts {
   sigQ: string;
   /** status's NSpid: the pid in each nested pid namespace, outermost first. */
   nsPid: number[];
+  /** Its root directory is the walker's (the same mount and dentry): /proc/PID/root reads "/". Absent: not known to be. */
+  ownRoot?: true;
 }
 
 /**

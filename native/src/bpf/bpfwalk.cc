@@ -773,6 +773,7 @@ class BpfWalkWorker : public PromiseWorker {
     Napi::Array ns = Napi::Array::New(env, t.nspid_n);
     for (uint32_t i = 0; i < t.nspid_n && i < 8; i++) ns.Set(i, Napi::Number::New(env, t.nspid[i]));
     o.Set(k("nsPid"), ns);
+    if (t.flags & IPCI_T_OWN_ROOT) o.Set(k("ownRoot"), Napi::Boolean::New(env, true));
     return o;
   }
 

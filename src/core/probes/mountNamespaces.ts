@@ -56,16 +56,21 @@ export const MAX_LOOKUPS_PER_USER = 256;
 const perSnapshot = new WeakMap<object, ForeignPaths>();
 
 /** For one snapshot; on a captured tree (no namespace of our own to compare with) nothing is foreign. */
-export function foreignPaths(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>): ForeignPaths {
+export function foreignPaths(ctx: Pick<ProbeContext, 'procRoot' | 'processes'> & { walk?: Pick<ProbeContext['walk'], 'processes'> }): ForeignPaths {
   let f = perSnapshot.get(ctx.processes);
   if (!f) perSnapshot.set(ctx.processes, (f = make(ctx)));
   return f;
 }
 
-function make(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>): ForeignPaths {
+function make(ctx: Pick<ProbeContext, 'procRoot' | 'processes'> & { walk?: Pick<ProbeContext['walk'], 'processes'> }): ForeignPaths {
   if (ctx.procRoot !== '/proc') return NOTHING_FOREIGN;
   // (the processes alone, not the context: kept as long as its key is, this must not keep the walk's columns)
   const processes = ctx.processes;
+  // processes whose root the BPF walk saw is ours (the same mount and dentry: their root link reads
+  // "/"); the `/proc` walk gives none: each root is read. (Pids, not the walk's records: this lives
+  // as long as the snapshot.)
+  const ownRoot = new Set<number>();
+  for (const p of ctx.walk?.processes ?? []) if (p?.task?.ownRoot) ownRoot.add(p.pid);
   const own = ownMntns(ctx);
   if (own === null) return NOTHING_FOREIGN;
   let safe: SafeLstat | undefined;
@@ -123,6 +128,7 @@ function make(ctx: Pick<ProbeContext, 'procRoot' | 'processes'>): ForeignPaths {
     rooted(text, pids, object) {
       if (!text.startsWith('/') || text.includes('\ufffd')) return undefined;
       return joined(text, pids, object, (pid) => {
+        if (ownRoot.has(pid)) return null;
         let r = roots.get(pid);
         if (r === undefined) roots.set(pid, (r = readlinkOrNull(`/proc/${pid}/root`)));
         return r === '/' ? null : r;
