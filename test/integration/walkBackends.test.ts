@@ -2,8 +2,9 @@
 // native /proc walk (proc) must give identical channels and endpoints — ids, pids, fds, modes,
 // peers, queue sizes — and identical walk rows (fdinfo lines of eventfds and signalfds included)
 // with the default kinds' rules, on the fixtures of every kind, while processes
-// start and exit during the walk (churn), and on real services installed from Debian (PostgreSQL,
-// nginx, Redis, started here as private instances). The one difference is by design and tested
+// start and exit during the walk (churn), and on real services installed from Debian, started
+// here as private instances (PostgreSQL, nginx, Redis; MariaDB, HAProxy, Apache, PHP-FPM; sshd,
+// D-Bus, memcached, rsyslog; Squid with two workers), with lsof and ss as oracles too. The one difference is by design and tested
 // as such: the iterator reads a pipe's bytes from the kernel, so it also measures pipes whose read
 // end no process holds, where the /proc walk (which only ever opens a read end that exists) says
 // null. Where BPF cannot run — an unprivileged user, no kernel BTF — the snapshot takes the /proc
@@ -980,6 +981,92 @@ describe('bpf-iter and proc walks on real services (sshd with a pty session, D-B
     const live = new Set([...pids].filter((p) => fs.existsSync(`/proc/${p}`)));
     const take = () => takeSnapshot({ processes: 'all' });
     t.diagnostic(`${pids.size} processes, ${mine.length} channels; lsof: ${await lsofOracle(live, take)}; ss: ${await ssOracle(live, take)}`);
+  });
+});
+
+// Squid in SMP mode: a master, a coordinator and two workers share POSIX shared memory (the
+// memory cache and the workers' queues, each segment mapped by several processes), talk over Unix
+// datagram sockets bound in /run/squid, share one TCP listener (the coordinator passes it to the
+// workers), and each worker has an ICMP pinger on a connected UDP pair over ::1; one request is
+// held through it (curl → Squid → an upstream that never answers).
+const SQUID = ['squid', 'curl', 'socat'];
+const squidMissing = SQUID.find((c) => !have(c));
+const squidSkip = bpfSkip || (squidMissing ? `${squidMissing} not installed (apt-get install squid curl socat)` : false) || (!userExists('proxy') ? 'the proxy user is missing' : false);
+
+describe('bpf-iter and proc walks on real services (Squid with two workers)', { skip: squidSkip }, () => {
+  const dir = path.join(tmp, 'svc4');
+  const services = serviceSet();
+  const { start, alive } = services;
+  // the segments' names start with the service name (-n): one of this run's own
+  const name = `ipci${process.pid}`;
+  let roots: number[] = [];
+  let squid!: ChildProcess;
+  const socketsOf = (pid: number) => {
+    try {
+      return fdLinks(pid).filter((l) => l.link.startsWith('socket:')).length;
+    } catch {
+      return 0;
+    }
+  };
+
+  before(async () => {
+    if (squidSkip) return;
+    fs.mkdirSync(dir, { mode: 0o755 });
+    const proxy = Number(spawnSync('id', ['-u', 'proxy'], { encoding: 'utf8' }).stdout.trim());
+    const proxyGid = Number(spawnSync('id', ['-g', 'proxy'], { encoding: 'utf8' }).stdout.trim());
+    fs.chownSync(dir, proxy, proxyGid);
+    // where Squid binds its IPC sockets (compiled in; Debian's tmpfiles.d makes it at boot)
+    fs.mkdirSync('/run/squid', { recursive: true, mode: 0o755 });
+    fs.chownSync('/run/squid', proxy, proxyGid);
+    const [port, up] = [await freeTcpPort(), await freeTcpPort()];
+    fs.writeFileSync(
+      path.join(dir, 'squid.conf'),
+      ['workers 2', `http_port 127.0.0.1:${port}`, `pid_filename ${dir}/squid.pid`, `cache_log ${dir}/cache.log`, 'access_log none', 'cache_store_log none',
+        'cache_effective_user proxy', `coredump_dir ${dir}`, 'http_access allow all', 'cache_mem 8 MB', 'memory_cache_shared on', 'shutdown_lifetime 1 seconds',
+        'read_timeout 15 minutes', 'request_timeout 15 minutes'].join('\n') + '\n',
+    );
+    // an upstream that accepts and never answers: the request stays held at every hop
+    const upstream = start('socat', [`TCP-LISTEN:${up},bind=127.0.0.1,reuseaddr,fork`, 'SYSTEM:sleep 600']);
+    squid = start('squid', ['--foreground', '-f', path.join(dir, 'squid.conf'), '-n', name]);
+    const sock = (what: string) => path.join('/run/squid', `${name}-${what}.ipc`);
+    await waitFor('Squid coordinator and workers', () => (alive(squid), ['coordinator', 'kid-1', 'kid-2'].every((w) => fs.existsSync(sock(w)))), 60_000);
+    await waitFor('the workers listening', () => (alive(squid), [...tree([squid.pid!])].filter((p) => socketsOf(p) >= 3).length >= 3), 60_000);
+    const curl = start('curl', ['-s', '-m', '700', '-x', `http://127.0.0.1:${port}`, `http://127.0.0.1:${up}/held`]);
+    roots = [squid.pid!, upstream.pid!, curl.pid!];
+    await waitFor('the request at the upstream', () => (alive(curl), tree([upstream.pid!]).size >= 2), 60_000);
+  });
+
+  after(async () => {
+    await services.stop(roots);
+    // a worker killed before it cleans up leaves its segments and sockets behind
+    for (const f of fs.existsSync('/dev/shm') ? fs.readdirSync('/dev/shm') : []) if (f.startsWith(`${name}-`)) fs.rmSync(path.join('/dev/shm', f), { force: true });
+    for (const f of fs.existsSync('/run/squid') ? fs.readdirSync('/run/squid') : []) if (f.startsWith(`${name}-`)) fs.rmSync(path.join('/run/squid', f), { force: true });
+  });
+
+  test('identical channels and endpoints on Squid (shared memory, datagram IPC, a shared listener, pingers), and a request held through it', async (t) => {
+    const pids = tree(roots);
+    assert.ok(pids.size >= 7, `services up (${pids.size} processes)`);
+    const a = await sameOnLiveServices(pids);
+    const chans = touching(a, pids);
+    const mine = a.channels.filter((c) => chans.has(c.id));
+    for (const k of ['posix-shm', 'unix', 'tcp', 'udp'] as const) assert.ok(mine.some((c) => c.kind === k), `Squid holds a ${k} channel`);
+    const squids = tree([squid.pid!]);
+    const holders = (c: Channel) => new Set(c.endpoints.map((e) => e.pid).filter((p) => squids.has(p))).size;
+    // a segment of the shared memory cache, mapped by the workers and the coordinator alike
+    const shm = mine.filter((c) => c.kind === 'posix-shm' && 'name' in c && String(c.name).startsWith(`${name}-`));
+    assert.ok(shm.some((c) => holders(c) >= 3), `a segment three of Squid's processes hold: ${shm.map((c) => `${c.id} ${holders(c)}`).join(', ')}`);
+    // the coordinator's and each worker's datagram socket, bound where Squid names them
+    // (Debian's Squid names the directory /var/run/squid, a link to /run/squid: the kernel keeps the name given)
+    const ipc = mine.filter((c) => c.kind === 'unix' && 'path' in c && [`/run/squid/${name}-`, `/var/run/squid/${name}-`].some((d) => String(c.path).startsWith(d)));
+    assert.equal(ipc.length, 3, `the IPC sockets: ${ipc.map((c) => ('path' in c ? c.path : c.id)).join(', ')}`);
+    // one listener, passed to both workers
+    assert.ok(mine.some((c) => c.kind === 'tcp' && c.state === 'LISTEN' && holders(c) >= 2), 'the listener the workers share');
+    // curl ↔ Squid and Squid ↔ the upstream: loopback TCP pairs, linked; a worker ↔ its pinger over UDP, linked
+    assert.ok(mine.filter((c) => c.kind === 'tcp' && c.peer && c.endpoints.length > 0).length >= 4, 'the held request: two loopback TCP pairs linked');
+    assert.ok(mine.some((c) => c.kind === 'udp' && c.peer && c.endpoints.some((e) => squids.has(e.pid))), 'a worker ↔ its pinger linked');
+    const live = new Set([...pids].filter((p) => fs.existsSync(`/proc/${p}`)));
+    const take = () => takeSnapshot({ processes: 'all' });
+    t.diagnostic(`${pids.size} processes, ${mine.length} channels (${shm.length} segments); lsof: ${await lsofOracle(live, take)}; ss: ${await ssOracle(live, take)}`);
   });
 });
 
