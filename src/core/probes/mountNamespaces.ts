@@ -55,24 +55,27 @@ export const MAX_LOOKUPS_PER_USER = 256;
 /** One per snapshot (by its processes), shared by its probes: the lookups' bound is the snapshot's, whatever the number of network namespaces whose Unix tables ask. */
 const perSnapshot = new WeakMap<object, ForeignPaths>();
 
+/** What foreignPaths reads of a probe's context (the walk's records: which processes share our root). */
+type PathsContext = Pick<ProbeContext, 'procRoot' | 'processes'> & { walk?: Pick<ProbeContext['walk'], 'processes'> };
+
 /** For one snapshot; on a captured tree (no namespace of our own to compare with) nothing is foreign. */
-export function foreignPaths(ctx: Pick<ProbeContext, 'procRoot' | 'processes'> & { walk?: Pick<ProbeContext['walk'], 'processes'> }): ForeignPaths {
+export function foreignPaths(ctx: PathsContext): ForeignPaths {
   let f = perSnapshot.get(ctx.processes);
   if (!f) perSnapshot.set(ctx.processes, (f = make(ctx)));
   return f;
 }
 
-function make(ctx: Pick<ProbeContext, 'procRoot' | 'processes'> & { walk?: Pick<ProbeContext['walk'], 'processes'> }): ForeignPaths {
+function make(ctx: PathsContext): ForeignPaths {
   if (ctx.procRoot !== '/proc') return NOTHING_FOREIGN;
   // (the processes alone, not the context: kept as long as its key is, this must not keep the walk's columns)
   const processes = ctx.processes;
+  const own = ownMntns(ctx);
+  if (own === null) return NOTHING_FOREIGN;
   // processes whose root the BPF walk saw is ours (the same mount and dentry: their root link reads
   // "/"); the `/proc` walk gives none: each root is read. (Pids, not the walk's records: this lives
   // as long as the snapshot.)
   const ownRoot = new Set<number>();
   for (const p of ctx.walk?.processes ?? []) if (p?.task?.ownRoot) ownRoot.add(p.pid);
-  const own = ownMntns(ctx);
-  if (own === null) return NOTHING_FOREIGN;
   let safe: SafeLstat | undefined;
   const lookups = new UserBudget(MAX_LOOKUPS, MAX_LOOKUPS_PER_USER);
   const of = (pid: number): string | undefined => {
