@@ -526,6 +526,25 @@ async function sameOnLiveServices(pids: ReadonlySet<number>, ids?: ReadonlySet<s
 }
 
 /**
+ * The services' channels, the same from both walks (sameOnLiveServices), each kind of `kinds`
+ * among them: the BPF walk's snapshot and the channels touching `pids` (and the SysV objects `ids`).
+ */
+async function servicesSame(pids: ReadonlySet<number>, kinds: readonly string[], ids?: ReadonlySet<string>): Promise<{ a: Snapshot; mine: Channel[] }> {
+  const a = await sameOnLiveServices(pids, ids);
+  const chans = touching(a, pids);
+  const mine = a.channels.filter((c) => chans.has(c.id));
+  for (const k of kinds) assert.ok(mine.some((c) => c.kind === k), `the services hold a ${k} channel`);
+  return { a, mine };
+}
+
+/** lsof and ss as oracles on the services still alive of `pids`: what each compared, for the test's diagnostic. */
+async function oraclesOn(pids: ReadonlySet<number>): Promise<string> {
+  const live = new Set([...pids].filter((p) => fs.existsSync(`/proc/${p}`)));
+  const take = () => takeSnapshot({ processes: 'all' });
+  return `lsof: ${await lsofOracle(live, take)}; ss: ${await ssOracle(live, take)}`;
+}
+
+/**
  * Another tool as the oracle on live services: what it says about `pids`, read between two
  * snapshots (`take`), must agree with one of them — an fd opened or a socket connected while the
  * tool ran is in the later one. `compare` returns what disagrees with both and what it compared;
@@ -723,16 +742,11 @@ describe('bpf-iter and proc walks on real services (PostgreSQL, nginx, Redis)', 
   test('identical channels and endpoints on PostgreSQL, nginx and Redis', async (t) => {
     const pids = tree(roots);
     assert.ok(pids.size >= 10, `services up (${pids.size} processes)`);
-    const a = await sameOnLiveServices(pids);
-    const chans = touching(a, pids);
-    const kinds = new Set(a.channels.filter((c) => chans.has(c.id)).map((c) => c.kind));
     // pipes (postmaster death pipe, Redis self-pipe), unix (listeners, clients), tcp (nginx), shared memory
-    for (const k of ['pipe', 'unix', 'tcp', 'sysv-shm', 'posix-shm', 'anon-shm'] as const) assert.ok(kinds.has(k), `services hold a ${k} channel`);
+    const { a } = await servicesSame(pids, ['pipe', 'unix', 'tcp', 'sysv-shm', 'posix-shm', 'anon-shm']);
     const psqlPeer = a.channels.find((c) => c.kind === 'unix' && c.peer && c.endpoints.some((e) => procs.some((p) => p.spawnfile === 'psql' && p.pid === e.pid)));
     assert.ok(psqlPeer, 'psql ↔ backend peers linked');
-    const live = new Set([...pids].filter((p) => fs.existsSync(`/proc/${p}`)));
-    const take = () => takeSnapshot({ processes: 'all' });
-    t.diagnostic(`${pids.size} processes; lsof: ${await lsofOracle(live, take)}; ss: ${await ssOracle(live, take)}`);
+    t.diagnostic(`${pids.size} processes; ${await oraclesOn(pids)}`);
   });
 });
 
@@ -868,18 +882,14 @@ describe('bpf-iter and proc walks on real services (MariaDB, HAProxy → Apache 
     // the accept mutex: a semaphore (no fd holds it) last operated on by Apache's processes
     const sems = new Set((await takeSnapshot({ walk: 'proc', kinds: ['sysv-sem'] })).channels.filter((c) => c.kind === 'sysv-sem' && (c.lastPid ?? []).some((p) => pids.has(p))).map((c) => c.id));
     assert.ok(sems.size >= 1, 'the accept mutex');
-    const a = await sameOnLiveServices(pids, sems);
-    const chans = touching(a, pids);
-    const mine = a.channels.filter((c) => chans.has(c.id));
-    for (const k of ['pipe', 'unix', 'tcp'] as const) assert.ok(mine.some((c) => c.kind === k), `services hold a ${k} channel`);
+    const { mine } = await servicesSame(pids, ['pipe', 'unix', 'tcp'], sems);
     // the held request: curl ↔ HAProxy and HAProxy ↔ Apache are loopback TCP pairs, linked
     const linked = mine.filter((c) => c.kind === 'tcp' && c.peer && c.endpoints.length > 0);
     assert.ok(linked.length >= 4, `loopback TCP pairs linked: ${linked.map((c) => c.id).join(', ')}`);
     // Apache ↔ PHP-FPM over a Unix socket, connected
     const fpmPids = tree([fpm.pid!]);
     assert.ok(mine.some((c) => c.kind === 'unix' && c.peer && c.endpoints.some((e) => fpmPids.has(e.pid))), 'Apache ↔ PHP-FPM Unix peers linked');
-    const take = () => takeSnapshot({ processes: 'all' });
-    t.diagnostic(`${pids.size} processes; lsof: ${await lsofOracle(pids, take)}; ss: ${await ssOracle(pids, take)}`);
+    t.diagnostic(`${pids.size} processes; ${await oraclesOn(pids)}`);
   });
 });
 
@@ -968,19 +978,14 @@ describe('bpf-iter and proc walks on real services (sshd with a pty session, D-B
   test('identical channels and endpoints on sshd, D-Bus, memcached and rsyslog', async (t) => {
     const pids = tree(roots);
     assert.ok(pids.size >= 8, `services up (${pids.size} processes)`);
-    const a = await sameOnLiveServices(pids);
-    const chans = touching(a, pids);
-    const mine = a.channels.filter((c) => chans.has(c.id));
-    for (const k of ['pipe', 'unix', 'tcp', 'pty'] as const) assert.ok(mine.some((c) => c.kind === k), `services hold a ${k} channel`);
+    const { mine } = await servicesSame(pids, ['pipe', 'unix', 'tcp', 'pty']);
     // the session's pty: its master (sshd's session process) and its slave (the command) are one channel
     const session = tree([sshd.pid!]);
     const pty = mine.find((c) => c.kind === 'pty' && c.endpoints.filter((e) => session.has(e.pid)).length >= 2);
     assert.ok(pty, `the session's pty with both ends: ${JSON.stringify(mine.filter((c) => c.kind === 'pty').map((c) => c.endpoints))}`);
     // ssh ↔ sshd over loopback TCP, linked
     assert.ok(mine.some((c) => c.kind === 'tcp' && c.peer && c.endpoints.some((e) => session.has(e.pid))), 'ssh ↔ sshd linked');
-    const live = new Set([...pids].filter((p) => fs.existsSync(`/proc/${p}`)));
-    const take = () => takeSnapshot({ processes: 'all' });
-    t.diagnostic(`${pids.size} processes, ${mine.length} channels; lsof: ${await lsofOracle(live, take)}; ss: ${await ssOracle(live, take)}`);
+    t.diagnostic(`${pids.size} processes, ${mine.length} channels; ${await oraclesOn(pids)}`);
   });
 });
 
@@ -1046,10 +1051,7 @@ describe('bpf-iter and proc walks on real services (Squid with two workers)', { 
   test('identical channels and endpoints on Squid (shared memory, datagram IPC, a shared listener, pingers), and a request held through it', async (t) => {
     const pids = tree(roots);
     assert.ok(pids.size >= 7, `services up (${pids.size} processes)`);
-    const a = await sameOnLiveServices(pids);
-    const chans = touching(a, pids);
-    const mine = a.channels.filter((c) => chans.has(c.id));
-    for (const k of ['posix-shm', 'unix', 'tcp', 'udp'] as const) assert.ok(mine.some((c) => c.kind === k), `Squid holds a ${k} channel`);
+    const { mine } = await servicesSame(pids, ['posix-shm', 'unix', 'tcp', 'udp']);
     const squids = tree([squid.pid!]);
     const holders = (c: Channel) => new Set(c.endpoints.map((e) => e.pid).filter((p) => squids.has(p))).size;
     // a segment of the shared memory cache, mapped by the workers and the coordinator alike
@@ -1064,9 +1066,7 @@ describe('bpf-iter and proc walks on real services (Squid with two workers)', { 
     // curl ↔ Squid and Squid ↔ the upstream: loopback TCP pairs, linked; a worker ↔ its pinger over UDP, linked
     assert.ok(mine.filter((c) => c.kind === 'tcp' && c.peer && c.endpoints.length > 0).length >= 4, 'the held request: two loopback TCP pairs linked');
     assert.ok(mine.some((c) => c.kind === 'udp' && c.peer && c.endpoints.some((e) => squids.has(e.pid))), 'a worker ↔ its pinger linked');
-    const live = new Set([...pids].filter((p) => fs.existsSync(`/proc/${p}`)));
-    const take = () => takeSnapshot({ processes: 'all' });
-    t.diagnostic(`${pids.size} processes, ${mine.length} channels (${shm.length} segments); lsof: ${await lsofOracle(live, take)}; ss: ${await ssOracle(live, take)}`);
+    t.diagnostic(`${pids.size} processes, ${mine.length} channels (${shm.length} segments); ${await oraclesOn(pids)}`);
   });
 });
 
