@@ -303,16 +303,16 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   // what the walk itself left out by the same budget
   for (const p of w.processes) if (p?.fdsPastBudget && processes.has(p.pid)) index.cut.set(p.pid, (index.cut.get(p.pid) ?? 0) + p.fdsPastBudget);
   if (index.cut.size > 0) reportFdRowsCut(index.cut, processes, budget, user, warnings);
+  // a process asked for brings its threads that have an fd table of their own (listed under their tids)
+  const pidScope = pidFilter && new Set([...pidFilter, ...[...processes.values()].filter((p) => p.threadOf !== undefined && pidFilter.has(p.threadOf)).map((p) => p.pid)]);
   const ctx: ProbeContext = {
     procRoot, devRoot: opts.devRoot ?? '/dev', native, kinds, walk: w, index,
-    processes, raw, user, capabilities, warnings, out: new Map(), presorted: new Set(), itemTimeoutMs, marks: {},
+    processes, raw, user, capabilities, warnings, out: new Map(), presorted: new Set(), itemTimeoutMs, marks: {}, scope: pidScope,
   };
   const tIndex = performance.now();
   const { probeMs, probeSyncMs } = await runProbes(ctx, prefetched);
   annotateFacets(ctx);
   const tProbes = performance.now();
-  // a process asked for brings its threads that have an fd table of their own (listed under their tids)
-  const pidScope = pidFilter && new Set([...pidFilter, ...[...processes.values()].filter((p) => p.threadOf !== undefined && pidFilter.has(p.threadOf)).map((p) => p.pid)]);
   const channels = orderChannels(ctx, pidScope);
   const tSort = performance.now();
   const procList = keepProcesses(channels, processes, opts.processes === 'all', pidScope);

@@ -8,6 +8,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as readline from 'node:readline';
 import type { AnonShmChannel } from '../../src/core/model';
 import { loadNative } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
@@ -165,7 +166,10 @@ describe('anon-shm: a memfd held through fds as well as mapped', { skip: haveCc 
   for (const [label, useNative] of [['native', true], ['TypeScript (useNative: false)', false]] as const) {
     const skip = useNative && !loadNative().addon ? 'native addon not loaded' : false;
     it(`${label}: the fd holders (with their fds' modes) and the mapper are one channel; fds alone make one too`, { skip }, async () => {
-      const snap = await takeSnapshot({ kinds: ['anon-shm'], useNative });
+      // (asked about the fixtures' processes: their memfds are sized first, whatever other shared
+      // memfds the machine has — a browser's hundreds would use up the snapshot's bound on size reads)
+      const pids = [mapped, odd, fdsOnly, alone].flatMap((f) => f.pids);
+      const snap = await takeSnapshot({ kinds: ['anon-shm'], useNative, pids });
       const chs = snap.channels.filter((c): c is AnonShmChannel => c.kind === 'anon-shm');
       const m = chs.find((c) => c.id === idOf(mapped.info));
       assert.ok(m, `no channel ${idOf(mapped.info)}: ${JSON.stringify(chs.map((c) => c.id))}`);
@@ -202,4 +206,104 @@ describe('anon-shm: a memfd held through fds as well as mapped', { skip: haveCc 
     assert.ok(f);
     await assert.rejects(peekChannel(f, snap.processes, { maxBytes: 16 }), /no process maps it \(only fds hold it\)/);
   });
+});
+
+// Past the probe's bound on size reads a snapshot (64), the memfds read are the oldest by inode,
+// not the first in the walk's order (pid, then mapping address: the kernel places new mappings
+// below the old ones, so the newest came first): then a memfd mapped since does not take the place
+// of one read the last time (a desktop's ~175 memfds flickered between an exact size and the
+// mappings' reach from one snapshot to the next). Each is mapped and held by fds in two processes.
+// The snapshot asks about those two (`pids`): their memfds are read before any other process's,
+// which the filter drops afterwards (a browser's older memfds had used up the bound).
+const MANY_A = `
+import mmap, os, sys
+ph = os.open('/dev/null', os.O_RDONLY)
+fds, maps = [], []
+for i in range(int(sys.argv[1])):
+    fd = os.memfd_create('ipci-many-%d' % i)
+    os.ftruncate(fd, 1000 + i)
+    maps.append(mmap.mmap(fd, 1000 + i))
+    fds.append(fd)
+print(' '.join(map(str, fds)), flush=True)
+sys.stdin.readline()
+os.close(ph)
+fd = os.memfd_create('ipci-many-new')
+os.ftruncate(fd, 999)
+maps.append(mmap.mmap(fd, 999))
+print(fd, flush=True)
+sys.stdin.readline()
+`;
+const MANY_B = `
+import mmap, os, sys
+a = sys.argv[1]
+ph = os.open('/dev/null', os.O_RDONLY)
+maps = []
+def take(fd):
+    mine = os.open('/proc/%s/fd/%s' % (a, fd), os.O_RDWR)
+    maps.append(mmap.mmap(mine, os.fstat(mine).st_size))
+for fd in sys.argv[2:]:
+    take(fd)
+print('ready', flush=True)
+fd = sys.stdin.readline().strip()
+os.close(ph)
+take(fd)
+print('ready', flush=True)
+sys.stdin.readline()
+`;
+const python3 = spawnSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).stdout.trim();
+
+describe('anon-shm: more memfds than a snapshot reads the size of', { skip: !python3 ? 'python3 not installed' : !loadNative().addon ? 'native addon not built (no size reads)' : false }, () => {
+  const N = 70;
+  const started: ChildProcess[] = [];
+  const lines = (c: ChildProcess) => {
+    const queue: string[] = [];
+    const waiting: Array<(l: string) => void> = [];
+    readline.createInterface({ input: c.stdout! }).on('line', (l) => (waiting.length ? waiting.shift()!(l) : queue.push(l)));
+    return () => new Promise<string>((resolve, reject) => {
+      if (queue.length) return resolve(queue.shift()!);
+      waiting.push(resolve);
+      c.once('exit', (code) => reject(new Error(`helper exited ${code}`)));
+    });
+  };
+  after(() => {
+    for (const c of started) c.kill();
+  });
+
+  for (const walk of ['bpf-iter', 'proc'] as const) {
+    it(`the oldest by inode get their size, snapshot after snapshot (${walk})`, async () => {
+      const a = spawn(python3, ['-c', MANY_A, String(N)], { stdio: ['pipe', 'pipe', 'inherit'] });
+      started.push(a);
+      const nextA = lines(a);
+      const fds = (await nextA()).split(' ');
+      const b = spawn(python3, ['-c', MANY_B, String(a.pid), ...fds], { stdio: ['pipe', 'pipe', 'inherit'] });
+      started.push(b);
+      const nextB = lines(b);
+      await nextB();
+      const ours = async () => {
+        const snap = await takeSnapshot({ walk, kinds: ['anon-shm'], pids: [a.pid!, b.pid!] });
+        return snap.channels.filter((c): c is AnonShmChannel => c.kind === 'anon-shm' && c.name.startsWith('memfd:ipci-many-')).sort((x, y) => x.inode - y.inode);
+      };
+      // an exact size is the one ftruncate gave (1000 + i; 999 for the new one), not the mapping's page
+      const exact = (c: AnonShmChannel) => c.size !== null && !c.sizeIsMapping && c.size === (c.name === 'memfd:ipci-many-new' ? 999 : 1000 + Number(c.name.slice('memfd:ipci-many-'.length)));
+      const check = (chans: AnonShmChannel[], what: string) => {
+        const read = chans.map(exact);
+        const first = read.indexOf(false);
+        assert.ok(first > 0, `${what}: some memfds sized (${read.filter(Boolean).length} of ${chans.length}; the first: ${JSON.stringify(chans.slice(0, 2).map((c) => ({ name: c.name, size: c.size, sizeIsMapping: c.sizeIsMapping, errors: c.errors })))})`);
+        assert.ok(read.slice(first).every((r) => !r), `${what}: the sized ones are the oldest by inode: ${chans.filter((_, i) => read[i] && i > first).map((c) => c.name).join(', ')} sized after ${chans[first].name}`);
+        return new Set(chans.filter(exact).map((c) => c.inode));
+      };
+      const before = await ours();
+      assert.equal(before.length, N);
+      const sized = check(before, 'before');
+      assert.ok(sized.size < N, `the bound is reached (${sized.size} of ${N} sized)`);
+      // a new memfd, mapped below the others and at the lowest fd of both: first in the walk's order
+      a.stdin!.write('new\n');
+      const fd = await nextA();
+      b.stdin!.write(`${fd}\n`);
+      await nextB();
+      const now = await ours();
+      assert.equal(now.length, N + 1);
+      check(now, 'after a new memfd');
+    });
+  }
 });

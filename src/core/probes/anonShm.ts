@@ -99,8 +99,16 @@ const MAX_SIZE_READS = 64;
  */
 async function memfdSizes(ctx: ProbeContext, native: NativeAddon | null, chans: readonly AnonShmChannel[]): Promise<void> {
   const budget: HeldSizeBudget = { calls: MAX_SIZE_READS, skip: new Map() };
-  for (const ch of chans) {
-    if (!ch.name.startsWith('memfd:')) continue;
+  // By inode (an object's never changes; new ones mostly get higher numbers): past the bound, the
+  // same memfds get their size snapshot after snapshot. In the walk's order (pid, then mapping
+  // address, and the kernel places new mappings below the old) a memfd made since took the place of
+  // one read the last time: a desktop's ~175 memfds changed between exact and mapping-sized from one
+  // snapshot to the next. Those of the processes asked about (`pids`) first: the others are dropped.
+  const inScope = (ch: AnonShmChannel) => (ctx.scope ? ch.endpoints.some((e) => ctx.scope!.has(e.pid)) : true);
+  const memfds = chans
+    .filter((ch) => ch.name.startsWith('memfd:'))
+    .sort((a, b) => Number(inScope(b)) - Number(inScope(a)) || (a.dev < b.dev ? -1 : a.dev > b.dev ? 1 : a.inode - b.inode));
+  for (const ch of memfds) {
     const [major, minor] = ch.dev.split(':').map((x) => parseInt(x, 16));
     // (its size so far is the mappings' reach)
     await sizeThroughHolders(native, ch, { major, minor, inode: ch.inode }, ch.size, ctx.itemTimeoutMs, budget);

@@ -28,6 +28,8 @@ export interface ProbeContext {
   presorted: Set<ChannelKind>;
   /** Deadline of one call that may block (a native call on one object), ms. */
   itemTimeoutMs: number;
+  /** The processes the snapshot is asked about (its `pids`, with their threads' own fd tables), when it is: a probe with a bound on costly reads spends it on their channels first (the others are dropped after the probes). */
+  scope?: ReadonlySet<number> | null;
   /** Where a probe's time went, for the benchmark (SnapshotTimings.marks): durations in ms, or `…At` times (performance.now()). */
   marks?: Record<string, number>;
 }
