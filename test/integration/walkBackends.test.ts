@@ -304,7 +304,11 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
     assert.deepEqual(sets[1], sets[0]);
   });
 
-  test('memfds held through fds: the same channels from both walks, fd holders beside the mapper, fds alone a channel too', () => {
+  test('memfds held through fds: the same channels from both walks, fd holders beside the mapper, fds alone a channel too', async () => {
+    // asked about the fixtures' processes: their memfds are sized first, whatever other shared
+    // memfds the machine has (a snapshot reads 64 sizes at most; a browser has hundreds)
+    const pids = [...fx.memfd.pids, ...fx.memfdFds.pids];
+    const [viaBpf, viaProc] = [await takeSnapshot({ walk: 'bpf-iter', kinds: ['anon-shm'], pids }), await takeSnapshot({ walk: 'proc', kinds: ['anon-shm'], pids })];
     for (const name of ['memfd', 'memfdFds'] as const) {
       const info = fx[name].info as { name: string; inode: number; holder: Endpoint; reader: Endpoint; mapper?: Endpoint };
       const find = (s: Snapshot) => s.channels.find((c) => c.kind === 'anon-shm' && c.inode === info.inode && c.endpoints.some((e) => e.pid === info.holder.pid));
