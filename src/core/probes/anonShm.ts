@@ -104,10 +104,10 @@ async function memfdSizes(ctx: ProbeContext, native: NativeAddon | null, chans: 
   // address, and the kernel places new mappings below the old) a memfd made since took the place of
   // one read the last time: a desktop's ~175 memfds changed between exact and mapping-sized from one
   // snapshot to the next. Those of the processes asked about (`pids`) first: the others are dropped.
-  const inScope = (ch: AnonShmChannel) => (ctx.scope ? ch.endpoints.some((e) => ctx.scope!.has(e.pid)) : true);
-  const memfds = chans
-    .filter((ch) => ch.name.startsWith('memfd:'))
-    .sort((a, b) => Number(inScope(b)) - Number(inScope(a)) || (a.dev < b.dev ? -1 : a.dev > b.dev ? 1 : a.inode - b.inode));
+  const byInode = chans.filter((ch) => ch.name.startsWith('memfd:')).sort((a, b) => (a.dev < b.dev ? -1 : a.dev > b.dev ? 1 : a.inode - b.inode));
+  const scope = ctx.scope;
+  const asked = new Set(scope ? byInode.filter((ch) => ch.endpoints.some((e) => scope.has(e.pid))) : []);
+  const memfds = asked.size > 0 ? [...asked, ...byInode.filter((ch) => !asked.has(ch))] : byInode;
   for (const ch of memfds) {
     const [major, minor] = ch.dev.split(':').map((x) => parseInt(x, 16));
     // (its size so far is the mappings' reach)
