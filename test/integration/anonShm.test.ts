@@ -8,12 +8,12 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
 import type { AnonShmChannel } from '../../src/core/model';
 import { loadNative } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { peekChannel } from '../../src/core/actions/peek';
 import { closeAll, makeFixture, toolBinary, type Fixture } from '../../fixtures/ipcFixture';
+import { lineReader } from './childLines';
 
 const haveCc = spawnSync('sh', ['-c', 'command -v cc']).status === 0;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-anonshm-'));
@@ -255,16 +255,6 @@ const python3 = spawnSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8'
 describe('anon-shm: more memfds than a snapshot reads the size of', { skip: !python3 ? 'python3 not installed' : !loadNative().addon ? 'native addon not built (no size reads)' : false }, () => {
   const N = 70;
   const started: ChildProcess[] = [];
-  const lines = (c: ChildProcess) => {
-    const queue: string[] = [];
-    const waiting: Array<(l: string) => void> = [];
-    readline.createInterface({ input: c.stdout! }).on('line', (l) => (waiting.length ? waiting.shift()!(l) : queue.push(l)));
-    return () => new Promise<string>((resolve, reject) => {
-      if (queue.length) return resolve(queue.shift()!);
-      waiting.push(resolve);
-      c.once('exit', (code) => reject(new Error(`helper exited ${code}`)));
-    });
-  };
   after(() => {
     for (const c of started) c.kill();
   });
@@ -273,11 +263,11 @@ describe('anon-shm: more memfds than a snapshot reads the size of', { skip: !pyt
     it(`the oldest by inode get their size, snapshot after snapshot (${walk})`, async () => {
       const a = spawn(python3, ['-c', MANY_A, String(N)], { stdio: ['pipe', 'pipe', 'inherit'] });
       started.push(a);
-      const nextA = lines(a);
+      const nextA = lineReader(a).next;
       const fds = (await nextA()).split(' ');
       const b = spawn(python3, ['-c', MANY_B, String(a.pid), ...fds], { stdio: ['pipe', 'pipe', 'inherit'] });
       started.push(b);
-      const nextB = lines(b);
+      const nextB = lineReader(b).next;
       await nextB();
       const ours = async () => {
         const snap = await takeSnapshot({ walk, kinds: ['anon-shm'], pids: [a.pid!, b.pid!] });
