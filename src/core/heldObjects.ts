@@ -154,3 +154,39 @@ export async function sizeThroughHolders(
   }
   (ch.errors ??= []).push({ field: 'size', ...failed });
 }
+
+/** An object a scan may read the size or value of through its holders: where it lives and who holds it. */
+export interface HeldObjectRef {
+  dev: number;
+  inode: number;
+  endpoints: readonly Endpoint[];
+}
+
+/**
+ * The order a scan spends a bound on such reads in (HeldSizeBudget.calls, the semaphore reads):
+ * the objects of the processes asked about (`scope`) first; then the users' in turn — one object
+ * of each user, users by uid, then a second of each — an object counted as its first holder's
+ * (lowest pid). Each user's oldest first, by dev then inode: an object's number never changes and
+ * new ones mostly get higher numbers, so past the bound the same ones are read snapshot after
+ * snapshot. Any user can make thousands of shared memfds or /dev/shm files; in turn, theirs take
+ * only their own share of the bound, never another user's.
+ */
+export function readOrder<T>(items: readonly T[], ref: (t: T) => HeldObjectRef, uidOf: (pid: number) => number | undefined, scope?: ReadonlySet<number> | null): T[] {
+  const keyed = items.map((t) => {
+    const r = ref(t);
+    const asked = !!scope && r.endpoints.some((e) => scope.has(e.pid));
+    return { t, r, asked, uid: r.endpoints.length > 0 ? (uidOf(r.endpoints[0].pid) ?? -1) : -1, turn: 0 };
+  });
+  keyed.sort((a, b) => Number(b.asked) - Number(a.asked) || a.r.dev - b.r.dev || a.r.inode - b.r.inode);
+  // each one's turn among its user's (the asked-about are all in turn 0, before any other)
+  const seen = new Map<number, number>();
+  for (const k of keyed) {
+    if (k.asked) continue;
+    const n = seen.get(k.uid) ?? 0;
+    k.turn = n + 1;
+    seen.set(k.uid, n + 1);
+  }
+  // (stable: within a turn and a user, the order above)
+  keyed.sort((a, b) => a.turn - b.turn || (a.turn === 0 ? 0 : a.uid - b.uid));
+  return keyed.map((k) => k.t);
+}

@@ -297,3 +297,54 @@ describe('anon-shm: more memfds than a snapshot reads the size of', { skip: !pyt
     });
   }
 });
+
+// The bound is shared by users in turn (core/heldObjects.ts readOrder): an unprivileged attacker
+// (nobody) shares more memfds between two of its processes than a snapshot reads the size of, all
+// older than another user's two; a machine-wide snapshot (no `pids`) must still size the other
+// user's, and the attacker's only in part. By inode alone (the order before), the attacker's older
+// memfds took the whole bound and the other user's showed their mappings' reach.
+// (root's python3 may be one other users cannot run, as pyenv's under /root is: Debian's)
+const systemPython = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : '';
+
+describe('anon-shm: one user\'s many memfds leave another user\'s their size reads', { skip: !systemPython ? 'no /usr/bin/python3 (one other users can run)' : !loadNative().addon ? 'native addon not built (no size reads)' : process.geteuid?.() !== 0 ? 'needs root: runs processes as other users' : false }, () => {
+  const started: ChildProcess[] = [];
+  after(() => {
+    for (const c of started) c.kill();
+  });
+  // a pair of processes of user `uid` sharing `n` memfds named PREFIX-i of 1000 + i bytes
+  const pair = async (uid: number, n: number) => {
+    const opts = { stdio: ['pipe', 'pipe', 'inherit'] as ['pipe', 'pipe', 'inherit'], uid, gid: uid, cwd: '/', env: { PATH: process.env.PATH } };
+    const a = spawn(systemPython, ['-c', MANY_A, String(n)], opts);
+    started.push(a);
+    const fds = (await lineReader(a).next()).split(' ');
+    const b = spawn(systemPython, ['-c', MANY_B, String(a.pid), ...fds], opts);
+    started.push(b);
+    await lineReader(b).next();
+    return [a.pid!, b.pid!];
+  };
+
+  for (const walk of ['bpf-iter', 'proc'] as const) {
+    it(`(${walk})`, async () => {
+      const attacker = await pair(65534, 80);
+      // a user with no other process on the machine: its uid is its own
+      const victimUid = 50_000 + (process.pid % 10_000);
+      const victim = await pair(victimUid, 2);
+      const snap = await takeSnapshot({ walk, kinds: ['anon-shm'] });
+      const of = (pids: number[]) =>
+        snap.channels.filter((c): c is AnonShmChannel => c.kind === 'anon-shm' && c.name.startsWith('memfd:ipci-many-') && c.endpoints.some((e) => pids.includes(e.pid)));
+      const exact = (c: AnonShmChannel) => !c.sizeIsMapping && c.size === 1000 + Number(c.name.slice('memfd:ipci-many-'.length));
+      const theirs = of(attacker);
+      const mine = of(victim);
+      assert.equal(theirs.length, 80);
+      assert.equal(mine.length, 2);
+      const users = new Set(snap.channels.filter((c) => c.kind === 'anon-shm').map((c) => snap.processes.find((p) => p.pid === c.endpoints[0].pid)?.uid));
+      assert.ok(
+        mine.every(exact),
+        `the other user's memfds sized: ${JSON.stringify(mine.map((c) => ({ name: c.name, size: c.size, sizeIsMapping: c.sizeIsMapping, errors: c.errors })))} (users with shared memory here: ${users.size})`,
+      );
+      const sized = theirs.filter(exact).length;
+      assert.ok(sized > 0 && sized < 80, `the attacker's sized in part: ${sized} of 80`);
+      for (const c of started.splice(0)) c.kill();
+    });
+  }
+});

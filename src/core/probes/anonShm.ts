@@ -6,7 +6,7 @@
 // and fd rows: one channel per dev:inode mapped or held by ≥ 2 processes.
 import type { AnonShmChannel, Endpoint } from '../model';
 import { MEMFD_FDS } from '../kinds/fds';
-import { mapsDev, sizeThroughHolders, type HeldSizeBudget } from '../heldObjects';
+import { mapsDev, readOrder, sizeThroughHolders, type HeldSizeBudget } from '../heldObjects';
 import type { NativeAddon } from '../native';
 import { byPidFd, devName, emit, modeOf, type Probe, type ProbeContext } from './context';
 import { mapHolders, mapHoldersOf, type SharedMapping } from './maps';
@@ -88,6 +88,12 @@ function anonShmChannelsOf(named: readonly SharedMapping[], fds: Iterable<MemfdF
   return out;
 }
 
+/** A device as maps prints it (`00:1b`, hex) as one number that orders devices. */
+const devNumber = (dev: string): number => {
+  const [major, minor] = dev.split(':').map((x) => parseInt(x, 16));
+  return major * 0x100000 + minor;
+};
+
 /** At most this many size reads per snapshot (each is a native call on a thread, ~40 µs; a desktop shares hundreds of memfds). */
 const MAX_SIZE_READS = 64;
 
@@ -99,15 +105,18 @@ const MAX_SIZE_READS = 64;
  */
 async function memfdSizes(ctx: ProbeContext, native: NativeAddon | null, chans: readonly AnonShmChannel[]): Promise<void> {
   const budget: HeldSizeBudget = { calls: MAX_SIZE_READS, skip: new Map() };
-  // By inode (an object's never changes; new ones mostly get higher numbers): past the bound, the
-  // same memfds get their size snapshot after snapshot. In the walk's order (pid, then mapping
-  // address, and the kernel places new mappings below the old) a memfd made since took the place of
-  // one read the last time: a desktop's ~175 memfds changed between exact and mapping-sized from one
-  // snapshot to the next. Those of the processes asked about (`pids`) first: the others are dropped.
-  const byInode = chans.filter((ch) => ch.name.startsWith('memfd:')).sort((a, b) => (a.dev < b.dev ? -1 : a.dev > b.dev ? 1 : a.inode - b.inode));
-  const scope = ctx.scope;
-  const asked = new Set(scope ? byInode.filter((ch) => ch.endpoints.some((e) => scope.has(e.pid))) : []);
-  const memfds = asked.size > 0 ? [...asked, ...byInode.filter((ch) => !asked.has(ch))] : byInode;
+  // In readOrder's order (heldObjects.ts): by inode within a user, so that past the bound the same
+  // memfds get their size snapshot after snapshot — in the walk's order (pid, then mapping address,
+  // and the kernel places new mappings below the old) a memfd made since took the place of one read
+  // the last time: a desktop's ~175 memfds changed between exact and mapping-sized from one
+  // snapshot to the next. The processes asked about (`pids`) first: the others are dropped. Users
+  // in turn: one user's thousand shared memfds leave the others theirs.
+  const memfds = readOrder(
+    chans.filter((ch) => ch.name.startsWith('memfd:')),
+    (ch) => ({ dev: devNumber(ch.dev), inode: ch.inode, endpoints: ch.endpoints }),
+    (pid) => ctx.processes.get(pid)?.uid,
+    ctx.scope,
+  );
   for (const ch of memfds) {
     const [major, minor] = ch.dev.split(':').map((x) => parseInt(x, 16));
     // (its size so far is the mappings' reach)

@@ -18,7 +18,7 @@ import { append, byPidFd, DELETED_HEX, devName, modeOf, octalMode, emit, pathHex
 import { mapHolders } from './maps';
 import { UserBudget } from '../userBudget';
 import { mqOpenName, posixIdTail } from '../posixNames';
-import { heldObjectKey, sizeThroughHolders, MAP_RANGE, mapsDev, mqAttrThroughHolders, type HeldSizeBudget, type MqAttr } from '../heldObjects';
+import { heldObjectKey, sizeThroughHolders, MAP_RANGE, mapsDev, mqAttrThroughHolders, readOrder, type HeldObjectRef, type HeldSizeBudget, type MqAttr } from '../heldObjects';
 
 /** `/dev/shm/` in hex: the start of a /dev/shm file's link bytes. */
 const DEVSHM_HEX = Buffer.from('/dev/shm/').toString('hex');
@@ -314,6 +314,12 @@ export const posixProbe: Probe = {
   },
 };
 
+/** Where an object with a held id lives, for readOrder (an id with no inode sorts first: it is not read). */
+function heldRef(ch: { id: string; endpoints: readonly Endpoint[] }, kind: 'posix-shm' | 'posix-sem'): HeldObjectRef {
+  const key = heldObjectKey(ch.id, kind, ['deleted', 'mount', 'file']);
+  return { dev: key ? key.major * 0x100000 + key.minor : 0, inode: key?.inode ?? 0, endpoints: ch.endpoints };
+}
+
 /** At most this many semaphores per snapshot are read through a holder's mapping (each is a pread of /proc/PID/mem). */
 const MAX_MAPPED_SEM_READS = 64;
 
@@ -329,7 +335,9 @@ async function semValuesThroughMappings(ctx: ProbeContext, native: NativeAddon, 
   // a holder whose read ran out of time (its mmap lock held: a page fault on a hung mount) is not
   // asked again in this scan — one deadline per process, not one per semaphore it maps
   const stuck = new Set<number>();
-  for (const ch of sems) {
+  // the processes asked about first, then users in turn (heldObjects.ts readOrder): one user's
+  // thousand mapped semaphores leave the others theirs
+  for (const ch of readOrder(sems, (c) => heldRef(c, 'posix-sem'), (pid) => ctx.processes.get(pid)?.uid, ctx.scope)) {
     const key = heldObjectKey(ch.id, 'posix-sem', ['deleted', 'mount']);
     // the sem_t is the file's first bytes: only a mapping from offset 0 shows it at its start
     const mapped = ch.endpoints.filter((e) => e.map !== undefined && MAP_RANGE.test(e.map) && !e.mapOffset);
@@ -688,7 +696,8 @@ const MAX_HELD_SIZE_READS = 64;
  */
 async function shmSizesThroughHolders(ctx: ProbeContext, native: NativeAddon | null, shms: readonly UnlistedShm[]): Promise<void> {
   const budget: HeldSizeBudget = { calls: MAX_HELD_SIZE_READS, skip: new Map() };
-  for (const { ch, mapped } of shms) {
+  // the processes asked about first, then users in turn, each one's oldest first (heldObjects.ts readOrder)
+  for (const { ch, mapped } of readOrder(shms, (s) => heldRef(s.ch, 'posix-shm'), (pid) => ctx.processes.get(pid)?.uid, ctx.scope)) {
     const key = heldObjectKey(ch.id, 'posix-shm', ['deleted', 'mount', 'file']);
     await sizeThroughHolders(native, ch, key && key.inode !== null ? { major: key.major, minor: key.minor, inode: key.inode } : null, mapped, ctx.itemTimeoutMs, budget);
   }
