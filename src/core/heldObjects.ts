@@ -162,6 +162,12 @@ export interface HeldObjectRef {
   endpoints: readonly Endpoint[];
 }
 
+/** readOrder's view of an object whose id names its device (heldObjectKey), `inode` where the id does not hold it; 0:0 for an id of none of `forms`. */
+export function heldRef(id: string, kind: string, forms: readonly string[], endpoints: readonly Endpoint[], inode?: number): HeldObjectRef {
+  const key = heldObjectKey(id, kind, forms);
+  return { dev: key ? key.major * 0x100000 + key.minor : 0, inode: inode ?? key?.inode ?? 0, endpoints };
+}
+
 /**
  * The order a scan spends a bound on such reads in (HeldSizeBudget.calls, the semaphore reads):
  * the objects of the processes asked about (`scope`) first; then the users' in turn — one object

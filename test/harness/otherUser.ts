@@ -517,3 +517,28 @@ export function createUser(name: string): TempUser {
     },
   };
 }
+
+// ------------------------------------------------------------------ users that share a bound
+
+/** Debian's python3, which every user can run (root's may not be: pyenv's under /root), or ''. */
+export const SYSTEM_PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : '';
+
+/** A uid no other process on the machine has: a second user beside the attacker, without useradd. */
+export const LONE_UID = 50_000 + (process.pid % 10_000);
+
+/**
+ * `python3 -c script args…` as user `uid` in `/`, pinned to the first CPU we may use (taskset: the
+ * same pid). Objects the kernel numbers from a per-CPU batch (get_next_ino: memfds, POSIX queues)
+ * then get rising inodes in the order they are made, whoever makes them: a test that makes one
+ * user's objects before another's knows which are older.
+ */
+export function pythonAs(uid: number, script: string, args: string[]): ChildProcess {
+  const allowed = /^Cpus_allowed_list:\s*(\d+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+  return spawn('taskset', ['-c', allowed ? allowed[1] : '0', SYSTEM_PYTHON, '-c', script, ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    uid,
+    gid: uid,
+    cwd: '/',
+    env: { PATH: '/usr/local/bin:/usr/bin:/bin' },
+  });
+}

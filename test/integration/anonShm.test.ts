@@ -14,6 +14,7 @@ import { takeSnapshot } from '../../src/core/snapshot';
 import { peekChannel } from '../../src/core/actions/peek';
 import { closeAll, makeFixture, toolBinary, type Fixture } from '../../fixtures/ipcFixture';
 import { lineReader } from './childLines';
+import { LONE_UID, pythonAs, SYSTEM_PYTHON } from '../harness/otherUser';
 
 const haveCc = spawnSync('sh', ['-c', 'command -v cc']).status === 0;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-anonshm-'));
@@ -303,21 +304,17 @@ describe('anon-shm: more memfds than a snapshot reads the size of', { skip: !pyt
 // older than another user's two; a machine-wide snapshot (no `pids`) must still size the other
 // user's, and the attacker's only in part. By inode alone (the order before), the attacker's older
 // memfds took the whole bound and the other user's showed their mappings' reach.
-// (root's python3 may be one other users cannot run, as pyenv's under /root is: Debian's)
-const systemPython = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : '';
-
-describe('anon-shm: one user\'s many memfds leave another user\'s their size reads', { skip: !systemPython ? 'no /usr/bin/python3 (one other users can run)' : !loadNative().addon ? 'native addon not built (no size reads)' : process.geteuid?.() !== 0 ? 'needs root: runs processes as other users' : false }, () => {
+describe('anon-shm: one user\'s many memfds leave another user\'s their size reads', { skip: !SYSTEM_PYTHON ? 'no /usr/bin/python3 (one other users can run)' : !loadNative().addon ? 'native addon not built (no size reads)' : process.geteuid?.() !== 0 ? 'needs root: runs processes as other users' : false }, () => {
   const started: ChildProcess[] = [];
   after(() => {
     for (const c of started) c.kill();
   });
   // a pair of processes of user `uid` sharing `n` memfds named PREFIX-i of 1000 + i bytes
   const pair = async (uid: number, n: number) => {
-    const opts = { stdio: ['pipe', 'pipe', 'inherit'] as ['pipe', 'pipe', 'inherit'], uid, gid: uid, cwd: '/', env: { PATH: process.env.PATH } };
-    const a = spawn(systemPython, ['-c', MANY_A, String(n)], opts);
+    const a = pythonAs(uid, MANY_A, [String(n)]);
     started.push(a);
     const fds = (await lineReader(a).next()).split(' ');
-    const b = spawn(systemPython, ['-c', MANY_B, String(a.pid), ...fds], opts);
+    const b = pythonAs(uid, MANY_B, [String(a.pid), ...fds]);
     started.push(b);
     await lineReader(b).next();
     return [a.pid!, b.pid!];
@@ -326,9 +323,7 @@ describe('anon-shm: one user\'s many memfds leave another user\'s their size rea
   for (const walk of ['bpf-iter', 'proc'] as const) {
     it(`(${walk})`, async () => {
       const attacker = await pair(65534, 80);
-      // a user with no other process on the machine: its uid is its own
-      const victimUid = 50_000 + (process.pid % 10_000);
-      const victim = await pair(victimUid, 2);
+      const victim = await pair(LONE_UID, 2);
       const snap = await takeSnapshot({ walk, kinds: ['anon-shm'] });
       const of = (pids: number[]) =>
         snap.channels.filter((c): c is AnonShmChannel => c.kind === 'anon-shm' && c.name.startsWith('memfd:ipci-many-') && c.endpoints.some((e) => pids.includes(e.pid)));

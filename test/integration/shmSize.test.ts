@@ -22,7 +22,7 @@ import { takeSnapshot } from '../../src/core/snapshot';
 import { peekChannel, type BytesPeek } from '../../src/core/actions/peek';
 import { ActionError } from '../../src/core/actions/errors';
 import { toolBinary } from '../../fixtures/ipcFixture';
-import { cannotActAsNobody, NOBODY, runAsNobody, stageForOtherUsers, type Staged } from '../harness/otherUser';
+import { cannotActAsNobody, LONE_UID, NOBODY, pythonAs, runAsNobody, stageForOtherUsers, SYSTEM_PYTHON, type Staged } from '../harness/otherUser';
 import { lineReader } from './childLines';
 
 const PAGE = 4096;
@@ -214,12 +214,9 @@ for i in range(n):
 print('ready', flush=True)
 sys.stdin.readline()
 `;
-// (root's python3 may be one other users cannot run, as pyenv's under /root is: Debian's)
-const systemPython = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : '';
-
-describe('/dev/shm sizes: one user\'s many objects leave another user\'s their size reads', { skip: !systemPython ? 'no /usr/bin/python3 (one other users can run)' : !native ? 'needs the native addon (no size reads)' : process.geteuid?.() !== 0 ? 'needs root: runs processes as other users' : false }, () => {
+describe('/dev/shm sizes: one user\'s many objects leave another user\'s their size reads', { skip: !SYSTEM_PYTHON ? 'no /usr/bin/python3 (one other users can run)' : !native ? 'needs the native addon (no size reads)' : process.geteuid?.() !== 0 ? 'needs root: runs processes as other users' : false }, () => {
   const holder = async (uid: number, pre: string, n: number) => {
-    const c = spawn(systemPython, ['-c', MANY_SHM, pre, String(n)], { stdio: ['pipe', 'pipe', 'inherit'], uid, gid: uid, cwd: '/', env: { PATH: process.env.PATH } });
+    const c = pythonAs(uid, MANY_SHM, [pre, String(n)]);
     children.push(c);
     await lineReader(c).next(`${pre}: ready`);
     return c.pid!;
@@ -227,8 +224,7 @@ describe('/dev/shm sizes: one user\'s many objects leave another user\'s their s
 
   it('on both walks', async () => {
     const attacker = await holder(NOBODY.uid, `ipci-fair-${process.pid}-a`, 80);
-    // a user with no other process on the machine: its uid is its own
-    const victim = await holder(50_000 + (process.pid % 10_000), `ipci-fair-${process.pid}-v`, 2);
+    const victim = await holder(LONE_UID, `ipci-fair-${process.pid}-v`, 2);
     for (const walk of ['proc', 'bpf-iter'] as const) {
       const snap = await takeSnapshot({ kinds: ['posix-shm'], walk });
       const of = (pid: number) => snap.channels.filter((c): c is PosixShmChannel => c.kind === 'posix-shm' && c.endpoints.some((e) => e.pid === pid));

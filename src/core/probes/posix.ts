@@ -18,7 +18,7 @@ import { append, byPidFd, DELETED_HEX, devName, modeOf, octalMode, emit, pathHex
 import { mapHolders } from './maps';
 import { UserBudget } from '../userBudget';
 import { mqOpenName, posixIdTail } from '../posixNames';
-import { heldObjectKey, sizeThroughHolders, MAP_RANGE, mapsDev, mqAttrThroughHolders, readOrder, type HeldObjectRef, type HeldSizeBudget, type MqAttr } from '../heldObjects';
+import { heldObjectKey, sizeThroughHolders, MAP_RANGE, mapsDev, heldRef, mqAttrThroughHolders, readOrder, type HeldSizeBudget, type MqAttr } from '../heldObjects';
 
 /** `/dev/shm/` in hex: the start of a /dev/shm file's link bytes. */
 const DEVSHM_HEX = Buffer.from('/dev/shm/').toString('hex');
@@ -190,11 +190,14 @@ const MAX_HELD_MQ_READS = 64;
  * nothing of the queue; closing a duplicate ends a notification registration only for its owner,
  * which we are not. Bounded per snapshot (the rest keep null counts, said as an error).
  */
-async function heldMqAttributes(native: NativeAddon, queues: readonly MqQueue[], deadlineMs: number): Promise<Map<string, MqAttr | string>> {
+async function heldMqAttributes(ctx: ProbeContext, native: NativeAddon, queues: readonly MqQueue[]): Promise<Map<string, MqAttr | string>> {
   const out = new Map<string, MqAttr | string>();
   let reads = 0;
   const allow = () => reads++ < MAX_HELD_MQ_READS;
-  for (const q of queues) {
+  const deadlineMs = ctx.itemTimeoutMs;
+  // the processes asked about first, then users in turn (heldObjects.ts readOrder)
+  const ref = (q: MqQueue) => heldRef(q.id, 'posix-mq', ['deleted', 'ns'], q.endpoints, q.ino ?? 0);
+  for (const q of readOrder(queues, ref, (pid) => ctx.processes.get(pid)?.uid, ctx.scope)) {
     const key = heldObjectKey(q.id, 'posix-mq', ['deleted', 'ns']); // its id names its device
     if (!key || !q.ino) continue;
     const r = await mqAttrThroughHolders(native, q.endpoints, { major: key.major, minor: key.minor, inode: q.ino }, (what, fn) => withDeadline(what, deadlineMs, fn), allow);
@@ -314,12 +317,6 @@ export const posixProbe: Probe = {
   },
 };
 
-/** Where an object with a held id lives, for readOrder (an id with no inode sorts first: it is not read). */
-function heldRef(ch: { id: string; endpoints: readonly Endpoint[] }, kind: 'posix-shm' | 'posix-sem'): HeldObjectRef {
-  const key = heldObjectKey(ch.id, kind, ['deleted', 'mount', 'file']);
-  return { dev: key ? key.major * 0x100000 + key.minor : 0, inode: key?.inode ?? 0, endpoints: ch.endpoints };
-}
-
 /** At most this many semaphores per snapshot are read through a holder's mapping (each is a pread of /proc/PID/mem). */
 const MAX_MAPPED_SEM_READS = 64;
 
@@ -337,7 +334,7 @@ async function semValuesThroughMappings(ctx: ProbeContext, native: NativeAddon, 
   const stuck = new Set<number>();
   // the processes asked about first, then users in turn (heldObjects.ts readOrder): one user's
   // thousand mapped semaphores leave the others theirs
-  for (const ch of readOrder(sems, (c) => heldRef(c, 'posix-sem'), (pid) => ctx.processes.get(pid)?.uid, ctx.scope)) {
+  for (const ch of readOrder(sems, (c) => heldRef(c.id, 'posix-sem', ['deleted', 'mount'], c.endpoints), (pid) => ctx.processes.get(pid)?.uid, ctx.scope)) {
     const key = heldObjectKey(ch.id, 'posix-sem', ['deleted', 'mount']);
     // the sem_t is the file's first bytes: only a mapping from offset 0 shows it at its start
     const mapped = ch.endpoints.filter((e) => e.map !== undefined && MAP_RANGE.test(e.map) && !e.mapOffset);
@@ -515,7 +512,7 @@ async function emitQueues(ctx: ProbeContext, native: NativeAddon | null): Promis
   const attrs = native ? await mqAttributes(native, withName, ctx.itemTimeoutMs) : new Map<string, never>();
   if (native?.mqGetattrFd) {
     const held = [...queues.values()].filter((q) => q.raw === null || q.other);
-    for (const [id, a] of await heldMqAttributes(native, held, ctx.itemTimeoutMs)) attrs.set(id, a);
+    for (const [id, a] of await heldMqAttributes(ctx, native, held)) attrs.set(id, a);
   }
   for (const q of queues.values()) {
     const ch: PosixMqChannel = {
@@ -697,7 +694,7 @@ const MAX_HELD_SIZE_READS = 64;
 async function shmSizesThroughHolders(ctx: ProbeContext, native: NativeAddon | null, shms: readonly UnlistedShm[]): Promise<void> {
   const budget: HeldSizeBudget = { calls: MAX_HELD_SIZE_READS, skip: new Map() };
   // the processes asked about first, then users in turn, each one's oldest first (heldObjects.ts readOrder)
-  for (const { ch, mapped } of readOrder(shms, (s) => heldRef(s.ch, 'posix-shm'), (pid) => ctx.processes.get(pid)?.uid, ctx.scope)) {
+  for (const { ch, mapped } of readOrder(shms, ({ ch }) => heldRef(ch.id, 'posix-shm', ['deleted', 'mount', 'file'], ch.endpoints), (pid) => ctx.processes.get(pid)?.uid, ctx.scope)) {
     const key = heldObjectKey(ch.id, 'posix-shm', ['deleted', 'mount', 'file']);
     await sizeThroughHolders(native, ch, key && key.inode !== null ? { major: key.major, minor: key.minor, inode: key.inode } : null, mapped, ctx.itemTimeoutMs, budget);
   }
