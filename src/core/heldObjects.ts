@@ -159,11 +159,12 @@ export async function sizeThroughHolders(
 export interface HeldObjectRef {
   dev: number;
   inode: number;
-  endpoints: readonly Endpoint[];
+  /** Its holders (endpoints, or fd rows), the first one's user the object's. */
+  endpoints: readonly { pid: number }[];
 }
 
 /** readOrder's view of an object whose id names its device (heldObjectKey), `inode` where the id does not hold it; 0:0 for an id of none of `forms`. */
-export function heldRef(id: string, kind: string, forms: readonly string[], endpoints: readonly Endpoint[], inode?: number): HeldObjectRef {
+export function heldRef(id: string, kind: string, forms: readonly string[], endpoints: readonly { pid: number }[], inode?: number): HeldObjectRef {
   const key = heldObjectKey(id, kind, forms);
   return { dev: key ? key.major * 0x100000 + key.minor : 0, inode: inode ?? key?.inode ?? 0, endpoints };
 }

@@ -21,6 +21,8 @@ import type { Problem } from '../../src/core/diagnose/problem';
 import { compileTools, ownNamespacesSkip, runAttacker, stopAttacker, type Attacker } from './hostile';
 import { python, Sampler, stopHelpers } from './diagnoseUtil';
 import { LOOKUPS_PER_SNAPSHOT } from '../../src/core/probes/hiddenNetns';
+import { LONE_UID, NOBODY, pythonAs, SYSTEM_PYTHON } from '../harness/otherUser';
+import { lineReader } from './childLines';
 
 const native = loadNative().addon;
 const bpf = loadBpf().addon;
@@ -148,5 +150,27 @@ describe('inet sockets in no table: never bound, or reset and still held', { ski
       assert.match(reset.local, /^127\.0\.0\.1:\d+$/);
     }
     await h.stop();
+  });
+
+  // The lookups a scan makes (256) go to users in turn (heldObjects.ts readOrder): nobody's 600
+  // never-bound sockets, all older than another user's one, take nobody's turns; the other user's
+  // socket is listed by the first scan. By inode alone (the order before), nobody's took them all.
+  it(`one user's never-bound sockets past a scan's lookups (${LOOKUPS_PER_SNAPSHOT}) leave another user's its turn`, { skip: SYSTEM_PYTHON ? false : 'no /usr/bin/python3 (one other users can run)' }, async () => {
+    const crowd = pythonAs(NOBODY.uid, 'import socket,sys\nk=[socket.socket() for _ in range(600)]\nprint("ready",flush=True)\nsys.stdin.read()', []);
+    const other = pythonAs(LONE_UID, 'import os,socket,sys\ns=socket.socket()\nprint(os.fstat(s.fileno()).st_ino,s.fileno(),flush=True)\nsys.stdin.read()', []);
+    try {
+      await lineReader(crowd).next('the crowd ready');
+      const [inode, fd] = (await lineReader(other).next('the other user\'s socket')).split(' ').map(Number);
+      const { takeSnapshot } = await import('../../src/core/snapshot');
+      const snap = await takeSnapshot({ walk: 'proc', kinds: ['tcp'] });
+      const unasked = Number(/^sockets unasked: (\d+) /.exec(snap.warnings.find((x) => x.startsWith('sockets unasked:')) ?? '')?.[1] ?? 0);
+      assert.ok(unasked >= 600 - LOOKUPS_PER_SNAPSHOT, `nobody's crowd is past the scan's lookups: ${JSON.stringify(snap.warnings.filter((w) => w.startsWith('sockets')))}`);
+      const ch = snap.channels.find((c) => c.id === `tcp:${inode}`);
+      assert.ok(ch && ch.kind === 'tcp', `the other user's never-bound socket tcp:${inode} is listed by the first scan`);
+      assert.deepEqual([ch.state, ch.local, ch.endpoints.map((e) => [e.pid, e.fd])], ['UNCONN', '0.0.0.0:0', [[other.pid, fd]]]);
+    } finally {
+      crowd.kill();
+      other.kill();
+    }
   });
 });

@@ -17,6 +17,7 @@ import { SOCKET_FDS } from '../kinds/fds';
 import { hostPort, inetStateName, remoteHostPort } from '../parsers/net';
 import type { ProbeContext } from './context';
 import { TooManyStuckError, withDeadline } from '../deadline';
+import { readOrder } from '../heldObjects';
 
 /** Families with IPC kinds: AF_UNIX, AF_INET, AF_INET6. */
 const IPC_FAMILIES: ReadonlySet<number> = new Set([1, 2, 10]);
@@ -64,12 +65,26 @@ export interface HiddenNetns {
 export async function* hiddenNamespaces(ctx: ProbeContext, native: NativeAddon, claimed: Uint8Array, known: Set<string>): AsyncGenerator<HiddenNetns> {
   const g = ctx.index.groups(SOCKET_FDS.rule.code);
   const f = ctx.walk.fds;
+  const unknown = (k: number) => claimed[k] !== 1 && !asked.has(g.inode[k]) && !recentlyFailed(g.inode[k]);
+  let todo: number[] = [];
+  for (let k = 0; k < g.count; k++) if (unknown(k)) todo.push(k);
+  // More than a scan asks: users in turn (heldObjects.ts readOrder), so that one user's thousands of
+  // never-bound sockets take their own turns, not every scan's lookups ahead of another user's.
+  if (todo.length > LOOKUPS_PER_SNAPSHOT) {
+    const holders = (k: number) => {
+      const out: { pid: number }[] = [];
+      for (let i = g.first[k]; i >= 0; i = ctx.index.next[i]) out.push({ pid: f.pid[i] });
+      return out;
+    };
+    todo = readOrder(todo, (k) => ({ dev: 0, inode: g.inode[k], endpoints: holders(k) }), (pid) => ctx.processes.get(pid)?.uid, ctx.scope);
+  }
   let lookups = 0;
-  let k = 0;
+  let n = 0;
   try {
-    for (; k < g.count; k++) {
+    for (; n < todo.length; n++) {
+      const k = todo[n];
       const inode = g.inode[k];
-      if (claimed[k] === 1 || asked.has(inode) || recentlyFailed(inode)) continue;
+      if (!unknown(k)) continue; // claimed since by a namespace dumped meanwhile
       if (lookups >= LOOKUPS_PER_SNAPSHOT) break;
       const row = g.first[k];
       lookups++;
@@ -104,7 +119,7 @@ export async function* hiddenNamespaces(ctx: ProbeContext, native: NativeAddon, 
   } finally {
     // what this scan left for the next ones: the diagnosis must not call a path stale that one of them may own
     let unasked = 0;
-    for (; k < g.count; k++) if (claimed[k] !== 1 && !asked.has(g.inode[k]) && !recentlyFailed(g.inode[k])) unasked++;
+    for (; n < todo.length; n++) if (unknown(todo[n])) unasked++;
     if (unasked > 0) {
       ctx.warnings.push(`${SOCKETS_UNASKED} ${unasked} socket${unasked === 1 ? '' : 's'} in no table were not looked up this scan (${LOOKUPS_PER_SNAPSHOT} a scan; the next scans go on): a listener in a network namespace no process is in may be among them`);
     }
