@@ -44,3 +44,12 @@ test('readOrder: an unknown user (the process gone) or no holder at all is one m
   const items = [obj('known', 1, 1, 10), obj('gone', 1, 2, 99), obj('none', 1, 3)];
   assert.deepEqual(order(items), ['gone', 'known', 'none']);
 });
+
+test('readOrder: users run out at different turns; the rest keep their turns in uid order', () => {
+  const items = [
+    ...[1, 2, 3, 4, 5].map((i) => obj(`r${i}`, 1, i, 10)), // root's five
+    obj('u1', 1, 50, 20), // the user's one
+    ...[1, 2, 3].map((i) => obj(`n${i}`, 1, 100 + i, 30)), // nobody's three
+  ];
+  assert.deepEqual(order(items.reverse()), ['r1', 'u1', 'n1', 'r2', 'n2', 'r3', 'n3', 'r4', 'r5']);
+});
