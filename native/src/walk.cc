@@ -591,7 +591,7 @@ class Walker {
     if (opt.readCgroup && !Text(pdir, "cgroup", p.cgroup, p, F_CGROUP)) return;
     stage.store("ns/net", std::memory_order_relaxed);
     if (ReadLinkAt(pdir, "ns/net", link_, sizeof link_, p.netns)) p.has |= F_NETNS;
-    else p.errors.emplace_back("ns/net", errno);
+    else if (errno != ENOENT) p.errors.emplace_back("ns/net", errno);  // ENOENT: a zombie has no namespaces (as cwd and exe)
     // (no field error when refused: ns/net's says it already, and a process without it is taken as ours)
     if (ReadLinkAt(pdir, "ns/ipc", link_, sizeof link_, p.ipcns)) p.has |= F_IPCNS;
     if (ReadLinkAt(pdir, "ns/mnt", link_, sizeof link_, p.mntns)) p.has |= F_MNTNS;

@@ -395,7 +395,7 @@ async function walkOne(
   try {
     p.netns = await io.readlink(base + '/ns/net');
   } catch (e) {
-    noteError(p, 'ns/net', e);
+    if (code(e) !== 'ENOENT') noteError(p, 'ns/net', e); // a zombie has no namespaces (as the native walks)
   }
   try {
     p.ipcns = await io.readlink(base + '/ns/ipc');

@@ -206,7 +206,7 @@ function assertConsistent(s: Snapshot, what: string): void {
 
 // ------------------------------------------------------------------ fixtures of every kind
 
-const SPECS: Record<string, [FixtureKind, FixtureOptions]> = {
+const SPECS: Record<string, [FixtureKind | 'zombie', FixtureOptions]> = {
   pipe: ['pipe', { bytes: 100 }],
   // 200,000 bytes in a 1 MiB pipe: 49 occupied pages, summed slot by slot by the iterator
   bigPipe: ['pipe', { bytes: 200_000, capacity: 1 << 20 }],
@@ -235,6 +235,8 @@ const SPECS: Record<string, [FixtureKind, FixtureOptions]> = {
   eventfd: ['eventfd', { count: 5 }],
   eventfdSem: ['eventfd', { count: 2, semaphore: 1 }],
   signalfd: ['signalfd', {}],
+  // a zombie has no namespaces: neither walk calls its ns/net link's ENOENT an error (an audit found the /proc walk did)
+  zombie: ['zombie', {}],
 };
 
 describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
@@ -257,7 +259,7 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
     orphanPid = orphan.pid!;
     orphanFd = await new Promise<number>((resolve) => orphan.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
     // not this process: its own sockets (the test runner's channel) carry traffic between two snapshots
-    pids = new Set([...Object.values(fx).flatMap((f) => f.pids), orphanPid]);
+    pids = new Set([...Object.values(fx).flatMap((f) => f.pids), orphanPid, fx.zombie.info.zombie as number]);
     sysvIds = new Set([`sysv-msg:${fx.sysvMsg.info.msqid}`, `sysv-shm:${fx.sysvShm.info.shmid}`, `sysv-sem:${fx.sysvSem.info.semid}`]);
     viaBpf = await takeSnapshot({ walk: 'bpf-iter', processes: 'all' });
     viaProc = await takeSnapshot({ walk: 'proc', processes: 'all' });
@@ -280,7 +282,7 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
     assertSameChannels(viaBpf, viaProc, others, 'fixtures', sysvIds);
     for (const [name, f] of Object.entries(fx)) {
       const ids = [...touching(viaBpf, new Set(f.pids)).keys()];
-      assert.ok(ids.length > 0 || name.startsWith('sysv') || name === 'signals' || name === 'timer', `${name}: found by the BPF walk`);
+      assert.ok(ids.length > 0 || name.startsWith('sysv') || name === 'signals' || name === 'timer' || name === 'zombie', `${name}: found by the BPF walk`);
     }
   });
 
@@ -349,6 +351,9 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
 
   test('identical processes: comm, cmdline, uid, signals, timers, cwd, exe', () => {
     assertSameProcesses(viaBpf, viaProc, pids, 'fixtures');
+    const zombie = viaProc.processes.find((p) => p.pid === fx.zombie.info.zombie) as ProcessInfo;
+    assert.equal(zombie?.state, 'Z', 'the zombie is listed as one');
+    assert.equal(zombie.netns, null);
     const sig = viaBpf.processes.find((p) => p.pid === fx.signals.info.target) as ProcessInfo;
     assert.deepEqual(sig.signals.ignored.includes('SIGTERM'), true);
     assert.equal((viaBpf.processes.find((p) => p.pid === fx.timer.info.target) as ProcessInfo).timers.length, 2);
@@ -391,7 +396,9 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
       const y = pp.get(pid)!;
       for (const k of ['cmdline', 'maps', 'netns', 'cwd', 'exe', 'cgroup', 'error', 'fdError'] as const) assert.equal(x[k], y[k], `process ${pid} ${k}`);
       assert.equal(x.timers ?? '', y.timers ?? '', `process ${pid} timers`);
-      assert.ok(x.task && x.stat === undefined && x.status === undefined, `process ${pid}: facts from the task iterator`);
+      // (a zombie's task has exited: its stat and status are read from /proc, as the /proc walk reads them)
+      if (pid === fx.zombie.info.zombie) assert.ok(x.stat !== undefined && x.status !== undefined, `zombie ${pid}: stat and status from /proc`);
+      else assert.ok(x.task && x.stat === undefined && x.status === undefined, `process ${pid}: facts from the task iterator`);
     }
     assert.ok(b.bpf.taskRecords >= others.size);
     // the cgroup each walk read on its threads is the file (namespaces.ts takes it from there)

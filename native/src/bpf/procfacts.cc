@@ -179,7 +179,7 @@ void AsProcSeesIt(int pdir, ProcFacts& p, const FactsOptions& opt) {
     if (int e = ReadLinkAt(pdir, "ns/net", link)) {
       p.netns.clear();
       p.has &= ~F_NETNS;
-      add.emplace_back("ns/net", e);
+      if (e != ENOENT) add.emplace_back("ns/net", e);  // as the /proc walk: a zombie has no namespaces
     } else {
       p.netns = link;
       p.has |= F_NETNS;
