@@ -140,9 +140,17 @@ export interface Fact {
   pids?: number[];
 }
 
-/** `EACCES from semctl`: why a value is missing. */
+/** The errnos a missing value most often has, in words: EAGAIN is a scan's own bound (reads through holders: heldObjects.ts). */
+const WHY_MISSING: Readonly<Record<string, string>> = {
+  EAGAIN: "not read: past the scan's bound on such reads",
+  EACCES: 'unknown: permission denied',
+  EPERM: 'unknown: not permitted',
+  ETIMEDOUT: 'unknown: no answer in time',
+};
+
+/** Why a value is missing: `unknown: permission denied (EACCES from semctl)`. */
 export function errorText(e: ReadError): string {
-  return `unknown (${e.code} from ${e.syscall})`;
+  return `${Object.hasOwn(WHY_MISSING, e.code) ? WHY_MISSING[e.code] : 'unknown'} (${e.code} from ${e.syscall})`;
 }
 
 /** The facts of a channel in column order: present values, and missing ones that have a read error. `max` bounds each text. */

@@ -103,7 +103,10 @@ test('labels are one line, escaped; a missing value with a read error says why',
   }
   const sem = { ...SAMPLES['sysv-sem'], values: null, errors: [{ field: 'values', syscall: 'semctl', code: 'EACCES' }] };
   const f = channelFacts(sem, KINDS['sysv-sem'].columns).find((x) => x.id === 'values');
-  assert.equal(f?.text, 'unknown (EACCES from semctl)');
+  assert.equal(f?.text, 'unknown: permission denied (EACCES from semctl)');
+  // a read the scan's bound left out is said as such, not as a failure of the object
+  const q = { ...SAMPLES['posix-mq'], messages: null, errors: [{ field: 'messages', syscall: 'mq_getattr', code: 'EAGAIN' }] };
+  assert.equal(channelFacts(q, KINDS['posix-mq'].columns).find((x) => x.id === 'messages')?.text, "not read: past the scan's bound on such reads (EAGAIN from mq_getattr)");
 });
 
 test('sort keys from ids agree with the channels (binary search by id finds every sample)', () => {

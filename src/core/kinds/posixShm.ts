@@ -68,7 +68,7 @@ export const posixShm = defineKind<PosixShmChannel>({
   columns: [
     c('name', 'NAME', 'Name', 'string', 'Object name in /dev/shm', { search: 'text' }),
     c('size', 'SIZE', 'Size', 'number|null', "Size of the file in bytes (when it cannot be read, an object known by its holders shows how far its mappings reach: Size is mapping)", { unit: 'bytes' }),
-    c('sizeIsMapping', 'SIZE IS MAPPING', 'Size is mapping', 'boolean', "The file's size could not be read through any holder (no permission): Size is how far the mappings reach into it (the largest offset + length), which may be past the file's end or short of it", { wide: true }),
+    c('sizeIsMapping', 'SIZE IS MAPPING', 'Size is mapping', 'boolean', "The file's size could not be read through any holder (no permission, or past the scan's bound on such reads): Size is how far the mappings reach into it (the largest offset + length), which may be past the file's end or short of it", { wide: true }),
     c('deleted', 'DELETED', 'Deleted', 'boolean', 'The name was unlinked (shm_unlink) while processes still hold or map it', { wide: true }),
     c('otherMount', 'OTHER MOUNT', 'Another /dev/shm', 'boolean', "A file of another /dev/shm (a container's tmpfs): its name here is another file", { wide: true }),
     c('subdir', 'SUBDIR', 'In a subdirectory', 'boolean', 'A file under a subdirectory of /dev/shm, held or mapped: no POSIX name reaches it', { wide: true }),
