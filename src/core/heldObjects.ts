@@ -163,22 +163,29 @@ export interface HeldObjectRef {
   endpoints: readonly { pid: number }[];
 }
 
+/** A device as one number that orders devices (readOrder's `dev`). */
+export const devOrder = (major: number, minor: number): number => major * 0x100000 + minor;
+
 /** readOrder's view of an object whose id names its device (heldObjectKey), `inode` where the id does not hold it; 0:0 for an id of none of `forms`. */
 export function heldRef(id: string, kind: string, forms: readonly string[], endpoints: readonly { pid: number }[], inode?: number): HeldObjectRef {
   const key = heldObjectKey(id, kind, forms);
-  return { dev: key ? key.major * 0x100000 + key.minor : 0, inode: inode ?? key?.inode ?? 0, endpoints };
+  return { dev: key ? devOrder(key.major, key.minor) : 0, inode: inode ?? key?.inode ?? 0, endpoints };
 }
 
 /**
  * The order a scan spends a bound on such reads in (HeldSizeBudget.calls, the semaphore reads):
- * the objects of the processes asked about (`scope`) first; then the users' in turn — one object
+ * the objects of the processes asked about (the probes' `scope`) first; then the users' in turn — one object
  * of each user, users by uid, then a second of each — an object counted as its first holder's
  * (lowest pid). Each user's oldest first, by dev then inode: an object's number never changes and
  * new ones mostly get higher numbers, so past the bound the same ones are read snapshot after
  * snapshot. Any user can make thousands of shared memfds or /dev/shm files; in turn, theirs take
  * only their own share of the bound, never another user's.
  */
-export function readOrder<T>(items: readonly T[], ref: (t: T) => HeldObjectRef, uidOf: (pid: number) => number | undefined, scope?: ReadonlySet<number> | null): T[] {
+export function readOrder<T>(
+  items: readonly T[],
+  ref: (t: T) => HeldObjectRef,
+  { processes, scope }: { processes: ReadonlyMap<number, { uid: number }>; scope?: ReadonlySet<number> | null },
+): T[] {
   // (columns and index lists, no object per item: the socket lookups order every socket in no
   // table, and a user can hold a hundred thousand — object comparators took 100–360 ms there)
   const n = items.length;
@@ -191,7 +198,7 @@ export function readOrder<T>(items: readonly T[], ref: (t: T) => HeldObjectRef, 
     const r = ref(items[i]);
     dev[i] = r.dev;
     inode[i] = r.inode;
-    uid[i] = r.endpoints.length > 0 ? (uidOf(r.endpoints[0].pid) ?? -1) : -1;
+    uid[i] = r.endpoints.length > 0 ? (processes.get(r.endpoints[0].pid)?.uid ?? -1) : -1;
     (scope && r.endpoints.some((e) => scope.has(e.pid)) ? asked : rest).push(i);
   }
   const byAge = (a: number, b: number) => dev[a] - dev[b] || inode[a] - inode[b];

@@ -22,7 +22,8 @@ import { takeSnapshot } from '../../src/core/snapshot';
 import { peekChannel, type BytesPeek } from '../../src/core/actions/peek';
 import { ActionError } from '../../src/core/actions/errors';
 import { toolBinary } from '../../fixtures/ipcFixture';
-import { cannotActAsNobody, LONE_UID, NOBODY, pythonAs, runAsNobody, stageForOtherUsers, SYSTEM_PYTHON, type Staged } from '../harness/otherUser';
+import { cannotActAsNobody, LONE_UID, NOBODY, runAsNobody, stageForOtherUsers, SYSTEM_PYTHON, type Staged } from '../harness/otherUser';
+import { assertReadInTurns, holdAs } from './sharedBound';
 import { lineReader } from './childLines';
 
 const PAGE = 4096;
@@ -215,12 +216,7 @@ print('ready', flush=True)
 sys.stdin.readline()
 `;
 describe('/dev/shm sizes: one user\'s many objects leave another user\'s their size reads', { skip: !SYSTEM_PYTHON ? 'no /usr/bin/python3 (one other users can run)' : !native ? 'needs the native addon (no size reads)' : process.geteuid?.() !== 0 ? 'needs root: runs processes as other users' : false }, () => {
-  const holder = async (uid: number, pre: string, n: number) => {
-    const c = pythonAs(uid, MANY_SHM, [pre, String(n)]);
-    children.push(c);
-    await lineReader(c).next(`${pre}: ready`);
-    return c.pid!;
-  };
+  const holder = (uid: number, pre: string, n: number) => holdAs(uid, MANY_SHM, pre, n, children);
 
   it('on both walks', async () => {
     const attacker = await holder(NOBODY.uid, `ipci-fair-${process.pid}-a`, 80);
@@ -229,13 +225,7 @@ describe('/dev/shm sizes: one user\'s many objects leave another user\'s their s
       const snap = await takeSnapshot({ kinds: ['posix-shm'], walk });
       const of = (pid: number) => snap.channels.filter((c): c is PosixShmChannel => c.kind === 'posix-shm' && c.endpoints.some((e) => e.pid === pid));
       const exact = (c: PosixShmChannel) => !c.sizeIsMapping && c.size === 1000 + Number(c.name.slice(c.name.lastIndexOf('-') + 1));
-      const theirs = of(attacker);
-      const mine = of(victim);
-      assert.equal(theirs.length, 80, walk);
-      assert.equal(mine.length, 2, walk);
-      assert.ok(mine.every(exact), `${walk}: the other user's sized: ${JSON.stringify(mine.map((c) => ({ name: c.name, size: c.size, sizeIsMapping: c.sizeIsMapping, errors: c.errors })))}`);
-      const sized = theirs.filter(exact).length;
-      assert.ok(sized > 0 && sized < 80, `${walk}: the attacker's sized in part: ${sized} of 80`);
+      assertReadInTurns(walk, of(attacker), of(victim), [80, 2], exact, (c) => ({ name: c.name, size: c.size, sizeIsMapping: c.sizeIsMapping, errors: c.errors }));
     }
   });
 });

@@ -6,15 +6,15 @@ import { readOrder, type HeldObjectRef } from '../../src/core/heldObjects';
 import type { Endpoint } from '../../src/core/model';
 
 const obj = (name: string, dev: number, inode: number, ...pids: number[]) => ({ name, ref: { dev, inode, endpoints: pids.map((pid) => ({ pid, fd: 3, mode: 'rw' }) as Endpoint) } as HeldObjectRef });
-const uids = new Map([
-  [10, 0],
-  [11, 0],
-  [20, 1000],
-  [30, 65534],
-  [31, 65534],
+const processes = new Map<number, { uid: number }>([
+  [10, { uid: 0 }],
+  [11, { uid: 0 }],
+  [20, { uid: 1000 }],
+  [30, { uid: 65534 }],
+  [31, { uid: 65534 }],
 ]);
 const order = (items: ReturnType<typeof obj>[], scope?: Set<number>) =>
-  readOrder(items, (o) => o.ref, (pid) => uids.get(pid), scope).map((o) => o.name);
+  readOrder(items, (o) => o.ref, { processes, scope }).map((o) => o.name);
 
 test('readOrder: users in turn, by uid; each user\'s by dev then inode; an object is its first holder\'s', () => {
   const items = [

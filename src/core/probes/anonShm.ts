@@ -6,7 +6,7 @@
 // and fd rows: one channel per dev:inode mapped or held by ≥ 2 processes.
 import type { AnonShmChannel, Endpoint } from '../model';
 import { MEMFD_FDS } from '../kinds/fds';
-import { mapsDev, readOrder, sizeThroughHolders, type HeldSizeBudget } from '../heldObjects';
+import { devOrder, mapsDev, readOrder, sizeThroughHolders, type HeldSizeBudget } from '../heldObjects';
 import type { NativeAddon } from '../native';
 import { byPidFd, devName, emit, modeOf, type Probe, type ProbeContext } from './context';
 import { mapHolders, mapHoldersOf, type SharedMapping } from './maps';
@@ -88,10 +88,10 @@ function anonShmChannelsOf(named: readonly SharedMapping[], fds: Iterable<MemfdF
   return out;
 }
 
-/** A device as maps prints it (`00:1b`, hex) as one number that orders devices. */
-const devNumber = (dev: string): number => {
+/** A device as maps prints it (`00:1b`, hex). */
+const devParts = (dev: string) => {
   const [major, minor] = dev.split(':').map((x) => parseInt(x, 16));
-  return major * 0x100000 + minor;
+  return { major, minor };
 };
 
 /** At most this many size reads per snapshot (each is a native call on a thread, ~40 µs; a desktop shares hundreds of memfds). */
@@ -113,14 +113,15 @@ async function memfdSizes(ctx: ProbeContext, native: NativeAddon | null, chans: 
   // in turn: one user's thousand shared memfds leave the others theirs.
   const memfds = readOrder(
     chans.filter((ch) => ch.name.startsWith('memfd:')),
-    (ch) => ({ dev: devNumber(ch.dev), inode: ch.inode, endpoints: ch.endpoints }),
-    (pid) => ctx.processes.get(pid)?.uid,
-    ctx.scope,
+    (ch) => {
+      const { major, minor } = devParts(ch.dev);
+      return { dev: devOrder(major, minor), inode: ch.inode, endpoints: ch.endpoints };
+    },
+    ctx,
   );
   for (const ch of memfds) {
-    const [major, minor] = ch.dev.split(':').map((x) => parseInt(x, 16));
     // (its size so far is the mappings' reach)
-    await sizeThroughHolders(native, ch, { major, minor, inode: ch.inode }, ch.size, ctx.itemTimeoutMs, budget);
+    await sizeThroughHolders(native, ch, { ...devParts(ch.dev), inode: ch.inode }, ch.size, ctx.itemTimeoutMs, budget);
   }
 }
 

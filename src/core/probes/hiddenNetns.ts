@@ -76,7 +76,7 @@ export async function* hiddenNamespaces(ctx: ProbeContext, native: NativeAddon, 
       for (let i = g.first[k]; i >= 0; i = ctx.index.next[i]) out.push({ pid: f.pid[i] });
       return out;
     };
-    todo = readOrder(todo, (k) => ({ dev: 0, inode: g.inode[k], endpoints: holders(k) }), (pid) => ctx.processes.get(pid)?.uid, ctx.scope);
+    todo = readOrder(todo, (k) => ({ dev: 0, inode: g.inode[k], endpoints: holders(k) }), ctx);
   }
   let lookups = 0;
   let n = 0;

@@ -197,7 +197,7 @@ async function heldMqAttributes(ctx: ProbeContext, native: NativeAddon, queues: 
   const deadlineMs = ctx.itemTimeoutMs;
   // the processes asked about first, then users in turn (heldObjects.ts readOrder)
   const ref = (q: MqQueue) => heldRef(q.id, 'posix-mq', ['deleted', 'ns'], q.endpoints, q.ino ?? 0);
-  for (const q of readOrder(queues, ref, (pid) => ctx.processes.get(pid)?.uid, ctx.scope)) {
+  for (const q of readOrder(queues, ref, ctx)) {
     const key = heldObjectKey(q.id, 'posix-mq', ['deleted', 'ns']); // its id names its device
     if (!key || !q.ino) continue;
     const r = await mqAttrThroughHolders(native, q.endpoints, { major: key.major, minor: key.minor, inode: q.ino }, (what, fn) => withDeadline(what, deadlineMs, fn), allow);
@@ -334,7 +334,7 @@ async function semValuesThroughMappings(ctx: ProbeContext, native: NativeAddon, 
   const stuck = new Set<number>();
   // the processes asked about first, then users in turn (heldObjects.ts readOrder): one user's
   // thousand mapped semaphores leave the others theirs
-  for (const ch of readOrder(sems, (c) => heldRef(c.id, 'posix-sem', ['deleted', 'mount'], c.endpoints), (pid) => ctx.processes.get(pid)?.uid, ctx.scope)) {
+  for (const ch of readOrder(sems, (c) => heldRef(c.id, 'posix-sem', ['deleted', 'mount'], c.endpoints), ctx)) {
     const key = heldObjectKey(ch.id, 'posix-sem', ['deleted', 'mount']);
     // the sem_t is the file's first bytes: only a mapping from offset 0 shows it at its start
     const mapped = ch.endpoints.filter((e) => e.map !== undefined && MAP_RANGE.test(e.map) && !e.mapOffset);
@@ -694,7 +694,7 @@ const MAX_HELD_SIZE_READS = 64;
 async function shmSizesThroughHolders(ctx: ProbeContext, native: NativeAddon | null, shms: readonly UnlistedShm[]): Promise<void> {
   const budget: HeldSizeBudget = { calls: MAX_HELD_SIZE_READS, skip: new Map() };
   // the processes asked about first, then users in turn, each one's oldest first (heldObjects.ts readOrder)
-  for (const { ch, mapped } of readOrder(shms, ({ ch }) => heldRef(ch.id, 'posix-shm', ['deleted', 'mount', 'file'], ch.endpoints), (pid) => ctx.processes.get(pid)?.uid, ctx.scope)) {
+  for (const { ch, mapped } of readOrder(shms, ({ ch }) => heldRef(ch.id, 'posix-shm', ['deleted', 'mount', 'file'], ch.endpoints), ctx)) {
     const key = heldObjectKey(ch.id, 'posix-shm', ['deleted', 'mount', 'file']);
     await sizeThroughHolders(native, ch, key && key.inode !== null ? { major: key.major, minor: key.minor, inode: key.inode } : null, mapped, ctx.itemTimeoutMs, budget);
   }
