@@ -216,6 +216,17 @@ await layer('integration-proc-mq', async () => {
   }
 });
 
+/**
+ * A harness layer's failures, for the summary (a CI report may keep only the end of the output):
+ * the extension runner's `✖ title: stack` lines, and mocha's closing list (`N failing` on) from the
+ * browser runs.
+ */
+function harnessFailures(out) {
+  const marks = out.split('\n').filter((l) => /^\s*✖ /.test(l));
+  const mocha = out.split(/^\s*\d+ failing$/m).slice(1).map((part) => part.split(/^\[[a-z0-9-]+\] \d+ passed/m)[0].trim());
+  return [...marks, ...mocha].join('\n');
+}
+
 // The layers run by a harness script that prints `[name] N passed, N failed`.
 const counted = async (script, args) => {
   const r = await run(process.execPath, [script, ...args]);
@@ -230,6 +241,7 @@ const counted = async (script, args) => {
     ok: r.code === 0,
     passed,
     failed,
+    failures: r.code !== 0 ? harnessFailures(r.out) : '',
     detail: `${passed} passed, ${failed} failed` + (problem ? ` — ${problem}` : r.code !== 0 && !m ? ' — did not run (see above)' : '') + (note ? ` (${note})` : ''),
   };
 };

@@ -37,6 +37,7 @@ import { describe, kindOf, PROCESS_FACETS, walkRulesFor } from './kinds';
 import { SOCKET_FDS } from './kinds/fds';
 import type { FdInfoRow, ProbeId } from './kinds/kind';
 import { walkProcTs } from './procWalk';
+import { dropOwnHandles, ownFds } from './ownHandles';
 import { withDeadline } from './deadline';
 import { fdExhaustionError, isFdExhaustion } from './fdLimit';
 import { runWalk, stuckWalks, walkPreference, walkProcAndThreads, type WalkBackends, type WalkPreference, type WalkRun } from './walkBackend';
@@ -287,8 +288,11 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   const { bpf, bpfError } = bpfBackend(opts);
   if (opts.processOnly) return processSnapshot(opts, native, bpf, capabilities, warnings, t0, takenAt, itemTimeoutMs, deadlineMs);
 
+  // our own fds before anything of this scan opens one, and again after the walk (ownHandles.ts)
+  const ownBefore = ownFds(procRoot);
   const { walking, prefetched } = startWalk({ native, nativeError, bpf, bpfError }, opts, procRoot, kinds, itemTimeoutMs, deadlineMs, warnings);
-  const { walk: w, capability: walkCapability, bpf: bpfPhases } = await walking;
+  const { walk: walked, capability: walkCapability, bpf: bpfPhases } = await walking;
+  const w = dropOwnHandles(walked, ownBefore, ownFds(procRoot));
   capabilities.threads = w.threads;
   capabilities.walk = walkCapability;
   reportGivenUp(w, stuckWalks({ native, bpf }), itemTimeoutMs, warnings);

@@ -660,6 +660,20 @@ function lsofOracle(pids: ReadonlySet<number>, take: () => Promise<Snapshot>): P
   });
 }
 
+/**
+ * A TCP socket of the root namespace listens on 127.0.0.1:`port` (/proc/net/tcp, state 0A). A
+ * socket bound and not yet listening refuses connections: Squid's coordinator binds the shared
+ * port and a worker calls listen() on it later, so a client started once the sockets exist could
+ * find it refused (CI saw curl exit 7).
+ */
+function listening(port: number): boolean {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return fs.readFileSync('/proc/net/tcp', 'utf8').split('\n').some((l) => {
+    const t = l.trim().split(/\s+/);
+    return t[1] === local && t[3] === '0A';
+  });
+}
+
 async function waitFor(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (!ok()) {
@@ -878,6 +892,7 @@ describe('bpf-iter and proc walks on real services (MariaDB, HAProxy → Apache 
     await waitFor('PHP-FPM socket', () => (alive(fpm), fs.existsSync(fpmSock)));
     await waitFor('Apache children', () => (alive(apache), tree([apache.pid!]).size >= 4));
     await waitFor('HAProxy worker', () => (alive(haproxy), tree([haproxy.pid!]).size >= 2));
+    await waitFor(`HAProxy and Apache listening on ${hp} and ${ap1}`, () => (alive(haproxy), alive(apache), listening(hp) && listening(ap1)));
     const curl = start('curl', ['-s', '-m', '700', `http://127.0.0.1:${hp}/slow.php`]);
     roots = [mariadb.pid!, client.pid!, fpm.pid!, apache.pid!, haproxy.pid!, curl.pid!];
     // the request is held at the end of the chain: a PHP-FPM worker holds the accepted connection
@@ -1047,6 +1062,7 @@ describe('bpf-iter and proc walks on real services (Squid with two workers)', { 
     const sock = (what: string) => path.join('/run/squid', `${name}-${what}.ipc`);
     await waitFor('Squid coordinator and workers', () => (alive(squid), ['coordinator', 'kid-1', 'kid-2'].every((w) => fs.existsSync(sock(w)))), 60_000);
     await waitFor('the workers listening', () => (alive(squid), [...tree([squid.pid!])].filter((p) => socketsOf(p) >= 3).length >= 3), 60_000);
+    await waitFor(`Squid listening on ${port}`, () => (alive(squid), listening(port)), 60_000);
     const curl = start('curl', ['-s', '-m', '700', '-x', `http://127.0.0.1:${port}`, `http://127.0.0.1:${up}/held`]);
     roots = [squid.pid!, upstream.pid!, curl.pid!];
     await waitFor('the request at the upstream', () => (alive(curl), tree([upstream.pid!]).size >= 2), 60_000);

@@ -1,0 +1,80 @@
+// The scanning process's own transient handles, kept out of its snapshot. While the walk lists
+// every fd table, its own threads (and the probes beside it) hold fds of their own for a moment: a
+// pipe reopened read-only to measure it, a netlink socket for sock_diag, a queue file opened for its
+// QSIZE. The walk of our own process, on another thread at the same time, would list them, and the
+// snapshot would show ipc-inspector (or the extension host) as one more reader of another process's
+// pipe: a reader that is running, so `doctor` took a blocked writer for one being drained (CI saw
+// both its blocked-writer and its wait-cycle tests miss). Only fds our process held with the same
+// target before the walk started and still holds after it ended are kept: a transient handle opened
+// after the first listing cannot be in it, and a real fd opened meanwhile shows from the next scan.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ProcWalk, ProcWalkFds } from './native';
+
+/** Our own fds as `procRoot` sees them: our pid there, and fd → link text. Null when it is not our /proc (a captured tree) or unreadable. */
+export interface OwnFds {
+  pid: number;
+  links: Map<number, string>;
+}
+
+export function ownFds(procRoot: string): OwnFds | null {
+  try {
+    // our pid as this /proc numbers it (another pid namespace's /proc has no "self" of ours)
+    const pid = Number(fs.readlinkSync(path.join(procRoot, 'self')));
+    if (!Number.isInteger(pid) || pid <= 0) return null;
+    const dir = path.join(procRoot, 'self/fd');
+    const links = new Map<number, string>();
+    for (const name of fs.readdirSync(dir)) {
+      try {
+        links.set(Number(name), fs.readlinkSync(path.join(dir, name)));
+      } catch {
+        /* closed meanwhile (the listing's own directory fd among them) */
+      }
+    }
+    return { pid, links };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `w` without the rows of our own process whose fd was not held, with the same target, both
+ * `before` the walk and `after` it. The same `w` when no row goes.
+ */
+export function dropOwnHandles(w: ProcWalk, before: OwnFds | null, after: OwnFds | null): ProcWalk {
+  if (!before || !after || before.pid !== after.pid) return w;
+  const f = w.fds;
+  const n = f.pid.length;
+  const keep = new Uint8Array(n).fill(1);
+  let dropped = 0;
+  for (let i = 0; i < n; i++) {
+    if (f.pid[i] !== before.pid) continue;
+    const link = before.links.get(f.fd[i]);
+    if (link !== undefined && after.links.get(f.fd[i]) === link) continue;
+    keep[i] = 0;
+    dropped++;
+  }
+  if (dropped === 0) return w;
+  const m = n - dropped;
+  const out: ProcWalkFds = {
+    pid: new Int32Array(m), fd: new Int32Array(m), kind: new Uint8Array(m), mode: new Uint8Array(m),
+    inode: new Float64Array(m), dev: new Float64Array(m), pathIndex: new Int32Array(m), infoIndex: new Int32Array(m),
+    buffered: new Float64Array(m), capacity: new Float64Array(m),
+  };
+  // paths and infos stay as they are: the kept rows' indices into them still hold
+  for (let i = 0, k = 0; i < n; i++) {
+    if (keep[i] === 0) continue;
+    out.pid[k] = f.pid[i];
+    out.fd[k] = f.fd[i];
+    out.kind[k] = f.kind[i];
+    out.mode[k] = f.mode[i];
+    out.inode[k] = f.inode[i];
+    out.dev[k] = f.dev[i];
+    out.pathIndex[k] = f.pathIndex[i];
+    out.infoIndex[k] = f.infoIndex[i];
+    out.buffered[k] = f.buffered[i];
+    out.capacity[k] = f.capacity[i];
+    k++;
+  }
+  return { ...w, fds: out };
+}

@@ -1,0 +1,61 @@
+// dropOwnHandles: our own process keeps only the fds it held with the same target before and after
+// the walk; every other process's rows, and the paths and fdinfo indices of kept rows, stay as
+// they were.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { dropOwnHandles, type OwnFds } from '../../src/core/ownHandles';
+import type { ProcWalk } from '../../src/core/native';
+
+function walkOf(rows: [pid: number, fd: number, inode: number, pathIndex?: number][]): ProcWalk {
+  const n = rows.length;
+  const col = <T extends Int32Array | Float64Array | Uint8Array>(make: new (n: number) => T, f: (r: (typeof rows)[number]) => number): T => {
+    const a = new make(n);
+    rows.forEach((r, i) => (a[i] = f(r)));
+    return a;
+  };
+  return {
+    processes: [],
+    fds: {
+      pid: col(Int32Array, (r) => r[0]), fd: col(Int32Array, (r) => r[1]), kind: col(Uint8Array, () => 1), mode: col(Uint8Array, () => 1),
+      inode: col(Float64Array, (r) => r[2]), dev: col(Float64Array, () => 0), pathIndex: col(Int32Array, (r) => r[3] ?? -1), infoIndex: col(Int32Array, () => -1),
+      buffered: col(Float64Array, (r) => r[2] % 7), capacity: col(Float64Array, () => 65536),
+    },
+    paths: ['/tmp/a fifo', '/tmp/b fifo'],
+    infos: [],
+    elapsedMs: 0,
+    threads: 1,
+  };
+}
+
+const own = (pid: number, links: [number, string][]): OwnFds => ({ pid, links: new Map(links) });
+const rowsOf = (w: ProcWalk) => [...w.fds.pid].map((pid, i) => [pid, w.fds.fd[i], w.fds.inode[i], w.fds.pathIndex[i], w.fds.buffered[i]]);
+
+test('our rows: kept when held the same before and after; gone when opened meanwhile, retargeted or closed', () => {
+  const w = walkOf([
+    [10, 3, 100],
+    [50, 3, 200], // held throughout
+    [50, 4, 300], // a measuring handle: in neither listing
+    [50, 5, 400], // fd 5 was another file before
+    [50, 6, 500, 1], // a FIFO held throughout
+    [50, 7, 600], // closed before the walk ended
+    [90, 4, 300],
+  ]);
+  const before = own(50, [[3, 'pipe:[200]'], [5, 'pipe:[401]'], [6, '/tmp/b fifo'], [7, 'pipe:[600]']]);
+  const after = own(50, [[3, 'pipe:[200]'], [5, 'pipe:[400]'], [6, '/tmp/b fifo']]);
+  assert.deepEqual(rowsOf(dropOwnHandles(w, before, after)), [
+    [10, 3, 100, -1, 100 % 7],
+    [50, 3, 200, -1, 200 % 7],
+    [50, 6, 500, 1, 500 % 7],
+    [90, 4, 300, -1, 300 % 7],
+  ]);
+});
+
+test('the same walk when nothing of ours goes, or when our fds could not be listed (not our /proc)', () => {
+  const w = walkOf([[10, 3, 100], [50, 3, 200]]);
+  const same = own(50, [[3, 'pipe:[200]']]);
+  assert.equal(dropOwnHandles(w, same, same), w);
+  assert.equal(dropOwnHandles(w, null, same), w);
+  assert.equal(dropOwnHandles(w, same, null), w);
+  // two listings that disagree on who we are (not one /proc): nothing is dropped
+  assert.equal(dropOwnHandles(w, own(50, []), own(51, [])), w);
+});
