@@ -9,7 +9,8 @@
 // after the first listing cannot be in it, and a real fd opened meanwhile shows from the next scan.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ProcWalk, ProcWalkFds } from './native';
+import type { ProcWalk } from './native';
+import { copyFdRow, fdColumns } from './walkBackend';
 
 /** Our own fds as `procRoot` sees them: our pid there, and fd → link text. Null when it is not our /proc (a captured tree) or unreadable. */
 export interface OwnFds {
@@ -55,26 +56,8 @@ export function dropOwnHandles(w: ProcWalk, before: OwnFds | null, after: OwnFds
     dropped++;
   }
   if (dropped === 0) return w;
-  const m = n - dropped;
-  const out: ProcWalkFds = {
-    pid: new Int32Array(m), fd: new Int32Array(m), kind: new Uint8Array(m), mode: new Uint8Array(m),
-    inode: new Float64Array(m), dev: new Float64Array(m), pathIndex: new Int32Array(m), infoIndex: new Int32Array(m),
-    buffered: new Float64Array(m), capacity: new Float64Array(m),
-  };
+  const out = fdColumns(n - dropped);
   // paths and infos stay as they are: the kept rows' indices into them still hold
-  for (let i = 0, k = 0; i < n; i++) {
-    if (keep[i] === 0) continue;
-    out.pid[k] = f.pid[i];
-    out.fd[k] = f.fd[i];
-    out.kind[k] = f.kind[i];
-    out.mode[k] = f.mode[i];
-    out.inode[k] = f.inode[i];
-    out.dev[k] = f.dev[i];
-    out.pathIndex[k] = f.pathIndex[i];
-    out.infoIndex[k] = f.infoIndex[i];
-    out.buffered[k] = f.buffered[i];
-    out.capacity[k] = f.capacity[i];
-    k++;
-  }
+  for (let i = 0, k = 0; i < n; i++) if (keep[i] !== 0) copyFdRow(out, k++, f, i);
   return { ...w, fds: out };
 }

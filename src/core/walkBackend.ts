@@ -384,32 +384,38 @@ export async function walkProcAndThreads(native: Pick<NativeAddon, 'walkProc'>, 
   return mergeWalks(w, t);
 }
 
-/** Two walks' results as one: processes appended, fd rows merged in pid order (both come in it). */
-export function mergeWalks(a: ProcWalk, b: ProcWalk): ProcWalk {
-  const n = a.fds.pid.length + b.fds.pid.length;
-  const out: ProcWalkFds = {
+/** Empty fd columns for `n` rows. */
+export function fdColumns(n: number): ProcWalkFds {
+  return {
     pid: new Int32Array(n), fd: new Int32Array(n), kind: new Uint8Array(n), mode: new Uint8Array(n),
     inode: new Float64Array(n), dev: new Float64Array(n), pathIndex: new Int32Array(n), infoIndex: new Int32Array(n),
     buffered: new Float64Array(n), capacity: new Float64Array(n),
   };
-  const copy = (src: ProcWalk, i: number, k: number, pathBase: number, infoBase: number) => {
-    const f = src.fds;
-    out.pid[k] = f.pid[i];
-    out.fd[k] = f.fd[i];
-    out.kind[k] = f.kind[i];
-    out.mode[k] = f.mode[i];
-    out.inode[k] = f.inode[i];
-    out.dev[k] = f.dev[i];
-    out.pathIndex[k] = f.pathIndex[i] < 0 ? -1 : f.pathIndex[i] + pathBase;
-    out.infoIndex[k] = f.infoIndex[i] < 0 ? -1 : f.infoIndex[i] + infoBase;
-    out.buffered[k] = f.buffered[i];
-    out.capacity[k] = f.capacity[i];
-  };
+}
+
+/** Row `i` of `f` into row `k` of `out`, its path and fdinfo indices moved by `pathBase` and `infoBase`. */
+export function copyFdRow(out: ProcWalkFds, k: number, f: ProcWalkFds, i: number, pathBase = 0, infoBase = 0): void {
+  out.pid[k] = f.pid[i];
+  out.fd[k] = f.fd[i];
+  out.kind[k] = f.kind[i];
+  out.mode[k] = f.mode[i];
+  out.inode[k] = f.inode[i];
+  out.dev[k] = f.dev[i];
+  out.pathIndex[k] = f.pathIndex[i] < 0 ? -1 : f.pathIndex[i] + pathBase;
+  out.infoIndex[k] = f.infoIndex[i] < 0 ? -1 : f.infoIndex[i] + infoBase;
+  out.buffered[k] = f.buffered[i];
+  out.capacity[k] = f.capacity[i];
+}
+
+/** Two walks' results as one: processes appended, fd rows merged in pid order (both come in it). */
+export function mergeWalks(a: ProcWalk, b: ProcWalk): ProcWalk {
+  const n = a.fds.pid.length + b.fds.pid.length;
+  const out = fdColumns(n);
   let i = 0;
   let j = 0;
   for (let k = 0; k < n; k++) {
-    if (j >= b.fds.pid.length || (i < a.fds.pid.length && a.fds.pid[i] <= b.fds.pid[j])) copy(a, i++, k, 0, 0);
-    else copy(b, j++, k, a.paths.length, a.infos.length);
+    if (j >= b.fds.pid.length || (i < a.fds.pid.length && a.fds.pid[i] <= b.fds.pid[j])) copyFdRow(out, k, a.fds, i++);
+    else copyFdRow(out, k, b.fds, j++, a.paths.length, a.infos.length);
   }
   // the paths that are not UTF-8, b's indices after a's paths
   const hexAt = [...(a.pathHexAt ?? []), ...(b.pathHexAt ?? []).map((x) => x + a.paths.length)];

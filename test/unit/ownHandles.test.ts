@@ -5,26 +5,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dropOwnHandles, type OwnFds } from '../../src/core/ownHandles';
 import type { ProcWalk } from '../../src/core/native';
+import { fdColumns } from './fakeWalk';
 
+/** Rows [pid, fd, inode, pathIndex?] as a walk; buffered bytes follow the inode (inode % 7), to show they move with their row. */
 function walkOf(rows: [pid: number, fd: number, inode: number, pathIndex?: number][]): ProcWalk {
-  const n = rows.length;
-  const col = <T extends Int32Array | Float64Array | Uint8Array>(make: new (n: number) => T, f: (r: (typeof rows)[number]) => number): T => {
-    const a = new make(n);
-    rows.forEach((r, i) => (a[i] = f(r)));
-    return a;
-  };
-  return {
-    processes: [],
-    fds: {
-      pid: col(Int32Array, (r) => r[0]), fd: col(Int32Array, (r) => r[1]), kind: col(Uint8Array, () => 1), mode: col(Uint8Array, () => 1),
-      inode: col(Float64Array, (r) => r[2]), dev: col(Float64Array, () => 0), pathIndex: col(Int32Array, (r) => r[3] ?? -1), infoIndex: col(Int32Array, () => -1),
-      buffered: col(Float64Array, (r) => r[2] % 7), capacity: col(Float64Array, () => 65536),
-    },
-    paths: ['/tmp/a fifo', '/tmp/b fifo'],
-    infos: [],
-    elapsedMs: 0,
-    threads: 1,
-  };
+  const fds = fdColumns(rows.map(([pid, fd, inode]) => [pid, fd, 1, 1, inode]), { buffered: (r) => r[4] % 7 });
+  rows.forEach((r, i) => (fds.pathIndex[i] = r[3] ?? -1));
+  return { processes: [], fds, paths: ['/tmp/a fifo', '/tmp/b fifo'], infos: [], elapsedMs: 0, threads: 1 };
 }
 
 const own = (pid: number, links: [number, string][]): OwnFds => ({ pid, links: new Map(links) });
