@@ -47,12 +47,11 @@ const noPtraceRead = (() => {
 const pidArgs = (pids: number[]) => pids.flatMap((p) => ['--pid', String(p)]);
 
 /**
- * For a failure message: what the kernel says of the deadlocked pair now (each thread's state
- * and syscall) and what a snapshot of them reads of both pipes, so a miss tells which fact was
- * absent (CI once saw one blocked writer and no cycle, and did not say why).
+ * For a failure message: what the kernel says of `procs` now (each thread's state and syscall) and
+ * what a snapshot of them reads of the pipes `inodes` (holders included), so a miss tells which
+ * fact was absent (CI once saw one blocked writer and no cycle, and did not say why).
  */
-function deadlockState(f: Fixture): string {
-  const { a, b, abInode, baInode } = f.info as { a: { pid: number }; b: { pid: number }; abInode: number; baInode: number };
+function pipeState(procs: [name: string, pid: number][], inodes: number[], head: string): string {
   const read = (p: string) => {
     try {
       return fs.readFileSync(p, 'utf8').trim();
@@ -60,8 +59,8 @@ function deadlockState(f: Fixture): string {
       return (e as NodeJS.ErrnoException).code ?? String(e);
     }
   };
-  const lines = [`pipes: ab ${abInode} (a writes), ba ${baInode} (b writes)`];
-  for (const [name, pid] of [['a', a.pid], ['b', b.pid]] as const) {
+  const lines = [head];
+  for (const [name, pid] of procs) {
     let tids: string[] = [];
     try {
       tids = fs.readdirSync(`/proc/${pid}/task`);
@@ -73,14 +72,19 @@ function deadlockState(f: Fixture): string {
       lines.push(`${name} ${pid} thread ${t}: state ${stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)}, syscall ${read(`/proc/${pid}/task/${t}/syscall`)}`);
     }
   }
-  const snap = runCli(['snapshot', '--json', '--kind', 'pipe', ...pidArgs([a.pid, b.pid])], { timeout: 60000 });
+  const snap = runCli(['snapshot', '--json', '--kind', 'pipe', ...pidArgs(procs.map(([, pid]) => pid))], { timeout: 60000 });
   try {
     const s = JSON.parse(snap.stdout) as { channels: { id: string; bufferedBytes?: number | null; capacity?: number | null; endpoints: unknown[] }[] };
-    for (const c of s.channels) if (c.id === `pipe:${abInode}` || c.id === `pipe:${baInode}`) lines.push(`${c.id}: buffered ${c.bufferedBytes}, capacity ${c.capacity}, endpoints ${JSON.stringify(c.endpoints)}`);
+    for (const c of s.channels) if (inodes.some((i) => c.id === `pipe:${i}`)) lines.push(`${c.id}: buffered ${c.bufferedBytes}, capacity ${c.capacity}, endpoints ${JSON.stringify(c.endpoints)}`);
   } catch {
     lines.push(`snapshot: exit ${snap.code}, ${snap.stderr.slice(0, 500)}`);
   }
   return lines.join('\n');
+}
+
+function deadlockState(f: Fixture): string {
+  const { a, b, abInode, baInode } = f.info as { a: { pid: number }; b: { pid: number }; abInode: number; baInode: number };
+  return pipeState([['a', a.pid], ['b', b.pid]], [abInode, baInode], `pipes: ab ${abInode} (a writes), ba ${baInode} (b writes)`);
 }
 
 describe('ipc-inspector doctor', { skip: cliNotBuilt || noNative }, () => {
@@ -115,7 +119,9 @@ describe('ipc-inspector doctor', { skip: cliNotBuilt || noNative }, () => {
     const r = doctor(['--samples', '3', '--interval', '200', ...pidArgs(f.pids)]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const title = r.stdout.split('\n').find((l) => l.startsWith('WARNING blocked-writer'));
-    assert.ok(title, r.stdout);
+    const { writer, reader, inode } = f.info as { writer: { pid: number }; reader: { pid: number }; inode: number };
+    // (the state is read only on a miss: it costs a snapshot)
+    if (!title) assert.fail(`no blocked writer:\n${r.stdout}\n${pipeState([['writer', writer.pid], ['reader', reader.pid]], [inode], `pipe ${inode}`)}`);
     assert.ok(title.includes(escapeControl(f.info.comm)), title);
     assert.ok(!r.stdout.includes(f.info.comm), 'raw comm printed');
     assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f\u202e]/.test(r.stdout), 'control characters printed');
