@@ -19,6 +19,12 @@ export function mapsDev(major: number, minor: number): string {
   return `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}`;
 }
 
+/** mapsDev's inverse: a device as maps prints it (`00:1b`, hex) as its numbers, NaN for a part that is not there or not hex. */
+export function parseMapsDev(dev: string): { major: number; minor: number } {
+  const [major, minor] = dev.split(':').map((h) => parseInt(h, 16));
+  return { major: major ?? NaN, minor: minor ?? NaN };
+}
+
 export type MqAttr = { maxmsg: number; msgsize: number; curmsgs: number };
 
 /**

@@ -2,7 +2,7 @@
 // the processes asked about first, then users in turn, each user's oldest (dev, inode) first.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readOrder, type HeldObjectRef } from '../../src/core/heldObjects';
+import { mapsDev, parseMapsDev, readOrder, type HeldObjectRef } from '../../src/core/heldObjects';
 import type { Endpoint } from '../../src/core/model';
 
 const obj = (name: string, dev: number, inode: number, ...pids: number[]) => ({ name, ref: { dev, inode, endpoints: pids.map((pid) => ({ pid, fd: 3, mode: 'rw' }) as Endpoint) } as HeldObjectRef });
@@ -52,4 +52,10 @@ test('readOrder: users run out at different turns; the rest keep their turns in 
     ...[1, 2, 3].map((i) => obj(`n${i}`, 1, 100 + i, 30)), // nobody's three
   ];
   assert.deepEqual(order(items.reverse()), ['r1', 'u1', 'n1', 'r2', 'n2', 'r3', 'n3', 'r4', 'r5']);
+});
+
+test('parseMapsDev reads back what mapsDev prints; NaN for a part missing or not hex', () => {
+  for (const [major, minor] of [[0, 0x1b], [259, 3], [0xfff, 0xfffff]]) assert.deepEqual(parseMapsDev(mapsDev(major, minor)), { major, minor });
+  assert.ok(Number.isNaN(parseMapsDev('00').minor));
+  assert.ok(Number.isNaN(parseMapsDev('zz:01').major));
 });

@@ -6,7 +6,7 @@
 // and fd rows: one channel per dev:inode mapped or held by ≥ 2 processes.
 import type { AnonShmChannel, Endpoint } from '../model';
 import { MEMFD_FDS } from '../kinds/fds';
-import { devOrder, mapsDev, readOrder, sizeThroughHolders, type HeldSizeBudget } from '../heldObjects';
+import { devOrder, mapsDev, parseMapsDev, readOrder, sizeThroughHolders, type HeldSizeBudget } from '../heldObjects';
 import type { NativeAddon } from '../native';
 import { byPidFd, devName, emit, modeOf, type Probe, type ProbeContext } from './context';
 import { mapHolders, mapHoldersOf, type SharedMapping } from './maps';
@@ -88,12 +88,6 @@ function anonShmChannelsOf(named: readonly SharedMapping[], fds: Iterable<MemfdF
   return out;
 }
 
-/** A device as maps prints it (`00:1b`, hex). */
-const devParts = (dev: string) => {
-  const [major, minor] = dev.split(':').map((x) => parseInt(x, 16));
-  return { major, minor };
-};
-
 /** At most this many size reads per snapshot (each is a native call on a thread, ~40 µs; a desktop shares hundreds of memfds). */
 const MAX_SIZE_READS = 64;
 
@@ -114,14 +108,14 @@ async function memfdSizes(ctx: ProbeContext, native: NativeAddon | null, chans: 
   const memfds = readOrder(
     chans.filter((ch) => ch.name.startsWith('memfd:')),
     (ch) => {
-      const { major, minor } = devParts(ch.dev);
+      const { major, minor } = parseMapsDev(ch.dev);
       return { dev: devOrder(major, minor), inode: ch.inode, endpoints: ch.endpoints };
     },
     ctx,
   );
   for (const ch of memfds) {
     // (its size so far is the mappings' reach)
-    await sizeThroughHolders(native, ch, { ...devParts(ch.dev), inode: ch.inode }, ch.size, ctx.itemTimeoutMs, budget);
+    await sizeThroughHolders(native, ch, { ...parseMapsDev(ch.dev), inode: ch.inode }, ch.size, ctx.itemTimeoutMs, budget);
   }
 }
 

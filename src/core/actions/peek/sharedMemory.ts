@@ -10,7 +10,7 @@ import { ActionError } from '../errors';
 import { explainPeek, isFatal, needNative, ownerOf, posixObjectFile, shownFile, type PeekContext, type Peeker } from './common';
 import { shownName } from '../../format';
 import type { BytesPeek } from './types';
-import { fileSizeThroughHolders, heldObjectKey, MAP_RANGE, mapsDev } from '../../heldObjects';
+import { fileSizeThroughHolders, heldObjectKey, MAP_RANGE, mapsDev, parseMapsDev } from '../../heldObjects';
 import { DeadlineError, TooManyStuckError } from '../../deadline';
 
 /**
@@ -246,7 +246,7 @@ async function readMapping(ctx: PeekContext, dev: string, inode: number, what0: 
  * would wait the same way.
  */
 async function objectFileSize(ctx: PeekContext, addon: NativeAddon, ep: Endpoint, dev: string, inode: number, what: string): Promise<number | string> {
-  const [major, minor] = dev.split(':').map((h) => parseInt(h, 16));
+  const { major, minor } = parseMapsDev(dev);
   if (!Number.isInteger(major) || !Number.isInteger(minor)) return 'EINVAL from maps';
   let fatal: unknown;
   const attempt = async <T>(w: string, fn: () => Promise<T>): Promise<T> => {
