@@ -9,40 +9,13 @@
 //   node scripts/build.mjs test/integration cli && node --test dist/test/integration/cliExit.test.js
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadNative } from '../../src/core/native';
-import { BIN, cliNotBuilt, cliScratch } from './cliRunner';
+import { BIN, cliNotBuilt, cliScratch, runCliAsync as runAsync, type Ended } from './cliRunner';
 
 const { tmp, made, fixture } = cliScratch('ipc-cli-exit-');
-
-interface Ended {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** Runs the CLI to its end (a hang guard kills it after `timeoutMs`); stdout captured unless `stdio` says otherwise. */
-function runAsync(args: string[], opts: { stdio?: StdioOptions; env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (pid: number) => void; onChild?: (c: ChildProcess) => void } = {}): Promise<Ended> {
-  const t0 = Date.now();
-  const c = spawn(process.execPath, [BIN, ...args], { stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
-  let stdout = '';
-  let stderr = '';
-  c.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  c.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const guard = setTimeout(() => c.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
-  opts.onSpawn?.(c.pid!);
-  opts.onChild?.(c);
-  return new Promise((resolve) => {
-    c.on('close', (code, signal) => {
-      clearTimeout(guard);
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - t0 });
-    });
-  });
-}
 
 /**
  * The write end of a real pipe (a FIFO) whose reader has already gone: every write to it fails

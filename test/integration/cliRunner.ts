@@ -2,7 +2,7 @@
 // these tests were built in, its output captured; and why the CLI tests skip when dist/cli.js is
 // not built.
 import { after } from 'node:test';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -33,6 +33,33 @@ export interface CliRun {
 export function runCli(args: string[], opts: { input?: string; timeout?: number; maxBuffer?: number } = {}): CliRun {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: opts.maxBuffer ?? 256 * 1024 * 1024, input: opts.input, timeout: opts.timeout });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
+}
+
+export interface Ended {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs the CLI to its end (a hang guard kills it after `timeoutMs`); stdout captured unless `stdio` says otherwise. */
+export function runCliAsync(args: string[], opts: { stdio?: StdioOptions; env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (pid: number) => void; onChild?: (c: ChildProcess) => void } = {}): Promise<Ended> {
+  const t0 = Date.now();
+  const c = spawn(process.execPath, [BIN, ...args], { stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
+  let stdout = '';
+  let stderr = '';
+  c.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  c.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const guard = setTimeout(() => c.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+  opts.onSpawn?.(c.pid!);
+  opts.onChild?.(c);
+  return new Promise((resolve) => {
+    c.on('close', (code, signal) => {
+      clearTimeout(guard);
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - t0 });
+    });
+  });
 }
 
 /**

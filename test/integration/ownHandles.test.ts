@@ -10,7 +10,7 @@ import { takeSnapshot } from '../../src/core/snapshot';
 import type { Snapshot } from '../../src/core/model';
 import { loadNative } from '../../src/core/native';
 import { bpfWalkSkip } from './bpfSkip';
-import { BIN, cliNotBuilt } from './cliRunner';
+import { cliNotBuilt, runCliAsync } from './cliRunner';
 import { lineReader } from './childLines';
 
 const PIPES = 300;
@@ -28,23 +28,11 @@ function strayEnds(s: Snapshot, holder: number, walker: number): string[] {
 }
 
 /** `ipc-inspector snapshot --json --kind pipe` on `walk`: the snapshot and the CLI's own pid. */
-function cliSnapshot(walk: string): Promise<{ snap: Snapshot; pid: number }> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [BIN, 'snapshot', '--json', '--kind', 'pipe'], { env: { ...process.env, IPC_INSPECTOR_WALK: walk }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    c.stdout.on('data', (d: Buffer) => out.push(d));
-    c.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    c.on('error', reject);
-    c.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`snapshot exited ${code}: ${err}`));
-      try {
-        resolve({ snap: JSON.parse(Buffer.concat(out).toString('utf8')) as Snapshot, pid: c.pid! });
-      } catch (e) {
-        reject(e as Error);
-      }
-    });
-  });
+async function cliSnapshot(walk: string): Promise<{ snap: Snapshot; pid: number }> {
+  let pid = 0;
+  const r = await runCliAsync(['snapshot', '--json', '--kind', 'pipe'], { env: { ...process.env, IPC_INSPECTOR_WALK: walk }, onSpawn: (p) => (pid = p) });
+  assert.equal(r.code, 0, `snapshot exited ${r.code ?? r.signal}: ${r.stderr}`);
+  return { snap: JSON.parse(r.stdout) as Snapshot, pid };
 }
 
 describe('the scanning process is not a holder of the pipes it measures', { skip: noNative }, () => {
