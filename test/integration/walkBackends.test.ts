@@ -33,6 +33,7 @@ import { takeSnapshot } from '../../src/core/snapshot';
 import { lineReader } from './childLines';
 import { mapsPassRefused } from './bpfMapsPass';
 import { fdLinks } from '../procFds';
+import { parseProcNetInet, TCP_LISTEN } from '../../src/core/parsers/net';
 import { ssInet, ssUnix } from './ssRows';
 
 /** The BPF walk ran, with no reason given; its maps pass off only where this kernel refuses it (bpfMapsPass.ts). */
@@ -667,11 +668,9 @@ function lsofOracle(pids: ReadonlySet<number>, take: () => Promise<Snapshot>): P
  * find it refused (CI saw curl exit 7).
  */
 function listening(port: number): boolean {
-  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  return fs.readFileSync('/proc/net/tcp', 'utf8').split('\n').some((l) => {
-    const t = l.trim().split(/\s+/);
-    return t[1] === local && t[3] === '0A';
-  });
+  const t = parseProcNetInet(fs.readFileSync('/proc/net/tcp', 'utf8'));
+  for (let i = 0; i < t.state.length; i++) if (t.state[i] === TCP_LISTEN && t.localAddr[i] === '127.0.0.1' && t.localPort[i] === port) return true;
+  return false;
 }
 
 async function waitFor(what: string, ok: () => boolean, ms = 20_000): Promise<void> {

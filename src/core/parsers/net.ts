@@ -111,7 +111,7 @@ export function formatIPv6(bytes: number[]): string {
 }
 
 /** The kernel's TCP_LISTEN, as the st column writes it (0A). */
-const TCP_LISTEN = 10;
+export const TCP_LISTEN = 10;
 
 /**
  * /proc/net/tcp|tcp6|udp|udp6: `sl local rem st tx:rx tr tm retrnsmt uid timeout inode …`.
