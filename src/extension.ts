@@ -30,6 +30,7 @@ import { registerTopology } from './webviews/topology';
 import { Provenance } from './provenance';
 import { ProblemsModel, registerProblems, type ProblemsRegistration } from './problems';
 import { escapedLog } from './log';
+import { RenewingTreeView } from './views/renewingTreeView';
 
 export interface IpcInspectorApi extends ViewParts {
   debugScope: DebugScope;
@@ -104,8 +105,8 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   // Collapse All sits in the overflow menu (commands/collapseAll.ts), not inline.
   const channelsChrome = new TreeChrome(channelsTree, model, 'channels');
   const processesChrome = new TreeChrome(processesTree, model, 'processes');
-  const channelsView = vscode.window.createTreeView<IpcNode>('ipcInspector.channels', { treeDataProvider: channelsChrome });
-  const processesView = vscode.window.createTreeView<IpcNode>('ipcInspector.processes', { treeDataProvider: processesChrome });
+  const channelsView = new RenewingTreeView<IpcNode>('ipcInspector.channels', { treeDataProvider: channelsChrome });
+  const processesView = new RenewingTreeView<IpcNode>('ipcInspector.processes', { treeDataProvider: processesChrome });
   // The Get Started view is welcome content only (package.json viewsWelcome): an empty tree.
   const welcomeView = vscode.window.createTreeView<never>('ipcInspector.welcome', { treeDataProvider: { getTreeItem: (e) => e, getChildren: () => [] } });
   subs.push(channelsView, processesView, welcomeView, channelsChrome, processesChrome);

@@ -13,6 +13,7 @@ import { registerProblemActions } from './problemActions';
 import type { ProblemsModel } from './problemsModel';
 import { ProblemsTree, type ProblemsTreeNode } from './problemsTree';
 import { ProblemMarks } from './treeMarks';
+import { RenewingTreeView } from '../views/renewingTreeView';
 
 export { ProblemsModel } from './problemsModel';
 export { ProblemsTree } from './problemsTree';
@@ -44,7 +45,7 @@ export function registerProblems(d: ProblemsDeps): ProblemsRegistration {
   const s = d.services;
   const problems = d.problems;
   const problemsTree = new ProblemsTree(problems, s.model);
-  const problemsView = vscode.window.createTreeView<ProblemsTreeNode>(PROBLEMS_VIEW_ID, { treeDataProvider: problemsTree });
+  const problemsView = new RenewingTreeView<ProblemsTreeNode>(PROBLEMS_VIEW_ID, { treeDataProvider: problemsTree });
   const marks = new ProblemMarks(problems, {
     channelNode: (id) => s.channelsTree.findChannel(id),
     processNode: (pid) => s.processesTree.findProcess(pid),

@@ -14,6 +14,7 @@ import type { LiveActivity } from '../liveActivity';
 import { allowedPids } from '../core/filter';
 import { mdEscape, safeMarkdown } from './nodes';
 import type { ViewModel } from './viewModel';
+import { RenewingTreeView } from './renewingTreeView';
 
 /** Entries the view shows at most (the newest; the log keeps more). */
 export const SIGNAL_VIEW_MAX = 1000;
@@ -177,7 +178,7 @@ export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscod
 /** Creates the Signals view and ties its visibility to the tracer's demand. */
 export function registerSignalLogView(activity: LiveActivity, model: ViewModel): vscode.Disposable {
   const tree = new SignalLogTree(activity, model);
-  const view = vscode.window.createTreeView('ipcInspector.signals', { treeDataProvider: tree });
+  const view = new RenewingTreeView('ipcInspector.signals', { treeDataProvider: tree });
   tree.view = view;
   activity.signalView = tree;
   const subs: vscode.Disposable[] = [

@@ -1,0 +1,258 @@
+// A TreeView that replaces its workbench view after it has shown many items, so that a view left
+// open all day does not grow the extension host without end.
+//
+// Why: VS Code's extension host keeps a record of every tree item it ever created for a view
+// until that view is disposed (ExtHostTreeView._createTreeNode registers a DisposableStore on the
+// view itself, and a node's dispose() never takes it off: code-server 4.139.1, VS Code 1.10x).
+// Every refresh of an element creates its item and the items of its fetched children anew, and a
+// change of a view's top level (a process holding IPC starts or exits) re-creates every row, so on
+// a machine where processes come and go the host grows by a few hundred bytes per row shown, for
+// as long as the view is open (bench/README.md, the soak of 2026-12-01: ~12 MiB a minute under
+// churn). Disposing the view frees them all; the same view id is then registered again with the
+// same provider. The workbench keeps its own state (expanded rows, selection, scroll) by item id
+// across that, as across any refresh of the top level; what this side holds (message, title,
+// description, badge, the last selection and visibility) is carried over here.
+//
+// When: once the view created `limit` items, at once if it is hidden, else at the first moment no
+// item was fetched for QUIET_MS (the workbench is not in the middle of walking the tree: a walk
+// after a refresh takes a few ms, refreshes come at most once a second). A fetch that still
+// reaches the old view gets no children and no error notification (the workbench ignores its "no
+// tree view" errors), and the new view's registration refreshes the whole view anyway.
+
+import * as vscode from 'vscode';
+
+/** Items a view may create before it is replaced: ~100 B–300 B of host memory each. */
+export const RENEW_AFTER_ITEMS = 100_000;
+/** A renewal waits until the workbench fetched nothing for this long. */
+const QUIET_MS = 250;
+/** Expanded rows remembered to expand again, the most recently expanded kept. */
+const MAX_EXPANDED = 200;
+
+type Create<T> = (viewId: string, options: vscode.TreeViewOptions<T>) => vscode.TreeView<T>;
+
+export class RenewingTreeView<T> implements vscode.TreeView<T> {
+  private inner: vscode.TreeView<T>;
+  private innerSubs: vscode.Disposable[] = [];
+  private readonly expand = new vscode.EventEmitter<vscode.TreeViewExpansionEvent<T>>();
+  private readonly collapse = new vscode.EventEmitter<vscode.TreeViewExpansionEvent<T>>();
+  private readonly select = new vscode.EventEmitter<vscode.TreeViewSelectionChangeEvent<T>>();
+  private readonly visibility = new vscode.EventEmitter<vscode.TreeViewVisibilityChangeEvent>();
+  private readonly checkbox = new vscode.EventEmitter<vscode.TreeCheckboxChangeEvent<T>>();
+  readonly onDidExpandElement = this.expand.event;
+  readonly onDidCollapseElement = this.collapse.event;
+  readonly onDidChangeSelection = this.select.event;
+  readonly onDidChangeVisibility = this.visibility.event;
+  readonly onDidChangeCheckboxState = this.checkbox.event;
+  /** What was set on this side, applied again to each new view (unset: the manifest's). */
+  private readonly chrome: { message?: string; title?: string; description?: string; badge?: vscode.ViewBadge; badgeSet?: boolean } = {};
+  private shown: boolean;
+  private sel: readonly T[] = [];
+  private carried: readonly T[] | undefined;
+  /** Rows expanded in the workbench, oldest first (told by its events), to expand again in a new view. */
+  private readonly expanded = new Set<T>();
+  /** Rows collapsed since (their expanded descendants are not expanded again). */
+  private readonly collapsed = new Set<T>();
+  private restoreOnShow = false;
+  /** Items the current view created (the elements the workbench fetched). */
+  private created = 0;
+  private lastFetch = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private renewing: Promise<void> | undefined;
+  private disposed = false;
+  /** Views replaced so far. */
+  renewals = 0;
+  /** Items the current view created so far. */
+  get itemsCreated(): number {
+    return this.created;
+  }
+
+  constructor(
+    private readonly viewId: string,
+    private readonly options: vscode.TreeViewOptions<T>,
+    /** Items a view may create before it is replaced; tests lower it. */
+    public limit = RENEW_AFTER_ITEMS,
+    private readonly create: Create<T> = (id, o) => vscode.window.createTreeView(id, o),
+  ) {
+    this.inner = this.attach();
+    this.shown = this.inner.visible;
+  }
+
+  get visible(): boolean {
+    return this.shown;
+  }
+  /** The workbench's view resolves its selection through its handles at each read (empty while a
+   *  refresh has dropped them: commands/openInspector.ts waits that out); a new view knows none
+   *  until the workbench reports the selection again, so the old one's is carried until then. */
+  get selection(): readonly T[] {
+    return this.carried ?? this.inner.selection;
+  }
+  get message(): string | undefined {
+    return this.chrome.message;
+  }
+  set message(v: string | undefined) {
+    this.chrome.message = v;
+    this.inner.message = v;
+  }
+  get title(): string | undefined {
+    return this.chrome.title ?? this.inner.title;
+  }
+  set title(v: string | undefined) {
+    this.chrome.title = v;
+    this.inner.title = v;
+  }
+  get description(): string | undefined {
+    return this.chrome.description;
+  }
+  set description(v: string | undefined) {
+    this.chrome.description = v;
+    this.inner.description = v;
+  }
+  get badge(): vscode.ViewBadge | undefined {
+    return this.chrome.badge;
+  }
+  set badge(v: vscode.ViewBadge | undefined) {
+    this.chrome.badge = v;
+    this.chrome.badgeSet = true;
+    this.inner.badge = v;
+  }
+
+  async reveal(element: T, options?: { select?: boolean; focus?: boolean; expand?: boolean | number }): Promise<void> {
+    if (this.renewing) await this.renewing;
+    return this.inner.reveal(element, options);
+  }
+
+  /** Replaces the view now (tests; otherwise after `limit` items). */
+  renew(): Promise<void> {
+    this.renewing ??= this.replace().finally(() => (this.renewing = undefined));
+    return this.renewing;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.timer) clearTimeout(this.timer);
+    for (const d of this.innerSubs.splice(0)) d.dispose();
+    this.inner.dispose();
+    for (const e of [this.expand, this.collapse, this.select, this.visibility, this.checkbox]) e.dispose();
+  }
+
+  private attach(): vscode.TreeView<T> {
+    const provider = this.options.treeDataProvider;
+    // The provider as the workbench sees it: the same, counting what each fetch creates.
+    // Each item the extension host creates (a fetched child, or an element it re-renders) is one
+    // getTreeItem call: count those.
+    const counting: vscode.TreeDataProvider<T> = {
+      onDidChangeTreeData: provider.onDidChangeTreeData,
+      getTreeItem: (e) => {
+        this.fetched();
+        return provider.getTreeItem(e);
+      },
+      getParent: provider.getParent ? (e) => provider.getParent!(e) : undefined,
+      resolveTreeItem: provider.resolveTreeItem ? (i, e, t) => provider.resolveTreeItem!(i, e, t) : undefined,
+      getChildren: (e) => {
+        this.lastFetch = Date.now();
+        return provider.getChildren(e);
+      },
+    };
+    const view = this.create(this.viewId, { ...this.options, treeDataProvider: counting });
+    const c = this.chrome;
+    if (c.message !== undefined) view.message = c.message;
+    if (c.title !== undefined) view.title = c.title;
+    if (c.description !== undefined) view.description = c.description;
+    if (c.badgeSet) view.badge = c.badge;
+    this.innerSubs = [
+      view.onDidExpandElement((e) => {
+        this.expanded.delete(e.element);
+        this.expanded.add(e.element);
+        this.collapsed.delete(e.element);
+        if (this.expanded.size > MAX_EXPANDED) this.expanded.delete(this.expanded.values().next().value as T);
+        this.expand.fire(e);
+      }),
+      view.onDidCollapseElement((e) => {
+        this.expanded.delete(e.element);
+        this.collapsed.add(e.element);
+        if (this.collapsed.size > MAX_EXPANDED) this.collapsed.delete(this.collapsed.values().next().value as T);
+        this.collapse.fire(e);
+      }),
+      view.onDidChangeCheckboxState((e) => this.checkbox.fire(e)),
+      view.onDidChangeSelection((e) => {
+        this.sel = e.selection;
+        this.carried = undefined;
+        this.select.fire(e);
+      }),
+      view.onDidChangeVisibility((e) => this.setShown(e.visible)),
+    ];
+    return view;
+  }
+
+  private setShown(visible: boolean): void {
+    if (visible === this.shown) return;
+    this.shown = visible;
+    this.visibility.fire({ visible });
+    if (!visible) this.schedule(0);
+    else if (this.restoreOnShow) void this.restore();
+  }
+
+  private fetched(): void {
+    this.created++;
+    this.lastFetch = Date.now();
+    this.schedule(QUIET_MS);
+  }
+
+  private schedule(ms: number): void {
+    if (this.created < this.limit || this.timer || this.disposed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const quietFor = Date.now() - this.lastFetch;
+      if (this.shown && quietFor < QUIET_MS) return this.schedule(QUIET_MS - quietFor);
+      void this.renew();
+    }, ms);
+  }
+
+  /** Expands again in the new view what was expanded in the old one, then selects the selection again. */
+  private async restore(): Promise<void> {
+    this.restoreOnShow = false;
+    const view = this.inner;
+    const quiet = { select: false, focus: false, expand: true };
+    for (const e of [...this.expanded]) {
+      if (this.inner !== view || !this.shown) return;
+      if (!this.underExpanded(e)) continue; // expanded once, but inside a row collapsed since
+      // a row that is gone (its channel closed) cannot be revealed: forget it
+      await view.reveal(e, quiet).then(undefined, () => this.expanded.delete(e));
+    }
+    const sel = this.sel[0];
+    if (sel !== undefined && this.inner === view && this.shown) await view.reveal(sel, { select: true, focus: false }).then(undefined, () => undefined);
+  }
+
+  /** Was no row above `e` collapsed since (as far as the provider says synchronously)? Rows the
+   *  workbench expanded on its own (TreeItemCollapsibleState.Expanded) send no event. */
+  private underExpanded(e: T): boolean {
+    const getParent = this.options.treeDataProvider.getParent?.bind(this.options.treeDataProvider);
+    for (let p = getParent?.(e); p; p = getParent!(p as T)) {
+      if (typeof (p as Thenable<T>).then === 'function') return true;
+      if (this.collapsed.has(p as T)) return false;
+    }
+    return true;
+  }
+
+  private async replace(): Promise<void> {
+    const old = this.inner;
+    this.carried = old.selection.length ? old.selection : this.sel.length ? this.sel : undefined;
+    for (const d of this.innerSubs.splice(0)) d.dispose();
+    // The old view must be gone before the id is registered again: its dispose() removes the
+    // view registered under its id, whichever that is by then.
+    await Promise.resolve(old.dispose() as unknown);
+    if (this.disposed) return;
+    this.created = 0;
+    this.inner = this.attach();
+    this.renewals++;
+    // A hidden view is expanded again when it is shown (reveal() would open it).
+    this.restoreOnShow = true;
+    if (this.shown) void this.restore();
+    // The workbench tells the new view that it is visible when it registers; if it is not
+    // (hidden meanwhile), it says nothing: take the new view's word after a moment.
+    const view = this.inner;
+    setTimeout(() => {
+      if (!this.disposed && this.inner === view) this.setShown(view.visible);
+    }, 2_000).unref?.();
+  }
+}

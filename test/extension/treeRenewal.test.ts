@@ -1,0 +1,88 @@
+// The views replace their workbench view after many items (views/renewingTreeView.ts), inside the
+// real extension host: the new view is fetched again down the rows that were expanded, and keeps
+// its visibility, badge and selection; reveal() and selection go through it; a hidden view over
+// its limit is replaced at once, an open one when the workbench has stopped fetching.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
+import type { IpcInspectorApi } from '../../src/extension';
+import type { EndpointNode, IpcNode } from '../../src/views/nodes';
+import { RENEW_AFTER_ITEMS, type RenewingTreeView } from '../../src/views/renewingTreeView';
+import { channelWhere, heldBy, openApi, waitFor } from './ipcTestUtil';
+
+describe('tree views renew their workbench view', function () {
+  this.timeout(90_000);
+  let api: IpcInspectorApi;
+  const fixtures: Fixture[] = [];
+  const views = () => [api.channelsView, api.processesView] as RenewingTreeView<IpcNode>[];
+
+  before(async () => {
+    api = await openApi();
+  });
+  after(async () => {
+    for (const v of views()) v.limit = RENEW_AFTER_ITEMS;
+    await vscode.commands.executeCommand('ipcInspector.channels.focus');
+    await closeAll(fixtures);
+  });
+
+  it('past its limit the Channels view is replaced and fetched again down the expanded rows; visibility, badge and selection kept; reveal goes through the new view', async () => {
+    const f = await makeFixture('pipe', { comm: 'rn-pipe', bytes: 10 });
+    fixtures.push(f);
+    const ch = await channelWhere(api, 'the fixture pipe', (c) => c.kind === 'pipe' && heldBy([f.info.writer.pid])(c) && heldBy([f.info.reader.pid])(c));
+    const view = api.channelsView as RenewingTreeView<IpcNode>;
+    await vscode.commands.executeCommand('ipcInspector.channels.focus');
+    await waitFor('the Channels view visible', () => view.visible);
+    const node = api.channelsTree.findChannel(ch.id)!;
+    await view.reveal(node, { select: true, focus: false, expand: true });
+    await waitFor('the pipe selected', () => view.selection[0]?.id === node.id);
+    const badge = JSON.stringify(view.badge);
+    const before = view.renewals;
+    view.limit = 1;
+    api.model.setFilter({}); // a full refresh: the workbench fetches the top level again
+    await waitFor('a renewal', () => view.renewals > before, 20_000);
+    view.limit = RENEW_AFTER_ITEMS;
+    // The workbench fetched the new view's top level, the pipes group and the pipe's endpoints:
+    // what was expanded stays expanded.
+    const top = (api.channelsTree.getChildren() as IpcNode[]).length;
+    const group = node.parent!;
+    const inGroup = (api.channelsTree.getChildren(group) as IpcNode[]).length;
+    const eps = api.channelsTree.getChildren(node) as EndpointNode[];
+    await waitFor(`the expanded rows fetched from the new view (${view.itemsCreated} items; top ${top}, group ${inGroup}, endpoints ${eps.length})`, () => view.itemsCreated >= top + inGroup + eps.length);
+    assert.equal(view.visible, true, 'still visible');
+    assert.equal(JSON.stringify(view.badge), badge, 'the badge kept');
+    assert.equal(view.selection[0]?.id, node.id, 'the selection kept');
+    await view.reveal(eps[0], { select: true, focus: false });
+    await waitFor('an endpoint selected through the new view', () => view.selection[0]?.id === eps[0].id);
+  });
+
+  it('a hidden view over its limit is replaced at once, and shows its rows again when opened', async () => {
+    const view = api.processesView as RenewingTreeView<IpcNode>;
+    await vscode.commands.executeCommand('ipcInspector.processes.focus');
+    await waitFor('the Processes view visible and fetched', () => view.visible && view.itemsCreated > 0);
+    const before = view.renewals;
+    view.limit = 1;
+    // the side bar closed (another container shown may leave the views open where an earlier test put them)
+    await vscode.commands.executeCommand('workbench.action.closeSidebar');
+    await waitFor('the Processes view hidden', () => !view.visible);
+    await waitFor('a renewal while hidden', () => view.renewals > before, 10_000);
+    view.limit = RENEW_AFTER_ITEMS;
+    await vscode.commands.executeCommand('ipcInspector.processes.focus');
+    await waitFor('the new Processes view visible', () => view.visible);
+    await waitFor('its top level fetched', () => view.itemsCreated >= (api.processesTree.getChildren() as IpcNode[]).length && view.itemsCreated > 0);
+  });
+
+  it('an open view over its limit is replaced when the top level changes (a process starts), and lists the new process', async () => {
+    const view = api.processesView as RenewingTreeView<IpcNode>;
+    await vscode.commands.executeCommand('ipcInspector.processes.focus');
+    await waitFor('the Processes view visible', () => view.visible);
+    const before = view.renewals;
+    view.limit = 1;
+    const f = await makeFixture('pipe', { comm: 'rn-new' });
+    fixtures.push(f);
+    await waitFor('a renewal after the new process', () => view.renewals > before, 20_000);
+    view.limit = RENEW_AFTER_ITEMS;
+    const node = await waitFor('the new process in the tree', () => api.processesTree.findProcess(f.info.writer.pid));
+    await view.reveal(node, { select: true, focus: false });
+    await waitFor('the new process selected through the new view', () => view.selection[0]?.id === node.id);
+  });
+});
