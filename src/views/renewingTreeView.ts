@@ -3,15 +3,17 @@
 //
 // Why: VS Code's extension host keeps a record of every tree item it ever created for a view
 // until that view is disposed (ExtHostTreeView._createTreeNode registers a DisposableStore on the
-// view itself, and a node's dispose() never takes it off: code-server 4.139.1, VS Code 1.10x).
-// Every refresh of an element creates its item and the items of its fetched children anew, and a
-// change of a view's top level (a process holding IPC starts or exits) re-creates every row, so on
-// a machine where processes come and go the host grows by a few hundred bytes per row shown, for
-// as long as the view is open (bench/README.md, the soak of 2026-12-01: ~12 MiB a minute under
-// churn). Disposing the view frees them all; the same view id is then registered again with the
-// same provider. The workbench keeps its own state (expanded rows, selection, scroll) by item id
-// across that, as across any refresh of the top level; what this side holds (message, title,
-// description, badge, the last selection and visibility) is carried over here.
+// view itself, and a node's dispose() never takes it off: code-server 4.139.1; 235 B an item
+// here). Every refresh of an element creates its item and the items of its fetched children anew,
+// and a change of a view's top level (a process holding IPC starts or exits) re-creates every row,
+// so on a machine where processes come and go the host grows for as long as the view is open
+// (bench/README.md: ~12 MiB a minute under churn in the soak of 2026-12-01, +126 MiB after 300
+// top-level refreshes on 2026-12-06). Disposing the view frees them all; the same view id is then
+// registered again with the same provider. The workbench forgets the view's expanded rows then
+// (its tree is emptied when the provider goes), so the rows expanded before are expanded again
+// here through reveal(), and the selection is selected again (which scrolls it into view);
+// message, title, description, badge, visibility and the selection as this side reports them are
+// carried over.
 //
 // When: once the view created `limit` items, at once if it is hidden, else at the first moment no
 // item was fetched for QUIET_MS (the workbench is not in the middle of walking the tree: a walk
@@ -27,8 +29,6 @@ export const RENEW_AFTER_ITEMS = 100_000;
 const QUIET_MS = 250;
 /** Expanded rows remembered to expand again, the most recently expanded kept. */
 const MAX_EXPANDED = 200;
-
-type Create<T> = (viewId: string, options: vscode.TreeViewOptions<T>) => vscode.TreeView<T>;
 
 export class RenewingTreeView<T> implements vscode.TreeView<T> {
   private inner: vscode.TreeView<T>;
@@ -71,7 +71,6 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
     private readonly options: vscode.TreeViewOptions<T>,
     /** Items a view may create before it is replaced; tests lower it. */
     public limit = RENEW_AFTER_ITEMS,
-    private readonly create: Create<T> = (id, o) => vscode.window.createTreeView(id, o),
   ) {
     this.inner = this.attach();
     this.shown = this.inner.visible;
@@ -153,7 +152,7 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
         return provider.getChildren(e);
       },
     };
-    const view = this.create(this.viewId, { ...this.options, treeDataProvider: counting });
+    const view = vscode.window.createTreeView(this.viewId, { ...this.options, treeDataProvider: counting });
     const c = this.chrome;
     if (c.message !== undefined) view.message = c.message;
     if (c.title !== undefined) view.title = c.title;

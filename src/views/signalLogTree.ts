@@ -24,7 +24,8 @@ export const SIGNAL_VIEW_MAX = 1000;
  * node it ever created, for as long as the view exists, and every refresh of the list creates a
  * node per entry shown: re-rendered twice a second (each tracer read) and once more per scan, a
  * full list grew the host by ~130 MB a minute in the soak (bench/README.md, "Soak"). New signals
- * now re-render it at most this often, and a scan only when it changes what is listed.
+ * now re-render it at most this often, and a scan only when it changes what is listed; the view
+ * itself is replaced after 100,000 items (views/renewingTreeView.ts), which frees those records.
  */
 export const SIGNAL_VIEW_REFRESH_MS = 2000;
 /** Processes remembered as "passed the process filter" (so a receiver that exited stays shown). */
