@@ -27,8 +27,15 @@ import * as vscode from 'vscode';
 export const RENEW_AFTER_ITEMS = 100_000;
 /** A renewal waits until the workbench fetched nothing for this long. */
 const QUIET_MS = 250;
-/** Expanded rows remembered to expand again, the most recently expanded kept. */
+/** Expanded rows remembered to expand again, the most recently expanded kept (and as many collapsed). */
 const MAX_EXPANDED = 200;
+
+/** Puts `e` at the newest end of `rows`, forgetting the oldest past MAX_EXPANDED. */
+function remember<T>(rows: Set<T>, e: T): void {
+  rows.delete(e);
+  rows.add(e);
+  if (rows.size > MAX_EXPANDED) rows.delete(rows.values().next().value as T);
+}
 
 export class RenewingTreeView<T> implements vscode.TreeView<T> {
   private inner: vscode.TreeView<T>;
@@ -160,16 +167,13 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
     if (c.badgeSet) view.badge = c.badge;
     this.innerSubs = [
       view.onDidExpandElement((e) => {
-        this.expanded.delete(e.element);
-        this.expanded.add(e.element);
+        remember(this.expanded, e.element);
         this.collapsed.delete(e.element);
-        if (this.expanded.size > MAX_EXPANDED) this.expanded.delete(this.expanded.values().next().value as T);
         this.expand.fire(e);
       }),
       view.onDidCollapseElement((e) => {
         this.expanded.delete(e.element);
-        this.collapsed.add(e.element);
-        if (this.collapsed.size > MAX_EXPANDED) this.collapsed.delete(this.collapsed.values().next().value as T);
+        remember(this.collapsed, e.element);
         this.collapse.fire(e);
       }),
       view.onDidChangeCheckboxState((e) => this.checkbox.fire(e)),
