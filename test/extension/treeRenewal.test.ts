@@ -10,6 +10,19 @@ import type { EndpointNode, IpcNode } from '../../src/views/nodes';
 import { RENEW_AFTER_ITEMS, type RenewingTreeView } from '../../src/views/renewingTreeView';
 import { channelWhere, heldBy, openApi, waitFor } from './ipcTestUtil';
 
+/** Lowers `view`'s limit to one item, runs `act`, and waits until the view was replaced; the default limit again after. */
+async function replacedAfter<R>(view: RenewingTreeView<IpcNode>, what: string, ms: number, act: () => R | Promise<R>): Promise<R> {
+  const before = view.renewals;
+  view.limit = 1;
+  try {
+    const r = await act();
+    await waitFor(what, () => view.renewals > before, ms);
+    return r;
+  } finally {
+    view.limit = RENEW_AFTER_ITEMS;
+  }
+}
+
 describe('tree views renew their workbench view', function () {
   this.timeout(90_000);
   let api: IpcInspectorApi;
@@ -36,11 +49,8 @@ describe('tree views renew their workbench view', function () {
     await view.reveal(node, { select: true, focus: false, expand: true });
     await waitFor('the pipe selected', () => view.selection[0]?.id === node.id);
     const badge = JSON.stringify(view.badge);
-    const before = view.renewals;
-    view.limit = 1;
-    api.model.setFilter({}); // a full refresh: the workbench fetches the top level again
-    await waitFor('a renewal', () => view.renewals > before, 20_000);
-    view.limit = RENEW_AFTER_ITEMS;
+    // a full refresh: the workbench fetches the top level again
+    await replacedAfter(view, 'a renewal', 20_000, () => api.model.setFilter({}));
     // The workbench fetched the new view's top level, the pipes group and the pipe's endpoints:
     // what was expanded stays expanded.
     const top = (api.channelsTree.getChildren() as IpcNode[]).length;
@@ -59,13 +69,11 @@ describe('tree views renew their workbench view', function () {
     const view = api.processesView as RenewingTreeView<IpcNode>;
     await vscode.commands.executeCommand('ipcInspector.processes.focus');
     await waitFor('the Processes view visible and fetched', () => view.visible && view.itemsCreated > 0);
-    const before = view.renewals;
-    view.limit = 1;
-    // the side bar closed (another container shown may leave the views open where an earlier test put them)
-    await vscode.commands.executeCommand('workbench.action.closeSidebar');
-    await waitFor('the Processes view hidden', () => !view.visible);
-    await waitFor('a renewal while hidden', () => view.renewals > before, 10_000);
-    view.limit = RENEW_AFTER_ITEMS;
+    await replacedAfter(view, 'a renewal while hidden', 10_000, async () => {
+      // the side bar closed (another container shown may leave the views open where an earlier test put them)
+      await vscode.commands.executeCommand('workbench.action.closeSidebar');
+      await waitFor('the Processes view hidden', () => !view.visible);
+    });
     await vscode.commands.executeCommand('ipcInspector.processes.focus');
     await waitFor('the new Processes view visible', () => view.visible);
     await waitFor('its top level fetched', () => view.itemsCreated >= (api.processesTree.getChildren() as IpcNode[]).length && view.itemsCreated > 0);
@@ -75,12 +83,11 @@ describe('tree views renew their workbench view', function () {
     const view = api.processesView as RenewingTreeView<IpcNode>;
     await vscode.commands.executeCommand('ipcInspector.processes.focus');
     await waitFor('the Processes view visible', () => view.visible);
-    const before = view.renewals;
-    view.limit = 1;
-    const f = await makeFixture('pipe', { comm: 'rn-new' });
-    fixtures.push(f);
-    await waitFor('a renewal after the new process', () => view.renewals > before, 20_000);
-    view.limit = RENEW_AFTER_ITEMS;
+    const f = await replacedAfter(view, 'a renewal after the new process', 20_000, async () => {
+      const made = await makeFixture('pipe', { comm: 'rn-new' });
+      fixtures.push(made);
+      return made;
+    });
     const node = await waitFor('the new process in the tree', () => api.processesTree.findProcess(f.info.writer.pid));
     await view.reveal(node, { select: true, focus: false });
     await waitFor('the new process selected through the new view', () => view.selection[0]?.id === node.id);
