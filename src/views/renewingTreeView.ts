@@ -211,7 +211,7 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
     }, ms);
   }
 
-  /** Expands again in the new view what was expanded in the old one, then selects the selection again. */
+  /** Expands again in the new view what was expanded in the old one, then selects the old selection again. */
   private async restore(): Promise<void> {
     this.restoreOnShow = false;
     const view = this.inner;
@@ -222,7 +222,9 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
       // a row that is gone (its channel closed) cannot be revealed: forget it
       await view.reveal(e, quiet).then(undefined, () => this.expanded.delete(e));
     }
-    const sel = this.sel[0];
+    // the old view's selection, unless something was selected in the new one meanwhile (a click,
+    // a reveal): that stays
+    const sel = this.carried?.[0];
     if (sel !== undefined && this.inner === view && this.shown) await view.reveal(sel, { select: true, focus: false }).then(undefined, () => undefined);
   }
 
