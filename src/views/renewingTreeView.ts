@@ -182,7 +182,13 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
         this.carried = undefined;
         this.select.fire(e);
       }),
-      view.onDidChangeVisibility((e) => this.setShown(e.visible)),
+      view.onDidChangeVisibility((e) => {
+        this.setShown(e.visible);
+        // Only the new view's own "visible" starts the restore: this side's word may be stale
+        // (the old view's "hidden" went to nobody once it was unsubscribed), and reveal() opens a
+        // closed view.
+        if (e.visible && this.restoreOnShow && this.inner === view) void this.restore();
+      }),
     ];
     return view;
   }
@@ -192,7 +198,6 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
     this.shown = visible;
     this.visibility.fire({ visible });
     if (!visible) this.schedule(0);
-    else if (this.restoreOnShow) void this.restore();
   }
 
   private fetched(): void {
@@ -217,7 +222,9 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
     const view = this.inner;
     const quiet = { select: false, focus: false, expand: true };
     for (const e of [...this.expanded]) {
-      if (this.inner !== view || !this.shown) return;
+      if (this.inner !== view) return;
+      // hidden meanwhile: the rest when it is shown again
+      if (!view.visible) return void (this.restoreOnShow = true);
       if (!this.underExpanded(e)) continue; // expanded once, but inside a row collapsed since
       // a row that is gone (its channel closed) cannot be revealed: forget it
       await view.reveal(e, quiet).then(undefined, () => this.expanded.delete(e));
@@ -225,7 +232,8 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
     // the old view's selection, unless something was selected in the new one meanwhile (a click,
     // a reveal): that stays
     const sel = this.carried?.[0];
-    if (sel !== undefined && this.inner === view && this.shown) await view.reveal(sel, { select: true, focus: false }).then(undefined, () => undefined);
+    if (sel !== undefined && this.inner === view && !view.visible) this.restoreOnShow = true;
+    else if (sel !== undefined && this.inner === view) await view.reveal(sel, { select: true, focus: false }).then(undefined, () => undefined);
   }
 
   /** Was no row above `e` collapsed since (as far as the provider says synchronously)? Rows the
@@ -250,11 +258,11 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
     this.created = 0;
     this.inner = this.attach();
     this.renewals++;
-    // A hidden view is expanded again when it is shown (reveal() would open it).
+    // Expanded and selected again when the new view says it is visible: the workbench tells it
+    // when it registers, if it is shown then, else when it is shown later.
     this.restoreOnShow = true;
-    if (this.shown) void this.restore();
-    // The workbench tells the new view that it is visible when it registers; if it is not
-    // (hidden meanwhile), it says nothing: take the new view's word after a moment.
+    // A new view starts as hidden and is told nothing if it still is: take its word after a
+    // moment.
     const view = this.inner;
     setTimeout(() => {
       if (!this.disposed && this.inner === view) this.setShown(view.visible);

@@ -23,6 +23,17 @@ async function replacedAfter<R>(view: RenewingTreeView<IpcNode>, what: string, m
   }
 }
 
+/** Selects the node `find` returns through `view`, trying again while a refresh of the tree makes
+ *  the workbench lose the reveal ("Data tree node not found"), as the commands do (goTo.ts). */
+async function selectThrough(view: RenewingTreeView<IpcNode>, what: string, find: () => IpcNode | undefined, expand = false): Promise<IpcNode> {
+  return waitFor(what, async () => {
+    const node = find();
+    if (!node) return undefined;
+    if (view.selection[0]?.id !== node.id) await view.reveal(node, { select: true, focus: false, expand }).then(undefined, () => undefined);
+    return view.selection[0]?.id === node.id ? node : undefined;
+  });
+}
+
 describe('tree views renew their workbench view', function () {
   this.timeout(90_000);
   let api: IpcInspectorApi;
@@ -45,9 +56,7 @@ describe('tree views renew their workbench view', function () {
     const view = api.channelsView as RenewingTreeView<IpcNode>;
     await vscode.commands.executeCommand('ipcInspector.channels.focus');
     await waitFor('the Channels view visible', () => view.visible);
-    const node = api.channelsTree.findChannel(ch.id)!;
-    await view.reveal(node, { select: true, focus: false, expand: true });
-    await waitFor('the pipe selected', () => view.selection[0]?.id === node.id);
+    const node = await selectThrough(view, 'the pipe selected', () => api.channelsTree.findChannel(ch.id), true);
     const badge = JSON.stringify(view.badge);
     // a full refresh: the workbench fetches the top level again
     await replacedAfter(view, 'a renewal', 20_000, () => api.model.setFilter({}));
@@ -61,8 +70,7 @@ describe('tree views renew their workbench view', function () {
     assert.equal(view.visible, true, 'still visible');
     assert.equal(JSON.stringify(view.badge), badge, 'the badge kept');
     assert.equal(view.selection[0]?.id, node.id, 'the selection kept');
-    await view.reveal(eps[0], { select: true, focus: false });
-    await waitFor('an endpoint selected through the new view', () => view.selection[0]?.id === eps[0].id);
+    await selectThrough(view, 'an endpoint selected through the new view', () => eps[0]);
   });
 
   it('a hidden view over its limit is replaced at once, and shows its rows again when opened', async () => {
@@ -79,6 +87,30 @@ describe('tree views renew their workbench view', function () {
     await waitFor('its top level fetched', () => view.itemsCreated >= (api.processesTree.getChildren() as IpcNode[]).length && view.itemsCreated > 0);
   });
 
+  it('a replacement begun while the view is open does not open it again when the side bar is closed meanwhile', async () => {
+    const view = api.processesView as RenewingTreeView<IpcNode>;
+    const f = await makeFixture('pipe', { comm: 'rn-hide' });
+    fixtures.push(f);
+    await vscode.commands.executeCommand('ipcInspector.processes.focus');
+    // a row expanded and one selected: the replacement has something to expand and select again
+    const node = await selectThrough(view, 'the fixture process selected', () => api.processesTree.findProcess(f.info.writer.pid), true);
+    assert.equal(view.visible, true);
+    const before = view.renewals;
+    const renewed = view.renew();
+    // the workbench hides the view while the new one registers: the old view's "hidden" goes to
+    // nobody and the new one is told nothing. Expanding and selecting again would reveal(), and
+    // reveal() opens a closed view.
+    await vscode.commands.executeCommand('workbench.action.closeSidebar');
+    await renewed;
+    assert.equal(view.renewals, before + 1, 'replaced');
+    await waitFor('the Processes view hidden', () => !view.visible);
+    // past the moment the new view's own word is taken (2 s), it is still closed
+    await new Promise((r) => setTimeout(r, 3_000));
+    assert.equal(view.visible, false, 'the view stays closed');
+    await vscode.commands.executeCommand('ipcInspector.processes.focus');
+    await waitFor('the process expanded and selected again once shown', () => view.visible && view.selection[0]?.id === node.id && view.itemsCreated > 1);
+  });
+
   it('an open view over its limit is replaced when the top level changes (a process starts), and lists the new process', async () => {
     const view = api.processesView as RenewingTreeView<IpcNode>;
     await vscode.commands.executeCommand('ipcInspector.processes.focus');
@@ -88,8 +120,6 @@ describe('tree views renew their workbench view', function () {
       fixtures.push(made);
       return made;
     });
-    const node = await waitFor('the new process in the tree', () => api.processesTree.findProcess(f.info.writer.pid));
-    await view.reveal(node, { select: true, focus: false });
-    await waitFor('the new process selected through the new view', () => view.selection[0]?.id === node.id);
+    await selectThrough(view, 'the new process selected through the new view', () => api.processesTree.findProcess(f.info.writer.pid));
   });
 });
