@@ -10,10 +10,11 @@
 // (bench/README.md: ~12 MiB a minute under churn in the soak of 2026-12-01, +126 MiB after 300
 // top-level refreshes on 2026-12-06). Disposing the view frees them all; the same view id is then
 // registered again with the same provider. The workbench forgets the view's expanded rows then
-// (its tree is emptied when the provider goes), so the rows expanded before are expanded again
-// here through reveal(), and the selection is selected again (which scrolls it into view);
-// message, title, description, badge, visibility and the selection as this side reports them are
-// carried over.
+// (its tree is emptied when the provider goes), so the new view hands it the rows expanded before
+// as Expanded items, which it expands as it fetches them, shown or not (reveal() would open a
+// closed view, and a reveal per row took a round trip each); the selection is selected again once
+// the new view is shown (which scrolls it into view); message, title, description, badge,
+// visibility and the selection as this side reports them are carried over.
 //
 // When: once the view created `limit` items, at once if it is hidden, else at the first moment no
 // item was fetched for QUIET_MS (the workbench is not in the middle of walking the tree: a walk
@@ -27,7 +28,7 @@ import * as vscode from 'vscode';
 export const RENEW_AFTER_ITEMS = 100_000;
 /** A renewal waits until the workbench fetched nothing for this long. */
 const QUIET_MS = 250;
-/** Expanded rows remembered to expand again, the most recently expanded kept (and as many collapsed). */
+/** Expanded rows remembered to expand again, the most recently expanded kept. */
 const MAX_EXPANDED = 200;
 
 /** Puts `e` at the newest end of `rows`, forgetting the oldest past MAX_EXPANDED. */
@@ -35,6 +36,12 @@ function remember<T>(rows: Set<T>, e: T): void {
   rows.delete(e);
   rows.add(e);
   if (rows.size > MAX_EXPANDED) rows.delete(rows.values().next().value as T);
+}
+
+/** `item` as an Expanded row (a copy: the provider may hand out an item it keeps). */
+function expanded(item: vscode.TreeItem): vscode.TreeItem {
+  if (item.collapsibleState !== vscode.TreeItemCollapsibleState.Collapsed) return item;
+  return Object.assign(Object.create(Object.getPrototypeOf(item) as object) as vscode.TreeItem, item, { collapsibleState: vscode.TreeItemCollapsibleState.Expanded });
 }
 
 export class RenewingTreeView<T> implements vscode.TreeView<T> {
@@ -57,9 +64,7 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
   private carried: readonly T[] | undefined;
   /** Rows expanded in the workbench, oldest first (told by its events), to expand again in a new view. */
   private readonly expanded = new Set<T>();
-  /** Rows collapsed since (their expanded descendants are not expanded again). */
-  private readonly collapsed = new Set<T>();
-  private restoreOnShow = false;
+  private reselectOnShow = false;
   /** Items the current view created (the elements the workbench fetched). */
   private created = 0;
   private lastFetch = 0;
@@ -150,7 +155,12 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
       onDidChangeTreeData: provider.onDidChangeTreeData,
       getTreeItem: (e) => {
         this.fetched();
-        return provider.getTreeItem(e);
+        const item = provider.getTreeItem(e);
+        // Every time, not once: a reveal() makes the extension host create items the workbench
+        // never sees (it resolves the parent chain itself), and an item the workbench knows keeps
+        // the state the user gave it whatever the provider says.
+        if (!this.expanded.has(e)) return item;
+        return typeof (item as Thenable<vscode.TreeItem>).then === 'function' ? (item as Thenable<vscode.TreeItem>).then(expanded) : expanded(item as vscode.TreeItem);
       },
       getParent: provider.getParent ? (e) => provider.getParent!(e) : undefined,
       resolveTreeItem: provider.resolveTreeItem ? (i, e, t) => provider.resolveTreeItem!(i, e, t) : undefined,
@@ -166,14 +176,13 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
     if (c.description !== undefined) view.description = c.description;
     if (c.badgeSet) view.badge = c.badge;
     this.innerSubs = [
+      // Rows the workbench expands on its own (an Expanded item) send no event: they stay remembered.
       view.onDidExpandElement((e) => {
         remember(this.expanded, e.element);
-        this.collapsed.delete(e.element);
         this.expand.fire(e);
       }),
       view.onDidCollapseElement((e) => {
         this.expanded.delete(e.element);
-        remember(this.collapsed, e.element);
         this.collapse.fire(e);
       }),
       view.onDidChangeCheckboxState((e) => this.checkbox.fire(e)),
@@ -184,10 +193,9 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
       }),
       view.onDidChangeVisibility((e) => {
         this.setShown(e.visible);
-        // Only the new view's own "visible" starts the restore: this side's word may be stale
-        // (the old view's "hidden" went to nobody once it was unsubscribed), and reveal() opens a
-        // closed view.
-        if (e.visible && this.restoreOnShow && this.inner === view) void this.restore();
+        // Only the new view's own "visible" selects again: this side's word may be stale (the old
+        // view's "hidden" went to nobody once it was unsubscribed), and reveal() opens a closed view.
+        if (e.visible && this.reselectOnShow && this.inner === view) void this.reselect();
       }),
     ];
     return view;
@@ -216,35 +224,12 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
     }, ms);
   }
 
-  /** Expands again in the new view what was expanded in the old one, then selects the old selection again. */
-  private async restore(): Promise<void> {
-    this.restoreOnShow = false;
-    const view = this.inner;
-    const quiet = { select: false, focus: false, expand: true };
-    for (const e of [...this.expanded]) {
-      if (this.inner !== view) return;
-      // hidden meanwhile: the rest when it is shown again
-      if (!view.visible) return void (this.restoreOnShow = true);
-      if (!this.underExpanded(e)) continue; // expanded once, but inside a row collapsed since
-      // a row that is gone (its channel closed) cannot be revealed: forget it
-      await view.reveal(e, quiet).then(undefined, () => this.expanded.delete(e));
-    }
-    // the old view's selection, unless something was selected in the new one meanwhile (a click,
-    // a reveal): that stays
+  /** Selects the old view's selection again in the new one, unless something was selected in the
+   *  new one meanwhile (a click, a reveal): that stays. */
+  private async reselect(): Promise<void> {
+    this.reselectOnShow = false;
     const sel = this.carried?.[0];
-    if (sel !== undefined && this.inner === view && !view.visible) this.restoreOnShow = true;
-    else if (sel !== undefined && this.inner === view) await view.reveal(sel, { select: true, focus: false }).then(undefined, () => undefined);
-  }
-
-  /** Was no row above `e` collapsed since (as far as the provider says synchronously)? Rows the
-   *  workbench expanded on its own (TreeItemCollapsibleState.Expanded) send no event. */
-  private underExpanded(e: T): boolean {
-    const getParent = this.options.treeDataProvider.getParent?.bind(this.options.treeDataProvider);
-    for (let p = getParent?.(e); p; p = getParent!(p as T)) {
-      if (typeof (p as Thenable<T>).then === 'function') return true;
-      if (this.collapsed.has(p as T)) return false;
-    }
-    return true;
+    if (sel !== undefined) await this.inner.reveal(sel, { select: true, focus: false }).then(undefined, () => undefined);
   }
 
   private async replace(): Promise<void> {
@@ -258,9 +243,9 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
     this.created = 0;
     this.inner = this.attach();
     this.renewals++;
-    // Expanded and selected again when the new view says it is visible: the workbench tells it
-    // when it registers, if it is shown then, else when it is shown later.
-    this.restoreOnShow = true;
+    // Selected again when the new view says it is visible: the workbench tells it when it
+    // registers, if it is shown then, else when it is shown later.
+    this.reselectOnShow = true;
     // A new view starts as hidden and is told nothing if it still is: take its word after a
     // moment.
     const view = this.inner;
