@@ -176,7 +176,8 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
     if (c.description !== undefined) view.description = c.description;
     if (c.badgeSet) view.badge = c.badge;
     this.innerSubs = [
-      // Rows the workbench expands on its own (an Expanded item) send no event: they stay remembered.
+      // Rows the workbench expands on its own (an Expanded item) may send no event: they stay
+      // remembered until collapsed.
       view.onDidExpandElement((e) => {
         remember(this.expanded, e.element);
         this.expand.fire(e);
