@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import type { IpcInspectorApi } from '../../src/extension';
 import type { ChannelNode, IpcNode, ProcessNode } from '../../src/views/nodes';
-import { channelWhere, heldBy, openApi, scan, waitFor, walk } from './ipcTestUtil';
+import { channelWhere, heldBy, openApi, scan, selectThrough, waitFor, walk } from './ipcTestUtil';
 
 const INSPECTOR = 'ipcInspector.test.inspector';
 interface InspectorState {
@@ -64,11 +64,7 @@ describe('chrome', function () {
 
     await vscode.commands.executeCommand(INSPECTOR, 'close');
     // a reveal can lose a race with a refresh of the tree (a busy machine refreshes it often): again until selected
-    await waitFor('the selection', async () => {
-      if (api.channelsView.selection[0]?.id === node.id) return true;
-      await api.channelsView.reveal(api.channelsTree.findChannel(ch.id) ?? node, { select: true, focus: true }).then(undefined, () => undefined);
-      return api.channelsView.selection[0]?.id === node.id;
-    });
+    await selectThrough(api.channelsView, 'the selection', () => api.channelsTree.findChannel(ch.id) ?? node, { focus: true });
     const first = await vscode.commands.executeCommand<{ focused: boolean }>('ipcInspector.channels.inspectSelection');
     assert.equal(first?.focused, false, 'the first click should preview, not take the focus');
     assert.deepEqual((await inspectorState()).target, { channelId: ch.id });
@@ -76,11 +72,7 @@ describe('chrome', function () {
     const second = await vscode.commands.executeCommand<{ focused: boolean }>('ipcInspector.channels.inspectSelection');
     assert.equal(second?.focused, true, 'opening what the panel shows should move the focus into it');
     // The Processes view inspects its own selection.
-    await waitFor('the process selected', async () => {
-      if (api.processesView.selection[0]?.id === proc.id) return true;
-      await api.processesView.reveal(api.processesTree.findProcess(proc.proc.pid) ?? proc, { select: true, focus: true }).then(undefined, () => undefined);
-      return api.processesView.selection[0]?.id === proc.id;
-    });
+    await selectThrough(api.processesView, 'the process selected', () => api.processesTree.findProcess(proc.proc.pid) ?? proc, { focus: true });
     await vscode.commands.executeCommand('ipcInspector.processes.inspectSelection');
     assert.deepEqual((await inspectorState()).target, { pid: f.info.reader.pid });
   });
@@ -91,12 +83,7 @@ describe('chrome', function () {
     const ch = await channelWhere(api, 'refetch fifo', (c) => c.kind === 'fifo' && c.inode === f.info.inode);
     await vscode.commands.executeCommand(INSPECTOR, 'close');
     const selected = async () => {
-      await waitFor('the selection', async () => {
-        const node = api.channelsTree.findChannel(ch.id);
-        if (node && api.channelsView.selection[0]?.id === node.id) return true;
-        if (node) await api.channelsView.reveal(node, { select: true, focus: true }).then(undefined, () => undefined);
-        return api.channelsView.selection[0]?.id === node?.id;
-      });
+      await selectThrough(api.channelsView, 'the selection', () => api.channelsTree.findChannel(ch.id), { focus: true });
       return api.channelsTree.findChannel(ch.id)!;
     };
     // What a live update does when it re-sorts a group: refresh the group, through the same

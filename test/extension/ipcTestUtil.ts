@@ -17,6 +17,17 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | Promise
   }
 }
 
+/** Selects the node `find` returns through `view`, trying again while a refresh of the tree makes
+ *  the workbench lose the reveal ("Data tree node not found"), as the commands do (goTo.ts). */
+export async function selectThrough(view: vscode.TreeView<IpcNode>, what: string, find: () => IpcNode | undefined, opts: { expand?: boolean; focus?: boolean } = {}): Promise<IpcNode> {
+  return waitFor(what, async () => {
+    const node = find();
+    if (!node) return undefined;
+    if (view.selection[0]?.id !== node.id) await view.reveal(node, { select: true, focus: opts.focus ?? false, expand: opts.expand ?? false }).then(undefined, () => undefined);
+    return view.selection[0]?.id === node.id ? node : undefined;
+  });
+}
+
 /** Activates, opens the Channels view (which starts the poller) and waits for the first snapshot. */
 export async function openApi(): Promise<IpcInspectorApi> {
   const ext = vscode.extensions.getExtension<IpcInspectorApi>(EXT_ID);

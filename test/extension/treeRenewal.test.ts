@@ -8,7 +8,7 @@ import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import type { IpcInspectorApi } from '../../src/extension';
 import type { EndpointNode, IpcNode } from '../../src/views/nodes';
 import { RENEW_AFTER_ITEMS, type RenewingTreeView } from '../../src/views/renewingTreeView';
-import { channelWhere, heldBy, openApi, waitFor } from './ipcTestUtil';
+import { channelWhere, heldBy, openApi, selectThrough, waitFor } from './ipcTestUtil';
 
 /** Lowers `view`'s limit to one item, runs `act`, and waits until the view was replaced; the default limit again after. */
 async function replacedAfter<R>(view: RenewingTreeView<IpcNode>, what: string, ms: number, act: () => R | Promise<R>): Promise<R> {
@@ -21,17 +21,6 @@ async function replacedAfter<R>(view: RenewingTreeView<IpcNode>, what: string, m
   } finally {
     view.limit = RENEW_AFTER_ITEMS;
   }
-}
-
-/** Selects the node `find` returns through `view`, trying again while a refresh of the tree makes
- *  the workbench lose the reveal ("Data tree node not found"), as the commands do (goTo.ts). */
-async function selectThrough(view: RenewingTreeView<IpcNode>, what: string, find: () => IpcNode | undefined, expand = false): Promise<IpcNode> {
-  return waitFor(what, async () => {
-    const node = find();
-    if (!node) return undefined;
-    if (view.selection[0]?.id !== node.id) await view.reveal(node, { select: true, focus: false, expand }).then(undefined, () => undefined);
-    return view.selection[0]?.id === node.id ? node : undefined;
-  });
 }
 
 /** Records the rows whose children the workbench fetches through each of `view`'s workbench views
@@ -76,7 +65,7 @@ describe('tree views renew their workbench view', function () {
     const view = api.channelsView as RenewingTreeView<IpcNode>;
     await vscode.commands.executeCommand('ipcInspector.channels.focus');
     await waitFor('the Channels view visible', () => view.visible);
-    const node = await selectThrough(view, 'the pipe selected', () => api.channelsTree.findChannel(ch.id), true);
+    const node = await selectThrough(view, 'the pipe selected', () => api.channelsTree.findChannel(ch.id), { expand: true });
     const badge = JSON.stringify(view.badge);
     const fetches = watchFetches(api.channelsTree, view);
     try {
@@ -113,7 +102,7 @@ describe('tree views renew their workbench view', function () {
     fixtures.push(f);
     await vscode.commands.executeCommand('ipcInspector.processes.focus');
     // a row expanded and one selected: the replacement has something to expand and select again
-    const node = await selectThrough(view, 'the fixture process selected', () => api.processesTree.findProcess(f.info.writer.pid), true);
+    const node = await selectThrough(view, 'the fixture process selected', () => api.processesTree.findProcess(f.info.writer.pid), { expand: true });
     assert.equal(view.visible, true);
     const before = view.renewals;
     const fetches = watchFetches(api.processesTree, view);
