@@ -39,7 +39,7 @@ function remember<T>(rows: Set<T>, e: T): void {
 }
 
 /** `item` as an Expanded row (a copy: the provider may hand out an item it keeps). */
-function expanded(item: vscode.TreeItem): vscode.TreeItem {
+function asExpanded(item: vscode.TreeItem): vscode.TreeItem {
   if (item.collapsibleState !== vscode.TreeItemCollapsibleState.Collapsed) return item;
   return Object.assign(Object.create(Object.getPrototypeOf(item) as object) as vscode.TreeItem, item, { collapsibleState: vscode.TreeItemCollapsibleState.Expanded });
 }
@@ -160,7 +160,7 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
         // never sees (it resolves the parent chain itself), and an item the workbench knows keeps
         // the state the user gave it whatever the provider says.
         if (!this.expanded.has(e)) return item;
-        return typeof (item as Thenable<vscode.TreeItem>).then === 'function' ? (item as Thenable<vscode.TreeItem>).then(expanded) : expanded(item as vscode.TreeItem);
+        return typeof (item as Thenable<vscode.TreeItem>).then === 'function' ? (item as Thenable<vscode.TreeItem>).then(asExpanded) : asExpanded(item as vscode.TreeItem);
       },
       getParent: provider.getParent ? (e) => provider.getParent!(e) : undefined,
       resolveTreeItem: provider.resolveTreeItem ? (i, e, t) => provider.resolveTreeItem!(i, e, t) : undefined,
