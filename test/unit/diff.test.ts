@@ -1,3 +1,5 @@
+// The snapshot diff (core/diff.ts): diff then applyDiff gives back the new snapshot, on hand-made and
+// random snapshots; the channel order it relies on; and a big diff split into bounded parts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { applyDiff, compareChannels, deepEqual, diffSnapshots, isEmptyDiff } from '../../src/core/diff';

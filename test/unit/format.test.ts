@@ -1,3 +1,5 @@
+// The labels and texts core/format.ts makes for views and the CLI: hostile names made printable and
+// unable to pose as a label's own parts, per-kind titles and columns, command lines cut to a bound.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { columnValue } from '../../src/core/columns';

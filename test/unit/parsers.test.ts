@@ -1,3 +1,5 @@
+// The /proc and /proc/sysvipc text parsers on captured files, and on truncated, garbage and hostile
+// text (a comm with `) `, newlines and markup; paths with spaces; deleted files).
 import { CHANNEL_KINDS } from '../../src/core/model';
 import { walkRulesFor } from '../../src/core/kinds';
 import assert from 'node:assert/strict';

@@ -1,3 +1,5 @@
+// Signal names and numbers as kill -l gives them (real-time offsets, glibc's reserved 32/33), and the
+// decoding of /proc/PID/status signal masks.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SIGNALS, decodeSigMask, signalName, signalNumber } from '../../src/core/signals';

@@ -1,3 +1,5 @@
+// SnapshotService: scans only in its worker (never on the extension host's thread) unless the caller
+// owns its thread, and applies the worker's diffs, a big one in parts.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
