@@ -107,6 +107,85 @@ describe('rule 1: blocked writer', { skip: noNative }, () => {
     await s.never((d) => touching(d, { pids: [...idle.pids, self.pid] }), 'any rule', 2);
   });
 
+  // A listener that accepts nothing until told to on stdin (then reads each connection to its end),
+  // and a client that connects and sends 64 MiB from a thread: its send blocks once the kernel's
+  // buffers are full, the connection still in the listener's accept queue.
+  const LISTENER = `import socket,sys,threading
+if sys.argv[1]=='tcp':
+    s=socket.socket(); s.bind(('127.0.0.1',0)); addr=s.getsockname()[1]
+else:
+    s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[2]); addr=sys.argv[2]
+s.listen(8)
+print('READY',addr,flush=True)
+def drain(c):
+    while c.recv(1<<20): pass
+for line in sys.stdin:
+    c,_=s.accept()
+    threading.Thread(target=drain,args=(c,),daemon=True).start()
+    print('ACCEPTED',flush=True)`;
+  const CLIENT = `import socket,sys,threading
+if sys.argv[1]=='tcp': c=socket.create_connection(('127.0.0.1',int(sys.argv[2])))
+else:
+    c=socket.socket(socket.AF_UNIX); c.connect(sys.argv[2])
+threading.Thread(target=lambda: c.sendall(b'x'*(64<<20)),daemon=True).start()
+print('READY',c.fileno(),flush=True)
+sys.stdin.read()`;
+  const socketInode = (pid: number, fd: number) => Number(/^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))![1]);
+
+  for (const family of ['tcp', 'unix'] as const) {
+    test(`${family}: a client whose send blocks on a connection the listener has not accepted: raised naming the listener's holder, with the listener; gone once it accepts and reads`, async () => {
+      const listener = await python(LISTENER, family === 'tcp' ? ['tcp'] : ['unix', path.join(tmp, 'not-accepted.sock')]);
+      const client = await python(CLIENT, [family, listener.ready[0]]);
+      const id = `${family}:${socketInode(client.pid, Number(client.ready[0]))}`;
+      const s = new Sampler();
+      const [p] = await s.until(byId(`blocked-writer:${id}`), 'blocked writer on a connection not accepted', { min: 2 });
+      assert.match(p.title, new RegExp(`^python3\\[${client.pid}\\] blocked writing to .*: python3\\[${listener.pid}\\] has not accepted the connection$`));
+      const ch = s.snapshot!.channels.find((c) => c.id === id)!;
+      const listenerId = p.channels[p.channels.length - 1];
+      const l = s.snapshot!.channels.find((c) => c.id === listenerId);
+      assert.ok(l && (l.kind === 'tcp' || l.kind === 'unix') && l.endpoints.some((e) => e.pid === listener.pid), `the last channel is the listener: ${listenerId} in ${JSON.stringify(p.channels)}`);
+      assert.equal(p.channels[0], id);
+      if (ch.kind === 'tcp') assert.equal(p.channels[1], ch.peer, 'the server end, in the accept queue');
+      assert.deepEqual(p.chain!.map((n) => (n.type === 'process' ? n.pid : n.id)), [client.pid, id, listener.pid]);
+      assert.match(p.evidence.find((e) => e.label === 'not accepted')!.text, /accept queue of/);
+      assert.match(p.evidence.find((e) => e.label === 'writer')!.text, /sleeps in send/);
+      assert.ok(p.actions.some((a) => a.kind === 'reveal' && a.channel === listenerId));
+      await listener.ask('accept\n', 'ACCEPTED');
+      await s.gone(byRule('blocked-writer', [client.pid, listener.pid]), 'blocked writer after the accept', { min: 2 });
+    });
+  }
+
+  test('unix datagram: a sender asleep in unix_wait_for_peer because its receiver queued max_dgram_qlen datagrams: raised naming the receiver; gone once it reads', async () => {
+    const sock = path.join(tmp, 'dgram-full.sock');
+    const receiver = await python(`import socket,sys,threading
+r=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM); r.bind(sys.argv[1])
+print('READY',flush=True)
+def drain():
+    while True: r.recv(65536)
+for line in sys.stdin:
+    threading.Thread(target=drain,daemon=True).start()
+    print('READING',flush=True)`, [sock]);
+    const qlen = Number(fs.readFileSync('/proc/sys/net/unix/max_dgram_qlen', 'utf8'));
+    const sender = await python(`import socket,sys,threading
+t=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM); t.connect(sys.argv[1])
+def send():
+    for i in range(int(sys.argv[2])): t.send(b'log line %d' % i)
+threading.Thread(target=send,daemon=True).start()
+print('READY',t.fileno(),flush=True)
+sys.stdin.read()`, [sock, String(qlen + 20)]);
+    const id = `unix:${socketInode(sender.pid, Number(sender.ready[0]))}`;
+    const s = new Sampler();
+    const [p] = await s.until(byId(`blocked-writer:${id}`), 'blocked datagram sender', { min: 2 });
+    assert.match(p.title, new RegExp(`^python3\\[${sender.pid}\\] blocked writing to .*: python3\\[${receiver.pid}\\] is not reading it$`));
+    const ch = s.snapshot!.channels.find((c) => c.id === id)!;
+    assert.ok(ch.kind === 'unix' && ch.type === 'dgram' && ch.peer !== undefined);
+    assert.deepEqual(p.channels, [id, ch.peer]);
+    assert.match(p.evidence.find((e) => e.label === 'writer')!.text, /\[wchan unix_wait_for_peer\]/);
+    assert.match(p.evidence.find((e) => e.label === 'receiver')!.text, /datagrams queued/);
+    await receiver.ask('read\n', 'READING');
+    await s.gone(byRule('blocked-writer', [sender.pid, receiver.pid]), 'blocked datagram sender after the receiver reads', { min: 2 });
+  });
+
   test('a sender asleep in msgsnd on a full SysV queue, holding no channel, the fixture the last sender: raised naming the sender, the queue and its last receiver; gone once that receiver drains it', async () => {
     const f = await fixture('blocked-msgsnd', { receiver: 1 });
     const i = f.info;

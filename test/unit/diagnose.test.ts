@@ -310,6 +310,69 @@ describe('processes asleep in a kernel function, by /proc/PID/wchan (sleepers.ts
 
 // ------------------------------------------------------------------ blocked senders on SysV queues
 
+describe('blocked writer: sockets whose reader is a listener, or a full datagram receiver', () => {
+  const rule = RULES.filter((r) => r.id === 'blocked-writer');
+  /** pid sleeping in sendto(fd) (x86-64 syscall 44), in the given kernel function. */
+  const sending = (pid: number, fd: number, wchan: string | null) => {
+    const f = facts(pid, [[pid, 'S', `44 0x${fd.toString(16)} 0x7f00 0x100000 0 0 0 0x7ffd 0x7f00`]]);
+    f.threads[0].wchan = wchan;
+    return f;
+  };
+  const evidenceOf = (...list: ProcessFacts[]) => () => {
+    const e = emptyEvidence();
+    for (const f of list) e.processes.set(f.pid, f);
+    return e;
+  };
+  const server = proc(50, { comm: 'server', state: 'T' });
+  const client = proc(60, { comm: 'client' });
+
+  test('TCP: a client whose connection waits in the accept queue of a stopped listener: the listener\'s holder has not accepted it', () => {
+    const listener: Channel = { id: 'tcp:100', kind: 'tcp', family: 4, local: '127.0.0.1:5000', remote: '0.0.0.0:*', state: 'LISTEN', recvQueue: 1, sendQueue: 128, inode: 100, netns: '1', uid: 0, endpoints: [{ pid: 50, fd: 3, mode: 'rw' }] };
+    const end: Channel = { id: 'tcp:1:127.0.0.1:5000->127.0.0.1:40000', kind: 'tcp', family: 4, local: '127.0.0.1:5000', remote: '127.0.0.1:40000', state: 'ESTAB', recvQueue: 130000, sendQueue: 0, inode: 0, netns: '1', uid: 0, endpoints: [], peer: 'tcp:101', acceptQueue: 'tcp:100' };
+    const conn: Channel = { id: 'tcp:101', kind: 'tcp', family: 4, local: '127.0.0.1:40000', remote: '127.0.0.1:5000', state: 'ESTAB', recvQueue: 0, sendQueue: 3_000_000, inode: 101, netns: '1', uid: 0, endpoints: [{ pid: 60, fd: 4, mode: 'rw' }], peer: end.id };
+    const snaps = times(2).map((t) => snap([server, client], [listener, end, conn], t));
+    const [p, ...more] = runOver(snaps, rule, evidenceOf(sending(60, 4, 'wait_woken'), facts(50, [[50, 'T', '232 0x4 0x7ffd 0x1 0 0 0 0x7ffd 0x7f00']])));
+    assert.deepEqual(more, []);
+    assert.equal(p.id, 'blocked-writer:tcp:101');
+    assert.match(p.title, /^client\[60\] blocked writing to .*: server\[50\] has not accepted the connection$/);
+    assert.deepEqual(p.channels, ['tcp:101', end.id, 'tcp:100']);
+    assert.deepEqual(p.chain!.map((n) => (n.type === 'process' ? n.pid : n.id)), [60, 'tcp:101', 50]);
+    assert.match(p.evidence.find((e) => e.label === 'not accepted')!.text, /accept queue of .*127\.0\.0\.1:5000/);
+    assert.match(p.explanation.what, /no program has accepted it/);
+    assert.ok(p.actions.some((a) => a.kind === 'reveal' && a.channel === 'tcp:100'));
+    assert.ok(p.actions.some((a) => a.kind === 'signal' && a.signal === 'SIGCONT' && a.pid === 50));
+  });
+
+  test('Unix stream: a client not accepted yet (its other end has no inode: the client names the listener)', () => {
+    const listener: Channel = { id: 'unix:200', kind: 'unix', inode: 200, type: 'stream', path: '/run/x.sock', state: 'listen', recvQueue: 1, sendQueue: 128, netns: '1', endpoints: [{ pid: 50, fd: 3, mode: 'rw' }] };
+    const conn: Channel = { id: 'unix:201', kind: 'unix', inode: 201, type: 'stream', state: 'connected', recvQueue: 0, sendQueue: 300_000, netns: '1', endpoints: [{ pid: 60, fd: 5, mode: 'rw' }], acceptQueue: 'unix:200' };
+    const snaps = times(2).map((t) => snap([server, client], [listener, conn], t));
+    const [p] = runOver(snaps, rule, evidenceOf(sending(60, 5, 'sock_alloc_send_pskb'), facts(50, [[50, 'T', '232 0x4 0x7ffd 0x1 0 0 0 0x7ffd 0x7f00']])));
+    assert.equal(p?.id, 'blocked-writer:unix:201');
+    assert.match(p.title, /: server\[50\] has not accepted the connection$/);
+    assert.deepEqual(p.channels, ['unix:201', 'unix:200']);
+  });
+
+  test('Unix datagram: a sender asleep in unix_wait_for_peer on a receiver with datagrams queued (its own queue nearly empty); not without that wchan', () => {
+    const rx: Channel = { id: 'unix:300', kind: 'unix', inode: 300, type: 'dgram', path: '/dev/log', state: 'unconnected', recvQueue: 72, sendQueue: 0, netns: '1', endpoints: [{ pid: 50, fd: 3, mode: 'rw' }] };
+    const tx: Channel = { id: 'unix:301', kind: 'unix', inode: 301, type: 'dgram', state: 'connected', peer: 'unix:300', peerInode: 300, recvQueue: 0, sendQueue: 768, netns: '1', endpoints: [{ pid: 60, fd: 3, mode: 'rw' }] };
+    const snaps = times(2).map((t) => snap([server, client], [rx, tx], t));
+    const reader = facts(50, [[50, 'T', '232 0x4 0x7ffd 0x1 0 0 0 0x7ffd 0x7f00']]);
+    const [p, ...more] = runOver(snaps, rule, evidenceOf(sending(60, 3, 'unix_wait_for_peer'), reader));
+    assert.deepEqual(more, []);
+    assert.equal(p?.id, 'blocked-writer:unix:301');
+    assert.match(p.title, /^client\[60\] blocked writing to .*: server\[50\] is not reading it$/);
+    assert.deepEqual(p.channels, ['unix:301', 'unix:300']);
+    assert.match(p.evidence.find((e) => e.label === 'receiver')!.text, /datagrams queued/);
+    assert.match(p.explanation.what, /max_dgram_qlen/);
+    // asleep in sendto for another reason (its own buffer): not this rule's wait, and the buffer is not full
+    assert.deepEqual(runOver(snaps, rule, evidenceOf(sending(60, 3, 'sock_alloc_send_pskb'), reader)), []);
+    // a receiver with nothing queued cannot be full: its senders are not even read
+    const idle = times(2).map((t) => snap([server, client], [{ ...rx, recvQueue: 0 } as Channel, tx], t));
+    assert.deepEqual(runOver(idle, rule, evidenceOf(sending(60, 3, 'unix_wait_for_peer'), reader)), []);
+  });
+});
+
 describe('blocked writer: a sender asleep in msgsnd on a SysV queue', () => {
   const rule = RULES.filter((r) => r.id === 'blocked-writer');
   /** Full, last sent to by 20 (alive, in the snapshot), never received from. */

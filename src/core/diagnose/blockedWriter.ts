@@ -1,13 +1,15 @@
 // Rule 1 — blocked writer: a pipe, FIFO, stream socket or message queue is full and a writer
 // thread sleeps in write()/sendmsg()/mq_send() on it (its /proc/PID/task/TID/syscall names that
-// fd), while no reader thread runs. Raised once the channel was full at the previous refresh too
+// fd), while no reader thread runs. A connection no program has accepted yet has the listener's
+// holders as its readers; a Unix datagram sender is blocked when it sleeps in unix_wait_for_peer
+// (its receiver's queue is full, which sock_diag cannot count). Raised once the channel was full at the previous refresh too
 // (momentary backpressure in a busy pipeline is normal), with the writer, the reader that is not
 // draining, and for how long. Processes caught in a wait cycle are left to the wait-cycle rule.
 // A SysV message queue, which no fd holds, has its own side (who sleeps in msgsnd() on it, and
 // when it stalls): sysvSenders.ts.
 import { formatBytes } from '../format';
 import type { Channel } from '../model';
-import { nextToRead, type BlockedThread } from './blocking';
+import { DGRAM_PEER_FULL_WCHAN, nextToRead, otherSide, type BlockedThread } from './blocking';
 import { scan } from './scan';
 import { emptyEvidence } from './evidence';
 import type { EvidenceItem, Explanation, ProblemDraft } from './problem';
@@ -28,13 +30,29 @@ export function fullChannels(ctx: RuleContext): { channels: Channel[]; pids: Set
     const pids = new Set<number>();
     for (const ch of channels) {
       for (const e of ch.endpoints) pids.add(e.pid);
-      if ((ch.kind === 'unix' || ch.kind === 'tcp') && ch.peer) for (const p of ctx.index.holders(ctx.index.channel(ch.peer))) pids.add(p);
+      for (const p of otherSide(ctx.index, ch)?.pids ?? []) pids.add(p);
     }
     return { channels, pids };
   });
 }
 
-function teach(ch: Channel): Explanation {
+function teach(ch: Channel, o: { listener?: Channel; dgram: boolean }): Explanation {
+  if (o.listener) {
+    return {
+      what: `The connection was made, but no program has accepted it yet: its other end waits in the accept queue of ${chanLabel(o.listener)}. Until accept() takes it out nobody reads it; the kernel buffers what is sent up to the socket buffers' size, then send()/write() blocks.`,
+      why: 'The process holding the listener does not call accept(): it is stopped, busy, blocked on something else, or its accept loop stalled (a full worker pool, a paused event loop).',
+      next: 'The writer sleeps until the connection is accepted and read. If the listener is closed, the connection is reset: the write fails with ECONNRESET or EPIPE.',
+      fix: "Make the listener's holder accept connections (its accept backlog shows how many wait), or give the client a timeout: a connect() that succeeded only means the kernel queued the connection.",
+    };
+  }
+  if (o.dgram) {
+    return {
+      what: `A Unix datagram receiver queues at most net.unix.max_dgram_qlen datagrams (10 by default); a sender to a full receiver blocks in ${DGRAM_PEER_FULL_WCHAN}() until the receiver takes one out, however empty its own buffer is.`,
+      why: 'The receiver stopped reading: it is stopped, busy, or blocked on something else. A stalled syslog daemon behind /dev/log makes every process that logs hang this way.',
+      next: 'The sender sleeps until the receiver reads a datagram; a non-blocking sender (MSG_DONTWAIT) gets EAGAIN instead. If the receiver closes, the send fails with ECONNREFUSED.',
+      fix: 'Make the receiver read (continue it if it is stopped); a sender that must never hang sends non-blocking and drops what does not fit. A larger max_dgram_qlen only postpones the stall.',
+    };
+  }
   if (ch.kind === 'pipe' || ch.kind === 'fifo') {
     return {
       what: `A ${ch.kind === 'pipe' ? 'pipe' : 'FIFO'} holds at most its capacity (${formatBytes(ch.capacity)} here); when it is full, write() blocks until a reader takes data out.`,
@@ -109,11 +127,18 @@ export const blockedWriter = defineRule<Memo>({
       const wpids = [...new Set(writers.map((w) => w.pid))];
       const wl = listLabel(wpids.map((p) => procLabel(index, p, ev)));
       const rl = readers.length ? listLabel(readers.map((p) => procLabel(index, p, ev))) : 'an unknown reader';
+      const listener = writers[0].listener;
+      const dgram = ch.kind === 'unix' && ch.type === 'dgram' && writers.some((w) => w.thread.wchan === DGRAM_PEER_FULL_WCHAN);
+      const receiver = dgram && ch.kind === 'unix' && ch.peer !== undefined ? index.channel(ch.peer) : undefined;
+      const plural = readers.length > 1;
+      const verdict = listener && readers.length ? `${plural ? 'have' : 'has'} not accepted the connection` : `${plural ? 'are' : 'is'} not reading it`;
       const evidence: EvidenceItem[] = [];
       if (ch.kind === 'pipe' || ch.kind === 'fifo') {
         evidence.push({ label: 'buffered', text: `${formatBytes(ch.bufferedBytes)} of ${formatBytes(ch.capacity)}`, source: 'FIONREAD / F_GETPIPE_SZ (snapshot)' });
       } else if (ch.kind === 'unix' || ch.kind === 'tcp') {
         evidence.push({ label: ch.kind === 'unix' ? 'send queue (buffer memory)' : 'send queue', text: formatBytes(ch.sendQueue), source: 'sock_diag (snapshot)' });
+        if (listener) evidence.push({ label: 'not accepted', text: `the other end waits in the accept queue of ${chanLabel(listener)}`, source: 'sock_diag (snapshot)' });
+        if (receiver) evidence.push({ label: 'receiver', text: `${chanLabel(receiver)} has datagrams queued (sock_diag gives no count: a sender sleeps in ${DGRAM_PEER_FULL_WCHAN}() only while it is full)`, source: 'sock_diag (snapshot)' });
       } else if (ch.kind === 'posix-mq') {
         evidence.push({ label: 'queue', text: `${ch.messages ?? '?'} of ${ch.maxMessages ?? '?'} messages, ${formatBytes(ch.bytes)} (messages of ${formatBytes(ch.messageSize)} at most)`, source: 'mq_getattr, /dev/mqueue QSIZE (snapshot)' });
       }
@@ -131,14 +156,15 @@ export const blockedWriter = defineRule<Memo>({
         id: `blocked-writer:${id}`,
         rule: 'blocked-writer',
         severity: 'warning',
-        title: `${wl} blocked writing to ${chanLabel(ch)}: ${rl} ${readers.length > 1 ? 'are' : 'is'} not reading it`,
-        explanation: teach(ch),
+        title: `${wl} blocked writing to ${chanLabel(ch)}: ${rl} ${verdict}`,
+        explanation: teach(ch, { listener, dgram }),
         evidence,
-        channels: (ch.kind === 'unix' || ch.kind === 'tcp') && ch.peer ? [id, ch.peer] : [id],
+        channels: [id, ...((ch.kind === 'unix' || ch.kind === 'tcp') && ch.peer ? [ch.peer] : []), ...(listener ? [listener.id] : [])],
         pids: [...wpids, ...readers.filter((r) => !wpids.includes(r))],
         chain,
         actions: [
           revealChannel(ch),
+          ...(listener ? [revealChannel(listener, `Reveal the listener ${chanLabel(listener)}`)] : []),
           ...readers.slice(0, 3).map((r) => revealProcess(index, r, `Reveal the reader ${procLabel(index, r, ev)}`)),
           ...peek(ch),
           ...stopped.flatMap((r) => signal(index, r, 'SIGCONT', 'it is stopped; continuing it lets it read')),

@@ -1,11 +1,12 @@
 // Who waits on whom: from the threads the evidence step read, the channel each sleeping thread
 // is blocked on (its syscall's fd, semid or msqid), whether that channel really blocks it (a
 // write to a full pipe, a read from an empty one), and which processes could end the wait (the
-// readers of a full pipe, the writers of an empty one, the peer of a socket; for SysV objects
-// the last processes that touched them, presumed). Shared by the blocked-writer and wait-cycle
-// rules; pure over the snapshot and the evidence.
+// readers of a full pipe, the writers of an empty one, the peer of a socket — or, for a
+// connection no program has accepted yet, the holders of the listener whose accept queue holds
+// its other end; for SysV objects the last processes that touched them, presumed). Shared by the
+// blocked-writer and wait-cycle rules; pure over the snapshot and the evidence.
 import { describe } from '../kinds';
-import type { Channel } from '../model';
+import type { Channel, InetChannel, UnixChannel } from '../model';
 import type { Evidence, ProcessFacts, ThreadFacts } from './evidence';
 import type { SnapshotIndex } from './snapshotIndex';
 import type { WaitOp } from './syscalls';
@@ -22,6 +23,21 @@ export function isFull(ch: Channel): boolean {
     return ch.bufferedBytes >= ch.capacity - PAGE;
   }
   return describe(ch).full(ch);
+}
+
+/** The kernel function a Unix datagram sender sleeps in while its receiver's queue is full (net.unix.max_dgram_qlen datagrams, 10 by default). */
+export const DGRAM_PEER_FULL_WCHAN = 'unix_wait_for_peer';
+
+/**
+ * A connected Unix datagram socket whose receiver has datagrams queued: a sender may sleep on it
+ * with its own buffer nearly empty, since what blocks it is the receiver's queue length, which
+ * sock_diag does not give (a datagram socket's receive queue reads as its first datagram's
+ * length). The evidence decides: the sender's thread asleep in unix_wait_for_peer.
+ */
+export function dgramReceiverBusy(index: SnapshotIndex, ch: UnixChannel): boolean {
+  if (ch.type !== 'dgram' || ch.peer === undefined) return false;
+  const rx = index.channel(ch.peer);
+  return rx?.kind === 'unix' && rx.recvQueue !== null && rx.recvQueue > 0;
 }
 
 /** Would a reader block on this channel right now? (core/kinds `empty`) */
@@ -41,6 +57,8 @@ export interface BlockedThread {
   presumed: boolean;
   /** The other side is unknown (a socket whose peer was not seen, a datagram socket anyone may send to). */
   unknown: boolean;
+  /** The listener whose accept queue holds the socket's other end (no program has accepted the connection): `unblockers` are its holders. */
+  listener?: UnixChannel | InetChannel;
 }
 
 const WRITE_OPS = new Set<WaitOp>(['write', 'msgsnd']);
@@ -57,12 +75,25 @@ export function alive(index: SnapshotIndex, ev: Evidence, pid: number): boolean 
   return ev.liveness.get(pid)?.alive ?? ev.processes.get(pid)?.error !== 'ESRCH';
 }
 
-/** The other side of a socket channel: holders of its peer. */
-function peerHolders(index: SnapshotIndex, ch: Channel): number[] | null {
-  if ((ch.kind === 'unix' || ch.kind === 'tcp') && ch.peer) {
-    const peer = index.channel(ch.peer);
-    return peer ? index.holders(peer) : null;
+/**
+ * The other side of a socket channel: the holders of its peer; for a connection not accepted yet
+ * (a Unix client's other end in a listener's queue has no inode, so the client names the
+ * listener; a TCP server end nobody holds names it), the holders of that listener, since only an
+ * accept() lets anyone read it. Null when the other side is not in the snapshot.
+ */
+export function otherSide(index: SnapshotIndex, ch: Channel): { pids: number[]; listener?: UnixChannel | InetChannel } | null {
+  if (ch.kind !== 'unix' && ch.kind !== 'tcp') return null;
+  const viaListener = (id: string) => {
+    const l = index.channel(id);
+    return l?.kind === 'unix' || l?.kind === 'tcp' ? { pids: index.holders(l), listener: l } : null;
+  };
+  const peer = ch.peer !== undefined ? index.channel(ch.peer) : undefined;
+  if (peer) {
+    const pids = index.holders(peer);
+    const queued = peer.kind === 'unix' || peer.kind === 'tcp' ? peer.acceptQueue : undefined;
+    return pids.length === 0 && queued !== undefined ? viaListener(queued) : { pids };
   }
+  if (ch.kind === 'unix' && ch.acceptQueue !== undefined) return viaListener(ch.acceptQueue);
   return null;
 }
 
@@ -111,12 +142,16 @@ export function blockedOn(index: SnapshotIndex, ev: Evidence, pid: number, t: Th
   const ch = index.channelAt(pid, s.target);
   if (!ch) return null;
   const writing = WRITE_OPS.has(s.op);
-  if (writing ? !isFull(ch) : !isEmpty(ch)) return null;
+  // a datagram sender whose receiver's queue is full: the kernel says so by where it sleeps
+  const dgramWait = writing && ch.kind === 'unix' && ch.type === 'dgram' && t.wchan === DGRAM_PEER_FULL_WCHAN;
+  if (writing ? !isFull(ch) && !dgramWait : !isEmpty(ch)) return null;
   if (ch.kind === 'pipe' || ch.kind === 'fifo') return { ...base, channel: ch, unblockers: index.holders(ch, writing ? 'r' : 'w') };
   if (ch.kind === 'posix-mq') return { ...base, channel: ch, unblockers: index.holders(ch, writing ? 'r' : 'w').filter((p) => p !== pid || ch.endpoints.some((e) => e.pid === p && e.mode === 'rw')) };
-  const peers = peerHolders(index, ch);
-  if (peers === null) return { ...base, channel: ch, unblockers: [], unknown: true };
-  return { ...base, channel: ch, unblockers: peers };
+  const other = otherSide(index, ch);
+  // nobody known on the other side is no one to wait for, not everyone: the wait graph must not
+  // take such a thread as stuck behind stuck processes
+  if (other === null || other.pids.length === 0) return { ...base, channel: ch, unblockers: [], unknown: true, ...(other?.listener ? { listener: other.listener } : {}) };
+  return { ...base, channel: ch, unblockers: other.pids, ...(other.listener ? { listener: other.listener } : {}) };
 }
 
 export interface WaitGraph {

@@ -3,7 +3,7 @@
 // object shapes, so property loads stay fast), and keeping only what some rule looks at, is what
 // keeps the diagnosis at a few percent of a snapshot. The rules decide what the candidates mean.
 import type { Channel, FifoChannel, InetChannel, PipeChannel, UnixChannel } from '../model';
-import { isFull } from './blocking';
+import { dgramReceiverBusy, isFull } from './blocking';
 import type { RuleContext } from './rule';
 import { addTo } from '../collections';
 
@@ -14,7 +14,7 @@ export interface Depth {
 }
 
 export interface Scan {
-  /** Channels a writer could be blocked on (isFull) that some process holds. */
+  /** Channels a writer could be blocked on that some process holds (isFull; a Unix datagram socket whose receiver has datagrams queued: dgramReceiverBusy). */
   full: Channel[];
   /** Channels with something queued (sockets' receive queues, message counts), by id. */
   depths: Map<string, { ch: Channel; d: Depth }>;
@@ -66,7 +66,7 @@ function scanNow(ctx: RuleContext): Scan {
       continue;
     }
     if (u.recvQueue !== null && u.recvQueue > 0) s.depths.set(u.id, { ch: u, d: { depth: u.recvQueue } });
-    if (u.sendQueue !== null && u.sendQueue > 0 && u.endpoints.length > 0 && isFull(u)) s.full.push(u);
+    if (u.endpoints.length > 0 && ((u.sendQueue !== null && u.sendQueue > 0 && isFull(u)) || dgramReceiverBusy(index, u))) s.full.push(u);
     if (u.boundInode !== undefined && u.state === 'unconnected' && u.path !== undefined && u.endpoints.length > 0) s.boundSockets.push(u);
   }
   for (const t of index.ofKind('tcp')) {
