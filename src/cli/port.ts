@@ -59,7 +59,7 @@ export function renderListeners(port: number, listeners: readonly PortListener[]
   if (listeners.length === 0) return protocol ? `no ${protocol.toUpperCase()} listener on port ${port}\n` : `nothing listens on port ${port}\n`;
   const out: string[] = [`port ${port}: ${listeners.length} listener${listeners.length === 1 ? '' : 's'}`];
   for (const l of listeners) {
-    out.push(`  ${l.protocol}${l.family === 6 ? '6' : ''} ${e(localShown(l))}  ${l.state}  netns ${l.netns}${l.netns === ownNetns ? ' (this one)' : ''}  ${l.channelId}`);
+    out.push(`  ${l.protocol}${l.family === 6 ? '6' : ''} ${e(localShown(l))}${l.ipv4Too ? ' (IPv4 too)' : ''}  ${l.state}  netns ${l.netns}${l.netns === ownNetns ? ' (this one)' : ''}  ${l.channelId}`);
     if (l.processes.length === 0) out.push('    held by no readable process (another user’s, without root?)');
     for (const p of l.processes) {
       const inner = p.nsPid.length > 1 ? `, pid ${p.nsPid[p.nsPid.length - 1]} inside its pid namespace` : '';

@@ -7,6 +7,7 @@ import type { Channel, ContainerInfo, InetChannel, ProcessInfo, Snapshot } from 
 import { takeSnapshot, type SnapshotOptions } from './snapshot';
 import { signalNumber } from './signals';
 import { cmdlineCut } from './format';
+import { takesIpv4Too } from './kinds/inet';
 import { droppedByInit, handledElsewhere, namespaceInit } from './signalSets';
 
 export type Protocol = 'tcp' | 'udp';
@@ -74,6 +75,8 @@ export interface PortListener {
   uid: number;
   /** The device the socket is bound to (SO_BINDTODEVICE, a link-local scope), in its namespace: `localShown` prints it as ss does. */
   device?: string;
+  /** A dual-stack socket bound to `::` (IPV6_V6ONLY off): it takes IPv4 on the port too (ss prints `*:PORT`). */
+  ipv4Too?: true;
   /** Holders; empty when no readable process holds it (another user's, without root). */
   processes: ListenerProcess[];
 }
@@ -178,7 +181,7 @@ export function listenersIn(snap: Snapshot, port: number, protocol?: Protocol): 
       if (p) processes.push(listenerProcess(p, fds));
     }
     const address = c.device && c.family === 6 && isLinkLocal6(hp.address) ? `${hp.address}%${c.device}` : hp.address;
-    out.push({ channelId: c.id, protocol: c.kind, family: c.family, address, port: hp.port, local: c.local, state: c.state, netns: c.netns, inode: c.inode, uid: c.uid, ...(c.device ? { device: c.device } : {}), processes });
+    out.push({ channelId: c.id, protocol: c.kind, family: c.family, address, port: hp.port, local: c.local, state: c.state, netns: c.netns, inode: c.inode, uid: c.uid, ...(c.device ? { device: c.device } : {}), ...(takesIpv4Too(c) ? { ipv4Too: true as const } : {}), processes });
   }
   return out;
 }

@@ -5,7 +5,7 @@
 // other, with every way the snapshot can read sockets (sock_diag after either fd walk, and
 // /proc/net/tcp{,6} without the addon). The listener says it takes IPv4 too (`v6only: false`, ss's
 // `*:PORT`, remote `*:*`), and a listener made IPv6-only says so (remote `[::]:*`, as ss prints
-// it), where sock_diag tells (not /proc/net).
+// it), where sock_diag tells (not /proc/net); `port` prints the first with "(IPv4 too)".
 // Server and client are processes of their own.
 //
 //   node scripts/build.mjs test/integration && node --test dist/test/integration/dualStack.test.js
@@ -16,6 +16,8 @@ import assert from 'node:assert/strict';
 import type { InetChannel, Snapshot } from '../../src/core/model';
 import { loadBpf, loadNative } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
+import { listenersIn } from '../../src/core/ports';
+import { renderListeners } from '../../src/cli/port';
 import { lineReader } from './childLines';
 
 const SERVER = `
@@ -100,6 +102,13 @@ describe('a dual-stack listener and its IPv4 client', { skip: dualStackOff() }, 
       assert.equal(only6.remote, sockDiag ? '[::]:*' : '*:*');
       assert.equal(client.v6only, undefined, 'an IPv4 socket has no v6only');
       assert.equal(accepted.v6only, undefined, 'the kernel says it for listening and unbound sockets only, not for connections');
+      // `port` says the dual-stack listener takes IPv4 too (where known), not the IPv6-only one
+      const [l] = listenersIn(snap, port, 'tcp').filter((x) => x.processes.some((p) => p.pid === serverPid));
+      const [l6] = listenersIn(snap, v6port, 'tcp').filter((x) => x.processes.some((p) => p.pid === serverPid));
+      assert.equal(l?.ipv4Too, sockDiag ? true : undefined);
+      assert.equal(l6?.ipv4Too, undefined);
+      assert.match(renderListeners(port, [l], null, 'tcp'), sockDiag ? new RegExp(`^  tcp6 \\[::\\]:${port} \\(IPv4 too\\)  LISTEN `, 'm') : new RegExp(`^  tcp6 \\[::\\]:${port}  LISTEN `, 'm'));
+      assert.match(renderListeners(v6port, [l6], null, 'tcp'), new RegExp(`^  tcp6 \\[::\\]:${v6port}  LISTEN `, 'm'));
     });
   }
 });
