@@ -1,13 +1,15 @@
 // `ipc-inspector snapshot [--json] [--kind K…] [--pid P…] [--no-native] [--all-processes]`:
 // one snapshot, as a table grouped by kind (like `ss` / `lsipc`; the columns are each kind's,
-// core/kinds) or as the snapshot contract JSON. Every string that comes from a process
-// (comm, paths, names) goes through escapeControl: the table is always one line per channel.
+// core/kinds) or as the snapshot contract JSON; --all-processes adds a section of every process
+// to the table. Every string that comes from a process (comm, paths, names) goes through
+// escapeControl: the table is always one line per channel.
 import * as fs from 'node:fs';
 import type { Channel, ChannelKind, ProcessInfo, Snapshot } from '../core/model';
 import { CONTAINER_OPTION_HELP, containerMembers, noContainerWarning } from './containerFilter';
 import { CHANNEL_KINDS } from '../core/model';
 import { COMMON_COLUMNS, columnValue, formatValue, type Column } from '../core/columns';
 import { containerLabel, endpointGroupLabel, escapeControl, kindTitle, processLabel, shownChannel } from '../core/format';
+import { shownCommand } from '../core/text';
 import { kindOf } from '../core/kinds';
 import { groupEndpoints } from '../core/endpointGroups';
 import { safeJson } from '../core/escape';
@@ -75,6 +77,9 @@ export function cell(ch: Channel, col: Column<Channel>, procs: ReadonlyMap<numbe
   }
   const v = columnValue(ch, col.id);
   if (v === undefined || v === null) return '-';
+  // a relative (or chrooted) socket name with the absolute path it names beside it, as the trees
+  // show it: PATH RESOLVED itself is one of the columns only --json has
+  if ((col.id as string) === 'path' && ch.kind === 'unix' && ch.pathResolved !== undefined) return `${formatValue(col, v, ch)} (${escapeControl(ch.pathResolved)})`;
   if (Array.isArray(v)) {
     const runs = valueRuns(v.map((x) => escapeControl(String(x))));
     return listCell(runs.length, (i) => runs[i], ',', Infinity, LIST_CELL_MAX);
@@ -145,8 +150,8 @@ function pad(s: string, w: number, right: boolean): string {
 /** Lines per piece tableChunks yields: the table of a machine with millions of fds is more text than one string may hold. */
 const CHUNK_LINES = 4096;
 
-/** The table as whole-line pieces of at most CHUNK_LINES lines each (each ends with a newline). */
-export function* tableChunks(snap: Snapshot): Generator<string> {
+/** The table as whole-line pieces of at most CHUNK_LINES lines each (each ends with a newline); `processes`: a section of every process after the channels (--all-processes). */
+export function* tableChunks(snap: Snapshot, o: { processes?: boolean } = {}): Generator<string> {
   const procs = new Map(snap.processes.map((p) => [p.pid, p]));
   let out: string[] = [];
   let any = false;
@@ -182,12 +187,52 @@ export function* tableChunks(snap: Snapshot): Generator<string> {
   }
   if (!any) out.push('no IPC channels found' + (snap.warnings.length ? ' (see warnings)' : ''));
   else out.push(...containerSection(snap, procs));
+  if (o.processes) {
+    yield* flush();
+    yield* processSection(snap);
+  }
   yield* flush();
 }
 
 /** The whole table as one string (tests; the CLI writes tableChunks piece by piece). */
-export function renderTable(snap: Snapshot): string {
-  return [...tableChunks(snap)].join('');
+export function renderTable(snap: Snapshot, o: { processes?: boolean } = {}): string {
+  return [...tableChunks(snap, o)].join('');
+}
+
+/**
+ * Every process of the snapshot, as ps lists them, with how many channels each holds (0: it holds
+ * none the snapshot lists): what --all-processes adds to the table.
+ */
+function* processSection(snap: Snapshot): Generator<string> {
+  const held = new Map<number, number>();
+  for (const ch of snap.channels) {
+    let last = -1;
+    for (const e of ch.endpoints) {
+      if (e.pid === last) continue; // (a process's endpoints of one channel are adjacent)
+      last = e.pid;
+      held.set(e.pid, (held.get(e.pid) ?? 0) + 1);
+    }
+  }
+  const rows = [...snap.processes]
+    .sort((a, b) => a.pid - b.pid)
+    .map((p) => [String(p.pid), String(p.ppid), escapeControl(p.user), p.state, String(held.get(p.pid) ?? 0), processLabel(p.pid, p), escapeControl(shownCommand(p)) || '-']);
+  const labels = ['PID', 'PPID', 'USER', 'STATE', 'CHANNELS', 'PROCESS', 'COMMAND'];
+  const widths = labels.map((l, i) => columnWidth(l.length, rows, i));
+  const numeric = [true, true, false, false, true, false, false];
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : pad(c, widths[i], numeric[i])))
+      .join('  ')
+      .trimEnd();
+  let out: string[] = ['', `Processes (${rows.length})`, line(labels)];
+  for (const r of rows) {
+    out.push(line(r));
+    if (out.length >= CHUNK_LINES) {
+      yield out.join('\n') + '\n';
+      out = [];
+    }
+  }
+  if (out.length) yield out.join('\n') + '\n';
 }
 
 /**
@@ -252,7 +297,7 @@ export async function run(argv: string[], out: Output): Promise<number> {
     // escaped as safeJson escapes (terminal controls, bidi and line separators as \uXXXX)
     writeJsonStream(snap as unknown as Record<string, unknown>, (chunk) => out.data(chunk), safeJson);
   } else {
-    for (const chunk of tableChunks(snap)) out.text(chunk);
+    for (const chunk of tableChunks(snap, { processes: opts.processes === 'all' })) out.text(chunk);
     for (const line of notes(snap)) out.note(line + '\n');
   }
   for (const pid of missing) out.note(`warning: no process ${pid}\n`);

@@ -3,7 +3,8 @@
 // overlapping) and prints what changed (core/diff) until Ctrl-C (exit 130) / SIGTERM (143), or
 // until its next line finds stdout's reader gone (141: liveLoop.ts).
 //   text: one line per change: `HH:MM:SS.mmm + <kind> <label>  <facts>` (added), `-` removed,
-//         `~` changed (with `field: old → new`); processes as `+ process comm[pid]`.
+//         `~` changed (with `field: old → new`); processes as `+ process comm[pid]` (a state change
+//         only into or out of stopped, traced or zombie: running ⇄ sleeping is no news).
 //   --json: one SnapshotDiff per line (NDJSON); the first is relative to nothing (everything
 //         added), later ones are printed only when something changed.
 import { SIGNAL_SETS, signalsIn } from '../core/signalSets';
@@ -19,7 +20,7 @@ import { snapshotOptions } from './snapshot';
 import { keepBuffersAtPace, untilInterrupted } from './liveLoop';
 import type { Output } from './output';
 
-export const WATCH_USAGE = 'usage: ipc-inspector watch [--interval MS] [--json] [--kind KIND]... [--pid PID]... [--no-native]';
+export const WATCH_USAGE = 'usage: ipc-inspector watch [--interval MS] [--json] [--kind KIND]... [--pid PID]... [--container NAME|ID]... [--no-native] [--all-processes]';
 
 const WATCH_OPTIONS: readonly OptionSpec[] = [
   { name: 'interval', type: 'value', short: 'i', metavar: 'MS', help: 'pause between snapshots in ms (100..3600000, default 1000)' },
@@ -63,11 +64,19 @@ export function channelChanges(
   return out;
 }
 
+/**
+ * States a live process moves between on its own from one moment to the next (running, sleeping,
+ * in disk wait, an idle kernel thread): a change among them is activity, not news — a process that
+ * works between waits (watch itself, taking its snapshots) would print a line at every interval.
+ * Stopped, traced, zombie and dead are news; the --json diff keeps every change.
+ */
+const ACTIVITY_STATES: ReadonlySet<string> = new Set(['R', 'S', 'D', 'I']);
+
 export function processChanges(prev: ProcessInfo, next: ProcessInfo): string[] {
   const out: string[] = [];
   const [was, now] = [shownComm(prev), shownComm(next)]; // names that differ only in bytes that are not UTF-8 differ here
   if (was !== now) out.push(`comm: ${escapeControl(was)} → ${escapeControl(now)}`);
-  if (prev.state !== next.state) out.push(`state: ${prev.state} → ${next.state}`);
+  if (prev.state !== next.state && !(ACTIVITY_STATES.has(prev.state) && ACTIVITY_STATES.has(next.state))) out.push(`state: ${prev.state} → ${next.state}`);
   if (prev.tracerPid !== next.tracerPid) out.push(`tracer: ${prev.tracerPid || '-'} → ${next.tracerPid || '-'}`);
   for (const set of SIGNAL_SETS) {
     const a = signalsIn(prev.signals, set);

@@ -31,7 +31,7 @@ import { FD_ROWS_PER_USER, FD_ROWS_TOTAL, FdIndex, netnsId, type FdRowBudget, ty
 import { PROBES } from './probes';
 import { fdInfoRows } from './probes/fdinfo';
 import { addTo } from './collections';
-import { fdsCutWarning, mapsCutWarning, processesHiddenWarning, textsCutWarning } from './snapshotWarnings';
+import { fdsCutWarning, mapsCutWarning, pidUnreadableWarning, processesHiddenWarning, textsCutWarning } from './snapshotWarnings';
 import { annotateNamespaces } from './namespaces';
 import { describe, kindOf, PROCESS_FACETS, walkRulesFor } from './kinds';
 import { SOCKET_FDS } from './kinds/fds';
@@ -302,6 +302,12 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
 
   const user = userResolver(opts.etcRoot ?? '/etc');
   const { processes, raw } = readProcesses(w, user, warnings);
+  if (pidFilter) {
+    for (const pid of pidFilter) {
+      const e = raw.get(pid)?.fdError;
+      if (e === 'EACCES' || e === 'EPERM') warnings.push(pidUnreadableWarning(pid, e));
+    }
+  }
   const budget: FdRowBudget = { uidOf: (pid) => processes.get(pid)?.uid, perUser: opts.fdRowsPerUser ?? FD_ROWS_PER_USER, total: opts.fdRowsTotal ?? FD_ROWS_TOTAL };
   const index = new FdIndex(w, (pid) => processes.has(pid), budget);
   // what the walk itself left out by the same budget

@@ -11,6 +11,11 @@ export function processesHiddenWarning(n: number): string {
   return `${PROCESSES_HIDDEN} ${n} (permission denied)`;
 }
 
+/** The warning for a process asked for (--pid, a scope) whose fds could not be read: it then holds no channel the snapshot lists, which must not read as "holds none". */
+export function pidUnreadableWarning(pid: number, code: string): string {
+  return `process ${pid}: its fds could not be read (${code}, permission denied): the channels it holds are not listed — run as root or as its user`;
+}
+
 /** How a snapshot's warnings begin when some processes' maps were not read whole (mapsCutWarning). */
 export const MAPS_CUT = 'maps not read whole:';
 

@@ -14,6 +14,8 @@ import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import { CHANNEL_KINDS, type Channel, type Snapshot, type SnapshotDiff } from '../../src/core/model';
 import { escapeControl } from '../../src/core/format';
 import { BIN, ROOT, cliNotBuilt, runCli } from './cliRunner';
+import { cannotActAsNobody, runAsNobody, stageForOtherUsers } from '../harness/otherUser';
+import { loadNative } from '../../src/core/native';
 
 const cli = (args: string[]) => runCli(args, { maxBuffer: 512 * 1024 * 1024 });
 
@@ -236,6 +238,32 @@ describe('ipc-inspector CLI', { skip: cliNotBuilt }, () => {
     const some = cli(['snapshot', '--pid', `${gone},${process.pid}`]);
     assert.equal(some.code, 0, 'one of them exists');
     assert.match(some.stderr, new RegExp(`^warning: no process ${gone}$`, 'm'));
+  });
+
+  test('--pid naming a process the user may not read (as nobody, a root process): named on stderr as unreadable, not "no channels" alone', { skip: cannotActAsNobody() }, () => {
+    const addon = loadNative().path;
+    const staged = stageForOtherUsers([[path.join(ROOT, 'dist', 'cli.js'), 'dist/cli.js'], ...(addon ? [[addon, 'native/build/Release/ipc_inspector.node'] as [string, string]] : [])]);
+    try {
+      const env = { LANG: 'C.UTF-8', IPC_INSPECTOR_NATIVE: addon ? staged.path('native/build/Release/ipc_inspector.node') : '' };
+      // the pipe fixture's writer: root's, holding a pipe
+      const pid = pipe.pids[0];
+      for (const json of [[], ['--json']]) {
+        const r = runAsNobody(process.execPath, [staged.path('dist/cli.js'), 'snapshot', ...json, '--pid', String(pid)], { env, timeoutMs: 120_000 });
+        assert.equal(r.status, 0, r.stderr);
+        // the table's notes go to stderr; --json keeps them in the snapshot's warnings
+        const said = new RegExp(`^(?:warning: )?process ${pid}: its fds could not be read \\(EACCES, permission denied\\): the channels it holds are not listed`, 'm');
+        if (json.length) assert.ok((JSON.parse(r.stdout) as Snapshot).warnings.some((w) => said.test(w)), r.stdout.slice(0, 2000));
+        else {
+          assert.match(r.stderr, said);
+          assert.match(r.stdout, /no IPC channels found \(see warnings\)/);
+        }
+      }
+      // root reads it: no such warning
+      const own = cli(['snapshot', '--pid', String(pid)]);
+      assert.doesNotMatch(own.stderr, /could not be read/);
+    } finally {
+      staged.remove();
+    }
   });
 
   test('watch (text): a hostile-named FIFO appears as one escaped "+ fifo" line, then as "- fifo"', async () => {

@@ -1,7 +1,8 @@
 // The CLI's text table (`ipc-inspector snapshot`): one cell another user made long (a FIFO at a
 // 4,000-character path) is printed whole on its own row and does not widen every other row; a
 // table of 150,000 rows renders (column widths without a spread of the rows), and is written in
-// pieces of whole lines (the table of millions of fds is more text than one string may hold).
+// pieces of whole lines (the table of millions of fds is more text than one string may hold); a
+// relative socket name shows the path it names beside it; --all-processes adds every process.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { byContainer, COLUMN_MAX, ENDPOINT_GROUPS_MAX, LIST_CELL_MAX, renderTable, tableChunks } from '../../src/cli/snapshot';
@@ -147,4 +148,37 @@ test('columns are padded by terminal width: a wide (CJK, fullwidth) or combining
   assert.equal(displayWidth('\uff21\uff22\u4e2d\u6587'), 8);
   assert.equal(displayWidth('e\u0301\u0301x'), 2);
   assert.equal(displayWidth('\u{1f600}a'), 3);
+});
+
+test('a Unix socket bound by a relative name shows the absolute path it names beside it (Postfix\'s public/cleanup); other paths as they are', () => {
+  const sock = (inode: number, path: string, pathResolved?: string): Channel => ({
+    id: `unix:${inode}`, kind: 'unix', inode, type: 'stream', path, ...(pathResolved ? { pathResolved } : {}), state: 'listen', recvQueue: 0, sendQueue: 100, netns: '1',
+    endpoints: [{ pid: 30, fd: 6, mode: 'rw' }],
+  });
+  const out = renderTable(snap([sock(1, 'public/cleanup', '/var/spool/postfix/public/cleanup'), sock(2, '/run/x.sock'), sock(3, 'rel\nname', '/srv/rel\nname')]));
+  const row = (inode: number) => out.split('\n').find((l) => l.startsWith(`unix:${inode} `))!;
+  assert.match(row(1), / public\/cleanup \(\/var\/spool\/postfix\/public\/cleanup\) /);
+  assert.match(row(2), / \/run\/x\.sock /);
+  assert.doesNotMatch(row(2), /x\.sock \(/);
+  assert.match(row(3), / rel\\nname \(\/srv\/rel\\nname\) /, 'escaped, one line');
+});
+
+test('--all-processes adds every process after the channels, with the channels each holds (0 for none), escaped; not without it', () => {
+  const proc = (pid: number, comm: string, cmdline: string[]): ProcessInfo => ({
+    pid, ppid: 1, comm, cmdline, uid: 0, user: 'root', startTime: 1, state: 'S', tracerPid: 0,
+    signals: { pending: [], shdPending: [], blocked: [], ignored: [], caught: [], queued: null, queueLimit: null }, timers: [], threads: 1, cwd: null, exe: null,
+  });
+  const a = fifo(1, '/tmp/a');
+  const s = snap([a, { ...fifo(2, '/tmp/b'), endpoints: [{ pid: 101, fd: 3, mode: 'r' }, { pid: 101, fd: 4, mode: 'r' }, { pid: 300, fd: 5, mode: 'w' }] }]);
+  s.processes = [proc(300, 'x\n[y](command:z)', ['evil\u202e', '--x']), proc(101, 'reader', ['reader']), proc(7, 'idle', [])];
+  assert.doesNotMatch(renderTable(s), /Processes \(/);
+  const out = renderTable(s, { processes: true });
+  const tail = out.slice(out.indexOf('\nProcesses ('));
+  const lines = tail.split('\n').filter(Boolean);
+  assert.equal(lines[0], 'Processes (3)');
+  assert.match(lines[1], /^ *PID +PPID +USER +STATE +CHANNELS +PROCESS +COMMAND$/);
+  assert.match(lines[2], /^ *7 +1 +root +S +0 +idle\[7\] +-$/);
+  assert.match(lines[3], /^ *101 +1 +root +S +2 +reader\[101\] +reader$/, 'fifo 1 (its fixture holder is pid 101) and fifo 2 (two fds: one channel)');
+  assert.match(lines[4], /^ *300 +1 +root +S +1 +"x\\n\[y\]\(command:z\)"\[300\] +evil\\u202e --x$/);
+  assert.ok(!/[\n\u202e]/.test(lines.join('')), 'escaped, one line each');
 });
