@@ -2,9 +2,9 @@
 // thread sleeps in write()/sendmsg()/mq_send() on it (its /proc/PID/task/TID/syscall names that
 // fd), while no reader thread runs. A connection no program has accepted yet has the listener's
 // holders as its readers; a Unix datagram sender is blocked when it sleeps in unix_wait_for_peer
-// (its receiver's queue is full, which sock_diag cannot count). Raised once the channel was full at the previous refresh too
-// (momentary backpressure in a busy pipeline is normal), with the writer, the reader that is not
-// draining, and for how long. Processes caught in a wait cycle are left to the wait-cycle rule.
+// (its receiver's queue is full, which sock_diag cannot count). Raised once the channel was full
+// at the previous refresh too (momentary backpressure in a busy pipeline is normal), with the
+// writer, the reader that is not draining, and for how long. Processes caught in a wait cycle are left to the wait-cycle rule.
 // A SysV message queue, which no fd holds, has its own side (who sleeps in msgsnd() on it, and
 // when it stalls): sysvSenders.ts.
 import { formatBytes } from '../format';
