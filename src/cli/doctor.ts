@@ -10,6 +10,10 @@ import { duration } from '../core/diagnose/rule';
 import { ONE_SHOT_EVIDENCE } from '../core/diagnose/evidence';
 import { escapeControl, safeJson } from '../core/escape';
 import { takeSnapshot, type SnapshotOptions } from '../core/snapshot';
+import type { Snapshot } from '../core/model';
+import { isZombie } from '../core/processState';
+import { ZOMBIE_MIN_MS } from '../core/diagnose/signalTrouble';
+import * as fs from 'node:fs';
 import { parseInteger, parseOptions, parsePids, usageLines, type OptionSpec } from './args';
 import { CONTAINER_OPTION_HELP, containerMembers, noContainerWarning } from './containerFilter';
 import type { Output } from './output';
@@ -18,7 +22,7 @@ export const DOCTOR_OPTIONS: readonly OptionSpec[] = [
   { name: 'json', type: 'flag', short: 'j', help: 'print the diagnosis as JSON' },
   { name: 'pid', type: 'list', short: 'p', metavar: 'PID', help: 'only problems involving these processes; repeat or comma-separate' },
   { name: 'container', type: 'list', short: 'c', metavar: 'NAME|ID', help: `only problems involving processes of these containers (${CONTAINER_OPTION_HELP})` },
-  { name: 'samples', type: 'value', short: 'n', metavar: 'N', help: 'snapshots to take (default 3; rules about what lasts need 2–3)' },
+  { name: 'samples', type: 'value', short: 'n', metavar: 'N', help: 'snapshots to take (default 3; rules about what lasts need 2–3, zombies 5 s of them)' },
   { name: 'interval', type: 'value', short: 'i', metavar: 'MS', help: 'ms between snapshots (default 500)' },
   { name: 'all', type: 'flag', short: 'a', help: 'also print info-level problems (always in --json)' },
   { name: 'no-native', type: 'flag', help: 'do not use the native addon (pure /proc reads)' },
@@ -100,7 +104,8 @@ export async function run(argv: string[], out: Output): Promise<number> {
     out.text(doctorHelp());
     return 0;
   }
-  let pids = parsePids(p.lists.get('pid'));
+  const asked = parsePids(p.lists.get('pid'));
+  let pids = asked;
   const containers = p.lists.get('container');
   const samples = parseInteger('samples', p.values.get('samples'), 1, 100) ?? 3;
   const interval = parseInteger('interval', p.values.get('interval'), 0, 60000) ?? 500;
@@ -118,19 +123,48 @@ export async function run(argv: string[], out: Output): Promise<number> {
   // problems of a rule could push out the one asked about
   const doctor = new Diagnoser(diagnoserOptions(pids));
   let d: Diagnosis | null = null;
+  let last: Snapshot | null = null;
+  const t0 = Date.now();
   for (let i = 0; i < samples; i++) {
     if (i > 0) await sleep(interval);
     // as the views' worker: once the diagnosis asks whether files are in flight, the walk reads them
     const next = doctor.snapshotOptions(opts);
-    d = doctor.diagnose(await takeSnapshot(next), next.filesInFlight);
+    last = await takeSnapshot(next);
+    d = doctor.diagnose(last, next.filesInFlight);
   }
-  const result = filterByPids(d!, pids);
+  const filtered = filterByPids(d!, pids);
+  const result = { ...filtered, notes: [...filtered.notes, ...unseen(last!, filtered, Date.now() - t0, pids)] };
+  // --pid naming processes that do not exist: said, and exit 1 when none of them does (as snapshot --pid, lsof -p)
+  const missing = (asked ?? []).filter((pid) => !last!.processes.some((x) => x.pid === pid) && !fs.existsSync(`/proc/${pid}`));
   if (p.flags.has('json')) {
     out.data(safeJson({ version: 1, ...result }, 2) + '\n');
   } else {
     out.text(renderDiagnosis(result, p.flags.has('all')));
     for (const n of result.notes) out.note(`note: ${e(n)}\n`);
-    if (samples < 3) out.note('note: rules about what lasts (queues rising, zombies, pending signals) need 3 snapshots; use --samples 3 or more\n');
+    if (samples < 3) out.note(`note: rules about what lasts (queues rising, pending signals) need 3 snapshots, zombies ${ZOMBIE_MIN_MS / 1000} s of them; use --samples 3 or more\n`);
   }
+  for (const pid of missing) out.note(`warning: no process ${pid}\n`);
+  if (asked && asked.length > 0 && missing.length === asked.length) return 1;
   return exitCode(result);
+}
+
+/**
+ * What this run's sampling could not have seen, said rather than left to read as "no problem":
+ * leftover POSIX queues without /dev/mqueue (only queues a process holds open are listed), and
+ * zombies younger in this run than the zombie rule waits for (a zombie's age is not in /proc: a
+ * run shorter than that never reports one, however old).
+ */
+function unseen(snap: Snapshot, d: Diagnosis, ranMs: number, pids: readonly number[] | undefined): string[] {
+  const out: string[] = [];
+  if (!snap.capabilities.mqueueMounted) {
+    out.push('POSIX message queues nobody holds open were not looked for: /dev/mqueue is not mounted (mount -t mqueue none /dev/mqueue), so leftover queues cannot be seen');
+  }
+  if (ranMs < ZOMBIE_MIN_MS) {
+    const said = new Set(d.problems.filter((q) => q.rule === 'signal-trouble').flatMap((q) => q.pids));
+    const zombies = snap.processes.filter((q) => isZombie(q) && !said.has(q.pid) && (!pids?.length || pids.includes(q.pid))).length;
+    if (zombies > 0) {
+      out.push(`${zombies} zombie process(es) seen, not reported: a zombie is reported once it lasted ${ZOMBIE_MIN_MS / 1000} s across the samples, and this run took ${(ranMs / 1000).toFixed(1)} s (--samples 6 --interval 1000 covers it)`);
+    }
+  }
+  return out;
 }

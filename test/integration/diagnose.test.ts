@@ -455,7 +455,7 @@ describe('rule 3: stale or hijacked Unix socket path', { skip: noNative }, () =>
       assert.equal(p.severity, 'warning');
       assert.ok(p.pids.includes(evil.pid), `the new owner ${evil.pid} is named: ${JSON.stringify(p.pids)}`);
       assert.ok(p.pids.includes(l.pid));
-      assert.match(p.title, /taken over/);
+      assert.match(p.title, / was taken over by another user \(uid 65534\): new clients reach /);
       assert.match(p.evidence.find((e) => e.label === 'path now')!.text, /owner uid 65534/);
       await evil.stop(); // unlinks its socket: now the old listener's path is simply gone
       const [g] = await s.until(byId(`socket-path:gone:${id}`), 'listener path gone', { min: 2 });

@@ -105,6 +105,30 @@ describe('ipc-inspector doctor', { skip: cliNotBuilt || noNative }, () => {
     assert.equal(d.counts.error, d.problems.filter((p) => p.severity === 'error').length);
   });
 
+  test('--pid naming no process: said on stderr, exit 1 (as snapshot --pid and lsof -p)', () => {
+    const gone = Number(fs.readFileSync('/proc/sys/kernel/pid_max', 'utf8')); // never a pid
+    const r = doctor(['--samples', '1', '--pid', String(gone)]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, new RegExp(`^warning: no process ${gone}$`, 'm'));
+  });
+
+  test('what a short run cannot see is said in its notes: a zombie younger in the run than the zombie rule waits for, leftover POSIX queues without /dev/mqueue', async () => {
+    // a parent that never reaps its child
+    const kid = spawn('python3', ['-c', 'import os,sys,time\npid=os.fork()\nif pid==0: os._exit(3)\nprint(pid,flush=True)\ntime.sleep(600)'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const zombie = Number((await new Promise<string>((r) => kid.stdout!.once('data', (d: Buffer) => r(d.toString())))).trim());
+      for (let i = 0; i < 100 && !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${zombie}/status`, 'utf8')); i++) await new Promise((r) => setTimeout(r, 20));
+      const r = doctor(['--json', '--samples', '2', '--interval', '100', '--pid', String(zombie)]);
+      const d = JSON.parse(r.stdout) as Diagnosis;
+      assert.ok(!d.problems.some((p) => p.pids.includes(zombie)), 'not reported yet: the run is shorter than the rule waits');
+      assert.ok(d.notes.some((n) => /^1 zombie process\(es\) seen, not reported: a zombie is reported once it lasted 5 s across the samples/.test(n)), d.notes.join('; '));
+      const mqueue = fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').some((l) => l.split(' ')[2] === 'mqueue');
+      assert.equal(d.notes.some((n) => n.startsWith('POSIX message queues nobody holds open were not looked for')), !mqueue, d.notes.join('; '));
+    } finally {
+      kid.kill('SIGKILL');
+    }
+  });
+
   test('a healthy process: exit 0 and "no problems found"', async () => {
     const f = await fixture('socketpair', { bytes: 2 });
     const r = doctor(['--samples', '2', '--interval', '100', ...pidArgs(f.pids)]);

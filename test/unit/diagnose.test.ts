@@ -509,6 +509,17 @@ describe('semaphores nobody can post', () => {
     assert.match(p.title, /Likely deadlock/);
   });
 
+  test('with every rule: a process asleep on a set only it touched is one problem (the semaphore rule\'s), not also a wait cycle of one', () => {
+    const ev = () => {
+      const e = emptyEvidence();
+      e.liveness.set(50, { alive: true, startTime: 1050, state: 'S' });
+      e.processes.set(50, facts(50, [[50, 'S', '65 0x7 0x7ffc 0x1 0 0 0 0 0']]));
+      return e;
+    };
+    const found = runOver(times(3).map((t) => snap([proc(50)], [set([50])], t)), RULES, ev).filter((p) => p.pids.includes(50));
+    assert.deepEqual(found.map((p) => p.rule), ['semaphore-no-poster']);
+  });
+
   test('a live toucher doing something else, or one not checked, is a possible poster: nothing', () => {
     const alive = () => {
       const e = emptyEvidence();

@@ -196,10 +196,19 @@ export const socketPath = defineRule<Memo>({
         evidence.push({ label: 'path now', text: `a ${f.now!.type}, dev ${f.now!.dev} inode ${f.now!.inode}, owner uid ${f.now!.uid}`, source: 'lstat' });
         if (takers.length) evidence.push({ label: 'now bound by', text: `${listLabel(takers.map((t) => t.id))} held by ${listLabel(takerPids.map((p) => procLabel(index, p, ev))) || 'nobody'}`, source: 'sock_diag UNIX_DIAG_VFS (snapshot)' });
       }
+      // the file now there belongs to a user none of the listener's holders runs as: the headline
+      // says so, since that is what makes a takeover an attack rather than a restart
+      const holderUids = new Set<number>();
+      for (const p of holders) {
+        const u = index.proc(p)?.uid;
+        if (u !== undefined) holderUids.add(u);
+      }
+      const nowUid = f.kind !== 'gone' ? f.now?.uid : undefined;
+      const stranger = nowUid !== undefined && holderUids.size > 0 && !holderUids.has(nowUid) ? ` by another user (uid ${nowUid})` : '';
       const title =
         f.kind === 'gone'
           ? `${hl} listens on ${chanLabel(ch)}, but the path was removed: new clients get ENOENT`
-          : `${chanLabel(ch)} was taken over: new clients reach ${takerPids.length ? listLabel(takerPids.map((p) => procLabel(index, p, ev))) : `a ${f.now!.type}`}, not ${hl}`;
+          : `${chanLabel(ch)} was taken over${stranger}: new clients reach ${takerPids.length ? listLabel(takerPids.map((p) => procLabel(index, p, ev))) : `a ${f.now!.type}`}, not ${hl}`;
       out.push({
         id: `socket-path:${f.kind}:${ch.id}`,
         rule: 'socket-path',

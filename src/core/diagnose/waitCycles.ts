@@ -42,6 +42,9 @@ export const waitCycles = defineRule<Memo>({
     };
     for (const cycle of g.cycles) {
       const members = cycle.map((b) => b.pid);
+      // one process asleep on a semaphore only it touched: the semaphore rule's "nobody can post",
+      // said there with what fits it (a ring and its SIGTERM to "one side" would say it twice, wrongly)
+      if (cycle.length === 1 && cycle[0].op === 'semop') continue;
       if (history.length === 0 || !members.every((p) => history[history.length - 1].memo.has(key(p)))) continue;
       const since = streakStart(history, now, (m) => members.every((p) => m.has(key(p))));
       const presumed = cycle.some((b) => b.presumed);
