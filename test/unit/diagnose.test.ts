@@ -497,26 +497,22 @@ describe('semaphores nobody can post', () => {
   const set = (lastPid: number[]): Channel => ({ id: 'sysv-sem:7', kind: 'sysv-sem', key: 0, semid: 7, nsems: 1, values: [0], waitingForIncrease: [1], waitingForZero: [0], lastPid, uid: 0, owner: 'root', mode: '0600', endpoints: [] });
   const rule = RULES.filter((r) => r.id === 'semaphore-no-poster');
 
+  /** Pid 50, the set's last toucher, asleep in semop on it. */
+  const selfWaiting = () => {
+    const e = emptyEvidence();
+    e.liveness.set(50, { alive: true, startTime: 1050, state: 'S' });
+    e.processes.set(50, facts(50, [[50, 'S', '65 0x7 0x7ffc 0x1 0 0 0 0 0']]));
+    return e;
+  };
+
   test('the last toucher is itself asleep in semop on the set: a likely deadlock (error)', () => {
-    const ev = () => {
-      const e = emptyEvidence();
-      e.liveness.set(50, { alive: true, startTime: 1, state: 'S' });
-      e.processes.set(50, facts(50, [[50, 'S', '65 0x7 0x7ffc 0x1 0 0 0 0 0']]));
-      return e;
-    };
-    const [p] = runOver(times(2).map((t) => snap([], [set([50])], t)), rule, ev);
+    const [p] = runOver(times(2).map((t) => snap([], [set([50])], t)), rule, selfWaiting);
     assert.equal(p.severity, 'error');
     assert.match(p.title, /Likely deadlock/);
   });
 
   test('with every rule: a process asleep on a set only it touched is one problem (the semaphore rule\'s), not also a wait cycle of one', () => {
-    const ev = () => {
-      const e = emptyEvidence();
-      e.liveness.set(50, { alive: true, startTime: 1050, state: 'S' });
-      e.processes.set(50, facts(50, [[50, 'S', '65 0x7 0x7ffc 0x1 0 0 0 0 0']]));
-      return e;
-    };
-    const found = runOver(times(3).map((t) => snap([proc(50)], [set([50])], t)), RULES, ev).filter((p) => p.pids.includes(50));
+    const found = runOver(times(3).map((t) => snap([proc(50)], [set([50])], t)), RULES, selfWaiting).filter((p) => p.pids.includes(50));
     assert.deepEqual(found.map((p) => p.rule), ['semaphore-no-poster']);
   });
 
