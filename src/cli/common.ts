@@ -1,9 +1,11 @@
-// Shared bits of the peek/signal CLI commands: one-line errno errors (escaped: error messages
-// carry object names and paths other users chose; EMFILE/ENFILE name the limit reached) and
-// hexdumps. Their options: args.ts.
+// Shared bits of the CLI commands: one-line errno errors (escaped: error messages carry object
+// names and paths other users chose; EMFILE/ENFILE name the limit reached), hexdumps, and which
+// --pid processes do not exist. Their options: args.ts.
+import * as fs from 'node:fs';
 import { ActionError, errnoOf, messageOf } from '../core/actions/errors';
 import { escapeControl } from '../core/escape';
 import { withFdLimitHint } from '../core/fdLimit';
+import type { Snapshot } from '../core/model';
 import type { Output } from './output';
 
 /** Prints `ipc-inspector <cmd>: CODE: message (hint)` (one line) and returns the exit code. */
@@ -24,4 +26,17 @@ export function* hexdump(data: Buffer, baseOffset = 0): Generator<string> {
     const text = Array.from(row, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
     yield `${(baseOffset + i).toString(16).padStart(8, '0')}  ${hex.padEnd(47)}  |${text}|`;
   }
+}
+
+/**
+ * The asked pids that name no process: neither in the snapshot nor in /proc now (a process the
+ * user may not read is still in /proc, so it is not "missing" but warned about by the snapshot).
+ */
+export function missingPids(snap: Snapshot, pids: readonly number[] | undefined): number[] {
+  return (pids ?? []).filter((pid) => !snap.processes.some((x) => x.pid === pid) && !fs.existsSync(`/proc/${pid}`));
+}
+
+/** Exit 1 when --pid named processes and none of them exists (as lsof -p). */
+export function noAskedPidExists(pids: readonly number[] | undefined, missing: readonly number[]): boolean {
+  return pids !== undefined && pids.length > 0 && missing.length === pids.length;
 }

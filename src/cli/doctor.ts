@@ -13,9 +13,9 @@ import { takeSnapshot, type SnapshotOptions } from '../core/snapshot';
 import type { Snapshot } from '../core/model';
 import { isZombie } from '../core/processState';
 import { ZOMBIE_MIN_MS } from '../core/diagnose/signalTrouble';
-import * as fs from 'node:fs';
 import { parseInteger, parseOptions, parsePids, usageLines, type OptionSpec } from './args';
 import { CONTAINER_OPTION_HELP, containerMembers, noContainerWarning } from './containerFilter';
+import { missingPids, noAskedPidExists } from './common';
 import type { Output } from './output';
 
 export const DOCTOR_OPTIONS: readonly OptionSpec[] = [
@@ -135,7 +135,7 @@ export async function run(argv: string[], out: Output): Promise<number> {
   const filtered = filterByPids(d!, pids);
   const result = { ...filtered, notes: [...filtered.notes, ...unseen(last!, filtered, Date.now() - t0, pids)] };
   // --pid naming processes that do not exist: said, and exit 1 when none of them does (as snapshot --pid, lsof -p)
-  const missing = (asked ?? []).filter((pid) => !last!.processes.some((x) => x.pid === pid) && !fs.existsSync(`/proc/${pid}`));
+  const missing = missingPids(last!, asked);
   if (p.flags.has('json')) {
     out.data(safeJson({ version: 1, ...result }, 2) + '\n');
   } else {
@@ -144,7 +144,7 @@ export async function run(argv: string[], out: Output): Promise<number> {
     if (samples < 3) out.note(`note: rules about what lasts (queues rising, pending signals) need 3 snapshots, zombies ${ZOMBIE_MIN_MS / 1000} s of them; use --samples 3 or more\n`);
   }
   for (const pid of missing) out.note(`warning: no process ${pid}\n`);
-  if (asked && asked.length > 0 && missing.length === asked.length) return 1;
+  if (noAskedPidExists(asked, missing)) return 1;
   return exitCode(result);
 }
 

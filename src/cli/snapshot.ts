@@ -3,7 +3,6 @@
 // core/kinds) or as the snapshot contract JSON; --all-processes adds a section of every process
 // to the table. Every string that comes from a process (comm, paths, names) goes through
 // escapeControl: the table is always one line per channel.
-import * as fs from 'node:fs';
 import type { Channel, ChannelKind, ProcessInfo, Snapshot } from '../core/model';
 import { CONTAINER_OPTION_HELP, containerMembers, noContainerWarning } from './containerFilter';
 import { CHANNEL_KINDS } from '../core/model';
@@ -16,6 +15,7 @@ import { safeJson } from '../core/escape';
 import { takeSnapshot, type SnapshotOptions } from '../core/snapshot';
 import { parseKinds, parseOptions, parsePids, SELECT_OPTIONS, usageLines, type OptionSpec, type Parsed } from './args';
 import { writeJsonStream } from './jsonStream';
+import { missingPids, noAskedPidExists } from './common';
 import type { Output } from './output';
 import { displayWidth } from './width';
 
@@ -290,8 +290,8 @@ export async function run(argv: string[], out: Output): Promise<number> {
   }
   // --pid names a process that does not exist: said, and (as lsof -p does) exit 1 when none of them
   // does; the same for --container naming no container
-  const missing = (opts.pids ?? []).filter((pid) => !snap.processes.some((x) => x.pid === pid) && !fs.existsSync(`/proc/${pid}`));
-  const status = (opts.pids && opts.pids.length > 0 && missing.length === opts.pids.length) || (containers && noContainer.length === containers.length) ? 1 : 0;
+  const missing = missingPids(snap, opts.pids);
+  const status = noAskedPidExists(opts.pids, missing) || (containers && noContainer.length === containers.length) ? 1 : 0;
   if (p.flags.has('json')) {
     // in chunks (the whole document as one string would double the CLI's peak memory), each
     // escaped as safeJson escapes (terminal controls, bidi and line separators as \uXXXX)
