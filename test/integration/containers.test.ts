@@ -213,6 +213,15 @@ describe('docker container', { skip: DOCKER_SKIP }, () => {
       if (ownDaemon.exitCode === null) ownDaemon.kill('SIGKILL');
       // the daemon leaves its bridge behind: remove the one it made for this file
       if (!bridgeWasThere) spawnSync('ip', ['link', 'del', 'docker0'], { stdio: 'ignore' });
+      // and its state under /run: the exec root keeps containerd's sockets, which every later scan
+      // would list as stale socket files
+      for (const left of [`/run/${tag}-docker`, `/run/${tag}-docker.pid`, sock]) {
+        try {
+          fs.rmSync(left, { recursive: true, force: true });
+        } catch {
+          // (a namespace file still mounted in it, EBUSY: left, as the daemon left it)
+        }
+      }
     }
     fs.rmSync(rootfs, { recursive: true, force: true });
   });
