@@ -49,7 +49,11 @@ export class FilterReveal implements vscode.Disposable {
   /** Opens the Channels groups of the first matching processes (awaitable for tests). */
   async revealProcesses(): Promise<void> {
     const out: string[] = [];
-    for (const p of this.processesTree.listedProcesses(REVEAL_PROCESSES)) {
+    const listed = this.processesTree.listedProcesses(REVEAL_PROCESSES);
+    // a filter that matches nothing yet: the reveal waits for its first match (a process that
+    // starts later), which comes with the next top level (treeChrome.ts refreshes it then)
+    if (listed.length === 0 && this.lastText) this.pending.add('processes');
+    for (const p of listed) {
       const section = this.processesTree.channelsSection(p);
       if (!section) continue;
       out.push(section.id);

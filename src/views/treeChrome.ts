@@ -54,7 +54,20 @@ export class TreeChrome implements vscode.TreeDataProvider<IpcNode>, vscode.Disp
     private readonly what: 'channels' | 'processes',
   ) {
     if (inner.onDidChangeTreeData) this.disposables.push(inner.onDidChangeTreeData((e) => this.emitter.fire(e)));
+    // The top level this class empties (below) comes back, or goes, with a change the provider
+    // reports only for the nodes it drew: a filter that matched nothing now matching a new
+    // process, or the last match gone. The whole tree then, or the view stays blank.
+    this.disposables.push(
+      model.onDidChange(() => {
+        const empty = filteredToNothing(model, what);
+        if (empty !== this.wasEmpty) this.emitter.fire(undefined);
+        this.wasEmpty = empty;
+      }),
+    );
   }
+
+  /** Was the top level emptied at the last model change? */
+  private wasEmpty = false;
 
   /** Adds a decorator; dispose the result to remove it. */
   addDecorator(d: TreeDecorator): vscode.Disposable {

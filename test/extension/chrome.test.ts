@@ -128,6 +128,32 @@ describe('chrome', function () {
     assert.equal(api.channelsView.message, undefined);
   });
 
+  it('a filter that matched nothing fills the tree when a match appears, and empties it when the match goes', async () => {
+    const name = `ch-late${process.pid % 10000}`;
+    await vscode.commands.executeCommand('ipcInspector.filter', name);
+    await scan(api);
+    assert.deepEqual(await api.channelsChrome.getChildren(), [], 'a match before it was made');
+    const fired: Array<IpcNode | IpcNode[] | undefined | null | void> = [];
+    const sub = api.channelsChrome.onDidChangeTreeData((e) => fired.push(e));
+    try {
+      const f = await makeFixture('fifo', { comm: name });
+      fixtures.push(f);
+      await waitFor('the late fifo in the model', async () => (await scan(api)).result.channels.some((c) => c.kind === 'fifo' && c.inode === f.info.inode));
+      // the workbench drew no group (the top level was empty): only a refresh of the whole tree redraws it
+      assert.ok(fired.includes(undefined), `only nodes were refreshed: ${fired.length} events`);
+      const top = (await api.channelsChrome.getChildren()) ?? [];
+      assert.ok(top.length > 0, 'the top level stayed empty');
+      assert.equal(api.channelsView.message, 'Filter: “' + name + '”');
+      fired.length = 0;
+      await f.close();
+      await waitFor('the fifo gone from the model', async () => (await scan(api)).result.channels.length === 0);
+      assert.ok(fired.includes(undefined), 'the last match went and the groups stayed');
+      assert.deepEqual(await api.channelsChrome.getChildren(), []);
+    } finally {
+      sub.dispose();
+    }
+  });
+
   it('"Paused" in both views while paused; the badge counts the channels listed (diagnosis off; with it on, the container badge is the Problems count alone)', async () => {
     await scan(api);
     assert.equal(api.channelsView.description, undefined, 'host facts or anything else in the title');
