@@ -140,8 +140,15 @@ export class Ui {
     const qp = vscode.window.createQuickPick<T>();
     qp.title = safeTitle(spec.title);
     qp.placeholder = spec.placeholder;
+    const live = spec.live !== false;
     qp.matchOnDescription = true;
     qp.matchOnDetail = true;
+    // Live: the items are already the ranking for the value (search.ts puts a pid's process before
+    // its channels), but the workbench sorts what it matched by its label highlights (a user saw a
+    // process after its own channels). QuickPick.sortByLabel (the quickPickSortByLabel proposal: a
+    // plain property of the extension host's object, checked by nothing) turns that off; a
+    // workbench without it keeps its sort.
+    if (live) (qp as unknown as { sortByLabel: boolean }).sortByLabel = false;
     const render = (value: string) => {
       const r = spec.items(value);
       qp.items = r.items.map((i) => this.safeItem(i));
@@ -160,7 +167,7 @@ export class Ui {
       };
       const subs = [
         qp.onDidChangeValue((v) => {
-          if (spec.live !== false) render(v);
+          if (live) render(v);
         }),
         qp.onDidChangeActive((a) => {
           if (a[0] && spec.onActive) spec.onActive(a[0]);

@@ -1,6 +1,6 @@
 // The depth-over-time chart: each series of the history (queued messages, bytes, semaphore
 // values — the kind's `depth`) as an SVG polyline scaled to its own maximum, built with DOM APIs.
-import { formatBytes } from '../src/core/text';
+import { formatSample } from '../src/core/text';
 import { h } from './dom';
 import { page } from './state';
 
@@ -32,11 +32,12 @@ export function renderChart(chartEl: HTMLElement): void {
     line.setAttribute('points', pts.map((s) => `${(((s.t - t0) / (t1 - t0)) * W).toFixed(1)},${(H - 4 - (s.values[name] / max) * (H - 8)).toFixed(1)}`).join(' '));
     svg.appendChild(line);
     const last = pts.length ? pts[pts.length - 1].values[name] : 0;
-    const shown = name === 'bytes' ? formatBytes(last) : String(last);
-    legend.append(h('span', {}, h('span', { class: `swatch s${i}` }), `${name}: ${shown} (max ${name === 'bytes' ? formatBytes(max) : max})`));
+    const shown = formatSample(name, last);
+    legend.append(h('span', {}, h('span', { class: `swatch s${i}` }), `${name}: ${shown} (max ${formatSample(name, max)})`));
     labelParts.push(`${name} now ${shown}`);
   });
   const span = Math.round((t1 - t0) / 1000);
   svg.setAttribute('aria-label', `Depth over the last ${span} s: ${labelParts.join(', ')}`);
   chartEl.replaceChildren(svg, legend, h('div', { class: 'muted' }, `${hist.length} samples over ${span} s (each series scaled to its own maximum)`));
 }
+

@@ -115,7 +115,7 @@ export function summarizeList(values: readonly unknown[], max: number = CAPS.ite
 
 export function formatBytes(n: number | null | undefined): string {
   if (n === null || n === undefined || n < 0) return '?';
-  if (n < 1024) return `${n} B`;
+  if (n < 1024) return `${Number.isInteger(n) ? n : Number(n.toPrecision(3))} B`; // (a rate: an average over an interval)
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
   let v = n / 1024;
   let u = 0;
@@ -124,4 +124,12 @@ export function formatBytes(n: number | null | undefined): string {
     u++;
   }
   return `${v >= 10 || Number.isInteger(v) ? Math.round(v) : v.toFixed(1)} ${units[u]}`;
+}
+
+/** A sample as the legend prints it: bytes as sizes, rates (averaged over intervals) to 3 significant digits, counts whole. */
+export function formatSample(name: string, v: number): string {
+  if (name === 'bytes') return formatBytes(v);
+  if (name === 'bytes/s') return `${formatBytes(v)}/s`;
+  if (Number.isInteger(v)) return v.toLocaleString('en-US');
+  return Number(v.toPrecision(3)).toLocaleString('en-US', { maximumFractionDigits: 2 });
 }

@@ -127,7 +127,7 @@ export interface SearchResult {
  * Entries matching every word of `query`, best first: exact number hits (pid, port, key), then
  * labels that start with the first word, then labels containing it, then the rest; shown before
  * hidden; then the browse order (group, label). An empty query lists everything in browse order.
- * (The quick pick re-orders by its own label highlights; this order decides the rest and the cap.)
+ * (The live quick pick keeps this order: ui.ts turns the workbench's sort by label off.)
  */
 export function searchIndex(index: readonly SearchEntry[], query: string, limit = 500): SearchResult {
   const words = query.trim().toLowerCase().split(/\s+/).filter(Boolean);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { columnValue } from '../../src/core/columns';
 import { KINDS } from '../../src/core/kinds';
+import { formatSample } from '../../src/core/text';
 import { channelDescription, channelLabel, channelTooltipLines, commLabel, endpointLabel, escapeControl, formatBytes, kindTeaching, kindTitle, kindTitlePlural, processLabel, shownCommand } from '../../src/core/format';
 import { CHANNEL_KINDS, type Channel, type ProcessInfo } from '../../src/core/model';
 
@@ -64,6 +65,7 @@ test('kind titles/teaching and columns cover every kind', () => {
   assert.ok(kindTeaching('sysv-shm').includes('no built-in synchronisation'));
   assert.equal(formatBytes(1536), '1.5 KiB');
   assert.equal(formatBytes(null), '?');
+  assert.equal(formatBytes(32.801418439716315), '32.8 B', 'a rate (an average) printed with every digit');
   assert.equal(columnValue({ id: 'pipe:1', kind: 'pipe', inode: 1, endpoints: [], bufferedBytes: null, capacity: null } as Channel, 'inode'), 1);
 });
 
@@ -97,4 +99,14 @@ test('shownCommand: setproctitle\'s NUL padding is no run of spaces, and an argv
   assert.equal(shownCommand({ cmdline: [] }), '');
   assert.equal(shownCommand({ cmdline: ['sh', '', '-c', 'x'] }), 'sh  -c x', 'an empty argument between others is kept');
   assert.equal(shownCommand({ cmdline: ['a\ufffd', ''], cmdlineBytes: ['61ff', null] }), 'a\\xff', 'bytes that are not UTF-8 as shownCmdline shows them');
+});
+
+test('the inspector chart legend: sizes, rates and counts, never a float with every digit', () => {
+  assert.equal(formatSample('bytes/s', 32.801418439716315), '32.8 B/s');
+  assert.equal(formatSample('bytes/s', 5_500_000.25), '5.2 MiB/s');
+  assert.equal(formatSample('bytes', 4096), '4 KiB');
+  assert.equal(formatSample('messages', 48), '48');
+  assert.equal(formatSample('messages', 12_345), '12,345');
+  assert.equal(formatSample('ops/s', 1.6666666666666667), '1.67');
+  assert.equal(formatSample('ops/s', 1234.5678), '1,230');
 });
