@@ -96,10 +96,14 @@ class PipePeekWorker : public ThreadWorker {
     int pp[2];
     if (pipe2(pp, O_NONBLOCK | O_CLOEXEC) != 0) return err_.set(errno, "pipe2");
     Fd pr(pp[0]), pw(pp[1]);
+    // tee() copies whole buffers, as many as the private pipe has free slots: sized for the bytes
+    // alone, it stopped at 16 buffers of a pipe holding many small ones (packet mode, O_DIRECT:
+    // one per write). As many slots as the source has, then, and room for the bytes.
+    const size_t slots = want > static_cast<size_t>(cap) ? want : static_cast<size_t>(cap);
     int pcap = fcntl(pw.get(), F_GETPIPE_SZ);
-    if (pcap >= 0 && static_cast<size_t>(pcap) < want) {
+    if (pcap >= 0 && static_cast<size_t>(pcap) < slots) {
       // Best effort: unprivileged callers are bounded by /proc/sys/fs/pipe-max-size.
-      if (fcntl(pw.get(), F_SETPIPE_SZ, static_cast<int>(want)) < 0 && static_cast<size_t>(cap) <= want) fcntl(pw.get(), F_SETPIPE_SZ, cap);
+      if (fcntl(pw.get(), F_SETPIPE_SZ, static_cast<int>(slots)) < 0 && static_cast<size_t>(cap) < slots) fcntl(pw.get(), F_SETPIPE_SZ, cap);
     }
     ssize_t t;
     do {

@@ -918,3 +918,35 @@ describe('native addon', { skip: skipAll }, () => {
     }
   });
 });
+
+describe('pipePeek on a pipe of many small buffers', { skip: skipAll }, () => {
+  it('shows every buffer of a packet-mode pipe (one buffer per write), not the first 16, and the reader gets them all', async () => {
+    // O_DIRECT: each write its own buffer; a 1 MiB pipe has 256 slots. The private pipe tee()
+    // copies into must have as many, or the peek stops at its own 16.
+    const py = `
+import os, fcntl, sys
+r, w = os.pipe2(os.O_DIRECT)
+fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, 1 << 20)
+for i in range(100):
+    os.write(w, b'pkt%03d....' % i)
+print(os.getpid(), r, flush=True)
+sys.stdin.readline()
+got = b''.join(os.read(r, 64) for _ in range(100))
+print(got.decode(), flush=True)
+`;
+    const child = spawn('python3', ['-c', py], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const { next } = lineReader(child);
+    try {
+      const [pid, fd] = (await next()).trim().split(' ').map(Number);
+      const want = Array.from({ length: 100 }, (_, i) => `pkt${String(i).padStart(3, '0')}....`).join('');
+      const ino = Number(/\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))![1]);
+      const r = await addon!.pipePeek(pid, fd, ino, -1, -1, 1 << 20);
+      assert.equal(r.buffered, 1000);
+      assert.equal(r.data.toString(), want, `${r.data.length} of 1000 bytes`);
+      child.stdin!.write('read\n');
+      assert.equal((await next()).trim(), want, 'the reader did not get the 100 packets the peek saw');
+    } finally {
+      child.kill();
+    }
+  });
+});
