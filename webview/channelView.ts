@@ -10,7 +10,7 @@ import { renderChart } from './chart';
 import { chanSection, descEl, procSection, titleEl } from './page';
 import { peekOut } from './peekView';
 import { page, post, save } from './state';
-import { pidLink } from './links';
+import { peerLink, pidLink } from './links';
 
 export const chanFacts = h('table', { class: 'facts', id: 'channel-facts' });
 export const holdersEl = h('div', { id: 'holders' });
@@ -59,7 +59,9 @@ export function renderChannel(v: ChannelView): void {
     // one it did not see (exited, or holding nothing) is plain `[pid]`: the host would not open it.
     const value: Child = f.pids?.length
       ? h('span', {}, ...f.pids.flatMap((pid, i) => [i ? ', ' : '', names.has(pid) ? pidLink(pid, names.get(pid), `fact-${f.id}-${i}`) : `[${pid}]`]))
-      : h('span', { class: f.error ? 'muted' : 'mono' }, visible(f.text));
+      : f.id === 'peer' && v.peer
+        ? peerLink(v.peer)
+        : h('span', { class: f.error ? 'muted' : 'mono' }, visible(f.text));
     rows.push([f.title, value, f.help]);
   }
   factsRows(chanFacts, rows);

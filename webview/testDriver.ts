@@ -63,6 +63,7 @@ export function testDrive(m: Extract<HostMessage, { type: 'testDrive' }>): void 
   if (m.action === 'sendSignal') driveSignal(m.signal ?? '', m.value ?? '');
   else if (m.action === 'peek') peekButton.click();
   else if (m.action === 'receiveMq') document.getElementById('receive-mq')?.click();
+  else if (m.action === 'openPeer') document.getElementById('fact-peer-link')?.click();
   else if (m.action === 'focusHolder') (holdersEl.querySelector('button.link') as HTMLElement | null)?.focus();
   else if (m.action === 'selectMessage') (peekOut.querySelector(`tr.message-row[data-index="${Number(m.index)}"]`) as HTMLElement | null)?.click();
   if (m.action === 'focusHolder' || m.action === 'selectMessage') report(m.action);

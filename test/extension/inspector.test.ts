@@ -188,6 +188,22 @@ describe('Inspector panel', function () {
     assert.ok(after.texts.includes(focus), `the focus moved: ${after.texts.find((t) => t.startsWith('focus:'))}`);
   });
 
+  it('a connection\'s Peer fact names who holds the other end, and its link opens that end', async () => {
+    const fx = await makeFixture('unix-stream', { comm: 'tr-peer' });
+    fixtures.push(fx);
+    const mine = await channelWhere(api, 'a connected end of tr-peer', (c) => c.kind === 'unix' && c.peer !== undefined && c.endpoints.some((e) => fx.pids.includes(e.pid)) && api.source.current!.channels.some((o) => o.id === (c as { peer?: string }).peer && o.endpoints.length > 0));
+    const peerId = (mine as { peer?: string }).peer!;
+    const other = api.source.current!.channels.find((c) => c.id === peerId)!;
+    const holder = other.endpoints[0].pid;
+    await vscode.commands.executeCommand(CMD, 'reset');
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: mine.id });
+    const r = await rendered('the Peer fact', (x) => x.texts.some((t) => t.startsWith('fact:Peer=')));
+    const fact = r.texts.find((t) => t.startsWith('fact:Peer='))!;
+    assert.ok(fact.includes(peerId) && fact.includes(`[${holder}]`), `the peer's id and its holder's comm[pid]: ${fact}`);
+    await vscode.commands.executeCommand(CMD, 'drive', { action: 'openPeer' });
+    await waitFor('the inspector on the other end', async () => (await state()).target?.channelId === peerId);
+  });
+
   it('re-peek is opt-in: when the object changes after a peek, a "New data — Peek again" bar shows and nothing is re-read', async function () {
     if (!api.source.current?.capabilities.native) return this.skip();
     // A message every 50 ms, received at once: the queue's facts change on every scan.

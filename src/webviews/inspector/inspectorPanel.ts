@@ -236,8 +236,10 @@ export class InspectorPanel {
       const ch = snap.channels.find((c) => c.id === this.target.channelId);
       if (!ch) msg.gone = true;
       else {
-        msg.channel = this.channelView(ch, procs);
+        msg.channel = this.channelView(ch, procs, snap);
         shownChannels.add(ch.id);
+        // its other end is a link (inspect only)
+        if (msg.channel.peer) shownChannels.add(msg.channel.peer.id);
         for (const h of msg.channel.holders) if (h.startTime !== null) shownPids.set(h.pid, h.startTime);
         // The processes its facts name (last sender, creator…) are links too; they can be inspected,
         // never signalled from here (a signal goes only to the inspected process, checkShown).
@@ -337,7 +339,7 @@ export class InspectorPanel {
     return this.deps.source.current?.processes.find((p) => p.pid === pid) ?? (this.extra?.pid === pid ? this.extra : undefined);
   }
 
-  private channelView(ch: Channel, procs: ReadonlyMap<number, ProcessInfo>): ChannelView {
+  private channelView(ch: Channel, procs: ReadonlyMap<number, ProcessInfo>, snap: Snapshot): ChannelView {
     // a process's fds of one mode in one row (fd 4–9,11–19999), at most LIMITS.rows rows
     const { items, more } = endpointListing(ch.endpoints, 2, LIMITS.rows);
     return {
@@ -357,6 +359,7 @@ export class InspectorPanel {
         const p = procs.get(pid);
         return p ? [[pid, shownComm(p)]] : [];
       })),
+      ...peerView(ch, procs, snap),
     };
   }
 
@@ -576,4 +579,26 @@ export class InspectorPanel {
     await vscode.workspace.fs.writeFile(uri, data);
     this.post({ type: 'notice', level: 'info', message: `saved ${data.length} bytes to ${uri.fsPath}` });
   }
+}
+
+/** Holders named in a Peer link at most (a listener's end shared by a worker pool: "and N more"). */
+const PEER_HOLDERS = 3;
+
+/**
+ * The other end of a channel for the Peer fact's link: its id and who holds it (`memcached[25463]`),
+ * or, for the server end of a connection no program accepted yet, the listener whose queue holds it.
+ */
+function peerView(ch: Channel, procs: ReadonlyMap<number, ProcessInfo>, snap: Snapshot): Pick<ChannelView, 'peer'> {
+  const id = describe(ch).peer(ch);
+  if (!id || id === ch.id) return {};
+  const other = snap.channels.find((c) => c.id === id);
+  if (!other) return {};
+  const pids = [...new Set(other.endpoints.map((e) => e.pid))];
+  const named = pids.slice(0, PEER_HOLDERS).map((pid) => {
+    const p = procs.get(pid);
+    return p ? processLabel(pid, p) : `[${pid}]`;
+  });
+  const more = pids.length - named.length;
+  const holders = named.length ? `${named.join(', ')}${more > 0 ? ` and ${more.toLocaleString('en-US')} more` : ''}` : 'held by no process';
+  return { peer: { id, holders } };
 }

@@ -153,6 +153,8 @@ export interface ChannelView {
   moreHolders?: number;
   /** comm of processes its facts mention (pid → comm), where the snapshot has them. */
   names?: Record<number, string>;
+  /** The other end, when the snapshot has it (a connection's peer, a Unix socket's): its id and who holds it, for the Peer fact's link. */
+  peer?: { id: string; holders: string };
 }
 
 /** One point of the live depth chart. */
@@ -246,8 +248,8 @@ export interface NoticeMessage { type: 'notice'; level: 'info' | 'warning' | 'er
 /** Test mode only: ask the webview to drive its own UI (fill the form, press the button). */
 export interface TestDriveMessage {
   type: 'testDrive';
-  /** `focusHolder`: put the keyboard focus on the first "Held by" link; `selectMessage`: select message `index` of the table. */
-  action: 'sendSignal' | 'peek' | 'receiveMq' | 'report' | 'focusHolder' | 'selectMessage';
+  /** `focusHolder`: put the keyboard focus on the first "Held by" link; `selectMessage`: select message `index` of the table; `openPeer`: click the Peer fact's link. */
+  action: 'sendSignal' | 'peek' | 'receiveMq' | 'report' | 'focusHolder' | 'selectMessage' | 'openPeer';
   signal?: string;
   value?: string;
   pid?: number;
