@@ -160,7 +160,7 @@ export function channelNumbers(ch: Channel): number[] {
   return [...new Set(ch.endpoints.map((e) => e.pid)), ...s.numbers, ...s.keys];
 }
 
-/** Does the query match this channel (its own facts or any holder's pid/name)? */
+/** Does the query match this channel (its own facts or any holder's pid, name or user)? */
 export function matchesText(ch: Channel, query: string, procs: ReadonlyMap<number, ProcessInfo>): boolean {
   const q = query.trim().toLowerCase();
   if (!q) return true;
@@ -184,7 +184,9 @@ export function matchesText(ch: Channel, query: string, procs: ReadonlyMap<numbe
     if (!p) return false;
     // the name and command as shown (`bad\xff`): two names that differ only in bytes that are not UTF-8 share `comm`
     const arg0 = (p.cmdlineBytes === undefined ? p.cmdline[0] : shownCmdline(p)[0]) ?? '';
-    return shownComm(p).toLowerCase().includes(q) || arg0.toLowerCase().includes(q);
+    // and its user by the whole name, as the Processes view shows it ("nobody · 7 channels") and as
+    // lsof -u takes it: a part of one ("o") would match every root process
+    return shownComm(p).toLowerCase().includes(q) || arg0.toLowerCase().includes(q) || p.user.toLowerCase() === q;
   });
 }
 

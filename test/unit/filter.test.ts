@@ -59,6 +59,12 @@ describe('views filter', () => {
     assert.equal(isFiltering(f({ text: 'x' })), true);
   });
 
+  it('text matches a holder\'s user by the whole name (as the Processes view shows it), never a part of it', () => {
+    assert.deepEqual(ids({ text: 'dev' }), ['pipe:4901', 'unix:99']);
+    assert.deepEqual(ids({ text: 'DEV' }), ['pipe:4901', 'unix:99']);
+    assert.deepEqual(ids({ text: 'de' }), []);
+  });
+
   it('a number matches pid, port, msqid exactly (80 does not find 8080)', () => {
     assert.deepEqual(ids({ text: '812' }), ['pipe:4901']);
     assert.deepEqual(ids({ text: '80' }), []);
