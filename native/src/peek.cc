@@ -157,18 +157,32 @@ class SocketPeekWorker : public ThreadWorker {
     socklen_t ol = sizeof off;
     if (getsockopt(dup.get(), SOL_SOCKET, SO_PEEK_OFF, &off, &ol) == 0 && off >= 0) return err_.set(EBUSY, "SO_PEEK_OFF");
     struct pollfd pfd = {dup.get(), POLLIN, 0};
-    if (poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLERR)) return err_.set(EBUSY, "POLLERR");
+    int ready = poll(&pfd, 1, 0);
+    if (ready > 0 && (pfd.revents & POLLERR)) return err_.set(EBUSY, "POLLERR");
+    readable_ = ready > 0 && (pfd.revents & POLLIN);
+    // Datagrams and packets: FIONREAD is the first one's length, 0 for an empty one as for an
+    // empty queue, and a buffer shorter than it cuts it without a word. poll() tells whether one
+    // is queued, MSG_TRUNC (with MSG_PEEK; on these types only: on a TCP socket it discards)
+    // its whole length.
+    int type = 0;
+    socklen_t tl = sizeof type;
+    const bool messages = getsockopt(dup.get(), SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && (type == SOCK_DGRAM || type == SOCK_SEQPACKET);
+    if (messages && !readable_) return;
     // Size the buffer by what is queued (SIOCINQ), not by the caller's upper bound. Nothing queued:
     // no recv at all.
     int inq = 0;
-    if (ioctl(dup.get(), FIONREAD, &inq) == 0 && inq == 0) return;
-    if (inq <= 0) inq = 64 * 1024;
+    if (ioctl(dup.get(), FIONREAD, &inq) == 0 && inq == 0 && !messages) return;
+    if (inq < 0 || (inq == 0 && !messages)) inq = 64 * 1024;
     size_t want2 = static_cast<size_t>(inq) < maxBytes_ ? static_cast<size_t>(inq) : maxBytes_;
     data_.resize(want2 ? want2 : 1);
     ssize_t r;
     do {
-      r = recv(dup.get(), data_.data(), want2, MSG_PEEK | MSG_DONTWAIT);
+      r = recv(dup.get(), data_.data(), want2, MSG_PEEK | MSG_DONTWAIT | (messages ? MSG_TRUNC : 0));
     } while (r < 0 && errno == EINTR);
+    if (messages && r >= 0) {
+      first_ = static_cast<double>(r);
+      if (static_cast<size_t>(r) > want2) r = static_cast<ssize_t>(want2);
+    }
     if (r < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK) return err_.set(errno, "recv");
       r = 0;
@@ -176,13 +190,20 @@ class SocketPeekWorker : public ThreadWorker {
     data_.resize(static_cast<size_t>(r));
   }
 
-  Napi::Value Settle(Napi::Env env) override { return Napi::Buffer<char>::Copy(env, data_.data(), data_.size()); }
+  Napi::Value Settle(Napi::Env env) override {
+    Napi::Buffer<char> b = Napi::Buffer<char>::Copy(env, data_.data(), data_.size());
+    b.Set("readable", Napi::Boolean::New(env, readable_));
+    if (first_ >= 0) b.Set("firstMessageBytes", Napi::Number::New(env, first_));
+    return b;
+  }
 
  private:
   int pid_, fd_;
   uint64_t inode_;
   size_t maxBytes_;
   std::vector<char> data_;
+  bool readable_ = false;
+  double first_ = -1;  // the first datagram's or packet's whole length (-1: a stream, or none queued)
 };
 
 // A pty end's input queue: what a read of it would return now (TIOCINQ; on a slave in canonical
@@ -258,7 +279,7 @@ Napi::Value PipePeek(const Napi::CallbackInfo& info) {
   return (new PipePeekWorker(info.Env(), h.pid, h.fd, h.inode, devMajor, devMinor, maxBytes))->Start();
 }
 
-// socketPeek(pid, fd, inode, maxBytes)
+// socketPeek(pid, fd, inode, maxBytes) → Promise<Buffer> with `readable` (poll) and, for datagrams and packets, `firstMessageBytes`
 Napi::Value SocketPeek(const Napi::CallbackInfo& info) {
   HeldFdArgs h = ArgHeldFd(info, 0);
   size_t maxBytes = ArgMaxBytes(info, 3);

@@ -397,6 +397,14 @@ export interface ConntrackFlow {
   status: number;
 }
 
+/** The bytes a socket peek read, and what the queue held. */
+export type SocketPeekResult = Buffer & {
+  /** poll() said POLLIN: something is queued (a zero-length datagram reads as no bytes). Absent from an addon built before it. */
+  readable?: boolean;
+  /** Datagram and seqpacket sockets: the whole length of the first queued message (MSG_TRUNC), which the bytes may cut short. */
+  firstMessageBytes?: number;
+};
+
 export interface NativeAddon {
   walkProc(options: ProcWalkOptions): Promise<ProcWalk>;
 
@@ -445,7 +453,7 @@ export interface NativeAddon {
    */
   pipePeek(pid: number, fd: number, inode: number, devMajor: number, devMinor: number, maxBytes: number): Promise<PipePeekResult>;
   /** pidfd_getfd of the fd while its link names socket:[inode]; the copy must be that socket (ESTALE otherwise); recv(MSG_PEEK|MSG_DONTWAIT). */
-  socketPeek(pid: number, fd: number, inode: number, maxBytes: number): Promise<Buffer>;
+  socketPeek(pid: number, fd: number, inode: number, maxBytes: number): Promise<SocketPeekResult>;
   /** A pty end's input queue (TIOCINQ) on a pidfd_getfd duplicate checked to be that end (ESTALE otherwise); absent in an addon built before it. */
   ttyQueue?(pid: number, fd: number, master: boolean, index: number, devMajor: number, devMinor: number): Promise<{ inq: number }>;
   /** Family (SO_DOMAIN) and network namespace inode of a held socket (SIOCGSKNS on a pidfd_getfd copy); with keepNsFd, an fd of that namespace the caller must closeFd. */

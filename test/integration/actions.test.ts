@@ -408,6 +408,67 @@ describe('more kinds through ipc-fixture', () => {
     }
   });
 
+  test('datagrams and streams: a zero-length first datagram, a datagram cut at the bound, a stream peek stopped by passed fds — each said, nothing consumed', { skip: noNative }, async () => {
+    // One process holds the receiving ends; it reads everything on "read" and prints what it got.
+    const py = `
+import socket, os, sys, array, json
+du, dsend = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+for d in (b'', b'HEAD', b'x' * 1500): dsend.send(d)
+ur = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); ur.bind(('127.0.0.1', 0))
+us = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); us.sendto(bytes(range(250)) * 4, ur.getsockname())
+sr, ss = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+ss.send(b'AAA'); ss.sendmsg([b'BBB'], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [0]))]); ss.send(b'CCC')
+print(json.dumps({'pid': os.getpid(), 'du': du.fileno(), 'ur': ur.fileno(), 'sr': sr.fileno()}), flush=True)
+sys.stdin.readline()
+got = {'du': [len(du.recv(4096)) for _ in range(3)], 'ur': len(ur.recv(4096)), 'sr': b''}
+while len(got['sr']) < 9: got['sr'] += sr.recv(64)
+got['sr'] = got['sr'].decode()
+print(json.dumps(got), flush=True)
+`;
+    const child = spawn('python3', ['-c', py], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines: string[] = [];
+    let waiting: (() => void) | undefined;
+    child.stdout!.setEncoding('utf8');
+    let buf = '';
+    child.stdout!.on('data', (d: string) => {
+      buf += d;
+      for (let i; (i = buf.indexOf('\n')) >= 0; buf = buf.slice(i + 1)) lines.push(buf.slice(0, i));
+      waiting?.();
+    });
+    const next = async () => {
+      while (lines.length === 0) await new Promise<void>((r) => (waiting = r));
+      return lines.shift()!;
+    };
+    try {
+      const at = JSON.parse(await next()) as { pid: number; du: number; ur: number; sr: number };
+      const inode = (fd: number) => Number(/socket:\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${at.pid}/fd/${fd}`))![1]);
+      const ep = (fd: number) => [{ pid: at.pid, fd, mode: 'rw' as const }];
+      const unix = (fd: number, type: string) => ({ id: `unix:${inode(fd)}`, kind: 'unix', type, state: 'estab', inode: inode(fd), endpoints: ep(fd), recvQueue: null, sendQueue: null, netns: '' }) as unknown as Channel;
+
+      const empty = (await peekChannel(unix(at.du, 'dgram'), [])) as BytesPeek;
+      assert.equal(empty.data.length, 0);
+      assert.equal(empty.total, 0, 'the first datagram\'s length');
+      assert.ok(empty.notes.some((n) => /first queued datagram is empty/.test(n)), empty.notes.join(' | '));
+
+      const udp = { id: `udp:${inode(at.ur)}`, kind: 'udp', family: 4, local: '127.0.0.1:1', remote: '0.0.0.0:*', state: 'UNCONN', recvQueue: 1768, sendQueue: 0, inode: inode(at.ur), netns: '', uid: 0, endpoints: ep(at.ur) } as unknown as Channel;
+      const cut = (await peekChannel(udp, [], { maxBytes: 10 })) as BytesPeek;
+      assert.deepEqual([...cut.data], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      assert.equal(cut.total, 1000);
+      assert.equal(cut.truncated, true, 'a datagram cut at the bound said to be whole');
+      assert.ok(cut.notes.some((n) => /showing 10 of the first datagram's 1000 bytes/.test(n)), cut.notes.join(' | '));
+
+      const stream = { ...(unix(at.sr, 'stream') as object), recvQueue: 9 } as unknown as Channel;
+      const stopped = (await peekChannel(stream, [])) as BytesPeek;
+      assert.ok(stopped.data.length < 9 && 'AAABBBCCC'.startsWith(stopped.data.toString()), stopped.data.toString());
+      assert.ok(stopped.notes.some((n) => /passed file descriptors/.test(n)), stopped.notes.join(' | '));
+
+      child.stdin!.write('read\n');
+      assert.deepEqual(JSON.parse(await next()), { du: [0, 4, 1500], ur: 1000, sr: 'AAABBBCCC' }, 'a peek consumed something');
+    } finally {
+      child.kill();
+    }
+  });
+
   test('SysV semaphores: values and waiters, live', { skip: noNative }, async () => {
     const fx = await makeFixture('sysv-sem', { values: [3, 0, 7], waitIncrease: [0, 1, 0] });
     try {

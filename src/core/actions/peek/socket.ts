@@ -40,14 +40,30 @@ export const peekSocket: Peeker<UnixChannel | InetChannel> = async ({ channel, p
   for (const h of holders) {
     const method = `pidfd_getfd(${h.pid}, ${h.fd}) of socket ${channel.inode} + recv(MSG_PEEK | MSG_DONTWAIT)`;
     try {
-      const buf = Buffer.from(await call(what, () => addon.socketPeek(h.pid, h.fd, channel.inode, Math.min(offset + maxBytes, 256 * 1024 * 1024))));
+      const got = await call(what, () => addon.socketPeek(h.pid, h.fd, channel.inode, Math.min(offset + maxBytes, 256 * 1024 * 1024)));
+      const first = got.firstMessageBytes;
+      const buf = Buffer.from(got);
       const data = buf.subarray(Math.min(offset, buf.length));
-      const total = payloadQueued(channel);
+      // a datagram socket's queue count is its first datagram's length (Unix) or kernel memory (UDP),
+      // never the queue's bytes: the total is the first datagram's, when the kernel said it
+      const total = dgram || first !== undefined ? (first ?? null) : payloadQueued(channel);
       if (dgram) base.notes.push('datagram socket: MSG_PEEK shows the first queued datagram only');
+      if (first === 0) base.notes.push('the first queued datagram is empty (zero bytes); more may be queued behind it');
       if (channel.kind === 'udp' && channel.recvQueue) base.notes.push(`the receive queue holds ${channel.recvQueue} bytes of kernel memory for its datagrams (ss's Recv-Q), headers and buffers included`);
       if (finQueued(channel)) base.notes.push('the peer has closed its side: its FIN counts as one more byte in Recv-Q');
-      const truncated = total !== null && !dgram ? total > offset + data.length : false;
-      if (truncated) base.notes.push(`showing ${data.length} of ${total} queued bytes`);
+      const truncated = total !== null ? total > offset + data.length : false;
+      if (truncated && first !== undefined) base.notes.push(`showing ${data.length} of the first ${dgram ? 'datagram' : 'packet'}'s ${total} bytes`);
+      else if (truncated) {
+        // a stream's peek stops short of the queue without the bound being reached: the kernel's
+        // MSG_PEEK reads one run of one sender's data, up to a message carrying passed file
+        // descriptors or another sender's bytes (Unix), and no further
+        const stopped = channel.kind === 'unix' && buf.length < Math.min(total!, offset + maxBytes);
+        base.notes.push(
+          stopped
+            ? `showing ${data.length} of ${total} queued bytes: the kernel's peek stops where the next bytes came with passed file descriptors (SCM_RIGHTS) or credentials of another sender; the rest cannot be peeked, and nothing was consumed`
+            : `showing ${data.length} of ${total} queued bytes`,
+        );
+      }
       return { ...base, type: 'bytes', at: at(), method, offset, data, total, truncated, via: { pid: h.pid, fd: h.fd } };
     } catch (e) {
       // Not read, so that the owner finds its socket as it was (native/src/peek.cc): a fact of the socket, not of this holder.
