@@ -17,6 +17,8 @@ export const holdersEl = h('div', { id: 'holders' });
 const chartEl = h('div', { id: 'chart' });
 const peekBar = h('div', { class: 'row', id: 'peek-bar' });
 const noPeekEl = h('p', { class: 'muted', id: 'no-peek', hidden: '' });
+/** What a peek would change (a SysV segment nothing maps: shmat): said, and no peek until asked. */
+const peekAltersEl = h('p', { class: 'notice warning', id: 'peek-alters', hidden: '' });
 /** Shown instead of re-peeking when the object changed after a peek (re-peek is opt-in). */
 export const newDataBar = h('div', { class: 'notice info row', id: 'new-data', role: 'status', hidden: '' },
   h('span', {}, 'New data \u2014 the object changed since this peek.'),
@@ -41,7 +43,7 @@ chanSection.append(
   h('h2', {}, 'Object'), chanFacts,
   h('h2', {}, 'Held by'), holdersEl,
   h('h2', {}, 'Depth over time'), chartEl,
-  h('h2', {}, 'Contents'), noPeekEl, peekBar, newDataBar, offsetNav, peekOut,
+  h('h2', {}, 'Contents'), noPeekEl, peekAltersEl, peekBar, newDataBar, offsetNav, peekOut,
 );
 
 export function renderChannel(v: ChannelView): void {
@@ -85,8 +87,10 @@ export function renderChannel(v: ChannelView): void {
   peekBar.hidden = d.peek === null;
   noPeekEl.hidden = d.peek !== null;
   setText(noPeekEl, d.noPeek ?? '');
+  peekAltersEl.hidden = !v.peekAlters;
+  setText(peekAltersEl, v.peekAlters ?? '');
   renderChart(chartEl);
-  if (d.peek !== null && (!page.lastPeek || page.lastPeek.channelId !== c.id)) {
+  if (d.peek !== null && !v.peekAlters && (!page.lastPeek || page.lastPeek.channelId !== c.id)) {
     if (page.pendingPeek.size === 0) requestPeek();
   }
 }
@@ -95,7 +99,7 @@ export function renderChannel(v: ChannelView): void {
 export function objectChanged(): void {
   const c = page.lastUpdate?.channel?.channel;
   if (!c || page.lastPeek?.channelId !== c.id || page.pendingPeek.size) return;
-  if (page.state.autoPeek) requestPeek();
+  if (page.state.autoPeek && !page.lastUpdate?.channel?.peekAlters) requestPeek();
   else newDataBar.hidden = false;
 }
 

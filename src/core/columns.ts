@@ -164,7 +164,8 @@ export function channelFacts<C extends ChannelBase>(ch: C, columns: readonly Col
       if (error) out.push({ id: c.id, title: c.title, text: errorText(error), help: c.help, error });
       continue;
     }
-    const text = formatValue(c, v, ch);
+    // a pid of 0 is none yet (SysV's last sender, last attach): a link to nothing, or a bare 0
+    const text = c.refers === 'pid' && v === 0 ? 'none' : formatValue(c, v, ch);
     const unit = c.unit && typeof v === 'number' ? ` ${c.unit}` : '';
     const fact: Fact = { id: c.id, title: c.title, text: truncate(text + unit, max), help: c.help };
     if (c.refers === 'pid') fact.pids = (Array.isArray(v) ? v : [v]).filter((p): p is number => typeof p === 'number' && p > 0);

@@ -204,6 +204,27 @@ describe('Inspector panel', function () {
     await waitFor('the inspector on the other end', async () => (await state()).target?.channelId === peerId);
   });
 
+  it('a SysV segment nothing maps is not peeked by opening it (a peek would attach it): the panel says so and peeks on Peek only; no pid 0 shown', async function () {
+    if (!api.source.current?.capabilities.native) return this.skip();
+    const fx = await makeFixture('sysv-shm', { comm: 'tr-shmat', attach: 0 });
+    fixtures.push(fx);
+    const ch = await channelWhere(api, 'the unattached segment', (c) => c.kind === 'sysv-shm' && c.shmid === fx.info.shmid);
+    const lastPid = () => Number(fs.readFileSync('/proc/sysvipc/shm', 'utf8').split('\n').find((l) => l.trim().split(/\s+/)[1] === String(fx.info.shmid))!.trim().split(/\s+/)[5]);
+    const before = lastPid();
+    await vscode.commands.executeCommand(CMD, 'reset');
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
+    const r = await rendered('the facts and the note', (x) => x.texts.some((t) => t.startsWith('fact:Size=')) && x.texts.some((t) => t.startsWith('peekAlters:')));
+    assert.match(r.texts.find((t) => t.startsWith('peekAlters:'))!, /attaches it read-only \(shmat\)/);
+    for (let i = 0; i < 2; i++) await api.source.refresh();
+    await vscode.commands.executeCommand(CMD, 'drive', { action: 'report' });
+    assert.equal((await state()).rendered.filter((x) => x.view === 'peek').length, 0, 'opening the panel peeked (and attached) by itself');
+    assert.equal(lastPid(), before, 'the segment\'s last attach pid changed without a peek');
+    if (before === 0) assert.ok(!r.texts.some((t) => /^fact:Last attach\/detach=0$/.test(t)), 'pid 0 shown as a number');
+    await vscode.commands.executeCommand(CMD, 'drive', { action: 'peek' });
+    await rendered('the peek asked for', (x) => x.view === 'peek');
+    assert.equal(lastPid(), process.pid, 'Peek read it by attaching (the extension host is the last attacher)');
+  });
+
   it('re-peek is opt-in: when the object changes after a peek, a "New data — Peek again" bar shows and nothing is re-read', async function () {
     if (!api.source.current?.capabilities.native) return this.skip();
     // A message every 50 ms, received at once: the queue's facts change on every scan.

@@ -107,6 +107,15 @@ test('labels are one line, escaped; a missing value with a read error says why',
   // a read the scan's bound left out is said as such, not as a failure of the object
   const q = { ...SAMPLES['posix-mq'], messages: null, errors: [{ field: 'messages', syscall: 'mq_getattr', code: 'EAGAIN' }] };
   assert.equal(channelFacts(q, KINDS['posix-mq'].columns).find((x) => x.id === 'messages')?.text, "not read: past the scan's bound on such reads (EAGAIN from mq_getattr)");
+  // a pid of 0 is none yet (no attach since the creation), not a process 0
+  const fresh = channelFacts({ ...SAMPLES['sysv-shm'], lastPid: 0 }, KINDS['sysv-shm'].columns).find((x) => x.id === 'lastPid');
+  assert.deepEqual([fresh?.text, fresh?.pids], ['none', []]);
+});
+
+test('a peek that would change the object says so first: a SysV segment nothing maps is attached by it, one mapped is read through the mapping', () => {
+  assert.equal(KINDS['sysv-shm'].peekAlters?.({ ...SAMPLES['sysv-shm'], mapDev: '0:1' }), null);
+  assert.match(KINDS['sysv-shm'].peekAlters?.({ ...SAMPLES['sysv-shm'], endpoints: [], attachCount: 0 }) ?? '', /shmat/);
+  assert.equal(KINDS['sysv-shm'].peekAlters?.({ ...SAMPLES['sysv-shm'], endpoints: [], ipcns: '4026532000' }), null, "another namespace's segment is never attached");
 });
 
 test('sort keys from ids agree with the channels (binary search by id finds every sample)', () => {

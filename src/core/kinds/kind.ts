@@ -217,6 +217,11 @@ export interface KindDescriptor<C extends ChannelBase = ChannelBase> {
   readonly peek: PeekMethodFor<C> | null;
   /** Why it cannot be peeked (said instead of a Peek button) when `peek` is null. */
   readonly noPeek?: string;
+  /**
+   * What a peek of this object would change in it, when it would (never its data: facts the kernel
+   * keeps about its users). The panel then peeks only when asked, and says this beside the button.
+   */
+  peekAlters?(ch: C): string | null;
   /** Peeks read a page at an offset (shared memory): the panel pages through it. */
   readonly paged: boolean;
   /** How to remove this object, null when it cannot be (a kind without removal, or an object already unlinked). */

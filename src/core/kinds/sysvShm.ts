@@ -67,6 +67,11 @@ export const sysvShm = defineKind<SysvShmChannel>({
   probe: 'sysv',
   maps: [{ text: ' /SYSV' }],
   peek: 'sysv-shm',
+  // read through an attacher's mapping when one is known (actions/peek/sharedMemory.ts); else shmat
+  peekAlters: (ch) =>
+    ch.ipcns || (ch.mapDev !== undefined && ch.endpoints.some((e) => e.map !== undefined))
+      ? null
+      : 'No process maps it, so a peek attaches it read-only (shmat): its last attach/detach pid and times then name this process. Its data is not changed.',
   paged: true,
   remove: (ch) =>
     ch.ipcns

@@ -360,6 +360,10 @@ export class InspectorPanel {
         return p ? [[pid, shownComm(p)]] : [];
       })),
       ...peerView(ch, procs, snap),
+      ...(() => {
+        const alters = describe(ch).peekAlters?.(ch);
+        return alters ? { peekAlters: alters } : {};
+      })(),
     };
   }
 

@@ -153,6 +153,8 @@ export interface ChannelView {
   moreHolders?: number;
   /** comm of processes its facts mention (pid → comm), where the snapshot has them. */
   names?: Record<number, string>;
+  /** What a peek would change in the object (kinds peekAlters): the panel then peeks only when asked. */
+  peekAlters?: string;
   /** The other end, when the snapshot has it (a connection's peer, a Unix socket's): its id and who holds it, for the Peer fact's link. */
   peer?: { id: string; holders: string };
 }
