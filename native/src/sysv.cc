@@ -119,10 +119,13 @@ class MsgPeekWorker : public ThreadWorker {
       if (msgrcv(msqid_, probe, sizeof(long), 0, MSG_COPY | IPC_NOWAIT | MSG_NOERROR) < 0 && errno == ENOSYS) return err_.set(ENOSYS, "msgrcv");
       return err_.set(statErr, "msgctl");
     }
-    // Copy into a buffer as large as one message can be (bounded by the queue's byte limit, capped),
-    // so the real size is known even when the caller wants fewer bytes.
+    // Copy into a buffer as large as one message can be, so the real size is known even when the
+    // caller wants fewer bytes: MSG_COPY refuses (EINVAL) a buffer shorter than the message, with
+    // MSG_NOERROR or not. The queue's byte limit bounds a message only until its owner lowers it
+    // under one already queued; the bytes queued bound every message. Capped.
     size_t bufBytes = static_cast<size_t>(maxBytes_);
-    size_t qb = before_.msg_qbytes < (1u << 20) ? before_.msg_qbytes : (1u << 20);
+    size_t most = before_.msg_qbytes > before_.__msg_cbytes ? before_.msg_qbytes : before_.__msg_cbytes;
+    size_t qb = most < (16u << 20) ? most : (16u << 20);
     if (qb > bufBytes) bufBytes = qb;
     std::vector<char> buf(sizeof(long) + bufBytes);
     for (int index = 0; index < maxMessages_; index++) {
@@ -138,7 +141,7 @@ class MsgPeekWorker : public ThreadWorker {
       memcpy(&c.type, buf.data(), sizeof c.type);
       c.size = static_cast<size_t>(n);
       size_t take = c.size < static_cast<size_t>(maxBytes_) ? c.size : static_cast<size_t>(maxBytes_);
-      c.truncated = c.size > take || (c.size == bufBytes && bufBytes < before_.msg_qbytes);
+      c.truncated = c.size > take || (c.size == bufBytes && bufBytes < most);
       c.data.assign(buf.data() + sizeof(long), buf.data() + sizeof(long) + take);
       out_.push_back(std::move(c));
     }

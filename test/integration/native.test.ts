@@ -694,6 +694,21 @@ describe('native addon', { skip: skipAll }, () => {
       await expectReject(addon.msgPeek(0x7ffffff0, 1, 1), 'EINVAL');
     });
 
+    it('msgPeek copies a message larger than its queue\'s byte limit (lowered after it was queued) with a small bound', async () => {
+      // MSG_COPY refuses a buffer shorter than the message: one sized by the limit alone failed the whole peek
+      const id = Number(execFileSync('perl', ['-MIPC::Msg', '-e', 'my $q = IPC::Msg->new(IPC::SysV::IPC_PRIVATE(), 0600) or die "$!"; $q->snd(5, "z" x 4000) or die "$!"; $q->snd(6, "after") or die "$!"; $q->set(qbytes => 10) or die "$!"; print $q->id'], { encoding: 'utf8' }));
+      try {
+        const peek = await addon.msgPeek(id, 16, 16);
+        assert.deepEqual(peek.messages.map((m) => [m.type, m.size, m.data.length, m.truncated]), [
+          [5, 4000, 16, true],
+          [6, 5, 5, false],
+        ]);
+        assert.deepEqual(peek.after, peek.before);
+      } finally {
+        execFileSync('ipcrm', ['-q', String(id)]);
+      }
+    });
+
     it('shmRead returns the bytes written, clamped to the segment', { skip: haveCc ? false : 'no cc' }, async () => {
       fixture('shmwrite', String(shmid), '100', 'shared-bytes');
       assert.equal((await addon.shmRead(shmid, 100, 12)).toString(), 'shared-bytes');
