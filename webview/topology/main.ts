@@ -185,7 +185,10 @@ function updateStatus(): void {
   if (hostNotes.paused) parts.push('Paused');
   if (g) {
     parts.push(`${g.totals.processes} processes · ${g.totals.shownChannels} of ${g.totals.channels} channels · ${g.nodes.length} nodes, ${g.edges.length} links drawn`);
-    if (g.totals.problems) parts.push(`${g.totals.problems} problem${g.totals.problems === 1 ? '' : 's'}`);
+    if (g.totals.problems || g.totals.info) {
+      const n = g.totals.problems;
+      parts.push(`${n} problem${n === 1 ? '' : 's'}${g.totals.info ? ` (+${g.totals.info} info)` : ''}`);
+    }
   }
   if (hostNotes.filter) parts.push(`Filter: ${hostNotes.filter}`);
   setText(status, parts.join(' · '));

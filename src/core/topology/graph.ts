@@ -394,11 +394,14 @@ export function buildTopology(input: BuildInput): TopoGraph {
     const { ranked: _ranked, ...plain } = e;
     outEdges.push(plain);
   }
-  const problemsShown = input.problems.filter((p) => p.channels.some((id) => shownIds.has(id)) || p.pids.some((pid) => present.has(pid))).length;
+  const shownProblems = input.problems.filter((p) => p.channels.some((id) => shownIds.has(id)) || p.pids.some((pid) => present.has(pid)));
+  // errors and warnings as the status bar and the Problems badge count them; info apart
+  const infoShown = shownProblems.filter((p) => p.severity === 'info').length;
+  const problemsShown = shownProblems.length - infoShown;
   return {
     nodes: [...nodes.values()],
     edges: outEdges,
-    totals: { processes: present.size, channels: input.allChannels.size, shownChannels: input.channels.length, problems: problemsShown },
+    totals: { processes: present.size, channels: input.allChannels.size, shownChannels: input.channels.length, problems: problemsShown, info: infoShown },
     rateSources: { tracer, queueDepth },
     matches: matchedPids.size,
   };

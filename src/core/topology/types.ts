@@ -151,7 +151,8 @@ export interface TopoGraph {
   nodes: TopoNode[];
   edges: TopoEdge[];
   /** Counts before aggregation (after the filter). */
-  totals: { processes: number; channels: number; shownChannels: number; problems: number };
+  /** `problems`: errors and warnings about what is drawn (as the status bar and the Problems badge count them); `info`: the informational ones. */
+  totals: { processes: number; channels: number; shownChannels: number; problems: number; info: number };
   /** Which rate source fed the widths: tracer for some channels, queue depth for the rest. */
   rateSources: { tracer: number; queueDepth: number };
   /** Processes that matched the search (0 without one). */
