@@ -83,7 +83,8 @@ export async function run(argv: string[], out: Output): Promise<number> {
         },
       },
     );
-    const warnings = outcome.status === 'done' || outcome.status === 'failed' ? (outcome.risk?.warnings ?? []) : [];
+    // (a refusal says them too: "it will have no effect" is part of why not to send it)
+    const warnings = outcome.risk?.warnings ?? [];
     for (const w of warnings) out.note(`warning: ${escapeControl(w)}\n`);
     if (outcome.status === 'cancelled') {
       const why = (refused ?? outcome.question).reasons.join('; ');

@@ -31,6 +31,16 @@ describe('signalRisk: who must be asked', () => {
     assert.deepEqual(signalRisk(daemon, 'SIGTERM', { euid: 0, origin: mine }).confirm, []);
     assert.deepEqual(signalRisk(daemon, 'SIGTERM', { euid: 0, origin: { startedBy: STARTED_BY_EXTENSION } }).confirm, []);
   });
+  test('a kernel thread is called one, and a signal it ignores, SIGKILL too, has no effect (not "ends at once")', () => {
+    const kworker = proc(3, { ppid: 2, comm: 'pool_workqueue_', signals: { ...proc(3).signals, ignored: ['SIGHUP', 'SIGKILL', 'SIGTERM', 'SIGSTOP'] } });
+    const kill = signalRisk(kworker, 'SIGKILL', { euid: 0, origin: {} });
+    assert.equal(kill.noEffect, true);
+    assert.ok(!kill.confirm.some((c) => /ends at once/.test(c)), kill.confirm.join('\n'));
+    assert.match(kill.confirm.join('\n'), /process 3 is a kernel thread/);
+    assert.ok(!kill.confirm.some((c) => /system service/.test(c)));
+    // a user-space child of kthreadd's pid is no kernel thread (it has a command line)
+    assert.match(signalRisk(proc(4, { ppid: 2, cmdline: ['/usr/sbin/x'] }), 'SIGTERM', { euid: 0, origin: {} }).confirm.join('\n'), /system service/);
+  });
   test('another user\'s process always asks, for root and for a normal user', () => {
     const bob = proc(701, { uid: 1001, user: 'bob' });
     assert.match(signalRisk(bob, 'SIGUSR1', { euid: 0, origin: mine }).confirm.join('\n'), /another user \(bob, uid 1001\)/);
