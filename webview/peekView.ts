@@ -37,7 +37,7 @@ export function renderPeek(p: WirePeek): void {
       parts.push(h('table', { class: 'grid', id: 'semaphores' },
         h('thead', {}, h('tr', {}, ...['#', 'Value', 'Waiting for increase', 'Waiting for zero', 'Last pid'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, ...p.semaphores.map((s) => h('tr', {}, h('td', {}, String(s.index)), h('td', {}, String(s.value ?? '?')),
-          h('td', {}, String(s.waitingForIncrease ?? '?')), h('td', {}, String(s.waitingForZero ?? '?')), h('td', {}, s.lastPid ? `[${s.lastPid}]` : String(s.lastPid ?? '?')))))));
+          h('td', {}, String(s.waitingForIncrease ?? '?')), h('td', {}, String(s.waitingForZero ?? '?')), h('td', {}, semPid(s.lastPid, s.index)))))));
       break;
     }
     case 'mq-attributes': {
@@ -111,4 +111,12 @@ function messageTable(channelId: string, messages: Messages): HTMLElement[] {
     h('tbody', {}, ...rows));
   select(Math.max(0, messages.findIndex((m) => m.index === page.selectedMessage)), false);
   return [table, detail];
+}
+
+/** A semaphore's last pid: a comm[pid] link when the panel knows (and may open) that process, `none` for 0. */
+function semPid(pid: number | null | undefined, index: number): Child {
+  if (pid === null || pid === undefined) return '?';
+  if (pid === 0) return 'none';
+  const comm = page.lastUpdate?.channel?.names?.[pid];
+  return comm !== undefined ? pidLink(pid, comm, `sem-pid-${index}`) : `[${pid}]`;
 }

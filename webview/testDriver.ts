@@ -34,6 +34,7 @@ export function report(view: string): void {
   for (const n of noticeEl.querySelectorAll('.notice')) texts.push(`notice:${n.textContent ?? ''}`);
   for (const n of peekOut.querySelectorAll('.notice')) texts.push(`peekNotice:${n.textContent ?? ''}`);
   for (const tr of peekOut.querySelectorAll('#peek-facts tr')) texts.push(`peekFact:${tr.querySelector('th')?.textContent ?? ''}=${tr.querySelector('td')?.textContent ?? ''}`);
+  for (const tr of peekOut.querySelectorAll('#semaphores tbody tr')) texts.push(`sem:${[...tr.querySelectorAll('td')].map((td) => td.textContent ?? '').join('|')}:${tr.querySelectorAll('button.link').length} link`);
   const counters = peekOut.querySelector('#counters');
   if (counters) texts.push(`counters:${counters.textContent ?? ''}`);
   const sr = signalResult.textContent;

@@ -1,8 +1,9 @@
 // ipcInspector.revealPeer: select the other end of a pipe/FIFO endpoint, or the connected Unix /
-// loopback TCP peer of a socket, in the Channels view.
+// loopback TCP peer of a socket, in the Channels view; an inspector that is showing follows it.
 import * as vscode from 'vscode';
 import { ChannelNode, EndpointNode } from '../views/nodes';
 import { Services, targetNode } from './services';
+import { inspectorTarget } from './openInspector';
 
 /** How long one reveal waits for the view to report the peer selected before it tries again. */
 const SELECTION_WAIT_MS = 2000;
@@ -41,7 +42,13 @@ export function register(s: Services): vscode.Disposable {
         const id = peer.id;
         const selected = selectionOf(s.channelsView, id, SELECTION_WAIT_MS);
         await s.channelsView.reveal(peer, { select: true, focus: true, expand: true });
-        if (await selected) return peer;
+        if (await selected) {
+          // an inspector that is showing follows to the peer, as a click on the row would (a
+          // selection made by reveal runs no item command)
+          const target = s.inspector?.visibleTarget() ? inspectorTarget(s, peer) : undefined;
+          if (target) s.inspector!.open(target, { preserveFocus: true });
+          return peer;
+        }
       } catch (err) {
         s.log.debug(`reveal peer ${peer.id}: ${err instanceof Error ? err.message : String(err)}`);
       }

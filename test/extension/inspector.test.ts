@@ -202,6 +202,10 @@ describe('Inspector panel', function () {
     assert.ok(fact.includes(peerId) && fact.includes(`[${holder}]`), `the peer's id and its holder's comm[pid]: ${fact}`);
     await vscode.commands.executeCommand(CMD, 'drive', { action: 'openPeer' });
     await waitFor('the inspector on the other end', async () => (await state()).target?.channelId === peerId);
+    // Reveal Peer from the tree: the showing inspector follows the selection back
+    const back = await vscode.commands.executeCommand<{ id: string } | undefined>('ipcInspector.revealPeer', api.channelsTree.findChannel(peerId));
+    assert.ok(back, 'Reveal Peer found no peer');
+    await waitFor('the inspector back on the first end', async () => (await state()).target?.channelId === mine.id);
   });
 
   it('a SysV segment nothing maps is not peeked by opening it (a peek would attach it): the panel says so and peeks on Peek only; no pid 0 shown', async function () {
@@ -223,6 +227,20 @@ describe('Inspector panel', function () {
     await vscode.commands.executeCommand(CMD, 'drive', { action: 'peek' });
     await rendered('the peek asked for', (x) => x.view === 'peek');
     assert.equal(lastPid(), process.pid, 'Peek read it by attaching (the extension host is the last attacher)');
+  });
+
+  it('a semaphore\'s last pid is a comm[pid] link, as every pid the facts name', async function () {
+    if (!api.source.current?.capabilities.native) return this.skip();
+    const fx = await makeFixture('sysv-sem', { comm: 'tr-sem', values: [3, 0] });
+    fixtures.push(fx);
+    const ch = await channelWhere(api, 'the semaphore set', (c) => c.kind === 'sysv-sem' && c.semid === fx.info.semid);
+    await vscode.commands.executeCommand(CMD, 'reset');
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
+    const r = await rendered('the semaphore rows', (x) => x.texts.filter((t) => t.startsWith('sem:')).length === 2);
+    const rows = r.texts.filter((t) => t.startsWith('sem:'));
+    const last = fx.info.lastPid as number[];
+    assert.ok(last.some((p) => p > 0), 'the fixture set no semaphore: nothing to link');
+    assert.deepEqual(rows, [3, 0].map((v, i) => `sem:${i}|${v}|0|0|${last[i] > 0 ? `tr-sem[${last[i]}]:1 link` : 'none:0 link'}`));
   });
 
   it('re-peek is opt-in: when the object changes after a peek, a "New data — Peek again" bar shows and nothing is re-read', async function () {

@@ -342,6 +342,7 @@ export class InspectorPanel {
   private channelView(ch: Channel, procs: ReadonlyMap<number, ProcessInfo>, snap: Snapshot): ChannelView {
     // a process's fds of one mode in one row (fd 4–9,11–19999), at most LIMITS.rows rows
     const { items, more } = endpointListing(ch.endpoints, 2, LIMITS.rows);
+    const peekAlters = describe(ch).peekAlters?.(ch);
     return {
       channel: { ...ch, endpoints: [] },
       title: channelTitle(ch),
@@ -360,10 +361,7 @@ export class InspectorPanel {
         return p ? [[pid, shownComm(p)]] : [];
       })),
       ...peerView(ch, procs, snap),
-      ...(() => {
-        const alters = describe(ch).peekAlters?.(ch);
-        return alters ? { peekAlters: alters } : {};
-      })(),
+      ...(peekAlters ? { peekAlters } : {}),
     };
   }
 
@@ -589,8 +587,8 @@ export class InspectorPanel {
 const PEER_HOLDERS = 3;
 
 /**
- * The other end of a channel for the Peer fact's link: its id and who holds it (`memcached[25463]`),
- * or, for the server end of a connection no program accepted yet, the listener whose queue holds it.
+ * The other end of a channel for the Peer fact's link: its id and who holds it (`memcached[25463]`);
+ * for a Unix client whose connection no program accepted yet, the listener whose queue holds it.
  */
 function peerView(ch: Channel, procs: ReadonlyMap<number, ProcessInfo>, snap: Snapshot): Pick<ChannelView, 'peer'> {
   const id = describe(ch).peer(ch);
