@@ -153,7 +153,8 @@ export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscod
       const shown = this.activity.signals.size;
       const parts = [this.activity.describe()];
       if (shown > 0 && this.model.filtering) parts.push('Filtered like the other views.');
-      if (this.activity.signals.evicted > 0) parts.push(`${this.activity.signals.evicted} older entries dropped (the log keeps the newest ${this.activity.signals.capacity}).`);
+      const log = this.activity.signals;
+      if (log.evicted > 0) parts.push(`${log.evicted} older entries dropped (the log keeps the newest ${log.capacity}, and apart from them the newest ${log.routineCapacity} SIGCHLD, timer, SIGWINCH and I/O signals).`);
       const lost = this.activity.latest?.lostTotal;
       if (lost && lost.signalRingFull + lost.signalQueueFull > 0) parts.push(`${lost.signalRingFull + lost.signalQueueFull} signals were lost (the tracer's buffer was full).`);
       this.view.message = this.activity.state === 'running' && parts.length === 1 ? undefined : parts.join(' ');

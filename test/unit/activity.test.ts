@@ -233,6 +233,21 @@ test('the signal log: bounded, oldest out (counted), entries stay after the rece
   assert.throws(() => new SignalLog(0), RangeError);
 });
 
+test('the signal log: a flood of routine signals (SIGCHLD) does not push a rare one out; both kept in order', () => {
+  const log = new SignalLog(4);
+  assert.equal(log.routineCapacity, 1);
+  log.addRecords([rec({ signal: 15 }), ...Array.from({ length: 50 }, () => rec({ signal: 17 })), rec({ signal: 10 }), rec({ signal: 28 })]);
+  assert.deepEqual(log.all().map((e) => e.signal), [15, 10, 28], 'the SIGTERM was pushed out by SIGCHLDs');
+  assert.equal(log.evicted, 50);
+  const seqs = log.all().map((e) => e.seq);
+  assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'oldest first across both rings');
+  log.addRecords([rec({ signal: 17 })]);
+  assert.deepEqual(log.all().map((e) => e.signal), [15, 10, 17]);
+  assert.equal(log.size, 3);
+  log.clear();
+  assert.equal(log.size, 0);
+});
+
 test('the views\' text filter on signals: pid exactly, names, signal with or without SIG, code, result', () => {
   const e = decodeSignal(rec({ senderComm: 'killer', targetComm: 'nginx', signal: 9 }), 1);
   for (const q of ['', 'nginx', 'KILLER', 'sigkill', 'kill', '200', '100', 'si_user', 'delivered']) assert.ok(signalMatchesText(e, q), q);

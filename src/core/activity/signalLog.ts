@@ -119,22 +119,59 @@ export const SIGNAL_LOG_SIZE = 10_000;
 let lastSeq = 0;
 
 /**
- * The newest `capacity` signals, oldest first. Entries stay after their processes exit; the
- * oldest ones make room (counted in `evicted`, so a view can say the log was cut).
+ * Signals that come by the thousand in normal work: a child's exit (a build, a shell loop), an
+ * interval timer, a terminal resize, urgent or ready I/O. Kept in a ring of their own, so that a
+ * flood of them does not push the rare ones (SIGTERM, SIGKILL, SIGSEGV…) out of the log.
+ */
+export const ROUTINE_SIGNALS: ReadonlySet<number> = new Set([14 /* ALRM */, 17 /* CHLD */, 23 /* URG */, 26 /* VTALRM */, 27 /* PROF */, 28 /* WINCH */, 29 /* IO */]);
+
+/** Oldest first, at most `capacity`; the oldest make room. */
+class Ring {
+  readonly items: SignalEvent[] = [];
+  private start = 0;
+  constructor(readonly capacity: number) {}
+  /** Appends; true when the oldest entry was pushed out for it. */
+  push(e: SignalEvent): boolean {
+    if (this.items.length < this.capacity) {
+      this.items.push(e);
+      return false;
+    }
+    this.items[this.start] = e;
+    this.start = (this.start + 1) % this.capacity;
+    return true;
+  }
+  all(): SignalEvent[] {
+    return this.start === 0 ? [...this.items] : [...this.items.slice(this.start), ...this.items.slice(0, this.start)];
+  }
+  clear(): void {
+    this.items.length = 0;
+    this.start = 0;
+  }
+}
+
+/**
+ * The newest `capacity` signals, oldest first, and beside them the newest `routineCapacity` of the
+ * routine ones (ROUTINE_SIGNALS). Entries stay after their processes exit; the oldest ones make
+ * room (counted in `evicted`, so a view can say the log was cut).
  */
 export class SignalLog {
-  private readonly ring: SignalEvent[] = [];
-  private start = 0;
+  private readonly rare: Ring;
+  private readonly routine: Ring;
+  /** Routine signals kept at most (a quarter of `capacity`). */
+  readonly routineCapacity: number;
   /** Entries pushed out by newer ones since the log was made. */
   evicted = 0;
   private readonly listeners = new Set<(added: readonly SignalEvent[]) => void>();
 
   constructor(readonly capacity: number = SIGNAL_LOG_SIZE) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`signal log capacity ${capacity}`);
+    this.routineCapacity = Math.max(1, Math.floor(capacity / 4));
+    this.rare = new Ring(capacity);
+    this.routine = new Ring(this.routineCapacity);
   }
 
   get size(): number {
-    return this.ring.length;
+    return this.rare.items.length + this.routine.items.length;
   }
 
   /** Decodes and appends raw records; returns the new entries. */
@@ -156,20 +193,21 @@ export class SignalLog {
 
   push(events: readonly SignalEvent[]): void {
     if (events.length === 0) return;
-    for (const e of events) {
-      if (this.ring.length < this.capacity) this.ring.push(e);
-      else {
-        this.ring[this.start] = e;
-        this.start = (this.start + 1) % this.capacity;
-        this.evicted++;
-      }
-    }
+    for (const e of events) if ((ROUTINE_SIGNALS.has(e.signal) ? this.routine : this.rare).push(e)) this.evicted++;
     for (const l of this.listeners) l(events);
   }
 
-  /** Oldest first. */
+  /** Oldest first (both rings, by sequence number). */
   all(): SignalEvent[] {
-    return this.start === 0 ? [...this.ring] : [...this.ring.slice(this.start), ...this.ring.slice(0, this.start)];
+    const a = this.rare.all();
+    const b = this.routine.all();
+    if (b.length === 0) return a;
+    if (a.length === 0) return b;
+    const out: SignalEvent[] = new Array(a.length + b.length);
+    let i = 0;
+    let j = 0;
+    for (let k = 0; k < out.length; k++) out[k] = j >= b.length || (i < a.length && a[i].seq < b[j].seq) ? a[i++] : b[j++];
+    return out;
   }
 
   filter(f: SignalFilter): SignalEvent[] {
@@ -193,8 +231,8 @@ export class SignalLog {
   }
 
   clear(): void {
-    this.ring.length = 0;
-    this.start = 0;
+    this.rare.clear();
+    this.routine.clear();
   }
 }
 
