@@ -66,6 +66,10 @@ window.addEventListener('message', (ev: MessageEvent) => {
       if (!same) {
         page.state = { ...page.state, target: m.target, history: [], offset: 0 };
         page.lastPeek = undefined;
+        // a peek of the last target still on its way must not render under this one (a target
+        // that is not peeked at once — nothing peekable, or a peek that would change it — asks no
+        // new peek that would have replaced it)
+        page.pendingPeek.clear();
         page.selectedMessage = undefined;
         newDataBar.hidden = true;
         peekOut.replaceChildren();

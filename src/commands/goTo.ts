@@ -100,10 +100,13 @@ export function targetOf(e: SearchEntry): InspectorTarget {
  * second on a busy machine): it is tried again, at most three times, until the node is selected.
  */
 export async function revealEntry(s: Services, e: SearchEntry, focus = true): Promise<IpcNode | undefined> {
-  const [view, find] =
-    e.type === 'process'
-      ? [s.processesView, () => s.processesTree.findProcess(e.pid!)]
-      : [s.channelsView, () => s.channelsTree.findChannel(e.channelId!)];
+  return e.type === 'process'
+    ? revealSelected(s, s.processesView, () => s.processesTree.findProcess(e.pid!), focus)
+    : revealSelected(s, s.channelsView, () => s.channelsTree.findChannel(e.channelId!), focus);
+}
+
+/** Selects the node `find` gives in `view` (as revealEntry), tried again on the refreshed nodes at most three times. */
+export async function revealSelected(s: Pick<Services, 'log'>, view: vscode.TreeView<IpcNode>, find: () => IpcNode | undefined, focus: boolean): Promise<IpcNode | undefined> {
   let node: IpcNode | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     node = find();

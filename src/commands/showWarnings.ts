@@ -6,17 +6,15 @@ import * as vscode from 'vscode';
 import * as fmt from '../core/format';
 import type { Channel } from '../core/model';
 import { Services } from './services';
+import { revealSelected } from './goTo';
 
 interface WarningItem extends vscode.QuickPickItem {
   channel: Channel;
 }
 
 export function register(s: Services): vscode.Disposable {
-  const reveal = async (ch: Channel, focus: boolean) => {
-    const node = s.channelsTree.findChannel(ch.id);
-    if (node) await s.channelsView.reveal(node, { select: true, focus, expand: false }).then(undefined, () => undefined);
-    return node;
-  };
+  // (a reveal can lose a race with a refresh of the tree, as the first match of a filter brings one: tried again)
+  const reveal = (ch: Channel, focus: boolean) => revealSelected(s, s.channelsView, () => s.channelsTree.findChannel(ch.id), focus);
   return vscode.commands.registerCommand('ipcInspector.showWarnings', async () => {
     const list = s.statusBar?.list() ?? [];
     if (!list.length) {
