@@ -159,7 +159,7 @@ class SocketPeekWorker : public ThreadWorker {
     struct pollfd pfd = {dup.get(), POLLIN, 0};
     int ready = poll(&pfd, 1, 0);
     if (ready > 0 && (pfd.revents & POLLERR)) return err_.set(EBUSY, "POLLERR");
-    readable_ = ready > 0 && (pfd.revents & POLLIN);
+    const bool readable = ready > 0 && (pfd.revents & POLLIN);
     // Datagrams and packets: FIONREAD is the first one's length, 0 for an empty one as for an
     // empty queue, and a buffer shorter than it cuts it without a word. poll() tells whether one
     // is queued, MSG_TRUNC (with MSG_PEEK; on these types only: on a TCP socket it discards)
@@ -167,7 +167,7 @@ class SocketPeekWorker : public ThreadWorker {
     int type = 0;
     socklen_t tl = sizeof type;
     const bool messages = getsockopt(dup.get(), SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && (type == SOCK_DGRAM || type == SOCK_SEQPACKET);
-    if (messages && !readable_) return;
+    if (messages && !readable) return;
     // Size the buffer by what is queued (SIOCINQ), not by the caller's upper bound. Nothing queued:
     // no recv at all.
     int inq = 0;
@@ -192,7 +192,6 @@ class SocketPeekWorker : public ThreadWorker {
 
   Napi::Value Settle(Napi::Env env) override {
     Napi::Buffer<char> b = Napi::Buffer<char>::Copy(env, data_.data(), data_.size());
-    b.Set("readable", Napi::Boolean::New(env, readable_));
     if (first_ >= 0) b.Set("firstMessageBytes", Napi::Number::New(env, first_));
     return b;
   }
@@ -202,7 +201,6 @@ class SocketPeekWorker : public ThreadWorker {
   uint64_t inode_;
   size_t maxBytes_;
   std::vector<char> data_;
-  bool readable_ = false;
   double first_ = -1;  // the first datagram's or packet's whole length (-1: a stream, or none queued)
 };
 
@@ -279,7 +277,7 @@ Napi::Value PipePeek(const Napi::CallbackInfo& info) {
   return (new PipePeekWorker(info.Env(), h.pid, h.fd, h.inode, devMajor, devMinor, maxBytes))->Start();
 }
 
-// socketPeek(pid, fd, inode, maxBytes) → Promise<Buffer> with `readable` (poll) and, for datagrams and packets, `firstMessageBytes`
+// socketPeek(pid, fd, inode, maxBytes) → Promise<Buffer>, with `firstMessageBytes` for datagrams and packets
 Napi::Value SocketPeek(const Napi::CallbackInfo& info) {
   HeldFdArgs h = ArgHeldFd(info, 0);
   size_t maxBytes = ArgMaxBytes(info, 3);

@@ -397,10 +397,8 @@ export interface ConntrackFlow {
   status: number;
 }
 
-/** The bytes a socket peek read, and what the queue held. */
+/** The bytes a socket peek read, and the whole length of the first message they may cut short. */
 export type SocketPeekResult = Buffer & {
-  /** poll() said POLLIN: something is queued (a zero-length datagram reads as no bytes). Absent from an addon built before it. */
-  readable?: boolean;
   /** Datagram and seqpacket sockets: the whole length of the first queued message (MSG_TRUNC), which the bytes may cut short. */
   firstMessageBytes?: number;
 };

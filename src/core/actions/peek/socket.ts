@@ -51,7 +51,7 @@ export const peekSocket: Peeker<UnixChannel | InetChannel> = async ({ channel, p
       if (first === 0) base.notes.push('the first queued datagram is empty (zero bytes); more may be queued behind it');
       if (channel.kind === 'udp' && channel.recvQueue) base.notes.push(`the receive queue holds ${channel.recvQueue} bytes of kernel memory for its datagrams (ss's Recv-Q), headers and buffers included`);
       if (finQueued(channel)) base.notes.push('the peer has closed its side: its FIN counts as one more byte in Recv-Q');
-      const truncated = total !== null ? total > offset + data.length : false;
+      const truncated = total !== null && total > offset + data.length;
       if (truncated && first !== undefined) base.notes.push(`showing ${data.length} of the first ${dgram ? 'datagram' : 'packet'}'s ${total} bytes`);
       else if (truncated) {
         // a stream's peek stops short of the queue without the bound being reached: the kernel's
