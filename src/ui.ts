@@ -143,14 +143,21 @@ export class Ui {
     const live = spec.live !== false;
     qp.matchOnDescription = true;
     qp.matchOnDetail = true;
-    // Live: the items are already the ranking for the value (search.ts puts a pid's process before
-    // its channels), but the workbench sorts what it matched by its label highlights (a user saw a
-    // process after its own channels). QuickPick.sortByLabel (the quickPickSortByLabel proposal: a
-    // plain property of the extension host's object, checked by nothing) turns that off; a
-    // workbench without it keeps its sort.
-    if (live) (qp as unknown as { sortByLabel: boolean }).sortByLabel = false;
+    // Live: the items for a typed value are already its ranking (search.ts puts a pid's process
+    // before its channels), but the workbench sorts what it matched by its label highlights (a
+    // user saw a process after its own channels). QuickPick.sortByLabel (the quickPickSortByLabel
+    // proposal: a plain property of the extension host's object, checked by nothing) turns that
+    // off, sent with those items; a workbench without it keeps its sort. Not for the browse list:
+    // between a keystroke and our items for it the workbench filters the items it has, and in
+    // browse order a port's process came before its listener, which then moved under the pointer
+    // (an e2e click accepted the process); sorted by label, that interim list already leads with
+    // what our ranking puts first for a port or a name.
+    const sortByLabel = (on: boolean) => {
+      if (live) (qp as unknown as { sortByLabel: boolean }).sortByLabel = on;
+    };
     const render = (value: string) => {
       const r = spec.items(value);
+      sortByLabel(!value.trim());
       qp.items = r.items.map((i) => this.safeItem(i));
       qp.title = safeTitle(r.title ?? spec.title);
       if (this.testMode) this.note({ kind: 'pick', text: qp.title, items: qp.items.map(({ label, description, detail }) => ({ label, description, detail })) });

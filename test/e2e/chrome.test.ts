@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
-import { channelRow, clearFilter, closeEditors, commandInput, e2e, expandView, focusIn, inlineActions, openCommand, openContainer, openViewMenu, poll, quickPickRow, runCommand, runViewMenuItem, screenshot, setFilter, viewHeader, viewPane, viewRows, waitForInspector, waitForWorkbench } from './workbench';
+import { channelRow, clearFilter, clickSettledPickRow, closeEditors, commandInput, e2e, expandView, focusIn, inlineActions, openCommand, openContainer, openViewMenu, poll, quickPickRow, runCommand, runViewMenuItem, screenshot, setFilter, viewHeader, viewPane, viewRows, waitForInspector, waitForWorkbench } from './workbench';
 import type { Page } from 'playwright-core';
 
 /** The workload's private temp dir name: a filter that leaves only its FIFO and Unix socket. */
@@ -249,7 +249,7 @@ describe('chrome: views, search, status bar', function () {
           return false;
         }, 30_000);
         assert.equal(await quickPickRow(page, row).locator(`.codicon-${icon}`).count(), 1, `the match has no ${icon} icon`);
-        await quickPickRow(page, row).click();
+        await clickSettledPickRow(page, row);
       };
       // Before typing: grouped by kind, with icons.
       await openCommand(page, 'IPC Inspector: Go to Channel or Process');

@@ -11,7 +11,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { freeTcpPort, netServerBinary } from '../../fixtures/netServer';
-import { e2e, expandView, openCommand, openContainer, poll, quickPickRow, screenshot, viewHeader, viewPane, waitForWorkbench } from './workbench';
+import { clickSettledPickRow, e2e, expandView, openCommand, openContainer, poll, quickPickRow, screenshot, viewHeader, viewPane, waitForWorkbench } from './workbench';
 import { fdLinks } from '../procFds';
 
 /** Can this process bind the port now (what "free" means to the next server)? */
@@ -193,7 +193,7 @@ describe('Free Port… in the workbench', function () {
       const match = quickPickRow(page, row);
       const found = await match.waitFor({ timeout: 5_000 }).then(() => true, () => false);
       if (found && click) {
-        await match.click();
+        await clickSettledPickRow(page, row);
         return true;
       }
       await page.keyboard.press('Escape');

@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { Frame, Locator, Page } from 'playwright-core';
 import { canRunAttacker, startAttacker, startNamedProcess, type Attacker, type NamedProcess } from '../harness/otherUser';
-import { channelRow, clearFilter, closeEditors, e2e, expandView, foldView, openCommand, openContainer, poll, quickPickRow, runCommand, screenshot, setFilter, viewRows, waitForInspector, waitForWorkbench } from './workbench';
+import { channelRow, clearFilter, clickSettledPickRow, closeEditors, e2e, expandView, foldView, openCommand, openContainer, poll, quickPickRow, runCommand, screenshot, setFilter, viewRows, waitForInspector, waitForWorkbench } from './workbench';
 
 const tag = `ie2eh${process.pid}`;
 const LINK = '[x](command:workbench.action.terminal.new)';
@@ -155,7 +155,7 @@ describe('hostile names as a person sees them (an attacker: nobody)', function (
       assert.deepEqual(await madeFromText(r), []);
     }
     await screenshot(page, 'e2e-hostile-02-goto');
-    await quickPickRow(page, label).click();
+    await clickSettledPickRow(page, label);
     await waitForInspector(page, `[${proc!.pid}]`);
     const frame = await inspectorFrame(page);
     await poll('the command line', async () => (await frame.locator('body').innerText()).includes('</script><script>alert(2)</script>'), 30_000);

@@ -276,6 +276,25 @@ export function quickPickRow(page: Page, label: string | RegExp): Locator {
   return page.locator('.quick-input-widget .monaco-list-row', { has: page.locator('.label-name', { hasText: label }) }).first();
 }
 
+/**
+ * Clicks the live pick's row for `label` once it holds its place: between a keystroke and the
+ * extension's items for it, the workbench lists its own filtering of the previous items, so a row
+ * found at once can move under the pointer (a person, slower than the 20–50 ms this takes, clicks
+ * the settled list).
+ */
+export async function clickSettledPickRow(page: Page, label: string | RegExp, ms = 10_000): Promise<void> {
+  const row = quickPickRow(page, label);
+  let last = '';
+  let same = 0;
+  await poll(`the pick row ${String(label)} to hold its place`, async () => {
+    const at = (await row.getAttribute('data-index', { timeout: 1_000 }).catch(() => null)) ?? '';
+    same = at && at === last ? same + 1 : 0;
+    last = at;
+    return same >= 2;
+  }, ms);
+  await row.click();
+}
+
 /** IPC Inspector: Filter, as a person types it. */
 export async function setFilter(page: Page, text: string): Promise<void> {
   const input = await openCommand(page, 'IPC Inspector: Filter');
