@@ -253,7 +253,7 @@ interface SizeResult {
   backend: Record<string, string>;
   phases: Record<string, PhaseRun[]>;
   /** Peak RSS (MiB) per backend: the CLI's `snapshot --json`, and a SnapshotService process (host + worker). */
-  rss: Record<string, { cli?: number; service?: number; serviceAdded?: number; vscodeAdded?: number; vscodeControl?: number; vscodeOurs?: number; vscodeOursRange?: [number, number]; vscodePairs?: number; vscodeNote?: string }>;
+  rss: Record<string, { cli?: number; cliWallMs?: number; cliCpuMs?: number; service?: number; serviceAdded?: number; vscodeAdded?: number; vscodeControl?: number; vscodeOurs?: number; vscodeOursRange?: [number, number]; vscodePairs?: number; vscodeNote?: string }>;
   /** Per warmed step: its runs before the timed repetitions (the JIT's curve). */
   warmup?: Record<string, WarmupCurve>;
 }
@@ -309,12 +309,14 @@ const BACKEND_STEPS: { name: string; walk: WalkBackend }[] = [
 ];
 
 /** Peak RSS (MiB) of a command, from GNU time; undefined without /usr/bin/time. */
-function peakRss(cmd: string, args: string[], env: NodeJS.ProcessEnv): { peak: number; base?: number } | undefined {
+/** Peak RSS (MiB) of a command, with its wall and CPU time (ms; GNU time's 10 ms resolution), one run. */
+function peakRss(cmd: string, args: string[], env: NodeJS.ProcessEnv): { peak: number; base?: number; wallMs: number; cpuMs: number } | undefined {
   if (!fs.existsSync('/usr/bin/time')) return undefined;
-  const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', cmd, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20 });
-  const m = /MAXRSS (\d+)/.exec(r.stderr ?? '');
+  const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M WALL %e CPU %U %S', cmd, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20 });
+  const m = /MAXRSS (\d+) WALL ([\d.]+) CPU ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
   const base = /BASERSS (\d+)/.exec(r.stderr ?? '');
-  return m && r.status === 0 ? { peak: Number(m[1]) / 1024, ...(base ? { base: Number(base[1]) / 1024 } : {}) } : undefined;
+  if (!m || r.status !== 0) return undefined;
+  return { peak: Number(m[1]) / 1024, wallMs: Number(m[2]) * 1000, cpuMs: (Number(m[3]) + Number(m[4])) * 1000, ...(base ? { base: Number(base[1]) / 1024 } : {}) };
 }
 
 /**
@@ -685,8 +687,11 @@ async function main(): Promise<void> {
           const env = { IPC_INSPECTOR_WALK: b.walk };
           const service = peakRss(process.execPath, [__filename, '--rss-service', b.walk], {});
           const inVscode = args.vscode ? vscodeAdded(b.walk, args.vscodePairs ?? (size.label === '50k' ? 3 : 1)) : { note: 'skipped (--no-vscode)' };
+          const cli = peakRss(bin, ['snapshot', '--json'], env);
           res.rss[b.name] = {
-            cli: peakRss(bin, ['snapshot', '--json'], env)?.peak,
+            cli: cli?.peak,
+            cliWallMs: cli?.wallMs,
+            cliCpuMs: cli?.cpuMs,
             service: service?.peak,
             serviceAdded: service?.base !== undefined ? service.peak - service.base : undefined,
             vscodeAdded: inVscode.added,
@@ -881,6 +886,19 @@ function printSummary(results: SizeResult[]): void {
       for (const [n, x] of Object.entries(r.rss)) {
         const range = x.vscodeOursRange && (x.vscodePairs ?? 1) > 1 ? `${fmt(x.vscodeOursRange[0])}–${fmt(x.vscodeOursRange[1])} (${x.vscodePairs})` : '';
         console.log([r.size, r.backend[n] ?? n, fmt(x.cli ?? NaN), fmt(x.service ?? NaN), fmt(x.serviceAdded ?? NaN), fmt(x.vscodeAdded ?? NaN), fmt(x.vscodeControl ?? NaN), fmt(x.vscodeOurs ?? NaN), range].map((c, i) => pad(c, [6, 9, 7, 8, 7, 11, 11, 7, 14][i])).join(' '));
+      }
+    }
+    // The command a person types, timed as lsof and ss are (fork + exec, node's start and the
+    // addon's load included, output discarded): the in-process figures above leave those out.
+    const ratio = (a: number, b: number): string => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : '—');
+    console.log('One-shot command — `ipc-inspector snapshot --json` > /dev/null, one run per backend (the run above), wall and CPU ms (GNU time, 10 ms steps), beside the median lsof -n -P and ss -a -p -n of the same size');
+    console.log(['size', 'backend', 'CLI wall', 'CLI CPU', 'lsof', 'ss', 'lsof/CLI', 'ss/CLI'].map((c, i) => pad(c, [6, 9, 9, 8, 7, 7, 9, 7][i])).join(' '));
+    for (const r of results) {
+      const lsof = median(r.times['lsof'] ?? []);
+      const ss = median(r.times['ss'] ?? []);
+      for (const [n, x] of Object.entries(r.rss)) {
+        const wall = x.cliWallMs ?? NaN;
+        console.log([r.size, r.backend[n] ?? n, fmt(wall), fmt(x.cliCpuMs ?? NaN), fmt(lsof), fmt(ss), ratio(lsof, wall), ratio(ss, wall)].map((c, i) => pad(c, [6, 9, 9, 8, 7, 7, 9, 7][i])).join(' '));
       }
     }
   }

@@ -12,12 +12,14 @@ import {
   ChannelNode,
   channelTooltip,
   EndpointNode,
+  FoldNode,
   GroupNode,
   InfoNode,
   IpcNode,
   renderSignature,
 } from './nodes';
 import { channelRank } from '../core/channelOrder';
+import { describe, kindOf } from '../core/kinds';
 import type { ModelChange, ViewModel } from './viewModel';
 import * as fmt from '../core/format';
 import { endpointPeers, peerChannelId } from '../core/ends';
@@ -40,6 +42,8 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
   /** Channel node id → the ids of the children the workbench was last given (to fire the channel when they change). */
   private readonly listedChildren = new Map<string, string>();
   private readonly infoNodes = new Map<string, InfoNode>();
+  /** Leaf group id → its fold row (kinds with `fold`), made when first listed. */
+  private readonly foldNodes = new Map<string, FoldNode>();
   /** Leaf group id → its shown channels in display order (with their sort keys). */
   private readonly members = new Map<string, Array<{ k: string; id: string }>>();
   /** Sort key each listed channel was placed with (to find it again on removal). */
@@ -194,12 +198,20 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     }
     // Changed channels may move (a queue filled up): re-place those whose sort key moved.
     for (const g of this.reorder(change.channels)) if (!topsFired.has(g.parent ?? g)) fire.add(g);
+    /** Fold rows holding a changed channel: their facts (states) may read differently. */
+    const foldsTouched = new Set<FoldNode>();
     for (const id of change.channels) {
       const node = this.channelNodes.get(`ch:${id}`);
       const ch = this.model.channelsById.get(id);
       if (!node || !ch) continue;
       const g = this.kindGroup.get(ch.kind)!;
       if (fire.has(g) || topsFired.has(g.parent ?? g)) continue;
+      // into or out of the group's fold (its id and place in order unchanged): the group's rows change
+      if (node.parent !== this.parentOf(ch)) {
+        fire.add(g);
+        continue;
+      }
+      if (node.parent instanceof FoldNode) foldsTouched.add(node.parent);
       if (this.visibleChange(node)) fire.add(node);
       // Its children, when the workbench has them: the channel again when which ones changed, else each that looks different.
       const listed = this.listedChildren.get(node.id);
@@ -207,6 +219,11 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
       const kids = endpointChildren(node, this.childStore(node.id));
       if (kids.map((k) => k.id).join('\n') !== listed) fire.add(node);
       else for (const k of kids) if (this.visibleChange(k)) fire.add(k);
+    }
+    for (const f of foldsTouched) {
+      if (fire.has(f.parent) || fire.has(f.parent.parent ?? f.parent)) continue;
+      this.foldNode(f.parent, this.split(f.parent).folded);
+      if (this.visibleChange(f)) fire.add(f);
     }
     this.fire(fire);
   }
@@ -302,16 +319,14 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     if (element instanceof GroupNode) {
       const leafs = this.leafGroupsOf(element);
       if (leafs.length > 1 || leafs[0] !== element) return leafs.filter((g) => !hidden.has(g.kinds[0]));
-      const ids = this.members.get(element.id) ?? [];
-      if (ids.length === 0) return [this.emptyNode(element)];
-      const out: IpcNode[] = [];
-      for (const { id } of ids.length > MAX_CHILDREN ? ids.slice(0, MAX_CHILDREN) : ids) {
-        const ch = this.model.channelsById.get(id);
-        if (ch) out.push(this.channelNode(ch));
-      }
-      if (ids.length > MAX_CHILDREN) out.push(this.moreNode(element, ids.length - MAX_CHILDREN));
+      const all = this.members.get(element.id) ?? [];
+      if (all.length === 0) return [this.emptyNode(element)];
+      const { listed, folded } = this.split(element);
+      const out = this.channelRows(element, listed);
+      if (folded.length) out.push(this.foldNode(element, folded));
       return out;
     }
+    if (element instanceof FoldNode) return this.channelRows(element, this.split(element.parent).folded);
     if (element instanceof ChannelNode) {
       const kids = endpointChildren(element, this.childStore(element.id));
       this.listedChildren.set(element.id, kids.map((k) => k.id).join('\n'));
@@ -324,7 +339,59 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     return element.parent;
   }
 
-  private moreNode(group: GroupNode, more: number): InfoNode {
+  /** A group's (or its fold's) rows for these members: at most MAX_CHILDREN, then `… N more`. */
+  private channelRows(parent: GroupNode | FoldNode, ids: ReadonlyArray<{ id: string }>): IpcNode[] {
+    const out: IpcNode[] = [];
+    for (const { id } of ids.length > MAX_CHILDREN ? ids.slice(0, MAX_CHILDREN) : ids) {
+      const ch = this.model.channelsById.get(id);
+      if (ch) out.push(this.channelNode(ch));
+    }
+    if (ids.length > MAX_CHILDREN) out.push(this.moreNode(parent, ids.length - MAX_CHILDREN));
+    return out;
+  }
+
+  /** A leaf group's members in order, the ones its kind folds apart (in the same order). */
+  private split(group: GroupNode): { listed: Array<{ k: string; id: string }>; folded: Array<{ k: string; id: string }> } {
+    const all = this.members.get(group.id) ?? [];
+    const fold = foldOf(group);
+    if (!fold) return { listed: all, folded: [] };
+    const listed: Array<{ k: string; id: string }> = [];
+    const folded: Array<{ k: string; id: string }> = [];
+    for (const m of all) {
+      const ch = this.model.channelsById.get(m.id);
+      (ch && fold.holds(ch) ? folded : listed).push(m);
+    }
+    return { listed, folded };
+  }
+
+  /** Where a channel's row goes: its group, or the group's fold row. */
+  private parentOf(ch: Channel): GroupNode | FoldNode {
+    const group = this.kindGroup.get(ch.kind)!;
+    return describe(ch).fold?.holds(ch) ? this.foldNode(group) : group;
+  }
+
+  /** The group's fold row, its label and facts from `folded` when given. */
+  private foldNode(group: GroupNode, folded?: ReadonlyArray<{ id: string }>): FoldNode {
+    const fold = foldOf(group)!;
+    let node = this.foldNodes.get(group.id);
+    if (!node) {
+      node = new FoldNode(group, fold.tooltip);
+      this.foldNodes.set(group.id, node);
+    }
+    if (folded) {
+      const chs: Channel[] = [];
+      for (const { id } of folded) {
+        const ch = this.model.channelsById.get(id);
+        if (ch) chs.push(ch);
+      }
+      node.count = chs.length;
+      node.label = fold.label(chs.length);
+      node.description = fold.description(chs);
+    }
+    return node;
+  }
+
+  private moreNode(group: GroupNode | FoldNode, more: number): InfoNode {
     const id = `${group.id}/more`;
     let node = this.infoNodes.get(id);
     if (!node) {
@@ -362,15 +429,17 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     return node;
   }
 
-  /** The node of a shown channel (created on demand, e.g. for reveal). */
+  /** The node of a shown channel (created on demand, e.g. for reveal), under its group or the group's fold. */
   channelNode(ch: Channel): ChannelNode {
     const id = `ch:${ch.id}`;
+    const parent = this.parentOf(ch);
     let node = this.channelNodes.get(id);
     if (!node) {
-      node = new ChannelNode(id, this.kindGroup.get(ch.kind)!, ch);
+      node = new ChannelNode(id, parent, ch);
       this.channelNodes.set(id, node);
     } else {
       node.channel = ch;
+      node.parent = parent;
     }
     return node;
   }
@@ -389,7 +458,9 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     if (!this.model.isShown(channelId)) return undefined;
     const ch = this.model.channelsById.get(channelId);
     if (!ch) return undefined;
-    const ids = this.members.get(this.kindGroup.get(ch.kind)!.id) ?? [];
+    const group = this.kindGroup.get(ch.kind)!;
+    const { listed, folded } = this.split(group);
+    const ids = describe(ch).fold?.holds(ch) ? folded : listed;
     if (ids.length > MAX_CHILDREN && ids.findIndex((x) => x.id === channelId) >= MAX_CHILDREN) return undefined;
     return this.channelNode(ch);
   }
@@ -425,6 +496,11 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** The fold of a leaf group's kind, if it has one. */
+function foldOf(group: GroupNode) {
+  return group.kinds.length === 1 ? kindOf(group.kinds[0]).fold : undefined;
 }
 
 /** Keys of channels no process holds, by rank: after every held one of the same rank. */

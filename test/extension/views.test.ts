@@ -4,12 +4,13 @@
 // nodes refresh; tooltips are safe Markdown; Reveal Peer finds the other end; the Processes view
 // shows the tree, signal state and tracer.
 import * as assert from 'node:assert/strict';
+import * as net from 'node:net';
 import * as vscode from 'vscode';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import type { Channel } from '../../src/core/model';
 import type { IpcInspectorApi } from '../../src/extension';
-import type { ChannelNode, EndpointNode, GroupNode, IpcNode, ProcessNode, SignalsNode } from '../../src/views/nodes';
-import { channelWhere, heldBy, heldOnlyBy, labelOf, openApi, scan, tooltipText, treeItem, waitFor, walk } from './ipcTestUtil';
+import type { ChannelNode, EndpointNode, FoldNode, GroupNode, IpcNode, ProcessNode, SignalsNode } from '../../src/views/nodes';
+import { channelWhere, heldBy, heldOnlyBy, labelOf, openApi, scan, selectThrough, tooltipText, treeItem, waitFor, walk } from './ipcTestUtil';
 
 interface KindCase {
   fixture: string;
@@ -173,6 +174,51 @@ describe('IPC views', function () {
       assert.ok(md.value.includes('\\<img') || !comm.startsWith('<'), 'the name is not in the tooltip, escaped');
       assert.ok(!md.value.includes('**bold**'), 'raw **bold** in tooltip');
       assert.ok(labelOf(item).includes(f.info.comm), 'label keeps the literal name');
+    }
+  });
+
+  it('TCP connections closed by their process (TIME-WAIT) sit under one fold row after the held ones; reveal opens it', async () => {
+    // a server of this extension host; clients that close first leave TIME-WAIT behind (60 s, nobody's)
+    const server = net.createServer((c) => c.on('end', () => c.end()));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      for (let i = 0; i < 3; i++) {
+        await new Promise<void>((resolve, reject) => {
+          const c = net.connect(port, '127.0.0.1', () => c.end());
+          c.on('error', reject);
+          c.on('close', () => resolve());
+          c.resume();
+        });
+      }
+      const isOurs = (c: Channel) => c.kind === 'tcp' && c.state === 'TIME-WAIT' && c.remote === `127.0.0.1:${port}`;
+      await waitFor('three TIME-WAIT connections to the server', async () => (await scan(api)).snapshot!.channels.filter(isOurs).length >= 3);
+      const listener = await channelWhere(api, 'the listener', (c) => c.kind === 'tcp' && c.state === 'LISTEN' && c.local === `127.0.0.1:${port}`);
+      const waits = api.model.snapshot!.channels.filter(isOurs);
+      const sockets = api.channelsTree.topGroups.find((g) => g.id === 'group:sockets')!;
+      const group = (api.channelsTree.getChildren(sockets) as IpcNode[]).find((n) => n.id === 'group:sockets/tcp') as GroupNode;
+      const rows = api.channelsTree.getChildren(group) as IpcNode[];
+      const fold = rows.find((n): n is FoldNode => n.type === 'fold');
+      assert.ok(fold, `no fold row among ${rows.length} rows`);
+      assert.equal(rows[rows.length - 1], fold, 'the fold row is not last');
+      assert.ok(rows.some((n) => n.id === `ch:${listener.id}`), 'the held listener is not a row of the group');
+      for (const w of waits) assert.ok(!rows.some((n) => n.id === `ch:${w.id}`), `${w.id} listed outside the fold`);
+      const folded = api.channelsTree.getChildren(fold) as IpcNode[];
+      for (const w of waits) assert.ok(folded.some((n) => n.id === `ch:${w.id}` && n.parent === fold), `${w.id} not under the fold`);
+      assert.ok(folded.every((n) => n.type === 'channel' && n.channel.endpoints.length === 0), 'a held channel under the fold');
+      const item = await treeItem(api.channelsTree, fold);
+      assert.match(labelOf(item), /^[\d,]+ closed connections? no process holds$/);
+      assert.match(String(item.description), /TIME-WAIT [\d,]+/);
+      assert.match(tooltipText(item).replace(/\\/g, ''), /TIME-WAIT lasts 60 s/);
+      // the group still counts them: the fold hides rows, not channels
+      assert.ok(group.count >= rows.length - 1 + folded.length);
+      // a reveal goes through the fold (getParent: channel → fold → group)
+      const node = api.channelsTree.findChannel(waits[0].id)!;
+      assert.equal(node.parent, fold);
+      assert.equal(api.channelsTree.getParent(fold), group);
+      await selectThrough(api.channelsView, 'a TIME-WAIT connection selected', () => api.channelsTree.findChannel(waits[0].id));
+    } finally {
+      server.close();
     }
   });
 

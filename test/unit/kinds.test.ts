@@ -205,3 +205,20 @@ test('a TCP listener without a known backlog (/proc/net/tcp says 0) is not descr
   assert.match(none, /3 connections waiting/);
   assert.doesNotMatch(none, /of 0/);
 });
+
+test('TCP folds the connections no process holds or can (inode 0, closing states), never a held or still-to-come one', () => {
+  const fold = KINDS.tcp.fold!;
+  const orphan = { ...SAMPLES.tcp, endpoints: [], inode: 0, state: 'TIME-WAIT' };
+  for (const state of ['TIME-WAIT', 'FIN-WAIT-1', 'FIN-WAIT-2', 'CLOSING', 'LAST-ACK']) assert.equal(fold.holds({ ...orphan, state }), true, state);
+  // a half-closed socket a process holds (or a holder a non-root scan cannot see): it keeps its inode
+  assert.equal(fold.holds({ ...orphan, inode: 77 }), false);
+  assert.equal(fold.holds({ ...SAMPLES.tcp, state: 'FIN-WAIT-2' }), false);
+  // connections to come, and open ones
+  for (const state of ['SYN-RECV', 'ESTAB', 'CLOSE-WAIT', 'LISTEN']) assert.equal(fold.holds({ ...orphan, state }), false, state);
+  assert.equal(fold.label(1), '1 closed connection no process holds');
+  assert.equal(fold.label(12345), '12,345 closed connections no process holds');
+  const states = ['TIME-WAIT', 'FIN-WAIT-2', 'TIME-WAIT', 'LAST-ACK', 'TIME-WAIT', 'FIN-WAIT-2'].map((state) => ({ ...orphan, state }));
+  assert.equal(fold.description(states), 'TIME-WAIT 3 · FIN-WAIT-2 2 · LAST-ACK 1');
+  // no other kind folds (a SysV object nobody holds is the point of its row)
+  assert.deepEqual(Object.values(KINDS).filter((k) => k.fold).map((k) => k.kind), ['tcp']);
+});

@@ -130,6 +130,21 @@ export interface FdInfoRow {
 
 // ------------------------------------------------------------------ the descriptor
 
+/**
+ * The leftovers a group folds into one row (tree: views/nodes/foldNode.ts), so that what
+ * processes hold stays in sight: a web server's thousands of TIME-WAIT connections.
+ */
+export interface KindFold<C extends ChannelBase = ChannelBase> {
+  /** Does this channel go under the fold? */
+  holds(ch: C): boolean;
+  /** The row's label for n folded channels. */
+  label(n: number): string;
+  /** The row's short facts from its channels (`TIME-WAIT 312 · FIN-WAIT-2 3`). */
+  description(chs: readonly C[]): string;
+  /** What they are and why they are folded. */
+  readonly tooltip: string;
+}
+
 export interface KindDescriptor<C extends ChannelBase = ChannelBase> {
   readonly kind: C['kind'];
   /** `SysV message queue`. */
@@ -184,6 +199,8 @@ export interface KindDescriptor<C extends ChannelBase = ChannelBase> {
   readonly roles?: readonly [EndpointRole, EndpointRole];
   /** What it means that no process holds it (default: `No process holds it.`). */
   readonly unheld?: string;
+  /** Channels of this kind its group lists under one folded row, after the others (TCP: connections their processes closed). */
+  readonly fold?: KindFold<C>;
   /** The id of the other end of a connected socket, when the kernel data settles it. */
   peer(ch: C): string | undefined;
   /** A listening socket: it holds connections waiting for accept(), no data. */

@@ -2,6 +2,15 @@
 import { defineKind } from './kind';
 import { inetCommon, type TcpChannel } from './inet';
 
+/**
+ * States of a connection whose process has closed it (close() or exit) while the kernel finishes
+ * TCP. Folded only with inode 0 too: the kernel has detached it from every file, so no process
+ * holds it or can (a half-closed socket a process still holds is FIN-WAIT too, with its inode,
+ * and a non-root scan may not see its holder). SYN-RECV has inode 0 as well but is a connection
+ * still to come: not folded.
+ */
+const CLOSED_BY_PROCESS = new Set(['FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT', 'CLOSING', 'LAST-ACK']);
+
 /** A loopback TCP connection's unacknowledged bytes past which a blocked send is plausible. */
 export const TCP_FULL = 65536;
 
@@ -17,4 +26,15 @@ export const tcp = defineKind<TcpChannel>({
   datagrams: () => false,
   full: (ch) => ch.state === 'ESTAB' && ch.peer !== undefined && ch.sendQueue !== null && ch.sendQueue >= TCP_FULL,
   warnings: () => [],
+  fold: {
+    holds: (ch) => ch.inode === 0 && ch.endpoints.length === 0 && CLOSED_BY_PROCESS.has(ch.state),
+    label: (n) => `${n.toLocaleString('en-US')} closed connection${n === 1 ? '' : 's'} no process holds`,
+    description: (chs) => {
+      const by = new Map<string, number>();
+      for (const ch of chs) by.set(ch.state, (by.get(ch.state) ?? 0) + 1);
+      return [...by].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([s, n]) => `${s} ${n.toLocaleString('en-US')}`).join(' · ');
+    },
+    tooltip:
+      'Connections their processes have closed (close() or exit), kept by the kernel while TCP finishes: TIME-WAIT lasts 60 s, FIN-WAIT-2 until the peer closes or tcp_fin_timeout. No process can read or write them again. Folded so that the connections processes hold stay in sight; ss -t state time-wait lists them too.',
+  },
 });

@@ -10,6 +10,7 @@ import type { EndpointNode } from './endpointNode';
 import type { ProcessNode } from './processNode';
 import type { SignalsNode } from './signalsNode';
 import type { BucketNode, SectionNode } from './sectionNode';
+import type { FoldNode } from './foldNode';
 
 export interface RenderContext {
   procs: ReadonlyMap<number, ProcessInfo>;
@@ -23,7 +24,7 @@ export interface RenderContext {
   rate?(channelId: string): number | undefined;
 }
 
-export type NodeType = 'group' | 'info' | 'channel' | 'endpoint' | 'process' | 'signals' | 'section' | 'bucket';
+export type NodeType = 'group' | 'fold' | 'info' | 'channel' | 'endpoint' | 'process' | 'signals' | 'section' | 'bucket';
 
 export abstract class BaseNode {
   /** Discriminator (tests run in another bundle, where instanceof does not hold). */
@@ -33,7 +34,7 @@ export abstract class BaseNode {
   abstract toTreeItem(ctx: RenderContext): vscode.TreeItem;
 }
 
-export type IpcNode = GroupNode | InfoNode | ChannelNode | EndpointNode | ProcessNode | SignalsNode | SectionNode | BucketNode;
+export type IpcNode = GroupNode | FoldNode | InfoNode | ChannelNode | EndpointNode | ProcessNode | SignalsNode | SectionNode | BucketNode;
 
 /**
  * What a person sees of a rendered item (label, description, icon, state, menus), not its

@@ -24,7 +24,8 @@ export class ChannelNode extends BaseNode {
   readonly type = 'channel' as const;
   constructor(
     readonly id: string,
-    readonly parent: IpcNode | undefined,
+    /** Its group, or the group's fold row (views/channelsTree.ts moves it when it enters or leaves the fold). */
+    public parent: IpcNode | undefined,
     public channel: Channel,
   ) {
     super();

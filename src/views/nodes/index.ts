@@ -1,12 +1,13 @@
 // Tree node types shared by the Channels and Processes views, one class per file. Every node has
 // a stable id, a parent (for reveal) and a contextValue the package.json menus key on:
-//   ipc.group | ipc.info | ipc.signals
+//   ipc.group | ipc.fold | ipc.info | ipc.signals
 //   ipc.channel.<kind>[ hasPeer][ removable]
 //   ipc.endpoint.<kind>[ hasPeer]
 //   ipc.process | ipc.section.<channels|internal|children> | ipc.bucket
 // Node objects are kept by id in each provider and updated in place, never re-created.
 import { ChannelNode } from './channelNode';
 import { EndpointNode } from './endpointNode';
+import { FoldNode } from './foldNode';
 import { GroupNode } from './groupNode';
 import { ProcessNode } from './processNode';
 import { SignalsNode } from './signalsNode';
@@ -16,6 +17,7 @@ import { fdRanges, groupFds } from '../../core/endpointGroups';
 
 export { BaseNode, renderSignature, type IpcNode, type NodeType, type RenderContext } from './base';
 export { mdEscape, plain, safeMarkdown } from './markdown';
+export { FoldNode } from './foldNode';
 export { GroupNode } from './groupNode';
 export { InfoNode } from './infoNode';
 export { ChannelNode, channelTooltip } from './channelNode';
@@ -38,5 +40,6 @@ export function nodeData(node: IpcNode): unknown {
   if (node instanceof SectionNode) return { process: node.parent.proc.pid, section: node.section, count: node.count };
   if (node instanceof BucketNode) return { bucket: node.bucketId, label: node.label, pids: node.pids };
   if (node instanceof GroupNode) return { group: node.label, kinds: node.kinds, shown: node.count, total: node.total };
+  if (node instanceof FoldNode) return { fold: node.label, group: node.parent.label, count: node.count, states: node.description };
   return { label: node.label, description: node.description };
 }
