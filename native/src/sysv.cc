@@ -102,12 +102,12 @@ struct Copied {
   std::vector<char> data;
 };
 
-// MSG_COPY | IPC_NOWAIT from index 0; the queue's counters before and after (equal ones show
-// nothing was consumed).
+// MSG_COPY | IPC_NOWAIT from message `first` on (MSG_COPY's msgtyp is the message's position);
+// the queue's counters before and after (equal ones show nothing was consumed).
 class MsgPeekWorker : public ThreadWorker {
  public:
-  MsgPeekWorker(Napi::Env env, int msqid, int maxMessages, int maxBytes)
-      : ThreadWorker(env, "ipcInspectorMsgPeek"), msqid_(msqid), maxMessages_(maxMessages), maxBytes_(maxBytes) {}
+  MsgPeekWorker(Napi::Env env, int msqid, int maxMessages, int maxBytes, int first)
+      : ThreadWorker(env, "ipcInspectorMsgPeek"), msqid_(msqid), maxMessages_(maxMessages), maxBytes_(maxBytes), first_(first) {}
 
  protected:
   void Execute() override {
@@ -128,7 +128,7 @@ class MsgPeekWorker : public ThreadWorker {
     size_t qb = most < (16u << 20) ? most : (16u << 20);
     if (qb > bufBytes) bufBytes = qb;
     std::vector<char> buf(sizeof(long) + bufBytes);
-    for (int index = 0; index < maxMessages_; index++) {
+    for (long index = first_; index < static_cast<long>(first_) + maxMessages_; index++) {
       ssize_t n;
       do {
         n = msgrcv(msqid_, buf.data(), bufBytes, index, MSG_COPY | IPC_NOWAIT | MSG_NOERROR);
@@ -153,7 +153,7 @@ class MsgPeekWorker : public ThreadWorker {
     for (uint32_t i = 0; i < out_.size(); i++) {
       const Copied& c = out_[i];
       Napi::Object o = Napi::Object::New(env);
-      o.Set("index", Napi::Number::New(env, i));
+      o.Set("index", Napi::Number::New(env, static_cast<double>(first_) + i));
       o.Set("type", Napi::Number::New(env, static_cast<double>(c.type)));
       o.Set("size", Napi::Number::New(env, static_cast<double>(c.size)));
       o.Set("data", Napi::Buffer<char>::Copy(env, c.data.data(), c.data.size()));
@@ -168,7 +168,7 @@ class MsgPeekWorker : public ThreadWorker {
   }
 
  private:
-  int msqid_, maxMessages_, maxBytes_;
+  int msqid_, maxMessages_, maxBytes_, first_;
   struct msqid_ds before_ {}, after_ {};
   bool haveAfter_ = false;
   std::vector<Copied> out_;
@@ -450,8 +450,9 @@ Napi::Value MsgPeek(const Napi::CallbackInfo& info) {
   int msqid = ArgInt(info, 0, "msqid");
   int maxMessages = ArgInt(info, 1, "maxMessages");
   int maxBytes = ArgInt(info, 2, "maxBytesPerMessage");
-  if (maxMessages < 0 || maxBytes < 0) ThrowType(env, "maxMessages and maxBytesPerMessage must be >= 0");
-  return (new MsgPeekWorker(env, msqid, maxMessages, maxBytes))->Start();
+  int first = info.Length() > 3 && !info[3].IsUndefined() ? ArgInt(info, 3, "first") : 0;
+  if (maxMessages < 0 || maxBytes < 0 || first < 0) ThrowType(env, "maxMessages, maxBytesPerMessage and first must be >= 0");
+  return (new MsgPeekWorker(env, msqid, maxMessages, maxBytes, first))->Start();
 }
 
 // shmRead(shmid, offset, length) → Promise<Buffer>

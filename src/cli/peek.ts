@@ -16,7 +16,7 @@ export const PEEK_USAGE = 'usage: ipc-inspector peek <channel-id> [--json] [--ma
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'json', type: 'flag', short: 'j', help: 'print the peek as JSON (bytes as base64)' },
   { name: 'max-bytes', type: 'value', metavar: 'N', help: 'read at most N bytes (default DEFAULT_MAX, at most 16 MiB: page with --offset)' },
-  { name: 'offset', type: 'value', metavar: 'N', help: 'start at byte N (shared memory, files)' },
+  { name: 'offset', type: 'value', metavar: 'N', help: 'start at byte N (shared memory, files, pipe and socket queues), or at message N of a SysV queue' },
   { name: 'help', type: 'flag', short: 'h', help: 'show this help' },
 ];
 
@@ -84,7 +84,7 @@ function printText(out: Output, ch: Channel, r: PeekResult): void {
         w(`message #${m.index} type=${m.type} size=${m.size}${m.truncated ? ` (first ${m.data.length} bytes)` : ''}`);
         for (const l of hexdump(m.data)) w('  ' + l);
       }
-      if (r.messages.length === 0) w('(queue is empty)');
+      if (r.messages.length === 0) w((r.after ?? r.before)?.messages ? '(no message from this offset on)' : '(queue is empty)');
       break;
     case 'bytes':
       w(`offset ${r.offset}, ${r.data.length} bytes${r.total !== null ? ` of ${r.total}` : ''}${r.capacity ? `, capacity ${r.capacity}` : ''}`);

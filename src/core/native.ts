@@ -437,8 +437,8 @@ export interface NativeAddon {
   /** Walk threads given up while blocked in the kernel (process-wide); walks skip their pids until they return. */
   stuckWalks(): StuckWalk[];
 
-  /** MSG_COPY | IPC_NOWAIT from index 0 up to `maxMessages`; never consumes. Rejects ENOSYS without CONFIG_CHECKPOINT_RESTORE. */
-  msgPeek(msqid: number, maxMessages: number, maxBytesPerMessage: number): Promise<MsgPeekResult>;
+  /** MSG_COPY | IPC_NOWAIT of up to `maxMessages` from position `first` (default 0; each message's `index` is its position); never consumes. Rejects ENOSYS without CONFIG_CHECKPOINT_RESTORE. */
+  msgPeek(msqid: number, maxMessages: number, maxBytesPerMessage: number, first?: number): Promise<MsgPeekResult>;
   /** shmat(SHM_RDONLY), copy [offset, offset+length), shmdt. */
   shmRead(shmid: number, offset: number, length: number): Promise<Buffer>;
   /** IPC_STAT + GETALL/GETNCNT/GETZCNT/GETPID of one semaphore set. */

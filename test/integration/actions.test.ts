@@ -96,6 +96,27 @@ describe('SysV message queue', () => {
     assert.deepEqual(r.after, r.before);
   });
 
+  test('an offset counts messages: the peek starts at that position, each message keeps its index, and the note says where the rest is', { skip: noNative }, async () => {
+    const later = (await peekChannel(channel(), [], { offset: 2, maxBytes: 65536 })) as MessagesPeek;
+    assert.deepEqual(later.messages.map((m) => [m.index, m.type, m.size]), [[2, 2, msgs[2][1].length], [3, 42, msgs[3][1].length]]);
+    assert.ok(later.messages[0].data.equals(msgs[2][1]));
+    assert.equal(later.truncated, false);
+    assert.ok(later.notes.some((n) => n.startsWith('showing messages 2–3 of 4')), later.notes.join(' | '));
+    // a page of one: the next page is named
+    const one = (await peekChannel(channel(), [], { offset: 1, maxMessages: 1 })) as MessagesPeek;
+    assert.deepEqual(one.messages.map((m) => [m.index, m.type]), [[1, 7]]);
+    assert.equal(one.truncated, true);
+    assert.ok(one.notes.some((n) => n.includes('--offset 2')), one.notes.join(' | '));
+    const first = (await peekChannel(channel(), [], { maxMessages: 3 })) as MessagesPeek;
+    assert.ok(first.notes.some((n) => n.startsWith('showing the first 3 of 4 messages') && n.includes('--offset 3')), first.notes.join(' | '));
+    // past the end: nothing, said so; the queue is as it was
+    const past = (await peekChannel(channel(), [], { offset: 4 })) as MessagesPeek;
+    assert.deepEqual(past.messages, []);
+    assert.ok(past.notes.some((n) => /holds 4 messages: none from message 4 on/.test(n)), past.notes.join(' | '));
+    assert.deepEqual(past.after, past.before);
+    assert.equal(past.before?.messages, 4);
+  });
+
   test('maxBytes cuts messages and says so', { skip: noNative }, async () => {
     const r = (await peekChannel(channel(), [], { maxBytes: 4 })) as MessagesPeek;
     assert.equal(r.messages[0].data.toString(), 'firs');

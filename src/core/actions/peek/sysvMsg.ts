@@ -1,25 +1,29 @@
-// SysV message queues: msgrcv(MSG_COPY | IPC_NOWAIT) of each message by position, with the
-// queue's counters before and after (equal ones show nothing was consumed). Needs
+// SysV message queues: msgrcv(MSG_COPY | IPC_NOWAIT) of each message by position (an offset counts
+// messages), with the queue's counters before and after (equal ones show nothing was consumed). Needs
 // CONFIG_CHECKPOINT_RESTORE; without it ENOSYS is reported, never a consuming read.
 import type { SysvMsgChannel } from '../../model';
 import { boundedInt, explainPeek, needNative, ownerOf, type Peeker } from './common';
 import { DEFAULT_PEEK_MAX_MESSAGES } from './types';
 
-export const peekSysvMsg: Peeker<SysvMsgChannel> = async ({ channel, native, maxBytes, maxMessages: max, base, at, call }) => {
+export const peekSysvMsg: Peeker<SysvMsgChannel> = async ({ channel, native, maxBytes, maxMessages: max, offset, base, at, call }) => {
   const what = `copy the messages of SysV queue ${channel.msqid}`;
   const addon = needNative(native, what);
   const maxMessages = boundedInt(max, DEFAULT_PEEK_MAX_MESSAGES, 1, 1 << 20, 'maxMessages');
+  // a queue's offset counts messages (MSG_COPY reads by position): `peek --offset 1024` pages on
+  const first = boundedInt(offset, 0, 0, 2 ** 31 - 1 - maxMessages, 'offset');
   let raw;
   try {
-    raw = await call(what, () => addon.msgPeek(channel.msqid, maxMessages, maxBytes));
+    raw = await call(what, () => addon.msgPeek(channel.msqid, maxMessages, maxBytes, first));
   } catch (e) {
     throw explainPeek(e, { what, ...ownerOf(channel) });
   }
   const { before, after } = raw;
   const messages = raw.messages.map((m) => ({ index: m.index, type: m.type, size: m.size, data: Buffer.from(m.data), truncated: m.truncated }));
   const queued = after?.messages ?? before.messages;
-  const truncated = queued > messages.length;
-  if (truncated) base.notes.push(`showing the first ${messages.length} of ${queued} messages`);
+  const truncated = queued > first + messages.length;
+  if (first > 0 && messages.length === 0) base.notes.push(`the queue holds ${queued} message${queued === 1 ? '' : 's'}: none from message ${first} on (the first is message 0)`);
+  else if (first > 0) base.notes.push(`showing messages ${first}–${first + messages.length - 1} of ${queued} (the first is message 0)${truncated ? `; \`ipc-inspector peek --offset ${first + messages.length}\` reads on` : ''}`);
+  else if (truncated) base.notes.push(`showing the first ${messages.length} of ${queued} messages; \`ipc-inspector peek --offset ${messages.length}\` reads on`);
   if (messages.some((m) => m.truncated)) base.notes.push(`messages longer than ${maxBytes} bytes are cut`);
   if (after && (before.messages !== after.messages || before.bytes !== after.bytes)) {
     base.notes.push('the queue changed while it was read (another process sent or received meanwhile)');

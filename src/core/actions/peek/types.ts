@@ -9,7 +9,7 @@ export const DEFAULT_PEEK_MAX_MESSAGES = 1024;
 export interface PeekOptions {
   /** Upper bound on the bytes read (per message for queues, total for the others). */
   maxBytes?: number;
-  /** Byte offset into shared memory (paged kinds) or into the buffered bytes of a pipe/socket. */
+  /** Byte offset into shared memory (paged kinds) or into the buffered bytes of a pipe/socket; for a SysV queue, the first message's position. */
   offset?: number;
   maxMessages?: number;
   /** Override the addon (tests); `null` forces the paths without it. */
