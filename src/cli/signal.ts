@@ -4,9 +4,9 @@
 // a confirmation (SIGKILL/SIGSTOP, PID 1, another user's process, a root process outside your
 // terminal session, glibc-reserved signals) the CLI asks on the terminal, or — when stdin is not
 // a terminal — refuses unless --yes (or --force) is given. Exit codes: 0 sent, 1 failed or not
-// confirmed, 2 bad arguments.
+// confirmed, 2 bad arguments. Signal 0 is `kill -0`: the same checks, pidfd-bound, nothing sent.
 import * as readline from 'node:readline';
-import { currentEuid, readProcessInfo, runSignal, sessionOrigins, type Question } from '../core/actions';
+import { checkSignalPermission, currentEuid, readProcessInfo, runSignal, sessionOrigins, type Question } from '../core/actions';
 import { ActionError } from '../core/actions/errors';
 import { escapeControl, safeJson } from '../core/escape';
 import { signalNumber } from '../core/signals';
@@ -42,6 +42,20 @@ function askOnTerminal(out: Output, q: Question): Promise<boolean> {
   });
 }
 
+/** `signal PID 0`: does the process exist (still the one that started at --start-time), and may we signal it? Exit 0 yes, 1 no. */
+async function existenceCheck(pid: number, args: ReturnType<typeof parseOptions>, out: Output): Promise<number> {
+  if (args.values.has('value')) throw new UsageError('signal 0 sends nothing: --value does not apply');
+  const givenStart = parseInteger('start-time', args.values.get('start-time'), 0, Number.MAX_SAFE_INTEGER);
+  const proc = await readProcessInfo(pid);
+  if (!proc) throw new ActionError('ESRCH', `process ${pid} does not exist (ESRCH)`);
+  const startTime = givenStart ?? proc.startTime;
+  const r = await checkSignalPermission({ pid, startTime });
+  if (args.flags.has('json')) out.data(safeJson({ ok: true, pid, signal: 0, exists: true, permitted: true, comm: proc.comm, startTime, method: r.method }) + '\n');
+  else out.text(`process ${pid} (${escapeControl(proc.comm)}) exists and you may signal it; nothing was sent\n`);
+  if (r.weakerGuarantee) out.note(`warning: ${r.weakerGuarantee}\n`);
+  return 0;
+}
+
 export async function run(argv: string[], out: Output): Promise<number> {
   try {
     // strict: a flag given a value (`--yes=no`) is a usage error, never a yes
@@ -50,7 +64,8 @@ export async function run(argv: string[], out: Output): Promise<number> {
       out.text(
         `${SIGNAL_USAGE}\n\nSends SIG to the process, bound to its start time (pidfd). Asks first when the policy says so\n` +
           '(uncatchable signals, PID 1, other users\' processes, root processes outside your terminal session);\n' +
-          'without a terminal to ask on, such a signal is sent only with --yes (or --force).\n\noptions:\n' +
+          'without a terminal to ask on, such a signal is sent only with --yes (or --force).\n' +
+          'SIG 0 sends nothing: it checks, as kill -0 does, that the process exists and that you may signal it (exit 0 or 1).\n\noptions:\n' +
           usageLines(OPTIONS).join('\n') +
           '\n',
       );
@@ -60,8 +75,9 @@ export async function run(argv: string[], out: Output): Promise<number> {
     const [pidText, sigText] = args.positional;
     if (!/^\d+$/.test(pidText) || Number(pidText) <= 0 || Number(pidText) > 4194304) throw new ActionError('EINVAL', `invalid pid: ${pidText}`);
     const pid = Number(pidText);
+    if (/^(sig)?0$/i.test(sigText.trim())) return await existenceCheck(pid, args, out);
     const sig = signalNumber(sigText);
-    if (sig === undefined) throw new ActionError('EINVAL', `unknown signal: ${sigText} (try SIGTERM, 15, SIGRTMIN+3)`);
+    if (sig === undefined) throw new ActionError('EINVAL', `unknown signal: ${sigText} (try SIGTERM, 15, SIGRTMIN+3, or 0 to check without sending)`);
     const value = parseInteger('value', args.values.get('value'), -2147483648, 2147483647);
     const givenStart = parseInteger('start-time', args.values.get('start-time'), 0, Number.MAX_SAFE_INTEGER);
     const proc = await readProcessInfo(pid);

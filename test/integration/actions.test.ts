@@ -6,7 +6,7 @@
 // children for pipes and sockets, a tiny C program for the signal recorder.
 import { test, describe, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -578,6 +578,36 @@ describe('permission errors are explained (as user nobody)', () => {
     assert.match(r.err, /^ipc-inspector signal: EPERM: .*not permitted — the process belongs to root/);
     assert.equal(r.err.split('\n').length, 1, 'one line');
     child.kill();
+  });
+
+  test('signal 0 (kill -0): nothing sent; exit 0 for a process one may signal, EPERM naming the owner for root\'s, ESRCH and ESTALE as a signal would', { skip: canSu ? false : 'needs root, su and dist/cli.js' }, async () => {
+    // a process that records every signal it gets: signal 0 must reach it as nothing at all
+    const record = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-sig0-')), 'got');
+    const child = spawn('sh', ['-c', `for s in HUP INT QUIT USR1 USR2 TERM ALRM; do trap "echo $s >> ${record}" $s; done; while :; do sleep 0.1; done`]);
+    children.push(child);
+    try {
+      await waitFor(() => fs.existsSync(`/proc/${child.pid}/stat`) || undefined, 'the child');
+      const mine = spawnSync(process.execPath, [cli, 'signal', String(child.pid), '0', '--json'], { encoding: 'utf8' });
+      assert.equal(mine.status, 0, mine.stderr);
+      const j = JSON.parse(mine.stdout) as { ok: boolean; signal: number; exists: boolean; permitted: boolean; startTime: number };
+      assert.deepEqual([j.ok, j.signal, j.exists, j.permitted], [true, 0, true, true]);
+      const r = asNobody(['signal', String(child.pid), '0']);
+      assert.equal(r.code, 1);
+      assert.match(r.err, /^ipc-inspector signal: EPERM: signal 0 to \d+: not permitted — the process belongs to root/);
+      const stale = spawnSync(process.execPath, [cli, 'signal', String(child.pid), 'SIG0', '--start-time', String(j.startTime + 1)], { encoding: 'utf8' });
+      assert.equal(stale.status, 1);
+      assert.match(stale.stderr, /ESTALE/);
+      child.kill('SIGKILL');
+      await waitFor(() => (child.exitCode !== null || child.signalCode !== null) || undefined, 'the child gone');
+      const gone = spawnSync(process.execPath, [cli, 'signal', String(child.pid), '0'], { encoding: 'utf8' });
+      assert.equal(gone.status, 1);
+      assert.match(gone.stderr, /ESRCH/);
+      // no trap ran: nothing was delivered
+      assert.equal(fs.existsSync(record) ? fs.readFileSync(record, 'utf8') : '', '');
+    } finally {
+      child.kill('SIGKILL');
+      fs.rmSync(path.dirname(record), { recursive: true, force: true });
+    }
   });
 
   test('SysV queue peek without read permission: EACCES, names the mode and owner', { skip: canSu && !noNative ? false : 'needs root, su, dist/cli.js and the addon' }, async () => {

@@ -140,28 +140,45 @@ export function checkSignalRequest(req: SendSignalRequest): number {
 /** Sends `signal` to the process `pid` only if it is still the one that started at `startTime`. */
 export async function sendSignal(req: SendSignalRequest, opts: SendSignalOptions = {}): Promise<SendSignalResult> {
   const sig = checkSignalRequest(req);
-  const name = signalName(sig);
+  if (req.value !== undefined && !(opts.native !== undefined ? opts.native : loadNative().addon)) {
+    throw new ActionError('ENOTSUP', `${signalName(sig)} with a value needs sigqueue/pidfd_send_signal, i.e. the native addon, which is not loaded`, 'build it with `npm run build:native`');
+  }
+  return pinnedSend(req.pid, req.startTime, sig, signalName(sig), req.value, opts);
+}
+
+/**
+ * `kill -0` bound to the process's start time: the checks a signal goes through (the process
+ * exists, is the one that started at `startTime`, and this process may signal it), nothing sent.
+ * Throws as sendSignal would (ESRCH, ESTALE, EPERM naming the owner).
+ */
+export async function checkSignalPermission(req: Pick<SendSignalRequest, 'pid' | 'startTime'>, opts: SendSignalOptions = {}): Promise<SendSignalResult> {
+  checkSignalRequest({ ...req, signal: 'SIGTERM' }); // the pid and start time (0 is no signal name)
+  return pinnedSend(req.pid, req.startTime, 0, 'signal 0 (existence and permission check)', undefined, opts);
+}
+
+async function pinnedSend(pid: number, startTime: number, sig: number, name: string, value: number | undefined, opts: SendSignalOptions): Promise<SendSignalResult> {
   const procRoot = opts.procRoot ?? '/proc';
   const native = opts.native !== undefined ? opts.native : loadNative().addon;
   const at = () => new Date().toISOString();
+  const sigName = sig === 0 ? 'signal 0' : name;
 
   if (native) {
     let pidfd: number;
     try {
-      pidfd = native.pidfdOpen(req.pid);
+      pidfd = native.pidfdOpen(pid);
     } catch (e) {
-      throw sendError(e, req.pid, name, procRoot, opts.userName);
+      throw sendError(e, pid, sigName, procRoot, opts.userName);
     }
     try {
       // The pidfd now pins one process; if /proc/PID is a different one, the pid was recycled
       // before we opened it (or the process exited: readStartTime throws ESRCH).
-      const actual = readStartTime(req.pid, procRoot);
-      if (actual !== req.startTime) throw staleError(req.pid, req.startTime, actual);
+      const actual = readStartTime(pid, procRoot);
+      if (actual !== startTime) throw staleError(pid, startTime, actual);
       try {
-        if (req.value !== undefined) native.pidfdSendSignal(pidfd, sig, req.value);
+        if (value !== undefined) native.pidfdSendSignal(pidfd, sig, value);
         else native.pidfdSendSignal(pidfd, sig);
       } catch (e) {
-        throw sendError(e, req.pid, name, procRoot, opts.userName);
+        throw sendError(e, pid, sigName, procRoot, opts.userName);
       }
     } finally {
       try {
@@ -170,20 +187,17 @@ export async function sendSignal(req: SendSignalRequest, opts: SendSignalOptions
         /* EBADF: closed already; the signal's outcome is what matters */
       }
     }
-    return { pid: req.pid, signal: sig, signalName: name, value: req.value, method: 'pidfd_send_signal', at: at() };
+    return { pid, signal: sig, signalName: name, value, method: 'pidfd_send_signal', at: at() };
   }
 
-  if (req.value !== undefined) {
-    throw new ActionError('ENOTSUP', `${name} with a value needs sigqueue/pidfd_send_signal, i.e. the native addon, which is not loaded`, 'build it with `npm run build:native`');
-  }
-  const actual = readStartTime(req.pid, procRoot);
-  if (actual !== req.startTime) throw staleError(req.pid, req.startTime, actual);
+  const actual = readStartTime(pid, procRoot);
+  if (actual !== startTime) throw staleError(pid, startTime, actual);
   try {
-    process.kill(req.pid, sig);
+    process.kill(pid, sig);
   } catch (e) {
-    throw sendError(e, req.pid, name, procRoot, opts.userName);
+    throw sendError(e, pid, sigName, procRoot, opts.userName);
   }
-  return { pid: req.pid, signal: sig, signalName: name, method: 'kill', weakerGuarantee: WEAKER_GUARANTEE, at: at() };
+  return { pid, signal: sig, signalName: name, method: 'kill', weakerGuarantee: WEAKER_GUARANTEE, at: at() };
 }
 
 /** True for the signals glibc reserves (32, 33): sending them can break a process's threads. */
