@@ -215,10 +215,10 @@ test('TCP folds the connections no process holds or can (inode 0, closing states
   assert.equal(fold.holds({ ...SAMPLES.tcp, state: 'FIN-WAIT-2' }), false);
   // connections to come, and open ones
   for (const state of ['SYN-RECV', 'ESTAB', 'CLOSE-WAIT', 'LISTEN']) assert.equal(fold.holds({ ...orphan, state }), false, state);
-  assert.equal(fold.label(1), '1 closed connection no process holds');
-  assert.equal(fold.label(12345), '12,345 closed connections no process holds');
+  assert.equal(fold.label(1), '1 closed connection');
+  assert.equal(fold.label(12345), '12,345 closed connections');
   const states = ['TIME-WAIT', 'FIN-WAIT-2', 'TIME-WAIT', 'LAST-ACK', 'TIME-WAIT', 'FIN-WAIT-2'].map((state) => ({ ...orphan, state }));
-  assert.equal(fold.description(states), 'TIME-WAIT 3 · FIN-WAIT-2 2 · LAST-ACK 1');
+  assert.equal(fold.description(states), 'no process · TIME-WAIT 3 · FIN-WAIT-2 2 · LAST-ACK 1');
   // no other kind folds (a SysV object nobody holds is the point of its row)
   assert.deepEqual(Object.values(KINDS).filter((k) => k.fold).map((k) => k.kind), ['tcp']);
 });

@@ -28,11 +28,12 @@ export const tcp = defineKind<TcpChannel>({
   warnings: () => [],
   fold: {
     holds: (ch) => ch.inode === 0 && ch.endpoints.length === 0 && CLOSED_BY_PROCESS.has(ch.state),
-    label: (n) => `${n.toLocaleString('en-US')} closed connection${n === 1 ? '' : 's'} no process holds`,
+    // short: a side bar of 300 px shows about 30 characters of a nested row
+    label: (n) => `${n.toLocaleString('en-US')} closed connection${n === 1 ? '' : 's'}`,
     description: (chs) => {
       const by = new Map<string, number>();
       for (const ch of chs) by.set(ch.state, (by.get(ch.state) ?? 0) + 1);
-      return [...by].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([s, n]) => `${s} ${n.toLocaleString('en-US')}`).join(' · ');
+      return ['no process', ...[...by].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([s, n]) => `${s} ${n.toLocaleString('en-US')}`)].join(' · ');
     },
     tooltip:
       'Connections their processes have closed (close() or exit), kept by the kernel while TCP finishes: TIME-WAIT lasts 60 s, FIN-WAIT-2 until the peer closes or tcp_fin_timeout. No process can read or write them again. Folded so that the connections processes hold stay in sight; ss -t state time-wait lists them too.',
