@@ -84,13 +84,13 @@ export function renderChannel(v: ChannelView): void {
           `\u2026 ${v.moreHolders.toLocaleString('en-US')} more endpoints: ipc-inspector snapshot --json lists every one`))] : []))),
   ]);
   offsetNav.hidden = !d.paged;
-  peekBar.hidden = d.peek === null;
-  noPeekEl.hidden = d.peek !== null;
-  setText(noPeekEl, d.noPeek ?? '');
+  peekBar.hidden = d.peek === null || !!v.noPeek;
+  noPeekEl.hidden = d.peek !== null && !v.noPeek;
+  setText(noPeekEl, v.noPeek ?? d.noPeek ?? '');
   peekAltersEl.hidden = !v.peekAlters;
   setText(peekAltersEl, v.peekAlters ?? '');
   renderChart(chartEl);
-  if (d.peek !== null && !v.peekAlters && (!page.lastPeek || page.lastPeek.channelId !== c.id)) {
+  if (d.peek !== null && !v.peekAlters && !v.noPeek && (!page.lastPeek || page.lastPeek.channelId !== c.id)) {
     if (page.pendingPeek.size === 0) requestPeek();
   }
 }
@@ -99,7 +99,7 @@ export function renderChannel(v: ChannelView): void {
 export function objectChanged(): void {
   const c = page.lastUpdate?.channel?.channel;
   if (!c || page.lastPeek?.channelId !== c.id || page.pendingPeek.size) return;
-  if (page.state.autoPeek && !page.lastUpdate?.channel?.peekAlters) requestPeek();
+  if (page.state.autoPeek && !page.lastUpdate?.channel?.peekAlters && !page.lastUpdate?.channel?.noPeek) requestPeek();
   else newDataBar.hidden = false;
 }
 

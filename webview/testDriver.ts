@@ -26,6 +26,8 @@ export function report(view: string): void {
   const active = document.activeElement;
   texts.push(`focus:${active && active !== document.body ? active.id || active.tagName : ''}`);
   texts.push(`newData:${document.getElementById('new-data')?.hidden === false ? 'shown' : 'hidden'}`);
+  const noPeek = document.getElementById('no-peek');
+  if (noPeek && !noPeek.hidden) texts.push(`noPeek:${noPeek.textContent ?? ''}`);
   const alters = document.getElementById('peek-alters');
   if (alters && !alters.hidden) texts.push(`peekAlters:${alters.textContent ?? ''}`);
   // a page of bytes shown as text (a pipe, FIFO, socket or shared memory peek)

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { kindOf } from '../core/kinds';
 import type { InspectorTarget } from '../snapshotSource';
 import type { IpcNode } from '../views/nodes';
+import { MAX_CHILDREN } from '../views/channelsTree';
 import { buildSearchIndex, searchIndex, type SearchEntry } from '../views/search';
 import { ensureSnapshot, Services } from './services';
 
@@ -135,6 +136,9 @@ export function register(s: Services): vscode.Disposable {
       if (!entry) return undefined;
     }
     const node = await revealEntry(s, entry).catch(() => undefined);
+    // shown by the filter but not listed: past the first MAX_CHILDREN rows of its group (a busy
+    // server's closed connections): said, not a reveal that silently does nothing
+    if (!node && !entry.hidden && entry.type === 'channel') void s.ui.info(`IPC Inspector: “${entry.label}” is past the first ${MAX_CHILDREN.toLocaleString('en-US')} rows of its group, so the tree does not list it; the inspector shows it, and Filter… narrows the tree to it.`);
     // Beside the tree, without taking the focus from it (as a click does); a match the filter
     // hides has no place in the tree, so the inspector takes the focus instead.
     s.inspector?.open(targetOf(entry), { preserveFocus: !!node });

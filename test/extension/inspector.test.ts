@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -231,6 +232,31 @@ describe('Inspector panel', function () {
     await rendered('the peek asked for', (x) => x.view === 'peek' && x.texts[0] === title);
     // Peek read it by attaching: the extension host is the last attacher
     await waitFor('the extension host as the last attacher', () => lastPid() === process.pid);
+  });
+
+  it('a connection no process holds (TIME-WAIT) is not peeked: no Peek button, the panel says why, no error', async () => {
+    const server = net.createServer((c) => c.on('end', () => c.end()));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const c = net.connect(port, '127.0.0.1', () => c.end());
+        c.on('error', reject);
+        c.on('close', () => resolve());
+        c.resume();
+      });
+      const ch = await channelWhere(api, 'the TIME-WAIT connection', (c) => c.kind === 'tcp' && c.state === 'TIME-WAIT' && c.remote === `127.0.0.1:${port}`);
+      await vscode.commands.executeCommand(CMD, 'reset');
+      await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
+      const r = await rendered('the reason instead of Peek', (x) => x.texts.some((t) => t.startsWith('noPeek:')));
+      assert.match(r.texts.find((t) => t.startsWith('noPeek:'))!, /no fd to read its queue through/);
+      for (let i = 0; i < 2; i++) await api.source.refresh();
+      await vscode.commands.executeCommand(CMD, 'drive', { action: 'report' });
+      const st = await state();
+      assert.equal(st.rendered.filter((x) => x.view === 'peek' && x.texts[0] === r.texts[0]).length, 0, 'a peek rendered (an error: ENOENT, no process holds the socket)');
+    } finally {
+      server.close();
+    }
   });
 
   it('a semaphore\'s last pid is a comm[pid] link, as every pid the facts name', async function () {

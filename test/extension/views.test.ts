@@ -210,6 +210,7 @@ describe('IPC views', function () {
       assert.match(labelOf(item), /^[\d,]+ closed connections?$/);
       assert.match(String(item.description), /^no process · .*TIME-WAIT [\d,]+/);
       assert.match(tooltipText(item).replace(/\\/g, ''), /TIME-WAIT lasts 60 s/);
+      assert.match(tooltipText(item).replace(/\\/g, ''), /closed connections?\*\* — no process · .*TIME-WAIT [\d,]+/, 'the tooltip repeats the states a narrow side bar cuts');
       // the group still counts them: the fold hides rows, not channels
       assert.ok(group.count >= rows.length - 1 + folded.length);
       // a reveal goes through the fold (getParent: channel → fold → group)

@@ -219,6 +219,11 @@ test('TCP folds the connections no process holds or can (inode 0, closing states
   assert.equal(fold.label(12345), '12,345 closed connections');
   const states = ['TIME-WAIT', 'FIN-WAIT-2', 'TIME-WAIT', 'LAST-ACK', 'TIME-WAIT', 'FIN-WAIT-2'].map((state) => ({ ...orphan, state }));
   assert.equal(fold.description(states), 'no process · TIME-WAIT 3 · FIN-WAIT-2 2 · LAST-ACK 1');
+  // nothing to peek through: no Peek button for an unheld socket, of any socket kind
+  assert.match(KINDS.tcp.noPeekFor!(orphan) ?? '', /no fd to read its queue through/);
+  assert.equal(KINDS.tcp.noPeekFor!(SAMPLES.tcp), null);
+  assert.match(KINDS.unix.noPeekFor!({ ...SAMPLES.unix, endpoints: [] }) ?? '', /no fd/);
+  assert.equal(KINDS.udp.noPeekFor!({ ...SAMPLES.udp }), null);
   // no other kind folds (a SysV object nobody holds is the point of its row)
   assert.deepEqual(Object.values(KINDS).filter((k) => k.fold).map((k) => k.kind), ['tcp']);
 });

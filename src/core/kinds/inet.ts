@@ -131,9 +131,19 @@ export function inetColumns<C extends InetChannel>(): Column<C>[] {
 }
 
 /** What TCP and UDP descriptors have in common; each kind file adds its own. */
+/**
+ * A socket's queue is read through a holder's fd (pidfd_getfd + MSG_PEEK): with none (a connection
+ * its process closed, or holders this scan could not see) there is nothing to read it through.
+ */
+export function unheldSocket(ch: ChannelBase): string | null {
+  return ch.endpoints.length
+    ? null
+    : 'No process this scan can see holds this socket, so there is no fd to read its queue through (a TCP connection its process closed, in TIME-WAIT or FIN-WAIT, holds no data either).';
+}
+
 export function inetCommon<C extends InetChannel>(kind: C['kind']): Pick<
   KindDescriptor<C>,
-  'idShape' | 'inodeOfId' | 'name' | 'longTitle' | 'description' | 'columns' | 'ends' | 'peer' | 'listening' | 'owner' | 'mentions' | 'probe' | 'fds' | 'peek' | 'paged' | 'remove' | 'queue' | 'depth' | 'empty' | 'missing'
+  'idShape' | 'inodeOfId' | 'name' | 'longTitle' | 'description' | 'columns' | 'ends' | 'peer' | 'listening' | 'owner' | 'mentions' | 'probe' | 'fds' | 'peek' | 'noPeekFor' | 'paged' | 'remove' | 'queue' | 'depth' | 'empty' | 'missing'
 > {
   const upper = kind.toUpperCase();
   return {
@@ -160,6 +170,7 @@ export function inetCommon<C extends InetChannel>(kind: C['kind']): Pick<
     probe: 'sockets',
     fds: SOCKET_FDS,
     peek: 'socket' as PeekMethodFor<C>,
+    noPeekFor: unheldSocket,
     paged: false,
     remove: notRemovable,
     // a listener's queue is connections waiting for accept(), not bytes

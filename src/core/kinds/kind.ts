@@ -234,6 +234,8 @@ export interface KindDescriptor<C extends ChannelBase = ChannelBase> {
   readonly peek: PeekMethodFor<C> | null;
   /** Why it cannot be peeked (said instead of a Peek button) when `peek` is null. */
   readonly noPeek?: string;
+  /** Why this object cannot be peeked though its kind can (said instead of the Peek button), null when it can. */
+  noPeekFor?(ch: C): string | null;
   /**
    * What a peek of this object would change in it, when it would (never its data: facts the kernel
    * keeps about its users). The panel then peeks only when asked, and says this beside the button.

@@ -4,6 +4,7 @@ import type { ChannelBase } from '../model';
 import { col, mntnsColumn } from '../columns';
 import { formatBytes, shortText } from '../text';
 import { SOCKET_FDS } from './fds';
+import { unheldSocket } from './inet';
 import { defineKind, inodeOfSimpleId, noMentions, noOwner, notRemovable, otherMntns } from './kind';
 
 export type UnixType = 'stream' | 'dgram' | 'seqpacket';
@@ -129,6 +130,7 @@ export const unix = defineKind<UnixChannel>({
   probe: 'sockets',
   fds: SOCKET_FDS,
   peek: 'socket',
+  noPeekFor: unheldSocket,
   paged: false,
   remove: notRemovable,
   queue: (ch) =>

@@ -27,7 +27,8 @@ export class FoldNode extends BaseNode {
     item.contextValue = 'ipc.fold';
     item.description = this.description;
     const md = safeMarkdown();
-    md.appendMarkdown(mdEscape(this.tooltip));
+    // the states, which a narrow side bar cuts from the description
+    md.appendMarkdown(`**${mdEscape(this.label)}** — ${mdEscape(this.description)}\n\n${mdEscape(this.tooltip)}`);
     item.tooltip = md;
     item.iconPath = new vscode.ThemeIcon('fold');
     return item;

@@ -343,6 +343,7 @@ export class InspectorPanel {
     // a process's fds of one mode in one row (fd 4–9,11–19999), at most LIMITS.rows rows
     const { items, more } = endpointListing(ch.endpoints, 2, LIMITS.rows);
     const peekAlters = describe(ch).peekAlters?.(ch);
+    const noPeek = describe(ch).noPeekFor?.(ch);
     return {
       channel: { ...ch, endpoints: [] },
       title: channelTitle(ch),
@@ -362,6 +363,7 @@ export class InspectorPanel {
       })),
       ...peerView(ch, procs, snap),
       ...(peekAlters ? { peekAlters } : {}),
+      ...(noPeek ? { noPeek } : {}),
     };
   }
 

@@ -155,6 +155,8 @@ export interface ChannelView {
   names?: Record<number, string>;
   /** What a peek would change in the object (kinds peekAlters): the panel then peeks only when asked. */
   peekAlters?: string;
+  /** Why this object cannot be peeked though its kind can (kinds noPeekFor): no Peek button, no peek. */
+  noPeek?: string;
   /** The other end, when the snapshot has it (a connection's peer, a Unix socket's): its id and who holds it, for the Peer fact's link. */
   peer?: { id: string; holders: string };
 }
