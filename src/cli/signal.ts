@@ -13,6 +13,7 @@ import { signalNumber } from '../core/signals';
 import { fail } from './common';
 import { parseInteger, parseOptions, UsageError, usageLines, type OptionSpec } from './args';
 import type { Output } from './output';
+import type { ProcessInfo } from '../core/model';
 
 export const SIGNAL_USAGE = 'usage: ipc-inspector signal <pid> <SIG> [--value N] [--start-time T] [--json] [--yes]';
 
@@ -42,15 +43,11 @@ function askOnTerminal(out: Output, q: Question): Promise<boolean> {
   });
 }
 
-/** `signal PID 0`: does the process exist (still the one that started at --start-time), and may we signal it? Exit 0 yes, 1 no. */
-async function existenceCheck(pid: number, args: ReturnType<typeof parseOptions>, out: Output): Promise<number> {
-  if (args.values.has('value')) throw new UsageError('signal 0 sends nothing: --value does not apply');
-  const givenStart = parseInteger('start-time', args.values.get('start-time'), 0, Number.MAX_SAFE_INTEGER);
-  const proc = await readProcessInfo(pid);
-  if (!proc) throw new ActionError('ESRCH', `process ${pid} does not exist (ESRCH)`);
-  const startTime = givenStart ?? proc.startTime;
+/** `signal PID 0`: is the process still the one that started at `startTime`, and may we signal it? Exit 0 yes, 1 no (thrown). */
+async function existenceCheck(proc: ProcessInfo, startTime: number, json: boolean, out: Output): Promise<number> {
+  const pid = proc.pid;
   const r = await checkSignalPermission({ pid, startTime });
-  if (args.flags.has('json')) out.data(safeJson({ ok: true, pid, signal: 0, exists: true, permitted: true, comm: proc.comm, startTime, method: r.method }) + '\n');
+  if (json) out.data(safeJson({ ok: true, pid, signal: 0, exists: true, permitted: true, comm: proc.comm, startTime, method: r.method }) + '\n');
   else out.text(`process ${pid} (${escapeControl(proc.comm)}) exists and you may signal it; nothing was sent\n`);
   if (r.weakerGuarantee) out.note(`warning: ${r.weakerGuarantee}\n`);
   return 0;
@@ -75,13 +72,15 @@ export async function run(argv: string[], out: Output): Promise<number> {
     const [pidText, sigText] = args.positional;
     if (!/^\d+$/.test(pidText) || Number(pidText) <= 0 || Number(pidText) > 4194304) throw new ActionError('EINVAL', `invalid pid: ${pidText}`);
     const pid = Number(pidText);
-    if (/^(sig)?0$/i.test(sigText.trim())) return await existenceCheck(pid, args, out);
-    const sig = signalNumber(sigText);
+    const check = /^(sig)?0$/i.test(sigText.trim());
+    const sig = check ? 0 : signalNumber(sigText);
     if (sig === undefined) throw new ActionError('EINVAL', `unknown signal: ${sigText} (try SIGTERM, 15, SIGRTMIN+3, or 0 to check without sending)`);
     const value = parseInteger('value', args.values.get('value'), -2147483648, 2147483647);
+    if (check && value !== undefined) throw new UsageError('signal 0 sends nothing: --value does not apply');
     const givenStart = parseInteger('start-time', args.values.get('start-time'), 0, Number.MAX_SAFE_INTEGER);
     const proc = await readProcessInfo(pid);
     if (!proc) throw new ActionError('ESRCH', `process ${pid} no longer exists (ESRCH)`);
+    if (check) return await existenceCheck(proc, givenStart ?? proc.startTime, args.flags.has('json'), out);
     const yes = args.flags.has('yes') || args.flags.has('force');
     const interactive = !!process.stdin.isTTY && !!process.stderr.isTTY;
     const origins = await sessionOrigins();

@@ -459,9 +459,12 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     const ch = this.model.channelsById.get(channelId);
     if (!ch) return undefined;
     const group = this.kindGroup.get(ch.kind)!;
-    const { listed, folded } = this.split(group);
-    const ids = describe(ch).fold?.holds(ch) ? folded : listed;
-    if (ids.length > MAX_CHILDREN && ids.findIndex((x) => x.id === channelId) >= MAX_CHILDREN) return undefined;
+    // the fold's rows and the others are both parts of the group: only a group past the cap can cut either
+    if ((this.members.get(group.id)?.length ?? 0) > MAX_CHILDREN) {
+      const { listed, folded } = this.split(group);
+      const ids = describe(ch).fold?.holds(ch) ? folded : listed;
+      if (ids.length > MAX_CHILDREN && ids.findIndex((x) => x.id === channelId) >= MAX_CHILDREN) return undefined;
+    }
     return this.channelNode(ch);
   }
 

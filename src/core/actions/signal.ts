@@ -123,10 +123,15 @@ function sendError(e: unknown, pid: number, sigName: string, procRoot: string, u
   return new ActionError(code, `${sigName} to ${pid}: ${messageOf(e)} (${code})`);
 }
 
-/** Validates the request; returns the signal number. */
-export function checkSignalRequest(req: SendSignalRequest): number {
+/** Validates the process a request names: its pid and start time. */
+function checkTarget(req: Pick<SendSignalRequest, 'pid' | 'startTime'>): void {
   if (!Number.isSafeInteger(req.pid) || req.pid <= 0 || req.pid > 4194304) throw new ActionError('EINVAL', `invalid pid: ${String(req.pid)}`);
   if (!Number.isSafeInteger(req.startTime) || req.startTime < 0) throw new ActionError('EINVAL', `invalid start time: ${String(req.startTime)}`);
+}
+
+/** Validates the request; returns the signal number. */
+export function checkSignalRequest(req: SendSignalRequest): number {
+  checkTarget(req);
   const sig = signalNumber(req.signal);
   if (sig === undefined) throw new ActionError('EINVAL', `unknown signal: ${String(req.signal)}`);
   if (req.value !== undefined) {
@@ -140,10 +145,11 @@ export function checkSignalRequest(req: SendSignalRequest): number {
 /** Sends `signal` to the process `pid` only if it is still the one that started at `startTime`. */
 export async function sendSignal(req: SendSignalRequest, opts: SendSignalOptions = {}): Promise<SendSignalResult> {
   const sig = checkSignalRequest(req);
-  if (req.value !== undefined && !(opts.native !== undefined ? opts.native : loadNative().addon)) {
+  const native = opts.native !== undefined ? opts.native : loadNative().addon;
+  if (req.value !== undefined && !native) {
     throw new ActionError('ENOTSUP', `${signalName(sig)} with a value needs sigqueue/pidfd_send_signal, i.e. the native addon, which is not loaded`, 'build it with `npm run build:native`');
   }
-  return pinnedSend(req.pid, req.startTime, sig, signalName(sig), req.value, opts);
+  return pinnedSend(req.pid, req.startTime, sig, signalName(sig), req.value, native, opts);
 }
 
 /**
@@ -152,22 +158,20 @@ export async function sendSignal(req: SendSignalRequest, opts: SendSignalOptions
  * Throws as sendSignal would (ESRCH, ESTALE, EPERM naming the owner).
  */
 export async function checkSignalPermission(req: Pick<SendSignalRequest, 'pid' | 'startTime'>, opts: SendSignalOptions = {}): Promise<SendSignalResult> {
-  checkSignalRequest({ ...req, signal: 'SIGTERM' }); // the pid and start time (0 is no signal name)
-  return pinnedSend(req.pid, req.startTime, 0, 'signal 0 (existence and permission check)', undefined, opts);
+  checkTarget(req);
+  return pinnedSend(req.pid, req.startTime, 0, 'signal 0', undefined, opts.native !== undefined ? opts.native : loadNative().addon, opts);
 }
 
-async function pinnedSend(pid: number, startTime: number, sig: number, name: string, value: number | undefined, opts: SendSignalOptions): Promise<SendSignalResult> {
+async function pinnedSend(pid: number, startTime: number, sig: number, name: string, value: number | undefined, native: NativeAddon | null | undefined, opts: SendSignalOptions): Promise<SendSignalResult> {
   const procRoot = opts.procRoot ?? '/proc';
-  const native = opts.native !== undefined ? opts.native : loadNative().addon;
   const at = () => new Date().toISOString();
-  const sigName = sig === 0 ? 'signal 0' : name;
 
   if (native) {
     let pidfd: number;
     try {
       pidfd = native.pidfdOpen(pid);
     } catch (e) {
-      throw sendError(e, pid, sigName, procRoot, opts.userName);
+      throw sendError(e, pid, name, procRoot, opts.userName);
     }
     try {
       // The pidfd now pins one process; if /proc/PID is a different one, the pid was recycled
@@ -178,7 +182,7 @@ async function pinnedSend(pid: number, startTime: number, sig: number, name: str
         if (value !== undefined) native.pidfdSendSignal(pidfd, sig, value);
         else native.pidfdSendSignal(pidfd, sig);
       } catch (e) {
-        throw sendError(e, pid, sigName, procRoot, opts.userName);
+        throw sendError(e, pid, name, procRoot, opts.userName);
       }
     } finally {
       try {
@@ -195,7 +199,7 @@ async function pinnedSend(pid: number, startTime: number, sig: number, name: str
   try {
     process.kill(pid, sig);
   } catch (e) {
-    throw sendError(e, pid, sigName, procRoot, opts.userName);
+    throw sendError(e, pid, name, procRoot, opts.userName);
   }
   return { pid, signal: sig, signalName: name, method: 'kill', weakerGuarantee: WEAKER_GUARANTEE, at: at() };
 }

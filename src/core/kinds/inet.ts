@@ -5,7 +5,7 @@ import type { ChannelBase } from '../model';
 import { col, type Column } from '../columns';
 import { formatBytes } from '../text';
 import { SOCKET_FDS } from './fds';
-import { inodeOfSimpleId, noMentions, notRemovable, plural, type KindDescriptor, type PeekMethodFor } from './kind';
+import { inodeOfSimpleId, noMentions, notRemovable, plural, unheldSocket, type KindDescriptor, type PeekMethodFor } from './kind';
 
 export interface InetChannel extends ChannelBase {
   kind: 'tcp' | 'udp';
@@ -131,16 +131,6 @@ export function inetColumns<C extends InetChannel>(): Column<C>[] {
 }
 
 /** What TCP and UDP descriptors have in common; each kind file adds its own. */
-/**
- * A socket's queue is read through a holder's fd (pidfd_getfd + MSG_PEEK): with none (a connection
- * its process closed, or holders this scan could not see) there is nothing to read it through.
- */
-export function unheldSocket(ch: ChannelBase): string | null {
-  return ch.endpoints.length
-    ? null
-    : 'No process this scan can see holds this socket, so there is no fd to read its queue through (a TCP connection its process closed, in TIME-WAIT or FIN-WAIT, holds no data either).';
-}
-
 export function inetCommon<C extends InetChannel>(kind: C['kind']): Pick<
   KindDescriptor<C>,
   'idShape' | 'inodeOfId' | 'name' | 'longTitle' | 'description' | 'columns' | 'ends' | 'peer' | 'listening' | 'owner' | 'mentions' | 'probe' | 'fds' | 'peek' | 'noPeekFor' | 'paged' | 'remove' | 'queue' | 'depth' | 'empty' | 'missing'

@@ -328,6 +328,17 @@ export const noWarnings = (): string[] => [];
 export const noneMissing = (): undefined => undefined;
 export const notRemovable = (): null => null;
 
+/**
+ * Sockets' noPeekFor: a socket's queue is read through a holder's fd (pidfd_getfd + MSG_PEEK);
+ * with none (a connection its process closed, or holders this scan could not see) there is
+ * nothing to read it through.
+ */
+export function unheldSocket(ch: ChannelBase): string | null {
+  return ch.endpoints.length
+    ? null
+    : 'No process this scan can see holds this socket, so there is no fd to read its queue through (a TCP connection its process closed, in TIME-WAIT or FIN-WAIT, holds no data either).';
+}
+
 /** Neither full nor empty, no warning, nothing a missing capability hides: an object a snapshot sees no traffic in. */
 export const NO_STATE_TRAITS = { full: never, empty: never, warnings: noWarnings, missing: noneMissing } as const;
 

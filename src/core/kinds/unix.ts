@@ -4,8 +4,7 @@ import type { ChannelBase } from '../model';
 import { col, mntnsColumn } from '../columns';
 import { formatBytes, shortText } from '../text';
 import { SOCKET_FDS } from './fds';
-import { unheldSocket } from './inet';
-import { defineKind, inodeOfSimpleId, noMentions, noOwner, notRemovable, otherMntns } from './kind';
+import { defineKind, inodeOfSimpleId, noMentions, noOwner, notRemovable, otherMntns, unheldSocket } from './kind';
 
 export type UnixType = 'stream' | 'dgram' | 'seqpacket';
 
