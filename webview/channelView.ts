@@ -46,7 +46,8 @@ chanSection.append(
   h('h2', {}, 'Contents'), noPeekEl, peekAltersEl, peekBar, newDataBar, offsetNav, peekOut,
 );
 
-export function renderChannel(v: ChannelView): void {
+/** `gone`: the object's last view, read-only (webview/main.ts renderGone): no peek and no offer of one. */
+export function renderChannel(v: ChannelView, gone = false): void {
   chanSection.hidden = false;
   procSection.hidden = true;
   const c = v.channel;
@@ -83,14 +84,18 @@ export function renderChannel(v: ChannelView): void {
         ...(v.moreHolders ? [h('tr', { 'data-key': 'holder:more' }, h('td', { colspan: '4', class: 'muted' },
           `\u2026 ${v.moreHolders.toLocaleString('en-US')} more endpoints: ipc-inspector snapshot --json lists every one`))] : []))),
   ]);
-  offsetNav.hidden = !d.paged;
-  peekBar.hidden = d.peek === null || !!v.noPeek;
-  noPeekEl.hidden = d.peek !== null && !v.noPeek;
-  setText(noPeekEl, v.noPeek ?? d.noPeek ?? '');
-  peekAltersEl.hidden = !v.peekAlters;
+  const noPeek = gone
+    ? `It no longer exists: there is nothing to peek.${page.lastPeek?.channelId === c.id ? ' The last peek stays below, as it was read.' : ''}`
+    : v.noPeek;
+  offsetNav.hidden = gone || !d.paged;
+  peekBar.hidden = d.peek === null || !!noPeek;
+  noPeekEl.hidden = d.peek !== null && !noPeek;
+  setText(noPeekEl, noPeek ?? d.noPeek ?? '');
+  peekAltersEl.hidden = gone || !v.peekAlters;
   setText(peekAltersEl, v.peekAlters ?? '');
+  if (gone) newDataBar.hidden = true;
   renderChart(chartEl);
-  if (d.peek !== null && !v.peekAlters && !v.noPeek && (!page.lastPeek || page.lastPeek.channelId !== c.id)) {
+  if (!gone && d.peek !== null && !v.peekAlters && !v.noPeek && (!page.lastPeek || page.lastPeek.channelId !== c.id)) {
     if (page.pendingPeek.size === 0) requestPeek();
   }
 }

@@ -9,7 +9,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-divider/index.js';
-import { isHostMessage } from '../src/webviews/inspector/protocol';
+import { isHostMessage, type UpdateMessage } from '../src/webviews/inspector/protocol';
 import { append, button, h, patchChildren, setText } from './dom';
 import { chanSection, descEl, notice, noticeEl, procSection, statusEl, titleEl } from './page';
 import { renderProcess, signalLog, signalResult } from './processView';
@@ -36,21 +36,46 @@ function render(): void {
     h('span', { id: 'updated-at' }, `${u.paused ? 'paused' : 'live'} \u00b7 updated ${new Date(u.at).toLocaleTimeString()}`),
     ...(u.capabilities.native ? [] : [h('span', { title: u.capabilities.nativeError ?? '', id: 'no-native' }, 'native addon not loaded: peeks and pidfd signals are unavailable')]),
   ]);
-  if (u.gone) {
-    setText(titleEl, u.target.pid ? `Process ${u.target.pid} has exited` : `${u.target.channelId ?? ''} no longer exists`);
-    setText(descEl, 'It disappeared from the last scan. Its history is kept below.');
-    procSection.hidden = true;
-    chanSection.hidden = true;
-    renderProblems(undefined);
-    return report('gone');
-  }
-  renderProblems(u.problems);
+  renderProblems(u.gone ? undefined : u.problems);
+  if (u.gone) return renderGone(u);
+  setGone(false);
   if (u.process) renderProcess(u.process);
   else procSection.hidden = true;
   signalLog.render(u.process ? u.signalLog : undefined);
   if (u.channel) renderChannel(u.channel);
   else chanSection.hidden = true;
   report(u.process ? 'process' : 'channel');
+}
+
+/**
+ * A target that went: its last view stays, read-only (the host sends it as `last`, never as the
+ * live object a peek or a signal acts on), under a title that names it and says when it was last
+ * seen. Without a last view (a panel restored onto a target already gone) the id is all there is.
+ */
+function renderGone(u: UpdateMessage): void {
+  const last = u.last;
+  const when = (iso: string) => new Date(iso).toLocaleTimeString();
+  setGone(true);
+  if (last?.process) {
+    renderProcess(last.process);
+    signalLog.render(undefined);
+  } else if (last?.channel) renderChannel(last.channel, true);
+  else {
+    procSection.hidden = true;
+    chanSection.hidden = true;
+  }
+  const name = titleEl.textContent ?? '';
+  if (u.target.pid) setText(titleEl, last?.process ? `${name} has exited` : `Process ${u.target.pid} has exited`);
+  else setText(titleEl, last?.channel ? `${name} no longer exists` : `${u.target.channelId ?? ''} no longer exists`);
+  setText(descEl, last
+    ? `It was not in the scan of ${when(u.at)}. Below is how it was in the last scan that had it (${when(last.at)}); ${u.target.pid ? 'it can no longer be signalled' : 'it can no longer be peeked'}.`
+    : `It was not in the scan of ${when(u.at)}.`);
+  report('gone');
+}
+
+/** A gone target's sections are dimmed and lose their actions (styles.css: `.gone .live-only`). */
+function setGone(gone: boolean): void {
+  for (const s of [procSection, chanSection]) s.classList.toggle('gone', gone);
 }
 onRerender(render);
 noticeEl.after(problemsSection);

@@ -45,7 +45,7 @@ export function renderPeek(p: WirePeek): void {
         ...([['Messages', p.messages], ['Max messages', p.maxMessages], ['Message size', p.messageSize], ['Bytes queued', p.bytes], ['Notify pid', p.notifyPid ?? 'none']] as Array<[string, unknown]>)
           .map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, String(v ?? '?'))))),
         h('div', { class: 'notice warning' }, p.explanation),
-        h('div', { class: 'row' }, button('Receive one message (consumes it)\u2026', () => {
+        h('div', { class: 'row live-only' }, button('Receive one message (consumes it)\u2026', () => {
           post({ type: 'receiveMq', requestId: page.nextRequest++, channelId: p.channelId });
         }, { icon: 'warning', secondary: true, id: 'receive-mq', title: 'Takes one message off the queue, after a confirmation' })));
       break;

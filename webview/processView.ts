@@ -38,8 +38,8 @@ for (const f of [signalField, valueField]) f.addEventListener('keydown', (e: Eve
 procSection.append(
   h('h2', {}, 'Process'), procFacts,
   h('h2', {}, 'Send a signal'),
-  h('div', { class: 'row' }, signalField, valueField, sendButton),
-  signalHint, signalResult,
+  h('div', { class: 'row live-only' }, signalField, valueField, sendButton),
+  h('div', { class: 'live-only' }, signalHint, signalResult),
   h('h2', {}, 'Signals'),
   h('p', { class: 'desc' }, 'Every signal with this process\u2019s disposition (from /proc/PID/status and its signalfds) and the kernel\u2019s default action. SIGKILL and SIGSTOP can be neither caught, blocked nor ignored.'),
   h('div', { class: 'row' }, filterBox),
@@ -90,14 +90,14 @@ export function renderProcess(p: ProcessView): void {
   const rows = p.signals.filter((s) => page.state.filter === 'all' || s.sets.length > 0 || !s.realtime);
   const mark = (on: boolean, key: string, label: string) => h('td', { class: `flag ${on ? `yes ${key}` : 'muted'}`, 'aria-label': `${label}: ${on ? 'yes' : 'no'}` }, on ? label : '\u2013');
   patchChildren(signalTable, [
-    h('thead', {}, h('tr', {}, ...['#', 'Signal', ...SIGNAL_SETS.map((s) => s.title), 'Default action', 'Meaning', ''].map((t) => h('th', { scope: 'col' }, t)))),
+    h('thead', {}, h('tr', {}, ...['#', 'Signal', ...SIGNAL_SETS.map((s) => s.title), 'Default action', 'Meaning', ''].map((t) => h('th', { scope: 'col', ...(t ? {} : { class: 'live-only' }) }, t)))),
     h('tbody', {}, ...rows.map((s) => h('tr', { 'data-key': `sig:${s.number}` },
       h('td', {}, String(s.number)),
       h('td', { class: 'mono' }, s.name),
       ...SIGNAL_SETS.map((set) => mark(s.sets.includes(set.key), set.key, set.title.toLowerCase())),
       h('td', {}, s.action),
       h('td', { class: 'muted' }, s.description),
-      h('td', {}, linkButton('Select', () => selectSignal(s), `Put ${s.name} in the send field`, `select-${s.name}`)),
+      h('td', { class: 'live-only' }, linkButton('Select', () => selectSignal(s), `Put ${s.name} in the send field`, `select-${s.name}`)),
     ))),
   ]);
   patchChildren(procChannels, [

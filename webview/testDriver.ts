@@ -2,7 +2,7 @@
 // and drive the page's own controls when the host asks (testDrive).
 import type { HostMessage } from '../src/webviews/inspector/protocol';
 import { chanFacts, holdersEl, peekButton } from './channelView';
-import { noticeEl, titleEl } from './page';
+import { descEl, noticeEl, titleEl } from './page';
 import { peekOut } from './peekView';
 import { driveSignal, procChannels, procFacts, signalLog, signalResult, signalTable } from './processView';
 import { page, post } from './state';
@@ -26,6 +26,9 @@ export function report(view: string): void {
   const active = document.activeElement;
   texts.push(`focus:${active && active !== document.body ? active.id || active.tagName : ''}`);
   texts.push(`newData:${document.getElementById('new-data')?.hidden === false ? 'shown' : 'hidden'}`);
+  // the actions a person can see (laid out: not hidden, not in a hidden or gone section)
+  texts.push(`actions:${['peek-button', 'send-signal', 'receive-mq', 'offset-input'].filter((id) => (document.getElementById(id)?.getClientRects().length ?? 0) > 0).join(',')}`);
+  texts.push(`description:${descEl.textContent ?? ''}`);
   const noPeek = document.getElementById('no-peek');
   if (noPeek && !noPeek.hidden) texts.push(`noPeek:${noPeek.textContent ?? ''}`);
   const alters = document.getElementById('peek-alters');

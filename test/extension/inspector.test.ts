@@ -259,6 +259,52 @@ describe('Inspector panel', function () {
     }
   });
 
+  it('an object that goes keeps its last view, read-only: its name, when it was last seen, its facts and last peek; no Peek, and a peek is refused', async function () {
+    if (!api.source.current?.capabilities.native) return this.skip();
+    const fx = await makeFixture('sysv-msg', { comm: 'tr-gone', msgs: [{ type: 7, text: 'last words' }] });
+    fixtures.push(fx);
+    const ch = await channelWhere(api, 'the queue', (c) => c.kind === 'sysv-msg' && c.msqid === fx.info.msqid);
+    await vscode.commands.executeCommand(CMD, 'reset');
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
+    const live = await rendered('the peeked queue', (r) => r.texts.some((t) => t.startsWith('message:0:')));
+    const title = live.texts[0].slice('title:'.length);
+    assert.ok(live.texts.includes('actions:peek-button'), live.texts.filter((t) => t.startsWith('actions:')).join());
+    await fx.close();
+    await api.source.refresh();
+    const gone = await rendered('the gone view', (r) => r.view === 'gone' && r.texts[0].startsWith(`title:${title}`));
+    assert.equal(gone.texts[0], `title:${title} no longer exists`);
+    assert.match(gone.texts.find((t) => t.startsWith('description:'))!, /^description:It was not in the scan of .+\. Below is how it was in the last scan that had it \(.+\); it can no longer be peeked\.$/);
+    // the last view: its facts and the messages of the last peek, as they were
+    for (const want of [`fact:Id=${ch.id}`, ...live.texts.filter((t) => t.startsWith('message:0:'))]) assert.ok(gone.texts.includes(want), `${want} missing: ${gone.texts.join(' | ')}`);
+    assert.match(gone.texts.find((t) => t.startsWith('noPeek:'))!, /^noPeek:It no longer exists: there is nothing to peek\. The last peek stays below/);
+    assert.ok(gone.texts.includes('actions:'), `an action is still offered: ${gone.texts.filter((t) => t.startsWith('actions:')).join()}`);
+    // the host no longer lets the page act on it
+    const before = (await state()).rejected.length;
+    await vscode.commands.executeCommand(CMD, 'post', { type: 'peek', requestId: 900, channelId: ch.id, offset: 0 });
+    await waitFor('the peek refused', async () => (await state()).rejected.length > before || undefined);
+  });
+
+  it('a process that exits keeps its last view, read-only: "comm[pid] has exited", its facts; no signal form, and a signal is refused', async function () {
+    const fx = await makeFixture('pipe', { comm: 'tr-exits' });
+    fixtures.push(fx);
+    await channelWhere(api, 'its pipe', (c) => c.kind === 'pipe' && c.endpoints.some((e) => e.pid === fx.pid));
+    await vscode.commands.executeCommand(CMD, 'reset');
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { pid: fx.pid });
+    const live = await rendered('the process', (r) => r.texts.includes(`title:tr-exits[${fx.pid}]`));
+    assert.ok(live.texts.includes('actions:send-signal'), live.texts.filter((t) => t.startsWith('actions:')).join());
+    const startTime = api.source.current!.processes.find((p) => p.pid === fx.pid)!.startTime;
+    await fx.close();
+    await api.source.refresh();
+    const gone = await rendered('the exited process', (r) => r.view === 'gone' && r.texts[0].includes(`[${fx.pid}]`));
+    assert.equal(gone.texts[0], `title:tr-exits[${fx.pid}] has exited`);
+    assert.match(gone.texts.find((t) => t.startsWith('description:'))!, /it can no longer be signalled\.$/);
+    assert.ok(gone.texts.includes(`procFact:PID=${fx.pid}`), gone.texts.filter((t) => t.startsWith('procFact:')).join(' | '));
+    assert.ok(gone.texts.includes('actions:'), `an action is still offered: ${gone.texts.filter((t) => t.startsWith('actions:')).join()}`);
+    const before = (await state()).rejected.length;
+    await vscode.commands.executeCommand(CMD, 'post', { type: 'sendSignal', requestId: 901, pid: fx.pid, startTime, signal: 15 });
+    await waitFor('the signal refused', async () => (await state()).rejected.length > before || undefined);
+  });
+
   it('a semaphore\'s last pid is a comm[pid] link, as every pid the facts name', async function () {
     if (!api.source.current?.capabilities.native) return this.skip();
     const fx = await makeFixture('sysv-sem', { comm: 'tr-sem', values: [3, 0] });

@@ -27,7 +27,7 @@ import { problemViews, type TargetProblems } from './problemViews';
 import { disposeAll, initPanel, panelWebviewOptions, type PanelPage } from '../panelShell';
 import {
   INSPECTOR_VIEW_TYPE, PROTOCOL_VERSION, LIMITS, validateWebviewMessage, checkShown, depthOf, isChannelId,
-  type ChannelView, type HolderView, type HostMessage, type ProcessView, type WebviewMessage, type WirePeek, type WireError,
+  type ChannelView, type HolderView, type HostMessage, type LastSeen, type ProcessView, type WebviewMessage, type WirePeek, type WireError,
   type RenderedMessage, type SignalRow, type TestDriveMessage,
 } from './protocol';
 
@@ -112,6 +112,8 @@ export class InspectorPanel {
   private shownPids = new Map<number, number>();
   private shownChannels = new Set<string>();
   private lastPeek: PeekResult | undefined;
+  /** The target's view in the last scan that had it: what the panel shows once it is gone. */
+  private lastSeen: LastSeen | undefined;
   private live = true;
   private readonly testMode: boolean;
   /** What the inspected process is, when it is part of VS Code itself (read from /proc asynchronously). */
@@ -183,6 +185,7 @@ export class InspectorPanel {
   retarget(t: InspectorTarget): void {
     this.target = t;
     this.lastPeek = undefined;
+    this.lastSeen = undefined;
     this.post({ type: 'init', protocol: PROTOCOL_VERSION, target: t, testMode: this.testMode, maxBytes: this.maxBytes() });
     if (this.deps.source.current) this.onSnapshot(this.deps.source.current);
   }
@@ -274,9 +277,27 @@ export class InspectorPanel {
         if (p) shownPids.set(pid, p.startTime);
       }
     }
+    if (msg.gone) this.showLastSeen(msg, procs, snap, shownPids, shownChannels);
+    else this.lastSeen = { at: snap.takenAt, ...(msg.channel ? { channel: msg.channel } : {}), ...(msg.process ? { process: msg.process } : {}) };
     this.shownPids = shownPids;
     this.shownChannels = shownChannels;
     this.post(msg);
+  }
+
+  /**
+   * A target that went keeps its last view, read-only: the webview gets it as `last`, never as the
+   * live `channel` or `process` a peek or a signal acts on. Its links stay usable to what still
+   * exists as it was then (the same start time, the same channel id).
+   */
+  private showLastSeen(msg: Extract<HostMessage, { type: 'update' }>, procs: Map<number, ProcessInfo>, snap: Snapshot, shownPids: Map<number, number>, shownChannels: Set<string>): void {
+    const last = this.lastSeen;
+    if (!last) return;
+    msg.last = last;
+    for (const [pid, start] of this.shownPids) if (pid !== this.target.pid && procs.get(pid)?.startTime === start) shownPids.set(pid, start);
+    const ids = new Set(snap.channels.map((c) => c.id));
+    for (const id of this.shownChannels) if (id !== this.target.channelId && ids.has(id)) shownChannels.add(id);
+    const was = last.channel?.title ?? (last.process ? processLabel(last.process.pid, last.process) : undefined);
+    if (was) this.panel.title = `Inspector: ${oneLine(was, 100)} (gone)`;
   }
 
   /** Is the inspected process part of VS Code itself? Asked once per target, answered later. */

@@ -229,12 +229,16 @@ export type WebviewMessage =
 // ---------------------------------------------------------------------------------------------
 
 export interface InitMessage { type: 'init'; protocol: number; target: InspectTarget; testMode: boolean; maxBytes: number }
+/** A target's last view before it went: `at` is that scan's time. */
+export interface LastSeen { at: string; process?: ProcessView; channel?: ChannelView }
 export interface UpdateMessage {
   type: 'update';
   at: string;
   target: InspectTarget;
   /** The target no longer exists (process exited, object removed). */
   gone: boolean;
+  /** With `gone`: how the target was in the last scan that had it (shown read-only: no peek, no signal). */
+  last?: LastSeen;
   process?: ProcessView;
   /** With `process`: the signals it received and sent (live activity). */
   signalLog?: ProcessSignalLogView;
