@@ -134,9 +134,12 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
       }
     }
     const totals = model.totals;
+    const counts = (g: GroupNode) => `${g.count}/${g.total}/${g.folded}/${g.foldedTotal}`;
     for (const top of this.topGroups) {
-      const before = `${top.count}/${top.total}`;
+      const before = counts(top);
       let count = 0;
+      let folded = 0;
+      let foldedTotal = 0;
       for (const g of this.leafGroupsOf(top)) {
         const n = this.members.get(g.id)?.length ?? 0;
         count += n;
@@ -144,10 +147,21 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
           g.count = n;
           g.total = totals.get(g.kinds[0]) ?? 0;
         }
+        const fold = foldOf(g);
+        if (!fold) continue;
+        const kind = g.kinds[0];
+        g.foldedTotal = model.foldedTotals.get(kind) ?? 0;
+        // unfiltered, every folded channel is a member; under a filter, only the shown ones are walked
+        g.folded = n === (totals.get(kind) ?? 0) ? g.foldedTotal : this.split(g).folded.length;
+        top.foldedWord = g.foldedWord = fold.counted;
+        folded += g.folded;
+        foldedTotal += g.foldedTotal;
       }
       top.count = count;
       top.total = top.kinds.reduce((n, k) => n + (totals.get(k) ?? 0), 0);
-      if (`${top.count}/${top.total}` !== before) changed.add(top);
+      top.folded = folded;
+      top.foldedTotal = foldedTotal;
+      if (counts(top) !== before) changed.add(top);
     }
     // Forget nodes of channels no longer shown (re-created if they come back).
     for (const [id, node] of this.channelNodes) {
@@ -385,7 +399,7 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
         if (ch) chs.push(ch);
       }
       node.count = chs.length;
-      node.label = fold.label(chs.length);
+      node.label = fold.label(chs.length, group.folded !== group.foldedTotal ? group.foldedTotal : undefined);
       node.description = fold.description(chs);
     }
     return node;

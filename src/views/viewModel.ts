@@ -7,6 +7,7 @@ import type { Channel, ChannelKind, ProcessInfo, Snapshot } from '../core/model'
 import type { SnapshotUpdate } from '../snapshotSource';
 import { applyFilter, EMPTY_FILTER, FilterResult, FilterState, isFiltering } from '../core/filter';
 import type { RenderContext } from './nodes';
+import { describe } from '../core/kinds';
 
 export interface ModelChange {
   /** Everything may have changed (first snapshot, filter change): refresh whole trees. */
@@ -42,6 +43,8 @@ export class ViewModel implements vscode.Disposable {
   channelsById = new Map<string, Channel>();
   /** Channels per kind in the snapshot (unfiltered). */
   readonly totals = new Map<ChannelKind, number>();
+  /** Of those, the ones their kind folds (kind.fold: TCP's closed connections), per kind. */
+  readonly foldedTotals = new Map<ChannelKind, number>();
   /** Ids of the channels the filter lets through. */
   shownIds = new Set<string>();
   private scanNo = 0;
@@ -159,9 +162,10 @@ export class ViewModel implements vscode.Disposable {
     for (const p of s.processes) this.procs.set(p.pid, p);
     this.channelsById.clear();
     this.totals.clear();
+    this.foldedTotals.clear();
     for (const c of s.channels) {
       this.channelsById.set(c.id, c);
-      this.totals.set(c.kind, (this.totals.get(c.kind) ?? 0) + 1);
+      this.count(c, 1);
     }
     this.ctx.capabilities = s.capabilities;
   }
@@ -170,21 +174,41 @@ export class ViewModel implements vscode.Disposable {
   private patchIndexes(diff: SnapshotUpdate['diff']): void {
     for (const id of diff.removedChannels) {
       const c = this.channelsById.get(id);
-      if (c) this.totals.set(c.kind, (this.totals.get(c.kind) ?? 1) - 1);
+      if (c) this.count(c, -1);
       this.channelsById.delete(id);
     }
     for (const c of diff.addedChannels) {
-      if (!this.channelsById.has(c.id)) this.totals.set(c.kind, (this.totals.get(c.kind) ?? 0) + 1);
+      const old = this.channelsById.get(c.id);
+      if (old) this.count(old, -1);
+      this.count(c, 1);
       this.channelsById.set(c.id, c);
     }
-    for (const c of diff.changedChannels) this.channelsById.set(c.id, c);
+    for (const c of diff.changedChannels) {
+      // a connection closed by its process moves into its kind's fold without leaving the snapshot
+      const old = this.channelsById.get(c.id);
+      if (old && folds(old) !== folds(c)) this.countFolded(c.kind, folds(c) ? 1 : -1);
+      this.channelsById.set(c.id, c);
+    }
     for (const pid of diff.removedProcesses) this.procs.delete(pid);
     for (const p of diff.addedProcesses) this.procs.set(p.pid, p);
     for (const p of diff.changedProcesses) this.procs.set(p.pid, p);
     this.ctx.capabilities = diff.capabilities;
   }
 
+  private count(c: Channel, by: 1 | -1): void {
+    this.totals.set(c.kind, (this.totals.get(c.kind) ?? 0) + by);
+    if (folds(c)) this.countFolded(c.kind, by);
+  }
+
+  private countFolded(kind: ChannelKind, by: number): void {
+    this.foldedTotals.set(kind, (this.foldedTotals.get(kind) ?? 0) + by);
+  }
+
   dispose(): void {
     this.emitter.dispose();
   }
+}
+
+function folds(c: Channel): boolean {
+  return describe(c).fold?.holds(c) ?? false;
 }

@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import * as vscode from 'vscode';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import type { Channel } from '../../src/core/model';
+import { KINDS } from '../../src/core/kinds';
 import type { IpcInspectorApi } from '../../src/extension';
 import type { ChannelNode, EndpointNode, FoldNode, GroupNode, IpcNode, ProcessNode, SignalsNode } from '../../src/views/nodes';
 import { channelWhere, heldBy, heldOnlyBy, labelOf, openApi, scan, selectThrough, tooltipText, treeItem, waitFor, walk } from './ipcTestUtil';
@@ -213,6 +214,28 @@ describe('IPC views', function () {
       assert.match(tooltipText(item).replace(/\\/g, ''), /closed connections?\*\* — no process · .*TIME-WAIT [\d,]+/, 'the tooltip repeats the states a narrow side bar cuts');
       // the group still counts them: the fold hides rows, not channels
       assert.ok(group.count >= rows.length - 1 + folded.length);
+      // its count reads as its rows do, the held ones first, then the closed ones (all read in one
+      // task: the model moves on only between tasks)
+      const n = (x: number) => x.toLocaleString('en-US');
+      const tcpNow = api.model.snapshot!.channels.filter((c) => c.kind === 'tcp');
+      const closes = (c: Channel) => c.kind === 'tcp' && KINDS.tcp.fold!.holds(c);
+      const closedNow = tcpNow.filter(closes).length;
+      assert.equal(String((await treeItem(api.channelsTree, group)).description), `${n(tcpNow.length - closedNow)} + ${n(closedNow)} closed`);
+      // under a filter, each part says how many of how many: `:PORT` passes the listener and our closed connections
+      api.model.setFilter({ text: `:${port}` });
+      try {
+        const shown = api.model.result.channels.filter((c) => c.kind === 'tcp');
+        const shownClosed = shown.filter(closes).length;
+        const tcpAll = api.model.snapshot!.channels.filter((c) => c.kind === 'tcp').length;
+        const closedAll = api.model.foldedTotals.get('tcp') ?? 0;
+        const of = (a: number, b: number) => (a === b ? n(a) : `${n(a)} of ${n(b)}`);
+        assert.ok(shownClosed >= 3 && shown.length > shownClosed, `${shown.length} shown, ${shownClosed} closed`);
+        assert.equal(String((await treeItem(api.channelsTree, group)).description), `${of(shown.length - shownClosed, tcpAll - closedAll)} + ${of(shownClosed, closedAll)} closed`);
+        const foldNow = (api.channelsTree.getChildren(group) as IpcNode[]).find((x): x is FoldNode => x.type === 'fold')!;
+        assert.equal(labelOf(await treeItem(api.channelsTree, foldNow)), `${of(shownClosed, closedAll)} closed connection${closedAll === 1 ? '' : 's'}`);
+      } finally {
+        api.model.setFilter({ text: '' });
+      }
       // a reveal goes through the fold (getParent: channel → fold → group)
       const node = api.channelsTree.findChannel(waits[0].id)!;
       assert.equal(node.parent, fold);

@@ -217,6 +217,9 @@ test('TCP folds the connections no process holds or can (inode 0, closing states
   for (const state of ['SYN-RECV', 'ESTAB', 'CLOSE-WAIT', 'LISTEN']) assert.equal(fold.holds({ ...orphan, state }), false, state);
   assert.equal(fold.label(1), '1 closed connection');
   assert.equal(fold.label(12345), '12,345 closed connections');
+  // under a filter: how many of how many
+  assert.equal(fold.label(12, 3688), '12 of 3,688 closed connections');
+  assert.equal(fold.label(1, 2), '1 of 2 closed connections');
   const states = ['TIME-WAIT', 'FIN-WAIT-2', 'TIME-WAIT', 'LAST-ACK', 'TIME-WAIT', 'FIN-WAIT-2'].map((state) => ({ ...orphan, state }));
   assert.equal(fold.description(states), 'no process · TIME-WAIT 3 · FIN-WAIT-2 2 · LAST-ACK 1');
   // nothing to peek through: no Peek button for an unheld socket, of any socket kind

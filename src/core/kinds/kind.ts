@@ -137,8 +137,10 @@ export interface FdInfoRow {
 export interface KindFold<C extends ChannelBase = ChannelBase> {
   /** Does this channel go under the fold? */
   holds(ch: C): boolean;
-  /** The row's label for n folded channels. */
-  label(n: number): string;
+  /** The row's label for n folded channels (`12 of 3,688 …` under a filter: `total` given). */
+  label(n: number, total?: number): string;
+  /** The folded ones in the group's count, after the others: `17 + 3,688 closed`. */
+  readonly counted: string;
   /** The row's short facts from its channels (`TIME-WAIT 312 · FIN-WAIT-2 3`). */
   description(chs: readonly C[]): string;
   /** What they are and why they are folded. */

@@ -29,7 +29,8 @@ export const tcp = defineKind<TcpChannel>({
   fold: {
     holds: (ch) => ch.inode === 0 && ch.endpoints.length === 0 && CLOSED_BY_PROCESS.has(ch.state),
     // short: a side bar of 300 px shows about 30 characters of a nested row
-    label: (n) => `${n.toLocaleString('en-US')} closed connection${n === 1 ? '' : 's'}`,
+    label: (n, total) => `${n.toLocaleString('en-US')}${total === undefined ? '' : ` of ${total.toLocaleString('en-US')}`} closed connection${(total ?? n) === 1 ? '' : 's'}`,
+    counted: 'closed',
     description: (chs) => {
       const by = new Map<string, number>();
       for (const ch of chs) by.set(ch.state, (by.get(ch.state) ?? 0) + 1);

@@ -12,6 +12,10 @@ export class GroupNode extends BaseNode {
   /** Set by the provider on each update. */
   count = 0;
   total = 0;
+  /** Of `count` and `total`, the channels its kinds fold (TCP's closed connections), and what they are called. */
+  folded = 0;
+  foldedTotal = 0;
+  foldedWord = '';
   constructor(
     readonly groupId: string,
     readonly label: string,
@@ -38,13 +42,26 @@ export class GroupNode extends BaseNode {
     const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
     item.contextValue = 'ipc.group';
-    item.description = this.count === this.total ? String(this.count) : `${this.count} of ${this.total}`;
+    item.description = this.countText();
     const md = safeMarkdown();
-    md.appendMarkdown(`**${mdEscape(this.label)}** — ${this.count} shown${this.total !== this.count ? ` of ${this.total}` : ''}\n\n`);
+    md.appendMarkdown(`**${mdEscape(this.label)}** — ${this.count} shown${this.total !== this.count ? ` of ${this.total}` : ''}`);
+    if (this.foldedTotal) md.appendMarkdown(`, ${this.folded} of them ${mdEscape(this.foldedWord)}${this.folded !== this.foldedTotal ? ` (${this.foldedTotal} in all)` : ''}`);
+    md.appendMarkdown('\n\n');
     for (const k of this.kinds) md.appendMarkdown(`- ${mdEscape(KINDS[k].title)}: ${mdEscape(KINDS[k].teaching)}\n`);
     const note = this.capabilityNote(ctx.capabilities);
     if (note) md.appendMarkdown(`\n\n⚠ ${mdEscape(note)}`);
     item.tooltip = md;
     return item;
+  }
+
+  /**
+   * `17`, `5 of 17` under a filter; with folded channels the others first, as the rows are:
+   * `17 + 3,688 closed`, `5 of 17 + 12 of 3,688 closed` (a filter none of them pass drops that part).
+   */
+  countText(): string {
+    const part = (n: number, of: number) => (n === of ? n.toLocaleString('en-US') : `${n.toLocaleString('en-US')} of ${of.toLocaleString('en-US')}`);
+    if (!this.foldedTotal) return part(this.count, this.total);
+    if (!this.folded && this.count !== this.total) return part(this.count, this.total - this.foldedTotal);
+    return `${part(this.count - this.folded, this.total - this.foldedTotal)} + ${part(this.folded, this.foldedTotal)} ${this.foldedWord}`;
   }
 }
