@@ -19,11 +19,12 @@ import { missingPids, noAskedPidExists } from './common';
 import type { Output } from './output';
 import { displayWidth } from './width';
 
-export const SNAPSHOT_USAGE = 'usage: ipc-inspector snapshot [--json] [--kind KIND]... [--pid PID]... [--container NAME|ID]... [--no-native] [--all-processes]';
+export const SNAPSHOT_USAGE = 'usage: ipc-inspector snapshot [--json] [--kind KIND]... [--pid PID]... [--container NAME|ID]... [--no-native] [--all-processes] [--closed]';
 
 const OPTIONS: readonly OptionSpec[] = [
   ...SELECT_OPTIONS.slice(0, -1),
   { name: 'container', type: 'list', short: 'c', metavar: 'NAME|ID', help: `only channels processes of these containers hold (${CONTAINER_OPTION_HELP})` },
+  { name: 'closed', type: 'flag', help: 'list one by one the TCP connections their processes closed (TIME-WAIT, FIN-WAIT…); the table sums them up in one line (--json always lists them)' },
   ...SELECT_OPTIONS.slice(-1),
 ];
 
@@ -150,8 +151,19 @@ function pad(s: string, w: number, right: boolean): string {
 /** Lines per piece tableChunks yields: the table of a machine with millions of fds is more text than one string may hold. */
 const CHUNK_LINES = 4096;
 
-/** The table as whole-line pieces of at most CHUNK_LINES lines each (each ends with a newline); `processes`: a section of every process after the channels (--all-processes). */
-export function* tableChunks(snap: Snapshot, o: { processes?: boolean } = {}): Generator<string> {
+export interface TableOptions {
+  /** A section of every process after the channels (--all-processes). */
+  processes?: boolean;
+  /** List the channels a kind folds (TCP's closed connections) as rows, not as one line (--closed). */
+  folded?: boolean;
+}
+
+/**
+ * The table as whole-line pieces of at most CHUNK_LINES lines each (each ends with a newline). A
+ * kind's folded channels (kind.fold: a web server's thousands of TIME-WAITs, which no process
+ * holds) are one line after its rows, as the Channels view's fold row, unless `folded`.
+ */
+export function* tableChunks(snap: Snapshot, o: TableOptions = {}): Generator<string> {
   const procs = new Map(snap.processes.map((p) => [p.pid, p]));
   let out: string[] = [];
   let any = false;
@@ -160,8 +172,11 @@ export function* tableChunks(snap: Snapshot, o: { processes?: boolean } = {}): G
     out = [];
   };
   for (const kind of CHANNEL_KINDS) {
-    const rows = snap.channels.filter((c) => c.kind === kind);
-    if (rows.length === 0) continue;
+    const all = snap.channels.filter((c) => c.kind === kind);
+    if (all.length === 0) continue;
+    const fold = o.folded ? undefined : kindOf(kind).fold;
+    const rows = fold ? all.filter((c) => !fold.holds(c)) : all;
+    const folded = fold ? all.filter((c) => fold.holds(c)) : [];
     const cols = tableColumns(kind);
     // a POSIX name that is not UTF-8 by its bytes (shownChannel), like every other view of it
     const cells = rows.map((ch) => cols.map((col) => cell(shownChannel(ch), col, procs)));
@@ -173,7 +188,7 @@ export function* tableChunks(snap: Snapshot, o: { processes?: boolean } = {}): G
     const numeric = cols.map((col) => col.type.startsWith('number') && !col.type.endsWith('[]') && !col.type.endsWith('[]|null'));
     if (any) out.push('');
     any = true;
-    out.push(`${kindTitle(kind)} (${rows.length})`);
+    out.push(`${kindTitle(kind)} (${rows.length.toLocaleString('en-US')}${folded.length && fold ? ` + ${folded.length.toLocaleString('en-US')} ${fold.counted}` : ''})`);
     const line = (r: string[]) =>
       r
         .map((s, i) => (i === r.length - 1 ? s : pad(s, widths[i], numeric[i])))
@@ -184,6 +199,7 @@ export function* tableChunks(snap: Snapshot, o: { processes?: boolean } = {}): G
       out.push(line(r));
       if (out.length >= CHUNK_LINES) yield* flush();
     }
+    if (folded.length && fold) out.push(`\u2026 ${fold.label(folded.length)}: ${fold.description(folded)} (--closed lists them)`);
   }
   if (!any) out.push('no IPC channels found' + (snap.warnings.length ? ' (see warnings)' : ''));
   else out.push(...containerSection(snap, procs));
@@ -195,7 +211,7 @@ export function* tableChunks(snap: Snapshot, o: { processes?: boolean } = {}): G
 }
 
 /** The whole table as one string (tests; the CLI writes tableChunks piece by piece). */
-export function renderTable(snap: Snapshot, o: { processes?: boolean } = {}): string {
+export function renderTable(snap: Snapshot, o: TableOptions = {}): string {
   return [...tableChunks(snap, o)].join('');
 }
 
@@ -297,7 +313,7 @@ export async function run(argv: string[], out: Output): Promise<number> {
     // escaped as safeJson escapes (terminal controls, bidi and line separators as \uXXXX)
     writeJsonStream(snap as unknown as Record<string, unknown>, (chunk) => out.data(chunk), safeJson);
   } else {
-    for (const chunk of tableChunks(snap, { processes: opts.processes === 'all' })) out.text(chunk);
+    for (const chunk of tableChunks(snap, { processes: opts.processes === 'all', folded: p.flags.has('closed') })) out.text(chunk);
     for (const line of notes(snap)) out.note(line + '\n');
   }
   for (const pid of missing) out.note(`warning: no process ${pid}\n`);

@@ -182,3 +182,23 @@ test('--all-processes adds every process after the channels, with the channels e
   assert.match(lines[4], /^ *300 +1 +root +S +1 +"x\\n\[y\]\(command:z\)"\[300\] +evil\\u202e --x$/);
   assert.ok(!/[\n\u202e]/.test(lines.join('')), 'escaped, one line each');
 });
+
+test('TCP connections their processes closed (TIME-WAIT, inode 0) are one line after the held ones, as the Channels view folds them; --closed lists them', () => {
+  const tcp = (id: string, state: string, inode: number, pids: number[]): Channel => ({
+    id, kind: 'tcp', family: 4, local: `127.0.0.1:${inode || 40000}`, remote: '127.0.0.1:80', state, recvQueue: 0, sendQueue: 0, inode, netns: '1', uid: 0,
+    endpoints: pids.map((pid) => ({ pid, fd: 3, mode: 'rw' as const })),
+  });
+  const waits = Array.from({ length: 1200 }, (_, i) => tcp(`tcp:1:127.0.0.1:${41000 + i}->127.0.0.1:80`, i < 3 ? 'FIN-WAIT-2' : 'TIME-WAIT', 0, []));
+  // held: a listener, a half-closed socket its process still holds (FIN-WAIT-2 with an inode), a connection still to come
+  const held = [tcp('tcp:7', 'LISTEN', 7, [50]), tcp('tcp:8', 'FIN-WAIT-2', 8, [51]), tcp('tcp:1:127.0.0.1:80->127.0.0.1:9', 'SYN-RECV', 0, [])];
+  const out = renderTable(snap([...waits, ...held]));
+  const lines = out.split('\n');
+  assert.ok(lines.includes('TCP socket (3 + 1,200 closed)'), lines.slice(0, 3).join('\n'));
+  for (const c of held) assert.ok(lines.some((l) => l.startsWith(`${c.id} `)), `${c.id} not listed`);
+  assert.equal(lines.filter((l) => l.includes('TIME-WAIT')).length, 1, 'a TIME-WAIT listed as a row');
+  assert.ok(lines.includes('\u2026 1,200 closed connections: no process \u00b7 TIME-WAIT 1,197 \u00b7 FIN-WAIT-2 3 (--closed lists them)'), out);
+  const all = renderTable(snap([...waits, ...held]), { folded: true }).split('\n');
+  assert.ok(all.includes('TCP socket (1,203)'));
+  assert.equal(all.filter((l) => l.startsWith('tcp:1:127.0.0.1:4')).length, 1200);
+  assert.ok(!all.some((l) => l.includes('closed connections')));
+});
