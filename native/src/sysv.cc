@@ -96,11 +96,16 @@ Napi::Object Counters(Napi::Env env, const struct msqid_ds& ds) {
 }
 
 struct Copied {
+  long index;  // its position in the queue (those too long to copy are skipped)
   long type;
   size_t size;
   bool truncated;
   std::vector<char> data;
 };
+
+// The most one message's copy may take: a queue's limits are its owner's to raise (msgmax,
+// msgmnb in the owner's IPC namespace), not a reason for the caller to allocate without bound.
+static constexpr size_t kCopyMax = 16u << 20;
 
 // MSG_COPY | IPC_NOWAIT from message `first` on (MSG_COPY's msgtyp is the message's position);
 // the queue's counters before and after (equal ones show nothing was consumed).
@@ -125,7 +130,7 @@ class MsgPeekWorker : public ThreadWorker {
     // under one already queued; the bytes queued bound every message. Capped.
     size_t bufBytes = static_cast<size_t>(maxBytes_);
     size_t most = before_.msg_qbytes > before_.__msg_cbytes ? before_.msg_qbytes : before_.__msg_cbytes;
-    size_t qb = most < (16u << 20) ? most : (16u << 20);
+    size_t qb = most < kCopyMax ? most : kCopyMax;
     if (qb > bufBytes) bufBytes = qb;
     std::vector<char> buf(sizeof(long) + bufBytes);
     for (long index = first_; index < static_cast<long>(first_) + maxMessages_; index++) {
@@ -135,9 +140,17 @@ class MsgPeekWorker : public ThreadWorker {
       } while (n < 0 && errno == EINTR);
       if (n < 0) {
         if (errno == ENOMSG) break;
+        // A message longer than the capped buffer: MSG_COPY refuses it (EINVAL) as it refuses a
+        // removed queue. The queue still there tells them apart; the next position is read on.
+        struct msqid_ds still {};
+        if (errno == EINVAL && bufBytes < most && msgctl(msqid_, IPC_STAT, &still) == 0) {
+          tooLarge_.push_back(index);
+          continue;
+        }
         return err_.set(errno, "msgrcv");
       }
       Copied c;
+      c.index = index;
       memcpy(&c.type, buf.data(), sizeof c.type);
       c.size = static_cast<size_t>(n);
       size_t take = c.size < static_cast<size_t>(maxBytes_) ? c.size : static_cast<size_t>(maxBytes_);
@@ -153,15 +166,19 @@ class MsgPeekWorker : public ThreadWorker {
     for (uint32_t i = 0; i < out_.size(); i++) {
       const Copied& c = out_[i];
       Napi::Object o = Napi::Object::New(env);
-      o.Set("index", Napi::Number::New(env, static_cast<double>(first_) + i));
+      o.Set("index", Napi::Number::New(env, static_cast<double>(c.index)));
       o.Set("type", Napi::Number::New(env, static_cast<double>(c.type)));
       o.Set("size", Napi::Number::New(env, static_cast<double>(c.size)));
       o.Set("data", Napi::Buffer<char>::Copy(env, c.data.data(), c.data.size()));
       o.Set("truncated", Napi::Boolean::New(env, c.truncated));
       msgs.Set(i, o);
     }
+    Napi::Array large = Napi::Array::New(env, tooLarge_.size());
+    for (uint32_t i = 0; i < tooLarge_.size(); i++) large.Set(i, Napi::Number::New(env, static_cast<double>(tooLarge_[i])));
     Napi::Object r = Napi::Object::New(env);
     r.Set("messages", msgs);
+    r.Set("tooLarge", large);
+    r.Set("copyMax", Napi::Number::New(env, static_cast<double>(kCopyMax)));
     r.Set("before", Counters(env, before_));
     r.Set("after", haveAfter_ ? Napi::Value(Counters(env, after_)) : env.Null());
     return r;
@@ -172,6 +189,7 @@ class MsgPeekWorker : public ThreadWorker {
   struct msqid_ds before_ {}, after_ {};
   bool haveAfter_ = false;
   std::vector<Copied> out_;
+  std::vector<long> tooLarge_;
 };
 
 class ShmReadWorker : public ThreadWorker {

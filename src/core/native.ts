@@ -343,6 +343,9 @@ export interface MsgPeekResult {
   /** Queue counters (IPC_STAT) before and after the copies: equal ones show nothing was consumed. */
   before: { messages: number; bytes: number };
   after: { messages: number; bytes: number } | null;
+  /** Positions of the messages longer than `copyMax`, the most one copy takes: not copied (MSG_COPY copies a message whole or not at all). */
+  tooLarge?: number[];
+  copyMax?: number;
 }
 
 export interface SemStat {

@@ -13,6 +13,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import type { Channel, Snapshot, SysvShmChannel } from '../../src/core/model';
 import { loadBpf, loadNative } from '../../src/core/native';
@@ -103,5 +105,31 @@ describe("SysV objects of another IPC namespace with the id and key of root's", 
     const rootAfter = again.get(`sysv-shm:${root!.info.shmid}`) as SysvShmChannel | undefined;
     assert.ok(rootAfter, "root's segment was not removed");
     assert.deepEqual([rootAfter.lastPid, rootAfter.attachCount], [rootBefore.lastPid, rootBefore.attachCount], "root's segment was never attached (shmat would have set its last pid)");
+  });
+});
+
+// In an IPC namespace of its own the attacker raises kernel.msgmax (root of its user namespace
+// may) and queues a message of 20 MiB between two small ones. Root peeks there (nsenter --ipc: an
+// admin looking inside a container). MSG_COPY copies a message whole or refuses it (EINVAL, as for
+// a removed queue), and a peek's copy of one message is capped at 16 MiB: the peek used to fail
+// whole with "the object is gone or changed". Now the long message is named and skipped, the others
+// shown at their positions, and nothing is consumed.
+describe('a SysV message longer than the 16 MiB a peek copies (msgmax raised in its own IPC namespace)', { skip: skip || noNative || (fs.existsSync('/usr/bin/nsenter') ? false : 'nsenter (util-linux) is not installed') }, () => {
+  it('is named and not copied; the messages around it are shown at their positions; nothing is consumed', async () => {
+    const tools = await compileTools();
+    const big = runAttackerInNamespaces(tools, ['--ipc'], ['big-msg', String(20 << 20)]);
+    try {
+      const { pid, msqid } = JSON.parse(await big.next('the queue with a 20 MiB message')) as { pid: number; msqid: number };
+      const cli = path.join(__dirname, '..', '..', 'cli.js');
+      const r = spawnSync('nsenter', [`--ipc=/proc/${pid}/ns/ipc`, process.execPath, cli, 'peek', `sysv-msg:${msqid}`, '--json'], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 120_000 });
+      assert.equal(r.status, 0, r.stderr);
+      const peek = JSON.parse(r.stdout) as { messages: Array<{ index: number; type: number; size: number }>; notes: string[]; before: { messages: number; bytes: number }; after: { messages: number; bytes: number } };
+      assert.deepEqual(peek.messages.map((m) => [m.index, m.type, m.size]), [[0, 1, 100], [2, 3, 50]]);
+      assert.ok(peek.notes.some((n) => /^message 1 is longer than 16 MiB, the most a peek copies of one message, and not shown/.test(n)), peek.notes.join('\n'));
+      assert.deepEqual(peek.after, peek.before, 'the queue changed under the peek');
+      assert.deepEqual(peek.before, { messages: 3, bytes: 150 + (20 << 20) });
+    } finally {
+      await stopAttacker(big);
+    }
   });
 });

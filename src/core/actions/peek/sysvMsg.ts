@@ -4,6 +4,7 @@
 import type { SysvMsgChannel } from '../../model';
 import { boundedInt, explainPeek, needNative, ownerOf, type Peeker } from './common';
 import { DEFAULT_PEEK_MAX_MESSAGES } from './types';
+import { formatBytes } from '../../text';
 
 export const peekSysvMsg: Peeker<SysvMsgChannel> = async ({ channel, native, maxBytes, maxMessages: max, offset, base, at, call }) => {
   const what = `copy the messages of SysV queue ${channel.msqid}`;
@@ -20,11 +21,18 @@ export const peekSysvMsg: Peeker<SysvMsgChannel> = async ({ channel, native, max
   const { before, after } = raw;
   const messages = raw.messages.map((m) => ({ index: m.index, type: m.type, size: m.size, data: Buffer.from(m.data), truncated: m.truncated }));
   const queued = after?.messages ?? before.messages;
-  const truncated = queued > first + messages.length;
-  if (first > 0 && messages.length === 0) base.notes.push(`the queue holds ${queued} message${queued === 1 ? '' : 's'}: none from message ${first} on (the first is message 0)`);
-  else if (first > 0) base.notes.push(`showing messages ${first}–${first + messages.length - 1} of ${queued} (the first is message 0)${truncated ? `; \`ipc-inspector peek --offset ${first + messages.length}\` reads on` : ''}`);
-  else if (truncated) base.notes.push(`showing the first ${messages.length} of ${queued} messages; \`ipc-inspector peek --offset ${messages.length}\` reads on`);
+  // positions read: the messages copied and those too long to copy (raw.tooLarge)
+  const tooLarge = raw.tooLarge ?? [];
+  const read = messages.length + tooLarge.length;
+  const truncated = queued > first + read;
+  if (first > 0 && read === 0) base.notes.push(`the queue holds ${queued} message${queued === 1 ? '' : 's'}: none from message ${first} on (the first is message 0)`);
+  else if (first > 0) base.notes.push(`showing messages ${first}–${first + read - 1} of ${queued} (the first is message 0)${truncated ? `; \`ipc-inspector peek --offset ${first + read}\` reads on` : ''}`);
+  else if (truncated) base.notes.push(`showing the first ${read} of ${queued} messages; \`ipc-inspector peek --offset ${read}\` reads on`);
   if (messages.some((m) => m.truncated)) base.notes.push(`messages longer than ${maxBytes} bytes are cut`);
+  if (tooLarge.length) {
+    const list = tooLarge.length > 8 ? `${tooLarge.slice(0, 8).join(', ')} and ${tooLarge.length - 8} more` : tooLarge.join(', ');
+    base.notes.push(`message${tooLarge.length === 1 ? '' : 's'} ${list} ${tooLarge.length === 1 ? 'is' : 'are'} longer than ${formatBytes(raw.copyMax ?? 16 << 20)}, the most a peek copies of one message, and not shown (MSG_COPY copies a message whole or not at all)`);
+  }
   if (after && (before.messages !== after.messages || before.bytes !== after.bytes)) {
     base.notes.push('the queue changed while it was read (another process sent or received meanwhile)');
   }
