@@ -31,6 +31,7 @@ import { FD_ROWS_PER_USER, FD_ROWS_TOTAL, FdIndex, netnsId, type FdRowBudget, ty
 import { PROBES } from './probes';
 import { fdInfoRows } from './probes/fdinfo';
 import { addTo } from './collections';
+import { processLabel } from './format';
 import { fdsCutWarning, mapsCutWarning, pidUnreadableWarning, processesHiddenWarning, textsCutWarning } from './snapshotWarnings';
 import { annotateNamespaces } from './namespaces';
 import { describe, kindOf, PROCESS_FACETS, walkRulesFor } from './kinds';
@@ -475,6 +476,7 @@ function readProcesses(w: ProcWalk, user: (uid: number) => string, warnings: str
   const processes = new Map<number, ProcessInfo>();
   const raw = new Map<number, ProcWalkProcess>();
   let hidden = 0;
+  const hiddenFirst: string[] = [];
   const mapsCut = new Map<string, number>();
   /** Processes whose command line or timers list a bound cut, by uid. */
   const textsCut = { cmdline: new Map<number, number[]>(), timers: new Map<number, number[]>() };
@@ -485,14 +487,16 @@ function readProcesses(w: ProcWalk, user: (uid: number) => string, warnings: str
     if (!info) continue; // vanished mid-walk or unreadable: never half a process
     processes.set(info.pid, info);
     raw.set(info.pid, p);
-    if (p.fdError === 'EACCES' || p.fdError === 'EPERM') hidden++;
+    if (p.fdError === 'EACCES' || p.fdError === 'EPERM') {
+      if (hidden++ < 5) hiddenFirst.push(processLabel(info.pid, info));
+    }
     // cut short (at the walk's bounds, or its deadline): not refused — a process whose maps are
     // refused is one whose fds are too, counted as hidden above
     const m = p.errors?.find((e) => e.file === 'maps' && (e.code === 'EFBIG' || e.code === 'ETIMEDOUT'));
     if (m) mapsCut.set(m.code, (mapsCut.get(m.code) ?? 0) + 1);
     for (const file of ['cmdline', 'timers'] as const) if (p.errors?.some((e) => e.file === file && e.code === 'EFBIG')) addTo(textsCut[file], info.uid, info.pid);
   }
-  if (hidden > 0) warnings.push(processesHiddenWarning(hidden));
+  if (hidden > 0) warnings.push(processesHiddenWarning(hidden, hiddenFirst));
   for (const file of ['cmdline', 'timers'] as const) {
     const cut = textsCut[file];
     if (cut.size === 0) continue;

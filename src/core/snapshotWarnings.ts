@@ -6,9 +6,9 @@
 /** How the warning begins when some processes' fds could not be read (permission denied). */
 const PROCESSES_HIDDEN = 'processes hidden:';
 
-/** The warning for `n` processes whose fds could not be read. */
-export function processesHiddenWarning(n: number): string {
-  return `${PROCESSES_HIDDEN} ${n} (permission denied)`;
+/** The warning for the processes whose fds could not be read: how many, and the first few (`comm[pid]`), so a reader can tell a sandbox's init from a user's server. */
+export function processesHiddenWarning(n: number, first: readonly string[] = []): string {
+  return `${PROCESSES_HIDDEN} ${n} (permission denied)${first.length ? `: ${first.slice(0, 5).join(', ')}${n > 5 ? `, … ${n - 5} more` : ''}` : ''}`;
 }
 
 /** The warning for a process asked for (--pid, a scope) whose fds could not be read: it then holds no channel the snapshot lists, which must not read as "holds none". */
