@@ -597,6 +597,22 @@ describe('port clash', () => {
     assert.match(p.title, /reaches 127\.0\.0\.1:8080 \(p2\[2\]\) \(the most specific address wins\)/);
   });
 
+  test('two sockets on each of two addresses (a DNS server\'s config): one group per address, each asked about its own address; no wildcard, so they never compete', () => {
+    const socks = [l(1, '127.0.0.1:53', 1), l(2, '127.0.0.1:53', 1), l(3, '192.0.2.2:53', 1), l(4, '192.0.2.2:53', 1), l(5, '10.0.0.1:53', 1)];
+    const ps = runOver(times(2).map((t) => snap([proc(1)], socks, t)), rule);
+    assert.deepEqual(ps.map((p) => p.channels), [['tcp:1', 'tcp:2'], ['tcp:3', 'tcp:4']]);
+    assert.deepEqual(ps.map((p) => p.severity), ['info', 'info']);
+    assert.match(ps[1].title, /^2 listeners of one program share TCP port 53 \(SO_REUSEPORT\): a connect to 192\.0\.2\.2:53 reaches one of 2 sockets on 192\.0\.2\.2:53/);
+    // a link-local address is bound with its device: shown as ss shows it, and two devices are two addresses
+    const v6 = (inode: number, device: string) => ({ ...l(inode, '[fe80::1]:53', 1), device }) as Channel;
+    const [p6, ...rest] = runOver(times(2).map((t) => snap([proc(1)], [v6(6, 'eth0'), v6(7, 'eth0'), v6(8, 'eth1')], t)), rule);
+    assert.equal(rest.length, 0);
+    assert.deepEqual(p6.channels, ['tcp:6', 'tcp:7']);
+    assert.match(p6.title, /a connect to \[fe80::1\]%eth0:53 reaches one of 2 sockets on \[fe80::1\]%eth0:53/);
+    // with a wildcard every address of the port overlaps it: one group
+    assert.deepEqual(runOver(times(2).map((t) => snap([proc(1)], [...socks, l(9, '0.0.0.0:53', 1)], t)), rule).map((p) => p.channels.length), [6]);
+  });
+
   test('different ports, and different network namespaces, do not clash', () => {
     const other = { ...l(2, '0.0.0.0:8080', 2), netns: '2' } as Channel;
     assert.equal(runOver(times(2).map((t) => snap([proc(1), proc(2)], [l(1, '0.0.0.0:8080', 1), other, l(3, '0.0.0.0:8081', 2)], t)), rule).length, 0);

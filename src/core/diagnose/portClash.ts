@@ -11,7 +11,7 @@ import type { InetChannel } from '../model';
 import type { EvidenceItem, ProblemDraft } from './problem';
 import { scan } from './scan';
 import { defineRule, iso, listLabel, procLabel, revealChannel, streakStart, type RuleContext } from './rule';
-import { hostOf, isWildcardHost, portOf } from '../kinds/inet';
+import { hostOf, isWildcardHost, localShown, portOf } from '../kinds/inet';
 
 type Memo = ReadonlySet<string>;
 
@@ -20,30 +20,46 @@ interface Group {
   key: string;
   port: number;
   family: 4 | 6;
+  /** The one address its sockets share (`127.0.0.1`, with `%DEVICE` when bound to one); undefined when a wildcard makes every address of the port one group. */
+  host?: string;
   sockets: InetChannel[];
 }
 
-/** Listening sockets per (netns, family, port) with at least two whose addresses overlap. */
+/**
+ * Listening sockets per (netns, family, port) whose addresses overlap: a wildcard (bound to no
+ * device) overlaps every address of the port, so with one the whole port is one group; without,
+ * each address bound twice or more is a group of its own. A DNS server with two sockets on each
+ * of 127.0.0.1 and 192.0.2.2 has two groups, not one of four: those two addresses never compete.
+ */
 function clashes(ctx: RuleContext): Group[] {
   return ctx.index.cached('port-clash', () => clashesNow(ctx));
 }
 
 function clashesNow(ctx: RuleContext): Group[] {
-  const by = new Map<string, Group>();
+  const by = new Map<string, InetChannel[]>();
   for (const c of scan(ctx).tcpListeners) {
-    const port = portOf(c.local);
-    const key = `${c.netns}|${c.family}|${port}`;
-    const g = by.get(key);
-    if (g) g.sockets.push(c);
-    else by.set(key, { key, port, family: c.family, sockets: [c] });
+    const key = `${c.netns}|${c.family}|${portOf(c.local)}`;
+    const list = by.get(key);
+    if (list) list.push(c);
+    else by.set(key, [c]);
   }
   const out: Group[] = [];
-  for (const g of by.values()) {
-    if (g.sockets.length < 2) continue;
-    // overlap: two sockets on the same address, or a wildcard next to anything
-    const hosts = g.sockets.map((s) => hostOf(s.local));
-    const overlap = hosts.some((h, i) => isWildcardHost(h) || hosts.indexOf(h) !== i);
-    if (overlap) out.push(g);
+  for (const [key, sockets] of by) {
+    if (sockets.length < 2) continue;
+    const port = portOf(sockets[0].local);
+    const family = sockets[0].family;
+    if (sockets.some((s) => isWildcardHost(hostOf(s.local)) && !s.device)) {
+      out.push({ key, port, family, sockets });
+      continue;
+    }
+    const byHost = new Map<string, InetChannel[]>();
+    for (const s of sockets) {
+      const host = `${hostOf(s.local)}${s.device ? `%${s.device}` : ''}`;
+      const list = byHost.get(host);
+      if (list) list.push(s);
+      else byHost.set(host, [s]);
+    }
+    for (const [host, same] of byHost) if (same.length > 1) out.push({ key: `${key}|${host}`, port, family, host, sockets: same });
   }
   return out;
 }
@@ -58,8 +74,18 @@ function programOf(ctx: RuleContext, s: InetChannel): string {
   return [...ids].sort().join(',');
 }
 
-/** Which socket(s) a connect to 127.0.0.1 (or ::1) reaches: the exact address beats the wildcard; within a group the kernel hashes. */
+/** The address a connect is asked about: the group's own, else loopback. */
+function target(g: Group): string {
+  if (g.host !== undefined) {
+    const shown = localShown(g.sockets[0]);
+    return shown.slice(0, shown.lastIndexOf(':'));
+  }
+  return g.family === 4 ? '127.0.0.1' : '[::1]';
+}
+
+/** Which socket(s) a connect to the group's address (loopback for a wildcard's) reaches: the exact address beats the wildcard; within a group the kernel hashes. */
 function reaches(g: Group): InetChannel[] {
+  if (g.host !== undefined) return g.sockets;
   const loop = g.family === 4 ? '127.0.0.1' : '::1';
   const exact = g.sockets.filter((s) => hostOf(s.local) === loop);
   if (exact.length) return exact;
@@ -80,15 +106,15 @@ export const portClash = defineRule<Memo>({
       const since = streakStart(history, now, (m) => m.has(g.key));
       const programs = new Set(g.sockets.map((s) => programOf(input, s)));
       const oneProgram = programs.size === 1 && ![...programs][0].includes('?');
-      const loop = g.family === 4 ? '127.0.0.1' : '[::1]';
-      const target = reaches(g);
-      const who = (s: InetChannel) => `${s.local} (${listLabel([...new Set(s.endpoints.map((e) => e.pid))].map((p) => procLabel(index, p)), 2)})`;
+      const loop = target(g);
+      const reached = reaches(g);
+      const who = (s: InetChannel) => `${localShown(s)} (${listLabel([...new Set(s.endpoints.map((e) => e.pid))].map((p) => procLabel(index, p)), 2)})`;
       const reach =
-        target.length === 0
+        reached.length === 0
           ? `a connect to ${loop}:${g.port} reaches none of them`
-          : target.length === 1
-            ? `a connect to ${loop}:${g.port} reaches ${who(target[0])}${g.sockets.length > 1 && !isWildcardHost(hostOf(target[0].local)) ? ' (the most specific address wins)' : ''}`
-            : `a connect to ${loop}:${g.port} reaches one of ${target.length} sockets on ${target[0].local}, chosen by the kernel from a hash of the client's address and port (SO_REUSEPORT)`;
+          : reached.length === 1
+            ? `a connect to ${loop}:${g.port} reaches ${who(reached[0])}${g.sockets.length > 1 && !isWildcardHost(hostOf(reached[0].local)) ? ' (the most specific address wins)' : ''}`
+            : `a connect to ${loop}:${g.port} reaches one of ${reached.length} sockets on ${localShown(reached[0])}, chosen by the kernel from a hash of the client's address and port (SO_REUSEPORT)`;
       const evidence: EvidenceItem[] = g.sockets.map((s) => {
         const p = index.proc(s.endpoints[0].pid);
         return { label: 'listener', text: `${s.id} on ${who(s)}, uid ${s.uid}${p?.exe ? `, ${escapeControl(p.exe)}` : ''}`, source: 'sock_diag, fd tables (snapshot)' };
