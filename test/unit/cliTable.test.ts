@@ -202,3 +202,17 @@ test('TCP connections their processes closed (TIME-WAIT, inode 0) are one line a
   assert.equal(all.filter((l) => l.startsWith('tcp:1:127.0.0.1:4')).length, 1200);
   assert.ok(!all.some((l) => l.includes('closed connections')));
 });
+
+test('a shared file mapping unlinked while mapped says so in its row (lsof prints DEL); its size column says it is the mappings\' reach', () => {
+  const file = (inode: number, deleted: boolean): Channel => ({
+    id: `file-shm:8:1:${inode}`, kind: 'file-shm', path: `/tmp/jv/shared${inode}.bin`, deleted, dev: '8:1', inode, size: 12288, writers: 1,
+    endpoints: [{ pid: 7, map: { start: '7f0000000000', end: '7f0000003000', offset: 0, perms: 'rw-s' }, mode: 'rw' }, { pid: 8, map: { start: '7f0000000000', end: '7f0000003000', offset: 0, perms: 'r--s' }, mode: 'r' }],
+  } as unknown as Channel);
+  const lines = renderTable(snap([file(1, true), file(2, false)])).split('\n');
+  const header = lines.find((l) => l.startsWith('ID '))!;
+  assert.match(header, /\bMAPPED\b.*\bDELETED\b/);
+  const at = header.indexOf('DELETED');
+  const cellOf = (inode: number) => lines.find((l) => l.startsWith(`file-shm:8:1:${inode} `))!.slice(at).split(/\s+/)[0];
+  assert.equal(cellOf(1), 'yes');
+  assert.equal(cellOf(2), 'no');
+});

@@ -53,13 +53,16 @@ export const fileShm = defineKind<FileShmChannel>({
   inodeOfId: inodeOfDevId,
   name: (ch, max) => shortText(ch.path, max) + (ch.deleted ? ' (deleted)' : '') + otherMntns(ch),
   longTitle: (ch) => `Shared file mapping ${shortText(ch.path)}${ch.deleted ? ' (deleted)' : ''}${otherMntns(ch)} (${ch.dev}:${ch.inode})`,
-  description: (ch) => `${formatBytes(ch.size)}, ${plural(new Set(ch.endpoints.map((e) => e.pid)).size, 'process', 'processes')}, ${plural(ch.writers, 'writer', 'writers')}`,
+  description: (ch) => `${formatBytes(ch.size)} mapped, ${plural(new Set(ch.endpoints.map((e) => e.pid)).size, 'process', 'processes')}, ${plural(ch.writers, 'writer', 'writers')}`,
   columns: [
     c('path', 'PATH', 'Path', 'string', 'The mapped file, as its mappings show it', { search: 'text' }),
     mntnsColumn<FileShmChannel>(),
-    c('size', 'SIZE', 'Size', 'number', 'How far the mappings seen reach into the file, in bytes (the largest mapping when all start at its beginning)', { unit: 'bytes' }),
+    // not the file's size (lsof's SIZE/OFF): reading that would stat every mapped file of every
+    // process on each scan; the peek reads it (`10000 bytes of 10000`)
+    c('size', 'MAPPED', 'Mapped', 'number', "How far the mappings seen reach into the file, in bytes (the largest mapping when all start at its beginning): whole pages, so past the file's end when its size is not a multiple of the page size", { unit: 'bytes' }),
     c('writers', 'WRITERS', 'Writers', 'number', 'Processes with a writable mapping of it'),
-    c('deleted', 'DELETED', 'Deleted', 'boolean', 'The file was unlinked while mapped', { wide: true }),
+    // in the table (lsof prints DEL): the path alone reads as a file still there
+    c('deleted', 'DELETED', 'Deleted', 'boolean', 'The file was unlinked while mapped'),
     c('dev', 'DEV', 'Device', 'string', 'Device (major:minor) of the file, as in /proc/PID/maps', { search: 'text', wide: true }),
     c('inode', 'INODE', 'Inode', 'number', 'Inode of the file (identifies it across processes)', { search: 'number', wide: true }),
   ],
