@@ -439,9 +439,11 @@ ur = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); ur.bind(('127.0.0.1', 0))
 us = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); us.sendto(bytes(range(250)) * 4, ur.getsockname())
 sr, ss = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
 ss.send(b'AAA'); ss.sendmsg([b'BBB'], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [0]))]); ss.send(b'CCC')
-print(json.dumps({'pid': os.getpid(), 'du': du.fileno(), 'ur': ur.fileno(), 'sr': sr.fileno()}), flush=True)
+qr, qs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+for d in (b'r' * 10, b's' * 200, b't' * 3000): qs.send(d)
+print(json.dumps({'pid': os.getpid(), 'du': du.fileno(), 'ur': ur.fileno(), 'sr': sr.fileno(), 'qr': qr.fileno()}), flush=True)
 sys.stdin.readline()
-got = {'du': [len(du.recv(4096)) for _ in range(3)], 'ur': len(ur.recv(4096)), 'sr': b''}
+got = {'du': [len(du.recv(4096)) for _ in range(3)], 'ur': len(ur.recv(4096)), 'qr': [len(qr.recv(4096)) for _ in range(3)], 'sr': b''}
 while len(got['sr']) < 9: got['sr'] += sr.recv(64)
 got['sr'] = got['sr'].decode()
 print(json.dumps(got), flush=True)
@@ -461,7 +463,7 @@ print(json.dumps(got), flush=True)
       return lines.shift()!;
     };
     try {
-      const at = JSON.parse(await next()) as { pid: number; du: number; ur: number; sr: number };
+      const at = JSON.parse(await next()) as { pid: number; du: number; ur: number; sr: number; qr: number };
       const inode = (fd: number) => Number(/socket:\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${at.pid}/fd/${fd}`))![1]);
       const ep = (fd: number) => [{ pid: at.pid, fd, mode: 'rw' as const }];
       const unix = (fd: number, type: string) => ({ id: `unix:${inode(fd)}`, kind: 'unix', type, state: 'estab', inode: inode(fd), endpoints: ep(fd), recvQueue: null, sendQueue: null, netns: '' }) as unknown as Channel;
@@ -483,8 +485,19 @@ print(json.dumps(got), flush=True)
       assert.ok(stopped.data.length < 9 && 'AAABBBCCC'.startsWith(stopped.data.toString()), stopped.data.toString());
       assert.ok(stopped.notes.some((n) => /passed file descriptors/.test(n)), stopped.notes.join(' | '));
 
+      // a seqpacket socket: its queue count (ss's Recv-Q) is every record's bytes, MSG_PEEK reads the first record
+      const seq = { ...(unix(at.qr, 'seqpacket') as object), recvQueue: 3210 } as unknown as Channel;
+      const rec = (await peekChannel(seq, [])) as BytesPeek;
+      assert.equal(rec.data.toString(), 'r'.repeat(10));
+      assert.equal(rec.total, 10, "the first record's length");
+      assert.ok(rec.notes.includes('seqpacket socket: MSG_PEEK shows the first queued record only; 3210 bytes are queued in all, in records'), rec.notes.join(' | '));
+      assert.ok(!rec.notes.some((n) => /datagram/.test(n)), rec.notes.join(' | '));
+      const past = (await peekChannel(seq, [], { offset: 10 })) as BytesPeek;
+      assert.equal(past.data.length, 0);
+      assert.ok(past.notes.includes("the offset 10 is past the first record's 10 bytes: a peek reads the first record only"), past.notes.join(' | '));
+
       child.stdin!.write('read\n');
-      assert.deepEqual(JSON.parse(await next()), { du: [0, 4, 1500], ur: 1000, sr: 'AAABBBCCC' }, 'a peek consumed something');
+      assert.deepEqual(JSON.parse(await next()), { du: [0, 4, 1500], ur: 1000, qr: [10, 200, 3000], sr: 'AAABBBCCC' }, 'a peek consumed something');
     } finally {
       child.kill();
     }

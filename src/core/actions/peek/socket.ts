@@ -47,12 +47,18 @@ export const peekSocket: Peeker<UnixChannel | InetChannel> = async ({ channel, p
       // a datagram socket's queue count is its first datagram's length (Unix) or kernel memory (UDP),
       // never the queue's bytes: the total is the first datagram's, when the kernel said it
       const total = dgram || first !== undefined ? (first ?? null) : payloadQueued(channel);
-      if (dgram) base.notes.push('datagram socket: MSG_PEEK shows the first queued datagram only');
-      if (first === 0) base.notes.push('the first queued datagram is empty (zero bytes); more may be queued behind it');
+      // a SOCK_SEQPACKET socket's records are datagrams to MSG_PEEK, and its queue count is every record's bytes
+      const record = channel.kind === 'unix' && channel.type === 'seqpacket' ? 'record' : 'datagram';
+      if (record === 'record') {
+        const all = channel.recvQueue ?? null;
+        base.notes.push(`seqpacket socket: MSG_PEEK shows the first queued record only${all !== null && first !== undefined && all > first ? `; ${all} bytes are queued in all, in records` : ''}`);
+      } else if (dgram) base.notes.push('datagram socket: MSG_PEEK shows the first queued datagram only');
+      if (dgram && offset > 0 && total !== null && offset >= total) base.notes.push(`the offset ${offset} is past the first ${record}'s ${total} bytes: a peek reads the first ${record} only`);
+      if (first === 0) base.notes.push(`the first queued ${record} is empty (zero bytes); more may be queued behind it`);
       if (channel.kind === 'udp' && channel.recvQueue) base.notes.push(`the receive queue holds ${channel.recvQueue} bytes of kernel memory for its datagrams (ss's Recv-Q), headers and buffers included`);
       if (finQueued(channel)) base.notes.push('the peer has closed its side: its FIN counts as one more byte in Recv-Q');
       const truncated = total !== null && total > offset + data.length;
-      if (truncated && first !== undefined) base.notes.push(`showing ${data.length} of the first ${dgram ? 'datagram' : 'packet'}'s ${total} bytes`);
+      if (truncated && first !== undefined) base.notes.push(`showing ${data.length} of the first ${dgram ? record : 'packet'}'s ${total} bytes`);
       else if (truncated) {
         // a stream's peek stops short of the queue without the bound being reached: the kernel's
         // MSG_PEEK reads one run of one sender's data, up to a message carrying passed file
