@@ -39,8 +39,11 @@ constexpr size_t kInetRows = 16384;
 struct UnixCols {
   // vfsIno/vfsDev: the bound file's inode and the kernel's s_dev (MAJOR << 20 | MINOR), 0 when
   // not bound to a path (UNIX_DIAG_VFS).
+  // peer: the other end's inode; -1 when the kernel names an other end without one (a closed
+  // end it still references, or a connection's embryo in an accept queue); 0 when none.
+  // shutdown: sk_shutdown (UNIX_DIAG_SHUTDOWN: 1 receive, 2 send; 3 once a stream peer closed).
   BigVec<double> inode, peer, rqueue, wqueue, vfsIno, vfsDev;
-  BigVec<uint8_t> type, state, nameKind;
+  BigVec<uint8_t> type, state, nameKind, shutdown;
   BigVec<std::string> name;
   // UNIX_DIAG_ICONS of listeners: each connection waiting in one's accept queue, as a pair — the
   // listener's inode and the connecting (client) socket's. Rare and few: not reserved.
@@ -48,7 +51,7 @@ struct UnixCols {
 
   void Reserve(size_t n) {
     for (BigVec<double>* v : {&inode, &peer, &rqueue, &wqueue, &vfsIno, &vfsDev}) v->reserve(n);
-    for (BigVec<uint8_t>* v : {&type, &state, &nameKind}) v->reserve(n);
+    for (BigVec<uint8_t>* v : {&type, &state, &nameKind, &shutdown}) v->reserve(n);
     name.reserve(n);
   }
 };
@@ -118,7 +121,7 @@ void UnixDump(UnixCols& c, size_t rows, PendingError& err) {
     if (h->nlmsg_len < NLMSG_LENGTH(sizeof(unix_diag_msg))) return;
     auto* m = static_cast<unix_diag_msg*>(NLMSG_DATA(h));
     double peer = 0, rq = 0, wq = 0, vino = 0, vdev = 0;
-    uint8_t kind = 0;
+    uint8_t kind = 0, shut = 0;
     std::string name;
     auto* a = reinterpret_cast<rtattr*>(m + 1);
     unsigned int alen = h->nlmsg_len - NLMSG_LENGTH(sizeof *m);
@@ -140,8 +143,11 @@ void UnixDump(UnixCols& c, size_t rows, PendingError& err) {
           if (dl >= 4) {
             uint32_t v;
             memcpy(&v, d, 4);
-            peer = v;
+            peer = v != 0 ? static_cast<double>(v) : -1.0;
           }
+          break;
+        case UNIX_DIAG_SHUTDOWN:
+          if (dl >= 1) shut = static_cast<uint8_t>(d[0]);
           break;
         case UNIX_DIAG_VFS:
           if (dl >= sizeof(unix_diag_vfs)) {
@@ -175,6 +181,7 @@ void UnixDump(UnixCols& c, size_t rows, PendingError& err) {
     c.type.push_back(m->udiag_type);
     c.state.push_back(m->udiag_state);
     c.peer.push_back(peer);
+    c.shutdown.push_back(shut);
     c.rqueue.push_back(rq);
     c.wqueue.push_back(wq);
     c.nameKind.push_back(kind);
@@ -319,6 +326,7 @@ class DiagWorker : public PromiseWorker {
       o.Set("type", Adopt<Napi::Uint8Array>(env, std::move(u_.type)));
       o.Set("state", Adopt<Napi::Uint8Array>(env, std::move(u_.state)));
       o.Set("peer", Adopt<Napi::Float64Array>(env, std::move(u_.peer)));
+      o.Set("shutdown", Adopt<Napi::Uint8Array>(env, std::move(u_.shutdown)));
       o.Set("rqueue", Adopt<Napi::Float64Array>(env, std::move(u_.rqueue)));
       o.Set("wqueue", Adopt<Napi::Float64Array>(env, std::move(u_.wqueue)));
       o.Set("nameKind", Adopt<Napi::Uint8Array>(env, std::move(u_.nameKind)));

@@ -286,8 +286,10 @@ export interface UnixDiag {
   type: Uint8Array;
   /** TCP_* state numbers as the kernel reports them for unix sockets (1 ESTABLISHED, 7 CLOSE, 10 LISTEN, 2 SYN_SENT). */
   state: Uint8Array;
-  /** Peer inode, 0 when none. */
+  /** Peer inode, 0 when none; -1 when the kernel names an other end without an inode (a closed end it still references, or an embryo in an accept queue). */
   peer: Float64Array;
+  /** sk_shutdown (UNIX_DIAG_SHUTDOWN): 1 no more receiving, 2 no more sending. Absent from /proc/net/unix and older builds. */
+  shutdown?: Uint8Array;
   rqueue: Float64Array;
   wqueue: Float64Array;
   /** 0 unnamed, 1 path, 2 abstract */

@@ -17,6 +17,7 @@ import type { Channel, InetChannel, Snapshot, UnixChannel } from '../../src/core
 import { loadNative } from '../../src/core/native';
 import { ssInet, ssUnix } from './ssRows';
 import { takeSnapshot } from '../../src/core/snapshot';
+import { describe as describeKind } from '../../src/core/kinds';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-oracle-'));
 // Plain names here: ss and lsof print paths unquoted, so a space or newline would break their columns.
@@ -251,3 +252,56 @@ for (const mode of MODES) {
     });
   });
 }
+
+// A Unix socket whose other end was closed (the kernel still references it, with inode 0: ss
+// prints its peer as `* 0`) and half-closed ones (shutdown(): ss -e draws `<--`, `-->`, `---`).
+// They were plain `connected`, with no peer: nothing said that the next write fails.
+describe('oracles — Unix sockets closed at the other end, and half-closed ones (ss -xe)', { skip: tool('ss') || (nativeLoad.addon ? false : 'native addon not available (sock_diag)') }, () => {
+  test('a stream whose peer closed with 100 bytes unread, a datagram socket whose peer closed: "peer closed"; a half-closed pair: what is shut, as ss -e draws it', async () => {
+    const { spawn } = await import('node:child_process');
+    const py = `
+import socket, sys
+a, b = socket.socketpair(); b.send(b'x' * 100); b.close()
+c, d = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM); d.close()
+e, f = socket.socketpair(); f.shutdown(socket.SHUT_WR)
+g, h = socket.socketpair()
+print('ready', flush=True)
+sys.stdin.readline()
+`;
+    const child = spawn('python3', ['-c', py], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.once('data', () => resolve());
+        child.once('exit', () => reject(new Error('python3 exited')));
+      });
+      const snap = await takeSnapshot({ pids: [child.pid!], kinds: ['unix'] });
+      const inodeOf = (fd: number) => Number(/socket:\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${child.pid}/fd/${fd}`))![1]);
+      const ch = (fd: number) => snap.channels.find((c): c is UnixChannel => c.kind === 'unix' && c.inode === inodeOf(fd))!;
+      // python's socketpair fds: a, b(closed), c, d(closed), e, f, g, h in creation order
+      const fds = fs.readdirSync(`/proc/${child.pid}/fd`).map(Number).filter((fd) => fd > 2 && /^socket:/.test(fs.readlinkSync(`/proc/${child.pid}/fd/${fd}`))).sort((x, y) => x - y);
+      assert.equal(fds.length, 6, `the helper's sockets: ${fds.join(',')}`);
+      const [a, c, e, f, g, h] = fds;
+      const arrows = new Map<number, { arrow: string; peer: string }>();
+      for (const line of execFileSync('ss', ['-xaenp'], { encoding: 'utf8', maxBuffer: 1 << 28 }).split('\n')) {
+        if (!line.includes(`pid=${child.pid},`)) continue;
+        const t = line.trim().split(/\s+/);
+        arrows.set(Number(t[5]), { peer: t[7], arrow: t[t.length - 1] });
+      }
+      const SHUT: Record<string, UnixChannel['shutdown']> = { '<->': undefined, '<--': 'write', '-->': 'read', '---': 'both' };
+      for (const fd of [a, c, e, f, g, h]) {
+        const s = arrows.get(inodeOf(fd));
+        assert.ok(s, `fd ${fd} not in ss`);
+        assert.ok(s.arrow in SHUT, `ss -e drew ${s.arrow}`);
+        assert.equal(ch(fd).shutdown, SHUT[s.arrow], `fd ${fd}: shutdown (ss ${s.arrow})`);
+        assert.equal(ch(fd).state === 'peer closed', s.peer === '0', `fd ${fd}: state ${ch(fd).state}, ss peer ${s.peer}`);
+      }
+      assert.deepEqual([a, c, e, f, g].map((fd) => ch(fd).state), ['peer closed', 'peer closed', 'connected', 'connected', 'connected']);
+      assert.deepEqual([ch(a).shutdown, ch(a).recvQueue, ch(a).peer], ['both', 100, undefined]);
+      assert.deepEqual([ch(e).shutdown, ch(f).shutdown, ch(g).shutdown], ['read', 'write', undefined]);
+      assert.equal(describeKind(ch(e)).description(ch(e)), 'stream connected (half-closed: nothing more to read)');
+      assert.equal(describeKind(ch(a)).description(ch(a)), 'stream peer closed, 100 B queued');
+    } finally {
+      child.kill();
+    }
+  });
+});

@@ -31,11 +31,22 @@ export interface UnixChannel extends ChannelBase {
   abstract?: string;
   /** The bytes (hex) of `path` or `abstract` when they are not UTF-8 (the text then has U+FFFD for them): views show the name by its bytes, `@q\xff`. */
   nameBytes?: string;
-  /** `listen`, `connected`, `unconnected`, `connecting`, `disconnecting`. */
+  /**
+   * `listen`, `connected`, `unconnected`, `connecting`, `disconnecting`; `peer closed` when it is
+   * connected to an end that was closed (native only): the kernel still references that end, with
+   * no inode (ss: peer `* 0`) — a write fails (EPIPE, or ECONNREFUSED for a datagram), a stream
+   * read returns what is queued, then EOF.
+   */
   state: string;
   /** Channel id of the other end (`unix:INODE`), when connected. */
   peer?: string;
   peerInode?: number;
+  /**
+   * What was shut down on this socket (UNIX_DIAG_SHUTDOWN; native only): `read` (SHUT_RD, or the
+   * peer shut its sending side), `write` (SHUT_WR), `both` (a stream whose peer closed). Absent
+   * when neither was, as ss -e's `<->`.
+   */
+  shutdown?: 'read' | 'write' | 'both';
   /**
    * A connection not accepted yet (connected, its other end still in a listener's accept queue,
    * which has no inode: `ss` says `* 0`): the listener's id (sock_diag UNIX_DIAG_ICONS, native only).
@@ -80,6 +91,13 @@ function pathName(path: string, ch: UnixChannel, max?: number): string {
   return shortText(path, max) + (ch.pathResolved !== undefined ? ` (${shortText(ch.pathResolved, max)})` : '') + otherMntns(ch);
 }
 
+/** A connected socket's half-close, as its description says it (ss -e draws it: `<--`, `-->`, `---`). */
+const SHUT_TEXT: Record<NonNullable<UnixChannel['shutdown']>, string> = {
+  read: 'half-closed: nothing more to read',
+  write: 'half-closed: no more writing',
+  both: 'shut down both ways',
+};
+
 const c = col<UnixChannel>();
 
 export const unix = defineKind<UnixChannel>({
@@ -100,17 +118,18 @@ export const unix = defineKind<UnixChannel>({
     return named || !ends ? (ends ? `${name}  ${ends}` : name) : ends;
   },
   longTitle: (ch) => `Unix ${ch.type} socket ${ch.path !== undefined ? pathName(ch.path, ch) : ch.abstract !== undefined ? '@' + shortText(ch.abstract) : ch.inode}`,
-  description: (ch) => `${ch.type} ${ch.state}${queued(ch)}`,
+  description: (ch) => `${ch.type} ${ch.state}${ch.state === 'connected' && ch.shutdown ? ` (${SHUT_TEXT[ch.shutdown]})` : ''}${queued(ch)}`,
   columns: [
     c('inode', 'INODE', 'Inode', 'number', 'Socket inode (socket:[N] in /proc/PID/fd)', { search: 'number', wide: true }),
     c('type', 'TYPE', 'Type', 'string', 'stream, dgram or seqpacket'),
-    c('state', 'STATE', 'State', 'string', 'listen, connected, unconnected, connecting, disconnecting', { search: 'text' }),
+    c('state', 'STATE', 'State', 'string', 'listen, connected, unconnected, connecting, disconnecting; peer closed: connected to an end that was closed (a write fails; a stream read returns what is queued, then EOF)', { search: 'text' }),
     c('path', 'PATH', 'Path', 'string', 'Bound filesystem path', { search: 'text' }),
     mntnsColumn<UnixChannel>(),
     c('pathResolved', 'PATH RESOLVED', 'Path, resolved', 'string', "A relative path's absolute one (a holder's working directory joined with it leads to the bound file), or a chrooted holder's path as our root reaches it", { search: 'text', wide: true }),
     c('abstract', 'ABSTRACT', 'Abstract name', 'string', 'Bound abstract name (shown with a leading @)', { search: 'text', format: (a: string) => '@' + a }),
     c('peer', 'PEER', 'Peer', 'string', 'Channel id of the other end (sock_diag; native addon)'),
     c('peerInode', 'PEER INODE', 'Peer inode', 'number', 'Inode of the other end', { wide: true }),
+    c('shutdown', 'SHUTDOWN', 'Shut down', 'string', 'What was shut down on it (shutdown(), or the peer closing): read, write or both; none when empty (ss -e: <->, <--, -->, ---)', { wide: true }),
     c('acceptQueue', 'ACCEPT-Q OF', 'Waiting in the accept queue of', 'string', 'Connected but not accepted yet: the listener whose accept queue holds the other end (sock_diag)', { wide: true }),
     c('recvQueue', 'RECV-Q', 'Receive queue', 'number|null',
       'stream/seqpacket: bytes waiting to be read; dgram: the length of the first waiting datagram (not a count); listener: connections waiting for accept()'),

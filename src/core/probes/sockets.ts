@@ -261,6 +261,7 @@ export function prepareUnix(d: UnixDiag, nsId: string): PreparedUnix {
   const dNameKind = d.nameKind;
   const dVfsIno = d.vfsIno;
   const dVfsDev = d.vfsDev;
+  const dShut = d.shutdown;
   // names that are not UTF-8, by row: their bytes (usually none)
   const hexAt = d.nameHexAt?.length ? new Map(d.nameHexAt.map((row, k) => [row, d.nameHex![k]])) : null;
   /** Inode and peer inode of out[k]. */
@@ -301,6 +302,8 @@ export function prepareUnix(d: UnixDiag, nsId: string): PreparedUnix {
       const hex = hexAt.get(i);
       if (hex !== undefined) ch.nameBytes = hex;
     }
+    const shut = dShut !== undefined ? dShut[i] & 3 : 0;
+    if (shut !== 0) ch.shutdown = shut === 3 ? 'both' : shut === 1 ? 'read' : 'write';
     sorted[out.length] = raw;
     peers[out.length] = dPeer[i];
     out.push(ch);
@@ -339,6 +342,9 @@ export function prepareUnix(d: UnixDiag, nsId: string): PreparedUnix {
       if (client >= 0 && listener >= 0 && out[client].peer === undefined) out[client].acceptQueue = out[listener].id;
     }
   }
+  // an other end without an inode that no accept queue holds: an end that was closed, which the
+  // kernel still references (a stream's survivor until it closes too; a datagram socket until it sends)
+  for (let k = 0; k < m; k++) if (peers[k] === -1 && out[k].acceptQueue === undefined && out[k].state === 'connected') out[k].state = 'peer closed';
   return { ch: out, inode: sorted.subarray(0, m) };
 }
 
