@@ -17,14 +17,17 @@ import { writeJsonStream } from './jsonStream';
 import { takeSnapshot } from '../core/snapshot';
 import { parseInteger, parseOptions, SELECT_OPTIONS, usageLines, type OptionSpec } from './args';
 import { snapshotOptions } from './snapshot';
+import { kindOf } from '../core/kinds';
 import { keepBuffersAtPace, untilInterrupted } from './liveLoop';
 import type { Output } from './output';
 
-export const WATCH_USAGE = 'usage: ipc-inspector watch [--interval MS] [--json] [--kind KIND]... [--pid PID]... [--container NAME|ID]... [--no-native] [--all-processes]';
+export const WATCH_USAGE = 'usage: ipc-inspector watch [--interval MS] [--json] [--kind KIND]... [--pid PID]... [--container NAME|ID]... [--no-native] [--all-processes] [--closed]';
 
 const WATCH_OPTIONS: readonly OptionSpec[] = [
   { name: 'interval', type: 'value', short: 'i', metavar: 'MS', help: 'pause between snapshots in ms (100..3600000, default 1000)' },
-  ...SELECT_OPTIONS.map((o) => (o.name === 'json' ? { ...o, help: 'one SnapshotDiff JSON object per line' } : o)),
+  ...SELECT_OPTIONS.slice(0, -1).map((o) => (o.name === 'json' ? { ...o, help: 'one SnapshotDiff JSON object per line' } : o)),
+  { name: 'closed', type: 'flag', help: 'a line for each TCP connection its process closed (TIME-WAIT, FIN-WAIT…) that came, changed or went; by default one line sums them up per interval (--json always lists them)' },
+  ...SELECT_OPTIONS.slice(-1),
 ];
 
 function time(iso: string): string {
@@ -89,8 +92,13 @@ export function processChanges(prev: ProcessInfo, next: ProcessInfo): string[] {
   return out;
 }
 
-/** Text lines for one diff; `prev` supplies labels of removed things. */
-export function renderDiff(prev: Snapshot | null, next: Snapshot, diff: SnapshotDiff): string[] {
+/**
+ * Text lines for one diff; `prev` supplies labels of removed things. The channels a kind folds
+ * (TCP connections their processes closed: a web server makes and drops hundreds a second, which
+ * no process holds) are summed up in a line per kind and change, as the Channels view folds them,
+ * unless `folded`.
+ */
+export function renderDiff(prev: Snapshot | null, next: Snapshot, diff: SnapshotDiff, o: { folded?: boolean } = {}): string[] {
   const t = time(next.takenAt);
   const procs = new Map(next.processes.map((p) => [p.pid, p]));
   const prevProcs = new Map((prev?.processes ?? []).map((p) => [p.pid, p]));
@@ -100,16 +108,34 @@ export function renderDiff(prev: Snapshot | null, next: Snapshot, diff: Snapshot
     const d = channelDescription(c);
     return d ? `  ${escapeControl(d)}` : '';
   };
+  const sums = new Map<string, { sign: string; kind: Channel['kind']; chs: Channel[] }>();
+  const folds = (c: Channel | undefined, sign: string): boolean => {
+    if (o.folded || c === undefined) return false;
+    const fold = kindOf(c.kind).fold;
+    if (!fold?.holds(c)) return false;
+    const key = `${sign}${c.kind}`;
+    const s = sums.get(key);
+    if (s) s.chs.push(c);
+    else sums.set(key, { sign, kind: c.kind, chs: [c] });
+    return true;
+  };
   for (const p of diff.addedProcesses) lines.push(`${t} + process ${processLabel(p.pid, p)}`);
-  for (const c of diff.addedChannels) lines.push(`${t} + ${c.kind} ${channelLabel(c, procs, Infinity)}${facts(c)}`);
+  for (const c of diff.addedChannels) if (!folds(c, '+')) lines.push(`${t} + ${c.kind} ${channelLabel(c, procs, Infinity)}${facts(c)}`);
   for (const c of diff.changedChannels) {
     const old = prevChannels.get(c.id);
+    // moved between two folded states (FIN-WAIT-2 → TIME-WAIT): still one of those no process holds
+    if (folds(old, '') && folds(c, '~')) continue;
     const what = old ? channelChanges(old, c, procs, prevProcs) : [];
     lines.push(`${t} ~ ${c.kind} ${channelLabel(c, procs, Infinity)}${what.length ? '  ' + what.join(', ') : ''}`);
   }
   for (const id of diff.removedChannels) {
     const old = prevChannels.get(id);
-    lines.push(`${t} - ${old ? `${old.kind} ${channelLabel(old, prevProcs, Infinity)}` : escapeControl(id)}`);
+    if (!folds(old, '-')) lines.push(`${t} - ${old ? `${old.kind} ${channelLabel(old, prevProcs, Infinity)}` : escapeControl(id)}`);
+  }
+  for (const { sign, kind, chs } of sums.values()) {
+    if (sign === '') continue;
+    const fold = kindOf(kind).fold!;
+    lines.push(`${t} ${sign} ${kind} ${fold.label(chs.length)}${sign === '-' ? '' : `  ${fold.description(chs)}`} (--closed lists them)`);
   }
   for (const p of diff.changedProcesses) {
     const old = prevProcs.get(p.pid);
@@ -150,7 +176,7 @@ export async function run(argv: string[], out: Output): Promise<number> {
         out.text(`${time(next.takenAt)} watching ${next.channels.length} channels of ${next.processes.length} processes every ${interval} ms (Ctrl-C to stop)\n`);
         for (const w of next.warnings) out.note(`warning: ${escapeControl(w)}\n`);
       } else {
-        const lines = renderDiff(prev, next, diff);
+        const lines = renderDiff(prev, next, diff, { folded: p.flags.has('closed') });
         if (lines.length) out.text(lines.join('\n') + '\n');
       }
       prev = next;
