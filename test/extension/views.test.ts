@@ -246,6 +246,45 @@ describe('IPC views', function () {
     }
   });
 
+  it('Go to a closed connection past the first 2,000 rows of its fold says so and opens the inspector on it (a reveal there does nothing)', async function () {
+    this.timeout(120_000);
+    // 2,100 connections closed by the client: 2,100 TIME-WAITs, more than a fold lists
+    const server = net.createServer((c) => c.on('end', () => c.end()));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const one = () => new Promise<void>((resolve, reject) => {
+        const c = net.connect(port, '127.0.0.1', () => c.end());
+        c.on('error', reject);
+        c.on('close', () => resolve());
+        c.resume();
+      });
+      for (let i = 0; i < 2100; i += 50) await Promise.all(Array.from({ length: 50 }, one));
+      const isOurs = (c: Channel) => c.kind === 'tcp' && c.state === 'TIME-WAIT' && c.remote === `127.0.0.1:${port}`;
+      // (a client port the kernel hands out again while its TIME-WAIT lasts ends that one early: not all 2,100 stay)
+      await waitFor('2,050 TIME-WAITs', async () => (await scan(api)).snapshot!.channels.filter(isOurs).length >= 2050, 30_000);
+      const sockets = api.channelsTree.topGroups.find((g) => g.id === 'group:sockets')!;
+      const group = (api.channelsTree.getChildren(sockets) as IpcNode[]).find((n) => n.id === 'group:sockets/tcp') as GroupNode;
+      const fold = (api.channelsTree.getChildren(group) as IpcNode[]).find((n): n is FoldNode => n.type === 'fold')!;
+      const rows = api.channelsTree.getChildren(fold) as IpcNode[];
+      assert.equal(rows.length, 2001, 'the fold lists 2,000 rows and "… N more"');
+      assert.match(labelOf(await treeItem(api.channelsTree, rows[2000])), /^… [\d,]+ more$/);
+      const listed = new Set(rows.map((n) => n.id));
+      const past = api.model.snapshot!.channels.find((c) => isOurs(c) && !listed.has(`ch:${c.id}`))!;
+      assert.ok(past, 'every one of ours is listed');
+      const before = api.testHooks!.record!.length;
+      const node = await vscode.commands.executeCommand('ipcInspector.goTo', (past as { local: string }).local);
+      assert.equal(node, undefined, 'a node was revealed');
+      const said = api.testHooks!.record!.slice(before).map((r) => r.text);
+      assert.ok(said.some((t) => /is past the first 2,000 rows of its group, so the tree does not list it; the inspector shows it, and Filter… narrows the tree to it\./.test(t)), said.join('\n'));
+      const st = await vscode.commands.executeCommand<{ target?: { channelId?: string } }>('ipcInspector.test.inspector', 'state');
+      assert.equal(st?.target?.channelId, past.id);
+    } finally {
+      server.close();
+      await vscode.commands.executeCommand('ipcInspector.test.inspector', 'close');
+    }
+  });
+
   it('the Processes view shows the process tree, signal state and channels', async () => {
     const f = await makeFixture('signals', { comm: 'iv-signals' });
     fixtures.push(f);
