@@ -67,9 +67,11 @@ function renderGone(u: UpdateMessage): void {
   const name = titleEl.textContent ?? '';
   if (u.target.pid) setText(titleEl, last?.process ? `${name} has exited` : `Process ${u.target.pid} has exited`);
   else setText(titleEl, last?.channel ? `${name} no longer exists` : `${u.target.channelId ?? ''} no longer exists`);
+  // the time it was last seen, not the time of each scan since: the text stays put while it is gone
+  const zombie = u.zombie ? 'Its parent has not reaped it yet: a zombie keeps its pid, and nothing else. ' : '';
   setText(descEl, last
-    ? `It was not in the scan of ${when(u.at)}. Below is how it was in the last scan that had it (${when(last.at)}); ${u.target.pid ? 'it can no longer be signalled' : 'it can no longer be peeked'}.`
-    : `It was not in the scan of ${when(u.at)}.`);
+    ? `${zombie}Below is how it was when last seen, in the scan of ${when(last.at)}; ${u.target.pid ? 'it can no longer be signalled' : 'it can no longer be peeked'}.`
+    : `${zombie}It was not in the scan of ${when(u.at)}.`);
   report('gone');
 }
 

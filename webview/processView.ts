@@ -37,7 +37,7 @@ valueField.addEventListener('input', () => {
 for (const f of [signalField, valueField]) f.addEventListener('keydown', (e: Event) => { if ((e as KeyboardEvent).key === 'Enter') sendSignalFromForm(); });
 procSection.append(
   h('h2', {}, 'Process'), procFacts,
-  h('h2', {}, 'Send a signal'),
+  h('h2', { class: 'live-only' }, 'Send a signal'),
   h('div', { class: 'row live-only' }, signalField, valueField, sendButton),
   h('div', { class: 'live-only' }, signalHint, signalResult),
   h('h2', {}, 'Signals'),

@@ -166,7 +166,8 @@ export function channelFacts<C extends ChannelBase>(ch: C, columns: readonly Col
     }
     // a pid of 0 is none yet (SysV's last sender, last attach): a link to nothing, or a bare 0
     const text = c.refers === 'pid' && v === 0 ? 'none' : formatValue(c, v, ch);
-    const unit = c.unit && typeof v === 'number' ? ` ${c.unit}` : '';
+    // `1 message`, `1 byte`: the units are plural nouns (`bytes`, `messages`)
+    const unit = c.unit && typeof v === 'number' ? ` ${v === 1 ? c.unit.replace(/s$/, '') : c.unit}` : '';
     const fact: Fact = { id: c.id, title: c.title, text: truncate(text + unit, max), help: c.help };
     if (c.refers === 'pid') fact.pids = (Array.isArray(v) ? v : [v]).filter((p): p is number => typeof p === 'number' && p > 0);
     out.push(fact);

@@ -2,7 +2,7 @@
 // what the webview rendered is read back through the test-mode report it posts to the host
 // (ipcInspector.test.inspector 'state'); the webview's own form sends the signal.
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -273,7 +273,7 @@ describe('Inspector panel', function () {
     await api.source.refresh();
     const gone = await rendered('the gone view', (r) => r.view === 'gone' && r.texts[0].startsWith(`title:${title}`));
     assert.equal(gone.texts[0], `title:${title} no longer exists`);
-    assert.match(gone.texts.find((t) => t.startsWith('description:'))!, /^description:It was not in the scan of .+\. Below is how it was in the last scan that had it \(.+\); it can no longer be peeked\.$/);
+    assert.match(gone.texts.find((t) => t.startsWith('description:'))!, /^description:Below is how it was when last seen, in the scan of .+; it can no longer be peeked\.$/);
     // the last view: its facts and the messages of the last peek, as they were
     for (const want of [`fact:Id=${ch.id}`, ...live.texts.filter((t) => t.startsWith('message:0:'))]) assert.ok(gone.texts.includes(want), `${want} missing: ${gone.texts.join(' | ')}`);
     assert.match(gone.texts.find((t) => t.startsWith('noPeek:'))!, /^noPeek:It no longer exists: there is nothing to peek\. The last peek stays below/);
@@ -303,6 +303,92 @@ describe('Inspector panel', function () {
     const before = (await state()).rejected.length;
     await vscode.commands.executeCommand(CMD, 'post', { type: 'sendSignal', requestId: 901, pid: fx.pid, startTime, signal: 15 });
     await waitFor('the signal refused', async () => (await state()).rejected.length > before || undefined);
+  });
+
+  it('a process whose pid another process takes after it exits stays exited: the panel never turns to the newcomer, and a signal to that pid is refused', async function () {
+    // ns_last_pid hands the pid out again (root: CAP_SYS_ADMIN in the pid namespace)
+    if (process.getuid?.() !== 0 || !fs.existsSync('/proc/sys/kernel/ns_last_pid')) return this.skip();
+    const fx = await makeFixture('pipe', { comm: 'tr-reused' });
+    fixtures.push(fx);
+    await channelWhere(api, 'its pipe', (c) => c.kind === 'pipe' && c.endpoints.some((e) => e.pid === fx.pid));
+    await vscode.commands.executeCommand(CMD, 'reset');
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { pid: fx.pid });
+    await rendered('the process', (r) => r.texts.includes(`title:tr-reused[${fx.pid}]`));
+    await fx.close();
+    await api.source.refresh();
+    await rendered('the exited process', (r) => r.view === 'gone' && r.texts[0] === `title:tr-reused[${fx.pid}] has exited`);
+    let newcomer: ChildProcess | undefined;
+    for (let i = 0; i < 50 && !newcomer; i++) {
+      fs.writeFileSync('/proc/sys/kernel/ns_last_pid', String(fx.pid - 1));
+      const c = spawn('sleep', ['60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      if (c.pid === fx.pid) newcomer = c;
+      else c.kill();
+    }
+    assert.ok(newcomer, `pid ${fx.pid} was not handed out again in 50 tries`);
+    try {
+      await channelWhere(api, "the newcomer's pipe", (c) => c.kind === 'pipe' && c.endpoints.some((e) => e.pid === fx.pid));
+      for (let i = 0; i < 2; i++) await api.source.refresh();
+      await vscode.commands.executeCommand(CMD, 'drive', { action: 'report' });
+      const last = await rendered('the last render', (r) => r.texts[0].includes(`[${fx.pid}]`));
+      assert.equal(last.texts[0], `title:tr-reused[${fx.pid}] has exited`, 'the panel shows the newcomer');
+      assert.ok(last.texts.includes('actions:'), last.texts.filter((t) => t.startsWith('actions:')).join());
+      const startTime = api.source.current!.processes.find((p) => p.pid === fx.pid)!.startTime;
+      const before = (await state()).rejected.length;
+      await vscode.commands.executeCommand(CMD, 'post', { type: 'sendSignal', requestId: 902, pid: fx.pid, startTime, signal: 15 });
+      await waitFor('the signal refused', async () => (await state()).rejected.length > before || undefined);
+      assert.equal(newcomer.exitCode, null, 'the newcomer got the signal');
+    } finally {
+      newcomer.kill();
+    }
+  });
+
+  it('a process that exits unreaped (a zombie) reads as exited, with its last live view, and offers no signal', async function () {
+    // a parent that never waits: its child exits after 2 s and stays a zombie
+    const parent = spawn('python3', ['-c', 'import os, sys, time\npid = os.fork()\nif pid == 0:\n    os.execvp("sleep", ["sleep", "2"])\nprint(pid, flush=True)\ntime.sleep(120)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const child = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))));
+      await vscode.commands.executeCommand(CMD, 'reset');
+      await vscode.commands.executeCommand('ipcInspector.openInspector', { pid: child });
+      const live = await rendered('the live child', (r) => r.texts.includes(`title:sleep[${child}]`));
+      assert.ok(live.texts.some((t) => t === 'procFact:Command line=sleep 2'), live.texts.filter((t) => t.startsWith('procFact:')).join(' | '));
+      await waitFor('the child a zombie', () => / Z /.test(fs.readFileSync(`/proc/${child}/stat`, 'utf8').replace(/^.*\)/, ')')) || undefined, 10_000);
+      await api.source.refresh();
+      const gone = await rendered('the zombie', (r) => r.view === 'gone' && r.texts[0].includes(`[${child}]`));
+      assert.equal(gone.texts[0], `title:sleep[${child}] has exited`);
+      assert.match(gone.texts.find((t) => t.startsWith('description:'))!, /^description:Its parent has not reaped it yet: a zombie keeps its pid, and nothing else\. Below is how it was when last seen/);
+      // the last live view: its command line, not the zombie's blanks
+      assert.ok(gone.texts.includes('procFact:Command line=sleep 2'), gone.texts.filter((t) => t.startsWith('procFact:')).join(' | '));
+      assert.ok(gone.texts.includes('actions:'), gone.texts.filter((t) => t.startsWith('actions:')).join());
+    } finally {
+      parent.kill();
+    }
+  });
+
+  it('a TCP connection its process closes is followed into its closed state (its id changes with its inode), not called gone', async () => {
+    let accepted: net.Socket | undefined;
+    const server = net.createServer((c) => { accepted = c; });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as net.AddressInfo).port;
+    const client = net.connect(port, '127.0.0.1');
+    try {
+      await new Promise<void>((r) => client.once('connect', () => r()));
+      const cport = client.localPort!;
+      await waitFor('accepted', () => accepted);
+      const held = await channelWhere(api, 'the server end', (c) => c.kind === 'tcp' && c.state === 'ESTAB' && c.local === `127.0.0.1:${port}` && c.remote === `127.0.0.1:${cport}` && c.endpoints.length > 0);
+      await vscode.commands.executeCommand(CMD, 'reset');
+      await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: held.id });
+      await rendered('the connection', (r) => r.view === 'channel' && r.texts.includes(`fact:Id=${held.id}`));
+      accepted!.destroy(); // the server closes first: its end goes FIN-WAIT-2, no inode, no process
+      const closed = await channelWhere(api, 'the closed server end', (c) => c.kind === 'tcp' && c.inode === 0 && c.local === `127.0.0.1:${port}` && c.remote === `127.0.0.1:${cport}`);
+      assert.notEqual(closed.id, held.id);
+      await waitFor('the panel on the closed connection', async () => (await state()).target?.channelId === closed.id || undefined);
+      const r = await rendered('its closed state', (x) => x.texts.includes(`fact:Id=${closed.id}`));
+      assert.ok(!/no longer exists$/.test(r.texts[0]), r.texts[0]);
+      assert.ok(r.texts.some((t) => t.startsWith('noPeek:')), 'a peek offered on a connection no process holds');
+    } finally {
+      client.destroy();
+      server.close();
+    }
   });
 
   it('a semaphore\'s last pid is a comm[pid] link, as every pid the facts name', async function () {

@@ -221,7 +221,7 @@ test('TCP folds the connections no process holds or can (inode 0, closing states
   assert.equal(fold.label(12, 3688), '12 of 3,688 closed connections');
   assert.equal(fold.label(1, 2), '1 of 2 closed connections');
   const states = ['TIME-WAIT', 'FIN-WAIT-2', 'TIME-WAIT', 'LAST-ACK', 'TIME-WAIT', 'FIN-WAIT-2'].map((state) => ({ ...orphan, state }));
-  assert.equal(fold.description(states), 'no process · TIME-WAIT 3 · FIN-WAIT-2 2 · LAST-ACK 1');
+  assert.equal(fold.description(states), 'TIME-WAIT 3 · FIN-WAIT-2 2 · LAST-ACK 1');
   // nothing to peek through: no Peek button for an unheld socket, of any socket kind
   assert.match(KINDS.tcp.noPeekFor!(orphan) ?? '', /no fd to read its queue through/);
   assert.equal(KINDS.tcp.noPeekFor!(SAMPLES.tcp), null);
@@ -229,4 +229,18 @@ test('TCP folds the connections no process holds or can (inode 0, closing states
   assert.equal(KINDS.udp.noPeekFor!({ ...SAMPLES.udp }), null);
   // no other kind folds (a SysV object nobody holds is the point of its row)
   assert.deepEqual(Object.values(KINDS).filter((k) => k.fold).map((k) => k.kind), ['tcp']);
+});
+
+test('a fact of one reads in the singular: 1 message, 1 byte; others in the plural', () => {
+  const q = (messages: number, bytes: number) => ({
+    id: 'sysv-msg:1', kind: 'sysv-msg', key: 1, msqid: 1, messages, bytes, maxBytes: 16384, uid: 0, owner: 'root', mode: '0600', endpoints: [],
+    lastSendPid: 0, lastRecvPid: 0, lastSendTime: null, lastRecvTime: null, creatorPid: 0,
+  }) as unknown as ChannelOf<'sysv-msg'>;
+  const text = (ch: ChannelOf<'sysv-msg'>, id: string) => channelFacts(ch, KINDS['sysv-msg'].columns).find((f) => f.id === id)?.text;
+  const messagesCol = KINDS['sysv-msg'].columns.find((c) => c.unit === 'messages')!.id;
+  const bytesCol = KINDS['sysv-msg'].columns.find((c) => c.unit === 'bytes')!.id;
+  assert.equal(text(q(1, 1), messagesCol), '1 message');
+  assert.equal(text(q(1, 1), bytesCol), '1 byte');
+  assert.equal(text(q(2, 0), messagesCol), '2 messages');
+  assert.equal(text(q(2, 0), bytesCol), '0 bytes');
 });

@@ -43,9 +43,9 @@ test('TCP connections their processes closed are one line per interval and chang
   b.processes = [proc('S')];
   const lines = renderDiff(a, b, diffSnapshots(a, b));
   assert.deepEqual(lines.filter((l) => / closed connection/.test(l)).sort(), [
-    '00:00:01.000 + tcp 3 closed connections  no process · TIME-WAIT 2 · FIN-WAIT-2 1 (--closed lists them)',
+    '00:00:01.000 + tcp 3 closed connections  TIME-WAIT 2 · FIN-WAIT-2 1 (--closed lists them)',
     '00:00:01.000 - tcp 2 closed connections (--closed lists them)',
-    '00:00:01.000 ~ tcp 1 closed connection  no process · TIME-WAIT 1 (--closed lists them)',
+    '00:00:01.000 ~ tcp 1 closed connection  TIME-WAIT 1 (--closed lists them)',
   ].sort());
   // the held connection that went is its own line
   assert.equal(lines.filter((l) => l.startsWith('00:00:01.000 - tcp ') && !/closed connection/.test(l)).length, 1, lines.join('\n'));

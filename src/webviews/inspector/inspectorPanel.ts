@@ -100,6 +100,12 @@ function processPlace(p: ProcessInfo, provenance: string | undefined): Pick<Proc
   return out;
 }
 
+/** The connection `was` (a TCP channel with an inode) became once its process closed it: the same netns and addresses, inode 0. */
+function closedConnection(was: Channel | undefined, snap: Snapshot): Channel | undefined {
+  if (was?.kind !== 'tcp' || was.inode === 0) return undefined;
+  return snap.channels.find((c) => c.kind === 'tcp' && c.inode === 0 && c.netns === was.netns && c.local === was.local && c.remote === was.remote);
+}
+
 export class InspectorPanel {
   static current: InspectorPanel | undefined;
   static readonly testHooks: InspectorTestHooks = { rendered: [], rejected: [] };
@@ -114,6 +120,8 @@ export class InspectorPanel {
   private lastPeek: PeekResult | undefined;
   /** The target's view in the last scan that had it: what the panel shows once it is gone. */
   private lastSeen: LastSeen | undefined;
+  /** The start time of the process a pid target named when first seen: a later process given its pid is another one. */
+  private boundStart: number | undefined;
   private live = true;
   private readonly testMode: boolean;
   /** What the inspected process is, when it is part of VS Code itself (read from /proc asynchronously). */
@@ -186,6 +194,7 @@ export class InspectorPanel {
     this.target = t;
     this.lastPeek = undefined;
     this.lastSeen = undefined;
+    this.boundStart = undefined;
     this.post({ type: 'init', protocol: PROTOCOL_VERSION, target: t, testMode: this.testMode, maxBytes: this.maxBytes() });
     if (this.deps.source.current) this.onSnapshot(this.deps.source.current);
   }
@@ -237,6 +246,10 @@ export class InspectorPanel {
     };
     if (this.target.channelId) {
       const ch = snap.channels.find((c) => c.id === this.target.channelId);
+      // a TCP connection its process closed lost its inode, and with it its id: the same
+      // connection (netns, both addresses), now in TIME-WAIT or FIN-WAIT, is followed
+      const closed = ch ? undefined : closedConnection(this.lastSeen?.channel?.channel, snap);
+      if (closed) return this.retarget({ channelId: closed.id });
       if (!ch) msg.gone = true;
       else {
         msg.channel = this.channelView(ch, procs, snap);
@@ -254,9 +267,17 @@ export class InspectorPanel {
         this.panel.title = `Inspector: ${oneLine(msg.channel.title, 120)}`;
       }
     } else if (this.target.pid) {
-      const p = procs.get(this.target.pid) ?? this.readProcess(this.target.pid);
+      let p = procs.get(this.target.pid) ?? this.readProcess(this.target.pid);
+      // its pid given to another process: the one inspected has exited
+      if (p && this.boundStart !== undefined && p.startTime !== this.boundStart) p = undefined;
       if (!p) msg.gone = true;
-      else {
+      else if (p.state === 'Z') {
+        // exited, not reaped yet: nothing to signal, and its facts are blanks (no command line, no fds)
+        msg.gone = true;
+        msg.zombie = true;
+        this.lastSeen ??= { at: snap.takenAt, process: this.processView(p, snap) };
+      } else {
+        this.boundStart = p.startTime;
         msg.process = this.processView(p, snap);
         const signalLog = inspectorActivity()?.processSignals(p.pid, p.startTime);
         if (signalLog) msg.signalLog = signalLog;
@@ -291,7 +312,10 @@ export class InspectorPanel {
    */
   private showLastSeen(msg: Extract<HostMessage, { type: 'update' }>, procs: Map<number, ProcessInfo>, snap: Snapshot, shownPids: Map<number, number>, shownChannels: Set<string>): void {
     const last = this.lastSeen;
-    if (!last) return;
+    if (!last) {
+      this.panel.title = `Inspector: ${this.target.pid ? `[${this.target.pid}]` : oneLine(this.target.channelId ?? '', 100)} (gone)`;
+      return;
+    }
     msg.last = last;
     for (const [pid, start] of this.shownPids) if (pid !== this.target.pid && procs.get(pid)?.startTime === start) shownPids.set(pid, start);
     const ids = new Set(snap.channels.map((c) => c.id));

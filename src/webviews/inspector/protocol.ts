@@ -239,6 +239,8 @@ export interface UpdateMessage {
   gone: boolean;
   /** With `gone`: how the target was in the last scan that had it (shown read-only: no peek, no signal). */
   last?: LastSeen;
+  /** With `gone`: the process has exited and its parent has not reaped it yet (state Z: it still holds its pid). */
+  zombie?: boolean;
   process?: ProcessView;
   /** With `process`: the signals it received and sent (live activity). */
   signalLog?: ProcessSignalLogView;
