@@ -364,6 +364,22 @@ describe('Inspector panel', function () {
     }
   });
 
+  it('a process whose main thread exited while its other threads run (state Z, with threads) is alive: not "has exited", its signal form offered', async function () {
+    if (process.getuid?.() !== 0 || spawnSync('sh', ['-c', 'command -v cc']).status !== 0) return this.skip();
+    const attacker = runAttacker(await compileTools(), ['gone-leader']);
+    try {
+      const made = JSON.parse(await attacker.next('the gone-leader line')) as { pid: number };
+      await waitFor('its leader a zombie', () => / Z /.test(fs.readFileSync(`/proc/${made.pid}/stat`, 'utf8').replace(/^.*\)/, ')')) || undefined, 10_000);
+      await vscode.commands.executeCommand(CMD, 'reset');
+      await vscode.commands.executeCommand('ipcInspector.openInspector', { pid: made.pid });
+      for (let i = 0; i < 2; i++) await api.source.refresh();
+      const r = await rendered('the process', (x) => x.texts[0] === `title:attacker[${made.pid}]`);
+      assert.ok(r.texts.includes('actions:send-signal'), r.texts.filter((t) => t.startsWith('actions:')).join());
+    } finally {
+      await stopAttacker(attacker);
+    }
+  });
+
   it('a TCP connection its process closes is followed into its closed state (its id changes with its inode), not called gone', async () => {
     let accepted: net.Socket | undefined;
     const server = net.createServer((c) => { accepted = c; });

@@ -271,8 +271,9 @@ export class InspectorPanel {
       // its pid given to another process: the one inspected has exited
       if (p && this.boundStart !== undefined && p.startTime !== this.boundStart) p = undefined;
       if (!p) msg.gone = true;
-      else if (p.state === 'Z') {
-        // exited, not reaped yet: nothing to signal, and its facts are blanks (no command line, no fds)
+      else if (p.state === 'Z' && p.threads <= 1) {
+        // exited, not reaped yet: nothing to signal, and its facts are blanks (no command line, no
+        // fds). A leader that exited while its other threads run is Z too, with them counted: alive.
         msg.gone = true;
         msg.zombie = true;
         this.lastSeen ??= { at: snap.takenAt, process: this.processView(p, snap) };
