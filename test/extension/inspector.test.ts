@@ -282,6 +282,11 @@ describe('Inspector panel', function () {
     const before = (await state()).rejected.length;
     await vscode.commands.executeCommand(CMD, 'post', { type: 'peek', requestId: 900, channelId: ch.id, offset: 0 });
     await waitFor('the peek refused', async () => (await state()).rejected.length > before || undefined);
+    // a link of the last view to what went too (its sender, the fixture, has exited) says so; it is no hostile message
+    const rejected = (await state()).rejected.length;
+    await vscode.commands.executeCommand(CMD, 'post', { type: 'inspect', pid: fx.pid });
+    await rendered('the notice', (r) => r.texts.includes(`notice:Process ${fx.pid} has exited too.`));
+    assert.equal((await state()).rejected.length, rejected, (await state()).rejected.slice(rejected).join('\n'));
   });
 
   it('a process that exits keeps its last view, read-only: "comm[pid] has exited", its facts; no signal form, and a signal is refused', async function () {

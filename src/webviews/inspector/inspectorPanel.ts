@@ -120,6 +120,11 @@ export class InspectorPanel {
   private lastPeek: PeekResult | undefined;
   /** The target's view in the last scan that had it: what the panel shows once it is gone. */
   private lastSeen: LastSeen | undefined;
+  /**
+   * What the last view links to that has gone too (`pid:N`, channel ids): a click on such a link
+   * is answered "no longer exists", not refused as a message the panel never allowed.
+   */
+  private readonly wentAway = new Set<string>();
   /** The start time of the process a pid target named when first seen: a later process given its pid is another one. */
   private boundStart: number | undefined;
   private live = true;
@@ -195,6 +200,7 @@ export class InspectorPanel {
     this.lastPeek = undefined;
     this.lastSeen = undefined;
     this.boundStart = undefined;
+    this.wentAway.clear();
     this.post({ type: 'init', protocol: PROTOCOL_VERSION, target: t, testMode: this.testMode, maxBytes: this.maxBytes() });
     if (this.deps.source.current) this.onSnapshot(this.deps.source.current);
   }
@@ -318,9 +324,15 @@ export class InspectorPanel {
       return;
     }
     msg.last = last;
-    for (const [pid, start] of this.shownPids) if (pid !== this.target.pid && procs.get(pid)?.startTime === start) shownPids.set(pid, start);
+    for (const [pid, start] of this.shownPids) {
+      if (pid !== this.target.pid && procs.get(pid)?.startTime === start) shownPids.set(pid, start);
+      else this.wentAway.add(`pid:${pid}`);
+    }
     const ids = new Set(snap.channels.map((c) => c.id));
-    for (const id of this.shownChannels) if (id !== this.target.channelId && ids.has(id)) shownChannels.add(id);
+    for (const id of this.shownChannels) {
+      if (id !== this.target.channelId && ids.has(id)) shownChannels.add(id);
+      else this.wentAway.add(id);
+    }
     const was = last.channel?.title ?? (last.process ? processLabel(last.process.pid, last.process) : undefined);
     if (was) this.panel.title = `Inspector: ${oneLine(was, 100)} (gone)`;
   }
@@ -495,6 +507,8 @@ export class InspectorPanel {
           return;
         case 'inspect': {
           const why = checkShown(m, { pids: this.shownPids, channels: this.shownChannels });
+          const went = m.pid !== undefined ? `pid:${m.pid}` : m.channelId;
+          if (why && went !== undefined && this.wentAway.has(went)) return this.post({ type: 'notice', level: 'info', message: `${m.pid !== undefined ? `Process ${m.pid} has exited` : `${m.channelId} no longer exists`} too.` });
           if (why) return this.reject(why);
           this.retarget(m.pid !== undefined ? { pid: m.pid } : { channelId: m.channelId });
           return;
