@@ -99,6 +99,8 @@ window.addEventListener('message', (ev: MessageEvent) => {
         page.pendingPeek.clear();
         page.selectedMessage = undefined;
         newDataBar.hidden = true;
+        // notices were about the last target ("Process 42 has exited too.")
+        noticeEl.replaceChildren();
         peekOut.replaceChildren();
         offsetField.value = '0';
         signalResult.replaceChildren();

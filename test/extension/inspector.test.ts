@@ -287,6 +287,10 @@ describe('Inspector panel', function () {
     await vscode.commands.executeCommand(CMD, 'post', { type: 'inspect', pid: fx.pid });
     await rendered('the notice', (r) => r.texts.includes(`notice:Process ${fx.pid} has exited too.`));
     assert.equal((await state()).rejected.length, rejected, (await state()).rejected.slice(rejected).join('\n'));
+    // the notice was about that target: another one opens without it
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { pid: process.pid });
+    const next = await rendered('the next target', (r) => r.texts[0].includes(`[${process.pid}]`));
+    assert.deepEqual(next.texts.filter((t) => t.startsWith('notice:')), []);
   });
 
   it('a process that exits keeps its last view, read-only: "comm[pid] has exited", its facts; no signal form, and a signal is refused', async function () {
