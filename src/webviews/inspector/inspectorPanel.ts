@@ -508,7 +508,7 @@ export class InspectorPanel {
         case 'inspect': {
           const why = checkShown(m, { pids: this.shownPids, channels: this.shownChannels });
           const went = m.pid !== undefined ? `pid:${m.pid}` : m.channelId;
-          if (why && went !== undefined && this.wentAway.has(went)) return this.post({ type: 'notice', level: 'info', message: `${m.pid !== undefined ? `Process ${m.pid} has exited` : `${m.channelId} no longer exists`} too.` });
+          if (why && went !== undefined && this.wentAway.has(went)) return this.post({ type: 'notice', level: 'info', message: `${m.pid !== undefined ? `Process ${m.pid} has exited` : `${oneLine(m.channelId ?? '', 200)} no longer exists`} too.` });
           if (why) return this.reject(why);
           this.retarget(m.pid !== undefined ? { pid: m.pid } : { channelId: m.channelId });
           return;
