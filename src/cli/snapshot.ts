@@ -175,8 +175,10 @@ export function* tableChunks(snap: Snapshot, o: TableOptions = {}): Generator<st
     const all = snap.channels.filter((c) => c.kind === kind);
     if (all.length === 0) continue;
     const fold = o.folded ? undefined : kindOf(kind).fold;
-    const rows = fold ? all.filter((c) => !fold.holds(c)) : all;
-    const folded = fold ? all.filter((c) => fold.holds(c)) : [];
+    // one pass: the rows, and what the kind folds into one line after them
+    const rows = fold ? [] : all;
+    const folded: Channel[] = [];
+    if (fold) for (const c of all) (fold.holds(c) ? folded : rows).push(c);
     const cols = tableColumns(kind);
     // a POSIX name that is not UTF-8 by its bytes (shownChannel), like every other view of it
     const cells = rows.map((ch) => cols.map((col) => cell(shownChannel(ch), col, procs)));

@@ -17,7 +17,8 @@ import { writeJsonStream } from './jsonStream';
 import { takeSnapshot } from '../core/snapshot';
 import { parseInteger, parseOptions, SELECT_OPTIONS, usageLines, type OptionSpec } from './args';
 import { snapshotOptions } from './snapshot';
-import { kindOf } from '../core/kinds';
+import { isFolded, kindOf } from '../core/kinds';
+import { addTo } from '../core/collections';
 import { keepBuffersAtPace, untilInterrupted } from './liveLoop';
 import type { Output } from './output';
 
@@ -108,34 +109,33 @@ export function renderDiff(prev: Snapshot | null, next: Snapshot, diff: Snapshot
     const d = channelDescription(c);
     return d ? `  ${escapeControl(d)}` : '';
   };
-  const sums = new Map<string, { sign: string; kind: Channel['kind']; chs: Channel[] }>();
-  const folds = (c: Channel | undefined, sign: string): boolean => {
-    if (o.folded || c === undefined) return false;
-    const fold = kindOf(c.kind).fold;
-    if (!fold?.holds(c)) return false;
-    const key = `${sign}${c.kind}`;
-    const s = sums.get(key);
-    if (s) s.chs.push(c);
-    else sums.set(key, { sign, kind: c.kind, chs: [c] });
-    return true;
-  };
+  /** The folded channels that came (+), changed (~) or went (-), by sign and kind: one line each. */
+  const sums = new Map<string, Channel[]>();
+  const summed = (c: Channel | undefined): boolean => !o.folded && c !== undefined && isFolded(c);
+  const tally = (sign: string, c: Channel) => addTo(sums, `${sign} ${c.kind}`, c);
   for (const p of diff.addedProcesses) lines.push(`${t} + process ${processLabel(p.pid, p)}`);
-  for (const c of diff.addedChannels) if (!folds(c, '+')) lines.push(`${t} + ${c.kind} ${channelLabel(c, procs, Infinity)}${facts(c)}`);
+  for (const c of diff.addedChannels) {
+    if (summed(c)) tally('+', c);
+    else lines.push(`${t} + ${c.kind} ${channelLabel(c, procs, Infinity)}${facts(c)}`);
+  }
   for (const c of diff.changedChannels) {
     const old = prevChannels.get(c.id);
     // moved between two folded states (FIN-WAIT-2 → TIME-WAIT): still one of those no process holds
-    if (folds(old, '') && folds(c, '~')) continue;
+    if (summed(old) && summed(c)) {
+      tally('~', c);
+      continue;
+    }
     const what = old ? channelChanges(old, c, procs, prevProcs) : [];
     lines.push(`${t} ~ ${c.kind} ${channelLabel(c, procs, Infinity)}${what.length ? '  ' + what.join(', ') : ''}`);
   }
   for (const id of diff.removedChannels) {
     const old = prevChannels.get(id);
-    if (!folds(old, '-')) lines.push(`${t} - ${old ? `${old.kind} ${channelLabel(old, prevProcs, Infinity)}` : escapeControl(id)}`);
+    if (summed(old)) tally('-', old!);
+    else lines.push(`${t} - ${old ? `${old.kind} ${channelLabel(old, prevProcs, Infinity)}` : escapeControl(id)}`);
   }
-  for (const { sign, kind, chs } of sums.values()) {
-    if (sign === '') continue;
-    const fold = kindOf(kind).fold!;
-    lines.push(`${t} ${sign} ${kind} ${fold.label(chs.length)}${sign === '-' ? '' : `  ${fold.description(chs)}`} (--closed lists them)`);
+  for (const [key, chs] of sums) {
+    const fold = kindOf(chs[0].kind).fold!;
+    lines.push(`${t} ${key} ${fold.label(chs.length)}${key[0] === '-' ? '' : `  ${fold.description(chs)}`} (--closed lists them)`);
   }
   for (const p of diff.changedProcesses) {
     const old = prevProcs.get(p.pid);

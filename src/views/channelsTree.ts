@@ -19,7 +19,7 @@ import {
   renderSignature,
 } from './nodes';
 import { channelRank } from '../core/channelOrder';
-import { describe, kindOf } from '../core/kinds';
+import { isFolded, kindOf } from '../core/kinds';
 import type { ModelChange, ViewModel } from './viewModel';
 import * as fmt from '../core/format';
 import { endpointPeers, peerChannelId } from '../core/ends';
@@ -381,7 +381,7 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
   /** Where a channel's row goes: its group, or the group's fold row. */
   private parentOf(ch: Channel): GroupNode | FoldNode {
     const group = this.kindGroup.get(ch.kind)!;
-    return describe(ch).fold?.holds(ch) ? this.foldNode(group) : group;
+    return isFolded(ch) ? this.foldNode(group) : group;
   }
 
   /** The group's fold row, its label and facts from `folded` when given. */
@@ -476,7 +476,7 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     // the fold's rows and the others are both parts of the group: only a group past the cap can cut either
     if ((this.members.get(group.id)?.length ?? 0) > MAX_CHILDREN) {
       const { listed, folded } = this.split(group);
-      const ids = describe(ch).fold?.holds(ch) ? folded : listed;
+      const ids = isFolded(ch) ? folded : listed;
       if (ids.length > MAX_CHILDREN && ids.findIndex((x) => x.id === channelId) >= MAX_CHILDREN) return undefined;
     }
     return this.channelNode(ch);

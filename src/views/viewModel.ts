@@ -7,7 +7,7 @@ import type { Channel, ChannelKind, ProcessInfo, Snapshot } from '../core/model'
 import type { SnapshotUpdate } from '../snapshotSource';
 import { applyFilter, EMPTY_FILTER, FilterResult, FilterState, isFiltering } from '../core/filter';
 import type { RenderContext } from './nodes';
-import { describe } from '../core/kinds';
+import { isFolded } from '../core/kinds';
 
 export interface ModelChange {
   /** Everything may have changed (first snapshot, filter change): refresh whole trees. */
@@ -186,7 +186,7 @@ export class ViewModel implements vscode.Disposable {
     for (const c of diff.changedChannels) {
       // a connection closed by its process moves into its kind's fold without leaving the snapshot
       const old = this.channelsById.get(c.id);
-      if (old && folds(old) !== folds(c)) this.countFolded(c.kind, folds(c) ? 1 : -1);
+      if (old && isFolded(old) !== isFolded(c)) this.countFolded(c.kind, isFolded(c) ? 1 : -1);
       this.channelsById.set(c.id, c);
     }
     for (const pid of diff.removedProcesses) this.procs.delete(pid);
@@ -197,7 +197,7 @@ export class ViewModel implements vscode.Disposable {
 
   private count(c: Channel, by: 1 | -1): void {
     this.totals.set(c.kind, (this.totals.get(c.kind) ?? 0) + by);
-    if (folds(c)) this.countFolded(c.kind, by);
+    if (isFolded(c)) this.countFolded(c.kind, by);
   }
 
   private countFolded(kind: ChannelKind, by: number): void {
@@ -207,8 +207,4 @@ export class ViewModel implements vscode.Disposable {
   dispose(): void {
     this.emitter.dispose();
   }
-}
-
-function folds(c: Channel): boolean {
-  return describe(c).fold?.holds(c) ?? false;
 }

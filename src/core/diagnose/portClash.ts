@@ -10,6 +10,7 @@ import { escapeControl } from '../format';
 import type { InetChannel } from '../model';
 import type { EvidenceItem, ProblemDraft } from './problem';
 import { scan } from './scan';
+import { addTo } from '../collections';
 import { defineRule, iso, listLabel, procLabel, revealChannel, streakStart, type RuleContext } from './rule';
 import { hostOf, isWildcardHost, localShown, portOf } from '../kinds/inet';
 
@@ -38,10 +39,7 @@ function clashes(ctx: RuleContext): Group[] {
 function clashesNow(ctx: RuleContext): Group[] {
   const by = new Map<string, InetChannel[]>();
   for (const c of scan(ctx).tcpListeners) {
-    const key = `${c.netns}|${c.family}|${portOf(c.local)}`;
-    const list = by.get(key);
-    if (list) list.push(c);
-    else by.set(key, [c]);
+    addTo(by, `${c.netns}|${c.family}|${portOf(c.local)}`, c);
   }
   const out: Group[] = [];
   for (const [key, sockets] of by) {
@@ -53,12 +51,7 @@ function clashesNow(ctx: RuleContext): Group[] {
       continue;
     }
     const byHost = new Map<string, InetChannel[]>();
-    for (const s of sockets) {
-      const host = `${hostOf(s.local)}${s.device ? `%${s.device}` : ''}`;
-      const list = byHost.get(host);
-      if (list) list.push(s);
-      else byHost.set(host, [s]);
-    }
+    for (const s of sockets) addTo(byHost, `${hostOf(s.local)}${s.device ? `%${s.device}` : ''}`, s);
     for (const [host, same] of byHost) if (same.length > 1) out.push({ key: `${key}|${host}`, port, family, host, sockets: same });
   }
   return out;

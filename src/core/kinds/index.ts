@@ -91,6 +91,11 @@ export function describe(ch: Channel): KindDescriptor<Channel> {
   return KINDS[ch.kind] as unknown as KindDescriptor<Channel>;
 }
 
+/** Does its kind fold it away (kind.fold: a TCP connection its process closed)? */
+export function isFolded(ch: Channel): boolean {
+  return describe(ch).fold?.holds(ch) ?? false;
+}
+
 /** Kind of an id (`kind:rest`), or undefined when the prefix names no kind. */
 export function kindOfId(id: string): ChannelKind | undefined {
   const k = id.slice(0, Math.max(0, id.indexOf(':')));

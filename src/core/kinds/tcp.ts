@@ -35,7 +35,7 @@ export const tcp = defineKind<TcpChannel>({
       const by = new Map<string, number>();
       for (const ch of chs) by.set(ch.state, (by.get(ch.state) ?? 0) + 1);
       // the states only: a 300 px side bar cuts the row after ~30 characters, and "closed" says no process holds them
-      return [...[...by].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([s, n]) => `${s} ${n.toLocaleString('en-US')}`)].join(' · ');
+      return [...by].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([s, n]) => `${s} ${n.toLocaleString('en-US')}`).join(' · ');
     },
     tooltip:
       'Connections their processes have closed (close() or exit), kept by the kernel while TCP finishes: TIME-WAIT lasts 60 s, FIN-WAIT-2 until the peer closes or tcp_fin_timeout. No process can read or write them again. Folded so that the connections processes hold stay in sight; ss -t state time-wait lists them too.',
