@@ -328,9 +328,11 @@ export class InspectorPanel {
       if (pid !== this.target.pid && procs.get(pid)?.startTime === start) shownPids.set(pid, start);
       else this.wentAway.add(`pid:${pid}`);
     }
-    const ids = new Set(snap.channels.map((c) => c.id));
+    // one pass over the snapshot for the few channels the view links, not a set of all its ids
+    const still = new Set<string>();
+    for (const c of snap.channels) if (this.shownChannels.has(c.id)) still.add(c.id);
     for (const id of this.shownChannels) {
-      if (id !== this.target.channelId && ids.has(id)) shownChannels.add(id);
+      if (id !== this.target.channelId && still.has(id)) shownChannels.add(id);
       else this.wentAway.add(id);
     }
     const was = last.channel?.title ?? (last.process ? processLabel(last.process.pid, last.process) : undefined);
