@@ -323,6 +323,7 @@ describe('Inspector panel', function () {
     await vscode.commands.executeCommand(CMD, 'reset');
     await vscode.commands.executeCommand('ipcInspector.openInspector', { pid: fx.pid });
     await rendered('the process', (r) => r.texts.includes(`title:tr-reused[${fx.pid}]`));
+    const firstStart = api.source.current!.processes.find((p) => p.pid === fx.pid)!.startTime;
     await fx.close();
     await api.source.refresh();
     await rendered('the exited process', (r) => r.view === 'gone' && r.texts[0] === `title:tr-reused[${fx.pid}] has exited`);
@@ -335,7 +336,8 @@ describe('Inspector panel', function () {
     }
     assert.ok(newcomer, `pid ${fx.pid} was not handed out again in 50 tries`);
     try {
-      await channelWhere(api, "the newcomer's pipe", (c) => c.kind === 'pipe' && c.endpoints.some((e) => e.pid === fx.pid));
+      // the newcomer holds no pipe of its own (its stdout is libuv's socketpair): wait for the process itself
+      await waitFor('the newcomer in a scan', async () => (await api.source.refresh()).processes.find((p) => p.pid === fx.pid && p.startTime !== firstStart));
       for (let i = 0; i < 2; i++) await api.source.refresh();
       await vscode.commands.executeCommand(CMD, 'drive', { action: 'report' });
       const last = await rendered('the last render', (r) => r.texts[0].includes(`[${fx.pid}]`));
