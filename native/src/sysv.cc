@@ -7,6 +7,7 @@
 #include "threadworker.h"
 
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include <sys/ipc.h>
@@ -167,7 +168,11 @@ class MsgPeekWorker : public ThreadWorker {
       const Copied& c = out_[i];
       Napi::Object o = Napi::Object::New(env);
       o.Set("index", Napi::Number::New(env, static_cast<double>(c.index)));
-      o.Set("type", Napi::Number::New(env, static_cast<double>(c.type)));
+      // A type is a C long, set by the sender: past 2^53 a double would show another number, so
+      // such a type goes out as its decimal text.
+      constexpr long kSafe = (1L << 53) - 1;
+      if (c.type >= -kSafe && c.type <= kSafe) o.Set("type", Napi::Number::New(env, static_cast<double>(c.type)));
+      else o.Set("type", Napi::String::New(env, std::to_string(c.type)));
       o.Set("size", Napi::Number::New(env, static_cast<double>(c.size)));
       o.Set("data", Napi::Buffer<char>::Copy(env, c.data.data(), c.data.size()));
       o.Set("truncated", Napi::Boolean::New(env, c.truncated));

@@ -334,7 +334,8 @@ export interface InetDiag {
 
 export interface MsgCopyMessage {
   index: number;
-  type: number;
+  /** The sender's mtype; its decimal text when a double cannot hold it exactly (past 2^53). */
+  type: number | string;
   size: number;
   data: Buffer;
   truncated: boolean;

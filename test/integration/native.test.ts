@@ -28,6 +28,7 @@ import { cannotActAsNobody, nodeAsNobody, stageForOtherUsers } from '../harness/
 import { devName } from '../../src/core/probes/context';
 import { readSemSync, SEM_T_SIZE } from '../../src/core/untrustedFiles';
 import { lineReader } from './childLines';
+import { runCli } from './cliRunner';
 
 const load = loadNative();
 const addon = load.addon as NativeAddon;
@@ -704,6 +705,25 @@ describe('native addon', { skip: skipAll }, () => {
           [6, 5, 5, false],
         ]);
         assert.deepEqual(peek.after, peek.before);
+      } finally {
+        execFileSync('ipcrm', ['-q', String(id)]);
+      }
+    });
+
+    it('msgPeek gives a message type past 2^53 as its exact decimal text; the CLI prints it so, in text and JSON', async () => {
+      // mtype is the sender's C long: a double would round 2^62 + 1 to 2^62
+      const types = ['9007199254740991', '9007199254740993', '4611686018427387905', '9223372036854775807'];
+      const id = Number(execFileSync('perl', ['-MIPC::Msg', '-e', `my $q = IPC::Msg->new(IPC::SysV::IPC_PRIVATE(), 0600) or die "$!"; $q->snd($_, "t$_") or die "$!" for (${types.join(', ')}); print $q->id`], { encoding: 'utf8' }));
+      try {
+        const peek = await addon.msgPeek(id, 16, 64);
+        assert.deepEqual(peek.messages.map((m) => m.type), [9007199254740991, ...types.slice(1)]);
+        assert.deepEqual(peek.messages.map((m) => m.data.toString()), types.map((t) => `t${t}`));
+        const text = runCli(['peek', `sysv-msg:${id}`]);
+        assert.equal(text.code, 0, text.stderr);
+        for (const t of types) assert.match(text.stdout, new RegExp(`type=${t} `));
+        const json = runCli(['peek', `sysv-msg:${id}`, '--json']);
+        assert.equal(json.code, 0, json.stderr);
+        assert.deepEqual((JSON.parse(json.stdout) as { messages: Array<{ type: unknown }> }).messages.map((m) => m.type), [9007199254740991, ...types.slice(1)]);
       } finally {
         execFileSync('ipcrm', ['-q', String(id)]);
       }

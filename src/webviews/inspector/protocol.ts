@@ -170,7 +170,8 @@ export interface DepthSample {
 
 export interface WireMessage {
   index: number;
-  type: number;
+  /** Decimal text past 2^53 (native.ts MsgCopyMessage). */
+  type: number | string;
   size: number;
   truncated: boolean;
   /** base64 */

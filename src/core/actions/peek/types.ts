@@ -40,7 +40,8 @@ export interface QueueCounters {
 
 export interface PeekedMessage {
   index: number;
-  type: number;
+  /** The sender's mtype; its decimal text past 2^53, which a number cannot hold exactly. */
+  type: number | string;
   /** Size of the message in the queue. */
   size: number;
   /** The copied bytes (at most maxBytes). */
