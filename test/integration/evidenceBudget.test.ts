@@ -48,3 +48,17 @@ test('a budget spent before the paths and the socket scan still leaves them thei
     "the listener's own directory was read first",
   );
 });
+
+test('with no grace at all (a machine that preempts the phase before its first read), the paths phase still reads one path and the scan one directory, the listeners\' own', async () => {
+  const live = path.join(dir, 'live2.sock');
+  const other = path.join(dir, 'other2.sock');
+  const h = await python('import socket,sys\nfor p in sys.argv[1:]:\n  s=socket.socket(socket.AF_UNIX); s.bind(p); s.listen(1); globals()[p]=s\nprint("READY",flush=True)\nsys.stdin.read()', [live, other]);
+  // minPhaseMs 0: every phase is late before its first item, as after a GC pause or a preemption
+  const ev = gatherEvidence([{ paths: [{ path: live, pid: h.pid }, { path: other, pid: h.pid }], socketDirs: [dir] }], { deadlineMs: 0, minPhaseMs: 0 });
+  assert.ok(ev.deadlineHit, 'the budget was spent');
+  assert.equal(ev.paths.get(pathKey(live, h.pid))?.type, 'socket', 'the first path was read');
+  assert.equal(ev.paths.has(pathKey(other, h.pid)), false, 'and no more: the deadline holds after it');
+  assert.ok(ev.socketFiles, 'the socket scan ran');
+  assert.ok(ev.scanned.includes(fs.realpathSync(dir)), `the listener's own directory was read first: ${ev.scanned.join(', ')}`);
+  assert.ok(ev.notes.some((n) => /deadline/.test(n)), ev.notes.join('\n'));
+});

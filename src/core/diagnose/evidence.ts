@@ -410,6 +410,8 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
   const ns = new Map<number | 'self', string | null>();
   const roots = new Map<number, string | null>();
   const selfNs = nsOf(procRoot, 'self', ns);
+  // the mount table is ours to read, not the paths' grace to spend
+  phase('mounts');
   /** lstat of each path in our own view, shared by every holder that asks about it. */
   const ours = new Map<string, PathFacts>();
   // a directory whose mtime did not change had nothing unlinked, created or renamed in it: its
@@ -447,7 +449,9 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
       }
       let facts = ours.get(req.path);
       if (!facts) {
-        if (late('paths')) {
+        // at least one path a call, as the socket scan reads at least one directory: a machine
+        // busy enough to spend the grace before the first lstat must not starve the phase
+        if (ours.size > 0 && late('paths')) {
           pathsCut = true;
           break;
         }
@@ -496,8 +500,10 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
     wantScan = true;
     for (const d of r.socketDirs) dirs.add(d);
   }
-  // a scan with a budget of its own (socketScanMs) runs whatever the phases before it used
-  if (wantScan && (opts.socketScanMs !== undefined || !late('socket files'))) {
+  // The scan runs whatever the phases before it used: it reads at least one directory a call
+  // (the listeners' own first), and past its deadline no more; a scan with a budget of its own
+  // (socketScanMs) has that budget.
+  if (wantScan) {
     const cache = opts.socketCache;
     const maxAge = opts.socketScanMaxAgeMs ?? 10000;
     const fresh = cache?.scan && Date.now() - cache.at < maxAge && [...dirs].every((d) => cache.dirs.has(d));
