@@ -27,13 +27,20 @@ function render(): void {
     statusEl.replaceChildren('Waiting for the first scan\u2026');
     return report('empty');
   }
-  const live = u.paused
-    ? button('Resume live updates', () => post({ type: 'setLive', live: true }), { icon: 'play', secondary: true, id: 'live-toggle' })
-    : button('Pause live updates', () => post({ type: 'setLive', live: false }), { icon: 'debug-pause', secondary: true, id: 'live-toggle' });
+  // A gone target has nothing to pause and no time that moves: the status says when it was last
+  // seen, as the description does, and stays put.
+  const live = u.gone
+    ? []
+    : [
+        u.paused
+          ? button('Resume live updates', () => post({ type: 'setLive', live: true }), { icon: 'play', secondary: true, id: 'live-toggle' })
+          : button('Pause live updates', () => post({ type: 'setLive', live: false }), { icon: 'debug-pause', secondary: true, id: 'live-toggle' }),
+      ];
+  const state = u.gone ? `gone${u.last ? ` \u00b7 last seen ${new Date(u.last.at).toLocaleTimeString()}` : ''}` : `${u.paused ? 'paused' : 'live'} \u00b7 updated ${new Date(u.at).toLocaleTimeString()}`;
   // Patched in place: the focus stays on the Pause/Resume button across updates.
   patchChildren(statusEl, [
-    live,
-    h('span', { id: 'updated-at' }, `${u.paused ? 'paused' : 'live'} \u00b7 updated ${new Date(u.at).toLocaleTimeString()}`),
+    ...live,
+    h('span', { id: 'updated-at' }, state),
     ...(u.capabilities.native ? [] : [h('span', { title: u.capabilities.nativeError ?? '', id: 'no-native' }, 'native addon not loaded: peeks and pidfd signals are unavailable')]),
   ]);
   renderProblems(u.gone ? undefined : u.problems);
@@ -91,7 +98,7 @@ window.addEventListener('message', (ev: MessageEvent) => {
       page.maxBytes = m.maxBytes;
       const same = JSON.stringify(m.target) === JSON.stringify(page.state.target);
       if (!same) {
-        page.state = { ...page.state, target: m.target, history: [], offset: 0 };
+        page.state = { ...page.state, target: m.target, history: [], offset: 0, startTime: undefined };
         page.lastPeek = undefined;
         // a peek of the last target still on its way must not render under this one (a target
         // that is not peeked at once — nothing peekable, or a peek that would change it — asks no
@@ -111,6 +118,10 @@ window.addEventListener('message', (ev: MessageEvent) => {
     case 'update': {
       if (JSON.stringify(m.target) !== JSON.stringify(page.state.target)) return;
       page.lastUpdate = m;
+      if (m.process && m.process.pid === m.target.pid && page.state.startTime !== m.process.startTime) {
+        page.state.startTime = m.process.startTime ?? undefined;
+        save();
+      }
       if (m.sample) {
         page.state.history.push(m.sample);
         if (page.state.history.length > HISTORY_MAX) page.state.history.splice(0, page.state.history.length - HISTORY_MAX);

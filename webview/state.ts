@@ -13,6 +13,11 @@ export interface State {
   signal: string;
   value: string;
   filter: 'all' | 'interesting';
+  /**
+   * The start time of the process a pid target was shown as: a panel revived after a reload
+   * hands it to the host, which then takes a later process given that pid for another one.
+   */
+  startTime?: number;
 }
 export const HISTORY_MAX = 300;
 
@@ -27,6 +32,7 @@ function loadState(): State {
     signal: typeof s?.signal === 'string' ? s.signal : 'SIGTERM',
     value: typeof s?.value === 'string' ? s.value : '',
     filter: s?.filter === 'all' ? 'all' : 'interesting',
+    ...(typeof s?.startTime === 'number' ? { startTime: s.startTime } : {}),
   };
 }
 

@@ -2,7 +2,7 @@
 // and drive the page's own controls when the host asks (testDrive).
 import type { HostMessage } from '../src/webviews/inspector/protocol';
 import { chanFacts, holdersEl, peekButton } from './channelView';
-import { descEl, noticeEl, titleEl } from './page';
+import { descEl, noticeEl, statusEl, titleEl } from './page';
 import { peekOut } from './peekView';
 import { driveSignal, procChannels, procFacts, signalLog, signalResult, signalTable } from './processView';
 import { page, post } from './state';
@@ -29,6 +29,8 @@ export function report(view: string): void {
   // the actions a person can see (laid out: not hidden, not in a hidden or gone section)
   texts.push(`actions:${['peek-button', 'send-signal', 'receive-mq', 'offset-input'].filter((id) => (document.getElementById(id)?.getClientRects().length ?? 0) > 0).join(',')}`);
   texts.push(`description:${descEl.textContent ?? ''}`);
+  texts.push(`savedStart:${page.state.startTime ?? ''}`);
+  texts.push(`status:${[...statusEl.children].map((c) => (c.id === 'live-toggle' ? `[${c.textContent?.trim() ?? ''}]` : (c.textContent ?? ''))).join(' ')}`);
   const noPeek = document.getElementById('no-peek');
   if (noPeek && !noPeek.hidden) texts.push(`noPeek:${noPeek.textContent ?? ''}`);
   const alters = document.getElementById('peek-alters');

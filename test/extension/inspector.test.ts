@@ -29,6 +29,23 @@ async function rendered(what: string, pred: (r: Rendered) => boolean, ms = 15_00
   }, ms);
 }
 
+/**
+ * Gives `pid` (of a process that has exited) to a new `sleep` through ns_last_pid (root), and waits
+ * until a scan has it. The newcomer holds no channel of its own: its stdout is libuv's socketpair.
+ */
+async function takePid(api: IpcInspectorApi, pid: number, firstStart: number): Promise<ChildProcess> {
+  let newcomer: ChildProcess | undefined;
+  for (let i = 0; i < 50 && !newcomer; i++) {
+    fs.writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1));
+    const c = spawn('sleep', ['60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    if (c.pid === pid) newcomer = c;
+    else c.kill();
+  }
+  assert.ok(newcomer, `pid ${pid} was not handed out again in 50 tries`);
+  await waitFor('the newcomer in a scan', async () => (await api.source.refresh()).processes.find((p) => p.pid === pid && p.startTime !== firstStart));
+  return newcomer;
+}
+
 describe('Inspector panel', function () {
   this.timeout(60_000);
   let api: IpcInspectorApi;
@@ -301,6 +318,7 @@ describe('Inspector panel', function () {
     await vscode.commands.executeCommand('ipcInspector.openInspector', { pid: fx.pid });
     const live = await rendered('the process', (r) => r.texts.includes(`title:tr-exits[${fx.pid}]`));
     assert.ok(live.texts.includes('actions:send-signal'), live.texts.filter((t) => t.startsWith('actions:')).join());
+    assert.match(live.texts.find((t) => t.startsWith('status:'))!, /^status:\[Pause live updates\] live · updated \S/);
     const startTime = api.source.current!.processes.find((p) => p.pid === fx.pid)!.startTime;
     await fx.close();
     await api.source.refresh();
@@ -308,6 +326,10 @@ describe('Inspector panel', function () {
     assert.equal(gone.texts[0], `title:tr-exits[${fx.pid}] has exited`);
     assert.match(gone.texts.find((t) => t.startsWith('description:'))!, /it can no longer be signalled\.$/);
     assert.ok(gone.texts.includes(`procFact:PID=${fx.pid}`), gone.texts.filter((t) => t.startsWith('procFact:')).join(' | '));
+    // nothing to pause, and no "updated" time that ticks on: when it was last seen, as the description says
+    const status = gone.texts.find((t) => t.startsWith('status:'))!;
+    assert.match(status, /^status:gone · last seen \S/);
+    assert.ok(gone.texts.find((t) => t.startsWith('description:'))!.includes(status.slice('status:gone · last seen '.length)), status);
     assert.ok(gone.texts.includes('actions:'), `an action is still offered: ${gone.texts.filter((t) => t.startsWith('actions:')).join()}`);
     const before = (await state()).rejected.length;
     await vscode.commands.executeCommand(CMD, 'post', { type: 'sendSignal', requestId: 901, pid: fx.pid, startTime, signal: 15 });
@@ -327,17 +349,8 @@ describe('Inspector panel', function () {
     await fx.close();
     await api.source.refresh();
     await rendered('the exited process', (r) => r.view === 'gone' && r.texts[0] === `title:tr-reused[${fx.pid}] has exited`);
-    let newcomer: ChildProcess | undefined;
-    for (let i = 0; i < 50 && !newcomer; i++) {
-      fs.writeFileSync('/proc/sys/kernel/ns_last_pid', String(fx.pid - 1));
-      const c = spawn('sleep', ['60'], { stdio: ['ignore', 'pipe', 'ignore'] });
-      if (c.pid === fx.pid) newcomer = c;
-      else c.kill();
-    }
-    assert.ok(newcomer, `pid ${fx.pid} was not handed out again in 50 tries`);
+    const newcomer = await takePid(api, fx.pid, firstStart);
     try {
-      // the newcomer holds no pipe of its own (its stdout is libuv's socketpair): wait for the process itself
-      await waitFor('the newcomer in a scan', async () => (await api.source.refresh()).processes.find((p) => p.pid === fx.pid && p.startTime !== firstStart));
       for (let i = 0; i < 2; i++) await api.source.refresh();
       await vscode.commands.executeCommand(CMD, 'drive', { action: 'report' });
       const last = await rendered('the last render', (r) => r.texts[0].includes(`[${fx.pid}]`));
@@ -350,6 +363,40 @@ describe('Inspector panel', function () {
       assert.equal(newcomer.exitCode, null, 'the newcomer got the signal');
     } finally {
       newcomer.kill();
+    }
+  });
+
+  it('a panel revived after a reload stays bound to the process it showed: once its pid is another process\'s, it reads "has exited"', async function () {
+    if (process.getuid?.() !== 0 || !fs.existsSync('/proc/sys/kernel/ns_last_pid')) return this.skip();
+    const fx = await makeFixture('pipe', { comm: 'tr-revived' });
+    fixtures.push(fx);
+    await channelWhere(api, 'its pipe', (c) => c.kind === 'pipe' && c.endpoints.some((e) => e.pid === fx.pid));
+    const firstStart = api.source.current!.processes.find((p) => p.pid === fx.pid)!.startTime;
+    await vscode.commands.executeCommand(CMD, 'reset');
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { pid: fx.pid });
+    // the webview keeps the start time with its target: what VS Code hands back after a reload
+    await rendered('the saved start time', (r) => r.texts.includes(`title:tr-revived[${fx.pid}]`) && r.texts.includes(`savedStart:${firstStart}`));
+    await vscode.commands.executeCommand(CMD, 'close');
+    await fx.close();
+    const newcomer = await takePid(api, fx.pid, firstStart);
+    try {
+      await vscode.commands.executeCommand(CMD, 'reset');
+      await vscode.commands.executeCommand(CMD, 'revive', { target: { pid: fx.pid }, startTime: firstStart });
+      const gone = await rendered('the revived panel', (r) => r.texts[0].includes(`${fx.pid}`));
+      assert.equal(gone.texts[0], `title:Process ${fx.pid} has exited`, 'the revived panel shows the newcomer');
+      assert.ok(gone.texts.includes('actions:'), gone.texts.filter((t) => t.startsWith('actions:')).join());
+      const newStart = api.source.current!.processes.find((p) => p.pid === fx.pid)!.startTime;
+      const before = (await state()).rejected.length;
+      await vscode.commands.executeCommand(CMD, 'post', { type: 'sendSignal', requestId: 903, pid: fx.pid, startTime: newStart, signal: 15 });
+      await waitFor('the signal refused', async () => (await state()).rejected.length > before || undefined);
+      assert.equal(newcomer.exitCode, null, 'the newcomer got the signal');
+      // a state the page did not write (a start time that is no number) binds nothing: the panel shows what has the pid now
+      await vscode.commands.executeCommand(CMD, 'reset');
+      await vscode.commands.executeCommand(CMD, 'revive', { target: { pid: fx.pid }, startTime: 'x' });
+      await rendered('the unbound panel', (r) => r.texts[0] === `title:sleep[${fx.pid}]`);
+    } finally {
+      newcomer.kill();
+      await vscode.commands.executeCommand(CMD, 'close');
     }
   });
 

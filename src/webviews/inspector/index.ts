@@ -35,7 +35,7 @@ export function registerInspector(
     }),
     { dispose: () => InspectorPanel.current?.dispose() },
   );
-  if (isTestMode(context)) context.subscriptions.push(registerTestCommand(ui));
+  if (isTestMode(context)) context.subscriptions.push(registerTestCommand(ui, deps));
   return {
     open(target: InspectorTarget, options = {}) {
       try {
@@ -70,7 +70,7 @@ export interface InspectorTestState {
   confirmations: string[];
 }
 
-function registerTestCommand(ui: Ui): vscode.Disposable {
+function registerTestCommand(ui: Ui, deps: Parameters<typeof InspectorPanel.revive>[1]): vscode.Disposable {
   return vscode.commands.registerCommand(INSPECTOR_TEST_COMMAND, async (action: string, arg?: unknown): Promise<InspectorTestState | undefined> => {
     const hooks = InspectorPanel.testHooks;
     const panel = InspectorPanel.current;
@@ -101,6 +101,12 @@ function registerTestCommand(ui: Ui): vscode.Disposable {
       case 'close':
         panel?.dispose();
         return undefined;
+      case 'revive': {
+        // as VS Code does after a reload: a new panel of this view type, and the state the webview saved
+        const p = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, 'IPC Inspector', vscode.ViewColumn.Active, getWebviewOptions(deps.context.extensionUri));
+        InspectorPanel.revive(p, deps, arg);
+        return undefined;
+      }
     }
     return undefined;
   });

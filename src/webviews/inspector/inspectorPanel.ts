@@ -156,9 +156,13 @@ export class InspectorPanel {
 
   /** For the WebviewPanelSerializer: `state` is what the webview stored with setState (untrusted). */
   static revive(panel: vscode.WebviewPanel, deps: InspectorDeps, state: unknown): InspectorPanel {
-    const t = sanitizeTarget((state as { target?: unknown } | undefined)?.target) ?? {};
+    const saved = state as { target?: unknown; startTime?: unknown } | undefined;
+    const t = sanitizeTarget(saved?.target) ?? {};
+    // the process the panel was bound to before the reload: its pid may belong to another one now
+    const st = saved?.startTime;
+    const bound = t.pid && typeof st === 'number' && Number.isSafeInteger(st) && st >= 0 ? st : undefined;
     InspectorPanel.current?.dispose();
-    InspectorPanel.current = new InspectorPanel(panel, deps, t);
+    InspectorPanel.current = new InspectorPanel(panel, deps, t, bound);
     return InspectorPanel.current;
   }
 
@@ -166,8 +170,10 @@ export class InspectorPanel {
     readonly panel: vscode.WebviewPanel,
     private readonly deps: InspectorDeps,
     target: InspectorTarget,
+    boundStart?: number,
   ) {
     this.target = target;
+    this.boundStart = boundStart;
     this.testMode = isTestMode(deps.context);
     initPanel(panel, deps.context.extensionUri, PAGE);
     this.disposables.push(
