@@ -40,7 +40,8 @@ function render(): void {
   // Patched in place: the focus stays on the Pause/Resume button across updates.
   patchChildren(statusEl, [
     ...live,
-    h('span', { id: 'updated-at' }, state),
+    // not announced at every scan (the bar is a status region): read when reached
+    h('span', { id: 'updated-at', 'aria-live': 'off' }, state),
     ...(u.capabilities.native ? [] : [h('span', { title: u.capabilities.nativeError ?? '', id: 'no-native' }, 'native addon not loaded: peeks and pidfd signals are unavailable')]),
   ]);
   renderProblems(u.gone ? undefined : u.problems);
