@@ -174,11 +174,13 @@ export function* tableChunks(snap: Snapshot, o: TableOptions = {}): Generator<st
   for (const kind of CHANNEL_KINDS) {
     const all = snap.channels.filter((c) => c.kind === kind);
     if (all.length === 0) continue;
-    const fold = o.folded ? undefined : kindOf(kind).fold;
-    // one pass: the rows, and what the kind folds into one line after them
-    const rows = fold ? [] : all;
+    const fold = kindOf(kind).fold;
+    // one pass: the rows the kind holds, and what it folds into one line after them (listed
+    // among the rows, in their order, with --closed; counted apart in the title either way)
+    const held: Channel[] = [];
     const folded: Channel[] = [];
-    if (fold) for (const c of all) (fold.holds(c) ? folded : rows).push(c);
+    if (fold) for (const c of all) (fold.holds(c) ? folded : held).push(c);
+    const rows = !fold ? all : o.folded ? all : held;
     const cols = tableColumns(kind);
     // a POSIX name that is not UTF-8 by its bytes (shownChannel), like every other view of it
     const cells = rows.map((ch) => cols.map((col) => cell(shownChannel(ch), col, procs)));
@@ -190,7 +192,7 @@ export function* tableChunks(snap: Snapshot, o: TableOptions = {}): Generator<st
     const numeric = cols.map((col) => col.type.startsWith('number') && !col.type.endsWith('[]') && !col.type.endsWith('[]|null'));
     if (any) out.push('');
     any = true;
-    out.push(`${kindTitle(kind)} (${rows.length.toLocaleString('en-US')}${folded.length && fold ? ` + ${folded.length.toLocaleString('en-US')} ${fold.counted}` : ''})`);
+    out.push(`${kindTitle(kind)} (${(fold ? held : all).length.toLocaleString('en-US')}${folded.length && fold ? ` + ${folded.length.toLocaleString('en-US')} ${fold.counted}` : ''})`);
     const line = (r: string[]) =>
       r
         .map((s, i) => (i === r.length - 1 ? s : pad(s, widths[i], numeric[i])))
@@ -201,7 +203,7 @@ export function* tableChunks(snap: Snapshot, o: TableOptions = {}): Generator<st
       out.push(line(r));
       if (out.length >= CHUNK_LINES) yield* flush();
     }
-    if (folded.length && fold) out.push(`\u2026 ${fold.label(folded.length)}: ${fold.description(folded)} (--closed lists them)`);
+    if (folded.length && fold && !o.folded) out.push(`\u2026 ${fold.label(folded.length)}: ${fold.description(folded)} (--closed lists them)`);
   }
   if (!any) out.push('no IPC channels found' + (snap.warnings.length ? ' (see warnings)' : ''));
   else out.push(...containerSection(snap, procs));
