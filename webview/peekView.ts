@@ -29,7 +29,7 @@ export function renderPeek(p: WirePeek): void {
     case 'bytes': {
       const bytes = bytesFromBase64(p.data);
       parts.push(h('div', {}, `${formatBytes(bytes.length)} at offset ${p.offset}${p.total !== null ? ` of ${p.total}` : ''}${p.capacity ? ` (capacity ${formatBytes(p.capacity)})` : ''}${p.via ? ` \u2014 through fd ${p.via.fd} of ` : ''}`, p.via ? pidLink(p.via.pid, page.lastUpdate?.channel?.holders.find((x) => x.pid === p.via!.pid)?.comm) : ''));
-      if (bytes.length === 0) parts.push(h('p', { class: 'muted' }, 'Nothing buffered right now.'));
+      if (bytes.length === 0) parts.push(h('p', { class: 'muted' }, 'Nothing was buffered when it was read.'));
       parts.push(...dataBlock(p.channelId, bytes, p.offset));
       break;
     }
