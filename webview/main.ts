@@ -98,7 +98,9 @@ window.addEventListener('message', (ev: MessageEvent) => {
       page.testMode = m.testMode;
       page.maxBytes = m.maxBytes;
       const same = JSON.stringify(m.target) === JSON.stringify(page.state.target);
-      if (!same) {
+      // the same connection under its closed id: its chart and last peek go on
+      if (!same && m.continues === true) page.state = { ...page.state, target: m.target };
+      else if (!same) {
         page.state = { ...page.state, target: m.target, history: [], offset: 0, startTime: undefined };
         page.lastPeek = undefined;
         // a peek of the last target still on its way must not render under this one (a target

@@ -30,6 +30,7 @@ export function report(view: string): void {
   texts.push(`actions:${['peek-button', 'send-signal', 'receive-mq', 'offset-input'].filter((id) => (document.getElementById(id)?.getClientRects().length ?? 0) > 0).join(',')}`);
   texts.push(`description:${descEl.textContent ?? ''}`);
   texts.push(`savedStart:${page.state.startTime ?? ''}`);
+  texts.push(`history:${page.state.history.length}`);
   texts.push(`status:${[...statusEl.children].map((c) => (c.id === 'live-toggle' ? `[${c.textContent?.trim() ?? ''}]` : (c.textContent ?? ''))).join(' ')}`);
   const noPeek = document.getElementById('no-peek');
   if (noPeek && !noPeek.hidden) texts.push(`noPeek:${noPeek.textContent ?? ''}`);

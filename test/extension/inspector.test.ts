@@ -452,6 +452,10 @@ describe('Inspector panel', function () {
       await vscode.commands.executeCommand(CMD, 'reset');
       await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: held.id });
       await rendered('the connection', (r) => r.view === 'channel' && r.texts.includes(`fact:Id=${held.id}`));
+      // a few scans of depth history, which the closed connection's view goes on from
+      for (let i = 0; i < 3; i++) await api.source.refresh();
+      const before = await rendered('its history', (r) => r.texts.includes(`fact:Id=${held.id}`) && Number(r.texts.find((t) => t.startsWith('history:'))!.slice(8)) >= 2);
+      const samples = Number(before.texts.find((t) => t.startsWith('history:'))!.slice(8));
       accepted!.destroy(); // the server closes first: its end goes FIN-WAIT-2, no inode, no process
       const closed = await channelWhere(api, 'the closed server end', (c) => c.kind === 'tcp' && c.inode === 0 && c.local === `127.0.0.1:${port}` && c.remote === `127.0.0.1:${cport}`);
       assert.notEqual(closed.id, held.id);
@@ -459,6 +463,8 @@ describe('Inspector panel', function () {
       const r = await rendered('its closed state', (x) => x.texts.includes(`fact:Id=${closed.id}`));
       assert.ok(!/no longer exists$/.test(r.texts[0]), r.texts[0]);
       assert.ok(r.texts.some((t) => t.startsWith('noPeek:')), 'a peek offered on a connection no process holds');
+      const after = Number(r.texts.find((t) => t.startsWith('history:'))!.slice(8));
+      assert.ok(after > samples, `its depth chart started again: ${after} samples after the close, ${samples} before`);
     } finally {
       client.destroy();
       server.close();

@@ -201,13 +201,14 @@ export class InspectorPanel {
     return { ...this.target };
   }
 
-  retarget(t: InspectorTarget): void {
+  /** `continues`: the same object under a new id (closedConnection): the page keeps its history and last peek. */
+  retarget(t: InspectorTarget, continues = false): void {
     this.target = t;
-    this.lastPeek = undefined;
+    if (!continues) this.lastPeek = undefined;
     this.lastSeen = undefined;
     this.boundStart = undefined;
     this.wentAway.clear();
-    this.post({ type: 'init', protocol: PROTOCOL_VERSION, target: t, testMode: this.testMode, maxBytes: this.maxBytes() });
+    this.post({ type: 'init', protocol: PROTOCOL_VERSION, target: t, testMode: this.testMode, maxBytes: this.maxBytes(), ...(continues ? { continues } : {}) });
     if (this.deps.source.current) this.onSnapshot(this.deps.source.current);
   }
 
@@ -261,7 +262,7 @@ export class InspectorPanel {
       // a TCP connection its process closed lost its inode, and with it its id: the same
       // connection (netns, both addresses), now in TIME-WAIT or FIN-WAIT, is followed
       const closed = ch ? undefined : closedConnection(this.lastSeen?.channel?.channel, snap);
-      if (closed) return this.retarget({ channelId: closed.id });
+      if (closed) return this.retarget({ channelId: closed.id }, true);
       if (!ch) msg.gone = true;
       else {
         msg.channel = this.channelView(ch, procs, snap);

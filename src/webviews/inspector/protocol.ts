@@ -229,7 +229,15 @@ export type WebviewMessage =
 // host → webview
 // ---------------------------------------------------------------------------------------------
 
-export interface InitMessage { type: 'init'; protocol: number; target: InspectTarget; testMode: boolean; maxBytes: number }
+export interface InitMessage {
+  type: 'init';
+  protocol: number;
+  target: InspectTarget;
+  testMode: boolean;
+  maxBytes: number;
+  /** The same object under a new id (a TCP connection its process closed): its history and last peek stay. */
+  continues?: boolean;
+}
 /** A target's last view before it went: `at` is that scan's time. */
 export interface LastSeen { at: string; process?: ProcessView; channel?: ChannelView }
 export interface UpdateMessage {
