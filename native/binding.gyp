@@ -11,6 +11,7 @@
         "src/addon.cc",
         "src/errors.cc",
         "src/walk.cc",
+          "src/pipetask.cc",
         "src/sysv.cc",
         "src/sockdiag.cc",
         "src/conntrack.cc",

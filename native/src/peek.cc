@@ -9,6 +9,7 @@
 // its link still names that socket, and the duplicate must be a socket of that inode.
 #include "napi_helpers.h"
 #include "fdhandle.h"
+#include "pipetask.h"
 #include "threadworker.h"
 
 #include <cstring>
@@ -28,6 +29,9 @@ namespace ipci {
 namespace {
 
 constexpr size_t kMaxPeek = 1u << 30;
+// How long a peek waits for a pipe's lock (taken for microseconds, unless its holder keeps it)
+// before it gives up: within the caller's deadline (PEEK_DEADLINE_MS, 5 s).
+constexpr int kPipeLockMs = 3000;
 
 size_t ArgMaxBytes(const Napi::CallbackInfo& info, size_t i) {
   double d = ArgNumber(info, i, "maxBytes");
@@ -82,35 +86,23 @@ class PipePeekWorker : public ThreadWorker {
     struct statx again;
     if (statx(fdDir.get(), name, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO, &again) != 0) return err_.set(errno, "statx", path);
     if (again.stx_ino != sx.stx_ino || again.stx_dev_major != major || again.stx_dev_minor != minor) return err_.set(ESTALE, "statx", path);
-    // 3. The same inode, opened read-only and non-blocking.
-    Fd fd(ReopenReadOnly(handle.get()));
-    if (!fd.ok()) return err_.set(errno, "open", path);
-    int avail = 0;
-    if (ioctl(fd.get(), FIONREAD, &avail) != 0) return err_.set(errno, "ioctl", path);
-    int cap = fcntl(fd.get(), F_GETPIPE_SZ);
-    if (cap < 0) return err_.set(errno, "fcntl", path);
-    buffered_ = avail;
-    capacity_ = cap;
-    size_t want = static_cast<size_t>(avail) < maxBytes_ ? static_cast<size_t>(avail) : maxBytes_;
-    if (want == 0) return;
+    // 3. The same inode, opened read-only and non-blocking, its fill read and its bytes tee()d
+    //    into a pipe of ours: in a task of their own (pipetask.h), since each waits for the pipe's
+    //    lock, which its holder can keep for good.
     int pp[2];
     if (pipe2(pp, O_NONBLOCK | O_CLOEXEC) != 0) return err_.set(errno, "pipe2");
     Fd pr(pp[0]), pw(pp[1]);
-    // tee() copies whole buffers, as many as the private pipe has free slots: sized for the bytes
-    // alone, it stopped at 16 buffers of a pipe holding many small ones (packet mode, O_DIRECT:
-    // one per write). As many slots as the source has, then, and room for the bytes.
-    const size_t slots = want > static_cast<size_t>(cap) ? want : static_cast<size_t>(cap);
-    int pcap = fcntl(pw.get(), F_GETPIPE_SZ);
-    if (pcap >= 0 && static_cast<size_t>(pcap) < slots) {
-      // Best effort: unprivileged callers are bounded by /proc/sys/fs/pipe-max-size.
-      if (fcntl(pw.get(), F_SETPIPE_SZ, static_cast<int>(slots)) < 0 && static_cast<size_t>(cap) < slots) fcntl(pw.get(), F_SETPIPE_SZ, cap);
+    PipeTeeResult tr;
+    if (!TeePipe(handle.get(), pw.get(), maxBytes_, makedev(major, minor), inode_, kPipeLockMs, tr)) {
+      handle.release();  // the task's to close now
+      pw.release();
+      return err_.set(ETIMEDOUT, "pipe lock", path);
     }
-    ssize_t t;
-    do {
-      t = tee(fd.get(), pw.get(), want, SPLICE_F_NONBLOCK);
-    } while (t < 0 && errno == EINTR);
-    if (t < 0 && errno != EAGAIN) return err_.set(errno, "tee", path);
-    if (t <= 0) return;
+    if (tr.err) return err_.set(tr.err, tr.step, path);
+    buffered_ = tr.avail;
+    capacity_ = tr.cap;
+    if (tr.teed <= 0) return;
+    const ssize_t t = tr.teed;
     data_.resize(static_cast<size_t>(t));
     size_t got = 0;
     while (got < data_.size()) {

@@ -51,6 +51,7 @@
 #include "fdinfolines.h"
 #include "boundedtext.h"
 #include "mapsread.h"
+#include "pipetask.h"
 #include "rowvalve.h"
 #include "walkrows.h"
 
@@ -510,6 +511,8 @@ class Walker {
   }
 
   FdCols cols;
+  // the pipes and FIFOs this walker claimed, measured after the walk (Defer)
+  std::vector<PipeMeasureItem> measure;
   std::mutex pubMu;
   bool abandoned = false;  // under pubMu
   // What of `cols` is published (rows, paths, infos): what Abandon copies. Under pubMu.
@@ -882,7 +885,7 @@ class Walker {
       // bracketed identities (pipes) live on the one pipefs; a path's target on its own device
       if (r.measure && (mode & 1)) {
         const Key key{r.bracket ? 0 : dev, ino};
-        if (Claim(key)) MeasureOpen(fdDir, nm, key, r.bracket ? pipefsDev_ : dev);
+        if (Claim(key)) Defer(p.pid, fdnum, key, r.bracket ? pipefsDev_ : dev);
       }
       int32_t pathIndex = -1;
       if (r.link == "/" && !nameless) pathIndex = PathOf(dev, ino, len);
@@ -983,29 +986,19 @@ class Walker {
     return statfs(path, &sf);
   }
 
-  // FIONREAD + F_GETPIPE_SZ of the pipe/FIFO behind a read-mode fd, never opening anything the
-  // holder may have swapped in since the readlink (see fdhandle.h): an O_PATH handle of the
-  // target must be a FIFO of this dev:inode, the fd must still be a read end after the handle was
-  // taken (then the pipe had a reader, so our open adds one beside it), and only that inode is
-  // reopened, read-only and non-blocking, through this walker's /proc/self/fd directory. (The
-  // single-object peek also re-checks the target's identity after the mode; in the bulk walk that
-  // would cost one more statx per pipe for a swap-and-swap-back race that gains the holder nothing
-  // it could not do with the read end it holds.)
-  void MeasureOpen(int fdDir, const char* nm, const Key& key, uint64_t dev) {
-    int avail = -1;
-    int cap = -1;
-    if (!selfFd_.ok()) selfFd_.reset(open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    Fd handle(OpenTargetHandle(fdDir, nm));
-    struct statx sx;
-    if (handle.ok() && selfFd_.ok() && StatNoSync(handle.get(), sx) && S_ISFIFO(sx.stx_mode) && sx.stx_ino == key.ino &&
-        makedev(sx.stx_dev_major, sx.stx_dev_minor) == dev && (LinkMode(fdDir, nm) & 1)) {
-      Fd fd(ReopenReadOnlyAt(selfFd_.get(), handle.get()));
-      if (fd.ok()) {
-        if (ioctl(fd.get(), FIONREAD, &avail) != 0) avail = -1;
-        cap = fcntl(fd.get(), F_GETPIPE_SZ);
-      }
-    }
-    Store(key, avail, cap);
+  // A pipe or FIFO to measure behind this read-mode fd, once the walk is done: FIONREAD and
+  // F_GETPIPE_SZ, and the reopen they need, wait for the pipe's lock, which its holder can keep
+  // for good, so they run in a task of their own (pipetask.h: MeasurePipes, with the checks that
+  // nothing the holder swapped in since the readlink is opened).
+  void Defer(int32_t pid, int32_t fdnum, const Key& key, uint64_t dev) {
+    PipeMeasureItem it{};
+    it.pid = pid;
+    it.fd = fdnum;
+    it.ino = key.ino;
+    it.dev = dev;
+    it.tag = claimed_;
+    claimed_ = nullptr;
+    measure.push_back(it);
   }
 
   // ---- opt-in pidfd_getfd path (useGetfd) ----
@@ -1110,7 +1103,6 @@ class Walker {
   Fd pidfd_;  // only ever open with useGetfd
   const FdRule* sockRule_ = nullptr;  // the rules the pidfd_getfd path applies to the copies it classifies
   const FdRule* pipeRule_ = nullptr;
-  Fd selfFd_;  // /proc/self/fd, opened on the first pipe measured
   Meas* claimed_ = nullptr;  // the entry of the last successful Claim, until its Store
   ProcOut cur_;              // the process being walked (phase 1), handed over by Run
   size_t curIndex_ = 0;      // under pubMu
@@ -1259,6 +1251,13 @@ class WalkWorker : public PromiseWorker {
       }
     }
 
+    // The pipes the walkers that returned claimed, measured in a task of their own (a walker given
+    // up may still be filling its list: its pipes stay unmeasured, as its rows are not read).
+    std::vector<PipeMeasureItem> pipes;
+    for (size_t w = 0; w < job.walkers.size(); w++)
+      if (usable_[w]) pipes.insert(pipes.end(), job.walkers[w]->measure.begin(), job.walkers[w]->measure.end());
+    if (!pipes.empty()) MeasurePipes(rootFd, pipes, deadline_, static_cast<int>(std::min<double>(opt_.itemTimeoutMs, 500)));
+
     // Merge per-thread columns in pid-list order, so output order is deterministic. Every shard
     // lock is held: a walker given up mid-measurement may still store into the tables.
     std::vector<FdCols*> colsOf(job.walkers.size());
@@ -1270,6 +1269,12 @@ class WalkWorker : public PromiseWorker {
     std::vector<std::unique_lock<std::mutex>> locks;
     locks.reserve(Shared::kShards);
     for (auto& shard : sh.shards) locks.emplace_back(shard.mu);
+    for (const PipeMeasureItem& it : pipes) {
+      if (it.avail < 0 && it.cap < 0) continue;
+      Meas* m = static_cast<Meas*>(it.tag);
+      m->buffered = it.avail;
+      m->capacity = it.cap;
+    }
     out_.reserve(total);
     out_.buffered.reserve(total);
     out_.capacity.reserve(total);

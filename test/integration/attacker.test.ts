@@ -506,6 +506,55 @@ describe('attacker: another local user vs. a root scan and root peeks', { skip: 
     assert.deepEqual([s.shmid, s.other].filter((id) => ids.includes(id)), [], 'both segments removed at EOF (no test leaves objects behind)');
   });
 
+  it('a pipe whose lock its holder keeps (a splice into a full socket): the scan and a peek give up on it, and the commands that made them exit; one stuck task per pipe, reaped once the lock is free', { skip: skipNative }, async () => {
+    const a = runAttacker(tools, ['pipe-lock']);
+    attackers.push(a);
+    const p = JSON.parse(await a.next('the wedged pipe')) as { pid: number; fd: number; inode: number; splicer: number };
+    const id = `pipe:${p.inode}`;
+    // the splicer waits in the socket's send with the pipe's mutex held (what every open, FIONREAD and tee of it waits for)
+    await waitFor(() => /^S|^D/.test(fs.readFileSync(`/proc/${p.splicer}/stat`, 'utf8').split(') ')[1] ?? '') && fs.readFileSync(`/proc/${p.splicer}/wchan`, 'utf8') !== '0', 'the splicer asleep');
+    // 1. the one-shot command, on the /proc walk (which measures a pipe by opening it): its table, then its exit
+    const snapRun = await runNode([cli, 'snapshot', '--kind', 'pipe', '--json'], { ...process.env, IPC_INSPECTOR_WALK: 'proc' });
+    assert.equal(snapRun.hung, false, `the snapshot command did not exit in ${HUNG_MS} ms`);
+    assert.equal(snapRun.status, 0, snapRun.stderr);
+    const row = cliSnapshot(snapRun).channels.find((c) => c.id === id) as Extract<Channel, { kind: 'pipe' }> | undefined;
+    assert.ok(row, 'the wedged pipe is listed');
+    assert.ok(row.endpoints.some((e) => e.pid === p.pid && e.fd === p.fd));
+    assert.equal(row.bufferedBytes, null, 'its fill cannot be known without its lock');
+    // 2. a peek: an error in time, and an exit
+    const peekRun = await runNode([cli, 'peek', id], { ...process.env, IPC_INSPECTOR_WALK: 'proc' });
+    assert.equal(peekRun.hung, false, `the peek command did not exit in ${HUNG_MS} ms`);
+    assert.notEqual(peekRun.status, 0);
+    assert.match(peekRun.stderr, /ETIMEDOUT|pipe lock/, peekRun.stderr);
+    // 3. in this process (as the extension's scan service): scans go on, and a wedged pipe costs one stuck task, not one per scan
+    const ourStuck = () => fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).filter((n) => {
+      try {
+        const st = fs.readFileSync(`/proc/${n}/stat`, 'utf8');
+        const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+        return Number(f[1]) === process.pid && f[0] === 'D';
+      } catch {
+        return false;
+      }
+    }).length;
+    for (let i = 0; i < 3; i++) {
+      const snap = await takeSnapshot({ kinds: ['pipe'], walk: 'proc' });
+      const ch = snap.channels.find((c) => c.id === id) as Extract<Channel, { kind: 'pipe' }> | undefined;
+      assert.ok(ch, 'listed while wedged');
+      assert.equal(ch.bufferedBytes, null);
+    }
+    assert.equal(ourStuck(), 1, 'one task left stuck on the wedged pipe, after three scans');
+    // the lock comes free: the stuck task returns and is reaped, and the pipe is measured again (the splice moved its bytes on)
+    a.send('drain');
+    assert.equal(await a.next('drained'), 'drained');
+    let buffered: number | null | undefined;
+    for (const end = Date.now() + 20_000; buffered !== 0 && Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+      const snap = await takeSnapshot({ kinds: ['pipe'], walk: 'proc' });
+      buffered = (snap.channels.find((c) => c.id === id) as Extract<Channel, { kind: 'pipe' }> | undefined)?.bufferedBytes;
+    }
+    assert.equal(buffered, 0, 'the pipe measured again once its lock was free');
+    assert.equal(ourStuck(), 0, 'the task was reaped');
+  });
+
   it('finding 4: a FIFO whose only holder writes is never opened by a scan or a peek (a writer blocked in open() stays blocked)', { skip: skipNative }, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-fifo-'));
     fs.chmodSync(dir, 0o755);
@@ -554,8 +603,9 @@ describe('attacker: another local user vs. a root scan and root peeks', { skip: 
     const calls = fs.readFileSync(out, 'utf8').split('\n');
     // the walk's own /proc/self/fd directory: reopens are openat(SELF, "H", …) of a handle H
     const selfDirs = new Set(calls.map((l) => /openat\(AT_FDCWD, "\/proc\/self\/fd", [^)]*\) = (\d+)/.exec(l)?.[1]).filter((x) => x !== undefined));
-    const rel = calls.map((l) => /openat\((\d+), "(\d+)", ([^)]*)\)/.exec(l)).filter((m): m is RegExpExecArray => m !== null && !/O_DIRECTORY/.test(m[3]));
-    const fdLinks = rel.filter((m) => !selfDirs.has(m[1])); // openat(FDDIR, "N", …): an fd link of /proc/PID/fd
+    const rel = calls.map((l) => /openat\((\d+), "(\d+|\d+\/fd\/\d+)", ([^)]*)\)/.exec(l)).filter((m): m is RegExpExecArray => m !== null && !/O_DIRECTORY/.test(m[3]));
+    // openat(FDDIR, "N", …) or, in the task that measures pipes, openat(PROC, "PID/fd/N", …): an fd link
+    const fdLinks = rel.filter((m) => !selfDirs.has(m[1]));
     const reopens = rel.filter((m) => selfDirs.has(m[1]));
     assert.ok(fdLinks.length > 0, 'the fd link was opened (as a handle)');
     for (const m of fdLinks) assert.match(m[3], /O_PATH/, `an fd link opened for real: ${m[0]}`);

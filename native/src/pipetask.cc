@@ -1,0 +1,464 @@
+// Pipe operations that wait for the pipe's lock, run in a task outside our thread group (see
+// pipetask.h for why).
+#include "pipetask.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <mutex>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+namespace ipci {
+namespace {
+
+// The task shares the caller's thread pointer: libc's wrappers would write errno into the caller's
+// thread. Raw system calls return -errno instead and touch nothing else.
+#if defined(__x86_64__)
+constexpr bool kRaw = true;
+__attribute__((always_inline)) inline long Raw(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0) {
+  long ret;
+  register long r10 __asm__("r10") = d;
+  register long r8 __asm__("r8") = e;
+  __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8) : "rcx", "r11", "memory");
+  return ret;
+}
+#elif defined(__aarch64__)
+constexpr bool kRaw = true;
+__attribute__((always_inline)) inline long Raw(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0) {
+  register long x8 __asm__("x8") = n;
+  register long x0 __asm__("x0") = a;
+  register long x1 __asm__("x1") = b;
+  register long x2 __asm__("x2") = c;
+  register long x3 __asm__("x3") = d;
+  register long x4 __asm__("x4") = e;
+  __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4) : "memory", "cc");
+  return x0;
+}
+#else
+constexpr bool kRaw = false;
+inline long Raw(long, long = 0, long = 0, long = 0, long = 0, long = 0) { return -ENOSYS; }
+#endif
+
+constexpr size_t kStack = 64 * 1024;
+// Tasks given up while stuck, at most: past it no pipe is measured or peeked until one returns.
+constexpr size_t kMaxStuck = 32;
+
+enum Owner : int { kCallerOwns = 0, kGivenUp = 1, kTaskDone = 2 };
+
+struct Task {
+  int op = 0;  // 1 measure the items, 2 tee
+  int rootFd = -1, selfFd = -1;  // the task's own (it closes them)
+  PipeMeasureItem* items = nullptr;
+  size_t count = 0;
+  size_t at = 0;     // the item being measured (atomic)
+  int stop = 0;      // set when given up: no next item (atomic)
+  int owner = kCallerOwns;  // who closes handle and pw of a tee (atomic)
+  int handle = -1, pw = -1;
+  size_t maxBytes = 0;
+  PipeTeeResult tee;
+  // the caller's
+  void* stack = nullptr;
+  int pidfd = -1;
+  uint64_t dev = 0, ino = 0;  // what it was given up on
+};
+
+__attribute__((always_inline)) inline size_t PutNum(char* s, size_t n, long v) {
+  char d[24];
+  size_t k = 0;
+  unsigned long u = v < 0 ? 0 : static_cast<unsigned long>(v);
+  do {
+    d[k++] = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u && k < sizeof d);
+  while (k) s[n++] = d[--k];
+  return n;
+}
+
+__attribute__((no_stack_protector, noinline)) void MeasureLoop(Task* t) {
+  for (size_t i = 0; i < t->count; i++) {
+    if (__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE)) break;
+    __atomic_store_n(&t->at, i, __ATOMIC_RELEASE);
+    PipeMeasureItem& it = t->items[i];
+    char path[64];
+    size_t n = PutNum(path, 0, it.pid);
+    path[n++] = '/';
+    path[n++] = 'f';
+    path[n++] = 'd';
+    path[n++] = '/';
+    n = PutNum(path, n, it.fd);
+    path[n] = 0;
+    // what the fd is now, without opening it (no ->open runs)
+    long h = Raw(SYS_openat, t->rootFd, reinterpret_cast<long>(path), O_PATH | O_CLOEXEC);
+    if (h < 0) continue;
+    struct statx sx;
+    struct statx lx;
+    if (Raw(SYS_statx, h, reinterpret_cast<long>(""), AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO | STATX_MODE, reinterpret_cast<long>(&sx)) == 0 &&
+        S_ISFIFO(sx.stx_mode) && sx.stx_ino == it.ino && sx.stx_dev_major == it.devMajor && sx.stx_dev_minor == it.devMinor &&
+        // still a read end after the handle was taken: our open adds a reader beside one
+        Raw(SYS_statx, t->rootFd, reinterpret_cast<long>(path), AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, STATX_MODE, reinterpret_cast<long>(&lx)) == 0 &&
+        (lx.stx_mode & S_IRUSR)) {
+      char hn[24];
+      size_t k = PutNum(hn, 0, h);
+      hn[k] = 0;
+      long r = Raw(SYS_openat, t->selfFd, reinterpret_cast<long>(hn), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+      if (r >= 0) {
+        int v = -1;
+        if (Raw(SYS_ioctl, r, FIONREAD, reinterpret_cast<long>(&v)) != 0) v = -1;
+        long c = Raw(SYS_fcntl, r, F_GETPIPE_SZ);
+        it.avail = v;
+        it.cap = c < 0 ? -1 : static_cast<int>(c);
+        Raw(SYS_close, r);
+      }
+    }
+    Raw(SYS_close, h);
+  }
+  __atomic_store_n(&t->at, t->count, __ATOMIC_RELEASE);
+}
+
+__attribute__((no_stack_protector, noinline)) void TeeOnce(Task* t) {
+  PipeTeeResult& r = t->tee;
+  char hn[24];
+  size_t k = PutNum(hn, 0, t->handle);
+  hn[k] = 0;
+  long fd = Raw(SYS_openat, t->selfFd, reinterpret_cast<long>(hn), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    r.err = static_cast<int>(-fd);
+    r.step = "open";
+    return;
+  }
+  int v = 0;
+  long e = Raw(SYS_ioctl, fd, FIONREAD, reinterpret_cast<long>(&v));
+  long cap = e == 0 ? Raw(SYS_fcntl, fd, F_GETPIPE_SZ) : 0;
+  if (e != 0 || cap < 0) {
+    r.err = static_cast<int>(e != 0 ? -e : -cap);
+    r.step = e != 0 ? "ioctl" : "fcntl";
+    Raw(SYS_close, fd);
+    return;
+  }
+  r.avail = v;
+  r.cap = static_cast<int>(cap);
+  size_t want = static_cast<size_t>(v) < t->maxBytes ? static_cast<size_t>(v) : t->maxBytes;
+  if (want > 0) {
+    // tee() copies whole buffers, as many as our pipe has free slots: as many slots as the
+    // source has, and room for the bytes (best effort: pipe-max-size bounds the unprivileged)
+    const size_t slots = want > static_cast<size_t>(cap) ? want : static_cast<size_t>(cap);
+    long pcap = Raw(SYS_fcntl, t->pw, F_GETPIPE_SZ);
+    if (pcap >= 0 && static_cast<size_t>(pcap) < slots) {
+      if (Raw(SYS_fcntl, t->pw, F_SETPIPE_SZ, static_cast<long>(slots)) < 0 && static_cast<size_t>(cap) < slots) Raw(SYS_fcntl, t->pw, F_SETPIPE_SZ, cap);
+    }
+    long n;
+    do {
+      n = Raw(SYS_tee, fd, t->pw, static_cast<long>(want), SPLICE_F_NONBLOCK);
+    } while (n == -EINTR);
+    if (n < 0 && n != -EAGAIN) {
+      r.err = static_cast<int>(-n);
+      r.step = "tee";
+    } else {
+      r.teed = n > 0 ? n : 0;
+    }
+  }
+  Raw(SYS_close, fd);
+}
+
+__attribute__((no_stack_protector, noinline)) int TaskMain(void* arg) {
+  Task* t = static_cast<Task*>(arg);
+  // it dies with the thread that made it; a SIGKILL waits only for what it is stuck in
+  Raw(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+  if (t->op == 1) MeasureLoop(t);
+  else TeeOnce(t);
+  if (t->rootFd >= 0) Raw(SYS_close, t->rootFd);
+  Raw(SYS_close, t->selfFd);
+  // a tee given up meanwhile: its handle and pipe are ours to close
+  if (__atomic_exchange_n(&t->owner, static_cast<int>(kTaskDone), __ATOMIC_ACQ_REL) == kGivenUp) {
+    Raw(SYS_close, t->handle);
+    Raw(SYS_close, t->pw);
+  }
+  return 0;
+}
+
+std::mutex gMu;
+std::vector<Task*> gStuck;  // under gMu
+
+void Free(Task* t) {
+  if (t->pidfd >= 0) close(t->pidfd);
+  if (t->stack) munmap(t->stack, kStack);
+  delete[] t->items;
+  delete t;
+}
+
+// Waits for the task's exit (its pidfd reads), then reaps it. Only for a task known to have exited.
+void Reap(Task* t) {
+  siginfo_t si;
+  while (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(t->pidfd), &si, WEXITED | __WALL) != 0 && errno == EINTR) {
+  }
+  Free(t);
+}
+
+bool Exited(const Task* t, int ms) {
+  struct pollfd p{t->pidfd, POLLIN, 0};
+  int r;
+  do {
+    r = poll(&p, 1, ms);
+  } while (r < 0 && errno == EINTR);
+  return r > 0;
+}
+
+// Tasks given up earlier that have returned since: reaped.
+void Sweep() {
+  std::lock_guard<std::mutex> lock(gMu);
+  for (size_t i = 0; i < gStuck.size();) {
+    if (Exited(gStuck[i], 0)) {
+      Reap(gStuck[i]);
+      gStuck.erase(gStuck.begin() + static_cast<std::ptrdiff_t>(i));
+    } else {
+      i++;
+    }
+  }
+}
+
+void GiveUp(Task* t, uint64_t dev, uint64_t ino) {
+  t->dev = dev;
+  t->ino = ino;
+  __atomic_store_n(&t->stop, 1, __ATOMIC_RELEASE);
+  std::lock_guard<std::mutex> lock(gMu);
+  gStuck.push_back(t);
+}
+
+size_t StuckCount() {
+  std::lock_guard<std::mutex> lock(gMu);
+  return gStuck.size();
+}
+
+// Clones the task: our memory and fd table, not our thread group, every signal blocked (the
+// mask is inherited: blocked here around the clone, so none arrives before it runs).
+bool Spawn(Task* t) {
+  if (!kRaw) return false;
+  void* st = mmap(nullptr, kStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (st == MAP_FAILED) return false;
+  t->stack = st;
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int pidfd = -1;
+  int pid = clone(TaskMain, static_cast<char*>(st) + kStack, CLONE_VM | CLONE_FILES | CLONE_PIDFD, t, &pidfd);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (pid < 0 || pidfd < 0) {
+    munmap(st, kStack);
+    t->stack = nullptr;
+    return false;
+  }
+  t->pidfd = pidfd;
+  return true;
+}
+
+// The old way, on this thread: where no task can be made.
+void MeasureHere(int rootFd, int selfFd, PipeMeasureItem* items, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    PipeMeasureItem& it = items[i];
+    char path[64];
+    snprintf(path, sizeof path, "%d/fd/%d", it.pid, it.fd);
+    int h = openat(rootFd, path, O_PATH | O_CLOEXEC);
+    if (h < 0) continue;
+    struct statx sx, lx;
+    if (statx(h, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO | STATX_MODE, &sx) == 0 && S_ISFIFO(sx.stx_mode) && sx.stx_ino == it.ino &&
+        sx.stx_dev_major == it.devMajor && sx.stx_dev_minor == it.devMinor && statx(rootFd, path, AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, STATX_MODE, &lx) == 0 &&
+        (lx.stx_mode & S_IRUSR)) {
+      char hn[16];
+      snprintf(hn, sizeof hn, "%d", h);
+      int r = openat(selfFd, hn, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+      if (r >= 0) {
+        int v = -1;
+        if (ioctl(r, FIONREAD, &v) != 0) v = -1;
+        it.avail = v;
+        it.cap = fcntl(r, F_GETPIPE_SZ);
+        close(r);
+      }
+    }
+    close(h);
+  }
+}
+
+// The old way, on this thread: where no task can be made.
+void TeeHere(Task& t) {
+  PipeTeeResult& r = t.tee;
+  char hn[16];
+  snprintf(hn, sizeof hn, "%d", t.handle);
+  int fd = openat(t.selfFd, hn, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    r.err = errno;
+    r.step = "open";
+    return;
+  }
+  int v = 0;
+  int cap = ioctl(fd, FIONREAD, &v) == 0 ? fcntl(fd, F_GETPIPE_SZ) : -2;
+  if (cap < 0) {
+    r.err = errno;
+    r.step = cap == -2 ? "ioctl" : "fcntl";
+    close(fd);
+    return;
+  }
+  r.avail = v;
+  r.cap = cap;
+  size_t want = std::min(static_cast<size_t>(v), t.maxBytes);
+  if (want > 0) {
+    const size_t slots = std::max(want, static_cast<size_t>(cap));
+    int pcap = fcntl(t.pw, F_GETPIPE_SZ);
+    if (pcap >= 0 && static_cast<size_t>(pcap) < slots) {
+      if (fcntl(t.pw, F_SETPIPE_SZ, static_cast<int>(slots)) < 0 && static_cast<size_t>(cap) < slots) fcntl(t.pw, F_SETPIPE_SZ, cap);
+    }
+    ssize_t n;
+    do {
+      n = tee(fd, t.pw, want, SPLICE_F_NONBLOCK);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 && errno != EAGAIN) {
+      r.err = errno;
+      r.step = "tee";
+    } else {
+      r.teed = n > 0 ? n : 0;
+    }
+  }
+  close(fd);
+}
+
+}  // namespace
+
+bool PipeStuck(uint64_t dev, uint64_t ino) {
+  Sweep();
+  std::lock_guard<std::mutex> lock(gMu);
+  return std::any_of(gStuck.begin(), gStuck.end(), [&](const Task* t) { return t->dev == dev && t->ino == ino; });
+}
+
+size_t MeasurePipes(int rootFd, std::vector<PipeMeasureItem>& items, std::chrono::steady_clock::time_point deadline, int stallMs) {
+  Sweep();
+  // the pipes a task is still stuck on are not tried again: the others, in order
+  std::vector<size_t> todo;
+  {
+    std::lock_guard<std::mutex> lock(gMu);
+    todo.reserve(items.size());
+    for (size_t k = 0; k < items.size(); k++) {
+      const PipeMeasureItem& it = items[k];
+      if (!std::any_of(gStuck.begin(), gStuck.end(), [&](const Task* t) { return t->dev == it.dev && t->ino == it.ino; })) todo.push_back(k);
+    }
+  }
+  size_t given = 0;
+  size_t i = 0;
+  const auto stall = std::chrono::milliseconds(stallMs);
+  while (i < todo.size() && std::chrono::steady_clock::now() < deadline) {
+    if (StuckCount() >= kMaxStuck) break;  // bounded: no more tasks until some return
+    auto t = std::make_unique<Task>();
+    t->op = 1;
+    t->count = todo.size() - i;
+    t->items = new PipeMeasureItem[t->count];
+    for (size_t k = 0; k < t->count; k++) {
+      t->items[k] = items[todo[i + k]];
+      t->items[k].devMajor = major(t->items[k].dev);
+      t->items[k].devMinor = minor(t->items[k].dev);
+    }
+    // what the task measured goes back to its place
+    auto back = [&](size_t n) {
+      for (size_t k = 0; k < n; k++) items[todo[i + k]] = t->items[k];
+    };
+    t->rootFd = fcntl(rootFd, F_DUPFD_CLOEXEC, 0);
+    t->selfFd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (t->rootFd < 0 || t->selfFd < 0 || !Spawn(t.get())) {
+      if (t->rootFd >= 0 && t->selfFd >= 0) {
+        MeasureHere(t->rootFd, t->selfFd, t->items, t->count);
+        back(t->count);
+      }
+      if (t->rootFd >= 0) close(t->rootFd);
+      if (t->selfFd >= 0) close(t->selfFd);
+      delete[] t->items;
+      t->items = nullptr;
+      break;
+    }
+    size_t lastAt = 0;
+    auto lastMove = std::chrono::steady_clock::now();
+    for (;;) {
+      const bool exited = Exited(t.get(), 5);
+      const size_t at = __atomic_load_n(&t->at, __ATOMIC_ACQUIRE);
+      const auto now = std::chrono::steady_clock::now();
+      if (exited) {
+        back(t->count);
+        Reap(t.release());
+        i = todo.size();
+        break;
+      }
+      if (at != lastAt) {
+        lastAt = at;
+        lastMove = now;
+      }
+      const bool stalled = now - lastMove >= stall;
+      if (stalled || now >= deadline) {
+        // what it measured before its current item is read; that item is left, and the task with
+        // it (at the deadline too: a later scan does not wait on that pipe while the task is there)
+        back(at);
+        const PipeMeasureItem& cur = t->items[at];
+        if (stalled) given++;
+        const uint64_t dev = cur.dev, ino = cur.ino;
+        GiveUp(t.release(), dev, ino);
+        i += at + 1;
+        break;
+      }
+    }
+  }
+  return given;
+}
+
+bool TeePipe(int handle, int pw, size_t maxBytes, uint64_t dev, uint64_t ino, int timeoutMs, PipeTeeResult& r) {
+  if (PipeStuck(dev, ino) || StuckCount() >= kMaxStuck) {
+    r.err = EDEADLK;
+    r.step = "pipe lock";
+    return true;
+  }
+  auto t = std::make_unique<Task>();
+  t->op = 2;
+  t->handle = handle;
+  t->pw = pw;
+  t->maxBytes = maxBytes;
+  t->selfFd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (t->selfFd < 0) {
+    r.err = errno;
+    r.step = "open";
+    return true;
+  }
+  if (!Spawn(t.get())) {
+    TeeHere(*t);
+    close(t->selfFd);
+    r = t->tee;
+    return true;
+  }
+  if (Exited(t.get(), timeoutMs) || __atomic_exchange_n(&t->owner, static_cast<int>(kGivenUp), __ATOMIC_ACQ_REL) == kTaskDone) {
+    // done (or it finished as the time ran out: the exchange found its own)
+    while (!Exited(t.get(), 1000)) {
+    }
+    r = t->tee;
+    Reap(t.release());
+    return true;
+  }
+  // given up: handle and pw are the task's to close now
+  r = PipeTeeResult{};
+  r.err = ETIMEDOUT;
+  r.step = "pipe lock";
+  GiveUp(t.release(), dev, ino);
+  return false;
+}
+
+}  // namespace ipci
