@@ -429,7 +429,7 @@ describe('more kinds through ipc-fixture', () => {
     }
   });
 
-  test('datagrams and streams: a zero-length first datagram, a datagram cut at the bound, a stream peek stopped by passed fds — each said, nothing consumed', { skip: noNative }, async () => {
+  test('datagrams and streams: a zero-length first datagram, a datagram cut at the bound, a stream peek stopped by passed fds, a TCP peek stopped at urgent data — each said, nothing consumed', { skip: noNative }, async () => {
     // One process holds the receiving ends; it reads everything on "read" and prints what it got.
     const py = `
 import socket, os, sys, array, json
@@ -441,11 +441,18 @@ sr, ss = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
 ss.send(b'AAA'); ss.sendmsg([b'BBB'], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [0]))]); ss.send(b'CCC')
 qr, qs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 for d in (b'r' * 10, b's' * 200, b't' * 3000): qs.send(d)
-print(json.dumps({'pid': os.getpid(), 'du': du.fileno(), 'ur': ur.fileno(), 'sr': sr.fileno(), 'qr': qr.fileno()}), flush=True)
+# urgent data on TCP: the peek stops at its mark
+tl = socket.socket(); tl.bind(('127.0.0.1', 0)); tl.listen(1)
+tc = socket.create_connection(tl.getsockname()); tr, _ = tl.accept()
+tc.send(b'abc'); tc.send(b'X', socket.MSG_OOB); tc.send(b'def')
+import time; time.sleep(0.2)
+print(json.dumps({'pid': os.getpid(), 'du': du.fileno(), 'ur': ur.fileno(), 'sr': sr.fileno(), 'qr': qr.fileno(), 'tr': tr.fileno(), 'tport': tl.getsockname()[1], 'cport': tc.getsockname()[1]}), flush=True)
 sys.stdin.readline()
 got = {'du': [len(du.recv(4096)) for _ in range(3)], 'ur': len(ur.recv(4096)), 'qr': [len(qr.recv(4096)) for _ in range(3)], 'sr': b''}
 while len(got['sr']) < 9: got['sr'] += sr.recv(64)
 got['sr'] = got['sr'].decode()
+t = tr.recv(64); o = tr.recv(1, socket.MSG_OOB); t += tr.recv(64)
+got['tr'] = t.decode() + '|' + o.decode()
 print(json.dumps(got), flush=True)
 `;
     const child = spawn('python3', ['-c', py], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -463,7 +470,7 @@ print(json.dumps(got), flush=True)
       return lines.shift()!;
     };
     try {
-      const at = JSON.parse(await next()) as { pid: number; du: number; ur: number; sr: number; qr: number };
+      const at = JSON.parse(await next()) as { pid: number; du: number; ur: number; sr: number; qr: number; tr: number; tport: number; cport: number };
       const inode = (fd: number) => Number(/socket:\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${at.pid}/fd/${fd}`))![1]);
       const ep = (fd: number) => [{ pid: at.pid, fd, mode: 'rw' as const }];
       const unix = (fd: number, type: string) => ({ id: `unix:${inode(fd)}`, kind: 'unix', type, state: 'estab', inode: inode(fd), endpoints: ep(fd), recvQueue: null, sendQueue: null, netns: '' }) as unknown as Channel;
@@ -496,8 +503,14 @@ print(json.dumps(got), flush=True)
       assert.equal(past.data.length, 0);
       assert.ok(past.notes.includes("the offset 10 is past the first record's 10 bytes: a peek reads the first record only"), past.notes.join(' | '));
 
+      // TCP urgent data: the peek stops at its mark, and says so
+      const tcp = { id: `tcp:${inode(at.tr)}`, kind: 'tcp', family: 4, local: `127.0.0.1:${at.tport}`, remote: `127.0.0.1:${at.cport}`, state: 'ESTAB', recvQueue: 7, sendQueue: 0, inode: inode(at.tr), netns: '', uid: 0, endpoints: ep(at.tr) } as unknown as Channel;
+      const urgent = (await peekChannel(tcp, [])) as BytesPeek;
+      assert.equal(urgent.data.toString(), 'abc');
+      assert.ok(urgent.notes.some((n) => /showing 3 of 7 queued bytes: the kernel's peek stops at urgent data/.test(n)), urgent.notes.join(' | '));
+
       child.stdin!.write('read\n');
-      assert.deepEqual(JSON.parse(await next()), { du: [0, 4, 1500], ur: 1000, qr: [10, 200, 3000], sr: 'AAABBBCCC' }, 'a peek consumed something');
+      assert.deepEqual(JSON.parse(await next()), { du: [0, 4, 1500], ur: 1000, qr: [10, 200, 3000], sr: 'AAABBBCCC', tr: 'abcdef|X' }, 'a peek consumed something');
     } finally {
       child.kill();
     }

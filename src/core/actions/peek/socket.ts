@@ -62,11 +62,16 @@ export const peekSocket: Peeker<UnixChannel | InetChannel> = async ({ channel, p
       else if (truncated) {
         // a stream's peek stops short of the queue without the bound being reached: the kernel's
         // MSG_PEEK reads one run of one sender's data, up to a message carrying passed file
-        // descriptors or another sender's bytes (Unix), and no further
-        const stopped = channel.kind === 'unix' && buf.length < Math.min(total!, offset + maxBytes);
+        // descriptors or another sender's bytes (Unix), or up to an out-of-band byte (Unix, TCP's
+        // urgent data), and no further
+        const stopped = (channel.kind === 'unix' || channel.kind === 'tcp') && buf.length < Math.min(total!, offset + maxBytes);
+        const where =
+          channel.kind === 'unix'
+            ? 'where the next bytes came with passed file descriptors (SCM_RIGHTS), with credentials of another sender, or after an out-of-band byte (MSG_OOB)'
+            : 'at urgent data (an out-of-band byte, MSG_OOB)';
         base.notes.push(
           stopped
-            ? `showing ${data.length} of ${total} queued bytes: the kernel's peek stops where the next bytes came with passed file descriptors (SCM_RIGHTS) or credentials of another sender; the rest cannot be peeked, and nothing was consumed`
+            ? `showing ${data.length} of ${total} queued bytes: the kernel's peek stops ${where}; the rest cannot be peeked, and nothing was consumed`
             : `showing ${data.length} of ${total} queued bytes`,
         );
       }
