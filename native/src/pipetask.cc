@@ -9,13 +9,14 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <system_error>
+#include <thread>
 
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -179,9 +180,10 @@ __attribute__((no_stack_protector, noinline)) void TeeOnce(Task* t) {
 }
 
 __attribute__((no_stack_protector, noinline)) int TaskMain(void* arg) {
+  // One list or one tee, then it exits, closing its own fds: no parent-death signal, which would
+  // come when the thread that made it ends and kill a task stuck in a lock the moment it wakes,
+  // before it closed them. A task given up stops after the item it is on (stop).
   Task* t = static_cast<Task*>(arg);
-  // it dies with the thread that made it; a SIGKILL waits only for what it is stuck in
-  Raw(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
   if (t->op == 1) MeasureLoop(t);
   else TeeOnce(t);
   if (t->rootFd >= 0) Raw(SYS_close, t->rootFd);
@@ -346,26 +348,16 @@ bool PipeStuck(uint64_t dev, uint64_t ino) {
   return std::any_of(gStuck.begin(), gStuck.end(), [&](const Task* t) { return t->dev == dev && t->ino == ino; });
 }
 
-size_t MeasurePipes(int rootFd, std::vector<PipeMeasureItem>& items, std::chrono::steady_clock::time_point deadline, int stallMs) {
-  Sweep();
-  // the pipes a task is still stuck on are not tried again: the others, in order
-  std::vector<size_t> todo;
-  {
-    std::lock_guard<std::mutex> lock(gMu);
-    todo.reserve(items.size());
-    for (size_t k = 0; k < items.size(); k++) {
-      const PipeMeasureItem& it = items[k];
-      if (!std::any_of(gStuck.begin(), gStuck.end(), [&](const Task* t) { return t->dev == it.dev && t->ino == it.ino; })) todo.push_back(k);
-    }
-  }
+// One lane of MeasurePipes: items[todo[lo..hi)], task after task until they are done or the deadline.
+size_t MeasureLane(int rootFd, std::vector<PipeMeasureItem>& items, const std::vector<size_t>& todo, size_t lo, size_t hi, std::chrono::steady_clock::time_point deadline, int stallMs) {
   size_t given = 0;
-  size_t i = 0;
+  size_t i = lo;
   const auto stall = std::chrono::milliseconds(stallMs);
-  while (i < todo.size() && std::chrono::steady_clock::now() < deadline) {
+  while (i < hi && std::chrono::steady_clock::now() < deadline) {
     if (StuckCount() >= kMaxStuck) break;  // bounded: no more tasks until some return
     auto t = std::make_unique<Task>();
     t->op = 1;
-    t->count = todo.size() - i;
+    t->count = hi - i;
     t->items = new PipeMeasureItem[t->count];
     for (size_t k = 0; k < t->count; k++) {
       t->items[k] = items[todo[i + k]];
@@ -398,7 +390,7 @@ size_t MeasurePipes(int rootFd, std::vector<PipeMeasureItem>& items, std::chrono
       if (exited) {
         back(t->count);
         Reap(t.release());
-        i = todo.size();
+        i = hi;
         break;
       }
       if (at != lastAt) {
@@ -420,6 +412,41 @@ size_t MeasurePipes(int rootFd, std::vector<PipeMeasureItem>& items, std::chrono
     }
   }
   return given;
+}
+
+
+size_t MeasurePipes(int rootFd, std::vector<PipeMeasureItem>& items, std::chrono::steady_clock::time_point deadline, int stallMs) {
+  Sweep();
+  // the pipes a task is still stuck on are not tried again: the others, in order
+  std::vector<size_t> todo;
+  {
+    std::lock_guard<std::mutex> lock(gMu);
+    todo.reserve(items.size());
+    for (size_t k = 0; k < items.size(); k++) {
+      const PipeMeasureItem& it = items[k];
+      if (!std::any_of(gStuck.begin(), gStuck.end(), [&](const Task* t) { return t->dev == it.dev && t->ino == it.ino; })) todo.push_back(k);
+    }
+  }
+  // lanes side by side, as the walk's threads measured them: a task per lane
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const size_t lanes = std::min<size_t>({cores, 4, (todo.size() + 255) / 256});
+  if (lanes <= 1) return MeasureLane(rootFd, items, todo, 0, todo.size(), deadline, stallMs);
+  std::vector<size_t> given(lanes, 0);
+  std::vector<std::thread> threads;
+  const size_t per = (todo.size() + lanes - 1) / lanes;
+  for (size_t l = 1; l < lanes; l++) {
+    const size_t lo = l * per, hi = std::min(todo.size(), lo + per);
+    try {
+      threads.emplace_back([&, l, lo, hi] { given[l] = MeasureLane(rootFd, items, todo, lo, hi, deadline, stallMs); });
+    } catch (const std::system_error&) {
+      given[l] = MeasureLane(rootFd, items, todo, lo, hi, deadline, stallMs);
+    }
+  }
+  given[0] = MeasureLane(rootFd, items, todo, 0, std::min(todo.size(), per), deadline, stallMs);
+  for (auto& th : threads) th.join();
+  size_t all = 0;
+  for (size_t g : given) all += g;
+  return all;
 }
 
 bool TeePipe(int handle, int pw, size_t maxBytes, uint64_t dev, uint64_t ino, int timeoutMs, PipeTeeResult& r) {

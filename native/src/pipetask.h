@@ -8,8 +8,8 @@
 // the shell; even SIGKILL left it a zombie). So these calls run in a task cloned with CLONE_VM and
 // CLONE_FILES but not CLONE_THREAD: it shares our memory and fd table, but it is a process of its
 // own, and a process of ours that gives up on it can still exit. The task makes raw system calls
-// only (it shares the caller's thread pointer, so no errno, no libc), blocks every signal, and dies
-// with the thread that made it (PR_SET_PDEATHSIG). A task given up while stuck is kept in a list
+// only (it shares the caller's thread pointer, so no errno, no libc), blocks every signal, does one
+// list of pipes or one tee and exits. A task given up while stuck is kept in a list
 // until it returns: the pipe it is stuck on is not tried again meanwhile (one task per wedged pipe,
 // not one per scan), and the list is bounded. Where the task cannot be made (another architecture,
 // clone refused), the calls are made here, as before.
