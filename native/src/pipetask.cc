@@ -17,6 +17,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -184,6 +185,9 @@ __attribute__((no_stack_protector, noinline)) int TaskMain(void* arg) {
   // come when the thread that made it ends and kill a task stuck in a lock the moment it wakes,
   // before it closed them. A task given up stops after the item it is on (stop).
   Task* t = static_cast<Task*>(arg);
+  // named for what it is: a scan lists it as a process whose fd table is ours (ownHandles.ts)
+  static const char kName[] = "ipci-pipe";
+  Raw(SYS_prctl, PR_SET_NAME, reinterpret_cast<long>(kName));
   if (t->op == 1) MeasureLoop(t);
   else TeeOnce(t);
   if (t->rootFd >= 0) Raw(SYS_close, t->rootFd);

@@ -38,17 +38,46 @@ export function ownFds(procRoot: string): OwnFds | null {
   }
 }
 
+/** The comm of the tasks the addon measures and peeks pipes in (native/src/pipetask.cc). */
+export const PIPE_TASK_COMM = 'ipci-pipe';
+
+/**
+ * Our pipe tasks in a walk: children of ours named PIPE_TASK_COMM. They share our fd table
+ * (CLONE_FILES), so the walk lists our fds again under their pid; one stuck in another user's
+ * pipe lock stays for as long as that user likes.
+ */
+function pipeTasks(w: ProcWalk, ours: number): Set<number> {
+  const out = new Set<number>();
+  const head = `(${PIPE_TASK_COMM}) `;
+  for (const p of w.processes) {
+    const st = p.stat;
+    if (!st) continue;
+    const at = st.lastIndexOf(')');
+    if (at < 0 || st.slice(st.indexOf('('), at + 2) !== head) continue;
+    // after "comm) ": state, then ppid
+    if (Number(st.slice(at + 2).split(' ')[1]) === ours) out.add(p.pid);
+  }
+  return out;
+}
+
 /**
  * `w` without the rows of our own process whose fd was not held, with the same target, both
- * `before` the walk and `after` it. The same `w` when no row goes.
+ * `before` the walk and `after` it, and without the rows of our pipe tasks (our own table again).
+ * The same `w` when no row goes.
  */
 export function dropOwnHandles(w: ProcWalk, before: OwnFds | null, after: OwnFds | null): ProcWalk {
   if (!before || !after || before.pid !== after.pid) return w;
   const f = w.fds;
   const n = f.pid.length;
   const keep = new Uint8Array(n).fill(1);
+  const tasks = pipeTasks(w, before.pid);
   let dropped = 0;
   for (let i = 0; i < n; i++) {
+    if (tasks.has(f.pid[i])) {
+      keep[i] = 0;
+      dropped++;
+      continue;
+    }
     if (f.pid[i] !== before.pid) continue;
     const link = before.links.get(f.fd[i]);
     if (link !== undefined && after.links.get(f.fd[i]) === link) continue;

@@ -46,3 +46,16 @@ test('the same walk when nothing of ours goes, or when our fds could not be list
   // two listings that disagree on who we are (not one /proc): nothing is dropped
   assert.equal(dropOwnHandles(w, own(50, []), own(51, [])), w);
 });
+
+test('the rows of our pipe tasks (children named ipci-pipe, sharing our fd table) go; a child of ours by another name, or an ipci-pipe of another parent, stays', () => {
+  const w = walkOf([
+    [50, 3, 200],
+    [51, 3, 200], // our pipe task: our table again
+    [52, 3, 200], // another child of ours
+    [53, 3, 700], // an ipci-pipe of another process
+  ]);
+  const stat = (pid: number, comm: string, ppid: number) => ({ pid, stat: `${pid} (${comm}) D ${ppid} 1 1 0 -1 0` });
+  const withProcs = { ...w, processes: [stat(50, 'node', 1), stat(51, 'ipci-pipe', 50), stat(52, 'sleep', 50), stat(53, 'ipci-pipe', 90)] };
+  const mine = own(50, [[3, 'pipe:[200]']]);
+  assert.deepEqual(rowsOf(dropOwnHandles(withProcs, mine, mine)).map((r) => r[0]), [50, 52, 53]);
+});
