@@ -93,11 +93,7 @@ class PipePeekWorker : public ThreadWorker {
     if (pipe2(pp, O_NONBLOCK | O_CLOEXEC) != 0) return err_.set(errno, "pipe2");
     Fd pr(pp[0]), pw(pp[1]);
     PipeTeeResult tr;
-    if (!TeePipe(handle.get(), pw.get(), maxBytes_, makedev(major, minor), inode_, kPipeLockMs, tr)) {
-      handle.release();  // the task's to close now
-      pw.release();
-      return err_.set(ETIMEDOUT, "pipe lock", path);
-    }
+    if (!TeePipe(handle.get(), pw.get(), maxBytes_, makedev(major, minor), inode_, kPipeLockMs, tr)) return err_.set(ETIMEDOUT, "pipe lock", path);
     if (tr.err) return err_.set(tr.err, tr.step, path);
     buffered_ = tr.avail;
     capacity_ = tr.cap;

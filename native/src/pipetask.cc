@@ -63,22 +63,22 @@ constexpr size_t kStack = 64 * 1024;
 // Tasks given up while stuck, at most: past it no pipe is measured or peeked until one returns.
 constexpr size_t kMaxStuck = 32;
 
-enum Owner : int { kCallerOwns = 0, kGivenUp = 1, kTaskDone = 2 };
-
 struct Task {
   int op = 0;  // 1 measure the items, 2 tee
-  int rootFd = -1, selfFd = -1;  // the task's own (it closes them)
+  // dups in our table, made for the task and closed when it is reaped: the task unshares its fd
+  // table first thing and works on its copies of these (so it can be given up at any point)
+  int rootFd = -1, handle = -1, pw = -1;
+  int selfFd = -1;  // the task's own /proc/self/fd, in its own table
   PipeMeasureItem* items = nullptr;
   size_t count = 0;
-  size_t at = 0;     // the item being measured (atomic)
+  size_t at = 0;     // the item being measured (atomic); count once the list is done
   int stop = 0;      // set when given up: no next item (atomic)
-  int owner = kCallerOwns;  // who closes handle and pw of a tee (atomic)
-  int handle = -1, pw = -1;
   size_t maxBytes = 0;
   PipeTeeResult tee;
   // the caller's
   void* stack = nullptr;
   int pidfd = -1;
+  int pid = -1;
   uint64_t dev = 0, ino = 0;  // what it was given up on
 };
 
@@ -185,25 +185,41 @@ __attribute__((no_stack_protector, noinline)) int TaskMain(void* arg) {
   // come when the thread that made it ends and kill a task stuck in a lock the moment it wakes,
   // before it closed them. A task given up stops after the item it is on (stop).
   Task* t = static_cast<Task*>(arg);
-  // named for what it is: a scan lists it as a process whose fd table is ours (ownHandles.ts)
+  // named for what it is (ownHandles.ts: a scan that lists it drops its rows)
   static const char kName[] = "ipci-pipe";
   Raw(SYS_prctl, PR_SET_NAME, reinterpret_cast<long>(kName));
+  // A table of its own, holding only what it needs: one stuck for good must not keep our fds
+  // open after we exit (a shell would wait for the EOF of our stdout), nor show them as its own.
+  if (Raw(SYS_unshare, CLONE_FILES) != 0) return 1;
+  int keep[3] = {t->rootFd, t->handle, t->pw};
+  for (int a = 0; a < 3; a++)
+    for (int b = a + 1; b < 3; b++)
+      if (keep[b] < keep[a]) {
+        int x = keep[a];
+        keep[a] = keep[b];
+        keep[b] = x;
+      }
+  long lo = 0;
+  for (int k : keep) {
+    if (k < 0) continue;
+    if (k > lo) Raw(SYS_close_range, lo, k - 1, 0);  // ENOSYS before Linux 5.9: the copies stay
+    lo = k + 1;
+  }
+  Raw(SYS_close_range, lo, static_cast<long>(~0U), 0);
+  static const char kSelf[] = "/proc/self/fd";  // the task's own table
+  t->selfFd = static_cast<int>(Raw(SYS_openat, AT_FDCWD, reinterpret_cast<long>(kSelf), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (t->selfFd < 0) return 1;
   if (t->op == 1) MeasureLoop(t);
   else TeeOnce(t);
-  if (t->rootFd >= 0) Raw(SYS_close, t->rootFd);
-  Raw(SYS_close, t->selfFd);
-  // a tee given up meanwhile: its handle and pipe are ours to close
-  if (__atomic_exchange_n(&t->owner, static_cast<int>(kTaskDone), __ATOMIC_ACQ_REL) == kGivenUp) {
-    Raw(SYS_close, t->handle);
-    Raw(SYS_close, t->pw);
-  }
-  return 0;
+  return 0;  // its table, with whatever it still held, goes with it
 }
 
 std::mutex gMu;
 std::vector<Task*> gStuck;  // under gMu
 
 void Free(Task* t) {
+  for (int fd : {t->rootFd, t->handle, t->pw})
+    if (fd >= 0) close(fd);
   if (t->pidfd >= 0) close(t->pidfd);
   if (t->stack) munmap(t->stack, kStack);
   delete[] t->items;
@@ -213,7 +229,13 @@ void Free(Task* t) {
 // Waits for the task's exit (its pidfd reads), then reaps it. Only for a task known to have exited.
 void Reap(Task* t) {
   siginfo_t si;
-  while (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(t->pidfd), &si, WEXITED | __WALL) != 0 && errno == EINTR) {
+  int r;
+  while ((r = waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(t->pidfd), &si, WEXITED | __WALL)) != 0 && errno == EINTR) {
+  }
+  if (r != 0 && errno == EINVAL) {
+    int st;  // waitid(P_PIDFD) came in Linux 5.4, CLONE_PIDFD in 5.2
+    while (waitpid(t->pid, &st, __WALL) < 0 && errno == EINTR) {
+    }
   }
   Free(t);
 }
@@ -260,18 +282,19 @@ bool Spawn(Task* t) {
   void* st = mmap(nullptr, kStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (st == MAP_FAILED) return false;
   t->stack = st;
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
+  // every signal, glibc's own included (pthread_sigmask leaves those two open), for a moment
+  unsigned long all = ~0UL, old = 0;
+  Raw(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&all), reinterpret_cast<long>(&old), sizeof all);
   int pidfd = -1;
   int pid = clone(TaskMain, static_cast<char*>(st) + kStack, CLONE_VM | CLONE_FILES | CLONE_PIDFD, t, &pidfd);
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  Raw(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&old), 0, sizeof old);
   if (pid < 0 || pidfd < 0) {
     munmap(st, kStack);
     t->stack = nullptr;
     return false;
   }
   t->pidfd = pidfd;
+  t->pid = pid;
   return true;
 }
 
@@ -373,16 +396,14 @@ size_t MeasureLane(int rootFd, std::vector<PipeMeasureItem>& items, const std::v
       for (size_t k = 0; k < n; k++) items[todo[i + k]] = t->items[k];
     };
     t->rootFd = fcntl(rootFd, F_DUPFD_CLOEXEC, 0);
-    t->selfFd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (t->rootFd < 0 || t->selfFd < 0 || !Spawn(t.get())) {
-      if (t->rootFd >= 0 && t->selfFd >= 0) {
-        MeasureHere(t->rootFd, t->selfFd, t->items, t->count);
+    if (t->rootFd < 0 || !Spawn(t.get())) {
+      int self = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (self >= 0) {
+        MeasureHere(rootFd, self, t->items, t->count);
         back(t->count);
+        close(self);
       }
-      if (t->rootFd >= 0) close(t->rootFd);
-      if (t->selfFd >= 0) close(t->selfFd);
-      delete[] t->items;
-      t->items = nullptr;
+      Free(t.release());
       break;
     }
     size_t lastAt = 0;
@@ -403,14 +424,25 @@ size_t MeasureLane(int rootFd, std::vector<PipeMeasureItem>& items, const std::v
       }
       const bool stalled = now - lastMove >= stall;
       if (stalled || now >= deadline) {
+        // stopped first, then where it is: it may have moved on meanwhile
+        __atomic_store_n(&t->stop, 1, __ATOMIC_RELEASE);
+        const size_t cur = __atomic_load_n(&t->at, __ATOMIC_ACQUIRE);
+        if (cur >= t->count) {
+          // its list is done and it is on its way out
+          while (!Exited(t.get(), 100)) {
+          }
+          back(t->count);
+          Reap(t.release());
+          i = hi;
+          break;
+        }
         // what it measured before its current item is read; that item is left, and the task with
         // it (at the deadline too: a later scan does not wait on that pipe while the task is there)
-        back(at);
-        const PipeMeasureItem& cur = t->items[at];
+        back(cur);
         if (stalled) given++;
-        const uint64_t dev = cur.dev, ino = cur.ino;
+        const uint64_t dev = t->items[cur].dev, ino = t->items[cur].ino;
         GiveUp(t.release(), dev, ino);
-        i += at + 1;
+        i += cur + 1;
         break;
       }
     }
@@ -437,16 +469,27 @@ size_t MeasurePipes(int rootFd, std::vector<PipeMeasureItem>& items, std::chrono
   if (lanes <= 1) return MeasureLane(rootFd, items, todo, 0, todo.size(), deadline, stallMs);
   std::vector<size_t> given(lanes, 0);
   std::vector<std::thread> threads;
+  threads.reserve(lanes);
   const size_t per = (todo.size() + lanes - 1) / lanes;
   for (size_t l = 1; l < lanes; l++) {
     const size_t lo = l * per, hi = std::min(todo.size(), lo + per);
     try {
-      threads.emplace_back([&, l, lo, hi] { given[l] = MeasureLane(rootFd, items, todo, lo, hi, deadline, stallMs); });
+      threads.emplace_back([&, l, lo, hi] {
+        try {
+          given[l] = MeasureLane(rootFd, items, todo, lo, hi, deadline, stallMs);
+        } catch (...) {
+          // out of memory: this lane's pipes stay unmeasured
+        }
+      });
     } catch (const std::system_error&) {
       given[l] = MeasureLane(rootFd, items, todo, lo, hi, deadline, stallMs);
     }
   }
-  given[0] = MeasureLane(rootFd, items, todo, 0, std::min(todo.size(), per), deadline, stallMs);
+  try {
+    given[0] = MeasureLane(rootFd, items, todo, 0, std::min(todo.size(), per), deadline, stallMs);
+  } catch (...) {
+    // out of memory: this lane's pipes stay unmeasured (the others are joined below)
+  }
   for (auto& th : threads) th.join();
   size_t all = 0;
   for (size_t g : given) all += g;
@@ -461,30 +504,33 @@ bool TeePipe(int handle, int pw, size_t maxBytes, uint64_t dev, uint64_t ino, in
   }
   auto t = std::make_unique<Task>();
   t->op = 2;
-  t->handle = handle;
-  t->pw = pw;
   t->maxBytes = maxBytes;
-  t->selfFd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (t->selfFd < 0) {
-    r.err = errno;
-    r.step = "open";
-    return true;
-  }
-  if (!Spawn(t.get())) {
-    TeeHere(*t);
-    close(t->selfFd);
-    r = t->tee;
-    return true;
-  }
-  if (Exited(t.get(), timeoutMs) || __atomic_exchange_n(&t->owner, static_cast<int>(kGivenUp), __ATOMIC_ACQ_REL) == kTaskDone) {
-    // done (or it finished as the time ran out: the exchange found its own)
-    while (!Exited(t.get(), 1000)) {
+  // the task's copies of these outlive a give-up: dups of ours, closed when it is reaped
+  t->handle = fcntl(handle, F_DUPFD_CLOEXEC, 0);
+  t->pw = t->handle >= 0 ? fcntl(pw, F_DUPFD_CLOEXEC, 0) : -1;
+  if (t->pw < 0 || !Spawn(t.get())) {
+    Task here;
+    here.handle = handle;
+    here.pw = pw;
+    here.maxBytes = maxBytes;
+    here.selfFd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (here.selfFd < 0) {
+      r.err = errno;
+      r.step = "open";
+    } else {
+      TeeHere(here);
+      close(here.selfFd);
+      r = here.tee;
     }
+    Free(t.release());
+    return true;
+  }
+  if (Exited(t.get(), timeoutMs)) {
     r = t->tee;
     Reap(t.release());
     return true;
   }
-  // given up: handle and pw are the task's to close now
+  // given up: it keeps its copies, and the pipe it is on is not tried again while it is there
   r = PipeTeeResult{};
   r.err = ETIMEDOUT;
   r.step = "pipe lock";

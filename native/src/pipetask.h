@@ -6,8 +6,10 @@
 // can set that up. A thread of ours that waits there is in D state: no deadline gets it back, and a
 // process with such a thread cannot finish exiting (the CLI printed its table and never returned to
 // the shell; even SIGKILL left it a zombie). So these calls run in a task cloned with CLONE_VM and
-// CLONE_FILES but not CLONE_THREAD: it shares our memory and fd table, but it is a process of its
-// own, and a process of ours that gives up on it can still exit. The task makes raw system calls
+// CLONE_FILES but not CLONE_THREAD: it shares our memory, and it is a process of its own, so a
+// process of ours that gives up on it can still exit. It unshares its fd table at once and closes
+// all but the few fds it needs (copies of dups we keep until it is reaped): one stuck for good
+// holds none of our fds open after we exit. The task makes raw system calls
 // only (it shares the caller's thread pointer, so no errno, no libc), blocks every signal, does one
 // list of pipes or one tee and exits. A task given up while stuck is kept in a list
 // until it returns: the pipe it is stuck on is not tried again meanwhile (one task per wedged pipe,
@@ -54,9 +56,9 @@ struct PipeTeeResult {
 /**
  * Reopens the FIFO behind the O_PATH handle `handle` read-only and non-blocking, reads its fill
  * and size, and tee()s up to maxBytes into our pipe `pw` (sized for them), within timeoutMs.
- * Returns false when the task was given up: then `handle` and `pw` are its to close (the caller
- * must release them) and the result is ETIMEDOUT at step "pipe lock". EDEADLK: a task is still
- * stuck on this pipe, or too many on others; nothing was tried.
+ * Returns false when the task was given up (ETIMEDOUT at step "pipe lock"; it works on copies of
+ * `handle` and `pw`, so the caller closes its own as ever). EDEADLK: a task is still stuck on this
+ * pipe, or too many on others; nothing was tried.
  */
 bool TeePipe(int handle, int pw, size_t maxBytes, uint64_t dev, uint64_t ino, int timeoutMs, PipeTeeResult& r);
 

@@ -1256,7 +1256,7 @@ class WalkWorker : public PromiseWorker {
     std::vector<PipeMeasureItem> pipes;
     for (size_t w = 0; w < job.walkers.size(); w++)
       if (usable_[w]) pipes.insert(pipes.end(), job.walkers[w]->measure.begin(), job.walkers[w]->measure.end());
-    if (!pipes.empty()) MeasurePipes(rootFd, pipes, deadline_, static_cast<int>(std::min<double>(opt_.itemTimeoutMs, 500)));
+    if (!pipes.empty()) MeasurePipes(rootFd, pipes, deadline_, static_cast<int>(std::max<double>(50, std::min<double>(opt_.itemTimeoutMs, 500))));
 
     // Merge per-thread columns in pid-list order, so output order is deterministic. Every shard
     // lock is held: a walker given up mid-measurement may still store into the tables.

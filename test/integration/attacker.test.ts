@@ -521,6 +521,18 @@ describe('attacker: another local user vs. a root scan and root peeks', { skip: 
     assert.ok(row, 'the wedged pipe is listed');
     assert.ok(row.endpoints.some((e) => e.pid === p.pid && e.fd === p.fd));
     assert.equal(row.bufferedBytes, null, 'its fill cannot be known without its lock');
+    // its task, stuck for good, holds none of the command's fds: whoever reads its output sees the end of it
+    const ended = await new Promise<boolean>((resolve) => {
+      const c = spawn(process.execPath, [cli, 'snapshot', '--kind', 'pipe'], { env: { ...process.env, IPC_INSPECTOR_WALK: 'proc' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      c.stdout.resume();
+      c.stderr.resume();
+      const timer = setTimeout(() => resolve(false), HUNG_MS);
+      c.on('close', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    assert.ok(ended, `the command's output never ended in ${HUNG_MS} ms: something still held its stdout`);
     // 2. a peek: an error in time, and an exit
     const peekRun = await runNode([cli, 'peek', id], { ...process.env, IPC_INSPECTOR_WALK: 'proc' });
     assert.equal(peekRun.hung, false, `the peek command did not exit in ${HUNG_MS} ms`);
