@@ -18,6 +18,8 @@
 // behind a read-mode fd, is reopened through /proc/self/fd (fdhandle.h). So the holder cannot swap
 // in a device or another user's FIFO for us to open, and the open never takes a pipe from zero
 // readers to one (which would hide EPIPE from a writer or wake a FIFO writer blocked in open()).
+// The measuring happens after the walk, in tasks outside our thread group (pipetask.h): the
+// reopen and FIONREAD wait for the pipe's lock, which its holder can keep for good.
 //
 // Deadlines: a read of /proc/PID/{cmdline,maps,…} waits for the process's mmap lock, which a
 // process stuck in a FUSE page fault can hold for good (D state; not even SIGKILL frees it). The
