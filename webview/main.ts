@@ -122,7 +122,7 @@ window.addEventListener('message', (ev: MessageEvent) => {
       if (JSON.stringify(m.target) !== JSON.stringify(page.state.target)) return;
       page.lastUpdate = m;
       if (m.process && m.process.pid === m.target.pid && page.state.startTime !== m.process.startTime) {
-        page.state.startTime = m.process.startTime ?? undefined;
+        page.state.startTime = m.process.startTime;
         save();
       }
       if (m.sample) {

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
-#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -55,8 +54,13 @@ __attribute__((always_inline)) inline long Raw(long n, long a = 0, long b = 0, l
   return x0;
 }
 #else
+// No task here (Spawn needs the raw calls): the same code runs on the caller's thread, where
+// libc's wrapper and its errno are fine.
 constexpr bool kRaw = false;
-inline long Raw(long, long = 0, long = 0, long = 0, long = 0, long = 0) { return -ENOSYS; }
+inline long Raw(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0) {
+  long r = syscall(n, a, b, c, d, e);
+  return r < 0 ? -errno : r;
+}
 #endif
 
 constexpr size_t kStack = 64 * 1024;
@@ -270,6 +274,11 @@ void GiveUp(Task* t, uint64_t dev, uint64_t ino) {
   gStuck.push_back(t);
 }
 
+// A task given up is still stuck on this pipe (under gMu).
+bool StuckOnLocked(uint64_t dev, uint64_t ino) {
+  return std::any_of(gStuck.begin(), gStuck.end(), [&](const Task* t) { return t->dev == dev && t->ino == ino; });
+}
+
 size_t StuckCount() {
   std::lock_guard<std::mutex> lock(gMu);
   return gStuck.size();
@@ -298,81 +307,12 @@ bool Spawn(Task* t) {
   return true;
 }
 
-// The old way, on this thread: where no task can be made.
-void MeasureHere(int rootFd, int selfFd, PipeMeasureItem* items, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    PipeMeasureItem& it = items[i];
-    char path[64];
-    snprintf(path, sizeof path, "%d/fd/%d", it.pid, it.fd);
-    int h = openat(rootFd, path, O_PATH | O_CLOEXEC);
-    if (h < 0) continue;
-    struct statx sx, lx;
-    if (statx(h, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO | STATX_MODE, &sx) == 0 && S_ISFIFO(sx.stx_mode) && sx.stx_ino == it.ino &&
-        sx.stx_dev_major == it.devMajor && sx.stx_dev_minor == it.devMinor && statx(rootFd, path, AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, STATX_MODE, &lx) == 0 &&
-        (lx.stx_mode & S_IRUSR)) {
-      char hn[16];
-      snprintf(hn, sizeof hn, "%d", h);
-      int r = openat(selfFd, hn, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-      if (r >= 0) {
-        int v = -1;
-        if (ioctl(r, FIONREAD, &v) != 0) v = -1;
-        it.avail = v;
-        it.cap = fcntl(r, F_GETPIPE_SZ);
-        close(r);
-      }
-    }
-    close(h);
-  }
-}
-
-// The old way, on this thread: where no task can be made.
-void TeeHere(Task& t) {
-  PipeTeeResult& r = t.tee;
-  char hn[16];
-  snprintf(hn, sizeof hn, "%d", t.handle);
-  int fd = openat(t.selfFd, hn, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0) {
-    r.err = errno;
-    r.step = "open";
-    return;
-  }
-  int v = 0;
-  int cap = ioctl(fd, FIONREAD, &v) == 0 ? fcntl(fd, F_GETPIPE_SZ) : -2;
-  if (cap < 0) {
-    r.err = errno;
-    r.step = cap == -2 ? "ioctl" : "fcntl";
-    close(fd);
-    return;
-  }
-  r.avail = v;
-  r.cap = cap;
-  size_t want = std::min(static_cast<size_t>(v), t.maxBytes);
-  if (want > 0) {
-    const size_t slots = std::max(want, static_cast<size_t>(cap));
-    int pcap = fcntl(t.pw, F_GETPIPE_SZ);
-    if (pcap >= 0 && static_cast<size_t>(pcap) < slots) {
-      if (fcntl(t.pw, F_SETPIPE_SZ, static_cast<int>(slots)) < 0 && static_cast<size_t>(cap) < slots) fcntl(t.pw, F_SETPIPE_SZ, cap);
-    }
-    ssize_t n;
-    do {
-      n = tee(fd, t.pw, want, SPLICE_F_NONBLOCK);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0 && errno != EAGAIN) {
-      r.err = errno;
-      r.step = "tee";
-    } else {
-      r.teed = n > 0 ? n : 0;
-    }
-  }
-  close(fd);
-}
-
 }  // namespace
 
 bool PipeStuck(uint64_t dev, uint64_t ino) {
   Sweep();
   std::lock_guard<std::mutex> lock(gMu);
-  return std::any_of(gStuck.begin(), gStuck.end(), [&](const Task* t) { return t->dev == dev && t->ino == ino; });
+  return StuckOnLocked(dev, ino);
 }
 
 // One lane of MeasurePipes: items[todo[lo..hi)], task after task until they are done or the deadline.
@@ -397,12 +337,16 @@ size_t MeasureLane(int rootFd, std::vector<PipeMeasureItem>& items, const std::v
     };
     t->rootFd = fcntl(rootFd, F_DUPFD_CLOEXEC, 0);
     if (t->rootFd < 0 || !Spawn(t.get())) {
-      int self = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (self >= 0) {
-        MeasureHere(rootFd, self, t->items, t->count);
+      // the old way, on this thread: the task's code, in place
+      const int dup = t->rootFd;
+      t->rootFd = dup >= 0 ? dup : rootFd;
+      t->selfFd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (t->selfFd >= 0) {
+        MeasureLoop(t.get());
         back(t->count);
-        close(self);
+        close(t->selfFd);
       }
+      t->rootFd = dup;
       Free(t.release());
       break;
     }
@@ -460,7 +404,7 @@ size_t MeasurePipes(int rootFd, std::vector<PipeMeasureItem>& items, std::chrono
     todo.reserve(items.size());
     for (size_t k = 0; k < items.size(); k++) {
       const PipeMeasureItem& it = items[k];
-      if (!std::any_of(gStuck.begin(), gStuck.end(), [&](const Task* t) { return t->dev == it.dev && t->ino == it.ino; })) todo.push_back(k);
+      if (!StuckOnLocked(it.dev, it.ino)) todo.push_back(k);
     }
   }
   // lanes side by side, as the walk's threads measured them: a task per lane
@@ -509,6 +453,7 @@ bool TeePipe(int handle, int pw, size_t maxBytes, uint64_t dev, uint64_t ino, in
   t->handle = fcntl(handle, F_DUPFD_CLOEXEC, 0);
   t->pw = t->handle >= 0 ? fcntl(pw, F_DUPFD_CLOEXEC, 0) : -1;
   if (t->pw < 0 || !Spawn(t.get())) {
+    // the old way, on this thread: the task's code, in place, on the caller's fds
     Task here;
     here.handle = handle;
     here.pw = pw;
@@ -518,7 +463,7 @@ bool TeePipe(int handle, int pw, size_t maxBytes, uint64_t dev, uint64_t ino, in
       r.err = errno;
       r.step = "open";
     } else {
-      TeeHere(here);
+      TeeOnce(&here);
       close(here.selfFd);
       r = here.tee;
     }

@@ -180,7 +180,7 @@ export function* tableChunks(snap: Snapshot, o: TableOptions = {}): Generator<st
     const held: Channel[] = [];
     const folded: Channel[] = [];
     if (fold) for (const c of all) (fold.holds(c) ? folded : held).push(c);
-    const rows = !fold ? all : o.folded ? all : held;
+    const rows = fold && !o.folded ? held : all;
     const cols = tableColumns(kind);
     // a POSIX name that is not UTF-8 by its bytes (shownChannel), like every other view of it
     const cells = rows.map((ch) => cols.map((col) => cell(shownChannel(ch), col, procs)));

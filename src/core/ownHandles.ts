@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ProcWalk } from './native';
 import { copyFdRow, fdColumns } from './walkBackend';
+import { parseStat } from './parsers/procPid';
 
 /** Our own fds as `procRoot` sees them: our pid there, and fd → link text. Null when it is not our /proc (a captured tree) or unreadable. */
 export interface OwnFds {
@@ -42,20 +43,19 @@ export function ownFds(procRoot: string): OwnFds | null {
 export const PIPE_TASK_COMM = 'ipci-pipe';
 
 /**
- * Our pipe tasks in a walk: children of ours named PIPE_TASK_COMM. They share our fd table
- * (CLONE_FILES), so the walk lists our fds again under their pid; one stuck in another user's
- * pipe lock stays for as long as that user likes.
+ * Our pipe tasks in a walk: children of ours named PIPE_TASK_COMM. Each holds copies of a few of
+ * our fds (the /proc directory, a pipe's O_PATH handle, a peek's private pipe, the pipe it reopens),
+ * which the walk would list as another holder of them; one stuck in another user's pipe lock stays
+ * for as long as that user likes.
  */
 function pipeTasks(w: ProcWalk, ours: number): Set<number> {
   const out = new Set<number>();
-  const head = `(${PIPE_TASK_COMM}) `;
+  const named = `(${PIPE_TASK_COMM}) `;
   for (const p of w.processes) {
-    const st = p.stat;
-    if (!st) continue;
-    const at = st.lastIndexOf(')');
-    if (at < 0 || st.slice(st.indexOf('('), at + 2) !== head) continue;
-    // after "comm) ": state, then ppid
-    if (Number(st.slice(at + 2).split(' ')[1]) === ours) out.add(p.pid);
+    // the name first (cheap), then the whole line parsed for the rare one that has it
+    if (!p.stat?.includes(named)) continue;
+    const st = parseStat(p.stat);
+    if (st?.comm === PIPE_TASK_COMM && st.ppid === ours) out.add(p.pid);
   }
   return out;
 }

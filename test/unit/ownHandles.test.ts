@@ -54,7 +54,8 @@ test('the rows of our pipe tasks (children named ipci-pipe, sharing our fd table
     [52, 3, 200], // another child of ours
     [53, 3, 700], // an ipci-pipe of another process
   ]);
-  const stat = (pid: number, comm: string, ppid: number) => ({ pid, stat: `${pid} (${comm}) D ${ppid} 1 1 0 -1 0` });
+  // a whole /proc/PID/stat line (52 fields)
+  const stat = (pid: number, comm: string, ppid: number) => ({ pid, stat: `${pid} (${comm}) D ${ppid} 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 5000 0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0` });
   const withProcs = { ...w, processes: [stat(50, 'node', 1), stat(51, 'ipci-pipe', 50), stat(52, 'sleep', 50), stat(53, 'ipci-pipe', 90)] };
   const mine = own(50, [[3, 'pipe:[200]']]);
   assert.deepEqual(rowsOf(dropOwnHandles(withProcs, mine, mine)).map((r) => r[0]), [50, 52, 53]);
