@@ -4,6 +4,7 @@
 // when their stdin closes. Only problems about the tests' own processes and channels are looked at.
 import { spawn, type ChildProcessWithoutNullStreams, type SpawnOptions } from 'node:child_process';
 import { Diagnoser, type Diagnosis, type Problem } from '../../src/core/diagnose';
+import type { FilesInFlight } from '../../src/core/filesInFlight';
 import type { Snapshot } from '../../src/core/model';
 import { takeSnapshot, type SnapshotOptions } from '../../src/core/snapshot';
 import * as fs from 'node:fs';
@@ -14,12 +15,15 @@ export class Sampler {
   readonly diagnoser = new Diagnoser();
   last: Diagnosis | null = null;
   snapshot: Snapshot | null = null;
+  /** What the last sample's walk read of files in flight (undefined: no diagnosis had asked yet). */
+  filesInFlight: FilesInFlight | undefined;
   constructor(private readonly opts: SnapshotOptions = {}) {}
 
   /** One snapshot and its diagnosis, as the service's worker takes them (files in flight read by the walk once the diagnosis asks). */
   async sample(): Promise<Diagnosis> {
     const opts = this.diagnoser.snapshotOptions(this.opts);
     this.snapshot = await takeSnapshot(opts);
+    this.filesInFlight = opts.filesInFlight;
     this.last = this.diagnoser.diagnose(this.snapshot, opts.filesInFlight);
     return this.last;
   }
