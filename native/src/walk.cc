@@ -187,6 +187,9 @@ struct KeyHash {
 };
 struct Meas {
   double buffered = -1, capacity = -1;
+  // another read-mode fd of the pipe, to measure it through when the claimant's fails (that fd
+  // closed or changed since the readlink): a pipe is not left unknown for one holder's race
+  int32_t altPid = 0, altFd = -1;
 };
 
 struct Shared {
@@ -887,7 +890,7 @@ class Walker {
       // bracketed identities (pipes) live on the one pipefs; a path's target on its own device
       if (r.measure && (mode & 1)) {
         const Key key{r.bracket ? 0 : dev, ino};
-        if (Claim(key)) Defer(p.pid, fdnum, key, r.bracket ? pipefsDev_ : dev);
+        if (Claim(key, p.pid, fdnum)) Defer(p.pid, fdnum, key, r.bracket ? pipefsDev_ : dev);
       }
       int32_t pathIndex = -1;
       if (r.link == "/" && !nameless) pathIndex = PathOf(dev, ino, len);
@@ -1036,7 +1039,8 @@ class Walker {
       return 1;
     }
     const uint8_t mode = r->rw ? 3 : ModeOfFlags(fl);
-    if (r->measure && (mode & 1) && Claim(Key{0, st.st_ino})) MeasureFd(d, Key{0, st.st_ino});
+    // measured as on the passive path, in a task (the copy's FIONREAD would wait on the pipe's lock here)
+    if (r->measure && (mode & 1) && Claim(Key{0, st.st_ino}, p.pid, fdnum)) Defer(p.pid, fdnum, Key{0, st.st_ino}, pipefsDev_);
     Push(p.pid, fdnum, r->code, mode, st.st_ino, 0, -1, -1);
     return 1;
   }
@@ -1044,12 +1048,6 @@ class Walker {
   static bool IsMqueueFd(int fd) {
     struct statfs sf;
     return fstatfs(fd, &sf) == 0 && static_cast<unsigned long>(sf.f_type) == MQUEUE_MAGIC;
-  }
-
-  void MeasureFd(int fd, const Key& key) {
-    int avail = -1;
-    if (ioctl(fd, FIONREAD, &avail) != 0) avail = -1;
-    Store(key, avail, fcntl(fd, F_GETPIPE_SZ));
   }
 
   // ---- shared ----
@@ -1073,29 +1071,19 @@ class Walker {
     cols.infoIndex.push_back(infoIndex);
   }
 
-  // True when this thread should measure the pipe/FIFO (nobody else has or is measuring it).
-  // The claimed entry is remembered for Store (unordered_map nodes never move), saving a lookup.
-  bool Claim(const Key& key) {
+  // True when this thread should measure the pipe/FIFO through pid's fd (nobody else claimed it);
+  // otherwise the fd is kept as the pipe's alternate if it has none. The claimed entry is
+  // remembered for Defer (unordered_map nodes never move), saving a lookup.
+  bool Claim(const Key& key, int32_t pid, int32_t fd) {
     Shared::Shard& shard = sh_.ShardOf(key);
     std::lock_guard<std::mutex> lock(shard.mu);
     auto r = shard.meas.try_emplace(key);
     claimed_ = r.second ? &r.first->second : nullptr;
-    return r.second;
-  }
-
-  // Follows the Claim of the same key on this thread. Under the shard's lock: a walker given up
-  // mid-measurement may store after the merge started (which holds every shard lock).
-  void Store(const Key& key, int avail, int cap) {
-    Meas* m = claimed_;
-    claimed_ = nullptr;
-    Shared::Shard& shard = sh_.ShardOf(key);
-    std::lock_guard<std::mutex> lock(shard.mu);
-    if (avail < 0 && cap < 0) {
-      shard.meas.erase(key);  // let another fd of the same pipe try
-    } else if (m) {
-      m->buffered = avail;
-      m->capacity = cap;
+    if (!r.second && r.first->second.altFd < 0) {
+      r.first->second.altPid = pid;
+      r.first->second.altFd = fd;
     }
+    return r.second;
   }
 
   Shared& sh_;
@@ -1105,7 +1093,7 @@ class Walker {
   Fd pidfd_;  // only ever open with useGetfd
   const FdRule* sockRule_ = nullptr;  // the rules the pidfd_getfd path applies to the copies it classifies
   const FdRule* pipeRule_ = nullptr;
-  Meas* claimed_ = nullptr;  // the entry of the last successful Claim, until its Store
+  Meas* claimed_ = nullptr;  // the entry of the last successful Claim, until its Defer
   ProcOut cur_;              // the process being walked (phase 1), handed over by Run
   size_t curIndex_ = 0;      // under pubMu
   int32_t curPid_ = 0;       // under pubMu
@@ -1258,7 +1246,29 @@ class WalkWorker : public PromiseWorker {
     std::vector<PipeMeasureItem> pipes;
     for (size_t w = 0; w < job.walkers.size(); w++)
       if (usable_[w]) pipes.insert(pipes.end(), job.walkers[w]->measure.begin(), job.walkers[w]->measure.end());
-    if (!pipes.empty()) MeasurePipes(rootFd, pipes, deadline_, static_cast<int>(std::max<double>(50, std::min<double>(opt_.itemTimeoutMs, 500))));
+    const int stallMs = static_cast<int>(std::max<double>(50, std::min<double>(opt_.itemTimeoutMs, 500)));
+    if (!pipes.empty()) MeasurePipes(rootFd, pipes, deadline_, stallMs);
+    // once more through another holder's fd where the claimant's failed (closed or changed since
+    // its readlink); a pipe a task is stuck on is not tried again (MeasurePipes)
+    std::vector<PipeMeasureItem> retry;
+    {
+      // every shard lock, as for the merge below: a walker given up may still write an alternate
+      std::vector<std::unique_lock<std::mutex>> held;
+      held.reserve(Shared::kShards);
+      for (auto& shard : sh.shards) held.emplace_back(shard.mu);
+      for (const PipeMeasureItem& it : pipes) {
+        const Meas* m = static_cast<const Meas*>(it.tag);
+        if (it.avail >= 0 || it.cap >= 0 || m->altFd < 0) continue;
+        PipeMeasureItem again = it;
+        again.pid = m->altPid;
+        again.fd = m->altFd;
+        retry.push_back(again);
+      }
+    }
+    if (!retry.empty()) {
+      MeasurePipes(rootFd, retry, deadline_, stallMs);
+      pipes.insert(pipes.end(), retry.begin(), retry.end());
+    }
 
     // Merge per-thread columns in pid-list order, so output order is deterministic. Every shard
     // lock is held: a walker given up mid-measurement may still store into the tables.

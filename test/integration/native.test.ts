@@ -307,6 +307,41 @@ describe('native addon', { skip: skipAll }, () => {
       assert.ok(res.kinds.includes(FD.Socket) || res.kinds.includes(FD.Pipe), 'own stdio pipes found');
     });
 
+    it('a pipe whose claiming fd changes before it is measured is measured through another read-mode fd of it', async () => {
+      // fd `flip` turns from the pipe's read end to /dev/null and back, as fast as Python goes: the
+      // walk claims the pipe there about half the time, and finds /dev/null there at the measurement
+      // about half the time. The copy at fd 200 (walked later) never changes.
+      const h = start('python3', ['-c', [
+        'import os, sys',
+        'r, w = os.pipe()',
+        "os.write(w, b'7 bytes')",
+        'os.dup2(r, 200)',
+        'os.close(r)',
+        "null = os.open('/dev/null', os.O_RDONLY)",
+        'flip = os.dup(null)',
+        'print(flip, flush=True)',
+        'while True:',
+        '  os.dup2(200, flip)',
+        '  os.dup2(null, flip)',
+      ].join('\n')]);
+      const flip = Number(await h.next());
+      const hpid = h.child.pid!;
+      try {
+        for (const extra of [{}, { useGetfd: true }]) {
+          for (let k = 0; k < 40; k++) {
+            const w = await addon.walkProc({ procRoot: '/proc', threads: 1, pids: [hpid], ...ALL, mapsRules: [], readTimers: false, readLinks: false, ...extra });
+            const got = rows(w, hpid).filter((r) => r.kind === FD.Pipe && r.mode === MODE_R);
+            const stable = got.find((r) => r.fd === 200);
+            assert.ok(stable, `scan ${k} ${JSON.stringify(extra)}: fd 200 listed`);
+            assert.deepEqual([stable.buffered, stable.capacity], [7, 65536], `scan ${k} ${JSON.stringify(extra)}: measured`);
+            for (const r of got) assert.ok(r.fd === 200 || r.fd === flip, `fd ${r.fd}`);
+          }
+        }
+      } finally {
+        h.child.kill();
+      }
+    });
+
     it('leaves pipes unmeasured (-1) unless asked', async () => {
       const w = await addon.walkProc({ procRoot: '/proc', threads: 1, pids: [pid], ...ALL, fdRules: UNMEASURED, mapsRules: [], readTimers: false, readLinks: false });
       const r = rows(w, pid).find((x) => x.fd === fds.r)!;
