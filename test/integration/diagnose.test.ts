@@ -261,6 +261,24 @@ describe('rule 2: nobody at the other end', () => {
     await s.gone(byId(`no-other-end:no-reader:pipe:${i.inode}`), 'no reader after close');
   });
 
+  test("a pipe whose reader died while a diagnosis was already asking about files in flight (another pipe missing an end): the walk's pass answers, and says so even with no socket to read", async () => {
+    // another pipe missing its reader, seen twice: from then on every snapshot's walk is asked to read files in flight
+    const other = await python('import sys\nr,w=os.pipe()\nos.close(r)\nprint("READY",flush=True)\nsys.stdin.read()');
+    const f = await fixture('pipe', { bytes: 10 });
+    const i = f.info;
+    const s = new Sampler();
+    await s.until((d) => d.problems.filter((p) => p.rule === 'no-other-end' && p.pids.includes(other.pid)), 'the other pipe with no reader', { min: 2 });
+    process.kill(i.reader.pid, 'SIGKILL');
+    const [p] = await s.until(byId(`no-other-end:no-reader:pipe:${i.inode}`), 'no reader', { min: 2 });
+    assert.ok(s.filesInFlight, 'the snapshot was asked to read files in flight');
+    const flight = p.evidence.filter((e) => e.label === 'in flight' || e.label === 'unless');
+    assert.equal(flight.length, 1, JSON.stringify(p.evidence));
+    const walk = s.snapshot!.capabilities.walk?.backend;
+    assert.equal(flight[0].source, walk === 'bpf-iter' ? "Unix sockets' scm_fds, read by the BPF walk's pass (snapshot)" : '/proc/PID/fdinfo/FD of Unix sockets (scm_fds)');
+    await f.close();
+    await other.stop();
+  });
+
   test('a pipe whose writer closed it: readers and no writer (they read EOF), info; gone when the reader exits', async () => {
     const h = await python(
       'import os,sys,time\nr,w=os.pipe()\npid=os.fork()\nif pid==0:\n  os.close(w)\n  sys.stdin.close()\n  time.sleep(3600)\nos.close(r)\nprint("READY",pid,flush=True)\nsys.stdin.readline()\nos.close(w)\nsys.stdin.read()\nos.kill(pid,9)',

@@ -58,6 +58,10 @@ describe('in-flight check: the sockets it reads', () => {
     const walk = readInFlight(path.join(root, 'none'), r, () => false, 1000, { complete: true, counts: new Map() });
     assert.equal(walk.read, 5);
     assert.deepEqual(walk.unknown, []);
+    // whose answer it is: the walk's where it answered for all, even with no socket to ask about
+    assert.deepEqual([read.walked, mixed.walked, walk.walked], [false, false, true]);
+    const none = readInFlight(path.join(root, 'none'), { probes: [], unknown: [] }, () => false, 1000, { complete: true, counts: new Map() });
+    assert.deepEqual([none.read, none.fromWalk, none.walked], [0, 0, true]);
   });
 
   test("sockets of the pipe's holders and their peers come first, those of a process of few sockets before one of many; each is read through such a holder's fd", () => {

@@ -39,6 +39,8 @@ export interface InFlightFacts {
   read: number;
   /** Of those read, how many by the snapshot's BPF walk (its pass read scm_fds) rather than one fdinfo read each. */
   fromWalk: number;
+  /** The BPF walk's pass answered for every socket (none was read through fdinfo, even where none needed reading). */
+  walked: boolean;
   total: number;
   /** Why the answer is not complete: the request's own reasons, plus fds gone, unreadable, a kernel without the line, the deadline. */
   unknown: string[];
@@ -145,7 +147,7 @@ export function parseScmFds(fdinfo: string, inode: number): number | null | 'oth
  */
 export function readInFlight(procRoot: string, req: InFlightRequest, late: () => boolean, budgetMs = IN_FLIGHT_BUDGET_MS, known?: FilesInFlight): InFlightFacts {
   const end = performance.now() + budgetMs;
-  const facts: InFlightFacts = { sockets: [], read: 0, fromWalk: 0, total: req.probes.length, unknown: [...req.unknown] };
+  const facts: InFlightFacts = { sockets: [], read: 0, fromWalk: 0, walked: known?.complete === true, total: req.probes.length, unknown: [...req.unknown] };
   let gone = 0;
   let noLine = 0;
   let cut = 0;

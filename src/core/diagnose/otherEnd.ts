@@ -193,12 +193,12 @@ export const otherEnd = defineRule<Memo>({
  * machine into information; files waiting elsewhere are named, not counted.
  */
 function inFlightEvidence(f: InFlightFacts | undefined, end: 'read' | 'write', holders: readonly number[], index: RuleContext['index'], ev: Evidence): { item: EvidenceItem; maybe: boolean } {
-  const source =
-    f === undefined || f.fromWalk === 0
+  // the walk's pass when it answered for all (also where no socket needed reading: then it said so)
+  const source = f?.walked
+    ? "Unix sockets' scm_fds, read by the BPF walk's pass (snapshot)"
+    : f === undefined || f.fromWalk === 0
       ? '/proc/PID/fdinfo/FD of Unix sockets (scm_fds)'
-      : f.fromWalk === f.read
-        ? "Unix sockets' scm_fds, read by the BPF walk's pass (snapshot)"
-        : "Unix sockets' scm_fds (the BPF walk's pass, and /proc/PID/fdinfo/FD for the rest)";
+      : "Unix sockets' scm_fds (the BPF walk's pass, and /proc/PID/fdinfo/FD for the rest)";
   const generic = `a ${end} end is in flight: sent over a Unix socket (SCM_RIGHTS) and not received yet, it is in no process's fd table (lsof does not see it either)`;
   if (!f) return { item: { label: 'unless', text: generic, source: 'fd table (snapshot)' }, maybe: false };
   const mine = new Set(holders);
