@@ -835,7 +835,9 @@ describe('rule 10: port clashes', () => {
 
   test('healthy: one listener shared by forked workers (nginx), and IPv4 + IPv6 wildcards (dual stack), raise nothing', async () => {
     const shared = await python('import socket,os,sys,time\ns=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(8)\npid=os.fork()\nif pid==0:\n  sys.stdin.close(); time.sleep(3600)\nprint("READY",pid,flush=True)\nsys.stdin.read()\nos.kill(pid,9)');
-    const dual = await python('import socket,sys\na=socket.socket(socket.AF_INET6); a.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1); a.bind(("::",0)); a.listen(8)\np=a.getsockname()[1]\nb=socket.socket(); b.bind(("0.0.0.0",p)); b.listen(8)\nprint("READY",p,flush=True)\nsys.stdin.read()');
+    // the IPv4 wildcard first, then IPv6-only on its port, until one is free in both (a port the
+    // kernel picks for one family may be taken in the other, a TIME-WAIT among them)
+    const dual = await python('import socket,sys\nfor _ in range(100):\n  b=socket.socket(); b.bind(("0.0.0.0",0)); p=b.getsockname()[1]\n  a=socket.socket(socket.AF_INET6); a.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)\n  try:\n    a.bind(("::",p)); break\n  except OSError:\n    a.close(); b.close()\nb.listen(8); a.listen(8)\nprint("READY",p,flush=True)\nsys.stdin.read()');
     await new Sampler().never(byRule('port-clash', [shared.pid, Number(shared.ready[0]), dual.pid]), 'port-clash', 3);
   });
 });
