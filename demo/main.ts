@@ -4,13 +4,15 @@
 // (killed with SIGKILL) is cleaned up at the next start.
 // Files (FIFO, Unix sockets, ports) live in a fresh mkdtemp directory per run, never a fixed
 // /tmp path another user could pre-create or swap for a symlink; what a stale run left is found
-// through a state file in this user's private cache (fixtures/privateDir.ts).
+// through its state file in this user's private cache (fixtures/privateDir.ts). SysV keys and
+// POSIX names carry the run's id (its pid), so two demos side by side (`npm start`'s and the
+// tests') neither clash nor remove each other's objects.
 //
 //   ingest ──anonymous pipe + FIFO──▶ worker
 //   web ──SysV msg queue (jobs)──▶ queue-worker      web ──POSIX mq (nobody reads: fills up)──▶
 //   ring: SysV shm buffer + SysV sem set (with a blocked waiter) + POSIX shm + POSIX named sem
 //   rpc-server ◀─Unix stream─ rpc-client ×2          logger ◀─Unix dgram─ log-client ×2
-//   registry: abstract-namespace socket @ipc-demo-registry with a client
+//   registry: abstract-namespace socket @ipc-demo-registry-ID with a client
 //   http: 127.0.0.1 and [::1] with a polling client   metrics: UDP 127.0.0.1 sender → collector
 //   signals: ignore-term (SIG_IGN SIGTERM), catch-usr1 (logs each SIGUSR1), blocked-pending (SIGUSR2)
 // Problems for the diagnosis (the Problems view; each one fixable from there):
@@ -31,12 +33,23 @@ import { freshPrivateDir, privateDir, readOwnFile, userCacheRoot, writeOwnFile }
 
 /** This run's directory: made by main() (mkdtemp), handed to the roles in IPC_DEMO_RUN_DIR. */
 let DEMO_DIR = process.env.IPC_DEMO_RUN_DIR ?? '';
-/** What the last run made, for removeStale(): {dir, pids: [[pid, startTime]]}. */
-const stateFile = (): string => path.join(privateDir(path.join(userCacheRoot(), 'demo')), 'state.json');
 const ROLES_PY = path.resolve(__dirname, '..', '..', 'demo', 'roles.py');
-// Fixed SysV keys ("IPD" + n) and POSIX names, so a stale run's objects are found and removed.
-const KEY = { msg: 0x49504401, shm: 0x49504402, sem: 0x49504403, leftover: 0x49504404 };
-const POSIX = { mq: 'ipc-demo-notify', shm: 'ipc-demo-frames', sem: 'ipc-demo-ring-lock' };
+/** This run's id: the main process's pid (a role is told it in IPC_DEMO_ID). */
+const DEMO_ID = process.argv[2] ? Number(process.env.IPC_DEMO_ID) : process.pid;
+
+/** The SysV keys and POSIX names of run `id`: 0x49000000 + 4 × (id mod 2^22) + n, and names ending in -ID. */
+export function demoObjects(id: number): { keys: { msg: number; shm: number; sem: number; leftover: number }; posix: { mq: string; shm: string; sem: string } } {
+  const base = 0x49000000 + (id % 0x400000) * 4;
+  return {
+    keys: { msg: base, shm: base + 1, sem: base + 2, leftover: base + 3 },
+    posix: { mq: `ipc-demo-notify-${id}`, shm: `ipc-demo-frames-${id}`, sem: `ipc-demo-ring-lock-${id}` },
+  };
+}
+const { keys: KEY, posix: POSIX } = demoObjects(DEMO_ID);
+
+/** Where each run keeps its state, for a later run's removeStale(): {main: [pid, startTime], id, dir, pids: [[pid, startTime]]}. */
+const stateDir = (): string => privateDir(path.join(userCacheRoot(), 'demo'));
+const stateFile = (id: number): string => path.join(stateDir(), `state-${id}.json`);
 
 const log = (m: string): void => console.log(`[demo] ${m}`);
 
@@ -86,11 +99,11 @@ const roles: Record<string, (...a: string[]) => void> = {
   registry() {
     dieWithParent();
     // Abstract namespace: no file on disk, the name lives only in the kernel.
-    net.createServer((c) => c.on('data', () => c.write('registered\n'))).listen('\0ipc-demo-registry');
+    net.createServer((c) => c.on('data', () => c.write('registered\n'))).listen(`\0ipc-demo-registry-${DEMO_ID}`);
   },
   'registry-client'() {
     dieWithParent();
-    const c = net.connect('\0ipc-demo-registry');
+    const c = net.connect(`\0ipc-demo-registry-${DEMO_ID}`);
     c.on('error', () => process.exit(1));
     c.on('data', () => undefined);
     c.write('hello from ipc-demo-regcli\n');
@@ -197,46 +210,73 @@ function startTime(pid: number): number | null {
 }
 
 /**
- * Removes whatever a previous run left behind (it was killed before it could clean up): its
- * processes (only the very ones it started: same pid and start time, still named ipc-*) and its
- * directory (only a directory of ours, never through a symlink).
+ * Removes whatever earlier runs left behind (killed before they could clean up), each found by
+ * its state file, skipping a run still alive (same pid and start time: another demo running
+ * beside this one): its processes (only the very ones it started: same pid and start time, still
+ * named ipc-*), its directory (only a directory of ours, never through a symlink), and its SysV
+ * objects and POSIX names.
  */
 export function removeStale(): void {
-  let state: { dir?: unknown; pids?: unknown } = {};
+  let files: string[] = [];
   try {
-    state = JSON.parse(readOwnFile(stateFile())?.toString('utf8') ?? '{}');
+    files = fs.readdirSync(stateDir()).filter((f) => /^state(-\d+)?\.json$/.test(f));
   } catch (e) {
-    log(`not reading the last run's state: ${(e as Error).message}`);
+    log(`not reading earlier runs' state: ${(e as Error).message}`);
   }
-  for (const entry of Array.isArray(state.pids) ? state.pids : []) {
-    const [pid, start] = Array.isArray(entry) ? entry : [];
-    if (!Number.isInteger(pid) || pid <= 1 || startTime(pid) !== start) continue;
+  for (const f of files) {
+    const file = path.join(stateDir(), f);
+    let state: { main?: unknown; id?: unknown; dir?: unknown; pids?: unknown } = {};
     try {
-      if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('ipc-')) process.kill(pid, 'SIGKILL');
-    } catch {
-      /* gone */
+      state = JSON.parse(readOwnFile(file)?.toString('utf8') ?? '{}');
+    } catch (e) {
+      log(`not reading ${f}: ${(e as Error).message}`);
+      continue;
     }
-  }
-  if (typeof state.dir === 'string' && path.basename(state.dir).startsWith('ipc-inspector-demo-')) {
-    try {
-      const st = fs.lstatSync(state.dir);
-      if (st.isDirectory() && st.uid === process.geteuid?.()) fs.rmSync(state.dir, { recursive: true, force: true });
-    } catch {
-      /* gone */
+    const alive = (entry: unknown): entry is [number, number] => {
+      const [pid, start] = Array.isArray(entry) ? entry : [];
+      return Number.isInteger(pid) && pid > 1 && startTime(pid) === start;
+    };
+    if (alive(state.main)) continue; // a demo running now
+    for (const entry of Array.isArray(state.pids) ? state.pids : []) {
+      if (!alive(entry)) continue;
+      try {
+        if (fs.readFileSync(`/proc/${entry[0]}/comm`, 'utf8').startsWith('ipc-')) process.kill(entry[0], 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }
+    if (typeof state.dir === 'string' && path.basename(state.dir).startsWith('ipc-inspector-demo-')) {
+      try {
+        const st = fs.lstatSync(state.dir);
+        if (st.isDirectory() && st.uid === process.geteuid?.()) fs.rmSync(state.dir, { recursive: true, force: true });
+      } catch {
+        /* gone */
+      }
+    }
+    if (Number.isInteger(state.id) && (state.id as number) > 0) removeObjects(state.id as number);
+    fs.rmSync(file, { force: true });
   }
+}
+
+/** Removes run `id`'s SysV objects and POSIX names, whoever of its processes is left. */
+function removeObjects(id: number): void {
+  const { keys, posix } = demoObjects(id);
   const hex = (k: number): string => '0x' + k.toString(16);
-  quiet('ipcrm', ['-Q', hex(KEY.msg)]);
-  quiet('ipcrm', ['-M', hex(KEY.shm)]);
-  quiet('ipcrm', ['-S', hex(KEY.sem)]);
-  quiet('ipcrm', ['-M', hex(KEY.leftover)]);
-  for (const p of [`/dev/shm/${POSIX.shm}`, `/dev/shm/sem.${POSIX.sem}`]) fs.rmSync(p, { force: true });
+  quiet('ipcrm', ['-Q', hex(keys.msg)]);
+  quiet('ipcrm', ['-M', hex(keys.shm)]);
+  quiet('ipcrm', ['-S', hex(keys.sem)]);
+  quiet('ipcrm', ['-M', hex(keys.leftover)]);
+  for (const p of [`/dev/shm/${posix.shm}`, `/dev/shm/sem.${posix.sem}`]) fs.rmSync(p, { force: true });
   // POSIX message queues exist without /dev/mqueue mounted: mq_unlink through ctypes.
-  quiet('python3', [ROLES_PY, 'mq-unlink', POSIX.mq]);
+  quiet('python3', [ROLES_PY, 'mq-unlink', posix.mq]);
+}
+
+/** Records this run: what a later removeStale needs should this one be killed. */
+function recordRun(pids: number[]): void {
   try {
-    fs.rmSync(stateFile(), { force: true });
-  } catch {
-    /* no private cache: nothing was recorded */
+    writeOwnFile(stateFile(DEMO_ID), JSON.stringify({ main: [process.pid, startTime(process.pid)], id: DEMO_ID, dir: DEMO_DIR, pids: pids.map((p) => [p, startTime(p)]) }));
+  } catch (e) {
+    log(`cannot record this run for a later cleanup: ${(e as Error).message}`);
   }
 }
 
@@ -257,8 +297,13 @@ function stop(code: number): Promise<void> {
     const results = await Promise.allSettled(fixtures.map((f) => f.close()));
     for (const r of results) if (r.status === 'rejected') log(`fixture cleanup: ${r.reason?.message ?? r.reason}`);
     // A terminal's Ctrl-C reaches the fixtures too (same process group) and may end them before
-    // they clean up: remove the demo's objects by their fixed keys and names regardless.
-    removeStale();
+    // they clean up: remove this run's objects by their keys and names regardless.
+    removeObjects(DEMO_ID);
+    try {
+      fs.rmSync(stateFile(DEMO_ID), { force: true });
+    } catch {
+      /* no private cache: nothing was recorded */
+    }
     if (DEMO_DIR) fs.rmSync(DEMO_DIR, { recursive: true, force: true });
     log('stopped; nothing left behind');
     process.exit(code);
@@ -271,6 +316,8 @@ async function main(): Promise<void> {
   removeStale();
   DEMO_DIR = freshPrivateDir('ipc-inspector-demo-');
   process.env.IPC_DEMO_RUN_DIR = DEMO_DIR; // the roles' files live here
+  process.env.IPC_DEMO_ID = String(DEMO_ID);
+  recordRun([]); // before any object is made: a run killed from here on is cleaned up
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void stop(0));
   process.on('uncaughtException', (e) => {
     log(`error: ${e.stack ?? e}`);
@@ -322,11 +369,7 @@ async function main(): Promise<void> {
   pyRole('ipc-demo-nordr', 'no-reader'); // rule 2
   await new Promise((r) => setTimeout(r, 300));
   const pids = [...children.map((c) => c.pid!), ...fixtures.flatMap((f) => f.pids)];
-  try {
-    writeOwnFile(stateFile(), JSON.stringify({ dir: DEMO_DIR, pids: pids.map((p) => [p, startTime(p)]) }));
-  } catch (e) {
-    log(`cannot record this run for a later cleanup: ${(e as Error).message}`);
-  }
+  recordRun(pids);
   for (const c of children) {
     c.on('exit', (code, sig) => {
       if (!stopping) log(`a demo process (pid ${c.pid}) exited (${sig ?? code})`);
@@ -334,6 +377,7 @@ async function main(): Promise<void> {
   }
   log(`running: ${children.length} processes + ${fixtures.length} fixtures (${pids.length} pids), files in ${DEMO_DIR}`);
   log(`SysV jobs queue msqid ${jobs.info.msqid}; POSIX mq /${notify.info.name} fills up (one message / 6 s, nobody reads)`);
+  log(`run ${DEMO_ID}: SysV keys ${Object.entries(KEY).map(([k, v]) => `${k} 0x${v.toString(16)}`).join(', ')}`);
   log('try: send SIGUSR1 to ipc-demo-usr1, SIGTERM to ipc-demo-noterm; Ctrl-C stops the demo');
   log('the Problems view lists what is wrong on purpose: a blocked writer (ipc-demo-produc), a pipe with no reader (ipc-demo-nordr), a stale socket file, a queue not draining (ipc-demo-flow), a leftover SysV segment, a wait cycle (ipc-demo-deadlk)');
   console.log('IPC-DEMO-READY');

@@ -11,8 +11,14 @@ describe('demo workload', function () {
   this.timeout(180_000);
   let demo: ChildProcess | undefined;
   let demoDir = '';
+  /** The run's id and SysV keys, as it printed them (its objects carry the id: another demo may run beside it). */
+  let demoId = 0;
+  let keys: Record<string, string> = {};
+  /** Demo processes (pid:start) that were running before this one started: another run's. */
+  let before0 = new Set<string>();
 
   before(async () => {
+    before0 = new Set(demoProcs());
     demo = spawn(process.execPath, [path.join(e2e().repoRoot, 'scripts/demo.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     await new Promise<void>((resolve, reject) => {
@@ -20,6 +26,9 @@ describe('demo workload', function () {
         out += b;
         if (out.includes('IPC-DEMO-READY')) {
           demoDir = /files in (\/\S+)/.exec(out)?.[1] ?? '';
+          const run = /run (\d+): SysV keys (.*)/.exec(out);
+          demoId = Number(run?.[1] ?? 0);
+          keys = Object.fromEntries((run?.[2] ?? '').split(', ').map((kv) => kv.split(' ')));
           resolve();
         }
       });
@@ -121,9 +130,10 @@ describe('demo workload', function () {
     });
     await screenshot(page, 'e2e-problems-demo');
     // the leftover segment is held by nobody (its creator is gone): the filter finds it by its key
-    await (await openCommand(page, 'IPC Inspector: Filter')).fill('0x49504404');
+    assert.match(keys.leftover ?? '', /^0x[0-9a-f]+$/, 'the demo printed its keys');
+    await (await openCommand(page, 'IPC Inspector: Filter')).fill(keys.leftover);
     await page.keyboard.press('Enter');
-    await poll('rule 6: the leftover', async () => /key 0x49504404 .*attached by nobody/.test((await rows.allTextContents()).join('\n')), 30_000);
+    await poll('rule 6: the leftover', async () => new RegExp(`key ${keys.leftover} .*attached by nobody`).test((await rows.allTextContents()).join('\n')), 30_000);
     await runCommand(page, 'IPC Inspector: Clear Filter');
 
   });
@@ -132,28 +142,37 @@ describe('demo workload', function () {
     const gone = new Promise<number | null>((r) => demo!.once('exit', (c) => r(c)));
     demo!.kill('SIGTERM');
     assert.equal(await gone, 0);
-    const demoComms = (): string[] => fs
-      .readdirSync('/proc')
-      .filter((d) => /^\d+$/.test(d))
-      .map((d) => {
-        try {
-          return fs.readFileSync(`/proc/${d}/comm`, 'utf8').trim();
-        } catch {
-          return '';
-        }
-      })
-      .filter((c) => c.startsWith('ipc-demo'));
+    // this run's processes, keys and names: another demo (npm start's) may run beside it
+    const ours = (): string[] => demoProcs().filter((p) => !before0.has(p));
     // orphaned grandchildren may take a moment to be reaped
-    await poll('demo processes to be gone', async () => demoComms().length === 0, 5_000).catch(() => undefined);
-    assert.deepEqual(demoComms(), [], 'demo processes left running');
+    await poll('demo processes to be gone', async () => ours().length === 0, 5_000).catch(() => undefined);
+    assert.deepEqual(ours(), [], 'demo processes left running');
+    assert.ok(demoId > 0 && Object.keys(keys).length === 4, `the demo printed its id and keys: ${demoId} ${JSON.stringify(keys)}`);
+    const ourKeys = Object.values(keys).map(Number);
     const sysv = ['msg', 'shm', 'sem'].flatMap((f) =>
-      // column 1 is the key in decimal: the demo's keys are 0x49504401..04
-      fs.readFileSync(`/proc/sysvipc/${f}`, 'utf8').split('\n').slice(1).filter((l) => [0x49504401, 0x49504402, 0x49504403, 0x49504404].includes(Number(l.trim().split(/\s+/)[0]))),
+      // column 1 is the key in decimal
+      fs.readFileSync(`/proc/sysvipc/${f}`, 'utf8').split('\n').slice(1).filter((l) => l.trim() && ourKeys.includes(Number(l.trim().split(/\s+/)[0]))),
     );
     assert.deepEqual(sysv, [], 'demo SysV objects left');
-    const posix = fs.readdirSync('/dev/shm').filter((f) => f.includes('ipc-demo'));
+    const posix = fs.readdirSync('/dev/shm').filter((f) => f.includes('ipc-demo') && f.endsWith(`-${demoId}`));
     assert.deepEqual(posix, [], 'demo POSIX shm/sem left');
     assert.ok(demoDir, 'the demo did not say where its files are');
     assert.equal(fs.existsSync(demoDir), false, `demo directory ${demoDir} left`);
   });
 });
+
+/** Running processes named ipc-demo* (the demo's), as pid:start time. */
+function demoProcs(): string[] {
+  const out: string[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (!fs.readFileSync(`/proc/${d}/comm`, 'utf8').startsWith('ipc-demo')) continue;
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      out.push(`${d}:${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`);
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
