@@ -200,8 +200,13 @@ describe('IPC commands', function () {
     await vscode.commands.executeCommand('ipcInspector.pause');
     assert.equal(api.source.paused, true);
     assert.equal(api.source.active, false);
-    await new Promise((r) => setTimeout(r, 1500)); // let a scan already in flight settle
-    const n = api.source.stats.scans;
+    // let a scan already in flight (or queued behind one) settle: until no scan ends for 1.5 s
+    let n = api.source.stats.scans;
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 1500));
+      if (api.source.stats.scans === n) break;
+      n = api.source.stats.scans;
+    }
     await new Promise((r) => setTimeout(r, 2500));
     assert.equal(api.source.stats.scans, n, 'scanned while paused');
     const snap = await vscode.commands.executeCommand('ipcInspector.refresh');

@@ -118,10 +118,15 @@ describe('ipc-inspector doctor', { skip: cliNotBuilt || noNative }, () => {
     try {
       const zombie = Number((await new Promise<string>((r) => kid.stdout!.once('data', (d: Buffer) => r(d.toString())))).trim());
       for (let i = 0; i < 100 && !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${zombie}/status`, 'utf8')); i++) await new Promise((r) => setTimeout(r, 20));
+      const t0 = Date.now();
       const r = doctor(['--json', '--samples', '2', '--interval', '100', '--pid', String(zombie)]);
+      const took = Date.now() - t0;
       const d = JSON.parse(r.stdout) as Diagnosis;
-      assert.ok(!d.problems.some((p) => p.pids.includes(zombie)), 'not reported yet: the run is shorter than the rule waits');
-      assert.ok(d.notes.some((n) => /^1 zombie process\(es\) seen, not reported: a zombie is reported once it lasted 5 s across the samples/.test(n)), d.notes.join('; '));
+      // (a loaded machine may stretch the run past the rule's 5 s: then it may be reported)
+      if (took < 5000) {
+        assert.ok(!d.problems.some((p) => p.pids.includes(zombie)), 'not reported yet: the run is shorter than the rule waits');
+        assert.ok(d.notes.some((n) => /^1 zombie process\(es\) seen, not reported: a zombie is reported once it lasted 5 s across the samples/.test(n)), d.notes.join('; '));
+      }
       const mqueue = fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').some((l) => l.split(' ')[2] === 'mqueue');
       assert.equal(d.notes.some((n) => n.startsWith('POSIX message queues nobody holds open were not looked for')), !mqueue, d.notes.join('; '));
     } finally {
