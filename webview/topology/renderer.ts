@@ -1,12 +1,13 @@
 // Draws the map on a 2D canvas: edges batched into one path per colour and width (thousands of
 // edges cost a handful of strokes), nodes batched per shape and colour, and labels with level of
 // detail — only nodes big enough on screen (or selected, focused, matched, in trouble) get one, at
-// most MAX_LABELS per frame, none overlapping. Edge widths are screen pixels at every zoom, so the
+// most MAX_LABELS per frame, none over another label or node (labelPlacement.ts). Edge widths are screen pixels at every zoom, so the
 // rate stays readable. Text is drawn with fillText: nothing here is HTML.
 import type { TopoEdge, TopoGraph, TopoNode } from '../../src/core/topology/types';
 import type { Camera } from './camera';
 import { radius } from './geometry';
 import type { Theme } from './theme';
+import { LabelSpace, type Circle } from './labelPlacement';
 
 const MAX_LABELS = 250;
 
@@ -289,44 +290,44 @@ export class Renderer {
     this.ctx.closePath();
   }
 
-  /** Labels in screen space: most important first, never overlapping, at most MAX_LABELS. */
+  /** Labels in screen space: most important first, over no other label or node, at most MAX_LABELS. */
   private labels(cam: Camera, state: DrawState): number {
     const g = this.graph!;
     const ctx = this.ctx;
-    const cand: Array<{ i: number; pri: number; sx: number; sy: number; sr: number }> = [];
+    const cand: Array<{ i: number; pri: number; special: boolean }> = [];
+    const circles: Circle[] = new Array<Circle>(g.nodes.length);
     g.nodes.forEach((n, i) => {
       const sx = cam.toScreenX(this.xy[2 * i]);
       const sy = cam.toScreenY(this.xy[2 * i + 1]);
-      if (sx < -50 || sx > cam.w + 50 || sy < -20 || sy > cam.h + 20) return;
       const sr = this.radii[i] * cam.k;
+      const on = !(sx < -50 - sr || sx > cam.w + 50 + sr || sy < -20 - sr || sy > cam.h + 20 + sr);
+      circles[i] = { x: sx, y: sy, r: on ? sr : -1 };
+      if (sx < -50 || sx > cam.w + 50 || sy < -20 || sy > cam.h + 20) return;
       const special = n.id === state.selected || n.id === state.focused || n.id === state.hover;
       if (!special && sr < 4 && !(state.searching && n.match) && !n.severity) return;
       const pri = (special ? 1e6 : 0) + (state.searching && n.match ? 1e5 : 0) + (n.severity ? 1e4 : 0) + (n.type === 'group' ? 1e3 : 0) + sr;
-      cand.push({ i, pri, sx, sy, sr });
+      cand.push({ i, pri, special });
     });
+    const space = new LabelSpace(circles, cam.w, cam.h);
     cand.sort((a, b) => b.pri - a.pri);
     ctx.font = `11px ${this.theme.font}`;
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
-    const placed: Array<[number, number, number, number]> = [];
     let n = 0;
     for (const c of cand) {
       if (n >= MAX_LABELS) break;
       const node = g.nodes[c.i];
       const text = node.type === 'group' ? `${node.label} (${node.processes})` : node.label;
       const w = Math.min(220, ctx.measureText(text).width);
-      const x0 = c.sx - w / 2 - 2;
-      const y0 = c.sy + c.sr + 3;
-      const box: [number, number, number, number] = [x0, y0, x0 + w + 4, y0 + 14];
-      if (placed.some((p) => !(box[2] < p[0] || box[0] > p[2] || box[3] < p[1] || box[1] > p[3]))) continue;
-      placed.push(box);
+      const box = space.place(c.i, w + 4, 14, c.special);
+      if (!box) continue;
       ctx.globalAlpha = state.searching && !node.match ? 0.45 : 1;
       ctx.fillStyle = this.theme.bg;
       ctx.globalAlpha *= 0.75;
       ctx.fillRect(box[0], box[1], box[2] - box[0], box[3] - box[1]);
       ctx.globalAlpha = state.searching && !node.match ? 0.45 : 1;
       ctx.fillStyle = node.severity ? this.theme.severity[node.severity] : this.theme.fg;
-      ctx.fillText(text, c.sx, y0 + 1, 220);
+      ctx.fillText(text, (box[0] + box[2]) / 2, box[1] + 1, 220);
       n++;
     }
     ctx.globalAlpha = 1;
