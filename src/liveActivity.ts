@@ -280,7 +280,7 @@ export class LiveActivity implements vscode.Disposable {
       case 'starting':
         return 'Live activity: starting the eBPF tracer…';
       case 'unavailable':
-        return `The eBPF tracer cannot run here — ${this.reason}. Rates are estimated from queue depths and there is no signal log. To enable it, run the VS Code server as root, or give its node binary cap_bpf,cap_perfmon (see the README).`;
+        return `The eBPF tracer cannot run here — ${this.reason}. Rates are estimated from queue depths and there is no signal log. To enable it, run the VS Code server as root, or start it with the ambient capabilities bpf and perfmon (setpriv, see the README; not setcap on node).`;
       case 'off':
         return 'Live activity is off (ipcInspector.liveActivity): rates are estimated from queue depths, and signals are not logged. Set it to "on" for the eBPF tracer.';
       case 'ask':

@@ -14,7 +14,7 @@ import type { Output } from './output';
 export const PEEK_USAGE = 'usage: ipc-inspector peek <channel-id> [--json] [--max-bytes N] [--offset N]';
 
 const OPTIONS: readonly OptionSpec[] = [
-  { name: 'json', type: 'flag', short: 'j', help: 'print the peek as JSON (bytes as base64)' },
+  { name: 'json', type: 'flag', short: 'j', help: 'print the peek as JSON (bytes as hex)' },
   { name: 'max-bytes', type: 'value', metavar: 'N', help: 'read at most N bytes (default DEFAULT_MAX, at most 16 MiB: page with --offset)' },
   { name: 'offset', type: 'value', metavar: 'N', help: 'start at byte N (shared memory, files, pipe and socket queues), or at message N of a SysV queue' },
   { name: 'help', type: 'flag', short: 'h', help: 'show this help' },

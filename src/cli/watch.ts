@@ -1,4 +1,4 @@
-// `ipc-inspector watch [--interval MS] [--json] [--kind K…] [--pid P…] [--no-native]`: takes a
+// `ipc-inspector watch [--interval MS] [--json] [--kind K…] [--pid P…] [--container C…] [--no-native]`: takes a
 // snapshot every MS milliseconds (the next one starts MS after the previous finished, never
 // overlapping) and prints what changed (core/diff) until Ctrl-C (exit 130) / SIGTERM (143), or
 // until its next line finds stdout's reader gone (141: liveLoop.ts).
@@ -16,7 +16,8 @@ import { safeJson } from '../core/escape';
 import { writeJsonStream } from './jsonStream';
 import { takeSnapshot } from '../core/snapshot';
 import { parseInteger, parseOptions, SELECT_OPTIONS, usageLines, type OptionSpec } from './args';
-import { snapshotOptions } from './snapshot';
+import { byContainer, snapshotOptions } from './snapshot';
+import { CONTAINER_OPTION_HELP, noContainerWarning } from './containerFilter';
 import { isFolded, kindOf } from '../core/kinds';
 import { addTo } from '../core/collections';
 import { keepBuffersAtPace, untilInterrupted } from './liveLoop';
@@ -26,7 +27,13 @@ export const WATCH_USAGE = 'usage: ipc-inspector watch [--interval MS] [--json] 
 
 const WATCH_OPTIONS: readonly OptionSpec[] = [
   { name: 'interval', type: 'value', short: 'i', metavar: 'MS', help: 'pause between snapshots in ms (100..3600000, default 1000)' },
-  ...SELECT_OPTIONS.slice(0, -1).map((o) => (o.name === 'json' ? { ...o, help: 'one SnapshotDiff JSON object per line' } : o)),
+  ...SELECT_OPTIONS.slice(0, -1).flatMap((o) =>
+    o.name === 'json'
+      ? [{ ...o, help: 'one SnapshotDiff JSON object per line' }]
+      : o.name === 'pid'
+        ? [o, { name: 'container', type: 'list' as const, short: 'c', metavar: 'NAME|ID', help: `only channels processes of these containers hold, as they come and go (${CONTAINER_OPTION_HELP})` }]
+        : [o],
+  ),
   { name: 'closed', type: 'flag', help: 'a line for each TCP connection its process closed (TIME-WAIT, FIN-WAIT…) that came, changed or went; by default one line sums them up per interval (--json always lists them)' },
   ...SELECT_OPTIONS.slice(-1),
 ];
@@ -161,13 +168,24 @@ export async function run(argv: string[], out: Output): Promise<number> {
   const interval = parseInteger('interval', p.values.get('interval'), 100, 3_600_000) ?? 1000;
   const opts = snapshotOptions(p);
   const json = p.flags.has('json');
+  // every process is read to know its container; each snapshot is narrowed after its scan, so a
+  // container started or stopped meanwhile comes and goes in the diff
+  const containers = p.lists.get('container');
+  const scan = async (): Promise<{ snap: Snapshot; unmatched: string[] }> => {
+    if (!containers) return { snap: await takeSnapshot(opts), unmatched: [] };
+    const all = await takeSnapshot({ ...opts, processes: 'all' });
+    const n = byContainer(all, containers);
+    return { snap: opts.processes === 'all' ? { ...n.snapshot, processes: all.processes } : n.snapshot, unmatched: n.unmatched };
+  };
 
   return untilInterrupted(async (loop) => {
     let prev: Snapshot | null = null;
     keepBuffersAtPace(interval);
     while (!loop.stopped) {
-      const next = await takeSnapshot(opts);
+      const { snap: next, unmatched } = await scan();
       if (loop.stopped) break;
+      // (said once: watching for a container that has not started yet is fine)
+      if (prev === null) for (const c of unmatched) out.note(noContainerWarning(c));
       const diff = diffSnapshots(prev, next);
       if (json) {
         // one line, written in chunks: a first diff of millions of endpoints is longer than a string may be

@@ -29,7 +29,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { freeTcpPort, startNet, type NetProc } from '../../fixtures/netServer';
 import { BIN } from './cliRunner';
-import type { InetChannel, Snapshot } from '../../src/core/model';
+import type { InetChannel, Snapshot, SnapshotDiff } from '../../src/core/model';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { listenersIn } from '../../src/core/ports';
 import { containerBehind } from '../../src/core/publishedPort';
@@ -245,6 +245,14 @@ describe('docker container', { skip: DOCKER_SKIP }, () => {
       const s = JSON.parse(only.stdout) as Snapshot;
       assert.ok(s.channels.length > 0 && s.channels.every((c) => c.endpoints.some((e) => e.pid === hostPid || s.processes.find((p) => p.pid === e.pid)?.container?.id === id)), `${want}: ${s.channels.map((c) => c.id).join(', ')}`);
     }
+    // watch --container: its first diff adds the container's channels only; a name no container has is said
+    const watched = spawnSync(process.execPath, [BIN, 'watch', '--json', '--kind', 'tcp', '--interval', '200', '--container', name], { encoding: 'utf8', timeout: 8000, killSignal: 'SIGINT', maxBuffer: 256 << 20 });
+    const first = JSON.parse(watched.stdout.split('\n')[0]) as SnapshotDiff;
+    assert.ok(first.addedChannels.length > 0, watched.stderr);
+    const inIt = new Set(first.addedProcesses.filter((p) => p.container?.id === id).map((p) => p.pid));
+    assert.ok(inIt.has(hostPid) && first.addedChannels.every((c) => c.endpoints.some((e) => inIt.has(e.pid))), first.addedChannels.map((c) => c.id).join(', '));
+    const watchedNone = spawnSync(process.execPath, [BIN, 'watch', '--interval', '200', '--container', 'no-such-container'], { encoding: 'utf8', timeout: 5000, killSignal: 'SIGINT' });
+    assert.match(watchedNone.stderr, /warning: no container no-such-container/);
     const none = spawnSync(process.execPath, [BIN, 'snapshot', '--container', 'no-such-container'], { encoding: 'utf8', timeout: 60000 });
     assert.equal(none.status, 1);
     assert.match(none.stderr, /warning: no container no-such-container/);
