@@ -424,7 +424,7 @@ function startWalk(
       ...(opts.filesInFlight ? { scmFds: true } : {}),
       // kernel threads are shown only with processes: 'all' (one holds no fd)
       ...(opts.processes === 'all' ? {} : { kthreadsFromTask: true }) },
-    walkPreference(opts.walk),
+    walkPreference(opts.walk, warnings),
     warnings,
     opts.oneShot === true,
   );

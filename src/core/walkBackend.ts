@@ -30,11 +30,17 @@ export interface WalkBackends {
   bpfError?: string;
 }
 
-/** `IPC_INSPECTOR_WALK=proc` (or bpf-iter, proc-ts, auto) when the caller did not choose. IPC_INSPECTOR_BTF names another kernel BTF file. */
-export function walkPreference(given: WalkPreference | undefined): WalkPreference {
+/**
+ * `IPC_INSPECTOR_WALK=proc` (or bpf-iter, proc-ts, auto) when the caller did not choose; any other
+ * value is auto, with a warning (a typo would otherwise go unnoticed). IPC_INSPECTOR_BTF names
+ * another kernel BTF file.
+ */
+export function walkPreference(given: WalkPreference | undefined, warnings?: string[]): WalkPreference {
   const env = process.env.IPC_INSPECTOR_WALK;
   const v = given ?? env;
-  return v === 'bpf-iter' || v === 'proc' || v === 'proc-ts' ? v : 'auto';
+  if (v === 'bpf-iter' || v === 'proc' || v === 'proc-ts') return v;
+  if (given === undefined && env !== undefined && env !== '' && env !== 'auto') warnings?.push(`IPC_INSPECTOR_WALK=${JSON.stringify(env)} is none of auto, bpf-iter, proc, proc-ts: the walk was chosen as with auto`);
+  return 'auto';
 }
 
 function stuckOf(addon: { stuckWalks?: () => StuckWalk[] } | null | undefined): StuckWalk[] {

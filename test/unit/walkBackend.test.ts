@@ -103,7 +103,12 @@ test('walk preference: the option, else IPC_INSPECTOR_WALK, else auto; nonsense 
     assert.equal(walkPreference(undefined), 'proc-ts');
     assert.equal(walkPreference('bpf-iter'), 'bpf-iter');
     process.env.IPC_INSPECTOR_WALK = 'fast please';
-    assert.equal(walkPreference(undefined), 'auto');
+    const warnings: string[] = [];
+    assert.equal(walkPreference(undefined, warnings), 'auto');
+    assert.deepEqual(warnings, ['IPC_INSPECTOR_WALK="fast please" is none of auto, bpf-iter, proc, proc-ts: the walk was chosen as with auto']);
+    process.env.IPC_INSPECTOR_WALK = 'auto';
+    assert.equal(walkPreference(undefined, warnings), 'auto');
+    assert.equal(warnings.length, 1, 'auto is no typo');
   } finally {
     if (saved === undefined) delete process.env.IPC_INSPECTOR_WALK;
     else process.env.IPC_INSPECTOR_WALK = saved;
