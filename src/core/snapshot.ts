@@ -487,7 +487,9 @@ function readProcesses(w: ProcWalk, user: (uid: number) => string, warnings: str
     if (!info) continue; // vanished mid-walk or unreadable: never half a process
     processes.set(info.pid, info);
     raw.set(info.pid, p);
-    if (p.fdError === 'EACCES' || p.fdError === 'EPERM') {
+    // a kernel thread (kthreadd's child, no command line) holds no fd: its table unread hides nothing
+    const kthread = (info.ppid === 2 || info.pid === 2) && info.cmdline.length === 0;
+    if ((p.fdError === 'EACCES' || p.fdError === 'EPERM') && !kthread) {
       if (hidden++ < 5) hiddenFirst.push(processLabel(info.pid, info));
     }
     // cut short (at the walk's bounds, or its deadline): not refused — a process whose maps are

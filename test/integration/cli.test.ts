@@ -266,6 +266,27 @@ describe('ipc-inspector CLI', { skip: cliNotBuilt }, () => {
     }
   });
 
+  test('as nobody, the whole machine: kernel threads (no fd to hide) are not counted among the processes hidden', { skip: cannotActAsNobody() }, () => {
+    const addon = loadNative().path;
+    const staged = stageForOtherUsers([[path.join(ROOT, 'dist', 'cli.js'), 'dist/cli.js'], ...(addon ? [[addon, 'native/build/Release/ipc_inspector.node'] as [string, string]] : [])]);
+    try {
+      const env = { LANG: 'C.UTF-8', IPC_INSPECTOR_NATIVE: addon ? staged.path('native/build/Release/ipc_inspector.node') : '' };
+      const r = runAsNobody(process.execPath, [staged.path('dist/cli.js'), 'snapshot', '--json', '--all-processes', '--kind', 'pipe'], { env, timeoutMs: 120_000 });
+      assert.equal(r.status, 0, r.stderr);
+      const s = JSON.parse(r.stdout) as Snapshot;
+      const kthreads = new Set(s.processes.filter((x) => (x.ppid === 2 || x.pid === 2) && x.cmdline.length === 0).map((x) => x.pid));
+      assert.ok(kthreads.size > 0, 'kernel threads listed');
+      const hidden = s.warnings.find((w) => w.startsWith('processes hidden:'));
+      assert.ok(hidden, 'root\'s processes are hidden from nobody');
+      // named in pid order, the first five: kernel threads (pids 2, 3, …) would lead the list
+      const named = [...hidden.matchAll(/\[(\d+)\]/g)].map((x) => Number(x[1]));
+      assert.deepEqual(named.filter((pid) => kthreads.has(pid)), [], hidden);
+      assert.ok(Number(/^processes hidden: (\d+)/.exec(hidden)![1]) <= s.processes.length - kthreads.size, hidden);
+    } finally {
+      staged.remove();
+    }
+  });
+
   test('watch (text): a hostile-named FIFO appears as one escaped "+ fifo" line, then as "- fifo"', async () => {
     const w = spawn(process.execPath, [BIN, 'watch', '--interval', '100', '--kind', 'fifo'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
