@@ -8,7 +8,7 @@
 //   node scripts/build.mjs test/integration cli && node --test dist/test/integration/freePort.test.js
 import { after, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -337,6 +337,26 @@ describe('ipc-inspector port (CLI)', { skip: cliNotBuilt }, () => {
     const r = cli(['port', String(port)]);
     assert.equal(r.status, 0);
     assert.match(r.stdout, /nothing listens on port/);
+    // --free with nothing to stop: the port is tested all the same, with a bind
+    const f = cli(['port', String(port), '--free', '--protocol', 'tcp']);
+    assert.equal(f.status, 0, f.stdout + f.stderr);
+    assert.match(f.stdout, /^bind tcp 0\.0\.0\.0:\d+ in netns \d+ \(in-process\): free$/m);
+    assert.match(f.stdout, new RegExp(`^port ${port} is free$`, 'm'));
+    // a socket bound to the port and not listening keeps it busy: not free, exit 1, and which socket it is
+    const holder = spawn('python3', ['-c', 'import socket,sys\ns=socket.socket(); s.bind(("0.0.0.0",0)); print(s.getsockname()[1],flush=True); sys.stdin.read()'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      const busy = Number(await new Promise<string>((res) => holder.stdout!.once('data', (d: Buffer) => res(d.toString().trim()))));
+      const nf = cli(['port', String(busy), '--free', '--json']);
+      assert.equal(nf.status, 1, nf.stderr);
+      const res = JSON.parse(nf.stdout) as { free: boolean | null; bind: Array<{ protocol: string; free: boolean | null; error?: string }>; otherSockets: Array<{ pids: number[] }> };
+      assert.equal(res.free, false);
+      // (both protocols are tested when none is asked for; UDP's port of that number is another port)
+      assert.deepEqual(res.bind.map((b) => b.protocol), ['tcp', 'udp']);
+      assert.deepEqual(res.bind.filter((b) => b.protocol === 'tcp').map((b) => [b.free, b.error ?? null]), [[false, 'EADDRINUSE']]);
+      assert.ok(res.otherSockets.some((o) => o.pids.includes(holder.pid!)), JSON.stringify(res.otherSockets));
+    } finally {
+      holder.kill();
+    }
     // asked for one protocol: says which (a TCP listener there is no UDP one)
     const t = net.createServer();
     await new Promise<void>((res) => t.listen(0, '127.0.0.1', res));

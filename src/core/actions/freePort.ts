@@ -117,6 +117,11 @@ async function freshSignals(p: ProcessInfo, procRoot: string): Promise<ProcessIn
   }
 }
 
+/** The sockets bound to the port that are not listeners (accepted connections, a client's local end, a socket bound and never listening), as a result lists them. */
+export function otherSocketsOn(snap: Snapshot, port: number, protocol?: Protocol): FreePortResult['otherSockets'] {
+  return othersOn(snap, port, protocol).map((c) => ({ id: c.id, local: c.local, remote: c.remote, state: c.state, netns: c.netns, pids: [...new Set(c.endpoints.map((e) => e.pid))] }));
+}
+
 function bindTargets(listeners: readonly PortListener[]): BindTarget[] {
   const out: BindTarget[] = [];
   for (const l of listeners) {
@@ -282,7 +287,7 @@ export async function freePort(port: number, listeners: readonly PortListener[],
     }
     const protocol = protocols.size === 1 ? [...protocols][0] : null;
     const after = await findListeners(port, { protocol: protocol ?? undefined, snapshot: opts.snapshot, scan: opts.scan });
-    const otherSockets = othersOn(after.snapshot, port, protocol ?? undefined).map((c) => ({ id: c.id, local: c.local, remote: c.remote, state: c.state, netns: c.netns, pids: [...new Set(c.endpoints.map((e) => e.pid))] }));
+    const otherSockets = otherSocketsOn(after.snapshot, port, protocol ?? undefined);
     const free = bind.length === 0 ? null : bind.some((b) => b.free === false) ? false : bind.every((b) => b.free === true) ? true : null;
     return { port, protocol, listeners: [...listeners], stops, bind, free, remaining: after.listeners, otherSockets };
   } finally {
