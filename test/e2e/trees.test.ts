@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { Frame, Page } from 'playwright-core';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
-import { channelRow, clearFilter, closeEditors, e2e, expandView, foldView, openContainer, poll, quickPickRow, runViewMenuItem, screenshot, setFilter, setTheme, waitForInspector, waitForWorkbench } from './workbench';
+import { channelRow, clearFilter, closeEditors, e2e, expandView, foldView, openContainer, poll, quickPickRow, runViewMenuItem, screenshot, setFilter, setTheme, viewPane, waitForInspector, waitForWorkbench } from './workbench';
 
 /** The inspector's frame (the inner iframe of its webview). */
 async function inspectorFrame(page: Page): Promise<Frame> {
@@ -237,6 +237,13 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
       ['Light Modern', 'vs', 'light'],
     ] as const) {
       await setTheme(page, new RegExp(theme), theme, kind);
+      // Each tree scrolled to its top: scrolled, VS Code's sticky header of the row above covers the first rows
+      for (const view of ['Channels', 'Processes']) {
+        const box = await viewPane(page, view).locator('.monaco-list').first().boundingBox();
+        if (!box) continue;
+        await page.mouse.move(box.x + box.width / 2, box.y + 10);
+        await page.mouse.wheel(0, -5000);
+      }
       // The pointer rests where nothing shows a hover (the activity bar's empty part).
       await page.mouse.move(20, 700);
       await page.waitForTimeout(800);
