@@ -31,6 +31,12 @@ export function report(view: string): void {
   texts.push(`description:${descEl.textContent ?? ''}`);
   texts.push(`savedStart:${page.state.startTime ?? ''}`);
   texts.push(`history:${page.state.history.length}`);
+  // the depth chart: its legend, and where each line ends (0 is the top, 100 the bottom)
+  const chart = document.getElementById('chart');
+  if (chart) {
+    for (const s of chart.querySelectorAll('.legend > span')) texts.push(`chartLegend:${s.textContent ?? ''}`);
+    chart.querySelectorAll('polyline').forEach((l, i) => texts.push(`chartEndY:${i}=${(l.getAttribute('points') ?? '').trim().split(' ').pop()?.split(',')[1] ?? ''}`));
+  }
   texts.push(`status:${[...statusEl.children].map((c) => (c.id === 'live-toggle' ? `[${c.textContent?.trim() ?? ''}]` : (c.textContent ?? ''))).join(' ')}`);
   const noPeek = document.getElementById('no-peek');
   if (noPeek && !noPeek.hidden) texts.push(`noPeek:${noPeek.textContent ?? ''}`);

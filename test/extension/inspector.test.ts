@@ -186,6 +186,20 @@ describe('Inspector panel', function () {
     }
   });
 
+  it("the depth chart draws a pipe's fill against its capacity: 4 KiB of 64 KiB sits low, not at the top", async () => {
+    const fx = await makeFixture('pipe', { comm: 'tr-depth', bytes: 4096 });
+    fixtures.push(fx);
+    const ch = await channelWhere(api, 'the 4 KiB pipe', (c) => c.kind === 'pipe' && c.inode === fx.info.inode && c.bufferedBytes === 4096);
+    await vscode.commands.executeCommand(CMD, 'reset');
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
+    for (let i = 0; i < 2; i++) await api.source.refresh();
+    const r = await rendered('its chart', (x) => x.texts.includes(`fact:Id=${ch.id}`) && x.texts.some((t) => t.startsWith('chartEndY:0=')));
+    assert.ok(r.texts.includes('chartLegend:bytes: 4 KiB of 64 KiB (max 4 KiB)'), r.texts.filter((t) => t.startsWith('chart')).join('; '));
+    // 4096 / 65536 of the height from the bottom (the line's y runs 4..96 of 100)
+    const y = Number(r.texts.find((t) => t.startsWith('chartEndY:0='))!.slice('chartEndY:0='.length));
+    assert.ok(Math.abs(y - (96 - (4096 / 65536) * 92)) < 0.2, `the line ends at y ${y}`);
+  });
+
   it('keyboard focus on a "Held by" link stays there across three live updates; holders are comm[pid] links', async () => {
     const fx = await makeFixture('pipe', { comm: 'tr-focus', bytes: 5 });
     fixtures.push(fx);

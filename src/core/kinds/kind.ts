@@ -257,6 +257,8 @@ export interface KindDescriptor<C extends ChannelBase = ChannelBase> {
   queue(ch: C): QueueFacts;
   /** Named series of the panel's depth chart (queued messages, bytes, values), or undefined. */
   depth(ch: C): Record<string, number> | undefined;
+  /** The most some of those series can reach (a pipe's capacity, a queue's limit): the chart's scale, so a level reads as how full. */
+  depthLimits?(ch: C): Record<string, number> | undefined;
   /** A writer could block on it right now (a full pipe, queue or send buffer). */
   full(ch: C): boolean;
   /** A reader would block on it right now (nothing queued). */

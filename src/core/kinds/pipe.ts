@@ -56,7 +56,7 @@ export function measuredMissing(caps: Capabilities): string | undefined {
  */
 export function measuredTraits<C extends ChannelBase & Measured>(
   noun: string,
-): Pick<KindDescriptor<C>, 'description' | 'ends' | 'peer' | 'owner' | 'mentions' | 'probe' | 'paged' | 'remove' | 'queue' | 'depth' | 'full' | 'empty' | 'warnings' | 'missing'> {
+): Pick<KindDescriptor<C>, 'description' | 'ends' | 'peer' | 'owner' | 'mentions' | 'probe' | 'paged' | 'remove' | 'queue' | 'depth' | 'depthLimits' | 'full' | 'empty' | 'warnings' | 'missing'> {
   return {
     description: measuredDescription,
     ends: 'flow',
@@ -68,6 +68,7 @@ export function measuredTraits<C extends ChannelBase & Measured>(
     remove: notRemovable,
     queue: (ch) => ({ bytes: ch.bufferedBytes, counts: null, stamp: null }),
     depth: (ch) => (ch.bufferedBytes !== null ? { bytes: ch.bufferedBytes } : undefined),
+    depthLimits: (ch) => (ch.capacity ? { bytes: ch.capacity } : undefined),
     full: measuredFull,
     empty: (ch) => ch.bufferedBytes === 0,
     warnings: measuredWarnings(noun),

@@ -83,6 +83,8 @@ export const posixMq = defineKind<PosixMqChannel>({
     if (ch.bytes !== null) v.bytes = ch.bytes;
     return Object.keys(v).length ? v : undefined;
   },
+  // mq_send blocks at maxmsg messages, whatever their size; the bytes a queue can hold follow
+  depthLimits: (ch) => (ch.maxMessages ? { messages: ch.maxMessages, ...(ch.messageSize ? { bytes: ch.maxMessages * ch.messageSize } : {}) } : undefined),
   full: (ch) => ch.messages !== null && ch.maxMessages !== null && ch.maxMessages > 0 && ch.messages >= ch.maxMessages,
   empty: (ch) => ch.messages === 0,
   warnings: (ch) =>

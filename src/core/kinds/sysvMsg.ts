@@ -72,6 +72,8 @@ export const sysvMsg = defineKind<SysvMsgChannel>({
     last: { sendPid: ch.lastSendPid, sendTime: ch.lastSendTime, recvPid: ch.lastRecvPid, recvTime: ch.lastRecvTime },
   }),
   depth: (ch) => ({ messages: ch.messages, bytes: ch.bytes }),
+  // msgsnd blocks at msg_qbytes
+  depthLimits: (ch) => (ch.maxBytes > 0 ? { bytes: ch.maxBytes } : undefined),
   full: (ch) => ch.maxBytes > 0 && ch.bytes > 0 && ch.bytes >= ch.maxBytes,
   empty: (ch) => ch.messages === 0,
   warnings: (ch) => (ch.maxBytes > 0 && ch.bytes >= ch.maxBytes ? [`queue full (${ch.bytes}/${ch.maxBytes} bytes): senders block`] : []),

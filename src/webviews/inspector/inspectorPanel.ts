@@ -26,7 +26,7 @@ import { inspectorActivity } from './activitySource';
 import { problemViews, type TargetProblems } from './problemViews';
 import { disposeAll, initPanel, panelWebviewOptions, type PanelPage } from '../panelShell';
 import {
-  INSPECTOR_VIEW_TYPE, PROTOCOL_VERSION, LIMITS, validateWebviewMessage, checkShown, depthOf, isChannelId,
+  INSPECTOR_VIEW_TYPE, PROTOCOL_VERSION, LIMITS, validateWebviewMessage, checkShown, depthOf, depthLimitsOf, isChannelId,
   type ChannelView, type HolderView, type HostMessage, type LastSeen, type ProcessView, type WebviewMessage, type WirePeek, type WireError,
   type RenderedMessage, type SignalRow, type TestDriveMessage,
 } from './protocol';
@@ -276,7 +276,8 @@ export class InspectorPanel {
         let values = depthOf(ch);
         const rate = inspectorActivity()?.channelRate(ch.id);
         if (rate !== undefined) values = { ...(values ?? {}), 'bytes/s': rate };
-        if (values) msg.sample = { t: Date.parse(snap.takenAt) || Date.now(), values };
+        const limits = depthLimitsOf(ch);
+        if (values) msg.sample = { t: Date.parse(snap.takenAt) || Date.now(), values, ...(limits ? { limits } : {}) };
         this.panel.title = `Inspector: ${oneLine(msg.channel.title, 120)}`;
       }
     } else if (this.target.pid) {

@@ -166,6 +166,8 @@ export interface DepthSample {
   t: number;
   /** Named series: `messages`, `bytes`, `sem[0]`, … */
   values: Record<string, number>;
+  /** The most some series can reach (a pipe's capacity, a queue's limit): the chart scales those to it. */
+  limits?: Record<string, number>;
 }
 
 export interface WireMessage {
@@ -347,6 +349,12 @@ export function bytesFromBase64(s: string): Uint8Array {
 /** Series a channel contributes to the depth chart (its kind's `depth`: queued messages, bytes, semaphore values). */
 export function depthOf(ch: Channel): Record<string, number> | undefined {
   const v = describe(ch).depth(ch);
+  return v && Object.keys(v).length ? v : undefined;
+}
+
+/** The most those series can reach, where the kind knows it (its `depthLimits`). */
+export function depthLimitsOf(ch: Channel): Record<string, number> | undefined {
+  const v = describe(ch).depthLimits?.(ch);
   return v && Object.keys(v).length ? v : undefined;
 }
 
