@@ -1,4 +1,5 @@
-// What a process's one-letter state means when threads are counted too. Pure.
+// What a process is from its stat facts: a zombie (its one-letter state, threads counted too), a
+// kernel thread. Pure.
 
 /**
  * A zombie: exited, waiting for its parent to reap it. State Z with threads still running is no
@@ -8,4 +9,9 @@
  */
 export function isZombie(p: { state: string; threads: number }): boolean {
   return p.state === 'Z' && p.threads <= 1;
+}
+
+/** kthreadd (pid 2) and its children: no command line, no user-space program, no fd. */
+export function isKernelThread(p: { pid: number; ppid?: number; cmdline?: readonly string[] }): boolean {
+  return (p.pid === 2 || p.ppid === 2) && (p.cmdline?.length ?? 0) === 0;
 }

@@ -32,6 +32,7 @@ import { PROBES } from './probes';
 import { fdInfoRows } from './probes/fdinfo';
 import { addTo } from './collections';
 import { processLabel } from './format';
+import { isKernelThread } from './processState';
 import { fdsCutWarning, mapsCutWarning, pidUnreadableWarning, processesHiddenWarning, textsCutWarning } from './snapshotWarnings';
 import { annotateNamespaces } from './namespaces';
 import { describe, kindOf, PROCESS_FACETS, walkRulesFor } from './kinds';
@@ -487,9 +488,8 @@ function readProcesses(w: ProcWalk, user: (uid: number) => string, warnings: str
     if (!info) continue; // vanished mid-walk or unreadable: never half a process
     processes.set(info.pid, info);
     raw.set(info.pid, p);
-    // a kernel thread (kthreadd's child, no command line) holds no fd: its table unread hides nothing
-    const kthread = (info.ppid === 2 || info.pid === 2) && info.cmdline.length === 0;
-    if ((p.fdError === 'EACCES' || p.fdError === 'EPERM') && !kthread) {
+    // a kernel thread holds no fd: its table unread hides nothing
+    if ((p.fdError === 'EACCES' || p.fdError === 'EPERM') && !isKernelThread(info)) {
       if (hidden++ < 5) hiddenFirst.push(processLabel(info.pid, info));
     }
     // cut short (at the walk's bounds, or its deadline): not refused — a process whose maps are

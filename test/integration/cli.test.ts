@@ -16,6 +16,7 @@ import { escapeControl } from '../../src/core/format';
 import { BIN, ROOT, cliNotBuilt, runCli } from './cliRunner';
 import { cannotActAsNobody, runAsNobody, stageForOtherUsers } from '../harness/otherUser';
 import { loadNative } from '../../src/core/native';
+import { isKernelThread } from '../../src/core/processState';
 
 const cli = (args: string[]) => runCli(args, { maxBuffer: 512 * 1024 * 1024 });
 
@@ -274,7 +275,7 @@ describe('ipc-inspector CLI', { skip: cliNotBuilt }, () => {
       const r = runAsNobody(process.execPath, [staged.path('dist/cli.js'), 'snapshot', '--json', '--all-processes', '--kind', 'pipe'], { env, timeoutMs: 120_000 });
       assert.equal(r.status, 0, r.stderr);
       const s = JSON.parse(r.stdout) as Snapshot;
-      const kthreads = new Set(s.processes.filter((x) => (x.ppid === 2 || x.pid === 2) && x.cmdline.length === 0).map((x) => x.pid));
+      const kthreads = new Set(s.processes.filter(isKernelThread).map((x) => x.pid));
       assert.ok(kthreads.size > 0, 'kernel threads listed');
       const hidden = s.warnings.find((w) => w.startsWith('processes hidden:'));
       assert.ok(hidden, 'root\'s processes are hidden from nobody');

@@ -19,7 +19,7 @@
 // "VS Code itself", even though it descends from the VS Code server.
 //
 // Removal of an IPC object always needs a confirmation: it cannot be undone.
-import { isZombie } from '../processState';
+import { isKernelThread, isZombie } from '../processState';
 import { droppedByInit, handledElsewhere, namespaceInit } from '../signalSets';
 import type { Channel, ProcessInfo } from '../model';
 import { processLabel } from '../format';
@@ -66,11 +66,6 @@ function ownerText(proc: Pick<ProcessInfo, 'uid' | 'euid' | 'user'>): string {
   return (proc.user && proc.user !== String(proc.uid) ? `${proc.user}, uid ${proc.uid}` : `uid ${proc.uid}`) + setuid;
 }
 
-/** kthreadd (pid 2) and its children: no command line, no user-space program. */
-function kernelThread(proc: Pick<ProcessInfo, 'pid'> & Partial<Pick<ProcessInfo, 'ppid' | 'cmdline'>>): boolean {
-  return (proc.pid === 2 || proc.ppid === 2) && (proc.cmdline?.length ?? 0) === 0;
-}
-
 /** The reasons to ask before acting on a process that may not be the user's (shared by signal rules). */
 export function ownershipReasons(proc: Pick<ProcessInfo, 'pid' | 'uid' | 'euid' | 'user'>, ctx: SignalRiskContext): string[] {
   const out: string[] = [];
@@ -81,7 +76,7 @@ export function ownershipReasons(proc: Pick<ProcessInfo, 'pid' | 'uid' | 'euid' 
     out.push(`your user id is unknown, so whether process ${proc.pid} (${ownerText(proc)}) is yours cannot be checked`);
   } else if (proc.uid !== ctx.euid) {
     out.push(`process ${proc.pid} belongs to another user (${ownerText(proc)})`);
-  } else if (ctx.euid === 0 && kernelThread(proc)) {
+  } else if (ctx.euid === 0 && isKernelThread(proc)) {
     out.push(`process ${proc.pid} is a kernel thread: it takes only the signals it asks for (most ignore every one, SIGKILL included)`);
   } else if (ctx.euid === 0 && !origin.startedBy && !origin.vscode && proc.pid !== 1) {
     out.push(
@@ -115,7 +110,7 @@ export function signalRisk(proc: ProcessInfo, sig: number | string, ctx: SignalR
         : `process ${proc.pid} is the init process of this pid namespace and does not handle ${name}: the kernel drops it — it will have no effect`,
     );
     noEffect = true;
-  } else if ((n !== 9 && n !== 19) || kernelThread(proc)) {
+  } else if ((n !== 9 && n !== 19) || isKernelThread(proc)) {
     // (a kernel thread's ignored set is the kernel's word even for SIGKILL and SIGSTOP)
     if (has(s?.ignored, n)) {
       warnings.push(`${name} is ignored by this process — it will have no effect`);
