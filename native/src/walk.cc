@@ -220,6 +220,13 @@ struct Shared {
     std::unordered_map<Key, Meas, KeyHash> meas;
   } shards[kShards];
   Shard& ShardOf(const Key& k) { return shards[KeyHash()(k) % kShards]; }
+  // Every shard's lock, for reading the tables while a walker given up may still claim in them.
+  std::vector<std::unique_lock<std::mutex>> LockAll() {
+    std::vector<std::unique_lock<std::mutex>> locks;
+    locks.reserve(kShards);
+    for (auto& shard : shards) locks.emplace_back(shard.mu);
+    return locks;
+  }
   const Meas* Find(const Key& k) {
     Shard& s = ShardOf(k);
     auto it = s.meas.find(k);
@@ -1252,10 +1259,7 @@ class WalkWorker : public PromiseWorker {
     // its readlink); a pipe a task is stuck on is not tried again (MeasurePipes)
     std::vector<PipeMeasureItem> retry;
     {
-      // every shard lock, as for the merge below: a walker given up may still write an alternate
-      std::vector<std::unique_lock<std::mutex>> held;
-      held.reserve(Shared::kShards);
-      for (auto& shard : sh.shards) held.emplace_back(shard.mu);
+      const auto held = sh.LockAll();  // a walker given up may still write an alternate
       for (const PipeMeasureItem& it : pipes) {
         const Meas* m = static_cast<const Meas*>(it.tag);
         if (it.avail >= 0 || it.cap >= 0 || m->altFd < 0) continue;
@@ -1271,16 +1275,14 @@ class WalkWorker : public PromiseWorker {
     }
 
     // Merge per-thread columns in pid-list order, so output order is deterministic. Every shard
-    // lock is held: a walker given up mid-measurement may still store into the tables.
+    // lock is held: a walker given up may still claim pipes in the tables.
     std::vector<FdCols*> colsOf(job.walkers.size());
     size_t total = 0;
     for (size_t w = 0; w < job.walkers.size(); w++) {
       colsOf[w] = usable_[w] ? &job.walkers[w]->cols : &taken_[w];
       total += colsOf[w]->pid.size();
     }
-    std::vector<std::unique_lock<std::mutex>> locks;
-    locks.reserve(Shared::kShards);
-    for (auto& shard : sh.shards) locks.emplace_back(shard.mu);
+    const auto locks = sh.LockAll();
     for (const PipeMeasureItem& it : pipes) {
       if (it.avail < 0 && it.cap < 0) continue;
       Meas* m = static_cast<Meas*>(it.tag);
