@@ -11,7 +11,7 @@ import type { ContainerInfo, Snapshot } from '../core/model';
 import { containerBehind } from '../core/publishedPort';
 import { escapeControl, safeJson } from '../core/escape';
 import { commLabel, containerLabel, shownCommand, shownComm, userText } from '../core/format';
-import { freePort, otherSocketsOn, type FreePortEvent, type FreePortResult, type StopQuestion } from '../core/actions/freePort';
+import { bindVerdict, freePort, otherSocketsOn, type FreePortEvent, type FreePortResult, type StopQuestion } from '../core/actions/freePort';
 import { sessionOrigins } from '../core/actions/origin';
 import { currentEuid } from '../core/actions/runner';
 import { bindTest, ownNetns, type BindResult } from '../core/actions/bindProbe';
@@ -194,7 +194,7 @@ export async function run(argv: string[], out: Output): Promise<number> {
       const line = eventLine({ type: 'bind', result: r });
       if (line) (json ? out.note : out.text).call(out, line + '\n');
     }
-    const free = bind.some((b) => b.free === false) ? false : bind.every((b) => b.free === true) ? true : null;
+    const free = bindVerdict(bind);
     const result: FreePortResult = { port, protocol: protocol ?? null, listeners, stops: [], bind, free, remaining: [], otherSockets: otherSocketsOn(snapshot, port, protocol) };
     if (json) out.data(safeJson(result, 2) + '\n');
     else out.text(summary(result));

@@ -45,6 +45,17 @@ export function byContainer(snap: Snapshot, wanted: readonly string[]): { snapsh
   return { snapshot: { ...snap, channels, processes: snap.processes.filter((p) => keep.has(p.pid)) }, unmatched };
 }
 
+/**
+ * A snapshot narrowed to `containers` (every process is read to know its container; the narrowing
+ * comes after the scan), with every process kept under --all-processes; and the names no
+ * container answered to.
+ */
+export async function containerSnapshot(opts: SnapshotOptions, containers: readonly string[]): Promise<{ snapshot: Snapshot; unmatched: string[] }> {
+  const all = await takeSnapshot({ ...opts, processes: 'all' });
+  const n = byContainer(all, containers);
+  return { snapshot: opts.processes === 'all' ? { ...n.snapshot, processes: all.processes } : n.snapshot, unmatched: n.unmatched };
+}
+
 /** takeSnapshot options from the shared --kind/--pid/--no-native/--all-processes options. */
 export function snapshotOptions(p: Parsed): SnapshotOptions {
   const opts: SnapshotOptions = {};
@@ -300,14 +311,7 @@ export async function run(argv: string[], out: Output): Promise<number> {
   // one snapshot, then exit: the walk is chosen counting the BPF program's load (core/walkBackend.ts)
   const opts = { ...snapshotOptions(p), oneShot: true };
   const containers = p.lists.get('container');
-  // every process is read to know its container; the narrowing comes after the scan
-  let snap = await takeSnapshot(containers ? { ...opts, processes: 'all' } : opts);
-  let noContainer: string[] = [];
-  if (containers) {
-    const narrowed = byContainer(snap, containers);
-    snap = opts.processes === 'all' ? { ...narrowed.snapshot, processes: snap.processes } : narrowed.snapshot;
-    noContainer = narrowed.unmatched;
-  }
+  const { snapshot: snap, unmatched: noContainer } = containers ? await containerSnapshot(opts, containers) : { snapshot: await takeSnapshot(opts), unmatched: [] };
   // --pid names a process that does not exist: said, and (as lsof -p does) exit 1 when none of them
   // does; the same for --container naming no container
   const missing = missingPids(snap, opts.pids);

@@ -16,7 +16,7 @@ import { safeJson } from '../core/escape';
 import { writeJsonStream } from './jsonStream';
 import { takeSnapshot } from '../core/snapshot';
 import { parseInteger, parseOptions, SELECT_OPTIONS, usageLines, type OptionSpec } from './args';
-import { byContainer, snapshotOptions } from './snapshot';
+import { containerSnapshot, snapshotOptions } from './snapshot';
 import { CONTAINER_OPTION_HELP, noContainerWarning } from './containerFilter';
 import { isFolded, kindOf } from '../core/kinds';
 import { addTo } from '../core/collections';
@@ -168,21 +168,15 @@ export async function run(argv: string[], out: Output): Promise<number> {
   const interval = parseInteger('interval', p.values.get('interval'), 100, 3_600_000) ?? 1000;
   const opts = snapshotOptions(p);
   const json = p.flags.has('json');
-  // every process is read to know its container; each snapshot is narrowed after its scan, so a
-  // container started or stopped meanwhile comes and goes in the diff
+  // each snapshot narrowed after its scan: a container started or stopped meanwhile comes and goes in the diff
   const containers = p.lists.get('container');
-  const scan = async (): Promise<{ snap: Snapshot; unmatched: string[] }> => {
-    if (!containers) return { snap: await takeSnapshot(opts), unmatched: [] };
-    const all = await takeSnapshot({ ...opts, processes: 'all' });
-    const n = byContainer(all, containers);
-    return { snap: opts.processes === 'all' ? { ...n.snapshot, processes: all.processes } : n.snapshot, unmatched: n.unmatched };
-  };
+  const scan = async (): Promise<{ snapshot: Snapshot; unmatched: string[] }> => (containers ? containerSnapshot(opts, containers) : { snapshot: await takeSnapshot(opts), unmatched: [] });
 
   return untilInterrupted(async (loop) => {
     let prev: Snapshot | null = null;
     keepBuffersAtPace(interval);
     while (!loop.stopped) {
-      const { snap: next, unmatched } = await scan();
+      const { snapshot: next, unmatched } = await scan();
       if (loop.stopped) break;
       // (said once: watching for a container that has not started yet is fine)
       if (prev === null) for (const c of unmatched) out.note(noContainerWarning(c));

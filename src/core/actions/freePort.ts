@@ -122,6 +122,11 @@ export function otherSocketsOn(snap: Snapshot, port: number, protocol?: Protocol
   return othersOn(snap, port, protocol).map((c) => ({ id: c.id, local: c.local, remote: c.remote, state: c.state, netns: c.netns, pids: [...new Set(c.endpoints.map((e) => e.pid))] }));
 }
 
+/** FreePortResult.free from the bind tests: every one passed, true; one found the port busy, false; none ran or one could not, null. */
+export function bindVerdict(bind: readonly BindResult[]): boolean | null {
+  return bind.length === 0 ? null : bind.some((b) => b.free === false) ? false : bind.every((b) => b.free === true) ? true : null;
+}
+
 function bindTargets(listeners: readonly PortListener[]): BindTarget[] {
   const out: BindTarget[] = [];
   for (const l of listeners) {
@@ -288,7 +293,7 @@ export async function freePort(port: number, listeners: readonly PortListener[],
     const protocol = protocols.size === 1 ? [...protocols][0] : null;
     const after = await findListeners(port, { protocol: protocol ?? undefined, snapshot: opts.snapshot, scan: opts.scan });
     const otherSockets = otherSocketsOn(after.snapshot, port, protocol ?? undefined);
-    const free = bind.length === 0 ? null : bind.some((b) => b.free === false) ? false : bind.every((b) => b.free === true) ? true : null;
+    const free = bindVerdict(bind);
     return { port, protocol, listeners: [...listeners], stops, bind, free, remaining: after.listeners, otherSockets };
   } finally {
     for (const fd of nsFds.values()) if (fd !== null) fs.closeSync(fd);
