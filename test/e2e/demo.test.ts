@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readStartTime } from '../../src/core/actions/signal';
 import { allRowTexts, e2e, expandView, openCommand, openContainer, poll, runCommand, runViewMenuItem, screenshot, viewHeader, viewRows } from './workbench';
 
 describe('demo workload', function () {
@@ -167,9 +168,7 @@ function demoProcs(): string[] {
   for (const d of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      if (!fs.readFileSync(`/proc/${d}/comm`, 'utf8').startsWith('ipc-demo')) continue;
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      out.push(`${d}:${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`);
+      if (fs.readFileSync(`/proc/${d}/comm`, 'utf8').startsWith('ipc-demo')) out.push(`${d}:${readStartTime(Number(d))}`);
     } catch {
       /* gone */
     }

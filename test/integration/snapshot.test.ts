@@ -17,6 +17,7 @@ import { closeAll, makeFixture, type Fixture, type FixtureKind, type FixtureOpti
 import type { Channel, Endpoint, InetChannel, ProcessInfo, Snapshot, UnixChannel } from '../../src/core/model';
 import { loadNative } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
+import { readStartTime } from '../../src/core/actions/signal';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-snap-'));
@@ -408,8 +409,7 @@ describe('after the fixtures are closed', () => {
     pids = allFixturePids();
     for (const pid of pids) {
       try {
-        const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-        starts.set(pid, Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[19]));
+        starts.set(pid, readStartTime(pid));
       } catch {
         /* already gone */
       }
