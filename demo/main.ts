@@ -232,10 +232,6 @@ export function removeStale(): void {
       log(`not reading ${f}: ${(e as Error).message}`);
       continue;
     }
-    const alive = (entry: unknown): entry is [number, number] => {
-      const [pid, start] = Array.isArray(entry) ? entry : [];
-      return Number.isInteger(pid) && pid > 1 && startTime(pid) === start;
-    };
     if (alive(state.main)) continue; // a demo running now
     for (const entry of Array.isArray(state.pids) ? state.pids : []) {
       if (!alive(entry)) continue;
@@ -256,6 +252,12 @@ export function removeStale(): void {
     if (Number.isInteger(state.id) && (state.id as number) > 0) removeObjects(state.id as number);
     fs.rmSync(file, { force: true });
   }
+}
+
+/** A recorded [pid, start time] that is still that very process. */
+function alive(entry: unknown): entry is [number, number] {
+  const [pid, start] = Array.isArray(entry) ? entry : [];
+  return Number.isInteger(pid) && pid > 1 && startTime(pid) === start;
 }
 
 /** Removes run `id`'s SysV objects and POSIX names, whoever of its processes is left. */
