@@ -131,7 +131,10 @@ describe('topology map', function () {
     const row = frame.locator(`#links button[data-edge="${b.id}"]`);
     await row.waitFor({ timeout: 10_000 });
     assert.equal(Number(await row.getAttribute('data-width')), b.width);
-    assert.match((await row.textContent()) ?? '', /KiB\/s/);
+    const rowText = (await row.textContent()) ?? '';
+    assert.match(rowText, /KiB\/s/);
+    // two processes named alike (the busy pair) are told apart in a link's words by their pids
+    assert.ok(rowText.includes(`ipc-map-busy[${busy.info.reader.pid}]`), rowText);
     // the pipe flows writer → reader: the edge's ends are the writer and the reader
     assert.ok([b.source, b.target].includes(`p:${busy.info.reader.pid}`), 'the reader is an end of the busy edge');
     // shared objects are nodes every holder connects to

@@ -35,6 +35,7 @@ export class SidePanel {
   private readonly items = new Map<string, HTMLLIElement>();
   private order: string[] = [];
   private graph: TopoGraph | null = null;
+  /** A node's name in the links' words: its label, with its pid where another node has that label. */
   private labels = new Map<string, string>();
 
   constructor(
@@ -71,7 +72,11 @@ export class SidePanel {
 
   setGraph(g: TopoGraph): void {
     this.graph = g;
-    this.labels = new Map(g.nodes.map((n) => [n.id, n.label]));
+    // a link names its ends; two processes of one name (a server's workers) would read alike, so
+    // those carry their pid, as the trees name a process
+    const uses = new Map<string, number>();
+    for (const n of g.nodes) uses.set(n.label, (uses.get(n.label) ?? 0) + 1);
+    this.labels = new Map(g.nodes.map((n) => [n.id, (uses.get(n.label) ?? 0) > 1 && n.pid !== undefined ? `${n.label}[${n.pid}]` : n.label]));
     // nodes: problems first, then the busiest, then by name
     const sevRank = { error: 0, warning: 1, info: 2 } as const;
     const sorted = [...g.nodes].sort(
