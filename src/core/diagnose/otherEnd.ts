@@ -127,9 +127,16 @@ export const otherEnd = defineRule<Memo>({
       const rl = listLabel(readers.map((p) => procLabel(index, p, ev)));
       let severity: Severity;
       let title: string;
+      // an end passed over a Unix socket (SCM_RIGHTS) and not received yet is in no fd table, and the kernel still counts it
+      const flight =
+        f.cond === 'no-reader' || f.cond === 'no-writer' ? inFlightEvidence(ev.inFlight, f.cond === 'no-reader' ? 'read' : 'write', [...writers, ...readers], index, ev) : null;
       switch (f.cond) {
         case 'no-reader':
-          if (ch.endpoints.every((e) => e.fd === 1 || e.fd === 2)) {
+          if (flight?.maybe) {
+            // a file waits on a socket of its holders: the headline must not claim what it may not be
+            severity = 'info';
+            title = `${chanLabel(ch)} has writers (${wl}) and no reader in any fd table, but its read end may be in flight (sent over a Unix socket, not received yet); if it is not, the next write gets EPIPE/SIGPIPE`;
+          } else if (ch.endpoints.every((e) => e.fd === 1 || e.fd === 2)) {
             // a daemon whose launcher closed the other end of its stdout/stderr: latent, often never written
             severity = 'info';
             title = `${wl} writes its stdout/stderr to ${chanLabel(ch)}, which nobody reads: its next write there gets EPIPE/SIGPIPE`;
@@ -140,7 +147,9 @@ export const otherEnd = defineRule<Memo>({
           break;
         case 'no-writer':
           severity = 'info';
-          title = `${chanLabel(ch)} has readers (${rl}) and no writer: they read EOF`;
+          title = flight?.maybe
+            ? `${chanLabel(ch)} has readers (${rl}) and no writer in any fd table, but its write end may be in flight (sent over a Unix socket, not received yet); if it is not, they read EOF`
+            : `${chanLabel(ch)} has readers (${rl}) and no writer: they read EOF`;
           break;
         case 'fifo-deleted':
           severity = readers.length === 0 || writers.length === 0 ? 'warning' : 'info';
@@ -160,12 +169,7 @@ export const otherEnd = defineRule<Memo>({
       if (f.cond === 'fifo-deleted') evidence.push({ label: 'path', text: 'the fd link ends in " (deleted)"', source: '/proc/PID/fd (snapshot)' });
       if (f.cond === 'fifo-replaced' && f.now) evidence.push({ label: 'path now', text: f.now, source: 'lstat' });
       if (hidden) evidence.push({ label: 'caveat', text: "some processes' fds could not be read: one of them may hold the other end", source: 'snapshot warnings' });
-      // an end passed over a Unix socket (SCM_RIGHTS) and not received yet is in no fd table, and the kernel still counts it
-      if (f.cond === 'no-reader' || f.cond === 'no-writer') {
-        const flight = inFlightEvidence(ev.inFlight, f.cond === 'no-reader' ? 'read' : 'write', [...writers, ...readers], index, ev);
-        evidence.push(flight.item);
-        if (flight.maybe) severity = 'info';
-      }
+      if (flight) evidence.push(flight.item);
       const pids = [...new Set([...writers, ...readers])];
       out.push({
         id: `no-other-end:${f.cond}:${ch.id}`,
