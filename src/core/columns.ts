@@ -146,6 +146,10 @@ const WHY_MISSING: Readonly<Record<string, string>> = {
   EACCES: 'unknown: permission denied',
   EPERM: 'unknown: not permitted',
   ETIMEDOUT: 'unknown: no answer in time',
+  ENOSYS: 'unknown: needs the native addon',
+  // a pipe's or FIFO's fill on the /proc walk (probes/pipes.ts): no read end, or one that failed
+  ENXIO: 'unknown: no process holds a read end to measure it through',
+  EBUSY: 'unknown: busy, or changed while the scan read it',
 };
 
 /** Why a value is missing: `unknown: permission denied (EACCES from semctl)`. */

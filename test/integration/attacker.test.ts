@@ -521,6 +521,7 @@ describe('attacker: another local user vs. a root scan and root peeks', { skip: 
     assert.ok(row, 'the wedged pipe is listed');
     assert.ok(row.endpoints.some((e) => e.pid === p.pid && e.fd === p.fd));
     assert.equal(row.bufferedBytes, null, 'its fill cannot be known without its lock');
+    assert.deepEqual(row.errors?.map((e) => e.code), ['EBUSY', 'EBUSY'], 'and the snapshot says why');
     // its task, stuck for good, holds none of the command's fds: whoever reads its output sees the end of it
     const ended = await new Promise<boolean>((resolve) => {
       const c = spawn(process.execPath, [cli, 'snapshot', '--kind', 'pipe'], { env: { ...process.env, IPC_INSPECTOR_WALK: 'proc' }, stdio: ['ignore', 'pipe', 'pipe'] });

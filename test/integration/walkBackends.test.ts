@@ -95,7 +95,9 @@ function assertSameChannels(a: Snapshot, b: Snapshot, pids: ReadonlySet<number>,
     const unread = (other.kind === 'pipe' || other.kind === 'fifo') && other.bufferedBytes === null && !other.endpoints.some((e) => e.fd !== undefined && e.mode !== 'w');
     if (unread && ch.bufferedBytes !== null) {
       assert.equal(typeof ch.bufferedBytes, 'number', `${what}: ${id} measured by the BPF walk`);
-      ch = { ...ch, bufferedBytes: null, capacity: null };
+      // as the /proc walk gives it: null, and why (no read end to measure it through)
+      ch = { ...ch, bufferedBytes: null, capacity: null, errors: other.errors };
+      assert.ok(other.errors?.every((e) => e.code === 'ENXIO'), `${what}: ${id} says why it is null: ${JSON.stringify(other.errors)}`);
     }
     assert.deepEqual(ch, cb.get(id), `${what}: channel ${id}`);
   }
@@ -347,7 +349,13 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
     assert.deepEqual(a.endpoints, [{ pid: orphanPid, fd: orphanFd, mode: 'w' }]);
     assert.equal(a.bufferedBytes, 37);
     assert.equal(a.capacity, 65536);
+    assert.equal(a.errors, undefined);
     assert.equal(b.bufferedBytes, null);
+    // the snapshot says why a value is null
+    assert.deepEqual(b.errors, [
+      { field: 'bufferedBytes', syscall: 'FIONREAD', code: 'ENXIO' },
+      { field: 'capacity', syscall: 'F_GETPIPE_SZ', code: 'ENXIO' },
+    ]);
   });
 
   test('identical processes: comm, cmdline, uid, signals, timers, cwd, exe', () => {

@@ -27,7 +27,7 @@ export const PAGE = 4096;
 export function measuredColumns<C extends Measured>(): Column<C>[] {
   const c = col<C>();
   return [
-    c('bufferedBytes', 'BUFFERED', 'Buffered', 'number|null', 'Bytes written but not yet read (FIONREAD); null without the native addon', { unit: 'bytes' }),
+    c('bufferedBytes', 'BUFFERED', 'Buffered', 'number|null', 'Bytes written but not yet read (FIONREAD, or the kernel\'s pipe state on the BPF walk); null when unknown, and then errors say why', { unit: 'bytes' }),
     c('capacity', 'CAPACITY', 'Capacity', 'number|null', 'Pipe buffer size (F_GETPIPE_SZ)', { unit: 'bytes' }),
   ];
 }

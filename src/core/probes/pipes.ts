@@ -1,5 +1,5 @@
 // Anonymous pipes (`pipe:[INODE]` fds) and FIFOs (fds whose target is S_ISFIFO), joined by inode.
-import type { FifoChannel, PipeChannel } from '../model';
+import type { FifoChannel, PipeChannel, ReadError } from '../model';
 import { FIFO_FDS, PIPE_FDS } from '../kinds/fds';
 import { MODE_UNLINKED } from '../native';
 import { DELETED_HEX, devName, emit, emitAll, pathHexOf, type Probe } from './context';
@@ -26,7 +26,7 @@ export const pipeProbe: Probe = {
           if (buffered === null && b >= 0) buffered = b <= 0x7fffffff ? b | 0 : b;
           if (capacity === null && c >= 0) capacity = c <= 0x7fffffff ? c | 0 : c;
         }
-        out[h] = {
+        const ch: PipeChannel = {
           id: 'pipe:' + inode,
           kind: 'pipe',
           endpoints: index.endpoints(row),
@@ -34,6 +34,8 @@ export const pipeProbe: Probe = {
           bufferedBytes: buffered,
           capacity,
         };
+        if (buffered === null || capacity === null) ch.errors = unmeasured(ch, ctx.native !== null);
+        out[h] = ch;
       }
       emitAll(ctx, 'pipe', out);
       ctx.presorted.add('pipe');
@@ -98,9 +100,25 @@ export const pipeProbe: Probe = {
             bufferedBytes: buffered,
             capacity,
           };
+          if (buffered === null || capacity === null) ch.errors = unmeasured(ch, ctx.native !== null);
           emit(ctx, ch);
         }
       }
     }
   },
 };
+
+/**
+ * Why a pipe's or FIFO's fill or size is missing (the snapshot explains every null): without the
+ * addon nothing measures it; the /proc walk measures through a read end a process holds and opens
+ * none that does not exist (the BPF walk reads the kernel's pipe state, so it knows these); else a
+ * read end was there, and its measurement failed: the fd closed or changed first, or the pipe's
+ * lock was held past the scan's wait (walk.cc MeasurePipes does not say which).
+ */
+function unmeasured(ch: PipeChannel | FifoChannel, native: boolean): ReadError[] {
+  const code = !native ? 'ENOSYS' : ch.endpoints.every((e) => e.mode === 'w') ? 'ENXIO' : 'EBUSY';
+  const out: ReadError[] = [];
+  if (ch.bufferedBytes === null) out.push({ field: 'bufferedBytes', syscall: 'FIONREAD', code });
+  if (ch.capacity === null) out.push({ field: 'capacity', syscall: 'F_GETPIPE_SZ', code });
+  return out;
+}
