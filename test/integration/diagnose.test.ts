@@ -492,6 +492,24 @@ describe('rule 3: stale or hijacked Unix socket path', { skip: noNative }, () =>
     }
   });
 
+  test('a listener whose own process bound its path again (the old socket still open): the takeover names the sockets, not the process twice', async () => {
+    const dir = fs.mkdtempSync(path.join('/tmp', 'ipc-diag-rebind-'));
+    const sock = path.join(dir, 'service.sock');
+    try {
+      const h = await python(
+        'import socket,os,sys\np=sys.argv[1]\na=socket.socket(socket.AF_UNIX)\na.bind(p)\na.listen(4)\nos.unlink(p)\nb=socket.socket(socket.AF_UNIX)\nb.bind(p)\nb.listen(4)\nprint("READY",os.fstat(a.fileno()).st_ino,os.fstat(b.fileno()).st_ino,flush=True)\nsys.stdin.read()',
+        [sock],
+      );
+      const [oldIno, newIno] = h.ready.map(Number);
+      const [p] = await new Sampler().until(byId(`socket-path:hijacked:unix:${oldIno}`), 'rebound by its own process', { min: 2 });
+      assert.ok(p.title.endsWith(`new clients reach unix:${newIno}, another socket of python3[${h.pid}] bound there since, not this one (unix:${oldIno})`), p.title);
+      assert.equal(p.title.split(`[${h.pid}]`).length, 2, `the process is named once: ${p.title}`);
+      await h.stop();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("a path through an unprivileged user's symlink is never followed: neither scanned nor compared", { skip: root ? false : 'needs root to run the attacker as nobody' }, async () => {
     const dir = fs.mkdtempSync(path.join('/tmp', 'ipc-diag-link-'));
     const secret = fs.mkdtempSync(path.join(tmp, 'secret-'));

@@ -205,10 +205,17 @@ export const socketPath = defineRule<Memo>({
       }
       const nowUid = f.kind !== 'gone' ? f.now?.uid : undefined;
       const stranger = nowUid !== undefined && holderUids.size > 0 && !holderUids.has(nowUid) ? ` by another user (uid ${nowUid})` : '';
+      // the new socket's holders are this one's (a server that bound its path again without closing
+      // the old socket): naming the processes, or the path both carry, would read "reach X, not X",
+      // so name the sockets by id
+      const sameHolders = takerPids.length > 0 && takerPids.length === holders.length && takerPids.every((p) => holders.includes(p));
+      const reach = sameHolders
+        ? `${listLabel(takers.map((t) => t.id))}, another socket of ${hl} bound there since, not this one (${ch.id})`
+        : `${takerPids.length ? listLabel(takerPids.map((p) => procLabel(index, p, ev))) : `a ${f.now!.type}`}, not ${hl}`;
       const title =
         f.kind === 'gone'
           ? `${hl} listens on ${chanLabel(ch)}, but the path was removed: new clients get ENOENT`
-          : `${chanLabel(ch)} was taken over${stranger}: new clients reach ${takerPids.length ? listLabel(takerPids.map((p) => procLabel(index, p, ev))) : `a ${f.now!.type}`}, not ${hl}`;
+          : `${chanLabel(ch)} was taken over${stranger}: new clients reach ${reach}`;
       out.push({
         id: `socket-path:${f.kind}:${ch.id}`,
         rule: 'socket-path',
