@@ -297,7 +297,7 @@ function containerSection(snap: Snapshot, procs: ReadonlyMap<number, ProcessInfo
 export function notes(snap: Snapshot): string[] {
   const n = snap.warnings.map((w) => `warning: ${escapeControl(w)}`);
   if (!snap.capabilities.native) {
-    n.push(`note: native addon not used (${escapeControl(snap.capabilities.nativeError ?? 'unknown reason')}): pipe buffers, SysV semaphore values and Unix socket peers may be missing`);
+    n.push(`note: native addon not used (${escapeControl(snap.capabilities.nativeError ?? 'unknown reason')}): pipe buffers, SysV semaphore values, Unix socket peers and the fds of threads with an fd table of their own (unshare(CLONE_FILES)) may be missing`);
   }
   return n;
 }
