@@ -139,6 +139,10 @@ static __always_inline void pipe_state(struct pipe_inode_info *pipe, struct ipci
   struct pipe_buffer *bufs = pipe->bufs;
   r->capacity = pipe->max_usage * page_size;
   r->flags |= IPCI_F_PIPE_STATE;
+  // the open files of either end the kernel counts, wherever they are: an end sent over a Unix
+  // socket and not received yet is in no fd table, and still counted here
+  if (pipe->readers == 0) r->flags |= IPCI_F_PIPE_NO_READER;
+  if (pipe->writers == 0) r->flags |= IPCI_F_PIPE_NO_WRITER;
   unsigned int used = head - tail;
   if (used == 0) return;
   if (ring == 0 || (ring & (ring - 1)) != 0 || !bufs || used > IPCI_PIPE_SLOTS) {

@@ -35,6 +35,9 @@
 #define IPCI_F_ANON_FACTS 128 /* an eventfd ([eventfd]): ino is its count, buffered its id; a signalfd ([signalfd]): ino is
                                * its ctx->sigmask (the complement of what fdinfo prints) — what their fdinfo shows */
 #define IPCI_F_EFD_SEMAPHORE 256 /* with IPCI_F_ANON_FACTS, an eventfd made with EFD_SEMAPHORE */
+#define IPCI_F_PIPE_NO_READER 1024 /* with IPCI_F_PIPE_STATE: the pipe's reader count is 0 (no open read file anywhere: fd
+                                    * tables, files in flight over a Unix socket, the kernel's own) */
+#define IPCI_F_PIPE_NO_WRITER 2048 /* with IPCI_F_PIPE_STATE: its writer count is 0 */
 #define IPCI_F_PATH_SHARED 512   /* FIFO/mqueue/shm/memfd: the same open file (struct file) as an earlier fd of this task, whose
                                   * record carries the path: `magic` is that fd, no path bytes follow (another user can dup one
                                   * fd at a 4,094-byte path a million times: one copy of it per fd) */

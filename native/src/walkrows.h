@@ -98,6 +98,15 @@ constexpr uint32_t kMaxThreadTables = 64;
  */
 constexpr uint8_t kModeUnlinked = 4;
 
+/**
+ * Bits of the mode column of a pipe's or FIFO's row where the BPF walk read the kernel's pipe state
+ * (the /proc walk never sets them): kModeKernelEnds says it did; then kModeNoReader / kModeNoWriter
+ * say the kernel counts no open read / write file of it anywhere (fd tables, files in flight).
+ */
+constexpr uint8_t kModeKernelEnds = 8;
+constexpr uint8_t kModeNoReader = 16;
+constexpr uint8_t kModeNoWriter = 32;
+
 /** The fd rows, one column per fact (row i of every column is one fd). */
 struct FdCols {
   BigVec<int32_t> pid, fd;

@@ -26,6 +26,14 @@ export const MODE_W = 2;
  * the inode, not the text: a live file may be named `x (deleted)` by whoever made it.
  */
 export const MODE_UNLINKED = 4;
+/**
+ * A pipe's or FIFO's row where the BPF walk read the kernel's pipe state (walkrows.h): MODE_NO_READER
+ * / MODE_NO_WRITER then say the kernel counts no open read / write file of it anywhere — fd tables,
+ * files in flight over a Unix socket, the kernel's own. The /proc walk cannot know, and sets none.
+ */
+export const MODE_KERNEL_ENDS = 8;
+export const MODE_NO_READER = 16;
+export const MODE_NO_WRITER = 32;
 
 export interface ProcWalkOptions {
   /** Root of the proc filesystem (tests point it at captured trees). Default `/proc`. */
@@ -179,7 +187,7 @@ export interface ProcWalkFds {
   fd: Int32Array;
   /** The `code` of the rule that reported it. */
   kind: Uint8Array;
-  /** MODE_R | MODE_W, and MODE_UNLINKED on path rows whose file has no name left */
+  /** MODE_R | MODE_W, MODE_UNLINKED on path rows whose file has no name left, MODE_KERNEL_ENDS… on pipe rows of the BPF walk */
   mode: Uint8Array;
   inode: Float64Array;
   /** st_dev of the target (FIFOs, mqueue, /dev/shm), 0 otherwise. */

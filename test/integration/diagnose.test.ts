@@ -245,6 +245,18 @@ describe('rule 2: nobody at the other end', () => {
     // A process whose fds root may not read (this CI machine's PID 1, in a user namespace above
     // ours) may be the reader: then the finding is info, with the caveat (the warning itself is
     // covered on hand-made snapshots by the unit tests)
+    const kernel = p.evidence.find((e) => e.label === 'in the kernel');
+    if (s.snapshot!.capabilities.walk?.backend === 'bpf-iter') {
+      // the kernel's own count of open read files settles it: none in flight, none in a table this scan could not read
+      assert.equal(p.severity, 'warning');
+      assert.equal(kernel?.text, 'no open read end anywhere: none in flight, none in any fd table', JSON.stringify(p.evidence));
+      assert.ok(!p.evidence.some((e) => e.label === 'caveat' || e.label === 'in flight' || e.label === 'unless'), JSON.stringify(p.evidence));
+      assert.match(p.title, /has writers \(.*\) and no reader: the next write gets EPIPE\/SIGPIPE$/);
+      await f.close();
+      await s.gone(byId(`no-other-end:no-reader:pipe:${i.inode}`), 'no reader after close');
+      return;
+    }
+    assert.equal(kernel, undefined, 'the /proc walk cannot read the kernel\'s count');
     assert.equal(p.severity, hidden ? 'info' : 'warning');
     assert.equal(p.evidence.some((e) => e.label === 'caveat'), hidden);
     assert.deepEqual(p.pids, [i.writer.pid]);
@@ -261,7 +273,7 @@ describe('rule 2: nobody at the other end', () => {
     await s.gone(byId(`no-other-end:no-reader:pipe:${i.inode}`), 'no reader after close');
   });
 
-  test("a pipe whose reader died while a diagnosis was already asking about files in flight (another pipe missing an end): the walk's pass answers, and says so even with no socket to read", async () => {
+  test("a pipe whose reader died while a diagnosis was already asking about files in flight (another pipe missing an end): fdinfo answers on the /proc walk; on the BPF walk the kernel's count of open ends settles both, and no socket is read", async () => {
     // another pipe missing its reader, seen twice: from then on every snapshot's walk is asked to read files in flight
     const other = await python('import sys\nr,w=os.pipe()\nos.close(r)\nprint("READY",flush=True)\nsys.stdin.read()');
     const f = await fixture('pipe', { bytes: 10 });
@@ -270,11 +282,15 @@ describe('rule 2: nobody at the other end', () => {
     await s.until((d) => d.problems.filter((p) => p.rule === 'no-other-end' && p.pids.includes(other.pid)), 'the other pipe with no reader', { min: 2 });
     process.kill(i.reader.pid, 'SIGKILL');
     const [p] = await s.until(byId(`no-other-end:no-reader:pipe:${i.inode}`), 'no reader', { min: 2 });
-    assert.ok(s.filesInFlight, 'the snapshot was asked to read files in flight');
     const flight = p.evidence.filter((e) => e.label === 'in flight' || e.label === 'unless');
-    assert.equal(flight.length, 1, JSON.stringify(p.evidence));
-    const walk = s.snapshot!.capabilities.walk?.backend;
-    assert.equal(flight[0].source, walk === 'bpf-iter' ? "Unix sockets' scm_fds, read by the BPF walk's pass (snapshot)" : '/proc/PID/fdinfo/FD of Unix sockets (scm_fds)');
+    if (s.snapshot!.capabilities.walk?.backend === 'bpf-iter') {
+      assert.deepEqual(flight, [], JSON.stringify(p.evidence));
+      assert.match(p.evidence.find((e) => e.label === 'in the kernel')?.text ?? '', /^no open read end anywhere/);
+    } else {
+      assert.ok(s.filesInFlight, 'the snapshot was asked to read files in flight');
+      assert.equal(flight.length, 1, JSON.stringify(p.evidence));
+      assert.equal(flight[0].source, '/proc/PID/fdinfo/FD of Unix sockets (scm_fds)');
+    }
     await f.close();
     await other.stop();
   });
@@ -368,8 +384,14 @@ describe('rule 2: nobody at the other end', () => {
     const s = new Sampler();
     const [p] = await s.until(byId(id), 'no reader (in flight)', { min: 2 });
     assert.equal(p.severity, 'info');
-    // the headline says what may be, not that the next write fails: it would not (the kernel counts the reader in flight)
-    assert.match(p.title, /no reader in any fd table, but its read end may be in flight .*; if it is not, the next write gets EPIPE/);
+    // the headline never says the next write fails: it would not (the kernel counts the reader in flight).
+    // The BPF walk reads that count, and says so; the /proc walk says what may be
+    if (s.snapshot!.capabilities.walk?.backend === 'bpf-iter') {
+      assert.match(p.title, /no reader in any fd table, but the kernel counts an open read end: it is in flight .*; writes do not fail$/);
+      assert.equal(p.evidence.find((e) => e.label === 'in the kernel')?.text, 'an open read end, outside every fd table listed');
+    } else {
+      assert.match(p.title, /no reader in any fd table, but its read end may be in flight .*; if it is not, the next write gets EPIPE/);
+    }
     const unless = p.evidence.find((e) => e.label === 'unless');
     assert.ok(unless, JSON.stringify(p.evidence));
     assert.match(unless.text, /^\d+ file\(s\) are in flight, queued on /);
@@ -383,7 +405,15 @@ describe('rule 2: nobody at the other end', () => {
   test('an unprivileged user keeping a file of their own in flight on their own sockets does not turn a pipe without a reader into information', { skip: noNative || (!root && 'needs root to run a process as nobody') }, async () => {
     const attacker = await python(IN_FLIGHT, [], { uid: 65534, gid: 65534 });
     const [, , , ib] = attacker.ready.map(Number);
-    const { f, p, hidden } = await deadReader();
+    const { f, s, p, hidden } = await deadReader();
+    if (s.snapshot!.capabilities.walk?.backend === 'bpf-iter') {
+      // the kernel counts no reader of the pipe: nobody's files in flight can make that information
+      assert.equal(p.severity, 'warning');
+      assert.ok(!p.evidence.some((e) => e.label === 'unless'), JSON.stringify(p.evidence));
+      await f.close();
+      await attacker.stop();
+      return;
+    }
     assert.equal(p.severity, hidden ? 'info' : 'warning');
     const unless = p.evidence.find((e) => e.label === 'unless');
     assert.ok(unless, JSON.stringify(p.evidence));

@@ -28,7 +28,7 @@ import { EVENTFD_FDS } from '../../src/core/kinds/eventfd';
 import { signalfd as SIGNALFD } from '../../src/core/kinds/signalfd';
 import { applyBpfClasses, bpfAnonNameMax, bpfMemfd, bpfRuleOptions, ONE_SHOT_BPF_MIN_FILES, openFdsOnMachine } from '../../src/core/walkBackend';
 
-import { loadBpf, loadNative, type ProcWalk } from '../../src/core/native';
+import { loadBpf, loadNative, MODE_KERNEL_ENDS, MODE_NO_READER, MODE_NO_WRITER, type ProcWalk } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { lineReader } from './childLines';
 import { mapsPassRefused } from './bpfMapsPass';
@@ -92,6 +92,16 @@ function assertSameChannels(a: Snapshot, b: Snapshot, pids: ReadonlySet<number>,
   for (const [id, x] of ca) {
     let ch = x as Record<string, unknown>;
     const other = full.get(id)!;
+    // the kernel's count of a pipe's open ends: read by the BPF walk alone
+    if (ch.kind === 'pipe' || ch.kind === 'fifo') {
+      const { readEndOpen, writeEndOpen, ...rest } = ch;
+      if (a.capabilities.walk?.backend === 'bpf-iter' && ch.bufferedBytes !== null) {
+        assert.equal(typeof readEndOpen, 'boolean', `${what}: ${id} read end counted by the BPF walk`);
+        assert.equal(typeof writeEndOpen, 'boolean', `${what}: ${id} write end counted by the BPF walk`);
+      }
+      assert.ok(!('readEndOpen' in other) && !('writeEndOpen' in other), `${what}: ${id}: the /proc walk cannot count open ends`);
+      ch = rest;
+    }
     const unread = (other.kind === 'pipe' || other.kind === 'fifo') && other.bufferedBytes === null && !other.endpoints.some((e) => e.fd !== undefined && e.mode !== 'w');
     if (unread && ch.bufferedBytes !== null) {
       assert.equal(typeof ch.bufferedBytes, 'number', `${what}: ${id} measured by the BPF walk`);
@@ -131,6 +141,8 @@ function assertSameProcesses(a: Snapshot, b: Snapshot, pids: Iterable<number>, w
 
 type Row = string;
 /** Walk rows of `pids` as comparable text: pid fd kind mode inode dev path buffered capacity fdinfo-lines. */
+const KERNEL_ENDS = MODE_KERNEL_ENDS | MODE_NO_READER | MODE_NO_WRITER;
+
 function rows(w: ProcWalk, pids: ReadonlySet<number>): Row[] {
   const f = w.fds;
   const out: Row[] = [];
@@ -138,7 +150,8 @@ function rows(w: ProcWalk, pids: ReadonlySet<number>): Row[] {
     if (!pids.has(f.pid[i])) continue;
     const p = f.pathIndex[i] >= 0 ? JSON.stringify(w.paths[f.pathIndex[i]]) : '-';
     const info = f.infoIndex[i] >= 0 ? JSON.stringify(w.infos[f.infoIndex[i]]) : '-';
-    out.push([f.pid[i], f.fd[i], f.kind[i], f.mode[i], f.inode[i], f.dev[i], p, f.buffered[i], f.capacity[i], info].join(' '));
+    // the kernel's open ends of a pipe are the BPF walk's alone (the /proc walk cannot know them): compared apart
+    out.push([f.pid[i], f.fd[i], f.kind[i], f.mode[i] & ~KERNEL_ENDS, f.inode[i], f.dev[i], p, f.buffered[i], f.capacity[i], info].join(' '));
   }
   return out.sort();
 }
@@ -350,6 +363,9 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
     assert.equal(a.bufferedBytes, 37);
     assert.equal(a.capacity, 65536);
     assert.equal(a.errors, undefined);
+    // the kernel counts its write end open and no read end anywhere; the /proc walk cannot say
+    assert.deepEqual([a.readEndOpen, a.writeEndOpen], [false, true]);
+    assert.deepEqual([b.readEndOpen, b.writeEndOpen], [undefined, undefined]);
     assert.equal(b.bufferedBytes, null);
     // the snapshot says why a value is null
     assert.deepEqual(b.errors, [

@@ -14,7 +14,7 @@ const ep = [{ pid: 10, fd: 3, mode: 'w' as const }, { pid: 11, fd: 4, mode: 'r' 
 
 /** One realistic channel of every kind (a kind without one fails to compile). */
 export const SAMPLES: { [K in ChannelKind]: ChannelOf<K> } = {
-  pipe: { id: 'pipe:4901', kind: 'pipe', endpoints: ep, inode: 4901, bufferedBytes: 12, capacity: 65536 },
+  pipe: { id: 'pipe:4901', kind: 'pipe', endpoints: ep, inode: 4901, bufferedBytes: 12, capacity: 65536, readEndOpen: true, writeEndOpen: false },
   fifo: { id: 'fifo:8:1:77', kind: 'fifo', endpoints: ep, inode: 77, dev: '8:1', path: '/tmp/f\nx', deleted: false, bufferedBytes: null, capacity: null },
   'sysv-msg': {
     id: 'sysv-msg:3', kind: 'sysv-msg', endpoints: [], key: 0x1234, msqid: 3, messages: 2, bytes: 30, maxBytes: 16384, lastSendPid: 10, lastRecvPid: 0,

@@ -1000,6 +1000,9 @@ class BpfWalkWorker : public PromiseWorker {
       if (opt_.measurePipes && (r.flags & IPCI_F_PIPE_STATE)) {
         capacity = r.capacity;
         if (!(r.flags & IPCI_F_PIPE_PARTIAL)) buffered = r.buffered;
+        mode |= kModeKernelEnds;
+        if (r.flags & IPCI_F_PIPE_NO_READER) mode |= kModeNoReader;
+        if (r.flags & IPCI_F_PIPE_NO_WRITER) mode |= kModeNoWriter;
       }
     }
     if (kind == IPCI_FD_FIFO || kind == IPCI_FD_MQUEUE || kind == IPCI_FD_DEVSHM || kind == IPCI_FD_MEMFD) {

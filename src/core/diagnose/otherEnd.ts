@@ -4,6 +4,11 @@
 // openers cannot reach it, or reach something else). Raised when it held at the previous refresh
 // too (a process mid-exit closes its ends one by one). A FIFO with readers only is a server
 // waiting for its next client — normal — unless its path is gone.
+//
+// An end missing from every fd table may still be open: sent over a Unix socket and not received
+// yet (SCM_RIGHTS), or in a table this scan could not read. The BPF walk reads the kernel's own
+// count of open ends, which settles it (readEndOpen / writeEndOpen); the /proc walk cannot, and
+// the files waiting in Unix sockets are read instead (inFlight.ts), which say only "may be".
 import type { FifoChannel, PipeChannel } from '../model';
 import { scan } from './scan';
 import { pathKey, type Evidence } from './evidence';
@@ -105,7 +110,9 @@ export const otherEnd = defineRule<Memo>({
     const holders = new Set<number>();
     if (last !== undefined) {
       for (const ch of scan(ctx).pipeSuspects) {
-        if (last.has(`no-reader:${ch.id}`) || last.has(`no-writer:${ch.id}`)) for (const e of ch.endpoints) holders.add(e.pid);
+        // where the kernel counts no such end, nothing of it is in flight: no socket to read for it
+        const asked = (last.has(`no-reader:${ch.id}`) && ch.readEndOpen !== false) || (last.has(`no-writer:${ch.id}`) && ch.writeEndOpen !== false);
+        if (asked) for (const e of ch.endpoints) holders.add(e.pid);
       }
     }
     const inFlight = holders.size > 0 ? inFlightRequest(ctx.index.ofKind('unix'), holders) : undefined;
@@ -128,11 +135,17 @@ export const otherEnd = defineRule<Memo>({
       let severity: Severity;
       let title: string;
       // an end passed over a Unix socket (SCM_RIGHTS) and not received yet is in no fd table, and the kernel still counts it
-      const flight =
-        f.cond === 'no-reader' || f.cond === 'no-writer' ? inFlightEvidence(ev.inFlight, f.cond === 'no-reader' ? 'read' : 'write', [...writers, ...readers], index, ev) : null;
+      const missing = f.cond === 'no-reader' ? 'read' : f.cond === 'no-writer' ? 'write' : null;
+      // the kernel's count of that end's open files (BPF walk): true = open somewhere, false = none anywhere
+      const kernelOpen = missing === 'read' ? ch.readEndOpen : missing === 'write' ? ch.writeEndOpen : undefined;
+      const flight = missing && kernelOpen !== false ? inFlightEvidence(ev.inFlight, missing, [...writers, ...readers], index, ev) : null;
+      const elsewhere = `in flight (sent over a Unix socket, not received yet)${hidden ? ', in an fd table this scan could not read' : ''} or held by the kernel`;
       switch (f.cond) {
         case 'no-reader':
-          if (flight?.maybe) {
+          if (kernelOpen === true) {
+            severity = 'info';
+            title = `${chanLabel(ch)} has writers (${wl}) and no reader in any fd table, but the kernel counts an open read end: it is ${elsewhere}; writes do not fail`;
+          } else if (flight?.maybe) {
             // a file waits on a socket of its holders: the headline must not claim what it may not be
             severity = 'info';
             title = `${chanLabel(ch)} has writers (${wl}) and no reader in any fd table, but its read end may be in flight (sent over a Unix socket, not received yet); if it is not, the next write gets EPIPE/SIGPIPE`;
@@ -147,9 +160,12 @@ export const otherEnd = defineRule<Memo>({
           break;
         case 'no-writer':
           severity = 'info';
-          title = flight?.maybe
-            ? `${chanLabel(ch)} has readers (${rl}) and no writer in any fd table, but its write end may be in flight (sent over a Unix socket, not received yet); if it is not, they read EOF`
-            : `${chanLabel(ch)} has readers (${rl}) and no writer: they read EOF`;
+          title =
+            kernelOpen === true
+              ? `${chanLabel(ch)} has readers (${rl}) and no writer in any fd table, but the kernel counts an open write end: it is ${elsewhere}; they do not read EOF yet`
+              : flight?.maybe
+                ? `${chanLabel(ch)} has readers (${rl}) and no writer in any fd table, but its write end may be in flight (sent over a Unix socket, not received yet); if it is not, they read EOF`
+                : `${chanLabel(ch)} has readers (${rl}) and no writer: they read EOF`;
           break;
         case 'fifo-deleted':
           severity = readers.length === 0 || writers.length === 0 ? 'warning' : 'info';
@@ -160,7 +176,8 @@ export const otherEnd = defineRule<Memo>({
           title = `The path of ${chanLabel(ch)} now names another file: new openers do not reach this FIFO`;
           break;
       }
-      if (hidden && (f.cond === 'no-reader' || f.cond === 'no-writer')) severity = 'info';
+      // fds this scan could not read may hold the end, unless the kernel says none is open anywhere
+      if (hidden && missing && kernelOpen !== false) severity = 'info';
       const evidence: EvidenceItem[] = [
         { label: 'writers', text: wl || 'none', source: 'fd table (snapshot)' },
         { label: 'readers', text: rl || 'none', source: 'fd table (snapshot)' },
@@ -168,7 +185,11 @@ export const otherEnd = defineRule<Memo>({
       if (ch.bufferedBytes !== null) evidence.push({ label: 'buffered', text: `${ch.bufferedBytes} bytes`, source: 'FIONREAD (snapshot)' });
       if (f.cond === 'fifo-deleted') evidence.push({ label: 'path', text: 'the fd link ends in " (deleted)"', source: '/proc/PID/fd (snapshot)' });
       if (f.cond === 'fifo-replaced' && f.now) evidence.push({ label: 'path now', text: f.now, source: 'lstat' });
-      if (hidden) evidence.push({ label: 'caveat', text: "some processes' fds could not be read: one of them may hold the other end", source: 'snapshot warnings' });
+      if (hidden && kernelOpen !== false) evidence.push({ label: 'caveat', text: "some processes' fds could not be read: one of them may hold the other end", source: 'snapshot warnings' });
+      if (kernelOpen !== undefined) {
+        const text = kernelOpen ? `an open ${missing} end, outside every fd table listed` : `no open ${missing} end anywhere: none in flight, none in any fd table`;
+        evidence.push({ label: 'in the kernel', text, source: "the pipe's open-file counts, read by the BPF walk (snapshot)" });
+      }
       if (flight) evidence.push(flight.item);
       const pids = [...new Set([...writers, ...readers])];
       out.push({

@@ -28,6 +28,8 @@ export interface FifoChannel extends ChannelBase {
   mntns?: string;
   bufferedBytes: number | null;
   capacity: number | null;
+  readEndOpen?: boolean;
+  writeEndOpen?: boolean;
 }
 
 const c = col<FifoChannel>();

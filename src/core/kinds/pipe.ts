@@ -9,16 +9,27 @@ import { defineKind, inodeOfSimpleId, noMentions, noOwner, noPeer, notRemovable,
 export interface PipeChannel extends ChannelBase {
   kind: 'pipe';
   inode: number;
-  /** FIONREAD on the pipe; null when it could not be opened (no native addon, no permission). */
+  /** FIONREAD on the pipe, or the kernel's pipe state (BPF walk); null when unknown, and `errors` say why. */
   bufferedBytes: number | null;
   /** F_GETPIPE_SZ; null when unknown. */
   capacity: number | null;
+  readEndOpen?: boolean;
+  writeEndOpen?: boolean;
 }
 
 /** What pipes and FIFOs have in common. */
 interface Measured {
   bufferedBytes: number | null;
   capacity: number | null;
+  /**
+   * The BPF walk only (absent on the /proc walk, which cannot know): whether the kernel counts an
+   * open read end — any open file, in a process's fd table or not: sent over a Unix socket and not
+   * received yet (SCM_RIGHTS), or held by the kernel. No reader in any fd table and this true: the
+   * read end is in flight, and a write does not fail.
+   */
+  readEndOpen?: boolean;
+  /** The same for the write end. */
+  writeEndOpen?: boolean;
 }
 
 /** Pipe buffers are pages: a writer blocks when less than one page is free. */
@@ -29,6 +40,8 @@ export function measuredColumns<C extends Measured>(): Column<C>[] {
   return [
     c('bufferedBytes', 'BUFFERED', 'Buffered', 'number|null', 'Bytes written but not yet read (FIONREAD, or the kernel\'s pipe state on the BPF walk); null when unknown, and then errors say why', { unit: 'bytes' }),
     c('capacity', 'CAPACITY', 'Capacity', 'number|null', 'Pipe buffer size (F_GETPIPE_SZ)', { unit: 'bytes' }),
+    c('readEndOpen', 'RD OPEN', 'Read end open', 'boolean', "The kernel counts an open read end, in an fd table or not (one sent over a Unix socket and not received yet counts): the kernel's pipe state, read by the BPF walk only", { wide: true }),
+    c('writeEndOpen', 'WR OPEN', 'Write end open', 'boolean', "The kernel counts an open write end, in an fd table or not: the kernel's pipe state, read by the BPF walk only", { wide: true }),
   ];
 }
 

@@ -1,7 +1,7 @@
 // Anonymous pipes (`pipe:[INODE]` fds) and FIFOs (fds whose target is S_ISFIFO), joined by inode.
 import type { FifoChannel, PipeChannel, ReadError } from '../model';
 import { FIFO_FDS, PIPE_FDS } from '../kinds/fds';
-import { MODE_UNLINKED } from '../native';
+import { MODE_KERNEL_ENDS, MODE_NO_READER, MODE_NO_WRITER, MODE_UNLINKED } from '../native';
 import { DELETED_HEX, devName, emit, emitAll, pathHexOf, type Probe } from './context';
 import { foreignPaths } from './mountNamespaces';
 
@@ -20,11 +20,13 @@ export const pipeProbe: Probe = {
         const inode = raw <= 0x7fffffff ? raw | 0 : raw;
         let buffered: number | null = null;
         let capacity: number | null = null;
+        let ends = -1;
         for (let i = row; i >= 0; i = next[i]) {
           const b = f.buffered[i];
           const c = f.capacity[i];
           if (buffered === null && b >= 0) buffered = b <= 0x7fffffff ? b | 0 : b;
           if (capacity === null && c >= 0) capacity = c <= 0x7fffffff ? c | 0 : c;
+          if (ends < 0 && f.mode[i] & MODE_KERNEL_ENDS) ends = f.mode[i];
         }
         const ch: PipeChannel = {
           id: 'pipe:' + inode,
@@ -34,6 +36,7 @@ export const pipeProbe: Probe = {
           bufferedBytes: buffered,
           capacity,
         };
+        if (ends >= 0) kernelEnds(ch, ends);
         if (buffered === null || capacity === null) ch.errors = unmeasured(ch, ctx.native !== null);
         out[h] = ch;
       }
@@ -79,9 +82,11 @@ export const pipeProbe: Probe = {
           }
           let buffered: number | null = null;
           let capacity: number | null = null;
+          let ends = -1;
           for (const r of rows) {
             if (buffered === null && f.buffered[r] >= 0) buffered = f.buffered[r];
             if (capacity === null && f.capacity[r] >= 0) capacity = f.capacity[r];
+            if (ends < 0 && f.mode[r] & MODE_KERNEL_ENDS) ends = f.mode[r];
           }
           const d = devName(dev);
           const mntns = foreign ? paths.mark(p, from, { dev: d, inode }) : undefined;
@@ -100,6 +105,7 @@ export const pipeProbe: Probe = {
             bufferedBytes: buffered,
             capacity,
           };
+          if (ends >= 0) kernelEnds(ch, ends);
           if (buffered === null || capacity === null) ch.errors = unmeasured(ch, ctx.native !== null);
           emit(ctx, ch);
         }
@@ -121,4 +127,10 @@ function unmeasured(ch: PipeChannel | FifoChannel, native: boolean): ReadError[]
   if (ch.bufferedBytes === null) out.push({ field: 'bufferedBytes', syscall: 'FIONREAD', code });
   if (ch.capacity === null) out.push({ field: 'capacity', syscall: 'F_GETPIPE_SZ', code });
   return out;
+}
+
+/** The ends the kernel counts open (a row's MODE_KERNEL_ENDS bits: the BPF walk's pipe state). */
+function kernelEnds(ch: PipeChannel | FifoChannel, bits: number): void {
+  ch.readEndOpen = (bits & MODE_NO_READER) === 0;
+  ch.writeEndOpen = (bits & MODE_NO_WRITER) === 0;
 }
