@@ -109,15 +109,19 @@ export async function run(argv: string[], out: Output): Promise<number> {
       const cap = await monitor.start();
       keepBuffersAtPace(interval);
       if (!json) out.note(cap.source === 'bpf' ? 'tracing with eBPF (Ctrl-C to stop)\n' : `no tracer (${escapeControl(cap.reason ?? '?')}): rates from queue depths (Ctrl-C to stop)\n`);
+      // a first sample only sets where rates count from (the tracer's counters, the queue depths):
+      // printed, it would cover the moment since start, not an interval — `--count 1` showed nothing
+      await monitor.sample(await takeSnapshot(snapOpts).catch(() => null));
       let n = 0;
       while (!loop.stopped) {
+        await loop.sleep(interval);
+        if (loop.stopped) break;
         const snapshot = await takeSnapshot(snapOpts).catch(() => null);
         if (loop.stopped) break;
         const sample = filterSample(await monitor.sample(snapshot), snapshot, pids, kinds);
         if (json) out.data(safeJson(sample) + '\n');
         else out.text((tty ? '\x1b[H\x1b[2J' : '') + renderTop(sample, snapshot, limit).join('\n') + '\n\n');
         if (count !== undefined && ++n >= count) break;
-        await loop.sleep(interval);
       }
     });
   } finally {

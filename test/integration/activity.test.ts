@@ -375,6 +375,18 @@ describe('CLI with the tracer: top --json and signals --follow', { skip: tracerS
     }
   });
 
+  test('top --count 1: its one sample covers an interval (the first read only sets where rates count from), with the tracer and without', () => {
+    for (const extra of [[], ['--no-tracer']]) {
+      const t = spawnSync(process.execPath, [cli, 'top', '--json', '--count', '1', '--interval', '600', '--kind', 'pipe', ...extra], { encoding: 'utf8', maxBuffer: 256 << 20 });
+      assert.equal(t.status, 0, t.stderr);
+      const lines = t.stdout.trim().split('\n');
+      assert.equal(lines.length, 1, 'one sample');
+      const s = JSON.parse(lines[0]) as ActivitySample;
+      assert.equal(s.source, extra.length ? 'queue-depth' : 'bpf');
+      assert.ok(s.intervalMs >= 600, `${extra.join(' ') || 'tracer'}: the sample covers ${s.intervalMs} ms, not the 600 asked`);
+    }
+  });
+
   test('snapshot --json reports capabilities.activity: the tracer could run, not started in that process', () => {
     const r = spawnSync(process.execPath, [cli, 'snapshot', '--json', '--kind', 'pipe'], { encoding: 'utf8', maxBuffer: 256 << 20 });
     assert.equal(r.status, 0, r.stderr);
