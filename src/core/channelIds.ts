@@ -11,6 +11,9 @@
 // id that matches two channels names neither: the caller says so and lists each by its
 // `bytes/HEX` id, which is one line of ASCII and names one object.
 //
+// A channel's name as lsof prints an unnamed socket's or a pipe's, which `watch` and `doctor` print
+// too (`pipe:[4901]`, `unix:[77]`), names the channel whose id is that without the brackets.
+//
 // An id a table cut to its column (`top` prints 40 characters: `posix-mq:a-long-queue-name-that-go…`)
 // names the channel whose printed id starts with what is left before the ellipsis (`...` where
 // the locale is not UTF-8, cli/locale.ts), when nothing matches it whole and exactly one does;
@@ -26,6 +29,8 @@ export function lookupChannelId<C extends { id: string }>(channels: Iterable<C>,
   const fromBytes = idOfPosixBytesForm(given);
   if (fromBytes !== null) want.add(fromBytes);
   want.add(unescapeControl(given));
+  const bracketed = /^([a-z][a-z-]*):\[(\d+)\]$/.exec(given);
+  if (bracketed) want.add(`${bracketed[1]}:${bracketed[2]}`);
   const all = Array.isArray(channels) ? (channels as readonly C[]) : [...channels];
   let found: C[] = [];
   for (const c of all) if (want.has(c.id) || escapeControl(c.id) === given) found.push(c);

@@ -158,3 +158,13 @@ test('an id `top` cut to its column names the one channel whose printed id start
   const json = JSON.parse(safeJson(filterSample(sample, null, null, null))) as ActivitySample;
   assert.deepEqual(Object.keys(json.channels).sort(), all.map((c) => c.id).sort());
 });
+
+test("a name as lsof, watch and doctor print it (`pipe:[4901]`, `unix:[77]`) names the channel whose id it is without the brackets", () => {
+  const channels = [{ id: 'pipe:4901' }, { id: 'unix:77' }, { id: 'posix-mq:[1]' }];
+  assert.deepEqual(lookupChannelId(channels, 'pipe:[4901]'), { channel: channels[0] });
+  assert.deepEqual(lookupChannelId(channels, 'unix:[77]'), { channel: channels[1] });
+  // a name that is brackets of its own is still itself
+  assert.deepEqual(lookupChannelId(channels, 'posix-mq:[1]'), { channel: channels[2] });
+  assert.equal(lookupChannelId(channels, 'pipe:[4902]'), null);
+  assert.equal(lookupChannelId(channels, 'pipe:[4901'), null);
+});
