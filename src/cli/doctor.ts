@@ -5,6 +5,7 @@
 // scripts and CI can use it; 0 otherwise; 2 for usage errors. All text that came from processes
 // is printed through escapeControl (JSON through safeJson): one problem field never spans lines
 // it did not choose, and no terminal control sequence gets through.
+import * as fs from 'node:fs';
 import { Diagnoser, SEVERITIES, countBySeverity, severityRank, type Diagnosis, type DiagnoserOptions, type Problem } from '../core/diagnose';
 import { duration } from '../core/diagnose/rule';
 import { ONE_SHOT_EVIDENCE } from '../core/diagnose/evidence';
@@ -17,6 +18,7 @@ import { parseInteger, parseOptions, parsePids, usageLines, type OptionSpec } fr
 import { CONTAINER_OPTION_HELP, containerMembers, noContainerWarning } from './containerFilter';
 import { missingPids, noAskedPidExists } from './common';
 import type { Output } from './output';
+import { fdsUnreadableIn, pidUnreadableWarning, REFUSED_TO_ROOT } from '../core/snapshotWarnings';
 
 export const DOCTOR_OPTIONS: readonly OptionSpec[] = [
   { name: 'json', type: 'flag', short: 'j', help: 'print the diagnosis as JSON' },
@@ -36,7 +38,7 @@ export function doctorHelp(): string {
     `${DOCTOR_USAGE}\n\nFinds what is wrong with the IPC on this machine — blocked writers, pipes with nobody at the other end, ` +
     'stale or hijacked socket paths, full accept backlogs, queues not draining, leftovers, semaphores nobody can post, ' +
     'wait cycles, signal trouble, port clashes — and explains each.\n' +
-    'Exit status: 1 when a problem at warning level or above is found, 0 otherwise, 2 on bad arguments.\n\n' +
+    'Exit status: 1 when a problem at warning level or above is found, or when no process --pid or --container names exists (as snapshot --pid, lsof -p); 0 otherwise; 2 on bad arguments.\n\n' +
     `options:\n${usageLines(DOCTOR_OPTIONS).join('\n')}\n`
   );
 }
@@ -154,10 +156,36 @@ export async function run(argv: string[], out: Output): Promise<number> {
  * zombies younger in this run than the zombie rule waits for (a zombie's age is not in /proc: a
  * run shorter than that never reports one, however old).
  */
+/** EACCES / EPERM when this user may not list `pid`'s fds; null when it may, or the process is gone. */
+function fdTableRefused(pid: number): string | null {
+  try {
+    fs.closeSync(fs.openSync(`/proc/${pid}/fd`, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY));
+    return null;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'EACCES' || code === 'EPERM' ? code : null;
+  }
+}
+
 function unseen(snap: Snapshot, d: Diagnosis, ranMs: number, pids: readonly number[] | undefined): string[] {
   const out: string[] = [];
   if (!snap.capabilities.mqueueMounted) {
     out.push('POSIX message queues nobody holds open were not looked for: /dev/mqueue is not mounted (mount -t mqueue none /dev/mqueue), so leftover queues cannot be seen');
+  }
+  // a process whose fds could not be read holds channels no rule saw: "no problems" must not read as "none there"
+  const refused = (q: Snapshot['processes'][number]) => q.errors?.some((x) => x.field === 'fds' && (x.code === 'EACCES' || x.code === 'EPERM')) === true;
+  const root = snap.capabilities.root === true;
+  if (pids?.length) {
+    const byPid = new Map(snap.processes.map((q) => [q.pid, q]));
+    for (const pid of pids) {
+      // a process that holds no channel the snapshot could list is not in it: its fd table asked
+      const q = byPid.get(pid);
+      const code = q ? (refused(q) ? q.errors!.find((x) => x.field === 'fds')!.code : null) : fdTableRefused(pid);
+      if (code) out.push(pidUnreadableWarning(pid, code, root) + ': problems of those channels cannot be found');
+    }
+  } else {
+    const hidden = snap.warnings.find((w) => fdsUnreadableIn([w]));
+    if (hidden) out.push(`${hidden}: problems of the channels they hold cannot be found${root ? ` (${REFUSED_TO_ROOT})` : ' (run as root)'}`);
   }
   if (ranMs < ZOMBIE_MIN_MS) {
     const said = new Set(d.problems.filter((q) => q.rule === 'signal-trouble').flatMap((q) => q.pids));

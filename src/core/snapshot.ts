@@ -307,7 +307,7 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   if (pidFilter) {
     for (const pid of pidFilter) {
       const e = raw.get(pid)?.fdError;
-      if (e === 'EACCES' || e === 'EPERM') warnings.push(pidUnreadableWarning(pid, e));
+      if (e === 'EACCES' || e === 'EPERM') warnings.push(pidUnreadableWarning(pid, e, process.geteuid?.() === 0));
     }
   }
   const budget: FdRowBudget = { uidOf: (pid) => processes.get(pid)?.uid, perUser: opts.fdRowsPerUser ?? FD_ROWS_PER_USER, total: opts.fdRowsTotal ?? FD_ROWS_TOTAL };

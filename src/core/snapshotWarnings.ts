@@ -11,9 +11,12 @@ export function processesHiddenWarning(n: number, first: readonly string[] = [])
   return `${PROCESSES_HIDDEN} ${n} (permission denied)${first.length ? `: ${first.slice(0, 5).join(', ')}${n > 5 ? `, … ${n - 5} more` : ''}` : ''}`;
 }
 
-/** The warning for a process asked for (--pid, a scope) whose fds could not be read: it then holds no channel the snapshot lists, which must not read as "holds none". */
-export function pidUnreadableWarning(pid: number, code: string): string {
-  return `process ${pid}: its fds could not be read (${code}, permission denied): the channels it holds are not listed — run as root or as its user`;
+/** Why root may not read a process's fds: what a warning names where "run as root" would be no help. */
+export const REFUSED_TO_ROOT = 'refused even to root: a process of a user namespace above ours, or a security module (AppArmor, SELinux)';
+
+/** The warning for a process asked for (--pid, a scope) whose fds could not be read: it then holds no channel the snapshot lists, which must not read as "holds none". `root`: the reader is root already. */
+export function pidUnreadableWarning(pid: number, code: string, root = false): string {
+  return `process ${pid}: its fds could not be read (${code}, permission denied): the channels it holds are not listed — ${root ? REFUSED_TO_ROOT : 'run as root or as its user'}`;
 }
 
 /** How a snapshot's warnings begin when some processes' maps were not read whole (mapsCutWarning). */

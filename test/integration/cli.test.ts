@@ -259,6 +259,9 @@ describe('ipc-inspector CLI', { skip: cliNotBuilt }, () => {
           assert.match(r.stdout, /no IPC channels found \(see warnings\)/);
         }
       }
+      // doctor too: "no problems found" must not read as "none there"
+      const d = runAsNobody(process.execPath, [staged.path('dist/cli.js'), 'doctor', '--samples', '1', '--pid', String(pid)], { env, timeoutMs: 120_000 });
+      assert.match(d.stderr, new RegExp(`^note: process ${pid}: its fds could not be read \\(EACCES, permission denied\\): the channels it holds are not listed — run as root or as its user: problems of those channels cannot be found$`, 'm'), d.stderr);
       // root reads it: no such warning
       const own = cli(['snapshot', '--pid', String(pid)]);
       assert.doesNotMatch(own.stderr, /could not be read/);
