@@ -9,7 +9,7 @@ import * as readline from 'node:readline';
 import { checkSignalPermission, currentEuid, readProcessInfo, runSignal, sessionOrigins, type Question } from '../core/actions';
 import { ActionError } from '../core/actions/errors';
 import { escapeControl, safeJson } from '../core/escape';
-import { signalNumber } from '../core/signals';
+import { signalName, signalNumber } from '../core/signals';
 import { fail } from './common';
 import { parseInteger, parseOptions, UsageError, usageLines, type OptionSpec } from './args';
 import type { Output } from './output';
@@ -74,13 +74,20 @@ export async function run(argv: string[], out: Output): Promise<number> {
     const pid = Number(pidText);
     const check = /^(sig)?0$/i.test(sigText.trim());
     const sig = check ? 0 : signalNumber(sigText);
-    if (sig === undefined) throw new ActionError('EINVAL', `unknown signal: ${sigText} (try SIGTERM, 15, SIGRTMIN+3, or 0 to check without sending)`);
+    if (sig === undefined) {
+      // kill(1)'s `-9` habit: the dash would make it an option there, here it is the signal's text
+      const bare = /^-(.+)$/.exec(sigText.trim())?.[1];
+      const hint = bare !== undefined && signalNumber(bare) !== undefined ? `give it without the dash: ${bare}` : 'try SIGTERM, 15, SIGRTMIN+3, or 0 to check without sending';
+      throw new ActionError('EINVAL', `unknown signal: ${sigText} (${hint})`);
+    }
     const value = parseInteger('value', args.values.get('value'), -2147483648, 2147483647);
     if (check && value !== undefined) throw new UsageError('signal 0 sends nothing: --value does not apply');
     const givenStart = parseInteger('start-time', args.values.get('start-time'), 0, Number.MAX_SAFE_INTEGER);
     const proc = await readProcessInfo(pid);
-    if (!proc) throw new ActionError('ESRCH', `process ${pid} no longer exists (ESRCH)`);
+    if (!proc) throw new ActionError('ESRCH', `no process ${pid}`);
     if (check) return await existenceCheck(proc, givenStart ?? proc.startTime, args.flags.has('json'), out);
+    // a signal the kernel would refuse (EPERM: another user's process) is refused before any question about it
+    await checkSignalPermission({ pid, startTime: givenStart ?? proc.startTime }, {}, signalName(sig));
     const yes = args.flags.has('yes') || args.flags.has('force');
     const interactive = !!process.stdin.isTTY && !!process.stderr.isTTY;
     const origins = await sessionOrigins();

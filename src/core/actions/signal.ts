@@ -157,9 +157,10 @@ export async function sendSignal(req: SendSignalRequest, opts: SendSignalOptions
  * exists, is the one that started at `startTime`, and this process may signal it), nothing sent.
  * Throws as sendSignal would (ESRCH, ESTALE, EPERM naming the owner).
  */
-export async function checkSignalPermission(req: Pick<SendSignalRequest, 'pid' | 'startTime'>, opts: SendSignalOptions = {}): Promise<SendSignalResult> {
+export async function checkSignalPermission(req: Pick<SendSignalRequest, 'pid' | 'startTime'>, opts: SendSignalOptions = {}, asking = 'signal 0'): Promise<SendSignalResult> {
   checkTarget(req);
-  return pinnedSend(req.pid, req.startTime, 0, 'signal 0', undefined, opts.native !== undefined ? opts.native : loadNative().addon, opts);
+  // `asking`: what an error names, the signal the caller means to send (its check is signal 0's)
+  return pinnedSend(req.pid, req.startTime, 0, asking, undefined, opts.native !== undefined ? opts.native : loadNative().addon, opts);
 }
 
 async function pinnedSend(pid: number, startTime: number, sig: number, name: string, value: number | undefined, native: NativeAddon | null | undefined, opts: SendSignalOptions): Promise<SendSignalResult> {
