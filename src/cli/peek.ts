@@ -10,6 +10,7 @@ import { escapeControl, safeJson } from '../core/escape';
 import { fail, hexdump } from './common';
 import { parseInteger, parseOptions, UsageError, usageLines, type OptionSpec } from './args';
 import type { Output } from './output';
+import { fdsUnreadableIn, REFUSED_TO_ROOT } from '../core/snapshotWarnings';
 
 export const PEEK_USAGE = 'usage: ipc-inspector peek <channel-id> [--json] [--max-bytes N] [--offset N]';
 
@@ -40,9 +41,14 @@ const LISTED_MAX = 20;
  * when none, ENOTUNIQ naming each candidate by its whole bytes/HEX id when the printed form (or
  * the cut one) is several channels'.
  */
-export function channelOf(snap: Pick<Snapshot, 'channels'>, id: string): Channel {
+export function channelOf(snap: Pick<Snapshot, 'channels'> & Partial<Pick<Snapshot, 'warnings'>>, id: string): Channel {
   const found = lookupChannelId(snap.channels, id);
-  if (found === null) throw new ActionError('ENOENT', `no channel ${idText(id)} (list them with \`ipc-inspector snapshot\`)`);
+  if (found === null) {
+    // a channel only processes this user may not read hold is in no fd table the scan read
+    const hidden = snap.warnings !== undefined && fdsUnreadableIn(snap.warnings);
+    const why = process.geteuid?.() === 0 ? REFUSED_TO_ROOT : 'run as root';
+    throw new ActionError('ENOENT', `no channel ${idText(id)} ${hidden ? `among those this user can see: some processes' fds could not be read (${why})` : '(list them with `ipc-inspector snapshot`)'}`);
+  }
   if ('ambiguous' in found) {
     const n = found.ambiguous.length;
     const more = n > LISTED_MAX ? `, … ${n - LISTED_MAX} more` : '';
@@ -124,7 +130,7 @@ export async function run(argv: string[], out: Output): Promise<number> {
       out.text(`${PEEK_USAGE}\n\nShows queued data of a channel without consuming it.\n\noptions:\n${usageLines(OPTIONS).join('\n').replace('DEFAULT_MAX', String(DEFAULT_PEEK_MAX_BYTES))}\n`);
       return 0;
     }
-    if (args.positional.length !== 1) throw new UsageError(PEEK_USAGE);
+    if (args.positional.length !== 1 || args.positional[0] === '') throw new UsageError(PEEK_USAGE);
     const id = args.positional[0];
     const maxBytes = parseInteger('max-bytes', args.values.get('max-bytes'), 1, CLI_PEEK_MAX_BYTES) ?? DEFAULT_PEEK_MAX_BYTES;
     const offset = parseInteger('offset', args.values.get('offset'), 0, Number.MAX_SAFE_INTEGER) ?? 0;
