@@ -40,3 +40,11 @@ export function missingPids(snap: Snapshot, pids: readonly number[] | undefined)
 export function noAskedPidExists(pids: readonly number[] | undefined, missing: readonly number[]): boolean {
   return pids !== undefined && pids.length > 0 && missing.length === pids.length;
 }
+
+/** An instant as the live commands print it: local time to the millisecond (`14:02:07.315`), or the text itself when it is no time. */
+export function clockTime(iso: string | Date): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+}

@@ -17,11 +17,15 @@ import { parseInteger, parseOptions, SELECT_OPTIONS, usageLines, type OptionSpec
 import { snapshotOptions } from './snapshot';
 import { keepBuffersAtPace, untilInterrupted } from './liveLoop';
 import type { Output } from './output';
+import { clockTime } from './common';
+
+/** The longest the first printed sample waits (and covers): rates at once, whatever the interval. */
+const FIRST_SAMPLE_MS = 1000;
 
 export const TOP_USAGE = 'usage: ipc-inspector top [--interval MS] [--count N] [--json] [--kind KIND]... [--pid PID]... [--limit N] [--no-tracer]';
 
 const OPTIONS: readonly OptionSpec[] = [
-  { name: 'interval', type: 'value', short: 'i', metavar: 'MS', help: 'time between samples in ms (200..3600000, default 1000)' },
+  { name: 'interval', type: 'value', short: 'i', metavar: 'MS', help: 'time between samples in ms (200..3600000, default 1000); the first covers at most 1000' },
   { name: 'count', type: 'value', short: 'n', metavar: 'N', help: 'stop after N samples (default: until Ctrl-C)' },
   { name: 'limit', type: 'value', short: 'l', metavar: 'N', help: 'rows per table (1..1000, default 20; --json prints everything)' },
   { name: 'no-tracer', type: 'flag', help: 'do not start the eBPF tracer: queue-depth changes only' },
@@ -65,7 +69,7 @@ export function renderTop(s: ActivitySample, snapshot: Snapshot | null, limit: n
   const procs = new Map((snapshot?.processes ?? []).map((p) => [p.pid, p]));
   const src = s.source === 'bpf' ? 'eBPF tracer' : `queue-depth changes between snapshots (lower bounds; ${escapeControl(s.capability.reason ?? 'no tracer')})`;
   const lost = s.source === 'bpf' ? `  lost: ${s.lost.total}${s.lostTotal.total ? ` (${s.lostTotal.total} since start)` : ''}` : '';
-  const out = [`${new Date(s.at).toLocaleTimeString()}  live activity over ${(s.intervalMs / 1000).toFixed(2)} s — ${src}${lost}`];
+  const out = [`${clockTime(s.at)}  live activity over ${(s.intervalMs / 1000).toFixed(2)} s — ${src}${lost}`];
   if (s.source === 'bpf' && s.capability.reason) out.push(`  note: ${escapeControl(s.capability.reason)}`);
   if (s.error) out.push(`  warning: ${escapeControl(s.error)}`);
   const chans = Object.values(s.channels).sort((a, b) => b.bytesPerSec - a.bytesPerSec || b.opsPerSec - a.opsPerSec);
@@ -108,13 +112,14 @@ export async function run(argv: string[], out: Output): Promise<number> {
     status = await untilInterrupted(async (loop) => {
       const cap = await monitor.start();
       keepBuffersAtPace(interval);
-      if (!json) out.note(cap.source === 'bpf' ? 'tracing with eBPF (Ctrl-C to stop)\n' : `no tracer (${escapeControl(cap.reason ?? '?')}): rates from queue depths (Ctrl-C to stop)\n`);
+      if (!json) out.note(cap.source === 'bpf' ? 'tracing with eBPF (Ctrl-C to stop)\n' : `${escapeControl(cap.reason ?? 'tracer: not available')}: rates from queue depths (Ctrl-C to stop)\n`);
       // a first sample only sets where rates count from (the tracer's counters, the queue depths):
-      // printed, it would cover the moment since start, not an interval — `--count 1` showed nothing
+      // printed, it would cover the moment since start, not an interval — `--count 1` showed nothing.
+      // The first printed one covers at most FIRST_SAMPLE_MS, so a long interval shows rates at once
       await monitor.sample(await takeSnapshot(snapOpts).catch(() => null));
       let n = 0;
       while (!loop.stopped) {
-        await loop.sleep(interval);
+        await loop.sleep(n === 0 ? Math.min(interval, FIRST_SAMPLE_MS) : interval);
         if (loop.stopped) break;
         const snapshot = await takeSnapshot(snapOpts).catch(() => null);
         if (loop.stopped) break;

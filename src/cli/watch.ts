@@ -19,9 +19,11 @@ import { parseInteger, parseOptions, SELECT_OPTIONS, usageLines, type OptionSpec
 import { containerSnapshot, snapshotOptions } from './snapshot';
 import { CONTAINER_OPTION_HELP, noContainerWarning } from './containerFilter';
 import { isFolded, kindOf } from '../core/kinds';
+import { plural } from '../core/kinds/kind';
 import { addTo } from '../core/collections';
 import { keepBuffersAtPace, untilInterrupted } from './liveLoop';
 import type { Output } from './output';
+import { clockTime } from './common';
 
 export const WATCH_USAGE = 'usage: ipc-inspector watch [--interval MS] [--json] [--kind KIND]... [--pid PID]... [--container NAME|ID]... [--no-native] [--all-processes] [--closed]';
 
@@ -38,10 +40,6 @@ const WATCH_OPTIONS: readonly OptionSpec[] = [
   ...SELECT_OPTIONS.slice(-1),
 ];
 
-function time(iso: string): string {
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toISOString().slice(11, 23);
-}
 
 function short(v: unknown): string {
   if (v === null || v === undefined) return '-';
@@ -107,7 +105,7 @@ export function processChanges(prev: ProcessInfo, next: ProcessInfo): string[] {
  * unless `folded`.
  */
 export function renderDiff(prev: Snapshot | null, next: Snapshot, diff: SnapshotDiff, o: { folded?: boolean } = {}): string[] {
-  const t = time(next.takenAt);
+  const t = clockTime(next.takenAt);
   const procs = new Map(next.processes.map((p) => [p.pid, p]));
   const prevProcs = new Map((prev?.processes ?? []).map((p) => [p.pid, p]));
   const prevChannels = new Map((prev?.channels ?? []).map((c) => [c.id, c]));
@@ -185,7 +183,7 @@ export async function run(argv: string[], out: Output): Promise<number> {
         // one line, written in chunks: a first diff of millions of endpoints is longer than a string may be
         if (prev === null || !isEmpty(diff)) writeJsonStream(diff as unknown as Record<string, unknown>, (chunk) => out.data(chunk), safeJson, 0);
       } else if (prev === null) {
-        out.text(`${time(next.takenAt)} watching ${next.channels.length} channels of ${next.processes.length} processes every ${interval} ms (Ctrl-C to stop)\n`);
+        out.text(`${clockTime(next.takenAt)} watching ${plural(next.channels.length, 'channel')} of ${plural(next.processes.length, 'process', 'processes')} every ${interval} ms (Ctrl-C to stop)\n`);
         for (const w of next.warnings) out.note(`warning: ${escapeControl(w)}\n`);
       } else {
         const lines = renderDiff(prev, next, diff, { folded: p.flags.has('closed') });

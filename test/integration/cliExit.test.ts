@@ -76,7 +76,7 @@ describe('ipc-inspector: stdout whose reader has gone (EPIPE)', { skip: cliNotBu
 
   test('live, with nothing more to write: watch and top stop with 141 once the reader of their first lines has gone (`watch | head -1` on a quiet machine), not at their next write an hour later', { skip: noNative }, async () => {
     for (const [args, first] of [
-      [['watch', '--interval', '3600000', '--kind', 'pipe'], /watching \d+ channels/],
+      [['watch', '--interval', '3600000', '--kind', 'pipe'], /watching \d+ channels?/],
       [['watch', '--json', '--interval', '3600000', '--kind', 'pipe'], /"addedChannels"/],
       [['top', '--no-tracer', '--interval', '3600000'], /\S/],
     ] as const) {
@@ -221,7 +221,7 @@ describe('ipc-inspector: live commands stopped by a signal', { skip: cliNotBuilt
       for (const [args, ready] of [
         [['top', '--no-tracer', '--interval', '3600000'], /live activity over/],
         [['top', '--interval', '3600000'], /live activity over/],
-        [['watch', '--interval', '3600000', '--kind', 'pipe'], /watching \d+ channels/],
+        [['watch', '--interval', '3600000', '--kind', 'pipe'], /watching \d+ channels?/],
         [['watch', '--json', '--interval', '3600000', '--kind', 'pipe'], /"addedChannels"/],
       ] as const) {
         const r = await stopWith([...args], ready, sig);

@@ -116,7 +116,7 @@ export class ActivityMonitor {
   private async doStart(): Promise<ActivityCapability> {
     this.started = true;
     this.since = performance.now();
-    const off = this.opts.tracer === 'off' ? 'turned off (tracer: off)' : tracerDisabledByEnv();
+    const off = this.opts.tracer === 'off' ? 'turned off' : tracerDisabledByEnv();
     if (off || !this.addon) {
       const available = !!this.addon && this.addon.tracerCheck(this.btf()).ok;
       this.capability = { source: 'queue-depth', tracerAvailable: available, reason: `tracer: ${off ?? this.addonError ?? 'not available'}` };

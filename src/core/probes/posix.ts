@@ -439,7 +439,7 @@ async function emitQueues(ctx: ProbeContext, native: NativeAddon | null): Promis
   ctx.capabilities.mqueueMounted = mounted;
   if (!mounted) {
     ctx.warnings.push(
-      'POSIX message queues: /dev/mqueue is not mounted, so only the queues a process holds open are listed, without their bytes, owner and mode (their message counts are read all the same). ' +
+      `POSIX message queues: /dev/mqueue is not mounted, so only the queues a process holds open are listed, without their bytes, owner and mode${native ? ' (their message counts are read all the same)' : ' (and without the addon, without their message counts)'}. ` +
         'Mount it with: mkdir -p /dev/mqueue && mount -t mqueue none /dev/mqueue',
     );
   }
