@@ -5,7 +5,8 @@
 // (core/actions/runner.ts, origins from the caller's terminal session): SIGKILL — and any step
 // the policy wants confirmed — is asked on a terminal; without one it needs --yes. All process
 // text is escaped (core/escape.ts), JSON through safeJson.
-// Exit: 0 listed / freed, 1 not freed (or a step failed), 2 usage.
+// Exit: 0 listed / freed, 1 nothing listens (as `lsof -i :PORT` and fuser: scripts test it) / not
+// freed (or a step failed), 2 usage.
 import * as readline from 'node:readline';
 import type { ContainerInfo, Snapshot } from '../core/model';
 import { containerBehind } from '../core/publishedPort';
@@ -34,7 +35,7 @@ const OPTIONS: readonly OptionSpec[] = [
 ];
 
 export function portHelp(): string {
-  return `${PORT_USAGE}\n\nLists every listener on PORT (TCP LISTEN, unconnected UDP) in every network namespace: the process,\nits command line, user, container and namespaces, and what SIGTERM does to it. --free stops\nthem through pidfds bound to their start time and reports when a bind on the port succeeds.\n\noptions:\n${usageLines(OPTIONS).join('\n')}\n`;
+  return `${PORT_USAGE}\n\nLists every listener on PORT (TCP LISTEN, unconnected UDP) in every network namespace: the process,\nits command line, user, container and namespaces, and what SIGTERM does to it. --free stops\nthem through pidfds bound to their start time and reports when a bind on the port succeeds.\n\nExit status: 0 when something listens (or --free freed the port), 1 when nothing listens (as lsof -i :PORT) or\nthe port was not freed, 2 on bad arguments.\n\noptions:\n${usageLines(OPTIONS).join('\n')}\n`;
 }
 
 const e = escapeControl;
@@ -182,7 +183,7 @@ export async function run(argv: string[], out: Output): Promise<number> {
   if (!p.flags.has('free')) {
     if (json) out.data(safeJson({ port, protocol: protocol ?? null, listeners }, 2) + '\n');
     else out.text(renderListeners(port, listeners, own, protocol, snapshot));
-    return 0;
+    return listeners.length > 0 ? 0 : 1;
   }
   if (!json) out.text(renderListeners(port, listeners, own, protocol, snapshot));
   if (listeners.length === 0) {
