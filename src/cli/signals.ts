@@ -6,6 +6,7 @@
 //   text:   `HH:MM:SS.mmm  sender[pid] → receiver[pid]  SIGTERM  SI_USER  delivered`
 //   --json: one SignalEvent per line (src/core/activity/types.ts).
 // Lost signals (a full ring buffer or reader queue) are reported on stderr, never hidden.
+import * as fs from 'node:fs';
 import { ActivityMonitor } from '../core/activity/monitor';
 import { matchesSignal, type SignalFilter } from '../core/activity/signalLog';
 import { signalLine } from '../core/activity/format';
@@ -44,6 +45,8 @@ export async function run(argv: string[], out: Output): Promise<number> {
   const filter: SignalFilter = {};
   const pids = parsePids(p.lists.get('pid'));
   if (pids) filter.pids = new Set(pids);
+  // said, as snapshot --pid says it; kept in the filter: a process may take the pid meanwhile
+  for (const pid of pids ?? []) if (!fs.existsSync(`/proc/${pid}`)) out.note(`warning: no process ${pid} (yet)\n`);
   const sigs = p.lists.get('signal');
   if (sigs) {
     filter.signals = sigs.map((s) => {

@@ -17,7 +17,7 @@ import { parseInteger, parseOptions, SELECT_OPTIONS, usageLines, type OptionSpec
 import { snapshotOptions } from './snapshot';
 import { keepBuffersAtPace, untilInterrupted } from './liveLoop';
 import type { Output } from './output';
-import { clockTime } from './common';
+import { clockTime, missingPids } from './common';
 
 /** The longest the first printed sample waits (and covers): rates at once, whatever the interval. */
 const FIRST_SAMPLE_MS = 1000;
@@ -116,7 +116,9 @@ export async function run(argv: string[], out: Output): Promise<number> {
       // a first sample only sets where rates count from (the tracer's counters, the queue depths):
       // printed, it would cover the moment since start, not an interval — `--count 1` showed nothing.
       // The first printed one covers at most FIRST_SAMPLE_MS, so a long interval shows rates at once
-      await monitor.sample(await takeSnapshot(snapOpts).catch(() => null));
+      const first = await takeSnapshot(snapOpts).catch(() => null);
+      if (first) for (const pid of missingPids(first, opts.pids)) out.note(`warning: no process ${pid} (yet)\n`);
+      await monitor.sample(first);
       let n = 0;
       while (!loop.stopped) {
         await loop.sleep(n === 0 ? Math.min(interval, FIRST_SAMPLE_MS) : interval);

@@ -23,7 +23,7 @@ import { plural } from '../core/kinds/kind';
 import { addTo } from '../core/collections';
 import { keepBuffersAtPace, untilInterrupted } from './liveLoop';
 import type { Output } from './output';
-import { clockTime } from './common';
+import { clockTime, missingPids } from './common';
 
 export const WATCH_USAGE = 'usage: ipc-inspector watch [--interval MS] [--json] [--kind KIND]... [--pid PID]... [--container NAME|ID]... [--no-native] [--all-processes] [--closed]';
 
@@ -178,6 +178,8 @@ export async function run(argv: string[], out: Output): Promise<number> {
       if (loop.stopped) break;
       // (said once: watching for a container that has not started yet is fine)
       if (prev === null) for (const c of unmatched) out.note(noContainerWarning(c));
+      // as snapshot --pid says: a pid that names no process is watched all the same (one may take it)
+      if (prev === null) for (const pid of missingPids(next, opts.pids)) out.note(`warning: no process ${pid} (yet)\n`);
       const diff = diffSnapshots(prev, next);
       if (json) {
         // one line, written in chunks: a first diff of millions of endpoints is longer than a string may be

@@ -101,6 +101,19 @@ describe('ipc-inspector CLI', { skip: cliNotBuilt }, () => {
     assert.ok(snap.processes.some((p) => p.pid === pipe.info.reader.pid));
   });
 
+  test('a --pid naming no process is said by the live commands too (watch, top, signals), and still followed', () => {
+    const none = 4_000_000; // above any pid_max
+    for (const args of [
+      ['top', '--json', '--no-tracer', '--count', '1', '--interval', '200', '--pid', String(none)],
+      ['signals', '--duration', '200', '--pid', String(none)],
+    ]) {
+      const r = cli(args);
+      if (args[0] === 'signals' && r.code === 1 && /cannot log signals/.test(r.stderr)) continue; // no tracer on this machine: said by activity.test.ts
+      assert.equal(r.code, 0, `${args[0]}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`^warning: no process ${none} \\(yet\\)$`, 'm'), `${args[0]}: ${r.stderr}`);
+    }
+  });
+
   test('snapshot --json --kind unix --pid A,B: socket pair peers, nothing of another kind', () => {
     const { a, b } = pair.info;
     const r = cli(['snapshot', '--json', '--kind', 'unix', '--pid', `${a.pid},${b.pid}`]);
