@@ -80,7 +80,9 @@ export async function main(argv: string[], out: Output = cliOutput()): Promise<n
       if (!c) return usageError(out, `unknown command ${JSON.stringify(rest[0])}`);
       return c.run(['--help'], out);
     }
-    out.text(HELP);
+    // no command is a usage error: the help goes where errors go (a script's stdout stays clean)
+    if (cmd === undefined) out.note(HELP);
+    else out.text(HELP);
     return cmd === undefined ? 2 : 0;
   }
   if (cmd === '--version' || cmd === '-V' || cmd === 'version') {
@@ -101,7 +103,7 @@ export async function main(argv: string[], out: Output = cliOutput()): Promise<n
 }
 
 export function usageError(out: Output, message: string, cmd?: string): number {
-  out.note(`ipc-inspector${cmd ? ' ' + cmd : ''}: ${escapeControl(message)} (see \`ipc-inspector help\`)\n`);
+  out.note(`ipc-inspector${cmd ? ' ' + cmd : ''}: ${escapeControl(message)} (see \`ipc-inspector ${cmd ? `${cmd} --help` : 'help'}\`)\n`);
   return 2;
 }
 

@@ -81,7 +81,8 @@ export const CLI_PEEK_MAX_BYTES = 16 * 1024 * 1024;
 /** The text form. Ids, notes and explanations carry names other users chose: every line is escaped. */
 function printText(out: Output, ch: Channel, r: PeekResult): void {
   const w = (s: string) => out.text(escapeControl(s) + '\n');
-  w(`${ch.id} (${ch.kind}) read ${r.at} via ${r.method}`);
+  // 'none': nothing was read (a listener has no data; a socket that cannot be peeked says why below)
+  w(`${ch.id} (${ch.kind}) ${r.method === 'none' ? `looked at ${r.at}: nothing read` : `read ${r.at} via ${r.method}`}`);
   switch (r.type) {
     case 'messages':
       if (r.before) w(`before: ${r.before.messages} messages, ${r.before.bytes} bytes`);

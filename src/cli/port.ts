@@ -22,7 +22,7 @@ import { parseInteger, parseOptions, UsageError, usageLines, type OptionSpec } f
 import type { Output } from './output';
 import { REFUSED_TO_ROOT } from '../core/snapshotWarnings';
 
-export const PORT_USAGE = 'usage: ipc-inspector port <PORT> [--protocol tcp|udp] [--json] [--free [--signal-timeout MS] [--yes]]';
+export const PORT_USAGE = 'usage: ipc-inspector port <PORT> [--protocol tcp|udp] [--json] [--no-native] [--free [--signal-timeout MS] [--yes]]';
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'protocol', type: 'value', metavar: 'tcp|udp', help: 'only TCP listeners or only unconnected UDP sockets (default: both)' },

@@ -235,9 +235,11 @@ describe('ipc-inspector CLI', { skip: cliNotBuilt }, () => {
     const w = cli(['watch', '--help']);
     assert.equal(w.code, 0);
     assert.match(w.stdout, /--interval/);
+    // no command: a usage error, its help where errors go
     const none = cli([]);
     assert.equal(none.code, 2);
-    assert.match(none.stdout, /usage:/);
+    assert.match(none.stderr, /usage:/);
+    assert.equal(none.stdout, '');
   });
 
   test('--pid naming no process: said on stderr, and exit 1 when none of the pids exists (as lsof -p); the JSON on stdout stays the snapshot', () => {
