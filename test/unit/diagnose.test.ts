@@ -131,6 +131,16 @@ describe('healthy services raise nothing', () => {
     assert.deepEqual([eof.id], ['no-other-end:no-writer:pipe:900']);
     // what no fd table shows is said: an end in flight over a Unix socket (SCM_RIGHTS)
     assert.ok(eof.evidence.some((e) => e.label === 'unless' && /write end is in flight.*SCM_RIGHTS/.test(e.text)), JSON.stringify(eof.evidence));
+    // the BPF walk's count of open ends settles it either way: no write end anywhere (EOF, said without an "unless")…
+    const counted = (open: boolean) => times(2).map((t) => snap(procs.slice(1), orphans.map((c) => (c.id === 'pipe:900' ? { ...c, readEndOpen: true, writeEndOpen: open } : c)), t));
+    const [closed] = runOver(counted(false));
+    assert.match(closed.title, /and no writer: they read EOF$/);
+    assert.equal(closed.evidence.find((e) => e.label === 'in the kernel')?.text, 'no open write end anywhere: none in flight, none in any fd table');
+    assert.ok(!closed.evidence.some((e) => e.label === 'unless' || e.label === 'in flight'), JSON.stringify(closed.evidence));
+    // …or a write end open outside every fd table: in flight (or the kernel's), so no EOF yet
+    const [flying] = runOver(counted(true));
+    assert.equal(flying.severity, 'info');
+    assert.match(flying.title, /no writer in any fd table, but the kernel counts an open write end: it is in flight .*; they do not read EOF yet$/);
   });
 
   test('nginx: master and workers share the 0.0.0.0:80 and [::]:80 listeners (dual stack), socketpairs to each worker', () => {
