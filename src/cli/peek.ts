@@ -139,6 +139,8 @@ export async function run(argv: string[], out: Output): Promise<number> {
     const ch = channelOf(snap, id);
     const procs = new Map<number, ProcessInfo>(snap.processes.map((p) => [p.pid, p]));
     const r = await peekChannel(ch, procs, { maxBytes, offset });
+    // values and attributes have no offset: said rather than ignored
+    if (offset > 0 && r.type !== 'bytes' && r.type !== 'messages') out.note(`note: --offset does not apply to ${ch.kind}: its ${r.type === 'semaphores' ? 'values are' : r.type === 'mq-attributes' ? 'attributes are' : 'facts are'} read whole\n`);
     if (args.flags.has('json')) out.data(safeJson(peekToJson(r), 2) + '\n');
     else printText(out, ch, r);
     return 0;
