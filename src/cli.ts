@@ -75,7 +75,9 @@ examples:
 export async function main(argv: string[], out: Output = cliOutput()): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
-    if (cmd === 'help' && rest.length > 0 && rest[0] !== 'help' && rest[0] !== '--help' && rest[0] !== '-h') {
+    // `help peek`, `--help peek`: that command's help; one command at most
+    if (rest.length > 1) return usageError(out, `unexpected argument ${JSON.stringify(rest[1])}`);
+    if (cmd !== undefined && rest.length > 0 && rest[0] !== 'help' && rest[0] !== '--help' && rest[0] !== '-h') {
       const c = Object.prototype.hasOwnProperty.call(COMMANDS, rest[0]) ? COMMANDS[rest[0]] : undefined;
       if (!c) return usageError(out, `unknown command ${JSON.stringify(rest[0])}`);
       return c.run(['--help'], out);
@@ -86,6 +88,7 @@ export async function main(argv: string[], out: Output = cliOutput()): Promise<n
     return cmd === undefined ? 2 : 0;
   }
   if (cmd === '--version' || cmd === '-V' || cmd === 'version') {
+    if (rest.length > 0) return usageError(out, `unexpected argument ${JSON.stringify(rest[0])}`);
     out.text(version() + '\n');
     return 0;
   }
