@@ -316,6 +316,8 @@ export async function run(argv: string[], out: Output): Promise<number> {
   // does; the same for --container naming no container
   const missing = missingPids(snap, opts.pids);
   const status = noAskedPidExists(opts.pids, missing) || (containers && noContainer.length === containers.length) ? 1 : 0;
+  // the JSON carries them too: a script reading only stdout learns why nothing is listed
+  for (const pid of missing) snap.warnings.push(`no process ${pid}`);
   if (p.flags.has('json')) {
     // in chunks (the whole document as one string would double the CLI's peak memory), each
     // escaped as safeJson escapes (terminal controls, bidi and line separators as \uXXXX)
@@ -324,7 +326,8 @@ export async function run(argv: string[], out: Output): Promise<number> {
     for (const chunk of tableChunks(snap, { processes: opts.processes === 'all', folded: p.flags.has('closed') })) out.text(chunk);
     for (const line of notes(snap)) out.note(line + '\n');
   }
-  for (const pid of missing) out.note(`warning: no process ${pid}\n`);
+  // (the table's notes said them already, from the warnings)
+  if (p.flags.has('json')) for (const pid of missing) out.note(`warning: no process ${pid}\n`);
   for (const c of noContainer) out.note(noContainerWarning(c));
   return status;
 }
