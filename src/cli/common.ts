@@ -18,10 +18,22 @@ export function fail(out: Output, cmd: string, error: unknown): number {
   return code === 'EINVAL' || code === 'EUSAGE' ? 2 : 1;
 }
 
-/** Classic hexdump lines: offset, 16 hex bytes, printable ASCII ('.' otherwise); made as they are read (16 MiB is a million lines). */
+/**
+ * Classic hexdump lines: offset, 16 hex bytes, printable ASCII ('.' otherwise); made as they are
+ * read (16 MiB is a million lines). Rows equal to the one before are one `*`, as `hexdump -C`
+ * prints them (a page of zeros is three lines), and the last row is always shown, so the end shows.
+ */
 export function* hexdump(data: Buffer, baseOffset = 0): Generator<string> {
+  let starred = false;
   for (let i = 0; i < data.length; i += 16) {
     const row = data.subarray(i, i + 16);
+    const last = i + 16 >= data.length;
+    if (i > 0 && !last && row.length === 16 && row.equals(data.subarray(i - 16, i))) {
+      if (!starred) yield '*';
+      starred = true;
+      continue;
+    }
+    starred = false;
     const hex = Array.from(row, (b) => b.toString(16).padStart(2, '0')).join(' ');
     const text = Array.from(row, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
     yield `${(baseOffset + i).toString(16).padStart(8, '0')}  ${hex.padEnd(47)}  |${text}|`;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { byContainer, COLUMN_MAX, ENDPOINT_GROUPS_MAX, LIST_CELL_MAX, renderTable, tableChunks } from '../../src/cli/snapshot';
 import { displayWidth } from '../../src/cli/width';
+import { hexdump } from '../../src/cli/common';
 import type { Channel, ProcessInfo } from '../../src/core/model';
 import { snapshotOf } from './helpers';
 
@@ -216,4 +217,18 @@ test('a shared file mapping unlinked while mapped says so in its row (lsof print
   const cellOf = (inode: number) => lines.find((l) => l.startsWith(`file-shm:8:1:${inode} `))!.slice(at).split(/\s+/)[0];
   assert.equal(cellOf(1), 'yes');
   assert.equal(cellOf(2), 'no');
+});
+
+test('hexdump: rows equal to the one before are one `*` (as hexdump -C), and the last row always shows', () => {
+  const data = Buffer.concat([Buffer.from('abcdefghijklmnop'), Buffer.alloc(64), Buffer.from('xy')]);
+  const lines = [...hexdump(data, 0x100)];
+  assert.deepEqual(
+    lines.map((l) => l.slice(0, 8)),
+    ['00000100', '00000110', '*', '00000150'],
+  );
+  assert.match(lines[3], /^00000150  78 79 +\|xy\|$/);
+  // a run up to the end: its last row is shown, so the length is seen
+  assert.deepEqual([...hexdump(Buffer.alloc(64))].map((l) => l.slice(0, 8)), ['00000000', '*', '00000030']);
+  // nothing collapses without a repeat
+  assert.equal([...hexdump(Buffer.from('0123456789abcdef0123456789abcdeX'))].length, 2);
 });
