@@ -230,7 +230,9 @@ export class Provenance implements vscode.Disposable {
       seen.add(p);
       const roots = this.roots.get(p);
       if (roots?.length) return { kind: roots[0].kind, label: this.rootLabel(roots[0]), rootPid: p };
-      const own = this.own?.vscode.get(p);
+      // an ancestor of the server (what started it: a shell, `npm start`) is VS Code's to keep, but
+      // its other children (a demo beside the server, the shell's jobs) are not VS Code's
+      const own = p !== pid && this.own?.aboveServer?.has(p) ? undefined : this.own?.vscode.get(p);
       if (own !== undefined) {
         if (p === pid) return { kind: 'vscode', label: `VS Code: ${shortOwn(pid, own)}`, rootPid: p, detail: own };
         // below VS Code's own processes and no terminal/task/debug root on the way: what an

@@ -173,7 +173,8 @@ before(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-origin-'));
   const PTS = 34816;
   fake({ pid: 1, ppid: 0, sid: 1, comm: 'init' });
-  fake({ pid: 50, ppid: 1, sid: 50, comm: 'code-server', children: [100] });
+  fake({ pid: 50, ppid: 1, sid: 50, comm: 'code-server', children: [100, 60] });
+  fake({ pid: 60, ppid: 50, sid: 50, comm: 'demo' }); // started beside the server by what started it
   fake({ pid: 100, ppid: 50, sid: 50, cmd: ['node', 'out/node/entry.js'], children: [110, 111, 112, 113, 114] });
   fake({ pid: 110, ppid: 100, sid: 50, cmd: ['node', 'bootstrap-fork', '--type=extensionHost'], children: [131] });
   fake({ pid: 111, ppid: 100, sid: 50, cmd: ['node', 'bootstrap-fork', '--type=extensionHost'], children: [130] });
@@ -210,6 +211,9 @@ describe('vscodeOrigins on a fake code-server tree', () => {
     assert.equal((await o.origin(113)).vscode, 'the VS Code file watcher');
     assert.match((await o.origin(114)).vscode!, /VS Code server process \(helper\)/);
     assert.match((await o.origin(140)).vscode!, /started by the VS Code file watcher/);
+    // what started the server is kept apart: its other children (a demo beside the server) are not VS Code's
+    assert.deepEqual([...(o.aboveServer ?? [])], [50]);
+    assert.deepEqual(await o.origin(60), {});
   });
   test('terminal shells and what runs in them are the user\'s, also a terminal opened after the walk', async () => {
     const o = await vscodeOrigins(110, root);

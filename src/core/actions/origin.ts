@@ -112,6 +112,11 @@ export const STARTED_IN_SESSION = 'your terminal session';
 export interface Origins {
   /** VS Code's own processes found (pid → label). Empty outside VS Code. */
   readonly vscode: ReadonlyMap<number, string>;
+  /**
+   * Those of them that started the server (its ancestors: a shell, `npm start`, sshd): VS Code's
+   * to keep alive, but what else they started is not VS Code's. Empty outside VS Code.
+   */
+  readonly aboveServer?: ReadonlySet<number>;
   origin(pid: number): Promise<ProcessOrigin>;
 }
 
@@ -181,6 +186,7 @@ export async function vscodeOrigins(selfPid: number = process.pid, procRoot = '/
   const isTerminal = (st: StatLite) => st.pid === st.sid && st.tty !== 0 && server !== undefined && st.sid !== server.sid;
   return {
     vscode: own,
+    aboveServer: above,
     async origin(pid: number): Promise<ProcessOrigin> {
       const label = own.get(pid);
       if (label) return { vscode: label };
