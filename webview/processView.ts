@@ -51,13 +51,29 @@ export const signalLog = createSignalLogSection();
 procSection.append(signalLog.section);
 
 /** Test driver: fill the form and press Send. */
+/** What the send form holds (`SIGNAL|VALUE`), for the tests' report. */
+export function signalFormText(): string {
+  return `${signalField.value}|${valueField.value}`;
+}
+
 export function driveSignal(signal: string, value: string): void {
   signalField.value = signal;
   valueField.value = value;
   sendButton.click();
 }
 
+/** The process (`pid:startTime`) the send form was last shown for: a signal typed for one is never left in the form of another. */
+let formFor: string | undefined;
+
 export function renderProcess(p: ProcessView): void {
+  const shown = `${p.pid}:${p.startTime}`;
+  if (formFor !== undefined && formFor !== shown) {
+    signalField.value = valueField.value = page.state.signal = page.state.value = '';
+    setText(signalResult, '');
+    setText(signalHint, '');
+    save();
+  }
+  formFor = shown;
   procSection.hidden = false;
   chanSection.hidden = true;
   setText(titleEl, processLabel(p.pid, { comm: p.comm, threadOf: p.threadOf } as Parameters<typeof processLabel>[1]));

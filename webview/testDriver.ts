@@ -4,7 +4,7 @@ import type { HostMessage } from '../src/webviews/inspector/protocol';
 import { chanFacts, holdersEl, peekButton } from './channelView';
 import { descEl, noticeEl, statusEl, titleEl } from './page';
 import { peekOut } from './peekView';
-import { driveSignal, procChannels, procFacts, signalLog, signalResult, signalTable } from './processView';
+import { driveSignal, signalFormText, procChannels, procFacts, signalLog, signalResult, signalTable } from './processView';
 import { page, post } from './state';
 import { problemTexts } from './problemsView';
 
@@ -30,6 +30,7 @@ export function report(view: string): void {
   texts.push(`actions:${['peek-button', 'send-signal', 'receive-mq', 'offset-input'].filter((id) => (document.getElementById(id)?.getClientRects().length ?? 0) > 0).join(',')}`);
   texts.push(`description:${descEl.textContent ?? ''}`);
   texts.push(`savedStart:${page.state.startTime ?? ''}`);
+  texts.push(`signalForm:${signalFormText()}`);
   texts.push(`history:${page.state.history.length}`);
   // the depth chart: its legend, and where each line ends (0 is the top, 100 the bottom)
   const chart = document.getElementById('chart');

@@ -157,6 +157,10 @@ describe('Inspector panel', function () {
       if (api.source.current?.capabilities.native) {
         await waitFor('SIGRTMIN recorded', () => /signo=34 .*value=42/.test(fs.readFileSync(record, 'utf8')), 15_000);
       }
+      await rendered('the form keeps what was sent', (r) => r.texts.includes('signalForm:SIGRTMIN|42'));
+      // the panel moved to another process: a signal typed for one is never left in the form for another
+      await vscode.commands.executeCommand('ipcInspector.openInspector', { pid: process.pid });
+      await rendered('another process, its form empty', (r) => r.texts.some((t) => t.startsWith('title:') && t.includes(`[${process.pid}]`)) && r.texts.includes('signalForm:|'));
     } finally {
       await vscode.commands.executeCommand(CMD, 'confirm', undefined);
     }
