@@ -927,3 +927,28 @@ describe('worker hook', () => {
     assert.equal((JSON.parse(hook.run(snap([a], [], t4 + 1000))) as DiagnosisDelta).full, true);
   });
 });
+
+describe('queue not draining: a queue raised while it rose stays raised while it does not go down', () => {
+  const rule = RULES.filter((r) => r.id === 'queue-not-draining');
+  const consumer = proc(21, { comm: 'consumer', state: 'T' });
+  const queue = (messages: number, lastRecvTime = '2026-11-30T09:00:00.000Z'): Channel => ({
+    id: 'sysv-msg:7', kind: 'sysv-msg', key: 0x70, msqid: 7, messages, bytes: messages * 1024, maxBytes: 8192, lastSendPid: 20, lastRecvPid: 21,
+    uid: 0, owner: 'root', mode: '0600', lastSendTime: null, lastRecvTime, endpoints: [],
+  });
+  const T = Date.parse('2026-11-30T10:00:00.000Z');
+  const run = (depths: number[], recv: (i: number) => string | undefined = () => undefined) =>
+    runOver(depths.map((m, i) => snap([proc(20), consumer], [queue(m, recv(i))], T + i * 500)), rule);
+
+  test('full (8 of 8 messages, rising no more): still raised, since it first rose; gone once it drains', () => {
+    assert.equal(run([2, 4, 6]).length, 1, 'rising: raised');
+    const [full] = run([2, 4, 6, 8, 8, 8]);
+    assert.ok(full, 'at its limit it rises no more, and is still not draining');
+    assert.equal(full.severity, 'warning');
+    assert.match(full.title, /^SysV message queue .* is not draining \(now 8 messages, rising no more and no lower\): consumer\[21\] is stopped/);
+    assert.equal(full.since, new Date(T).toISOString());
+    assert.match(full.evidence.find((e) => e.label === 'depth')!.text, /^8 → 8 messages: it rose, and has not gone down since/);
+    // drained a little, or received from (SysV's last receive moved): no longer raised
+    assert.deepEqual(run([2, 4, 6, 8, 8, 7]), []);
+    assert.deepEqual(run([2, 4, 6, 8, 8, 8], (i) => (i === 5 ? '2026-11-30T10:00:02.500Z' : undefined)), []);
+  });
+});

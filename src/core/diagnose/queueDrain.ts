@@ -2,6 +2,8 @@
 // POSIX queue) that rose at each of the last refreshes, with how fast and what the consumer is
 // doing: dead, stopped, sleeping on something else, or running but slower than the producer.
 // For SysV queues the last-receive time tells whether anyone received at all in the window.
+// Once raised, a queue stays raised while it does not go down: one that filled to its limit stops
+// rising (its senders block or get EAGAIN), and that is when it matters most.
 import type { Channel } from '../model';
 import type { Evidence } from './evidence';
 import { scan, type Depth } from './scan';
@@ -9,8 +11,20 @@ import type { EvidenceItem, Explanation, ProblemDraft, Severity } from './proble
 import { activity, chanLabel, defineRule, duration, isRunning, iso, listLabel, peek, procLabel, revealChannel, revealProcess, signal, type HistoryEntry, type RuleContext } from './rule';
 import type { SnapshotIndex } from './snapshotIndex';
 
-/** Channel id → depth, for channels with something queued at that refresh. */
-type Memo = ReadonlyMap<string, Depth>;
+/** Per refresh: channel id → depth, for channels with something queued; and the raised ones, since when (ms). */
+interface Memo {
+  depths: ReadonlyMap<string, Depth>;
+  raised: ReadonlyMap<string, number>;
+}
+
+/** A queue to raise: rising at each of the last refreshes, or raised before and not lower since (`stalledSince`). */
+interface Found {
+  ch: Channel;
+  depths: { at: number; d: Depth }[];
+  stalledSince?: number;
+  /** Raised since (ms): the first refresh of its streak of refreshes raised. */
+  since: number;
+}
 
 /** Refreshes (this one included) over which a queue must have risen at every step. */
 export const RISING_SAMPLES = 3;
@@ -25,7 +39,7 @@ function rising(ctx: RuleContext, history: readonly HistoryEntry<Memo>[]): { ch:
   const need = RISING_SAMPLES - 1;
   if (history.length < need) return [];
   const out: { ch: Channel; depths: { at: number; d: Depth }[] }[] = [];
-  const last = history[history.length - 1].memo;
+  const last = history[history.length - 1].memo.depths;
   if (last.size === 0) return out;
   for (const { ch, d } of depths(ctx).values()) {
     const prev = last.get(ch.id);
@@ -34,7 +48,7 @@ function rising(ctx: RuleContext, history: readonly HistoryEntry<Memo>[]): { ch:
     let ok = true;
     for (let i = 0; i < need; i++) {
       const h = history[history.length - 1 - i];
-      const x = h.memo.get(ch.id);
+      const x = h.memo.depths.get(ch.id);
       if (!x || x.depth >= depths[depths.length - 1].d.depth) {
         ok = false;
         break;
@@ -44,6 +58,25 @@ function rising(ctx: RuleContext, history: readonly HistoryEntry<Memo>[]): { ch:
     if (ok) out.push({ ch, depths: depths.reverse() });
   }
   return out;
+}
+
+/** Rising queues, and those raised at the last refresh that are not lower now (nor received from, for SysV). */
+function found(ctx: RuleContext, history: readonly HistoryEntry<Memo>[]): Found[] {
+  return ctx.index.cached('queue-not-draining', () => {
+    const last = history[history.length - 1];
+    const out: Found[] = rising(ctx, history).map((r) => ({ ...r, since: last?.memo.raised.get(r.ch.id) ?? r.depths[0].at }));
+    if (!last || last.memo.raised.size === 0) return out;
+    const now = depths(ctx);
+    const seen = new Set(out.map((f) => f.ch.id));
+    for (const [id, since] of last.memo.raised) {
+      const cur = now.get(id);
+      const prev = last.memo.depths.get(id);
+      if (seen.has(id) || !cur || !prev || cur.d.depth < prev.depth) continue;
+      if (cur.ch.kind === 'sysv-msg' && cur.d.recvTime !== prev.recvTime) continue; // someone received
+      out.push({ ch: cur.ch, depths: [{ at: last.at, d: prev }, { at: ctx.now, d: cur.d }], stalledSince: last.at, since });
+    }
+    return out;
+  });
 }
 
 /** Who should be consuming: the socket's holders, the queue's readers, or a SysV queue's last receiver. */
@@ -81,7 +114,7 @@ export const queueDrain = defineRule<Memo>({
   wants(ctx, history) {
     const pids = new Set<number>();
     const live = new Set<number>();
-    for (const r of rising(ctx, history)) {
+    for (const r of found(ctx, history)) {
       for (const p of consumers(ctx.index, r.ch)) {
         pids.add(p);
         live.add(p);
@@ -92,12 +125,14 @@ export const queueDrain = defineRule<Memo>({
   remember(input) {
     const m = new Map<string, Depth>();
     for (const [id, x] of depths(input)) m.set(id, x.d);
-    return m;
+    const raised = new Map<string, number>();
+    for (const f of found(input, input.history)) raised.set(f.ch.id, f.since);
+    return { depths: m, raised };
   },
   run(input) {
     const { index, evidence: ev, history } = input;
     const out: ProblemDraft[] = [];
-    for (const { ch, depths } of rising(input, history)) {
+    for (const { ch, depths, stalledSince, since } of found(input, history)) {
       const first = depths[0];
       const last = depths[depths.length - 1];
       const secs = Math.max(0.001, (last.at - first.at) / 1000);
@@ -105,10 +140,13 @@ export const queueDrain = defineRule<Memo>({
       const rate = (last.d.depth - first.d.depth) / secs;
       const cons = consumers(index, ch);
       const live = cons.filter((p) => aliveIn(index, ev, p));
-      const evidence: EvidenceItem[] = [
-        { label: 'depth', text: depths.map((x) => x.d.depth).join(' → ') + ` ${unit} over ${duration(last.at - first.at)}`, source: 'earlier snapshots' },
-        { label: 'rate', text: `+${rate >= 10 ? Math.round(rate) : rate.toFixed(1)} ${unit}/s`, source: 'earlier snapshots' },
-      ];
+      const evidence: EvidenceItem[] =
+        stalledSince === undefined
+          ? [
+              { label: 'depth', text: depths.map((x) => x.d.depth).join(' → ') + ` ${unit} over ${duration(last.at - first.at)}`, source: 'earlier snapshots' },
+              { label: 'rate', text: `+${rate >= 10 ? Math.round(rate) : rate.toFixed(1)} ${unit}/s`, source: 'earlier snapshots' },
+            ]
+          : [{ label: 'depth', text: `${first.d.depth} → ${last.d.depth} ${unit}: it rose, and has not gone down since (a queue at its limit rises no more: its senders block or fail)`, source: 'earlier snapshots' }];
       let severity: Severity = 'warning';
       let doing: string;
       if (live.length === 0) {
@@ -125,7 +163,10 @@ export const queueDrain = defineRule<Memo>({
         }
         if (!stopped && receiving) severity = 'info';
       }
-      const title = `${chanLabel(ch)} is not draining (+${rate >= 10 ? Math.round(rate) : rate.toFixed(1)} ${unit}/s, now ${last.d.depth}): ${doing}`;
+      const title =
+        stalledSince === undefined
+          ? `${chanLabel(ch)} is not draining (+${rate >= 10 ? Math.round(rate) : rate.toFixed(1)} ${unit}/s, now ${last.d.depth}): ${doing}`
+          : `${chanLabel(ch)} is not draining (now ${last.d.depth} ${unit}, rising no more and no lower): ${doing}`;
       const stoppedPids = live.filter((p) => stateOf(index, ev, p) === 'T');
       out.push({
         id: `queue-not-draining:${ch.id}`,
@@ -142,7 +183,7 @@ export const queueDrain = defineRule<Memo>({
           ...peek(ch),
           ...stoppedPids.flatMap((p) => signal(index, p, 'SIGCONT', 'it is stopped; continuing it lets it consume', ev)),
         ],
-        since: iso(first.at),
+        since: iso(since),
       });
     }
     return out;
