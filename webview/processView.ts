@@ -43,7 +43,7 @@ procSection.append(
   h('h2', {}, 'Signals'),
   h('p', { class: 'desc' }, 'Every signal with this process\u2019s disposition (from /proc/PID/status and its signalfds) and the kernel\u2019s default action. SIGKILL and SIGSTOP can be neither caught, blocked nor ignored.'),
   h('div', { class: 'row' }, filterBox),
-  signalTable,
+  h('div', { class: 'scroll-x' }, signalTable),
   h('h2', {}, 'Channels held'), procChannels,
 );
 /** Live activity: the signals it received and sent (webview/signalLog.ts). */

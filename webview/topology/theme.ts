@@ -40,7 +40,7 @@ export function readTheme(): Theme {
     family: {
       pipe: v(st, '--vscode-charts-blue', '#3794ff'),
       socket: v(st, '--vscode-charts-green', '#89d185'),
-      queue: v(st, '--vscode-charts-orange', '#d18616'),
+      queue: v(st, '--vscode-symbolIcon-eventForeground', '#d18616'), // solid in every theme: Dark Modern's charts.orange is a 33% tint
       shm: v(st, '--vscode-charts-purple', '#b180d7'),
       sem: v(st, '--vscode-charts-yellow', '#cca700'),
     },
