@@ -457,3 +457,29 @@ describe('topology: a channel held through very many fds (a dup-bomb)', () => {
     assert.deepEqual(searched(projected), searched(snap.channels), 'and so is a search by a holder\'s name');
   });
 });
+
+describe('layout: a refresh that changes links between placed nodes barely moves the map', () => {
+  it('one link gone: only its ends and their neighbours may move; every other node stays where it was (a click still lands on it)', async () => {
+    const { Layout } = await import('../../webview/topology/layout');
+    const g1 = buildTopology(input(demo1));
+    assert.ok(g1.edges.length > 2, 'a map with links');
+    const layout = new Layout();
+    layout.setGraph(g1, null);
+    while (!layout.settled) layout.step();
+    const before = layout.positions();
+    const g2: TopoGraph = { ...g1, edges: g1.edges.slice(1) };
+    assert.equal(layout.setGraph(g2, g1), true, 'a structural change');
+    while (!layout.settled) layout.step();
+    const after = layout.positions();
+    // the ends of the link gone, and their neighbours, may move; no other node does
+    const near = new Set([g1.edges[0].source, g1.edges[0].target]);
+    for (const e of g1.edges) if (near.has(e.source) || near.has(e.target)) near.add(e.source).add(e.target);
+    let moved = 0;
+    g2.nodes.forEach((n, k) => {
+      const d = Math.hypot(after[2 * k] - before[2 * k], after[2 * k + 1] - before[2 * k + 1]);
+      if (!near.has(n.id)) assert.ok(d < 0.01, `${n.id}, untouched by the change, moved ${d.toFixed(1)} px`);
+      else moved++;
+    });
+    assert.ok(moved < g2.nodes.length, 'some nodes were held');
+  });
+});

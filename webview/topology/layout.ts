@@ -20,6 +20,8 @@ export class Layout {
   private sim: Simulation<SimNode, SimLink> | null = null;
   private nodes: SimNode[] = [];
   private readonly known = new Map<string, SimNode>();
+  /** Nodes held where they were while a small change settles (released once it has). */
+  private pinned: SimNode[] = [];
   /** Ticks run for the current graph, for the stats. */
   ticks = 0;
 
@@ -118,15 +120,44 @@ export class Layout {
       .alphaMin(0.004)
       .alphaDecay(many ? 0.05 : 0.0228)
       .stop();
-    // a first layout starts hot; an expansion or a new channel only stirs it
+    // a first layout starts hot; an expansion stirs it, as much as it adds
     const share = nodes.length ? fresh / nodes.length : 1;
-    this.sim.alpha(prev && share < 0.5 ? Math.max(0.25, share) : 1);
+    this.sim.alpha(!prev || share >= 0.5 ? 1 : Math.max(0.12, share));
+    // A small change moves only what it touches: the new nodes, the ends of links that came or
+    // went, and their neighbours; every other node is held where it is until the layout settles.
+    // (A busy machine changes links at every refresh: the whole map drifted 20–60 px each time,
+    // and a click missed its node.)
+    this.releasePins();
+    if (prev && share < 0.5) {
+      const prevEdges = new Set(prev.edges.map((e) => e.id));
+      const nowEdges = new Set(g.edges.map((e) => e.id));
+      const touched = new Set<string>();
+      for (const e of g.edges) if (!prevEdges.has(e.id)) touched.add(e.source).add(e.target);
+      for (const e of prev.edges) if (!nowEdges.has(e.id)) touched.add(e.source).add(e.target);
+      for (const n of nodes) if (!prevPos.has(n.id)) touched.add(n.id);
+      for (const id of [...touched]) for (const x of neighbours.get(id) ?? []) touched.add(x);
+      for (const n of nodes) {
+        if (touched.has(n.id) || n.fx != null || n.x === undefined) continue;
+        n.fx = n.x;
+        n.fy = n.y;
+        this.pinned.push(n);
+      }
+    }
     this.ticks = 0;
     return true;
   }
 
   get settled(): boolean {
     return !this.sim || this.sim.alpha() < this.sim.alphaMin();
+  }
+
+  /** Lets the nodes held during a small change go (where they are: the layout no longer moves). */
+  private releasePins(): void {
+    for (const n of this.pinned) {
+      n.fx = null;
+      n.fy = null;
+    }
+    this.pinned = [];
   }
 
   get alpha(): number {
@@ -141,6 +172,7 @@ export class Layout {
       this.sim.tick();
       this.ticks++;
     } while (!this.settled && performance.now() - t0 < SLICE_MS);
+    if (this.settled) this.releasePins();
     return performance.now() - t0;
   }
 
@@ -157,6 +189,8 @@ export class Layout {
   drag(id: string, x: number, y: number, release: boolean): void {
     const n = this.known.get(id);
     if (!n) return;
+    // a drag moves the map as a whole again
+    this.releasePins();
     if (release) {
       n.fx = null;
       n.fy = null;
@@ -170,6 +204,7 @@ export class Layout {
   }
 
   reset(): void {
+    this.pinned = [];
     this.known.clear();
     this.nodes = [];
     this.sim?.stop();
