@@ -62,6 +62,13 @@ export function driveSignal(signal: string, value: string): void {
   sendButton.click();
 }
 
+/** `3 h 2 min ago`, `5 s ago`. */
+function ago(iso: string): string {
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+  return `${d ? `${d} d ${h} h` : h ? `${h} h ${m} min` : m ? `${m} min ${s % 60} s` : `${s} s`} ago`;
+}
+
 /** The process (`pid:startTime`) the send form was last shown for: a signal typed for one is never left in the form of another. */
 let formFor: string | undefined;
 
@@ -98,7 +105,7 @@ export function renderProcess(p: ProcessView): void {
     ['User', userText(p)],
     ['State', p.state],
     ['Threads', String(p.threads)],
-    ['Start time', `${p.startTime} ticks after boot (signals are bound to it)`],
+    ['Start time', `${p.startedAt ? `${new Date(p.startedAt).toLocaleString()} (${ago(p.startedAt)}) \u2014 ` : ''}${p.startTime} ticks after boot (signals are bound to it)`],
     ['Traced by', p.tracerComm !== undefined ? pidLink(p.tracerPid, p.tracerComm, 'tracer-link') : p.tracerPid ? `[${p.tracerPid}]` : 'not traced'],
     ['Queued signals', p.queued !== null ? `${p.queued} of ${p.queueLimit ?? '?'} (per user)` : undefined],
     ...(p.errors ?? []).map((e): [string, string] => [`${e.field}`, `${e.code === 'EFBIG' ? "cut at the scan's bounds" : 'unknown'} (${e.code} from ${e.syscall})`]),

@@ -15,3 +15,17 @@ export function isZombie(p: { state: string; threads: number }): boolean {
 export function isKernelThread(p: { pid: number; ppid?: number; cmdline?: readonly string[] }): boolean {
   return (p.pid === 2 || p.ppid === 2) && (p.cmdline?.length ?? 0) === 0;
 }
+
+/** USER_HZ: the unit of /proc/PID/stat's start time (100 on every Linux architecture /proc serves). */
+const USER_HZ = 100;
+
+/** When a process started, from its start time (clock ticks after boot) and the boot time (`/proc/stat` btime, s since the epoch). */
+export function startInstant(startTime: number, bootSeconds: number): Date {
+  return new Date(Math.round((bootSeconds + startTime / USER_HZ) * 1000));
+}
+
+/** The boot time in `/proc/stat`'s text (`btime N`, s since the epoch), or null. */
+export function bootSecondsIn(procStat: string): number | null {
+  const m = /^btime (\d+)$/m.exec(procStat);
+  return m ? Number(m[1]) : null;
+}

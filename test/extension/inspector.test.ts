@@ -133,6 +133,8 @@ describe('Inspector panel', function () {
     await vscode.commands.executeCommand('ipcInspector.openInspector', { pid });
     const view = await rendered('process view', (r) => r.texts.some((t) => t.startsWith('title:') && t.includes(`[${pid}]`)) && r.texts.some((t) => /^signals:[1-9]/.test(t)));
     assert.equal(view.imgCount, 0);
+    // when it started, as a time and an age, beside the ticks signals are bound to
+    assert.ok(view.texts.some((t) => /^procFact:Start time=.+ \((\d+ (s|min \d+ s|h \d+ min|d \d+ h)) ago\) — \d+ ticks after boot/.test(t)), view.texts.filter((t) => t.startsWith('procFact:')).join(' | '));
     await vscode.commands.executeCommand(CMD, 'drive', { action: 'sendSignal', signal: 'SIGUSR1' });
     await waitFor('SIGUSR1 recorded', () => fs.existsSync(record) && /signo=10\b/.test(fs.readFileSync(record, 'utf8')), 15_000);
     const done = await rendered('signal result', (r) => r.texts.some((t) => t.startsWith('signalResult:sent SIGUSR1')));

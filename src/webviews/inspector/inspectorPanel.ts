@@ -25,6 +25,7 @@ import type { Ui } from '../../ui';
 import { inspectorActivity } from './activitySource';
 import { problemViews, type TargetProblems } from './problemViews';
 import { disposeAll, initPanel, panelWebviewOptions, type PanelPage } from '../panelShell';
+import { bootSecondsIn, startInstant } from '../../core/processState';
 import {
   INSPECTOR_VIEW_TYPE, PROTOCOL_VERSION, LIMITS, validateWebviewMessage, checkShown, depthOf, depthLimitsOf, isChannelId,
   type ChannelView, type HolderView, type HostMessage, type LastSeen, type ProcessView, type WebviewMessage, type WirePeek, type WireError,
@@ -348,6 +349,19 @@ export class InspectorPanel {
   }
 
   /** Is the inspected process part of VS Code itself? Asked once per target, answered later. */
+  /** The boot time (s since the epoch), read once: /proc/stat is the kernel's own text, never another user's to stall. */
+  private boot: number | null | undefined;
+  private bootSeconds(): number | null {
+    if (this.boot === undefined) {
+      try {
+        this.boot = bootSecondsIn(fs.readFileSync('/proc/stat', 'latin1'));
+      } catch {
+        this.boot = null;
+      }
+    }
+    return this.boot;
+  }
+
   private vscodeLabelFor(p: ProcessInfo): string | undefined {
     if (this.vscodeLabel?.pid === p.pid) return this.vscodeLabel.label;
     this.vscodeLabel = { pid: p.pid, label: undefined };
@@ -471,6 +485,7 @@ export class InspectorPanel {
       // comm and the command line as shown (shownComm, shownCmdline: bytes that are not UTF-8 as `\xNN`)
       pid: p.pid, ppid: p.ppid, comm: shownComm(p), cmdline: shownCmdline(p), uid: p.uid, ...(p.euid !== undefined ? { euid: p.euid } : {}), user: p.user, startTime: p.startTime, state: p.state,
       tracerPid: p.tracerPid, threads: p.threads, queued: s.queued, queueLimit: s.queueLimit, signals, channels, ...(moreChannels ? { moreChannels } : {}),
+      ...(this.bootSeconds() !== null ? { startedAt: startInstant(p.startTime, this.bootSeconds()!).toISOString() } : {}),
       vscodeLabel: this.vscodeLabelFor(p),
       ...processPlace(p, this.deps.provenance?.(p.pid)),
       ...(p.errors?.length ? { errors: p.errors } : {}),

@@ -76,6 +76,8 @@ export interface HolderView {
 export interface ProcessView
   extends Pick<ProcessInfo, 'pid' | 'ppid' | 'comm' | 'cmdline' | 'uid' | 'euid' | 'user' | 'startTime' | 'state' | 'tracerPid' | 'threads' | 'nsPid' | 'threadOf' | 'errors'>,
     Pick<SignalState, 'queued' | 'queueLimit'> {
+  /** When it started (ISO), from startTime and the boot time; absent when /proc/stat could not be read. */
+  startedAt?: string;
   /** The parent's and the tracer's comm when known (the panel names processes `comm[pid]`), as shown (shownComm). */
   parentComm?: string;
   tracerComm?: string;
