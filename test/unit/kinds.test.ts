@@ -244,3 +244,11 @@ test('a fact of one reads in the singular: 1 message, 1 byte; others in the plur
   assert.equal(text(q(2, 0), messagesCol), '2 messages');
   assert.equal(text(q(2, 0), bytesCol), '0 bytes');
 });
+
+test('a listener is titled as one, not as a connection to `0.0.0.0:*`; an unconnected UDP socket says so', () => {
+  const tcp = SAMPLES.tcp;
+  assert.equal(KINDS.tcp.longTitle(tcp), 'TCP 127.0.0.1:8080 → 127.0.0.1:50000');
+  assert.equal(KINDS.tcp.longTitle({ ...tcp, state: 'LISTEN', remote: '0.0.0.0:*' }), 'TCP listener 127.0.0.1:8080');
+  const udp = SAMPLES.udp;
+  assert.match(KINDS.udp.longTitle({ ...udp, state: 'UNCONN', remote: '0.0.0.0:*' }), /^UDP \S+ \(unconnected\)$/);
+});

@@ -141,7 +141,8 @@ export function inetCommon<C extends InetChannel>(kind: C['kind']): Pick<
     idShape: /^(?:\d+|[^\0]*->[^\0]*)$/s,
     inodeOfId: inodeOfSimpleId,
     name: (ch) => (ch.state === 'LISTEN' || unconnected(ch) ? localShown(ch) : `${localShown(ch)} → ${ch.remote}`),
-    longTitle: (ch) => `${upper} ${localShown(ch)} → ${ch.remote}`,
+    // a listener (or an unconnected UDP socket) has no remote end: `0.0.0.0:*` is no one to point at
+    longTitle: (ch) => (ch.state === 'LISTEN' ? `${upper} listener ${localShown(ch)}` : unconnected(ch) ? `${upper} ${localShown(ch)} (unconnected)` : `${upper} ${localShown(ch)} → ${ch.remote}`),
     // a listener's queues are connections, not bytes: those waiting for accept() of its backlog
     description: (ch) =>
       ch.state +
