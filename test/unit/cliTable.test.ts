@@ -226,7 +226,7 @@ test('hexdump: rows equal to the one before are one `*` (as hexdump -C), and the
     lines.map((l) => l.slice(0, 8)),
     ['00000100', '00000110', '*', '00000150'],
   );
-  assert.match(lines[3], /^00000150  78 79 +\|xy\|$/);
+  assert.match(lines[3], /^00000150 {2}78 79 +\|xy\|$/);
   // a run up to the end: its last row is shown, so the length is seen
   assert.deepEqual([...hexdump(Buffer.alloc(64))].map((l) => l.slice(0, 8)), ['00000000', '*', '00000030']);
   // nothing collapses without a repeat
