@@ -201,7 +201,7 @@ sys.stdin.read()`, [sock, String(qlen + 20)]);
     assert.ok(!s.snapshot!.processes.some((x) => x.pid === i.sender), 'the sender holds no channel: the snapshot does not keep it');
     assert.equal(
       p.title,
-      `${f.info.comm}[${i.sender}] blocked writing to SysV message queue msqid ${i.msqid} key 0x00000000: its last receiver ${f.info.comm}[${i.receiver}] is not receiving`,
+      `${f.info.comm}[${i.sender}] blocked writing to SysV message queue msqid ${i.msqid} (private): its last receiver ${f.info.comm}[${i.receiver}] is not receiving`,
     );
     assert.deepEqual(p.channels, [id]);
     assert.deepEqual(p.pids, [i.sender, i.receiver]);

@@ -165,7 +165,7 @@ describe('ipc-inspector doctor', { skip: cliNotBuilt || noNative }, () => {
     const f = await fixture('blocked-msgsnd');
     const i = f.info;
     const id = `sysv-msg:${i.msqid}`;
-    const title = `${i.comm}[${i.sender}] blocked writing to SysV message queue msqid ${i.msqid} key 0x00000000: nobody has ever received from it`;
+    const title = `${i.comm}[${i.sender}] blocked writing to SysV message queue msqid ${i.msqid} (private): nobody has ever received from it`;
     const text = doctor(['--samples', '3', '--interval', '200']);
     assert.equal(text.code, 1, text.stderr);
     const lines = text.stdout.split('\n');
@@ -215,7 +215,7 @@ describe('ipc-inspector doctor', { skip: cliNotBuilt || noNative }, () => {
       const p = d.problems.find((x) => x.id === `blocked-writer:sysv-msg:${msqid}`);
       assert.ok(p, `not found as nobody: ${d.problems.map((x) => x.id).join(', ')}; notes: ${d.notes.join('; ')}; stderr ${r.stderr}`);
       assert.equal(r.status, 1);
-      assert.match(p.title, new RegExp(`^perl\\[${kid}\\] blocked writing to SysV message queue msqid ${msqid} key 0x00000000: nobody has ever received from it$`));
+      assert.match(p.title, new RegExp(`^perl\\[${kid}\\] blocked writing to SysV message queue msqid ${msqid} \\(private\\): nobody has ever received from it$`));
     } finally {
       await h.stop();
       staged.remove();

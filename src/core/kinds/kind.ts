@@ -393,6 +393,11 @@ export function posixNamedTraits<C extends ChannelBase & { name: string; uid: nu
 }
 
 /** How a SysV object leads its tree label: its key, or `private` (IPC_PRIVATE) with its id. */
+/** A SysV object's key in its name: `key 0x0000abcd`, or `(private)` for IPC_PRIVATE, as the trees say it (no key to find it by). */
+export function sysvKeyName(key: number, keyText: string): string {
+  return key === 0 ? '(private)' : `key ${keyText}`;
+}
+
 export function sysvKeyLabel(key: number, idName: string, id: number, keyText: string): string {
   return key === 0 ? `private ${idName} ${id}` : `key ${keyText}`;
 }

@@ -3,7 +3,7 @@
 import type { ChannelBase } from '../model';
 import { col, keyColumn, ownerColumns, sysvKeyText, ipcnsColumn } from '../columns';
 import { formatBytes } from '../text';
-import { defineKind, sysvKeyLabel, noInode, noneMissing, noPeer, plural, SYSV_ID_SHAPE, ipcnsNote, otherIpcns } from './kind';
+import { defineKind, sysvKeyLabel, noInode, noneMissing, noPeer, plural, SYSV_ID_SHAPE, ipcnsNote, otherIpcns, sysvKeyName } from './kind';
 
 export interface SysvMsgChannel extends ChannelBase {
   kind: 'sysv-msg';
@@ -39,7 +39,7 @@ export const sysvMsg = defineKind<SysvMsgChannel>({
   map: { family: 'queue', shared: true },
   idShape: SYSV_ID_SHAPE,
   inodeOfId: noInode,
-  name: (ch) => `msqid ${ch.msqid} key ${sysvKeyText(ch.key)}`,
+  name: (ch) => `msqid ${ch.msqid} ${sysvKeyName(ch.key, sysvKeyText(ch.key))}`,
   label: (ch, ends) => sysvKeyLabel(ch.key, 'msqid', ch.msqid, sysvKeyText(ch.key)) + (ends ? `  ${ends}` : ''),
   longTitle: (ch) => `SysV message queue ${ch.msqid} (key ${sysvKeyText(ch.key)}, ${plural(ch.messages, 'message')} queued)${otherIpcns(ch)}`,
   description: (ch) => `${ch.messages} msg · ${formatBytes(ch.bytes)}` + (ch.maxBytes ? ` / ${formatBytes(ch.maxBytes)}` : '') + ipcnsNote(ch),

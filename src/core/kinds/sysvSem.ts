@@ -4,7 +4,7 @@
 import type { ChannelBase } from '../model';
 import { col, keyColumn, ownerColumns, sysvKeyText, ipcnsColumn } from '../columns';
 import { CAPS, summarizeList } from '../text';
-import { defineKind, sysvKeyLabel, never, noInode, noPeer, plural, SYSV_ID_SHAPE, ipcnsNote, otherIpcns } from './kind';
+import { defineKind, sysvKeyLabel, never, noInode, noPeer, plural, SYSV_ID_SHAPE, ipcnsNote, otherIpcns, sysvKeyName } from './kind';
 import { SYSV_UNHELD } from './sysvMsg';
 
 export interface SysvSemChannel extends ChannelBase {
@@ -40,7 +40,7 @@ export const sysvSem = defineKind<SysvSemChannel>({
   map: { family: 'sem', shared: true },
   idShape: SYSV_ID_SHAPE,
   inodeOfId: noInode,
-  name: (ch) => `semid ${ch.semid} key ${sysvKeyText(ch.key)}`,
+  name: (ch) => `semid ${ch.semid} ${sysvKeyName(ch.key, sysvKeyText(ch.key))}`,
   label: (ch, ends) => sysvKeyLabel(ch.key, 'semid', ch.semid, sysvKeyText(ch.key)) + (ends ? `  ${ends}` : ''),
   longTitle: (ch) => `SysV semaphore set ${ch.semid} (key ${sysvKeyText(ch.key)}, ${plural(ch.nsems, 'semaphore')})${otherIpcns(ch)}`,
   description: (ch) =>

@@ -3,7 +3,7 @@
 import type { ChannelBase } from '../model';
 import { col, keyColumn, ownerColumns, sysvKeyText, ipcnsColumn } from '../columns';
 import { formatBytes } from '../text';
-import { defineKind, sysvKeyLabel, noInode, noPeer, SHARED_MEMORY_STATE, SYSV_ID_SHAPE, ipcnsNote, otherIpcns } from './kind';
+import { defineKind, sysvKeyLabel, noInode, noPeer, SHARED_MEMORY_STATE, SYSV_ID_SHAPE, ipcnsNote, otherIpcns, sysvKeyName } from './kind';
 import { SYSV_UNHELD } from './sysvMsg';
 
 export interface SysvShmChannel extends ChannelBase {
@@ -43,7 +43,7 @@ export const sysvShm = defineKind<SysvShmChannel>({
   map: { family: 'shm', shared: true },
   idShape: SYSV_ID_SHAPE,
   inodeOfId: noInode,
-  name: (ch) => `shmid ${ch.shmid} key ${sysvKeyText(ch.key)}`,
+  name: (ch) => `shmid ${ch.shmid} ${sysvKeyName(ch.key, sysvKeyText(ch.key))}`,
   label: (ch, ends) => sysvKeyLabel(ch.key, 'shmid', ch.shmid, sysvKeyText(ch.key)) + (ends ? `  ${ends}` : ''),
   longTitle: (ch) => `SysV shared memory ${ch.shmid} (key ${sysvKeyText(ch.key)}, ${ch.size} bytes, ${ch.attachCount} attached)${otherIpcns(ch)}`,
   description: (ch) => `${formatBytes(ch.size)}, ${ch.attachCount} attached` + (ch.destroyed ? ', removed' : '') + (ch.orphaned ? ', orphaned' : '') + ipcnsNote(ch),
