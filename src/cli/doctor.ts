@@ -18,7 +18,7 @@ import { parseInteger, parseOptions, parsePids, usageLines, type OptionSpec } fr
 import { CONTAINER_OPTION_HELP, containerMembers, noContainerWarning } from './containerFilter';
 import { missingPids, noAskedPidExists } from './common';
 import type { Output } from './output';
-import { fdsUnreadableIn, pidUnreadableWarning, REFUSED_TO_ROOT } from '../core/snapshotWarnings';
+import { fdsUnreadableIn, pidUnreadableWarning, unreadableHint } from '../core/snapshotWarnings';
 
 export const DOCTOR_OPTIONS: readonly OptionSpec[] = [
   { name: 'json', type: 'flag', short: 'j', help: 'print the diagnosis as JSON' },
@@ -173,19 +173,19 @@ function unseen(snap: Snapshot, d: Diagnosis, ranMs: number, pids: readonly numb
     out.push('POSIX message queues nobody holds open were not looked for: /dev/mqueue is not mounted (mount -t mqueue none /dev/mqueue), so leftover queues cannot be seen');
   }
   // a process whose fds could not be read holds channels no rule saw: "no problems" must not read as "none there"
-  const refused = (q: Snapshot['processes'][number]) => q.errors?.some((x) => x.field === 'fds' && (x.code === 'EACCES' || x.code === 'EPERM')) === true;
+  const refused = (q: Snapshot['processes'][number]) => q.errors?.find((x) => x.field === 'fds' && (x.code === 'EACCES' || x.code === 'EPERM'))?.code ?? null;
   const root = snap.capabilities.root === true;
   if (pids?.length) {
     const byPid = new Map(snap.processes.map((q) => [q.pid, q]));
     for (const pid of pids) {
       // a process that holds no channel the snapshot could list is not in it: its fd table asked
       const q = byPid.get(pid);
-      const code = q ? (refused(q) ? q.errors!.find((x) => x.field === 'fds')!.code : null) : fdTableRefused(pid);
+      const code = q ? refused(q) : fdTableRefused(pid);
       if (code) out.push(pidUnreadableWarning(pid, code, root) + ': problems of those channels cannot be found');
     }
   } else {
     const hidden = snap.warnings.find((w) => fdsUnreadableIn([w]));
-    if (hidden) out.push(`${hidden}: problems of the channels they hold cannot be found${root ? ` (${REFUSED_TO_ROOT})` : ' (run as root)'}`);
+    if (hidden) out.push(`${hidden}: problems of the channels they hold cannot be found (${unreadableHint(root)})`);
   }
   if (ranMs < ZOMBIE_MIN_MS) {
     const said = new Set(d.problems.filter((q) => q.rule === 'signal-trouble').flatMap((q) => q.pids));

@@ -10,7 +10,7 @@ import { escapeControl, safeJson } from '../core/escape';
 import { fail, hexdump } from './common';
 import { parseInteger, parseOptions, UsageError, usageLines, type OptionSpec } from './args';
 import type { Output } from './output';
-import { fdsUnreadableIn, REFUSED_TO_ROOT } from '../core/snapshotWarnings';
+import { fdsUnreadableIn, unreadableHint } from '../core/snapshotWarnings';
 
 export const PEEK_USAGE = 'usage: ipc-inspector peek <channel-id> [--json] [--max-bytes N] [--offset N]';
 
@@ -46,8 +46,7 @@ export function channelOf(snap: Pick<Snapshot, 'channels'> & Partial<Pick<Snapsh
   if (found === null) {
     // a channel only processes this user may not read hold is in no fd table the scan read
     const hidden = snap.warnings !== undefined && fdsUnreadableIn(snap.warnings);
-    const why = process.geteuid?.() === 0 ? REFUSED_TO_ROOT : 'run as root';
-    throw new ActionError('ENOENT', `no channel ${idText(id)} ${hidden ? `among those this user can see: some processes' fds could not be read (${why})` : '(list them with `ipc-inspector snapshot`)'}`);
+    throw new ActionError('ENOENT', `no channel ${idText(id)} ${hidden ? `among those this user can see: some processes' fds could not be read (${unreadableHint(process.geteuid?.() === 0)})` : '(list them with `ipc-inspector snapshot`)'}`);
   }
   if ('ambiguous' in found) {
     const n = found.ambiguous.length;

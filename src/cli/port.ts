@@ -20,7 +20,7 @@ import { findListeners, hostPortShown, type PortListener, type Protocol } from '
 import { localShown } from '../core/kinds/inet';
 import { parseInteger, parseOptions, UsageError, usageLines, type OptionSpec } from './args';
 import type { Output } from './output';
-import { REFUSED_TO_ROOT } from '../core/snapshotWarnings';
+import { unreadableHint } from '../core/snapshotWarnings';
 
 export const PORT_USAGE = 'usage: ipc-inspector port <PORT> [--protocol tcp|udp] [--json] [--no-native] [--free [--signal-timeout MS] [--yes]]';
 
@@ -62,7 +62,7 @@ export function renderListeners(port: number, listeners: readonly PortListener[]
   const out: string[] = [`port ${port}: ${listeners.length} listener${listeners.length === 1 ? '' : 's'}`];
   for (const l of listeners) {
     out.push(`  ${l.protocol}${l.family === 6 ? '6' : ''} ${e(localShown(l))}${l.ipv4Too ? ' (IPv4 too)' : ''}  ${l.state}  netns ${l.netns}${l.netns === ownNetns ? ' (this one)' : ''}  ${l.channelId}`);
-    if (l.processes.length === 0) out.push(`    held by no process whose fds could be read (${process.geteuid?.() === 0 ? REFUSED_TO_ROOT : 'another user’s: run as root'})`);
+    if (l.processes.length === 0) out.push(`    held by no process whose fds could be read (${unreadableHint(process.geteuid?.() === 0, 'another user’s: run as root')})`);
     for (const p of l.processes) {
       const inner = p.nsPid.length > 1 ? `, pid ${p.nsPid[p.nsPid.length - 1]} inside its pid namespace` : '';
       out.push(`    ${commLabel(shownComm(p), p.pid)}${inner}  user ${e(userText(p))}  fd ${p.fds.join(',')}  SIGTERM: ${dispositionText(p.sigterm)}`);

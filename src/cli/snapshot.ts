@@ -46,11 +46,12 @@ export function byContainer(snap: Snapshot, wanted: readonly string[]): { snapsh
 }
 
 /**
- * A snapshot narrowed to `containers` (every process is read to know its container; the narrowing
- * comes after the scan), with every process kept under --all-processes; and the names no
+ * A snapshot narrowed to `containers` when given (every process is read to know its container; the
+ * narrowing comes after the scan), with every process kept under --all-processes; and the names no
  * container answered to.
  */
-export async function containerSnapshot(opts: SnapshotOptions, containers: readonly string[]): Promise<{ snapshot: Snapshot; unmatched: string[] }> {
+export async function containerSnapshot(opts: SnapshotOptions, containers: readonly string[] | undefined): Promise<{ snapshot: Snapshot; unmatched: string[] }> {
+  if (!containers) return { snapshot: await takeSnapshot(opts), unmatched: [] };
   const all = await takeSnapshot({ ...opts, processes: 'all' });
   const n = byContainer(all, containers);
   return { snapshot: opts.processes === 'all' ? { ...n.snapshot, processes: all.processes } : n.snapshot, unmatched: n.unmatched };
@@ -311,7 +312,7 @@ export async function run(argv: string[], out: Output): Promise<number> {
   // one snapshot, then exit: the walk is chosen counting the BPF program's load (core/walkBackend.ts)
   const opts = { ...snapshotOptions(p), oneShot: true };
   const containers = p.lists.get('container');
-  const { snapshot: snap, unmatched: noContainer } = containers ? await containerSnapshot(opts, containers) : { snapshot: await takeSnapshot(opts), unmatched: [] };
+  const { snapshot: snap, unmatched: noContainer } = await containerSnapshot(opts, containers);
   // --pid names a process that does not exist: said, and (as lsof -p does) exit 1 when none of them
   // does; the same for --container naming no container
   const missing = missingPids(snap, opts.pids);

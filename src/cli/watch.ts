@@ -14,7 +14,6 @@ import { diffSnapshots } from '../core/diff';
 import { channelDescription, channelLabel, endpointGroupLabel, escapeControl, processLabel, shownComm } from '../core/format';
 import { safeJson } from '../core/escape';
 import { writeJsonStream } from './jsonStream';
-import { takeSnapshot } from '../core/snapshot';
 import { parseInteger, parseOptions, SELECT_OPTIONS, usageLines, type OptionSpec } from './args';
 import { containerSnapshot, snapshotOptions } from './snapshot';
 import { CONTAINER_OPTION_HELP, noContainerWarning } from './containerFilter';
@@ -168,7 +167,7 @@ export async function run(argv: string[], out: Output): Promise<number> {
   const json = p.flags.has('json');
   // each snapshot narrowed after its scan: a container started or stopped meanwhile comes and goes in the diff
   const containers = p.lists.get('container');
-  const scan = async (): Promise<{ snapshot: Snapshot; unmatched: string[] }> => (containers ? containerSnapshot(opts, containers) : { snapshot: await takeSnapshot(opts), unmatched: [] });
+  const scan = () => containerSnapshot(opts, containers);
 
   return untilInterrupted(async (loop) => {
     let prev: Snapshot | null = null;

@@ -25,7 +25,7 @@ import { localShown } from '../core/kinds/inet';
 import { ChannelNode, EndpointNode } from '../views/nodes';
 import { extensionRunnerEnv } from './actionEnv';
 import { ensureSnapshot, errorText, targetNode, workerScan, type Services } from './services';
-import { REFUSED_TO_ROOT } from '../core/snapshotWarnings';
+import { unreadableHint } from '../core/snapshotWarnings';
 
 export interface FreePortCommandOptions {
   /** ms after SIGTERM before SIGKILL is offered (default 5000). */
@@ -151,7 +151,7 @@ export function register(s: Services): vscode.Disposable {
     const stoppable = holderItems.filter((h) => h.holder);
     const distinct = new Set(stoppable.map((h) => h.holder!.pid));
     if (distinct.size === 0) {
-      void s.ui.warn(`Port ${port}: ${listeners.length} listener(s), but no process holding them can be read (${process.geteuid?.() === 0 ? REFUSED_TO_ROOT : 'another user’s: VS Code does not run as root'}).`);
+      void s.ui.warn(`Port ${port}: ${listeners.length} listener(s), but no process holding them can be read (${unreadableHint(process.geteuid?.() === 0, 'another user’s: VS Code does not run as root')}).`);
       return { port, listeners };
     }
     let chosen: HolderItem | undefined = distinct.size === 1 ? stoppable[0] : undefined;

@@ -14,9 +14,14 @@ export function processesHiddenWarning(n: number, first: readonly string[] = [])
 /** Why root may not read a process's fds: what a warning names where "run as root" would be no help. */
 export const REFUSED_TO_ROOT = 'refused even to root: a process of a user namespace above ours, or a security module (AppArmor, SELinux)';
 
+/** What to do about fds that could not be read: `notRoot`'s advice, or, to root, why even root was refused. */
+export function unreadableHint(root: boolean, notRoot = 'run as root'): string {
+  return root ? REFUSED_TO_ROOT : notRoot;
+}
+
 /** The warning for a process asked for (--pid, a scope) whose fds could not be read: it then holds no channel the snapshot lists, which must not read as "holds none". `root`: the reader is root already. */
 export function pidUnreadableWarning(pid: number, code: string, root = false): string {
-  return `process ${pid}: its fds could not be read (${code}, permission denied): the channels it holds are not listed — ${root ? REFUSED_TO_ROOT : 'run as root or as its user'}`;
+  return `process ${pid}: its fds could not be read (${code}, permission denied): the channels it holds are not listed — ${unreadableHint(root, 'run as root or as its user')}`;
 }
 
 /** How a snapshot's warnings begin when some processes' maps were not read whole (mapsCutWarning). */

@@ -481,11 +481,12 @@ export class InspectorPanel {
         channels.push({ id: c.id, kind: c.kind, title: channelTitle(c), fd: g.endpoints[0].fd, mode: g.mode, ...(fds ? { fds } : {}) });
       }
     }
+    const boot = this.bootSeconds();
     return {
       // comm and the command line as shown (shownComm, shownCmdline: bytes that are not UTF-8 as `\xNN`)
       pid: p.pid, ppid: p.ppid, comm: shownComm(p), cmdline: shownCmdline(p), uid: p.uid, ...(p.euid !== undefined ? { euid: p.euid } : {}), user: p.user, startTime: p.startTime, state: p.state,
       tracerPid: p.tracerPid, threads: p.threads, queued: s.queued, queueLimit: s.queueLimit, signals, channels, ...(moreChannels ? { moreChannels } : {}),
-      ...(this.bootSeconds() !== null ? { startedAt: startInstant(p.startTime, this.bootSeconds()!).toISOString() } : {}),
+      ...(boot !== null ? { startedAt: startInstant(p.startTime, boot).toISOString() } : {}),
       vscodeLabel: this.vscodeLabelFor(p),
       ...processPlace(p, this.deps.provenance?.(p.pid)),
       ...(p.errors?.length ? { errors: p.errors } : {}),
