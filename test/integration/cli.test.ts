@@ -240,6 +240,20 @@ describe('ipc-inspector CLI', { skip: cliNotBuilt }, () => {
     assert.equal(none.code, 2);
     assert.match(none.stderr, /usage:/);
     assert.equal(none.stdout, '');
+    // `--help CMD` is that command's help; stray arguments are usage errors, pointing at CMD --help
+    assert.match(cli(['--help', 'snapshot']).stdout, /^usage: ipc-inspector snapshot /);
+    for (const args of [['--version', 'x'], ['help', 'peek', 'x']]) {
+      const r = cli(args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.stderr, /unexpected argument "x"/);
+    }
+    const empty = cli(['peek', '']);
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /^ipc-inspector peek: usage: .*\(see `ipc-inspector peek --help`\)$/m);
+    // kill(1)'s habit
+    const dash = cli(['signal', String(process.pid), '-9']);
+    assert.equal(dash.code, 2);
+    assert.match(dash.stderr, /unknown signal: -9 \(give it without the dash: 9\)/);
   });
 
   test('--pid naming no process: said on stderr, and exit 1 when none of the pids exists (as lsof -p); the JSON on stdout stays the snapshot', () => {
