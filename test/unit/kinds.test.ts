@@ -61,11 +61,14 @@ test('every kind is registered once, in canonical order, with a whole descriptor
   }
 });
 
-test('package.json hiddenKinds enum is the registry (checked here, not kept by hand twice)', () => {
+test('package.json hiddenKinds enum and its descriptions are the registry (checked here, not kept by hand twice)', () => {
   const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as {
-    contributes: { configuration: { properties: Record<string, { items?: { enum?: string[] } }> } };
+    contributes: { configuration: { properties: Record<string, { items?: { enum?: string[]; enumDescriptions?: string[] } }> } };
   };
-  assert.deepEqual(pkg.contributes.configuration.properties['ipcInspector.hiddenKinds'].items?.enum, [...CHANNEL_KINDS]);
+  const items = pkg.contributes.configuration.properties['ipcInspector.hiddenKinds'].items;
+  assert.deepEqual(items?.enum, [...CHANNEL_KINDS]);
+  // The Settings editor shows these beside the ids, which alone say little ("anon-shm", "file-shm").
+  assert.deepEqual(items?.enumDescriptions, CHANNEL_KINDS.map((k) => KINDS[k].title));
 });
 
 test('every field of a channel is one of its kind\'s columns (the panel and tooltips show columns only)', () => {
