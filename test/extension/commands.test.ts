@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import type { IpcInspectorApi } from '../../src/extension';
 import type { ChannelNode, GroupNode } from '../../src/views/nodes';
-import { channelWhere, heldBy, openApi, scan, waitFor, walk } from './ipcTestUtil';
+import { channelWhere, heldBy, openApi, scan, selectThrough, waitFor, walk } from './ipcTestUtil';
 
 const cfg = () => vscode.workspace.getConfiguration('ipcInspector');
 
@@ -162,6 +162,34 @@ describe('IPC commands', function () {
     assert.equal(api.channelsTree.findChannel(ch.id), undefined);
   });
 
+  it('Remove IPC Object without a target asks which of the removable objects (the palette, a row a refresh replaced)', async () => {
+    const f = await makeFixture('sysv-msg', { comm: 'ic-msgpick', count: 1 });
+    fixtures.push(f);
+    const ch = await channelWhere(api, 'sysv queue', (c) => c.kind === 'sysv-msg' && c.msqid === f.info.msqid);
+    // A pipe selected (not removable): the command asks rather than refusing the selection.
+    const pipe = await channelWhere(api, 'pipe', (c) => c.kind === 'pipe' && c.inode === pipeF.info.inode);
+    await selectThrough(api.channelsView, 'the pipe selected', () => api.channelsTree.findChannel(pipe.id));
+    let offered: { label: string; detail?: string }[] = [];
+    api.testHooks!.pick = (title, items) => {
+      if (title !== 'Remove which IPC object?') return undefined;
+      offered = items as { label: string; detail?: string }[];
+      return items.find((i) => (i as { detail?: string }).detail === ch.id);
+    };
+    const asked: string[] = [];
+    api.testHooks!.confirm = (message) => {
+      asked.push(message);
+      return true;
+    };
+    await vscode.commands.executeCommand('ipcInspector.removeObject');
+    assert.ok(offered.some((i) => i.detail === ch.id), 'the queue was offered');
+    assert.ok(offered.every((i) => !/^pipe:/.test(i.detail ?? '')), 'a selected pipe is not removable, and nothing but removable objects is offered');
+    assert.equal(asked.length, 1, 'asked once before removing');
+    assert.equal(sysvMsgExists(f.info.msqid), false, 'picked and confirmed, yet the queue exists');
+    const said = (api.testHooks!.record ?? []).length;
+    assert.equal(await vscode.commands.executeCommand('ipcInspector.removeObject', 'sysv-msg:no-such'), undefined);
+    assert.ok((api.testHooks!.record ?? []).slice(said).some((r) => /no channel sysv-msg:no-such/.test(r.text)), 'an unknown id is said');
+  });
+
   it('Remove IPC Object refuses non-removable kinds without asking', async () => {
     let asked = false;
     api.testHooks!.confirm = () => (asked = true);
@@ -244,7 +272,11 @@ describe('IPC commands', function () {
     assert.equal(sig, undefined, 'nothing sent');
     assert.ok(picked.includes('Send signal to which process?') || said().length > before, 'sendSignal asked which process or said why not');
     // the rest act on the selection when there is one, else say what to select
-    for (const id of ['ipcInspector.copyAsJson', 'ipcInspector.revealPeer', 'ipcInspector.removeObject']) {
+    const [removing, removingSaid] = [picked.length, said().length];
+    assert.equal(await run('ipcInspector.removeObject'), undefined);
+    // which object (none selected, or nothing removable), or the selected one (refused by the hook), or that there is none
+    assert.ok(picked.slice(removing).includes('Remove which IPC object?') || asked.some((t) => /^Remove /.test(t)) || said().length > removingSaid, `removeObject asked which object (${picked.join(' | ')})`);
+    for (const id of ['ipcInspector.copyAsJson', 'ipcInspector.revealPeer']) {
       const n = said().length;
       const r = await run(id);
       if (id === 'ipcInspector.copyAsJson' && typeof r === 'string') assert.ok(JSON.parse(r), 'copied a node as JSON');
