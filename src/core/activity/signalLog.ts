@@ -140,6 +140,11 @@ class Ring {
     this.start = (this.start + 1) % this.capacity;
     return true;
   }
+  /** The entry pushed last (undefined when empty). */
+  newest(): SignalEvent | undefined {
+    const n = this.items.length;
+    return n === 0 ? undefined : this.items[(this.start + n - 1) % n];
+  }
   all(): SignalEvent[] {
     return this.start === 0 ? [...this.items] : [...this.items.slice(this.start), ...this.items.slice(0, this.start)];
   }
@@ -195,6 +200,14 @@ export class SignalLog {
     if (events.length === 0) return;
     for (const e of events) if ((ROUTINE_SIGNALS.has(e.signal) ? this.routine : this.rare).push(e)) this.evicted++;
     for (const l of this.listeners) l(events);
+  }
+
+  /**
+   * The sequence number of the newest entry held (0 when empty): a view's "Clear" mark — it hides
+   * the entries with this number or lower, and shows every entry that enters the log after.
+   */
+  get newestSeq(): number {
+    return Math.max(this.rare.newest()?.seq ?? 0, this.routine.newest()?.seq ?? 0);
   }
 
   /** Oldest first (both rings, by sequence number). */
