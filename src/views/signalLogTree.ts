@@ -1,12 +1,23 @@
 // The "Signals" view: the signal log, newest first — time, sender → receiver, signal, si_code and
 // the result — filtered by the trees' filter (its text, and its process filters: scope, workspace
-// only, other users). Entries stay after their processes exit. Without the eBPF tracer the view
-// is empty and its welcome text says what is missing and how to enable it (package.json
-// viewsWelcome, keyed on the `ipcInspector.liveActivity` context); its message says why.
+// only, other users). Entries stay after their processes exit.
 // Process names are other users' text: labels are plain strings (control characters escaped),
 // tooltips are Markdown that is escaped and trusts nothing.
+//
+// Alike signals fold into one row with a count (core/activity/signalFold.ts: repeats of a rare
+// signal when consecutive, a flood of SIGCHLD, timer or I/O signals per receiver between the rare
+// ones); a row's tooltip says its first and last time and its senders. "Clear" (the title bar)
+// hides what the log held at that moment in this view only — the log keeps it (a process's
+// inspector lists it) — and shows everything logged after.
+//
+// Empty, the view says why. Nothing logged yet: its welcome text (package.json viewsWelcome, keyed
+// on the `ipcInspector.liveActivity` and `ipcInspector.signalsEmpty` contexts) says what the log
+// shows, or what is missing and how to enable it (a button). VS Code hides a tree's welcome text
+// while it has a message, so then the view has none. Otherwise — the tracer cannot run (why), the
+// filters hide every entry, a clear — its message says it.
 import * as vscode from 'vscode';
 import { RESULT_TEXT, processKey, signalMatchesText } from '../core/activity/signalLog';
+import { foldSignals, type SignalRow } from '../core/activity/signalFold';
 import { clockTime, signalSenderText, partyLabel } from '../core/activity/format';
 import type { SignalEvent } from '../core/activity/types';
 import { signalInfo } from '../core/signals';
@@ -16,7 +27,7 @@ import { mdEscape, safeMarkdown } from './nodes';
 import type { ViewModel } from './viewModel';
 import { RenewingTreeView } from './renewingTreeView';
 
-/** Entries the view shows at most (the newest; the log keeps more). */
+/** Rows the view shows at most (the newest; a row may stand for many entries; the log keeps more). */
 export const SIGNAL_VIEW_MAX = 1000;
 /**
  * Least time between two re-renders of the list for new signals (ms). VS Code's extension host
@@ -32,12 +43,28 @@ export const SIGNAL_VIEW_REFRESH_MS = 2000;
 const ALLOWED_MEMORY = 100_000;
 
 export class SignalNode {
-  constructor(readonly event: SignalEvent) {}
+  constructor(readonly row: SignalRow) {}
+  /** The newest entry of the row. */
+  get event(): SignalEvent {
+    return this.row.newest;
+  }
 }
 
-export function signalTreeItem(e: SignalEvent): vscode.TreeItem {
-  const item = new vscode.TreeItem(`${e.signalName}  ${signalSenderText(e)} → ${partyLabel(e.receiver)}`, vscode.TreeItemCollapsibleState.None);
-  item.id = `signal:${e.seq}`;
+/** Who sent a row's entries: the one sender, or how many (a SIGCHLD flood comes from each child). */
+function rowSenderText(r: SignalRow): string {
+  if (r.senders <= 1 || !r.newest.sender) return signalSenderText(r.newest);
+  return `${r.senders} processes`;
+}
+
+/** Context key `ipcInspector.signalsEmpty`: why the view lists nothing ('' when it lists rows). */
+export type SignalsEmpty = '' | 'none' | 'filtered' | 'cleared';
+
+export function signalTreeItem(r: SignalRow): vscode.TreeItem {
+  const e = r.newest;
+  const count = r.count > 1 ? ` ×${r.count}` : '';
+  const item = new vscode.TreeItem(`${e.signalName}${count}  ${rowSenderText(r)} → ${partyLabel(e.receiver)}`, vscode.TreeItemCollapsibleState.None);
+  // the oldest entry's: the row keeps its id (and selection) while newer entries fold into it
+  item.id = `signal:${r.oldest.seq}`;
   item.description = `${clockTime(e.timeMs)} · ${e.codeName}${e.value !== undefined ? ` (${e.value})` : ''} · ${e.result}`;
   item.contextValue = 'ipc.signal';
   const lost = e.result === 'already-pending' || e.result === 'queue-overflow' || e.result === 'ignored';
@@ -45,6 +72,14 @@ export function signalTreeItem(e: SignalEvent): vscode.TreeItem {
   const md = safeMarkdown();
   const info = signalInfo(e.signal);
   md.appendMarkdown(`**${mdEscape(e.signalName)}** (${e.signal})${info ? ` — ${mdEscape(info.description)}` : ''}\n\n`);
+  if (r.count > 1) {
+    const o = r.oldest;
+    md.appendMarkdown(`**${r.count} alike signals** in one row${r.interleaved ? ' (others came between them: routine signals fold across each other, never across a rarer one)' : ''}:\n\n`);
+    md.appendMarkdown(`- first: ${mdEscape(new Date(o.timeMs).toISOString())}${o.sender && r.senders > 1 ? ` from ${mdEscape(partyLabel(o.sender))}` : ''}\n`);
+    md.appendMarkdown(`- last: ${mdEscape(new Date(e.timeMs).toISOString())}${e.sender && r.senders > 1 ? ` from ${mdEscape(partyLabel(e.sender))}` : ''}\n`);
+    if (r.senders > 1) md.appendMarkdown(`- ${r.senders} senders\n`);
+    md.appendMarkdown(`- each one is in the inspector of the receiver (click the row)\n\nThe last one:\n\n`);
+  }
   md.appendMarkdown(`- time: ${mdEscape(new Date(e.timeMs).toISOString())}\n`);
   if (e.sender) md.appendMarkdown(`- sender: ${mdEscape(partyLabel(e.sender))}, uid ${e.sender.uid}${e.sender.tid !== e.sender.pid ? `, thread ${e.sender.tid}` : ''}\n`);
   else md.appendMarkdown(`- sender: the ${e.senderKind}${e.context && e.context.pid ? ` (while ${mdEscape(partyLabel(e.context))} ran)` : ''}\n`);
@@ -69,6 +104,11 @@ export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscod
   private shownKey = '';
   private lastRender = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** "Clear": entries up to this sequence number are hidden here (0: none), and when. */
+  private clearMark = 0;
+  private clearedAt = 0;
+  /** The value last given to the context key `ipcInspector.signalsEmpty`. */
+  private empty: SignalsEmpty | undefined;
   /** The view (set by the registration) whose message says what runs and what is filtered. */
   view: vscode.TreeView<SignalNode> | undefined;
 
@@ -120,54 +160,104 @@ export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscod
       }, wait);
   }
 
-  /** The log entries the view shows, newest first. */
-  visible(): SignalEvent[] {
+  /** The entries that pass the view's filters and came after the clear mark, newest first (lazily). */
+  private *candidates(): Generator<SignalEvent> {
     const f = this.model.filter;
     const processFilter = f.scopePid !== undefined || f.workspaceOnly || f.hideOtherUsers;
-    const out: SignalEvent[] = [];
     const all = this.activity.signals.all();
-    for (let i = all.length - 1; i >= 0 && out.length < SIGNAL_VIEW_MAX; i--) {
+    for (let i = all.length - 1; i >= 0; i--) {
       const e = all[i];
+      if (e.seq <= this.clearMark) continue;
       if (!signalMatchesText(e, f.text)) continue;
       if (processFilter) {
         const ok = this.allowed.has(processKey(e.receiver.pid, e.receiver.startTime)) || (e.sender !== null && this.allowed.has(processKey(e.sender.pid, e.sender.startTime)));
         if (!ok) continue;
       }
-      out.push(e);
+      yield e;
     }
-    return out;
+  }
+
+  /** The rows the view shows, newest first, and the entries they stand for. */
+  private scan(): { rows: SignalRow[]; events: SignalEvent[] } {
+    const events: SignalEvent[] = [];
+    const gen = this.candidates();
+    const taken = (function* () {
+      for (const e of gen) {
+        events.push(e);
+        yield e;
+      }
+    })();
+    const rows = foldSignals(taken, SIGNAL_VIEW_MAX);
+    let n = 0;
+    for (const r of rows) n += r.count;
+    events.length = n; // the walk read one entry past the last row
+    return { rows, events };
+  }
+
+  /** The log entries the view shows (every entry of every row), newest first. */
+  visible(): SignalEvent[] {
+    return this.scan().events;
+  }
+
+  /** The rows the view shows, newest first. */
+  rows(): SignalRow[] {
+    return this.scan().rows;
+  }
+
+  /** Hides what the log holds now (this view only; the log keeps it); what comes after shows. */
+  clear(): void {
+    this.clearMark = this.activity.signals.newestSeq;
+    this.clearedAt = Date.now();
+    this.refresh();
   }
 
   /** Re-renders the view (`ifChanged`: only if the list it would show is not the one shown). */
   refresh(ifChanged = false): void {
-    const list = this.visible();
+    const { rows } = this.scan();
     let sum = 0;
-    for (const e of list) sum += e.seq;
-    const key = `${list.length}:${list[0]?.seq ?? 0}:${sum}:${this.model.filter.text}`;
+    let count = 0;
+    for (const r of rows) {
+      sum += r.newest.seq;
+      count += r.count;
+    }
+    const key = `${rows.length}:${rows[0]?.newest.seq ?? 0}:${sum}:${count}:${this.clearMark}:${this.model.filter.text}`;
     if (!ifChanged || key !== this.shownKey) {
       this.shownKey = key;
       this.lastRender = Date.now();
       this.emitter.fire();
     }
+    const log = this.activity.signals;
+    let cleared = 0;
+    if (this.clearMark > 0) for (const e of log.all()) if (e.seq <= this.clearMark) cleared++;
+    const empty: SignalsEmpty = rows.length > 0 ? '' : log.size > cleared ? 'filtered' : cleared > 0 ? 'cleared' : 'none';
+    if (empty !== this.empty) {
+      this.empty = empty;
+      void vscode.commands.executeCommand('setContext', 'ipcInspector.signalsEmpty', empty);
+    }
     if (this.view) {
-      const shown = this.activity.signals.size;
+      // A tree view hides its welcome text while it has a message: none while the welcome says it
+      // all (nothing logged yet; with the tracer off, its text and Enable button say what describe() would).
+      const state = this.activity.state;
+      const welcome = empty === 'none' && state !== 'unavailable' && state !== 'starting';
       const parts = [this.activity.describe()];
-      if (shown > 0 && this.model.filtering) parts.push('Filtered like the other views.');
-      const log = this.activity.signals;
+      const filters = 'the Filter text, a process scope, this workspace only, other users hidden: as in the other views';
+      if (empty === 'filtered') parts.push(cleared > 0 ? `No signal logged since the clear passes the filters (${filters}).` : `No logged signal passes the filters (${filters}).`);
+      else if (log.size > cleared && this.model.filtering) parts.push('Filtered like the other views.');
+      if (cleared > 0) parts.push(`Cleared at ${clockTime(this.clearedAt)}: ${cleared} earlier ${cleared === 1 ? 'entry is' : 'entries are'} hidden here (the log keeps them: a process's inspector lists its signals); signals sent since appear here.`);
       if (log.evicted > 0) parts.push(`${log.evicted} older entries dropped (the log keeps the newest ${log.capacity}, and apart from them the newest ${log.routineCapacity} SIGCHLD, timer, SIGWINCH and I/O signals).`);
       const lost = this.activity.latest?.lostTotal;
       if (lost && lost.signalRingFull + lost.signalQueueFull > 0) parts.push(`${lost.signalRingFull + lost.signalQueueFull} signals were lost (the tracer's buffer was full).`);
-      this.view.message = this.activity.state === 'running' && parts.length === 1 ? undefined : parts.join(' ');
+      this.view.message = welcome || (state === 'running' && parts.length === 1) ? undefined : parts.join(' ');
     }
   }
 
   getTreeItem(n: SignalNode): vscode.TreeItem {
-    return signalTreeItem(n.event);
+    return signalTreeItem(n.row);
   }
 
   getChildren(n?: SignalNode): SignalNode[] {
     if (n) return [];
-    return this.visible().map((e) => new SignalNode(e));
+    return this.rows().map((r) => new SignalNode(r));
   }
 
   dispose(): void {
@@ -191,6 +281,7 @@ export function registerSignalLogView(activity: LiveActivity, model: ViewModel):
       activity.setSignalViewVisible(e.visible);
       tree.refresh();
     }),
+    vscode.commands.registerCommand('ipcInspector.signals.clear', () => tree.clear()),
   ];
   if (view.visible) activity.setSignalViewVisible(true);
   tree.refresh();

@@ -2,12 +2,18 @@
 // default setting asks, and says what the tracer does and needs); once enabled (as root) the
 // Signals view lists kill/sigqueue/timer signals of a real process with sender → receiver,
 // filtered by the trees' filter; the inspector panel of the receiver lists what it received; the
-// rates of a real pipe reach the extension keyed by the snapshot's channel id; disabling detaches
-// and keeps the log.
+// rates of a real pipe reach the extension keyed by the snapshot's channel id; a shell's SIGCHLD
+// flood is one row with a count, a signal before it keeps its own; Clear empties the view, keeps
+// the log and shows what comes after; disabling detaches and keeps the log.
 import * as assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { startTraffic, type Traffic } from '../../fixtures/traffic';
 import type { IpcInspectorApi } from '../../src/extension';
+import type { SignalLogTree } from '../../src/views/signalLogTree';
 import { openApi, waitFor } from './ipcTestUtil';
 
 const CMD = 'ipcInspector.test.inspector';
@@ -18,6 +24,7 @@ describe('Live activity', function () {
   let api: IpcInspectorApi;
   const fixtures: Traffic[] = [];
   const cfg = () => vscode.workspace.getConfiguration('ipcInspector');
+  const signalTree = () => api.liveActivity.signalView as unknown as SignalLogTree;
 
   before(async () => {
     api = await openApi();
@@ -41,6 +48,9 @@ describe('Live activity', function () {
     assert.equal(api.liveActivity.tracing, false, 'not started without a yes');
     assert.notEqual(api.source.current?.capabilities.activity?.source, 'bpf');
     assert.match(api.liveActivity.describe(), /Enable Live Activity/);
+    // the view's welcome text (and its Enable Live Activity button) shows only without a message
+    await waitFor('the Signals view', () => api.liveActivity.signalView);
+    if (api.liveActivity.signals.size === 0) assert.equal(signalTree().view?.message, undefined, 'a message hides the welcome and its Enable button');
   });
 
   it('enabled (root): the Signals view lists kill, sigqueue and a timer with sender → receiver; the inspector lists them for the receiver', async function () {
@@ -133,6 +143,95 @@ describe('Live activity', function () {
     } finally {
       sub.dispose();
       await vscode.commands.executeCommand('ipcInspector.filter', '');
+    }
+  });
+
+  /** A shell named `la-fold-sh` (its comm: a copy of dash) that waits for SIGUSR1, then runs /bin/true `n` times and sleeps. */
+  function foldShell(n: number): { sh: ChildProcess; dir: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'la-fold-'));
+    const exe = join(dir, 'la-fold-sh');
+    copyFileSync('/usr/bin/dash', exe);
+    const script = `trap 'go=1' USR1; while [ -z "$go" ]; do sleep 0.2; done; i=0; while [ $i -lt ${n} ]; do /bin/true; i=$((i+1)); done; exec sleep 120`;
+    const sh = spawn(exe, ['-c', script], { stdio: 'ignore' });
+    return { sh, dir };
+  }
+  /** The Signals view's rows as the workbench gets them: label, description, tooltip text. */
+  const viewRows = () =>
+    signalTree()
+      .getChildren()
+      .map((n) => {
+        const item = signalTree().getTreeItem(n);
+        return { label: String(item.label), tooltip: (item.tooltip as vscode.MarkdownString | undefined)?.value ?? '' };
+      });
+
+  it('enabled (root): a shell\'s SIGCHLD flood is one row "SIGCHLD ×N  N processes → sh" with its first and last time; the SIGUSR1 before it keeps its own row', async function () {
+    if (!isRoot) return this.skip();
+    await waitFor('the tracer', () => api.liveActivity.tracing, 60_000);
+    const { sh, dir } = foldShell(150);
+    try {
+      const pid = sh.pid!;
+      await vscode.commands.executeCommand('ipcInspector.filter', 'la-fold-sh');
+      const received = () => api.liveActivity.signals.forProcess(pid).received;
+      // the shell's trap is set once its first sleep ran
+      await waitFor('the shell\'s first SIGCHLD logged', () => received().some((e) => e.signal === 17) || undefined, 60_000);
+      process.kill(pid, 'SIGUSR1');
+      await waitFor('150 /bin/true exits logged', () => (received().filter((e) => e.signal === 17 && e.sender?.comm === 'true').length >= 150 ? true : undefined), 60_000);
+      const rows = viewRows().filter((r) => r.label.includes(`la-fold-sh[${pid}]`));
+      const all = received();
+      // every entry of the shell once: the flood of 150, the SIGUSR1, the waiting sleeps' exits
+      assert.ok(rows.length <= 4, `${all.length} entries in ${rows.length} rows: ${rows.map((r) => r.label).join(' | ')}`);
+      const flood = rows.find((r) => /^SIGCHLD ×\d+ {2}\d+ processes → la-fold-sh\[\d+\]$/.test(r.label));
+      assert.ok(flood, rows.map((r) => r.label).join(' | '));
+      const [, count, senders] = /×(\d+) {2}(\d+)/.exec(flood.label)!;
+      assert.ok(Number(count) >= 150 && Number(senders) === Number(count), flood.label);
+      assert.match(flood.tooltip, /\d+ alike signals/);
+      // the first: the sleep the SIGUSR1 ended (its exit came after it), or a true; the last a true
+      assert.match(flood.tooltip, /- first: \d{4}\\?-\d\d\\?-\d\dT[\d\\:.]+Z from (sleep|true)\\\[\d+\\\]/);
+      assert.match(flood.tooltip, /- last: \d{4}\\?-[^\n]* from true\\\[\d+\\\]/);
+      assert.match(flood.tooltip, new RegExp(`- ${count} senders`));
+      assert.equal(rows.indexOf(flood), 0, 'the newest row');
+      assert.match(rows[1]?.label ?? '', new RegExp(`^SIGUSR1 {2}\\S+\\[${process.pid}\\] → la-fold-sh`), 'the SIGUSR1 right below the flood it came before');
+      // nothing lost: the rows' counts add up to the entries
+      const counted = signalTree().rows().filter((r) => r.newest.receiver.pid === pid).reduce((n, r) => n + r.count, 0);
+      assert.equal(counted, all.length);
+    } finally {
+      sh.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+      await vscode.commands.executeCommand('ipcInspector.filter', '');
+    }
+  });
+
+  it('enabled (root): Clear (the Signals view\'s title bar) hides what was logged, the log keeps it, a signal sent after shows', async function () {
+    if (!isRoot) return this.skip();
+    await waitFor('the tracer', () => api.liveActivity.tracing, 60_000);
+    const ext = vscode.extensions.all.find((e) => (e.packageJSON as { name?: string }).name === 'ipc-inspector')!;
+    const pkg = ext.packageJSON as { contributes: { commands: Array<{ command: string; category?: string; icon?: string }>; menus: Record<string, Array<{ command: string; when?: string; group?: string }>> } };
+    const cmd = pkg.contributes.commands.find((c) => c.command === 'ipcInspector.signals.clear');
+    assert.deepEqual([cmd?.category, cmd?.icon], ['IPC Inspector', '$(clear-all)']);
+    const title = pkg.contributes.menus['view/title'].find((m) => m.command === 'ipcInspector.signals.clear');
+    assert.equal(title?.when, 'view == ipcInspector.signals');
+    assert.match(title?.group ?? '', /^navigation/);
+
+    const { sh, dir } = foldShell(0);
+    try {
+      const pid = sh.pid!;
+      const mine = () => (api.liveActivity.signalView?.visible() ?? []).filter((e) => e.receiver.pid === pid);
+      await waitFor('the shell\'s signals listed', () => (mine().length >= 2 ? true : undefined), 60_000);
+      // the waiting shell's sleeps keep exiting: what was logged up to the clear is hidden, not what came after
+      const logged = api.liveActivity.signals.forProcess(pid).received;
+      const last = logged[logged.length - 1].seq;
+      await vscode.commands.executeCommand('ipcInspector.signals.clear');
+      assert.deepEqual(mine().filter((e) => e.seq <= last).map((e) => e.seq), [], 'cleared');
+      assert.ok(signalTree().rows().every((r) => r.oldest.seq > last), 'no row stands for a cleared entry');
+      assert.match(signalTree().view?.message ?? '', /Cleared at \d\d:\d\d:\d\d\.\d{3}: \d+ earlier entr/);
+      assert.ok(api.liveActivity.signals.forProcess(pid).received.length >= logged.length, 'the log keeps them');
+      // after the clear: a signal to it shows (its trap ends the wait: the sleep's exit comes too)
+      process.kill(pid, 'SIGUSR1');
+      await waitFor('the SIGUSR1 sent after the clear', () => mine().find((e) => e.signal === 10), 60_000);
+      assert.ok(mine().every((e) => e.seq > last));
+    } finally {
+      sh.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
