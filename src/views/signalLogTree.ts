@@ -8,7 +8,9 @@
 // signal when consecutive, a flood of SIGCHLD, timer or I/O signals per receiver between the rare
 // ones); a row's tooltip says its first and last time and its senders. "Clear" (the title bar)
 // hides what the log held at that moment in this view only — the log keeps it (a process's
-// inspector lists it) — and shows everything logged after.
+// inspector lists it) — and shows everything logged after. "Hide Routine Signals" (the ⋯ menu, for
+// this window) leaves out SIGCHLD, timer, SIGWINCH and I/O signals where folding is not enough (a
+// parallel build: each of its shells gets its own SIGCHLD); the message counts what it hides.
 //
 // Empty, the view says why. Nothing logged yet: its welcome text (package.json viewsWelcome, keyed
 // on the `ipcInspector.liveActivity` and `ipcInspector.signalsEmpty` contexts) says what the log
@@ -16,7 +18,7 @@
 // while it has a message, so then the view has none. Otherwise — the tracer cannot run (why), the
 // filters hide every entry, a clear — its message says it.
 import * as vscode from 'vscode';
-import { RESULT_TEXT, processKey, signalMatchesText } from '../core/activity/signalLog';
+import { RESULT_TEXT, ROUTINE_SIGNALS, processKey, signalMatchesText } from '../core/activity/signalLog';
 import { foldSignals, type SignalRow } from '../core/activity/signalFold';
 import { clockTime, signalSenderText, partyLabel } from '../core/activity/format';
 import type { SignalEvent } from '../core/activity/types';
@@ -107,6 +109,8 @@ export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscod
   /** "Clear": entries up to this sequence number are hidden here (0: none), and when. */
   private clearMark = 0;
   private clearedAt = 0;
+  /** "Hide Routine Signals": ROUTINE_SIGNALS left out. */
+  private routineHidden = false;
   /** The value last given to the context key `ipcInspector.signalsEmpty`. */
   private empty: SignalsEmpty | undefined;
   /** The view (set by the registration) whose message says what runs and what is filtered. */
@@ -160,20 +164,24 @@ export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscod
       }, wait);
   }
 
-  /** The entries that pass the view's filters and came after the clear mark, newest first (lazily). */
-  private *candidates(): Generator<SignalEvent> {
+  /** Whether an entry passes the trees' filters (text, process filters). */
+  private passes(e: SignalEvent): boolean {
     const f = this.model.filter;
-    const processFilter = f.scopePid !== undefined || f.workspaceOnly || f.hideOtherUsers;
+    if (!signalMatchesText(e, f.text)) return false;
+    if (f.scopePid !== undefined || f.workspaceOnly || f.hideOtherUsers) {
+      return this.allowed.has(processKey(e.receiver.pid, e.receiver.startTime)) || (e.sender !== null && this.allowed.has(processKey(e.sender.pid, e.sender.startTime)));
+    }
+    return true;
+  }
+
+  /** The entries that came after the clear mark and pass the view's filters, newest first (lazily). */
+  private *candidates(): Generator<SignalEvent> {
     const all = this.activity.signals.all();
     for (let i = all.length - 1; i >= 0; i--) {
       const e = all[i];
       if (e.seq <= this.clearMark) continue;
-      if (!signalMatchesText(e, f.text)) continue;
-      if (processFilter) {
-        const ok = this.allowed.has(processKey(e.receiver.pid, e.receiver.startTime)) || (e.sender !== null && this.allowed.has(processKey(e.sender.pid, e.sender.startTime)));
-        if (!ok) continue;
-      }
-      yield e;
+      if (this.routineHidden && ROUTINE_SIGNALS.has(e.signal)) continue;
+      if (this.passes(e)) yield e;
     }
   }
 
@@ -211,6 +219,13 @@ export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscod
     this.refresh();
   }
 
+  /** Leaves out (or shows again) the routine signals: SIGCHLD, timers, SIGWINCH, I/O. */
+  setRoutineHidden(hidden: boolean): void {
+    this.routineHidden = hidden;
+    void vscode.commands.executeCommand('setContext', 'ipcInspector.signals.routineHidden', hidden);
+    this.refresh();
+  }
+
   /** Re-renders the view (`ifChanged`: only if the list it would show is not the one shown). */
   refresh(ifChanged = false): void {
     const { rows } = this.scan();
@@ -220,7 +235,7 @@ export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscod
       sum += r.newest.seq;
       count += r.count;
     }
-    const key = `${rows.length}:${rows[0]?.newest.seq ?? 0}:${sum}:${count}:${this.clearMark}:${this.model.filter.text}`;
+    const key = `${rows.length}:${rows[0]?.newest.seq ?? 0}:${sum}:${count}:${this.clearMark}:${this.routineHidden}:${this.model.filter.text}`;
     if (!ifChanged || key !== this.shownKey) {
       this.shownKey = key;
       this.lastRender = Date.now();
@@ -228,8 +243,15 @@ export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscod
     }
     const log = this.activity.signals;
     let cleared = 0;
-    if (this.clearMark > 0) for (const e of log.all()) if (e.seq <= this.clearMark) cleared++;
+    let routine = 0;
+    if (this.clearMark > 0 || this.routineHidden)
+      for (const e of log.all()) {
+        if (e.seq <= this.clearMark) cleared++;
+        else if (this.routineHidden && ROUTINE_SIGNALS.has(e.signal) && this.passes(e)) routine++;
+      }
     const empty: SignalsEmpty = rows.length > 0 ? '' : log.size > cleared ? 'filtered' : cleared > 0 ? 'cleared' : 'none';
+    // routine ones hidden: those the other filters let through since the clear
+    const hiddenText = routine > 0 ? `${routine} routine signal${routine === 1 ? '' : 's'} (SIGCHLD, timers, SIGWINCH, I/O) hidden: Show Routine Signals in ⋯ lists them.` : '';
     if (empty !== this.empty) {
       this.empty = empty;
       void vscode.commands.executeCommand('setContext', 'ipcInspector.signalsEmpty', empty);
@@ -241,8 +263,10 @@ export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscod
       const welcome = empty === 'none' && state !== 'unavailable' && state !== 'starting';
       const parts = [this.activity.describe()];
       const filters = 'the Filter text, a process scope, this workspace only, other users hidden: as in the other views';
-      if (empty === 'filtered') parts.push(cleared > 0 ? `No signal logged since the clear passes the filters (${filters}).` : `No logged signal passes the filters (${filters}).`);
-      else if (log.size > cleared && this.model.filtering) parts.push('Filtered like the other views.');
+      const filtering = this.model.filtering || this.model.filter.scopePid !== undefined;
+      if (empty === 'filtered' && filtering) parts.push(cleared > 0 ? `No signal logged since the clear passes the filters (${filters}).` : `No logged signal passes the filters (${filters}).`);
+      else if (rows.length > 0 && filtering) parts.push('Filtered like the other views.');
+      if (hiddenText) parts.push(hiddenText);
       if (cleared > 0) parts.push(`Cleared at ${clockTime(this.clearedAt)}: ${cleared} earlier ${cleared === 1 ? 'entry is' : 'entries are'} hidden here (the log keeps them: a process's inspector lists its signals); signals sent since appear here.`);
       if (log.evicted > 0) parts.push(`${log.evicted} older entries dropped (the log keeps the newest ${log.capacity}, and apart from them the newest ${log.routineCapacity} SIGCHLD, timer, SIGWINCH and I/O signals).`);
       const lost = this.activity.latest?.lostTotal;
@@ -282,6 +306,8 @@ export function registerSignalLogView(activity: LiveActivity, model: ViewModel):
       tree.refresh();
     }),
     vscode.commands.registerCommand('ipcInspector.signals.clear', () => tree.clear()),
+    vscode.commands.registerCommand('ipcInspector.signals.hideRoutine', () => tree.setRoutineHidden(true)),
+    vscode.commands.registerCommand('ipcInspector.signals.showRoutine', () => tree.setRoutineHidden(false)),
   ];
   if (view.visible) activity.setSignalViewVisible(true);
   tree.refresh();

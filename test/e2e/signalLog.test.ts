@@ -2,7 +2,7 @@
 // Signals view, signal a process from the test and from kill(1), and read who sent what, with
 // each result (delivered to a handler, ignored, already pending). Takes the README's screenshot
 // of the Signals view (test-results/signal-log.png). A shell's SIGCHLD flood is one row with a
-// count; the title bar's Clear empties the view and says so. Needs root (the tracer's capabilities); the
+// count; ⋯ Hide Routine Signals hides it; the title bar's Clear empties the view and says so. Needs root (the tracer's capabilities); the
 // harness runs the workbench as the test's user.
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -10,7 +10,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeFixture, type Fixture } from '../../fixtures/ipcFixture';
-import { e2e, expandView, inlineActions, openCommand, openContainer, poll, runCommand, screenshot, viewHeader, viewPane } from './workbench';
+import { e2e, expandView, inlineActions, openCommand, openContainer, poll, runCommand, runViewMenuItem, screenshot, viewHeader, viewPane } from './workbench';
 
 const isRoot = process.geteuid?.() === 0;
 
@@ -92,7 +92,7 @@ describe('signal log', function () {
       await page.mouse.up();
     }
   });
-  it('a shell running /bin/true 100 times is one row "SIGCHLD ×100  100 processes → the shell"; Clear in the title bar empties the view and says so', async function () {
+  it('a shell running /bin/true 100 times is one row "SIGCHLD ×100  100 processes → the shell"; ⋯ Hide Routine Signals hides it and says so; Clear in the title bar empties the view and says so', async function () {
     if (!isRoot) return this.skip();
     const { page } = e2e();
     // a shell whose name passes the filter (ie2e-sigs…): a copy of dash
@@ -105,6 +105,12 @@ describe('signal log', function () {
     await flood.first().waitFor({ timeout: 30_000 });
     assert.equal(await rows.filter({ hasText: `ie2e-sigs-sh[${sh.pid}]` }).count(), 1, 'the 100 SIGCHLD in one row');
     assert.match((await flood.first().innerText()).replace(/\s+/g, ' '), /CLD_EXITED/);
+    // ⋯ Hide Routine Signals: the flood goes, the message counts it; Show brings it back
+    await runViewMenuItem(page, 'Signals', 'Hide Routine Signals (SIGCHLD, Timers, SIGWINCH, I/O)');
+    await poll('the flood hidden', async () => (await flood.count()) === 0, 10_000);
+    await poll('the message counts the hidden', async () => /\d+ routine signals? \(SIGCHLD, timers, SIGWINCH, I\/O\) hidden/.test(await viewPane(page, 'Signals').innerText()), 10_000);
+    await runViewMenuItem(page, 'Signals', 'Show Routine Signals');
+    await flood.first().waitFor({ timeout: 10_000 });
     // the title bar's Clear (as the Output and Debug Console views have it)
     assert.ok((await inlineActions(page, 'Signals')).includes('Clear Signals View'), (await inlineActions(page, 'Signals')).join(', '));
     await viewHeader(page, 'Signals').locator('.action-label[aria-label="Clear Signals View"]').click();

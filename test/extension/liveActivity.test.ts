@@ -3,7 +3,8 @@
 // Signals view lists kill/sigqueue/timer signals of a real process with sender → receiver,
 // filtered by the trees' filter; the inspector panel of the receiver lists what it received; the
 // rates of a real pipe reach the extension keyed by the snapshot's channel id; a shell's SIGCHLD
-// flood is one row with a count, a signal before it keeps its own; Clear empties the view, keeps
+// flood is one row with a count, a signal before it keeps its own, Hide Routine Signals leaves it
+// out and says how many; Clear empties the view, keeps
 // the log and shows what comes after; disabling detaches and keeps the log.
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -164,7 +165,7 @@ describe('Live activity', function () {
         return { label: String(item.label), tooltip: (item.tooltip as vscode.MarkdownString | undefined)?.value ?? '' };
       });
 
-  it('enabled (root): a shell\'s SIGCHLD flood is one row "SIGCHLD ×N  N processes → sh" with its first and last time; the SIGUSR1 before it keeps its own row', async function () {
+  it('enabled (root): a shell\'s SIGCHLD flood is one row "SIGCHLD ×N  N processes → sh" with its first and last time; the SIGUSR1 before it keeps its own row; Hide Routine Signals leaves the flood out and counts it', async function () {
     if (!isRoot) return this.skip();
     await waitFor('the tracer', () => api.liveActivity.tracing, 60_000);
     const { sh, dir } = foldShell(150);
@@ -194,6 +195,18 @@ describe('Live activity', function () {
       // nothing lost: the rows' counts add up to the entries
       const counted = signalTree().rows().filter((r) => r.newest.receiver.pid === pid).reduce((n, r) => n + r.count, 0);
       assert.equal(counted, all.length);
+
+      // Hide Routine Signals (the view's ⋯ menu): the SIGUSR1 alone, the message counts the hidden
+      await vscode.commands.executeCommand('ipcInspector.signals.hideRoutine');
+      try {
+        const left = viewRows().filter((r) => r.label.includes(`la-fold-sh[${pid}]`));
+        assert.deepEqual(left.map((r) => r.label.split('  ')[0]), ['SIGUSR1']);
+        const routine = all.filter((e) => e.signal === 17).length;
+        assert.match(signalTree().view?.message ?? '', new RegExp(`\\b${routine} routine signals \\(SIGCHLD, timers, SIGWINCH, I/O\\) hidden: Show Routine Signals`));
+      } finally {
+        await vscode.commands.executeCommand('ipcInspector.signals.showRoutine');
+      }
+      assert.equal(viewRows().filter((r) => r.label.includes(`la-fold-sh[${pid}]`)).length, rows.length, 'shown again');
     } finally {
       sh.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
