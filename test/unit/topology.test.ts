@@ -10,10 +10,11 @@ import * as path from 'node:path';
 import { DATA_DIR } from './helpers';
 import type { Channel, ProcessInfo, Snapshot } from '../../src/core/model';
 import { diffSnapshots } from '../../src/core/diff';
-import { applyFilter, EMPTY_FILTER, type FilterState } from '../../src/core/filter';
+import { applyFilter, EMPTY_FILTER, problemVisible, type FilterState } from '../../src/core/filter';
 import { buildTopology, MAX_PAIRS, type BuildInput } from '../../src/core/topology/graph';
 import { buildHierarchy, cutHierarchy } from '../../src/core/topology/hierarchy';
 import { MapState, type TopoDelta } from '../../src/core/topology/mapState';
+import { problemsHelp, problemsText } from '../../src/core/topology/problemCounts';
 import { edgeWidth, movement, queueFacts, QueueDepthRates } from '../../src/core/topology/rates';
 import { projectChannel, projectProcess, type TopoGraph, type TopoProblem, type TopoProcess } from '../../src/core/topology/types';
 
@@ -281,11 +282,70 @@ describe('topology: search, filter and problems', () => {
     const known = p.pids.filter((pid) => demo1.processes.some((x) => x.pid === pid));
     assert.ok(known.length > 3);
     for (const pid of known) assert.equal(node(g, `p:${pid}`)?.severity, p.severity, `pid ${pid} marked`);
-    assert.equal(g.totals.problems + g.totals.info, 1);
-    assert.equal(g.totals.info, p.severity === 'info' ? 1 : 0, 'info counted apart, as the status bar leaves it out');
+    assert.deepEqual(g.totals.problems, { error: 0, warning: 0, info: 0, [p.severity]: 1 });
+    assert.equal(g.totals.notDrawn, 0);
     // an error wins over a warning
     const err: TopoProblem = { id: 'x', severity: 'error', title: 'boom', channels: [p.channels[0]], pids: [] };
     assert.equal(buildTopology(input(demo1, { problems: [...doctor.problems, err] })).nodes.find((n) => n.id === hub.id)!.severity, 'error');
+  });
+
+  // Problems the rules report about what the map does not draw, in the shape they report them
+  // (core/diagnose: signalTrouble.ts names only a process, socketPath.ts's stale file nothing):
+  // pid 1 is in the snapshot as the demo's ancestor and holds no channel; the stale file is the
+  // demo's own (its run directory).
+  const initIgnoresTerm: TopoProblem = { id: `signal-trouble:ignores-term:1@${demo1.processes.find((x) => x.pid === 1)!.startTime}`, severity: 'info', title: 'init[1] ignores SIGTERM: a plain kill will not stop it', channels: [], pids: [1] };
+  const staleFile: TopoProblem = { id: 'socket-path:stale:0:40:4711', severity: 'info', title: 'Stale socket file /tmp/ipc-inspector-demo-ePiwFU/stale-api.sock: nothing is bound to it (connect gets ECONNREFUSED)', channels: [], pids: [] };
+
+  it('counts the problems the Problems view lists, every severity, and says how many no node or edge carries', () => {
+    const all = [...doctor.problems, initIgnoresTerm, staleFile];
+    const g = buildTopology(input(demo1, { problems: all }));
+    // the view lists all three (nothing narrows it); two of them are about nothing drawn
+    assert.deepEqual(g.totals.problems, { error: 0, warning: 1, info: 2 });
+    assert.equal(g.totals.notDrawn, 2);
+    assert.equal(problemsText(g.totals), '3 problems (1 warning, 2 info), 2 not on the map');
+    assert.match(problemsHelp(g.totals), /Problems view lists .* all severities[\s\S]*2 of them are about nothing drawn here/);
+    // no node carries them (pid 1 is not drawn at all), the doctor's warning marks its own
+    assert.ok(!node(g, 'p:1'));
+    assert.ok(g.nodes.every((n) => !n.problems.includes(initIgnoresTerm.title) && !n.problems.includes(staleFile.title)));
+  });
+
+  it("with the trees narrowed, counts what the Problems view lists for that filter (problemVisible on the same filter result)", () => {
+    const st = new MapState();
+    st.reset(Date.parse(demo1.takenAt));
+    st.addFull(demo1.processes.map(projectProcess), demo1.channels);
+    st.problems = [...doctor.problems, initIgnoresTerm, staleFile];
+    const view = { groupBy: 'tree' as const, expanded: new Set<string>(), collapsed: new Set<string>(), search: '', budget: 1000 };
+    for (const [f, want, notDrawn] of [
+      // the demo's pipe and its stale file (its path names the text); init holds nothing shown
+      [{ ...EMPTY_FILTER, text: 'demo' }, { error: 0, warning: 1, info: 1 }, 1],
+      // the pipe's warning names every demo process, the rpc pair among them; the stale file's path does not name rpc
+      [{ ...EMPTY_FILTER, text: 'rpc' }, { error: 0, warning: 1, info: 0 }, 0],
+      // a scope without the pipe's holders lists none of the three
+      [{ ...EMPTY_FILTER, scopePid: 1 << 22 }, { error: 0, warning: 0, info: 0 }, 0],
+      // hidden pipes: the pipe's warning names its holders, which hold other channels shown
+      [{ ...EMPTY_FILTER, hiddenKinds: ['pipe'] }, { error: 0, warning: 1, info: 0 }, 0],
+    ] as const) {
+      st.filter = f;
+      const g = st.build(view);
+      assert.deepEqual(g.totals.problems, want, JSON.stringify(f));
+      assert.equal(g.totals.notDrawn, notDrawn, JSON.stringify(f));
+      // the Problems view's own question (problemsModel.ts), asked here on the snapshot itself
+      const trees = applyFilter(demo1, f);
+      const ids = new Set(trees.channels.map((c) => c.id));
+      const listed = st.problems.filter((p) => problemVisible(p, (id) => ids.has(id), trees.pids, f.text));
+      assert.equal(listed.length, want.error + want.warning + want.info, JSON.stringify(f));
+    }
+  });
+
+  it('words the count as the Problems view would: all severities, and what the map cannot show', () => {
+    const t = (error: number, warning: number, info: number, notDrawn: number) => problemsText({ problems: { error, warning, info }, notDrawn });
+    assert.equal(t(0, 0, 0, 0), '');
+    assert.equal(t(1, 0, 0, 0), '1 problem (1 error)');
+    assert.equal(t(0, 7, 5, 0), '12 problems (7 warnings, 5 info)');
+    assert.equal(t(2, 1, 9, 4), '12 problems (2 errors, 1 warning, 9 info), 4 not on the map');
+    assert.equal(t(0, 0, 5, 5), '5 problems (5 info), none on the map');
+    assert.equal(t(0, 0, 1, 1), '1 problem (1 info), not on the map');
+    assert.equal(problemsHelp({ problems: { error: 0, warning: 0, info: 0 }, notDrawn: 0 }), '');
   });
 
   it('escapes names other users chose (control characters, bidi) and bounds them', () => {

@@ -4,6 +4,7 @@
 // with fillText (labels escaped in core: shortText) or set as text through dom.ts (escaped); the
 // host validates every request.
 import { DEFAULT_BUDGET } from '../../src/core/topology/hierarchy';
+import { problemsHelp, problemsText } from '../../src/core/topology/problemCounts';
 import type { GroupBy, TopoGraph, TopoNode } from '../../src/core/topology/types';
 import { isHostMessage, type HostMessage, type WebviewMessage } from '../../src/webviews/topology/protocol';
 import { Camera } from './camera';
@@ -185,14 +186,13 @@ function updateStatus(): void {
   if (hostNotes.paused) parts.push('Paused');
   if (g) {
     parts.push(`${g.totals.processes} processes · ${g.totals.shownChannels} of ${g.totals.channels} channels · ${g.nodes.length} nodes, ${g.edges.length} links drawn`);
-    if (g.totals.problems || g.totals.info) {
-      const n = g.totals.problems;
-      parts.push(`${n} problem${n === 1 ? '' : 's'}${g.totals.info ? ` (+${g.totals.info} info)` : ''}`);
-    }
+    // counted as the Problems view lists them (all severities, the same filter), not only what is drawn
+    const problems = problemsText(g.totals);
+    if (problems) parts.push(problems);
   }
   if (hostNotes.filter) parts.push(`Filter: ${hostNotes.filter}`);
   setText(status, parts.join(' · '));
-  status.title = [hostNotes.problems, hostNotes.rates].filter(Boolean).map(shown).join('\n');
+  status.title = [g ? problemsHelp(g.totals) : '', hostNotes.problems, hostNotes.rates].filter(Boolean).map(shown).join('\n');
   const note = document.getElementById('rateNote');
   if (note) note.textContent = g && g.rateSources.tracer > 0 ? 'edge width: bytes/s (measured by the tracer)' : 'edge width: bytes/s (estimated from queue depths)';
   matchesLabel.textContent = search.trim() && g ? `${g.matches} match${g.matches === 1 ? '' : 'es'}` : '';

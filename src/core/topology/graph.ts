@@ -46,6 +46,12 @@ export interface BuildInput {
   budget?: number;
   /** The map's own search box (same matching as the trees' text filter). */
   search?: string;
+  /**
+   * Does the Problems view list this problem (the trees' filter narrows it: core/filter.ts
+   * problemVisible)? Omitted: it lists every one. The map counts what that view lists, so the two
+   * agree; the marks on nodes and edges come from every problem given.
+   */
+  listed?: (p: TopoProblem) => boolean;
 }
 
 /** One exchange of data: a channel (or a socket with its peer) and the processes on each side. */
@@ -244,7 +250,8 @@ export function buildTopology(input: BuildInput): TopoGraph {
   const rates = input.rates;
   let tracer = 0;
   let queueDepth = 0;
-  const shownIds = new Set(input.channels.map((c) => c.id));
+  /** Channels something drawn stands for (an edge, a node's inside, a shared or unheld node). */
+  const drawnIds = new Set<string>();
 
   for (const c of convs) {
     let bytes = 0;
@@ -278,6 +285,7 @@ export function buildTopology(input: BuildInput): TopoGraph {
     }
     const pairs: Array<[string, string]> = [];
     for (const x of unitsA) for (const y of unitsB) if (x !== y) pairs.push([x, y]);
+    if (all.length > 0 || c.shared) for (const id of c.ids) drawnIds.add(id);
 
     if (!c.shared && pairs.length > 0 && pairs.length <= MAX_PAIRS) {
       for (const [x, y] of pairs) {
@@ -394,14 +402,20 @@ export function buildTopology(input: BuildInput): TopoGraph {
     const { ranked: _ranked, ...plain } = e;
     outEdges.push(plain);
   }
-  const shownProblems = input.problems.filter((p) => p.channels.some((id) => shownIds.has(id)) || p.pids.some((pid) => present.has(pid)));
-  // errors and warnings as the status bar and the Problems badge count them; info apart
-  const infoShown = shownProblems.filter((p) => p.severity === 'info').length;
-  const problemsShown = shownProblems.length - infoShown;
+  // the problems as the Problems view lists them (every severity), and how many of those are about
+  // nothing drawn: a process that holds no channel shown (a stopped one, a zombie), a file (a
+  // stale socket file), a channel the map leaves out (a socket whose holders are filtered out)
+  const problems: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  let notDrawn = 0;
+  for (const p of input.problems) {
+    if (input.listed && !input.listed(p)) continue;
+    problems[p.severity]++;
+    if (!p.channels.some((id) => drawnIds.has(id)) && !p.pids.some((pid) => present.has(pid))) notDrawn++;
+  }
   return {
     nodes: [...nodes.values()],
     edges: outEdges,
-    totals: { processes: present.size, channels: input.allChannels.size, shownChannels: input.channels.length, problems: problemsShown, info: infoShown },
+    totals: { processes: present.size, channels: input.allChannels.size, shownChannels: input.channels.length, problems, notDrawn },
     rateSources: { tracer, queueDepth },
     matches: matchedPids.size,
   };

@@ -1,10 +1,11 @@
 // Everything the map's worker keeps between refreshes: the snapshot as processes and channels by
 // id (a full copy arrives in parts, then deltas), the queue-depth rate estimate fed by those
 // deltas, the tracer's rates when a tracer sends them, the diagnosis problems and the trees'
-// filter. `build(view)` applies the filter (the trees' own functions) and builds the graph.
+// filter. `build(view)` applies the filter (the trees' own functions) and builds the graph; it
+// counts the problems the Problems view lists for that filter, as that view decides it.
 // Plain code: the webview worker runs it, the unit tests drive it with real snapshots.
 import type { Channel, ProcessInfo } from '../model';
-import { allowedPids, applyFilter, EMPTY_FILTER, type FilterState } from '../filter';
+import { allowedPids, applyFilter, EMPTY_FILTER, narrows, problemVisible, type FilterState } from '../filter';
 import { buildTopology } from './graph';
 import { mergeRates, QueueDepthRates } from './rates';
 import type { ChannelRate, GroupBy, TopoGraph, TopoProblem, TopoProcess } from './types';
@@ -82,6 +83,10 @@ export class MapState {
     this.arrays ??= { channels: [...this.channels.values()], processes: [...this.processes.values()] as unknown as ProcessInfo[] };
     const shown = applyFilter(this.arrays, this.filter);
     const allowed = allowedPids(this.arrays.processes, this.filter);
+    // the Problems view's question (src/problems/problemsModel.ts), on the same filter result
+    const f = this.filter;
+    let ids: Set<string> | undefined;
+    const listed = narrows(f) ? (p: TopoProblem) => problemVisible(p, (id) => (ids ??= new Set(shown.channels.map((c) => c.id))).has(id), shown.pids, f.text) : undefined;
     return buildTopology({
       processes: this.processes,
       allChannels: this.channels,
@@ -94,6 +99,7 @@ export class MapState {
       collapsed: view.collapsed,
       search: view.search,
       budget: view.budget,
+      listed,
     });
   }
 }

@@ -150,9 +150,13 @@ export interface TopoEdge {
 export interface TopoGraph {
   nodes: TopoNode[];
   edges: TopoEdge[];
-  /** Counts before aggregation (after the filter). */
-  /** `problems`: errors and warnings about what is drawn (as the status bar and the Problems badge count them); `info`: the informational ones. */
-  totals: { processes: number; channels: number; shownChannels: number; problems: number; info: number };
+  /**
+   * Counts before aggregation (after the filter). `problems`: the problems the Problems view lists
+   * for the same filter, by severity (it lists all three; its badge and the status bar count errors
+   * and warnings); `notDrawn`: how many of those name nothing the map draws (a process holding no
+   * channel shown, a stale socket file), so no node or edge carries them.
+   */
+  totals: { processes: number; channels: number; shownChannels: number; problems: Record<Severity, number>; notDrawn: number };
   /** Which rate source fed the widths: tracer for some channels, queue depth for the rest. */
   rateSources: { tracer: number; queueDepth: number };
   /** Processes that matched the search (0 without one). */
