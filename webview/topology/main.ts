@@ -101,6 +101,15 @@ const legend = h(
   { class: 'legend', 'aria-label': 'Legend' },
   ...(['pipe', 'socket', 'queue', 'shm', 'sem'] as const).map((f) => h('span', { class: `fam fam-${f}` }, { pipe: 'pipes/FIFOs', socket: 'sockets', queue: 'queues', shm: 'shared memory', sem: 'semaphores' }[f])),
   h('span', { class: 'muted', id: 'rateNote' }, 'edge width: bytes/s'),
+  // the rings renderer.ts draws around nodes, in the colours it reads (theme.ts): a node's worst
+  // problem (its links take the same colour), and, while searching, a match
+  h(
+    'span',
+    { class: 'rings', id: 'ringLegend', title: 'A ring around a node is the worst problem about it (its links take the same colour); the Problems view lists them' },
+    'problem ring:',
+    ...(['error', 'warning', 'info'] as const).map((s) => h('span', { class: `ring ring-${s}`, 'data-severity': s }, s)),
+  ),
+  h('span', { class: 'ring ring-match', title: 'While searching, a dashed ring marks what the search found; the rest is dimmed' }, 'search match'),
 );
 const side = h(
   'aside',
@@ -585,6 +594,8 @@ relayoutButton.addEventListener('click', () => {
   perf: () => ({ ...perf, frames: renderer.stats.frames, drawMs: [...renderer.stats.drawMs], labels: renderer.stats.labels, nodes: graph?.nodes.length ?? 0, edges: graph?.edges.length ?? 0 }),
   graph: () => graph,
   positions: () => Array.from(renderer.positions),
+  /** The colours the canvas draws with (the legend's must be the same). */
+  theme: () => ({ ...theme }),
   camera: () => ({ x: camera.x, y: camera.y, k: camera.k, w: camera.w, h: camera.h }),
   /** Screen position (CSS px within the canvas) of a node, for clicking it like a person. */
   screenOf: (id: string) => {
