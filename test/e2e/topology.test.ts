@@ -4,13 +4,18 @@
 // map opened from the Channels view's toolbar. Traffic is driven into one pipe from here (4 KiB
 // every 200 ms through the fixture's write end); the other stays idle. The map must draw the
 // fixture's processes, make the busy pipe's edge wider than the idle one's, mark the blocked
-// writer that the diagnosis finds, and open the inspector on a click and on Enter. Screenshots in
-// the dark and the light theme: test-results/topology-dark.png, topology-light.png.
+// writer that the diagnosis finds, and open the inspector on a click and on Enter. Its status line
+// must count the problems as the Problems view lists them — a stale socket file named like the
+// workload is one, about nothing the map draws — and its legend must name the problem rings in the
+// colours the canvas draws them with, in both themes. Screenshots in the dark and the light theme:
+// test-results/topology-dark.png, topology-light.png.
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { makeFixture, type Fixture } from '../../fixtures/ipcFixture';
-import { e2e, openCommand, openContainer, poll, runCommand, runViewMenuItem, screenshot, setTheme } from './workbench';
+import { e2e, expandView, foldView, openCommand, openContainer, poll, runCommand, runViewMenuItem, screenshot, setTheme, viewHeader, viewPane, viewRows } from './workbench';
 
 interface MapEdge { id: string; source: string; target: string; channelIds: string[]; width: number; bytesPerSec: number }
 interface MapNode { id: string; type: string; label: string; pid?: number; severity: string | null }
@@ -37,6 +42,70 @@ async function inspectorFrame(page: Page): Promise<Frame | undefined> {
 
 const graphOf = (f: Frame) => f.evaluate(() => (window as unknown as { __topology: { graph(): MapGraph | null } }).__topology.graph());
 
+type Counts = { error: number; warning: number; info: number };
+
+/** The Problems view's severity groups' counts (a group with none is not listed). */
+async function problemsViewCounts(page: Page): Promise<Counts> {
+  const out: Counts = { error: 0, warning: 0, info: 0 };
+  const rows = viewRows(page, 'Problems');
+  for (const [s, title] of [['error', 'Errors'], ['warning', 'Warnings'], ['info', 'Information']] as const) {
+    const row = rows.filter({ hasText: new RegExp(`^\\s*${title}`) }).first();
+    if ((await row.count()) === 0) continue;
+    out[s] = Number(((await row.locator('.label-description').textContent()) ?? '').trim());
+  }
+  return out;
+}
+
+/** The map status line's problem count: "N problems (1 error, 2 warnings, 3 info), K not on the map". */
+function statusCounts(status: string): { total: number; counts: Counts; notDrawn: number } | null {
+  const m = /(\d+) problems? \(([^)]*)\)(?:, (\d+ not|none|not) on the map)?/.exec(status);
+  if (!m) return null;
+  const counts: Counts = { error: 0, warning: 0, info: 0 };
+  for (const part of m[2].split(', ')) {
+    const p = /^(\d+) (error|warning|info)s?$/.exec(part);
+    if (!p) return null;
+    counts[p[2] as keyof Counts] = Number(p[1]);
+  }
+  const total = Number(m[1]);
+  return { total, counts, notDrawn: m[3] === undefined ? 0 : /^\d/.test(m[3]) ? parseInt(m[3], 10) : total };
+}
+
+/** The legend's problem rings and the colours the canvas draws problems with (both as computed rgb()). */
+async function ringColours(f: Frame): Promise<Array<{ severity: string; legend: string; canvas: string; text: string; shown: boolean }>> {
+  return f.evaluate(() => {
+    const t = (window as unknown as { __topology: { theme(): { severity: Record<string, string> } } }).__topology.theme();
+    const norm = (c: string) => {
+      const d = document.createElement('div');
+      d.style.color = c;
+      document.body.appendChild(d);
+      const v = getComputedStyle(d).color;
+      d.remove();
+      return v;
+    };
+    return ['error', 'warning', 'info'].map((severity) => {
+      const el = document.querySelector(`#ringLegend .ring-${severity}`) as HTMLElement | null;
+      const r = el?.getBoundingClientRect();
+      return {
+        severity,
+        legend: el ? getComputedStyle(el, '::before').borderTopColor : 'missing',
+        canvas: norm(t.severity[severity]),
+        text: el?.textContent ?? '',
+        shown: !!r && r.width > 0 && r.right <= window.innerWidth && r.bottom <= window.innerHeight,
+      };
+    });
+  });
+}
+
+async function assertLegendRings(f: Frame, theme: string): Promise<void> {
+  const rings = await ringColours(f);
+  for (const r of rings) {
+    assert.equal(r.legend, r.canvas, `${theme}: the legend's ${r.severity} ring is the canvas's colour`);
+    assert.equal(r.text, r.severity);
+    assert.ok(r.shown, `${theme}: the ${r.severity} ring is in view`);
+  }
+  assert.match((await f.locator('#ringLegend').textContent()) ?? '', /problem ring:\s*errorwarninginfo/);
+}
+
 /** Moves the pointer off anything with a hover (toolbar tooltips, map nodes) before a picture. */
 async function restPointer(page: Page): Promise<void> {
   await page.mouse.move(5, 890);
@@ -51,6 +120,8 @@ describe('topology map', function () {
   let stuck: Fixture;
   let pump: NodeJS.Timeout | undefined;
   let pumpFd = -1;
+  /** A Unix socket file nothing is bound to, beside the workload's socket (the diagnosis reads that directory). */
+  let staleSocket = '';
   /** The theme the workbench had before this file: put back afterwards (other files take pictures too). */
   let startDark = true;
 
@@ -63,7 +134,10 @@ describe('topology map', function () {
     busy = await f('pipe', { comm: 'ipc-map-busy', capacity: 1 << 20, bytes: 16 });
     idle = await f('pipe', { comm: 'ipc-map-idle', bytes: 16 });
     stuck = await f('blocked-pipe', { comm: 'ipc-map-stuck', capacity: 4096 });
-    await f('unix-stream', { comm: 'ipc-map-rpc', bytes: 64 });
+    const rpc = await f('unix-stream', { comm: 'ipc-map-rpc', bytes: 64 });
+    // a problem about no channel and no process (rule 3, info): the Problems view lists it, the map cannot draw it
+    staleSocket = path.join(path.dirname(rpc.info.path as string), `ipc-map-stale-${process.pid}.sock`);
+    execFileSync('python3', ['-c', 'import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])', staleSocket]);
     await f('sysv-msg', { comm: 'ipc-map-jobs', count: 3 });
     await f('sysv-shm', { comm: 'ipc-map-ring', attach: 2 });
     await f('posix-mq', { comm: 'ipc-map-notify', name: `ipc-map-${process.pid}`, count: 2 });
@@ -84,6 +158,7 @@ describe('topology map', function () {
     if (pump) clearInterval(pump);
     if (pumpFd >= 0) fs.closeSync(pumpFd);
     await Promise.all(fixtures.map((x) => x.close().catch(() => undefined)));
+    if (staleSocket) fs.rmSync(staleSocket, { force: true });
     const { page } = e2e();
     await runCommand(page, 'IPC Inspector: Clear Filter', { focus: 'sidebar' }).catch(() => undefined);
     const dark = (await page.locator('.monaco-workbench.vs-dark').count()) > 0;
@@ -149,8 +224,49 @@ describe('topology map', function () {
       return g!.nodes.find((n) => n.id === `p:${stuck.info.writer.pid}`)?.severity === 'warning';
     }, 60_000);
     await frame.locator(`#nodes li[data-severity="warning"]`, { hasText: 'ipc-map-stuck' }).first().waitFor({ timeout: 5_000 });
+    await assertLegendRings(frame, 'dark');
     await restPointer(page);
     await screenshot(page, 'topology-dark');
+  });
+
+  it('counts the problems as the Problems view lists them (every severity, the same filter) and says how many are not on the map', async () => {
+    const { page } = e2e();
+    const frame = await mapFrame(page);
+    // room for every severity group of the Problems view (a tree renders only the rows in view)
+    const open = async (name: string) => (await viewHeader(page, name).getAttribute('aria-expanded')) === 'true';
+    const before = { started: await open('Get Started'), channels: await open('Channels'), processes: await open('Processes') };
+    await foldView(page, 'Get Started', true);
+    await foldView(page, 'Channels', true);
+    await foldView(page, 'Processes', true);
+    await expandView(page, 'Problems');
+    try {
+      let last = '';
+      const got = await poll('the map and the Problems view agree', async () => {
+        const view = await problemsViewCounts(page);
+        const status = (await frame.locator('#status').textContent()) ?? '';
+        const map = statusCounts(status);
+        last = `Problems view ${JSON.stringify(view)}; map: ${status}`;
+        // the blocked writer (warning) and the stale file (info, drawn nowhere) at least
+        if (!map || view.warning < 1 || view.info < 1 || map.notDrawn < 1) return undefined;
+        return JSON.stringify(map.counts) === JSON.stringify(view) ? { view, map } : undefined;
+      }, 90_000).catch(async (e: Error) => {
+        const rows = await viewRows(page, 'Problems').allTextContents().catch(() => []);
+        await screenshot(page, 'topology-problems-failed').catch(() => undefined);
+        throw new Error(`${e.message}: ${last}; Problems rows: ${rows.join(' | ')}`);
+      });
+      assert.equal(got.map.total, got.view.error + got.view.warning + got.view.info);
+      // the view's message says the same total while the filter narrows it
+      const message = (await viewPane(page, 'Problems').locator('.message').first().textContent().catch(() => '')) ?? '';
+      if (/problems? about what the filter/.test(message)) assert.match(message, new RegExp(`^\\s*${got.map.total} problems? about`), message);
+      assert.ok(got.map.notDrawn <= got.map.total);
+      // its tooltip says what is counted
+      assert.match((await frame.locator('#status').getAttribute('title')) ?? '', /the Problems view lists for this filter, all severities[\s\S]*about nothing drawn here/);
+    } finally {
+      await foldView(page, 'Problems', true).catch(() => undefined);
+      await foldView(page, 'Channels', !before.channels).catch(() => undefined);
+      await foldView(page, 'Processes', !before.processes).catch(() => undefined);
+      await foldView(page, 'Get Started', !before.started).catch(() => undefined);
+    }
   });
 
   it('search finds a process and the light theme restyles the map', async () => {
@@ -171,6 +287,7 @@ describe('topology map', function () {
     await poll('the map in light colours', async () => /vscode-light/.test((light = await bg())) && light.split(' ').pop() !== dark.split(' ').pop(), 15_000).catch((e: Error) => {
       throw new Error(`${e.message}: ${light} (was ${dark})`);
     });
+    await assertLegendRings(await mapFrame(page), 'light');
     await restPointer(page);
     await screenshot(page, 'topology-light');
     await setTheme(page, /Dark Modern/, 'Dark Modern', 'vs-dark', { focus: 'sidebar' });
