@@ -92,4 +92,23 @@ describe('Topology map problem feed', function () {
       feed.dispose();
     }
   });
+
+  it("its note says whose diagnosis the map shows, without counts of that diagnosis (the map counts what the Problems view lists); with the views' diagnosis off, that the Problems view lists none", async () => {
+    // the map's own scan is machine-wide, not narrowed as the views are: its counts are not the Problems view's
+    const problem = { id: 'blocked-writer:pipe:1', rule: 'blocked-writer', severity: 'warning', title: 'w[2] blocked writing to pipe:[1]', channels: ['pipe:1'], pids: [2] };
+    const d = { takenAt: new Date().toISOString(), problems: [problem], counts: { error: 0, warning: 40, info: 3 } } as unknown as Diagnosis;
+    let viewsDiagnose = false;
+    const feed = new ProblemFeed(() => ({ next: async () => ({ diagnosis: d }), dispose: () => undefined }), () => 1000, { warn: () => undefined }, () => viewsDiagnose);
+    try {
+      feed.setActive(true);
+      await waitFor('the own scan\'s problems', () => feed.problems.length === 1);
+      assert.match(feed.note, /the map's own scan: the views' diagnosis is off \(setting ipcInspector\.diagnose\), so the Problems view lists none$/);
+      assert.doesNotMatch(feed.note, /\d+ (problem|error|warning|info)/);
+      viewsDiagnose = true;
+      feed.useExternal({ ...d, takenAt: new Date(Date.now() + 1000).toISOString() });
+      assert.match(feed.note, /^diagnosis of .+, the views' own$/);
+    } finally {
+      feed.dispose();
+    }
+  });
 });

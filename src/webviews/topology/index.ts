@@ -31,6 +31,7 @@ export function registerTopology(context: vscode.ExtensionContext, r: TopologyRe
     () => new SnapshotService({ diagnose: true, workerPath: workerScriptOf(context.extensionPath) }),
     () => cfg().get<number>('refreshInterval', 1000),
     r.log,
+    () => cfg().get<boolean>('diagnose', true),
   );
   const testMode = context.extensionMode === vscode.ExtensionMode.Test || process.env.IPC_INSPECTOR_TEST === '1';
   const deps: TopologyDeps = { context, source: r.source, filters: r.filters, problems, rates: r.rates, openInspector: r.openInspector, log: r.log, testMode };

@@ -3,7 +3,9 @@
 // with `diagnose: true` — the scan and the rules in a worker thread, never on this thread — at a
 // slower pace than the views' refresh. When the poller's updates carry a diagnosis themselves
 // (`SnapshotUpdate.diagnosis`, once the views run the rules), `useExternal` takes those and the
-// feed's own service is stopped.
+// feed's own service is stopped. Its note (the map's status tooltip) says which diagnosis the map
+// shows, not counts: the map counts what the Problems view lists itself (core/topology), and this
+// diagnosis's own counts — machine-wide when the map scans alone — would contradict it.
 import * as vscode from 'vscode';
 import { oneLine } from '../../core/escape';
 import type { Diagnosis } from '../../core/diagnose/problem';
@@ -45,6 +47,8 @@ export class ProblemFeed implements vscode.Disposable {
     private readonly createService: () => DiagnosingService,
     private readonly intervalMs: () => number,
     private readonly log: { warn(m: string): void },
+    /** Do the views diagnose (setting ipcInspector.diagnose)? When not, the Problems view lists nothing while the map shows its own scan's problems. */
+    private readonly viewsDiagnose: () => boolean = () => true,
   ) {}
 
   /** Diagnose while the map is visible; stop (and free the worker) while it is not. */
@@ -96,8 +100,12 @@ export class ProblemFeed implements vscode.Disposable {
 
   private accept(d: Diagnosis): void {
     const problems = toTopoProblems(d);
-    const c = d.counts;
-    const note = `${problems.length} problem${problems.length === 1 ? '' : 's'} (${c.error} error, ${c.warning} warning, ${c.info} info) at ${new Date(Date.parse(d.takenAt)).toLocaleTimeString()}`;
+    const at = new Date(Date.parse(d.takenAt)).toLocaleTimeString();
+    const note = this.external
+      ? `diagnosis of ${at}, the views' own`
+      : this.viewsDiagnose()
+        ? `diagnosis of ${at}, the map's own scan`
+        : `diagnosis of ${at}, the map's own scan: the views' diagnosis is off (setting ipcInspector.diagnose), so the Problems view lists none`;
     const key = JSON.stringify(problems);
     this.note = note;
     if (key === this.last) return;
