@@ -14,6 +14,7 @@
 import * as vscode from 'vscode';
 import { runRemove, runSignal } from '../core/actions';
 import { messageOf } from '../core/actions/errors';
+import { offeredSignalReason } from '../core/actions/policy';
 import type { FileTarget, Problem, ProblemAction } from '../core/diagnose/problem';
 import { removeSocketFile } from '../core/diagnose/removeFile';
 import { extensionRunnerEnv, reportOutcome } from '../commands/actionEnv';
@@ -155,7 +156,9 @@ export function registerProblemActions(s: Services, parts: ProblemParts): vscode
       void s.ui.warn(`IPC Inspector: ${message}`);
       return { status: 'failed', message };
     }
-    const out = await runSignal({ process: proc, signal: a.signal, startTime: a.startTime }, await extensionRunnerEnv(s.ui));
+    // one click on the inline button: a signal that ends or stops the process is asked for first
+    const ask = offeredSignalReason(a.signal, a.why);
+    const out = await runSignal({ process: proc, signal: a.signal, startTime: a.startTime, ...(ask ? { ask } : {}) }, await extensionRunnerEnv(s.ui));
     if (out.status === 'done') {
       s.log.info(out.message);
       void s.ui.info(out.message);

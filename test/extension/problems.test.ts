@@ -286,6 +286,37 @@ describe('problems', function () {
     }
   });
 
+  it('Send the Offered Signal on a wait cycle asks before SIGTERM (one click on the inline button would end a process): cancel sends nothing, yes ends it', async () => {
+    const dl = await makeFixture('pipe-deadlock', { comm: 'pr-offered' });
+    fixtures.push(dl);
+    const cycle = await problemWhere('the wait cycle', (p) => p.rule === 'wait-cycle' && p.pids.includes(dl.info.a.pid));
+    const which = cycle.actions.filter((a) => a.kind === 'signal').findIndex((a) => a.kind === 'signal' && a.signal === 'SIGTERM');
+    assert.ok(which >= 0, JSON.stringify(cycle.actions));
+    const offered = cycle.actions.filter((a) => a.kind === 'signal')[which] as Extract<Problem['actions'][number], { kind: 'signal' }>;
+    const alive = (pid: number) => fs.existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const asked: string[] = [];
+    api.testHooks!.confirm = (m, d) => {
+      asked.push(`${m}\n${d}`);
+      return false;
+    };
+    const cancelled = await vscode.commands.executeCommand<{ status: string; message: string }>('ipcInspector.problems.signal', node(cycle.id), which);
+    assert.equal(cancelled?.status, 'cancelled', cancelled?.message);
+    assert.equal(asked.length, 1, 'asked once');
+    assert.match(asked[0], new RegExp(`^Send SIGTERM to pr-offered\\[${offered.pid}\\]\\?\\n`));
+    assert.match(asked[0], /ends one side of the cycle/);
+    assert.ok(alive(offered.pid), 'cancel sends nothing: the process still runs');
+
+    api.testHooks!.confirm = (m, d) => {
+      asked.push(`${m}\n${d}`);
+      return true;
+    };
+    const done = await vscode.commands.executeCommand<{ status: string; message: string }>('ipcInspector.problems.signal', node(cycle.id), which);
+    assert.equal(done?.status, 'done', done?.message);
+    assert.equal(asked.length, 2, 'one question, not the policy’s on top');
+    await waitFor('the process ends', async () => !alive(offered.pid), 10_000);
+    await gone('the wait cycle after SIGTERM', cycle.id);
+  });
+
   it('a filter narrows the Problems view to what the trees show, and says so', async () => {
     const dl = await makeFixture('pipe-deadlock', { comm: 'pr-filtered' });
     fixtures.push(dl);

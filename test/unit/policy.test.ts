@@ -3,14 +3,15 @@
 // extension hosts, pty host, file watcher; terminal shells under the pty host; a language server
 // under another extension host; a root daemon and a double-forked daemon under init.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Channel, ProcessInfo } from '../../src/core/model';
-import { removeRisk, signalRisk, type ProcessOrigin } from '../../src/core/actions/policy';
+import { offeredSignalReason, removeRisk, signalRisk, type ProcessOrigin } from '../../src/core/actions/policy';
 import { sessionOrigins, vscodeOrigins, readProcessInfo, STARTED_BY_EXTENSION, STARTED_IN_SESSION, STARTED_IN_TERMINAL } from '../../src/core/actions/origin';
-import { removeQuestion, signalQuestion } from '../../src/core/actions/runner';
+import { removeQuestion, runSignal, signalQuestion } from '../../src/core/actions/runner';
 import { fdsCutWarning, MAPS_CUT } from '../../src/core/snapshotWarnings';
 
 function proc(pid: number, over: Partial<ProcessInfo> = {}): ProcessInfo {
@@ -249,5 +250,36 @@ describe('sessionOrigins (the CLI)', () => {
     const top = await sessionOrigins(300, root);
     assert.deepEqual(await top.origin(302), { startedBy: STARTED_IN_SESSION });
     assert.deepEqual(await top.origin(303), {});
+  });
+});
+
+describe('a signal a problem offers (one click in the Problems view)', () => {
+  test('SIGTERM, SIGKILL and SIGSTOP are asked for with the offer’s reason; SIGCONT and SIGCHLD go as offered', () => {
+    assert.match(offeredSignalReason('SIGTERM', 'ends one side of the cycle')!, /^the diagnosis offers SIGTERM \(ends one side of the cycle\): by default it ends the process/);
+    assert.match(offeredSignalReason('SIGKILL')!, /ends the process/);
+    assert.match(offeredSignalReason('SIGSTOP')!, /stops the process/);
+    assert.equal(offeredSignalReason('SIGCONT', 'resumes it'), undefined);
+    assert.equal(offeredSignalReason('SIGCHLD'), undefined);
+  });
+
+  test('runSignal asks with `ask` even where the policy would not, and a no sends nothing', async () => {
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      const p = (await readProcessInfo(child.pid!))!;
+      assert.ok(p, 'the child is readable');
+      const origin = async () => ({ startedBy: STARTED_IN_TERMINAL });
+      const euid = p.uid;
+      assert.deepEqual(signalRisk(p, 'SIGTERM', { euid, origin: { startedBy: STARTED_IN_TERMINAL } }).confirm, [], 'the policy alone would not ask');
+      const questions: string[] = [];
+      const out = await runSignal({ process: p, signal: 'SIGTERM', ask: offeredSignalReason('SIGTERM', 'ends one side of the cycle') }, { euid, origin, confirm: (q) => (questions.push(`${q.title}\n${q.detail}`), false) });
+      assert.equal(out.status, 'cancelled');
+      assert.equal(questions.length, 1);
+      assert.match(questions[0], /^Send SIGTERM to sleep\[\d+\]\?\nthe diagnosis offers SIGTERM/);
+      assert.equal(child.exitCode, null);
+      assert.equal(child.signalCode, null, 'nothing was sent');
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

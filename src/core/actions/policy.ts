@@ -86,6 +86,23 @@ export function ownershipReasons(proc: Pick<ProcessInfo, 'pid' | 'uid' | 'euid' 
   return out;
 }
 
+/**
+ * Why a signal that a diagnosis offers (a problem's action: one click on its inline button) is
+ * asked for even where the policy would send it without asking: by default it ends or stops the
+ * process (SIGTERM to one side of a wait cycle ends work the user may want), and a handler does
+ * not make it harmless (it usually shuts down). Undefined for a signal whose default resumes the
+ * process or does nothing (SIGCONT to a stopped consumer, SIGCHLD to a parent): those go as offered.
+ * `why` is the offer's own reason (`ends one side of the cycle; …`), plain text.
+ */
+export function offeredSignalReason(sig: number | string, why?: string): string | undefined {
+  const n = signalNumber(sig);
+  const info = n === undefined ? undefined : signalInfo(n);
+  if (n === undefined || (info && (info.action === 'continue' || info.action === 'ignore'))) return undefined;
+  const name = signalName(n);
+  const effect = !info ? 'its effect is up to the process' : info.action === 'stop' ? 'by default it stops the process' : `by default it ends the process${info.action === 'core' ? ' (and dumps core)' : ''}, and a handler usually shuts it down`;
+  return `the diagnosis offers ${name}${why ? ` (${why})` : ''}: ${effect}`;
+}
+
 /** The warnings and confirmation reasons for sending `sig` to `proc`. */
 export function signalRisk(proc: ProcessInfo, sig: number | string, ctx: SignalRiskContext): SignalRisk {
   const n = signalNumber(sig);

@@ -50,6 +50,8 @@ export interface SignalRequest {
   value?: number;
   /** The start time the user acted on, when it may differ from `process.startTime` (CLI --start-time). */
   startTime?: number;
+  /** Ask even where the policy would not, with this reason first (a signal a problem offers: policy.offeredSignalReason). */
+  ask?: string;
 }
 
 export type SignalOutcome = ActionOutcome<SendSignalResult> & { risk?: SignalRisk };
@@ -84,7 +86,8 @@ export async function runSignal(req: SignalRequest, env: RunnerEnv): Promise<Sig
   } catch {
     /* unknown origin: the policy then treats it as not started by the user */
   }
-  const risk = signalRisk(proc, n, { euid: env.euid, origin });
+  const policy = signalRisk(proc, n, { euid: env.euid, origin });
+  const risk = req.ask ? { ...policy, confirm: [req.ask, ...policy.confirm] } : policy;
   let question: Question | undefined;
   if (risk.confirm.length > 0) {
     question = signalQuestion(proc, risk, req.value);

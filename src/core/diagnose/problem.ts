@@ -74,7 +74,7 @@ export interface FileTarget {
 export type ProblemAction =
   | { kind: 'reveal'; label: string; channel?: string; pid?: number }
   | { kind: 'peek'; label: string; channel: string }
-  | { kind: 'signal'; label: string; pid: number; startTime: number; signal: string }
+  | { kind: 'signal'; label: string; pid: number; startTime: number; signal: string; /** What it does here (the label's end): `resumes it`. */ why?: string }
   | { kind: 'remove'; label: string; channel?: string; file?: FileTarget };
 
 export interface Problem {

@@ -128,7 +128,7 @@ export function peek(ch: Channel): ProblemAction[] {
 export function signal(index: SnapshotIndex, pid: number, sig: string, why: string, ev?: Evidence): ProblemAction[] {
   const startTime = index.proc(pid)?.startTime ?? ev?.processes.get(pid)?.startTime ?? ev?.liveness.get(pid)?.startTime;
   if (startTime === undefined || startTime === null) return [];
-  return [{ kind: 'signal', label: `Send ${sig} to ${procLabel(index, pid, ev)} — ${why}`, pid, startTime, signal: sig }];
+  return [{ kind: 'signal', label: `Send ${sig} to ${procLabel(index, pid, ev)} — ${why}`, pid, startTime, signal: sig, why }];
 }
 
 export function remove(ch: Channel): ProblemAction[] {
