@@ -12,10 +12,10 @@ import type { ContainerInfo, Snapshot } from '../core/model';
 import { containerBehind } from '../core/publishedPort';
 import { escapeControl, safeJson } from '../core/escape';
 import { commLabel, containerLabel, shownCommand, shownComm, userText } from '../core/format';
-import { bindVerdict, freePort, otherSocketsOn, type FreePortEvent, type FreePortResult, type StopQuestion } from '../core/actions/freePort';
+import { freePort, testIdlePort, type FreePortEvent, type FreePortResult, type StopQuestion } from '../core/actions/freePort';
 import { sessionOrigins } from '../core/actions/origin';
 import { currentEuid } from '../core/actions/runner';
-import { bindTest, ownNetns, type BindResult } from '../core/actions/bindProbe';
+import { ownNetns } from '../core/actions/bindProbe';
 import { findListeners, hostPortShown, type PortListener, type Protocol } from '../core/ports';
 import { localShown } from '../core/kinds/inet';
 import { parseInteger, parseOptions, UsageError, usageLines, type OptionSpec } from './args';
@@ -189,15 +189,12 @@ export async function run(argv: string[], out: Output): Promise<number> {
   if (listeners.length === 0) {
     // nothing to stop: the port is tested as after a stop, with a bind of the IPv4 wildcard here (a
     // socket bound to it and not listening, a connection's local end, still makes it busy)
-    const bind: BindResult[] = [];
-    for (const pr of protocol ? [protocol] : (['tcp', 'udp'] as const)) {
-      const r = await bindTest({ protocol: pr, family: 4, address: '0.0.0.0', port, netns: own ?? 'self' }, null);
-      bind.push(r);
+    const result = await testIdlePort(port, snapshot, protocol);
+    for (const r of result.bind) {
       const line = eventLine({ type: 'bind', result: r });
       if (line) (json ? out.note : out.text).call(out, line + '\n');
     }
-    const free = bindVerdict(bind);
-    const result: FreePortResult = { port, protocol: protocol ?? null, listeners, stops: [], bind, free, remaining: [], otherSockets: otherSocketsOn(snapshot, port, protocol) };
+    const free = result.free;
     if (json) out.data(safeJson(result, 2) + '\n');
     else out.text(summary(result));
     return free === true ? 0 : 1;

@@ -13,7 +13,7 @@
 // through notificationText. Resolves to the core's result (tests), or undefined when cancelled.
 import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
-import { freePort, type FreePortEvent, type FreePortResult, type StopQuestion } from '../core/actions/freePort';
+import { freePort, idlePortText, testIdlePort, type FreePortEvent, type FreePortResult, type StopQuestion } from '../core/actions/freePort';
 import { ownNetns } from '../core/actions/bindProbe';
 import { signalRisk } from '../core/actions';
 import { notificationText } from '../core/escape';
@@ -129,8 +129,14 @@ export function register(s: Services): vscode.Disposable {
     const listeners = listenersIn(snap, port);
     for (const l of listeners) for (const p of l.processes) p.provenance = s.provenance?.of(p.pid)?.label ?? null;
     if (listeners.length === 0) {
-      void s.ui.info(`Nothing listens on port ${port} (TCP or UDP, in any network namespace this scan could read).`);
-      return { port, listeners };
+      // "nothing listens" is not "free": a socket bound and never listening, or a connected UDP
+      // socket, still makes the user's bind fail; a bind here tells, as the CLI's port --free does
+      const idle = await testIdlePort(port, snap);
+      const procs = new Map(snap.processes.map((p) => [p.pid, p]));
+      const text = idlePortText(idle, (pid) => processLabel(pid, procs.get(pid)));
+      s.log.info(`free port ${port}: ${JSON.stringify(idle.bind)}`);
+      void (idle.free === true ? s.ui.info(text) : s.ui.warn(text));
+      return idle;
     }
     const own = ownNetns();
     const holderItems: HolderItem[] = [];

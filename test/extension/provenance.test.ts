@@ -8,7 +8,7 @@
 //
 // The servers are fixtures/net-server.c (listen on a port chosen here, hold until killed).
 import * as assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -265,6 +265,33 @@ describe('Provenance, containers and Free Port', function () {
     assert.equal((await srv.exited).code, 0, 'it exited through its handler');
     const rec = api.testHooks!.record!;
     assert.ok(rec.some((x) => x.kind === 'info' && x.text.includes(`Port ${port} is free`)), JSON.stringify(rec.slice(-3)));
+  });
+
+  it('Free Port… on a port nothing listens on but a socket is bound to (never listening): not "free", the bind that fails and the holder are said; a really idle port is said free', async () => {
+    // python3: bind() without listen(), then wait; ss -l, lsof -i and fuser list none of it
+    const py = spawn('python3', ['-c', 'import socket,sys\ns=socket.socket()\ns.bind(("0.0.0.0",0))\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    cleanup.push(() => py.kill('SIGKILL'));
+    const port = await new Promise<number>((resolve, reject) => {
+      py.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
+      py.once('exit', () => reject(new Error('python3 exited')));
+    });
+    const modals = acceptModals();
+    const r = (await vscode.commands.executeCommand('ipcInspector.freePort', port)) as FreePortResult;
+    assert.equal(modals.length, 0, 'nothing to stop: nothing asked');
+    assert.equal(r.listeners.length, 0);
+    assert.equal(r.free, false, JSON.stringify(r));
+    const said = api.testHooks!.record!.slice(-1)[0];
+    assert.equal(said.kind, 'warning', JSON.stringify(said));
+    assert.match(said.text, new RegExp(`^Nothing listens on port ${port}, but it is not free: a bind on tcp 0\\.0\\.0\\.0:${port} fails \\(address in use\\)\\.`));
+    assert.ok(said.text.includes(`python3[${py.pid}]`) || said.text.includes('No socket this scan lists holds it'), said.text);
+
+    py.kill('SIGKILL');
+    await new Promise((res) => py.once('exit', res));
+    const idle = (await vscode.commands.executeCommand('ipcInspector.freePort', port)) as FreePortResult;
+    assert.equal(idle.free, true, JSON.stringify(idle));
+    const now = api.testHooks!.record!.slice(-1)[0];
+    assert.equal(now.kind, 'info');
+    assert.equal(now.text, `Nothing listens on port ${port}, and it is free: a bind on tcp 0.0.0.0:${port} and udp 0.0.0.0:${port} succeeded.`);
   });
 
   it('Free Port… on a server that ignores SIGTERM: says so, asks before SIGKILL (modal), kills it, the port is free', async () => {

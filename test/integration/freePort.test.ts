@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { stageForOtherUsers } from '../harness/otherUser';
 import { makeNetns, netnsInode, netServerBinary, startNet, type NetProc } from '../../fixtures/netServer';
-import { freePort, type FreePortEvent, type StopQuestion } from '../../src/core/actions/freePort';
+import { freePort, testIdlePort, type FreePortEvent, type StopQuestion } from '../../src/core/actions/freePort';
 import { sessionOrigins } from '../../src/core/actions/origin';
 import { findListeners } from '../../src/core/ports';
 import { BIN, cliNotBuilt } from './cliRunner';
@@ -378,4 +378,28 @@ test('oracle: ss sees the same listener Free Port lists', { skip: (() => { try {
   const ss = execFileSync('ss', ['-Hltnp', `sport = :${s.info.port}`], { encoding: 'utf8' });
   assert.equal(listeners.length, ss.trim().split('\n').filter(Boolean).length);
   assert.match(ss, new RegExp(`pid=${listeners[0].processes[0].pid},`));
+});
+
+describe('Free Port: a port nothing listens on (testIdlePort)', () => {
+  test('a connected UDP socket on it: no listener, yet a bind fails, and the socket is named with its process; closed, the port is free', async () => {
+    const dgram = await import('node:dgram');
+    const u = dgram.createSocket('udp4');
+    await new Promise<void>((r) => u.bind(0, '0.0.0.0', () => r()));
+    const port = u.address().port;
+    await new Promise<void>((r) => u.connect(9, '127.0.0.1', () => r()));
+    try {
+      const { snapshot, listeners } = await findListeners(port, { protocol: 'udp' });
+      assert.deepEqual(listeners, [], 'a connected UDP socket is no listener (ss -lu does not list it either)');
+      const r = await testIdlePort(port, snapshot, 'udp');
+      assert.deepEqual(r.bind.map((b) => [b.protocol, b.free, b.error]), [['udp', false, 'EADDRINUSE']]);
+      assert.equal(r.free, false);
+      assert.deepEqual(r.otherSockets.map((o) => [o.local, o.remote, o.state, o.pids.includes(process.pid)]), [[`127.0.0.1:${port}`, '127.0.0.1:9', 'ESTAB', true]]);
+    } finally {
+      u.close();
+    }
+    const { snapshot } = await findListeners(port, { protocol: 'udp' });
+    const after = await testIdlePort(port, snapshot, 'udp');
+    assert.equal(after.free, true);
+    assert.deepEqual(after.otherSockets, []);
+  });
 });

@@ -19,7 +19,7 @@ import type { ProcessInfo, Snapshot } from '../model';
 import { loadNative, type NativeAddon } from '../native';
 import { parseStatus } from '../parsers/procPid';
 import { readTextWithin } from '../deadline';
-import { findListeners, othersOn, termDisposition, type PortListener, type Protocol, type TermDisposition } from '../ports';
+import { findListeners, hostPortShown, othersOn, termDisposition, type PortListener, type Protocol, type TermDisposition } from '../ports';
 import type { SnapshotOptions } from '../snapshot';
 import { bindTest, openNetns, ownNetns, type BindResult, type BindTarget } from './bindProbe';
 import { ActionError } from './errors';
@@ -298,6 +298,45 @@ export async function freePort(port: number, listeners: readonly PortListener[],
   } finally {
     for (const fd of nsFds.values()) if (fd !== null) fs.closeSync(fd);
   }
+}
+
+/**
+ * A port nothing listens on, tested as after a stop: a bind of the IPv4 wildcard in this network
+ * namespace, per protocol. "Nothing listens" is not "free": a socket bound and never listening, or
+ * a connected UDP socket, still makes a bind fail (EADDRINUSE), and ss -l, lsof -i and fuser list
+ * neither as a listener. `otherSockets` names what the snapshot saw bound to the port.
+ */
+export async function testIdlePort(port: number, snapshot: Snapshot, protocol?: Protocol, procRoot = '/proc'): Promise<FreePortResult> {
+  const own = ownNetns(procRoot);
+  const bind: BindResult[] = [];
+  for (const pr of protocol ? [protocol] : (['tcp', 'udp'] as const)) bind.push(await bindTest({ protocol: pr, family: 4, address: '0.0.0.0', port, netns: own ?? 'self' }, null, procRoot));
+  return { port, protocol: protocol ?? null, listeners: [], stops: [], bind, free: bindVerdict(bind), remaining: [], otherSockets: otherSocketsOn(snapshot, port, protocol) };
+}
+
+/**
+ * What to tell someone who asked to free a port nothing listens on (testIdlePort's result), one
+ * line, plain text (the caller escapes it): whether it is free, which bind failed, and what holds
+ * it — the sockets bound to it, by process (`label`), or that none that a scan lists does.
+ */
+export function idlePortText(r: FreePortResult, label: (pid: number) => string): string {
+  const what = `Nothing listens on port ${r.port}${r.protocol ? ` (${r.protocol.toUpperCase()})` : ''}`;
+  const binds = (free: boolean | null) => r.bind.filter((b) => b.free === free).map((b) => `${b.protocol} ${hostPortShown(b.family, b.address, b.port)}`);
+  const held = r.otherSockets.slice(0, 3).map((o) => {
+    const proto = o.id.split(':')[0];
+    const unconnected = !o.remote || /^(0\.0\.0\.0|\[::\]|\*):\*$/.test(o.remote);
+    const state = unconnected ? (proto === 'tcp' ? 'bound, not listening' : 'bound') : o.state === 'ESTAB' ? `connected to ${o.remote}` : `${o.state}, to ${o.remote}`;
+    return `${proto} ${o.local} (${state}) by ${o.pids.map(label).join(', ') || 'no readable process'}`;
+  });
+  const more = r.otherSockets.length > 3 ? `, and ${r.otherSockets.length - 3} more` : '';
+  if (r.free === true) return `${what}, and it is free: a bind on ${binds(true).join(' and ')} succeeded.`;
+  if (r.free === false) {
+    const by = held.length
+      ? `Bound to it: ${held.join('; ')}${more}. Stop that process to free the port.`
+      : 'No socket this scan lists holds it (a socket bound and never listening does that, and ss -l, lsof -i and fuser list it neither).';
+    return `${what}, but it is not free: a bind on ${binds(false).join(' and ')} fails (address in use). ${by}`;
+  }
+  const why = r.bind.filter((b) => b.free === null).map((b) => `${b.protocol}: ${b.error ?? 'unknown'}`);
+  return `${what}; whether it is free could not be tested (${why.join('; ')}).${held.length ? ` Bound to it: ${held.join('; ')}${more}.` : ''}`;
 }
 
 /** Validates a port number from user input. */
