@@ -110,7 +110,7 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   subs.push(channelsView, processesView, welcomeView, channelsChrome, processesChrome);
   const viewChrome = new ViewChrome(model, source, filters, channelsView, processesView);
   const statusBar = new StatusBar(model);
-  subs.push(viewChrome, statusBar);
+  subs.push(viewChrome, statusBar, statusBar.setFreshness(source));
 
   // First scan: a progress indicator on the views until the first snapshot arrives.
   let firstShown = false;

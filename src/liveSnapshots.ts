@@ -64,7 +64,7 @@ export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
   private readonly stateEmitter = new vscode.EventEmitter<void>();
   private readonly errorEmitter = new vscode.EventEmitter<Error>();
   readonly onDidUpdate = this.updateEmitter.event;
-  /** Fires when paused/active changes. */
+  /** Fires when paused or active (polling: a view visible or held, not paused) changes. */
   readonly onDidChangeState = this.stateEmitter.event;
   readonly onDidError = this.errorEmitter.event;
   readonly stats: ScanStats = { scans: 0, lastScanMs: 0, lastMainThreadMs: 0, maxMainThreadMs: 0, totalMainThreadMs: 0, lastListenersMs: 0, errors: 0, lastDiagnosisMs: 0 };
@@ -106,20 +106,26 @@ export class LiveSnapshots implements SnapshotSource, vscode.Disposable {
 
   /** A view (by id) became visible or hidden. */
   setVisible(viewId: string, visible: boolean): void {
+    const was = this.active;
     if (visible) this.visible.add(viewId);
     else this.visible.delete(viewId);
     this.reschedule(true);
+    if (this.active !== was) this.stateEmitter.fire();
   }
 
   hold(): vscode.Disposable {
+    const was = this.active;
     this.holds++;
     this.reschedule(true);
+    if (this.active !== was) this.stateEmitter.fire();
     let released = false;
     return new vscode.Disposable(() => {
       if (released) return;
       released = true;
+      const before = this.active;
       this.holds--;
       this.reschedule(false);
+      if (this.active !== before && !this.disposed) this.stateEmitter.fire();
     });
   }
 

@@ -13,12 +13,21 @@ import type { Channel, ChannelKind } from './core/model';
 import { oneLine } from './core/escape';
 import * as fmt from './core/format';
 import { channelWarnings } from './core/diagnose/channelWarnings';
+import { notLiveNote } from './core/refreshPace';
 import type { ModelChange, ViewModel } from './views/viewModel';
 
 /** What the status bar reads of the diagnosis (src/problems/problemsModel.ts). */
 export interface StatusProblems {
   readonly shown: ReadonlyArray<{ id: string; severity: 'error' | 'warning' | 'info'; title: string }>;
   readonly onDidChange: vscode.Event<unknown>;
+}
+
+/** Whether the item's facts are live (src/liveSnapshots.ts): it polls only while a view is open and not paused. */
+export interface StatusFreshness {
+  readonly active: boolean;
+  readonly paused: boolean;
+  readonly current?: { takenAt: string };
+  readonly onDidChangeState: vscode.Event<void>;
 }
 
 /** The command a click runs while there are problems: the Problems view (its generated focus command). */
@@ -62,6 +71,25 @@ export class StatusBar implements vscode.Disposable {
   lastRenderMs = 0;
   private lastKey = '';
   private problems: StatusProblems | undefined;
+
+  private freshness: StatusFreshness | undefined;
+  /** The tooltip last set (tests; the workbench has no getter). */
+  tooltip = '';
+
+  /** Says "as of" when the source stops refreshing (every view hidden, or paused): the count is then the last scan's. */
+  setFreshness(f: StatusFreshness): vscode.Disposable {
+    this.freshness = f;
+    const sub = f.onDidChangeState(() => this.render());
+    this.render();
+    return new vscode.Disposable(() => {
+      sub.dispose();
+      if (this.freshness === f) this.freshness = undefined;
+    });
+  }
+
+  private staleNote(): string | undefined {
+    return this.freshness ? notLiveNote(this.freshness, this.freshness.current?.takenAt) : undefined;
+  }
 
   /** Counts the diagnosis's errors and warnings too (and opens the Problems view when there are any). */
   setProblems(p: StatusProblems): vscode.Disposable {
@@ -114,11 +142,12 @@ export class StatusBar implements vscode.Disposable {
     const list = this.list();
     const problems = this.problemList();
     // Texts change only when the warnings do: skip the workbench round trip otherwise.
-    const key = list.map((w) => `${w.channel.id}\u0000${w.text}`).join('\u0001') + '\u0002' + problems.map((p) => `${p.id}\u0000${p.severity}\u0000${p.title}`).join('\u0001');
+    const stale = this.staleNote();
+    const key = list.map((w) => `${w.channel.id}\u0000${w.text}`).join('\u0001') + '\u0002' + problems.map((p) => `${p.id}\u0000${p.severity}\u0000${p.title}`).join('\u0001') + '\u0002' + (stale ?? '');
     if (key === this.lastKey) return;
     this.lastKey = key;
     if (problems.length > 0) {
-      this.renderProblems(problems, list.length);
+      this.renderProblems(problems, list.length, stale);
       return;
     }
     this.item.command = SHOW_WARNINGS_COMMAND;
@@ -132,13 +161,13 @@ export class StatusBar implements vscode.Disposable {
     this.item.text = `$(warning) ${what}`;
     const lines = list.slice(0, LISTED).map((w) => oneLine(`${fmt.kindTitle(w.channel.kind)} ${fmt.channelName(w.channel, 60)}: ${w.text}`, 240));
     const more = n > LISTED ? `and ${n - LISTED} more` : '';
-    this.item.tooltip = [`IPC Inspector: ${what}`, ...lines.map((l) => `• ${l}`), ...(more ? [more] : []), 'Click to list them.'].join('\n');
-    this.item.accessibilityInformation = { label: `IPC Inspector: ${what}: ${[...lines, ...(more ? [more] : [])].join('; ')}. Activate to list them.`, role: 'button' };
+    this.item.tooltip = this.tooltip = [`IPC Inspector: ${what}`, ...(stale ? [stale] : []), ...lines.map((l) => `• ${l}`), ...(more ? [more] : []), 'Click to list them.'].join('\n');
+    this.item.accessibilityInformation = { label: `IPC Inspector: ${what}${stale ? ` (${stale.replace(/\.$/, '')})` : ''}: ${[...lines, ...(more ? [more] : [])].join('; ')}. Activate to list them.`, role: 'button' };
     this.item.show();
     this.visible = true;
   }
 
-  private renderProblems(problems: StatusProblems['shown'], warnings: number): void {
+  private renderProblems(problems: StatusProblems['shown'], warnings: number, stale: string | undefined): void {
     const n = problems.length;
     const errors = problems.filter((p) => p.severity === 'error').length;
     const what = `${n} IPC problem${n === 1 ? '' : 's'}`;
@@ -147,8 +176,8 @@ export class StatusBar implements vscode.Disposable {
     const lines = problems.slice(0, LISTED).map((p) => oneLine(`${p.severity}: ${p.title}`, 240));
     const more = n > LISTED ? `and ${n - LISTED} more` : '';
     const also = warnings ? `(and ${warnings} channel warning${warnings === 1 ? '' : 's'}: Show IPC Warnings)` : '';
-    this.item.tooltip = [`IPC Inspector: ${what} (${errors} error${errors === 1 ? '' : 's'})`, ...lines.map((l) => `• ${l}`), ...(more ? [more] : []), ...(also ? [also] : []), 'Click to open the Problems view.'].join('\n');
-    this.item.accessibilityInformation = { label: `IPC Inspector: ${what}: ${[...lines, ...(more ? [more] : [])].join('; ')}. Activate to open the Problems view.`, role: 'button' };
+    this.item.tooltip = this.tooltip = [`IPC Inspector: ${what} (${errors} error${errors === 1 ? '' : 's'})`, ...(stale ? [stale] : []), ...lines.map((l) => `• ${l}`), ...(more ? [more] : []), ...(also ? [also] : []), `Click to open the Problems view${stale ? ' and refresh' : ''}.`].join('\n');
+    this.item.accessibilityInformation = { label: `IPC Inspector: ${what}${stale ? ` (${stale.replace(/\.$/, '')})` : ''}: ${[...lines, ...(more ? [more] : [])].join('; ')}. Activate to open the Problems view.`, role: 'button' };
     this.item.show();
     this.visible = true;
   }

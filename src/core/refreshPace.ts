@@ -35,3 +35,15 @@ export function paceText(ms: number): string {
   const s = ms / 1000;
   return `${s < 10 ? s.toFixed(1).replace(/\.0$/, '') : Math.round(s)} s`;
 }
+
+/**
+ * What an always-visible summary (the status bar item) says while nothing refreshes it (no view
+ * open, nor paused): when its facts were read. Without it, a count of problems fixed meanwhile in a
+ * terminal stays on screen as if current. Undefined while live. `takenAt`: the last scan's ISO time.
+ */
+export function notLiveNote(live: { active: boolean; paused: boolean }, takenAt: string | undefined): string | undefined {
+  if (live.active) return undefined;
+  const t = takenAt ? Date.parse(takenAt) : NaN;
+  const at = Number.isFinite(t) ? `As of ${new Date(t).toLocaleTimeString('en-GB')}` : 'As of the last scan';
+  return `${at}: ${live.paused ? 'live updates are paused' : 'not refreshed while no IPC Inspector view is open'}.`;
+}

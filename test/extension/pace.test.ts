@@ -42,6 +42,8 @@ describe('refresh pace', function () {
     const sub = source.onDidChangeState(() => stateChanges++);
     try {
       source.setVisible('test', true);
+      assert.equal(stateChanges, 1, 'going live is announced (the status bar then drops its "as of")');
+      stateChanges = 0;
       await waitFor('four scans', () => ends.length >= 4, 30_000);
       assert.equal(source.pace.stretched, false, 'one slow scan (the first) does not stretch the wait');
       assert.equal(stateChanges, 0);

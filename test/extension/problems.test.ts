@@ -7,7 +7,7 @@
 // the confirmation (cancel keeps the object), the offered signal, the inspector's Problems
 // section with the chain, and hostile names and paths escaped in the tree and its tooltips.
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -315,6 +315,37 @@ describe('problems', function () {
     assert.equal(asked.length, 2, 'one question, not the policy’s on top');
     await waitFor('the process ends', async () => !alive(offered.pid), 10_000);
     await gone('the wait cycle after SIGTERM', cycle.id);
+  });
+
+  it('the status bar says "as of" when nothing refreshes its count (every view hidden, or paused), and drops it once a view shows again', async () => {
+    const stopped = spawn('sleep', ['120'], { stdio: 'ignore' });
+    process.kill(stopped.pid!, 'SIGSTOP');
+    try {
+    await problemWhere('the stopped process', (p) => p.id.startsWith(`signal-trouble:stopped:${stopped.pid}@`));
+    assert.ok(api.statusBar.visible);
+    assert.doesNotMatch(api.statusBar.tooltip, /As of/, 'live: no "as of"');
+
+    // the user leaves the side bar (and the inspector): nothing polls, the count is the last scan's
+    await vscode.commands.executeCommand(INSPECTOR, 'close');
+    await vscode.commands.executeCommand('workbench.action.closeSidebar');
+    await waitFor('polling stops', () => !api.source.active, 10_000);
+    await waitFor('the tooltip says so', () => /^As of \d\d:\d\d:\d\d: not refreshed while no IPC Inspector view is open\.$/m.test(api.statusBar.tooltip), 5_000);
+    assert.match(api.statusBar.tooltip, /Click to open the Problems view and refresh\.$/);
+
+    await vscode.commands.executeCommand('ipcInspector.problems.focus');
+    await waitFor('polling again', () => api.source.active, 10_000);
+    await waitFor('"as of" gone', () => !/As of/.test(api.statusBar.tooltip), 5_000);
+
+    api.source.pause();
+    try {
+      await waitFor('paused: said', () => /As of \d\d:\d\d:\d\d: live updates are paused\./.test(api.statusBar.tooltip), 5_000);
+    } finally {
+      api.source.resume();
+    }
+    await waitFor('resumed: "as of" gone', () => !/As of/.test(api.statusBar.tooltip), 5_000);
+    } finally {
+      stopped.kill('SIGKILL');
+    }
   });
 
   it('a filter narrows the Problems view to what the trees show, and says so', async () => {

@@ -1,8 +1,8 @@
 // The live views' wait between scans (src/core/refreshPace.ts): the setting, or longer when a
 // scan is slow, so that scanning takes at most MAX_SCAN_SHARE of the time.
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_SCAN_SHARE, MIN_INTERVAL_MS, nextScanPace, paceText } from '../../src/core/refreshPace';
+import { MAX_SCAN_SHARE, MIN_INTERVAL_MS, nextScanPace, notLiveNote, paceText } from '../../src/core/refreshPace';
 
 test('quick scans wait what the setting asks (never under the minimum)', () => {
   assert.deepEqual(nextScanPace(1000, 30), { delayMs: 1000, stretched: false });
@@ -31,4 +31,14 @@ test('paceText', () => {
   assert.equal(paceText(1000), '1 s');
   assert.equal(paceText(3500), '3.5 s');
   assert.equal(paceText(12_300), '12 s');
+});
+
+describe('notLiveNote: the status bar while nothing refreshes it', () => {
+  test('live: nothing; hidden or paused: as of the last scan, and why', () => {
+    assert.equal(notLiveNote({ active: true, paused: false }, '2026-12-07T06:05:12Z'), undefined);
+    const at = new Date(Date.parse('2026-12-07T06:05:12Z')).toLocaleTimeString('en-GB');
+    assert.equal(notLiveNote({ active: false, paused: false }, '2026-12-07T06:05:12Z'), `As of ${at}: not refreshed while no IPC Inspector view is open.`);
+    assert.equal(notLiveNote({ active: false, paused: true }, '2026-12-07T06:05:12Z'), `As of ${at}: live updates are paused.`);
+    assert.equal(notLiveNote({ active: false, paused: false }, undefined), 'As of the last scan: not refreshed while no IPC Inspector view is open.');
+  });
 });
