@@ -15,6 +15,8 @@ import * as vscode from 'vscode';
 import { runRemove, runSignal } from '../core/actions';
 import { messageOf } from '../core/actions/errors';
 import { offeredSignalReason } from '../core/actions/policy';
+import { processLabel } from '../core/format';
+import { stillRunning } from '../core/actions/signal';
 import type { FileTarget, Problem, ProblemAction } from '../core/diagnose/problem';
 import { removeSocketFile } from '../core/diagnose/removeFile';
 import { extensionRunnerEnv, reportOutcome } from '../commands/actionEnv';
@@ -127,6 +129,7 @@ export function registerProblemActions(s: Services, parts: ProblemParts): vscode
     const ch = a.channel !== undefined ? s.model.channelsById.get(a.channel) : undefined;
     if (!ch) {
       void s.ui.info('IPC Inspector: that object is gone already.');
+      await refresh(); // the problem is stale: its row goes now, not at the next poll
       return { status: 'none', message: 'gone' };
     }
     const out = await runRemove({ channel: ch, processes: s.model.procs, warnings: s.model.snapshot?.warnings }, await extensionRunnerEnv(s.ui));
@@ -151,11 +154,18 @@ export function registerProblemActions(s: Services, parts: ProblemParts): vscode
     }
     if (!a) return { status: 'cancelled', message: 'no signal chosen' };
     const proc = s.model.procs.get(a.pid);
-    if (!proc || proc.startTime !== a.startTime) {
-      const message = `process ${a.pid} is not the one the diagnosis saw (it exited or its pid was reused): nothing sent`;
-      void s.ui.warn(`IPC Inspector: ${message}`);
-      return { status: 'failed', message };
-    }
+    // the process the diagnosis saw is gone: the problem is stale, not the action failed — say so
+    // and refresh, so the row goes now rather than at the next poll
+    const exited = async (who: string) => {
+      const message = `${who} has exited since the diagnosis (or its pid was reused): nothing sent`;
+      s.log.info(message);
+      void s.ui.info(`IPC Inspector: ${message}`);
+      await refresh();
+      return { status: 'none' as const, message };
+    };
+    if (!proc || proc.startTime !== a.startTime) return exited(`process ${a.pid}`);
+    // the view may be a scan old: no question about a process that is no more
+    if (!(await stillRunning(a.pid, a.startTime))) return exited(processLabel(proc.pid, proc));
     // one click on the inline button: a signal that ends or stops the process is asked for first
     const ask = offeredSignalReason(a.signal, a.why);
     const out = await runSignal({ process: proc, signal: a.signal, startTime: a.startTime, ...(ask ? { ask } : {}) }, await extensionRunnerEnv(s.ui));
@@ -163,6 +173,8 @@ export function registerProblemActions(s: Services, parts: ProblemParts): vscode
       s.log.info(out.message);
       void s.ui.info(out.message);
       await refresh();
+    } else if (out.status === 'failed' && (out.error.code === 'ESRCH' || out.error.code === 'ESTALE')) {
+      return exited(processLabel(proc.pid, proc));
     } else if (out.status === 'failed') {
       s.log.warn(out.message);
       void s.ui.error(`IPC Inspector: ${out.message}`);

@@ -348,6 +348,29 @@ describe('problems', function () {
     }
   });
 
+  it('the offered signal to a process that exited after the diagnosis: said as such (not an error), and the stale problem goes at once', async () => {
+    const stopped = spawn('sleep', ['120'], { stdio: 'ignore' });
+    const exited = new Promise((r) => stopped.once('exit', r));
+    process.kill(stopped.pid!, 'SIGSTOP');
+    try {
+      const p = await problemWhere('the stopped process', (x) => x.id.startsWith(`signal-trouble:stopped:${stopped.pid}@`));
+      const n = node(p.id);
+      // no poll from here on: only the action's own refresh can drop the problem
+      api.source.pause();
+      stopped.kill('SIGKILL');
+      await exited;
+      const out = await vscode.commands.executeCommand<{ status: string; message: string }>('ipcInspector.problems.signal', n);
+      assert.equal(out?.status, 'none', out?.message);
+      assert.match(out!.message, new RegExp(`^sleep\\[${stopped.pid}\\] has exited since the diagnosis`));
+      const said = api.testHooks!.record!.slice(-1)[0];
+      assert.equal(said.kind, 'info', JSON.stringify(said));
+      assert.ok(!api.problems.problems.all.some((x) => x.id === p.id), 'the stale problem is gone without waiting for a poll');
+    } finally {
+      api.source.resume();
+      stopped.kill('SIGKILL');
+    }
+  });
+
   it('a filter narrows the Problems view to what the trees show, and says so', async () => {
     const dl = await makeFixture('pipe-deadlock', { comm: 'pr-filtered' });
     fixtures.push(dl);

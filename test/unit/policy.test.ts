@@ -13,6 +13,7 @@ import { offeredSignalReason, removeRisk, signalRisk, type ProcessOrigin } from 
 import { sessionOrigins, vscodeOrigins, readProcessInfo, STARTED_BY_EXTENSION, STARTED_IN_SESSION, STARTED_IN_TERMINAL } from '../../src/core/actions/origin';
 import { removeQuestion, runSignal, signalQuestion } from '../../src/core/actions/runner';
 import { fdsCutWarning, MAPS_CUT } from '../../src/core/snapshotWarnings';
+import { stillRunning } from '../../src/core/actions/signal';
 
 function proc(pid: number, over: Partial<ProcessInfo> = {}): ProcessInfo {
   return {
@@ -280,6 +281,37 @@ describe('a signal a problem offers (one click in the Problems view)', () => {
       assert.equal(child.signalCode, null, 'nothing was sent');
     } finally {
       child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('stillRunning: an offered action on an older view asks nothing about a process that is no more', () => {
+  test('alive at its start time: true; another start time, a reaped pid, a zombie: false', async () => {
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const exited = new Promise((r) => child.once('exit', r));
+    await new Promise((r) => setTimeout(r, 100));
+    const p = (await readProcessInfo(child.pid!))!;
+    assert.equal(await stillRunning(p.pid, p.startTime), true);
+    assert.equal(await stillRunning(p.pid, p.startTime + 1), false, 'a recycled pid is another process');
+    child.kill('SIGKILL');
+    await exited;
+    assert.equal(await stillRunning(p.pid, p.startTime), false, 'reaped');
+    // a zombie: a shell whose child exits and is not waited for (exec keeps the shell's pid on sleep)
+    const z = spawn('sh', ['-c', 'sleep 0 & exec sleep 30'], { stdio: 'ignore' });
+    try {
+      let zombie: number | undefined;
+      for (let i = 0; i < 50 && zombie === undefined; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        for (const t of fs.readdirSync(`/proc/${z.pid}/task`)) {
+          const kids = fs.readFileSync(`/proc/${z.pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+          for (const k of kids) if (/^State:\s+Z/m.test(fs.readFileSync(`/proc/${k}/status`, 'utf8'))) zombie = k;
+        }
+      }
+      assert.ok(zombie, 'a zombie child');
+      const zp = (await readProcessInfo(zombie))!;
+      assert.equal(await stillRunning(zombie, zp.startTime), false, 'a zombie has exited');
+    } finally {
+      z.kill('SIGKILL');
     }
   });
 });

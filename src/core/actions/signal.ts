@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import { loadNative, type NativeAddon } from '../native';
 import { signalName, signalNumber, SIGRTMIN, KERNEL_SIGRTMIN } from '../signals';
 import { ActionError, errnoOf, messageOf } from './errors';
+import { readTextWithin } from '../deadline';
 
 export interface SendSignalRequest {
   pid: number;
@@ -61,6 +62,24 @@ export function parseProcStat(text: string): ProcStat | null {
   const ppid = Number(rest[4 - 3]);
   if (!Number.isInteger(pid) || !Number.isSafeInteger(startTime)) return null;
   return { pid, comm: text.slice(open + 1, close), state: rest[0], ppid, startTime };
+}
+
+/**
+ * Is the process seen at `startTime` still there to take a signal? false when its pid is gone, is
+ * another process now, or is a zombie (it exited; its parent has not reaped it yet). Read off the
+ * calling thread under a deadline; true when it cannot be told (the sender's own checks decide).
+ * For an action offered on an older view: ask nothing about a process that is no more.
+ */
+export async function stillRunning(pid: number, startTime: number, procRoot = '/proc'): Promise<boolean> {
+  let text: string;
+  try {
+    text = await readTextWithin(`${procRoot}/${pid}/stat`);
+  } catch (e) {
+    const code = errnoOf(e);
+    return !(code === 'ENOENT' || code === 'ESRCH');
+  }
+  const st = parseProcStat(text);
+  return !st || (st.startTime === startTime && st.state !== 'Z' && st.state !== 'X');
 }
 
 /** Start time of a live pid, or throws ESRCH when it is gone. */
