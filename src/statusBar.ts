@@ -14,6 +14,7 @@ import { oneLine } from './core/escape';
 import * as fmt from './core/format';
 import { channelWarnings } from './core/diagnose/channelWarnings';
 import { notLiveNote } from './core/refreshPace';
+import { narrows } from './core/filter';
 import type { ModelChange, ViewModel } from './views/viewModel';
 
 /** What the status bar reads of the diagnosis (src/problems/problemsModel.ts). */
@@ -142,12 +143,14 @@ export class StatusBar implements vscode.Disposable {
     const list = this.list();
     const problems = this.problemList();
     // Texts change only when the warnings do: skip the workbench round trip otherwise.
+    // both counts are of what the views show: under a filter or scope, the rest of the machine is left out
     const stale = this.staleNote();
-    const key = list.map((w) => `${w.channel.id}\u0000${w.text}`).join('\u0001') + '\u0002' + problems.map((p) => `${p.id}\u0000${p.severity}\u0000${p.title}`).join('\u0001') + '\u0002' + (stale ?? '');
+    const notes = [stale, narrows(this.model.filter) ? 'Counted: only what the filter or scope lets through.' : undefined].filter((x): x is string => !!x);
+    const key = list.map((w) => `${w.channel.id}\u0000${w.text}`).join('\u0001') + '\u0002' + problems.map((p) => `${p.id}\u0000${p.severity}\u0000${p.title}`).join('\u0001') + '\u0002' + notes.join('\u0001');
     if (key === this.lastKey) return;
     this.lastKey = key;
     if (problems.length > 0) {
-      this.renderProblems(problems, list.length, stale);
+      this.renderProblems(problems, list.length, notes, !!stale);
       return;
     }
     this.item.command = SHOW_WARNINGS_COMMAND;
@@ -161,13 +164,13 @@ export class StatusBar implements vscode.Disposable {
     this.item.text = `$(warning) ${what}`;
     const lines = list.slice(0, LISTED).map((w) => oneLine(`${fmt.kindTitle(w.channel.kind)} ${fmt.channelName(w.channel, 60)}: ${w.text}`, 240));
     const more = n > LISTED ? `and ${n - LISTED} more` : '';
-    this.item.tooltip = this.tooltip = [`IPC Inspector: ${what}`, ...(stale ? [stale] : []), ...lines.map((l) => `• ${l}`), ...(more ? [more] : []), 'Click to list them.'].join('\n');
-    this.item.accessibilityInformation = { label: `IPC Inspector: ${what}${stale ? ` (${stale.replace(/\.$/, '')})` : ''}: ${[...lines, ...(more ? [more] : [])].join('; ')}. Activate to list them.`, role: 'button' };
+    this.item.tooltip = this.tooltip = [`IPC Inspector: ${what}`, ...notes, ...lines.map((l) => `• ${l}`), ...(more ? [more] : []), 'Click to list them.'].join('\n');
+    this.item.accessibilityInformation = { label: `IPC Inspector: ${what}${notes.length ? ` (${notes.map((n) => n.replace(/\.$/, '')).join('; ')})` : ''}: ${[...lines, ...(more ? [more] : [])].join('; ')}. Activate to list them.`, role: 'button' };
     this.item.show();
     this.visible = true;
   }
 
-  private renderProblems(problems: StatusProblems['shown'], warnings: number, stale: string | undefined): void {
+  private renderProblems(problems: StatusProblems['shown'], warnings: number, notes: string[], stale: boolean): void {
     const n = problems.length;
     const errors = problems.filter((p) => p.severity === 'error').length;
     const what = `${n} IPC problem${n === 1 ? '' : 's'}`;
@@ -176,8 +179,8 @@ export class StatusBar implements vscode.Disposable {
     const lines = problems.slice(0, LISTED).map((p) => oneLine(`${p.severity}: ${p.title}`, 240));
     const more = n > LISTED ? `and ${n - LISTED} more` : '';
     const also = warnings ? `(and ${warnings} channel warning${warnings === 1 ? '' : 's'}: Show IPC Warnings)` : '';
-    this.item.tooltip = this.tooltip = [`IPC Inspector: ${what} (${errors} error${errors === 1 ? '' : 's'})`, ...(stale ? [stale] : []), ...lines.map((l) => `• ${l}`), ...(more ? [more] : []), ...(also ? [also] : []), `Click to open the Problems view${stale ? ' and refresh' : ''}.`].join('\n');
-    this.item.accessibilityInformation = { label: `IPC Inspector: ${what}${stale ? ` (${stale.replace(/\.$/, '')})` : ''}: ${[...lines, ...(more ? [more] : [])].join('; ')}. Activate to open the Problems view.`, role: 'button' };
+    this.item.tooltip = this.tooltip = [`IPC Inspector: ${what} (${errors} error${errors === 1 ? '' : 's'})`, ...notes, ...lines.map((l) => `• ${l}`), ...(more ? [more] : []), ...(also ? [also] : []), `Click to open the Problems view${stale ? ' and refresh' : ''}.`].join('\n');
+    this.item.accessibilityInformation = { label: `IPC Inspector: ${what}${notes.length ? ` (${notes.map((n) => n.replace(/\.$/, '')).join('; ')})` : ''}: ${[...lines, ...(more ? [more] : [])].join('; ')}. Activate to open the Problems view.`, role: 'button' };
     this.item.show();
     this.visible = true;
   }

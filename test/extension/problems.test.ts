@@ -381,11 +381,16 @@ describe('problems', function () {
     assert.ok(shown.some((x) => x.id === p.id));
     assert.ok(shown.every((x) => x.pids.some((pid) => api.model.result.pids.has(pid)) || x.channels.some((c) => api.model.isShown(c))));
     assert.match(String(api.problems.problemsView.message), /^\d+ problems? about what the filter or scope lets through$/);
+    // the status bar counts the same problems: it says so too (the machine's others are left out)
+    assert.ok(api.statusBar.visible);
+    assert.match(api.statusBar.tooltip, /^Counted: only what the filter or scope lets through\.$/m);
     await vscode.commands.executeCommand('ipcInspector.filter', 'zz-nothing-matches-4242');
     await scan(api);
     assert.equal(api.problems.problems.shown.length, 0);
     assert.equal(api.problems.problemsView.badge, undefined);
     await vscode.commands.executeCommand('ipcInspector.clearFilter');
+    await scan(api);
+    assert.doesNotMatch(api.statusBar.tooltip, /Counted: only/);
     process.kill(dl.info.a.pid, 'SIGUSR1');
     await gone('the filtered cycle', p.id);
   });
