@@ -49,21 +49,26 @@ export function preview(bytes: Uint8Array, max: number): string {
 }
 
 /** One toolbar for the shown bytes: Copy hex, Copy text, Save…, disabled when there is nothing to copy. */
-export function dataToolbar(channelId: string, bytes: Uint8Array, label: string, index?: number, textOk = true): HTMLElement {
+export function dataToolbar(channelId: string, bytes: Uint8Array, label: string, index?: number, textOk = true, received?: number): HTMLElement {
   const none = bytes.length === 0;
+  // a received message's bytes are named by its receive (the host keeps them), not by the last peek
+  const which = received !== undefined ? { received } : { index };
+  // one toolbar per peek; a received message's own ids beside it (a page never repeats an id)
+  const id = (name: string) => (received !== undefined ? `received-${received}-${name}` : name);
   return h('div', { class: 'row toolbar', role: 'toolbar', 'aria-label': 'The shown bytes' },
     h('span', { class: 'badge' }, label),
-    button('Copy hex', () => post({ type: 'copy', channelId, format: 'hex', index }), { secondary: true, icon: 'copy', title: 'Copy as hex', disabled: none, id: 'copy-hex' }),
-    button('Copy text', () => post({ type: 'copy', channelId, format: 'text', index }), { secondary: true, icon: 'copy', title: 'Copy as text', disabled: none || !textOk, id: 'copy-text' }),
-    button('Save\u2026', () => post({ type: 'save', channelId, index }), { secondary: true, icon: 'save', title: 'Save the bytes to a file', disabled: none, id: 'save-bytes' }),
+    button('Copy hex', () => post({ type: 'copy', channelId, format: 'hex', ...which }), { secondary: true, icon: 'copy', title: 'Copy as hex', disabled: none, id: id('copy-hex') }),
+    button('Copy text', () => post({ type: 'copy', channelId, format: 'text', ...which }), { secondary: true, icon: 'copy', title: 'Copy as text', disabled: none || !textOk, id: id('copy-text') }),
+    button('Save\u2026', () => post({ type: 'save', channelId, ...which }), { secondary: true, icon: 'save', title: 'Save the bytes to a file', disabled: none, id: id('save-bytes') }),
   );
 }
 
 /** The bytes of one message or page: a badge saying what they look like, one toolbar (copy/save), text, hex. */
-export function dataBlock(channelId: string, bytes: Uint8Array, base: number, index?: number): HTMLElement[] {
+/** `received`: the bytes of a consuming receive (its request id), which Copy and Save name instead of the last peek. */
+export function dataBlock(channelId: string, bytes: Uint8Array, base: number, index?: number, received?: number): HTMLElement[] {
   const d = decode(bytes);
   const label = d.kind === 'json' ? 'JSON' : d.kind === 'utf8' ? 'UTF-8 text' : d.kind === 'empty' ? 'empty' : 'binary';
-  const out: HTMLElement[] = [dataToolbar(channelId, bytes, label, index)];
+  const out: HTMLElement[] = [dataToolbar(channelId, bytes, label, index, true, received)];
   if (d.kind === 'json' || d.kind === 'utf8') out.push(h('pre', { class: 'text', 'data-role': 'text' }, visibleLines(d.text)));
   if (bytes.length) out.push(hexView(bytes, base));
   return out;

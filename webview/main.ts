@@ -162,7 +162,7 @@ window.addEventListener('message', (ev: MessageEvent) => {
       else if (m.data !== undefined) {
         const bytes = bytesFromBase64(m.data);
         const box = h('div', { class: 'message received' }, h('header', {}, h('strong', {}, 'Received (removed from the queue)'), h('span', {}, `priority ${m.priority ?? '?'}`), h('span', {}, `${bytes.length} bytes`)));
-        append(box, dataBlock(page.lastPeek?.channelId ?? '', bytes, 0));
+        append(box, dataBlock(page.lastPeek?.channelId ?? '', bytes, 0, undefined, m.requestId));
         peekOut.append(box);
       }
       report('mqReceived');

@@ -81,6 +81,7 @@ export function testDrive(m: Extract<HostMessage, { type: 'testDrive' }>): void 
   if (m.action === 'sendSignal') driveSignal(m.signal ?? '', m.value ?? '');
   else if (m.action === 'peek') peekButton.click();
   else if (m.action === 'receiveMq') document.getElementById('receive-mq')?.click();
+  else if (m.action === 'copyReceived') ([...peekOut.querySelectorAll('.received [title="Copy as text"]')].pop() as HTMLElement | undefined)?.click();
   else if (m.action === 'openPeer') document.getElementById('fact-peer-link')?.click();
   else if (m.action === 'focusHolder') (holdersEl.querySelector('button.link') as HTMLElement | null)?.focus();
   else if (m.action === 'selectMessage') (peekOut.querySelector(`tr.message-row[data-index="${Number(m.index)}"]`) as HTMLElement | null)?.click();

@@ -66,6 +66,9 @@ export type Rule = (m: Record<string, unknown>) => string | null;
 /** Exactly one of two optional fields is present. */
 export const exactlyOne = (a: string, b: string): Rule => (m) => ((m[a] === undefined) === (m[b] === undefined) ? `exactly one of ${a} and ${b}` : null);
 
+/** At most one of two optional fields is present. */
+export const atMostOne = (a: string, b: string): Rule => (m) => (m[a] !== undefined && m[b] !== undefined ? `at most one of ${a} and ${b}` : null);
+
 /**
  * The structural validator of a protocol's webview → host messages: one schema per message type
  * (a type of the union without one is a compile error) and optional whole-message rules.

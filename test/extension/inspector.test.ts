@@ -184,6 +184,11 @@ describe('Inspector panel', function () {
       await vscode.commands.executeCommand(CMD, 'drive', { action: 'receiveMq' });
       const r = await rendered('received', (x) => x.texts.some((t) => t.startsWith('received:')));
       assert.ok(r.texts.some((t) => /^received:.*priority 2.*:take me$/.test(t)), r.texts.filter((t) => t.startsWith('received')).join('|'));
+      // the message is gone from the queue: its Copy in the panel is the only way left to keep it
+      await vscode.env.clipboard.writeText('before');
+      await vscode.commands.executeCommand(CMD, 'drive', { action: 'copyReceived' });
+      await waitFor('the received message on the clipboard', async () => ((await vscode.env.clipboard.readText()) === 'take me' ? true : undefined), 5_000);
+      assert.deepEqual((await state()).rejected, []);
       const asked = (await state()).confirmations;
       assert.equal(asked.length, 2);
       assert.match(asked[0], /CONSUMES/);

@@ -26,6 +26,9 @@ describe('valid messages pass', () => {
     ok({ type: 'receiveMq', requestId: 5, channelId: 'posix-mq:q1' });
     ok({ type: 'copy', channelId: 'pipe:77', format: 'hex' });
     ok({ type: 'save', channelId: 'sysv-msg:1', index: 3 });
+    // a message a consuming receive took, named by that receive's request id
+    ok({ type: 'copy', channelId: 'posix-mq:q1', format: 'text', received: 4 });
+    ok({ type: 'save', channelId: 'posix-mq:q1', received: 4 });
     ok({ type: 'inspect', pid: 7 });
     ok({ type: 'inspect', channelId: 'tcp:127.0.0.1:80->127.0.0.1:5000' });
     ok({ type: 'setLive', live: false });
@@ -68,6 +71,8 @@ describe('malformed messages are rejected', () => {
     bad({ type: 'sendSignal', requestId: 1, pid: { valueOf: 1234 }, startTime: 1, signal: 10 }, /pid/);
     bad({ type: 'setLive', live: 'yes' }, /live/);
     bad({ type: 'copy', channelId: 'pipe:1', format: 'html' }, /format/);
+    bad({ type: 'copy', channelId: 'posix-mq:q1', format: 'hex', index: 1, received: 2 }, /at most one/);
+    bad({ type: 'save', channelId: 'posix-mq:q1', received: -1 }, /received/);
     bad({ type: 'rendered', view: 'x', texts: [1, 2], elementCount: 0, imgCount: 0, scriptCount: 0 }, /texts/);
   });
   test('missing and extra fields', () => {

@@ -119,6 +119,11 @@ export class InspectorPanel {
   private shownPids = new Map<number, number>();
   private shownChannels = new Set<string>();
   private lastPeek: PeekResult | undefined;
+  /**
+   * The messages a consuming POSIX mq receive took, by the receive's request id (the newest few):
+   * the panel's Copy and Save of one name it, as nothing else holds those bytes any more.
+   */
+  private readonly received = new Map<number, { channelId: string; data: Buffer }>();
   /** The target's view in the last scan that had it: what the panel shows once it is gone. */
   private lastSeen: LastSeen | undefined;
   /**
@@ -635,6 +640,8 @@ export class InspectorPanel {
     try {
       const r = await receivePosixMq(ch);
       this.deps.log.info(`inspector: received (consumed) one message of ${r.data.length} bytes from /${shownName(ch)}`);
+      this.received.set(m.requestId, { channelId: ch.id, data: r.data });
+      for (const k of this.received.keys()) if (this.received.size > RECEIVED_KEPT) this.received.delete(k);
       this.post({ type: 'mqReceived', requestId: m.requestId, priority: r.priority, data: r.data.toString('base64') });
       void this.deps.source.refresh().catch(() => undefined);
     } catch (e) {
@@ -642,7 +649,11 @@ export class InspectorPanel {
     }
   }
 
-  private peekBytes(channelId: string, index: number | undefined): Buffer | undefined {
+  private peekBytes(channelId: string, index: number | undefined, received: number | undefined): Buffer | undefined {
+    if (received !== undefined) {
+      const got = this.received.get(received);
+      return got?.channelId === channelId ? got.data : undefined;
+    }
     const r = this.lastPeek;
     if (!r || r.channelId !== channelId) return undefined;
     if (r.type === 'bytes') return r.data;
@@ -654,15 +665,15 @@ export class InspectorPanel {
   }
 
   private async onCopyOrSave(m: Extract<WebviewMessage, { type: 'copy' | 'save' }>): Promise<void> {
-    const data = this.peekBytes(m.channelId, m.index);
-    if (!data) return this.reject(`${m.type}: nothing peeked for ${m.channelId}${m.index !== undefined ? ` #${m.index}` : ''}`);
+    const data = this.peekBytes(m.channelId, m.index, m.received);
+    if (!data) return this.reject(`${m.type}: nothing ${m.received !== undefined ? `received (request ${m.received})` : 'peeked'} for ${m.channelId}${m.index !== undefined ? ` #${m.index}` : ''}`);
     if (m.type === 'copy') {
       // another user's bytes, pasted next into a terminal or an editor: as text, what would act there (ESC, C1, bidi, invisible) is escaped; lines and tabs stay
       await vscode.env.clipboard.writeText(m.format === 'hex' ? data.toString('hex').replace(/(.{2})(?!$)/g, '$1 ') : clipboardText(data.toString('utf8')));
       this.post({ type: 'notice', level: 'info', message: `copied ${data.length} bytes as ${m.format}` });
       return;
     }
-    const name = `${m.channelId.replace(/[^A-Za-z0-9._-]+/g, '_')}${m.index !== undefined ? `-msg${m.index}` : ''}.bin`;
+    const name = `${m.channelId.replace(/[^A-Za-z0-9._-]+/g, '_')}${m.index !== undefined ? `-msg${m.index}` : m.received !== undefined ? `-received${m.received}` : ''}.bin`;
     const base = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.env.HOME ?? '/tmp');
     const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(base, name), saveLabel: 'Save Peeked Bytes' });
     if (!uri) return;
@@ -670,6 +681,9 @@ export class InspectorPanel {
     this.post({ type: 'notice', level: 'info', message: `saved ${data.length} bytes to ${uri.fsPath}` });
   }
 }
+
+/** Received (consumed) POSIX mq messages the host keeps for the panel's Copy and Save. */
+const RECEIVED_KEPT = 16;
 
 /** Holders named in a Peer link at most (a listener's end shared by a worker pool: "and N more"). */
 const PEER_HOLDERS = 3;

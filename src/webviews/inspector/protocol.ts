@@ -9,7 +9,7 @@
 import type { Capabilities, Channel, ChannelKind, ProcessInfo, SignalState } from '../../core/model';
 import { describe, isChannelId } from '../../core/kinds';
 import {
-  bool, channelId as channelIdCheck, exactlyOne, hostMessageGuard, int, messageValidator, oneOf, str, stringArray,
+  bool, channelId as channelIdCheck, atMostOne, exactlyOne, hostMessageGuard, int, messageValidator, oneOf, str, stringArray,
   type Schema, type Validation as ValidationOf,
 } from '../validation';
 
@@ -211,8 +211,13 @@ export interface ReadyMessage { type: 'ready' }
 export interface PeekMessage { type: 'peek'; requestId: number; channelId: string; offset: number; maxBytes?: number }
 export interface SendSignalMessage { type: 'sendSignal'; requestId: number; pid: number; startTime: number; signal: number; value?: number }
 export interface ReceiveMqMessage { type: 'receiveMq'; requestId: number; channelId: string }
-export interface CopyMessage { type: 'copy'; channelId: string; format: 'hex' | 'text'; index?: number }
-export interface SaveMessage { type: 'save'; channelId: string; index?: number }
+/**
+ * Copy or save what the panel shows: the last peek's bytes (message `index` of a queue), or with
+ * `received` the message a consuming POSIX mq receive took (its receiveMq request id): the only
+ * copy of those bytes left anywhere.
+ */
+export interface CopyMessage { type: 'copy'; channelId: string; format: 'hex' | 'text'; index?: number; received?: number }
+export interface SaveMessage { type: 'save'; channelId: string; index?: number; received?: number }
 export interface InspectMessage { type: 'inspect'; channelId?: string; pid?: number }
 export interface SetLiveMessage { type: 'setLive'; live: boolean }
 /** Test mode only: what the webview rendered, as text, for the extension tests. */
@@ -271,8 +276,8 @@ export interface NoticeMessage { type: 'notice'; level: 'info' | 'warning' | 'er
 /** Test mode only: ask the webview to drive its own UI (fill the form, press the button). */
 export interface TestDriveMessage {
   type: 'testDrive';
-  /** `focusHolder`: put the keyboard focus on the first "Held by" link; `selectMessage`: select message `index` of the table; `openPeer`: click the Peer fact's link. */
-  action: 'sendSignal' | 'peek' | 'receiveMq' | 'report' | 'focusHolder' | 'selectMessage' | 'openPeer';
+  /** `focusHolder`: put the keyboard focus on the first "Held by" link; `selectMessage`: select message `index` of the table; `openPeer`: click the Peer fact's link; `copyReceived`: click Copy text of the last received message. */
+  action: 'sendSignal' | 'peek' | 'receiveMq' | 'report' | 'focusHolder' | 'selectMessage' | 'openPeer' | 'copyReceived';
   signal?: string;
   value?: string;
   pid?: number;
@@ -303,8 +308,8 @@ const SCHEMAS: Record<WebviewMessage['type'], Schema> = {
     value: { check: int(-2147483648, 2147483647), optional: true },
   },
   receiveMq: { requestId: { check: requestId }, channelId: { check: channelId } },
-  copy: { channelId: { check: channelId }, format: { check: oneOf('hex', 'text') }, index: { check: int(0, 1 << 20), optional: true } },
-  save: { channelId: { check: channelId }, index: { check: int(0, 1 << 20), optional: true } },
+  copy: { channelId: { check: channelId }, format: { check: oneOf('hex', 'text') }, index: { check: int(0, 1 << 20), optional: true }, received: { check: requestId, optional: true } },
+  save: { channelId: { check: channelId }, index: { check: int(0, 1 << 20), optional: true }, received: { check: requestId, optional: true } },
   inspect: { channelId: { check: channelId, optional: true }, pid: { check: pid, optional: true } },
   setLive: { live: { check: bool } },
   rendered: {
@@ -319,7 +324,11 @@ const SCHEMAS: Record<WebviewMessage['type'], Schema> = {
 export type Validation = ValidationOf<WebviewMessage>;
 
 /** Structural validation of anything the webview posted. Semantic checks (pid shown, live) are the host's. */
-export const validateWebviewMessage: (v: unknown) => Validation = messageValidator<WebviewMessage>(SCHEMAS, { inspect: exactlyOne('channelId', 'pid') });
+export const validateWebviewMessage: (v: unknown) => Validation = messageValidator<WebviewMessage>(SCHEMAS, {
+  inspect: exactlyOne('channelId', 'pid'),
+  copy: atMostOne('index', 'received'),
+  save: atMostOne('index', 'received'),
+});
 
 /** `is()` guards, one per command, for dispatching validated messages. */
 export const Msg = {
