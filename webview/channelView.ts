@@ -115,7 +115,13 @@ export function requestPeek(offset = page.state.offset): void {
   newDataBar.hidden = true;
   page.pendingPeek.clear();
   page.pendingPeek.add(requestId);
-  post({ type: 'peek', requestId, channelId: c.id, offset: kindOf(c.kind).paged ? Math.max(0, offset) : 0 });
+  post({ type: 'peek', requestId, channelId: c.id, offset: pagedPeek(c.kind) ? Math.max(0, offset) : 0 });
+}
+
+/** Does a peek of this kind read from an offset: bytes of a paged object, or the message position of a SysV queue? */
+function pagedPeek(kind: Parameters<typeof kindOf>[0]): boolean {
+  const d = kindOf(kind);
+  return d.paged || d.peek === 'sysv-msg';
 }
 
 /**
@@ -128,6 +134,13 @@ function nextStep(): number {
   if (p?.type !== 'bytes' || p.offset !== page.state.offset || !p.truncated) return page.maxBytes;
   const shown = bytesFromBase64(p.data).length;
   return shown > 0 && shown < page.maxBytes ? shown : page.maxBytes;
+}
+
+/** Peek from `offset` on, kept in the page's state (a reload reads the same page): a SysV queue's message position. */
+export function peekFrom(offset: number): void {
+  page.state.offset = Math.max(0, offset);
+  save();
+  requestPeek(page.state.offset);
 }
 
 function goOffset(o: number): void {

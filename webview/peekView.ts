@@ -10,7 +10,8 @@ import { pidLink } from './links';
 
 export const peekOut = h('div', { id: 'peek' });
 
-export function renderPeek(p: WirePeek): void {
+/** `peekFrom`: peek again from another offset (a SysV queue's message pages; channelView.ts). */
+export function renderPeek(p: WirePeek, peekFrom: (offset: number) => void): void {
   const head = h('div', { class: 'muted' }, `read at ${new Date(p.at).toLocaleTimeString()} via ${p.method}`);
   const parts: Child[] = [head, ...p.notes.map((n) => h('div', { class: 'notice warning' }, n))];
   switch (p.type) {
@@ -22,7 +23,9 @@ export function renderPeek(p: WirePeek): void {
           h('span', {}, `after: ${p.after.messages} messages, ${formatBytes(p.after.bytes)}`),
           h('span', { class: same ? 'same' : 'changed' }, same ? 'unchanged: nothing was consumed' : 'changed meanwhile (other processes)')));
       }
-      if (p.messages.length === 0) parts.push(h('p', { class: 'muted' }, 'The queue is empty.'));
+      const nav = messagePages(p, peekFrom);
+      if (nav) parts.push(nav);
+      if (p.messages.length === 0) parts.push(h('p', { class: 'muted' }, p.first > 0 && (p.after ?? p.before)?.messages ? `No message from #${p.first} on.` : 'The queue is empty.'));
       else parts.push(...messageTable(p.channelId, p.messages));
       break;
     }
@@ -61,6 +64,20 @@ export function renderPeek(p: WirePeek): void {
 }
 
 type Messages = Extract<WirePeek, { type: 'messages' }>['messages'];
+
+/**
+ * A queue holding more messages than one peek copies (1,024), or a peek from a later message on:
+ * buttons that page through it by position, as `peek --offset` does, none of which consumes.
+ */
+function messagePages(p: Extract<WirePeek, { type: 'messages' }>, peekMessagesFrom: (first: number) => void): HTMLElement | undefined {
+  if (p.first === 0 && p.next === null) return undefined;
+  const size = p.next !== null ? p.next - p.first : Math.max(p.messages.length, 1);
+  return h('div', { class: 'row', id: 'message-pages', role: 'group', 'aria-label': 'Pages of queued messages' },
+    button('First', () => peekMessagesFrom(0), { icon: 'arrow-up', secondary: true, id: 'messages-first', title: 'Show the queue from its first message (#0)', disabled: p.first === 0 }),
+    button('Previous', () => peekMessagesFrom(Math.max(0, p.first - size)), { icon: 'arrow-left', secondary: true, id: 'messages-previous', title: 'Show the messages before these', disabled: p.first === 0 }),
+    button('Next', () => p.next !== null && peekMessagesFrom(p.next), { icon: 'arrow-right', secondary: true, id: 'messages-next', title: p.next !== null ? `Show the messages from #${p.next} on` : 'No message after these', disabled: p.next === null }),
+  );
+}
 
 /**
  * Queued messages as one compact table (#, type, size, a text preview), a row selected with the

@@ -50,6 +50,9 @@ export function report(view: string): void {
   for (const n of peekOut.querySelectorAll('.notice')) texts.push(`peekNotice:${n.textContent ?? ''}`);
   for (const tr of peekOut.querySelectorAll('#peek-facts tr')) texts.push(`peekFact:${tr.querySelector('th')?.textContent ?? ''}=${tr.querySelector('td')?.textContent ?? ''}`);
   for (const tr of peekOut.querySelectorAll('#semaphores tbody tr')) texts.push(`sem:${[...tr.querySelectorAll('td')].map((td) => td.textContent ?? '').join('|')}:${tr.querySelectorAll('button.link').length} link`);
+  // a SysV queue's pages: each button, `-off` when disabled
+  const pages = peekOut.querySelector('#message-pages');
+  if (pages) texts.push(`messagePages:${[...pages.children].map((b) => `${b.id}${b.hasAttribute('disabled') ? '-off' : ''}`).join(',')}`);
   const counters = peekOut.querySelector('#counters');
   if (counters) texts.push(`counters:${counters.textContent ?? ''}`);
   const sr = signalResult.textContent;
@@ -82,6 +85,7 @@ export function testDrive(m: Extract<HostMessage, { type: 'testDrive' }>): void 
   else if (m.action === 'peek') peekButton.click();
   else if (m.action === 'receiveMq') document.getElementById('receive-mq')?.click();
   else if (m.action === 'copyReceived') ([...peekOut.querySelectorAll('.received [title="Copy as text"]')].pop() as HTMLElement | undefined)?.click();
+  else if (m.action === 'click' && m.id) document.getElementById(m.id)?.click();
   else if (m.action === 'openPeer') document.getElementById('fact-peer-link')?.click();
   else if (m.action === 'focusHolder') (holdersEl.querySelector('button.link') as HTMLElement | null)?.focus();
   else if (m.action === 'selectMessage') (peekOut.querySelector(`tr.message-row[data-index="${Number(m.index)}"]`) as HTMLElement | null)?.click();

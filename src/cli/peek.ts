@@ -121,6 +121,7 @@ function printText(out: Output, ch: Channel, r: PeekResult): void {
       break;
   }
   for (const n of r.notes) w(`note: ${n}`);
+  if (r.type === 'messages' && r.next !== null) w(`note: \`ipc-inspector peek --offset ${r.next}\` reads on`);
 }
 
 export async function run(argv: string[], out: Output): Promise<number> {

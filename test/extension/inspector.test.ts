@@ -113,6 +113,32 @@ describe('Inspector panel', function () {
     assert.equal(q && q.kind === 'sysv-msg' ? q.messages : -1, 2);
   });
 
+  it('a SysV queue of more messages than a peek copies (1,024) pages through them with Next and Previous, none consumed', async function () {
+    if (!api.source.current?.capabilities.native) return this.skip();
+    const fx = await makeFixture('sysv-msg', { count: 1030 });
+    fixtures.push(fx);
+    const msqid = fx.info.msqid as number;
+    const ch = await channelWhere(api, `sysv-msg ${msqid}`, (c) => c.kind === 'sysv-msg' && c.msqid === msqid && c.messages === 1030);
+    await vscode.commands.executeCommand(CMD, 'reset');
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
+    const first = await rendered('the first page', (r) => r.view === 'peek' && r.texts.some((t) => t.startsWith('message:')));
+    assert.equal(first.texts.filter((t) => t.startsWith('message:')).length, 1024);
+    assert.ok(first.texts.includes('messagePages:messages-first-off,messages-previous-off,messages-next'), first.texts.filter((t) => t.startsWith('messagePages')).join() || 'no page buttons');
+    // the panel's own way on, not a command line to type elsewhere
+    assert.ok(first.texts.some((t) => t.startsWith('peekNotice:showing the first 1024 of 1030 messages')), first.texts.filter((t) => t.startsWith('peekNotice')).join(' | '));
+    assert.ok(!first.texts.some((t) => t.includes('--offset')), 'a CLI instruction in the panel');
+    await vscode.commands.executeCommand(CMD, 'drive', { action: 'click', id: 'messages-next' });
+    const next = await rendered('the second page', (r) => r.view === 'peek' && r.texts.some((t) => t.startsWith('message:1024:')));
+    const rows = next.texts.filter((t) => t.startsWith('message:'));
+    assert.equal(rows.length, 6);
+    assert.match(rows[0], /^message:1024:#1024\|1025\|.*\|message 1024:selected$/);
+    assert.ok(next.texts.includes('messagePages:messages-first,messages-previous,messages-next-off'));
+    await vscode.commands.executeCommand(CMD, 'drive', { action: 'click', id: 'messages-previous' });
+    await rendered('the first page again', (r) => r.view === 'peek' && r.texts.some((t) => t.startsWith('message:0:')));
+    assert.equal((await api.source.refresh()).channels.find((c) => c.id === ch.id && c.kind === 'sysv-msg' && c.messages === 1030)?.id, ch.id, 'nothing consumed');
+    assert.deepEqual((await state()).rejected, []);
+  });
+
   it('a POSIX shm object named with markup renders its name as text', async () => {
     const fx = await makeFixture('posix-shm', { name: `ipcinsp ${XSS}`, replaceStale: true });
     fixtures.push(fx);

@@ -191,7 +191,7 @@ interface WirePeekBase {
 }
 
 export type WirePeek =
-  | (WirePeekBase & { type: 'messages'; messages: WireMessage[]; before: { messages: number; bytes: number } | null; after: { messages: number; bytes: number } | null; truncated: boolean })
+  | (WirePeekBase & { type: 'messages'; messages: WireMessage[]; before: { messages: number; bytes: number } | null; after: { messages: number; bytes: number } | null; truncated: boolean; first: number; next: number | null })
   | (WirePeekBase & { type: 'bytes'; offset: number; data: string; total: number | null; truncated: boolean; capacity?: number | null; via?: { pid: number; fd: number } })
   | (WirePeekBase & { type: 'semaphores'; semaphores: Array<{ index: number; value: number | null; waitingForIncrease: number | null; waitingForZero: number | null; lastPid: number | null }> })
   | (WirePeekBase & { type: 'mq-attributes'; messages: number | null; maxMessages: number | null; messageSize: number | null; bytes: number | null; notifyPid: number | null; nonDestructiveReadUnavailable: true; explanation: string })
@@ -276,12 +276,13 @@ export interface NoticeMessage { type: 'notice'; level: 'info' | 'warning' | 'er
 /** Test mode only: ask the webview to drive its own UI (fill the form, press the button). */
 export interface TestDriveMessage {
   type: 'testDrive';
-  /** `focusHolder`: put the keyboard focus on the first "Held by" link; `selectMessage`: select message `index` of the table; `openPeer`: click the Peer fact's link; `copyReceived`: click Copy text of the last received message. */
-  action: 'sendSignal' | 'peek' | 'receiveMq' | 'report' | 'focusHolder' | 'selectMessage' | 'openPeer' | 'copyReceived';
+  /** `focusHolder`: put the keyboard focus on the first "Held by" link; `selectMessage`: select message `index` of the table; `openPeer`: click the Peer fact's link; `copyReceived`: click Copy text of the last received message; `click`: click the control with id `id`. */
+  action: 'sendSignal' | 'peek' | 'receiveMq' | 'report' | 'focusHolder' | 'selectMessage' | 'openPeer' | 'copyReceived' | 'click';
   signal?: string;
   value?: string;
   pid?: number;
   index?: number;
+  id?: string;
 }
 
 export type HostMessage = InitMessage | UpdateMessage | PeekResultMessage | SignalResultMessage | MqReceivedMessage | NoticeMessage | TestDriveMessage;

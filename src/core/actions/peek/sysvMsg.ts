@@ -26,8 +26,9 @@ export const peekSysvMsg: Peeker<SysvMsgChannel> = async ({ channel, native, max
   const read = messages.length + tooLarge.length;
   const truncated = queued > first + read;
   if (first > 0 && read === 0) base.notes.push(`the queue holds ${queued} message${queued === 1 ? '' : 's'}: none from message ${first} on (the first is message 0)`);
-  else if (first > 0) base.notes.push(`showing messages ${first}–${first + read - 1} of ${queued} (the first is message 0)${truncated ? `; \`ipc-inspector peek --offset ${first + read}\` reads on` : ''}`);
-  else if (truncated) base.notes.push(`showing the first ${read} of ${queued} messages; \`ipc-inspector peek --offset ${read}\` reads on`);
+  // where the rest is: `next` (the CLI names its --offset, the panel pages with it)
+  else if (first > 0) base.notes.push(`showing messages ${first}–${first + read - 1} of ${queued} (the first is message 0)`);
+  else if (truncated) base.notes.push(`showing the first ${read} of ${queued} messages`);
   if (messages.some((m) => m.truncated)) base.notes.push(`messages longer than ${maxBytes} bytes are cut`);
   if (tooLarge.length) {
     const list = tooLarge.length > 8 ? `${tooLarge.slice(0, 8).join(', ')} and ${tooLarge.length - 8} more` : tooLarge.join(', ');
@@ -36,5 +37,5 @@ export const peekSysvMsg: Peeker<SysvMsgChannel> = async ({ channel, native, max
   if (after && (before.messages !== after.messages || before.bytes !== after.bytes)) {
     base.notes.push('the queue changed while it was read (another process sent or received meanwhile)');
   }
-  return { ...base, type: 'messages', at: at(), method: 'msgrcv(MSG_COPY | IPC_NOWAIT)', messages, before, after, truncated };
+  return { ...base, type: 'messages', at: at(), method: 'msgrcv(MSG_COPY | IPC_NOWAIT)', messages, before, after, truncated, first, next: truncated ? first + read : null };
 };

@@ -57,6 +57,10 @@ export interface MessagesPeek extends PeekBase {
   after: QueueCounters | null;
   /** More messages are queued than were copied. */
   truncated: boolean;
+  /** The position (0 = the queue's first message) this peek read from: its offset. */
+  first: number;
+  /** The position the following page starts at, while messages after this page are queued; else null. */
+  next: number | null;
 }
 
 export interface BytesPeek extends PeekBase {
