@@ -9,6 +9,7 @@ import { button, factsRows, h, patchChildren, setText, textfield, visible, type 
 import { renderChart } from './chart';
 import { chanSection, descEl, procSection, titleEl } from './page';
 import { peekOut } from './peekView';
+import { HEX_VIEW_BYTES } from './hexView';
 import { page, post, save } from './state';
 import { peerLink, pidLink } from './links';
 
@@ -33,10 +34,10 @@ export const peekButton = button('Peek', () => requestPeek(), { icon: 'eye', id:
 export const offsetField = textfield(String(page.state.offset), { label: 'Offset (bytes)', placeholder: 'offset', cls: 'num', id: 'offset-input' });
 offsetField.addEventListener('keydown', (e: Event) => { if ((e as KeyboardEvent).key === 'Enter') goOffset(Number(offsetField.value)); });
 const offsetNav = h('span', { class: 'row' },
-  button('Previous', () => goOffset(page.state.offset - page.maxBytes), { icon: 'arrow-left', secondary: true, title: 'Previous page' }),
+  button('Previous', () => goOffset(page.state.offset - pageStep()), { icon: 'arrow-left', secondary: true, title: 'Previous page', id: 'offset-previous' }),
   offsetField,
   button('Go', () => goOffset(Number(offsetField.value)), { secondary: true, title: 'Read at this offset' }),
-  button('Next', () => goOffset(page.state.offset + nextStep()), { icon: 'arrow-right', secondary: true, title: 'Next page' }),
+  button('Next', () => goOffset(page.state.offset + nextStep()), { icon: 'arrow-right', secondary: true, title: 'Next page', id: 'offset-next' }),
 );
 peekBar.append(peekButton, autoPeekBox);
 chanSection.append(
@@ -131,9 +132,17 @@ function pagedPeek(kind: Parameters<typeof kindOf>[0]): boolean {
  */
 function nextStep(): number {
   const p = page.lastPeek;
-  if (p?.type !== 'bytes' || p.offset !== page.state.offset || !p.truncated) return page.maxBytes;
+  if (p?.type !== 'bytes' || p.offset !== page.state.offset || !p.truncated) return pageStep();
   const shown = bytesFromBase64(p.data).length;
-  return shown > 0 && shown < page.maxBytes ? shown : page.maxBytes;
+  return shown > 0 && shown < pageStep() ? shown : pageStep();
+}
+
+/**
+ * A page as the hex view shows it: the peek's size, or the most bytes one hex view lays out when
+ * that is less (64 KiB read, 32 KiB shown: a step of 64 KiB would skip what was never shown).
+ */
+function pageStep(): number {
+  return Math.min(page.maxBytes, HEX_VIEW_BYTES);
 }
 
 /** Peek from `offset` on, kept in the page's state (a reload reads the same page): a SysV queue's message position. */

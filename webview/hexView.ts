@@ -4,7 +4,11 @@ import { bytesFromBase64 } from '../src/webviews/inspector/protocol';
 import { button, h, visibleLines } from './dom';
 import { post } from './state';
 
-export function hexView(bytes: Uint8Array, base: number, limit = 2048 * 16): HTMLElement {
+/** The most bytes one hex view lays out (2,048 rows): a page of shared memory pages on by this much (channelView.ts). */
+export const HEX_VIEW_BYTES = 2048 * 16;
+
+/** `more`: what to do about bytes past `limit` (a paged object's Next shows them). */
+export function hexView(bytes: Uint8Array, base: number, limit = HEX_VIEW_BYTES, more = 'save to a file to see all'): HTMLElement {
   const grid = h('div', { class: 'hex', role: 'table', 'aria-label': 'Hex view: offset, bytes, text', tabindex: '0' });
   const n = Math.min(bytes.length, limit);
   for (let i = 0; i < n; i += 16) {
@@ -13,7 +17,7 @@ export function hexView(bytes: Uint8Array, base: number, limit = 2048 * 16): HTM
     const text = Array.from(row, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
     grid.append(h('span', { class: 'off' }, (base + i).toString(16).padStart(8, '0')), h('span', {}, hex.padEnd(47)), h('span', {}, text));
   }
-  if (bytes.length > n) grid.append(h('span', { class: 'off' }, '\u2026'), h('span', {}, `${bytes.length - n} more bytes not shown (save to a file to see all)`), h('span', {}));
+  if (bytes.length > n) grid.append(h('span', { class: 'off' }, '\u2026'), h('span', {}, `${bytes.length - n} more bytes not shown (${more})`), h('span', {}));
   return grid;
 }
 
@@ -64,13 +68,16 @@ export function dataToolbar(channelId: string, bytes: Uint8Array, label: string,
 }
 
 /** The bytes of one message or page: a badge saying what they look like, one toolbar (copy/save), text, hex. */
-/** `received`: the bytes of a consuming receive (its request id), which Copy and Save name instead of the last peek. */
-export function dataBlock(channelId: string, bytes: Uint8Array, base: number, index?: number, received?: number): HTMLElement[] {
+/**
+ * `received`: the bytes of a consuming receive (its request id), which Copy and Save name instead of the last peek;
+ * `paged`: a page of a paged object, whose Next shows the bytes past the hex view's end.
+ */
+export function dataBlock(channelId: string, bytes: Uint8Array, base: number, index?: number, received?: number, paged = false): HTMLElement[] {
   const d = decode(bytes);
   const label = d.kind === 'json' ? 'JSON' : d.kind === 'utf8' ? 'UTF-8 text' : d.kind === 'empty' ? 'empty' : 'binary';
   const out: HTMLElement[] = [dataToolbar(channelId, bytes, label, index, true, received)];
   if (d.kind === 'json' || d.kind === 'utf8') out.push(h('pre', { class: 'text', 'data-role': 'text' }, visibleLines(d.text)));
-  if (bytes.length) out.push(hexView(bytes, base));
+  if (bytes.length) out.push(hexView(bytes, base, HEX_VIEW_BYTES, paged ? 'Next shows them; Save\u2026 writes the whole page' : undefined));
   return out;
 }
 

@@ -3,6 +3,7 @@
 // host), or fresh facts (an eventfd's counter read from fdinfo).
 import type { WirePeek } from '../src/webviews/inspector/protocol';
 import { formatBytes } from '../src/core/text';
+import { kindOf } from '../src/core/kinds';
 import { button, factsRows, h, visible, type Child } from './dom';
 import { bytesFromBase64, dataBlock, preview } from './hexView';
 import { page, post } from './state';
@@ -31,9 +32,9 @@ export function renderPeek(p: WirePeek, peekFrom: (offset: number) => void): voi
     }
     case 'bytes': {
       const bytes = bytesFromBase64(p.data);
-      parts.push(h('div', {}, `${formatBytes(bytes.length)} at offset ${p.offset}${p.total !== null ? ` of ${p.total}` : ''}${p.capacity ? ` (capacity ${formatBytes(p.capacity)})` : ''}${p.via ? ` \u2014 through fd ${p.via.fd} of ` : ''}`, p.via ? pidLink(p.via.pid, page.lastUpdate?.channel?.holders.find((x) => x.pid === p.via!.pid)?.comm) : ''));
+      parts.push(h('div', { id: 'peek-range' }, `${formatBytes(bytes.length)} at offset ${p.offset}${p.total !== null ? ` of ${p.total}` : ''}${p.capacity ? ` (capacity ${formatBytes(p.capacity)})` : ''}${p.via ? ` \u2014 through fd ${p.via.fd} of ` : ''}`, p.via ? pidLink(p.via.pid, page.lastUpdate?.channel?.holders.find((x) => x.pid === p.via!.pid)?.comm) : ''));
       if (bytes.length === 0) parts.push(h('p', { class: 'muted' }, 'Nothing was buffered when it was read.'));
-      parts.push(...dataBlock(p.channelId, bytes, p.offset));
+      parts.push(...dataBlock(p.channelId, bytes, p.offset, undefined, undefined, kindOf(p.kind).paged));
       break;
     }
     case 'semaphores': {

@@ -139,6 +139,26 @@ describe('Inspector panel', function () {
     assert.deepEqual((await state()).rejected, []);
   });
 
+  it('shared memory pages on by what the hex view showed: Next after a 64 KiB read shown up to 32 KiB goes to 32 KiB, not past the unshown half', async function () {
+    if (!api.source.current?.capabilities.native) return this.skip();
+    const fx = await makeFixture('posix-shm', { name: `ipcinsp-pages-${process.pid}`, size: 192 * 1024, replaceStale: true });
+    fixtures.push(fx);
+    const ch = await channelWhere(api, 'the 192 KiB segment', (c) => c.kind === 'posix-shm' && c.name === fx.info.name);
+    await vscode.commands.executeCommand(CMD, 'reset');
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
+    const first = await rendered('the first page', (r) => r.view === 'peek' && r.texts.some((t) => /^peekRange:.* at offset 0 /.test(t)));
+    const rows = first.texts.find((t) => t.startsWith('hexRows:'));
+    assert.equal(rows, 'hexRows:00000000-00007ff0', 'a hex view of 2,048 rows');
+    assert.ok(first.texts.some((t) => /^hexMore:32768 more bytes not shown \(Next shows them/.test(t)), first.texts.filter((t) => t.startsWith('hexMore')).join() || 'no "more" line');
+    await vscode.commands.executeCommand(CMD, 'drive', { action: 'click', id: 'offset-next' });
+    const next = await rendered('the next page', (r) => r.view === 'peek' && r.texts.some((t) => /^peekRange:.* at offset (?!0 )\d+/.test(t)));
+    assert.ok(next.texts.some((t) => /^peekRange:.* at offset 32768 /.test(t)), next.texts.filter((t) => t.startsWith('peekRange')).join());
+    assert.ok(next.texts.includes('hexRows:00008000-0000fff0'), next.texts.filter((t) => t.startsWith('hexRows')).join());
+    await vscode.commands.executeCommand(CMD, 'drive', { action: 'click', id: 'offset-previous' });
+    await rendered('the first page again', (r) => r.view === 'peek' && r.texts.includes('hexRows:00000000-00007ff0'));
+    assert.deepEqual((await state()).rejected, []);
+  });
+
   it('a POSIX shm object named with markup renders its name as text', async () => {
     const fx = await makeFixture('posix-shm', { name: `ipcinsp ${XSS}`, replaceStale: true });
     fixtures.push(fx);
