@@ -56,6 +56,17 @@ export function signalFormText(): string {
   return `${signalField.value}|${valueField.value}`;
 }
 
+/** Test driver: type a signal into the send field (its hint follows), without sending. */
+export function typeSignal(signal: string): void {
+  signalField.value = signal;
+  signalField.dispatchEvent(new Event('input'));
+}
+
+/** What the hint under the send field says, for the tests' report. */
+export function signalHintText(): string {
+  return signalHint.textContent ?? '';
+}
+
 export function driveSignal(signal: string, value: string): void {
   signalField.value = signal;
   valueField.value = value;
@@ -156,7 +167,9 @@ function updateSignalHint(): void {
   const parts = [`${signalName(n)} (${n})`];
   if (row) {
     const handledBy = SIGNAL_SETS.find((set) => set.handled && set.key !== 'caught' && row.sets.includes(set.key));
-    if (row.sets.includes('ignored')) parts.push('ignored by this process \u2014 it will have no effect');
+    if (row.droppedByInit === 'nested') parts.push('PID 1 of its own pid namespace (a container\u2019s init), which does not handle it: the kernel drops it when it comes from outside \u2014 it will have no effect; only SIGKILL or SIGSTOP reach it');
+    else if (row.droppedByInit === 'own') parts.push('the init process of this pid namespace, which does not handle it: the kernel drops it \u2014 it will have no effect');
+    else if (row.sets.includes('ignored')) parts.push('ignored by this process \u2014 it will have no effect');
     else if (row.sets.includes('blocked') && handledBy) parts.push(`blocked, and handled: ${handledBy.title.toLowerCase()} (${handledBy.help})`);
     else if (row.sets.includes('blocked')) parts.push('blocked by this process \u2014 it stays pending');
     else if (row.sets.includes('caught')) parts.push('caught by a handler');

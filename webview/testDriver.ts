@@ -4,7 +4,7 @@ import type { HostMessage } from '../src/webviews/inspector/protocol';
 import { chanFacts, holdersEl, peekButton } from './channelView';
 import { descEl, noticeEl, statusEl, titleEl } from './page';
 import { peekOut } from './peekView';
-import { driveSignal, signalFormText, procChannels, procFacts, signalLog, signalResult, signalTable } from './processView';
+import { driveSignal, signalFormText, signalHintText, typeSignal, procChannels, procFacts, signalLog, signalResult, signalTable } from './processView';
 import { page, post } from './state';
 import { problemTexts } from './problemsView';
 
@@ -31,6 +31,7 @@ export function report(view: string): void {
   texts.push(`description:${descEl.textContent ?? ''}`);
   texts.push(`savedStart:${page.state.startTime ?? ''}`);
   texts.push(`signalForm:${signalFormText()}`);
+  texts.push(`signalHint:${signalHintText()}`);
   texts.push(`history:${page.state.history.length}`);
   // the depth chart: its legend, and where each line ends (0 is the top, 100 the bottom)
   const chart = document.getElementById('chart');
@@ -91,10 +92,11 @@ export function testDrive(m: Extract<HostMessage, { type: 'testDrive' }>): void 
   else if (m.action === 'peek') peekButton.click();
   else if (m.action === 'receiveMq') document.getElementById('receive-mq')?.click();
   else if (m.action === 'copyReceived') ([...peekOut.querySelectorAll('.received [title="Copy as text"]')].pop() as HTMLElement | undefined)?.click();
+  else if (m.action === 'typeSignal') typeSignal(m.signal ?? '');
   else if (m.action === 'click' && m.id) document.getElementById(m.id)?.click();
   else if (m.action === 'openPeer') document.getElementById('fact-peer-link')?.click();
   else if (m.action === 'focusHolder') (holdersEl.querySelector('button.link') as HTMLElement | null)?.focus();
   else if (m.action === 'selectMessage') (peekOut.querySelector(`tr.message-row[data-index="${Number(m.index)}"]`) as HTMLElement | null)?.click();
-  if (m.action === 'focusHolder' || m.action === 'selectMessage') report(m.action);
+  if (m.action === 'focusHolder' || m.action === 'selectMessage' || m.action === 'typeSignal') report(m.action);
   else if (m.action === 'report') report('report');
 }

@@ -381,6 +381,35 @@ describe('Inspector panel', function () {
     assert.deepEqual(next.texts.filter((t) => t.startsWith('notice:')), []);
   });
 
+  it('a container\'s init (PID 1 of its own pid namespace) that does not handle SIGTERM: the send field\'s hint says the kernel drops it, not "default action: terminate"', async function () {
+    if (process.getuid?.() !== 0) return this.skip();
+    const outer = spawn('unshare', ['--pid', '--fork', 'sleep', '60'], { stdio: 'ignore' });
+    let initPid = 0;
+    try {
+      const init = initPid = await waitFor('the namespace\'s init', async () => {
+        const kids = fs.readFileSync(`/proc/${outer.pid}/task/${outer.pid}/children`, 'utf8').trim();
+        const pid = Number(kids.split(' ')[0]);
+        return pid > 0 && /NSpid:\s+\d+\s+1$/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8')) ? pid : undefined;
+      }, 10_000);
+      await vscode.commands.executeCommand(CMD, 'reset');
+      await vscode.commands.executeCommand('ipcInspector.openInspector', { pid: init });
+      await rendered('the init', (r) => r.texts.includes(`title:sleep[${init}]`));
+      await vscode.commands.executeCommand(CMD, 'drive', { action: 'typeSignal', signal: 'SIGTERM' });
+      const term = await rendered('the SIGTERM hint', (r) => r.view === 'typeSignal' && r.texts.some((t) => t.startsWith('signalHint:SIGTERM')));
+      const hint = term.texts.find((t) => t.startsWith('signalHint:'))!;
+      assert.match(hint, /the kernel drops it when it comes from outside .* no effect/, hint);
+      assert.doesNotMatch(hint, /default action/);
+      // SIGKILL reaches it: its default action, as for any process
+      await vscode.commands.executeCommand(CMD, 'drive', { action: 'typeSignal', signal: 'SIGKILL' });
+      const kill = await rendered('the SIGKILL hint', (r) => r.view === 'typeSignal' && r.texts.some((t) => t.startsWith('signalHint:SIGKILL')));
+      assert.match(kill.texts.find((t) => t.startsWith('signalHint:'))!, /default action: terminate/);
+    } finally {
+      // the init first (by its pid: once unshare is gone it is nobody's child here)
+      if (initPid) process.kill(initPid, 'SIGKILL');
+      outer.kill('SIGKILL');
+    }
+  });
+
   it('a process that exits keeps its last view, read-only: "comm[pid] has exited", its facts; no signal form, and a signal is refused', async function () {
     const fx = await makeFixture('pipe', { comm: 'tr-exits' });
     fixtures.push(fx);

@@ -11,7 +11,7 @@ import type { Channel, Endpoint, ProcessInfo, Snapshot } from '../../core/model'
 import { endpointListing, fdRanges, groupEndpoints, groupFds, rangesText } from '../../core/endpointGroups';
 import type { InspectorTarget, SnapshotSource } from '../../snapshotSource';
 import { SIGNALS } from '../../core/signals';
-import { signalSetsOf } from '../../core/signalSets';
+import { droppedByInit, namespaceInit, signalSetsOf } from '../../core/signalSets';
 import { peekChannel, receivePosixMq, type PeekResult } from '../../core/actions/peek';
 import { vscodeOrigins } from '../../core/actions/origin';
 import { runSignal } from '../../core/actions/runner';
@@ -457,6 +457,7 @@ export class InspectorPanel {
   private processView(p: ProcessInfo, snap: Snapshot): ProcessView {
     const s = p.signals;
     const sets = signalSetsOf(s).map(([set, names]) => [set.key, new Set(names)] as const);
+    const init = namespaceInit(p);
     const signals: SignalRow[] = SIGNALS.map((sig) => ({
       number: sig.number,
       name: sig.name,
@@ -465,6 +466,8 @@ export class InspectorPanel {
       catchable: sig.catchable,
       realtime: sig.realtime,
       sets: sets.filter(([, names]) => names.has(sig.name)).map(([key]) => key),
+      // as the signal policy says it (SIGCONT is dropped too, but resumes a stopped init on its way)
+      ...(init && sig.number !== 18 && droppedByInit(p, sig.number) ? { droppedByInit: init } : {}),
     }));
     const commOf = (key: 'parentComm' | 'tracerComm' | 'threadOfComm', pid: number) => {
       const q = pid > 0 ? snap.processes.find((x) => x.pid === pid) : undefined;

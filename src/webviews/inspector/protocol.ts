@@ -52,6 +52,11 @@ export interface SignalRow {
   realtime: boolean;
   /** Keys of the signal sets (core/signalSets.ts: caught, ignored, blocked, pending, …) that hold it. */
   sets: string[];
+  /**
+   * The kernel drops it on arrival: the process is a pid namespace's init that does not handle it
+   * (core/signalSets.ts droppedByInit): `own` of this namespace, `nested` a container's seen from outside.
+   */
+  droppedByInit?: 'own' | 'nested';
 }
 
 /** One process's hold on the channel in one mode: an fd or a mapping, or (`count` > 1) all its fds or mappings of that mode. */
@@ -276,8 +281,8 @@ export interface NoticeMessage { type: 'notice'; level: 'info' | 'warning' | 'er
 /** Test mode only: ask the webview to drive its own UI (fill the form, press the button). */
 export interface TestDriveMessage {
   type: 'testDrive';
-  /** `focusHolder`: put the keyboard focus on the first "Held by" link; `selectMessage`: select message `index` of the table; `openPeer`: click the Peer fact's link; `copyReceived`: click Copy text of the last received message; `click`: click the control with id `id`. */
-  action: 'sendSignal' | 'peek' | 'receiveMq' | 'report' | 'focusHolder' | 'selectMessage' | 'openPeer' | 'copyReceived' | 'click';
+  /** `focusHolder`: put the keyboard focus on the first "Held by" link; `selectMessage`: select message `index` of the table; `openPeer`: click the Peer fact's link; `copyReceived`: click Copy text of the last received message; `click`: click the control with id `id`; `typeSignal`: type `signal` into the send field (not sent). */
+  action: 'sendSignal' | 'peek' | 'receiveMq' | 'report' | 'focusHolder' | 'selectMessage' | 'openPeer' | 'copyReceived' | 'click' | 'typeSignal';
   signal?: string;
   value?: string;
   pid?: number;
