@@ -101,7 +101,7 @@ window.addEventListener('message', (ev: MessageEvent) => {
       // the same connection under its closed id: its chart and last peek go on
       if (!same && m.continues === true) page.state = { ...page.state, target: m.target };
       else if (!same) {
-        page.state = { ...page.state, target: m.target, history: [], offset: 0, startTime: undefined };
+        page.state = { ...page.state, target: m.target, history: [], offset: 0, startTime: undefined, selected: undefined };
         page.lastPeek = undefined;
         // a peek of the last target still on its way must not render under this one (a target
         // that is not peeked at once — nothing peekable, or a peek that would change it — asks no

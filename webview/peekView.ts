@@ -6,7 +6,7 @@ import { formatBytes } from '../src/core/text';
 import { kindOf } from '../src/core/kinds';
 import { button, factsRows, h, visible, type Child } from './dom';
 import { bytesFromBase64, dataBlock, preview } from './hexView';
-import { page, post } from './state';
+import { page, post, save } from './state';
 import { pidLink } from './links';
 
 export const peekOut = h('div', { id: 'peek' });
@@ -94,6 +94,10 @@ function messageTable(channelId: string, messages: Messages): HTMLElement[] {
     const m = messages[i];
     if (!m) return;
     page.selectedMessage = m.index;
+    if (page.state.selected !== m.index) {
+      page.state.selected = m.index;
+      save();
+    }
     rows.forEach((r, j) => {
       r.setAttribute('aria-selected', String(j === i));
       r.setAttribute('tabindex', j === i ? '0' : '-1');

@@ -18,6 +18,8 @@ export interface State {
    * hands it to the host, which then takes a later process given that pid for another one.
    */
   startTime?: number;
+  /** The message selected in a queue's table (its index): a panel hidden and shown again, or reloaded, shows the same one. */
+  selected?: number;
 }
 export const HISTORY_MAX = 300;
 
@@ -33,6 +35,7 @@ function loadState(): State {
     value: typeof s?.value === 'string' ? s.value : '',
     filter: s?.filter === 'all' ? 'all' : 'interesting',
     ...(typeof s?.startTime === 'number' ? { startTime: s.startTime } : {}),
+    ...(typeof s?.selected === 'number' && Number.isSafeInteger(s.selected) && s.selected >= 0 ? { selected: s.selected } : {}),
   };
 }
 
@@ -50,6 +53,8 @@ export const page = {
   /** Index of the selected message of the last peek (its hex is shown). */
   selectedMessage: undefined as number | undefined,
 };
+
+page.selectedMessage = page.state.selected;
 
 export function save(): void {
   vscode.setState(page.state);

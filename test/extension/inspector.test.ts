@@ -113,6 +113,29 @@ describe('Inspector panel', function () {
     assert.equal(q && q.kind === 'sysv-msg' ? q.messages : -1, 2);
   });
 
+  it('the selected message stays selected when the panel is hidden and shown again (the webview is made anew)', async function () {
+    if (!api.source.current?.capabilities.native) return this.skip();
+    const fx = await makeFixture('sysv-msg', { count: 3 });
+    fixtures.push(fx);
+    const msqid = fx.info.msqid as number;
+    const ch = await channelWhere(api, `sysv-msg ${msqid}`, (c) => c.kind === 'sysv-msg' && c.msqid === msqid && c.messages === 3);
+    await vscode.commands.executeCommand(CMD, 'reset');
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
+    await rendered('the messages', (r) => r.view === 'peek' && r.texts.some((t) => t.startsWith('message:2:')));
+    await vscode.commands.executeCommand(CMD, 'drive', { action: 'selectMessage', index: 2 });
+    await rendered('message 2 selected', (r) => r.view === 'selectMessage' && r.texts.some((t) => /^message:2:.*:selected$/.test(t)));
+    // another editor in the panel's place: the webview is torn down (no retainContextWhenHidden)
+    await vscode.commands.executeCommand('workbench.action.files.newUntitledFile');
+    await waitFor('the panel hidden', async () => (vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputWebview ? undefined : true), 5_000);
+    await vscode.commands.executeCommand(CMD, 'reset');
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
+    const back = await rendered('the messages again', (r) => r.view === 'peek' && r.texts.some((t) => t.startsWith('message:2:')));
+    const selected = back.texts.filter((t) => t.startsWith('message:') && t.endsWith(':selected'));
+    assert.deepEqual(selected.map((t) => t.split(':')[1]), ['2'], selected.join(' | '));
+    assert.ok(back.texts.includes('selectedText:message 2'), back.texts.filter((t) => t.startsWith('selectedText')).join());
+    await vscode.commands.executeCommand('workbench.action.closeOtherEditors');
+  });
+
   it('a SysV queue of more messages than a peek copies (1,024) pages through them with Next and Previous, none consumed', async function () {
     if (!api.source.current?.capabilities.native) return this.skip();
     const fx = await makeFixture('sysv-msg', { count: 1030 });
