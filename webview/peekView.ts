@@ -13,7 +13,9 @@ export const peekOut = h('div', { id: 'peek' });
 
 /** `peekFrom`: peek again from another offset (a SysV queue's message pages; channelView.ts). */
 export function renderPeek(p: WirePeek, peekFrom: (offset: number) => void): void {
-  const head = h('div', { class: 'muted' }, `read at ${new Date(p.at).toLocaleTimeString()} via ${p.method}`);
+  // 'none': nothing was read (a listener has no data; a socket that cannot be peeked says why in a note)
+  const when = new Date(p.at).toLocaleTimeString();
+  const head = h('div', { class: 'muted', id: 'peek-head' }, p.method === 'none' ? `looked at ${when}: nothing read` : `read at ${when} via ${p.method}`);
   const parts: Child[] = [head, ...p.notes.map((n) => h('div', { class: 'notice warning' }, n))];
   switch (p.type) {
     case 'messages': {
@@ -32,8 +34,15 @@ export function renderPeek(p: WirePeek, peekFrom: (offset: number) => void): voi
     }
     case 'bytes': {
       const bytes = bytesFromBase64(p.data);
+      if (p.method === 'none') {
+        // not read: no range, no "nothing buffered" (bytes may be queued: the note says why they were not read)
+        if (p.total) parts.push(h('p', { class: 'muted', id: 'peek-empty' }, `${formatBytes(p.total)} queued, not read.`));
+        break;
+      }
       parts.push(h('div', { id: 'peek-range' }, `${formatBytes(bytes.length)} at offset ${p.offset}${p.total !== null ? ` of ${p.total}` : ''}${p.capacity ? ` (capacity ${formatBytes(p.capacity)})` : ''}${p.via ? ` \u2014 through fd ${p.via.fd} of ` : ''}`, p.via ? pidLink(p.via.pid, page.lastUpdate?.channel?.holders.find((x) => x.pid === p.via!.pid)?.comm) : ''));
-      if (bytes.length === 0) parts.push(h('p', { class: 'muted' }, 'Nothing was buffered when it was read.'));
+      if (bytes.length === 0) {
+        parts.push(h('p', { class: 'muted', id: 'peek-empty' }, p.offset > 0 && p.total ? `Nothing from offset ${p.offset} on: ${formatBytes(p.total)} ${p.total === 1 ? 'was' : 'were'} buffered.` : 'Nothing was buffered when it was read.'));
+      }
       parts.push(...dataBlock(p.channelId, bytes, p.offset, undefined, undefined, kindOf(p.kind).paged));
       break;
     }

@@ -52,6 +52,10 @@ export function report(view: string): void {
   for (const tr of peekOut.querySelectorAll('#peek-facts tr')) texts.push(`peekFact:${tr.querySelector('th')?.textContent ?? ''}=${tr.querySelector('td')?.textContent ?? ''}`);
   for (const tr of peekOut.querySelectorAll('#semaphores tbody tr')) texts.push(`sem:${[...tr.querySelectorAll('td')].map((td) => td.textContent ?? '').join('|')}:${tr.querySelectorAll('button.link').length} link`);
   // a page of bytes: its range line, and the offsets of the hex view's first and last rows
+  for (const id of ['peek-head', 'peek-empty']) {
+    const el = peekOut.querySelector(`#${id}`);
+    if (el) texts.push(`${id}:${el.textContent ?? ''}`);
+  }
   const range = peekOut.querySelector('#peek-range');
   if (range) texts.push(`peekRange:${range.textContent ?? ''}`);
   const offs = [...peekOut.querySelectorAll('.hex .off')].map((o) => o.textContent ?? '').filter((t) => /^[0-9a-f]+$/.test(t));

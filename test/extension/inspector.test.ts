@@ -300,6 +300,21 @@ describe('Inspector panel', function () {
     assert.ok(after.texts.includes(focus), `the focus moved: ${after.texts.find((t) => t.startsWith('focus:'))}`);
   });
 
+  it('a listening socket\'s peek says nothing was read (not "read via none", not "nothing was buffered")', async function () {
+    if (!api.source.current?.capabilities.native) return this.skip();
+    const fx = await makeFixture('unix-stream', { comm: 'tr-listen' });
+    fixtures.push(fx);
+    const inode = (fx.info.listener as { inode: number }).inode;
+    const ch = await channelWhere(api, 'the listener', (c) => c.kind === 'unix' && c.inode === inode);
+    await vscode.commands.executeCommand(CMD, 'reset');
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
+    const r = await rendered('the peek', (x) => x.view === 'peek');
+    const head = r.texts.find((t) => t.startsWith('peek-head:')) ?? '';
+    assert.match(head, /^peek-head:looked at .*: nothing read$/, head);
+    assert.ok(r.texts.some((t) => t.startsWith('peekNotice:a listening socket has no data')), r.texts.filter((t) => t.startsWith('peekNotice')).join(' | '));
+    assert.ok(!r.texts.some((t) => t.startsWith('peek-empty:') || t.startsWith('peekRange:')), r.texts.filter((t) => /^peek-|^peekRange/.test(t)).join(' | '));
+  });
+
   it('a connection\'s Peer fact names who holds the other end, and its link opens that end', async () => {
     const fx = await makeFixture('unix-stream', { comm: 'tr-peer' });
     fixtures.push(fx);
