@@ -184,6 +184,20 @@ describe('ipc-inspector CLI', { skip: cliNotBuilt }, () => {
     assert.equal(cell(live.info.inode as number), 'no');
   });
 
+  test('peek of a SysV queue longer than one peek copies names the --offset that reads on, and only while messages are left', async () => {
+    const q = await makeFixture('sysv-msg', { count: 1030 });
+    made.push(q);
+    const id = `sysv-msg:${q.info.msqid as number}`;
+    const first = cli(['peek', id]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /showing the first 1024 of 1030 messages/);
+    assert.match(first.stdout, /`ipc-inspector peek --offset 1024` reads on/);
+    const rest = cli(['peek', id, '--offset', '1024']);
+    assert.equal(rest.code, 0, rest.stderr);
+    assert.match(rest.stdout, /showing messages 1024–1029 of 1030/);
+    assert.doesNotMatch(rest.stdout, /reads on/);
+  });
+
   test('the table groups by kind with one header per kind', () => {
     const pids = [pipe.info.reader.pid, pair.info.a.pid];
     const r = cli(['snapshot', ...pids.flatMap((p) => ['--pid', String(p)]), '--kind', 'pipe,unix']);
