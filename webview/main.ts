@@ -157,12 +157,20 @@ window.addEventListener('message', (ev: MessageEvent) => {
       break;
     }
     case 'mqReceived': {
+      // the answer to a receive asked under another target (the panel moved on while its
+      // confirmation was open): its bytes belong to that queue, not under this one's title
+      const queue = m.channelId;
+      if (queue !== page.state.target.channelId) {
+        if (m.data !== undefined) notice('info', `One message of ${bytesFromBase64(m.data).length} bytes was received (consumed) from ${queue}, which this panel no longer shows.`);
+        report('mqReceived');
+        break;
+      }
       if (m.cancelled) notice('info', 'Not received (cancelled).');
       else if (m.error) notice('error', `${m.error.code}: ${m.error.message}`);
       else if (m.data !== undefined) {
         const bytes = bytesFromBase64(m.data);
         const box = h('div', { class: 'message received' }, h('header', {}, h('strong', {}, 'Received (removed from the queue)'), h('span', {}, `priority ${m.priority ?? '?'}`), h('span', {}, `${bytes.length} bytes`)));
-        append(box, dataBlock(page.lastPeek?.channelId ?? '', bytes, 0, undefined, m.requestId));
+        append(box, dataBlock(queue, bytes, 0, undefined, m.requestId));
         peekOut.append(box);
       }
       report('mqReceived');

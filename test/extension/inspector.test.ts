@@ -266,6 +266,31 @@ describe('Inspector panel', function () {
     }
   });
 
+  it('a receive answered after the panel moved to another object is not shown under that object (a notice says what was consumed where)', async function () {
+    if (!api.source.current?.capabilities.native) return this.skip();
+    const a = await makeFixture('posix-mq', { msgs: [{ priority: 1, text: 'from queue A' }] });
+    const b = await makeFixture('posix-mq', { msgs: [{ priority: 1, text: 'queue B stays' }] });
+    fixtures.push(a, b);
+    const chA = await channelWhere(api, 'queue A', (c) => c.kind === 'posix-mq' && c.name === a.info.name);
+    const chB = await channelWhere(api, 'queue B', (c) => c.kind === 'posix-mq' && c.name === b.info.name);
+    await vscode.commands.executeCommand(CMD, 'reset');
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: chA.id });
+    await rendered('queue A', (r) => r.texts.some((t) => t.startsWith('peekNotice:Linux has no non-destructive read')) && r.texts.some((t) => t.includes(String(a.info.name))));
+    // the confirmation is answered a second later: meanwhile the panel shows queue B
+    await vscode.commands.executeCommand(CMD, 'confirm', { answer: true, afterMs: 1_000 });
+    try {
+      await vscode.commands.executeCommand(CMD, 'drive', { action: 'receiveMq' });
+      await waitFor('the confirmation asked', async () => ((await state()).confirmations.length === 1 ? true : undefined), 5_000);
+      await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: chB.id });
+      const r = await rendered('the notice under queue B', (x) => x.view === 'mqReceived', 10_000);
+      assert.ok(r.texts.some((t) => t.startsWith('title:') && t.includes(String(b.info.name))), JSON.stringify([r.texts.find((t) => t.startsWith('title:')), b.info.name]));
+      assert.deepEqual(r.texts.filter((t) => t.startsWith('received:')), [], 'queue A\'s message shown under queue B');
+      assert.ok(r.texts.some((t) => t === `notice:One message of 12 bytes was received (consumed) from ${chA.id}, which this panel no longer shows.`), r.texts.filter((t) => t.startsWith('notice:')).join(' | '));
+    } finally {
+      await vscode.commands.executeCommand(CMD, 'confirm', undefined);
+    }
+  });
+
   it("the depth chart draws a pipe's fill against its capacity: 4 KiB of 64 KiB sits low, not at the top", async () => {
     const fx = await makeFixture('pipe', { comm: 'tr-depth', bytes: 4096 });
     fixtures.push(fx);

@@ -96,7 +96,11 @@ function registerTestCommand(ui: Ui, deps: Parameters<typeof InspectorPanel.revi
         await panel?.onMessage(arg);
         return undefined;
       case 'confirm':
-        ui.testHooks.confirm = typeof arg === 'boolean' ? () => arg : undefined;
+        // `{ answer, afterMs }`: answered after a while, as a person reading the modal would
+        if (typeof arg === 'object' && arg !== null && typeof (arg as { answer?: unknown }).answer === 'boolean') {
+          const { answer, afterMs } = arg as { answer: boolean; afterMs?: number };
+          ui.testHooks.confirm = () => new Promise((resolve) => setTimeout(() => resolve(answer), typeof afterMs === 'number' ? afterMs : 0));
+        } else ui.testHooks.confirm = typeof arg === 'boolean' ? () => arg : undefined;
         return undefined;
       case 'close':
         panel?.dispose();

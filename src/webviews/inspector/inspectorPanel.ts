@@ -630,7 +630,7 @@ export class InspectorPanel {
     const ch = this.shownChannels.has(m.channelId) ? this.currentChannel(m.channelId) : undefined;
     if (!ch || ch.kind !== 'posix-mq') {
       this.reject(`receiveMq: ${m.channelId} is not a POSIX queue shown in this panel`);
-      return this.post({ type: 'mqReceived', requestId: m.requestId, error: { code: 'EINVAL', message: 'not a POSIX message queue shown here' } });
+      return this.post({ type: 'mqReceived', requestId: m.requestId, channelId: m.channelId, error: { code: 'EINVAL', message: 'not a POSIX message queue shown here' } });
     }
     const holders = ch.endpoints.filter((e) => e.mode !== 'w').map((e) => e.pid);
     const ok = await this.confirm(
@@ -639,16 +639,16 @@ export class InspectorPanel {
         (holders.length ? ` (readers: ${[...new Set(holders)].join(', ')}).` : '.'),
       'Receive and Consume',
     );
-    if (!ok) return this.post({ type: 'mqReceived', requestId: m.requestId, cancelled: true });
+    if (!ok) return this.post({ type: 'mqReceived', requestId: m.requestId, channelId: ch.id, cancelled: true });
     try {
       const r = await receivePosixMq(ch);
       this.deps.log.info(`inspector: received (consumed) one message of ${r.data.length} bytes from /${shownName(ch)}`);
       this.received.set(m.requestId, { channelId: ch.id, data: r.data });
       for (const k of this.received.keys()) if (this.received.size > RECEIVED_KEPT) this.received.delete(k);
-      this.post({ type: 'mqReceived', requestId: m.requestId, priority: r.priority, data: r.data.toString('base64') });
+      this.post({ type: 'mqReceived', requestId: m.requestId, channelId: ch.id, priority: r.priority, data: r.data.toString('base64') });
       void this.deps.source.refresh().catch(() => undefined);
     } catch (e) {
-      this.post({ type: 'mqReceived', requestId: m.requestId, error: wireError(e) });
+      this.post({ type: 'mqReceived', requestId: m.requestId, channelId: ch.id, error: wireError(e) });
     }
   }
 

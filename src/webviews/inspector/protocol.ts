@@ -276,7 +276,8 @@ export interface UpdateMessage {
 }
 export interface PeekResultMessage { type: 'peekResult'; requestId: number; result?: WirePeek; error?: WireError }
 export interface SignalResultMessage { type: 'signalResult'; requestId: number; ok: boolean; message: string; code?: string; cancelled?: boolean }
-export interface MqReceivedMessage { type: 'mqReceived'; requestId: number; priority?: number; data?: string; error?: WireError; cancelled?: boolean }
+/** The answer to a receiveMq: `channelId` the queue it was asked of. */
+export interface MqReceivedMessage { type: 'mqReceived'; requestId: number; channelId: string; priority?: number; data?: string; error?: WireError; cancelled?: boolean }
 export interface NoticeMessage { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string }
 /** Test mode only: ask the webview to drive its own UI (fill the form, press the button). */
 export interface TestDriveMessage {
