@@ -318,7 +318,9 @@ describe('problems', function () {
   });
 
   it('the status bar says "as of" when nothing refreshes its count (every view hidden, or paused), and drops it once a view shows again', async () => {
-    const stopped = spawn('sleep', ['120'], { stdio: 'ignore' });
+    // stdout a pipe to us: the views' snapshot keeps only processes holding a channel (a test run
+    // from a shell whose fds leak into every child passed without it, a clean one did not)
+    const stopped = spawn('sleep', ['120'], { stdio: ['ignore', 'pipe', 'ignore'] });
     process.kill(stopped.pid!, 'SIGSTOP');
     try {
     await problemWhere('the stopped process', (p) => p.id.startsWith(`signal-trouble:stopped:${stopped.pid}@`));
@@ -349,7 +351,9 @@ describe('problems', function () {
   });
 
   it('the offered signal to a process that exited after the diagnosis: said as such (not an error), and the stale problem goes at once', async () => {
-    const stopped = spawn('sleep', ['120'], { stdio: 'ignore' });
+    // stdout a pipe to us: the views' snapshot keeps only processes holding a channel (a test run
+    // from a shell whose fds leak into every child passed without it, a clean one did not)
+    const stopped = spawn('sleep', ['120'], { stdio: ['ignore', 'pipe', 'ignore'] });
     const exited = new Promise((r) => stopped.once('exit', r));
     process.kill(stopped.pid!, 'SIGSTOP');
     try {
