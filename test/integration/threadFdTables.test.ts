@@ -17,6 +17,7 @@ import { ActivityMonitor } from '../../src/core/activity/monitor';
 import type { Snapshot, WalkBackend } from '../../src/core/model';
 import { MAX_THREAD_TABLES } from '../../src/core/native';
 import { compileTools, runAttacker, stopAttacker, type Attacker } from './hostile';
+import { readStartTime, stillRunning } from '../../src/core/actions/signal';
 
 const native = loadNative().addon;
 const bpf = loadBpf().addon;
@@ -178,6 +179,10 @@ describe('a thread with an fd table of its own (an attacker hiding fds from /pro
         seen[walk] = { tid: threads[0].pid, ends };
       }
       if (walks.length === 2) assert.deepEqual(seen['bpf-iter'], seen.proc, 'the two walks differ');
+      // state Z with its threads running is no zombie: an action offered on it, or a watch on its
+      // exit, must not take it for a process that has exited
+      const start = readStartTime(g.pid);
+      assert.equal(await stillRunning(g.pid, start), true, 'a process whose main thread exited is still running');
     } finally {
       await stopAttacker(gone);
     }

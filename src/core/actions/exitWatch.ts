@@ -6,7 +6,7 @@
 // start time alone is checked, which is exact as long as the pid was not reused in between.
 import * as fs from 'node:fs';
 import { errnoName, loadNative, type NativeAddon } from '../native';
-import { parseProcStat } from './signal';
+import { parseProcStat, statIsRunning } from './signal';
 
 export class ExitWatch {
   private pidfd: number | null = null;
@@ -45,7 +45,7 @@ export class ExitWatch {
       return false;
     }
     const st = parseProcStat(text);
-    return !!st && st.startTime === this.startTime && st.state !== 'Z' && st.state !== 'X';
+    return !!st && statIsRunning(st, this.startTime);
   }
 
   /** False once the process has exited (zombie or reaped). */

@@ -8,6 +8,7 @@ import { loadNative, type NativeAddon } from '../native';
 import { signalName, signalNumber, SIGRTMIN, KERNEL_SIGRTMIN } from '../signals';
 import { ActionError, errnoOf, messageOf } from './errors';
 import { readTextWithin } from '../deadline';
+import { isZombie } from '../processState';
 
 export interface SendSignalRequest {
   pid: number;
@@ -47,6 +48,8 @@ export interface ProcStat {
   state: string;
   ppid: number;
   startTime: number;
+  /** Field 20, num_threads: tells a zombie (1) from a process whose main thread exited (Z, more). */
+  threads: number;
 }
 
 /** Parses /proc/PID/stat (comm may contain spaces and parentheses: split at the last ')'). */
@@ -61,7 +64,15 @@ export function parseProcStat(text: string): ProcStat | null {
   const startTime = Number(rest[22 - 3]);
   const ppid = Number(rest[4 - 3]);
   if (!Number.isInteger(pid) || !Number.isSafeInteger(startTime)) return null;
-  return { pid, comm: text.slice(open + 1, close), state: rest[0], ppid, startTime };
+  return { pid, comm: text.slice(open + 1, close), state: rest[0], ppid, startTime, threads: Number(rest[20 - 3]) };
+}
+
+/**
+ * Is `st` the process that started at `startTime`, and not exited? A zombie or a dead task has; a
+ * process whose main thread exited (state Z, its other threads running) has not (isZombie).
+ */
+export function statIsRunning(st: ProcStat, startTime: number): boolean {
+  return st.startTime === startTime && !isZombie(st) && st.state !== 'X';
 }
 
 /**
@@ -79,7 +90,7 @@ export async function stillRunning(pid: number, startTime: number, procRoot = '/
     return !(code === 'ENOENT' || code === 'ESRCH');
   }
   const st = parseProcStat(text);
-  return !st || (st.startTime === startTime && st.state !== 'Z' && st.state !== 'X');
+  return !st || statIsRunning(st, startTime);
 }
 
 /** Start time of a live pid, or throws ESRCH when it is gone. */
