@@ -31,6 +31,11 @@ export interface StatusFreshness {
   readonly onDidChangeState: vscode.Event<void>;
 }
 
+/** The notes (stale, narrowed) in the accessible label: ` (as of …; counted: …)`, '' when none. */
+function labelNotes(notes: readonly string[]): string {
+  return notes.length ? ` (${notes.map((n) => n.replace(/\.$/, '')).join('; ')})` : '';
+}
+
 /** The command a click runs while there are problems: the Problems view (its generated focus command). */
 export const SHOW_PROBLEMS_COMMAND = 'ipcInspector.problems.focus';
 
@@ -165,7 +170,7 @@ export class StatusBar implements vscode.Disposable {
     const lines = list.slice(0, LISTED).map((w) => oneLine(`${fmt.kindTitle(w.channel.kind)} ${fmt.channelName(w.channel, 60)}: ${w.text}`, 240));
     const more = n > LISTED ? `and ${n - LISTED} more` : '';
     this.item.tooltip = this.tooltip = [`IPC Inspector: ${what}`, ...notes, ...lines.map((l) => `• ${l}`), ...(more ? [more] : []), 'Click to list them.'].join('\n');
-    this.item.accessibilityInformation = { label: `IPC Inspector: ${what}${notes.length ? ` (${notes.map((n) => n.replace(/\.$/, '')).join('; ')})` : ''}: ${[...lines, ...(more ? [more] : [])].join('; ')}. Activate to list them.`, role: 'button' };
+    this.item.accessibilityInformation = { label: `IPC Inspector: ${what}${labelNotes(notes)}: ${[...lines, ...(more ? [more] : [])].join('; ')}. Activate to list them.`, role: 'button' };
     this.item.show();
     this.visible = true;
   }
@@ -180,7 +185,7 @@ export class StatusBar implements vscode.Disposable {
     const more = n > LISTED ? `and ${n - LISTED} more` : '';
     const also = warnings ? `(and ${warnings} channel warning${warnings === 1 ? '' : 's'}: Show IPC Warnings)` : '';
     this.item.tooltip = this.tooltip = [`IPC Inspector: ${what} (${errors} error${errors === 1 ? '' : 's'})`, ...notes, ...lines.map((l) => `• ${l}`), ...(more ? [more] : []), ...(also ? [also] : []), `Click to open the Problems view${stale ? ' and refresh' : ''}.`].join('\n');
-    this.item.accessibilityInformation = { label: `IPC Inspector: ${what}${notes.length ? ` (${notes.map((n) => n.replace(/\.$/, '')).join('; ')})` : ''}: ${[...lines, ...(more ? [more] : [])].join('; ')}. Activate to open the Problems view.`, role: 'button' };
+    this.item.accessibilityInformation = { label: `IPC Inspector: ${what}${labelNotes(notes)}: ${[...lines, ...(more ? [more] : [])].join('; ')}. Activate to open the Problems view.`, role: 'button' };
     this.item.show();
     this.visible = true;
   }
