@@ -288,7 +288,8 @@ describe('shared memory', () => {
     const name = `ipc-actions-${process.pid}`;
     const data = pattern(9000, 'pshm');
     fs.writeFileSync(`/dev/shm/${name}`, data);
-    const ch: Channel = { id: `posix-shm:${name}`, kind: 'posix-shm', endpoints: [], name, size: 9000, uid: 0, owner: 'root', mode: '0600', deleted: false };
+    const st = fs.lstatSync(`/dev/shm/${name}`);
+    const ch: Channel = { id: `posix-shm:${name}`, kind: 'posix-shm', endpoints: [], name, size: 9000, uid: 0, owner: 'root', mode: '0600', deleted: false, fileId: `${devName(st.dev)}:${st.ino}` };
     const r = (await peekChannel(ch, [], { offset: 8000, maxBytes: 5000 })) as BytesPeek;
     assert.ok(r.data.equals(data.subarray(8000)));
     assert.equal(r.truncated, false);

@@ -8,6 +8,8 @@ import { describe } from '../kinds';
 import { shownChannel } from '../format';
 import { ActionError, explain } from './errors';
 import { posixObjectFile, shownFile } from './peek';
+import { fileIdOf } from '../probes/context';
+import { fileTypeName } from '../untrustedFiles';
 
 export interface RemoveOptions {
   devRoot?: string;
@@ -44,6 +46,27 @@ function run(cmd: string, args: string[]): Promise<void> {
   });
 }
 
+/**
+ * The name still names the file the snapshot saw (dev:inode, a regular file), or an ActionError:
+ * between the snapshot and the user's yes its owner — any user — may have removed it and made
+ * another object, a FIFO or a symlink under the name, and root's unlink would remove that. Linux
+ * has no unlink-if-inode, so a swap between this lstat and the unlink stays possible; it is the
+ * user's own confirmation window that this closes.
+ */
+function sameFileOrThrow(file: string | Buffer, fileId: string | undefined, owner: { owner: string | null; ownerUid: number | null }): void {
+  const shown = shownFile(file);
+  if (fileId === undefined) throw new ActionError('ESTALE', `${shown}: the snapshot did not see its file, so nothing says the name still names this object; refresh and try again`);
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(file);
+  } catch (e) {
+    throw explain(e, { what: `look at ${shown}`, ...owner });
+  }
+  if (!st.isFile() || fileIdOf(st) !== fileId) {
+    throw new ActionError('ESTALE', `${shown} names another file than the snapshot saw (the name was reused since: now ${st.isFile() ? `a file of inode ${st.ino}` : fileTypeName(st)}); nothing removed — refresh and look again`);
+  }
+}
+
 export async function removeObject(channel: Channel, opts: RemoveOptions = {}): Promise<RemoveResult> {
   const devRoot = opts.devRoot ?? '/dev';
   const ipcrm = opts.ipcrm ?? 'ipcrm';
@@ -70,6 +93,7 @@ export async function removeObject(channel: Channel, opts: RemoveOptions = {}): 
   const name = 'name' in channel ? channel.name : null;
   if (typeof name !== 'string' || !how.file.endsWith(name)) throw new ActionError('EINVAL', `${channel.id}: no POSIX name to unlink`);
   const file = posixObjectFile({ id: channel.id, kind: channel.kind, name }, devRoot, how.dir, how.file.slice(0, how.file.length - name.length));
+  sameFileOrThrow(file, how.fileId, owner);
   try {
     fs.unlinkSync(file);
   } catch (e) {

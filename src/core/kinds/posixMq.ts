@@ -25,6 +25,12 @@ export interface PosixMqChannel extends ChannelBase {
    * bytes. (A listed queue's are in its id: `posix-mq:bytes/HEX`.)
    */
   nameBytes?: string;
+  /**
+   * Its file's `MAJ:MIN:INODE` when the snapshot listed it by name: a removal unlinks the name only
+   * while it still names this file (any user may reuse a freed name between the snapshot and the
+   * confirmation, and root's unlink would then remove their new object).
+   */
+  fileId?: string;
   /** The name was unlinked (mq_unlink) while processes still hold the queue: `posix-mq:deleted/DEV:INODE`, no counts (nothing left to open it by). */
   deleted: boolean;
   /**
@@ -75,7 +81,7 @@ export const posixMq = defineKind<PosixMqChannel>({
   peek: 'posix-mq',
   paged: false,
   remove: (ch) =>
-    ch.deleted || ch.otherNamespace ? null : { by: 'unlink', dir: 'mqueue', file: ch.name, note: 'the name is gone; processes that have it open keep using it until they close it' },
+    ch.deleted || ch.otherNamespace ? null : { by: 'unlink', dir: 'mqueue', file: ch.name, note: 'the name is gone; processes that have it open keep using it until they close it', fileId: ch.fileId },
   queue: (ch) => ({ bytes: ch.bytes, counts: ch.messages === null ? null : [ch.messages], stamp: null }),
   depth: (ch) => {
     const v: Record<string, number> = {};

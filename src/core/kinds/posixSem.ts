@@ -15,6 +15,12 @@ export interface PosixSemChannel extends ChannelBase {
    * show the name by its bytes. (A listed semaphore's are in its id: `posix-sem:bytes/HEX`.)
    */
   nameBytes?: string;
+  /**
+   * Its file's `MAJ:MIN:INODE` when the snapshot listed it by name: a removal unlinks the name only
+   * while it still names this file (any user may reuse a freed name between the snapshot and the
+   * confirmation, and root's unlink would then remove their new object).
+   */
+  fileId?: string;
   /** The counter (read from the file's glibc sem_t); null when unreadable or not a semaphore. */
   value: number | null;
   /** The file's owner and mode; null for another /dev/shm's semaphore (no name of ours reaches its file). */
@@ -74,7 +80,7 @@ export const posixSem = defineKind<PosixSemChannel>({
   mentions: noMentions,
   peek: 'posix-sem',
   paged: false,
-  remove: (ch) => (ch.otherMount || ch.deleted || notASemaphore(ch) ? null : { by: 'unlink', dir: 'shm', file: 'sem.' + ch.name, note: 'the name is gone; processes that opened it keep it until sem_close' }),
+  remove: (ch) => (ch.otherMount || ch.deleted || notASemaphore(ch) ? null : { by: 'unlink', dir: 'shm', file: 'sem.' + ch.name, note: 'the name is gone; processes that opened it keep it until sem_close', fileId: ch.fileId }),
   queue: (ch) => ({ bytes: null, counts: ch.value === null ? null : [ch.value], stamp: null }),
   depth: (ch) => (ch.value !== null ? { value: ch.value } : undefined),
   ...NO_STATE_TRAITS,

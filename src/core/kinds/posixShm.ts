@@ -29,6 +29,12 @@ export interface PosixShmChannel extends ChannelBase {
   uid: number | null;
   owner: string | null;
   mode: string | null;
+  /**
+   * Its file's `MAJ:MIN:INODE` when the snapshot listed it by name: a removal unlinks the name only
+   * while it still names this file (any user may reuse a freed name between the snapshot and the
+   * confirmation, and root's unlink would then remove their new object).
+   */
+  fileId?: string;
   /** The name was unlinked (shm_unlink) while processes still hold or map the object: `posix-shm:deleted/DEV:INODE`. */
   deleted: boolean;
   /**
@@ -77,6 +83,6 @@ export const posixShm = defineKind<PosixShmChannel>({
   mentions: noMentions,
   peek: 'posix-shm',
   paged: true,
-  remove: (ch) => (ch.deleted || ch.otherMount || ch.subdir ? null : { by: 'unlink', dir: 'shm', file: ch.name, note: 'the name is gone; existing mappings stay valid until unmapped' }),
+  remove: (ch) => (ch.deleted || ch.otherMount || ch.subdir ? null : { by: 'unlink', dir: 'shm', file: ch.name, note: 'the name is gone; existing mappings stay valid until unmapped', fileId: ch.fileId }),
   ...SHARED_MEMORY_STATE,
 });

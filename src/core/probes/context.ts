@@ -285,6 +285,11 @@ export function devName(dev: number): string {
   return `${major}:${minor}`;
 }
 
+/** A file's identity as `major:minor:inode` (the POSIX kinds' `fileId`: what a removal checks the name still names). */
+export function fileIdOf(st: { dev: number; ino: number }): string {
+  return `${devName(st.dev)}:${st.ino}`;
+}
+
 /** The snapshot's own IPC namespace (its inode, as text, as processes[].ipcns); null on a captured tree or when unreadable. */
 export function ownIpcns(ctx: Pick<ProbeContext, 'procRoot'>): string | null {
   return ownNamespace(ctx, 'ipc');

@@ -14,7 +14,7 @@ import { DEVSHM_FDS, MQUEUE_FDS } from '../kinds/fds';
 import { parseMqueueFile } from '../parsers/mqueue';
 import { DeadlineError, withDeadline } from '../deadline';
 import { decodeSem, fileTypeName, readSemSync, readSmallSync, SEM_T_SIZE, UntrustedFileError } from '../untrustedFiles';
-import { append, byPidFd, DELETED_HEX, devName, modeOf, octalMode, emit, pathHexOf, type Probe, type ProbeContext, ownIpcns } from './context';
+import { append, byPidFd, DELETED_HEX, devName, fileIdOf, modeOf, octalMode, emit, pathHexOf, type Probe, type ProbeContext, ownIpcns } from './context';
 import { mapHolders } from './maps';
 import { UserBudget } from '../userBudget';
 import { mqOpenName, posixIdTail } from '../posixNames';
@@ -244,7 +244,7 @@ export const posixProbe: Probe = {
         } catch {
           continue;
         }
-        const key = `${devName(st.dev)}:${st.ino}`;
+        const key = fileIdOf(st);
         listed.add(key);
         const isSem = file.startsWith('sem.') && file.length > 4;
         // A FIFO, symlink, socket or directory is no POSIX object; under a semaphore's name it is
@@ -286,6 +286,7 @@ export const posixProbe: Probe = {
             uid: st.uid,
             owner: ctx.user(st.uid),
             mode: octalMode(st.mode),
+            fileId: key,
             ...(error !== undefined ? { error } : {}),
             ...(readError ? { errors: [readError] } : {}),
           };
@@ -301,6 +302,7 @@ export const posixProbe: Probe = {
             uid: st.uid,
             owner: ctx.user(st.uid),
             mode: octalMode(st.mode),
+            fileId: key,
             deleted: false,
           };
           emit(ctx, ch);
@@ -401,6 +403,8 @@ interface MqQueue {
   ino?: number;
   /** A deleted queue's name's bytes (hex), when they are not UTF-8. */
   nameHex?: string;
+  /** The file its holders' fds reach (dev:inode), for a named queue of ours that the listing missed (/dev/mqueue not mounted). */
+  heldFile?: string;
 }
 
 /**
@@ -465,7 +469,7 @@ async function emitQueues(ctx: ProbeContext, native: NativeAddon | null): Promis
       const q = named(raw);
       q.st = st;
       if (!byInode) continue;
-      const key = `${devName(st.dev)}:${st.ino}`;
+      const key = fileIdOf(st);
       const g = groups.get(key);
       if (g && !g.unlinked) {
         append(q.endpoints, endpointsOf(ctx, g.rows));
@@ -506,7 +510,9 @@ async function emitQueues(ctx: ProbeContext, native: NativeAddon | null): Promis
       queues.set(id, q);
       continue;
     }
-    append(named(raw).endpoints, endpointsOf(ctx, g.rows));
+    const q = named(raw);
+    append(q.endpoints, endpointsOf(ctx, g.rows));
+    q.heldFile ??= fileIdOf(g);
   }
   const withName = [...queues.values()].filter((q): q is MqQueue & { raw: Buffer } => q.raw !== null && !q.other);
   const attrs = native ? await mqAttributes(native, withName, ctx.itemTimeoutMs) : new Map<string, never>();
@@ -532,6 +538,7 @@ async function emitQueues(ctx: ProbeContext, native: NativeAddon | null): Promis
       deleted: q.raw === null,
       otherNamespace: q.other === true,
       ...(q.ino !== undefined ? { inode: q.ino } : {}),
+      ...(q.heldFile !== undefined && !q.other ? { fileId: q.heldFile } : {}),
     };
     const errors: ReadError[] = [];
     const failed = (fields: string[], syscall: string, e: unknown) => {
@@ -552,6 +559,7 @@ async function emitQueues(ctx: ProbeContext, native: NativeAddon | null): Promis
         ch.uid = st.uid;
         ch.owner = ctx.user(st.uid);
         ch.mode = octalMode(st.mode);
+        ch.fileId = fileIdOf(st);
         try {
           const info = parseMqueueFile(readSmallSync(file, 4096, { dev: st.dev, ino: st.ino }));
           ch.bytes = info.qsize;
