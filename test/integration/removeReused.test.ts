@@ -118,3 +118,47 @@ describe('remove: a POSIX name reused since the snapshot is left alone', { skip 
     }
   });
 });
+
+describe('remove: a SysV id that names another object than the snapshot saw is left alone', () => {
+  const perl = (code: string, ...args: string[]) => execFileSync('perl', ['-MIPC::SysV=:all', '-e', code, ...args], { encoding: 'utf8' });
+
+  test('a queue removed since the snapshot: said, no ipcrm run', async () => {
+    const msqid = Number(perl('print msgget(IPC_PRIVATE, 0600)'));
+    const snap = await takeSnapshot({ kinds: ['sysv-msg'] });
+    const seen = snap.channels.find((c) => c.id === `sysv-msg:${msqid}`);
+    assert.ok(seen, 'the queue is listed');
+    perl('msgctl($ARGV[0], IPC_RMID, 0)', String(msqid));
+    const ran = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-reuse-')), 'ran');
+    const ipcrm = `${path.dirname(ran)}/ipcrm`;
+    fs.writeFileSync(ipcrm, `#!/bin/sh\ntouch ${ran}\n`, { mode: 0o755 });
+    await assert.rejects(removeObject(seen, { ipcrm }), (e: { code?: string; message: string }) => e.code === 'ENOENT' && /removed since the snapshot/.test(e.message));
+    assert.equal(fs.existsSync(ran), false, 'ipcrm was not run');
+    fs.rmSync(path.dirname(ran), { recursive: true, force: true });
+  });
+
+  test("the id now has another key or owner (ids come back once the kernel's sequence wraps): refused, the list read from the kernel's own format", async () => {
+    // The kernel hands an id out again after 65,536 creations; a loop of any user gets there in
+    // seconds, but not reliably beside other tests' objects, so the list the check reads is the
+    // kernel's /proc/sysvipc/msg with the id's key and owner changed.
+    const msqid = Number(perl('print msgget(IPC_PRIVATE, 0600)'));
+    try {
+      const snap = await takeSnapshot({ kinds: ['sysv-msg'] });
+      const seen = snap.channels.find((c) => c.id === `sysv-msg:${msqid}`)!;
+      const real = fs.readFileSync('/proc/sysvipc/msg', 'utf8');
+      const proc = fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-reuse-proc-'));
+      fs.mkdirSync(path.join(proc, 'sysvipc'));
+      const swap = (from: RegExp, to: string) => real.split('\n').map((l) => (new RegExp(`^\\s*\\S+\\s+${msqid}\\s`).test(l) ? l.replace(from, to) : l)).join('\n');
+      for (const [what, text] of [['key', swap(/^(\s*)0(\s)/, '$11234$2')], ['owner', swap(/^(\s*\S+\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+\s+)0(\s)/, '$165534$2')]] as const) {
+        assert.notEqual(text, real, `the ${what} was changed in the copy`);
+        fs.writeFileSync(path.join(proc, 'sysvipc', 'msg'), text);
+        await assert.rejects(removeObject(seen, { procRoot: proc }), (e: { code?: string; message: string }) => e.code === 'ESTALE' && /nothing removed/.test(e.message), what);
+        assert.ok(fs.readFileSync('/proc/sysvipc/msg', 'utf8').split('\n').some((l) => new RegExp(`^\\s*\\S+\\s+${msqid}\\s`).test(l)), `${what}: the queue is still there`);
+      }
+      fs.rmSync(proc, { recursive: true, force: true });
+      await removeObject(seen);
+      assert.ok(!fs.readFileSync('/proc/sysvipc/msg', 'utf8').split('\n').some((l) => new RegExp(`^\\s*\\S+\\s+${msqid}\\s`).test(l)), 'the same object, checked against the real list: removed');
+    } finally {
+      try { perl('msgctl($ARGV[0], IPC_RMID, 0)', String(msqid)); } catch { /* removed by the test */ }
+    }
+  });
+});

@@ -10,11 +10,16 @@ import { ActionError, explain } from './errors';
 import { posixObjectFile, shownFile } from './peek';
 import { fileIdOf } from '../probes/context';
 import { fileTypeName } from '../untrustedFiles';
+import { parseSysvMsg, parseSysvSem, parseSysvShm } from '../parsers/sysvipc';
+import type { Removal } from '../kinds/kind';
+import { sysvKeyText } from '../columns';
 
 export interface RemoveOptions {
   devRoot?: string;
   /** ipcrm binary (tests). */
   ipcrm?: string;
+  /** Where /proc is (tests): its sysvipc lists say whether a SysV id is still the object seen. */
+  procRoot?: string;
 }
 
 export interface RemoveResult {
@@ -67,6 +72,35 @@ function sameFileOrThrow(file: string | Buffer, fileId: string | undefined, owne
   }
 }
 
+/** Each ipcrm flag's /proc/sysvipc list, as id, key and owner. */
+const SYSV_LIST: Record<'-q' | '-m' | '-s', [file: string, parse: (text: string) => Array<{ id: number; key: number; uid: number }>]> = {
+  '-q': ['msg', (t) => parseSysvMsg(t).map((o) => ({ id: o.msqid, key: o.key, uid: o.uid }))],
+  '-m': ['shm', (t) => parseSysvShm(t).map((o) => ({ id: o.shmid, key: o.key, uid: o.uid }))],
+  '-s': ['sem', (t) => parseSysvSem(t).map((o) => ({ id: o.semid, key: o.key, uid: o.uid }))],
+};
+
+/**
+ * The SysV id still names an object with the key and owner the snapshot saw, or an ActionError: ids
+ * come back once the kernel's sequence wraps (65,536 creations, seconds for a loop of any user), and
+ * between the snapshot and the user's yes the id may name someone else's new object. When the list
+ * cannot be read, ipcrm answers for itself.
+ */
+async function sameSysvObjectOrThrow(how: Extract<Removal, { by: 'ipcrm' }>, procRoot: string): Promise<void> {
+  const [file, parse] = SYSV_LIST[how.flag];
+  let text: string;
+  try {
+    text = await fs.promises.readFile(`${procRoot}/sysvipc/${file}`, 'utf8');
+  } catch {
+    return;
+  }
+  const now = parse(text).find((o) => o.id === how.id);
+  if (now === undefined) throw new ActionError('ENOENT', `${how.noun} ${how.id} is gone: removed since the snapshot; nothing to do`);
+  if (now.key !== how.key || now.uid !== how.uid) {
+    const seen = (key: number, uid: number) => `key ${sysvKeyText(key)}, owner uid ${uid}`;
+    throw new ActionError('ESTALE', `${how.noun} ${how.id} is another object than the snapshot saw (${seen(how.key, how.uid)}; now ${seen(now.key, now.uid)}); nothing removed — refresh and look again`);
+  }
+}
+
 export async function removeObject(channel: Channel, opts: RemoveOptions = {}): Promise<RemoveResult> {
   const devRoot = opts.devRoot ?? '/dev';
   const ipcrm = opts.ipcrm ?? 'ipcrm';
@@ -77,6 +111,7 @@ export async function removeObject(channel: Channel, opts: RemoveOptions = {}): 
     const { flag, id, noun } = how;
     if (!Number.isInteger(id) || id < 0) throw new ActionError('EINVAL', `invalid ${noun} id ${id}`);
     const what = `remove ${noun} ${id}`;
+    await sameSysvObjectOrThrow(how, opts.procRoot ?? '/proc');
     try {
       await run(ipcrm, [flag, String(id)]);
     } catch (e) {

@@ -50,11 +50,11 @@ export type PeekMethodFor<C> = { [M in PeekMethod]: C extends PeekTargets[M] ? M
 
 /**
  * How an object is removed (core/actions/remove.ts runs it, after asking): `ipcrm FLAG ID` for a
- * SysV object, or an unlink of its name in /dev/shm or /dev/mqueue (the name is checked there, and
+ * SysV object (only while the id still has the key and owner the snapshot saw), or an unlink of its name in /dev/shm or /dev/mqueue (the name is checked there, and
  * `fileId` — the file the snapshot saw it name — must still be the file it names).
  */
 export type Removal =
-  | { by: 'ipcrm'; flag: '-q' | '-m' | '-s'; id: number; noun: string; note?: string }
+  | { by: 'ipcrm'; flag: '-q' | '-m' | '-s'; id: number; noun: string; note?: string; key: number; uid: number }
   | { by: 'unlink'; dir: 'shm' | 'mqueue'; file: string; note: string; fileId?: string };
 
 // ------------------------------------------------------------------ what the walk reports

@@ -64,7 +64,7 @@ export const sysvMsg = defineKind<SysvMsgChannel>({
   probe: 'sysv',
   peek: 'sysv-msg',
   paged: false,
-  remove: (ch) => (ch.ipcns ? null : { by: 'ipcrm', flag: '-q', id: ch.msqid, noun: 'message queue', note: 'queued messages are discarded; processes using it get EIDRM' }),
+  remove: (ch) => (ch.ipcns ? null : { by: 'ipcrm', flag: '-q', id: ch.msqid, noun: 'message queue', note: 'queued messages are discarded; processes using it get EIDRM', key: ch.key, uid: ch.uid }),
   queue: (ch) => ({
     bytes: ch.bytes,
     counts: [ch.messages],

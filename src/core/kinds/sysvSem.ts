@@ -64,7 +64,7 @@ export const sysvSem = defineKind<SysvSemChannel>({
   probe: 'sysv',
   peek: 'sysv-sem',
   paged: false,
-  remove: (ch) => (ch.ipcns ? null : { by: 'ipcrm', flag: '-s', id: ch.semid, noun: 'semaphore set', note: 'processes waiting on it wake up with EIDRM' }),
+  remove: (ch) => (ch.ipcns ? null : { by: 'ipcrm', flag: '-s', id: ch.semid, noun: 'semaphore set', note: 'processes waiting on it wake up with EIDRM', key: ch.key, uid: ch.uid }),
   queue: (ch) => ({ bytes: null, counts: ch.values, stamp: null }),
   depth: (ch) => {
     if (!ch.values || ch.values.length === 0) return undefined;

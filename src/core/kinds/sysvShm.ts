@@ -81,6 +81,8 @@ export const sysvShm = defineKind<SysvShmChannel>({
           flag: '-m',
           id: ch.shmid,
           noun: 'shared memory segment',
+          key: ch.key,
+          uid: ch.uid,
           note: ch.attachCount > 0 ? `still attached by ${ch.attachCount}: it is freed after the last detach` : undefined,
         },
   ...SHARED_MEMORY_STATE,
