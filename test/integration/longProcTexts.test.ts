@@ -79,8 +79,12 @@ describe("command lines as long as another user can make them", { skip }, () => 
       assert.ok(!mine.errors?.some((e) => e.field === 'cmdline'), JSON.stringify(mine.errors));
       const w = snap.warnings.find((x) => x.startsWith(CMDLINES_CUT));
       assert.ok(w, JSON.stringify(snap.warnings));
-      assert.match(w, new RegExp(`^${CMDLINES_CUT} ${PROCS} process\\(es\\)`));
-      assert.match(w, /nobody \(uid 65534\): 40 process\(es\)/, 'it names whose');
+      // at least the bomb's: any other process of this machine with a long command line (a build
+      // tool's, another user's) is counted too, and named under its own user
+      const counted = new RegExp(`^${CMDLINES_CUT} (\\d+) process\\(es\\)`).exec(w);
+      assert.ok(counted && Number(counted[1]) >= PROCS, w);
+      const whose = /nobody \(uid 65534\): (\d+) process\(es\)/.exec(w);
+      assert.ok(whose && Number(whose[1]) >= PROCS, `it names whose: ${w}`);
     });
   }
 
