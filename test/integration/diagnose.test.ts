@@ -695,24 +695,25 @@ describe('rule 6: leftovers', () => {
     await held.close();
   });
 
-  test('/dev/mqueue queues nobody holds: info (mounting /dev/mqueue for the test if needed)', { skip: root ? false : 'mounting /dev/mqueue needs root' }, async () => {
-    let mounted = false;
-    if (!fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === '/dev/mqueue')) {
-      fs.mkdirSync('/dev/mqueue', { recursive: true });
-      execFileSync('mount', ['-t', 'mqueue', 'none', '/dev/mqueue']);
-      mounted = true;
-    }
+  test('/dev/mqueue queues nobody holds: info (through a mount of the queue filesystem of the test\'s own)', { skip: root ? false : 'mounting the queue filesystem needs root' }, async () => {
+    // the same queues as /dev/mqueue (one filesystem per IPC namespace), mounted in a directory of
+    // the test's own: /dev/mqueue stays as it is for the rest of the machine, mounted or not
+    const devRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-diag-dev-'));
+    const mnt = path.join(devRoot, 'mqueue');
+    fs.mkdirSync(mnt);
+    execFileSync('mount', ['-t', 'mqueue', 'none', mnt]);
     const name = `ipc-diag-${process.pid}-mq`;
     try {
-      fs.closeSync(fs.openSync(`/dev/mqueue/${name}`, 'wx', 0o600)); // creates an empty queue; nobody keeps it open
-      const s = new Sampler();
+      fs.closeSync(fs.openSync(`${mnt}/${name}`, 'wx', 0o600)); // creates an empty queue; nobody keeps it open
+      const s = new Sampler({ devRoot, kinds: ['posix-mq'] });
       const [p] = await s.until(byId(`leftover:posix:posix-mq:${name}`), 'unheld mqueue', { min: 2 });
       assert.equal(p.severity, 'info');
-      fs.unlinkSync(`/dev/mqueue/${name}`);
+      fs.unlinkSync(`${mnt}/${name}`);
       await s.gone(byId(`leftover:posix:posix-mq:${name}`), 'after mq_unlink');
     } finally {
-      fs.rmSync(`/dev/mqueue/${name}`, { force: true });
-      if (mounted) spawnSync('umount', ['/dev/mqueue']);
+      fs.rmSync(`${mnt}/${name}`, { force: true });
+      spawnSync('umount', [mnt]);
+      fs.rmSync(devRoot, { recursive: true, force: true });
     }
   });
 });
