@@ -1,5 +1,5 @@
-// How a problem reads in the editor: its rule's short name, how long it has lasted, the icon of
-// its severity (theme colours), and the tooltip that teaches — what, why, what the kernel does
+// How a problem reads in the editor (its row: problemRow.ts): its rule's short name, how long it
+// has lasted, the icon of its severity (theme colours), and the tooltip that teaches — what, why, what the kernel does
 // next, the usual fix — with the evidence and the safe actions. Problem text carries other users'
 // names and paths (escaped for control characters only, core/diagnose/problem.ts), so every piece
 // goes through mdEscape into an untrusted MarkdownString, and labels through plain().
@@ -35,20 +35,6 @@ export function lasted(p: Problem, now: number): string {
   const ms = now - t;
   const at = new Date(t).toLocaleTimeString('en-GB');
   return ms >= 1000 ? `for ${duration(ms)} (since ${at})` : `since ${at}`;
-}
-
-/** The one-line label of a problem item (plain, bounded). */
-export function problemLabel(p: Problem): string {
-  return plain(p.title, 300);
-}
-
-/**
- * The description beside it: the rule and when it was first seen (`Blocked writer · since
- * 16:58:01`). A fixed time, not a running duration, so an unchanged problem's row stays as it is.
- */
-export function problemDescription(p: Problem): string {
-  const t = Date.parse(p.since);
-  return Number.isFinite(t) ? `${ruleTitle(p.rule)} · since ${new Date(t).toLocaleTimeString('en-GB')}` : ruleTitle(p.rule);
 }
 
 export function actionText(a: ProblemAction): string {

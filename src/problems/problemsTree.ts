@@ -1,8 +1,8 @@
 // The Problems view: the diagnosis's problems grouped by severity (Errors, Warnings,
-// Information), each item leading with its plain-words summary, its rule and since when in the
-// description, and the teaching tooltip (problemText.ts, escaped). Under a problem: the channels
-// and processes it is about — a click on any of them (or on the problem) reveals the object in
-// its tree and opens the inspector on it (problemActions.ts). contextValue
+// Information), each item leading with what is wrong (its trouble), the object and since when in
+// the description (problemRow.ts), and the teaching tooltip (problemText.ts, escaped). Under a
+// problem: the channels and processes it is about — a click on any of them (or on the problem)
+// reveals the object in its tree and opens the inspector on it (problemActions.ts). contextValue
 // `ipc.problem[ removable][ signal]` drives the inline and context actions. Node objects are kept
 // by id and updated in place; a refresh re-renders only the problems that changed.
 
@@ -11,7 +11,8 @@ import { SEVERITIES, type Problem, type Severity } from '../core/diagnose/proble
 import * as fmt from '../core/format';
 import { mdEscape, plain, safeMarkdown } from '../views/nodes/markdown';
 import type { ViewModel } from '../views/viewModel';
-import { problemDescription, problemLabel, problemTooltip, SEVERITY_TITLES, severityIcon } from './problemText';
+import { problemTooltip, SEVERITY_TITLES, severityIcon } from './problemText';
+import { problemRow } from './problemRow';
 import type { ProblemsChange, ProblemsModel } from './problemsModel';
 
 export class SeverityNode {
@@ -173,13 +174,14 @@ export class ProblemsTree implements vscode.TreeDataProvider<ProblemsTreeNode>, 
     }
     if (element.type === 'problem') {
       const p = element.problem;
-      const item = new vscode.TreeItem(problemLabel(p), p.channels.length + p.pids.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+      const row = problemRow(p);
+      const item = new vscode.TreeItem(row.label, p.channels.length + p.pids.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
       item.id = element.id;
-      item.description = problemDescription(p);
+      item.description = row.description;
       item.iconPath = severityIcon(p.severity);
       item.contextValue = problemContext(p);
       item.command = { command: OPEN_PROBLEM_SELECTION_COMMAND, title: 'Reveal and Inspect' };
-      item.accessibilityInformation = { label: `${p.severity}: ${problemLabel(p)}`, role: 'treeitem' };
+      item.accessibilityInformation = { label: row.accessible, role: 'treeitem' };
       // the tooltip is built on hover (resolveTreeItem)
       return item;
     }

@@ -108,11 +108,12 @@ describe('demo workload', function () {
     await expandView(page, 'Problems');
     const rows = viewRows(page, 'Problems');
     const want: Array<[string, RegExp]> = [
-      ['rule 1 blocked writer', /ipc-demo-produc\[\d+\] blocked writing to pipe/],
-      ['rule 2 nobody at the other end', /has writers \(ipc-demo-nordr\[\d+\]\) and no reader/],
-      ['rule 3 stale socket', /Stale socket file \/\S*ipc-inspector-demo-\S+\/stale-api\.sock/],
-      ['rule 5 queue not draining', /is not draining .*ipc-demo-flow\[\d+\] is stopped/],
-      ['rule 8 wait cycle', /^\s*Wait cycle \(deadlock\): ipc-demo-deadlk/m],
+      // each row: what is wrong, then the object (the filter keeps only the demo's)
+      ['rule 1 blocked writer', /^\s*writer blocked: pipe full\s*ipc-demo-produc\[\d+\] → pipe:/m],
+      ['rule 2 nobody at the other end', /^\s*no reader: writes get EPIPE\s*ipc-demo-nordr\[\d+\] → pipe:/m],
+      ['rule 3 stale socket', /^\s*stale socket file: nothing bound\s*\/\S*ipc-inspector-demo-\S+\/stale-api\.sock/m],
+      ['rule 5 queue not draining', /^\s*queue (not draining|stalled, not draining)\s*SysV message queue msqid/m],
+      ['rule 8 wait cycle', /^\s*wait cycle \(deadlock\)\s*ipc-demo-deadlk\[\d+\] → pipe:/m],
     ];
     let text = '';
     await poll(
@@ -134,7 +135,7 @@ describe('demo workload', function () {
     assert.match(keys.leftover ?? '', /^0x[0-9a-f]+$/, 'the demo printed its keys');
     await (await openCommand(page, 'IPC Inspector: Filter')).fill(keys.leftover);
     await page.keyboard.press('Enter');
-    await poll('rule 6: the leftover', async () => new RegExp(`key ${keys.leftover} .*attached by nobody`).test((await rows.allTextContents()).join('\n')), 30_000);
+    await poll('rule 6: the leftover', async () => new RegExp(`attached by nobody, creator gone\\s*SysV shared memory shmid \\d+ key ${keys.leftover}`).test((await rows.allTextContents()).join('\n')), 30_000);
     await runCommand(page, 'IPC Inspector: Clear Filter');
 
   });

@@ -98,10 +98,12 @@ describe('problems', function () {
     assert.equal(groupItem.label, 'Errors');
     assert.equal(groupItem.description, String(api.problems.problems.counts().error));
 
-    // the item leads with the summary; the tooltip teaches and lists the evidence
+    // the item leads with what is wrong, the cycle after it; the tooltip teaches and lists the evidence
     const item = tree.resolveTreeItem(tree.getTreeItem(node(cycle.id)), node(cycle.id));
-    assert.equal(labelOf(item), cycle.title);
-    assert.match(String(item.description), /^Wait cycle · since \d\d:\d\d:\d\d$/);
+    assert.equal(labelOf(item), 'wait cycle (deadlock)');
+    assert.ok(String(item.description).startsWith(`${cycle.subject} · since `), String(item.description));
+    assert.match(cycle.subject, /^pr-deadlock\[\d+\] → pipe:\[\d+\] → /);
+    assert.equal(item.accessibilityInformation?.label, `error: wait cycle (deadlock) — ${cycle.title}`);
     assert.equal(item.contextValue, 'ipc.problem signal');
     const tip = tooltipText(item);
     assert.match(tip, /\*\*What:\*\*/);
@@ -210,7 +212,7 @@ describe('problems', function () {
     await gone('the leftover after Remove', id);
   });
 
-  it('a stale socket file with a hostile name: escaped in the label and tooltip; Remove unlinks exactly that file', async () => {
+  it('a stale socket file with a hostile name: the row leads with the trouble, the name plain in its description, escaped in the tooltip; Remove unlinks exactly that file', async () => {
     const file = path.join(tmp, HOSTILE_NAME);
     execFileSync('python3', ['-c', 'import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])', file]);
     assert.ok(fs.lstatSync(file).isSocket());
@@ -218,9 +220,12 @@ describe('problems', function () {
     assert.equal(p.severity, 'info');
     const n = node(p.id);
     const item = api.problems.problemsTree.resolveTreeItem(api.problems.problemsTree.getTreeItem(n), n);
-    // the label is plain text (a TreeItem label is never rendered as Markdown); no control characters
-    assert.ok(labelOf(item).includes(HOSTILE_NAME));
-    assert.doesNotMatch(labelOf(item), /[\x00-\x1f\x7f]/);
+    // the label says what is wrong; the file follows in the description and the accessible label,
+    // plain text (never rendered as Markdown), no control characters
+    assert.equal(labelOf(item), 'stale socket file: nothing bound');
+    assert.ok(String(item.description).startsWith(file), String(item.description));
+    assert.ok(item.accessibilityInformation!.label.includes(HOSTILE_NAME));
+    for (const t of [labelOf(item), String(item.description), item.accessibilityInformation!.label]) assert.doesNotMatch(t, /[\x00-\x1f\x7f]/);
     const md = item.tooltip as vscode.MarkdownString;
     assert.equal(md.isTrusted, false);
     assert.equal(md.supportHtml, false);
@@ -399,13 +404,36 @@ describe('problems', function () {
     await gone('the filtered cycle', p.id);
   });
 
+  it('a SysV segment attached by nobody (ipcmk, which exits): its row leads with the trouble, the segment after it; the whole sentence in the tooltip and the accessible label', async function () {
+    let shmid: number;
+    try {
+      shmid = Number(/(\d+)\s*$/.exec(execFileSync('ipcmk', ['-M', '4096'], { encoding: 'utf8' }).trim())![1]);
+    } catch {
+      return this.skip(); // no util-linux ipcmk
+    }
+    try {
+      const p = await problemWhere('the ipcmk segment', (x) => x.id === `leftover:orphan:sysv-shm:${shmid}`);
+      const tree = api.problems.problemsTree;
+      const item = tree.resolveTreeItem(tree.getTreeItem(node(p.id)), node(p.id));
+      // a side bar of ~300 px shows ~40 characters: they say what is wrong
+      assert.equal(labelOf(item), 'attached by nobody, creator gone');
+      assert.equal(labelOf(item), p.trouble);
+      assert.match(String(item.description), new RegExp(`^SysV shared memory shmid ${shmid} key 0x[0-9a-f]{8} · since \\d\\d:\\d\\d:\\d\\d$`));
+      assert.match(p.title, new RegExp(`^SysV shared memory shmid ${shmid} key 0x[0-9a-f]{8} \\(4 KiB\\) is attached by nobody and its creator is gone$`));
+      assert.equal(item.accessibilityInformation?.label, `warning: attached by nobody, creator gone — ${p.title}`);
+      assert.ok(tooltipText(item).includes('is attached by nobody and its creator is gone'), tooltipText(item));
+    } finally {
+      execFileSync('ipcrm', ['-m', String(shmid)]);
+    }
+  });
+
   it('a problem missing from a diagnosis cut short by its deadline is kept a few refreshes; a complete one drops it', () => {
     // the real view model; the poller's updates replaced by an emitter this test fires
     const updates = new vscode.EventEmitter<SnapshotUpdate>();
     const model = new ProblemsModel({ onDidUpdate: updates.event }, api.model, () => true);
     try {
       const problem = (id: string): Problem => ({
-        id, rule: 'leftover', severity: 'warning', title: id, explanation: { what: '', why: '', next: '', fix: '' },
+        id, rule: 'leftover', severity: 'warning', title: id, trouble: 'held by nobody', subject: id, explanation: { what: '', why: '', next: '', fix: '' },
         evidence: [], channels: [], pids: [], actions: [], since: new Date().toISOString(),
       });
       const a = problem('leftover:test:a');

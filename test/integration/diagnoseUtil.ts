@@ -2,8 +2,11 @@
 // pace, waiting for a problem to appear or go away (with the problems seen so far in the failure
 // message), and small helper processes in Python and Perl that print READY once set up and exit
 // when their stdin closes. Only problems about the tests' own processes and channels are looked at.
+// Every problem a test waits for is checked to lead with a trouble of its rule (troubles.ts) and
+// to name what it is about: the Problems view's row and the CLI's headline are those two.
+import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams, type SpawnOptions } from 'node:child_process';
-import { Diagnoser, type Diagnosis, type Problem } from '../../src/core/diagnose';
+import { Diagnoser, troublesOf, type Diagnosis, type Problem } from '../../src/core/diagnose';
 import type { FilesInFlight } from '../../src/core/filesInFlight';
 import type { Snapshot } from '../../src/core/model';
 import { takeSnapshot, type SnapshotOptions } from '../../src/core/snapshot';
@@ -35,7 +38,13 @@ export class Sampler {
       if (i > 0) await sleep(o.gapMs ?? 150);
       const d = await this.sample();
       const found = pick(d);
-      if (i + 1 >= (o.min ?? 1) && found.length > 0) return found;
+      if (i + 1 >= (o.min ?? 1) && found.length > 0) {
+        for (const p of found) {
+          assert.ok(troublesOf(p.rule).includes(p.trouble), `${p.id}: "${p.trouble}" is not one of ${p.rule}'s troubles`);
+          assert.ok(p.subject.length > 0, `${p.id}: no subject`);
+        }
+        return found;
+      }
     }
     throw new Error(`${what}: not raised after ${max} snapshots; last problems:\n${dump(this.last)}`);
   }
@@ -63,7 +72,7 @@ export class Sampler {
 }
 
 export function line(p: Problem): string {
-  return `${p.severity} ${p.id}: ${p.title}`;
+  return `${p.severity} ${p.id}: ${p.trouble} — ${p.title}`;
 }
 
 export function dump(d: Diagnosis | null): string {

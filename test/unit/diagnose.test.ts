@@ -3,14 +3,17 @@
 // graph's cycles, the wchan scan for sleepers and rule 1's blocked senders on SysV queues (by
 // namespace, stood still or not), the semaphore classification, signal-history rules, port-clash reachability,
 // escaping of hostile names in problem text, and the Diagnoser's bookkeeping (stable ids and
-// `since`, a failing rule reported as a note).
+// `since`, a failing rule reported as a note). Last: every problem the tests made leads with its
+// rule's trouble, in the Problems view's row and the CLI's headline.
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EMPTY_FILTER } from '../../src/core/filter';
-import { Diagnoser, MAX_PROBLEMS_PER_RULE, RULES, runRules, type Problem } from '../../src/core/diagnose';
+import { Diagnoser, headline, MAX_PROBLEMS_PER_RULE, RULE_IDS, RULES, runRules, TROUBLES, troublesOf, type Problem, type ProblemDraft, type RuleId } from '../../src/core/diagnose';
+import { problemRow } from '../../src/problems/problemRow';
+import { shortText } from '../../src/core/text';
 import { waitGraph } from '../../src/core/diagnose/blocking';
 import { emptyEvidence, gatherEvidence, readLiveness, readThreads, type Evidence, type ProcessFacts } from '../../src/core/diagnose/evidence';
 import { parseMountInfo } from '../../src/core/diagnose/paths';
@@ -24,6 +27,18 @@ import { sortChannels } from '../../src/core/diff';
 import type { Channel, ProcessInfo, Snapshot, SysvMsgChannel } from '../../src/core/model';
 import { SOCKETS_UNASKED } from '../../src/core/probes/hiddenNetns';
 import { MAPS_CUT } from '../../src/core/snapshotWarnings';
+
+// Every problem a rule makes in the tests below, by rule: the last test checks how each one's row
+// reads (the rules' own objects are wrapped, so rules run directly and through runRules count).
+const made = new Map<RuleId, ProblemDraft[]>();
+for (const r of RULES) {
+  const run = r.run.bind(r);
+  r.run = (input) => {
+    const out = run(input);
+    for (const d of out) made.set(d.rule, [...(made.get(d.rule) ?? []), d]);
+    return out;
+  };
+}
 
 // ------------------------------------------------------------------ builders
 
@@ -950,5 +965,55 @@ describe('queue not draining: a queue raised while it rose stays raised while it
     // drained a little, or received from (SysV's last receive moved): no longer raised
     assert.deepEqual(run([2, 4, 6, 8, 8, 7]), []);
     assert.deepEqual(run([2, 4, 6, 8, 8, 8], (i) => (i === 5 ? '2026-11-30T10:00:02.500Z' : undefined)), []);
+  });
+});
+
+describe('every rule: a problem leads with what is wrong, then the object', () => {
+  // control characters, bidi overrides and isolates: what escapeControl never lets through
+  const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+  test("each rule's phrases: short enough for a side bar of ~300 px (40 characters), fixed text, none another rule's", () => {
+    const seen = new Map<string, RuleId>();
+    for (const id of RULE_IDS) {
+      const phrases = troublesOf(id);
+      assert.ok(phrases.length > 0, `${id} has no trouble`);
+      for (const t of phrases) {
+        assert.ok(t.length > 0 && t.length <= 40, `${id}: "${t}" (${t.length} characters)`);
+        assert.equal(t, t.trim());
+        assert.doesNotMatch(t, CONTROL);
+        assert.ok(!seen.has(t), `"${t}" is both ${seen.get(t)}'s and ${id}'s`);
+        seen.set(t, id);
+      }
+    }
+    assert.deepEqual(Object.keys(TROUBLES).sort(), [...RULE_IDS].sort());
+  });
+
+  test("every rule's problems made above: a trouble of its own table, and the row and the headline lead with it", () => {
+    for (const id of RULE_IDS) {
+      const drafts = made.get(id) ?? [];
+      assert.ok(drafts.length > 0, `no test above made a ${id} problem`);
+      for (const d of drafts) {
+        assert.ok(troublesOf(id).includes(d.trouble), `${d.id}: "${d.trouble}" is not one of ${id}'s troubles`);
+        assert.ok(d.subject.length > 0, `${d.id}: no subject`);
+        assert.doesNotMatch(d.subject, CONTROL, d.id);
+        const row = problemRow({ ...d, since: d.since ?? new Date(T0).toISOString() });
+        // the label is the trouble alone: a cut row still says what is wrong
+        assert.equal(row.label, d.trouble, d.id);
+        assert.ok(!row.label.includes(d.subject), `${d.id}: the label names the object`);
+        // the object after it, in the description; the whole sentence for screen readers
+        assert.ok(row.description.startsWith(shortText(d.subject, 200)), `${d.id}: ${row.description}`);
+        assert.match(row.description, / · since \d\d:\d\d:\d\d$/);
+        assert.equal(row.accessible, `${d.severity}: ${d.trouble} — ${shortText(d.title, 300)}`);
+        assert.equal(headline(d), `${d.trouble} — ${d.subject}`);
+      }
+    }
+  });
+
+  test('a hostile name in the subject stays escaped in the row, and the label stays the trouble', () => {
+    const row = problemRow({ severity: 'warning', trouble: 'held by nobody', subject: 'x\n\u202e[a](command:x)', title: 'POSIX shared memory x\n\u202e is not held', since: new Date(T0).toISOString() });
+    assert.equal(row.label, 'held by nobody');
+    assert.doesNotMatch(row.description, CONTROL);
+    assert.doesNotMatch(row.accessible, CONTROL);
+    assert.match(row.description, /^x\\n\\u202e\[a\]\(command:x\) · since /);
   });
 });

@@ -8,6 +8,9 @@ import type { Channel, InetChannel, UnixChannel } from '../model';
 import type { EvidenceItem, Explanation, ProblemDraft } from './problem';
 import { scan } from './scan';
 import { activity, chanLabel, defineRule, iso, listLabel, procLabel, revealChannel, revealProcess, signal, streak, streakStart, type RuleContext } from './rule';
+import { TROUBLES, type TroubleOf } from './troubles';
+
+const T = TROUBLES['accept-backlog'];
 
 /** Listener id → waiting connections, at that refresh (only listeners with some waiting). */
 type Memo = ReadonlyMap<string, number>;
@@ -63,10 +66,12 @@ export const acceptBacklog = defineRule<Memo>({
       const evidence: EvidenceItem[] = [];
       let severity: 'warning' | 'info';
       let title: string;
+      let trouble: TroubleOf<'accept-backlog'>;
       if (b !== null) {
         if (waiting < b || prev === undefined || prev < b) continue; // not at the backlog at both refreshes
         severity = 'warning';
         const over = waiting > b;
+        trouble = over ? T.full : T.atBacklog;
         title = `${chanLabel(l)} accept queue ${over ? 'is full' : 'is at its backlog'} (${waiting} waiting, backlog ${b}): ${hl} ${holders.length > 1 ? 'are' : 'is'} not accepting${over ? ' — new connections are refused or delayed' : ''}`;
         evidence.push({ label: 'accept queue', text: `${waiting} connection(s) waiting, backlog ${b}`, source: 'sock_diag (snapshot)' });
       } else {
@@ -74,6 +79,7 @@ export const acceptBacklog = defineRule<Memo>({
         const n = streak(history, (m) => (m.get(l.id) ?? 0) > 0);
         if (n < 2) continue;
         severity = 'info';
+        trouble = T.waiting;
         title = `${chanLabel(l)} keeps ${waiting} connection(s) waiting to be accepted (backlog unknown without sock_diag)`;
         evidence.push({ label: 'accept queue', text: `${waiting} waiting; the backlog needs the native addon (sock_diag)`, source: '/proc/net (snapshot)' });
       }
@@ -99,6 +105,8 @@ export const acceptBacklog = defineRule<Memo>({
         rule: 'accept-backlog',
         severity,
         title,
+        trouble,
+        subject: chanLabel(l),
         explanation: teach(l),
         evidence,
         channels: [l.id],

@@ -19,6 +19,7 @@ import {
 } from './rule';
 import { blockedSender, queueStamp, scanRound, sendCandidates, senderRequest, sendersNow, type WriterMemo } from './sysvSenders';
 import { describeSyscall } from './syscalls';
+import { TROUBLES } from './troubles';
 
 /** The channels a writer could sleep on at that refresh (isFull; SysV queues: sendMayBlock), and where the msgsnd search goes on. */
 type Memo = WriterMemo;
@@ -152,11 +153,15 @@ export const blockedWriter = defineRule<Memo>({
       for (const r of readers) evidence.push({ label: 'reader', text: `${procLabel(index, r, ev)} is ${activity(ev, index, r)}`, source: `/proc/${r}/task` });
       const chain = [procNode(index, wpids[0], ev), chanNode(ch), ...(readers.length ? [procNode(index, readers[0], ev)] : [])];
       const stopped = readers.filter((r) => ev.processes.get(r)?.state === 'T' || index.proc(r)?.state === 'T');
+      const T = TROUBLES['blocked-writer'];
+      const trouble = listener ? T.notAccepted : dgram ? T.receiverFull : ch.kind === 'pipe' ? T.pipeFull : ch.kind === 'fifo' ? T.fifoFull : ch.kind === 'unix' || ch.kind === 'tcp' ? T.socketFull : T.queueFull;
       out.push({
         id: `blocked-writer:${id}`,
         rule: 'blocked-writer',
         severity: 'warning',
         title: `${wl} blocked writing to ${chanLabel(ch)}: ${rl} ${verdict}`,
+        trouble,
+        subject: `${wl} → ${chanLabel(ch)}`,
         explanation: teach(ch, { listener, dgram }),
         evidence,
         channels: [id, ...((ch.kind === 'unix' || ch.kind === 'tcp') && ch.peer ? [ch.peer] : []), ...(listener ? [listener.id] : [])],

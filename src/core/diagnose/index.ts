@@ -24,6 +24,7 @@ import { socketPath } from './socketPath';
 import { waitCycles } from './waitCycles';
 
 export * from './problem';
+export { TROUBLES, troublesOf, type Trouble } from './troubles';
 export type { Evidence, EvidenceOptions } from './evidence';
 
 /** The ten rules, in the order. */

@@ -13,6 +13,9 @@ import { notASemaphore } from '../kinds/posixSem';
 import type { Evidence } from './evidence';
 import type { EvidenceItem, Explanation, ProblemDraft, Severity } from './problem';
 import { chanLabel, defineRule, iso, listLabel, peek, procLabel, remove, revealChannel, streakStart, type RuleContext } from './rule';
+import { TROUBLES } from './troubles';
+
+const T = TROUBLES.leftover;
 import type { SnapshotIndex } from './snapshotIndex';
 
 /** Ids of POSIX objects nobody held at that refresh. */
@@ -100,12 +103,14 @@ export const leftovers = defineRule<Memo>({
     const { index, evidence: ev, history, now } = input;
     const out: ProblemDraft[] = [];
     const who = (pid: number) => (pid > 0 ? `${procLabel(index, pid, ev)} (${alive(index, ev, pid) ? 'alive' : 'gone'})` : 'none');
-    const push = (ch: Channel, key: string, severity: Severity, title: string, explanation: Explanation, evidence: EvidenceItem[], since = now) =>
+    const push = (ch: Channel, key: keyof typeof T, severity: Severity, title: string, explanation: Explanation, evidence: EvidenceItem[], since = now) =>
       out.push({
         id: `leftover:${key}:${ch.id}`,
         rule: 'leftover',
         severity,
         title,
+        trouble: T[key],
+        subject: chanLabel(ch),
         explanation,
         evidence,
         channels: [ch.id],

@@ -14,6 +14,9 @@ import { scan } from './scan';
 import { pathKey, type Evidence } from './evidence';
 import type { EvidenceItem, Explanation, ProblemDraft, Severity } from './problem';
 import { chanLabel, defineRule, iso, listLabel, peek, procLabel, revealChannel, revealProcess, streakStart, type RuleContext } from './rule';
+import { TROUBLES, type TroubleOf } from './troubles';
+
+const T = TROUBLES['no-other-end'];
 import { inFlightRequest, type InFlightFacts } from './inFlight';
 
 /** `${condition}:${channel id}` of the conditions seen at that refresh. */
@@ -134,6 +137,7 @@ export const otherEnd = defineRule<Memo>({
       const rl = listLabel(readers.map((p) => procLabel(index, p, ev)));
       let severity: Severity;
       let title: string;
+      let trouble: TroubleOf<'no-other-end'>;
       // an end passed over a Unix socket (SCM_RIGHTS) and not received yet is in no fd table, and the kernel still counts it
       const missing = f.cond === 'no-reader' ? 'read' : f.cond === 'no-writer' ? 'write' : null;
       // the kernel's count of that end's open files (BPF walk): true = open somewhere, false = none anywhere
@@ -144,22 +148,27 @@ export const otherEnd = defineRule<Memo>({
         case 'no-reader':
           if (kernelOpen === true) {
             severity = 'info';
+            trouble = T.readerHidden;
             title = `${chanLabel(ch)} has writers (${wl}) and no reader in any fd table, but the kernel counts an open read end: it is ${elsewhere}; writes do not fail`;
           } else if (flight?.maybe) {
             // a file waits on a socket of its holders: the headline must not claim what it may not be
             severity = 'info';
+            trouble = T.readerInFlight;
             title = `${chanLabel(ch)} has writers (${wl}) and no reader in any fd table, but its read end may be in flight (sent over a Unix socket, not received yet); if it is not, the next write gets EPIPE/SIGPIPE`;
           } else if (ch.endpoints.every((e) => e.fd === 1 || e.fd === 2)) {
             // a daemon whose launcher closed the other end of its stdout/stderr: latent, often never written
             severity = 'info';
+            trouble = T.outputUnread;
             title = `${wl} writes its stdout/stderr to ${chanLabel(ch)}, which nobody reads: its next write there gets EPIPE/SIGPIPE`;
           } else {
             severity = 'warning';
+            trouble = T.noReader;
             title = `${chanLabel(ch)} has writers (${wl}) and no reader: the next write gets EPIPE/SIGPIPE`;
           }
           break;
         case 'no-writer':
           severity = 'info';
+          trouble = kernelOpen === true ? T.writerHidden : flight?.maybe ? T.writerInFlight : T.noWriter;
           title =
             kernelOpen === true
               ? `${chanLabel(ch)} has readers (${rl}) and no writer in any fd table, but the kernel counts an open write end: it is ${elsewhere}; they do not read EOF yet`
@@ -169,10 +178,12 @@ export const otherEnd = defineRule<Memo>({
           break;
         case 'fifo-deleted':
           severity = readers.length === 0 || writers.length === 0 ? 'warning' : 'info';
+          trouble = T.fifoDeleted;
           title = `${chanLabel(ch)}: its path was deleted while ${listLabel([...new Set([...writers, ...readers])].map((p) => procLabel(index, p, ev)))} hold it`;
           break;
         case 'fifo-replaced':
           severity = 'warning';
+          trouble = T.fifoReplaced;
           title = `The path of ${chanLabel(ch)} now names another file: new openers do not reach this FIFO`;
           break;
       }
@@ -197,6 +208,9 @@ export const otherEnd = defineRule<Memo>({
         rule: 'no-other-end',
         severity,
         title,
+        trouble,
+        // a pipe's name is an inode: who holds the end that is left says which one it is
+        subject: f.cond === 'no-reader' && wl ? `${wl} → ${chanLabel(ch)}` : f.cond === 'no-writer' && rl ? `${chanLabel(ch)} → ${rl}` : chanLabel(ch),
         explanation: TEACH[f.cond],
         evidence,
         channels: [ch.id],

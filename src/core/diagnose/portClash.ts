@@ -12,6 +12,9 @@ import type { EvidenceItem, ProblemDraft } from './problem';
 import { scan } from './scan';
 import { addTo } from '../collections';
 import { defineRule, iso, listLabel, procLabel, revealChannel, streakStart, type RuleContext } from './rule';
+import { TROUBLES } from './troubles';
+
+const T = TROUBLES['port-clash'];
 import { hostOf, isWildcardHost, localShown, portOf } from '../kinds/inet';
 
 type Memo = ReadonlySet<string>;
@@ -118,6 +121,8 @@ export const portClash = defineRule<Memo>({
         id: `port-clash:${g.key}`,
         rule: 'port-clash',
         severity: oneProgram ? 'info' : 'warning',
+        trouble: oneProgram ? T.shared : T.clash,
+        subject: `TCP port ${g.port}`,
         title: oneProgram
           ? `${g.sockets.length} listeners of one program share TCP port ${g.port} (SO_REUSEPORT): ${reach}`
           : `${g.sockets.length} listeners of different programs or users on TCP port ${g.port}: ${reach}`,

@@ -8,6 +8,8 @@
 // format.ts's escapeControl when the text is built (no control characters, no bidi overrides),
 // but nothing here is markup-safe: a UI that renders markdown or HTML must escape it again.
 
+import type { Trouble } from './troubles';
+
 export type Severity = 'error' | 'warning' | 'info';
 
 /** Most severe first (the order the CLI and the Problems view list them in). */
@@ -82,8 +84,16 @@ export interface Problem {
   id: string;
   rule: RuleId;
   severity: Severity;
-  /** One line. */
+  /** One line: the whole sentence (object, what is wrong, who, details). */
   title: string;
+  /**
+   * What is wrong in a few words, before any name: `attached by nobody, creator gone`, `writer
+   * blocked: pipe full`. A phrase of the rule's table (troubles.ts), no process-controlled text:
+   * what the Problems view's row and the CLI's headline lead with.
+   */
+  trouble: Trouble;
+  /** What it is about, as the title names it (escaped like it): `SysV shared memory shmid 68 key 0x…`, `nginx[812]`, `TCP port 8080`. */
+  subject: string;
   explanation: Explanation;
   evidence: EvidenceItem[];
   /** Channel ids involved (snapshot ids). */
@@ -125,6 +135,11 @@ export interface Diagnosis {
   evidencePhasesMs?: Record<string, number>;
   /** rulesMs by rule. */
   rulesMsByRule?: Partial<Record<RuleId, number>>;
+}
+
+/** `attached by nobody, creator gone — SysV shared memory shmid 68 key 0x…`: what is wrong first, then what it is about. */
+export function headline(p: Pick<Problem, 'trouble' | 'subject'>): string {
+  return p.subject ? `${p.trouble} — ${p.subject}` : p.trouble;
 }
 
 export function countBySeverity(problems: readonly { severity: Severity }[]): Record<Severity, number> {

@@ -9,6 +9,9 @@ import type { Evidence } from './evidence';
 import { scan, type Depth } from './scan';
 import type { EvidenceItem, Explanation, ProblemDraft, Severity } from './problem';
 import { activity, chanLabel, defineRule, duration, isRunning, iso, listLabel, peek, procLabel, revealChannel, revealProcess, signal, type HistoryEntry, type RuleContext } from './rule';
+import { TROUBLES } from './troubles';
+
+const T = TROUBLES['queue-not-draining'];
 import type { SnapshotIndex } from './snapshotIndex';
 
 /** Per refresh: channel id → depth, for channels with something queued; and the raised ones, since when (ms). */
@@ -173,6 +176,8 @@ export const queueDrain = defineRule<Memo>({
         rule: 'queue-not-draining',
         severity,
         title,
+        trouble: stalledSince === undefined ? T.rising : T.stalled,
+        subject: chanLabel(ch),
         explanation: teach(ch),
         evidence,
         channels: [ch.id],

@@ -8,6 +8,9 @@ import type { SysvSemChannel } from '../model';
 import type { Evidence } from './evidence';
 import type { EvidenceItem, ProblemDraft } from './problem';
 import { chanLabel, defineRule, iso, listLabel, procLabel, remove, revealChannel, streakStart, type RuleContext } from './rule';
+import { TROUBLES } from './troubles';
+
+const T = TROUBLES['semaphore-no-poster'];
 import type { SnapshotIndex } from './snapshotIndex';
 
 type Memo = ReadonlySet<string>;
@@ -83,6 +86,8 @@ export const semaphores = defineRule<Memo>({
         id: `semaphore-no-poster:${s.id}`,
         rule: 'semaphore-no-poster',
         severity: deadlock ? 'error' : 'warning',
+        trouble: deadlock ? T.deadlock : T.noPoster,
+        subject: chanLabel(s),
         title: deadlock
           ? `Likely deadlock on ${chanLabel(s)}: ${n} process(es) wait, and the last to touch it (${listLabel(waiters.map((p) => procLabel(index, p, ev)))}) is waiting on it too`
           : `${chanLabel(s)}: ${n} process(es) wait, and no process that ever touched it is alive to post it`,

@@ -10,6 +10,9 @@ import { signalInfo, signalNumber } from '../signals';
 import { handledElsewhere } from '../signalSets';
 import type { EvidenceItem, Explanation, ProblemDraft, Severity } from './problem';
 import { defineRule, iso, procKey, procLabel, revealProcess, signal, streak, streakStart, type RuleInput } from './rule';
+import { TROUBLES, type TroubleOf } from './troubles';
+
+const T = TROUBLES['signal-trouble'];
 
 interface Memo {
   /** procKey → signals pending and blocked. */
@@ -127,11 +130,13 @@ export const signalTrouble = defineRule<Memo>({
     const out: ProblemDraft[] = [];
     const ignoring = input.snapshot.processes.filter((p) => p.state !== 'Z' && p.signals.ignored.includes('SIGTERM')).map((p) => p.pid);
     const ipc = ignoring.length ? holdersAmong(input, ignoring) : new Set<number>();
-    const base = (p: ProcessInfo, kind: string, severity: Severity, title: string, explanation: Explanation, evidence: EvidenceItem[], since: number, actions = [revealProcess(index, p.pid)]): ProblemDraft => ({
+    const base = (p: ProcessInfo, kind: string, trouble: TroubleOf<'signal-trouble'>, severity: Severity, title: string, explanation: Explanation, evidence: EvidenceItem[], since: number, actions = [revealProcess(index, p.pid)]): ProblemDraft => ({
       id: `signal-trouble:${kind}:${procKey(p)}`,
       rule: 'signal-trouble',
       severity,
       title,
+      trouble,
+      subject: procLabel(index, p.pid),
       explanation,
       evidence,
       channels: [],
@@ -154,7 +159,7 @@ export const signalTrouble = defineRule<Memo>({
             ? `${label} has ${still.join(', ')} pending and blocked: ${still.length > 1 ? 'their' : 'its'} default action is to do nothing${still.includes('SIGCONT') ? ' (SIGCONT resumed the process when it was sent, blocked or not)' : ''}`
             : `${label} has ${still.join(', ')} pending but blocked: it is never delivered`;
           out.push(
-            base(p, 'pending', noop ? 'info' : 'warning', title, noop ? TEACH.pendingNoop : TEACH.pending, [
+            base(p, 'pending', noop ? T.pendingHarmless : T.pendingBlocked, noop ? 'info' : 'warning', title, noop ? TEACH.pendingNoop : TEACH.pending, [
               { label: 'pending', text: [...new Set([...p.signals.pending, ...p.signals.shdPending])].join(', '), source: `/proc/${p.pid}/status SigPnd/ShdPnd` },
               { label: 'blocked', text: p.signals.blocked.join(', '), source: `/proc/${p.pid}/status SigBlk` },
               ...(noop ? [{ label: 'caught', text: still.filter((x) => p.signals.caught.includes(x)).join(', ') || 'none of them (no handler)', source: `/proc/${p.pid}/status SigCgt` }] : []),
@@ -165,7 +170,7 @@ export const signalTrouble = defineRule<Memo>({
       // 2. ignores SIGTERM (processes that hold IPC, not their ancestors)
       if (ipc.has(p.pid)) {
         out.push(
-          base(p, 'ignores-term', 'info', `${label} ignores SIGTERM: a plain kill will not stop it`, TEACH.ignoresTerm, [
+          base(p, 'ignores-term', T.ignoresTerm, 'info', `${label} ignores SIGTERM: a plain kill will not stop it`, TEACH.ignoresTerm, [
             { label: 'ignored', text: p.signals.ignored.join(', '), source: `/proc/${p.pid}/status SigIgn` },
             { label: 'caught', text: p.signals.caught.join(', ') || 'none', source: `/proc/${p.pid}/status SigCgt` },
           ], now, [revealProcess(index, p.pid), ...signal(index, p.pid, 'SIGKILL', 'cannot be ignored, but skips all cleanup (asks first)')]),
@@ -175,7 +180,7 @@ export const signalTrouble = defineRule<Memo>({
       if (p.state === 'T' && streak(history, (m) => m.stopped.has(k)) >= 1) {
         const since = streakStart(history, now, (m) => m.stopped.has(k));
         out.push(
-          base(p, 'stopped', 'warning', `${label} is stopped (SIGSTOP/SIGTSTP): it is not hung, it waits for SIGCONT`, TEACH.stopped, [
+          base(p, 'stopped', T.stopped, 'warning', `${label} is stopped (SIGSTOP/SIGTSTP): it is not hung, it waits for SIGCONT`, TEACH.stopped, [
             { label: 'state', text: 'T (stopped)', source: `/proc/${p.pid}/stat` },
           ], since, [revealProcess(index, p.pid), ...signal(index, p.pid, 'SIGCONT', 'resumes it')]),
         );
@@ -183,7 +188,7 @@ export const signalTrouble = defineRule<Memo>({
         const since = streakStart(history, now, (m) => m.traceStopped.has(k));
         const tracer = p.tracerPid > 0 ? procLabel(index, p.tracerPid) : 'its tracer';
         out.push(
-          base(p, 'trace-stopped', 'warning', `${label} is stopped by ${tracer} (a breakpoint or a tracing stop)`, TEACH.traceStopped, [
+          base(p, 'trace-stopped', T.traceStopped, 'warning', `${label} is stopped by ${tracer} (a breakpoint or a tracing stop)`, TEACH.traceStopped, [
             { label: 'state', text: 't (tracing stop)', source: `/proc/${p.pid}/stat` },
             { label: 'tracer', text: p.tracerPid > 0 ? tracer : 'unknown', source: `/proc/${p.pid}/status TracerPid` },
           ], since, [revealProcess(index, p.pid), ...(p.tracerPid > 0 ? [revealProcess(index, p.tracerPid, `Reveal the tracer ${tracer}`)] : [])]),
@@ -191,7 +196,7 @@ export const signalTrouble = defineRule<Memo>({
       } else if (p.tracerPid > 0 && p.state !== 'Z') {
         const tracer = procLabel(index, p.tracerPid);
         out.push(
-          base(p, 'traced', 'info', `${label} runs under a tracer, ${tracer}: it is slower, and signals reach the tracer first`, TEACH.traced, [
+          base(p, 'traced', T.traced, 'info', `${label} runs under a tracer, ${tracer}: it is slower, and signals reach the tracer first`, TEACH.traced, [
             { label: 'tracer', text: tracer, source: `/proc/${p.pid}/status TracerPid` },
           ], now, [revealProcess(index, p.pid), revealProcess(index, p.tracerPid, `Reveal the tracer ${tracer}`)]),
         );
@@ -212,7 +217,7 @@ export const signalTrouble = defineRule<Memo>({
           evidence.push({ label: "parent's SIGCHLD", text: chld, source: `/proc/${p.ppid}/status` });
         }
         out.push(
-          base(p, 'zombie', 'warning', `${label} is a zombie: its parent ${pl} does not reap it`, TEACH.zombie, evidence, since, [
+          base(p, 'zombie', T.zombie, 'warning', `${label} is a zombie: its parent ${pl} does not reap it`, TEACH.zombie, evidence, since, [
             revealProcess(index, p.ppid, `Reveal the parent ${pl}`),
             ...signal(index, p.ppid, 'SIGCHLD', 'reminds a parent with a SIGCHLD handler to reap'),
           ]),

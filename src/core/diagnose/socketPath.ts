@@ -14,6 +14,9 @@ import type { SocketFile } from './socketFiles';
 import type { EvidenceItem, Explanation, ProblemDraft } from './problem';
 import { scan } from './scan';
 import { chanLabel, defineRule, iso, listLabel, procLabel, revealChannel, revealProcess, streakStart, type RuleContext } from './rule';
+import { TROUBLES } from './troubles';
+
+const T = TROUBLES['socket-path'];
 
 type Memo = ReadonlySet<string>;
 
@@ -151,6 +154,8 @@ export const socketPath = defineRule<Memo>({
           rule: 'socket-path',
           severity: 'info',
           title: `Stale socket file ${p}: nothing is bound to it (connect gets ECONNREFUSED)`,
+          trouble: T.stale,
+          subject: p,
           explanation: TEACH.stale,
           evidence,
           channels: [],
@@ -171,6 +176,8 @@ export const socketPath = defineRule<Memo>({
           rule: 'socket-path',
           severity: 'info',
           title: `${chanLabel(ch)} of ${hl} was renamed to ${p}: clients reach it there, not at its bound name`,
+          trouble: T.renamed,
+          subject: chanLabel(ch),
           explanation: TEACH.renamed,
           evidence: [
             { label: 'bound to', text: `dev ${ch.boundDev} inode ${ch.boundInode}`, source: 'sock_diag UNIX_DIAG_VFS (snapshot)' },
@@ -221,6 +228,8 @@ export const socketPath = defineRule<Memo>({
         rule: 'socket-path',
         severity: 'warning',
         title,
+        trouble: f.kind === 'gone' ? T.gone : stranger ? T.takenOverByOther : T.takenOver,
+        subject: chanLabel(ch),
         explanation: TEACH[f.kind],
         evidence,
         channels: [ch.id, ...takers.map((t) => t.id)],

@@ -19,6 +19,7 @@ import {
   type HistoryEntry, type RuleContext, type RuleInput,
 } from './rule';
 import { describeSyscall } from './syscalls';
+import { TROUBLES } from './troubles';
 
 /** What rule 1 remembers of a refresh. */
 export interface WriterMemo {
@@ -176,6 +177,8 @@ export function blockedSender(input: RuleInput<WriterMemo>, q: SysvMsgChannel, s
     rule: 'blocked-writer',
     severity: 'warning',
     title: `${wl} blocked writing to ${chanLabel(q)}: ${why}`,
+    trouble: TROUBLES['blocked-writer'].queueFull,
+    subject: `${wl} → ${chanLabel(q)}`,
     explanation: teach(q),
     evidence,
     channels: [q.id],

@@ -9,6 +9,9 @@ import { emptyEvidence } from './evidence';
 import type { ChainNode, EvidenceItem, ProblemDraft } from './problem';
 import { fullChannels } from './blockedWriter';
 import { chanLabel, chanNode, defineRule, iso, listLabel, peek, procKey, procLabel, procNode, revealChannel, signal, streakStart } from './rule';
+import { TROUBLES } from './troubles';
+
+const T = TROUBLES['wait-cycle'];
 import { describeSyscall } from './syscalls';
 import type { SnapshotIndex } from './snapshotIndex';
 
@@ -69,6 +72,8 @@ export const waitCycles = defineRule<Memo>({
         rule: 'wait-cycle',
         severity: 'error',
         title: `${presumed ? 'Likely wait cycle' : 'Wait cycle (deadlock)'}: ${path}`,
+        trouble: presumed ? T.likely : T.cycle,
+        subject: path,
         explanation: {
           what: `Each process in the ring is asleep waiting for the next one to read (or write) a channel, and the next one is itself asleep waiting: nobody can move. ${members.length === 1 ? 'Here the ring has one member: the process waits for itself (it writes a pipe that only it reads).' : ''}`.trim(),
           why: 'Two programs that talk both ways with blocking I/O, each writing everything before it reads: once both pipes or socket buffers are full, both writers sleep. Classic with a parent that feeds a child on stdin and reads its stdout only afterwards.',
