@@ -1,12 +1,13 @@
 // `ipc-inspector doctor [--json] [--pid P…] [--container C…] [--samples N] [--interval MS] [--all] [--no-native]`:
 // takes a few snapshots (rules that look for what lasts need history), diagnoses each, and prints
-// the problems of the last one with what/why/next/fix, evidence, chain and safe actions — or the
+// the problems of the last one — each headed by what is wrong, then the object, the whole
+// sentence on its `title` line — with what/why/next/fix, evidence, chain and safe actions — or the
 // Diagnosis as JSON. Exit 1 when any problem is at warning level or above (after --pid), so
 // scripts and CI can use it; 0 otherwise; 2 for usage errors. All text that came from processes
 // is printed through escapeControl (JSON through safeJson): one problem field never spans lines
 // it did not choose, and no terminal control sequence gets through.
 import * as fs from 'node:fs';
-import { Diagnoser, SEVERITIES, countBySeverity, severityRank, type Diagnosis, type DiagnoserOptions, type Problem } from '../core/diagnose';
+import { Diagnoser, SEVERITIES, countBySeverity, headline, severityRank, type Diagnosis, type DiagnoserOptions, type Problem } from '../core/diagnose';
 import { duration } from '../core/diagnose/rule';
 import { ONE_SHOT_EVIDENCE } from '../core/diagnose/evidence';
 import { escapeControl, safeJson } from '../core/escape';
@@ -61,7 +62,8 @@ const e = escapeControl;
 
 function renderProblem(p: Problem, takenAt: string): string[] {
   const out: string[] = [];
-  out.push(`${p.severity.toUpperCase().padEnd(7)} ${p.rule}  ${e(p.title)}`);
+  // what is wrong first, then the object (as the Problems view's row); the whole sentence below it
+  out.push(`${p.severity.toUpperCase().padEnd(7)} ${p.rule}  ${e(headline(p))}`, `  title ${e(p.title)}`);
   const x = p.explanation;
   out.push(`  what  ${e(x.what)}`, `  why   ${e(x.why)}`, `  next  ${e(x.next)}`, `  fix   ${e(x.fix)}`);
   if (p.chain && p.chain.length) out.push(`  chain ${p.chain.map((n) => e(n.label)).join(' → ')}`);

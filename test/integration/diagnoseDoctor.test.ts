@@ -152,6 +152,11 @@ describe('ipc-inspector doctor', { skip: cliNotBuilt || noNative }, () => {
     // (the state is read only on a miss: it costs a snapshot)
     if (!title) assert.fail(`no blocked writer:\n${r.stdout}\n${pipeState([['writer', writer.pid], ['reader', reader.pid]], [inode], `pipe ${inode}`)}`);
     assert.ok(title.includes(escapeControl(f.info.comm)), title);
+    // what is wrong first, then the object; the whole sentence on the next line, escaped too
+    assert.ok(title.startsWith('WARNING blocked-writer  writer blocked: pipe full — '), title);
+    const sentence = r.stdout.split('\n')[r.stdout.split('\n').indexOf(title) + 1];
+    assert.match(sentence, /^ {2}title \S+ blocked writing to pipe:\[\d+\]: /);
+    assert.ok(sentence.includes(escapeControl(f.info.comm)), sentence);
     assert.ok(!r.stdout.includes(f.info.comm), 'raw comm printed');
     assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f\u202e]/.test(r.stdout), 'control characters printed');
     assert.match(r.stdout, /^ {2}what {2}/m);
@@ -169,8 +174,10 @@ describe('ipc-inspector doctor', { skip: cliNotBuilt || noNative }, () => {
     const text = doctor(['--samples', '3', '--interval', '200']);
     assert.equal(text.code, 1, text.stderr);
     const lines = text.stdout.split('\n');
-    const at = lines.indexOf(`WARNING blocked-writer  ${title}`);
+    // headed by what is wrong, then the object (the writer and its queue); the sentence below
+    const at = lines.indexOf(`WARNING blocked-writer  writer blocked: queue full — ${i.comm}[${i.sender}] → SysV message queue msqid ${i.msqid} (private)`);
     assert.ok(at >= 0, text.stdout);
+    assert.equal(lines[at + 1], `  title ${title}`);
     const block = lines.slice(at, lines.indexOf('', at)).join('\n');
     assert.match(block, new RegExp(`^ {4}queue +${i.messages} messages, ${i.bytes} of ${i.maxBytes} bytes`, 'm'));
     assert.match(block, /^ {4}last receive +never \(pid 0\)/m);
@@ -183,6 +190,8 @@ describe('ipc-inspector doctor', { skip: cliNotBuilt || noNative }, () => {
     assert.ok(p, `no blocked-writer for ${id} in ${d.problems.map((x) => x.id).join(', ')}; notes: ${d.notes.join('; ')}`);
     assert.equal(p.severity, 'warning');
     assert.equal(p.title, title);
+    assert.equal(p.trouble, 'writer blocked: queue full');
+    assert.equal(p.subject, `${i.comm}[${i.sender}] → SysV message queue msqid ${i.msqid} (private)`);
     assert.deepEqual(p.pids, [i.sender]);
     assert.deepEqual(p.channels, [id]);
     assert.deepEqual(p.evidence.map((e) => e.label), ['queue', 'last receive', 'last send', 'unchanged', 'writer']);
