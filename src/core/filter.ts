@@ -133,6 +133,8 @@ function searchable(ch: Channel): { texts: string[]; numbers: number[]; ports: n
       case 'port':
         if (typeof v === 'string') {
           texts.push(v);
+          // and as shown (a dual-stack listener's `*:80`, a bound device's `%lo`)
+          if (c.format) texts.push(formatValue(c, v, ch));
           const p = portOf(v);
           if (p !== null && p !== 0) {
             ports.push(p);

@@ -6,7 +6,9 @@
 // /proc/net/tcp{,6} without the addon). The listener says it takes IPv4 too (`v6only: false`, ss's
 // `*:PORT`, remote `*:*`), and a listener made IPv6-only says so (remote `[::]:*`, as ss prints
 // it), where sock_diag tells (not /proc/net); `port` prints the first with "(IPv4 too)".
-// Server and client are processes of their own.
+// Server and client are processes of their own. Shown to people (tree label, CLI table, `port`)
+// as ss shows them: the dual-stack TCP and UDP sockets as `*:PORT`, the IPv6-only ones as
+// `[::]:PORT`; the snapshot's `local` stays `[::]:PORT` with `v6only` saying which.
 //
 //   node scripts/build.mjs test/integration && node --test dist/test/integration/dualStack.test.js
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -19,6 +21,11 @@ import { takeSnapshot } from '../../src/core/snapshot';
 import { listenersIn } from '../../src/core/ports';
 import { renderListeners } from '../../src/cli/port';
 import { lineReader } from './childLines';
+import { execFileSync } from 'node:child_process';
+import { describe as kindOf } from '../../src/core/kinds';
+import { localShown } from '../../src/core/kinds/inet';
+import { formatValue } from '../../src/core/columns';
+import { BIN } from './cliRunner';
 
 const SERVER = `
 const net = require('net');
@@ -107,8 +114,71 @@ describe('a dual-stack listener and its IPv4 client', { skip: dualStackOff() }, 
       const [l6] = listenersIn(snap, v6port, 'tcp').filter((x) => x.processes.some((p) => p.pid === serverPid));
       assert.equal(l?.ipv4Too, sockDiag ? true : undefined);
       assert.equal(l6?.ipv4Too, undefined);
-      assert.match(renderListeners(port, [l], null, 'tcp'), sockDiag ? new RegExp(`^  tcp6 \\[::\\]:${port} \\(IPv4 too\\)  LISTEN `, 'm') : new RegExp(`^  tcp6 \\[::\\]:${port}  LISTEN `, 'm'));
+      // shown as ss shows it: `*:PORT` for the dual-stack one (where known), `[::]:PORT` for the other
+      assert.match(renderListeners(port, [l], null, 'tcp'), sockDiag ? new RegExp(`^  tcp6 \\*:${port} \\(IPv4 too\\)  LISTEN `, 'm') : new RegExp(`^  tcp6 \\[::\\]:${port}  LISTEN `, 'm'));
       assert.match(renderListeners(v6port, [l6], null, 'tcp'), new RegExp(`^  tcp6 \\[::\\]:${v6port}  LISTEN `, 'm'));
     });
   }
+});
+
+const SOCKETS = `
+const net = require('net');
+const dgram = require('dgram');
+const t = net.createServer();
+const t6 = net.createServer();
+const u = dgram.createSocket({ type: 'udp6' });
+const u6 = dgram.createSocket({ type: 'udp6', ipv6Only: true });
+t.listen(0, '::', () => t6.listen({ port: 0, host: '::', ipv6Only: true }, () => u.bind(0, '::', () => u6.bind(0, '::', () =>
+  console.log(JSON.stringify({ tcp: t.address().port, tcp6: t6.address().port, udp: u.address().port, udp6: u6.address().port }))))));
+setInterval(() => {}, 1e6);`;
+
+describe('dual-stack and IPv6-only TCP and UDP sockets, shown as ss shows them', { skip: dualStackOff() || (loadNative().addon ? false : 'native addon not built (sock_diag says IPV6_V6ONLY)') }, () => {
+  let child: ChildProcess | undefined;
+  let ports: { tcp: number; tcp6: number; udp: number; udp6: number };
+  before(async () => {
+    child = spawn(process.execPath, ['-e', SOCKETS], { stdio: ['ignore', 'pipe', 'inherit'] });
+    ports = JSON.parse(await lineReader(child).next('the ports')) as typeof ports;
+  });
+  after(() => child?.kill('SIGKILL'));
+
+  /** ss's local address of each of the child's sockets, by inode. */
+  const ssLocal = (): Map<number, string> => {
+    const out = new Map<number, string>();
+    for (const line of execFileSync('ss', ['-tuanpeH'], { encoding: 'utf8' }).split('\n')) {
+      if (!line.includes(`pid=${child!.pid},`)) continue;
+      const ino = /\bino:(\d+)/.exec(line);
+      if (ino) out.set(Number(ino[1]), line.trim().split(/\s+/)[4]);
+    }
+    return out;
+  };
+
+  it('`*:PORT` where ss prints it, `[::]:PORT` where it does not; the JSON keeps `[::]:PORT` and `v6only`', async () => {
+    const snap = await takeSnapshot({ kinds: ['tcp', 'udp'], pids: [child!.pid!] });
+    const mine = snap.channels.filter((c): c is InetChannel => (c.kind === 'tcp' || c.kind === 'udp') && c.endpoints.some((e) => e.pid === child!.pid));
+    const by = (kind: string, port: number) => mine.find((c) => c.kind === kind && c.local === `[::]:${port}`);
+    const expected: Array<[string, number, boolean]> = [
+      ['tcp', ports.tcp, true],
+      ['tcp', ports.tcp6, false],
+      ['udp', ports.udp, true],
+      ['udp', ports.udp6, false],
+    ];
+    const ss = ssLocal();
+    for (const [kind, port, dual] of expected) {
+      const c = by(kind, port);
+      assert.ok(c, `${kind} [::]:${port} in ${JSON.stringify(mine)}`);
+      assert.equal(c.v6only, !dual, `${kind} ${port}: v6only`);
+      const shown = dual ? `*:${port}` : `[::]:${port}`;
+      // the oracle: ss (when it is here) prints the same
+      if (ss.size > 0) assert.equal(ss.get(c.inode), shown, `ss's view of ${c.id}`);
+      assert.equal(localShown(c), shown, `${c.id}: ${JSON.stringify(c)}`);
+      assert.equal(kindOf(c).name(c, 200), shown, `${c.id}: the tree label`);
+      assert.equal(kindOf(c).description(c), `${c.state}${dual ? ', IPv4 too' : ''}`, `${c.id}: the tree description`);
+      const col = kindOf(c).columns.find((x) => (x.id as string) === 'local')!;
+      assert.equal(formatValue(col, c.local, c), shown, `${c.id}: the CLI table's LOCAL`);
+    }
+    // the JSON, through the CLI: the raw address
+    const json = JSON.parse(execFileSync(process.execPath, [BIN, 'snapshot', '--json', '--kind', 'tcp,udp', '--pid', String(child!.pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as Snapshot;
+    const raw = json.channels.filter((c): c is InetChannel => c.kind === 'tcp' || c.kind === 'udp');
+    for (const [kind, port, dual] of expected) assert.ok(raw.some((c) => c.kind === kind && c.local === `[::]:${port}` && c.v6only === !dual), `${kind} ${port} in the JSON: ${JSON.stringify(raw)}`);
+  });
 });

@@ -9,6 +9,8 @@ import { CHANNEL_KINDS, KIND_GROUPS, KINDS, fdClassesFor, isChannelId, isEveryMa
 import { channelFacts, COMMON_COLUMNS, formatValue } from '../../src/core/columns';
 import { findChannel, sortChannels } from '../../src/core/diff';
 import { matchesText } from '../../src/core/filter';
+import { localShown } from '../../src/core/kinds/inet';
+import type { InetChannel } from '../../src/core/model';
 
 const ep = [{ pid: 10, fd: 3, mode: 'w' as const }, { pid: 11, fd: 4, mode: 'r' as const }];
 
@@ -155,6 +157,26 @@ test('tree groups come from the registry, in canonical order', () => {
   assert.deepEqual(flat, [...CHANNEL_KINDS]);
   assert.deepEqual(KIND_GROUPS.slice(0, 6).map((g) => g.label), ['Pipes', 'FIFOs', 'Message Queues', 'Shared Memory', 'Semaphores', 'Sockets']);
   assert.equal(KIND_GROUPS.find((g) => g.id === 'mq')?.sub?.['sysv-msg'], 'System V');
+});
+
+test('a dual-stack socket on the IPv6 wildcard is shown as ss shows it, `*:PORT`; an IPv6-only one, ::1 and connections as they are', () => {
+  const sock = (kind: 'tcp' | 'udp', local: string, remote: string, state: string, v6only: boolean | undefined, device?: string) =>
+    ({ ...SAMPLES[kind], family: 6 as const, local, remote, state, ...(v6only === undefined ? {} : { v6only }), ...(device ? { device } : {}) }) as InetChannel;
+  const label = (c: InetChannel) => kindOf(c.kind).name(c, 200);
+  assert.equal(label(sock('tcp', '[::]:8080', '*:*', 'LISTEN', false)), '*:8080');
+  assert.equal(kindOf('tcp').longTitle(sock('tcp', '[::]:8080', '*:*', 'LISTEN', false)), 'TCP listener *:8080');
+  assert.equal(label(sock('udp', '[::]:5353', '*:*', 'UNCONN', false)), '*:5353');
+  assert.equal(localShown(sock('udp', '[::]:5353', '*:*', 'UNCONN', false, 'eth0')), '*%eth0:5353', 'ss: `*%eth0:5353`');
+  assert.equal(label(sock('tcp', '[::]:8080', '[::]:*', 'LISTEN', true)), '[::]:8080', 'IPv6 only');
+  assert.equal(label(sock('tcp', '[::]:8080', '*:*', 'LISTEN', undefined)), '[::]:8080', 'not known (/proc/net)');
+  assert.equal(label(sock('tcp', '[::1]:8080', '[::1]:*', 'LISTEN', false)), '[::1]:8080', 'not the wildcard');
+  assert.equal(localShown({ local: '[::]:8080', ipv4Too: true }), '*:8080', "a port listener's");
+  assert.equal(localShown({ local: '[::]:8080' }), '[::]:8080');
+  // the filter finds it as shown, and as the snapshot has it
+  const dual = sock('tcp', '[::]:8080', '*:*', 'LISTEN', false);
+  assert.equal(matchesText(dual, '*:8080', new Map()), true);
+  assert.equal(matchesText(dual, '[::]:8080', new Map()), true);
+  assert.equal(matchesText(sock('tcp', '[::]:8080', '[::]:*', 'LISTEN', true), '*:8080', new Map()), false);
 });
 
 test('an IPv6 listener says when it takes IPv4 too: dual-stack on the wildcard only (what ss prints as *:PORT)', () => {

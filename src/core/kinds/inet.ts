@@ -80,11 +80,21 @@ export function isWildcardHost(host: string): boolean {
   return host === '0.0.0.0' || host === '::';
 }
 
-/** The local address as ss prints it: with `%DEVICE` before the port when the socket is bound to a device. */
-export function localShown(ch: Pick<InetChannel, 'local' | 'device'>): string {
-  if (!ch.device) return ch.local;
-  const colon = ch.local.lastIndexOf(':');
-  return colon < 0 ? `${ch.local}%${ch.device}` : `${ch.local.slice(0, colon)}%${ch.device}${ch.local.slice(colon)}`;
+/** What `localShown` reads: a channel's fields, or a port listener's (`ipv4Too` in place of `v6only` and `remote`). */
+export type LocalShownOf = Pick<InetChannel, 'local' | 'device'> & Partial<Pick<InetChannel, 'v6only' | 'remote'>> & { ipv4Too?: boolean };
+
+/**
+ * The local address as ss prints it: `*:PORT` for a dual-stack socket bound to `[::]` (it takes
+ * IPv4 too; ss and lsof both print `*`, while ss keeps `[::]:PORT` for an IPv6-only one), with
+ * `%DEVICE` before the port when the socket is bound to a device. The snapshot's `local` stays
+ * `[::]:PORT`, and `v6only` says which it is.
+ */
+export function localShown(ch: LocalShownOf): string {
+  const dual = ch.ipv4Too === true || (ch.v6only === false && ch.remote !== undefined && dualStackWildcard(ch as Pick<InetChannel, 'local' | 'remote' | 'v6only'>));
+  const local = dual ? `*${ch.local.slice(ch.local.lastIndexOf(':'))}` : ch.local;
+  if (!ch.device) return local;
+  const colon = local.lastIndexOf(':');
+  return colon < 0 ? `${local}%${ch.device}` : `${local.slice(0, colon)}%${ch.device}${local.slice(colon)}`;
 }
 
 export interface TcpChannel extends InetChannel {
@@ -97,11 +107,15 @@ export interface UdpChannel extends InetChannel {
 
 /** A dual-stack socket bound to the IPv6 wildcard: it also takes IPv4 (ss prints `*:PORT`). One bound to ::1 does not. */
 export function takesIpv4Too(ch: InetChannel): boolean {
+  return dualStackWildcard(ch);
+}
+
+function dualStackWildcard(ch: Pick<InetChannel, 'local' | 'remote' | 'v6only'>): boolean {
   return ch.v6only === false && ch.local.startsWith('[::]:') && unconnected(ch);
 }
 
 /** A remote that is no connection: `*` or port 0. */
-export function unconnected(ch: InetChannel): boolean {
+export function unconnected(ch: Pick<InetChannel, 'remote'>): boolean {
   return ch.remote.endsWith(':*') || ch.remote.endsWith(':0');
 }
 
@@ -110,9 +124,9 @@ export function inetColumns<C extends InetChannel>(): Column<C>[] {
   return [
     c('family', 'FAMILY', 'IP version', 'number', 'IP version, 4 or 6', { wide: true }),
     c('state', 'STATE', 'State', 'string', 'State as ss prints it (ESTAB, LISTEN, TIME-WAIT, UNCONN, …)', { search: 'text' }),
-    c('local', 'LOCAL', 'Local address', 'string', 'Local address:port (with %DEVICE when bound to a device, as ss prints it)', {
+    c('local', 'LOCAL', 'Local address', 'string', 'Local address:port as ss prints it (`*:PORT` for a dual-stack `[::]` socket, %DEVICE when bound to a device)', {
       search: 'port',
-      format: ((v: string, ch: C) => localShown({ local: v, device: ch.device })) as Column<C>['format'],
+      format: ((v: string, ch: C) => localShown({ local: v, device: ch.device, v6only: ch.v6only, remote: ch.remote })) as Column<C>['format'],
     }),
     c('device', 'DEVICE', 'Bound to device', 'string|null', 'The network device the socket is bound to (SO_BINDTODEVICE, a link-local scope)', { wide: true }),
     c('remote', 'REMOTE', 'Remote address', 'string', 'Remote address:port (port 0 = not connected)', { search: 'port' }),
