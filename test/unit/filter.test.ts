@@ -75,6 +75,42 @@ describe('views filter', () => {
     assert.equal(portOf('nothing'), null);
   });
 
+  it('a query in the form of a key or an id matches that object only, not a holder whose name or command line contains it; plain words still match holders', () => {
+    // holders whose comm or argv[0] carry a key's or an id's text
+    const holders = [
+      proc(4242, 1, 'ipcrm', { cmdline: ['/opt/0x1234abcd/bin/watcher', '--key'] }),
+      proc(4343, 1, 'sysv-msg:32768'),
+      proc(4444, 1, 'relay', { cmdline: ['/srv/pipe:4901/relay'] }),
+    ];
+    const held: Channel[] = [
+      ...channels,
+      { id: 'unix:4242', kind: 'unix', inode: 4242, type: 'stream', state: 'connected', recvQueue: 0, sendQueue: 0, netns: 'x', endpoints: [{ pid: 4242, fd: 3, mode: 'rw' }] },
+      { id: 'unix:4343', kind: 'unix', inode: 4343, type: 'stream', state: 'connected', recvQueue: 0, sendQueue: 0, netns: 'x', endpoints: [{ pid: 4343, fd: 3, mode: 'rw' }] },
+      { id: 'unix:4444', kind: 'unix', inode: 4444, type: 'stream', state: 'connected', recvQueue: 0, sendQueue: 0, netns: 'x', endpoints: [{ pid: 4444, fd: 3, mode: 'rw' }] },
+      { id: 'pipe:49010', kind: 'pipe', inode: 49010, bufferedBytes: 0, capacity: 65536, endpoints: [] },
+    ];
+    const all = { channels: held, processes: [...processes, ...holders] };
+    const found = (text: string) => applyFilter(all, f({ text })).channels.map((c) => c.id);
+    // a SysV key: the queue with that key, not the process with it in its argv[0]; nor a key it is a prefix of
+    assert.deepEqual(found('0x1234abcd'), ['sysv-msg:32768']);
+    assert.deepEqual(found('0X1234ABCD'), ['sysv-msg:32768']);
+    assert.deepEqual(found('0x1234'), []);
+    assert.deepEqual(found('0x49453175'), []);
+    // a kind-prefixed id: that channel, not a process named after it, not `pipe:49010`
+    assert.deepEqual(found('sysv-msg:32768'), ['sysv-msg:32768']);
+    assert.deepEqual(found('pipe:4901'), ['pipe:4901']);
+    assert.deepEqual(found('fifo:0:12:77'), ['fifo:0:12:77']);
+    assert.deepEqual(found(' unix:4242 '), ['unix:4242']);
+    // an inode or id as a bare number: exact, as before
+    assert.deepEqual(found('4901'), ['pipe:4901']);
+    // plain words still match holders by name and argv[0]; a text that is no id's shape too
+    assert.deepEqual(found('watcher'), ['unix:4242']);
+    assert.deepEqual(found('1234abcd'), ['sysv-msg:32768', 'unix:4242'], 'no key form: a part of the key text and of an argv[0]');
+    assert.deepEqual(found('relay'), ['unix:4444']);
+    assert.deepEqual(found('pipe:'), ['pipe:4901', 'unix:4444', 'pipe:49010'], 'no whole id: a part of ids and of an argv[0]');
+    assert.deepEqual(found('unix:/run'), []);
+  });
+
   it('hostile names are plain text for matching', () => {
     assert.deepEqual(ids({ text: '<img' }), ['unix:99']);
     assert.equal(matchesText(channels[4], 'onerror', procs), true);
