@@ -8,9 +8,12 @@
 // signal when consecutive, a flood of SIGCHLD, timer or I/O signals per receiver between the rare
 // ones); a row's tooltip says its first and last time and its senders. "Clear" (the title bar)
 // hides what the log held at that moment in this view only — the log keeps it (a process's
-// inspector lists it) — and shows everything logged after. "Hide Routine Signals" (the ⋯ menu, for
-// this window) leaves out SIGCHLD, timer, SIGWINCH and I/O signals where folding is not enough (a
-// parallel build: each of its shells gets its own SIGCHLD); the message counts what it hides.
+// inspector lists it) — and shows everything logged after. "Hide Routine Signals" (the ⋯ menu)
+// leaves out SIGCHLD, timer, SIGWINCH and I/O signals where folding is not enough (a parallel
+// build: each of its shells gets its own SIGCHLD); the message counts what it hides. It is the
+// setting `ipcInspector.hideRoutineSignals` (the workspace value when one is set, else the user
+// value, as the Processes view's grouping): it lasts, syncs, shows in Settings, and the ⋯ menu
+// follows it (`when` on the setting).
 //
 // Empty, the view says why. Nothing logged yet: its welcome text (package.json viewsWelcome, keyed
 // on the `ipcInspector.liveActivity` and `ipcInspector.signalsEmpty` contexts) says what the log
@@ -94,6 +97,13 @@ export function signalTreeItem(r: SignalRow): vscode.TreeItem {
   return item;
 }
 
+/** The setting behind "Hide Routine Signals" (package.json; `when` clauses read it as `config.ipcInspector.hideRoutineSignals`). */
+export const HIDE_ROUTINE_SIGNALS_SETTING = 'hideRoutineSignals';
+
+function routineSetting(): boolean {
+  return vscode.workspace.getConfiguration('ipcInspector').get<boolean>(HIDE_ROUTINE_SIGNALS_SETTING, false) === true;
+}
+
 export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.emitter.event;
@@ -109,8 +119,8 @@ export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscod
   /** "Clear": entries up to this sequence number are hidden here (0: none), and when. */
   private clearMark = 0;
   private clearedAt = 0;
-  /** "Hide Routine Signals": ROUTINE_SIGNALS left out. */
-  private routineHidden = false;
+  /** "Hide Routine Signals": ROUTINE_SIGNALS left out (the setting `ipcInspector.hideRoutineSignals`). */
+  private routineHidden = routineSetting();
   /** The value last given to the context key `ipcInspector.signalsEmpty`. */
   private empty: SignalsEmpty | undefined;
   /** The view (set by the registration) whose message says what runs and what is filtered. */
@@ -126,6 +136,14 @@ export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscod
         else if (c.signals.length) this.refreshSoon();
       }),
       model.onDidChange(() => this.onModel()),
+      // the setting, from the ⋯ menu, the Settings editor or another window (Settings Sync)
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration(`ipcInspector.${HIDE_ROUTINE_SIGNALS_SETTING}`)) return;
+        const hidden = routineSetting();
+        if (hidden === this.routineHidden) return;
+        this.routineHidden = hidden;
+        this.refresh();
+      }),
     );
   }
 
@@ -219,11 +237,24 @@ export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscod
     this.refresh();
   }
 
-  /** Leaves out (or shows again) the routine signals: SIGCHLD, timers, SIGWINCH, I/O. */
-  setRoutineHidden(hidden: boolean): void {
+  /** Whether the routine signals are left out. */
+  get routineSignalsHidden(): boolean {
+    return this.routineHidden;
+  }
+
+  /**
+   * Leaves out (or shows again) the routine signals: SIGCHLD, timers, SIGWINCH, I/O — by the
+   * setting, where it is set (the workspace's value when it has one, else the user's); resolves
+   * once the view follows it.
+   */
+  async setRoutineHidden(hidden: boolean): Promise<boolean> {
+    const cfg = vscode.workspace.getConfiguration('ipcInspector');
+    const target = cfg.inspect<boolean>(HIDE_ROUTINE_SIGNALS_SETTING)?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    // the default is false: showing them again removes the user's value rather than writing the default
+    await cfg.update(HIDE_ROUTINE_SIGNALS_SETTING, hidden || target === vscode.ConfigurationTarget.Workspace ? hidden : undefined, target);
     this.routineHidden = hidden;
-    void vscode.commands.executeCommand('setContext', 'ipcInspector.signals.routineHidden', hidden);
     this.refresh();
+    return hidden;
   }
 
   /** Re-renders the view (`ifChanged`: only if the list it would show is not the one shown). */

@@ -4,7 +4,7 @@
 // filtered by the trees' filter; the inspector panel of the receiver lists what it received; the
 // rates of a real pipe reach the extension keyed by the snapshot's channel id; a shell's SIGCHLD
 // flood is one row with a count, a signal before it keeps its own, Hide Routine Signals leaves it
-// out and says how many; Clear empties the view, keeps
+// out and says how many, and lasts (a setting); Clear empties the view, keeps
 // the log and shows what comes after; disabling detaches and keeps the log.
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { startTraffic, type Traffic } from '../../fixtures/traffic';
 import type { IpcInspectorApi } from '../../src/extension';
-import type { SignalLogTree } from '../../src/views/signalLogTree';
-import { openApi, waitFor } from './ipcTestUtil';
+import { SignalLogTree as SignalLogTreeClass, type SignalLogTree } from '../../src/views/signalLogTree';
+import { EXT_ID, openApi, waitFor } from './ipcTestUtil';
 
 const CMD = 'ipcInspector.test.inspector';
 const isRoot = process.geteuid?.() === 0;
@@ -52,6 +52,41 @@ describe('Live activity', function () {
     // the view's welcome text (and its Enable Live Activity button) shows only without a message
     await waitFor('the Signals view', () => api.liveActivity.signalView);
     if (api.liveActivity.signals.size === 0) assert.equal(signalTree().view?.message, undefined, 'a message hides the welcome and its Enable button');
+  });
+
+  it('Hide Routine Signals lasts: it is the setting ipcInspector.hideRoutineSignals (user value), which a new Signals view (a new window) starts with, the view follows when it changes elsewhere (Settings, Sync), and the ⋯ menu keys on', async () => {
+    const setting = 'hideRoutineSignals';
+    await cfg().update(setting, undefined, vscode.ConfigurationTarget.Global);
+    await waitFor('the Signals view', () => api.liveActivity.signalView);
+    const others: vscode.Disposable[] = [];
+    try {
+      await vscode.commands.executeCommand('ipcInspector.signals.hideRoutine');
+      assert.equal(cfg().inspect<boolean>(setting)?.globalValue, true, 'written to the user settings');
+      assert.equal(signalTree().routineSignalsHidden, true);
+      // another window's Signals view: made anew, it reads the setting
+      const another = new SignalLogTreeClass(api.liveActivity, api.model);
+      others.push(another);
+      assert.equal(another.routineSignalsHidden, true, 'a new window starts with the routine signals hidden');
+      // changed in the Settings editor (or by Sync): both follow
+      await cfg().update(setting, false, vscode.ConfigurationTarget.Global);
+      await waitFor('the view to follow the setting', () => !signalTree().routineSignalsHidden && !another.routineSignalsHidden);
+      await cfg().update(setting, true, vscode.ConfigurationTarget.Global);
+      await waitFor('the view to follow the setting', () => signalTree().routineSignalsHidden && another.routineSignalsHidden);
+      // Show Routine Signals: the user value goes (false is the default)
+      await vscode.commands.executeCommand('ipcInspector.signals.showRoutine');
+      assert.equal(cfg().inspect<boolean>(setting)?.globalValue, undefined);
+      assert.equal(signalTree().routineSignalsHidden, false);
+      // the ⋯ menu shows the one that applies, by the setting (a context key would reset with the window)
+      const menus = (vscode.extensions.getExtension(EXT_ID)!.packageJSON as { contributes: { menus: Record<string, Array<{ command: string; when?: string }>> } }).contributes.menus;
+      const whens = menus['view/title'].filter((m) => /^ipcInspector\.signals\.(hide|show)Routine$/.test(m.command)).map((m) => `${m.command} ${m.when}`);
+      assert.deepEqual(whens, [
+        'ipcInspector.signals.hideRoutine view == ipcInspector.signals && !config.ipcInspector.hideRoutineSignals',
+        'ipcInspector.signals.showRoutine view == ipcInspector.signals && config.ipcInspector.hideRoutineSignals',
+      ]);
+    } finally {
+      for (const d of others) d.dispose();
+      await cfg().update(setting, undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('enabled (root): the Signals view lists kill, sigqueue and a timer with sender → receiver; the inspector lists them for the receiver', async function () {
