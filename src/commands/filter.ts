@@ -1,5 +1,5 @@
 // ipcInspector.filter / ipcInspector.clearFilter: the text filter (name, pid, path, port, key, id; a key
-// `0x…` or a whole id `pipe:4901` matches that object only, core/filter.ts),
+// `0x…` or an id `pipe:4901` matches objects only, never their holders: core/filter.ts),
 // applied live while typing. A string argument sets it directly (tests, keybindings).
 import * as vscode from 'vscode';
 import type { Services } from './services';

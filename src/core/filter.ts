@@ -10,7 +10,7 @@ import { describe, isChannelId } from './kinds';
 import { shownCmdline, shownComm } from './text';
 
 export interface FilterState {
-  /** Free text: name, pid, path, port, key (hex `0x…` or decimal), id. A key (`0x…`) or a whole id (`pipe:4901`) matches only that object. Empty = no text filter. */
+  /** Free text: name, pid, path, port, key (hex `0x…` or decimal), id. A key (`0x…`) or an id (`pipe:4901`) matches objects only (by prefix while typed), never holders. Empty = no text filter. */
   text: string;
   hiddenKinds: readonly string[];
   /** Only processes whose cwd/exe is under one of `workspaceFolders`, or that descend from `workspaceRootPids`. */
@@ -175,12 +175,16 @@ export function matchesText(ch: Channel, query: string, procs: ReadonlyMap<numbe
     if (s.numbers.includes(n)) return true;
     return ch.endpoints.some((e) => e.pid === n);
   }
-  // A query in the form of a key or an id names one object: `0x49453175` a SysV key, `pipe:4901`
-  // or `sysv-msg:32768` a channel (its kind's id shape). It matches that object only — never a
-  // holder whose name or argv[0] happens to contain the text, nor another id it is a part of.
-  if (/^0x[0-9a-f]+$/.test(q)) return s.keys.includes(parseInt(q, 16));
+  // A query in the form of a key or an id names objects: `0x49453175` a SysV key, `pipe:4901` or
+  // `sysv-msg:32768` a channel (its kind's id shape). It matches objects only — never a holder
+  // whose name or argv[0] happens to contain the text. While it is typed it matches by prefix
+  // (`0x4945` the keys written 0x4945…, `pipe:49` the pipes 49…), as the filter box is typed into.
+  if (/^0x[0-9a-f]+$/.test(q)) {
+    const key = parseInt(q, 16);
+    return s.keys.some((k) => k === key || sysvKeyText(k).startsWith(q));
+  }
   const asId = query.trim();
-  if (isChannelId(asId) || isChannelId(q)) return ch.id === asId || ch.id.toLowerCase() === q;
+  if (isChannelId(asId) || isChannelId(q)) return ch.id === asId || ch.id.toLowerCase().startsWith(q);
   if (s.texts.some((t) => t.toLowerCase().includes(q))) return true;
   // a process's endpoints come together: its name once, not once per fd (a pipe end dup'd 200,000 times)
   let last = -1;

@@ -91,14 +91,16 @@ describe('views filter', () => {
     ];
     const all = { channels: held, processes: [...processes, ...holders] };
     const found = (text: string) => applyFilter(all, f({ text })).channels.map((c) => c.id);
-    // a SysV key: the queue with that key, not the process with it in its argv[0]; nor a key it is a prefix of
+    // a SysV key: the queue with that key, not the process with it in its argv[0]; by prefix while typed
     assert.deepEqual(found('0x1234abcd'), ['sysv-msg:32768']);
     assert.deepEqual(found('0X1234ABCD'), ['sysv-msg:32768']);
-    assert.deepEqual(found('0x1234'), []);
+    assert.deepEqual(found('0x1234'), ['sysv-msg:32768'], 'a key being typed');
+    assert.deepEqual(found('0x2345'), [], 'a part of a key that is not its start');
     assert.deepEqual(found('0x49453175'), []);
-    // a kind-prefixed id: that channel, not a process named after it, not `pipe:49010`
+    // a kind-prefixed id: that channel (and those it starts, as it is typed), not a process named after it
     assert.deepEqual(found('sysv-msg:32768'), ['sysv-msg:32768']);
-    assert.deepEqual(found('pipe:4901'), ['pipe:4901']);
+    assert.deepEqual(found('pipe:4901'), ['pipe:4901', 'pipe:49010']);
+    assert.deepEqual(found('pipe:490'), ['pipe:4901', 'pipe:49010'], 'an id being typed');
     assert.deepEqual(found('fifo:0:12:77'), ['fifo:0:12:77']);
     assert.deepEqual(found(' unix:4242 '), ['unix:4242']);
     // an inode or id as a bare number: exact, as before
