@@ -23,6 +23,22 @@ function payloadQueued(c: UnixChannel | InetChannel): number | null {
   return q !== null && finQueued(c) ? q - 1 : q;
 }
 
+/**
+ * Where a Unix socket's unread sends are: its Send-Q is the buffer memory of what it sent that the
+ * other end has not read, and those bytes wait in the other end's receive queue, never in its own
+ * (a client whose request sits unread shows "0 bytes of 0"). When the other end is an embryo in a
+ * listener's accept queue, no process holds it: nobody can peek it before a program accepts it.
+ */
+function sentElsewhere(c: UnixChannel | InetChannel): string[] {
+  if (c.kind !== 'unix' || c.state === 'listen' || !c.sendQueue) return [];
+  const sent = `what this socket sent and the other end has not read yet (Send-Q: ${c.sendQueue} bytes of buffer memory)`;
+  if (c.acceptQueue !== undefined) {
+    return [`not accepted yet: ${sent} waits in its other end, in the accept queue of ${c.acceptQueue}; no process holds that end, so it cannot be peeked until a program accepts the connection`];
+  }
+  if (c.peer !== undefined) return [`${sent} waits in its peer's receive queue, not in this one's: peek ${c.peer}`];
+  return [];
+}
+
 export const peekSocket: Peeker<UnixChannel | InetChannel> = async ({ channel, procs, native, maxBytes, offset, base, at, call }) => {
   const what = 'peek at the socket receive queue';
   const d = describe(channel);
@@ -34,7 +50,18 @@ export const peekSocket: Peeker<UnixChannel | InetChannel> = async ({ channel, p
     };
   }
   const holders = fdHolders(channel, procs);
-  if (holders.length === 0) throw new ActionError('ENOENT', `${what}: no process holds the socket (nothing to duplicate)`);
+  if (holders.length === 0) {
+    // a TCP server end in a listener's accept queue: an established socket no fd holds yet
+    const q = channel.acceptQueue;
+    const queued = channel.recvQueue ? ` (its ${payloadQueued(channel) ?? channel.recvQueue} queued bytes with it)` : '';
+    throw new ActionError(
+      'ENOENT',
+      q !== undefined
+        ? `${what}: not accepted yet: the connection waits in the accept queue of ${q}, and no process holds this end until a program accepts it${queued}; nothing can be peeked before`
+        : `${what}: no process holds the socket (nothing to duplicate)`,
+    );
+  }
+  base.notes.push(...sentElsewhere(channel));
   const dgram = d.datagrams?.(channel) ?? false;
   let lastErr: unknown;
   for (const h of holders) {
