@@ -2,7 +2,7 @@
 // semaphore values, a POSIX queue's attributes (with the consuming receive, confirmed by the
 // host), or fresh facts (an eventfd's counter read from fdinfo).
 import type { WirePeek } from '../src/webviews/inspector/protocol';
-import { formatBytes } from '../src/core/text';
+import { byteCount, formatBytes, peekRangeText } from '../src/core/text';
 import { kindOf } from '../src/core/kinds';
 import { button, factsRows, h, visible, type Child } from './dom';
 import { bytesFromBase64, dataBlock, preview } from './hexView';
@@ -36,12 +36,12 @@ export function renderPeek(p: WirePeek, peekFrom: (offset: number) => void): voi
       const bytes = bytesFromBase64(p.data);
       if (p.method === 'none') {
         // not read: no range, no "nothing buffered" (bytes may be queued: the note says why they were not read)
-        if (p.total) parts.push(h('p', { class: 'muted', id: 'peek-empty' }, `${formatBytes(p.total)} queued, not read.`));
+        if (p.total) parts.push(h('p', { class: 'muted', id: 'peek-empty' }, `${byteCount(p.total)} queued, not read.`));
         break;
       }
-      parts.push(h('div', { id: 'peek-range' }, `${formatBytes(bytes.length)} at offset ${p.offset}${p.total !== null ? ` of ${p.total}` : ''}${p.capacity ? ` (capacity ${formatBytes(p.capacity)})` : ''}${p.via ? ` \u2014 through fd ${p.via.fd} of ` : ''}`, p.via ? pidLink(p.via.pid, page.lastUpdate?.channel?.holders.find((x) => x.pid === p.via!.pid)?.comm) : ''));
+      parts.push(h('div', { id: 'peek-range' }, `${peekRangeText({ length: bytes.length, offset: p.offset, total: p.total, capacity: p.capacity })}${p.via ? ` \u2014 through fd ${p.via.fd} of ` : ''}`, p.via ? pidLink(p.via.pid, page.lastUpdate?.channel?.holders.find((x) => x.pid === p.via!.pid)?.comm) : ''));
       if (bytes.length === 0) {
-        parts.push(h('p', { class: 'muted', id: 'peek-empty' }, p.offset > 0 && p.total ? `Nothing from offset ${p.offset} on: ${formatBytes(p.total)} ${p.total === 1 ? 'was' : 'were'} buffered.` : 'Nothing was buffered when it was read.'));
+        parts.push(h('p', { class: 'muted', id: 'peek-empty' }, p.offset > 0 && p.total ? `Nothing from offset ${p.offset.toLocaleString('en-US')} on: ${byteCount(p.total)} ${p.total === 1 ? 'was' : 'were'} buffered.` : 'Nothing was buffered when it was read.'));
       }
       parts.push(...dataBlock(p.channelId, bytes, p.offset, undefined, undefined, kindOf(p.kind).paged));
       break;
@@ -114,7 +114,7 @@ function messageTable(channelId: string, messages: Messages): HTMLElement[] {
     if (focus) rows[i].focus();
     const bytes = decoded[i];
     detail.replaceChildren(
-      h('div', { class: 'muted' }, `Message #${m.index}: type ${m.type}, ${formatBytes(m.size)}${m.truncated ? ` (first ${formatBytes(bytes.length)} read)` : ''}`),
+      h('div', { class: 'muted' }, `Message #${m.index}: type ${m.type}, ${byteCount(m.size)}${m.truncated ? `; the first ${byteCount(bytes.length)} read` : ''}`),
       ...dataBlock(channelId, bytes, 0, m.index),
     );
   };

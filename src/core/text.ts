@@ -126,6 +126,26 @@ export function formatBytes(n: number | null | undefined): string {
   return `${v >= 10 || Number.isInteger(v) ? Math.round(v) : v.toFixed(1)} ${units[u]}`;
 }
 
+/**
+ * A count of bytes in one unit system: the exact count, and beside it the size a person reads once
+ * it reaches a KiB — `5 bytes`, `1 byte`, `4,096 bytes (4 KiB)`, `1,536 bytes (1.5 KiB)`.
+ */
+export function byteCount(n: number): string {
+  const exact = `${n.toLocaleString('en-US')} byte${n === 1 ? '' : 's'}`;
+  return n >= 1024 ? `${exact} (${formatBytes(n)})` : exact;
+}
+
+/**
+ * The range line of a page of peeked bytes, every number in bytes (thousands grouped), the human
+ * size beside the page's length and the capacity: `4,096 bytes (4 KiB) at offset 0 of 4,096`,
+ * `65,536 bytes (64 KiB) at offset 131,072 of 262,144, capacity 262,144 bytes (256 KiB)`.
+ */
+export function peekRangeText(p: { length: number; offset: number; total: number | null; capacity?: number | null }): string {
+  const total = p.total !== null ? ` of ${p.total.toLocaleString('en-US')}` : '';
+  const capacity = p.capacity ? `, capacity ${byteCount(p.capacity)}` : '';
+  return `${byteCount(p.length)} at offset ${p.offset.toLocaleString('en-US')}${total}${capacity}`;
+}
+
 /** A sample as the legend prints it: bytes as sizes, rates (averaged over intervals) to 3 significant digits, counts whole. */
 export function formatSample(name: string, v: number): string {
   if (name === 'bytes') return formatBytes(v);

@@ -179,7 +179,7 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
     await poll('the keyboard in the inspector', async () => frame.evaluate(() => document.hasFocus()), 10_000);
     await tabTo(page, frame, 'Peek', (id) => id === 'peek-button');
     await page.keyboard.press('Enter');
-    await poll('the peek', async () => /5 B at offset 0/.test(await frame.locator('#peek').innerText().catch(() => '')), 15_000);
+    await poll('the peek', async () => /5 bytes at offset 0 of 5/.test(await frame.locator('#peek').innerText().catch(() => '')), 15_000);
     await tabTo(page, frame, `the reader's link`, (id) => id.startsWith(`holder-${reader}-`), true);
     await page.keyboard.press('Enter');
     await poll('the reader in the inspector', async () => (await frame.locator('#title').innerText()).includes(`[${reader}]`), 15_000);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { columnValue } from '../../src/core/columns';
 import { KINDS } from '../../src/core/kinds';
-import { formatSample } from '../../src/core/text';
+import { byteCount, formatSample, peekRangeText } from '../../src/core/text';
 import { channelDescription, channelLabel, channelTooltipLines, commLabel, endpointLabel, escapeControl, formatBytes, kindTeaching, kindTitle, kindTitlePlural, processLabel, shownCommand } from '../../src/core/format';
 import { CHANNEL_KINDS, type Channel, type ProcessInfo } from '../../src/core/model';
 
@@ -67,6 +67,25 @@ test('kind titles/teaching and columns cover every kind', () => {
   assert.equal(formatBytes(null), '?');
   assert.equal(formatBytes(32.801418439716315), '32.8 B', 'a rate (an average) printed with every digit');
   assert.equal(columnValue({ id: 'pipe:1', kind: 'pipe', inode: 1, endpoints: [], bufferedBytes: null, capacity: null } as Channel, 'inode'), 1);
+});
+
+test('a peek\'s range line counts in bytes throughout, the human size beside the page and the capacity (never "4 KiB at offset 0 of 4096")', () => {
+  assert.equal(byteCount(0), '0 bytes');
+  assert.equal(byteCount(1), '1 byte');
+  assert.equal(byteCount(1023), '1,023 bytes');
+  assert.equal(byteCount(4096), '4,096 bytes (4 KiB)');
+  assert.equal(byteCount(1536), '1,536 bytes (1.5 KiB)');
+  assert.equal(peekRangeText({ length: 4096, offset: 0, total: 4096 }), '4,096 bytes (4 KiB) at offset 0 of 4,096');
+  assert.equal(peekRangeText({ length: 5, offset: 0, total: 5, capacity: null }), '5 bytes at offset 0 of 5');
+  assert.equal(
+    peekRangeText({ length: 65536, offset: 131072, total: 262144, capacity: 262144 }),
+    '65,536 bytes (64 KiB) at offset 131,072 of 262,144, capacity 262,144 bytes (256 KiB)',
+  );
+  assert.equal(peekRangeText({ length: 0, offset: 10, total: null }), '0 bytes at offset 10');
+  // one unit system: no size in KiB/MiB without its count of bytes before it
+  for (const t of [peekRangeText({ length: 4096, offset: 0, total: 4096, capacity: 65536 }), peekRangeText({ length: 2 ** 20, offset: 2 ** 20, total: 2 ** 22 })]) {
+    assert.doesNotMatch(t.replace(/[\d,]+ bytes \([\d.]+ [KMGT]iB\)/g, ''), /[KMGT]iB| B\b/, t);
+  }
 });
 
 test('a TCP listener\'s queues are connections (waiting of its backlog), never bytes; kinds read right in the plural', () => {
