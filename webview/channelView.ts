@@ -33,18 +33,24 @@ autoPeekBox.addEventListener('change', () => {
 export const peekButton = button('Peek', () => requestPeek(), { icon: 'eye', id: 'peek-button', title: 'Read the data without consuming it' });
 export const offsetField = textfield(String(page.state.offset), { label: 'Offset (bytes)', placeholder: 'offset', cls: 'num', id: 'offset-input' });
 offsetField.addEventListener('keydown', (e: Event) => { if ((e as KeyboardEvent).key === 'Enter') goOffset(Number(offsetField.value)); });
-const offsetNav = h('span', { class: 'row' },
-  button('Previous', () => goOffset(page.state.offset - pageStep()), { icon: 'arrow-left', secondary: true, title: 'Previous page', id: 'offset-previous' }),
+const firstPage = button('First', () => goOffset(0), { icon: 'arrow-up', secondary: true, title: 'First page (offset 0)', id: 'offset-first' });
+const previousPage = button('Previous', () => goOffset(page.state.offset - pageStep()), { icon: 'arrow-left', secondary: true, title: 'Previous page', id: 'offset-previous' });
+const nextPage = button('Next', () => goOffset(page.state.offset + nextStep()), { icon: 'arrow-right', secondary: true, title: 'Next page', id: 'offset-next' });
+export const offsetNav = h('span', { class: 'row', id: 'offset-nav', role: 'group', 'aria-label': 'Pages of the contents' },
+  firstPage,
+  previousPage,
   offsetField,
   button('Go', () => goOffset(Number(offsetField.value)), { secondary: true, title: 'Read at this offset' }),
-  button('Next', () => goOffset(page.state.offset + nextStep()), { icon: 'arrow-right', secondary: true, title: 'Next page', id: 'offset-next' }),
+  nextPage,
 );
+/** What paging this object means when it is not plain (a queue that moves as it is read, a datagram socket's first datagram): kinds pagedNote. */
+const pagedNoteEl = h('p', { class: 'muted', id: 'paged-note', hidden: '' });
 peekBar.append(peekButton, autoPeekBox);
 chanSection.append(
   h('h2', {}, 'Object'), chanFacts,
   h('h2', {}, 'Held by'), holdersEl,
   h('h2', {}, 'Depth over time'), chartEl,
-  h('h2', {}, 'Contents'), noPeekEl, peekAltersEl, peekBar, newDataBar, offsetNav, peekOut,
+  h('h2', {}, 'Contents'), noPeekEl, peekAltersEl, peekBar, newDataBar, offsetNav, pagedNoteEl, peekOut,
 );
 
 /** `gone`: the object's last view, read-only (webview/main.ts renderGone): no peek and no offer of one. */
@@ -88,7 +94,12 @@ export function renderChannel(v: ChannelView, gone = false): void {
   const noPeek = gone
     ? `It no longer exists: there is nothing to peek.${page.lastPeek?.channelId === c.id ? ' The last peek stays below, as it was read.' : ''}`
     : v.noPeek;
-  offsetNav.hidden = gone || !d.paged;
+  // a listener has no bytes to page through (its queue is connections)
+  offsetNav.hidden = gone || !d.paged || !!d.listening?.(c);
+  const pagedNote = offsetNav.hidden ? null : (d.pagedNote?.(c) ?? null);
+  pagedNoteEl.hidden = pagedNote === null;
+  setText(pagedNoteEl, pagedNote ?? '');
+  pageButtons();
   peekBar.hidden = d.peek === null || !!noPeek;
   noPeekEl.hidden = d.peek !== null && !noPeek;
   setText(noPeekEl, noPeek ?? d.noPeek ?? '');
@@ -143,6 +154,21 @@ function nextStep(): number {
  */
 function pageStep(): number {
   return Math.min(page.maxBytes, HEX_VIEW_BYTES);
+}
+
+/**
+ * First and Previous go nowhere at offset 0; Next goes nowhere once the last peek, at this
+ * offset, reached the end of what it counted (a segment's size, the bytes queued) — past the
+ * hex view's end there is still a page to show. Called after each peek and each render.
+ */
+export function pageButtons(): void {
+  const p = page.lastPeek;
+  const here = p?.type === 'bytes' && p.channelId === page.lastUpdate?.channel?.channel.id && p.offset === page.state.offset && p.method !== 'none' ? p : undefined;
+  const atEnd = here !== undefined && here.total !== null && here.offset + nextStep() >= here.total;
+  for (const [b, off] of [[firstPage, page.state.offset === 0], [previousPage, page.state.offset === 0], [nextPage, atEnd]] as const) {
+    if (off) b.setAttribute('disabled', '');
+    else b.removeAttribute('disabled');
+  }
 }
 
 /** Peek from `offset` on, kept in the page's state (a reload reads the same page): a SysV queue's message position. */

@@ -13,7 +13,7 @@ import { isHostMessage, type UpdateMessage } from '../src/webviews/inspector/pro
 import { append, button, h, patchChildren, setText } from './dom';
 import { chanSection, descEl, notice, noticeEl, procSection, statusEl, titleEl } from './page';
 import { renderProcess, signalLog, signalResult } from './processView';
-import { newDataBar, objectChanged, offsetField, peekFrom, renderChannel } from './channelView';
+import { newDataBar, objectChanged, offsetField, pageButtons, peekFrom, renderChannel } from './channelView';
 import { bytesFromBase64, dataBlock } from './hexView';
 import { peekOut, renderPeek } from './peekView';
 import { report, testDrive } from './testDriver';
@@ -143,6 +143,7 @@ window.addEventListener('message', (ev: MessageEvent) => {
       if (m.result) {
         page.lastPeek = m.result;
         renderPeek(m.result, peekFrom);
+        pageButtons();
       } else if (m.error) {
         peekOut.replaceChildren(h('div', { class: 'notice error', role: 'alert' }, `${m.error.code}: ${m.error.message}`), m.error.hint ? h('div', { class: 'muted' }, `Needed: ${m.error.hint}`) : '');
       }

@@ -60,10 +60,17 @@ export function report(view: string): void {
   if (range) texts.push(`peekRange:${range.textContent ?? ''}`);
   const offs = [...peekOut.querySelectorAll('.hex .off')].map((o) => o.textContent ?? '').filter((t) => /^[0-9a-f]+$/.test(t));
   if (offs.length) texts.push(`hexRows:${offs[0]}-${offs[offs.length - 1]}`);
+  const firstRow = peekOut.querySelector('.hex .off + span');
+  if (offs.length && firstRow) texts.push(`hexFirst:${firstRow.textContent?.trim() ?? ''}`);
   for (const more of peekOut.querySelectorAll('.hex .off + span')) if (/more bytes not shown/.test(more.textContent ?? '')) texts.push(`hexMore:${more.textContent ?? ''}`);
   // a SysV queue's pages: each button, `-off` when disabled
   const pages = peekOut.querySelector('#message-pages');
   if (pages) texts.push(`messagePages:${[...pages.children].map((b) => `${b.id}${b.hasAttribute('disabled') ? '-off' : ''}`).join(',')}`);
+  // the byte pages (shared memory, pipes, sockets): each button, `-off` when disabled, and what paging means here
+  const nav = document.getElementById('offset-nav');
+  if (nav && !nav.hidden) texts.push(`offsetPages:${[...nav.querySelectorAll('vscode-button[id]')].map((b) => `${b.id}${b.hasAttribute('disabled') ? '-off' : ''}`).join(',')}`);
+  const pagedNote = document.getElementById('paged-note');
+  if (pagedNote && !pagedNote.hidden) texts.push(`pagedNote:${pagedNote.textContent ?? ''}`);
   const counters = peekOut.querySelector('#counters');
   if (counters) texts.push(`counters:${counters.textContent ?? ''}`);
   const sr = signalResult.textContent;

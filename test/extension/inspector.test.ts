@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import { makeFixture, closeAll, type Fixture } from '../../fixtures/ipcFixture';
 import { openApi, channelWhere, waitFor } from './ipcTestUtil';
 import { compileTools, runAttacker, stopAttacker } from '../integration/hostile';
+import { queueHolder, SIZE, words } from '../integration/queueHolder';
 import type { IpcInspectorApi } from '../../src/extension';
 
 const CMD = 'ipcInspector.test.inspector';
@@ -181,6 +182,55 @@ describe('Inspector panel', function () {
     await rendered('the first page again', (r) => r.view === 'peek' && r.texts.includes('hexRows:00000000-00007ff0'));
     assert.deepEqual((await state()).rejected, []);
   });
+
+  for (const kind of ['pipe', 'unix'] as const) {
+    it(`a ${kind === 'pipe' ? 'pipe enlarged to 256 KiB' : 'Unix socket with 256 KiB queued'} pages past 64 KiB with First, Previous and Next as shared memory does: the bytes at 128 KiB, nothing consumed`, async function () {
+      if (!api.source.current?.capabilities.native) return this.skip();
+      this.timeout(120_000);
+      const h = await queueHolder(kind);
+      try {
+        const ch = await channelWhere(api, `the ${kind} holding 256 KiB`, (c) =>
+          c.kind === kind && c.inode === h.inode && (c.kind === 'pipe' ? c.bufferedBytes : c.kind === 'unix' ? c.recvQueue : 0) === SIZE);
+        await vscode.commands.executeCommand(CMD, 'reset');
+        await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
+        const capacity = kind === 'pipe' ? ', capacity 262,144 bytes \\(256 KiB\\)' : '';
+        const range = (offset: string) => new RegExp(`^peekRange:65,536 bytes \\(64 KiB\\) at offset ${offset} of 262,144${capacity} \u2014 through fd ${h.fd} of `);
+        const first = await rendered('the first page', (r) => r.view === 'peek' && r.texts.some((t) => range('0').test(t)));
+        assert.ok(first.texts.includes('offsetPages:offset-first-off,offset-previous-off,offset-next'), first.texts.filter((t) => t.startsWith('offsetPages')).join() || 'no page buttons');
+        assert.ok(first.texts.some((t) => t.startsWith('pagedNote:Offsets count from the oldest byte still queued')), first.texts.filter((t) => t.startsWith('pagedNote')).join() || 'no note on what paging means');
+        assert.ok(first.texts.some((t) => /^hexMore:32768 more bytes not shown \(Next shows them/.test(t)), first.texts.filter((t) => t.startsWith('hexMore')).join() || 'no "more" line');
+        // Next by the page the hex view shows (32 KiB), four times: 128 KiB
+        for (const [offset, text] of [[32768, '32,768'], [65536, '65,536'], [98304, '98,304'], [131072, '131,072']] as const) {
+          await vscode.commands.executeCommand(CMD, 'drive', { action: 'click', id: 'offset-next' });
+          const page = await rendered(`the page at ${offset}`, (r) => r.view === 'peek' && r.texts.some((t) => range(text).test(t)));
+          assert.ok(page.texts.includes(`hexRows:${offset.toString(16).padStart(8, '0')}-${(offset + 32768 - 16).toString(16).padStart(8, '0')}`), page.texts.filter((t) => t.startsWith('hexRows')).join());
+        }
+        const mid = await rendered('the page at 128 KiB', (r) => r.view === 'peek' && r.texts.some((t) => range('131,072').test(t)));
+        // the bytes at 128 KiB: word 32768 and on
+        assert.ok(mid.texts.includes(`hexFirst:${words(131072, 16).toString('hex').replace(/(..)(?!$)/g, '$1 ')}`), mid.texts.filter((t) => t.startsWith('hexFirst')).join());
+        assert.ok(mid.texts.includes('offsetPages:offset-first,offset-previous,offset-next'), mid.texts.filter((t) => t.startsWith('offsetPages')).join());
+        await vscode.commands.executeCommand(CMD, 'drive', { action: 'click', id: 'offset-previous' });
+        await rendered('the page at 96 KiB', (r) => r.view === 'peek' && r.texts.some((t) => range('98,304').test(t)));
+        // on to the last page: Next then goes nowhere
+        for (const text of ['131,072', '163,840', '196,608']) {
+          await vscode.commands.executeCommand(CMD, 'drive', { action: 'click', id: 'offset-next' });
+          await rendered(`the page at ${text}`, (r) => r.view === 'peek' && r.texts.some((t) => range(text).test(t)));
+        }
+        await vscode.commands.executeCommand(CMD, 'drive', { action: 'click', id: 'offset-next' });
+        const last = await rendered('the last page', (r) => r.view === 'peek' && r.texts.some((t) => t.startsWith('peekRange:32,768 bytes (32 KiB) at offset 229,376 of 262,144')));
+        assert.ok(last.texts.includes('offsetPages:offset-first,offset-previous,offset-next-off'), last.texts.filter((t) => t.startsWith('offsetPages')).join());
+        await vscode.commands.executeCommand(CMD, 'drive', { action: 'click', id: 'offset-first' });
+        await rendered('the first page again', (r) => r.view === 'peek' && r.texts.some((t) => range('0').test(t)) && r.texts.includes('offsetPages:offset-first-off,offset-previous-off,offset-next'));
+        assert.deepEqual((await state()).rejected, []);
+        // nothing consumed: the holder reads every byte, in order
+        const all = await h.readOut();
+        assert.equal(all.length, SIZE);
+        assert.ok(all.equals(words(0, SIZE)), 'the holder read what was queued, unchanged');
+      } finally {
+        h.kill();
+      }
+    });
+  }
 
   it('a POSIX shm object named with markup renders its name as text', async () => {
     const fx = await makeFixture('posix-shm', { name: `ipcinsp ${XSS}`, replaceStale: true });

@@ -277,3 +277,15 @@ test('a listener is titled as one, not as a connection to `0.0.0.0:*`; an unconn
   const udp = SAMPLES.udp;
   assert.match(KINDS.udp.longTitle({ ...udp, state: 'UNCONN', remote: '0.0.0.0:*' }), /^UDP \S+ \(unconnected\)$/);
 });
+
+test('pipes, FIFOs and sockets page through their queued bytes as shared memory does, and say what their pages are: a queue that moves as it is read, a datagram socket\'s first datagram', () => {
+  for (const k of ['pipe', 'fifo', 'unix', 'tcp', 'udp', 'sysv-shm', 'posix-shm', 'anon-shm', 'file-shm'] as const) assert.equal(KINDS[k].paged, true, k);
+  for (const k of ['sysv-msg', 'posix-mq', 'sysv-sem', 'posix-sem', 'eventfd', 'pty'] as const) assert.equal(KINDS[k].paged, false, k);
+  const note = (c: ChannelOf<ChannelKind>) => (kindOf(c.kind) as { pagedNote?(ch: typeof c): string | null }).pagedNote?.(c) ?? null;
+  for (const c of [SAMPLES.pipe, SAMPLES.fifo, SAMPLES.unix, SAMPLES.tcp]) assert.match(note(c) ?? '', /^Offsets count from the oldest byte still queued; nothing is consumed\./, c.kind);
+  for (const c of [SAMPLES.udp, { ...SAMPLES.unix, type: 'dgram' as const }, { ...SAMPLES.unix, type: 'seqpacket' as const }]) assert.match(note(c) ?? '', /^Pages move within the first queued datagram only/, `${c.kind} ${'type' in c ? c.type : ''}`);
+  // a listener holds connections, no bytes: nothing to say about pages it has none of
+  assert.equal(note({ ...SAMPLES.unix, state: 'listen' }), null);
+  assert.equal(note({ ...SAMPLES.tcp, state: 'LISTEN' }), null);
+  assert.equal(note(SAMPLES['posix-shm']), null);
+});

@@ -5,7 +5,7 @@ import type { ChannelBase } from '../model';
 import { col, type Column } from '../columns';
 import { formatBytes } from '../text';
 import { SOCKET_FDS } from './fds';
-import { inodeOfSimpleId, noMentions, notRemovable, plural, unheldSocket, type KindDescriptor, type PeekMethodFor } from './kind';
+import { DATAGRAM_PAGES, inodeOfSimpleId, noMentions, notRemovable, plural, QUEUE_PAGES, unheldSocket, type KindDescriptor, type PeekMethodFor } from './kind';
 
 export interface InetChannel extends ChannelBase {
   kind: 'tcp' | 'udp';
@@ -147,7 +147,7 @@ export function inetColumns<C extends InetChannel>(): Column<C>[] {
 /** What TCP and UDP descriptors have in common; each kind file adds its own. */
 export function inetCommon<C extends InetChannel>(kind: C['kind']): Pick<
   KindDescriptor<C>,
-  'idShape' | 'inodeOfId' | 'name' | 'longTitle' | 'description' | 'columns' | 'ends' | 'peer' | 'listening' | 'owner' | 'mentions' | 'probe' | 'fds' | 'peek' | 'noPeekFor' | 'paged' | 'remove' | 'queue' | 'depth' | 'empty' | 'missing'
+  'idShape' | 'inodeOfId' | 'name' | 'longTitle' | 'description' | 'columns' | 'ends' | 'peer' | 'listening' | 'owner' | 'mentions' | 'probe' | 'fds' | 'peek' | 'noPeekFor' | 'paged' | 'pagedNote' | 'remove' | 'queue' | 'depth' | 'empty' | 'missing'
 > {
   const upper = kind.toUpperCase();
   return {
@@ -176,7 +176,8 @@ export function inetCommon<C extends InetChannel>(kind: C['kind']): Pick<
     fds: SOCKET_FDS,
     peek: 'socket' as PeekMethodFor<C>,
     noPeekFor: unheldSocket,
-    paged: false,
+    paged: true,
+    pagedNote: (ch) => (ch.state === 'LISTEN' ? null : ch.kind === 'udp' ? DATAGRAM_PAGES : QUEUE_PAGES),
     remove: notRemovable,
     // a listener's queue is connections waiting for accept(), not bytes
     queue: (ch) => (ch.state === 'LISTEN' ? { bytes: null, counts: [ch.recvQueue], stamp: null } : { bytes: ch.recvQueue + (ch.sendQueue ?? 0), counts: null, stamp: null }),

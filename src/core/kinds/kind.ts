@@ -244,8 +244,16 @@ export interface KindDescriptor<C extends ChannelBase = ChannelBase> {
    * keeps about its users). The panel then peeks only when asked, and says this beside the button.
    */
   peekAlters?(ch: C): string | null;
-  /** Peeks read a page at an offset (shared memory): the panel pages through it. */
+  /**
+   * Peeks read a page at an offset (shared memory; the bytes queued in a pipe or a socket): the
+   * panel pages through it (First, Previous, Next, an offset).
+   */
   readonly paged: boolean;
+  /**
+   * What paging this object means, said beside the page buttons when it is not plain: a queue's
+   * offsets count from its oldest unread byte, a datagram socket pages within its first datagram.
+   */
+  pagedNote?(ch: C): string | null;
   /** How to remove this object, null when it cannot be (a kind without removal, or an object already unlinked). */
   remove(ch: C): Removal | null;
 
@@ -407,3 +415,15 @@ export function sysvKeyLabel(key: number, idName: string, id: number, keyText: s
 export function plural(n: number, one: string, many = one + 's'): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+/**
+ * Paging a queue of bytes (a pipe's, a FIFO's, a stream socket's): each peek copies the queue up
+ * to the page's end without consuming it (tee into a pipe of ours, recv MSG_PEEK) and shows the
+ * page; offsets count from the oldest byte still queued, which moves as the reader reads.
+ */
+export const QUEUE_PAGES =
+  'Offsets count from the oldest byte still queued; nothing is consumed. When a process reads meanwhile, the queue moves: the same offset then shows later bytes.';
+
+/** A datagram socket's pages: MSG_PEEK reads its first datagram (or record) and no further. */
+export const DATAGRAM_PAGES =
+  'Pages move within the first queued datagram only: a peek (MSG_PEEK) cannot reach the datagrams queued behind it without consuming the first, so they are not shown.';

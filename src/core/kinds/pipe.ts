@@ -4,7 +4,7 @@ import type { Capabilities, ChannelBase } from '../model';
 import { col, type Column } from '../columns';
 import { formatBytes } from '../text';
 import { PIPE_FDS } from './fds';
-import { defineKind, inodeOfSimpleId, noMentions, noOwner, noPeer, notRemovable, type KindDescriptor } from './kind';
+import { defineKind, inodeOfSimpleId, noMentions, noOwner, noPeer, notRemovable, QUEUE_PAGES, type KindDescriptor } from './kind';
 
 export interface PipeChannel extends ChannelBase {
   kind: 'pipe';
@@ -69,7 +69,7 @@ export function measuredMissing(caps: Capabilities): string | undefined {
  */
 export function measuredTraits<C extends ChannelBase & Measured>(
   noun: string,
-): Pick<KindDescriptor<C>, 'description' | 'ends' | 'peer' | 'owner' | 'mentions' | 'probe' | 'paged' | 'remove' | 'queue' | 'depth' | 'depthLimits' | 'full' | 'empty' | 'warnings' | 'missing'> {
+): Pick<KindDescriptor<C>, 'description' | 'ends' | 'peer' | 'owner' | 'mentions' | 'probe' | 'paged' | 'pagedNote' | 'remove' | 'queue' | 'depth' | 'depthLimits' | 'full' | 'empty' | 'warnings' | 'missing'> {
   return {
     description: measuredDescription,
     ends: 'flow',
@@ -77,7 +77,8 @@ export function measuredTraits<C extends ChannelBase & Measured>(
     owner: noOwner,
     mentions: noMentions,
     probe: 'pipes',
-    paged: false,
+    paged: true,
+    pagedNote: () => QUEUE_PAGES,
     remove: notRemovable,
     queue: (ch) => ({ bytes: ch.bufferedBytes, counts: null, stamp: null }),
     depth: (ch) => (ch.bufferedBytes !== null ? { bytes: ch.bufferedBytes } : undefined),

@@ -4,7 +4,7 @@ import type { ChannelBase } from '../model';
 import { col, mntnsColumn } from '../columns';
 import { formatBytes, shortText } from '../text';
 import { SOCKET_FDS } from './fds';
-import { defineKind, inodeOfSimpleId, noMentions, noOwner, notRemovable, otherMntns, unheldSocket } from './kind';
+import { DATAGRAM_PAGES, defineKind, inodeOfSimpleId, noMentions, noOwner, notRemovable, otherMntns, QUEUE_PAGES, unheldSocket } from './kind';
 
 export type UnixType = 'stream' | 'dgram' | 'seqpacket';
 
@@ -149,7 +149,8 @@ export const unix = defineKind<UnixChannel>({
   fds: SOCKET_FDS,
   peek: 'socket',
   noPeekFor: unheldSocket,
-  paged: false,
+  paged: true,
+  pagedNote: (ch) => (ch.state === 'listen' ? null : ch.type !== 'stream' ? DATAGRAM_PAGES : QUEUE_PAGES),
   remove: notRemovable,
   queue: (ch) =>
     ch.state === 'listen'
