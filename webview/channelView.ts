@@ -8,7 +8,7 @@ import { mapText, shownChannel } from '../src/core/format';
 import { button, factsRows, h, patchChildren, setText, textfield, visible, type Child } from './dom';
 import { renderChart } from './chart';
 import { chanSection, descEl, procSection, titleEl } from './page';
-import { peekOut } from './peekView';
+import { peekOut, receivedOut } from './peekView';
 import { HEX_VIEW_BYTES } from './hexView';
 import { page, post, save } from './state';
 import { peerLink, pidLink } from './links';
@@ -50,7 +50,7 @@ chanSection.append(
   h('h2', {}, 'Object'), chanFacts,
   h('h2', {}, 'Held by'), holdersEl,
   h('h2', {}, 'Depth over time'), chartEl,
-  h('h2', {}, 'Contents'), noPeekEl, peekAltersEl, peekBar, newDataBar, offsetNav, pagedNoteEl, peekOut,
+  h('h2', {}, 'Contents'), noPeekEl, peekAltersEl, peekBar, newDataBar, offsetNav, pagedNoteEl, peekOut, receivedOut,
 );
 
 /** `gone`: the object's last view, read-only (webview/main.ts renderGone): no peek and no offer of one. */

@@ -9,13 +9,13 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-divider/index.js';
-import { isHostMessage, type UpdateMessage } from '../src/webviews/inspector/protocol';
+import { isHostMessage, LIMITS, type UpdateMessage } from '../src/webviews/inspector/protocol';
 import { append, button, h, patchChildren, setText } from './dom';
 import { chanSection, descEl, notice, noticeEl, procSection, statusEl, titleEl } from './page';
 import { renderProcess, signalLog, signalResult } from './processView';
 import { newDataBar, objectChanged, offsetField, pageButtons, peekFrom, renderChannel } from './channelView';
 import { bytesFromBase64, dataBlock } from './hexView';
-import { peekOut, renderPeek } from './peekView';
+import { peekOut, receivedOut, renderPeek } from './peekView';
 import { report, testDrive } from './testDriver';
 import { problemsSection, renderProblems } from './problemsView';
 import { HISTORY_MAX, onRerender, page, post, save } from './state';
@@ -112,6 +112,8 @@ window.addEventListener('message', (ev: MessageEvent) => {
         // notices were about the last target ("Process 42 has exited too.")
         noticeEl.replaceChildren();
         peekOut.replaceChildren();
+        // the messages received from the last target: their bytes are the host's no longer
+        receivedOut.replaceChildren();
         offsetField.value = '0';
         signalResult.replaceChildren();
       }
@@ -170,9 +172,17 @@ window.addEventListener('message', (ev: MessageEvent) => {
       else if (m.error) notice('error', `${m.error.code}: ${m.error.message}`);
       else if (m.data !== undefined) {
         const bytes = bytesFromBase64(m.data);
-        const box = h('div', { class: 'message received' }, h('header', {}, h('strong', {}, 'Received (removed from the queue)'), h('span', {}, `priority ${m.priority ?? '?'}`), h('span', {}, `${bytes.length} bytes`)));
+        const key = `received-${m.requestId}`;
+        // sent again to a webview made anew: shown once
+        if (m.again && receivedOut.querySelector(`[data-key="${key}"]`)) break;
+        const box = h('div', { class: 'message received', 'data-key': key }, h('header', {}, h('strong', {}, 'Received (removed from the queue)'), h('span', {}, `priority ${m.priority ?? '?'}`), h('span', {}, `${bytes.length.toLocaleString('en-US')} bytes`)));
         append(box, dataBlock(queue, bytes, 0, undefined, m.requestId));
-        peekOut.append(box);
+        receivedOut.append(box);
+        // the host keeps the newest LIMITS.received: an older one's Copy and Save would do nothing
+        while (receivedOut.children.length > LIMITS.received) {
+          receivedOut.firstElementChild?.remove();
+          notice('info', `The oldest message received is no longer shown: the panel keeps the last ${LIMITS.received}.`);
+        }
       }
       report('mqReceived');
       break;

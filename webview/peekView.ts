@@ -10,6 +10,12 @@ import { page, post, save } from './state';
 import { pidLink } from './links';
 
 export const peekOut = h('div', { id: 'peek' });
+/**
+ * The messages a consuming receive took from the queue shown (POSIX mq), each with its Copy and
+ * Save: beside the peek, not in it, so that the next peek leaves them; emptied when the panel moves
+ * to another object (the host drops their bytes then).
+ */
+export const receivedOut = h('div', { id: 'received', 'aria-label': 'Messages received (removed from the queue)' });
 
 /** `peekFrom`: peek again from another offset (a SysV queue's message pages; channelView.ts). */
 export function renderPeek(p: WirePeek, peekFrom: (offset: number) => void): void {

@@ -3,7 +3,7 @@
 import type { HostMessage } from '../src/webviews/inspector/protocol';
 import { chanFacts, holdersEl, peekButton } from './channelView';
 import { descEl, noticeEl, statusEl, titleEl } from './page';
-import { peekOut } from './peekView';
+import { peekOut, receivedOut } from './peekView';
 import { driveSignal, signalFormText, signalHintText, typeSignal, procChannels, procFacts, signalLog, signalResult, signalTable } from './processView';
 import { page, post } from './state';
 import { problemTexts } from './problemsView';
@@ -46,7 +46,7 @@ export function report(view: string): void {
   if (alters && !alters.hidden) texts.push(`peekAlters:${alters.textContent ?? ''}`);
   // a page of bytes shown as text (a pipe, FIFO, socket or shared memory peek)
   for (const pre of peekOut.querySelectorAll('pre.text')) if (!pre.closest('#message-detail, .received')) texts.push(`peekText:${pre.textContent ?? ''}`);
-  for (const r of peekOut.querySelectorAll('.received')) texts.push(`received:${r.querySelector('header')?.textContent ?? ''}:${r.querySelector('pre.text')?.textContent ?? ''}`);
+  for (const r of receivedOut.querySelectorAll('.received')) texts.push(`received:${r.querySelector('header')?.textContent ?? ''}:${r.querySelector('pre.text')?.textContent ?? ''}`);
   for (const n of noticeEl.querySelectorAll('.notice')) texts.push(`notice:${n.textContent ?? ''}`);
   for (const n of peekOut.querySelectorAll('.notice')) texts.push(`peekNotice:${n.textContent ?? ''}`);
   for (const tr of peekOut.querySelectorAll('#peek-facts tr')) texts.push(`peekFact:${tr.querySelector('th')?.textContent ?? ''}=${tr.querySelector('td')?.textContent ?? ''}`);
@@ -102,7 +102,7 @@ export function testDrive(m: Extract<HostMessage, { type: 'testDrive' }>): void 
   if (m.action === 'sendSignal') driveSignal(m.signal ?? '', m.value ?? '');
   else if (m.action === 'peek') peekButton.click();
   else if (m.action === 'receiveMq') document.getElementById('receive-mq')?.click();
-  else if (m.action === 'copyReceived') ([...peekOut.querySelectorAll('.received [title="Copy as text"]')].pop() as HTMLElement | undefined)?.click();
+  else if (m.action === 'copyReceived') ([...receivedOut.querySelectorAll('.received [title="Copy as text"]')].pop() as HTMLElement | undefined)?.click();
   else if (m.action === 'typeSignal') typeSignal(m.signal ?? '');
   else if (m.action === 'click' && m.id) document.getElementById(m.id)?.click();
   else if (m.action === 'openPeer') document.getElementById('fact-peer-link')?.click();

@@ -316,6 +316,59 @@ describe('Inspector panel', function () {
     }
   });
 
+  it('POSIX mq: a received message keeps its Copy and Save across later peeks and a webview made anew, until the panel moves to another object', async function () {
+    if (!api.source.current?.capabilities.native) return this.skip();
+    const fx = await makeFixture('posix-mq', { msgs: [{ priority: 3, text: 'keep me' }, { priority: 1, text: 'still queued' }] });
+    const other = await makeFixture('posix-mq', { msgs: [{ priority: 1, text: 'another queue' }] });
+    fixtures.push(fx, other);
+    const ch = await channelWhere(api, 'the queue', (c) => c.kind === 'posix-mq' && c.name === fx.info.name);
+    const ch2 = await channelWhere(api, 'the other queue', (c) => c.kind === 'posix-mq' && c.name === other.info.name);
+    await vscode.commands.executeCommand(CMD, 'reset');
+    await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
+    // this queue's (a report of the last test's queue may come in late)
+    await rendered('mq attributes', (r) => r.texts.some((t) => t.startsWith('peekNotice:Linux has no non-destructive read')) && r.texts.some((t) => t.startsWith('title:') && t.includes(String(fx.info.name))));
+    await vscode.commands.executeCommand(CMD, 'confirm', true);
+    try {
+      await vscode.commands.executeCommand(CMD, 'drive', { action: 'receiveMq' });
+      await rendered('received', (x) => x.texts.some((t) => /^received:.*priority 3.*:keep me$/.test(t)));
+      const copied = async (what: string) => {
+        await vscode.env.clipboard.writeText('before');
+        await vscode.commands.executeCommand(CMD, 'drive', { action: 'copyReceived' });
+        await waitFor(`the received message on the clipboard ${what}`, async () => ((await vscode.env.clipboard.readText()) === 'keep me' ? true : undefined), 5_000);
+      };
+      await copied('at once');
+      // the next peek (and the one after) leaves it, and its Copy still works
+      for (let i = 0; i < 2; i++) {
+        const peeks = async () => (await state()).rendered.filter((r) => r.view === 'peek');
+        const before = (await peeks()).length;
+        await vscode.commands.executeCommand(CMD, 'drive', { action: 'peek' });
+        const again = await waitFor(`peek ${i + 1} after the receive`, async () => {
+          const all = await peeks();
+          return all.length > before ? all[all.length - 1] : undefined;
+        }, 10_000);
+        assert.ok(again.texts.some((t) => t.startsWith('peekNotice:Linux has no')), 'the queue peeked again');
+        assert.ok(again.texts.some((t) => /^received:.*priority 3.*:keep me$/.test(t)), `gone after peek ${i + 1}: ${again.texts.filter((t) => t.startsWith('received')).join('|')}`);
+        await copied(`after peek ${i + 1}`);
+      }
+      // hidden and shown again: the webview is made anew, and the host gives it the message back
+      await vscode.commands.executeCommand('workbench.action.files.newUntitledFile');
+      await waitFor('the panel hidden', async () => (vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputWebview ? undefined : true), 5_000);
+      await vscode.commands.executeCommand(CMD, 'reset');
+      await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
+      const back = await rendered('the received message again', (r) => r.texts.some((t) => t.startsWith('received:')));
+      assert.deepEqual(back.texts.filter((t) => t.startsWith('received:')).length, 1, 'shown once');
+      await copied('in the webview made anew');
+      await vscode.commands.executeCommand('workbench.action.closeOtherEditors');
+      // another object: the message goes with the queue's view
+      await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch2.id });
+      const moved = await rendered('the other queue', (r) => r.texts.some((t) => t.startsWith('title:') && t.includes(String(other.info.name))) && r.texts.some((t) => t.startsWith('peekNotice:Linux has no')));
+      assert.deepEqual(moved.texts.filter((t) => t.startsWith('received:')), [], 'the first queue\'s message shown under another');
+      assert.deepEqual((await state()).rejected, []);
+    } finally {
+      await vscode.commands.executeCommand(CMD, 'confirm', undefined);
+    }
+  });
+
   it('a receive answered after the panel moved to another object is not shown under that object (a notice says what was consumed where)', async function () {
     if (!api.source.current?.capabilities.native) return this.skip();
     const a = await makeFixture('posix-mq', { msgs: [{ priority: 1, text: 'from queue A' }] });

@@ -120,10 +120,12 @@ export class InspectorPanel {
   private shownChannels = new Set<string>();
   private lastPeek: PeekResult | undefined;
   /**
-   * The messages a consuming POSIX mq receive took, by the receive's request id (the newest few):
-   * the panel's Copy and Save of one name it, as nothing else holds those bytes any more.
+   * The messages a consuming POSIX mq receive took, by the receive's request id (the newest
+   * LIMITS.received): the panel's Copy and Save of one name it, as nothing else holds those bytes
+   * any more. Kept while the panel shows that queue, whatever it peeks meanwhile; dropped when it
+   * moves to another object (the webview drops their boxes then too).
    */
-  private readonly received = new Map<number, { channelId: string; data: Buffer }>();
+  private readonly received = new Map<number, { channelId: string; data: Buffer; priority: number }>();
   /** The target's view in the last scan that had it: what the panel shows once it is gone. */
   private lastSeen: LastSeen | undefined;
   /**
@@ -209,8 +211,14 @@ export class InspectorPanel {
 
   /** `continues`: the same object under a new id (closedConnection): the page keeps its history and last peek. */
   retarget(t: InspectorTarget, continues = false): void {
+    // the same object opened again (a tree click on what the panel shows): the webview keeps its
+    // page, and the bytes its Copy and Save name stay
+    const same = t.channelId === this.target.channelId && t.pid === this.target.pid;
     this.target = t;
-    if (!continues) this.lastPeek = undefined;
+    if (!continues && !same) {
+      this.lastPeek = undefined;
+      this.received.clear();
+    }
     this.lastSeen = undefined;
     this.boundStart = undefined;
     this.wentAway.clear();
@@ -527,6 +535,12 @@ export class InspectorPanel {
           const queued = this.pending.splice(0).filter((q) => q.type !== 'init' && q.type !== 'update');
           void this.panel.webview.postMessage({ type: 'init', protocol: PROTOCOL_VERSION, target: this.target, testMode: this.testMode, maxBytes: this.maxBytes() } satisfies HostMessage);
           for (const q of queued) void this.panel.webview.postMessage(q);
+          // a webview made anew (hidden, then shown) lost the received messages it showed: they are the queue's no longer, so shown again
+          for (const [requestId, r] of this.received) {
+            if (r.channelId === this.target.channelId) {
+              void this.panel.webview.postMessage({ type: 'mqReceived', requestId, channelId: r.channelId, priority: r.priority, data: r.data.toString('base64'), again: true } satisfies HostMessage);
+            }
+          }
           if (this.deps.source.current) this.onSnapshot(this.deps.source.current, true);
           return;
         }
@@ -643,8 +657,9 @@ export class InspectorPanel {
     try {
       const r = await receivePosixMq(ch);
       this.deps.log.info(`inspector: received (consumed) one message of ${r.data.length} bytes from /${shownName(ch)}`);
-      this.received.set(m.requestId, { channelId: ch.id, data: r.data });
-      for (const k of this.received.keys()) if (this.received.size > RECEIVED_KEPT) this.received.delete(k);
+      // kept while the panel shows the queue (one that moved on meanwhile only says what was consumed)
+      if (this.target.channelId === ch.id) this.received.set(m.requestId, { channelId: ch.id, data: r.data, priority: r.priority });
+      for (const k of this.received.keys()) if (this.received.size > LIMITS.received) this.received.delete(k);
       this.post({ type: 'mqReceived', requestId: m.requestId, channelId: ch.id, priority: r.priority, data: r.data.toString('base64') });
       void this.deps.source.refresh().catch(() => undefined);
     } catch (e) {
@@ -684,9 +699,6 @@ export class InspectorPanel {
     this.post({ type: 'notice', level: 'info', message: `saved ${data.length} bytes to ${uri.fsPath}` });
   }
 }
-
-/** Received (consumed) POSIX mq messages the host keeps for the panel's Copy and Save. */
-const RECEIVED_KEPT = 16;
 
 /** Holders named in a Peer link at most (a listener's end shared by a worker pool: "and N more"). */
 const PEER_HOLDERS = 3;

@@ -31,6 +31,8 @@ export const LIMITS = {
   rows: 1000,
   /** Runs of fds (or mappings) one row lists (core/endpointGroups rangesText). */
   rowRuns: 200,
+  /** Messages a consuming POSIX mq receive took that the panel keeps (their bytes on the host, for Copy and Save), the newest. */
+  received: 16,
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -277,7 +279,8 @@ export interface UpdateMessage {
 export interface PeekResultMessage { type: 'peekResult'; requestId: number; result?: WirePeek; error?: WireError }
 export interface SignalResultMessage { type: 'signalResult'; requestId: number; ok: boolean; message: string; code?: string; cancelled?: boolean }
 /** The answer to a receiveMq: `channelId` the queue it was asked of. */
-export interface MqReceivedMessage { type: 'mqReceived'; requestId: number; channelId: string; priority?: number; data?: string; error?: WireError; cancelled?: boolean }
+/** `again`: a message received earlier, sent once more to a webview made anew (hidden and shown again) that lost it. */
+export interface MqReceivedMessage { type: 'mqReceived'; requestId: number; channelId: string; priority?: number; data?: string; error?: WireError; cancelled?: boolean; again?: boolean }
 export interface NoticeMessage { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string }
 /** Test mode only: ask the webview to drive its own UI (fill the form, press the button). */
 export interface TestDriveMessage {
