@@ -26,7 +26,8 @@ export const peekPipe: Peeker<PipeChannel | FifoChannel> = async ({ channel, pro
     const fdPath = `/proc/${h.pid}/fd/${h.fd}`;
     try {
       const r = await call(what, () => addon.pipePeek(h.pid, h.fd, channel.inode, major, minor, Math.min(offset + maxBytes, 256 * 1024 * 1024)));
-      const data = Buffer.from(r.data).subarray(Math.min(offset, r.data.length));
+      // tee() copies the pipe from its first byte: the bytes before the offset are skipped here, only the page is kept (copied off the addon's buffer)
+      const data = Buffer.from(r.data.subarray(Math.min(offset, r.data.length)));
       const truncated = r.buffered > offset + data.length;
       if (truncated) base.notes.push(`showing ${data.length} of ${r.buffered} buffered bytes`);
       return {

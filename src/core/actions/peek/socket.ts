@@ -69,8 +69,8 @@ export const peekSocket: Peeker<UnixChannel | InetChannel> = async ({ channel, p
     try {
       const got = await call(what, () => addon.socketPeek(h.pid, h.fd, channel.inode, Math.min(offset + maxBytes, 256 * 1024 * 1024)));
       const first = got.firstMessageBytes;
-      const buf = Buffer.from(got);
-      const data = buf.subarray(Math.min(offset, buf.length));
+      // MSG_PEEK reads the queue from its start: the bytes before the offset are left here, only the page is kept (copied off the addon's buffer)
+      const data = Buffer.from(got.subarray(Math.min(offset, got.length)));
       // a datagram socket's queue count is its first datagram's length (Unix) or kernel memory (UDP),
       // never the queue's bytes: the total is the first datagram's, when the kernel said it
       const total = dgram || first !== undefined ? (first ?? null) : payloadQueued(channel);
@@ -91,7 +91,7 @@ export const peekSocket: Peeker<UnixChannel | InetChannel> = async ({ channel, p
         // MSG_PEEK reads one run of one sender's data, up to a message carrying passed file
         // descriptors or another sender's bytes (Unix), or up to an out-of-band byte (Unix, TCP's
         // urgent data), and no further
-        const stopped = (channel.kind === 'unix' || channel.kind === 'tcp') && buf.length < Math.min(total!, offset + maxBytes);
+        const stopped = (channel.kind === 'unix' || channel.kind === 'tcp') && got.length < Math.min(total!, offset + maxBytes);
         const where =
           channel.kind === 'unix'
             ? 'where the next bytes came with passed file descriptors (SCM_RIGHTS), with credentials of another sender, or after an out-of-band byte (MSG_OOB)'
