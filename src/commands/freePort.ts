@@ -121,7 +121,9 @@ export function register(s: Services): vscode.Disposable {
     // every listener on it now, in every network namespace
     let snap: Snapshot;
     try {
-      snap = await s.source.refresh();
+      // a scan takes a tenth of a second on a quiet machine and seconds on a loaded one: the
+      // status bar says what runs meanwhile, since nothing else shows until the question
+      snap = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Free Port ${port}: looking for its listeners` }, () => s.source.refresh());
     } catch (e) {
       void s.ui.error(`IPC Inspector: could not scan for port ${port}: ${errorText(e)}`);
       return undefined;

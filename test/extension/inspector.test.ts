@@ -221,7 +221,10 @@ describe('Inspector panel', function () {
         assert.ok(last.texts.includes('offsetPages:offset-first,offset-previous,offset-next-off'), last.texts.filter((t) => t.startsWith('offsetPages')).join());
         await vscode.commands.executeCommand(CMD, 'drive', { action: 'click', id: 'offset-first' });
         await rendered('the first page again', (r) => r.view === 'peek' && r.texts.some((t) => range('0').test(t)) && r.texts.includes('offsetPages:offset-first-off,offset-previous-off,offset-next'));
-        assert.deepEqual((await state()).rejected, []);
+        // a late request of the test before (its last page's peek, sent as the panel moved on) is
+        // rightly refused as "not shown in this panel": only what concerns this channel counts
+        const refused = (await state()).rejected.filter((r) => !/^peek: channel \S+ was not shown in this panel$/.test(r) || r.includes(ch.id));
+        assert.deepEqual(refused, []);
         // nothing consumed: the holder reads every byte, in order
         const all = await h.readOut();
         assert.equal(all.length, SIZE);
@@ -294,7 +297,8 @@ describe('Inspector panel', function () {
     const ch = await channelWhere(api, 'posix-mq fixture', (c) => c.kind === 'posix-mq' && c.name === fx.info.name);
     await vscode.commands.executeCommand(CMD, 'reset');
     await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
-    await rendered('mq attributes', (r) => r.texts.some((t) => t.startsWith('peekNotice:Linux has no non-destructive read')));
+    // this queue's, not a late report of an earlier test's queue: a receive driven before would take from that one
+    await rendered('mq attributes', (r) => r.texts.some((t) => t.startsWith('peekNotice:Linux has no non-destructive read')) && r.texts.some((t) => t.startsWith('title:') && t.includes(String(fx.info.name))));
     await vscode.commands.executeCommand(CMD, 'confirm', false);
     try {
       await vscode.commands.executeCommand(CMD, 'drive', { action: 'receiveMq' });
