@@ -291,7 +291,7 @@ describe('Provenance, containers and Free Port', function () {
     assert.equal(idle.free, true, JSON.stringify(idle));
     const now = api.testHooks!.record!.slice(-1)[0];
     assert.equal(now.kind, 'info');
-    assert.equal(now.text, `Nothing listens on port ${port}, and it is free: a bind on tcp 0.0.0.0:${port} and udp 0.0.0.0:${port} succeeded.`);
+    assert.equal(now.text, `Nothing listens on port ${port}, and it is free: a bind on tcp 0.0.0.0:${port}, tcp [::]:${port}, udp 0.0.0.0:${port} and udp [::]:${port} succeeded.`);
   });
 
   it('Free Port… on a server that ignores SIGTERM: says so, asks before SIGKILL (modal), kills it, the port is free', async () => {

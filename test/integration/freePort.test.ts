@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { stageForOtherUsers } from '../harness/otherUser';
 import { makeNetns, netnsInode, netServerBinary, startNet, type NetProc } from '../../fixtures/netServer';
-import { freePort, testIdlePort, type FreePortEvent, type StopQuestion } from '../../src/core/actions/freePort';
+import { freePort, idlePortText, testIdlePort, type FreePortEvent, type StopQuestion } from '../../src/core/actions/freePort';
 import { sessionOrigins } from '../../src/core/actions/origin';
 import { findListeners } from '../../src/core/ports';
 import { BIN, cliNotBuilt } from './cliRunner';
@@ -349,11 +349,11 @@ describe('ipc-inspector port (CLI)', { skip: cliNotBuilt }, () => {
       const busy = Number(await new Promise<string>((res) => holder.stdout!.once('data', (d: Buffer) => res(d.toString().trim()))));
       const nf = cli(['port', String(busy), '--free', '--json']);
       assert.equal(nf.status, 1, nf.stderr);
-      const res = JSON.parse(nf.stdout) as { free: boolean | null; bind: Array<{ protocol: string; free: boolean | null; error?: string }>; otherSockets: Array<{ pids: number[] }> };
+      const res = JSON.parse(nf.stdout) as { free: boolean | null; bind: Array<{ protocol: string; family: number; free: boolean | null; error?: string }>; otherSockets: Array<{ pids: number[] }> };
       assert.equal(res.free, false);
       // (both protocols are tested when none is asked for; UDP's port of that number is another port)
-      assert.deepEqual(res.bind.map((b) => b.protocol), ['tcp', 'udp']);
-      assert.deepEqual(res.bind.filter((b) => b.protocol === 'tcp').map((b) => [b.free, b.error ?? null]), [[false, 'EADDRINUSE']]);
+      assert.deepEqual(res.bind.map((b) => `${b.protocol}${b.family}`), ['tcp4', 'tcp6', 'udp4', 'udp6']);
+      assert.deepEqual(res.bind.filter((b) => b.protocol === 'tcp').map((b) => [b.free, b.error ?? null]), [[false, 'EADDRINUSE'], [false, 'EADDRINUSE']], 'the IPv4 wildcard, and IPv6 dual-stack');
       assert.ok(res.otherSockets.some((o) => o.pids.includes(holder.pid!)), JSON.stringify(res.otherSockets));
     } finally {
       holder.kill();
@@ -391,7 +391,7 @@ describe('Free Port: a port nothing listens on (testIdlePort)', () => {
       const { snapshot, listeners } = await findListeners(port, { protocol: 'udp' });
       assert.deepEqual(listeners, [], 'a connected UDP socket is no listener (ss -lu does not list it either)');
       const r = await testIdlePort(port, snapshot, 'udp');
-      assert.deepEqual(r.bind.map((b) => [b.protocol, b.free, b.error]), [['udp', false, 'EADDRINUSE']]);
+      assert.deepEqual(r.bind.map((b) => [b.protocol, b.family, b.free, b.error]), [['udp', 4, false, 'EADDRINUSE'], ['udp', 6, false, 'EADDRINUSE']]);
       assert.equal(r.free, false);
       assert.deepEqual(r.otherSockets.map((o) => [o.local, o.remote, o.state, o.pids.includes(process.pid)]), [[`127.0.0.1:${port}`, '127.0.0.1:9', 'ESTAB', true]]);
     } finally {
@@ -401,5 +401,23 @@ describe('Free Port: a port nothing listens on (testIdlePort)', () => {
     const after = await testIdlePort(port, snapshot, 'udp');
     assert.equal(after.free, true);
     assert.deepEqual(after.otherSockets, []);
+  });
+
+  test('a TCP socket bound to an IPv6 address alone (v6-only), never listening: the IPv4 wildcard binds, yet a server on [::] fails — not free, and the socket is named', async (t) => {
+    const holder = spawn('python3', ['-c', 'import socket,sys\ns=socket.socket(socket.AF_INET6)\ns.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)\ntry:\n  s.bind(("::1",0))\nexcept OSError as e:\n  print("none",e,flush=True); sys.exit(0)\nprint(s.getsockname()[1],flush=True); sys.stdin.read()'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      const line = await new Promise<string>((res) => holder.stdout!.once('data', (d: Buffer) => res(d.toString().trim())));
+      if (line.startsWith('none')) return t.skip(`no IPv6 loopback here (${line})`);
+      const port = Number(line);
+      const { snapshot, listeners } = await findListeners(port, { protocol: 'tcp' });
+      assert.deepEqual(listeners, [], 'bound, never listening: no listener');
+      const r = await testIdlePort(port, snapshot, 'tcp');
+      assert.deepEqual(r.bind.map((b) => [b.family, b.free]), [[4, true], [6, false]]);
+      assert.equal(r.free, false, 'a node server on the port (dual-stack [::]) would fail');
+      assert.ok(r.otherSockets.some((o) => o.local === `[::1]:${port}` && o.pids.includes(holder.pid!)), JSON.stringify(r.otherSockets));
+      assert.match(idlePortText(r, String), new RegExp(`but it is not free: a bind on tcp \\[::\\]:${port} fails`));
+    } finally {
+      holder.kill();
+    }
   });
 });

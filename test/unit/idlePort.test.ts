@@ -18,6 +18,15 @@ describe('Free Port on a port nothing listens on', () => {
     assert.equal(idlePortText(result([bind('tcp', true), bind('udp', true)]), label), 'Nothing listens on port 4000, and it is free: a bind on tcp 0.0.0.0:4000 and udp 0.0.0.0:4000 succeeded.');
   });
 
+  test('both wildcards of both protocols: one list, the last joined by "and"', () => {
+    const six = (protocol: 'tcp' | 'udp', free: boolean): BindResult => ({ ...bind(protocol, free), family: 6, address: '::' });
+    assert.equal(
+      idlePortText(result([bind('tcp', true), six('tcp', true), bind('udp', true), six('udp', true)]), label),
+      'Nothing listens on port 4000, and it is free: a bind on tcp 0.0.0.0:4000, tcp [::]:4000, udp 0.0.0.0:4000 and udp [::]:4000 succeeded.',
+    );
+    assert.match(idlePortText(result([bind('tcp', true), six('tcp', false)]), label), /not free: a bind on tcp \[::\]:4000 fails/);
+  });
+
   test('a TCP socket bound and not listening: not free, which bind fails, and who holds it', () => {
     const t = idlePortText(result([bind('tcp', false, 'EADDRINUSE'), bind('udp', true)], [{ id: 'tcp:99', local: '0.0.0.0:4000', remote: '0.0.0.0:*', state: 'UNCONN', netns: 'n', pids: [812] }]), label);
     assert.equal(t, 'Nothing listens on port 4000, but it is not free: a bind on tcp 0.0.0.0:4000 fails (address in use). Bound to it: tcp 0.0.0.0:4000 (bound, not listening) by srv[812]. Stop that process to free the port.');

@@ -300,16 +300,27 @@ export async function freePort(port: number, listeners: readonly PortListener[],
   }
 }
 
+/** Errors of an IPv6 bind on a machine (or namespace) without IPv6. */
+const NO_IPV6 = new Set(['EAFNOSUPPORT', 'EADDRNOTAVAIL', 'EPROTONOSUPPORT']);
+
 /**
- * A port nothing listens on, tested as after a stop: a bind of the IPv4 wildcard in this network
- * namespace, per protocol. "Nothing listens" is not "free": a socket bound and never listening, or
- * a connected UDP socket, still makes a bind fail (EADDRINUSE), and ss -l, lsof -i and fuser list
- * neither as a listener. `otherSockets` names what the snapshot saw bound to the port.
+ * A port nothing listens on, tested as after a stop: a bind of the IPv4 wildcard and of the IPv6
+ * one (dual-stack) in this network namespace, per protocol. "Nothing listens" is not "free": a
+ * socket bound and never listening, or a connected UDP socket, still makes a bind fail
+ * (EADDRINUSE), and ss -l, lsof -i and fuser list neither as a listener. `otherSockets` names what
+ * the snapshot saw bound to the port.
  */
 export async function testIdlePort(port: number, snapshot: Snapshot, protocol?: Protocol, procRoot = '/proc'): Promise<FreePortResult> {
   const own = ownNetns(procRoot);
   const bind: BindResult[] = [];
-  for (const pr of protocol ? [protocol] : (['tcp', 'udp'] as const)) bind.push(await bindTest({ protocol: pr, family: 4, address: '0.0.0.0', port, netns: own ?? 'self' }, null, procRoot));
+  for (const pr of protocol ? [protocol] : (['tcp', 'udp'] as const)) {
+    bind.push(await bindTest({ protocol: pr, family: 4, address: '0.0.0.0', port, netns: own ?? 'self' }, null, procRoot));
+    // and IPv6's wildcard, dual-stack: a socket bound to an IPv6 address alone (`[::1]:P`, v6-only)
+    // leaves 0.0.0.0 free and still fails a server that binds `[::]` — node's default, and nginx's
+    // `listen [::]:P`. A machine without IPv6 says so by the error: nothing binds IPv6 there.
+    const v6 = await bindTest({ protocol: pr, family: 6, address: '::', port, netns: own ?? 'self' }, null, procRoot);
+    if (!NO_IPV6.has(v6.error ?? '')) bind.push(v6);
+  }
   return { port, protocol: protocol ?? null, listeners: [], stops: [], bind, free: bindVerdict(bind), remaining: [], otherSockets: otherSocketsOn(snapshot, port, protocol) };
 }
 
@@ -320,7 +331,11 @@ export async function testIdlePort(port: number, snapshot: Snapshot, protocol?: 
  */
 export function idlePortText(r: FreePortResult, label: (pid: number) => string): string {
   const what = `Nothing listens on port ${r.port}${r.protocol ? ` (${r.protocol.toUpperCase()})` : ''}`;
-  const binds = (free: boolean | null) => r.bind.filter((b) => b.free === free).map((b) => `${b.protocol} ${hostPortShown(b.family, b.address, b.port)}`);
+  // `tcp 0.0.0.0:P, tcp [::]:P and udp 0.0.0.0:P`
+  const binds = (free: boolean | null) => {
+    const all = r.bind.filter((b) => b.free === free).map((b) => `${b.protocol} ${hostPortShown(b.family, b.address, b.port)}`);
+    return all.length > 1 ? `${all.slice(0, -1).join(', ')} and ${all[all.length - 1]}` : (all[0] ?? '');
+  };
   const held = r.otherSockets.slice(0, 3).map((o) => {
     const proto = o.id.split(':')[0];
     const unconnected = !o.remote || /^(0\.0\.0\.0|\[::\]|\*):\*$/.test(o.remote);
@@ -328,12 +343,12 @@ export function idlePortText(r: FreePortResult, label: (pid: number) => string):
     return `${proto} ${o.local} (${state}) by ${o.pids.map(label).join(', ') || 'no readable process'}`;
   });
   const more = r.otherSockets.length > 3 ? `, and ${r.otherSockets.length - 3} more` : '';
-  if (r.free === true) return `${what}, and it is free: a bind on ${binds(true).join(' and ')} succeeded.`;
+  if (r.free === true) return `${what}, and it is free: a bind on ${binds(true)} succeeded.`;
   if (r.free === false) {
     const by = held.length
       ? `Bound to it: ${held.join('; ')}${more}. Stop that process to free the port.`
       : 'No socket this scan lists holds it (a socket bound and never listening does that, and ss -l, lsof -i and fuser list it neither).';
-    return `${what}, but it is not free: a bind on ${binds(false).join(' and ')} fails (address in use). ${by}`;
+    return `${what}, but it is not free: a bind on ${binds(false)} fails (address in use). ${by}`;
   }
   const why = r.bind.filter((b) => b.free === null).map((b) => `${b.protocol}: ${b.error ?? 'unknown'}`);
   return `${what}; whether it is free could not be tested (${why.join('; ')}).${held.length ? ` Bound to it: ${held.join('; ')}${more}.` : ''}`;
