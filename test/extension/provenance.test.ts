@@ -282,7 +282,7 @@ describe('Provenance, containers and Free Port', function () {
     assert.equal(r.free, false, JSON.stringify(r));
     const said = api.testHooks!.record!.slice(-1)[0];
     assert.equal(said.kind, 'warning', JSON.stringify(said));
-    assert.match(said.text, new RegExp(`^Nothing listens on port ${port}, but it is not free: a bind on tcp 0\\.0\\.0\\.0:${port} fails \\(address in use\\)\\.`));
+    assert.match(said.text, new RegExp(`^Nothing listens on port ${port}, but it is not free: a bind on tcp 0\\.0\\.0\\.0:${port} and tcp \\[::\\]:${port} fail \\(address in use\\)\\.`));
     assert.ok(said.text.includes(`python3[${py.pid}]`) || said.text.includes('No socket this scan lists holds it'), said.text);
 
     py.kill('SIGKILL');

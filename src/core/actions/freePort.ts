@@ -348,7 +348,7 @@ export function idlePortText(r: FreePortResult, label: (pid: number) => string):
     const by = held.length
       ? `Bound to it: ${held.join('; ')}${more}. Stop that process to free the port.`
       : 'No socket this scan lists holds it (a socket bound and never listening does that, and ss -l, lsof -i and fuser list it neither).';
-    return `${what}, but it is not free: a bind on ${binds(false)} fails (address in use). ${by}`;
+    return `${what}, but it is not free: a bind on ${binds(false)} ${r.bind.filter((b) => b.free === false).length > 1 ? 'fail' : 'fails'} (address in use). ${by}`;
   }
   const why = r.bind.filter((b) => b.free === null).map((b) => `${b.protocol}: ${b.error ?? 'unknown'}`);
   return `${what}; whether it is free could not be tested (${why.join('; ')}).${held.length ? ` Bound to it: ${held.join('; ')}${more}.` : ''}`;
