@@ -331,11 +331,9 @@ export async function testIdlePort(port: number, snapshot: Snapshot, protocol?: 
  */
 export function idlePortText(r: FreePortResult, label: (pid: number) => string): string {
   const what = `Nothing listens on port ${r.port}${r.protocol ? ` (${r.protocol.toUpperCase()})` : ''}`;
+  const binds = (free: boolean | null) => r.bind.filter((b) => b.free === free).map((b) => `${b.protocol} ${hostPortShown(b.family, b.address, b.port)}`);
   // `tcp 0.0.0.0:P, tcp [::]:P and udp 0.0.0.0:P`
-  const binds = (free: boolean | null) => {
-    const all = r.bind.filter((b) => b.free === free).map((b) => `${b.protocol} ${hostPortShown(b.family, b.address, b.port)}`);
-    return all.length > 1 ? `${all.slice(0, -1).join(', ')} and ${all[all.length - 1]}` : (all[0] ?? '');
-  };
+  const listed = (all: string[]) => (all.length > 1 ? `${all.slice(0, -1).join(', ')} and ${all[all.length - 1]}` : (all[0] ?? ''));
   const held = r.otherSockets.slice(0, 3).map((o) => {
     const proto = o.id.split(':')[0];
     const unconnected = !o.remote || /^(0\.0\.0\.0|\[::\]|\*):\*$/.test(o.remote);
@@ -343,12 +341,13 @@ export function idlePortText(r: FreePortResult, label: (pid: number) => string):
     return `${proto} ${o.local} (${state}) by ${o.pids.map(label).join(', ') || 'no readable process'}`;
   });
   const more = r.otherSockets.length > 3 ? `, and ${r.otherSockets.length - 3} more` : '';
-  if (r.free === true) return `${what}, and it is free: a bind on ${binds(true)} succeeded.`;
+  if (r.free === true) return `${what}, and it is free: a bind on ${listed(binds(true))} succeeded.`;
   if (r.free === false) {
     const by = held.length
       ? `Bound to it: ${held.join('; ')}${more}. Stop that process to free the port.`
       : 'No socket this scan lists holds it (a socket bound and never listening does that, and ss -l, lsof -i and fuser list it neither).';
-    return `${what}, but it is not free: a bind on ${binds(false)} ${r.bind.filter((b) => b.free === false).length > 1 ? 'fail' : 'fails'} (address in use). ${by}`;
+    const failed = binds(false);
+    return `${what}, but it is not free: a bind on ${listed(failed)} ${failed.length > 1 ? 'fail' : 'fails'} (address in use). ${by}`;
   }
   const why = r.bind.filter((b) => b.free === null).map((b) => `${b.protocol}: ${b.error ?? 'unknown'}`);
   return `${what}; whether it is free could not be tested (${why.join('; ')}).${held.length ? ` Bound to it: ${held.join('; ')}${more}.` : ''}`;

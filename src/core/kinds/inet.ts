@@ -90,7 +90,7 @@ export type LocalShownOf = Pick<InetChannel, 'local' | 'device'> & Partial<Pick<
  * `[::]:PORT`, and `v6only` says which it is.
  */
 export function localShown(ch: LocalShownOf): string {
-  const dual = ch.ipv4Too === true || (ch.v6only === false && ch.remote !== undefined && dualStackWildcard(ch as Pick<InetChannel, 'local' | 'remote' | 'v6only'>));
+  const dual = ch.ipv4Too === true || (ch.remote !== undefined && takesIpv4Too({ local: ch.local, remote: ch.remote, v6only: ch.v6only }));
   const local = dual ? `*${ch.local.slice(ch.local.lastIndexOf(':'))}` : ch.local;
   if (!ch.device) return local;
   const colon = local.lastIndexOf(':');
@@ -106,11 +106,7 @@ export interface UdpChannel extends InetChannel {
 }
 
 /** A dual-stack socket bound to the IPv6 wildcard: it also takes IPv4 (ss prints `*:PORT`). One bound to ::1 does not. */
-export function takesIpv4Too(ch: InetChannel): boolean {
-  return dualStackWildcard(ch);
-}
-
-function dualStackWildcard(ch: Pick<InetChannel, 'local' | 'remote' | 'v6only'>): boolean {
+export function takesIpv4Too(ch: Pick<InetChannel, 'local' | 'remote' | 'v6only'>): boolean {
   return ch.v6only === false && ch.local.startsWith('[::]:') && unconnected(ch);
 }
 
