@@ -381,6 +381,16 @@ export function otherMntns(ch: { mntns?: string }): string {
   return ch.mntns ? ` (mount ns ${ch.mntns})` : '';
 }
 
+/** What a POSIX object listed by name (shared memory, a named semaphore, a queue) carries of its file. */
+export interface PosixFileIdentity {
+  /**
+   * Its file's `MAJ:MIN:INODE` when the snapshot listed it by name: a removal unlinks the name only
+   * while it still names this file (any user may reuse a freed name between the snapshot and the
+   * confirmation, and root's unlink would then remove their new object).
+   */
+  fileId?: string;
+}
+
 /** Why another IPC namespace's SysV object is not acted on by id: ipcrm, msgrcv and shmat take ids of the caller's namespace. */
 export const OTHER_IPCNS_NOTE = 'an object of another IPC namespace (a container\'s): its id names another object here, or none';
 

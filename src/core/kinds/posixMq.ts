@@ -3,10 +3,10 @@
 import type { ChannelBase } from '../model';
 import { col, ownerColumns } from '../columns';
 import { formatBytes, shortText } from '../text';
-import { defineKind, posixNamedTraits } from './kind';
+import { defineKind, posixNamedTraits, type PosixFileIdentity } from './kind';
 import { MQUEUE_FDS } from './fds';
 
-export interface PosixMqChannel extends ChannelBase {
+export interface PosixMqChannel extends ChannelBase, PosixFileIdentity {
   kind: 'posix-mq';
   /** Name without the leading slash, as in /dev/mqueue. */
   name: string;
@@ -25,12 +25,6 @@ export interface PosixMqChannel extends ChannelBase {
    * bytes. (A listed queue's are in its id: `posix-mq:bytes/HEX`.)
    */
   nameBytes?: string;
-  /**
-   * Its file's `MAJ:MIN:INODE` when the snapshot listed it by name: a removal unlinks the name only
-   * while it still names this file (any user may reuse a freed name between the snapshot and the
-   * confirmation, and root's unlink would then remove their new object).
-   */
-  fileId?: string;
   /** The name was unlinked (mq_unlink) while processes still hold the queue: `posix-mq:deleted/DEV:INODE`, no counts (nothing left to open it by). */
   deleted: boolean;
   /**

@@ -3,10 +3,10 @@
 import type { ChannelBase } from '../model';
 import { col, ownerColumns } from '../columns';
 import { shortText } from '../text';
-import { defineKind, noMentions, NO_STATE_TRAITS, posixNamedTraits } from './kind';
+import { defineKind, noMentions, NO_STATE_TRAITS, posixNamedTraits, type PosixFileIdentity } from './kind';
 import { DEVSHM_SOURCES } from './posixShm';
 
-export interface PosixSemChannel extends ChannelBase {
+export interface PosixSemChannel extends ChannelBase, PosixFileIdentity {
   kind: 'posix-sem';
   name: string;
   /**
@@ -15,12 +15,6 @@ export interface PosixSemChannel extends ChannelBase {
    * show the name by its bytes. (A listed semaphore's are in its id: `posix-sem:bytes/HEX`.)
    */
   nameBytes?: string;
-  /**
-   * Its file's `MAJ:MIN:INODE` when the snapshot listed it by name: a removal unlinks the name only
-   * while it still names this file (any user may reuse a freed name between the snapshot and the
-   * confirmation, and root's unlink would then remove their new object).
-   */
-  fileId?: string;
   /** The counter (read from the file's glibc sem_t); null when unreadable or not a semaphore. */
   value: number | null;
   /** The file's owner and mode; null for another /dev/shm's semaphore (no name of ours reaches its file). */

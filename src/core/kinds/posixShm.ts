@@ -3,10 +3,10 @@
 import type { ChannelBase } from '../model';
 import { col, ownerColumns } from '../columns';
 import { formatBytes, shortText } from '../text';
-import { defineKind, noMentions, posixNamedTraits, SHARED_MEMORY_STATE } from './kind';
+import { defineKind, noMentions, posixNamedTraits, SHARED_MEMORY_STATE, type PosixFileIdentity } from './kind';
 import { DEVSHM_FDS } from './fds';
 
-export interface PosixShmChannel extends ChannelBase {
+export interface PosixShmChannel extends ChannelBase, PosixFileIdentity {
   kind: 'posix-shm';
   name: string;
   /**
@@ -29,12 +29,6 @@ export interface PosixShmChannel extends ChannelBase {
   uid: number | null;
   owner: string | null;
   mode: string | null;
-  /**
-   * Its file's `MAJ:MIN:INODE` when the snapshot listed it by name: a removal unlinks the name only
-   * while it still names this file (any user may reuse a freed name between the snapshot and the
-   * confirmation, and root's unlink would then remove their new object).
-   */
-  fileId?: string;
   /** The name was unlinked (shm_unlink) while processes still hold or map the object: `posix-shm:deleted/DEV:INODE`. */
   deleted: boolean;
   /**
