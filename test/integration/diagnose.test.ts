@@ -540,6 +540,48 @@ describe('rule 3: stale or hijacked Unix socket path', { skip: noNative }, () =>
     }
   });
 
+  test('a server that bound its path again while a child kept the old listener (Nagios on SIGHUP): the old socket is left in the child, information while its queue is empty', async () => {
+    const dir = fs.mkdtempSync(path.join('/tmp', 'ipc-diag-reload-'));
+    try {
+      // two listeners, one with a client waiting in its accept queue; a child inherits both at
+      // fork; the parent closes its copies and binds both paths again
+      const h = await python(
+        [
+          'import socket,os,sys',
+          'def listen(p):',
+          '  s=socket.socket(socket.AF_UNIX); s.bind(p); s.listen(4); return s',
+          'a=listen(sys.argv[1]); b=listen(sys.argv[2])',
+          'c=socket.socket(socket.AF_UNIX); c.connect(sys.argv[2])',
+          'old=[os.fstat(x.fileno()).st_ino for x in (a,b)]',
+          'kid=os.fork()',
+          'if kid==0:',
+          '  sys.stdin.read(); os._exit(0)',
+          'a.close(); b.close(); os.unlink(sys.argv[1]); os.unlink(sys.argv[2])',
+          'a=listen(sys.argv[1]); b=listen(sys.argv[2])',
+          'print("READY",old[0],old[1],kid,flush=True)',
+          'sys.stdin.read(); os.waitpid(kid,0)',
+        ].join('\n'),
+        [path.join(dir, 'quiet.sock'), path.join(dir, 'waited.sock')],
+      );
+      const [quietIno, waitedIno, kid] = h.ready.map(Number);
+      const s = new Sampler();
+      const [q] = await s.until(byId(`socket-path:hijacked:unix:${quietIno}`), 'old listener left in the child', { min: 2 });
+      assert.equal(q.severity, 'info');
+      assert.equal(q.trouble, 'old socket left in a child');
+      assert.match(q.title, new RegExp(`was bound again by python3\\[${h.pid}\\]; its child python3\\[${kid}\\] still holds the old socket \\(unix:${quietIno}\\), which no client can reach$`));
+      assert.ok(q.pids.includes(kid) && q.pids.includes(h.pid), JSON.stringify(q.pids));
+      assert.equal(q.evidence.find((e) => e.label === 'accept queue')!.text, '0 waiting');
+      // a client waits in the other old listener's queue: only the child could accept it
+      const [w] = await s.until(byId(`socket-path:hijacked:unix:${waitedIno}`), 'old listener with a client waiting', { min: 2 });
+      assert.equal(w.severity, 'warning');
+      assert.equal(w.trouble, 'old socket left in a child');
+      assert.match(w.evidence.find((e) => e.label === 'accept queue')!.text, /^1 waiting: /);
+      await h.stop();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("a path through an unprivileged user's symlink is never followed: neither scanned nor compared", { skip: root ? false : 'needs root to run the attacker as nobody' }, async () => {
     const dir = fs.mkdtempSync(path.join('/tmp', 'ipc-diag-link-'));
     const secret = fs.mkdtempSync(path.join(tmp, 'secret-'));

@@ -102,6 +102,33 @@ const TEACH: Record<Found['kind'], Explanation> = {
   },
 };
 
+/**
+ * The old socket of a server that bound its path again lives on only in its children: each holder
+ * descends from a holder of the new socket, and none holds the new one. They inherited the old
+ * listener at fork, and the parent closed its copy when it rebound (Nagios does on SIGHUP: its
+ * command-file worker keeps the first query socket). Not a second instance, nor another user: what
+ * the takeover wording says of it, and its advice to stop the old holder, would be wrong.
+ */
+function leftInChildren(index: RuleContext['index'], holders: number[], takerPids: number[]): boolean {
+  if (holders.length === 0 || takerPids.length === 0 || holders.some((p) => takerPids.includes(p))) return false;
+  const parents = new Set(takerPids);
+  return holders.every((p) => {
+    const seen = new Set<number>();
+    for (let q = index.proc(p)?.ppid; q !== undefined && q > 0 && !seen.has(q); q = index.proc(q)?.ppid) {
+      if (parents.has(q)) return true;
+      seen.add(q);
+    }
+    return false;
+  });
+}
+
+const LEFT_IN_CHILD: Explanation = {
+  what: "A server bound its socket's path again (a reload), but its children still hold the old socket: they inherited it at fork, and only the parent closed its copy.",
+  why: 'A child gets a copy of every fd its parent had at fork, and keeps it until it closes it or exits: close-on-exec closes it only in a child that runs another program. A reload that re-creates the socket replaces the parent\'s copy only.',
+  next: "New clients reach the parent's new socket. The old one is at no path any more: nobody can connect to it, and a client already in its accept queue waits until a child accepts it or exits.",
+  fix: 'Nothing, while its accept queue is empty. If the children are an old generation of workers, they should have exited with the reload; if they are helpers that never accept (Nagios\'s command-file worker), the program should close the listener in them after fork.',
+};
+
 export const socketPath = defineRule<Memo>({
   id: 'socket-path',
   title: 'Stale or hijacked Unix socket path',
@@ -219,6 +246,28 @@ export const socketPath = defineRule<Memo>({
       const reach = sameHolders
         ? `${listLabel(takers.map((t) => t.id))}, another socket of ${hl} bound there since, not this one (${ch.id})`
         : `${takerPids.length ? listLabel(takerPids.map((p) => procLabel(index, p, ev))) : `a ${f.now!.type}`}, not ${hl}`;
+      if (f.kind === 'hijacked' && !stranger && leftInChildren(index, holders, takerPids)) {
+        const parents = listLabel(takerPids.map((p) => procLabel(index, p, ev)));
+        // an unknown queue is not taken as empty
+        const waiting = ch.recvQueue !== 0;
+        evidence.push({ label: 'holders', text: `children of ${parents}, which bound the new socket and no longer holds this one`, source: 'ppid in /proc/PID/stat, fd tables (snapshot)' });
+        evidence.push({ label: 'accept queue', text: ch.recvQueue === null ? 'unknown' : `${ch.recvQueue} waiting${waiting ? ': clients that only these children can accept' : ''}`, source: 'sock_diag (snapshot)' });
+        out.push({
+          id: `socket-path:${f.kind}:${ch.id}`,
+          rule: 'socket-path',
+          severity: waiting ? 'warning' : 'info',
+          title: `${chanLabel(ch)} was bound again by ${parents}; its ${holders.length === 1 ? 'child' : 'children'} ${hl} still ${holders.length === 1 ? 'holds' : 'hold'} the old socket (${ch.id}), which no client can reach`,
+          trouble: T.leftInChild,
+          subject: chanLabel(ch),
+          explanation: LEFT_IN_CHILD,
+          evidence,
+          channels: [ch.id, ...takers.map((t) => t.id)],
+          pids: [...holders, ...takerPids],
+          actions: [revealChannel(ch), ...takers.slice(0, 2).map((t) => revealChannel(t, `Reveal the new ${chanLabel(t)}`)), ...takerPids.slice(0, 2).map((p) => revealProcess(index, p, `Reveal the parent ${procLabel(index, p, ev)}`))],
+          since: iso(since),
+        });
+        continue;
+      }
       const title =
         f.kind === 'gone'
           ? `${hl} listens on ${chanLabel(ch)}, but the path was removed: new clients get ENOENT`

@@ -35,6 +35,7 @@ export const TROUBLES = {
     gone: 'socket path removed: clients get ENOENT',
     takenOver: 'socket path taken over',
     takenOverByOther: 'socket path taken over by another user',
+    leftInChild: 'old socket left in a child',
   },
   'accept-backlog': {
     full: 'accept queue full',
