@@ -148,13 +148,13 @@ class SocketPeekWorker : public ThreadWorker {
     int ready = poll(&pfd, 1, 0);
     if (ready > 0 && (pfd.revents & POLLERR)) return err_.set(EBUSY, "POLLERR");
     const bool readable = ready > 0 && (pfd.revents & POLLIN);
-    // Datagrams and packets: FIONREAD is the first one's length, 0 for an empty one as for an
+    // Datagrams and packets (raw IP and AF_PACKET sockets, SOCK_RAW, too): FIONREAD is the first one's length, 0 for an empty one as for an
     // empty queue, and a buffer shorter than it cuts it without a word. poll() tells whether one
     // is queued, MSG_TRUNC (with MSG_PEEK; on these types only: on a TCP socket it discards)
     // its whole length.
     int type = 0;
     socklen_t tl = sizeof type;
-    const bool messages = getsockopt(dup.get(), SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && (type == SOCK_DGRAM || type == SOCK_SEQPACKET);
+    const bool messages = getsockopt(dup.get(), SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && (type == SOCK_DGRAM || type == SOCK_SEQPACKET || type == SOCK_RAW);
     if (messages && !readable) return;
     // Size the buffer by what is queued (SIOCINQ), not by the caller's upper bound. Nothing queued:
     // no recv at all.

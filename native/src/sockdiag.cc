@@ -1,4 +1,4 @@
-// sock_diag netlink dumps (unix_diag, inet_diag) on a worker; with nsPath the dump runs on a
+// sock_diag netlink dumps (unix_diag, inet_diag — TCP, UDP and raw —, packet_diag) on a worker; with nsPath the dump runs on a
 // fresh std::thread that first setns()es into that network namespace (only that thread moves).
 // Every recv has a timeout (SO_RCVTIMEO), so a dump can fail but never hang.
 #include "napi_helpers.h"
@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/packet_diag.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
@@ -75,6 +76,16 @@ struct InetCols {
   }
 };
 
+struct PacketCols {
+  // type: SOCK_RAW 3 or SOCK_DGRAM 2; protocol: the ethertype it receives, host order (3
+  // ETH_P_ALL, 0 none until bound); ifindex 0 when bound to no device; ring: 1 when it has a
+  // PACKET_RX_RING (its packets go to a mapped ring, not to the receive queue); rqueue/wqueue: the
+  // receive and send buffer memory in use (SK_MEMINFO_RMEM_ALLOC / WMEM_ALLOC, ss's Recv-Q)
+  BigVec<uint8_t> type, ring;
+  BigVec<double> protocol, ifindex, rqueue, wqueue, inode, uid;
+  BigVec<std::string> iface;
+};
+
 // Sends one dump request and feeds every reply message to onMsg. Returns 0 or sets err.
 // `type`: the request's message type, which its replies carry (SOCK_DIAG_BY_FAMILY; TCPDIAG_GETSOCK for the compat request).
 template <typename OnMsg>
@@ -98,7 +109,20 @@ bool Dump(const void* req, size_t reqLen, PendingError& err, OnMsg&& onMsg, uint
     if (len == 0) return false;
     for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
       if (h->nlmsg_seq != 1) continue;
-      if (h->nlmsg_type == NLMSG_DONE) return true;
+      if (h->nlmsg_type == NLMSG_DONE) {
+        // A family or protocol without a diag handler (raw_diag not built, a module not loaded)
+        // answers the dump with an empty DONE carrying -ENOENT, not an NLMSG_ERROR: that is no
+        // empty table (ss reads /proc/net then, and so does the caller).
+        if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) {
+          int e;
+          memcpy(&e, NLMSG_DATA(h), sizeof e);
+          if (e < 0) {
+            err.set(-e, "sock_diag");
+            return false;
+          }
+        }
+        return true;
+      }
       if (h->nlmsg_type == NLMSG_ERROR) {
         int e = NlError(h);
         err.set(e ? e : EPROTO, "sock_diag");
@@ -241,7 +265,65 @@ class InetRows {
   std::unordered_map<uint32_t, std::string> names_;
 };
 
+// Packet sockets (AF_PACKET) of the namespace, as ss -0 asks for them.
+void PacketDump(PacketCols& c, PendingError& err) {
+  packet_diag_req req;
+  memset(&req, 0, sizeof req);
+  req.sdiag_family = AF_PACKET;
+  req.pdiag_show = PACKET_SHOW_INFO | PACKET_SHOW_MEMINFO | PACKET_SHOW_RING_CFG;
+  req.pdiag_cookie[0] = req.pdiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  std::unordered_map<uint32_t, std::string> names;
+  static const std::string kNone;
+  Dump(&req, sizeof req, err, [&](nlmsghdr* h) {
+    if (h->nlmsg_len < NLMSG_LENGTH(sizeof(packet_diag_msg))) return;
+    auto* m = static_cast<packet_diag_msg*>(NLMSG_DATA(h));
+    uint32_t ifindex = 0, uid = 0;
+    uint8_t ring = 0;
+    double rq = -1, wq = -1;
+    auto* a = reinterpret_cast<rtattr*>(m + 1);
+    int alen = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));
+    for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+      const char* d = static_cast<const char*>(RTA_DATA(a));
+      size_t dl = RTA_PAYLOAD(a);
+      switch (a->rta_type) {
+        case PACKET_DIAG_INFO:
+          if (dl >= sizeof(packet_diag_info)) {
+            packet_diag_info i;
+            memcpy(&i, d, sizeof i);
+            ifindex = i.pdi_index;
+          }
+          break;
+        case PACKET_DIAG_MEMINFO:
+          if (dl >= sizeof(uint32_t) * (SK_MEMINFO_WMEM_ALLOC + 1)) {
+            uint32_t v[SK_MEMINFO_WMEM_ALLOC + 1];
+            memcpy(v, d, sizeof v);
+            rq = v[SK_MEMINFO_RMEM_ALLOC];
+            wq = v[SK_MEMINFO_WMEM_ALLOC];
+          }
+          break;
+        case PACKET_DIAG_UID:
+          if (dl >= 4) memcpy(&uid, d, 4);
+          break;
+        case PACKET_DIAG_RX_RING:
+          ring = 1;
+          break;
+      }
+    }
+    c.type.push_back(m->pdiag_type);
+    c.protocol.push_back(m->pdiag_num);
+    c.ifindex.push_back(ifindex);
+    c.iface.push_back(ifindex ? IfaceName(names, ifindex) : kNone);
+    c.ring.push_back(ring);
+    c.rqueue.push_back(rq);
+    c.wqueue.push_back(wq);
+    c.inode.push_back(m->pdiag_ino);
+    c.uid.push_back(uid);
+  });
+}
+
 bool InetDumpFamily(int proto, int family, InetCols& c, PendingError& err) {
+  // (raw: sdiag_protocol IPPROTO_RAW asks raw_diag for every raw socket of the family; the byte
+  // after it, inet_diag_req_raw's sdiag_raw_protocol, filters single-socket lookups only)
   inet_diag_req_v2 req;
   memset(&req, 0, sizeof req);
   req.sdiag_family = static_cast<uint8_t>(family);
@@ -313,15 +395,26 @@ class DiagWorker : public PromiseWorker {
 
   void Execute() override {
     InNetns(ns_, err_, [this] {
-      if (unix_) UnixDump(u_, ns_.empty() ? kUnixRows : 0, err_);
-      else InetDump(proto_, family_, i_, ns_.empty() ? kInetRows : 0, err_);
+      if (family_ == AF_PACKET) PacketDump(p_, err_);
+      else if (unix_) UnixDump(u_, ns_.empty() ? kUnixRows : 0, err_);
+      else InetDump(proto_, family_, i_, ns_.empty() && proto_ != IPPROTO_RAW ? kInetRows : 0, err_);  // (raw sockets are few)
     });
   }
 
  protected:
   Napi::Value Settle(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
-    if (unix_) {
+    if (family_ == AF_PACKET) {
+      o.Set("type", Adopt<Napi::Uint8Array>(env, std::move(p_.type)));
+      o.Set("protocol", Adopt<Napi::Float64Array>(env, std::move(p_.protocol)));
+      o.Set("ifindex", Adopt<Napi::Float64Array>(env, std::move(p_.ifindex)));
+      o.Set("iface", Strings(env, p_.iface));
+      o.Set("ring", Adopt<Napi::Uint8Array>(env, std::move(p_.ring)));
+      o.Set("rqueue", Adopt<Napi::Float64Array>(env, std::move(p_.rqueue)));
+      o.Set("wqueue", Adopt<Napi::Float64Array>(env, std::move(p_.wqueue)));
+      o.Set("inode", Adopt<Napi::Float64Array>(env, std::move(p_.inode)));
+      o.Set("uid", Adopt<Napi::Float64Array>(env, std::move(p_.uid)));
+    } else if (unix_) {
       o.Set("inode", Adopt<Napi::Float64Array>(env, std::move(u_.inode)));
       o.Set("type", Adopt<Napi::Uint8Array>(env, std::move(u_.type)));
       o.Set("state", Adopt<Napi::Uint8Array>(env, std::move(u_.state)));
@@ -360,6 +453,7 @@ class DiagWorker : public PromiseWorker {
   std::string ns_;
   UnixCols u_;
   InetCols i_;
+  PacketCols p_;
 };
 
 }  // namespace
@@ -378,12 +472,20 @@ Napi::Value InetDiag(const Napi::CallbackInfo& info) {
   int p;
   if (proto == "tcp") p = IPPROTO_TCP;
   else if (proto == "udp") p = IPPROTO_UDP;
-  else ThrowType(env, "protocol must be 'tcp' or 'udp'");
+  else if (proto == "raw") p = IPPROTO_RAW;
+  else ThrowType(env, "protocol must be 'tcp', 'udp' or 'raw'");
   if (fam != 4 && fam != 6 && fam != 0) ThrowType(env, "family must be 4, 6 or 0 (both)");
   auto* w = new DiagWorker(env, false, p, fam == 4 ? AF_INET : fam == 6 ? AF_INET6 : AF_UNSPEC, NsPathArg(info, 2));
   Napi::Promise pr = w->Promise();
   w->Queue();
   return pr;
+}
+
+Napi::Value PacketDiag(const Napi::CallbackInfo& info) {
+  auto* w = new DiagWorker(info.Env(), false, 0, AF_PACKET, NsPathArg(info, 0));
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
 }
 
 }  // namespace ipci

@@ -340,6 +340,25 @@ export interface InetDiag {
   iface?: string[];
 }
 
+/** Packet sockets (AF_PACKET) from packet_diag, in columns. */
+export interface PacketDiag {
+  /** SOCK_RAW 3 or SOCK_DGRAM 2. */
+  type: Uint8Array;
+  /** The ethertype it receives, host order (3 ETH_P_ALL; 0 none until bound). */
+  protocol: Float64Array;
+  /** The bound interface's index, 0 for every interface. */
+  ifindex: Float64Array;
+  /** Its name in the namespace ('' for none). */
+  iface: string[];
+  /** 1 when it has a PACKET_RX_RING (frames go to a mapped ring, not the receive queue). */
+  ring: Uint8Array;
+  /** Receive / send buffer memory in use (SK_MEMINFO_RMEM_ALLOC / WMEM_ALLOC); -1 when not said. */
+  rqueue: Float64Array;
+  wqueue: Float64Array;
+  inode: Float64Array;
+  uid: Float64Array;
+}
+
 export interface MsgCopyMessage {
   index: number;
   /** The sender's mtype; its decimal text when a double cannot hold it exactly (past 2^53). */
@@ -437,8 +456,12 @@ export interface NativeAddon {
    * family 0: both in one table — TCP in one pass over the kernel's tables (its compat request;
    * each per-family request walks the whole established hash, empty buckets included), UDP and
    * kernels refusing that request as the two dumps one after the other.
+   * `raw`: raw IP sockets (raw_diag: the local port is the socket's IP protocol; one family at a
+   * time), rejecting with ENOENT (syscall `sock_diag`) where the kernel has no raw_diag.
    */
-  inetDiag(protocol: 'tcp' | 'udp', family: 4 | 6 | 0, nsPath?: string): Promise<InetDiag>;
+  inetDiag(protocol: 'tcp' | 'udp' | 'raw', family: 4 | 6 | 0, nsPath?: string): Promise<InetDiag>;
+  /** Packet sockets (packet_diag); rejects with ENOENT (syscall `sock_diag`) where the kernel has none. Absent from older addons. */
+  packetDiag?(nsPath?: string): Promise<PacketDiag>;
 
   /**
    * The conntrack flow each tuple belongs to, in either direction (ctnetlink CT_GET: a hash lookup,

@@ -18,12 +18,14 @@ import { posixSem, type PosixSemChannel } from './posixSem';
 import { unix, type UnixChannel } from './unix';
 import { tcp } from './tcp';
 import { udp } from './udp';
+import { raw, type RawChannel } from './raw';
+import { packet, type PacketChannel } from './packet';
 import { eventfd, type EventfdChannel } from './eventfd';
 import { pty, type PtyChannel } from './pty';
 import { signalfd } from './signalfd';
 import type { TcpChannel, UdpChannel } from './inet';
 
-export type { PipeChannel, FifoChannel, SysvMsgChannel, PosixMqChannel, SysvShmChannel, PosixShmChannel, AnonShmChannel, FileShmChannel, SysvSemChannel, PosixSemChannel, UnixChannel, TcpChannel, UdpChannel, EventfdChannel, PtyChannel };
+export type { PipeChannel, FifoChannel, SysvMsgChannel, PosixMqChannel, SysvShmChannel, PosixShmChannel, AnonShmChannel, FileShmChannel, SysvSemChannel, PosixSemChannel, UnixChannel, TcpChannel, UdpChannel, RawChannel, PacketChannel, EventfdChannel, PtyChannel };
 export type { InetChannel } from './inet';
 export type { UnixType } from './unix';
 
@@ -41,6 +43,8 @@ export type Channel =
   | UnixChannel
   | TcpChannel
   | UdpChannel
+  | RawChannel
+  | PacketChannel
   | EventfdChannel
   | PtyChannel;
 
@@ -64,6 +68,8 @@ export const KINDS: { readonly [K in ChannelKind]: KindDescriptor<ChannelOf<K>> 
   unix,
   tcp,
   udp,
+  raw,
+  packet,
   eventfd,
   pty,
 };

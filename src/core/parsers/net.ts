@@ -1,7 +1,7 @@
-// Parsers for /proc/net/unix and /proc/net/{tcp,tcp6,udp,udp6} (per network namespace:
+// Parsers for /proc/net/unix, /proc/net/{tcp,tcp6,udp,udp6,raw,raw6} and /proc/net/packet (per network namespace:
 // /proc/PID/net/*). Output uses the native addon's column shapes (UnixDiag / InetDiag) so the
 // snapshot has one join for both paths.
-import type { InetDiag, UnixDiag } from '../native';
+import type { InetDiag, PacketDiag, UnixDiag } from '../native';
 
 const HEX_ROW = /^[0-9a-fA-F]+:/;
 const HEX_FIELD = /^[0-9a-fA-F]+$/;
@@ -161,6 +161,44 @@ export function parseProcNetInet(text: string): InetDiag {
     remotePort: Uint16Array.from(remotePort),
     rqueue: Float64Array.from(rq),
     wqueue: Float64Array.from(wq),
+    inode: Float64Array.from(inode),
+    uid: Float64Array.from(uid),
+  };
+}
+
+/**
+ * /proc/net/packet: `sk RefCnt Type Proto Iface R Rmem User Inode` (net/packet/af_packet.c
+ * packet_seq_show: Proto is the ethertype in hex, host order; Iface the bound interface's index,
+ * 0 for every one). It says nothing of send memory (wqueue -1) or rings; interface names are
+ * another table's (left to the caller: '' here).
+ */
+export function parseProcNetPacket(text: string): PacketDiag {
+  const type: number[] = [];
+  const protocol: number[] = [];
+  const ifindex: number[] = [];
+  const rq: number[] = [];
+  const inode: number[] = [];
+  const uid: number[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 9 || !HEX_FIELD.test(f[0]) || !HEX_FIELD.test(f[3])) continue;
+    const nums = [f[2], f[4], f[6], f[7], f[8]].map(Number);
+    if (!nums.every((n) => Number.isInteger(n) && n >= 0)) continue;
+    type.push(nums[0]);
+    protocol.push(parseInt(f[3], 16));
+    ifindex.push(nums[1]);
+    rq.push(nums[2]);
+    uid.push(nums[3]);
+    inode.push(nums[4]);
+  }
+  return {
+    type: Uint8Array.from(type),
+    protocol: Float64Array.from(protocol),
+    ifindex: Float64Array.from(ifindex),
+    iface: ifindex.map(() => ''),
+    ring: new Uint8Array(type.length),
+    rqueue: Float64Array.from(rq),
+    wqueue: new Float64Array(type.length).fill(-1),
     inode: Float64Array.from(inode),
     uid: Float64Array.from(uid),
   };

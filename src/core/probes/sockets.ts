@@ -1,6 +1,6 @@
-// Unix, TCP and UDP sockets, read once per distinct network namespace among the walked
-// processes: natively through sock_diag (nsPath = /proc/PID/ns/net for foreign namespaces),
-// else /proc/PID/net/{unix,tcp,tcp6,udp,udp6}. Socket fds (inode) become endpoints; sockets no
+// Unix, TCP, UDP, raw IP and packet sockets, read once per distinct network namespace among the
+// walked processes: natively through sock_diag (nsPath = /proc/PID/ns/net for foreign namespaces),
+// else /proc/PID/net/{unix,tcp,tcp6,udp,udp6} (raw and packet: rawSockets.ts). Socket fds (inode) become endpoints; sockets no
 // process holds are still channels (endpoints []), as ss shows them.
 //
 // Two steps per table: prepare (the channels with every fact but their endpoints: sorted, named,
@@ -9,7 +9,7 @@
 // runs and the main thread would otherwise wait; only the fill waits for the walk.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Endpoint, InetChannel, UnixChannel, UnixType } from '../model';
+import type { Channel, Endpoint, InetChannel, UnixChannel, UnixType } from '../model';
 import { errnoName, type InetDiag, type NativeAddon, type NativeError, type UnixDiag } from '../native';
 import { SOCKET_FDS } from '../kinds/fds';
 import { hostPort, inetStateName, remoteHostPort, parseProcNetInet, parseProcNetUnix, unixStateName } from '../parsers/net';
@@ -21,6 +21,7 @@ import { hiddenNamespaces, untabledSocket } from './hiddenNetns';
 import { linkAcrossNamespaces, normAddrPort } from './netLinks';
 import { lowerBound, sortedPositions } from '../sortedPositions';
 import { addTo } from '../collections';
+import { packetTable, rawTable, type NsReads } from './rawSockets';
 import { hostOf, isWildcardHost, portOf } from '../kinds/inet';
 
 interface Netns {
@@ -574,13 +575,45 @@ function fillInet(ctx: ProbeContext, p: PreparedInet, pairs: PairCandidates, see
   }
 }
 
+/** How rawSockets.ts reads a namespace: the same entry (by a pid, or a hidden namespace's fd) and /proc files as the other tables. */
+function nsReads(ctx: ProbeContext, ns: Netns): NsReads {
+  return {
+    id: ns.id,
+    native: ctx.native !== null && ctx.procRoot === '/proc',
+    diag: async (read) => {
+      const d = await inNetns(ns, read);
+      return d === GONE ? null : d;
+    },
+    file: (name) => netFile(ctx, ns, name),
+  };
+}
+
+/** Raw IP or packet channels' endpoints (by inode from the fd index), emitted; sockets an earlier table produced (`seen`) are skipped. */
+function fillHeld(ctx: ProbeContext, list: readonly (Channel & { inode: number })[], seen: InodeTable, claimed: Uint8Array): void {
+  const code = SOCKET_FDS.rule.code;
+  const g = ctx.index.groups(code);
+  for (const ch of list) {
+    if (seen.set(ch.inode, 1) >= 0) continue;
+    const at = ctx.index.group(code, ch.inode);
+    if (at >= 0) claimed[at] = 1;
+    ch.endpoints = at >= 0 ? ctx.index.endpoints(g.first[at]) : [];
+    emit(ctx, ch);
+  }
+}
+
 export const socketProbe: Probe<SocketPrefetch> = {
   prefetch: prefetchSockets,
   async run(ctx, prefetch) {
     const wantUnix = ctx.kinds.has('unix');
     const wantTcp = ctx.kinds.has('tcp');
     const wantUdp = ctx.kinds.has('udp');
-    if (!wantUnix && !wantTcp && !wantUdp) return;
+    const wantRaw = ctx.kinds.has('raw');
+    const wantPacket = ctx.kinds.has('packet');
+    if (!wantUnix && !wantTcp && !wantUdp && !wantRaw && !wantPacket) return;
+    const n = ctx.native;
+    const rawDiag = n ? (nsPath: string | undefined) => n.inetDiag('raw', 0, nsPath) : null;
+    // (an addon built before packet_diag: the /proc file)
+    const packetDiag = n && typeof n.packetDiag === 'function' ? (nsPath: string | undefined) => n.packetDiag!(nsPath) : null;
     let sockDiag = ctx.native !== null;
     const nss = namespaces(ctx);
     const seenUnix = nss.length > 1 ? new InodeTable(ctx.walk.fds.pid.length) : null;
@@ -589,11 +622,13 @@ export const socketProbe: Probe<SocketPrefetch> = {
     /** Socket groups (FdIndex, by position) a table has: the others are in no table (hiddenNetns.ts). */
     const claimed = new Uint8Array(ctx.index.groups(SOCKET_FDS.rule.code).count);
     const fillNs = async (ns: Netns, seenUnix: InodeTable | null): Promise<void> => {
-      const [unix, tcp, udp4, udp6] = await Promise.all([
+      const [unix, tcp, udp4, udp6, raws, packets] = await Promise.all([
         wantUnix ? unixTable(ctx, ns, prefetch) : null,
         wantTcp ? inetTable(ctx, ns, 'tcp', 0, prefetch) : null,
         wantUdp ? inetTable(ctx, ns, 'udp', 4, prefetch) : null,
         wantUdp ? inetTable(ctx, ns, 'udp', 6, prefetch) : null,
+        wantRaw ? rawTable(nsReads(ctx, ns), rawDiag, ctx.warnings) : null,
+        wantPacket ? packetTable(nsReads(ctx, ns), packetDiag, ctx.warnings) : null,
       ]);
       const f0 = performance.now();
       if (unix) {
@@ -604,6 +639,8 @@ export const socketProbe: Probe<SocketPrefetch> = {
       const pairs: PairCandidates = { ch: [], key: [] };
       seenInet.reserve((tcp?.ch.length ?? 0) + (udp4?.ch.length ?? 0) + (udp6?.ch.length ?? 0));
       for (const t of [tcp, udp4, udp6]) if (t) fillInet(ctx, t, pairs, seenInet, claimed);
+      if (raws) fillHeld(ctx, raws, seenInet, claimed);
+      if (packets) fillHeld(ctx, packets, seenInet, claimed);
       if (tcp) markAcceptQueues(tcp.ch);
       // found during the walk for these tables, unless an earlier table had some of their sockets
       const pre = ns.own && prefetch?.tcpPairs && prefetch.nsId === ns.id ? await prefetch.tcpPairs : undefined;

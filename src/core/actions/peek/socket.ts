@@ -1,6 +1,6 @@
-// Sockets (Unix, TCP, UDP): pidfd_getfd of a holder's fd while it still names the socket's inode,
+// Sockets (Unix, TCP, UDP, raw IP, packet): pidfd_getfd of a holder's fd while it still names the socket's inode,
 // then recv(MSG_PEEK | MSG_DONTWAIT) on the copy, closed at once. Needs ptrace-attach rights.
-import type { InetChannel, UnixChannel } from '../../model';
+import type { InetChannel, PacketChannel, RawChannel, UnixChannel } from '../../model';
 import { describe } from '../../kinds';
 import { ActionError } from '../errors';
 import { explainPeek, fdHolders, isFatal, needNative, type Peeker } from './common';
@@ -8,7 +8,9 @@ import { explainPeek, fdHolders, isFatal, needNative, type Peeker } from './comm
 /** TCP states after the peer's FIN arrived (and before it is read): the kernel's queue count (rcv_nxt - copied_seq, ss's Recv-Q) includes the FIN. */
 const AFTER_FIN = new Set(['CLOSE-WAIT', 'LAST-ACK', 'CLOSING']);
 
-function finQueued(c: UnixChannel | InetChannel): boolean {
+type SocketChannel = UnixChannel | InetChannel | RawChannel | PacketChannel;
+
+function finQueued(c: SocketChannel): boolean {
   return c.kind === 'tcp' && AFTER_FIN.has(c.state) && (c.recvQueue ?? 0) > 0;
 }
 
@@ -17,8 +19,9 @@ function finQueued(c: UnixChannel | InetChannel): boolean {
  * its datagrams take (sk_rmem_alloc: 832 for one datagram of 67 bytes), not bytes to read; a TCP
  * socket's after FIN counts the FIN.
  */
-function payloadQueued(c: UnixChannel | InetChannel): number | null {
-  if (c.kind === 'udp') return null;
+function payloadQueued(c: SocketChannel): number | null {
+  // (raw IP and packet sockets: kernel memory too)
+  if (c.kind === 'udp' || c.kind === 'raw' || c.kind === 'packet') return null;
   const q = c.recvQueue ?? null;
   return q !== null && finQueued(c) ? q - 1 : q;
 }
@@ -29,7 +32,7 @@ function payloadQueued(c: UnixChannel | InetChannel): number | null {
  * (a client whose request sits unread shows "0 bytes of 0"). When the other end is an embryo in a
  * listener's accept queue, no process holds it: nobody can peek it before a program accepts it.
  */
-function sentElsewhere(c: UnixChannel | InetChannel): string[] {
+function sentElsewhere(c: SocketChannel): string[] {
   if (c.kind !== 'unix' || c.state === 'listen' || !c.sendQueue) return [];
   const sent = `what this socket sent and the other end has not read yet (Send-Q: ${c.sendQueue} bytes of buffer memory)`;
   if (c.acceptQueue !== undefined) {
@@ -39,7 +42,7 @@ function sentElsewhere(c: UnixChannel | InetChannel): string[] {
   return [];
 }
 
-export const peekSocket: Peeker<UnixChannel | InetChannel> = async ({ channel, procs, native, maxBytes, offset, base, at, call }) => {
+export const peekSocket: Peeker<SocketChannel> = async ({ channel, procs, native, maxBytes, offset, base, at, call }) => {
   const what = 'peek at the socket receive queue';
   const d = describe(channel);
   const addon = needNative(native, what);
@@ -52,7 +55,7 @@ export const peekSocket: Peeker<UnixChannel | InetChannel> = async ({ channel, p
   const holders = fdHolders(channel, procs);
   if (holders.length === 0) {
     // a TCP server end in a listener's accept queue: an established socket no fd holds yet
-    const q = channel.acceptQueue;
+    const q = channel.kind === 'raw' || channel.kind === 'packet' ? undefined : channel.acceptQueue;
     const queued = channel.recvQueue ? ` (its ${payloadQueued(channel) ?? channel.recvQueue} queued bytes with it)` : '';
     throw new ActionError(
       'ENOENT',
@@ -82,7 +85,8 @@ export const peekSocket: Peeker<UnixChannel | InetChannel> = async ({ channel, p
       } else if (dgram) base.notes.push('datagram socket: MSG_PEEK shows the first queued datagram only');
       if (dgram && offset > 0 && total !== null && offset >= total) base.notes.push(`the offset ${offset} is past the first ${record}'s ${total} bytes: a peek reads the first ${record} only`);
       if (first === 0) base.notes.push(`the first queued ${record} is empty (zero bytes); more may be queued behind it`);
-      if (channel.kind === 'udp' && channel.recvQueue) base.notes.push(`the receive queue holds ${channel.recvQueue} bytes of kernel memory for its datagrams (ss's Recv-Q), headers and buffers included`);
+      if ((channel.kind === 'udp' || channel.kind === 'raw' || channel.kind === 'packet') && channel.recvQueue)
+        base.notes.push(`the receive queue holds ${channel.recvQueue} bytes of kernel memory for its ${channel.kind === 'packet' ? 'frames' : 'datagrams'} (ss's Recv-Q), headers and buffers included`);
       if (finQueued(channel)) base.notes.push('the peer has closed its side: its FIN counts as one more byte in Recv-Q');
       const truncated = total !== null && total > offset + data.length;
       if (truncated && first !== undefined) base.notes.push(`showing ${data.length} of the first ${dgram ? record : 'packet'}'s ${total} bytes`);
