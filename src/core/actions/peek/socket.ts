@@ -65,6 +65,7 @@ export const peekSocket: Peeker<SocketChannel> = async ({ channel, procs, native
     );
   }
   base.notes.push(...sentElsewhere(channel));
+  if (channel.kind === 'packet' && channel.ring) base.notes.push('this packet socket receives into a memory-mapped ring (PACKET_RX_RING), not its receive queue: the frames are in its process\'s memory, and the queue peeked here is usually empty');
   const dgram = d.datagrams?.(channel) ?? false;
   let lastErr: unknown;
   for (const h of holders) {
