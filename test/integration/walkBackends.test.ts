@@ -253,6 +253,13 @@ const SPECS: Record<string, [FixtureKind | 'zombie', FixtureOptions]> = {
   signalfd: ['signalfd', {}],
   // a zombie has no namespaces: neither walk calls its ns/net link's ENOENT an error (an audit found the /proc walk did)
   zombie: ['zombie', {}],
+  // raw IP and packet sockets with datagrams and frames queued (on a loopback address and an
+  // ethertype of this run's own, so that no other run adds to the queues between the two walks),
+  // and an ETH_P_ALL socket whose filter drops every frame (its queue stays empty)
+  rawIp4: ['raw', { family: '4', protocol: 253, addr: `127.${(process.pid >> 16) & 255}.${(process.pid >> 8) & 255}.${(process.pid & 255) || 1}`, datagrams: 2 }],
+  rawIp6: ['raw', { family: '6', protocol: 253 }],
+  packetDgram: ['packet', { type: 'dgram', protocol: 0xa000 + (process.pid & 0xfff), iface: 'lo', frames: 3 }],
+  packetAll: ['packet', { type: 'raw', protocol: 3, drop: 1 }],
 };
 
 describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
@@ -312,6 +319,17 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
       assert.equal(a.semaphore, sem);
       assert.deepEqual(a.endpoints.map(epKey).sort(), [info.producer, info.consumer].map((e) => epKey({ pid: e.pid, fd: e.fd, mode: 'rw' })).sort());
       assert.deepEqual(a, find(viaProc), `${name}: identical to the /proc walk's`);
+    }
+  });
+
+  test('raw IP and packet sockets: the same channels from both walks, each with its holder', () => {
+    for (const name of ['rawIp4', 'rawIp6', 'packetDgram', 'packetAll'] as const) {
+      const h = fx[name].info.holder as { pid: number; fd: number; inode: number };
+      const id = `${name.startsWith('raw') ? 'raw' : 'packet'}:${h.inode}`;
+      const a = viaBpf.channels.find((c) => c.id === id);
+      assert.ok(a, `${name}: found by the BPF walk`);
+      assert.deepEqual(a.endpoints, [{ pid: h.pid, fd: h.fd, mode: 'rw' }], `${name}: its holder`);
+      assert.deepEqual(a, viaProc.channels.find((c) => c.id === id), `${name}: identical to the /proc walk's`);
     }
   });
 
