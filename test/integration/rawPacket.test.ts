@@ -7,7 +7,8 @@
 //   node scripts/build.mjs test/integration && node --test dist/test/integration/rawPacket.test.js
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import type { PacketChannel, RawChannel, Snapshot } from '../../src/core/model';
 import { loadNative } from '../../src/core/native';
@@ -118,6 +119,31 @@ describe('raw IP and packet sockets', { skip: !isRoot ? 'needs root (CAP_NET_RAW
       assert.deepEqual(snap.warnings.filter((w) => /sock_diag/.test(w)), [], 'no kernel handler missing is worth a warning');
     });
   }
+
+  it('another network namespace: its raw and packet sockets, read inside it, with their namespace', { skip: noNative }, async () => {
+    // a process in a namespace of its own (unshare -n), which ss run here does not see
+    const py = 'import socket,sys,time\nr=socket.socket(socket.AF_INET,socket.SOCK_RAW,112)\np=socket.socket(socket.AF_PACKET,socket.SOCK_RAW,socket.htons(3))\nprint(r.fileno(),p.fileno(),flush=True)\nsys.stdin.read()';
+    const child = spawn('unshare', ['-n', '/usr/bin/python3', '-c', py], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      let line = '';
+      const [rfd, pfd] = await new Promise<number[]>((resolve) =>
+        child.stdout.on('data', (d: Buffer) => {
+          line += d.toString();
+          if (line.includes('\n')) resolve(line.trim().split(/\s+/).map(Number));
+        }),
+      );
+      const pid = child.pid!; // (unshare execs python: the same pid)
+      const netns = /\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${pid}/ns/net`))![1];
+      assert.notEqual(netns, /\[(\d+)\]/.exec(fs.readlinkSync('/proc/self/ns/net'))![1]);
+      const snap = await takeSnapshot({ kinds: ['raw', 'packet'], pids: [pid] });
+      const r = raws(snap).find((c) => c.endpoints.some((e) => e.pid === pid && e.fd === rfd));
+      const p = packets(snap).find((c) => c.endpoints.some((e) => e.pid === pid && e.fd === pfd));
+      assert.ok(r && p, `both listed (pid ${pid}, fds ${rfd} and ${pfd}): ${JSON.stringify(snap.channels.map((c) => [c.id, c.endpoints]))}`);
+      assert.deepEqual([r.netns, r.protocol, p.netns, p.protocol], [netns, 112, netns, 3]);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
 
   it('a peek reads the first datagram / frame and leaves the queue as it was', { skip: noNative }, async () => {
     const snap = await takeSnapshot({ kinds: ['raw', 'packet'] });
