@@ -34,6 +34,9 @@ const CASES: KindCase[] = [
   { fixture: 'unix-stream', group: 'group:sockets/unix', pred: held('unix') },
   { fixture: 'tcp4', group: 'group:sockets/tcp', pred: held('tcp') },
   { fixture: 'udp4', group: 'group:sockets/udp', pred: held('udp') },
+  // (root: CAP_NET_RAW, as the harness runs)
+  { fixture: 'raw', group: 'group:sockets/raw', pred: held('raw') },
+  { fixture: 'packet', group: 'group:sockets/packet', pred: held('packet') },
 ];
 
 describe('IPC views', function () {

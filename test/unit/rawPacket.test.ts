@@ -7,6 +7,7 @@ import { parseProcNetInet, parseProcNetPacket } from '../../src/core/parsers/net
 import { preparePacket, prepareRaw } from '../../src/core/probes/rawSockets';
 import { ipProtocolText, raw as rawKind, rawLocal } from '../../src/core/kinds/raw';
 import { ethertypeText, packet as packetKind, packetLocal } from '../../src/core/kinds/packet';
+import { matchesText } from '../../src/core/filter';
 
 // captured on kernel 6.18: keepalived-like VRRP (112) on IPv4 with 832 bytes queued, ICMPv6 (58) on IPv6
 const RAW = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
@@ -58,4 +59,17 @@ test('/proc/net/packet: type, ethertype (hex), interface index, Rmem, uid, inode
   assert.equal(packetKind.description(chs[0]), 'raw, all protocols');
   assert.match(packetKind.noPeekFor!({ ...chs[0], endpoints: [{ pid: 1, fd: 3, mode: 'rw' }], ring: true }) ?? '', /PACKET_RX_RING/);
   assert.equal(packetKind.noPeekFor!({ ...chs[0], endpoints: [{ pid: 1, fd: 3, mode: 'rw' }] }), null);
+});
+
+test('the views\' filter finds them by protocol name and number, address, interface, ethertype', () => {
+  const procs = new Map();
+  const [vrrp] = prepareRaw(parseProcNetInet(RAW), '1');
+  const [all, ip] = preparePacket(parseProcNetPacket(PACKET), '1');
+  const lo = { ...ip, device: 'lo' };
+  for (const q of ['vrrp', '112', '0.0.0.0:112']) assert.ok(matchesText(vrrp, q, procs), q);
+  assert.ok(!matchesText(vrrp, 'ospf', procs));
+  assert.ok(matchesText(lo, 'ip:lo', procs));
+  assert.ok(matchesText(lo, 'dgram', procs));
+  assert.ok(matchesText(all, '*:*', procs));
+  assert.ok(!matchesText(all, 'lo', procs));
 });
