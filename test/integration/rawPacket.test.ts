@@ -154,9 +154,11 @@ describe('raw IP and packet sockets', { skip: !isRoot ? 'needs root (CAP_NET_RAW
     assert.equal(pr.total, 36);
     assert.equal(pr.data.subarray(20).toString(), 'r'.repeat(16));
     assert.ok(pr.notes.some((n) => /first queued datagram only/.test(n)), pr.notes.join('; '));
+    assert.ok(pr.notes.some((n) => /with its IP header/.test(n)), pr.notes.join('; '));
     const pd = (await peekChannel(d, snap.processes)) as BytesPeek;
     assert.equal(pd.total, 16, 'a dgram packet socket: the frame without its link-layer header');
     assert.equal(pd.data.toString(), 'p'.repeat(16));
+    assert.ok(pd.notes.some((n) => /first queued frame only/.test(n)), pd.notes.join('; '));
     const again = await takeSnapshot({ kinds: ['raw', 'packet'] });
     assert.equal(byInode(raws(again), fx.raw4).recvQueue, r4.recvQueue, 'nothing consumed (raw)');
     assert.equal(byInode(packets(again), fx.dgram).recvQueue, d.recvQueue, 'nothing consumed (packet)');

@@ -79,11 +79,15 @@ export const peekSocket: Peeker<SocketChannel> = async ({ channel, procs, native
       // never the queue's bytes: the total is the first datagram's, when the kernel said it
       const total = dgram || first !== undefined ? (first ?? null) : payloadQueued(channel);
       // a SOCK_SEQPACKET socket's records are datagrams to MSG_PEEK, and its queue count is every record's bytes
-      const record = channel.kind === 'unix' && channel.type === 'seqpacket' ? 'record' : 'datagram';
+      // (a packet socket's are link-layer frames)
+      const record = channel.kind === 'unix' && channel.type === 'seqpacket' ? 'record' : channel.kind === 'packet' ? 'frame' : 'datagram';
       if (record === 'record') {
         const all = channel.recvQueue ?? null;
         base.notes.push(`seqpacket socket: MSG_PEEK shows the first queued record only${all !== null && first !== undefined && all > first ? `; ${all} bytes are queued in all, in records` : ''}`);
-      } else if (dgram) base.notes.push('datagram socket: MSG_PEEK shows the first queued datagram only');
+      } else if (channel.kind === 'packet') base.notes.push('packet socket: MSG_PEEK shows the first queued frame only');
+      else if (dgram) base.notes.push('datagram socket: MSG_PEEK shows the first queued datagram only');
+      // (an IPv6 raw socket's come without theirs: the kernel keeps IPv6 headers out, as RFC 3542 says)
+      if (channel.kind === 'raw' && channel.family === 4) base.notes.push('IPv4 raw socket: each datagram is read with its IP header (20 bytes or more) before the payload');
       if (dgram && offset > 0 && total !== null && offset >= total) base.notes.push(`the offset ${offset} is past the first ${record}'s ${total} bytes: a peek reads the first ${record} only`);
       if (first === 0) base.notes.push(`the first queued ${record} is empty (zero bytes); more may be queued behind it`);
       if ((channel.kind === 'udp' || channel.kind === 'raw' || channel.kind === 'packet') && channel.recvQueue)
