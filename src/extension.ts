@@ -186,7 +186,7 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   const problems = registerProblems({ services, problems: problemsModel, channelsChrome, processesChrome, statusBar, viewChrome, supported });
   subs.push(problems.disposable);
   const liveActivity = registerLiveActivity(context, source, model, ui, log);
-  registerTopology(context, { source, filters: model, openInspector: (target) => inspector.open(target), log, rates: liveActivity.rateFeed() });
+  registerTopology(context, { source, filters: model, views: problemsModel, openInspector: (target) => inspector.open(target), log, rates: liveActivity.rateFeed() });
   // Busy channels (bytes/s from the tracer) sort first when a channel is placed or changes; a new
   // sample alone re-sorts nothing: rates move every second, and rows must not jump under the pointer.
   const rateOf = (id: string) => {

@@ -9,7 +9,10 @@ import { makeFixture, closeAll, type Fixture } from '../../fixtures/ipcFixture';
 import { openApi, channelWhere, waitFor } from './ipcTestUtil';
 import type { IpcInspectorApi } from '../../src/extension';
 import { ProblemFeed, type DiagnosingService } from '../../src/webviews/topology/problemFeed';
-import type { Diagnosis } from '../../src/core/diagnose/problem';
+import type { Diagnosis, Problem } from '../../src/core/diagnose/problem';
+import { KEEP_PARTIAL, ProblemsModel } from '../../src/problems/problemsModel';
+import type { SnapshotSource, SnapshotUpdate } from '../../src/snapshotSource';
+import { TopologyPanel } from '../../src/webviews/topology/topologyPanel';
 
 const CMD = 'ipcInspector.test.topology';
 interface TestState { open: boolean; rejected: string[]; opened: Array<{ pid?: number; channelId?: string }> }
@@ -109,6 +112,58 @@ describe('Topology map problem feed', function () {
       assert.match(feed.note, /^diagnosis of .+, the views' own$/);
     } finally {
       feed.dispose();
+    }
+  });
+});
+
+describe('Topology map counts as the Problems view', function () {
+  this.timeout(60_000);
+
+  it("a problem the Problems view keeps through a diagnosis cut short by its deadline stays on the map too (the map took each update's own diagnosis)", async () => {
+    const api = await openApi();
+    await vscode.commands.executeCommand(CMD, 'close');
+    const snapshot = api.source.current ?? (await api.source.refresh());
+    // The poller's updates replaced by an emitter this test fires: a diagnosis cut short by its
+    // evidence deadline comes only on a machine too busy to read the evidence in time, which no
+    // test can bring about without a timing threshold. Everything else is the extension's own:
+    // the ProblemsModel (listening first, as activate() makes it), the panel, the feed.
+    const updates = new vscode.EventEmitter<SnapshotUpdate>();
+    const source: SnapshotSource = { get current() { return snapshot; }, onDidUpdate: updates.event, refresh: async () => snapshot, hold: () => ({ dispose: () => undefined }) };
+    const model = new ProblemsModel(source, api.model, () => true);
+    const feed = new ProblemFeed(() => ({ next: () => new Promise<never>(() => undefined), dispose: () => undefined }), () => 1000, { warn: () => undefined });
+    const ext = vscode.extensions.getExtension('ipc-inspector.ipc-inspector')!;
+    const context = { extensionUri: ext.extensionUri } as vscode.ExtensionContext;
+    const panel = TopologyPanel.createOrShow({ context, source, filters: api.model, problems: feed, views: model, openInspector: () => undefined, log: { info: () => undefined, warn: () => undefined }, testMode: true });
+    try {
+      const problem = (id: string): Problem => ({
+        id, rule: 'leftover', severity: 'warning', title: id, trouble: 'held by nobody', subject: id, explanation: { what: '', why: '', next: '', fix: '' },
+        evidence: [], channels: [], pids: [], actions: [], since: new Date().toISOString(),
+      });
+      const a = problem('leftover:map:a');
+      const b = problem('leftover:map:b');
+      let t = Date.now();
+      const update = (problems: Problem[], partial: boolean): SnapshotUpdate => ({
+        snapshot,
+        diff: { fromTakenAt: null, toTakenAt: snapshot.takenAt, addedChannels: [], removedChannels: [], changedChannels: [], addedProcesses: [], removedProcesses: [], changedProcesses: [], capabilities: snapshot.capabilities, warnings: [], durationMs: 0 },
+        diagnosis: { takenAt: new Date(t++).toISOString(), problems, counts: { error: 0, warning: problems.length, info: 0 }, notes: [], samples: 3, evidenceMs: 1, rulesMs: 1, ...(partial ? { partial } : {}) },
+      });
+      const onMap = () => feed.problems.map((p) => p.id).sort();
+      const inView = () => model.shown.map((p) => p.id).sort();
+      updates.fire(update([a, b], false));
+      assert.deepEqual(onMap(), [a.id, b.id]);
+      for (let i = 1; i <= KEEP_PARTIAL; i++) {
+        updates.fire(update([a], true));
+        assert.deepEqual(inView(), [a.id, b.id], `partial diagnosis ${i}: the Problems view keeps b`);
+        assert.deepEqual(onMap(), inView(), `partial diagnosis ${i}: the map too`);
+      }
+      updates.fire(update([a], true));
+      assert.deepEqual(onMap(), [a.id], `both drop b after ${KEEP_PARTIAL} partial diagnoses in a row`);
+      assert.deepEqual(onMap(), inView());
+    } finally {
+      panel.dispose();
+      feed.dispose();
+      model.dispose();
+      updates.dispose();
     }
   });
 });

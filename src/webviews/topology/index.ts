@@ -20,6 +20,8 @@ export interface TopologyRegistration {
   filters: FilterSource;
   openInspector(target: InspectorTarget): void;
   log: TopologyLog;
+  /** The Problems view's diagnosis (ProblemsModel), which the map counts from. */
+  views?: TopologyDeps['views'];
   /** Measured rates from the tracer; omitted until it exists. */
   rates?: RateFeed;
 }
@@ -34,7 +36,7 @@ export function registerTopology(context: vscode.ExtensionContext, r: TopologyRe
     () => cfg().get<boolean>('diagnose', true),
   );
   const testMode = context.extensionMode === vscode.ExtensionMode.Test || process.env.IPC_INSPECTOR_TEST === '1';
-  const deps: TopologyDeps = { context, source: r.source, filters: r.filters, problems, rates: r.rates, openInspector: r.openInspector, log: r.log, testMode };
+  const deps: TopologyDeps = { context, source: r.source, filters: r.filters, problems, views: r.views, rates: r.rates, openInspector: r.openInspector, log: r.log, testMode };
   const show = () => {
     try {
       TopologyPanel.createOrShow(deps);

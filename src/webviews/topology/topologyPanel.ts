@@ -43,6 +43,12 @@ export interface TopologyDeps {
   source: SnapshotSource & { readonly paused?: boolean; readonly onDidChangeState?: vscode.Event<void> };
   filters: FilterSource;
   problems: ProblemFeed;
+  /**
+   * The Problems view's diagnosis (ProblemsModel): an update's own after the problems a diagnosis
+   * cut short by its deadline missed were kept. The map counts from it, so its counts are the
+   * view's; the update's own would drop such a problem for those refreshes.
+   */
+  views?: { readonly diagnosis: Diagnosis | undefined };
   rates?: RateFeed;
   openInspector(target: InspectorTarget): void;
   log: TopologyLog;
@@ -178,7 +184,9 @@ export class TopologyPanel {
 
   private onUpdate(u: SnapshotUpdate): void {
     const d = (u as SnapshotUpdate & { diagnosis?: Diagnosis }).diagnosis;
-    if (d) this.deps.problems.useExternal(d);
+    // the ProblemsModel listened to this update before the map opened, so it holds this diagnosis already
+    const kept = this.deps.views?.diagnosis;
+    if (d) this.deps.problems.useExternal(kept?.takenAt === d.takenAt ? kept : d);
     if (!this.ready) return;
     const prev = this.sentSnapshot;
     // a diff from scratch (the poller's worker restarted) or a webview that missed a refresh: a full copy
