@@ -162,6 +162,16 @@ export function channelNumbers(ch: Channel): number[] {
   return [...new Set(ch.endpoints.map((e) => e.pid)), ...s.numbers, ...s.keys];
 }
 
+/** A query in the form of a SysV key (`0x4945…`, lower-cased): it names objects by their key. */
+function isKeyQuery(q: string): boolean {
+  return /^0x[0-9a-f]+$/.test(q);
+}
+
+/** A query in the form of a channel id (`pipe:4901`, by its kind's id shape): it names objects by their id. */
+function isIdQuery(query: string): boolean {
+  return isChannelId(query.trim()) || isChannelId(query.trim().toLowerCase());
+}
+
 /** Does the query match this channel (its own facts or any holder's pid, name or user)? */
 export function matchesText(ch: Channel, query: string, procs: ReadonlyMap<number, ProcessInfo>): boolean {
   const q = query.trim().toLowerCase();
@@ -179,12 +189,12 @@ export function matchesText(ch: Channel, query: string, procs: ReadonlyMap<numbe
   // `sysv-msg:32768` a channel (its kind's id shape). It matches objects only — never a holder
   // whose name or argv[0] happens to contain the text. While it is typed it matches by prefix
   // (`0x4945` the keys written 0x4945…, `pipe:49` the pipes 49…), as the filter box is typed into.
-  if (/^0x[0-9a-f]+$/.test(q)) {
+  if (isKeyQuery(q)) {
     const key = parseInt(q, 16);
     return s.keys.some((k) => k === key || sysvKeyText(k).startsWith(q));
   }
   const asId = query.trim();
-  if (isChannelId(asId) || isChannelId(q)) return ch.id === asId || ch.id.toLowerCase().startsWith(q);
+  if (isIdQuery(query)) return ch.id === asId || ch.id.toLowerCase().startsWith(q);
   if (s.texts.some((t) => t.toLowerCase().includes(q))) return true;
   // a process's endpoints come together: its name once, not once per fd (a pipe end dup'd 200,000 times)
   let last = -1;
@@ -255,6 +265,9 @@ export function problemVisible(
 ): boolean {
   if (p.channels.some(channelShown) || p.pids.some((pid) => pidsShown.has(pid))) return true;
   const t = text.trim().toLowerCase();
+  // a key or an id names objects only (matchesText), never a text that contains it: a stale socket
+  // file another user named `/tmp/x/0x49453175` is no problem of the key 0x49453175
+  if (isKeyQuery(t) || isIdQuery(text)) return false;
   return t !== '' && p.channels.length === 0 && p.pids.length === 0 && p.title.toLowerCase().includes(t);
 }
 

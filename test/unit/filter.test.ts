@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { Channel, ProcessInfo } from '../../src/core/model';
-import { allowedPids, applyFilter, descendants, EMPTY_FILTER, FilterState, isFiltering, matchesText, portOf } from '../../src/core/filter';
+import { allowedPids, applyFilter, descendants, EMPTY_FILTER, FilterState, isFiltering, matchesText, portOf, problemVisible } from '../../src/core/filter';
 
 function proc(pid: number, ppid: number, comm: string, extra: Partial<ProcessInfo> = {}): ProcessInfo {
   return {
@@ -169,5 +169,15 @@ describe('views filter', () => {
   it('ppid cycles do not hang descendants()', () => {
     const cyc = [proc(5, 6, 'a'), proc(6, 5, 'b')];
     assert.deepEqual([...descendants(cyc, [5])].sort(), [5, 6]);
+  });
+
+  it('a key- or id-shaped filter lists no problem about no object by its title (another user names the files)', () => {
+    const stale = (file: string) => ({ channels: [], pids: [], title: `Stale socket file /tmp/x/${file}: nothing is bound to it (connect gets ECONNREFUSED)` });
+    const none = () => false;
+    for (const [file, text] of [['0x49453175', '0x49453175'], ['0x49453175', '0x4945'], ['pipe:4901', 'pipe:4901'], ['pipe:4901', 'PIPE:4901']]) {
+      assert.equal(problemVisible(stale(file), none, new Set(), text), false, text);
+    }
+    assert.equal(problemVisible(stale('app.sock'), none, new Set(), 'app'), true, 'a plain word still finds it');
+    assert.equal(problemVisible({ ...stale('0x49453175'), channels: ['sysv-msg:3'] }, (id) => id === 'sysv-msg:3', new Set(), '0x49453175'), true, 'a problem about a shown object is listed');
   });
 });
