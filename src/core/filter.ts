@@ -172,6 +172,15 @@ function isIdQuery(query: string): boolean {
   return isChannelId(query.trim()) || isChannelId(query.trim().toLowerCase());
 }
 
+/**
+ * Does the query name objects — a SysV key (`0x…`) or a channel id (`pipe:4901`)? Then it matches
+ * objects by their own key or id only, never a process or a title whose text contains it (any
+ * user names a process `0x49453175`, or a socket file `pipe:4901`).
+ */
+export function namesObjects(query: string): boolean {
+  return isKeyQuery(query.trim().toLowerCase()) || isIdQuery(query);
+}
+
 /** Does the query match this channel (its own facts or any holder's pid, name or user)? */
 export function matchesText(ch: Channel, query: string, procs: ReadonlyMap<number, ProcessInfo>): boolean {
   const q = query.trim().toLowerCase();
@@ -267,7 +276,7 @@ export function problemVisible(
   const t = text.trim().toLowerCase();
   // a key or an id names objects only (matchesText), never a text that contains it: a stale socket
   // file another user named `/tmp/x/0x49453175` is no problem of the key 0x49453175
-  if (isKeyQuery(t) || isIdQuery(text)) return false;
+  if (namesObjects(text)) return false;
   return t !== '' && p.channels.length === 0 && p.pids.length === 0 && p.title.toLowerCase().includes(t);
 }
 

@@ -3,7 +3,8 @@
 // views. Here the attacker (`nobody`) leaves stale socket files named like a key and like an id —
 // problems about no object, which the Problems view lists under a plain-word filter when their
 // title names it — and the diagnosis, narrowed as the views are, must not list them for that key
-// or id. Run as root (the attacker is uid 65534).
+// or id; and it names its processes like a key and an id, which the map's search must not mark as
+// matches (core/topology/graph.ts: the trees' matching). Run as root (the attacker is uid 65534).
 import { after, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -11,8 +12,11 @@ import * as path from 'node:path';
 import type { Problem } from '../../src/core/diagnose';
 import { EMPTY_FILTER } from '../../src/core/filter';
 import { loadNative } from '../../src/core/native';
+import { takeSnapshot } from '../../src/core/snapshot';
+import { buildTopology } from '../../src/core/topology/graph';
+import { projectProcess } from '../../src/core/topology/types';
 import { cannotActAsNobody, NOBODY } from '../harness/otherUser';
-import { python, Sampler, stopHelpers } from './diagnoseUtil';
+import { perl, python, Sampler, stopHelpers } from './diagnoseUtil';
 
 const skip = cannotActAsNobody() || (loadNative().addon ? false : `native addon not loaded (${loadNative().error})`);
 
@@ -51,5 +55,38 @@ describe('a key- or id-shaped filter and other users\' names', { skip }, () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test("nobody's processes named like a key and like an id are no match of the map's search for that key or id (its pid still is)", async () => {
+    const key = `0x${(0x52c00000 + (process.pid & 0xfffff)).toString(16).padStart(8, '0')}`;
+    const id = `pipe:${800_000_000 + process.pid}`;
+    // each holds a pipe, so the map draws it; its name (comm and argv[0]) is the key's or the id's text
+    const code = '$| = 1; pipe(my $r, my $w) or die; $0 = $ARGV[0]; print "READY\\n"; <STDIN>;';
+    const attackers = await Promise.all([key, id].map((name) => perl(code, [name], { ...NOBODY, cwd: '/' })));
+    const snap = await takeSnapshot({});
+    for (const [i, name] of [key, id].entries()) {
+      const p = snap.processes.find((x) => x.pid === attackers[i].pid);
+      assert.ok(p && p.uid === NOBODY.uid && p.comm === name, `the attacker as the snapshot has it: ${JSON.stringify(p && { comm: p.comm, uid: p.uid })}`);
+    }
+    const search = (text: string) =>
+      buildTopology({
+        processes: new Map(snap.processes.map((p) => [p.pid, projectProcess(p)])),
+        allChannels: new Map(snap.channels.map((c) => [c.id, c])),
+        channels: snap.channels,
+        allowed: null,
+        rates: new Map(),
+        problems: [],
+        groupBy: 'tree',
+        expanded: new Set(),
+        collapsed: new Set(),
+        budget: 100_000,
+        search: text,
+      });
+    for (const text of [key, key.slice(0, 6), key.toUpperCase().replace('0X', '0x'), id]) {
+      const g = search(text);
+      const marked = g.nodes.filter((n) => n.match).map((n) => n.id);
+      assert.deepEqual(marked, [], `search ${JSON.stringify(text)} names objects only: ${g.matches} match(es)`);
+    }
+    for (const a of attackers) assert.ok(search(String(a.pid)).nodes.some((n) => n.match && n.id === `p:${a.pid}`), `its pid finds ${a.pid}`);
   });
 });

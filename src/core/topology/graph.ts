@@ -10,7 +10,7 @@
 import { CHANNEL_KINDS, type Channel, type ChannelKind, type ProcessInfo } from '../model';
 import { kindOf } from '../kinds';
 import { channelName, formatBytes, kindTitle, kindTitlePlural, shortText } from '../format';
-import { matchesText } from '../filter';
+import { matchesText, namesObjects } from '../filter';
 import { buildHierarchy, cutHierarchy, DEFAULT_BUDGET, groupsContaining, processUnitId } from './hierarchy';
 import { edgeWidth } from './rates';
 import {
@@ -132,11 +132,13 @@ export function rateText(bytesPerSec: number, opsPerSec: number): string {
   return 'idle';
 }
 
-/** Does the search match this process (pid exactly, or name / argv[0] as a substring)? */
+/** Does the search match this process (pid exactly, or name / argv[0] as a substring; a key or an id names objects, never a process)? */
 export function processMatches(p: TopoProcess, q: string): boolean {
   const s = q.trim().toLowerCase();
   if (!s) return false;
   if (/^\d+$/.test(s)) return p.pid === Number(s) || p.innerPid === Number(s);
+  // as the trees' filter: a process another user named `0x49453175` does not hold that key's queue
+  if (namesObjects(s)) return false;
   return p.comm.toLowerCase().includes(s) || (p.cmdline[0] ?? '').toLowerCase().includes(s);
 }
 
