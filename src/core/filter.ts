@@ -105,12 +105,14 @@ export function portOf(addr: string): number | null {
 }
 
 /** A channel's searchable values (its kind's columns marked `search`, and its kind's extras): texts and exact numbers. */
-function searchable(ch: Channel): { texts: string[]; numbers: number[]; ports: number[]; keys: number[] } {
+function searchable(ch: Channel): { texts: string[]; numbers: number[]; ports: number[]; keys: number[]; addrs: string[] } {
   const d = describe(ch);
   const texts: string[] = [ch.id, ch.kind];
   const numbers: number[] = [];
   const ports: number[] = [];
   const keys: number[] = [];
+  /** The socket's `addr:port` texts, raw and as shown (`[::]:80`, `*:80`), lower-cased: what an address query matches. */
+  const addrs: string[] = [];
   for (const c of d.columns) {
     if (!c.search) continue;
     const v = columnValue(ch, c.id);
@@ -133,8 +135,13 @@ function searchable(ch: Channel): { texts: string[]; numbers: number[]; ports: n
       case 'port':
         if (typeof v === 'string') {
           texts.push(v);
+          addrs.push(v.toLowerCase());
           // and as shown (a dual-stack listener's `*:80`, a bound device's `%lo`)
-          if (c.format) texts.push(formatValue(c, v, ch));
+          if (c.format) {
+            const shown = formatValue(c, v, ch);
+            texts.push(shown);
+            addrs.push(shown.toLowerCase());
+          }
           const p = portOf(v);
           if (p !== null && p !== 0) {
             ports.push(p);
@@ -147,7 +154,7 @@ function searchable(ch: Channel): { texts: string[]; numbers: number[]; ports: n
   const extra = d.search?.(ch);
   if (extra?.texts) texts.push(...extra.texts);
   if (extra?.numbers) numbers.push(...extra.numbers);
-  return { texts, numbers, ports, keys };
+  return { texts, numbers, ports, keys, addrs };
 }
 
 /** Text a non-numeric query matches as a case-insensitive substring. */
@@ -173,12 +180,23 @@ function isIdQuery(query: string): boolean {
 }
 
 /**
- * Does the query name objects — a SysV key (`0x…`) or a channel id (`pipe:4901`)? Then it matches
- * objects by their own key or id only, never a process or a title whose text contains it (any
- * user names a process `0x49453175`, or a socket file `pipe:4901`).
+ * A query in the form of a socket address as the views show one (lower-cased): `*:80` (a dual-stack
+ * listener), `[::]:80`, `[::1]:5432`, `127.0.0.1:6379`, `0.0.0.0%lo:53` — the port possibly still
+ * being typed (`*:8`). It names sockets by their address.
+ */
+function isAddressQuery(q: string): boolean {
+  return /^(\*|\[[0-9a-f:.%\w-]*\]|\d{1,3}(\.\d{1,3}){3})(%[\w.-]+)?:\d*$/.test(q);
+}
+
+/**
+ * Does the query name objects — a SysV key (`0x…`), a channel id (`pipe:4901`) or a socket address
+ * (`*:22`)? Then it matches objects by their own key, id or address only, never a process or a
+ * title whose text contains it (any user names a process `0x49453175` or `*:22`, or a socket file
+ * `pipe:4901`).
  */
 export function namesObjects(query: string): boolean {
-  return isKeyQuery(query.trim().toLowerCase()) || isIdQuery(query);
+  const q = query.trim().toLowerCase();
+  return isKeyQuery(q) || isIdQuery(query) || isAddressQuery(q);
 }
 
 /** Does the query match this channel (its own facts or any holder's pid, name or user)? */
@@ -204,6 +222,9 @@ export function matchesText(ch: Channel, query: string, procs: ReadonlyMap<numbe
   }
   const asId = query.trim();
   if (isIdQuery(query)) return ch.id === asId || ch.id.toLowerCase().startsWith(q);
+  // an address (`*:22`, `127.0.0.1:6379`) names sockets by it, by prefix while typed; never a
+  // holder whose name holds the text, nor a path (a relative socket name may read `*:22`)
+  if (isAddressQuery(q)) return s.addrs.some((a) => a.startsWith(q));
   if (s.texts.some((t) => t.toLowerCase().includes(q))) return true;
   // a process's endpoints come together: its name once, not once per fd (a pipe end dup'd 200,000 times)
   let last = -1;

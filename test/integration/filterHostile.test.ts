@@ -3,14 +3,16 @@
 // views. Here the attacker (`nobody`) leaves stale socket files named like a key and like an id —
 // problems about no object, which the Problems view lists under a plain-word filter when their
 // title names it — and the diagnosis, narrowed as the views are, must not list them for that key
-// or id; and it names its processes like a key and an id, which the map's search must not mark as
-// matches (core/topology/graph.ts: the trees' matching). Run as root (the attacker is uid 65534).
+// or id; and it names its processes like a key, an id and a dual-stack listener's address (`*:PORT`),
+// which neither the trees' filter nor the map's search (core/topology/graph.ts) may match. Run as
+// root (the attacker is uid 65534).
 import { after, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Problem } from '../../src/core/diagnose';
-import { EMPTY_FILTER } from '../../src/core/filter';
+import { applyFilter, EMPTY_FILTER } from '../../src/core/filter';
 import { loadNative } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { buildTopology } from '../../src/core/topology/graph';
@@ -88,5 +90,48 @@ describe('a key- or id-shaped filter and other users\' names', { skip }, () => {
       assert.deepEqual(marked, [], `search ${JSON.stringify(text)} names objects only: ${g.matches} match(es)`);
     }
     for (const a of attackers) assert.ok(search(String(a.pid)).nodes.some((n) => n.match && n.id === `p:${a.pid}`), `its pid finds ${a.pid}`);
+  });
+
+  test("nobody's process named like a dual-stack listener's address (`*:PORT`) is no match of that address: the trees' filter and the map's search find the listener only", async (t) => {
+    // the listener: this process, on the IPv6 wildcard taking IPv4 too (shown `*:PORT`, as ss shows it)
+    const server = net.createServer();
+    const listening = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen({ port: 0, host: '::', ipv6Only: false }, () => resolve(true));
+    });
+    if (!listening) return t.skip('no IPv6 here: no dual-stack listener');
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      const name = `*:${port}`;
+      const code = '$| = 1; pipe(my $r, my $w) or die; $0 = $ARGV[0]; print "READY\\n"; <STDIN>;';
+      const attacker = await perl(code, [name], { ...NOBODY, cwd: '/' });
+      const snap = await takeSnapshot({});
+      const p = snap.processes.find((x) => x.pid === attacker.pid);
+      assert.ok(p && p.uid === NOBODY.uid && p.comm === name, `the attacker as the snapshot has it: ${JSON.stringify(p && { comm: p.comm, uid: p.uid })}`);
+      const mine = snap.channels.find((c) => c.kind === 'tcp' && c.local === `[::]:${port}` && c.endpoints.some((e) => e.pid === process.pid));
+      assert.ok(mine, `our listener on [::]:${port} in the snapshot`);
+      for (const text of [name, `*:${String(port).slice(0, -1)}`]) {
+        const shown = applyFilter(snap, { ...EMPTY_FILTER, text });
+        assert.ok(shown.channels.some((c) => c.id === mine.id), `filter ${JSON.stringify(text)} finds the listener`);
+        assert.ok(!shown.pids.has(attacker.pid), `filter ${JSON.stringify(text)} names sockets by address, not nobody's process named so (its channels: ${shown.channels.filter((c) => c.endpoints.some((e) => e.pid === attacker.pid)).map((c) => c.id).join(', ')})`);
+      }
+      const g = buildTopology({
+        processes: new Map(snap.processes.map((x) => [x.pid, projectProcess(x)])),
+        allChannels: new Map(snap.channels.map((c) => [c.id, c])),
+        channels: snap.channels,
+        allowed: null,
+        rates: new Map(),
+        problems: [],
+        groupBy: 'tree',
+        expanded: new Set(),
+        collapsed: new Set(),
+        budget: 100_000,
+        search: name,
+      });
+      const marked = g.nodes.filter((n) => n.match).map((n) => n.id);
+      assert.ok(!marked.includes(`p:${attacker.pid}`), `the map's search marks nobody's process: ${marked.join(', ')}`);
+    } finally {
+      server.close();
+    }
   });
 });

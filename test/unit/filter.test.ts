@@ -180,4 +180,15 @@ describe('views filter', () => {
     assert.equal(problemVisible(stale('app.sock'), none, new Set(), 'app'), true, 'a plain word still finds it');
     assert.equal(problemVisible({ ...stale('0x49453175'), channels: ['sysv-msg:3'] }, (id) => id === 'sysv-msg:3', new Set(), '0x49453175'), true, 'a problem about a shown object is listed');
   });
+
+  it("an address query (`127.0.0.1:8080`, `*:22` as a dual-stack listener shows) names sockets by address, by prefix while typed; never a holder named so", () => {
+    const named = [...processes, proc(4242, 1, '127.0.0.1:8080', { uid: 65534, user: 'nobody' })];
+    const snap = { processes: named, channels: [...channels, { ...channels[0], id: 'pipe:5000', inode: 5000, endpoints: [{ pid: 4242, fd: 3, mode: 'r' as const }] }] };
+    const idsOf = (text: string) => applyFilter(snap, f({ text })).channels.map((c) => c.id);
+    assert.deepEqual(idsOf('127.0.0.1:8080'), ['tcp:1']);
+    assert.deepEqual(idsOf('127.0.0.1:80'), ['tcp:1'], 'typed so far');
+    assert.deepEqual(idsOf('127.0.0.1:9'), []);
+    assert.deepEqual(idsOf('*:8080'), [], 'not a dual-stack listener');
+    assert.deepEqual(idsOf('127.0.0'), ['tcp:1', 'pipe:5000'], 'a plain word still matches holders');
+  });
 });
