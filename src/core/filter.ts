@@ -154,6 +154,7 @@ function searchable(ch: Channel): { texts: string[]; numbers: number[]; ports: n
   const extra = d.search?.(ch);
   if (extra?.texts) texts.push(...extra.texts);
   if (extra?.numbers) numbers.push(...extra.numbers);
+  if (extra?.addrs) for (const a of extra.addrs) addrs.push(a.toLowerCase());
   return { texts, numbers, ports, keys, addrs };
 }
 

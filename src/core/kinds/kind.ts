@@ -188,8 +188,8 @@ export interface KindDescriptor<C extends ChannelBase = ChannelBase> {
   description(ch: C): string;
   /** The columns after the common ones (core/columns). */
   readonly columns: readonly Column<C>[];
-  /** What a search also matches beyond the searchable columns (`/name`, ports). */
-  search?(ch: C): { texts?: string[]; numbers?: number[] };
+  /** What a search also matches beyond the searchable columns (`/name`, ports); `addrs`: addresses an address-shaped query matches (`0.0.0.0:112`). */
+  search?(ch: C): { texts?: string[]; numbers?: number[]; addrs?: string[] };
 
   // ends
   /**

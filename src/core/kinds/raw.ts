@@ -84,7 +84,8 @@ export const raw = defineKind<RawChannel>({
     c('uid', 'UID', 'Owner uid', 'number', 'Socket owner uid', { wide: true }),
     c('netns', 'NETNS', 'Network namespace', 'string', 'Network namespace inode', { wide: true }),
   ],
-  search: (ch) => ({ texts: [ipProtocolText(ch.protocol), rawLocal(ch)] }),
+  // its addresses as shown (`0.0.0.0:112`): an address-shaped query names sockets by them (filter.ts)
+  search: (ch) => ({ texts: [ipProtocolText(ch.protocol), rawLocal(ch)], addrs: ch.remote === '*' ? [rawLocal(ch)] : [rawLocal(ch), ch.remote] }),
   ends: 'holders',
   peer: noPeer,
   datagrams: () => true,
