@@ -44,7 +44,7 @@ async function pickRemovable(s: Services): Promise<Channel | undefined> {
     .map((ch) => ({ label: fmt.channelLabel(ch, s.model.procs), description: fmt.kindTitle(ch.kind), detail: ch.id, ch }))
     .sort((a, b) => a.description.localeCompare(b.description) || a.label.localeCompare(b.label));
   if (items.length === 0) {
-    void s.ui.info('IPC Inspector: there is no System V or POSIX object to remove.');
+    void s.ui.info('IPC Inspector: there is no SysV or POSIX object to remove.');
     return undefined;
   }
   return (await pick(s, 'Remove which IPC object?', items, { placeHolder: 'search by name, key, id or holder', matchOnDescription: true, matchOnDetail: true }))?.ch;

@@ -84,7 +84,7 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
     await expandView(page, 'Channels');
     await setFilter(page, String(f.info.msqid));
     await foldView(page, 'Processes', true); // the Channels view gets the side bar
-    const row = await channelRow(page, / msg · /, [/^\s*Message Queues/, /^\s*System V/]);
+    const row = await channelRow(page, / msg · /, [/^\s*Message Queues/, /^\s*SysV/]);
     const tip = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: /Queue id:/ }).first();
     // Hovered once, the row must show its tooltip while only its facts change. When what the row
     // itself shows changes (on a loaded machine the scan can catch a message in flight: "1 msg"),

@@ -158,7 +158,18 @@ test('tree groups come from the registry, in canonical order', () => {
   const flat = KIND_GROUPS.flatMap((g) => g.kinds);
   assert.deepEqual(flat, [...CHANNEL_KINDS]);
   assert.deepEqual(KIND_GROUPS.slice(0, 6).map((g) => g.label), ['Pipes', 'FIFOs', 'Message Queues', 'Shared Memory', 'Semaphores', 'Sockets']);
-  assert.equal(KIND_GROUPS.find((g) => g.id === 'mq')?.sub?.['sysv-msg'], 'System V');
+  assert.equal(KIND_GROUPS.find((g) => g.id === 'mq')?.sub?.['sysv-msg'], 'SysV');
+});
+
+test("a tree group's sub-group names its family as the kind's own title does (SysV, not System V beside SysV …)", () => {
+  for (const g of KIND_GROUPS) {
+    for (const [kind, sub] of Object.entries(g.sub ?? {})) {
+      const k = kind as ChannelKind;
+      if (!/^(SysV|POSIX)$/i.test(sub) && !/^System V$/i.test(sub)) continue;
+      const title = kindOf(k).longTitle(SAMPLES[k] as never);
+      assert.ok(title.startsWith(sub + ' '), `${kind}: the tree says “${sub}”, the inspector “${title}”`);
+    }
+  }
 });
 
 test('a dual-stack socket on the IPv6 wildcard is shown as ss shows it, `*:PORT`; an IPv6-only one, ::1 and connections as they are', () => {

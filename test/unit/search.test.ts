@@ -40,7 +40,7 @@ const keys = (q: string) => searchIndex(index, q).entries.map((e) => e.key);
 describe('go to: search index', () => {
   it('lists processes first, then channels in the Channels view order, each under its group', () => {
     const groups = [...new Set(index.map((e) => e.group))];
-    assert.deepEqual(groups, [PROCESSES_GROUP, 'Pipes', 'Message Queues › System V', 'Sockets › Unix', 'Sockets › TCP']);
+    assert.deepEqual(groups, [PROCESSES_GROUP, 'Pipes', 'Message Queues › SysV', 'Sockets › Unix', 'Sockets › TCP']);
     assert.deepEqual(index.filter((e) => e.type === 'process').map((e) => e.label), ['init[1]', 'nginx[812]', 'php-fpm[901]', 'postgres[8080]']);
     const nginx = index.find((e) => e.key === 'proc:812')!;
     assert.equal(nginx.description, 'dev · 3 channels');

@@ -35,7 +35,7 @@ export const sysvMsg = defineKind<SysvMsgChannel>({
   teaching:
     'SysV message queue: a kernel-held linked list of typed messages identified by a key; receivers can pick messages by type; it outlives its creator until removed (ipcrm).',
   icon: 'mail',
-  group: { id: 'mq', label: 'Message Queues', sub: 'System V' },
+  group: { id: 'mq', label: 'Message Queues', sub: 'SysV' },
   map: { family: 'queue', shared: true },
   idShape: SYSV_ID_SHAPE,
   inodeOfId: noInode,

@@ -36,7 +36,7 @@ export const sysvSem = defineKind<SysvSemChannel>({
   title: 'SysV semaphore set',
   teaching: 'SysV semaphore set: an array of non-negative counters changed atomically (semop); processes block waiting for a value to rise or to reach zero.',
   icon: 'symbol-numeric',
-  group: { id: 'sem', label: 'Semaphores', sub: 'System V' },
+  group: { id: 'sem', label: 'Semaphores', sub: 'SysV' },
   map: { family: 'sem', shared: true },
   idShape: SYSV_ID_SHAPE,
   inodeOfId: noInode,

@@ -39,7 +39,7 @@ export const sysvShm = defineKind<SysvShmChannel>({
   teaching:
     'SysV shared memory: a segment mapped into several address spaces; the fastest IPC, with no built-in synchronisation (pair it with a semaphore); persists until removed and detached.',
   icon: 'database',
-  group: { id: 'shm', label: 'Shared Memory', sub: 'System V' },
+  group: { id: 'shm', label: 'Shared Memory', sub: 'SysV' },
   map: { family: 'shm', shared: true },
   idShape: SYSV_ID_SHAPE,
   inodeOfId: noInode,
