@@ -24,6 +24,18 @@ export function kindTitlePlural(kind: ChannelKind): string {
   return t + (kind === 'sysv-shm' ? ' segments' : kind === 'anon-shm' ? ' regions' : ' objects');
 }
 
+/**
+ * The kind's title inside a sentence (`No pipe open right now`): its first letter lowered only when
+ * its first word is an ordinary word — an acronym or a mixed-case name (SysV, POSIX, TCP, FIFO) and
+ * the proper name Unix keep their spelling, as every other view writes them.
+ */
+export function kindTitleInSentence(kind: ChannelKind): string {
+  const t = kindTitle(kind);
+  const first = t.split(/[\s(]/, 1)[0];
+  if (/^Unix$/.test(first) || /\p{Lu}/u.test(first.slice(1))) return t;
+  return t.charAt(0).toLowerCase() + t.slice(1);
+}
+
 export function kindTeaching(kind: ChannelKind): string {
   return KINDS[kind].teaching;
 }

@@ -436,7 +436,7 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
       node.icon = 'warning';
       node.tooltip = note;
     } else {
-      node.label = `No ${fmt.kindTitle(group.kinds[0]).toLowerCase()} open right now`;
+      node.label = `No ${fmt.kindTitleInSentence(group.kinds[0])} open right now`;
       node.icon = 'info';
       node.tooltip = fmt.kindTeaching(group.kinds[0]);
     }

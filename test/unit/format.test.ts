@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { columnValue } from '../../src/core/columns';
 import { KINDS } from '../../src/core/kinds';
 import { byteCount, formatSample, peekRangeText } from '../../src/core/text';
-import { channelDescription, channelLabel, channelTooltipLines, commLabel, endpointLabel, escapeControl, formatBytes, kindTeaching, kindTitle, kindTitlePlural, processLabel, shownCommand } from '../../src/core/format';
+import { channelDescription, channelLabel, channelTooltipLines, commLabel, endpointLabel, escapeControl, formatBytes, kindTeaching, kindTitle, kindTitleInSentence, kindTitlePlural, processLabel, shownCommand } from '../../src/core/format';
 import { CHANNEL_KINDS, type Channel, type ProcessInfo } from '../../src/core/model';
 
 test('escapeControl makes hostile names printable and keeps markup as text', () => {
@@ -128,4 +128,17 @@ test('the inspector chart legend: sizes, rates and counts, never a float with ev
   assert.equal(formatSample('messages', 12_345), '12,345');
   assert.equal(formatSample('ops/s', 1.6666666666666667), '1.67');
   assert.equal(formatSample('ops/s', 1234.5678), '1,230');
+});
+
+test("a kind's title inside a sentence keeps its acronyms and names as every view spells them", () => {
+  assert.equal(kindTitleInSentence('sysv-shm'), 'SysV shared memory');
+  assert.equal(kindTitleInSentence('posix-mq'), 'POSIX message queue');
+  assert.equal(kindTitleInSentence('tcp'), 'TCP socket');
+  assert.equal(kindTitleInSentence('unix'), 'Unix socket');
+  assert.equal(kindTitleInSentence('fifo'), 'FIFO (named pipe)');
+  assert.equal(kindTitleInSentence('pipe'), 'pipe');
+  assert.equal(kindTitleInSentence('pty'), 'pseudo-terminal');
+  assert.equal(kindTitleInSentence('anon-shm'), 'shared anonymous memory');
+  assert.equal(kindTitleInSentence('eventfd'), 'eventfd');
+  for (const k of CHANNEL_KINDS) assert.equal(kindTitleInSentence(k).toLowerCase(), kindTitle(k).toLowerCase());
 });
