@@ -115,6 +115,9 @@ describe('topology: graph from a real snapshot (group by process tree)', () => {
     const selfPipes = demo1.channels.filter((c) => c.kind === 'pipe' && c.endpoints.length > 0 && c.endpoints.every((x) => x.pid === pid));
     assert.ok(selfPipes.length >= 4);
     assert.ok(n.internal >= selfPipes.length, `internal ${n.internal} ≥ ${selfPipes.length}`);
+    // said in words that cannot be read as the pid-namespace "(N inside)" of the same line
+    assert.match(n.detail, new RegExp(`· ${n.internal} internal channels ·`), n.detail);
+    assert.doesNotMatch(n.detail, /\d inside/, n.detail);
     for (const e of g.edges) assert.notEqual(e.source, e.target, 'no self loops');
   });
 });

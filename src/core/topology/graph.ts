@@ -389,7 +389,8 @@ export function buildTopology(input: BuildInput): TopoGraph {
     if (n.type === 'process' || n.type === 'group') {
       const parts = [n.detail];
       if (n.type === 'group') parts.push(`${n.channels} channel${n.channels === 1 ? '' : 's'}`);
-      if (n.internal) parts.push(`${n.internal} inside`);
+      // not "N inside": the same detail says "pid N (M inside)" for a pid in a namespace
+      if (n.internal) parts.push(`${n.internal} internal channel${n.internal === 1 ? '' : 's'}`);
       parts.push(rateText(n.bytesPerSec, n.opsPerSec));
       n.detail = parts.filter(Boolean).join(' · ');
     } else {
