@@ -17,7 +17,7 @@ import type { Frame, Page } from 'playwright-core';
 import { makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import { e2e, expandView, foldView, openCommand, openContainer, poll, runCommand, runViewMenuItem, screenshot, setTheme, viewHeader, viewPane, viewRows } from './workbench';
 
-interface MapEdge { id: string; source: string; target: string; channelIds: string[]; width: number; bytesPerSec: number }
+interface MapEdge { id: string; source: string; target: string; channels: number; channelIds: string[]; width: number; bytesPerSec: number }
 interface MapNode { id: string; type: string; label: string; pid?: number; severity: string | null }
 interface MapGraph { nodes: MapNode[]; edges: MapEdge[] }
 
@@ -208,6 +208,9 @@ describe('topology map', function () {
     assert.equal(Number(await row.getAttribute('data-width')), b.width);
     const rowText = (await row.textContent()) ?? '';
     assert.match(rowText, /KiB\/s/);
+    // its count is said in words, as the link's details say it (not "3 ch")
+    const meta = (await row.locator('.meta').textContent()) ?? '';
+    assert.match(meta, new RegExp(`^${b.channels} channels? · `), meta);
     // two processes named alike (the busy pair) are told apart in a link's words by their pids
     assert.ok(rowText.includes(`ipc-map-busy[${busy.info.reader.pid}]`), rowText);
     // the pipe flows writer → reader: the edge's ends are the writer and the reader

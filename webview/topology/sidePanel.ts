@@ -140,7 +140,7 @@ export class SidePanel {
           'button',
           { class: 'link', type: 'button', title: `${e.channels} channel${e.channels === 1 ? '' : 's'}: ${e.channelIds.slice(0, 5).map((x) => shortText(x, 80)).join(', ')}` },
           h('span', { class: 'name' }, `${this.labels.get(e.source) ?? '?'} ${edgeWords(e)} ${this.labels.get(e.target) ?? '?'}`),
-          h('span', { class: 'meta' }, `${e.channels} ch · ${rateText(e.bytesPerSec, e.opsPerSec)}`),
+          h('span', { class: 'meta' }, `${e.channels} channel${e.channels === 1 ? '' : 's'} · ${rateText(e.bytesPerSec, e.opsPerSec)}`),
         ),
       );
       const b = li.firstElementChild as HTMLElement;
