@@ -24,8 +24,11 @@ export interface Column<C = ChannelBase> {
   /** What people read in the panel and tooltips: `Max bytes`. */
   title: string;
   type: ColumnType;
-  /** Unit after a number (`bytes`, `messages`); none for ids, pids, counts of self-evident things. */
-  unit?: string;
+  /**
+   * Unit after a number (`bytes`, `messages`); none for ids, pids, counts of self-evident things.
+   * A function when the unit depends on the channel (a socket's queue: bytes, or connections on a listener).
+   */
+  unit?: string | ((ch: C) => string | undefined);
   help: string;
   /** Shown text of a present (non-null) value; default by type. Escaped and bounded by the caller. */
   format?(value: never, ch: C): string;
@@ -170,8 +173,9 @@ export function channelFacts<C extends ChannelBase>(ch: C, columns: readonly Col
     }
     // a pid of 0 is none yet (SysV's last sender, last attach): a link to nothing, or a bare 0
     const text = c.refers === 'pid' && v === 0 ? 'none' : formatValue(c, v, ch);
-    // `1 message`, `1 byte`: the units are plural nouns (`bytes`, `messages`)
-    const unit = c.unit && typeof v === 'number' ? ` ${v === 1 ? c.unit.replace(/s$/, '') : c.unit}` : '';
+    // `1 message`, `1 byte`, `1 connection at most`: a unit starts with a plural noun
+    const noun = typeof c.unit === 'function' ? c.unit(ch) : c.unit;
+    const unit = noun && typeof v === 'number' ? ` ${v === 1 ? noun.replace(/^(\w+)s\b/, '$1') : noun}` : '';
     const fact: Fact = { id: c.id, title: c.title, text: truncate(text + unit, max), help: c.help };
     if (c.refers === 'pid') fact.pids = (Array.isArray(v) ? v : [v]).filter((p): p is number => typeof p === 'number' && p > 0);
     out.push(fact);

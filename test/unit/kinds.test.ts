@@ -236,6 +236,21 @@ test("a Unix socket's queued bytes are the data waiting to be read at it; its se
   assert.match(channelFacts(writer, unix.columns).find((f) => f.id === 'sendQueue')!.help ?? '', /memory/);
 });
 
+test("a socket's queues say their unit in the panel and tooltips: bytes, or connections on a listener (not a bare 0)", () => {
+  const fact = <K extends 'unix' | 'tcp' | 'udp'>(k: K, ch: ChannelOf<K>, id: string) => channelFacts(ch, KINDS[k].columns as never).find((f) => f.id === id)?.text;
+  assert.equal(fact('unix', { ...SAMPLES.unix, recvQueue: 8, sendQueue: 768 }, 'recvQueue'), '8 bytes');
+  assert.equal(fact('unix', { ...SAMPLES.unix, recvQueue: 1, sendQueue: 768 }, 'recvQueue'), '1 byte');
+  assert.equal(fact('unix', { ...SAMPLES.unix, recvQueue: 0, sendQueue: 768 }, 'sendQueue'), '768 bytes');
+  const unixListener = { ...SAMPLES.unix, state: 'listen', peer: undefined, recvQueue: 2, sendQueue: 128 } as ChannelOf<'unix'>;
+  assert.equal(fact('unix', unixListener, 'recvQueue'), '2 connections');
+  assert.equal(fact('unix', unixListener, 'sendQueue'), '128 connections at most');
+  assert.equal(fact('tcp', { ...SAMPLES.tcp, recvQueue: 0 }, 'recvQueue'), '0 bytes');
+  const tcpListener = { ...SAMPLES.tcp, state: 'LISTEN', remote: '0.0.0.0:*', recvQueue: 1, sendQueue: 4096 };
+  assert.equal(fact('tcp', tcpListener, 'recvQueue'), '1 connection');
+  assert.equal(fact('tcp', tcpListener, 'sendQueue'), '4096 connections at most');
+  assert.equal(fact('udp', { ...SAMPLES.udp, recvQueue: 2304 }, 'recvQueue'), '2304 bytes');
+});
+
 test('a TCP listener without a known backlog (/proc/net/tcp says 0) is not described as "N waiting of 0"', () => {
   const l = { ...SAMPLES.tcp, state: 'LISTEN', remote: '0.0.0.0:*', recvQueue: 3 };
   assert.match(KINDS.tcp.description({ ...l, sendQueue: 4096 }), /3 connections waiting of 4096/);

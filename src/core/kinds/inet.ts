@@ -126,8 +126,12 @@ export function inetColumns<C extends InetChannel>(): Column<C>[] {
     }),
     c('device', 'DEVICE', 'Bound to device', 'string|null', 'The network device the socket is bound to (SO_BINDTODEVICE, a link-local scope)', { wide: true }),
     c('remote', 'REMOTE', 'Remote address', 'string', 'Remote address:port (port 0 = not connected)', { search: 'port' }),
-    c('recvQueue', 'RECV-Q', 'Receive queue', 'number', "Bytes not yet read (UDP: the kernel memory its queued datagrams take, as ss's Recv-Q; TCP after the peer's FIN: one more, the FIN); for a listener, pending connections"),
-    c('sendQueue', 'SEND-Q', 'Send queue', 'number|null', 'Bytes not yet acknowledged; for a listener, the backlog (null without sock_diag: /proc/net/tcp has none)'),
+    c('recvQueue', 'RECV-Q', 'Receive queue', 'number', "Bytes not yet read (UDP: the kernel memory its queued datagrams take, as ss's Recv-Q; TCP after the peer's FIN: one more, the FIN); for a listener, pending connections", {
+      unit: (ch) => (ch.state === 'LISTEN' ? 'connections' : 'bytes'),
+    }),
+    c('sendQueue', 'SEND-Q', 'Send queue', 'number|null', 'Bytes not yet acknowledged; for a listener, the backlog (null without sock_diag: /proc/net/tcp has none)', {
+      unit: (ch) => (ch.state === 'LISTEN' ? 'connections at most' : 'bytes'),
+    }),
     c('inode', 'INODE', 'Inode', 'number', 'Socket inode (0 for TIME-WAIT)', { search: 'number', wide: true }),
     c('peer', 'PEER', 'Peer', 'string', 'Other end of the connection when both ends were seen (same namespace, another namespace, or through NAT)'),
     c('peerNetns', 'PEER NETNS', 'Peer namespace', 'string', "The other end's network namespace, when it is another one", { wide: true }),

@@ -132,8 +132,11 @@ export const unix = defineKind<UnixChannel>({
     c('shutdown', 'SHUTDOWN', 'Shut down', 'string', 'What was shut down on it (shutdown(), or the peer closing): read, write or both; none when empty (ss -e: <->, <--, -->, ---)', { wide: true }),
     c('acceptQueue', 'ACCEPT-Q OF', 'Waiting in the accept queue of', 'string', 'Connected but not accepted yet: the listener whose accept queue holds the other end (sock_diag)', { wide: true }),
     c('recvQueue', 'RECV-Q', 'Receive queue', 'number|null',
-      'stream/seqpacket: bytes waiting to be read; dgram: the length of the first waiting datagram (not a count); listener: connections waiting for accept()'),
-    c('sendQueue', 'SEND-Q', 'Send queue', 'number|null', "Buffer memory held by what it sent and the peer has not read (the kernel's accounting, as ss's Send-Q: more than the data itself); for a listener, its backlog limit"),
+      'stream/seqpacket: bytes waiting to be read; dgram: the length of the first waiting datagram (not a count); listener: connections waiting for accept()',
+      { unit: (ch) => (ch.state === 'listen' ? 'connections' : 'bytes') }),
+    c('sendQueue', 'SEND-Q', 'Send queue', 'number|null', "Buffer memory held by what it sent and the peer has not read (the kernel's accounting, as ss's Send-Q: more than the data itself); for a listener, its backlog limit", {
+      unit: (ch) => (ch.state === 'listen' ? 'connections at most' : 'bytes'),
+    }),
     c('netns', 'NETNS', 'Network namespace', 'string', 'Network namespace inode', { wide: true }),
     c('boundInode', 'BOUND INODE', 'Bound file inode', 'number', 'Inode of the file it is bound to, as the kernel keeps it (sock_diag)', { wide: true }),
     c('boundDev', 'BOUND DEV', 'Bound file device', 'string', 'Device (major:minor) of that file', { wide: true }),
