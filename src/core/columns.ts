@@ -6,6 +6,7 @@
 // webview bundles it).
 import type { ChannelBase, ReadError } from './model';
 import { escapeControl, truncate } from './escape';
+import { formatBytes } from './text';
 
 export type ColumnType = 'string' | 'number' | 'boolean' | 'number[]' | 'string|null' | 'number|null' | 'number[]|null' | 'boolean|null';
 
@@ -171,11 +172,15 @@ export function channelFacts<C extends ChannelBase>(ch: C, columns: readonly Col
       if (error) out.push({ id: c.id, title: c.title, text: errorText(error), help: c.help, error });
       continue;
     }
-    // a pid of 0 is none yet (SysV's last sender, last attach): a link to nothing, or a bare 0
-    const text = c.refers === 'pid' && v === 0 ? 'none' : formatValue(c, v, ch);
-    // `1 message`, `1 byte`, `1 connection at most`: a unit starts with a plural noun
     const noun = typeof c.unit === 'function' ? c.unit(ch) : c.unit;
-    const unit = noun && typeof v === 'number' ? ` ${v === 1 ? noun.replace(/^(\w+)s\b/, '$1') : noun}` : '';
+    // a count with a unit groups its digits (`65,536 bytes`, as the peek's range says it); ids and pids do not
+    const counted = noun !== undefined && typeof v === 'number' && !c.format;
+    // a pid of 0 is none yet (SysV's last sender, last attach): a link to nothing, or a bare 0
+    const text = c.refers === 'pid' && v === 0 ? 'none' : counted ? v.toLocaleString('en-US') : formatValue(c, v, ch);
+    // `1 message`, `1 byte`, `1 connection at most`: a unit starts with a plural noun
+    let unit = noun && typeof v === 'number' ? ` ${v === 1 ? noun.replace(/^(\w+)s\b/, '$1') : noun}` : '';
+    // `65,536 bytes (64 KiB)`, as the peek's range and the diagnosis's evidence say a size: the exact count and the readable one
+    if (noun === 'bytes' && typeof v === 'number' && v >= 1024) unit += ` (${formatBytes(v)})`;
     const fact: Fact = { id: c.id, title: c.title, text: truncate(text + unit, max), help: c.help };
     if (c.refers === 'pid') fact.pids = (Array.isArray(v) ? v : [v]).filter((p): p is number => typeof p === 'number' && p > 0);
     out.push(fact);

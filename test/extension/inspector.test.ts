@@ -779,7 +779,7 @@ describe('Inspector panel', function () {
     const r = await rendered('facts', (x) => x.texts.some((t) => t.startsWith('fact:Capacity=')));
     const facts = r.texts.filter((t) => t.startsWith('fact:'));
     for (const raw of ['bufferedBytes', 'maxBytes', 'lastSendPid', 'lastSendTime', 'msqid=']) assert.ok(!facts.some((t) => t.includes(raw)), `raw field name ${raw}: ${facts.join(' | ')}`);
-    assert.ok(facts.some((t) => /^fact:Capacity=\d+ bytes$/.test(t)), facts.join(' | '));
+    assert.ok(facts.some((t) => /^fact:Capacity=\d{1,3}(,\d{3})* bytes( \(\d+(\.\d+)? KiB\))?$/.test(t)), facts.join(' | '));
     const sender = facts.find((t) => t.startsWith('fact:Last sender='));
     assert.ok(sender && /=(\S*\[\d+\])$/.test(sender), `the last sender is no comm[pid] link: ${sender}`);
     const sent = facts.find((t) => t.startsWith('fact:Last sent='));

@@ -247,8 +247,16 @@ test("a socket's queues say their unit in the panel and tooltips: bytes, or conn
   assert.equal(fact('tcp', { ...SAMPLES.tcp, recvQueue: 0 }, 'recvQueue'), '0 bytes');
   const tcpListener = { ...SAMPLES.tcp, state: 'LISTEN', remote: '0.0.0.0:*', recvQueue: 1, sendQueue: 4096 };
   assert.equal(fact('tcp', tcpListener, 'recvQueue'), '1 connection');
-  assert.equal(fact('tcp', tcpListener, 'sendQueue'), '4096 connections at most');
-  assert.equal(fact('udp', { ...SAMPLES.udp, recvQueue: 2304 }, 'recvQueue'), '2304 bytes');
+  assert.equal(fact('tcp', tcpListener, 'sendQueue'), '4,096 connections at most');
+  assert.equal(fact('udp', { ...SAMPLES.udp, recvQueue: 2304 }, 'recvQueue'), '2,304 bytes (2.3 KiB)');
+});
+
+test('a size in bytes reads as the exact count, digits grouped, and as KiB/MiB, as the peek range and the evidence say it', () => {
+  const f = channelFacts(SAMPLES.pipe, KINDS.pipe.columns);
+  assert.equal(f.find((x) => x.id === 'capacity')?.text, '65,536 bytes (64 KiB)');
+  assert.equal(f.find((x) => x.id === 'bufferedBytes')?.text, '12 bytes');
+  const shm = channelFacts({ ...SAMPLES['sysv-shm'], size: 8 * 1024 * 1024 }, KINDS['sysv-shm'].columns);
+  assert.equal(shm.find((x) => x.id === 'size')?.text, '8,388,608 bytes (8 MiB)');
 });
 
 test('a TCP listener without a known backlog (/proc/net/tcp says 0) is not described as "N waiting of 0"', () => {
