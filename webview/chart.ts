@@ -2,7 +2,7 @@
 // values — the kind's `depth`) as an SVG polyline, built with DOM APIs. A series with a known limit
 // (a pipe's capacity, a queue's size) is scaled to it, so its level reads as how full it is and a
 // steady 4 KiB in a 64 KiB pipe is not drawn as full; any other to its own maximum.
-import { formatSample } from '../src/core/text';
+import { chartFootnote, seriesLegend } from './chartLegend';
 import { h } from './dom';
 import { page } from './state';
 
@@ -30,6 +30,7 @@ export function renderChart(chartEl: HTMLElement): void {
   let scaledToLimit = false;
   names.forEach((name, i) => {
     const pts = hist.filter((s) => typeof s.values[name] === 'number');
+    // at least 1: the scale of a series that stayed at 0 (the legend says its real maximum)
     const max = Math.max(1, ...pts.map((s) => s.values[name]));
     const limit = typeof limits[name] === 'number' && limits[name] > 0 ? limits[name] : undefined;
     if (limit !== undefined) scaledToLimit = true;
@@ -38,15 +39,12 @@ export function renderChart(chartEl: HTMLElement): void {
     line.setAttribute('class', `s${i}`);
     line.setAttribute('points', pts.map((s) => `${(((s.t - t0) / (t1 - t0)) * W).toFixed(1)},${(H - 4 - (s.values[name] / top) * (H - 8)).toFixed(1)}`).join(' '));
     svg.appendChild(line);
-    const last = pts.length ? pts[pts.length - 1].values[name] : 0;
-    const shown = formatSample(name, last);
-    const of = limit !== undefined ? ` of ${formatSample(name, limit)}` : '';
-    legend.append(h('span', {}, h('span', { class: `swatch s${i}` }), `${name}: ${shown}${of} (max ${formatSample(name, max)})`));
+    const { text, shown, of } = seriesLegend(name, pts.map((s) => s.values[name]), limit);
+    legend.append(h('span', {}, h('span', { class: `swatch s${i}` }), text));
     labelParts.push(`${name} now ${shown}${of}`);
   });
   const span = Math.round((t1 - t0) / 1000);
   svg.setAttribute('aria-label', `Depth over the last ${span} s: ${labelParts.join(', ')}`);
-  const scale = scaledToLimit ? 'each series scaled to its limit where one is known, else to its own maximum' : 'each series scaled to its own maximum';
-  chartEl.replaceChildren(svg, legend, h('div', { class: 'muted' }, `${hist.length} samples over ${span} s (${scale})`));
+  chartEl.replaceChildren(svg, legend, h('div', { class: 'muted' }, chartFootnote(hist.length, span, scaledToLimit)));
 }
 

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
-import { channelRow, clearFilter, clickSettledPickRow, closeEditors, commandInput, e2e, expandView, focusIn, inlineActions, openCommand, openContainer, openViewMenu, poll, quickPickRow, runCommand, runViewMenuItem, screenshot, setFilter, viewHeader, viewPane, viewRows, waitForInspector, waitForWorkbench } from './workbench';
+import { channelRow, clearFilter, clickSettledPickRow, closeEditors, commandInput, e2e, expandView, focusIn, inlineActions, openCommand, openContainer, openViewMenu, poll, quickPickRow, runCommand, runViewMenuItem, screenshot, setFilter, viewHeader, viewPane, viewRows, waitForInspector, waitForWorkbench, webviewText } from './workbench';
 import type { Page } from 'playwright-core';
 
 /** The workload's private temp dir name: a filter that leaves only its FIFO and Unix socket. */
@@ -158,6 +158,14 @@ describe('chrome: views, search, status bar', function () {
     const sockRow = await channelRow(page, sock, CHROME_GROUPS);
     await sockRow.click();
     await waitForInspector(page, sock);
+    // its queues carry their unit, and the chart of a quiet socket says its real maximum (0 B), not the scale's floor (1 B)
+    const inspected = await poll('the socket inspector with its chart', async () => {
+      const t = await webviewText(page);
+      return /Receive queue/.test(t) && /bytes: /.test(t) ? t : undefined;
+    }, 30_000);
+    assert.match(inspected, /Receive queue\s+\d[\d,]* (bytes?|connections?)\b/, inspected);
+    assert.doesNotMatch(inspected, /\b1 samples\b/, inspected);
+    assert.doesNotMatch(inspected, /bytes: 0 B \(max 1 B\)/, inspected);
     assert.equal(await focusIn(page), 'sidebar', 'a click took the focus away from the tree');
     assert.equal(await page.locator('.part.editor .tab').count(), 1);
     // Another item: the same panel, retargeted (the preview is reused).
