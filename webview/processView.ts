@@ -108,7 +108,7 @@ export function renderProcess(p: ProcessView): void {
     ['Started by', p.provenance],
     ['Container', p.container],
     ['Network namespace', p.netns],
-    ['Pid namespace', p.pidns],
+    ['PID namespace', p.pidns],
     ['Mount namespace', p.mntns],
     ['Thread of', p.threadOf === undefined ? undefined : p.threadOfComm !== undefined ? pidLink(p.threadOf, p.threadOfComm, 'thread-of-link') : `[${p.threadOf}]`],
     ['Parent', p.parentComm !== undefined ? pidLink(p.ppid, p.parentComm, 'parent-link') : p.ppid > 0 ? `[${p.ppid}]` : 'none'],

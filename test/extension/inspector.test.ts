@@ -590,6 +590,9 @@ describe('Inspector panel', function () {
     assert.ok(live.texts.includes('actions:send-signal'), live.texts.filter((t) => t.startsWith('actions:')).join());
     assert.match(live.texts.find((t) => t.startsWith('status:'))!, /^status:\[Pause live updates\] live · updated \S/);
     const startTime = api.source.current!.processes.find((p) => p.pid === fx.pid)!.startTime;
+    // its namespaces are named as its PID is: "PID namespace", not "Pid namespace" under "PID"
+    const pidns = api.source.current!.processes.find((p) => p.pid === fx.pid)!.pidns;
+    if (pidns) assert.ok(live.texts.includes(`procFact:PID namespace=${pidns}`), live.texts.filter((t) => t.startsWith('procFact:')).join(' | '));
     await fx.close();
     await api.source.refresh();
     const gone = await rendered('the exited process', (r) => r.view === 'gone' && r.texts[0].includes(`[${fx.pid}]`));
