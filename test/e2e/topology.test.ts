@@ -219,6 +219,14 @@ describe('topology map', function () {
     const shm = g!.nodes.find((n) => n.type === 'object' && /shmid/.test(n.label));
     assert.ok(shm, `the SysV segment is a shared node: ${g!.nodes.map((n) => n.label).join(', ')}`);
     assert.equal(g!.edges.filter((e) => e.source === shm.id || e.target === shm.id).length, 2, 'both attachers connect to it');
+    // the segment's swatch in the Nodes list is the shared-memory colour of the legend (as the map draws it), not the queues'
+    const swatches = await frame.evaluate((id) => {
+      const colour = (el: Element | null, pseudo?: string) => (el ? getComputedStyle(el, pseudo).backgroundColor : 'none');
+      const li = [...document.querySelectorAll('#nodes li')].find((x) => (x as HTMLElement).dataset.id === id) ?? null;
+      return { list: colour(li?.querySelector('.swatch') ?? null), shm: colour(document.querySelector('.fam-shm'), '::before'), queue: colour(document.querySelector('.fam-queue'), '::before') };
+    }, shm.id);
+    assert.equal(swatches.list, swatches.shm, JSON.stringify(swatches));
+    assert.notEqual(swatches.shm, swatches.queue, JSON.stringify(swatches));
     assert.ok(g!.nodes.some((n) => n.type === 'object' && /ipc-map-\d+/.test(n.label)), 'the POSIX queue is a shared node');
 
     // the diagnosis marks the blocked writer (rule 1) on its node
@@ -295,6 +303,15 @@ describe('topology map', function () {
     await assertLegendRings(await mapFrame(page), 'light');
     await restPointer(page);
     await screenshot(page, 'topology-light');
+    // high contrast: the rings, the legend and the labels keep their states
+    await setTheme(page, /Default High Contrast$/, 'Default High Contrast', 'hc-black', { focus: 'sidebar' });
+    let hc = '';
+    await poll('the map in high-contrast colours', async () => /vscode-high-contrast/.test((hc = await bg())), 15_000).catch((e: Error) => {
+      throw new Error(`${e.message}: ${hc}`);
+    });
+    await assertLegendRings(await mapFrame(page), 'high contrast');
+    await restPointer(page);
+    await screenshot(page, 'topology-hc');
     await setTheme(page, /Dark Modern/, 'Dark Modern', 'vs-dark', { focus: 'sidebar' });
   });
 

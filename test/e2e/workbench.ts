@@ -336,7 +336,7 @@ export async function channelRow(page: Page, text: string | RegExp, groups: RegE
 }
 
 /** Picks a colour theme like a person (F1 → Preferences: Color Theme) and waits until the workbench wears it. */
-export async function setTheme(page: Page, name: RegExp, typed: string, kind: 'vs' | 'vs-dark', opts: { focus?: 'editor' | 'sidebar' } = {}): Promise<void> {
+export async function setTheme(page: Page, name: RegExp, typed: string, kind: 'vs' | 'vs-dark' | 'hc-black', opts: { focus?: 'editor' | 'sidebar' } = {}): Promise<void> {
   // the theme list fills in as theme extensions load: try again if the row is not there yet
   for (let attempt = 1; ; attempt++) {
     try {

@@ -100,10 +100,12 @@ export class SidePanel {
         this.items.set(n.id, li);
       }
       // touch the DOM only where something changed (a refresh changes a few rates)
-      const key = `${n.type}|${n.severity}|${n.match}|${Math.round(n.bytesPerSec)}|${n.processes}|${n.label}|${n.detail}|${n.problems.join('|')}`;
+      const key = `${n.type}|${n.family}|${n.severity}|${n.match}|${Math.round(n.bytesPerSec)}|${n.processes}|${n.label}|${n.detail}|${n.problems.join('|')}`;
       if (li.dataset.key !== key) {
         li.dataset.key = key;
         li.dataset.type = n.type;
+        // the swatch wears the node's colour on the map: its kind family's (a segment purple, a queue orange)
+        li.dataset.family = n.family ?? '';
         li.dataset.severity = n.severity ?? '';
         li.dataset.match = String(n.match);
         li.dataset.bytes = String(Math.round(n.bytesPerSec));
