@@ -259,6 +259,18 @@ test('a size in bytes reads as the exact count, digits grouped, and as KiB/MiB, 
   assert.equal(shm.find((x) => x.id === 'size')?.text, '8,388,608 bytes (8 MiB)');
 });
 
+test("a listener's chart counts the connections waiting against its backlog, not bytes", () => {
+  const unixListener = { ...SAMPLES.unix, state: 'listen', peer: undefined, recvQueue: 2, sendQueue: 128 } as ChannelOf<'unix'>;
+  assert.deepEqual(KINDS.unix.depth(unixListener), { connections: 2 });
+  assert.deepEqual(KINDS.unix.depthLimits?.(unixListener), { connections: 128 });
+  assert.deepEqual(KINDS.unix.depth({ ...SAMPLES.unix, recvQueue: 8 }), { bytes: 8 });
+  assert.equal(KINDS.unix.depthLimits?.({ ...SAMPLES.unix, recvQueue: 8 }), undefined);
+  const tcpListener = { ...SAMPLES.tcp, state: 'LISTEN', remote: '0.0.0.0:*', recvQueue: 1, sendQueue: 4096 };
+  assert.deepEqual(KINDS.tcp.depth(tcpListener), { connections: 1 });
+  assert.deepEqual(KINDS.tcp.depthLimits?.(tcpListener), { connections: 4096 });
+  assert.deepEqual(KINDS.tcp.depth(SAMPLES.tcp), { bytes: 0 });
+});
+
 test('a TCP listener without a known backlog (/proc/net/tcp says 0) is not described as "N waiting of 0"', () => {
   const l = { ...SAMPLES.tcp, state: 'LISTEN', remote: '0.0.0.0:*', recvQueue: 3 };
   assert.match(KINDS.tcp.description({ ...l, sendQueue: 4096 }), /3 connections waiting of 4096/);

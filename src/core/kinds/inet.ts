@@ -147,7 +147,7 @@ export function inetColumns<C extends InetChannel>(): Column<C>[] {
 /** What TCP and UDP descriptors have in common; each kind file adds its own. */
 export function inetCommon<C extends InetChannel>(kind: C['kind']): Pick<
   KindDescriptor<C>,
-  'idShape' | 'inodeOfId' | 'name' | 'longTitle' | 'description' | 'columns' | 'ends' | 'peer' | 'listening' | 'owner' | 'mentions' | 'probe' | 'fds' | 'peek' | 'noPeekFor' | 'paged' | 'pagedNote' | 'remove' | 'queue' | 'depth' | 'empty' | 'missing'
+  'idShape' | 'inodeOfId' | 'name' | 'longTitle' | 'description' | 'columns' | 'ends' | 'peer' | 'listening' | 'owner' | 'mentions' | 'probe' | 'fds' | 'peek' | 'noPeekFor' | 'paged' | 'pagedNote' | 'remove' | 'queue' | 'depth' | 'depthLimits' | 'empty' | 'missing'
 > {
   const upper = kind.toUpperCase();
   return {
@@ -181,7 +181,9 @@ export function inetCommon<C extends InetChannel>(kind: C['kind']): Pick<
     remove: notRemovable,
     // a listener's queue is connections waiting for accept(), not bytes
     queue: (ch) => (ch.state === 'LISTEN' ? { bytes: null, counts: [ch.recvQueue], stamp: null } : { bytes: ch.recvQueue + (ch.sendQueue ?? 0), counts: null, stamp: null }),
-    depth: (ch) => ({ bytes: ch.recvQueue }),
+    // charted as its queue counts: a listener's connections waiting, of its backlog, not as bytes
+    depth: (ch): Record<string, number> => (ch.state === 'LISTEN' ? { connections: ch.recvQueue } : { bytes: ch.recvQueue }),
+    depthLimits: (ch) => (ch.state === 'LISTEN' && ch.sendQueue ? { connections: ch.sendQueue } : undefined),
     empty: (ch) => ch.recvQueue === 0,
     missing: () => undefined,
   };

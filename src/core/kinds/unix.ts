@@ -161,7 +161,9 @@ export const unix = defineKind<UnixChannel>({
       : // the data waiting to be read here: what it sent waits at its peer, counted there in bytes
         // (its sendQueue is the same data as buffer memory, ~100× an 8-byte write)
         { bytes: ch.recvQueue, counts: null, stamp: null },
-  depth: (ch) => (ch.recvQueue !== null ? { bytes: ch.recvQueue } : undefined),
+  // charted as its queue counts: a listener's connections waiting, of its backlog, not as bytes
+  depth: (ch): Record<string, number> | undefined => (ch.recvQueue === null ? undefined : ch.state === 'listen' ? { connections: ch.recvQueue } : { bytes: ch.recvQueue }),
+  depthLimits: (ch) => (ch.state === 'listen' && ch.sendQueue ? { connections: ch.sendQueue } : undefined),
   full: (ch) => ch.state !== 'listen' && ch.sendQueue !== null && ch.sendQueue >= (ch.type === 'stream' ? UNIX_STREAM_FULL : UNIX_DGRAM_FULL),
   empty: (ch) => ch.state !== 'listen' && ch.recvQueue === 0,
   warnings: () => [],
