@@ -118,7 +118,8 @@ export function renderProcess(p: ProcessView): void {
     ['Threads', String(p.threads)],
     ['Start time', `${p.startedAt ? `${new Date(p.startedAt).toLocaleString()} (${ago(p.startedAt)}) \u2014 ` : ''}${p.startTime} ticks after boot (signals are bound to it)`],
     ['Traced by', p.tracerComm !== undefined ? pidLink(p.tracerPid, p.tracerComm, 'tracer-link') : p.tracerPid ? `[${p.tracerPid}]` : 'not traced'],
-    ['Queued signals', p.queued !== null ? `${p.queued} of ${p.queueLimit ?? '?'} (per user)` : undefined],
+    // digits grouped as every other count of the panel (`0 of 96,367`), the limit said for what it is
+    ['Queued signals', p.queued !== null ? `${p.queued.toLocaleString('en-US')} of ${p.queueLimit?.toLocaleString('en-US') ?? '?'} (the per-user limit)` : undefined],
     ...(p.errors ?? []).map((e): [string, string] => [`${e.field}`, `${e.code === 'EFBIG' ? "cut at the scan's bounds" : 'unknown'} (${e.code} from ${e.syscall})`]),
   ]);
   const rows = p.signals.filter((s) => page.state.filter === 'all' || s.sets.length > 0 || !s.realtime);

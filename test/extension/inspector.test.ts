@@ -593,6 +593,9 @@ describe('Inspector panel', function () {
     // its namespaces are named as its PID is: "PID namespace", not "Pid namespace" under "PID"
     const pidns = api.source.current!.processes.find((p) => p.pid === fx.pid)!.pidns;
     if (pidns) assert.ok(live.texts.includes(`procFact:PID namespace=${pidns}`), live.texts.filter((t) => t.startsWith('procFact:')).join(' | '));
+    // the pending-signal count against its limit, digits grouped as the panel's other counts
+    const queued = live.texts.find((t) => t.startsWith('procFact:Queued signals='));
+    if (queued) assert.match(queued, /^procFact:Queued signals=\d{1,3}(,\d{3})* of (\d{1,3}(,\d{3})*|\?) \(the per-user limit\)$/);
     await fx.close();
     await api.source.refresh();
     const gone = await rendered('the exited process', (r) => r.view === 'gone' && r.texts[0].includes(`[${fx.pid}]`));
