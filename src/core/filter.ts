@@ -48,6 +48,38 @@ export function isFiltering(f: FilterState): boolean {
   return f.text.trim() !== '' || f.hiddenKinds.length > 0 || f.workspaceOnly || f.hideOtherUsers;
 }
 
+/**
+ * Does the filter drop channels within a kind (text, scope, this workspace, other users — not the
+ * hidden kinds, which drop whole groups)? Then a kind group that lists none is not shown: the
+ * views list the groups holding a match, as VS Code's own filters do, not a "none match" row.
+ */
+export function narrowsWithinKinds(f: FilterState): boolean {
+  return f.text.trim() !== '' || f.scopePid !== undefined || f.workspaceOnly || f.hideOtherUsers;
+}
+
+/**
+ * Does the filter open the rows holding its matches (a text is set)? The user typed to find
+ * something: the groups and processes holding it are shown expanded, not folded as they were.
+ */
+export function opensMatches(f: FilterState): boolean {
+  return f.text.trim() !== '';
+}
+
+/**
+ * The tree item id of a row a text filter opens. VS Code keeps a row's expansion by its item id
+ * and ignores the collapsibleState of an id it already shows, so an opened row takes an id of
+ * the filter's own (`epoch`: one per filter text), and the row's own id, with the state the user
+ * gave it, comes back when the filter is cleared.
+ */
+export function openedItemId(id: string, epoch: number): string {
+  return `${id}?filter=${epoch}`;
+}
+
+/** Is this an id openedItemId made (a row opened by a filter, not one the user opened)? */
+export function isOpenedItemId(id: string): boolean {
+  return /\?filter=\d+$/.test(id);
+}
+
 /** Where a process hangs in the process tree: its parent, or for a thread listed as a process (`threadOf`) its process. */
 export function treeParent(p: Pick<ProcessInfo, 'ppid' | 'threadOf'>): number {
   return p.threadOf ?? p.ppid;

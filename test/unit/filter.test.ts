@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { Channel, ProcessInfo } from '../../src/core/model';
-import { allowedPids, applyFilter, descendants, EMPTY_FILTER, FilterState, isFiltering, matchesText, portOf, problemVisible } from '../../src/core/filter';
+import { allowedPids, applyFilter, descendants, EMPTY_FILTER, FilterState, isFiltering, isOpenedItemId, matchesText, narrowsWithinKinds, openedItemId, opensMatches, portOf, problemVisible } from '../../src/core/filter';
 
 function proc(pid: number, ppid: number, comm: string, extra: Partial<ProcessInfo> = {}): ProcessInfo {
   return {
@@ -164,6 +164,27 @@ describe('views filter', () => {
     const list = [proc(1, 0, 'init'), proc(10, 1, 'server'), { ...proc(15, 1, 'server'), threadOf: 10 }, proc(20, 1, 'other')];
     assert.deepEqual([...descendants(list, [10])].sort((a, b) => a - b), [10, 15]);
     assert.deepEqual([...descendants(list, [20])], [20]);
+  });
+
+  it('the views list only groups holding a match when a filter drops channels within kinds (not for hidden kinds alone)', () => {
+    const f = (p: Partial<FilterState>) => narrowsWithinKinds({ ...EMPTY_FILTER, ...p });
+    assert.equal(f({}), false);
+    assert.equal(f({ hiddenKinds: ['tcp'] }), false);
+    assert.equal(f({ text: '  ' }), false);
+    for (const p of [{ text: 'nginx' }, { scopePid: 1 }, { workspaceOnly: true }, { hideOtherUsers: true }]) assert.equal(f(p), true, JSON.stringify(p));
+    // whenever it says no, applyFilter keeps every channel of the kinds not hidden
+    const kept = applyFilter({ channels, processes }, { ...EMPTY_FILTER, hiddenKinds: ['pipe'] });
+    assert.deepEqual(kept.channels.map((c) => c.id), channels.filter((c) => c.kind !== 'pipe').map((c) => c.id));
+  });
+
+  it('a filter text opens the rows holding its matches, under ids of its own', () => {
+    assert.equal(opensMatches({ ...EMPTY_FILTER, text: 'nginx' }), true);
+    assert.equal(opensMatches({ ...EMPTY_FILTER, text: ' ', workspaceOnly: true, scopePid: 1 }), false);
+    const id = openedItemId('group:pipes', 3);
+    assert.notEqual(id, 'group:pipes');
+    assert.notEqual(id, openedItemId('group:pipes', 4), 'a new text opens them anew');
+    assert.equal(isOpenedItemId(id), true);
+    for (const own of ['group:pipes', 'proc:812/channels', 'ch:unix:99', 'ch:tcp:[::1]:80?x']) assert.equal(isOpenedItemId(own), false, own);
   });
 
   it('ppid cycles do not hang descendants()', () => {
