@@ -62,8 +62,15 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
   private shown: boolean;
   private sel: readonly T[] = [];
   private carried: readonly T[] | undefined;
-  /** Rows expanded in the workbench, oldest first (told by its events), to expand again in a new view. */
-  private readonly expanded = new Set<T>();
+  /**
+   * Rows expanded in the workbench, oldest first (told by its events), to expand again in a new
+   * view: by their item id, as the workbench keeps them (an element without one by itself). So a
+   * row whose node is made anew (a process that left the filter and came back) keeps its state,
+   * and a row shown under another id for a while (views/filterOpen.ts) gets its own back.
+   */
+  private readonly expanded = new Set<T | string>();
+  /** The item id each element was last rendered with (the workbench's events name elements). */
+  private readonly idOf = new WeakMap<object, string>();
   private reselectOnShow = false;
   /** Items the current view created (the elements the workbench fetched). */
   private created = 0;
@@ -83,6 +90,8 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
     private readonly options: vscode.TreeViewOptions<T>,
     /** Items a view may create before it is replaced; tests lower it. */
     public limit = RENEW_AFTER_ITEMS,
+    /** Item ids whose expansion is not the user's to keep (rows a filter opened: views/filterOpen.ts). */
+    private readonly transientId: (id: string) => boolean = () => false,
   ) {
     this.inner = this.attach();
     this.shown = this.inner.visible;
@@ -159,8 +168,14 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
         // Every time, not once: a reveal() makes the extension host create items the workbench
         // never sees (it resolves the parent chain itself), and an item the workbench knows keeps
         // the state the user gave it whatever the provider says.
-        if (!this.expanded.has(e)) return item;
-        return typeof (item as Thenable<vscode.TreeItem>).then === 'function' ? (item as Thenable<vscode.TreeItem>).then(asExpanded) : asExpanded(item as vscode.TreeItem);
+        const remembered = (i: vscode.TreeItem) => {
+          if (typeof e === 'object' && e !== null) {
+            if (i.id === undefined) this.idOf.delete(e);
+            else this.idOf.set(e, i.id);
+          }
+          return this.expanded.has(i.id ?? e) ? asExpanded(i) : i;
+        };
+        return typeof (item as Thenable<vscode.TreeItem>).then === 'function' ? (item as Thenable<vscode.TreeItem>).then(remembered) : remembered(item as vscode.TreeItem);
       },
       getParent: provider.getParent ? (e) => provider.getParent!(e) : undefined,
       resolveTreeItem: provider.resolveTreeItem ? (i, e, t) => provider.resolveTreeItem!(i, e, t) : undefined,
@@ -179,11 +194,12 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
       // Rows the workbench expands on its own (an Expanded item) may send no event: they stay
       // remembered until collapsed.
       view.onDidExpandElement((e) => {
-        remember(this.expanded, e.element);
+        const key = this.keyOf(e.element);
+        if (typeof key !== 'string' || !this.transientId(key)) remember(this.expanded, key);
         this.expand.fire(e);
       }),
       view.onDidCollapseElement((e) => {
-        this.expanded.delete(e.element);
+        this.expanded.delete(this.keyOf(e.element));
         this.collapse.fire(e);
       }),
       view.onDidChangeCheckboxState((e) => this.checkbox.fire(e)),
@@ -200,6 +216,11 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
       }),
     ];
     return view;
+  }
+
+  /** What an element's expansion is remembered by: the id it was last rendered with, or itself. */
+  private keyOf(e: T): T | string {
+    return (typeof e === 'object' && e !== null ? this.idOf.get(e) : undefined) ?? e;
   }
 
   private setShown(visible: boolean): void {
