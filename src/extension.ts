@@ -16,10 +16,9 @@ import { StatusBar } from './statusBar';
 import { Ui } from './ui';
 import { ChannelsTree } from './views/channelsTree';
 import { FilterController } from './views/filterController';
-import { narrows } from './core/filter';
+import { isOpenedItemId, narrows } from './core/filter';
 import type { IpcNode } from './views/nodes';
 import { ProcessesTree } from './views/processesTree';
-import { FilterReveal } from './views/filterReveal';
 import { TreeChrome } from './views/treeChrome';
 import { ViewChrome } from './views/viewChrome';
 import { ViewModel } from './views/viewModel';
@@ -30,7 +29,7 @@ import { registerTopology } from './webviews/topology';
 import { Provenance } from './provenance';
 import { ProblemsModel, registerProblems, type ProblemsRegistration } from './problems';
 import { escapedLog } from './log';
-import { RenewingTreeView } from './views/renewingTreeView';
+import { RENEW_AFTER_ITEMS, RenewingTreeView } from './views/renewingTreeView';
 
 export interface IpcInspectorApi extends ViewParts {
   debugScope: DebugScope;
@@ -46,8 +45,6 @@ export interface IpcInspectorApi extends ViewParts {
   liveActivity: LiveActivity;
   /** The diagnosis: problems, the Problems view and its tree (src/problems). */
   problems: ProblemsRegistration;
-  /** Opens the Processes view to a new filter's matches (views/filterReveal.ts). */
-  filterReveal: FilterReveal;
   /** Milliseconds activate() took. */
   activationMs: number;
   /** Scans taken by the time activate() returned (none: scanning waits for a visible view). */
@@ -105,17 +102,15 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   // Collapse All sits in the overflow menu (commands/collapseAll.ts), not inline.
   const channelsChrome = new TreeChrome(channelsTree, model, 'channels');
   const processesChrome = new TreeChrome(processesTree, model, 'processes');
-  const channelsView = new RenewingTreeView<IpcNode>('ipcInspector.channels', { treeDataProvider: channelsChrome });
-  const processesView = new RenewingTreeView<IpcNode>('ipcInspector.processes', { treeDataProvider: processesChrome });
+  // rows a filter text opens are shown under ids of their own (views/filterOpen.ts): their expansion is not remembered as the user's
+  const channelsView = new RenewingTreeView<IpcNode>('ipcInspector.channels', { treeDataProvider: channelsChrome }, RENEW_AFTER_ITEMS, isOpenedItemId);
+  const processesView = new RenewingTreeView<IpcNode>('ipcInspector.processes', { treeDataProvider: processesChrome }, RENEW_AFTER_ITEMS, isOpenedItemId);
   // The Get Started view is welcome content only (package.json viewsWelcome): an empty tree.
   const welcomeView = vscode.window.createTreeView<never>('ipcInspector.welcome', { treeDataProvider: { getTreeItem: (e) => e, getChildren: () => [] } });
   subs.push(channelsView, processesView, welcomeView, channelsChrome, processesChrome);
   const viewChrome = new ViewChrome(model, source, filters, channelsView, processesView);
   const statusBar = new StatusBar(model);
   subs.push(viewChrome, statusBar, statusBar.setFreshness(source));
-  const filterReveal = new FilterReveal(model, processesTree, processesView);
-  channelsChrome.onTopLevel = processesChrome.onTopLevel = (what) => filterReveal.topLevelAsked(what);
-  subs.push(filterReveal);
 
   // First scan: a progress indicator on the views until the first snapshot arrives.
   let firstShown = false;
@@ -211,7 +206,7 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   const activationMs = performance.now() - t0;
   const scansAtActivation = source.stats.scans;
   log.info(`activated in ${activationMs.toFixed(1)} ms (${supported ? 'Linux /proc found' : 'unsupported host: no /proc'}); no scan until a view is visible`);
-  const api: IpcInspectorApi = { source, model, filters, channelsTree, processesTree, channelsView, processesView, debugScope, provenance, hostFacts, statusBar, viewChrome, channelsChrome, processesChrome, liveActivity, problems, filterReveal, activationMs, scansAtActivation, logUri: context.logUri };
+  const api: IpcInspectorApi = { source, model, filters, channelsTree, processesTree, channelsView, processesView, debugScope, provenance, hostFacts, statusBar, viewChrome, channelsChrome, processesChrome, liveActivity, problems, activationMs, scansAtActivation, logUri: context.logUri };
   if (context.extensionMode === vscode.ExtensionMode.Test) api.testHooks = testHooks;
   return api;
 }

@@ -3,11 +3,12 @@
 // endpoints under each channel. Node objects live in `nodes` by id and are updated in place;
 // after each scan a channel fires only when what a person sees of it changed (label,
 // description, icon), and a group when its membership or order changed, so a hovered or focused
-// item is not replaced while it looks the same (tooltips resolve on hover).
+// item is not replaced while it looks the same (tooltips resolve on hover). Under a filter only
+// the groups holding a match are listed, and a filter text opens them (views/filterOpen.ts).
 
 import * as vscode from 'vscode';
 import type { Channel, ChannelKind, Endpoint } from '../core/model';
-import { KIND_GROUPS } from '../core/filter';
+import { KIND_GROUPS, narrowsWithinKinds, opensMatches } from '../core/filter';
 import {
   ChannelNode,
   channelTooltip,
@@ -24,6 +25,7 @@ import type { ModelChange, ViewModel } from './viewModel';
 import * as fmt from '../core/format';
 import { endpointPeers, peerChannelId } from '../core/ends';
 import { childStoreOf, endpointChildren, listedEndpointNode, type ChildStore } from './endpointChildren';
+import { opened } from './filterOpen';
 
 /** Above this many changed elements one full refresh is cheaper than many partial ones. */
 const MAX_PARTIAL = 200;
@@ -60,6 +62,8 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
   private readonly rendered = new Map<string, string>();
   /** Bytes/s of a channel from live activity when it runs (sorts busy channels first). */
   rateOf: ((channelId: string) => number | undefined) | undefined;
+  /** The ids of the top groups last listed (a filter lists only those holding a match). */
+  private topsListed = '';
 
   constructor(private readonly model: ViewModel) {
     for (const g of KIND_GROUPS) {
@@ -199,7 +203,11 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
 
   private onModelChange(change: ModelChange): void {
     const topsFired = this.regroup(change);
-    if (change.full) {
+    // a group that gets its first match under a filter, or loses its last, comes or goes at the top level
+    const tops = this.listedGroups(this.topGroups).map((g) => g.id).join(',');
+    const topsMoved = tops !== this.topsListed;
+    this.topsListed = tops;
+    if (change.full || topsMoved) {
       this.lastFired = 'all';
       this.emitter.fire(undefined);
       return;
@@ -318,7 +326,23 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     this.rendered.set(element.id, renderSignature(item));
     // Tooltips of channels are built on hover (resolveTreeItem), not for every node on every refresh.
     if (element instanceof ChannelNode) item.tooltip = undefined;
-    return item;
+    return this.opens(element) ? opened(item, this.model) : item;
+  }
+
+  /** Does a text filter open this row (views/filterOpen.ts): a group holding a match, a fold holding the only ones of its group. */
+  private opens(node: IpcNode): boolean {
+    if (!opensMatches(this.model.filter)) return false;
+    if (node instanceof GroupNode) return node.count > 0;
+    if (node instanceof FoldNode) return node.parent.folded > 0 && node.parent.folded === node.parent.count;
+    return false;
+  }
+
+  /** Of these groups, the ones listed: of a kind not hidden, and holding a match when the filter narrows within kinds. */
+  private listedGroups(groups: readonly GroupNode[]): GroupNode[] {
+    const f = this.model.filter;
+    const hidden = new Set(f.hiddenKinds);
+    const narrowed = narrowsWithinKinds(f);
+    return groups.filter((g) => g.kinds.some((k) => !hidden.has(k)) && (!narrowed || g.count > 0));
   }
 
   resolveTreeItem(item: vscode.TreeItem, element: IpcNode): vscode.TreeItem {
@@ -328,13 +352,13 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
 
   getChildren(element?: IpcNode): IpcNode[] {
     if (!this.model.snapshot) return [];
-    const hidden = new Set(this.model.filter.hiddenKinds);
-    if (!element) return this.topGroups.filter((g) => g.kinds.some((k) => !hidden.has(k)));
+    if (!element) return this.listedGroups(this.topGroups);
     if (element instanceof GroupNode) {
       const leafs = this.leafGroupsOf(element);
-      if (leafs.length > 1 || leafs[0] !== element) return leafs.filter((g) => !hidden.has(g.kinds[0]));
+      if (leafs.length > 1 || leafs[0] !== element) return this.listedGroups(leafs);
       const all = this.members.get(element.id) ?? [];
-      if (all.length === 0) return [this.emptyNode(element)];
+      // a group the filter leaves nothing of is not listed (a fetch the workbench sent before it went gets no row)
+      if (all.length === 0) return element.total > 0 ? [] : [this.emptyNode(element)];
       const { listed, folded } = this.split(element);
       const out = this.channelRows(element, listed);
       if (folded.length) out.push(this.foldNode(element, folded));
@@ -426,12 +450,7 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
       this.infoNodes.set(id, node);
     }
     const note = group.capabilityNote(this.model.ctx.capabilities);
-    const total = group.total;
-    if (total > 0) {
-      node.label = `None match the filter (${total} hidden)`;
-      node.icon = 'filter';
-      node.tooltip = '';
-    } else if (note) {
+    if (note) {
       node.label = note;
       node.icon = 'warning';
       node.tooltip = note;

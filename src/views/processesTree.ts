@@ -5,6 +5,7 @@
 // grouped by parent). Node objects are kept by id and updated in place; after a scan an element
 // fires only when what a person sees of it changed (its label, description, icon or children), so
 // a hovered or focused item is not replaced while it looks the same (tooltips resolve on hover).
+// A filter text opens its first matching processes (views/filterOpen.ts).
 
 import * as vscode from 'vscode';
 import type { Channel, ProcessInfo } from '../core/model';
@@ -26,6 +27,8 @@ import {
 import { flatGrouping, groupingFor, type ProcessGrouping, type ProcessPlacement } from './processGrouping';
 import type { ModelChange, ViewModel } from './viewModel';
 import { childStoreOf, endpointChildren, type ChildStore } from './endpointChildren';
+import { opensMatches } from '../core/filter';
+import { opened, OPENED_PROCESSES } from './filterOpen';
 
 const MAX_PARTIAL = 200;
 const NO_PIDS: readonly number[] = [];
@@ -52,6 +55,9 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
   /** Pid → the node its process node sits under (a Children section or a bucket); absent = top level. */
   private readonly parentOf = new Map<number, number | string>();
   private grouping: ProcessGrouping = flatGrouping;
+  /** Processes the filter text opens (views/filterOpen.ts), and the text's epoch they are of. */
+  private readonly openedPids = new Set<number>();
+  private openedEpoch = -1;
   private readonly disposables: vscode.Disposable[] = [];
   lastFired: IpcNode[] | 'all' = [];
   usageProvider: UsageProvider | undefined;
@@ -203,6 +209,7 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
       }
     }
     for (const pid of shown) for (const c of this.placement.children(pid)) this.parentOf.set(c, pid);
+    for (const pid of this.openedPids) if (!shown.has(pid)) this.openedPids.delete(pid);
     // Forget nodes of processes no longer listed (re-created if they come back).
     let gone = false;
     for (const [pid] of this.procNodes) {
@@ -232,8 +239,47 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
   }
 
   private fireAll(): void {
+    this.openMatches();
     this.lastFired = 'all';
     this.emitter.fire(undefined);
+  }
+
+  /**
+   * Under a filter text, opens the first listed processes (top level first) up to
+   * OPENED_PROCESSES: anew for a new text, else adding to those still listed while there is room
+   * (a process opened stays so while the text stays). Only before a whole refresh: a row whose
+   * item id changes is then created anew, never re-rendered under another id.
+   */
+  private openMatches(): void {
+    if (!opensMatches(this.model.filter)) {
+      this.openedPids.clear();
+      return;
+    }
+    if (this.openedEpoch !== this.model.textEpoch) {
+      this.openedPids.clear();
+      this.openedEpoch = this.model.textEpoch;
+    }
+    const visit = (pids: readonly number[]): void => {
+      for (const pid of pids) {
+        if (this.openedPids.size >= OPENED_PROCESSES) return;
+        this.openedPids.add(pid);
+        visit(this.placement.children(pid));
+      }
+    };
+    for (const r of this.placement.roots) visit(typeof r === 'number' ? [r] : r.pids);
+  }
+
+  /**
+   * Does the filter text open this row: an opened process; under it, its Channels (its Internal
+   * when it has no other) and its Children (every listed process holds a match); a bucket
+   * holding an opened process.
+   */
+  private opens(node: IpcNode): boolean {
+    if (this.openedPids.size === 0) return false;
+    if (node instanceof ProcessNode) return this.openedPids.has(node.proc.pid);
+    if (node instanceof BucketNode) return node.pids.some((pid) => this.openedPids.has(pid));
+    if (!(node instanceof SectionNode) || !this.openedPids.has(node.parent.proc.pid)) return false;
+    return node.section !== 'internal' || !this.sectionKinds(node.parent).includes('channels');
   }
 
   private onModelChange(change: ModelChange): void {
@@ -416,7 +462,7 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
     if (element instanceof ProcessNode) this.rendered.set(`${element.id}/shape`, this.shapeOf(element));
     // Channel and process tooltips are built on hover (resolveTreeItem), not on every refresh.
     if (element instanceof ChannelNode || element instanceof ProcessNode) item.tooltip = undefined;
-    return item;
+    return this.opens(element) ? opened(item, this.model) : item;
   }
 
   async resolveTreeItem(item: vscode.TreeItem, element: IpcNode): Promise<vscode.TreeItem> {
@@ -538,27 +584,6 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
     if (!node || !ch || !this.pidHeld.get(pid)?.has(channelId)) return undefined;
     const s = this.section(node, isInternal(ch) ? 'internal' : 'channels');
     return this.sectionMembers(s).find((n): n is ChannelNode => n instanceof ChannelNode && n.channel.id === channelId);
-  }
-
-  /** The first listed processes (top level first), for the filter's reveal. */
-  listedProcesses(max: number): ProcessNode[] {
-    const out: ProcessNode[] = [];
-    const visit = (pids: readonly number[]) => {
-      for (const pid of pids) {
-        if (out.length >= max) return;
-        const n = this.findProcess(pid);
-        if (n) out.push(n);
-        visit(this.placement.children(pid));
-      }
-    };
-    for (const r of this.placement.roots) visit(typeof r === 'number' ? [r] : r.pids);
-    return out.slice(0, max);
-  }
-
-  /** The Channels section of a listed process (reveal with expand). */
-  channelsSection(node: ProcessNode): SectionNode | undefined {
-    const kinds = this.sectionKinds(node);
-    return kinds.includes('channels') ? this.section(node, 'channels') : kinds.includes('internal') ? this.section(node, 'internal') : undefined;
   }
 
   dispose(): void {

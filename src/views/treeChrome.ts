@@ -105,11 +105,7 @@ export class TreeChrome implements vscode.TreeDataProvider<IpcNode>, vscode.Disp
     for (const d of this.disposables) d.dispose();
   }
 
-  /** Told when the workbench asks for the top level (views/filterReveal.ts reveals a new filter's matches then). */
-  onTopLevel: ((what: 'channels' | 'processes') => void) | undefined;
-
   getChildren(element?: IpcNode): vscode.ProviderResult<IpcNode[]> {
-    if (!element) this.onTopLevel?.(this.what);
     if (!element && filteredToNothing(this.model, this.what)) return [];
     return this.inner.getChildren(element);
   }

@@ -45,6 +45,8 @@ export class ViewModel implements vscode.Disposable {
   readonly totals = new Map<ChannelKind, number>();
   /** Of those, the ones their kind folds (kind.fold: TCP's closed connections), per kind. */
   readonly foldedTotals = new Map<ChannelKind, number>();
+  /** One number per filter text (it moves on when the text changes): the ids of the rows a text filter opens carry it (core/filter.ts openedItemId). */
+  textEpoch = 0;
   /** Ids of the channels the filter lets through. */
   shownIds = new Set<string>();
   private scanNo = 0;
@@ -145,6 +147,7 @@ export class ViewModel implements vscode.Disposable {
   }
 
   setFilter(patch: Partial<FilterState>): void {
+    if (patch.text !== undefined && patch.text.trim() !== this.filter.text.trim()) this.textEpoch++;
     this.filter = { ...this.filter, ...patch };
     if (this.snapshot) this.setResult(applyFilter(this.snapshot, this.filter));
     this.emitter.fire(fullChange());

@@ -121,8 +121,8 @@ describe('chrome', function () {
     assert.deepEqual(await api.processesChrome.getChildren(), []);
     assert.match(String(api.channelsView.message), /^No channel matches \([\d,]+ hidden\) — Filter: “zz-no-such-ipc-object-4242”$/);
     assert.match(String(api.processesView.message), /^No process matches/);
-    // The provider itself still has its groups (the chrome empties the view, nothing else).
-    assert.ok(api.channelsTree.getChildren().length > 0);
+    // The provider lists no group without a match either (no row per group saying none match).
+    assert.deepEqual(api.channelsTree.getChildren(), []);
     await vscode.commands.executeCommand('ipcInspector.clearFilter');
     assert.ok(((await api.channelsChrome.getChildren()) ?? []).length > 0);
     assert.equal(api.channelsView.message, undefined);

@@ -4,7 +4,9 @@
 // setting; a self-pipe sits under Internal; labels lead with meaning (writer → reader, a key) with
 // the fill level in the description and the inode in the tooltip; full or busy channels sort
 // first; a channel whose facts change while it looks the same is not re-rendered (so its tooltip
-// can open), and tooltips are resolved on hover; a filter opens the trees to its matches.
+// can open), and tooltips are resolved on hover; a filter text opens the trees to its matches
+// (groups and processes holding them expanded, no group without one) and gives back the user's own
+// expansions when it is cleared.
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as vscode from 'vscode';
@@ -12,7 +14,7 @@ import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import type { Channel } from '../../src/core/model';
 import type { IpcInspectorApi } from '../../src/extension';
 import type { ChannelNode, IpcNode, ProcessNode, SectionNode } from '../../src/views/nodes';
-import { channelWhere, heldBy, labelOf, openApi, scan, tooltipText, treeItem, waitFor, walk } from './ipcTestUtil';
+import { channelWhere, heldBy, heldOnlyBy, labelOf, openApi, scan, tooltipText, treeItem, waitFor, walk } from './ipcTestUtil';
 
 const cfg = () => vscode.workspace.getConfiguration('ipcInspector');
 
@@ -189,14 +191,115 @@ describe('trees (issue 11 part B)', function () {
     const f = await makeFixture('pipe', { comm: 'tr-reveal' });
     fixtures.push(f);
     await channelWhere(api, 'reveal pipe', heldBy([f.info.writer.pid]));
-    // Reveals happen when the workbench re-reads a visible view after the filter: show Processes.
     await vscode.commands.executeCommand('ipcInspector.processes.focus');
     await vscode.commands.executeCommand('ipcInspector.filter', 'tr-reveal');
-    await waitFor('the reveal of the writer\'s channels', () => api.filterReveal.lastRevealed.processes.includes(`proc:${f.info.writer.pid}/channels`));
+    // the writer's row and its Channels are opened by the filter (under ids of the filter's own)
+    const writer = await waitFor('the writer listed', async () => (await scan(api)) && api.processesTree.findProcess(f.info.writer.pid));
+    const section = api.processesTree.getChildren(writer).find((k): k is SectionNode => k.type === 'section' && k.section === 'channels')!;
+    for (const n of [writer, section]) assert.equal((await treeItem(api.processesTree, n)).collapsibleState, vscode.TreeItemCollapsibleState.Expanded, `${n.id} not opened`);
     const roots = api.processesTree.getChildren() as IpcNode[];
     assert.ok(roots.every((r) => r.type === 'process' && /tr-reveal/.test(r.proc.comm)), `non-matching processes listed: ${roots.map((r) => r.id).join(', ')}`);
     const all = await walk(api.processesTree, 6);
     assert.ok(all.filter((n) => n.type === 'process').every((n) => (n as ProcessNode).proc.comm.startsWith('tr-reveal')), 'an ancestor is listed');
     await vscode.commands.executeCommand('ipcInspector.clearFilter');
+  });
+
+  it('a text filter shows the groups and processes holding its matches expanded and no group without one; clearing it gives back what the user had open', async () => {
+    const f = await makeFixture('pipe', { comm: 'tr-expand' });
+    fixtures.push(f);
+    const other = await makeFixture('fifo', { comm: 'tr-keepopen' });
+    fixtures.push(other);
+    await channelWhere(api, 'the filtered pipe', (c) => c.kind === 'pipe' && c.inode === f.info.inode);
+    await channelWhere(api, 'the other FIFO', heldOnlyBy([other.info.writer.pid, other.info.reader.pid]));
+    // What the workbench asks children of is what it shows expanded.
+    const asked = new Set<string>();
+    const spy = (chrome: typeof api.channelsChrome) => {
+      const orig = chrome.getChildren;
+      chrome.getChildren = function (this: typeof chrome, e?: IpcNode) {
+        if (e) asked.add(e.id);
+        return orig.call(this, e);
+      };
+      return () => (chrome.getChildren = orig);
+    };
+    const unspy = [spy(api.channelsChrome), spy(api.processesChrome)];
+    try {
+      // Both views shown, every row folded; then the user opens FIFOs (which the filter will not match).
+      await vscode.commands.executeCommand('ipcInspector.processes.focus');
+      await vscode.commands.executeCommand('ipcInspector.channels.focus');
+      await vscode.commands.executeCommand('ipcInspector.channels.collapseAll');
+      await vscode.commands.executeCommand('ipcInspector.processes.collapseAll');
+      const top = (id: string) => api.channelsTree.topGroups.find((g) => g.id === id)!;
+      await api.channelsView.reveal(top('group:fifos'), { select: false, focus: false, expand: true });
+      await waitFor('FIFOs opened by the user', () => asked.has('group:fifos'));
+      asked.clear();
+
+      await vscode.commands.executeCommand('ipcInspector.filter', 'tr-expand');
+      await scan(api);
+      // Channels: only groups holding a match, no "None match" row; Pipes open in the workbench.
+      const groups = api.channelsTree.getChildren() as IpcNode[];
+      assert.ok(groups.length > 0 && groups.every((g) => g.type === 'group' && g.count > 0), `groups without a match listed: ${groups.map((g) => g.id).join(', ')}`);
+      for (const g of groups) for (const k of api.channelsTree.getChildren(g)) assert.ok(k.type !== 'info' || !/None match/.test(k.label), `${g.id} has the row ${k.type === 'info' ? k.label : ''}`);
+      const pipes = top('group:pipes');
+      const pipesItem = await treeItem(api.channelsTree, pipes);
+      assert.equal(pipesItem.collapsibleState, vscode.TreeItemCollapsibleState.Expanded);
+      assert.notEqual(pipesItem.id, 'group:pipes', 'the same id under the filter: the workbench keeps the row as it was');
+      await waitFor('the workbench to open Pipes under the filter', () => asked.has('group:pipes'));
+      // Processes: the matching processes open, their channels shown.
+      const writer = api.processesTree.findProcess(f.info.writer.pid)!;
+      const writerItem = await treeItem(api.processesTree, writer);
+      assert.equal(writerItem.collapsibleState, vscode.TreeItemCollapsibleState.Expanded);
+      await waitFor('the workbench to open the matching process and its Channels', () => asked.has(writer.id) && asked.has(`${writer.id}/channels`));
+
+      asked.clear();
+      await vscode.commands.executeCommand('ipcInspector.clearFilter');
+      // The user's own state again: FIFOs open (the workbench fetches it), Pipes and the process folded.
+      await waitFor('FIFOs open again after Clear Filter', () => asked.has('group:fifos'));
+      await new Promise((r) => setTimeout(r, 1000));
+      const after = await treeItem(api.channelsTree, pipes);
+      assert.equal(after.id, 'group:pipes');
+      assert.equal(after.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
+      assert.ok(!asked.has('group:pipes'), 'Pipes still open after Clear Filter, though the user had folded it');
+      const writerAfter = api.processesTree.findProcess(f.info.writer.pid)!;
+      assert.equal((await treeItem(api.processesTree, writerAfter)).id, writer.id);
+      assert.ok(!asked.has(writer.id), 'the process still open after Clear Filter, though the user had folded it');
+    } finally {
+      for (const u of unspy) u();
+      await vscode.commands.executeCommand('ipcInspector.clearFilter');
+    }
+  });
+
+  it('a group the filter opened and the user folded comes back after the filter as the user had it before', async () => {
+    const f = await makeFixture('fifo', { comm: 'tr-refold' });
+    fixtures.push(f);
+    await channelWhere(api, 'the FIFO', heldOnlyBy([f.info.writer.pid, f.info.reader.pid]));
+    const asked = new Set<string>();
+    const orig = api.channelsChrome.getChildren;
+    api.channelsChrome.getChildren = function (this: typeof api.channelsChrome, e?: IpcNode) {
+      if (e) asked.add(e.id);
+      return orig.call(this, e);
+    };
+    const folded: string[] = [];
+    const sub = api.channelsView.onDidCollapseElement((e) => folded.push(e.element.id));
+    try {
+      await vscode.commands.executeCommand('ipcInspector.channels.focus');
+      await vscode.commands.executeCommand('ipcInspector.channels.collapseAll');
+      const fifos = api.channelsTree.topGroups.find((g) => g.id === 'group:fifos')!;
+      await api.channelsView.reveal(fifos, { select: false, focus: false, expand: true });
+      await waitFor('FIFOs opened by the user', () => asked.has('group:fifos'));
+      await vscode.commands.executeCommand('ipcInspector.filter', 'tr-refold');
+      await waitFor('FIFOs opened by the filter', () => asked.has('group:fifos') && api.channelsTree.getChildren(fifos).some((c) => c.type === 'channel'));
+      // The user folds it while the filter is on (the focused row, with the keyboard's command).
+      folded.length = 0;
+      await api.channelsView.reveal(fifos, { select: true, focus: true });
+      await vscode.commands.executeCommand('list.collapse');
+      await waitFor('the workbench to say FIFOs was folded', () => folded.includes('group:fifos'));
+      asked.clear();
+      await vscode.commands.executeCommand('ipcInspector.clearFilter');
+      await waitFor('FIFOs open again after Clear Filter, as the user had it before the filter', () => asked.has('group:fifos'));
+    } finally {
+      sub.dispose();
+      api.channelsChrome.getChildren = orig;
+      await vscode.commands.executeCommand('ipcInspector.clearFilter');
+    }
   });
 });
