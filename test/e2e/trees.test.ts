@@ -2,14 +2,15 @@
 // facts change on every scan (it is not re-rendered while it looks the same); keyboard focus on a
 // "Held by" link in the inspector survives live updates; and the whole flow with the keyboard only
 // — Processes tree → Enter opens the inspector → Enter moves in → Tab to Peek → peek → a holder
-// link opens its process → Tab to the signal form → send SIGKILL → confirm the question. Then the
+// link opens its process → Tab to the signal form → send SIGKILL → confirm the question; a filter
+// that opens the rows holding its matches and folds them again when cleared. Then the
 // README pictures: the trees and the inspector in the dark and the light theme
 // (test-results/readme-trees-{dark,light}.png, copied to media/trees-{dark,light}.png).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { Frame, Page } from 'playwright-core';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
-import { channelRow, clearFilter, closeEditors, e2e, expandView, foldView, openContainer, poll, quickPickRow, runViewMenuItem, screenshot, setFilter, setTheme, viewPane, waitForInspector, waitForWorkbench } from './workbench';
+import { channelRow, clearFilter, closeEditors, e2e, expandView, foldView, openContainer, poll, quickPickRow, runViewMenuItem, screenshot, setFilter, setTheme, viewPane, viewRows, waitForInspector, waitForWorkbench } from './workbench';
 
 /** The inspector's frame (the inner iframe of its webview). */
 async function inspectorFrame(page: Page): Promise<Frame> {
@@ -206,6 +207,30 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
         return true;
       }
     }, 15_000);
+  });
+
+  it('a filter shows its matches at once: the groups and processes holding them open, no group without one; Clear Filter folds them again as the user had them', async () => {
+    const { page } = e2e();
+    const f = await makeFixture('pipe', { comm: 'e2e-opens' });
+    fixtures.push(f);
+    await closeEditors(page);
+    await clearFilter(page);
+    await expandView(page, 'Channels');
+    await expandView(page, 'Processes');
+    // every group folded (beforeEach), then the filter typed: nothing opened by hand
+    await setFilter(page, 'e2e-opens');
+    const pipe = /e2e-opens\[\d+\] → e2e-opens\[\d+\]/;
+    for (const view of ['Channels', 'Processes']) {
+      await poll(`the pipe shown in ${view} without a click`, async () => (await viewRows(page, view).filter({ hasText: pipe }).count()) > 0, 20_000);
+    }
+    const texts = await viewRows(page, 'Channels').allTextContents();
+    assert.ok(!texts.some((t) => /None match/.test(t)), `a "None match" row: ${texts.join(' | ')}`);
+    assert.ok(!texts.some((t) => /^\s*FIFOs/.test(t)), `a group without a match: ${texts.join(' | ')}`);
+    await screenshot(page, 'e2e-trees-04-filter-opens');
+    await clearFilter(page);
+    for (const view of ['Channels', 'Processes']) {
+      await poll(`${view} folded again after Clear Filter`, async () => (await viewRows(page, view).filter({ hasText: pipe }).count()) === 0, 20_000);
+    }
   });
 
   it('README pictures: the trees and the inspector, dark and light', async () => {
