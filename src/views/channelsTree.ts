@@ -25,7 +25,7 @@ import type { ModelChange, ViewModel } from './viewModel';
 import * as fmt from '../core/format';
 import { endpointPeers, peerChannelId } from '../core/ends';
 import { childStoreOf, endpointChildren, listedEndpointNode, type ChildStore } from './endpointChildren';
-import { opened } from './filterOpen';
+import { opened, OPENED_GROUP_ROWS } from './filterOpen';
 
 /** Above this many changed elements one full refresh is cheaper than many partial ones. */
 const MAX_PARTIAL = 200;
@@ -329,11 +329,14 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     return this.opens(element) ? opened(item, this.model) : item;
   }
 
-  /** Does a text filter open this row (views/filterOpen.ts): a group holding a match, a fold holding the only ones of its group. */
+  /**
+   * Does a text filter open this row (views/filterOpen.ts): a group holding a match (a group of
+   * channels when it lists at most OPENED_GROUP_ROWS), a fold holding the only ones of its group.
+   */
   private opens(node: IpcNode): boolean {
     if (!opensMatches(this.model.filter)) return false;
-    if (node instanceof GroupNode) return node.count > 0;
-    if (node instanceof FoldNode) return node.parent.folded > 0 && node.parent.folded === node.parent.count;
+    if (node instanceof GroupNode) return node.count > 0 && (!isLeafGroup(node) || node.count <= OPENED_GROUP_ROWS);
+    if (node instanceof FoldNode) return node.parent.folded > 0 && node.parent.folded === node.parent.count && node.parent.folded <= OPENED_GROUP_ROWS;
     return false;
   }
 
@@ -532,6 +535,11 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** Does the group hold channels (not other groups: Message Queues › System V / POSIX)? */
+function isLeafGroup(g: GroupNode): boolean {
+  return g.parent !== undefined || g.kinds.length === 1;
 }
 
 /** The fold of a leaf group's kind, if it has one. */
