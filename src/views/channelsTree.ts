@@ -8,7 +8,7 @@
 
 import * as vscode from 'vscode';
 import type { Channel, ChannelKind, Endpoint } from '../core/model';
-import { KIND_GROUPS, narrowsWithinKinds, opensMatches } from '../core/filter';
+import { KIND_GROUPS, narrowsWithinKinds } from '../core/filter';
 import {
   ChannelNode,
   channelTooltip,
@@ -25,7 +25,7 @@ import type { ModelChange, ViewModel } from './viewModel';
 import * as fmt from '../core/format';
 import { endpointPeers, peerChannelId } from '../core/ends';
 import { childStoreOf, endpointChildren, listedEndpointNode, type ChildStore } from './endpointChildren';
-import { opened, OPENED_GROUP_ROWS } from './filterOpen';
+import { FilterOpener, OPENED_GROUP_ROWS } from './filterOpen';
 
 /** Above this many changed elements one full refresh is cheaper than many partial ones. */
 const MAX_PARTIAL = 200;
@@ -64,8 +64,11 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
   rateOf: ((channelId: string) => number | undefined) | undefined;
   /** The ids of the top groups last listed (a filter lists only those holding a match). */
   private topsListed = '';
+  /** The rows a filter text opens, decided once per row and text (views/filterOpen.ts). */
+  private readonly opener: FilterOpener<IpcNode>;
 
   constructor(private readonly model: ViewModel) {
+    this.opener = new FilterOpener<IpcNode>(model, (n) => this.opens(n));
     for (const g of KIND_GROUPS) {
       const top = new GroupNode(g.id, g.label, g.kinds, undefined);
       this.topGroups.push(top);
@@ -321,23 +324,28 @@ export class ChannelsTree implements vscode.TreeDataProvider<IpcNode>, vscode.Di
     return top.kinds.map((k) => this.kindGroup.get(k)!).filter((g, i, a) => a.indexOf(g) === i);
   }
 
+  /** The workbench asks for the top level (views/treeChrome.ts): rows are made anew from here, under the filter's ids (views/filterOpen.ts). */
+  topLevelAsked(): void {
+    this.opener.topLevelAsked();
+  }
+
   getTreeItem(element: IpcNode): vscode.TreeItem {
     const item = element.toTreeItem(this.model.ctx);
     this.rendered.set(element.id, renderSignature(item));
     // Tooltips of channels are built on hover (resolveTreeItem), not for every node on every refresh.
     if (element instanceof ChannelNode) item.tooltip = undefined;
-    return this.opens(element) ? opened(item, this.model) : item;
+    return this.opener.item(element, item);
   }
 
   /**
-   * Does a text filter open this row (views/filterOpen.ts): a group holding a match (a group of
-   * channels when it lists at most OPENED_GROUP_ROWS), a fold holding the only ones of its group.
+   * Does the filter text open this row, when first shown under it (views/filterOpen.ts): a group
+   * holding a match (a group of channels when it lists at most OPENED_GROUP_ROWS), a fold holding
+   * the only ones of its group; undefined for rows no filter opens.
    */
-  private opens(node: IpcNode): boolean {
-    if (!opensMatches(this.model.filter)) return false;
+  private opens(node: IpcNode): boolean | undefined {
     if (node instanceof GroupNode) return node.count > 0 && (!isLeafGroup(node) || node.count <= OPENED_GROUP_ROWS);
     if (node instanceof FoldNode) return node.parent.folded > 0 && node.parent.folded === node.parent.count && node.parent.folded <= OPENED_GROUP_ROWS;
-    return false;
+    return undefined;
   }
 
   /** Of these groups, the ones listed: of a kind not hidden, and holding a match when the filter narrows within kinds. */

@@ -28,7 +28,7 @@ import { flatGrouping, groupingFor, type ProcessGrouping, type ProcessPlacement 
 import type { ModelChange, ViewModel } from './viewModel';
 import { childStoreOf, endpointChildren, type ChildStore } from './endpointChildren';
 import { opensMatches } from '../core/filter';
-import { opened, OPENED_PROCESSES } from './filterOpen';
+import { FilterOpener, OPENED_PROCESSES } from './filterOpen';
 
 const MAX_PARTIAL = 200;
 const NO_PIDS: readonly number[] = [];
@@ -58,6 +58,8 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
   /** Processes the filter text opens (views/filterOpen.ts), and the text's epoch they are of. */
   private readonly openedPids = new Set<number>();
   private openedEpoch = -1;
+  /** The rows a filter text opens, decided once per row and text (views/filterOpen.ts). */
+  private readonly opener: FilterOpener<IpcNode>;
   private readonly disposables: vscode.Disposable[] = [];
   lastFired: IpcNode[] | 'all' = [];
   usageProvider: UsageProvider | undefined;
@@ -65,6 +67,7 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
   rateOf: ((channelId: string) => number | undefined) | undefined;
 
   constructor(private readonly model: ViewModel) {
+    this.opener = new FilterOpener<IpcNode>(model, (n) => this.opens(n));
     this.disposables.push(this.emitter, model.onDidChange((c) => this.onModelChange(c)));
   }
 
@@ -270,11 +273,12 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
   }
 
   /**
-   * Does the filter text open this row: an opened process; under it, its Channels (its Internal
-   * when it has no other) and its Children (every listed process holds a match); a bucket
-   * holding an opened process.
+   * Does the filter text open this row, when first shown under it: an opened process; under it,
+   * its Channels (its Internal when it has no other) and its Children (every listed process holds
+   * a match); a bucket holding an opened process; undefined for rows no filter opens.
    */
-  private opens(node: IpcNode): boolean {
+  private opens(node: IpcNode): boolean | undefined {
+    if (!(node instanceof ProcessNode || node instanceof BucketNode || node instanceof SectionNode)) return undefined;
     if (this.openedPids.size === 0) return false;
     if (node instanceof ProcessNode) return this.openedPids.has(node.proc.pid);
     if (node instanceof BucketNode) return node.pids.some((pid) => this.openedPids.has(pid));
@@ -456,13 +460,18 @@ export class ProcessesTree implements vscode.TreeDataProvider<IpcNode>, vscode.D
     return n;
   }
 
+  /** The workbench asks for the top level (views/treeChrome.ts): rows are made anew from here, under the filter's ids (views/filterOpen.ts). */
+  topLevelAsked(): void {
+    this.opener.topLevelAsked();
+  }
+
   getTreeItem(element: IpcNode): vscode.TreeItem {
     const item = element.toTreeItem(this.model.ctx);
     this.rendered.set(element.id, renderSignature(item));
     if (element instanceof ProcessNode) this.rendered.set(`${element.id}/shape`, this.shapeOf(element));
     // Channel and process tooltips are built on hover (resolveTreeItem), not on every refresh.
     if (element instanceof ChannelNode || element instanceof ProcessNode) item.tooltip = undefined;
-    return this.opens(element) ? opened(item, this.model) : item;
+    return this.opener.item(element, item);
   }
 
   async resolveTreeItem(item: vscode.TreeItem, element: IpcNode): Promise<vscode.TreeItem> {

@@ -49,7 +49,8 @@ export class TreeChrome implements vscode.TreeDataProvider<IpcNode>, vscode.Disp
   private readonly decorators: TreeDecorator[] = [];
 
   constructor(
-    private readonly inner: vscode.TreeDataProvider<IpcNode>,
+    /** The provider; told when the workbench asks for the top level (views/filterOpen.ts: rows are made anew then). */
+    private readonly inner: vscode.TreeDataProvider<IpcNode> & { topLevelAsked?(): void },
     private readonly model: ViewModel,
     private readonly what: 'channels' | 'processes',
   ) {
@@ -106,6 +107,7 @@ export class TreeChrome implements vscode.TreeDataProvider<IpcNode>, vscode.Disp
   }
 
   getChildren(element?: IpcNode): vscode.ProviderResult<IpcNode[]> {
+    if (!element) this.inner.topLevelAsked?.();
     if (!element && filteredToNothing(this.model, this.what)) return [];
     return this.inner.getChildren(element);
   }

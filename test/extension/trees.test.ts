@@ -196,13 +196,37 @@ describe('trees (issue 11 part B)', function () {
     // the writer's row and its Channels are opened by the filter (under ids of the filter's own)
     const writer = await waitFor('the writer listed', async () => (await scan(api)) && api.processesTree.findProcess(f.info.writer.pid));
     const section = api.processesTree.getChildren(writer).find((k): k is SectionNode => k.type === 'section' && k.section === 'channels')!;
-    for (const n of [writer, section]) assert.equal((await treeItem(api.processesTree, n)).collapsibleState, vscode.TreeItemCollapsibleState.Expanded, `${n.id} not opened`);
+    // (the rows take the filter's ids once the workbench asks for the new top level)
+    for (const n of [writer, section]) await waitFor(`${n.id} opened`, async () => (await treeItem(api.processesTree, n)).collapsibleState === vscode.TreeItemCollapsibleState.Expanded);
     const roots = api.processesTree.getChildren() as IpcNode[];
     assert.ok(roots.every((r) => r.type === 'process' && /tr-reveal/.test(r.proc.comm)), `non-matching processes listed: ${roots.map((r) => r.id).join(', ')}`);
     const all = await walk(api.processesTree, 6);
     assert.ok(all.filter((n) => n.type === 'process').every((n) => (n as ProcessNode).proc.comm.startsWith('tr-reveal')), 'an ancestor is listed');
     await vscode.commands.executeCommand('ipcInspector.clearFilter');
   });
+
+  /**
+   * Records the rows the workbench asks the children of — what it shows expanded — by the item id
+   * it knows them by (a fetch for a row of a filter that was just cleared names the filter's id,
+   * not the row's own). Returns the undo.
+   */
+  function spyFetches(asked: Set<string>): () => void {
+    const undo: Array<() => void> = [];
+    for (const [chrome, tree] of [
+      [api.channelsChrome, api.channelsTree],
+      [api.processesChrome, api.processesTree],
+    ] as const) {
+      const orig = chrome.getChildren;
+      chrome.getChildren = function (this: typeof chrome, e?: IpcNode) {
+        const out = orig.call(this, e);
+        if (e) asked.add(tree.getTreeItem(e).id ?? e.id);
+        return out;
+      };
+      undo.push(() => (chrome.getChildren = orig));
+    }
+    return () => undo.forEach((u) => u());
+  }
+  const openedId = (asked: Set<string>, id: string) => [...asked].some((a) => a.startsWith(`${id}?filter=`));
 
   it('a text filter shows the groups and processes holding its matches expanded and no group without one; clearing it gives back what the user had open', async () => {
     const f = await makeFixture('pipe', { comm: 'tr-expand' });
@@ -211,17 +235,8 @@ describe('trees (issue 11 part B)', function () {
     fixtures.push(other);
     await channelWhere(api, 'the filtered pipe', (c) => c.kind === 'pipe' && c.inode === f.info.inode);
     await channelWhere(api, 'the other FIFO', heldOnlyBy([other.info.writer.pid, other.info.reader.pid]));
-    // What the workbench asks children of is what it shows expanded.
     const asked = new Set<string>();
-    const spy = (chrome: typeof api.channelsChrome) => {
-      const orig = chrome.getChildren;
-      chrome.getChildren = function (this: typeof chrome, e?: IpcNode) {
-        if (e) asked.add(e.id);
-        return orig.call(this, e);
-      };
-      return () => (chrome.getChildren = orig);
-    };
-    const unspy = [spy(api.channelsChrome), spy(api.processesChrome)];
+    const unspy = spyFetches(asked);
     try {
       // Both views shown, every row folded; then the user opens FIFOs (which the filter will not match).
       await vscode.commands.executeCommand('ipcInspector.processes.focus');
@@ -240,15 +255,21 @@ describe('trees (issue 11 part B)', function () {
       assert.ok(groups.length > 0 && groups.every((g) => g.type === 'group' && g.count > 0), `groups without a match listed: ${groups.map((g) => g.id).join(', ')}`);
       for (const g of groups) for (const k of api.channelsTree.getChildren(g)) assert.ok(k.type !== 'info' || !/None match/.test(k.label), `${g.id} has the row ${k.type === 'info' ? k.label : ''}`);
       const pipes = top('group:pipes');
+      await waitFor('the workbench to open Pipes under the filter', () => openedId(asked, 'group:pipes'));
       const pipesItem = await treeItem(api.channelsTree, pipes);
       assert.equal(pipesItem.collapsibleState, vscode.TreeItemCollapsibleState.Expanded);
       assert.notEqual(pipesItem.id, 'group:pipes', 'the same id under the filter: the workbench keeps the row as it was');
-      await waitFor('the workbench to open Pipes under the filter', () => asked.has('group:pipes'));
       // Processes: the matching processes open, their channels shown.
       const writer = api.processesTree.findProcess(f.info.writer.pid)!;
+      await waitFor('the workbench to open the matching process and its Channels', () => openedId(asked, writer.id) && openedId(asked, `${writer.id}/channels`));
       const writerItem = await treeItem(api.processesTree, writer);
       assert.equal(writerItem.collapsibleState, vscode.TreeItemCollapsibleState.Expanded);
-      await waitFor('the workbench to open the matching process and its Channels', () => asked.has(writer.id) && asked.has(`${writer.id}/channels`));
+      // Scans under the same text keep each row's id (the workbench would replace a row whose id changed).
+      const ids = async () => [(await treeItem(api.channelsTree, pipes)).id, (await treeItem(api.processesTree, writer)).id].join(' ');
+      const before = await ids();
+      await scan(api);
+      await scan(api);
+      assert.equal(await ids(), before);
 
       asked.clear();
       await vscode.commands.executeCommand('ipcInspector.clearFilter');
@@ -263,7 +284,7 @@ describe('trees (issue 11 part B)', function () {
       assert.equal((await treeItem(api.processesTree, writerAfter)).id, writer.id);
       assert.ok(!asked.has(writer.id), 'the process still open after Clear Filter, though the user had folded it');
     } finally {
-      for (const u of unspy) u();
+      unspy();
       await vscode.commands.executeCommand('ipcInspector.clearFilter');
     }
   });
@@ -273,11 +294,7 @@ describe('trees (issue 11 part B)', function () {
     fixtures.push(f);
     await channelWhere(api, 'the FIFO', heldOnlyBy([f.info.writer.pid, f.info.reader.pid]));
     const asked = new Set<string>();
-    const orig = api.channelsChrome.getChildren;
-    api.channelsChrome.getChildren = function (this: typeof api.channelsChrome, e?: IpcNode) {
-      if (e) asked.add(e.id);
-      return orig.call(this, e);
-    };
+    const unspy = spyFetches(asked);
     const folded: string[] = [];
     const sub = api.channelsView.onDidCollapseElement((e) => folded.push(e.element.id));
     try {
@@ -287,7 +304,7 @@ describe('trees (issue 11 part B)', function () {
       await api.channelsView.reveal(fifos, { select: false, focus: false, expand: true });
       await waitFor('FIFOs opened by the user', () => asked.has('group:fifos'));
       await vscode.commands.executeCommand('ipcInspector.filter', 'tr-refold');
-      await waitFor('FIFOs opened by the filter', () => asked.has('group:fifos') && api.channelsTree.getChildren(fifos).some((c) => c.type === 'channel'));
+      await waitFor('FIFOs opened by the filter', () => openedId(asked, 'group:fifos') && api.channelsTree.getChildren(fifos).some((c) => c.type === 'channel'));
       // The user folds it while the filter is on (the focused row, with the keyboard's command).
       folded.length = 0;
       await api.channelsView.reveal(fifos, { select: true, focus: true });
@@ -298,7 +315,7 @@ describe('trees (issue 11 part B)', function () {
       await waitFor('FIFOs open again after Clear Filter, as the user had it before the filter', () => asked.has('group:fifos'));
     } finally {
       sub.dispose();
-      api.channelsChrome.getChildren = orig;
+      unspy();
       await vscode.commands.executeCommand('ipcInspector.clearFilter');
     }
   });
