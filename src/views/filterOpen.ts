@@ -79,6 +79,9 @@ export class FilterOpener<N extends object> {
     if (!this.opensShown) return item;
     let open = this.decided.get(node);
     if (open === undefined) {
+      // a row first rendered after the text changed, before the workbench asked for the new top
+      // level, is not one the old text opened: its own id (the new top level makes it anew)
+      if (this.epoch !== this.model.textEpoch) return item;
       const now = this.opens(node);
       if (now === undefined) return item;
       this.decided.set(node, (open = now));
