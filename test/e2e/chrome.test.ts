@@ -19,12 +19,27 @@ function workloadFilter(): string {
   return path.basename(path.dirname(e2e().workload.unixSocket));
 }
 
-/** Collapses the Processes pane and collapses every group of Channels (a known start). */
+/**
+ * Collapses the Processes pane and collapses every group of Channels (a known start). Collapse All
+ * lands a moment after its menu item is clicked, and a filter text opens the groups holding its
+ * matches, also one that gets its first match a scan later: until a scan after Collapse All leaves
+ * every group folded, rows still open or move under the next click (a row found open before the
+ * collapse landed, then a click on the group that took its place).
+ */
 async function channelsOnly(page: Page): Promise<void> {
   await expandView(page, 'Channels');
   const proc = viewHeader(page, 'Processes');
   if ((await proc.getAttribute('aria-expanded')) === 'true') await proc.click();
-  await runViewMenuItem(page, 'Channels', 'Collapse All');
+  const open = viewRows(page, 'Channels').and(page.locator('[aria-expanded="true"]'));
+  await poll(
+    'every Channels group folded for a scan',
+    async () => {
+      await runViewMenuItem(page, 'Channels', 'Collapse All');
+      await page.waitForTimeout(1_500);
+      return (await open.count()) === 0;
+    },
+    30_000,
+  );
 }
 
 /** The groups that hold the test's socket and FIFO rows. */

@@ -237,6 +237,9 @@ describe('trees (issue 11 part B)', function () {
     await channelWhere(api, 'the other FIFO', heldOnlyBy([other.info.writer.pid, other.info.reader.pid]));
     const asked = new Set<string>();
     const unspy = spyFetches(asked);
+    // (an expansion is told by the workbench's event: a row opened again may show the children it fetched before)
+    const expanded = new Set<string>();
+    const sub = api.channelsView.onDidExpandElement((e) => expanded.add(e.element.id));
     try {
       // Both views shown, every row folded; then the user opens FIFOs (which the filter will not match).
       await vscode.commands.executeCommand('ipcInspector.processes.focus');
@@ -244,8 +247,9 @@ describe('trees (issue 11 part B)', function () {
       await vscode.commands.executeCommand('ipcInspector.channels.collapseAll');
       await vscode.commands.executeCommand('ipcInspector.processes.collapseAll');
       const top = (id: string) => api.channelsTree.topGroups.find((g) => g.id === id)!;
+      expanded.clear();
       await api.channelsView.reveal(top('group:fifos'), { select: false, focus: false, expand: true });
-      await waitFor('FIFOs opened by the user', () => asked.has('group:fifos'));
+      await waitFor('FIFOs opened by the user', () => expanded.has('group:fifos'));
       asked.clear();
 
       await vscode.commands.executeCommand('ipcInspector.filter', 'tr-expand');
@@ -284,6 +288,7 @@ describe('trees (issue 11 part B)', function () {
       assert.equal((await treeItem(api.processesTree, writerAfter)).id, writer.id);
       assert.ok(!asked.has(writer.id), 'the process still open after Clear Filter, though the user had folded it');
     } finally {
+      sub.dispose();
       unspy();
       await vscode.commands.executeCommand('ipcInspector.clearFilter');
     }
@@ -296,13 +301,16 @@ describe('trees (issue 11 part B)', function () {
     const asked = new Set<string>();
     const unspy = spyFetches(asked);
     const folded: string[] = [];
+    const expanded = new Set<string>();
     const sub = api.channelsView.onDidCollapseElement((e) => folded.push(e.element.id));
+    const subExpand = api.channelsView.onDidExpandElement((e) => expanded.add(e.element.id));
     try {
       await vscode.commands.executeCommand('ipcInspector.channels.focus');
       await vscode.commands.executeCommand('ipcInspector.channels.collapseAll');
       const fifos = api.channelsTree.topGroups.find((g) => g.id === 'group:fifos')!;
+      expanded.clear();
       await api.channelsView.reveal(fifos, { select: false, focus: false, expand: true });
-      await waitFor('FIFOs opened by the user', () => asked.has('group:fifos'));
+      await waitFor('FIFOs opened by the user', () => expanded.has('group:fifos'));
       await vscode.commands.executeCommand('ipcInspector.filter', 'tr-refold');
       await waitFor('FIFOs opened by the filter', () => openedId(asked, 'group:fifos') && api.channelsTree.getChildren(fifos).some((c) => c.type === 'channel'));
       // The user folds it while the filter is on (the focused row, with the keyboard's command).
@@ -315,6 +323,7 @@ describe('trees (issue 11 part B)', function () {
       await waitFor('FIFOs open again after Clear Filter, as the user had it before the filter', () => asked.has('group:fifos'));
     } finally {
       sub.dispose();
+      subExpand.dispose();
       unspy();
       await vscode.commands.executeCommand('ipcInspector.clearFilter');
     }
