@@ -232,9 +232,17 @@ describe('trees (issue 11 part B)', function () {
    * the same.
    */
   async function openByUser(group: IpcNode, expanded: Set<string>): Promise<void> {
-    await waitFor(`${group.id} opened by the user`, async () => {
-      if (!expanded.has(group.id)) await api.channelsView.reveal(group, { select: false, focus: false, expand: true });
-      return expanded.has(group.id) || (await new Promise((r) => setTimeout(r, 400)), expanded.has(group.id));
+    // (a reveal waits for the refreshes the extension host has queued: on a loaded machine, seconds)
+    await waitFor(
+      `${group.id} opened by the user`,
+      async () => {
+        if (!expanded.has(group.id)) await api.channelsView.reveal(group, { select: false, focus: false, expand: true });
+        return expanded.has(group.id) || (await new Promise((r) => setTimeout(r, 400)), expanded.has(group.id));
+      },
+      30_000,
+    ).catch((e: Error) => {
+      const listed = (api.channelsTree.getChildren() as IpcNode[]).map((g) => g.id).join(', ');
+      throw new Error(`${e.message} (view visible: ${api.channelsView.visible}; top level: ${listed})`);
     });
   }
   const openedId = (asked: Set<string>, id: string) => [...asked].some((a) => a.startsWith(`${id}?filter=`));
