@@ -245,6 +245,21 @@ describe('trees (issue 11 part B)', function () {
       throw new Error(`${e.message} (view visible: ${api.channelsView.visible}; top level: ${listed})`);
     });
   }
+  /**
+   * Waits for the refreshes the extension host has queued for both views (a reveal waits for them):
+   * a Collapse All the workbench runs while it re-creates the rows of the last Clear Filter is
+   * undone by the rows it then makes, open as the user had them (a run met FIFOs open though the
+   * test had folded it).
+   */
+  async function settled(): Promise<void> {
+    for (const [view, tree] of [
+      [api.channelsView, api.channelsTree],
+      [api.processesView, api.processesTree],
+    ] as const) {
+      const first = (tree.getChildren() as IpcNode[])[0];
+      if (first) await view.reveal(first, { select: false, focus: false });
+    }
+  }
   const openedId = (asked: Set<string>, id: string) => [...asked].some((a) => a.startsWith(`${id}?filter=`));
 
   it('a text filter shows the groups and processes holding its matches expanded and no group without one; clearing it gives back what the user had open', async () => {
@@ -263,6 +278,7 @@ describe('trees (issue 11 part B)', function () {
       // Both views shown, every row folded; then the user opens FIFOs (which the filter will not match).
       await vscode.commands.executeCommand('ipcInspector.processes.focus');
       await vscode.commands.executeCommand('ipcInspector.channels.focus');
+      await settled();
       await vscode.commands.executeCommand('ipcInspector.channels.collapseAll');
       await vscode.commands.executeCommand('ipcInspector.processes.collapseAll');
       const top = (id: string) => api.channelsTree.topGroups.find((g) => g.id === id)!;
@@ -324,6 +340,7 @@ describe('trees (issue 11 part B)', function () {
     const subExpand = api.channelsView.onDidExpandElement((e) => expanded.add(e.element.id));
     try {
       await vscode.commands.executeCommand('ipcInspector.channels.focus');
+      await settled();
       await vscode.commands.executeCommand('ipcInspector.channels.collapseAll');
       const fifos = api.channelsTree.topGroups.find((g) => g.id === 'group:fifos')!;
       expanded.clear();
