@@ -44,9 +44,19 @@ function asExpanded(item: vscode.TreeItem): vscode.TreeItem {
   return Object.assign(Object.create(Object.getPrototypeOf(item) as object) as vscode.TreeItem, item, { collapsibleState: vscode.TreeItemCollapsibleState.Expanded });
 }
 
+/** `item` as a Collapsed row (a copy, as asExpanded). */
+function asCollapsed(item: vscode.TreeItem): vscode.TreeItem {
+  if (item.collapsibleState !== vscode.TreeItemCollapsibleState.Expanded) return item;
+  return Object.assign(Object.create(Object.getPrototypeOf(item) as object) as vscode.TreeItem, item, { collapsibleState: vscode.TreeItemCollapsibleState.Collapsed });
+}
+
 export class RenewingTreeView<T> implements vscode.TreeView<T> {
   private inner: vscode.TreeView<T>;
   private innerSubs: vscode.Disposable[] = [];
+  /** A whole refresh was fired while the view was hidden: the workbench runs it when the view is shown, and a reveal does not wait for it. */
+  private deferred = false;
+  /** A whole refresh of our own (refreshShown). */
+  private readonly refetch = new vscode.EventEmitter<undefined>();
   private readonly expand = new vscode.EventEmitter<vscode.TreeViewExpansionEvent<T>>();
   private readonly collapse = new vscode.EventEmitter<vscode.TreeViewExpansionEvent<T>>();
   private readonly select = new vscode.EventEmitter<vscode.TreeViewSelectionChangeEvent<T>>();
@@ -69,6 +79,13 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
    * and a row shown under another id for a while (views/filterOpen.ts) gets its own back.
    */
   private readonly expanded = new Set<T | string>();
+  /**
+   * Rows a filter text opened (transientId) that the user folded while the text stays: a new view
+   * hands them out folded, though the provider's item says Expanded. The workbench keeps a row's
+   * state by its id and ignores the item's once it shows the id, so this only matters to a view
+   * made anew, which would otherwise open them again.
+   */
+  private readonly collapsed = new Set<T | string>();
   /** The item id each element was last rendered with (the workbench's events name elements). */
   private readonly idOf = new WeakMap<object, string>();
   private reselectOnShow = false;
@@ -78,6 +95,7 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
   private timer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
   private disposed = false;
+  private readonly providerSub: vscode.Disposable | undefined;
   /** Views replaced so far. */
   renewals = 0;
   /** Items the current view created so far. */
@@ -95,6 +113,9 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
   ) {
     this.inner = this.attach();
     this.shown = this.inner.visible;
+    this.providerSub = options.treeDataProvider.onDidChangeTreeData?.((e) => {
+      if ((e === undefined || e === null) && !this.shown) this.deferred = true;
+    });
   }
 
   get visible(): boolean {
@@ -138,7 +159,23 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
 
   async reveal(element: T, options?: { select?: boolean; focus?: boolean; expand?: boolean | number }): Promise<void> {
     if (this.renewing) await this.renewing;
+    if (this.deferred) await this.refreshShown(options?.focus ?? false);
     return this.inner.reveal(element, options);
+  }
+
+  /**
+   * Opens the view when it is hidden and refreshes it once more, which the reveal after it waits
+   * for. A whole refresh of a hidden view is deferred by the workbench until the view is shown,
+   * and that refresh is not one a reveal waits for (the extension host does not see it): until it
+   * is done, the workbench reveals in the rows of before the refresh, and where their handles
+   * differ (a filter text opens rows under ids of its own: views/filterOpen.ts) it finds no row
+   * and does nothing, or fails with "Data tree node not found". The workbench runs a refresh only
+   * after the one under way, and the reveal waits for this one.
+   */
+  private async refreshShown(focus: boolean): Promise<void> {
+    this.deferred = false;
+    if (!this.shown) await Promise.resolve(this.inner.reveal(undefined as unknown as T, { select: false, focus })).catch(() => undefined);
+    this.refetch.fire(undefined);
   }
 
   /** Replaces the view now (tests; otherwise after `limit` items). */
@@ -149,6 +186,8 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
 
   dispose(): void {
     this.disposed = true;
+    this.providerSub?.dispose();
+    this.refetch.dispose();
     if (this.timer) clearTimeout(this.timer);
     for (const d of this.innerSubs.splice(0)) d.dispose();
     this.inner.dispose();
@@ -161,7 +200,14 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
     // Each item the extension host creates (a fetched child, or an element it re-renders) is one
     // getTreeItem call: count those.
     const counting: vscode.TreeDataProvider<T> = {
-      onDidChangeTreeData: provider.onDidChangeTreeData,
+      // the provider's changes, and the refreshes of our own a reveal asks for (refreshShown)
+      onDidChangeTreeData: (listener, thisArg, disposables) => {
+        const own = this.refetch.event(listener, thisArg);
+        const its = provider.onDidChangeTreeData?.(listener, thisArg);
+        const both = its ? vscode.Disposable.from(own, its) : own;
+        disposables?.push(both);
+        return both;
+      },
       getTreeItem: (e) => {
         this.fetched();
         const item = provider.getTreeItem(e);
@@ -173,7 +219,8 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
             if (i.id === undefined) this.idOf.delete(e);
             else this.idOf.set(e, i.id);
           }
-          return this.expanded.has(i.id ?? e) ? asExpanded(i) : i;
+          const key = i.id ?? e;
+          return this.expanded.has(key) ? asExpanded(i) : this.collapsed.has(key) ? asCollapsed(i) : i;
         };
         return typeof (item as Thenable<vscode.TreeItem>).then === 'function' ? (item as Thenable<vscode.TreeItem>).then(remembered) : remembered(item as vscode.TreeItem);
       },
@@ -195,11 +242,14 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
       // remembered until collapsed.
       view.onDidExpandElement((e) => {
         const key = this.keyOf(e.element);
+        this.collapsed.delete(key);
         if (typeof key !== 'string' || !this.transientId(key)) remember(this.expanded, key);
         this.expand.fire(e);
       }),
       view.onDidCollapseElement((e) => {
-        this.expanded.delete(this.keyOf(e.element));
+        const key = this.keyOf(e.element);
+        this.expanded.delete(key);
+        if (typeof key === 'string' && this.transientId(key)) remember(this.collapsed, key);
         this.collapse.fire(e);
       }),
       view.onDidChangeCheckboxState((e) => this.checkbox.fire(e)),
