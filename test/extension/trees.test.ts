@@ -14,6 +14,7 @@ import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import type { Channel } from '../../src/core/model';
 import type { IpcInspectorApi } from '../../src/extension';
 import type { ChannelNode, IpcNode, ProcessNode, SectionNode } from '../../src/views/nodes';
+import type { RenewingTreeView } from '../../src/views/renewingTreeView';
 import { channelWhere, heldBy, heldOnlyBy, labelOf, openApi, scan, tooltipText, treeItem, waitFor, walk } from './ipcTestUtil';
 
 const cfg = () => vscode.workspace.getConfiguration('ipcInspector');
@@ -227,16 +228,23 @@ describe('trees (issue 11 part B)', function () {
     return () => undo.forEach((u) => u());
   }
   /**
+   * A reveal that met a refresh of the tree in the workbench: the row it names is not in the
+   * workbench's tree at that moment ("Data tree node not found" while the rows are fetched again,
+   * "Tree element not found" while a new view's first rows are); anything else is thrown.
+   */
+  function lostToRefresh(e: Error): void {
+    assert.match(e.message, /^TreeError \[ipcInspector\.(channels|processes)\] (Data tree node|Tree element) not found/);
+  }
+  /**
    * Opens a group as the user would (a reveal that expands it) until the workbench says it did: a
-   * reveal that meets a refresh of the tree is lost ("Data tree node not found"), and resolves all
-   * the same.
+   * reveal that meets a refresh of the tree is lost (it resolves all the same, or fails: lostToRefresh).
    */
   async function openByUser(group: IpcNode, expanded: Set<string>): Promise<void> {
     // (a reveal waits for the refreshes the extension host has queued: on a loaded machine, seconds)
     await waitFor(
       `${group.id} opened by the user`,
       async () => {
-        if (!expanded.has(group.id)) await api.channelsView.reveal(group, { select: false, focus: false, expand: true });
+        if (!expanded.has(group.id)) await api.channelsView.reveal(group, { select: false, focus: false, expand: true }).then(undefined, lostToRefresh);
         return expanded.has(group.id) || (await new Promise((r) => setTimeout(r, 400)), expanded.has(group.id));
       },
       30_000,
@@ -244,6 +252,22 @@ describe('trees (issue 11 part B)', function () {
       const listed = (api.channelsTree.getChildren() as IpcNode[]).map((g) => g.id).join(', ');
       throw new Error(`${e.message} (view visible: ${api.channelsView.visible}; top level: ${listed})`);
     });
+  }
+  /**
+   * Folds a group as the user would (selected and focused, then the keyboard's command) until the
+   * workbench says it did (a reveal lost to a refresh leaves the focus elsewhere: nothing folded then).
+   */
+  async function foldByUser(group: IpcNode, folded: string[]): Promise<void> {
+    await waitFor(
+      `${group.id} folded by the user`,
+      async () => {
+        if (folded.includes(group.id)) return true;
+        await api.channelsView.reveal(group, { select: true, focus: true }).then(undefined, lostToRefresh);
+        if (api.channelsView.selection.includes(group)) await vscode.commands.executeCommand('list.collapse');
+        return folded.includes(group.id) || (await new Promise((r) => setTimeout(r, 400)), folded.includes(group.id));
+      },
+      30_000,
+    );
   }
   /**
    * Waits for the refreshes the extension host has queued for both views (a reveal waits for them):
@@ -256,8 +280,10 @@ describe('trees (issue 11 part B)', function () {
       [api.channelsView, api.channelsTree],
       [api.processesView, api.processesTree],
     ] as const) {
+      // (the reveal is only the wait: one that meets a refresh of the tree is lost after the queue
+      // it waited for ran)
       const first = (tree.getChildren() as IpcNode[])[0];
-      if (first) await view.reveal(first, { select: false, focus: false });
+      if (first) await view.reveal(first, { select: false, focus: false }).then(undefined, lostToRefresh);
     }
   }
   const openedId = (asked: Set<string>, id: string) => [...asked].some((a) => a.startsWith(`${id}?filter=`));
@@ -349,9 +375,7 @@ describe('trees (issue 11 part B)', function () {
       await waitFor('FIFOs opened by the filter', () => openedId(asked, 'group:fifos') && api.channelsTree.getChildren(fifos).some((c) => c.type === 'channel'));
       // The user folds it while the filter is on (the focused row, with the keyboard's command).
       folded.length = 0;
-      await api.channelsView.reveal(fifos, { select: true, focus: true });
-      await vscode.commands.executeCommand('list.collapse');
-      await waitFor('the workbench to say FIFOs was folded', () => folded.includes('group:fifos'));
+      await foldByUser(fifos, folded);
       asked.clear();
       await vscode.commands.executeCommand('ipcInspector.clearFilter');
       await waitFor('FIFOs open again after Clear Filter, as the user had it before the filter', () => asked.has('group:fifos'));
@@ -360,6 +384,110 @@ describe('trees (issue 11 part B)', function () {
       subExpand.dispose();
       unspy();
       await vscode.commands.executeCommand('ipcInspector.clearFilter');
+    }
+  });
+
+  it('a row the user folded under the filter stays folded when the view is renewed (the new view opens only what the filter opened and the user left open)', async () => {
+    const fifo = await makeFixture('fifo', { comm: 'tr-renewfold' });
+    fixtures.push(fifo);
+    const pipe = await makeFixture('pipe', { comm: 'tr-renewfold' });
+    fixtures.push(pipe);
+    await channelWhere(api, 'the FIFO', heldOnlyBy([fifo.info.writer.pid, fifo.info.reader.pid]));
+    await channelWhere(api, 'the pipe', (c) => c.kind === 'pipe' && c.inode === pipe.info.inode);
+    const asked = new Set<string>();
+    const unspy = spyFetches(asked);
+    const folded: string[] = [];
+    const sub = api.channelsView.onDidCollapseElement((e) => folded.push(e.element.id));
+    try {
+      await vscode.commands.executeCommand('ipcInspector.channels.focus');
+      await settled();
+      await vscode.commands.executeCommand('ipcInspector.channels.collapseAll');
+      const fifos = api.channelsTree.topGroups.find((g) => g.id === 'group:fifos')!;
+      await vscode.commands.executeCommand('ipcInspector.filter', 'tr-renewfold');
+      await waitFor('FIFOs and Pipes opened by the filter', () => openedId(asked, 'group:fifos') && openedId(asked, 'group:pipes'), 30_000);
+      // The user folds FIFOs while the filter is on (the focused row, with the keyboard's command).
+      folded.length = 0;
+      await foldByUser(fifos, folded);
+      // A renewal: the workbench forgets every expansion, and the view hands it the rows as they were.
+      asked.clear();
+      const view = api.channelsView as RenewingTreeView<IpcNode>;
+      const renewals = view.renewals;
+      await view.renew();
+      assert.equal(view.renewals, renewals + 1);
+      // the new view's top level is fetched with the groups it shows open (Pipes, still as the filter opened it)
+      await waitFor('the new view to open Pipes as the filter did', () => openedId(asked, 'group:pipes'), 30_000);
+      await settled();
+      assert.ok(!openedId(asked, 'group:fifos'), `FIFOs open again after the renewal, though the user had folded it (fetched: ${[...asked].join(', ')})`);
+    } finally {
+      sub.dispose();
+      unspy();
+      await vscode.commands.executeCommand('ipcInspector.clearFilter');
+    }
+  });
+
+  it('a group and a process that get their first match a scan after the filter was set open too', async () => {
+    const fifo = await makeFixture('fifo', { comm: 'tr-gain' });
+    fixtures.push(fifo);
+    await channelWhere(api, 'the FIFO', heldOnlyBy([fifo.info.writer.pid, fifo.info.reader.pid]));
+    const asked = new Set<string>();
+    const unspy = spyFetches(asked);
+    try {
+      await vscode.commands.executeCommand('ipcInspector.processes.focus');
+      await vscode.commands.executeCommand('ipcInspector.channels.focus');
+      await settled();
+      await vscode.commands.executeCommand('ipcInspector.channels.collapseAll');
+      await vscode.commands.executeCommand('ipcInspector.processes.collapseAll');
+      await vscode.commands.executeCommand('ipcInspector.filter', 'tr-gain');
+      await waitFor('FIFOs opened by the filter', () => openedId(asked, 'group:fifos'), 30_000);
+      assert.ok(!(api.channelsTree.getChildren() as IpcNode[]).some((g) => g.id === 'group:pipes'), 'Pipes listed before it holds a match');
+      // a pipe whose holders match the text, made after the filter: the next scans bring it
+      const pipe = await makeFixture('pipe', { comm: 'tr-gain' });
+      fixtures.push(pipe);
+      await channelWhere(api, 'the pipe', (c) => c.kind === 'pipe' && c.inode === pipe.info.inode);
+      await waitFor('the workbench to open Pipes, which got its first match after the filter', () => openedId(asked, 'group:pipes'), 30_000);
+      const writer = await waitFor('the pipe\'s writer listed', () => api.processesTree.findProcess(pipe.info.writer.pid));
+      await waitFor('the workbench to open the pipe\'s writer', () => openedId(asked, writer.id), 30_000);
+    } finally {
+      unspy();
+      await vscode.commands.executeCommand('ipcInspector.clearFilter');
+    }
+  });
+
+  it('a reveal in a hidden view after the filter text changed finds its row (the workbench fetched nothing of the hidden view under the new text)', async () => {
+    const f = await makeFixture('pipe', { comm: 'tr-hidden' });
+    fixtures.push(f);
+    const ch = await channelWhere(api, 'the pipe', (c) => c.kind === 'pipe' && c.inode === f.info.inode);
+    const asked = new Set<string>();
+    const unspy = spyFetches(asked);
+    try {
+      await vscode.commands.executeCommand('ipcInspector.processes.focus');
+      await vscode.commands.executeCommand('ipcInspector.channels.focus');
+      await vscode.commands.executeCommand('ipcInspector.filter', 'tr-hidden');
+      const writer = await waitFor('the writer listed', () => api.processesTree.findProcess(f.info.writer.pid));
+      await waitFor('the workbench to open the writer and Pipes under the filter', () => openedId(asked, writer.id) && openedId(asked, 'group:pipes'), 30_000);
+      // Both views hidden (another view container shown), then the text changes: the extension host
+      // drops the views' rows, and the workbench fetches nothing of a hidden view.
+      await vscode.commands.executeCommand('workbench.view.explorer');
+      await waitFor('both views hidden', () => !api.processesView.visible && !api.channelsView.visible);
+      await vscode.commands.executeCommand('ipcInspector.clearFilter');
+      // A reveal (Go to, Reveal Peer) now: the row's handle must be the one the new top level gives it.
+      for (const [view, find] of [
+        [api.processesView, () => api.processesTree.findProcess(f.info.writer.pid)],
+        [api.channelsView, () => api.channelsTree.findChannel(ch.id)],
+      ] as const) {
+        const node = find()!;
+        // (tried again only when the workbench lost it to a refresh of a scan; one that resolves selects the row)
+        await waitFor(
+          `${node.id} revealed`,
+          () => Promise.resolve(view.reveal(node, { select: true, focus: false, expand: false })).then(() => true, (e: Error) => (lostToRefresh(e), false)),
+          30_000,
+        );
+        await waitFor(`${node.id} selected`, () => view.selection.includes(node));
+      }
+    } finally {
+      unspy();
+      await vscode.commands.executeCommand('ipcInspector.clearFilter');
+      await vscode.commands.executeCommand('ipcInspector.channels.focus');
     }
   });
 });
