@@ -98,7 +98,7 @@ export function targetOf(e: SearchEntry): InspectorTarget {
 /**
  * Selects the entry's node in its tree (with the keyboard focus there); undefined when it is not
  * shown. A reveal can lose a race with a refresh of the same tree (processes come and go every
- * second on a busy machine): it is tried again, at most three times, until the node is selected.
+ * second on a busy machine): it is tried again until the node is selected, for REVEAL_TRIES_MS.
  */
 export async function revealEntry(s: Services, e: SearchEntry, focus = true): Promise<IpcNode | undefined> {
   return e.type === 'process'
@@ -106,10 +106,19 @@ export async function revealEntry(s: Services, e: SearchEntry, focus = true): Pr
     : revealSelected(s, s.channelsView, () => s.channelsTree.findChannel(e.channelId!), focus);
 }
 
-/** Selects the node `find` gives in `view` (as revealEntry), tried again on the refreshed nodes at most three times. */
+/**
+ * How long a reveal is tried again. The workbench loses a reveal that arrives while it puts in the
+ * rows of a refresh ("Data tree node not found"), and on a loaded machine a big group's refresh
+ * each scan leaves little time between them: three tries in a row were seen all lost (a Unix
+ * group of 286 sockets, load 20 on two cores). Each try waits for the refreshes queued before it.
+ */
+const REVEAL_TRIES_MS = 10_000;
+
+/** Selects the node `find` gives in `view` (as revealEntry), tried again on the refreshed nodes until it is selected, for REVEAL_TRIES_MS. */
 export async function revealSelected(s: Pick<Services, 'log'>, view: vscode.TreeView<IpcNode>, find: () => IpcNode | undefined, focus: boolean): Promise<IpcNode | undefined> {
   let node: IpcNode | undefined;
-  for (let attempt = 0; attempt < 3; attempt++) {
+  const end = Date.now() + REVEAL_TRIES_MS;
+  for (let attempt = 0; attempt < 3 || Date.now() < end; attempt++) {
     node = find();
     if (!node) return undefined;
     try {
@@ -118,6 +127,8 @@ export async function revealSelected(s: Pick<Services, 'log'>, view: vscode.Tree
     } catch (err) {
       s.log.debug(`reveal ${node.id}: ${err instanceof Error ? err.message : String(err)}`);
     }
+    // past the first tries, paced: the next scan's refresh is what it waits out
+    if (attempt >= 2) await new Promise((r) => setTimeout(r, 100));
   }
   return node;
 }
