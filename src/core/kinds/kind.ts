@@ -352,6 +352,29 @@ export function unheldSocket(ch: ChannelBase): string | null {
     : 'No process this scan can see holds this socket, so there is no fd to read its queue through (a TCP connection its process closed, in TIME-WAIT or FIN-WAIT, holds no data either).';
 }
 
+/**
+ * A socket that faces the network rather than another process here (raw IP, packet): no other
+ * end, its holders only; its queue is datagrams or frames, peeked one at a time (MSG_PEEK), its
+ * depth the receive buffer memory; never removed (it goes when its holders close it).
+ */
+export const NETWORK_FACING_SOCKET = {
+  ends: 'holders',
+  peer: noPeer,
+  datagrams: () => true,
+  owner: (ch: { uid: number }) => ch.uid,
+  mentions: noMentions,
+  probe: 'sockets',
+  peek: 'socket',
+  paged: true,
+  pagedNote: () => DATAGRAM_PAGES,
+  remove: notRemovable,
+  depth: (ch: { recvQueue: number }) => ({ bytes: ch.recvQueue }),
+  full: never,
+  empty: (ch: { recvQueue: number }) => ch.recvQueue === 0,
+  warnings: noWarnings,
+  missing: noneMissing,
+} as const;
+
 /** Neither full nor empty, no warning, nothing a missing capability hides: an object a snapshot sees no traffic in. */
 export const NO_STATE_TRAITS = { full: never, empty: never, warnings: noWarnings, missing: noneMissing } as const;
 

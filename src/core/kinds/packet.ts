@@ -7,7 +7,7 @@ import type { ChannelBase } from '../model';
 import { col } from '../columns';
 import { formatBytes } from '../text';
 import { SOCKET_FDS } from './fds';
-import { DATAGRAM_PAGES, defineKind, inodeOfSimpleId, never, noMentions, noneMissing, noPeer, notRemovable, unheldSocket } from './kind';
+import { defineKind, inodeOfSimpleId, NETWORK_FACING_SOCKET, unheldSocket } from './kind';
 
 export interface PacketChannel extends ChannelBase {
   kind: 'packet';
@@ -90,23 +90,9 @@ export const packet = defineKind<PacketChannel>({
     c('netns', 'NETNS', 'Network namespace', 'string', 'Network namespace inode', { wide: true }),
   ],
   search: (ch) => ({ texts: [packetLocal(ch)] }),
-  ends: 'holders',
-  peer: noPeer,
-  datagrams: () => true,
-  owner: (ch) => ch.uid,
-  mentions: noMentions,
-  probe: 'sockets',
+  ...NETWORK_FACING_SOCKET,
   fds: SOCKET_FDS,
   // recv(MSG_PEEK) on a pidfd_getfd copy leaves the frame queued (packet_recvmsg: skb_recv_datagram with MSG_PEEK)
-  peek: 'socket',
   noPeekFor: (ch) => unheldSocket(ch) ?? (ch.ring ? RING_NOTE : null),
-  paged: true,
-  pagedNote: () => DATAGRAM_PAGES,
-  remove: notRemovable,
   queue: (ch) => ({ bytes: ch.recvQueue + (ch.sendQueue ?? 0), counts: null, stamp: null }),
-  depth: (ch) => ({ bytes: ch.recvQueue }),
-  full: never,
-  empty: (ch) => ch.recvQueue === 0,
-  warnings: () => [],
-  missing: noneMissing,
 });

@@ -7,7 +7,7 @@ import type { ChannelBase } from '../model';
 import { col } from '../columns';
 import { formatBytes } from '../text';
 import { SOCKET_FDS } from './fds';
-import { DATAGRAM_PAGES, defineKind, inodeOfSimpleId, never, noMentions, noneMissing, noPeer, notRemovable, unheldSocket } from './kind';
+import { defineKind, inodeOfSimpleId, NETWORK_FACING_SOCKET, unheldSocket } from './kind';
 
 export interface RawChannel extends ChannelBase {
   kind: 'raw';
@@ -86,24 +86,10 @@ export const raw = defineKind<RawChannel>({
   ],
   // its addresses as shown (`0.0.0.0:112`): an address-shaped query names sockets by them (filter.ts)
   search: (ch) => ({ texts: [ipProtocolText(ch.protocol), rawLocal(ch)], addrs: ch.remote === '*' ? [rawLocal(ch)] : [rawLocal(ch), ch.remote] }),
-  ends: 'holders',
-  peer: noPeer,
-  datagrams: () => true,
-  owner: (ch) => ch.uid,
-  mentions: noMentions,
-  probe: 'sockets',
+  ...NETWORK_FACING_SOCKET,
   fds: SOCKET_FDS,
   // recv(MSG_PEEK) on a pidfd_getfd copy leaves the datagram queued (raw_recvmsg: skb_recv_datagram
   // with MSG_PEEK takes no skb off the queue)
-  peek: 'socket',
   noPeekFor: unheldSocket,
-  paged: true,
-  pagedNote: () => DATAGRAM_PAGES,
-  remove: notRemovable,
   queue: (ch) => ({ bytes: ch.recvQueue + ch.sendQueue, counts: null, stamp: null }),
-  depth: (ch) => ({ bytes: ch.recvQueue }),
-  full: never,
-  empty: (ch) => ch.recvQueue === 0,
-  warnings: () => [],
-  missing: noneMissing,
 });
