@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import { Diagnoser, SEVERITIES, countBySeverity, headline, severityRank, type Diagnosis, type DiagnoserOptions, type Problem } from '../core/diagnose';
 import { duration } from '../core/diagnose/rule';
 import { ONE_SHOT_EVIDENCE } from '../core/diagnose/evidence';
-import { escapeControl, safeJson } from '../core/escape';
+import { escapeControl, safeJson, truncate } from '../core/escape';
 import { takeSnapshot, type SnapshotOptions } from '../core/snapshot';
 import type { Snapshot } from '../core/model';
 import { isZombie } from '../core/processState';
@@ -60,10 +60,17 @@ export function exitCode(d: Diagnosis): number {
 
 const e = escapeControl;
 
+/**
+ * The headline's object, in code points: it is for scanning a list (`grep WARNING`), and another
+ * user's path can be 4,096 bytes; the `title` line below it says the whole of it.
+ */
+const HEADLINE_SUBJECT = 160;
+
 function renderProblem(p: Problem, takenAt: string): string[] {
   const out: string[] = [];
   // what is wrong first, then the object (as the Problems view's row); the whole sentence below it
-  out.push(`${p.severity.toUpperCase().padEnd(7)} ${p.rule}  ${e(headline(p))}`, `  title ${e(p.title)}`);
+  const subject = truncate(e(p.subject), HEADLINE_SUBJECT);
+  out.push(`${p.severity.toUpperCase().padEnd(7)} ${p.rule}  ${headline({ trouble: p.trouble, subject })}`, `  title ${e(p.title)}`);
   const x = p.explanation;
   out.push(`  what  ${e(x.what)}`, `  why   ${e(x.why)}`, `  next  ${e(x.next)}`, `  fix   ${e(x.fix)}`);
   if (p.chain && p.chain.length) out.push(`  chain ${p.chain.map((n) => e(n.label)).join(' → ')}`);
