@@ -343,7 +343,11 @@ export async function setTheme(page: Page, name: RegExp, typed: string, kind: 'v
       const input = await openCommand(page, 'Preferences: Color Theme', opts);
       await input.fill(typed);
       const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first();
-      await row.waitFor({ timeout: 10_000 });
+      await row.waitFor({ timeout: 10_000 }).catch(async (e: Error) => {
+        // say what the picker listed instead: a theme's label is not always its id
+        const rows = await page.locator('.quick-input-widget .monaco-list-row').allTextContents().catch(() => []);
+        throw new Error(`${e.message.split('\n')[0]}; the picker listed ${JSON.stringify(rows.slice(0, 12))}`);
+      });
       await row.click();
       await page.locator(`.monaco-workbench.${kind}`).first().waitFor({ timeout: 15_000 });
       return;
