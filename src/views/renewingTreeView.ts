@@ -38,16 +38,13 @@ function remember<T>(rows: Set<T>, e: T): void {
   if (rows.size > MAX_EXPANDED) rows.delete(rows.values().next().value as T);
 }
 
-/** `item` as an Expanded row (a copy: the provider may hand out an item it keeps). */
-function asExpanded(item: vscode.TreeItem): vscode.TreeItem {
-  if (item.collapsibleState !== vscode.TreeItemCollapsibleState.Collapsed) return item;
-  return Object.assign(Object.create(Object.getPrototypeOf(item) as object) as vscode.TreeItem, item, { collapsibleState: vscode.TreeItemCollapsibleState.Expanded });
-}
-
-/** `item` as a Collapsed row (a copy, as asExpanded). */
-function asCollapsed(item: vscode.TreeItem): vscode.TreeItem {
-  if (item.collapsibleState !== vscode.TreeItemCollapsibleState.Expanded) return item;
-  return Object.assign(Object.create(Object.getPrototypeOf(item) as object) as vscode.TreeItem, item, { collapsibleState: vscode.TreeItemCollapsibleState.Collapsed });
+/**
+ * `item` flipped to `to` (Expanded or Collapsed) when it is the other of the two; a copy, since the
+ * provider may hand out an item it keeps. A row that cannot open (None) stays as it is.
+ */
+function withState(item: vscode.TreeItem, to: vscode.TreeItemCollapsibleState.Expanded | vscode.TreeItemCollapsibleState.Collapsed): vscode.TreeItem {
+  if (item.collapsibleState === undefined || item.collapsibleState === vscode.TreeItemCollapsibleState.None || item.collapsibleState === to) return item;
+  return Object.assign(Object.create(Object.getPrototypeOf(item) as object) as vscode.TreeItem, item, { collapsibleState: to });
 }
 
 export class RenewingTreeView<T> implements vscode.TreeView<T> {
@@ -220,7 +217,7 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
             else this.idOf.set(e, i.id);
           }
           const key = i.id ?? e;
-          return this.expanded.has(key) ? asExpanded(i) : this.collapsed.has(key) ? asCollapsed(i) : i;
+          return this.expanded.has(key) ? withState(i, vscode.TreeItemCollapsibleState.Expanded) : this.collapsed.has(key) ? withState(i, vscode.TreeItemCollapsibleState.Collapsed) : i;
         };
         return typeof (item as Thenable<vscode.TreeItem>).then === 'function' ? (item as Thenable<vscode.TreeItem>).then(remembered) : remembered(item as vscode.TreeItem);
       },
