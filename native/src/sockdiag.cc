@@ -80,9 +80,12 @@ struct PacketCols {
   // type: SOCK_RAW 3 or SOCK_DGRAM 2; protocol: the ethertype it receives, host order (3
   // ETH_P_ALL, 0 none until bound); ifindex 0 when bound to no device; ring: 1 when it has a
   // PACKET_RX_RING (its packets go to a mapped ring, not to the receive queue); rqueue/wqueue: the
-  // receive and send buffer memory in use (SK_MEMINFO_RMEM_ALLOC / WMEM_ALLOC, ss's Recv-Q)
+  // receive and send buffer memory in use (SK_MEMINFO_RMEM_ALLOC / WMEM_ALLOC, ss's Recv-Q);
+  // rcvbuf: the receive buffer's size (SK_MEMINFO_RCVBUF, ss's rb: a frame is dropped when the
+  // memory in use has reached it); drops: frames dropped since it was opened (SK_MEMINFO_DROPS,
+  // ss's d); -1 when not said
   BigVec<uint8_t> type, ring;
-  BigVec<double> protocol, ifindex, rqueue, wqueue, inode, uid;
+  BigVec<double> protocol, ifindex, rqueue, wqueue, rcvbuf, drops, inode, uid;
   BigVec<std::string> iface;
 };
 
@@ -279,7 +282,7 @@ void PacketDump(PacketCols& c, PendingError& err) {
     auto* m = static_cast<packet_diag_msg*>(NLMSG_DATA(h));
     uint32_t ifindex = 0, uid = 0;
     uint8_t ring = 0;
-    double rq = -1, wq = -1;
+    double rq = -1, wq = -1, rb = -1, dr = -1;
     auto* a = reinterpret_cast<rtattr*>(m + 1);
     int alen = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));
     for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
@@ -299,6 +302,12 @@ void PacketDump(PacketCols& c, PendingError& err) {
             memcpy(v, d, sizeof v);
             rq = v[SK_MEMINFO_RMEM_ALLOC];
             wq = v[SK_MEMINFO_WMEM_ALLOC];
+            rb = v[SK_MEMINFO_RCVBUF];
+          }
+          if (dl >= sizeof(uint32_t) * (SK_MEMINFO_DROPS + 1)) {
+            uint32_t v[SK_MEMINFO_DROPS + 1];
+            memcpy(v, d, sizeof v);
+            dr = v[SK_MEMINFO_DROPS];
           }
           break;
         case PACKET_DIAG_UID:
@@ -316,6 +325,8 @@ void PacketDump(PacketCols& c, PendingError& err) {
     c.ring.push_back(ring);
     c.rqueue.push_back(rq);
     c.wqueue.push_back(wq);
+    c.rcvbuf.push_back(rb);
+    c.drops.push_back(dr);
     c.inode.push_back(m->pdiag_ino);
     c.uid.push_back(uid);
   });
@@ -412,6 +423,8 @@ class DiagWorker : public PromiseWorker {
       o.Set("ring", Adopt<Napi::Uint8Array>(env, std::move(p_.ring)));
       o.Set("rqueue", Adopt<Napi::Float64Array>(env, std::move(p_.rqueue)));
       o.Set("wqueue", Adopt<Napi::Float64Array>(env, std::move(p_.wqueue)));
+      o.Set("rcvbuf", Adopt<Napi::Float64Array>(env, std::move(p_.rcvbuf)));
+      o.Set("drops", Adopt<Napi::Float64Array>(env, std::move(p_.drops)));
       o.Set("inode", Adopt<Napi::Float64Array>(env, std::move(p_.inode)));
       o.Set("uid", Adopt<Napi::Float64Array>(env, std::move(p_.uid)));
     } else if (unix_) {

@@ -355,6 +355,13 @@ export interface PacketDiag {
   /** Receive / send buffer memory in use (SK_MEMINFO_RMEM_ALLOC / WMEM_ALLOC); -1 when not said. */
   rqueue: Float64Array;
   wqueue: Float64Array;
+  /**
+   * The receive buffer's size (SK_MEMINFO_RCVBUF, ss's `rb`: a frame is dropped once the memory in
+   * use reaches it) and the frames dropped since it was opened (SK_MEMINFO_DROPS, ss's `d`); -1
+   * when not said. Absent from /proc/net/packet, which says neither, and from older addons.
+   */
+  rcvbuf?: Float64Array;
+  drops?: Float64Array;
   inode: Float64Array;
   uid: Float64Array;
 }

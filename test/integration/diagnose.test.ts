@@ -673,6 +673,26 @@ describe('rule 5: queue not draining', () => {
     await h.stop();
     await s.gone(byRule('queue-not-draining', [h.pid]), 'after the reader exits');
   });
+  test("a packet socket whose receive buffer is full: raised as full (not as rising) with its drops; a warning while its holder is stopped; gone with it", { skip: noNative || !root ? 'needs root (CAP_NET_RAW) and the addon (packet_diag)' : false }, async () => {
+    // the least receive buffer on lo, sent more frames of an ethertype of this run than it holds, never read
+    const f = await fixture('packet', { type: 'dgram', protocol: 0xc000 + (process.pid & 0xfff), iface: 'lo', frames: 64, rcvbuf: 1 });
+    const id = `queue-not-draining:packet:${f.info.holder.inode}`;
+    const s = new Sampler();
+    const [p] = await s.until(byId(id), 'full packet socket');
+    assert.equal(p.trouble, 'receive buffer full, frames dropped');
+    assert.equal(p.severity, 'info', 'its holder sleeps: a socket nobody reads, as a send-only one');
+    assert.match(p.title, /is full \(\d+ of \d+ bytes of receive buffer; [1-9]\d* frames dropped since it was opened\)/);
+    process.kill(f.pid, 'SIGSTOP');
+    try {
+      const [w] = await s.until(byId(id), 'stopped holder', { min: 1 });
+      assert.equal(w.severity, 'warning');
+      assert.ok(w.actions.some((a) => a.kind === 'signal' && a.signal === 'SIGCONT' && a.pid === f.pid), JSON.stringify(w.actions));
+    } finally {
+      process.kill(f.pid, 'SIGCONT');
+    }
+    await f.close();
+    await s.gone(byId(id), 'after the socket is closed');
+  });
 });
 
 // ------------------------------------------------------------------ rule 6

@@ -24,7 +24,7 @@ import { queueStamp, scanRound, sendMayBlock } from '../../src/core/diagnose/sys
 import { DiagnosisReceiver, diagnosisHook, type DiagnosisDelta } from '../../src/core/diagnose/workerHook';
 import { describeSyscall, parseSyscall } from '../../src/core/diagnose/syscalls';
 import { sortChannels } from '../../src/core/diff';
-import type { Channel, ProcessInfo, Snapshot, SysvMsgChannel } from '../../src/core/model';
+import type { Channel, PacketChannel, ProcessInfo, Snapshot, SysvMsgChannel } from '../../src/core/model';
 import { SOCKETS_UNASKED } from '../../src/core/probes/hiddenNetns';
 import { MAPS_CUT } from '../../src/core/snapshotWarnings';
 
@@ -965,6 +965,44 @@ describe('queue not draining: a queue raised while it rose stays raised while it
     // drained a little, or received from (SysV's last receive moved): no longer raised
     assert.deepEqual(run([2, 4, 6, 8, 8, 7]), []);
     assert.deepEqual(run([2, 4, 6, 8, 8, 8], (i) => (i === 5 ? '2026-11-30T10:00:02.500Z' : undefined)), []);
+  });
+});
+
+describe('queue not draining: a packet socket whose receive buffer is full', () => {
+  const rule = RULES.filter((r) => r.id === 'queue-not-draining');
+  // arping's libnet socket: ETH_P_ALL on every interface, opened to send, never read (nineteenth pass)
+  const packet = (recvQueue: number, o: Partial<PacketChannel> = {}): Channel => ({
+    id: 'packet:4242', kind: 'packet', type: 'raw', protocol: 3, ifindex: 0, recvQueue, sendQueue: 0, rcvbuf: 212992, drops: 138,
+    ring: false, inode: 4242, netns: '4026531840', uid: 0, endpoints: [{ pid: 31, fd: 3, mode: 'rw' }], ...o,
+  });
+  const T = Date.parse('2026-12-07T10:00:00.000Z');
+  const run = (chs: Channel[], state = 'S') => runOver(chs.map((c, i) => snap([proc(31, { comm: 'arping', state })], [c], T + i * 500)), rule);
+
+  test('full at one refresh (not rising): raised at once with its buffer and drops; information while its holder runs or sleeps, a warning when stopped', () => {
+    const [p] = run([packet(213248)]);
+    assert.ok(p, 'full: the next frame is dropped');
+    assert.equal(p.severity, 'info');
+    assert.equal(p.trouble, 'receive buffer full, frames dropped');
+    assert.match(p.title, /^Packet socket .* is full \(213248 of 212992 bytes of receive buffer; 138 frames dropped since it was opened\): arping\[31\]/);
+    assert.deepEqual(p.evidence.map((e) => e.label), ['depth', 'dropped', 'consumer']);
+    assert.match(p.explanation.fix, /protocol 0/);
+    const [stopped] = run([packet(213248)], 'T');
+    assert.equal(stopped.severity, 'warning');
+    assert.ok(stopped.actions.some((a) => a.kind === 'signal' && a.signal === 'SIGCONT'));
+  });
+
+  test('below its buffer, with a receive ring, or its buffer unknown (/proc/net/packet): not raised at one refresh', () => {
+    assert.deepEqual(run([packet(4096)]), []);
+    assert.deepEqual(run([packet(213248, { ring: true })]), []);
+    assert.deepEqual(run([packet(213248, { rcvbuf: undefined, drops: undefined })]), []);
+  });
+
+  test('a packet socket whose queue rises at each refresh is raised as any socket is; a ring is not looked at', () => {
+    const [p] = run([packet(1000), packet(2000), packet(3000)], 'T');
+    assert.ok(p);
+    assert.equal(p.trouble, 'queue not draining');
+    assert.match(p.explanation.next, /drops each new datagram or frame/);
+    assert.deepEqual(run([1000, 2000, 3000].map((q) => packet(q, { ring: true }))), []);
   });
 });
 

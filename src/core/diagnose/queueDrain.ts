@@ -3,8 +3,10 @@
 // doing: dead, stopped, sleeping on something else, or running but slower than the producer.
 // For SysV queues the last-receive time tells whether anyone received at all in the window.
 // Once raised, a queue stays raised while it does not go down: one that filled to its limit stops
-// rising (its senders block or get EAGAIN), and that is when it matters most.
-import type { Channel } from '../model';
+// rising (its senders block or get EAGAIN), and that is when it matters most. A packet socket says
+// its buffer's size (sock_diag): one whose receive memory has reached it drops every frame it should
+// receive, which one refresh shows (doctor's few snapshots included), risen or not.
+import type { Channel, PacketChannel } from '../model';
 import type { Evidence } from './evidence';
 import { scan, type Depth } from './scan';
 import type { EvidenceItem, Explanation, ProblemDraft, Severity } from './problem';
@@ -27,6 +29,8 @@ interface Found {
   stalledSince?: number;
   /** Raised since (ms): the first refresh of its streak of refreshes raised. */
   since: number;
+  /** A packet socket whose receive memory has reached its buffer now: each frame it should receive is dropped. */
+  full?: PacketChannel;
 }
 
 /** Refreshes (this one included) over which a queue must have risen at every step. */
@@ -63,14 +67,30 @@ function rising(ctx: RuleContext, history: readonly HistoryEntry<Memo>[]): { ch:
   return out;
 }
 
-/** Rising queues, and those raised at the last refresh that are not lower now (nor received from, for SysV). */
+/**
+ * Packet sockets whose receive memory has reached their buffer (sk_rmem_alloc ≥ sk_rcvbuf: packet_rcv
+ * drops the frame then), a receive ring aside (scan keeps no depth for those).
+ */
+function fullPackets(ctx: RuleContext): Map<string, PacketChannel> {
+  const out = new Map<string, PacketChannel>();
+  for (const { ch } of depths(ctx).values()) if (ch.kind === 'packet' && ch.rcvbuf !== undefined && ch.rcvbuf > 0 && ch.recvQueue >= ch.rcvbuf) out.set(ch.id, ch);
+  return out;
+}
+
+/** Rising queues, those raised at the last refresh that are not lower now (nor received from, for SysV), and full packet sockets. */
 function found(ctx: RuleContext, history: readonly HistoryEntry<Memo>[]): Found[] {
   return ctx.index.cached('queue-not-draining', () => {
     const last = history[history.length - 1];
-    const out: Found[] = rising(ctx, history).map((r) => ({ ...r, since: last?.memo.raised.get(r.ch.id) ?? r.depths[0].at }));
-    if (!last || last.memo.raised.size === 0) return out;
-    const now = depths(ctx);
+    const full = fullPackets(ctx);
+    const out: Found[] = rising(ctx, history).map((r) => ({ ...r, since: last?.memo.raised.get(r.ch.id) ?? r.depths[0].at, full: full.get(r.ch.id) }));
     const seen = new Set(out.map((f) => f.ch.id));
+    const now = depths(ctx);
+    for (const [id, ch] of full) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push({ ch, depths: [{ at: ctx.now, d: now.get(id)!.d }], since: last?.memo.raised.get(id) ?? ctx.now, full: ch });
+    }
+    if (!last || last.memo.raised.size === 0) return out;
     for (const [id, since] of last.memo.raised) {
       const cur = now.get(id);
       const prev = last.memo.depths.get(id);
@@ -97,7 +117,15 @@ function stateOf(index: SnapshotIndex, ev: Evidence, pid: number): string | unde
   return ev.processes.get(pid)?.state ?? ev.liveness.get(pid)?.state ?? index.proc(pid)?.state;
 }
 
-function teach(ch: Channel): Explanation {
+function teach(ch: Channel, full: boolean): Explanation {
+  if (full) {
+    return {
+      what: "This packet socket's receive buffer is full: every frame it should receive now is dropped, and counted in its drops.",
+      why: 'Its holder does not read it fast enough: it is stopped or busy, or never reads it at all — a program that opened it only to send frames (libnet, as arping uses it) still receives every frame of its protocol on its interfaces, until the buffer is full.',
+      next: 'Frames keep being dropped while the buffer stays full; the kernel still hands each matching frame to the socket (its filter runs) and drops it there; the queued ones hold kernel memory until read or closed.',
+      fix: 'A program that only sends should open the socket with protocol 0 (it then receives nothing) or attach a filter that drops everything; one that reads should read faster (a receive ring, PACKET_RX_RING, as tcpdump uses) or be continued if stopped.',
+    };
+  }
   const queue = ch.kind === 'sysv-msg' || ch.kind === 'posix-mq';
   return {
     what: queue ? 'Messages are added to this queue faster than anyone takes them out.' : "Data arrives on this socket faster than its owner reads it: the receive queue grows.",
@@ -106,7 +134,9 @@ function teach(ch: Channel): Explanation {
       ? 'When the queue reaches its limit (msg_qbytes / mq_maxmsg) senders block in msgsnd()/mq_send() or get EAGAIN; the kernel keeps the messages until someone receives them or the queue is removed.'
       : ch.kind === 'udp' || (ch.kind === 'unix' && ch.type === 'dgram')
         ? 'When the receive buffer is full the kernel drops new datagrams (UDP: RcvbufErrors) or blocks the senders (Unix datagrams).'
-        : 'When the receive buffer is full the kernel stops accepting data: the sender blocks (TCP advertises a zero window).',
+        : ch.kind === 'raw' || ch.kind === 'packet'
+          ? 'When the receive buffer is full the kernel drops each new datagram or frame for this socket.'
+          : 'When the receive buffer is full the kernel stops accepting data: the sender blocks (TCP advertises a zero window).',
     fix: 'Look at what the consumer is doing (below); continue it if stopped, restart it if gone, or add consumers if it is only too slow.',
   };
 }
@@ -135,7 +165,7 @@ export const queueDrain = defineRule<Memo>({
   run(input) {
     const { index, evidence: ev, history } = input;
     const out: ProblemDraft[] = [];
-    for (const { ch, depths, stalledSince, since } of found(input, history)) {
+    for (const { ch, depths, stalledSince, since, full } of found(input, history)) {
       const first = depths[0];
       const last = depths[depths.length - 1];
       const secs = Math.max(0.001, (last.at - first.at) / 1000);
@@ -143,14 +173,19 @@ export const queueDrain = defineRule<Memo>({
       const rate = (last.d.depth - first.d.depth) / secs;
       const cons = consumers(index, ch);
       const live = cons.filter((p) => aliveIn(index, ev, p));
-      const evidence: EvidenceItem[] =
-        stalledSince === undefined
+      const evidence: EvidenceItem[] = full
+        ? [
+            { label: 'depth', text: `${full.recvQueue} bytes of receive memory in use, its buffer ${full.rcvbuf!}: full`, source: "sock_diag (ss -0 -m's r and rb)" },
+            ...(full.drops !== undefined ? [{ label: 'dropped', text: `${full.drops} frames since it was opened`, source: "sock_diag (ss -0 -m's d)" }] : []),
+          ]
+        : stalledSince === undefined
           ? [
               { label: 'depth', text: depths.map((x) => x.d.depth).join(' → ') + ` ${unit} over ${duration(last.at - first.at)}`, source: 'earlier snapshots' },
               { label: 'rate', text: `+${rate >= 10 ? Math.round(rate) : rate.toFixed(1)} ${unit}/s`, source: 'earlier snapshots' },
             ]
           : [{ label: 'depth', text: `${first.d.depth} → ${last.d.depth} ${unit}: it rose, and has not gone down since (a queue at its limit rises no more: its senders block or fail)`, source: 'earlier snapshots' }];
       let severity: Severity = 'warning';
+      let stopped = false;
       let doing: string;
       if (live.length === 0) {
         doing = ch.kind === 'sysv-msg' ? (ch.lastRecvPid > 0 ? `its last receiver [${ch.lastRecvPid}] is gone` : 'nobody has ever received from it') : 'nobody holds it to read';
@@ -158,7 +193,7 @@ export const queueDrain = defineRule<Memo>({
         const states = live.map((p) => `${procLabel(index, p, ev)} is ${activity(ev, index, p)}`);
         doing = listLabel(states, 3);
         for (const s of states) evidence.push({ label: 'consumer', text: s, source: '/proc/PID/task' });
-        const stopped = live.some((p) => ['T', 't', 'Z'].includes(stateOf(index, ev, p) ?? ''));
+        stopped = live.some((p) => ['T', 't', 'Z'].includes(stateOf(index, ev, p) ?? ''));
         let receiving = live.some((p) => isRunning(ev, p));
         if (ch.kind === 'sysv-msg') {
           receiving = first.d.recvTime !== last.d.recvTime;
@@ -166,8 +201,12 @@ export const queueDrain = defineRule<Memo>({
         }
         if (!stopped && receiving) severity = 'info';
       }
-      const title =
-        stalledSince === undefined
+      // full whatever its holder does; a warning when it is stopped (continuing it drains the queue),
+      // otherwise information: a socket opened only to send fills so by design of its program
+      if (full && live.length > 0 && !stopped) severity = 'info';
+      const title = full
+        ? `${chanLabel(ch)} is full (${full.recvQueue} of ${full.rcvbuf!} bytes of receive buffer${full.drops !== undefined ? `; ${full.drops} frames dropped since it was opened` : ''}): ${doing}`
+        : stalledSince === undefined
           ? `${chanLabel(ch)} is not draining (+${rate >= 10 ? Math.round(rate) : rate.toFixed(1)} ${unit}/s, now ${last.d.depth}): ${doing}`
           : `${chanLabel(ch)} is not draining (now ${last.d.depth} ${unit}, rising no more and no lower): ${doing}`;
       const stoppedPids = live.filter((p) => stateOf(index, ev, p) === 'T');
@@ -176,9 +215,9 @@ export const queueDrain = defineRule<Memo>({
         rule: 'queue-not-draining',
         severity,
         title,
-        trouble: stalledSince === undefined ? T.rising : T.stalled,
+        trouble: full ? T.full : stalledSince === undefined ? T.rising : T.stalled,
         subject: chanLabel(ch),
-        explanation: teach(ch),
+        explanation: teach(ch, full !== undefined),
         evidence,
         channels: [ch.id],
         pids: cons,

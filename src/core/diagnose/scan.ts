@@ -80,6 +80,9 @@ function scanNow(ctx: RuleContext): Scan {
     if (t.sendQueue !== null && t.sendQueue > 0 && t.endpoints.length > 0 && isFull(t)) s.full.push(t);
   }
   for (const u of index.ofKind('udp')) if (u.recvQueue > 0) s.depths.set(u.id, { ch: u, d: { depth: u.recvQueue } });
+  for (const r of index.ofKind('raw')) if (r.recvQueue > 0) s.depths.set(r.id, { ch: r, d: { depth: r.recvQueue } });
+  // (a socket with a receive ring takes its frames there, not in this queue: its depth says nothing)
+  for (const p of index.ofKind('packet')) if (p.recvQueue > 0 && p.ring !== true) s.depths.set(p.id, { ch: p, d: { depth: p.recvQueue } });
   for (const q of index.ofKind('sysv-msg')) if (q.messages > 0) s.depths.set(q.id, { ch: q, d: { depth: q.messages, recvTime: q.lastRecvTime } });
   for (const q of index.ofKind('posix-mq')) {
     if (q.messages !== null && q.messages > 0) s.depths.set(q.id, { ch: q, d: { depth: q.messages } });

@@ -45,6 +45,7 @@ export const TROUBLES = {
   'queue-not-draining': {
     rising: 'queue not draining',
     stalled: 'queue stalled, not draining',
+    full: 'receive buffer full, frames dropped',
   },
   leftover: {
     orphan: 'attached by nobody, creator gone',

@@ -23,6 +23,14 @@ export interface PacketChannel extends ChannelBase {
   recvQueue: number;
   /** Send buffer memory in use; null where it was read from /proc/net/packet, which does not say. */
   sendQueue: number | null;
+  /**
+   * Its receive buffer's size (SO_RCVBUF as the kernel keeps it, ss's `rb`): a frame that arrives
+   * when the memory in use (recvQueue) has reached it is dropped. From sock_diag; absent where read
+   * from /proc/net/packet.
+   */
+  rcvbuf?: number;
+  /** Frames dropped since it was opened, its receive buffer full (sk_drops, ss's `d`). From sock_diag; absent where read from /proc/net/packet. */
+  drops?: number;
   inode: number;
   /** Network namespace inode, as text. */
   netns: string;
@@ -84,6 +92,8 @@ export const packet = defineKind<PacketChannel>({
     c('ifindex', 'IFINDEX', 'Interface index', 'number', 'The interface index it is bound to, 0 for every interface', { wide: true }),
     c('recvQueue', 'RECV-Q', 'Receive queue', 'number', "Kernel memory its queued frames take (ss's Recv-Q), buffers included"),
     c('sendQueue', 'SEND-Q', 'Send queue', 'number|null', 'Send buffer memory in use (ss prints 0; null where read from /proc/net/packet, which does not say)'),
+    c('rcvbuf', 'RCVBUF', 'Receive buffer', 'number|null', "Its receive buffer's size (ss's rb): frames that arrive once RECV-Q has reached it are dropped", { wide: true }),
+    c('drops', 'DROPS', 'Dropped frames', 'number|null', "Frames dropped since it was opened because its receive buffer was full (ss's d)", { wide: true }),
     c('ring', 'RX RING', 'Receive ring', 'boolean', 'It receives into a memory-mapped ring (PACKET_RX_RING), not its receive queue', { wide: true }),
     c('inode', 'INODE', 'Inode', 'number', 'Socket inode', { search: 'number', wide: true }),
     c('uid', 'UID', 'Owner uid', 'number', 'Socket owner uid', { wide: true }),

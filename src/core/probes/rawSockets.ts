@@ -90,6 +90,8 @@ export function preparePacket(d: PacketDiag, nsId: string): PacketChannel[] {
     };
     if (d.iface[i]) ch.device = d.iface[i];
     if (d.wqueue[i] >= 0) ch.ring = d.ring[i] === 1; // (sock_diag said; /proc/net/packet does not)
+    if (d.rcvbuf && d.rcvbuf[i] >= 0) ch.rcvbuf = d.rcvbuf[i];
+    if (d.drops && d.drops[i] >= 0) ch.drops = d.drops[i];
     out.push(ch);
   }
   return out;
