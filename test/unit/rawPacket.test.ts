@@ -68,6 +68,12 @@ test('the views\' filter finds them by protocol name and number, address, interf
   const lo = { ...ip, device: 'lo' };
   for (const q of ['vrrp', '112', '0.0.0.0:112']) assert.ok(matchesText(vrrp, q, procs), q);
   assert.ok(!matchesText(vrrp, 'ospf', procs));
+  // an unbound IPv6 one, shown [::]:58, by ss's spelling too (*:58: radvd, bird's OSPFv3); not an IPv4 one by it
+  const [icmp6] = prepareRaw(parseProcNetInet(RAW6), '1');
+  for (const q of ['[::]:58', '*:58', '*:5', 'ipv6-icmp']) assert.ok(matchesText(icmp6, q, procs), q);
+  assert.ok(matchesText({ ...icmp6, device: 'hv0' }, '*%hv0:58', procs));
+  assert.ok(!matchesText(vrrp, '*:112', procs), 'ss prints an IPv4 one 0.0.0.0:112');
+  assert.ok(!matchesText(icmp6, '*:89', procs));
   assert.ok(matchesText(lo, 'ip:lo', procs));
   assert.ok(matchesText(lo, 'dgram', procs));
   assert.ok(matchesText(all, '*:*', procs));

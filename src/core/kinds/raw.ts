@@ -50,6 +50,17 @@ export function rawLocal(ch: Pick<RawChannel, 'family' | 'local' | 'protocol' | 
   return `${host}${ch.device ? `%${ch.device}` : ''}:${ch.protocol}`;
 }
 
+/**
+ * How ss prints an IPv6 raw socket bound to no address: `*:58` (`*%eth0:58`), as for a dual-stack
+ * TCP or UDP socket — its rule looks at IPV6_V6ONLY alone, which no raw socket sets. Ours shows
+ * `[::]:58`: an IPv6 raw socket never receives IPv4, and our `*` means a socket that also takes
+ * IPv4 (inet.ts localShown). A query copied from ss finds it all the same (search below). Null
+ * for any other.
+ */
+export function rawLocalAsSs(ch: Pick<RawChannel, 'family' | 'local' | 'protocol' | 'device'>): string | null {
+  return ch.family === 6 && ch.local === '::' ? `*${ch.device ? `%${ch.device}` : ''}:${ch.protocol}` : null;
+}
+
 const c = col<RawChannel>();
 
 export const raw = defineKind<RawChannel>({
@@ -72,7 +83,7 @@ export const raw = defineKind<RawChannel>({
       format: ((p: number) => ipProtocolText(p)) as (v: never) => string,
     }),
     c('state', 'STATE', 'State', 'string', 'UNCONN, or ESTAB when connect()ed, as ss prints it', { search: 'text' }),
-    c('local', 'LOCAL', 'Local address', 'string', 'Local address as ss prints it, the protocol in place of a port (%DEVICE when bound to a device)', {
+    c('local', 'LOCAL', 'Local address', 'string', 'Local address as ss prints it, the protocol in place of a port (%DEVICE when bound to a device); an unbound IPv6 one [::]:58, which ss prints *:58 (found by either)', {
       search: 'text',
       format: ((_: string, ch: RawChannel) => rawLocal(ch)) as (v: never, ch: RawChannel) => string,
     }),
@@ -84,8 +95,12 @@ export const raw = defineKind<RawChannel>({
     c('uid', 'UID', 'Owner uid', 'number', 'Socket owner uid', { wide: true }),
     c('netns', 'NETNS', 'Network namespace', 'string', 'Network namespace inode', { wide: true }),
   ],
-  // its addresses as shown (`0.0.0.0:112`): an address-shaped query names sockets by them (filter.ts)
-  search: (ch) => ({ texts: [ipProtocolText(ch.protocol), rawLocal(ch)], addrs: ch.remote === '*' ? [rawLocal(ch)] : [rawLocal(ch), ch.remote] }),
+  // its addresses as shown (`0.0.0.0:112`), and as ss prints an unbound IPv6 one (`*:58`): an
+  // address-shaped query names sockets by them (filter.ts)
+  search: (ch) => {
+    const locals = [rawLocal(ch), rawLocalAsSs(ch)].filter((a): a is string => a !== null);
+    return { texts: [ipProtocolText(ch.protocol), ...locals], addrs: ch.remote === '*' ? locals : [...locals, ch.remote] };
+  },
   ...NETWORK_FACING_SOCKET,
   fds: SOCKET_FDS,
   // recv(MSG_PEEK) on a pidfd_getfd copy leaves the datagram queued (raw_recvmsg: skb_recv_datagram
