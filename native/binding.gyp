@@ -13,6 +13,7 @@
         "src/walk.cc",
           "src/pipetask.cc",
         "src/sysv.cc",
+        "src/sysvremove.cc",
         "src/sockdiag.cc",
         "src/conntrack.cc",
         "src/peek.cc",

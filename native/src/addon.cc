@@ -26,6 +26,8 @@ Napi::Value MqGetattr(const Napi::CallbackInfo& info);
 Napi::Value MqReceive(const Napi::CallbackInfo& info);
 Napi::Value MqGetattrFd(const Napi::CallbackInfo& info);
 Napi::Value SemStat(const Napi::CallbackInfo& info);
+Napi::Value SysvStat(const Napi::CallbackInfo& info);
+Napi::Value SysvRemoveIf(const Napi::CallbackInfo& info);
 Napi::Value MemRead(const Napi::CallbackInfo& info);
 Napi::Value StuckWalks(const Napi::CallbackInfo& info);
 Napi::Value MallocInfo(const Napi::CallbackInfo& info);
@@ -61,6 +63,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mqReceive", Napi::Function::New(env, MqReceive, "mqReceive"));
   exports.Set("mqGetattrFd", Napi::Function::New(env, MqGetattrFd, "mqGetattrFd"));
   exports.Set("semStat", Napi::Function::New(env, SemStat, "semStat"));
+  exports.Set("sysvStat", Napi::Function::New(env, SysvStat, "sysvStat"));
+  exports.Set("sysvRemoveIf", Napi::Function::New(env, SysvRemoveIf, "sysvRemoveIf"));
   exports.Set("memRead", Napi::Function::New(env, MemRead, "memRead"));
   exports.Set("stuckWalks", Napi::Function::New(env, StuckWalks, "stuckWalks"));
   exports.Set("mallocInfo", Napi::Function::New(env, MallocInfo, "mallocInfo"));

@@ -287,6 +287,33 @@ export interface SysvSemStat {
   error?: string;
 }
 
+/** What IPC_STAT says of one SysV object now (sysvStat, sysvRemoveIf): its ipc_perm and change time. */
+export interface SysvObjectStat {
+  key: number;
+  uid: number;
+  gid: number;
+  cuid: number;
+  cgid: number;
+  /** Permission bits. */
+  mode: number;
+  /** *_ctime, seconds since the epoch. */
+  ctime: number;
+  /** Segments only: attach count, and SHM_DEST (removed already, freed at the last detach). */
+  nattch?: number;
+  dest?: boolean;
+}
+
+/** The fields sysvRemoveIf may be asked to match: each one given must equal the stat's. */
+export type SysvExpect = Partial<Record<'key' | 'uid' | 'gid' | 'cuid' | 'cgid' | 'ctime', number>>;
+
+export interface SysvRemoveIfResult {
+  /** IPC_RMID was done: every field of `expect` matched. */
+  removed: boolean;
+  seen: SysvObjectStat;
+  /** The fields of `expect` that did not match (nothing was removed then). */
+  differs: Array<keyof SysvExpect>;
+}
+
 /** Unix sockets from sock_diag, in columns. */
 export interface UnixDiag {
   inode: Float64Array;
@@ -487,6 +514,15 @@ export interface NativeAddon {
   shmRead(shmid: number, offset: number, length: number): Promise<Buffer>;
   /** IPC_STAT + GETALL/GETNCNT/GETZCNT/GETPID of one semaphore set. */
   semStat(semid: number): Promise<SemStat>;
+  /** IPC_STAT of one SysV object of the caller's IPC namespace (rejects EINVAL/EIDRM when the id names none, EACCES without read permission). Absent in older builds. */
+  sysvStat?(family: 'msg' | 'shm' | 'sem', id: number): Promise<SysvObjectStat>;
+  /**
+   * IPC_STAT, then IPC_RMID only when every field of `expect` (at least one) equals the stat's — no
+   * syscall between the compare and the remove; `differs` says what did not match. Rejects with
+   * either call's errno (EINVAL/EIDRM: no such id; EPERM: not the caller's to remove). Absent in
+   * older builds.
+   */
+  sysvRemoveIf?(family: 'msg' | 'shm' | 'sem', id: number, expect: SysvExpect): Promise<SysvRemoveIfResult>;
   /**
    * tee() of up to maxBytes from the pipe behind /proc/PID/fd/FD into a private pipe. The fd is
    * reached through an O_PATH handle that must be a FIFO of `inode` on device devMajor:devMinor
