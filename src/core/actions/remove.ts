@@ -1,7 +1,7 @@
-// Removing stale IPC objects, as ipcrm/rm would: SysV objects through `ipcrm` (the addon has no
-// IPC_RMID entry point), POSIX objects by unlinking their file in /dev/mqueue or /dev/shm — each
-// kind's descriptor says which (core/kinds). Removal is destructive: callers confirm first.
-import { execFile } from 'node:child_process';
+// Removing stale IPC objects, as ipcrm/rm would: SysV objects by id (removeSysv.ts: the addon's
+// checked IPC_RMID, `ipcrm` without it), POSIX objects by unlinking their file in /dev/mqueue or
+// /dev/shm — each kind's descriptor says which (core/kinds). Removal is destructive: callers
+// confirm first.
 import * as fs from 'node:fs';
 import type { Channel } from '../model';
 import { describe } from '../kinds';
@@ -10,21 +10,24 @@ import { ActionError, explain } from './errors';
 import { posixObjectFile, shownFile } from './peek';
 import { fileIdOf } from '../probes/context';
 import { fileTypeName } from '../untrustedFiles';
-import { parseSysvMsg, parseSysvSem, parseSysvShm } from '../parsers/sysvipc';
-import type { Removal } from '../kinds/kind';
-import { sysvKeyText } from '../columns';
+import { loadNative, type NativeAddon } from '../native';
+import { removeSysv } from './removeSysv';
 
 export interface RemoveOptions {
   devRoot?: string;
-  /** ipcrm binary (tests). */
+  /** ipcrm binary (tests): SysV removals run it only without the addon. */
   ipcrm?: string;
-  /** Where /proc is (tests): its sysvipc lists say whether a SysV id is still the object seen. */
+  /** Where /proc is (tests): without the addon, its sysvipc lists say whether a SysV id is still the object seen. */
   procRoot?: string;
+  /** The addon (tests: null for the ipcrm fallback); loaded when absent. */
+  native?: NativeAddon | null;
+  /** Deadline of the addon's removal (ms); default PEEK_DEADLINE_MS. */
+  deadlineMs?: number;
 }
 
 export interface RemoveResult {
   channelId: string;
-  /** What was done, e.g. `ipcrm -q 32768`, `unlink /dev/shm/foo`. */
+  /** What was done, e.g. `msgctl(32768, IPC_RMID)`, `unlink /dev/shm/foo`; `ipcrm -q 32768 (…)` without the addon, saying what that does not guarantee. */
   action: string;
   /** Extra remark: SysV shm lives until the last detach, POSIX objects until the last close. */
   note?: string;
@@ -38,17 +41,6 @@ export function objectTitle(ch: Channel): string {
 /** Can it be removed (its kind has a removal, and this object still has a name or id to remove)? */
 export function isRemovable(channel: Channel): boolean {
   return describe(channel).remove(channel) !== null;
-}
-
-function run(cmd: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: 10000 }, (err, _stdout, stderr) => {
-      if (!err) return resolve();
-      const text = String(stderr).trim();
-      const code = /permission denied|not permitted/i.test(text) ? 'EPERM' : /invalid|not found|no such/i.test(text) ? 'EINVAL' : ((err as { code?: unknown }).code === 'ENOENT' ? 'ENOENT' : 'EIO');
-      reject(Object.assign(new Error(text || err.message), { code }));
-    });
-  });
 }
 
 /**
@@ -72,55 +64,16 @@ function sameFileOrThrow(file: string | Buffer, fileId: string | undefined, owne
   }
 }
 
-/** Each ipcrm flag's /proc/sysvipc list, as id, key and owner. */
-const SYSV_LIST: Record<'-q' | '-m' | '-s', [file: string, parse: (text: string) => Array<{ id: number; key: number; uid: number }>]> = {
-  '-q': ['msg', (t) => parseSysvMsg(t).map((o) => ({ id: o.msqid, key: o.key, uid: o.uid }))],
-  '-m': ['shm', (t) => parseSysvShm(t).map((o) => ({ id: o.shmid, key: o.key, uid: o.uid }))],
-  '-s': ['sem', (t) => parseSysvSem(t).map((o) => ({ id: o.semid, key: o.key, uid: o.uid }))],
-};
-
-/**
- * The SysV id still names an object with the key and owner the snapshot saw, or an ActionError: ids
- * come back once the kernel's sequence wraps (65,536 creations, seconds for a loop of any user), and
- * between the snapshot and the user's yes the id may name someone else's new object. When the list
- * cannot be read, ipcrm answers for itself.
- */
-async function sameSysvObjectOrThrow(how: Extract<Removal, { by: 'ipcrm' }>, procRoot: string): Promise<void> {
-  const [file, parse] = SYSV_LIST[how.flag];
-  let text: string;
-  try {
-    text = await fs.promises.readFile(`${procRoot}/sysvipc/${file}`, 'utf8');
-  } catch {
-    return;
-  }
-  const now = parse(text).find((o) => o.id === how.id);
-  if (now === undefined) throw new ActionError('ENOENT', `${how.noun} ${how.id} is gone: removed since the snapshot; nothing to do`);
-  if (now.key !== how.key || now.uid !== how.uid) {
-    const seen = (key: number, uid: number) => `key ${sysvKeyText(key)}, owner uid ${uid}`;
-    throw new ActionError('ESTALE', `${how.noun} ${how.id} is another object than the snapshot saw (${seen(how.key, how.uid)}; now ${seen(now.key, now.uid)}); nothing removed — refresh and look again`);
-  }
-}
-
 export async function removeObject(channel: Channel, opts: RemoveOptions = {}): Promise<RemoveResult> {
   const devRoot = opts.devRoot ?? '/dev';
   const ipcrm = opts.ipcrm ?? 'ipcrm';
   const owner = { owner: (channel as { owner?: string | null }).owner ?? null, ownerUid: (channel as { uid?: number | null }).uid ?? null };
   const how = describe(channel).remove(channel);
   if (how === null) throw new ActionError('ENOTSUP', `${channel.id}: ${channel.kind} objects cannot be removed (close the processes holding them instead)`);
-  if (how.by === 'ipcrm') {
-    const { flag, id, noun } = how;
-    if (!Number.isInteger(id) || id < 0) throw new ActionError('EINVAL', `invalid ${noun} id ${id}`);
-    const what = `remove ${noun} ${id}`;
-    await sameSysvObjectOrThrow(how, opts.procRoot ?? '/proc');
-    try {
-      await run(ipcrm, [flag, String(id)]);
-    } catch (e) {
-      if ((e as { code?: string }).code === 'ENOENT' && /spawn/.test((e as Error).message)) {
-        throw new ActionError('ENOENT', `${what}: ipcrm is not installed`, 'install util-linux');
-      }
-      throw explain(e, { what, ...owner });
-    }
-    return { channelId: channel.id, action: `ipcrm ${flag} ${id}`, note: how.note };
+  if (how.by === 'sysv') {
+    const load = opts.native === undefined ? loadNative() : { addon: opts.native, error: 'disabled by the caller' };
+    const done = await removeSysv(how, { native: load.addon, nativeError: load.error, ipcrm, procRoot: opts.procRoot ?? '/proc', deadlineMs: opts.deadlineMs }, owner);
+    return { channelId: channel.id, ...done };
   }
   // A POSIX object (queue, shared memory, semaphore): `how.file` is its shown name after its kind's
   // prefix (`sem.`). Unlinked by its exact bytes (posixObjectFile): a name that is not UTF-8 shows

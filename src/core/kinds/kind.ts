@@ -49,13 +49,27 @@ export type PeekMethod = keyof PeekTargets;
 export type PeekMethodFor<C> = { [M in PeekMethod]: C extends PeekTargets[M] ? M : never }[PeekMethod];
 
 /**
- * How an object is removed (core/actions/remove.ts runs it, after asking): `ipcrm FLAG ID` for a
- * SysV object (only while the id still has the key and owner the snapshot saw), or an unlink of its name in /dev/shm or /dev/mqueue (the name is checked there, and
- * `fileId` — the file the snapshot saw it name — must still be the file it names).
+ * How an object is removed (core/actions/remove.ts runs it, after asking): IPC_RMID of a SysV id
+ * (only while the id still names an object of the identity the snapshot saw:
+ * core/actions/sysvIdentity.ts; `ipcrm FLAG ID` without the addon), or an unlink of its name in
+ * /dev/shm or /dev/mqueue (the name is checked there, and `fileId` — the file the snapshot saw it
+ * name — must still be the file it names).
  */
 export type Removal =
-  | { by: 'ipcrm'; flag: '-q' | '-m' | '-s'; id: number; noun: string; note?: string; key: number; uid: number }
+  | ({ by: 'sysv'; family: 'msg' | 'shm' | 'sem'; id: number; noun: string; note?: string; key: number; uid: number } & SysvIdentity)
   | { by: 'unlink'; dir: 'shm' | 'mqueue'; file: string; note: string; fileId?: string };
+
+/**
+ * What a SysV object carries of its identity beyond id, key and owner (probes/sysv.ts fills it from
+ * the addon's stat or /proc/sysvipc): a removal compares it with what the id names by then
+ * (core/actions/sysvIdentity.ts says which fields, and why).
+ */
+export interface SysvIdentity {
+  /** Its creator's uid (ipc_perm.cuid): set at creation, changed by nothing — no user can make an object that shows another's. */
+  creatorUid?: number;
+  /** Its last change time (*_ctime, seconds): creation and IPC_SET; for a semaphore set also SETVAL/SETALL. */
+  changed?: number;
+}
 
 // ------------------------------------------------------------------ what the walk reports
 

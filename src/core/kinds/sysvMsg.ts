@@ -3,9 +3,9 @@
 import type { ChannelBase } from '../model';
 import { col, keyColumn, ownerColumns, sysvKeyText, ipcnsColumn } from '../columns';
 import { formatBytes } from '../text';
-import { defineKind, sysvKeyLabel, noInode, noneMissing, noPeer, plural, SYSV_ID_SHAPE, ipcnsNote, otherIpcns, sysvKeyName } from './kind';
+import { defineKind, sysvKeyLabel, noInode, noneMissing, noPeer, plural, SYSV_ID_SHAPE, ipcnsNote, otherIpcns, sysvKeyName, type SysvIdentity } from './kind';
 
-export interface SysvMsgChannel extends ChannelBase {
+export interface SysvMsgChannel extends ChannelBase, SysvIdentity {
   kind: 'sysv-msg';
   key: number;
   msqid: number;
@@ -64,7 +64,7 @@ export const sysvMsg = defineKind<SysvMsgChannel>({
   probe: 'sysv',
   peek: 'sysv-msg',
   paged: false,
-  remove: (ch) => (ch.ipcns ? null : { by: 'ipcrm', flag: '-q', id: ch.msqid, noun: 'message queue', note: 'queued messages are discarded; processes using it get EIDRM', key: ch.key, uid: ch.uid }),
+  remove: (ch) => (ch.ipcns ? null : { by: 'sysv', family: 'msg', id: ch.msqid, noun: 'message queue', note: 'queued messages are discarded; processes using it get EIDRM', key: ch.key, uid: ch.uid, creatorUid: ch.creatorUid, changed: ch.changed }),
   queue: (ch) => ({
     bytes: ch.bytes,
     counts: [ch.messages],

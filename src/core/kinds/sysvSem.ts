@@ -4,10 +4,10 @@
 import type { ChannelBase } from '../model';
 import { col, keyColumn, ownerColumns, sysvKeyText, ipcnsColumn } from '../columns';
 import { CAPS, summarizeList } from '../text';
-import { defineKind, sysvKeyLabel, never, noInode, noPeer, plural, SYSV_ID_SHAPE, ipcnsNote, otherIpcns, sysvKeyName } from './kind';
+import { defineKind, sysvKeyLabel, never, noInode, noPeer, plural, SYSV_ID_SHAPE, ipcnsNote, otherIpcns, sysvKeyName, type SysvIdentity } from './kind';
 import { SYSV_UNHELD } from './sysvMsg';
 
-export interface SysvSemChannel extends ChannelBase {
+export interface SysvSemChannel extends ChannelBase, SysvIdentity {
   kind: 'sysv-sem';
   key: number;
   semid: number;
@@ -64,7 +64,7 @@ export const sysvSem = defineKind<SysvSemChannel>({
   probe: 'sysv',
   peek: 'sysv-sem',
   paged: false,
-  remove: (ch) => (ch.ipcns ? null : { by: 'ipcrm', flag: '-s', id: ch.semid, noun: 'semaphore set', note: 'processes waiting on it wake up with EIDRM', key: ch.key, uid: ch.uid }),
+  remove: (ch) => (ch.ipcns ? null : { by: 'sysv', family: 'sem', id: ch.semid, noun: 'semaphore set', note: 'processes waiting on it wake up with EIDRM', key: ch.key, uid: ch.uid, creatorUid: ch.creatorUid, changed: ch.changed }),
   queue: (ch) => ({ bytes: null, counts: ch.values, stamp: null }),
   depth: (ch) => {
     if (!ch.values || ch.values.length === 0) return undefined;

@@ -3,10 +3,10 @@
 import type { ChannelBase } from '../model';
 import { col, keyColumn, ownerColumns, sysvKeyText, ipcnsColumn } from '../columns';
 import { formatBytes } from '../text';
-import { defineKind, sysvKeyLabel, noInode, noPeer, SHARED_MEMORY_STATE, SYSV_ID_SHAPE, ipcnsNote, otherIpcns, sysvKeyName } from './kind';
+import { defineKind, sysvKeyLabel, noInode, noPeer, SHARED_MEMORY_STATE, SYSV_ID_SHAPE, ipcnsNote, otherIpcns, sysvKeyName, type SysvIdentity } from './kind';
 import { SYSV_UNHELD } from './sysvMsg';
 
-export interface SysvShmChannel extends ChannelBase {
+export interface SysvShmChannel extends ChannelBase, SysvIdentity {
   kind: 'sysv-shm';
   key: number;
   shmid: number;
@@ -77,12 +77,14 @@ export const sysvShm = defineKind<SysvShmChannel>({
     ch.ipcns
       ? null
       : {
-          by: 'ipcrm',
-          flag: '-m',
+          by: 'sysv',
+          family: 'shm',
           id: ch.shmid,
           noun: 'shared memory segment',
           key: ch.key,
           uid: ch.uid,
+          creatorUid: ch.creatorUid,
+          changed: ch.changed,
           note: ch.attachCount > 0 ? `still attached by ${ch.attachCount}: it is freed after the last detach` : undefined,
         },
   ...SHARED_MEMORY_STATE,
