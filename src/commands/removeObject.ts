@@ -1,4 +1,4 @@
-// ipcInspector.removeObject: remove a SysV or POSIX object (ipcrm / unlink) through the shared
+// ipcInspector.removeObject: remove a SysV or POSIX object (IPC_RMID / unlink) through the shared
 // runner (core/actions/runner.ts), which always asks first — a modal naming the object and the
 // processes holding it. Every text goes through the UI door (ui.ts), escaped. Argument: a node or
 // channel id; without one (the palette, or a context menu whose row a refresh replaced) it acts on

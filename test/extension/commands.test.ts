@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import type { IpcInspectorApi } from '../../src/extension';
+import type { RemoveResult } from '../../src/core/actions';
 import type { ChannelNode, GroupNode } from '../../src/views/nodes';
 import { channelWhere, heldBy, openApi, scan, selectThrough, waitFor, walk } from './ipcTestUtil';
 
@@ -156,8 +157,10 @@ describe('IPC commands', function () {
     assert.ok(sysvMsgExists(f.info.msqid), 'cancelled, yet the queue is gone');
     api.testHooks!.confirm = () => true;
     const node = api.channelsTree.findChannel(ch.id)!;
-    await vscode.commands.executeCommand('ipcInspector.removeObject', node);
+    const done = await vscode.commands.executeCommand<RemoveResult | undefined>('ipcInspector.removeObject', node);
     assert.equal(sysvMsgExists(f.info.msqid), false, 'confirmed, yet the queue exists');
+    // the addon's checked IPC_RMID, loaded by the extension host's own Node, not ipcrm
+    assert.equal(done?.action, `msgctl(${f.info.msqid}, IPC_RMID)`);
     await scan(api);
     assert.equal(api.channelsTree.findChannel(ch.id), undefined);
   });
