@@ -109,9 +109,13 @@ describe('remove SysV objects through the addon', { skip: noNative }, () => {
       const id = create(f, newKey());
       made.push([f, id]);
       const ch = await snapshotOf(f, id);
+      const addon = loadNative().addon!;
+      const stat = await addon.sysvStat!(f, id);
+      assert.deepEqual({ key: stat.key, uid: stat.uid, cuid: stat.cuid }, { key: (ch as { key: number }).key, uid: 0, cuid: 0 }, 'sysvStat: what the id names');
       const r = await removeObject(ch, { ipcrm: '/nonexistent/ipcrm' });
       assert.equal(r.action, `${CTL[f]}(${id}, IPC_RMID)`);
       assert.equal(now(f, id), undefined, 'removed');
+      await assert.rejects(addon.sysvStat!(f, id), (e: { code?: string; syscall?: string }) => e.code === 'EINVAL' && e.syscall === CTL[f], 'sysvStat of a removed id: EINVAL, named after its call');
     });
   }
 
