@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { hostSummary, type HostSummary } from './core/hostSummary';
 import { processUsage, type ProcessUsage, type UsageSample } from './core/processUsage';
+import { formatBytes } from './core/text';
 
 export type HostFactsSummary = HostSummary;
 
@@ -57,16 +58,4 @@ export class HostFacts implements vscode.Disposable {
   dispose(): void {
     this.samples.clear();
   }
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }

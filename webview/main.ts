@@ -11,6 +11,7 @@ import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-divider/index.js';
 import { isHostMessage, LIMITS, type UpdateMessage } from '../src/webviews/inspector/protocol';
 import { append, button, h, patchChildren, setText } from './dom';
+import { byteCount } from '../src/core/text';
 import { chanSection, descEl, notice, noticeEl, procSection, statusEl, titleEl } from './page';
 import { renderProcess, signalLog, signalResult } from './processView';
 import { newDataBar, objectChanged, offsetField, pageButtons, peekFrom, renderChannel } from './channelView';
@@ -164,7 +165,7 @@ window.addEventListener('message', (ev: MessageEvent) => {
       // confirmation was open): its bytes belong to that queue, not under this one's title
       const queue = m.channelId;
       if (queue !== page.state.target.channelId) {
-        if (m.data !== undefined) notice('info', `One message of ${bytesFromBase64(m.data).length} bytes was received (consumed) from ${queue}, which this panel no longer shows.`);
+        if (m.data !== undefined) notice('info', `One message of ${byteCount(bytesFromBase64(m.data).length)} was received (consumed) from ${queue}, which this panel no longer shows.`);
         report('mqReceived');
         break;
       }
@@ -175,7 +176,7 @@ window.addEventListener('message', (ev: MessageEvent) => {
         const key = `received-${m.requestId}`;
         // sent again to a webview made anew: shown once
         if (m.again && receivedOut.querySelector(`[data-key="${key}"]`)) break;
-        const box = h('div', { class: 'message received', 'data-key': key }, h('header', {}, h('strong', {}, 'Received (removed from the queue)'), h('span', {}, `priority ${m.priority ?? '?'}`), h('span', {}, `${bytes.length.toLocaleString('en-US')} bytes`)));
+        const box = h('div', { class: 'message received', 'data-key': key }, h('header', {}, h('strong', {}, 'Received (removed from the queue)'), h('span', {}, `priority ${m.priority ?? '?'}`), h('span', {}, byteCount(bytes.length))));
         append(box, dataBlock(queue, bytes, 0, undefined, m.requestId));
         receivedOut.append(box);
         // the host keeps the newest LIMITS.received: an older one's Copy and Save would do nothing

@@ -7,6 +7,7 @@ import { ActionError } from '../core/actions/errors';
 import { takeSnapshot } from '../core/snapshot';
 import { lookupChannelId, unambiguousIds } from '../core/channelIds';
 import { escapeControl, safeJson } from '../core/escape';
+import { formatBytes, peekRangeText } from '../core/text';
 import { fail, hexdump } from './common';
 import { parseInteger, parseOptions, UsageError, usageLines, type OptionSpec } from './args';
 import type { Output } from './output';
@@ -84,8 +85,9 @@ function printText(out: Output, ch: Channel, r: PeekResult): void {
   w(`${ch.id} (${ch.kind}) ${r.method === 'none' ? `looked at ${r.at}: nothing read` : `read ${r.at} via ${r.method}`}`);
   switch (r.type) {
     case 'messages':
-      if (r.before) w(`before: ${r.before.messages} messages, ${r.before.bytes} bytes`);
-      if (r.after) w(`after:  ${r.after.messages} messages, ${r.after.bytes} bytes`);
+      // the queue's totals and the range read as the panel says them (core/text); the per-message line stays key=value, like ipcs
+      if (r.before) w(`before: ${r.before.messages} messages, ${formatBytes(r.before.bytes)}`);
+      if (r.after) w(`after:  ${r.after.messages} messages, ${formatBytes(r.after.bytes)}`);
       for (const m of r.messages) {
         w(`message #${m.index} type=${m.type} size=${m.size}${m.truncated ? ` (first ${m.data.length} bytes)` : ''}`);
         for (const l of hexdump(m.data)) w('  ' + l);
@@ -93,7 +95,7 @@ function printText(out: Output, ch: Channel, r: PeekResult): void {
       if (r.messages.length === 0) w((r.after ?? r.before)?.messages ? '(no message from this offset on)' : '(queue is empty)');
       break;
     case 'bytes':
-      w(`offset ${r.offset}, ${r.data.length} bytes${r.total !== null ? ` of ${r.total}` : ''}${r.capacity ? `, capacity ${r.capacity}` : ''}`);
+      w(peekRangeText({ length: r.data.length, offset: r.offset, total: r.total, capacity: r.capacity }));
       {
         // in pieces of ~64 KiB: a million lines are a million writes otherwise
         let piece = '';

@@ -56,13 +56,13 @@ function channelRow(c: ChannelActivity, procs: ReadonlyMap<number, ProcessInfo>)
   const senders = c.processes.filter((p) => p.sent.bytes > 0 || p.sent.ops > 0).map((p) => who(p.pid, procs));
   const receivers = c.processes.filter((p) => p.received.bytes > 0 || p.received.ops > 0).map((p) => who(p.pid, procs));
   const flow = senders.length || receivers.length ? `${senders.join(',') || '-'} → ${receivers.join(',') || '-'}` : '';
-  return `  ${formatRate(c.bytesPerSec).padStart(12)} ${formatOps(c.opsPerSec).padStart(13)}  ${c.kind.padEnd(8)} ${escapeControl(shortText(c.channelId, 40)).padEnd(40)} ${flow}${c.estimated ? '  (estimate)' : ''}`;
+  return `  ${formatRate(c.bytesPerSec).padStart(13)} ${formatOps(c.opsPerSec).padStart(13)}  ${c.kind.padEnd(8)} ${escapeControl(shortText(c.channelId, 40)).padEnd(40)} ${flow}${c.estimated ? '  (estimate)' : ''}`;
 }
 
 function pairRow(p: PairActivity, procs: ReadonlyMap<number, ProcessInfo>): string {
   const via = escapeControl(shortText(p.channelId, 40)) + (p.peerChannelId ? ` → ${escapeControl(shortText(p.peerChannelId, 40))}` : '');
   const note = p.receiverFrom === 'holders' ? '  (reader not seen yet: holders)' : p.estimated ? '  (estimate)' : '';
-  return `  ${formatRate(p.bytesPerSec).padStart(12)} ${formatOps(p.opsPerSec).padStart(13)}  ${who(p.from, procs)} → ${who(p.to, procs)}  via ${via}${note}`;
+  return `  ${formatRate(p.bytesPerSec).padStart(13)} ${formatOps(p.opsPerSec).padStart(13)}  ${who(p.from, procs)} → ${who(p.to, procs)}  via ${via}${note}`;
 }
 
 export function renderTop(s: ActivitySample, snapshot: Snapshot | null, limit: number): string[] {
@@ -73,7 +73,7 @@ export function renderTop(s: ActivitySample, snapshot: Snapshot | null, limit: n
   if (s.source === 'bpf' && s.capability.reason) out.push(`  note: ${escapeControl(s.capability.reason)}`);
   if (s.error) out.push(`  warning: ${escapeControl(s.error)}`);
   const chans = Object.values(s.channels).sort((a, b) => b.bytesPerSec - a.bytesPerSec || b.opsPerSec - a.opsPerSec);
-  out.push(`  ${'BYTES/S'.padStart(12)} ${'OPS/S'.padStart(13)}  ${'KIND'.padEnd(8)} ${'CHANNEL'.padEnd(40)} SENDERS → RECEIVERS`);
+  out.push(`  ${'BYTES/S'.padStart(13)} ${'OPS/S'.padStart(13)}  ${'KIND'.padEnd(8)} ${'CHANNEL'.padEnd(40)} SENDERS → RECEIVERS`);
   for (const c of chans.slice(0, limit)) out.push(channelRow(c, procs));
   if (chans.length > limit) out.push(`  … ${chans.length - limit} more channels`);
   if (chans.length === 0) out.push('  (no traffic)');

@@ -113,17 +113,28 @@ export function summarizeList(values: readonly unknown[], max: number = CAPS.ite
   return `[${shown.join(', ')}${values.length > max ? `, … ${values.length - max} more` : ''}]`;
 }
 
+/**
+ * A size as every view writes it for a person (the problem's title, the inspector, the tree's
+ * description, the CLI's prose): whole bytes with their digits grouped below a KiB, where a
+ * reader of lsof or ss counts bytes (`16 bytes`, `1 byte`, `1,023 bytes`); above, binary units
+ * with one decimal under 10 (`1.5 KiB`, `64 KiB`, `12 MiB`). Not the CLI's numeric columns: those
+ * print the exact count, as lsof's SIZE/OFF and ss's Recv-Q do, so `sort -n` and scripts read them.
+ */
 export function formatBytes(n: number | null | undefined): string {
-  if (n === null || n === undefined || n < 0) return '?';
-  if (n < 1024) return `${Number.isInteger(n) ? n : Number(n.toPrecision(3))} B`; // (a rate: an average over an interval)
+  if (n === null || n === undefined || !(n >= 0)) return '?';
+  const whole = Math.round(n);
+  if (whole < 1024) return `${whole.toLocaleString('en-US')} byte${whole === 1 ? '' : 's'}`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
   let v = n / 1024;
   let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
+  // the next unit from where this one would round to 1,024 (1,048,575 bytes is `1 MiB`, not `1,024 KiB`)
+  while (v >= 1023.5 && u < units.length - 1) {
     v /= 1024;
     u++;
   }
-  return `${v >= 10 || Number.isInteger(v) ? Math.round(v) : v.toFixed(1)} ${units[u]}`;
+  // one decimal under 10 (`9.8 KiB`), whole from there; a value that rounds up to 10 is whole (`10 KiB`, not `10.0 KiB`)
+  const shown = v < 9.95 ? Number(v.toFixed(1)) : Math.round(v);
+  return `${shown.toLocaleString('en-US')} ${units[u]}`;
 }
 
 /**
@@ -133,6 +144,17 @@ export function formatBytes(n: number | null | undefined): string {
 export function byteCount(n: number): string {
   const exact = `${n.toLocaleString('en-US')} byte${n === 1 ? '' : 's'}`;
   return n >= 1024 ? `${exact} (${formatBytes(n)})` : exact;
+}
+
+/**
+ * A rate of bytes, written like a size (formatBytes) per second: `12 bytes/s`, `1.2 KiB/s`. The
+ * counts behind it are whole bytes over an interval of about a second, so a rate has no fraction
+ * of a byte: one under a byte a second is `< 1 byte/s` (a trickle, not `0.726 B/s`); none is `0 bytes/s`.
+ */
+export function formatRate(bytesPerSec: number): string {
+  if (!Number.isFinite(bytesPerSec) || bytesPerSec <= 0) return '0 bytes/s';
+  if (bytesPerSec < 1) return '< 1 byte/s';
+  return `${formatBytes(bytesPerSec)}/s`;
 }
 
 /**
@@ -146,10 +168,10 @@ export function peekRangeText(p: { length: number; offset: number; total: number
   return `${byteCount(p.length)} at offset ${p.offset.toLocaleString('en-US')}${total}${capacity}`;
 }
 
-/** A sample as the legend prints it: bytes as sizes, rates (averaged over intervals) to 3 significant digits, counts whole. */
+/** A sample as the legend prints it: bytes as sizes, byte rates as formatRate writes them, counts whole, other averages to 3 significant digits. */
 export function formatSample(name: string, v: number): string {
   if (name === 'bytes') return formatBytes(v);
-  if (name === 'bytes/s') return `${formatBytes(v)}/s`;
+  if (name === 'bytes/s') return formatRate(v);
   if (Number.isInteger(v)) return v.toLocaleString('en-US');
   return Number(v.toPrecision(3)).toLocaleString('en-US', { maximumFractionDigits: 2 });
 }

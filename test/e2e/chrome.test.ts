@@ -173,14 +173,14 @@ describe('chrome: views, search, status bar', function () {
     const sockRow = await channelRow(page, sock, CHROME_GROUPS);
     await sockRow.click();
     await waitForInspector(page, sock);
-    // its queues carry their unit, and the chart of a quiet socket says its real maximum (0 B), not the scale's floor (1 B)
+    // its queues carry their unit, and the chart of a quiet socket says its real maximum (0 bytes), not the scale's floor (1 byte)
     const inspected = await poll('the socket inspector with its chart', async () => {
       const t = await webviewText(page);
       return /Receive queue/.test(t) && /(bytes|connections): /.test(t) ? t : undefined;
     }, 30_000);
     assert.match(inspected, /Receive queue\s+\d[\d,]* (bytes?|connections?)\b/, inspected);
     assert.doesNotMatch(inspected, /\b1 samples\b/, inspected);
-    assert.doesNotMatch(inspected, /(bytes|connections): 0( B)?( of [^(]*)? \(max 1( B)?\)/, inspected);
+    assert.doesNotMatch(inspected, /(bytes|connections): 0( bytes)?( of [^(]*)? \(max 1( byte)?\)/, inspected);
     // a listener's chart counts connections waiting, as its receive queue does, not bytes
     if (/State\s+listen/.test(inspected)) assert.match(inspected, /connections: \d+ of \d+/, inspected);
     assert.equal(await focusIn(page), 'sidebar', 'a click took the focus away from the tree');

@@ -201,7 +201,7 @@ describe('topology map', function () {
     const i = edgeOf(idlePipe)!;
     assert.equal(i.bytesPerSec, 0, 'nobody writes to the idle pipe');
     assert.equal(i.width, 1);
-    assert.ok(b.width > i.width + 2, `busy edge ${b.width}px vs idle ${i.width}px (${Math.round(b.bytesPerSec)} B/s)`);
+    assert.ok(b.width > i.width + 2, `busy edge ${b.width}px vs idle ${i.width}px (${Math.round(b.bytesPerSec)} bytes/s)`);
     // the same number is what the busiest-links list shows and the renderer strokes
     const row = frame.locator(`#links button[data-edge="${b.id}"]`);
     await row.waitFor({ timeout: 10_000 });

@@ -101,7 +101,7 @@ describe('Inspector panel', function () {
     const msgs = peek.texts.filter((t) => t.startsWith('message:'));
     assert.equal(msgs.length, 2);
     // One compact row per message (#, type, size, text preview); the first is selected and only its bytes show.
-    assert.equal(msgs[0], 'message:0:#0|1|15 B|hello inspector:selected');
+    assert.equal(msgs[0], 'message:0:#0|1|15 bytes|hello inspector:selected');
     assert.ok(peek.texts.includes('selectedText:hello inspector'), 'the selected message\'s text');
     assert.ok(peek.texts.includes('hexViews:1'), 'one hex view, for the selected message only');
     assert.ok(peek.texts.includes('toolbars:1'), 'one Copy/Save toolbar');

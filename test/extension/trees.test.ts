@@ -139,7 +139,7 @@ describe('trees (issue 11 part B)', function () {
     const pipe = await channelWhere(api, 'label pipe', (c) => c.kind === 'pipe' && c.inode === pf.info.inode);
     const item = await treeItem(api.channelsTree, api.channelsTree.findChannel(pipe.id)!);
     assert.equal(labelOf(item), `tr-label[${pf.info.writer.pid}] → tr-label[${pf.info.reader.pid}]`);
-    assert.match(String(item.description), /(^|· )12 B buffered \/ /);
+    assert.match(String(item.description), /(^|· )12 bytes buffered \/ /);
     assert.ok(tooltipText(item).includes(String(pf.info.inode)), 'the inode is in the tooltip');
     const q = await channelWhere(api, 'label queue', (c) => c.kind === 'sysv-msg' && c.msqid === qf.info.msqid);
     const qItem = await treeItem(api.channelsTree, api.channelsTree.findChannel(q.id)!);

@@ -489,7 +489,7 @@ print(json.dumps(got), flush=True)
       assert.deepEqual([...cut.data], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
       assert.equal(cut.total, 1000);
       assert.equal(cut.truncated, true, 'a datagram cut at the bound said to be whole');
-      assert.ok(cut.notes.some((n) => /showing 10 of the first datagram's 1000 bytes/.test(n)), cut.notes.join(' | '));
+      assert.ok(cut.notes.some((n) => /showing 10 of the first datagram's 1,000 bytes$/.test(n)), cut.notes.join(' | '));
 
       const stream = { ...(unix(at.sr, 'stream') as object), recvQueue: 9 } as unknown as Channel;
       const stopped = (await peekChannel(stream, [])) as BytesPeek;
@@ -501,7 +501,7 @@ print(json.dumps(got), flush=True)
       const rec = (await peekChannel(seq, [])) as BytesPeek;
       assert.equal(rec.data.toString(), 'r'.repeat(10));
       assert.equal(rec.total, 10, "the first record's length");
-      assert.ok(rec.notes.includes('seqpacket socket: MSG_PEEK shows the first queued record only; 3210 bytes are queued in all, in records'), rec.notes.join(' | '));
+      assert.ok(rec.notes.includes('seqpacket socket: MSG_PEEK shows the first queued record only; 3,210 bytes (3.1 KiB) are queued in all, in records'), rec.notes.join(' | '));
       assert.ok(!rec.notes.some((n) => /datagram/.test(n)), rec.notes.join(' | '));
       const past = (await peekChannel(seq, [], { offset: 10 })) as BytesPeek;
       assert.equal(past.data.length, 0);

@@ -29,6 +29,7 @@ import type { ActionError } from '../../src/core/actions/errors';
 import { toolBinary } from '../../fixtures/ipcFixture';
 import { cannotActAsNobody, NOBODY, runAsNobody, stageForOtherUsers, type Staged } from '../harness/otherUser';
 import { lineReader } from './childLines';
+import { byteCount } from '../../src/core/text';
 
 const P = 4096;
 const haveCc = spawnSync('sh', ['-c', 'command -v cc']).status === 0;
@@ -164,7 +165,7 @@ describe('a peek through a mapping of part of an object reads the object\'s byte
     // past the file's end, inside the parent's last window: past the end, by the address that byte is at
     await peekFails(ch, snap, 6 * P + 10, (e) => {
       assert.equal(e.code, 'EINVAL', e.message);
-      assert.ok(e.message.includes(`read /proc/${gone.pid}/mem at 0x${(gone.at[1] + P + 10).toString(16)}: offset ${6 * P + 10} is past the end (${SIZE} bytes)`), e.message);
+      assert.ok(e.message.includes(`read /proc/${gone.pid}/mem at 0x${(gone.at[1] + P + 10).toString(16)}: offset ${6 * P + 10} is past the end (${byteCount(SIZE)})`), e.message);
     });
   });
 
@@ -185,7 +186,7 @@ describe('a peek through a mapping of part of an object reads the object\'s byte
     assert.equal(r.total, 4 * P);
     await peekFails(ch, snap, 0, (e) => {
       assert.equal(e.code, 'ENXIO', e.message);
-      assert.ok(e.message.includes(`bytes ${2 * P}\u2013${4 * P - 1} (pid ${kept.pid}) of its ${4 * P} bytes`), e.message);
+      assert.ok(e.message.includes(`bytes ${2 * P}\u2013${4 * P - 1} (pid ${kept.pid}) of its ${byteCount(4 * P)}`), e.message);
     });
   });
 
@@ -243,7 +244,7 @@ describe('a peek through a mapping of part of an object reads the object\'s byte
         assert.equal(j.offset, offset);
         assert.equal(j.hex, bytesAt(offset, 64).toString('hex'), `offset ${offset}`);
         assert.equal(j.total, 7 * P, 'the size unknown: as far as the mappings reach');
-        assert.ok(j.notes.some((n) => n.includes(`the read is bounded by the mappings, which reach ${7 * P} bytes into it`)), j.notes.join(' | '));
+        assert.ok(j.notes.some((n) => n.includes(`the read is bounded by the mappings, which reach ${byteCount(7 * P)} into it`)), j.notes.join(' | '));
       }
       const hole = asNobody(['peek', id, '--offset', String(P + 100)]);
       assert.notEqual(hole.status, 0, hole.stdout);

@@ -8,6 +8,7 @@ import * as readline from 'node:readline';
 import { loadNative } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { peekChannel, type BytesPeek } from '../../src/core/actions/peek';
+import { byteCount } from '../../src/core/text';
 
 const skip = !loadNative().addon ? 'native addon not loaded' : false;
 
@@ -39,7 +40,7 @@ describe('socket peek totals are payload bytes', { skip }, () => {
     // the first datagram's whole length (MSG_TRUNC), never Recv-Q's kernel memory
     assert.equal(r.total, 67);
     assert.equal(r.truncated, false);
-    assert.ok(r.notes.some((n) => n.includes(`${ch.recvQueue} bytes of kernel memory`)), JSON.stringify(r.notes));
+    assert.ok(r.notes.some((n) => n.includes(`${byteCount(ch.recvQueue)} of kernel memory`)), JSON.stringify(r.notes));
   });
 
   it('TCP in CLOSE-WAIT: 69 bytes of 69, the FIN said apart', async () => {

@@ -265,7 +265,7 @@ describe('blocked writer: a sender asleep in mq_send on a full POSIX queue', () 
     assert.match(p.explanation.what, /^A POSIX message queue holds at most mq_maxmsg messages \(10 here\)/);
     assert.doesNotMatch(`${p.explanation.what} ${p.explanation.why} ${p.explanation.next} ${p.explanation.fix}`, /socket/);
     assert.deepEqual(p.evidence.map((e) => [e.label, e.text]).slice(0, 2), [
-      ['queue', '10 of 10 messages, 120 B (messages of 64 B at most)'],
+      ['queue', '10 of 10 messages, 120 bytes (messages of 64 bytes at most)'],
       ['writer', 'p60[60] thread 60 sleeps in mq_timedsend(fd 3)'],
     ]);
   });
@@ -425,11 +425,11 @@ describe('blocked writer: a sender asleep in msgsnd on a SysV queue', () => {
     assert.deepEqual(p.pids, [30]);
     assert.deepEqual(p.channels, ['sysv-msg:5']);
     assert.deepEqual(p.evidence.map((e) => [e.label, e.text]), [
-      ['queue', '16 messages, 16384 of 16384 bytes (16 KiB of 16 KiB)'],
+      ['queue', '16 messages, 16,384 of 16,384 bytes (16 KiB)'],
       ['last receive', 'never (pid 0): no process has done it yet'],
       ['last send', 'producer[20] at 2026-11-30T09:59:00.000Z (the last msgsnd that went through)'],
       ['unchanged', 'nothing sent or received for 1 s (2 refreshes)'],
-      ['writer', 'p30[30] thread 30 sleeps in msgsnd(msqid 5): a 1024-byte message, 0 bytes free'],
+      ['writer', 'p30[30] thread 30 sleeps in msgsnd(msqid 5): a message of 1,024 bytes (1 KiB), 0 bytes free'],
     ]);
     assert.equal(p.since, new Date(T0).toISOString());
     // asleep on another queue, one with room, or not asleep at all: nothing

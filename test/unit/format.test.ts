@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { columnValue } from '../../src/core/columns';
 import { KINDS } from '../../src/core/kinds';
-import { byteCount, formatSample, peekRangeText } from '../../src/core/text';
+import { byteCount, formatRate, formatSample, peekRangeText } from '../../src/core/text';
+import { formatOps } from '../../src/core/activity/format';
+import { rateText } from '../../src/core/topology/graph';
 import { channelDescription, channelLabel, channelTooltipLines, commLabel, endpointLabel, escapeControl, formatBytes, kindTeaching, kindTitle, kindTitleInSentence, kindTitlePlural, processLabel, shownCommand } from '../../src/core/format';
 import { CHANNEL_KINDS, type Channel, type ProcessInfo } from '../../src/core/model';
 
@@ -30,7 +32,7 @@ test('endpoint and channel labels', () => {
   assert.equal(endpointLabel({ pid: 9, map: '7f00-7f10', mapOffset: 8192, mode: 'r' }), '[9] map 7f00-7f10 from byte 8192 (r)', 'a window further into the object says where it starts');
   const p: Channel = { id: 'pipe:4901', kind: 'pipe', inode: 4901, bufferedBytes: 12, capacity: 65536, endpoints: [{ pid: 812, fd: 5, mode: 'w' }, { pid: 813, fd: 0, mode: 'r' }] };
   assert.equal(channelLabel(p, procs), 'pipe:[4901]  nginx\\n<b>[812] → worker[813]');
-  assert.equal(channelDescription(p), '12 B buffered / 64 KiB');
+  assert.equal(channelDescription(p), '12 bytes buffered / 64 KiB');
   const lines = channelTooltipLines(p, procs);
   assert.ok(lines[0].startsWith('Pipe'));
   assert.ok(lines.some((l) => l.includes('half-duplex')));
@@ -65,8 +67,47 @@ test('kind titles/teaching and columns cover every kind', () => {
   assert.ok(kindTeaching('sysv-shm').includes('no built-in synchronisation'));
   assert.equal(formatBytes(1536), '1.5 KiB');
   assert.equal(formatBytes(null), '?');
-  assert.equal(formatBytes(32.801418439716315), '32.8 B', 'a rate (an average) printed with every digit');
   assert.equal(columnValue({ id: 'pipe:1', kind: 'pipe', inode: 1, endpoints: [], bufferedBytes: null, capacity: null } as Channel, 'inode'), 1);
+});
+
+test('one way to write a size: whole bytes, digits grouped, below a KiB (as lsof and ss count them); KiB, MiB above', () => {
+  assert.equal(formatBytes(0), '0 bytes');
+  assert.equal(formatBytes(1), '1 byte');
+  assert.equal(formatBytes(16), '16 bytes');
+  assert.equal(formatBytes(1023), '1,023 bytes');
+  assert.equal(formatBytes(1024), '1 KiB');
+  assert.equal(formatBytes(1536), '1.5 KiB');
+  assert.equal(formatBytes(10_189), '10 KiB', 'a value that rounds to 10 is whole, not "10.0 KiB"');
+  assert.equal(formatBytes(65_536), '64 KiB');
+  assert.equal(formatBytes(1_048_575), '1 MiB', 'one byte short of a MiB is not "1024 KiB"');
+  assert.equal(formatBytes(5 * 1024 ** 4 * 1500), '7,500 TiB');
+  assert.equal(formatBytes(null), '?');
+  assert.equal(formatBytes(-1), '?');
+  assert.equal(formatBytes(Number.NaN), '?');
+  // the byteCount beside a column's exact count and formatBytes agree below a KiB
+  for (const n of [0, 1, 16, 999, 1023]) assert.equal(formatBytes(n), byteCount(n));
+});
+
+test('a rate is a size a second, never a fraction of a byte: "< 1 byte/s" for a trickle; operations likewise', () => {
+  assert.equal(formatRate(0), '0 bytes/s');
+  assert.equal(formatRate(-3), '0 bytes/s');
+  assert.equal(formatRate(Number.NaN), '0 bytes/s');
+  assert.equal(formatRate(0.726), '< 1 byte/s');
+  assert.equal(formatRate(1), '1 byte/s');
+  assert.equal(formatRate(32.8), '33 bytes/s');
+  assert.equal(formatRate(1023.4), '1,023 bytes/s');
+  assert.equal(formatRate(1234), '1.2 KiB/s');
+  assert.equal(formatRate(12_345), '12 KiB/s');
+  assert.equal(formatRate(5_500_000.25), '5.2 MiB/s');
+  assert.equal(formatOps(0.3), '< 1 op/s');
+  assert.equal(formatOps(1.2), '1 op/s');
+  assert.equal(formatOps(2.5), '3 ops/s');
+  assert.equal(formatOps(999.7), '1.0k ops/s');
+  assert.equal(formatOps(12_345), '12k ops/s');
+  // the map's links say a rate as the rest of the extension does
+  assert.equal(rateText(0.726, 0), '< 1 byte/s');
+  assert.equal(rateText(0, 0.3), '< 1 op/s');
+  assert.equal(rateText(2048, 5), '2 KiB/s');
 });
 
 test('a peek\'s range line counts in bytes throughout, the human size beside the page and the capacity (never "4 KiB at offset 0 of 4096")', () => {
@@ -121,7 +162,8 @@ test('shownCommand: setproctitle\'s NUL padding is no run of spaces, and an argv
 });
 
 test('the inspector chart legend: sizes, rates and counts, never a float with every digit', () => {
-  assert.equal(formatSample('bytes/s', 32.801418439716315), '32.8 B/s');
+  assert.equal(formatSample('bytes/s', 32.801418439716315), '33 bytes/s');
+  assert.equal(formatSample('bytes/s', 0.726), '< 1 byte/s');
   assert.equal(formatSample('bytes/s', 5_500_000.25), '5.2 MiB/s');
   assert.equal(formatSample('bytes', 4096), '4 KiB');
   assert.equal(formatSample('messages', 48), '48');

@@ -40,7 +40,7 @@ test('/proc/net/raw and raw6: protocol from the local port, connected or not, qu
   assert.deepEqual(chs.map((c) => rawLocal(c)), ['0.0.0.0:112', '127.0.0.1:1', '[::]:58']);
   assert.deepEqual(chs.map((c) => rawKind.name(c, 80)), ['vrrp(112) 0.0.0.0', 'icmp(1) 127.0.0.1 → 127.0.0.2', 'ipv6-icmp(58) ::']);
   assert.equal(ipProtocolText(253), 'ip:253');
-  assert.equal(rawKind.description(chs[0]), 'UNCONN, IPv4, rx 832 B');
+  assert.equal(rawKind.description(chs[0]), 'UNCONN, IPv4, rx 832 bytes');
 });
 
 test('/proc/net/packet: type, ethertype (hex), interface index, Rmem, uid, inode; no send memory, no ring, rows that do not parse dropped', () => {

@@ -30,7 +30,7 @@ test('a pipe leads with writer → reader; its inode is in the tooltip, not the 
 test('a SysV queue leads with its key (private: its id); the fill level is its description', () => {
   assert.equal(channelTreeLabel(queue(16, 576)), 'key 0x49500001');
   assert.equal(channelTreeLabel(queue(16, 576, 0)), 'private msqid 98342');
-  assert.equal(channelDescription(queue(16, 576)), '16 msg · 576 B / 16 KiB');
+  assert.equal(channelDescription(queue(16, 576)), '16 msg · 576 bytes / 16 KiB');
 });
 
 test('pid columns name their processes and times read in local time (registry columns)', () => {

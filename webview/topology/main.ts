@@ -4,6 +4,7 @@
 // with fillText (labels escaped in core: shortText) or set as text through dom.ts (escaped); the
 // host validates every request.
 import { DEFAULT_BUDGET } from '../../src/core/topology/hierarchy';
+import { rateText } from '../../src/core/topology/graph';
 import { problemsHelp, problemsText } from '../../src/core/topology/problemCounts';
 import type { GroupBy, TopoGraph, TopoNode } from '../../src/core/topology/types';
 import { isHostMessage, type HostMessage, type WebviewMessage } from '../../src/webviews/topology/protocol';
@@ -438,10 +439,9 @@ canvas.addEventListener(
   { passive: false },
 );
 
+/** A link's rate as the busiest links say it (rateText: `1.2 KiB/s`, `< 1 byte/s`), or why it has none. */
 function rateWords(b: number, o: number): string {
-  if (b > 0) return `${b >= 1024 ? (b / 1024).toFixed(1) + ' KiB' : Math.round(b) + ' B'}/s`;
-  if (o > 0) return `${o.toFixed(1)} ops/s`;
-  return 'idle (no queue change seen)';
+  return b > 0 || o > 0 ? rateText(b, o) : 'idle (no queue change seen)';
 }
 
 function tooltipLines(n: TopoNode): string[] {

@@ -1,22 +1,24 @@
 // Text for live activity, shared by the CLI, the Signals view and the inspector: rates and one
 // signal log line. Names other users chose (comm) are escaped here; callers that render markdown
 // escape again for their medium.
-import { commLabel, formatBytes, shownComm } from '../format';
+import { commLabel, shownComm } from '../format';
 import type { SignalEvent } from './types';
 
-/** `1.2 MiB/s`, `0 B/s`. */
-export function formatRate(bytesPerSec: number): string {
-  if (!Number.isFinite(bytesPerSec) || bytesPerSec <= 0) return '0 B/s';
-  return `${formatBytes(Math.round(bytesPerSec))}/s`;
-}
+// a rate of bytes is written like a size (core/text.ts), the same in every view
+export { formatRate } from '../text';
 
-/** `1.5k ops/s`, `12 ops/s`, `0.3 ops/s`. */
+/**
+ * `1.5k ops/s`, `12 ops/s`, `1 op/s`, `< 1 op/s`: operations are counted whole over an interval of
+ * about a second, as bytes are (formatRate), so a rate under a thousand is whole.
+ */
 export function formatOps(opsPerSec: number): string {
   if (!Number.isFinite(opsPerSec) || opsPerSec <= 0) return '0 ops/s';
+  if (opsPerSec < 1) return '< 1 op/s';
   if (opsPerSec >= 1e6) return `${(opsPerSec / 1e6).toFixed(1)}M ops/s`;
   if (opsPerSec >= 1e4) return `${Math.round(opsPerSec / 1e3)}k ops/s`;
-  if (opsPerSec >= 1e3) return `${(opsPerSec / 1e3).toFixed(1)}k ops/s`;
-  return `${opsPerSec >= 10 ? Math.round(opsPerSec) : opsPerSec.toFixed(1)} ops/s`;
+  if (opsPerSec >= 999.5) return `${(opsPerSec / 1e3).toFixed(1)}k ops/s`;
+  const n = Math.round(opsPerSec);
+  return `${n} op${n === 1 ? '' : 's'}/s`;
 }
 
 /** `nginx[812]` (escaped), a name that is not UTF-8 by its bytes (`bad\xff[812]`, shownComm). */

@@ -10,6 +10,7 @@
 // count of open ends, which settles it (readEndOpen / writeEndOpen); the /proc walk cannot, and
 // the files waiting in Unix sockets are read instead (inFlight.ts), which say only "may be".
 import type { FifoChannel, PipeChannel } from '../model';
+import { byteCount } from '../text';
 import { scan } from './scan';
 import { pathKey, type Evidence } from './evidence';
 import type { EvidenceItem, Explanation, ProblemDraft, Severity } from './problem';
@@ -193,7 +194,7 @@ export const otherEnd = defineRule<Memo>({
         { label: 'writers', text: wl || 'none', source: 'fd table (snapshot)' },
         { label: 'readers', text: rl || 'none', source: 'fd table (snapshot)' },
       ];
-      if (ch.bufferedBytes !== null) evidence.push({ label: 'buffered', text: `${ch.bufferedBytes} bytes`, source: 'FIONREAD (snapshot)' });
+      if (ch.bufferedBytes !== null) evidence.push({ label: 'buffered', text: byteCount(ch.bufferedBytes), source: 'FIONREAD (snapshot)' });
       if (f.cond === 'fifo-deleted') evidence.push({ label: 'path', text: 'the fd link ends in " (deleted)"', source: '/proc/PID/fd (snapshot)' });
       if (f.cond === 'fifo-replaced' && f.now) evidence.push({ label: 'path now', text: f.now, source: 'lstat' });
       if (hidden && kernelOpen !== false) evidence.push({ label: 'caveat', text: "some processes' fds could not be read: one of them may hold the other end", source: 'snapshot warnings' });

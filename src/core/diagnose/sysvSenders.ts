@@ -9,7 +9,7 @@
 // A consumer waiting on an empty queue is normal and raises nothing here.
 import type { SysvMsgChannel } from '../model';
 import { plural } from '../kinds/kind';
-import { formatBytes } from '../text';
+import { byteCount, formatBytes } from '../text';
 import { alive, type BlockedThread } from './blocking';
 import type { Evidence, EvidenceRequest } from './evidence';
 import type { Sleepers } from './sleepers';
@@ -152,7 +152,7 @@ export function blockedSender(input: RuleInput<WriterMemo>, q: SysvMsgChannel, s
         ? `its last receiver ${procLabel(index, r, ev)} is not receiving`
         : `its last receiver [${r}] has exited`;
   const evidence: EvidenceItem[] = [
-    { label: 'queue', text: `${plural(q.messages, 'message')}, ${q.bytes} of ${q.maxBytes} bytes (${formatBytes(q.bytes)} of ${formatBytes(q.maxBytes)})`, source: 'msgctl IPC_STAT (snapshot)' },
+    { label: 'queue', text: `${plural(q.messages, 'message')}, ${q.bytes.toLocaleString('en-US')} of ${byteCount(q.maxBytes)}`, source: 'msgctl IPC_STAT (snapshot)' },
     { label: 'last receive', text: lastOp(input, r, q.lastRecvTime, receivers.includes(r)), source: 'msgctl IPC_STAT: msg_lrpid, msg_rtime (snapshot)' },
     {
       label: 'last send',
@@ -163,7 +163,7 @@ export function blockedSender(input: RuleInput<WriterMemo>, q: SysvMsgChannel, s
   ];
   for (const s of senders) {
     const size = s.thread.syscall.args?.[2];
-    const fits = size !== undefined ? `: a ${size}-byte message, ${Math.max(0, q.maxBytes - q.bytes)} bytes free` : '';
+    const fits = size !== undefined ? `: a message of ${byteCount(size)}, ${byteCount(Math.max(0, q.maxBytes - q.bytes))} free` : '';
     evidence.push({
       label: 'writer',
       text: `${procLabel(index, s.pid, ev)} thread ${s.tid} sleeps in ${describeSyscall(s.thread.syscall)}${s.thread.wchan ? ` [wchan ${s.thread.wchan}]` : ''}${fits}`,

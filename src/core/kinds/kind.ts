@@ -198,7 +198,7 @@ export interface KindDescriptor<C extends ChannelBase = ChannelBase> {
    * inode and ids it leaves out are in the tooltip (the columns).
    */
   label?(ch: C, ends: string): string;
-  /** Short facts for the tree and `watch`, fill level first: `16 msg · 576 B / 16 KiB`. */
+  /** Short facts for the tree and `watch`, fill level first: `16 msg · 576 bytes / 16 KiB`. */
   description(ch: C): string;
   /** The columns after the common ones (core/columns). */
   readonly columns: readonly Column<C>[];

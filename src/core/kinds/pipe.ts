@@ -55,7 +55,7 @@ export function measuredFull(ch: Measured): boolean {
 }
 
 export function measuredWarnings(noun: string) {
-  return (ch: Measured): string[] => (measuredFull(ch) ? [`${noun} full (${ch.bufferedBytes} of ${ch.capacity} bytes): writers block`] : []);
+  return (ch: Measured): string[] => (measuredFull(ch) ? [`${noun} full (${formatBytes(ch.bufferedBytes)} of ${formatBytes(ch.capacity)}): writers block`] : []);
 }
 
 export function measuredMissing(caps: Capabilities): string | undefined {

@@ -63,7 +63,7 @@ export const posixShm = defineKind<PosixShmChannel>({
   ...posixNamedTraits<PosixShmChannel>(),
   ...DEVSHM_SOURCES,
   name: (ch, max) => (ch.subdir ? '/dev/shm/' : '/') + shortText(ch.name, max) + (ch.deleted ? ' (deleted)' : ''),
-  longTitle: (ch) => `${ch.subdir ? 'Shared memory file /dev/shm/' : 'POSIX shared memory /'}${shortText(ch.name)}${ch.deleted ? ' (deleted)' : ''}${ch.otherMount ? ' of another /dev/shm' : ''} (${ch.size ?? '?'} bytes${ch.sizeIsMapping ? ' mapped' : ''})`,
+  longTitle: (ch) => `${ch.subdir ? 'Shared memory file /dev/shm/' : 'POSIX shared memory /'}${shortText(ch.name)}${ch.deleted ? ' (deleted)' : ''}${ch.otherMount ? ' of another /dev/shm' : ''} (${formatBytes(ch.size)}${ch.sizeIsMapping ? ' mapped' : ''})`,
   description: (ch) => formatBytes(ch.size) + (ch.sizeIsMapping ? ' mapped' : '') + (ch.deleted ? ', deleted' : '') + (ch.otherMount ? ', another /dev/shm' : '') + (ch.subdir ? ', in a subdirectory' : ''),
   columns: [
     c('name', 'NAME', 'Name', 'string', 'Object name in /dev/shm', { search: 'text' }),

@@ -76,7 +76,7 @@ export const sysvMsg = defineKind<SysvMsgChannel>({
   depthLimits: (ch) => (ch.maxBytes > 0 ? { bytes: ch.maxBytes } : undefined),
   full: (ch) => ch.maxBytes > 0 && ch.bytes > 0 && ch.bytes >= ch.maxBytes,
   empty: (ch) => ch.messages === 0,
-  warnings: (ch) => (ch.maxBytes > 0 && ch.bytes >= ch.maxBytes ? [`queue full (${ch.bytes}/${ch.maxBytes} bytes): senders block`] : []),
+  warnings: (ch) => (ch.maxBytes > 0 && ch.bytes >= ch.maxBytes ? [`queue full (${formatBytes(ch.bytes)} of ${formatBytes(ch.maxBytes)}): senders block`] : []),
   missing: noneMissing,
 });
 

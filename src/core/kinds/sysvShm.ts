@@ -45,7 +45,7 @@ export const sysvShm = defineKind<SysvShmChannel>({
   inodeOfId: noInode,
   name: (ch) => `shmid ${ch.shmid} ${sysvKeyName(ch.key, sysvKeyText(ch.key))}`,
   label: (ch, ends) => sysvKeyLabel(ch.key, 'shmid', ch.shmid, sysvKeyText(ch.key)) + (ends ? `  ${ends}` : ''),
-  longTitle: (ch) => `SysV shared memory ${ch.shmid} (key ${sysvKeyText(ch.key)}, ${ch.size} bytes, ${ch.attachCount} attached)${otherIpcns(ch)}`,
+  longTitle: (ch) => `SysV shared memory ${ch.shmid} (key ${sysvKeyText(ch.key)}, ${formatBytes(ch.size)}, ${ch.attachCount} attached)${otherIpcns(ch)}`,
   description: (ch) => `${formatBytes(ch.size)}, ${ch.attachCount} attached` + (ch.destroyed ? ', removed' : '') + (ch.orphaned ? ', orphaned' : '') + ipcnsNote(ch),
   columns: [
     keyColumn<SysvShmChannel>(),

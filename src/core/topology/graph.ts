@@ -9,7 +9,8 @@
 // opens what it finds. Pure: the webview's worker runs it, the unit tests feed it snapshots.
 import { CHANNEL_KINDS, type Channel, type ChannelKind, type ProcessInfo } from '../model';
 import { kindOf } from '../kinds';
-import { channelName, formatBytes, kindTitle, kindTitlePlural, shortText } from '../format';
+import { channelName, kindTitle, kindTitlePlural, shortText } from '../format';
+import { formatOps, formatRate } from '../activity/format';
 import { matchesText, namesObjects } from '../filter';
 import { buildHierarchy, cutHierarchy, DEFAULT_BUDGET, groupsContaining, processUnitId } from './hierarchy';
 import { edgeWidth } from './rates';
@@ -127,8 +128,9 @@ function worse(a: Severity | null, b: Severity | null): Severity | null {
 }
 
 export function rateText(bytesPerSec: number, opsPerSec: number): string {
-  if (bytesPerSec > 0) return `${formatBytes(Math.round(bytesPerSec))}/s`;
-  if (opsPerSec > 0) return `${opsPerSec >= 10 ? Math.round(opsPerSec) : opsPerSec.toFixed(1)} ops/s`;
+  // as every view writes a rate (core/text formatRate, activity formatOps)
+  if (bytesPerSec > 0) return formatRate(bytesPerSec);
+  if (opsPerSec > 0) return formatOps(opsPerSec);
   return 'idle';
 }
 

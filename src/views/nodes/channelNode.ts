@@ -12,9 +12,9 @@ import { channelWarnings } from '../../core/diagnose/channelWarnings';
 import { BaseNode, type IpcNode, type RenderContext } from './base';
 import { formatRate } from '../../core/activity/format';
 
-/** Two significant digits: 12,345 B/s reads 12 KiB/s and stays so while the rate wobbles. */
+/** Two significant digits: 12,345 bytes/s reads 12 KiB/s and stays so while the rate wobbles; under a byte a second stays so (`< 1 byte/s`). */
 function roundRate(r: number): number {
-  if (r < 1) return 1;
+  if (r < 1) return r;
   const p = Math.pow(10, Math.floor(Math.log10(r)) - 1);
   return Math.round(r / p) * p;
 }

@@ -19,6 +19,7 @@ import { SnapshotService, workerScriptOf } from '../../core/snapshotService';
 import { errnoOf, messageOf, ActionError } from '../../core/actions/errors';
 import { clipboardText, oneLine } from '../../core/escape';
 import { channelTitle, containerLabel, endpointGroupWhere, processLabel, shownCmdline, shownComm, shownName } from '../../core/format';
+import { byteCount } from '../../core/text';
 import { describe } from '../../core/kinds';
 import { extensionRunnerEnv } from '../../commands/actionEnv';
 import type { Ui } from '../../ui';
@@ -656,7 +657,7 @@ export class InspectorPanel {
     if (!ok) return this.post({ type: 'mqReceived', requestId: m.requestId, channelId: ch.id, cancelled: true });
     try {
       const r = await receivePosixMq(ch);
-      this.deps.log.info(`inspector: received (consumed) one message of ${r.data.length} bytes from /${shownName(ch)}`);
+      this.deps.log.info(`inspector: received (consumed) one message of ${byteCount(r.data.length)} from /${shownName(ch)}`);
       // kept while the panel shows the queue (one that moved on meanwhile only says what was consumed)
       if (this.target.channelId === ch.id) this.received.set(m.requestId, { channelId: ch.id, data: r.data, priority: r.priority });
       for (const k of this.received.keys()) if (this.received.size > LIMITS.received) this.received.delete(k);
@@ -688,7 +689,7 @@ export class InspectorPanel {
     if (m.type === 'copy') {
       // another user's bytes, pasted next into a terminal or an editor: as text, what would act there (ESC, C1, bidi, invisible) is escaped; lines and tabs stay
       await vscode.env.clipboard.writeText(m.format === 'hex' ? data.toString('hex').replace(/(.{2})(?!$)/g, '$1 ') : clipboardText(data.toString('utf8')));
-      this.post({ type: 'notice', level: 'info', message: `copied ${data.length} bytes as ${m.format}` });
+      this.post({ type: 'notice', level: 'info', message: `copied ${byteCount(data.length)} as ${m.format}` });
       return;
     }
     const name = `${m.channelId.replace(/[^A-Za-z0-9._-]+/g, '_')}${m.index !== undefined ? `-msg${m.index}` : m.received !== undefined ? `-received${m.received}` : ''}.bin`;
@@ -696,7 +697,7 @@ export class InspectorPanel {
     const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(base, name), saveLabel: 'Save Peeked Bytes' });
     if (!uri) return;
     await vscode.workspace.fs.writeFile(uri, data);
-    this.post({ type: 'notice', level: 'info', message: `saved ${data.length} bytes to ${uri.fsPath}` });
+    this.post({ type: 'notice', level: 'info', message: `saved ${byteCount(data.length)} to ${uri.fsPath}` });
   }
 }
 

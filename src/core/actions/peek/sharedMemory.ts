@@ -6,6 +6,7 @@
 import type { AnonShmChannel, Endpoint, FileShmChannel, PosixShmChannel, SysvShmChannel } from '../../model';
 import type { NativeAddon } from '../../native';
 import { openRegular } from '../../untrustedFiles';
+import { byteCount } from '../../text';
 import { ActionError } from '../errors';
 import { explainPeek, isFatal, needNative, ownerOf, posixObjectFile, shownFile, type PeekContext, type Peeker } from './common';
 import { shownName } from '../../format';
@@ -44,7 +45,7 @@ export const peekSysvShm: Peeker<SysvShmChannel> = async (ctx) => {
   }
   const addon = needNative(native, what);
   const size = channel.size;
-  if (offset > size) throw new ActionError('EINVAL', `${what}: offset ${offset} is past the end (${size} bytes)`);
+  if (offset > size) throw new ActionError('EINVAL', `${what}: offset ${offset} is past the end (${byteCount(size)})`);
   const length = Math.min(maxBytes, size - offset);
   let data: Buffer;
   try {
@@ -70,7 +71,7 @@ export const peekPosixShm: Peeker<PosixShmChannel> = async (ctx) => {
       const { handle, stat } = await openRegular(file);
       try {
         const size = stat.size;
-        if (offset > size) throw new ActionError('EINVAL', `${what}: offset ${offset} is past the end (${size} bytes)`);
+        if (offset > size) throw new ActionError('EINVAL', `${what}: offset ${offset} is past the end (${byteCount(size)})`);
         const buf = Buffer.alloc(Math.min(maxBytes, size - offset));
         let got = 0;
         while (got < buf.length) {
@@ -203,15 +204,15 @@ async function readMapping(ctx: PeekContext, dev: string, inode: number, what0: 
     if (typeof file === 'number') total = file;
     else if (size.known !== undefined) {
       total = size.known;
-      sizeNote = `its size could not be read now (${file}): the snapshot's, ${size.known} bytes`;
-    } else sizeNote = `its size could not be read (${file}): the read is bounded by the mappings, which reach ${reach} bytes into it and may run past the file's end`;
+      sizeNote = `its size could not be read now (${file}): the snapshot's, ${byteCount(size.known)}`;
+    } else sizeNote = `its size could not be read (${file}): the read is bounded by the mappings, which reach ${byteCount(reach)} into it and may run past the file's end`;
   }
   if (sizeNote) base.notes.push(sizeNote);
-  if (offset > total) throw new ActionError('EINVAL', `${what}: offset ${offset} is past the end (${total} bytes)`);
+  if (offset > total) throw new ActionError('EINVAL', `${what}: offset ${offset} is past the end (${byteCount(total)})`);
   // at the end exactly: nothing to read, through a mapping that ends there as well as one past it
   if (!win && offset === total) win = windowAt(windows, offset, procs, true);
   if (!win) {
-    throw new ActionError('ENXIO', `${what0}: no process maps byte ${offset} of it; the mappings show ${windowsText(windows)} of its ${total} bytes`, 'peek at an offset inside one of those windows');
+    throw new ActionError('ENXIO', `${what0}: no process maps byte ${offset} of it; the mappings show ${windowsText(windows)} of its ${byteCount(total)}`, 'peek at an offset inside one of those windows');
   }
   const w = win;
   const where = readAt(w);

@@ -2,6 +2,7 @@
 // then recv(MSG_PEEK | MSG_DONTWAIT) on the copy, closed at once. Needs ptrace-attach rights.
 import type { InetChannel, PacketChannel, RawChannel, UnixChannel } from '../../model';
 import { describe } from '../../kinds';
+import { byteCount } from '../../text';
 import { ActionError } from '../errors';
 import { explainPeek, fdHolders, isFatal, needNative, type Peeker } from './common';
 
@@ -34,7 +35,7 @@ function payloadQueued(c: SocketChannel): number | null {
  */
 function sentElsewhere(c: SocketChannel): string[] {
   if (c.kind !== 'unix' || c.state === 'listen' || !c.sendQueue) return [];
-  const sent = `what this socket sent and the other end has not read yet (Send-Q: ${c.sendQueue} bytes of buffer memory)`;
+  const sent = `what this socket sent and the other end has not read yet (Send-Q: ${byteCount(c.sendQueue)} of buffer memory)`;
   if (c.acceptQueue !== undefined) {
     return [`not accepted yet: ${sent} waits in its other end, in the accept queue of ${c.acceptQueue}; no process holds that end, so it cannot be peeked until a program accepts the connection`];
   }
@@ -83,18 +84,18 @@ export const peekSocket: Peeker<SocketChannel> = async ({ channel, procs, native
       const record = channel.kind === 'unix' && channel.type === 'seqpacket' ? 'record' : channel.kind === 'packet' ? 'frame' : 'datagram';
       if (record === 'record') {
         const all = channel.recvQueue ?? null;
-        base.notes.push(`seqpacket socket: MSG_PEEK shows the first queued record only${all !== null && first !== undefined && all > first ? `; ${all} bytes are queued in all, in records` : ''}`);
+        base.notes.push(`seqpacket socket: MSG_PEEK shows the first queued record only${all !== null && first !== undefined && all > first ? `; ${byteCount(all)} are queued in all, in records` : ''}`);
       } else if (channel.kind === 'packet') base.notes.push('packet socket: MSG_PEEK shows the first queued frame only');
       else if (dgram) base.notes.push('datagram socket: MSG_PEEK shows the first queued datagram only');
       // (an IPv6 raw socket's come without theirs: the kernel keeps IPv6 headers out, as RFC 3542 says)
       if (channel.kind === 'raw' && channel.family === 4) base.notes.push('IPv4 raw socket: each datagram is read with its IP header (20 bytes or more) before the payload');
-      if (dgram && offset > 0 && total !== null && offset >= total) base.notes.push(`the offset ${offset} is past the first ${record}'s ${total} bytes: a peek reads the first ${record} only`);
+      if (dgram && offset > 0 && total !== null && offset >= total) base.notes.push(`the offset ${offset} is past the first ${record}'s ${byteCount(total)}: a peek reads the first ${record} only`);
       if (first === 0) base.notes.push(`the first queued ${record} is empty (zero bytes); more may be queued behind it`);
       if ((channel.kind === 'udp' || channel.kind === 'raw' || channel.kind === 'packet') && channel.recvQueue)
-        base.notes.push(`the receive queue holds ${channel.recvQueue} bytes of kernel memory for its ${channel.kind === 'packet' ? 'frames' : 'datagrams'} (ss's Recv-Q), headers and buffers included`);
+        base.notes.push(`the receive queue holds ${byteCount(channel.recvQueue)} of kernel memory for its ${channel.kind === 'packet' ? 'frames' : 'datagrams'} (ss's Recv-Q), headers and buffers included`);
       if (finQueued(channel)) base.notes.push('the peer has closed its side: its FIN counts as one more byte in Recv-Q');
       const truncated = total !== null && total > offset + data.length;
-      if (truncated && first !== undefined) base.notes.push(`showing ${data.length} of the first ${dgram ? record : 'packet'}'s ${total} bytes`);
+      if (truncated && first !== undefined) base.notes.push(`showing ${data.length.toLocaleString('en-US')} of the first ${dgram ? record : 'packet'}'s ${byteCount(total)}`);
       else if (truncated) {
         // a stream's peek stops short of the queue without the bound being reached: the kernel's
         // MSG_PEEK reads one run of one sender's data, up to a message carrying passed file
@@ -107,8 +108,8 @@ export const peekSocket: Peeker<SocketChannel> = async ({ channel, procs, native
             : 'at urgent data (an out-of-band byte, MSG_OOB)';
         base.notes.push(
           stopped
-            ? `showing ${data.length} of ${total} queued bytes: the kernel's peek stops ${where}; the rest cannot be peeked, and nothing was consumed`
-            : `showing ${data.length} of ${total} queued bytes`,
+            ? `showing ${data.length.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} queued bytes: the kernel's peek stops ${where}; the rest cannot be peeked, and nothing was consumed`
+            : `showing ${data.length.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} queued bytes`,
         );
       }
       return { ...base, type: 'bytes', at: at(), method, offset, data, total, truncated, via: { pid: h.pid, fd: h.fd } };

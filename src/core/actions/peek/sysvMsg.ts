@@ -4,7 +4,7 @@
 import type { SysvMsgChannel } from '../../model';
 import { boundedInt, explainPeek, needNative, ownerOf, type Peeker } from './common';
 import { DEFAULT_PEEK_MAX_MESSAGES } from './types';
-import { formatBytes } from '../../text';
+import { byteCount, formatBytes } from '../../text';
 
 export const peekSysvMsg: Peeker<SysvMsgChannel> = async ({ channel, native, maxBytes, maxMessages: max, offset, base, at, call }) => {
   const what = `copy the messages of SysV queue ${channel.msqid}`;
@@ -29,7 +29,7 @@ export const peekSysvMsg: Peeker<SysvMsgChannel> = async ({ channel, native, max
   // where the rest is: `next` (the CLI names its --offset, the panel pages with it)
   else if (first > 0) base.notes.push(`showing messages ${first}–${first + read - 1} of ${queued} (the first is message 0)`);
   else if (truncated) base.notes.push(`showing the first ${read} of ${queued} messages`);
-  if (messages.some((m) => m.truncated)) base.notes.push(`messages longer than ${maxBytes} bytes are cut`);
+  if (messages.some((m) => m.truncated)) base.notes.push(`messages longer than ${byteCount(maxBytes)} are cut`);
   if (tooLarge.length) {
     const list = tooLarge.length > 8 ? `${tooLarge.slice(0, 8).join(', ')} and ${tooLarge.length - 8} more` : tooLarge.join(', ');
     base.notes.push(`message${tooLarge.length === 1 ? '' : 's'} ${list} ${tooLarge.length === 1 ? 'is' : 'are'} longer than ${formatBytes(raw.copyMax ?? 16 << 20)}, the most a peek copies of one message, and not shown (MSG_COPY copies a message whole or not at all)`);

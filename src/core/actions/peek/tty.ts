@@ -3,6 +3,7 @@
 // that end still: a master by its pty number, a slave by its device on the pair's devpts. Needs
 // the rights pidfd_getfd needs (ptrace attach: root, or the holder's own user).
 import type { Endpoint, PtyChannel } from '../../model';
+import { byteCount } from '../../text';
 import { ActionError } from '../errors';
 import { explainPeek, fdHolders, isFatal, needNative, type Peeker } from './common';
 
@@ -38,7 +39,7 @@ export const peekTty: Peeker<PtyChannel> = async ({ channel, procs, native, base
     }
     throw new ActionError('ENOENT', `${what}: no process holds an end of it through an fd`, 'refresh');
   }
-  const bytes = (n: number | null, end: string) => (n === null ? `unknown (no ${end} holder could be read)` : `${n} byte${n === 1 ? '' : 's'}`);
+  const bytes = (n: number | null, end: string) => (n === null ? `unknown (no ${end} holder could be read)` : byteCount(n));
   return {
     ...base,
     type: 'facts',
