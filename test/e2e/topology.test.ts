@@ -1,14 +1,15 @@
 // The topology map in the real workbench: a workload of known channels made with the IPC fixture
 // (the demo's kinds: pipes, a Unix stream connection, a SysV queue, SysV shared memory, a POSIX
-// queue, a TCP loopback pair, and a writer blocked on a full pipe), the trees filtered to it, the
+// queue, a TCP loopback pair, a POSIX semaphore two processes map, and a writer blocked on a full pipe), the trees filtered to it, the
 // map opened from the Channels view's toolbar. Traffic is driven into one pipe from here (4 KiB
 // every 200 ms through the fixture's write end); the other stays idle. The map must draw the
 // fixture's processes, make the busy pipe's edge wider than the idle one's, mark the blocked
 // writer that the diagnosis finds, and open the inspector on a click and on Enter. Its status line
 // must count the problems as the Problems view lists them — a stale socket file named like the
 // workload is one, about nothing the map draws — and its legend must name the problem rings in the
-// colours the canvas draws them with, in both themes. Screenshots in the dark and the light theme:
-// test-results/topology-dark.png, topology-light.png.
+// colours the canvas draws them with, and semaphores a colour of their own (not the warning ring's,
+// not another family's; the Nodes list's swatch the same), in the dark, light and high-contrast
+// themes. Screenshots: test-results/topology-dark.png, topology-light.png, topology-hc.png.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -18,7 +19,7 @@ import { makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import { e2e, expandView, foldView, openCommand, openContainer, poll, runCommand, runViewMenuItem, screenshot, setTheme, viewHeader, viewPane, viewRows } from './workbench';
 
 interface MapEdge { id: string; source: string; target: string; channels: number; channelIds: string[]; width: number; bytesPerSec: number }
-interface MapNode { id: string; type: string; label: string; pid?: number; severity: string | null }
+interface MapNode { id: string; type: string; label: string; pid?: number; severity: string | null; family: string | null }
 interface MapGraph { nodes: MapNode[]; edges: MapEdge[] }
 
 /** The frame of the topology webview (VS Code nests the content in an inner iframe). */
@@ -106,6 +107,59 @@ async function assertLegendRings(f: Frame, theme: string): Promise<void> {
   assert.match((await f.locator('#ringLegend').textContent()) ?? '', /problem ring:\s*errorwarninginfo/);
 }
 
+/**
+ * The families' colours as the legend shows them and the canvas draws them, the warning ring's, and
+ * the Nodes list's swatch of the semaphore (all as computed rgb()).
+ */
+async function familyColours(f: Frame, semNode: string): Promise<{ legend: Record<string, string>; canvas: Record<string, string>; warning: string; semSwatch: string }> {
+  return f.evaluate((semId) => {
+    const t = (window as unknown as { __topology: { theme(): { family: Record<string, string> } } }).__topology.theme();
+    const norm = (c: string) => {
+      const d = document.createElement('div');
+      d.style.color = c;
+      document.body.appendChild(d);
+      const v = getComputedStyle(d).color;
+      d.remove();
+      return v;
+    };
+    const before = (sel: string, prop: 'backgroundColor' | 'borderTopColor') => {
+      const el = document.querySelector(sel);
+      return el ? getComputedStyle(el, '::before')[prop] : 'missing';
+    };
+    const families = ['pipe', 'socket', 'queue', 'shm', 'sem'];
+    const li = [...document.querySelectorAll('#nodes li')].find((x) => (x as HTMLElement).dataset.id === semId);
+    const swatch = li?.querySelector('.swatch');
+    return {
+      legend: Object.fromEntries(families.map((k) => [k, before(`.fam-${k}`, 'backgroundColor')])),
+      canvas: Object.fromEntries(families.map((k) => [k, norm(t.family[k])])),
+      warning: before('#ringLegend .ring-warning', 'borderTopColor'),
+      semSwatch: swatch ? getComputedStyle(swatch).backgroundColor : 'missing',
+    };
+  }, semNode);
+}
+
+/** The fixture's POSIX semaphore (`/ipc-map-lock-PID`, mapped by two processes): an object node of the semaphores' family. */
+async function semNodeOf(f: Frame): Promise<string> {
+  let labels = '';
+  return poll('the semaphore on the map', async () => {
+    const g = await graphOf(f);
+    labels = (g?.nodes ?? []).map((n) => n.label).join(', ');
+    return g?.nodes.find((n) => n.type === 'object' && n.family === 'sem' && /ipc-map-lock/.test(n.label))?.id;
+  }, 30_000).catch((e: Error) => {
+    throw new Error(`${e.message}: ${labels}`);
+  });
+}
+
+/** Semaphores wear a colour of their own: not the warning ring's, not another family's; legend, canvas and Nodes list agree. */
+async function assertSemaphoreColour(f: Frame, semNode: string, theme: string): Promise<void> {
+  const c = await familyColours(f, semNode);
+  const why = `${theme}: ${JSON.stringify(c)}`;
+  assert.equal(c.legend.sem, c.canvas.sem, `${theme}: the legend's semaphore colour is the canvas's (${why})`);
+  assert.equal(c.semSwatch, c.legend.sem, `${theme}: the semaphore's swatch in the Nodes list is the legend's colour (${why})`);
+  assert.notEqual(c.legend.sem, c.warning, `${theme}: semaphores are not the warning ring's colour (${why})`);
+  for (const k of ['pipe', 'socket', 'queue', 'shm']) assert.notEqual(c.legend.sem, c.legend[k], `${theme}: semaphores are not the ${k} colour (${why})`);
+}
+
 /** Moves the pointer off anything with a hover (toolbar tooltips, map nodes) before a picture. */
 async function restPointer(page: Page): Promise<void> {
   await page.mouse.move(5, 890);
@@ -142,6 +196,8 @@ describe('topology map', function () {
     await f('sysv-shm', { comm: 'ipc-map-ring', attach: 2 });
     await f('posix-mq', { comm: 'ipc-map-notify', name: `ipc-map-${process.pid}`, count: 2 });
     await f('tcp4', { comm: 'ipc-map-http', bytes: 32 });
+    // a semaphore two processes map: an object node in the semaphores' colour
+    await f('posix-sem', { comm: 'ipc-map-lock', name: `ipc-map-lock-${process.pid}` });
     // traffic: a second write end of the busy pipe (root opens the fixture's fd through /proc), 4 KiB every 200 ms
     pumpFd = fs.openSync(`/proc/${busy.info.writer.pid}/fd/${busy.info.writer.fd}`, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
     const chunk = Buffer.alloc(4096, 0x61);
@@ -228,6 +284,8 @@ describe('topology map', function () {
     assert.equal(swatches.list, swatches.shm, JSON.stringify(swatches));
     assert.notEqual(swatches.shm, swatches.queue, JSON.stringify(swatches));
     assert.ok(g!.nodes.some((n) => n.type === 'object' && /ipc-map-\d+/.test(n.label)), 'the POSIX queue is a shared node');
+    // the semaphore: a node of its own colour, not the warning ring's yellow
+    await assertSemaphoreColour(frame, await semNodeOf(frame), 'dark');
 
     // the diagnosis marks the blocked writer (rule 1) on its node
     await poll('the blocked writer marked', async () => {
@@ -301,6 +359,7 @@ describe('topology map', function () {
       throw new Error(`${e.message}: ${light} (was ${dark})`);
     });
     await assertLegendRings(await mapFrame(page), 'light');
+    await assertSemaphoreColour(await mapFrame(page), await semNodeOf(await mapFrame(page)), 'light');
     await restPointer(page);
     await screenshot(page, 'topology-light');
     // high contrast: the rings, the legend and the labels keep their states
@@ -312,6 +371,7 @@ describe('topology map', function () {
       throw new Error(`${e.message}: ${hc}`);
     });
     await assertLegendRings(await mapFrame(page), 'high contrast');
+    await assertSemaphoreColour(await mapFrame(page), await semNodeOf(await mapFrame(page)), 'high contrast');
     await restPointer(page);
     await screenshot(page, 'topology-hc');
     await setTheme(page, /Dark Modern/, 'Dark Modern', 'vs-dark', { focus: 'sidebar' });

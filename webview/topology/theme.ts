@@ -42,7 +42,9 @@ export function readTheme(): Theme {
       socket: v(st, '--vscode-charts-green', '#89d185'),
       queue: v(st, '--vscode-symbolIcon-eventForeground', '#d18616'), // solid in every theme: Dark Modern's charts.orange is a 33% tint
       shm: v(st, '--vscode-charts-purple', '#b180d7'),
-      sem: v(st, '--vscode-charts-yellow', '#cca700'),
+      // not charts.yellow, which is the warning ring's colour itself (VS Code defines it as editorWarning.foreground):
+      // the terminal's cyan is a colour of its own in every built-in theme (dark #11a8cd, light #0598bc, high contrast #00cdcd)
+      sem: v(st, '--vscode-terminal-ansiCyan', dark ? '#11a8cd' : '#0598bc'),
     },
     process: v(st, '--vscode-charts-blue', '#3794ff'),
     group: v(st, '--vscode-charts-purple', '#b180d7'),
