@@ -5,11 +5,13 @@
 // link opens its process → Tab to the signal form → send SIGKILL → confirm the question; a filter
 // that opens the rows holding its matches and folds them again when cleared. Then the
 // README pictures: the trees and the inspector in the dark and the light theme
-// (test-results/readme-trees-{dark,light}.png, copied to media/trees-{dark,light}.png).
+// (test-results/readme-trees-{dark,light}.png, copied to media/trees-{dark,light}.png), and the
+// inspector measured legible in each and in high contrast (legibility.ts; test-results/inspector-hc.png).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { Frame, Page } from 'playwright-core';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
+import { assertLegible } from './legibility';
 import { channelRow, clearFilter, closeEditors, e2e, expandView, foldView, openContainer, poll, quickPickRow, runViewMenuItem, screenshot, setFilter, setTheme, viewPane, viewRows, waitForInspector, waitForWorkbench } from './workbench';
 
 /** The inspector's frame (the inner iframe of its webview). */
@@ -233,7 +235,7 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
     }
   });
 
-  it('README pictures: the trees and the inspector, dark and light', async () => {
+  it('README pictures: the trees and the inspector, dark and light; the inspector legible in each and in high contrast', async () => {
     const { page } = e2e();
     // Objects whose names all contain "ipcshot" (Chromium's own command line says "screenshot"): a filter then leaves only them.
     const p = await makeFixture('pipe', { comm: 'ipcshot-worker', bytes: 4096 });
@@ -257,11 +259,20 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
     const frame = await inspectorFrame(page);
     await poll('the peek', async () => /at offset 0/.test(await frame.locator('#peek').innerText().catch(() => '')), 15_000);
     const startDark = (await page.locator('.monaco-workbench.vs-dark').count()) > 0;
-    for (const [theme, kind, name] of [
-      ['Dark Modern', 'vs-dark', 'dark'],
-      ['Light Modern', 'vs', 'light'],
+    // the high-contrast picker row holds its label, "Dark High Contrast", with its id and other text beside it (setTheme)
+    for (const [theme, kind, name, pick, min] of [
+      ['Dark Modern', 'vs-dark', 'dark', /Dark Modern/, 4.5],
+      ['Light Modern', 'vs', 'light', /Light Modern/, 4.5],
+      ['High Contrast', 'hc-black', 'hc', /(Dark|Default) High Contrast(?! Light)/, 7],
     ] as const) {
-      await setTheme(page, new RegExp(theme), theme, kind);
+      await setTheme(page, pick, theme, kind);
+      // the inspector wears the theme (VS Code restyles the webview by message, after the workbench)
+      const body = () => inspectorFrame(page).then((f) => f.evaluate(() => document.body.className));
+      const cls = { 'vs-dark': 'vscode-dark', vs: 'vscode-light', 'hc-black': 'vscode-high-contrast' }[kind];
+      await poll(`the inspector in ${theme}`, async () => (await body()).split(/\s+/).includes(cls), 15_000);
+      // every text readable against what it is drawn on (WCAG AA; high contrast themes are made for AAA, 7:1), nothing cut
+      const m = await assertLegible(await inspectorFrame(page), theme, min);
+      console.log(`[e2e] inspector in ${theme}: ${m.texts} texts, lowest contrast ${m.worst.ratio}:1 (${m.worst.where}); chart lines ${m.lines.map((l) => `${l.cls} ${l.ratio}:1`).join(', ')}`);
       // Each tree scrolled to its top: scrolled, VS Code's sticky header of the row above covers the first rows
       for (const view of ['Channels', 'Processes']) {
         const box = await viewPane(page, view).locator('.monaco-list').first().boundingBox();
@@ -272,7 +283,7 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
       // The pointer rests where nothing shows a hover (the activity bar's empty part).
       await page.mouse.move(20, 700);
       await page.waitForTimeout(800);
-      await screenshot(page, `readme-trees-${name}`);
+      await screenshot(page, name === 'hc' ? 'inspector-hc' : `readme-trees-${name}`);
     }
     await setTheme(page, startDark ? /Dark Modern/ : /Light Modern/, startDark ? 'Dark Modern' : 'Light Modern', startDark ? 'vs-dark' : 'vs').catch(() => undefined);
   });
