@@ -144,7 +144,7 @@ describe('trees (issue 11 part B)', function () {
     const q = await channelWhere(api, 'label queue', (c) => c.kind === 'sysv-msg' && c.msqid === qf.info.msqid);
     const qItem = await treeItem(api.channelsTree, api.channelsTree.findChannel(q.id)!);
     assert.equal(labelOf(qItem), `key 0x${key.toString(16).padStart(8, '0')}`);
-    assert.match(String(qItem.description), /(^|new · )3 msg · \d+ B \/ /);
+    assert.match(String(qItem.description), /(^|new · )3 msg · \d+ bytes \/ /);
     assert.ok(tooltipText(qItem).includes(String(qf.info.msqid)), 'the msqid is in the tooltip');
   });
 

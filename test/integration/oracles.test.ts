@@ -299,7 +299,7 @@ sys.stdin.readline()
       assert.deepEqual([ch(a).shutdown, ch(a).recvQueue, ch(a).peer], ['both', 100, undefined]);
       assert.deepEqual([ch(e).shutdown, ch(f).shutdown, ch(g).shutdown], ['read', 'write', undefined]);
       assert.equal(describeKind(ch(e)).description(ch(e)), 'stream connected (half-closed: nothing more to read)');
-      assert.equal(describeKind(ch(a)).description(ch(a)), 'stream peer closed, 100 B queued');
+      assert.equal(describeKind(ch(a)).description(ch(a)), 'stream peer closed, 100 bytes queued');
     } finally {
       child.kill();
     }
