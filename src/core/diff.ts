@@ -116,6 +116,23 @@ export function sortChannels(channels: Channel[]): Channel[] {
   return out;
 }
 
+/**
+ * Lists each in canonical order (isSortedChannels) merged into one, as sortChannels would order
+ * their concatenation (stable: on a tie the earlier list's channel first) — in linear time, where
+ * a sort of the whole would redo what each list's producer already did (one socket table per
+ * network namespace, each prepared in inode order). Pairwise, balanced: many lists stay n·log k.
+ */
+export function mergeSortedChannels<T extends Channel>(lists: T[][]): T[] {
+  if (lists.length === 0) return [];
+  let level = lists;
+  while (level.length > 1) {
+    const next: T[][] = [];
+    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? merge(level[i], level[i + 1], compareChannels) : level[i]);
+    level = next;
+  }
+  return level[0];
+}
+
 /** Merges two arrays each sorted by cmp. */
 function merge<T>(a: T[], b: T[], cmp: (x: T, y: T) => number): T[] {
   // b entirely after a (a big diff applied in parts, each part after the previous): append

@@ -146,3 +146,34 @@ test('errors as data: a process whose fd table was unreadable carries the error'
   assert.deepEqual(p?.errors, [{ field: 'fds', syscall: 'opendir', code: 'EACCES' }, { field: 'maps', syscall: 'read', code: 'EACCES' }]);
   assert.equal(s.processes.find((x) => x.pid === 20)?.errors, undefined, 'nothing failed: no errors field');
 });
+
+test('unix channels of several network namespaces: one list in canonical order, each table merged in (an embryo without an inode last)', async () => {
+  // pids 20 and 21 in two namespaces, neither ours: each table read by its pid's ns link, their inodes interleaved
+  const ns = (pid: number, id: number) => walkProcess(pid, 1, 'p' + pid, { netns: `net:[${id}]` });
+  const rowsNs: FdRow[] = [
+    [20, 3, 2, 3, 7005], [20, 4, 2, 3, 7001], [20, 5, 2, 3, 7003],
+    [21, 3, 2, 3, 7002], [21, 4, 2, 3, 7006], [21, 5, 2, 3, 7004],
+  ];
+  const w: ProcWalk = { ...walk, processes: [proc(1, 0, 'init'), ns(20, 4026530001), ns(21, 4026530002)], fds: fdColumns(rowsNs) };
+  const table = (inodes: number[]): UnixDiag => ({
+    inode: Float64Array.from(inodes),
+    type: new Uint8Array(inodes.length).fill(1),
+    state: new Uint8Array(inodes.length).fill(7),
+    peer: new Float64Array(inodes.length),
+    rqueue: new Float64Array(inodes.length),
+    wqueue: new Float64Array(inodes.length),
+    nameKind: new Uint8Array(inodes.length),
+    name: inodes.map(() => ''),
+  });
+  for (const embryo of [false, true]) {
+    const tables: Record<string, UnixDiag> = { '/proc/20/ns/net': table([7005, 7001, 7003]), '/proc/21/ns/net': table(embryo ? [7006, 0, 7002, 7004] : [7006, 7002, 7004]) };
+    const addon = { ...fake, walkProc: async () => w, unixDiag: async (nsPath?: string) => tables[nsPath ?? ''] ?? table([]) } as unknown as NativeAddon;
+    const s = await takeSnapshot({ nativeAddon: addon, kinds: ['unix'] });
+    assert.ok(isSortedChannels(s.channels));
+    assert.deepEqual(
+      s.channels.map((c) => c.id),
+      ['unix:7001', 'unix:7002', 'unix:7003', 'unix:7004', 'unix:7005', 'unix:7006', ...(embryo ? ['unix:0'] : [])],
+    );
+    assert.deepEqual(s.channels.map((c) => (c as UnixChannel).netns), ['4026530001', '4026530002', '4026530001', '4026530002', '4026530001', '4026530002', ...(embryo ? ['4026530002'] : [])]);
+  }
+});

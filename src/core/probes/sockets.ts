@@ -23,6 +23,7 @@ import { lowerBound, sortedPositions } from '../sortedPositions';
 import { addTo } from '../collections';
 import { packetTable, rawTable, type NsReads } from './rawSockets';
 import { hostOf, isWildcardHost, portOf } from '../kinds/inet';
+import { isSortedChannels, mergeSortedChannels } from '../diff';
 
 interface Netns {
   id: string;
@@ -601,6 +602,25 @@ function fillHeld(ctx: ProbeContext, list: readonly (Channel & { inode: number }
   }
 }
 
+/**
+ * The Unix channels of every namespace's table (`tables`: how many had any), in canonical order
+ * without a sort: one table is emitted in its inode order as it is; several (a container's
+ * namespace beside ours) are merged when each is in canonical order — a socket without an inode
+ * (an embryo in /proc/net/unix) sorts first in its table but last in the canonical order: then
+ * the snapshot's sort orders them.
+ */
+function emitUnix(ctx: ProbeContext, lists: UnixChannel[][], tables: number): void {
+  if (tables <= 1) {
+    for (const l of lists) emitAll(ctx, 'unix', l);
+    ctx.presorted.add('unix');
+    return;
+  }
+  if (lists.every(isSortedChannels)) {
+    emitAll(ctx, 'unix', mergeSortedChannels(lists));
+    ctx.presorted.add('unix');
+  } else for (const l of lists) emitAll(ctx, 'unix', l);
+}
+
 export const socketProbe: Probe<SocketPrefetch> = {
   prefetch: prefetchSockets,
   async run(ctx, prefetch) {
@@ -619,6 +639,8 @@ export const socketProbe: Probe<SocketPrefetch> = {
     const seenUnix = nss.length > 1 ? new InodeTable(ctx.walk.fds.pid.length) : null;
     const seenInet = new InodeTable(1024);
     let unixTables = 0;
+    /** Each namespace's Unix channels, in inode order (fillUnix keeps prepareUnix's order). */
+    const unixLists: UnixChannel[][] = [];
     /** Socket groups (FdIndex, by position) a table has: the others are in no table (hiddenNetns.ts). */
     const claimed = new Uint8Array(ctx.index.groups(SOCKET_FDS.rule.code).count);
     const fillNs = async (ns: Netns, seenUnix: InodeTable | null): Promise<void> => {
@@ -634,7 +656,8 @@ export const socketProbe: Probe<SocketPrefetch> = {
       if (unix) {
         if (!unix.native) sockDiag = false;
         if (unix.table.ch.length > 0) unixTables++;
-        emitAll(ctx, 'unix', fillUnix(ctx, unix.table, seenUnix, claimed));
+        const list = fillUnix(ctx, unix.table, seenUnix, claimed);
+        if (list.length > 0) unixLists.push(list);
       }
       const pairs: PairCandidates = { ch: [], key: [] };
       seenInet.reserve((tcp?.ch.length ?? 0) + (udp4?.ch.length ?? 0) + (udp6?.ch.length ?? 0));
@@ -678,6 +701,6 @@ export const socketProbe: Probe<SocketPrefetch> = {
     if (wantUnix) ctx.capabilities.sockDiag = sockDiag;
     // when the tables dumped beside the walk were ready (a namespace of the walked processes is ours)
     if (ctx.marks && prefetch?.readyAt !== undefined && nss.some((ns) => ns.own && ns.id === prefetch.nsId)) ctx.marks.socketTablesAt = prefetch.readyAt;
-    if (unixTables <= 1) ctx.presorted.add('unix'); // one table, emitted in inode order
+    if (wantUnix) emitUnix(ctx, unixLists, unixTables);
   },
 };
