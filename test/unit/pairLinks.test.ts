@@ -4,7 +4,7 @@
 // IPv4-mapped form of the other) on random tables full of collisions — few ports, few addresses,
 // the same address text in both families, IPv4 ends and IPv4-mapped IPv6 ends, duplicated
 // 4-tuples (a new connection beside its TIME-WAIT predecessor), ends that match themselves — and
-// on one table of 20,000 ends.
+// on one table of 20,000 ends; by the tables' address columns, and by the texts where a table has none.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { InetChannel } from '../../src/core/model';
@@ -21,13 +21,17 @@ function rng(seed: number): () => number {
   return () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 4294967296);
 }
 
-function table(n: number, seed: number): PreparedInet {
+/** `addr`: with the table's address columns, as prepareInet gives them (compared instead of the texts); without: the texts. */
+function table(n: number, seed: number, addr = true): PreparedInet {
   const r = rng(seed);
   const ports = [80, 443, 5432, 40000, 65535, 1];
   // the same address text in both families: only the family tells them apart
   const hosts = ['127.0.0.1', '127.0.0.2', '::1', '::ffff:127.0.0.1'];
   const ch: InetChannel[] = [];
   const key = new Float64Array(n);
+  const family = new Uint8Array(n);
+  const local: string[] = [];
+  const remote: string[] = [];
   const text = (fam: number, a: string, port: number) => (fam === 6 ? `[${a}]:${port}` : `${a}:${port}`);
   for (let i = 0; i < n; i++) {
     const fam = r() < 0.5 ? 4 : 6;
@@ -35,10 +39,13 @@ function table(n: number, seed: number): PreparedInet {
     const rp = ports[Math.floor(r() * ports.length)];
     const lh = hosts[Math.floor(r() * hosts.length)];
     const rh = hosts[Math.floor(r() * hosts.length)];
+    family[i] = fam;
+    local.push(lh);
+    remote.push(rh);
     ch.push({ id: `tcp:${i + 1}`, kind: 'tcp', endpoints: [], family: fam, local: text(fam, lh, lp), remote: text(fam, rh, rp), state: 'ESTAB', recvQueue: 0, sendQueue: 0, inode: i + 1, netns: '1', uid: 0 });
     key[i] = r() < 0.1 ? -1 : lp * 65536 + rp; // -1: not a candidate (a listener, no remote)
   }
-  return { ch, key };
+  return addr ? { ch, key, addr: { family, local, remote } } : { ch, key };
 }
 
 /** The definition: for each candidate in order, the latest other candidate with swapped ends. */
@@ -67,6 +74,18 @@ test('pairs match the definition on random tables with colliding ports and addre
     const t = table(1 + (seed * 37) % 400, seed);
     assert.deepEqual(actual(t), expected(t), `seed ${seed}`);
   }
+});
+
+test('without the address columns (a table merged from /proc files) the texts pair the same', () => {
+  for (let seed = 1; seed <= 30; seed++) {
+    const t = table(1 + (seed * 37) % 400, seed, false);
+    assert.deepEqual(actual(t), expected(t), `seed ${seed}`);
+  }
+  // one table with its columns, one without
+  const a = table(120, 5);
+  const b = table(120, 6, false);
+  const p = preparePairs(a, b);
+  assert.deepEqual(p.from.map((c, k) => [c.id, p.to[k].id]), expected({ ch: [...a.ch, ...b.ch], key: Float64Array.from([...a.key, ...b.key]) }));
 });
 
 test('a table of 20,000 ends pairs the same', () => {

@@ -19,7 +19,7 @@ import { InodeTable } from './inodeTable';
 import { fdExhaustionError, isFdExhaustion } from '../fdLimit';
 import { hiddenNamespaces, untabledSocket } from './hiddenNetns';
 import { linkAcrossNamespaces, normAddrPort } from './netLinks';
-import { lowerBound, sortedPositions } from '../sortedPositions';
+import { sortedPositions } from '../sortedPositions';
 import { addTo } from '../collections';
 import { packetTable, rawTable, type NsReads } from './rawSockets';
 import { hostOf, isWildcardHost, portOf } from '../kinds/inet';
@@ -407,6 +407,33 @@ function fillUnix(ctx: ProbeContext, p: PreparedUnix, seen: InodeTable | null, c
 interface PairCandidates {
   ch: InetChannel[];
   key: number[];
+  /**
+   * Each one's family (6 or else 4) and local and remote address as its table gave them (PreparedInet.addr),
+   * null when the table has none: then its channel's address:port texts are compared.
+   */
+  fam: number[];
+  la: (string | null)[];
+  ra: (string | null)[];
+}
+
+function noCandidates(): PairCandidates {
+  return { ch: [], key: [], fam: [], la: [], ra: [] };
+}
+
+/** Row i of table t as a pairing candidate. */
+function addCandidate(into: PairCandidates, t: PreparedInet, i: number): void {
+  into.ch.push(t.ch[i]);
+  into.key.push(t.key[i]);
+  const a = t.addr;
+  if (a !== undefined) {
+    into.fam.push(a.family[i] === 6 ? 6 : 4);
+    into.la.push(a.local[i]);
+    into.ra.push(a.remote[i]);
+  } else {
+    into.fam.push(0);
+    into.la.push(null);
+    into.ra.push(null);
+  }
 }
 
 /**
@@ -419,6 +446,29 @@ function sameEnd(a: string, b: string): boolean {
   return a === b || (a.charCodeAt(0) !== b.charCodeAt(0) && normAddrPort(a) === normAddrPort(b));
 }
 
+/**
+ * sameEnd of the texts hostPort makes of two addresses with one port (the key match says the ports
+ * are equal): of one family, equal addresses; of both, the IPv6 one the IPv4-mapped form of the
+ * IPv4 one (normAddrPort's rule: `::ffff:` and a dotted quad). No text is built, nor a cons string
+ * flattened for the comparison.
+ */
+function sameHost(famA: number, a: string, famB: number, b: string): boolean {
+  if (famA === famB) return a === b;
+  const v6 = famA === 6 ? a : b;
+  const v4 = famA === 6 ? b : a;
+  return v6.length === v4.length + 7 && v6.startsWith('::ffff:') && v6.endsWith(v4) && /^\d+\.\d+\.\d+\.\d+$/.test(v4);
+}
+
+/** Candidate o's local end is c's remote one and o's remote end c's local one (their ports already matched by key). */
+function swappedEnds(p: PairCandidates, o: number, c: number): boolean {
+  const ol = p.la[o];
+  const or = p.ra[o];
+  const cl = p.la[c];
+  const cr = p.ra[c];
+  if (ol === null || or === null || cl === null || cr === null) return sameEnd(p.ch[o].local, p.ch[c].remote) && sameEnd(p.ch[o].remote, p.ch[c].local);
+  return sameHost(p.fam[o], ol, p.fam[c], cr) && sameHost(p.fam[o], or, p.fam[c], cl);
+}
+
 /** Pairs inside this namespace, local↔remote swapped (numeric port keys, addresses compared on a hit): from[k].peer = to[k].id. */
 function pairLinks(p: PairCandidates): { from: InetChannel[]; to: InetChannel[] } {
   const n = p.ch.length;
@@ -429,16 +479,26 @@ function pairLinks(p: PairCandidates): { from: InetChannel[]; to: InetChannel[] 
   // candidates; the highest position with the swapped key is tried first, as the table's latest end.
   const keys = Float64Array.from(p.key);
   const order = sortedPositions(keys);
+  // the keys in that order: the search reads one array, not a key through a position each step
+  const sorted = new Float64Array(n);
+  for (let k = 0; k < n; k++) sorted[k] = keys[order[k]];
   for (let i = 0; i < n; i++) {
     const c = p.ch[i];
     const k = keys[i];
     const hi = Math.floor(k / 65536);
     const swapped = (k - hi * 65536) * 65536 + hi;
     // the last place with that key: just below the first with a greater one (keys are integers)
-    const above = lowerBound(keys, order, swapped + 1);
-    for (let at = above - 1; at >= 0 && keys[order[at]] === swapped; at--) {
-      const o = p.ch[order[at]];
-      if (o !== c && sameEnd(o.local, c.remote) && sameEnd(o.remote, c.local)) {
+    let lo = 0;
+    let up = n;
+    while (lo < up) {
+      const mid = (lo + up) >>> 1;
+      if (sorted[mid] < swapped + 1) lo = mid + 1;
+      else up = mid;
+    }
+    for (let at = lo - 1; at >= 0 && sorted[at] === swapped; at--) {
+      const j = order[at];
+      const o = p.ch[j];
+      if (o !== c && swappedEnds(p, j, i)) {
         from.push(c);
         to.push(o);
         break;
@@ -497,17 +557,11 @@ export interface PreparedPairs {
 
 function candidatesOf(t: PreparedInet | null, into: PairCandidates): void {
   if (!t) return;
-  for (let i = 0; i < t.ch.length; i++) {
-    const k = t.key[i];
-    if (k >= 0) {
-      into.ch.push(t.ch[i]);
-      into.key.push(k);
-    }
-  }
+  for (let i = 0; i < t.ch.length; i++) if (t.key[i] >= 0) addCandidate(into, t, i);
 }
 
 export function preparePairs(t4: PreparedInet | null, t6: PreparedInet | null): PreparedPairs {
-  const c: PairCandidates = { ch: [], key: [] };
+  const c = noCandidates();
   candidatesOf(t4, c);
   candidatesOf(t6, c);
   return { t4, t6, candidates: c.ch.length, ...pairLinks(c) };
@@ -518,6 +572,8 @@ export interface PreparedInet {
   ch: InetChannel[];
   /** `localPort * 65536 + remotePort` of a connected TCP end (a pairing candidate), -1 for the others. */
   key: Float64Array;
+  /** The table's own columns of ch[i]'s family and addresses, which pairing compares instead of the texts made of them (absent: the texts). */
+  addr?: { family: ArrayLike<number>; local: readonly string[]; remote: readonly string[] };
 }
 
 export function prepareInet(d: InetDiag, proto: 'tcp' | 'udp', nsId: string): PreparedInet {
@@ -552,7 +608,7 @@ export function prepareInet(d: InetDiag, proto: 'tcp' | 'udp', nsId: string): Pr
     if (dev) ch[i].device = dev;
     if (proto === 'tcp' && d.remotePort[i] !== 0 && d.state[i] !== 10) key[i] = d.localPort[i] * 65536 + d.remotePort[i];
   }
-  return { ch, key };
+  return { ch, key, addr: { family: d.family, local: d.localAddr, remote: d.remoteAddr } };
 }
 
 /** A prepared table's endpoints (by inode from the fd index), emitted; sockets an earlier table produced (`seen`) are skipped. */
@@ -567,11 +623,7 @@ function fillInet(ctx: ProbeContext, p: PreparedInet, pairs: PairCandidates, see
     const at = inode > 0 ? ctx.index.group(code, inode) : -1;
     if (at >= 0) claimed[at] = 1;
     ch.endpoints = at >= 0 ? ctx.index.endpoints(g.first[at]) : [];
-    const k = p.key[i];
-    if (k >= 0) {
-      pairs.ch.push(ch);
-      pairs.key.push(k);
-    }
+    if (p.key[i] >= 0) addCandidate(pairs, p, i);
     emit(ctx, ch);
   }
 }
@@ -659,7 +711,7 @@ export const socketProbe: Probe<SocketPrefetch> = {
         const list = fillUnix(ctx, unix.table, seenUnix, claimed);
         if (list.length > 0) unixLists.push(list);
       }
-      const pairs: PairCandidates = { ch: [], key: [] };
+      const pairs = noCandidates();
       seenInet.reserve((tcp?.ch.length ?? 0) + (udp4?.ch.length ?? 0) + (udp6?.ch.length ?? 0));
       for (const t of [tcp, udp4, udp6]) if (t) fillInet(ctx, t, pairs, seenInet, claimed);
       if (raws) fillHeld(ctx, raws, seenInet, claimed);
