@@ -179,7 +179,9 @@ describe('ipc-inspector doctor', { skip: cliNotBuilt || noNative }, () => {
     assert.ok(at >= 0, text.stdout);
     assert.equal(lines[at + 1], `  title ${title}`);
     const block = lines.slice(at, lines.indexOf('', at)).join('\n');
-    assert.match(block, new RegExp(`^ {4}queue +${i.messages} messages, ${i.bytes} of ${i.maxBytes} bytes`, 'm'));
+    // byte counts in the one spelling of sizes: digits grouped, as ss and lsof count
+    const grouped = (n: number): string => n.toLocaleString('en-US');
+    assert.match(block, new RegExp(`^ {4}queue +${i.messages} messages, ${grouped(i.bytes)} of ${grouped(i.maxBytes)} bytes`, 'm'));
     assert.match(block, /^ {4}last receive +never \(pid 0\)/m);
     assert.match(block, new RegExp(`^ {4}last send +\\S+\\[${f.pid}\\] at `, 'm'));
     assert.match(block, new RegExp(`^ {4}writer +\\S+\\[${i.sender}\\] thread ${i.sender} sleeps in msgsnd\\(msqid ${i.msqid}\\).*\\(/proc/${i.sender}/task/${i.sender}/syscall\\)$`, 'm'));
