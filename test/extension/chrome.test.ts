@@ -194,7 +194,7 @@ describe('chrome', function () {
     await waitFor(`the warning (pipe ${JSON.stringify(api.model.channelsById.get(ch.id))})`, async () => (await scan(api)) && api.statusBar.visible);
     console.log(`IPC-METRIC statusWarningAfterMs=${Date.now() - t0}`);
     const list = api.statusBar.list();
-    assert.ok(list.some((w) => w.channel.id === ch.id && /pipe full \(65536 of 65536 bytes\)/.test(w.text)), JSON.stringify(list.map((w) => w.text)));
+    assert.ok(list.some((w) => w.channel.id === ch.id && /pipe full \(64 KiB of 64 KiB\)/.test(w.text)), JSON.stringify(list.map((w) => w.text)));
     let titles: string[] = [];
     api.testHooks!.pick = (title, items) => {
       titles = [title, ...items.map((i) => `${i.label} | ${i.description}`)];

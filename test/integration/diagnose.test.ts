@@ -681,7 +681,7 @@ describe('rule 5: queue not draining', () => {
     const [p] = await s.until(byId(id), 'full packet socket');
     assert.equal(p.trouble, 'receive buffer full, frames dropped');
     assert.equal(p.severity, 'info', 'its holder sleeps: a socket nobody reads, as a send-only one');
-    assert.match(p.title, /is full \(\d+ of \d+ bytes of receive buffer; [1-9]\d* frames dropped since it was opened\)/);
+    assert.match(p.title, /is full \([\d,]+ of [\d,]+ bytes of receive buffer; [1-9][\d,]* frames dropped since it was opened\)/);
     process.kill(f.pid, 'SIGSTOP');
     try {
       const [w] = await s.until(byId(id), 'stopped holder', { min: 1 });

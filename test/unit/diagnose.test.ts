@@ -983,7 +983,7 @@ describe('queue not draining: a packet socket whose receive buffer is full', () 
     assert.ok(p, 'full: the next frame is dropped');
     assert.equal(p.severity, 'info');
     assert.equal(p.trouble, 'receive buffer full, frames dropped');
-    assert.match(p.title, /^Packet socket .* is full \(213248 of 212992 bytes of receive buffer; 138 frames dropped since it was opened\): arping\[31\]/);
+    assert.match(p.title, /^Packet socket .* is full \(213,248 of 212,992 bytes of receive buffer; 138 frames dropped since it was opened\): arping\[31\]/);
     assert.deepEqual(p.evidence.map((e) => e.label), ['depth', 'dropped', 'consumer']);
     assert.match(p.explanation.fix, /protocol 0/);
     const [stopped] = run([packet(213248)], 'T');

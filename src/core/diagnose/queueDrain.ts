@@ -13,6 +13,9 @@ import type { EvidenceItem, Explanation, ProblemDraft, Severity } from './proble
 import { activity, chanLabel, defineRule, duration, isRunning, iso, listLabel, peek, procLabel, revealChannel, revealProcess, signal, type HistoryEntry, type RuleContext } from './rule';
 import { TROUBLES } from './troubles';
 
+/** A count with its digits grouped, as sizes are written everywhere (text.ts formatBytes); exact here: a full buffer can hold a little more than its size. */
+const grouped = (n: number): string => n.toLocaleString('en-US');
+
 const T = TROUBLES['queue-not-draining'];
 import type { SnapshotIndex } from './snapshotIndex';
 
@@ -205,7 +208,7 @@ export const queueDrain = defineRule<Memo>({
       // otherwise information: a socket opened only to send fills so by design of its program
       if (full && live.length > 0 && !stopped) severity = 'info';
       const title = full
-        ? `${chanLabel(ch)} is full (${full.recvQueue} of ${full.rcvbuf!} bytes of receive buffer${full.drops !== undefined ? `; ${full.drops} frames dropped since it was opened` : ''}): ${doing}`
+        ? `${chanLabel(ch)} is full (${grouped(full.recvQueue)} of ${grouped(full.rcvbuf!)} bytes of receive buffer${full.drops !== undefined ? `; ${grouped(full.drops)} frames dropped since it was opened` : ''}): ${doing}`
         : stalledSince === undefined
           ? `${chanLabel(ch)} is not draining (+${rate >= 10 ? Math.round(rate) : rate.toFixed(1)} ${unit}/s, now ${last.d.depth}): ${doing}`
           : `${chanLabel(ch)} is not draining (now ${last.d.depth} ${unit}, rising no more and no lower): ${doing}`;
