@@ -10,6 +10,7 @@ import { kindOf } from '../core/kinds';
 import type { InspectorTarget } from '../snapshotSource';
 import type { IpcNode } from '../views/nodes';
 import { MAX_CHILDREN } from '../views/channelsTree';
+import { keepInView } from '../views/keepInView';
 import { buildSearchIndex, searchIndex, type SearchEntry } from '../views/search';
 import { ensureSnapshot, Services } from './services';
 
@@ -102,8 +103,8 @@ export function targetOf(e: SearchEntry): InspectorTarget {
  */
 export async function revealEntry(s: Services, e: SearchEntry, focus = true): Promise<IpcNode | undefined> {
   return e.type === 'process'
-    ? revealSelected(s, s.processesView, () => s.processesTree.findProcess(e.pid!), focus)
-    : revealSelected(s, s.channelsView, () => s.channelsTree.findChannel(e.channelId!), focus);
+    ? revealSelected(s, s.processesView, s.processesTree.onDidChangeTreeData, () => s.processesTree.findProcess(e.pid!), focus)
+    : revealSelected(s, s.channelsView, s.channelsTree.onDidChangeTreeData, () => s.channelsTree.findChannel(e.channelId!), focus);
 }
 
 /**
@@ -114,18 +115,29 @@ export async function revealEntry(s: Services, e: SearchEntry, focus = true): Pr
  */
 const REVEAL_TRIES_MS = 10_000;
 
-/** Selects the node `find` gives in `view` (as revealEntry), tried again on the refreshed nodes until it is selected, for REVEAL_TRIES_MS. */
-export async function revealSelected(s: Pick<Services, 'log'>, view: vscode.TreeView<IpcNode>, find: () => IpcNode | undefined, focus: boolean): Promise<IpcNode | undefined> {
+/**
+ * Selects the node `find` gives in `view` (as revealEntry), tried again on the refreshed nodes until
+ * it is selected, for REVEAL_TRIES_MS; once selected, it is kept in view while the tree changes
+ * around it (`changes`: the tree's change event; views/keepInView.ts).
+ */
+export async function revealSelected(s: Pick<Services, 'log'>, view: vscode.TreeView<IpcNode>, changes: vscode.Event<unknown>, find: () => IpcNode | undefined, focus: boolean): Promise<IpcNode | undefined> {
   let node: IpcNode | undefined;
-  const end = Date.now() + REVEAL_TRIES_MS;
+  const t0 = Date.now();
+  const end = t0 + REVEAL_TRIES_MS;
+  const log = (line: string) => s.log.debug(`reveal ${node?.id}: ${line}`);
   for (let attempt = 0; attempt < 3 || Date.now() < end; attempt++) {
     node = find();
     if (!node) return undefined;
     try {
       await view.reveal(node, { select: true, focus, expand: false });
-      if (view.selection.includes(node)) return node;
+      if (view.selection.includes(node)) {
+        log(`selected (try ${attempt + 1}, ${Date.now() - t0} ms)`);
+        keepInView(view, changes, find, (line) => s.log.debug(line));
+        return node;
+      }
+      log(`not selected (try ${attempt + 1}, ${Date.now() - t0} ms): a refresh came between`);
     } catch (err) {
-      s.log.debug(`reveal ${node.id}: ${err instanceof Error ? err.message : String(err)}`);
+      log(`try ${attempt + 1}, ${Date.now() - t0} ms: ${err instanceof Error ? err.message : String(err)}`);
     }
     // past the first tries, paced: the next scan's refresh is what it waits out
     if (attempt >= 2) await new Promise((r) => setTimeout(r, 100));

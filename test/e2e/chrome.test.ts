@@ -7,8 +7,10 @@
 // warning, and Send Signal warning before it sends SIGTERM to a process that ignores it.
 // Runs first of the e2e files (alphabetical), on a fresh workbench: the Get Started view is there.
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import { channelRow, clearFilter, clickSettledPickRow, closeEditors, commandInput, e2e, expandView, focusIn, inlineActions, openCommand, openContainer, openViewMenu, poll, quickPickRow, runCommand, runViewMenuItem, screenshot, setFilter, viewHeader, viewPane, viewRows, waitForInspector, waitForWorkbench, webviewText } from './workbench';
@@ -17,6 +19,25 @@ import type { Page } from 'playwright-core';
 /** The workload's private temp dir name: a filter that leaves only its FIFO and Unix socket. */
 function workloadFilter(): string {
   return path.basename(path.dirname(e2e().workload.unixSocket));
+}
+
+/**
+ * Sockets that come above a row in Channels › Sockets › Unix on demand, as a browser's or a
+ * build's come and go on a busy machine: a server and a client process whose names sort before
+ * most (`aaa-e2e-burst`), each holding one end of every connection `open(n)` makes.
+ */
+function socketBurst(): { open(n: number): void; stop(): void } {
+  const sock = path.join(os.tmpdir(), `aaa-e2e-burst-${process.pid}-${Date.now()}.sock`);
+  const server: ChildProcess = spawn(process.execPath, ['-e', `process.title = 'aaa-e2e-burst'; const held = []; require('net').createServer((c) => held.push(c)).listen(${JSON.stringify(sock)}); process.stdin.on('end', () => process.exit(0)); process.stdin.resume();`], { stdio: ['pipe', 'ignore', 'inherit'] });
+  const client: ChildProcess = spawn(process.execPath, ['-e', `process.title = 'aaa-e2e-burst-c'; const net = require('net'), held = []; process.stdin.on('data', (d) => { for (let i = 0; i < Number(d); i++) held.push(net.connect(${JSON.stringify(sock)})); }); process.stdin.on('end', () => process.exit(0));`], { stdio: ['pipe', 'ignore', 'inherit'] });
+  return {
+    open: (n) => client.stdin!.write(String(n)),
+    stop: () => {
+      client.kill('SIGKILL');
+      server.kill('SIGKILL');
+      fs.rmSync(sock, { force: true });
+    },
+  };
 }
 
 /**
@@ -261,6 +282,7 @@ describe('chrome: views, search, status bar', function () {
     const server = net.createServer();
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as net.AddressInfo).port;
+    const burst = socketBurst();
     try {
       const goTo = async (query: string, row: RegExp | string, icon: string) => {
         const input = await openCommand(page, 'IPC Inspector: Go to Channel or Process');
@@ -298,9 +320,16 @@ describe('chrome: views, search, status bar', function () {
       // The whole path: other workbenches on this machine may run the same workload elsewhere.
       await goTo(workload.unixSocket, workload.unixSocket, 'plug');
       await waitForInspector(page, workload.unixSocket);
-      await poll('the path selected in Channels', async () => (await viewPane(page, 'Channels').locator('.monaco-list-row.selected', { hasText: workload.unixSocket }).count()) > 0, 10_000);
+      // (a row is drawn only while it is in view: the list renders those alone)
+      const selected = viewPane(page, 'Channels').locator('.monaco-list-row.selected', { hasText: workload.unixSocket });
+      const at = Number(await poll('the path selected in Channels', async () => (await selected.count()) > 0 && (await selected.first().getAttribute('data-index', { timeout: 1_000 }).catch(() => null)), 10_000));
+      // Sockets coming above it push the row down (the list keeps its scroll position): the row the
+      // user picked stays selected and in view. 60 connections are 120 rows above it, several panes.
+      burst.open(60);
+      await poll('the path still selected and in view once the sockets came above it', async () => Number(await selected.first().getAttribute('data-index', { timeout: 1_000 }).catch(() => -1)) >= at + 60, 30_000);
       await screenshot(page, 'e2e-chrome-06-goto-path');
     } finally {
+      burst.stop();
       server.close();
     }
   });
