@@ -167,7 +167,11 @@ export class RenewingTreeView<T> implements vscode.TreeView<T> {
    * is done, the workbench reveals in the rows of before the refresh, and where their handles
    * differ (a filter text opens rows under ids of its own: views/filterOpen.ts) it finds no row
    * and does nothing, or fails with "Data tree node not found". The workbench runs a refresh only
-   * after the one under way, and the reveal waits for this one.
+   * after the one under way, and the reveal waits for this one. That refresh also fetches the top
+   * level, which moves the rows' item ids to a new filter text (views/filterOpen.ts topLevelAsked)
+   * before the reveal makes the row's item: without it the reveal named a handle of the old text
+   * ("Cannot resolve tree item"). (test/extension/trees.test.ts, "a reveal in a hidden view…":
+   * fails without this refresh; it once also needed getParent to move the ids, which this covers.)
    */
   private async refreshShown(focus: boolean): Promise<void> {
     this.deferred = false;

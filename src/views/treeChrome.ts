@@ -113,15 +113,6 @@ export class TreeChrome implements vscode.TreeDataProvider<IpcNode>, vscode.Disp
   }
 
   getParent(element: IpcNode): vscode.ProviderResult<IpcNode> {
-    const parent = this.inner.getParent ? this.inner.getParent(element) : undefined;
-    // The extension host asks for a row's parent only in a reveal, for a row it has no node of;
-    // for a top-level row it then makes the row's item and fetches the top level itself when it
-    // has none. A reveal waits for the queued refreshes, so after a new filter text the host has
-    // dropped every row by now, but the workbench fetches nothing of a hidden view (it refreshes
-    // it when shown): this fetch is the first under the new text. The rows' ids move to it now,
-    // before the item is made (views/filterOpen.ts), or the reveal names a handle of the old text
-    // that the new top level does not have ("Cannot resolve tree item").
-    if (parent === undefined) this.inner.topLevelAsked?.();
-    return parent;
+    return this.inner.getParent ? this.inner.getParent(element) : undefined;
   }
 }
