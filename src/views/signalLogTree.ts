@@ -1,6 +1,8 @@
 // The "Signals" view: the signal log, newest first — time, sender → receiver, signal, si_code and
 // the result — filtered by the trees' filter (its text, and its process filters: scope, workspace
-// only, other users). Entries stay after their processes exit.
+// only, other users). A text that names objects (a key, an id, an address) lists the signals of
+// the processes holding the objects the trees list for it, never of a process named like it.
+// Entries stay after their processes exit.
 // Process names are other users' text: labels are plain strings (control characters escaped),
 // tooltips are Markdown that is escaped and trusts nothing.
 //
@@ -21,7 +23,7 @@
 // while it has a message, so then the view has none. Otherwise — the tracer cannot run (why), the
 // filters hide every entry, a clear — its message says it.
 import * as vscode from 'vscode';
-import { RESULT_TEXT, ROUTINE_SIGNALS, processKey, signalMatchesText } from '../core/activity/signalLog';
+import { RESULT_TEXT, ROUTINE_SIGNALS, addObjectHolders, processKey, signalMatchesText, signalQueryNamesObjects } from '../core/activity/signalLog';
 import { foldSignals, type SignalRow } from '../core/activity/signalFold';
 import { clockTime, signalSenderText, partyLabel } from '../core/activity/format';
 import type { SignalEvent } from '../core/activity/types';
@@ -112,6 +114,12 @@ export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscod
   private allowed = new Set<string>();
   private filterKey = '';
   private filterText = '';
+  /**
+   * For a filter text that names objects (a key, an id, an address: signalQueryNamesObjects),
+   * `pid:startTime` of the processes that held a matching object at some snapshot since the text
+   * was set (as the trees' filter finds them), so a holder that exited keeps its signals listed.
+   */
+  private holders = new Set<string>();
   /** What the list showed when last rendered (newest entry, count), to skip re-rendering the same list. */
   private shownKey = '';
   private lastRender = 0;
@@ -166,6 +174,8 @@ export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscod
     // a scan changes the list only through the filters (text, or who passes a process filter)
     const textChanged = f.text !== this.filterText;
     this.filterText = f.text;
+    if (textChanged || this.holders.size > ALLOWED_MEMORY) this.holders = new Set();
+    if (snap && signalQueryNamesObjects(f.text)) addObjectHolders(this.holders, this.model.result, this.model.procs);
     if (filterChanged || textChanged) this.refresh();
     else this.refreshSoon();
   }
@@ -185,7 +195,7 @@ export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscod
   /** Whether an entry passes the trees' filters (text, process filters). */
   private passes(e: SignalEvent): boolean {
     const f = this.model.filter;
-    if (!signalMatchesText(e, f.text)) return false;
+    if (!signalMatchesText(e, f.text, (p) => this.holders.has(processKey(p.pid, p.startTime)))) return false;
     if (f.scopePid !== undefined || f.workspaceOnly || f.hideOtherUsers) {
       return this.allowed.has(processKey(e.receiver.pid, e.receiver.startTime)) || (e.sender !== null && this.allowed.has(processKey(e.sender.pid, e.sender.startTime)));
     }

@@ -1,13 +1,14 @@
 // Live activity inside the real VS Code: the tracer is not started before the user says yes (the
 // default setting asks, and says what the tracer does and needs); once enabled (as root) the
 // Signals view lists kill/sigqueue/timer signals of a real process with sender → receiver,
-// filtered by the trees' filter; the inspector panel of the receiver lists what it received; the
+// filtered by the trees' filter (a SysV key by the processes attached to its segment, never by
+// a process named like it); the inspector panel of the receiver lists what it received; the
 // rates of a real pipe reach the extension keyed by the snapshot's channel id; a shell's SIGCHLD
 // flood is one row with a count, a signal before it keeps its own, Hide Routine Signals leaves it
 // out and says how many, and lasts (a setting); Clear empties the view, keeps
 // the log and shows what comes after; disabling detaches and keeps the log.
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { startTraffic, type Traffic } from '../../fixtures/traffic';
 import type { IpcInspectorApi } from '../../src/extension';
 import { SignalLogTree as SignalLogTreeClass, type SignalLogTree } from '../../src/views/signalLogTree';
 import { EXT_ID, openApi, waitFor } from './ipcTestUtil';
+import { canRunAttacker, startNamedProcess, type NamedProcess } from '../harness/otherUser';
 
 const CMD = 'ipcInspector.test.inspector';
 const isRoot = process.geteuid?.() === 0;
@@ -246,6 +248,40 @@ describe('Live activity', function () {
       sh.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
       await vscode.commands.executeCommand('ipcInspector.filter', '');
+    }
+  });
+
+  it('enabled (root): a SysV key in the filter lists the signals of the process attached to its segment, never those of nobody\'s process named like the key', async function () {
+    if (!isRoot || !canRunAttacker()) return this.skip(); // the tracer needs root; the attacker runs as nobody
+    await vscode.commands.executeCommand('ipcInspector.clearScope');
+    await vscode.commands.executeCommand('ipcInspector.filter', '');
+    await vscode.commands.executeCommand('ipcInspector.enableLiveActivity');
+    await waitFor('the tracer', () => api.liveActivity.tracing, 60_000);
+    const keyNum = 0x54c00000 + (process.pid & 0xfffff);
+    const key = `0x${keyNum.toString(16).padStart(8, '0')}`;
+    // the holder (root) attached to a segment of that key; nobody's process names itself the key (SIGUSR1 ends it: logged all the same)
+    const holder = spawn('python3', ['-c', 'import ctypes,signal,sys\nc=ctypes.CDLL(None,use_errno=True)\nc.shmat.restype=ctypes.c_void_p\ni=c.shmget(int(sys.argv[1]),4096,0o1600)\nassert i>=0,ctypes.get_errno()\nassert c.shmat(i,None,0)!=ctypes.c_void_p(-1).value\nsignal.signal(signal.SIGUSR1,signal.SIG_IGN)\nprint("READY",flush=True)\nsys.stdin.read()', String(keyNum)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let attacker: NamedProcess | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout!.once('data', () => resolve());
+        holder.once('exit', (code) => reject(new Error(`the holder exited (${code})`)));
+      });
+      attacker = await startNamedProcess({ comm: key });
+      await waitFor(`the segment of ${key} held by ${holder.pid}`, async () => (await api.source.refresh()).channels.some((c) => c.kind === 'sysv-shm' && c.key === keyNum && c.endpoints.some((e) => e.pid === holder.pid)));
+      process.kill(holder.pid!, 'SIGUSR1');
+      process.kill(attacker.pid, 'SIGUSR1');
+      const listed = () => new Set((api.liveActivity.signalView?.visible() ?? []).filter((e) => e.signal === 10).map((e) => e.receiver.pid));
+      await waitFor('both signals listed without a filter', () => listed().has(holder.pid!) && listed().has(attacker!.pid), 60_000);
+      await vscode.commands.executeCommand('ipcInspector.filter', key);
+      await waitFor(`under the filter ${key}: the holder's signal, not the one of nobody's process named ${key}`, () => listed().has(holder.pid!) && !listed().has(attacker!.pid), 30_000).catch((e: Error) => {
+        throw new Error(`${e.message} (listed receivers: ${[...listed()].join(', ')}; holder ${holder.pid}, attacker ${attacker!.pid})`);
+      });
+    } finally {
+      await vscode.commands.executeCommand('ipcInspector.filter', '');
+      await attacker?.close();
+      holder.kill('SIGKILL');
+      spawnSync('ipcrm', ['-M', key]);
     }
   });
 

@@ -4,13 +4,18 @@
 // problems about no object, which the Problems view lists under a plain-word filter when their
 // title names it — and the diagnosis, narrowed as the views are, must not list them for that key
 // or id; and it names its processes like a key, an id and a dual-stack listener's address (`*:PORT`),
-// which neither the trees' filter nor the map's search (core/topology/graph.ts) may match. Run as
-// root (the attacker is uid 65534).
+// which neither the trees' filter nor the map's search (core/topology/graph.ts) may match, nor the
+// Signals view's filter (a signal matches a key through the processes that hold the key's object).
+// Run as root (the attacker is uid 65534).
 import { after, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { ActivityMonitor } from '../../src/core/activity/monitor';
+import { addObjectHolders, processKey, signalMatchesText } from '../../src/core/activity/signalLog';
+import type { SignalEvent } from '../../src/core/activity/types';
 import type { Problem } from '../../src/core/diagnose';
 import { applyFilter, EMPTY_FILTER } from '../../src/core/filter';
 import { loadNative } from '../../src/core/native';
@@ -132,6 +137,51 @@ describe('a key- or id-shaped filter and other users\' names', { skip }, () => {
       assert.ok(!marked.includes(`p:${attacker.pid}`), `the map's search marks nobody's process: ${marked.join(', ')}`);
     } finally {
       server.close();
+    }
+  });
+  test("a signal to nobody's process named like a SysV key is no match of that key in the Signals view's filter; a signal to the process attached to the key's segment is", async (t) => {
+    const monitor = new ActivityMonitor();
+    const cap = await monitor.start();
+    if (cap.source !== 'bpf') return t.skip(`no signal log here: ${cap.reason}`);
+    const keyNum = 0x53c00000 + (process.pid & 0xfffff);
+    const key = `0x${keyNum.toString(16).padStart(8, '0')}`;
+    // the holder (root): attached to a segment of that key; the attacker (nobody): named the key's text, holding a pipe
+    const holder = await python(
+      'import ctypes,signal,sys\nc=ctypes.CDLL(None,use_errno=True)\nc.shmat.restype=ctypes.c_void_p\ni=c.shmget(int(sys.argv[1]),4096,0o1600)\nassert i>=0,ctypes.get_errno()\nassert c.shmat(i,None,0)!=ctypes.c_void_p(-1).value\nsignal.signal(signal.SIGUSR1,signal.SIG_IGN)\nprint("READY",flush=True)\nsys.stdin.read()',
+      [String(keyNum)],
+    );
+    const attacker = await perl('$| = 1; $SIG{USR1} = "IGNORE"; pipe(my $r, my $w) or die; $0 = $ARGV[0]; print "READY\\n"; <STDIN>;', [key], { ...NOBODY, cwd: '/' });
+    try {
+      const snap = await takeSnapshot({});
+      const a = snap.processes.find((x) => x.pid === attacker.pid);
+      assert.ok(a && a.uid === NOBODY.uid && a.comm === key, `the attacker as the snapshot has it: ${JSON.stringify(a && { comm: a.comm, uid: a.uid })}`);
+      const shm = snap.channels.find((c) => c.kind === 'sysv-shm' && c.key === keyNum);
+      assert.ok(shm?.endpoints.some((e) => e.pid === holder.pid), `the segment of ${key} held by ${holder.pid}: ${JSON.stringify(shm?.endpoints)}`);
+      await monitor.sample(null);
+      process.kill(holder.pid, 'SIGUSR1');
+      process.kill(attacker.pid, 'SIGUSR1');
+      const got = new Map<number, SignalEvent>();
+      while (got.size < 2) {
+        await monitor.poll();
+        for (const e of monitor.signals.all()) if (e.signal === 10 && (e.receiver.pid === holder.pid || e.receiver.pid === attacker.pid)) got.set(e.receiver.pid, e);
+        if (got.size < 2) await new Promise((r) => setTimeout(r, 50));
+      }
+      const procs = new Map(snap.processes.map((p) => [p.pid, p]));
+      for (const text of [key, key.slice(0, 6), key.toUpperCase().replace('0X', '0x')]) {
+        // as the Signals view asks: through the holders of what the trees list for the text
+        const holders = new Set<string>();
+        addObjectHolders(holders, applyFilter(snap, { ...EMPTY_FILTER, text }), procs);
+        const holds = (p: { pid: number; startTime: number }) => holders.has(processKey(p.pid, p.startTime));
+        assert.ok(signalMatchesText(got.get(holder.pid)!, text, holds), `filter ${JSON.stringify(text)}: the signal to the key's holder is listed`);
+        assert.ok(!signalMatchesText(got.get(attacker.pid)!, text, holds), `filter ${JSON.stringify(text)}: the signal to nobody's process named ${key} is listed`);
+      }
+      // a plain word still finds a signal by its receiver's name
+      assert.ok(signalMatchesText(got.get(holder.pid)!, 'python'), 'a name still finds it');
+    } finally {
+      await monitor.stop();
+      await attacker.stop();
+      await holder.stop();
+      spawnSync('ipcrm', ['-M', key]);
     }
   });
 });

@@ -1,9 +1,11 @@
 // The signal log: the tracer's raw signal records decoded (who sent it — a process, the kernel or
 // a timer —, si_code names, the result) and kept in a bounded ring that outlives the receiver, so
 // "who sent SIGKILL to my server?" still has an answer after the server is gone. Pure: no I/O.
+import { namesObjects } from '../filter';
+import type { Channel } from '../model';
 import { signalName } from '../signals';
 import { shownComm } from '../text';
-import type { SignalEvent, SignalResult, SignalVia } from './types';
+import type { SignalEvent, SignalParty, SignalResult, SignalVia } from './types';
 import type { TracerSignalRecord } from './tracer';
 
 const SI: Record<number, [string, SignalVia]> = {
@@ -250,16 +252,47 @@ export class SignalLog {
 }
 
 /**
- * The views' text filter applied to a signal: a number matches a pid exactly (sender or receiver);
- * other text matches, case-insensitively, a process name, the signal's name (with or without
- * `SIG`), its si_code's name, how it was sent or its result.
+ * Does the query name objects — what core/filter.ts namesObjects says (a SysV key `0x…`, a channel
+ * id `pipe:4901`, a socket address `127.0.0.1:6379`) or a port (`:8080`, a port only in the trees)?
+ * Then a signal matches through the processes holding the matching objects, never by a name.
  */
-export function signalMatchesText(e: SignalEvent, query: string): boolean {
+export function signalQueryNamesObjects(query: string): boolean {
+  return namesObjects(query) || /^:\d+$/.test(query.trim());
+}
+
+/**
+ * The views' text filter applied to a signal: a number matches a pid exactly (sender or receiver);
+ * a query that names objects (signalQueryNamesObjects) matches a signal whose sender or receiver
+ * holds a matching object (`holds`, as the trees' filter finds them; none given: nothing matches) —
+ * never a process merely named like it, since any user names its process `0x49453175` or
+ * `*:22`; other text matches, case-insensitively, a process name, the signal's name (with or
+ * without `SIG`), its si_code's name, how it was sent or its result.
+ */
+export function signalMatchesText(e: SignalEvent, query: string, holds?: (party: SignalParty) => boolean): boolean {
   const q = query.trim().toLowerCase();
   if (!q) return true;
   if (/^\d+$/.test(q)) return String(e.receiver.pid) === q || (e.sender !== null && String(e.sender.pid) === q) || String(e.signal) === q;
+  if (signalQueryNamesObjects(query)) return holds !== undefined && (holds(e.receiver) || (e.sender !== null && holds(e.sender)));
   const hay = [shownComm(e.receiver), e.sender ? shownComm(e.sender) : '', e.senderKind, e.signalName, e.signalName.replace(/^SIG/, ''), e.codeName, e.via, e.result].map((s) => s.toLowerCase());
   return hay.some((s) => s.includes(q));
+}
+
+/**
+ * Adds to `into` the `pid:startTime` of each process holding a channel the views list (`shown`: the
+ * trees' filter result, whose `pids` passed the process filters): for a query that names objects,
+ * the processes whose signals match it (signalMatchesText's `holds`).
+ */
+export function addObjectHolders(into: Set<string>, shown: { readonly channels: readonly Channel[]; readonly pids: ReadonlySet<number> }, procs: ReadonlyMap<number, { pid: number; startTime: number }>): void {
+  for (const ch of shown.channels) {
+    // a process's endpoints come together: once, not once per fd (a pipe end dup'd 200,000 times)
+    let last = -1;
+    for (const ep of ch.endpoints) {
+      if (ep.pid === last) continue;
+      last = ep.pid;
+      const p = shown.pids.has(ep.pid) ? procs.get(ep.pid) : undefined;
+      if (p) into.add(processKey(p.pid, p.startTime));
+    }
+  }
 }
 
 /** `pid:startTime` of a party: one process, even after its pid is reused. */
