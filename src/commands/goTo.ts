@@ -10,7 +10,7 @@ import { kindOf } from '../core/kinds';
 import type { InspectorTarget } from '../snapshotSource';
 import type { IpcNode } from '../views/nodes';
 import { MAX_CHILDREN } from '../views/channelsTree';
-import { keepInView } from '../views/keepInView';
+import { keepInView, stopKeepingInView } from '../views/keepInView';
 import { buildSearchIndex, searchIndex, type SearchEntry } from '../views/search';
 import { ensureSnapshot, Services } from './services';
 
@@ -121,6 +121,7 @@ const REVEAL_TRIES_MS = 10_000;
  * around it (`changes`: the tree's change event; views/keepInView.ts).
  */
 export async function revealSelected(s: Pick<Services, 'log'>, view: vscode.TreeView<IpcNode>, changes: vscode.Event<unknown>, find: () => IpcNode | undefined, focus: boolean): Promise<IpcNode | undefined> {
+  stopKeepingInView(view);
   let node: IpcNode | undefined;
   const t0 = Date.now();
   const end = t0 + REVEAL_TRIES_MS;

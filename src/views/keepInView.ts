@@ -5,8 +5,9 @@
 // the selected one push it down and out of view (on a busy machine a browser's or a build's
 // sockets come and go every scan, and they sort before most names): a person who picked a row
 // saw it selected, then gone a few seconds later. After each refresh of the tree the row is
-// revealed again, which scrolls only when the row is out of view (and selects it again if the
-// refresh lost the selection).
+// revealed again, which scrolls only when the row is out of view. It never selects: a reveal
+// cannot be called back once asked for, and one still on its way when the user (or the next pick)
+// selected another row would select the old one again (seen: Go To's next pick undone that way).
 //
 // For how long: the workbench does not say when the user scrolls, so keeping the row in view
 // for ever would pull back a person who scrolled away. It is kept while the pick is fresh — for
@@ -22,6 +23,11 @@ const KEEP_REFRESHES = 3;
 
 /** The keeper of each view: a new pick replaces the last one. */
 const keepers = new WeakMap<object, vscode.Disposable>();
+
+/** Stops keeping a row of `view` in view (a new pick is on its way: no reveal of the old row may come after it). */
+export function stopKeepingInView(view: object): void {
+  keepers.get(view)?.dispose();
+}
 
 /**
  * Reveals again the node `find` gives (by id: refreshes make nodes anew) after each refresh of
@@ -54,7 +60,7 @@ export function keepInView<T extends { readonly id: string }>(view: vscode.TreeV
         const node = find();
         if (!node) return stop('no longer listed');
         // Waits for the refresh the change event queued (the extension host chains a reveal after it).
-        await Promise.resolve(view.reveal(node, { select: true, focus: false, expand: false })).catch(() => undefined);
+        await Promise.resolve(view.reveal(node, { select: false, focus: false, expand: false })).catch(() => undefined);
       } while (again && !stopped);
     } finally {
       revealing = false;
@@ -66,7 +72,7 @@ export function keepInView<T extends { readonly id: string }>(view: vscode.TreeV
       // after every listener of this event ran: the extension host's own queues the refresh a reveal waits for
       void Promise.resolve().then(() => (stopped ? undefined : reveal()));
     }),
-    // An empty selection is a refresh's, not the user's: the next reveal selects the row again.
+    // An empty selection is a refresh's (the workbench resolves it through handles it is replacing), not the user's.
     view.onDidChangeSelection((e) => {
       if (e.selection.length && !e.selection.some((n) => n.id === id)) stop('another row selected');
     }),

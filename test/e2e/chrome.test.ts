@@ -302,8 +302,10 @@ describe('chrome: views, search, status bar', function () {
       await openCommand(page, 'IPC Inspector: Go to Channel or Process');
       // (The list renders only the rows in view: the first group, Processes, then the kinds.)
       const list = page.locator('.quick-input-widget .quick-input-list');
-      // (a long group says how much it lists: "Processes (first 200 of 2,431: type to search)")
-      await poll('the Processes separator on the first row', async () => /^\s*Processes(\s*\(first \d+ of [\d,]+: type to search\))?\s*$/.test(await list.locator('.monaco-list-row[data-index="0"] .quick-input-list-separator').innerText({ timeout: 1_000 }).catch(() => '')), 10_000);
+      // (a long group says how much it lists: "Processes (first 200 of 2,431: type to search)"; the
+      // pick is busy until the index of the first scan is built: on a loaded machine with tens of
+      // thousands of channels, a run of this test alone met a 10 s wait with no list yet)
+      await poll('the Processes separator on the first row', async () => /^\s*Processes(\s*\(first \d+ of [\d,]+: type to search\))?\s*$/.test(await list.locator('.monaco-list-row[data-index="0"] .quick-input-list-separator').innerText({ timeout: 1_000 }).catch(() => '')), 30_000);
       assert.ok((await list.locator('.monaco-list-row .codicon-server-process').count()) > 0, 'no process icons');
       await screenshot(page, 'e2e-chrome-05-goto-browse');
       await page.keyboard.press('Escape');
