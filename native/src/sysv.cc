@@ -4,6 +4,7 @@
 // thread of their own (ThreadWorker) so the extension host's JS thread never waits on them.
 #include "napi_helpers.h"
 #include "netns.h"
+#include "semun.h"
 #include "threadworker.h"
 
 #include <cstring>
@@ -30,13 +31,6 @@
 
 namespace ipci {
 namespace {
-
-union semun {
-  int val;
-  struct semid_ds* buf;
-  unsigned short* array;
-  struct seminfo* __buf;
-};
 
 void Perm(Napi::Object& o, const struct ipc_perm& p) {
   Napi::Env env = o.Env();

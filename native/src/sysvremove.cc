@@ -5,6 +5,7 @@
 // which the id could come to name another object is the few instructions of the compare (ipcrm
 // from TypeScript left a fork+exec there). Both run on a thread of their own (ThreadWorker): the
 // calls take the IPC ids' rwsem, and IPC_RMID of a large segment frees its pages in the call.
+#include "semun.h"
 #include "threadworker.h"
 
 #include <sys/ipc.h>
@@ -18,13 +19,6 @@
 
 namespace ipci {
 namespace {
-
-union semun {
-  int val;
-  struct semid_ds* buf;
-  unsigned short* array;
-  struct seminfo* __buf;
-};
 
 enum class Family { Msg, Shm, Sem };
 
