@@ -232,14 +232,20 @@ export function namesObjects(query: string): boolean {
   return isKeyQuery(q) || isIdQuery(query) || isAddressQuery(q);
 }
 
+/** The port of a port query (`:8080`, lower-cased and trimmed): it names sockets by their port only; null for any other query. */
+export function portQuery(q: string): number | null {
+  const m = /^:(\d+)$/.exec(q);
+  return m ? Number(m[1]) : null;
+}
+
 /** Does the query match this channel (its own facts or any holder's pid, name or user)? */
 export function matchesText(ch: Channel, query: string, procs: ReadonlyMap<number, ProcessInfo>): boolean {
   const q = query.trim().toLowerCase();
   if (!q) return true;
   const s = searchable(ch);
   // A number matches exactly: `80` must not find pid 8080. `:80` is a port.
-  const portQuery = /^:(\d+)$/.exec(q);
-  if (portQuery) return s.ports.includes(Number(portQuery[1]));
+  const port = portQuery(q);
+  if (port !== null) return s.ports.includes(port);
   if (/^\d+$/.test(q)) {
     const n = Number(q);
     if (s.numbers.includes(n)) return true;

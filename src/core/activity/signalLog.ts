@@ -1,7 +1,7 @@
 // The signal log: the tracer's raw signal records decoded (who sent it — a process, the kernel or
 // a timer —, si_code names, the result) and kept in a bounded ring that outlives the receiver, so
 // "who sent SIGKILL to my server?" still has an answer after the server is gone. Pure: no I/O.
-import { namesObjects } from '../filter';
+import { namesObjects, portQuery } from '../filter';
 import type { Channel } from '../model';
 import { signalName } from '../signals';
 import { shownComm } from '../text';
@@ -257,7 +257,7 @@ export class SignalLog {
  * Then a signal matches through the processes holding the matching objects, never by a name.
  */
 export function signalQueryNamesObjects(query: string): boolean {
-  return namesObjects(query) || /^:\d+$/.test(query.trim());
+  return namesObjects(query) || portQuery(query.trim()) !== null;
 }
 
 /**
