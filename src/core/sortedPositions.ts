@@ -79,3 +79,15 @@ export function lowerBound(values: Float64Array, order: Int32Array, x: number): 
   }
   return lo;
 }
+
+/** lowerBound over values already in order (`sorted`): the first place whose value is `x` or more; sorted.length when none is. */
+export function lowerBoundSorted(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

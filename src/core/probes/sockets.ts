@@ -19,7 +19,7 @@ import { InodeTable } from './inodeTable';
 import { fdExhaustionError, isFdExhaustion } from '../fdLimit';
 import { hiddenNamespaces, untabledSocket } from './hiddenNetns';
 import { linkAcrossNamespaces, normAddrPort } from './netLinks';
-import { sortedPositions } from '../sortedPositions';
+import { lowerBoundSorted, sortedPositions } from '../sortedPositions';
 import { addTo } from '../collections';
 import { packetTable, rawTable, type NsReads } from './rawSockets';
 import { hostOf, isWildcardHost, portOf } from '../kinds/inet';
@@ -488,14 +488,8 @@ function pairLinks(p: PairCandidates): { from: InetChannel[]; to: InetChannel[] 
     const hi = Math.floor(k / 65536);
     const swapped = (k - hi * 65536) * 65536 + hi;
     // the last place with that key: just below the first with a greater one (keys are integers)
-    let lo = 0;
-    let up = n;
-    while (lo < up) {
-      const mid = (lo + up) >>> 1;
-      if (sorted[mid] < swapped + 1) lo = mid + 1;
-      else up = mid;
-    }
-    for (let at = lo - 1; at >= 0 && sorted[at] === swapped; at--) {
+    const above = lowerBoundSorted(sorted, swapped + 1);
+    for (let at = above - 1; at >= 0 && sorted[at] === swapped; at--) {
       const j = order[at];
       const o = p.ch[j];
       if (o !== c && swappedEnds(p, j, i)) {
