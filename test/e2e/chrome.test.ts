@@ -13,7 +13,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
-import { channelRow, clearFilter, clickSettledPickRow, closeEditors, commandInput, e2e, expandView, focusIn, inlineActions, openCommand, openContainer, openViewMenu, poll, quickPickRow, runCommand, runViewMenuItem, screenshot, setFilter, viewHeader, viewPane, viewRows, waitForInspector, waitForWorkbench, webviewText } from './workbench';
+import { channelRow, clearFilter, clickSettledPickRow, closeEditors, commandInput, e2e, expandView, focusIn, inlineActions, openCommand, openContainer, openPalette, openViewMenu, poll, quickPickRow, runCommand, runViewMenuItem, screenshot, setFilter, viewHeader, viewPane, viewRows, waitForInspector, waitForWorkbench, webviewText } from './workbench';
 import type { Page } from 'playwright-core';
 
 /** The workload's private temp dir name: a filter that leaves only its FIFO and Unix socket. */
@@ -362,17 +362,8 @@ describe('chrome: views, search, status bar', function () {
     await screenshot(page, 'e2e-chrome-08-toggle-on');
     await page.keyboard.press('Escape');
     assert.ok(menu.includes('Show All Processes') && !menu.includes("Show Only This Workspace's Processes"), menu.join(', '));
-    // The palette offers the one that applies. (Opened again when a late focus event closes it
-    // before use, as openCommand does: a run met an input box that was gone by the fill.)
-    const palette = page.locator('.quick-input-widget input');
-    for (let attempt = 1; ; attempt++) {
-      await page.keyboard.press('F1');
-      const open = await palette.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false);
-      await page.waitForTimeout(300);
-      if (open && (await palette.isVisible()) && (await palette.fill('>IPC Inspector: Show All Processes', { timeout: 5_000 }).then(() => true, () => false))) break;
-      if (attempt >= 3) throw new Error('the command palette closed before use (3 attempts)');
-      await page.keyboard.press('Escape');
-    }
+    // The palette offers the one that applies.
+    await openPalette(page, '>IPC Inspector: Show All Processes');
     await quickPickRow(page, /^IPC Inspector: Show All Processes$/).waitFor({ timeout: 10_000 });
     assert.equal(await quickPickRow(page, /Show Only This Workspace's Processes/).count(), 0);
     await quickPickRow(page, /^IPC Inspector: Show All Processes$/).click();
