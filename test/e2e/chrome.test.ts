@@ -227,10 +227,7 @@ describe('chrome: views, search, status bar', function () {
     await setFilter(page, workloadFilter());
     await runViewMenuItem(page, 'Channels', 'Collapse All');
     // From here on only keys: the palette's "Focus on Channels View" puts the focus in the tree.
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await page.keyboard.type('>Focus on Channels View');
+    await openPalette(page, '>Focus on Channels View', { keys: true });
     await quickPickRow(page, /Focus on Channels View/).waitFor({ timeout: 10_000 });
     await page.keyboard.press('Enter');
     await poll('focus in the Channels tree', async () => (await focusIn(page)) === 'sidebar', 10_000);

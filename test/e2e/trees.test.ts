@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import type { Frame, Page } from 'playwright-core';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import { assertLegible } from './legibility';
-import { channelRow, clearFilter, closeEditors, e2e, expandView, foldView, openContainer, poll, quickPickRow, runViewMenuItem, screenshot, setFilter, setTheme, viewPane, viewRows, waitForInspector, waitForWorkbench } from './workbench';
+import { channelRow, clearFilter, closeEditors, e2e, expandView, foldView, openContainer, openPalette, poll, quickPickRow, runViewMenuItem, screenshot, setFilter, setTheme, viewPane, viewRows, waitForInspector, waitForWorkbench } from './workbench';
 
 /** The inspector's frame (the inner iframe of its webview). */
 async function inspectorFrame(page: Page): Promise<Frame> {
@@ -147,9 +147,7 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
     await setFilter(page, 'e2ekbd');
     // From here on only keys.
     const focusProcesses = async () => {
-      await page.keyboard.press('F1');
-      await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
-      await page.keyboard.type('>Focus on Processes View');
+      await openPalette(page, '>Focus on Processes View', { keys: true });
       await quickPickRow(page, /Focus on Processes View/).waitFor({ timeout: 10_000 });
       await page.keyboard.press('Enter');
       await page.keyboard.press('Home');

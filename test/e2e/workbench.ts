@@ -84,13 +84,19 @@ export async function allRowTexts(page: Page, viewName: string, max = 400): Prom
  * Then it is opened again, at most three times, and the closing is logged so a product bug that
  * steals the focus every time would still show.
  */
-export async function openPalette(page: Page, text: string): Promise<Locator> {
+export async function openPalette(page: Page, text: string, opts: { keys?: boolean } = {}): Promise<Locator> {
   const input = page.locator('.quick-input-widget input');
+  // keys: typed key by key, for the keyboard-only tests (fill sets the value at once)
+  const enter = async () =>
+    opts.keys
+      ? // F1 opens the palette holding '>': select it so the typing replaces it
+        (await page.keyboard.press('Control+a'), await page.keyboard.type(text), (await input.inputValue({ timeout: 1_000 }).catch(() => '')) === text)
+      : input.fill(text, { timeout: 5_000 }).then(() => true, () => false);
   for (let attempt = 1; ; attempt++) {
     await page.keyboard.press('F1');
     const open = await input.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false);
     await page.waitForTimeout(300); // the late focus event closes it within a few hundred ms
-    if (open && (await input.isVisible()) && (await input.fill(text, { timeout: 5_000 }).then(() => true, () => false))) return input;
+    if (open && (await input.isVisible()) && (await enter())) return input;
     if (attempt >= 3) throw new Error(`the command palette closed before use (3 attempts; focus: ${await focusedElement(page)})`);
     console.log(`[e2e] the command palette closed before "${text}" was typed (attempt ${attempt}; focus: ${await focusedElement(page)})`);
     await page.keyboard.press('Escape');
