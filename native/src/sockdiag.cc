@@ -83,9 +83,13 @@ struct PacketCols {
   // receive and send buffer memory in use (SK_MEMINFO_RMEM_ALLOC / WMEM_ALLOC, ss's Recv-Q);
   // rcvbuf: the receive buffer's size (SK_MEMINFO_RCVBUF, ss's rb: a frame is dropped when the
   // memory in use has reached it); drops: frames dropped since it was opened (SK_MEMINFO_DROPS,
-  // ss's d); -1 when not said
-  BigVec<uint8_t> type, ring;
+  // ss's d); -1 when not said. version: pdi_version (0 TPACKET_V1, 1 V2, 2 V3: the frame layout of
+  // its rings, ss -0 -e's ver); rx*/tx*: PACKET_DIAG_RX_RING / TX_RING's packet_diag_ring (block
+  // size and count, frame size and count, as ss -0 -e's ring_rx(blk_size,blk_nr,frm_size,frm_nr)),
+  // 0 when it has no such ring
+  BigVec<uint8_t> type, ring, version;
   BigVec<double> protocol, ifindex, rqueue, wqueue, rcvbuf, drops, inode, uid;
+  BigVec<double> rxBlockSize, rxBlocks, rxFrameSize, rxFrames, txBlockSize, txBlocks, txFrameSize, txFrames;
   BigVec<std::string> iface;
 };
 
@@ -281,8 +285,9 @@ void PacketDump(PacketCols& c, PendingError& err) {
     if (h->nlmsg_len < NLMSG_LENGTH(sizeof(packet_diag_msg))) return;
     auto* m = static_cast<packet_diag_msg*>(NLMSG_DATA(h));
     uint32_t ifindex = 0, uid = 0;
-    uint8_t ring = 0;
+    uint8_t ring = 0, version = 0;
     double rq = -1, wq = -1, rb = -1, dr = -1;
+    packet_diag_ring rx{}, tx{};  // (zero: no such ring)
     auto* a = reinterpret_cast<rtattr*>(m + 1);
     int alen = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));
     for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
@@ -294,6 +299,7 @@ void PacketDump(PacketCols& c, PendingError& err) {
             packet_diag_info i;
             memcpy(&i, d, sizeof i);
             ifindex = i.pdi_index;
+            version = static_cast<uint8_t>(i.pdi_version);
           }
           break;
         case PACKET_DIAG_MEMINFO:
@@ -315,6 +321,10 @@ void PacketDump(PacketCols& c, PendingError& err) {
           break;
         case PACKET_DIAG_RX_RING:
           ring = 1;
+          if (dl >= sizeof rx) memcpy(&rx, d, sizeof rx);
+          break;
+        case PACKET_DIAG_TX_RING:
+          if (dl >= sizeof tx) memcpy(&tx, d, sizeof tx);
           break;
       }
     }
@@ -323,6 +333,15 @@ void PacketDump(PacketCols& c, PendingError& err) {
     c.ifindex.push_back(ifindex);
     c.iface.push_back(ifindex ? IfaceName(names, ifindex) : kNone);
     c.ring.push_back(ring);
+    c.version.push_back(version);
+    c.rxBlockSize.push_back(rx.pdr_block_size);
+    c.rxBlocks.push_back(rx.pdr_block_nr);
+    c.rxFrameSize.push_back(rx.pdr_frame_size);
+    c.rxFrames.push_back(rx.pdr_frame_nr);
+    c.txBlockSize.push_back(tx.pdr_block_size);
+    c.txBlocks.push_back(tx.pdr_block_nr);
+    c.txFrameSize.push_back(tx.pdr_frame_size);
+    c.txFrames.push_back(tx.pdr_frame_nr);
     c.rqueue.push_back(rq);
     c.wqueue.push_back(wq);
     c.rcvbuf.push_back(rb);
@@ -421,6 +440,15 @@ class DiagWorker : public PromiseWorker {
       o.Set("ifindex", Adopt<Napi::Float64Array>(env, std::move(p_.ifindex)));
       o.Set("iface", Strings(env, p_.iface));
       o.Set("ring", Adopt<Napi::Uint8Array>(env, std::move(p_.ring)));
+      o.Set("version", Adopt<Napi::Uint8Array>(env, std::move(p_.version)));
+      o.Set("rxBlockSize", Adopt<Napi::Float64Array>(env, std::move(p_.rxBlockSize)));
+      o.Set("rxBlocks", Adopt<Napi::Float64Array>(env, std::move(p_.rxBlocks)));
+      o.Set("rxFrameSize", Adopt<Napi::Float64Array>(env, std::move(p_.rxFrameSize)));
+      o.Set("rxFrames", Adopt<Napi::Float64Array>(env, std::move(p_.rxFrames)));
+      o.Set("txBlockSize", Adopt<Napi::Float64Array>(env, std::move(p_.txBlockSize)));
+      o.Set("txBlocks", Adopt<Napi::Float64Array>(env, std::move(p_.txBlocks)));
+      o.Set("txFrameSize", Adopt<Napi::Float64Array>(env, std::move(p_.txFrameSize)));
+      o.Set("txFrames", Adopt<Napi::Float64Array>(env, std::move(p_.txFrames)));
       o.Set("rqueue", Adopt<Napi::Float64Array>(env, std::move(p_.rqueue)));
       o.Set("wqueue", Adopt<Napi::Float64Array>(env, std::move(p_.wqueue)));
       o.Set("rcvbuf", Adopt<Napi::Float64Array>(env, std::move(p_.rcvbuf)));

@@ -391,6 +391,20 @@ export interface PacketDiag {
   drops?: Float64Array;
   inode: Float64Array;
   uid: Float64Array;
+  /**
+   * packet_diag's pdi_version (0 TPACKET_V1, 1 V2, 2 V3: its rings' frame layout), and its
+   * PACKET_RX_RING / TX_RING as packet_diag_ring gives them (block size and count, frame size and
+   * count; 0 when it has no such ring). Absent from /proc/net/packet and from older addons.
+   */
+  version?: Uint8Array;
+  rxBlockSize?: Float64Array;
+  rxBlocks?: Float64Array;
+  rxFrameSize?: Float64Array;
+  rxFrames?: Float64Array;
+  txBlockSize?: Float64Array;
+  txBlocks?: Float64Array;
+  txFrameSize?: Float64Array;
+  txFrames?: Float64Array;
 }
 
 export interface MsgCopyMessage {

@@ -83,6 +83,16 @@ describe('IPC views', function () {
     });
   }
 
+  it("a packet socket's receive ring reads its version and size in its description: TPACKET_V3 ring, 4 MiB (2 × 2 MiB blocks)", async () => {
+    const f = await makeFixture('packet', { comm: 'iv-ring', type: 'raw', protocol: 3, drop: 1, ring: 3, block: 2 << 20, blocks: 2 });
+    fixtures.push(f);
+    const ch = await channelWhere(api, 'ring packet socket', held('packet')(f.info, f));
+    const item = await treeItem(api.channelsTree, api.channelsTree.findChannel(ch.id)!);
+    assert.match(String(item.description), /raw, all protocols, TPACKET_V3 ring, 4 MiB \(2 × 2 MiB blocks\)/);
+    // (the tooltip is Markdown: its punctuation comes escaped)
+    assert.match(tooltipText(item).replace(/\\(.)/g, '$1'), /TPACKET_V3 ring, 4 MiB \(2 × 2 MiB blocks\)/, tooltipText(item));
+  });
+
   it('a pipe shows who is on each end, and Reveal Peer selects the other end', async () => {
     const f = await makeFixture('pipe', { comm: 'iv-peer', bytes: 100 });
     fixtures.push(f);

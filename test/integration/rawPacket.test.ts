@@ -14,7 +14,7 @@ import type { PacketChannel, RawChannel, Snapshot } from '../../src/core/model';
 import { loadNative } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
 import { peekChannel, type BytesPeek } from '../../src/core/actions/peek';
-import { packetLocal } from '../../src/core/kinds/packet';
+import { packet as packetKind, packetLocal } from '../../src/core/kinds/packet';
 
 const isRoot = process.geteuid?.() === 0;
 const noNative = loadNative().addon ? false : 'native addon not built';
@@ -69,6 +69,9 @@ describe('raw IP and packet sockets', { skip: !isRoot ? 'needs root (CAP_NET_RAW
     // the least receive buffer, sent more frames than it holds: full, the rest dropped (arping's
     // libnet socket, never read, in the nineteenth pass of docs/real-software.md)
     fx.full = await makeFixture('packet', { type: 'dgram', protocol: ethertype ^ 0x1000, iface: 'lo', frames: 64, rcvbuf: 1 });
+    // receive rings as libpcap sets one up for tcpdump (TPACKET_V3, 2 × 2 MiB blocks), and a small TPACKET_V2 one
+    fx.ring3 = await makeFixture('packet', { type: 'raw', protocol: 3, drop: 1, ring: 3, block: 2 << 20, blocks: 2 });
+    fx.ring2 = await makeFixture('packet', { type: 'dgram', protocol: ethertype ^ 0x2000, ring: 2, block: 4096, blocks: 4 });
     made.push(...Object.values(fx));
   });
 
@@ -145,6 +148,31 @@ describe('raw IP and packet sockets', { skip: !isRoot ? 'needs root (CAP_NET_RAW
     const proc = byInode(packets(await takeSnapshot({ kinds: ['packet'], useNative: false })), fx.full);
     assert.deepEqual([proc.rcvbuf, proc.drops], [undefined, undefined]);
     assert.ok(proc.recvQueue > 0);
+  });
+
+  it("receive rings: their version and size as ss -0 -e -m shows them (ver, ring_rx), and the description's one spelling", { skip: noNative }, async () => {
+    const out = execFileSync('ss', ['-0', '-a', '-p', '-n', '-e', '-m', '-H'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const snap = await takeSnapshot({ kinds: ['packet'] });
+    for (const [name, text] of [['ring3', 'TPACKET_V3 ring, 4 MiB (2 × 2 MiB blocks)'], ['ring2', 'TPACKET_V2 ring, 16 KiB (4 × 4 KiB blocks)']] as const) {
+      const f = fx[name];
+      // the socket's row and the detail lines under it, up to the next row
+      const at = out.indexOf(`pid=${f.pid},fd=${f.info.holder.fd})`);
+      assert.ok(at >= 0, `${name}: ss -0 lists it`);
+      const next = out.slice(at).search(/\n\S/);
+      const block = out.slice(at, next < 0 ? undefined : at + next);
+      const ver = /\bver:(\d+)/.exec(block);
+      const rx = /ring_rx\(blk_size:(\d+),blk_nr:(\d+),frm_size:(\d+),frm_nr:(\d+)/.exec(block);
+      assert.ok(ver && rx, `${name}: ss -e shows its version and ring: ${block}`);
+      const ch = byInode(packets(snap), f);
+      assert.equal(ch.ring, true);
+      // ss prints pdi_version as the kernel keeps it: 0 for TPACKET_V1
+      assert.deepEqual(ch.rxRing, { version: `TPACKET_V${Number(ver[1]) + 1}`, blockSize: Number(rx[1]), blocks: Number(rx[2]), frameSize: Number(rx[3]), frames: Number(rx[4]) }, `${name}: as ss`);
+      assert.equal(ch.rxRing!.version, `TPACKET_V${f.info.ring}`);
+      assert.equal(ch.txRing, undefined);
+      assert.ok(packetKind.description(ch).includes(text), packetKind.description(ch));
+    }
+    // the packet sockets without one: no ring, no layout
+    assert.equal(byInode(packets(snap), fx.dgram).rxRing, undefined);
   });
 
   it('another network namespace: its raw and packet sockets, read inside it, with their namespace', { skip: noNative }, async () => {

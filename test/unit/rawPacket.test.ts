@@ -6,7 +6,9 @@ import { test } from 'node:test';
 import { parseProcNetInet, parseProcNetPacket } from '../../src/core/parsers/net';
 import { preparePacket, prepareRaw } from '../../src/core/probes/rawSockets';
 import { ipProtocolText, raw as rawKind, rawLocal } from '../../src/core/kinds/raw';
-import { ethertypeText, packet as packetKind, packetLocal } from '../../src/core/kinds/packet';
+import { ethertypeText, packet as packetKind, packetLocal, ringText } from '../../src/core/kinds/packet';
+import { formatValue } from '../../src/core/columns';
+import type { PacketDiag } from '../../src/core/native';
 import { matchesText } from '../../src/core/filter';
 
 // captured on kernel 6.18: keepalived-like VRRP (112) on IPv4 with 832 bytes queued, ICMPv6 (58) on IPv6
@@ -78,4 +80,49 @@ test('the views\' filter finds them by protocol name and number, address, interf
   assert.ok(matchesText(lo, 'dgram', procs));
   assert.ok(matchesText(all, '*:*', procs));
   assert.ok(!matchesText(all, 'lo', procs));
+});
+
+/** One packet_diag row with rings (as the addon gives it), the others without. */
+function diag(rows: { version: number; rx?: number[]; tx?: number[] }[]): PacketDiag {
+  const col = (f: (r: (typeof rows)[number]) => number) => Float64Array.from(rows.map(f));
+  return {
+    type: Uint8Array.from(rows.map(() => 3)),
+    protocol: col(() => 3),
+    ifindex: col(() => 0),
+    iface: rows.map(() => ''),
+    ring: Uint8Array.from(rows.map((r) => (r.rx ? 1 : 0))),
+    rqueue: col(() => 0),
+    wqueue: col(() => 0),
+    inode: col((_r) => 100 + rows.indexOf(_r)),
+    uid: col(() => 0),
+    version: Uint8Array.from(rows.map((r) => r.version)),
+    rxBlockSize: col((r) => r.rx?.[0] ?? 0),
+    rxBlocks: col((r) => r.rx?.[1] ?? 0),
+    rxFrameSize: col((r) => r.rx?.[2] ?? 0),
+    rxFrames: col((r) => r.rx?.[3] ?? 0),
+    txBlockSize: col((r) => r.tx?.[0] ?? 0),
+    txBlocks: col((r) => r.tx?.[1] ?? 0),
+    txFrameSize: col((r) => r.tx?.[2] ?? 0),
+    txFrames: col((r) => r.tx?.[3] ?? 0),
+  };
+}
+
+test("packet_diag's rings: version and size on the channel, read one way in the tree, the inspector and the CLI", () => {
+  const [v3, v2, none] = preparePacket(
+    diag([
+      { version: 2, rx: [2 << 20, 2, 2048, 2048] },
+      { version: 1, rx: [4096, 1, 2048, 2], tx: [1 << 20, 4, 4096, 1024] },
+      { version: 0 },
+    ]),
+    '1',
+  );
+  assert.deepEqual(v3.rxRing, { version: 'TPACKET_V3', blockSize: 2 << 20, blocks: 2, frameSize: 2048, frames: 2048 });
+  assert.equal(v3.txRing, undefined);
+  assert.equal(none.rxRing, undefined, 'no ring: no version either (every socket reports TPACKET_V1)');
+  assert.equal(ringText(v3.rxRing!), 'TPACKET_V3 ring, 4 MiB (2 × 2 MiB blocks)');
+  assert.equal(packetKind.description(v3), 'raw, all protocols, TPACKET_V3 ring, 4 MiB (2 × 2 MiB blocks)');
+  assert.equal(packetKind.description(v2), 'raw, all protocols, TPACKET_V2 ring, 4 KiB (1 × 4 KiB block), TPACKET_V2 tx ring, 4 MiB (4 × 1 MiB blocks)');
+  const col = (id: string) => packetKind.columns.find((c) => c.id === id)!;
+  assert.equal(formatValue(col('rxRing'), v3.rxRing, v3), 'TPACKET_V3 ring, 4 MiB (2 × 2 MiB blocks)');
+  assert.equal(formatValue(col('txRing'), v2.txRing, v2), 'TPACKET_V2 tx ring, 4 MiB (4 × 1 MiB blocks)');
 });

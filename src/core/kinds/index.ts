@@ -27,6 +27,7 @@ import type { TcpChannel, UdpChannel } from './inet';
 
 export type { PipeChannel, FifoChannel, SysvMsgChannel, PosixMqChannel, SysvShmChannel, PosixShmChannel, AnonShmChannel, FileShmChannel, SysvSemChannel, PosixSemChannel, UnixChannel, TcpChannel, UdpChannel, RawChannel, PacketChannel, EventfdChannel, PtyChannel };
 export type { InetChannel } from './inet';
+export type { PacketRing } from './packet';
 export type { UnixType } from './unix';
 
 export type Channel =

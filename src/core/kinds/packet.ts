@@ -40,6 +40,27 @@ export interface PacketChannel extends ChannelBase {
    * receive queue, from packet_diag; absent when not, or read from /proc/net/packet.
    */
   ring?: boolean;
+  /** That receive ring's layout and size (packet_diag's PACKET_DIAG_RX_RING, ss -0 -e's ring_rx); absent without one or from /proc/net/packet. */
+  rxRing?: PacketRing;
+  /** Its transmit ring (PACKET_TX_RING: frames it sends from mapped memory, ss -0 -e's ring_tx); absent without one. */
+  txRing?: PacketRing;
+}
+
+/** A memory-mapped ring of a packet socket, as packet_diag describes it (struct packet_diag_ring). */
+export interface PacketRing {
+  /** The frame layout (PACKET_VERSION, packet_diag's pdi_version; ss -0 -e's ver): V3 fills variable-length frames into whole blocks, as libpcap asks. */
+  version: 'TPACKET_V1' | 'TPACKET_V2' | 'TPACKET_V3';
+  /** Bytes in one block (tp_block_size) and the blocks (tp_block_nr): the ring's memory is their product. */
+  blockSize: number;
+  blocks: number;
+  /** Bytes in one frame slot (tp_frame_size) and the slots (tp_frame_nr); V3 packs frames of any length into blocks instead. */
+  frameSize: number;
+  frames: number;
+}
+
+/** How a ring reads, one spelling for the tree, the inspector and the CLI: `TPACKET_V3 ring, 4 MiB (2 × 2 MiB blocks)`. */
+export function ringText(r: PacketRing, tx = false): string {
+  return `${r.version}${tx ? ' tx' : ''} ring, ${formatBytes(r.blockSize * r.blocks)} (${r.blocks} × ${formatBytes(r.blockSize)} block${r.blocks === 1 ? '' : 's'})`;
 }
 
 /** Ethertype names, as ss (`ll_proto_n2a`) spells them: the common ones. ETH_P_ALL is `*`. */
@@ -80,7 +101,8 @@ export const packet = defineKind<PacketChannel>({
   description: (ch) =>
     `${ch.type}` +
     (ch.protocol === 3 ? ', all protocols' : '') +
-    (ch.ring ? ', rx ring' : '') +
+    (ch.rxRing ? `, ${ringText(ch.rxRing)}` : ch.ring ? ', rx ring' : '') +
+    (ch.txRing ? `, ${ringText(ch.txRing, true)}` : '') +
     (ch.recvQueue ? `, rx ${formatBytes(ch.recvQueue)}` : '') +
     (ch.sendQueue ? `, tx ${formatBytes(ch.sendQueue)}` : ''),
   columns: [
@@ -95,6 +117,14 @@ export const packet = defineKind<PacketChannel>({
     c('rcvbuf', 'RCVBUF', 'Receive buffer', 'number|null', "Its receive buffer's size (ss's rb): frames that arrive once RECV-Q has reached it are dropped", { wide: true }),
     c('drops', 'DROPS', 'Dropped frames', 'number|null', "Frames dropped since it was opened because its receive buffer was full (ss's d)", { wide: true }),
     c('ring', 'RX RING', 'Receive ring', 'boolean', 'It receives into a memory-mapped ring (PACKET_RX_RING), not its receive queue', { wide: true }),
+    c('rxRing', 'RX RING SIZE', 'Receive ring layout', 'string|null', "Its receive ring's frame layout (TPACKET_V1..V3) and memory, blocks × block size (ss -0 -e's ver and ring_rx)", {
+      wide: true,
+      format: ((r: PacketRing | undefined) => (r ? ringText(r) : '')) as (v: never) => string,
+    }),
+    c('txRing', 'TX RING', 'Transmit ring', 'string|null', "Its transmit ring (PACKET_TX_RING), layout and memory (ss -0 -e's ring_tx)", {
+      wide: true,
+      format: ((r: PacketRing | undefined) => (r ? ringText(r, true) : '')) as (v: never) => string,
+    }),
     c('inode', 'INODE', 'Inode', 'number', 'Socket inode', { search: 'number', wide: true }),
     c('uid', 'UID', 'Owner uid', 'number', 'Socket owner uid', { wide: true }),
     c('netns', 'NETNS', 'Network namespace', 'string', 'Network namespace inode', { wide: true }),

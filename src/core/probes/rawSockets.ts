@@ -5,7 +5,7 @@
 // rings). A kernel built without raw_diag or packet_diag (CONFIG_INET_RAW_DIAG is often off)
 // answers the dump with ENOENT: the /proc file is then the source, without a warning, since it
 // is as complete as ss's own fallback. Endpoints come from the fd index by inode, as for TCP.
-import type { Endpoint, PacketChannel, RawChannel } from '../model';
+import type { Endpoint, PacketChannel, PacketRing, RawChannel } from '../model';
 import { errnoName, type InetDiag, type NativeError, type PacketDiag } from '../native';
 import { parseProcNetInet, parseProcNetPacket } from '../parsers/net';
 
@@ -70,6 +70,16 @@ export function prepareRaw(d: InetDiag, nsId: string): RawChannel[] {
   return out;
 }
 
+const TPACKET_VERSIONS = ['TPACKET_V1', 'TPACKET_V2', 'TPACKET_V3'] as const;
+
+/** Row i's receive or transmit ring, when packet_diag described one (a block count of 0: none). */
+function ringOf(d: PacketDiag, i: number, which: 'rx' | 'tx'): PacketRing | null {
+  const blocks = d[`${which}Blocks`]?.[i] ?? 0;
+  const version = TPACKET_VERSIONS[d.version?.[i] ?? -1];
+  if (!(blocks > 0) || version === undefined) return null;
+  return { version, blockSize: d[`${which}BlockSize`]![i], blocks, frameSize: d[`${which}FrameSize`]![i], frames: d[`${which}Frames`]![i] };
+}
+
 /** packet_diag or /proc/net/packet rows → channels without endpoints. */
 export function preparePacket(d: PacketDiag, nsId: string): PacketChannel[] {
   const out: PacketChannel[] = [];
@@ -92,6 +102,10 @@ export function preparePacket(d: PacketDiag, nsId: string): PacketChannel[] {
     if (d.wqueue[i] >= 0) ch.ring = d.ring[i] === 1; // (sock_diag said; /proc/net/packet does not)
     if (d.rcvbuf && d.rcvbuf[i] >= 0) ch.rcvbuf = d.rcvbuf[i];
     if (d.drops && d.drops[i] >= 0) ch.drops = d.drops[i];
+    const rx = ringOf(d, i, 'rx');
+    if (rx) ch.rxRing = rx;
+    const tx = ringOf(d, i, 'tx');
+    if (tx) ch.txRing = tx;
     out.push(ch);
   }
   return out;
