@@ -159,9 +159,15 @@ class SocketPeekWorker : public ThreadWorker {
     // Size the buffer by what is queued (SIOCINQ), not by the caller's upper bound. Nothing queued:
     // no recv at all.
     int inq = 0;
-    if (ioctl(dup.get(), FIONREAD, &inq) == 0 && inq == 0 && !messages) return;
+    const bool counted = ioctl(dup.get(), FIONREAD, &inq) == 0;
+    if (counted && inq == 0 && !messages) return;
     if (inq < 0 || (inq == 0 && !messages)) inq = 64 * 1024;
     size_t want2 = static_cast<size_t>(inq) < maxBytes_ ? static_cast<size_t>(inq) : maxBytes_;
+    // A protocol with no ioctl at all (ICMP ping sockets: ENOTTY) says neither the length nor, under
+    // MSG_TRUNC, the whole length (ping_recvmsg returns what it copied): the datagram is peeked
+    // whole into a buffer of the largest one, and cut to the caller's bound here.
+    const bool whole = messages && !counted;
+    if (whole) want2 = 64 * 1024;
     data_.resize(want2 ? want2 : 1);
     ssize_t r;
     do {
@@ -169,6 +175,7 @@ class SocketPeekWorker : public ThreadWorker {
     } while (r < 0 && errno == EINTR);
     if (messages && r >= 0) {
       first_ = static_cast<double>(r);
+      if (whole && static_cast<size_t>(r) > maxBytes_) r = static_cast<ssize_t>(maxBytes_);
       if (static_cast<size_t>(r) > want2) r = static_cast<ssize_t>(want2);
     }
     if (r < 0) {

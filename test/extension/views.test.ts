@@ -6,7 +6,8 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as vscode from 'vscode';
-import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
+import { closeAll, makeFixture, type Fixture, type FixtureKind, type FixtureOptions } from '../../fixtures/ipcFixture';
+import { allowPingSockets } from '../../fixtures/pingGroupRange';
 import type { Channel } from '../../src/core/model';
 import { KINDS } from '../../src/core/kinds';
 import type { IpcInspectorApi } from '../../src/extension';
@@ -14,9 +15,10 @@ import type { ChannelNode, EndpointNode, FoldNode, GroupNode, IpcNode, ProcessNo
 import { channelWhere, heldBy, heldOnlyBy, labelOf, openApi, scan, selectThrough, tooltipText, treeItem, waitFor, walk } from './ipcTestUtil';
 
 interface KindCase {
-  fixture: string;
+  fixture: FixtureKind;
   group: string;
   pred: (info: Fixture['info'], f: Fixture) => (c: Channel) => boolean;
+  opts?: FixtureOptions;
 }
 
 const held = (kind: Channel['kind']) => (i: Fixture['info'], f: Fixture) => (c: Channel) =>
@@ -37,6 +39,8 @@ const CASES: KindCase[] = [
   // (root: CAP_NET_RAW, as the harness runs)
   { fixture: 'raw', group: 'group:sockets/raw', pred: held('raw') },
   { fixture: 'packet', group: 'group:sockets/packet', pred: held('packet') },
+  // an ICMP ping socket with an echo reply queued (net.ipv4.ping_group_range opened while it is made)
+  { fixture: 'ping', group: 'group:sockets/ping', pred: held('ping'), opts: { echoes: 1 } },
 ];
 
 describe('IPC views', function () {
@@ -59,7 +63,14 @@ describe('IPC views', function () {
 
   for (const k of CASES) {
     it(`the Channels view shows a ${k.fixture} fixture under ${k.group}, with its holders`, async () => {
-      const f = await makeFixture(k.fixture, { comm: `iv-${k.fixture}`.slice(0, 15) });
+      // (the range is read when a ping socket is made, not after: it is put back at once)
+      const restore = k.fixture === 'ping' ? allowPingSockets() : undefined;
+      let f: Fixture;
+      try {
+        f = await makeFixture(k.fixture, { comm: `iv-${k.fixture}`.slice(0, 15), ...k.opts });
+      } finally {
+        restore?.();
+      }
       fixtures.push(f);
       const ch = await channelWhere(api, `${k.fixture} channel`, k.pred(f.info, f));
       const nodes = await walk(api.channelsTree);

@@ -18,6 +18,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { closeAll, fixtureArgs, fixtureBinary, makeFixture, type Fixture, type FixtureKind, type FixtureOptions } from '../../fixtures/ipcFixture';
+import { allowPingSockets } from '../../fixtures/pingGroupRange';
 import { freeTcpPort } from '../../fixtures/netServer';
 import { CHANNEL_KINDS, type Channel, type Endpoint, type ProcessInfo, type Snapshot, type WalkCapability } from '../../src/core/model';
 import { isEveryMapsRule, walkRulesFor } from '../../src/core/kinds';
@@ -260,6 +261,11 @@ const SPECS: Record<string, [FixtureKind | 'zombie', FixtureOptions]> = {
   rawIp6: ['raw', { family: '6', protocol: 253 }],
   packetDgram: ['packet', { type: 'dgram', protocol: 0xa000 + (process.pid & 0xfff), iface: 'lo', frames: 3 }],
   packetAll: ['packet', { type: 'raw', protocol: 3, drop: 1 }],
+  // ICMP ping sockets (net.ipv4.ping_group_range opened for the run): bound with replies queued,
+  // connected, and never bound (in no /proc/net/icmp table: found from its fd)
+  ping4: ['ping', { family: '4', echoes: 2 }],
+  ping6: ['ping', { family: '6', echoes: 1, connect: 1 }],
+  pingUnbound: ['ping', { family: '6' }],
 };
 
 describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
@@ -273,8 +279,11 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
   let orphanPid = 0;
   let orphanFd = -1;
 
+  let restorePingRange: (() => void) | undefined;
+
   before(async () => {
     if (bpfSkip) return;
+    restorePingRange = allowPingSockets();
     const made = await Promise.allSettled(Object.entries(SPECS).map(async ([name, [kind, opts]]) => (fx[name] = await makeFixture(kind, opts))));
     const failed = made.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length) throw new Error('fixtures failed: ' + failed.map((r) => r.reason?.message).join('; '));
@@ -291,6 +300,7 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
   after(async () => {
     orphan?.kill('SIGKILL');
     await closeAll(Object.values(fx));
+    restorePingRange?.();
   });
 
   test('capabilities.walk says which backend ran and why the other did not', () => {
@@ -330,6 +340,17 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
       assert.ok(a, `${name}: found by the BPF walk`);
       assert.deepEqual(a.endpoints, [{ pid: h.pid, fd: h.fd, mode: 'rw' }], `${name}: its holder`);
       assert.deepEqual(a, viaProc.channels.find((c) => c.id === id), `${name}: identical to the /proc walk's`);
+    }
+  });
+
+  test('ICMP ping sockets: the same channels from both walks, each with its holder, bound or not', () => {
+    for (const name of ['ping4', 'ping6', 'pingUnbound'] as const) {
+      const h = fx[name].info.holder as { pid: number; fd: number; inode: number };
+      const a = viaBpf.channels.find((c) => c.id === `ping:${h.inode}`);
+      assert.ok(a && a.kind === 'ping', `${name}: found by the BPF walk`);
+      assert.deepEqual(a.endpoints, [{ pid: h.pid, fd: h.fd, mode: 'rw' }], `${name}: its holder`);
+      assert.equal(a.icmpId, fx[name].info.icmpId, `${name}: its identifier`);
+      assert.deepEqual(a, viaProc.channels.find((c) => c.id === `ping:${h.inode}`), `${name}: identical to the /proc walk's`);
     }
   });
 

@@ -20,12 +20,13 @@ import { tcp } from './tcp';
 import { udp } from './udp';
 import { raw, type RawChannel } from './raw';
 import { packet, type PacketChannel } from './packet';
+import { ping, type PingChannel } from './ping';
 import { eventfd, type EventfdChannel } from './eventfd';
 import { pty, type PtyChannel } from './pty';
 import { signalfd } from './signalfd';
 import type { TcpChannel, UdpChannel } from './inet';
 
-export type { PipeChannel, FifoChannel, SysvMsgChannel, PosixMqChannel, SysvShmChannel, PosixShmChannel, AnonShmChannel, FileShmChannel, SysvSemChannel, PosixSemChannel, UnixChannel, TcpChannel, UdpChannel, RawChannel, PacketChannel, EventfdChannel, PtyChannel };
+export type { PipeChannel, FifoChannel, SysvMsgChannel, PosixMqChannel, SysvShmChannel, PosixShmChannel, AnonShmChannel, FileShmChannel, SysvSemChannel, PosixSemChannel, UnixChannel, TcpChannel, UdpChannel, RawChannel, PacketChannel, PingChannel, EventfdChannel, PtyChannel };
 export type { InetChannel } from './inet';
 export type { PacketRing } from './packet';
 export type { UnixType } from './unix';
@@ -46,6 +47,7 @@ export type Channel =
   | UdpChannel
   | RawChannel
   | PacketChannel
+  | PingChannel
   | EventfdChannel
   | PtyChannel;
 
@@ -71,6 +73,7 @@ export const KINDS: { readonly [K in ChannelKind]: KindDescriptor<ChannelOf<K>> 
   udp,
   raw,
   packet,
+  ping,
   eventfd,
   pty,
 };

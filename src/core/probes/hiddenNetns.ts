@@ -11,13 +11,14 @@
 // dump (through its fd); an inet socket of a dumped namespace becomes a channel of its own; a
 // socket of another family (netlink…) has no IPC kind. Every answer but a hidden
 // namespace is remembered by inode, so each socket is asked once.
-import type { InetChannel } from '../model';
+import type { InetChannel, PingChannel } from '../model';
 import type { NativeAddon, SocketNetns } from '../native';
 import { SOCKET_FDS } from '../kinds/fds';
 import { hostPort, inetStateName, remoteHostPort } from '../parsers/net';
 import type { ProbeContext } from './context';
 import { TooManyStuckError, withDeadline } from '../deadline';
 import { readOrder } from '../heldObjects';
+import { pingOfFd } from './pingSockets';
 
 /** Families with IPC kinds: AF_UNIX, AF_INET, AF_INET6 (raw IP sockets too), AF_PACKET. */
 const IPC_FAMILIES: ReadonlySet<number> = new Set([1, 2, 10, 17]);
@@ -35,8 +36,8 @@ const REMEMBERED = 65536;
  */
 export const RETRY_FAILED_MS = 30_000;
 
-/** A remembered answer: an inet channel (without endpoints) for a socket in no table of its namespace, or null (nothing to list). */
-type Untabled = Omit<InetChannel, 'endpoints'> | null;
+/** A remembered answer: an inet or ping channel (without endpoints) for a socket in no table of its namespace, or null (nothing to list). */
+type Untabled = Omit<InetChannel, 'endpoints'> | Omit<PingChannel, 'endpoints'> | null;
 
 /** Inode → what it is (insertion order: the oldest go first). */
 const asked = new Map<number, Untabled>();
@@ -136,10 +137,14 @@ export function untabledSocket(inode: number): Untabled | undefined {
   return asked.get(inode);
 }
 
-/** An inet socket as ss would print it: TCP by TCP_INFO's state (the kernel's CLOSE when never bound, which ss prints UNCONN), UDP UNCONN or ESTAB; other protocols (raw, SCTP) have no kind. */
+/**
+ * An inet socket as ss would print it: TCP by TCP_INFO's state (the kernel's CLOSE when never
+ * bound, which ss prints UNCONN), UDP UNCONN or ESTAB; a ping socket never bound (ICMP datagram
+ * sockets enter /proc/net/icmp only once bound); other protocols (raw, SCTP) have no kind.
+ */
 function untabled(inode: number, netns: string, family: 4 | 6, i: NonNullable<SocketNetns['inet']>): Untabled {
   const kind = i.protocol === 6 ? 'tcp' : i.protocol === 17 ? 'udp' : null;
-  if (kind === null) return null;
+  if (kind === null) return pingOfFd(inode, netns, family, i);
   const any = family === 6 ? '::' : '0.0.0.0';
   const v6only = i.v6only === 2 ? undefined : i.v6only === 1;
   const ch: Omit<InetChannel, 'endpoints'> = {

@@ -1,6 +1,6 @@
-// Unix, TCP, UDP, raw IP and packet sockets, read once per distinct network namespace among the
+// Unix, TCP, UDP, raw IP, packet and ICMP ping sockets, read once per distinct network namespace among the
 // walked processes: natively through sock_diag (nsPath = /proc/PID/ns/net for foreign namespaces),
-// else /proc/PID/net/{unix,tcp,tcp6,udp,udp6} (raw and packet: rawSockets.ts). Socket fds (inode) become endpoints; sockets no
+// else /proc/PID/net/{unix,tcp,tcp6,udp,udp6} (raw and packet: rawSockets.ts; ping, /proc alone: pingSockets.ts). Socket fds (inode) become endpoints; sockets no
 // process holds are still channels (endpoints []), as ss shows them.
 //
 // Two steps per table: prepare (the channels with every fact but their endpoints: sorted, named,
@@ -9,7 +9,7 @@
 // runs and the main thread would otherwise wait; only the fill waits for the walk.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Channel, Endpoint, InetChannel, UnixChannel, UnixType } from '../model';
+import type { Channel, Endpoint, InetChannel, PingChannel, UnixChannel, UnixType } from '../model';
 import { errnoName, type InetDiag, type NativeAddon, type NativeError, type UnixDiag } from '../native';
 import { SOCKET_FDS } from '../kinds/fds';
 import { hostPort, inetStateName, remoteHostPort, parseProcNetInet, parseProcNetUnix, unixStateName } from '../parsers/net';
@@ -22,6 +22,7 @@ import { linkAcrossNamespaces, normAddrPort } from './netLinks';
 import { lowerBoundSorted, sortedPositions } from '../sortedPositions';
 import { addTo } from '../collections';
 import { packetTable, rawTable, type NsReads } from './rawSockets';
+import { pingTable } from './pingSockets';
 import { hostOf, isWildcardHost, portOf } from '../kinds/inet';
 import { isSortedChannels, mergeSortedChannels } from '../diff';
 
@@ -635,7 +636,7 @@ function nsReads(ctx: ProbeContext, ns: Netns): NsReads {
   };
 }
 
-/** Raw IP or packet channels' endpoints (by inode from the fd index), emitted; sockets an earlier table produced (`seen`) are skipped. */
+/** Raw IP, packet or ping channels' endpoints (by inode from the fd index), emitted; sockets an earlier table produced (`seen`) are skipped. */
 function fillHeld(ctx: ProbeContext, list: readonly (Channel & { inode: number })[], seen: InodeTable, claimed: Uint8Array): void {
   const code = SOCKET_FDS.rule.code;
   const g = ctx.index.groups(code);
@@ -675,7 +676,8 @@ export const socketProbe: Probe<SocketPrefetch> = {
     const wantUdp = ctx.kinds.has('udp');
     const wantRaw = ctx.kinds.has('raw');
     const wantPacket = ctx.kinds.has('packet');
-    if (!wantUnix && !wantTcp && !wantUdp && !wantRaw && !wantPacket) return;
+    const wantPing = ctx.kinds.has('ping');
+    if (!wantUnix && !wantTcp && !wantUdp && !wantRaw && !wantPacket && !wantPing) return;
     const n = ctx.native;
     const rawDiag = n ? (nsPath: string | undefined) => n.inetDiag('raw', 0, nsPath) : null;
     // (an addon built before packet_diag: the /proc file)
@@ -690,13 +692,14 @@ export const socketProbe: Probe<SocketPrefetch> = {
     /** Socket groups (FdIndex, by position) a table has: the others are in no table (hiddenNetns.ts). */
     const claimed = new Uint8Array(ctx.index.groups(SOCKET_FDS.rule.code).count);
     const fillNs = async (ns: Netns, seenUnix: InodeTable | null): Promise<void> => {
-      const [unix, tcp, udp4, udp6, raws, packets] = await Promise.all([
+      const [unix, tcp, udp4, udp6, raws, packets, pings] = await Promise.all([
         wantUnix ? unixTable(ctx, ns, prefetch) : null,
         wantTcp ? inetTable(ctx, ns, 'tcp', 0, prefetch) : null,
         wantUdp ? inetTable(ctx, ns, 'udp', 4, prefetch) : null,
         wantUdp ? inetTable(ctx, ns, 'udp', 6, prefetch) : null,
         wantRaw ? rawTable(nsReads(ctx, ns), rawDiag, ctx.warnings) : null,
         wantPacket ? packetTable(nsReads(ctx, ns), packetDiag, ctx.warnings) : null,
+        wantPing ? pingTable(nsReads(ctx, ns)) : null,
       ]);
       const f0 = performance.now();
       if (unix) {
@@ -710,6 +713,7 @@ export const socketProbe: Probe<SocketPrefetch> = {
       for (const t of [tcp, udp4, udp6]) if (t) fillInet(ctx, t, pairs, seenInet, claimed);
       if (raws) fillHeld(ctx, raws, seenInet, claimed);
       if (packets) fillHeld(ctx, packets, seenInet, claimed);
+      if (pings) fillHeld(ctx, pings, seenInet, claimed);
       if (tcp) markAcceptQueues(tcp.ch);
       // found during the walk for these tables, unless an earlier table had some of their sockets
       const pre = ns.own && prefetch?.tcpPairs && prefetch.nsId === ns.id ? await prefetch.tcpPairs : undefined;
@@ -731,12 +735,12 @@ export const socketProbe: Probe<SocketPrefetch> = {
           native.closeFd(h.fd);
         }
       }
-      // inet sockets in no table of their namespace (never bound, or closed but still held), as lsof lists them
+      // inet sockets in no table of their namespace (never bound, or closed but still held; ping sockets never bound), as lsof lists them
       const g = ctx.index.groups(SOCKET_FDS.rule.code);
       for (let k = 0; k < g.count; k++) {
         if (claimed[k] === 1) continue;
         const u = untabledSocket(g.inode[k]);
-        if (u && ctx.kinds.has(u.kind)) emit(ctx, { ...u, endpoints: ctx.index.endpoints(g.first[k]) } as InetChannel);
+        if (u && ctx.kinds.has(u.kind)) emit(ctx, { ...u, endpoints: ctx.index.endpoints(g.first[k]) } as InetChannel | PingChannel);
       }
     }
     if (wantTcp || wantUdp) {

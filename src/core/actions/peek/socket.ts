@@ -1,6 +1,6 @@
-// Sockets (Unix, TCP, UDP, raw IP, packet): pidfd_getfd of a holder's fd while it still names the socket's inode,
+// Sockets (Unix, TCP, UDP, raw IP, packet, ICMP ping): pidfd_getfd of a holder's fd while it still names the socket's inode,
 // then recv(MSG_PEEK | MSG_DONTWAIT) on the copy, closed at once. Needs ptrace-attach rights.
-import type { InetChannel, PacketChannel, RawChannel, UnixChannel } from '../../model';
+import type { InetChannel, PacketChannel, PingChannel, RawChannel, UnixChannel } from '../../model';
 import { describe } from '../../kinds';
 import { byteCount } from '../../text';
 import { ActionError } from '../errors';
@@ -9,7 +9,7 @@ import { explainPeek, fdHolders, isFatal, needNative, type Peeker } from './comm
 /** TCP states after the peer's FIN arrived (and before it is read): the kernel's queue count (rcv_nxt - copied_seq, ss's Recv-Q) includes the FIN. */
 const AFTER_FIN = new Set(['CLOSE-WAIT', 'LAST-ACK', 'CLOSING']);
 
-type SocketChannel = UnixChannel | InetChannel | RawChannel | PacketChannel;
+type SocketChannel = UnixChannel | InetChannel | RawChannel | PacketChannel | PingChannel;
 
 function finQueued(c: SocketChannel): boolean {
   return c.kind === 'tcp' && AFTER_FIN.has(c.state) && (c.recvQueue ?? 0) > 0;
@@ -21,8 +21,8 @@ function finQueued(c: SocketChannel): boolean {
  * socket's after FIN counts the FIN.
  */
 function payloadQueued(c: SocketChannel): number | null {
-  // (raw IP and packet sockets: kernel memory too)
-  if (c.kind === 'udp' || c.kind === 'raw' || c.kind === 'packet') return null;
+  // (raw IP, packet and ping sockets: kernel memory too)
+  if (c.kind === 'udp' || c.kind === 'raw' || c.kind === 'packet' || c.kind === 'ping') return null;
   const q = c.recvQueue ?? null;
   return q !== null && finQueued(c) ? q - 1 : q;
 }
@@ -56,7 +56,7 @@ export const peekSocket: Peeker<SocketChannel> = async ({ channel, procs, native
   const holders = fdHolders(channel, procs);
   if (holders.length === 0) {
     // a TCP server end in a listener's accept queue: an established socket no fd holds yet
-    const q = channel.kind === 'raw' || channel.kind === 'packet' ? undefined : channel.acceptQueue;
+    const q = channel.kind === 'raw' || channel.kind === 'packet' || channel.kind === 'ping' ? undefined : channel.acceptQueue;
     const queued = channel.recvQueue ? ` (its ${payloadQueued(channel) ?? channel.recvQueue} queued bytes with it)` : '';
     throw new ActionError(
       'ENOENT',
@@ -91,8 +91,9 @@ export const peekSocket: Peeker<SocketChannel> = async ({ channel, procs, native
       if (channel.kind === 'raw' && channel.family === 4) base.notes.push('IPv4 raw socket: each datagram is read with its IP header (20 bytes or more) before the payload');
       if (dgram && offset > 0 && total !== null && offset >= total) base.notes.push(`the offset ${offset} is past the first ${record}'s ${byteCount(total)}: a peek reads the first ${record} only`);
       if (first === 0) base.notes.push(`the first queued ${record} is empty (zero bytes); more may be queued behind it`);
-      if ((channel.kind === 'udp' || channel.kind === 'raw' || channel.kind === 'packet') && channel.recvQueue)
-        base.notes.push(`the receive queue holds ${byteCount(channel.recvQueue)} of kernel memory for its ${channel.kind === 'packet' ? 'frames' : 'datagrams'} (ss's Recv-Q), headers and buffers included`);
+      if (channel.kind === 'ping') base.notes.push('ICMP ping socket: each echo reply is read from its ICMP header on (type, code, checksum, identifier, sequence: 8 bytes) before the payload');
+      if ((channel.kind === 'udp' || channel.kind === 'raw' || channel.kind === 'packet' || channel.kind === 'ping') && channel.recvQueue)
+        base.notes.push(`the receive queue holds ${byteCount(channel.recvQueue)} of kernel memory for its ${channel.kind === 'packet' ? 'frames' : 'datagrams'} (${channel.kind === 'ping' ? "/proc/net/icmp's rx_queue" : "ss's Recv-Q"}), headers and buffers included`);
       if (finQueued(channel)) base.notes.push('the peer has closed its side: its FIN counts as one more byte in Recv-Q');
       const truncated = total !== null && total > offset + data.length;
       if (truncated && first !== undefined) base.notes.push(`showing ${data.length.toLocaleString('en-US')} of the first ${dgram ? record : 'packet'}'s ${byteCount(total)}`);
