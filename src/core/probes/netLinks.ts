@@ -14,12 +14,12 @@
 //   3. relay: docker-proxy (the userland proxy of a published port) holds one socket accepted on
 //      the host port and one connected to the container; linked when it holds exactly one of each.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import type { InetChannel } from '../model';
 import type { ConntrackQuery } from '../native';
 import { isNat, origKeyV4, parseConntrackLine, type ConntrackEntry, type ConntrackTuple } from '../parsers/conntrack';
 import type { ProbeContext } from './context';
 import { hostOf, portOf } from '../kinds/inet';
+import { kernelHasModule } from '../kernelModules';
 
 export interface NetnsRef {
   id: string;
@@ -119,28 +119,6 @@ export function conntrackQuery(c: InetChannel): ConntrackQuery | null {
 }
 
 /**
- * Whether ctnetlink answers without the kernel loading a module for us: a lookup on a kernel
- * where nf_conntrack_netlink is a module not yet loaded makes nfnetlink request it, and a tool
- * that only looks must not change what is loaded. Yes when it is loaded or built in, or when the
- * kernel has no modules at all; otherwise the text table is read instead.
- */
-function ctnetlinkPresent(): boolean {
-  if (fs.existsSync('/sys/module/nf_conntrack_netlink')) return true;
-  let modules: string;
-  try {
-    modules = fs.readFileSync('/proc/modules', 'latin1');
-  } catch {
-    return true; // no /proc/modules: a kernel without loadable modules, nothing can be loaded
-  }
-  if (/^nf_conntrack_netlink /m.test(modules)) return true;
-  try {
-    return /(^|\/)nf_conntrack_netlink\.ko/m.test(fs.readFileSync(`/lib/modules/${os.release()}/modules.builtin`, 'latin1'));
-  } catch {
-    return false;
-  }
-}
-
-/**
  * The conntrack flows that may link the candidates, from every namespace's table: each
  * candidate's own tuple looked up over ctnetlink (the kernel hashes both directions of a flow, so
  * the client's and the server's tuple both find it), or — where lookups cannot be made (no
@@ -149,7 +127,7 @@ function ctnetlinkPresent(): boolean {
  */
 async function natFlows(ctx: ProbeContext, nss: readonly NetnsRef[], candidates: readonly InetChannel[], wanted: (key: string) => boolean): Promise<ConntrackEntry[]> {
   const native = ctx.native;
-  const lookup = native?.conntrackGet && ctx.procRoot === '/proc' && ctnetlinkPresent() ? native.conntrackGet.bind(native) : null;
+  const lookup = native?.conntrackGet && ctx.procRoot === '/proc' && kernelHasModule('nf_conntrack_netlink') ? native.conntrackGet.bind(native) : null;
   const queries: ConntrackQuery[] = [];
   if (lookup) {
     for (const c of candidates) {
