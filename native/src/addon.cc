@@ -14,6 +14,8 @@ Napi::Value ShmRead(const Napi::CallbackInfo& info);
 Napi::Value UnixDiag(const Napi::CallbackInfo& info);
 Napi::Value InetDiag(const Napi::CallbackInfo& info);
 Napi::Value PacketDiag(const Napi::CallbackInfo& info);
+Napi::Value NetlinkDiag(const Napi::CallbackInfo& info);
+Napi::Value OwnNetlinkInodes(const Napi::CallbackInfo& info);
 Napi::Value ConntrackGet(const Napi::CallbackInfo& info);
 Napi::Value PipePeek(const Napi::CallbackInfo& info);
 Napi::Value SocketPeek(const Napi::CallbackInfo& info);
@@ -51,6 +53,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unixDiag", Napi::Function::New(env, UnixDiag, "unixDiag"));
   exports.Set("inetDiag", Napi::Function::New(env, InetDiag, "inetDiag"));
   exports.Set("packetDiag", Napi::Function::New(env, PacketDiag, "packetDiag"));
+  exports.Set("netlinkDiag", Napi::Function::New(env, NetlinkDiag, "netlinkDiag"));
+  exports.Set("ownNetlinkInodes", Napi::Function::New(env, OwnNetlinkInodes, "ownNetlinkInodes"));
   exports.Set("conntrackGet", Napi::Function::New(env, ConntrackGet, "conntrackGet"));
   exports.Set("pipePeek", Napi::Function::New(env, PipePeek, "pipePeek"));
   exports.Set("socketPeek", Napi::Function::New(env, SocketPeek, "socketPeek"));

@@ -1,18 +1,56 @@
 // The netlink plumbing both netlink files need (sock_diag dumps, ctnetlink lookups): a socket whose
 // every recv has a timeout, a send to the kernel and a receive that retry EINTR, and the errno of
-// an NLMSG_ERROR. Each returns false / 0 with err set, as the rest of the addon does.
+// an NLMSG_ERROR. Each returns false / 0 with err set, as the rest of the addon does. Every socket
+// opened here has its inode remembered (OwnNetlinkInodes): a netlink table read while it lives
+// lists it, and the snapshot leaves it out as ours.
 #pragma once
 
 #include "napi_helpers.h"
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
+#include <vector>
 
 #include <linux/netlink.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 
 namespace ipci {
+
+/** The inodes of the last netlink sockets the addon opened (a ring; every thread's). */
+struct OwnNetlinkRing {
+  static constexpr size_t kSize = 1024;
+  std::mutex m;
+  double inode[kSize] = {};
+  size_t next = 0, count = 0;
+};
+
+inline OwnNetlinkRing& OwnNetlink() {
+  static OwnNetlinkRing ring;
+  return ring;
+}
+
+inline void RememberOwnNetlink(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return;
+  OwnNetlinkRing& r = OwnNetlink();
+  std::lock_guard<std::mutex> lock(r.m);
+  r.inode[r.next] = static_cast<double>(st.st_ino);
+  r.next = (r.next + 1) % OwnNetlinkRing::kSize;
+  if (r.count < OwnNetlinkRing::kSize) r.count++;
+}
+
+/** The remembered inodes, oldest first. */
+inline std::vector<double> OwnNetlinkInodes() {
+  OwnNetlinkRing& r = OwnNetlink();
+  std::lock_guard<std::mutex> lock(r.m);
+  std::vector<double> out;
+  out.reserve(r.count);
+  for (size_t k = 0; k < r.count; k++) out.push_back(r.inode[(r.next + OwnNetlinkRing::kSize - r.count + k) % OwnNetlinkRing::kSize]);
+  return out;
+}
 
 /**
  * A netlink socket of `protocol` with a 1 MiB receive buffer. The kernel answers at once; a recv
@@ -25,6 +63,7 @@ inline Fd OpenNetlink(int type, int protocol, long timeoutSec, PendingError& err
     err.set(errno, "socket");
     return sock;
   }
+  RememberOwnNetlink(sock.get());
   int rcv = 1 << 20;
   setsockopt(sock.get(), SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
   struct timeval tv = {timeoutSec, 0};

@@ -1,4 +1,4 @@
-// sock_diag netlink dumps (unix_diag, inet_diag — TCP, UDP and raw —, packet_diag) on a worker; with nsPath the dump runs on a
+// sock_diag netlink dumps (unix_diag, inet_diag — TCP, UDP and raw —, packet_diag, netlink_diag) on a worker; with nsPath the dump runs on a
 // fresh std::thread that first setns()es into that network namespace (only that thread moves).
 // Every recv has a timeout (SO_RCVTIMEO), so a dump can fail but never hang.
 #include "napi_helpers.h"
@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/netlink_diag.h>
 #include <linux/packet_diag.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
@@ -91,6 +92,16 @@ struct PacketCols {
   BigVec<double> protocol, ifindex, rqueue, wqueue, rcvbuf, drops, inode, uid;
   BigVec<double> rxBlockSize, rxBlocks, rxFrameSize, rxFrames, txBlockSize, txBlocks, txFrameSize, txFrames;
   BigVec<std::string> iface;
+};
+
+struct NetlinkCols {
+  // protocol, portid (0: the kernel's own socket), type (SOCK_RAW 3 / SOCK_DGRAM 2), connected
+  // (NETLINK_CONNECTED: dstPortid / dstGroup say where it sends by default); rqueue/wqueue/drops
+  // from SK_MEMINFO (-1 when not said); dump: NDIAG_FLAG_CB_RUNNING; groups: the bitmap as 32-bit
+  // words, group 1 first (NETLINK_DIAG_GROUPS)
+  BigVec<uint8_t> type, connected, dump;
+  BigVec<double> protocol, portid, dstPortid, dstGroup, rqueue, wqueue, drops, inode;
+  std::vector<std::vector<uint32_t>> groups;
 };
 
 // Sends one dump request and feeds every reply message to onMsg. Returns 0 or sets err.
@@ -351,6 +362,71 @@ void PacketDump(PacketCols& c, PendingError& err) {
   });
 }
 
+// Netlink sockets of the namespace, every protocol, as ss -A netlink asks for them (the caller
+// asks only where netlink_diag is in the kernel already: a request without it loads the module).
+void NetlinkDump(NetlinkCols& c, PendingError& err) {
+  netlink_diag_req req;
+  memset(&req, 0, sizeof req);
+  req.sdiag_family = AF_NETLINK;
+  req.sdiag_protocol = NDIAG_PROTO_ALL;
+  req.ndiag_show = NDIAG_SHOW_GROUPS | NDIAG_SHOW_MEMINFO | NDIAG_SHOW_FLAGS;
+  req.ndiag_cookie[0] = req.ndiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  Dump(&req, sizeof req, err, [&](nlmsghdr* h) {
+    if (h->nlmsg_len < NLMSG_LENGTH(sizeof(netlink_diag_msg))) return;
+    auto* m = static_cast<netlink_diag_msg*>(NLMSG_DATA(h));
+    double rq = -1, wq = -1, drops = -1;
+    uint8_t dump = 0;
+    std::vector<uint32_t> groups;
+    auto* a = reinterpret_cast<rtattr*>(m + 1);
+    int alen = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));
+    for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+      const char* d = static_cast<const char*>(RTA_DATA(a));
+      size_t dl = RTA_PAYLOAD(a);
+      switch (a->rta_type) {
+        case NETLINK_DIAG_MEMINFO: {
+          uint32_t v[SK_MEMINFO_VARS] = {};
+          memcpy(v, d, dl < sizeof v ? dl : sizeof v);
+          if (dl >= sizeof(uint32_t) * (SK_MEMINFO_WMEM_ALLOC + 1)) {
+            rq = v[SK_MEMINFO_RMEM_ALLOC];
+            wq = v[SK_MEMINFO_WMEM_ALLOC];
+          }
+          if (dl >= sizeof(uint32_t) * (SK_MEMINFO_DROPS + 1)) drops = v[SK_MEMINFO_DROPS];
+          break;
+        }
+        case NETLINK_DIAG_GROUPS:
+          // the kernel's bitmap of unsigned longs, split into 32-bit words low half first
+          for (size_t off = 0; off + sizeof(unsigned long) <= dl && groups.size() < 1024; off += sizeof(unsigned long)) {
+            unsigned long w;
+            memcpy(&w, d + off, sizeof w);
+            groups.push_back(static_cast<uint32_t>(w));
+            if (sizeof w > 4) groups.push_back(static_cast<uint32_t>(static_cast<uint64_t>(w) >> 32));
+          }
+          break;
+        case NETLINK_DIAG_FLAGS:
+          if (dl >= 4) {
+            uint32_t f;
+            memcpy(&f, d, 4);
+            dump = (f & NDIAG_FLAG_CB_RUNNING) ? 1 : 0;
+          }
+          break;
+      }
+    }
+    while (!groups.empty() && groups.back() == 0) groups.pop_back();
+    c.protocol.push_back(m->ndiag_protocol);
+    c.portid.push_back(m->ndiag_portid);
+    c.type.push_back(m->ndiag_type);
+    c.connected.push_back(m->ndiag_state == NETLINK_CONNECTED ? 1 : 0);
+    c.dstPortid.push_back(m->ndiag_dst_portid);
+    c.dstGroup.push_back(m->ndiag_dst_group);
+    c.rqueue.push_back(rq < 0 ? 0 : rq);
+    c.wqueue.push_back(wq < 0 ? 0 : wq);
+    c.drops.push_back(drops < 0 ? 0 : drops);
+    c.dump.push_back(dump);
+    c.inode.push_back(m->ndiag_ino);
+    c.groups.push_back(std::move(groups));
+  });
+}
+
 bool InetDumpFamily(int proto, int family, InetCols& c, PendingError& err) {
   // (raw: sdiag_protocol IPPROTO_RAW asks raw_diag for every raw socket of the family; the byte
   // after it, inet_diag_req_raw's sdiag_raw_protocol, filters single-socket lookups only)
@@ -426,6 +502,7 @@ class DiagWorker : public PromiseWorker {
   void Execute() override {
     InNetns(ns_, err_, [this] {
       if (family_ == AF_PACKET) PacketDump(p_, err_);
+      else if (family_ == AF_NETLINK) NetlinkDump(n_, err_);
       else if (unix_) UnixDump(u_, ns_.empty() ? kUnixRows : 0, err_);
       else InetDump(proto_, family_, i_, ns_.empty() && proto_ != IPPROTO_RAW ? kInetRows : 0, err_);  // (raw sockets are few)
     });
@@ -434,7 +511,27 @@ class DiagWorker : public PromiseWorker {
  protected:
   Napi::Value Settle(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
-    if (family_ == AF_PACKET) {
+    if (family_ == AF_NETLINK) {
+      o.Set("protocol", Adopt<Napi::Float64Array>(env, std::move(n_.protocol)));
+      o.Set("portid", Adopt<Napi::Float64Array>(env, std::move(n_.portid)));
+      o.Set("type", Adopt<Napi::Uint8Array>(env, std::move(n_.type)));
+      o.Set("connected", Adopt<Napi::Uint8Array>(env, std::move(n_.connected)));
+      o.Set("dstPortid", Adopt<Napi::Float64Array>(env, std::move(n_.dstPortid)));
+      o.Set("dstGroup", Adopt<Napi::Float64Array>(env, std::move(n_.dstGroup)));
+      o.Set("rqueue", Adopt<Napi::Float64Array>(env, std::move(n_.rqueue)));
+      o.Set("wqueue", Adopt<Napi::Float64Array>(env, std::move(n_.wqueue)));
+      o.Set("drops", Adopt<Napi::Float64Array>(env, std::move(n_.drops)));
+      o.Set("dump", Adopt<Napi::Uint8Array>(env, std::move(n_.dump)));
+      o.Set("inode", Adopt<Napi::Float64Array>(env, std::move(n_.inode)));
+      Napi::Array groups = Napi::Array::New(env, n_.groups.size());
+      for (uint32_t i = 0; i < n_.groups.size(); i++) {
+        const auto& words = n_.groups[i];
+        Napi::Array w = Napi::Array::New(env, words.size());
+        for (uint32_t k = 0; k < words.size(); k++) w.Set(k, Napi::Number::New(env, words[k]));
+        groups.Set(i, w);
+      }
+      o.Set("groups", groups);
+    } else if (family_ == AF_PACKET) {
       o.Set("type", Adopt<Napi::Uint8Array>(env, std::move(p_.type)));
       o.Set("protocol", Adopt<Napi::Float64Array>(env, std::move(p_.protocol)));
       o.Set("ifindex", Adopt<Napi::Float64Array>(env, std::move(p_.ifindex)));
@@ -495,6 +592,7 @@ class DiagWorker : public PromiseWorker {
   UnixCols u_;
   InetCols i_;
   PacketCols p_;
+  NetlinkCols n_;
 };
 
 }  // namespace
@@ -520,6 +618,20 @@ Napi::Value InetDiag(const Napi::CallbackInfo& info) {
   Napi::Promise pr = w->Promise();
   w->Queue();
   return pr;
+}
+
+Napi::Value NetlinkDiag(const Napi::CallbackInfo& info) {
+  auto* w = new DiagWorker(info.Env(), false, 0, AF_NETLINK, NsPathArg(info, 0));
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value OwnNetlinkInodes(const Napi::CallbackInfo& info) {
+  std::vector<double> v = ipci::OwnNetlinkInodes();
+  Napi::Array a = Napi::Array::New(info.Env(), v.size());
+  for (uint32_t i = 0; i < v.size(); i++) a.Set(i, Napi::Number::New(info.Env(), v[i]));
+  return a;
 }
 
 Napi::Value PacketDiag(const Napi::CallbackInfo& info) {
