@@ -407,6 +407,33 @@ export interface PacketDiag {
   txFrames?: Float64Array;
 }
 
+/**
+ * Netlink sockets (AF_NETLINK) of a namespace, in columns: from /proc/net/netlink, or from
+ * netlink_diag (NETLINK_SOCK_DIAG), which also says the socket's type and where it is connected.
+ */
+export interface NetlinkDiag {
+  /** The netlink protocol (socket()'s third argument: 0 NETLINK_ROUTE, 15 KOBJECT_UEVENT, 16 GENERIC…). */
+  protocol: Float64Array;
+  /** Its port id (nl_pid), 0 for the kernel's own socket of the protocol. Unsigned: an autobind clash gives values past 2^31. */
+  portid: Float64Array;
+  /** The multicast groups it is bound to, as a bitmap of 32-bit words (word 0: groups 1–32); /proc/net/netlink shows word 0 only. */
+  groups: number[][];
+  /** Receive / send buffer memory in use (sk_rmem_alloc / sk_wmem_alloc, ss's Recv-Q / Send-Q). */
+  rqueue: Float64Array;
+  wqueue: Float64Array;
+  /** Messages dropped (sk_drops): its receive buffer was full when they came. */
+  drops: Float64Array;
+  /** 1 while a dump it asked for is running (cb_running): more answers come as it reads. */
+  dump: Uint8Array;
+  inode: Float64Array;
+  /** netlink_diag only: SOCK_RAW 3 or SOCK_DGRAM 2. */
+  type?: Uint8Array;
+  /** netlink_diag only: connect()ed (NETLINK_CONNECTED), and to which port id and group (0: the kernel). */
+  connected?: Uint8Array;
+  dstPortid?: Float64Array;
+  dstGroup?: Float64Array;
+}
+
 export interface MsgCopyMessage {
   index: number;
   /** The sender's mtype; its decimal text when a double cannot hold it exactly (past 2^53). */
@@ -510,6 +537,18 @@ export interface NativeAddon {
   inetDiag(protocol: 'tcp' | 'udp' | 'raw', family: 4 | 6 | 0, nsPath?: string): Promise<InetDiag>;
   /** Packet sockets (packet_diag); rejects with ENOENT (syscall `sock_diag`) where the kernel has none. Absent from older addons. */
   packetDiag?(nsPath?: string): Promise<PacketDiag>;
+  /**
+   * Netlink sockets (netlink_diag, NDIAG_PROTO_ALL with groups and memory); rejects with ENOENT
+   * (syscall `sock_diag`) where the kernel has none. The caller asks only where no module would be
+   * loaded for it (probes/netlinkSockets.ts). Absent from older addons.
+   */
+  netlinkDiag?(nsPath?: string): Promise<NetlinkDiag>;
+  /**
+   * Inodes of the netlink sockets the addon opened lately (sock_diag dumps, conntrack lookups), the
+   * newest last: each lives for one request, and a table read meanwhile lists it with no holder
+   * (the walk's own rows of it are dropped, ownHandles.ts). Absent from older addons.
+   */
+  ownNetlinkInodes?(): number[];
 
   /**
    * The conntrack flow each tuple belongs to, in either direction (ctnetlink CT_GET: a hash lookup,

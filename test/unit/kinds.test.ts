@@ -47,6 +47,7 @@ export const SAMPLES: { [K in ChannelKind]: ChannelOf<K> } = {
   raw: { id: 'raw:21', kind: 'raw', endpoints: ep, family: 4, protocol: 112, local: '0.0.0.0', remote: '*', state: 'UNCONN', recvQueue: 0, sendQueue: 0, inode: 21, netns: '1', uid: 0, device: 'eth0' },
   packet: { id: 'packet:22', kind: 'packet', endpoints: ep, type: 'raw', protocol: 3, ifindex: 2, device: 'eth0', recvQueue: 1280, sendQueue: 0, inode: 22, netns: '1', uid: 0, ring: false },
   ping: { id: 'ping:23', kind: 'ping', endpoints: ep, family: 4, local: '0.0.0.0', icmpId: 4242, remote: '*', state: 'UNCONN', recvQueue: 0, sendQueue: 0, inode: 23, netns: '1', uid: 0 },
+  netlink: { id: 'netlink:23', kind: 'netlink', endpoints: ep, protocol: 2, portid: 4242, groups: [1, 3], recvQueue: 832, sendQueue: 0, drops: 0, dumping: false, type: 'raw', dstPortid: 4243, dstGroup: 0, peer: 'netlink:24', inode: 23, netns: '1', uid: 0 },
   eventfd: { id: 'eventfd:42', kind: 'eventfd', endpoints: ep, eventfdId: 42, count: 3, semaphore: false },
   pty: {
     id: 'pty:0:26:3', kind: 'pty', endpoints: [{ pid: 10, fd: 5, mode: 'rw', role: 'master' }, { pid: 11, fd: 0, mode: 'rw', role: 'slave' }], index: 3, devpts: '0:26',

@@ -21,12 +21,13 @@ import { udp } from './udp';
 import { raw, type RawChannel } from './raw';
 import { packet, type PacketChannel } from './packet';
 import { ping, type PingChannel } from './ping';
+import { netlink, type NetlinkChannel } from './netlink';
 import { eventfd, type EventfdChannel } from './eventfd';
 import { pty, type PtyChannel } from './pty';
 import { signalfd } from './signalfd';
 import type { TcpChannel, UdpChannel } from './inet';
 
-export type { PipeChannel, FifoChannel, SysvMsgChannel, PosixMqChannel, SysvShmChannel, PosixShmChannel, AnonShmChannel, FileShmChannel, SysvSemChannel, PosixSemChannel, UnixChannel, TcpChannel, UdpChannel, RawChannel, PacketChannel, PingChannel, EventfdChannel, PtyChannel };
+export type { PipeChannel, FifoChannel, SysvMsgChannel, PosixMqChannel, SysvShmChannel, PosixShmChannel, AnonShmChannel, FileShmChannel, SysvSemChannel, PosixSemChannel, UnixChannel, TcpChannel, UdpChannel, RawChannel, PacketChannel, PingChannel, NetlinkChannel, EventfdChannel, PtyChannel };
 export type { InetChannel } from './inet';
 export type { PacketRing } from './packet';
 export type { UnixType } from './unix';
@@ -48,6 +49,7 @@ export type Channel =
   | RawChannel
   | PacketChannel
   | PingChannel
+  | NetlinkChannel
   | EventfdChannel
   | PtyChannel;
 
@@ -74,6 +76,7 @@ export const KINDS: { readonly [K in ChannelKind]: KindDescriptor<ChannelOf<K>> 
   raw,
   packet,
   ping,
+  netlink,
   eventfd,
   pty,
 };

@@ -12,7 +12,7 @@
 import type { Capabilities, ChannelBase, EndpointRole, Mode, ProcessInfo } from '../model';
 import type { Column } from '../columns';
 import type { KindFamily } from '../topology/types';
-import type { AnonShmChannel, FifoChannel, FileShmChannel, InetChannel, PipeChannel, PosixMqChannel, PosixSemChannel, PosixShmChannel, SysvMsgChannel, SysvSemChannel, SysvShmChannel, UnixChannel, PtyChannel, RawChannel, PacketChannel, PingChannel } from './index';
+import type { AnonShmChannel, FifoChannel, FileShmChannel, InetChannel, PipeChannel, PosixMqChannel, PosixSemChannel, PosixShmChannel, SysvMsgChannel, SysvSemChannel, SysvShmChannel, UnixChannel, PtyChannel, RawChannel, PacketChannel, PingChannel, NetlinkChannel } from './index';
 
 /** The tree group a kind is listed under; kinds of one group with `sub` get a sub-group each. */
 export interface TreeGroup {
@@ -32,7 +32,7 @@ export type ProbeId = 'pipes' | 'sysv' | 'posix' | 'anonShm' | 'fileShm' | 'sock
  */
 export interface PeekTargets {
   pipe: PipeChannel | FifoChannel;
-  socket: UnixChannel | InetChannel | RawChannel | PacketChannel | PingChannel;
+  socket: UnixChannel | InetChannel | RawChannel | PacketChannel | PingChannel | NetlinkChannel;
   'sysv-msg': SysvMsgChannel;
   'sysv-shm': SysvShmChannel;
   'posix-shm': PosixShmChannel;

@@ -1,7 +1,7 @@
-// Parsers for /proc/net/unix, /proc/net/{tcp,tcp6,udp,udp6,raw,raw6} and /proc/net/packet (per network namespace:
+// Parsers for /proc/net/unix, /proc/net/{tcp,tcp6,udp,udp6,raw,raw6}, /proc/net/packet and /proc/net/netlink (per network namespace:
 // /proc/PID/net/*). Output uses the native addon's column shapes (UnixDiag / InetDiag) so the
 // snapshot has one join for both paths.
-import type { InetDiag, PacketDiag, UnixDiag } from '../native';
+import type { InetDiag, NetlinkDiag, PacketDiag, UnixDiag } from '../native';
 
 const HEX_ROW = /^[0-9a-fA-F]+:/;
 const HEX_FIELD = /^[0-9a-fA-F]+$/;
@@ -201,6 +201,57 @@ export function parseProcNetPacket(text: string): PacketDiag {
     wqueue: new Float64Array(type.length).fill(-1),
     inode: Float64Array.from(inode),
     uid: Float64Array.from(uid),
+  };
+}
+
+const DECIMAL_FIELD = /^\d{1,10}$/;
+const U32 = 0xffffffff;
+
+/**
+ * /proc/net/netlink: `sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode` (net/netlink/af_netlink.c
+ * netlink_seq_show: Eth is the protocol, Pid the port id printed unsigned, Groups the first 32
+ * groups' bitmap in hex, Dump 1 while a dump runs). Only bound sockets are in it (the kernel's
+ * hash of port ids), as in ss's own fallback; a line that is not ten fields of these shapes is
+ * skipped, not guessed at.
+ */
+export function parseProcNetNetlink(text: string): NetlinkDiag {
+  const protocol: number[] = [];
+  const portid: number[] = [];
+  const groups: number[][] = [];
+  const rq: number[] = [];
+  const wq: number[] = [];
+  const drops: number[] = [];
+  const dump: number[] = [];
+  const inode: number[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length !== 10 || !HEX_FIELD.test(f[0]) || !/^[0-9a-fA-F]{1,8}$/.test(f[3])) continue;
+    const nums = [f[1], f[2], f[6], f[8], f[9]];
+    // (memory is printed signed: a negative count, which the kernel never means, reads as 0)
+    if (!nums.every((t) => DECIMAL_FIELD.test(t)) || !/^-?\d{1,10}$/.test(f[4]) || !/^-?\d{1,10}$/.test(f[5])) continue;
+    const [proto, pid, d, dr, ino] = nums.map(Number);
+    const r = Math.max(0, Number(f[4]));
+    const w = Math.max(0, Number(f[5]));
+    if (proto > 255 || pid > U32 || ino === 0 || ino > U32) continue;
+    protocol.push(proto);
+    portid.push(pid);
+    const g = parseInt(f[3], 16);
+    groups.push(g ? [g] : []);
+    rq.push(r);
+    wq.push(w);
+    dump.push(d ? 1 : 0);
+    drops.push(dr);
+    inode.push(ino);
+  }
+  return {
+    protocol: Float64Array.from(protocol),
+    portid: Float64Array.from(portid),
+    groups,
+    rqueue: Float64Array.from(rq),
+    wqueue: Float64Array.from(wq),
+    drops: Float64Array.from(drops),
+    dump: Uint8Array.from(dump),
+    inode: Float64Array.from(inode),
   };
 }
 

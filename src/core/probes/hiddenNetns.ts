@@ -9,8 +9,9 @@
 // socketNetns: pidfd_getfd with the peek's checks, SO_DOMAIN, SIOCGSKNS, and for inet sockets
 // getsockname/getpeername/TCP_INFO). A namespace not yet dumped is handed to the socket probe to
 // dump (through its fd); an inet socket of a dumped namespace becomes a channel of its own; a
-// socket of another family (netlink…) has no IPC kind. Every answer but a hidden
-// namespace is remembered by inode, so each socket is asked once.
+// socket of another family (vsock, bluetooth…) has no IPC kind. Every answer but a hidden
+// namespace is remembered by inode, so each socket is asked once. (A netlink socket in no table is
+// one never bound: lsof lists it as `sock protocol: NETLINK`; it has no channel here.)
 import type { InetChannel, PingChannel } from '../model';
 import type { NativeAddon, SocketNetns } from '../native';
 import { SOCKET_FDS } from '../kinds/fds';
@@ -20,8 +21,8 @@ import { TooManyStuckError, withDeadline } from '../deadline';
 import { readOrder } from '../heldObjects';
 import { pingOfFd } from './pingSockets';
 
-/** Families with IPC kinds: AF_UNIX, AF_INET, AF_INET6 (raw IP sockets too), AF_PACKET. */
-const IPC_FAMILIES: ReadonlySet<number> = new Set([1, 2, 10, 17]);
+/** Families with IPC kinds: AF_UNIX, AF_INET, AF_INET6 (raw IP sockets too), AF_NETLINK, AF_PACKET. */
+const IPC_FAMILIES: ReadonlySet<number> = new Set([1, 2, 10, 16, 17]);
 /** New sockets asked per snapshot (each is a pidfd_getfd): more wait for the next one. */
 export const LOOKUPS_PER_SNAPSHOT = 256;
 /** How the snapshot warning about sockets left for the next scans begins (the diagnosis looks for it). */

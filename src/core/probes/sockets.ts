@@ -1,6 +1,6 @@
-// Unix, TCP, UDP, raw IP, packet and ICMP ping sockets, read once per distinct network namespace among the
+// Unix, TCP, UDP, raw IP, packet, ICMP ping and netlink sockets, read once per distinct network namespace among the
 // walked processes: natively through sock_diag (nsPath = /proc/PID/ns/net for foreign namespaces),
-// else /proc/PID/net/{unix,tcp,tcp6,udp,udp6} (raw and packet: rawSockets.ts; ping, /proc alone: pingSockets.ts). Socket fds (inode) become endpoints; sockets no
+// else /proc/PID/net/{unix,tcp,tcp6,udp,udp6} (raw and packet: rawSockets.ts; ping, /proc alone: pingSockets.ts; netlink: netlinkSockets.ts). Socket fds (inode) become endpoints; sockets no
 // process holds are still channels (endpoints []), as ss shows them.
 //
 // Two steps per table: prepare (the channels with every fact but their endpoints: sorted, named,
@@ -9,7 +9,7 @@
 // runs and the main thread would otherwise wait; only the fill waits for the walk.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Channel, Endpoint, InetChannel, PingChannel, UnixChannel, UnixType } from '../model';
+import type { Channel, Endpoint, InetChannel, NetlinkChannel, PingChannel, UnixChannel, UnixType } from '../model';
 import { errnoName, type InetDiag, type NativeAddon, type NativeError, type UnixDiag } from '../native';
 import { SOCKET_FDS } from '../kinds/fds';
 import { hostPort, inetStateName, remoteHostPort, parseProcNetInet, parseProcNetUnix, unixStateName } from '../parsers/net';
@@ -23,6 +23,7 @@ import { lowerBoundSorted, sortedPositions } from '../sortedPositions';
 import { addTo } from '../collections';
 import { packetTable, rawTable, type NsReads } from './rawSockets';
 import { pingTable } from './pingSockets';
+import { netlinkTable } from './netlinkSockets';
 import { hostOf, isWildcardHost, portOf } from '../kinds/inet';
 import { isSortedChannels, mergeSortedChannels } from '../diff';
 
@@ -650,6 +651,26 @@ function fillHeld(ctx: ProbeContext, list: readonly (Channel & { inode: number }
 }
 
 /**
+ * Netlink channels' endpoints (by inode, as fillHeld) and holder uid, emitted. A socket no process
+ * holds is the kernel's own (port id 0: the other end of the rest, no channel) or one of the
+ * addon's own requests (`own`: its fd rows were dropped as transient, ownHandles.ts), left out;
+ * any other unheld one stays, as ss lists it.
+ */
+function fillNetlink(ctx: ProbeContext, list: readonly NetlinkChannel[], seen: InodeTable, claimed: Uint8Array, own: ReadonlySet<number>): void {
+  const code = SOCKET_FDS.rule.code;
+  const g = ctx.index.groups(code);
+  for (const ch of list) {
+    if (seen.set(ch.inode, 1) >= 0) continue;
+    const at = ctx.index.group(code, ch.inode);
+    if (at < 0 && (ch.portid === 0 || own.has(ch.inode))) continue;
+    if (at >= 0) claimed[at] = 1;
+    ch.endpoints = at >= 0 ? ctx.index.endpoints(g.first[at]) : [];
+    if (ch.endpoints.length > 0) ch.uid = ctx.processes.get(ch.endpoints[0].pid)?.uid ?? null;
+    emit(ctx, ch);
+  }
+}
+
+/**
  * The Unix channels of every namespace's table (`tables`: how many had any), in canonical order
  * without a sort: one table is emitted in its inode order as it is; several (a container's
  * namespace beside ours) are merged when each is in canonical order — a socket without an inode
@@ -677,11 +698,13 @@ export const socketProbe: Probe<SocketPrefetch> = {
     const wantRaw = ctx.kinds.has('raw');
     const wantPacket = ctx.kinds.has('packet');
     const wantPing = ctx.kinds.has('ping');
-    if (!wantUnix && !wantTcp && !wantUdp && !wantRaw && !wantPacket && !wantPing) return;
+    const wantNetlink = ctx.kinds.has('netlink');
+    if (!wantUnix && !wantTcp && !wantUdp && !wantRaw && !wantPacket && !wantPing && !wantNetlink) return;
     const n = ctx.native;
     const rawDiag = n ? (nsPath: string | undefined) => n.inetDiag('raw', 0, nsPath) : null;
     // (an addon built before packet_diag: the /proc file)
     const packetDiag = n && typeof n.packetDiag === 'function' ? (nsPath: string | undefined) => n.packetDiag!(nsPath) : null;
+    const netlinkDiag = n && typeof n.netlinkDiag === 'function' ? (nsPath: string | undefined) => n.netlinkDiag!(nsPath) : null;
     let sockDiag = ctx.native !== null;
     const nss = namespaces(ctx);
     const seenUnix = nss.length > 1 ? new InodeTable(ctx.walk.fds.pid.length) : null;
@@ -692,7 +715,7 @@ export const socketProbe: Probe<SocketPrefetch> = {
     /** Socket groups (FdIndex, by position) a table has: the others are in no table (hiddenNetns.ts). */
     const claimed = new Uint8Array(ctx.index.groups(SOCKET_FDS.rule.code).count);
     const fillNs = async (ns: Netns, seenUnix: InodeTable | null): Promise<void> => {
-      const [unix, tcp, udp4, udp6, raws, packets, pings] = await Promise.all([
+      const [unix, tcp, udp4, udp6, raws, packets, pings, netlinks] = await Promise.all([
         wantUnix ? unixTable(ctx, ns, prefetch) : null,
         wantTcp ? inetTable(ctx, ns, 'tcp', 0, prefetch) : null,
         wantUdp ? inetTable(ctx, ns, 'udp', 4, prefetch) : null,
@@ -700,6 +723,7 @@ export const socketProbe: Probe<SocketPrefetch> = {
         wantRaw ? rawTable(nsReads(ctx, ns), rawDiag, ctx.warnings) : null,
         wantPacket ? packetTable(nsReads(ctx, ns), packetDiag, ctx.warnings) : null,
         wantPing ? pingTable(nsReads(ctx, ns)) : null,
+        wantNetlink ? netlinkTable(nsReads(ctx, ns), netlinkDiag, ctx.warnings) : null,
       ]);
       const f0 = performance.now();
       if (unix) {
@@ -714,6 +738,8 @@ export const socketProbe: Probe<SocketPrefetch> = {
       if (raws) fillHeld(ctx, raws, seenInet, claimed);
       if (packets) fillHeld(ctx, packets, seenInet, claimed);
       if (pings) fillHeld(ctx, pings, seenInet, claimed);
+      // (the addon's own sockets: asked after every table of the namespace was read, so each one it opened for them is named)
+      if (netlinks) fillNetlink(ctx, netlinks, seenInet, claimed, new Set(n?.ownNetlinkInodes?.() ?? []));
       if (tcp) markAcceptQueues(tcp.ch);
       // found during the walk for these tables, unless an earlier table had some of their sockets
       const pre = ns.own && prefetch?.tcpPairs && prefetch.nsId === ns.id ? await prefetch.tcpPairs : undefined;

@@ -1,6 +1,6 @@
-// Sockets (Unix, TCP, UDP, raw IP, packet, ICMP ping): pidfd_getfd of a holder's fd while it still names the socket's inode,
+// Sockets (Unix, TCP, UDP, raw IP, packet, ICMP ping, netlink): pidfd_getfd of a holder's fd while it still names the socket's inode,
 // then recv(MSG_PEEK | MSG_DONTWAIT) on the copy, closed at once. Needs ptrace-attach rights.
-import type { InetChannel, PacketChannel, PingChannel, RawChannel, UnixChannel } from '../../model';
+import type { InetChannel, NetlinkChannel, PacketChannel, PingChannel, RawChannel, UnixChannel } from '../../model';
 import { describe } from '../../kinds';
 import { byteCount } from '../../text';
 import { ActionError } from '../errors';
@@ -9,7 +9,7 @@ import { explainPeek, fdHolders, isFatal, needNative, type Peeker } from './comm
 /** TCP states after the peer's FIN arrived (and before it is read): the kernel's queue count (rcv_nxt - copied_seq, ss's Recv-Q) includes the FIN. */
 const AFTER_FIN = new Set(['CLOSE-WAIT', 'LAST-ACK', 'CLOSING']);
 
-type SocketChannel = UnixChannel | InetChannel | RawChannel | PacketChannel | PingChannel;
+type SocketChannel = UnixChannel | InetChannel | RawChannel | PacketChannel | PingChannel | NetlinkChannel;
 
 function finQueued(c: SocketChannel): boolean {
   return c.kind === 'tcp' && AFTER_FIN.has(c.state) && (c.recvQueue ?? 0) > 0;
@@ -21,8 +21,8 @@ function finQueued(c: SocketChannel): boolean {
  * socket's after FIN counts the FIN.
  */
 function payloadQueued(c: SocketChannel): number | null {
-  // (raw IP, packet and ping sockets: kernel memory too)
-  if (c.kind === 'udp' || c.kind === 'raw' || c.kind === 'packet' || c.kind === 'ping') return null;
+  // (raw IP, packet, ping and netlink sockets: kernel memory too)
+  if (c.kind === 'udp' || c.kind === 'raw' || c.kind === 'packet' || c.kind === 'ping' || c.kind === 'netlink') return null;
   const q = c.recvQueue ?? null;
   return q !== null && finQueued(c) ? q - 1 : q;
 }
@@ -56,7 +56,7 @@ export const peekSocket: Peeker<SocketChannel> = async ({ channel, procs, native
   const holders = fdHolders(channel, procs);
   if (holders.length === 0) {
     // a TCP server end in a listener's accept queue: an established socket no fd holds yet
-    const q = channel.kind === 'raw' || channel.kind === 'packet' || channel.kind === 'ping' ? undefined : channel.acceptQueue;
+    const q = channel.kind === 'raw' || channel.kind === 'packet' || channel.kind === 'ping' || channel.kind === 'netlink' ? undefined : channel.acceptQueue;
     const queued = channel.recvQueue ? ` (its ${payloadQueued(channel) ?? channel.recvQueue} queued bytes with it)` : '';
     throw new ActionError(
       'ENOENT',
@@ -81,19 +81,20 @@ export const peekSocket: Peeker<SocketChannel> = async ({ channel, procs, native
       const total = dgram || first !== undefined ? (first ?? null) : payloadQueued(channel);
       // a SOCK_SEQPACKET socket's records are datagrams to MSG_PEEK, and its queue count is every record's bytes
       // (a packet socket's are link-layer frames)
-      const record = channel.kind === 'unix' && channel.type === 'seqpacket' ? 'record' : channel.kind === 'packet' ? 'frame' : 'datagram';
+      const record = channel.kind === 'unix' && channel.type === 'seqpacket' ? 'record' : channel.kind === 'packet' ? 'frame' : channel.kind === 'netlink' ? 'message' : 'datagram';
       if (record === 'record') {
         const all = channel.recvQueue ?? null;
         base.notes.push(`seqpacket socket: MSG_PEEK shows the first queued record only${all !== null && first !== undefined && all > first ? `; ${byteCount(all)} are queued in all, in records` : ''}`);
       } else if (channel.kind === 'packet') base.notes.push('packet socket: MSG_PEEK shows the first queued frame only');
+      else if (channel.kind === 'netlink') base.notes.push('netlink socket: MSG_PEEK shows the first queued message only (one skb: a dump\'s part may hold several netlink messages)');
       else if (dgram) base.notes.push('datagram socket: MSG_PEEK shows the first queued datagram only');
       // (an IPv6 raw socket's come without theirs: the kernel keeps IPv6 headers out, as RFC 3542 says)
       if (channel.kind === 'raw' && channel.family === 4) base.notes.push('IPv4 raw socket: each datagram is read with its IP header (20 bytes or more) before the payload');
       if (dgram && offset > 0 && total !== null && offset >= total) base.notes.push(`the offset ${offset} is past the first ${record}'s ${byteCount(total)}: a peek reads the first ${record} only`);
       if (first === 0) base.notes.push(`the first queued ${record} is empty (zero bytes); more may be queued behind it`);
       if (channel.kind === 'ping') base.notes.push('ICMP ping socket: each echo reply is read from its ICMP header on (type, code, checksum, identifier, sequence: 8 bytes) before the payload');
-      if ((channel.kind === 'udp' || channel.kind === 'raw' || channel.kind === 'packet' || channel.kind === 'ping') && channel.recvQueue)
-        base.notes.push(`the receive queue holds ${byteCount(channel.recvQueue)} of kernel memory for its ${channel.kind === 'packet' ? 'frames' : 'datagrams'} (${channel.kind === 'ping' ? "/proc/net/icmp's rx_queue" : "ss's Recv-Q"}), headers and buffers included`);
+      if ((channel.kind === 'udp' || channel.kind === 'raw' || channel.kind === 'packet' || channel.kind === 'ping' || channel.kind === 'netlink') && channel.recvQueue)
+        base.notes.push(`the receive queue holds ${byteCount(channel.recvQueue)} of kernel memory for its ${channel.kind === 'packet' ? 'frames' : channel.kind === 'netlink' ? 'messages' : 'datagrams'} (${channel.kind === 'ping' ? "/proc/net/icmp's rx_queue" : "ss's Recv-Q"}), headers and buffers included`);
       if (finQueued(channel)) base.notes.push('the peer has closed its side: its FIN counts as one more byte in Recv-Q');
       const truncated = total !== null && total > offset + data.length;
       if (truncated && first !== undefined) base.notes.push(`showing ${data.length.toLocaleString('en-US')} of the first ${dgram ? record : 'packet'}'s ${byteCount(total)}`);
@@ -121,7 +122,9 @@ export const peekSocket: Peeker<SocketChannel> = async ({ channel, procs, native
         const why =
           sc === 'SO_PEEK_OFF'
             ? 'its owner has set SO_PEEK_OFF, and every MSG_PEEK would move the owner\'s peek offset (its own peeks would then skip these bytes)'
-            : 'an error is pending on it (POLLERR), and recv() takes a pending error from its owner even with MSG_PEEK';
+            : channel.kind === 'netlink'
+              ? 'an error is pending on it (POLLERR: a netlink socket whose receive buffer overflowed has ENOBUFS pending, its owner\'s sign that it missed messages), and recv() takes a pending error from its owner even with MSG_PEEK'
+              : 'an error is pending on it (POLLERR), and recv() takes a pending error from its owner even with MSG_PEEK';
         return {
           ...base, type: 'bytes', at: at(), method: 'none', offset, data: Buffer.alloc(0), total: payloadQueued(channel), truncated: false, via: { pid: h.pid, fd: h.fd },
           notes: [...base.notes, `not peeked: ${why}`],
