@@ -12,6 +12,7 @@
 #include "pipetask.h"
 #include "threadworker.h"
 
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -161,12 +162,35 @@ class SocketPeekWorker : public ThreadWorker {
     int inq = 0;
     const bool counted = ioctl(dup.get(), FIONREAD, &inq) == 0;
     if (counted && inq == 0 && !messages) return;
+    // Protocols with no FIONREAD: netlink (its length from a zero-length MSG_TRUNC peek, below) and
+    // ICMP ping sockets (ENOTTY; ping_recvmsg returns what it copied, even under MSG_TRUNC).
+    int domain = 0;
+    socklen_t dl = sizeof domain;
+    const bool netlink = getsockopt(dup.get(), SOL_SOCKET, SO_DOMAIN, &domain, &dl) == 0 && domain == AF_NETLINK;
+    if (!counted && messages && netlink) {
+      // A netlink socket has no FIONREAD: the first message's length from a zero-length peek
+      // (MSG_TRUNC gives it whole). The buffer is then that long and no longer, because
+      // netlink_recvmsg remembers the longest recv as the size of the holder's later dump buffers
+      // (max_recvmsg_len): a longer one than the holder's own would change what its dumps bring.
+      ssize_t l;
+      do {
+        l = recv(dup.get(), nullptr, 0, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC);
+      } while (l < 0 && errno == EINTR);
+      if (l < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK) return err_.set(errno, "recv");
+        return;
+      }
+      if (l == 0) {
+        first_ = 0;
+        return;
+      }
+      inq = l > INT32_MAX ? INT32_MAX : static_cast<int>(l);
+    }
     if (inq < 0 || (inq == 0 && !messages)) inq = 64 * 1024;
     size_t want2 = static_cast<size_t>(inq) < maxBytes_ ? static_cast<size_t>(inq) : maxBytes_;
-    // A protocol with no ioctl at all (ICMP ping sockets: ENOTTY) says neither the length nor, under
-    // MSG_TRUNC, the whole length (ping_recvmsg returns what it copied): the datagram is peeked
-    // whole into a buffer of the largest one, and cut to the caller's bound here.
-    const bool whole = messages && !counted;
+    // A ping socket says neither the length nor, under MSG_TRUNC, the whole length: the datagram is
+    // peeked whole into a buffer of the largest one, and cut to the caller's bound here.
+    const bool whole = messages && !counted && !netlink;
     if (whole) want2 = 64 * 1024;
     data_.resize(want2 ? want2 : 1);
     ssize_t r;
