@@ -41,6 +41,7 @@ const CASES: KindCase[] = [
   { fixture: 'packet', group: 'group:sockets/packet', pred: held('packet') },
   // an ICMP ping socket with an echo reply queued (net.ipv4.ping_group_range opened while it is made)
   { fixture: 'ping', group: 'group:sockets/ping', pred: held('ping'), opts: { echoes: 1 } },
+  { fixture: 'netlink', group: 'group:sockets/netlink', pred: held('netlink') },
 ];
 
 describe('IPC views', function () {

@@ -266,6 +266,9 @@ const SPECS: Record<string, [FixtureKind | 'zombie', FixtureOptions]> = {
   ping4: ['ping', { family: '4', echoes: 2 }],
   ping6: ['ping', { family: '6', echoes: 1, connect: 1 }],
   pingUnbound: ['ping', { family: '6' }],
+  // netlink sockets: a route listener with a kernel answer queued, a uevent listener, generic
+  // netlink, a USERSOCK pair with a message queued (each found by its socket inode in both walks)
+  netlink: ['netlink', { messages: 1 }],
 };
 
 describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
@@ -351,6 +354,17 @@ describe('bpf-iter and proc walks on the fixtures', { skip: bpfSkip }, () => {
       assert.deepEqual(a.endpoints, [{ pid: h.pid, fd: h.fd, mode: 'rw' }], `${name}: its holder`);
       assert.equal(a.icmpId, fx[name].info.icmpId, `${name}: its identifier`);
       assert.deepEqual(a, viaProc.channels.find((c) => c.id === `ping:${h.inode}`), `${name}: identical to the /proc walk's`);
+    }
+  });
+
+  test('netlink sockets: the same channels from both walks, each with its holder', () => {
+    for (const name of ['route', 'uevent', 'genl', 'usersockA', 'usersockB']) {
+      const h = fx.netlink.info[name] as { pid: number; fd: number; inode: number };
+      const id = `netlink:${h.inode}`;
+      const a = viaBpf.channels.find((c) => c.id === id);
+      assert.ok(a, `${name}: found by the BPF walk`);
+      assert.deepEqual(a.endpoints, [{ pid: h.pid, fd: h.fd, mode: 'rw' }], `${name}: its holder`);
+      assert.deepEqual(a, viaProc.channels.find((c) => c.id === id), `${name}: identical to the /proc walk's`);
     }
   });
 
