@@ -58,7 +58,7 @@ test('channels: groups as numbers (of the first 32 only, from /proc), ss\'s PROT
   );
   assert.equal(netlinkOtherEnd(chs[2]), 'the kernel');
   assert.equal(netlinkKind.peer(chs[2]), undefined);
-  assert.equal(netlinkKind.description(chs[4]), 'groups 1,5, dump running, rx 8.1 KiB, 7 dropped');
+  assert.equal(netlinkKind.description(chs[4]), 'to the kernel, groups 1,5, dump running, rx 8.1 KiB, 7 dropped');
   assert.match(netlinkKind.peekAlters!(chs[4]) ?? '', /dump/);
   assert.equal(netlinkKind.peekAlters!(chs[0]), null);
   assert.equal(netlinkProtocolText(23), '23');

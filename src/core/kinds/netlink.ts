@@ -121,9 +121,10 @@ export const netlink = defineKind<NetlinkChannel>({
   longTitle: (ch) =>
     `Netlink socket ${netlinkLocal(ch)} (${netlinkKernelName(ch.protocol)}, port id ${portidText(ch.portid)})` + (ch.groups.length ? `, groups ${groupsText(ch.groups)}` : '') + `, talking to ${netlinkOtherEnd(ch)}`,
   description: (ch) =>
+    // the other end first: the kernel for all but connect()ed ones (a USERSOCK pair's)
     [
+      `to ${netlinkOtherEnd(ch)}`,
       ch.groups.length ? `groups ${groupsText(ch.groups)}` : '',
-      ch.dstPortid !== undefined && (ch.dstPortid !== 0 || ch.dstGroup) ? `→ ${netlinkOtherEnd(ch)}` : '',
       ch.dumping ? 'dump running' : '',
       ch.recvQueue ? `rx ${formatBytes(ch.recvQueue)}` : '',
       ch.sendQueue ? `tx ${formatBytes(ch.sendQueue)}` : '',
