@@ -4,12 +4,14 @@
 // entered a new one, bound, passed the socket to its parent and exited) is in no table. With its
 // namespace's fd, the caller dumps that namespace too (nsPath /proc/self/fd/N) and closes the fd.
 // An inet socket in no table of its namespace (never bound; closed but still held) is described
-// from the copy, read-only, as ss would print it.
+// from the copy, read-only, as ss would print it; a netlink one (never bound: D-Bus's audit socket)
+// by its protocol and addresses, as lsof lists it (`sock protocol: NETLINK`).
 #include "fdhandle.h"
 #include "napi_helpers.h"
 #include "threadworker.h"
 
 #include <arpa/inet.h>
+#include <linux/netlink.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -18,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 namespace ipci {
@@ -47,6 +51,30 @@ class SocketNetnsWorker : public ThreadWorker {
     if (keep_) nsFd_ = ns;  // (O_CLOEXEC: open_related_ns)
     else close(ns);
     if (family_ == AF_INET || family_ == AF_INET6) Inet(dup.get());
+    else if (family_ == AF_NETLINK) Netlink(dup.get());
+  }
+
+  // A netlink socket in no table: its type, protocol, port id and groups (0 until bound), and
+  // where it is connected (getpeername: port id and group). All read-only.
+  void Netlink(int s) {
+    netlink_ = true;
+    socklen_t l = sizeof type_;
+    getsockopt(s, SOL_SOCKET, SO_TYPE, &type_, &l);
+    l = sizeof protocol_;
+    getsockopt(s, SOL_SOCKET, SO_PROTOCOL, &protocol_, &l);
+    sockaddr_nl a;
+    memset(&a, 0, sizeof a);
+    l = sizeof a;
+    if (getsockname(s, reinterpret_cast<struct sockaddr*>(&a), &l) == 0) {
+      nlPortid_ = a.nl_pid;
+      nlGroups_ = a.nl_groups;
+    }
+    memset(&a, 0, sizeof a);
+    l = sizeof a;
+    if (getpeername(s, reinterpret_cast<struct sockaddr*>(&a), &l) == 0) {
+      nlDstPortid_ = a.nl_pid;
+      nlDstGroups_ = a.nl_groups;
+    }
   }
 
   // What ss would print of an inet socket in no table (never bound, or closed but still held):
@@ -113,6 +141,16 @@ class SocketNetnsWorker : public ThreadWorker {
       i.Set("uid", Napi::Number::New(env, uid_));
       o.Set("inet", i);
     }
+    if (netlink_) {
+      Napi::Object n = Napi::Object::New(env);
+      n.Set("type", Napi::Number::New(env, type_));
+      n.Set("protocol", Napi::Number::New(env, protocol_));
+      n.Set("portid", Napi::Number::New(env, nlPortid_));
+      n.Set("groups", Napi::Number::New(env, nlGroups_));
+      n.Set("dstPortid", Napi::Number::New(env, nlDstPortid_));
+      n.Set("dstGroups", Napi::Number::New(env, nlDstGroups_));
+      o.Set("netlink", n);
+    }
     return o;
   }
 
@@ -123,7 +161,8 @@ class SocketNetnsWorker : public ThreadWorker {
   int family_ = -1;
   double netns_ = 0;
   int nsFd_ = -1;
-  bool inet_ = false;
+  bool inet_ = false, netlink_ = false;
+  uint32_t nlPortid_ = 0, nlGroups_ = 0, nlDstPortid_ = 0, nlDstGroups_ = 0;
   int type_ = 0, protocol_ = 0, localPort_ = 0, remotePort_ = 0, tcpState_ = 0, rq_ = 0, sq_ = 0, v6only_ = 2;
   std::string local_, remote_;
   double uid_ = -1;
@@ -133,7 +172,8 @@ class SocketNetnsWorker : public ThreadWorker {
 
 // socketNetns(pid, fd, inode, keepNsFd) → { family, netns (inode), nsFd?, inet? } (the caller closes
 // nsFd with closeFd; inet: type, protocol, local/remote addr and port, tcpState, rqueue, wqueue,
-// v6only (2: unknown), uid — for AF_INET/AF_INET6)
+// v6only (2: unknown), uid — for AF_INET/AF_INET6; netlink: type, protocol, portid, groups (the
+// first 32, a bitmap), dstPortid, dstGroups — for AF_NETLINK)
 Napi::Value SocketNetns(const Napi::CallbackInfo& info) {
   HeldFdArgs h = ArgHeldFd(info, 0);
   bool keep = info.Length() > 3 && info[3].ToBoolean().Value();

@@ -249,6 +249,8 @@ export interface SocketNetns {
   netns: number;
   nsFd?: number;
   inet?: { type: number; protocol: number; localAddr: string; localPort: number; remoteAddr: string; remotePort: number; tcpState: number; rqueue: number; wqueue: number; v6only: number; uid: number };
+  /** AF_NETLINK: its protocol, port id and first 32 groups (0 until bound), and where it is connected (getpeername). Absent from older addons. */
+  netlink?: { type: number; protocol: number; portid: number; groups: number; dstPortid: number; dstGroups: number };
 }
 
 export interface SysvShmStat {

@@ -177,6 +177,17 @@ describe('netlink sockets', { skip: !isRoot ? 'needs root (lsof of every process
       // (netlink_diag lists the socket that asks it, bound to our pid when that port id is free: our own request's)
       assert.deepEqual(netlinks(snap).filter((c) => c.endpoints.length === 0 && c.portid === process.pid).map((c) => c.id), [], 'no socket of our own requests');
       assert.deepEqual(snap.warnings.filter((w) => /netlink/.test(w)), []);
+      // a socket never bound is in no netlink table; lsof lists it as `sock protocol: NETLINK`, and so
+      // is it listed here, where the socket's own facts can be read (pidfd_getfd: the native addon)
+      const u = held('unbound');
+      const lu = lsof.find((r) => r.fd === u.fd);
+      assert.deepEqual([lu?.type, lu?.inode, lu?.name], ['sock', u.inode, 'protocol: NETLINK'], 'lsof: the unbound one');
+      const uch = netlinks(snap).find((c) => c.inode === u.inode);
+      if (useNative) {
+        assert.ok(uch, 'the unbound one listed');
+        assert.deepEqual([uch.protocol, uch.portid, uch.groups, uch.recvQueue, uch.peer, uch.uid], [9, 0, [], 0, undefined, 0]);
+        assert.deepEqual(uch.endpoints, [{ pid: fx.pid, fd: u.fd, mode: 'rw' }]);
+      }
     });
   }
 

@@ -11,11 +11,12 @@
 // dump (through its fd); an inet socket of a dumped namespace becomes a channel of its own; a
 // socket of another family (vsock, bluetooth…) has no IPC kind. Every answer but a hidden
 // namespace is remembered by inode, so each socket is asked once. (A netlink socket in no table is
-// one never bound: lsof lists it as `sock protocol: NETLINK`; it has no channel here.)
-import type { InetChannel, PingChannel } from '../model';
+// one never bound: lsof lists it as `sock protocol: NETLINK`; it becomes a channel too.)
+import type { InetChannel, NetlinkChannel, PingChannel } from '../model';
 import type { NativeAddon, SocketNetns } from '../native';
 import { SOCKET_FDS } from '../kinds/fds';
 import { hostPort, inetStateName, remoteHostPort } from '../parsers/net';
+import { groupNumbers } from './netlinkSockets';
 import type { ProbeContext } from './context';
 import { TooManyStuckError, withDeadline } from '../deadline';
 import { readOrder } from '../heldObjects';
@@ -37,8 +38,8 @@ const REMEMBERED = 65536;
  */
 export const RETRY_FAILED_MS = 30_000;
 
-/** A remembered answer: an inet or ping channel (without endpoints) for a socket in no table of its namespace, or null (nothing to list). */
-type Untabled = Omit<InetChannel, 'endpoints'> | Omit<PingChannel, 'endpoints'> | null;
+/** A remembered answer: an inet, ping or netlink channel (without endpoints) for a socket in no table of its namespace, or null (nothing to list). */
+type Untabled = Omit<InetChannel, 'endpoints'> | Omit<PingChannel, 'endpoints'> | Omit<NetlinkChannel, 'endpoints'> | null;
 
 /** Inode → what it is (insertion order: the oldest go first). */
 const asked = new Map<number, Untabled>();
@@ -111,7 +112,7 @@ export async function* hiddenNamespaces(ctx: ProbeContext, native: NativeAddon, 
       const id = String(r.netns);
       if (!IPC_FAMILIES.has(r.family) || known.has(id)) {
         if (r.nsFd !== undefined) native.closeFd(r.nsFd);
-        remember(asked, inode, r.inet ? untabled(inode, id, r.family === 10 ? 6 : 4, r.inet) : null); // (inet: AF_INET/AF_INET6 only)
+        remember(asked, inode, r.inet ? untabled(inode, id, r.family === 10 ? 6 : 4, r.inet) : r.netlink ? untabledNetlink(inode, id, r.netlink) : null); // (inet: AF_INET/AF_INET6 only)
         continue;
       }
       if (r.nsFd === undefined) continue;
@@ -133,7 +134,36 @@ function recentlyFailed(inode: number): boolean {
   return at !== undefined && performance.now() - at < RETRY_FAILED_MS;
 }
 
-/** The channel of an inet socket in no table (remembered by hiddenNamespaces), null for any other socket. */
+/**
+ * A netlink socket in no table of its namespace: one never bound (D-Bus's audit socket until it
+ * sends), which lsof lists as `sock protocol: NETLINK`. Nothing can be queued in it (no port id
+ * to send it to); its uid is its holder's (sockets.ts).
+ */
+function untabledNetlink(inode: number, netns: string, n: NonNullable<SocketNetns['netlink']>): Untabled {
+  const ch: Omit<NetlinkChannel, 'endpoints'> = {
+    id: `netlink:${inode}`,
+    kind: 'netlink',
+    protocol: n.protocol,
+    portid: n.portid,
+    groups: groupNumbers([n.groups]),
+    groupsUpTo: 32,
+    recvQueue: 0,
+    sendQueue: 0,
+    drops: 0,
+    dumping: false,
+    type: n.type === 2 ? 'dgram' : 'raw',
+    inode,
+    netns,
+    uid: null,
+  };
+  if (n.dstPortid || n.dstGroups) {
+    ch.dstPortid = n.dstPortid;
+    ch.dstGroup = groupNumbers([n.dstGroups])[0] ?? 0;
+  }
+  return ch;
+}
+
+/** The channel of an inet or netlink socket in no table (remembered by hiddenNamespaces), null for any other socket. */
 export function untabledSocket(inode: number): Untabled | undefined {
   return asked.get(inode);
 }

@@ -761,12 +761,15 @@ export const socketProbe: Probe<SocketPrefetch> = {
           native.closeFd(h.fd);
         }
       }
-      // inet sockets in no table of their namespace (never bound, or closed but still held; ping sockets never bound), as lsof lists them
+      // inet, ping and netlink sockets in no table of their namespace (never bound, or closed but still held), as lsof lists them
       const g = ctx.index.groups(SOCKET_FDS.rule.code);
       for (let k = 0; k < g.count; k++) {
         if (claimed[k] === 1) continue;
         const u = untabledSocket(g.inode[k]);
-        if (u && ctx.kinds.has(u.kind)) emit(ctx, { ...u, endpoints: ctx.index.endpoints(g.first[k]) } as InetChannel | PingChannel);
+        if (!u || !ctx.kinds.has(u.kind)) continue;
+        const endpoints = ctx.index.endpoints(g.first[k]);
+        if (u.kind === 'netlink') emit(ctx, { ...u, endpoints, uid: ctx.processes.get(endpoints[0]?.pid)?.uid ?? null });
+        else emit(ctx, { ...u, endpoints } as InetChannel | PingChannel);
       }
     }
     if (wantTcp || wantUdp) {
