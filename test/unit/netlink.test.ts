@@ -127,3 +127,29 @@ test('the views\' filter finds them by ss\'s protocol name, the kernel\'s, ss\'s
   assert.ok(!matchesText(route, 'genl', procs));
   assert.ok(!matchesText(uevent, 'rtnl:11711', procs));
 });
+
+test('a kernel without netlink_diag (its dump answers ENOENT): /proc/net/netlink read at once, no warning, the dump not asked again for a while', async () => {
+  const { netlinkTable } = await import('../../src/core/probes/netlinkSockets');
+  let asked = 0;
+  const ns = (fail: string) => ({
+    id: '1',
+    native: true,
+    file: (name: string) => (name === 'netlink' ? PROC : null),
+    diag: async <T>(): Promise<T> => {
+      asked++;
+      throw Object.assign(new Error(fail), { code: fail, syscall: 'sock_diag' });
+    },
+  });
+  const warnings: string[] = [];
+  // (NsReads.diag above stands for the dump inside the namespace: this one is never called)
+  const diag = async (): Promise<NetlinkDiag> => {
+    throw new Error('not called');
+  };
+  const t1 = await netlinkTable(ns('ENOENT'), diag, warnings);
+  assert.equal(t1?.length, 7, 'the file, all of it');
+  assert.deepEqual(warnings, []);
+  const before = asked;
+  await netlinkTable(ns('ENOENT'), diag, warnings);
+  assert.equal(asked, before, 'not asked again');
+  assert.ok(before <= 1);
+});

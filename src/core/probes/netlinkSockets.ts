@@ -9,7 +9,7 @@
 // connected to a port id that another socket of its namespace and protocol has is that one's peer;
 // every other netlink socket talks to the kernel, whose own socket (port id 0) is no channel.
 import type { Endpoint, NetlinkChannel } from '../model';
-import { errnoName, type NetlinkDiag } from '../native';
+import { errnoName, type NativeError, type NetlinkDiag } from '../native';
 import { parseProcNetNetlink } from '../parsers/net';
 import { kernelHasModule } from '../kernelModules';
 import type { NsReads } from './rawSockets';
@@ -78,12 +78,23 @@ export function prepareNetlink(d: NetlinkDiag, nsId: string): NetlinkChannel[] {
 }
 
 /**
+ * How long an answer about netlink_diag stands: whether the kernel has it (read from /sys and
+ * /proc/modules, per namespace and refresh otherwise), and that a kernel without it answered ENOENT
+ * (not asked again meanwhile: the /proc file read at once, as rawSockets.ts does).
+ */
+const RECHECK_MS = 60_000;
+let present: { value: boolean; until: number } | null = null;
+let missingUntil = 0;
+
+/**
  * Whether netlink_diag can be asked without the kernel loading a module for it (the sock_diag
  * request for AF_NETLINK makes the kernel request `net-pf-16-proto-4-type-16` when no handler is
  * registered).
  */
 export function netlinkDiagPresent(): boolean {
-  return kernelHasModule('netlink_diag');
+  const now = performance.now();
+  if (present === null || now >= present.until) present = { value: kernelHasModule('netlink_diag'), until: now + RECHECK_MS };
+  return present.value && now >= missingUntil;
 }
 
 /** A namespace's netlink sockets; null when neither source could be read. */
@@ -93,7 +104,9 @@ export async function netlinkTable(ns: NsReads, netlinkDiag: ((nsPath: string | 
       const d = await ns.diag(netlinkDiag);
       return d === null ? null : prepareNetlink(d, ns.id);
     } catch (e) {
-      warnings.push(`sock_diag (netlink) in network namespace ${ns.id} failed (${errnoName(e) ?? 'EIO'}): read its /proc/net/netlink instead (no connected port ids there)`);
+      // (a kernel without netlink_diag, no modules to load it from: its DONE carries ENOENT)
+      if (errnoName(e) === 'ENOENT' && (e as NativeError).syscall === 'sock_diag') missingUntil = performance.now() + RECHECK_MS;
+      else warnings.push(`sock_diag (netlink) in network namespace ${ns.id} failed (${errnoName(e) ?? 'EIO'}): read its /proc/net/netlink instead (no connected port ids there)`);
     }
   }
   const t = ns.file('netlink');
