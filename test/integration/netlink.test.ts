@@ -11,6 +11,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import type { NetlinkChannel, Snapshot } from '../../src/core/model';
 import { loadNative } from '../../src/core/native';
@@ -188,6 +189,35 @@ describe('netlink sockets', { skip: !isRoot ? 'needs root (lsof of every process
         assert.deepEqual([uch.protocol, uch.portid, uch.groups, uch.recvQueue, uch.peer, uch.uid], [9, 0, [], 0, undefined, 0]);
         assert.deepEqual(uch.endpoints, [{ pid: fx.pid, fd: u.fd, mode: 'rw' }]);
       }
+    });
+  }
+
+  for (const useNative of [true, false]) {
+    it(`another network namespace: its netlink sockets, read inside it, with their namespace; a pair there paired there (${useNative ? 'netlink_diag where present' : '/proc/net/netlink'})`, { skip: useNative && noNative }, async () => {
+      // a process in a namespace of its own (unshare -n), which ss run here does not see; its
+      // USERSOCK pair's port ids could be any other namespace's too
+      const py = [
+        'import socket,sys',
+        'r=socket.socket(socket.AF_NETLINK,socket.SOCK_RAW,0); r.bind((0,1))',
+        'a=socket.socket(socket.AF_NETLINK,socket.SOCK_RAW,2); a.bind((0,0))',
+        'b=socket.socket(socket.AF_NETLINK,socket.SOCK_RAW,2); b.bind((0,0))',
+        'a.connect((b.getsockname()[0],0)); b.connect((a.getsockname()[0],0))',
+        'print(r.fileno(),a.fileno(),b.fileno(),flush=True)',
+        'sys.stdin.read()',
+      ].join('\n');
+      const child = spawn('unshare', ['-n', '/usr/bin/python3', '-c', py], { stdio: ['pipe', 'pipe', 'inherit'] });
+      children.push(child);
+      const [rfd, afd, bfd] = (await lineReader(child).next('the fds')).trim().split(/\s+/).map(Number);
+      const pid = child.pid!; // (unshare execs python: the same pid)
+      const netns = /\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${pid}/ns/net`))![1];
+      assert.notEqual(netns, /\[(\d+)\]/.exec(fs.readlinkSync('/proc/self/ns/net'))![1]);
+      const snap = await takeSnapshot({ kinds: ['netlink'], pids: [pid], useNative });
+      const at = (fd: number) => netlinks(snap).find((c) => c.endpoints.some((e) => e.pid === pid && e.fd === fd));
+      const [r, a, b] = [at(rfd), at(afd), at(bfd)];
+      assert.ok(r && a && b, `all listed: ${JSON.stringify(netlinks(snap).map((c) => [c.id, c.endpoints]))}`);
+      assert.deepEqual([r.netns, r.protocol, r.groups, a.netns, b.netns], [netns, 0, [1], netns, netns]);
+      if (useNative && netlinkDiagPresent()) assert.deepEqual([a.peer, b.peer], [b.id, a.id]);
+      child.kill('SIGKILL');
     });
   }
 
