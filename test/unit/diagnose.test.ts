@@ -1006,6 +1006,34 @@ describe('queue not draining: a packet socket whose receive buffer is full', () 
   });
 });
 
+describe('queue not draining: ping and netlink sockets', () => {
+  const rule = RULES.filter((r) => r.id === 'queue-not-draining');
+  const T = Date.parse('2026-12-07T10:00:00.000Z');
+  const ep = [{ pid: 41, fd: 5, mode: 'rw' as const }];
+  // a uevent listener that stopped reading: each device event adds a message
+  const netlink = (recvQueue: number): Channel => ({
+    id: 'netlink:77', kind: 'netlink', endpoints: ep, protocol: 15, portid: 41, groups: [1], recvQueue, sendQueue: 0, drops: 0, dumping: false, inode: 77, netns: '1', uid: 0,
+  } as Channel);
+  const ping = (recvQueue: number): Channel => ({
+    id: 'ping:78', kind: 'ping', endpoints: ep, family: 4, local: '0.0.0.0', icmpId: 7, remote: '*', state: 'UNCONN', recvQueue, sendQueue: 0, inode: 78, netns: '1', uid: 0,
+  });
+  const run = (chs: Channel[]) => runOver(chs.map((c, i) => snap([proc(41, { comm: 'listener', state: 'T' })], [c], T + i * 500)), rule);
+
+  test('a netlink socket whose receive queue rises is raised: its messages are dropped once full, and the holder gets ENOBUFS', () => {
+    const [p] = run([netlink(1000), netlink(2000), netlink(3000)]);
+    assert.ok(p, 'rising');
+    assert.equal(p.trouble, 'queue not draining');
+    assert.match(p.explanation.next, /drops each new message .*ENOBUFS/);
+    assert.doesNotMatch(p.explanation.next, /zero window/);
+  });
+
+  test('a ping socket whose replies pile up is raised; it drops, it does not block a sender', () => {
+    const [p] = run([ping(768), ping(1536), ping(2304)]);
+    assert.ok(p, 'rising');
+    assert.match(p.explanation.next, /drops each new datagram/);
+  });
+});
+
 describe('every rule: a problem leads with what is wrong, then the object', () => {
   // control characters, bidi overrides and isolates: what escapeControl never lets through
   const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;

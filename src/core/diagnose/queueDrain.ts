@@ -137,8 +137,10 @@ function teach(ch: Channel, full: boolean): Explanation {
       ? 'When the queue reaches its limit (msg_qbytes / mq_maxmsg) senders block in msgsnd()/mq_send() or get EAGAIN; the kernel keeps the messages until someone receives them or the queue is removed.'
       : ch.kind === 'udp' || (ch.kind === 'unix' && ch.type === 'dgram')
         ? 'When the receive buffer is full the kernel drops new datagrams (UDP: RcvbufErrors) or blocks the senders (Unix datagrams).'
-        : ch.kind === 'raw' || ch.kind === 'packet'
+        : ch.kind === 'raw' || ch.kind === 'packet' || ch.kind === 'ping'
           ? 'When the receive buffer is full the kernel drops each new datagram or frame for this socket.'
+          : ch.kind === 'netlink'
+            ? 'When the receive buffer is full the kernel drops each new message for this socket (counted in its drops): events it never sees; its next read then fails with ENOBUFS (unless it set NETLINK_NO_ENOBUFS).'
           : 'When the receive buffer is full the kernel stops accepting data: the sender blocks (TCP advertises a zero window).',
     fix: 'Look at what the consumer is doing (below); continue it if stopped, restart it if gone, or add consumers if it is only too slow.',
   };

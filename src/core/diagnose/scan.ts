@@ -83,6 +83,9 @@ function scanNow(ctx: RuleContext): Scan {
   for (const r of index.ofKind('raw')) if (r.recvQueue > 0) s.depths.set(r.id, { ch: r, d: { depth: r.recvQueue } });
   // (a socket with a receive ring takes its frames there, not in this queue: its depth says nothing)
   for (const p of index.ofKind('packet')) if (p.recvQueue > 0 && p.ring !== true) s.depths.set(p.id, { ch: p, d: { depth: p.recvQueue } });
+  // (what ping and netlink sockets receive waits in their receive memory as for raw ones)
+  for (const c of index.ofKind('ping')) if (c.recvQueue > 0) s.depths.set(c.id, { ch: c, d: { depth: c.recvQueue } });
+  for (const c of index.ofKind('netlink')) if (c.recvQueue > 0) s.depths.set(c.id, { ch: c, d: { depth: c.recvQueue } });
   for (const q of index.ofKind('sysv-msg')) if (q.messages > 0) s.depths.set(q.id, { ch: q, d: { depth: q.messages, recvTime: q.lastRecvTime } });
   for (const q of index.ofKind('posix-mq')) {
     if (q.messages !== null && q.messages > 0) s.depths.set(q.id, { ch: q, d: { depth: q.messages } });
