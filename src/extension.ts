@@ -30,6 +30,7 @@ import { Provenance } from './provenance';
 import { ProblemsModel, registerProblems, type ProblemsRegistration } from './problems';
 import { escapedLog } from './log';
 import { RENEW_AFTER_ITEMS, RenewingTreeView } from './views/renewingTreeView';
+import { RowKeeper } from './views/keepInView';
 
 export interface IpcInspectorApi extends ViewParts {
   debugScope: DebugScope;
@@ -107,7 +108,10 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   const processesView = new RenewingTreeView<IpcNode>('ipcInspector.processes', { treeDataProvider: processesChrome }, RENEW_AFTER_ITEMS, isOpenedItemId);
   // The Get Started view is welcome content only (package.json viewsWelcome): an empty tree.
   const welcomeView = vscode.window.createTreeView<never>('ipcInspector.welcome', { treeDataProvider: { getTreeItem: (e) => e, getChildren: () => [] } });
-  subs.push(channelsView, processesView, welcomeView, channelsChrome, processesChrome);
+  // the row a command (Go To, Show Warnings, Reveal Peer) selected in each, kept in view while its tree changes
+  const channelsKeeper = new RowKeeper<IpcNode>(channelsView, channelsTree.onDidChangeTreeData, (line) => log.debug(line));
+  const processesKeeper = new RowKeeper<IpcNode>(processesView, processesTree.onDidChangeTreeData, (line) => log.debug(line));
+  subs.push(channelsView, processesView, welcomeView, channelsChrome, processesChrome, channelsKeeper, processesKeeper);
   const viewChrome = new ViewChrome(model, source, filters, channelsView, processesView);
   const statusBar = new StatusBar(model);
   subs.push(viewChrome, statusBar, statusBar.setFreshness(source));
@@ -176,7 +180,7 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   const testHooks: TestHooks = {};
   const ui = new Ui(testHooks, context.extensionMode === vscode.ExtensionMode.Test || process.env.IPC_INSPECTOR_TEST === '1');
   const inspector = registerInspector(context, source, log, ui, { provenance: (pid) => provenance.of(pid)?.label, problems: problemsModel });
-  const services: Services = { context, log, source, model, filters, channelsTree, processesTree, channelsView, processesView, testHooks, ui, inspector, statusBar, provenance, debugScope };
+  const services: Services = { context, log, source, model, filters, channelsTree, processesTree, channelsView, processesView, channelsKeeper, processesKeeper, testHooks, ui, inspector, statusBar, provenance, debugScope };
   for (const register of commands.all) subs.push(register(services));
   const problems = registerProblems({ services, problems: problemsModel, channelsChrome, processesChrome, statusBar, viewChrome, supported });
   subs.push(problems.disposable);
@@ -206,7 +210,7 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
   const activationMs = performance.now() - t0;
   const scansAtActivation = source.stats.scans;
   log.info(`activated in ${activationMs.toFixed(1)} ms (${supported ? 'Linux /proc found' : 'unsupported host: no /proc'}); no scan until a view is visible`);
-  const api: IpcInspectorApi = { source, model, filters, channelsTree, processesTree, channelsView, processesView, debugScope, provenance, hostFacts, statusBar, viewChrome, channelsChrome, processesChrome, liveActivity, problems, activationMs, scansAtActivation, logUri: context.logUri };
+  const api: IpcInspectorApi = { source, model, filters, channelsTree, processesTree, channelsView, processesView, channelsKeeper, processesKeeper, debugScope, provenance, hostFacts, statusBar, viewChrome, channelsChrome, processesChrome, liveActivity, problems, activationMs, scansAtActivation, logUri: context.logUri };
   if (context.extensionMode === vscode.ExtensionMode.Test) api.testHooks = testHooks;
   return api;
 }

@@ -10,7 +10,7 @@ import { kindOf } from '../core/kinds';
 import type { InspectorTarget } from '../snapshotSource';
 import type { IpcNode } from '../views/nodes';
 import { MAX_CHILDREN } from '../views/channelsTree';
-import { keepInView, stopKeepingInView } from '../views/keepInView';
+import type { RowKeeper } from '../views/keepInView';
 import { buildSearchIndex, searchIndex, type SearchEntry } from '../views/search';
 import { ensureSnapshot, Services } from './services';
 
@@ -103,8 +103,8 @@ export function targetOf(e: SearchEntry): InspectorTarget {
  */
 export async function revealEntry(s: Services, e: SearchEntry, focus = true): Promise<IpcNode | undefined> {
   return e.type === 'process'
-    ? revealSelected(s, s.processesView, s.processesTree.onDidChangeTreeData, () => s.processesTree.findProcess(e.pid!), focus)
-    : revealSelected(s, s.channelsView, s.channelsTree.onDidChangeTreeData, () => s.channelsTree.findChannel(e.channelId!), focus);
+    ? revealSelected(s, s.processesKeeper, () => s.processesTree.findProcess(e.pid!), focus)
+    : revealSelected(s, s.channelsKeeper, () => s.channelsTree.findChannel(e.channelId!), focus);
 }
 
 /**
@@ -116,12 +116,13 @@ export async function revealEntry(s: Services, e: SearchEntry, focus = true): Pr
 const REVEAL_TRIES_MS = 10_000;
 
 /**
- * Selects the node `find` gives in `view` (as revealEntry), tried again on the refreshed nodes until
- * it is selected, for REVEAL_TRIES_MS; once selected, it is kept in view while the tree changes
- * around it (`changes`: the tree's change event; views/keepInView.ts).
+ * Selects the node `find` gives in the keeper's view (as revealEntry), tried again on the refreshed
+ * nodes until it is selected, for REVEAL_TRIES_MS; once selected, the view's keeper keeps it in view
+ * while the tree changes around it (views/keepInView.ts).
  */
-export async function revealSelected(s: Pick<Services, 'log'>, view: vscode.TreeView<IpcNode>, changes: vscode.Event<unknown>, find: () => IpcNode | undefined, focus: boolean): Promise<IpcNode | undefined> {
-  stopKeepingInView(view);
+export async function revealSelected(s: Pick<Services, 'log'>, keeper: RowKeeper<IpcNode>, find: () => IpcNode | undefined, focus: boolean): Promise<IpcNode | undefined> {
+  const view = keeper.view;
+  keeper.stop();
   let node: IpcNode | undefined;
   const t0 = Date.now();
   const end = t0 + REVEAL_TRIES_MS;
@@ -133,7 +134,7 @@ export async function revealSelected(s: Pick<Services, 'log'>, view: vscode.Tree
       await view.reveal(node, { select: true, focus, expand: false });
       if (view.selection.includes(node)) {
         log(`selected (try ${attempt + 1}, ${Date.now() - t0} ms)`);
-        keepInView(view, changes, find, (line) => s.log.debug(line));
+        keeper.keep(find);
         return node;
       }
       log(`not selected (try ${attempt + 1}, ${Date.now() - t0} ms): a refresh came between`);

@@ -11,6 +11,7 @@ import type { LiveSnapshots } from '../liveSnapshots';
 import type { StatusBar } from '../statusBar';
 import type { ChannelsTree } from '../views/channelsTree';
 import type { FilterController } from '../views/filterController';
+import type { RowKeeper } from '../views/keepInView';
 import { ChannelNode, EndpointNode, IpcNode, ProcessNode, SignalsNode } from '../views/nodes';
 import type { ProcessesTree } from '../views/processesTree';
 import type { ViewModel } from '../views/viewModel';
@@ -30,6 +31,9 @@ export interface ViewParts {
   processesTree: ProcessesTree;
   channelsView: vscode.TreeView<IpcNode>;
   processesView: vscode.TreeView<IpcNode>;
+  /** Each view's row a command selected, kept in view while the tree changes (views/keepInView.ts). */
+  channelsKeeper: RowKeeper<IpcNode>;
+  processesKeeper: RowKeeper<IpcNode>;
 }
 
 export interface Services extends ViewParts {

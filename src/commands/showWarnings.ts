@@ -14,7 +14,7 @@ interface WarningItem extends vscode.QuickPickItem {
 
 export function register(s: Services): vscode.Disposable {
   // (a reveal can lose a race with a refresh of the tree, as the first match of a filter brings one: tried again)
-  const reveal = (ch: Channel, focus: boolean) => revealSelected(s, s.channelsView, s.channelsTree.onDidChangeTreeData, () => s.channelsTree.findChannel(ch.id), focus);
+  const reveal = (ch: Channel, focus: boolean) => revealSelected(s, s.channelsKeeper, () => s.channelsTree.findChannel(ch.id), focus);
   return vscode.commands.registerCommand('ipcInspector.showWarnings', async () => {
     const list = s.statusBar?.list() ?? [];
     if (!list.length) {
