@@ -116,11 +116,38 @@ export async function revealEntry(s: Services, e: SearchEntry, focus = true): Pr
 const REVEAL_TRIES_MS = 10_000;
 
 /**
- * Selects the node `find` gives in the keeper's view (as revealEntry), tried again on the refreshed
- * nodes until it is selected, for REVEAL_TRIES_MS; once selected, the view's keeper keeps it in view
- * while the tree changes around it (views/keepInView.ts).
+ * How long a try waits for the view to report the node selected. The view reports a selection by
+ * an event that can come after reveal() resolves (Reveal Peer's extension test saw it); a refresh
+ * of the tree ends the wait sooner (the reveal may have lost to it: the next try waits it out).
  */
-export async function revealSelected(s: Pick<Services, 'log'>, keeper: RowKeeper<IpcNode>, find: () => IpcNode | undefined, focus: boolean): Promise<IpcNode | undefined> {
+const SELECTION_WAIT_MS = 2000;
+
+/** Resolves true once the view's selection holds `id` (now, or by its next events), false at the tree's next change or after `ms`. */
+function selectionOf(view: RowKeeper<IpcNode>['view'], changes: vscode.Event<unknown>, id: string, ms: number): Promise<boolean> {
+  const holds = () => view.selection.some((n) => n.id === id);
+  if (holds()) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (v: boolean) => {
+      clearTimeout(timer);
+      sel.dispose();
+      changed.dispose();
+      resolve(v);
+    };
+    const sel = view.onDidChangeSelection((e) => {
+      if (e.selection.some((n) => n.id === id)) done(true);
+    });
+    const changed = changes(() => done(holds()));
+    const timer = setTimeout(() => done(holds()), ms);
+  });
+}
+
+/**
+ * Selects the node `find` gives in the keeper's view (as revealEntry; `expand` opens it too), tried
+ * again on the refreshed nodes until it is selected, for REVEAL_TRIES_MS; once selected, the view's
+ * keeper keeps it in view while the tree changes around it (views/keepInView.ts). Go To, Show
+ * Warnings and Reveal Peer select a row for the user through this one loop.
+ */
+export async function revealSelected(s: Pick<Services, 'log'>, keeper: RowKeeper<IpcNode>, find: () => IpcNode | undefined, focus: boolean, expand = false): Promise<IpcNode | undefined> {
   const view = keeper.view;
   keeper.stop();
   let node: IpcNode | undefined;
@@ -131,8 +158,8 @@ export async function revealSelected(s: Pick<Services, 'log'>, keeper: RowKeeper
     node = find();
     if (!node) return undefined;
     try {
-      await view.reveal(node, { select: true, focus, expand: false });
-      if (view.selection.includes(node)) {
+      await view.reveal(node, { select: true, focus, expand });
+      if (await selectionOf(view, keeper.changes, node.id, SELECTION_WAIT_MS)) {
         log(`selected (try ${attempt + 1}, ${Date.now() - t0} ms)`);
         keeper.keep(find);
         return node;

@@ -12,7 +12,7 @@ import type { InspectorTarget } from '../snapshotSource';
 import { ChannelNode, EndpointNode, ProcessNode, SignalsNode } from '../views/nodes';
 import { INSPECT_SELECTION_COMMAND, isInspectable } from '../views/treeChrome';
 import { pickChannelOrProcess, targetOf } from './goTo';
-import { Services, targetNode } from './services';
+import { Services, settledSelection, targetNode } from './services';
 
 /** The inspector target of a tree node or of an explicit {channelId}/{pid} argument. */
 export function inspectorTarget(s: Services, arg: unknown): InspectorTarget | undefined {
@@ -23,24 +23,6 @@ export function inspectorTarget(s: Services, arg: unknown): InspectorTarget | un
   if (node instanceof ProcessNode) return { pid: node.proc.pid };
   if (node instanceof SignalsNode) return { pid: node.parent.proc.pid };
   return undefined;
-}
-
-/** How long a click waits for its item while the tree re-fetches the item's siblings. */
-const SELECTION_WAIT_MS = 2_000;
-
-/**
- * The view's selection when a click's command runs. The workbench runs it only with exactly one
- * item selected, but the extension host resolves the selection through its handle map, and it
- * drops the handles of a node's children as soon as that node is refreshed (a live update
- * re-sorting a group), until the workbench has fetched them again: a click in that window
- * would find nothing selected and inspect nothing. The ids are stable, so wait for the handle
- * to come back.
- */
-async function settledSelection(view: Pick<vscode.TreeView<unknown>, 'selection'>): Promise<readonly unknown[]> {
-  for (const start = Date.now(); view.selection.length === 0 && Date.now() - start < SELECTION_WAIT_MS; ) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return view.selection;
 }
 
 function sameTarget(a: InspectorTarget | undefined, b: InspectorTarget | undefined): boolean {
@@ -68,7 +50,9 @@ export function register(s: Services): vscode.Disposable {
   return disposable;
 
   async function inspectSelection(view: Pick<vscode.TreeView<unknown>, 'selection'>) {
-    const selection = await settledSelection(view);
+    // the workbench runs a click's command only with one item selected (services.ts settledSelection)
+    await settledSelection(view);
+    const selection = view.selection;
     const node = selection.length === 1 ? (selection[0] as Parameters<typeof isInspectable>[0]) : undefined;
     return isInspectable(node) ? inspect(inspectorTarget(s, node)) : undefined;
   }

@@ -76,6 +76,24 @@ export async function pick<T extends vscode.QuickPickItem>(s: Services, title: s
   return s.ui.pick(title, items, options);
 }
 
+/** How long a command waits for a tree's selection while the tree re-fetches its rows. */
+const SELECTION_WAIT_MS = 2_000;
+
+/**
+ * Waits until one of `views` has a selection again, for SELECTION_WAIT_MS at most. The extension
+ * host resolves a view's selection, and a row's element handed to a menu's or a click's command,
+ * through its handle map, and it drops the handles of a node's children as soon as that node is
+ * refreshed (a live update re-sorting a group) until the workbench has fetched them again: a click
+ * in that window finds nothing selected, and a row's inline action gets no element (Reveal Peer's
+ * e2e met it: "select a channel or an endpoint" with the row selected). The ids are stable, so
+ * the handles come back.
+ */
+export async function settledSelection(...views: ReadonlyArray<Pick<vscode.TreeView<unknown>, 'selection'>>): Promise<void> {
+  for (const start = Date.now(); views.every((v) => v.selection.length === 0) && Date.now() - start < SELECTION_WAIT_MS; ) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** The node a context-menu / title command applies to: its argument, else the focused view's selection. */
 export function targetNode(s: Services, arg: unknown): IpcNode | undefined {
   if (arg instanceof ChannelNode || arg instanceof EndpointNode || arg instanceof ProcessNode || arg instanceof SignalsNode) return arg;

@@ -37,7 +37,7 @@ export class RowKeeper<T extends { readonly id: string }> implements vscode.Disp
     /** The tree view it keeps a row of (the commands reveal in it). */
     readonly view: KeptView<T>,
     /** The tree provider's change event: a refresh after which the row is revealed again. */
-    private readonly changes: vscode.Event<unknown>,
+    readonly changes: vscode.Event<unknown>,
     private readonly log?: (line: string) => void,
     /** The clock (tests give their own: no wait in a test). */
     private readonly now: () => number = Date.now,

@@ -2,9 +2,10 @@
 // Get Started view, the views' title bar (Filter and Pause inline, a pause icon that is not the
 // debugger's, Refresh and Collapse All in the ⋯ menu, "Paused" in the view), the badge, a click
 // / double-click / Enter that opens the inspector, keyboard-only tree → inspector, the one live
-// "Go to Channel or Process…" pick (a process, a port, a path), the empty state of a filter that
-// matches nothing, toggles that say their state, the status bar item that only shows with a
-// warning, and Send Signal warning before it sends SIGTERM to a process that ignores it.
+// "Go to Channel or Process…" pick (a process, a port, a path), Reveal Peer (the peer kept in view
+// as Go To's pick is), the empty state of a filter that matches nothing, toggles that say their
+// state, the status bar item that only shows with a warning, and Send Signal warning before it
+// sends SIGTERM to a process that ignores it.
 // Runs first of the e2e files (alphabetical), on a fresh workbench: the Get Started view is there.
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -41,6 +42,31 @@ function socketBurst(): { open(n: number): void; stop(): void } {
 }
 
 /**
+ * A Unix socket connection between two processes whose names sort right after socketBurst's
+ * (`aab-e2e-peer-s` listens on `path` and holds the accepted end, `aab-e2e-peer-c` the client end,
+ * which has no name: its row names its holder): near the top of Unix, below the burst's rows. Their
+ * stdio is not connected (Node pipes a child's stdio through socketpairs, which would be Unix
+ * sockets of theirs too, peered with this process): each exits once this process is gone.
+ */
+function socketPair(): { path: string; clientPid: number; stop(): void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-e2e-peer-'));
+  const sock = path.join(dir, 'peer.sock');
+  const orphaned = `setInterval(() => { if (process.ppid !== ${process.pid}) process.exit(0); }, 1000);`;
+  const server: ChildProcess = spawn(process.execPath, ['-e', `process.title = 'aab-e2e-peer-s'; const held = []; require('net').createServer((c) => held.push(c)).listen(${JSON.stringify(sock)}); ${orphaned}`], { stdio: 'ignore' });
+  // the client connects once the server listens (tries again until it does)
+  const client: ChildProcess = spawn(process.execPath, ['-e', `process.title = 'aab-e2e-peer-c'; let c; const go = () => { c = require('net').connect(${JSON.stringify(sock)}).on('error', () => setTimeout(go, 100)); }; go(); ${orphaned}`], { stdio: 'ignore' });
+  return {
+    path: sock,
+    clientPid: client.pid!,
+    stop: () => {
+      client.kill('SIGKILL');
+      server.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
  * Collapses the Processes pane and collapses every group of Channels (a known start). Collapse All
  * lands a moment after its menu item is clicked, and a filter text opens the groups holding its
  * matches, also one that gets its first match a scan later: until a scan after Collapse All leaves
@@ -61,6 +87,22 @@ async function channelsOnly(page: Page): Promise<void> {
     },
     30_000,
   );
+}
+
+/** Go to Channel or Process…: types `query`, then clicks the match `row` (with the `icon` of its kind) once the list settled. */
+async function goToPick(page: Page, query: string, row: RegExp | string, icon: string): Promise<void> {
+  const input = await openCommand(page, 'IPC Inspector: Go to Channel or Process');
+  await input.fill(query);
+  await poll(`a match for ${query}`, async () => {
+    if ((await quickPickRow(page, row).count()) > 0) return true;
+    // The snapshot may predate the object: ask again.
+    await page.keyboard.press('Escape');
+    await (await openCommand(page, 'IPC Inspector: Go to Channel or Process')).fill(query);
+    await page.waitForTimeout(500);
+    return false;
+  }, 30_000);
+  assert.equal(await quickPickRow(page, row).locator(`.codicon-${icon}`).count(), 1, `the match has no ${icon} icon`);
+  await clickSettledPickRow(page, row);
 }
 
 /** The groups that hold the test's socket and FIFO rows. */
@@ -281,20 +323,7 @@ describe('chrome: views, search, status bar', function () {
     const port = (server.address() as net.AddressInfo).port;
     const burst = socketBurst();
     try {
-      const goTo = async (query: string, row: RegExp | string, icon: string) => {
-        const input = await openCommand(page, 'IPC Inspector: Go to Channel or Process');
-        await input.fill(query);
-        await poll(`a match for ${query}`, async () => {
-          if ((await quickPickRow(page, row).count()) > 0) return true;
-          // The snapshot may predate the object: ask again.
-          await page.keyboard.press('Escape');
-          await (await openCommand(page, 'IPC Inspector: Go to Channel or Process')).fill(query);
-          await page.waitForTimeout(500);
-          return false;
-        }, 30_000);
-        assert.equal(await quickPickRow(page, row).locator(`.codicon-${icon}`).count(), 1, `the match has no ${icon} icon`);
-        await clickSettledPickRow(page, row);
-      };
+      const goTo = (query: string, row: RegExp | string, icon: string) => goToPick(page, query, row, icon);
       // Before typing: grouped by kind, with icons.
       await openCommand(page, 'IPC Inspector: Go to Channel or Process');
       // (The list renders only the rows in view: the first group, Processes, then the kinds.)
@@ -330,6 +359,37 @@ describe('chrome: views, search, status bar', function () {
     } finally {
       burst.stop();
       server.close();
+    }
+  });
+
+  it('Reveal Peer selects the other end of a connection and keeps it selected and in view while rows come above it', async () => {
+    const { page } = e2e();
+    await clearFilter(page);
+    await closeEditors(page);
+    await channelsOnly(page);
+    const pair = socketPair();
+    const burst = socketBurst();
+    try {
+      // the client end (no path: its row names its holder), found with Go To (its row sorts below
+      // many others: MainThread before aab), then its inline Reveal Peer as a person clicks it
+      const client = `aab-e2e-peer-c[${pair.clientPid}]`;
+      await goToPick(page, client, new RegExp(`unix:\\[\\d+\\]\\s+${client.replace(/[[\]]/g, '\\$&')}`), 'plug');
+      const from = viewPane(page, 'Channels').locator('.monaco-list-row.selected', { hasText: client });
+      await poll('the client end selected in Channels', async () => (await from.count()) > 0, 10_000);
+      await from.first().hover();
+      await from.first().locator('.action-label[aria-label^="Reveal Peer"]').click();
+      // the peer: the accepted end, named by the listener's path (the listener's row has no peer to select)
+      const selected = viewPane(page, 'Channels').locator('.monaco-list-row.selected', { hasText: pair.path });
+      const at = Number(await poll('the peer selected in Channels', async () => (await selected.count()) > 0 && (await selected.first().getAttribute('data-index', { timeout: 1_000 }).catch(() => null)), 10_000));
+      assert.match(await selected.first().innerText(), /aab-e2e-peer-s\[\d+\]/);
+      // Sockets coming above it push the row down (the list keeps its scroll position): the peer
+      // stays selected and in view, as Go To's pick does. 60 connections are 120 rows above it.
+      burst.open(60);
+      await poll('the peer still selected and in view once the sockets came above it', async () => Number(await selected.first().getAttribute('data-index', { timeout: 1_000 }).catch(() => -1)) >= at + 60, 30_000);
+      await screenshot(page, 'e2e-chrome-06b-reveal-peer');
+    } finally {
+      burst.stop();
+      pair.stop();
     }
   });
 
