@@ -13,6 +13,7 @@
 import * as vscode from 'vscode';
 import type { ProcessInfo } from './core/model';
 import { HELPER_LABELS, vscodeOrigins, type Origins } from './core/actions/origin';
+import { plural } from './core/text';
 
 export type ProvenanceKind = 'terminal' | 'task' | 'debug' | 'vscode' | 'extension';
 
@@ -175,7 +176,7 @@ export class Provenance implements vscode.Disposable {
       }
     }
     if (moved.size) {
-      this.log?.debug(`provenance: ${moved.size} label(s) changed`);
+      this.log?.debug(`provenance: ${plural(moved.size, 'label')} changed`);
       this.emitter.fire(moved);
     }
   }

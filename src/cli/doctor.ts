@@ -20,6 +20,7 @@ import { CONTAINER_OPTION_HELP, containerMembers, noContainerWarning } from './c
 import { missingPids, noAskedPidExists } from './common';
 import type { Output } from './output';
 import { fdsUnreadableIn, pidUnreadableWarning, unreadableHint } from '../core/snapshotWarnings';
+import { plural } from '../core/text';
 
 export const DOCTOR_OPTIONS: readonly OptionSpec[] = [
   { name: 'json', type: 'flag', short: 'j', help: 'print the diagnosis as JSON' },
@@ -200,7 +201,7 @@ function unseen(snap: Snapshot, d: Diagnosis, ranMs: number, pids: readonly numb
     const said = new Set(d.problems.filter((q) => q.rule === 'signal-trouble').flatMap((q) => q.pids));
     const zombies = snap.processes.filter((q) => isZombie(q) && !said.has(q.pid) && (!pids?.length || pids.includes(q.pid))).length;
     if (zombies > 0) {
-      out.push(`${zombies} zombie process(es) seen, not reported: a zombie is reported once it lasted ${ZOMBIE_MIN_MS / 1000} s across the samples, and this run took ${(ranMs / 1000).toFixed(1)} s (--samples 6 --interval 1000 covers it)`);
+      out.push(`${plural(zombies, 'zombie process', 'zombie processes')} seen, not reported: a zombie is reported once it lasted ${ZOMBIE_MIN_MS / 1000} s across the samples, and this run took ${(ranMs / 1000).toFixed(1)} s (--samples 6 --interval 1000 covers it)`);
     }
   }
   return out;

@@ -18,11 +18,11 @@ import { parseInteger, parseOptions, SELECT_OPTIONS, usageLines, type OptionSpec
 import { containerSnapshot, snapshotOptions } from './snapshot';
 import { CONTAINER_OPTION_HELP, noContainerWarning } from './containerFilter';
 import { isFolded, kindOf } from '../core/kinds';
-import { plural } from '../core/kinds/kind';
 import { addTo } from '../core/collections';
 import { keepBuffersAtPace, untilInterrupted } from './liveLoop';
 import type { Output } from './output';
 import { clockTime, missingPids } from './common';
+import { plural } from '../core/text';
 
 export const WATCH_USAGE = 'usage: ipc-inspector watch [--interval MS] [--json] [--kind KIND]... [--pid PID]... [--container NAME|ID]... [--no-native] [--all-processes] [--closed]';
 

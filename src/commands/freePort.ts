@@ -26,6 +26,7 @@ import { ChannelNode, EndpointNode } from '../views/nodes';
 import { extensionRunnerEnv } from './actionEnv';
 import { ensureSnapshot, errorText, targetNode, workerScan, type Services } from './services';
 import { unreadableHint } from '../core/snapshotWarnings';
+import { plural } from '../core/text';
 
 export interface FreePortCommandOptions {
   /** ms after SIGTERM before SIGKILL is offered (default 5000). */
@@ -159,7 +160,7 @@ export function register(s: Services): vscode.Disposable {
     const stoppable = holderItems.filter((h) => h.holder);
     const distinct = new Set(stoppable.map((h) => h.holder!.pid));
     if (distinct.size === 0) {
-      void s.ui.warn(`Port ${port}: ${listeners.length} listener(s), but no process holding them can be read (${unreadableHint(process.geteuid?.() === 0, 'another user’s: VS Code does not run as root')}).`);
+      void s.ui.warn(`Port ${port}: ${plural(listeners.length, 'listener')}, but no process holding them can be read (${unreadableHint(process.geteuid?.() === 0, 'another user’s: VS Code does not run as root')}).`);
       return { port, listeners };
     }
     let chosen: HolderItem | undefined = distinct.size === 1 ? stoppable[0] : undefined;
@@ -246,7 +247,7 @@ function report(s: Services, r: FreePortResult): void {
   const declined = r.stops.filter((x) => x.outcome === 'declined' || x.outcome === 'still-running').map((x) => holderLabel(x));
   if (r.free === true) {
     const how = r.bind.map((b) => `${b.protocol} ${hostPortShown(b.family, b.address, b.port)}`).join(', ');
-    void s.ui.info(`Port ${r.port} is free: a bind on ${how} succeeded.${r.remaining.length ? ` (${r.remaining.length} other listener(s) remain elsewhere.)` : ''}`);
+    void s.ui.info(`Port ${r.port} is free: a bind on ${how} succeeded.${r.remaining.length ? ` (${plural(r.remaining.length, 'other listener remains', 'other listeners remain')} elsewhere.)` : ''}`);
     return;
   }
   const why = [
@@ -272,6 +273,6 @@ async function stopContainer(s: Services, port: number, cli: 'docker' | 'podman'
   }
   const after = listenersIn(await s.source.refresh(), port);
   if (after.length === 0) void s.ui.info(`Stopped ${cli} container ${name}: nothing listens on port ${port} now.`);
-  else void s.ui.warn(`Stopped ${cli} container ${name}, but port ${port} still has ${after.length} listener(s).`);
+  else void s.ui.warn(`Stopped ${cli} container ${name}, but port ${port} still has ${plural(after.length, 'listener')}.`);
   return { port, listeners: after, container: name };
 }

@@ -16,6 +16,7 @@ import { isMainThread } from 'node:worker_threads';
 import type { ProcessInfo } from './model';
 import { ContainerResolver, type ContainerStateOptions } from './containers';
 import { containerCandidates } from './parsers/cgroup';
+import { plural } from './text';
 
 export interface NamespaceOptions extends ContainerStateOptions {
   procRoot?: string;
@@ -135,7 +136,7 @@ export async function annotateNamespaces(procs: readonly ProcessInfo[], opts: Na
     closed = true;
     if (r === 'late') warnings.push(`container names may be missing: the runtimes' state was not read within ${budget} ms`);
   }
-  if (late > 0) warnings.push(`container and pid-namespace facts missing for ${late} process(es): the ${budget} ms budget ran out`);
+  if (late > 0) warnings.push(`container and pid-namespace facts missing for ${plural(late, 'process', 'processes')}: the ${budget} ms budget ran out`);
   // forget processes that are gone (the cache only ever holds about what the last snapshots kept)
   if (pidnsCache.size > seen.size * 2 + 1024) for (const k of pidnsCache.keys()) if (!seen.has(k)) pidnsCache.delete(k);
 }

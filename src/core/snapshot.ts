@@ -46,6 +46,7 @@ import { runWalk, stuckWalks, walkPreference, walkProcAndThreads, type WalkBacke
 import { activityCapability } from './activity/tracer';
 import { userResolver } from './users';
 import type { FilesInFlight } from './filesInFlight';
+import { plural } from './text';
 
 export interface SnapshotOptions {
   /** Root of the proc filesystem (captured trees in tests). Default `/proc`. */
@@ -462,11 +463,11 @@ function reportFdRowsCut(cut: ReadonlyMap<number, number>, processes: ReadonlyMa
   }
   const whose = [...byUser]
     .sort((a, b) => b[1].rows - a[1].rows)
-    .map(([uid, u]) => `${uid < 0 ? 'unknown user' : `${user(uid)} (uid ${uid})`}: ${u.rows} fds of ${u.pids.length} process(es), ${firstFive(u.pids.map(String))}`);
+    .map(([uid, u]) => `${uid < 0 ? 'unknown user' : `${user(uid)} (uid ${uid})`}: ${plural(u.rows, 'fd')} of ${plural(u.pids.length, 'process', 'processes')}, ${firstFive(u.pids.map(String))}`);
   const n = (k: number) => k.toLocaleString('en-US');
   warnings.push(
     fdsCutWarning(
-      `${n(rows)} fds of ${cut.size} process(es) past the scan's budget (${n(budget.perUser)} fds of IPC kinds per user, ${n(budget.total)} in all) not listed — ` +
+      `${plural(rows, 'fd')} of ${plural(cut.size, 'process', 'processes')} past the scan's budget (${n(budget.perUser)} fds of IPC kinds per user, ${n(budget.total)} in all) not listed — ` +
         firstFive(whose, '; ', ' users'),
     ),
   );
@@ -502,7 +503,7 @@ function readProcesses(w: ProcWalk, user: (uid: number) => string, warnings: str
   for (const file of ['cmdline', 'timers'] as const) {
     const cut = textsCut[file];
     if (cut.size === 0) continue;
-    const whose = [...cut].sort((a, b) => b[1].length - a[1].length).map(([uid, pids]) => `${user(uid)} (uid ${uid}): ${pids.length} process(es), ${firstFive(pids.map(String))}`);
+    const whose = [...cut].sort((a, b) => b[1].length - a[1].length).map(([uid, pids]) => `${user(uid)} (uid ${uid}): ${plural(pids.length, 'process', 'processes')}, ${firstFive(pids.map(String))}`);
     warnings.push(textsCutWarning(file, [...cut.values()].reduce((a, b) => a + b.length, 0), firstFive(whose, '; ', ' users')));
   }
   // a mapping in a maps text not read whole is a holder nobody sees: said, as hidden fds are (the

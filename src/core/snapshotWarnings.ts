@@ -2,6 +2,7 @@
 // whose fds could not be read or were not all listed, and processes whose maps were not read
 // whole. Each means an object may have holders the snapshot did not see, which the diagnosis
 // (leftovers) and a removal's question (actions/policy.ts) must not deny.
+import { plural } from './text';
 
 /** How the warning begins when some processes' fds could not be read (permission denied). */
 const PROCESSES_HIDDEN = 'processes hidden:';
@@ -31,7 +32,7 @@ export const MAPS_CUT = 'maps not read whole:';
 export function mapsCutWarning(byCode: ReadonlyMap<string, number>): string {
   const n = [...byCode.values()].reduce((a, b) => a + b, 0);
   const codes = [...byCode].map(([code, k]) => (code === 'EFBIG' ? `${k} cut at the scan's bounds (more mappings than a process may show, or the scan's budget spent)` : `${k} not read in time (${code})`));
-  return `${MAPS_CUT} ${n} process(es) — ${codes.join(', ')}: the shared memory they map may be missing its holders`;
+  return `${MAPS_CUT} ${plural(n, 'process', 'processes')} — ${codes.join(', ')}: the shared memory they map may be missing its holders`;
 }
 
 /** How a snapshot's warnings begin when some processes' command lines or timers lists were cut (textsCutWarning). */
@@ -41,8 +42,8 @@ export const TIMERS_CUT = 'timers lists cut:';
 /** The warning for the processes whose command lines or timers lists were cut at the walk's bounds (`whose`: per user, most first). */
 export function textsCutWarning(file: 'cmdline' | 'timers', n: number, whose: string): string {
   return file === 'cmdline'
-    ? `${CMDLINES_CUT} ${n} process(es) — longer than 128 KiB, or past the scan's budget for command lines (4 MiB per user, 16 MiB in all), so only their first bytes are shown — ${whose}`
-    : `${TIMERS_CUT} ${n} process(es) — longer than 64 KiB (~900 timers), or past the scan's budget for timers (1 MiB per user, 4 MiB in all), so only their first timers are shown — ${whose}`;
+    ? `${CMDLINES_CUT} ${plural(n, 'process', 'processes')} — longer than 128 KiB, or past the scan's budget for command lines (4 MiB per user, 16 MiB in all), so only their first bytes are shown — ${whose}`
+    : `${TIMERS_CUT} ${plural(n, 'process', 'processes')} — longer than 64 KiB (~900 timers), or past the scan's budget for timers (1 MiB per user, 4 MiB in all), so only their first timers are shown — ${whose}`;
 }
 
 /** How a snapshot's warnings begin when some processes' fds were not all listed (fdsCutWarning). */

@@ -114,6 +114,16 @@ export function summarizeList(values: readonly unknown[], max: number = CAPS.ite
 }
 
 /**
+ * A count and its noun as every view writes it for a person: `1 message`, `2 messages`,
+ * `12,345 processes` (digits grouped, as sizes are), never `message(s)`. `many` for an irregular
+ * plural (`process`, `processes`). A count that is not a number (a field a snapshot lacks) reads
+ * `? messages`, as formatBytes writes an unknown size `?`.
+ */
+export function plural(n: number | null | undefined, one: string, many = one + 's'): string {
+  return typeof n === 'number' && Number.isFinite(n) ? `${n.toLocaleString('en-US')} ${n === 1 ? one : many}` : `? ${many}`;
+}
+
+/**
  * A size as every view writes it for a person (the problem's title, the inspector, the tree's
  * description, the CLI's prose): whole bytes with their digits grouped below a KiB, where a
  * reader of lsof or ss counts bytes (`16 bytes`, `1 byte`, `1,023 bytes`); above, binary units

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { EMPTY_FILTER } from '../../src/core/filter';
 import { Diagnoser, headline, MAX_PROBLEMS_PER_RULE, RULE_IDS, RULES, runRules, TROUBLES, troublesOf, type Problem, type ProblemDraft, type RuleId } from '../../src/core/diagnose';
 import { problemRow } from '../../src/problems/problemRow';
-import { shortText } from '../../src/core/text';
+import { plural, shortText } from '../../src/core/text';
 import { waitGraph } from '../../src/core/diagnose/blocking';
 import { emptyEvidence, gatherEvidence, readLiveness, readThreads, type Evidence, type ProcessFacts } from '../../src/core/diagnose/evidence';
 import { parseMountInfo } from '../../src/core/diagnose/paths';
@@ -700,10 +700,32 @@ describe('leftovers', () => {
     assert.match(hidden[0].evidence.find((e) => e.label === 'caveat')!.text, /could not be read/);
   });
 
+  test('a SysV queue whose last sender and receiver are gone says its messages the one way: 1 message, 12,345 messages (never message(s))', () => {
+    const q = (messages: number): Channel => ({
+      id: 'sysv-msg:9', kind: 'sysv-msg', key: 0x4951, msqid: 9, messages, bytes: messages * 16, maxBytes: 16384 * 16, uid: 0, owner: 'root', mode: '0600', endpoints: [],
+      lastSendPid: 4000001, lastRecvPid: 4000002, lastSendTime: null, lastRecvTime: null, creatorPid: 4000001,
+    } as unknown as Channel);
+    const [t] = times(1);
+    const said = (n: number) => {
+      const [p] = runOver([snap([proc(1)], [q(n)], t)], leftover, gone);
+      return [p.title.replace(/^.*? holds /, 'holds '), p.evidence.find((e) => e.label === 'queued')!.text];
+    };
+    assert.deepEqual(said(1), ['holds 1 message (16 bytes) and its last sender and receiver are gone', '1 message, 16 bytes of 256 KiB']);
+    assert.deepEqual(said(12_345), ['holds 12,345 messages (193 KiB) and its last sender and receiver are gone', '12,345 messages, 193 KiB of 256 KiB']);
+  });
+
+  test('plural: the count with its digits grouped, the noun by the count', () => {
+    assert.equal(plural(1, 'message'), '1 message');
+    assert.equal(plural(0, 'message'), '0 messages');
+    assert.equal(plural(2, 'message'), '2 messages');
+    assert.equal(plural(12_345, 'process', 'processes'), '12,345 processes');
+    assert.equal(plural(undefined, 'message'), '? messages');
+  });
+
   test('a /dev/shm object nobody seems to map while some maps were not read whole (another user can spend the scan\'s bound): no leftover, no Remove offered', () => {
     const obj = { id: 'posix-shm:live', kind: 'posix-shm', name: 'live', size: 4096, uid: 0, owner: 'root', mode: '0600', deleted: false, endpoints: [] } as unknown as Channel;
     const [t1, t2, t3] = times(3);
-    const warnings = [`${MAPS_CUT} 300 process(es) — 300 cut at the scan's bounds`];
+    const warnings = [`${MAPS_CUT} 300 processes — 300 cut at the scan's bounds`];
     assert.deepEqual(runOver([snap([proc(1)], [obj], t1, { warnings }), snap([proc(1)], [obj], t2, { warnings })], leftover), []);
     // read whole again: said, once it was unheld at the previous refresh too
     assert.deepEqual(runOver([snap([proc(1)], [obj], t1, { warnings }), snap([proc(1)], [obj], t2), snap([proc(1)], [obj], t3)], leftover).map((p) => p.id), ['leftover:posix:posix-shm:live']);
@@ -795,7 +817,7 @@ describe('Diagnoser: more problems of one rule than it lists', () => {
     const r = d.diagnose(snap([...old, fresh], [], t2));
     assert.equal(r.problems.length, MAX_PROBLEMS_PER_RULE);
     assert.deepEqual(r.problems[0].pids, [9000], 'the youngest process first');
-    assert.ok(r.notes.some((n) => /signal-trouble: 51 more warning problem\(s\) not listed/.test(n)), r.notes.join('\n'));
+    assert.ok(r.notes.some((n) => /signal-trouble: 51 more warning problems not listed/.test(n)), r.notes.join('\n'));
   });
 
   test('views narrowed to one process: its problem is listed although a hundred newer ones of its rule come first (narrowed before the cap)', () => {

@@ -36,8 +36,8 @@ describe('in-flight check: the sockets it reads', () => {
     ]);
     assert.deepEqual(r.probes, []);
     assert.equal(r.unknown.length, 2, r.unknown.join('\n'));
-    assert.match(r.unknown[0], /^2 Unix socket\(s\) that may hold a message are held by no process/);
-    assert.match(r.unknown[1], /^1 Unix listener\(s\) have connections not accepted yet/);
+    assert.match(r.unknown[0], /^2 Unix sockets that may hold a message are held by no process/);
+    assert.match(r.unknown[1], /^1 Unix listener has connections not accepted yet/);
   });
 
   test('past the limit of fdinfo reads the rest is unknown; counts a walk read have no limit', () => {
@@ -49,7 +49,7 @@ describe('in-flight check: the sockets it reads', () => {
     for (const i of [1, 2, 3, 4, 5]) fs.writeFileSync(path.join(root, '100', 'fdinfo', String(i)), `ino:\t${i}\nscm_fds: 0\n`);
     const read = readInFlight(root, r, () => false, 1000);
     assert.equal(read.read, 3);
-    assert.deepEqual(read.unknown, ['2 more Unix socket(s) than the 3 read per refresh']);
+    assert.deepEqual(read.unknown, ['2 more Unix sockets than the 3 read per refresh']);
     // the walk counted two of them: the three others are read, none left over
     const mixed = readInFlight(root, r, () => false, 1000, { complete: false, counts: new Map([[1, 1], [5, 2]]) });
     assert.equal(mixed.read, 5);
@@ -179,7 +179,7 @@ describe('in-flight check: counts the walk read', () => {
     const f = readInFlight(root, { probes, unknown: ['a reason of the request'] }, () => true, 1000, { complete: false, counts: new Map([[1, 1], [3, 0]]) });
     assert.deepEqual(f.sockets, [{ inode: 1, pid: 100, fd: 1, count: 1 }]);
     assert.equal(f.read, 2);
-    assert.deepEqual(f.unknown, ['a reason of the request', 'time budget reached with 1 Unix socket(s) still to read']);
+    assert.deepEqual(f.unknown, ['a reason of the request', 'time budget reached with 1 Unix socket still to read']);
   });
 
   test('a complete pass answers for every socket: one it does not list holds none, and nothing is read', () => {

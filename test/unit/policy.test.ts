@@ -133,7 +133,7 @@ describe('removeRisk: removal always asks', () => {
   test('what the snapshot could not see of the holders is said: unread fds, and maps not read whole for an object found through mappings', () => {
     const shm = { id: 'posix-shm:seg', kind: 'posix-shm', name: 'seg', size: 4096, uid: 0, owner: 'root', mode: '0600', deleted: false, endpoints: [] } as unknown as Channel;
     const mq = { id: 'posix-mq:q', kind: 'posix-mq', name: 'q', endpoints: [] } as unknown as Channel;
-    const cut = [`${MAPS_CUT} 300 process(es) — 300 cut at the scan's bounds`];
+    const cut = [`${MAPS_CUT} 300 processes — 300 cut at the scan's bounds`];
     assert.match(removeQuestion({ channel: shm, processes: new Map() }, 0).detail, /^No process holds it open\.\n\n/);
     const q = removeQuestion({ channel: shm, processes: new Map(), warnings: cut }, 0);
     assert.match(q.detail, /^No process that could be read holds it open\.\nSome processes' memory mappings were not read whole .*one of them may map it\./);
@@ -146,7 +146,7 @@ describe('removeRisk: removal always asks', () => {
     assert.deepEqual(removeRisk(sysv, { euid: 0, processes: new Map(), warnings: ['processes hidden: 2 (permission denied)', ...cut] }).unseen, []);
     assert.match(removeQuestion({ channel: sysv, processes: new Map(), warnings: ['processes hidden: 2 (permission denied)'] }, 0).detail, /^No process holds it open\./);
     // fds not all listed (another user's millions of fds past the scan's budget, or its deadline)
-    const fdsCut = [fdsCutWarning("7 fds of 1 process(es) past the scan's budget")];
+    const fdsCut = [fdsCutWarning("7 fds of 1 process past the scan's budget")];
     assert.deepEqual(removeRisk(mq, { euid: 0, processes: new Map(), warnings: fdsCut }).unseen, [
       "Some processes' fds were not all listed (the scan's deadline, or more than it lists for one user): one of them may hold it.",
     ]);

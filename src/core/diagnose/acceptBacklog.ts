@@ -9,6 +9,7 @@ import type { EvidenceItem, Explanation, ProblemDraft } from './problem';
 import { scan } from './scan';
 import { activity, chanLabel, defineRule, iso, listLabel, procLabel, revealChannel, revealProcess, signal, streak, streakStart, type RuleContext } from './rule';
 import { TROUBLES, type TroubleOf } from './troubles';
+import { plural } from '../text';
 
 const T = TROUBLES['accept-backlog'];
 
@@ -73,14 +74,14 @@ export const acceptBacklog = defineRule<Memo>({
         const over = waiting > b;
         trouble = over ? T.full : T.atBacklog;
         title = `${chanLabel(l)} accept queue ${over ? 'is full' : 'is at its backlog'} (${waiting} waiting, backlog ${b}): ${hl} ${holders.length > 1 ? 'are' : 'is'} not accepting${over ? ' — new connections are refused or delayed' : ''}`;
-        evidence.push({ label: 'accept queue', text: `${waiting} connection(s) waiting, backlog ${b}`, source: 'sock_diag (snapshot)' });
+        evidence.push({ label: 'accept queue', text: `${plural(waiting, 'connection')} waiting, backlog ${b}`, source: 'sock_diag (snapshot)' });
       } else {
         // backlog unknown: report only a queue that stayed non-empty for three refreshes
         const n = streak(history, (m) => (m.get(l.id) ?? 0) > 0);
         if (n < 2) continue;
         severity = 'info';
         trouble = T.waiting;
-        title = `${chanLabel(l)} keeps ${waiting} connection(s) waiting to be accepted (backlog unknown without sock_diag)`;
+        title = `${chanLabel(l)} keeps ${plural(waiting, 'connection')} waiting to be accepted (backlog unknown without sock_diag)`;
         evidence.push({ label: 'accept queue', text: `${waiting} waiting; the backlog needs the native addon (sock_diag)`, source: '/proc/net (snapshot)' });
       }
       const since = streakStart(history, now, (m) => (m.get(l.id) ?? 0) > 0);

@@ -20,6 +20,7 @@ import { findSleepers, sleepersNote, type SleeperRequest, type Sleepers } from '
 import { readInFlight, type InFlightFacts, type InFlightRequest } from './inFlight';
 import { defaultSocketRoots, recheckSocketFiles, scanSocketFiles, type ScanRoot, type SocketFile, type SocketScanCache } from './socketFiles';
 import { parseSyscall, type SyscallState } from './syscalls';
+import { plural } from '../text';
 
 export interface ThreadFacts {
   tid: number;
@@ -383,7 +384,7 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
     round = next;
   }
   if (capped) ev.notes.push(`threads read for ${maxProcesses} processes only (limit): some wait chains may be cut`);
-  if (denied > 0) ev.notes.push(`could not read the threads of ${denied} process(es) (no ptrace permission: run as root to see what they wait on)`);
+  if (denied > 0) ev.notes.push(`could not read the threads of ${plural(denied, 'process', 'processes')} (no ptrace permission: run as root to see what they wait on)`);
   phase('threads');
 
   // 2. liveness of pids named by SysV objects
@@ -488,7 +489,7 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
   if (pc) prunePathCache(pc, dirState, pathsCut, now, maxAge);
   if (notLooked.size > 0) {
     const n = [...notLooked.values()].reduce((a, b) => a + b, 0);
-    ev.notes.push(`${n} socket or FIFO path(s) were not looked at (${[...notLooked].map(([why, k]) => `${k} ${why}`).join(', ')}): whether they are stale or taken over is not known`);
+    ev.notes.push(`${plural(n, 'socket or FIFO path')} ${n === 1 ? 'was' : 'were'} not looked at (${[...notLooked].map(([why, k]) => `${k} ${why}`).join(', ')}): whether they are stale or taken over is not known`);
   }
 
   phase('paths');

@@ -15,6 +15,7 @@ import type { Endpoint, UnixChannel } from '../model';
 import { unix as UNIX } from '../kinds/unix';
 import type { FilesInFlight } from '../filesInFlight';
 import { lowerBound, sortedPositions } from '../sortedPositions';
+import { plural } from '../text';
 
 /** One socket to read: through this holder's fd, expected to be this inode still. */
 export interface InFlightProbe {
@@ -127,8 +128,8 @@ export function inFlightRequest(unix: readonly UnixChannel[], first: ReadonlySet
   for (const r of [...byRank.keys()].sort((a, b) => a - b)) for (const p of byRank.get(r)!) ordered.push(p);
   for (const p of rest) ordered.push(p);
   const unknown: string[] = [];
-  if (unheld) unknown.push(`${unheld} Unix socket(s) that may hold a message are held by no process (in flight themselves, or of a process not walked)`);
-  if (pending) unknown.push(`${pending} Unix listener(s) have connections not accepted yet, whose messages no fd can show`);
+  if (unheld) unknown.push(`${plural(unheld, 'Unix socket')} that may hold a message ${unheld === 1 ? 'is' : 'are'} held by no process (in flight themselves, or of a process not walked)`);
+  if (pending) unknown.push(`${plural(pending, 'Unix listener has', 'Unix listeners have')} connections not accepted yet, whose messages no fd can show`);
   return { probes: ordered, maxReads: max, unknown };
 }
 
@@ -187,9 +188,9 @@ export function readInFlight(procRoot: string, req: InFlightRequest, late: () =>
       if (n > 0) facts.sockets.push({ ...p, count: n });
     }
   }
-  if (gone) facts.unknown.push(`${gone} Unix socket(s) could not be read again (closed or unreadable since the snapshot)`);
+  if (gone) facts.unknown.push(`${plural(gone, 'Unix socket')} could not be read again (closed or unreadable since the snapshot)`);
   if (noLine) facts.unknown.push(`this kernel's fdinfo has no scm_fds line (Linux ≥ 5.7 has it)`);
-  if (over) facts.unknown.push(`${over} more Unix socket(s) than the ${max} read per refresh`);
-  if (cut) facts.unknown.push(`time budget reached with ${cut} Unix socket(s) still to read`);
+  if (over) facts.unknown.push(`${plural(over, 'more Unix socket')} than the ${max.toLocaleString('en-US')} read per refresh`);
+  if (cut) facts.unknown.push(`time budget reached with ${plural(cut, 'Unix socket')} still to read`);
   return facts;
 }

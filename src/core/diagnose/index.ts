@@ -22,6 +22,7 @@ import { SnapshotIndex } from './snapshotIndex';
 import type { SocketScanCache } from './socketFiles';
 import { socketPath } from './socketPath';
 import { waitCycles } from './waitCycles';
+import { plural } from '../text';
 
 export * from './problem';
 export { TROUBLES, troublesOf, type Trouble } from './troubles';
@@ -256,7 +257,7 @@ export class Diagnoser {
     });
     for (const [key, n] of perRule) {
       const [rule, severity] = key.split(' ');
-      if (n > MAX_PROBLEMS_PER_RULE) notes.push(`${rule}: ${n - MAX_PROBLEMS_PER_RULE} more ${severity} problem(s) not listed (the first ${MAX_PROBLEMS_PER_RULE}, newest first, are)`);
+      if (n > MAX_PROBLEMS_PER_RULE) notes.push(`${rule}: ${plural(n - MAX_PROBLEMS_PER_RULE, `more ${severity} problem`)} not listed (the first ${MAX_PROBLEMS_PER_RULE}, newest first, are)`);
     }
     return {
       takenAt: snapshot.takenAt,

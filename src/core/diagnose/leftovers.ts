@@ -17,6 +17,7 @@ import { TROUBLES } from './troubles';
 
 const T = TROUBLES.leftover;
 import type { SnapshotIndex } from './snapshotIndex';
+import { plural } from '../text';
 
 /** Ids of POSIX objects nobody held at that refresh. */
 type Memo = ReadonlySet<string>;
@@ -139,8 +140,8 @@ export const leftovers = defineRule<Memo>({
       } else if (c.kind === 'sysv-msg') {
         const q = c as SysvMsgChannel;
         if (q.messages > 0 && !alive(index, ev, q.lastSendPid) && !alive(index, ev, q.lastRecvPid)) {
-          push(q, 'msgq', 'warning', `${chanLabel(q)} holds ${q.messages} message(s) (${formatBytes(q.bytes)}) and its last sender and receiver are gone`, TEACH.msgq, [
-            { label: 'queued', text: `${q.messages} message(s), ${formatBytes(q.bytes)} of ${formatBytes(q.maxBytes)}`, source: 'msgctl IPC_STAT (snapshot)' },
+          push(q, 'msgq', 'warning', `${chanLabel(q)} holds ${plural(q.messages, 'message')} (${formatBytes(q.bytes)}) and its last sender and receiver are gone`, TEACH.msgq, [
+            { label: 'queued', text: `${plural(q.messages, 'message')}, ${formatBytes(q.bytes)} of ${formatBytes(q.maxBytes)}`, source: 'msgctl IPC_STAT (snapshot)' },
             { label: 'last sender', text: `${who(q.lastSendPid)}${q.lastSendTime ? ` at ${q.lastSendTime}` : ''}`, source: '/proc' },
             { label: 'last receiver', text: `${who(q.lastRecvPid)}${q.lastRecvTime ? ` at ${q.lastRecvTime}` : ''}`, source: '/proc' },
           ]);
@@ -151,7 +152,7 @@ export const leftovers = defineRule<Memo>({
     for (const c of unheldPosix(input)) {
       if (!prev || !prev.has(c.id)) continue;
       const since = streakStart(history, now, (m) => m.has(c.id));
-      const size = c.kind === 'posix-shm' ? ` (${formatBytes(c.size)})` : c.kind === 'posix-mq' && c.messages !== null ? ` (${c.messages} message(s))` : c.kind === 'posix-sem' && c.value !== null ? ` (value ${c.value})` : '';
+      const size = c.kind === 'posix-shm' ? ` (${formatBytes(c.size)})` : c.kind === 'posix-mq' && c.messages !== null ? ` (${plural(c.messages, 'message')})` : c.kind === 'posix-sem' && c.value !== null ? ` (value ${c.value})` : '';
       // some fd tables unreadable (another user's processes without root, a process root may not
       // trace): one of them may hold it — said, not hidden, so that the leftover is not lost either
       const hidden = index.fdsHidden;

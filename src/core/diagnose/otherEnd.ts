@@ -10,7 +10,7 @@
 // count of open ends, which settles it (readEndOpen / writeEndOpen); the /proc walk cannot, and
 // the files waiting in Unix sockets are read instead (inFlight.ts), which say only "may be".
 import type { FifoChannel, PipeChannel } from '../model';
-import { byteCount } from '../text';
+import { byteCount, plural } from '../text';
 import { scan } from './scan';
 import { pathKey, type Evidence } from './evidence';
 import type { EvidenceItem, Explanation, ProblemDraft, Severity } from './problem';
@@ -249,7 +249,7 @@ function inFlightEvidence(f: InFlightFacts | undefined, end: 'read' | 'write', h
   };
   const list = (ss: InFlightFacts['sockets']): string => {
     const where = ss.slice(0, 3).map((s) => `unix:${s.inode} (${procLabel(index, s.pid, ev)} fd ${s.fd}: ${s.count})`);
-    return where.join(', ') + (ss.length > 3 ? ` and ${ss.length - 3} more socket(s)` : '');
+    return where.join(', ') + (ss.length > 3 ? ` and ${plural(ss.length - 3, 'more socket')}` : '');
   };
   const count = (ss: InFlightFacts['sockets']): number => ss.reduce((a, s) => a + s.count, 0);
   const related = f.sockets.filter((s) => near(s.inode));
@@ -257,16 +257,16 @@ function inFlightEvidence(f: InFlightFacts | undefined, end: 'read' | 'write', h
   const others = elsewhere.length ? `; ${count(elsewhere)} more wait on sockets neither the pipe's holders nor their peers hold (${list(elsewhere)})` : '';
   if (related.length > 0) {
     return {
-      item: { label: 'unless', text: `${count(related)} file(s) are in flight, queued on ${list(related)}, a socket of this pipe's holders or the peer of one, and not received yet: the ${end} end may be one of them (the kernel does not say which)${others}`, source },
+      item: { label: 'unless', text: `${plural(count(related), 'file is', 'files are')} in flight, queued on ${list(related)}, a socket of this pipe's holders or the peer of one, and not received yet: the ${end} end may be one of them (the kernel does not say which)${others}`, source },
       maybe: true,
     };
   }
   if (elsewhere.length > 0) {
     const cut = f.unknown.length ? `; and ${f.unknown.join('; ')}` : '';
-    return { item: { label: 'unless', text: `${generic}. No file waits on a socket of this pipe's holders or the peer of one (${f.read} socket(s) read)${others}${cut}`, source }, maybe: false };
+    return { item: { label: 'unless', text: `${generic}. No file waits on a socket of this pipe's holders or the peer of one (${plural(f.read, 'socket')} read)${others}${cut}`, source }, maybe: false };
   }
   if (f.unknown.length === 0) return { item: { label: 'in flight', text: `none: no file waits in any Unix socket (${f.read} read), so no ${end} end is in flight`, source }, maybe: false };
-  return { item: { label: 'unless', text: `${generic}; none of the ${f.read} Unix socket(s) read holds one, but ${f.unknown.join('; ')}`, source }, maybe: false };
+  return { item: { label: 'unless', text: `${generic}; none of the ${plural(f.read, 'Unix socket')} read holds one, but ${f.unknown.join('; ')}`, source }, maybe: false };
 }
 
 /** This snapshot's conditions (computed once for run and remember). */

@@ -12,6 +12,7 @@ import { TROUBLES } from './troubles';
 
 const T = TROUBLES['semaphore-no-poster'];
 import type { SnapshotIndex } from './snapshotIndex';
+import { plural } from '../text';
 
 type Memo = ReadonlySet<string>;
 
@@ -89,8 +90,8 @@ export const semaphores = defineRule<Memo>({
         trouble: deadlock ? T.deadlock : T.noPoster,
         subject: chanLabel(s),
         title: deadlock
-          ? `Likely deadlock on ${chanLabel(s)}: ${n} process(es) wait, and the last to touch it (${listLabel(waiters.map((p) => procLabel(index, p, ev)))}) is waiting on it too`
-          : `${chanLabel(s)}: ${n} process(es) wait, and no process that ever touched it is alive to post it`,
+          ? `Likely deadlock on ${chanLabel(s)}: ${plural(n, 'process waits', 'processes wait')}, and the last to touch it (${listLabel(waiters.map((p) => procLabel(index, p, ev)))}) is waiting on it too`
+          : `${chanLabel(s)}: ${plural(n, 'process waits', 'processes wait')}, and no process that ever touched it is alive to post it`,
         explanation: {
           what: 'A SysV semaphore is a counter; semop() with a negative value (or a wait for zero) sleeps until another process changes it. Here processes wait and no live process other than the waiters has touched the set.',
           why: deadlock

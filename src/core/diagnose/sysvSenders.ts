@@ -8,8 +8,7 @@
 // previous refresh; a consumer that receives, however slowly, is backpressure, not a stall.
 // A consumer waiting on an empty queue is normal and raises nothing here.
 import type { SysvMsgChannel } from '../model';
-import { plural } from '../kinds/kind';
-import { byteCount, formatBytes } from '../text';
+import { byteCount, formatBytes, plural } from '../text';
 import { alive, type BlockedThread } from './blocking';
 import type { Evidence, EvidenceRequest } from './evidence';
 import type { Sleepers } from './sleepers';

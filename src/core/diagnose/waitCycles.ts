@@ -14,6 +14,7 @@ import { TROUBLES } from './troubles';
 const T = TROUBLES['wait-cycle'];
 import { describeSyscall } from './syscalls';
 import type { SnapshotIndex } from './snapshotIndex';
+import { plural } from '../text';
 
 /** `pid@startTime` of the processes stuck at that refresh. */
 type Memo = ReadonlySet<string>;
@@ -58,7 +59,7 @@ export const waitCycles = defineRule<Memo>({
         chain.push(procNode(index, b.pid, ev), chanNode(b.channel));
         evidence.push({
           label: 'waits',
-          text: `${procLabel(index, b.pid, ev)} thread ${b.tid} sleeps in ${describeSyscall(b.thread.syscall)}${b.thread.wchan ? ` [wchan ${b.thread.wchan}]` : ''} on ${chanLabel(b.channel)} (${what(b)}), which only ${procLabel(index, nextPid, ev)}${b.unblockers.length > 1 ? ` and ${b.unblockers.length - 1} other stuck process(es)` : ''} can ${b.op === 'write' || b.op === 'msgsnd' ? 'drain' : 'fill'}${b.presumed ? ' (presumed from the last pids SysV keeps)' : ''}`,
+          text: `${procLabel(index, b.pid, ev)} thread ${b.tid} sleeps in ${describeSyscall(b.thread.syscall)}${b.thread.wchan ? ` [wchan ${b.thread.wchan}]` : ''} on ${chanLabel(b.channel)} (${what(b)}), which only ${procLabel(index, nextPid, ev)}${b.unblockers.length > 1 ? ` and ${plural(b.unblockers.length - 1, 'other stuck process', 'other stuck processes')}` : ''} can ${b.op === 'write' || b.op === 'msgsnd' ? 'drain' : 'fill'}${b.presumed ? ' (presumed from the last pids SysV keeps)' : ''}`,
           source: `/proc/${b.pid}/task/${b.tid}/syscall`,
         });
       });

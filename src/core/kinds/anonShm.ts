@@ -4,9 +4,9 @@
 // dev:inode, a channel when at least two processes map or hold it.
 import type { ChannelBase } from '../model';
 import { col } from '../columns';
-import { formatBytes, shortText } from '../text';
+import { formatBytes, shortText, plural } from '../text';
 import { MEMFD_FDS } from './fds';
-import { defineKind, inodeOfDevId, noOwner, noPeer, noMentions, plural, notRemovable, SHARED_MEMORY_STATE } from './kind';
+import { defineKind, inodeOfDevId, noOwner, noPeer, noMentions, notRemovable, SHARED_MEMORY_STATE } from './kind';
 
 /**
  * Shared memory with no name in /dev/shm or SysV: a MAP_SHARED|MAP_ANONYMOUS region inherited

@@ -6,7 +6,8 @@
 // the eventfd itself would consume the counter.
 import type { ChannelBase } from '../model';
 import { col } from '../columns';
-import { defineKind, never, noInode, noMentions, noneMissing, noOwner, noPeer, notRemovable, plural, type FdClass } from './kind';
+import { defineKind, never, noInode, noMentions, noneMissing, noOwner, noPeer, notRemovable, type FdClass } from './kind';
+import { plural } from '../text';
 
 export interface EventfdChannel extends ChannelBase {
   kind: 'eventfd';

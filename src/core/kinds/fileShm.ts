@@ -4,8 +4,8 @@
 // object does.
 import type { ChannelBase } from '../model';
 import { col, mntnsColumn } from '../columns';
-import { formatBytes, shortText } from '../text';
-import { defineKind, inodeOfDevId, noOwner, noPeer, noMentions, otherMntns, plural, notRemovable, SHARED_MEMORY_STATE } from './kind';
+import { formatBytes, shortText, plural } from '../text';
+import { defineKind, inodeOfDevId, noOwner, noPeer, noMentions, otherMntns, notRemovable, SHARED_MEMORY_STATE } from './kind';
 
 /**
  * A file mapped shared (`s` in maps) by at least two distinct processes, at least one of them

@@ -3,9 +3,9 @@
 // /proc/PID/net/{tcp,udp}{,6}); both ends linked there and in probes/netLinks.ts.
 import type { ChannelBase } from '../model';
 import { col, type Column } from '../columns';
-import { formatBytes } from '../text';
+import { formatBytes, plural } from '../text';
 import { SOCKET_FDS } from './fds';
-import { DATAGRAM_PAGES, inodeOfSimpleId, noMentions, notRemovable, plural, QUEUE_PAGES, unheldSocket, type KindDescriptor, type PeekMethodFor } from './kind';
+import { DATAGRAM_PAGES, inodeOfSimpleId, noMentions, notRemovable, QUEUE_PAGES, unheldSocket, type KindDescriptor, type PeekMethodFor } from './kind';
 
 export interface InetChannel extends ChannelBase {
   kind: 'tcp' | 'udp';

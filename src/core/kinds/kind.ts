@@ -458,11 +458,6 @@ export function sysvKeyLabel(key: number, idName: string, id: number, keyText: s
   return key === 0 ? `private ${idName} ${id}` : `key ${keyText}`;
 }
 
-/** `1 process` / `3 processes`. */
-export function plural(n: number, one: string, many = one + 's'): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 /**
  * Paging a queue of bytes (a pipe's, a FIFO's, a stream socket's): each peek copies the queue up
  * to the page's end without consuming it (tee into a pipe of ours, recv MSG_PEEK) and shows the

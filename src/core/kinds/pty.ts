@@ -9,7 +9,8 @@
 // without consuming.
 import type { ChannelBase } from '../model';
 import { col } from '../columns';
-import { defineKind, never, noneMissing, noOwner, noPeer, notRemovable, plural, type FdClass, type QueueFacts } from './kind';
+import { defineKind, never, noneMissing, noOwner, noPeer, notRemovable, type FdClass, type QueueFacts } from './kind';
+import { plural } from '../text';
 
 export interface PtyChannel extends ChannelBase {
   kind: 'pty';

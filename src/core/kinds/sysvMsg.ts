@@ -2,8 +2,8 @@
 // /proc/sysvipc/msg. No fd holds them; their facts name the last sender and receiver.
 import type { ChannelBase } from '../model';
 import { col, keyColumn, ownerColumns, sysvKeyText, ipcnsColumn } from '../columns';
-import { formatBytes } from '../text';
-import { defineKind, sysvKeyLabel, noInode, noneMissing, noPeer, plural, SYSV_ID_SHAPE, ipcnsNote, otherIpcns, sysvKeyName, type SysvIdentity } from './kind';
+import { formatBytes, plural } from '../text';
+import { defineKind, sysvKeyLabel, noInode, noneMissing, noPeer, SYSV_ID_SHAPE, ipcnsNote, otherIpcns, sysvKeyName, type SysvIdentity } from './kind';
 
 export interface SysvMsgChannel extends ChannelBase, SysvIdentity {
   kind: 'sysv-msg';

@@ -3,8 +3,8 @@
 // and then the channel's `errors` say why).
 import type { ChannelBase } from '../model';
 import { col, keyColumn, ownerColumns, sysvKeyText, ipcnsColumn } from '../columns';
-import { CAPS, summarizeList } from '../text';
-import { defineKind, sysvKeyLabel, never, noInode, noPeer, plural, SYSV_ID_SHAPE, ipcnsNote, otherIpcns, sysvKeyName, type SysvIdentity } from './kind';
+import { CAPS, summarizeList, plural } from '../text';
+import { defineKind, sysvKeyLabel, never, noInode, noPeer, SYSV_ID_SHAPE, ipcnsNote, otherIpcns, sysvKeyName, type SysvIdentity } from './kind';
 import { SYSV_UNHELD } from './sysvMsg';
 
 export interface SysvSemChannel extends ChannelBase, SysvIdentity {

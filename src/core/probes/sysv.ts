@@ -8,6 +8,7 @@ import { errnoName, type NativeAddon, type SysvMsgStat, type SysvSemStat, type S
 import { parseSysvMsg, parseSysvSem, parseSysvShm } from '../parsers/sysvipc';
 import { byPidFd, octalMode, emit, type Probe, type ProbeContext, ownIpcns } from './context';
 import { mapHolders } from './maps';
+import { plural } from '../text';
 
 function readText(p: string): string | null {
   try {
@@ -98,7 +99,7 @@ export const sysvProbe: Probe<Promise<SysvPrefetch> | undefined> = {
     // (own is known only on this machine's /proc: what is left to need is the addon)
     const native = ctx.native;
     if (!native) {
-      ctx.warnings.push(`SysV IPC: the objects of ${others.size} other IPC namespace(s) (containers) are not listed: that needs the native addon`);
+      ctx.warnings.push(`SysV IPC: the objects of ${plural(others.size, 'other IPC namespace')} (containers) are not listed: that needs the native addon`);
       return;
     }
     const failed: string[] = [];
@@ -110,7 +111,7 @@ export const sysvProbe: Probe<Promise<SysvPrefetch> | undefined> = {
       if (typeof l !== 'string') emitLists(ctx, l, ns, (pid) => nsOf(pid) === ns);
       else if (l !== 'GONE') failed.push(`${ns} (${l})`);
     });
-    if (failed.length) ctx.warnings.push(`SysV IPC: could not list the objects of IPC namespace(s) ${failed.join(', ')}`);
+    if (failed.length) ctx.warnings.push(`SysV IPC: could not list the objects of IPC namespace${failed.length === 1 ? '' : 's'} ${failed.join(', ')}`);
   },
 };
 
