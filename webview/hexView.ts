@@ -1,13 +1,18 @@
 // Peeked bytes as a hex view (offset, bytes, text) and, when they decode, as text or JSON; the
 // copy / save buttons ask the host (which holds the bytes).
 import { bytesFromBase64 } from '../src/webviews/inspector/protocol';
+import { plural } from '../src/core/text';
 import { button, h, visibleLines } from './dom';
 import { post } from './state';
 
 /** The most bytes one hex view lays out (2,048 rows): a page of shared memory pages on by this much (channelView.ts). */
 export const HEX_VIEW_BYTES = 2048 * 16;
 
-/** `more`: what to do about bytes past `limit` (a paged object's Next shows them). */
+/**
+ * `more`: what to do about bytes past `limit` (a paged object's Next shows them). Offsets are hex,
+ * as xxd and `hexdump -C` print them (the CLI's peek too: cli/common.ts hexdump); a count in the
+ * prose beside them is written as every view writes one (core/text.ts: `32,768 more bytes`).
+ */
 export function hexView(bytes: Uint8Array, base: number, limit = HEX_VIEW_BYTES, more = 'save to a file to see all'): HTMLElement {
   const grid = h('div', { class: 'hex', role: 'table', 'aria-label': 'Hex view: offset, bytes, text', tabindex: '0' });
   const n = Math.min(bytes.length, limit);
@@ -17,7 +22,7 @@ export function hexView(bytes: Uint8Array, base: number, limit = HEX_VIEW_BYTES,
     const text = Array.from(row, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
     grid.append(h('span', { class: 'off' }, (base + i).toString(16).padStart(8, '0')), h('span', {}, hex.padEnd(47)), h('span', {}, text));
   }
-  if (bytes.length > n) grid.append(h('span', { class: 'off' }, '\u2026'), h('span', {}, `${bytes.length - n} more bytes not shown (${more})`), h('span', {}));
+  if (bytes.length > n) grid.append(h('span', { class: 'off' }, '\u2026'), h('span', {}, `${plural(bytes.length - n, 'more byte')} not shown (${more})`), h('span', {}));
   return grid;
 }
 

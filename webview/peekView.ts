@@ -2,7 +2,7 @@
 // semaphore values, a POSIX queue's attributes (with the consuming receive, confirmed by the
 // host), or fresh facts (an eventfd's counter read from fdinfo).
 import type { WirePeek } from '../src/webviews/inspector/protocol';
-import { byteCount, formatBytes, peekRangeText } from '../src/core/text';
+import { byteCount, formatBytes, peekRangeText, plural } from '../src/core/text';
 import { kindOf } from '../src/core/kinds';
 import { button, factsRows, h, visible, type Child } from './dom';
 import { bytesFromBase64, dataBlock, preview } from './hexView';
@@ -28,8 +28,8 @@ export function renderPeek(p: WirePeek, peekFrom: (offset: number) => void): voi
       if (p.before && p.after) {
         const same = p.before.messages === p.after.messages && p.before.bytes === p.after.bytes;
         parts.push(h('div', { class: 'counters', id: 'counters' },
-          h('span', {}, `before: ${p.before.messages} messages, ${formatBytes(p.before.bytes)}`),
-          h('span', {}, `after: ${p.after.messages} messages, ${formatBytes(p.after.bytes)}`),
+          h('span', {}, `before: ${plural(p.before.messages, 'message')}, ${formatBytes(p.before.bytes)}`),
+          h('span', {}, `after: ${plural(p.after.messages, 'message')}, ${formatBytes(p.after.bytes)}`),
           h('span', { class: same ? 'same' : 'changed' }, same ? 'unchanged: nothing was consumed' : 'changed meanwhile (other processes)')));
       }
       const nav = messagePages(p, peekFrom);
@@ -60,9 +60,11 @@ export function renderPeek(p: WirePeek, peekFrom: (offset: number) => void): voi
       break;
     }
     case 'mq-attributes': {
-      parts.push(h('table', { class: 'facts' },
-        ...([['Messages', p.messages], ['Max messages', p.maxMessages], ['Message size', p.messageSize], ['Bytes queued', p.bytes], ['Notify pid', p.notifyPid ?? 'none']] as Array<[string, unknown]>)
-          .map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, String(v ?? '?'))))),
+      // counts and sizes as the channel's facts write them (`1 message`, `8 KiB`), not bare numbers
+      const count = (n: number | null | undefined) => (n === null || n === undefined ? '?' : plural(n, 'message'));
+      parts.push(h('table', { class: 'facts', id: 'mq-attributes' },
+        ...([['Messages', count(p.messages)], ['Max messages', count(p.maxMessages)], ['Message size', formatBytes(p.messageSize)], ['Bytes queued', formatBytes(p.bytes)], ['Notify pid', String(p.notifyPid ?? 'none')]] as Array<[string, string]>)
+          .map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, v)))),
         h('div', { class: 'notice warning' }, p.explanation),
         h('div', { class: 'row live-only' }, button('Receive one message (consumes it)\u2026', () => {
           post({ type: 'receiveMq', requestId: page.nextRequest++, channelId: p.channelId });

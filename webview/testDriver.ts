@@ -50,6 +50,7 @@ export function report(view: string): void {
   for (const n of noticeEl.querySelectorAll('.notice')) texts.push(`notice:${n.textContent ?? ''}`);
   for (const n of peekOut.querySelectorAll('.notice')) texts.push(`peekNotice:${n.textContent ?? ''}`);
   for (const tr of peekOut.querySelectorAll('#peek-facts tr')) texts.push(`peekFact:${tr.querySelector('th')?.textContent ?? ''}=${tr.querySelector('td')?.textContent ?? ''}`);
+  for (const tr of peekOut.querySelectorAll('#mq-attributes tr')) texts.push(`mqAttr:${tr.querySelector('th')?.textContent ?? ''}=${tr.querySelector('td')?.textContent ?? ''}`);
   for (const tr of peekOut.querySelectorAll('#semaphores tbody tr')) texts.push(`sem:${[...tr.querySelectorAll('td')].map((td) => td.textContent ?? '').join('|')}:${tr.querySelectorAll('button.link').length} link`);
   // a page of bytes: its range line, and the offsets of the hex view's first and last rows
   for (const id of ['peek-head', 'peek-empty']) {
@@ -62,7 +63,7 @@ export function report(view: string): void {
   if (offs.length) texts.push(`hexRows:${offs[0]}-${offs[offs.length - 1]}`);
   const firstRow = peekOut.querySelector('.hex .off + span');
   if (offs.length && firstRow) texts.push(`hexFirst:${firstRow.textContent?.trim() ?? ''}`);
-  for (const more of peekOut.querySelectorAll('.hex .off + span')) if (/more bytes not shown/.test(more.textContent ?? '')) texts.push(`hexMore:${more.textContent ?? ''}`);
+  for (const more of peekOut.querySelectorAll('.hex .off + span')) if (/more bytes? not shown/.test(more.textContent ?? '')) texts.push(`hexMore:${more.textContent ?? ''}`);
   // a SysV queue's pages: each button, `-off` when disabled
   const pages = peekOut.querySelector('#message-pages');
   if (pages) texts.push(`messagePages:${[...pages.children].map((b) => `${b.id}${b.hasAttribute('disabled') ? '-off' : ''}`).join(',')}`);

@@ -7,7 +7,7 @@ import { ActionError } from '../core/actions/errors';
 import { takeSnapshot } from '../core/snapshot';
 import { lookupChannelId, unambiguousIds } from '../core/channelIds';
 import { escapeControl, safeJson } from '../core/escape';
-import { formatBytes, peekRangeText } from '../core/text';
+import { formatBytes, peekRangeText, plural } from '../core/text';
 import { fail, hexdump } from './common';
 import { parseInteger, parseOptions, UsageError, usageLines, type OptionSpec } from './args';
 import type { Output } from './output';
@@ -86,8 +86,8 @@ function printText(out: Output, ch: Channel, r: PeekResult): void {
   switch (r.type) {
     case 'messages':
       // the queue's totals and the range read as the panel says them (core/text); the per-message line stays key=value, like ipcs
-      if (r.before) w(`before: ${r.before.messages} messages, ${formatBytes(r.before.bytes)}`);
-      if (r.after) w(`after:  ${r.after.messages} messages, ${formatBytes(r.after.bytes)}`);
+      if (r.before) w(`before: ${plural(r.before.messages, 'message')}, ${formatBytes(r.before.bytes)}`);
+      if (r.after) w(`after:  ${plural(r.after.messages, 'message')}, ${formatBytes(r.after.bytes)}`);
       for (const m of r.messages) {
         w(`message #${m.index} type=${m.type} size=${m.size}${m.truncated ? ` (first ${m.data.length} bytes)` : ''}`);
         for (const l of hexdump(m.data)) w('  ' + l);

@@ -149,7 +149,7 @@ describe('Inspector panel', function () {
     assert.equal(first.texts.filter((t) => t.startsWith('message:')).length, 1024);
     assert.ok(first.texts.includes('messagePages:messages-first-off,messages-previous-off,messages-next'), first.texts.filter((t) => t.startsWith('messagePages')).join() || 'no page buttons');
     // the panel's own way on, not a command line to type elsewhere
-    assert.ok(first.texts.some((t) => t.startsWith('peekNotice:showing the first 1024 of 1030 messages')), first.texts.filter((t) => t.startsWith('peekNotice')).join(' | '));
+    assert.ok(first.texts.some((t) => t.startsWith('peekNotice:showing the first 1,024 of 1,030 messages')), first.texts.filter((t) => t.startsWith('peekNotice')).join(' | '));
     assert.ok(!first.texts.some((t) => t.includes('--offset')), 'a CLI instruction in the panel');
     await vscode.commands.executeCommand(CMD, 'drive', { action: 'click', id: 'messages-next' });
     const next = await rendered('the second page', (r) => r.view === 'peek' && r.texts.some((t) => t.startsWith('message:1024:')));
@@ -173,7 +173,7 @@ describe('Inspector panel', function () {
     const first = await rendered('the first page', (r) => r.view === 'peek' && r.texts.some((t) => /^peekRange:65,536 bytes \(64 KiB\) at offset 0 of 196,608$/.test(t)));
     const rows = first.texts.find((t) => t.startsWith('hexRows:'));
     assert.equal(rows, 'hexRows:00000000-00007ff0', 'a hex view of 2,048 rows');
-    assert.ok(first.texts.some((t) => /^hexMore:32768 more bytes not shown \(Next shows them/.test(t)), first.texts.filter((t) => t.startsWith('hexMore')).join() || 'no "more" line');
+    assert.ok(first.texts.some((t) => /^hexMore:32,768 more bytes not shown \(Next shows them/.test(t)), first.texts.filter((t) => t.startsWith('hexMore')).join() || 'no "more" line');
     await vscode.commands.executeCommand(CMD, 'drive', { action: 'click', id: 'offset-next' });
     const next = await rendered('the next page', (r) => r.view === 'peek' && r.texts.some((t) => /^peekRange:.* at offset (?!0 )[\d,]+/.test(t)));
     assert.ok(next.texts.some((t) => /^peekRange:65,536 bytes \(64 KiB\) at offset 32,768 of 196,608$/.test(t)), next.texts.filter((t) => t.startsWith('peekRange')).join());
@@ -198,7 +198,7 @@ describe('Inspector panel', function () {
         const first = await rendered('the first page', (r) => r.view === 'peek' && r.texts.some((t) => range('0').test(t)));
         assert.ok(first.texts.includes('offsetPages:offset-first-off,offset-previous-off,offset-next'), first.texts.filter((t) => t.startsWith('offsetPages')).join() || 'no page buttons');
         assert.ok(first.texts.some((t) => t.startsWith('pagedNote:Offsets count from the oldest byte still queued')), first.texts.filter((t) => t.startsWith('pagedNote')).join() || 'no note on what paging means');
-        assert.ok(first.texts.some((t) => /^hexMore:32768 more bytes not shown \(Next shows them/.test(t)), first.texts.filter((t) => t.startsWith('hexMore')).join() || 'no "more" line');
+        assert.ok(first.texts.some((t) => /^hexMore:32,768 more bytes not shown \(Next shows them/.test(t)), first.texts.filter((t) => t.startsWith('hexMore')).join() || 'no "more" line');
         // Next by the page the hex view shows (32 KiB), four times: 128 KiB
         for (const [offset, text] of [[32768, '32,768'], [65536, '65,536'], [98304, '98,304'], [131072, '131,072']] as const) {
           await vscode.commands.executeCommand(CMD, 'drive', { action: 'click', id: 'offset-next' });
@@ -298,7 +298,14 @@ describe('Inspector panel', function () {
     await vscode.commands.executeCommand(CMD, 'reset');
     await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
     // this queue's, not a late report of an earlier test's queue: a receive driven before would take from that one
-    await rendered('mq attributes', (r) => r.texts.some((t) => t.startsWith('peekNotice:Linux has no non-destructive read')) && r.texts.some((t) => t.startsWith('title:') && t.includes(String(fx.info.name))));
+    const attrs = await rendered('mq attributes', (r) => r.texts.some((t) => t.startsWith('peekNotice:Linux has no non-destructive read')) && r.texts.some((t) => t.startsWith('title:') && t.includes(String(fx.info.name))));
+    // its counts and sizes as the facts write them (`1 message`, `7 bytes`), not bare numbers
+    const attr = (name: string) => attrs.texts.find((t) => t.startsWith(`mqAttr:${name}=`))?.slice(`mqAttr:${name}=`.length);
+    assert.equal(attr('Messages'), '1 message', attrs.texts.filter((t) => t.startsWith('mqAttr')).join(' | '));
+    // (the bytes queued come from /dev/mqueue's file: `?` where it is not mounted)
+    assert.match(attr('Bytes queued') ?? '', /^(7 bytes|\?)$/);
+    assert.match(attr('Max messages') ?? '', /^[\d,]+ messages$/);
+    assert.match(attr('Message size') ?? '', /^([\d,]+ bytes|[\d.]+ KiB)$/);
     await vscode.commands.executeCommand(CMD, 'confirm', false);
     try {
       await vscode.commands.executeCommand(CMD, 'drive', { action: 'receiveMq' });
@@ -330,7 +337,9 @@ describe('Inspector panel', function () {
     await vscode.commands.executeCommand(CMD, 'reset');
     await vscode.commands.executeCommand('ipcInspector.openInspector', { channelId: ch.id });
     // this queue's (a report of the last test's queue may come in late)
-    await rendered('mq attributes', (r) => r.texts.some((t) => t.startsWith('peekNotice:Linux has no non-destructive read')) && r.texts.some((t) => t.startsWith('title:') && t.includes(String(fx.info.name))));
+    const attrs = await rendered('mq attributes', (r) => r.texts.some((t) => t.startsWith('peekNotice:Linux has no non-destructive read')) && r.texts.some((t) => t.startsWith('title:') && t.includes(String(fx.info.name))));
+    // two queued: the plural (the test before has the singular)
+    assert.ok(attrs.texts.includes('mqAttr:Messages=2 messages'), attrs.texts.filter((t) => t.startsWith('mqAttr')).join(' | '));
     await vscode.commands.executeCommand(CMD, 'confirm', true);
     try {
       await vscode.commands.executeCommand(CMD, 'drive', { action: 'receiveMq' });

@@ -190,11 +190,11 @@ describe('ipc-inspector CLI', { skip: cliNotBuilt }, () => {
     const id = `sysv-msg:${q.info.msqid as number}`;
     const first = cli(['peek', id]);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, /showing the first 1024 of 1030 messages/);
+    assert.match(first.stdout, /showing the first 1,024 of 1,030 messages/);
     assert.match(first.stdout, /`ipc-inspector peek --offset 1024` reads on/);
     const rest = cli(['peek', id, '--offset', '1024']);
     assert.equal(rest.code, 0, rest.stderr);
-    assert.match(rest.stdout, /showing messages 1024–1029 of 1030/);
+    assert.match(rest.stdout, /showing messages 1024–1029 of 1,030/);
     assert.doesNotMatch(rest.stdout, /reads on/);
   });
 

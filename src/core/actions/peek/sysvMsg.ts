@@ -4,7 +4,7 @@
 import type { SysvMsgChannel } from '../../model';
 import { boundedInt, explainPeek, needNative, ownerOf, type Peeker } from './common';
 import { DEFAULT_PEEK_MAX_MESSAGES } from './types';
-import { byteCount, formatBytes } from '../../text';
+import { byteCount, formatBytes, plural } from '../../text';
 
 export const peekSysvMsg: Peeker<SysvMsgChannel> = async ({ channel, native, maxBytes, maxMessages: max, offset, base, at, call }) => {
   const what = `copy the messages of SysV queue ${channel.msqid}`;
@@ -25,13 +25,14 @@ export const peekSysvMsg: Peeker<SysvMsgChannel> = async ({ channel, native, max
   const tooLarge = raw.tooLarge ?? [];
   const read = messages.length + tooLarge.length;
   const truncated = queued > first + read;
-  if (first > 0 && read === 0) base.notes.push(`the queue holds ${queued} message${queued === 1 ? '' : 's'}: none from message ${first} on (the first is message 0)`);
+  // counts written as every view writes one (`1,030 messages`); positions as the table and `--offset` name them (`message 1024`)
+  if (first > 0 && read === 0) base.notes.push(`the queue holds ${plural(queued, 'message')}: none from message ${first} on (the first is message 0)`);
   // where the rest is: `next` (the CLI names its --offset, the panel pages with it)
-  else if (first > 0) base.notes.push(`showing messages ${first}–${first + read - 1} of ${queued} (the first is message 0)`);
-  else if (truncated) base.notes.push(`showing the first ${read} of ${queued} messages`);
+  else if (first > 0) base.notes.push(`showing messages ${first}–${first + read - 1} of ${queued.toLocaleString('en-US')} (the first is message 0)`);
+  else if (truncated) base.notes.push(`showing the first ${read.toLocaleString('en-US')} of ${plural(queued, 'message')}`);
   if (messages.some((m) => m.truncated)) base.notes.push(`messages longer than ${byteCount(maxBytes)} are cut`);
   if (tooLarge.length) {
-    const list = tooLarge.length > 8 ? `${tooLarge.slice(0, 8).join(', ')} and ${tooLarge.length - 8} more` : tooLarge.join(', ');
+    const list = tooLarge.length > 8 ? `${tooLarge.slice(0, 8).join(', ')} and ${(tooLarge.length - 8).toLocaleString('en-US')} more` : tooLarge.join(', ');
     base.notes.push(`message${tooLarge.length === 1 ? '' : 's'} ${list} ${tooLarge.length === 1 ? 'is' : 'are'} longer than ${formatBytes(raw.copyMax ?? 16 << 20)}, the most a peek copies of one message, and not shown (MSG_COPY copies a message whole or not at all)`);
   }
   if (after && (before.messages !== after.messages || before.bytes !== after.bytes)) {
