@@ -2,7 +2,9 @@
 // visible text against the background it is drawn on (WCAG contrast, alpha composited), the
 // depth chart's lines against the chart, the boxes drawn on a code-block background (the chart,
 // the hex and text views) told from the page, and nothing cut on the right (a box that clips its
-// text, or text past the frame's edge). Used on the inspector in the dark, light and
+// text, or text past the frame's edge), and the chart's palette: every series it can draw told
+// from the others, and the one charts.yellow drew (VS Code's warning colour itself) readable and
+// told from the theme's warning and error colours (CIEDE2000). Used on the inspector in the dark, light and
 // high-contrast themes (trees.test.ts).
 import * as assert from 'node:assert/strict';
 import type { Frame } from 'playwright-core';
@@ -22,6 +24,13 @@ export interface Legibility {
    * peeked bytes begin, is then unseen), with their colours.
    */
   unseenBoxes: string[];
+  /**
+   * Every series the depth chart can draw (six: webview/chart.ts), drawn now or not: its colour as
+   * the stylesheet gives it (rgb) and its contrast against the chart's background.
+   */
+  series: Array<{ cls: string; rgb: [number, number, number]; ratio: number }>;
+  /** The theme's warning and error colours (those of them it sets), by their variable. */
+  signals: Array<{ name: string; rgb: [number, number, number] }>;
   /** Boxes whose text is cut on the right, or that reach past the frame's right edge (at most 10). */
   cut: string[];
   /** The page scrolls sideways (its content is wider than the frame). */
@@ -75,7 +84,7 @@ export function measureLegibility(f: Frame, min: number): Promise<Legibility> {
     };
     walk(document);
     const width = document.documentElement.clientWidth;
-    const out = { texts: 0, worst: { ratio: Infinity, where: '' }, low: [] as string[], lines: [] as Array<{ cls: string; ratio: number }>, unseenBoxes: [] as string[], cut: [] as string[], sideways: document.documentElement.scrollWidth > width + 1 };
+    const out = { texts: 0, worst: { ratio: Infinity, where: '' }, low: [] as string[], lines: [] as Array<{ cls: string; ratio: number }>, series: [] as Array<{ cls: string; rgb: [number, number, number]; ratio: number }>, signals: [] as Array<{ name: string; rgb: [number, number, number] }>, unseenBoxes: [] as string[], cut: [] as string[], sideways: document.documentElement.scrollWidth > width + 1 };
     for (const el of all) {
       const own = [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && (n.textContent ?? '').trim() !== '');
       if (!own) continue;
@@ -110,19 +119,116 @@ export function measureLegibility(f: Frame, min: number): Promise<Legibility> {
         if (s) out.lines.push({ cls: line.getAttribute('class') ?? line.tagName, ratio: Math.round(ratio(over(s, bg), bg) * 100) / 100 });
       }
     }
+    // The palette: a chart of six series (a semaphore set's first six values) drawn beside the one
+    // shown, read, and taken away (the page shows one series or two most of the time).
+    const shown = document.querySelector('svg.chart');
+    const NS = 'http://www.w3.org/2000/svg';
+    const probe = document.createElementNS(NS, 'svg');
+    probe.setAttribute('class', 'chart');
+    (shown?.parentElement ?? document.body).appendChild(probe);
+    const chartBg = backdrop(probe);
+    for (let i = 0; i < 6; i++) {
+      const line = probe.appendChild(document.createElementNS(NS, 'polyline'));
+      line.setAttribute('class', `s${i}`);
+      const s = parse(getComputedStyle(line).stroke);
+      if (s) out.series.push({ cls: `s${i}`, rgb: over(s, chartBg).slice(0, 3) as [number, number, number], ratio: Math.round(ratio(over(s, chartBg), chartBg) * 100) / 100 });
+    }
+    probe.remove();
+    const root = getComputedStyle(document.documentElement);
+    for (const name of ['--vscode-editorWarning-foreground', '--vscode-problemsWarningIcon-foreground', '--vscode-editorError-foreground', '--vscode-problemsErrorIcon-foreground', '--vscode-errorForeground']) {
+      if (!root.getPropertyValue(name).trim()) continue;
+      const el = document.body.appendChild(document.createElement('span'));
+      el.style.color = `var(${name})`;
+      const c = parse(getComputedStyle(el).color);
+      el.remove();
+      if (c) out.signals.push({ name: name.replace(/^--vscode-/, ''), rgb: over(c, chartBg).slice(0, 3) as [number, number, number] });
+    }
     return out;
   }, min);
 }
 
+/** sRGB (0–255) to CIELAB (D65). */
+function lab([r, g, b]: readonly number[]): [number, number, number] {
+  const lin = (v: number) => {
+    const c = v / 255;
+    return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+  };
+  const [R, G, B] = [lin(r), lin(g), lin(b)];
+  const x = (0.4124 * R + 0.3576 * G + 0.1805 * B) / 0.95047;
+  const y = 0.2126 * R + 0.7152 * G + 0.0722 * B;
+  const z = (0.0193 * R + 0.1192 * G + 0.9505 * B) / 1.08883;
+  const f = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116);
+  return [116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))];
+}
+
+/** CIEDE2000 colour difference of two sRGB colours: ~1 is what an eye just tells apart; two chart lines read as different colours from ~10. */
+export function deltaE2000(p: readonly number[], q: readonly number[]): number {
+  const [L1, a1, b1] = lab(p);
+  const [L2, a2, b2] = lab(q);
+  const rad = Math.PI / 180;
+  const Cb = (Math.hypot(a1, b1) + Math.hypot(a2, b2)) / 2;
+  const G = 0.5 * (1 - Math.sqrt(Cb ** 7 / (Cb ** 7 + 25 ** 7)));
+  const [A1, A2] = [(1 + G) * a1, (1 + G) * a2];
+  const [C1, C2] = [Math.hypot(A1, b1), Math.hypot(A2, b2)];
+  const hue = (bb: number, aa: number) => ((Math.atan2(bb, aa) / rad) + 360) % 360;
+  const [h1, h2] = [hue(b1, A1), hue(b2, A2)];
+  let dh = C1 * C2 === 0 ? 0 : h2 - h1;
+  if (dh > 180) dh -= 360;
+  else if (dh < -180) dh += 360;
+  const dL = L2 - L1;
+  const dC = C2 - C1;
+  const dH = 2 * Math.sqrt(C1 * C2) * Math.sin((dh / 2) * rad);
+  const Lm = (L1 + L2) / 2;
+  const Cm = (C1 + C2) / 2;
+  const hm = C1 * C2 === 0 ? h1 + h2 : Math.abs(h1 - h2) > 180 ? (h1 + h2 + (h1 + h2 < 360 ? 360 : -360)) / 2 : (h1 + h2) / 2;
+  const T = 1 - 0.17 * Math.cos((hm - 30) * rad) + 0.24 * Math.cos(2 * hm * rad) + 0.32 * Math.cos((3 * hm + 6) * rad) - 0.2 * Math.cos((4 * hm - 63) * rad);
+  const SL = 1 + (0.015 * (Lm - 50) ** 2) / Math.sqrt(20 + (Lm - 50) ** 2);
+  const SC = 1 + 0.045 * Cm;
+  const SH = 1 + 0.015 * Cm * T;
+  const RT = -Math.sin(2 * 30 * Math.exp(-(((hm - 275) / 25) ** 2)) * rad) * 2 * Math.sqrt(Cm ** 7 / (Cm ** 7 + 25 ** 7));
+  return Math.sqrt((dL / SL) ** 2 + (dC / SC) ** 2 + (dH / SH) ** 2 + RT * (dC / SC) * (dH / SH));
+}
+
+/** Two chart series, or a series and a warning or error colour, closer than this read as one colour. */
+const MIN_DELTA_E = 10;
+
+/** The series charts.yellow drew until it was found to be VS Code's warning colour itself (ΔE 0 from it in every theme). */
+const WAS_YELLOW = 's5';
+
+/**
+ * The chart's palette in numbers: each series' nearest other series and its distance from the
+ * warning and error colours (`s5: nearest s0 17.3; warning 49.6, error 63.3`).
+ */
+export function paletteText(m: Pick<Legibility, 'series' | 'signals'>): string[] {
+  return m.series.map((s) => {
+    const others = m.series.filter((o) => o !== s).map((o) => ({ cls: o.cls, d: deltaE2000(s.rgb, o.rgb) }));
+    const nearest = others.reduce((a, b) => (b.d < a.d ? b : a));
+    const sig = (kind: RegExp) => Math.min(...m.signals.filter((x) => kind.test(x.name)).map((x) => deltaE2000(s.rgb, x.rgb))).toFixed(1);
+    return `${s.cls}: nearest ${nearest.cls} ${nearest.d.toFixed(1)}; warning ${sig(/Warning/)}, error ${sig(/[Ee]rror/)}; ${s.ratio}:1`;
+  });
+}
+
 /**
  * Asserts the frame is legible in `theme`: every text at least `min` (WCAG AA 4.5; high contrast
- * themes are made for 7), the chart's lines at least 3 (WCAG's non-text contrast), nothing cut.
+ * themes are made for 7), the chart's lines at least 3 (WCAG's non-text contrast), its series
+ * MIN_DELTA_E apart, the one charts.yellow drew at least 3 on the chart and MIN_DELTA_E from the
+ * warning and error colours; nothing cut.
  */
 export async function assertLegible(f: Frame, theme: string, min: number): Promise<Legibility> {
   const m = await measureLegibility(f, min);
   assert.ok(m.texts > 10, `${theme}: ${m.texts} texts measured: the page is not drawn`);
   assert.deepEqual(m.low, [], `${theme}: texts under ${min}:1 (the lowest ${m.worst.ratio}: ${m.worst.where})`);
   for (const l of m.lines) assert.ok(l.ratio >= 3, `${theme}: the chart's line ${l.cls} at ${l.ratio}:1 against the chart`);
+  // the palette, drawn or not: every series told from every other one; the one charts.yellow drew
+  // readable on the chart and told from the theme's warning and error colours (the others' numbers
+  // are in paletteText: the callers log them)
+  const palette = paletteText(m).join(' | ');
+  assert.equal(m.series.length, 6, `${theme}: the chart's series: ${palette}`);
+  assert.ok(m.signals.some((x) => /Warning/.test(x.name)) && m.signals.some((x) => /[Ee]rror/.test(x.name)), `${theme}: no warning or error colour read: ${JSON.stringify(m.signals)}`);
+  for (const s of m.series) for (const o of m.series) if (o !== s) assert.ok(deltaE2000(s.rgb, o.rgb) >= MIN_DELTA_E, `${theme}: series ${s.cls} and ${o.cls} are one colour to the eye: ${palette}`);
+  const was = m.series.find((s) => s.cls === WAS_YELLOW)!;
+  assert.ok(was.ratio >= 3, `${theme}: the chart's series ${WAS_YELLOW} at ${was.ratio}:1 against the chart`);
+  for (const x of m.signals) assert.ok(deltaE2000(was.rgb, x.rgb) >= MIN_DELTA_E, `${theme}: series ${WAS_YELLOW} reads as ${x.name} (ΔE ${deltaE2000(was.rgb, x.rgb).toFixed(1)}): ${palette}`);
   assert.deepEqual(m.unseenBoxes, [], `${theme}: boxes not told from the page`);
   assert.deepEqual(m.cut, [], `${theme}: cut on the right`);
   assert.equal(m.sideways, false, `${theme}: the page scrolls sideways`);

@@ -6,12 +6,13 @@
 // that opens the rows holding its matches and folds them again when cleared. Then the
 // README pictures: the trees and the inspector in the dark and the light theme
 // (test-results/readme-trees-{dark,light}.png, copied to media/trees-{dark,light}.png), and the
-// inspector measured legible in each and in high contrast (legibility.ts; test-results/inspector-hc.png).
+// inspector measured legible in each and in high contrast, its chart's palette too (legibility.ts;
+// test-results/inspector-hc.png).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { Frame, Page } from 'playwright-core';
 import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
-import { assertLegible } from './legibility';
+import { assertLegible, paletteText } from './legibility';
 import { channelRow, clearFilter, closeEditors, e2e, expandView, foldView, openContainer, openPalette, poll, quickPickRow, runViewMenuItem, screenshot, setFilter, setTheme, viewPane, viewRows, waitForInspector, waitForWorkbench } from './workbench';
 
 /** The inspector's frame (the inner iframe of its webview). */
@@ -270,7 +271,7 @@ describe('trees: live updates, focus, keyboard only (issue 11 part B)', function
       await poll(`the inspector in ${theme}`, async () => (await body()).split(/\s+/).includes(cls), 15_000);
       // every text readable against what it is drawn on (WCAG AA; high contrast themes are made for AAA, 7:1), nothing cut
       const m = await assertLegible(await inspectorFrame(page), theme, min);
-      console.log(`[e2e] inspector in ${theme}: ${m.texts} texts, lowest contrast ${m.worst.ratio}:1 (${m.worst.where}); chart lines ${m.lines.map((l) => `${l.cls} ${l.ratio}:1`).join(', ')}`);
+      console.log(`[e2e] inspector in ${theme}: ${m.texts} texts, lowest contrast ${m.worst.ratio}:1 (${m.worst.where}); chart lines ${m.lines.map((l) => `${l.cls} ${l.ratio}:1`).join(', ')}; palette (CIEDE2000) ${paletteText(m).join(' | ')}`);
       // Each tree scrolled to its top: scrolled, VS Code's sticky header of the row above covers the first rows
       for (const view of ['Channels', 'Processes']) {
         const box = await viewPane(page, view).locator('.monaco-list').first().boundingBox();
