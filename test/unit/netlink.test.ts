@@ -114,6 +114,10 @@ test('netlink_diag: a connected USERSOCK pair is paired by port id within its pr
   assert.equal(netlinkOtherEnd(chs[2]), 'port id 777 (no socket of this protocol has it)');
   assert.equal(netlinkOtherEnd(chs[3]), 'the kernel');
   assert.match(netlinkKind.longTitle(chs[0]), /^Netlink socket usersock:500 \(NETLINK_USERSOCK, port id 500\), talking to port id -2060020179$/);
+  // never bound (D-Bus's audit socket until it sends): port id 0, which only the kernel's own sockets have otherwise
+  const unbound = { ...chs[0], portid: 0, peer: undefined, dstPortid: undefined, groups: [] };
+  assert.match(netlinkKind.longTitle(unbound), /^Netlink socket usersock:0 \(NETLINK_USERSOCK, not bound\)/);
+  assert.match(netlinkKind.description(unbound), /^to the kernel, not bound/);
 });
 
 test('the views\' filter finds them by ss\'s protocol name, the kernel\'s, ss\'s PROTO:PORTID and the port id', () => {

@@ -119,11 +119,13 @@ export const netlink = defineKind<NetlinkChannel>({
   inodeOfId: inodeOfSimpleId,
   name: (ch) => netlinkLocal(ch),
   longTitle: (ch) =>
-    `Netlink socket ${netlinkLocal(ch)} (${netlinkKernelName(ch.protocol)}, port id ${portidText(ch.portid)})` + (ch.groups.length ? `, groups ${groupsText(ch.groups)}` : '') + `, talking to ${netlinkOtherEnd(ch)}`,
+    `Netlink socket ${netlinkLocal(ch)} (${netlinkKernelName(ch.protocol)}, ${ch.portid === 0 ? 'not bound' : `port id ${portidText(ch.portid)}`})` + (ch.groups.length ? `, groups ${groupsText(ch.groups)}` : '') + `, talking to ${netlinkOtherEnd(ch)}`,
   description: (ch) =>
     // the other end first: the kernel for all but connect()ed ones (a USERSOCK pair's)
     [
       `to ${netlinkOtherEnd(ch)}`,
+      // (port id 0 on a user socket: never bound; the kernel gives one at its first bind or send)
+      ch.portid === 0 ? 'not bound' : '',
       ch.groups.length ? `groups ${groupsText(ch.groups)}` : '',
       ch.dumping ? 'dump running' : '',
       ch.recvQueue ? `rx ${formatBytes(ch.recvQueue)}` : '',
