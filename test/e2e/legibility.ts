@@ -226,6 +226,8 @@ export async function assertLegible(f: Frame, theme: string, min: number): Promi
   assert.equal(m.series.length, 6, `${theme}: the chart's series: ${palette}`);
   assert.ok(m.signals.some((x) => /Warning/.test(x.name)) && m.signals.some((x) => /[Ee]rror/.test(x.name)), `${theme}: no warning or error colour read: ${JSON.stringify(m.signals)}`);
   for (const s of m.series) for (const o of m.series) if (o !== s) assert.ok(deltaE2000(s.rgb, o.rgb) >= MIN_DELTA_E, `${theme}: series ${s.cls} and ${o.cls} are one colour to the eye: ${palette}`);
+  // no series in the error colour (charts.red is VS Code's error colour itself: a line in it reads as a failure)
+  for (const s of m.series) for (const x of m.signals.filter((y) => /[Ee]rror/.test(y.name))) assert.ok(deltaE2000(s.rgb, x.rgb) >= MIN_DELTA_E, `${theme}: series ${s.cls} reads as ${x.name} (ΔE ${deltaE2000(s.rgb, x.rgb).toFixed(1)}): ${palette}`);
   const was = m.series.find((s) => s.cls === WAS_YELLOW)!;
   assert.ok(was.ratio >= 3, `${theme}: the chart's series ${WAS_YELLOW} at ${was.ratio}:1 against the chart`);
   for (const x of m.signals) assert.ok(deltaE2000(was.rgb, x.rgb) >= MIN_DELTA_E, `${theme}: series ${WAS_YELLOW} reads as ${x.name} (ΔE ${deltaE2000(was.rgb, x.rgb).toFixed(1)}): ${palette}`);
