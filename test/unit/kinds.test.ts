@@ -116,6 +116,9 @@ test('labels are one line, escaped; a missing value with a read error says why',
   // a read the scan's bound left out is said as such, not as a failure of the object
   const q = { ...SAMPLES['posix-mq'], messages: null, errors: [{ field: 'messages', syscall: 'mq_getattr', code: 'EAGAIN' }] };
   assert.equal(channelFacts(q, KINDS['posix-mq'].columns).find((x) => x.id === 'messages')?.text, "not read: past the scan's bound on such reads (EAGAIN from mq_getattr)");
+  // a full POSIX queue's warning in the one spelling of counts
+  assert.deepEqual(KINDS['posix-mq'].warnings({ ...SAMPLES['posix-mq'], messages: 1024, maxMessages: 1024 }), ['queue full (1,024 of 1,024 messages): senders block']);
+  assert.deepEqual(KINDS['posix-mq'].warnings({ ...SAMPLES['posix-mq'], messages: 1, maxMessages: 1 }), ['queue full (1 of 1 message): senders block']);
   // a pid of 0 is none yet (no attach since the creation), not a process 0
   const fresh = channelFacts({ ...SAMPLES['sysv-shm'], lastPid: 0 }, KINDS['sysv-shm'].columns).find((x) => x.id === 'lastPid');
   assert.deepEqual([fresh?.text, fresh?.pids], ['none', []]);

@@ -180,7 +180,7 @@ export const queueDrain = defineRule<Memo>({
       const live = cons.filter((p) => aliveIn(index, ev, p));
       const evidence: EvidenceItem[] = full
         ? [
-            { label: 'depth', text: `${full.recvQueue} bytes of receive memory in use, its buffer ${full.rcvbuf!}: full`, source: "sock_diag (ss -0 -m's r and rb)" },
+            { label: 'depth', text: `${grouped(full.recvQueue)} bytes of receive memory in use, its buffer ${grouped(full.rcvbuf!)}: full`, source: "sock_diag (ss -0 -m's r and rb)" },
             ...(full.drops !== undefined ? [{ label: 'dropped', text: `${full.drops} frames since it was opened`, source: "sock_diag (ss -0 -m's d)" }] : []),
           ]
         : stalledSince === undefined

@@ -2,7 +2,7 @@
 // mq_open fds that hold them; counts from mq_getattr (addon) and the queue file's QSIZE line.
 import type { ChannelBase } from '../model';
 import { col, ownerColumns } from '../columns';
-import { formatBytes, shortText } from '../text';
+import { formatBytes, plural, shortText } from '../text';
 import { defineKind, posixNamedTraits, type PosixFileIdentity } from './kind';
 import { MQUEUE_FDS } from './fds';
 
@@ -89,7 +89,7 @@ export const posixMq = defineKind<PosixMqChannel>({
   empty: (ch) => ch.messages === 0,
   warnings: (ch) =>
     ch.messages !== null && ch.maxMessages !== null && ch.maxMessages > 0 && ch.messages >= ch.maxMessages
-      ? [`queue full (${ch.messages}/${ch.maxMessages} messages): senders block`]
+      ? [`queue full (${ch.messages.toLocaleString('en-US')} of ${plural(ch.maxMessages, 'message')}): senders block`]
       : [],
   missing: (caps) => (caps.mqueueMounted ? undefined : '/dev/mqueue is not mounted — run `mount -t mqueue none /dev/mqueue` to list POSIX queues'),
 });
