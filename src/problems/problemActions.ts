@@ -21,6 +21,7 @@ import type { FileTarget, Problem, ProblemAction } from '../core/diagnose/proble
 import { removeSocketFile } from '../core/diagnose/removeFile';
 import { extensionRunnerEnv, reportOutcome } from '../commands/actionEnv';
 import type { Services } from '../commands/services';
+import { revealSelected } from '../commands/goTo';
 import type { InspectorTarget } from '../snapshotSource';
 import type { IpcNode } from '../views/nodes';
 import type { ProblemsModel } from './problemsModel';
@@ -48,24 +49,14 @@ export function registerProblemActions(s: Services, parts: ProblemParts): vscode
     return undefined;
   };
 
-  /** Reveals a target in its tree (selects it, keeps the focus where it is); the node or undefined when not listed. */
-  const revealTarget = async (t: InspectorTarget): Promise<IpcNode | undefined> => {
-    const find = () => (t.channelId !== undefined ? s.channelsTree.findChannel(t.channelId) : t.pid !== undefined ? s.processesTree.findProcess(t.pid) : undefined);
-    const view: vscode.TreeView<IpcNode> = t.channelId !== undefined ? s.channelsView : s.processesView;
-    let node = find();
-    // A reveal can lose a race with a refresh of the tree (as in goTo.ts): try again on the
-    // refreshed node, at most three times, until it is the selection.
-    for (let attempt = 0; node && attempt < 3; attempt++) {
-      try {
-        await view.reveal(node, { select: true, focus: false, expand: false });
-        if (view.selection.some((n) => n.id === node!.id)) return node;
-      } catch (e) {
-        s.log.warn(`problems: could not reveal ${node.id}: ${messageOf(e)}`);
-      }
-      node = find() ?? node;
-    }
-    return node;
-  };
+  /**
+   * Reveals a target in its tree (selects it, keeps the focus where it is) as Go To does, and keeps
+   * it in view while refreshes add rows above it; the node or undefined when not listed.
+   */
+  const revealTarget = (t: InspectorTarget): Promise<IpcNode | undefined> =>
+    t.channelId !== undefined
+      ? revealSelected(s, s.channelsKeeper, () => s.channelsTree.findChannel(t.channelId!), false)
+      : revealSelected(s, s.processesKeeper, () => (t.pid !== undefined ? s.processesTree.findProcess(t.pid) : undefined), false);
 
   /** The object a problem is best shown by: a channel the trees list, else a listed process, else the first one named. */
   const primaryTarget = (p: Problem): InspectorTarget | undefined => {
