@@ -97,10 +97,11 @@ struct PacketCols {
 struct NetlinkCols {
   // protocol, portid (0: the kernel's own socket), type (SOCK_RAW 3 / SOCK_DGRAM 2), connected
   // (NETLINK_CONNECTED: dstPortid / dstGroup say where it sends by default); rqueue/wqueue/drops
-  // from SK_MEMINFO (-1 when not said); dump: NDIAG_FLAG_CB_RUNNING; groups: the bitmap as 32-bit
-  // words, group 1 first (NETLINK_DIAG_GROUPS)
+  // from SK_MEMINFO (-1 when not said); rcvbuf: the receive buffer's size (SK_MEMINFO_RCVBUF: a
+  // message that finds the memory in use past it is dropped, counted in drops; -1 when not said);
+  // dump: NDIAG_FLAG_CB_RUNNING; groups: the bitmap as 32-bit words, group 1 first (NETLINK_DIAG_GROUPS)
   BigVec<uint8_t> type, connected, dump;
-  BigVec<double> protocol, portid, dstPortid, dstGroup, rqueue, wqueue, drops, inode;
+  BigVec<double> protocol, portid, dstPortid, dstGroup, rqueue, wqueue, rcvbuf, drops, inode;
   std::vector<std::vector<uint32_t>> groups;
 };
 
@@ -374,7 +375,7 @@ void NetlinkDump(NetlinkCols& c, PendingError& err) {
   Dump(&req, sizeof req, err, [&](nlmsghdr* h) {
     if (h->nlmsg_len < NLMSG_LENGTH(sizeof(netlink_diag_msg))) return;
     auto* m = static_cast<netlink_diag_msg*>(NLMSG_DATA(h));
-    double rq = -1, wq = -1, drops = -1;
+    double rq = -1, wq = -1, rb = -1, drops = -1;
     uint8_t dump = 0;
     std::vector<uint32_t> groups;
     auto* a = reinterpret_cast<rtattr*>(m + 1);
@@ -389,6 +390,7 @@ void NetlinkDump(NetlinkCols& c, PendingError& err) {
           if (dl >= sizeof(uint32_t) * (SK_MEMINFO_WMEM_ALLOC + 1)) {
             rq = v[SK_MEMINFO_RMEM_ALLOC];
             wq = v[SK_MEMINFO_WMEM_ALLOC];
+            rb = v[SK_MEMINFO_RCVBUF];
           }
           if (dl >= sizeof(uint32_t) * (SK_MEMINFO_DROPS + 1)) drops = v[SK_MEMINFO_DROPS];
           break;
@@ -420,6 +422,7 @@ void NetlinkDump(NetlinkCols& c, PendingError& err) {
     c.dstGroup.push_back(m->ndiag_dst_group);
     c.rqueue.push_back(rq < 0 ? 0 : rq);
     c.wqueue.push_back(wq < 0 ? 0 : wq);
+    c.rcvbuf.push_back(rb);
     c.drops.push_back(drops < 0 ? 0 : drops);
     c.dump.push_back(dump);
     c.inode.push_back(m->ndiag_ino);
@@ -520,6 +523,7 @@ class DiagWorker : public PromiseWorker {
       o.Set("dstGroup", Adopt<Napi::Float64Array>(env, std::move(n_.dstGroup)));
       o.Set("rqueue", Adopt<Napi::Float64Array>(env, std::move(n_.rqueue)));
       o.Set("wqueue", Adopt<Napi::Float64Array>(env, std::move(n_.wqueue)));
+      o.Set("rcvbuf", Adopt<Napi::Float64Array>(env, std::move(n_.rcvbuf)));
       o.Set("drops", Adopt<Napi::Float64Array>(env, std::move(n_.drops)));
       o.Set("dump", Adopt<Napi::Uint8Array>(env, std::move(n_.dump)));
       o.Set("inode", Adopt<Napi::Float64Array>(env, std::move(n_.inode)));

@@ -423,6 +423,8 @@ export interface NetlinkDiag {
   /** Receive / send buffer memory in use (sk_rmem_alloc / sk_wmem_alloc, ss's Recv-Q / Send-Q). */
   rqueue: Float64Array;
   wqueue: Float64Array;
+  /** netlink_diag only: the receive buffer's size (sk_rcvbuf), -1 when the kernel did not say: a message that finds the memory in use past it is dropped. */
+  rcvbuf?: Float64Array;
   /** Messages dropped (sk_drops): its receive buffer was full when they came. */
   drops: Float64Array;
   /** 1 while a dump it asked for is running (cb_running): more answers come as it reads. */

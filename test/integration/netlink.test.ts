@@ -221,6 +221,27 @@ describe('netlink sockets', { skip: !isRoot ? 'needs root (lsof of every process
     });
   }
 
+  it('a listener that overflowed: its drops as /proc/net/netlink counts them, its receive buffer as ss -m says (rb, netlink_diag)', { skip: noNative }, async () => {
+    // a USERSOCK listener in group 1 with the least receive buffer, sent more messages than it holds
+    const f = await makeFixture('netlink', { messages: 0, bytes: 256, fill: 64 });
+    made.push(f);
+    const l = f.info.listener as Held;
+    const proc = fs.readFileSync('/proc/net/netlink', 'utf8').split('\n').map((x) => x.trim().split(/\s+/)).find((t) => Number(t[9]) === l.inode);
+    assert.ok(proc, 'in /proc/net/netlink');
+    const ch = byInode(await takeSnapshot({ kinds: ['netlink'] }), l);
+    assert.ok(ch.drops > 0, 'it dropped some');
+    assert.deepEqual([ch.drops, ch.recvQueue], [Number(proc[8]), Number(proc[4])], "Drops and Rmem as /proc/net/netlink");
+    if (netlinkDiagPresent()) {
+      // (ss -m prints skmem on the line after the socket's)
+      const lines = execFileSync('ss', ['-A', 'netlink', '-a', '-n', '-m', '-H'], { encoding: 'utf8' }).split('\n');
+      const at = lines.findIndex((x) => x.includes(`2:${l.portid | 0} `));
+      const mem = at < 0 ? '' : lines.slice(at, at + 2).join('\n');
+      const rb = /skmem:\([^)]*\brb(\d+)/.exec(mem);
+      assert.ok(rb, `ss -m's skmem for 2:${l.portid | 0}: ${mem.slice(0, 300)}`);
+      assert.equal(ch.rcvbuf, Number(rb[1]), "its receive buffer as ss -m's rb");
+    } else assert.equal(ch.rcvbuf, undefined, '/proc/net/netlink has no buffer size');
+  });
+
   it('a peek reads the first USERSOCK message, twice the same, and leaves the queue as it was', { skip: noNative }, async () => {
     const snap = await takeSnapshot({ kinds: ['netlink'] });
     const b = byInode(snap, held('usersockB'));

@@ -26,6 +26,8 @@ export interface NetlinkChannel extends ChannelBase {
   recvQueue: number;
   /** Send buffer memory in use (ss's Send-Q). */
   sendQueue: number;
+  /** Its receive buffer's size (sk_rcvbuf, ss -m's rb), from netlink_diag; absent from /proc/net/netlink. */
+  rcvbuf?: number;
   /** Messages dropped because its receive buffer was full (sk_drops): events it never saw. */
   drops: number;
   /** A dump it asked for is running: the kernel queues the next part as it reads. */
@@ -150,6 +152,7 @@ export const netlink = defineKind<NetlinkChannel>({
     c('peer', 'PEER', 'Peer', 'string', 'Channel id of the socket whose port id it is connected to; empty: the kernel is the other end'),
     c('recvQueue', 'RECV-Q', 'Receive queue', 'number', "Kernel memory its queued messages take (ss's Recv-Q), buffers included"),
     c('sendQueue', 'SEND-Q', 'Send queue', 'number', "Send buffer memory in use (ss's Send-Q)"),
+    c('rcvbuf', 'RCVBUF', 'Receive buffer', 'number|null', "Its receive buffer's size (ss -m's rb): messages that arrive once RECV-Q is past it are dropped (netlink_diag only)", { wide: true }),
     c('drops', 'DROPS', 'Dropped messages', 'number', 'Messages dropped because its receive buffer was full: events it never saw', { wide: true }),
     c('dumping', 'DUMP', 'Dump running', 'boolean', 'A dump it asked for is running (the kernel queues its next part as the socket is read)', { wide: true }),
     c('type', 'TYPE', 'Socket type', 'string|null', 'raw (SOCK_RAW) or dgram (SOCK_DGRAM): the same to netlink (netlink_diag only)', { wide: true }),

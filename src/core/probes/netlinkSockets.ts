@@ -61,6 +61,7 @@ export function prepareNetlink(d: NetlinkDiag, nsId: string): NetlinkChannel[] {
       uid: null,
     };
     if (!fromDiag) ch.groupsUpTo = 32;
+    if (d.rcvbuf && d.rcvbuf[i] >= 0) ch.rcvbuf = d.rcvbuf[i];
     if (d.type) ch.type = d.type[i] === 2 ? 'dgram' : 'raw';
     if (d.connected?.[i] === 1) {
       ch.dstPortid = d.dstPortid![i];
