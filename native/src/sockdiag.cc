@@ -601,11 +601,15 @@ class DiagWorker : public PromiseWorker {
 
 }  // namespace
 
-Napi::Value UnixDiag(const Napi::CallbackInfo& info) {
-  auto* w = new DiagWorker(info.Env(), true, 0, AF_UNIX, NsPathArg(info, 0));
+// Queues a dump on its worker thread; the promise settles with its columns.
+static Napi::Value QueueDiag(DiagWorker* w) {
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;
+}
+
+Napi::Value UnixDiag(const Napi::CallbackInfo& info) {
+  return QueueDiag(new DiagWorker(info.Env(), true, 0, AF_UNIX, NsPathArg(info, 0)));
 }
 
 Napi::Value InetDiag(const Napi::CallbackInfo& info) {
@@ -618,17 +622,11 @@ Napi::Value InetDiag(const Napi::CallbackInfo& info) {
   else if (proto == "raw") p = IPPROTO_RAW;
   else ThrowType(env, "protocol must be 'tcp', 'udp' or 'raw'");
   if (fam != 4 && fam != 6 && fam != 0) ThrowType(env, "family must be 4, 6 or 0 (both)");
-  auto* w = new DiagWorker(env, false, p, fam == 4 ? AF_INET : fam == 6 ? AF_INET6 : AF_UNSPEC, NsPathArg(info, 2));
-  Napi::Promise pr = w->Promise();
-  w->Queue();
-  return pr;
+  return QueueDiag(new DiagWorker(env, false, p, fam == 4 ? AF_INET : fam == 6 ? AF_INET6 : AF_UNSPEC, NsPathArg(info, 2)));
 }
 
 Napi::Value NetlinkDiag(const Napi::CallbackInfo& info) {
-  auto* w = new DiagWorker(info.Env(), false, 0, AF_NETLINK, NsPathArg(info, 0));
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
+  return QueueDiag(new DiagWorker(info.Env(), false, 0, AF_NETLINK, NsPathArg(info, 0)));
 }
 
 Napi::Value OwnNetlinkInodes(const Napi::CallbackInfo& info) {
@@ -639,10 +637,7 @@ Napi::Value OwnNetlinkInodes(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value PacketDiag(const Napi::CallbackInfo& info) {
-  auto* w = new DiagWorker(info.Env(), false, 0, AF_PACKET, NsPathArg(info, 0));
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
+  return QueueDiag(new DiagWorker(info.Env(), false, 0, AF_PACKET, NsPathArg(info, 0)));
 }
 
 }  // namespace ipci
