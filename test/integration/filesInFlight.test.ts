@@ -170,7 +170,7 @@ describe('files in flight from the BPF walk', () => {
       const unless = p?.evidence.find((e) => e.label === 'unless');
       if (!p || !unless) continue;
       assert.equal(p.severity, 'info');
-      assert.match(unless.text, new RegExp(`^1 file\\(s\\) are in flight, queued on unix:${f.b} `));
+      assert.match(unless.text, new RegExp(`^1 file is in flight, queued on unix:${f.b} `));
       sources.push(unless.source ?? '');
     }
     assert.equal(sources.length, 2, 'raised twice');
