@@ -105,6 +105,20 @@ struct NetlinkCols {
   std::vector<std::vector<uint32_t>> groups;
 };
 
+// An SK_MEMINFO attribute (packet_diag, netlink_diag): receive and send memory in use, the
+// receive buffer's size and the drops, each left as it was (-1) when the kernel's array is too
+// short to hold it.
+void ReadSkMeminfo(const char* d, size_t dl, double& rq, double& wq, double& rb, double& drops) {
+  uint32_t v[SK_MEMINFO_VARS] = {};
+  memcpy(v, d, dl < sizeof v ? dl : sizeof v);
+  if (dl >= sizeof(uint32_t) * (SK_MEMINFO_WMEM_ALLOC + 1)) {
+    rq = v[SK_MEMINFO_RMEM_ALLOC];
+    wq = v[SK_MEMINFO_WMEM_ALLOC];
+    rb = v[SK_MEMINFO_RCVBUF];
+  }
+  if (dl >= sizeof(uint32_t) * (SK_MEMINFO_DROPS + 1)) drops = v[SK_MEMINFO_DROPS];
+}
+
 // Sends one dump request and feeds every reply message to onMsg. Returns 0 or sets err.
 // `type`: the request's message type, which its replies carry (SOCK_DIAG_BY_FAMILY; TCPDIAG_GETSOCK for the compat request).
 template <typename OnMsg>
@@ -315,18 +329,7 @@ void PacketDump(PacketCols& c, PendingError& err) {
           }
           break;
         case PACKET_DIAG_MEMINFO:
-          if (dl >= sizeof(uint32_t) * (SK_MEMINFO_WMEM_ALLOC + 1)) {
-            uint32_t v[SK_MEMINFO_WMEM_ALLOC + 1];
-            memcpy(v, d, sizeof v);
-            rq = v[SK_MEMINFO_RMEM_ALLOC];
-            wq = v[SK_MEMINFO_WMEM_ALLOC];
-            rb = v[SK_MEMINFO_RCVBUF];
-          }
-          if (dl >= sizeof(uint32_t) * (SK_MEMINFO_DROPS + 1)) {
-            uint32_t v[SK_MEMINFO_DROPS + 1];
-            memcpy(v, d, sizeof v);
-            dr = v[SK_MEMINFO_DROPS];
-          }
+          ReadSkMeminfo(d, dl, rq, wq, rb, dr);
           break;
         case PACKET_DIAG_UID:
           if (dl >= 4) memcpy(&uid, d, 4);
@@ -384,17 +387,9 @@ void NetlinkDump(NetlinkCols& c, PendingError& err) {
       const char* d = static_cast<const char*>(RTA_DATA(a));
       size_t dl = RTA_PAYLOAD(a);
       switch (a->rta_type) {
-        case NETLINK_DIAG_MEMINFO: {
-          uint32_t v[SK_MEMINFO_VARS] = {};
-          memcpy(v, d, dl < sizeof v ? dl : sizeof v);
-          if (dl >= sizeof(uint32_t) * (SK_MEMINFO_WMEM_ALLOC + 1)) {
-            rq = v[SK_MEMINFO_RMEM_ALLOC];
-            wq = v[SK_MEMINFO_WMEM_ALLOC];
-            rb = v[SK_MEMINFO_RCVBUF];
-          }
-          if (dl >= sizeof(uint32_t) * (SK_MEMINFO_DROPS + 1)) drops = v[SK_MEMINFO_DROPS];
+        case NETLINK_DIAG_MEMINFO:
+          ReadSkMeminfo(d, dl, rq, wq, rb, drops);
           break;
-        }
         case NETLINK_DIAG_GROUPS:
           // the kernel's bitmap of unsigned longs, split into 32-bit words low half first
           for (size_t off = 0; off + sizeof(unsigned long) <= dl && groups.size() < 1024; off += sizeof(unsigned long)) {
