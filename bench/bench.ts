@@ -1,7 +1,7 @@
 // `npm run bench`: times, in one run and interleaved, our snapshot with each fd-walk backend (the
 // BPF task_file iterator and the native /proc walk; the pure-TS path once; the SnapshotService
-// worker with its main-thread cost) against `lsof -n -P`, `ss -a -p -n`, `ipcs -a` and a raw
-// syscall floor, at four workload sizes (~5k, ~20k, ~50k, ~200k fds) and one of many processes
+// worker with its main-thread cost) against `lsof -n -P`, `ss -a -p -n`, `ipcs -a`, a raw
+// syscall floor and, as root, the BPF iterator's own floor (bench/iterFloor.ts), at four workload sizes (~5k, ~20k, ~50k, ~200k fds) and one of many processes
 // (3kp: 3,000 processes, a few fds each). Prints median wall and CPU
 // ms, ratios, where a snapshot's time goes per backend (phases), the peak RSS of the CLI and of
 // the service per backend, and what each tool returned. A program that prints: no thresholds, no
@@ -30,6 +30,7 @@ import { diffFromDigest, digestSnapshot, type SnapshotDigest } from '../src/core
 import { DiagnoseCost, benchDiagnose } from './diagnose';
 import { benchActivity, printActivity, type ActivityBenchResult } from './activity';
 import { Floor } from './floor';
+import { IterFloor } from './iterFloor';
 import { profile } from './profile';
 import { SIZES, WorkloadBuilder, stopAllWorkloads, type WorkloadSize } from './workload';
 import { soak, type SoakArgs } from './soak';
@@ -487,6 +488,8 @@ async function main(): Promise<void> {
   try {
     const builder = new WorkloadBuilder(tmp);
     const floor = new Floor(tmp);
+    const iterFloor = IterFloor.build(tmp);
+    if (!(iterFloor instanceof IterFloor)) console.log(`[bench] BPF iterator floor: not measured: ${iterFloor.reason}`);
     if (args.hold) {
       // keep one workload up for ad-hoc measurements (perf, strace, --cpu-prof of a script) until Ctrl-C / EOF on stdin
       const wl = await builder.start(args.hold);
@@ -632,6 +635,17 @@ async function main(): Promise<void> {
         },
         { name: 'floor-2t', run: async () => floor.run(2) },
       ];
+      let iterFloorRecords: number | undefined;
+      if (iterFloor instanceof IterFloor) {
+        steps.push({
+          name: 'iter-floor',
+          run: async () => {
+            const r = iterFloor.run();
+            iterFloorRecords = r.records;
+            return r;
+          },
+        });
+      }
       const cmd = (name: string, c: string, a: string[]): Step => ({
         name,
         run: async () => {
@@ -712,6 +726,7 @@ async function main(): Promise<void> {
       res.counts.machineFds = { min: Math.min(...machineFds), max: Math.max(...machineFds) };
       if (outputs.ipcs !== undefined) res.counts.ipcs = { objects: countIpcs(outputs.ipcs) };
       res.counts.floor = floorCounts;
+      if (iterFloorRecords !== undefined) res.counts.iterFloor = { records: iterFloorRecords };
       results.push(res);
       printSize(res, lastOurs, faultUs);
       console.log(diagnosis.report(res.times.bpf ?? []) + '\n');
@@ -859,6 +874,26 @@ function printSummary(results: SizeResult[]): void {
       return xs.length ? `${median(xs).toFixed(2)}× (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})` : '—';
     };
     console.log(`  ${r.size.padStart(5)}  wall: bpf ${paired('bpf', 'times')}, proc ${paired('proc', 'times')}   CPU: bpf ${paired('bpf', 'cpu')}, proc ${paired('proc', 'cpu')}`);
+  }
+  if (results.some((r) => r.times['iter-floor']?.length)) {
+    // what the kernel's visit alone costs: the goal's 0.25× at 50k needs the whole snapshot within
+    // a few multiples of this, and it says how much of the gap is the kernel's and how much ours
+    console.log(
+      'BPF iterator floor — one read pass of a task_file iterator writing 16 bytes per open file and reading nothing past the inode (bench/iterfloor.bpf.c), timed in its program: median ms, and paired ratios',
+    );
+    for (const r of results) {
+      const it = r.times['iter-floor'] ?? [];
+      if (!it.length) continue;
+      const pairedTo = (a: string, b: string, k: 'times' | 'cpu'): string => {
+        const xs = (r[k][a] ?? []).slice(0, (r[k][b] ?? []).length).map((v, i) => v / r[k][b][i]).filter((x) => Number.isFinite(x));
+        return xs.length ? `${median(xs).toFixed(2)}×` : '—';
+      };
+      const recs = (r.counts.iterFloor as { records?: number } | undefined)?.records;
+      console.log(
+        `  ${r.size.padStart(5)}  wall ${fmt(median(it))}, CPU ${fmt(median(r.cpu['iter-floor'] ?? []))} (${recs ?? '?'} files) — iter-floor/floor1t wall ${pairedTo('iter-floor', 'floor-1t', 'times')}, CPU ${pairedTo('iter-floor', 'floor-1t', 'cpu')}; ` +
+          `bpf/iter-floor wall ${pairedTo('bpf', 'iter-floor', 'times')}, CPU ${pairedTo('bpf', 'iter-floor', 'cpu')}`,
+      );
+    }
   }
   const names = [...new Set(results.flatMap((r) => Object.keys(r.phases)))];
   if (names.length) {
