@@ -56,6 +56,7 @@
 #include "pipetask.h"
 #include "rowvalve.h"
 #include "walkrows.h"
+#include "walkoptions.h"
 
 #include <algorithm>
 #include <atomic>
@@ -119,11 +120,8 @@ struct MapsRule {
   uint32_t max = 0;
 };
 
-struct Options {
+struct Options : WalkCommonOptions {
   std::string procRoot = "/proc";
-  unsigned threads = 0;
-  bool pidsGiven = false;
-  std::vector<int32_t> pids;
   // Parallel to pids: threads with an fd table of their own, walked under their tid (a first
   // walk named them: ProcOut::ownTables), with their process's pid; 0 = a process.
   std::vector<int32_t> leaders;
@@ -135,14 +133,7 @@ struct Options {
   bool anyMeasure = false, anyPathRule = false;
   Options() { std::fill(std::begin(byCode), std::end(byCode), static_cast<int16_t>(-1)); }
   bool useGetfd = false;  // opt-in pidfd_getfd classification (see the header comment); off = passive
-  double itemTimeoutMs = 5000;  // one process (or fd range) taking longer is given up
-  double deadlineMs = 30000;    // the whole walk
-  // fd rows kept per user (real uid) and in all (≤ 0: no bound): the snapshot's budget
-  // (rowvalve.h); a table whose rows would all be cut is not walked
-  double rowsPerUser = 0, rowsTotal = 0;
-  // pids another walk (the BPF walk, a module of its own) is still stuck in, with the file:
-  // skipped like those on this module's stuck list
-  std::vector<std::pair<int32_t, std::string>> skipStuck;
+  // (rowsPerUser/rowsTotal: a table whose rows would all be cut is not walked)
 };
 
 struct ProcOut : ProcText {
@@ -1501,11 +1492,6 @@ class WalkWorker : public PromiseWorker {
   unsigned threads_ = 1;
 };
 
-bool GetBool(const Napi::Object& o, const char* k) {
-  Napi::Value v = o.Get(k);
-  return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : false;
-}
-
 std::string GetString(const Napi::Object& o, const char* k) {
   Napi::Value v = o.Get(k);
   return v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
@@ -1615,28 +1601,14 @@ Napi::Value WalkProc(const Napi::CallbackInfo& info) {
     Napi::Value root = o.Get("procRoot");
     if (root.IsString()) opt.procRoot = root.As<Napi::String>().Utf8Value();
     if (opt.procRoot.empty()) opt.procRoot = "/proc";
-    Napi::Value th = o.Get("threads");
-    if (th.IsNumber()) {
-      double d = th.As<Napi::Number>().DoubleValue();
-      opt.threads = d > 0 && d < 1024 ? static_cast<unsigned>(d) : 0;
-    }
-    Napi::Value pids = o.Get("pids");
-    if (pids.IsArray()) {
-      Napi::Array a = pids.As<Napi::Array>();
-      opt.pidsGiven = true;
-      for (uint32_t i = 0; i < a.Length(); i++) {
-        Napi::Value v = a.Get(i);
-        if (!v.IsNumber()) ThrowType(env, "options.pids must be numbers");
-        opt.pids.push_back(v.As<Napi::Number>().Int32Value());
-      }
-      Napi::Value leaders = o.Get("leaders");
-      if (leaders.IsArray()) {
-        Napi::Array l = leaders.As<Napi::Array>();
-        for (uint32_t i = 0; i < l.Length() && i < a.Length(); i++) {
-          Napi::Value v = l.Get(i);
-          if (!v.IsNumber()) ThrowType(env, "options.leaders must be numbers");
-          opt.leaders.push_back(v.As<Napi::Number>().Int32Value());
-        }
+    ParseWalkCommon(env, o, opt);
+    Napi::Value leaders = o.Get("leaders");
+    if (opt.pidsGiven && leaders.IsArray()) {
+      Napi::Array l = leaders.As<Napi::Array>();
+      for (uint32_t i = 0; i < l.Length() && i < opt.pids.size(); i++) {
+        Napi::Value v = l.Get(i);
+        if (!v.IsNumber()) ThrowType(env, "options.leaders must be numbers");
+        opt.leaders.push_back(v.As<Napi::Number>().Int32Value());
       }
     }
     opt.readTimers = GetBool(o, "readTimers");
@@ -1644,27 +1616,6 @@ Napi::Value WalkProc(const Napi::CallbackInfo& info) {
     opt.readCgroup = GetBool(o, "readCgroup");
     ParseRules(env, o, opt);
     opt.useGetfd = GetBool(o, "useGetfd");
-    Napi::Value it = o.Get("itemTimeoutMs");
-    if (it.IsNumber() && it.As<Napi::Number>().DoubleValue() > 0) opt.itemTimeoutMs = it.As<Napi::Number>().DoubleValue();
-    Napi::Value dl = o.Get("deadlineMs");
-    if (dl.IsNumber() && dl.As<Napi::Number>().DoubleValue() > 0) opt.deadlineMs = dl.As<Napi::Number>().DoubleValue();
-    Napi::Value ru = o.Get("rowsPerUser");
-    if (ru.IsNumber()) opt.rowsPerUser = ru.As<Napi::Number>().DoubleValue();
-    Napi::Value rt = o.Get("rowsTotal");
-    if (rt.IsNumber()) opt.rowsTotal = rt.As<Napi::Number>().DoubleValue();
-    Napi::Value skip = o.Get("skipStuck");
-    if (skip.IsArray()) {
-      Napi::Array a = skip.As<Napi::Array>();
-      for (uint32_t i = 0; i < a.Length(); i++) {
-        Napi::Value v = a.Get(i);
-        if (!v.IsObject()) ThrowType(env, "options.skipStuck must be [{ pid, what }]");
-        Napi::Object e = v.As<Napi::Object>();
-        Napi::Value pid = e.Get("pid");
-        Napi::Value what = e.Get("what");
-        if (!pid.IsNumber() || !what.IsString()) ThrowType(env, "options.skipStuck must be [{ pid, what }]");
-        opt.skipStuck.emplace_back(pid.As<Napi::Number>().Int32Value(), what.As<Napi::String>().Utf8Value());
-      }
-    }
   }
   auto* w = new WalkWorker(env, std::move(opt));
   Napi::Promise p = w->Promise();

@@ -59,6 +59,7 @@
 #include <vector>
 
 #include "../errors.h"
+#include "../walkoptions.h"
 #include "../fdinfolines.h"
 #include "../napi_helpers.h"
 #include "../walkrows.h"
@@ -91,25 +92,16 @@ struct AnonRule {
   std::vector<std::string> fdinfo;  // fdinfo lines to keep, by key
 };
 
-struct Options {
-  bool pidsGiven = false;
+struct Options : WalkCommonOptions {
   std::vector<AnonRule> anonRules;
   bool classCodesGiven = false;
   uint8_t classCodes[IPCI_FD_PTS + 1] = {};  // by class IPCI_FD_* (1..5, 7..9): the rule code, 0 = not reported
-  std::vector<int32_t> pids;
-  unsigned threads = 0;
   FactsOptions facts;
   bool measurePipes = false;
   bool scmFds = false;  // Unix socket rows: buffered = scm_fds, the files in flight (IPCI_F_SCM_FDS)
   bool kthreadsFromTask = false;  // kernel threads' facts from the task record alone (KthreadFactsUsable)
-  double itemTimeoutMs = 5000;  // one process's /proc reads taking longer are given up
-  double deadlineMs = 30000;    // the whole walk
-  // pids another walk (the /proc walk) is still stuck in, with the file: skipped, reported stuck
-  std::vector<std::pair<int32_t, std::string>> skipStuck;
   bool taskFacts = true;  // stat/status/ns/net from the task iterator where it can stand in
-  // fd rows kept per user (real uid) and in all (≤ 0: no bound): the snapshot's budget, applied
-  // to the records as they are read (RecordValve)
-  double rowsPerUser = 0, rowsTotal = 0;
+  // (rowsPerUser/rowsTotal: applied to the records as they are read, RecordValve)
   bool anonFacts = true;  // eventfd/signalfd fdinfo lines from the program's facts where they match the kernel's (anonfacts.h)
   std::string btfPath = "/sys/kernel/btf/vmlinux";
 };
@@ -1091,11 +1083,6 @@ class BpfWalkWorker : public PromiseWorker {
   unsigned threads_ = 1;
 };
 
-bool GetBool(const Napi::Object& o, const char* k) {
-  Napi::Value v = o.Get(k);
-  return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : false;
-}
-
 // anonRules: [{ code, link: 'anon_inode:NAME', rw?, fdinfo?: [keys] }]; classCodes: [code per class
 // IPCI_FD_* 1..5 at that index, 0 = not reported]. Checked here; what they mean is TypeScript's.
 void ParseAnonRules(Napi::Env env, const Napi::Object& o, Options& opt) {
@@ -1152,21 +1139,7 @@ Napi::Value BpfWalk(const Napi::CallbackInfo& info) {
   if (info.Length() > 0 && !info[0].IsUndefined()) {
     if (!info[0].IsObject()) ThrowType(env, "options must be an object");
     Napi::Object o = info[0].As<Napi::Object>();
-    Napi::Value th = o.Get("threads");
-    if (th.IsNumber()) {
-      double d = th.As<Napi::Number>().DoubleValue();
-      opt.threads = d > 0 && d < 1024 ? static_cast<unsigned>(d) : 0;
-    }
-    Napi::Value pids = o.Get("pids");
-    if (pids.IsArray()) {
-      Napi::Array a = pids.As<Napi::Array>();
-      opt.pidsGiven = true;
-      for (uint32_t i = 0; i < a.Length(); i++) {
-        Napi::Value v = a.Get(i);
-        if (!v.IsNumber()) ThrowType(env, "options.pids must be numbers");
-        opt.pids.push_back(v.As<Napi::Number>().Int32Value());
-      }
-    }
+    ParseWalkCommon(env, o, opt);
     opt.facts.readMaps = GetBool(o, "readMaps");
     opt.facts.readTimers = GetBool(o, "readTimers");
     opt.facts.readLinks = GetBool(o, "readLinks");
@@ -1174,34 +1147,9 @@ Napi::Value BpfWalk(const Napi::CallbackInfo& info) {
     opt.measurePipes = GetBool(o, "measurePipes");
     opt.scmFds = GetBool(o, "scmFds");
     opt.kthreadsFromTask = GetBool(o, "kthreadsFromTask");
-    auto ms = [&](const char* key, double& out) {
-      Napi::Value v = o.Get(key);
-      if (!v.IsNumber()) return;
-      double d = v.As<Napi::Number>().DoubleValue();
-      if (d > 0 && d < 3600e3) out = d;
-    };
-    ms("itemTimeoutMs", opt.itemTimeoutMs);
-    ms("deadlineMs", opt.deadlineMs);
-    Napi::Value skip = o.Get("skipStuck");
-    if (skip.IsArray()) {
-      Napi::Array a = skip.As<Napi::Array>();
-      for (uint32_t i = 0; i < a.Length(); i++) {
-        Napi::Value v = a.Get(i);
-        if (!v.IsObject()) ThrowType(env, "options.skipStuck must be [{ pid, what }]");
-        Napi::Object e = v.As<Napi::Object>();
-        Napi::Value pid = e.Get("pid");
-        Napi::Value what = e.Get("what");
-        if (!pid.IsNumber() || !what.IsString()) ThrowType(env, "options.skipStuck must be [{ pid, what }]");
-        opt.skipStuck.emplace_back(pid.As<Napi::Number>().Int32Value(), what.As<Napi::String>().Utf8Value());
-      }
-    }
     ParseAnonRules(env, o, opt);
     Napi::Value tf = o.Get("taskFacts");
     if (tf.IsBoolean()) opt.taskFacts = tf.As<Napi::Boolean>().Value();
-    Napi::Value ru = o.Get("rowsPerUser");
-    if (ru.IsNumber()) opt.rowsPerUser = ru.As<Napi::Number>().DoubleValue();
-    Napi::Value rt = o.Get("rowsTotal");
-    if (rt.IsNumber()) opt.rowsTotal = rt.As<Napi::Number>().DoubleValue();
     Napi::Value af = o.Get("anonFacts");
     if (af.IsBoolean()) opt.anonFacts = af.As<Napi::Boolean>().Value();
     Napi::Value btf = o.Get("btfPath");
