@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Channel, Endpoint, InetChannel, NetlinkChannel, PingChannel, UnixChannel, UnixType } from '../model';
-import { errnoName, type InetDiag, type NativeAddon, type NativeError, type UnixDiag } from '../native';
+import { errnoName, type InetDiag, type NativeAddon, type NativeError, type NetlinkDiag, type PacketDiag, type UnixDiag } from '../native';
 import { SOCKET_FDS } from '../kinds/fds';
 import { hostPort, inetStateName, remoteHostPort, parseProcNetInet, parseProcNetUnix, unixStateName } from '../parsers/net';
 import { netnsId, emit, emitAll, type Probe, type ProbeContext } from './context';
@@ -689,6 +689,44 @@ function emitUnix(ctx: ProbeContext, lists: UnixChannel[][], tables: number): vo
   } else for (const l of lists) emitAll(ctx, 'unix', l);
 }
 
+/** The kinds whose tables socketProbe reads (and claimUnwanted for the ones not shown). */
+const SOCKET_KINDS = ['unix', 'tcp', 'udp', 'raw', 'packet', 'ping', 'netlink'] as const;
+
+type DiagRead<T> = ((nsPath: string | undefined) => Promise<T>) | null;
+
+/**
+ * Marks the sockets of the kinds this snapshot does not show as claimed, from their namespace's
+ * tables (inodes only: no channel, no warning). A socket no table claims is looked up through a
+ * pidfd_getfd copy of its holder's fd (hiddenNetns.ts): without these, a snapshot of TCP alone
+ * (`--kind tcp`, a peek of one TCP socket) would copy up to 256 of other processes' Unix sockets
+ * a scan, and warn that every Unix socket of the machine is in no table.
+ */
+async function claimUnwanted(
+  ctx: ProbeContext, ns: Netns, claimed: Uint8Array,
+  reads: { raw: DiagRead<InetDiag>; packet: DiagRead<PacketDiag>; netlink: DiagRead<NetlinkDiag> },
+): Promise<void> {
+  const quiet: ProbeContext = { ...ctx, warnings: [] };
+  const skip = (k: (typeof SOCKET_KINDS)[number]) => ctx.kinds.has(k);
+  const [unix, tcp, udp4, udp6, raws, packets, pings, netlinks] = await Promise.all([
+    skip('unix') ? null : unixTable(quiet, ns, undefined),
+    skip('tcp') ? null : inetTable(quiet, ns, 'tcp', 0, undefined),
+    skip('udp') ? null : inetTable(quiet, ns, 'udp', 4, undefined),
+    skip('udp') ? null : inetTable(quiet, ns, 'udp', 6, undefined),
+    skip('raw') ? null : rawTable(nsReads(quiet, ns), reads.raw, quiet.warnings),
+    skip('packet') ? null : packetTable(nsReads(quiet, ns), reads.packet, quiet.warnings),
+    skip('ping') ? null : pingTable(nsReads(quiet, ns)),
+    skip('netlink') ? null : netlinkTable(nsReads(quiet, ns), reads.netlink, quiet.warnings),
+  ]);
+  const code = SOCKET_FDS.rule.code;
+  const mark = (inode: number): void => {
+    const at = inode > 0 ? ctx.index.group(code, inode) : -1;
+    if (at >= 0) claimed[at] = 1;
+  };
+  if (unix) for (const inode of unix.table.inode) mark(inode);
+  for (const t of [tcp, udp4, udp6]) if (t) for (const ch of t.ch) mark(ch.inode);
+  for (const list of [raws, packets, pings, netlinks]) if (list) for (const ch of list) mark(ch.inode);
+}
+
 export const socketProbe: Probe<SocketPrefetch> = {
   prefetch: prefetchSockets,
   async run(ctx, prefetch) {
@@ -749,6 +787,10 @@ export const socketProbe: Probe<SocketPrefetch> = {
     await Promise.all(nss.map((ns) => fillNs(ns, seenUnix)));
     // Sockets of namespaces no process is in: each found through a socket no table had, then dumped.
     const native = ctx.native;
+    if (native && ctx.procRoot === '/proc' && claimed.indexOf(0) >= 0 && SOCKET_KINDS.some((k) => !ctx.kinds.has(k))) {
+      const reads = { raw: rawDiag, packet: packetDiag, netlink: netlinkDiag };
+      await Promise.all(nss.map((ns) => claimUnwanted(ctx, ns, claimed, reads)));
+    }
     if (native && ctx.procRoot === '/proc' && claimed.indexOf(0) >= 0) {
       const known = new Set(nss.map((ns) => ns.id));
       for await (const h of hiddenNamespaces(ctx, native, claimed, known)) {
