@@ -23,7 +23,7 @@ import { TreeChrome } from './views/treeChrome';
 import { ViewChrome } from './views/viewChrome';
 import { ViewModel } from './views/viewModel';
 import { registerInspector } from './webviews/inspector';
-import { registerLiveActivity } from './registerLiveActivity';
+import { inspectorActivitySource, registerLiveActivity } from './registerLiveActivity';
 import type { LiveActivity } from './liveActivity';
 import { registerTopology } from './webviews/topology';
 import { Provenance } from './provenance';
@@ -179,12 +179,12 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
 
   const testHooks: TestHooks = {};
   const ui = new Ui(testHooks, context.extensionMode === vscode.ExtensionMode.Test || process.env.IPC_INSPECTOR_TEST === '1');
-  const inspector = registerInspector(context, source, log, ui, { provenance: (pid) => provenance.of(pid)?.label, problems: problemsModel });
+  const liveActivity = registerLiveActivity(context, source, model, ui, log);
+  const inspector = registerInspector(context, source, log, ui, { provenance: (pid) => provenance.of(pid)?.label, problems: problemsModel, activity: inspectorActivitySource(liveActivity) });
   const services: Services = { context, log, source, model, filters, channelsTree, processesTree, channelsView, processesView, channelsKeeper, processesKeeper, testHooks, ui, inspector, statusBar, provenance, debugScope };
   for (const register of commands.all) subs.push(register(services));
   const problems = registerProblems({ services, problems: problemsModel, channelsChrome, processesChrome, statusBar, viewChrome, supported });
   subs.push(problems.disposable);
-  const liveActivity = registerLiveActivity(context, source, model, ui, log);
   registerTopology(context, { source, filters: model, views: problemsModel, openInspector: (target) => inspector.open(target), log, rates: liveActivity.rateFeed() });
   // Busy channels (bytes/s from the tracer) sort first when a channel is placed or changes; a new
   // sample alone re-sorts nothing: rates move every second, and rows must not jump under the pointer.

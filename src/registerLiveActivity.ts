@@ -10,7 +10,7 @@ import type { SnapshotSource } from './snapshotSource';
 import type { Ui } from './ui';
 import { registerSignalLogView } from './views/signalLogTree';
 import type { ViewModel } from './views/viewModel';
-import { setInspectorActivitySource } from './webviews/inspector/activitySource';
+import type { InspectorActivitySource } from './webviews/inspector/activitySource';
 import type { SignalLogEntryView } from './webviews/inspector/protocol';
 
 /** Entries per direction the inspector panel gets (the newest). */
@@ -42,7 +42,18 @@ export function registerLiveActivity(context: vscode.ExtensionContext, source: S
       if (!running && activity.state === 'unavailable') void ui.warn(`IPC Inspector: ${activity.describe()}`);
     }
   };
-  const removeSource = setInspectorActivitySource({
+  context.subscriptions.push(
+    activity,
+    registerSignalLogView(activity, model),
+    vscode.commands.registerCommand('ipcInspector.enableLiveActivity', () => setTo('on')),
+    vscode.commands.registerCommand('ipcInspector.disableLiveActivity', () => setTo('off')),
+  );
+  return activity;
+}
+
+/** What the inspector panel shows of `activity`: a process's signals (the newest of each direction) and a channel's bytes/s. */
+export function inspectorActivitySource(activity: LiveActivity): InspectorActivitySource {
+  return {
     processSignals(pid, startTime) {
       const { received, sent } = activity.signals.forProcess(pid, startTime);
       return {
@@ -56,13 +67,5 @@ export function registerLiveActivity(context: vscode.ExtensionContext, source: S
       const c = activity.latest?.channels[id];
       return c ? c.bytesPerSec : undefined;
     },
-  });
-  context.subscriptions.push(
-    activity,
-    { dispose: removeSource },
-    registerSignalLogView(activity, model),
-    vscode.commands.registerCommand('ipcInspector.enableLiveActivity', () => setTo('on')),
-    vscode.commands.registerCommand('ipcInspector.disableLiveActivity', () => setTo('off')),
-  );
-  return activity;
+  };
 }

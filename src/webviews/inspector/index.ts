@@ -6,6 +6,7 @@ import { InspectorPanel, getWebviewOptions, isTestMode, sanitizeTarget, type Ins
 import { INSPECTOR_VIEW_TYPE } from './protocol';
 import type { Ui } from '../../ui';
 import type { TargetProblems } from './problemViews';
+import type { InspectorActivitySource } from './activitySource';
 
 export { InspectorPanel, getWebviewOptions };
 export type { InspectorLog };
@@ -24,7 +25,7 @@ export interface Inspector {
 
 export function registerInspector(
   context: vscode.ExtensionContext, source: SnapshotSource, log: InspectorLog, ui: Ui,
-  extra: { provenance?: (pid: number) => string | undefined; problems?: TargetProblems } = {},
+  extra: { provenance?: (pid: number) => string | undefined; problems?: TargetProblems; activity?: InspectorActivitySource } = {},
 ): Inspector {
   const deps = { context, source, log, ui, ...extra };
   context.subscriptions.push(

@@ -23,7 +23,7 @@ import { byteCount } from '../../core/text';
 import { describe } from '../../core/kinds';
 import { extensionRunnerEnv } from '../../commands/actionEnv';
 import type { Ui } from '../../ui';
-import { inspectorActivity } from './activitySource';
+import type { InspectorActivitySource } from './activitySource';
 import { problemViews, type TargetProblems } from './problemViews';
 import { disposeAll, initPanel, panelWebviewOptions, type PanelPage } from '../panelShell';
 import { bootSecondsIn, startInstant } from '../../core/processState';
@@ -49,6 +49,8 @@ export interface InspectorDeps {
   provenance?: (pid: number) => string | undefined;
   /** The diagnosis's problems by target (src/problems), when the extension runs it. */
   problems?: TargetProblems;
+  /** Live activity's signal log and rates (registerLiveActivity.ts), when the extension runs it. */
+  activity?: InspectorActivitySource;
 }
 
 /** Test hooks: what the webview rendered and what the host rejected (confirmations: ui.ts). */
@@ -289,7 +291,7 @@ export class InspectorPanel {
         // never signalled from here (a signal goes only to the inspected process, checkShown).
         for (const pid of describe(ch).mentions(ch)) if (!shownPids.has(pid) && procs.has(pid)) shownPids.set(pid, procs.get(pid)!.startTime);
         let values = depthOf(ch);
-        const rate = inspectorActivity()?.channelRate(ch.id);
+        const rate = this.deps.activity?.channelRate(ch.id);
         if (rate !== undefined) values = { ...(values ?? {}), 'bytes/s': rate };
         const limits = depthLimitsOf(ch);
         if (values) msg.sample = { t: Date.parse(snap.takenAt) || Date.now(), values, ...(limits ? { limits } : {}) };
@@ -309,7 +311,7 @@ export class InspectorPanel {
       } else {
         this.boundStart = p.startTime;
         msg.process = this.processView(p, snap);
-        const signalLog = inspectorActivity()?.processSignals(p.pid, p.startTime);
+        const signalLog = this.deps.activity?.processSignals(p.pid, p.startTime);
         if (signalLog) msg.signalLog = signalLog;
         shownPids.set(p.pid, p.startTime);
         // Its parent and tracer are links (inspect only).
