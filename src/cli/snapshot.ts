@@ -152,6 +152,22 @@ function columnWidth(label: number, cells: readonly string[][], i: number): numb
   return Math.min(Math.max(label, fitted), Math.max(COLUMN_MAX, label));
 }
 
+/** A cell that reads as a number (`4242`, `-4001`), or none (`-`). */
+const NUMBER_CELL = /^(?:-?\d+(?:\.\d+)?|-)$/;
+
+/**
+ * Whether a column is right-aligned, as ss and lsof align counts: a number column whose cells all
+ * print as numbers. One its format prints as text (netlink's PROTO `rtnl (NETLINK_ROUTE)`, raw's
+ * `vrrp(112)`, a SysV KEY `0x00000000 (IPC_PRIVATE)`) is left-aligned, as ss and ipcs print them:
+ * its JSON type is a number, but its cells are names.
+ */
+function rightAligned(col: Column<Channel>, cells: readonly string[][], i: number): boolean {
+  if (!col.type.startsWith('number') || col.type.startsWith('number[]')) return false;
+  if (!col.format) return true;
+  for (const r of cells) if (!NUMBER_CELL.test(r[i])) return false;
+  return true;
+}
+
 function pad(s: string, w: number, right: boolean): string {
   // in terminal columns (escapeControl leaves no control characters): a wide or combining one
   // in a name another user chose must not move the columns after it
@@ -201,7 +217,7 @@ export function* tableChunks(snap: Snapshot, o: TableOptions = {}): Generator<st
     // of 4,000 characters, an abstract name of escaped NULs, the TIME-WAIT ids (`tcp:NETNS:A->B`)
     // among inode ids — are printed whole and shift their own rows only, not every row.
     const widths = cols.map((col, i) => columnWidth(col.label.length, cells, i));
-    const numeric = cols.map((col) => col.type.startsWith('number') && !col.type.endsWith('[]') && !col.type.endsWith('[]|null'));
+    const numeric = cols.map((col, i) => rightAligned(col, cells, i));
     if (any) out.push('');
     any = true;
     out.push(`${kindTitle(kind)} (${(fold ? held : all).length.toLocaleString('en-US')}${folded.length && fold ? ` + ${folded.length.toLocaleString('en-US')} ${fold.counted}` : ''})`);

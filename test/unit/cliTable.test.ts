@@ -232,3 +232,32 @@ test('hexdump: rows equal to the one before are one `*` (as hexdump -C), and the
   // nothing collapses without a repeat
   assert.equal([...hexdump(Buffer.from('0123456789abcdef0123456789abcdeX'))].length, 2);
 });
+
+test('a number column printed as text (netlink PROTO `rtnl (NETLINK_ROUTE)`, raw PROTO `vrrp(112)`, a SysV KEY) is left-aligned, as ss and ipcs print it; counts stay right-aligned', () => {
+  const ep = [{ pid: 7, fd: 3, mode: 'rw' as const }];
+  const nl = (inode: number, protocol: number, portid: number): Channel =>
+    ({ id: `netlink:${inode}`, kind: 'netlink', endpoints: ep, protocol, portid, groups: [], recvQueue: inode === 1 ? 123456 : 0, sendQueue: 0, drops: 0, dumping: false, inode, netns: '1', uid: 0 }) as Channel;
+  const raw = (inode: number, protocol: number): Channel =>
+    ({ id: `raw:${inode}`, kind: 'raw', endpoints: ep, family: 4, protocol, local: '0.0.0.0', remote: '*', state: 'UNCONN', recvQueue: 0, sendQueue: 0, inode, netns: '1', uid: 0 }) as Channel;
+  const msg = (id: number, key: number): Channel =>
+    ({ id: `sysv-msg:0:${id}`, kind: 'sysv-msg', endpoints: [], msqid: id, key, uid: 0, owner: 'root', mode: '600', messages: 0, bytes: 0, maxBytes: 16384, lastSendPid: 0, lastRecvPid: 0 }) as unknown as Channel;
+  const lines = renderTable(snap([nl(1, 0, 4242), nl(2, 15, 1), nl(3, 4, -4001), raw(4, 112), raw(5, 1), msg(1, 0), msg(2, 0x1234)])).split('\n');
+  /** The cell under `label` in the row of `id`, with where it starts and ends relative to the header's label. */
+  const at = (id: string, label: string) => {
+    const row = lines.find((l) => l.startsWith(`${id} `))!;
+    const header = lines.slice(0, lines.indexOf(row)).reverse().find((l) => l.startsWith('ID '))!;
+    const start = header.search(new RegExp(`(?<= )${label}\\b`));
+    return { start, row, text: row.slice(start) };
+  };
+  for (const [id, text] of [['netlink:1', 'rtnl (NETLINK_ROUTE)'], ['netlink:2', 'uevent (NETLINK_KOBJECT_UEVENT)'], ['netlink:3', 'tcpdiag (NETLINK_SOCK_DIAG)'], ['raw:4', 'vrrp(112)'], ['raw:5', 'icmp(1)']]) {
+    const c = at(id, 'PROTO');
+    assert.ok(c.text.startsWith(text + ' '), `${id}'s PROTO starts under its header: ${JSON.stringify(c.row)}`);
+  }
+  for (const [id, text] of [['sysv-msg:0:1', '0x00000000 (IPC_PRIVATE)'], ['sysv-msg:0:2', '0x00001234']]) assert.ok(at(id, 'KEY').text.startsWith(text + ' '), `${id}'s KEY left-aligned`);
+  // a column of numbers still ends under its header's end, as ss's Recv-Q does
+  const q = (id: string) => {
+    const c = at(id, 'RECV-Q');
+    return c.row.slice(0, c.start + 'RECV-Q'.length);
+  };
+  assert.ok(q('netlink:1').endsWith('123456') && q('netlink:2').endsWith(' 0'), `${q('netlink:1')} / ${q('netlink:2')}`);
+});
