@@ -31,6 +31,7 @@ import { ProblemsModel, registerProblems, type ProblemsRegistration } from './pr
 import { escapedLog } from './log';
 import { RENEW_AFTER_ITEMS, RenewingTreeView } from './views/renewingTreeView';
 import { RowKeeper } from './views/keepInView';
+import { plural } from './core/text';
 
 export interface IpcInspectorApi extends ViewParts {
   debugScope: DebugScope;
@@ -135,7 +136,7 @@ export function activate(context: vscode.ExtensionContext): IpcInspectorApi {
     // Host facts: once, off the refresh path.
     void hostFacts.hostSummary().then((h) => {
       if (!h) return;
-      viewChrome.hostLine = `${h.distro} · kernel ${h.kernel} · ${h.cpus} CPU${h.cpus === 1 ? '' : 's'}`;
+      viewChrome.hostLine = `${h.distro} · kernel ${h.kernel} · ${plural(h.cpus, 'CPU')}`;
     });
   };
   for (const [id, view] of [

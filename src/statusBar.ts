@@ -16,6 +16,7 @@ import { channelWarnings } from './core/diagnose/channelWarnings';
 import { notLiveNote } from './core/refreshPace';
 import { narrows } from './core/filter';
 import type { ModelChange, ViewModel } from './views/viewModel';
+import { plural } from './core/text';
 
 /** What the status bar reads of the diagnosis (src/problems/problemsModel.ts). */
 export interface StatusProblems {
@@ -165,10 +166,10 @@ export class StatusBar implements vscode.Disposable {
       return;
     }
     const n = list.length;
-    const what = `${n} IPC warning${n === 1 ? '' : 's'}`;
+    const what = plural(n, 'IPC warning');
     this.item.text = `$(warning) ${what}`;
     const lines = list.slice(0, LISTED).map((w) => oneLine(`${fmt.kindTitle(w.channel.kind)} ${fmt.channelName(w.channel, 60)}: ${w.text}`, 240));
-    const more = n > LISTED ? `and ${n - LISTED} more` : '';
+    const more = n > LISTED ? `and ${(n - LISTED).toLocaleString('en-US')} more` : '';
     this.item.tooltip = this.tooltip = [`IPC Inspector: ${what}`, ...notes, ...lines.map((l) => `• ${l}`), ...(more ? [more] : []), 'Click to list them.'].join('\n');
     this.item.accessibilityInformation = { label: `IPC Inspector: ${what}${labelNotes(notes)}: ${[...lines, ...(more ? [more] : [])].join('; ')}. Activate to list them.`, role: 'button' };
     this.item.show();
@@ -178,13 +179,13 @@ export class StatusBar implements vscode.Disposable {
   private renderProblems(problems: StatusProblems['shown'], warnings: number, notes: string[], stale: boolean): void {
     const n = problems.length;
     const errors = problems.filter((p) => p.severity === 'error').length;
-    const what = `${n} IPC problem${n === 1 ? '' : 's'}`;
+    const what = plural(n, 'IPC problem');
     this.item.text = `$(${errors ? 'error' : 'warning'}) ${what}`;
     this.item.command = SHOW_PROBLEMS_COMMAND;
     const lines = problems.slice(0, LISTED).map((p) => oneLine(`${p.severity}: ${p.title}`, 240));
-    const more = n > LISTED ? `and ${n - LISTED} more` : '';
-    const also = warnings ? `(and ${warnings} channel warning${warnings === 1 ? '' : 's'}: Show IPC Warnings)` : '';
-    this.item.tooltip = this.tooltip = [`IPC Inspector: ${what} (${errors} error${errors === 1 ? '' : 's'})`, ...notes, ...lines.map((l) => `• ${l}`), ...(more ? [more] : []), ...(also ? [also] : []), `Click to open the Problems view${stale ? ' and refresh' : ''}.`].join('\n');
+    const more = n > LISTED ? `and ${(n - LISTED).toLocaleString('en-US')} more` : '';
+    const also = warnings ? `(and ${plural(warnings, 'channel warning')}: Show IPC Warnings)` : '';
+    this.item.tooltip = this.tooltip = [`IPC Inspector: ${what} (${plural(errors, 'error')})`, ...notes, ...lines.map((l) => `• ${l}`), ...(more ? [more] : []), ...(also ? [also] : []), `Click to open the Problems view${stale ? ' and refresh' : ''}.`].join('\n');
     this.item.accessibilityInformation = { label: `IPC Inspector: ${what}${labelNotes(notes)}: ${[...lines, ...(more ? [more] : [])].join('; ')}. Activate to open the Problems view.`, role: 'button' };
     this.item.show();
     this.visible = true;

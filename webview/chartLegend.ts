@@ -1,6 +1,6 @@
 // The words under the depth chart: for each series its latest value, its limit when it has one, and
 // the highest value the chart saw; then how many samples over how long, and how the lines are scaled. Pure (no DOM) so the wording is tested apart from the drawing.
-import { formatSample } from '../src/core/text';
+import { formatSample, plural } from '../src/core/text';
 
 /**
  * `bytes: 4 KiB of 64 KiB (max 4 KiB)`. The maximum is the highest sample, not the chart's scale:
@@ -17,5 +17,5 @@ export function seriesLegend(name: string, values: readonly number[], limit: num
 /** `5 samples over 2 s (each series scaled to its own maximum)`; the first scan is `1 sample`. */
 export function chartFootnote(samples: number, seconds: number, scaledToLimit: boolean): string {
   const scale = scaledToLimit ? 'each series scaled to its limit where one is known, else to its own maximum' : 'each series scaled to its own maximum';
-  return `${samples} sample${samples === 1 ? '' : 's'} over ${seconds} s (${scale})`;
+  return `${plural(samples, 'sample')} over ${seconds} s (${scale})`;
 }

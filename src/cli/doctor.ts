@@ -93,10 +93,10 @@ export function renderDiagnosis(d: Diagnosis, all: boolean): string {
   const shown = all ? d.problems : d.problems.filter((p) => p.severity !== 'info');
   const c = d.counts;
   const lines: string[] = [];
-  lines.push(`ipc-inspector doctor: ${SEVERITIES.map((s) => `${s} ${c[s]}`).join(', ')} (${d.samples} snapshot${d.samples === 1 ? '' : 's'})`);
+  lines.push(`ipc-inspector doctor: ${SEVERITIES.map((s) => `${s} ${c[s]}`).join(', ')} (${plural(d.samples, 'snapshot')})`);
   for (const p of shown) lines.push('', ...renderProblem(p, d.takenAt));
   const hidden = d.problems.length - shown.length;
-  if (hidden > 0) lines.push('', `${hidden} info-level problem${hidden === 1 ? '' : 's'} not shown (--all shows them)`);
+  if (hidden > 0) lines.push('', `${plural(hidden, 'info-level problem')} not shown (--all shows them)`);
   if (d.problems.length === 0) lines.push('', 'no problems found');
   return lines.join('\n') + '\n';
 }

@@ -21,6 +21,7 @@ import { localShown } from '../core/kinds/inet';
 import { parseInteger, parseOptions, UsageError, usageLines, type OptionSpec } from './args';
 import type { Output } from './output';
 import { unreadableHint } from '../core/snapshotWarnings';
+import { plural } from '../core/text';
 
 export const PORT_USAGE = 'usage: ipc-inspector port <PORT> [--protocol tcp|udp] [--json] [--no-native] [--free [--signal-timeout MS] [--yes]]';
 
@@ -59,7 +60,7 @@ function stopCommand(c: ContainerInfo): string | null {
 /** The listener list for people: one block per listener, one line per holder; `snap` names the container behind a published port's relay. */
 export function renderListeners(port: number, listeners: readonly PortListener[], ownNetns: string | null, protocol?: Protocol, snap?: Snapshot): string {
   if (listeners.length === 0) return protocol ? `no ${protocol.toUpperCase()} listener on port ${port}\n` : `nothing listens on port ${port}\n`;
-  const out: string[] = [`port ${port}: ${listeners.length} listener${listeners.length === 1 ? '' : 's'}`];
+  const out: string[] = [`port ${port}: ${plural(listeners.length, 'listener')}`];
   for (const l of listeners) {
     out.push(`  ${l.protocol}${l.family === 6 ? '6' : ''} ${e(localShown(l))}${l.ipv4Too ? ' (IPv4 too)' : ''}  ${l.state}  netns ${l.netns}${l.netns === ownNetns ? ' (this one)' : ''}  ${l.channelId}`);
     if (l.processes.length === 0) out.push(`    held by no process whose fds could be read (${unreadableHint(process.geteuid?.() === 0, 'another user’s: run as root')})`);

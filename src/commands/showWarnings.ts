@@ -7,6 +7,7 @@ import * as fmt from '../core/format';
 import type { Channel } from '../core/model';
 import { Services } from './services';
 import { revealSelected } from './goTo';
+import { plural } from '../core/text';
 
 interface WarningItem extends vscode.QuickPickItem {
   channel: Channel;
@@ -27,7 +28,7 @@ export function register(s: Services): vscode.Disposable {
       iconPath: new vscode.ThemeIcon('warning'),
       channel: w.channel,
     }));
-    const title = `IPC Inspector: ${list.length} warning${list.length === 1 ? '' : 's'}`;
+    const title = `IPC Inspector: ${plural(list.length, 'warning')}`;
     const chosen = await s.ui.livePick<WarningItem>({
       title,
       placeholder: 'Pick a warning to inspect its channel',

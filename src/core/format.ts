@@ -7,7 +7,7 @@ import type { Channel, ChannelKind, ContainerInfo, Endpoint, ProcessInfo } from 
 import { channelFacts } from './columns';
 import { describe, KINDS } from './kinds';
 import { fdRanges, groupEndpoints, groupFds, rangesText, type EndpointGroup } from './endpointGroups';
-import { bytesText, CAPS, hexBytes, hexText, isHexBytes, shortText, shownComm } from './text';
+import { bytesText, CAPS, hexBytes, hexText, isHexBytes, shortText, shownComm, plural } from './text';
 
 export { escapeControl } from './escape';
 
@@ -230,7 +230,7 @@ export function holderLines(ch: Channel, processesByPid?: ProcLookup): string[] 
   const lines = groups.slice(0, HOLDER_LINES).map((g) => endpointGroupLabel(g, lookup(processesByPid, g.pid), HOLDER_RUNS));
   let rest = 0;
   for (let i = HOLDER_LINES; i < groups.length; i++) rest += groups[i].endpoints.length;
-  if (rest > 0) lines.push(`\u2026 ${rest.toLocaleString('en-US')} more endpoint${rest === 1 ? '' : 's'}`);
+  if (rest > 0) lines.push(`\u2026 ${plural(rest, 'more endpoint')}`);
   return lines;
 }
 

@@ -244,22 +244,22 @@ function reportGivenUp(w: ProcWalk, stuckNow: StuckWalk[], itemTimeoutMs: number
   }
   if (stuck.length > 0) {
     warnings.push(
-      `scan: ${stuck.length} process${stuck.length === 1 ? '' : 'es'} skipped: a read did not return within ${itemTimeoutMs} ms ` +
+      `scan: ${plural(stuck.length, 'process', 'processes')} skipped: a read did not return within ${itemTimeoutMs} ms ` +
         `(a process in D state, e.g. waiting on a hung FUSE or NFS server, blocks reads of its /proc files): ${firstFive(stuck)}`,
     );
   }
-  if (notReached > 0) warnings.push(`scan: deadline passed: ${notReached} process${notReached === 1 ? '' : 'es'} not (fully) read`);
+  if (notReached > 0) warnings.push(`scan: deadline passed: ${plural(notReached, 'process', 'processes')} not (fully) read`);
   if (cut.length > 0) warnings.push(fdsCutWarning(`fd tables partly skipped at the scan's deadline: ${firstFive(cut)}`));
   if (skippedThreads > 0) {
     warnings.push(
-      `scan: ${skippedThreads} thread${skippedThreads === 1 ? '' : 's'} with an fd table of ${skippedThreads === 1 ? 'its' : 'their'} own not walked ` +
+      `scan: ${plural(skippedThreads, 'thread')} with an fd table of ${skippedThreads === 1 ? 'its' : 'their'} own not walked ` +
         `(at most ${MAX_THREAD_TABLES} per process; what they share with their process is listed under it): ${firstFive(skippedTables)}`,
     );
   }
   const threads = stuckNow;
   if (threads.length > 0) {
     warnings.push(
-      `scan: ${threads.length} earlier read${threads.length === 1 ? ' is' : 's are'} still blocked in the kernel; those processes are skipped until they return: ` +
+      `scan: ${plural(threads.length, 'earlier read is', 'earlier reads are')} still blocked in the kernel; those processes are skipped until they return: ` +
         firstFive(threads.map((t) => `${t.pid} (${t.what}, ${Math.round(t.ms / 1000)} s)`)),
     );
   }

@@ -14,6 +14,7 @@ import type { ProblemsModel } from './problemsModel';
 import { ProblemsTree, type ProblemsTreeNode } from './problemsTree';
 import { ProblemMarks } from './treeMarks';
 import { RenewingTreeView } from '../views/renewingTreeView';
+import { plural } from '../core/text';
 
 export { ProblemsModel } from './problemsModel';
 export { ProblemsTree } from './problemsTree';
@@ -59,7 +60,7 @@ export function registerProblems(d: ProblemsDeps): ProblemsRegistration {
   const render = () => {
     const c = problems.counts();
     const n = c.error + c.warning;
-    const tooltip = `${c.error} error${c.error === 1 ? '' : 's'}, ${c.warning} warning${c.warning === 1 ? '' : 's'}, ${c.info} info`;
+    const tooltip = `${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${c.info.toLocaleString('en-US')} info`;
     const host = d.viewChrome.hostLine;
     const badge: vscode.ViewBadge | undefined = n > 0 ? { value: n, tooltip: `IPC problems: ${tooltip}${host ? ` — ${host}` : ''}` } : undefined;
     setOnce('badge', badge ? `${badge.value}\n${badge.tooltip}` : '', () => (problemsView.badge = badge));
@@ -67,7 +68,7 @@ export function registerProblems(d: ProblemsDeps): ProblemsRegistration {
     if (!problems.enabled()) message = 'The diagnosis is off (setting ipcInspector.diagnose): no problems are looked for.';
     else if (!problems.diagnosis) message = '';
     // (not "n of all": that total moves with every refresh on a busy machine, and each change re-lays out the side bar)
-    else if (problems.narrowed) message = `${problems.shown.length} problem${problems.shown.length === 1 ? '' : 's'} about what the filter or scope lets through`;
+    else if (problems.narrowed) message = `${plural(problems.shown.length, 'problem')} about what the filter or scope lets through`;
     else if (problems.shown.length === 0) message = 'No problems found: every channel in view looks healthy.';
     setOnce('message', message, () => (problemsView.message = message || undefined));
   };

@@ -14,6 +14,7 @@ import type { ViewModel } from '../views/viewModel';
 import { problemTooltip, SEVERITY_TITLES, severityIcon } from './problemText';
 import { problemRow } from './problemRow';
 import type { ProblemsChange, ProblemsModel } from './problemsModel';
+import { plural } from '../core/text';
 
 export class SeverityNode {
   readonly type = 'severity' as const;
@@ -169,7 +170,7 @@ export class ProblemsTree implements vscode.TreeDataProvider<ProblemsTreeNode>, 
       item.description = String(element.count);
       item.iconPath = severityIcon(element.severity);
       item.contextValue = 'ipc.problemGroup';
-      item.tooltip = `${element.count} ${element.severity === 'info' ? 'informational ' : ''}problem${element.count === 1 ? '' : 's'}`;
+      item.tooltip = plural(element.count, `${element.severity === 'info' ? 'informational ' : ''}problem`);
       return item;
     }
     if (element.type === 'problem') {

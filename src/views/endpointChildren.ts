@@ -7,6 +7,7 @@
 import type { Channel, Endpoint } from '../core/model';
 import { endpointListing, type EndpointGroup, type EndpointListing } from '../core/endpointGroups';
 import { ChannelNode, EndpointNode, endpointGroupNodeId, endpointNodeId, InfoNode } from './nodes';
+import { plural } from '../core/text';
 
 /** A process's endpoints of one mode are listed one by one below this many, as one node from it (stdout and stderr on one pipe stay two). */
 export const GROUP_FROM = 4;
@@ -65,7 +66,7 @@ function moreNode(parent: ChannelNode, more: number, store: ChildStore): InfoNod
   const id = `${parent.id}/more`;
   let node = store.get(id);
   if (!(node instanceof InfoNode)) store.set(id, (node = new InfoNode(id, parent, '', '', '', 'ellipsis')));
-  node.label = `\u2026 ${more.toLocaleString('en-US')} more endpoint${more === 1 ? '' : 's'}`;
+  node.label = `\u2026 ${plural(more, 'more endpoint')}`;
   node.description = 'see snapshot --json';
   node.tooltip =
     `Only the first ${MAX_ENDPOINT_CHILDREN.toLocaleString('en-US')} holders of a channel are listed (a process's fds of one mode as one). ` +

@@ -10,6 +10,7 @@
 import type { Channel, ChannelKind, ProcessInfo } from '../core/model';
 import * as fmt from '../core/format';
 import { channelNumbers, channelTexts, KIND_GROUPS } from '../core/filter';
+import { plural } from '../core/text';
 
 export interface SearchEntry {
   type: 'process' | 'channel';
@@ -73,7 +74,7 @@ export function buildSearchIndex(input: SearchInput): SearchEntry[] {
       group: PROCESSES_GROUP,
       groupOrder: 0,
       label: fmt.processLabel(p.pid, p),
-      description: `${fmt.shortText(p.user, 64)} · ${n ? `${n} channel${n === 1 ? '' : 's'}` : 'holds no channel itself'}${hidden ? ' · hidden by the filter' : ''}`,
+      description: `${fmt.shortText(p.user, 64)} · ${n ? plural(n, 'channel') : 'holds no channel itself'}${hidden ? ' · hidden by the filter' : ''}`,
       detail: cmd ? fmt.shortText(cmd, fmt.CAPS.name) : undefined,
       pid: p.pid,
       hidden,

@@ -33,6 +33,7 @@ import { allowedPids } from '../core/filter';
 import { mdEscape, safeMarkdown } from './nodes';
 import type { ViewModel } from './viewModel';
 import { RenewingTreeView } from './renewingTreeView';
+import { plural } from '../core/text';
 
 /** Rows the view shows at most (the newest; a row may stand for many entries; the log keeps more). */
 export const SIGNAL_VIEW_MAX = 1000;
@@ -292,7 +293,7 @@ export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscod
       }
     const empty: SignalsEmpty = rows.length > 0 ? '' : log.size > cleared ? 'filtered' : cleared > 0 ? 'cleared' : 'none';
     // routine ones hidden: those the other filters let through since the clear
-    const hiddenText = routine > 0 ? `${routine} routine signal${routine === 1 ? '' : 's'} (SIGCHLD, timers, SIGWINCH, I/O) hidden: Show Routine Signals in ⋯ lists them.` : '';
+    const hiddenText = routine > 0 ? `${plural(routine, 'routine signal')} (SIGCHLD, timers, SIGWINCH, I/O) hidden: Show Routine Signals in ⋯ lists them.` : '';
     if (empty !== this.empty) {
       this.empty = empty;
       void vscode.commands.executeCommand('setContext', 'ipcInspector.signalsEmpty', empty);
@@ -308,7 +309,7 @@ export class SignalLogTree implements vscode.TreeDataProvider<SignalNode>, vscod
       if (empty === 'filtered' && filtering) parts.push(cleared > 0 ? `No signal logged since the clear passes the filters (${filters}).` : `No logged signal passes the filters (${filters}).`);
       else if (rows.length > 0 && filtering) parts.push('Filtered like the other views.');
       if (hiddenText) parts.push(hiddenText);
-      if (cleared > 0) parts.push(`Cleared at ${clockTime(this.clearedAt)}: ${cleared} earlier ${cleared === 1 ? 'entry is' : 'entries are'} hidden here (the log keeps them: a process's inspector lists its signals); signals sent since appear here.`);
+      if (cleared > 0) parts.push(`Cleared at ${clockTime(this.clearedAt)}: ${plural(cleared, 'earlier entry is', 'earlier entries are')} hidden here (the log keeps them: a process's inspector lists its signals); signals sent since appear here.`);
       if (log.evicted > 0) parts.push(`${log.evicted} older entries dropped (the log keeps the newest ${log.capacity}, and apart from them the newest ${log.routineCapacity} SIGCHLD, timer, SIGWINCH and I/O signals).`);
       const lost = this.activity.latest?.lostTotal;
       if (lost && lost.signalRingFull + lost.signalQueueFull > 0) parts.push(`${lost.signalRingFull + lost.signalQueueFull} signals were lost (the tracer's buffer was full).`);

@@ -16,6 +16,7 @@ import type { FilterController } from './filterController';
 import type { IpcNode } from './nodes';
 import { filteredToNothing } from './treeChrome';
 import type { ViewModel } from './viewModel';
+import { plural } from '../core/text';
 
 export class ViewChrome implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -78,7 +79,7 @@ export class ViewChrome implements vscode.Disposable {
     const shown = this.model.result.channels.length;
     const total = this.model.snapshot.channels.length;
     const narrowed = this.model.filtering || this.model.filter.scopePid !== undefined;
-    const count = narrowed ? `${shown.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} IPC channels shown` : `${total.toLocaleString('en-US')} IPC channel${total === 1 ? '' : 's'}`;
+    const count = narrowed ? `${shown.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} IPC channels shown` : plural(total, 'IPC channel');
     return { value: shown, tooltip: this.host ? `${count} — ${this.host}` : count };
   }
 

@@ -59,16 +59,18 @@ async function problemsViewCounts(page: Page): Promise<Counts> {
 
 /** The map status line's problem count: "N problems (1 error, 2 warnings, 3 info), K not on the map". */
 function statusCounts(status: string): { total: number; counts: Counts; notDrawn: number } | null {
-  const m = /(\d+) problems? \(([^)]*)\)(?:, (\d+ not|none|not) on the map)?/.exec(status);
+  // counts as plural() writes them: digits grouped past 999
+  const num = (t: string) => Number(t.replaceAll(',', ''));
+  const m = /([\d,]+) problems? \(([^)]*)\)(?:, ([\d,]+ not|none|not) on the map)?/.exec(status);
   if (!m) return null;
   const counts: Counts = { error: 0, warning: 0, info: 0 };
   for (const part of m[2].split(', ')) {
-    const p = /^(\d+) (error|warning|info)s?$/.exec(part);
+    const p = /^([\d,]+) (error|warning|info)s?$/.exec(part);
     if (!p) return null;
-    counts[p[2] as keyof Counts] = Number(p[1]);
+    counts[p[2] as keyof Counts] = num(p[1]);
   }
-  const total = Number(m[1]);
-  return { total, counts, notDrawn: m[3] === undefined ? 0 : /^\d/.test(m[3]) ? parseInt(m[3], 10) : total };
+  const total = num(m[1]);
+  return { total, counts, notDrawn: m[3] === undefined ? 0 : /^\d/.test(m[3]) ? num(m[3].split(' ')[0]) : total };
 }
 
 /** The legend's problem rings and the colours the canvas draws problems with (both as computed rgb()). */
@@ -328,7 +330,7 @@ describe('topology map', function () {
       assert.equal(got.map.total, got.view.error + got.view.warning + got.view.info);
       // the view's message says the same total while the filter narrows it
       const message = (await viewPane(page, 'Problems').locator('.message').first().textContent().catch(() => '')) ?? '';
-      if (/problems? about what the filter/.test(message)) assert.match(message, new RegExp(`^\\s*${got.map.total} problems? about`), message);
+      if (/problems? about what the filter/.test(message)) assert.match(message, new RegExp(`^\\s*${got.map.total.toLocaleString('en-US')} problems? about`), message);
       assert.ok(got.map.notDrawn <= got.map.total);
       // its tooltip says what is counted
       assert.match((await frame.locator('#status').getAttribute('title')) ?? '', /the Problems view lists for this filter, all severities[\s\S]*about nothing drawn here/);

@@ -202,7 +202,7 @@ describe('chrome', function () {
     };
     const chosen = await vscode.commands.executeCommand('ipcInspector.showWarnings');
     assert.equal(chosen, ch.id, titles.join('\n'));
-    assert.match(titles[0], /^IPC Inspector: \d+ warnings?$/);
+    assert.match(titles[0], /^IPC Inspector: [\d,]+ warnings?$/);
     await waitFor('the channel selected', () => (api.channelsView.selection[0] as IpcNode | undefined)?.id === `ch:${ch.id}`);
     assert.deepEqual((await inspectorState()).target, { channelId: ch.id });
     await f.close();

@@ -239,7 +239,7 @@ describe('Live activity', function () {
         const left = viewRows().filter((r) => r.label.includes(`la-fold-sh[${pid}]`));
         assert.deepEqual(left.map((r) => r.label.split('  ')[0]), ['SIGUSR1']);
         const routine = all.filter((e) => e.signal === 17).length;
-        assert.match(signalTree().view?.message ?? '', new RegExp(`\\b${routine} routine signals \\(SIGCHLD, timers, SIGWINCH, I/O\\) hidden: Show Routine Signals`));
+        assert.match(signalTree().view?.message ?? '', new RegExp(`\\b${routine.toLocaleString('en-US')} routine signals \\(SIGCHLD, timers, SIGWINCH, I/O\\) hidden: Show Routine Signals`));
       } finally {
         await vscode.commands.executeCommand('ipcInspector.signals.showRoutine');
       }

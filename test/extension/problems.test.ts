@@ -119,7 +119,7 @@ describe('problems', function () {
     // with the diagnosis on this is the container's badge: the host facts (the Channels badge's, off now) are in its tooltip
     const host = await waitFor('the host line', () => api.viewChrome.hostLine || undefined);
     assert.match(host, /kernel \S+ · \d+ CPUs?$/);
-    assert.match(api.problems.problemsView.badge!.tooltip, new RegExp(`^IPC problems: ${c.error} errors?, ${c.warning} warnings?, ${c.info} info — `));
+    assert.match(api.problems.problemsView.badge!.tooltip, new RegExp(`^IPC problems: ${c.error.toLocaleString('en-US')} errors?, ${c.warning.toLocaleString('en-US')} warnings?, ${c.info.toLocaleString('en-US')} info — `));
     assert.ok(api.problems.problemsView.badge!.tooltip.endsWith(` — ${host}`), api.problems.problemsView.badge!.tooltip);
 
     // the status bar counts problems and opens the Problems view
@@ -389,7 +389,7 @@ describe('problems', function () {
     const shown = api.problems.problems.shown;
     assert.ok(shown.some((x) => x.id === p.id));
     assert.ok(shown.every((x) => x.pids.some((pid) => api.model.result.pids.has(pid)) || x.channels.some((c) => api.model.isShown(c))));
-    assert.match(String(api.problems.problemsView.message), /^\d+ problems? about what the filter or scope lets through$/);
+    assert.match(String(api.problems.problemsView.message), /^[\d,]+ problems? about what the filter or scope lets through$/);
     // the status bar counts the same problems: it says so too (the machine's others are left out)
     assert.ok(api.statusBar.visible);
     assert.match(api.statusBar.tooltip, /^Counted: only what the filter or scope lets through\.$/m);

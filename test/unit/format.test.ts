@@ -1,12 +1,16 @@
 // The labels and texts core/format.ts makes for views and the CLI: hostile names made printable and
 // unable to pose as a label's own parts, per-kind titles and columns, command lines cut to a bound.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import { columnValue } from '../../src/core/columns';
 import { KINDS } from '../../src/core/kinds';
 import { byteCount, formatRate, formatSample, peekRangeText } from '../../src/core/text';
 import { formatOps } from '../../src/core/activity/format';
 import { rateText } from '../../src/core/topology/graph';
+import { problemsHelp, problemsText } from '../../src/core/topology/problemCounts';
+import { ringText } from '../../src/core/kinds/packet';
 import { channelDescription, channelLabel, channelTooltipLines, commLabel, endpointLabel, escapeControl, formatBytes, kindTeaching, kindTitle, kindTitleInSentence, kindTitlePlural, processLabel, shownCommand } from '../../src/core/format';
 import { CHANNEL_KINDS, type Channel, type ProcessInfo } from '../../src/core/model';
 
@@ -183,4 +187,36 @@ test("a kind's title inside a sentence keeps its acronyms and names as every vie
   assert.equal(kindTitleInSentence('anon-shm'), 'shared anonymous memory');
   assert.equal(kindTitleInSentence('eventfd'), 'eventfd');
   for (const k of CHANNEL_KINDS) assert.equal(kindTitleInSentence(k).toLowerCase(), kindTitle(k).toLowerCase());
+});
+
+test('counts in prose read as plural() writes them, digits grouped: the map\'s problems, a packet ring\'s blocks', () => {
+  assert.equal(problemsText({ problems: { error: 1200, warning: 34, info: 1001 }, notDrawn: 2235 }), '2,235 problems (1,200 errors, 34 warnings, 1,001 info), none on the map');
+  assert.equal(problemsText({ problems: { error: 1, warning: 0, info: 0 }, notDrawn: 0 }), '1 problem (1 error)');
+  assert.match(problemsHelp({ problems: { error: 0, warning: 1500, info: 0 }, notDrawn: 1200 }), /\n1,200 of them are about nothing drawn here/);
+  assert.equal(ringText({ version: 'TPACKET_V3', blockSize: 4096, blocks: 1024, frameSize: 2048, frames: 2048 }), 'TPACKET_V3 ring, 4 MiB (1,024 × 4 KiB blocks)');
+  assert.equal(ringText({ version: 'TPACKET_V2', blockSize: 4096, blocks: 1, frameSize: 2048, frames: 2 }), 'TPACKET_V2 ring, 4 KiB (1 × 4 KiB block)');
+});
+
+test('no source pluralises a count inline (`n === 1 ? \'\' : \'s\'`, `file(s)`): plural() groups the digits and spells the noun once', () => {
+  let root = __dirname;
+  while (!fs.existsSync(path.join(root, 'package.json'))) root = path.dirname(root);
+  const found: string[] = [];
+  let read = 0;
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts') && p !== path.join(root, 'src', 'core', 'text.ts')) {
+        read++;
+        fs.readFileSync(p, 'utf8').split('\n').forEach((l, i) => {
+          // a noun glued to a suffix chosen by a count, or a `(s)` after a word in a string
+          if (/[=!]== 1 \? '' : '(?:s|es)'|!== 1 \? '(?:s|es)' : ''|\w\((?:s|es)\)(?: [a-z]|['`])/.test(l) && !/^\s*(?:\/\/|\*|\/\*)/.test(l)) found.push(`${path.relative(root, p)}:${i + 1}: ${l.trim().slice(0, 120)}`);
+        });
+      }
+    }
+  };
+  walk(path.join(root, 'src'));
+  walk(path.join(root, 'webview'));
+  assert.ok(read > 100, `${read} sources read`);
+  assert.deepEqual(found, []);
 });

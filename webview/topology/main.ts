@@ -17,6 +17,7 @@ import { readTheme, watchTheme } from './theme';
 import type { FromWorker, ToWorker, ViewRequest } from './workerProtocol';
 import css from './styles.css';
 import { acquireApi } from '../vscodeApi';
+import { plural } from '../../src/core/text';
 
 declare const __TOPOLOGY_WORKER__: string;
 
@@ -205,7 +206,7 @@ function updateStatus(): void {
   status.title = [g ? problemsHelp(g.totals) : '', hostNotes.problems, hostNotes.rates].filter(Boolean).map(shown).join('\n');
   const note = document.getElementById('rateNote');
   if (note) note.textContent = g && g.rateSources.tracer > 0 ? 'edge width: bytes/s (measured by the tracer)' : 'edge width: bytes/s (estimated from queue depths)';
-  matchesLabel.textContent = search.trim() && g ? `${g.matches} match${g.matches === 1 ? '' : 'es'}` : '';
+  matchesLabel.textContent = search.trim() && g ? plural(g.matches, 'match', 'matches') : '';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -403,7 +404,7 @@ canvas.addEventListener('pointermove', (ev) => {
   if (p.node >= 0) showTooltip(sx, sy, tooltipLines(graph!.nodes[p.node]));
   else if (p.edge >= 0) {
     const e = graph!.edges[p.edge];
-    showTooltip(sx, sy, [`${nodeById(e.source)?.label ?? '?'} — ${nodeById(e.target)?.label ?? '?'}`, `${e.channels} channel${e.channels === 1 ? '' : 's'} · ${e.families.join(', ')}`, rateWords(e.bytesPerSec, e.opsPerSec)]);
+    showTooltip(sx, sy, [`${nodeById(e.source)?.label ?? '?'} — ${nodeById(e.target)?.label ?? '?'}`, `${plural(e.channels, 'channel')} · ${e.families.join(', ')}`, rateWords(e.bytesPerSec, e.opsPerSec)]);
   } else hideTooltip();
 });
 canvas.addEventListener('pointerup', (ev) => {

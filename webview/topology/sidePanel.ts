@@ -6,6 +6,7 @@ import type { TopoEdge, TopoGraph, TopoNode } from '../../src/core/topology/type
 import { rateText } from '../../src/core/topology/graph';
 import { shortText } from '../../src/core/format';
 import { h, setText, shown, type Child } from '../dom';
+import { plural } from '../../src/core/text';
 
 /** Nodes listed at most (the canvas draws every node; the search finds any). */
 const MAX_LIST = 1500;
@@ -140,9 +141,9 @@ export class SidePanel {
         {},
         h(
           'button',
-          { class: 'link', type: 'button', title: `${e.channels} channel${e.channels === 1 ? '' : 's'}: ${e.channelIds.slice(0, 5).map((x) => shortText(x, 80)).join(', ')}` },
+          { class: 'link', type: 'button', title: `${plural(e.channels, 'channel')}: ${e.channelIds.slice(0, 5).map((x) => shortText(x, 80)).join(', ')}` },
           h('span', { class: 'name' }, `${this.labels.get(e.source) ?? '?'} ${edgeWords(e)} ${this.labels.get(e.target) ?? '?'}`),
-          h('span', { class: 'meta' }, `${e.channels} channel${e.channels === 1 ? '' : 's'} · ${rateText(e.bytesPerSec, e.opsPerSec)}`),
+          h('span', { class: 'meta' }, `${plural(e.channels, 'channel')} · ${rateText(e.bytesPerSec, e.opsPerSec)}`),
         ),
       );
       const b = li.firstElementChild as HTMLElement;
@@ -171,7 +172,7 @@ export class SidePanel {
       if (!e) return this.showSelection(null, false, focusedId);
       this.details.replaceChildren(
         h('h2', {}, `${this.labels.get(e.source) ?? '?'} ${edgeWords(e)} ${this.labels.get(e.target) ?? '?'}`),
-        h('p', { class: 'muted' }, `${e.channels} channel${e.channels === 1 ? '' : 's'} (${e.families.join(', ')}) · ${rateText(e.bytesPerSec, e.opsPerSec)}${e.severity ? ` · ${e.severity}` : ''}`),
+        h('p', { class: 'muted' }, `${plural(e.channels, 'channel')} (${e.families.join(', ')}) · ${rateText(e.bytesPerSec, e.opsPerSec)}${e.severity ? ` · ${e.severity}` : ''}`),
         this.channelList(e.channelIds, e.channels),
       );
       return;

@@ -3,6 +3,7 @@
 // escape again for their medium.
 import { commLabel, shownComm } from '../format';
 import type { SignalEvent } from './types';
+import { plural } from '../text';
 
 // a rate of bytes is written like a size (core/text.ts), the same in every view
 export { formatRate } from '../text';
@@ -18,7 +19,7 @@ export function formatOps(opsPerSec: number): string {
   if (opsPerSec >= 1e4) return `${Math.round(opsPerSec / 1e3)}k ops/s`;
   if (opsPerSec >= 999.5) return `${(opsPerSec / 1e3).toFixed(1)}k ops/s`;
   const n = Math.round(opsPerSec);
-  return `${n} op${n === 1 ? '' : 's'}/s`;
+  return `${plural(n, 'op')}/s`;
 }
 
 /** `nginx[812]` (escaped), a name that is not UTF-8 by its bytes (`bad\xff[812]`, shownComm). */

@@ -5,7 +5,7 @@
 // end: every matching frame the interface sees is copied to it.
 import type { ChannelBase } from '../model';
 import { col } from '../columns';
-import { formatBytes } from '../text';
+import { formatBytes, plural } from '../text';
 import { SOCKET_FDS } from './fds';
 import { defineKind, inodeOfSimpleId, NETWORK_FACING_SOCKET, unheldSocket } from './kind';
 
@@ -60,7 +60,7 @@ export interface PacketRing {
 
 /** How a ring reads, one spelling for the tree, the inspector and the CLI: `TPACKET_V3 ring, 4 MiB (2 × 2 MiB blocks)`. */
 export function ringText(r: PacketRing, tx = false): string {
-  return `${r.version}${tx ? ' tx' : ''} ring, ${formatBytes(r.blockSize * r.blocks)} (${r.blocks} × ${formatBytes(r.blockSize)} block${r.blocks === 1 ? '' : 's'})`;
+  return `${r.version}${tx ? ' tx' : ''} ring, ${formatBytes(r.blockSize * r.blocks)} (${plural(r.blocks, `× ${formatBytes(r.blockSize)} block`)})`;
 }
 
 /** Ethertype names, as ss (`ll_proto_n2a`) spells them: the common ones. ETH_P_ALL is `*`. */

@@ -1,6 +1,7 @@
 // TCP sockets (shared with UDP: inet.ts).
 import { defineKind } from './kind';
 import { inetCommon, type TcpChannel } from './inet';
+import { plural } from '../text';
 
 /**
  * States of a connection whose process has closed it (close() or exit) while the kernel finishes
@@ -29,7 +30,7 @@ export const tcp = defineKind<TcpChannel>({
   fold: {
     holds: (ch) => ch.inode === 0 && ch.endpoints.length === 0 && CLOSED_BY_PROCESS.has(ch.state),
     // short: a side bar of 300 px shows about 30 characters of a nested row
-    label: (n, total) => `${n.toLocaleString('en-US')}${total === undefined ? '' : ` of ${total.toLocaleString('en-US')}`} closed connection${(total ?? n) === 1 ? '' : 's'}`,
+    label: (n, total) => (total === undefined ? plural(n, 'closed connection') : `${n.toLocaleString('en-US')} of ${plural(total, 'closed connection')}`),
     counted: 'closed',
     description: (chs) => {
       const by = new Map<string, number>();

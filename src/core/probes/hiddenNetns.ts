@@ -21,6 +21,7 @@ import type { ProbeContext } from './context';
 import { TooManyStuckError, withDeadline } from '../deadline';
 import { readOrder } from '../heldObjects';
 import { pingOfFd } from './pingSockets';
+import { plural } from '../text';
 
 /** Families with IPC kinds: AF_UNIX, AF_INET, AF_INET6 (raw IP sockets too), AF_NETLINK, AF_PACKET. */
 const IPC_FAMILIES: ReadonlySet<number> = new Set([1, 2, 10, 16, 17]);
@@ -124,7 +125,7 @@ export async function* hiddenNamespaces(ctx: ProbeContext, native: NativeAddon, 
     let unasked = 0;
     for (; n < todo.length; n++) if (unknown(todo[n])) unasked++;
     if (unasked > 0) {
-      ctx.warnings.push(`${SOCKETS_UNASKED} ${unasked} socket${unasked === 1 ? '' : 's'} in no table were not looked up this scan (${LOOKUPS_PER_SNAPSHOT} a scan; the next scans go on): a listener in a network namespace no process is in may be among them`);
+      ctx.warnings.push(`${SOCKETS_UNASKED} ${plural(unasked, 'socket')} in no table were not looked up this scan (${LOOKUPS_PER_SNAPSHOT} a scan; the next scans go on): a listener in a network namespace no process is in may be among them`);
     }
   }
 }

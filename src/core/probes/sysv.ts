@@ -111,7 +111,7 @@ export const sysvProbe: Probe<Promise<SysvPrefetch> | undefined> = {
       if (typeof l !== 'string') emitLists(ctx, l, ns, (pid) => nsOf(pid) === ns);
       else if (l !== 'GONE') failed.push(`${ns} (${l})`);
     });
-    if (failed.length) ctx.warnings.push(`SysV IPC: could not list the objects of IPC namespace${failed.length === 1 ? '' : 's'} ${failed.join(', ')}`);
+    if (failed.length) ctx.warnings.push(`SysV IPC: could not list the objects of ${failed.length === 1 ? 'IPC namespace' : 'IPC namespaces'} ${failed.join(', ')}`);
   },
 };
 

@@ -18,6 +18,7 @@ import {
   MAX_LISTED, type ChannelRate, type GroupBy, type KindFamily, type Severity, type TopoEdge, type TopoGraph, type TopoNode,
   type TopoProblem, type TopoProcess,
 } from './types';
+import { plural } from '../text';
 
 /** Each kind's family on the map (core/kinds: `map`). */
 export const FAMILY = Object.fromEntries(CHANNEL_KINDS.map((k) => [k, kindOf(k).map.family])) as Record<ChannelKind, KindFamily>;
@@ -335,7 +336,7 @@ export function buildTopology(input: BuildInput): TopoGraph {
       for (const p of problems) if (n.problems.length < 5 && !n.problems.includes(p.title)) n.problems.push(p.title);
       if (n.channelIds.length < MAX_LISTED) n.channelIds.push(c.ids[0]);
       if (match) n.match = true;
-      n.label = `${n.channels} unheld ${kindTitle(c.kind)}${n.channels === 1 ? '' : 's'}`;
+      n.label = plural(n.channels, `unheld ${kindTitle(c.kind)}`);
       n.detail = 'no process holds it (a leftover?)';
       continue;
     }
@@ -390,9 +391,9 @@ export function buildTopology(input: BuildInput): TopoGraph {
   for (const n of nodes.values()) {
     if (n.type === 'process' || n.type === 'group') {
       const parts = [n.detail];
-      if (n.type === 'group') parts.push(`${n.channels} channel${n.channels === 1 ? '' : 's'}`);
+      if (n.type === 'group') parts.push(plural(n.channels, 'channel'));
       // not "N inside": the same detail says "pid N (M inside)" for a pid in a namespace
-      if (n.internal) parts.push(`${n.internal} internal channel${n.internal === 1 ? '' : 's'}`);
+      if (n.internal) parts.push(plural(n.internal, 'internal channel'));
       parts.push(rateText(n.bytesPerSec, n.opsPerSec));
       n.detail = parts.filter(Boolean).join(' · ');
     } else {

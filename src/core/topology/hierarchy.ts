@@ -7,6 +7,7 @@
 // expansion always shows a branching. Pure functions over plain data; O(processes).
 import { shortText } from '../format';
 import type { GroupBy, TopoProcess } from './types';
+import { plural } from '../text';
 
 export type Entry = { type: 'process'; pid: number } | { type: 'group'; id: string };
 
@@ -96,7 +97,7 @@ export function buildHierarchy(processes: ReadonlyMap<number, TopoProcess>, pres
         const e = entryFor(c);
         if (e) def.children.push(e);
       }
-      def.detail = `${def.weight} process${def.weight === 1 ? '' : 'es'} · subtree of ${pid}`;
+      def.detail = `${plural(def.weight, 'process', 'processes')} · subtree of ${pid}`;
     }
     return { type: 'group', id };
   };
@@ -123,7 +124,7 @@ export function buildHierarchy(processes: ReadonlyMap<number, TopoProcess>, pres
       const e = entryFor(r);
       if (e) def.children.push(e);
     }
-    const n = `${def.weight} process${def.weight === 1 ? '' : 'es'}`;
+    const n = plural(def.weight, 'process', 'processes');
     const c = first.container;
     if (c) {
       def.label = shortText(c.name ?? (c.pod?.name ? `${c.pod.name}` : c.id.slice(0, 12)), 48);
@@ -234,7 +235,7 @@ export function cutHierarchy(h: Hierarchy, o: CutOptions): Cut {
         extra.set(id, {
           id, pid: g.pid, children: rest, weight,
           label: `${rest.length} more of ${g.label}`,
-          detail: `${weight} process${weight === 1 ? '' : 'es'} not drawn one by one`,
+          detail: `${plural(weight, 'process', 'processes')} not drawn one by one`,
         });
         units.push({ type: 'group', id });
         parentOf.set(id, e.id);

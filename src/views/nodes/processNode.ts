@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { ProcessInfo } from '../../core/model';
 import * as fmt from '../../core/format';
 import { signalSetsOf } from '../../core/signalSets';
-import { hexText } from '../../core/text';
+import { hexText, plural } from '../../core/text';
 import { BaseNode, type IpcNode, type RenderContext } from './base';
 import { mdEscape, plain, safeMarkdown } from './markdown';
 
@@ -31,7 +31,7 @@ export class ProcessNode extends BaseNode {
     const prov = ctx.provenance?.(p.pid);
     // ` terminal` / ` task` / ` debug`: the menus offer Show Terminal, Show Task Output, Scope to this Debug Session
     item.contextValue = `ipc.process${prov && (prov.kind === 'terminal' || prov.kind === 'task' || prov.kind === 'debug') ? ` ${prov.kind}` : ''}`;
-    const bits = [plain(p.user), `${this.channelCount} channel${this.channelCount === 1 ? '' : 's'}`];
+    const bits = [plain(p.user), plural(this.channelCount, 'channel')];
     if (prov) bits.unshift(plain(prov.label));
     const inner = innerPid(p);
     if (inner !== undefined) bits.unshift(`pid ${inner} inside`);

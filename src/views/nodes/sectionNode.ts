@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { BaseNode, type IpcNode } from './base';
 import type { ProcessNode } from './processNode';
 import { mdEscape, plain, safeMarkdown } from './markdown';
+import { plural } from '../../core/text';
 
 export type SectionKind = 'channels' | 'internal' | 'children';
 
@@ -45,7 +46,7 @@ export class SectionNode extends BaseNode {
     item.description = String(this.count);
     item.iconPath = new vscode.ThemeIcon(s.icon);
     const md = safeMarkdown();
-    md.appendMarkdown(`**${s.label}** — ${this.count} ${this.count === 1 ? s.noun[0] : s.noun[1]}\n\n${mdEscape(s.help, 1000)}`);
+    md.appendMarkdown(`**${s.label}** — ${plural(this.count, s.noun[0], s.noun[1])}\n\n${mdEscape(s.help, 1000)}`);
     item.tooltip = md;
     return item;
   }

@@ -33,7 +33,7 @@ export const peekSysvMsg: Peeker<SysvMsgChannel> = async ({ channel, native, max
   if (messages.some((m) => m.truncated)) base.notes.push(`messages longer than ${byteCount(maxBytes)} are cut`);
   if (tooLarge.length) {
     const list = tooLarge.length > 8 ? `${tooLarge.slice(0, 8).join(', ')} and ${(tooLarge.length - 8).toLocaleString('en-US')} more` : tooLarge.join(', ');
-    base.notes.push(`message${tooLarge.length === 1 ? '' : 's'} ${list} ${tooLarge.length === 1 ? 'is' : 'are'} longer than ${formatBytes(raw.copyMax ?? 16 << 20)}, the most a peek copies of one message, and not shown (MSG_COPY copies a message whole or not at all)`);
+    base.notes.push(`${tooLarge.length === 1 ? 'message' : 'messages'} ${list} ${tooLarge.length === 1 ? 'is' : 'are'} longer than ${formatBytes(raw.copyMax ?? 16 << 20)}, the most a peek copies of one message, and not shown (MSG_COPY copies a message whole or not at all)`);
   }
   if (after && (before.messages !== after.messages || before.bytes !== after.bytes)) {
     base.notes.push('the queue changed while it was read (another process sent or received meanwhile)');
