@@ -142,14 +142,14 @@ const FITTED_SHARE = 0.95;
 /** Cells this short are all fitted: a column set on a few rows only (MNT NS) must not shift the very rows it is for. */
 const SHORT_CELL = 16;
 
-/** A column's width: its label's, or more to fit FITTED_SHARE of its cells (all of them when none is long), at most COLUMN_MAX (or the label). */
-function columnWidth(label: number, cells: readonly string[][], i: number): number {
+/** A column's width: its label's, or more to fit FITTED_SHARE of its cells (all of them when none is long), at most `max` (or the label). */
+function columnWidth(label: number, cells: readonly string[][], i: number, max = COLUMN_MAX): number {
   const lengths = new Uint32Array(cells.length);
   for (let k = 0; k < cells.length; k++) lengths[k] = displayWidth(cells[k][i]);
   lengths.sort();
   const widest = lengths.length ? lengths[lengths.length - 1] : 0;
   const fitted = widest <= SHORT_CELL ? widest : lengths[Math.max(0, Math.ceil(lengths.length * FITTED_SHARE) - 1)];
-  return Math.min(Math.max(label, fitted), Math.max(COLUMN_MAX, label));
+  return Math.min(Math.max(label, fitted), Math.max(max, label));
 }
 
 /** A cell that reads as a number (`4242`, `-4001`), or none (`-`). */
@@ -182,7 +182,7 @@ const CHUNK_LINES = 4096;
 export interface TableOptions {
   /** A section of every process after the channels (--all-processes). */
   processes?: boolean;
-  /** List the channels a kind folds (TCP's closed connections) as rows, not as one line (--closed). */
+  /** List the channels a kind folds (TCP's closed connections) as rows under their one line, with widths of their own, not as that line alone (--closed). */
   folded?: boolean;
 }
 
@@ -199,28 +199,16 @@ export function* tableChunks(snap: Snapshot, o: TableOptions = {}): Generator<st
     if (out.length) yield out.join('\n') + '\n';
     out = [];
   };
-  for (const kind of CHANNEL_KINDS) {
-    const all = snap.channels.filter((c) => c.kind === kind);
-    if (all.length === 0) continue;
-    const fold = kindOf(kind).fold;
-    // one pass: the rows the kind holds, and what it folds into one line after them (listed
-    // among the rows, in their order, with --closed; counted apart in the title either way)
-    const held: Channel[] = [];
-    const folded: Channel[] = [];
-    if (fold) for (const c of all) (fold.holds(c) ? folded : held).push(c);
-    const rows = fold && !o.folded ? held : all;
-    const cols = tableColumns(kind);
+  /** A header and its rows, with widths of their own; the ID column at most `idMax` wide. */
+  const block = function* (rows: readonly Channel[], cols: readonly Column<Channel>[], idMax = COLUMN_MAX): Generator<string> {
     // a POSIX name that is not UTF-8 by its bytes (shownChannel), like every other view of it
     const cells = rows.map((ch) => cols.map((col) => cell(shownChannel(ch), col, procs)));
     // Column widths (loops, not Math.max(...cells): a spread of 100k+ rows overflows the stack):
     // wide enough for nineteen cells in twenty, at most COLUMN_MAX. A few long cells — a FIFO path
-    // of 4,000 characters, an abstract name of escaped NULs, the TIME-WAIT ids (`tcp:NETNS:A->B`)
-    // among inode ids — are printed whole and shift their own rows only, not every row.
-    const widths = cols.map((col, i) => columnWidth(col.label.length, cells, i));
+    // of 4,000 characters, an abstract name of escaped NULs — are printed whole and shift their
+    // own rows only, not every row.
+    const widths = cols.map((col, i) => columnWidth(col.label.length, cells, i, i === 0 ? idMax : COLUMN_MAX));
     const numeric = cols.map((col, i) => rightAligned(col, cells, i));
-    if (any) out.push('');
-    any = true;
-    out.push(`${kindTitle(kind)} (${(fold ? held : all).length.toLocaleString('en-US')}${folded.length && fold ? ` + ${folded.length.toLocaleString('en-US')} ${fold.counted}` : ''})`);
     const line = (r: string[]) =>
       r
         .map((s, i) => (i === r.length - 1 ? s : pad(s, widths[i], numeric[i])))
@@ -231,7 +219,33 @@ export function* tableChunks(snap: Snapshot, o: TableOptions = {}): Generator<st
       out.push(line(r));
       if (out.length >= CHUNK_LINES) yield* flush();
     }
-    if (folded.length && fold && !o.folded) out.push(`\u2026 ${fold.label(folded.length)}: ${fold.description(folded)} (--closed lists them)`);
+  };
+  for (const kind of CHANNEL_KINDS) {
+    const all = snap.channels.filter((c) => c.kind === kind);
+    if (all.length === 0) continue;
+    const fold = kindOf(kind).fold;
+    // one pass: the rows the kind holds, and what it folds into one line after them (listed
+    // under that line with --closed; counted apart in the title either way)
+    const held: Channel[] = [];
+    const folded: Channel[] = [];
+    if (fold) for (const c of all) (fold.holds(c) ? folded : held).push(c);
+    const cols = tableColumns(kind);
+    if (any) out.push('');
+    any = true;
+    out.push(`${kindTitle(kind)} (${(fold ? held : all).length.toLocaleString('en-US')}${folded.length && fold ? ` + ${folded.length.toLocaleString('en-US')} ${fold.counted}` : ''})`);
+    const rows = fold ? held : all;
+    if (rows.length || !folded.length) yield* block(rows, cols);
+    if (!folded.length || !fold) continue;
+    if (!o.folded) {
+      out.push(`\u2026 ${fold.label(folded.length)}: ${fold.description(folded)} (--closed lists them)`);
+      continue;
+    }
+    // --closed: under the same line, as a block of their own with its own widths. Among the held
+    // rows their ids (`tcp:NETNS:[::ffff:127.0.0.1]:41000->[::ffff:127.0.0.1]:8080`, longer than
+    // COLUMN_MAX) widened every held row's ID, or shifted each of theirs. Such an id is the
+    // kernel's addresses, no name a user chose, so its column is as wide as the widest.
+    out.push(`\u2026 ${fold.label(folded.length)}: ${fold.description(folded)}`);
+    yield* block(folded, cols, Infinity);
   }
   if (!any) out.push('no IPC channels found' + (snap.warnings.length ? ' (see warnings)' : ''));
   else out.push(...containerSection(snap, procs));

@@ -202,7 +202,31 @@ test('TCP connections their processes closed (TIME-WAIT, inode 0) are one line a
   // counted apart as without --closed: the title reads the same either way
   assert.ok(all.includes('TCP socket (3 + 1,200 closed)'), all.slice(0, 3).join('\n'));
   assert.equal(all.filter((l) => l.startsWith('tcp:1:127.0.0.1:4')).length, 1200);
-  assert.ok(!all.some((l) => l.includes('closed connections')));
+  // after the held rows, under the line that counts them (without the hint), with a header and widths of their own
+  const at = all.indexOf('\u2026 1,200 closed connections: TIME-WAIT 1,197 \u00b7 FIN-WAIT-2 3');
+  assert.ok(at > 0, all.slice(0, 8).join('\n'));
+  for (const c of held) assert.ok(all.findIndex((l) => l.startsWith(`${c.id} `)) < at, `${c.id} before the closed ones`);
+  assert.match(all[at + 1], /^ID +STATE +LOCAL/);
+  // the held rows' ID is as wide as theirs, not as a TIME-WAIT id (`tcp:1:127.0.0.1:41000->127.0.0.1:80`)
+  const heldHeader = all.find((l) => l.startsWith('ID '))!;
+  assert.equal(heldHeader.indexOf('STATE'), 'tcp:1:127.0.0.1:80->127.0.0.1:9'.length + 2, heldHeader);
+  assert.equal(all[at + 1].indexOf('STATE'), 'tcp:1:127.0.0.1:41000->127.0.0.1:80'.length + 2, all[at + 1]);
+});
+
+test('--closed: IPv6 closed connections, whose ids are longer than COLUMN_MAX, stay aligned among themselves; the held rows keep their narrow ID', () => {
+  const v6 = (port: number): Channel => ({
+    id: `tcp:4026531840:[::ffff:127.0.0.1]:${port}->[::ffff:127.0.0.1]:8080`, kind: 'tcp', family: 6, local: `[::ffff:127.0.0.1]:${port}`, remote: '[::ffff:127.0.0.1]:8080', state: 'TIME-WAIT',
+    recvQueue: 0, sendQueue: 0, inode: 0, netns: '4026531840', uid: 0, endpoints: [],
+  });
+  const listener: Channel = { id: 'tcp:7', kind: 'tcp', family: 6, local: '*:8080', remote: '*:*', state: 'LISTEN', recvQueue: 0, sendQueue: 0, inode: 7, netns: '4026531840', uid: 0, endpoints: [{ pid: 50, fd: 3, mode: 'rw' }] };
+  const waits = [41000, 41001, 9, 41003].map(v6);
+  assert.ok(waits[0].id.length > COLUMN_MAX);
+  const lines = renderTable(snap([listener, ...waits]), { folded: true }).split('\n');
+  const rows = lines.filter((l) => l.startsWith('tcp:4026531840:'));
+  assert.equal(rows.length, 4);
+  const state = new Set(rows.map((r) => r.indexOf(' TIME-WAIT')));
+  assert.equal(state.size, 1, `the STATE column at one place:\n${rows.join('\n')}`);
+  assert.ok(lines.find((l) => l.startsWith('tcp:7 '))!.indexOf('LISTEN') < 16, lines.slice(0, 4).join('\n'));
 });
 
 test('a shared file mapping unlinked while mapped says so in its row (lsof prints DEL); its size column says it is the mappings\' reach', () => {
