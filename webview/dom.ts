@@ -143,10 +143,17 @@ export function visible(text: string): string {
 
 /**
  * Lines of bytes shown as text (a peeked message in a <pre>): as visible(), but newlines and tabs
- * stay what they are. A text node, so h() and append() keep its lines.
+ * stay what they are, and a CR right before a newline is that line's end (CRLF), as less shows it:
+ * HTTP, SMTP and Redis end every line so, and each line read `…HTTP/1.1␍`. A lone CR (a progress
+ * bar's rewrite) keeps its picture; the hex view beside shows every `0d`.
  */
+export function visibleLinesText(text: string): string {
+  return escapeControl(text.replace(/\r(?=\n)/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, picture), { keepNewlines: true, keepTabs: true });
+}
+
+/** visibleLinesText as a text node, so h() and append() keep its lines. */
 export function visibleLines(text: string): Text {
-  return document.createTextNode(escapeControl(text.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, picture), { keepNewlines: true, keepTabs: true }));
+  return document.createTextNode(visibleLinesText(text));
 }
 
 /** A two-column table of facts (row header, value); empty values are left out. `title` of a row: its help. */
