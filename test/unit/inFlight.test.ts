@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { inFlightRequest, parseScmFds, readInFlight } from '../../src/core/diagnose/inFlight';
+import { askInFlight, inFlightRequest, parseScmFds, readInFlight } from '../../src/core/diagnose/inFlight';
 import type { Endpoint, UnixChannel } from '../../src/core/model';
 
 function unix(inode: number, o: Partial<UnixChannel> = {}, endpoints: Endpoint[] = [{ pid: 100, fd: inode % 1000, mode: 'rw' }]): UnixChannel {
@@ -190,3 +190,32 @@ describe('in-flight check: counts the walk read', () => {
     assert.deepEqual(f.unknown, []);
   });
 });
+
+describe('in-flight check: what the rule asks', () => {
+  test('askInFlight gives the facts of reading the full request, on random machines: a walk that found no file anywhere (its short way), one that found some, one that read none', () => {
+    let seed = 11;
+    const rnd = (k: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % k);
+    const none = path.join(os.tmpdir(), 'ipci-inflight-ask-none'); // no fdinfo to read: a read is "gone"
+    let short = 0;
+    for (let round = 0; round < 40; round++) {
+      const chans: UnixChannel[] = [];
+      for (let i = 0, n = 1 + rnd(80); i < n; i++) {
+        const holders: Endpoint[] = [];
+        for (let h = rnd(3); h > 0; h--) holders.push(rnd(6) === 0 ? { pid: 100 + rnd(6), map: '1-2', mode: 'rw' } : { pid: 100 + rnd(6), fd: 3 + rnd(50), mode: 'rw' });
+        const type = (['stream', 'dgram', 'seqpacket'] as const)[rnd(3)];
+        chans.push(unix(1000 + i, { type, state: rnd(6) === 0 ? 'listen' : 'connected', recvQueue: rnd(3) === 0 ? null : rnd(2) }, holders));
+      }
+      for (const c of chans) if (rnd(2) === 0) c.peer = `unix:${(c.peerInode = chans[rnd(chans.length)].inode)}`;
+      const first = new Set<number>();
+      for (let k = rnd(3); k > 0; k--) first.add(100 + rnd(6));
+      const counts = new Map<number, number>();
+      for (let k = rnd(3) === 0 ? 1 + rnd(3) : 0; k > 0; k--) counts.set(chans[rnd(chans.length)].inode, rnd(3));
+      const known = rnd(4) === 0 ? undefined : { complete: rnd(3) > 0, counts };
+      if (known?.complete && ![...counts.values()].some((c) => c > 0)) short++;
+      const want = readInFlight(none, inFlightRequest(chans, first), () => false, 10_000, known);
+      assert.deepEqual(askInFlight(none, { unix: chans, first }, known, 10_000), want, `round ${round}`);
+    }
+    assert.ok(short >= 5, `the short way taken ${short} times`);
+  });
+});
+

@@ -17,7 +17,7 @@ import { parseProcStat } from '../actions/signal';
 import { commBytes, statCommHex } from '../parsers/procPid';
 import { devText, readMountTable, SafeLstat, fileType, type FileType } from './paths';
 import { findSleepers, sleepersNote, type SleeperRequest, type Sleepers } from './sleepers';
-import { readInFlight, type InFlightFacts, type InFlightRequest } from './inFlight';
+import { askInFlight, type InFlightAsk, type InFlightFacts } from './inFlight';
 import { defaultSocketRoots, recheckSocketFiles, scanSocketFiles, type ScanRoot, type SocketFile, type SocketScanCache } from './socketFiles';
 import { parseSyscall, type SyscallState } from './syscalls';
 import { plural } from '../text';
@@ -138,8 +138,8 @@ export interface EvidenceRequest {
   /** Processes of the machine whose main thread sleeps in one of these kernel functions: their threads are read too (sleepers.ts: within a budget, going on where the last scan stopped). */
   sleepers?: SleeperRequest;
   liveness?: Iterable<number>;
-  /** Unix sockets whose fdinfo says how many files wait in them (inFlight.ts). */
-  inFlight?: InFlightRequest;
+  /** Unix sockets whose fdinfo (or the BPF walk's pass) says how many files wait in them (inFlight.ts). */
+  inFlight?: InFlightAsk;
   paths?: Iterable<PathRequest>;
   /** Scan for socket files: the usual runtime directories plus these. */
   socketDirs?: Iterable<string>;
@@ -402,7 +402,7 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
   // sockets would go unread at every refresh (it runs only while a pipe misses an end)
   const inFlight = requests.find((r) => r.inFlight)?.inFlight;
   if (inFlight) {
-    ev.inFlight = readInFlight(procRoot, inFlight, () => false, undefined, opts.filesInFlight);
+    ev.inFlight = askInFlight(procRoot, inFlight, opts.filesInFlight);
     phase('in flight');
   }
   // 4. paths (FIFOs, bound sockets): lstat only, in our own mount namespace only

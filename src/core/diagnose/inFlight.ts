@@ -88,9 +88,32 @@ export function inFlightRequest(unix: readonly UnixChannel[], first: ReadonlySet
   // the near ones by rank (few distinct ranks: one per `first` process), each rank in list order; then the rest in list order
   const byRank = new Map<number, InFlightProbe[]>();
   const rest: InFlightProbe[] = [];
+  const { unknown } = candidates(unix, first, (i, u, e) => {
+    const p: InFlightProbe = { inode: u.inode, pid: e.pid, fd: e.fd! };
+    const r = near[i];
+    if (r === Infinity) rest.push(p);
+    else {
+      const list = byRank.get(r);
+      if (list) list.push(p);
+      else byRank.set(r, [p]);
+    }
+  });
+  const ordered: InFlightProbe[] = [];
+  for (const r of [...byRank.keys()].sort((a, b) => a - b)) for (const p of byRank.get(r)!) ordered.push(p);
+  for (const p of rest) ordered.push(p);
+  return { probes: ordered, maxReads: max, unknown };
+}
+
+/**
+ * Each Unix socket that could hold a file, in list order, with the endpoint to read it through (a
+ * `first` process's, else the first with an fd; without `visit`, only counted); returns how many
+ * and why some cannot be read (the request's `unknown`).
+ */
+function candidates(unix: readonly UnixChannel[], first: ReadonlySet<number>, visit?: (i: number, u: UnixChannel, e: Endpoint) => void): { count: number; unknown: string[] } {
+  let count = 0;
   let unheld = 0;
   let pending = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < unix.length; i++) {
     const u = unix[i];
     if (u.type === 'stream') {
       // a listener's queue is connections not accepted yet, each a socket no one holds
@@ -105,7 +128,7 @@ export function inFlightRequest(unix: readonly UnixChannel[], first: ReadonlySet
     for (const x of u.endpoints) {
       if (x.fd === undefined) continue;
       any ??= x;
-      if (first.has(x.pid)) {
+      if (!visit || first.has(x.pid)) {
         e = x;
         break;
       }
@@ -115,22 +138,33 @@ export function inFlightRequest(unix: readonly UnixChannel[], first: ReadonlySet
       unheld++;
       continue;
     }
-    const p: InFlightProbe = { inode: u.inode, pid: e.pid, fd: e.fd! };
-    const r = near[i];
-    if (r === Infinity) rest.push(p);
-    else {
-      const list = byRank.get(r);
-      if (list) list.push(p);
-      else byRank.set(r, [p]);
-    }
+    count++;
+    visit?.(i, u, e);
   }
-  const ordered: InFlightProbe[] = [];
-  for (const r of [...byRank.keys()].sort((a, b) => a - b)) for (const p of byRank.get(r)!) ordered.push(p);
-  for (const p of rest) ordered.push(p);
   const unknown: string[] = [];
   if (unheld) unknown.push(`${plural(unheld, 'Unix socket')} that may hold a message ${unheld === 1 ? 'is' : 'are'} held by no process (in flight themselves, or of a process not walked)`);
   if (pending) unknown.push(`${plural(pending, 'Unix listener has', 'Unix listeners have')} connections not accepted yet, whose messages no fd can show`);
-  return { probes: ordered, maxReads: max, unknown };
+  return { count, unknown };
+}
+
+/** What the rule asks (EvidenceRequest.inFlight): the snapshot's Unix sockets, and the processes whose sockets (and their peers) are likeliest to hold the file. */
+export interface InFlightAsk {
+  unix: readonly UnixChannel[];
+  first: ReadonlySet<number>;
+}
+
+/**
+ * readInFlight of inFlightRequest(ask): the same facts. When the BPF walk counted every socket
+ * (`known.complete`) and found no file waiting anywhere — the usual case — only how many sockets
+ * could hold one and why some cannot be read are needed: listing and ranking every probe (tens of
+ * thousands of objects at 50k fds, the diagnosis's costliest step) is skipped then.
+ */
+export function askInFlight(procRoot: string, ask: InFlightAsk, known?: FilesInFlight, budgetMs = IN_FLIGHT_BUDGET_MS): InFlightFacts {
+  if (known?.complete && ![...known.counts.values()].some((n) => n > 0)) {
+    const { count, unknown } = candidates(ask.unix, ask.first);
+    return { sockets: [], read: count, fromWalk: count, walked: true, total: count, unknown };
+  }
+  return readInFlight(procRoot, inFlightRequest(ask.unix, ask.first), () => false, budgetMs, known);
 }
 
 /** `scm_fds` of one socket's fdinfo; null when the fd no longer is that socket, or the kernel has no such line. */

@@ -18,7 +18,7 @@ import { chanLabel, defineRule, iso, listLabel, peek, procLabel, revealChannel, 
 import { TROUBLES, type TroubleOf } from './troubles';
 
 const T = TROUBLES['no-other-end'];
-import { inFlightRequest, type InFlightFacts } from './inFlight';
+import type { InFlightFacts } from './inFlight';
 
 /** `${condition}:${channel id}` of the conditions seen at that refresh. */
 type Memo = ReadonlySet<string>;
@@ -119,7 +119,7 @@ export const otherEnd = defineRule<Memo>({
         if (asked) for (const e of ch.endpoints) holders.add(e.pid);
       }
     }
-    const inFlight = holders.size > 0 ? inFlightRequest(ctx.index.ofKind('unix'), holders) : undefined;
+    const inFlight = holders.size > 0 ? { unix: ctx.index.ofKind('unix'), first: holders } : undefined;
     return paths.length || inFlight ? { ...(paths.length ? { paths } : {}), ...(inFlight ? { inFlight } : {}) } : null;
   },
   remember(input) {
