@@ -28,18 +28,6 @@ export function isFull(ch: Channel): boolean {
 /** The kernel function a Unix datagram sender sleeps in while its receiver's queue is full (net.unix.max_dgram_qlen datagrams, 10 by default). */
 export const DGRAM_PEER_FULL_WCHAN = 'unix_wait_for_peer';
 
-/**
- * A connected Unix datagram socket whose receiver has datagrams queued: a sender may sleep on it
- * with its own buffer nearly empty, since what blocks it is the receiver's queue length, which
- * sock_diag does not give (a datagram socket's receive queue reads as its first datagram's
- * length). The evidence decides: the sender's thread asleep in unix_wait_for_peer.
- */
-export function dgramReceiverBusy(index: SnapshotIndex, ch: UnixChannel): boolean {
-  if (ch.type !== 'dgram' || ch.peer === undefined) return false;
-  const rx = index.channel(ch.peer);
-  return rx?.kind === 'unix' && rx.recvQueue !== null && rx.recvQueue > 0;
-}
-
 /** Would a reader block on this channel right now? (core/kinds `empty`) */
 export function isEmpty(ch: Channel): boolean {
   return describe(ch).empty(ch);

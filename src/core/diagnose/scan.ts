@@ -3,7 +3,7 @@
 // object shapes, so property loads stay fast), and keeping only what some rule looks at, is what
 // keeps the diagnosis at a few percent of a snapshot. The rules decide what the candidates mean.
 import type { Channel, FifoChannel, InetChannel, PipeChannel, UnixChannel } from '../model';
-import { dgramReceiverBusy, isFull } from './blocking';
+import { isFull } from './blocking';
 import type { RuleContext } from './rule';
 import { addTo } from '../collections';
 
@@ -14,7 +14,13 @@ export interface Depth {
 }
 
 export interface Scan {
-  /** Channels a writer could be blocked on that some process holds (isFull; a Unix datagram socket whose receiver has datagrams queued: dgramReceiverBusy). */
+  /**
+   * Channels a writer could be blocked on that some process holds (isFull), and connected Unix
+   * datagram sockets whose receiver has datagrams queued: a sender may sleep on one with its own
+   * buffer nearly empty, since what blocks it is the receiver's queue length, which sock_diag does
+   * not give (a datagram socket's receive queue reads as its first datagram's length). The
+   * evidence decides: the sender's thread asleep in unix_wait_for_peer (DGRAM_PEER_FULL_WCHAN).
+   */
   full: Channel[];
   /** Channels with something queued (sockets' receive queues, message counts), by id. */
   depths: Map<string, { ch: Channel; d: Depth }>;
@@ -24,8 +30,12 @@ export interface Scan {
   notAccepted: Map<string, (UnixChannel | InetChannel)[]>;
   /** Path-bound Unix sockets someone holds that clients find by path (listeners, bound datagram sockets). */
   boundSockets: UnixChannel[];
-  /** Unix sockets bound to a file, by the file's `dev:inode` (UNIX_DIAG_VFS; native snapshots only). */
-  boundByFile: Map<string, UnixChannel[]>;
+  /**
+   * Unix sockets bound to a file, by the file's inode (UNIX_DIAG_VFS; native snapshots only): ask
+   * boundTo() for a dev:inode. (Numbers, not `dev:inode` strings: a key string built and hashed per
+   * bound socket was a tenth of the diagnosis at 50k fds.)
+   */
+  boundByInode: Map<number, UnixChannel[]>;
   /** Every TCP listening socket someone holds. */
   tcpListeners: InetChannel[];
   /** Pipes and FIFOs missing a reader or a writer, and FIFOs whose name was deleted. */
@@ -44,9 +54,24 @@ function oneSided(ch: PipeChannel | FifoChannel): boolean {
   return !(r && w);
 }
 
+/** The Unix sockets bound to file `dev`:`inode`, in snapshot order. */
+export function boundTo(s: Scan, dev: string | undefined, inode: number | undefined): UnixChannel[] {
+  const l = inode === undefined ? undefined : s.boundByInode.get(inode);
+  return l ? l.filter((u) => u.boundDev === dev) : [];
+}
+
+/** Is some Unix socket bound to file `dev`:`inode`? */
+export function isBound(s: Scan, dev: string, inode: number): boolean {
+  return s.boundByInode.get(inode)?.some((u) => u.boundDev === dev) ?? false;
+}
+
 function scanNow(ctx: RuleContext): Scan {
-  const s: Scan = { full: [], depths: new Map(), busyListeners: [], notAccepted: new Map(), boundSockets: [], boundByFile: new Map(), tcpListeners: [], pipeSuspects: [] };
+  const s: Scan = { full: [], depths: new Map(), busyListeners: [], notAccepted: new Map(), boundSockets: [], boundByInode: new Map(), tcpListeners: [], pipeSuspects: [] };
   const { index } = ctx;
+  // ids of the Unix sockets with something queued (few): a datagram socket's receiver is looked up
+  // here, not by index.channel's binary search per connected datagram socket (4,200 at 50k fds)
+  const queued = new Set<string>();
+  for (const u of index.ofKind('unix')) if (u.recvQueue !== null && u.recvQueue > 0) queued.add(u.id);
   for (const p of index.ofKind('pipe')) {
     if (p.endpoints.length === 0) continue;
     if (p.bufferedBytes !== null && p.bufferedBytes > 0 && isFull(p)) s.full.push(p);
@@ -58,7 +83,7 @@ function scanNow(ctx: RuleContext): Scan {
     if (f.deleted || oneSided(f)) s.pipeSuspects.push(f);
   }
   for (const u of index.ofKind('unix')) {
-    if (u.boundInode !== undefined) addTo(s.boundByFile, `${u.boundDev}:${u.boundInode}`, u);
+    if (u.boundInode !== undefined) addTo(s.boundByInode, u.boundInode, u);
     if (u.acceptQueue !== undefined) addTo(s.notAccepted, u.acceptQueue, u);
     if (u.state === 'listen') {
       if (u.recvQueue !== null && u.recvQueue > 0) s.busyListeners.push(u);
@@ -66,7 +91,7 @@ function scanNow(ctx: RuleContext): Scan {
       continue;
     }
     if (u.recvQueue !== null && u.recvQueue > 0) s.depths.set(u.id, { ch: u, d: { depth: u.recvQueue } });
-    if (u.endpoints.length > 0 && ((u.sendQueue !== null && u.sendQueue > 0 && isFull(u)) || dgramReceiverBusy(index, u))) s.full.push(u);
+    if (u.endpoints.length > 0 && ((u.sendQueue !== null && u.sendQueue > 0 && isFull(u)) || (u.type === 'dgram' && u.peer !== undefined && queued.has(u.peer)))) s.full.push(u);
     if (u.boundInode !== undefined && u.state === 'unconnected' && u.path !== undefined && u.endpoints.length > 0) s.boundSockets.push(u);
   }
   for (const t of index.ofKind('tcp')) {

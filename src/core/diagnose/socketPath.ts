@@ -12,7 +12,7 @@ import type { UnixChannel } from '../model';
 import { pathKey, type Evidence, type PathFacts } from './evidence';
 import type { SocketFile } from './socketFiles';
 import type { EvidenceItem, Explanation, ProblemDraft } from './problem';
-import { scan } from './scan';
+import { boundTo, isBound, scan } from './scan';
 import { chanLabel, defineRule, iso, listLabel, procLabel, revealChannel, revealProcess, streakStart, type RuleContext } from './rule';
 import { TROUBLES } from './troubles';
 
@@ -48,7 +48,7 @@ function findNow(ctx: RuleContext, ev: Evidence): { found: Found[]; byPath: bool
   if (ev.socketFiles) {
     const boundPaths = vfs ? null : new Set(ctx.index.ofKind('unix').filter((c) => c.path !== undefined).map((c) => c.path!));
     for (const f of ev.socketFiles) {
-      const bound = boundPaths ? boundPaths.has(f.path) : scan(ctx).boundByFile.has(`${f.dev}:${f.inode}`);
+      const bound = boundPaths ? boundPaths.has(f.path) : isBound(scan(ctx), f.dev, f.inode);
       if (!bound) found.push({ key: `stale:${f.dev}:${f.inode}`, kind: 'stale', file: f });
     }
   }
@@ -68,7 +68,7 @@ function findNow(ctx: RuleContext, ev: Evidence): { found: Found[]; byPath: bool
     } else if (now.type === 'missing') {
       found.push({ key: `gone:${ch.id}`, kind: 'gone', ch, now });
     } else if (now.dev !== ch.boundDev || now.inode !== ch.boundInode) {
-      const takers = now.type === 'socket' ? (scan(ctx).boundByFile.get(`${now.dev}:${now.inode}`) ?? []) : [];
+      const takers = now.type === 'socket' ? boundTo(scan(ctx), now.dev, now.inode) : [];
       found.push({ key: `hijacked:${ch.id}`, kind: 'hijacked', ch, now, takers });
     }
   }
