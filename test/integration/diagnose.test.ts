@@ -20,6 +20,7 @@ import { inFlightRequest, readInFlight } from '../../src/core/diagnose/inFlight'
 import type { UnixChannel } from '../../src/core/model';
 import { loadNative } from '../../src/core/native';
 import { perl, python, Sampler, sleep, stopHelpers, touching } from './diagnoseUtil';
+import { lineReader } from './childLines';
 
 const native = loadNative().addon;
 const noNative = native ? false : `native addon not loaded (${loadNative().error}): pipe fill levels, queues and semaphore values are unknown`;
@@ -693,6 +694,107 @@ describe('rule 5: queue not draining', () => {
     await f.close();
     await s.gone(byId(id), 'after the socket is closed');
   });
+
+  test("a full packet socket sent more frames: its problem says how many were dropped since the last refresh, as its drops rose between the two snapshots", { skip: noNative || !root ? 'needs root (CAP_NET_RAW) and the addon (packet_diag)' : false }, async () => {
+    const protocol = 0xc000 + ((process.pid + 1) & 0xfff);
+    const f = await fixture('packet', { type: 'dgram', protocol, iface: 'lo', frames: 64, rcvbuf: 1 });
+    const id = `queue-not-draining:packet:${f.info.holder.inode}`;
+    const drops = (s: Sampler) => {
+      const ch = s.snapshot!.channels.find((c) => c.id === `packet:${f.info.holder.inode}`);
+      assert.ok(ch?.kind === 'packet' && ch.drops !== undefined, JSON.stringify(ch));
+      return ch.drops;
+    };
+    const s = new Sampler();
+    await s.until(byId(id), 'full packet socket');
+    const [still] = await s.until(byId(id), 'full packet socket, no frame since', { max: 1 });
+    assert.ok(!still.evidence.some((e) => /since the last refresh/.test(e.text)), JSON.stringify(still.evidence));
+    const before = drops(s);
+    execFileSync('python3', ['-c', "import socket,sys\ns=socket.socket(socket.AF_PACKET,socket.SOCK_DGRAM,0)\nfor i in range(20): s.sendto(b'x'*16,('lo',int(sys.argv[1]),0,0,bytes(6)))", String(protocol)]);
+    const [p] = await s.until(byId(id), 'full packet socket, 20 frames since', { max: 1 });
+    const after = drops(s);
+    assert.ok(after - before >= 20, `${before} → ${after}`);
+    assert.equal(p.trouble, 'receive buffer full, frames dropped');
+    const d = p.evidence.find((e) => e.label === 'dropped');
+    assert.match(d?.text ?? '', new RegExp(`^${after - before} frames since the last refresh .*: ${before.toLocaleString('en-US')} → ${after.toLocaleString('en-US')} since it was opened$`), JSON.stringify(p.evidence));
+  });
+
+  // A NETLINK_ROUTE listener in RTMGRP_LINK and RTMGRP_IPV4_IFADDR with the least receive buffer,
+  // never read, in a network namespace of its own (its events are no other test's), as `nobody`
+  // under `comm` when asked; `read` reads it once and prints how it went. The flood: addresses
+  // added to its lo (floodNetns). This kernel drops a broadcast once memory in use plus the message
+  // would pass the buffer: the queue never looks full, only the drops rise.
+  const NETLINK_LISTENER = `import errno,os,socket,sys
+os.closerange(3, 65536)
+open('/proc/self/comm', 'w').write(sys.argv[1])
+if sys.argv[2] == 'nobody':
+    os.setgroups([]); os.setgid(65534); os.setuid(65534)
+l = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+l.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
+l.bind((0, 0x11))
+print(os.getpid(), l.fileno(), os.fstat(l.fileno()).st_ino, flush=True)
+for line in sys.stdin:
+    try: l.recv(65536); print('read ok', flush=True)
+    except OSError as e: print('read', errno.errorcode.get(e.errno, e.errno), flush=True)
+`;
+  /** Adds `n` addresses 10.9.`net`.i/32 to lo in `pid`'s network namespace (its up lo first): one RTM_NEWADDR broadcast each. */
+  const floodNetns = (pid: number, net: number, n: number): void => {
+    const batch = ['link set lo up', ...Array.from({ length: n }, (_, i) => `addr add 10.9.${net}.${i + 1}/32 dev lo`)].join('\n') + '\n';
+    execFileSync('nsenter', ['-t', String(pid), '-n', 'ip', '-batch', '-'], { input: batch });
+  };
+  /** Drops and Rmem of netlink socket `inode` as /proc/PID/net/netlink (the holder's namespace) counts them. */
+  const procNetlink = (pid: number, inode: number): { drops: number; rmem: number } => {
+    const t = fs.readFileSync(`/proc/${pid}/net/netlink`, 'utf8').split('\n').map((x) => x.trim().split(/\s+/)).find((x) => Number(x[9]) === inode);
+    assert.ok(t, `socket ${inode} in /proc/${pid}/net/netlink`);
+    return { drops: Number(t[8]), rmem: Number(t[4]) };
+  };
+
+  for (const who of ['root', 'nobody'] as const) {
+    const comm = who === 'root' ? 'nl-listener' : '\x1b]0;nl\x07\u009b1m';
+    test(`a netlink listener that does not read, flooded: raised when its drops rise (as many as /proc/net/netlink's rose; its next read gets ENOBUFS), not while they stay (${who === 'root' ? 'a root daemon' : "nobody's, under a hostile name"})`, { skip: !root ? 'needs root (a network namespace of its own)' : false }, async () => {
+      const child = spawn('unshare', ['-n', '/usr/bin/python3', '-c', NETLINK_LISTENER, comm, who], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const lines = lineReader(child);
+      try {
+        const [pid, , inode] = (await lines.next('the listener')).trim().split(/\s+/).map(Number);
+        const id = `queue-not-draining:netlink:${inode}`;
+        floodNetns(pid, 0, 20);
+        const before = procNetlink(pid, inode);
+        assert.ok(before.drops > 0 && before.rmem > 0, `dropped some, holds some: ${JSON.stringify(before)}`);
+        const s = new Sampler();
+        // dropped before the first snapshot, and none since: nothing to raise, however often asked
+        await s.never(byId(id), 'netlink drops that do not change', 3);
+        assert.equal(procNetlink(pid, inode).drops, before.drops, 'none dropped meanwhile');
+        const ch = s.snapshot!.channels.find((c) => c.id === `netlink:${inode}`);
+        assert.ok(ch?.kind === 'netlink' && ch.drops === before.drops, `listed with its drops: ${JSON.stringify(ch)}`);
+        floodNetns(pid, 1, 30);
+        const after = procNetlink(pid, inode);
+        assert.ok(after.drops > before.drops, 'more dropped');
+        assert.equal(after.rmem, before.rmem, 'the queue did not move: not full, not rising');
+        const n = after.drops - before.drops;
+        // the next refresh is the one that sees them (later ones see no more: not raised)
+        const [p] = await s.until(byId(id), 'netlink drops rising', { max: 1 });
+        assert.equal(p.trouble, 'messages dropped since the last refresh');
+        assert.equal(p.severity, 'warning');
+        const dropped = p.evidence.find((e) => e.label === 'dropped');
+        assert.ok(dropped, JSON.stringify(p.evidence));
+        assert.match(dropped.text, new RegExp(`^${n.toLocaleString('en-US')} messages? since the last refresh .*: ${before.drops.toLocaleString('en-US')} → ${after.drops.toLocaleString('en-US')} since it was opened$`));
+        assert.match(p.title, new RegExp(`^The kernel dropped ${n.toLocaleString('en-US')} messages? for .* since the last refresh`));
+        assert.match(p.explanation.next, /ENOBUFS.*NETLINK_NO_ENOBUFS/);
+        assert.match(p.explanation.fix, /SO_RCVBUF/);
+        assert.deepEqual([p.channels, p.pids], [[`netlink:${inode}`], [pid]]);
+        if (who === 'nobody') {
+          const text = [p.title, ...p.evidence.map((e) => e.text), ...p.actions.map((a) => a.label)].join('\n');
+          assert.doesNotMatch(text, /[\x00-\x09\x0b-\x1f\x7f-\x9f]/, 'no raw control character');
+          assert.match(p.title, /\\x1b\]0;nl\\x07/, 'the name, escaped');
+        }
+        // what it says of the holder's next read
+        child.stdin!.write('read\n');
+        assert.equal(await lines.next('the read'), 'read ENOBUFS');
+        await s.gone(byId(id), 'netlink drops no longer rising', { min: 2 });
+      } finally {
+        child.kill('SIGKILL');
+      }
+    });
+  }
 });
 
 // ------------------------------------------------------------------ rule 6

@@ -1049,6 +1049,24 @@ describe('queue not draining: ping and netlink sockets', () => {
     assert.doesNotMatch(p.explanation.next, /zero window/);
   });
 
+  test('a netlink socket whose drops rose since the last refresh is raised for that refresh only, its queue flat; drops that stay, or of a socket not there before, are not', () => {
+    const nl = (drops: number, recvQueue = 2304, id = 77) => ({ ...netlink(recvQueue), id: `netlink:${id}`, inode: id, drops }) as Channel;
+    const snaps = (chs: Channel[]) => chs.map((c, i) => snap([proc(41, { comm: 'listener', state: 'S' })], [c], T + i * 500));
+    const [p] = runOver(snaps([nl(62), nl(62), nl(100)]), rule);
+    assert.ok(p, 'drops rose');
+    assert.equal(p.trouble, 'messages dropped since the last refresh');
+    assert.equal(p.severity, 'warning', 'events lost, whatever the holder does');
+    assert.match(p.title, /^The kernel dropped 38 messages for .* since the last refresh/);
+    assert.deepEqual(p.evidence.map((e) => e.label), ['dropped', 'depth', 'consumer']);
+    assert.match(p.evidence[0].text, /^38 messages since the last refresh 1 s ago: 62 → 100 since it was opened$/);
+    assert.equal(p.since, new Date(T + 500).toISOString());
+    // the next refresh with no more dropped: gone, though its queue stays where it was (not "stalled")
+    assert.deepEqual(runOver(snaps([nl(62), nl(100), nl(100)]), rule), []);
+    assert.deepEqual(runOver(snaps([nl(62), nl(62)]), rule), []);
+    assert.deepEqual(runOver(snaps([nl(0, 0, 1), nl(5000, 2304, 2)]), rule), [], 'another socket: nothing to compare');
+    assert.deepEqual(runOver(snaps([nl(100)]), rule), [], 'one snapshot: nothing to compare');
+  });
+
   test('a ping socket whose replies pile up is raised; it drops, it does not block a sender', () => {
     const [p] = run([ping(768), ping(1536), ping(2304)]);
     assert.ok(p, 'rising');

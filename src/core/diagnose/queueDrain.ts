@@ -6,11 +6,16 @@
 // rising (its senders block or get EAGAIN), and that is when it matters most. A packet socket says
 // its buffer's size (sock_diag): one whose receive memory has reached it drops every frame it should
 // receive, which one refresh shows (doctor's few snapshots included), risen or not.
-import type { Channel, PacketChannel } from '../model';
+// A netlink listener that falls behind shows no full queue: the kernel drops a broadcast once the
+// memory in use plus the message would pass the buffer (1,664 of 2,304 bytes in use, 62 dropped),
+// and counts it in the socket's drops. So drops that rose since the last refresh are raised, for
+// netlink sockets and for packet sockets without a receive ring (whose drops sock_diag gives).
+import type { Channel, NetlinkChannel, PacketChannel } from '../model';
 import type { Evidence } from './evidence';
 import { scan, type Depth } from './scan';
 import type { EvidenceItem, Explanation, ProblemDraft, Severity } from './problem';
 import { activity, chanLabel, defineRule, duration, isRunning, iso, listLabel, peek, procLabel, revealChannel, revealProcess, signal, type HistoryEntry, type RuleContext } from './rule';
+import { plural } from '../text';
 import { TROUBLES } from './troubles';
 
 /** A count with its digits grouped, as sizes are written everywhere (text.ts formatBytes); exact here: a full buffer can hold a little more than its size. */
@@ -19,10 +24,19 @@ const grouped = (n: number): string => n.toLocaleString('en-US');
 const T = TROUBLES['queue-not-draining'];
 import type { SnapshotIndex } from './snapshotIndex';
 
-/** Per refresh: channel id → depth, for channels with something queued; and the raised ones, since when (ms). */
+/** Per refresh: channel id → depth, for channels with something queued; the raised ones, since when (ms); each netlink and packet socket's drops (scan's `drops`). */
 interface Memo {
   depths: ReadonlyMap<string, Depth>;
   raised: ReadonlyMap<string, number>;
+  drops: ReadonlyMap<string, number>;
+}
+
+/** Drops that rose since the last refresh (at `at`, ms): `before` then, `now` in this snapshot. */
+interface Dropped {
+  ch: NetlinkChannel | PacketChannel;
+  before: number;
+  now: number;
+  at: number;
 }
 
 /** A queue to raise: rising at each of the last refreshes, or raised before and not lower since (`stalledSince`). */
@@ -34,6 +48,8 @@ interface Found {
   since: number;
   /** A packet socket whose receive memory has reached its buffer now: each frame it should receive is dropped. */
   full?: PacketChannel;
+  /** Its drops rose since the last refresh (alone: the queue neither rose nor is full). */
+  dropped?: Dropped;
 }
 
 /** Refreshes (this one included) over which a queue must have risen at every step. */
@@ -80,29 +96,53 @@ function fullPackets(ctx: RuleContext): Map<string, PacketChannel> {
   return out;
 }
 
-/** Rising queues, those raised at the last refresh that are not lower now (nor received from, for SysV), and full packet sockets. */
+/** Netlink and packet sockets whose drops are higher than at the last refresh (one that was not there then is not compared). */
+function droppedSince(ctx: RuleContext, last: HistoryEntry<Memo> | undefined): Map<string, Dropped> {
+  const out = new Map<string, Dropped>();
+  // (a memo of before drops were remembered has none)
+  const before = last?.memo.drops;
+  if (!last || !before || before.size === 0) return out;
+  for (const [id, { ch, drops }] of scan(ctx).drops) {
+    const b = before.get(id);
+    if (b !== undefined && drops > b) out.set(id, { ch, before: b, now: drops, at: last.at });
+  }
+  return out;
+}
+
+/** Rising queues, those raised at the last refresh that are not lower now (nor received from, for SysV), full packet sockets, and sockets whose drops rose. */
 function found(ctx: RuleContext, history: readonly HistoryEntry<Memo>[]): Found[] {
   return ctx.index.cached('queue-not-draining', () => {
     const last = history[history.length - 1];
     const full = fullPackets(ctx);
-    const out: Found[] = rising(ctx, history).map((r) => ({ ...r, since: last?.memo.raised.get(r.ch.id) ?? r.depths[0].at, full: full.get(r.ch.id) }));
+    const dropped = droppedSince(ctx, last);
+    const out: Found[] = rising(ctx, history).map((r) => ({ ...r, since: last?.memo.raised.get(r.ch.id) ?? r.depths[0].at, full: full.get(r.ch.id), dropped: dropped.get(r.ch.id) }));
     const seen = new Set(out.map((f) => f.ch.id));
     const now = depths(ctx);
     for (const [id, ch] of full) {
       if (seen.has(id)) continue;
       seen.add(id);
-      out.push({ ch, depths: [{ at: ctx.now, d: now.get(id)!.d }], since: last?.memo.raised.get(id) ?? ctx.now, full: ch });
+      out.push({ ch, depths: [{ at: ctx.now, d: now.get(id)!.d }], since: last?.memo.raised.get(id) ?? ctx.now, full: ch, dropped: dropped.get(id) });
     }
-    if (!last || last.memo.raised.size === 0) return out;
-    for (const [id, since] of last.memo.raised) {
-      const cur = now.get(id);
-      const prev = last.memo.depths.get(id);
-      if (seen.has(id) || !cur || !prev || cur.d.depth < prev.depth) continue;
-      if (cur.ch.kind === 'sysv-msg' && cur.d.recvTime !== prev.recvTime) continue; // someone received
-      out.push({ ch: cur.ch, depths: [{ at: last.at, d: prev }, { at: ctx.now, d: cur.d }], stalledSince: last.at, since });
+    if (last && last.memo.raised.size > 0) stalled(ctx, last, now, seen, dropped, out);
+    for (const [id, d] of dropped) {
+      if (seen.has(id)) continue;
+      const depth = now.get(id)?.d ?? { depth: d.ch.recvQueue };
+      out.push({ ch: d.ch, depths: [{ at: ctx.now, d: depth }], since: d.at, dropped: d });
     }
     return out;
   });
+}
+
+/** Raised at the last refresh and not lower now (nor received from, for SysV): added to `out`. */
+function stalled(ctx: RuleContext, last: HistoryEntry<Memo>, now: Map<string, { ch: Channel; d: Depth }>, seen: Set<string>, dropped: Map<string, Dropped>, out: Found[]): void {
+  for (const [id, since] of last.memo.raised) {
+    const cur = now.get(id);
+    const prev = last.memo.depths.get(id);
+    if (seen.has(id) || !cur || !prev || cur.d.depth < prev.depth) continue;
+    if (cur.ch.kind === 'sysv-msg' && cur.d.recvTime !== prev.recvTime) continue; // someone received
+    seen.add(id);
+    out.push({ ch: cur.ch, depths: [{ at: last.at, d: prev }, { at: ctx.now, d: cur.d }], stalledSince: last.at, since, dropped: dropped.get(id) });
+  }
 }
 
 /** Who should be consuming: the socket's holders, the queue's readers, or a SysV queue's last receiver. */
@@ -120,7 +160,28 @@ function stateOf(index: SnapshotIndex, ev: Evidence, pid: number): string | unde
   return ev.processes.get(pid)?.state ?? ev.liveness.get(pid)?.state ?? index.proc(pid)?.state;
 }
 
-function teach(ch: Channel, full: boolean): Explanation {
+/** Raised only for its drops: its queue neither rose nor is full. */
+function onlyDropped(f: Found): boolean {
+  return f.dropped !== undefined && f.full === undefined && f.depths.length === 1;
+}
+
+function teach(ch: Channel, full: boolean, dropped: boolean): Explanation {
+  if (dropped && ch.kind === 'netlink') {
+    return {
+      what: 'The kernel dropped messages meant for this netlink socket since the last refresh: its receive buffer had no room for them. Its queue need not look full: a broadcast is dropped once the memory in use plus the message would pass the buffer.',
+      why: 'Its holder does not read as fast as messages come: a burst of events (many links, addresses or routes changing at once, a flood of device events), a holder busy elsewhere or stopped, or a receive buffer too small for the bursts it gets.',
+      next: "The dropped messages are lost: the holder never sees those events, and what it knows (links, routes, devices) may now be wrong. Its next read fails with ENOBUFS (once, unless it set NETLINK_NO_ENOBUFS): that is how it learns it missed some, and it should then dump the state again to resynchronise.",
+      fix: 'Read faster (a thread of its own for this socket, no slow work between reads), or give it a bigger receive buffer (SO_RCVBUF, up to net.core.rmem_max; SO_RCVBUFFORCE as root); continue it if it is stopped.',
+    };
+  }
+  if (dropped) {
+    return {
+      what: 'The kernel dropped frames meant for this packet socket since the last refresh: its receive buffer had no room for them.',
+      why: 'Its holder does not read as fast as frames come: it is stopped or busy, or never reads it at all — a program that opened it only to send frames (libnet, as arping uses it) still receives every frame of its protocol on its interfaces.',
+      next: 'Those frames are lost to it; nothing tells the holder but the drop count (PACKET_STATISTICS). Frames keep being dropped while it reads slower than they come.',
+      fix: 'A program that only sends should open the socket with protocol 0 or attach a filter that drops everything; one that reads should read faster (a receive ring, PACKET_RX_RING, as tcpdump uses), use a bigger receive buffer (SO_RCVBUF), or be continued if stopped.',
+    };
+  }
   if (full) {
     return {
       what: "This packet socket's receive buffer is full: every frame it should receive now is dropped, and counted in its drops.",
@@ -164,13 +225,19 @@ export const queueDrain = defineRule<Memo>({
     const m = new Map<string, Depth>();
     for (const [id, x] of depths(input)) m.set(id, x.d);
     const raised = new Map<string, number>();
-    for (const f of found(input, input.history)) raised.set(f.ch.id, f.since);
-    return { depths: m, raised };
+    // (drops that rose are news of this refresh only: such a socket's queue did not rise, and is
+    // not held to go down at the next)
+    for (const f of found(input, input.history)) if (!onlyDropped(f)) raised.set(f.ch.id, f.since);
+    const drops = new Map<string, number>();
+    for (const [id, x] of scan(input).drops) drops.set(id, x.drops);
+    return { depths: m, raised, drops };
   },
   run(input) {
-    const { index, evidence: ev, history } = input;
+    const { index, evidence: ev, history, now } = input;
     const out: ProblemDraft[] = [];
-    for (const { ch, depths, stalledSince, since, full } of found(input, history)) {
+    for (const f of found(input, history)) {
+      const { ch, depths, stalledSince, since, full, dropped } = f;
+      const dropsOnly = onlyDropped(f);
       const first = depths[0];
       const last = depths[depths.length - 1];
       const secs = Math.max(0.001, (last.at - first.at) / 1000);
@@ -178,10 +245,26 @@ export const queueDrain = defineRule<Memo>({
       const rate = (last.d.depth - first.d.depth) / secs;
       const cons = consumers(index, ch);
       const live = cons.filter((p) => aliveIn(index, ev, p));
-      const evidence: EvidenceItem[] = full
+      const unitDropped = ch.kind === 'netlink' ? 'message' : 'frame';
+      const nDropped = dropped ? dropped.now - dropped.before : 0;
+      const droppedItem: EvidenceItem[] = dropped
+        ? [
+            {
+              label: 'dropped',
+              text: `${plural(nDropped, unitDropped)} since the last refresh ${duration(now - dropped.at)} ago: ${grouped(dropped.before)} → ${grouped(dropped.now)} since it was opened`,
+              source: ch.kind === 'netlink' ? 'netlink_diag or /proc/net/netlink (Drops), earlier snapshots' : "sock_diag (ss -0 -m's d), earlier snapshots",
+            },
+          ]
+        : [];
+      const evidence: EvidenceItem[] = dropsOnly
+        ? [
+            ...droppedItem,
+            { label: 'depth', text: `${grouped(dropped!.ch.recvQueue)} bytes of receive memory in use${dropped!.ch.rcvbuf !== undefined ? `, its buffer ${grouped(dropped!.ch.rcvbuf)}` : ''}`, source: ch.kind === 'netlink' ? 'netlink_diag or /proc/net/netlink (Rmem)' : "sock_diag (ss -0 -m's r and rb)" },
+          ]
+        : full
         ? [
             { label: 'depth', text: `${grouped(full.recvQueue)} bytes of receive memory in use, its buffer ${grouped(full.rcvbuf!)}: full`, source: "sock_diag (ss -0 -m's r and rb)" },
-            ...(full.drops !== undefined ? [{ label: 'dropped', text: `${full.drops} frames since it was opened`, source: "sock_diag (ss -0 -m's d)" }] : []),
+            ...(dropped ? droppedItem : full.drops !== undefined ? [{ label: 'dropped', text: `${full.drops} frames since it was opened`, source: "sock_diag (ss -0 -m's d)" }] : []),
           ]
         : stalledSince === undefined
           ? [
@@ -189,6 +272,7 @@ export const queueDrain = defineRule<Memo>({
               { label: 'rate', text: `+${rate >= 10 ? Math.round(rate) : rate.toFixed(1)} ${unit}/s`, source: 'earlier snapshots' },
             ]
           : [{ label: 'depth', text: `${first.d.depth} → ${last.d.depth} ${unit}: it rose, and has not gone down since (a queue at its limit rises no more: its senders block or fail)`, source: 'earlier snapshots' }];
+      if (dropped && !dropsOnly && !full) evidence.push(...droppedItem);
       let severity: Severity = 'warning';
       let stopped = false;
       let doing: string;
@@ -209,7 +293,12 @@ export const queueDrain = defineRule<Memo>({
       // full whatever its holder does; a warning when it is stopped (continuing it drains the queue),
       // otherwise information: a socket opened only to send fills so by design of its program
       if (full && live.length > 0 && !stopped) severity = 'info';
-      const title = full
+      // a packet socket's drops as its fullness; a netlink listener's are events it never sees,
+      // whatever its holder does
+      if (dropsOnly) severity = ch.kind === 'packet' && live.length > 0 && !stopped ? 'info' : 'warning';
+      const title = dropsOnly
+        ? `The kernel dropped ${plural(nDropped, unitDropped)} for ${chanLabel(ch)} since the last refresh (its receive buffer had no room): ${doing}`
+        : full
         ? `${chanLabel(ch)} is full (${grouped(full.recvQueue)} of ${grouped(full.rcvbuf!)} bytes of receive buffer${full.drops !== undefined ? `; ${grouped(full.drops)} frames dropped since it was opened` : ''}): ${doing}`
         : stalledSince === undefined
           ? `${chanLabel(ch)} is not draining (+${rate >= 10 ? Math.round(rate) : rate.toFixed(1)} ${unit}/s, now ${last.d.depth}): ${doing}`
@@ -220,9 +309,9 @@ export const queueDrain = defineRule<Memo>({
         rule: 'queue-not-draining',
         severity,
         title,
-        trouble: full ? T.full : stalledSince === undefined ? T.rising : T.stalled,
+        trouble: dropsOnly ? (ch.kind === 'netlink' ? T.dropped : T.framesDropped) : full ? T.full : stalledSince === undefined ? T.rising : T.stalled,
         subject: chanLabel(ch),
-        explanation: teach(ch, full !== undefined),
+        explanation: teach(ch, full !== undefined, dropsOnly),
         evidence,
         channels: [ch.id],
         pids: cons,

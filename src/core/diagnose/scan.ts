@@ -2,7 +2,7 @@
 // are healthy Unix sockets and pipes; visiting them once, kind by kind (each loop sees one or two
 // object shapes, so property loads stay fast), and keeping only what some rule looks at, is what
 // keeps the diagnosis at a few percent of a snapshot. The rules decide what the candidates mean.
-import type { Channel, FifoChannel, InetChannel, PipeChannel, UnixChannel } from '../model';
+import type { Channel, FifoChannel, InetChannel, NetlinkChannel, PacketChannel, PipeChannel, UnixChannel } from '../model';
 import { isFull } from './blocking';
 import type { RuleContext } from './rule';
 import { addTo } from '../collections';
@@ -40,6 +40,12 @@ export interface Scan {
   tcpListeners: InetChannel[];
   /** Pipes and FIFOs missing a reader or a writer, and FIFOs whose name was deleted. */
   pipeSuspects: (PipeChannel | FifoChannel)[];
+  /**
+   * Every netlink socket, and every packet socket whose drops are known and that has no receive
+   * ring, with its drops (sk_drops: messages or frames dropped since it was opened, its receive
+   * buffer full), by id: a netlink listener that falls behind shows no full queue, only these rising.
+   */
+  drops: Map<string, { ch: NetlinkChannel | PacketChannel; drops: number }>;
 }
 
 function oneSided(ch: PipeChannel | FifoChannel): boolean {
@@ -66,7 +72,7 @@ export function isBound(s: Scan, dev: string, inode: number): boolean {
 }
 
 function scanNow(ctx: RuleContext): Scan {
-  const s: Scan = { full: [], depths: new Map(), busyListeners: [], notAccepted: new Map(), boundSockets: [], boundByInode: new Map(), tcpListeners: [], pipeSuspects: [] };
+  const s: Scan = { full: [], depths: new Map(), busyListeners: [], notAccepted: new Map(), boundSockets: [], boundByInode: new Map(), tcpListeners: [], pipeSuspects: [], drops: new Map() };
   const { index } = ctx;
   // ids of the Unix sockets with something queued (few): a datagram socket's receiver is looked up
   // here, not by index.channel's binary search per connected datagram socket (4,200 at 50k fds)
@@ -107,10 +113,17 @@ function scanNow(ctx: RuleContext): Scan {
   for (const u of index.ofKind('udp')) if (u.recvQueue > 0) s.depths.set(u.id, { ch: u, d: { depth: u.recvQueue } });
   for (const r of index.ofKind('raw')) if (r.recvQueue > 0) s.depths.set(r.id, { ch: r, d: { depth: r.recvQueue } });
   // (a socket with a receive ring takes its frames there, not in this queue: its depth says nothing)
-  for (const p of index.ofKind('packet')) if (p.recvQueue > 0 && p.ring !== true) s.depths.set(p.id, { ch: p, d: { depth: p.recvQueue } });
+  for (const p of index.ofKind('packet')) {
+    if (p.ring === true) continue;
+    if (p.recvQueue > 0) s.depths.set(p.id, { ch: p, d: { depth: p.recvQueue } });
+    if (p.drops !== undefined) s.drops.set(p.id, { ch: p, drops: p.drops });
+  }
   // (what ping and netlink sockets receive waits in their receive memory as for raw ones)
   for (const c of index.ofKind('ping')) if (c.recvQueue > 0) s.depths.set(c.id, { ch: c, d: { depth: c.recvQueue } });
-  for (const c of index.ofKind('netlink')) if (c.recvQueue > 0) s.depths.set(c.id, { ch: c, d: { depth: c.recvQueue } });
+  for (const c of index.ofKind('netlink')) {
+    if (c.recvQueue > 0) s.depths.set(c.id, { ch: c, d: { depth: c.recvQueue } });
+    s.drops.set(c.id, { ch: c, drops: c.drops });
+  }
   for (const q of index.ofKind('sysv-msg')) if (q.messages > 0) s.depths.set(q.id, { ch: q, d: { depth: q.messages, recvTime: q.lastRecvTime } });
   for (const q of index.ofKind('posix-mq')) {
     if (q.messages !== null && q.messages > 0) s.depths.set(q.id, { ch: q, d: { depth: q.messages } });

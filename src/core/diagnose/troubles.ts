@@ -46,6 +46,8 @@ export const TROUBLES = {
     rising: 'queue not draining',
     stalled: 'queue stalled, not draining',
     full: 'receive buffer full, frames dropped',
+    dropped: 'messages dropped since the last refresh',
+    framesDropped: 'frames dropped since the last refresh',
   },
   leftover: {
     orphan: 'attached by nobody, creator gone',
