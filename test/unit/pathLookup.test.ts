@@ -131,3 +131,26 @@ test("a relative name resolves through a holder's working directory only to the 
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
   }
 });
+
+describe('the mount table between refreshes', () => {
+  test('parsed again only when the text changed: the same table while it is the same, the new mounts once it is not', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-mounts-'));
+    try {
+      fs.mkdirSync(path.join(root, 'self'));
+      const line = (id: number, at: string, type: string) => `${id} 1 0:${id} / ${at} rw,relatime shared:1 - ${type} ${type} rw\n`;
+      const write = (text: string) => fs.writeFileSync(path.join(root, 'self', 'mountinfo'), text);
+      write(line(21, '/', 'ext4') + line(22, '/tmp', 'tmpfs'));
+      const cache = { text: null, table: null };
+      const a = readMountTable(root, cache);
+      assert.deepEqual([...a.types], [['/', 'ext4'], ['/tmp', 'tmpfs']]);
+      assert.equal(readMountTable(root, cache), a, 'the same text: the same table');
+      write(line(21, '/', 'ext4') + line(22, '/tmp', 'tmpfs') + line(23, '/mnt', 'fuse.sshfs'));
+      const b = readMountTable(root, cache);
+      assert.notEqual(b, a);
+      assert.equal(b.types.get('/mnt'), 'fuse.sshfs', 'a mount added since is seen');
+      assert.deepEqual(readMountTable(root), b, 'as read without a cache');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

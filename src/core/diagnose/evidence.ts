@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseProcStat } from '../actions/signal';
 import { commBytes, statCommHex } from '../parsers/procPid';
-import { devText, readMountTable, SafeLstat, fileType, type FileType } from './paths';
+import { devText, readMountTable, SafeLstat, fileType, type FileType, type MountCache } from './paths';
 import { findSleepers, sleepersNote, type SleeperRequest, type Sleepers } from './sleepers';
 import { askInFlight, type InFlightAsk, type InFlightFacts } from './inFlight';
 import { defaultSocketRoots, recheckSocketFiles, scanSocketFiles, type ScanRoot, type SocketFile, type SocketScanCache } from './socketFiles';
@@ -164,6 +164,8 @@ export interface EvidenceOptions {
   socketCache?: SocketScanCache;
   /** Where path lstat results are kept between calls (the Diagnoser's); each is at most `socketScanMaxAgeMs` old. */
   pathCache?: PathCache;
+  /** The mount table of the last call (the Diagnoser's): parsed again only when /proc/self/mountinfo's text changed. */
+  mountCache?: MountCache;
   /**
    * The socket-file scan's own time budget, ms from its start (default: what is left of
    * `deadlineMs`, at least `minPhaseMs`). A run that refreshes (the views) keeps to the refresh's
@@ -406,7 +408,7 @@ export function gatherEvidence(requests: readonly EvidenceRequest[], opts: Evide
     phase('in flight');
   }
   // 4. paths (FIFOs, bound sockets): lstat only, in our own mount namespace only
-  const mounts = readMountTable(procRoot);
+  const mounts = readMountTable(procRoot, opts.mountCache);
   const safe = new SafeLstat(mounts);
   const ns = new Map<number | 'self', string | null>();
   const roots = new Map<number, string | null>();

@@ -19,6 +19,7 @@ import { semaphores } from './semaphores';
 import { signalTrouble } from './signalTrouble';
 import { scan } from './scan';
 import { SnapshotIndex } from './snapshotIndex';
+import type { MountCache } from './paths';
 import type { SocketScanCache } from './socketFiles';
 import { socketPath } from './socketPath';
 import { waitCycles } from './waitCycles';
@@ -105,6 +106,7 @@ export class Diagnoser {
   private narrowing: FilterState | null = null;
   private readonly socketCache: SocketScanCache = { at: 0, scan: null, dirs: new Set() };
   private readonly pathCache: PathCache = { dirs: new Map(), paths: new Map() };
+  private readonly mountCache: MountCache = { text: null, table: null };
   private askedInFlight = false;
 
   constructor(private readonly options: DiagnoserOptions = {}) {
@@ -146,6 +148,7 @@ export class Diagnoser {
     this.socketCache.partial = undefined;
     this.pathCache.dirs.clear();
     this.pathCache.paths.clear();
+    this.mountCache.text = this.mountCache.table = null;
     this.askedInFlight = false;
   }
 
@@ -183,7 +186,7 @@ export class Diagnoser {
     }
     const tWants = performance.now();
     this.askedInFlight = requests.some((r) => r.inFlight !== undefined);
-    const evidence = gatherEvidence(requests, { socketCache: this.socketCache, pathCache: this.pathCache, ...this.options, ...(filesInFlight ? { filesInFlight } : {}) });
+    const evidence = gatherEvidence(requests, { socketCache: this.socketCache, pathCache: this.pathCache, mountCache: this.mountCache, ...this.options, ...(filesInFlight ? { filesInFlight } : {}) });
     const t1 = performance.now();
     const { drafts, memos, notes: ruleNotes, ms } = runRules(this.rules, ctx, evidence, this.histories);
     const keep = this.options.historySize ?? 8;

@@ -37,11 +37,25 @@ export function parseMountInfo(text: string): MountTable {
   return { types, ids };
 }
 
-export function readMountTable(procRoot = '/proc'): MountTable {
+/** The last mount table read and the text it was parsed from (kept by the Diagnoser between refreshes). */
+export interface MountCache {
+  text: string | null;
+  table: MountTable | null;
+}
+
+/** `cache`: the table is parsed again only when the text changed (every refresh reads it; mounts seldom change). */
+export function readMountTable(procRoot = '/proc', cache?: MountCache): MountTable {
   try {
-    const t = parseMountInfo(fs.readFileSync(path.join(procRoot, 'self/mountinfo'), 'utf8'));
+    const text = fs.readFileSync(path.join(procRoot, 'self/mountinfo'), 'utf8');
+    if (cache && cache.table && cache.text === text) return cache.table;
+    const t = parseMountInfo(text);
     // mount ids mean something to lookupNoFollow only in this process's own table
-    return procRoot === '/proc' ? t : { types: t.types };
+    const table = procRoot === '/proc' ? t : { types: t.types };
+    if (cache) {
+      cache.text = text;
+      cache.table = table;
+    }
+    return table;
   } catch {
     return { types: new Map() };
   }
