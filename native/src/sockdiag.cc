@@ -1,4 +1,4 @@
-// sock_diag netlink dumps (unix_diag, inet_diag — TCP, UDP and raw —, packet_diag, netlink_diag) on a worker; with nsPath the dump runs on a
+// sock_diag netlink dumps (unix_diag, inet_diag — TCP, MPTCP, UDP, UDP-Lite and raw —, packet_diag, netlink_diag) on a worker; with nsPath the dump runs on a
 // fresh std::thread that first setns()es into that network namespace (only that thread moves).
 // Every recv has a timeout (SO_RCVTIMEO), so a dump can fail but never hang.
 #include "napi_helpers.h"
@@ -428,13 +428,27 @@ void NetlinkDump(NetlinkCols& c, PendingError& err) {
 bool InetDumpFamily(int proto, int family, InetCols& c, PendingError& err) {
   // (raw: sdiag_protocol IPPROTO_RAW asks raw_diag for every raw socket of the family; the byte
   // after it, inet_diag_req_raw's sdiag_raw_protocol, filters single-socket lookups only)
-  inet_diag_req_v2 req;
+  // (MPTCP, 262, does not fit sdiag_protocol's byte: the kernel takes it from an
+  // INET_DIAG_REQ_PROTOCOL attribute after the request, as ss -M sends it)
+  struct {
+    inet_diag_req_v2 r;
+    rtattr a;
+    uint32_t proto;
+  } req;
   memset(&req, 0, sizeof req);
-  req.sdiag_family = static_cast<uint8_t>(family);
-  req.sdiag_protocol = static_cast<uint8_t>(proto);
-  req.idiag_states = ~0u;
-  req.id.idiag_cookie[0] = req.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
-  return Dump(&req, sizeof req, err, InetRows(c));
+  req.r.sdiag_family = static_cast<uint8_t>(family);
+  req.r.sdiag_protocol = static_cast<uint8_t>(proto);
+  req.r.idiag_states = ~0u;
+  req.r.id.idiag_cookie[0] = req.r.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  size_t len = sizeof req.r;
+  if (proto > 255) {
+    static_assert(sizeof(inet_diag_req_v2) % RTA_ALIGNTO == 0, "the attribute follows the request unpadded");
+    req.a.rta_type = INET_DIAG_REQ_PROTOCOL;
+    req.a.rta_len = RTA_LENGTH(sizeof req.proto);
+    req.proto = static_cast<uint32_t>(proto);
+    len = sizeof req;
+  }
+  return Dump(&req, len, err, InetRows(c));
 }
 
 // `family` AF_UNSPEC: both. For TCP in one pass over the kernel's tables: the compat request
@@ -502,7 +516,8 @@ class DiagWorker : public PromiseWorker {
       if (family_ == AF_PACKET) PacketDump(p_, err_);
       else if (family_ == AF_NETLINK) NetlinkDump(n_, err_);
       else if (unix_) UnixDump(u_, ns_.empty() ? kUnixRows : 0, err_);
-      else InetDump(proto_, family_, i_, ns_.empty() && proto_ != IPPROTO_RAW ? kInetRows : 0, err_);  // (raw sockets are few)
+      // (raw, MPTCP and UDP-Lite sockets are few)
+      else InetDump(proto_, family_, i_, ns_.empty() && (proto_ == IPPROTO_TCP || proto_ == IPPROTO_UDP) ? kInetRows : 0, err_);
     });
   }
 
@@ -615,7 +630,9 @@ Napi::Value InetDiag(const Napi::CallbackInfo& info) {
   if (proto == "tcp") p = IPPROTO_TCP;
   else if (proto == "udp") p = IPPROTO_UDP;
   else if (proto == "raw") p = IPPROTO_RAW;
-  else ThrowType(env, "protocol must be 'tcp', 'udp' or 'raw'");
+  else if (proto == "mptcp") p = IPPROTO_MPTCP;
+  else if (proto == "udplite") p = IPPROTO_UDPLITE;
+  else ThrowType(env, "protocol must be 'tcp', 'mptcp', 'udp', 'udplite' or 'raw'");
   if (fam != 4 && fam != 6 && fam != 0) ThrowType(env, "family must be 4, 6 or 0 (both)");
   return QueueDiag(new DiagWorker(env, false, p, fam == 4 ? AF_INET : fam == 6 ? AF_INET6 : AF_UNSPEC, NsPathArg(info, 2)));
 }

@@ -538,7 +538,7 @@ export interface NativeAddon {
    * `raw`: raw IP sockets (raw_diag: the local port is the socket's IP protocol; one family at a
    * time), rejecting with ENOENT (syscall `sock_diag`) where the kernel has no raw_diag.
    */
-  inetDiag(protocol: 'tcp' | 'udp' | 'raw', family: 4 | 6 | 0, nsPath?: string): Promise<InetDiag>;
+  inetDiag(protocol: 'tcp' | 'mptcp' | 'udp' | 'udplite' | 'raw', family: 4 | 6 | 0, nsPath?: string): Promise<InetDiag>;
   /** Packet sockets (packet_diag); rejects with ENOENT (syscall `sock_diag`) where the kernel has none. Absent from older addons. */
   packetDiag?(nsPath?: string): Promise<PacketDiag>;
   /**
