@@ -31,14 +31,20 @@ export function ssUnix(): SsRow[] {
   return rows;
 }
 
-/** `ss -tanpeH` / `ss -uanpeH`: State Recv-Q Send-Q Local Peer users:… ino:N … */
-export function ssInet(proto: 't' | 'u'): SsRow[] {
+/**
+ * `ss -tanpeH` / `ss -uanpeH` / `ss -ManpeH` (MPTCP): State Recv-Q Send-Q Local Peer users:… ino:N …;
+ * in the network namespace of `netnsPid` when given (nsenter). `all`: rows without users too (an
+ * MPTCP connection not accepted yet, which no process holds).
+ */
+export function ssInet(proto: 't' | 'u' | 'M', netnsPid?: number, all = false): SsRow[] {
   const rows: SsRow[] = [];
-  for (const line of run('ss', [`-${proto}anpeH`]).split('\n')) {
-    if (!line.includes('users:(')) continue;
+  const args = [`-${proto}anpeH`];
+  const out = netnsPid === undefined ? run('ss', args) : run('nsenter', ['-t', String(netnsPid), '-n', 'ss', ...args]);
+  for (const line of out.split('\n')) {
+    if (!line.trim() || (!all && !line.includes('users:('))) continue;
     const t = line.trim().split(/\s+/);
     const ino = /\bino:(\d+)/.exec(line);
-    rows.push({ netid: proto === 't' ? 'tcp' : 'udp', state: t[0], recvQ: Number(t[1]), sendQ: Number(t[2]), local: t[3], peer: t[4], inode: ino ? Number(ino[1]) : 0, peerInode: 0, users: users(line) });
+    rows.push({ netid: proto === 't' ? 'tcp' : proto === 'M' ? 'mptcp' : 'udp', state: t[0], recvQ: Number(t[1]), sendQ: Number(t[2]), local: t[3], peer: t[4], inode: ino ? Number(ino[1]) : 0, peerInode: 0, users: users(line) });
   }
   return rows;
 }

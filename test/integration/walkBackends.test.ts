@@ -223,6 +223,15 @@ function assertConsistent(s: Snapshot, what: string): void {
 
 // ------------------------------------------------------------------ fixtures of every kind
 
+/** MPTCP sockets can be made here (net.mptcp.enabled). */
+function mptcpEnabled(): boolean {
+  try {
+    return fs.readFileSync('/proc/sys/net/mptcp/enabled', 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
+}
+
 const SPECS: Record<string, [FixtureKind | 'zombie', FixtureOptions]> = {
   pipe: ['pipe', { bytes: 100 }],
   // 200,000 bytes in a 1 MiB pipe: 49 occupied pages, summed slot by slot by the iterator
@@ -237,6 +246,9 @@ const SPECS: Record<string, [FixtureKind | 'zombie', FixtureOptions]> = {
   tcp6: ['tcp6', { bytes: 600 }],
   udp4: ['udp4', { bytes: 20, datagrams: 2 }],
   udp6: ['udp6', { bytes: 30, datagrams: 3 }],
+  // Multipath TCP (one TCP channel each, its subflow under it) and UDP-Lite, where the kernel has them
+  ...(mptcpEnabled() ? { mptcp4: ['mptcp4', { bytes: 900 }], mptcp6: ['mptcp6', { bytes: 500 }] } : {}),
+  ...(fs.existsSync('/proc/net/udplite') ? { udplite4: ['udplite4', { bytes: 24, datagrams: 2 }], udplite6: ['udplite6', { bytes: 12, datagrams: 1 }] } : {}),
   sysvMsg: ['sysv-msg', { msgs: [{ type: 1, text: 'hello' }] }],
   sysvShm: ['sysv-shm', { size: 8192, attach: 2 }],
   sysvSem: ['sysv-sem', { values: [0, 2], waitIncrease: 0 }],

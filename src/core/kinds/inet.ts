@@ -9,6 +9,19 @@ import { DATAGRAM_PAGES, inodeOfSimpleId, noMentions, notRemovable, QUEUE_PAGES,
 
 export interface InetChannel extends ChannelBase {
   kind: 'tcp' | 'udp';
+  /**
+   * A protocol of the kind other than plain TCP or UDP: `mptcp` (kind tcp: a Multipath TCP
+   * socket, IPPROTO_MPTCP — one byte stream the kernel carries over TCP subflows, `subflows`) or
+   * `udplite` (kind udp: UDP-Lite, IPPROTO_UDPLITE — UDP datagrams whose checksum may cover a part
+   * only). Absent for TCP and UDP.
+   */
+  protocol?: 'mptcp' | 'udplite';
+  /**
+   * MPTCP: its subflows, the TCP connections that carry its stream (the TCP table lists them with
+   * the MPTCP socket's own inode; ss -t shows them as TCP sockets, lsof calls the socket TCP). A
+   * listener's is the TCP listener it accepts through. Absent for others.
+   */
+  subflows?: TcpSubflow[];
   family: 4 | 6;
   /** `addr:port`, IPv6 in brackets: `[::1]:8080`. */
   local: string;
@@ -61,6 +74,29 @@ export interface InetChannel extends ChannelBase {
    * where the sockets were read from /proc/net (which does not say).
    */
   device?: string;
+}
+
+/** One TCP subflow of an MPTCP socket, as the TCP table lists it. */
+export interface TcpSubflow {
+  family: 4 | 6;
+  local: string;
+  remote: string;
+  state: string;
+  /** Its own queues (the MPTCP socket's data waits in the MPTCP socket's queue, not here). */
+  recvQueue: number;
+  sendQueue: number | null;
+  device?: string;
+}
+
+/** `MPTCP`, `UDP-Lite`, or the kind's own name (`TCP`, `UDP`): what a socket is, as titles say it. */
+export function inetProtocolName(ch: Pick<InetChannel, 'kind' | 'protocol'>): string {
+  return ch.protocol === 'mptcp' ? 'MPTCP' : ch.protocol === 'udplite' ? 'UDP-Lite' : ch.kind.toUpperCase();
+}
+
+/** A subflow as one line: `127.0.0.1:49186 → 127.0.0.1:47123 ESTAB` (a listener's: its address, LISTEN). */
+export function subflowText(f: TcpSubflow): string {
+  const local = localShown(f);
+  return (f.state === 'LISTEN' || unconnected(f) ? local : `${local} → ${f.remote}`) + ` ${f.state}`;
 }
 
 /** The host of an `addr:port` text, an IPv6 one without its brackets: `[::1]:80` → `::1`. */
@@ -119,14 +155,23 @@ export function inetColumns<C extends InetChannel>(): Column<C>[] {
   const c = col<C>();
   return [
     c('family', 'FAMILY', 'IP version', 'number', 'IP version, 4 or 6', { wide: true }),
-    c('state', 'STATE', 'State', 'string', 'State as ss prints it (ESTAB, LISTEN, TIME-WAIT, UNCONN, …)', { search: 'text' }),
+    c('protocol', 'PROTO', 'Protocol', 'string|null', 'mptcp (Multipath TCP, its TCP subflows under it) or udplite (UDP-Lite); empty for plain TCP and UDP', { search: 'text', wide: true }),
+    // (the protocol beside the state in the table, where the wide PROTO column is not: `ESTAB (MPTCP)`)
+    c('state', 'STATE', 'State', 'string', 'State as ss prints it (ESTAB, LISTEN, TIME-WAIT, UNCONN, …), with the protocol when not plain TCP or UDP', {
+      search: 'text',
+      format: ((v: string, ch: C) => (ch.protocol ? `${v} (${inetProtocolName(ch)})` : v)) as Column<C>['format'],
+    }),
     c('local', 'LOCAL', 'Local address', 'string', 'Local address:port as ss prints it (`*:PORT` for a dual-stack `[::]` socket, %DEVICE when bound to a device)', {
       search: 'port',
       format: ((v: string, ch: C) => localShown({ local: v, device: ch.device, v6only: ch.v6only, remote: ch.remote })) as Column<C>['format'],
     }),
     c('device', 'DEVICE', 'Bound to device', 'string|null', 'The network device the socket is bound to (SO_BINDTODEVICE, a link-local scope)', { wide: true }),
     c('remote', 'REMOTE', 'Remote address', 'string', 'Remote address:port (port 0 = not connected)', { search: 'port' }),
-    c('recvQueue', 'RECV-Q', 'Receive queue', 'number', "Bytes not yet read (UDP: the kernel memory its queued datagrams take, as ss's Recv-Q; TCP after the peer's FIN: one more, the FIN); for a listener, pending connections", {
+    c('subflows', 'SUBFLOWS', 'Subflows', 'string|null', 'MPTCP: the TCP subflows that carry its stream (local → remote and state of each)', {
+      wide: true,
+      format: ((v: TcpSubflow[]) => v.map(subflowText).join('; ')) as Column<C>['format'],
+    }),
+    c('recvQueue', 'RECV-Q', 'Receive queue', 'number', "Bytes not yet read (UDP and MPTCP: the kernel memory its queued data takes, as ss's Recv-Q; TCP after the peer's FIN: one more, the FIN); for a listener, pending connections", {
       unit: (ch) => (ch.state === 'LISTEN' ? 'connections' : 'bytes'),
     }),
     c('sendQueue', 'SEND-Q', 'Send queue', 'number|null', 'Bytes not yet acknowledged; for a listener, the backlog (null without sock_diag: /proc/net/tcp has none)', {
@@ -145,21 +190,25 @@ export function inetColumns<C extends InetChannel>(): Column<C>[] {
 }
 
 /** What TCP and UDP descriptors have in common; each kind file adds its own. */
-export function inetCommon<C extends InetChannel>(kind: C['kind']): Pick<
+export function inetCommon<C extends InetChannel>(): Pick<
   KindDescriptor<C>,
   'idShape' | 'inodeOfId' | 'name' | 'longTitle' | 'description' | 'columns' | 'ends' | 'peer' | 'listening' | 'owner' | 'mentions' | 'probe' | 'fds' | 'peek' | 'noPeekFor' | 'paged' | 'pagedNote' | 'remove' | 'queue' | 'depth' | 'depthLimits' | 'empty' | 'missing'
 > {
-  const upper = kind.toUpperCase();
   return {
     // `tcp:INODE`, or `tcp:NETNS:LOCAL->REMOTE` for sockets without an inode (TIME-WAIT)
     idShape: /^(?:\d+|[^\0]*->[^\0]*)$/s,
     inodeOfId: inodeOfSimpleId,
     name: (ch) => (ch.state === 'LISTEN' || unconnected(ch) ? localShown(ch) : `${localShown(ch)} → ${ch.remote}`),
     // a listener (or an unconnected UDP socket) has no remote end: `0.0.0.0:*` is no one to point at
-    longTitle: (ch) => (ch.state === 'LISTEN' ? `${upper} listener ${localShown(ch)}` : unconnected(ch) ? `${upper} ${localShown(ch)} (unconnected)` : `${upper} ${localShown(ch)} → ${ch.remote}`),
+    longTitle: (ch) => {
+      const upper = inetProtocolName(ch);
+      return ch.state === 'LISTEN' ? `${upper} listener ${localShown(ch)}` : unconnected(ch) ? `${upper} ${localShown(ch)} (unconnected)` : `${upper} ${localShown(ch)} → ${ch.remote}`;
+    },
     // a listener's queues are connections, not bytes: those waiting for accept() of its backlog
     description: (ch) =>
       ch.state +
+      (ch.protocol ? `, ${inetProtocolName(ch)}` : '') +
+      (ch.subflows && ch.subflows.length !== 1 ? `, ${plural(ch.subflows.length, 'subflow')}` : '') +
       (takesIpv4Too(ch) ? ', IPv4 too' : '') +
       (ch.acceptQueue !== undefined ? ', not accepted yet' : '') +
       (ch.state === 'LISTEN'

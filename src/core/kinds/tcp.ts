@@ -23,7 +23,7 @@ export const tcp = defineKind<TcpChannel>({
   icon: 'globe',
   group: { id: 'sockets', label: 'Sockets', sub: 'TCP' },
   map: { family: 'socket', shared: false },
-  ...inetCommon<TcpChannel>('tcp'),
+  ...inetCommon<TcpChannel>(),
   datagrams: () => false,
   full: (ch) => ch.state === 'ESTAB' && ch.peer !== undefined && ch.sendQueue !== null && ch.sendQueue >= TCP_FULL,
   warnings: () => [],

@@ -9,7 +9,7 @@ export const udp = defineKind<UdpChannel>({
   icon: 'broadcast',
   group: { id: 'sockets', label: 'Sockets', sub: 'UDP' },
   map: { family: 'socket', shared: false },
-  ...inetCommon<UdpChannel>('udp'),
+  ...inetCommon<UdpChannel>(),
   datagrams: () => true,
   full: never,
   warnings: () => [],

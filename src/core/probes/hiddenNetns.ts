@@ -175,7 +175,8 @@ export function untabledSocket(inode: number): Untabled | undefined {
  * sockets enter /proc/net/icmp only once bound); other protocols (raw, SCTP) have no kind.
  */
 function untabled(inode: number, netns: string, family: 4 | 6, i: NonNullable<SocketNetns['inet']>): Untabled {
-  const kind = i.protocol === 6 ? 'tcp' : i.protocol === 17 ? 'udp' : null;
+  // (MPTCP, 262, is a TCP channel and UDP-Lite, 136, a UDP one, each marked with its protocol)
+  const kind = i.protocol === 6 || i.protocol === 262 ? 'tcp' : i.protocol === 17 || i.protocol === 136 ? 'udp' : null;
   if (kind === null) return pingOfFd(inode, netns, family, i);
   const any = family === 6 ? '::' : '0.0.0.0';
   const v6only = i.v6only === 2 ? undefined : i.v6only === 1;
@@ -192,6 +193,8 @@ function untabled(inode: number, netns: string, family: 4 | 6, i: NonNullable<So
     netns,
     uid: i.uid,
   };
+  if (i.protocol === 262) ch.protocol = 'mptcp';
+  else if (i.protocol === 136) ch.protocol = 'udplite';
   if (family === 6 && v6only !== undefined) ch.v6only = v6only;
   return ch;
 }

@@ -1,6 +1,6 @@
-// Unix, TCP, UDP, raw IP, packet, ICMP ping and netlink sockets, read once per distinct network namespace among the
+// Unix, TCP (MPTCP too: mptcpSockets.ts), UDP (UDP-Lite too), raw IP, packet, ICMP ping and netlink sockets, read once per distinct network namespace among the
 // walked processes: natively through sock_diag (nsPath = /proc/PID/ns/net for foreign namespaces),
-// else /proc/PID/net/{unix,tcp,tcp6,udp,udp6} (raw and packet: rawSockets.ts; ping, /proc alone: pingSockets.ts; netlink: netlinkSockets.ts). Socket fds (inode) become endpoints; sockets no
+// else /proc/PID/net/{unix,tcp,tcp6,udp,udp6,udplite,udplite6} (raw and packet: rawSockets.ts; ping, /proc alone: pingSockets.ts; netlink: netlinkSockets.ts). Socket fds (inode) become endpoints; sockets no
 // process holds are still channels (endpoints []), as ss shows them.
 //
 // Two steps per table: prepare (the channels with every fact but their endpoints: sorted, named,
@@ -23,6 +23,8 @@ import { lowerBoundSorted, sortedPositions } from '../sortedPositions';
 import { addTo } from '../collections';
 import { packetTable, rawTable, type NsReads } from './rawSockets';
 import { pingTable } from './pingSockets';
+import { mptcpDump, withMptcp } from './mptcpSockets';
+import { mayHave, parseProtocols, type ProtocolsInUse } from './protocolsInUse';
 import { netlinkTable } from './netlinkSockets';
 import { hostOf, isWildcardHost, portOf } from '../kinds/inet';
 import { isSortedChannels, mergeSortedChannels } from '../diff';
@@ -173,10 +175,12 @@ async function unixTable(ctx: ProbeContext, ns: Netns, prefetch: SocketPrefetch 
   return t === null ? null : { table: prepareUnix(parseProcNetUnix(t), ns.id), native: false };
 }
 
-/** A namespace's TCP or UDP table; `family` 0: both in one (TCP's sockets in one dump). */
-async function inetTable(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', family: 4 | 6 | 0, prefetch: SocketPrefetch | undefined): Promise<PreparedInet | null> {
+/** A namespace's TCP, UDP or UDP-Lite (`udplite`: channels of kind udp) table; `family` 0: both in one (TCP's sockets in one dump). */
+async function inetTable(ctx: ProbeContext, ns: Netns, table: 'tcp' | 'udp' | 'udplite', family: 4 | 6 | 0, prefetch: SocketPrefetch | undefined): Promise<PreparedInet | null> {
   const n = ctx.native;
-  const key = family === 0 ? (proto === 'tcp' ? 'tcp' : undefined) : proto === 'udp' ? (`udp${family}` as const) : undefined;
+  const proto = table === 'tcp' ? 'tcp' : 'udp';
+  const protocol = table === 'udplite' ? 'udplite' : undefined;
+  const key = family === 0 ? (table === 'tcp' ? 'tcp' : undefined) : table === 'udp' ? (`udp${family}` as const) : undefined;
   const pre = ns.own && prefetch && prefetch.nsId === ns.id && key ? prefetch[key] : undefined;
   if (pre) {
     const p = await pre;
@@ -184,15 +188,17 @@ async function inetTable(ctx: ProbeContext, ns: Netns, proto: 'tcp' | 'udp', fam
   }
   if (n && ctx.procRoot === '/proc') {
     try {
-      const d = await inNetns(ns, (nsPath) => n.inetDiag(proto, family, nsPath));
-      return d === GONE ? null : prepareInet(d, proto, ns.id);
+      const d = await inNetns(ns, (nsPath) => n.inetDiag(table, family, nsPath));
+      return d === GONE ? null : prepareInet(d, proto, ns.id, protocol);
     } catch (e) {
-      ctx.warnings.push(`sock_diag (${proto}${family || ''}) in network namespace ${ns.id} failed (${errnoName(e) ?? 'EIO'}): read its /proc/net file${family ? '' : 's'} instead`);
+      // (a kernel without UDP-Lite has no handler for it, and no /proc/net/udplite either: nothing to say)
+      if (table !== 'udplite' || errnoName(e) !== 'ENOENT')
+        ctx.warnings.push(`sock_diag (${table}${family || ''}) in network namespace ${ns.id} failed (${errnoName(e) ?? 'EIO'}): read its /proc/net file${family ? '' : 's'} instead`);
     }
   }
   const file = (fam: 4 | 6): PreparedInet | null => {
-    const t = netFile(ctx, ns, fam === 6 ? proto + '6' : proto);
-    return t === null ? null : prepareInet(parseProcNetInet(t), proto, ns.id);
+    const t = netFile(ctx, ns, fam === 6 ? table + '6' : table);
+    return t === null ? null : prepareInet(parseProcNetInet(t), proto, ns.id, protocol);
   };
   if (family !== 0) return file(family);
   const [t4, t6] = [file(4), file(6)];
@@ -572,7 +578,8 @@ export interface PreparedInet {
   addr?: { family: ArrayLike<number>; local: readonly string[]; remote: readonly string[] };
 }
 
-export function prepareInet(d: InetDiag, proto: 'tcp' | 'udp', nsId: string): PreparedInet {
+/** `protocol`: the channels' protocol when not the kind's own (MPTCP sockets of kind tcp, UDP-Lite of kind udp). */
+export function prepareInet(d: InetDiag, proto: 'tcp' | 'udp', nsId: string, protocol?: 'mptcp' | 'udplite'): PreparedInet {
   const n = d.inode.length;
   const ch: InetChannel[] = new Array(n);
   const key = new Float64Array(n).fill(-1);
@@ -599,6 +606,7 @@ export function prepareInet(d: InetDiag, proto: 'tcp' | 'udp', nsId: string): Pr
       netns: nsId,
       uid: d.uid[i],
     };
+    if (protocol !== undefined) ch[i].protocol = protocol;
     if (v6 !== 2) ch[i].v6only = v6 === 1;
     const dev = d.iface?.[i];
     if (dev) ch[i].device = dev;
@@ -752,12 +760,26 @@ export const socketProbe: Probe<SocketPrefetch> = {
     const unixLists: UnixChannel[][] = [];
     /** Socket groups (FdIndex, by position) a table has: the others are in no table (hiddenNetns.ts). */
     const claimed = new Uint8Array(ctx.index.groups(SOCKET_FDS.rule.code).count);
+    const protocolsOf = (ns: Netns): ProtocolsInUse | null => {
+      const t = netFile(ctx, ns, 'protocols');
+      return t === null ? null : parseProtocols(t);
+    };
+    const mptcpTable = async (ns: Netns): Promise<PreparedInet | null> => {
+      const read = n && ctx.procRoot === '/proc' ? async () => { const d = await inNetns(ns, (nsPath) => n.inetDiag('mptcp', 0, nsPath)); return d === GONE ? null : d; } : null;
+      const d = await mptcpDump(read, ns.id, ctx.warnings);
+      return d === null ? null : prepareInet(d, 'tcp', ns.id, 'mptcp');
+    };
     const fillNs = async (ns: Netns, seenUnix: InodeTable | null): Promise<void> => {
-      const [unix, tcp, udp4, udp6, raws, packets, pings, netlinks] = await Promise.all([
+      // (MPTCP and UDP-Lite: only where the namespace counts sockets of them; a hidden namespace's counts are not at hand)
+      const counts = (wantTcp || wantUdp) && ns.path === undefined ? protocolsOf(ns) : null;
+      const [unix, tcpOnly, mptcp, udp4, udp6, lite4, lite6, raws, packets, pings, netlinks] = await Promise.all([
         wantUnix ? unixTable(ctx, ns, prefetch) : null,
         wantTcp ? inetTable(ctx, ns, 'tcp', 0, prefetch) : null,
+        wantTcp && mayHave(counts, ['MPTCP', 'MPTCPv6']) ? mptcpTable(ns) : null,
         wantUdp ? inetTable(ctx, ns, 'udp', 4, prefetch) : null,
         wantUdp ? inetTable(ctx, ns, 'udp', 6, prefetch) : null,
+        wantUdp && mayHave(counts, ['UDP-Lite']) ? inetTable(ctx, ns, 'udplite', 4, undefined) : null,
+        wantUdp && mayHave(counts, ['UDPLITEv6']) ? inetTable(ctx, ns, 'udplite', 6, undefined) : null,
         wantRaw ? rawTable(nsReads(ctx, ns), rawDiag, ctx.warnings) : null,
         wantPacket ? packetTable(nsReads(ctx, ns), packetDiag, ctx.warnings) : null,
         wantPing ? pingTable(nsReads(ctx, ns)) : null,
@@ -770,9 +792,11 @@ export const socketProbe: Probe<SocketPrefetch> = {
         const list = fillUnix(ctx, unix.table, seenUnix, claimed);
         if (list.length > 0) unixLists.push(list);
       }
+      // an MPTCP socket's subflows are TCP rows of its inode: folded under it (mptcpSockets.ts)
+      const tcp = withMptcp(tcpOnly, mptcp);
       const pairs = noCandidates();
-      seenInet.reserve((tcp?.ch.length ?? 0) + (udp4?.ch.length ?? 0) + (udp6?.ch.length ?? 0));
-      for (const t of [tcp, udp4, udp6]) if (t) fillInet(ctx, t, pairs, seenInet, claimed);
+      seenInet.reserve((tcp?.ch.length ?? 0) + (udp4?.ch.length ?? 0) + (udp6?.ch.length ?? 0) + (lite4?.ch.length ?? 0) + (lite6?.ch.length ?? 0));
+      for (const t of [tcp, udp4, udp6, lite4, lite6]) if (t) fillInet(ctx, t, pairs, seenInet, claimed);
       if (raws) fillHeld(ctx, raws, seenInet, claimed);
       if (packets) fillHeld(ctx, packets, seenInet, claimed);
       if (pings) fillHeld(ctx, pings, seenInet, claimed);

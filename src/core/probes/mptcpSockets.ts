@@ -1,0 +1,98 @@
+// Multipath TCP sockets (IPPROTO_MPTCP; every net.Listen of Go ≥ 1.24 on Linux): one channel of
+// kind tcp each (protocol 'mptcp'), from the namespace's mptcp_diag dump, with the TCP
+// connections that carry its stream — its subflows — under it. The kernel grafts each subflow onto
+// the MPTCP socket's own struct socket, so the TCP table lists every subflow with the MPTCP
+// socket's inode (ss -t shows them as TCP sockets with its pid and fd, lsof calls the socket TCP):
+// read alone, the TCP table made the first subflow a TCP channel of that id, with the subflow's
+// empty queue where the data waits in the MPTCP socket's, and dropped the others as repeats of it.
+// Only from sock_diag: /proc/net has no MPTCP table, so without it the TCP table stands as it is.
+import type { InetChannel, TcpSubflow } from '../kinds/inet';
+import type { InetDiag } from '../native';
+import { errnoName } from '../native';
+import { kernelHasModule } from '../kernelModules';
+import type { PreparedInet } from './sockets';
+
+/** How long a kernel found without mptcp_diag (or without MPTCP) is not asked again (ms). */
+const RECHECK_MS = 60_000;
+let present: { value: boolean; until: number } | null = null;
+let missingUntil = 0;
+
+/**
+ * Whether mptcp_diag can be asked without the kernel loading a module for it (a sock_diag request
+ * for IPPROTO_MPTCP makes the kernel request its module when no handler is registered).
+ */
+function mptcpDiagPresent(): boolean {
+  const now = performance.now();
+  if (present === null || now >= present.until) present = { value: kernelHasModule('mptcp_diag'), until: now + RECHECK_MS };
+  return present.value && now >= missingUntil;
+}
+
+/**
+ * A namespace's MPTCP sockets (both families), null when they cannot be read: no addon, no
+ * mptcp_diag, or a kernel without MPTCP (ENOENT: no handler; not asked again for a while). Other
+ * failures are warned about; the TCP table then stands alone.
+ */
+export async function mptcpDump(read: (() => Promise<InetDiag | null>) | null, nsId: string, warnings: string[]): Promise<InetDiag | null> {
+  if (read === null || !mptcpDiagPresent()) return null;
+  try {
+    return await read();
+  } catch (e) {
+    const code = errnoName(e);
+    if (code === 'ENOENT' || code === 'EOPNOTSUPP' || code === 'EPROTONOSUPPORT') missingUntil = performance.now() + RECHECK_MS;
+    else warnings.push(`sock_diag (mptcp) in network namespace ${nsId} failed (${code ?? 'EIO'}): its MPTCP sockets are listed by their first TCP subflow`);
+    return null;
+  }
+}
+
+/** A subflow row of the TCP table. */
+function subflowOf(c: InetChannel): TcpSubflow {
+  const f: TcpSubflow = { family: c.family, local: c.local, remote: c.remote, state: c.state, recvQueue: c.recvQueue, sendQueue: c.sendQueue };
+  if (c.device !== undefined) f.device = c.device;
+  return f;
+}
+
+/** The 4-tuple of an end with no inode: an MPTCP connection not accepted yet shares it with its first subflow. */
+const tupleOf = (c: InetChannel): string => `${c.local}>${c.remote}`;
+
+/**
+ * The TCP table with the MPTCP table's sockets in it, each in place of its subflows: a TCP row of
+ * an MPTCP socket's inode is a subflow of it. An MPTCP connection no program has accepted yet has
+ * no inode, nor has its subflow: its subflow is the inode-less TCP row of its very addresses
+ * (never a closed connection's: TIME-WAIT keeps a 4-tuple the new one may reuse). `tcp` itself is
+ * returned when there are no MPTCP sockets (the pairs found during the walk then still apply).
+ */
+export function withMptcp(tcp: PreparedInet | null, mptcp: PreparedInet | null): PreparedInet | null {
+  if (mptcp === null || mptcp.ch.length === 0) return tcp;
+  const byInode = new Map<number, InetChannel>();
+  const byTuple = new Map<string, InetChannel>();
+  for (const m of mptcp.ch) {
+    m.subflows = [];
+    if (m.inode > 0) byInode.set(m.inode, m);
+    else if (m.state !== 'TIME-WAIT') byTuple.set(tupleOf(m), m);
+  }
+  const ch: InetChannel[] = [];
+  const key: number[] = [];
+  const fam: number[] = [];
+  const la: string[] = [];
+  const ra: string[] = [];
+  const add = (t: PreparedInet, i: number): void => {
+    ch.push(t.ch[i]);
+    key.push(t.key[i]);
+    fam.push(t.addr ? t.addr.family[i] : t.ch[i].family);
+    la.push(t.addr ? t.addr.local[i] : '');
+    ra.push(t.addr ? t.addr.remote[i] : '');
+  };
+  const withAddr = tcp === null || tcp.addr !== undefined;
+  if (tcp !== null) {
+    for (let i = 0; i < tcp.ch.length; i++) {
+      const c = tcp.ch[i];
+      const m = c.inode > 0 ? byInode.get(c.inode) : c.state !== 'TIME-WAIT' ? byTuple.get(tupleOf(c)) : undefined;
+      if (m !== undefined) m.subflows!.push(subflowOf(c));
+      else add(tcp, i);
+    }
+  }
+  for (let i = 0; i < mptcp.ch.length; i++) add(mptcp, i);
+  const out: PreparedInet = { ch, key: Float64Array.from(key) };
+  if (withAddr) out.addr = { family: Uint8Array.from(fam), local: la, remote: ra };
+  return out;
+}
