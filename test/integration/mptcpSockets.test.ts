@@ -38,8 +38,9 @@ const WALKS = (['proc', ...(isRoot && loadBpf().addon ? ['bpf-iter'] : [])] as c
 
 /**
  * Python: an MPTCP listener, a client connected to it and the accepted end (the client sent 17
- * bytes, unread), a second client never accepted (7 bytes sent), and a UDP-Lite socket with one
- * datagram queued; prints their inodes and fds as JSON, then waits for stdin to close.
+ * bytes, unread), a second client never accepted (7 bytes sent), a UDP-Lite socket with one
+ * datagram queued, and one of each never bound (in no table: read from the fd); prints their inodes
+ * and fds as JSON, then waits for stdin to close.
  */
 const PY = `
 import socket, os, sys, json
@@ -51,8 +52,9 @@ c = socket.socket(fam, socket.SOCK_STREAM, 262); c.connect(addr); a, _ = l.accep
 c.sendall(b'accepted end data')
 p = socket.socket(fam, socket.SOCK_STREAM, 262); p.connect(addr); p.sendall(b'pending')
 u = socket.socket(fam, socket.SOCK_DGRAM, 136); u.bind((host, 0)); u.sendto(b'lite', u.getsockname()[:2])
+m0 = socket.socket(fam, socket.SOCK_STREAM, 262); u0 = socket.socket(fam, socket.SOCK_DGRAM, 136)
 ino = lambda s: [os.fstat(s.fileno()).st_ino, s.fileno()]
-print(json.dumps({'pid': os.getpid(), 'port': addr[1], 'listener': ino(l), 'client': ino(c), 'accepted': ino(a), 'pendingClient': ino(p), 'lite': ino(u)}), flush=True)
+print(json.dumps({'pid': os.getpid(), 'port': addr[1], 'listener': ino(l), 'client': ino(c), 'accepted': ino(a), 'pendingClient': ino(p), 'lite': ino(u), 'unbound': ino(m0), 'liteUnbound': ino(u0)}), flush=True)
 sys.stdin.read()
 `;
 
@@ -64,6 +66,8 @@ interface Made {
   accepted: [number, number];
   pendingClient: [number, number];
   lite: [number, number];
+  unbound: [number, number];
+  liteUnbound: [number, number];
 }
 
 async function startPy(argv: string[]): Promise<{ child: ChildProcessWithoutNullStreams; made: Made }> {
@@ -190,6 +194,16 @@ describe("a connection not accepted yet, and another user's MPTCP and UDP-Lite s
         assert.ok(lite && lite.protocol === 'udplite', `${walk}: the UDP-Lite socket, marked`);
         if (asNobody) assert.equal(lite.uid, 65534);
       }
+      // never bound: in no table (ss lists neither; lsof says `protocol: MPTCP` / `UDPLITE`), described from the fd
+      const own = await takeSnapshot({ kinds: ['tcp', 'udp'], pids: [made.pid] });
+      const m0 = own.channels.filter((c): c is InetChannel => c.kind === 'tcp' && c.inode === made.unbound[0]);
+      assert.equal(m0.length, 1, 'the unbound MPTCP socket, once');
+      assert.equal(m0[0].protocol, 'mptcp');
+      assert.equal(m0[0].state, 'UNCONN', 'no subflow yet: no TCP state to say');
+      assert.equal(m0[0].recvQueue, 0, "SIOCINQ's 1 on a closed MPTCP socket is no byte queued");
+      const u0 = own.channels.filter((c): c is InetChannel => c.kind === 'udp' && c.inode === made.liteUnbound[0]);
+      assert.equal(u0.length, 1, 'the unbound UDP-Lite socket, once');
+      assert.equal(u0[0].protocol, 'udplite');
     });
   }
 

@@ -23,6 +23,9 @@ import { readOrder } from '../heldObjects';
 import { pingOfFd } from './pingSockets';
 import { plural } from '../text';
 
+/** The kernel's TCP_CLOSE state number (a socket never bound, or closed). */
+const TCP_CLOSE = 7;
+
 /** Families with IPC kinds: AF_UNIX, AF_INET, AF_INET6 (raw IP sockets too), AF_NETLINK, AF_PACKET. */
 const IPC_FAMILIES: ReadonlySet<number> = new Set([1, 2, 10, 16, 17]);
 /** New sockets asked per snapshot (each is a pidfd_getfd): more wait for the next one. */
@@ -180,14 +183,19 @@ function untabled(inode: number, netns: string, family: 4 | 6, i: NonNullable<So
   if (kind === null) return pingOfFd(inode, netns, family, i);
   const any = family === 6 ? '::' : '0.0.0.0';
   const v6only = i.v6only === 2 ? undefined : i.v6only === 1;
+  // An MPTCP socket before bind, listen or connect has no subflow yet: TCP_INFO (which MPTCP
+  // answers from its first subflow) says no state (0), and SIOCINQ says 1 on a closed MPTCP socket
+  // (mptcp_inq_hint's sign of end of stream), not a byte queued. ss lists none; lsof says
+  // `protocol: MPTCP`. It is UNCONN, empty.
+  const neverBound = i.protocol === 262 && (i.tcpState === 0 || i.tcpState === TCP_CLOSE);
   const ch: Omit<InetChannel, 'endpoints'> = {
     id: `${kind}:${inode}`,
     kind,
     family,
     local: hostPort(family, i.localAddr || any, i.localPort),
     remote: remoteHostPort(family, i.remoteAddr || any, i.remotePort, v6only),
-    state: kind === 'tcp' ? inetStateName(i.tcpState) : i.remotePort !== 0 ? 'ESTAB' : 'UNCONN',
-    recvQueue: i.rqueue,
+    state: kind === 'tcp' ? inetStateName(neverBound ? TCP_CLOSE : i.tcpState) : i.remotePort !== 0 ? 'ESTAB' : 'UNCONN',
+    recvQueue: neverBound ? 0 : i.rqueue,
     sendQueue: i.wqueue,
     inode,
     netns,
