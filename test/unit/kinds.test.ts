@@ -342,3 +342,21 @@ test('pipes, FIFOs and sockets page through their queued bytes as shared memory 
   assert.equal(note({ ...SAMPLES.tcp, state: 'LISTEN' }), null);
   assert.equal(note(SAMPLES['posix-shm']), null);
 });
+
+test("the kinds whose Recv-Q is kernel memory, not bytes, say so (recvQueueIsMemory): a peek claims no byte total from it; MPTCP and UDP-Lite say what they are", () => {
+  const memory = (c: ChannelOf<ChannelKind>) => kindOf(c.kind).recvQueueIsMemory?.(c as never) ?? false;
+  for (const k of ['udp', 'raw', 'packet', 'ping', 'netlink'] as const) assert.equal(memory(SAMPLES[k]), true, k);
+  for (const k of ['tcp', 'unix'] as const) assert.equal(memory(SAMPLES[k]), false, k);
+  const mptcp = { ...SAMPLES.tcp, protocol: 'mptcp' as const, subflows: [{ family: 4 as const, local: '127.0.0.1:8080', remote: '127.0.0.1:50000', state: 'ESTAB', recvQueue: 0, sendQueue: 0 }, { family: 4 as const, local: '127.0.0.2:8080', remote: '127.0.0.1:50001', state: 'ESTAB', recvQueue: 0, sendQueue: 0, device: 'lo' }] };
+  assert.equal(memory(mptcp), true, 'an MPTCP socket: its memory, as mptcp_diag reports it');
+  assert.match(KINDS.tcp.longTitle(mptcp), /^MPTCP 127\.0\.0\.1:8080 → /);
+  assert.match(KINDS.tcp.description(mptcp), /^ESTAB, MPTCP, 2 subflows/);
+  const sub = KINDS.tcp.columns.find((c) => c.id === 'subflows')!;
+  assert.equal(formatValue(sub, mptcp.subflows, mptcp), '127.0.0.1:8080 → 127.0.0.1:50000 ESTAB; 127.0.0.2%lo:8080 → 127.0.0.1:50001 ESTAB');
+  const state = KINDS.tcp.columns.find((c) => c.id === 'state')!;
+  assert.equal(formatValue(state, 'ESTAB', mptcp), 'ESTAB (MPTCP)');
+  assert.equal(formatValue(state, 'ESTAB', SAMPLES.tcp), 'ESTAB', 'plain TCP: the state alone');
+  const lite = { ...SAMPLES.udp, protocol: 'udplite' as const };
+  assert.match(KINDS.udp.longTitle(lite), /^UDP-Lite /);
+  assert.match(KINDS.udp.description(lite), /^ESTAB, UDP-Lite/);
+});

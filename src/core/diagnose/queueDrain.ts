@@ -197,7 +197,7 @@ function teach(ch: Channel, full: boolean, dropped: boolean): Explanation {
     next: queue
       ? 'When the queue reaches its limit (msg_qbytes / mq_maxmsg) senders block in msgsnd()/mq_send() or get EAGAIN; the kernel keeps the messages until someone receives them or the queue is removed.'
       : ch.kind === 'udp' || (ch.kind === 'unix' && ch.type === 'dgram')
-        ? 'When the receive buffer is full the kernel drops new datagrams (UDP: RcvbufErrors) or blocks the senders (Unix datagrams).'
+        ? `When the receive buffer is full the kernel drops new datagrams (${ch.kind === 'udp' && ch.protocol === 'udplite' ? 'UDP-Lite: UdpLite RcvbufErrors' : 'UDP: RcvbufErrors'}) or blocks the senders (Unix datagrams).`
         : ch.kind === 'raw' || ch.kind === 'packet' || ch.kind === 'ping'
           ? 'When the receive buffer is full the kernel drops each new datagram or frame for this socket.'
           : ch.kind === 'netlink'

@@ -224,6 +224,13 @@ export interface KindDescriptor<C extends ChannelBase = ChannelBase> {
   listening?(ch: C): boolean;
   /** Reads return one record at a time (datagrams): a peek shows the first one only. */
   datagrams?(ch: C): boolean;
+  /**
+   * Its `recvQueue` is the kernel memory its queued data takes (sk_rmem_alloc with the buffers'
+   * overhead: 832 for one UDP datagram of 67 bytes), as ss's Recv-Q says it, not bytes to read: a
+   * peek claims no byte total from it and says so. UDP, raw IP, packet, ping and netlink sockets,
+   * and an MPTCP socket (mptcp_diag reports its memory).
+   */
+  recvQueueIsMemory?(ch: C): boolean;
   /** The creator's uid, null when unknown or the kind has no owner. */
   owner(ch: C): number | null;
   /** Pids the object's facts name besides its holders (SysV last sender, creator, last semop). */
@@ -375,6 +382,7 @@ export const NETWORK_FACING_SOCKET = {
   ends: 'holders',
   peer: noPeer,
   datagrams: () => true,
+  recvQueueIsMemory: () => true,
   owner: (ch: { uid: number }) => ch.uid,
   mentions: noMentions,
   probe: 'sockets',

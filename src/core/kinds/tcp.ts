@@ -25,6 +25,8 @@ export const tcp = defineKind<TcpChannel>({
   map: { family: 'socket', shared: false },
   ...inetCommon<TcpChannel>(),
   datagrams: () => false,
+  // (an MPTCP socket's Recv-Q is its memory, as mptcp_diag reports it; a TCP socket's, bytes)
+  recvQueueIsMemory: (ch) => ch.protocol === 'mptcp',
   full: (ch) => ch.state === 'ESTAB' && ch.peer !== undefined && ch.sendQueue !== null && ch.sendQueue >= TCP_FULL,
   warnings: () => [],
   fold: {

@@ -11,6 +11,7 @@ export const udp = defineKind<UdpChannel>({
   map: { family: 'socket', shared: false },
   ...inetCommon<UdpChannel>(),
   datagrams: () => true,
+  recvQueueIsMemory: () => true,
   full: never,
   warnings: () => [],
 });

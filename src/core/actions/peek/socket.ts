@@ -11,8 +11,13 @@ const AFTER_FIN = new Set(['CLOSE-WAIT', 'LAST-ACK', 'CLOSING']);
 
 type SocketChannel = UnixChannel | InetChannel | RawChannel | PacketChannel | PingChannel | NetlinkChannel;
 
+/** The queue count is kernel memory, not bytes (the kind's recvQueueIsMemory: UDP, raw, packet, ping, netlink, MPTCP). */
+function queueIsMemory(c: SocketChannel): boolean {
+  return describe(c).recvQueueIsMemory?.(c) ?? false;
+}
+
 function finQueued(c: SocketChannel): boolean {
-  return c.kind === 'tcp' && c.protocol === undefined && AFTER_FIN.has(c.state) && (c.recvQueue ?? 0) > 0;
+  return c.kind === 'tcp' && !queueIsMemory(c) && AFTER_FIN.has(c.state) && (c.recvQueue ?? 0) > 0;
 }
 
 /**
@@ -21,9 +26,7 @@ function finQueued(c: SocketChannel): boolean {
  * socket's after FIN counts the FIN.
  */
 function payloadQueued(c: SocketChannel): number | null {
-  // (raw IP, packet, ping and netlink sockets: kernel memory too; an MPTCP socket's, mptcp_diag's, as well)
-  if (c.kind === 'udp' || c.kind === 'raw' || c.kind === 'packet' || c.kind === 'ping' || c.kind === 'netlink') return null;
-  if (c.kind === 'tcp' && c.protocol === 'mptcp') return null;
+  if (queueIsMemory(c)) return null;
   const q = c.recvQueue ?? null;
   return q !== null && finQueued(c) ? q - 1 : q;
 }
@@ -94,11 +97,15 @@ export const peekSocket: Peeker<SocketChannel> = async ({ channel, procs, native
       if (dgram && offset > 0 && total !== null && offset >= total) base.notes.push(`the offset ${offset} is past the first ${record}'s ${byteCount(total)}: a peek reads the first ${record} only`);
       if (first === 0) base.notes.push(`the first queued ${record} is empty (zero bytes); more may be queued behind it`);
       if (channel.kind === 'ping') base.notes.push('ICMP ping socket: each echo reply is read from its ICMP header on (type, code, checksum, identifier, sequence: 8 bytes) before the payload');
-      if ((channel.kind === 'udp' || channel.kind === 'raw' || channel.kind === 'packet' || channel.kind === 'ping' || channel.kind === 'netlink') && channel.recvQueue)
-        base.notes.push(`the receive queue holds ${byteCount(channel.recvQueue)} of kernel memory for its ${channel.kind === 'packet' ? 'frames' : channel.kind === 'netlink' ? 'messages' : 'datagrams'} (${channel.kind === 'ping' ? "/proc/net/icmp's rx_queue" : "ss's Recv-Q"}), headers and buffers included`);
+      if (queueIsMemory(channel) && channel.recvQueue) {
+        base.notes.push(
+          dgram
+            ? `the receive queue holds ${byteCount(channel.recvQueue)} of kernel memory for its ${channel.kind === 'packet' ? 'frames' : channel.kind === 'netlink' ? 'messages' : 'datagrams'} (${channel.kind === 'ping' ? "/proc/net/icmp's rx_queue" : "ss's Recv-Q"}), headers and buffers included`
+            : // (a stream whose count is memory: an MPTCP socket)
+              `MPTCP socket: its Recv-Q (${byteCount(channel.recvQueue)}) is the kernel memory its queued data takes, not a count of bytes; the peek reads its stream as the program would, whichever subflow carried each byte`,
+        );
+      }
       if (finQueued(channel)) base.notes.push('the peer has closed its side: its FIN counts as one more byte in Recv-Q');
-      if (channel.kind === 'tcp' && channel.protocol === 'mptcp' && channel.recvQueue)
-        base.notes.push(`MPTCP socket: its Recv-Q (${byteCount(channel.recvQueue)}) is the kernel memory its queued data takes, not a count of bytes; the peek reads its stream as the program would, whichever subflow carried each byte`);
       const truncated = total !== null && total > offset + data.length;
       if (truncated && first !== undefined) base.notes.push(`showing ${data.length.toLocaleString('en-US')} of the first ${dgram ? record : 'packet'}'s ${byteCount(total)}`);
       else if (truncated) {
