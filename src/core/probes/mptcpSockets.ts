@@ -21,7 +21,7 @@ let missingUntil = 0;
  * Whether mptcp_diag can be asked without the kernel loading a module for it (a sock_diag request
  * for IPPROTO_MPTCP makes the kernel request its module when no handler is registered).
  */
-function mptcpDiagPresent(): boolean {
+export function mptcpDiagPresent(): boolean {
   const now = performance.now();
   if (present === null || now >= present.until) present = { value: kernelHasModule('mptcp_diag'), until: now + RECHECK_MS };
   return present.value && now >= missingUntil;

@@ -23,7 +23,7 @@ import { lowerBoundSorted, sortedPositions } from '../sortedPositions';
 import { addTo } from '../collections';
 import { packetTable, rawTable, type NsReads } from './rawSockets';
 import { pingTable } from './pingSockets';
-import { mptcpDump, withMptcp } from './mptcpSockets';
+import { mptcpDiagPresent, mptcpDump, withMptcp } from './mptcpSockets';
 import { mayHave, parseProtocols, type ProtocolsInUse } from './protocolsInUse';
 import { netlinkTable } from './netlinkSockets';
 import { hostOf, isWildcardHost, portOf } from '../kinds/inet';
@@ -92,6 +92,8 @@ export interface SocketPrefetch {
   tcpPairs?: Promise<PreparedPairs>;
   udp4?: Promise<PreparedInet | null>;
   udp6?: Promise<PreparedInet | null>;
+  /** MPTCP sockets (mptcpSockets.ts), where the namespace counts some (Go ≥ 1.24's listeners are). */
+  mptcp?: Promise<PreparedInet | null>;
 }
 
 /** The caller's own network namespace id ('' when its link cannot be read: then no table counts as its own). */
@@ -127,12 +129,27 @@ export function prefetchSockets(native: NativeAddon | null, procRoot: string, ki
     out.tcp = safe(() => native.inetDiag('tcp', 0), (d) => prepareInet(d, 'tcp', nsId));
     out.tcpPairs = out.tcp.then((t) => preparePairs(t, null));
   }
+  if (kinds.has('tcp') && mptcpDiagPresent() && mayHave(ownProtocols(), MPTCP_PROTOCOLS)) {
+    out.mptcp = safe(() => native.inetDiag('mptcp', 0), (d) => prepareInet(d, 'tcp', nsId, 'mptcp'));
+  }
   if (kinds.has('udp')) {
     out.udp4 = safe(() => native.inetDiag('udp', 4), (d) => prepareInet(d, 'udp', nsId));
     out.udp6 = safe(() => native.inetDiag('udp', 6), (d) => prepareInet(d, 'udp', nsId));
   }
   return out;
 }
+
+/** The caller's own namespace's protocol counts (null when /proc/net/protocols cannot be read). */
+function ownProtocols(): ProtocolsInUse | null {
+  try {
+    return parseProtocols(fs.readFileSync('/proc/net/protocols', 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** /proc/net/protocols' names of MPTCP's two struct protos. */
+const MPTCP_PROTOCOLS = ['MPTCP', 'MPTCPv6'] as const;
 
 /** Every process a namespace was entered by has exited since the walk: its sockets went with them (or with the namespace). */
 const GONE = Symbol('gone');
@@ -765,6 +782,9 @@ export const socketProbe: Probe<SocketPrefetch> = {
       return t === null ? null : parseProtocols(t);
     };
     const mptcpTable = async (ns: Netns): Promise<PreparedInet | null> => {
+      // (dumped beside the walk for our own namespace; a failed one is read again here)
+      const pre = ns.own && prefetch?.mptcp && prefetch.nsId === ns.id ? await prefetch.mptcp : null;
+      if (pre) return pre;
       const read = n && ctx.procRoot === '/proc' ? async () => { const d = await inNetns(ns, (nsPath) => n.inetDiag('mptcp', 0, nsPath)); return d === GONE ? null : d; } : null;
       const d = await mptcpDump(read, ns.id, ctx.warnings);
       return d === null ? null : prepareInet(d, 'tcp', ns.id, 'mptcp');
@@ -775,7 +795,7 @@ export const socketProbe: Probe<SocketPrefetch> = {
       const [unix, tcpOnly, mptcp, udp4, udp6, lite4, lite6, raws, packets, pings, netlinks] = await Promise.all([
         wantUnix ? unixTable(ctx, ns, prefetch) : null,
         wantTcp ? inetTable(ctx, ns, 'tcp', 0, prefetch) : null,
-        wantTcp && mayHave(counts, ['MPTCP', 'MPTCPv6']) ? mptcpTable(ns) : null,
+        wantTcp && mayHave(counts, MPTCP_PROTOCOLS) ? mptcpTable(ns) : null,
         wantUdp ? inetTable(ctx, ns, 'udp', 4, prefetch) : null,
         wantUdp ? inetTable(ctx, ns, 'udp', 6, prefetch) : null,
         wantUdp && mayHave(counts, ['UDP-Lite']) ? inetTable(ctx, ns, 'udplite', 4, undefined) : null,
