@@ -333,9 +333,12 @@ static __always_inline void count_sock(struct sock *sk, int ret, __u8 dir) {
   __u8 kind;
   if (family == AF_UNIX) kind = IPCI_ACT_UNIX;
   else if (family == AF_INET || family == AF_INET6) {
+    // (an MPTCP socket is a TCP channel, a UDP-Lite one a UDP channel, each marked in the
+    // snapshot; an MPTCP socket's subflows send and receive inside the kernel, never through
+    // sock_sendmsg/recvmsg, so its bytes are counted once, on the socket the program uses)
     __u16 proto = sk->sk_protocol;
-    if (proto == IPPROTO_TCP) kind = IPCI_ACT_TCP;
-    else if (proto == IPPROTO_UDP) kind = IPCI_ACT_UDP;
+    if (proto == IPPROTO_TCP || proto == IPPROTO_MPTCP) kind = IPCI_ACT_TCP;
+    else if (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE) kind = IPCI_ACT_UDP;
     else return;
   } else
     return;

@@ -79,6 +79,15 @@ function topSamples(top: ChildProcess, what: string, onSample: (sample: Activity
 
 const tracerSkip = !isRoot ? 'needs root (the tracer needs CAP_BPF+CAP_PERFMON); the fallback tests below run as any user' : false;
 
+/** MPTCP sockets can be made here (net.mptcp.enabled), and UDP-Lite ones. */
+const mptcpSkip = (() => {
+  try {
+    return fs.readFileSync('/proc/sys/net/mptcp/enabled', 'utf8').trim() === '1' && fs.existsSync('/proc/net/udplite') ? false : 'no MPTCP (net.mptcp.enabled) or no UDP-Lite here';
+  } catch {
+    return 'no MPTCP here (net.mptcp.enabled)';
+  }
+})();
+
 describe('with the eBPF tracer: exact counts and pairs', { skip: tracerSkip, timeout: 300_000 }, () => {
   const monitor = new ActivityMonitor();
   before(async () => {
@@ -154,6 +163,19 @@ describe('with the eBPF tracer: exact counts and pairs', { skip: tracerSkip, tim
 
   test('UDP: N datagrams of S bytes between two connected loopback sockets', async () => {
     await measured(monitor, 'udp', { count: N, size: S }, ({ fx, sample }) => {
+      assertFlow(sample, fx, `udp:${fx.info.senderInode}`, `udp:${fx.info.receiverInode}`, N, S);
+      assert.equal(sample.channels[`udp:${fx.info.receiverInode}`].received.ops, N, 'one receive per datagram');
+    });
+  });
+
+  test('MPTCP and UDP-Lite: counted on their sockets as TCP and UDP are (the subflows send inside the kernel: each byte once)', { skip: mptcpSkip }, async () => {
+    await measured(monitor, 'mptcp', { count: N, size: S }, ({ fx, sample, before }) => {
+      const tx = before.channels.find((c) => c.id === `tcp:${fx.info.senderInode}`) as { peer?: string; protocol?: string } | undefined;
+      assert.equal(tx?.protocol, 'mptcp');
+      assert.equal(tx?.peer, `tcp:${fx.info.receiverInode}`, 'the snapshot joined the loopback pair');
+      assertFlow(sample, fx, `tcp:${fx.info.senderInode}`, `tcp:${fx.info.receiverInode}`, N, S);
+    });
+    await measured(monitor, 'udplite', { count: N, size: S }, ({ fx, sample }) => {
       assertFlow(sample, fx, `udp:${fx.info.senderInode}`, `udp:${fx.info.receiverInode}`, N, S);
       assert.equal(sample.channels[`udp:${fx.info.receiverInode}`].received.ops, N, 'one receive per datagram');
     });
