@@ -41,6 +41,8 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define AF_INET6 10
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
+#define IPPROTO_UDPLITE 136
+#define IPPROTO_MPTCP 262
 #define MSG_PEEK 2
 #define MSG_COPY 040000
 #define FMODE_WRITE 0x2
