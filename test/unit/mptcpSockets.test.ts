@@ -36,8 +36,8 @@ test('MPTCP sockets replace their subflows: one channel per inode, every subflow
       [LISTEN, '127.0.0.1', 80, '0.0.0.0', 0, 0, 10], // the MPTCP listener's TCP listener
       [ESTAB, '127.0.0.1', 5000, '127.0.0.1', 80, 0, 11], // client subflow 1
       [ESTAB, '127.0.0.2', 5001, '127.0.0.1', 80, 0, 11], // client subflow 2 (same inode)
+      [ESTAB, '127.0.0.1', 80, '127.0.0.2', 5001, 0, 12], // (the joined subflow before the initial one in the table)
       [ESTAB, '127.0.0.1', 80, '127.0.0.1', 5000, 0, 12],
-      [ESTAB, '127.0.0.1', 80, '127.0.0.2', 5001, 0, 12],
       [ESTAB, '127.0.0.1', 80, '127.0.0.1', 5002, 0, 0], // a pending connection's subflow
       [TIME_WAIT, '127.0.0.1', 80, '127.0.0.1', 5002, 0, 0], // an old connection of the same tuple
       [ESTAB, '127.0.0.1', 22, '127.0.0.1', 6000, 0, 20], // plain TCP
@@ -65,6 +65,7 @@ test('MPTCP sockets replace their subflows: one channel per inode, every subflow
   assert.equal(client.protocol, 'mptcp');
   assert.deepEqual(client.subflows!.map((f) => f.local), ['127.0.0.1:5000', '127.0.0.2:5001']);
   assert.equal(by(12)[0].recvQueue, 843, "the MPTCP socket's queue, not the subflows' 0");
+  assert.deepEqual(by(12)[0].subflows!.map((f) => f.remote), ['127.0.0.1:5000', '127.0.0.2:5001'], 'the initial subflow (the socket\'s own addresses) first');
   assert.equal(by(10, 'LISTEN')[0].subflows!.length, 1);
   const pending = by(0);
   assert.equal(pending.length, 1, 'the pending connection once; its subflow folded by its addresses');

@@ -72,8 +72,8 @@ function teach(ch: Channel, o: { listener?: Channel; dgram: boolean }): Explanat
   }
   return {
     what:
-      ch.kind === 'unix'
-        ? // a Unix socket's send queue is the buffers its unread data holds, not the data (kinds/unix.ts)
+      ch.kind === 'unix' || (ch.kind === 'tcp' && ch.protocol === 'mptcp')
+        ? // a Unix socket's send queue is the buffers its unread data holds, not the data (kinds/unix.ts); an MPTCP socket's, as mptcp_diag reports it, too
           `The socket's send buffer is full (${formatBytes(ch.sendQueue)} of buffer memory held by data the other end has not read); send()/write() blocks until the peer reads.`
         : `The socket's send buffer is full (${formatBytes(ch.kind === 'tcp' ? ch.sendQueue : null)} not yet read by the other end); send()/write() blocks until the peer reads.`,
     why: 'The peer stopped reading this connection: it is busy, blocked on something else, stopped, or no longer polls this socket.',

@@ -91,7 +91,14 @@ export function withMptcp(tcp: PreparedInet | null, mptcp: PreparedInet | null):
       else add(tcp, i);
     }
   }
-  for (let i = 0; i < mptcp.ch.length; i++) add(mptcp, i);
+  for (let i = 0; i < mptcp.ch.length; i++) {
+    // the subflow of the socket's own addresses (its initial one, which mptcp_diag reports them from) first
+    const m = mptcp.ch[i];
+    const f = m.subflows!;
+    const own = f.findIndex((x) => x.local === m.local && x.remote === m.remote);
+    if (own > 0) f.unshift(...f.splice(own, 1));
+    add(mptcp, i);
+  }
   const out: PreparedInet = { ch, key: Float64Array.from(key) };
   if (withAddr) out.addr = { family: Uint8Array.from(fam), local: la, remote: ra };
   return out;
