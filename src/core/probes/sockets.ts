@@ -732,11 +732,14 @@ async function claimUnwanted(
 ): Promise<void> {
   const quiet: ProbeContext = { ...ctx, warnings: [] };
   const skip = (k: (typeof SOCKET_KINDS)[number]) => ctx.kinds.has(k);
-  const [unix, tcp, udp4, udp6, raws, packets, pings, netlinks] = await Promise.all([
+  // (an MPTCP socket's subflows are TCP rows of its inode: the TCP table claims it)
+  const [unix, tcp, udp4, udp6, lite4, lite6, raws, packets, pings, netlinks] = await Promise.all([
     skip('unix') ? null : unixTable(quiet, ns, undefined),
     skip('tcp') ? null : inetTable(quiet, ns, 'tcp', 0, undefined),
     skip('udp') ? null : inetTable(quiet, ns, 'udp', 4, undefined),
     skip('udp') ? null : inetTable(quiet, ns, 'udp', 6, undefined),
+    skip('udp') ? null : inetTable(quiet, ns, 'udplite', 4, undefined),
+    skip('udp') ? null : inetTable(quiet, ns, 'udplite', 6, undefined),
     skip('raw') ? null : rawTable(nsReads(quiet, ns), reads.raw, quiet.warnings),
     skip('packet') ? null : packetTable(nsReads(quiet, ns), reads.packet, quiet.warnings),
     skip('ping') ? null : pingTable(nsReads(quiet, ns)),
@@ -748,7 +751,7 @@ async function claimUnwanted(
     if (at >= 0) claimed[at] = 1;
   };
   if (unix) for (const inode of unix.table.inode) mark(inode);
-  for (const t of [tcp, udp4, udp6]) if (t) for (const ch of t.ch) mark(ch.inode);
+  for (const t of [tcp, udp4, udp6, lite4, lite6]) if (t) for (const ch of t.ch) mark(ch.inode);
   for (const list of [raws, packets, pings, netlinks]) if (list) for (const ch of list) mark(ch.inode);
 }
 
