@@ -48,8 +48,10 @@ interface Found {
   since: number;
   /** A packet socket whose receive memory has reached its buffer now: each frame it should receive is dropped. */
   full?: PacketChannel;
-  /** Its drops rose since the last refresh (alone: the queue neither rose nor is full). */
+  /** Its drops rose since the last refresh: said beside its queue's rise or fullness, or alone (`onlyDrops`). */
   dropped?: Dropped;
+  /** Raised only for its drops: its queue neither rose nor is full (nor was raised before). */
+  onlyDrops?: true;
 }
 
 /** Refreshes (this one included) over which a queue must have risen at every step. */
@@ -127,7 +129,7 @@ function found(ctx: RuleContext, history: readonly HistoryEntry<Memo>[]): Found[
     for (const [id, d] of dropped) {
       if (seen.has(id)) continue;
       const depth = now.get(id)?.d ?? { depth: d.ch.recvQueue };
-      out.push({ ch: d.ch, depths: [{ at: ctx.now, d: depth }], since: d.at, dropped: d });
+      out.push({ ch: d.ch, depths: [{ at: ctx.now, d: depth }], since: d.at, dropped: d, onlyDrops: true });
     }
     return out;
   });
@@ -158,11 +160,6 @@ function aliveIn(index: SnapshotIndex, ev: Evidence, pid: number): boolean {
 
 function stateOf(index: SnapshotIndex, ev: Evidence, pid: number): string | undefined {
   return ev.processes.get(pid)?.state ?? ev.liveness.get(pid)?.state ?? index.proc(pid)?.state;
-}
-
-/** Raised only for its drops: its queue neither rose nor is full. */
-function onlyDropped(f: Found): boolean {
-  return f.dropped !== undefined && f.full === undefined && f.depths.length === 1;
 }
 
 function teach(ch: Channel, full: boolean, dropped: boolean): Explanation {
@@ -227,7 +224,7 @@ export const queueDrain = defineRule<Memo>({
     const raised = new Map<string, number>();
     // (drops that rose are news of this refresh only: such a socket's queue did not rise, and is
     // not held to go down at the next)
-    for (const f of found(input, input.history)) if (!onlyDropped(f)) raised.set(f.ch.id, f.since);
+    for (const f of found(input, input.history)) if (!f.onlyDrops) raised.set(f.ch.id, f.since);
     const drops = new Map<string, number>();
     for (const [id, x] of scan(input).drops) drops.set(id, x.drops);
     return { depths: m, raised, drops };
@@ -235,9 +232,7 @@ export const queueDrain = defineRule<Memo>({
   run(input) {
     const { index, evidence: ev, history, now } = input;
     const out: ProblemDraft[] = [];
-    for (const f of found(input, history)) {
-      const { ch, depths, stalledSince, since, full, dropped } = f;
-      const dropsOnly = onlyDropped(f);
+    for (const { ch, depths, stalledSince, since, full, dropped, onlyDrops: dropsOnly = false } of found(input, history)) {
       const first = depths[0];
       const last = depths[depths.length - 1];
       const secs = Math.max(0.001, (last.at - first.at) / 1000);
