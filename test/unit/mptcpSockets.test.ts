@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { InetDiag } from '../../src/core/native';
 import { prepareInet } from '../../src/core/probes/sockets';
-import { withMptcp } from '../../src/core/probes/mptcpSockets';
+import { mptcpDump, withMptcp } from '../../src/core/probes/mptcpSockets';
 import { mayHave, parseProtocols } from '../../src/core/probes/protocolsInUse';
 
 type Row = [state: number, local: string, lport: number, remote: string, rport: number, rq: number, inode: number];
@@ -102,4 +102,23 @@ test('/proc/net/protocols: MPTCP and UDP-Lite tables are dumped only where the n
   assert.equal(mayHave(c, ['UDP-Lite']), true);
   assert.equal(mayHave(c, ['SCTP']), false, 'a protocol the kernel lacks has no sockets');
   assert.equal(mayHave(null, ['MPTCP']), true, 'counts unknown: dumped');
+});
+
+test('MPTCP sockets that cannot be read whole are said to be shown as TCP, and the kernel is not asked to load mptcp_diag', async () => {
+  const warnings: string[] = [];
+  let asked = 0;
+  const read = async () => {
+    asked++;
+    return diag([]);
+  };
+  assert.equal(await mptcpDump(read, '4026531833', warnings, 'not-loaded'), null);
+  assert.equal(asked, 0, 'no request that would load the module');
+  assert.match(warnings[0], /^network namespace 4026531833 has MPTCP sockets, but the kernel's mptcp_diag is not loaded .*listed as a TCP socket by its first subflow/);
+  assert.equal(await mptcpDump(null, '1', warnings, 'ok'), null, 'no addon: nothing to read it with');
+  assert.equal(warnings.length, 1);
+  const enoent = Object.assign(new Error('sock_diag: ENOENT'), { code: 'ENOENT' });
+  assert.equal(await mptcpDump(() => Promise.reject(enoent), '1', warnings, 'ok'), null);
+  assert.match(warnings[1], /answers no MPTCP sock_diag request/);
+  assert.ok(await mptcpDump(read, '1', warnings, 'ok'), 'read where it can be');
+  assert.equal(asked, 1);
 });

@@ -19,27 +19,38 @@ let missingUntil = 0;
 
 /**
  * Whether mptcp_diag can be asked without the kernel loading a module for it (a sock_diag request
- * for IPPROTO_MPTCP makes the kernel request its module when no handler is registered).
+ * for IPPROTO_MPTCP makes the kernel request its module when no handler is registered): `ok`;
+ * `not-loaded` when it is a module not loaded; `no-handler` for a while after the kernel answered
+ * that it has none (built without it).
  */
-export function mptcpDiagPresent(): boolean {
+export function mptcpDiagState(): 'ok' | 'not-loaded' | 'no-handler' {
   const now = performance.now();
   if (present === null || now >= present.until) present = { value: kernelHasModule('mptcp_diag'), until: now + RECHECK_MS };
-  return present.value && now >= missingUntil;
+  return !present.value ? 'not-loaded' : now < missingUntil ? 'no-handler' : 'ok';
 }
 
 /**
  * A namespace's MPTCP sockets (both families), null when they cannot be read: no addon, no
- * mptcp_diag, or a kernel without MPTCP (ENOENT: no handler; not asked again for a while). Other
- * failures are warned about; the TCP table then stands alone.
+ * mptcp_diag (said in a warning: the caller asks only where the namespace counts MPTCP sockets,
+ * so they are there, and shown as TCP sockets), or a kernel without its handler (ENOENT: not asked
+ * again for a while). Other failures are warned about too; the TCP table then stands alone.
  */
-export async function mptcpDump(read: (() => Promise<InetDiag | null>) | null, nsId: string, warnings: string[]): Promise<InetDiag | null> {
-  if (read === null || !mptcpDiagPresent()) return null;
+export async function mptcpDump(read: (() => Promise<InetDiag | null>) | null, nsId: string, warnings: string[], state = mptcpDiagState()): Promise<InetDiag | null> {
+  if (read === null) return null;
+  const amiss = (why: string) =>
+    warnings.push(`network namespace ${nsId} has MPTCP sockets, but ${why}: each is listed as a TCP socket by its first subflow, without the MPTCP socket's queues`);
+  if (state !== 'ok') {
+    amiss(state === 'not-loaded' ? "the kernel's mptcp_diag is not loaded (a request would load it; modprobe mptcp_diag shows them whole)" : 'the kernel answers no MPTCP sock_diag request (no mptcp_diag)');
+    return null;
+  }
   try {
     return await read();
   } catch (e) {
     const code = errnoName(e);
-    if (code === 'ENOENT' || code === 'EOPNOTSUPP' || code === 'EPROTONOSUPPORT') missingUntil = performance.now() + RECHECK_MS;
-    else warnings.push(`sock_diag (mptcp) in network namespace ${nsId} failed (${code ?? 'EIO'}): its MPTCP sockets are listed by their first TCP subflow`);
+    if (code === 'ENOENT' || code === 'EOPNOTSUPP' || code === 'EPROTONOSUPPORT') {
+      missingUntil = performance.now() + RECHECK_MS;
+      amiss('the kernel answers no MPTCP sock_diag request (no mptcp_diag)');
+    } else amiss(`sock_diag (mptcp) failed (${code ?? 'EIO'})`);
     return null;
   }
 }

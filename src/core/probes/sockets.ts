@@ -23,7 +23,7 @@ import { lowerBoundSorted, sortedPositions } from '../sortedPositions';
 import { addTo } from '../collections';
 import { packetTable, rawTable, type NsReads } from './rawSockets';
 import { pingTable } from './pingSockets';
-import { mptcpDiagPresent, mptcpDump, withMptcp } from './mptcpSockets';
+import { mptcpDiagState, mptcpDump, withMptcp } from './mptcpSockets';
 import { mayHave, parseProtocols, type ProtocolsInUse } from './protocolsInUse';
 import { netlinkTable } from './netlinkSockets';
 import { hostOf, isWildcardHost, portOf } from '../kinds/inet';
@@ -129,7 +129,7 @@ export function prefetchSockets(native: NativeAddon | null, procRoot: string, ki
     out.tcp = safe(() => native.inetDiag('tcp', 0), (d) => prepareInet(d, 'tcp', nsId));
     out.tcpPairs = out.tcp.then((t) => preparePairs(t, null));
   }
-  if (kinds.has('tcp') && mptcpDiagPresent() && mayHave(ownProtocols(), MPTCP_PROTOCOLS)) {
+  if (kinds.has('tcp') && mptcpDiagState() === 'ok' && mayHave(ownProtocols(), MPTCP_PROTOCOLS)) {
     out.mptcp = safe(() => native.inetDiag('mptcp', 0), (d) => prepareInet(d, 'tcp', nsId, 'mptcp'));
   }
   if (kinds.has('udp')) {
