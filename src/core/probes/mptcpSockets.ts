@@ -9,13 +9,11 @@
 import type { InetChannel, TcpSubflow } from '../kinds/inet';
 import type { InetDiag } from '../native';
 import { errnoName } from '../native';
-import { kernelHasModule } from '../kernelModules';
+import { DiagHandler } from '../kernelModules';
 import type { PreparedInet } from './sockets';
 
-/** How long a kernel found without mptcp_diag (or without MPTCP) is not asked again (ms). */
-const RECHECK_MS = 60_000;
-let present: { value: boolean; until: number } | null = null;
-let missingUntil = 0;
+/** mptcp_diag: whether the kernel has it, and that a kernel without it said so (each for a minute). */
+const MPTCP_DIAG = new DiagHandler('mptcp_diag');
 
 /**
  * Whether mptcp_diag can be asked without the kernel loading a module for it (a sock_diag request
@@ -24,9 +22,7 @@ let missingUntil = 0;
  * that it has none (built without it).
  */
 export function mptcpDiagState(): 'ok' | 'not-loaded' | 'no-handler' {
-  const now = performance.now();
-  if (present === null || now >= present.until) present = { value: kernelHasModule('mptcp_diag'), until: now + RECHECK_MS };
-  return !present.value ? 'not-loaded' : now < missingUntil ? 'no-handler' : 'ok';
+  return MPTCP_DIAG.state();
 }
 
 /**
@@ -48,7 +44,7 @@ export async function mptcpDump(read: (() => Promise<InetDiag | null>) | null, n
   } catch (e) {
     const code = errnoName(e);
     if (code === 'ENOENT' || code === 'EOPNOTSUPP' || code === 'EPROTONOSUPPORT') {
-      missingUntil = performance.now() + RECHECK_MS;
+      MPTCP_DIAG.missing();
       amiss('the kernel answers no MPTCP sock_diag request (no mptcp_diag)');
     } else amiss(`sock_diag (mptcp) failed (${code ?? 'EIO'})`);
     return null;

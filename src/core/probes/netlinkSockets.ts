@@ -11,7 +11,7 @@
 import type { Endpoint, NetlinkChannel } from '../model';
 import { errnoName, type NativeError, type NetlinkDiag } from '../native';
 import { parseProcNetNetlink } from '../parsers/net';
-import { kernelHasModule } from '../kernelModules';
+import { DiagHandler } from '../kernelModules';
 import type { NsReads } from './rawSockets';
 
 const NO_ENDPOINTS: Endpoint[] = [];
@@ -79,13 +79,11 @@ export function prepareNetlink(d: NetlinkDiag, nsId: string): NetlinkChannel[] {
 }
 
 /**
- * How long an answer about netlink_diag stands: whether the kernel has it (read from /sys and
- * /proc/modules, per namespace and refresh otherwise), and that a kernel without it answered ENOENT
- * (not asked again meanwhile: the /proc file read at once, as rawSockets.ts does).
+ * netlink_diag: whether the kernel has it (read from /sys and /proc/modules once a minute, not per
+ * namespace and refresh), and that a kernel without it answered ENOENT (not asked again meanwhile:
+ * the /proc file read at once, as rawSockets.ts does).
  */
-const RECHECK_MS = 60_000;
-let present: { value: boolean; until: number } | null = null;
-let missingUntil = 0;
+const NETLINK_DIAG = new DiagHandler('netlink_diag');
 
 /**
  * Whether netlink_diag can be asked without the kernel loading a module for it (the sock_diag
@@ -93,9 +91,7 @@ let missingUntil = 0;
  * registered).
  */
 export function netlinkDiagPresent(): boolean {
-  const now = performance.now();
-  if (present === null || now >= present.until) present = { value: kernelHasModule('netlink_diag'), until: now + RECHECK_MS };
-  return present.value && now >= missingUntil;
+  return NETLINK_DIAG.state() === 'ok';
 }
 
 /** A namespace's netlink sockets; null when neither source could be read. */
@@ -106,7 +102,7 @@ export async function netlinkTable(ns: NsReads, netlinkDiag: ((nsPath: string | 
       return d === null ? null : prepareNetlink(d, ns.id);
     } catch (e) {
       // (a kernel without netlink_diag, no modules to load it from: its DONE carries ENOENT)
-      if (errnoName(e) === 'ENOENT' && (e as NativeError).syscall === 'sock_diag') missingUntil = performance.now() + RECHECK_MS;
+      if (errnoName(e) === 'ENOENT' && (e as NativeError).syscall === 'sock_diag') NETLINK_DIAG.missing();
       else warnings.push(`sock_diag (netlink) in network namespace ${ns.id} failed (${errnoName(e) ?? 'EIO'}): read its /proc/net/netlink instead (no connected port ids there)`);
     }
   }
