@@ -94,6 +94,8 @@ export interface SocketPrefetch {
   udp6?: Promise<PreparedInet | null>;
   /** MPTCP sockets (mptcpSockets.ts), where the namespace counts some (Go ≥ 1.24's listeners are). */
   mptcp?: Promise<PreparedInet | null>;
+  /** The namespace's protocol counts (protocolsInUse.ts), read with the dumps: the scan's tables of MPTCP and UDP-Lite go by them without reading the file again. */
+  protocols?: ProtocolsInUse | null;
 }
 
 /** The caller's own network namespace id ('' when its link cannot be read: then no table counts as its own). */
@@ -129,7 +131,8 @@ export function prefetchSockets(native: NativeAddon | null, procRoot: string, ki
     out.tcp = safe(() => native.inetDiag('tcp', 0), (d) => prepareInet(d, 'tcp', nsId));
     out.tcpPairs = out.tcp.then((t) => preparePairs(t, null));
   }
-  if (kinds.has('tcp') && mptcpDiagState() === 'ok' && mayHave(ownProtocols(), MPTCP_PROTOCOLS)) {
+  if (kinds.has('tcp') || kinds.has('udp')) out.protocols = ownProtocols();
+  if (kinds.has('tcp') && mptcpDiagState() === 'ok' && mayHave(out.protocols ?? null, MPTCP_PROTOCOLS)) {
     out.mptcp = safe(() => native.inetDiag('mptcp', 0), (d) => prepareInet(d, 'tcp', nsId, 'mptcp'));
   }
   if (kinds.has('udp')) {
@@ -794,7 +797,7 @@ export const socketProbe: Probe<SocketPrefetch> = {
     };
     const fillNs = async (ns: Netns, seenUnix: InodeTable | null): Promise<void> => {
       // (MPTCP and UDP-Lite: only where the namespace counts sockets of them; a hidden namespace's counts are not at hand)
-      const counts = (wantTcp || wantUdp) && ns.path === undefined ? protocolsOf(ns) : null;
+      const counts = !(wantTcp || wantUdp) || ns.path !== undefined ? null : ns.own && prefetch?.nsId === ns.id && prefetch.protocols !== undefined ? prefetch.protocols : protocolsOf(ns);
       const [unix, tcpOnly, mptcp, udp4, udp6, lite4, lite6, raws, packets, pings, netlinks] = await Promise.all([
         wantUnix ? unixTable(ctx, ns, prefetch) : null,
         wantTcp ? inetTable(ctx, ns, 'tcp', 0, prefetch) : null,
