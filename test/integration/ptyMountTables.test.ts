@@ -2,6 +2,9 @@
 // says not which devpts it took; the /proc walk finds it in its mount namespace's table. Any user
 // can make namespaces (unshare -Urm) and stack devpts mounts in them by the ten thousand; reading
 // the mountinfo of 20,000 stacked mounts cost the kernel ~5 s, and it was read once per holder.
+// The test's stack is 5,000 deep with a 250-byte source name a mount (1.6 MiB of table): past the
+// 1 MiB cut as 20,000 short lines are, without the 6 s here (over 20 s in one CI run) that
+// stacking 20,000 costs the attacker: mounting is quadratic in the stack's depth.
 // Now a holder of ours is looked up in our own table, another namespace's table is read once, at
 // most 1 MiB of it (a stack cut short gives no top: the devpts stays unknown, never guessed), and
 // at most 4 namespaces' a snapshot per user. Counts are asserted, never times.
@@ -18,12 +21,14 @@ import { cannotActAsNobody, NOBODY } from '../harness/otherUser';
 import { lineReader } from './childLines';
 
 const NAMESPACES = 8;
-const STACK = 20_000;
+const STACK = 5_000;
+/** The mount source an attacker names freely: one long line per mount of the stack. */
+const SOURCE = 'devpts-'.padEnd(250, 'x');
 
 /**
  * As nobody: `NAMESPACES` children, each in a user and mount namespace of its own with a devpts
- * mounted on /dev/pts (the first one `STACK` deep), each opening /dev/ptmx and forking once (two
- * holders of the master). Prints {"ns": [[pid, child], …]} once every one is ready.
+ * mounted on /dev/pts (the first one `STACK` deep, each mount's source named argv[3]), each
+ * opening /dev/ptmx and forking once (two holders of the master). Prints {"ns": [[pid, child], …]} once every one is ready.
  */
 const ATTACKER = String.raw`
 import ctypes, json, os, sys
@@ -34,7 +39,7 @@ def ns(depth):
     for f, t in (('/proc/self/setgroups', 'deny'), ('/proc/self/uid_map', '0 65534 1'), ('/proc/self/gid_map', '0 65534 1')):
         with open(f, 'w') as h: h.write(t)
     for i in range(depth):
-        if libc.mount(b'devpts', b'/dev/pts', b'devpts', 0, b'newinstance,ptmxmode=0666') != 0: raise OSError(ctypes.get_errno(), 'mount')
+        if libc.mount(sys.argv[3].encode(), b'/dev/pts', b'devpts', 0, b'newinstance,ptmxmode=0666') != 0: raise OSError(ctypes.get_errno(), 'mount')
     m = os.open('/dev/ptmx', os.O_RDWR | os.O_NOCTTY)
     return m
 r, w = os.pipe()
@@ -77,7 +82,7 @@ describe('mount tables another user stacks for the /proc walk to read', { skip }
   let pairs: number[][];
   let mine: number[];
   before(async () => {
-    attacker = spawn('/usr/bin/python3', ['-c', ATTACKER, String(NAMESPACES), String(STACK)], { ...NOBODY, cwd: '/', stdio: ['pipe', 'pipe', 'inherit'] });
+    attacker = spawn('/usr/bin/python3', ['-c', ATTACKER, String(NAMESPACES), String(STACK), SOURCE], { ...NOBODY, cwd: '/', stdio: ['pipe', 'pipe', 'inherit'] });
     pairs = (JSON.parse(await lineReader(attacker).next()) as { ns: number[][] }).ns;
     ours = spawn('/usr/bin/python3', ['-c', OURS], { cwd: '/', stdio: ['pipe', 'pipe', 'inherit'] });
     mine = JSON.parse(await lineReader(ours).next()) as number[];
