@@ -111,7 +111,8 @@ void KeepMapsLines(const char* p, size_t n, std::string& out) {
 
 namespace {
 
-// Reads a text file into out; false when the process vanished (sets p.error). Other errors omit it.
+// Reads a text file into out; false when the process vanished (sets p.error). Other errors omit
+// the field and say why, as the /proc walk's Text() does, so both walks give the same row.
 bool Text(int pdir, const char* file, std::string& out, ProcFacts& p, uint32_t flag, std::vector<char>& buf, std::atomic<const char*>& stage) {
   stage.store(file, std::memory_order_relaxed);
   ssize_t n = ReadAt(pdir, file, buf);
@@ -124,6 +125,7 @@ bool Text(int pdir, const char* file, std::string& out, ProcFacts& p, uint32_t f
     p.error = ESRCH;
     return false;
   }
+  p.errors.emplace_back(file, static_cast<int>(-n));
   return true;
 }
 
