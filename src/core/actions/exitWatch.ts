@@ -6,7 +6,8 @@
 // start time alone is checked, which is exact as long as the pid was not reused in between.
 import * as fs from 'node:fs';
 import { errnoName, loadNative, type NativeAddon } from '../native';
-import { parseProcStat, statIsRunning } from './signal';
+import { parseStat } from '../parsers/procPid';
+import { statIsRunning } from './signal';
 
 export class ExitWatch {
   private pidfd: number | null = null;
@@ -44,7 +45,7 @@ export class ExitWatch {
     } catch {
       return false;
     }
-    const st = parseProcStat(text);
+    const st = parseStat(text);
     return !!st && statIsRunning(st, this.startTime);
   }
 

@@ -9,6 +9,7 @@ import { signalName, signalNumber, SIGRTMIN, KERNEL_SIGRTMIN } from '../signals'
 import { ActionError, errnoOf, messageOf } from './errors';
 import { readTextWithin } from '../deadline';
 import { isZombie } from '../processState';
+import { parseStat, type ParsedStat } from '../parsers/procPid';
 
 export interface SendSignalRequest {
   pid: number;
@@ -42,36 +43,11 @@ export const WEAKER_GUARANTEE =
   'sent with kill() because the native addon is not loaded: the start time was checked just before, ' +
   'but without a pidfd a recycled pid could in theory be hit between the check and the kill';
 
-export interface ProcStat {
-  pid: number;
-  comm: string;
-  state: string;
-  ppid: number;
-  startTime: number;
-  /** Field 20, num_threads: tells a zombie (1) from a process whose main thread exited (Z, more). */
-  threads: number;
-}
-
-/** Parses /proc/PID/stat (comm may contain spaces and parentheses: split at the last ')'). */
-export function parseProcStat(text: string): ProcStat | null {
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  if (open < 0 || close < open) return null;
-  const pid = Number(text.slice(0, open).trim());
-  const rest = text.slice(close + 2).trim().split(/\s+/);
-  // rest[0] is field 3 (state); field N is rest[N - 3].
-  if (rest.length < 20) return null;
-  const startTime = Number(rest[22 - 3]);
-  const ppid = Number(rest[4 - 3]);
-  if (!Number.isInteger(pid) || !Number.isSafeInteger(startTime)) return null;
-  return { pid, comm: text.slice(open + 1, close), state: rest[0], ppid, startTime, threads: Number(rest[20 - 3]) };
-}
-
 /**
  * Is `st` the process that started at `startTime`, and not exited? A zombie or a dead task has; a
  * process whose main thread exited (state Z, its other threads running) has not (isZombie).
  */
-export function statIsRunning(st: ProcStat, startTime: number): boolean {
+export function statIsRunning(st: ParsedStat, startTime: number): boolean {
   return st.startTime === startTime && !isZombie(st) && st.state !== 'X';
 }
 
@@ -89,7 +65,7 @@ export async function stillRunning(pid: number, startTime: number, procRoot = '/
     const code = errnoOf(e);
     return !(code === 'ENOENT' || code === 'ESRCH');
   }
-  const st = parseProcStat(text);
+  const st = parseStat(text);
   return !st || statIsRunning(st, startTime);
 }
 
@@ -103,7 +79,7 @@ export function readStartTime(pid: number, procRoot = '/proc'): number {
     if (code === 'ENOENT' || code === 'ESRCH') throw new ActionError('ESRCH', `process ${pid} no longer exists (ESRCH)`);
     throw new ActionError(code, `cannot read /proc/${pid}/stat: ${messageOf(e)}`);
   }
-  const st = parseProcStat(text);
+  const st = parseStat(text);
   if (!st) throw new ActionError('EINVAL', `cannot parse /proc/${pid}/stat`);
   return st.startTime;
 }

@@ -13,8 +13,7 @@ import type { FilesInFlight } from '../filesInFlight';
 import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseProcStat } from '../actions/signal';
-import { commBytes, statCommHex } from '../parsers/procPid';
+import { commBytes, parseStat, statCommHex } from '../parsers/procPid';
 import { devText, readMountTable, SafeLstat, fileType, type FileType, type MountCache } from './paths';
 import { findSleepers, sleepersNote, type SleeperRequest, type Sleepers } from './sleepers';
 import { askInFlight, type InFlightAsk, type InFlightFacts } from './inFlight';
@@ -209,14 +208,14 @@ function read(p: string): string | null {
  * /proc/PID/stat parsed, with comm's bytes (between the first `(` and the last `)`, as the walks
  * take them) when they are not UTF-8: the text has U+FFFD there, which two such names share.
  */
-function readStat(file: string): { ps: ReturnType<typeof parseProcStat>; commBytes?: string } {
+function readStat(file: string): { ps: ReturnType<typeof parseStat>; commBytes?: string } {
   let b: Buffer;
   try {
     b = fs.readFileSync(file);
   } catch {
     return { ps: null };
   }
-  const ps = parseProcStat(b.toString('utf8'));
+  const ps = parseStat(b.toString('utf8'));
   if (!ps || isUtf8(b)) return { ps };
   const hex = commBytes(statCommHex(b));
   return hex !== undefined ? { ps, commBytes: hex } : { ps };
@@ -256,7 +255,7 @@ export function readThreads(procRoot: string, pid: number, maxThreads: number, l
     const tdir = path.join(base, 'task', String(tid));
     const tstat = read(path.join(tdir, 'stat'));
     if (tstat === null) continue; // thread exited meanwhile
-    const tps = parseProcStat(tstat);
+    const tps = parseStat(tstat);
     let syscall: SyscallState;
     try {
       syscall = parseSyscall(fs.readFileSync(path.join(tdir, 'syscall'), 'utf8'));
