@@ -291,25 +291,6 @@ inline bool ParseUint(const char* s, size_t n, uint64_t& out) {
   return true;
 }
 
-// Reads a whole file relative to dirfd into buf (grown as needed). Returns bytes or -errno.
-ssize_t ReadAt(int dirfd, const char* name, BigVec<char>& buf) {
-  int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) return -errno;
-  Fd closer(fd);
-  size_t len = 0;
-  for (;;) {
-    if (len == buf.size()) buf.resize(buf.size() * 2);
-    ssize_t r = read(fd, buf.data() + len, buf.size() - len);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return -errno;
-    }
-    if (r == 0) break;
-    len += static_cast<size_t>(r);
-  }
-  return static_cast<ssize_t>(len);
-}
-
 bool ReadLinkAt(int dirfd, const char* name, char* link, size_t cap, std::string& out) {
   ssize_t n = readlinkat(dirfd, name, link, cap);
   if (n < 0) return false;
@@ -564,7 +545,7 @@ class Walker {
     }
     Fd pdirCloser(pdir);
 
-    ssize_t n = ReadAt(pdir, "stat", buf_);
+    ssize_t n = ReadWholeAt(pdir, "stat", buf_);
     if (n < 0) {
       p.error = static_cast<int>(-n);
       return;
@@ -649,21 +630,10 @@ class Walker {
     return r == 1 || r == 2;
   }
 
-  // Reads a text file; false when the process vanished (sets p.error). Other errors omit the field.
+  // KeepText (walkrows.h), with the file named in `stage` (what a read that does not return is reported stuck on).
   bool Text(int pdir, const char* file, std::string& out, ProcOut& p, uint32_t flag) {
     stage.store(file, std::memory_order_relaxed);
-    ssize_t n = ReadAt(pdir, file, buf_);
-    if (n >= 0) {
-      out.assign(buf_.data(), static_cast<size_t>(n));
-      p.has |= flag;
-      return true;
-    }
-    if (-n == ESRCH) {
-      p.error = ESRCH;
-      return false;
-    }
-    p.errors.emplace_back(file, static_cast<int>(-n));
-    return true;
+    return KeepText(p, pdir, file, out, flag, buf_);
   }
 
   // Text() within `budget` (boundedtext.h): a text cut short is kept, with the read error EFBIG.
@@ -922,7 +892,7 @@ class Walker {
   int32_t ReadFdinfo(int fdDir, const char* nm, const std::vector<std::string>& keys) {
     char path[48];
     snprintf(path, sizeof path, "../fdinfo/%s", nm);
-    ssize_t n = ReadAt(fdDir, path, buf_);
+    ssize_t n = ReadWholeAt(fdDir, path, buf_);
     if (n <= 0) return -1;
     std::string kept;
     KeepFdinfoLines(buf_.data(), static_cast<size_t>(n), keys, kept);
@@ -946,7 +916,7 @@ class Walker {
       if (d.first == dev) return d.second;
     char path[48];
     snprintf(path, sizeof path, "../fdinfo/%s", nm);
-    ssize_t n = ReadAt(fdDir, path, buf_);
+    ssize_t n = ReadWholeAt(fdDir, path, buf_);
     if (n <= 0) return false;
     const char* f = static_cast<const char*>(memmem(buf_.data(), static_cast<size_t>(n), "mnt_id:", 7));
     if (!f) return false;
@@ -957,7 +927,7 @@ class Walker {
     const char* digits = f;
     while (f < end && *f >= '0' && *f <= '9') mnt = mnt * 10 + static_cast<uint64_t>(*f++ - '0');
     if (f == digits) return false;
-    n = ReadAt(fdDir, "../mountinfo", buf_);
+    n = ReadWholeAt(fdDir, "../mountinfo", buf_);
     if (n <= 0) return false;
     bool mq = false, found = false;
     for (const char* line = buf_.data(); line < buf_.data() + n && !found;) {

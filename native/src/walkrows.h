@@ -4,8 +4,11 @@
 // reads either walk's result the same way and the two cannot drift apart.
 #pragma once
 
+#include <fcntl.h>
 #include <napi.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -63,6 +66,55 @@ struct ProcText {
   // (maps past a bound of mapsread.h: EFBIG): file and errno
   std::vector<std::pair<const char*, int>> errors;
 };
+
+/**
+ * Reads a whole file relative to `dirfd` into `buf` (grown as needed, never below one byte):
+ * its length or -errno. For the /proc texts both walks read unbounded (stat, status, cgroup).
+ */
+template <class Buf>
+ssize_t ReadWholeAt(int dirfd, const char* name, Buf& buf) {
+  int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return -errno;
+  if (buf.empty()) buf.resize(4096);
+  size_t len = 0;
+  ssize_t out = 0;
+  for (;;) {
+    if (len == buf.size()) buf.resize(buf.size() * 2);
+    ssize_t r = read(fd, buf.data() + len, buf.size() - len);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      out = -errno;
+      break;
+    }
+    if (r == 0) {
+      out = static_cast<ssize_t>(len);
+      break;
+    }
+    len += static_cast<size_t>(r);
+  }
+  close(fd);
+  return out;
+}
+
+/**
+ * A whole-file read (ReadWholeAt) into `p`, as both walks keep it: false when the process vanished
+ * (error ESRCH); another error omits the field and is noted, so both walks give the same row.
+ */
+template <class Buf>
+bool KeepText(ProcText& p, int pdir, const char* file, std::string& out, uint32_t flag, Buf& buf) {
+  ssize_t n = ReadWholeAt(pdir, file, buf);
+  if (n >= 0) {
+    out.assign(buf.data(), static_cast<size_t>(n));
+    p.has |= flag;
+    return true;
+  }
+  if (-n == ESRCH) {
+    p.error = ESRCH;
+    return false;
+  }
+  p.errors.emplace_back(file, static_cast<int>(-n));
+  return true;
+}
 
 /**
  * A bounded read (boundedtext.h) into `p`, as both walks keep it: false when the process vanished

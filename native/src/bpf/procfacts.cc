@@ -20,27 +20,6 @@ namespace ipci {
 namespace bpf {
 namespace {
 
-// Reads a whole file relative to dirfd into buf (grown as needed). Returns bytes or -errno.
-ssize_t ReadAt(int dirfd, const char* name, std::vector<char>& buf) {
-  int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) return -errno;
-  size_t len = 0;
-  for (;;) {
-    if (len == buf.size()) buf.resize(buf.size() * 2);
-    ssize_t r = read(fd, buf.data() + len, buf.size() - len);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      int e = errno;
-      close(fd);
-      return -e;
-    }
-    if (r == 0) break;
-    len += static_cast<size_t>(r);
-  }
-  close(fd);
-  return static_cast<ssize_t>(len);
-}
-
 // readlinkat into out; 0 or the errno.
 int ReadLinkAt(int dirfd, const char* name, std::string& out) {
   char link[4097];
@@ -111,22 +90,10 @@ void KeepMapsLines(const char* p, size_t n, std::string& out) {
 
 namespace {
 
-// Reads a text file into out; false when the process vanished (sets p.error). Other errors omit
-// the field and say why, as the /proc walk's Text() does, so both walks give the same row.
+// KeepText (walkrows.h), with the file named in `stage` (what a read that does not return is reported stuck on).
 bool Text(int pdir, const char* file, std::string& out, ProcFacts& p, uint32_t flag, std::vector<char>& buf, std::atomic<const char*>& stage) {
   stage.store(file, std::memory_order_relaxed);
-  ssize_t n = ReadAt(pdir, file, buf);
-  if (n >= 0) {
-    out.assign(buf.data(), static_cast<size_t>(n));
-    p.has |= flag;
-    return true;
-  }
-  if (-n == ESRCH) {
-    p.error = ESRCH;
-    return false;
-  }
-  p.errors.emplace_back(file, static_cast<int>(-n));
-  return true;
+  return KeepText(p, pdir, file, out, flag, buf);
 }
 
 // Text() within `budget` (boundedtext.h): a text cut short is kept, with the read error EFBIG, as
@@ -256,7 +223,7 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
     p.task = *task;
   } else {
     stage.store("stat", std::memory_order_relaxed);
-    ssize_t n = ReadAt(pdir, "stat", buf);
+    ssize_t n = ReadWholeAt(pdir, "stat", buf);
     if (n < 0) {
       p.error = static_cast<int>(-n);
       close(pdir);
@@ -339,7 +306,7 @@ void ReadProcFacts(int procFd, const FactsOptions& opt, ProcFacts& p, std::vecto
 
 ssize_t ReadProcFile(int procFd, const char* name, std::vector<char>& buf) {
   if (buf.empty()) buf.resize(4096);
-  return ReadAt(procFd, name, buf);
+  return ReadWholeAt(procFd, name, buf);
 }
 
 int ReadProcMaps(int procFd, int32_t pid, uint32_t uid, std::string& out, std::vector<char>& buf, MapsBudget* budget, bool& truncated) {
