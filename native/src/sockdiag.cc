@@ -7,6 +7,7 @@
 #include "pagealloc.h"
 #include "utf8.h"
 
+#include <cstddef>
 #include <cstring>
 #include <initializer_list>
 #include <string>
@@ -15,6 +16,7 @@
 
 #include <arpa/inet.h>
 #include <linux/inet_diag.h>
+#include <linux/mptcp.h>
 #include <linux/netlink.h>
 #include <linux/netlink_diag.h>
 #include <linux/packet_diag.h>
@@ -23,6 +25,7 @@
 #include <linux/unix_diag.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 namespace ipci {
@@ -68,6 +71,14 @@ struct InetCols {
   // the device the socket is bound to (SO_BINDTODEVICE, an IPv6 link-local address's scope), by
   // name in the namespace the dump runs in ('' when none): ss prints it after the local address
   BigVec<std::string> iface;
+  // Only with Info::kMptcp / kSubflows (MPTCP connections and their subflows are few; not
+  // reserved). token: the MPTCP connection's local token — an MPTCP socket's mptcpi_token
+  // (INET_DIAG_INFO), a TCP subflow's MPTCP_SUBFLOW_ATTR_TOKEN_LOC (INET_DIAG_ULP_INFO): the same
+  // number for a connection and each of its subflows; -1 when not said. joins: an MPTCP socket's
+  // subflows beyond its first (mptcpi_subflows). unacked: bytes of its stream the peer has not
+  // acknowledged (mptcpi_write_seq - mptcpi_snd_una), -1 when not said.
+  BigVec<double> token, unacked;
+  BigVec<uint8_t> joins;
 
   void Reserve(size_t n) {
     for (BigVec<uint8_t>* v : {&family, &state, &v6only}) v->reserve(n);
@@ -259,18 +270,57 @@ const std::string& IfaceName(std::unordered_map<uint32_t, std::string>& names, u
   return names.emplace(index, std::move(name)).first->second;
 }
 
+// What an inet_diag dump asks beyond the socket itself: kNone; kMptcp, an MPTCP socket's
+// mptcp_info (INET_DIAG_INFO); kSubflows, a TCP dump's ULP info (which the kernel sends only with
+// INET_DIAG_INFO), keeping only the sockets that carry an MPTCP subflow.
+enum class Info { kNone, kMptcp, kSubflows };
+
+// MPTCP_SUBFLOW_ATTR_TOKEN_LOC inside an INET_DIAG_ULP_INFO attribute's INET_ULP_INFO_MPTCP; -1 when absent.
+double SubflowToken(rtattr* ulp) {
+  int ulen = static_cast<int>(RTA_PAYLOAD(ulp));
+  for (rtattr* u = static_cast<rtattr*>(RTA_DATA(ulp)); RTA_OK(u, ulen); u = RTA_NEXT(u, ulen)) {
+    if ((u->rta_type & NLA_TYPE_MASK) != INET_ULP_INFO_MPTCP) continue;
+    int mlen = static_cast<int>(RTA_PAYLOAD(u));
+    for (rtattr* m = static_cast<rtattr*>(RTA_DATA(u)); RTA_OK(m, mlen); m = RTA_NEXT(m, mlen)) {
+      if ((m->rta_type & NLA_TYPE_MASK) != MPTCP_SUBFLOW_ATTR_TOKEN_LOC || RTA_PAYLOAD(m) < sizeof(uint32_t)) continue;
+      uint32_t t;
+      memcpy(&t, RTA_DATA(m), sizeof t);
+      return t;
+    }
+  }
+  return -1;
+}
+
 // One socket of an inet_diag reply, appended to the columns.
 class InetRows {
  public:
-  explicit InetRows(InetCols& c) : c_(c) {}
+  InetRows(InetCols& c, Info info) : c_(c), info_(info) {}
   void operator()(nlmsghdr* h) {
     InetCols& c = c_;
     static const std::string kNone;
     if (h->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) return;
     auto* m = static_cast<inet_diag_msg*>(NLMSG_DATA(h));
+    int fam = m->idiag_family;
+    uint8_t v6only = 2;
+    double token = -1, unacked = -1;
+    uint8_t joins = 0;
+    if (fam == AF_INET6 || info_ != Info::kNone) {
+      int alen = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof(inet_diag_msg)));
+      for (rtattr* a = reinterpret_cast<rtattr*>(m + 1); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+        if (a->rta_type == INET_DIAG_SKV6ONLY && RTA_PAYLOAD(a) >= 1) v6only = *static_cast<const uint8_t*>(RTA_DATA(a)) ? 1 : 0;
+        else if (info_ == Info::kSubflows && (a->rta_type & NLA_TYPE_MASK) == INET_DIAG_ULP_INFO) token = SubflowToken(a);
+        else if (info_ == Info::kMptcp && a->rta_type == INET_DIAG_INFO && RTA_PAYLOAD(a) >= offsetof(mptcp_info, mptcpi_rcv_nxt)) {
+          mptcp_info mi;
+          memcpy(&mi, RTA_DATA(a), offsetof(mptcp_info, mptcpi_rcv_nxt));
+          token = mi.mptcpi_token;
+          joins = mi.mptcpi_subflows;
+          unacked = static_cast<double>(mi.mptcpi_write_seq - mi.mptcpi_snd_una);
+        }
+      }
+    }
+    if (info_ == Info::kSubflows && token < 0) return;
     c.iface.push_back(m->id.idiag_if ? IfaceName(names_, m->id.idiag_if) : kNone);
     char a[INET6_ADDRSTRLEN];
-    int fam = m->idiag_family;
     c.family.push_back(fam == AF_INET6 ? 6 : 4);
     c.state.push_back(m->idiag_state);
     inet_ntop(fam, m->id.idiag_src, a, sizeof a);
@@ -283,17 +333,17 @@ class InetRows {
     c.wqueue.push_back(m->idiag_wqueue);
     c.inode.push_back(m->idiag_inode);
     c.uid.push_back(m->idiag_uid);
-    uint8_t v6only = 2;
-    if (fam == AF_INET6) {
-      int alen = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof(inet_diag_msg)));
-      for (rtattr* a = reinterpret_cast<rtattr*>(m + 1); RTA_OK(a, alen); a = RTA_NEXT(a, alen))
-        if (a->rta_type == INET_DIAG_SKV6ONLY && RTA_PAYLOAD(a) >= 1) v6only = *static_cast<const uint8_t*>(RTA_DATA(a)) ? 1 : 0;
-    }
     c.v6only.push_back(v6only);
+    if (info_ != Info::kNone) {
+      c.token.push_back(token);
+      c.unacked.push_back(unacked);
+      c.joins.push_back(joins);
+    }
   }
 
  private:
   InetCols& c_;
+  Info info_;
   // interface names by index, asked once each (IfaceName)
   std::unordered_map<uint32_t, std::string> names_;
 };
@@ -425,7 +475,7 @@ void NetlinkDump(NetlinkCols& c, PendingError& err) {
   });
 }
 
-bool InetDumpFamily(int proto, int family, InetCols& c, PendingError& err) {
+bool InetDumpFamily(int proto, int family, InetCols& c, PendingError& err, Info info = Info::kNone) {
   // (raw: sdiag_protocol IPPROTO_RAW asks raw_diag for every raw socket of the family; the byte
   // after it, inet_diag_req_raw's sdiag_raw_protocol, filters single-socket lookups only)
   // (MPTCP, 262, does not fit sdiag_protocol's byte: the kernel takes it from an
@@ -439,6 +489,9 @@ bool InetDumpFamily(int proto, int family, InetCols& c, PendingError& err) {
   req.r.sdiag_family = static_cast<uint8_t>(family);
   req.r.sdiag_protocol = static_cast<uint8_t>(proto);
   req.r.idiag_states = ~0u;
+  // (subflows: no listener, TIME-WAIT or SYN-RECV socket carries one, and each would bring its tcp_info)
+  if (info == Info::kSubflows) req.r.idiag_states &= ~((1u << TCP_LISTEN) | (1u << TCP_TIME_WAIT) | (1u << TCP_SYN_RECV) | (1u << 12 /* TCP_NEW_SYN_RECV */));
+  if (info != Info::kNone) req.r.idiag_ext = 1 << (INET_DIAG_INFO - 1);
   req.r.id.idiag_cookie[0] = req.r.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
   size_t len = sizeof req.r;
   if (proto > 255) {
@@ -448,7 +501,7 @@ bool InetDumpFamily(int proto, int family, InetCols& c, PendingError& err) {
     req.proto = static_cast<uint32_t>(proto);
     len = sizeof req;
   }
-  return Dump(&req, len, err, InetRows(c));
+  return Dump(&req, len, err, InetRows(c, info));
 }
 
 // `family` AF_UNSPEC: both. For TCP in one pass over the kernel's tables: the compat request
@@ -456,24 +509,24 @@ bool InetDumpFamily(int proto, int family, InetCols& c, PendingError& err) {
 // each SOCK_DIAG_BY_FAMILY request walks the whole established hash, empty buckets included
 // (262,144 of them here: ~1.2 ms of kernel time per request, most of a quiet machine's TCP
 // dump), so one request instead of two. Where the kernel refuses it, the two requests.
-void InetDump(int proto, int family, InetCols& c, size_t rows, PendingError& err) {
+void InetDump(int proto, int family, InetCols& c, size_t rows, PendingError& err, Info info) {
   c.Reserve(rows);
   if (family != AF_UNSPEC) {
-    InetDumpFamily(proto, family, c, err);
+    InetDumpFamily(proto, family, c, err, info);
     return;
   }
-  if (proto == IPPROTO_TCP) {
+  if (proto == IPPROTO_TCP && info == Info::kNone) {
     inet_diag_req req;
     memset(&req, 0, sizeof req);
     req.idiag_family = AF_INET;  // not read: the compat dump is of every family
     req.idiag_states = ~0u;
     req.id.idiag_cookie[0] = req.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
     PendingError compat;
-    if (Dump(&req, sizeof req, compat, InetRows(c), TCPDIAG_GETSOCK)) return;
+    if (Dump(&req, sizeof req, compat, InetRows(c, info), TCPDIAG_GETSOCK)) return;
     c = InetCols();  // whatever came before the refusal
     c.Reserve(rows);
   }
-  if (InetDumpFamily(proto, AF_INET, c, err)) InetDumpFamily(proto, AF_INET6, c, err);
+  if (InetDumpFamily(proto, AF_INET, c, err, info)) InetDumpFamily(proto, AF_INET6, c, err, info);
 }
 
 // One JS string per distinct value: most are the same few (unnamed sockets' '', 127.0.0.1, ::1,
@@ -508,8 +561,8 @@ void NamesNotUtf8(Napi::Env env, Napi::Object o, const BigVec<std::string>& name
 
 class DiagWorker : public PromiseWorker {
  public:
-  DiagWorker(Napi::Env env, bool isUnix, int proto, int family, std::string nsPath)
-      : PromiseWorker(env, "ipcInspectorSockDiag"), unix_(isUnix), proto_(proto), family_(family), ns_(std::move(nsPath)) {}
+  DiagWorker(Napi::Env env, bool isUnix, int proto, int family, std::string nsPath, Info info = Info::kNone)
+      : PromiseWorker(env, "ipcInspectorSockDiag"), unix_(isUnix), proto_(proto), family_(family), ns_(std::move(nsPath)), info_(info) {}
 
   void Execute() override {
     InNetns(ns_, err_, [this] {
@@ -517,7 +570,7 @@ class DiagWorker : public PromiseWorker {
       else if (family_ == AF_NETLINK) NetlinkDump(n_, err_);
       else if (unix_) UnixDump(u_, ns_.empty() ? kUnixRows : 0, err_);
       // (raw, MPTCP and UDP-Lite sockets are few)
-      else InetDump(proto_, family_, i_, ns_.empty() && (proto_ == IPPROTO_TCP || proto_ == IPPROTO_UDP) ? kInetRows : 0, err_);
+      else InetDump(proto_, family_, i_, ns_.empty() && info_ == Info::kNone && (proto_ == IPPROTO_TCP || proto_ == IPPROTO_UDP) ? kInetRows : 0, err_, info_);
     });
   }
 
@@ -594,6 +647,11 @@ class DiagWorker : public PromiseWorker {
       o.Set("uid", Adopt<Napi::Float64Array>(env, std::move(i_.uid)));
       o.Set("v6only", Adopt<Napi::Uint8Array>(env, std::move(i_.v6only)));
       o.Set("iface", Strings(env, i_.iface));
+      if (info_ != Info::kNone) {
+        o.Set("token", Adopt<Napi::Float64Array>(env, std::move(i_.token)));
+        o.Set("unacked", Adopt<Napi::Float64Array>(env, std::move(i_.unacked)));
+        o.Set("joins", Adopt<Napi::Uint8Array>(env, std::move(i_.joins)));
+      }
     }
     return o;
   }
@@ -603,6 +661,7 @@ class DiagWorker : public PromiseWorker {
   bool unix_;
   int proto_, family_;
   std::string ns_;
+  Info info_;
   UnixCols u_;
   InetCols i_;
   PacketCols p_;
@@ -627,14 +686,17 @@ Napi::Value InetDiag(const Napi::CallbackInfo& info) {
   std::string proto = ArgString(info, 0, "protocol");
   int fam = ArgInt(info, 1, "family");
   int p;
+  Info ask = Info::kNone;
   if (proto == "tcp") p = IPPROTO_TCP;
+  // (the TCP sockets that carry an MPTCP subflow, with their connection's token)
+  else if (proto == "mptcp-subflows") p = IPPROTO_TCP, ask = Info::kSubflows;
   else if (proto == "udp") p = IPPROTO_UDP;
   else if (proto == "raw") p = IPPROTO_RAW;
-  else if (proto == "mptcp") p = IPPROTO_MPTCP;
+  else if (proto == "mptcp") p = IPPROTO_MPTCP, ask = Info::kMptcp;
   else if (proto == "udplite") p = IPPROTO_UDPLITE;
-  else ThrowType(env, "protocol must be 'tcp', 'mptcp', 'udp', 'udplite' or 'raw'");
+  else ThrowType(env, "protocol must be 'tcp', 'mptcp', 'mptcp-subflows', 'udp', 'udplite' or 'raw'");
   if (fam != 4 && fam != 6 && fam != 0) ThrowType(env, "family must be 4, 6 or 0 (both)");
-  return QueueDiag(new DiagWorker(env, false, p, fam == 4 ? AF_INET : fam == 6 ? AF_INET6 : AF_UNSPEC, NsPathArg(info, 2)));
+  return QueueDiag(new DiagWorker(env, false, p, fam == 4 ? AF_INET : fam == 6 ? AF_INET6 : AF_UNSPEC, NsPathArg(info, 2), ask));
 }
 
 Napi::Value NetlinkDiag(const Napi::CallbackInfo& info) {

@@ -367,6 +367,16 @@ export interface InetDiag {
   v6only?: Uint8Array;
   /** The device each socket is bound to (SO_BINDTODEVICE, an IPv6 link-local address's scope), by name in its namespace; '' for none. */
   iface?: string[];
+  /**
+   * Dumps 'mptcp' and 'mptcp-subflows' only: the MPTCP connection's local token (an MPTCP socket's
+   * mptcpi_token; a subflow's MPTCP_SUBFLOW_ATTR_TOKEN_LOC — the same number for a connection and
+   * each of its subflows), -1 when not said.
+   */
+  token?: Float64Array;
+  /** 'mptcp': bytes of its stream the peer has not acknowledged (mptcpi_write_seq − mptcpi_snd_una), -1 when not said. */
+  unacked?: Float64Array;
+  /** 'mptcp': its subflows beyond the first (mptcpi_subflows, those that joined with MP_JOIN). */
+  joins?: Uint8Array;
 }
 
 /** Packet sockets (AF_PACKET) from packet_diag, in columns. */
@@ -538,7 +548,8 @@ export interface NativeAddon {
    * `raw`: raw IP sockets (raw_diag: the local port is the socket's IP protocol; one family at a
    * time), rejecting with ENOENT (syscall `sock_diag`) where the kernel has no raw_diag.
    */
-  inetDiag(protocol: 'tcp' | 'mptcp' | 'udp' | 'udplite' | 'raw', family: 4 | 6 | 0, nsPath?: string): Promise<InetDiag>;
+  /** 'mptcp-subflows': the TCP sockets that carry an MPTCP subflow (no others), with `token`. */
+  inetDiag(protocol: 'tcp' | 'mptcp' | 'mptcp-subflows' | 'udp' | 'udplite' | 'raw', family: 4 | 6 | 0, nsPath?: string): Promise<InetDiag>;
   /** Packet sockets (packet_diag); rejects with ENOENT (syscall `sock_diag`) where the kernel has none. Absent from older addons. */
   packetDiag?(nsPath?: string): Promise<PacketDiag>;
   /**
