@@ -20,6 +20,8 @@ import { takeSnapshot } from '../../src/core/snapshot';
 import { localShown } from '../../src/core/kinds/inet';
 import { peekChannel, type BytesPeek } from '../../src/core/actions/peek';
 import { ssInet, type SsRow } from './ssRows';
+import { KINDS } from '../../src/core/kinds';
+import type { TcpChannel } from '../../src/core/kinds/inet';
 
 const isRoot = process.geteuid?.() === 0;
 const native = loadNative().addon;
@@ -58,6 +60,24 @@ print(json.dumps({'pid': os.getpid(), 'port': addr[1], 'listener': ino(l), 'clie
 sys.stdin.read()
 `;
 
+/** A namespace of the test's own with 127.0.0.2 on lo, an MPTCP endpoint for it: each connection gets a second subflow from it. */
+const TWO_SUBFLOWS = 'ip link set lo up && ip addr add 127.0.0.2/8 dev lo && ip mptcp limits set subflow 2 add_addr_accepted 2 && ip mptcp endpoint add 127.0.0.2 dev lo subflow && exec "$@"';
+
+/** Python: an MPTCP connection whose client writes, non-blocking, until its buffers are full (the accepted end never reads). */
+const PY_FULL = `
+import socket, os, sys, json
+l = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262); l.bind(('127.0.0.1', 0)); l.listen(8)
+c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262); c.connect(l.getsockname()[:2]); a, _ = l.accept()
+c.setblocking(False)
+n = 0
+try:
+    while True: n += c.send(b'x' * 65536)
+except BlockingIOError: pass
+ino = lambda s: [os.fstat(s.fileno()).st_ino, s.fileno()]
+print(json.dumps({'pid': os.getpid(), 'port': l.getsockname()[1], 'listener': ino(l), 'client': ino(c), 'accepted': ino(a), 'sent': n}), flush=True)
+sys.stdin.read()
+`;
+
 interface Made {
   pid: number;
   port: number;
@@ -68,6 +88,8 @@ interface Made {
   lite: [number, number];
   unbound: [number, number];
   liteUnbound: [number, number];
+  /** PY_FULL: the bytes the writer got into its buffers. */
+  sent: number;
 }
 
 async function startPy(argv: string[]): Promise<{ child: ChildProcessWithoutNullStreams; made: Made }> {
@@ -207,9 +229,9 @@ describe("a connection not accepted yet, and another user's MPTCP and UDP-Lite s
     });
   }
 
-  it('two subflows on loopback (127.0.0.1 and 127.0.0.2, a namespace of its own): one channel each side, both subflows under it', { skip: !isRoot || !has('unshare') || !has('ip') ? 'needs root, unshare and ip' : false }, async () => {
-    const setup = 'ip link set lo up && ip addr add 127.0.0.2/8 dev lo && ip mptcp limits set subflow 2 add_addr_accepted 2 && ip mptcp endpoint add 127.0.0.2 dev lo subflow && exec "$@"';
-    const { child, made } = await startPy(['unshare', '-n', 'sh', '-c', setup, 'sh', python!, '-c', PY, '4']);
+  const twoSubflows = !isRoot || !has('unshare') || !has('ip') ? 'needs root, unshare and ip' : false;
+  it('two subflows on loopback (127.0.0.1 and 127.0.0.2, a namespace of its own): one channel each side, both subflows under it', { skip: twoSubflows }, async () => {
+    const { child, made } = await startPy(['unshare', '-n', 'sh', '-c', TWO_SUBFLOWS, 'sh', python!, '-c', PY, '4']);
     children.push(child);
     // the second subflow joins after the handshake: wait for ss -t to list it on both sides
     const deadline = Date.now() + 10_000;
@@ -231,5 +253,45 @@ describe("a connection not accepted yet, and another user's MPTCP and UDP-Lite s
       assert.ok(c.subflows!.some((f) => f.local.startsWith('127.0.0.2:')), `${walk}: the subflow from 127.0.0.2`);
       assert.equal(c.peer, a.id);
     }
+  });
+
+  it('a subflow that joined a connection not accepted yet (no inode, addresses of its own) is under that connection, by its token, not a TCP channel', { skip: twoSubflows }, async () => {
+    const { child, made } = await startPy(['unshare', '-n', 'sh', '-c', TWO_SUBFLOWS, 'sh', python!, '-c', PY, '4']);
+    children.push(child);
+    // the pending client's second subflow joins the server's connection that nobody accepted:
+    // ss -t lists the server's end of it with ino:0 and 127.0.0.2 as its peer
+    const joinedRow = () => ssInet('t', made.pid, true).find((r) => r.inode === 0 && r.state === 'ESTAB' && r.local === `127.0.0.1:${made.port}` && r.peer.startsWith('127.0.0.2:'));
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && !joinedRow()) await new Promise((r) => setTimeout(r, 50));
+    const row = joinedRow();
+    assert.ok(row, 'ss -t: the joined subflow of the connection not accepted yet, inode-less (the setup works)');
+    for (const walk of WALKS) {
+      const snap = await takeSnapshot({ walk, kinds: ['tcp'] });
+      assertUniqueIds(snap);
+      const client = tcpOf(snap, made.pendingClient[0])[0];
+      assert.equal(client.subflows?.length, 2, `${walk}: the pending client's two subflows`);
+      const waiting = snap.channels.filter((c): c is InetChannel => c.kind === 'tcp' && c.inode === 0 && c.local === client.remote && c.remote === client.local);
+      assert.equal(waiting.length, 1, `${walk}: the pending server end once`);
+      assert.equal(waiting[0].protocol, 'mptcp');
+      const flows = waiting[0].subflows!.map((f) => `${f.local} ${f.remote} ${f.state}`);
+      assert.deepEqual(flows, [`${client.remote} ${client.local} ESTAB`, `${row.local} ${row.peer} ESTAB`], `${walk}: its initial subflow, then the one that joined`);
+      const stray = snap.channels.filter((c): c is InetChannel => c.kind === 'tcp' && c.inode === 0 && c.local === row.local && c.remote === row.peer);
+      assert.deepEqual(stray.map((c) => c.id), [], `${walk}: the joined subflow is no TCP channel of its own`);
+    }
+  });
+
+  it('a blocked MPTCP writer: its Send-Q (memory, as ss -M says) stays near 0, its stream\'s unacknowledged bytes make it full', async () => {
+    const { child, made } = await startPy([python!, '-c', PY_FULL, '4']);
+    children.push(child);
+    const snap = await takeSnapshot({ kinds: ['tcp'] });
+    const w = tcpOf(snap, made.client[0])[0];
+    assert.ok(w && w.protocol === 'mptcp', 'the writer, MPTCP');
+    const ss = ssInet('M', made.pid).find((r) => r.inode === made.client[0]);
+    assert.ok(ss, 'ss -M lists the writer');
+    assert.ok(ss.sendQ < 65536, `ss -M's Send-Q is memory, not the ${made.sent} bytes waiting (${ss.sendQ})`);
+    assert.ok(w.unacked !== undefined && w.unacked >= 65536 && w.unacked <= made.sent, `unacknowledged bytes ${w.unacked} of ${made.sent} sent`);
+    assert.equal(KINDS.tcp.full(w as TcpChannel), true, 'full: a write blocks');
+    const reader = tcpOf(snap, made.accepted[0])[0];
+    assert.equal(KINDS.tcp.full(reader as TcpChannel), false, 'the reader sends nothing');
   });
 });

@@ -356,6 +356,11 @@ test("the kinds whose Recv-Q is kernel memory, not bytes, say so (recvQueueIsMem
   const state = KINDS.tcp.columns.find((c) => c.id === 'state')!;
   assert.equal(formatValue(state, 'ESTAB', mptcp), 'ESTAB (MPTCP)');
   assert.equal(formatValue(state, 'ESTAB', SAMPLES.tcp), 'ESTAB', 'plain TCP: the state alone');
+  // a blocked writer's MPTCP socket: Send-Q (memory) stays near 0 while its stream's unacknowledged bytes pile up
+  assert.equal(KINDS.tcp.full({ ...mptcp, sendQueue: 0, unacked: 3_910_907 }), true, 'full by its unacknowledged bytes');
+  assert.equal(KINDS.tcp.full({ ...mptcp, sendQueue: 70_000, unacked: 0 }), false, 'memory is no byte count');
+  assert.equal(KINDS.tcp.full({ ...mptcp, sendQueue: 70_000 }), false, 'no unacknowledged bytes said: no claim');
+  assert.equal(KINDS.tcp.full({ ...SAMPLES.tcp, sendQueue: 70_000 }), true, 'plain TCP: its Send-Q');
   const lite = { ...SAMPLES.udp, protocol: 'udplite' as const };
   assert.match(KINDS.udp.longTitle(lite), /^UDP-Lite /);
   assert.match(KINDS.udp.description(lite), /^ESTAB, UDP-Lite/);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { InetDiag } from '../../src/core/native';
 import { prepareInet } from '../../src/core/probes/sockets';
-import { mptcpDump, withMptcp } from '../../src/core/probes/mptcpSockets';
+import { mptcpDump, pendingJoins, withMptcp } from '../../src/core/probes/mptcpSockets';
 import { mayHave, parseProtocols } from '../../src/core/probes/protocolsInUse';
 
 type Row = [state: number, local: string, lport: number, remote: string, rport: number, rq: number, inode: number];
@@ -24,6 +24,14 @@ function diag(rows: Row[]): InetDiag {
     inode: Float64Array.from(rows.map((r) => r[6])),
     uid: Float64Array.from(rows.map(() => 0)),
   };
+}
+
+/** An 'mptcp' or 'mptcp-subflows' dump: the rows with their connection tokens (and, MPTCP sockets, joined subflows). */
+function diagWithTokens(rows: Row[], token: number[], joins?: number[]): InetDiag {
+  const d = diag(rows);
+  d.token = Float64Array.from(token);
+  if (joins) d.joins = Uint8Array.from(joins);
+  return d;
 }
 
 const ESTAB = 1;
@@ -78,6 +86,66 @@ test('MPTCP sockets replace their subflows: one channel per inode, every subflow
   const keyed = out.ch.filter((_, i) => out.key[i] >= 0).map((c) => `${c.id}${c.protocol ? '/m' : ''}`);
   assert.ok(keyed.includes('tcp:11/m') && keyed.includes('tcp:12/m'), keyed.join(' '));
   assert.equal(out.addr!.local.length, out.ch.length);
+});
+
+test('a subflow that joined a connection not accepted yet (no inode, addresses of its own) goes under it by the connection\'s token', async () => {
+  const tcp = prepareInet(
+    diag([
+      [LISTEN, '127.0.0.1', 80, '0.0.0.0', 0, 0, 10],
+      [ESTAB, '127.0.0.1', 80, '127.0.0.2', 5003, 0, 0], // joined (MP_JOIN from 127.0.0.2) before accept
+      [ESTAB, '127.0.0.1', 80, '127.0.0.1', 5002, 0, 0], // the pending connection's initial subflow
+      [ESTAB, '127.0.0.1', 5002, '127.0.0.1', 80, 0, 11], // the client's subflows
+      [ESTAB, '127.0.0.2', 5003, '127.0.0.1', 80, 0, 11],
+      [ESTAB, '127.0.0.1', 81, '127.0.0.1', 6001, 0, 0], // a plain TCP connection not accepted yet
+    ]),
+    'tcp',
+    '1',
+  );
+  const mptcp = prepareInet(
+    diagWithTokens(
+      [
+        [LISTEN, '127.0.0.1', 80, '0.0.0.0', 0, 1, 10],
+        [ESTAB, '127.0.0.1', 5002, '127.0.0.1', 80, 0, 11],
+        [ESTAB, '127.0.0.1', 80, '127.0.0.1', 5002, 837, 0],
+      ],
+      [0, 0x6012c801, 0x263cea57],
+      [0, 1, 1],
+    ),
+    'tcp',
+    '1',
+    'mptcp',
+  );
+  const subflows = diagWithTokens(
+    [
+      [ESTAB, '127.0.0.1', 80, '127.0.0.1', 5002, 0, 0],
+      [ESTAB, '127.0.0.1', 80, '127.0.0.2', 5003, 0, 0],
+      [ESTAB, '127.0.0.1', 5002, '127.0.0.1', 80, 0, 11],
+      [ESTAB, '127.0.0.2', 5003, '127.0.0.1', 80, 0, 11],
+    ],
+    [0x263cea57, 0x263cea57, 0x6012c801, 0x6012c801],
+  );
+  let reads = 0;
+  const warnings: string[] = [];
+  const joined = await pendingJoins(mptcp, async () => (reads++, subflows), (d) => prepareInet(d, 'tcp', '1'), '1', warnings);
+  assert.equal(reads, 1);
+  const out = withMptcp(tcp, mptcp, joined)!;
+  const pending = out.ch.filter((c) => c.inode === 0 && c.local === '127.0.0.1:80');
+  assert.equal(pending.length, 1, 'the pending connection once: its joined subflow is no TCP channel of its own');
+  assert.equal(pending[0].protocol, 'mptcp');
+  assert.deepEqual(pending[0].subflows!.map((f) => f.remote), ['127.0.0.1:5002', '127.0.0.2:5003'], 'both subflows, the initial one first');
+  assert.equal(out.ch.filter((c) => c.inode === 11).length, 1);
+  assert.equal(out.ch.find((c) => c.local === '127.0.0.1:81')?.protocol, undefined, 'the plain TCP connection not accepted yet stays TCP');
+  assert.deepEqual(warnings, []);
+
+  // asked only when a connection not accepted yet has joins; a failed dump is said, and each such subflow stays a TCP channel
+  const noJoins = prepareInet(diagWithTokens([[ESTAB, '127.0.0.1', 80, '127.0.0.1', 5002, 837, 0]], [0x263cea57], [0]), 'tcp', '1', 'mptcp');
+  assert.equal(await pendingJoins(noJoins, async () => (reads++, subflows), (d) => prepareInet(d, 'tcp', '1'), '1', warnings), undefined);
+  assert.equal(reads, 1, 'no second dump without joins');
+  const eperm = Object.assign(new Error('sock_diag: EPERM'), { code: 'EPERM' });
+  assert.equal(await pendingJoins(mptcp, () => Promise.reject(eperm), (d) => prepareInet(d, 'tcp', '1'), '1', warnings), undefined);
+  assert.match(warnings[0], /^network namespace 1: the subflows that joined MPTCP connections not accepted yet could not be read \(sock_diag EPERM\)/);
+  const alone = withMptcp(tcp, mptcp, undefined)!;
+  assert.equal(alone.ch.filter((c) => c.inode === 0 && c.local === '127.0.0.1:80').length, 2, 'without the tokens, the joined subflow is a TCP channel of its own');
 });
 
 test('no MPTCP sockets: the TCP table itself (the pairs found during the walk still apply)', () => {

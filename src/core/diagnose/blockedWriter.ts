@@ -9,6 +9,7 @@
 // when it stalls): sysvSenders.ts.
 import { formatBytes } from '../format';
 import type { Channel } from '../model';
+import { unackedBytes } from '../kinds/tcp';
 import { DGRAM_PEER_FULL_WCHAN, nextToRead, otherSide, type BlockedThread } from './blocking';
 import { scan } from './scan';
 import { emptyEvidence } from './evidence';
@@ -72,10 +73,11 @@ function teach(ch: Channel, o: { listener?: Channel; dgram: boolean }): Explanat
   }
   return {
     what:
-      ch.kind === 'unix' || (ch.kind === 'tcp' && ch.protocol === 'mptcp')
-        ? // a Unix socket's send queue is the buffers its unread data holds, not the data (kinds/unix.ts); an MPTCP socket's, as mptcp_diag reports it, too
+      ch.kind === 'unix'
+        ? // a Unix socket's send queue is the buffers its unread data holds, not the data (kinds/unix.ts)
           `The socket's send buffer is full (${formatBytes(ch.sendQueue)} of buffer memory held by data the other end has not read); send()/write() blocks until the peer reads.`
-        : `The socket's send buffer is full (${formatBytes(ch.kind === 'tcp' ? ch.sendQueue : null)} not yet read by the other end); send()/write() blocks until the peer reads.`,
+        : // (an MPTCP socket's: its stream's unacknowledged bytes, not its Send-Q, which is memory — kinds/tcp.ts)
+          `The socket's send buffer is full (${formatBytes(ch.kind === 'tcp' ? unackedBytes(ch) : null)} not yet read by the other end); send()/write() blocks until the peer reads.`,
     why: 'The peer stopped reading this connection: it is busy, blocked on something else, stopped, or no longer polls this socket.',
     next: 'The writer sleeps in the kernel until the peer reads enough to free buffer space. If the peer closes, the write fails with EPIPE (and SIGPIPE unless MSG_NOSIGNAL) or ECONNRESET.',
     fix: 'Make the peer read (it must poll this socket), or let the writer use non-blocking I/O with a bounded queue of its own. SO_SNDBUF only postpones the stall.',
@@ -137,7 +139,8 @@ export const blockedWriter = defineRule<Memo>({
       if (ch.kind === 'pipe' || ch.kind === 'fifo') {
         evidence.push({ label: 'buffered', text: `${formatBytes(ch.bufferedBytes)} of ${formatBytes(ch.capacity)}`, source: 'FIONREAD / F_GETPIPE_SZ (snapshot)' });
       } else if (ch.kind === 'unix' || ch.kind === 'tcp') {
-        evidence.push({ label: ch.kind === 'unix' ? 'send queue (buffer memory)' : 'send queue', text: formatBytes(ch.sendQueue), source: 'sock_diag (snapshot)' });
+        if (ch.kind === 'tcp' && ch.protocol === 'mptcp') evidence.push({ label: 'not acknowledged', text: formatBytes(unackedBytes(ch)), source: 'mptcp_diag: write_seq − snd_una (snapshot)' });
+        else evidence.push({ label: ch.kind === 'unix' ? 'send queue (buffer memory)' : 'send queue', text: formatBytes(ch.sendQueue), source: 'sock_diag (snapshot)' });
         if (listener) evidence.push({ label: 'not accepted', text: `the other end waits in the accept queue of ${chanLabel(listener)}`, source: 'sock_diag (snapshot)' });
         if (receiver) evidence.push({ label: 'receiver', text: `${chanLabel(receiver)} has datagrams queued (sock_diag gives no count: a sender sleeps in ${DGRAM_PEER_FULL_WCHAN}() only while it is full)`, source: 'sock_diag (snapshot)' });
       } else if (ch.kind === 'posix-mq') {

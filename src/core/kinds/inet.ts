@@ -29,8 +29,15 @@ export interface InetChannel extends ChannelBase {
   /** TCP state names as ss prints them (ESTAB, LISTEN, TIME-WAIT, …); UDP: UNCONN or ESTAB. */
   state: string;
   recvQueue: number;
-  /** Bytes not yet acknowledged; a listener's backlog limit, null where that is not known (/proc/net/tcp, without sock_diag, has none). */
+  /** Bytes not yet acknowledged (MPTCP: send buffer memory, as ss -M says — see `unacked`); a listener's backlog limit, null where that is not known (/proc/net/tcp, without sock_diag, has none). */
   sendQueue: number | null;
+  /**
+   * MPTCP, not a listener: bytes of its stream the peer has not acknowledged yet (mptcp_info's
+   * write_seq − snd_una, ss -Mi's), what a TCP socket's Send-Q counts. Its `sendQueue` is memory
+   * and stays near 0 even while a writer is blocked on a full buffer (the data waits in the
+   * subflows). Absent where mptcp_diag did not say.
+   */
+  unacked?: number;
   inode: number;
   /** Network namespace inode (`readlink /proc/PID/ns/net`), as text. */
   netns: string;

@@ -15,6 +15,13 @@ const CLOSED_BY_PROCESS = new Set(['FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT', 'CLO
 /** A loopback TCP connection's unacknowledged bytes past which a blocked send is plausible. */
 export const TCP_FULL = 65536;
 
+/**
+ * Bytes the peer has not acknowledged: a TCP socket's Send-Q; an MPTCP socket's stream's (`unacked`:
+ * its Send-Q is memory, near 0 while a blocked writer's data waits in its subflows), null when
+ * mptcp_diag did not say — no byte figure is made of memory.
+ */
+export const unackedBytes = (ch: Pick<TcpChannel, 'protocol' | 'sendQueue' | 'unacked'>): number | null => (ch.protocol === 'mptcp' ? (ch.unacked ?? null) : ch.sendQueue);
+
 export const tcp = defineKind<TcpChannel>({
   kind: 'tcp',
   title: 'TCP socket',
@@ -27,7 +34,10 @@ export const tcp = defineKind<TcpChannel>({
   datagrams: () => false,
   // (an MPTCP socket's Recv-Q is its memory, as mptcp_diag reports it; a TCP socket's, bytes)
   recvQueueIsMemory: (ch) => ch.protocol === 'mptcp',
-  full: (ch) => ch.state === 'ESTAB' && ch.peer !== undefined && ch.sendQueue !== null && ch.sendQueue >= TCP_FULL,
+  full: (ch) => {
+    const n = unackedBytes(ch);
+    return ch.state === 'ESTAB' && ch.peer !== undefined && n !== null && n >= TCP_FULL;
+  },
   warnings: () => [],
   fold: {
     holds: (ch) => ch.inode === 0 && ch.endpoints.length === 0 && CLOSED_BY_PROCESS.has(ch.state),

@@ -5,6 +5,10 @@
 // socket's inode (ss -t shows them as TCP sockets with its pid and fd, lsof calls the socket TCP):
 // read alone, the TCP table made the first subflow a TCP channel of that id, with the subflow's
 // empty queue where the data waits in the MPTCP socket's, and dropped the others as repeats of it.
+// A subflow that joined (MP_JOIN) a connection no program has accepted yet has neither inode nor
+// the connection's addresses: it is tied to its MPTCP socket by the connection's token, which
+// mptcp_diag gives the socket (mptcp_info) and tcp_diag each subflow (INET_DIAG_ULP_INFO, with
+// INET_DIAG_INFO only: asked in a dump of its own, and only when such a connection has joins).
 // Only from sock_diag: /proc/net has no MPTCP table, so without it the TCP table stands as it is.
 import type { InetChannel, TcpSubflow } from '../kinds/inet';
 import type { InetDiag } from '../native';
@@ -51,6 +55,47 @@ export async function mptcpDump(read: (() => Promise<InetDiag | null>) | null, n
   }
 }
 
+/** A namespace's MPTCP table, and the inode-less subflows that joined its connections not accepted yet (their 4-tuple → the connection's token). */
+export interface MptcpTables {
+  table: PreparedInet;
+  joined?: ReadonlyMap<string, number>;
+}
+
+/**
+ * The subflows that joined MPTCP connections no program has accepted yet (tuple → token), read
+ * only when the table has such a connection with joins (mptcpi_subflows): the kernel grafts a
+ * subflow onto its socket's inode at accept, and gives the TCP dump its token only with each
+ * socket's tcp_info. Undefined when there are none, or they cannot be read (warned: each is then
+ * a TCP channel of its own).
+ */
+export async function pendingJoins(
+  mptcp: PreparedInet,
+  read: (() => Promise<InetDiag | null>) | null,
+  prepare: (d: InetDiag) => PreparedInet,
+  nsId: string,
+  warnings: string[],
+): Promise<Map<string, number> | undefined> {
+  const joins = mptcp.mptcp?.joins;
+  if (read === null || joins === undefined) return undefined;
+  let wanted = false;
+  for (let i = 0; i < mptcp.ch.length && !wanted; i++) wanted = mptcp.ch[i].inode === 0 && joins[i] > 0 && mptcp.ch[i].state !== 'TIME-WAIT' && mptcp.ch[i].state !== 'LISTEN';
+  if (!wanted) return undefined;
+  let d: InetDiag | null;
+  try {
+    d = await read();
+  } catch (e) {
+    warnings.push(`network namespace ${nsId}: the subflows that joined MPTCP connections not accepted yet could not be read (sock_diag ${errnoName(e) ?? 'EIO'}): each is listed as a TCP socket of its own`);
+    return undefined;
+  }
+  if (d === null) return undefined;
+  const sub = prepare(d);
+  const token = sub.mptcp?.token;
+  if (token === undefined) return undefined;
+  const out = new Map<string, number>();
+  for (let i = 0; i < sub.ch.length; i++) if (sub.ch[i].inode === 0 && token[i] >= 0) out.set(tupleOf(sub.ch[i]), token[i]);
+  return out;
+}
+
 /** A subflow row of the TCP table. */
 function subflowOf(c: InetChannel): TcpSubflow {
   const f: TcpSubflow = { family: c.family, local: c.local, remote: c.remote, state: c.state, recvQueue: c.recvQueue, sendQueue: c.sendQueue };
@@ -65,18 +110,29 @@ const tupleOf = (c: InetChannel): string => `${c.local}>${c.remote}`;
  * The TCP table with the MPTCP table's sockets in it, each in place of its subflows: a TCP row of
  * an MPTCP socket's inode is a subflow of it. An MPTCP connection no program has accepted yet has
  * no inode, nor has its subflow: its subflow is the inode-less TCP row of its very addresses
- * (never a closed connection's: TIME-WAIT keeps a 4-tuple the new one may reuse). `tcp` itself is
- * returned when there are no MPTCP sockets (the pairs found during the walk then still apply).
+ * (never a closed connection's: TIME-WAIT keeps a 4-tuple the new one may reuse), and the
+ * subflows that joined it are the inode-less rows `joined` gives its token (pendingJoins). `tcp`
+ * itself is returned when there are no MPTCP sockets (the pairs found during the walk then still apply).
  */
-export function withMptcp(tcp: PreparedInet | null, mptcp: PreparedInet | null): PreparedInet | null {
+export function withMptcp(tcp: PreparedInet | null, mptcp: PreparedInet | null, joined?: ReadonlyMap<string, number>): PreparedInet | null {
   if (mptcp === null || mptcp.ch.length === 0) return tcp;
   const byInode = new Map<number, InetChannel>();
   const byTuple = new Map<string, InetChannel>();
-  for (const m of mptcp.ch) {
+  const byToken = new Map<number, InetChannel>();
+  const token = mptcp.mptcp?.token;
+  for (let i = 0; i < mptcp.ch.length; i++) {
+    const m = mptcp.ch[i];
     m.subflows = [];
     if (m.inode > 0) byInode.set(m.inode, m);
-    else if (m.state !== 'TIME-WAIT') byTuple.set(tupleOf(m), m);
+    else if (m.state !== 'TIME-WAIT') {
+      byTuple.set(tupleOf(m), m);
+      if (joined !== undefined && token !== undefined && token[i] >= 0) byToken.set(token[i], m);
+    }
   }
+  const joinedTo = (c: InetChannel): InetChannel | undefined => {
+    const t = joined?.get(tupleOf(c));
+    return t === undefined ? undefined : byToken.get(t);
+  };
   const ch: InetChannel[] = [];
   const key: number[] = [];
   const fam: number[] = [];
@@ -93,7 +149,7 @@ export function withMptcp(tcp: PreparedInet | null, mptcp: PreparedInet | null):
   if (tcp !== null) {
     for (let i = 0; i < tcp.ch.length; i++) {
       const c = tcp.ch[i];
-      const m = c.inode > 0 ? byInode.get(c.inode) : c.state !== 'TIME-WAIT' ? byTuple.get(tupleOf(c)) : undefined;
+      const m = c.inode > 0 ? byInode.get(c.inode) : c.state !== 'TIME-WAIT' ? (byTuple.get(tupleOf(c)) ?? joinedTo(c)) : undefined;
       if (m !== undefined) m.subflows!.push(subflowOf(c));
       else add(tcp, i);
     }

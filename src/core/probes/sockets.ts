@@ -23,7 +23,7 @@ import { lowerBoundSorted, sortedPositions } from '../sortedPositions';
 import { addTo } from '../collections';
 import { packetTable, rawTable, type NsReads } from './rawSockets';
 import { pingTable } from './pingSockets';
-import { mptcpDiagState, mptcpDump, withMptcp } from './mptcpSockets';
+import { mptcpDiagState, mptcpDump, pendingJoins, withMptcp, type MptcpTables } from './mptcpSockets';
 import { mayHave, parseProtocols, type ProtocolsInUse } from './protocolsInUse';
 import { netlinkTable } from './netlinkSockets';
 import { hostOf, isWildcardHost, portOf } from '../kinds/inet';
@@ -596,6 +596,8 @@ export interface PreparedInet {
   key: Float64Array;
   /** The table's own columns of ch[i]'s family and addresses, which pairing compares instead of the texts made of them (absent: the texts). */
   addr?: { family: ArrayLike<number>; local: readonly string[]; remote: readonly string[] };
+  /** An MPTCP table's (or subflow table's) columns of ch[i]'s connection token and joined subflows (mptcpSockets.ts), when the dump said them. */
+  mptcp?: { token: ArrayLike<number>; joins: ArrayLike<number> | undefined };
 }
 
 /** `protocol`: the channels' protocol when not the kind's own (MPTCP sockets of kind tcp, UDP-Lite of kind udp). */
@@ -627,12 +629,15 @@ export function prepareInet(d: InetDiag, proto: 'tcp' | 'udp', nsId: string, pro
       uid: d.uid[i],
     };
     if (protocol !== undefined) ch[i].protocol = protocol;
+    if (protocol === 'mptcp' && d.unacked !== undefined && d.unacked[i] >= 0 && d.state[i] !== 10) ch[i].unacked = d.unacked[i];
     if (v6 !== 2) ch[i].v6only = v6 === 1;
     const dev = d.iface?.[i];
     if (dev) ch[i].device = dev;
     if (proto === 'tcp' && d.remotePort[i] !== 0 && d.state[i] !== 10) key[i] = d.localPort[i] * 65536 + d.remotePort[i];
   }
-  return { ch, key, addr: { family: d.family, local: d.localAddr, remote: d.remoteAddr } };
+  const out: PreparedInet = { ch, key, addr: { family: d.family, local: d.localAddr, remote: d.remoteAddr } };
+  if (d.token !== undefined) out.mptcp = { token: d.token, joins: d.joins };
+  return out;
 }
 
 /** A prepared table's endpoints (by inode from the fd index), emitted; sockets an earlier table produced (`seen`) are skipped. */
@@ -787,13 +792,20 @@ export const socketProbe: Probe<SocketPrefetch> = {
       const t = netFile(ctx, ns, 'protocols');
       return t === null ? null : parseProtocols(t);
     };
-    const mptcpTable = async (ns: Netns): Promise<PreparedInet | null> => {
+    const mptcpTable = async (ns: Netns): Promise<MptcpTables | null> => {
+      const dump = (table: 'mptcp' | 'mptcp-subflows') => async () => {
+        const d = await inNetns(ns, (nsPath) => n!.inetDiag(table, 0, nsPath));
+        return d === GONE ? null : d;
+      };
       // (dumped beside the walk for our own namespace; a failed one is read again here)
-      const pre = ns.own && prefetch?.mptcp && prefetch.nsId === ns.id ? await prefetch.mptcp : null;
-      if (pre) return pre;
-      const read = n && ctx.procRoot === '/proc' ? async () => { const d = await inNetns(ns, (nsPath) => n.inetDiag('mptcp', 0, nsPath)); return d === GONE ? null : d; } : null;
-      const d = await mptcpDump(read, ns.id, ctx.warnings);
-      return d === null ? null : prepareInet(d, 'tcp', ns.id, 'mptcp');
+      let table = ns.own && prefetch?.mptcp && prefetch.nsId === ns.id ? await prefetch.mptcp : null;
+      if (!table) {
+        const d = await mptcpDump(n && ctx.procRoot === '/proc' ? dump('mptcp') : null, ns.id, ctx.warnings);
+        if (d === null) return null;
+        table = prepareInet(d, 'tcp', ns.id, 'mptcp');
+      }
+      const joined = await pendingJoins(table, n && ctx.procRoot === '/proc' ? dump('mptcp-subflows') : null, (d) => prepareInet(d, 'tcp', ns.id), ns.id, ctx.warnings);
+      return { table, joined };
     };
     const fillNs = async (ns: Netns, seenUnix: InodeTable | null): Promise<void> => {
       // (MPTCP and UDP-Lite: only where the namespace counts sockets of them; a hidden namespace's counts are not at hand)
@@ -819,7 +831,7 @@ export const socketProbe: Probe<SocketPrefetch> = {
         if (list.length > 0) unixLists.push(list);
       }
       // an MPTCP socket's subflows are TCP rows of its inode: folded under it (mptcpSockets.ts)
-      const tcp = withMptcp(tcpOnly, mptcp);
+      const tcp = withMptcp(tcpOnly, mptcp?.table ?? null, mptcp?.joined);
       const pairs = noCandidates();
       seenInet.reserve((tcp?.ch.length ?? 0) + (udp4?.ch.length ?? 0) + (udp6?.ch.length ?? 0) + (lite4?.ch.length ?? 0) + (lite6?.ch.length ?? 0));
       for (const t of [tcp, udp4, udp6, lite4, lite6]) if (t) fillInet(ctx, t, pairs, seenInet, claimed);
