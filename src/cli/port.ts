@@ -16,7 +16,7 @@ import { freePort, testIdlePort, type FreePortEvent, type FreePortResult, type S
 import { sessionOrigins } from '../core/actions/origin';
 import { currentEuid } from '../core/actions/runner';
 import { ownNetns } from '../core/actions/bindProbe';
-import { findListeners, hostPortShown, type PortListener, type Protocol } from '../core/ports';
+import { findListeners, hostPortShown, listenerProtocolText, type PortListener, type Protocol } from '../core/ports';
 import { localShown } from '../core/kinds/inet';
 import { parseInteger, parseOptions, UsageError, usageLines, type OptionSpec } from './args';
 import type { Output } from './output';
@@ -62,7 +62,7 @@ export function renderListeners(port: number, listeners: readonly PortListener[]
   if (listeners.length === 0) return protocol ? `no ${protocol.toUpperCase()} listener on port ${port}\n` : `nothing listens on port ${port}\n`;
   const out: string[] = [`port ${port}: ${plural(listeners.length, 'listener')}`];
   for (const l of listeners) {
-    out.push(`  ${l.protocol}${l.family === 6 ? '6' : ''} ${e(localShown(l))}${l.ipv4Too ? ' (IPv4 too)' : ''}  ${l.state}  netns ${l.netns}${l.netns === ownNetns ? ' (this one)' : ''}  ${l.channelId}`);
+    out.push(`  ${listenerProtocolText(l)} ${e(localShown(l))}${l.ipv4Too ? ' (IPv4 too)' : ''}  ${l.state}  netns ${l.netns}${l.netns === ownNetns ? ' (this one)' : ''}  ${l.channelId}`);
     if (l.processes.length === 0) out.push(`    held by no process whose fds could be read (${unreadableHint(process.geteuid?.() === 0, 'another user’s: run as root')})`);
     for (const p of l.processes) {
       const inner = p.nsPid.length > 1 ? `, pid ${p.nsPid[p.nsPid.length - 1]} inside its pid namespace` : '';
@@ -110,8 +110,8 @@ function summary(r: FreePortResult): string {
   if (r.free === true) lines.push(`port ${r.port} is free`);
   else if (r.free === false) lines.push(`port ${r.port} is NOT free`);
   else lines.push(`port ${r.port}: could not be tested everywhere`);
-  for (const l of r.remaining) lines.push(`  still listening: ${l.protocol} ${e(localShown(l))} netns ${l.netns} by ${l.processes.map((p) => commLabel(shownComm(p), p.pid)).join(', ') || 'no readable process'}`);
-  for (const s of r.otherSockets) lines.push(`  other socket on the port: ${s.id} ${e(s.local)} → ${e(s.remote)} ${s.state} (pids ${s.pids.join(',') || '-'})`);
+  for (const l of r.remaining) lines.push(`  still listening: ${listenerProtocolText(l)} ${e(localShown(l))} netns ${l.netns} by ${l.processes.map((p) => commLabel(shownComm(p), p.pid)).join(', ') || 'no readable process'}`);
+  for (const s of r.otherSockets) lines.push(`  other socket on the port: ${s.id}${s.mptcp ? ' (MPTCP)' : ''} ${e(s.local)} → ${e(s.remote)} ${s.state} (pids ${s.pids.join(',') || '-'})`);
   return lines.join('\n') + '\n';
 }
 

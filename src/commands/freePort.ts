@@ -20,7 +20,7 @@ import { notificationText } from '../core/escape';
 import { commLabel, containerLabel, processLabel, shortText, shownCommand, shownComm } from '../core/format';
 import type { ProcessInfo, Snapshot } from '../core/model';
 import { containerBehind } from '../core/publishedPort';
-import { hostPortShown, listenerPort, listenersIn, type ListenerProcess, type PortListener, type TermDisposition } from '../core/ports';
+import { hostPortShown, listenerPort, listenerProtocolText, listenersIn, type ListenerProcess, type PortListener, type TermDisposition } from '../core/ports';
 import { localShown } from '../core/kinds/inet';
 import { ChannelNode, EndpointNode } from '../views/nodes';
 import { extensionRunnerEnv } from './actionEnv';
@@ -62,14 +62,15 @@ type PortItem = vscode.QuickPickItem & { port?: number };
 /** Current listeners as quick pick items (one per port and protocol), a typed number first; only that before the scan. */
 function portItems(s: Services, snap: Snapshot | undefined, value: string): PortItem[] {
   const procs = new Map(snap?.processes.map((p) => [p.pid, p]));
-  const byPort = new Map<string, { port: number; proto: string; holders: Set<number>; locals: Set<string> }>();
+  const byPort = new Map<string, { port: number; proto: string; holders: Set<number>; locals: Set<string>; mptcp: boolean }>();
   for (const c of snap?.channels ?? []) {
     const port = listenerPort(c);
     if (port === undefined || (c.kind !== 'tcp' && c.kind !== 'udp')) continue;
     const key = `${port}/${c.kind}`;
     let e = byPort.get(key);
-    if (!e) byPort.set(key, (e = { port, proto: c.kind, holders: new Set(), locals: new Set() }));
+    if (!e) byPort.set(key, (e = { port, proto: c.kind, holders: new Set(), locals: new Set(), mptcp: false }));
     e.locals.add(c.local);
+    if (c.kind === 'tcp' && c.protocol === 'mptcp') e.mptcp = true;
     for (const ep of c.endpoints) e.holders.add(ep.pid);
   }
   const items: PortItem[] = [];
@@ -83,7 +84,7 @@ function portItems(s: Services, snap: Snapshot | undefined, value: string): Port
     const who = holders.slice(0, 3).map((p) => processLabel(p.pid, p));
     const extra = [...new Set(holders.map((p) => [p.container ? containerLabel(p.container) : '', s.provenance?.of(p.pid)?.label ?? ''].filter(Boolean).join(' · ')).filter(Boolean))];
     items.push({
-      label: `${e.port}/${e.proto}`,
+      label: `${e.port}/${e.proto}${e.mptcp ? ' (MPTCP)' : ''}`,
       description: [who.join(', ') + (holders.length > 3 ? ` +${holders.length - 3}` : ''), ...extra.slice(0, 2)].filter(Boolean).join(' · '),
       detail: [...e.locals].slice(0, 4).join('  '),
       port: e.port,
@@ -144,7 +145,7 @@ export function register(s: Services): vscode.Disposable {
     const own = ownNetns();
     const holderItems: HolderItem[] = [];
     for (const l of listeners) {
-      const where = `${l.protocol}${l.family === 6 ? '6' : ''} ${localShown(l)} · netns ${l.netns}${l.netns === own ? ' (this one)' : ''}`;
+      const where = `${listenerProtocolText(l)} ${localShown(l)} · netns ${l.netns}${l.netns === own ? ' (this one)' : ''}`;
       if (l.processes.length === 0) holderItems.push({ label: `(no readable process) ${where}`, description: `socket owner uid ${l.uid}`, detail: 'another user’s socket whose holder cannot be read' });
       for (const p of l.processes) {
         const inner = p.nsPid.length > 1 ? ` · pid ${p.nsPid[p.nsPid.length - 1]} inside` : '';
@@ -253,7 +254,7 @@ function report(s: Services, r: FreePortResult): void {
   const why = [
     ...declined.map((d) => `${d} is still running`),
     ...failed,
-    ...r.remaining.map((l) => `still listening: ${l.protocol} ${localShown(l)} by ${l.processes.map((p) => holderLabel(p)).join(', ') || 'no readable process'}`),
+    ...r.remaining.map((l) => `still listening: ${listenerProtocolText(l)} ${localShown(l)} by ${l.processes.map((p) => holderLabel(p)).join(', ') || 'no readable process'}`),
     ...r.bind.filter((b) => b.free !== true).map((b) => `bind ${b.protocol} ${hostPortShown(b.family, b.address, b.port)} in netns ${b.netns}: ${b.free === false ? 'in use' : `not tested (${b.error ?? 'unknown'})`}`),
   ];
   const text = r.free === false ? `Port ${r.port} is still in use` : `Port ${r.port}: could not test everywhere`;

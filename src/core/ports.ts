@@ -77,6 +77,12 @@ export interface PortListener {
   device?: string;
   /** A dual-stack socket bound to `::` (IPV6_V6ONLY off): it takes IPv4 on the port too (ss prints `*:PORT`). */
   ipv4Too?: true;
+  /**
+   * A Multipath TCP listener (IPPROTO_MPTCP: what Go ≥ 1.24 makes of every net.Listen; ss -lM
+   * lists it): its port is TCP's — a TCP bind on it fails the same —, and each connection it
+   * accepts may run over several TCP subflows. Absent for plain TCP and UDP.
+   */
+  mptcp?: true;
   /** Holders; empty when no readable process holds it (another user's, without root). */
   processes: ListenerProcess[];
 }
@@ -181,9 +187,14 @@ export function listenersIn(snap: Snapshot, port: number, protocol?: Protocol): 
       if (p) processes.push(listenerProcess(p, fds));
     }
     const address = c.device && c.family === 6 && isLinkLocal6(hp.address) ? `${hp.address}%${c.device}` : hp.address;
-    out.push({ channelId: c.id, protocol: c.kind, family: c.family, address, port: hp.port, local: c.local, state: c.state, netns: c.netns, inode: c.inode, uid: c.uid, ...(c.device ? { device: c.device } : {}), ...(takesIpv4Too(c) ? { ipv4Too: true as const } : {}), processes });
+    out.push({ channelId: c.id, protocol: c.kind, family: c.family, address, port: hp.port, local: c.local, state: c.state, netns: c.netns, inode: c.inode, uid: c.uid, ...(c.device ? { device: c.device } : {}), ...(takesIpv4Too(c) ? { ipv4Too: true as const } : {}), ...(c.protocol === 'mptcp' ? { mptcp: true as const } : {}), processes });
   }
   return out;
+}
+
+/** A listener's protocol as the CLI and the Free Port questions write it: `tcp`, `tcp6`, `udp`, `tcp (MPTCP)`, `tcp6 (MPTCP)`. */
+export function listenerProtocolText(l: Pick<PortListener, 'protocol' | 'family' | 'mptcp'>): string {
+  return `${l.protocol}${l.family === 6 ? '6' : ''}${l.mptcp ? ' (MPTCP)' : ''}`;
 }
 
 /** Every other socket still bound to `port` (accepted connections, TCP sockets not listening): why a bind can still fail after the listeners are gone. */

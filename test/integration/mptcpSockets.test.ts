@@ -22,6 +22,9 @@ import { peekChannel, type BytesPeek } from '../../src/core/actions/peek';
 import { ssInet, type SsRow } from './ssRows';
 import { KINDS } from '../../src/core/kinds';
 import type { TcpChannel } from '../../src/core/kinds/inet';
+import { findListeners } from '../../src/core/ports';
+import { renderListeners } from '../../src/cli/port';
+import { BIN, cliNotBuilt } from './cliRunner';
 
 const isRoot = process.geteuid?.() === 0;
 const native = loadNative().addon;
@@ -293,5 +296,24 @@ describe("a connection not accepted yet, and another user's MPTCP and UDP-Lite s
     assert.equal(KINDS.tcp.full(w as TcpChannel), true, 'full: a write blocks');
     const reader = tcpOf(snap, made.accepted[0])[0];
     assert.equal(KINDS.tcp.full(reader as TcpChannel), false, 'the reader sends nothing');
+  });
+
+  it('port and port --free: an MPTCP listener is said to be MPTCP, and freed (a TCP bind tests its port)', { skip: cliNotBuilt }, async () => {
+    const { child, made } = await startPy([python!, '-c', PY, '4']);
+    children.push(child);
+    const { snapshot, listeners } = await findListeners(made.port, { protocol: 'tcp' });
+    const mine = listeners.filter((l) => l.inode === made.listener[0]);
+    assert.equal(mine.length, 1, 'the listener, once');
+    assert.equal(mine[0].mptcp, true);
+    assert.match(renderListeners(made.port, mine, null, 'tcp', snapshot), new RegExp(`^  tcp \\(MPTCP\\) 127\\.0\\.0\\.1:${made.port}  LISTEN`, 'm'));
+    const cli = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input: '', timeout: 60000 });
+    const text = cli(['port', String(made.port)]);
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`tcp \\(MPTCP\\) 127\\.0\\.0\\.1:${made.port}`));
+    const json = JSON.parse(cli(['port', String(made.port), '--json']).stdout) as { listeners: { inode: number; mptcp?: boolean }[] };
+    assert.equal(json.listeners.find((l) => l.inode === made.listener[0])?.mptcp, true);
+    const freed = cli(['port', String(made.port), '--free', '--yes', '--signal-timeout', '5000']);
+    assert.match(freed.stdout, new RegExp(`port ${made.port} is free`), freed.stdout + freed.stderr);
+    assert.equal(freed.status, 0);
   });
 });

@@ -104,7 +104,7 @@ export interface FreePortResult {
   /** Listeners on the port after the stop (a supervisor may have restarted the server). */
   remaining: PortListener[];
   /** Other sockets still bound to the port (accepted connections held by children, …). */
-  otherSockets: { id: string; local: string; remote: string; state: string; netns: string; pids: number[] }[];
+  otherSockets: { id: string; local: string; remote: string; state: string; netns: string; pids: number[]; mptcp?: true }[];
 }
 
 /** The signal masks now, from /proc/PID/status (the snapshot may be seconds old; read off this thread, under a deadline); the snapshot's when unreadable. */
@@ -119,7 +119,7 @@ async function freshSignals(p: ProcessInfo, procRoot: string): Promise<ProcessIn
 
 /** The sockets bound to the port that are not listeners (accepted connections, a client's local end, a socket bound and never listening), as a result lists them. */
 export function otherSocketsOn(snap: Snapshot, port: number, protocol?: Protocol): FreePortResult['otherSockets'] {
-  return othersOn(snap, port, protocol).map((c) => ({ id: c.id, local: c.local, remote: c.remote, state: c.state, netns: c.netns, pids: [...new Set(c.endpoints.map((e) => e.pid))] }));
+  return othersOn(snap, port, protocol).map((c) => ({ id: c.id, local: c.local, remote: c.remote, state: c.state, netns: c.netns, pids: [...new Set(c.endpoints.map((e) => e.pid))], ...(c.protocol === 'mptcp' ? { mptcp: true as const } : {}) }));
 }
 
 /** FreePortResult.free from the bind tests: every one passed, true; one found the port busy, false; none ran or one could not, null. */
@@ -335,7 +335,7 @@ export function idlePortText(r: FreePortResult, label: (pid: number) => string):
   // `tcp 0.0.0.0:P, tcp [::]:P and udp 0.0.0.0:P`
   const listed = (all: string[]) => (all.length > 1 ? `${all.slice(0, -1).join(', ')} and ${all[all.length - 1]}` : (all[0] ?? ''));
   const held = r.otherSockets.slice(0, 3).map((o) => {
-    const proto = o.id.split(':')[0];
+    const proto = o.id.split(':')[0] + (o.mptcp ? ' (MPTCP)' : '');
     const unconnected = !o.remote || /^(0\.0\.0\.0|\[::\]|\*):\*$/.test(o.remote);
     const state = unconnected ? (proto === 'tcp' ? 'bound, not listening' : 'bound') : o.state === 'ESTAB' ? `connected to ${o.remote}` : `${o.state}, to ${o.remote}`;
     return `${proto} ${o.local} (${state}) by ${o.pids.map(label).join(', ') || 'no readable process'}`;
