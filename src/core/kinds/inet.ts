@@ -181,9 +181,10 @@ export function inetColumns<C extends InetChannel>(): Column<C>[] {
     c('recvQueue', 'RECV-Q', 'Receive queue', 'number', "Bytes not yet read (UDP and MPTCP: the kernel memory its queued data takes, as ss's Recv-Q; TCP after the peer's FIN: one more, the FIN); for a listener, pending connections", {
       unit: (ch) => (ch.state === 'LISTEN' ? 'connections' : 'bytes'),
     }),
-    c('sendQueue', 'SEND-Q', 'Send queue', 'number|null', 'Bytes not yet acknowledged; for a listener, the backlog (null without sock_diag: /proc/net/tcp has none)', {
+    c('sendQueue', 'SEND-Q', 'Send queue', 'number|null', "Bytes not yet acknowledged (MPTCP: send buffer memory, as ss -M's Send-Q — its bytes not acknowledged are UNACKED); for a listener, the backlog (null without sock_diag: /proc/net/tcp has none)", {
       unit: (ch) => (ch.state === 'LISTEN' ? 'connections at most' : 'bytes'),
     }),
+    c('unacked', 'UNACKED', 'Not acknowledged', 'number|null', "MPTCP: bytes of its stream the peer has not acknowledged (mptcp_info's write_seq − snd_una), what a TCP socket's Send-Q counts", { unit: 'bytes', wide: true }),
     c('inode', 'INODE', 'Inode', 'number', 'Socket inode (0 for TIME-WAIT)', { search: 'number', wide: true }),
     c('peer', 'PEER', 'Peer', 'string', 'Other end of the connection when both ends were seen (same namespace, another namespace, or through NAT)'),
     c('peerNetns', 'PEER NETNS', 'Peer namespace', 'string', "The other end's network namespace, when it is another one", { wide: true }),
