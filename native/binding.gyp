@@ -18,6 +18,7 @@
         "src/conntrack.cc",
         "src/peek.cc",
         "src/sockns.cc",
+        "src/sockproto.cc",
         "src/pidfd.cc",
         "src/posix.cc",
         "src/mem.cc",

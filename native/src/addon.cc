@@ -24,6 +24,7 @@ Napi::Value PidfdOpen(const Napi::CallbackInfo& info);
 Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info);
 Napi::Value CloseFd(const Napi::CallbackInfo& info);
 Napi::Value SocketNetns(const Napi::CallbackInfo& info);
+Napi::Value SocketProtocol(const Napi::CallbackInfo& info);
 Napi::Value MqGetattr(const Napi::CallbackInfo& info);
 Napi::Value MqReceive(const Napi::CallbackInfo& info);
 Napi::Value MqGetattrFd(const Napi::CallbackInfo& info);
@@ -63,6 +64,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd, "closeFd"));
   exports.Set("socketNetns", Napi::Function::New(env, SocketNetns, "socketNetns"));
+  exports.Set("socketProtocol", Napi::Function::New(env, SocketProtocol, "socketProtocol"));
   exports.Set("mqGetattr", Napi::Function::New(env, MqGetattr, "mqGetattr"));
   exports.Set("mqReceive", Napi::Function::New(env, MqReceive, "mqReceive"));
   exports.Set("mqGetattrFd", Napi::Function::New(env, MqGetattrFd, "mqGetattrFd"));

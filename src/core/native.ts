@@ -605,6 +605,13 @@ export interface NativeAddon {
   /** Family (SO_DOMAIN) and network namespace inode of a held socket (SIOCGSKNS on a pidfd_getfd copy); with keepNsFd, an fd of that namespace the caller must closeFd. */
   socketNetns(pid: number, fd: number, inode: number, keepNsFd?: boolean): Promise<SocketNetns>;
   /**
+   * The protocol name sockfs keeps for a held socket (the xattr system.sockprotoname: `TCP`,
+   * `UNIX-STREAM`, `AF_VSOCK`…, lsof's `protocol:`), read through a checked O_PATH handle of
+   * /proc/PID/fd/N without copying the fd; ESTALE when it is not socket `inode` of sockfs any more.
+   * Absent in an addon built before it.
+   */
+  socketProtocol?(pid: number, fd: number, inode: number): Promise<string>;
+  /**
    * Reads [offset, offset+length) of the mapping at `range` (`lo-hi` in hex, as in maps; `offset`
    * counted from `lo`) through /proc/PID/mem, right after checking that the maps line at exactly
    * that range still shows `dev` (`00:01`) and `inode`, is shared, and — when `pgoff` is given —

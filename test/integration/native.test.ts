@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as dgram from 'node:dgram';
+import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -482,6 +483,28 @@ describe('native addon', { skip: skipAll }, () => {
       await expectReject(addon.socketNetns(pid, fds.r, ia, true), 'ESTALE', 'readlink'); // a pipe is never duplicated
       await expectReject(addon.socketNetns(pid, 9999, ia, true), 'ENOENT', 'readlink'); // closed since
       await expectReject(addon.socketNetns(0x3ffffe, 0, ia, true), 'ENOENT', 'readlink'); // its process gone
+    });
+
+    it('socketProtocol names a held socket\'s protocol only for the socket named, and never asks a socket file of a filesystem', async () => {
+      const ia = linkInode(pid, fds.a);
+      assert.equal(await addon.socketProtocol!(pid, fds.a, ia), 'UNIX-STREAM', 'a socketpair() stream end (lsof: protocol: UNIX-STREAM)');
+      await expectReject(addon.socketProtocol!(pid, fds.b, ia), 'ESTALE', 'statx'); // another socket at that fd now
+      await expectReject(addon.socketProtocol!(pid, fds.r, ia), 'ESTALE', 'statx'); // a pipe
+      await expectReject(addon.socketProtocol!(pid, 9999, ia), 'ENOENT', 'open'); // closed since
+      await expectReject(addon.socketProtocol!(0x3ffffe, 0, ia), 'ENOENT', 'open'); // its process gone
+      // an O_PATH fd of a bound socket's file is S_ISSOCK with that file's inode, but not on sockfs:
+      // its getxattr would go to that filesystem (a FUSE daemon's, which may never answer)
+      const file = path.join(tmp, 'proto.sock');
+      const srv = net.createServer().listen(file);
+      await once(srv, 'listening');
+      const O_PATH = 0o10000000;
+      const h = fs.openSync(file, O_PATH);
+      try {
+        await expectReject(addon.socketProtocol!(process.pid, h, fs.fstatSync(h).ino), 'ESTALE', 'statx');
+      } finally {
+        fs.closeSync(h);
+        srv.close();
+      }
     });
   });
 
