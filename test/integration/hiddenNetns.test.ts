@@ -22,7 +22,7 @@ import { compileTools, ownNamespacesSkip, runAttacker, stopAttacker, type Attack
 import { python, Sampler, stopHelpers } from './diagnoseUtil';
 import { LOOKUPS_PER_SNAPSHOT, SOCKETS_UNASKED } from '../../src/core/probes/hiddenNetns';
 import type { Snapshot } from '../../src/core/model';
-import { runCli } from './cliRunner';
+import { BIN, runCli } from './cliRunner';
 import { LONE_UID, NOBODY, pythonAs, SYSTEM_PYTHON } from '../harness/otherUser';
 import { lineReader } from './childLines';
 
@@ -196,6 +196,94 @@ describe('a snapshot of some socket kinds', { skip: !native ? 'native addon not 
       assert.deepEqual(snap.warnings.filter((w) => w.startsWith(SOCKETS_UNASKED)), [], `--kind ${kinds}`);
       assert.ok(snap.channels.every((c) => kinds.split(',').includes(c.kind)), `--kind ${kinds}: ${[...new Set(snap.channels.map((c) => c.kind))].join(', ')}`);
     }
+    await h.stop();
+  });
+});
+
+/** Who the snapshot copied fds from: [pid, fd] of each pidfd_getfd strace saw (the pid from the same thread's pidfd_open before it, as DupHeldSocket does both). */
+function getfdCalls(straceOut: string): Array<[number, number]> {
+  const lastPid = new Map<string, number>();
+  const out: Array<[number, number]> = [];
+  for (const l of straceOut.split('\n')) {
+    const open = /^(\d+)\s+pidfd_open\((\d+),/.exec(l);
+    if (open) lastPid.set(open[1], Number(open[2]));
+    const getfd = /^(\d+)\s+pidfd_getfd\(\d+, (\d+),/.exec(l);
+    if (getfd) out.push([lastPid.get(getfd[1]) ?? -1, Number(getfd[2])]);
+  }
+  return out;
+}
+
+const hasStrace = spawnSync('sh', ['-c', 'command -v strace']).status === 0;
+
+// Sockets of families with no kind here (vsock, AF_ALG, XDP…) are in no table either, and were
+// copied out of their holder (pidfd_getfd, which re-tags the holder's socket with our cgroup's
+// net_cls/net_prio and runs the LSM receive hook) only to learn that nothing is listed for them.
+// Their protocol name (the xattr lsof reads, through a checked O_PATH handle) now says so first.
+describe('sockets of families with no kind', { skip: !hasStrace ? 'strace not installed' : skip }, () => {
+  let attacker: Attacker | undefined;
+  after(() => stopAttacker(attacker));
+
+  it('are not copied out of their holder (strace: no pidfd_getfd of them, CLI, both walks); a never-bound TCP socket beside them still is, and is listed', async (t) => {
+    const comm = 'odd\x1b[2J\n$(id)';
+    attacker = runAttacker(await compileTools(), ['odd-sockets', comm]);
+    const made = JSON.parse(await attacker.next('the odd-sockets line')) as { pid: number; tcp: number; odd: Array<[number, string, number]> };
+    if (made.odd.length === 0) return t.skip('the kernel lets an unprivileged user make none of AF_VSOCK, AF_ALG, AF_XDP (in a namespace of its own)');
+    const walks: WalkBackend[] = ['proc'];
+    if (bpf && (await bpf.bpfProbe()).ok) walks.push('bpf-iter');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipci-oddsock-'));
+    try {
+      for (const walk of walks) {
+        const out = path.join(dir, `strace-${walk}.txt`);
+        // (a process of its own: no lookup remembered from an earlier snapshot; --seccomp-bpf: only the traced calls stop)
+        const r = spawnSync('strace', ['-f', '-qq', '--seccomp-bpf', '-e', 'trace=pidfd_open,pidfd_getfd', '-o', out, process.execPath, BIN, 'snapshot', '--json', '--pid', String(made.pid)], {
+          encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, IPC_INSPECTOR_WALK: walk },
+        });
+        assert.equal(r.status, 0, r.stderr);
+        const snap = JSON.parse(r.stdout) as Snapshot;
+        assert.equal(snap.capabilities.walk?.backend, walk);
+        assert.equal(snap.processes.find((p) => p.pid === made.pid)?.comm, comm.slice(0, 15), 'the attacker, by its own name');
+        const copied = getfdCalls(fs.readFileSync(out, 'utf8')).filter(([pid]) => pid === made.pid);
+        for (const [fd, family] of made.odd) assert.deepEqual(copied.filter(([, f]) => f === fd), [], `${walk}: the ${family} socket (fd ${fd}) copied out of its holder`);
+        // the oracle sees copies: the never-bound TCP socket is still asked that way, once
+        assert.deepEqual(copied, [[made.pid, made.tcp]], `${walk}: pidfd_getfd calls against the attacker`);
+        const tcp = snap.channels.find((c) => c.endpoints.some((e) => e.pid === made.pid && e.fd === made.tcp));
+        assert.ok(tcp && tcp.kind === 'tcp', `${walk}: the never-bound TCP socket listed`);
+        assert.deepEqual([tcp.state, tcp.local], ['UNCONN', '0.0.0.0:0']);
+        assert.ok(!snap.channels.some((c) => c.endpoints.some((e) => e.pid === made.pid && made.odd.some(([fd]) => fd === e.fd))), 'nothing listed for the other families');
+        const about = snap.warnings.filter((w) => w.startsWith(SOCKETS_UNASKED) || made.odd.some(([, , inode]) => w.includes(String(inode))));
+        assert.deepEqual(about, [], `${walk}: warnings`);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// The names sockfs gives are the kernel's proto names, not an ABI: every socket of a kind made
+// here must be named as one that may be IPC (else a never-bound one, or a hidden namespace found
+// through one, would be missed), and the others as none.
+describe('protocol names on this kernel', { skip: !native?.socketProtocol ? 'native addon without socketProtocol' : false }, () => {
+  after(stopHelpers);
+  it('every socket of a kind is named as one that may be IPC; vsock, XDP and SCTP sockets are not', async () => {
+    const h = await python(
+      'import os,socket,sys\nk=[]\nout=[]\n' +
+        'for n,f,t,p in [("unix-stream",1,1,0),("unix-dgram",1,2,0),("unix-seqpacket",1,5,0),("tcp",2,1,0),("tcp6",10,1,0),("udp",2,2,0),("udp6",10,2,0),' +
+        '("udplite",2,2,136),("udplite6",10,2,136),("mptcp",2,1,262),("mptcp6",10,1,262),("raw",2,3,255),("raw6",10,3,58),("ping",2,2,1),("ping6",10,2,58),' +
+        '("netlink",16,3,0),("packet",17,3,0),("-vsock",40,1,0),("-xdp",44,3,0),("-sctp",2,1,132),("-sctp6",10,1,132)]:\n' +
+        '  try: s=socket.socket(f,t,p)\n' +
+        '  except OSError: continue\n' +
+        '  k.append(s); out.append("%s:%d:%d" % (n,s.fileno(),os.fstat(s.fileno()).st_ino))\n' +
+        'print("READY "+" ".join(out),flush=True)\nsys.stdin.read()',
+    );
+    const { mayBeIpc } = await import('../../src/core/probes/hiddenNetns');
+    const named: string[] = [];
+    for (const m of await h.ready) {
+      const [what, fd, inode] = m.split(':');
+      const name = await native!.socketProtocol!(h.pid, Number(fd), Number(inode));
+      named.push(`${what} ${name}`);
+      assert.equal(mayBeIpc(name), !what.startsWith('-'), `${what}: ${name}`);
+    }
+    for (const need of ['unix-stream', 'unix-dgram', 'tcp', 'udp', 'netlink']) assert.ok(named.some((n) => n.startsWith(`${need} `)), `${need} made: ${named.join(', ')}`);
     await h.stop();
   });
 });

@@ -5,13 +5,18 @@
 //   SCM_RIGHTS and exits) — hidden from every view, its path would look stale;
 // - an inet socket in no hash table of its own namespace: never bound (Apache holds some in every
 //   process), or closed (a reset connection) but still held. lsof lists them, ss does not.
-// Socket fds whose inode no table had are asked for their family and namespace (native
-// socketNetns: pidfd_getfd with the peek's checks, SO_DOMAIN, SIOCGSKNS, and for inet sockets
-// getsockname/getpeername/TCP_INFO). A namespace not yet dumped is handed to the socket probe to
-// dump (through its fd); an inet socket of a dumped namespace becomes a channel of its own; a
-// socket of another family (vsock, bluetooth…) has no IPC kind. Every answer but a hidden
-// namespace is remembered by inode, so each socket is asked once. (A netlink socket in no table is
-// one never bound: lsof lists it as `sock protocol: NETLINK`; it becomes a channel too.)
+// Socket fds whose inode no table had are first asked their protocol name (native socketProtocol:
+// the xattr sockfs keeps, lsof's `protocol:`, read through a checked O_PATH handle without touching
+// the socket). One of a family with no IPC kind here (vsock, AF_ALG, XDP, bluetooth, CAN, KCM,
+// TIPC, SCTP…) is left there: nothing would be listed for it, and copying it out of its holder is
+// not passive (pidfd_getfd re-tags the holder's socket with our cgroup's net_cls/net_prio, runs the
+// LSM receive hook). The others, and any whose name cannot be read, are asked for their family and
+// namespace (native socketNetns: pidfd_getfd with the peek's checks, SO_DOMAIN, SIOCGSKNS, and for
+// inet sockets getsockname/getpeername/TCP_INFO). A namespace not yet dumped is handed to the
+// socket probe to dump (through its fd); an inet socket of a dumped namespace becomes a channel of
+// its own. Every answer but a hidden namespace is remembered by inode, so each socket is asked
+// once. (A netlink socket in no table is one never bound: lsof lists it as `sock protocol:
+// NETLINK`; it becomes a channel too.)
 import type { InetChannel, NetlinkChannel, PingChannel } from '../model';
 import type { NativeAddon, SocketNetns } from '../native';
 import { SOCKET_FDS } from '../kinds/fds';
@@ -28,7 +33,27 @@ const TCP_CLOSE = 7;
 
 /** Families with IPC kinds: AF_UNIX, AF_INET, AF_INET6 (raw IP sockets too), AF_NETLINK, AF_PACKET. */
 const IPC_FAMILIES: ReadonlySet<number> = new Set([1, 2, 10, 16, 17]);
-/** New sockets asked per snapshot (each is a pidfd_getfd): more wait for the next one. */
+/**
+ * The protocol names (the kernel's struct proto names, as /proc/net/protocols lists them) of the
+ * sockets with IPC kinds, in the families above: Unix, TCP and UDP (MPTCP and UDP-Lite among
+ * them), raw and ping, netlink, packet. An inet socket of another protocol (SCTP, L2TP/IP, SMC)
+ * has no kind either.
+ */
+const IPC_PROTOCOLS: ReadonlySet<string> = new Set([
+  'UNIX', 'UNIX-STREAM',
+  'TCP', 'TCPv6', 'MPTCP', 'MPTCPv6', 'UDP', 'UDPv6', 'UDP-Lite', 'UDPLITEv6', 'RAW', 'RAWv6', 'PING', 'PINGv6',
+  'NETLINK', 'PACKET',
+]);
+
+/**
+ * Whether a socket of this protocol name (socketProtocol) must be copied out of its holder to be
+ * told apart: one of a kind here, or a name not read (undefined; "": a socket made without a
+ * proto name, none is known).
+ */
+export function mayBeIpc(protocol: string | undefined): boolean {
+  return protocol === undefined || protocol === '' || IPC_PROTOCOLS.has(protocol);
+}
+/** New sockets asked per snapshot (each a getxattr, and a pidfd_getfd unless its protocol has no kind): more wait for the next one. */
 export const LOOKUPS_PER_SNAPSHOT = 256;
 /** How the snapshot warning about sockets left for the next scans begins (the diagnosis looks for it). */
 export const SOCKETS_UNASKED = 'sockets unasked:';
@@ -97,6 +122,11 @@ export async function* hiddenNamespaces(ctx: ProbeContext, native: NativeAddon, 
       lookups++;
       let r: SocketNetns;
       try {
+        if (!mayBeIpc(await protocolOf(ctx, native, f.pid[row], f.fd[row], inode))) {
+          failed.delete(inode);
+          remember(asked, inode, null);
+          continue;
+        }
         let late = false;
         const ask = native.socketNetns(f.pid[row], f.fd[row], inode, true);
         ask.then((x) => late && x.nsFd !== undefined && native.closeFd(x.nsFd), () => undefined); // an answer after the deadline: its fd closed
@@ -130,6 +160,22 @@ export async function* hiddenNamespaces(ctx: ProbeContext, native: NativeAddon, 
     if (unasked > 0) {
       ctx.warnings.push(`${SOCKETS_UNASKED} ${plural(unasked, 'socket')} in no table were not looked up this scan (${LOOKUPS_PER_SNAPSHOT} a scan; the next scans go on): a listener in a network namespace no process is in may be among them`);
     }
+  }
+}
+
+/**
+ * A held socket's protocol name (socketProtocol), or undefined when it cannot be read (an addon
+ * without it, the fd gone or swapped, past the item deadline): the caller then asks socketNetns,
+ * which tells as before. TooManyStuckError goes to the caller (the scan's lookups stop).
+ */
+async function protocolOf(ctx: ProbeContext, native: NativeAddon, pid: number, fd: number, inode: number): Promise<string | undefined> {
+  const ask = native.socketProtocol;
+  if (!ask) return undefined;
+  try {
+    return await withDeadline(`socket ${inode}'s protocol (getxattr)`, ctx.itemTimeoutMs, () => ask.call(native, pid, fd, inode));
+  } catch (e) {
+    if (e instanceof TooManyStuckError) throw e;
+    return undefined;
   }
 }
 
