@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Channel, Endpoint, InetChannel, NetlinkChannel, PingChannel, UnixChannel, UnixType } from '../model';
-import { errnoName, type InetDiag, type NativeAddon, type NativeError, type NetlinkDiag, type PacketDiag, type UnixDiag } from '../native';
+import { errnoName, type InetDiag, type NativeAddon, type NativeError, type UnixDiag } from '../native';
 import { SOCKET_FDS } from '../kinds/fds';
 import { hostPort, inetStateName, remoteHostPort, parseProcNetInet, parseProcNetUnix, unixStateName } from '../parsers/net';
 import { netnsId, emit, emitAll, type Probe, type ProbeContext } from './context';
@@ -725,42 +725,98 @@ function emitUnix(ctx: ProbeContext, lists: UnixChannel[][], tables: number): vo
 /** The kinds whose tables socketProbe reads (and claimUnwanted for the ones not shown). */
 const SOCKET_KINDS = ['unix', 'tcp', 'udp', 'raw', 'packet', 'ping', 'netlink'] as const;
 
-type DiagRead<T> = ((nsPath: string | undefined) => Promise<T>) | null;
+/** One of a namespace's socket tables (UDP and UDP-Lite per family; TCP's families in one dump). */
+export type SocketTable = 'unix' | 'tcp' | 'mptcp' | 'udp4' | 'udp6' | 'udplite4' | 'udplite6' | 'raw' | 'packet' | 'ping' | 'netlink';
+
+/**
+ * The tables to read for these kinds in a namespace of these protocol counts (null: unknown).
+ * MPTCP and UDP-Lite are read only where the namespace may have sockets of them (protocolsInUse.ts).
+ * `claim`: the tables are read only for their inodes (claimUnwanted), and an MPTCP socket's inode
+ * is its subflows' too: the TCP table claims it, and no MPTCP table is read.
+ */
+export function tablesToRead(kinds: ReadonlySet<string>, counts: ProtocolsInUse | null, claim: boolean): Set<SocketTable> {
+  const out = new Set<SocketTable>();
+  if (kinds.has('unix')) out.add('unix');
+  if (kinds.has('tcp')) {
+    out.add('tcp');
+    if (!claim && mayHave(counts, MPTCP_PROTOCOLS)) out.add('mptcp');
+  }
+  if (kinds.has('udp')) {
+    out.add('udp4').add('udp6');
+    if (mayHave(counts, ['UDP-Lite'])) out.add('udplite4');
+    if (mayHave(counts, ['UDPLITEv6'])) out.add('udplite6');
+  }
+  for (const k of ['raw', 'packet', 'ping', 'netlink'] as const) if (kinds.has(k)) out.add(k);
+  return out;
+}
+
+/**
+ * A namespace's MPTCP sockets (mptcpSockets.ts): dumped beside the walk for our own namespace (a
+ * failed dump is read again here); with the subflows that joined a connection no program has
+ * accepted yet (pendingJoins: a dump of its own only where there are such connections).
+ */
+async function mptcpTable(ctx: ProbeContext, ns: Netns, prefetch: SocketPrefetch | undefined): Promise<MptcpTables | null> {
+  const n = ctx.native;
+  const dump = (table: 'mptcp' | 'mptcp-subflows') =>
+    n && ctx.procRoot === '/proc'
+      ? async () => {
+          const d = await inNetns(ns, (nsPath) => n.inetDiag(table, 0, nsPath));
+          return d === GONE ? null : d;
+        }
+      : null;
+  let table = ns.own && prefetch?.mptcp && prefetch.nsId === ns.id ? await prefetch.mptcp : null;
+  if (!table) {
+    const d = await mptcpDump(dump('mptcp'), ns.id, ctx.warnings);
+    if (d === null) return null;
+    table = prepareInet(d, 'tcp', ns.id, 'mptcp');
+  }
+  const joined = await pendingJoins(table, dump('mptcp-subflows'), (d) => prepareInet(d, 'tcp', ns.id), ns.id, ctx.warnings);
+  return { table, joined };
+}
+
+/** The tables of `ns` named in `tables` (tablesToRead), read side by side (null: not named, or not readable); failures are said in ctx.warnings. */
+async function readTables(ctx: ProbeContext, ns: Netns, tables: ReadonlySet<SocketTable>, prefetch: SocketPrefetch | undefined) {
+  const n = ctx.native;
+  const rawDiag = n ? (nsPath: string | undefined) => n.inetDiag('raw', 0, nsPath) : null;
+  // (an addon built before packet_diag: the /proc file)
+  const packetDiag = n && typeof n.packetDiag === 'function' ? (nsPath: string | undefined) => n.packetDiag!(nsPath) : null;
+  const netlinkDiag = n && typeof n.netlinkDiag === 'function' ? (nsPath: string | undefined) => n.netlinkDiag!(nsPath) : null;
+  const has = (t: SocketTable) => tables.has(t);
+  const [unix, tcp, mptcp, udp4, udp6, lite4, lite6, raws, packets, pings, netlinks] = await Promise.all([
+    has('unix') ? unixTable(ctx, ns, prefetch) : null,
+    has('tcp') ? inetTable(ctx, ns, 'tcp', 0, prefetch) : null,
+    has('mptcp') ? mptcpTable(ctx, ns, prefetch) : null,
+    has('udp4') ? inetTable(ctx, ns, 'udp', 4, prefetch) : null,
+    has('udp6') ? inetTable(ctx, ns, 'udp', 6, prefetch) : null,
+    has('udplite4') ? inetTable(ctx, ns, 'udplite', 4, undefined) : null,
+    has('udplite6') ? inetTable(ctx, ns, 'udplite', 6, undefined) : null,
+    has('raw') ? rawTable(nsReads(ctx, ns), rawDiag, ctx.warnings) : null,
+    has('packet') ? packetTable(nsReads(ctx, ns), packetDiag, ctx.warnings) : null,
+    has('ping') ? pingTable(nsReads(ctx, ns)) : null,
+    has('netlink') ? netlinkTable(nsReads(ctx, ns), netlinkDiag, ctx.warnings) : null,
+  ]);
+  return { unix, tcp, mptcp, udp4, udp6, lite4, lite6, raws, packets, pings, netlinks };
+}
 
 /**
  * Marks the sockets of the kinds this snapshot does not show as claimed, from their namespace's
  * tables (inodes only: no channel, no warning). A socket no table claims is looked up through a
  * pidfd_getfd copy of its holder's fd (hiddenNetns.ts): without these, a snapshot of TCP alone
  * (`--kind tcp`, a peek of one TCP socket) would copy up to 256 of other processes' Unix sockets
- * a scan, and warn that every Unix socket of the machine is in no table.
+ * a scan, and warn that every Unix socket of the machine is in no table. (No protocol counts are
+ * read for these: both UDP-Lite tables are asked; no prefetch has tables of kinds not shown.)
  */
-async function claimUnwanted(
-  ctx: ProbeContext, ns: Netns, claimed: Uint8Array,
-  reads: { raw: DiagRead<InetDiag>; packet: DiagRead<PacketDiag>; netlink: DiagRead<NetlinkDiag> },
-): Promise<void> {
-  const quiet: ProbeContext = { ...ctx, warnings: [] };
-  const skip = (k: (typeof SOCKET_KINDS)[number]) => ctx.kinds.has(k);
-  // (an MPTCP socket's subflows are TCP rows of its inode: the TCP table claims it)
-  const [unix, tcp, udp4, udp6, lite4, lite6, raws, packets, pings, netlinks] = await Promise.all([
-    skip('unix') ? null : unixTable(quiet, ns, undefined),
-    skip('tcp') ? null : inetTable(quiet, ns, 'tcp', 0, undefined),
-    skip('udp') ? null : inetTable(quiet, ns, 'udp', 4, undefined),
-    skip('udp') ? null : inetTable(quiet, ns, 'udp', 6, undefined),
-    skip('udp') ? null : inetTable(quiet, ns, 'udplite', 4, undefined),
-    skip('udp') ? null : inetTable(quiet, ns, 'udplite', 6, undefined),
-    skip('raw') ? null : rawTable(nsReads(quiet, ns), reads.raw, quiet.warnings),
-    skip('packet') ? null : packetTable(nsReads(quiet, ns), reads.packet, quiet.warnings),
-    skip('ping') ? null : pingTable(nsReads(quiet, ns)),
-    skip('netlink') ? null : netlinkTable(nsReads(quiet, ns), reads.netlink, quiet.warnings),
-  ]);
+async function claimUnwanted(ctx: ProbeContext, ns: Netns, claimed: Uint8Array): Promise<void> {
+  const unwanted = new Set(SOCKET_KINDS.filter((k) => !ctx.kinds.has(k)));
+  const t = await readTables({ ...ctx, warnings: [] }, ns, tablesToRead(unwanted, null, true), undefined);
   const code = SOCKET_FDS.rule.code;
   const mark = (inode: number): void => {
     const at = inode > 0 ? ctx.index.group(code, inode) : -1;
     if (at >= 0) claimed[at] = 1;
   };
-  if (unix) for (const inode of unix.table.inode) mark(inode);
-  for (const t of [tcp, udp4, udp6, lite4, lite6]) if (t) for (const ch of t.ch) mark(ch.inode);
-  for (const list of [raws, packets, pings, netlinks]) if (list) for (const ch of list) mark(ch.inode);
+  if (t.unix) for (const inode of t.unix.table.inode) mark(inode);
+  for (const p of [t.tcp, t.udp4, t.udp6, t.lite4, t.lite6]) if (p) for (const ch of p.ch) mark(ch.inode);
+  for (const list of [t.raws, t.packets, t.pings, t.netlinks]) if (list) for (const ch of list) mark(ch.inode);
 }
 
 export const socketProbe: Probe<SocketPrefetch> = {
@@ -769,16 +825,8 @@ export const socketProbe: Probe<SocketPrefetch> = {
     const wantUnix = ctx.kinds.has('unix');
     const wantTcp = ctx.kinds.has('tcp');
     const wantUdp = ctx.kinds.has('udp');
-    const wantRaw = ctx.kinds.has('raw');
-    const wantPacket = ctx.kinds.has('packet');
-    const wantPing = ctx.kinds.has('ping');
-    const wantNetlink = ctx.kinds.has('netlink');
-    if (!wantUnix && !wantTcp && !wantUdp && !wantRaw && !wantPacket && !wantPing && !wantNetlink) return;
+    if (!SOCKET_KINDS.some((k) => ctx.kinds.has(k))) return;
     const n = ctx.native;
-    const rawDiag = n ? (nsPath: string | undefined) => n.inetDiag('raw', 0, nsPath) : null;
-    // (an addon built before packet_diag: the /proc file)
-    const packetDiag = n && typeof n.packetDiag === 'function' ? (nsPath: string | undefined) => n.packetDiag!(nsPath) : null;
-    const netlinkDiag = n && typeof n.netlinkDiag === 'function' ? (nsPath: string | undefined) => n.netlinkDiag!(nsPath) : null;
     let sockDiag = ctx.native !== null;
     const nss = namespaces(ctx);
     const seenUnix = nss.length > 1 ? new InodeTable(ctx.walk.fds.pid.length) : null;
@@ -792,37 +840,10 @@ export const socketProbe: Probe<SocketPrefetch> = {
       const t = netFile(ctx, ns, 'protocols');
       return t === null ? null : parseProtocols(t);
     };
-    const mptcpTable = async (ns: Netns): Promise<MptcpTables | null> => {
-      const dump = (table: 'mptcp' | 'mptcp-subflows') => async () => {
-        const d = await inNetns(ns, (nsPath) => n!.inetDiag(table, 0, nsPath));
-        return d === GONE ? null : d;
-      };
-      // (dumped beside the walk for our own namespace; a failed one is read again here)
-      let table = ns.own && prefetch?.mptcp && prefetch.nsId === ns.id ? await prefetch.mptcp : null;
-      if (!table) {
-        const d = await mptcpDump(n && ctx.procRoot === '/proc' ? dump('mptcp') : null, ns.id, ctx.warnings);
-        if (d === null) return null;
-        table = prepareInet(d, 'tcp', ns.id, 'mptcp');
-      }
-      const joined = await pendingJoins(table, n && ctx.procRoot === '/proc' ? dump('mptcp-subflows') : null, (d) => prepareInet(d, 'tcp', ns.id), ns.id, ctx.warnings);
-      return { table, joined };
-    };
     const fillNs = async (ns: Netns, seenUnix: InodeTable | null): Promise<void> => {
       // (MPTCP and UDP-Lite: only where the namespace counts sockets of them; a hidden namespace's counts are not at hand)
       const counts = !(wantTcp || wantUdp) || ns.path !== undefined ? null : ns.own && prefetch?.nsId === ns.id && prefetch.protocols !== undefined ? prefetch.protocols : protocolsOf(ns);
-      const [unix, tcpOnly, mptcp, udp4, udp6, lite4, lite6, raws, packets, pings, netlinks] = await Promise.all([
-        wantUnix ? unixTable(ctx, ns, prefetch) : null,
-        wantTcp ? inetTable(ctx, ns, 'tcp', 0, prefetch) : null,
-        wantTcp && mayHave(counts, MPTCP_PROTOCOLS) ? mptcpTable(ns) : null,
-        wantUdp ? inetTable(ctx, ns, 'udp', 4, prefetch) : null,
-        wantUdp ? inetTable(ctx, ns, 'udp', 6, prefetch) : null,
-        wantUdp && mayHave(counts, ['UDP-Lite']) ? inetTable(ctx, ns, 'udplite', 4, undefined) : null,
-        wantUdp && mayHave(counts, ['UDPLITEv6']) ? inetTable(ctx, ns, 'udplite', 6, undefined) : null,
-        wantRaw ? rawTable(nsReads(ctx, ns), rawDiag, ctx.warnings) : null,
-        wantPacket ? packetTable(nsReads(ctx, ns), packetDiag, ctx.warnings) : null,
-        wantPing ? pingTable(nsReads(ctx, ns)) : null,
-        wantNetlink ? netlinkTable(nsReads(ctx, ns), netlinkDiag, ctx.warnings) : null,
-      ]);
+      const { unix, tcp: tcpOnly, mptcp, udp4, udp6, lite4, lite6, raws, packets, pings, netlinks } = await readTables(ctx, ns, tablesToRead(ctx.kinds, counts, false), prefetch);
       const f0 = performance.now();
       if (unix) {
         if (!unix.native) sockDiag = false;
@@ -850,8 +871,7 @@ export const socketProbe: Probe<SocketPrefetch> = {
     // Sockets of namespaces no process is in: each found through a socket no table had, then dumped.
     const native = ctx.native;
     if (native && ctx.procRoot === '/proc' && claimed.indexOf(0) >= 0 && SOCKET_KINDS.some((k) => !ctx.kinds.has(k))) {
-      const reads = { raw: rawDiag, packet: packetDiag, netlink: netlinkDiag };
-      await Promise.all(nss.map((ns) => claimUnwanted(ctx, ns, claimed, reads)));
+      await Promise.all(nss.map((ns) => claimUnwanted(ctx, ns, claimed)));
     }
     if (native && ctx.procRoot === '/proc' && claimed.indexOf(0) >= 0) {
       const known = new Set(nss.map((ns) => ns.id));
