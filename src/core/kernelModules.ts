@@ -29,22 +29,23 @@ export function kernelHasModule(name: string): boolean {
  * A sock_diag handler the kernel may serve from a module, and what was last learnt of it, each
  * answer standing for `recheckMs`: whether the kernel has its module (kernelHasModule, read again
  * after that), and that a kernel without it answered that it has no handler (not asked again
- * meanwhile).
+ * meanwhile). `module` null: the module is not looked for (raw_diag and packet_diag are asked as
+ * ss asks them), only the kernel's answer remembered.
  */
 export class DiagHandler {
   private present: { value: boolean; until: number } | null = null;
   private missingUntil = 0;
 
   constructor(
-    private readonly module: string,
+    private readonly module: string | null,
     private readonly recheckMs = 60_000,
   ) {}
 
   /** `ok` to ask; `not-loaded` when it is a module not loaded (a request would load it); `no-handler` for a while after the kernel said it has none. */
   state(): 'ok' | 'not-loaded' | 'no-handler' {
     const now = performance.now();
-    if (this.present === null || now >= this.present.until) this.present = { value: kernelHasModule(this.module), until: now + this.recheckMs };
-    return !this.present.value ? 'not-loaded' : now < this.missingUntil ? 'no-handler' : 'ok';
+    if (this.module !== null && (this.present === null || now >= this.present.until)) this.present = { value: kernelHasModule(this.module), until: now + this.recheckMs };
+    return this.present?.value === false ? 'not-loaded' : now < this.missingUntil ? 'no-handler' : 'ok';
   }
 
   /** The kernel answered that it has no such handler (a kernel built without it). */

@@ -8,6 +8,7 @@
 import type { Endpoint, PacketChannel, PacketRing, RawChannel } from '../model';
 import { errnoName, type InetDiag, type NativeError, type PacketDiag } from '../native';
 import { parseProcNetInet, parseProcNetPacket } from '../parsers/net';
+import { DiagHandler } from '../kernelModules';
 
 /** How the socket probe reads one namespace: a sock_diag call inside it (null when every process it was entered by is gone), or its /proc/net file (null when unreadable). */
 export interface NsReads {
@@ -22,11 +23,10 @@ const NO_ENDPOINTS: Endpoint[] = [];
 
 /**
  * A kernel without the handler keeps lacking it (a module loaded later is the exception): the dump
- * is not tried again for this long after it answered so, in any namespace, and the /proc file read
+ * is not tried again for a minute after it answered so, in any namespace, and the /proc file read
  * straight away — one netlink round trip less per namespace and refresh.
  */
-const RETRY_MISSING_MS = 60_000;
-const missingUntil = { raw: 0, packet: 0 };
+const DIAG = { raw: new DiagHandler(null), packet: new DiagHandler(null) };
 
 /** The kernel has no diag handler for it (a DONE carrying -ENOENT: raw_diag or packet_diag not built or not loaded). */
 function noHandler(e: unknown): boolean {
@@ -35,7 +35,7 @@ function noHandler(e: unknown): boolean {
 
 /** What a failed dump leaves to say: nothing when the kernel simply has no handler for it. */
 function failed(warnings: string[], what: 'raw' | 'packet', ns: string, file: string, e: unknown): void {
-  if (noHandler(e)) missingUntil[what] = performance.now() + RETRY_MISSING_MS;
+  if (noHandler(e)) DIAG[what].missing();
   else warnings.push(`sock_diag (${what}) in network namespace ${ns} failed (${errnoName(e) ?? 'EIO'}): read its /proc/net/${file} instead`);
 }
 
@@ -113,7 +113,7 @@ export function preparePacket(d: PacketDiag, nsId: string): PacketChannel[] {
 
 /** A namespace's raw IP sockets, both families. */
 export async function rawTable(ns: NsReads, inetDiag: ((nsPath: string | undefined) => Promise<InetDiag>) | null, warnings: string[]): Promise<RawChannel[] | null> {
-  if (ns.native && inetDiag && performance.now() >= missingUntil.raw) {
+  if (ns.native && inetDiag && DIAG.raw.state() === 'ok') {
     try {
       const d = await ns.diag(inetDiag);
       return d === null ? null : prepareRaw(d, ns.id);
@@ -129,7 +129,7 @@ export async function rawTable(ns: NsReads, inetDiag: ((nsPath: string | undefin
 
 /** A namespace's packet sockets. */
 export async function packetTable(ns: NsReads, packetDiag: ((nsPath: string | undefined) => Promise<PacketDiag>) | null, warnings: string[]): Promise<PacketChannel[] | null> {
-  if (ns.native && packetDiag && performance.now() >= missingUntil.packet) {
+  if (ns.native && packetDiag && DIAG.packet.state() === 'ok') {
     try {
       const d = await ns.diag(packetDiag);
       return d === null ? null : preparePacket(d, ns.id);
