@@ -17,7 +17,7 @@ import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import type { InetChannel, Snapshot } from '../../src/core/model';
 import { loadBpf, loadNative } from '../../src/core/native';
 import { takeSnapshot } from '../../src/core/snapshot';
-import { localShown } from '../../src/core/kinds/inet';
+import { IPPROTO_MPTCP, IPPROTO_UDPLITE, localShown } from '../../src/core/kinds/inet';
 import { peekChannel, type BytesPeek } from '../../src/core/actions/peek';
 import { ssInet, type SsRow } from './ssRows';
 import { KINDS } from '../../src/core/kinds';
@@ -51,13 +51,13 @@ const PY = `
 import socket, os, sys, json
 fam = socket.AF_INET6 if sys.argv[1] == '6' else socket.AF_INET
 host = '::1' if sys.argv[1] == '6' else '127.0.0.1'
-l = socket.socket(fam, socket.SOCK_STREAM, 262); l.bind((host, 0)); l.listen(8)
+l = socket.socket(fam, socket.SOCK_STREAM, ${IPPROTO_MPTCP}); l.bind((host, 0)); l.listen(8)
 addr = l.getsockname()[:2]
-c = socket.socket(fam, socket.SOCK_STREAM, 262); c.connect(addr); a, _ = l.accept()
+c = socket.socket(fam, socket.SOCK_STREAM, ${IPPROTO_MPTCP}); c.connect(addr); a, _ = l.accept()
 c.sendall(b'accepted end data')
-p = socket.socket(fam, socket.SOCK_STREAM, 262); p.connect(addr); p.sendall(b'pending')
-u = socket.socket(fam, socket.SOCK_DGRAM, 136); u.bind((host, 0)); u.sendto(b'lite', u.getsockname()[:2])
-m0 = socket.socket(fam, socket.SOCK_STREAM, 262); u0 = socket.socket(fam, socket.SOCK_DGRAM, 136)
+p = socket.socket(fam, socket.SOCK_STREAM, ${IPPROTO_MPTCP}); p.connect(addr); p.sendall(b'pending')
+u = socket.socket(fam, socket.SOCK_DGRAM, ${IPPROTO_UDPLITE}); u.bind((host, 0)); u.sendto(b'lite', u.getsockname()[:2])
+m0 = socket.socket(fam, socket.SOCK_STREAM, ${IPPROTO_MPTCP}); u0 = socket.socket(fam, socket.SOCK_DGRAM, ${IPPROTO_UDPLITE})
 ino = lambda s: [os.fstat(s.fileno()).st_ino, s.fileno()]
 print(json.dumps({'pid': os.getpid(), 'port': addr[1], 'listener': ino(l), 'client': ino(c), 'accepted': ino(a), 'pendingClient': ino(p), 'lite': ino(u), 'unbound': ino(m0), 'liteUnbound': ino(u0)}), flush=True)
 sys.stdin.read()

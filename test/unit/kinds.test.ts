@@ -9,7 +9,7 @@ import { CHANNEL_KINDS, KIND_GROUPS, KINDS, fdClassesFor, isChannelId, isEveryMa
 import { channelFacts, COMMON_COLUMNS, formatValue } from '../../src/core/columns';
 import { findChannel, sortChannels } from '../../src/core/diff';
 import { matchesText } from '../../src/core/filter';
-import { localShown } from '../../src/core/kinds/inet';
+import { inetKindOf, localShown } from '../../src/core/kinds/inet';
 import type { InetChannel } from '../../src/core/model';
 
 const ep = [{ pid: 10, fd: 3, mode: 'w' as const }, { pid: 11, fd: 4, mode: 'r' as const }];
@@ -364,4 +364,12 @@ test("the kinds whose Recv-Q is kernel memory, not bytes, say so (recvQueueIsMem
   const lite = { ...SAMPLES.udp, protocol: 'udplite' as const };
   assert.match(KINDS.udp.longTitle(lite), /^UDP-Lite /);
   assert.match(KINDS.udp.description(lite), /^ESTAB, UDP-Lite/);
+});
+
+test('an inet socket\'s kind and protocol from its IP protocol (SO_PROTOCOL), as a socket in no table is described', () => {
+  assert.deepEqual(inetKindOf(6), { kind: 'tcp' });
+  assert.deepEqual(inetKindOf(262), { kind: 'tcp', protocol: 'mptcp' }, 'IPPROTO_MPTCP');
+  assert.deepEqual(inetKindOf(17), { kind: 'udp' });
+  assert.deepEqual(inetKindOf(136), { kind: 'udp', protocol: 'udplite' }, 'IPPROTO_UDPLITE');
+  for (const p of [0, 1, 58, 132, 255]) assert.equal(inetKindOf(p), null, `protocol ${p}: no inet kind (IP, ICMP, ICMPv6, SCTP, raw)`);
 });

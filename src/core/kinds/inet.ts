@@ -95,6 +95,28 @@ export interface TcpSubflow {
   device?: string;
 }
 
+/** IP protocol numbers (socket()'s third argument, SO_PROTOCOL) of the inet kinds' sockets. */
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_UDPLITE = 136;
+export const IPPROTO_MPTCP = 262;
+
+/** The kind (and `protocol`, for MPTCP and UDP-Lite) of an inet socket of this IP protocol; null for a protocol of no inet kind (raw, ICMP, SCTP). */
+export function inetKindOf(ipProtocol: number): Pick<InetChannel, 'kind' | 'protocol'> | null {
+  switch (ipProtocol) {
+    case IPPROTO_TCP:
+      return { kind: 'tcp' };
+    case IPPROTO_MPTCP:
+      return { kind: 'tcp', protocol: 'mptcp' };
+    case IPPROTO_UDP:
+      return { kind: 'udp' };
+    case IPPROTO_UDPLITE:
+      return { kind: 'udp', protocol: 'udplite' };
+    default:
+      return null;
+  }
+}
+
 /** `MPTCP`, `UDP-Lite`, or the kind's own name (`TCP`, `UDP`): what a socket is, as titles say it. */
 export function inetProtocolName(ch: Pick<InetChannel, 'kind' | 'protocol'>): string {
   return ch.protocol === 'mptcp' ? 'MPTCP' : ch.protocol === 'udplite' ? 'UDP-Lite' : ch.kind.toUpperCase();

@@ -21,6 +21,7 @@ import type { InetChannel, NetlinkChannel, PingChannel } from '../model';
 import type { NativeAddon, SocketNetns } from '../native';
 import { SOCKET_FDS } from '../kinds/fds';
 import { hostPort, inetStateName, remoteHostPort } from '../parsers/net';
+import { inetKindOf } from '../kinds/inet';
 import { groupNumbers } from './netlinkSockets';
 import type { ProbeContext } from './context';
 import { TooManyStuckError, withDeadline } from '../deadline';
@@ -224,16 +225,17 @@ export function untabledSocket(inode: number): Untabled | undefined {
  * sockets enter /proc/net/icmp only once bound); other protocols (raw, SCTP) have no kind.
  */
 function untabled(inode: number, netns: string, family: 4 | 6, i: NonNullable<SocketNetns['inet']>): Untabled {
-  // (MPTCP, 262, is a TCP channel and UDP-Lite, 136, a UDP one, each marked with its protocol)
-  const kind = i.protocol === 6 || i.protocol === 262 ? 'tcp' : i.protocol === 17 || i.protocol === 136 ? 'udp' : null;
-  if (kind === null) return pingOfFd(inode, netns, family, i);
+  // (MPTCP is a TCP channel and UDP-Lite a UDP one, each marked with its protocol)
+  const of = inetKindOf(i.protocol);
+  if (of === null) return pingOfFd(inode, netns, family, i);
+  const kind = of.kind;
   const any = family === 6 ? '::' : '0.0.0.0';
   const v6only = i.v6only === 2 ? undefined : i.v6only === 1;
   // An MPTCP socket before bind, listen or connect has no subflow yet: TCP_INFO (which MPTCP
   // answers from its first subflow) says no state (0), and SIOCINQ says 1 on a closed MPTCP socket
   // (mptcp_inq_hint's sign of end of stream), not a byte queued. ss lists none; lsof says
   // `protocol: MPTCP`. It is UNCONN, empty.
-  const neverBound = i.protocol === 262 && (i.tcpState === 0 || i.tcpState === TCP_CLOSE);
+  const neverBound = of.protocol === 'mptcp' && (i.tcpState === 0 || i.tcpState === TCP_CLOSE);
   const ch: Omit<InetChannel, 'endpoints'> = {
     id: `${kind}:${inode}`,
     kind,
@@ -247,8 +249,7 @@ function untabled(inode: number, netns: string, family: 4 | 6, i: NonNullable<So
     netns,
     uid: i.uid,
   };
-  if (i.protocol === 262) ch.protocol = 'mptcp';
-  else if (i.protocol === 136) ch.protocol = 'udplite';
+  if (of.protocol !== undefined) ch.protocol = of.protocol;
   if (family === 6 && v6only !== undefined) ch.v6only = v6only;
   return ch;
 }

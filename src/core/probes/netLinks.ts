@@ -106,7 +106,7 @@ export function dockerProxyArgs(cmdline: readonly string[]): { proto: string; ho
 
 /** A socket end's (local → remote) as a conntrack lookup; null for text that is not address:port. */
 export function conntrackQuery(c: InetChannel): ConntrackQuery | null {
-  // (UDP-Lite flows are conntrack's protocol 136, which these lookups do not ask: none would be a UDP flow's)
+  // (UDP-Lite flows are conntrack's protocol IPPROTO_UDPLITE, which these lookups do not ask: none would be a UDP flow's)
   if (c.protocol === 'udplite') return null;
   const l = normAddrPort(c.local);
   const r = normAddrPort(c.remote);
