@@ -24,7 +24,7 @@ import { writeJsonStream } from '../src/cli/jsonStream';
 import { diffSnapshots } from '../src/core/diff';
 import type { Snapshot, WalkBackend } from '../src/core/model';
 import { keepWalkBuffers, loadBpf, loadNative } from '../src/core/native';
-import { takeSnapshot, type SnapshotOptions, type SnapshotTimings } from '../src/core/snapshot';
+import { SocketLookups, takeSnapshot, type SnapshotOptions, type SnapshotTimings } from '../src/core/snapshot';
 import { SnapshotService } from '../src/core/snapshotService';
 import { diffFromDigest, digestSnapshot, type SnapshotDigest } from '../src/core/snapshotDigest';
 import { DiagnoseCost, benchDiagnose } from './diagnose';
@@ -564,6 +564,7 @@ async function main(): Promise<void> {
       const machineFds: number[] = [];
       const svc = service;
       const diagnosis = new DiagnoseCost(); // the rules' cost on each 'bpf' snapshot, outside its timing
+      const socketLookups = new SocketLookups(); // (what the lookups of sockets in no table learnt, kept over the repetitions as the snapshot worker keeps it)
 
       const prevSnap: Record<string, Snapshot | undefined> = {};
       const prevDigest: Record<string, SnapshotDigest | undefined> = {};
@@ -576,7 +577,7 @@ async function main(): Promise<void> {
           const f = selfFaults();
           const t = performance.now();
           // as the service's worker does: the walk reads files in flight when the last diagnosis asked
-          const base: SnapshotOptions = { walk, timings };
+          const base: SnapshotOptions = { walk, timings, socketLookups };
           const opts = name === 'bpf' ? diagnosis.snapshotOptions(base) : base;
           const snap = await takeSnapshot(opts);
           const ms = performance.now() - t;

@@ -10,7 +10,7 @@ import { walkRulesFor } from '../src/core/kinds';
 import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { loadBpf, loadNative, type ProcWalkOptions } from '../src/core/native';
-import { takeSnapshot } from '../src/core/snapshot';
+import { SocketLookups, takeSnapshot } from '../src/core/snapshot';
 import { withBpfStats } from './bpfStats';
 import type { Floor } from './floor';
 import type { WorkloadBuilder, WorkloadSize } from './workload';
@@ -110,6 +110,8 @@ export async function profile(builder: WorkloadBuilder, floor: Floor, size: Work
     const f = floor.run(1);
     console.log(`profile at ${size.label}: workload ${wl.fds} fds; machine ${f.procs} processes, ${f.fds} fds (${f.sockets} sockets, ${f.pipes} pipe fds)`);
     console.log(`  ${'what'.padEnd(60)} ${'wall'.padStart(7)} ${'cpu'.padStart(7)} ${'main'.padStart(7)}   (medians of ${reps}, ms; cpu = all threads, main = main thread)`);
+    // what the lookups of sockets in no table learnt, kept over the runs as the snapshot worker keeps it
+    const socketLookups = new SocketLookups();
     const row = async (name: string, fn: () => Promise<unknown> | unknown): Promise<void> => {
       const r = await timeIt(reps, fn);
       console.log(`  ${name.padEnd(60)} ${r.wall.toFixed(1).padStart(7)} ${r.cpu.toFixed(1).padStart(7)} ${r.main.toFixed(1).padStart(7)}`);
@@ -155,16 +157,16 @@ export async function profile(builder: WorkloadBuilder, floor: Floor, size: Work
     } else {
       console.log('  (native addon missing: only the TS path)');
     }
-    await row("takeSnapshot({walk: 'bpf-iter'}) (whole)", () => takeSnapshot({ walk: 'bpf-iter' }));
-    await row("takeSnapshot({walk: 'proc'}) (whole)", () => takeSnapshot({ walk: 'proc' }));
-    await row('takeSnapshot({threads: 1})', () => takeSnapshot({ threads: 1 }));
-    await row("takeSnapshot({processes: 'all'})", () => takeSnapshot({ processes: 'all' }));
-    await row("takeSnapshot({kinds: ['pipe', 'fifo']})", () => takeSnapshot({ kinds: ['pipe', 'fifo'] }));
-    await row("takeSnapshot({kinds: ['unix']})", () => takeSnapshot({ kinds: ['unix'] }));
-    await row("takeSnapshot({kinds: ['tcp', 'udp']})", () => takeSnapshot({ kinds: ['tcp', 'udp'] }));
-    await row("takeSnapshot({kinds: ['sysv-msg', 'sysv-sem']})", () => takeSnapshot({ kinds: ['sysv-msg', 'sysv-sem'] }));
-    await row('takeSnapshot({useNative: false}) (TS path)', () => takeSnapshot({ useNative: false }));
-    const snap = await takeSnapshot();
+    await row("takeSnapshot({walk: 'bpf-iter'}) (whole)", () => takeSnapshot({ socketLookups, walk: 'bpf-iter' }));
+    await row("takeSnapshot({walk: 'proc'}) (whole)", () => takeSnapshot({ socketLookups, walk: 'proc' }));
+    await row('takeSnapshot({threads: 1})', () => takeSnapshot({ socketLookups, threads: 1 }));
+    await row("takeSnapshot({processes: 'all'})", () => takeSnapshot({ socketLookups, processes: 'all' }));
+    await row("takeSnapshot({kinds: ['pipe', 'fifo']})", () => takeSnapshot({ socketLookups, kinds: ['pipe', 'fifo'] }));
+    await row("takeSnapshot({kinds: ['unix']})", () => takeSnapshot({ socketLookups, kinds: ['unix'] }));
+    await row("takeSnapshot({kinds: ['tcp', 'udp']})", () => takeSnapshot({ socketLookups, kinds: ['tcp', 'udp'] }));
+    await row("takeSnapshot({kinds: ['sysv-msg', 'sysv-sem']})", () => takeSnapshot({ socketLookups, kinds: ['sysv-msg', 'sysv-sem'] }));
+    await row('takeSnapshot({useNative: false}) (TS path)', () => takeSnapshot({ socketLookups, useNative: false }));
+    const snap = await takeSnapshot({ socketLookups });
     const t = performance.now();
     const json = JSON.stringify(snap);
     console.log(`  JSON.stringify of the snapshot: ${(performance.now() - t).toFixed(1)} ms, ${(json.length / 1e6).toFixed(1)} MB, ${snap.channels.length} channels`);
@@ -182,7 +184,7 @@ export async function profile(builder: WorkloadBuilder, floor: Floor, size: Work
         for (let i = 0; i < 3; i++) {
           log.length = 0;
           start = performance.now();
-          await takeSnapshot();
+          await takeSnapshot({ socketLookups });
           const total = performance.now() - start;
           if (i === 2) {
             console.log(`  timeline of one snapshot (${total.toFixed(0)} ms; native calls, start → end):`);

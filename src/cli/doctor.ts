@@ -11,7 +11,7 @@ import { Diagnoser, SEVERITIES, countBySeverity, headline, severityRank, type Di
 import { duration } from '../core/diagnose/rule';
 import { ONE_SHOT_EVIDENCE } from '../core/diagnose/evidence';
 import { escapeControl, safeJson, truncate } from '../core/escape';
-import { takeSnapshot, type SnapshotOptions } from '../core/snapshot';
+import { SocketLookups, takeSnapshot, type SnapshotOptions } from '../core/snapshot';
 import type { Snapshot } from '../core/model';
 import { isZombie } from '../core/processState';
 import { ZOMBIE_MIN_MS } from '../core/diagnose/signalTrouble';
@@ -122,7 +122,8 @@ export async function run(argv: string[], out: Output): Promise<number> {
   const samples = parseInteger('samples', p.values.get('samples'), 1, 100) ?? 3;
   const interval = parseInteger('interval', p.values.get('interval'), 0, 60000) ?? 500;
   // a few samples, then exit: the walk is chosen counting the BPF program's load (core/walkBackend.ts)
-  const opts: SnapshotOptions = { oneShot: true };
+  // (one memory of socket lookups over the samples, probes/hiddenNetns.ts)
+  const opts: SnapshotOptions = { oneShot: true, socketLookups: new SocketLookups() };
   if (p.flags.has('no-native')) opts.useNative = false;
   // --container: its processes (every process, read once) join --pid's
   if (containers) {

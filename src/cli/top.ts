@@ -12,7 +12,7 @@ import type { ActivitySample, ChannelActivity, PairActivity } from '../core/acti
 import { escapeControl, safeJson } from '../core/escape';
 import { shortText } from '../core/format';
 import type { ProcessInfo, Snapshot } from '../core/model';
-import { takeSnapshot } from '../core/snapshot';
+import { SocketLookups, takeSnapshot } from '../core/snapshot';
 import { parseInteger, parseOptions, SELECT_OPTIONS, usageLines, type OptionSpec } from './args';
 import { snapshotOptions } from './snapshot';
 import { keepBuffersAtPace, untilInterrupted } from './liveLoop';
@@ -102,7 +102,8 @@ export async function run(argv: string[], out: Output): Promise<number> {
   const pids = opts.pids ? new Set(opts.pids) : null;
   const kinds = opts.kinds ? new Set<string>(opts.kinds) : null;
   // the snapshot selects by pid itself; rates need every channel's peer, so it stays unfiltered by kind
-  const snapOpts = { ...opts, kinds: undefined };
+  // (one memory of socket lookups over the refreshes, as the views' worker keeps: probes/hiddenNetns.ts)
+  const snapOpts = { ...opts, kinds: undefined, socketLookups: new SocketLookups() };
 
   const monitor = new ActivityMonitor({ tracer: p.flags.has('no-tracer') ? 'off' : 'auto' });
   // redraw in place only on a terminal that can clear (not TERM=dumb, an editor's output pane)

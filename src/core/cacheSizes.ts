@@ -1,10 +1,10 @@
 // The entry counts of everything core keeps from one snapshot to the next, in the thread that
 // calls it (the snapshot worker answers for its own copies of these modules: SnapshotService.
 // workerCacheSizes). For the soak bench (bench/soak.ts), which runs the service for hours beside
-// processes and objects that come and go: none of these may grow with what is gone.
+// processes and objects that come and go: none of these may grow with what is gone. (What a
+// caller keeps and passes to each snapshot, as the worker its SocketLookups, it counts itself.)
 import { containerCacheSizes } from './containers';
 import { stuckCalls } from './deadline';
-import { hiddenNetnsCacheSize } from './probes/hiddenNetns';
 import { pidnsCacheSize } from './namespaces';
 import { sigMaskMemoSize } from './signals';
 import { keyLaneCacheSize } from './snapshotDigest';
@@ -20,7 +20,6 @@ export function moduleCacheSizes(): Record<string, number> {
     'users.names': users.names,
     'snapshotDigest.keyLanes': keyLaneCacheSize(),
     'deadline.stuck': stuckCalls(),
-    'hiddenNetns.asked': hiddenNetnsCacheSize(),
   };
   for (const [k, v] of Object.entries(containerCacheSizes())) out[`containers.${k}`] = v;
   return out;

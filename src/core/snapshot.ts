@@ -29,6 +29,7 @@ import { cmdlineBytes, commBytes, parseCmdline, parseStat, parseStatus, parseTim
 import { decodeSigMask } from './signals';
 import { FD_ROWS_PER_USER, FD_ROWS_TOTAL, FdIndex, netnsId, type FdRowBudget, type ProbeContext } from './probes/context';
 import { PROBES } from './probes';
+import { SocketLookups } from './probes/hiddenNetns';
 import { fdInfoRows } from './probes/fdinfo';
 import { addTo } from './collections';
 import { processLabel } from './format';
@@ -95,6 +96,13 @@ export interface SnapshotOptions {
    * yet), and fills this in. Left as it was by the /proc walk, which reads none.
    */
   filesInFlight?: FilesInFlight;
+  /**
+   * What the lookups of sockets in no table remember (probes/hiddenNetns.ts): a caller that takes
+   * snapshots again and again keeps one and passes it to each, so that each socket is looked up
+   * once and a scan's budget of lookups goes on to the next ones; without, each snapshot starts
+   * afresh. In-thread only (the snapshot worker keeps its own).
+   */
+  socketLookups?: SocketLookups;
 }
 
 /** Where one snapshot's time went, ms. Probes run side by side; a probe's time includes waiting for its netlink / SysV reads. */
@@ -122,7 +130,7 @@ export const ITEM_TIMEOUT_MS = 5000;
 /** Default deadline of the whole walk (ms). */
 export const SCAN_DEADLINE_MS = 30000;
 
-export { compareChannels };
+export { compareChannels, SocketLookups };
 
 const PROFILE = !!process.env.IPC_INSPECTOR_PROFILE;
 
@@ -321,6 +329,7 @@ export async function takeSnapshot(opts: SnapshotOptions = {}): Promise<Snapshot
   const ctx: ProbeContext = {
     procRoot, devRoot: opts.devRoot ?? '/dev', native, kinds, walk: w, index,
     processes, raw, user, capabilities, warnings, out: new Map(), presorted: new Set(), itemTimeoutMs, marks: {}, scope: pidScope,
+    socketLookups: opts.socketLookups ?? new SocketLookups(),
   };
   const tIndex = performance.now();
   const { probeMs, probeSyncMs } = await runProbes(ctx, prefetched);

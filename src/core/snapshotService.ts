@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { applyDiff, diffSnapshots } from './diff';
 import type { Snapshot, SnapshotDiff } from './model';
-import { takeSnapshot, type SnapshotOptions } from './snapshot';
+import { SocketLookups, takeSnapshot, type SnapshotOptions } from './snapshot';
 import type { FromWorker, ToWorker } from './snapshotWorker';
 import type { Channel, ProcessInfo } from './model';
 import type { Diagnosis } from './diagnose/problem';
@@ -186,6 +186,8 @@ export class SnapshotService {
   /** scanOnCallingThread: without a worker, scan here instead of rejecting. */
   private readonly onCallingThread: boolean;
 
+  /** What the lookups of sockets in no table learnt, used only when scanning on the calling thread (the worker has its own). */
+  private readonly socketLookups = new SocketLookups();
   /** In-thread diagnosis, used only when scanning on the calling thread (the worker has its own). */
   private localDiagnosis: ReturnType<typeof diagnosisHook> = null;
   /** setDiagnosisNarrowing's filter, for a worker started after it. */
@@ -416,7 +418,7 @@ export class SnapshotService {
 
   private async inThread(): Promise<NextResult> {
     const t0 = performance.now();
-    const snapshot = await takeSnapshot(this.options);
+    const snapshot = await takeSnapshot({ ...this.options, socketLookups: this.socketLookups });
     const diff = diffSnapshots(this.current, snapshot);
     this.current = snapshot;
     if (this.diagnose && !this.localDiagnosis) this.localDiagnosis = diagnosisHook(this.diagnose, this.narrowing);

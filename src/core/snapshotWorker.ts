@@ -22,6 +22,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { SnapshotDiff } from './model';
 import { diffFromDigest, digestSnapshot, type SnapshotDigest } from './snapshotDigest';
 import { takeSnapshot, type SnapshotOptions } from './snapshot';
+import { hiddenNetnsCacheSize, SocketLookups } from './probes/hiddenNetns';
 import { diagnosisHook } from './diagnose/workerHook';
 import { asFilterState, type FilterState } from './filter';
 import { moduleCacheSizes } from './cacheSizes';
@@ -138,6 +139,8 @@ if (parentPort) {
   const limits: PartLimits = { maxEntries: positive(workerData?.partChannels, DIFF_PART_CHANNELS), maxBytes: positive(workerData?.partBytes, DIFF_PART_BYTES) };
   // the previous snapshot as fingerprints (snapshotDigest.ts), not objects: one snapshot alive at a time
   let prev: SnapshotDigest | null = null;
+  // what the lookups of sockets in no table learnt: each socket asked once over the worker's scans (probes/hiddenNetns.ts)
+  const socketLookups = new SocketLookups();
   let chain: Promise<void> = Promise.resolve();
   // the diagnosis rules (workerData.diagnose), run here after each snapshot: never on the main thread
   const diagnose = diagnosisHook(workerData?.diagnose, asFilterState(workerData?.narrowing));
@@ -164,6 +167,7 @@ if (parentPort) {
     }
     if (m.type === 'stats') {
       const caches = moduleCacheSizes();
+      caches['hiddenNetns.asked'] = hiddenNetnsCacheSize(socketLookups);
       for (const [k, v] of Object.entries(diagnose?.sizes() ?? {})) caches[`diagnose.${k}`] = v;
       // the previous snapshot's fingerprints: as many as it had channels and processes
       caches['worker.digestChannels'] = prev?.channelIds.length ?? 0;
@@ -190,7 +194,7 @@ if (parentPort) {
         keepBuffers();
         try {
           // files in flight read by the walk's pass when the last diagnosis asked about them
-          const opts = diagnose ? diagnose.snapshotOptions(options) : options;
+          const opts = { ...(diagnose ? diagnose.snapshotOptions(options) : options), socketLookups };
           const c0 = process.cpuUsage();
           const snap = await takeSnapshot(opts);
           const c1 = process.cpuUsage(c0);

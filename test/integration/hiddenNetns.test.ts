@@ -20,7 +20,9 @@ import type { UnixChannel, WalkBackend } from '../../src/core/model';
 import type { Problem } from '../../src/core/diagnose/problem';
 import { compileTools, ownNamespacesSkip, runAttacker, stopAttacker, type Attacker } from './hostile';
 import { python, Sampler, stopHelpers } from './diagnoseUtil';
-import { LOOKUPS_PER_SNAPSHOT, SOCKETS_UNASKED } from '../../src/core/probes/hiddenNetns';
+import { hiddenNetnsCacheSize, LOOKUPS_PER_SNAPSHOT, SOCKETS_UNASKED } from '../../src/core/probes/hiddenNetns';
+import { SnapshotService } from '../../src/core/snapshotService';
+import { moduleCacheSizes } from '../../src/core/cacheSizes';
 import type { Snapshot } from '../../src/core/model';
 import { BIN, runCli } from './cliRunner';
 import { LONE_UID, NOBODY, pythonAs, SYSTEM_PYTHON } from '../harness/otherUser';
@@ -78,14 +80,16 @@ describe('a Unix listener in a network namespace no process is in', { skip }, ()
     // three a process) can hold them
     const crowd = await python('import socket,sys\nk=[socket.socket() for _ in range(600)]\nprint("READY",flush=True)\nsys.stdin.read()', [], { uid: 65534, gid: 65534 });
     try {
-      const { takeSnapshot } = await import('../../src/core/snapshot');
+      const { SocketLookups, takeSnapshot } = await import('../../src/core/snapshot');
       // the count as plural() writes it: digits grouped past 999 (a busy machine holds more never-bound sockets)
       const left = (w: string[]) => Number((/^sockets unasked: ([\d,]+) /.exec(w.find((x) => x.startsWith('sockets unasked:')) ?? '')?.[1] ?? '0').replaceAll(',', ''));
-      const first = await takeSnapshot({ walk: 'proc', kinds: ['unix', 'tcp'] });
+      // what the lookups learnt, kept over the scans as the snapshot worker keeps it
+      const socketLookups = new SocketLookups();
+      const first = await takeSnapshot({ walk: 'proc', kinds: ['unix', 'tcp'], socketLookups });
       assert.ok(left(first.warnings) >= 600 - LOOKUPS_PER_SNAPSHOT, JSON.stringify(first.warnings.filter((w) => w.startsWith('sockets'))));
       let found = first.channels.some((c) => c.id === `unix:${made.inode}`);
       // each socket is asked once: three more scans have asked all 600
-      for (let i = 0; i < 3 && !found; i++) found = (await takeSnapshot({ walk: 'proc', kinds: ['unix', 'tcp'] })).channels.some((c) => c.id === `unix:${made.inode}`);
+      for (let i = 0; i < 3 && !found; i++) found = (await takeSnapshot({ walk: 'proc', kinds: ['unix', 'tcp'], socketLookups })).channels.some((c) => c.id === `unix:${made.inode}`);
       assert.ok(found, 'the listener is listed within four scans');
     } finally {
       await crowd.stop();
@@ -153,6 +157,34 @@ describe('inet sockets in no table: never bound, or reset and still held', { ski
       assert.match(reset.local, /^127\.0\.0\.1:\d+$/);
     }
     await h.stop();
+  });
+
+  // What the lookups learn is kept by whoever takes the snapshots (it was module state, shared by
+  // every snapshot of the process): the SocketLookups a caller passes to each scan, the snapshot
+  // worker's own (counted in its cache sizes), or a snapshot's own when none is passed.
+  it('what the lookups learnt is kept in the SocketLookups passed to the scan, and the worker counts its own', async () => {
+    const h = await python('import socket,sys\nt=socket.socket()\nprint("READY",t.fileno(),flush=True)\nsys.stdin.read()');
+    const [fd] = (await h.ready).map(Number);
+    const inode = fs.statSync(`/proc/${h.pid}/fd/${fd}`).ino;
+    const { SocketLookups, takeSnapshot } = await import('../../src/core/snapshot');
+    const mine = new SocketLookups();
+    const snap = await takeSnapshot({ walk: 'proc', kinds: ['tcp'], pids: [h.pid], socketLookups: mine });
+    assert.ok(snap.channels.some((c) => c.id === `tcp:${inode}`), `tcp:${inode} listed`);
+    assert.ok(mine.asked.has(inode), 'its answer is in the lookups passed');
+    assert.equal(hiddenNetnsCacheSize(new SocketLookups()), 0);
+    const again = await takeSnapshot({ walk: 'proc', kinds: ['tcp'], pids: [h.pid] });
+    assert.ok(again.channels.some((c) => c.id === `tcp:${inode}`), 'a scan without lookups of its own asks afresh');
+    const service = new SnapshotService({ kinds: ['tcp'], pids: [h.pid] });
+    try {
+      assert.equal(service.usingWorker, true, service.fallbackReason ?? '');
+      await service.next();
+      const caches = await service.workerCacheSizes();
+      assert.ok((caches?.['hiddenNetns.asked'] ?? 0) >= 1, JSON.stringify(caches));
+      assert.equal(moduleCacheSizes()['hiddenNetns.asked'], undefined, 'no module of this thread keeps any');
+    } finally {
+      service.dispose();
+      await h.stop();
+    }
   });
 
   // The lookups a scan makes (256) go to users in turn (heldObjects.ts readOrder): nobody's 600

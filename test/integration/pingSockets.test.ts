@@ -15,7 +15,7 @@ import { closeAll, makeFixture, type Fixture } from '../../fixtures/ipcFixture';
 import { allowPingSockets } from '../../fixtures/pingGroupRange';
 import type { PingChannel, Snapshot } from '../../src/core/model';
 import { loadNative } from '../../src/core/native';
-import { takeSnapshot } from '../../src/core/snapshot';
+import { SocketLookups, takeSnapshot } from '../../src/core/snapshot';
 import { SOCKETS_UNASKED } from '../../src/core/probes/hiddenNetns';
 import { peekChannel, type BytesPeek } from '../../src/core/actions/peek';
 import { escapeControl } from '../../src/core/escape';
@@ -127,8 +127,9 @@ describe('ICMP ping sockets', { skip: !isRoot ? 'needs root (to open net.ipv4.pi
   it('one never bound (in no table) is listed from its fd, as lsof lists it', { skip: noNative }, async () => {
     // A scan looks up at most LOOKUPS_PER_SNAPSHOT sockets in no table (a busy machine's other
     // programs hold hundreds); the next scans go on, as the warning says.
-    let snap = await takeSnapshot({ kinds: ['ping'] });
-    for (let i = 0; i < 50 && snap.warnings.some((w) => w.startsWith(SOCKETS_UNASKED)); i++) snap = await takeSnapshot({ kinds: ['ping'] });
+    const socketLookups = new SocketLookups(); // (what they learnt, kept over the scans as the snapshot worker keeps it)
+    let snap = await takeSnapshot({ kinds: ['ping'], socketLookups });
+    for (let i = 0; i < 50 && snap.warnings.some((w) => w.startsWith(SOCKETS_UNASKED)); i++) snap = await takeSnapshot({ kinds: ['ping'], socketLookups });
     for (const [name, family, any] of [['unbound4', 4, '0.0.0.0'], ['unbound6', 6, '::']] as const) {
       const f = fx[name];
       const h = f.info.holder as { pid: number; fd: number; inode: number };

@@ -1,11 +1,13 @@
 // Shared state of one snapshot run: the fd index (kernel identity → fd rows), the parsed
 // processes, and the helpers every probe uses. One Probe per IPC family (probes/*.ts), named by
 // the kinds' descriptors (core/kinds `probe`) and registered in probes/index.ts. This file imports
-// no probe: each probe's own types (what it prefetches) live with it.
+// no probe: each probe's own types (what it prefetches) live with it (a type of what one keeps
+// between scans is imported as a type alone).
 import * as fs from 'node:fs';
 import type { Capabilities, Channel, ChannelKind, Endpoint, Mode, ProcessInfo } from '../model';
 import type { NativeAddon, ProcWalk, ProcWalkProcess } from '../native';
 import { sortPositionsBy } from '../sortedPositions';
+import type { SocketLookups } from './hiddenNetns';
 
 export interface ProbeContext {
   procRoot: string;
@@ -30,6 +32,8 @@ export interface ProbeContext {
   itemTimeoutMs: number;
   /** The processes the snapshot is asked about (its `pids`, with their threads' own fd tables), when it is: a probe with a bound on costly reads spends it on their channels first (the others are dropped after the probes). */
   scope?: ReadonlySet<number> | null;
+  /** What the lookups of sockets in no table remember between scans (hiddenNetns.ts): the caller's (SnapshotOptions.socketLookups), or this snapshot's own. */
+  socketLookups: SocketLookups;
   /** Where a probe's time went, for the benchmark (SnapshotTimings.marks): durations in ms, or `…At` times (performance.now()). */
   marks?: Record<string, number>;
 }

@@ -71,13 +71,22 @@ export const RETRY_FAILED_MS = 30_000;
 /** A remembered answer: an inet, ping or netlink channel (without endpoints) for a socket in no table of its namespace, or null (nothing to list). */
 type Untabled = Omit<InetChannel, 'endpoints'> | Omit<PingChannel, 'endpoints'> | Omit<NetlinkChannel, 'endpoints'> | null;
 
-/** Inode → what it is (insertion order: the oldest go first). */
-const asked = new Map<number, Untabled>();
-/** Inode → when its lookup last failed (performance.now()). */
-const failed = new Map<number, number>();
+/**
+ * What the lookups remember from one scan to the next, by socket inode: each answer, and when a
+ * lookup failed. Kept by whoever takes snapshots again and again and passed to each
+ * (SnapshotOptions.socketLookups: the snapshot worker's, SnapshotService's when it scans in-thread,
+ * a CLI command's that takes several); a snapshot without one starts afresh.
+ */
+export class SocketLookups {
+  /** Inode → what it is (insertion order: the oldest go first). */
+  readonly asked = new Map<number, Untabled>();
+  /** Inode → when its lookup last failed (performance.now()). */
+  readonly failed = new Map<number, number>();
+}
 
-export function hiddenNetnsCacheSize(): number {
-  return asked.size + failed.size;
+/** Entries `lookups` keeps (cacheSizes: none may grow with sockets that are gone). */
+export function hiddenNetnsCacheSize(lookups: SocketLookups): number {
+  return lookups.asked.size + lookups.failed.size;
 }
 
 export interface HiddenNetns {
@@ -98,7 +107,8 @@ export interface HiddenNetns {
 export async function* hiddenNamespaces(ctx: ProbeContext, native: NativeAddon, claimed: Uint8Array, known: Set<string>): AsyncGenerator<HiddenNetns> {
   const g = ctx.index.groups(SOCKET_FDS.rule.code);
   const f = ctx.walk.fds;
-  const unknown = (k: number) => claimed[k] !== 1 && !asked.has(g.inode[k]) && !recentlyFailed(g.inode[k]);
+  const { asked, failed } = ctx.socketLookups;
+  const unknown = (k: number) => claimed[k] !== 1 && !asked.has(g.inode[k]) && !recentlyFailed(failed, g.inode[k]);
   let todo: number[] = [];
   for (let k = 0; k < g.count; k++) if (unknown(k)) todo.push(k);
   // More than a scan asks: users in turn (heldObjects.ts readOrder), so that one user's thousands of
@@ -180,7 +190,7 @@ async function protocolOf(ctx: ProbeContext, native: NativeAddon, pid: number, f
   }
 }
 
-function recentlyFailed(inode: number): boolean {
+function recentlyFailed(failed: ReadonlyMap<number, number>, inode: number): boolean {
   const at = failed.get(inode);
   return at !== undefined && performance.now() - at < RETRY_FAILED_MS;
 }
@@ -215,8 +225,8 @@ function untabledNetlink(inode: number, netns: string, n: NonNullable<SocketNetn
 }
 
 /** The channel of an inet or netlink socket in no table (remembered by hiddenNamespaces), null for any other socket. */
-export function untabledSocket(inode: number): Untabled | undefined {
-  return asked.get(inode);
+export function untabledSocket(lookups: SocketLookups, inode: number): Untabled | undefined {
+  return lookups.asked.get(inode);
 }
 
 /**

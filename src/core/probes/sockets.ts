@@ -889,7 +889,7 @@ export const socketProbe: Probe<SocketPrefetch> = {
       const g = ctx.index.groups(SOCKET_FDS.rule.code);
       for (let k = 0; k < g.count; k++) {
         if (claimed[k] === 1) continue;
-        const u = untabledSocket(g.inode[k]);
+        const u = untabledSocket(ctx.socketLookups, g.inode[k]);
         if (!u || !ctx.kinds.has(u.kind)) continue;
         const endpoints = ctx.index.endpoints(g.first[k]);
         if (u.kind === 'netlink') emit(ctx, { ...u, endpoints, uid: ctx.processes.get(endpoints[0]?.pid)?.uid ?? null });
