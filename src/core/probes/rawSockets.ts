@@ -22,11 +22,14 @@ export interface NsReads {
 const NO_ENDPOINTS: Endpoint[] = [];
 
 /**
- * A kernel without the handler keeps lacking it (a module loaded later is the exception): the dump
- * is not tried again for a minute after it answered so, in any namespace, and the /proc file read
- * straight away — one netlink round trip less per namespace and refresh.
+ * raw_diag and packet_diag are modules on most distribution kernels (Debian's), loaded by the
+ * kernel on the first request that needs them: they are asked only where the kernel has them
+ * already, as netlink_diag is (a tool that only looks must not load modules), and the /proc file
+ * read otherwise. A kernel without the handler keeps lacking it (a module loaded later is the
+ * exception): the dump is not tried again for a minute after it answered so, in any namespace, and
+ * the /proc file read straight away — one netlink round trip less per namespace and refresh.
  */
-const DIAG = { raw: new DiagHandler(null), packet: new DiagHandler(null) };
+const DIAG = { raw: new DiagHandler('raw_diag'), packet: new DiagHandler('packet_diag') };
 
 /** The kernel has no diag handler for it (a DONE carrying -ENOENT: raw_diag or packet_diag not built or not loaded). */
 function noHandler(e: unknown): boolean {
