@@ -4,7 +4,9 @@
 // and report whether a bind test now succeeds. Signals go through the one runner and policy
 // (core/actions/runner.ts, origins from the caller's terminal session): SIGKILL — and any step
 // the policy wants confirmed — is asked on a terminal; without one it needs --yes. All process
-// text is escaped (core/escape.ts), JSON through safeJson.
+// text is escaped (core/escape.ts), JSON through safeJson. UDP-Lite sockets on the port number are
+// shown apart, as `udp (UDP-Lite)` (`udpLite` in --json): their port is UDP-Lite's, not UDP's, so
+// they neither make the port taken (exit status) nor are stopped by --free.
 // Exit: 0 listed / freed, 1 nothing listens (as `lsof -i :PORT` and fuser: scripts test it) / not
 // freed (or a step failed), 2 usage.
 import * as readline from 'node:readline';
@@ -36,7 +38,7 @@ const OPTIONS: readonly OptionSpec[] = [
 ];
 
 export function portHelp(): string {
-  return `${PORT_USAGE}\n\nLists every listener on PORT (TCP LISTEN, unconnected UDP) in every network namespace: the process,\nits command line, user, container and namespaces, and what SIGTERM does to it. --free stops\nthem through pidfds bound to their start time and reports when a bind on the port succeeds.\n\nExit status: 0 when something listens (or --free freed the port), 1 when nothing listens (as lsof -i :PORT) or\nthe port was not freed, 2 on bad arguments.\n\noptions:\n${usageLines(OPTIONS).join('\n')}\n`;
+  return `${PORT_USAGE}\n\nLists every listener on PORT (TCP LISTEN, unconnected UDP) in every network namespace: the process,\nits command line, user, container and namespaces, and what SIGTERM does to it. --free stops\nthem through pidfds bound to their start time and reports when a bind on the port succeeds.\nUDP-Lite sockets on the number are shown apart, as udp (UDP-Lite): UDP-Lite has ports of its own,\nso they do not hold UDP's port; --free leaves them alone.\n\nExit status: 0 when something listens (or --free freed the port), 1 when nothing listens (as lsof -i :PORT) or\nthe port was not freed, 2 on bad arguments.\n\noptions:\n${usageLines(OPTIONS).join('\n')}\n`;
 }
 
 const e = escapeControl;
@@ -57,28 +59,40 @@ function stopCommand(c: ContainerInfo): string | null {
   return c.runtime === 'docker' || c.runtime === 'podman' ? `${c.runtime} stop ${c.id.slice(0, 12)}` : null;
 }
 
-/** The listener list for people: one block per listener, one line per holder; `snap` names the container behind a published port's relay. */
-export function renderListeners(port: number, listeners: readonly PortListener[], ownNetns: string | null, protocol?: Protocol, snap?: Snapshot): string {
-  if (listeners.length === 0) return protocol ? `no ${protocol.toUpperCase()} listener on port ${port}\n` : `nothing listens on port ${port}\n`;
-  const out: string[] = [`port ${port}: ${plural(listeners.length, 'listener')}`];
-  for (const l of listeners) {
-    out.push(`  ${listenerProtocolText(l)} ${e(localShown(l))}${l.ipv4Too ? ' (IPv4 too)' : ''}  ${l.state}  netns ${l.netns}${l.netns === ownNetns ? ' (this one)' : ''}  ${l.channelId}`);
-    if (l.processes.length === 0) out.push(`    held by no process whose fds could be read (${unreadableHint(process.geteuid?.() === 0, 'another user’s: run as root')})`);
-    for (const p of l.processes) {
-      const inner = p.nsPid.length > 1 ? `, pid ${p.nsPid[p.nsPid.length - 1]} inside its pid namespace` : '';
-      out.push(`    ${commLabel(shownComm(p), p.pid)}${inner}  user ${e(userText(p))}  fd ${p.fds.join(',')}  SIGTERM: ${dispositionText(p.sigterm)}`);
-      out.push(`      cmd: ${e(shownCommand(p)) || '-'}`);
-      const c = containerText(p.container);
-      const stop = p.container ? stopCommand(p.container) : null;
-      if (c) out.push(`      container: ${c}${stop ? ` (its restart policy may start it again after a signal; to stop it: ${stop})` : ''}`);
-      const behind = snap ? containerBehind(p, snap) : undefined;
-      if (behind) {
-        out.push(`      relays the port for ${containerText(behind.container)}: stopping this process leaves the container running without its port; to stop it: ${behind.cli} stop ${behind.container.id.slice(0, 12)}`);
-      }
-      if (p.provenance) out.push(`      started by: ${e(p.provenance)}`);
-    }
+/**
+ * The listener list for people: one block per listener, one line per holder; `snap` names the
+ * container behind a published port's relay. `udpLite` (udpLiteListenersIn) follow, apart: on the
+ * number, but not on UDP's port.
+ */
+export function renderListeners(port: number, listeners: readonly PortListener[], ownNetns: string | null, protocol?: Protocol, snap?: Snapshot, udpLite: readonly PortListener[] = []): string {
+  const out: string[] = [];
+  if (listeners.length > 0) out.push(`port ${port}: ${plural(listeners.length, 'listener')}`);
+  else out.push(protocol ? `no ${protocol.toUpperCase()} listener on port ${port}` : udpLite.length ? `no TCP or UDP listener on port ${port}` : `nothing listens on port ${port}`);
+  for (const l of listeners) listenerBlock(out, l, ownNetns, snap);
+  if (udpLite.length > 0) {
+    out.push(`UDP-Lite on port ${port}: ${plural(udpLite.length, 'socket')} (UDP-Lite's port ${port}, not UDP's: a UDP bind on it succeeds, and --free leaves ${udpLite.length > 1 ? 'them' : 'it'} alone)`);
+    for (const l of udpLite) listenerBlock(out, l, ownNetns, snap);
   }
   return out.join('\n') + '\n';
+}
+
+/** One listener's lines: protocol, address, state, namespace, then each holder. */
+function listenerBlock(out: string[], l: PortListener, ownNetns: string | null, snap?: Snapshot): void {
+  out.push(`  ${listenerProtocolText(l)} ${e(localShown(l))}${l.ipv4Too ? ' (IPv4 too)' : ''}  ${l.state}  netns ${l.netns}${l.netns === ownNetns ? ' (this one)' : ''}  ${l.channelId}`);
+  if (l.processes.length === 0) out.push(`    held by no process whose fds could be read (${unreadableHint(process.geteuid?.() === 0, 'another user’s: run as root')})`);
+  for (const p of l.processes) {
+    const inner = p.nsPid.length > 1 ? `, pid ${p.nsPid[p.nsPid.length - 1]} inside its pid namespace` : '';
+    out.push(`    ${commLabel(shownComm(p), p.pid)}${inner}  user ${e(userText(p))}  fd ${p.fds.join(',')}  SIGTERM: ${dispositionText(p.sigterm)}`);
+    out.push(`      cmd: ${e(shownCommand(p)) || '-'}`);
+    const c = containerText(p.container);
+    const stop = p.container ? stopCommand(p.container) : null;
+    if (c) out.push(`      container: ${c}${stop ? ` (its restart policy may start it again after a signal; to stop it: ${stop})` : ''}`);
+    const behind = snap ? containerBehind(p, snap) : undefined;
+    if (behind) {
+      out.push(`      relays the port for ${containerText(behind.container)}: stopping this process leaves the container running without its port; to stop it: ${behind.cli} stop ${behind.container.id.slice(0, 12)}`);
+    }
+    if (p.provenance) out.push(`      started by: ${e(p.provenance)}`);
+  }
 }
 
 function eventLine(ev: FreePortEvent): string {
@@ -112,6 +126,7 @@ function summary(r: FreePortResult): string {
   else lines.push(`port ${r.port}: could not be tested everywhere`);
   for (const l of r.remaining) lines.push(`  still listening: ${listenerProtocolText(l)} ${e(localShown(l))} netns ${l.netns} by ${l.processes.map((p) => commLabel(shownComm(p), p.pid)).join(', ') || 'no readable process'}`);
   for (const s of r.otherSockets) lines.push(`  other socket on the port: ${s.id}${s.mptcp ? ' (MPTCP)' : ''} ${e(s.local)} → ${e(s.remote)} ${s.state} (pids ${s.pids.join(',') || '-'})`);
+  for (const l of r.udpLite) lines.push(`  left alone: ${listenerProtocolText(l)} ${e(localShown(l))} netns ${l.netns} by ${l.processes.map((p) => commLabel(shownComm(p), p.pid)).join(', ') || 'no readable process'} (UDP-Lite's port, not UDP's)`);
   return lines.join('\n') + '\n';
 }
 
@@ -179,14 +194,15 @@ export async function run(argv: string[], out: Output): Promise<number> {
   const useNative = p.flags.has('no-native') ? false : undefined;
   const json = p.flags.has('json');
 
-  const { snapshot, listeners } = await findListeners(port, { protocol, snapshot: { useNative, oneShot: true } });
+  const { snapshot, listeners, udpLite } = await findListeners(port, { protocol, snapshot: { useNative, oneShot: true } });
   const own = ownNetns();
   if (!p.flags.has('free')) {
-    if (json) out.data(safeJson({ port, protocol: protocol ?? null, listeners }, 2) + '\n');
-    else out.text(renderListeners(port, listeners, own, protocol, snapshot));
+    if (json) out.data(safeJson({ port, protocol: protocol ?? null, listeners, udpLite }, 2) + '\n');
+    else out.text(renderListeners(port, listeners, own, protocol, snapshot, udpLite));
+    // a UDP-Lite socket alone: nothing holds the port a TCP or UDP server would bind
     return listeners.length > 0 ? 0 : 1;
   }
-  if (!json) out.text(renderListeners(port, listeners, own, protocol, snapshot));
+  if (!json) out.text(renderListeners(port, listeners, own, protocol, snapshot, udpLite));
   if (listeners.length === 0) {
     // nothing to stop: the port is tested as after a stop, with a bind of the IPv4 wildcard here (a
     // socket bound to it and not listening, a connection's local end, still makes it busy)

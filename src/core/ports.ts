@@ -3,6 +3,9 @@
 // start time, command line, user, container, namespaces, SIGTERM disposition). Plain data for the
 // CLI (`ipc-inspector port`), the Free Port flow (actions/freePort.ts) and, later, the extension,
 // which fills `provenance` (the terminal, task or debug session that started the process).
+// UDP-Lite sockets (kind udp, protocol udplite) are apart: the kernel keeps their ports in a table
+// of their own, so one on port P does not hold UDP's port P (a UDP bind on it succeeds). They are
+// listed as information (udpLiteListenersIn), never as a listener Free Port would stop.
 import type { Channel, ContainerInfo, InetChannel, ProcessInfo, Snapshot } from './model';
 import { takeSnapshot, type SnapshotOptions } from './snapshot';
 import { signalNumber } from './signals';
@@ -83,6 +86,13 @@ export interface PortListener {
    * accepts may run over several TCP subflows. Absent for plain TCP and UDP.
    */
   mptcp?: true;
+  /**
+   * A UDP-Lite socket (IPPROTO_UDPLITE; lsof's `UDPLITE`): its port is UDP-Lite's, not UDP's — the
+   * kernel keeps a port table for each, and a UDP bind on the port succeeds while it is bound.
+   * Only in udpLiteListenersIn's list (information), never in listenersIn's: Free Port does not
+   * stop it. Absent otherwise.
+   */
+  udplite?: true;
   /** Holders; empty when no readable process holds it (another user's, without root). */
   processes: ListenerProcess[];
 }
@@ -155,52 +165,75 @@ function serves(c: InetChannel): boolean {
   return c.kind === 'tcp' ? c.state === 'LISTEN' : c.state !== 'ESTAB';
 }
 
-/** Is this socket a listener on `port` (see serves)? */
+/** A UDP-Lite socket: on ports of UDP-Lite's own table, which neither a TCP nor a UDP bind meets. */
+const isUdpLite = (c: InetChannel): boolean => c.protocol === 'udplite';
+
+/** Is this socket a listener on `port` (see serves)? A UDP-Lite socket is none: it does not hold UDP's port. */
 export function isListenerOn(c: InetChannel, port: number, protocol?: Protocol): boolean {
   if (protocol && c.kind !== protocol) return false;
-  return serves(c) && splitHostPort(c.local)?.port === port;
+  return !isUdpLite(c) && serves(c) && splitHostPort(c.local)?.port === port;
 }
 
-/** Is this channel a listener on some port (TCP LISTEN, or an unconnected bound UDP socket)? Its port, else undefined. */
+/**
+ * Is this channel a listener on some port (TCP LISTEN, or an unconnected bound UDP socket)? Its
+ * port, else undefined. Not a UDP-Lite socket: Free Port (what this offers) would not free it.
+ */
 export function listenerPort(c: Channel): number | undefined {
   if (c.kind !== 'tcp' && c.kind !== 'udp') return undefined;
-  if (!serves(c)) return undefined;
+  if (isUdpLite(c) || !serves(c)) return undefined;
   const port = splitHostPort(c.local)?.port;
   return port ? port : undefined;
 }
 
 export const isListener = (c: Channel): boolean => listenerPort(c) !== undefined;
 
-/** The listeners on `port` in a snapshot (taken with kinds tcp/udp), in snapshot order. */
+/** A listening socket as `port` lists it, with its holders (the snapshot's processes by pid). */
+function portListener(c: InetChannel, procs: ReadonlyMap<number, ProcessInfo>): PortListener {
+  const hp = splitHostPort(c.local)!;
+  const byPid = new Map<number, number[]>();
+  for (const e of c.endpoints) if (e.fd !== undefined) byPid.set(e.pid, [...(byPid.get(e.pid) ?? []), e.fd]);
+  const processes: ListenerProcess[] = [];
+  for (const [pid, fds] of byPid) {
+    const p = procs.get(pid);
+    if (p) processes.push(listenerProcess(p, fds));
+  }
+  const address = c.device && c.family === 6 && isLinkLocal6(hp.address) ? `${hp.address}%${c.device}` : hp.address;
+  const protocol = c.protocol === 'mptcp' ? { mptcp: true as const } : c.protocol === 'udplite' ? { udplite: true as const } : {};
+  return { channelId: c.id, protocol: c.kind, family: c.family, address, port: hp.port, local: c.local, state: c.state, netns: c.netns, inode: c.inode, uid: c.uid, ...(c.device ? { device: c.device } : {}), ...(takesIpv4Too(c) ? { ipv4Too: true as const } : {}), ...protocol, processes };
+}
+
+/** The listeners on `port` in a snapshot (taken with kinds tcp/udp), in snapshot order; no UDP-Lite socket (udpLiteListenersIn). */
 export function listenersIn(snap: Snapshot, port: number, protocol?: Protocol): PortListener[] {
   const procs = new Map(snap.processes.map((p) => [p.pid, p]));
-  const out: PortListener[] = [];
-  for (const c of snap.channels) {
-    if (c.kind !== 'tcp' && c.kind !== 'udp') continue;
-    if (!isListenerOn(c, port, protocol)) continue;
-    const hp = splitHostPort(c.local)!;
-    const byPid = new Map<number, number[]>();
-    for (const e of c.endpoints) if (e.fd !== undefined) byPid.set(e.pid, [...(byPid.get(e.pid) ?? []), e.fd]);
-    const processes: ListenerProcess[] = [];
-    for (const [pid, fds] of byPid) {
-      const p = procs.get(pid);
-      if (p) processes.push(listenerProcess(p, fds));
-    }
-    const address = c.device && c.family === 6 && isLinkLocal6(hp.address) ? `${hp.address}%${c.device}` : hp.address;
-    out.push({ channelId: c.id, protocol: c.kind, family: c.family, address, port: hp.port, local: c.local, state: c.state, netns: c.netns, inode: c.inode, uid: c.uid, ...(c.device ? { device: c.device } : {}), ...(takesIpv4Too(c) ? { ipv4Too: true as const } : {}), ...(c.protocol === 'mptcp' ? { mptcp: true as const } : {}), processes });
-  }
-  return out;
+  return snap.channels.filter((c): c is InetChannel => (c.kind === 'tcp' || c.kind === 'udp') && isListenerOn(c, port, protocol)).map((c) => portListener(c, procs));
 }
 
-/** A listener's protocol as the CLI and the Free Port questions write it: `tcp`, `tcp6`, `udp`, `tcp (MPTCP)`, `tcp6 (MPTCP)`. */
-export function listenerProtocolText(l: Pick<PortListener, 'protocol' | 'family' | 'mptcp'>): string {
-  return `${l.protocol}${l.family === 6 ? '6' : ''}${l.mptcp ? ' (MPTCP)' : ''}`;
+/**
+ * The unconnected UDP-Lite sockets on `port` (as listenersIn's UDP ones, `udplite: true`), for
+ * `port` to show what lsof -i :PORT shows: information only, since UDP's port of that number is
+ * another port. None when only TCP is asked about.
+ */
+export function udpLiteListenersIn(snap: Snapshot, port: number, protocol?: Protocol): PortListener[] {
+  if (protocol === 'tcp') return [];
+  const procs = new Map(snap.processes.map((p) => [p.pid, p]));
+  return snap.channels
+    .filter((c): c is InetChannel => c.kind === 'udp' && isUdpLite(c) && serves(c) && splitHostPort(c.local)?.port === port)
+    .map((c) => portListener(c, procs));
 }
 
-/** Every other socket still bound to `port` (accepted connections, TCP sockets not listening): why a bind can still fail after the listeners are gone. */
+/** A listener's protocol as the CLI and the Free Port questions write it: `tcp`, `tcp6`, `udp`, `tcp (MPTCP)`, `tcp6 (MPTCP)`, `udp (UDP-Lite)`. */
+export function listenerProtocolText(l: Pick<PortListener, 'protocol' | 'family' | 'mptcp' | 'udplite'>): string {
+  return `${l.protocol}${l.family === 6 ? '6' : ''}${l.mptcp ? ' (MPTCP)' : l.udplite ? ' (UDP-Lite)' : ''}`;
+}
+
+/**
+ * Every other socket still bound to `port` (accepted connections, TCP sockets not listening): why a
+ * bind can still fail after the listeners are gone. Not a UDP-Lite socket: it fails no TCP or UDP bind.
+ */
 export function othersOn(snap: Snapshot, port: number, protocol?: Protocol): InetChannel[] {
   return snap.channels.filter(
-    (c): c is InetChannel => (c.kind === 'tcp' || c.kind === 'udp') && (!protocol || c.kind === protocol) && !isListenerOn(c, port) && c.state !== 'TIME-WAIT' && splitHostPort(c.local)?.port === port,
+    (c): c is InetChannel =>
+      (c.kind === 'tcp' || c.kind === 'udp') && (!protocol || c.kind === protocol) && !isUdpLite(c) && !isListenerOn(c, port) && c.state !== 'TIME-WAIT' && splitHostPort(c.local)?.port === port,
   );
 }
 
@@ -212,9 +245,9 @@ export interface FindListenersOptions {
   scan?: (opts: SnapshotOptions) => Promise<Snapshot>;
 }
 
-/** Takes a TCP/UDP snapshot of the machine (every network namespace) and returns the listeners on `port`. */
-export async function findListeners(port: number, opts: FindListenersOptions = {}): Promise<{ snapshot: Snapshot; listeners: PortListener[] }> {
+/** Takes a TCP/UDP snapshot of the machine (every network namespace) and returns the listeners on `port`, and apart the UDP-Lite sockets on it. */
+export async function findListeners(port: number, opts: FindListenersOptions = {}): Promise<{ snapshot: Snapshot; listeners: PortListener[]; udpLite: PortListener[] }> {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`port must be 1..65535, got ${port}`);
   const snapshot = await (opts.scan ?? takeSnapshot)({ ...opts.snapshot, kinds: opts.protocol ? [opts.protocol] : ['tcp', 'udp'] });
-  return { snapshot, listeners: listenersIn(snapshot, port, opts.protocol) };
+  return { snapshot, listeners: listenersIn(snapshot, port, opts.protocol), udpLite: udpLiteListenersIn(snapshot, port, opts.protocol) };
 }

@@ -7,8 +7,8 @@ import { idlePortText, type FreePortResult } from '../../src/core/actions/freePo
 import type { BindResult } from '../../src/core/actions/bindProbe';
 
 const bind = (protocol: 'tcp' | 'udp', free: boolean | null, error?: string): BindResult => ({ protocol, family: 4, address: '0.0.0.0', port: 4000, netns: '4026531833', free, method: 'in-process', ...(error ? { error } : {}) });
-const result = (b: BindResult[], otherSockets: FreePortResult['otherSockets'] = []): FreePortResult => ({
-  port: 4000, protocol: null, listeners: [], stops: [], bind: b, remaining: [], otherSockets,
+const result = (b: BindResult[], otherSockets: FreePortResult['otherSockets'] = [], udpLite: FreePortResult['udpLite'] = []): FreePortResult => ({
+  port: 4000, protocol: null, listeners: [], stops: [], bind: b, remaining: [], otherSockets, udpLite,
   free: b.some((x) => x.free === false) ? false : b.every((x) => x.free === true) ? true : null,
 });
 const label = (pid: number) => `srv[${pid}]`;
@@ -40,6 +40,15 @@ describe('Free Port on a port nothing listens on', () => {
 
   test('busy with no socket the scan lists: says that ss, lsof and fuser do not list it either', () => {
     assert.match(idlePortText(result([bind('tcp', false, 'EADDRINUSE'), bind('udp', true)]), label), /not free: .* No socket this scan lists holds it/);
+  });
+
+  test("a UDP-Lite socket on the number: named as UDP-Lite's port, not blamed for a failed bind", () => {
+    const lite = { channelId: 'udp:5', protocol: 'udp', family: 4, address: '127.0.0.1', port: 4000, local: '127.0.0.1:4000', state: 'UNCONN', netns: 'n', inode: 5, uid: 0, udplite: true, processes: [{ pid: 77 }] } as unknown as FreePortResult['udpLite'][number];
+    assert.equal(
+      idlePortText(result([bind('tcp', true), bind('udp', true)], [], [lite]), label),
+      "Nothing listens on port 4000, and it is free: a bind on tcp 0.0.0.0:4000 and udp 0.0.0.0:4000 succeeded. (udp (UDP-Lite) 127.0.0.1:4000 by srv[77]: UDP-Lite's port 4000, which is not UDP's — left alone.)",
+    );
+    assert.match(idlePortText(result([bind('udp', false, 'EADDRINUSE')], [], [lite]), label), /No socket this scan lists holds it .* \(udp \(UDP-Lite\) 127\.0\.0\.1:4000 by srv\[77\]: UDP-Lite's port 4000, which is not UDP's — left alone\.\)$/);
   });
 
   test('a bind that could not run: not called free', () => {

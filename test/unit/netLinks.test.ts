@@ -9,7 +9,7 @@ import type { InetChannel, ProcessInfo, Snapshot } from '../../src/core/model';
 import { isNat, parseConntrack, parseConntrackLine } from '../../src/core/parsers/conntrack';
 import type { ProbeContext } from '../../src/core/probes/context';
 import { conntrackQuery, dockerProxyArgs, isLoopback, linkAcrossNamespaces, normAddrPort } from '../../src/core/probes/netLinks';
-import { listenersIn, othersOn, splitHostPort, termDisposition } from '../../src/core/ports';
+import { listenerPort, listenerProtocolText, listenersIn, othersOn, splitHostPort, termDisposition, udpLiteListenersIn } from '../../src/core/ports';
 
 describe('conntrack lines', () => {
   test('a DNAT entry of a published port (IPv4, TCP)', () => {
@@ -207,5 +207,31 @@ describe('port helpers', () => {
     assert.deepEqual(l[1].processes.map((p) => [p.pid, p.fds, p.nsPid, p.sigterm.disposition, p.provenance]), [[11, [3], [11, 1], 'caught', null]]);
     assert.deepEqual(listenersIn(snap, 3000, 'udp').map((x) => x.channelId), ['udp:5']);
     assert.deepEqual(othersOn(snap, 3000).map((c) => c.id), ['tcp:3', 'udp:6']);
+  });
+  test("UDP-Lite sockets on the port: UDP-Lite's port, not UDP's — never a listener nor another socket holding it, listed apart as udp (UDP-Lite)", () => {
+    const proc = (pid: number): ProcessInfo =>
+      ({ pid, ppid: 1, comm: 'lite', cmdline: ['lite'], uid: 0, user: 'root', startTime: 7, state: 'S', tracerPid: 0, signals: { pending: [], shdPending: [], blocked: [], ignored: [], caught: [], queued: null, queueLimit: null }, timers: [], threads: 1, cwd: null, exe: null, container: null, nsPid: [pid], pidns: '9', netns: 'A' }) as ProcessInfo;
+    const lite = (c: InetChannel): InetChannel => ({ ...c, protocol: 'udplite' });
+    const snap = {
+      processes: [proc(10), proc(11)],
+      channels: [
+        lite(ch('udp:7', 'udp', 'A', '0.0.0.0:3000', '0.0.0.0:*', 'UNCONN', 10)),
+        lite(ch('udp:8', 'udp', 'A', '[::]:3000', '*:*', 'UNCONN', 10)),
+        lite(ch('udp:9', 'udp', 'A', '127.0.0.1:3000', '127.0.0.1:41000', 'ESTAB', 10)),
+        ch('udp:5', 'udp', 'A', '127.0.0.1:3000', '0.0.0.0:*', 'UNCONN', 11),
+      ],
+    } as unknown as Snapshot;
+    assert.deepEqual(listenersIn(snap, 3000).map((x) => x.channelId), ['udp:5'], 'the plain UDP socket alone');
+    assert.deepEqual(listenersIn(snap, 3000, 'udp').map((x) => x.channelId), ['udp:5']);
+    assert.deepEqual(othersOn(snap, 3000).map((c) => c.id), [], 'a connected UDP-Lite socket fails no UDP bind either');
+    const l = udpLiteListenersIn(snap, 3000);
+    assert.deepEqual(l.map((x) => [x.channelId, x.udplite, listenerProtocolText(x), x.processes.map((p) => p.pid)]), [
+      ['udp:7', true, 'udp (UDP-Lite)', [10]],
+      ['udp:8', true, 'udp6 (UDP-Lite)', [10]],
+    ]);
+    assert.deepEqual(udpLiteListenersIn(snap, 3000, 'tcp'), []);
+    assert.equal(listenersIn(snap, 3000)[0].udplite, undefined);
+    assert.equal(listenerPort(snap.channels[0]), undefined, 'no Free Port on its node: it would free nothing');
+    assert.equal(listenerPort(snap.channels[3]), 3000);
   });
 });

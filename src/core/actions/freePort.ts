@@ -13,13 +13,17 @@
 //      (bindProbe.ts; handles on foreign namespaces are taken before anything is signalled),
 //      then a fresh look at the port for whatever still holds it (restarted by a supervisor, a
 //      child that inherited the socket, accepted connections).
+// A UDP-Lite socket on the port is never a reason to stop anything: its port is UDP-Lite's (a
+// table of its own), not UDP's, so no listener list given here holds it (ports.ts), and results
+// name it apart (`udpLite`) so that a failed bind is not blamed on it.
 // The UI (CLI, extension) answers questions through `hooks.confirm` and shows `hooks.onEvent`.
 import * as fs from 'node:fs';
 import type { ProcessInfo, Snapshot } from '../model';
 import { loadNative, type NativeAddon } from '../native';
 import { parseStatus } from '../parsers/procPid';
 import { readTextWithin } from '../deadline';
-import { findListeners, hostPortShown, othersOn, termDisposition, type PortListener, type Protocol, type TermDisposition } from '../ports';
+import { findListeners, hostPortShown, listenerProtocolText, othersOn, termDisposition, udpLiteListenersIn, type PortListener, type Protocol, type TermDisposition } from '../ports';
+import { localShown } from '../kinds/inet';
 import type { SnapshotOptions } from '../snapshot';
 import { bindTest, openNetns, ownNetns, type BindResult, type BindTarget } from './bindProbe';
 import { ActionError } from './errors';
@@ -105,6 +109,8 @@ export interface FreePortResult {
   remaining: PortListener[];
   /** Other sockets still bound to the port (accepted connections held by children, …). */
   otherSockets: { id: string; local: string; remote: string; state: string; netns: string; pids: number[]; mptcp?: true }[];
+  /** Unconnected UDP-Lite sockets on the port number (after the stop): UDP-Lite's port, not UDP's — not stopped, failing no bind tested here. */
+  udpLite: PortListener[];
 }
 
 /** The signal masks now, from /proc/PID/status (the snapshot may be seconds old; read off this thread, under a deadline); the snapshot's when unreadable. */
@@ -294,7 +300,7 @@ export async function freePort(port: number, listeners: readonly PortListener[],
     const after = await findListeners(port, { protocol: protocol ?? undefined, snapshot: opts.snapshot, scan: opts.scan });
     const otherSockets = otherSocketsOn(after.snapshot, port, protocol ?? undefined);
     const free = bindVerdict(bind);
-    return { port, protocol, listeners: [...listeners], stops, bind, free, remaining: after.listeners, otherSockets };
+    return { port, protocol, listeners: [...listeners], stops, bind, free, remaining: after.listeners, otherSockets, udpLite: after.udpLite };
   } finally {
     for (const fd of nsFds.values()) if (fd !== null) fs.closeSync(fd);
   }
@@ -321,7 +327,7 @@ export async function testIdlePort(port: number, snapshot: Snapshot, protocol?: 
     const v6 = await bindTest({ protocol: pr, family: 6, address: '::', port, netns: own ?? 'self' }, null, procRoot);
     if (!NO_IPV6.has(v6.error ?? '')) bind.push(v6);
   }
-  return { port, protocol: protocol ?? null, listeners: [], stops: [], bind, free: bindVerdict(bind), remaining: [], otherSockets: otherSocketsOn(snapshot, port, protocol) };
+  return { port, protocol: protocol ?? null, listeners: [], stops: [], bind, free: bindVerdict(bind), remaining: [], otherSockets: otherSocketsOn(snapshot, port, protocol), udpLite: udpLiteListenersIn(snapshot, port, protocol) };
 }
 
 /**
@@ -341,16 +347,19 @@ export function idlePortText(r: FreePortResult, label: (pid: number) => string):
     return `${proto} ${o.local} (${state}) by ${o.pids.map(label).join(', ') || 'no readable process'}`;
   });
   const more = r.otherSockets.length > 3 ? `, and ${r.otherSockets.length - 3} more` : '';
-  if (r.free === true) return `${what}, and it is free: a bind on ${listed(binds(true))} succeeded.`;
+  // a UDP-Lite socket on the number is named, so that nobody takes it for the port's holder
+  const lites = r.udpLite.map((l) => `${listenerProtocolText(l)} ${localShown(l)} by ${l.processes.map((p) => label(p.pid)).join(', ') || 'no readable process'}`);
+  const lite = lites.length ? ` (${listed(lites.slice(0, 3))}${lites.length > 3 ? ` and ${lites.length - 3} more` : ''}: UDP-Lite's port ${r.port}, which is not UDP's — left alone.)` : '';
+  if (r.free === true) return `${what}, and it is free: a bind on ${listed(binds(true))} succeeded.${lite}`;
   if (r.free === false) {
     const by = held.length
       ? `Bound to it: ${held.join('; ')}${more}. Stop that process to free the port.`
       : 'No socket this scan lists holds it (a socket bound and never listening does that, and ss -l, lsof -i and fuser list it neither).';
     const failed = binds(false);
-    return `${what}, but it is not free: a bind on ${listed(failed)} ${failed.length > 1 ? 'fail' : 'fails'} (address in use). ${by}`;
+    return `${what}, but it is not free: a bind on ${listed(failed)} ${failed.length > 1 ? 'fail' : 'fails'} (address in use). ${by}${lite}`;
   }
   const why = r.bind.filter((b) => b.free === null).map((b) => `${b.protocol}: ${b.error ?? 'unknown'}`);
-  return `${what}; whether it is free could not be tested (${why.join('; ')}).${held.length ? ` Bound to it: ${held.join('; ')}${more}.` : ''}`;
+  return `${what}; whether it is free could not be tested (${why.join('; ')}).${held.length ? ` Bound to it: ${held.join('; ')}${more}.` : ''}${lite}`;
 }
 
 /** Validates a port number from user input. */
