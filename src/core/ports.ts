@@ -165,13 +165,16 @@ function serves(c: InetChannel): boolean {
   return c.kind === 'tcp' ? c.state === 'LISTEN' : c.state !== 'ESTAB';
 }
 
-/** A UDP-Lite socket: on ports of UDP-Lite's own table, which neither a TCP nor a UDP bind meets. */
-const isUdpLite = (c: InetChannel): boolean => c.protocol === 'udplite';
+/**
+ * A socket on TCP's or UDP's port table, the ports `port` and Free Port speak of. Not a UDP-Lite
+ * socket (kind udp): its port is in UDP-Lite's own table, which neither a TCP nor a UDP bind meets.
+ */
+const onPortTable = (c: Channel): c is InetChannel => (c.kind === 'tcp' || c.kind === 'udp') && c.protocol !== 'udplite';
 
-/** Is this socket a listener on `port` (see serves)? A UDP-Lite socket is none: it does not hold UDP's port. */
-export function isListenerOn(c: InetChannel, port: number, protocol?: Protocol): boolean {
+/** Is this socket a listener on `port` (see serves)? */
+function isListenerOn(c: InetChannel, port: number, protocol?: Protocol): boolean {
   if (protocol && c.kind !== protocol) return false;
-  return !isUdpLite(c) && serves(c) && splitHostPort(c.local)?.port === port;
+  return serves(c) && splitHostPort(c.local)?.port === port;
 }
 
 /**
@@ -179,8 +182,7 @@ export function isListenerOn(c: InetChannel, port: number, protocol?: Protocol):
  * port, else undefined. Not a UDP-Lite socket: Free Port (what this offers) would not free it.
  */
 export function listenerPort(c: Channel): number | undefined {
-  if (c.kind !== 'tcp' && c.kind !== 'udp') return undefined;
-  if (isUdpLite(c) || !serves(c)) return undefined;
+  if (!onPortTable(c) || !serves(c)) return undefined;
   const port = splitHostPort(c.local)?.port;
   return port ? port : undefined;
 }
@@ -205,7 +207,7 @@ function portListener(c: InetChannel, procs: ReadonlyMap<number, ProcessInfo>): 
 /** The listeners on `port` in a snapshot (taken with kinds tcp/udp), in snapshot order; no UDP-Lite socket (udpLiteListenersIn). */
 export function listenersIn(snap: Snapshot, port: number, protocol?: Protocol): PortListener[] {
   const procs = new Map(snap.processes.map((p) => [p.pid, p]));
-  return snap.channels.filter((c): c is InetChannel => (c.kind === 'tcp' || c.kind === 'udp') && isListenerOn(c, port, protocol)).map((c) => portListener(c, procs));
+  return snap.channels.filter((c): c is InetChannel => onPortTable(c) && isListenerOn(c, port, protocol)).map((c) => portListener(c, procs));
 }
 
 /**
@@ -217,7 +219,7 @@ export function udpLiteListenersIn(snap: Snapshot, port: number, protocol?: Prot
   if (protocol === 'tcp') return [];
   const procs = new Map(snap.processes.map((p) => [p.pid, p]));
   return snap.channels
-    .filter((c): c is InetChannel => c.kind === 'udp' && isUdpLite(c) && serves(c) && splitHostPort(c.local)?.port === port)
+    .filter((c): c is InetChannel => c.kind === 'udp' && !onPortTable(c) && isListenerOn(c, port))
     .map((c) => portListener(c, procs));
 }
 
@@ -233,7 +235,7 @@ export function listenerProtocolText(l: Pick<PortListener, 'protocol' | 'family'
 export function othersOn(snap: Snapshot, port: number, protocol?: Protocol): InetChannel[] {
   return snap.channels.filter(
     (c): c is InetChannel =>
-      (c.kind === 'tcp' || c.kind === 'udp') && (!protocol || c.kind === protocol) && !isUdpLite(c) && !isListenerOn(c, port) && c.state !== 'TIME-WAIT' && splitHostPort(c.local)?.port === port,
+      onPortTable(c) && (!protocol || c.kind === protocol) && !isListenerOn(c, port) && c.state !== 'TIME-WAIT' && splitHostPort(c.local)?.port === port,
   );
 }
 
